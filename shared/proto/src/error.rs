@@ -1,0 +1,180 @@
+//! Errors that cross the network: a closed set of stable codes and nothing else.
+//!
+//! An error body never carries internal detail (no SQL, no stack, no personal data). The kiosk decides what to
+//! tell the patient from the code alone, so a code's meaning never changes once published.
+
+use serde::{Deserialize, Serialize};
+
+/// Stable error codes. The serialised names (`snake_case`) are the public contract.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ErrorCode {
+    /// The request body or parameters are malformed.
+    BadRequest,
+    /// The request body is larger than the endpoint accepts.
+    PayloadTooLarge,
+    /// No such route.
+    NotFound,
+    /// Missing or invalid credentials (device, session, request signature).
+    Unauthorized,
+    /// The challenge is unknown (never issued, or already expired and forgotten).
+    ChallengeUnknown,
+    /// The challenge was issued but its lifetime has passed.
+    ChallengeExpired,
+    /// The challenge has already been used once.
+    ChallengeReplayed,
+    /// The card's signature does not verify over the challenge with the certificate's key.
+    SignatureInvalid,
+    /// The certificate cannot be parsed or is not a 利用者証明用 certificate.
+    CertificateInvalid,
+    /// The certificate does not chain to a configured 利用者証明用 CA.
+    CertificateUntrusted,
+    /// The certificate is outside its validity period.
+    CertificateExpired,
+    /// The certificate has been revoked.
+    CertificateRevoked,
+    /// The session token is missing, malformed, forged or bound to something else.
+    SessionInvalid,
+    /// The session token's lifetime has passed.
+    SessionExpired,
+    /// Too many requests from this device or facility.
+    RateLimited,
+    /// The origin answered with an error the edge cannot pass on.
+    OriginError,
+    /// The origin could not be reached.
+    OriginUnavailable,
+    /// The origin did not answer in time.
+    OriginTimeout,
+    /// A record is held after a suspected mis-registration and may not be shown.
+    RecordHeld,
+    /// Anything else; details stay in the server's own log.
+    Internal,
+}
+
+impl ErrorCode {
+    /// The HTTP status that carries this code.
+    pub fn http_status(self) -> u16 {
+        match self {
+            Self::BadRequest => 400,
+            Self::PayloadTooLarge => 413,
+            Self::NotFound => 404,
+            Self::Unauthorized
+            | Self::SessionInvalid
+            | Self::SessionExpired
+            | Self::SignatureInvalid
+            | Self::CertificateInvalid
+            | Self::CertificateUntrusted
+            | Self::CertificateExpired
+            | Self::CertificateRevoked => 401,
+            Self::ChallengeUnknown | Self::ChallengeExpired | Self::ChallengeReplayed => 409,
+            Self::RecordHeld => 423,
+            Self::RateLimited => 429,
+            Self::OriginError => 502,
+            Self::OriginUnavailable => 503,
+            Self::OriginTimeout => 504,
+            Self::Internal => 500,
+        }
+    }
+
+    /// The stable code string, as serialised.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::BadRequest => "bad_request",
+            Self::PayloadTooLarge => "payload_too_large",
+            Self::NotFound => "not_found",
+            Self::Unauthorized => "unauthorized",
+            Self::ChallengeUnknown => "challenge_unknown",
+            Self::ChallengeExpired => "challenge_expired",
+            Self::ChallengeReplayed => "challenge_replayed",
+            Self::SignatureInvalid => "signature_invalid",
+            Self::CertificateInvalid => "certificate_invalid",
+            Self::CertificateUntrusted => "certificate_untrusted",
+            Self::CertificateExpired => "certificate_expired",
+            Self::CertificateRevoked => "certificate_revoked",
+            Self::SessionInvalid => "session_invalid",
+            Self::SessionExpired => "session_expired",
+            Self::RateLimited => "rate_limited",
+            Self::OriginError => "origin_error",
+            Self::OriginUnavailable => "origin_unavailable",
+            Self::OriginTimeout => "origin_timeout",
+            Self::RecordHeld => "record_held",
+            Self::Internal => "internal",
+        }
+    }
+
+    /// A fixed English sentence for logs and API consumers; user interfaces translate from the code instead.
+    pub fn default_message(self) -> &'static str {
+        match self {
+            Self::BadRequest => "The request is malformed.",
+            Self::PayloadTooLarge => "The request body is too large.",
+            Self::NotFound => "No such resource.",
+            Self::Unauthorized => "Authentication is required.",
+            Self::ChallengeUnknown => "The challenge is unknown.",
+            Self::ChallengeExpired => "The challenge has expired.",
+            Self::ChallengeReplayed => "The challenge has already been used.",
+            Self::SignatureInvalid => "The card signature does not verify.",
+            Self::CertificateInvalid => "The card certificate is not valid.",
+            Self::CertificateUntrusted => "The card certificate is not issued by a trusted CA.",
+            Self::CertificateExpired => "The card certificate has expired.",
+            Self::CertificateRevoked => "The card certificate has been revoked.",
+            Self::SessionInvalid => "The session is not valid.",
+            Self::SessionExpired => "The session has expired.",
+            Self::RateLimited => "Too many requests.",
+            Self::OriginError => "The qualification service returned an error.",
+            Self::OriginUnavailable => "The qualification service is unavailable.",
+            Self::OriginTimeout => "The qualification service did not answer in time.",
+            Self::RecordHeld => "The record is held for review and cannot be shown.",
+            Self::Internal => "Internal error.",
+        }
+    }
+}
+
+impl std::fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The JSON body of every error response: `{"error": "<code>", "message": "<fixed sentence>"}`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[error("{error}: {message}")]
+pub struct ApiError {
+    /// The stable code.
+    pub error: ErrorCode,
+    /// A fixed sentence for the code; never internal detail.
+    pub message: String,
+}
+
+impl From<ErrorCode> for ApiError {
+    fn from(code: ErrorCode) -> Self {
+        Self { error: code, message: code.default_message().to_owned() }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_serialise_to_their_stable_strings() {
+        for code in [
+            ErrorCode::BadRequest,
+            ErrorCode::ChallengeReplayed,
+            ErrorCode::CertificateRevoked,
+            ErrorCode::OriginTimeout,
+            ErrorCode::RecordHeld,
+        ] {
+            let json = serde_json::to_string(&code).unwrap();
+            assert_eq!(json, format!("\"{}\"", code.as_str()));
+        }
+    }
+
+    #[test]
+    fn error_body_has_fixed_shape() {
+        let body = serde_json::to_value(ApiError::from(ErrorCode::OriginUnavailable)).unwrap();
+        assert_eq!(body["error"], "origin_unavailable");
+        assert_eq!(ErrorCode::OriginUnavailable.http_status(), 503);
+        assert!(serde_json::from_str::<ApiError>(r#"{"error":"no_such_code","message":"x"}"#).is_err());
+    }
+}

@@ -1,0 +1,21 @@
+//! # onshi-proto — the contract between the tiers
+//!
+//! Layer: shared domain and wire types. Every type that crosses a network boundary (kiosk ⇄ edge ⇄ origin) is
+//! defined here once, so the three tiers cannot drift apart. It also holds the pure pieces all tiers must agree
+//! on: the stable error codes and the origin request signature.
+//!
+//! Must not: do I/O, read a clock or a random source (callers pass time and nonces in), or depend on a server or
+//! browser crate. It builds for native targets and `wasm32-unknown-unknown` alike.
+#![forbid(unsafe_code)]
+
+pub mod api;
+pub mod bytes;
+pub mod date;
+pub mod error;
+pub mod origin;
+pub mod qualification;
+pub mod signing;
+
+pub use bytes::Base64Bytes;
+pub use date::IsoDate;
+pub use error::{ApiError, ErrorCode};
