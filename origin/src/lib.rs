@@ -1,1 +1,30 @@
-//! Placeholder.
+//! # onshi-origin — the reference qualification service
+//!
+//! Layer: the origin tier, the only place personal data rests. It stands in for the national system's role:
+//! persons with their 基本4情報, insurers, qualifications (資格) with 記号・番号・枝番, the links from card
+//! certificates to persons (保険証利用登録), certificate status, consents, and an audit trail of every read of
+//! personal data. Only the edge calls it, over HTTP signed with [`onshi_proto::signing`].
+//!
+//! Layout: pure cores ([`insurer_number`], [`validity`], [`replay`], [`certificate`]) decide; thin adapters
+//! ([`store`] for SQL, [`http`] for axum, [`server`] for the process) do the I/O. Time comes from a [`clock::Clock`]
+//! held in the application state, never from the system directly.
+//!
+//! Must not: answer without writing the audit row first; default anyone to 10割 (every non-valid answer carries
+//! guidance instead); put internal detail or personal data in an error body or a log line; read or store a PIN;
+//! read files outside its own crate at build or test time.
+#![forbid(unsafe_code)]
+
+pub mod certificate;
+pub mod cli;
+pub mod clock;
+pub mod error;
+pub mod http;
+pub mod insurer_number;
+pub mod key;
+pub mod replay;
+pub mod seed;
+pub mod server;
+pub mod store;
+pub mod validity;
+
+pub use error::{OriginError, Result};

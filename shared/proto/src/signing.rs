@@ -111,7 +111,8 @@ pub fn verify(
         return Err(SignatureError::Malformed);
     }
     let tag = hex::decode(&headers.signature).map_err(|_| SignatureError::Malformed)?;
-    if (now_unix - timestamp).abs() > MAX_SKEW_SECS {
+    // abs_diff cannot overflow, whatever timestamp a caller sends (i64::MIN included).
+    if now_unix.abs_diff(timestamp) > MAX_SKEW_SECS.unsigned_abs() {
         return Err(SignatureError::Stale);
     }
     mac(SigningKeyBytes(key), method, path_and_query, &headers.timestamp, &headers.nonce, body)?
@@ -146,6 +147,20 @@ mod tests {
         assert!(verify(KEY, "POST", "/p", &headers, b"", 940).is_ok());
         assert_eq!(verify(KEY, "POST", "/p", &headers, b"", 1_061), Err(SignatureError::Stale));
         assert_eq!(verify(KEY, "POST", "/p", &headers, b"", 939), Err(SignatureError::Stale));
+    }
+
+    #[test]
+    fn extreme_timestamps_are_stale_not_a_panic() {
+        for extreme in [i64::MIN, i64::MAX] {
+            let mut headers = sign(KEY, "POST", "/p", 1_000, "n", b"").unwrap();
+            headers.timestamp = extreme.to_string();
+            assert_eq!(verify(KEY, "POST", "/p", &headers, b"", 1_000), Err(SignatureError::Stale));
+            assert_eq!(verify(KEY, "POST", "/p", &headers, b"", i64::MIN), if extreme == i64::MIN {
+                Err(SignatureError::Mismatch)
+            } else {
+                Err(SignatureError::Stale)
+            });
+        }
     }
 
     #[test]

@@ -1,0 +1,125 @@
+//! The command line: `onshi-origin serve --database <url> [--listen <addr>] [--seed-demo <path>]`.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use crate::error::{OriginError, Result};
+
+/// Printed for `--help` and after a usage error.
+pub const USAGE: &str = "\
+usage: onshi-origin serve --database <url> [--listen <addr>] [--seed-demo <demo-cards.json>]
+
+  --database <url>     sqlite://path/to/origin.db (created if missing) or sqlite::memory:
+  --listen <addr>      address to bind, default 127.0.0.1:0 (any free port)
+  --seed-demo <path>   add the demo population for the cards in this file (idempotent)
+
+environment:
+  ONSHI_ORIGIN_SIGNING_KEY  the edge-to-origin request signing key, its UTF-8 bytes (required, >= 16 bytes)
+  RUST_LOG                  log filter for stderr, default info
+";
+
+/// What the command line asks for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Command {
+    /// Run the service.
+    Serve(ServeArgs),
+    /// Print [`USAGE`].
+    Help,
+}
+
+/// Options of `serve`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ServeArgs {
+    /// Database URL.
+    pub database: String,
+    /// Address to bind.
+    pub listen: SocketAddr,
+    /// Demo-card file to seed from.
+    pub seed_demo: Option<PathBuf>,
+}
+
+/// The default bind address: loopback, any free port.
+pub const DEFAULT_LISTEN: SocketAddr = SocketAddr::new(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST), 0);
+
+/// Parses the arguments after the program name. Accepts `--flag value` and `--flag=value`.
+pub fn parse_args<I: IntoIterator<Item = String>>(args: I) -> Result<Command> {
+    let mut args = args.into_iter();
+    match args.next().as_deref() {
+        Some("serve") => {}
+        Some("-h" | "--help" | "help") => return Ok(Command::Help),
+        Some(other) => return Err(OriginError::Usage(format!("unknown command {other:?}"))),
+        None => return Err(OriginError::Usage("missing command".into())),
+    }
+    let (mut database, mut listen, mut seed_demo) = (None, None, None);
+    while let Some(arg) = args.next() {
+        let (flag, inline_value) = match arg.split_once('=') {
+            Some((flag, value)) if flag.starts_with("--") => (flag.to_owned(), Some(value.to_owned())),
+            _ => (arg, None),
+        };
+        if flag == "-h" || flag == "--help" {
+            return Ok(Command::Help);
+        }
+        let mut value = || {
+            inline_value.clone().or_else(|| args.next()).ok_or_else(|| OriginError::Usage(format!("{flag} needs a value")))
+        };
+        match flag.as_str() {
+            "--database" => database = Some(value()?),
+            "--listen" => {
+                let text = value()?;
+                listen = Some(
+                    text.parse::<SocketAddr>()
+                        .map_err(|_| OriginError::Usage(format!("--listen {text:?} is not an ip:port address")))?,
+                );
+            }
+            "--seed-demo" => seed_demo = Some(PathBuf::from(value()?)),
+            other => return Err(OriginError::Usage(format!("unknown option {other:?}"))),
+        }
+    }
+    let database = database.ok_or_else(|| OriginError::Usage("--database is required".into()))?;
+    Ok(Command::Serve(ServeArgs { database, listen: listen.unwrap_or(DEFAULT_LISTEN), seed_demo }))
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, reason = "a test should stop at the first unexpected value")]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Command> {
+        parse_args(args.iter().map(|s| (*s).to_owned()))
+    }
+
+    #[test]
+    fn the_documented_command_line_parses() {
+        let command =
+            parse(&["serve", "--database", "sqlite://o.db", "--listen", "127.0.0.1:0", "--seed-demo", "d.json"])
+                .unwrap();
+        assert_eq!(
+            command,
+            Command::Serve(ServeArgs {
+                database: "sqlite://o.db".into(),
+                listen: DEFAULT_LISTEN,
+                seed_demo: Some(PathBuf::from("d.json")),
+            })
+        );
+        let command = parse(&["serve", "--database=sqlite::memory:", "--listen=[::1]:8080"]).unwrap();
+        let Command::Serve(args) = command else { panic!("not serve") };
+        assert_eq!(args.listen.to_string(), "[::1]:8080");
+        assert_eq!(args.seed_demo, None);
+    }
+
+    #[test]
+    fn mistakes_are_usage_errors() {
+        for bad in [
+            &[][..],
+            &["run"],
+            &["serve"],
+            &["serve", "--database"],
+            &["serve", "--database", "x", "--listen", "localhost"],
+            &["serve", "--database", "x", "--port", "1"],
+        ] {
+            assert!(matches!(parse(bad), Err(OriginError::Usage(_))), "{bad:?}");
+        }
+        assert_eq!(parse(&["--help"]).unwrap(), Command::Help);
+        assert_eq!(parse(&["serve", "-h"]).unwrap(), Command::Help);
+    }
+}

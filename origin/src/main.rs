@@ -1,0 +1,7 @@
+//! `onshi-origin`: the origin service binary. All logic lives in the library; see `onshi_origin::server`.
+#![forbid(unsafe_code)]
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    onshi_origin::server::main_with_args(std::env::args().skip(1)).await
+}

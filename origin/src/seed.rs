@@ -1,0 +1,307 @@
+//! Demo population from the virtual-card helper's `demo-cards.json`.
+//!
+//! Each card in the file carries a scenario; this module turns it into the records that make the origin answer
+//! that scenario: `valid` (協会けんぽ 本人, 3割), `dependent` (家族 of a synthetic 被保険者, 3割), `lost` (a 資格喪失日
+//! 30 days ago), `unregistered` (insured but the card not linked) and `elderly` (後期高齢者医療広域連合, 1割).
+//! Identifiers are derived from the certificate, and rows that exist are left alone, so seeding is idempotent.
+//!
+//! The file also holds each card's demo PIN. The origin never needs it: it is not deserialised, and the raw file
+//! bytes are zeroized once parsed.
+
+use std::path::Path;
+
+use onshi_proto::IsoDate;
+use onshi_proto::origin::{CertificateRef, CertificateStatus};
+use onshi_proto::qualification::{PersonalFamily, Sex};
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use time::{Date, Month};
+use zeroize::Zeroizing;
+
+use crate::certificate::normalize_serial;
+use crate::error::{OriginError, Result};
+use crate::insurer_number::{InsurerNumber, with_check_digit};
+use crate::store::{
+    BatchSummary, NewCertificateLink, NewInsurer, NewPerson, NewQualification, RecordBatch, Store,
+};
+
+/// The largest demo file read, so a wrong path cannot make the service read a huge file into memory.
+const MAX_DEMO_FILE_BYTES: u64 = 4 * 1024 * 1024;
+
+/// What a demo card is meant to show at the kiosk.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Scenario {
+    /// 有効: 本人 under a 協会けんぽ-style insurer, 3割.
+    Valid,
+    /// 有効: 家族 of another insured person, 3割.
+    Dependent,
+    /// 無効: the qualification was lost 30 days ago.
+    Lost,
+    /// 該当資格なし: insured, but the card was never linked (保険証利用登録 not done).
+    Unregistered,
+    /// 有効: 後期高齢者医療 (法別番号 39), 1割.
+    Elderly,
+}
+
+/// One card of `demo-cards.json`. The file's `pin` field is deliberately not read.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+pub struct DemoCard {
+    /// Position in the file.
+    pub index: u32,
+    /// A human label for menus.
+    pub label: String,
+    /// The 利用者証明用 certificate's serial (hex).
+    pub certificate_serial: String,
+    /// The certificate's issuer DN (RFC 4514).
+    pub certificate_issuer: String,
+    /// 漢字氏名.
+    pub name: String,
+    /// カナ氏名 (half-width).
+    pub name_kana: String,
+    /// 生年月日.
+    pub birth_date: IsoDate,
+    /// 性別.
+    pub sex: Sex,
+    /// 住所.
+    #[serde(default)]
+    pub address: Option<String>,
+    /// What the card demonstrates.
+    pub scenario: Scenario,
+}
+
+/// Parses the demo file's JSON array.
+pub fn parse_demo_cards(json: &[u8]) -> Result<Vec<DemoCard>> {
+    serde_json::from_slice(json).map_err(|error| OriginError::DemoCards(format!("not a demo card array: {error}")))
+}
+
+/// Reads, parses and applies the demo file at `path`, dating the records relative to `today` (Tokyo) and
+/// stamping them with `now` (Unix seconds).
+pub async fn seed_demo_file(store: &Store, path: &Path, today: Date, now: i64) -> Result<BatchSummary> {
+    let length = std::fs::metadata(path)?.len();
+    if length > MAX_DEMO_FILE_BYTES {
+        return Err(OriginError::DemoCards(format!("{} is larger than {MAX_DEMO_FILE_BYTES} bytes", path.display())));
+    }
+    // The file holds demo PINs: keep its bytes only as long as parsing needs them.
+    let bytes = Zeroizing::new(std::fs::read(path)?);
+    let cards = parse_demo_cards(&bytes)?;
+    drop(bytes);
+    store.apply(&demo_batch(&cards, today)?, now).await
+}
+
+/// The records that make each card answer its scenario on `today` and afterwards.
+pub fn demo_batch(cards: &[DemoCard], today: Date) -> Result<RecordBatch> {
+    let kyokai = NewInsurer {
+        number: InsurerNumber::from_base("0113001")?,
+        name: "全国健康保険協会 東京支部（デモ）".into(),
+    };
+    let kumiai =
+        NewInsurer { number: InsurerNumber::from_base("0613999")?, name: "オンシ健康保険組合（デモ）".into() };
+    let late_elderly = NewInsurer {
+        number: InsurerNumber::from_base("3913001")?,
+        name: "東京都後期高齢者医療広域連合（デモ）".into(),
+    };
+    let mut batch = RecordBatch {
+        insurers: vec![kyokai.clone(), kumiai.clone(), late_elderly.clone()],
+        ..RecordBatch::default()
+    };
+
+    let three_years_ago = april_first(today.year() - 3)?;
+    for card in cards {
+        let certificate = CertificateRef {
+            issuer: card.certificate_issuer.trim().to_owned(),
+            serial: normalize_serial(&card.certificate_serial)?,
+        };
+        if certificate.issuer.is_empty() {
+            return Err(OriginError::DemoCards(format!("card {} has no certificate issuer", card.index)));
+        }
+        let person_id = derived_id("person", &certificate);
+        batch.persons.push(NewPerson {
+            id: person_id.clone(),
+            name: card.name.clone(),
+            name_kana: card.name_kana.clone(),
+            birth_date: card.birth_date,
+            sex: card.sex,
+            address: card.address.clone(),
+        });
+        let own_cover = |insurer: &NewInsurer, from: Date| NewQualification {
+            id: format!("{person_id}-q1"),
+            person_id: person_id.clone(),
+            insured_person_id: person_id.clone(),
+            insurer_number: insurer.number.clone(),
+            card_classification: "01".into(),
+            symbol: Some((2100 + card.index).to_string()),
+            number: (100 + card.index).to_string(),
+            branch: Some("00".into()),
+            personal_family: PersonalFamily::Insured,
+            qualification_date: IsoDate(from),
+            disqualification_date: None,
+            loss_reason: None,
+            partial_contribution_percent: 30,
+            elderly_recipient: None,
+            limit_category: None,
+        };
+        let link = NewCertificateLink { certificate: certificate.clone(), person_id: person_id.clone() };
+        match card.scenario {
+            Scenario::Valid => {
+                batch.qualifications.push(own_cover(&kyokai, three_years_ago));
+                batch.links.push(link);
+            }
+            Scenario::Unregistered => {
+                // Insured like anyone else; only the 利用登録 is missing.
+                batch.qualifications.push(own_cover(&kyokai, three_years_ago));
+            }
+            Scenario::Lost => {
+                let lost_on = today
+                    .checked_sub(time::Duration::days(30))
+                    .ok_or_else(|| OriginError::DemoCards("today is too early for a lost qualification".into()))?;
+                batch.qualifications.push(NewQualification {
+                    disqualification_date: Some(IsoDate(lost_on)),
+                    loss_reason: Some("99".into()),
+                    ..own_cover(&kumiai, april_first(today.year() - 6)?)
+                });
+                batch.links.push(link);
+            }
+            Scenario::Elderly => {
+                // 後期高齢者医療 starts on the 75th birthday; a younger demo person gets a plain start date.
+                let from = birthday_in(card.birth_date.0, card.birth_date.0.year() + 75)
+                    .filter(|birthday| *birthday <= today)
+                    .unwrap_or(three_years_ago);
+                batch.qualifications.push(NewQualification {
+                    symbol: None,
+                    number: with_check_digit(&format!("{:07}", 1_000_000 + card.index))?,
+                    branch: None,
+                    partial_contribution_percent: 10,
+                    ..own_cover(&late_elderly, from)
+                });
+                batch.links.push(link);
+            }
+            Scenario::Dependent => {
+                let insured = synthetic_insured(card, &certificate)?;
+                let insured_cover = NewQualification {
+                    id: format!("{}-q1", insured.id),
+                    person_id: insured.id.clone(),
+                    insured_person_id: insured.id.clone(),
+                    ..own_cover(&kyokai, three_years_ago)
+                };
+                let dependent_cover = NewQualification {
+                    insured_person_id: insured.id.clone(),
+                    branch: Some("01".into()),
+                    personal_family: PersonalFamily::Dependent,
+                    ..own_cover(&kyokai, three_years_ago)
+                };
+                batch.persons.push(insured);
+                batch.qualifications.push(insured_cover);
+                batch.qualifications.push(dependent_cover);
+                batch.links.push(link);
+            }
+        }
+        batch.certificate_statuses.push((certificate, CertificateStatus::Good));
+    }
+    Ok(batch)
+}
+
+/// A stable identifier for a record derived from a demo certificate, so re-seeding finds the same rows.
+fn derived_id(kind: &str, certificate: &CertificateRef) -> String {
+    let digest = Sha256::new()
+        .chain_update(b"onshi demo\n")
+        .chain_update(kind.as_bytes())
+        .chain_update(b"\n")
+        .chain_update(certificate.issuer.as_bytes())
+        .chain_update(b"\n")
+        .chain_update(certificate.serial.as_bytes())
+        .finalize();
+    format!("demo-{kind}-{}", hex::encode(digest.get(..12).unwrap_or_default()))
+}
+
+/// The 被保険者 a dependent's cover hangs on: same family name and address, a generation older.
+fn synthetic_insured(card: &DemoCard, certificate: &CertificateRef) -> Result<NewPerson> {
+    let family_name = card.name.split('\u{3000}').next().unwrap_or(&card.name);
+    let family_kana = card.name_kana.split(' ').next().unwrap_or(&card.name_kana);
+    let birth_year = card.birth_date.0.year() - 30;
+    let birth_date = birthday_in(card.birth_date.0, birth_year)
+        .or_else(|| Date::from_calendar_date(birth_year, Month::January, 1).ok())
+        .ok_or_else(|| OriginError::DemoCards(format!("card {} has an impossible birth date", card.index)))?;
+    Ok(NewPerson {
+        id: derived_id("insured", certificate),
+        name: format!("{family_name}\u{3000}一郎"),
+        name_kana: format!("{family_kana} ｲﾁﾛｳ"),
+        birth_date: IsoDate(birth_date),
+        sex: Sex::Male,
+        address: card.address.clone(),
+    })
+}
+
+fn april_first(year: i32) -> Result<Date> {
+    Date::from_calendar_date(year, Month::April, 1).map_err(|_| OriginError::DemoCards(format!("year {year}")))
+}
+
+/// The same month and day in `year`; 29 February becomes 1 March in common years.
+fn birthday_in(birth: Date, year: i32) -> Option<Date> {
+    birth.replace_year(year).ok().or_else(|| Date::from_calendar_date(year, Month::March, 1).ok())
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, reason = "a test should stop at the first unexpected value")]
+mod tests {
+    use super::*;
+    use time::macros::date;
+
+    const FIXTURE: &str = include_str!("../tests/data/demo-cards-fixture.json");
+    const TODAY: Date = date!(2026 - 11 - 24);
+
+    #[test]
+    fn the_fixture_parses_and_the_pin_is_not_kept() {
+        let cards = parse_demo_cards(FIXTURE.as_bytes()).unwrap();
+        assert_eq!(cards.len(), 5);
+        assert!(FIXTURE.contains("\"pin\""));
+        assert!(!format!("{cards:?}").contains("pin"));
+    }
+
+    #[test]
+    fn every_scenario_gets_its_records() {
+        let cards = parse_demo_cards(FIXTURE.as_bytes()).unwrap();
+        let batch = demo_batch(&cards, TODAY).unwrap();
+        // Five card holders plus the synthetic 被保険者 of the dependent.
+        assert_eq!(batch.persons.len(), 6);
+        assert_eq!(batch.qualifications.len(), 6);
+        // Everyone but the unregistered card is linked; every card has a status.
+        assert_eq!(batch.links.len(), 4);
+        assert_eq!(batch.certificate_statuses.len(), 5);
+        for insurer in &batch.insurers {
+            assert!(InsurerNumber::parse(insurer.number.as_str()).is_ok());
+        }
+        let elderly = batch.qualifications.iter().find(|q| q.partial_contribution_percent == 10).unwrap();
+        assert!(elderly.insurer_number.is_late_elderly());
+        assert!(crate::insurer_number::check_digit(&elderly.number[..7]).is_ok_and(|d| elderly.number.ends_with(&d.to_string())));
+        let dependent = batch.qualifications.iter().find(|q| q.personal_family == PersonalFamily::Dependent).unwrap();
+        assert_ne!(dependent.insured_person_id, dependent.person_id);
+        let lost = batch.qualifications.iter().find(|q| q.disqualification_date.is_some()).unwrap();
+        assert!(lost.disqualification_date.unwrap().0 < TODAY);
+    }
+
+    #[test]
+    fn the_same_cards_give_the_same_batch_on_another_day() {
+        let cards = parse_demo_cards(FIXTURE.as_bytes()).unwrap();
+        let first = demo_batch(&cards, TODAY).unwrap();
+        let second = demo_batch(&cards, TODAY).unwrap();
+        assert_eq!(first, second);
+        let ids = |batch: &RecordBatch| batch.persons.iter().map(|p| p.id.clone()).collect::<Vec<_>>();
+        assert_eq!(ids(&first), ids(&demo_batch(&cards, date!(2027 - 01 - 05)).unwrap()));
+    }
+
+    #[test]
+    fn malformed_files_get_typed_errors() {
+        assert!(matches!(parse_demo_cards(b"{}"), Err(OriginError::DemoCards(_))));
+        assert!(matches!(parse_demo_cards(b"[{\"index\":0}]"), Err(OriginError::DemoCards(_))));
+        let mut cards = parse_demo_cards(FIXTURE.as_bytes()).unwrap();
+        cards[0].certificate_serial = "not hex".into();
+        assert!(matches!(demo_batch(&cards, TODAY), Err(OriginError::DemoCards(_))));
+    }
+
+    #[test]
+    fn a_leap_day_birthday_falls_on_the_first_of_march() {
+        assert_eq!(birthday_in(date!(1952 - 02 - 29), 2027), Some(date!(2027 - 03 - 01)));
+        assert_eq!(birthday_in(date!(1952 - 02 - 29), 2028), Some(date!(2028 - 02 - 29)));
+    }
+}

@@ -1,0 +1,119 @@
+//! Process wiring: the command line, the environment, the listening socket, logging and shutdown.
+
+use std::future::Future;
+use std::io::Write as _;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use tokio::net::TcpListener;
+
+use crate::cli::{Command, ServeArgs, USAGE, parse_args};
+use crate::clock::{Clock, SystemClock, tokyo_date};
+use crate::error::{OriginError, Result};
+use crate::http::{AppState, router};
+use crate::key::SigningKey;
+use crate::seed::seed_demo_file;
+use crate::store::Store;
+
+/// Serves `state` on `listener` until `shutdown` completes, then lets requests in flight finish.
+pub async fn serve(listener: TcpListener, state: AppState, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<()> {
+    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await?;
+    Ok(())
+}
+
+/// The whole program: parses `args` (without the program name), runs, and returns the exit status.
+pub async fn main_with_args<I: IntoIterator<Item = String>>(args: I) -> ExitCode {
+    let command = match parse_args(args) {
+        Ok(command) => command,
+        Err(error) => {
+            eprintln!("onshi-origin: {error}\n\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    let args = match command {
+        Command::Help => {
+            print!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        Command::Serve(args) => args,
+    };
+    init_logging();
+    match run(args).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error @ (OriginError::MissingSigningKey { .. } | OriginError::SigningKeyTooShort { .. })) => {
+            tracing::error!(%error, "refusing to start");
+            eprintln!("onshi-origin: {error}");
+            ExitCode::from(2)
+        }
+        Err(error) => {
+            tracing::error!(%error, "stopped with an error");
+            eprintln!("onshi-origin: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(args: ServeArgs) -> Result<()> {
+    // The key is checked before anything else is touched, so a misconfigured launch leaves no database behind.
+    let key = SigningKey::from_env()?;
+    if key.is_weak() {
+        tracing::warn!("the signing key is shorter than 32 bytes; use a longer random key outside development");
+    }
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let store = Store::connect(&args.database).await?;
+    if let Some(path) = &args.seed_demo {
+        let now = clock.now_unix();
+        let summary = seed_demo_file(&store, path, tokyo_date(now)?, now).await?;
+        tracing::info!(rows_inserted = summary.rows_inserted, file = %path.display(), "demo population seeded");
+    }
+    let listener = TcpListener::bind(args.listen).await?;
+    let address = listener.local_addr()?;
+    // Signal handlers are installed before the address is announced, so a launcher that stops us as soon as it
+    // reads the line is still a graceful stop.
+    let shutdown = shutdown_signal()?;
+    announce(&format!("onshi-origin listening on http://{address}"))?;
+    tracing::info!(%address, "serving");
+    serve(listener, AppState::new(store.clone(), clock, key), shutdown).await?;
+    store.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Writes the one stdout line launchers wait for, and flushes it.
+fn announce(line: &str) -> Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    writeln!(stdout, "{line}")?;
+    stdout.flush()?;
+    Ok(())
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    // Logs go to stderr: stdout carries only the listening line. Colour only when a person is watching.
+    let colour = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let _already_set =
+        tracing_subscriber::fmt().with_writer(std::io::stderr).with_ansi(colour).with_env_filter(filter).try_init();
+}
+
+#[cfg(unix)]
+fn shutdown_signal() -> Result<impl Future<Output = ()> + Send + 'static> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut terminate = signal(SignalKind::terminate())?;
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    Ok(async move {
+        tokio::select! {
+            _ = terminate.recv() => tracing::info!("SIGTERM received; shutting down"),
+            _ = interrupt.recv() => tracing::info!("SIGINT received; shutting down"),
+        }
+    })
+}
+
+#[cfg(not(unix))]
+fn shutdown_signal() -> Result<impl Future<Output = ()> + Send + 'static> {
+    Ok(async {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            tracing::info!("ctrl-c received; shutting down");
+        }
+    })
+}

@@ -1,0 +1,234 @@
+//! Deciding the 資格確認結果 for one person on one day.
+//!
+//! The answer is always one of the five typed outcomes. None of them means "charge 10割": every outcome that is
+//! not a clean 有効 carries guidance, either the 被保険者資格申立書 path or a staff review.
+//!
+//! Pure: the records and "today" are passed in.
+
+use onshi_proto::IsoDate;
+use onshi_proto::qualification::{Guidance, QualificationAnswer, QualificationRecord, Reason, Validity};
+use time::Date;
+
+/// What the store found for a card certificate.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CardHolder {
+    /// The certificate is not linked to anyone (健康保険証利用登録 not done, or undone).
+    NotLinked,
+    /// The certificate is linked to a person with these qualifications (possibly none).
+    Linked(Vec<QualificationRecord>),
+}
+
+/// Where one qualification stands on a given day.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Standing {
+    /// 資格取得日 has come and 資格喪失日 has not.
+    Current,
+    /// 資格喪失日 is today or earlier: the 喪失日 is the first day without cover.
+    Lost,
+    /// 資格取得日 is still ahead.
+    NotYetStarted,
+}
+
+/// Where `record` stands on `today`.
+pub fn standing(record: &QualificationRecord, today: Date) -> Standing {
+    if record.qualification_date.0 > today {
+        Standing::NotYetStarted
+    } else if record.disqualification_date.is_some_and(|lost_on| lost_on.0 <= today) {
+        Standing::Lost
+    } else {
+        Standing::Current
+    }
+}
+
+/// The answer for `holder` on `today`.
+pub fn assess(holder: CardHolder, today: Date) -> QualificationAnswer {
+    let confirmation_date = IsoDate(today);
+    let answer = |validity, reason, guidance, records| QualificationAnswer {
+        validity,
+        reason,
+        guidance,
+        confirmation_date,
+        records,
+    };
+    let mut records = match holder {
+        CardHolder::NotLinked => {
+            return answer(Validity::NoQualification, Reason::NotRegistered, Some(Guidance::ClaimForm), vec![]);
+        }
+        CardHolder::Linked(records) => records,
+    };
+    // Newest first, so "the latest lost one" is the first lost one.
+    records.sort_by_key(|record| std::cmp::Reverse(record.qualification_date));
+
+    let (mut current, mut lost, mut upcoming) = (Vec::new(), Vec::new(), Vec::new());
+    for record in records {
+        match standing(&record, today) {
+            Standing::Current => current.push(record),
+            Standing::Lost => lost.push(record),
+            Standing::NotYetStarted => upcoming.push(record),
+        }
+    }
+
+    if current.len() > 1 {
+        return answer(Validity::MultipleMatches, Reason::Ambiguous, Some(Guidance::StaffReview), current);
+    }
+    if !current.is_empty() {
+        return answer(Validity::Valid, Reason::Current, None, current);
+    }
+    let latest_lost = lost.into_iter().next();
+    match (latest_lost, upcoming.is_empty()) {
+        (Some(lost), false) => {
+            // The old cover has ended and a newer one is registered but has not begun: show both, so staff can
+            // see the gap, and take the claim-form path for today.
+            let mut shown = vec![lost];
+            shown.extend(upcoming);
+            answer(Validity::InvalidNewerExists, Reason::Superseded, Some(Guidance::ClaimForm), shown)
+        }
+        (Some(lost), true) => answer(Validity::Invalid, Reason::Lost, Some(Guidance::ClaimForm), vec![lost]),
+        (None, false) => answer(Validity::Invalid, Reason::NotYetStarted, Some(Guidance::ClaimForm), upcoming),
+        (None, true) => answer(Validity::NoQualification, Reason::NotFound, Some(Guidance::ClaimForm), vec![]),
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, reason = "a test should stop at the first unexpected value")]
+mod tests {
+    use super::*;
+    use onshi_proto::qualification::{PersonalFamily, Sex};
+    use time::macros::date;
+
+    const TODAY: Date = date!(2026 - 11 - 24);
+
+    fn record(number: &str, from: Date, lost_on: Option<Date>) -> QualificationRecord {
+        QualificationRecord {
+            card_classification: "01".into(),
+            insurer_number: "01130012".into(),
+            insurer_name: "テスト保険者".into(),
+            symbol: Some("1001".into()),
+            number: number.into(),
+            branch: Some("00".into()),
+            personal_family: PersonalFamily::Insured,
+            name: "試験　花子".into(),
+            name_kana: "ｼｹﾝ ﾊﾅｺ".into(),
+            sex: Sex::Female,
+            birth_date: IsoDate(date!(1990 - 01 - 01)),
+            qualification_date: IsoDate(from),
+            disqualification_date: lost_on.map(IsoDate),
+            partial_contribution_percent: 30,
+            elderly_recipient: None,
+            limit_category: None,
+        }
+    }
+
+    fn numbers(answer: &QualificationAnswer) -> Vec<&str> {
+        answer.records.iter().map(|r| r.number.as_str()).collect()
+    }
+
+    #[test]
+    fn an_unlinked_card_takes_the_claim_form_path() {
+        let answer = assess(CardHolder::NotLinked, TODAY);
+        assert_eq!(answer.validity, Validity::NoQualification);
+        assert_eq!(answer.reason, Reason::NotRegistered);
+        assert_eq!(answer.guidance, Some(Guidance::ClaimForm));
+        assert_eq!(answer.confirmation_date, IsoDate(TODAY));
+        assert!(answer.records.is_empty());
+    }
+
+    #[test]
+    fn one_current_qualification_is_a_clean_valid_answer() {
+        let answer = assess(
+            CardHolder::Linked(vec![
+                record("old", date!(2010 - 04 - 01), Some(date!(2020 - 04 - 01))),
+                record("now", date!(2020 - 04 - 01), None),
+            ]),
+            TODAY,
+        );
+        assert_eq!((answer.validity, answer.reason, answer.guidance), (Validity::Valid, Reason::Current, None));
+        assert_eq!(numbers(&answer), ["now"]);
+        assert!(answer.is_clean());
+    }
+
+    #[test]
+    fn the_loss_date_is_the_first_day_without_cover() {
+        let on_the_day = assess(CardHolder::Linked(vec![record("a", date!(2020 - 04 - 01), Some(TODAY))]), TODAY);
+        assert_eq!((on_the_day.validity, on_the_day.reason), (Validity::Invalid, Reason::Lost));
+        assert_eq!(on_the_day.guidance, Some(Guidance::ClaimForm));
+        assert_eq!(numbers(&on_the_day), ["a"]);
+
+        let tomorrow = TODAY.next_day().unwrap();
+        let day_before = assess(CardHolder::Linked(vec![record("a", date!(2020 - 04 - 01), Some(tomorrow))]), TODAY);
+        assert_eq!(day_before.validity, Validity::Valid);
+    }
+
+    #[test]
+    fn only_the_latest_lost_qualification_is_shown() {
+        let answer = assess(
+            CardHolder::Linked(vec![
+                record("older", date!(2001 - 04 - 01), Some(date!(2010 - 04 - 01))),
+                record("newer", date!(2010 - 04 - 01), Some(date!(2026 - 10 - 01))),
+            ]),
+            TODAY,
+        );
+        assert_eq!((answer.validity, answer.reason), (Validity::Invalid, Reason::Lost));
+        assert_eq!(numbers(&answer), ["newer"]);
+    }
+
+    #[test]
+    fn a_lost_qualification_with_a_registered_successor_is_invalid_newer_exists() {
+        let answer = assess(
+            CardHolder::Linked(vec![
+                record("old", date!(2010 - 04 - 01), Some(date!(2026 - 11 - 01))),
+                record("next", date!(2026 - 12 - 01), None),
+            ]),
+            TODAY,
+        );
+        assert_eq!((answer.validity, answer.reason), (Validity::InvalidNewerExists, Reason::Superseded));
+        assert_eq!(answer.guidance, Some(Guidance::ClaimForm));
+        assert_eq!(numbers(&answer), ["old", "next"]);
+    }
+
+    #[test]
+    fn a_qualification_that_has_not_started_is_invalid() {
+        let answer = assess(CardHolder::Linked(vec![record("next", date!(2026 - 12 - 01), None)]), TODAY);
+        assert_eq!((answer.validity, answer.reason), (Validity::Invalid, Reason::NotYetStarted));
+        assert_eq!(answer.guidance, Some(Guidance::ClaimForm));
+    }
+
+    #[test]
+    fn several_current_qualifications_go_to_staff_review() {
+        let answer = assess(
+            CardHolder::Linked(vec![
+                record("a", date!(2020 - 04 - 01), None),
+                record("b", date!(2024 - 04 - 01), None),
+                record("gone", date!(2001 - 04 - 01), Some(date!(2020 - 04 - 01))),
+            ]),
+            TODAY,
+        );
+        assert_eq!((answer.validity, answer.reason), (Validity::MultipleMatches, Reason::Ambiguous));
+        assert_eq!(answer.guidance, Some(Guidance::StaffReview));
+        assert_eq!(numbers(&answer), ["b", "a"]);
+        assert!(!answer.is_clean());
+    }
+
+    #[test]
+    fn a_linked_person_without_any_qualification_has_none() {
+        let answer = assess(CardHolder::Linked(vec![]), TODAY);
+        assert_eq!((answer.validity, answer.reason), (Validity::NoQualification, Reason::NotFound));
+        assert_eq!(answer.guidance, Some(Guidance::ClaimForm));
+    }
+
+    #[test]
+    fn no_outcome_lacks_a_next_step_unless_it_is_valid() {
+        let cases = [
+            CardHolder::NotLinked,
+            CardHolder::Linked(vec![]),
+            CardHolder::Linked(vec![record("a", date!(2020 - 04 - 01), Some(TODAY))]),
+            CardHolder::Linked(vec![record("a", date!(2027 - 04 - 01), None)]),
+            CardHolder::Linked(vec![record("a", date!(2020 - 04 - 01), None), record("b", TODAY, None)]),
+        ];
+        for holder in cases {
+            let answer = assess(holder, TODAY);
+            assert_ne!(answer.validity, Validity::Valid);
+            assert!(answer.guidance.is_some(), "{answer:?}");
+        }
+    }
+}

@@ -1,0 +1,107 @@
+//! The built `onshi-origin` executable: its command line, its one stdout line, and its graceful stop.
+
+use std::process::Stdio;
+use std::time::Duration;
+
+use onshi_proto::origin::{BY_CERTIFICATE_PATH, CardQualificationQuery, CertificateRef};
+use onshi_proto::qualification::{QualificationAnswer, Validity};
+use onshi_proto::signing;
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
+use tokio::process::Command;
+
+use crate::fixture::{ISSUER, demo_cards_path, fresh_nonce, serial};
+
+const BINARY: &str = env!("CARGO_BIN_EXE_onshi-origin");
+const KEY: &str = "binary-test-signing-key-of-32-bytes!";
+/// An upper bound for a step that should take milliseconds, so a broken build fails instead of hanging.
+const PATIENCE: Duration = Duration::from_secs(60);
+
+#[tokio::test]
+async fn the_binary_starts_prints_its_line_answers_and_stops_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = format!("sqlite://{}", dir.path().join("origin.db").display());
+    let mut child = Command::new(BINARY)
+        .args(["serve", "--database", &database, "--listen", "127.0.0.1:0", "--seed-demo"])
+        .arg(demo_cards_path())
+        .env("ONSHI_ORIGIN_SIGNING_KEY", KEY)
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    tokio::time::timeout(PATIENCE, stdout.read_line(&mut line)).await.unwrap().unwrap();
+    let base = line
+        .strip_suffix('\n')
+        .and_then(|l| l.strip_prefix("onshi-origin listening on "))
+        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+        .to_owned();
+    let port: u16 = base.strip_prefix("http://127.0.0.1:").unwrap().parse().unwrap();
+    assert_ne!(port, 0);
+
+    let client = reqwest::Client::builder().no_proxy().build().unwrap();
+    let health: serde_json::Value = client.get(format!("{base}/health")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(health, serde_json::json!({"status": "ok"}));
+
+    // The seeded demo population answers a request signed with the key from the environment, on the real clock.
+    let body = serde_json::to_vec(&CardQualificationQuery {
+        certificate: CertificateRef { issuer: ISSUER.into(), serial: serial::VALID.into() },
+        facility_code: None,
+        device_id: None,
+        arbitrary_identifier: None,
+    })
+    .unwrap();
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let headers = signing::sign(KEY.as_bytes(), "POST", BY_CERTIFICATE_PATH, now, &fresh_nonce(), &body).unwrap();
+    let response = client
+        .post(format!("{base}{BY_CERTIFICATE_PATH}"))
+        .header(signing::TIMESTAMP_HEADER, headers.timestamp)
+        .header(signing::NONCE_HEADER, headers.nonce)
+        .header(signing::SIGNATURE_HEADER, headers.signature)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    assert_eq!(response.json::<QualificationAnswer>().await.unwrap().validity, Validity::Valid);
+
+    let pid = child.id().unwrap().to_string();
+    let kill = std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    assert!(kill.success());
+    let status = tokio::time::timeout(PATIENCE, child.wait()).await.unwrap().unwrap();
+    assert!(status.success(), "exit status {status:?}");
+    // Exactly one line was printed to stdout.
+    let mut rest = String::new();
+    stdout.read_to_string(&mut rest).await.unwrap();
+    assert_eq!(rest, "");
+}
+
+#[tokio::test]
+async fn the_binary_refuses_to_start_without_a_usable_signing_key() {
+    for key in [None, Some(""), Some("fifteen-bytes!!")] {
+        let dir = tempfile::tempdir().unwrap();
+        let database_path = dir.path().join("origin.db");
+        let mut command = Command::new(BINARY);
+        command.args(["serve", "--database", &format!("sqlite://{}", database_path.display())]);
+        match key {
+            Some(key) => command.env("ONSHI_ORIGIN_SIGNING_KEY", key),
+            None => command.env_remove("ONSHI_ORIGIN_SIGNING_KEY"),
+        };
+        let output = tokio::time::timeout(PATIENCE, command.output()).await.unwrap().unwrap();
+        assert_eq!(output.status.code(), Some(2), "key {key:?}");
+        assert!(output.stdout.is_empty());
+        assert!(String::from_utf8_lossy(&output.stderr).contains("ONSHI_ORIGIN_SIGNING_KEY"));
+        assert!(!database_path.exists(), "no database is created by a refused start");
+    }
+}
+
+#[tokio::test]
+async fn a_bad_command_line_is_a_usage_error() {
+    let output = Command::new(BINARY).args(["serve", "--listen", "nowhere"]).output();
+    let output = tokio::time::timeout(PATIENCE, output).await.unwrap().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(output.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("usage: onshi-origin serve"));
+}

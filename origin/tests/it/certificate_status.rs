@@ -1,0 +1,42 @@
+//! `POST /v1/certificate-status`.
+
+use onshi_proto::origin::{CERTIFICATE_STATUS_PATH, CertificateStatus, CertificateStatusAnswer, CertificateStatusQuery};
+
+use crate::fixture::{NOW, Origin, certificate, expect_error, serial};
+
+async fn status_of(origin: &Origin, serial: &str) -> CertificateStatus {
+    let response =
+        origin.post_signed(CERTIFICATE_STATUS_PATH, &CertificateStatusQuery { certificate: certificate(serial) }).await;
+    assert_eq!(response.status().as_u16(), 200);
+    assert_eq!(response.headers().get("cache-control").unwrap(), "no-store");
+    response.json::<CertificateStatusAnswer>().await.unwrap().status
+}
+
+#[tokio::test]
+async fn seeded_certificates_are_good_revoked_ones_revoked_and_others_unknown() {
+    let origin = Origin::start().await;
+    assert_eq!(status_of(&origin, serial::VALID).await, CertificateStatus::Good);
+    // Not linked to anyone, but a perfectly good certificate.
+    assert_eq!(status_of(&origin, serial::UNREGISTERED).await, CertificateStatus::Good);
+    assert_eq!(status_of(&origin, "0BADC0DE").await, CertificateStatus::Unknown);
+
+    origin.store.set_certificate_status(&certificate(serial::LOST), CertificateStatus::Revoked, NOW).await.unwrap();
+    assert_eq!(status_of(&origin, serial::LOST).await, CertificateStatus::Revoked);
+    // Same serial under another issuer is another certificate.
+    let mut other_issuer = certificate(serial::LOST);
+    other_issuer.issuer = "CN=Another CA,C=JP".into();
+    let response =
+        origin.post_signed(CERTIFICATE_STATUS_PATH, &CertificateStatusQuery { certificate: other_issuer }).await;
+    assert_eq!(response.json::<CertificateStatusAnswer>().await.unwrap().status, CertificateStatus::Unknown);
+    origin.stop().await;
+}
+
+#[tokio::test]
+async fn a_non_canonical_serial_is_a_bad_request() {
+    let origin = Origin::start().await;
+    let response = origin
+        .post_signed(CERTIFICATE_STATUS_PATH, &CertificateStatusQuery { certificate: certificate("0a1b2c3d") })
+        .await;
+    expect_error(response, 400, "bad_request").await;
+    origin.stop().await;
+}

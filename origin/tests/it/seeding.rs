@@ -1,0 +1,89 @@
+//! Demo seeding against a real database file.
+
+use onshi_origin::seed::seed_demo_file;
+use onshi_origin::store::Store;
+
+use crate::fixture::{NOW, TODAY, demo_cards_path};
+
+async fn row_counts(url: &str) -> Vec<(String, i64)> {
+    let pool = sqlx::SqlitePool::connect(url).await.unwrap();
+    let mut counts = Vec::new();
+    for table in ["persons", "insurers", "qualifications", "certificate_links", "certificate_status"] {
+        // The table names come from the fixed list above, never from input.
+        let sql = sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}"));
+        let count: i64 = sqlx::query_scalar(sql).fetch_one(&pool).await.unwrap();
+        counts.push((table.to_owned(), count));
+    }
+    pool.close().await;
+    counts
+}
+
+#[tokio::test]
+async fn seeding_twice_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("seed.db").display());
+    let store = Store::connect(&url).await.unwrap();
+    let first = seed_demo_file(&store, &demo_cards_path(), TODAY, NOW).await.unwrap();
+    let after_first = row_counts(&url).await;
+    assert_eq!(
+        after_first,
+        [
+            ("persons".to_owned(), 6),
+            ("insurers".to_owned(), 3),
+            ("qualifications".to_owned(), 6),
+            ("certificate_links".to_owned(), 4),
+            ("certificate_status".to_owned(), 5),
+        ]
+    );
+    assert_eq!(first.rows_inserted, 24);
+    // Again, even on a later day: nothing new.
+    let second = seed_demo_file(&store, &demo_cards_path(), TODAY.next_day().unwrap(), NOW + 86_400).await.unwrap();
+    assert_eq!(second.rows_inserted, 0);
+    assert_eq!(row_counts(&url).await, after_first);
+    store.close().await;
+
+    // Reopening the file (migrations already applied) keeps the data; `?mode=rwc` is how the demo stack says it.
+    let reopened = Store::connect(&format!("{url}?mode=rwc")).await.unwrap();
+    assert_eq!(seed_demo_file(&reopened, &demo_cards_path(), TODAY, NOW).await.unwrap().rows_inserted, 0);
+    reopened.close().await;
+}
+
+#[tokio::test]
+async fn an_in_memory_database_works_too() {
+    let store = Store::connect("sqlite::memory:").await.unwrap();
+    let summary = seed_demo_file(&store, &demo_cards_path(), TODAY, NOW).await.unwrap();
+    assert_eq!(summary.rows_inserted, 24);
+    let linked = onshi_proto::origin::CertificateRef {
+        issuer: crate::fixture::ISSUER.into(),
+        serial: crate::fixture::serial::VALID.into(),
+    };
+    let (_, records) = store.card_holder(&linked).await.unwrap().unwrap();
+    assert_eq!(records.len(), 1);
+    store.close().await;
+}
+
+#[tokio::test]
+async fn a_missing_or_broken_demo_file_is_an_error() {
+    let store = Store::connect("sqlite::memory:").await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("absent.json");
+    assert!(matches!(
+        seed_demo_file(&store, &missing, TODAY, NOW).await,
+        Err(onshi_origin::OriginError::Io(_))
+    ));
+    let broken = dir.path().join("broken.json");
+    std::fs::write(&broken, b"[{\"index\": 0, \"scenario\": \"valid\"}]").unwrap();
+    assert!(matches!(
+        seed_demo_file(&store, &broken, TODAY, NOW).await,
+        Err(onshi_origin::OriginError::DemoCards(_))
+    ));
+    store.close().await;
+}
+
+#[tokio::test]
+async fn an_unsupported_database_url_is_refused() {
+    assert!(matches!(
+        Store::connect("mysql://localhost/onshi").await,
+        Err(onshi_origin::OriginError::Usage(_))
+    ));
+}
