@@ -1,1 +1,43 @@
-//! Placeholder.
+//! # onshi-kiosk — the patient-facing check-in app
+//!
+//! Layer: user interface (Yew, compiled to WebAssembly). It drives the sans-I/O card stack of `onshi-card` over
+//! WebUSB and talks only to the edge, with the wire types of `onshi-proto`.
+//!
+//! Must not: send, log or format the PIN (it lives in a zeroizing buffer until VERIFY); read the 個人番号; talk to
+//! the origin directly; keep personal data after a reset. The screen logic ([`state`]) and the texts ([`i18n`])
+//! are pure and tested natively; the browser-only modules build for `wasm32` only.
+
+pub mod i18n;
+pub mod state;
+
+#[cfg(target_arch = "wasm32")]
+mod api;
+#[cfg(target_arch = "wasm32")]
+mod app;
+#[cfg(target_arch = "wasm32")]
+mod session;
+#[cfg(target_arch = "wasm32")]
+mod webusb;
+
+/// Entry point called by the page's module script.
+#[cfg(target_arch = "wasm32")]
+#[allow(unsafe_code)] // The #[wasm_bindgen] export expands to FFI glue.
+mod entry {
+    use wasm_bindgen::prelude::*;
+
+    /// Mounts the kiosk on `<div id="app">` (or the body when absent).
+    #[wasm_bindgen(start)]
+    pub fn start() {
+        let root = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.get_element_by_id("app"));
+        match root {
+            Some(root) => {
+                yew::Renderer::<crate::app::App>::with_root(root).render();
+            }
+            None => {
+                yew::Renderer::<crate::app::App>::new().render();
+            }
+        }
+    }
+}

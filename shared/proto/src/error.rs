@@ -48,6 +48,8 @@ pub enum ErrorCode {
     OriginTimeout,
     /// A record is held after a suspected mis-registration and may not be shown.
     RecordHeld,
+    /// The information asked for may be shown only under a live consent of the patient, and there is none.
+    ConsentRequired,
     /// Anything else; details stay in the server's own log.
     Internal,
 }
@@ -69,6 +71,7 @@ impl ErrorCode {
             | Self::CertificateRevoked => 401,
             Self::ChallengeUnknown | Self::ChallengeExpired | Self::ChallengeReplayed => 409,
             Self::RecordHeld => 423,
+            Self::ConsentRequired => 403,
             Self::RateLimited => 429,
             Self::OriginError => 502,
             Self::OriginUnavailable => 503,
@@ -99,6 +102,7 @@ impl ErrorCode {
             Self::OriginUnavailable => "origin_unavailable",
             Self::OriginTimeout => "origin_timeout",
             Self::RecordHeld => "record_held",
+            Self::ConsentRequired => "consent_required",
             Self::Internal => "internal",
         }
     }
@@ -125,6 +129,7 @@ impl ErrorCode {
             Self::OriginUnavailable => "The qualification service is unavailable.",
             Self::OriginTimeout => "The qualification service did not answer in time.",
             Self::RecordHeld => "The record is held for review and cannot be shown.",
+            Self::ConsentRequired => "The patient's consent is required to view this information.",
             Self::Internal => "Internal error.",
         }
     }

@@ -70,9 +70,216 @@ pub struct CertificateStatusAnswer {
     pub status: CertificateStatus,
 }
 
+/// 健康保険証利用登録: link the card holder's certificate to the insured record registered under their 個人番号.
+pub const REGISTRATION_PATH: &str = "/v1/registration";
+/// Qualification by 保険者番号 + 記号 + 番号 + 枝番 + 生年月日 (a 資格確認書 or an old 保険証).
+pub const BY_NUMBER_PATH: &str = "/v1/qualification/by-number";
+/// Record the consents the patient chose at the reader.
+pub const CONSENT_PATH: &str = "/v1/consent";
+/// Which consents of the card holder are live for a facility.
+pub const CONSENT_QUERY_PATH: &str = "/v1/consent/query";
+/// 薬剤情報, only under a live medication (or comprehensive) consent.
+pub const MEDICATION_PATH: &str = "/v1/medical-info/medication";
+/// 特定健診情報, only under a live health-checkup (or comprehensive) consent.
+pub const CHECKUP_PATH: &str = "/v1/medical-info/checkup";
+
+/// How long a consent given at a reader lasts, in seconds: 24 hours.
+pub const CONSENT_WINDOW_SECONDS: i64 = 24 * 60 * 60;
+
+/// Body of `POST /v1/registration`. The card holder, proven by the edge session, asks to link their card.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegistrationRequest {
+    /// The card holder's certificate, as verified by the edge.
+    pub certificate: CertificateRef,
+    /// 医療機関コード of the facility where the kiosk stands, when enrolled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub facility_code: Option<String>,
+    /// The asking device, for the audit trail.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_id: Option<String>,
+}
+
+/// The result of a registration attempt. A held record is refused with `ErrorCode::RecordHeld` instead.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RegistrationOutcome {
+    /// The certificate is now linked.
+    Registered,
+    /// The certificate was already linked to the same record; nothing changed.
+    AlreadyRegistered,
+    /// No insurer has registered a record for this card holder yet: the patient takes the claim-form path.
+    NoInsuredRecord,
+    /// The certificate is revoked, expired or unknown to the certificate authority, so it cannot be linked.
+    CertificateNotUsable,
+}
+
+/// Answer to `POST /v1/registration`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegistrationAnswer {
+    /// What happened.
+    pub outcome: RegistrationOutcome,
+}
+
+/// Body of `POST /v1/qualification/by-number`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NumberQualificationQuery {
+    /// 保険者番号, 6 or 8 digits (a space-padded 6-digit number is accepted).
+    pub insurer_number: String,
+    /// 記号, when the card has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub symbol: Option<String>,
+    /// 番号.
+    pub number: String,
+    /// 枝番, when the card has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub branch: Option<String>,
+    /// 生年月日.
+    pub birth_date: crate::IsoDate,
+    /// 医療機関コード of the asking facility.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub facility_code: Option<String>,
+    /// The asking device, for the audit trail.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_id: Option<String>,
+    /// Echoed `ArbitraryIdentifier`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arbitrary_identifier: Option<String>,
+}
+
+/// One kind of information a patient can consent to show (§1.7 of the domain notes).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConsentKind {
+    /// 診療情報.
+    Diagnosis,
+    /// 薬剤情報.
+    Medication,
+    /// 手術情報.
+    Operation,
+    /// 特定健診情報.
+    HealthCheckup,
+    /// 包括同意: one consent covering every kind above.
+    Comprehensive,
+}
+
+impl ConsentKind {
+    /// True when a consent of kind `self` lets the facility see information of kind `wanted`.
+    pub fn covers(self, wanted: ConsentKind) -> bool {
+        self == wanted || self == ConsentKind::Comprehensive
+    }
+}
+
+/// Body of `POST /v1/consent`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConsentRequest {
+    /// The card holder's certificate, as verified by the edge.
+    pub certificate: CertificateRef,
+    /// 医療機関コード of the facility that may view (required: a consent is given to one facility).
+    pub facility_code: String,
+    /// The reader the consent was given at.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_id: Option<String>,
+    /// What the patient agreed to show. May be empty (the patient declined everything).
+    pub kinds: Vec<ConsentKind>,
+}
+
+/// Body of `POST /v1/consent/query`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConsentQuery {
+    /// The card holder's certificate.
+    pub certificate: CertificateRef,
+    /// 医療機関コード of the facility asking.
+    pub facility_code: String,
+}
+
+/// One live consent.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsentGrant {
+    /// What it covers.
+    pub kind: ConsentKind,
+    /// When it was given (Unix seconds).
+    pub granted_at: i64,
+    /// When it lapses (Unix seconds): [`CONSENT_WINDOW_SECONDS`] after it was given.
+    pub expires_at: i64,
+}
+
+/// Answer to `POST /v1/consent` and `POST /v1/consent/query`: the consents live now.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsentAnswer {
+    /// Live consents, one per kind, the latest grant of each.
+    pub live: Vec<ConsentGrant>,
+}
+
+/// Body of `POST /v1/medical-info/medication` and `POST /v1/medical-info/checkup`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MedicalInfoQuery {
+    /// The card holder's certificate.
+    pub certificate: CertificateRef,
+    /// 医療機関コード of the facility asking; the consent must have been given to it.
+    pub facility_code: String,
+    /// The asking device, for the audit trail.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_id: Option<String>,
+}
+
+/// One dispensed medicine (薬剤情報).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MedicationEntry {
+    /// 調剤日.
+    pub dispensed_on: crate::IsoDate,
+    /// 薬品名.
+    pub drug_name: String,
+    /// 用量, as printed.
+    pub quantity: String,
+    /// 日数.
+    pub days: u32,
+    /// Where it was dispensed.
+    pub facility_name: String,
+}
+
+/// Answer to `POST /v1/medical-info/medication`, newest first.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MedicationAnswer {
+    /// The entries.
+    pub entries: Vec<MedicationEntry>,
+}
+
+/// One 特定健診 result item.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckupEntry {
+    /// 受診日.
+    pub checked_on: crate::IsoDate,
+    /// 検査項目.
+    pub item: String,
+    /// 結果値.
+    pub value: String,
+    /// 単位.
+    pub unit: String,
+}
+
+/// Answer to `POST /v1/medical-info/checkup`, newest first.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckupAnswer {
+    /// The entries.
+    pub entries: Vec<CheckupEntry>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn comprehensive_consent_covers_every_kind_and_others_only_themselves() {
+        assert!(ConsentKind::Comprehensive.covers(ConsentKind::Medication));
+        assert!(ConsentKind::Medication.covers(ConsentKind::Medication));
+        assert!(!ConsentKind::Medication.covers(ConsentKind::HealthCheckup));
+        assert_eq!(serde_json::to_string(&ConsentKind::HealthCheckup).unwrap_or_default(), "\"health_checkup\"");
+    }
 
     #[test]
     fn serial_drops_sign_padding_and_keeps_case_stable() {

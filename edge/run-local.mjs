@@ -1,0 +1,155 @@
+#!/usr/bin/env node
+// Starts the built onshi edge worker in workerd through Miniflare, for the demo and the end-to-end tests.
+//
+//   node edge/run-local.mjs --origin-url http://127.0.0.1:8788 --ca-pem path/to/auth-ca.pem [--port 0]
+//
+// Prints exactly one line on stdout once the worker answers: `onshi-edge listening on http://127.0.0.1:<port>`;
+// everything else (worker logs, errors) goes to stderr. Stops cleanly on SIGTERM or SIGINT.
+// Secrets are best passed through the environment (flags are visible to other local users in `ps`).
+//
+// Option (flag / environment variable):
+//   --host / ONSHI_EDGE_HOST                     listen address, default 127.0.0.1
+//   --port / ONSHI_EDGE_PORT                     listen port, default 0 (any free port)
+//   --origin-url / ORIGIN_URL                    origin base URL (required)
+//   --origin-signing-key / ORIGIN_SIGNING_KEY    origin request HMAC key (required; ONSHI_ORIGIN_SIGNING_KEY,
+//                                                the origin's own variable, is accepted too)
+//   --session-key / SESSION_KEY                  session HMAC key; default: 32 fresh random bytes per run
+//   --ca-pem / JPKI_AUTH_CA_PEM_FILE             file with the trusted 利用者証明用 CA certificate(s), PEM or one DER
+//                                                certificate (required; the flag may be repeated; the variable
+//                                                takes several paths separated by ":")
+//   --assets / ONSHI_EDGE_ASSETS                 static files directory, default ../dist/www next to this file
+//   --script / ONSHI_EDGE_SCRIPT                 built worker, default build/index.js next to this file
+//   --origin-timeout-ms / ORIGIN_TIMEOUT_MS      origin timeout, default 3000
+
+import { randomBytes, X509Certificate } from "node:crypto";
+import { readFileSync, existsSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { parseArgs } from "node:util";
+import { Miniflare } from "miniflare";
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+export const COMPATIBILITY_DATE = "2026-04-01";
+
+/**
+ * Miniflare options for the edge worker, shared by the launcher and the tests so both run the same setup.
+ * `config`: { host, port, scriptPath, assetsDirectory, originUrl, originSigningKey, sessionKey, caPem,
+ * originTimeoutMs }.
+ */
+export function edgeMiniflareOptions(config) {
+  const bindings = {
+    ORIGIN_URL: config.originUrl,
+    ORIGIN_SIGNING_KEY: config.originSigningKey,
+    SESSION_KEY: config.sessionKey,
+    JPKI_AUTH_CA_PEM: config.caPem,
+  };
+  if (config.originTimeoutMs !== undefined) bindings.ORIGIN_TIMEOUT_MS = String(config.originTimeoutMs);
+  const options = {
+    host: config.host ?? "127.0.0.1",
+    port: config.port ?? 0,
+    scriptPath: config.scriptPath ?? resolve(HERE, "build/index.js"),
+    modules: true,
+    modulesRules: [{ type: "CompiledWasm", include: ["**/*.wasm"], fallthrough: true }],
+    compatibilityDate: COMPATIBILITY_DATE,
+    bindings,
+    durableObjects: { CHALLENGES: { className: "ChallengeStore", useSQLite: true } },
+    // Worker logs go to stderr so that stdout carries only the launcher's one line.
+    handleStructuredLogs: ({ level, message }) => {
+      process.stderr.write(`[workerd ${level}] ${message}\n`);
+    },
+  };
+  if (config.assetsDirectory) {
+    options.assets = {
+      directory: config.assetsDirectory,
+      binding: "ASSETS",
+      // As `run_worker_first = true` in wrangler.toml: the worker adds security headers to static files.
+      routerConfig: { invoke_user_worker_ahead_of_assets: true, has_user_worker: true },
+    };
+  }
+  return options;
+}
+
+function fail(message) {
+  process.stderr.write(`onshi-edge: ${message}\n`);
+  process.exit(2);
+}
+
+function readConfig(argv, env) {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      host: { type: "string" },
+      port: { type: "string" },
+      "origin-url": { type: "string" },
+      "origin-signing-key": { type: "string" },
+      "session-key": { type: "string" },
+      "ca-pem": { type: "string", multiple: true },
+      assets: { type: "string" },
+      script: { type: "string" },
+      "origin-timeout-ms": { type: "string" },
+    },
+    strict: true,
+  });
+  const originUrl = values["origin-url"] ?? env.ORIGIN_URL;
+  const originSigningKey = values["origin-signing-key"] ?? env.ORIGIN_SIGNING_KEY ?? env.ONSHI_ORIGIN_SIGNING_KEY;
+  const caPaths = values["ca-pem"] ?? env.JPKI_AUTH_CA_PEM_FILE?.split(":").filter(Boolean);
+  if (!originUrl) fail("--origin-url (or ORIGIN_URL) is required");
+  if (!originSigningKey) fail("--origin-signing-key (or ORIGIN_SIGNING_KEY) is required");
+  if (!caPaths?.length) fail("--ca-pem (or JPKI_AUTH_CA_PEM_FILE) is required");
+  const port = Number(values.port ?? env.ONSHI_EDGE_PORT ?? 0);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) fail("--port must be 0..65535");
+  const scriptPath = resolve(values.script ?? env.ONSHI_EDGE_SCRIPT ?? resolve(HERE, "build/index.js"));
+  if (!existsSync(scriptPath)) fail(`${scriptPath} does not exist; build the worker first (worker-build --release)`);
+  const assetsDirectory = resolve(values.assets ?? env.ONSHI_EDGE_ASSETS ?? resolve(HERE, "../dist/www"));
+  if (!existsSync(assetsDirectory)) fail(`assets directory ${assetsDirectory} does not exist`);
+  return {
+    host: values.host ?? env.ONSHI_EDGE_HOST ?? "127.0.0.1",
+    port,
+    scriptPath,
+    assetsDirectory,
+    originUrl,
+    originSigningKey,
+    sessionKey: values["session-key"] ?? env.SESSION_KEY ?? randomBytes(32).toString("hex"),
+    caPem: caPaths.map(readCertificatesAsPem).join(""),
+    originTimeoutMs: values["origin-timeout-ms"] ?? env.ORIGIN_TIMEOUT_MS,
+  };
+}
+
+/** A PEM file as it is; a DER certificate converted to PEM (the virtual card's test CA ships as DER). */
+function readCertificatesAsPem(path) {
+  if (!existsSync(path)) fail(`CA certificate file ${path} does not exist`);
+  const bytes = readFileSync(path);
+  if (bytes.includes("-----BEGIN CERTIFICATE-----")) return bytes.toString("utf8").trim() + "\n";
+  try {
+    return new X509Certificate(bytes).toString().trim() + "\n";
+  } catch {
+    fail(`${path} is neither PEM nor a DER certificate`);
+  }
+}
+
+async function main() {
+  const config = readConfig(process.argv.slice(2), process.env);
+  const mf = new Miniflare(edgeMiniflareOptions(config));
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    await mf.dispose();
+    process.exit(0);
+  };
+  // Miniflare's own signal hook kills workerd and exits at once with 128+signal; this launcher replaces it with
+  // an orderly dispose and exit code 0. Its "exit" hook stays and removes Miniflare's temporary directory.
+  process.removeAllListeners("SIGTERM");
+  process.removeAllListeners("SIGINT");
+  process.on("SIGTERM", stop);
+  process.on("SIGINT", stop);
+  const url = await mf.ready;
+  process.stdout.write(`onshi-edge listening on http://${config.host}:${url.port}\n`);
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+  main().catch((error) => {
+    process.stderr.write(`onshi-edge: ${error?.stack ?? error}\n`);
+    process.exit(1);
+  });
+}

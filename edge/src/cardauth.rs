@@ -1,0 +1,236 @@
+//! Card authentication: is this certificate a current 利用者証明用 certificate from a trusted JPKI CA, and did
+//! its private key (inside the card) sign our challenge?
+//!
+//! Pure: the trust anchors and the clock are passed in. The chain is one level deep, as in JPKI: the card
+//! certificate is issued directly by the 利用者証明用 CA, whose self-signed certificate is configured as a trust
+//! anchor. A self-signed certificate is accepted only in that anchor role, never as the card's certificate.
+
+use der::asn1::{AnyRef, BitStringRef};
+use der::{Decode, Encode, Sequence};
+use onshi_proto::origin::{CertificateRef, canonical_serial};
+use rsa::pkcs1v15::{Signature, VerifyingKey};
+use rsa::sha2::Sha256;
+use rsa::signature::Verifier;
+use spki::{AlgorithmIdentifierRef, ObjectIdentifier};
+use x509_cert::Certificate;
+use x509_cert::ext::pkix::{BasicConstraints, KeyUsage};
+use x509_cert::name::Name;
+use x509_cert::time::Time;
+
+use crate::error::EdgeError;
+
+/// `sha256WithRSAEncryption` (RFC 4055), the only certificate signature algorithm JPKI uses.
+const SHA256_WITH_RSA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.11");
+
+/// The three top-level fields of a certificate, with the to-be-signed part kept as the exact bytes that were
+/// signed (re-encoding a parsed structure could differ from what the CA signed).
+#[derive(Sequence)]
+struct SignedParts<'a> {
+    tbs_certificate: AnyRef<'a>,
+    signature_algorithm: AlgorithmIdentifierRef<'a>,
+    signature: BitStringRef<'a>,
+}
+
+/// One configured CA: its certificate and RSA key.
+#[derive(Clone)]
+struct TrustAnchor {
+    der: Vec<u8>,
+    subject: Name,
+    key: VerifyingKey<Sha256>,
+}
+
+/// The configured 利用者証明用 CA certificates.
+#[derive(Clone, Default)]
+pub struct TrustAnchors {
+    anchors: Vec<TrustAnchor>,
+}
+
+impl std::fmt::Debug for TrustAnchors {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let subjects: Vec<String> = self
+            .anchors
+            .iter()
+            .map(|anchor| anchor.subject.to_string())
+            .collect();
+        f.debug_struct("TrustAnchors")
+            .field("subjects", &subjects)
+            .finish()
+    }
+}
+
+impl TrustAnchors {
+    /// Loads one or more concatenated PEM `CERTIFICATE` blocks.
+    pub fn from_pem(text: &str) -> Result<Self, EdgeError> {
+        let certificates = Certificate::load_pem_chain(text.trim().as_bytes())
+            .map_err(|_| EdgeError::Config("JPKI_AUTH_CA_PEM is not a list of PEM certificates"))?;
+        let ders = certificates
+            .iter()
+            .map(|certificate| certificate.to_der())
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|_| EdgeError::Config("a trust anchor cannot be re-encoded"))?;
+        Self::from_der_certificates(ders)
+    }
+
+    /// Loads DER certificates. Each must carry an RSA key and, where it says, be a CA allowed to sign
+    /// certificates.
+    pub fn from_der_certificates(
+        ders: impl IntoIterator<Item = Vec<u8>>,
+    ) -> Result<Self, EdgeError> {
+        let mut anchors = Vec::new();
+        for der in ders {
+            let certificate = Certificate::from_der(&der)
+                .map_err(|_| EdgeError::Config("a trust anchor cannot be parsed"))?;
+            let tbs = certificate.tbs_certificate();
+            let basic = tbs
+                .get_extension::<BasicConstraints>()
+                .map_err(|_| EdgeError::Config("a trust anchor has malformed basic constraints"))?;
+            if basic.is_some_and(|(_, constraints)| !constraints.ca) {
+                return Err(EdgeError::Config("a trust anchor is not a CA certificate"));
+            }
+            let usage = tbs
+                .get_extension::<KeyUsage>()
+                .map_err(|_| EdgeError::Config("a trust anchor has a malformed key usage"))?;
+            if usage.is_some_and(|(_, usage)| !usage.key_cert_sign()) {
+                return Err(EdgeError::Config(
+                    "a trust anchor may not sign certificates",
+                ));
+            }
+            let key = rsa_key_of(&certificate)
+                .map_err(|_| EdgeError::Config("a trust anchor has no RSA key"))?;
+            anchors.push(TrustAnchor {
+                subject: tbs.subject().clone(),
+                key,
+                der,
+            });
+        }
+        if anchors.is_empty() {
+            return Err(EdgeError::Config("no trust anchor is configured"));
+        }
+        Ok(Self { anchors })
+    }
+
+    /// Number of anchors.
+    pub fn len(&self) -> usize {
+        self.anchors.len()
+    }
+
+    /// True when no anchor is configured.
+    pub fn is_empty(&self) -> bool {
+        self.anchors.is_empty()
+    }
+}
+
+fn rsa_key_of(certificate: &Certificate) -> Result<VerifyingKey<Sha256>, EdgeError> {
+    let spki_der = certificate
+        .tbs_certificate()
+        .subject_public_key_info()
+        .to_der()
+        .map_err(|_| EdgeError::CertificateInvalid("public key cannot be encoded"))?;
+    let spki = spki::SubjectPublicKeyInfoRef::from_der(&spki_der)
+        .map_err(|_| EdgeError::CertificateInvalid("public key cannot be parsed"))?;
+    let key = rsa::PublicKey::try_from(spki)
+        .map_err(|_| EdgeError::CertificateInvalid("not an RSA public key"))?;
+    Ok(VerifyingKey::new(key))
+}
+
+fn unix_seconds(time: Time) -> i64 {
+    i64::try_from(time.to_unix_duration().as_secs()).unwrap_or(i64::MAX)
+}
+
+fn is_sha256_with_rsa(algorithm: &AlgorithmIdentifierRef<'_>) -> bool {
+    // RFC 4055 says the parameters are NULL; some encoders omit them, which is harmless.
+    algorithm.oid == SHA256_WITH_RSA
+        && algorithm
+            .parameters
+            .is_none_or(|parameters| parameters.is_null())
+}
+
+/// Verifies a card's answer to a challenge and returns the certificate's identity.
+///
+/// Checks, in order: the certificate parses and is an end-entity certificate for digital signatures; one of
+/// `anchors` signed it (sha256WithRSAEncryption); `now_unix` lies within its validity; and `signature` is the
+/// card's RSA PKCS#1 v1.5 SHA-256 signature over `challenge`.
+pub fn verify_card_authentication(
+    certificate_der: &[u8],
+    signature: &[u8],
+    challenge: &[u8],
+    anchors: &TrustAnchors,
+    now_unix: i64,
+) -> Result<CertificateRef, EdgeError> {
+    let parts = SignedParts::from_der(certificate_der)
+        .map_err(|_| EdgeError::CertificateInvalid("not a DER certificate"))?;
+    let certificate = Certificate::from_der(certificate_der)
+        .map_err(|_| EdgeError::CertificateInvalid("not an X.509 certificate"))?;
+    let tbs = certificate.tbs_certificate();
+
+    let inner_algorithm = AlgorithmIdentifierRef::from(tbs.signature());
+    if !is_sha256_with_rsa(&parts.signature_algorithm)
+        || inner_algorithm != parts.signature_algorithm
+    {
+        return Err(EdgeError::CertificateInvalid(
+            "unsupported or inconsistent signature algorithm",
+        ));
+    }
+    let basic = tbs
+        .get_extension::<BasicConstraints>()
+        .map_err(|_| EdgeError::CertificateInvalid("malformed basic constraints"))?;
+    if basic.is_some_and(|(_, constraints)| constraints.ca) {
+        return Err(EdgeError::CertificateInvalid(
+            "a CA certificate is not a card certificate",
+        ));
+    }
+    let usage = tbs
+        .get_extension::<KeyUsage>()
+        .map_err(|_| EdgeError::CertificateInvalid("malformed key usage"))?;
+    if usage.is_some_and(|(_, usage)| !usage.digital_signature()) {
+        return Err(EdgeError::CertificateInvalid(
+            "key usage does not allow digital signatures",
+        ));
+    }
+
+    // A self-issued certificate would "verify" under its own key; it is trusted only when configured as an
+    // anchor, and an anchor is never a card.
+    if tbs.subject() == tbs.issuer()
+        || anchors
+            .anchors
+            .iter()
+            .any(|anchor| anchor.der == certificate_der)
+    {
+        return Err(EdgeError::CertificateUntrusted);
+    }
+    let tbs_der = parts
+        .tbs_certificate
+        .to_der()
+        .map_err(|_| EdgeError::CertificateInvalid("unencodable body"))?;
+    let ca_signature = parts
+        .signature
+        .as_bytes()
+        .and_then(|bytes| Signature::try_from(bytes).ok())
+        .ok_or(EdgeError::CertificateInvalid(
+            "malformed certificate signature",
+        ))?;
+    let issued_by_anchor = anchors
+        .anchors
+        .iter()
+        .filter(|anchor| &anchor.subject == tbs.issuer())
+        .any(|anchor| anchor.key.verify(&tbs_der, &ca_signature).is_ok());
+    if !issued_by_anchor {
+        return Err(EdgeError::CertificateUntrusted);
+    }
+
+    let validity = tbs.validity();
+    if now_unix < unix_seconds(validity.not_before) || now_unix > unix_seconds(validity.not_after) {
+        return Err(EdgeError::CertificateExpired);
+    }
+
+    let card_key = rsa_key_of(&certificate)?;
+    let card_signature = Signature::try_from(signature).map_err(|_| EdgeError::SignatureInvalid)?;
+    card_key
+        .verify(challenge, &card_signature)
+        .map_err(|_| EdgeError::SignatureInvalid)?;
+
+    Ok(CertificateRef {
+        issuer: tbs.issuer().to_string(),
+        serial: canonical_serial(tbs.serial_number().as_bytes()),
+    })
+}

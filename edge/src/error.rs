@@ -1,0 +1,134 @@
+//! The crate's one error type, and its mapping onto the stable wire codes.
+//!
+//! Every variant maps to exactly one [`ErrorCode`]; the detail a variant carries (which configuration value is
+//! missing, what the origin said) is for the worker's own log and is never put in a response body.
+
+use onshi_proto::{ApiError, ErrorCode};
+
+/// Everything that can go wrong in the edge.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum EdgeError {
+    /// The request body or a parameter is malformed.
+    #[error("the request is malformed")]
+    BadRequest,
+    /// The request body is larger than the route accepts.
+    #[error("the request body exceeds {limit} bytes")]
+    PayloadTooLarge {
+        /// The route's limit in bytes.
+        limit: usize,
+    },
+    /// No route matches.
+    #[error("no such route")]
+    NotFound,
+    /// The challenge id was never issued, or was forgotten after it expired.
+    #[error("the challenge is unknown")]
+    ChallengeUnknown,
+    /// The challenge's lifetime has passed.
+    #[error("the challenge has expired")]
+    ChallengeExpired,
+    /// The challenge has been consumed before.
+    #[error("the challenge was already used")]
+    ChallengeReplayed,
+    /// The card certificate cannot be parsed, uses an unsupported algorithm, or is not an end-entity
+    /// certificate for digital signatures.
+    #[error("the card certificate is invalid: {0}")]
+    CertificateInvalid(&'static str),
+    /// No configured trust anchor issued the card certificate.
+    #[error("the card certificate does not chain to a configured trust anchor")]
+    CertificateUntrusted,
+    /// The card certificate is outside its validity period.
+    #[error("the card certificate is outside its validity period")]
+    CertificateExpired,
+    /// The origin's status service reports the certificate as revoked.
+    #[error("the card certificate is revoked")]
+    CertificateRevoked,
+    /// The card's signature over the challenge does not verify.
+    #[error("the card signature does not verify")]
+    SignatureInvalid,
+    /// The session token is missing, malformed or forged.
+    #[error("the session token is invalid")]
+    SessionInvalid,
+    /// The session token's lifetime has passed.
+    #[error("the session token has expired")]
+    SessionExpired,
+    /// The origin could not be reached.
+    #[error("the origin is unreachable")]
+    OriginUnavailable,
+    /// The origin did not answer within the configured timeout.
+    #[error("the origin did not answer in time")]
+    OriginTimeout,
+    /// The origin answered with a server error or a body the edge cannot understand.
+    #[error("the origin answered with an unusable response (status {status})")]
+    OriginError {
+        /// The origin's HTTP status.
+        status: u16,
+    },
+    /// The origin refused the request with a typed client error, which is passed on by its code.
+    #[error("the origin refused the request: {0}")]
+    OriginRefused(ErrorCode),
+    /// A binding or secret is missing or unusable; the worker is misconfigured.
+    #[error("configuration error: {0}")]
+    Config(&'static str),
+    /// A runtime facility (random source, storage, request plumbing) failed.
+    #[error("runtime failure: {0}")]
+    Runtime(&'static str),
+}
+
+impl EdgeError {
+    /// The stable code sent to the client.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Self::BadRequest => ErrorCode::BadRequest,
+            Self::PayloadTooLarge { .. } => ErrorCode::PayloadTooLarge,
+            Self::NotFound => ErrorCode::NotFound,
+            Self::ChallengeUnknown => ErrorCode::ChallengeUnknown,
+            Self::ChallengeExpired => ErrorCode::ChallengeExpired,
+            Self::ChallengeReplayed => ErrorCode::ChallengeReplayed,
+            Self::CertificateInvalid(_) => ErrorCode::CertificateInvalid,
+            Self::CertificateUntrusted => ErrorCode::CertificateUntrusted,
+            Self::CertificateExpired => ErrorCode::CertificateExpired,
+            Self::CertificateRevoked => ErrorCode::CertificateRevoked,
+            Self::SignatureInvalid => ErrorCode::SignatureInvalid,
+            Self::SessionInvalid => ErrorCode::SessionInvalid,
+            Self::SessionExpired => ErrorCode::SessionExpired,
+            Self::OriginUnavailable => ErrorCode::OriginUnavailable,
+            Self::OriginTimeout => ErrorCode::OriginTimeout,
+            Self::OriginError { .. } => ErrorCode::OriginError,
+            Self::OriginRefused(code) => *code,
+            Self::Config(_) | Self::Runtime(_) => ErrorCode::Internal,
+        }
+    }
+
+    /// The HTTP status that carries [`Self::code`].
+    pub fn http_status(&self) -> u16 {
+        self.code().http_status()
+    }
+
+    /// The response body: the code and its fixed sentence, nothing else.
+    pub fn to_api_error(&self) -> ApiError {
+        ApiError::from(self.code())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn internal_detail_never_reaches_the_body() {
+        let error = EdgeError::Config("SESSION_KEY is shorter than 32 bytes");
+        let body = serde_json::to_string(&error.to_api_error()).unwrap();
+        assert_eq!(error.http_status(), 500);
+        assert!(body.contains("\"internal\""));
+        assert!(!body.contains("SESSION_KEY"));
+    }
+
+    #[test]
+    fn refused_origin_codes_pass_through_with_their_own_status() {
+        let error = EdgeError::OriginRefused(ErrorCode::RecordHeld);
+        assert_eq!(error.code(), ErrorCode::RecordHeld);
+        assert_eq!(error.http_status(), 423);
+        assert_eq!(EdgeError::OriginError { status: 500 }.http_status(), 502);
+        assert_eq!(EdgeError::PayloadTooLarge { limit: 1 }.http_status(), 413);
+    }
+}

@@ -1,0 +1,179 @@
+//! HTTP rules that do not depend on the runtime: which paths are API paths, body limits, JSON bodies and the
+//! security headers on every response.
+
+use serde::de::DeserializeOwned;
+
+use crate::error::EdgeError;
+
+/// Largest accepted request body on any API route, in bytes. A session request (certificate plus signature,
+/// base64) is under 4 KiB.
+pub const MAX_BODY_BYTES: usize = 16 * 1024;
+
+/// Prefix of every API path; everything else is a static file.
+pub const API_PREFIX: &str = "/api/";
+
+/// Health check path.
+pub const HEALTH_PATH: &str = "/api/v1/health";
+
+/// Headers on every API response. Answers are personal and must not be stored by any cache.
+pub const API_RESPONSE_HEADERS: &[(&str, &str)] = &[
+    ("content-type", "application/json; charset=utf-8"),
+    ("cache-control", "no-store"),
+    ("x-content-type-options", "nosniff"),
+    ("referrer-policy", "no-referrer"),
+    (
+        "content-security-policy",
+        "default-src 'none'; frame-ancestors 'none'",
+    ),
+];
+
+/// Content Security Policy of the kiosk's pages: its own scripts and wasm only, no framing.
+pub const KIOSK_CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'; frame-ancestors 'none'";
+
+/// Headers added to every static file response.
+pub const STATIC_RESPONSE_HEADERS: &[(&str, &str)] = &[
+    ("content-security-policy", KIOSK_CSP),
+    ("x-content-type-options", "nosniff"),
+    ("referrer-policy", "no-referrer"),
+];
+
+/// True for paths served by the API router rather than the static files.
+pub fn is_api_path(path: &str) -> bool {
+    path.starts_with(API_PREFIX) || path == "/api"
+}
+
+/// Bodies up to this size are read to their end even when they are too large, so that the client gets a clean
+/// 413 instead of a connection reset while it is still sending; larger bodies are cut off unread.
+pub const MAX_DRAINED_BYTES: usize = 64 * 1024;
+
+/// Refuses, before reading it, a body whose declared `Content-Length` is too large even to drain.
+pub fn check_declared_length(content_length: Option<&str>) -> Result<(), EdgeError> {
+    match content_length.map(|text| text.trim().parse::<u64>()) {
+        None => Ok(()),
+        Some(Ok(length)) if length <= MAX_DRAINED_BYTES as u64 => Ok(()),
+        Some(Ok(_)) => Err(EdgeError::PayloadTooLarge {
+            limit: MAX_BODY_BYTES,
+        }),
+        Some(Err(_)) => Err(EdgeError::BadRequest),
+    }
+}
+
+/// Collects a streamed body (the declared length may be absent or wrong), keeping at most [`MAX_BODY_BYTES`].
+#[derive(Debug, Default)]
+pub struct BodyCollector {
+    bytes: Vec<u8>,
+    seen: usize,
+}
+
+impl BodyCollector {
+    /// Adds one chunk. An error means "stop reading": the body is past [`MAX_DRAINED_BYTES`].
+    pub fn push(&mut self, chunk: &[u8]) -> Result<(), EdgeError> {
+        self.seen = self.seen.saturating_add(chunk.len());
+        if self.seen > MAX_DRAINED_BYTES {
+            return Err(EdgeError::PayloadTooLarge {
+                limit: MAX_BODY_BYTES,
+            });
+        }
+        if self.seen <= MAX_BODY_BYTES {
+            self.bytes.extend_from_slice(chunk);
+        }
+        Ok(())
+    }
+
+    /// The whole body, or `payload_too_large` when it was longer than [`MAX_BODY_BYTES`].
+    pub fn finish(self) -> Result<Vec<u8>, EdgeError> {
+        if self.seen > MAX_BODY_BYTES {
+            Err(EdgeError::PayloadTooLarge {
+                limit: MAX_BODY_BYTES,
+            })
+        } else {
+            Ok(self.bytes)
+        }
+    }
+}
+
+/// Parses a JSON body; malformed JSON or unknown fields are a bad request.
+pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, EdgeError> {
+    serde_json::from_slice(body).map_err(|_| EdgeError::BadRequest)
+}
+
+/// Like [`parse_json`], but an empty body means the type's default.
+pub fn parse_json_or_default<T: DeserializeOwned + Default>(body: &[u8]) -> Result<T, EdgeError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        Ok(T::default())
+    } else {
+        parse_json(body)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use onshi_proto::api::{QualificationRequest, SessionRequest};
+
+    use super::*;
+
+    #[test]
+    fn api_paths_are_told_apart_from_static_files() {
+        assert!(is_api_path("/api/v1/session"));
+        assert!(is_api_path("/api"));
+        assert!(!is_api_path("/"));
+        assert!(!is_api_path("/apidocs.html"));
+        assert!(!is_api_path("/index.html"));
+    }
+
+    #[test]
+    fn bodies_over_16_kib_are_refused_whether_declared_or_streamed() {
+        let too_large = EdgeError::PayloadTooLarge {
+            limit: MAX_BODY_BYTES,
+        };
+        assert_eq!(check_declared_length(None), Ok(()));
+        assert_eq!(check_declared_length(Some("65536")), Ok(()));
+        assert_eq!(check_declared_length(Some("65537")), Err(too_large.clone()));
+        assert_eq!(
+            check_declared_length(Some("lots")),
+            Err(EdgeError::BadRequest)
+        );
+
+        let mut exact = BodyCollector::default();
+        exact.push(&[b'a'; MAX_BODY_BYTES - 1]).unwrap();
+        exact.push(b"b").unwrap();
+        assert_eq!(exact.finish().map(|body| body.len()), Ok(MAX_BODY_BYTES));
+
+        // One byte over: read on (drained) but refused at the end.
+        let mut over = BodyCollector::default();
+        over.push(&[b'a'; MAX_BODY_BYTES]).unwrap();
+        over.push(b"c").unwrap();
+        assert_eq!(over.finish(), Err(too_large.clone()));
+
+        // Far over: reading stops.
+        let mut flood = BodyCollector::default();
+        flood.push(&[b'a'; MAX_DRAINED_BYTES]).unwrap();
+        assert_eq!(flood.push(b"d"), Err(too_large));
+    }
+
+    #[test]
+    fn json_bodies_are_strict_and_empty_ones_default_only_where_allowed() {
+        assert_eq!(
+            parse_json::<SessionRequest>(b"{not json"),
+            Err(EdgeError::BadRequest)
+        );
+        assert_eq!(
+            parse_json::<SessionRequest>(
+                br#"{"challenge_id":"a","certificate":"","signature":"","extra":1}"#
+            ),
+            Err(EdgeError::BadRequest)
+        );
+        assert_eq!(
+            parse_json_or_default::<QualificationRequest>(b" \n"),
+            Ok(QualificationRequest::default())
+        );
+        assert_eq!(
+            parse_json_or_default::<QualificationRequest>(br#"{"arbitrary_identifier":5}"#),
+            Err(EdgeError::BadRequest)
+        );
+        assert_eq!(
+            parse_json::<SessionRequest>(b""),
+            Err(EdgeError::BadRequest)
+        );
+    }
+}

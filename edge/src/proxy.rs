@@ -1,0 +1,363 @@
+//! Calls to the origin: building the signed request and turning whatever happened into a typed result.
+//!
+//! Pure: the clock and the nonce's randomness are passed in, and the adapter performs the actual fetch and
+//! reports an [`OriginOutcome`]. The request carries a fresh header set: only [`FORWARDED_HEADERS`] are copied
+//! from the kiosk's request, so its `Authorization`, cookies or any spoofed signature header never reach the
+//! origin.
+
+use onshi_proto::signing;
+use onshi_proto::{ApiError, ErrorCode};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::error::EdgeError;
+use crate::secret::SecretBytes;
+
+/// Origin timeout when `ORIGIN_TIMEOUT_MS` is not set.
+pub const DEFAULT_ORIGIN_TIMEOUT_MS: u32 = 3_000;
+/// Longest accepted `ORIGIN_TIMEOUT_MS`; a kiosk user should never wait longer than this.
+pub const MAX_ORIGIN_TIMEOUT_MS: u32 = 30_000;
+/// Shortest accepted `ORIGIN_SIGNING_KEY`, in bytes.
+pub const MIN_ORIGIN_KEY_LEN: usize = 16;
+/// Random bytes behind a request nonce.
+pub const NONCE_RANDOM_LEN: usize = 16;
+/// Request headers copied from the kiosk to the origin (lower case). Everything else is dropped.
+pub const FORWARDED_HEADERS: &[&str] = &["accept-language", "x-request-id"];
+/// Longest forwarded header value; longer values are dropped rather than truncated.
+const MAX_FORWARDED_VALUE_LEN: usize = 256;
+
+/// One request to the origin, ready to send.
+#[derive(Clone, PartialEq, Eq)]
+pub struct OriginRequest {
+    /// HTTP method.
+    pub method: &'static str,
+    /// Absolute URL.
+    pub url: String,
+    /// Headers, names in lower case.
+    pub headers: Vec<(String, String)>,
+    /// Body bytes (JSON).
+    pub body: Vec<u8>,
+}
+
+impl std::fmt::Debug for OriginRequest {
+    /// Shows header names only: the body holds a card identity and the headers a signature.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let names: Vec<&str> = self.headers.iter().map(|(name, _)| name.as_str()).collect();
+        f.debug_struct("OriginRequest")
+            .field("method", &self.method)
+            .field("url", &self.url)
+            .field("headers", &names)
+            .field("body_len", &self.body.len())
+            .finish()
+    }
+}
+
+impl OriginRequest {
+    /// The value of a header, by lower-case name.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.as_str())
+    }
+}
+
+/// What happened when the adapter sent an [`OriginRequest`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum OriginOutcome {
+    /// No connection could be made (refused, DNS, TLS, reset before an answer).
+    Unreachable,
+    /// No answer within the timeout; the request was aborted.
+    TimedOut,
+    /// The origin answered.
+    Answered {
+        /// HTTP status.
+        status: u16,
+        /// Body bytes.
+        body: Vec<u8>,
+    },
+}
+
+/// Builds signed requests to one origin.
+#[derive(Debug)]
+pub struct OriginClient {
+    base_url: String,
+    signing_key: SecretBytes,
+}
+
+impl OriginClient {
+    /// `base_url` is `http(s)://host[:port]` with no path, query or fragment: the signature covers the path the
+    /// origin sees, so a base path would break it.
+    pub fn new(base_url: &str, signing_key: SecretBytes) -> Result<Self, EdgeError> {
+        let trimmed = base_url.trim().trim_end_matches('/');
+        let authority = trimmed
+            .strip_prefix("http://")
+            .or_else(|| trimmed.strip_prefix("https://"))
+            .ok_or(EdgeError::Config(
+                "ORIGIN_URL must start with http:// or https://",
+            ))?;
+        if authority.is_empty() || authority.contains(['/', '?', '#', '@', ' ']) {
+            return Err(EdgeError::Config(
+                "ORIGIN_URL must be scheme://host[:port] without a path",
+            ));
+        }
+        if signing_key.len() < MIN_ORIGIN_KEY_LEN {
+            return Err(EdgeError::Config(
+                "ORIGIN_SIGNING_KEY is shorter than 16 bytes",
+            ));
+        }
+        Ok(Self {
+            base_url: trimmed.to_owned(),
+            signing_key,
+        })
+    }
+
+    /// A signed `POST` of `body` as JSON to `path` (which starts with `/`).
+    pub fn post_json<T: Serialize>(
+        &self,
+        path: &str,
+        body: &T,
+        forwarded: Vec<(String, String)>,
+        now_unix: i64,
+        nonce_random: [u8; NONCE_RANDOM_LEN],
+    ) -> Result<OriginRequest, EdgeError> {
+        let body = serde_json::to_vec(body)
+            .map_err(|_| EdgeError::Runtime("origin request does not serialise"))?;
+        let nonce = hex::encode(nonce_random);
+        let signature = signing::sign(
+            self.signing_key.expose(),
+            "POST",
+            path,
+            now_unix,
+            &nonce,
+            &body,
+        )
+        .map_err(|_| EdgeError::Config("ORIGIN_SIGNING_KEY is unusable"))?;
+        let mut headers = forwarded;
+        headers.extend([
+            ("content-type".to_owned(), "application/json".to_owned()),
+            ("accept".to_owned(), "application/json".to_owned()),
+            (
+                signing::TIMESTAMP_HEADER.to_owned(),
+                signature.timestamp.clone(),
+            ),
+            (signing::NONCE_HEADER.to_owned(), signature.nonce.clone()),
+            (
+                signing::SIGNATURE_HEADER.to_owned(),
+                signature.signature.clone(),
+            ),
+        ]);
+        Ok(OriginRequest {
+            method: "POST",
+            url: format!("{}{path}", self.base_url),
+            headers,
+            body,
+        })
+    }
+}
+
+/// Keeps only the allow-listed kiosk headers, with lower-case names and short, printable values.
+pub fn forwardable_headers(
+    incoming: impl IntoIterator<Item = (String, String)>,
+) -> Vec<(String, String)> {
+    incoming
+        .into_iter()
+        .map(|(name, value)| (name.to_ascii_lowercase(), value))
+        .filter(|(name, value)| {
+            FORWARDED_HEADERS.contains(&name.as_str())
+                && value.len() <= MAX_FORWARDED_VALUE_LEN
+                && value
+                    .bytes()
+                    .all(|b| b == b'\t' || (b' '..=b'~').contains(&b))
+        })
+        .collect()
+}
+
+/// Parses `ORIGIN_TIMEOUT_MS`; absent means [`DEFAULT_ORIGIN_TIMEOUT_MS`].
+pub fn parse_timeout_ms(value: Option<&str>) -> Result<u32, EdgeError> {
+    let Some(text) = value.map(str::trim).filter(|text| !text.is_empty()) else {
+        return Ok(DEFAULT_ORIGIN_TIMEOUT_MS);
+    };
+    match text.parse::<u32>() {
+        Ok(ms) if (1..=MAX_ORIGIN_TIMEOUT_MS).contains(&ms) => Ok(ms),
+        _ => Err(EdgeError::Config(
+            "ORIGIN_TIMEOUT_MS must be a whole number from 1 to 30000",
+        )),
+    }
+}
+
+/// Turns an outcome into the expected answer or a typed error.
+///
+/// 2xx with a body of type `T` → the answer; 4xx with an [`ApiError`] body → that code, passed on (except
+/// `unauthorized`, which means the origin refused the edge's own signature: nothing the kiosk can fix, so it
+/// becomes `origin_error`); anything else → `origin_error`.
+pub fn interpret_outcome<T: DeserializeOwned>(outcome: OriginOutcome) -> Result<T, EdgeError> {
+    match outcome {
+        OriginOutcome::Unreachable => Err(EdgeError::OriginUnavailable),
+        OriginOutcome::TimedOut => Err(EdgeError::OriginTimeout),
+        OriginOutcome::Answered { status, body } => match status {
+            200..=299 => {
+                serde_json::from_slice(&body).map_err(|_| EdgeError::OriginError { status })
+            }
+            400..=499 => match serde_json::from_slice::<ApiError>(&body) {
+                Ok(ApiError {
+                    error: ErrorCode::Unauthorized,
+                    ..
+                })
+                | Err(_) => Err(EdgeError::OriginError { status }),
+                Ok(ApiError { error, .. }) => Err(EdgeError::OriginRefused(error)),
+            },
+            _ => Err(EdgeError::OriginError { status }),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use onshi_proto::origin::{CertificateStatus, CertificateStatusAnswer};
+
+    use super::*;
+
+    const KEY: &[u8] = b"origin-signing-key-for-tests";
+
+    fn client() -> OriginClient {
+        OriginClient::new("http://127.0.0.1:8787/", SecretBytes::new(KEY.to_vec())).unwrap()
+    }
+
+    #[test]
+    fn a_built_request_carries_a_signature_the_origin_accepts() {
+        let body = serde_json::json!({"hello": "world"});
+        let request = client()
+            .post_json("/v1/certificate-status", &body, vec![], 1_000, [0xab; 16])
+            .unwrap();
+        assert_eq!(request.url, "http://127.0.0.1:8787/v1/certificate-status");
+        assert_eq!(request.header("content-type"), Some("application/json"));
+        assert_eq!(
+            request.header(signing::NONCE_HEADER),
+            Some("ab".repeat(16).as_str())
+        );
+        let headers = signing::SignatureHeaders {
+            timestamp: request
+                .header(signing::TIMESTAMP_HEADER)
+                .unwrap()
+                .to_owned(),
+            nonce: request.header(signing::NONCE_HEADER).unwrap().to_owned(),
+            signature: request
+                .header(signing::SIGNATURE_HEADER)
+                .unwrap()
+                .to_owned(),
+        };
+        assert_eq!(
+            signing::verify(
+                KEY,
+                "POST",
+                "/v1/certificate-status",
+                &headers,
+                &request.body,
+                1_010
+            ),
+            Ok(1_000)
+        );
+        assert!(!format!("{request:?}").contains(&headers.signature));
+    }
+
+    #[test]
+    fn only_allow_listed_kiosk_headers_are_forwarded() {
+        let incoming = vec![
+            ("Authorization".to_owned(), "Bearer secret".to_owned()),
+            ("Cookie".to_owned(), "a=b".to_owned()),
+            ("X-Onshi-Signature".to_owned(), "spoofed".to_owned()),
+            ("Accept-Language".to_owned(), "ja-JP".to_owned()),
+            ("X-Request-Id".to_owned(), "bad\nvalue".to_owned()),
+        ];
+        let forwarded = forwardable_headers(incoming);
+        assert_eq!(
+            forwarded,
+            vec![("accept-language".to_owned(), "ja-JP".to_owned())]
+        );
+        let request = client()
+            .post_json("/v1/x", &(), forwarded, 1, [0; 16])
+            .unwrap();
+        assert_eq!(request.header("authorization"), None);
+        assert_ne!(request.header(signing::SIGNATURE_HEADER), Some("spoofed"));
+    }
+
+    #[test]
+    fn origin_urls_with_paths_or_other_schemes_and_short_keys_are_refused() {
+        for url in [
+            "ftp://host",
+            "http://",
+            "http://host/base",
+            "http://host?x",
+            "host:8787",
+            "http://u@host",
+        ] {
+            let result = OriginClient::new(url, SecretBytes::new(KEY.to_vec()));
+            assert!(matches!(result, Err(EdgeError::Config(_))), "{url}");
+        }
+        assert!(
+            OriginClient::new(
+                "https://origin.example:8443",
+                SecretBytes::new(KEY.to_vec())
+            )
+            .is_ok()
+        );
+        assert!(matches!(
+            OriginClient::new("http://h", SecretBytes::new(vec![1; 15])),
+            Err(EdgeError::Config(_))
+        ));
+    }
+
+    #[test]
+    fn timeouts_default_to_three_seconds_and_must_be_sane() {
+        assert_eq!(parse_timeout_ms(None), Ok(3_000));
+        assert_eq!(parse_timeout_ms(Some(" ")), Ok(3_000));
+        assert_eq!(parse_timeout_ms(Some("250")), Ok(250));
+        for bad in ["0", "-1", "abc", "30001"] {
+            assert!(
+                matches!(parse_timeout_ms(Some(bad)), Err(EdgeError::Config(_))),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn outcomes_map_to_typed_results() {
+        let answered = |status, body: &str| OriginOutcome::Answered {
+            status,
+            body: body.as_bytes().to_vec(),
+        };
+        let good: Result<CertificateStatusAnswer, _> =
+            interpret_outcome(answered(200, r#"{"status":"revoked"}"#));
+        assert_eq!(good.unwrap().status, CertificateStatus::Revoked);
+        let check = |outcome, expected: EdgeError| {
+            assert_eq!(
+                interpret_outcome::<CertificateStatusAnswer>(outcome),
+                Err(expected)
+            );
+        };
+        check(OriginOutcome::Unreachable, EdgeError::OriginUnavailable);
+        check(OriginOutcome::TimedOut, EdgeError::OriginTimeout);
+        check(
+            answered(200, "<html>"),
+            EdgeError::OriginError { status: 200 },
+        );
+        check(
+            answered(500, r#"{"error":"internal","message":"x"}"#),
+            EdgeError::OriginError { status: 500 },
+        );
+        check(answered(302, ""), EdgeError::OriginError { status: 302 });
+        check(
+            answered(423, r#"{"error":"record_held","message":"m"}"#),
+            EdgeError::OriginRefused(ErrorCode::RecordHeld),
+        );
+        check(
+            answered(401, r#"{"error":"unauthorized","message":"m"}"#),
+            EdgeError::OriginError { status: 401 },
+        );
+        check(
+            answered(404, "not json"),
+            EdgeError::OriginError { status: 404 },
+        );
+    }
+}

@@ -1,0 +1,295 @@
+//! Short-lived card sessions as stateless bearer tokens.
+//!
+//! `token = base64url(JSON claims) "." base64url(HMAC-SHA256(SESSION_KEY, base64url(JSON claims)))`, both parts
+//! without padding. The MAC is checked (in constant time) before the claims are even parsed. Pure: the clock
+//! and the token id's randomness are passed in.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use hmac::{KeyInit, Mac};
+use onshi_proto::origin::CertificateRef;
+use serde::{Deserialize, Serialize};
+use sha2::Sha256;
+
+use crate::error::EdgeError;
+use crate::secret::{SecretBytes, SessionToken};
+
+/// Lifetime of a session, in seconds; a check-in completes well within it.
+pub const SESSION_LIFETIME_SECS: i64 = 300;
+/// Shortest accepted `SESSION_KEY`, in bytes (the HMAC-SHA256 block of security).
+pub const MIN_SESSION_KEY_LEN: usize = 32;
+/// Random bytes behind a token id.
+pub const TOKEN_ID_RANDOM_LEN: usize = 16;
+/// Longest token text considered at all; real tokens are a few hundred bytes.
+const MAX_TOKEN_LEN: usize = 4096;
+/// How far in the future an issue time may lie before a token is refused (clock differences between isolates).
+const MAX_FUTURE_ISSUE_SECS: i64 = 60;
+
+type HmacSha256 = hmac::Hmac<Sha256>;
+
+/// What a session token asserts.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SessionClaims {
+    /// The card certificate's serial ([`onshi_proto::origin::canonical_serial`]).
+    pub serial: String,
+    /// The card certificate's issuer, RFC 4514 text.
+    pub issuer: String,
+    /// Unix seconds after which the token is refused.
+    pub exp: i64,
+    /// Unix seconds at which it was issued.
+    pub iat: i64,
+    /// Unique token id.
+    pub jti: String,
+}
+
+impl SessionClaims {
+    /// The certificate the session is bound to.
+    pub fn certificate(&self) -> CertificateRef {
+        CertificateRef {
+            issuer: self.issuer.clone(),
+            serial: self.serial.clone(),
+        }
+    }
+}
+
+impl std::fmt::Debug for SessionClaims {
+    /// Leaves out the certificate identity: a serial points at one person's card.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SessionClaims")
+            .field("iat", &self.iat)
+            .field("exp", &self.exp)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Issues and checks session tokens with one key.
+#[derive(Debug)]
+pub struct SessionMinter {
+    key: SecretBytes,
+}
+
+impl SessionMinter {
+    /// Refuses keys shorter than [`MIN_SESSION_KEY_LEN`].
+    pub fn new(key: SecretBytes) -> Result<Self, EdgeError> {
+        if key.len() < MIN_SESSION_KEY_LEN {
+            return Err(EdgeError::Config("SESSION_KEY is shorter than 32 bytes"));
+        }
+        Ok(Self { key })
+    }
+
+    fn mac(&self) -> Result<HmacSha256, EdgeError> {
+        HmacSha256::new_from_slice(self.key.expose())
+            .map_err(|_| EdgeError::Config("SESSION_KEY is unusable"))
+    }
+
+    /// Mints a token for `certificate`, valid for [`SESSION_LIFETIME_SECS`] from `now_unix`.
+    pub fn mint(
+        &self,
+        certificate: &CertificateRef,
+        now_unix: i64,
+        token_id_random: [u8; TOKEN_ID_RANDOM_LEN],
+    ) -> Result<(SessionToken, SessionClaims), EdgeError> {
+        let claims = SessionClaims {
+            serial: certificate.serial.clone(),
+            issuer: certificate.issuer.clone(),
+            exp: now_unix.saturating_add(SESSION_LIFETIME_SECS),
+            iat: now_unix,
+            jti: URL_SAFE_NO_PAD.encode(token_id_random),
+        };
+        let json = serde_json::to_vec(&claims)
+            .map_err(|_| EdgeError::Runtime("session claims do not serialise"))?;
+        let payload = URL_SAFE_NO_PAD.encode(json);
+        let mut mac = self.mac()?;
+        mac.update(payload.as_bytes());
+        let tag = URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes());
+        Ok((SessionToken::new(format!("{payload}.{tag}")), claims))
+    }
+
+    /// Checks a token's MAC, then its claims and lifetime.
+    pub fn verify(&self, token: &str, now_unix: i64) -> Result<SessionClaims, EdgeError> {
+        if token.len() > MAX_TOKEN_LEN {
+            return Err(EdgeError::SessionInvalid);
+        }
+        let (payload, tag) = token.split_once('.').ok_or(EdgeError::SessionInvalid)?;
+        let tag = URL_SAFE_NO_PAD
+            .decode(tag)
+            .map_err(|_| EdgeError::SessionInvalid)?;
+        let mut mac = self.mac()?;
+        mac.update(payload.as_bytes());
+        // `verify_slice` compares in constant time.
+        mac.verify_slice(&tag)
+            .map_err(|_| EdgeError::SessionInvalid)?;
+        let json = URL_SAFE_NO_PAD
+            .decode(payload)
+            .map_err(|_| EdgeError::SessionInvalid)?;
+        let claims: SessionClaims =
+            serde_json::from_slice(&json).map_err(|_| EdgeError::SessionInvalid)?;
+        if claims.exp.saturating_sub(claims.iat) > SESSION_LIFETIME_SECS
+            || claims.iat > now_unix.saturating_add(MAX_FUTURE_ISSUE_SECS)
+        {
+            return Err(EdgeError::SessionInvalid);
+        }
+        if now_unix >= claims.exp {
+            return Err(EdgeError::SessionExpired);
+        }
+        Ok(claims)
+    }
+}
+
+/// Extracts the token from an `Authorization: Bearer <token>` header value.
+pub fn bearer_token(authorization: Option<&str>) -> Result<&str, EdgeError> {
+    let value = authorization.ok_or(EdgeError::SessionInvalid)?;
+    let (scheme, token) = value
+        .trim()
+        .split_once(' ')
+        .ok_or(EdgeError::SessionInvalid)?;
+    let token = token.trim();
+    if !scheme.eq_ignore_ascii_case("bearer") || token.is_empty() {
+        return Err(EdgeError::SessionInvalid);
+    }
+    Ok(token)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn minter(byte: u8) -> SessionMinter {
+        SessionMinter::new(SecretBytes::new(vec![byte; 32])).unwrap()
+    }
+
+    fn card() -> CertificateRef {
+        CertificateRef {
+            issuer: "CN=onshi test auth CA,C=JP".into(),
+            serial: "0A1B".into(),
+        }
+    }
+
+    #[test]
+    fn a_minted_token_verifies_until_it_expires() {
+        let minter = minter(1);
+        let (token, claims) = minter
+            .mint(&card(), 1_000, [3; TOKEN_ID_RANDOM_LEN])
+            .unwrap();
+        assert_eq!(claims.exp, 1_000 + SESSION_LIFETIME_SECS);
+        let verified = minter.verify(token.expose(), 1_299).unwrap();
+        assert_eq!(verified, claims);
+        assert_eq!(verified.certificate(), card());
+        assert_eq!(
+            minter.verify(token.expose(), 1_300),
+            Err(EdgeError::SessionExpired)
+        );
+    }
+
+    #[test]
+    fn tokens_from_another_key_or_altered_tokens_are_invalid() {
+        let (token, _) = minter(1)
+            .mint(&card(), 1_000, [3; TOKEN_ID_RANDOM_LEN])
+            .unwrap();
+        assert_eq!(
+            minter(2).verify(token.expose(), 1_000),
+            Err(EdgeError::SessionInvalid)
+        );
+
+        // Swap the claims for another card's while keeping the original MAC.
+        let other = CertificateRef {
+            serial: "FFFF".into(),
+            ..card()
+        };
+        let (forged_claims, _) = minter(9)
+            .mint(&other, 1_000, [3; TOKEN_ID_RANDOM_LEN])
+            .unwrap();
+        let (_, original_tag) = token.expose().split_once('.').unwrap();
+        let (forged_payload, _) = forged_claims.expose().split_once('.').unwrap();
+        let spliced = format!("{forged_payload}.{original_tag}");
+        assert_eq!(
+            minter(1).verify(&spliced, 1_000),
+            Err(EdgeError::SessionInvalid)
+        );
+
+        for garbage in [
+            "",
+            ".",
+            "abc",
+            "abc.def",
+            "a.b.c",
+            &"x".repeat(MAX_TOKEN_LEN + 1),
+        ] {
+            assert_eq!(
+                minter(1).verify(garbage, 1_000),
+                Err(EdgeError::SessionInvalid),
+                "{garbage:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn validly_signed_claims_with_an_overlong_life_or_future_issue_are_invalid() {
+        let minter = minter(1);
+        let sign = |claims: &SessionClaims| {
+            let payload = URL_SAFE_NO_PAD.encode(serde_json::to_vec(claims).unwrap());
+            let mut mac = minter.mac().unwrap();
+            mac.update(payload.as_bytes());
+            format!(
+                "{payload}.{}",
+                URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+            )
+        };
+        let base = SessionClaims {
+            serial: "01".into(),
+            issuer: "CN=x".into(),
+            exp: 1_300,
+            iat: 1_000,
+            jti: "j".into(),
+        };
+        assert!(minter.verify(&sign(&base), 1_000).is_ok());
+        let long = SessionClaims {
+            exp: 1_000 + SESSION_LIFETIME_SECS + 1,
+            ..base.clone()
+        };
+        assert_eq!(
+            minter.verify(&sign(&long), 1_000),
+            Err(EdgeError::SessionInvalid)
+        );
+        let future = SessionClaims {
+            iat: 2_000,
+            exp: 2_300,
+            ..base
+        };
+        assert_eq!(
+            minter.verify(&sign(&future), 1_000),
+            Err(EdgeError::SessionInvalid)
+        );
+    }
+
+    #[test]
+    fn short_keys_are_refused_and_debug_hides_identity() {
+        assert!(matches!(
+            SessionMinter::new(SecretBytes::new(vec![1; 31])),
+            Err(EdgeError::Config(_))
+        ));
+        let (token, claims) = minter(1)
+            .mint(&card(), 1_000, [3; TOKEN_ID_RANDOM_LEN])
+            .unwrap();
+        let printed = format!("{claims:?} {token:?} {:?}", minter(1));
+        assert!(!printed.contains("0A1B"), "{printed}");
+        assert!(!printed.contains(token.expose()), "{printed}");
+    }
+
+    #[test]
+    fn bearer_headers_are_parsed_strictly() {
+        assert_eq!(bearer_token(Some("Bearer abc.def")), Ok("abc.def"));
+        assert_eq!(bearer_token(Some("bearer  abc.def ")), Ok("abc.def"));
+        for bad in [
+            None,
+            Some(""),
+            Some("Bearer"),
+            Some("Bearer "),
+            Some("Basic abc"),
+            Some("abc.def"),
+        ] {
+            assert_eq!(bearer_token(bad), Err(EdgeError::SessionInvalid), "{bad:?}");
+        }
+    }
+}

@@ -1,0 +1,260 @@
+// The built edge worker in workerd (Miniflare), against a fake origin that verifies its request signatures.
+// Run: node --test edge/test/*.test.mjs   (after `worker-build --release` in edge/)
+
+import assert from "node:assert/strict";
+import { X509Certificate } from "node:crypto";
+import { after, before, beforeEach, describe, test } from "node:test";
+import {
+  QUALIFICATION_ANSWER,
+  closedPortUrl,
+  realExpiredCard,
+  startEdge,
+  startFakeOrigin,
+  testCard,
+} from "./helpers.mjs";
+
+const CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'; frame-ancestors 'none'";
+
+let origin;
+let edge;
+
+/** Calls the edge and checks what every API answer must carry. */
+async function api(path, { method = "POST", body, headers = {} } = {}) {
+  const init = { method, headers: { ...headers } };
+  if (body !== undefined) {
+    init.body = typeof body === "string" || body instanceof Uint8Array ? body : JSON.stringify(body);
+    init.headers["content-type"] ??= "application/json";
+  }
+  const response = await fetch(`${edge.url}${path}`, init);
+  assert.equal(response.headers.get("cache-control"), "no-store", `no-store on ${method} ${path}`);
+  assert.match(response.headers.get("content-type"), /^application\/json/);
+  assert.equal(response.headers.get("x-content-type-options"), "nosniff");
+  return { status: response.status, body: await response.json() };
+}
+
+function expectError(result, status, code) {
+  assert.equal(result.status, status, JSON.stringify(result.body));
+  assert.equal(result.body.error, code);
+  assert.equal(typeof result.body.message, "string");
+  assert.deepEqual(Object.keys(result.body).sort(), ["error", "message"]);
+}
+
+async function newChallenge() {
+  const result = await api("/api/v1/challenge");
+  assert.equal(result.status, 200, JSON.stringify(result.body));
+  return { id: result.body.challenge_id, bytes: Buffer.from(result.body.challenge, "base64") };
+}
+
+function sessionBody(challenge, certificate, signature) {
+  return {
+    challenge_id: challenge.id,
+    certificate: Buffer.from(certificate).toString("base64"),
+    signature: Buffer.from(signature).toString("base64"),
+  };
+}
+
+async function openSession(card) {
+  const challenge = await newChallenge();
+  return api("/api/v1/session", { body: sessionBody(challenge, card.certificate, card.sign(challenge.bytes)) });
+}
+
+before(async () => {
+  origin = await startFakeOrigin();
+  edge = await startEdge({ originUrl: origin.url, originTimeoutMs: 1500 });
+});
+
+after(async () => {
+  await edge?.dispose();
+  await origin?.close();
+});
+
+beforeEach(() => {
+  origin.behaviour.mode = "normal";
+  origin.behaviour.revoked.clear();
+});
+
+describe("check-in flow", () => {
+  test("challenge → card signature → session → qualification", async () => {
+    const card = testCard(0);
+    const challenge = await newChallenge();
+    assert.equal(challenge.bytes.length, 32);
+
+    const session = await api("/api/v1/session", {
+      body: sessionBody(challenge, card.certificate, card.sign(challenge.bytes)),
+      headers: { "accept-language": "ja-JP" },
+    });
+    assert.equal(session.status, 200, JSON.stringify(session.body));
+    assert.ok(session.body.expires_at > Math.floor(Date.now() / 1000));
+
+    origin.received.length = 0;
+    const answer = await api("/api/v1/qualification", {
+      body: { arbitrary_identifier: "visit-0001" },
+      headers: { authorization: `Bearer ${session.body.session_token}`, cookie: "kiosk=1" },
+    });
+    assert.equal(answer.status, 200, JSON.stringify(answer.body));
+    assert.deepEqual(answer.body, QUALIFICATION_ANSWER);
+
+    const [query] = origin.received;
+    assert.equal(query.path, "/v1/qualification/by-certificate");
+    assert.equal(query.query.certificate.serial, card.serial);
+    assert.equal(
+      query.query.certificate.issuer,
+      "CN=onshi test auth CA,OU=JPKI for user authentication TEST,O=onshi test,C=JP",
+    );
+    assert.equal(query.query.arbitrary_identifier, "visit-0001");
+    assert.equal(query.headers.authorization, undefined, "the kiosk's Authorization never reaches the origin");
+    assert.equal(query.headers.cookie, undefined);
+    assert.deepEqual(origin.signatureFailures, [], "every origin call carried a valid signature");
+  });
+
+  test("a challenge is single-use", async () => {
+    const card = testCard(0);
+    const challenge = await newChallenge();
+    const body = sessionBody(challenge, card.certificate, card.sign(challenge.bytes));
+    assert.equal((await api("/api/v1/session", { body })).status, 200);
+    expectError(await api("/api/v1/session", { body }), 409, "challenge_replayed");
+  });
+
+  test("a challenge the edge never issued is unknown", async () => {
+    const card = testCard(0);
+    const fake = { id: "AAAAAAAAAAAAAAAAAAAAAA", bytes: Buffer.alloc(32, 7) };
+    const body = sessionBody(fake, card.certificate, card.sign(fake.bytes));
+    expectError(await api("/api/v1/session", { body }), 409, "challenge_unknown");
+  });
+});
+
+describe("card authentication", () => {
+  test("an expired real My Number card certificate is refused", async () => {
+    const real = realExpiredCard();
+    const challenge = await newChallenge();
+    const body = sessionBody(challenge, real.certificate, real.signature);
+    expectError(await api("/api/v1/session", { body }), 401, "certificate_expired");
+  });
+
+  test("a certificate no trusted CA signed is refused", async () => {
+    const card = testCard(0);
+    // Change one character of the subject's CN: still a well-formed certificate, but not what the CA signed.
+    const altered = Buffer.from(card.certificate);
+    const commonName = new X509Certificate(card.certificate).subject.match(/CN=(.+)/)[1];
+    const at = altered.indexOf(Buffer.from(commonName, "latin1"));
+    assert.ok(at > 0);
+    altered[at] = altered[at] === 0x5a ? 0x59 : 0x5a;
+    const challenge = await newChallenge();
+    const body = sessionBody(challenge, altered, card.sign(challenge.bytes));
+    expectError(await api("/api/v1/session", { body }), 401, "certificate_untrusted");
+  });
+
+  test("a signature by another card's key is refused", async () => {
+    const challenge = await newChallenge();
+    const body = sessionBody(challenge, testCard(0).certificate, testCard(1).sign(challenge.bytes));
+    expectError(await api("/api/v1/session", { body }), 401, "signature_invalid");
+  });
+
+  test("a revoked certificate gets no session", async () => {
+    const card = testCard(2);
+    origin.behaviour.revoked.add(card.serial);
+    expectError(await openSession(card), 401, "certificate_revoked");
+  });
+});
+
+describe("sessions", () => {
+  test("qualification without a session is refused", async () => {
+    expectError(await api("/api/v1/qualification", { body: {} }), 401, "session_invalid");
+  });
+
+  test("a forged session is refused", async () => {
+    const session = await openSession(testCard(0));
+    const [payload] = session.body.session_token.split(".");
+    const forged = `${payload}.${Buffer.alloc(32).toString("base64url")}`;
+    const headers = { authorization: `Bearer ${forged}` };
+    expectError(await api("/api/v1/qualification", { body: {}, headers }), 401, "session_invalid");
+  });
+});
+
+describe("origin failures", () => {
+  test("an origin that does not answer in time gives 504", async () => {
+    origin.behaviour.mode = "hang";
+    expectError(await openSession(testCard(0)), 504, "origin_timeout");
+  });
+
+  test("an origin server error or garbage gives 502", async () => {
+    origin.behaviour.mode = "error500";
+    expectError(await openSession(testCard(0)), 502, "origin_error");
+    origin.behaviour.mode = "garbage";
+    expectError(await openSession(testCard(0)), 502, "origin_error");
+  });
+
+  test("a typed origin refusal is passed on by its code", async () => {
+    const session = await openSession(testCard(0));
+    origin.behaviour.mode = "held";
+    const headers = { authorization: `Bearer ${session.body.session_token}` };
+    expectError(await api("/api/v1/qualification", { body: {}, headers }), 423, "record_held");
+  });
+
+  test("an unreachable origin gives 503", async () => {
+    const downEdge = await startEdge({ originUrl: await closedPortUrl() });
+    try {
+      const card = testCard(0);
+      const challengeResponse = await fetch(`${downEdge.url}/api/v1/challenge`, { method: "POST" });
+      const challenge = await challengeResponse.json();
+      const bytes = Buffer.from(challenge.challenge, "base64");
+      const response = await fetch(`${downEdge.url}/api/v1/session`, {
+        method: "POST",
+        body: JSON.stringify(sessionBody({ id: challenge.challenge_id }, card.certificate, card.sign(bytes))),
+      });
+      assert.equal(response.status, 503);
+      assert.equal(response.headers.get("cache-control"), "no-store");
+      assert.equal((await response.json()).error, "origin_unavailable");
+    } finally {
+      await downEdge.dispose();
+    }
+  });
+});
+
+describe("request hygiene", () => {
+  test("an oversized body is refused with 413, declared or streamed", async () => {
+    const big = "x".repeat(17 * 1024);
+    expectError(await api("/api/v1/session", { body: big }), 413, "payload_too_large");
+    const chunked = new ReadableStream({
+      start(controller) {
+        for (let i = 0; i < 17; i += 1) controller.enqueue(new TextEncoder().encode("y".repeat(1024)));
+        controller.close();
+      },
+    });
+    const response = await fetch(`${edge.url}/api/v1/session`, { method: "POST", body: chunked, duplex: "half" });
+    assert.equal(response.status, 413);
+    assert.equal((await response.json()).error, "payload_too_large");
+  });
+
+  test("malformed JSON is a bad request", async () => {
+    expectError(await api("/api/v1/session", { body: "{not json" }), 400, "bad_request");
+    const session = await openSession(testCard(0));
+    const headers = { authorization: `Bearer ${session.body.session_token}` };
+    expectError(await api("/api/v1/qualification", { body: "[1,", headers }), 400, "bad_request");
+  });
+
+  test("unknown API paths and wrong methods answer with typed 404s", async () => {
+    expectError(await api("/api/v1/nothing-here"), 404, "not_found");
+    expectError(await api("/api/v1/session", { method: "GET" }), 404, "not_found");
+    const health = await api("/api/v1/health", { method: "GET" });
+    assert.deepEqual(health, { status: 200, body: { status: "ok" } });
+  });
+});
+
+describe("static files", () => {
+  test("the kiosk's files carry the CSP and security headers", async () => {
+    const response = await fetch(`${edge.url}/`);
+    assert.equal(response.status, 200);
+    assert.match(await response.text(), /onshi edge static fixture/);
+    assert.equal(response.headers.get("content-security-policy"), CSP);
+    assert.equal(response.headers.get("x-content-type-options"), "nosniff");
+    assert.equal(response.headers.get("referrer-policy"), "no-referrer");
+  });
+
+  test("a missing file is a 404 with the same headers", async () => {
+    const response = await fetch(`${edge.url}/no-such-file.js`);
+    assert.equal(response.status, 404);
+    assert.equal(response.headers.get("content-security-policy"), CSP);
+    await response.arrayBuffer();
+  });
+});

@@ -1,0 +1,183 @@
+//! WebUSB adapter: opens a card reader chosen by the person and moves bytes over its bulk endpoints.
+//!
+//! This is the only place that touches `navigator.usb`. It knows nothing of CCID or of the card; it implements
+//! [`onshi_card::transport::UsbBulk`] so that the sans-I/O card stack can run over it.
+
+use js_sys::Uint8Array;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{
+    DomException, UsbAlternateInterface, UsbDevice, UsbDeviceFilter, UsbDeviceRequestOptions, UsbDirection,
+    UsbEndpointType, UsbTransferStatus,
+};
+
+/// USB interface class of CCID smart-card readers.
+pub const CCID_CLASS: u8 = 0x0B;
+/// USB vendor-specific interface class (Sony RC-S380 and other NFC Port-100 readers).
+pub const VENDOR_CLASS: u8 = 0xFF;
+
+/// Why a reader could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum UsbError {
+    /// The browser has no WebUSB (not Chromium, or not a secure context).
+    #[error("WebUSB is not available in this browser")]
+    Unsupported,
+    /// The person closed the chooser without picking a device.
+    #[error("no reader was chosen")]
+    NoDeviceChosen,
+    /// Chrome refused to claim a protected interface class (smart card, 0x0B) outside an Isolated Web App.
+    #[error("the browser refused the reader's smart-card interface")]
+    ProtectedClass,
+    /// The device has no interface we can speak to.
+    #[error("the device is not a supported card reader")]
+    NotAReader,
+    /// The device went away.
+    #[error("the reader was disconnected")]
+    Disconnected,
+    /// A transfer failed.
+    #[error("USB transfer failed: {0}")]
+    Transfer(String),
+}
+
+impl UsbError {
+    fn from_js(error: JsValue) -> Self {
+        let name = error.dyn_ref::<DomException>().map(|e| e.name()).unwrap_or_default();
+        match name.as_str() {
+            "NotFoundError" => UsbError::NoDeviceChosen,
+            "SecurityError" => UsbError::ProtectedClass,
+            "NetworkError" => UsbError::Disconnected,
+            _ => UsbError::Transfer(name),
+        }
+    }
+}
+
+/// Which reader protocol the claimed interface speaks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReaderProtocol {
+    /// USB CCID (bulk messages with a 10-byte header).
+    Ccid,
+    /// Sony NFC Port-100 (RC-S380).
+    Port100,
+}
+
+fn usb() -> Result<web_sys::Usb, UsbError> {
+    let navigator = web_sys::window().ok_or(UsbError::Unsupported)?.navigator();
+    // `navigator.usb` is undefined outside Chromium or outside a secure context; test for it before using it.
+    let has_usb = js_sys::Reflect::has(&navigator, &JsValue::from_str("usb")).unwrap_or(false);
+    if !has_usb {
+        return Err(UsbError::Unsupported);
+    }
+    Ok(navigator.usb())
+}
+
+/// Shows the browser's device chooser (must run inside a click handler) for CCID and RC-S380 readers.
+pub async fn choose_reader() -> Result<UsbDevice, UsbError> {
+    let ccid = UsbDeviceFilter::new();
+    ccid.set_class_code(CCID_CLASS);
+    let rcs380 = UsbDeviceFilter::new();
+    rcs380.set_vendor_id(0x054C);
+    rcs380.set_product_id(0x06C1);
+    let rcs380_p = UsbDeviceFilter::new();
+    rcs380_p.set_vendor_id(0x054C);
+    rcs380_p.set_product_id(0x06C3);
+    let options = UsbDeviceRequestOptions::new(&[ccid, rcs380, rcs380_p]);
+    JsFuture::from(usb()?.request_device(&options)).await.map_err(UsbError::from_js)
+}
+
+/// An opened reader with its claimed interface and bulk endpoints.
+#[derive(Debug)]
+pub struct WebUsbBulk {
+    device: UsbDevice,
+    interface_number: u8,
+    endpoint_out: u8,
+    endpoint_in: u8,
+    protocol: ReaderProtocol,
+}
+
+fn bulk_endpoints(alternate: &UsbAlternateInterface) -> Option<(u8, u8)> {
+    let mut endpoint_out = None;
+    let mut endpoint_in = None;
+    for endpoint in alternate.endpoints().iter() {
+        if endpoint.type_() != UsbEndpointType::Bulk {
+            continue;
+        }
+        match endpoint.direction() {
+            UsbDirection::Out => endpoint_out = endpoint_out.or(Some(endpoint.endpoint_number())),
+            UsbDirection::In => endpoint_in = endpoint_in.or(Some(endpoint.endpoint_number())),
+            _ => {}
+        }
+    }
+    Some((endpoint_out?, endpoint_in?))
+}
+
+impl WebUsbBulk {
+    /// Opens the device, selects its first configuration and claims the reader interface.
+    pub async fn open(device: UsbDevice) -> Result<Self, UsbError> {
+        JsFuture::from(device.open()).await.map_err(UsbError::from_js)?;
+        if device.configuration().is_none() {
+            JsFuture::from(device.select_configuration(1)).await.map_err(UsbError::from_js)?;
+        }
+        let configuration = device.configuration().ok_or(UsbError::NotAReader)?;
+        for interface in configuration.interfaces().iter() {
+            let alternate = interface.alternate();
+            let protocol = match alternate.interface_class() {
+                CCID_CLASS => ReaderProtocol::Ccid,
+                VENDOR_CLASS => ReaderProtocol::Port100,
+                _ => continue,
+            };
+            let Some((endpoint_out, endpoint_in)) = bulk_endpoints(&alternate) else { continue };
+            let interface_number = interface.interface_number();
+            JsFuture::from(device.claim_interface(interface_number)).await.map_err(UsbError::from_js)?;
+            return Ok(Self { device, interface_number, endpoint_out, endpoint_in, protocol });
+        }
+        Err(UsbError::NotAReader)
+    }
+
+    /// The protocol of the claimed interface.
+    pub fn protocol(&self) -> ReaderProtocol {
+        self.protocol
+    }
+
+    /// Releases the interface and closes the device; errors are ignored because the device may already be gone.
+    pub async fn close(self) {
+        let _ = JsFuture::from(self.device.release_interface(self.interface_number)).await;
+        let _ = JsFuture::from(self.device.close()).await;
+    }
+
+    async fn write(&self, data: &[u8]) -> Result<(), UsbError> {
+        let promise =
+            self.device.transfer_out_with_u8_slice(self.endpoint_out, data).map_err(UsbError::from_js)?;
+        let result = JsFuture::from(promise).await.map_err(UsbError::from_js)?;
+        match result.status() {
+            UsbTransferStatus::Ok => Ok(()),
+            other => Err(UsbError::Transfer(format!("{other:?}"))),
+        }
+    }
+
+    async fn read(&self, max_len: usize) -> Result<Vec<u8>, UsbError> {
+        let length = u32::try_from(max_len).map_err(|_| UsbError::Transfer("length".into()))?;
+        let result = JsFuture::from(self.device.transfer_in(self.endpoint_in, length))
+            .await
+            .map_err(UsbError::from_js)?;
+        if result.status() != UsbTransferStatus::Ok {
+            return Err(UsbError::Transfer(format!("{:?}", result.status())));
+        }
+        let Some(view) = result.data() else { return Ok(Vec::new()) };
+        let bytes = Uint8Array::new_with_byte_offset_and_length(
+            &view.buffer(),
+            view.byte_offset() as u32,
+            view.byte_length() as u32,
+        );
+        Ok(bytes.to_vec())
+    }
+}
+
+impl onshi_card::transport::UsbBulk for WebUsbBulk {
+    async fn bulk_out(&mut self, data: &[u8]) -> Result<(), onshi_card::transport::TransportError> {
+        self.write(data).await.map_err(crate::session::transport_error)
+    }
+
+    async fn bulk_in(&mut self, max_len: usize) -> Result<Vec<u8>, onshi_card::transport::TransportError> {
+        self.read(max_len).await.map_err(crate::session::transport_error)
+    }
+}

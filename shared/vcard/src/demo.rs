@@ -1,0 +1,148 @@
+//! The demo population: five synthetic card holders, each with a committed virtual card.
+//!
+//! Every person here is invented; any resemblance to a real person is accidental. The PINs are printed by the
+//! demo on purpose: they protect test keys only.
+
+use serde::{Deserialize, Serialize};
+
+/// One synthetic card holder and the scenario the demo uses them for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DemoPerson {
+    /// Short label for pickers (family name, space, given name).
+    pub label: &'static str,
+    /// The 4-digit 利用者証明用 PIN of the virtual card.
+    pub pin: &'static str,
+    /// The name as printed on the card (full-width space).
+    pub name: &'static str,
+    /// Half-width katakana reading.
+    pub name_kana: &'static str,
+    /// `YYYY-MM-DD`.
+    pub birth_date: &'static str,
+    /// `"male"` or `"female"`.
+    pub sex: &'static str,
+    /// Synthetic address.
+    pub address: &'static str,
+    /// What the origin's synthetic population does with this person: `valid` (insured, registered),
+    /// `dependent` (a 被扶養者), `lost` (card reported lost, certificate revoked), `unregistered` (no
+    /// 保険証利用登録 yet) or `elderly` (後期高齢者医療).
+    pub scenario: &'static str,
+}
+
+/// The demo population, in card-index order.
+pub const DEMO_PERSONS: [DemoPerson; 5] = [
+    DemoPerson {
+        label: "山田 太郎",
+        pin: "1234",
+        name: "山田　太郎",
+        name_kana: "ﾔﾏﾀﾞ ﾀﾛｳ",
+        birth_date: "1980-02-17",
+        sex: "male",
+        address: "東京都千代田区架空町一丁目2番3号",
+        scenario: "valid",
+    },
+    DemoPerson {
+        label: "山田 花子",
+        pin: "2580",
+        name: "山田　花子",
+        name_kana: "ﾔﾏﾀﾞ ﾊﾅｺ",
+        birth_date: "2012-05-05",
+        sex: "female",
+        address: "東京都千代田区架空町一丁目2番3号",
+        scenario: "dependent",
+    },
+    DemoPerson {
+        label: "佐藤 次郎",
+        pin: "7391",
+        name: "佐藤　次郎",
+        name_kana: "ｻﾄｳ ｼﾞﾛｳ",
+        birth_date: "1975-11-03",
+        sex: "male",
+        address: "大阪府大阪市北区試験町4番5号",
+        scenario: "lost",
+    },
+    DemoPerson {
+        label: "鈴木 美咲",
+        pin: "4862",
+        name: "鈴木　美咲",
+        name_kana: "ｽｽﾞｷ ﾐｻｷ",
+        birth_date: "1995-08-21",
+        sex: "female",
+        address: "福岡県福岡市中央区見本町6番7号",
+        scenario: "unregistered",
+    },
+    DemoPerson {
+        label: "高橋 ハナ",
+        pin: "9017",
+        name: "高橋　ハナ",
+        name_kana: "ﾀｶﾊｼ ﾊﾅ",
+        birth_date: "1938-03-09",
+        sex: "female",
+        address: "北海道札幌市中央区模擬町8条9丁目",
+        scenario: "elderly",
+    },
+];
+
+/// Number of demo cards.
+pub const DEMO_CARD_COUNT: usize = DEMO_PERSONS.len();
+
+/// One entry of `demo-cards.json`, the file other tiers read to seed their synthetic population.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DemoCardRecord {
+    /// Card index (as used by `VirtualCard::demo`).
+    pub index: usize,
+    /// Short label for pickers.
+    pub label: String,
+    /// The card's PIN (demo only).
+    pub pin: String,
+    /// `onshi_proto::origin::canonical_serial` of the card certificate's serial.
+    pub certificate_serial: String,
+    /// The certificate's issuer DN as RFC 4514 text (x509-cert's `Name` display form).
+    pub certificate_issuer: String,
+    /// Name as printed on the card.
+    pub name: String,
+    /// Half-width katakana reading.
+    pub name_kana: String,
+    /// `YYYY-MM-DD`.
+    pub birth_date: String,
+    /// `"male"` or `"female"`.
+    pub sex: String,
+    /// Synthetic address.
+    pub address: String,
+    /// Demo scenario, see [`DemoPerson::scenario`].
+    pub scenario: String,
+}
+
+/// The committed test CA certificate (DER).
+pub const TEST_CA_CERTIFICATE_DER: &[u8] = include_bytes!("../data/test-pki/auth-ca.der");
+
+/// The committed `demo-cards.json`.
+pub const DEMO_CARDS_JSON: &str = include_str!("../data/demo-cards.json");
+
+/// The committed certificates of the demo cards (DER), in card-index order.
+pub(crate) const DEMO_CERTIFICATES_DER: [&[u8]; DEMO_CARD_COUNT] = [
+    include_bytes!("../data/test-pki/card-00.cert.der"),
+    include_bytes!("../data/test-pki/card-01.cert.der"),
+    include_bytes!("../data/test-pki/card-02.cert.der"),
+    include_bytes!("../data/test-pki/card-03.cert.der"),
+    include_bytes!("../data/test-pki/card-04.cert.der"),
+];
+
+/// The committed private keys of the demo cards (PKCS#8 DER), in card-index order. Test keys only.
+pub(crate) const DEMO_PRIVATE_KEYS_PKCS8: [&[u8]; DEMO_CARD_COUNT] = [
+    include_bytes!("../data/test-pki/card-00.key.pk8"),
+    include_bytes!("../data/test-pki/card-01.key.pk8"),
+    include_bytes!("../data/test-pki/card-02.key.pk8"),
+    include_bytes!("../data/test-pki/card-03.key.pk8"),
+    include_bytes!("../data/test-pki/card-04.key.pk8"),
+];
+
+/// The committed certificate of demo card `index`, if there is such a card.
+pub fn demo_certificate_der(index: usize) -> Option<&'static [u8]> {
+    DEMO_CERTIFICATES_DER.get(index).copied()
+}
+
+/// The person behind demo card `index`, if there is such a card.
+pub fn demo_person(index: usize) -> Option<&'static DemoPerson> {
+    DEMO_PERSONS.get(index)
+}

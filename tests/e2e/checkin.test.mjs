@@ -1,0 +1,146 @@
+// End to end: the real kiosk in headless Chromium, the virtual card behind a fake `navigator.usb` speaking CCID,
+// the real edge in workerd and the real origin on SQLite.
+
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { DEMO_CARDS, startStack } from '../../xtask/stack.mjs';
+import { enterPin, jsonStrings, launchChromium, openKiosk, screen, screenshot } from './support.mjs';
+
+const card = (scenario) => {
+  const found = DEMO_CARDS.find((c) => c.scenario === scenario);
+  assert.ok(found, `demo card for ${scenario}`);
+  return found;
+};
+const wrongPin = (pin) => pin.split('').map((d) => String((Number(d) + 1) % 10)).join('');
+
+describe('check-in with a virtual card', () => {
+  let stack;
+  let browser;
+  before(async () => {
+    stack = await startStack();
+    browser = await launchChromium();
+  });
+  after(async () => {
+    await browser?.close();
+    await stack?.stop();
+  });
+
+  test('a registered card with the right PIN shows 有効 and the PIN goes nowhere but the card', async () => {
+    const holder = card('valid');
+    const { page, context, requests } = await openKiosk(browser, stack.url, { cardIndex: holder.index });
+    await screenshot(page, '01-welcome');
+    await page.click('#connect');
+    await screen(page, 'pin');
+    assert.match(await page.textContent('#tries-left'), /3/);
+    await screenshot(page, '02-pin');
+    await enterPin(page, holder.pin);
+    await screen(page, 'result');
+    await screenshot(page, '03-result-valid');
+    assert.equal(await page.textContent('#validity'), '有効');
+    assert.match(await page.textContent('#result'), new RegExp(holder.name));
+    assert.equal(await page.textContent('#ratio'), '3割');
+
+    const apiCalls = requests.filter((r) => new URL(r.url).pathname.startsWith('/api/'));
+    assert.deepEqual(apiCalls.map((r) => new URL(r.url).pathname),
+      ['/api/v1/challenge', '/api/v1/session', '/api/v1/qualification']);
+    for (const request of requests) {
+      if (!request.body) continue;
+      const strings = request.body.trim().startsWith('{') ? jsonStrings(JSON.parse(request.body)) : [request.body];
+      assert.ok(!strings.some((s) => s === holder.pin || /pin/i.test(s)), `PIN-like field in ${request.url}`);
+    }
+    const pinWord = new RegExp(`(^|\\D)${holder.pin}(\\D|$)`);
+    assert.ok(!stack.logs.some((line) => pinWord.test(line)), 'no server log line contains the PIN');
+    const fakeLog = await page.evaluate(() => window.onshiVirtualUsb.log.length);
+    assert.ok(fakeLog > 0, 'the kiosk spoke to the reader over WebUSB');
+    await context.close();
+  });
+
+  test('a card not registered for insurance shows 該当資格なし with the 申立書 path, never 10割', async () => {
+    const holder = card('unregistered');
+    const { page, context } = await openKiosk(browser, stack.url, { cardIndex: holder.index });
+    await page.click('#connect');
+    await enterPin(page, holder.pin);
+    await screen(page, 'result');
+    await screenshot(page, '04-result-no-qualification');
+    assert.equal(await page.textContent('#validity'), '該当資格なし');
+    assert.match(await page.textContent('#guidance'), /被保険者資格申立書/);
+    assert.doesNotMatch(await page.textContent('#result'), /10割/);
+    await context.close();
+  });
+
+  test('a lost qualification shows 無効 with the 申立書 path', async () => {
+    const holder = card('lost');
+    const { page, context } = await openKiosk(browser, stack.url, { cardIndex: holder.index });
+    await page.click('#connect');
+    await enterPin(page, holder.pin);
+    await screen(page, 'result');
+    assert.equal(await page.textContent('#validity'), '無効');
+    assert.match(await page.textContent('#guidance'), /被保険者資格申立書/);
+    await context.close();
+  });
+
+  test('a wrong PIN shows the tries left, and the right one still checks in', async () => {
+    const holder = card('valid');
+    const { page, context } = await openKiosk(browser, stack.url, { cardIndex: holder.index });
+    await page.click('#connect');
+    await enterPin(page, wrongPin(holder.pin));
+    await screen(page, 'pin');
+    await page.waitForSelector('.warning');
+    assert.match(await page.textContent('#tries-left'), /2/);
+    await screenshot(page, '05-pin-wrong');
+    await enterPin(page, holder.pin);
+    await screen(page, 'result');
+    assert.equal(await page.textContent('#validity'), '有効');
+    await context.close();
+  });
+
+  test('three wrong PINs end on the blocked screen', async () => {
+    const holder = card('dependent');
+    const { page, context } = await openKiosk(browser, stack.url, { cardIndex: holder.index });
+    await page.click('#connect');
+    await enterPin(page, wrongPin(holder.pin));
+    await page.waitForSelector('#tries-left:has-text("2")');
+    await enterPin(page, wrongPin(holder.pin));
+    await page.waitForSelector('#tries-left:has-text("1")');
+    await enterPin(page, wrongPin(holder.pin));
+    await screen(page, 'blocked');
+    await screenshot(page, '06-blocked');
+    assert.match(await page.textContent('#blocked'), /市区町村/);
+    await context.close();
+  });
+
+  test('a CCID reader refused by the browser says why and what works', async () => {
+    const { page, context } = await openKiosk(browser, stack.url, { cardIndex: 0, refuseProtectedClass: true });
+    await page.click('#connect');
+    await screen(page, 'failed');
+    await screenshot(page, '07-reader-refused');
+    assert.equal(await page.getAttribute('#failed', 'data-failure'), 'ReaderRefusedCcid');
+    assert.match(await page.textContent('#failed'), /RC-S380/);
+    await context.close();
+  });
+});
+
+describe('check-in while the origin is down', () => {
+  let stack;
+  let browser;
+  before(async () => {
+    stack = await startStack();
+    await stack.stopOrigin();
+    browser = await launchChromium();
+  });
+  after(async () => {
+    await browser?.close();
+    await stack?.stop();
+  });
+
+  test('ends in the outage procedure, not in a result', async () => {
+    const holder = card('valid');
+    const { page, context } = await openKiosk(browser, stack.url, { cardIndex: holder.index });
+    await page.click('#connect');
+    await enterPin(page, holder.pin);
+    await screen(page, 'failed');
+    await screenshot(page, '08-origin-down');
+    assert.equal(await page.getAttribute('#failed', 'data-failure'), 'ServiceUnavailable');
+    await context.close();
+  });
+});

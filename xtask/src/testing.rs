@@ -1,0 +1,164 @@
+//! `cargo xtask test` and `cargo xtask demo`: run every suite and add up what they report.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use crate::build::{origin_binary, site_dir};
+use crate::tools::CHROMIUM;
+use crate::{TaskError, TaskResult, build, project_root, tools};
+
+/// What one suite reported.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Tally {
+    /// Tests that passed.
+    pub passed: u64,
+    /// Tests that failed.
+    pub failed: u64,
+}
+
+impl std::ops::AddAssign for Tally {
+    fn add_assign(&mut self, other: Tally) {
+        self.passed += other.passed;
+        self.failed += other.failed;
+    }
+}
+
+fn number_before(text: &str, word: &str) -> Option<u64> {
+    let index = text.find(word)?;
+    text[..index].split_whitespace().last()?.parse().ok()
+}
+
+/// Reads the counts from one line of test-runner output: cargo's `test result: ok. 3 passed; 1 failed; …` and
+/// node's TAP summary `# pass 3` / `# fail 1`.
+pub fn parse_line(line: &str) -> Tally {
+    let line = line.trim();
+    if let Some(rest) = line.strip_prefix("test result: ") {
+        return Tally {
+            passed: number_before(rest, " passed").unwrap_or(0),
+            failed: number_before(rest, " failed").unwrap_or(0),
+        };
+    }
+    if let Some(count) = line.strip_prefix("# pass ") {
+        return Tally { passed: count.trim().parse().unwrap_or(0), failed: 0 };
+    }
+    if let Some(count) = line.strip_prefix("# fail ") {
+        return Tally { passed: 0, failed: count.trim().parse().unwrap_or(0) };
+    }
+    Tally::default()
+}
+
+/// Runs one suite, echoing its output, and returns its tally. A suite whose command fails without reporting a
+/// failed test counts as one failure, so a crash can never look green.
+fn run_suite(name: &str, command: &mut Command) -> Tally {
+    eprintln!("\nxtask: ── suite {name} ──");
+    command.stdout(Stdio::piped());
+    let mut child = match command.spawn() {
+        Ok(child) => child,
+        Err(error) => {
+            eprintln!("xtask: suite {name} could not start: {error}");
+            return Tally { passed: 0, failed: 1 };
+        }
+    };
+    let mut tally = Tally::default();
+    if let Some(stdout) = child.stdout.take() {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            println!("{line}");
+            tally += parse_line(&line);
+        }
+    }
+    let success = child.wait().map(|status| status.success()).unwrap_or(false);
+    if !success && tally.failed == 0 {
+        eprintln!("xtask: suite {name} exited with an error");
+        tally.failed = 1;
+    }
+    eprintln!("xtask: suite {name}: {} passed, {} failed", tally.passed, tally.failed);
+    tally
+}
+
+fn node_test_files(dir: &Path) -> Vec<String> {
+    let mut files: Vec<String> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .filter(|path| path.to_string_lossy().ends_with(".test.mjs"))
+        .map(|path| path.to_string_lossy().into_owned())
+        .collect();
+    files.sort();
+    files
+}
+
+fn node_suite(name: &str, dir: &Path) -> Tally {
+    let files = node_test_files(dir);
+    if files.is_empty() {
+        eprintln!("xtask: suite {name} has no test files in {}", dir.display());
+        return Tally { passed: 0, failed: 1 };
+    }
+    let mut command = Command::new("node");
+    command
+        .args(["--test", "--test-concurrency=1", "--test-reporter=tap"])
+        .args(&files)
+        .current_dir(project_root())
+        .envs(stack_env());
+    run_suite(name, &mut command)
+}
+
+/// Paths the JavaScript launcher and tests need.
+fn stack_env() -> Vec<(&'static str, String)> {
+    vec![
+        ("ONSHI_ORIGIN_BIN", origin_binary().to_string_lossy().into_owned()),
+        ("ONSHI_SITE_DIR", site_dir().to_string_lossy().into_owned()),
+        ("ONSHI_CHROMIUM", CHROMIUM.to_owned()),
+        ("WRANGLER_SEND_METRICS", "false".to_owned()),
+    ]
+}
+
+/// `cargo xtask test`.
+pub fn test_all(_args: &[String]) -> TaskResult {
+    tools::ensure_all()?;
+    build::build_all()?;
+    let root = project_root();
+    let mut total = Tally::default();
+    total += run_suite("native", Command::new("cargo").args(["test", "--workspace"]).current_dir(&root));
+    total += node_suite("edge in workerd", &root.join("edge/test"));
+    total += node_suite("end-to-end in Chromium", &root.join("tests/e2e"));
+    println!("\n{} passed, {} failed", total.passed, total.failed);
+    if total.failed > 0 || total.passed == 0 {
+        return Err(TaskError(format!("{} test(s) failed", total.failed)));
+    }
+    Ok(())
+}
+
+/// `cargo xtask demo`: runs the stack in the foreground until interrupted.
+pub fn demo(args: &[String]) -> TaskResult {
+    tools::run(
+        Command::new("node")
+            .arg(project_root().join("xtask/stack.mjs"))
+            .args(args)
+            .current_dir(project_root())
+            .envs(stack_env()),
+    )
+}
+
+/// `cargo xtask bench`.
+pub fn bench(_args: &[String]) -> TaskResult {
+    Err(TaskError("the benchmarks are not written yet".to_owned()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_cargo_and_node_summaries() {
+        assert_eq!(
+            parse_line("test result: ok. 11 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.00s"),
+            Tally { passed: 11, failed: 0 }
+        );
+        assert_eq!(parse_line("test result: FAILED. 3 passed; 2 failed; 0 ignored"), Tally { passed: 3, failed: 2 });
+        assert_eq!(parse_line("# pass 7"), Tally { passed: 7, failed: 0 });
+        assert_eq!(parse_line("# fail 1"), Tally { passed: 0, failed: 1 });
+        assert_eq!(parse_line("ok 1 - something passed"), Tally::default());
+    }
+}

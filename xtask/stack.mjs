@@ -1,0 +1,114 @@
+// Starts the whole onshi stack on 127.0.0.1 for the demo and the end-to-end tests: the origin binary on a SQLite
+// file seeded with the demo population, and the edge worker in workerd serving the kiosk. Used as a module by the
+// tests (startStack) and as a program by `cargo xtask demo`.
+
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+export const DEMO_CARDS = JSON.parse(readFileSync(join(ROOT, 'shared/vcard/data/demo-cards.json'), 'utf8'));
+const TEST_CA_DER = join(ROOT, 'shared/vcard/data/test-pki/auth-ca.der');
+
+function derToPem(path) {
+  const b64 = readFileSync(path).toString('base64').replace(/.{1,64}/g, '$&\n');
+  return `-----BEGIN CERTIFICATE-----\n${b64}-----END CERTIFICATE-----\n`;
+}
+
+/** Spawns a program and resolves with its URL once it prints `<prefix> http://…`; rejects if it exits first. */
+function startProcess(name, command, args, env, prefix, logs) {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const record = (stream) => createInterface({ input: stream }).on('line', (line) => {
+      logs.push(`[${name}] ${line}`);
+      if (process.env.ONSHI_STACK_VERBOSE) console.error(`[${name}] ${line}`);
+      const match = line.match(new RegExp(`^${prefix} (http://\\S+)`));
+      if (match) resolvePromise({ child, url: match[1] });
+    });
+    record(child.stdout);
+    record(child.stderr);
+    child.once('error', reject);
+    child.once('exit', (code, signal) => reject(new Error(`${name} exited early (${code ?? signal}):\n${logs.join('\n')}`)));
+  });
+}
+
+function stopProcess(child) {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolvePromise) => {
+    child.once('exit', () => resolvePromise());
+    child.kill('SIGTERM');
+  });
+}
+
+/**
+ * Starts origin + edge. Options: port (edge port, 0 = any free one), database (SQLite file; a temporary one by
+ * default), originUrlOverride (point the edge at another origin, e.g. a stopped one for outage tests).
+ * Resolves with { url, originUrl, logs, stopOrigin(), stop() }. `logs` collects every line both processes print.
+ */
+export async function startStack({ port = 0, database, originUrlOverride, edgeEnv = {} } = {}) {
+  const logs = [];
+  const scratch = mkdtempSync(join(tmpdir(), 'onshi-stack-'));
+  const signingKey = randomBytes(32).toString('hex');
+  const sessionKey = randomBytes(32).toString('hex');
+  const dbFile = database ?? join(scratch, 'origin.sqlite');
+  const originBin = process.env.ONSHI_ORIGIN_BIN ?? join(ROOT, 'target/debug/onshi-origin');
+  const siteDir = process.env.ONSHI_SITE_DIR ?? join(ROOT, 'dist/www');
+
+  const origin = await startProcess('origin', originBin, [
+    'serve', '--database', `sqlite://${dbFile}?mode=rwc`, '--listen', '127.0.0.1:0',
+    '--seed-demo', join(ROOT, 'shared/vcard/data/demo-cards.json'),
+  ], { ONSHI_ORIGIN_SIGNING_KEY: signingKey, RUST_LOG: process.env.RUST_LOG ?? 'info' }, 'onshi-origin listening on', logs);
+
+  const caPemFile = join(scratch, 'auth-ca.pem');
+  writeFileSync(caPemFile, derToPem(TEST_CA_DER));
+  let edge;
+  try {
+    edge = await startProcess('edge', process.execPath, [
+      join(ROOT, 'edge/run-local.mjs'),
+      '--port', String(port),
+      '--origin-url', originUrlOverride ?? origin.url,
+      '--assets', siteDir,
+      '--ca-pem', caPemFile,
+    ], {
+      ORIGIN_SIGNING_KEY: signingKey,
+      SESSION_KEY: sessionKey,
+      ...edgeEnv,
+    }, 'onshi-edge listening on', logs);
+  } catch (error) {
+    await stopProcess(origin.child);
+    throw error;
+  }
+
+  return {
+    url: edge.url,
+    originUrl: origin.url,
+    logs,
+    stopOrigin: () => stopProcess(origin.child),
+    async stop() {
+      await stopProcess(edge.child);
+      await stopProcess(origin.child);
+      rmSync(scratch, { recursive: true, force: true });
+    },
+  };
+}
+
+// `cargo xtask demo` runs this file as a program.
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const portFlag = process.argv.indexOf('--port');
+  const port = portFlag > 0 ? Number(process.argv[portFlag + 1]) : Number(process.env.ONSHI_DEMO_PORT ?? 8787);
+  const database = join(ROOT, 'target/demo-origin.sqlite');
+  const stack = await startStack({ port, database });
+  console.log(`\nonshi demo is running: ${stack.url}\n`);
+  console.log('Open it in Chromium, press 「仮想カードリーダーで試す（デモ）」 and use one of these virtual cards:\n');
+  for (const card of DEMO_CARDS) {
+    console.log(`  ${String(card.index).padEnd(3)} ${card.label.padEnd(8, '　')}  PIN ${card.pin}   (${card.scenario})`);
+  }
+  console.log('\nCtrl-C stops origin and edge.');
+  const shutdown = async () => { await stack.stop(); process.exit(0); };
+  process.on('SIGINT', shutdown);
+  process.on('SIGTERM', shutdown);
+}
