@@ -4,7 +4,7 @@
 
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -32,7 +32,8 @@ function startProcess(name, command, args, env, prefix, logs) {
     record(child.stdout);
     record(child.stderr);
     child.once('error', reject);
-    child.once('exit', (code, signal) => reject(new Error(`${name} exited early (${code ?? signal}):\n${logs.join('\n')}`)));
+    // 'close' (not 'exit') fires after the output streams are drained, so the error carries the last log lines.
+    child.once('close', (code, signal) => reject(new Error(`${name} exited early (${code ?? signal}):\n${logs.join('\n')}`)));
   });
 }
 
@@ -100,6 +101,8 @@ export async function startStack({ port = 0, database, originUrlOverride, edgeEn
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const portFlag = process.argv.indexOf('--port');
   const port = portFlag > 0 ? Number(process.argv[portFlag + 1]) : Number(process.env.ONSHI_DEMO_PORT ?? 8787);
+  // The demo database lives in the repository's target/ even when CARGO_TARGET_DIR points elsewhere.
+  mkdirSync(join(ROOT, 'target'), { recursive: true });
   const database = join(ROOT, 'target/demo-origin.sqlite');
   const stack = await startStack({ port, database });
   console.log(`\nonshi demo is running: ${stack.url}\n`);

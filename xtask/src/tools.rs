@@ -104,6 +104,8 @@ pub fn is_root() -> bool {
 pub const CHROMIUM: &str = "/usr/bin/chromium";
 /// ChromeDriver, for wasm-bindgen-test.
 pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+/// A Japanese font, so that screenshots of the kiosk show text rather than empty boxes.
+const CJK_FONT: &str = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc";
 
 fn ensure_debian_packages(packages: &[(&str, &str)]) -> TaskResult {
     let missing: Vec<&str> =
@@ -135,5 +137,9 @@ pub fn ensure_build_tools() -> TaskResult {
 /// Everything the build and the tests need.
 pub fn ensure_all() -> TaskResult {
     ensure_build_tools()?;
-    ensure_debian_packages(&[(CHROMIUM, "chromium"), (CHROMEDRIVER, "chromium-driver")])
+    ensure_debian_packages(&[
+        (CHROMIUM, "chromium"),
+        (CHROMEDRIVER, "chromium-driver"),
+        (CJK_FONT, "fonts-noto-cjk"),
+    ])
 }
