@@ -6,7 +6,7 @@ use std::process::{Command, Stdio};
 
 use crate::build::{origin_binary, site_dir};
 use crate::tools::CHROMIUM;
-use crate::{TaskError, TaskResult, build, project_root, tools};
+use crate::{TaskError, TaskResult, build, postgres, project_root, tools};
 
 /// What one suite reported.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -119,8 +119,13 @@ pub fn test_all(_args: &[String]) -> TaskResult {
     tools::ensure_all()?;
     build::build_all()?;
     let root = project_root();
+    // The origin's suite runs every storage test on SQLite and again on this throwaway PostgreSQL cluster.
+    let postgres = postgres::TestCluster::start()?;
     let mut total = Tally::default();
-    total += run_suite("native", Command::new("cargo").args(["test", "--workspace"]).current_dir(&root));
+    total += run_suite(
+        "native (SQLite and PostgreSQL)",
+        Command::new("cargo").args(["test", "--workspace"]).env(postgres::URL_VARIABLE, &postgres.url).current_dir(&root),
+    );
     total += node_suite("edge in workerd", &root.join("edge/test"));
     total += node_suite("end-to-end in Chromium", &root.join("tests/e2e"));
     println!("\n{} passed, {} failed", total.passed, total.failed);
