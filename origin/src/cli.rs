@@ -9,12 +9,15 @@ use crate::error::{OriginError, Result};
 pub const USAGE: &str = "\
 usage: onshi-origin serve --database <url> [--listen <addr>] [--seed-demo <demo-cards.json>]
 
-  --database <url>     sqlite://path/to/origin.db (created if missing) or sqlite::memory:
+  --database <url>     sqlite://path/to/origin.db (created if missing), sqlite::memory: or
+                       postgres://user@host:port/db; default: $DATABASE_URL
   --listen <addr>      address to bind, default 127.0.0.1:0 (any free port)
   --seed-demo <path>   add the demo population for the cards in this file (idempotent)
 
 environment:
   ONSHI_ORIGIN_SIGNING_KEY  the edge-to-origin request signing key, its UTF-8 bytes (required, >= 16 bytes)
+  ONSHI_ADMIN_TOKEN         bearer token of the /admin/v1 routes (closed when unset; >= 16 bytes)
+  DATABASE_URL              the database when --database is not given
   RUST_LOG                  log filter for stderr, default info
 ";
 
@@ -75,7 +78,11 @@ pub fn parse_args<I: IntoIterator<Item = String>>(args: I) -> Result<Command> {
             other => return Err(OriginError::Usage(format!("unknown option {other:?}"))),
         }
     }
-    let database = database.ok_or_else(|| OriginError::Usage("--database is required".into()))?;
+    // DATABASE_URL is the conventional fallback, so a Postgres deployment can keep its URL (and password) out of
+    // the process list.
+    let database = database
+        .or_else(|| std::env::var("DATABASE_URL").ok().filter(|url| !url.is_empty()))
+        .ok_or_else(|| OriginError::Usage("--database (or DATABASE_URL) is required".into()))?;
     Ok(Command::Serve(ServeArgs { database, listen: listen.unwrap_or(DEFAULT_LISTEN), seed_demo }))
 }
 

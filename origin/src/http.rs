@@ -13,8 +13,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use onshi_proto::origin::{
-    BY_CERTIFICATE_PATH, CERTIFICATE_STATUS_PATH, CardQualificationQuery, CertificateStatusAnswer,
-    CertificateStatusQuery,
+    BY_CERTIFICATE_PATH, BY_NUMBER_PATH, CERTIFICATE_STATUS_PATH, CHECKUP_PATH, CONSENT_PATH, CONSENT_QUERY_PATH,
+    CardQualificationQuery, CertificateStatusAnswer, CertificateStatusQuery, MEDICATION_PATH, REGISTRATION_PATH,
 };
 use onshi_proto::qualification::{QualificationAnswer, Validity};
 use onshi_proto::signing::{self, NONCE_HEADER, SIGNATURE_HEADER, SignatureHeaders, TIMESTAMP_HEADER};
@@ -43,17 +43,46 @@ pub const MAX_IDENTIFIER_CHARS: usize = 128;
 pub struct AppState(Arc<Shared>);
 
 #[derive(Debug)]
-struct Shared {
-    store: Store,
-    clock: Arc<dyn Clock>,
+pub(crate) struct Shared {
+    pub(crate) store: Store,
+    pub(crate) clock: Arc<dyn Clock>,
     key: SigningKey,
     nonces: Mutex<NonceCache>,
+    pub(crate) admin_token: Option<crate::key::AdminToken>,
+    pub(crate) metrics: crate::metrics::Metrics,
 }
 
 impl AppState {
     /// State over `store`, reading time from `clock` and verifying requests with `key`.
     pub fn new(store: Store, clock: Arc<dyn Clock>, key: SigningKey) -> Self {
-        Self(Arc::new(Shared { store, clock, key, nonces: Mutex::new(NonceCache::default()) }))
+        Self::with_admin_token(store, clock, key, None)
+    }
+
+    /// State as [`AppState::new`], also accepting `admin_token` on the `/admin/v1/…` routes (which are closed
+    /// without one).
+    pub fn with_admin_token(
+        store: Store,
+        clock: Arc<dyn Clock>,
+        key: SigningKey,
+        admin_token: Option<crate::key::AdminToken>,
+    ) -> Self {
+        Self(Arc::new(Shared {
+            store,
+            clock,
+            key,
+            nonces: Mutex::new(NonceCache::default()),
+            admin_token,
+            metrics: crate::metrics::Metrics::default(),
+        }))
+    }
+
+    pub(crate) fn shared(&self) -> &Shared {
+        &self.0
+    }
+
+    /// The current time, from the state's clock.
+    pub fn now(&self) -> i64 {
+        self.0.clock.now_unix()
     }
 
     /// The store.
@@ -66,12 +95,22 @@ impl AppState {
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/health", get(health))
+        .route("/metrics", get(crate::metrics::render))
+        .route("/openapi.json", get(crate::openapi::document))
         .route(BY_CERTIFICATE_PATH, post(qualification_by_certificate))
         .route(CERTIFICATE_STATUS_PATH, post(certificate_status))
+        .route(BY_NUMBER_PATH, post(crate::http_edge::qualification_by_number))
+        .route(REGISTRATION_PATH, post(crate::http_edge::registration))
+        .route(CONSENT_PATH, post(crate::http_edge::record_consent))
+        .route(CONSENT_QUERY_PATH, post(crate::http_edge::query_consent))
+        .route(MEDICATION_PATH, post(crate::http_edge::medication))
+        .route(CHECKUP_PATH, post(crate::http_edge::checkup))
+        .merge(crate::http_insurer::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::map_response(no_store))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), crate::metrics::track))
         .with_state(state)
 }
 
@@ -170,14 +209,15 @@ async fn health() -> Json<serde_json::Value> {
     Json(serde_json::json!({ "status": "ok" }))
 }
 
-async fn not_found() -> Failure {
+pub(crate) async fn not_found() -> Failure {
     Failure(ErrorCode::NotFound)
 }
 
 async fn qualification_by_certificate(
     State(state): State<AppState>,
+    headers: HeaderMap,
     SignedJson(query): SignedJson<CardQualificationQuery>,
-) -> Result<Json<QualificationAnswer>, Failure> {
+) -> Result<Response, Failure> {
     if !certificate::is_well_formed(&query.certificate) || !query_identifiers_are_well_formed(&query) {
         return Err(Failure(ErrorCode::BadRequest));
     }
@@ -185,27 +225,64 @@ async fn qualification_by_certificate(
     let today = tokyo_date(now)?;
     let found = state.0.store.card_holder(&query.certificate).await?;
     let (person_id, holder) = match found {
-        Some((person_id, records)) => (Some(person_id), CardHolder::Linked(records)),
+        Some(found) if found.held => {
+            audit(&state, now, &query, Some(found.person_id), PURPOSE_QUALIFICATION_BY_CERTIFICATE, "record_held").await?;
+            return Err(Failure(ErrorCode::RecordHeld));
+        }
+        Some(found) => (Some(found.person_id), CardHolder::Linked(found.records)),
         None => (None, CardHolder::NotLinked),
     };
     let answer = assess(holder, today);
     // The answer is released only once its read is on the audit trail.
-    state
-        .0
-        .store
-        .record_audit(&AuditEvent {
-            id: random_id()?,
-            occurred_at: now,
-            actor_device_id: query.device_id.clone(),
-            actor_facility_code: query.facility_code.clone(),
-            subject_person_id: person_id,
-            purpose: PURPOSE_QUALIFICATION_BY_CERTIFICATE.to_owned(),
-            outcome: outcome_code(answer.validity).to_owned(),
-            arbitrary_identifier: query.arbitrary_identifier.clone(),
-        })
-        .await?;
+    audit(&state, now, &query, person_id, PURPOSE_QUALIFICATION_BY_CERTIFICATE, outcome_code(answer.validity)).await?;
     tracing::info!(outcome = outcome_code(answer.validity), records = answer.records.len(), "qualification answered");
-    Ok(Json(answer))
+    render_answer(&headers, &answer, query.facility_code.as_deref(), query.arbitrary_identifier.as_deref(), true, now)
+}
+
+/// Media type of the national XmlMsg rendering.
+pub const XML_MEDIA_TYPE: &str = "application/xml";
+/// Media type of the FHIR rendering (a `Bundle` of JP Core `Coverage` resources).
+pub const FHIR_MEDIA_TYPE: &str = "application/fhir+json";
+
+/// The answer in the representation the `Accept` header asks for: JSON (the default), the 資格確認結果 XmlMsg, or
+/// an FHIR `Bundle` of JP Core `Coverage` resources.
+pub(crate) fn render_answer(
+    headers: &HeaderMap,
+    answer: &QualificationAnswer,
+    facility_code: Option<&str>,
+    arbitrary_identifier: Option<&str>,
+    by_card: bool,
+    now: i64,
+) -> Result<Response, Failure> {
+    let accept = headers.get(axum::http::header::ACCEPT).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    if accept.contains(XML_MEDIA_TYPE) {
+        let instant = time::OffsetDateTime::from_unix_timestamp(now)
+            .map_err(|_| OriginError::Clock(now))?
+            .to_offset(time::macros::offset!(+9));
+        let format = time::macros::format_description!("[year][month][day][hour][minute][second]");
+        let header = crate::interop::XmlHeader {
+            process_execution_time: instant.format(&format).map_err(|_| OriginError::Clock(now))?,
+            medical_institution_code: facility_code.unwrap_or_default().to_owned(),
+            arbitrary_file_identifier: arbitrary_identifier.map(str::to_owned),
+            by_card,
+        };
+        let xml = crate::interop::to_xml_msg(answer, &header);
+        return Ok(([(axum::http::header::CONTENT_TYPE, "application/xml; charset=utf-8")], xml).into_response());
+    }
+    if accept.contains(FHIR_MEDIA_TYPE) {
+        let entries: Vec<serde_json::Value> = answer
+            .records
+            .iter()
+            .enumerate()
+            .map(|(index, record)| {
+                let patient = format!("#beneficiary-{index}");
+                serde_json::json!({ "resource": crate::interop::to_fhir_coverage(record, &patient, &patient, answer.confirmation_date) })
+            })
+            .collect();
+        let bundle = serde_json::json!({ "resourceType": "Bundle", "type": "collection", "entry": entries });
+        return Ok(([(axum::http::header::CONTENT_TYPE, FHIR_MEDIA_TYPE)], Json(bundle)).into_response());
+    }
+    Ok(Json(answer).into_response())
 }
 
 async fn certificate_status(
@@ -217,6 +294,63 @@ async fn certificate_status(
     }
     let status = state.0.store.certificate_status(&query.certificate).await?;
     Ok(Json(CertificateStatusAnswer { status }))
+}
+
+/// Who asked, for the audit trail.
+pub(crate) trait Asker: Sync {
+    fn device_id(&self) -> Option<&str>;
+    fn facility_code(&self) -> Option<&str>;
+    fn arbitrary_identifier(&self) -> Option<&str> {
+        None
+    }
+}
+
+impl Asker for CardQualificationQuery {
+    fn device_id(&self) -> Option<&str> {
+        self.device_id.as_deref()
+    }
+    fn facility_code(&self) -> Option<&str> {
+        self.facility_code.as_deref()
+    }
+    fn arbitrary_identifier(&self) -> Option<&str> {
+        self.arbitrary_identifier.as_deref()
+    }
+}
+
+/// Writes one audit row: who (`asker`), about whom, why (`purpose`), when (`now`) and with what result.
+pub(crate) async fn audit(
+    state: &AppState,
+    now: i64,
+    asker: &dyn Asker,
+    subject_person_id: Option<String>,
+    purpose: &str,
+    outcome: &str,
+) -> Result<(), Failure> {
+    state
+        .0
+        .store
+        .record_audit(&AuditEvent {
+            id: random_id()?,
+            occurred_at: now,
+            actor_device_id: asker.device_id().map(str::to_owned),
+            actor_facility_code: asker.facility_code().map(str::to_owned),
+            subject_person_id,
+            purpose: purpose.to_owned(),
+            outcome: outcome.to_owned(),
+            arbitrary_identifier: asker.arbitrary_identifier().map(str::to_owned),
+        })
+        .await?;
+    Ok(())
+}
+
+/// True for a 10-digit 医療機関コード shape (the check digit is the edge's business).
+pub(crate) fn facility_code_is_well_formed(code: &str) -> bool {
+    code.len() == 10 && code.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// True for an optional identifier the audit trail may hold.
+pub(crate) fn identifier_is_well_formed(value: Option<&str>) -> bool {
+    value.is_none_or(|text| !text.is_empty() && text.chars().count() <= MAX_IDENTIFIER_CHARS && !text.chars().any(char::is_control))
 }
 
 fn query_identifiers_are_well_formed(query: &CardQualificationQuery) -> bool {
@@ -242,9 +376,7 @@ pub fn outcome_code(validity: Validity) -> &'static str {
 }
 
 fn random_id() -> Result<String, OriginError> {
-    let mut bytes = [0u8; 16];
-    getrandom::fill(&mut bytes).map_err(|error| OriginError::Random(error.to_string()))?;
-    Ok(hex::encode(bytes))
+    crate::store::random_id()
 }
 
 #[cfg(test)]

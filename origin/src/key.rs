@@ -54,10 +54,66 @@ impl std::fmt::Debug for SigningKey {
     }
 }
 
+/// The environment variable the admin bearer token is read from; without it the admin routes stay closed.
+pub const ADMIN_TOKEN_ENV: &str = "ONSHI_ADMIN_TOKEN";
+
+/// A bearer token (the admin token, or an insurer token as presented). Wiped on drop and never printed.
+#[derive(Clone, Zeroize, ZeroizeOnDrop)]
+pub struct AdminToken(String);
+
+impl AdminToken {
+    /// Wraps a token; one shorter than [`MIN_KEY_LEN`] bytes is refused.
+    pub fn new(token: String) -> Result<Self> {
+        let token = Self(token);
+        if token.0.len() < MIN_KEY_LEN {
+            return Err(OriginError::SigningKeyTooShort { variable: ADMIN_TOKEN_ENV, min: MIN_KEY_LEN });
+        }
+        Ok(token)
+    }
+
+    /// Reads [`ADMIN_TOKEN_ENV`]; `None` when it is unset or empty.
+    pub fn from_env() -> Result<Option<Self>> {
+        match std::env::var(ADMIN_TOKEN_ENV) {
+            Ok(value) if !value.is_empty() => Self::new(value).map(Some),
+            _ => Ok(None),
+        }
+    }
+
+    /// True when `presented` is this token, compared in constant time over their SHA-256 digests.
+    pub fn matches(&self, presented: &str) -> bool {
+        let expected = token_sha256(&self.0);
+        let given = token_sha256(presented);
+        expected.bytes().zip(given.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
+    }
+}
+
+impl std::fmt::Debug for AdminToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AdminToken(<redacted>)")
+    }
+}
+
+/// The hex SHA-256 of a bearer token: what is stored for insurer tokens, never the token itself.
+pub fn token_sha256(token: &str) -> String {
+    use sha2::Digest as _;
+    hex::encode(sha2::Sha256::digest(token.as_bytes()))
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used, reason = "a test should stop at the first unexpected value")]
 mod tests {
     use super::*;
+
+    #[test]
+    fn admin_tokens_redact_and_compare_by_value() {
+        let token = AdminToken::new("admin-token-for-a-test-0123456789".into()).unwrap();
+        assert_eq!(format!("{token:?}"), "AdminToken(<redacted>)");
+        assert!(token.matches("admin-token-for-a-test-0123456789"));
+        assert!(!token.matches("admin-token-for-a-test-012345678"));
+        assert!(AdminToken::new("short".into()).is_err());
+        assert_eq!(token_sha256("abc").len(), 64);
+        assert_ne!(token_sha256("abc"), "abc");
+    }
 
     fn wiped_on_drop<T: ZeroizeOnDrop>() {}
 

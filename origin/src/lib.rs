@@ -5,22 +5,35 @@
 //! certificates to persons (保険証利用登録), certificate status, consents, and an audit trail of every read of
 //! personal data. Only the edge calls it, over HTTP signed with [`onshi_proto::signing`].
 //!
-//! Layout: pure cores ([`insurer_number`], [`validity`], [`replay`], [`certificate`]) decide; thin adapters
-//! ([`store`] for SQL, [`http`] for axum, [`server`] for the process) do the I/O. Time comes from a [`clock::Clock`]
-//! held in the application state, never from the system directly.
+//! Layout: pure cores ([`insurer_number`], [`individual_number`], [`normalize`], [`batch`], [`validity`],
+//! [`replay`], [`certificate`], [`interop`]) decide; thin adapters ([`store`] and [`batch_store`] for SQL on SQLite
+//! or PostgreSQL, [`http`], [`http_edge`] and [`http_insurer`] for axum, [`metrics`], [`openapi`], [`server`] for the
+//! process) do the I/O. Time comes from a [`clock::Clock`] held in the application state, never from the system
+//! directly.
 //!
-//! Must not: answer without writing the audit row first; default anyone to 10割 (every non-valid answer carries
-//! guidance instead); put internal detail or personal data in an error body or a log line; read or store a PIN;
-//! read files outside its own crate at build or test time.
+//! Must not: answer without writing the audit row first; show a held record; show medication or checkup
+//! information without a live consent; apply part of an insurer batch; default anyone to 10割 (every non-valid
+//! answer carries guidance instead); put internal detail or personal data in an error body or a log line; read or
+//! store a PIN; read files outside its own crate at build or test time.
 #![forbid(unsafe_code)]
 
+pub mod batch;
+pub mod batch_store;
 pub mod certificate;
 pub mod cli;
 pub mod clock;
 pub mod error;
 pub mod http;
+pub mod http_edge;
+pub mod http_insurer;
+pub mod individual_number;
 pub mod insurer_number;
+pub mod interop;
 pub mod key;
+pub mod metrics;
+pub mod normalize;
+pub mod openapi;
+pub mod population;
 pub mod replay;
 pub mod seed;
 pub mod server;

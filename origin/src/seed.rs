@@ -22,8 +22,10 @@ use crate::certificate::normalize_serial;
 use crate::error::{OriginError, Result};
 use crate::insurer_number::{InsurerNumber, with_check_digit};
 use crate::store::{
-    BatchSummary, NewCertificateLink, NewInsurer, NewPerson, NewQualification, RecordBatch, Store,
+    BatchSummary, JlisStatus, NewCertificateLink, NewCheckup, NewInsurer, NewJlisCertificate, NewMedication, NewPerson,
+    NewQualification, NewResident, PersonItems, RecordBatch, Store,
 };
+use onshi_proto::origin::{CheckupEntry, MedicationEntry};
 
 /// The largest demo file read, so a wrong path cannot make the service read a huge file into memory.
 const MAX_DEMO_FILE_BYTES: u64 = 4 * 1024 * 1024;
@@ -196,9 +198,84 @@ pub fn demo_batch(cards: &[DemoCard], today: Date) -> Result<RecordBatch> {
                 batch.links.push(link);
             }
         }
-        batch.certificate_statuses.push((certificate, CertificateStatus::Good));
+        batch.certificate_statuses.push((certificate.clone(), CertificateStatus::Good));
+        // The J-LIS stand-in knows every demo card's 個人番号, and the 住基 stand-in its holder's 5 items, so the
+        // 'unregistered' card can do 健康保険証利用登録 at the kiosk and the insurer checks have something to match.
+        let individual_number = derived_individual_number(&certificate)?;
+        batch.jlis_certificates.push(NewJlisCertificate {
+            certificate: certificate.clone(),
+            individual_number: Some(individual_number.clone()),
+            status: JlisStatus::Good,
+        });
+        batch.residents.push(NewResident {
+            individual_number: individual_number.clone(),
+            items: PersonItems {
+                name: card.name.clone(),
+                name_kana: card.name_kana.clone(),
+                birth_date: card.birth_date,
+                sex: card.sex,
+                address: card.address.clone().unwrap_or_default(),
+            },
+        });
+        batch.individual_numbers.push((person_id.clone(), individual_number));
+        if card.scenario == Scenario::Valid {
+            demo_history(&mut batch, &person_id, today)?;
+        }
     }
     Ok(batch)
+}
+
+/// A valid 個人番号 derived from a demo certificate: 11 digits from its hash, then the check digit. Demo numbers
+/// start with 9 so they are easy to tell apart in logs of a development database.
+pub fn derived_individual_number(certificate: &CertificateRef) -> Result<String> {
+    let digest = Sha256::new()
+        .chain_update(b"onshi demo individual number\n")
+        .chain_update(certificate.issuer.as_bytes())
+        .chain_update(b"\n")
+        .chain_update(certificate.serial.as_bytes())
+        .finalize();
+    let mut base = String::from("9");
+    for byte in digest.iter().take(10) {
+        base.push(char::from(b'0' + byte % 10));
+    }
+    let check = crate::individual_number::check_digit(&base)
+        .ok_or_else(|| OriginError::DemoCards("derived individual number".into()))?;
+    Ok(format!("{base}{check}"))
+}
+
+/// Three dispensings and two checkup items for the 'valid' card, so consent-gated views have something to show.
+fn demo_history(batch: &mut RecordBatch, person_id: &str, today: Date) -> Result<()> {
+    let days_ago = |days: i64| {
+        today
+            .checked_sub(time::Duration::days(days))
+            .map(IsoDate)
+            .ok_or_else(|| OriginError::DemoCards("today is too early for demo history".into()))
+    };
+    for (index, (days, drug, quantity, supply)) in
+        [(14, "アムロジピン錠5mg", "1錠 1日1回", 28), (45, "アムロジピン錠5mg", "1錠 1日1回", 28), (120, "ロキソプロフェンNa錠60mg", "1錠 頓用", 5)]
+            .into_iter()
+            .enumerate()
+    {
+        batch.medications.push(NewMedication {
+            id: format!("{person_id}-med{index}"),
+            person_id: person_id.to_owned(),
+            entry: MedicationEntry {
+                dispensed_on: days_ago(days)?,
+                drug_name: drug.into(),
+                quantity: quantity.into(),
+                days: supply,
+                facility_name: "オンシ薬局（デモ）".into(),
+            },
+        });
+    }
+    for (index, (item, value, unit)) in [("収縮期血圧", "132", "mmHg"), ("HbA1c", "5.6", "%")].into_iter().enumerate() {
+        batch.checkups.push(NewCheckup {
+            id: format!("{person_id}-chk{index}"),
+            person_id: person_id.to_owned(),
+            entry: CheckupEntry { checked_on: days_ago(200)?, item: item.into(), value: value.into(), unit: unit.into() },
+        });
+    }
+    Ok(())
 }
 
 /// A stable identifier for a record derived from a demo certificate, so re-seeding finds the same rows.
@@ -268,6 +345,15 @@ mod tests {
         // Everyone but the unregistered card is linked; every card has a status.
         assert_eq!(batch.links.len(), 4);
         assert_eq!(batch.certificate_statuses.len(), 5);
+        // Every card is known to J-LIS under a valid 個人番号 that 住基 knows too.
+        assert_eq!(batch.jlis_certificates.len(), 5);
+        for entry in &batch.jlis_certificates {
+            let number = entry.individual_number.clone().unwrap();
+            assert!(crate::individual_number::IndividualNumber::parse(&number).is_ok());
+            assert!(batch.residents.iter().any(|r| r.individual_number == number));
+        }
+        assert_eq!(batch.individual_numbers.len(), 5);
+        assert_eq!(batch.medications.len(), 3);
         for insurer in &batch.insurers {
             assert!(InsurerNumber::parse(insurer.number.as_str()).is_ok());
         }

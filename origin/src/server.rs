@@ -59,6 +59,7 @@ async fn run(args: ServeArgs) -> Result<()> {
     if key.is_weak() {
         tracing::warn!("the signing key is shorter than 32 bytes; use a longer random key outside development");
     }
+    let admin_token = crate::key::AdminToken::from_env()?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let store = Store::connect(&args.database).await?;
     if let Some(path) = &args.seed_demo {
@@ -73,7 +74,7 @@ async fn run(args: ServeArgs) -> Result<()> {
     let shutdown = shutdown_signal()?;
     announce(&format!("onshi-origin listening on http://{address}"))?;
     tracing::info!(%address, "serving");
-    serve(listener, AppState::new(store.clone(), clock, key), shutdown).await?;
+    serve(listener, AppState::with_admin_token(store.clone(), clock, key, admin_token), shutdown).await?;
     store.close().await;
     tracing::info!("stopped");
     Ok(())

@@ -1,18 +1,17 @@
 //! The database adapter: the only module that speaks SQL.
 //!
-//! SQLite now (a file in WAL mode, or `sqlite::memory:`); the SQL is kept portable to PostgreSQL (`$n` binds,
-//! `ON CONFLICT`, no SQLite-only functions) so a Postgres pool can be added behind the same methods later. Dates
-//! are stored as `YYYY-MM-DD` text and instants as Unix seconds; see `migrations/0001_initial.sql`.
+//! One set of portable SQL (`$n` binds, `ON CONFLICT`, no database-specific functions) runs through
+//! `sqlx::Any` on SQLite (a file in WAL mode, or `sqlite::memory:`) or PostgreSQL, chosen by the URL scheme.
+//! Dates are stored as `YYYY-MM-DD` text and instants as Unix seconds; see `migrations/`.
 
-use std::str::FromStr;
 use std::time::Duration;
 
 use onshi_proto::IsoDate;
 use onshi_proto::origin::{CertificateRef, CertificateStatus};
 use onshi_proto::qualification::{ElderlyRecipient, PersonalFamily, QualificationRecord, Sex};
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::migrate::Migrator;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{FromRow, SqliteConnection};
+use sqlx::{AnyConnection, AnyPool, ConnectOptions as _, Executor as _, FromRow};
 
 use crate::error::{OriginError, Result};
 use crate::insurer_number::InsurerNumber;
@@ -23,10 +22,23 @@ static MIGRATOR: Migrator = sqlx::migrate!();
 /// How long a connection waits for a lock held by another connection before failing.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// Which database a [`Store`] talks to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    /// SQLite: a file in WAL mode, or in memory.
+    Sqlite,
+    /// PostgreSQL.
+    Postgres,
+}
+
 /// A handle to the origin database. Cheap to clone.
 #[derive(Clone, Debug)]
 pub struct Store {
-    pool: SqlitePool,
+    pool: AnyPool,
+    backend: Backend,
+    /// Insurer batches read, decide and write inside one transaction; running them one at a time keeps two
+    /// batches from deciding on the same snapshot (and keeps SQLite from refusing a lock upgrade).
+    batch_lock: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
 
 /// A person to insert (see the `persons` table).
@@ -114,6 +126,185 @@ pub struct RecordBatch {
     /// Initial certificate statuses. An existing status is never overwritten by a batch, so re-seeding cannot
     /// un-revoke a certificate.
     pub certificate_statuses: Vec<(CertificateRef, CertificateStatus)>,
+    /// J-LIS stand-in entries (certificate → 個人番号 and status); existing entries are kept.
+    pub jlis_certificates: Vec<NewJlisCertificate>,
+    /// 住基 stand-in entries; existing entries are kept.
+    pub residents: Vec<NewResident>,
+    /// 個人番号 of persons in this batch (or already stored), as (person id, number); set only where a person
+    /// has none yet.
+    pub individual_numbers: Vec<(String, String)>,
+    /// 薬剤情報 rows.
+    pub medications: Vec<NewMedication>,
+    /// 特定健診 rows.
+    pub checkups: Vec<NewCheckup>,
+}
+
+/// The 5 items identity matching compares (漢字氏名, カナ氏名, 生年月日, 性別, 住所).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PersonItems {
+    /// 漢字氏名, possibly with ● for 外字.
+    pub name: String,
+    /// カナ氏名.
+    pub name_kana: String,
+    /// 生年月日.
+    pub birth_date: IsoDate,
+    /// 性別.
+    pub sex: Sex,
+    /// 住所.
+    pub address: String,
+}
+
+/// One 住基 stand-in entry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewResident {
+    /// 個人番号 (already checked).
+    pub individual_number: String,
+    /// What the resident registry holds.
+    pub items: PersonItems,
+}
+
+/// Status of a certificate in the J-LIS stand-in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JlisStatus {
+    /// Usable.
+    Good,
+    /// Revoked.
+    Revoked,
+    /// Past its validity period.
+    Expired,
+}
+
+impl JlisStatus {
+    fn as_text(self) -> &'static str {
+        match self {
+            Self::Good => "good",
+            Self::Revoked => "revoked",
+            Self::Expired => "expired",
+        }
+    }
+
+    fn from_text(text: &str) -> Result<Self> {
+        match text {
+            "good" => Ok(Self::Good),
+            "revoked" => Ok(Self::Revoked),
+            "expired" => Ok(Self::Expired),
+            other => Err(OriginError::CorruptRecord(format!("certificate status {other:?}"))),
+        }
+    }
+
+    /// The status as the edge sees it.
+    pub fn wire_status(self) -> CertificateStatus {
+        match self {
+            Self::Good => CertificateStatus::Good,
+            Self::Revoked | Self::Expired => CertificateStatus::Revoked,
+        }
+    }
+}
+
+/// A J-LIS stand-in entry to record.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewJlisCertificate {
+    /// The certificate.
+    pub certificate: CertificateRef,
+    /// The 個人番号 it was issued for, when known.
+    pub individual_number: Option<String>,
+    /// Its status.
+    pub status: JlisStatus,
+}
+
+/// A J-LIS stand-in entry as stored.
+#[derive(Clone, PartialEq, Eq)]
+pub struct JlisEntry {
+    /// The 個人番号 the certificate was issued for, when known.
+    pub individual_number: Option<String>,
+    /// Its status.
+    pub status: JlisStatus,
+}
+
+impl std::fmt::Debug for JlisEntry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The 個人番号 is never printed.
+        f.debug_struct("JlisEntry")
+            .field("individual_number", &self.individual_number.as_ref().map(|_| "<redacted>"))
+            .field("status", &self.status)
+            .finish()
+    }
+}
+
+/// A 薬剤情報 row to insert.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewMedication {
+    /// Stable identifier.
+    pub id: String,
+    /// Whose.
+    pub person_id: String,
+    /// The entry.
+    pub entry: onshi_proto::origin::MedicationEntry,
+}
+
+/// A 特定健診 row to insert.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewCheckup {
+    /// Stable identifier.
+    pub id: String,
+    /// Whose.
+    pub person_id: String,
+    /// The entry.
+    pub entry: onshi_proto::origin::CheckupEntry,
+}
+
+/// Whether a person record may be shown.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HoldStatus {
+    /// Never held, or corrected by the insurer.
+    None,
+    /// Held after a failed mis-registration check: answers `record_held`, never shows data.
+    Held,
+    /// The insurer recorded 理由付き疑いなし.
+    Cleared,
+}
+
+impl HoldStatus {
+    pub(crate) fn as_text(self) -> &'static str {
+        match self {
+            Self::None => "none",
+            Self::Held => "held",
+            Self::Cleared => "cleared",
+        }
+    }
+
+    pub(crate) fn from_text(text: &str) -> Result<Self> {
+        match text {
+            "none" => Ok(Self::None),
+            "held" => Ok(Self::Held),
+            "cleared" => Ok(Self::Cleared),
+            other => Err(OriginError::CorruptRecord(format!("hold status {other:?}"))),
+        }
+    }
+}
+
+/// The person a certificate (or a card number) leads to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CardHolderRecord {
+    /// The person record.
+    pub person_id: String,
+    /// True when the record is held; `records` is then always empty.
+    pub held: bool,
+    /// All of the person's qualifications (empty when held).
+    pub records: Vec<QualificationRecord>,
+}
+
+/// 保険者番号 + 記号 + 番号 + 枝番 as stored (記号 and 枝番 are '' when absent).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NumberKey {
+    /// 保険者番号 (6 or 8 digits).
+    pub insurer_number: String,
+    /// 記号, '' when none.
+    pub symbol: String,
+    /// 番号.
+    pub number: String,
+    /// 枝番, '' when none.
+    pub branch: String,
 }
 
 /// How many rows a batch actually added.
@@ -168,34 +359,68 @@ struct QualificationRow {
 
 impl Store {
     /// Opens (creating if needed) the database at `url` and applies the migrations. `sqlite://path/to/file`,
-    /// `sqlite:path` and `sqlite::memory:` are understood.
+    /// `sqlite:path`, `sqlite::memory:` and `postgres://…` (or `postgresql://…`) are understood.
     pub async fn connect(url: &str) -> Result<Self> {
-        if !url.starts_with("sqlite:") {
-            return Err(OriginError::Usage(format!(
-                "unsupported database URL scheme in {url:?}: this build supports sqlite: URLs"
-            )));
-        }
-        let options =
-            SqliteConnectOptions::from_str(url)?.create_if_missing(true).foreign_keys(true).busy_timeout(BUSY_TIMEOUT);
-        let in_memory = url.contains(":memory:") || url.contains("mode=memory");
-        let pool = if in_memory {
-            // Every connection to an in-memory database sees its own empty database unless they share one
-            // connection, and the database vanishes when its last connection closes: keep exactly one, forever.
-            SqlitePoolOptions::new()
-                .max_connections(1)
-                .min_connections(1)
-                .idle_timeout(None)
-                .max_lifetime(None)
-                .connect_with(options)
-                .await?
+        sqlx::any::install_default_drivers();
+        let (backend, url) = if url.starts_with("sqlite:") {
+            (Backend::Sqlite, sqlite_url_creating_file(url))
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            (Backend::Postgres, url.to_owned())
         } else {
-            // WAL lets readers proceed while one writer commits; NORMAL sync is durable across process crashes
-            // in WAL mode and loses at most the last commits on power loss, acceptable for this reference service.
-            let options = options.journal_mode(SqliteJournalMode::Wal).synchronous(SqliteSynchronous::Normal);
-            SqlitePoolOptions::new().max_connections(8).connect_with(options).await?
+            return Err(OriginError::Usage(format!(
+                "unsupported database URL scheme in {:?}: use sqlite: or postgres:// URLs",
+                url.split(':').next().unwrap_or_default()
+            )));
         };
+        let options = AnyConnectOptions::from_url(&url.parse().map_err(|_| OriginError::Usage("bad database URL".into()))?)?
+            .disable_statement_logging();
+        let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+        let pool_options = AnyPoolOptions::new();
+        let pool_options = match backend {
+            Backend::Sqlite if in_memory => {
+                // Every connection to an in-memory database sees its own empty database unless they share one
+                // connection, and the database vanishes when its last connection closes: keep exactly one.
+                pool_options.max_connections(1).min_connections(1).idle_timeout(None).max_lifetime(None)
+            }
+            Backend::Sqlite => pool_options.max_connections(8),
+            Backend::Postgres => pool_options.max_connections(8),
+        };
+        let pool = pool_options
+            .after_connect(move |connection, _meta| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        // WAL lets readers proceed while one writer commits; NORMAL sync in WAL mode loses nothing
+                        // a committed transaction wrote when the process dies (only an OS crash can cost the last
+                        // commits). Foreign keys are enforced, and a writer waits for a lock instead of failing.
+                        let busy = BUSY_TIMEOUT.as_millis();
+                        let pragmas = format!(
+                            "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = {busy}; \
+                             PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
+                        );
+                        connection.execute(sqlx::AssertSqlSafe(pragmas)).await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect_with(options)
+            .await?;
         MIGRATOR.run(&pool).await?;
-        Ok(Self { pool })
+        Ok(Self { pool, backend, batch_lock: std::sync::Arc::default() })
+    }
+
+    /// Which database this store talks to.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// The connection pool, for the insurer-batch and population code in this crate.
+    pub(crate) fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// The lock insurer batches hold while they run.
+    pub(crate) fn batch_lock(&self) -> &tokio::sync::Mutex<()> {
+        &self.batch_lock
     }
 
     /// Closes every connection, waiting for those in use.
@@ -205,16 +430,65 @@ impl Store {
 
     /// The person a certificate is linked to and all of their qualifications, or `None` when the certificate is
     /// not linked.
-    pub async fn card_holder(&self, certificate: &CertificateRef) -> Result<Option<(String, Vec<QualificationRecord>)>> {
+    pub async fn card_holder(&self, certificate: &CertificateRef) -> Result<Option<CardHolderRecord>> {
         let mut conn = self.pool.acquire().await?;
-        let person_id: Option<String> = sqlx::query_scalar(
-            "SELECT person_id FROM certificate_links WHERE certificate_issuer = $1 AND certificate_serial = $2",
+        let found: Option<(String, String)> = sqlx::query_as(
+            "SELECT l.person_id, p.hold_status FROM certificate_links l JOIN persons p ON p.id = l.person_id \
+             WHERE l.certificate_issuer = $1 AND l.certificate_serial = $2",
         )
         .bind(&certificate.issuer)
         .bind(&certificate.serial)
         .fetch_optional(&mut *conn)
         .await?;
-        let Some(person_id) = person_id else { return Ok(None) };
+        let Some((person_id, hold_status)) = found else { return Ok(None) };
+        let held = HoldStatus::from_text(&hold_status)? == HoldStatus::Held;
+        if held {
+            return Ok(Some(CardHolderRecord { person_id, held, records: Vec::new() }));
+        }
+        let records = qualifications_of(&mut conn, &person_id).await?;
+        Ok(Some(CardHolderRecord { person_id, held, records }))
+    }
+
+    /// The qualifications under 保険者番号 + 記号 + 番号 + 枝番 whose holder was born on `birth_date`, grouped by
+    /// person: one entry per person found (normally zero or one).
+    pub async fn qualification_holders(&self, key: &NumberKey, birth_date: IsoDate) -> Result<Vec<CardHolderRecord>> {
+        let mut conn = self.pool.acquire().await?;
+        let people: Vec<(String, String)> = sqlx::query_as(
+            "SELECT DISTINCT p.id, p.hold_status FROM qualifications q JOIN persons p ON p.id = q.person_id \
+             WHERE q.insurer_number = $1 AND q.symbol = $2 AND q.number = $3 AND q.branch = $4 \
+               AND p.birth_date = $5 ORDER BY p.id",
+        )
+        .bind(&key.insurer_number)
+        .bind(&key.symbol)
+        .bind(&key.number)
+        .bind(&key.branch)
+        .bind(birth_date.to_string())
+        .fetch_all(&mut *conn)
+        .await?;
+        let mut holders = Vec::with_capacity(people.len());
+        for (person_id, hold_status) in people {
+            let held = HoldStatus::from_text(&hold_status)? == HoldStatus::Held;
+            let records = if held {
+                Vec::new()
+            } else {
+                qualifications_of(&mut conn, &person_id)
+                    .await?
+                    .into_iter()
+                    .filter(|r| {
+                        r.insurer_number == key.insurer_number
+                            && r.symbol.as_deref().unwrap_or_default() == key.symbol
+                            && r.number == key.number
+                            && r.branch.as_deref().unwrap_or_default() == key.branch
+                    })
+                    .collect()
+            };
+            holders.push(CardHolderRecord { person_id, held, records });
+        }
+        Ok(holders)
+    }
+}
+
+async fn qualifications_of(conn: &mut AnyConnection, person_id: &str) -> Result<Vec<QualificationRecord>> {
         let rows: Vec<QualificationRow> = sqlx::query_as(
             "SELECT q.card_classification, q.insurer_number, i.name AS insurer_name, q.symbol, q.number, q.branch, \
                     q.personal_family, p.name, p.name_kana, p.sex, p.birth_date, q.qualification_date, \
@@ -226,12 +500,13 @@ impl Store {
              WHERE q.person_id = $1 \
              ORDER BY q.qualification_date DESC, q.id",
         )
-        .bind(&person_id)
+        .bind(person_id)
         .fetch_all(&mut *conn)
         .await?;
-        let records = rows.into_iter().map(QualificationRow::into_record).collect::<Result<Vec<_>>>()?;
-        Ok(Some((person_id, records)))
-    }
+        rows.into_iter().map(QualificationRow::into_record).collect::<Result<Vec<_>>>()
+}
+
+impl Store {
 
     /// Appends one row to the audit trail.
     pub async fn record_audit(&self, event: &AuditEvent) -> Result<()> {
@@ -276,53 +551,80 @@ impl Store {
         .await?)
     }
 
-    /// The revocation status of a certificate; `Unknown` when it has never been recorded.
+    /// The revocation status of a certificate; `Unknown` when it has never been recorded. An expired certificate
+    /// is reported as revoked: either way the edge must refuse it, and it knows no other refusal.
     pub async fn certificate_status(&self, certificate: &CertificateRef) -> Result<CertificateStatus> {
-        let status: Option<String> = sqlx::query_scalar(
-            "SELECT status FROM certificate_status WHERE certificate_issuer = $1 AND certificate_serial = $2",
+        Ok(match self.jlis_certificate(certificate).await? {
+            None => CertificateStatus::Unknown,
+            Some(entry) => entry.status.wire_status(),
+        })
+    }
+
+    /// The J-LIS stand-in's entry for a certificate.
+    pub async fn jlis_certificate(&self, certificate: &CertificateRef) -> Result<Option<JlisEntry>> {
+        let row: Option<(Option<String>, String)> = sqlx::query_as(
+            "SELECT individual_number, status FROM jlis_certificates \
+             WHERE certificate_issuer = $1 AND certificate_serial = $2",
         )
         .bind(&certificate.issuer)
         .bind(&certificate.serial)
         .fetch_optional(&self.pool)
         .await?;
-        match status.as_deref() {
-            None => Ok(CertificateStatus::Unknown),
-            Some("good") => Ok(CertificateStatus::Good),
-            Some("revoked") => Ok(CertificateStatus::Revoked),
-            Some(other) => Err(OriginError::CorruptRecord(format!("certificate status {other:?}"))),
-        }
+        row.map(|(individual_number, status)| {
+            Ok(JlisEntry { individual_number, status: JlisStatus::from_text(&status)? })
+        })
+        .transpose()
     }
 
-    /// Records a certificate as good or revoked at `now` (Unix seconds), replacing any earlier status.
-    /// `Unknown` is not a status that can be recorded; asking for it removes the record instead.
+    /// Records a certificate as good or revoked at `now` (Unix seconds), replacing any earlier status and keeping
+    /// its 個人番号. `Unknown` is not a status that can be recorded; asking for it removes the record instead.
     pub async fn set_certificate_status(
         &self,
         certificate: &CertificateRef,
         status: CertificateStatus,
         now: i64,
     ) -> Result<()> {
-        let Some(text) = status_text(status) else {
-            sqlx::query("DELETE FROM certificate_status WHERE certificate_issuer = $1 AND certificate_serial = $2")
-                .bind(&certificate.issuer)
-                .bind(&certificate.serial)
-                .execute(&self.pool)
-                .await?;
-            return Ok(());
+        let status = match status {
+            CertificateStatus::Good => JlisStatus::Good,
+            CertificateStatus::Revoked => JlisStatus::Revoked,
+            CertificateStatus::Unknown => {
+                sqlx::query("DELETE FROM jlis_certificates WHERE certificate_issuer = $1 AND certificate_serial = $2")
+                    .bind(&certificate.issuer)
+                    .bind(&certificate.serial)
+                    .execute(&self.pool)
+                    .await?;
+                return Ok(());
+            }
         };
-        let revoked_at = (status == CertificateStatus::Revoked).then_some(now);
+        let revoked_at = (status == JlisStatus::Revoked).then_some(now);
         sqlx::query(
-            "INSERT INTO certificate_status (certificate_issuer, certificate_serial, status, revoked_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5) \
+            "INSERT INTO jlis_certificates (certificate_issuer, certificate_serial, individual_number, status, \
+                                            revoked_at, updated_at) \
+             VALUES ($1, $2, NULL, $3, $4, $5) \
              ON CONFLICT (certificate_issuer, certificate_serial) \
              DO UPDATE SET status = excluded.status, revoked_at = excluded.revoked_at, updated_at = excluded.updated_at",
         )
         .bind(&certificate.issuer)
         .bind(&certificate.serial)
-        .bind(text)
+        .bind(status.as_text())
         .bind(revoked_at)
         .bind(now)
         .execute(&self.pool)
         .await?;
+        Ok(())
+    }
+
+    /// Records (or replaces) the J-LIS stand-in's entry for a certificate.
+    pub async fn put_jlis_certificate(&self, entry: &NewJlisCertificate, now: i64) -> Result<()> {
+        let mut conn = self.pool.acquire().await?;
+        upsert_jlis(&mut conn, entry, now, true).await?;
+        Ok(())
+    }
+
+    /// Records (or replaces) one 住基 stand-in entry.
+    pub async fn put_resident(&self, resident: &NewResident, now: i64) -> Result<()> {
+        let mut conn = self.pool.acquire().await?;
+        upsert_resident(&mut conn, resident, now, true).await?;
         Ok(())
     }
 
@@ -342,15 +644,45 @@ impl Store {
         for link in &batch.links {
             rows_inserted += insert_link(&mut tx, link, now).await?;
         }
+        // J-LIS entries with their 個人番号 go first, so a bare status for the same certificate cannot take
+        // their place.
+        for entry in &batch.jlis_certificates {
+            rows_inserted += upsert_jlis(&mut tx, entry, now, false).await?;
+        }
         for (certificate, status) in &batch.certificate_statuses {
-            rows_inserted += insert_status(&mut tx, certificate, *status, now).await?;
+            let status = match status {
+                CertificateStatus::Good => JlisStatus::Good,
+                CertificateStatus::Revoked => JlisStatus::Revoked,
+                CertificateStatus::Unknown => continue,
+            };
+            let entry = NewJlisCertificate { certificate: certificate.clone(), individual_number: None, status };
+            rows_inserted += upsert_jlis(&mut tx, &entry, now, false).await?;
+        }
+        for (person_id, number) in &batch.individual_numbers {
+            let done = sqlx::query(
+                "UPDATE persons SET individual_number = $1 WHERE id = $2 AND individual_number IS NULL",
+            )
+            .bind(number)
+            .bind(person_id)
+            .execute(&mut *tx)
+            .await?;
+            rows_inserted += done.rows_affected();
+        }
+        for resident in &batch.residents {
+            rows_inserted += upsert_resident(&mut tx, resident, now, false).await?;
+        }
+        for entry in &batch.medications {
+            rows_inserted += insert_medication(&mut tx, entry).await?;
+        }
+        for entry in &batch.checkups {
+            rows_inserted += insert_checkup(&mut tx, entry).await?;
         }
         tx.commit().await?;
         Ok(BatchSummary { rows_inserted })
     }
 }
 
-async fn insert_insurer(conn: &mut SqliteConnection, insurer: &NewInsurer, now: i64) -> Result<u64> {
+pub(crate) async fn insert_insurer(conn: &mut AnyConnection, insurer: &NewInsurer, now: i64) -> Result<u64> {
     let done = sqlx::query(
         "INSERT INTO insurers (insurer_number, name, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
     )
@@ -362,7 +694,7 @@ async fn insert_insurer(conn: &mut SqliteConnection, insurer: &NewInsurer, now: 
     Ok(done.rows_affected())
 }
 
-async fn insert_person(conn: &mut SqliteConnection, person: &NewPerson, now: i64) -> Result<u64> {
+pub(crate) async fn insert_person(conn: &mut AnyConnection, person: &NewPerson, now: i64) -> Result<u64> {
     let done = sqlx::query(
         "INSERT INTO persons (id, name, name_kana, birth_date, sex, address, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
@@ -379,7 +711,7 @@ async fn insert_person(conn: &mut SqliteConnection, person: &NewPerson, now: i64
     Ok(done.rows_affected())
 }
 
-async fn insert_qualification(conn: &mut SqliteConnection, q: &NewQualification, now: i64) -> Result<u64> {
+pub(crate) async fn insert_qualification(conn: &mut AnyConnection, q: &NewQualification, now: i64) -> Result<u64> {
     let elderly = q.elderly_recipient.as_ref();
     let done = sqlx::query(
         "INSERT INTO qualifications (id, person_id, insured_person_id, insurer_number, card_classification, symbol, \
@@ -394,9 +726,9 @@ async fn insert_qualification(conn: &mut SqliteConnection, q: &NewQualification,
     .bind(&q.insured_person_id)
     .bind(q.insurer_number.as_str())
     .bind(&q.card_classification)
-    .bind(q.symbol.as_deref().unwrap_or_default())
+    .bind(q.symbol.clone().unwrap_or_default())
     .bind(&q.number)
-    .bind(q.branch.as_deref().unwrap_or_default())
+    .bind(q.branch.clone().unwrap_or_default())
     .bind(personal_family_text(q.personal_family))
     .bind(q.qualification_date.to_string())
     .bind(q.disqualification_date.map(|d| d.to_string()))
@@ -412,7 +744,7 @@ async fn insert_qualification(conn: &mut SqliteConnection, q: &NewQualification,
     Ok(done.rows_affected())
 }
 
-async fn insert_link(conn: &mut SqliteConnection, link: &NewCertificateLink, now: i64) -> Result<u64> {
+pub(crate) async fn insert_link(conn: &mut AnyConnection, link: &NewCertificateLink, now: i64) -> Result<u64> {
     let done = sqlx::query(
         "INSERT INTO certificate_links (certificate_issuer, certificate_serial, person_id, linked_at) \
          VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
@@ -426,21 +758,25 @@ async fn insert_link(conn: &mut SqliteConnection, link: &NewCertificateLink, now
     Ok(done.rows_affected())
 }
 
-async fn insert_status(
-    conn: &mut SqliteConnection,
-    certificate: &CertificateRef,
-    status: CertificateStatus,
-    now: i64,
-) -> Result<u64> {
-    let Some(text) = status_text(status) else { return Ok(0) };
-    let revoked_at = (status == CertificateStatus::Revoked).then_some(now);
-    let done = sqlx::query(
-        "INSERT INTO certificate_status (certificate_issuer, certificate_serial, status, revoked_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
-    )
-    .bind(&certificate.issuer)
-    .bind(&certificate.serial)
-    .bind(text)
+/// Inserts or (with `replace`) overwrites a J-LIS entry. Without `replace` an existing entry is kept, so
+/// re-seeding cannot un-revoke a certificate.
+async fn upsert_jlis(conn: &mut AnyConnection, entry: &NewJlisCertificate, now: i64, replace: bool) -> Result<u64> {
+    let revoked_at = (entry.status == JlisStatus::Revoked).then_some(now);
+    let on_conflict = if replace {
+        "DO UPDATE SET individual_number = excluded.individual_number, status = excluded.status, \
+         revoked_at = excluded.revoked_at, updated_at = excluded.updated_at"
+    } else {
+        "DO NOTHING"
+    };
+    let done = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "INSERT INTO jlis_certificates (certificate_issuer, certificate_serial, individual_number, status, revoked_at, \
+                                        updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (certificate_issuer, certificate_serial) {on_conflict}"
+    )))
+    .bind(&entry.certificate.issuer)
+    .bind(&entry.certificate.serial)
+    .bind(&entry.individual_number)
+    .bind(entry.status.as_text())
     .bind(revoked_at)
     .bind(now)
     .execute(conn)
@@ -448,15 +784,63 @@ async fn insert_status(
     Ok(done.rows_affected())
 }
 
-fn status_text(status: CertificateStatus) -> Option<&'static str> {
-    match status {
-        CertificateStatus::Good => Some("good"),
-        CertificateStatus::Revoked => Some("revoked"),
-        CertificateStatus::Unknown => None,
-    }
+async fn upsert_resident(conn: &mut AnyConnection, resident: &NewResident, now: i64, replace: bool) -> Result<u64> {
+    let on_conflict = if replace {
+        "DO UPDATE SET name = excluded.name, name_kana = excluded.name_kana, birth_date = excluded.birth_date, \
+         sex = excluded.sex, address = excluded.address, updated_at = excluded.updated_at"
+    } else {
+        "DO NOTHING"
+    };
+    let done = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "INSERT INTO resident_registry (individual_number, name, name_kana, birth_date, sex, address, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (individual_number) {on_conflict}"
+    )))
+    .bind(&resident.individual_number)
+    .bind(&resident.items.name)
+    .bind(&resident.items.name_kana)
+    .bind(resident.items.birth_date.to_string())
+    .bind(sex_text(resident.items.sex))
+    .bind(&resident.items.address)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected())
 }
 
-fn sex_text(sex: Sex) -> &'static str {
+async fn insert_medication(conn: &mut AnyConnection, entry: &NewMedication) -> Result<u64> {
+    let done = sqlx::query(
+        "INSERT INTO medication_history (id, person_id, dispensed_on, drug_name, quantity, days, facility_name) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
+    )
+    .bind(&entry.id)
+    .bind(&entry.person_id)
+    .bind(entry.entry.dispensed_on.to_string())
+    .bind(&entry.entry.drug_name)
+    .bind(&entry.entry.quantity)
+    .bind(i64::from(entry.entry.days))
+    .bind(&entry.entry.facility_name)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+async fn insert_checkup(conn: &mut AnyConnection, entry: &NewCheckup) -> Result<u64> {
+    let done = sqlx::query(
+        "INSERT INTO checkup_history (id, person_id, checked_on, item, value, unit) \
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
+    )
+    .bind(&entry.id)
+    .bind(&entry.person_id)
+    .bind(entry.entry.checked_on.to_string())
+    .bind(&entry.entry.item)
+    .bind(&entry.entry.value)
+    .bind(&entry.entry.unit)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+pub(crate) fn sex_text(sex: Sex) -> &'static str {
     match sex {
         Sex::Male => "male",
         Sex::Female => "female",
@@ -464,14 +848,23 @@ fn sex_text(sex: Sex) -> &'static str {
     }
 }
 
-fn personal_family_text(value: PersonalFamily) -> &'static str {
+pub(crate) fn sex_from_text(text: &str) -> Result<Sex> {
+    match text {
+        "male" => Ok(Sex::Male),
+        "female" => Ok(Sex::Female),
+        "unspecified" => Ok(Sex::Unspecified),
+        other => Err(OriginError::CorruptRecord(format!("sex {other:?}"))),
+    }
+}
+
+pub(crate) fn personal_family_text(value: PersonalFamily) -> &'static str {
     match value {
         PersonalFamily::Insured => "insured",
         PersonalFamily::Dependent => "dependent",
     }
 }
 
-fn parse_date(column: &str, text: &str) -> Result<IsoDate> {
+pub(crate) fn parse_date(column: &str, text: &str) -> Result<IsoDate> {
     IsoDate::parse(text).map_err(|_| OriginError::CorruptRecord(format!("{column} is not a YYYY-MM-DD date")))
 }
 
@@ -526,5 +919,313 @@ impl QualificationRow {
             elderly_recipient,
             limit_category: self.limit_category,
         })
+    }
+}
+
+/// `sqlite://path` without a `mode` opens read-write and creates the file when it is missing, as the command line
+/// promises; an explicit `mode=` or an in-memory URL is left alone.
+fn sqlite_url_creating_file(url: &str) -> String {
+    if url.contains(":memory:") || url.contains("mode=") {
+        url.to_owned()
+    } else if url.contains('?') {
+        format!("{url}&mode=rwc")
+    } else {
+        format!("{url}?mode=rwc")
+    }
+}
+
+/// What a 健康保険証利用登録 attempt found and did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RegistrationResult {
+    /// Linked now.
+    Registered {
+        /// The person linked to.
+        person_id: String,
+    },
+    /// The certificate was already linked to this person.
+    AlreadyRegistered {
+        /// The person.
+        person_id: String,
+    },
+    /// The only records under the card holder's 個人番号 are held.
+    Held {
+        /// One of the held records.
+        person_id: String,
+    },
+    /// No insurer registered anyone under the card holder's 個人番号 (or J-LIS does not know the number).
+    NoInsuredRecord,
+    /// Several records that are not held carry the number: linking would have to guess.
+    Ambiguous,
+    /// The certificate is revoked, expired or unknown to J-LIS.
+    CertificateNotUsable,
+}
+
+impl Store {
+    /// 健康保険証利用登録 at `now`: resolves the certificate to a 個人番号 through the J-LIS stand-in, finds the
+    /// person the insurers registered under it (never a held one), and links the certificate to that person. The
+    /// number itself never leaves this function.
+    pub async fn register_certificate(&self, certificate: &CertificateRef, now: i64) -> Result<RegistrationResult> {
+        let mut tx = self.pool.begin().await?;
+        let jlis: Option<(Option<String>, String)> = sqlx::query_as(
+            "SELECT individual_number, status FROM jlis_certificates \
+             WHERE certificate_issuer = $1 AND certificate_serial = $2",
+        )
+        .bind(&certificate.issuer)
+        .bind(&certificate.serial)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some((number, status)) = jlis else { return Ok(RegistrationResult::CertificateNotUsable) };
+        if JlisStatus::from_text(&status)? != JlisStatus::Good {
+            return Ok(RegistrationResult::CertificateNotUsable);
+        }
+        let Some(number) = number else { return Ok(RegistrationResult::NoInsuredRecord) };
+        let existing: Option<String> = sqlx::query_scalar(
+            "SELECT person_id FROM certificate_links WHERE certificate_issuer = $1 AND certificate_serial = $2",
+        )
+        .bind(&certificate.issuer)
+        .bind(&certificate.serial)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let candidates: Vec<(String, String)> =
+            sqlx::query_as("SELECT id, hold_status FROM persons WHERE individual_number = $1 ORDER BY id")
+                .bind(&number)
+                .fetch_all(&mut *tx)
+                .await?;
+        let mut usable = Vec::new();
+        let mut held = None;
+        for (person_id, hold) in candidates {
+            if HoldStatus::from_text(&hold)? == HoldStatus::Held {
+                held.get_or_insert(person_id);
+            } else {
+                usable.push(person_id);
+            }
+        }
+        let person_id = match (usable.len(), held) {
+            (0, Some(person_id)) => return Ok(RegistrationResult::Held { person_id }),
+            (0, None) => return Ok(RegistrationResult::NoInsuredRecord),
+            (1, _) => usable.remove(0),
+            _ => return Ok(RegistrationResult::Ambiguous),
+        };
+        if existing.as_deref() == Some(person_id.as_str()) {
+            return Ok(RegistrationResult::AlreadyRegistered { person_id });
+        }
+        // A link to someone else (a renewed number, or an earlier mis-link the insurer has since corrected) is
+        // replaced: the J-LIS answer is the authority on whose card this is.
+        sqlx::query(
+            "INSERT INTO certificate_links (certificate_issuer, certificate_serial, person_id, linked_at) \
+             VALUES ($1, $2, $3, $4) ON CONFLICT (certificate_issuer, certificate_serial) \
+             DO UPDATE SET person_id = excluded.person_id, linked_at = excluded.linked_at",
+        )
+        .bind(&certificate.issuer)
+        .bind(&certificate.serial)
+        .bind(&person_id)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(RegistrationResult::Registered { person_id })
+    }
+
+    /// The person a certificate is linked to and whether that record is held.
+    pub async fn linked_person(&self, certificate: &CertificateRef) -> Result<Option<(String, HoldStatus)>> {
+        let found: Option<(String, String)> = sqlx::query_as(
+            "SELECT l.person_id, p.hold_status FROM certificate_links l JOIN persons p ON p.id = l.person_id \
+             WHERE l.certificate_issuer = $1 AND l.certificate_serial = $2",
+        )
+        .bind(&certificate.issuer)
+        .bind(&certificate.serial)
+        .fetch_optional(&self.pool)
+        .await?;
+        found.map(|(id, hold)| Ok((id, HoldStatus::from_text(&hold)?))).transpose()
+    }
+
+    /// Records consents of `kinds` given by `person_id` to `facility_code` at `now`, each lasting
+    /// [`onshi_proto::origin::CONSENT_WINDOW_SECONDS`], all in one transaction.
+    pub async fn record_consents(
+        &self,
+        person_id: &str,
+        facility_code: &str,
+        device_id: Option<&str>,
+        kinds: &[onshi_proto::origin::ConsentKind],
+        now: i64,
+    ) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        for kind in kinds {
+            sqlx::query(
+                "INSERT INTO consents (id, person_id, facility_code, device_id, kind, granted_at, expires_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(random_id()?)
+            .bind(person_id)
+            .bind(facility_code)
+            .bind(device_id)
+            .bind(consent_kind_text(*kind))
+            .bind(now)
+            .bind(now + onshi_proto::origin::CONSENT_WINDOW_SECONDS)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The consents of `person_id` to `facility_code` live at `now`: the latest grant of each kind.
+    pub async fn live_consents(
+        &self,
+        person_id: &str,
+        facility_code: &str,
+        now: i64,
+    ) -> Result<Vec<onshi_proto::origin::ConsentGrant>> {
+        let rows: Vec<(String, i64, i64)> = sqlx::query_as(
+            "SELECT kind, granted_at, expires_at FROM consents \
+             WHERE person_id = $1 AND facility_code = $2 AND granted_at <= $3 AND expires_at > $3 \
+             ORDER BY kind, granted_at DESC",
+        )
+        .bind(person_id)
+        .bind(facility_code)
+        .bind(now)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut live: Vec<onshi_proto::origin::ConsentGrant> = Vec::new();
+        for (kind, granted_at, expires_at) in rows {
+            let kind = consent_kind_from_text(&kind)?;
+            if live.last().is_some_and(|grant| grant.kind == kind) {
+                continue;
+            }
+            live.push(onshi_proto::origin::ConsentGrant { kind, granted_at, expires_at });
+        }
+        live.sort_by_key(|grant| grant.kind);
+        Ok(live)
+    }
+
+    /// 薬剤情報 of a person, newest first.
+    pub async fn medication_history(&self, person_id: &str) -> Result<Vec<onshi_proto::origin::MedicationEntry>> {
+        let rows: Vec<(String, String, String, i64, String)> = sqlx::query_as(
+            "SELECT dispensed_on, drug_name, quantity, days, facility_name FROM medication_history \
+             WHERE person_id = $1 ORDER BY dispensed_on DESC, id",
+        )
+        .bind(person_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(|(on, drug_name, quantity, days, facility_name)| {
+                Ok(onshi_proto::origin::MedicationEntry {
+                    dispensed_on: parse_date("dispensed_on", &on)?,
+                    drug_name,
+                    quantity,
+                    days: u32::try_from(days).map_err(|_| OriginError::CorruptRecord("days".into()))?,
+                    facility_name,
+                })
+            })
+            .collect()
+    }
+
+    /// 特定健診 results of a person, newest first.
+    pub async fn checkup_history(&self, person_id: &str) -> Result<Vec<onshi_proto::origin::CheckupEntry>> {
+        let rows: Vec<(String, String, String, String)> = sqlx::query_as(
+            "SELECT checked_on, item, value, unit FROM checkup_history WHERE person_id = $1 \
+             ORDER BY checked_on DESC, id",
+        )
+        .bind(person_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(|(on, item, value, unit)| {
+                Ok(onshi_proto::origin::CheckupEntry { checked_on: parse_date("checked_on", &on)?, item, value, unit })
+            })
+            .collect()
+    }
+
+    /// Adds an insurer (if new) and a bearer token for it, stored as its SHA-256 only.
+    pub async fn add_insurer_token(&self, insurer: &NewInsurer, token_sha256: &str, now: i64) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        insert_insurer(&mut tx, insurer, now).await?;
+        sqlx::query("INSERT INTO insurer_tokens (token_sha256, insurer_number, created_at) VALUES ($1, $2, $3)")
+            .bind(token_sha256)
+            .bind(insurer.number.as_str())
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The insurer a bearer token (given as its SHA-256) belongs to.
+    pub async fn insurer_for_token(&self, token_sha256: &str) -> Result<Option<String>> {
+        Ok(sqlx::query_scalar("SELECT insurer_number FROM insurer_tokens WHERE token_sha256 = $1")
+            .bind(token_sha256)
+            .fetch_optional(&self.pool)
+            .await?)
+    }
+
+    /// Counts rows of a table; for tests and metrics. Only the fixed table names of this schema are accepted.
+    pub async fn count_rows(&self, table: &str) -> Result<i64> {
+        const TABLES: [&str; 12] = [
+            "persons",
+            "insurers",
+            "qualifications",
+            "certificate_links",
+            "jlis_certificates",
+            "resident_registry",
+            "consents",
+            "audit_events",
+            "insurer_batches",
+            "insurer_notifications",
+            "medication_history",
+            "checkup_history",
+        ];
+        if !TABLES.contains(&table) {
+            return Err(OriginError::Usage(format!("no table {table:?}")));
+        }
+        Ok(sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}"))).fetch_one(&self.pool).await?)
+    }
+}
+
+/// A random 128-bit identifier in hex.
+pub fn random_id() -> Result<String> {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).map_err(|error| OriginError::Random(error.to_string()))?;
+    Ok(hex::encode(bytes))
+}
+
+fn consent_kind_text(kind: onshi_proto::origin::ConsentKind) -> &'static str {
+    use onshi_proto::origin::ConsentKind;
+    match kind {
+        ConsentKind::Diagnosis => "diagnosis",
+        ConsentKind::Medication => "medication",
+        ConsentKind::Operation => "operation",
+        ConsentKind::HealthCheckup => "health_checkup",
+        ConsentKind::Comprehensive => "comprehensive",
+    }
+}
+
+fn consent_kind_from_text(text: &str) -> Result<onshi_proto::origin::ConsentKind> {
+    use onshi_proto::origin::ConsentKind;
+    Ok(match text {
+        "diagnosis" => ConsentKind::Diagnosis,
+        "medication" => ConsentKind::Medication,
+        "operation" => ConsentKind::Operation,
+        "health_checkup" => ConsentKind::HealthCheckup,
+        "comprehensive" => ConsentKind::Comprehensive,
+        other => return Err(OriginError::CorruptRecord(format!("consent kind {other:?}"))),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_jlis_entry_never_prints_its_individual_number() {
+        let entry = JlisEntry { individual_number: Some("123456789018".into()), status: JlisStatus::Good };
+        assert!(!format!("{entry:?}").contains("123456789018"));
+    }
+
+    #[test]
+    fn sqlite_urls_create_their_file_unless_told_otherwise() {
+        assert_eq!(sqlite_url_creating_file("sqlite://a.db"), "sqlite://a.db?mode=rwc");
+        assert_eq!(sqlite_url_creating_file("sqlite://a.db?cache=shared"), "sqlite://a.db?cache=shared&mode=rwc");
+        assert_eq!(sqlite_url_creating_file("sqlite://a.db?mode=ro"), "sqlite://a.db?mode=ro");
+        assert_eq!(sqlite_url_creating_file("sqlite::memory:"), "sqlite::memory:");
     }
 }

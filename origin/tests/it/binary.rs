@@ -9,7 +9,7 @@ use onshi_proto::signing;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
 use tokio::process::Command;
 
-use crate::fixture::{ISSUER, demo_cards_path, fresh_nonce, serial};
+use crate::fixture::{Db, ISSUER, demo_cards_path, fresh_database_url, fresh_nonce, serial};
 
 const BINARY: &str = env!("CARGO_BIN_EXE_onshi-origin");
 const KEY: &str = "binary-test-signing-key-of-32-bytes!";
@@ -105,3 +105,118 @@ async fn a_bad_command_line_is_a_usage_error() {
     assert!(output.stdout.is_empty());
     assert!(String::from_utf8_lossy(&output.stderr).contains("usage: onshi-origin serve"));
 }
+
+/// Starts the binary on `database` with an admin token; returns the child and its base URL.
+async fn start_binary(database: &str) -> (tokio::process::Child, String) {
+    let mut child = Command::new(BINARY)
+        .args(["serve", "--database", database, "--listen", "127.0.0.1:0"])
+        .env("ONSHI_ORIGIN_SIGNING_KEY", KEY)
+        .env("ONSHI_ADMIN_TOKEN", ADMIN_TOKEN)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    tokio::time::timeout(PATIENCE, stdout.read_line(&mut line)).await.unwrap().unwrap();
+    let base = line.trim_end().strip_prefix("onshi-origin listening on ").unwrap().to_owned();
+    (child, base)
+}
+
+const ADMIN_TOKEN: &str = "binary-test-admin-token-0123456789";
+
+/// `count` 資格取得 rows with valid, distinct 個人番号, numbered from `first`.
+fn batch_rows(first: u64, count: u64) -> String {
+    let mut body = String::new();
+    for index in first..first + count {
+        let base = format!("{:011}", 10_000_000_000 + index);
+        let check = onshi_origin::individual_number::check_digit(&base).unwrap();
+        body.push_str(&format!(
+            "{{\"op\":\"acquire\",\"individual_number\":\"{base}{check}\",\"name\":\"試験　{index}\",\"name_kana\":\"ｼｹﾝ ﾀﾛｳ\",\
+             \"birth_date\":\"1980-01-01\",\"sex\":\"male\",\"address\":\"東京都千代田区1-1\",\"symbol\":\"1\",\
+             \"number\":\"{index}\",\"branch\":\"00\",\"qualification_date\":\"2026-04-01\",\"partial_contribution_percent\":30}}\n"
+        ));
+    }
+    body
+}
+
+async fn a_kill_during_a_batch_import_keeps_every_acknowledged_batch_and_nothing_of_the_cut_one(db: Db) {
+    use tokio::io::AsyncWriteExt as _;
+    let dir = tempfile::tempdir().unwrap();
+    let database = fresh_database_url(db, dir.path()).await;
+    let (mut child, base) = start_binary(&database).await;
+    let client = reqwest::Client::builder().no_proxy().build().unwrap();
+    let created: serde_json::Value = client
+        .post(format!("{base}/admin/v1/insurers"))
+        .bearer_auth(ADMIN_TOKEN)
+        .json(&serde_json::json!({"insurer_number": "33120015", "name": "耐久試験保険者"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = created["token"].as_str().unwrap().to_owned();
+    // Two batches acknowledged…
+    let mut acknowledged = Vec::new();
+    for first in [0, 100] {
+        let response = client
+            .post(format!("{base}/insurer/v1/batches"))
+            .bearer_auth(&token)
+            .header("content-type", "application/x-ndjson")
+            .body(batch_rows(first, 100))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), 200);
+        let report: serde_json::Value = response.json().await.unwrap();
+        acknowledged.push(report["batch_id"].as_str().unwrap().to_owned());
+    }
+    // …then a large one, written whole onto the socket, and the process killed without reading any answer.
+    let large = batch_rows(1_000, 20_000);
+    let address = base.strip_prefix("http://").unwrap();
+    let mut socket = tokio::net::TcpStream::connect(address).await.unwrap();
+    let head = format!(
+        "POST /insurer/v1/batches HTTP/1.1\r\nhost: {address}\r\nauthorization: Bearer {token}\r\n\
+         content-type: application/x-ndjson\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+        large.len()
+    );
+    socket.write_all(head.as_bytes()).await.unwrap();
+    socket.write_all(large.as_bytes()).await.unwrap();
+    socket.flush().await.unwrap();
+    let pid = child.id().unwrap().to_string();
+    assert!(std::process::Command::new("kill").args(["-KILL", &pid]).status().unwrap().success());
+    let status = tokio::time::timeout(PATIENCE, child.wait()).await.unwrap().unwrap();
+    assert!(!status.success());
+    drop(socket);
+
+    // After a restart, both acknowledged batches are wholly there and the cut one is wholly absent.
+    let (mut child, base) = start_binary(&database).await;
+    let ids: Vec<String> = client
+        .get(format!("{base}/insurer/v1/batches"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(ids.len(), 2, "{ids:?}");
+    for id in &acknowledged {
+        assert!(ids.contains(id));
+        let report: serde_json::Value =
+            client.get(format!("{base}/insurer/v1/batches/{id}")).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
+        assert_eq!(report["records_registered"], 100);
+    }
+    let store = onshi_origin::store::Store::connect(&database).await.unwrap();
+    assert_eq!(store.count_rows("qualifications").await.unwrap(), 200);
+    assert_eq!(store.count_rows("persons").await.unwrap(), 200);
+    store.close().await;
+    let pid = child.id().unwrap().to_string();
+    assert!(std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    tokio::time::timeout(PATIENCE, child.wait()).await.unwrap().unwrap();
+    crate::fixture::drop_if_postgres(&database).await;
+}
+on_both_databases!(a_kill_during_a_batch_import_keeps_every_acknowledged_batch_and_nothing_of_the_cut_one);

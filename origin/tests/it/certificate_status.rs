@@ -2,7 +2,7 @@
 
 use onshi_proto::origin::{CERTIFICATE_STATUS_PATH, CertificateStatus, CertificateStatusAnswer, CertificateStatusQuery};
 
-use crate::fixture::{NOW, Origin, certificate, expect_error, serial};
+use crate::fixture::{Db, NOW, Origin, certificate, expect_error, serial};
 
 async fn status_of(origin: &Origin, serial: &str) -> CertificateStatus {
     let response =
@@ -12,9 +12,8 @@ async fn status_of(origin: &Origin, serial: &str) -> CertificateStatus {
     response.json::<CertificateStatusAnswer>().await.unwrap().status
 }
 
-#[tokio::test]
-async fn seeded_certificates_are_good_revoked_ones_revoked_and_others_unknown() {
-    let origin = Origin::start().await;
+async fn seeded_certificates_are_good_revoked_ones_revoked_and_others_unknown(db: Db) {
+    let origin = Origin::start(db).await;
     assert_eq!(status_of(&origin, serial::VALID).await, CertificateStatus::Good);
     // Not linked to anyone, but a perfectly good certificate.
     assert_eq!(status_of(&origin, serial::UNREGISTERED).await, CertificateStatus::Good);
@@ -30,13 +29,14 @@ async fn seeded_certificates_are_good_revoked_ones_revoked_and_others_unknown() 
     assert_eq!(response.json::<CertificateStatusAnswer>().await.unwrap().status, CertificateStatus::Unknown);
     origin.stop().await;
 }
+on_both_databases!(seeded_certificates_are_good_revoked_ones_revoked_and_others_unknown);
 
-#[tokio::test]
-async fn a_non_canonical_serial_is_a_bad_request() {
-    let origin = Origin::start().await;
+async fn a_non_canonical_serial_is_a_bad_request(db: Db) {
+    let origin = Origin::start(db).await;
     let response = origin
         .post_signed(CERTIFICATE_STATUS_PATH, &CertificateStatusQuery { certificate: certificate("0a1b2c3d") })
         .await;
     expect_error(response, 400, "bad_request").await;
     origin.stop().await;
 }
+on_both_databases!(a_non_canonical_serial_is_a_bad_request);

@@ -1,4 +1,5 @@
-//! Starts the real router on a free loopback port over a fresh SQLite file seeded from the test fixture.
+//! Starts the real router on a free loopback port over a fresh database seeded from the test fixture: a SQLite
+//! file, or (when `ONSHI_TEST_POSTGRES_URL` names a server) a fresh PostgreSQL database per test.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -20,6 +21,8 @@ use tokio::sync::oneshot;
 
 /// The key the fixture's origin verifies with.
 pub const KEY: &[u8] = b"integration-test-origin-signing-key";
+/// The admin token the fixture's origin accepts.
+pub const ADMIN_TOKEN: &str = "integration-test-admin-token-0123456789";
 /// 2026-11-24T03:00:00Z, which is 12:00 on 2026-11-24 in Tokyo.
 pub const NOW: i64 = 1_795_489_200;
 /// The Tokyo date at [`NOW`].
@@ -46,6 +49,80 @@ pub mod serial {
     pub const ELDERLY: &str = "7F000001";
 }
 
+/// The environment variable naming the throwaway PostgreSQL server (`postgres://user@host:port/db`).
+pub const POSTGRES_URL_VARIABLE: &str = "ONSHI_TEST_POSTGRES_URL";
+
+/// Which database a test runs on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Db {
+    Sqlite,
+    Postgres,
+}
+
+/// Runs an `async fn name(db: Db)` test on SQLite and on PostgreSQL; the PostgreSQL variant says on stderr that
+/// it is skipped when no server is configured.
+macro_rules! on_both_databases {
+    ($name:ident) => {
+        mod $name {
+            #[tokio::test]
+            async fn sqlite() {
+                super::$name($crate::fixture::Db::Sqlite).await;
+            }
+
+            #[tokio::test]
+            async fn postgres() {
+                if $crate::fixture::postgres_server().is_none() {
+                    // Written to the process's stderr directly, past libtest's output capture, so the skip shows
+                    // in every test run.
+                    use std::io::Write as _;
+                    let _ = writeln!(
+                        std::io::stderr(),
+                        "SKIPPED {} on PostgreSQL: {} is not set",
+                        stringify!($name),
+                        $crate::fixture::POSTGRES_URL_VARIABLE
+                    );
+                    return;
+                }
+                super::$name($crate::fixture::Db::Postgres).await;
+            }
+        }
+    };
+}
+
+/// The configured PostgreSQL server, if any.
+pub fn postgres_server() -> Option<String> {
+    std::env::var(POSTGRES_URL_VARIABLE).ok().filter(|url| !url.is_empty())
+}
+
+/// A fresh, empty database on `db`: a file in `dir`, or a new PostgreSQL database `onshi_test_<random>`.
+pub async fn fresh_database_url(db: Db, dir: &std::path::Path) -> String {
+    match db {
+        Db::Sqlite => format!("sqlite://{}", dir.join("origin.db").display()),
+        Db::Postgres => {
+            use sqlx::migrate::MigrateDatabase as _;
+            let server = postgres_server().unwrap();
+            let mut random = [0u8; 8];
+            getrandom::fill(&mut random).unwrap();
+            let name = format!("onshi_test_{}", hex::encode(random));
+            // Replace the database part of the URL (everything after the last '/', before any '?').
+            let (base, query) = server.split_once('?').map_or((server.as_str(), ""), |(b, q)| (b, q));
+            let prefix = base.rsplit_once('/').map_or(base, |(prefix, _)| prefix);
+            let url = if query.is_empty() { format!("{prefix}/{name}") } else { format!("{prefix}/{name}?{query}") };
+            sqlx::any::install_default_drivers();
+            sqlx::Any::create_database(&url).await.unwrap();
+            url
+        }
+    }
+}
+
+/// Drops a test database made by [`fresh_database_url`] on PostgreSQL, so a long-lived server does not fill up.
+pub async fn drop_if_postgres(url: &str) {
+    use sqlx::migrate::MigrateDatabase as _;
+    if url.starts_with("postgres") {
+        sqlx::Any::force_drop_database(url).await.unwrap();
+    }
+}
+
 /// A running origin.
 pub struct Origin {
     pub base: String,
@@ -66,15 +143,17 @@ pub fn fresh_nonce() -> String {
 }
 
 impl Origin {
-    /// Starts an origin seeded with the fixture cards, its clock at [`NOW`].
-    pub async fn start() -> Self {
+    /// Starts an origin on `db` seeded with the fixture cards, its clock at [`NOW`], accepting [`ADMIN_TOKEN`].
+    pub async fn start(db: Db) -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let database_url = format!("sqlite://{}", dir.path().join("origin.db").display());
+        let database_url = fresh_database_url(db, dir.path()).await;
         let store = Store::connect(&database_url).await.unwrap();
         let summary = seed_demo_file(&store, &demo_cards_path(), TODAY, NOW).await.unwrap();
         assert!(summary.rows_inserted > 0);
         let clock = Arc::new(FixedClock::new(NOW));
-        let state = AppState::new(store.clone(), clock.clone(), SigningKey::new(KEY.to_vec()).unwrap());
+        let admin = onshi_origin::key::AdminToken::new(ADMIN_TOKEN.to_owned()).unwrap();
+        let state =
+            AppState::with_admin_token(store.clone(), clock.clone(), SigningKey::new(KEY.to_vec()).unwrap(), Some(admin));
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let (shutdown, stopped) = oneshot::channel::<()>();
@@ -127,6 +206,7 @@ impl Origin {
             server.await.unwrap().unwrap();
         }
         self.store.close().await;
+        drop_if_postgres(&self.database_url).await;
     }
 }
 
@@ -138,4 +218,50 @@ pub async fn expect_error(response: reqwest::Response, status: u16, code: &str) 
     assert_eq!(body["error"], code, "{body}");
     let typed: onshi_proto::ApiError = serde_json::from_value(body).unwrap();
     assert_eq!(typed.error.as_str(), code);
+}
+
+impl Origin {
+    /// Sends `request` with the admin token.
+    pub async fn admin_post<T: serde::Serialize>(&self, path: &str, value: &T) -> reqwest::Response {
+        self.client.post(format!("{}{path}", self.base)).bearer_auth(ADMIN_TOKEN).json(value).send().await.unwrap()
+    }
+
+    /// Registers an insurer through the admin route and returns its bearer token.
+    pub async fn insurer_token(&self, insurer_number: &str) -> String {
+        let response = self
+            .admin_post("/admin/v1/insurers", &serde_json::json!({"insurer_number": insurer_number, "name": "テスト保険者"}))
+            .await;
+        assert_eq!(response.status().as_u16(), 200);
+        let body: serde_json::Value = response.json().await.unwrap();
+        body["token"].as_str().unwrap().to_owned()
+    }
+
+    /// Puts a 住基 stand-in entry.
+    pub async fn resident(&self, number: &str, name: &str, kana: &str, birth: &str, sex: &str, address: &str) {
+        let response = self
+            .admin_post(
+                "/admin/v1/residents",
+                &serde_json::json!({"individual_number": number, "name": name, "name_kana": kana,
+                                    "birth_date": birth, "sex": sex, "address": address}),
+            )
+            .await;
+        assert_eq!(response.status().as_u16(), 204);
+    }
+
+    /// Uploads a batch body as `content_type` with `token`.
+    pub async fn upload(&self, token: &str, content_type: &str, body: &str) -> reqwest::Response {
+        self.client
+            .post(format!("{}/insurer/v1/batches", self.base))
+            .bearer_auth(token)
+            .header("content-type", content_type)
+            .body(body.to_owned())
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// GETs `path` with a bearer token.
+    pub async fn get_with(&self, path: &str, token: &str) -> reqwest::Response {
+        self.client.get(format!("{}{path}", self.base)).bearer_auth(token).send().await.unwrap()
+    }
 }

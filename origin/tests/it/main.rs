@@ -1,10 +1,15 @@
 //! The origin's integration tests: one binary, each test against the real router on 127.0.0.1:0 with a fresh
-//! temporary SQLite file, plus tests of the built `onshi-origin` executable itself.
+//! temporary SQLite file (and, when configured, a fresh PostgreSQL database), plus tests of the built `onshi-origin` executable itself.
 #![allow(clippy::unwrap_used, reason = "a test should stop at the first unexpected value")]
 
-mod binary;
-mod certificate_status;
+#[macro_use]
 mod fixture;
+
+mod batches;
+mod binary;
+mod edge_routes;
+mod service_routes;
+mod certificate_status;
 mod qualification;
 mod requests;
 mod seeding;

@@ -6,7 +6,7 @@ use onshi_proto::IsoDate;
 use onshi_proto::origin::{BY_CERTIFICATE_PATH, CardQualificationQuery};
 use onshi_proto::qualification::{Guidance, PersonalFamily, QualificationAnswer, Reason, Sex, Validity};
 
-use crate::fixture::{NOW, Origin, TODAY, certificate, serial};
+use crate::fixture::{Db, NOW, Origin, TODAY, certificate, serial};
 
 // A 10-digit 医療機関コード (都道府県 13, 医科 1) with a valid 検証番号; chosen to share no digit run with any fixture PIN.
 const FACILITY: &str = "1319009013";
@@ -28,9 +28,8 @@ async fn ask(origin: &Origin, serial: &str) -> QualificationAnswer {
     response.json().await.unwrap()
 }
 
-#[tokio::test]
-async fn a_valid_card_holder_is_valid_at_thirty_percent() {
-    let origin = Origin::start().await;
+async fn a_valid_card_holder_is_valid_at_thirty_percent(db: Db) {
+    let origin = Origin::start(db).await;
     let answer = ask(&origin, serial::VALID).await;
     assert_eq!((answer.validity, answer.reason, answer.guidance), (Validity::Valid, Reason::Current, None));
     assert_eq!(answer.confirmation_date, IsoDate(TODAY));
@@ -49,10 +48,10 @@ async fn a_valid_card_holder_is_valid_at_thirty_percent() {
     assert_eq!(record.disqualification_date, None);
     origin.stop().await;
 }
+on_both_databases!(a_valid_card_holder_is_valid_at_thirty_percent);
 
-#[tokio::test]
-async fn a_dependent_is_valid_as_family_of_another_insured() {
-    let origin = Origin::start().await;
+async fn a_dependent_is_valid_as_family_of_another_insured(db: Db) {
+    let origin = Origin::start(db).await;
     let answer = ask(&origin, serial::DEPENDENT).await;
     assert_eq!((answer.validity, answer.reason), (Validity::Valid, Reason::Current));
     let record = &answer.records[0];
@@ -62,10 +61,10 @@ async fn a_dependent_is_valid_as_family_of_another_insured() {
     assert_eq!(record.branch.as_deref(), Some("01"));
     origin.stop().await;
 }
+on_both_databases!(a_dependent_is_valid_as_family_of_another_insured);
 
-#[tokio::test]
-async fn a_lost_qualification_is_invalid_with_the_claim_form_path() {
-    let origin = Origin::start().await;
+async fn a_lost_qualification_is_invalid_with_the_claim_form_path(db: Db) {
+    let origin = Origin::start(db).await;
     let answer = ask(&origin, serial::LOST).await;
     assert_eq!((answer.validity, answer.reason), (Validity::Invalid, Reason::Lost));
     assert_eq!(answer.guidance, Some(Guidance::ClaimForm));
@@ -74,10 +73,10 @@ async fn a_lost_qualification_is_invalid_with_the_claim_form_path() {
     assert!(lost_on.0 < TODAY);
     origin.stop().await;
 }
+on_both_databases!(a_lost_qualification_is_invalid_with_the_claim_form_path);
 
-#[tokio::test]
-async fn an_unregistered_card_has_no_qualification_and_takes_the_claim_form_path() {
-    let origin = Origin::start().await;
+async fn an_unregistered_card_has_no_qualification_and_takes_the_claim_form_path(db: Db) {
+    let origin = Origin::start(db).await;
     let answer = ask(&origin, serial::UNREGISTERED).await;
     assert_eq!((answer.validity, answer.reason), (Validity::NoQualification, Reason::NotRegistered));
     assert_eq!(answer.guidance, Some(Guidance::ClaimForm));
@@ -87,10 +86,10 @@ async fn an_unregistered_card_has_no_qualification_and_takes_the_claim_form_path
     assert_eq!((answer.validity, answer.reason), (Validity::NoQualification, Reason::NotRegistered));
     origin.stop().await;
 }
+on_both_databases!(an_unregistered_card_has_no_qualification_and_takes_the_claim_form_path);
 
-#[tokio::test]
-async fn an_elderly_card_holder_is_valid_at_ten_percent_under_a_late_elderly_insurer() {
-    let origin = Origin::start().await;
+async fn an_elderly_card_holder_is_valid_at_ten_percent_under_a_late_elderly_insurer(db: Db) {
+    let origin = Origin::start(db).await;
     let answer = ask(&origin, serial::ELDERLY).await;
     assert_eq!((answer.validity, answer.reason), (Validity::Valid, Reason::Current));
     let record = &answer.records[0];
@@ -104,10 +103,10 @@ async fn an_elderly_card_holder_is_valid_at_ten_percent_under_a_late_elderly_ins
     assert_eq!(record.qualification_date.to_string(), "2023-03-10");
     origin.stop().await;
 }
+on_both_databases!(an_elderly_card_holder_is_valid_at_ten_percent_under_a_late_elderly_insurer);
 
-#[tokio::test]
-async fn two_current_qualifications_are_multiple_matches_for_staff_review() {
-    let origin = Origin::start().await;
+async fn two_current_qualifications_are_multiple_matches_for_staff_review(db: Db) {
+    let origin = Origin::start(db).await;
     let first = ask(&origin, serial::VALID).await;
     let person_id = origin.store.audit_events().await.unwrap()[0].subject_person_id.clone().unwrap();
     let other_insurer = NewInsurer { number: InsurerNumber::parse("33120015").unwrap(), name: "第二保険者".into() };
@@ -139,10 +138,10 @@ async fn two_current_qualifications_are_multiple_matches_for_staff_review() {
     assert!(answer.records.iter().any(|r| r.insurer_number == "33120015"));
     origin.stop().await;
 }
+on_both_databases!(two_current_qualifications_are_multiple_matches_for_staff_review);
 
-#[tokio::test]
-async fn the_answer_follows_the_clock_across_the_loss_date() {
-    let origin = Origin::start().await;
+async fn the_answer_follows_the_clock_across_the_loss_date(db: Db) {
+    let origin = Origin::start(db).await;
     // Forty days earlier, before the 喪失日 (30 days before TODAY), the same card was still valid.
     origin.clock.set(NOW - 40 * 86_400);
     let answer = ask(&origin, serial::LOST).await;
@@ -150,10 +149,10 @@ async fn the_answer_follows_the_clock_across_the_loss_date() {
     assert_eq!(answer.confirmation_date.to_string(), "2026-10-15");
     origin.stop().await;
 }
+on_both_databases!(the_answer_follows_the_clock_across_the_loss_date);
 
-#[tokio::test]
-async fn every_read_writes_one_audit_row_without_secrets() {
-    let origin = Origin::start().await;
+async fn every_read_writes_one_audit_row_without_secrets(db: Db) {
+    let origin = Origin::start(db).await;
     let cards: serde_json::Value =
         serde_json::from_slice(&std::fs::read(crate::fixture::demo_cards_path()).unwrap()).unwrap();
     let pins: Vec<String> =
@@ -211,15 +210,30 @@ async fn every_read_writes_one_audit_row_without_secrets() {
     assert_eq!(ids.len(), events.len());
 
     // No table has anywhere to put a PIN.
-    let pool = sqlx::SqlitePool::connect(&origin.database_url).await.unwrap();
-    let pin_columns: Vec<(String, String)> = sqlx::query_as(
-        "SELECT m.name, p.name FROM sqlite_master m JOIN pragma_table_info(m.name) p \
-         WHERE m.type = 'table' AND lower(p.name) LIKE '%pin%'",
-    )
-    .fetch_all(&pool)
-    .await
-    .unwrap();
+    let pin_columns: Vec<(String, String)> = if origin.database_url.starts_with("sqlite") {
+        let pool = sqlx::SqlitePool::connect(&origin.database_url).await.unwrap();
+        let columns = sqlx::query_as(
+            "SELECT m.name, p.name FROM sqlite_master m JOIN pragma_table_info(m.name) p \
+             WHERE m.type = 'table' AND lower(p.name) LIKE '%pin%'",
+        )
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+        pool.close().await;
+        columns
+    } else {
+        let pool = sqlx::PgPool::connect(&origin.database_url).await.unwrap();
+        let columns = sqlx::query_as(
+            "SELECT table_name::text, column_name::text FROM information_schema.columns \
+             WHERE table_schema = 'public' AND lower(column_name) LIKE '%pin%'",
+        )
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+        pool.close().await;
+        columns
+    };
     assert_eq!(pin_columns, vec![]);
-    pool.close().await;
     origin.stop().await;
 }
+on_both_databases!(every_read_writes_one_audit_row_without_secrets);

@@ -10,7 +10,7 @@ use onshi_origin::http::AppState;
 use onshi_origin::key::SigningKey;
 use onshi_origin::store::Store;
 
-use crate::fixture::{KEY, NOW, Origin, certificate, expect_error, fresh_nonce, serial};
+use crate::fixture::{Db, KEY, NOW, Origin, certificate, expect_error, fresh_nonce, serial};
 
 fn body() -> Vec<u8> {
     serde_json::to_vec(&CardQualificationQuery {
@@ -26,9 +26,8 @@ async fn audit_rows(origin: &Origin) -> usize {
     origin.store.audit_events().await.unwrap().len()
 }
 
-#[tokio::test]
-async fn a_correctly_signed_request_is_accepted() {
-    let origin = Origin::start().await;
+async fn a_correctly_signed_request_is_accepted(db: Db) {
+    let origin = Origin::start(db).await;
     let body = body();
     let headers = origin.sign("POST", BY_CERTIFICATE_PATH, &body);
     let response = origin.post_raw(BY_CERTIFICATE_PATH, body, Some(&headers)).await;
@@ -36,10 +35,10 @@ async fn a_correctly_signed_request_is_accepted() {
     assert_eq!(audit_rows(&origin).await, 1);
     origin.stop().await;
 }
+on_both_databases!(a_correctly_signed_request_is_accepted);
 
-#[tokio::test]
-async fn a_replayed_nonce_is_refused() {
-    let origin = Origin::start().await;
+async fn a_replayed_nonce_is_refused(db: Db) {
+    let origin = Origin::start(db).await;
     let body = body();
     let headers = origin.sign("POST", BY_CERTIFICATE_PATH, &body);
     let first = origin.post_raw(BY_CERTIFICATE_PATH, body.clone(), Some(&headers)).await;
@@ -53,10 +52,10 @@ async fn a_replayed_nonce_is_refused() {
     assert_eq!(audit_rows(&origin).await, 1);
     origin.stop().await;
 }
+on_both_databases!(a_replayed_nonce_is_refused);
 
-#[tokio::test]
-async fn a_stale_or_future_timestamp_is_refused() {
-    let origin = Origin::start().await;
+async fn a_stale_or_future_timestamp_is_refused(db: Db) {
+    let origin = Origin::start(db).await;
     for timestamp in [NOW - MAX_SKEW_SECS - 1, NOW + MAX_SKEW_SECS + 1] {
         let body = body();
         let headers = signing::sign(KEY, "POST", BY_CERTIFICATE_PATH, timestamp, &fresh_nonce(), &body).unwrap();
@@ -77,20 +76,20 @@ async fn a_stale_or_future_timestamp_is_refused() {
     }
     origin.stop().await;
 }
+on_both_databases!(a_stale_or_future_timestamp_is_refused);
 
-#[tokio::test]
-async fn a_signature_made_with_another_key_is_refused() {
-    let origin = Origin::start().await;
+async fn a_signature_made_with_another_key_is_refused(db: Db) {
+    let origin = Origin::start(db).await;
     let body = body();
     let headers = signing::sign(b"some-other-key", "POST", BY_CERTIFICATE_PATH, NOW, &fresh_nonce(), &body).unwrap();
     expect_error(origin.post_raw(BY_CERTIFICATE_PATH, body, Some(&headers)).await, 401, "unauthorized").await;
     assert_eq!(audit_rows(&origin).await, 0);
     origin.stop().await;
 }
+on_both_databases!(a_signature_made_with_another_key_is_refused);
 
-#[tokio::test]
-async fn a_tampered_body_is_refused() {
-    let origin = Origin::start().await;
+async fn a_tampered_body_is_refused(db: Db) {
+    let origin = Origin::start(db).await;
     let signed_body = body();
     let headers = origin.sign("POST", BY_CERTIFICATE_PATH, &signed_body);
     // Same request, but asking about another card.
@@ -99,19 +98,19 @@ async fn a_tampered_body_is_refused() {
     assert_eq!(audit_rows(&origin).await, 0);
     origin.stop().await;
 }
+on_both_databases!(a_tampered_body_is_refused);
 
-#[tokio::test]
-async fn a_signature_for_another_path_is_refused() {
-    let origin = Origin::start().await;
+async fn a_signature_for_another_path_is_refused(db: Db) {
+    let origin = Origin::start(db).await;
     let body = body();
     let headers = origin.sign("POST", CERTIFICATE_STATUS_PATH, &body);
     expect_error(origin.post_raw(BY_CERTIFICATE_PATH, body, Some(&headers)).await, 401, "unauthorized").await;
     origin.stop().await;
 }
+on_both_databases!(a_signature_for_another_path_is_refused);
 
-#[tokio::test]
-async fn an_unsigned_request_is_refused() {
-    let origin = Origin::start().await;
+async fn an_unsigned_request_is_refused(db: Db) {
+    let origin = Origin::start(db).await;
     expect_error(origin.post_raw(BY_CERTIFICATE_PATH, body(), None).await, 401, "unauthorized").await;
     expect_error(origin.post_raw(CERTIFICATE_STATUS_PATH, b"{}".to_vec(), None).await, 401, "unauthorized").await;
     // Garbage in the headers is no better than none.
@@ -121,10 +120,10 @@ async fn an_unsigned_request_is_refused() {
     assert_eq!(audit_rows(&origin).await, 0);
     origin.stop().await;
 }
+on_both_databases!(an_unsigned_request_is_refused);
 
-#[tokio::test]
-async fn a_refused_request_does_not_use_up_its_nonce() {
-    let origin = Origin::start().await;
+async fn a_refused_request_does_not_use_up_its_nonce(db: Db) {
+    let origin = Origin::start(db).await;
     let body = body();
     let nonce = fresh_nonce();
     let forged = signing::sign(b"attacker-key", "POST", BY_CERTIFICATE_PATH, NOW, &nonce, &body).unwrap();
@@ -134,10 +133,10 @@ async fn a_refused_request_does_not_use_up_its_nonce() {
     assert_eq!(origin.post_raw(BY_CERTIFICATE_PATH, body, Some(&genuine)).await.status().as_u16(), 200);
     origin.stop().await;
 }
+on_both_databases!(a_refused_request_does_not_use_up_its_nonce);
 
-#[tokio::test]
-async fn malformed_json_is_a_typed_bad_request() {
-    let origin = Origin::start().await;
+async fn malformed_json_is_a_typed_bad_request(db: Db) {
+    let origin = Origin::start(db).await;
     for bad in [
         &b"{not json"[..],
         b"",
@@ -153,10 +152,10 @@ async fn malformed_json_is_a_typed_bad_request() {
     assert_eq!(audit_rows(&origin).await, 0);
     origin.stop().await;
 }
+on_both_databases!(malformed_json_is_a_typed_bad_request);
 
-#[tokio::test]
-async fn an_oversized_body_is_refused_with_413() {
-    let origin = Origin::start().await;
+async fn an_oversized_body_is_refused_with_413(db: Db) {
+    let origin = Origin::start(db).await;
     let huge = vec![b' '; 64 * 1024 + 1];
     let headers = origin.sign("POST", BY_CERTIFICATE_PATH, &huge);
     expect_error(origin.post_raw(BY_CERTIFICATE_PATH, huge, Some(&headers)).await, 413, "payload_too_large").await;
@@ -170,25 +169,26 @@ async fn an_oversized_body_is_refused_with_413() {
     assert_eq!(origin.post_raw(BY_CERTIFICATE_PATH, padded, Some(&headers)).await.status().as_u16(), 200);
     origin.stop().await;
 }
+on_both_databases!(an_oversized_body_is_refused_with_413);
 
-#[tokio::test]
-async fn unknown_routes_and_methods_are_not_found() {
-    let origin = Origin::start().await;
+async fn unknown_routes_and_methods_are_not_found(db: Db) {
+    let origin = Origin::start(db).await;
     let get = |path: &str| origin.client.get(format!("{}{path}", origin.base)).send();
     expect_error(get("/v1/nothing-here").await.unwrap(), 404, "not_found").await;
     expect_error(get(BY_CERTIFICATE_PATH).await.unwrap(), 404, "not_found").await;
     origin.stop().await;
 }
+on_both_databases!(unknown_routes_and_methods_are_not_found);
 
-#[tokio::test]
-async fn health_is_open_and_uncached() {
-    let origin = Origin::start().await;
+async fn health_is_open_and_uncached(db: Db) {
+    let origin = Origin::start(db).await;
     let response = origin.client.get(format!("{}/health", origin.base)).send().await.unwrap();
     assert_eq!(response.status().as_u16(), 200);
     assert_eq!(response.headers().get("cache-control").unwrap(), "no-store");
     assert_eq!(response.json::<serde_json::Value>().await.unwrap(), serde_json::json!({"status": "ok"}));
     origin.stop().await;
 }
+on_both_databases!(health_is_open_and_uncached);
 
 #[tokio::test]
 async fn the_application_state_never_prints_the_key() {

@@ -8,7 +8,7 @@ use crate::fixture::{NOW, TODAY, demo_cards_path};
 async fn row_counts(url: &str) -> Vec<(String, i64)> {
     let pool = sqlx::SqlitePool::connect(url).await.unwrap();
     let mut counts = Vec::new();
-    for table in ["persons", "insurers", "qualifications", "certificate_links", "certificate_status"] {
+    for table in ["persons", "insurers", "qualifications", "certificate_links", "jlis_certificates", "resident_registry"] {
         // The table names come from the fixed list above, never from input.
         let sql = sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}"));
         let count: i64 = sqlx::query_scalar(sql).fetch_one(&pool).await.unwrap();
@@ -32,10 +32,12 @@ async fn seeding_twice_changes_nothing() {
             ("insurers".to_owned(), 3),
             ("qualifications".to_owned(), 6),
             ("certificate_links".to_owned(), 4),
-            ("certificate_status".to_owned(), 5),
+            ("jlis_certificates".to_owned(), 5),
+            ("resident_registry".to_owned(), 5),
         ]
     );
-    assert_eq!(first.rows_inserted, 24);
+    // 24 records of the first version, plus 5 住基 entries, 5 個人番号 and 5 medication or checkup rows.
+    assert_eq!(first.rows_inserted, 39);
     // Again, even on a later day: nothing new.
     let second = seed_demo_file(&store, &demo_cards_path(), TODAY.next_day().unwrap(), NOW + 86_400).await.unwrap();
     assert_eq!(second.rows_inserted, 0);
@@ -52,12 +54,12 @@ async fn seeding_twice_changes_nothing() {
 async fn an_in_memory_database_works_too() {
     let store = Store::connect("sqlite::memory:").await.unwrap();
     let summary = seed_demo_file(&store, &demo_cards_path(), TODAY, NOW).await.unwrap();
-    assert_eq!(summary.rows_inserted, 24);
+    assert_eq!(summary.rows_inserted, 39);
     let linked = onshi_proto::origin::CertificateRef {
         issuer: crate::fixture::ISSUER.into(),
         serial: crate::fixture::serial::VALID.into(),
     };
-    let (_, records) = store.card_holder(&linked).await.unwrap().unwrap();
+    let records = store.card_holder(&linked).await.unwrap().unwrap().records;
     assert_eq!(records.len(), 1);
     store.close().await;
 }

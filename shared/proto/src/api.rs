@@ -57,3 +57,128 @@ pub struct QualificationRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub arbitrary_identifier: Option<String>,
 }
+
+// ---- Device enrolment and device proofs -------------------------------------------------------------------------
+//
+// A kiosk enrols once with a one-time code a facility admin issued: it makes a non-extractable ECDSA P-256 key and
+// sends the public key (SPKI DER). Every later call carries a device proof: the device id, a unix-seconds timestamp
+// and an ECDSA P-256 / SHA-256 signature (IEEE P1363 `r || s`, 64 bytes, as WebCrypto produces it) over
+// [`device_proof_message`].
+
+/// Enrols a device with a one-time code (no device proof: the code is the credential).
+pub const ENROL_PATH: &str = "/api/v1/devices/enrol";
+/// Admin: issues a one-time enrolment code for a facility (`Authorization: Bearer <admin token>`).
+pub const ADMIN_ENROLMENT_CODES_PATH: &str = "/api/v1/admin/enrolment-codes";
+/// Admin: `POST {ADMIN_DEVICES_PREFIX}<device id>/revoke` revokes a device.
+pub const ADMIN_DEVICES_PREFIX: &str = "/api/v1/admin/devices/";
+
+/// Header carrying the enrolled device's id.
+pub const DEVICE_ID_HEADER: &str = "x-onshi-device-id";
+/// Header carrying the device proof's unix-seconds timestamp.
+pub const DEVICE_TIME_HEADER: &str = "x-onshi-device-time";
+/// Header carrying the device proof's signature, base64url without padding.
+pub const DEVICE_SIGNATURE_HEADER: &str = "x-onshi-device-signature";
+/// Accepted clock difference between kiosk and edge for a device proof, in seconds, either way.
+pub const DEVICE_PROOF_MAX_SKEW_SECS: i64 = 60;
+
+/// The bytes a device signs for one request:
+/// `"onshi-device-proof-v1" "\n" METHOD "\n" PATH "\n" TIMESTAMP "\n" hex(SHA-256(body))`.
+pub fn device_proof_message(method: &str, path: &str, timestamp: &str, body: &[u8]) -> Vec<u8> {
+    use sha2::Digest as _;
+    let body_hash = hex::encode(sha2::Sha256::digest(body));
+    ["onshi-device-proof-v1", method, path, timestamp, body_hash.as_str()].join("\n").into_bytes()
+}
+
+/// Body of `POST` [`ADMIN_ENROLMENT_CODES_PATH`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnrolmentCodeRequest {
+    /// The facility the device will belong to (validated, check digit included).
+    pub facility_code: crate::facility::FacilityCode,
+}
+
+/// Answer to `POST` [`ADMIN_ENROLMENT_CODES_PATH`].
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnrolmentCodeResponse {
+    /// The one-time code to type on the kiosk, e.g. `K7QM-4XRD-9TWP`.
+    pub code: String,
+    /// The facility the code enrols into.
+    pub facility_code: crate::facility::FacilityCode,
+    /// Unix seconds after which the code is refused.
+    pub expires_at: i64,
+}
+
+impl std::fmt::Debug for EnrolmentCodeResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EnrolmentCodeResponse")
+            .field("code", &"<redacted>")
+            .field("facility_code", &self.facility_code)
+            .field("expires_at", &self.expires_at)
+            .finish()
+    }
+}
+
+/// Body of `POST` [`ENROL_PATH`].
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnrolRequest {
+    /// The one-time code, as typed (case, spaces and hyphens do not matter).
+    pub code: String,
+    /// The device's ECDSA P-256 public key, SubjectPublicKeyInfo DER (WebCrypto `exportKey("spki")`).
+    pub public_key: Base64Bytes,
+}
+
+impl std::fmt::Debug for EnrolRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EnrolRequest")
+            .field("code", &"<redacted>")
+            .field("public_key_len", &self.public_key.as_slice().len())
+            .finish()
+    }
+}
+
+/// Answer to `POST` [`ENROL_PATH`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnrolResponse {
+    /// The new device's id, sent in [`DEVICE_ID_HEADER`] from now on.
+    pub device_id: String,
+    /// The facility the device belongs to.
+    pub facility_code: crate::facility::FacilityCode,
+}
+
+/// Answer to an admin device revocation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceRevokeResponse {
+    /// The revoked device.
+    pub device_id: String,
+    /// Always true: an unknown device is `not_found` instead.
+    pub revoked: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_device_proof_message_binds_method_path_time_and_body() {
+        let message = device_proof_message("POST", "/api/v1/challenge", "1795478400", b"");
+        // SHA-256 of the empty string.
+        let expected = "onshi-device-proof-v1\nPOST\n/api/v1/challenge\n1795478400\n\
+                        e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+        assert_eq!(String::from_utf8(message).unwrap(), expected);
+        let base = device_proof_message("POST", "/p", "1", b"{}");
+        assert_ne!(base, device_proof_message("GET", "/p", "1", b"{}"));
+        assert_ne!(base, device_proof_message("POST", "/q", "1", b"{}"));
+        assert_ne!(base, device_proof_message("POST", "/p", "2", b"{}"));
+        assert_ne!(base, device_proof_message("POST", "/p", "1", b"{ }"));
+    }
+
+    #[test]
+    fn enrolment_wire_types_validate_the_facility_and_hide_the_code() {
+        let request: EnrolmentCodeRequest = serde_json::from_str(r#"{"facility_code":"0110113719"}"#).unwrap();
+        assert_eq!(request.facility_code.as_str(), "0110113719");
+        assert!(serde_json::from_str::<EnrolmentCodeRequest>(r#"{"facility_code":"0110113710"}"#).is_err());
+        let enrol = EnrolRequest { code: "K7QM-4XRD-9TWP".into(), public_key: Base64Bytes::from(vec![1, 2]) };
+        assert!(!format!("{enrol:?}").contains("K7QM"));
+    }
+}

@@ -12,6 +12,7 @@ pub mod api;
 pub mod bytes;
 pub mod date;
 pub mod error;
+pub mod facility;
 pub mod origin;
 pub mod qualification;
 pub mod signing;

@@ -1,0 +1,580 @@
+//! The origin's scale benchmarks, run by `cargo xtask bench` (or `cargo bench -p onshi-origin --bench
+//! origin_scale -- [--quick]`).
+//!
+//! Layer: developer tooling around the origin tier. It loads a synthetic population
+//! (`onshi_origin::population`), starts the real `onshi-origin` binary of this build profile on 127.0.0.1, drives
+//! it with signed lookups from a Rust load generator, and runs one insurer batch against a large registry in a
+//! child process. It prints one line per figure, `bench: <name> = <value> <unit> (target <op> <value>)`, on
+//! stdout; everything else goes to stderr.
+//!
+//! Must not: listen on anything but loopback, run unbounded (every run is bounded in requests and in time), or
+//! read files outside the build's own target directory.
+#![forbid(unsafe_code)]
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use onshi_origin::batch::{BatchFormat, parse_batch};
+use onshi_origin::insurer_number::InsurerNumber;
+use onshi_origin::population::load::populate;
+use onshi_origin::population::{Generator, PopulationConfig, SyntheticPerson, TEST_CA_ISSUER};
+use onshi_origin::store::Store;
+use onshi_proto::origin::{BY_CERTIFICATE_PATH, CardQualificationQuery, CertificateRef};
+use onshi_proto::qualification::{QualificationAnswer, Sex, Validity};
+use onshi_proto::signing;
+use sha2::{Digest, Sha256};
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+
+type BenchResult<T = ()> = Result<T, String>;
+
+/// The request-signing key shared by the load generator and the origin under test.
+const KEY: &str = "benchmark-signing-key-of-at-least-32-bytes";
+/// Every population here uses this seed.
+const SEED: u64 = 1;
+/// Measured runs per figure; the median is reported.
+const RUNS: usize = 5;
+
+/// Sizes for one mode.
+#[derive(Clone, Copy, Debug)]
+struct Sizes {
+    lookup_persons: u64,
+    warm_up_requests: usize,
+    requests_per_run: usize,
+    concurrency: usize,
+    run_time_limit: Duration,
+    registry_persons: u64,
+    batch_rows: u64,
+    batch_runs: usize,
+}
+
+const FULL: Sizes = Sizes {
+    lookup_persons: 1_000_000,
+    // The origin remembers every nonce for a minute and refuses more than 65 536 of them at once, so one
+    // server's warm-up plus measured runs stay below that.
+    warm_up_requests: 5_000,
+    requests_per_run: 10_000,
+    concurrency: 32,
+    run_time_limit: Duration::from_secs(30),
+    registry_persons: 10_000_000,
+    batch_rows: 1_000_000,
+    batch_runs: 1,
+};
+
+const QUICK: Sizes = Sizes {
+    lookup_persons: 10_000,
+    warm_up_requests: 200,
+    requests_per_run: 1_000,
+    concurrency: 8,
+    run_time_limit: Duration::from_secs(10),
+    registry_persons: 20_000,
+    batch_rows: 2_000,
+    batch_runs: 3,
+};
+
+fn main() -> std::process::ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("origin_scale: no runtime: {error}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    let result = if args.first().map(String::as_str) == Some("--batch-child") {
+        runtime.block_on(batch_child(&args[1..]))
+    } else {
+        let quick = args.iter().any(|arg| arg == "--quick");
+        // `--only lookups` or `--only batch` runs one group, for profiling; cargo's own `--bench` flag is ignored.
+        let only = args.iter().position(|arg| arg == "--only").and_then(|i| args.get(i + 1)).cloned();
+        runtime.block_on(run_all(if quick { QUICK } else { FULL }, quick, only.as_deref()))
+    };
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("origin_scale: {error}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+/// One reported figure.
+fn report(name: &str, value: f64, unit: &str, target: &str) {
+    let shown = if value >= 100.0 { format!("{value:.0}") } else { format!("{value:.2}") };
+    println!("bench: {name} = {shown} {unit} (target {target})");
+}
+
+fn note(text: &str) {
+    eprintln!("origin_scale: {text}");
+}
+
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    match values.len() {
+        0 => f64::NAN,
+        n if n % 2 == 1 => values[n / 2],
+        n => (values[n / 2 - 1] + values[n / 2]) / 2.0,
+    }
+}
+
+fn today_config(persons: u64) -> BenchResult<PopulationConfig> {
+    let now = unix_now()?;
+    Ok(PopulationConfig {
+        seed: SEED,
+        persons,
+        reference_date: onshi_origin::clock::tokyo_date(now).map_err(|e| e.to_string())?,
+        created_at: now,
+    })
+}
+
+fn unix_now() -> BenchResult<i64> {
+    let elapsed = SystemTime::now().duration_since(UNIX_EPOCH).map_err(|e| e.to_string())?;
+    i64::try_from(elapsed.as_secs()).map_err(|e| e.to_string())
+}
+
+/// The build's scratch directory (`target/tmp`).
+fn scratch_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("origin-scale")
+}
+
+async fn run_all(sizes: Sizes, quick: bool, only: Option<&str>) -> BenchResult {
+    let scratch = scratch_dir();
+    std::fs::create_dir_all(&scratch).map_err(|e| format!("create {}: {e}", scratch.display()))?;
+    note(&format!("{} mode, scratch directory {}", if quick { "quick" } else { "full" }, scratch.display()));
+    if only.is_none_or(|group| group == "lookups") {
+        lookup_group(&scratch, sizes).await?;
+    }
+    if only.is_none_or(|group| group == "batch") {
+        batch_figures(&scratch, sizes).await?;
+    }
+    Ok(())
+}
+
+async fn lookup_group(scratch: &Path, sizes: Sizes) -> BenchResult {
+
+    // Lookups against SQLite.
+    let sqlite_path = scratch.join(format!("lookups-{}.sqlite", sizes.lookup_persons));
+    remove_sqlite_files(&sqlite_path);
+    let sqlite_url = format!("sqlite://{}", sqlite_path.display());
+    let config = today_config(sizes.lookup_persons)?;
+    let started = Instant::now();
+    let loaded = populate(&sqlite_url, config, |_| {}).await.map_err(|e| format!("populate: {e}"))?;
+    let load_seconds = started.elapsed().as_secs_f64();
+    note(&format!(
+        "loaded {} persons ({} card holders, {} registered) into SQLite in {load_seconds:.1} s",
+        loaded.persons, loaded.card_holders, loaded.registered
+    ));
+    report("origin.populate_persons_per_s.sqlite", loaded.persons as f64 / load_seconds, "persons/s", "report");
+    let serials = Arc::new(registered_serials(config)?);
+    let (throughput, p99) = lookup_figures(&sqlite_url, &serials, sizes).await?;
+    report("origin.lookups_per_s.sqlite", throughput, "req/s", ">= 10000");
+    report("origin.lookup_p99_ms.sqlite", p99, "ms", "<= 10");
+    remove_sqlite_files(&sqlite_path);
+
+    // Lookups against PostgreSQL, when the xtask provides a server.
+    match std::env::var("ONSHI_TEST_POSTGRES_URL") {
+        Ok(base_url) => {
+            let url = fresh_postgres_database(&base_url).await?;
+            let started = Instant::now();
+            let loaded = populate(&url, config, |_| {}).await.map_err(|e| format!("populate postgres: {e}"))?;
+            note(&format!("loaded {} persons into PostgreSQL in {:.1} s", loaded.persons, started.elapsed().as_secs_f64()));
+            let (throughput, p99) = lookup_figures(&url, &serials, sizes).await?;
+            report("origin.lookups_per_s.postgres", throughput, "req/s", "report");
+            report("origin.lookup_p99_ms.postgres", p99, "ms", "report");
+        }
+        Err(_) => note("origin.lookups_per_s.postgres skipped: ONSHI_TEST_POSTGRES_URL is not set"),
+    }
+    Ok(())
+}
+
+fn remove_sqlite_files(path: &Path) {
+    for suffix in ["", "-wal", "-shm"] {
+        let mut file = path.as_os_str().to_owned();
+        file.push(suffix);
+        let _absent_is_fine = std::fs::remove_file(PathBuf::from(file));
+    }
+}
+
+/// The certificate serials of every registered card holder among the first `config.persons`, in index order.
+fn registered_serials(config: PopulationConfig) -> BenchResult<Vec<String>> {
+    let generator = Generator::new(config).map_err(|e| e.to_string())?;
+    let mut serials = Vec::new();
+    for index in 0..config.persons {
+        let person = generator.person(index).map_err(|e| e.to_string())?;
+        if let Some(card) = person.card.filter(|card| card.registered) {
+            serials.push(card.certificate.serial);
+        }
+    }
+    if serials.is_empty() {
+        return Err("the population has no registered card holder".into());
+    }
+    Ok(serials)
+}
+
+/// A new, empty database on the PostgreSQL server of `base_url`, dropped first if a previous run left it.
+async fn fresh_postgres_database(base_url: &str) -> BenchResult<String> {
+    use sqlx::Connection as _;
+    sqlx::any::install_default_drivers();
+    let name = "onshi_origin_scale_bench";
+    let mut conn = sqlx::AnyConnection::connect(base_url).await.map_err(|e| format!("connect postgres: {e}"))?;
+    sqlx::raw_sql("DROP DATABASE IF EXISTS onshi_origin_scale_bench")
+        .execute(&mut conn)
+        .await
+        .map_err(|e| format!("drop database: {e}"))?;
+    sqlx::raw_sql("CREATE DATABASE onshi_origin_scale_bench")
+        .execute(&mut conn)
+        .await
+        .map_err(|e| format!("create database: {e}"))?;
+    conn.close().await.map_err(|e| e.to_string())?;
+    // Replace the database name: everything after the authority's last '/', keeping any query string.
+    let (without_query, query) = base_url.split_once('?').map_or((base_url, None), |(a, b)| (a, Some(b)));
+    let authority_end = without_query.find("://").map_or(0, |i| i + 3);
+    let path_start = without_query[authority_end..].find('/').map_or(without_query.len(), |i| authority_end + i);
+    let mut url = format!("{}/{name}", &without_query[..path_start]);
+    if let Some(query) = query {
+        url.push('?');
+        url.push_str(query);
+    }
+    Ok(url)
+}
+
+/// The origin binary of this build, running on loopback until dropped or stopped.
+struct Origin {
+    child: Child,
+    base: String,
+}
+
+impl Origin {
+    async fn start(database_url: &str) -> BenchResult<Self> {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_onshi-origin"))
+            .args(["serve", "--database", database_url, "--listen", "127.0.0.1:0"])
+            .env("ONSHI_ORIGIN_SIGNING_KEY", KEY)
+            // A log line per request would measure the terminal, not the service.
+            .env("RUST_LOG", "warn")
+            .stdout(std::process::Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .map_err(|e| format!("start onshi-origin: {e}"))?;
+        let stdout = child.stdout.take().ok_or("onshi-origin has no stdout")?;
+        let line = BufReader::new(stdout)
+            .lines()
+            .next_line()
+            .await
+            .map_err(|e| e.to_string())?
+            .ok_or("onshi-origin exited before listening")?;
+        let base = line.strip_prefix("onshi-origin listening on ").ok_or(format!("unexpected line {line:?}"))?.to_owned();
+        Ok(Self { child, base })
+    }
+
+    /// Peak resident memory of the server so far, in MiB (Linux only).
+    fn peak_rss_mb(&self) -> Option<f64> {
+        self.child.id().and_then(|pid| peak_rss_kb(&format!("/proc/{pid}/status"))).map(|kb| kb as f64 / 1024.0)
+    }
+
+    async fn stop(mut self) -> BenchResult {
+        if let Some(pid) = self.child.id() {
+            let _ = Command::new("kill").args(["-TERM", &pid.to_string()]).status().await;
+        }
+        let status = tokio::time::timeout(Duration::from_secs(30), self.child.wait())
+            .await
+            .map_err(|_| "onshi-origin did not stop within 30 s".to_owned())?
+            .map_err(|e| e.to_string())?;
+        if status.success() { Ok(()) } else { Err(format!("onshi-origin exited with {status}")) }
+    }
+}
+
+fn peak_rss_kb(status_file: &str) -> Option<u64> {
+    let status = std::fs::read_to_string(status_file).ok()?;
+    let line = status.lines().find(|line| line.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// Median throughput (req/s) and median p99 latency (ms) of signed lookups against a fresh origin on `url`.
+async fn lookup_figures(url: &str, serials: &Arc<Vec<String>>, sizes: Sizes) -> BenchResult<(f64, f64)> {
+    let origin = Origin::start(url).await?;
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(sizes.concurrency)
+        .tcp_nodelay(true)
+        .build()
+        .map_err(|e| e.to_string())?;
+    let endpoint = format!("{}{BY_CERTIFICATE_PATH}", origin.base);
+
+    // One answer is checked in full, so the benchmark cannot measure fast failures.
+    let first = signed_lookup(&client, &endpoint, &serials[0], "check-0").await?;
+    let answer: QualificationAnswer =
+        serde_json::from_slice(&first).map_err(|e| format!("lookup answer is not a QualificationAnswer: {e}"))?;
+    if answer.validity != Validity::Valid {
+        return Err(format!("a registered card holder answered {:?}", answer.validity));
+    }
+
+    run_lookups(&client, &endpoint, serials, sizes.warm_up_requests, sizes, "warm").await?;
+    let (mut throughputs, mut p99s) = (Vec::new(), Vec::new());
+    for run in 0..RUNS {
+        let stats = run_lookups(&client, &endpoint, serials, sizes.requests_per_run, sizes, &format!("run{run}")).await?;
+        note(&format!(
+            "lookups run {run}: {} ok, {} failed in {:.2} s: {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms",
+            stats.ok, stats.failed, stats.seconds, stats.throughput(), stats.p50_ms, stats.p99_ms
+        ));
+        if stats.failed > 0 {
+            return Err(format!("{} of the lookups failed (first: {})", stats.failed, stats.first_failure));
+        }
+        throughputs.push(stats.throughput());
+        p99s.push(stats.p99_ms);
+    }
+    if let Some(peak) = origin.peak_rss_mb() {
+        note(&format!("onshi-origin peak RSS {peak:.0} MiB"));
+    }
+    origin.stop().await?;
+    Ok((median(&mut throughputs), median(&mut p99s)))
+}
+
+async fn signed_lookup(client: &reqwest::Client, endpoint: &str, serial: &str, nonce: &str) -> BenchResult<Vec<u8>> {
+    let query = CardQualificationQuery {
+        certificate: CertificateRef { issuer: TEST_CA_ISSUER.to_owned(), serial: serial.to_owned() },
+        facility_code: Some("1312345678".into()),
+        device_id: Some("bench-kiosk".into()),
+        arbitrary_identifier: None,
+    };
+    let body = serde_json::to_vec(&query).map_err(|e| e.to_string())?;
+    let headers = signing::sign(KEY.as_bytes(), "POST", BY_CERTIFICATE_PATH, unix_now()?, nonce, &body)
+        .map_err(|e| e.to_string())?;
+    let response = client
+        .post(endpoint)
+        .header("content-type", "application/json")
+        .header(signing::TIMESTAMP_HEADER, headers.timestamp)
+        .header(signing::NONCE_HEADER, headers.nonce)
+        .header(signing::SIGNATURE_HEADER, headers.signature)
+        .body(body)
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    let status = response.status();
+    let bytes = response.bytes().await.map_err(|e| e.to_string())?;
+    if status.is_success() { Ok(bytes.to_vec()) } else { Err(format!("HTTP {status}: {}", String::from_utf8_lossy(&bytes))) }
+}
+
+#[derive(Debug, Default)]
+struct RunStats {
+    ok: usize,
+    failed: usize,
+    first_failure: String,
+    seconds: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+}
+
+impl RunStats {
+    fn throughput(&self) -> f64 {
+        self.ok as f64 / self.seconds
+    }
+}
+
+/// Sends up to `requests` lookups over `sizes.concurrency` keep-alive connections, stopping early at
+/// `sizes.run_time_limit`.
+async fn run_lookups(
+    client: &reqwest::Client,
+    endpoint: &str,
+    serials: &Arc<Vec<String>>,
+    requests: usize,
+    sizes: Sizes,
+    tag: &str,
+) -> BenchResult<RunStats> {
+    let next = Arc::new(AtomicUsize::new(0));
+    let started = Instant::now();
+    let mut workers = tokio::task::JoinSet::new();
+    for _ in 0..sizes.concurrency {
+        let (client, endpoint, serials, next, tag) =
+            (client.clone(), endpoint.to_owned(), Arc::clone(serials), Arc::clone(&next), tag.to_owned());
+        workers.spawn(async move {
+            let mut latencies = Vec::new();
+            let mut failures = Vec::new();
+            loop {
+                let index = next.fetch_add(1, Ordering::Relaxed);
+                if index >= requests || started.elapsed() > sizes.run_time_limit {
+                    break;
+                }
+                let serial = &serials[index % serials.len()];
+                let sent = Instant::now();
+                match signed_lookup(&client, &endpoint, serial, &format!("{tag}-{index}")).await {
+                    Ok(_) => latencies.push(sent.elapsed()),
+                    Err(error) => failures.push(error),
+                }
+            }
+            (latencies, failures)
+        });
+    }
+    let mut latencies = Vec::new();
+    let mut stats = RunStats::default();
+    while let Some(joined) = workers.join_next().await {
+        let (mut worker_latencies, failures) = joined.map_err(|e| e.to_string())?;
+        latencies.append(&mut worker_latencies);
+        stats.failed += failures.len();
+        if stats.first_failure.is_empty() {
+            stats.first_failure = failures.into_iter().next().unwrap_or_default();
+        }
+    }
+    stats.seconds = started.elapsed().as_secs_f64();
+    stats.ok = latencies.len();
+    latencies.sort();
+    let percentile = |p: f64| {
+        let rank = ((latencies.len() as f64 * p).ceil() as usize).saturating_sub(1);
+        latencies.get(rank).map_or(f64::NAN, |d| d.as_secs_f64() * 1000.0)
+    };
+    stats.p50_ms = percentile(0.50);
+    stats.p99_ms = percentile(0.99);
+    Ok(stats)
+}
+
+/// The insurer the benchmark batch belongs to: the synthetic 健康保険組合 of 東京都, present in every population.
+fn batch_insurer() -> BenchResult<InsurerNumber> {
+    InsurerNumber::from_base("0613501").map_err(|e| e.to_string())
+}
+
+/// Loads (or reuses) the registry, writes the batch file, and runs the batch in child processes against copies
+/// of the registry.
+async fn batch_figures(scratch: &Path, sizes: Sizes) -> BenchResult {
+    // The registry is deterministic for its seed, size and reference date, so a copy made on the same day is
+    // reused: loading ten million persons is the slowest step of the whole benchmark.
+    let config = today_config(sizes.registry_persons)?;
+    let registry = scratch.join(format!("registry-{}-seed{SEED}-{}.sqlite", sizes.registry_persons, config.reference_date));
+    let ready_marker = registry.with_extension("ready");
+    if !ready_marker.exists() {
+        remove_sqlite_files(&registry);
+        let started = Instant::now();
+        let total = sizes.registry_persons;
+        let mut last = Instant::now();
+        let loaded = populate(&format!("sqlite://{}", registry.display()), config, |done| {
+            if last.elapsed() >= Duration::from_secs(15) {
+                last = Instant::now();
+                note(&format!("registry: {done} / {total} persons"));
+            }
+        })
+        .await
+        .map_err(|e| format!("populate registry: {e}"))?;
+        let seconds = started.elapsed().as_secs_f64();
+        note(&format!("registry of {} persons loaded in {seconds:.1} s", loaded.persons));
+        report("origin.populate_registry_s.sqlite", seconds, "s", "report");
+        std::fs::write(&ready_marker, b"").map_err(|e| e.to_string())?;
+    } else {
+        note(&format!("reusing registry {}", registry.display()));
+    }
+
+    let body_path = scratch.join(format!("batch-{}-of-{}.csv", sizes.batch_rows, sizes.registry_persons));
+    write_batch_file(&body_path, config, sizes.batch_rows)?;
+
+    let (mut seconds, mut peaks) = (Vec::new(), Vec::new());
+    // The first run only warms the page cache when several runs are made.
+    let warm_up = usize::from(sizes.batch_runs > 1);
+    for run in 0..sizes.batch_runs + warm_up {
+        let copy = scratch.join("registry-under-batch.sqlite");
+        remove_sqlite_files(&copy);
+        std::fs::copy(&registry, &copy).map_err(|e| format!("copy registry: {e}"))?;
+        let output = Command::new(std::env::current_exe().map_err(|e| e.to_string())?)
+            .arg("--batch-child")
+            .arg(format!("sqlite://{}", copy.display()))
+            .arg(&body_path)
+            .output()
+            .await
+            .map_err(|e| format!("start batch child: {e}"))?;
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        if !output.status.success() {
+            return Err(format!("batch child failed: {}{}", stdout, String::from_utf8_lossy(&output.stderr)));
+        }
+        let field = |name: &str| -> BenchResult<f64> {
+            stdout
+                .split_whitespace()
+                .find_map(|word| word.strip_prefix(name).and_then(|v| v.strip_prefix('=')))
+                .and_then(|v| v.parse().ok())
+                .ok_or(format!("batch child printed no {name}: {stdout}"))
+        };
+        note(&format!("batch run {run}: {}", stdout.trim()));
+        if run >= warm_up {
+            seconds.push(field("seconds")?);
+            peaks.push(field("peak_rss_mb")?);
+        }
+        remove_sqlite_files(&copy);
+    }
+    // Quick mode reports under the same name at its small sizes, so the figure's code path never rots.
+    report("origin.batch_1m_vs_10m_s", median(&mut seconds), "s", "<= 60");
+    report("origin.batch_peak_rss_mb", median(&mut peaks), "MiB", "<= 2048");
+    Ok(())
+}
+
+/// The batch: `rows` 資格取得 rows for [`batch_insurer`]. Nine rows in ten are registry persons moving to this
+/// insurer (転職: their 個人番号 and 5 items are already known), one in ten are persons the registry has never
+/// seen (newborns and the like). Every row gets its own 記号・番号.
+fn write_batch_file(path: &Path, registry: PopulationConfig, rows: u64) -> BenchResult {
+    use std::io::Write as _;
+    let generator = Generator::new(registry).map_err(|e| e.to_string())?;
+    let insurer = batch_insurer()?;
+    let file = std::fs::File::create(path).map_err(|e| format!("create {}: {e}", path.display()))?;
+    let mut out = std::io::BufWriter::new(file);
+    let write_error = |e: std::io::Error| format!("write {}: {e}", path.display());
+    writeln!(
+        out,
+        "op,insurer_number,individual_number,name,name_kana,birth_date,sex,address,card_classification,symbol,\
+         number,branch,personal_family,qualification_date,partial_contribution_percent"
+    )
+    .map_err(write_error)?;
+    for row in 0..rows {
+        // 7 is coprime to every registry size used, so the moving persons are distinct.
+        let index =
+            if row % 10 == 9 { registry.persons + row } else { (row * 7 + 3) % registry.persons.max(1) };
+        let person: SyntheticPerson = generator.person(index).map_err(|e| e.to_string())?;
+        let sex = match person.person.sex {
+            Sex::Male => "male",
+            Sex::Female => "female",
+            Sex::Unspecified => "unspecified",
+        };
+        writeln!(
+            out,
+            "acquire,{},{},{},{},{},{},{},01,B{},{},00,insured,{},{}",
+            insurer,
+            person.individual_number,
+            person.person.name,
+            person.person.name_kana,
+            person.person.birth_date,
+            sex,
+            person.person.address.unwrap_or_default(),
+            row / 100_000,
+            row % 100_000 + 1,
+            registry.reference_date,
+            person.qualification.partial_contribution_percent,
+        )
+        .map_err(write_error)?;
+    }
+    out.flush().map_err(write_error)
+}
+
+/// `--batch-child <database-url> <batch.csv>`: reads, checks and applies the batch with the origin's own code,
+/// then prints `seconds=… peak_rss_mb=… registered=… held=… notifications=…`.
+async fn batch_child(args: &[String]) -> BenchResult {
+    let [url, body_path] = args else { return Err("usage: --batch-child <database-url> <batch.csv>".into()) };
+    let store = Store::connect(url).await.map_err(|e| format!("connect: {e}"))?;
+    let insurer = batch_insurer()?;
+    let started = Instant::now();
+    let body = std::fs::read(body_path).map_err(|e| format!("read {body_path}: {e}"))?;
+    let body_sha256 = hex::encode(Sha256::digest(&body));
+    let rows = parse_batch(BatchFormat::Csv, &body, &insurer)
+        .map_err(|errors| format!("{} rows refused, first {:?}", errors.len(), errors.first()))?;
+    drop(body);
+    let now = unix_now()?;
+    let report = store
+        .apply_insurer_batch(&insurer, BatchFormat::Csv, &body_sha256, &rows, now)
+        .await
+        .map_err(|e| format!("apply: {e}"))?
+        .map_err(|errors| format!("{} rows conflicted, first {:?}", errors.len(), errors.first()))?;
+    let seconds = started.elapsed().as_secs_f64();
+    store.close().await;
+    let peak = peak_rss_kb("/proc/self/status").map_or(f64::NAN, |kb| kb as f64 / 1024.0);
+    println!(
+        "seconds={seconds:.2} peak_rss_mb={peak:.0} rows={} registered={} held={} notifications={}",
+        rows.len(),
+        report.records_registered,
+        report.records_held,
+        report.notifications_raised
+    );
+    Ok(())
+}

@@ -1,0 +1,537 @@
+//! Applying an insurer batch: the checks read what the database holds, and the batch, its records and its
+//! notifications are written in one transaction. The batch is acknowledged only after that commit, so an
+//! acknowledged batch is wholly there and a batch cut short (even by `kill -9`) is wholly absent.
+
+use std::collections::HashMap;
+
+use onshi_proto::qualification::PersonalFamily;
+use serde::Serialize;
+use sqlx::AnyConnection;
+
+use crate::batch::{
+    Acquisition, BatchFormat, BatchRow, KnownRecord, Loss, NoticeKind, Placement, RowError, RowErrorCode, decide,
+};
+use crate::error::Result;
+use crate::insurer_number::InsurerNumber;
+use crate::store::{HoldStatus, NewQualification, PersonItems, Store, insert_qualification, parse_date, random_id};
+
+/// What an applied batch did. Returned on upload and by the batch report route.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize, sqlx::FromRow)]
+pub struct BatchReport {
+    /// The batch identifier.
+    pub batch_id: String,
+    /// The uploading insurer.
+    pub insurer_number: String,
+    /// When it was committed (Unix seconds).
+    pub received_at: i64,
+    /// Rows in the file.
+    pub rows_total: i64,
+    /// Member records registered (held ones included).
+    pub records_registered: i64,
+    /// Of those, how many are held.
+    pub records_held: i64,
+    /// 資格喪失 rows applied.
+    pub qualifications_lost: i64,
+    /// Notifications raised for the insurer.
+    pub notifications_raised: i64,
+}
+
+/// One notification to an insurer.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize, sqlx::FromRow)]
+pub struct Notification {
+    /// Identifier.
+    pub id: String,
+    /// The batch that raised it.
+    pub batch_id: Option<String>,
+    /// The batch line it concerns.
+    pub line: Option<i64>,
+    /// The person record it concerns (the insurer's own record).
+    pub person_id: Option<String>,
+    /// What it says: a [`NoticeKind`] name, or `hold_cleared` / `hold_corrected` / `hold_still_mismatched`.
+    pub kind: String,
+    /// When (Unix seconds).
+    pub created_at: i64,
+}
+
+/// How an insurer resolves a held record.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Deserialize)]
+#[serde(tag = "resolution", rename_all = "snake_case", deny_unknown_fields)]
+pub enum HoldResolution {
+    /// 理由付き疑いなし: the insurer confirmed the registration with the person; the reason is recorded.
+    NoSuspicion {
+        /// Why there is no suspicion (free text, at most 200 characters).
+        reason: String,
+    },
+    /// The insurer corrects the 個人番号; the record is checked against 住基 again and released only on a match.
+    Corrected {
+        /// The corrected 個人番号.
+        individual_number: String,
+    },
+}
+
+/// The result of a hold resolution.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HoldOutcome {
+    /// The record may be shown again.
+    Released,
+    /// The corrected number still does not match 住基 on 5 items: the record stays held.
+    StillHeld,
+    /// No such held record of this insurer.
+    NotFound,
+}
+
+impl Store {
+    /// Applies a validated batch for `insurer` at `now`. Rows that turn out to conflict with the database
+    /// (duplicates, a 家族 without 本人, a loss of an unknown qualification) refuse the whole batch.
+    pub async fn apply_insurer_batch(
+        &self,
+        insurer: &InsurerNumber,
+        format: BatchFormat,
+        body_sha256: &str,
+        rows: &[BatchRow],
+        now: i64,
+    ) -> Result<std::result::Result<BatchReport, Vec<RowError>>> {
+        let _one_batch_at_a_time = self.batch_lock().lock().await;
+        let mut tx = self.pool().begin().await?;
+        let batch_id = random_id()?;
+        let mut errors = Vec::new();
+        let mut notices: Vec<(u64, Option<String>, NoticeKind)> = Vec::new();
+        let (mut registered, mut held, mut lost) = (0i64, 0i64, 0i64);
+        // Records created earlier in this batch, by 個人番号, so twins in one file are caught too.
+        let mut batch_known: HashMap<String, Vec<KnownRecord>> = HashMap::new();
+        // 本人 person ids by 記号・番号 created in this batch, for 家族 rows.
+        let mut batch_insured: HashMap<(String, String), String> = HashMap::new();
+        // The batch row goes in first so notifications can refer to it; its counts are filled in at the end.
+        sqlx::query(
+            "INSERT INTO insurer_batches (id, insurer_number, format, received_at, body_sha256, rows_total, \
+                                          records_registered, records_held, qualifications_lost, notifications_raised) \
+             VALUES ($1, $2, $3, $4, $5, $6, 0, 0, 0, 0)",
+        )
+        .bind(&batch_id)
+        .bind(insurer.as_str())
+        .bind(format.as_text())
+        .bind(now)
+        .bind(body_sha256)
+        .bind(rows.len() as i64)
+        .execute(&mut *tx)
+        .await?;
+        // What the database and the 住基 stand-in hold for every number of the batch, read in a few large queries
+        // instead of two per row.
+        let numbers: Vec<&str> = rows
+            .iter()
+            .filter_map(|row| match row {
+                BatchRow::Acquire(row) => Some(row.individual_number.as_str()),
+                BatchRow::Lose(_) => None,
+            })
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let stored_known = known_records(&mut tx, &numbers).await?;
+        let residents = residents(&mut tx, &numbers).await?;
+        for row in rows {
+            match row {
+                BatchRow::Acquire(row) => {
+                    let number = row.individual_number.as_str().to_owned();
+                    let mut known = stored_known.get(&number).cloned().unwrap_or_default();
+                    known.extend(batch_known.get(&number).cloned().unwrap_or_default());
+                    let decision = decide(&row.items, &known, residents.get(&number));
+                    let person_id = match &decision.placement {
+                        Placement::Existing(person_id) => person_id.clone(),
+                        Placement::New => {
+                            let person_id = random_id()?;
+                            insert_new_person(&mut tx, &person_id, row, insurer, decision.hold, now).await?;
+                            batch_known.entry(number).or_default().push(KnownRecord {
+                                person_id: person_id.clone(),
+                                items: row.items.clone(),
+                                held: decision.hold.is_some(),
+                            });
+                            person_id
+                        }
+                    };
+                    let insured_person_id = match row.personal_family {
+                        PersonalFamily::Insured => {
+                            batch_insured.insert((row.symbol.clone(), row.number.clone()), person_id.clone());
+                            Some(person_id.clone())
+                        }
+                        PersonalFamily::Dependent => match batch_insured.get(&(row.symbol.clone(), row.number.clone()))
+                        {
+                            Some(id) => Some(id.clone()),
+                            None => insured_member(&mut tx, insurer, &row.symbol, &row.number).await?,
+                        },
+                    };
+                    let Some(insured_person_id) = insured_person_id else {
+                        errors.push(RowError {
+                            line: row.line,
+                            field: None,
+                            code: RowErrorCode::InsuredMemberNotFound,
+                        });
+                        continue;
+                    };
+                    let inserted = insert_qualification(
+                        &mut tx,
+                        &NewQualification {
+                            id: random_id()?,
+                            person_id: person_id.clone(),
+                            insured_person_id,
+                            insurer_number: insurer.clone(),
+                            card_classification: row.card_classification.clone(),
+                            symbol: Some(row.symbol.clone()).filter(|s| !s.is_empty()),
+                            number: row.number.clone(),
+                            branch: Some(row.branch.clone()).filter(|s| !s.is_empty()),
+                            personal_family: row.personal_family,
+                            qualification_date: row.qualification_date,
+                            disqualification_date: None,
+                            loss_reason: None,
+                            partial_contribution_percent: row.partial_contribution_percent,
+                            elderly_recipient: row.elderly_recipient.clone(),
+                            limit_category: row.limit_category.clone(),
+                        },
+                        now,
+                    )
+                    .await?;
+                    if inserted > 0 && row.specific_disease_category.is_some() {
+                        sqlx::query(
+                            "UPDATE qualifications SET specific_disease_category = $1 \
+                             WHERE insurer_number = $2 AND symbol = $3 AND number = $4 AND branch = $5 \
+                               AND qualification_date = $6",
+                        )
+                        .bind(&row.specific_disease_category)
+                        .bind(insurer.as_str())
+                        .bind(&row.symbol)
+                        .bind(&row.number)
+                        .bind(&row.branch)
+                        .bind(row.qualification_date.to_string())
+                        .execute(&mut *tx)
+                        .await?;
+                    }
+                    if inserted == 0 {
+                        errors.push(RowError { line: row.line, field: None, code: RowErrorCode::Duplicate });
+                        continue;
+                    }
+                    registered += 1;
+                    if decision.hold.is_some() {
+                        held += 1;
+                    }
+                    for kind in decision.notices {
+                        notices.push((row.line, Some(person_id.clone()), kind));
+                    }
+                }
+                BatchRow::Lose(row) => {
+                    if apply_loss(&mut tx, insurer, row).await? == 0 {
+                        errors.push(RowError {
+                            line: row.line,
+                            field: None,
+                            code: RowErrorCode::QualificationNotFound,
+                        });
+                    } else {
+                        lost += 1;
+                    }
+                }
+            }
+        }
+        if !errors.is_empty() {
+            // Dropping the transaction rolls it back: a refused batch changes nothing.
+            tx.rollback().await?;
+            return Ok(Err(errors));
+        }
+        for (line, person_id, kind) in &notices {
+            sqlx::query(
+                "INSERT INTO insurer_notifications (id, insurer_number, batch_id, line, person_id, kind, detail, \
+                                                    created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            )
+            .bind(random_id()?)
+            .bind(insurer.as_str())
+            .bind(&batch_id)
+            .bind(i64::try_from(*line).unwrap_or(i64::MAX))
+            .bind(person_id)
+            .bind(kind.as_text())
+            .bind("")
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        let raised = notices.len() as i64;
+        sqlx::query(
+            "UPDATE insurer_batches SET records_registered = $1, records_held = $2, qualifications_lost = $3, \
+                                        notifications_raised = $4 WHERE id = $5",
+        )
+        .bind(registered)
+        .bind(held)
+        .bind(lost)
+        .bind(raised)
+        .bind(&batch_id)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(Ok(BatchReport {
+            batch_id,
+            insurer_number: insurer.as_str().to_owned(),
+            received_at: now,
+            rows_total: rows.len() as i64,
+            records_registered: registered,
+            records_held: held,
+            qualifications_lost: lost,
+            notifications_raised: raised,
+        }))
+    }
+
+    /// The report of one of `insurer`'s batches.
+    pub async fn batch_report(&self, insurer: &str, batch_id: &str) -> Result<Option<BatchReport>> {
+        Ok(sqlx::query_as(
+            "SELECT id AS batch_id, insurer_number, received_at, rows_total, records_registered, records_held, \
+                    qualifications_lost, notifications_raised \
+             FROM insurer_batches WHERE id = $1 AND insurer_number = $2",
+        )
+        .bind(batch_id)
+        .bind(insurer)
+        .fetch_optional(self.pool())
+        .await?)
+    }
+
+    /// Every batch id of `insurer`, oldest first.
+    pub async fn batch_ids(&self, insurer: &str) -> Result<Vec<String>> {
+        Ok(sqlx::query_scalar("SELECT id FROM insurer_batches WHERE insurer_number = $1 ORDER BY received_at, id")
+            .bind(insurer)
+            .fetch_all(self.pool())
+            .await?)
+    }
+
+    /// `insurer`'s notifications, oldest first.
+    pub async fn notifications(&self, insurer: &str) -> Result<Vec<Notification>> {
+        Ok(sqlx::query_as(
+            "SELECT id, batch_id, line, person_id, kind, created_at FROM insurer_notifications \
+             WHERE insurer_number = $1 ORDER BY created_at, batch_id, line, id",
+        )
+        .bind(insurer)
+        .fetch_all(self.pool())
+        .await?)
+    }
+
+    /// Resolves a held record of `insurer` at `now`.
+    pub async fn resolve_hold(
+        &self,
+        insurer: &str,
+        person_id: &str,
+        resolution: &HoldResolution,
+        now: i64,
+    ) -> Result<HoldOutcome> {
+        let _one_batch_at_a_time = self.batch_lock().lock().await;
+        let mut tx = self.pool().begin().await?;
+        let found: Option<(String, String, String, String, String, Option<String>)> = sqlx::query_as(
+            "SELECT name, name_kana, birth_date, sex, hold_status, address FROM persons \
+             WHERE id = $1 AND registered_by = $2",
+        )
+        .bind(person_id)
+        .bind(insurer)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some((name, name_kana, birth_date, sex, hold, address)) = found else { return Ok(HoldOutcome::NotFound) };
+        if HoldStatus::from_text(&hold)? != HoldStatus::Held {
+            return Ok(HoldOutcome::NotFound);
+        }
+        let (outcome, kind) = match resolution {
+            HoldResolution::NoSuspicion { reason } => {
+                sqlx::query("UPDATE persons SET hold_status = $1, hold_note = $2 WHERE id = $3")
+                    .bind(HoldStatus::Cleared.as_text())
+                    .bind(reason)
+                    .bind(person_id)
+                    .execute(&mut *tx)
+                    .await?;
+                (HoldOutcome::Released, "hold_cleared")
+            }
+            HoldResolution::Corrected { individual_number } => {
+                let items = PersonItems {
+                    name,
+                    name_kana,
+                    birth_date: parse_date("birth_date", &birth_date)?,
+                    sex: crate::store::sex_from_text(&sex)?,
+                    address: address.unwrap_or_default(),
+                };
+                let registry = residents(&mut tx, &[individual_number.as_str()]).await?;
+                let matches = registry.get(individual_number).is_some_and(|r| crate::batch::five_items_match(&items, r));
+                let status = if matches { HoldStatus::None } else { HoldStatus::Held };
+                sqlx::query("UPDATE persons SET individual_number = $1, hold_status = $2 WHERE id = $3")
+                    .bind(individual_number)
+                    .bind(status.as_text())
+                    .bind(person_id)
+                    .execute(&mut *tx)
+                    .await?;
+                if matches {
+                    (HoldOutcome::Released, "hold_corrected")
+                } else {
+                    (HoldOutcome::StillHeld, "hold_still_mismatched")
+                }
+            }
+        };
+        sqlx::query(
+            "INSERT INTO insurer_notifications (id, insurer_number, batch_id, line, person_id, kind, detail, created_at) \
+             VALUES ($1, $2, NULL, NULL, $3, $4, $5, $6)",
+        )
+        .bind(random_id()?)
+        .bind(insurer)
+        .bind(person_id)
+        .bind(kind)
+        .bind("")
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(outcome)
+    }
+}
+
+/// How many numbers one `IN (…)` query carries; well under the bind limits of SQLite (32 766) and PostgreSQL
+/// (65 535).
+const LOOKUP_CHUNK: usize = 500;
+
+/// `$1, $2, …, $n`.
+fn placeholders(count: usize) -> String {
+    (1..=count).map(|n| format!("${n}")).collect::<Vec<_>>().join(", ")
+}
+
+#[derive(sqlx::FromRow)]
+struct KnownRow {
+    id: String,
+    individual_number: String,
+    name: String,
+    name_kana: String,
+    birth_date: String,
+    sex: String,
+    address: Option<String>,
+    hold_status: String,
+}
+
+/// The person records already carrying each of `numbers`, by number.
+async fn known_records(conn: &mut AnyConnection, numbers: &[&str]) -> Result<HashMap<String, Vec<KnownRecord>>> {
+    let mut known: HashMap<String, Vec<KnownRecord>> = HashMap::new();
+    for chunk in numbers.chunks(LOOKUP_CHUNK) {
+        // Only the count of placeholders is formatted in; the numbers themselves are bound.
+        let sql = format!(
+            "SELECT id, individual_number, name, name_kana, birth_date, sex, address, hold_status FROM persons \
+             WHERE individual_number IN ({}) ORDER BY id",
+            placeholders(chunk.len())
+        );
+        let mut query = sqlx::query_as::<_, KnownRow>(sqlx::AssertSqlSafe(sql));
+        for number in chunk {
+            query = query.bind(*number);
+        }
+        for row in query.fetch_all(&mut *conn).await? {
+            let record = KnownRecord {
+                person_id: row.id,
+                items: PersonItems {
+                    name: row.name,
+                    name_kana: row.name_kana,
+                    birth_date: parse_date("birth_date", &row.birth_date)?,
+                    sex: crate::store::sex_from_text(&row.sex)?,
+                    address: row.address.unwrap_or_default(),
+                },
+                held: HoldStatus::from_text(&row.hold_status)? == HoldStatus::Held,
+            };
+            known.entry(row.individual_number).or_default().push(record);
+        }
+    }
+    Ok(known)
+}
+
+#[derive(sqlx::FromRow)]
+struct ResidentRow {
+    individual_number: String,
+    name: String,
+    name_kana: String,
+    birth_date: String,
+    sex: String,
+    address: String,
+}
+
+/// The 住基 stand-in's entries for `numbers`, by number.
+async fn residents(conn: &mut AnyConnection, numbers: &[&str]) -> Result<HashMap<String, PersonItems>> {
+    let mut found = HashMap::new();
+    for chunk in numbers.chunks(LOOKUP_CHUNK) {
+        let sql = format!(
+            "SELECT individual_number, name, name_kana, birth_date, sex, address FROM resident_registry \
+             WHERE individual_number IN ({})",
+            placeholders(chunk.len())
+        );
+        let mut query = sqlx::query_as::<_, ResidentRow>(sqlx::AssertSqlSafe(sql));
+        for number in chunk {
+            query = query.bind(*number);
+        }
+        for row in query.fetch_all(&mut *conn).await? {
+            let items = PersonItems {
+                name: row.name,
+                name_kana: row.name_kana,
+                birth_date: parse_date("birth_date", &row.birth_date)?,
+                sex: crate::store::sex_from_text(&row.sex)?,
+                address: row.address,
+            };
+            found.insert(row.individual_number, items);
+        }
+    }
+    Ok(found)
+}
+
+async fn insert_new_person(
+    conn: &mut AnyConnection,
+    person_id: &str,
+    row: &Acquisition,
+    insurer: &InsurerNumber,
+    hold: Option<NoticeKind>,
+    now: i64,
+) -> Result<()> {
+    let status = if hold.is_some() { HoldStatus::Held } else { HoldStatus::None };
+    sqlx::query(
+        "INSERT INTO persons (id, name, name_kana, birth_date, sex, address, created_at, individual_number, \
+                              registered_by, hold_status, hold_reason) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+    )
+    .bind(person_id)
+    .bind(&row.items.name)
+    .bind(&row.items.name_kana)
+    .bind(row.items.birth_date.to_string())
+    .bind(crate::store::sex_text(row.items.sex))
+    .bind(&row.items.address)
+    .bind(now)
+    .bind(row.individual_number.as_str())
+    .bind(insurer.as_str())
+    .bind(status.as_text())
+    .bind(hold.map(NoticeKind::as_text))
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+async fn insured_member(
+    conn: &mut AnyConnection,
+    insurer: &InsurerNumber,
+    symbol: &str,
+    number: &str,
+) -> Result<Option<String>> {
+    Ok(sqlx::query_scalar(
+        "SELECT person_id FROM qualifications \
+         WHERE insurer_number = $1 AND symbol = $2 AND number = $3 AND personal_family = 'insured' \
+         ORDER BY qualification_date DESC, id LIMIT 1",
+    )
+    .bind(insurer.as_str())
+    .bind(symbol)
+    .bind(number)
+    .fetch_optional(&mut *conn)
+    .await?)
+}
+
+async fn apply_loss(conn: &mut AnyConnection, insurer: &InsurerNumber, row: &Loss) -> Result<u64> {
+    let done = sqlx::query(
+        "UPDATE qualifications SET disqualification_date = $1, loss_reason = $2 \
+         WHERE insurer_number = $3 AND symbol = $4 AND number = $5 AND branch = $6 \
+           AND disqualification_date IS NULL AND qualification_date < $1",
+    )
+    .bind(row.disqualification_date.to_string())
+    .bind(&row.loss_reason)
+    .bind(insurer.as_str())
+    .bind(&row.symbol)
+    .bind(&row.number)
+    .bind(&row.branch)
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected())
+}

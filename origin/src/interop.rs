@@ -1,0 +1,298 @@
+//! Interop out: a qualification answer as the national 資格確認結果 XmlMsg (element names of the domain notes
+//! §1.3–§1.5) and one qualification as an FHIR R4 JP Core `Coverage` resource.
+//!
+//! Pure: the processing time and the facility come in as arguments; the output is text or JSON.
+
+use onshi_proto::IsoDate;
+use onshi_proto::qualification::{PersonalFamily, QualificationAnswer, QualificationRecord, Sex, Validity};
+use serde_json::{Value, json};
+
+/// The header fields the XmlMsg needs besides the answer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct XmlHeader {
+    /// `ProcessExecutionTime`, already formatted `YYYYMMDDhhmmss` (Japan time).
+    pub process_execution_time: String,
+    /// `MedicalInstitutionCode` (10 digits).
+    pub medical_institution_code: String,
+    /// `ArbitraryFileIdentifier`, echoed.
+    pub arbitrary_file_identifier: Option<String>,
+    /// `ReferenceClassification`: true for a マイナンバーカード check (1), false for 被保険者証情報 (2).
+    pub by_card: bool,
+}
+
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+fn compact(date: IsoDate) -> String {
+    date.to_string().replace('-', "")
+}
+
+fn element(out: &mut String, indent: usize, name: &str, value: &str) {
+    out.push_str(&format!("{}<{name}>{}</{name}>\n", "  ".repeat(indent), escape(value)));
+}
+
+/// The 保険者番号 as the XmlMsg carries it: 8 characters, a 6-digit 国保 number left-padded with spaces.
+pub fn xml_insurer_number(number: &str) -> String {
+    format!("{number:>8}")
+}
+
+/// The answer as an XmlMsg document (UTF-8, `CharacterCodeIdentifier` 0).
+pub fn to_xml_msg(answer: &QualificationAnswer, header: &XmlHeader) -> String {
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<XmlMsg>\n  <MessageHeader>\n");
+    element(&mut out, 2, "ProcessExecutionTime", &header.process_execution_time);
+    element(&mut out, 2, "QualificationConfirmationDate", &compact(answer.confirmation_date));
+    element(&mut out, 2, "MedicalInstitutionCode", &header.medical_institution_code);
+    if let Some(id) = &header.arbitrary_file_identifier {
+        element(&mut out, 2, "ArbitraryFileIdentifier", id);
+    }
+    element(&mut out, 2, "ReferenceClassification", if header.by_card { "1" } else { "2" });
+    // Every typed answer is a completed, normal processing; 有効 or not is said by QualificationValidity.
+    element(&mut out, 2, "SegmentOfResult", "1");
+    element(&mut out, 2, "CharacterCodeIdentifier", "0");
+    out.push_str("  </MessageHeader>\n  <MessageBody>\n");
+    element(&mut out, 2, "ProcessingResultStatus", "1");
+    element(&mut out, 2, "QualificationValidity", &answer.validity.code().to_string());
+    out.push_str("    <ResultList>\n");
+    for record in &answer.records {
+        out.push_str("      <ResultOfQualificationConfirmation>\n");
+        let field = |out: &mut String, name: &str, value: &str| element(out, 4, name, value);
+        field(&mut out, "InsuredCardClassification", &record.card_classification);
+        field(&mut out, "InsurerNumber", &xml_insurer_number(&record.insurer_number));
+        if let Some(symbol) = &record.symbol {
+            field(&mut out, "InsuredCardSymbol", symbol);
+        }
+        field(&mut out, "InsuredIdentificationNumber", &record.number);
+        if let Some(branch) = &record.branch {
+            field(&mut out, "InsuredBranchNumber", branch);
+        }
+        let family = match record.personal_family {
+            PersonalFamily::Insured => "1",
+            PersonalFamily::Dependent => "2",
+        };
+        field(&mut out, "PersonalFamilyClassification", family);
+        field(&mut out, "Name", &record.name);
+        field(&mut out, "NameKana", &record.name_kana);
+        let sex = match record.sex {
+            Sex::Male => "1",
+            Sex::Female => "2",
+            Sex::Unspecified => "3",
+        };
+        field(&mut out, "Sex1", sex);
+        field(&mut out, "Birthdate", &compact(record.birth_date));
+        field(&mut out, "QualificationDate", &compact(record.qualification_date));
+        if let Some(lost) = record.disqualification_date {
+            field(&mut out, "DisqualificationDate", &compact(lost));
+        }
+        field(&mut out, "InsuredPartialContributionRatio", &format!("{:03}", record.partial_contribution_percent));
+        field(&mut out, "InsurerName", &record.insurer_name);
+        if let Some(elderly) = &record.elderly_recipient {
+            out.push_str("        <ElderlyRecipientCertificateInfo>\n");
+            element(&mut out, 5, "ElderlyRecipientValidStartDate", &compact(elderly.valid_from));
+            if let Some(until) = elderly.valid_until {
+                element(&mut out, 5, "ElderlyRecipientValidEndDate", &compact(until));
+            }
+            element(
+                &mut out,
+                5,
+                "ElderlyRecipientContributionRatio",
+                &format!("{:03}", elderly.contribution_ratio_percent),
+            );
+            out.push_str("        </ElderlyRecipientCertificateInfo>\n");
+        }
+        if let Some(category) = &record.limit_category {
+            out.push_str("        <LimitApplicationCertificateRelatedInfo>\n");
+            element(&mut out, 5, "LimitApplicationCertificateClassificationFlag", category);
+            out.push_str("        </LimitApplicationCertificateRelatedInfo>\n");
+        }
+        out.push_str("      </ResultOfQualificationConfirmation>\n");
+    }
+    out.push_str("    </ResultList>\n  </MessageBody>\n</XmlMsg>\n");
+    out
+}
+
+const JP_CORE_EXTENSION: &str = "http://jpfhir.jp/fhir/core/Extension/StructureDefinition/";
+/// The JP Core NamingSystem of 保険者番号.
+pub const INSURER_NUMBER_SYSTEM: &str = "urn:oid:1.2.392.100495.20.3.61";
+
+/// One qualification as a JP Core `Coverage`. `beneficiary` and `subscriber` are references the caller chooses
+/// (for example `Patient/<id>`); the 資格 is `active` unless it has been lost by `today`.
+pub fn to_fhir_coverage(record: &QualificationRecord, beneficiary: &str, subscriber: &str, today: IsoDate) -> Value {
+    let active = record.disqualification_date.is_none_or(|lost| lost > today);
+    let mut extension = Vec::new();
+    if let Some(symbol) = &record.symbol {
+        extension.push(
+            json!({ "url": format!("{JP_CORE_EXTENSION}JP_Coverage_InsuredPersonSymbol"), "valueString": symbol }),
+        );
+    }
+    extension.push(
+        json!({ "url": format!("{JP_CORE_EXTENSION}JP_Coverage_InsuredPersonNumber"), "valueString": record.number }),
+    );
+    if let Some(branch) = &record.branch {
+        extension.push(
+            json!({ "url": format!("{JP_CORE_EXTENSION}JP_Coverage_InsuredPersonSubNumber"), "valueString": branch }),
+        );
+    }
+    let relationship = match record.personal_family {
+        PersonalFamily::Insured => "self",
+        PersonalFamily::Dependent => "other",
+    };
+    let mut period = serde_json::Map::new();
+    period.insert("start".into(), json!(record.qualification_date.to_string()));
+    if let Some(lost) = record.disqualification_date {
+        // The 喪失日 is the first day without cover, so the period ends the day before.
+        let end = lost.0.previous_day().map_or_else(|| lost.to_string(), |day| IsoDate(day).to_string());
+        period.insert("end".into(), json!(end));
+    }
+    json!({
+        "resourceType": "Coverage",
+        "meta": { "profile": ["http://jpfhir.jp/fhir/core/StructureDefinition/JP_Coverage"] },
+        "extension": extension,
+        "status": if active { "active" } else { "cancelled" },
+        "type": { "text": record.card_classification },
+        "subscriber": { "reference": subscriber },
+        "beneficiary": { "reference": beneficiary },
+        "relationship": { "coding": [{
+            "system": "http://terminology.hl7.org/CodeSystem/subscriber-relationship",
+            "code": relationship
+        }]},
+        "period": period,
+        "payor": [{
+            "identifier": { "system": INSURER_NUMBER_SYSTEM, "value": record.insurer_number },
+            "display": record.insurer_name
+        }],
+        "costToBeneficiary": [{
+            "type": { "coding": [{ "system": "http://terminology.hl7.org/CodeSystem/coverage-copay-type", "code": "copaypct" }] },
+            "valueQuantity": { "value": record.partial_contribution_percent, "unit": "%", "system": "http://unitsofmeasure.org", "code": "%" }
+        }]
+    })
+}
+
+/// True when the answer is the one a facility may bill on without further checks, in XmlMsg terms:
+/// 正常終了 ∧ 正常 ∧ 有効 ∧ exactly one result.
+pub fn xml_is_clean(answer: &QualificationAnswer) -> bool {
+    answer.validity == Validity::Valid && answer.records.len() == 1
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, reason = "a test should stop at the first unexpected value")]
+mod tests {
+    use super::*;
+    use onshi_proto::qualification::{ElderlyRecipient, Guidance, Reason};
+
+    fn record() -> QualificationRecord {
+        QualificationRecord {
+            card_classification: "01".into(),
+            insurer_number: "131011".into(),
+            insurer_name: "テスト市国保 <&>".into(),
+            symbol: Some("12-34".into()),
+            number: "567".into(),
+            branch: Some("00".into()),
+            personal_family: PersonalFamily::Insured,
+            name: "試験　花子".into(),
+            name_kana: "ｼｹﾝ ﾊﾅｺ".into(),
+            sex: Sex::Female,
+            birth_date: IsoDate::parse("1954-03-10").unwrap(),
+            qualification_date: IsoDate::parse("2020-04-01").unwrap(),
+            disqualification_date: Some(IsoDate::parse("2026-12-01").unwrap()),
+            partial_contribution_percent: 20,
+            elderly_recipient: Some(ElderlyRecipient {
+                contribution_ratio_percent: 20,
+                valid_from: IsoDate::parse("2024-04-01").unwrap(),
+                valid_until: None,
+            }),
+            limit_category: Some("B04".into()),
+        }
+    }
+
+    fn answer() -> QualificationAnswer {
+        QualificationAnswer {
+            validity: Validity::Valid,
+            reason: Reason::Current,
+            guidance: None,
+            confirmation_date: IsoDate::parse("2026-11-24").unwrap(),
+            records: vec![record()],
+        }
+    }
+
+    #[test]
+    fn the_xml_msg_carries_the_national_element_names_and_formats() {
+        let header = XmlHeader {
+            process_execution_time: "20261124120000".into(),
+            medical_institution_code: "0110113719".into(),
+            arbitrary_file_identifier: Some("file-1".into()),
+            by_card: true,
+        };
+        let xml = to_xml_msg(&answer(), &header);
+        for expected in [
+            "<QualificationConfirmationDate>20261124</QualificationConfirmationDate>",
+            "<QualificationValidity>1</QualificationValidity>",
+            "<InsurerNumber>  131011</InsurerNumber>",
+            "<InsuredCardSymbol>12-34</InsuredCardSymbol>",
+            "<PersonalFamilyClassification>1</PersonalFamilyClassification>",
+            "<Sex1>2</Sex1>",
+            "<Birthdate>19540310</Birthdate>",
+            "<DisqualificationDate>20261201</DisqualificationDate>",
+            "<InsuredPartialContributionRatio>020</InsuredPartialContributionRatio>",
+            "<ElderlyRecipientContributionRatio>020</ElderlyRecipientContributionRatio>",
+            "<LimitApplicationCertificateClassificationFlag>B04</LimitApplicationCertificateClassificationFlag>",
+            "<InsurerName>テスト市国保 &lt;&amp;&gt;</InsurerName>",
+            "<ReferenceClassification>1</ReferenceClassification>",
+        ] {
+            assert!(xml.contains(expected), "missing {expected} in\n{xml}");
+        }
+        // Opening and closing tags balance.
+        assert_eq!(xml.matches("<ResultOfQualificationConfirmation>").count(), 1);
+        assert_eq!(xml.matches("</ResultOfQualificationConfirmation>").count(), 1);
+        assert!(xml_is_clean(&answer()));
+    }
+
+    #[test]
+    fn a_no_qualification_answer_is_code_four_with_an_empty_list() {
+        let empty = QualificationAnswer {
+            validity: Validity::NoQualification,
+            reason: Reason::NotFound,
+            guidance: Some(Guidance::ClaimForm),
+            confirmation_date: IsoDate::parse("2026-11-24").unwrap(),
+            records: vec![],
+        };
+        let header = XmlHeader {
+            process_execution_time: "20261124120000".into(),
+            medical_institution_code: "0110113719".into(),
+            arbitrary_file_identifier: None,
+            by_card: false,
+        };
+        let xml = to_xml_msg(&empty, &header);
+        assert!(xml.contains("<QualificationValidity>4</QualificationValidity>"));
+        assert!(!xml.contains("<ResultOfQualificationConfirmation>"));
+        assert!(!xml_is_clean(&empty));
+    }
+
+    #[test]
+    fn the_coverage_follows_jp_core() {
+        let today = IsoDate::parse("2026-11-24").unwrap();
+        let coverage = to_fhir_coverage(&record(), "Patient/p1", "Patient/p1", today);
+        assert_eq!(coverage["resourceType"], "Coverage");
+        assert_eq!(coverage["status"], "active");
+        assert_eq!(coverage["period"]["end"], "2026-11-30");
+        assert_eq!(coverage["payor"][0]["identifier"]["value"], "131011");
+        assert_eq!(coverage["costToBeneficiary"][0]["valueQuantity"]["value"], 20);
+        let urls: Vec<&str> =
+            coverage["extension"].as_array().unwrap().iter().map(|e| e["url"].as_str().unwrap()).collect();
+        assert!(urls.iter().all(|u| u.starts_with(JP_CORE_EXTENSION)));
+        assert_eq!(urls.len(), 3);
+        let lost = to_fhir_coverage(&record(), "Patient/p1", "Patient/p1", IsoDate::parse("2026-12-01").unwrap());
+        assert_eq!(lost["status"], "cancelled");
+    }
+}

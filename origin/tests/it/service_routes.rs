@@ -1,0 +1,80 @@
+//! `/openapi.json` against the router, `/metrics`, and the admin credential. Run on both databases.
+
+use onshi_origin::openapi::{Auth, ROUTES};
+use serde_json::Value;
+
+use crate::fixture::{Db, Origin, expect_error};
+
+async fn the_openapi_document_parses_and_lists_every_route_the_router_serves(db: Db) {
+    let origin = Origin::start(db).await;
+    let response = origin.client.get(format!("{}/openapi.json", origin.base)).send().await.unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    let document: Value = serde_json::from_str(&response.text().await.unwrap()).unwrap();
+    assert_eq!(document["openapi"], "3.1.0");
+    let paths = document["paths"].as_object().unwrap();
+    let listed: usize = paths.values().map(|p| p.as_object().unwrap().len()).sum();
+    assert_eq!(listed, ROUTES.len());
+    for (method, path, auth, _) in ROUTES {
+        assert!(paths[path][method].is_object(), "{method} {path} missing from the document");
+        // The router serves it: an unauthenticated call is refused as unauthorized (or answered), never 404.
+        let url = format!("{}{}", origin.base, path.replace("{batch_id}", "x").replace("{person_id}", "x"));
+        let request = if method == "get" { origin.client.get(url) } else { origin.client.post(url).body("{}") };
+        let status = request.send().await.unwrap().status().as_u16();
+        match auth {
+            Auth::None => assert_eq!(status, 200, "{method} {path}"),
+            _ => assert_eq!(status, 401, "{method} {path}"),
+        }
+    }
+    // And a route that is not in the list is not served.
+    expect_error(
+        origin.client.get(format!("{}/admin/v1/nothing", origin.base)).send().await.unwrap(),
+        404,
+        "not_found",
+    )
+    .await;
+    origin.stop().await;
+}
+on_both_databases!(the_openapi_document_parses_and_lists_every_route_the_router_serves);
+
+async fn metrics_count_requests_and_batches_in_prometheus_text(db: Db) {
+    let origin = Origin::start(db).await;
+    origin.client.get(format!("{}/health", origin.base)).send().await.unwrap();
+    let token = origin.insurer_token("33120015").await;
+    origin.upload(&token, "text/csv", "op\nbogus\n").await;
+    let text = origin.client.get(format!("{}/metrics", origin.base)).send().await.unwrap().text().await.unwrap();
+    assert!(text.contains("onshi_origin_requests_total{method=\"GET\",route=\"/health\",status=\"200\"} 1"), "{text}");
+    assert!(text.contains("onshi_origin_batches_rejected_total 1"), "{text}");
+    assert!(text.contains("onshi_origin_request_duration_seconds_bucket{le=\"+Inf\"}"));
+    // Every sample line is "name{labels} value" or "name value" with a numeric value.
+    for line in text.lines().filter(|l| !l.starts_with('#')) {
+        let value = line.rsplit(' ').next().unwrap();
+        assert!(value.parse::<f64>().is_ok(), "{line}");
+    }
+    origin.stop().await;
+}
+on_both_databases!(metrics_count_requests_and_batches_in_prometheus_text);
+
+async fn admin_routes_need_the_admin_token_and_insurer_tokens_are_stored_hashed(db: Db) {
+    let origin = Origin::start(db).await;
+    let body = serde_json::json!({"insurer_number": "33120015", "name": "x"});
+    let refused = origin
+        .client
+        .post(format!("{}/admin/v1/insurers", origin.base))
+        .bearer_auth("wrong-token-0123456789")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    expect_error(refused, 401, "unauthorized").await;
+    let bad_number =
+        origin.admin_post("/admin/v1/insurers", &serde_json::json!({"insurer_number": "33120016", "name": "x"})).await;
+    expect_error(bad_number, 400, "bad_request").await;
+    let token = origin.insurer_token("33120015").await;
+    assert_eq!(origin.store.insurer_for_token(&token).await.unwrap(), None);
+    assert_eq!(
+        origin.store.insurer_for_token(&onshi_origin::key::token_sha256(&token)).await.unwrap().as_deref(),
+        Some("33120015")
+    );
+    origin.stop().await;
+}
+on_both_databases!(admin_routes_need_the_admin_token_and_insurer_tokens_are_stored_hashed);
