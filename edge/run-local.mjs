@@ -20,6 +20,9 @@
 //   --assets / ONSHI_EDGE_ASSETS                 static files directory, default ../dist/www next to this file
 //   --script / ONSHI_EDGE_SCRIPT                 built worker, default build/index.js next to this file
 //   --origin-timeout-ms / ORIGIN_TIMEOUT_MS      origin timeout, default 3000
+//   --admin-token / ADMIN_TOKEN                  bearer token of the admin routes (≥ 24 bytes); unset closes them
+//   RATE_LIMIT_PER_DEVICE, RATE_LIMIT_PER_FACILITY  requests per window, defaults 60 and 600
+//   RATE_LIMIT_WINDOW_SECS                       rate limit window, default 60
 
 import { randomBytes, X509Certificate } from "node:crypto";
 import { readFileSync, existsSync } from "node:fs";
@@ -34,7 +37,8 @@ export const COMPATIBILITY_DATE = "2026-04-01";
 /**
  * Miniflare options for the edge worker, shared by the launcher and the tests so both run the same setup.
  * `config`: { host, port, scriptPath, assetsDirectory, originUrl, originSigningKey, sessionKey, caPem,
- * originTimeoutMs }.
+ * originTimeoutMs, adminToken, rateLimitPerDevice, rateLimitPerFacility, rateLimitWindowSecs, onLog }. `onLog(message, level)`, when given,
+ * sees every worker log line (the audit events among them) besides stderr.
  */
 export function edgeMiniflareOptions(config) {
   const bindings = {
@@ -44,6 +48,10 @@ export function edgeMiniflareOptions(config) {
     JPKI_AUTH_CA_PEM: config.caPem,
   };
   if (config.originTimeoutMs !== undefined) bindings.ORIGIN_TIMEOUT_MS = String(config.originTimeoutMs);
+  if (config.adminToken) bindings.ADMIN_TOKEN = config.adminToken;
+  if (config.rateLimitPerDevice !== undefined) bindings.RATE_LIMIT_PER_DEVICE = String(config.rateLimitPerDevice);
+  if (config.rateLimitPerFacility !== undefined) bindings.RATE_LIMIT_PER_FACILITY = String(config.rateLimitPerFacility);
+  if (config.rateLimitWindowSecs !== undefined) bindings.RATE_LIMIT_WINDOW_SECS = String(config.rateLimitWindowSecs);
   const options = {
     host: config.host ?? "127.0.0.1",
     port: config.port ?? 0,
@@ -52,10 +60,16 @@ export function edgeMiniflareOptions(config) {
     modulesRules: [{ type: "CompiledWasm", include: ["**/*.wasm"], fallthrough: true }],
     compatibilityDate: COMPATIBILITY_DATE,
     bindings,
-    durableObjects: { CHALLENGES: { className: "ChallengeStore", useSQLite: true } },
+    durableObjects: {
+      CHALLENGES: { className: "ChallengeStore", useSQLite: true },
+      EDGE_STORE: { className: "EdgeStore", useSQLite: true },
+    },
     // Worker logs go to stderr so that stdout carries only the launcher's one line.
     handleStructuredLogs: ({ level, message }) => {
-      process.stderr.write(`[workerd ${level}] ${message}\n`);
+      config.onLog?.(message, level);
+      if (!config.onLog || level === "error" || level === "warn") {
+        process.stderr.write(`[workerd ${level}] ${message}\n`);
+      }
     },
   };
   if (config.assetsDirectory) {
@@ -87,6 +101,7 @@ function readConfig(argv, env) {
       assets: { type: "string" },
       script: { type: "string" },
       "origin-timeout-ms": { type: "string" },
+      "admin-token": { type: "string" },
     },
     strict: true,
   });
@@ -112,6 +127,10 @@ function readConfig(argv, env) {
     sessionKey: values["session-key"] ?? env.SESSION_KEY ?? randomBytes(32).toString("hex"),
     caPem: caPaths.map(readCertificatesAsPem).join(""),
     originTimeoutMs: values["origin-timeout-ms"] ?? env.ORIGIN_TIMEOUT_MS,
+    adminToken: values["admin-token"] ?? env.ADMIN_TOKEN,
+    rateLimitPerDevice: env.RATE_LIMIT_PER_DEVICE,
+    rateLimitPerFacility: env.RATE_LIMIT_PER_FACILITY,
+    rateLimitWindowSecs: env.RATE_LIMIT_WINDOW_SECS,
   };
 }
 

@@ -13,6 +13,8 @@ import { fileURLToPath } from 'node:url';
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const DEMO_CARDS = JSON.parse(readFileSync(join(ROOT, 'shared/vcard/data/demo-cards.json'), 'utf8'));
 const TEST_CA_DER = join(ROOT, 'shared/vcard/data/test-pki/auth-ca.der');
+/** The demo facility's 医療機関コード (qualification-domain.md §2.3 worked example; the check digit is valid). */
+export const DEMO_FACILITY_CODE = '0110113719';
 
 function derToPem(path) {
   const b64 = readFileSync(path).toString('base64').replace(/.{1,64}/g, '$&\n');
@@ -48,13 +50,16 @@ function stopProcess(child) {
 /**
  * Starts origin + edge. Options: port (edge port, 0 = any free one), database (SQLite file; a temporary one by
  * default), originUrlOverride (point the edge at another origin, e.g. a stopped one for outage tests).
- * Resolves with { url, originUrl, logs, stopOrigin(), stop() }. `logs` collects every line both processes print.
+ * Resolves with { url, originUrl, logs, issueEnrolmentCode(facilityCode?), stopOrigin(), stop() }. `logs` collects
+ * every line both processes print; `issueEnrolmentCode` returns a fresh one-time code for enrolling a kiosk.
  */
 export async function startStack({ port = 0, database, originUrlOverride, edgeEnv = {} } = {}) {
   const logs = [];
   const scratch = mkdtempSync(join(tmpdir(), 'onshi-stack-'));
   const signingKey = randomBytes(32).toString('hex');
   const sessionKey = randomBytes(32).toString('hex');
+  // The edge's facility admin token: issues kiosk enrolment codes (see issueEnrolmentCode below).
+  const adminToken = randomBytes(32).toString('hex');
   const dbFile = database ?? join(scratch, 'origin.sqlite');
   const originBin = process.env.ONSHI_ORIGIN_BIN ?? join(ROOT, 'target/debug/onshi-origin');
   const siteDir = process.env.ONSHI_SITE_DIR ?? join(ROOT, 'dist/www');
@@ -77,6 +82,7 @@ export async function startStack({ port = 0, database, originUrlOverride, edgeEn
     ], {
       ORIGIN_SIGNING_KEY: signingKey,
       SESSION_KEY: sessionKey,
+      ADMIN_TOKEN: adminToken,
       ...edgeEnv,
     }, 'onshi-edge listening on', logs);
   } catch (error) {
@@ -84,10 +90,23 @@ export async function startStack({ port = 0, database, originUrlOverride, edgeEn
     throw error;
   }
 
+  /** Issues a one-time kiosk enrolment code for a 医療機関コード through the edge's admin API. */
+  async function issueEnrolmentCode(facilityCode = DEMO_FACILITY_CODE) {
+    const response = await fetch(`${edge.url}/api/v1/admin/enrolment-codes`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ facility_code: facilityCode }),
+    });
+    const body = await response.json();
+    if (response.status !== 200) throw new Error(`enrolment code refused: ${response.status} ${JSON.stringify(body)}`);
+    return body.code;
+  }
+
   return {
     url: edge.url,
     originUrl: origin.url,
     logs,
+    issueEnrolmentCode,
     stopOrigin: () => stopProcess(origin.child),
     async stop() {
       await stopProcess(edge.child);

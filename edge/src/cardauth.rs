@@ -157,6 +157,40 @@ pub fn verify_card_authentication(
     anchors: &TrustAnchors,
     now_unix: i64,
 ) -> Result<CertificateRef, EdgeError> {
+    let certificate = verified_card_certificate(certificate_der, anchors, now_unix)?;
+    let card_key = rsa_key_of(&certificate)?;
+    let card_signature = Signature::try_from(signature).map_err(|_| EdgeError::SignatureInvalid)?;
+    card_key
+        .verify(challenge, &card_signature)
+        .map_err(|_| EdgeError::SignatureInvalid)?;
+    Ok(identity_of(&certificate))
+}
+
+/// Verifies a card certificate without any signature by the card, and returns its identity: the checks of
+/// [`verify_card_authentication`] up to and including the validity dates. A staff visual check (目視) uses it,
+/// because the certificate (EF 000A) is read without a PIN and the card signs nothing; staff confirm the person.
+pub fn verify_card_certificate(
+    certificate_der: &[u8],
+    anchors: &TrustAnchors,
+    now_unix: i64,
+) -> Result<CertificateRef, EdgeError> {
+    verified_card_certificate(certificate_der, anchors, now_unix).map(|certificate| identity_of(&certificate))
+}
+
+fn identity_of(certificate: &Certificate) -> CertificateRef {
+    let tbs = certificate.tbs_certificate();
+    CertificateRef {
+        issuer: tbs.issuer().to_string(),
+        serial: canonical_serial(tbs.serial_number().as_bytes()),
+    }
+}
+
+/// The parsed certificate, once it is known to be a card certificate a trust anchor issued, valid at `now_unix`.
+fn verified_card_certificate(
+    certificate_der: &[u8],
+    anchors: &TrustAnchors,
+    now_unix: i64,
+) -> Result<Certificate, EdgeError> {
     let parts = SignedParts::from_der(certificate_der)
         .map_err(|_| EdgeError::CertificateInvalid("not a DER certificate"))?;
     let certificate = Certificate::from_der(certificate_der)
@@ -223,14 +257,5 @@ pub fn verify_card_authentication(
         return Err(EdgeError::CertificateExpired);
     }
 
-    let card_key = rsa_key_of(&certificate)?;
-    let card_signature = Signature::try_from(signature).map_err(|_| EdgeError::SignatureInvalid)?;
-    card_key
-        .verify(challenge, &card_signature)
-        .map_err(|_| EdgeError::SignatureInvalid)?;
-
-    Ok(CertificateRef {
-        issuer: tbs.issuer().to_string(),
-        serial: canonical_serial(tbs.serial_number().as_bytes()),
-    })
+    Ok(certificate)
 }

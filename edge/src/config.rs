@@ -8,10 +8,19 @@
 //! | `SESSION_KEY` | secret | HMAC key for session tokens (its UTF-8 bytes), ≥ 32 bytes |
 //! | `JPKI_AUTH_CA_PEM` | var | one or more PEM certificates of the 利用者証明用 CA(s) to trust |
 //! | `ORIGIN_TIMEOUT_MS` | var, optional | origin timeout, default 3000 |
+//! | `ADMIN_TOKEN` | secret, optional | bearer token of the admin routes (≥ 24 bytes); unset closes them |
+//! | `RATE_LIMIT_PER_DEVICE` | var, optional | requests per device per minute, default 60 |
+//! | `RATE_LIMIT_PER_FACILITY` | var, optional | requests per facility per minute, default 600 |
+//! | `RATE_LIMIT_WINDOW_SECS` | var, optional | length of a counting window, default 60 (1–86400) |
 
+use crate::admin::AdminCredential;
+use crate::audit::CertificateHasher;
 use crate::cardauth::TrustAnchors;
 use crate::error::EdgeError;
 use crate::proxy::{OriginClient, parse_timeout_ms};
+use crate::ratelimit::{
+    DEFAULT_PER_DEVICE, DEFAULT_PER_FACILITY, RateLimits, parse_limit, parse_window,
+};
 use crate::secret::SecretBytes;
 use crate::session::SessionMinter;
 
@@ -25,6 +34,14 @@ pub const SESSION_KEY: &str = "SESSION_KEY";
 pub const JPKI_AUTH_CA_PEM: &str = "JPKI_AUTH_CA_PEM";
 /// Binding name of the origin timeout.
 pub const ORIGIN_TIMEOUT_MS: &str = "ORIGIN_TIMEOUT_MS";
+/// Binding name of the admin token.
+pub const ADMIN_TOKEN: &str = "ADMIN_TOKEN";
+/// Binding name of the per-device rate limit.
+pub const RATE_LIMIT_PER_DEVICE: &str = "RATE_LIMIT_PER_DEVICE";
+/// Binding name of the per-facility rate limit.
+pub const RATE_LIMIT_PER_FACILITY: &str = "RATE_LIMIT_PER_FACILITY";
+/// Binding name of the rate limit window.
+pub const RATE_LIMIT_WINDOW_SECS: &str = "RATE_LIMIT_WINDOW_SECS";
 
 /// Everything the handlers need, validated.
 #[derive(Debug)]
@@ -37,6 +54,14 @@ pub struct EdgeConfig {
     pub trust_anchors: TrustAnchors,
     /// Origin timeout in milliseconds.
     pub origin_timeout_ms: u32,
+    /// The admin routes' credential.
+    pub admin: AdminCredential,
+    /// Request limits per device and facility.
+    pub rate_limits: RateLimits,
+    /// Hashes certificate identities for audit events.
+    pub audit_hasher: CertificateHasher,
+    /// Mints and checks staff sessions (a key derived from `SESSION_KEY`).
+    pub staff_sessions: crate::staff::StaffSessions,
 }
 
 impl EdgeConfig {
@@ -51,9 +76,32 @@ impl EdgeConfig {
         let origin_key = required(ORIGIN_SIGNING_KEY, "ORIGIN_SIGNING_KEY is not set")?;
         let session_key = required(SESSION_KEY, "SESSION_KEY is not set")?;
         let anchors_pem = required(JPKI_AUTH_CA_PEM, "JPKI_AUTH_CA_PEM is not set")?;
+        let session_key = SecretBytes::new(session_key.into_bytes());
+        let admin_token = lookup(ADMIN_TOKEN)
+            .filter(|value| !value.trim().is_empty())
+            .map(|value| SecretBytes::new(value.into_bytes()));
         Ok(Self {
             origin: OriginClient::new(&origin_url, SecretBytes::new(origin_key.into_bytes()))?,
-            sessions: SessionMinter::new(SecretBytes::new(session_key.into_bytes()))?,
+            audit_hasher: CertificateHasher::derive(&session_key)?,
+            staff_sessions: crate::staff::StaffSessions::derive(&session_key)?,
+            sessions: SessionMinter::new(session_key)?,
+            admin: AdminCredential::new(admin_token)?,
+            rate_limits: RateLimits {
+                per_device: parse_limit(
+                    lookup(RATE_LIMIT_PER_DEVICE).as_deref(),
+                    DEFAULT_PER_DEVICE,
+                    "RATE_LIMIT_PER_DEVICE must be a whole number from 1 to 1000000",
+                )?,
+                per_facility: parse_limit(
+                    lookup(RATE_LIMIT_PER_FACILITY).as_deref(),
+                    DEFAULT_PER_FACILITY,
+                    "RATE_LIMIT_PER_FACILITY must be a whole number from 1 to 1000000",
+                )?,
+                window_secs: parse_window(
+                    lookup(RATE_LIMIT_WINDOW_SECS).as_deref(),
+                    "RATE_LIMIT_WINDOW_SECS must be a whole number from 1 to 86400",
+                )?,
+            },
             trust_anchors: TrustAnchors::from_pem(&anchors_pem)?,
             origin_timeout_ms: parse_timeout_ms(lookup(ORIGIN_TIMEOUT_MS).as_deref())?,
         })

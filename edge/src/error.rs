@@ -66,6 +66,27 @@ pub enum EdgeError {
     /// The origin refused the request with a typed client error, which is passed on by its code.
     #[error("the origin refused the request: {0}")]
     OriginRefused(ErrorCode),
+    /// The enrolment code is malformed, unknown, already used or expired.
+    #[error("the enrolment code is not usable: {0}")]
+    EnrolmentCodeInvalid(&'static str),
+    /// The request carries no device proof, or one that does not verify.
+    #[error("the device proof is missing or invalid: {0}")]
+    DeviceProofInvalid(&'static str),
+    /// The device id is not enrolled.
+    #[error("the device is not enrolled")]
+    DeviceUnknown,
+    /// The device has been revoked by its facility's admin.
+    #[error("the device is revoked")]
+    DeviceRevoked,
+    /// The admin bearer token is missing or wrong, or no admin token is configured.
+    #[error("the admin token is missing or wrong")]
+    AdminUnauthorized,
+    /// A browser sent the request from a page of another origin.
+    #[error("the request comes from another origin")]
+    CrossOrigin,
+    /// A device or a facility has made too many requests in the current window.
+    #[error("rate limit exceeded for the {0}")]
+    RateLimited(&'static str),
     /// A binding or secret is missing or unusable; the worker is misconfigured.
     #[error("configuration error: {0}")]
     Config(&'static str),
@@ -95,6 +116,13 @@ impl EdgeError {
             Self::OriginTimeout => ErrorCode::OriginTimeout,
             Self::OriginError { .. } => ErrorCode::OriginError,
             Self::OriginRefused(code) => *code,
+            Self::EnrolmentCodeInvalid(_)
+            | Self::DeviceProofInvalid(_)
+            | Self::DeviceUnknown
+            | Self::DeviceRevoked
+            | Self::AdminUnauthorized
+            | Self::CrossOrigin => ErrorCode::Unauthorized,
+            Self::RateLimited(_) => ErrorCode::RateLimited,
             Self::Config(_) | Self::Runtime(_) => ErrorCode::Internal,
         }
     }

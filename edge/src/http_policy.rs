@@ -42,6 +42,13 @@ pub fn is_api_path(path: &str) -> bool {
     path.starts_with(API_PREFIX) || path == "/api"
 }
 
+/// True when a browser's `Origin` header names the origin the request was sent to. `null` (sandboxed frames,
+/// some redirects) and any other origin are refused; the comparison ignores ASCII case, as origins do.
+pub fn same_origin(origin_header: &str, own_origin: &str) -> bool {
+    let given = origin_header.trim().trim_end_matches('/');
+    given != "null" && given.eq_ignore_ascii_case(own_origin)
+}
+
 /// Bodies up to this size are read to their end even when they are too large, so that the client gets a clean
 /// 413 instead of a connection reset while it is still sending; larger bodies are cut off unread.
 pub const MAX_DRAINED_BYTES: usize = 64 * 1024;
@@ -119,6 +126,27 @@ mod tests {
         assert!(!is_api_path("/"));
         assert!(!is_api_path("/apidocs.html"));
         assert!(!is_api_path("/index.html"));
+    }
+
+    #[test]
+    fn only_same_origin_browser_requests_pass() {
+        assert!(same_origin(
+            "http://127.0.0.1:8787",
+            "http://127.0.0.1:8787"
+        ));
+        assert!(same_origin(
+            "HTTPS://Kiosk.Example",
+            "https://kiosk.example"
+        ));
+        assert!(!same_origin(
+            "http://127.0.0.1:8788",
+            "http://127.0.0.1:8787"
+        ));
+        assert!(!same_origin(
+            "https://evil.example",
+            "https://kiosk.example"
+        ));
+        assert!(!same_origin("null", "null"));
     }
 
     #[test]

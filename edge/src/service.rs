@@ -1,33 +1,69 @@
-//! The API use cases, written against [`EdgePorts`] so that they run unchanged in workerd (Durable Object,
+//! The API use cases, written against [`EdgePorts`] so that they run unchanged in workerd (Durable Objects,
 //! `fetch`, WebCrypto randomness) and in native tests (in-memory fakes).
 //!
-//! Device enrolment and rate limits will slot in here as further ports and steps before the card checks.
+//! Every card call is made by an enrolled device: its proof is checked and its requests (and its facility's) are
+//! counted before anything else. Every use case ends with one audit event through [`EdgePorts::audit`].
 
-use onshi_proto::api::{ChallengeResponse, QualificationRequest, SessionRequest, SessionResponse};
+use onshi_proto::api::{
+    ChallengeResponse, DeviceRevokeResponse, EnrolRequest, EnrolResponse, EnrolmentCodeRequest,
+    EnrolmentCodeResponse, QualificationRequest, SessionRequest, SessionResponse,
+};
+use onshi_proto::facility::FacilityCode;
 use onshi_proto::origin::{
     BY_CERTIFICATE_PATH, CERTIFICATE_STATUS_PATH, CardQualificationQuery, CertificateStatus,
     CertificateStatusAnswer, CertificateStatusQuery,
 };
 use onshi_proto::qualification::QualificationAnswer;
 
+use crate::audit::{AuditAction, AuditEvent};
 use crate::cardauth::verify_card_authentication;
 use crate::challenge::{
     ChallengeId, ChallengeRandomness, IssuedChallenge, StoredChallenge, judge_consumption,
 };
 use crate::config::EdgeConfig;
+use crate::device::{
+    AuthenticatedDevice, DEVICE_ID_RANDOM_LEN, DeviceId, DeviceProofHeaders, DeviceRecord,
+    ENROLMENT_CODE_LIFETIME_SECS, EnrolmentCode, SignedRequest, StoredEnrolmentCode,
+    check_device_proof, check_public_key, judge_redemption,
+};
 use crate::error::EdgeError;
 use crate::http_policy::{parse_json, parse_json_or_default};
 use crate::proxy::{NONCE_RANDOM_LEN, OriginOutcome, OriginRequest, interpret_outcome};
+use crate::ratelimit::{RateCounter, RateScope};
 use crate::session::{TOKEN_ID_RANDOM_LEN, bearer_token};
+use zeroize::Zeroize as _;
 
 /// Longest accepted `arbitrary_identifier`; the national message allows far less.
 const MAX_ARBITRARY_IDENTIFIER_LEN: usize = 64;
+
+/// True for outcomes where a read may be tried again: nothing reached the origin, or it said it is unavailable.
+fn is_retryable(outcome: &OriginOutcome) -> bool {
+    matches!(
+        outcome,
+        OriginOutcome::Unreachable | OriginOutcome::Answered { status: 503, .. }
+    )
+}
 
 /// The outside world, as the use cases need it.
 #[allow(async_fn_in_trait)] // The worker runs on one thread; its futures are not `Send` and need not be.
 pub trait EdgePorts {
     /// Fills `buffer` from a cryptographically secure random source.
     fn fill_random(&self, buffer: &mut [u8]) -> Result<(), EdgeError>;
+
+    /// True when `spki_der` imports as an ECDSA P-256 public key (the point lies on the curve).
+    async fn p256_key_is_valid(&self, spki_der: &[u8]) -> Result<bool, EdgeError>;
+
+    /// True when `signature` (IEEE P1363 `r || s`) is a valid ECDSA P-256 / SHA-256 signature over `message` by
+    /// the key `spki_der`.
+    async fn p256_verify(
+        &self,
+        spki_der: &[u8],
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<bool, EdgeError>;
+
+    /// Writes one audit event (a JSON line) to the audit log.
+    fn audit(&self, event: &AuditEvent);
 
     /// Remembers a newly issued challenge until [`IssuedChallenge::forget_after`].
     async fn store_challenge(
@@ -44,15 +80,88 @@ pub trait EdgePorts {
         now_unix: i64,
     ) -> Result<Option<StoredChallenge>, EdgeError>;
 
+    /// Remembers an enrolment code (by its lookup key) until some time after `expires_at`.
+    async fn store_enrolment_code(
+        &self,
+        lookup_key: &str,
+        facility_code: &FacilityCode,
+        expires_at: i64,
+        now_unix: i64,
+    ) -> Result<(), EdgeError>;
+
+    /// Counts one redemption attempt of a code, atomically, and returns the record after counting; `None` when
+    /// no such code is stored.
+    async fn redeem_enrolment_code(
+        &self,
+        lookup_key: &str,
+        now_unix: i64,
+    ) -> Result<Option<StoredEnrolmentCode>, EdgeError>;
+
+    /// Stores a newly enrolled device.
+    async fn store_device(&self, record: &DeviceRecord) -> Result<(), EdgeError>;
+
+    /// Loads a device; `None` when it was never enrolled.
+    async fn load_device(&self, id: &DeviceId) -> Result<Option<DeviceRecord>, EdgeError>;
+
+    /// Marks a device revoked for good; false when it was never enrolled.
+    async fn revoke_device(&self, id: &DeviceId) -> Result<bool, EdgeError>;
+
+    /// Counts one request on `counter`, atomically, and returns the window's count after counting.
+    async fn count_request(&self, counter: &RateCounter, now_unix: i64) -> Result<u32, EdgeError>;
+
     /// Sends a request to the origin, giving up after `timeout_ms`.
     async fn send_to_origin(&self, request: OriginRequest, timeout_ms: u32) -> OriginOutcome;
+}
+
+/// One API request, as the adapter read it.
+#[derive(Clone, Debug)]
+pub struct ApiRequest<'r> {
+    /// HTTP method.
+    pub method: &'r str,
+    /// Path, without query.
+    pub path: &'r str,
+    /// Body bytes (already size-limited).
+    pub body: &'r [u8],
+    /// The `Authorization` header: a session token on card routes, the admin token on admin routes.
+    pub authorization: Option<&'r str>,
+    /// The device proof headers.
+    pub device_proof: DeviceProofHeaders,
+    /// Allow-listed headers to pass to the origin.
+    pub forwarded: Vec<(String, String)>,
+    /// The clock, unix seconds.
+    pub now_unix: i64,
+}
+
+impl ApiRequest<'_> {
+    fn signed(&self) -> SignedRequest<'_> {
+        SignedRequest {
+            method: self.method,
+            path: self.path,
+            body: self.body,
+        }
+    }
+}
+
+/// What an audit event will say beyond the outcome, filled in as the steps succeed.
+#[derive(Debug, Default)]
+pub(crate) struct AuditContext {
+    pub(crate) device: Option<String>,
+    pub(crate) facility: Option<String>,
+    pub(crate) certificate: Option<String>,
+}
+
+impl AuditContext {
+    fn know_device(&mut self, device: &AuthenticatedDevice) {
+        self.device = Some(device.device_id.as_str().to_owned());
+        self.facility = Some(device.facility_code.as_str().to_owned());
+    }
 }
 
 /// The edge's API, bound to a configuration and a set of ports.
 #[derive(Debug)]
 pub struct EdgeApi<'a, P> {
-    config: &'a EdgeConfig,
-    ports: &'a P,
+    pub(crate) config: &'a EdgeConfig,
+    pub(crate) ports: &'a P,
 }
 
 impl<'a, P: EdgePorts> EdgeApi<'a, P> {
@@ -61,117 +170,340 @@ impl<'a, P: EdgePorts> EdgeApi<'a, P> {
         Self { config, ports }
     }
 
-    fn random<const N: usize>(&self) -> Result<[u8; N], EdgeError> {
+    pub(crate) fn random<const N: usize>(&self) -> Result<[u8; N], EdgeError> {
         let mut bytes = [0_u8; N];
         self.ports.fill_random(&mut bytes)?;
         Ok(bytes)
     }
 
-    async fn call_origin<T: serde::Serialize, A: serde::de::DeserializeOwned>(
+    pub(crate) fn record<T>(
+        &self,
+        action: AuditAction,
+        now_unix: i64,
+        context: AuditContext,
+        result: Result<T, EdgeError>,
+    ) -> Result<T, EdgeError> {
+        let mut event = AuditEvent::new(action, now_unix, &result);
+        event.device = context.device;
+        event.facility = context.facility;
+        event.certificate = context.certificate;
+        self.ports.audit(&event);
+        result
+    }
+
+    /// Calls the origin. Both origin calls the edge makes are reads, so one that could not connect, or that the
+    /// origin answered with 503, is tried once more with a fresh signature; a timeout is not retried, because the
+    /// kiosk user has already waited the whole timeout.
+    pub(crate) async fn call_origin<T: serde::Serialize, A: serde::de::DeserializeOwned>(
         &self,
         path: &str,
         body: &T,
         forwarded: Vec<(String, String)>,
         now_unix: i64,
     ) -> Result<A, EdgeError> {
-        let nonce = self.random::<NONCE_RANDOM_LEN>()?;
-        let request = self
-            .config
-            .origin
-            .post_json(path, body, forwarded, now_unix, nonce)?;
-        interpret_outcome(
-            self.ports
+        let mut outcome = OriginOutcome::Unreachable;
+        for _attempt in 0..2 {
+            let nonce = self.random::<NONCE_RANDOM_LEN>()?;
+            let request =
+                self.config
+                    .origin
+                    .post_json(path, body, forwarded.clone(), now_unix, nonce)?;
+            outcome = self
+                .ports
                 .send_to_origin(request, self.config.origin_timeout_ms)
-                .await,
-        )
+                .await;
+            if !is_retryable(&outcome) {
+                break;
+            }
+        }
+        interpret_outcome(outcome)
     }
 
-    /// `POST /api/v1/challenge`: issues and stores a single-use challenge.
-    pub async fn issue_challenge(&self, now_unix: i64) -> Result<ChallengeResponse, EdgeError> {
-        let randomness = ChallengeRandomness {
-            id: self.random()?,
-            challenge: self.random()?,
-        };
-        let issued = IssuedChallenge::issue(&randomness, now_unix);
-        self.ports.store_challenge(&issued, now_unix).await?;
-        Ok(issued.to_response())
+    /// Checks the device proof, then counts the request against the device's and its facility's limits. Only
+    /// proven requests are counted, so nobody can use up a device's allowance with forged proofs.
+    pub(crate) async fn authenticate_device(
+        &self,
+        request: &ApiRequest<'_>,
+        context: &mut AuditContext,
+    ) -> Result<AuthenticatedDevice, EdgeError> {
+        let id_text = request
+            .device_proof
+            .device_id
+            .as_deref()
+            .ok_or(EdgeError::DeviceProofInvalid("no device id"))?;
+        let id = DeviceId::parse(id_text)?;
+        context.device = Some(id.as_str().to_owned());
+        let record = self.ports.load_device(&id).await?;
+        let pending = check_device_proof(
+            record,
+            &request.device_proof,
+            request.signed(),
+            request.now_unix,
+        )?;
+        let verified = self
+            .ports
+            .p256_verify(&pending.public_key, &pending.message, &pending.signature)
+            .await?;
+        if !verified {
+            return Err(EdgeError::DeviceProofInvalid("signature does not verify"));
+        }
+        let device = pending.device;
+        context.know_device(&device);
+        let limits = &self.config.rate_limits;
+        let device_counter = limits.counter(
+            RateScope::Device,
+            device.device_id.as_str(),
+            request.now_unix,
+        );
+        let facility_counter = limits.counter(
+            RateScope::Facility,
+            device.facility_code.as_str(),
+            request.now_unix,
+        );
+        let (device_count, facility_count) = futures::join!(
+            self.ports.count_request(&device_counter, request.now_unix),
+            self.ports
+                .count_request(&facility_counter, request.now_unix),
+        );
+        limits.judge(RateScope::Device, device_count?)?;
+        limits.judge(RateScope::Facility, facility_count?)?;
+        Ok(device)
+    }
+
+    /// `POST /api/v1/challenge`: issues and stores a single-use challenge for an enrolled device.
+    pub async fn issue_challenge(
+        &self,
+        request: &ApiRequest<'_>,
+    ) -> Result<ChallengeResponse, EdgeError> {
+        let mut context = AuditContext::default();
+        let result = async {
+            self.authenticate_device(request, &mut context).await?;
+            let randomness = ChallengeRandomness {
+                id: self.random()?,
+                challenge: self.random()?,
+            };
+            let issued = IssuedChallenge::issue(&randomness, request.now_unix);
+            self.ports
+                .store_challenge(&issued, request.now_unix)
+                .await?;
+            Ok(issued.to_response())
+        }
+        .await;
+        self.record(AuditAction::Challenge, request.now_unix, context, result)
     }
 
     /// `POST /api/v1/session`: consumes the challenge, verifies the card's answer, asks the origin whether the
-    /// certificate is revoked, and mints a session.
+    /// certificate is revoked, and mints a session bound to the device and the certificate.
     ///
-    /// The challenge is consumed before anything else is checked, so a failed attempt burns it too.
+    /// The challenge is consumed before the card is checked, so a failed attempt burns it too.
     pub async fn open_session(
         &self,
-        body: &[u8],
-        forwarded: Vec<(String, String)>,
-        now_unix: i64,
+        request: &ApiRequest<'_>,
     ) -> Result<SessionResponse, EdgeError> {
-        let request: SessionRequest = parse_json(body)?;
-        let id = ChallengeId::parse(&request.challenge_id)?;
-        let record = self.ports.count_challenge_use(&id, now_unix).await?;
-        let challenge = judge_consumption(record, now_unix)?;
-        let certificate = verify_card_authentication(
-            request.certificate.as_slice(),
-            request.signature.as_slice(),
-            &challenge,
-            &self.config.trust_anchors,
-            now_unix,
-        )?;
-        // An unknown status is accepted: the certificate chains to a trusted CA, and the origin's answer for an
-        // unregistered card is a typed "no qualification" anyway. Only a positive revocation refuses.
-        let status: CertificateStatusAnswer = self
-            .call_origin(
-                CERTIFICATE_STATUS_PATH,
-                &CertificateStatusQuery {
-                    certificate: certificate.clone(),
-                },
-                forwarded,
-                now_unix,
-            )
-            .await?;
-        if status.status == CertificateStatus::Revoked {
-            return Err(EdgeError::CertificateRevoked);
+        let mut context = AuditContext::default();
+        let result = async {
+            let device = self.authenticate_device(request, &mut context).await?;
+            let body: SessionRequest = parse_json(request.body)?;
+            let id = ChallengeId::parse(&body.challenge_id)?;
+            let record = self
+                .ports
+                .count_challenge_use(&id, request.now_unix)
+                .await?;
+            let challenge = judge_consumption(record, request.now_unix)?;
+            let certificate = verify_card_authentication(
+                body.certificate.as_slice(),
+                body.signature.as_slice(),
+                &challenge,
+                &self.config.trust_anchors,
+                request.now_unix,
+            )?;
+            context.certificate = Some(self.config.audit_hasher.hash(&certificate));
+            // An unknown status is accepted: the certificate chains to a trusted CA, and the origin's answer for
+            // an unregistered card is a typed "no qualification" anyway. Only a positive revocation refuses.
+            let status: CertificateStatusAnswer = self
+                .call_origin(
+                    CERTIFICATE_STATUS_PATH,
+                    &CertificateStatusQuery {
+                        certificate: certificate.clone(),
+                    },
+                    request.forwarded.clone(),
+                    request.now_unix,
+                )
+                .await?;
+            if status.status == CertificateStatus::Revoked {
+                return Err(EdgeError::CertificateRevoked);
+            }
+            let (token, claims) = self.config.sessions.mint(
+                &certificate,
+                device.device_id.as_str(),
+                request.now_unix,
+                self.random::<TOKEN_ID_RANDOM_LEN>()?,
+            )?;
+            Ok(SessionResponse {
+                session_token: token.expose().to_owned(),
+                expires_at: claims.exp,
+            })
         }
-        let (token, claims) = self.config.sessions.mint(
-            &certificate,
-            now_unix,
-            self.random::<TOKEN_ID_RANDOM_LEN>()?,
-        )?;
-        Ok(SessionResponse {
-            session_token: token.expose().to_owned(),
-            expires_at: claims.exp,
-        })
+        .await;
+        self.record(AuditAction::Session, request.now_unix, context, result)
     }
 
-    /// `POST /api/v1/qualification`: the qualification of the session's card holder. The card comes from the
-    /// session only, never from the body.
+    /// `POST /api/v1/qualification`: the qualification of the session's card holder, asked from the device the
+    /// session was opened on. The card comes from the session only, never from the body.
     pub async fn qualification(
         &self,
-        authorization: Option<&str>,
-        body: &[u8],
-        forwarded: Vec<(String, String)>,
-        now_unix: i64,
+        request: &ApiRequest<'_>,
     ) -> Result<QualificationAnswer, EdgeError> {
-        let claims = self
-            .config
-            .sessions
-            .verify(bearer_token(authorization)?, now_unix)?;
-        let request: QualificationRequest = parse_json_or_default(body)?;
-        if request
-            .arbitrary_identifier
-            .as_ref()
-            .is_some_and(|id| id.chars().count() > MAX_ARBITRARY_IDENTIFIER_LEN)
-        {
-            return Err(EdgeError::BadRequest);
-        }
-        let query = CardQualificationQuery {
-            certificate: claims.certificate(),
-            facility_code: None,
-            device_id: None,
-            arbitrary_identifier: request.arbitrary_identifier,
-        };
-        self.call_origin(BY_CERTIFICATE_PATH, &query, forwarded, now_unix)
+        let mut context = AuditContext::default();
+        let result = async {
+            let device = self.authenticate_device(request, &mut context).await?;
+            let claims = self
+                .config
+                .sessions
+                .verify(bearer_token(request.authorization)?, request.now_unix)?;
+            let certificate = claims.certificate();
+            context.certificate = Some(self.config.audit_hasher.hash(&certificate));
+            if claims.device != device.device_id.as_str() {
+                return Err(EdgeError::SessionInvalid);
+            }
+            let body: QualificationRequest = parse_json_or_default(request.body)?;
+            if body
+                .arbitrary_identifier
+                .as_ref()
+                .is_some_and(|id| id.chars().count() > MAX_ARBITRARY_IDENTIFIER_LEN)
+            {
+                return Err(EdgeError::BadRequest);
+            }
+            let query = CardQualificationQuery {
+                certificate,
+                facility_code: Some(device.facility_code.as_str().to_owned()),
+                device_id: Some(device.device_id.as_str().to_owned()),
+                arbitrary_identifier: body.arbitrary_identifier,
+            };
+            self.call_origin(
+                BY_CERTIFICATE_PATH,
+                &query,
+                request.forwarded.clone(),
+                request.now_unix,
+            )
             .await
+        }
+        .await;
+        self.record(
+            AuditAction::Qualification,
+            request.now_unix,
+            context,
+            result,
+        )
+    }
+
+    /// `POST /api/v1/devices/enrol`: redeems a one-time code and registers the device's public key.
+    ///
+    /// The key is checked before the code is redeemed, so a malformed key does not burn the code.
+    pub async fn enrol(&self, request: &ApiRequest<'_>) -> Result<EnrolResponse, EdgeError> {
+        let mut context = AuditContext::default();
+        let result = async {
+            let mut body: EnrolRequest = parse_json(request.body)?;
+            let code = EnrolmentCode::parse(&body.code);
+            // The typed code is a credential: only the parsed copy, which wipes itself, lives on.
+            body.code.zeroize();
+            let code = code?;
+            check_public_key(body.public_key.as_slice())?;
+            if !self
+                .ports
+                .p256_key_is_valid(body.public_key.as_slice())
+                .await?
+            {
+                return Err(EdgeError::BadRequest);
+            }
+            let stored = self
+                .ports
+                .redeem_enrolment_code(&code.lookup_key(), request.now_unix)
+                .await?;
+            let facility_code = judge_redemption(stored, request.now_unix)?;
+            context.facility = Some(facility_code.as_str().to_owned());
+            let device_id = DeviceId::from_random(&self.random::<DEVICE_ID_RANDOM_LEN>()?);
+            context.device = Some(device_id.as_str().to_owned());
+            self.ports
+                .store_device(&DeviceRecord {
+                    device_id: device_id.clone(),
+                    facility_code: facility_code.as_str().to_owned(),
+                    public_key: body.public_key.clone(),
+                    enrolled_at: request.now_unix,
+                    revoked: false,
+                })
+                .await?;
+            Ok(EnrolResponse {
+                device_id: device_id.as_str().to_owned(),
+                facility_code,
+            })
+        }
+        .await;
+        self.record(AuditAction::Enrol, request.now_unix, context, result)
+    }
+
+    /// `POST /api/v1/admin/enrolment-codes`: a one-time enrolment code for a facility.
+    pub async fn issue_enrolment_code(
+        &self,
+        request: &ApiRequest<'_>,
+    ) -> Result<EnrolmentCodeResponse, EdgeError> {
+        let mut context = AuditContext::default();
+        let result = async {
+            self.config.admin.check(request.authorization)?;
+            let body: EnrolmentCodeRequest = parse_json(request.body)?;
+            context.facility = Some(body.facility_code.as_str().to_owned());
+            let code = EnrolmentCode::generate(&self.random()?);
+            let expires_at = request
+                .now_unix
+                .saturating_add(ENROLMENT_CODE_LIFETIME_SECS);
+            self.ports
+                .store_enrolment_code(
+                    &code.lookup_key(),
+                    &body.facility_code,
+                    expires_at,
+                    request.now_unix,
+                )
+                .await?;
+            Ok(EnrolmentCodeResponse {
+                code: code.display(),
+                facility_code: body.facility_code,
+                expires_at,
+            })
+        }
+        .await;
+        self.record(
+            AuditAction::EnrolmentCodeIssued,
+            request.now_unix,
+            context,
+            result,
+        )
+    }
+
+    /// `POST /api/v1/admin/devices/<id>/revoke`: revokes a device; an unknown device is `not_found`.
+    pub async fn revoke_device(
+        &self,
+        request: &ApiRequest<'_>,
+        device_id: &str,
+    ) -> Result<DeviceRevokeResponse, EdgeError> {
+        let mut context = AuditContext::default();
+        let result = async {
+            self.config.admin.check(request.authorization)?;
+            let id = DeviceId::parse(device_id).map_err(|_| EdgeError::NotFound)?;
+            context.device = Some(id.as_str().to_owned());
+            if !self.ports.revoke_device(&id).await? {
+                return Err(EdgeError::NotFound);
+            }
+            Ok(DeviceRevokeResponse {
+                device_id: id.as_str().to_owned(),
+                revoked: true,
+            })
+        }
+        .await;
+        self.record(
+            AuditAction::DeviceRevoked,
+            request.now_unix,
+            context,
+            result,
+        )
     }
 }

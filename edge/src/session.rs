@@ -41,6 +41,8 @@ pub struct SessionClaims {
     pub iat: i64,
     /// Unique token id.
     pub jti: String,
+    /// The enrolled device the session was opened on; it may be used from that device only.
+    pub device: String,
 }
 
 impl SessionClaims {
@@ -83,10 +85,11 @@ impl SessionMinter {
             .map_err(|_| EdgeError::Config("SESSION_KEY is unusable"))
     }
 
-    /// Mints a token for `certificate`, valid for [`SESSION_LIFETIME_SECS`] from `now_unix`.
+    /// Mints a token for `certificate` on `device`, valid for [`SESSION_LIFETIME_SECS`] from `now_unix`.
     pub fn mint(
         &self,
         certificate: &CertificateRef,
+        device: &str,
         now_unix: i64,
         token_id_random: [u8; TOKEN_ID_RANDOM_LEN],
     ) -> Result<(SessionToken, SessionClaims), EdgeError> {
@@ -96,6 +99,7 @@ impl SessionMinter {
             exp: now_unix.saturating_add(SESSION_LIFETIME_SECS),
             iat: now_unix,
             jti: URL_SAFE_NO_PAD.encode(token_id_random),
+            device: device.to_owned(),
         };
         let json = serde_json::to_vec(&claims)
             .map_err(|_| EdgeError::Runtime("session claims do not serialise"))?;
@@ -170,7 +174,7 @@ mod tests {
     fn a_minted_token_verifies_until_it_expires() {
         let minter = minter(1);
         let (token, claims) = minter
-            .mint(&card(), 1_000, [3; TOKEN_ID_RANDOM_LEN])
+            .mint(&card(), "device-1", 1_000, [3; TOKEN_ID_RANDOM_LEN])
             .unwrap();
         assert_eq!(claims.exp, 1_000 + SESSION_LIFETIME_SECS);
         let verified = minter.verify(token.expose(), 1_299).unwrap();
@@ -185,7 +189,7 @@ mod tests {
     #[test]
     fn tokens_from_another_key_or_altered_tokens_are_invalid() {
         let (token, _) = minter(1)
-            .mint(&card(), 1_000, [3; TOKEN_ID_RANDOM_LEN])
+            .mint(&card(), "device-1", 1_000, [3; TOKEN_ID_RANDOM_LEN])
             .unwrap();
         assert_eq!(
             minter(2).verify(token.expose(), 1_000),
@@ -198,7 +202,7 @@ mod tests {
             ..card()
         };
         let (forged_claims, _) = minter(9)
-            .mint(&other, 1_000, [3; TOKEN_ID_RANDOM_LEN])
+            .mint(&other, "device-1", 1_000, [3; TOKEN_ID_RANDOM_LEN])
             .unwrap();
         let (_, original_tag) = token.expose().split_once('.').unwrap();
         let (forged_payload, _) = forged_claims.expose().split_once('.').unwrap();
@@ -242,6 +246,7 @@ mod tests {
             exp: 1_300,
             iat: 1_000,
             jti: "j".into(),
+            device: "device-1".into(),
         };
         assert!(minter.verify(&sign(&base), 1_000).is_ok());
         let long = SessionClaims {
@@ -270,7 +275,7 @@ mod tests {
             Err(EdgeError::Config(_))
         ));
         let (token, claims) = minter(1)
-            .mint(&card(), 1_000, [3; TOKEN_ID_RANDOM_LEN])
+            .mint(&card(), "device-1", 1_000, [3; TOKEN_ID_RANDOM_LEN])
             .unwrap();
         let printed = format!("{claims:?} {token:?} {:?}", minter(1));
         assert!(!printed.contains("0A1B"), "{printed}");

@@ -1,12 +1,17 @@
 // The built edge worker in workerd (Miniflare), against a fake origin that verifies its request signatures.
+// Every card call is made by an enrolled device whose WebCrypto P-256 key signs the request.
 // Run: node --test edge/test/*.test.mjs   (after `worker-build --release` in edge/)
 
 import assert from "node:assert/strict";
 import { X509Certificate } from "node:crypto";
 import { after, before, beforeEach, describe, test } from "node:test";
 import {
+  ADMIN_TOKEN,
+  FACILITY_CODE,
   QUALIFICATION_ANSWER,
   closedPortUrl,
+  enrolDevice,
+  issueEnrolmentCode,
   realExpiredCard,
   startEdge,
   startFakeOrigin,
@@ -17,15 +22,24 @@ const CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; connect-s
 
 let origin;
 let edge;
+/** The enrolled device most tests call from. */
+let kiosk;
 
-/** Calls the edge and checks what every API answer must carry. */
-async function api(path, { method = "POST", body, headers = {} } = {}) {
-  const init = { method, headers: { ...headers } };
+/**
+ * Calls the edge and checks what every API answer must carry. The call carries `device`'s proof (the shared
+ * kiosk unless told otherwise; `null` for none); explicit `headers` win over the proof's.
+ */
+async function api(path, { method = "POST", body, headers = {}, device = kiosk, timestamp, target = edge } = {}) {
+  const init = { method, headers: {} };
+  let bytes = "";
   if (body !== undefined) {
-    init.body = typeof body === "string" || body instanceof Uint8Array ? body : JSON.stringify(body);
-    init.headers["content-type"] ??= "application/json";
+    bytes = typeof body === "string" || body instanceof Uint8Array ? body : JSON.stringify(body);
+    init.body = bytes;
+    init.headers["content-type"] = "application/json";
   }
-  const response = await fetch(`${edge.url}${path}`, init);
+  if (device) Object.assign(init.headers, await device.headers(method, path, bytes, timestamp));
+  Object.assign(init.headers, headers);
+  const response = await fetch(`${target.url}${path}`, init);
   assert.equal(response.headers.get("cache-control"), "no-store", `no-store on ${method} ${path}`);
   assert.match(response.headers.get("content-type"), /^application\/json/);
   assert.equal(response.headers.get("x-content-type-options"), "nosniff");
@@ -39,8 +53,8 @@ function expectError(result, status, code) {
   assert.deepEqual(Object.keys(result.body).sort(), ["error", "message"]);
 }
 
-async function newChallenge() {
-  const result = await api("/api/v1/challenge");
+async function newChallenge(options = {}) {
+  const result = await api("/api/v1/challenge", options);
   assert.equal(result.status, 200, JSON.stringify(result.body));
   return { id: result.body.challenge_id, bytes: Buffer.from(result.body.challenge, "base64") };
 }
@@ -53,14 +67,25 @@ function sessionBody(challenge, certificate, signature) {
   };
 }
 
-async function openSession(card) {
-  const challenge = await newChallenge();
-  return api("/api/v1/session", { body: sessionBody(challenge, card.certificate, card.sign(challenge.bytes)) });
+async function openSession(card, options = {}) {
+  const challenge = await newChallenge(options);
+  return api("/api/v1/session", {
+    ...options,
+    body: sessionBody(challenge, card.certificate, card.sign(challenge.bytes)),
+  });
+}
+
+/** Audit lines the worker logged, parsed. */
+const auditLines = [];
+function onLog(message) {
+  const at = message.indexOf('{"kind":"onshi.edge.audit"');
+  if (at >= 0) auditLines.push(JSON.parse(message.slice(at)));
 }
 
 before(async () => {
   origin = await startFakeOrigin();
-  edge = await startEdge({ originUrl: origin.url, originTimeoutMs: 1500 });
+  edge = await startEdge({ originUrl: origin.url, originTimeoutMs: 1500, rateLimitPerDevice: 1000, onLog });
+  kiosk = await enrolDevice(edge.url);
 });
 
 after(async () => {
@@ -102,6 +127,8 @@ describe("check-in flow", () => {
       "CN=onshi test auth CA,OU=JPKI for user authentication TEST,O=onshi test,C=JP",
     );
     assert.equal(query.query.arbitrary_identifier, "visit-0001");
+    assert.equal(query.query.facility_code, FACILITY_CODE);
+    assert.equal(query.query.device_id, kiosk.id);
     assert.equal(query.headers.authorization, undefined, "the kiosk's Authorization never reaches the origin");
     assert.equal(query.headers.cookie, undefined);
     assert.deepEqual(origin.signatureFailures, [], "every origin call carried a valid signature");
@@ -194,17 +221,9 @@ describe("origin failures", () => {
   test("an unreachable origin gives 503", async () => {
     const downEdge = await startEdge({ originUrl: await closedPortUrl() });
     try {
-      const card = testCard(0);
-      const challengeResponse = await fetch(`${downEdge.url}/api/v1/challenge`, { method: "POST" });
-      const challenge = await challengeResponse.json();
-      const bytes = Buffer.from(challenge.challenge, "base64");
-      const response = await fetch(`${downEdge.url}/api/v1/session`, {
-        method: "POST",
-        body: JSON.stringify(sessionBody({ id: challenge.challenge_id }, card.certificate, card.sign(bytes))),
-      });
-      assert.equal(response.status, 503);
-      assert.equal(response.headers.get("cache-control"), "no-store");
-      assert.equal((await response.json()).error, "origin_unavailable");
+      const device = await enrolDevice(downEdge.url);
+      const result = await openSession(testCard(0), { device, target: downEdge });
+      expectError(result, 503, "origin_unavailable");
     } finally {
       await downEdge.dispose();
     }

@@ -2,9 +2,13 @@
 // origin does (onshi-proto signing.rs), the test card PKI, and a Miniflare instance of the built worker.
 
 import { createHash, createHmac, createPrivateKey, sign, timingSafeEqual, X509Certificate } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:http";
-import { dirname, resolve } from "node:path";
+import { connect, createServer as createNetServer } from "node:net";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { Miniflare } from "miniflare";
 import { edgeMiniflareOptions } from "../run-local.mjs";
@@ -15,7 +19,15 @@ export const FIXTURES = resolve(HERE, "fixtures");
 
 export const ORIGIN_SIGNING_KEY = "edge-test-origin-signing-key-0001";
 export const SESSION_KEY = "edge-test-session-key-000000000000001";
+export const ADMIN_TOKEN = "edge-test-admin-token-0000000000000001";
+/** qualification-domain.md §2.3 worked example of a 医療機関コード. */
+export const FACILITY_CODE = "0110113719";
 const MAX_SKEW_SECS = 60;
+
+/** Only the virtual card's test CA, as in development. */
+export function testCaPem() {
+  return readFileSync(resolve(FIXTURES, "test-pki/auth-ca.pem"), "utf8");
+}
 
 /** The trusted CAs: the virtual card's test CA plus the real 2015 J-LIS auth root (for the expired real card). */
 export function trustedCaPem() {
@@ -149,8 +161,75 @@ export async function closedPortUrl() {
   return `http://127.0.0.1:${port}`;
 }
 
+/**
+ * The device proof message of onshi-proto `api::device_proof_message`:
+ * "onshi-device-proof-v1\n" METHOD "\n" PATH "\n" TIMESTAMP "\n" hex(SHA-256(body)).
+ */
+export function deviceProofMessage(method, path, timestamp, body) {
+  const bodyHash = createHash("sha256").update(body).digest("hex");
+  return Buffer.from(["onshi-device-proof-v1", method, path, timestamp, bodyHash].join("\n"), "utf8");
+}
+
+/** Issues a one-time enrolment code through the admin API. */
+export async function issueEnrolmentCode(edgeUrl, facilityCode = FACILITY_CODE, adminToken = ADMIN_TOKEN) {
+  const response = await fetch(`${edgeUrl}/api/v1/admin/enrolment-codes`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${adminToken}`, "content-type": "application/json" },
+    body: JSON.stringify({ facility_code: facilityCode }),
+  });
+  const body = await response.json();
+  if (response.status !== 200) throw new Error(`enrolment code refused: ${response.status} ${JSON.stringify(body)}`);
+  return body.code;
+}
+
+/**
+ * Enrols a device as the kiosk does: a non-extractable ECDSA P-256 key made with WebCrypto, its SPKI public key
+ * registered with a one-time code. Returns `{ id, facilityCode, headers(method, path, body, timestamp?) }`, where
+ * `headers` gives the device proof headers for one request.
+ */
+export async function enrolDevice(edgeUrl, { code, facilityCode = FACILITY_CODE } = {}) {
+  const keys = await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, false, ["sign", "verify"]);
+  const spki = Buffer.from(await crypto.subtle.exportKey("spki", keys.publicKey));
+  const enrolmentCode = code ?? (await issueEnrolmentCode(edgeUrl, facilityCode));
+  const response = await fetch(`${edgeUrl}/api/v1/devices/enrol`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ code: enrolmentCode, public_key: spki.toString("base64") }),
+  });
+  const body = await response.json();
+  if (response.status !== 200) throw new Error(`enrolment refused: ${response.status} ${JSON.stringify(body)}`);
+  return deviceWithKey(body.device_id, body.facility_code, keys.privateKey);
+}
+
+/** A device identity that signs with `privateKey` (a WebCrypto ECDSA P-256 key). */
+export function deviceWithKey(id, facilityCode, privateKey) {
+  return {
+    id,
+    facilityCode,
+    privateKey,
+    async headers(method, path, body = "", timestamp = Math.floor(Date.now() / 1000)) {
+      const message = deviceProofMessage(method, path, String(timestamp), body);
+      const signature = await crypto.subtle.sign({ name: "ECDSA", hash: "SHA-256" }, privateKey, message);
+      return {
+        "x-onshi-device-id": id,
+        "x-onshi-device-time": String(timestamp),
+        "x-onshi-device-signature": Buffer.from(signature).toString("base64url"),
+      };
+    },
+  };
+}
+
 /** Starts the built worker in workerd; returns `{ url, dispose }`. */
-export async function startEdge({ originUrl, originTimeoutMs }) {
+export async function startEdge({
+  originUrl,
+  originTimeoutMs,
+  rateLimitPerDevice,
+  rateLimitPerFacility,
+  rateLimitWindowSecs,
+  // Audit lines are dropped unless a test collects them; worker errors still reach stderr.
+  onLog = () => {},
+  caPem,
+}) {
   const scriptPath = resolve(EDGE, "build/index.js");
   if (!existsSync(scriptPath)) {
     throw new Error(`${scriptPath} is missing: run \`worker-build --release\` in edge/ first`);
@@ -163,10 +242,108 @@ export async function startEdge({ originUrl, originTimeoutMs }) {
       originUrl,
       originSigningKey: ORIGIN_SIGNING_KEY,
       sessionKey: SESSION_KEY,
-      caPem: trustedCaPem(),
+      caPem: caPem ?? trustedCaPem(),
       originTimeoutMs,
+      adminToken: ADMIN_TOKEN,
+      rateLimitPerDevice,
+      rateLimitPerFacility,
+      rateLimitWindowSecs,
+      onLog,
     }),
   );
   const url = await mf.ready;
   return { url: url.href.replace(/\/$/, ""), dispose: () => mf.dispose() };
+}
+
+export const ORIGIN_ADMIN_TOKEN = "edge-test-origin-admin-token-0001";
+
+/**
+ * Starts the real origin binary (`ONSHI_ORIGIN_BIN`, default target/debug/onshi-origin) on a fresh SQLite file
+ * seeded with the demo cards, with this file's signing key. Returns `{ url, stop() }`; `stop` may be called
+ * twice.
+ */
+export async function startRealOrigin() {
+  const binary = process.env.ONSHI_ORIGIN_BIN ?? resolve(EDGE, "../target/debug/onshi-origin");
+  if (!existsSync(binary)) {
+    throw new Error(`${binary} is missing: run \`cargo build -p onshi-origin\` or set ONSHI_ORIGIN_BIN`);
+  }
+  const scratch = mkdtempSync(join(tmpdir(), "onshi-edge-origin-"));
+  const child = spawn(
+    binary,
+    [
+      "serve",
+      "--database",
+      `sqlite://${join(scratch, "origin.sqlite")}?mode=rwc`,
+      "--listen",
+      "127.0.0.1:0",
+      "--seed-demo",
+      resolve(FIXTURES, "demo-cards.json"),
+    ],
+    {
+      env: {
+        ...process.env,
+        ONSHI_ORIGIN_SIGNING_KEY: ORIGIN_SIGNING_KEY,
+        ONSHI_ADMIN_TOKEN: ORIGIN_ADMIN_TOKEN,
+        RUST_LOG: process.env.RUST_LOG ?? "warn",
+      },
+      stdio: ["ignore", "pipe", "inherit"],
+    },
+  );
+  const url = await new Promise((done, fail) => {
+    const lines = createInterface({ input: child.stdout });
+    lines.on("line", (line) => {
+      const match = /^onshi-origin listening on (http:\/\/\S+)/.exec(line);
+      if (match) done(match[1]);
+    });
+    child.once("exit", (code, signal) => fail(new Error(`onshi-origin exited early (${code ?? signal})`)));
+  });
+  const exited = new Promise((done) => child.once("exit", done));
+  return {
+    url,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+      await exited;
+      rmSync(scratch, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * A TCP relay on 127.0.0.1 in front of `targetUrl` that holds back every chunk of the origin's answers for
+ * `relay.delayMs` (changeable at any time): an origin that is slow to answer, even on a reused connection.
+ * Returns `{ url, delayMs, close() }`.
+ */
+export async function startDelayingRelay(targetUrl) {
+  const target = new URL(targetUrl);
+  const sockets = new Set();
+  const relay = { delayMs: 0 };
+  const server = createNetServer((incoming) => {
+    const outgoing = connect(Number(target.port), target.hostname);
+    sockets.add(incoming);
+    sockets.add(outgoing);
+    incoming.pipe(outgoing);
+    // Chunks are released in order: each waits for the delay and for the chunk before it.
+    let released = Promise.resolve();
+    outgoing.on("data", (chunk) => {
+      const delay = relay.delayMs;
+      released = released.then(() => new Promise((done) => setTimeout(done, delay))).then(() => {
+        if (!incoming.destroyed) incoming.write(chunk);
+      });
+    });
+    outgoing.on("end", () => released.then(() => incoming.end()));
+    const closeBoth = () => {
+      incoming.destroy();
+      outgoing.destroy();
+    };
+    outgoing.on("error", closeBoth);
+    incoming.on("error", closeBoth);
+    incoming.on("close", closeBoth);
+  });
+  await new Promise((done) => server.listen(0, "127.0.0.1", done));
+  relay.url = `http://127.0.0.1:${server.address().port}`;
+  relay.close = async () => {
+    for (const socket of sockets) socket.destroy();
+    await new Promise((done) => server.close(done));
+  };
+  return relay;
 }

@@ -1,5 +1,6 @@
 //! The API use cases end to end over in-memory ports, with the virtual card's test PKI: a card key really signs
-//! the issued challenge, and a fake origin checks the edge's request signatures.
+//! the issued challenge, an enrolled device's P-256 key really signs every request, and a fake origin checks the
+//! edge's request signatures.
 
 // Test helpers unwrap: a panic is how a test reports a broken fixture.
 #![allow(clippy::unwrap_used)]
@@ -7,16 +8,25 @@
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use futures::executor::block_on;
 use onshi_edge::EdgeError;
+use onshi_edge::audit::AuditEvent;
 use onshi_edge::challenge::{ChallengeId, IssuedChallenge, StoredChallenge};
 use onshi_edge::config::EdgeConfig;
+use onshi_edge::device::{DeviceId, DeviceProofHeaders, DeviceRecord, StoredEnrolmentCode};
 use onshi_edge::proxy::{OriginOutcome, OriginRequest};
-use onshi_edge::service::{EdgeApi, EdgePorts};
-use onshi_proto::api::{ChallengeResponse, SessionRequest};
+use onshi_edge::ratelimit::RateCounter;
+use onshi_edge::service::{ApiRequest, EdgeApi, EdgePorts};
+use onshi_proto::api::{
+    ChallengeResponse, EnrolRequest, SessionRequest, SessionResponse, device_proof_message,
+};
+use onshi_proto::facility::FacilityCode;
 use onshi_proto::origin::{CardQualificationQuery, CertificateStatusQuery};
 use onshi_proto::qualification::{Guidance, QualificationAnswer, Reason, Validity};
 use onshi_proto::{Base64Bytes, ErrorCode, IsoDate, signing};
+use p256::pkcs8::{DecodePublicKey as _, EncodePublicKey as _};
 use rsa::pkcs1v15::SigningKey;
 use rsa::pkcs8::DecodePrivateKey;
 use rsa::sha2::Sha256;
@@ -31,14 +41,21 @@ const TEST_CA_ISSUER: &str =
     "CN=onshi test auth CA,OU=JPKI for user authentication TEST,O=onshi test,C=JP";
 
 const ORIGIN_KEY: &str = "origin-signing-key-for-edge-tests";
+const ADMIN_TOKEN: &str = "admin-token-for-edge-service-tests";
 /// 2026-11-24T00:00:00Z, inside the test cards' validity (2025 .. 2030).
 const NOW: i64 = 1_795_478_400;
+/// qualification-domain.md §2.3 worked example.
+const FACILITY: &str = "0110113719";
 
 type OriginScript = Box<dyn Fn(&str, &[u8]) -> OriginOutcome>;
 
 struct FakePorts {
     next_random: Cell<u8>,
     challenges: RefCell<HashMap<String, StoredChallenge>>,
+    codes: RefCell<HashMap<String, StoredEnrolmentCode>>,
+    devices: RefCell<HashMap<String, DeviceRecord>>,
+    counters: RefCell<HashMap<(String, i64), u32>>,
+    audit: RefCell<Vec<String>>,
     origin: OriginScript,
     sent: RefCell<Vec<OriginRequest>>,
 }
@@ -48,6 +65,10 @@ impl FakePorts {
         Self {
             next_random: Cell::new(1),
             challenges: RefCell::default(),
+            codes: RefCell::default(),
+            devices: RefCell::default(),
+            counters: RefCell::default(),
+            audit: RefCell::default(),
             origin,
             sent: RefCell::default(),
         }
@@ -64,6 +85,30 @@ impl EdgePorts for FakePorts {
             .enumerate()
             .for_each(|(i, b)| *b = seed.wrapping_mul(31).wrapping_add(i as u8));
         Ok(())
+    }
+
+    async fn p256_key_is_valid(&self, spki_der: &[u8]) -> Result<bool, EdgeError> {
+        Ok(p256::ecdsa::VerifyingKey::from_public_key_der(spki_der).is_ok())
+    }
+
+    async fn p256_verify(
+        &self,
+        spki_der: &[u8],
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<bool, EdgeError> {
+        use p256::ecdsa::signature::Verifier as _;
+        let Ok(key) = p256::ecdsa::VerifyingKey::from_public_key_der(spki_der) else {
+            return Ok(false);
+        };
+        let Ok(signature) = p256::ecdsa::Signature::from_slice(signature) else {
+            return Ok(false);
+        };
+        Ok(key.verify(message, &signature).is_ok())
+    }
+
+    fn audit(&self, event: &AuditEvent) {
+        self.audit.borrow_mut().push(event.to_json());
     }
 
     async fn store_challenge(
@@ -95,6 +140,64 @@ impl EdgePorts for FakePorts {
                 record.uses += 1;
                 record.clone()
             }))
+    }
+
+    async fn store_enrolment_code(
+        &self,
+        lookup_key: &str,
+        facility_code: &FacilityCode,
+        expires_at: i64,
+        _now: i64,
+    ) -> Result<(), EdgeError> {
+        let record = StoredEnrolmentCode {
+            facility_code: facility_code.as_str().to_owned(),
+            expires_at,
+            uses: 0,
+        };
+        self.codes
+            .borrow_mut()
+            .insert(lookup_key.to_owned(), record);
+        Ok(())
+    }
+
+    async fn redeem_enrolment_code(
+        &self,
+        lookup_key: &str,
+        _now: i64,
+    ) -> Result<Option<StoredEnrolmentCode>, EdgeError> {
+        Ok(self.codes.borrow_mut().get_mut(lookup_key).map(|record| {
+            record.uses += 1;
+            record.clone()
+        }))
+    }
+
+    async fn store_device(&self, record: &DeviceRecord) -> Result<(), EdgeError> {
+        self.devices
+            .borrow_mut()
+            .insert(record.device_id.as_str().to_owned(), record.clone());
+        Ok(())
+    }
+
+    async fn load_device(&self, id: &DeviceId) -> Result<Option<DeviceRecord>, EdgeError> {
+        Ok(self.devices.borrow().get(id.as_str()).cloned())
+    }
+
+    async fn revoke_device(&self, id: &DeviceId) -> Result<bool, EdgeError> {
+        Ok(self
+            .devices
+            .borrow_mut()
+            .get_mut(id.as_str())
+            .map(|record| record.revoked = true)
+            .is_some())
+    }
+
+    async fn count_request(&self, counter: &RateCounter, _now: i64) -> Result<u32, EdgeError> {
+        let mut counters = self.counters.borrow_mut();
+        let count = counters
+            .entry((counter.name.clone(), counter.window_start))
+            .or_insert(0);
+        *count += 1;
+        Ok(*count)
     }
 
     async fn send_to_origin(&self, request: OriginRequest, _timeout_ms: u32) -> OriginOutcome {
@@ -138,6 +241,109 @@ impl EdgePorts for FakePorts {
     }
 }
 
+/// An enrolled kiosk: its device id and P-256 key, signing every request it builds.
+struct Kiosk {
+    device_id: String,
+    key: p256::ecdsa::SigningKey,
+}
+
+impl Kiosk {
+    fn request<'r>(&self, path: &'r str, body: &'r [u8], now: i64) -> ApiRequest<'r> {
+        let time = now.to_string();
+        let message = device_proof_message("POST", path, &time, body);
+        let signature: p256::ecdsa::Signature = self.key.sign(&message);
+        ApiRequest {
+            method: "POST",
+            path,
+            body,
+            authorization: None,
+            device_proof: DeviceProofHeaders {
+                device_id: Some(self.device_id.clone()),
+                timestamp: Some(time),
+                signature: Some(URL_SAFE_NO_PAD.encode(signature.to_bytes())),
+            },
+            forwarded: vec![],
+            now_unix: now,
+        }
+    }
+
+    fn challenge<P: EdgePorts>(&self, api: &EdgeApi<'_, P>, now: i64) -> ChallengeResponse {
+        block_on(api.issue_challenge(&self.request("/api/v1/challenge", b"", now))).unwrap()
+    }
+
+    fn session<P: EdgePorts>(
+        &self,
+        api: &EdgeApi<'_, P>,
+        body: &[u8],
+        now: i64,
+    ) -> Result<SessionResponse, EdgeError> {
+        block_on(api.open_session(&self.request("/api/v1/session", body, now)))
+    }
+
+    fn qualification<P: EdgePorts>(
+        &self,
+        api: &EdgeApi<'_, P>,
+        session: Option<&SessionResponse>,
+        body: &[u8],
+        now: i64,
+    ) -> Result<QualificationAnswer, EdgeError> {
+        let authorization = session.map(|session| format!("Bearer {}", session.session_token));
+        let mut request = self.request("/api/v1/qualification", body, now);
+        request.authorization = authorization.as_deref();
+        block_on(api.qualification(&request))
+    }
+}
+
+fn admin_request<'r>(
+    path: &'r str,
+    body: &'r [u8],
+    authorization: Option<&'r str>,
+) -> ApiRequest<'r> {
+    ApiRequest {
+        method: "POST",
+        path,
+        body,
+        authorization,
+        device_proof: DeviceProofHeaders::default(),
+        forwarded: vec![],
+        now_unix: NOW,
+    }
+}
+
+fn issue_code<P: EdgePorts>(api: &EdgeApi<'_, P>, facility: &str) -> String {
+    let authorization = format!("Bearer {ADMIN_TOKEN}");
+    let body = format!(r#"{{"facility_code":"{facility}"}}"#);
+    let request = admin_request(
+        "/api/v1/admin/enrolment-codes",
+        body.as_bytes(),
+        Some(&authorization),
+    );
+    block_on(api.issue_enrolment_code(&request)).unwrap().code
+}
+
+fn enrol_request(code: &str, key: &p256::ecdsa::SigningKey) -> Vec<u8> {
+    let spki = key.verifying_key().to_public_key_der().unwrap();
+    serde_json::to_vec(&EnrolRequest {
+        code: code.to_owned(),
+        public_key: Base64Bytes(spki.as_bytes().to_vec()),
+    })
+    .unwrap()
+}
+
+/// Issues a code for [`FACILITY`] and enrols a kiosk with a key derived from `seed`.
+fn enrolled_kiosk<P: EdgePorts>(api: &EdgeApi<'_, P>, seed: u8) -> Kiosk {
+    let key = p256::ecdsa::SigningKey::from_slice(&[seed; 32]).unwrap();
+    let code = issue_code(api, FACILITY);
+    let body = enrol_request(&code, &key);
+    let enrolled =
+        block_on(api.enrol(&admin_request("/api/v1/devices/enrol", &body, None))).unwrap();
+    assert_eq!(enrolled.facility_code.as_str(), FACILITY);
+    Kiosk {
+        device_id: enrolled.device_id,
+        key,
+    }
+}
+
 fn config() -> EdgeConfig {
     EdgeConfig::from_lookup(|name| {
         match name {
@@ -145,6 +351,10 @@ fn config() -> EdgeConfig {
             "ORIGIN_SIGNING_KEY" => Some(ORIGIN_KEY),
             "SESSION_KEY" => Some("session-key-for-edge-tests-0123456789"),
             "JPKI_AUTH_CA_PEM" => Some(CA_PEM),
+            "ADMIN_TOKEN" => Some(ADMIN_TOKEN),
+            "RATE_LIMIT_PER_DEVICE" => Some("8"),
+            "RATE_LIMIT_PER_FACILITY" => Some("12"),
+            "RATE_LIMIT_WINDOW_SECS" => Some("60"),
             _ => None,
         }
         .map(str::to_owned)
@@ -204,24 +414,30 @@ fn session_body(challenge: &ChallengeResponse, certificate: &[u8], signature: Ve
 }
 
 #[test]
-fn challenge_then_session_then_qualification() {
+fn enrol_then_challenge_then_session_then_qualification() {
     let config = config();
     let ports = FakePorts::new(origin_with_revoked("none"));
     let api = EdgeApi::new(&config, &ports);
+    let kiosk = enrolled_kiosk(&api, 7);
 
-    let challenge = block_on(api.issue_challenge(NOW)).unwrap();
+    let challenge = kiosk.challenge(&api, NOW);
     assert_eq!(challenge.challenge.as_slice().len(), 32);
     assert_eq!(challenge.expires_at, NOW + 120);
 
     let body = session_body(&challenge, CARD0_CERT, sign(CARD0_KEY, &challenge));
-    let forwarded = vec![("accept-language".to_owned(), "ja".to_owned())];
-    let session = block_on(api.open_session(&body, forwarded, NOW + 5)).unwrap();
+    let mut request = kiosk.request("/api/v1/session", &body, NOW + 5);
+    request.forwarded = vec![("accept-language".to_owned(), "ja".to_owned())];
+    let session = block_on(api.open_session(&request)).unwrap();
     assert_eq!(session.expires_at, NOW + 5 + 300);
 
-    let authorization = format!("Bearer {}", session.session_token);
-    let request = br#"{"arbitrary_identifier":"visit-42"}"#;
-    let answer =
-        block_on(api.qualification(Some(&authorization), request, vec![], NOW + 10)).unwrap();
+    let answer = kiosk
+        .qualification(
+            &api,
+            Some(&session),
+            br#"{"arbitrary_identifier":"visit-42"}"#,
+            NOW + 10,
+        )
+        .unwrap();
     assert_eq!(answer, valid_answer());
 
     let sent = ports.sent.borrow();
@@ -233,6 +449,8 @@ fn challenge_then_session_then_qualification() {
     let query: CardQualificationQuery = serde_json::from_slice(&sent[1].body).unwrap();
     assert_eq!(query.certificate, status_query.certificate);
     assert_eq!(query.arbitrary_identifier.as_deref(), Some("visit-42"));
+    assert_eq!(query.facility_code.as_deref(), Some(FACILITY));
+    assert_eq!(query.device_id.as_deref(), Some(kiosk.device_id.as_str()));
     assert!(
         sent.iter()
             .all(|request| request.header("authorization").is_none())
@@ -244,23 +462,281 @@ fn challenge_then_session_then_qualification() {
 }
 
 #[test]
+fn audit_events_record_every_decision_without_personal_data() {
+    let config = config();
+    let ports = FakePorts::new(origin_with_revoked(CARD0_SERIAL));
+    let api = EdgeApi::new(&config, &ports);
+    let kiosk = enrolled_kiosk(&api, 7);
+    let challenge = kiosk.challenge(&api, NOW);
+    let body = session_body(&challenge, CARD0_CERT, sign(CARD0_KEY, &challenge));
+    assert_eq!(
+        kiosk.session(&api, &body, NOW),
+        Err(EdgeError::CertificateRevoked)
+    );
+
+    let events: Vec<serde_json::Value> = ports
+        .audit
+        .borrow()
+        .iter()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    let summary: Vec<(&str, &str)> = events
+        .iter()
+        .map(|event| {
+            (
+                event["action"].as_str().unwrap(),
+                event["outcome"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            ("enrolment_code_issued", "ok"),
+            ("enrol", "ok"),
+            ("challenge", "ok"),
+            ("session", "certificate_revoked"),
+        ]
+    );
+    let session_event = &events[3];
+    assert_eq!(session_event["device"], kiosk.device_id.as_str());
+    assert_eq!(session_event["facility"], FACILITY);
+    assert_eq!(session_event["certificate"].as_str().unwrap().len(), 32);
+    let everything = ports.audit.borrow().join("\n");
+    for personal in [
+        CARD0_SERIAL,
+        "onshi test auth CA",
+        &URL_SAFE_NO_PAD.encode(CARD0_CERT)[..40],
+    ] {
+        assert!(
+            !everything.contains(personal),
+            "{personal} leaked into {everything}"
+        );
+    }
+}
+
+#[test]
+fn an_enrolment_code_works_once_and_only_for_a_valid_key() {
+    let config = config();
+    let ports = FakePorts::new(origin_with_revoked("none"));
+    let api = EdgeApi::new(&config, &ports);
+    let key = p256::ecdsa::SigningKey::from_slice(&[5; 32]).unwrap();
+    let code = issue_code(&api, FACILITY);
+    assert_eq!(
+        code.len(),
+        14,
+        "three groups of four, e.g. K7QM-4XRD-9TWP: {code}"
+    );
+
+    // A broken key is refused before the code is redeemed, so the code survives the mistake.
+    let broken = serde_json::to_vec(&EnrolRequest {
+        code: code.clone(),
+        public_key: Base64Bytes(b"not a key".to_vec()),
+    })
+    .unwrap();
+    let enrol =
+        |body: &[u8]| block_on(api.enrol(&admin_request("/api/v1/devices/enrol", body, None)));
+    assert_eq!(enrol(&broken), Err(EdgeError::BadRequest));
+    let typed_sloppily = code.to_lowercase().replace('-', " ");
+    assert!(enrol(&enrol_request(&typed_sloppily, &key)).is_ok());
+    assert_eq!(
+        enrol(&enrol_request(&code, &key)),
+        Err(EdgeError::EnrolmentCodeInvalid("already used"))
+    );
+    assert_eq!(
+        enrol(&enrol_request("2345-6789-ABCD", &key)),
+        Err(EdgeError::EnrolmentCodeInvalid("unknown"))
+    );
+    assert_eq!(enrol(b"{"), Err(EdgeError::BadRequest));
+    assert_eq!(
+        EdgeError::EnrolmentCodeInvalid("unknown").http_status(),
+        401
+    );
+}
+
+#[test]
+fn only_the_admin_issues_codes_and_only_for_valid_facility_codes() {
+    let config = config();
+    let ports = FakePorts::new(origin_with_revoked("none"));
+    let api = EdgeApi::new(&config, &ports);
+    let good = br#"{"facility_code":"0110113719"}"#;
+    let path = "/api/v1/admin/enrolment-codes";
+    for authorization in [None, Some("Bearer wrong-token-wrong-token-wrong")] {
+        assert_eq!(
+            block_on(api.issue_enrolment_code(&admin_request(path, good, authorization))),
+            Err(EdgeError::AdminUnauthorized)
+        );
+    }
+    let admin = format!("Bearer {ADMIN_TOKEN}");
+    for bad in [
+        &br#"{"facility_code":"0110113718"}"#[..],
+        br#"{"facility_code":"011011371"}"#,
+        b"{}",
+    ] {
+        assert_eq!(
+            block_on(api.issue_enrolment_code(&admin_request(path, bad, Some(&admin)))),
+            Err(EdgeError::BadRequest)
+        );
+    }
+    assert!(ports.codes.borrow().is_empty());
+    let issued =
+        block_on(api.issue_enrolment_code(&admin_request(path, good, Some(&admin)))).unwrap();
+    assert_eq!(issued.expires_at, NOW + 24 * 3600);
+    let stored_keys: Vec<String> = ports.codes.borrow().keys().cloned().collect();
+    assert!(
+        stored_keys
+            .iter()
+            .all(|key| !key.contains(&issued.code.replace('-', ""))),
+        "the store keeps only a hash of the code"
+    );
+}
+
+#[test]
+fn unknown_forged_and_revoked_devices_are_refused() {
+    let config = config();
+    let ports = FakePorts::new(origin_with_revoked("none"));
+    let api = EdgeApi::new(&config, &ports);
+    let kiosk = enrolled_kiosk(&api, 7);
+    let challenge_of = |request: &ApiRequest<'_>| block_on(api.issue_challenge(request));
+
+    let mut no_proof = kiosk.request("/api/v1/challenge", b"", NOW);
+    no_proof.device_proof = DeviceProofHeaders::default();
+    assert_eq!(
+        challenge_of(&no_proof),
+        Err(EdgeError::DeviceProofInvalid("no device id"))
+    );
+
+    let stranger = Kiosk {
+        device_id: DeviceId::from_random(&[0xee; 16]).as_str().to_owned(),
+        key: kiosk.key.clone(),
+    };
+    assert_eq!(
+        challenge_of(&stranger.request("/api/v1/challenge", b"", NOW)),
+        Err(EdgeError::DeviceUnknown)
+    );
+
+    let impostor = Kiosk {
+        device_id: kiosk.device_id.clone(),
+        key: p256::ecdsa::SigningKey::from_slice(&[8; 32]).unwrap(),
+    };
+    assert_eq!(
+        challenge_of(&impostor.request("/api/v1/challenge", b"", NOW)),
+        Err(EdgeError::DeviceProofInvalid("signature does not verify"))
+    );
+    // A proof made for another path does not carry over.
+    let mut moved = kiosk.request("/api/v1/session", b"", NOW);
+    moved.path = "/api/v1/challenge";
+    assert_eq!(
+        challenge_of(&moved),
+        Err(EdgeError::DeviceProofInvalid("signature does not verify"))
+    );
+
+    let challenge = kiosk.challenge(&api, NOW);
+    let body = session_body(&challenge, CARD0_CERT, sign(CARD0_KEY, &challenge));
+    let session = kiosk.session(&api, &body, NOW).unwrap();
+
+    let admin = format!("Bearer {ADMIN_TOKEN}");
+    let revoke_path = format!("/api/v1/admin/devices/{}/revoke", kiosk.device_id);
+    let revoke = |id: &str, authorization: Option<&str>| {
+        block_on(api.revoke_device(&admin_request(&revoke_path, b"", authorization), id))
+    };
+    assert_eq!(
+        revoke(&kiosk.device_id, None),
+        Err(EdgeError::AdminUnauthorized)
+    );
+    assert!(revoke(&kiosk.device_id, Some(&admin)).unwrap().revoked);
+    assert_eq!(
+        revoke(stranger.device_id.as_str(), Some(&admin)),
+        Err(EdgeError::NotFound)
+    );
+    assert_eq!(revoke("nonsense", Some(&admin)), Err(EdgeError::NotFound));
+
+    // Revocation also stops the session that was opened before it.
+    assert_eq!(
+        kiosk.qualification(&api, Some(&session), b"", NOW),
+        Err(EdgeError::DeviceRevoked)
+    );
+    assert_eq!(
+        challenge_of(&kiosk.request("/api/v1/challenge", b"", NOW)),
+        Err(EdgeError::DeviceRevoked)
+    );
+}
+
+#[test]
+fn a_session_is_bound_to_the_device_that_opened_it() {
+    let config = config();
+    let ports = FakePorts::new(origin_with_revoked("none"));
+    let api = EdgeApi::new(&config, &ports);
+    let first = enrolled_kiosk(&api, 7);
+    let second = enrolled_kiosk(&api, 9);
+    let challenge = first.challenge(&api, NOW);
+    let body = session_body(&challenge, CARD0_CERT, sign(CARD0_KEY, &challenge));
+    let session = first.session(&api, &body, NOW).unwrap();
+    assert_eq!(
+        second.qualification(&api, Some(&session), b"", NOW),
+        Err(EdgeError::SessionInvalid)
+    );
+    assert!(first.qualification(&api, Some(&session), b"", NOW).is_ok());
+}
+
+#[test]
+fn devices_and_facilities_are_rate_limited_per_minute() {
+    let config = config();
+    let ports = FakePorts::new(origin_with_revoked("none"));
+    let api = EdgeApi::new(&config, &ports);
+    let first = enrolled_kiosk(&api, 7);
+    let second = enrolled_kiosk(&api, 9);
+    let ask = |kiosk: &Kiosk, now| {
+        block_on(api.issue_challenge(&kiosk.request("/api/v1/challenge", b"", now)))
+    };
+    for _ in 0..8 {
+        assert!(ask(&first, NOW).is_ok());
+    }
+    assert_eq!(ask(&first, NOW), Err(EdgeError::RateLimited("device")));
+    // The facility has counted 9 so far (the refused one included); its limit is 12.
+    for _ in 0..3 {
+        assert!(ask(&second, NOW).is_ok());
+    }
+    assert_eq!(ask(&second, NOW), Err(EdgeError::RateLimited("facility")));
+    assert_eq!(
+        EdgeError::RateLimited("facility").code(),
+        ErrorCode::RateLimited
+    );
+    // The next minute starts afresh.
+    assert!(ask(&first, NOW + 60).is_ok());
+    // Forged proofs are not counted against the device.
+    let impostor = Kiosk {
+        device_id: second.device_id.clone(),
+        key: p256::ecdsa::SigningKey::from_slice(&[1; 32]).unwrap(),
+    };
+    for _ in 0..20 {
+        assert!(matches!(
+            ask(&impostor, NOW + 120),
+            Err(EdgeError::DeviceProofInvalid(_))
+        ));
+    }
+    assert!(ask(&second, NOW + 120).is_ok());
+}
+
+#[test]
 fn a_challenge_answers_once_and_only_in_time() {
     let config = config();
     let ports = FakePorts::new(origin_with_revoked("none"));
     let api = EdgeApi::new(&config, &ports);
+    let kiosk = enrolled_kiosk(&api, 7);
 
-    let challenge = block_on(api.issue_challenge(NOW)).unwrap();
+    let challenge = kiosk.challenge(&api, NOW);
     let body = session_body(&challenge, CARD0_CERT, sign(CARD0_KEY, &challenge));
-    assert!(block_on(api.open_session(&body, vec![], NOW)).is_ok());
+    assert!(kiosk.session(&api, &body, NOW).is_ok());
     assert_eq!(
-        block_on(api.open_session(&body, vec![], NOW)),
+        kiosk.session(&api, &body, NOW),
         Err(EdgeError::ChallengeReplayed)
     );
 
-    let late = block_on(api.issue_challenge(NOW)).unwrap();
+    let late = kiosk.challenge(&api, NOW);
     let body = session_body(&late, CARD0_CERT, sign(CARD0_KEY, &late));
     assert_eq!(
-        block_on(api.open_session(&body, vec![], NOW + 121)),
+        kiosk.session(&api, &body, NOW + 121),
         Err(EdgeError::ChallengeExpired)
     );
 
@@ -270,7 +746,7 @@ fn a_challenge_answers_once_and_only_in_time() {
     };
     let body = session_body(&unknown, CARD0_CERT, sign(CARD0_KEY, &unknown));
     assert_eq!(
-        block_on(api.open_session(&body, vec![], NOW)),
+        kiosk.session(&api, &body, NOW),
         Err(EdgeError::ChallengeUnknown)
     );
     assert_eq!(
@@ -285,18 +761,19 @@ fn a_signature_by_another_card_or_a_revoked_certificate_gets_no_session() {
     let config = config();
     let ports = FakePorts::new(origin_with_revoked(CARD0_SERIAL));
     let api = EdgeApi::new(&config, &ports);
+    let kiosk = enrolled_kiosk(&api, 7);
 
-    let challenge = block_on(api.issue_challenge(NOW)).unwrap();
+    let challenge = kiosk.challenge(&api, NOW);
     let body = session_body(&challenge, CARD0_CERT, sign(CARD1_KEY, &challenge));
     assert_eq!(
-        block_on(api.open_session(&body, vec![], NOW)),
+        kiosk.session(&api, &body, NOW),
         Err(EdgeError::SignatureInvalid)
     );
 
-    let challenge = block_on(api.issue_challenge(NOW)).unwrap();
+    let challenge = kiosk.challenge(&api, NOW);
     let body = session_body(&challenge, CARD0_CERT, sign(CARD0_KEY, &challenge));
     assert_eq!(
-        block_on(api.open_session(&body, vec![], NOW)),
+        kiosk.session(&api, &body, NOW),
         Err(EdgeError::CertificateRevoked)
     );
 }
@@ -317,12 +794,10 @@ fn origin_failures_become_typed_errors() {
     ] {
         let ports = FakePorts::new(Box::new(move |_, _| outcome.clone()));
         let api = EdgeApi::new(&config, &ports);
-        let challenge = block_on(api.issue_challenge(NOW)).unwrap();
+        let kiosk = enrolled_kiosk(&api, 7);
+        let challenge = kiosk.challenge(&api, NOW);
         let body = session_body(&challenge, CARD0_CERT, sign(CARD0_KEY, &challenge));
-        assert_eq!(
-            block_on(api.open_session(&body, vec![], NOW)),
-            Err(expected)
-        );
+        assert_eq!(kiosk.session(&api, &body, NOW), Err(expected));
     }
 
     let held = json(
@@ -337,12 +812,68 @@ fn origin_failures_become_typed_errors() {
         }
     }));
     let api = EdgeApi::new(&config, &ports);
-    let challenge = block_on(api.issue_challenge(NOW)).unwrap();
+    let kiosk = enrolled_kiosk(&api, 7);
+    let challenge = kiosk.challenge(&api, NOW);
     let body = session_body(&challenge, CARD0_CERT, sign(CARD0_KEY, &challenge));
-    let session = block_on(api.open_session(&body, vec![], NOW)).unwrap();
-    let authorization = format!("Bearer {}", session.session_token);
-    let refused = block_on(api.qualification(Some(&authorization), b"", vec![], NOW)).unwrap_err();
+    let session = kiosk.session(&api, &body, NOW).unwrap();
+    let refused = kiosk
+        .qualification(&api, Some(&session), b"", NOW)
+        .unwrap_err();
     assert_eq!(refused.code(), ErrorCode::RecordHeld);
+}
+
+#[test]
+fn origin_reads_are_retried_once_after_a_failed_connection_but_not_after_a_timeout() {
+    let config = config();
+    for (first, second, expected_sends, expected) in [
+        (OriginOutcome::Unreachable, None, 2, Ok(())),
+        (
+            OriginOutcome::Answered {
+                status: 503,
+                body: b"busy".to_vec(),
+            },
+            None,
+            2,
+            Ok(()),
+        ),
+        (
+            OriginOutcome::Unreachable,
+            Some(OriginOutcome::Unreachable),
+            2,
+            Err(EdgeError::OriginUnavailable),
+        ),
+        (
+            OriginOutcome::TimedOut,
+            None,
+            1,
+            Err(EdgeError::OriginTimeout),
+        ),
+    ] {
+        let calls = std::rc::Rc::new(Cell::new(0_u32));
+        let counted = calls.clone();
+        let ports = FakePorts::new(Box::new(move |path, body| {
+            counted.set(counted.get() + 1);
+            match (counted.get(), &second) {
+                (1, _) => first.clone(),
+                (_, Some(again)) => again.clone(),
+                _ => origin_with_revoked("none")(path, body),
+            }
+        }));
+        let api = EdgeApi::new(&config, &ports);
+        let kiosk = enrolled_kiosk(&api, 7);
+        let challenge = kiosk.challenge(&api, NOW);
+        let body = session_body(&challenge, CARD0_CERT, sign(CARD0_KEY, &challenge));
+        assert_eq!(kiosk.session(&api, &body, NOW).map(|_| ()), expected);
+        assert_eq!(calls.get(), expected_sends);
+        let sent = ports.sent.borrow();
+        if sent.len() == 2 {
+            assert_ne!(
+                sent[0].header(signing::NONCE_HEADER),
+                sent[1].header(signing::NONCE_HEADER),
+                "a retry is signed afresh"
+            );
+        }
+    }
 }
 
 #[test]
@@ -350,31 +881,34 @@ fn qualification_needs_a_live_session_of_this_edge() {
     let config = config();
     let ports = FakePorts::new(origin_with_revoked("none"));
     let api = EdgeApi::new(&config, &ports);
-    let challenge = block_on(api.issue_challenge(NOW)).unwrap();
+    let kiosk = enrolled_kiosk(&api, 7);
+    let challenge = kiosk.challenge(&api, NOW);
     let body = session_body(&challenge, CARD0_CERT, sign(CARD0_KEY, &challenge));
-    let session = block_on(api.open_session(&body, vec![], NOW)).unwrap();
-    let authorization = format!("Bearer {}", session.session_token);
+    let session = kiosk.session(&api, &body, NOW).unwrap();
 
     assert_eq!(
-        block_on(api.qualification(None, b"", vec![], NOW)),
+        kiosk.qualification(&api, None, b"", NOW),
         Err(EdgeError::SessionInvalid)
     );
-    let forged = format!("{}x", authorization);
+    let forged = SessionResponse {
+        session_token: format!("{}x", session.session_token),
+        ..session.clone()
+    };
     assert_eq!(
-        block_on(api.qualification(Some(&forged), b"", vec![], NOW)),
+        kiosk.qualification(&api, Some(&forged), b"", NOW),
         Err(EdgeError::SessionInvalid)
     );
     assert_eq!(
-        block_on(api.qualification(Some(&authorization), b"", vec![], NOW + 300)),
+        kiosk.qualification(&api, Some(&session), b"", NOW + 300),
         Err(EdgeError::SessionExpired)
     );
     assert_eq!(
-        block_on(api.qualification(Some(&authorization), b"{", vec![], NOW)),
+        kiosk.qualification(&api, Some(&session), b"{", NOW),
         Err(EdgeError::BadRequest)
     );
     let long_id = format!(r#"{{"arbitrary_identifier":"{}"}}"#, "x".repeat(65));
     assert_eq!(
-        block_on(api.qualification(Some(&authorization), long_id.as_bytes(), vec![], NOW)),
+        kiosk.qualification(&api, Some(&session), long_id.as_bytes(), NOW),
         Err(EdgeError::BadRequest)
     );
     assert_eq!(
@@ -401,6 +935,9 @@ fn missing_or_unusable_bindings_are_configuration_errors() {
         ("SESSION_KEY", Some("short".to_owned())),
         ("JPKI_AUTH_CA_PEM", Some("not pem".to_owned())),
         ("ORIGIN_TIMEOUT_MS", Some("soon".to_owned())),
+        ("ADMIN_TOKEN", Some("too-short".to_owned())),
+        ("RATE_LIMIT_PER_DEVICE", Some("0".to_owned())),
+        ("RATE_LIMIT_PER_FACILITY", Some("lots".to_owned())),
     ] {
         let lookup = |name: &str| {
             if name == broken {

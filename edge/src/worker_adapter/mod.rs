@@ -3,19 +3,28 @@
 //! pure modules.
 
 mod challenge_store;
+mod edge_store;
 mod ports;
+mod staff_routes;
+
+pub use staff_routes::{
+    staff_by_number_route, staff_checkins_route, staff_code_route, staff_decision_route, staff_login_route,
+    visual_check_route, visual_check_status_route,
+};
 
 use futures::StreamExt as _;
 use serde::Serialize;
 use worker::{Env, Headers, Request, Response, ResponseBuilder, RouteContext, js_sys};
 
 use crate::config::EdgeConfig;
+use crate::device::DeviceProofHeaders;
 use crate::error::EdgeError;
 use crate::http_policy::{
     API_RESPONSE_HEADERS, BodyCollector, STATIC_RESPONSE_HEADERS, check_declared_length,
 };
 use crate::proxy::forwardable_headers;
-use crate::service::EdgeApi;
+use crate::service::{ApiRequest, EdgeApi};
+use onshi_proto::api::{DEVICE_ID_HEADER, DEVICE_SIGNATURE_HEADER, DEVICE_TIME_HEADER};
 
 use ports::WorkerPorts;
 
@@ -34,8 +43,19 @@ fn binding_text(env: &Env, name: &str) -> Option<String> {
     env.var(name).ok().map(|value| value.to_string())
 }
 
-fn load_config(env: &Env) -> Result<EdgeConfig, EdgeError> {
-    EdgeConfig::from_lookup(|name| binding_text(env, name))
+thread_local! {
+    /// The configuration, parsed once per isolate: bindings do not change while an isolate lives, and parsing
+    /// the trust anchors on every request would cost more than the rest of a request's work.
+    static CONFIG: std::cell::RefCell<Option<std::rc::Rc<EdgeConfig>>> = const { std::cell::RefCell::new(None) };
+}
+
+fn load_config(env: &Env) -> Result<std::rc::Rc<EdgeConfig>, EdgeError> {
+    if let Some(config) = CONFIG.with(|cached| cached.borrow().clone()) {
+        return Ok(config);
+    }
+    let config = std::rc::Rc::new(EdgeConfig::from_lookup(|name| binding_text(env, name))?);
+    CONFIG.with(|cached| *cached.borrow_mut() = Some(config.clone()));
+    Ok(config)
 }
 
 fn api_headers() -> worker::Result<Headers> {
@@ -92,67 +112,132 @@ fn forwarded_headers(request: &Request) -> Vec<(String, String)> {
     forwardable_headers(request.headers().entries())
 }
 
-/// `POST /api/v1/challenge`.
-pub async fn challenge_route(
+fn header(request: &Request, name: &str) -> Option<String> {
+    request.headers().get(name).ok().flatten()
+}
+
+/// Which use case a route runs.
+#[derive(Clone, Copy)]
+enum UseCase {
+    Challenge,
+    Session,
+    Qualification,
+    Enrol,
+    IssueEnrolmentCode,
+    RevokeDevice,
+}
+
+/// Reads the request (body within limits, the headers the use cases need), runs the use case, answers.
+async fn run(
     mut request: Request,
-    context: RouteContext<()>,
+    env: &Env,
+    use_case: UseCase,
+    device_param: Option<String>,
 ) -> worker::Result<Response> {
     respond(
         async {
-            read_body(&mut request).await?;
-            let config = load_config(&context.env)?;
-            let ports = WorkerPorts::new(&context.env);
-            EdgeApi::new(&config, &ports)
-                .issue_challenge(now_unix())
-                .await
+            check_cross_origin(&request)?;
+            let body = read_body(&mut request).await?;
+            let config = load_config(env)?;
+            let ports = WorkerPorts::new(env);
+            let api = EdgeApi::new(&config, &ports);
+            let path = request.path();
+            let authorization = header(&request, "authorization");
+            let api_request = ApiRequest {
+                method: "POST",
+                path: &path,
+                body: &body,
+                authorization: authorization.as_deref(),
+                device_proof: DeviceProofHeaders {
+                    device_id: header(&request, DEVICE_ID_HEADER),
+                    timestamp: header(&request, DEVICE_TIME_HEADER),
+                    signature: header(&request, DEVICE_SIGNATURE_HEADER),
+                },
+                forwarded: forwarded_headers(&request),
+                now_unix: now_unix(),
+            };
+            match use_case {
+                UseCase::Challenge => to_json(api.issue_challenge(&api_request).await),
+                UseCase::Session => to_json(api.open_session(&api_request).await),
+                UseCase::Qualification => to_json(api.qualification(&api_request).await),
+                UseCase::Enrol => to_json(api.enrol(&api_request).await),
+                UseCase::IssueEnrolmentCode => {
+                    to_json(api.issue_enrolment_code(&api_request).await)
+                }
+                UseCase::RevokeDevice => to_json(
+                    api.revoke_device(&api_request, device_param.as_deref().unwrap_or_default())
+                        .await,
+                ),
+            }
         }
         .await,
     )
+}
+
+fn to_json<T: Serialize>(result: Result<T, EdgeError>) -> Result<serde_json::Value, EdgeError> {
+    result.and_then(|value| {
+        serde_json::to_value(value).map_err(|_| EdgeError::Runtime("an answer does not serialise"))
+    })
+}
+
+/// Refuses a request a browser sent from another origin: the kiosk is served by this worker, so its calls are
+/// same-origin, and no cross-origin page may drive the API with a kiosk's stored device key.
+fn check_cross_origin(request: &Request) -> Result<(), EdgeError> {
+    let Some(origin) = header(request, "origin") else {
+        return Ok(());
+    };
+    let url = request.url().map_err(|_| EdgeError::BadRequest)?;
+    if crate::http_policy::same_origin(&origin, &url.origin().ascii_serialization()) {
+        Ok(())
+    } else {
+        Err(EdgeError::CrossOrigin)
+    }
+}
+
+/// `POST /api/v1/challenge`.
+pub async fn challenge_route(
+    request: Request,
+    context: RouteContext<()>,
+) -> worker::Result<Response> {
+    run(request, &context.env, UseCase::Challenge, None).await
 }
 
 /// `POST /api/v1/session`.
 pub async fn session_route(
-    mut request: Request,
+    request: Request,
     context: RouteContext<()>,
 ) -> worker::Result<Response> {
-    respond(
-        async {
-            let body = read_body(&mut request).await?;
-            let config = load_config(&context.env)?;
-            let ports = WorkerPorts::new(&context.env);
-            EdgeApi::new(&config, &ports)
-                .open_session(&body, forwarded_headers(&request), now_unix())
-                .await
-        }
-        .await,
-    )
+    run(request, &context.env, UseCase::Session, None).await
 }
 
 /// `POST /api/v1/qualification`.
 pub async fn qualification_route(
-    mut request: Request,
+    request: Request,
     context: RouteContext<()>,
 ) -> worker::Result<Response> {
-    respond(
-        async {
-            let body = read_body(&mut request).await?;
-            let authorization = request
-                .headers()
-                .get("authorization")
-                .map_err(|_| EdgeError::SessionInvalid)?;
-            let config = load_config(&context.env)?;
-            let ports = WorkerPorts::new(&context.env);
-            EdgeApi::new(&config, &ports)
-                .qualification(
-                    authorization.as_deref(),
-                    &body,
-                    forwarded_headers(&request),
-                    now_unix(),
-                )
-                .await
-        }
-        .await,
-    )
+    run(request, &context.env, UseCase::Qualification, None).await
+}
+
+/// `POST /api/v1/devices/enrol`.
+pub async fn enrol_route(request: Request, context: RouteContext<()>) -> worker::Result<Response> {
+    run(request, &context.env, UseCase::Enrol, None).await
+}
+
+/// `POST /api/v1/admin/enrolment-codes`.
+pub async fn enrolment_code_route(
+    request: Request,
+    context: RouteContext<()>,
+) -> worker::Result<Response> {
+    run(request, &context.env, UseCase::IssueEnrolmentCode, None).await
+}
+
+/// `POST /api/v1/admin/devices/:id/revoke`.
+pub async fn revoke_device_route(
+    request: Request,
+    context: RouteContext<()>,
+) -> worker::Result<Response> {
+    let device = context.param("id").cloned();
+    run(request, &context.env, UseCase::RevokeDevice, device).await
 }
 
 /// `GET /api/v1/health`: the worker runs and its configuration is complete. Says nothing about the origin.

@@ -1,5 +1,6 @@
-//! [`EdgePorts`] for workerd: WebCrypto randomness, the `ChallengeStore` Durable Object and `fetch` to the
-//! origin with a timeout.
+//! [`EdgePorts`] for workerd: WebCrypto randomness, the `ChallengeStore` and `EdgeStore` Durable Objects, the
+//! audit log (one JSON line per event on the worker's log), WebCrypto for ECDSA P-256 device proofs and `fetch` to
+//! the origin with a timeout.
 
 use std::time::Duration;
 
@@ -9,19 +10,31 @@ use futures::future::{Either, select};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use worker::js_sys;
+use worker::wasm_bindgen::{JsCast as _, JsValue};
+use worker::wasm_bindgen_futures::JsFuture;
 use worker::{
     AbortController, Delay, Env, Fetch, Headers, Method, Request, RequestInit, RequestRedirect,
     Response,
 };
 
 use super::challenge_store::{STORE_PATH, StoreCall, USE_PATH, UseCall};
+use super::edge_store::{
+    CODE_REDEEM_PATH, CODE_STORE_PATH, COUNT_PATH, CodeRedeemCall, CodeStoreCall, CountCall,
+    DEVICE_LOAD_PATH, DEVICE_REVOKE_PATH, DEVICE_STORE_PATH, DeviceCall,
+};
+use crate::audit::AuditEvent;
 use crate::challenge::{ChallengeId, IssuedChallenge, StoredChallenge};
+use crate::device::{DeviceId, DeviceRecord, ENROLMENT_CODE_LIFETIME_SECS, StoredEnrolmentCode};
 use crate::error::EdgeError;
 use crate::proxy::{OriginOutcome, OriginRequest};
+use crate::ratelimit::RateCounter;
 use crate::service::EdgePorts;
+use onshi_proto::facility::FacilityCode;
 
 /// Binding name of the `ChallengeStore` Durable Object namespace.
 const CHALLENGES_BINDING: &str = "CHALLENGES";
+/// Binding name of the `EdgeStore` Durable Object namespace.
+const EDGE_STORE_BINDING: &str = "EDGE_STORE";
 /// Base URL of calls to the store; the host is never resolved, the stub routes by path only.
 const STORE_URL: &str = "https://challenge-store.internal";
 
@@ -41,12 +54,23 @@ impl<'a> WorkerPorts<'a> {
         path: &str,
         body: &B,
     ) -> Result<A, EdgeError> {
-        let failed = |_| EdgeError::Runtime("challenge store call failed");
+        self.call_object(CHALLENGES_BINDING, &id.shard_name(), path, body)
+            .await
+    }
+
+    async fn call_object<B: Serialize, A: DeserializeOwned>(
+        &self,
+        binding: &'static str,
+        instance: &str,
+        path: &str,
+        body: &B,
+    ) -> Result<A, EdgeError> {
+        let failed = |_| EdgeError::Runtime("durable object call failed");
         let stub = self
             .env
-            .durable_object(CHALLENGES_BINDING)
-            .map_err(|_| EdgeError::Config("the CHALLENGES Durable Object binding is missing"))?
-            .id_from_name(&id.shard_name())
+            .durable_object(binding)
+            .map_err(|_| EdgeError::Config("a Durable Object binding is missing"))?
+            .id_from_name(instance)
             .and_then(|object| object.get_stub())
             .map_err(failed)?;
         let body = serde_json::to_string(body)
@@ -57,7 +81,7 @@ impl<'a> WorkerPorts<'a> {
             Request::new_with_init(&format!("{STORE_URL}{path}"), &init).map_err(failed)?;
         let mut response = stub.fetch_with_request(request).await.map_err(failed)?;
         if response.status_code() != 200 {
-            return Err(EdgeError::Runtime("challenge store refused a call"));
+            return Err(EdgeError::Runtime("a durable object refused a call"));
         }
         response.json().await.map_err(failed)
     }
@@ -66,6 +90,125 @@ impl<'a> WorkerPorts<'a> {
 impl EdgePorts for WorkerPorts<'_> {
     fn fill_random(&self, buffer: &mut [u8]) -> Result<(), EdgeError> {
         getrandom::fill(buffer).map_err(|_| EdgeError::Runtime("the random source failed"))
+    }
+
+    async fn p256_key_is_valid(&self, spki_der: &[u8]) -> Result<bool, EdgeError> {
+        Ok(import_p256_key(spki_der).await.is_ok())
+    }
+
+    async fn p256_verify(
+        &self,
+        spki_der: &[u8],
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<bool, EdgeError> {
+        let Ok(key) = import_p256_key(spki_der).await else {
+            return Ok(false);
+        };
+        let algorithm = js_object(&[("name", "ECDSA".into()), ("hash", "SHA-256".into())])
+            .map_err(|_| EdgeError::Runtime("WebCrypto arguments cannot be built"))?;
+        let arguments = js_sys::Array::of4(
+            &algorithm,
+            &key,
+            &js_sys::Uint8Array::from(signature),
+            &js_sys::Uint8Array::from(message),
+        );
+        let verdict = subtle_call("verify", &arguments)
+            .await
+            .map_err(|_| EdgeError::Runtime("WebCrypto verify failed"))?;
+        Ok(verdict.as_bool() == Some(true))
+    }
+
+    fn audit(&self, event: &AuditEvent) {
+        worker::console_log!("{}", event.to_json());
+    }
+
+    async fn store_enrolment_code(
+        &self,
+        lookup_key: &str,
+        facility_code: &FacilityCode,
+        expires_at: i64,
+        now_unix: i64,
+    ) -> Result<(), EdgeError> {
+        let call = CodeStoreCall {
+            lookup_key: lookup_key.to_owned(),
+            facility_code: facility_code.as_str().to_owned(),
+            expires_at,
+            forget_after: expires_at.saturating_add(ENROLMENT_CODE_LIFETIME_SECS),
+            now: now_unix,
+        };
+        let _: bool = self
+            .call_object(
+                EDGE_STORE_BINDING,
+                &format!("code:{lookup_key}"),
+                CODE_STORE_PATH,
+                &call,
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn redeem_enrolment_code(
+        &self,
+        lookup_key: &str,
+        now_unix: i64,
+    ) -> Result<Option<StoredEnrolmentCode>, EdgeError> {
+        let call = CodeRedeemCall {
+            lookup_key: lookup_key.to_owned(),
+            now: now_unix,
+        };
+        self.call_object(
+            EDGE_STORE_BINDING,
+            &format!("code:{lookup_key}"),
+            CODE_REDEEM_PATH,
+            &call,
+        )
+        .await
+    }
+
+    async fn store_device(&self, record: &DeviceRecord) -> Result<(), EdgeError> {
+        let instance = format!("device:{}", record.device_id.as_str());
+        let _: bool = self
+            .call_object(EDGE_STORE_BINDING, &instance, DEVICE_STORE_PATH, record)
+            .await?;
+        Ok(())
+    }
+
+    async fn load_device(&self, id: &DeviceId) -> Result<Option<DeviceRecord>, EdgeError> {
+        let call = DeviceCall {
+            id: id.as_str().to_owned(),
+        };
+        self.call_object(
+            EDGE_STORE_BINDING,
+            &format!("device:{}", id.as_str()),
+            DEVICE_LOAD_PATH,
+            &call,
+        )
+        .await
+    }
+
+    async fn revoke_device(&self, id: &DeviceId) -> Result<bool, EdgeError> {
+        let call = DeviceCall {
+            id: id.as_str().to_owned(),
+        };
+        self.call_object(
+            EDGE_STORE_BINDING,
+            &format!("device:{}", id.as_str()),
+            DEVICE_REVOKE_PATH,
+            &call,
+        )
+        .await
+    }
+
+    async fn count_request(&self, counter: &RateCounter, now_unix: i64) -> Result<u32, EdgeError> {
+        let call = CountCall {
+            name: counter.name.clone(),
+            window_start: counter.window_start,
+            forget_after: counter.forget_after,
+            now: now_unix,
+        };
+        self.call_object(EDGE_STORE_BINDING, &counter.name, COUNT_PATH, &call)
+            .await
     }
 
     async fn store_challenge(
@@ -137,4 +280,38 @@ fn build_fetch_request(request: &OriginRequest) -> worker::Result<Request> {
         // A redirect from the origin is an error, never something to follow with a signed request.
         .with_redirect(RequestRedirect::Manual);
     Request::new_with_init(&request.url, &init)
+}
+
+/// A plain JavaScript object with the given string-keyed properties.
+fn js_object(properties: &[(&str, JsValue)]) -> Result<js_sys::Object, JsValue> {
+    let object = js_sys::Object::new();
+    for (name, value) in properties {
+        js_sys::Reflect::set(&object, &JsValue::from_str(name), value)?;
+    }
+    Ok(object)
+}
+
+/// Calls `crypto.subtle.<method>(...arguments)` and awaits its promise.
+async fn subtle_call(method: &str, arguments: &js_sys::Array) -> Result<JsValue, JsValue> {
+    let crypto = js_sys::Reflect::get(&js_sys::global(), &JsValue::from_str("crypto"))?;
+    let subtle = js_sys::Reflect::get(&crypto, &JsValue::from_str("subtle"))?;
+    let function: js_sys::Function =
+        js_sys::Reflect::get(&subtle, &JsValue::from_str(method))?.dyn_into()?;
+    let promise: js_sys::Promise =
+        js_sys::Reflect::apply(&function, &subtle, arguments)?.dyn_into()?;
+    JsFuture::from(promise).await
+}
+
+/// Imports a SubjectPublicKeyInfo as a WebCrypto ECDSA P-256 verification key; fails when the point is not on the
+/// curve.
+async fn import_p256_key(spki_der: &[u8]) -> Result<JsValue, JsValue> {
+    let algorithm = js_object(&[("name", "ECDSA".into()), ("namedCurve", "P-256".into())])?;
+    let usages = js_sys::Array::of1(&JsValue::from_str("verify"));
+    let arguments = js_sys::Array::new();
+    arguments.push(&JsValue::from_str("spki"));
+    arguments.push(&js_sys::Uint8Array::from(spki_der));
+    arguments.push(&algorithm);
+    arguments.push(&JsValue::FALSE);
+    arguments.push(&usages);
+    subtle_call("importKey", &arguments).await
 }

@@ -155,6 +155,149 @@ pub struct DeviceRevokeResponse {
     pub revoked: bool,
 }
 
+// ---- Staff console -----------------------------------------------------------------------------------------------
+//
+// A facility admin issues a one-time staff login code; the console exchanges it for a short-lived staff session
+// (a bearer token the edge verifies; nothing personal is stored at the edge). With it, staff list the day's
+// check-ins, check a qualification by number, and approve or refuse visual checks (目視). A kiosk asks for a visual
+// check with the card certificate alone (no PIN) and polls its request id until staff decide.
+
+/// Admin: issues a one-time staff login code for a facility (`Authorization: Bearer <admin token>`).
+pub const ADMIN_STAFF_CODES_PATH: &str = "/api/v1/admin/staff-codes";
+/// Exchanges a staff login code for a staff session.
+pub const STAFF_LOGIN_PATH: &str = "/api/v1/staff/login";
+/// Staff: today's check-ins and pending visual checks of the session's facility (`GET`).
+pub const STAFF_CHECKINS_PATH: &str = "/api/v1/staff/checkins";
+/// Staff: qualification by 保険者番号 + 記号・番号・枝番 + 生年月日.
+pub const STAFF_BY_NUMBER_PATH: &str = "/api/v1/staff/qualification/by-number";
+/// Staff: approves or refuses a pending visual check.
+pub const STAFF_VISUAL_CHECK_DECISION_PATH: &str = "/api/v1/staff/visual-checks/decision";
+/// Kiosk (device proof): asks for a staff visual check of the card certificate.
+pub const VISUAL_CHECK_PATH: &str = "/api/v1/visual-check";
+/// Kiosk (device proof): polls a visual check; an approved one answers with a session and the qualification.
+pub const VISUAL_CHECK_STATUS_PATH: &str = "/api/v1/visual-check/status";
+
+/// Body of `POST` [`ADMIN_STAFF_CODES_PATH`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StaffCodeRequest {
+    /// The facility the staff member works at (validated, check digit included).
+    pub facility_code: crate::facility::FacilityCode,
+}
+
+/// Answer to `POST` [`ADMIN_STAFF_CODES_PATH`].
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StaffCodeResponse {
+    /// The one-time login code, e.g. `K7QM-4XRD-9TWP`.
+    pub code: String,
+    /// The facility the code logs into.
+    pub facility_code: crate::facility::FacilityCode,
+    /// Unix seconds after which the code is refused.
+    pub expires_at: i64,
+}
+
+impl std::fmt::Debug for StaffCodeResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StaffCodeResponse")
+            .field("code", &"<redacted>")
+            .field("facility_code", &self.facility_code)
+            .field("expires_at", &self.expires_at)
+            .finish()
+    }
+}
+
+/// Body of `POST` [`STAFF_LOGIN_PATH`].
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StaffLoginRequest {
+    /// The one-time code, as typed (case, spaces and hyphens do not matter).
+    pub code: String,
+}
+
+impl std::fmt::Debug for StaffLoginRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StaffLoginRequest").field("code", &"<redacted>").finish()
+    }
+}
+
+/// Answer to `POST` [`STAFF_LOGIN_PATH`].
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StaffSessionResponse {
+    /// Bearer token for the staff routes.
+    pub staff_token: String,
+    /// The facility the session acts for.
+    pub facility_code: crate::facility::FacilityCode,
+    /// Unix seconds after which the session is refused.
+    pub expires_at: i64,
+}
+
+impl std::fmt::Debug for StaffSessionResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StaffSessionResponse")
+            .field("staff_token", &"<redacted>")
+            .field("facility_code", &self.facility_code)
+            .field("expires_at", &self.expires_at)
+            .finish()
+    }
+}
+
+/// Body of `POST` [`STAFF_BY_NUMBER_PATH`]. The facility comes from the staff session, never from the body.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StaffNumberQuery {
+    /// 保険者番号, 6 or 8 digits with a valid 検証番号 ([`crate::insurer_number::InsurerNumber`]).
+    pub insurer_number: String,
+    /// 記号, when the card has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub symbol: Option<String>,
+    /// 番号.
+    pub number: String,
+    /// 枝番, when the card has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub branch: Option<String>,
+    /// 生年月日.
+    pub birth_date: crate::IsoDate,
+}
+
+/// Body of `POST` [`STAFF_VISUAL_CHECK_DECISION_PATH`]; answered with [`crate::origin::VisualCheckTicket`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StaffVisualCheckDecision {
+    /// The pending request.
+    pub request_id: String,
+    /// True when staff confirmed the patient against the card face.
+    pub approve: bool,
+}
+
+/// Body of `POST` [`VISUAL_CHECK_PATH`]; answered with [`crate::origin::VisualCheckTicket`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VisualCheckRequest {
+    /// The 利用者証明用 certificate (DER) read from JPKI EF 000A, which needs no PIN.
+    pub certificate: Base64Bytes,
+}
+
+/// Body of `POST` [`VISUAL_CHECK_STATUS_PATH`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VisualCheckStatusRequest {
+    /// From [`crate::origin::VisualCheckTicket::request_id`].
+    pub request_id: String,
+}
+
+/// Answer to `POST` [`VISUAL_CHECK_STATUS_PATH`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VisualCheckStatusResponse {
+    /// Where the request stands.
+    pub state: crate::origin::VisualCheckState,
+    /// A card session bound to the certificate, once, when staff approved.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session: Option<SessionResponse>,
+    /// The qualification, once, when staff approved.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub qualification: Option<crate::qualification::QualificationAnswer>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -180,5 +323,17 @@ mod tests {
         assert!(serde_json::from_str::<EnrolmentCodeRequest>(r#"{"facility_code":"0110113710"}"#).is_err());
         let enrol = EnrolRequest { code: "K7QM-4XRD-9TWP".into(), public_key: Base64Bytes::from(vec![1, 2]) };
         assert!(!format!("{enrol:?}").contains("K7QM"));
+    }
+
+    #[test]
+    fn staff_credentials_never_show_in_debug() {
+        let facility_code = crate::facility::FacilityCode::parse("0110113719").unwrap();
+        let code = StaffCodeResponse { code: "K7QM-4XRD-9TWP".into(), facility_code: facility_code.clone(), expires_at: 1 };
+        let login = StaffLoginRequest { code: "K7QM-4XRD-9TWP".into() };
+        let session = StaffSessionResponse { staff_token: "staff.secret-token".into(), facility_code, expires_at: 1 };
+        for text in [format!("{code:?}"), format!("{login:?}"), format!("{session:?}")] {
+            assert!(!text.contains("K7QM") && !text.contains("secret-token"), "{text}");
+            assert!(text.contains("<redacted>"));
+        }
     }
 }

@@ -13,6 +13,7 @@ pub mod bytes;
 pub mod date;
 pub mod error;
 pub mod facility;
+pub mod insurer_number;
 pub mod origin;
 pub mod qualification;
 pub mod signing;

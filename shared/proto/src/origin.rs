@@ -269,6 +269,178 @@ pub struct CheckupAnswer {
     pub entries: Vec<CheckupEntry>,
 }
 
+// ---- Staff console: today's check-ins and staff visual checks (目視) --------------------------------------------
+//
+// A check-in is recorded whenever a qualification by certificate is answered for a facility. Staff list their
+// facility's check-ins of the day (every listing is audited). A kiosk whose patient does not use the PIN asks for a
+// visual check: the origin keeps the pending request (it points at a card, so it is personal-ish and never rests at
+// the edge), staff approve or refuse it after looking at the patient and the card face, and the kiosk collects the
+// outcome, once: an approved request is answered with the qualification, recorded as a `visual_check` check-in.
+
+/// Today's check-ins and the pending visual checks of one facility.
+pub const CHECKINS_PATH: &str = "/v1/staff/checkins";
+/// A kiosk asks for a staff visual check of a card certificate the edge has verified.
+pub const VISUAL_CHECK_CREATE_PATH: &str = "/v1/visual-checks";
+/// A member of staff approves or refuses a pending visual check.
+pub const VISUAL_CHECK_DECIDE_PATH: &str = "/v1/visual-checks/decide";
+/// The kiosk collects its visual check; an approved one is answered with the qualification, once.
+pub const VISUAL_CHECK_COLLECT_PATH: &str = "/v1/visual-checks/collect";
+/// How long a visual check waits for staff, in seconds.
+pub const VISUAL_CHECK_LIFETIME_SECONDS: i64 = 10 * 60;
+
+/// How the card holder was identified at the kiosk.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuthMethod {
+    /// 暗証番号: the card signed a challenge after the PIN was verified.
+    Pin,
+    /// 目視: staff compared the patient with the card face; no PIN was used.
+    VisualCheck,
+}
+
+/// Body of `POST /v1/staff/checkins`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckInListQuery {
+    /// 医療機関コード of the staff member's facility.
+    pub facility_code: String,
+    /// The staff session's id, for the audit trail.
+    pub staff_id: String,
+}
+
+/// One check-in of the day, as the staff console shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckIn {
+    /// Identifier of the check-in.
+    pub id: String,
+    /// Unix seconds.
+    pub checked_in_at: i64,
+    /// The kiosk it happened at.
+    pub device_id: Option<String>,
+    /// PIN or staff visual check.
+    pub method: AuthMethod,
+    /// The answer's validity.
+    pub validity: crate::qualification::Validity,
+    /// The answer's reason.
+    pub reason: crate::qualification::Reason,
+    /// The answer's guidance, when it is not a clean 有効.
+    pub guidance: Option<crate::qualification::Guidance>,
+    /// 氏名 of the first record, when there is one.
+    pub name: Option<String>,
+    /// カナ氏名 of the first record.
+    pub name_kana: Option<String>,
+    /// 保険者番号 of the first record.
+    pub insurer_number: Option<String>,
+    /// 保険者名称 of the first record.
+    pub insurer_name: Option<String>,
+    /// 負担割合 in percent: the 高齢受給者 ratio when there is one, else the 一部負担金割合.
+    pub contribution_percent: Option<u8>,
+}
+
+/// A visual check waiting for staff.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingVisualCheck {
+    /// The request's id.
+    pub request_id: String,
+    /// Unix seconds.
+    pub requested_at: i64,
+    /// Unix seconds after which it lapses.
+    pub expires_at: i64,
+    /// The kiosk that asked.
+    pub device_id: Option<String>,
+    /// 氏名 of the person the card is linked to, to compare with the card face; none for an unlinked card.
+    pub name: Option<String>,
+    /// 生年月日 of that person.
+    pub birth_date: Option<crate::IsoDate>,
+}
+
+/// Answer to `POST /v1/staff/checkins` (and, unchanged, to the edge's staff listing).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckInList {
+    /// The day listed (Asia/Tokyo).
+    pub date: crate::IsoDate,
+    /// The day's check-ins, newest first.
+    pub checkins: Vec<CheckIn>,
+    /// Visual checks waiting for staff, oldest first.
+    pub pending: Vec<PendingVisualCheck>,
+}
+
+/// Body of `POST /v1/visual-checks`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VisualCheckCreate {
+    /// The card certificate, verified by the edge (chain, dates, revocation).
+    pub certificate: CertificateRef,
+    /// 医療機関コード of the kiosk's facility.
+    pub facility_code: String,
+    /// The kiosk.
+    pub device_id: String,
+}
+
+/// Where a visual check stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VisualCheckState {
+    /// Waiting for staff.
+    Pending,
+    /// Staff confirmed the patient; the kiosk may collect the qualification.
+    Approved,
+    /// Staff refused.
+    Refused,
+    /// Nobody decided within [`VISUAL_CHECK_LIFETIME_SECONDS`].
+    Expired,
+    /// The kiosk has collected the approved answer; it is never given twice.
+    Collected,
+}
+
+/// Answer to `POST /v1/visual-checks` and `POST /v1/visual-checks/decide`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VisualCheckTicket {
+    /// The request's id, which the kiosk polls.
+    pub request_id: String,
+    /// Where it stands.
+    pub state: VisualCheckState,
+    /// Unix seconds after which a pending request lapses.
+    pub expires_at: i64,
+}
+
+/// Body of `POST /v1/visual-checks/decide`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VisualCheckDecision {
+    /// The request decided on.
+    pub request_id: String,
+    /// 医療機関コード of the staff member; it must be the request's facility.
+    pub facility_code: String,
+    /// The staff session's id, for the audit trail.
+    pub staff_id: String,
+    /// True to approve, false to refuse.
+    pub approve: bool,
+}
+
+/// Body of `POST /v1/visual-checks/collect`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VisualCheckCollect {
+    /// The request to collect.
+    pub request_id: String,
+    /// 医療機関コード of the kiosk; it must be the request's facility.
+    pub facility_code: String,
+    /// The kiosk; it must be the one that asked.
+    pub device_id: String,
+}
+
+/// Answer to `POST /v1/visual-checks/collect`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VisualCheckCollected {
+    /// Where the request stands after this call (`collected` when this call took the answer).
+    pub state: VisualCheckState,
+    /// The certificate the approved check was for, so that the edge can bind a session to it.
+    pub certificate: Option<CertificateRef>,
+    /// The qualification, given once, when this call collected an approved check.
+    pub qualification: Option<crate::qualification::QualificationAnswer>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,0 +1,202 @@
+//! Rate limits per device and per facility: fixed windows (one minute unless configured) counted in a Durable
+//! Object.
+//!
+//! Pure: this module names the counters and judges a count; the store only increments atomically and returns the
+//! count after incrementing. A fixed window lets a client burst up to twice the limit across a window edge, which
+//! is acceptable for a kiosk that makes three calls per check-in.
+
+use crate::error::EdgeError;
+
+/// Length of one counting window, in seconds, unless configured otherwise.
+pub const DEFAULT_WINDOW_SECS: u32 = 60;
+/// Longest configurable window: one day.
+pub const MAX_WINDOW_SECS: u32 = 86_400;
+/// Requests one device may make per window, unless configured otherwise.
+pub const DEFAULT_PER_DEVICE: u32 = 60;
+/// Requests all devices of one facility may make together per window, unless configured otherwise.
+pub const DEFAULT_PER_FACILITY: u32 = 600;
+/// Highest configurable limit.
+const MAX_LIMIT: u32 = 1_000_000;
+
+/// What is being counted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RateScope {
+    /// One enrolled device.
+    Device,
+    /// All devices of one facility.
+    Facility,
+}
+
+impl RateScope {
+    fn label(self) -> &'static str {
+        match self {
+            Self::Device => "device",
+            Self::Facility => "facility",
+        }
+    }
+}
+
+/// One counter to increment: the store instance name and the window it counts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RateCounter {
+    /// Store instance name, e.g. `rate:device:<id>`; one instance per device or facility spreads the load.
+    pub name: String,
+    /// Unix seconds at which the counted window started.
+    pub window_start: i64,
+    /// Unix seconds after which the store may forget the count.
+    pub forget_after: i64,
+}
+
+/// The configured limits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RateLimits {
+    /// Requests per device per window.
+    pub per_device: u32,
+    /// Requests per facility per window.
+    pub per_facility: u32,
+    /// Window length in seconds, 1 to [`MAX_WINDOW_SECS`].
+    pub window_secs: u32,
+}
+
+impl Default for RateLimits {
+    fn default() -> Self {
+        Self {
+            per_device: DEFAULT_PER_DEVICE,
+            per_facility: DEFAULT_PER_FACILITY,
+            window_secs: DEFAULT_WINDOW_SECS,
+        }
+    }
+}
+
+/// Parses one limit binding (1 to 1 000 000); absent means `default`.
+pub fn parse_limit(
+    value: Option<&str>,
+    default: u32,
+    name: &'static str,
+) -> Result<u32, EdgeError> {
+    parse_bounded(value, default, MAX_LIMIT, name)
+}
+
+/// Parses the window binding (1 to [`MAX_WINDOW_SECS`]); absent means [`DEFAULT_WINDOW_SECS`].
+pub fn parse_window(value: Option<&str>, name: &'static str) -> Result<u32, EdgeError> {
+    parse_bounded(value, DEFAULT_WINDOW_SECS, MAX_WINDOW_SECS, name)
+}
+
+fn parse_bounded(
+    value: Option<&str>,
+    default: u32,
+    max: u32,
+    name: &'static str,
+) -> Result<u32, EdgeError> {
+    match value.map(str::trim).filter(|text| !text.is_empty()) {
+        None => Ok(default),
+        Some(text) => match text.parse::<u32>() {
+            Ok(limit) if (1..=max).contains(&limit) => Ok(limit),
+            _ => Err(EdgeError::Config(name)),
+        },
+    }
+}
+
+impl RateLimits {
+    /// The counter for `scope` and `id` at `now_unix`.
+    pub fn counter(&self, scope: RateScope, id: &str, now_unix: i64) -> RateCounter {
+        let window = i64::from(self.window_secs.max(1));
+        let window_start = now_unix.div_euclid(window).saturating_mul(window);
+        RateCounter {
+            name: format!("rate:{}:{id}", scope.label()),
+            window_start,
+            forget_after: window_start.saturating_add(2 * window),
+        }
+    }
+
+    /// Judges the count after this request was counted.
+    pub fn judge(&self, scope: RateScope, count: u32) -> Result<(), EdgeError> {
+        let limit = match scope {
+            RateScope::Device => self.per_device,
+            RateScope::Facility => self.per_facility,
+        };
+        if count > limit {
+            Err(EdgeError::RateLimited(scope.label()))
+        } else {
+            Ok(())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counters_are_per_scope_id_and_window() {
+        let limits = RateLimits::default();
+        let first = limits.counter(RateScope::Device, "abc", 1_000);
+        assert_eq!(first.name, "rate:device:abc");
+        assert_eq!(first.window_start, 960);
+        assert_eq!(first.forget_after, 1_080);
+        assert_eq!(
+            limits.counter(RateScope::Device, "abc", 1_019).window_start,
+            960
+        );
+        assert_eq!(
+            limits.counter(RateScope::Device, "abc", 1_020).window_start,
+            1_020
+        );
+        assert_eq!(
+            limits.counter(RateScope::Facility, "0110113719", 0).name,
+            "rate:facility:0110113719"
+        );
+        assert_eq!(limits.counter(RateScope::Device, "x", -1).window_start, -60);
+        let daily = RateLimits {
+            window_secs: 86_400,
+            ..limits
+        };
+        assert_eq!(
+            daily.counter(RateScope::Device, "x", 90_000).window_start,
+            86_400
+        );
+        assert_eq!(
+            daily.counter(RateScope::Device, "x", 90_000).forget_after,
+            3 * 86_400
+        );
+    }
+
+    #[test]
+    fn the_limit_itself_is_allowed_and_one_more_is_refused() {
+        let limits = RateLimits {
+            per_device: 3,
+            per_facility: 5,
+            window_secs: 60,
+        };
+        assert_eq!(limits.judge(RateScope::Device, 3), Ok(()));
+        assert_eq!(
+            limits.judge(RateScope::Device, 4),
+            Err(EdgeError::RateLimited("device"))
+        );
+        assert_eq!(limits.judge(RateScope::Facility, 5), Ok(()));
+        assert_eq!(
+            limits.judge(RateScope::Facility, 6),
+            Err(EdgeError::RateLimited("facility"))
+        );
+        assert_eq!(EdgeError::RateLimited("device").http_status(), 429);
+    }
+
+    #[test]
+    fn limits_parse_with_defaults_and_bounds() {
+        assert_eq!(parse_limit(None, 60, "x"), Ok(60));
+        assert_eq!(parse_limit(Some(" 5 "), 60, "x"), Ok(5));
+        for bad in ["0", "-1", "many", "1000001"] {
+            assert_eq!(
+                parse_limit(Some(bad), 60, "x"),
+                Err(EdgeError::Config("x")),
+                "{bad}"
+            );
+        }
+        assert_eq!(parse_window(None, "w"), Ok(60));
+        assert_eq!(parse_window(Some("86400"), "w"), Ok(86_400));
+        assert_eq!(
+            parse_window(Some("86401"), "w"),
+            Err(EdgeError::Config("w"))
+        );
+    }
+}

@@ -1,0 +1,235 @@
+//! `EdgeStore`: a Durable Object holding enrolment codes and enrolled devices (in its SQLite storage) and rate
+//! counters (in memory).
+//!
+//! One instance per key (`code:<hash>`, `device:<id>`, `rate:<scope>:<id>`) spreads the load and keeps every
+//! counting step a single statement in a single-threaded object, so two concurrent requests can never both
+//! redeem one code or slip past a limit. Decisions are made by the pure modules, not here.
+//!
+//! Rate counters live in the instance's memory, not its storage: a durable write would put a disk flush on the
+//! path of every request, and an evicted instance forgetting its counts only lets a client start a window
+//! afresh, which a limit can afford.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+use worker::{
+    DurableObject, Env, Request, Response, Result, SqlStorage, SqlStorageValue, State,
+    durable_object,
+};
+
+use crate::device::{DeviceRecord, StoredEnrolmentCode};
+
+/// Store an enrolment code.
+pub const CODE_STORE_PATH: &str = "/code/store";
+/// Count one redemption attempt of a code.
+pub const CODE_REDEEM_PATH: &str = "/code/redeem";
+/// Store a device.
+pub const DEVICE_STORE_PATH: &str = "/device/store";
+/// Load a device.
+pub const DEVICE_LOAD_PATH: &str = "/device/load";
+/// Revoke a device.
+pub const DEVICE_REVOKE_PATH: &str = "/device/revoke";
+/// Count one request in a rate window.
+pub const COUNT_PATH: &str = "/count";
+
+const SCHEMA: &[&str] = &[
+    "CREATE TABLE IF NOT EXISTS enrolment_codes (
+        lookup_key TEXT PRIMARY KEY,
+        facility_code TEXT NOT NULL,
+        expires_at INTEGER NOT NULL,
+        forget_after INTEGER NOT NULL,
+        uses INTEGER NOT NULL DEFAULT 0
+    )",
+    "CREATE TABLE IF NOT EXISTS devices (
+        id TEXT PRIMARY KEY,
+        record TEXT NOT NULL,
+        revoked INTEGER NOT NULL DEFAULT 0
+    )",
+];
+
+/// Body of a code store call.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct CodeStoreCall {
+    /// The code's lookup key (a hash).
+    pub lookup_key: String,
+    /// The facility it enrols into.
+    pub facility_code: String,
+    /// Unix seconds after which it is refused.
+    pub expires_at: i64,
+    /// Unix seconds after which the record may be deleted.
+    pub forget_after: i64,
+    /// The caller's clock.
+    pub now: i64,
+}
+
+/// Body of a code redeem call.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct CodeRedeemCall {
+    /// The code's lookup key.
+    pub lookup_key: String,
+    /// The caller's clock.
+    pub now: i64,
+}
+
+/// Body of a device load or revoke call.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct DeviceCall {
+    /// The device id.
+    pub id: String,
+}
+
+/// Body of a count call.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct CountCall {
+    /// Counter name.
+    pub name: String,
+    /// Window start, unix seconds.
+    pub window_start: i64,
+    /// Unix seconds after which the window may be deleted.
+    pub forget_after: i64,
+    /// The caller's clock.
+    pub now: i64,
+}
+
+#[derive(Deserialize)]
+struct DeviceRow {
+    record: String,
+    revoked: i64,
+}
+
+#[derive(Deserialize)]
+struct IdRow {
+    #[allow(dead_code)] // Only its presence matters.
+    id: String,
+}
+
+/// The Durable Object class (binding `EDGE_STORE`).
+#[durable_object]
+pub struct EdgeStore {
+    state: State,
+    /// Request counts by (counter name, window start), with the time after which each may be forgotten.
+    counters: RefCell<HashMap<(String, i64), (u32, i64)>>,
+}
+
+impl std::fmt::Debug for EdgeStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("EdgeStore")
+    }
+}
+
+fn integer(value: i64) -> Result<SqlStorageValue> {
+    SqlStorageValue::try_from_i64(value)
+}
+
+impl EdgeStore {
+    fn sql(&self) -> Result<SqlStorage> {
+        let sql = self.state.storage().sql();
+        for statement in SCHEMA {
+            sql.exec(statement, None)?;
+        }
+        Ok(sql)
+    }
+}
+
+impl DurableObject for EdgeStore {
+    fn new(state: State, _env: Env) -> Self {
+        Self {
+            state,
+            counters: RefCell::default(),
+        }
+    }
+
+    async fn fetch(&self, mut request: Request) -> Result<Response> {
+        if request.path() == COUNT_PATH {
+            let call: CountCall = request.json().await?;
+            let mut counters = self.counters.borrow_mut();
+            counters.retain(|_, (_, forget_after)| *forget_after >= call.now);
+            let entry = counters
+                .entry((call.name, call.window_start))
+                .or_insert((0, call.forget_after));
+            entry.0 = entry.0.saturating_add(1);
+            return Response::from_json(&entry.0);
+        }
+        let sql = self.sql()?;
+        match request.path().as_str() {
+            CODE_STORE_PATH => {
+                let call: CodeStoreCall = request.json().await?;
+                sql.exec(
+                    "DELETE FROM enrolment_codes WHERE forget_after < ?",
+                    vec![integer(call.now)?],
+                )?;
+                sql.exec(
+                    "INSERT INTO enrolment_codes (lookup_key, facility_code, expires_at, forget_after, uses) \
+                     VALUES (?, ?, ?, ?, 0)",
+                    vec![
+                        call.lookup_key.into(),
+                        call.facility_code.into(),
+                        integer(call.expires_at)?,
+                        integer(call.forget_after)?,
+                    ],
+                )?;
+                Response::from_json(&true)
+            }
+            CODE_REDEEM_PATH => {
+                let call: CodeRedeemCall = request.json().await?;
+                sql.exec(
+                    "DELETE FROM enrolment_codes WHERE forget_after < ?",
+                    vec![integer(call.now)?],
+                )?;
+                let rows: Vec<StoredEnrolmentCode> = sql
+                    .exec(
+                        "UPDATE enrolment_codes SET uses = uses + 1 WHERE lookup_key = ? \
+                         RETURNING facility_code, expires_at, uses",
+                        vec![call.lookup_key.into()],
+                    )?
+                    .to_array()?;
+                Response::from_json(&rows.into_iter().next())
+            }
+            DEVICE_STORE_PATH => {
+                let record: DeviceRecord = request.json().await?;
+                let text = serde_json::to_string(&record)
+                    .map_err(|error| worker::Error::RustError(error.to_string()))?;
+                sql.exec(
+                    "INSERT INTO devices (id, record, revoked) VALUES (?, ?, ?)",
+                    vec![
+                        record.device_id.as_str().to_owned().into(),
+                        text.into(),
+                        integer(i64::from(record.revoked))?,
+                    ],
+                )?;
+                Response::from_json(&true)
+            }
+            DEVICE_LOAD_PATH => {
+                let call: DeviceCall = request.json().await?;
+                let rows: Vec<DeviceRow> = sql
+                    .exec(
+                        "SELECT record, revoked FROM devices WHERE id = ?",
+                        vec![call.id.into()],
+                    )?
+                    .to_array()?;
+                let record = match rows.into_iter().next() {
+                    Some(row) => {
+                        let mut record: DeviceRecord = serde_json::from_str(&row.record)
+                            .map_err(|error| worker::Error::RustError(error.to_string()))?;
+                        record.revoked = row.revoked != 0;
+                        Some(record)
+                    }
+                    None => None,
+                };
+                Response::from_json(&record)
+            }
+            DEVICE_REVOKE_PATH => {
+                let call: DeviceCall = request.json().await?;
+                let rows: Vec<IdRow> = sql
+                    .exec(
+                        "UPDATE devices SET revoked = 1 WHERE id = ? RETURNING id",
+                        vec![call.id.into()],
+                    )?
+                    .to_array()?;
+                Response::from_json(&!rows.is_empty())
+            }
+            _ => Response::error("no such call", 404),
+        }
+    }
+}

@@ -1,0 +1,225 @@
+// Device enrolment, device proofs, revocation, rate limits, cross-origin refusal and audit events, in workerd
+// against a fake origin. Run: node --test edge/test/*.test.mjs   (after `worker-build --release` in edge/)
+
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import {
+  ADMIN_TOKEN,
+  FACILITY_CODE,
+  deviceWithKey,
+  enrolDevice,
+  issueEnrolmentCode,
+  startEdge,
+  startFakeOrigin,
+  testCard,
+} from "./helpers.mjs";
+
+let origin;
+let edge;
+const logs = [];
+
+function auditEvents() {
+  return logs
+    .filter((line) => line.includes('"kind":"onshi.edge.audit"'))
+    .map((line) => JSON.parse(line.slice(line.indexOf("{"))));
+}
+
+async function call(target, path, { body, headers = {}, device, timestamp, method = "POST" } = {}) {
+  const bytes = body === undefined ? "" : typeof body === "string" ? body : JSON.stringify(body);
+  const init = { method, headers: { "content-type": "application/json" } };
+  if (body !== undefined) init.body = bytes;
+  if (device) Object.assign(init.headers, await device.headers(method, path, bytes, timestamp));
+  Object.assign(init.headers, headers);
+  const response = await fetch(`${target.url}${path}`, init);
+  assert.equal(response.headers.get("cache-control"), "no-store");
+  return { status: response.status, body: await response.json() };
+}
+
+function expectError(result, status, code) {
+  assert.equal(result.status, status, JSON.stringify(result.body));
+  assert.deepEqual(result.body, { error: code, message: result.body.message });
+}
+
+async function sessionFor(target, device, card = testCard(0)) {
+  const challenge = await call(target, "/api/v1/challenge", { device });
+  assert.equal(challenge.status, 200, JSON.stringify(challenge.body));
+  const bytes = Buffer.from(challenge.body.challenge, "base64");
+  return call(target, "/api/v1/session", {
+    device,
+    body: {
+      challenge_id: challenge.body.challenge_id,
+      certificate: card.certificate.toString("base64"),
+      signature: card.sign(bytes).toString("base64"),
+    },
+  });
+}
+
+before(async () => {
+  origin = await startFakeOrigin();
+  edge = await startEdge({ originUrl: origin.url, onLog: (message) => logs.push(message) });
+});
+
+after(async () => {
+  await edge?.dispose();
+  await origin?.close();
+});
+
+describe("enrolment", () => {
+  test("the admin issues one-time codes for valid facility codes only", async () => {
+    const path = "/api/v1/admin/enrolment-codes";
+    const body = { facility_code: FACILITY_CODE };
+    expectError(await call(edge, path, { body }), 401, "unauthorized");
+    expectError(await call(edge, path, { body, headers: { authorization: "Bearer not-the-admin-token-at-all" } }), 401, "unauthorized");
+    const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
+    // Check digit 8 instead of 9; nine digits; a dental code with a wrong check digit.
+    for (const facility_code of ["0110113718", "011011371", "0130113719"]) {
+      expectError(await call(edge, path, { body: { facility_code }, headers: admin }), 400, "bad_request");
+    }
+    const issued = await call(edge, path, { body, headers: admin });
+    assert.equal(issued.status, 200);
+    assert.match(issued.body.code, /^[2-9A-HJ-NP-Z]{4}-[2-9A-HJ-NP-Z]{4}-[2-9A-HJ-NP-Z]{4}$/);
+    assert.equal(issued.body.facility_code, FACILITY_CODE);
+    assert.ok(issued.body.expires_at > Date.now() / 1000 + 23 * 3600);
+  });
+
+  test("a code enrols one device once", async () => {
+    const code = await issueEnrolmentCode(edge.url);
+    const device = await enrolDevice(edge.url, { code: code.toLowerCase().replaceAll("-", " ") });
+    assert.equal(device.facilityCode, FACILITY_CODE);
+    await assert.rejects(enrolDevice(edge.url, { code }), /401.*unauthorized/);
+    await assert.rejects(enrolDevice(edge.url, { code: "2345-6789-ABCD" }), /401.*unauthorized/);
+    const notAKey = await call(edge, "/api/v1/devices/enrol", {
+      body: { code: await issueEnrolmentCode(edge.url), public_key: Buffer.from("not a key").toString("base64") },
+    });
+    expectError(notAKey, 400, "bad_request");
+    expectError(await call(edge, "/api/v1/devices/enrol", { body: "{not json" }), 400, "bad_request");
+  });
+});
+
+describe("device proofs", () => {
+  let device;
+  before(async () => {
+    device = await enrolDevice(edge.url);
+  });
+
+  test("an enrolled device's signed calls pass", async () => {
+    const session = await sessionFor(edge, device);
+    assert.equal(session.status, 200, JSON.stringify(session.body));
+  });
+
+  test("calls without a proof, from unknown devices or with forged or stale proofs are refused", async () => {
+    expectError(await call(edge, "/api/v1/challenge"), 401, "unauthorized");
+    const otherKey = await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, false, ["sign"]);
+    const forged = deviceWithKey(device.id, device.facilityCode, otherKey.privateKey);
+    expectError(await call(edge, "/api/v1/challenge", { device: forged }), 401, "unauthorized");
+    const unknown = deviceWithKey("AAAAAAAAAAAAAAAAAAAAAA", FACILITY_CODE, device.privateKey);
+    expectError(await call(edge, "/api/v1/challenge", { device: unknown }), 401, "unauthorized");
+    const stale = Math.floor(Date.now() / 1000) - 120;
+    expectError(await call(edge, "/api/v1/challenge", { device, timestamp: stale }), 401, "unauthorized");
+    // A proof made for one body does not cover another.
+    const headers = await device.headers("POST", "/api/v1/qualification", "{}");
+    const moved = await fetch(`${edge.url}/api/v1/qualification`, { method: "POST", headers, body: "{ }" });
+    assert.equal(moved.status, 401);
+    assert.equal((await moved.json()).error, "unauthorized");
+  });
+
+  test("a session is bound to the device that opened it", async () => {
+    const session = await sessionFor(edge, device);
+    const other = await enrolDevice(edge.url);
+    const authorization = `Bearer ${session.body.session_token}`;
+    const stolen = await call(edge, "/api/v1/qualification", { device: other, body: {}, headers: { authorization } });
+    expectError(stolen, 401, "session_invalid");
+    const own = await call(edge, "/api/v1/qualification", { device, body: {}, headers: { authorization } });
+    assert.equal(own.status, 200, JSON.stringify(own.body));
+  });
+
+  test("a replayed session request is refused: its challenge is spent", async () => {
+    const challenge = await call(edge, "/api/v1/challenge", { device });
+    const card = testCard(0);
+    const body = {
+      challenge_id: challenge.body.challenge_id,
+      certificate: card.certificate.toString("base64"),
+      signature: card.sign(Buffer.from(challenge.body.challenge, "base64")).toString("base64"),
+    };
+    assert.equal((await call(edge, "/api/v1/session", { device, body })).status, 200);
+    expectError(await call(edge, "/api/v1/session", { device, body }), 409, "challenge_replayed");
+  });
+
+  test("a revoked device and its open session are refused", async () => {
+    const doomed = await enrolDevice(edge.url);
+    const session = await sessionFor(edge, doomed);
+    const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
+    const revokePath = `/api/v1/admin/devices/${doomed.id}/revoke`;
+    expectError(await call(edge, revokePath), 401, "unauthorized");
+    const revoked = await call(edge, revokePath, { headers: admin });
+    assert.deepEqual(revoked, { status: 200, body: { device_id: doomed.id, revoked: true } });
+    expectError(await call(edge, "/api/v1/admin/devices/AAAAAAAAAAAAAAAAAAAAAA/revoke", { headers: admin }), 404, "not_found");
+    expectError(await call(edge, "/api/v1/challenge", { device: doomed }), 401, "unauthorized");
+    const authorization = `Bearer ${session.body.session_token}`;
+    expectError(await call(edge, "/api/v1/qualification", { device: doomed, body: {}, headers: { authorization } }), 401, "unauthorized");
+  });
+
+  test("a page of another origin may not call the API", async () => {
+    const refused = await call(edge, "/api/v1/challenge", { device, headers: { origin: "https://evil.example" } });
+    expectError(refused, 401, "unauthorized");
+    const same = await call(edge, "/api/v1/challenge", { device, headers: { origin: edge.url } });
+    assert.equal(same.status, 200);
+    const preflight = await fetch(`${edge.url}/api/v1/challenge`, {
+      method: "OPTIONS",
+      headers: { origin: "https://evil.example", "access-control-request-method": "POST" },
+    });
+    assert.equal(preflight.headers.get("access-control-allow-origin"), null);
+    await preflight.arrayBuffer();
+  });
+});
+
+describe("rate limits", () => {
+  let limited;
+  before(async () => {
+    // A one-day window: the test's few requests cannot straddle two windows unless run across midnight UTC.
+    limited = await startEdge({
+      originUrl: origin.url,
+      rateLimitPerDevice: 3,
+      rateLimitPerFacility: 5,
+      rateLimitWindowSecs: 86400,
+    });
+  });
+  after(async () => {
+    await limited?.dispose();
+  });
+
+  test("a device, then its facility, is limited per window", async () => {
+    const first = await enrolDevice(limited.url);
+    const second = await enrolDevice(limited.url);
+    for (let i = 0; i < 3; i += 1) assert.equal((await call(limited, "/api/v1/challenge", { device: first })).status, 200);
+    expectError(await call(limited, "/api/v1/challenge", { device: first }), 429, "rate_limited");
+    // The facility has counted four; the second device gets one more before the facility limit.
+    assert.equal((await call(limited, "/api/v1/challenge", { device: second })).status, 200);
+    expectError(await call(limited, "/api/v1/challenge", { device: second }), 429, "rate_limited");
+  });
+});
+
+describe("audit events", () => {
+  test("every decision is logged as JSON without personal data", async () => {
+    const device = await enrolDevice(edge.url);
+    const card = testCard(2);
+    origin.behaviour.revoked.add(card.serial);
+    try {
+      expectError(await sessionFor(edge, device, card), 401, "certificate_revoked");
+    } finally {
+      origin.behaviour.revoked.clear();
+    }
+    const events = auditEvents().filter((event) => event.device === device.id);
+    assert.deepEqual(
+      events.map((event) => [event.action, event.outcome]),
+      [["enrol", "ok"], ["challenge", "ok"], ["session", "certificate_revoked"]],
+    );
+    const session = events[2];
+    assert.equal(session.facility, FACILITY_CODE);
+    assert.match(session.certificate, /^[0-9a-f]{32}$/);
+    const everything = logs.join("\n");
+    assert.ok(!everything.includes(card.serial), "no certificate serial in the log");
+    assert.ok(!everything.includes("onshi test auth CA"), "no issuer name in the log");
+    assert.ok(!everything.includes(card.certificate.toString("base64").slice(0, 40)), "no certificate in the log");
+  });
+});

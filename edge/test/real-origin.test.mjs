@@ -1,0 +1,223 @@
+// The built edge worker in workerd against the REAL origin process (ONSHI_ORIGIN_BIN, seeded with the demo
+// cards): the whole check-in, and every way it must fail. A TCP relay in front of the origin makes it slow.
+// Run: ONSHI_ORIGIN_BIN=target/debug/onshi-origin node --test edge/test/real-origin.test.mjs
+
+import assert from "node:assert/strict";
+import { X509Certificate } from "node:crypto";
+import { after, before, describe, test } from "node:test";
+import {
+  ADMIN_TOKEN,
+  ORIGIN_ADMIN_TOKEN,
+  enrolDevice,
+  realExpiredCard,
+  startDelayingRelay,
+  startEdge,
+  startRealOrigin,
+  testCaPem,
+  testCard,
+} from "./helpers.mjs";
+
+let origin;
+let relay;
+let edge;
+let device;
+
+async function call(target, path, { body, headers = {}, device: signer = device, method = "POST" } = {}) {
+  const bytes = body === undefined ? "" : typeof body === "string" ? body : JSON.stringify(body);
+  const init = { method, headers: { "content-type": "application/json" } };
+  if (body !== undefined) init.body = bytes;
+  if (signer) Object.assign(init.headers, await signer.headers(method, path, bytes));
+  Object.assign(init.headers, headers);
+  const response = await fetch(`${target.url}${path}`, init);
+  assert.equal(response.headers.get("cache-control"), "no-store", `no-store on ${path}`);
+  return { status: response.status, body: await response.json() };
+}
+
+function expectError(result, status, code) {
+  assert.equal(result.status, status, JSON.stringify(result.body));
+  assert.equal(result.body.error, code);
+  assert.deepEqual(Object.keys(result.body).sort(), ["error", "message"]);
+}
+
+async function challenge(target = edge, signer = device) {
+  const result = await call(target, "/api/v1/challenge", { device: signer });
+  assert.equal(result.status, 200, JSON.stringify(result.body));
+  return { id: result.body.challenge_id, bytes: Buffer.from(result.body.challenge, "base64") };
+}
+
+function sessionBody(issued, certificate, signature) {
+  return {
+    challenge_id: issued.id,
+    certificate: Buffer.from(certificate).toString("base64"),
+    signature: Buffer.from(signature).toString("base64"),
+  };
+}
+
+async function openSession(card, target = edge, signer = device) {
+  const issued = await challenge(target, signer);
+  return call(target, "/api/v1/session", {
+    device: signer,
+    body: sessionBody(issued, card.certificate, card.sign(issued.bytes)),
+  });
+}
+
+before(async () => {
+  origin = await startRealOrigin();
+  relay = await startDelayingRelay(origin.url);
+  edge = await startEdge({ originUrl: relay.url, originTimeoutMs: 1000 });
+  device = await enrolDevice(edge.url);
+});
+
+after(async () => {
+  await edge?.dispose();
+  await relay?.close();
+  await origin?.stop();
+});
+
+describe("against the real origin", () => {
+  test("the happy path: enrolled device, card signature, session, qualification", async () => {
+    const session = await openSession(testCard(0));
+    assert.equal(session.status, 200, JSON.stringify(session.body));
+    assert.ok(session.body.expires_at <= Math.floor(Date.now() / 1000) + 300);
+    const answer = await call(edge, "/api/v1/qualification", {
+      body: { arbitrary_identifier: "edge-real-origin-1" },
+      headers: { authorization: `Bearer ${session.body.session_token}` },
+    });
+    assert.equal(answer.status, 200, JSON.stringify(answer.body));
+    // Demo card 00 is the "valid" scenario of the seeded population.
+    assert.equal(answer.body.validity, "valid");
+    assert.ok(answer.body.records.length >= 1);
+  });
+
+  test("a replayed challenge and a replayed session request are refused", async () => {
+    const card = testCard(0);
+    const issued = await challenge();
+    const body = sessionBody(issued, card.certificate, card.sign(issued.bytes));
+    assert.equal((await call(edge, "/api/v1/session", { body })).status, 200);
+    expectError(await call(edge, "/api/v1/session", { body }), 409, "challenge_replayed");
+  });
+
+  test("a session is refused on another device, after revocation of its device, and when forged", async () => {
+    const session = await openSession(testCard(0));
+    const authorization = `Bearer ${session.body.session_token}`;
+    const other = await enrolDevice(edge.url);
+    expectError(await call(edge, "/api/v1/qualification", { device: other, body: {}, headers: { authorization } }), 401, "session_invalid");
+    const [payload] = session.body.session_token.split(".");
+    const forged = `Bearer ${payload}.${Buffer.alloc(32).toString("base64url")}`;
+    expectError(await call(edge, "/api/v1/qualification", { body: {}, headers: { authorization: forged } }), 401, "session_invalid");
+
+    const doomed = await enrolDevice(edge.url);
+    const doomedSession = await openSession(testCard(0), edge, doomed);
+    assert.equal(doomedSession.status, 200);
+    const revoke = await call(edge, `/api/v1/admin/devices/${doomed.id}/revoke`, {
+      device: null,
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
+    assert.equal(revoke.status, 200);
+    const afterRevoke = await call(edge, "/api/v1/qualification", {
+      device: doomed,
+      body: {},
+      headers: { authorization: `Bearer ${doomedSession.body.session_token}` },
+    });
+    expectError(afterRevoke, 401, "unauthorized");
+  });
+
+  test("unknown devices and calls without a device proof are refused", async () => {
+    expectError(await call(edge, "/api/v1/challenge", { device: null }), 401, "unauthorized");
+    const ghost = { ...device, headers: async (...args) => ({ ...(await device.headers(...args)), "x-onshi-device-id": "AAAAAAAAAAAAAAAAAAAAAA" }) };
+    expectError(await call(edge, "/api/v1/challenge", { device: ghost }), 401, "unauthorized");
+  });
+
+  test("expired, forged and wrong-CA certificates are refused", async () => {
+    const real = realExpiredCard();
+    let issued = await challenge();
+    expectError(
+      await call(edge, "/api/v1/session", { body: sessionBody(issued, real.certificate, real.signature) }),
+      401,
+      "certificate_expired",
+    );
+
+    const card = testCard(0);
+    const altered = Buffer.from(card.certificate);
+    const commonName = new X509Certificate(card.certificate).subject.match(/CN=(.+)/)[1];
+    const at = altered.indexOf(Buffer.from(commonName, "latin1"));
+    altered[at] = altered[at] === 0x5a ? 0x59 : 0x5a;
+    issued = await challenge();
+    expectError(
+      await call(edge, "/api/v1/session", { body: sessionBody(issued, altered, card.sign(issued.bytes)) }),
+      401,
+      "certificate_untrusted",
+    );
+
+    // An edge configured as in development trusts only the test CA: a real J-LIS card is from the wrong CA.
+    const devEdge = await startEdge({ originUrl: origin.url, caPem: testCaPem() });
+    try {
+      const devDevice = await enrolDevice(devEdge.url);
+      const devIssued = await challenge(devEdge, devDevice);
+      const refused = await call(devEdge, "/api/v1/session", {
+        device: devDevice,
+        body: sessionBody(devIssued, real.certificate, real.signature),
+      });
+      expectError(refused, 401, "certificate_untrusted");
+    } finally {
+      await devEdge.dispose();
+    }
+  });
+
+  test("a signature over another challenge, or by another card, is refused", async () => {
+    const card = testCard(0);
+    const first = await challenge();
+    const second = await challenge();
+    expectError(
+      await call(edge, "/api/v1/session", { body: sessionBody(second, card.certificate, card.sign(first.bytes)) }),
+      401,
+      "signature_invalid",
+    );
+    const third = await challenge();
+    expectError(
+      await call(edge, "/api/v1/session", { body: sessionBody(third, card.certificate, testCard(1).sign(third.bytes)) }),
+      401,
+      "signature_invalid",
+    );
+  });
+
+  test("a certificate the origin's J-LIS stand-in reports revoked gets no session", async () => {
+    const card = testCard(1);
+    const certificate = new X509Certificate(card.certificate);
+    const issuer = "CN=onshi test auth CA,OU=JPKI for user authentication TEST,O=onshi test,C=JP";
+    const response = await fetch(`${origin.url}/admin/v1/certificates`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${ORIGIN_ADMIN_TOKEN}`, "content-type": "application/json" },
+      body: JSON.stringify({
+        certificate: { issuer, serial: card.serial },
+        // The worked example of a valid 個人番号 from the reference notes (check digit 8).
+        individual_number: "123456789018",
+        status: "revoked",
+      }),
+    });
+    assert.equal(response.status, 204, await response.text());
+    assert.ok(certificate.serialNumber.toUpperCase().endsWith(card.serial));
+    expectError(await openSession(card), 401, "certificate_revoked");
+  });
+
+  test("oversized and malformed bodies never reach the origin", async () => {
+    expectError(await call(edge, "/api/v1/session", { body: "x".repeat(17 * 1024) }), 413, "payload_too_large");
+    expectError(await call(edge, "/api/v1/session", { body: "{not json" }), 400, "bad_request");
+    expectError(await call(edge, "/api/v1/session", { body: { challenge_id: "x" } }), 400, "bad_request");
+  });
+
+  test("a slow origin gives 504 and the next call succeeds again", async () => {
+    relay.delayMs = 2500;
+    try {
+      expectError(await openSession(testCard(0)), 504, "origin_timeout");
+    } finally {
+      relay.delayMs = 0;
+    }
+    assert.equal((await openSession(testCard(0))).status, 200);
+  });
+
+  test("an origin that is down gives 503", async () => {
+    await origin.stop();
+    expectError(await openSession(testCard(0)), 503, "origin_unavailable");
+  });
+});
