@@ -26,15 +26,23 @@ function domException(name, message) {
   return new DOMException(message, name);
 }
 
+/** The reader kinds the fake can play. */
+export const READER_KINDS = ['ccid-apdu', 'ccid-extended', 'ccid-tpdu', 'rcs380'];
+
 /**
  * Installs the fake. Options: cardIndex (which demo card is on the reader; null for an empty reader),
- * refuseProtectedClass (behave like Chrome on a plain page: claimInterface of the CCID interface fails).
+ * refuseProtectedClass (behave like Chrome on a plain page: claimInterface of the CCID interface fails),
+ * readerKind ('ccid-apdu' short-APDU CCID, 'ccid-extended' extended-APDU CCID, 'ccid-tpdu' TPDU-level CCID,
+ * 'rcs380' Sony RC-S380 on a vendor-class interface).
  * Returns a control object, also exposed as `window.onshiVirtualUsb`, for tests: insertCard(i), removeCard(),
  * unplug(), and `log` (every bulk transfer, as hex, for inspection).
  */
-export async function installVirtualUsb({ cardIndex = 0, refuseProtectedClass = false } = {}) {
+export async function installVirtualUsb({ cardIndex = 0, refuseProtectedClass = false, readerKind = 'ccid-apdu' } = {}) {
   await load();
-  const reader = cardIndex === null ? VirtualReader.empty() : new VirtualReader(cardIndex);
+  if (!READER_KINDS.includes(readerKind)) throw new Error(`unknown reader kind ${readerKind}`);
+  const isRcs380 = readerKind === 'rcs380';
+  const reader = VirtualReader.of_kind(readerKind, cardIndex === null ? undefined : cardIndex);
+  const configurationDescriptor = VirtualReader.configuration_descriptor_of(readerKind);
   const pending = [];
   const waiters = [];
   const log = [];
@@ -42,23 +50,31 @@ export async function installVirtualUsb({ cardIndex = 0, refuseProtectedClass = 
   let opened = false;
   const hex = (bytes) => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 
-  const endpoints = [
-    { endpointNumber: 2, direction: 'out', type: 'bulk', packetSize: 64 },
-    { endpointNumber: 2, direction: 'in', type: 'bulk', packetSize: 64 },
-    { endpointNumber: 1, direction: 'in', type: 'interrupt', packetSize: 8 },
-  ];
+  // The RC-S380 has bulk OUT 2 and bulk IN 1 on a vendor-class interface; the CCID readers bulk 2/2 and an
+  // interrupt endpoint on a smart-card-class interface.
+  const endpoints = isRcs380
+    ? [
+      { endpointNumber: 2, direction: 'out', type: 'bulk', packetSize: 64 },
+      { endpointNumber: 1, direction: 'in', type: 'bulk', packetSize: 64 },
+    ]
+    : [
+      { endpointNumber: 2, direction: 'out', type: 'bulk', packetSize: 64 },
+      { endpointNumber: 2, direction: 'in', type: 'bulk', packetSize: 64 },
+      { endpointNumber: 1, direction: 'in', type: 'interrupt', packetSize: 8 },
+    ];
+  const interfaceClass = isRcs380 ? 0xff : 0x0b;
   const alternate = {
-    alternateSetting: 0, interfaceClass: 0x0b, interfaceSubclass: 0, interfaceProtocol: 0,
-    interfaceName: 'CCID', endpoints,
+    alternateSetting: 0, interfaceClass, interfaceSubclass: 0, interfaceProtocol: 0,
+    interfaceName: isRcs380 ? 'Port-100' : 'CCID', endpoints,
   };
   const iface = { interfaceNumber: 0, alternate, alternates: [alternate], claimed: false };
   const configuration = { configurationValue: 1, configurationName: null, interfaces: [iface] };
 
   const device = Object.create(USBDevice.prototype);
   const own = (name, value) => Object.defineProperty(device, name, { value, configurable: true, writable: true });
-  own('vendorId', VirtualReader.vendor_id());
-  own('productId', VirtualReader.product_id());
-  own('productName', VirtualReader.product_name());
+  own('vendorId', VirtualReader.vendor_id_of(readerKind));
+  own('productId', VirtualReader.product_id_of(readerKind));
+  own('productName', VirtualReader.product_name_of(readerKind));
   own('manufacturerName', 'onshi');
   own('serialNumber', 'VIRTUAL-0001');
   own('usbVersionMajor', 2); own('usbVersionMinor', 0); own('usbVersionSubminor', 0);
@@ -74,11 +90,24 @@ export async function installVirtualUsb({ cardIndex = 0, refuseProtectedClass = 
   own('claimInterface', async (number) => {
     if (unplugged) throw gone();
     if (number !== 0) throw domException('NotFoundError', 'No such interface.');
-    if (refuseProtectedClass) throw domException('SecurityError', 'The requested interface implements a protected class.');
+    if (refuseProtectedClass && interfaceClass === 0x0b) {
+      throw domException('SecurityError', 'The requested interface implements a protected class.');
+    }
     iface.claimed = true;
   });
   own('releaseInterface', async () => { iface.claimed = false; });
   own('reset', async () => {});
+  // Only the standard GET_DESCRIPTOR(CONFIGURATION) request is answered; anything else stalls, as a device would.
+  own('controlTransferIn', async (setup, length) => {
+    if (unplugged) throw gone();
+    if (!opened) throw domException('InvalidStateError', 'The device must be opened first.');
+    log.push({ dir: 'control', hex: hex(Uint8Array.of(setup.request, setup.value >> 8, setup.value & 0xff)) });
+    if (setup.requestType === 'standard' && setup.recipient === 'device' && setup.request === 6 && setup.value === 0x0200) {
+      const bytes = configurationDescriptor.slice(0, length);
+      return new USBInTransferResult('ok', new DataView(bytes.buffer, bytes.byteOffset, bytes.length));
+    }
+    return new USBInTransferResult('stall');
+  });
   own('transferOut', async (endpoint, data) => {
     if (unplugged) throw gone();
     if (!opened || !iface.claimed) throw domException('InvalidStateError', 'The interface is not claimed.');
@@ -120,6 +149,7 @@ export async function installVirtualUsb({ cardIndex = 0, refuseProtectedClass = 
 
   const control = {
     reader,
+    readerKind,
     device,
     log,
     insertCard: (index) => reader.insert_card(index),

@@ -31,6 +31,20 @@ pub mod message_type {
     pub const GET_SLOT_STATUS: u8 = 0x65;
     /// PC_to_RDR_XfrBlock (§6.1.4).
     pub const XFR_BLOCK: u8 = 0x6F;
+    /// PC_to_RDR_SetParameters (§6.1.7).
+    pub const SET_PARAMETERS: u8 = 0x61;
+    /// PC_to_RDR_GetParameters (§6.1.5).
+    pub const GET_PARAMETERS: u8 = 0x6C;
+    /// PC_to_RDR_Escape (§6.1.8).
+    pub const ESCAPE: u8 = 0x6B;
+    /// PC_to_RDR_Abort (§6.1.13).
+    pub const ABORT: u8 = 0x72;
+    /// RDR_to_PC_Parameters (§6.2.3).
+    pub const PARAMETERS: u8 = 0x82;
+    /// RDR_to_PC_Escape (§6.2.4).
+    pub const ESCAPE_REPLY: u8 = 0x83;
+    /// RDR_to_PC_NotifySlotChange on the interrupt endpoint (§6.3.1).
+    pub const NOTIFY_SLOT_CHANGE: u8 = 0x50;
     /// RDR_to_PC_DataBlock (§6.2.1).
     pub const DATA_BLOCK: u8 = 0x80;
     /// RDR_to_PC_SlotStatus (§6.2.2).
@@ -217,6 +231,22 @@ pub enum HostCommand {
         /// The command APDU. It may hold a PIN, so it is zeroized on drop and never printed.
         data: Zeroizing<Vec<u8>>,
     },
+    /// Set the protocol parameters (`bProtocolNum` 0 = T=0, 1 = T=1); the reply is a Parameters message.
+    SetParameters {
+        /// `bProtocolNum`.
+        protocol: u8,
+        /// The protocol data structure (7 bytes for T=1, §6.1.7 Table 6.1-9).
+        data: Vec<u8>,
+    },
+    /// Read the protocol parameters; the reply is a Parameters message.
+    GetParameters,
+    /// A vendor command; the reply is an Escape message.
+    Escape {
+        /// The vendor bytes.
+        data: Vec<u8>,
+    },
+    /// Abort the command with this `bSeq` (sent after the control request ABORT); the reply is a SlotStatus.
+    Abort,
 }
 
 impl fmt::Debug for HostCommand {
@@ -233,6 +263,12 @@ impl fmt::Debug for HostCommand {
                 .field("level_parameter", level_parameter)
                 .field("data", &format_args!("<{} bytes redacted>", data.len()))
                 .finish(),
+            Self::SetParameters { protocol, data } => {
+                f.debug_struct("SetParameters").field("protocol", protocol).field("data", data).finish()
+            }
+            Self::GetParameters => f.write_str("GetParameters"),
+            Self::Escape { data } => f.debug_struct("Escape").field("data", &format_args!("<{} bytes>", data.len())).finish(),
+            Self::Abort => f.write_str("Abort"),
         }
     }
 }
@@ -245,6 +281,10 @@ impl HostCommand {
             Self::IccPowerOff => message_type::ICC_POWER_OFF,
             Self::GetSlotStatus => message_type::GET_SLOT_STATUS,
             Self::XfrBlock { .. } => message_type::XFR_BLOCK,
+            Self::SetParameters { .. } => message_type::SET_PARAMETERS,
+            Self::GetParameters => message_type::GET_PARAMETERS,
+            Self::Escape { .. } => message_type::ESCAPE,
+            Self::Abort => message_type::ABORT,
         }
     }
 
@@ -252,7 +292,9 @@ impl HostCommand {
     pub fn reply_message_type(&self) -> u8 {
         match self {
             Self::IccPowerOn { .. } | Self::XfrBlock { .. } => message_type::DATA_BLOCK,
-            Self::IccPowerOff | Self::GetSlotStatus => message_type::SLOT_STATUS,
+            Self::IccPowerOff | Self::GetSlotStatus | Self::Abort => message_type::SLOT_STATUS,
+            Self::SetParameters { .. } | Self::GetParameters => message_type::PARAMETERS,
+            Self::Escape { .. } => message_type::ESCAPE_REPLY,
         }
     }
 }
@@ -273,7 +315,12 @@ impl CommandFrame {
     pub fn encode(&self) -> Zeroizing<Vec<u8>> {
         let (specific, data): ([u8; 3], &[u8]) = match &self.command {
             HostCommand::IccPowerOn { power_select } => ([power_select.byte(), 0, 0], &[]),
-            HostCommand::IccPowerOff | HostCommand::GetSlotStatus => ([0, 0, 0], &[]),
+            HostCommand::IccPowerOff
+            | HostCommand::GetSlotStatus
+            | HostCommand::GetParameters
+            | HostCommand::Abort => ([0, 0, 0], &[]),
+            HostCommand::SetParameters { protocol, data } => ([*protocol, 0, 0], data.as_slice()),
+            HostCommand::Escape { data } => ([0, 0, 0], data.as_slice()),
             HostCommand::XfrBlock { block_waiting_integer, level_parameter, data } => {
                 let [level_low, level_high] = level_parameter.to_le_bytes();
                 ([*block_waiting_integer, level_low, level_high], data.as_slice())
@@ -307,9 +354,15 @@ impl CommandFrame {
                 level_parameter: u16::from_le_bytes([specific_1, specific_2]),
                 data: Zeroizing::new(data.to_vec()),
             },
+            message_type::SET_PARAMETERS => HostCommand::SetParameters { protocol: specific_0, data: data.to_vec() },
+            message_type::GET_PARAMETERS => HostCommand::GetParameters,
+            message_type::ESCAPE => HostCommand::Escape { data: data.to_vec() },
+            message_type::ABORT => HostCommand::Abort,
             other => return Err(FrameError::UnsupportedMessage { message_type: other }),
         };
-        if !matches!(command, HostCommand::XfrBlock { .. }) && header.data_len != 0 {
+        let carries_data =
+            matches!(command, HostCommand::XfrBlock { .. } | HostCommand::SetParameters { .. } | HostCommand::Escape { .. });
+        if !carries_data && header.data_len != 0 {
             return Err(FrameError::BadField { offset: 1 });
         }
         Ok(Self { slot: header.slot, sequence: header.sequence, command })
@@ -398,6 +451,13 @@ pub enum ReplyKind {
         /// `bClockStatus`.
         clock_status: u8,
     },
+    /// RDR_to_PC_Parameters; the data is the protocol data structure.
+    Parameters {
+        /// `bProtocolNum`.
+        protocol: u8,
+    },
+    /// RDR_to_PC_Escape.
+    Escape,
 }
 
 /// A whole RDR_to_PC message.
@@ -436,6 +496,8 @@ impl ReplyFrame {
         let (message_type, specific) = match self.kind {
             ReplyKind::DataBlock { chain_parameter } => (message_type::DATA_BLOCK, chain_parameter),
             ReplyKind::SlotStatus { clock_status } => (message_type::SLOT_STATUS, clock_status),
+            ReplyKind::Parameters { protocol } => (message_type::PARAMETERS, protocol),
+            ReplyKind::Escape => (message_type::ESCAPE_REPLY, 0),
         };
         let header = Header {
             message_type,
@@ -455,6 +517,8 @@ impl ReplyFrame {
         let kind = match header.message_type {
             message_type::DATA_BLOCK => ReplyKind::DataBlock { chain_parameter: specific },
             message_type::SLOT_STATUS => ReplyKind::SlotStatus { clock_status: specific },
+            message_type::PARAMETERS => ReplyKind::Parameters { protocol: specific },
+            message_type::ESCAPE_REPLY => ReplyKind::Escape,
             other => return Err(FrameError::UnsupportedMessage { message_type: other }),
         };
         Ok(Self {
@@ -471,7 +535,79 @@ impl ReplyFrame {
         match self.kind {
             ReplyKind::DataBlock { .. } => message_type::DATA_BLOCK,
             ReplyKind::SlotStatus { .. } => message_type::SLOT_STATUS,
+            ReplyKind::Parameters { .. } => message_type::PARAMETERS,
+            ReplyKind::Escape => message_type::ESCAPE_REPLY,
         }
+    }
+}
+
+/// What RDR_to_PC_NotifySlotChange says about one slot (two bits per slot, §6.3.1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SlotChange {
+    /// The slot number.
+    pub slot: u8,
+    /// Whether a card is in the slot now.
+    pub present: bool,
+    /// Whether the state changed since the last notification (a card was inserted or removed).
+    pub changed: bool,
+}
+
+/// Parses an interrupt IN transfer carrying RDR_to_PC_NotifySlotChange into per-slot changes.
+pub fn parse_notify_slot_change(bytes: &[u8]) -> Result<Vec<SlotChange>, FrameError> {
+    let [message, bitmap @ ..] = bytes else { return Err(FrameError::TooShort { len: 0 }) };
+    if *message != message_type::NOTIFY_SLOT_CHANGE {
+        return Err(FrameError::UnsupportedMessage { message_type: *message });
+    }
+    if bitmap.is_empty() {
+        return Err(FrameError::TooShort { len: bytes.len() });
+    }
+    let mut changes = Vec::with_capacity(bitmap.len() * 4);
+    for (byte_index, byte) in bitmap.iter().enumerate() {
+        for pair in 0..4u8 {
+            let bits = (byte >> (pair * 2)) & 0x03;
+            let slot = u8::try_from(byte_index * 4).unwrap_or(u8::MAX).saturating_add(pair);
+            changes.push(SlotChange { slot, present: bits & 0x01 != 0, changed: bits & 0x02 != 0 });
+        }
+    }
+    Ok(changes)
+}
+
+/// The 7-byte T=1 protocol data structure of SetParameters (§6.1.7 Table 6.1-9).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct T1Parameters {
+    /// `bmFindexDindex`.
+    pub findex_dindex: u8,
+    /// `bmTCCKST1`: checksum type (bit 0: 1 = CRC, 0 = LRC) and convention.
+    pub tcck: u8,
+    /// `bGuardTimeT1`.
+    pub guard_time: u8,
+    /// `bmWaitingIntegersT1`: BWI in the high nibble, CWI in the low one.
+    pub waiting_integers: u8,
+    /// `bClockStop`.
+    pub clock_stop: u8,
+    /// `bIFSC`.
+    pub ifsc: u8,
+    /// `bNadValue`.
+    pub nad: u8,
+}
+
+impl T1Parameters {
+    /// LRC, direct convention, default timing, the given IFSC.
+    pub fn lrc_with_ifsc(ifsc: u8) -> Self {
+        Self { findex_dindex: 0x11, tcck: 0x10, guard_time: 0x00, waiting_integers: 0x45, clock_stop: 0, ifsc, nad: 0 }
+    }
+
+    /// The 7 bytes.
+    pub fn encode(&self) -> Vec<u8> {
+        vec![self.findex_dindex, self.tcck, self.guard_time, self.waiting_integers, self.clock_stop, self.ifsc, self.nad]
+    }
+
+    /// Parses the 7 bytes.
+    pub fn parse(bytes: &[u8]) -> Result<Self, FrameError> {
+        let [findex_dindex, tcck, guard_time, waiting_integers, clock_stop, ifsc, nad] = *bytes else {
+            return Err(FrameError::BadField { offset: 10 });
+        };
+        Ok(Self { findex_dindex, tcck, guard_time, waiting_integers, clock_stop, ifsc, nad })
     }
 }
 
@@ -674,6 +810,7 @@ pub struct CcidReader<B> {
     next_sequence: u8,
     max_message_length: usize,
     max_time_extensions: u32,
+    level: ExchangeLevel,
 }
 
 impl<B: UsbBulk> CcidReader<B> {
@@ -694,24 +831,91 @@ impl<B: UsbBulk> CcidReader<B> {
             next_sequence: 0,
             max_message_length: Self::DEFAULT_MAX_MESSAGE_LENGTH,
             max_time_extensions: Self::DEFAULT_MAX_TIME_EXTENSIONS,
+            level: ExchangeLevel::ShortApdu,
         }
     }
 
-    /// A reader configured from its class descriptor. Refuses TPDU- and character-level readers, which need a
-    /// T=1 engine this stack does not drive.
+    /// A reader configured from its class descriptor, for use as an APDU-level [`Transport`]. Refuses TPDU- and
+    /// character-level readers: wrap a TPDU reader with [`CcidReader::tpdu_with_descriptor`] and a T=1 engine.
     pub fn with_descriptor(bulk: B, descriptor: &CcidClassDescriptor) -> Result<Self, TransportError> {
         match descriptor.exchange_level() {
             ExchangeLevel::ShortApdu | ExchangeLevel::ShortAndExtendedApdu => {}
             ExchangeLevel::Tpdu => return Err(TransportError::UnsupportedReader("TPDU-level exchange")),
             ExchangeLevel::Character => return Err(TransportError::UnsupportedReader("character-level exchange")),
         }
+        Self::configured(bulk, descriptor)
+    }
+
+    /// A TPDU-level reader configured from its class descriptor, for [`crate::t1::T1Host`] to drive.
+    pub fn tpdu_with_descriptor(bulk: B, descriptor: &CcidClassDescriptor) -> Result<Self, TransportError> {
+        if descriptor.exchange_level() != ExchangeLevel::Tpdu {
+            return Err(TransportError::UnsupportedReader("not a TPDU-level reader"));
+        }
+        Self::configured(bulk, descriptor)
+    }
+
+    fn configured(bulk: B, descriptor: &CcidClassDescriptor) -> Result<Self, TransportError> {
         let declared = usize::try_from(descriptor.max_message_length).unwrap_or(usize::MAX);
         if declared <= HEADER_LEN + 4 {
             return Err(TransportError::UnsupportedReader("dwMaxCCIDMessageLength too small"));
         }
         let mut reader = Self::new(bulk);
         reader.max_message_length = declared.min(HEADER_LEN + MAX_DATA_LEN);
+        reader.level = descriptor.exchange_level();
         Ok(reader)
+    }
+
+    /// The exchange level this reader was configured for.
+    pub fn exchange_level(&self) -> ExchangeLevel {
+        self.level
+    }
+
+    /// Sets the T=1 protocol parameters (TPDU-level readers need them after power-on) and returns what the
+    /// reader accepted.
+    pub async fn set_t1_parameters(&mut self, parameters: &T1Parameters) -> Result<T1Parameters, TransportError> {
+        let reply =
+            self.exchange(HostCommand::SetParameters { protocol: 1, data: parameters.encode() }).await?;
+        Self::check_processed(&reply)?;
+        T1Parameters::parse(&reply.data).map_err(|_| TransportError::MalformedFrame("T=1 parameters"))
+    }
+
+    /// Sends a vendor Escape command and returns the reader's answer bytes.
+    pub async fn escape(&mut self, data: &[u8]) -> Result<Vec<u8>, TransportError> {
+        let reply = self.exchange(HostCommand::Escape { data: data.to_vec() }).await?;
+        Self::check_processed(&reply)?;
+        Ok(reply.data)
+    }
+
+    /// Sends the bulk half of an abort (the caller issues the ABORT control request with the same `bSeq`
+    /// first); returns the slot state.
+    pub async fn abort(&mut self) -> Result<IccStatus, TransportError> {
+        let reply = self.exchange(HostCommand::Abort).await?;
+        Self::slot_state_of(&reply)
+    }
+
+    /// One XfrBlock with raw bytes (a T=1 block at TPDU level), `bBWI` extending the block waiting time.
+    pub async fn xfr_raw(&mut self, data: &[u8], block_waiting_integer: u8) -> Result<Vec<u8>, TransportError> {
+        self.xfr(data, block_waiting_integer, 0).await.map(|(_, data)| data)
+    }
+
+    async fn xfr(
+        &mut self,
+        data: &[u8],
+        block_waiting_integer: u8,
+        level_parameter: u16,
+    ) -> Result<(u8, Vec<u8>), TransportError> {
+        let reply = self
+            .exchange(HostCommand::XfrBlock {
+                block_waiting_integer,
+                level_parameter,
+                data: Zeroizing::new(data.to_vec()),
+            })
+            .await?;
+        Self::check_processed(&reply)?;
+        match reply.kind {
+            ReplyKind::DataBlock { chain_parameter } => Ok((chain_parameter, reply.data)),
+            _ => Err(TransportError::MalformedFrame("XfrBlock answered without a DataBlock")),
+        }
     }
 
     /// Changes how many time extensions one command may receive.
@@ -831,24 +1035,88 @@ impl<B: UsbBulk> CcidReader<B> {
     }
 }
 
+/// `wLevelParameter` / `bChainParameter` values of extended APDU level chaining (CCID Rev 1.1 §6.1.4, §6.2.1).
+pub mod chain {
+    /// The whole APDU in one message.
+    pub const COMPLETE: u16 = 0x0000;
+    /// The first part of a chain; more follows.
+    pub const BEGIN: u16 = 0x0001;
+    /// The last part of a chain.
+    pub const END: u16 = 0x0002;
+    /// A middle part of a chain.
+    pub const CONTINUE: u16 = 0x0003;
+    /// An empty XfrBlock asking for the next part of the reader's answer (or, from the reader, asking for the
+    /// next part of the command).
+    pub const EMPTY_CONTINUE: u16 = 0x0010;
+}
+
+impl<B: UsbBulk> CcidReader<B> {
+    /// Sends an extended APDU in as many XfrBlocks as `dwMaxCCIDMessageLength` needs and collects the answer
+    /// the same way.
+    async fn transmit_chained(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
+        let max = self.max_message_length.saturating_sub(HEADER_LEN).max(1);
+        let parts: Vec<&[u8]> = command.chunks(max).collect();
+        let last = parts.len().saturating_sub(1);
+        let mut answer = (0u8, Vec::new());
+        for (index, part) in parts.iter().enumerate() {
+            let level = match (index, index == last) {
+                (0, true) => chain::COMPLETE,
+                (0, false) => chain::BEGIN,
+                (_, true) => chain::END,
+                (_, false) => chain::CONTINUE,
+            };
+            answer = self.xfr(part, 0, level).await?;
+            let expects_more = index < last;
+            let asks_for_more = u16::from(answer.0) == chain::EMPTY_CONTINUE;
+            if expects_more != asks_for_more {
+                return Err(TransportError::MalformedFrame("reader broke the command chain"));
+            }
+        }
+        let (mut chain_parameter, mut response) = answer;
+        while matches!(u16::from(chain_parameter), chain::BEGIN | chain::CONTINUE) {
+            let (next_parameter, part) = self.xfr(&[], 0, chain::EMPTY_CONTINUE).await?;
+            response.extend_from_slice(&part);
+            if response.len() > MAX_DATA_LEN {
+                return Err(TransportError::MalformedFrame("chained response longer than an extended APDU"));
+            }
+            chain_parameter = next_parameter;
+        }
+        match u16::from(chain_parameter) {
+            chain::COMPLETE | chain::END => Ok(response),
+            _ => Err(TransportError::MalformedFrame("unknown bChainParameter")),
+        }
+    }
+}
+
 impl<B: UsbBulk> Transport for CcidReader<B> {
     async fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
+        match self.level {
+            ExchangeLevel::ShortAndExtendedApdu => return self.transmit_chained(command).await,
+            ExchangeLevel::ShortApdu => {}
+            ExchangeLevel::Tpdu | ExchangeLevel::Character => {
+                return Err(TransportError::UnsupportedReader("this reader needs a T=1 engine"));
+            }
+        }
         let max = self.max_message_length.saturating_sub(HEADER_LEN);
         if command.len() > max {
             return Err(TransportError::CommandTooLong { len: command.len(), max });
         }
-        let reply = self
-            .exchange(HostCommand::XfrBlock {
-                block_waiting_integer: 0,
-                level_parameter: 0,
-                data: Zeroizing::new(command.to_vec()),
-            })
-            .await?;
-        Self::check_processed(&reply)?;
-        match reply.kind {
-            ReplyKind::DataBlock { chain_parameter: 0 } => Ok(reply.data),
+        match self.xfr(command, 0, chain::COMPLETE).await? {
+            (0, data) => Ok(data),
             _ => Err(TransportError::MalformedFrame("chained response at short APDU level")),
         }
+    }
+
+    fn supports_extended_length(&self) -> bool {
+        self.level == ExchangeLevel::ShortAndExtendedApdu
+    }
+}
+
+impl<B: UsbBulk> crate::t1::BlockLink for CcidReader<B> {
+    async fn exchange_block(&mut self, block: &[u8], waiting_multiplier: u8) -> Result<Vec<u8>, TransportError> {
+        // bBWI 0 means "no extension"; a WTX multiplier of 1 is the same thing.
+        let bwi = if waiting_multiplier <= 1 { 0 } else { waiting_multiplier };
+        self.xfr_raw(block, bwi).await
     }
 }
 
@@ -979,8 +1247,8 @@ mod tests {
         );
         assert_eq!(ReplyFrame::parse(&hex("80 00")), Err(FrameError::TooShort { len: 2 }));
         assert_eq!(
-            CommandFrame::parse(&hex("6B 00 00 00 00 00 00 00 00 00")),
-            Err(FrameError::UnsupportedMessage { message_type: 0x6B })
+            CommandFrame::parse(&hex("6A 00 00 00 00 00 00 00 00 00")),
+            Err(FrameError::UnsupportedMessage { message_type: 0x6A })
         );
         assert_eq!(CommandFrame::parse(&hex("62 00 00 00 00 00 00 09 00 00")), Err(FrameError::BadField { offset: 7 }));
         assert_eq!(

@@ -34,6 +34,9 @@ pub enum CardError {
     /// A PIN that is not exactly four ASCII digits. The PIN itself is never part of the error.
     #[error("the PIN must be exactly four digits")]
     InvalidPin,
+    /// A signing password that is not 6–16 upper-case letters and digits. The password is never part of it.
+    #[error("the signing password must be 6 to 16 upper-case letters and digits")]
+    InvalidPassword,
     /// A read beyond the 15-bit offset range of READ BINARY.
     #[error("file offset {0} is beyond READ BINARY's range")]
     OffsetTooLarge(usize),

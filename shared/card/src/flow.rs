@@ -134,7 +134,7 @@ mod tests {
 
     fn started(extra: &[(&str, &str)]) -> CheckIn<ScriptedCard> {
         let mut script =
-            vec![(SELECT_AP, "90 00"), ("00 A4 02 0C 02 00 0A", "90 00"), ("00 B0 00 00 04", "30 02 05 00 90 00")];
+            vec![(SELECT_AP, "90 00"), ("00 B0 8A 00 00", "30 02 05 00 62 82")];
         script.extend_from_slice(extra);
         let mut check_in = CheckIn::new(ScriptedCard::new(&script));
         let info = block_on(check_in.start()).unwrap();
@@ -156,7 +156,7 @@ mod tests {
 
     #[test]
     fn signing_requires_a_verified_pin() {
-        let mut check_in = started(&[("00 A4 02 0C 02 00 18", "90 00"), ("00 20 00 80 04 31 31 31 31", "63 C2")]);
+        let mut check_in = started(&[("00 20 00 98 04 31 31 31 31", "63 C2")]);
         assert_eq!(
             block_on(check_in.verify(Pin::new("1111").unwrap())).unwrap(),
             VerifyOutcome::Wrong { tries_left: 2 }
@@ -177,7 +177,7 @@ mod tests {
 
     #[test]
     fn a_card_refusal_keeps_the_stage() {
-        let mut check_in = started(&[("00 A4 02 0C 02 00 18", "6A 82")]);
+        let mut check_in = started(&[("00 20 00 98", "6A 82")]);
         let result = block_on(check_in.pin_status());
         assert!(matches!(result, Err(CardError::Status(StatusWord::FileNotFound))));
         assert_eq!(check_in.stage(), CheckInStage::CardRead);

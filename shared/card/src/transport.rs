@@ -72,11 +72,21 @@ impl std::error::Error for TransportError {}
 pub trait Transport {
     /// Transmits `command` (a complete APDU) and returns the response APDU including SW1 SW2.
     async fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError>;
+
+    /// Whether extended-length APDUs (Lc up to 65 535, Ne up to 65 536) get through this transport. Readers
+    /// that only carry short APDUs keep the default; callers then read files in 256-byte chunks.
+    fn supports_extended_length(&self) -> bool {
+        false
+    }
 }
 
 impl<T: Transport + ?Sized> Transport for &mut T {
     async fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
         (**self).transmit(command).await
+    }
+
+    fn supports_extended_length(&self) -> bool {
+        (**self).supports_extended_length()
     }
 }
 

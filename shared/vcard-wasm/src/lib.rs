@@ -1,7 +1,8 @@
-//! # onshi-vcard-wasm — the virtual CCID reader, exported to JavaScript
+//! # onshi-vcard-wasm — the virtual readers, exported to JavaScript
 //!
 //! Layer: a thin wasm-bindgen adapter over `onshi-vcard`, for the WebUSB fake that lets the kiosk run its real
-//! WebUSB + CCID code path without hardware (demo and browser tests). JavaScript calls
+//! WebUSB + CCID code path without hardware (demo and browser tests). [`VirtualReader::of_kind`] picks the
+//! reader: `ccid-apdu`, `ccid-extended`, `ccid-tpdu` or `rcs380`. JavaScript calls
 //! [`VirtualReader::bulk_out`] from its fake `transferOut` and [`VirtualReader::bulk_in`] from its fake
 //! `transferIn`, and answers descriptor requests from the static getters.
 //!
@@ -13,18 +14,44 @@
 #![allow(unsafe_code)]
 
 use onshi_vcard::demo::{DEMO_CARD_COUNT, DEMO_CARDS_JSON, demo_person};
-use onshi_vcard::reader::{class_descriptor, configuration_descriptor, usb_identity};
-use onshi_vcard::{VcardError, VirtualCard, VirtualCcidReader};
+use onshi_vcard::reader::{class_descriptor, configuration_descriptor, configuration_descriptor_for, usb_identity};
+use onshi_vcard::{CcidLevel, VcardError, VirtualCard, VirtualCcidReader, VirtualRcs380, VirtualUsbDevice};
 use wasm_bindgen::prelude::*;
 
 /// Time extensions the reader asks for before each signature, so the kiosk's time-extension path runs.
 const SIGNING_TIME_EXTENSIONS: u8 = 1;
 
-/// A virtual ACR1252U-style CCID reader with a demo My Number card in it.
+/// A virtual reader with a demo My Number card in it: a CCID reader (short APDU, extended APDU or TPDU level)
+/// or a Sony RC-S380.
 #[wasm_bindgen]
 #[derive(Debug)]
 pub struct VirtualReader {
-    reader: VirtualCcidReader,
+    reader: AnyVirtualReader,
+}
+
+#[derive(Debug)]
+enum AnyVirtualReader {
+    Ccid(VirtualCcidReader),
+    Rcs380(VirtualRcs380),
+}
+
+fn level_of(kind: &str) -> Result<Option<CcidLevel>, JsError> {
+    match kind {
+        "ccid-apdu" => Ok(Some(CcidLevel::ShortApdu)),
+        "ccid-extended" => Ok(Some(CcidLevel::ExtendedApdu)),
+        "ccid-tpdu" => Ok(Some(CcidLevel::Tpdu)),
+        "rcs380" => Ok(None),
+        other => Err(JsError::new(&format!("unknown reader kind {other:?}"))),
+    }
+}
+
+fn build(kind: &str, card: Option<VirtualCard>) -> Result<AnyVirtualReader, JsError> {
+    Ok(match level_of(kind)? {
+        Some(level) => AnyVirtualReader::Ccid(
+            VirtualCcidReader::with_level(level, card).with_signing_time_extensions(SIGNING_TIME_EXTENSIONS),
+        ),
+        None => AnyVirtualReader::Rcs380(VirtualRcs380::new(card)),
+    })
 }
 
 fn demo_card(index: u32) -> Result<VirtualCard, JsError> {
@@ -44,40 +71,92 @@ impl VirtualReader {
     /// A reader with demo card `card_index` inserted (not yet powered).
     #[wasm_bindgen(constructor)]
     pub fn new(card_index: u32) -> Result<VirtualReader, JsError> {
-        let reader =
-            VirtualCcidReader::with_card(demo_card(card_index)?).with_signing_time_extensions(SIGNING_TIME_EXTENSIONS);
-        Ok(Self { reader })
+        Self::of_kind("ccid-apdu", Some(card_index))
+    }
+
+    /// A reader of `kind` (`ccid-apdu`, `ccid-extended`, `ccid-tpdu` or `rcs380`) holding demo card
+    /// `card_index`, or empty when it is `undefined`.
+    pub fn of_kind(kind: &str, card_index: Option<u32>) -> Result<VirtualReader, JsError> {
+        let card = card_index.map(demo_card).transpose()?;
+        Ok(Self { reader: build(kind, card)? })
     }
 
     /// An empty reader (no card in the slot).
     pub fn empty() -> VirtualReader {
-        Self { reader: VirtualCcidReader::new().with_signing_time_extensions(SIGNING_TIME_EXTENSIONS) }
+        Self {
+            reader: AnyVirtualReader::Ccid(
+                VirtualCcidReader::new().with_signing_time_extensions(SIGNING_TIME_EXTENSIONS),
+            ),
+        }
     }
 
-    /// Feeds one bulk OUT transfer (a PC_to_RDR message) to the reader.
+    /// Feeds one bulk OUT transfer (a PC_to_RDR message or a Port-100 frame) to the reader.
     pub fn bulk_out(&mut self, data: &[u8]) {
-        self.reader.bulk_out(data);
+        match &mut self.reader {
+            AnyVirtualReader::Ccid(reader) => reader.bulk_out(data),
+            AnyVirtualReader::Rcs380(reader) => VirtualUsbDevice::bulk_out(reader, data),
+        }
     }
 
-    /// The next RDR_to_PC message, or `undefined` when nothing is pending.
+    /// The next reply transfer, or `undefined` when nothing is pending.
     pub fn bulk_in(&mut self) -> Option<Vec<u8>> {
-        self.reader.bulk_in()
+        match &mut self.reader {
+            AnyVirtualReader::Ccid(reader) => reader.bulk_in(),
+            AnyVirtualReader::Rcs380(reader) => VirtualUsbDevice::bulk_in(reader),
+        }
     }
 
     /// Puts demo card `index` in the slot (replacing any card there).
     pub fn insert_card(&mut self, index: u32) -> Result<(), JsError> {
-        self.reader.insert(demo_card(index)?);
+        let card = demo_card(index)?;
+        match &mut self.reader {
+            AnyVirtualReader::Ccid(reader) => reader.insert(card),
+            AnyVirtualReader::Rcs380(reader) => reader.insert(card),
+        }
         Ok(())
     }
 
     /// Takes the card out.
     pub fn remove_card(&mut self) {
-        self.reader.remove();
+        match &mut self.reader {
+            AnyVirtualReader::Ccid(reader) => drop(reader.remove()),
+            AnyVirtualReader::Rcs380(reader) => drop(reader.remove()),
+        }
     }
 
     /// Whether a card is in the slot.
     pub fn has_card(&self) -> bool {
-        self.reader.has_card()
+        match &self.reader {
+            AnyVirtualReader::Ccid(reader) => reader.has_card(),
+            AnyVirtualReader::Rcs380(reader) => reader.has_card(),
+        }
+    }
+
+    /// The whole configuration descriptor of a reader of `kind`.
+    pub fn configuration_descriptor_of(kind: &str) -> Result<Vec<u8>, JsError> {
+        Ok(match level_of(kind)? {
+            Some(level) => configuration_descriptor_for(level),
+            None => onshi_vcard::rcs380::configuration_descriptor(),
+        })
+    }
+
+    /// USB vendor ID of a reader of `kind`.
+    pub fn vendor_id_of(kind: &str) -> Result<u16, JsError> {
+        Ok(if level_of(kind)?.is_some() { usb_identity::VENDOR_ID } else { onshi_vcard::rcs380::usb_identity::VENDOR_ID })
+    }
+
+    /// USB product ID of a reader of `kind`.
+    pub fn product_id_of(kind: &str) -> Result<u16, JsError> {
+        Ok(if level_of(kind)?.is_some() { usb_identity::PRODUCT_ID } else { onshi_vcard::rcs380::usb_identity::PRODUCT_ID })
+    }
+
+    /// USB product string of a reader of `kind`.
+    pub fn product_name_of(kind: &str) -> Result<String, JsError> {
+        Ok(if level_of(kind)?.is_some() {
+            usb_identity::PRODUCT_NAME.to_owned()
+        } else {
+            onshi_vcard::rcs380::usb_identity::PRODUCT_NAME.to_owned()
+        })
     }
 
     /// Number of demo cards.

@@ -5,7 +5,8 @@ use std::fmt;
 
 use der::{Decode, Encode};
 use onshi_card::apdu::{Command, Response, StatusWord};
-use onshi_card::jpki::{AUTH_PIN_MAX_TRIES, EfId, JPKI_AID};
+use onshi_card::jpki::{AUTH_PIN_MAX_TRIES, EfId, JPKI_AID, SIGN_PASSWORD_MAX_TRIES};
+use onshi_card::text::TEXT_AP_AID;
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 use rsa::pkcs8::DecodePrivateKey;
@@ -16,7 +17,13 @@ use spki::SubjectPublicKeyInfoOwned;
 use x509_cert::Certificate;
 use zeroize::Zeroizing;
 
-use crate::demo::{DEMO_CERTIFICATES_DER, DEMO_PERSONS, DEMO_PRIVATE_KEYS_PKCS8, TEST_CA_CERTIFICATE_DER};
+use crate::demo::{
+    DEMO_CERTIFICATES_DER, DEMO_PERSONS, DEMO_PRIVATE_KEYS_PKCS8, DEMO_SIGN_CERTIFICATES_DER, DEMO_SIGN_PRIVATE_KEYS_PKCS8,
+    EXPIRED_CARD_CERTIFICATE_DER, EXPIRED_CARD_PRIVATE_KEY_PKCS8, SIGN_CA_CERTIFICATE_DER, TEST_CA_CERTIFICATE_DER,
+};
+
+/// EF 0011 of the 券面事項入力補助AP: its PIN.
+const TEXT_PIN_EF: u16 = 0x0011;
 use crate::error::VcardError;
 
 /// The contact ATR of the My Number card (T=1, IFSC 254), which the virtual reader reports on power-up.
@@ -29,13 +36,56 @@ const PKCS1_PADDING_OVERHEAD: usize = 11;
 /// EF `00 <SFI>` of the current application.
 const SHORT_EF_FLAG: u8 = 0x80;
 
-/// A virtual JPKI card holding a certificate, its CA certificate, the matching private key and an auth PIN.
+/// Token label in EF 0006 of a contact/contactless card.
+pub const TOKEN_LABEL: &[u8] = b"JPKIAPICCTOKEN2";
+
+/// A PIN or password with its retry counter.
+struct Secret {
+    value: Zeroizing<Vec<u8>>,
+    tries_left: u8,
+    max_tries: u8,
+    verified: bool,
+}
+
+impl Secret {
+    fn new(value: &[u8], max_tries: u8) -> Self {
+        Self { value: Zeroizing::new(value.to_vec()), tries_left: max_tries, max_tries, verified: false }
+    }
+}
+
+/// The 署名用 side of the JPKI AP.
+struct SigningSide {
+    certificate_der: Vec<u8>,
+    ca_certificate_der: Vec<u8>,
+    key: PrivateKey,
+}
+
+/// Which application is selected.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Application {
+    Jpki,
+    Text,
+}
+
+/// The 券面事項入力補助AP's files.
+struct TextAp {
+    basic_four: Zeroizing<Vec<u8>>,
+    my_number: Zeroizing<Vec<u8>>,
+}
+
+/// A virtual My Number card: the JPKI AP (both key pairs, both certificates and CA certificates, token info,
+/// auth PIN and signing password) and, for demo cards, the 券面事項入力補助AP. States: blocked secrets
+/// ([`VirtualCard::with_blocked_auth_pin`]), a PIN-less 顔認証 card ([`VirtualCard::face_authentication_only`]);
+/// expired and revoked certificates are ordinary certificates that the verifier rejects.
 pub struct VirtualCard {
     certificate_der: Vec<u8>,
     ca_certificate_der: Vec<u8>,
     key: PrivateKey,
-    pin: Zeroizing<[u8; 4]>,
-    tries_left: u8,
+    signing: Option<SigningSide>,
+    text: Option<TextAp>,
+    secrets: Vec<(u16, Application, Secret)>,
+    face_authentication_only: bool,
+    application: Option<Application>,
     jpki_selected: bool,
     current_ef: Option<EfId>,
     pin_verified: bool,
@@ -48,7 +98,7 @@ impl fmt::Debug for VirtualCard {
             .field("certificate_der", &format_args!("<{} bytes>", self.certificate_der.len()))
             .field("key", &format_args!("<redacted>"))
             .field("pin", &format_args!("<redacted>"))
-            .field("tries_left", &self.tries_left)
+            .field("tries_left", &self.tries_left())
             .field("jpki_selected", &self.jpki_selected)
             .field("current_ef", &self.current_ef)
             .field("pin_verified", &self.pin_verified)
@@ -56,15 +106,112 @@ impl fmt::Debug for VirtualCard {
     }
 }
 
+/// The demo signing password of a card whose auth PIN is `pin`: `ONSHI` followed by the PIN.
+pub fn demo_sign_password(pin: &str) -> String {
+    format!("ONSHI{pin}")
+}
+
+fn decode_key(pkcs8: &[u8]) -> Result<PrivateKey, VcardError> {
+    PrivateKey::from_pkcs8_der(pkcs8).map_err(|error| VcardError::KeyEncoding(error.to_string()))
+}
+
+fn check_key_matches(certificate_der: &[u8], key: &PrivateKey) -> Result<(), VcardError> {
+    let certificate = Certificate::from_der(certificate_der)?;
+    let certified_key = certificate.tbs_certificate().subject_public_key_info().to_der()?;
+    let own_key = SubjectPublicKeyInfoOwned::from_key(&key.to_public_key())
+        .map_err(|error| VcardError::KeyEncoding(error.to_string()))?
+        .to_der()?;
+    if certified_key != own_key {
+        return Err(VcardError::KeyDoesNotMatchCertificate);
+    }
+    Ok(())
+}
+
+/// A synthetic 12-digit 個人番号 with a valid check digit (the published check-digit rule: weights 2–7 then
+/// 2–6 from the right, 11 minus the remainder, 0 for remainders 0 and 1). Never a real person's number: the
+/// first digit is 0.
+pub fn synthetic_my_number(index: usize) -> String {
+    let body = format!("0{:010}", 1_234_567_890u64.wrapping_add(index as u64 * 7_919) % 10_000_000_000);
+    let digits: Vec<u32> = body.chars().filter_map(|c| c.to_digit(10)).collect();
+    let sum: u32 = digits
+        .iter()
+        .rev()
+        .enumerate()
+        .map(|(n, digit)| {
+            let position = u32::try_from(n).unwrap_or(0) + 1;
+            let weight = if position <= 6 { position + 1 } else { position - 5 };
+            digit * weight
+        })
+        .sum();
+    let remainder = sum % 11;
+    let check = if remainder <= 1 { 0 } else { 11 - remainder };
+    format!("{body}{check}")
+}
+
+/// BER-TLV of a 基本4情報 file: `FF20 { DF21 offsets, DF22 name, DF23 address, DF24 birth, DF25 sex }`.
+fn basic_four_file(name: &str, address: &str, birth_date: &str, sex_code: &str) -> Vec<u8> {
+    let field = |tag: [u8; 2], value: &[u8]| {
+        let mut bytes = tag.to_vec();
+        push_length(&mut bytes, value.len());
+        bytes.extend_from_slice(value);
+        bytes
+    };
+    let name_field = field([0xDF, 0x22], name.as_bytes());
+    let address_field = field([0xDF, 0x23], address.as_bytes());
+    let birth_field = field([0xDF, 0x24], birth_date.as_bytes());
+    let sex_field = field([0xDF, 0x25], sex_code.as_bytes());
+    // DF21: offsets of the four fields inside the template value, two bytes each.
+    let offsets_len = 2 + 1 + 8;
+    let mut offset = offsets_len;
+    let mut offsets = Vec::new();
+    for part in [&name_field, &address_field, &birth_field, &sex_field] {
+        offsets.extend_from_slice(&u16::try_from(offset).unwrap_or(u16::MAX).to_be_bytes());
+        offset += part.len();
+    }
+    let value = [field([0xDF, 0x21], &offsets), name_field, address_field, birth_field, sex_field].concat();
+    let mut file = vec![0xFF, 0x20];
+    push_length(&mut file, value.len());
+    file.extend_from_slice(&value);
+    file
+}
+
+fn push_length(bytes: &mut Vec<u8>, len: usize) {
+    match u8::try_from(len) {
+        Ok(short) if short < 0x80 => bytes.push(short),
+        Ok(one) => bytes.extend_from_slice(&[0x81, one]),
+        Err(_) => {
+            bytes.push(0x82);
+            bytes.extend_from_slice(&u16::try_from(len).unwrap_or(u16::MAX).to_be_bytes());
+        }
+    }
+}
+
 impl VirtualCard {
-    /// Demo card `index` (see `demo-cards.json`), built from the committed test PKI.
+    /// Demo card `index` (see `demo-cards.json`), built from the committed test PKI: the auth side, the signing
+    /// side (password `ONSHI` + PIN) and the 券面事項入力補助AP (PIN as the auth PIN, the person's 基本4情報 and a
+    /// synthetic 個人番号).
     pub fn demo(index: usize) -> Result<Self, VcardError> {
         let (Some(certificate), Some(key), Some(person)) =
             (DEMO_CERTIFICATES_DER.get(index), DEMO_PRIVATE_KEYS_PKCS8.get(index), DEMO_PERSONS.get(index))
         else {
             return Err(VcardError::NoSuchDemoCard { index, count: DEMO_PERSONS.len() });
         };
-        Self::from_parts(certificate, key, person.pin)
+        let (Some(sign_certificate), Some(sign_key)) =
+            (DEMO_SIGN_CERTIFICATES_DER.get(index), DEMO_SIGN_PRIVATE_KEYS_PKCS8.get(index))
+        else {
+            return Err(VcardError::NoSuchDemoCard { index, count: DEMO_PERSONS.len() });
+        };
+        let sex_code = if person.sex == "male" { "1" } else { "2" };
+        let birth_date: String = person.birth_date.chars().filter(char::is_ascii_digit).collect();
+        let my_number = synthetic_my_number(index);
+        Self::from_parts(certificate, key, person.pin)?
+            .with_signing_side(sign_certificate, SIGN_CA_CERTIFICATE_DER, sign_key, &demo_sign_password(person.pin))?
+            .with_text_ap(person.pin, &basic_four_file(person.name, person.address, &birth_date, sex_code), &my_number)
+    }
+
+    /// A card whose 利用者証明用 certificate expired at the end of 2020 (PIN 1234).
+    pub fn expired() -> Result<Self, VcardError> {
+        Self::from_parts(EXPIRED_CARD_CERTIFICATE_DER, EXPIRED_CARD_PRIVATE_KEY_PKCS8, "1234")
     }
 
     /// A card with any certificate, PKCS#8 private key and 4-digit PIN. The CA certificate in EF 000B is the
@@ -75,19 +222,8 @@ impl VirtualCard {
         if pin_bytes.len() != 4 || !pin_bytes.iter().all(u8::is_ascii_digit) {
             return Err(VcardError::InvalidPin);
         }
-        let mut pin_digits = Zeroizing::new([0u8; 4]);
-        pin_digits.copy_from_slice(pin_bytes);
-
-        let key = PrivateKey::from_pkcs8_der(private_key_pkcs8)
-            .map_err(|error| VcardError::KeyEncoding(error.to_string()))?;
-        let certificate = Certificate::from_der(certificate_der)?;
-        let certified_key = certificate.tbs_certificate().subject_public_key_info().to_der()?;
-        let own_key = SubjectPublicKeyInfoOwned::from_key(&key.to_public_key())
-            .map_err(|error| VcardError::KeyEncoding(error.to_string()))?
-            .to_der()?;
-        if certified_key != own_key {
-            return Err(VcardError::KeyDoesNotMatchCertificate);
-        }
+        let key = decode_key(private_key_pkcs8)?;
+        check_key_matches(certificate_der, &key)?;
 
         // The card's blinding randomness does not change a PKCS#1 v1.5 signature; seeding it from the
         // certificate keeps the card free of any OS random source.
@@ -96,13 +232,72 @@ impl VirtualCard {
             certificate_der: certificate_der.to_vec(),
             ca_certificate_der: TEST_CA_CERTIFICATE_DER.to_vec(),
             key,
-            pin: pin_digits,
-            tries_left: AUTH_PIN_MAX_TRIES,
+            signing: None,
+            text: None,
+            secrets: vec![(EfId::AUTH_PIN.0, Application::Jpki, Secret::new(pin_bytes, AUTH_PIN_MAX_TRIES))],
+            face_authentication_only: false,
+            application: None,
             jpki_selected: false,
             current_ef: None,
             pin_verified: false,
             blinding_rng,
         })
+    }
+
+    /// Adds the 署名用 side: certificate (EF 0001), CA certificate (EF 0002), key (EF 001A) and password
+    /// (EF 001B, 6–16 upper-case letters and digits, 5 tries).
+    pub fn with_signing_side(
+        mut self,
+        certificate_der: &[u8],
+        ca_certificate_der: &[u8],
+        private_key_pkcs8: &[u8],
+        password: &str,
+    ) -> Result<Self, VcardError> {
+        let bytes = password.as_bytes();
+        if !(6..=16).contains(&bytes.len()) || !bytes.iter().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()) {
+            return Err(VcardError::InvalidPin);
+        }
+        let key = decode_key(private_key_pkcs8)?;
+        check_key_matches(certificate_der, &key)?;
+        self.signing = Some(SigningSide {
+            certificate_der: certificate_der.to_vec(),
+            ca_certificate_der: ca_certificate_der.to_vec(),
+            key,
+        });
+        self.secrets.push((EfId::SIGN_PIN.0, Application::Jpki, Secret::new(bytes, SIGN_PASSWORD_MAX_TRIES)));
+        Ok(self)
+    }
+
+    /// Adds the 券面事項入力補助AP with its 4-digit PIN (EF 0011), 基本4情報 file (EF 0002) and 個人番号 (EF 0001).
+    pub fn with_text_ap(mut self, pin: &str, basic_four_file: &[u8], my_number: &str) -> Result<Self, VcardError> {
+        if pin.len() != 4 || !pin.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(VcardError::InvalidPin);
+        }
+        let mut number_file = vec![0xFF, 0x10, 0x0C];
+        number_file.extend_from_slice(my_number.as_bytes());
+        // The physical file is 17 bytes: the TLV then FF filler.
+        number_file.extend_from_slice(&[0xFF, 0xFF]);
+        self.text = Some(TextAp { basic_four: Zeroizing::new(basic_four_file.to_vec()), my_number: Zeroizing::new(number_file) });
+        self.secrets.push((TEXT_PIN_EF, Application::Text, Secret::new(pin.as_bytes(), AUTH_PIN_MAX_TRIES)));
+        Ok(self)
+    }
+
+    /// The auth PIN starts blocked (counter 0), as after three wrong tries.
+    #[must_use]
+    pub fn with_blocked_auth_pin(mut self) -> Self {
+        if let Some(secret) = self.secret_mut(Application::Jpki, EfId::AUTH_PIN.0) {
+            secret.tries_left = 0;
+        }
+        self
+    }
+
+    /// A 顔認証 (face-authentication-only) card: no auth PIN was set, so every VERIFY of it is refused with
+    /// `6985` (conditions of use not satisfied; the exact status of real cards is not public) and the auth key
+    /// never signs. The certificate still reads.
+    #[must_use]
+    pub fn face_authentication_only(mut self) -> Self {
+        self.face_authentication_only = true;
+        self
     }
 
     /// Replaces the CA certificate served from EF 000B.
@@ -119,20 +314,43 @@ impl VirtualCard {
 
     /// Tries left on the auth PIN (0 = blocked).
     pub fn tries_left(&self) -> u8 {
-        self.tries_left
+        self.secrets
+            .iter()
+            .find(|(id, application, _)| *id == EfId::AUTH_PIN.0 && *application == Application::Jpki)
+            .map_or(0, |(_, _, secret)| secret.tries_left)
+    }
+
+    /// Tries left on the signing password, if the card has a signing side.
+    pub fn sign_tries_left(&self) -> Option<u8> {
+        self.secrets
+            .iter()
+            .find(|(id, application, _)| *id == EfId::SIGN_PIN.0 && *application == Application::Jpki)
+            .map(|(_, _, secret)| secret.tries_left)
     }
 
     /// What a cold reset does: the current application, file and PIN verification are gone; the retry counter
     /// stays (it lives in the card's memory).
     pub fn reset(&mut self) {
+        self.application = None;
         self.jpki_selected = false;
         self.current_ef = None;
         self.pin_verified = false;
+        for (_, _, secret) in &mut self.secrets {
+            secret.verified = false;
+        }
     }
 
     /// Processes one command APDU and returns the response APDU (data, then SW1 SW2).
     pub fn process_apdu(&mut self, apdu: &[u8]) -> Vec<u8> {
         self.respond(apdu).encode()
+    }
+
+    fn secret_mut(&mut self, application: Application, id: u16) -> Option<&mut Secret> {
+        self.secrets.iter_mut().find(|(ef, app, _)| *ef == id && *app == application).map(|(_, _, secret)| secret)
+    }
+
+    fn is_verified(&self, application: Application, id: u16) -> bool {
+        self.secrets.iter().any(|(ef, app, secret)| *ef == id && *app == application && secret.verified)
     }
 
     fn respond(&mut self, apdu: &[u8]) -> Response {
@@ -143,30 +361,36 @@ impl VirtualCard {
             (0x00, 0xA4) => self.select(&command),
             (0x00, 0xB0) => self.read_binary(&command),
             (0x00, 0x20) => self.verify(&command),
+            (0x00, 0x24) => self.change_reference_data(&command),
             (0x80, 0x2A) => self.sign(&command),
-            (_, 0xA4 | 0xB0 | 0x20 | 0x2A) => status(StatusWord::ClassNotSupported),
+            (_, 0xA4 | 0xB0 | 0x20 | 0x24 | 0x2A) => status(StatusWord::ClassNotSupported),
             (0x00 | 0x80, _) => status(StatusWord::InstructionNotSupported),
             _ => status(StatusWord::ClassNotSupported),
         }
     }
 
-    /// SELECT: the JPKI AP by name (P1 04), or one of its EFs by identifier (P1 02); P2 0C only (no FCI).
+    /// SELECT: an application by name (P1 04), or one of its EFs by identifier (P1 02); P2 0C only (no FCI).
     fn select(&mut self, command: &Command) -> Response {
         match (command.p1, command.p2) {
             (0x04, 0x0C) => {
-                if command.data() != JPKI_AID {
+                let application = if command.data() == JPKI_AID {
+                    Application::Jpki
+                } else if command.data() == TEXT_AP_AID && self.text.is_some() {
+                    Application::Text
+                } else {
                     return status(StatusWord::FileNotFound);
-                }
-                // Selecting the application again ends any earlier PIN verification.
+                };
+                // Selecting an application again ends any earlier PIN verification.
                 self.reset();
-                self.jpki_selected = true;
+                self.application = Some(application);
+                self.jpki_selected = application == Application::Jpki;
                 status(StatusWord::Ok)
             }
             (0x02, 0x0C) => {
                 let Ok(&[high, low]) = <&[u8; 2]>::try_from(command.data()) else {
                     return status(StatusWord::WrongLength);
                 };
-                match self.jpki_ef(u16::from_be_bytes([high, low])) {
+                match self.known_ef(u16::from_be_bytes([high, low])) {
                     Some(ef) => {
                         self.current_ef = Some(ef);
                         status(StatusWord::Ok)
@@ -178,16 +402,20 @@ impl VirtualCard {
         }
     }
 
-    /// An EF of the JPKI AP, if the AP is selected and the EF exists.
-    fn jpki_ef(&self, id: u16) -> Option<EfId> {
-        let known = [EfId::AUTH_CERTIFICATE, EfId::AUTH_CA_CERTIFICATE, EfId::AUTH_PRIVATE_KEY, EfId::AUTH_PIN];
-        known.into_iter().find(|ef| ef.0 == id).filter(|_| self.jpki_selected)
+    /// An EF of the selected application, if it exists.
+    fn known_ef(&self, id: u16) -> Option<EfId> {
+        let known: &[u16] = match self.application? {
+            Application::Jpki if self.signing.is_some() => &[0x0001, 0x0002, 0x0006, 0x000A, 0x000B, 0x0017, 0x0018, 0x001A, 0x001B],
+            Application::Jpki => &[0x0006, 0x000A, 0x000B, 0x0017, 0x0018],
+            Application::Text => &[0x0001, 0x0002, 0x0011],
+        };
+        known.contains(&id).then_some(EfId(id))
     }
 
     /// READ BINARY of the current EF at a 15-bit offset, or of an EF named by SFI at an 8-bit offset.
     fn read_binary(&mut self, command: &Command) -> Response {
         let offset = if command.p1 & SHORT_EF_FLAG != 0 {
-            match self.jpki_ef(u16::from(command.p1 & 0x1F)) {
+            match self.known_ef(u16::from(command.p1 & 0x1F)) {
                 Some(ef) => self.current_ef = Some(ef),
                 None => return status(StatusWord::FileNotFound),
             }
@@ -195,11 +423,37 @@ impl VirtualCard {
         } else {
             usize::from(u16::from_be_bytes([command.p1, command.p2]))
         };
-        let content = match self.current_ef.filter(|_| self.jpki_selected) {
-            None => return status(StatusWord::NoCurrentEf),
-            Some(EfId::AUTH_CERTIFICATE) => &self.certificate_der,
-            Some(EfId::AUTH_CA_CERTIFICATE) => &self.ca_certificate_der,
-            Some(_) => return status(StatusWord::IncompatibleFile),
+        let (Some(application), Some(ef)) = (self.application, self.current_ef) else {
+            return status(StatusWord::NoCurrentEf);
+        };
+        let token;
+        let content: &[u8] = match (application, ef.0) {
+            (Application::Jpki, 0x000A) => &self.certificate_der,
+            (Application::Jpki, 0x000B) => &self.ca_certificate_der,
+            (Application::Jpki, 0x0006) => {
+                let mut label = TOKEN_LABEL.to_vec();
+                label.resize(32, b' ');
+                token = label;
+                &token
+            }
+            (Application::Jpki, 0x0001) => {
+                if !self.is_verified(Application::Jpki, EfId::SIGN_PIN.0) {
+                    return status(StatusWord::SecurityNotSatisfied);
+                }
+                self.signing.as_ref().map_or(&[][..], |side| &side.certificate_der)
+            }
+            (Application::Jpki, 0x0002) => self.signing.as_ref().map_or(&[][..], |side| &side.ca_certificate_der),
+            (Application::Text, 0x0001 | 0x0002) => {
+                if !self.is_verified(Application::Text, TEXT_PIN_EF) {
+                    return status(StatusWord::SecurityNotSatisfied);
+                }
+                match (&self.text, ef.0) {
+                    (Some(text), 0x0001) => &text.my_number,
+                    (Some(text), _) => &text.basic_four,
+                    (None, _) => return status(StatusWord::FileNotFound),
+                }
+            }
+            _ => return status(StatusWord::IncompatibleFile),
         };
         let Some(expected) = command.le().and_then(|le| usize::try_from(le).ok()) else {
             return status(StatusWord::WrongLength);
@@ -213,67 +467,129 @@ impl VirtualCard {
         Response { data, status: end_status }
     }
 
-    /// Whether P2 of VERIFY or SIGN names `ef`: `80` with `ef` current, or `80 | SFI` naming it directly.
-    fn names_ef(&self, p2: u8, ef: EfId) -> Option<bool> {
+    /// The EF P2 of VERIFY, CHANGE or SIGN names: `80` the current EF, `80 | SFI` an EF of the current AP.
+    fn named_ef(&self, p2: u8) -> Option<u16> {
         if p2 == SHORT_EF_FLAG {
-            Some(self.jpki_selected && self.current_ef == Some(ef))
+            self.current_ef.map(|ef| ef.0)
         } else if p2 & SHORT_EF_FLAG != 0 {
-            Some(self.jpki_selected && u16::from(p2 & 0x1F) == ef.0)
+            self.known_ef(u16::from(p2 & 0x1F)).map(|ef| ef.0)
         } else {
             None
         }
     }
 
-    /// VERIFY against the auth PIN: empty data reads the counter without spending a try.
+    /// VERIFY: empty data reads the counter without spending a try.
     fn verify(&mut self, command: &Command) -> Response {
-        match (command.p1, self.names_ef(command.p2, EfId::AUTH_PIN)) {
-            (0x00, Some(true)) => {}
-            (0x00, Some(false)) => return status(StatusWord::ReferencedDataNotFound),
-            _ => return status(StatusWord::IncorrectParameters),
+        if command.p1 != 0x00 || command.p2 & SHORT_EF_FLAG == 0 {
+            return status(StatusWord::IncorrectParameters);
         }
-        if self.tries_left == 0 {
+        let (Some(application), Some(id)) = (self.application, self.named_ef(command.p2)) else {
+            return status(StatusWord::ReferencedDataNotFound);
+        };
+        if self.face_authentication_only && application == Application::Jpki && id == EfId::AUTH_PIN.0 {
+            return status(StatusWord::ConditionsNotSatisfied);
+        }
+        let offered = command.data().to_vec();
+        let Some(secret) = self.secret_mut(application, id) else {
+            return status(StatusWord::ReferencedDataNotFound);
+        };
+        if secret.tries_left == 0 {
             return status(StatusWord::Blocked);
         }
-        let offered = command.data();
         if offered.is_empty() {
-            return if self.pin_verified {
+            return if secret.verified {
                 status(StatusWord::Ok)
             } else {
-                status(StatusWord::WrongPin { tries_left: self.tries_left })
+                status(StatusWord::WrongPin { tries_left: secret.tries_left })
             };
         }
-        if offered.len() != self.pin.len() {
-            return status(StatusWord::WrongLength);
+        if offered.len() != secret.value.len() {
+            // A wrong-length secret is refused without spending a try (the 4-digit PIN case), but a password
+            // of another length is just wrong.
+            if secret.max_tries == AUTH_PIN_MAX_TRIES {
+                return status(StatusWord::WrongLength);
+            }
         }
         // Compare every byte whatever the first mismatch, so the answer time does not depend on the PIN.
-        let difference = offered.iter().zip(self.pin.iter()).fold(0u8, |acc, (a, b)| acc | (a ^ b));
-        if difference == 0 {
-            self.tries_left = AUTH_PIN_MAX_TRIES;
-            self.pin_verified = true;
+        let same_length = offered.len() == secret.value.len();
+        let difference = offered.iter().zip(secret.value.iter()).fold(0u8, |acc, (a, b)| acc | (a ^ b));
+        if same_length && difference == 0 {
+            secret.tries_left = secret.max_tries;
+            secret.verified = true;
+            if id == EfId::AUTH_PIN.0 && application == Application::Jpki {
+                self.pin_verified = true;
+            }
             status(StatusWord::Ok)
         } else {
-            self.tries_left = self.tries_left.saturating_sub(1);
-            self.pin_verified = false;
-            status(StatusWord::WrongPin { tries_left: self.tries_left })
+            secret.tries_left = secret.tries_left.saturating_sub(1);
+            secret.verified = false;
+            let tries_left = secret.tries_left;
+            if id == EfId::AUTH_PIN.0 && application == Application::Jpki {
+                self.pin_verified = false;
+            }
+            status(StatusWord::WrongPin { tries_left })
         }
     }
 
-    /// COMPUTE DIGITAL SIGNATURE with the auth key over a host-built DigestInfo: PKCS#1 v1.5 type-1 padding
-    /// is added here, as the real card does.
-    fn sign(&mut self, command: &Command) -> Response {
-        match (command.p1, self.names_ef(command.p2, EfId::AUTH_PRIVATE_KEY)) {
-            (0x00, Some(true)) => {}
-            (0x00, Some(false)) => return status(StatusWord::ReferencedDataNotFound),
-            _ => return status(StatusWord::IncorrectParameters),
+    /// CHANGE REFERENCE DATA `00 24 01 80`: replaces the current, verified secret.
+    fn change_reference_data(&mut self, command: &Command) -> Response {
+        if command.p1 != 0x01 || command.p2 & SHORT_EF_FLAG == 0 {
+            return status(StatusWord::IncorrectParameters);
         }
-        if !self.pin_verified {
+        let (Some(application), Some(id)) = (self.application, self.named_ef(command.p2)) else {
+            return status(StatusWord::ReferencedDataNotFound);
+        };
+        let new = command.data().to_vec();
+        let Some(secret) = self.secret_mut(application, id) else {
+            return status(StatusWord::ReferencedDataNotFound);
+        };
+        if !secret.verified {
             return status(StatusWord::SecurityNotSatisfied);
         }
-        let digest_info = command.data();
-        if digest_info.is_empty() || digest_info.len() > self.key.size().saturating_sub(PKCS1_PADDING_OVERHEAD) {
+        let valid = if secret.max_tries == AUTH_PIN_MAX_TRIES {
+            new.len() == 4 && new.iter().all(u8::is_ascii_digit)
+        } else {
+            (6..=16).contains(&new.len()) && new.iter().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+        };
+        if !valid {
             return status(StatusWord::WrongLength);
         }
-        match self.key.sign_with_rng(&mut self.blinding_rng, Pkcs1v15Sign::new_unprefixed(), digest_info) {
+        secret.value = Zeroizing::new(new);
+        status(StatusWord::Ok)
+    }
+
+    /// COMPUTE DIGITAL SIGNATURE with either JPKI key over a host-built DigestInfo: PKCS#1 v1.5 type-1
+    /// padding is added here, as the real card does.
+    fn sign(&mut self, command: &Command) -> Response {
+        if command.p1 != 0x00 || command.p2 & SHORT_EF_FLAG == 0 {
+            return status(StatusWord::IncorrectParameters);
+        }
+        if self.application != Some(Application::Jpki) {
+            return status(StatusWord::ReferencedDataNotFound);
+        }
+        let key = match self.named_ef(command.p2) {
+            Some(0x0017) => {
+                if !self.pin_verified || self.face_authentication_only {
+                    return status(StatusWord::SecurityNotSatisfied);
+                }
+                &self.key
+            }
+            Some(0x001A) => {
+                if !self.is_verified(Application::Jpki, EfId::SIGN_PIN.0) {
+                    return status(StatusWord::SecurityNotSatisfied);
+                }
+                match &self.signing {
+                    Some(side) => &side.key,
+                    None => return status(StatusWord::ReferencedDataNotFound),
+                }
+            }
+            _ => return status(StatusWord::ReferencedDataNotFound),
+        };
+        let digest_info = command.data();
+        if digest_info.is_empty() || digest_info.len() > key.size().saturating_sub(PKCS1_PADDING_OVERHEAD) {
+            return status(StatusWord::WrongLength);
+        }
+        match key.sign_with_rng(&mut self.blinding_rng, Pkcs1v15Sign::new_unprefixed(), digest_info) {
             Ok(signature) => Response { data: signature, status: StatusWord::Ok },
             // 6F00: "no precise diagnosis", what a card says when its crypto engine fails.
             Err(_) => status(StatusWord::Other(0x6F00)),
@@ -396,9 +712,9 @@ mod tests {
         let mut card = VirtualCard::demo(0).unwrap();
         assert_eq!(sw(&mut card, "00 A4 02 0C 02 00 0A"), "6A82", "EFs need the AP selected");
         assert_eq!(sw(&mut card, "00 B0 00 00 04"), "6986");
-        assert_eq!(sw(&mut card, "00 A4 04 0C 0A D3 92 10 00 31 00 01 01 04 08"), "6A82", "券面事項入力補助AP absent");
+        assert_eq!(sw(&mut card, "00 A4 04 0C 0A D3 92 10 00 31 00 01 01 04 02"), "6A82", "券面事項確認AP absent");
         let mut card = selected(0);
-        assert_eq!(sw(&mut card, "00 A4 02 0C 02 00 01"), "6A82");
+        assert_eq!(sw(&mut card, "00 A4 02 0C 02 00 05"), "6A82");
         assert_eq!(sw(&mut card, "00 CA 5F 51 00"), "6D00");
         assert_eq!(sw(&mut card, "A0 A4 02 0C 02 00 0A"), "6E00");
         assert_eq!(sw(&mut card, "80 B0 00 00 04"), "6E00");

@@ -137,6 +137,37 @@ pub(crate) const DEMO_PRIVATE_KEYS_PKCS8: [&[u8]; DEMO_CARD_COUNT] = [
     include_bytes!("../data/test-pki/card-04.key.pk8"),
 ];
 
+/// The committed test root CA (DER), above the auth CA (cross certificate) and the sign CA.
+pub const TEST_ROOT_CERTIFICATE_DER: &[u8] = include_bytes!("../data/test-pki/root-ca.der");
+
+/// The test auth CA certified by the test root: the chain root → auth CA → card certificates.
+pub const TEST_AUTH_CA_BY_ROOT_DER: &[u8] = include_bytes!("../data/test-pki/auth-ca.by-root.der");
+
+/// The committed test 署名用 CA certificate (DER).
+pub const SIGN_CA_CERTIFICATE_DER: &[u8] = include_bytes!("../data/test-pki/sign-ca.der");
+
+/// An expired 利用者証明用 certificate and its key (the expired-card state).
+pub(crate) const EXPIRED_CARD_CERTIFICATE_DER: &[u8] = include_bytes!("../data/test-pki/card-expired.cert.der");
+pub(crate) const EXPIRED_CARD_PRIVATE_KEY_PKCS8: &[u8] = include_bytes!("../data/test-pki/card-expired.key.pk8");
+
+/// The committed 署名用 certificates of the demo cards (DER), in card-index order.
+pub(crate) const DEMO_SIGN_CERTIFICATES_DER: [&[u8]; DEMO_CARD_COUNT] = [
+    include_bytes!("../data/test-pki/card-00.sign.cert.der"),
+    include_bytes!("../data/test-pki/card-01.sign.cert.der"),
+    include_bytes!("../data/test-pki/card-02.sign.cert.der"),
+    include_bytes!("../data/test-pki/card-03.sign.cert.der"),
+    include_bytes!("../data/test-pki/card-04.sign.cert.der"),
+];
+
+/// The committed 署名用 private keys of the demo cards (PKCS#8 DER). Test keys only.
+pub(crate) const DEMO_SIGN_PRIVATE_KEYS_PKCS8: [&[u8]; DEMO_CARD_COUNT] = [
+    include_bytes!("../data/test-pki/card-00.sign.key.pk8"),
+    include_bytes!("../data/test-pki/card-01.sign.key.pk8"),
+    include_bytes!("../data/test-pki/card-02.sign.key.pk8"),
+    include_bytes!("../data/test-pki/card-03.sign.key.pk8"),
+    include_bytes!("../data/test-pki/card-04.sign.key.pk8"),
+];
+
 /// The committed certificate of demo card `index`, if there is such a card.
 pub fn demo_certificate_der(index: usize) -> Option<&'static [u8]> {
     DEMO_CERTIFICATES_DER.get(index).copied()

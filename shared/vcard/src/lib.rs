@@ -2,7 +2,8 @@
 //!
 //! Layer: test and demo hardware. [`VirtualCard`] answers the JPKI AP's APDUs the way a real card does (files,
 //! PIN counter, RSA PKCS#1 v1.5 signing); [`VirtualCcidReader`] is the reader side of a CCID reader at short-APDU
-//! exchange level, fed raw bulk frames. The [`test_pki`] module generates the deterministic test JPKI PKI whose
+//! exchange level (or extended APDU level, or TPDU level with a card-side T=1), fed raw bulk frames;
+//! [`VirtualRcs380`] is a Sony RC-S380 with a contactless card in its field (Port-100, Type B, ISO-DEP). The [`test_pki`] module generates the deterministic test JPKI PKI whose
 //! committed files the cards use.
 //!
 //! Must not: do I/O (no files, sockets or USB; the committed PKI is compiled in), read a clock or an OS random
@@ -14,10 +15,14 @@ pub mod bulk;
 pub mod card;
 pub mod demo;
 pub mod error;
+pub mod rcs380;
 pub mod reader;
+pub mod t1_card;
 pub mod test_pki;
+pub mod vpcd;
 
-pub use bulk::VirtualBulk;
+pub use bulk::{VirtualBulk, VirtualUsbDevice};
+pub use rcs380::VirtualRcs380;
 pub use card::VirtualCard;
 pub use error::VcardError;
-pub use reader::VirtualCcidReader;
+pub use reader::{CcidLevel, VirtualCcidReader};

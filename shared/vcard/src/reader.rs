@@ -10,6 +10,19 @@ use onshi_card::ccid::{
 };
 
 use crate::card::{MY_NUMBER_CARD_ATR, VirtualCard};
+use crate::t1_card::{T1Answer, T1Card};
+
+/// Which kind of CCID reader the virtual reader plays.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum CcidLevel {
+    /// Short APDU level (ACR122U-style, 271-byte messages).
+    #[default]
+    ShortApdu,
+    /// Short and extended APDU level with 522-byte messages and CCID chaining (ACR1252U-style).
+    ExtendedApdu,
+    /// TPDU level (ACR39U-style contact reader): the host runs T=1.
+    Tpdu,
+}
 
 /// The USB identity the virtual reader presents (what a WebUSB fake reports).
 pub mod usb_identity {
@@ -46,8 +59,28 @@ pub const VIRTUAL_READER_FEATURES: u32 = 0x0002_04BA;
 /// `dwMaxCCIDMessageLength`: a 261-byte short command or a 258-byte short response plus the 10-byte header.
 pub const VIRTUAL_READER_MAX_MESSAGE_LENGTH: u32 = 271;
 
-/// The virtual reader's CCID class descriptor.
+/// The virtual reader's CCID class descriptor (short APDU level).
 pub fn class_descriptor() -> CcidClassDescriptor {
+    class_descriptor_for(CcidLevel::ShortApdu)
+}
+
+/// The class descriptor of the virtual reader at `level`. Values follow the libccid reader list for the
+/// ACR122U (short), ACR1252U (extended) and ACR39U (TPDU) as summarised in the reference notes.
+pub fn class_descriptor_for(level: CcidLevel) -> CcidClassDescriptor {
+    let (features, max_message_length, max_ifsd) = match level {
+        CcidLevel::ShortApdu => (VIRTUAL_READER_FEATURES, VIRTUAL_READER_MAX_MESSAGE_LENGTH, 254),
+        CcidLevel::ExtendedApdu => (0x0004_04BA, 522, 254),
+        CcidLevel::Tpdu => (0x0001_00B2, 271, 247),
+    };
+    CcidClassDescriptor {
+        features,
+        max_message_length,
+        max_ifsd,
+        ..short_class_descriptor()
+    }
+}
+
+fn short_class_descriptor() -> CcidClassDescriptor {
     CcidClassDescriptor {
         bcd_ccid: 0x0110,
         max_slot_index: 0,
@@ -75,6 +108,11 @@ pub fn class_descriptor() -> CcidClassDescriptor {
 /// The whole configuration descriptor (configuration, interface, CCID class descriptor, bulk OUT, bulk IN and
 /// interrupt IN endpoints), as a standard GET_DESCRIPTOR(CONFIGURATION) returns it.
 pub fn configuration_descriptor() -> Vec<u8> {
+    configuration_descriptor_for(CcidLevel::ShortApdu)
+}
+
+/// The configuration descriptor of the virtual reader at `level`.
+pub fn configuration_descriptor_for(level: CcidLevel) -> Vec<u8> {
     use usb_identity::{
         BULK_IN_ENDPOINT_ADDRESS, BULK_MAX_PACKET_SIZE, BULK_OUT_ENDPOINT_ADDRESS, INTERFACE_CLASS, INTERFACE_NUMBER,
         INTERFACE_PROTOCOL, INTERFACE_SUBCLASS, INTERRUPT_IN_ENDPOINT_ADDRESS,
@@ -86,7 +124,7 @@ pub fn configuration_descriptor() -> Vec<u8> {
     let bulk_out = [7, 0x05, BULK_OUT_ENDPOINT_ADDRESS, BULK, packet_low, packet_high, 0];
     let bulk_in = [7, 0x05, BULK_IN_ENDPOINT_ADDRESS, BULK, packet_low, packet_high, 0];
     let interrupt_in = [7, 0x05, INTERRUPT_IN_ENDPOINT_ADDRESS, INTERRUPT, 8, 0, 16];
-    let body = [&interface[..], &class_descriptor().encode(), &bulk_out, &bulk_in, &interrupt_in].concat();
+    let body = [&interface[..], &class_descriptor_for(level).encode(), &bulk_out, &bulk_in, &interrupt_in].concat();
     let total = u16::try_from(9 + body.len()).unwrap_or(u16::MAX).to_le_bytes();
     // Configuration 1, one interface, bus powered, 100 mA (bMaxPower is in 2 mA units).
     let configuration = [9, 0x02, total[0], total[1], 1, 1, 0, 0x80, 50];
@@ -100,6 +138,14 @@ pub struct VirtualCcidReader {
     powered: bool,
     pending: VecDeque<Vec<u8>>,
     signing_time_extensions: u8,
+    level: CcidLevel,
+    command_chain: Vec<u8>,
+    response_chain: VecDeque<Vec<u8>>,
+    t1: T1Card,
+    t1_parameters: Vec<u8>,
+    stalled: bool,
+    remove_on_next_xfr: bool,
+    slot_changes: VecDeque<Vec<u8>>,
 }
 
 impl VirtualCcidReader {
@@ -115,6 +161,40 @@ impl VirtualCcidReader {
         reader
     }
 
+    /// A reader of the given kind with `card` inserted.
+    pub fn with_level(level: CcidLevel, card: Option<VirtualCard>) -> Self {
+        let mut reader = Self { level, ..Self::default() };
+        if let Some(card) = card {
+            reader.insert(card);
+        }
+        reader
+    }
+
+    /// The kind of reader this is.
+    pub fn level(&self) -> CcidLevel {
+        self.level
+    }
+
+    /// The card-side T=1 engine (TPDU level), for injecting faults.
+    pub fn t1_mut(&mut self) -> &mut T1Card {
+        &mut self.t1
+    }
+
+    /// Fault: the reader stops answering (a USB stall): bulk OUT transfers are swallowed until unstalled.
+    pub fn set_stalled(&mut self, stalled: bool) {
+        self.stalled = stalled;
+    }
+
+    /// Fault: the card is pulled out while the next XfrBlock is in flight.
+    pub fn remove_card_during_next_apdu(&mut self) {
+        self.remove_on_next_xfr = true;
+    }
+
+    /// The next RDR_to_PC_NotifySlotChange for the interrupt endpoint, if a card was inserted or removed.
+    pub fn interrupt_in(&mut self) -> Option<Vec<u8>> {
+        self.slot_changes.pop_front()
+    }
+
     /// Makes the reader ask for `count` time extensions before answering a signing command, as real readers do
     /// while the card computes an RSA signature.
     #[must_use]
@@ -127,11 +207,15 @@ impl VirtualCcidReader {
     pub fn insert(&mut self, card: VirtualCard) {
         self.card = Some(card);
         self.powered = false;
+        self.slot_changes.push_back(vec![message_type::NOTIFY_SLOT_CHANGE, 0x03]);
     }
 
     /// Takes the card out. Later commands fail with "ICC absent" until a card is inserted.
     pub fn remove(&mut self) -> Option<VirtualCard> {
         self.powered = false;
+        if self.card.is_some() {
+            self.slot_changes.push_back(vec![message_type::NOTIFY_SLOT_CHANGE, 0x02]);
+        }
         self.card.take()
     }
 
@@ -148,6 +232,9 @@ impl VirtualCcidReader {
     /// Receives one bulk OUT transfer (one PC_to_RDR message) and queues the reply (or replies: time
     /// extensions first) for [`VirtualCcidReader::bulk_in`].
     pub fn bulk_out(&mut self, frame: &[u8]) {
+        if self.stalled {
+            return;
+        }
         let replies = self.handle(frame);
         self.pending.extend(replies.iter().map(ReplyFrame::encode));
     }
@@ -176,6 +263,7 @@ impl VirtualCcidReader {
         };
         let reply_type = match header.message_type {
             message_type::ICC_POWER_ON | message_type::XFR_BLOCK => message_type::DATA_BLOCK,
+            message_type::SET_PARAMETERS | message_type::GET_PARAMETERS => message_type::PARAMETERS,
             _ => message_type::SLOT_STATUS,
         };
         let command = match CommandFrame::parse(frame) {
@@ -198,6 +286,9 @@ impl VirtualCcidReader {
                 None => vec![self.failure(reply_type, 0, sequence, slot_error::ICC_MUTE)],
                 Some(card) => {
                     card.reset();
+                    self.t1.reset();
+                    self.command_chain.clear();
+                    self.response_chain.clear();
                     self.powered = true;
                     vec![self.data_block(sequence, MY_NUMBER_CARD_ATR.to_vec())]
                 }
@@ -209,8 +300,31 @@ impl VirtualCcidReader {
                 }
                 vec![self.slot_status(sequence)]
             }
-            HostCommand::GetSlotStatus => vec![self.slot_status(sequence)],
+            HostCommand::GetSlotStatus | HostCommand::Abort => vec![self.slot_status(sequence)],
+            HostCommand::Escape { .. } => {
+                vec![self.failure(message_type::SLOT_STATUS, 0, sequence, slot_error::COMMAND_NOT_SUPPORTED)]
+            }
+            HostCommand::SetParameters { protocol, data } => {
+                if self.level != CcidLevel::Tpdu || protocol != 1 || data.len() != 7 {
+                    return vec![self.failure(reply_type, 0, sequence, 7)];
+                }
+                self.t1_parameters = data;
+                vec![self.parameters(sequence)]
+            }
+            HostCommand::GetParameters => vec![self.parameters(sequence)],
             HostCommand::XfrBlock { level_parameter, data, .. } => {
+                if self.remove_on_next_xfr {
+                    self.remove_on_next_xfr = false;
+                    self.remove();
+                }
+                if self.card.is_none() || !self.powered {
+                    return vec![self.failure(reply_type, 0, sequence, slot_error::ICC_MUTE)];
+                }
+                match self.level {
+                    CcidLevel::Tpdu => return self.xfr_tpdu(sequence, &data),
+                    CcidLevel::ExtendedApdu => return self.xfr_extended(sequence, level_parameter, &data),
+                    CcidLevel::ShortApdu => {}
+                }
                 if level_parameter != 0 {
                     return vec![self.failure(reply_type, 0, sequence, slot_error::BAD_LEVEL_PARAMETER)];
                 }
@@ -224,6 +338,70 @@ impl VirtualCcidReader {
                 replies.push(self.data_block(sequence, response));
                 replies
             }
+        }
+    }
+
+    fn xfr_tpdu(&mut self, sequence: u8, block: &[u8]) -> Vec<ReplyFrame> {
+        let Some(card) = self.card.as_mut() else {
+            return vec![self.failure(message_type::DATA_BLOCK, 0, sequence, slot_error::ICC_MUTE)];
+        };
+        match self.t1.receive(card, block) {
+            T1Answer::Block(answer) => vec![self.data_block(sequence, answer)],
+            // A card that does not answer within the block waiting time: the reader reports it mute.
+            T1Answer::Silent => vec![self.failure(message_type::DATA_BLOCK, 0, sequence, slot_error::ICC_MUTE)],
+        }
+    }
+
+    fn xfr_extended(&mut self, sequence: u8, level_parameter: u16, data: &[u8]) -> Vec<ReplyFrame> {
+        use onshi_card::ccid::chain;
+        let max_data = usize::try_from(class_descriptor_for(self.level).max_message_length).unwrap_or(522) - 10;
+        match level_parameter {
+            chain::BEGIN | chain::CONTINUE => {
+                self.command_chain.extend_from_slice(data);
+                return vec![self.chained_block(sequence, Vec::new(), 0x10)];
+            }
+            chain::EMPTY_CONTINUE => {
+                let Some(part) = self.response_chain.pop_front() else {
+                    return vec![self.failure(message_type::DATA_BLOCK, 0, sequence, slot_error::BAD_LEVEL_PARAMETER)];
+                };
+                let parameter = if self.response_chain.is_empty() { 0x02 } else { 0x03 };
+                return vec![self.chained_block(sequence, part, parameter)];
+            }
+            chain::COMPLETE | chain::END => {}
+            _ => return vec![self.failure(message_type::DATA_BLOCK, 0, sequence, slot_error::BAD_LEVEL_PARAMETER)],
+        }
+        let mut command = std::mem::take(&mut self.command_chain);
+        command.extend_from_slice(data);
+        let is_signing = matches!(command.get(..2), Some([0x80, 0x2A]));
+        let Some(card) = self.card.as_mut() else {
+            return vec![self.failure(message_type::DATA_BLOCK, 0, sequence, slot_error::ICC_MUTE)];
+        };
+        let response = card.process_apdu(&command);
+        let extensions = if is_signing { self.signing_time_extensions } else { 0 };
+        let mut replies: Vec<ReplyFrame> = (0..extensions).map(|_| self.time_extension(sequence)).collect();
+        if response.len() <= max_data {
+            replies.push(self.data_block(sequence, response));
+            return replies;
+        }
+        let mut parts: VecDeque<Vec<u8>> = response.chunks(max_data).map(<[u8]>::to_vec).collect();
+        let first = parts.pop_front().unwrap_or_default();
+        self.response_chain = parts;
+        replies.push(self.chained_block(sequence, first, 0x01));
+        replies
+    }
+
+    fn chained_block(&self, sequence: u8, data: Vec<u8>, chain_parameter: u8) -> ReplyFrame {
+        ReplyFrame { kind: ReplyKind::DataBlock { chain_parameter }, ..self.data_block(sequence, data) }
+    }
+
+    fn parameters(&self, sequence: u8) -> ReplyFrame {
+        ReplyFrame {
+            kind: ReplyKind::Parameters { protocol: 1 },
+            slot: 0,
+            sequence,
+            status: SlotStatusRegister::new(self.icc_status(), CommandStatus::Processed),
+            error: 0,
+            data: self.t1_parameters.clone(),
         }
     }
 
@@ -259,10 +437,10 @@ impl VirtualCcidReader {
     }
 
     fn failure(&self, reply_type: u8, slot: u8, sequence: u8, error: u8) -> ReplyFrame {
-        let kind = if reply_type == message_type::DATA_BLOCK {
-            ReplyKind::DataBlock { chain_parameter: 0 }
-        } else {
-            ReplyKind::SlotStatus { clock_status: 0 }
+        let kind = match reply_type {
+            message_type::DATA_BLOCK => ReplyKind::DataBlock { chain_parameter: 0 },
+            message_type::PARAMETERS => ReplyKind::Parameters { protocol: 0 },
+            _ => ReplyKind::SlotStatus { clock_status: 0 },
         };
         ReplyFrame {
             kind,

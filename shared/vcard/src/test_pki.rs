@@ -206,8 +206,140 @@ fn demo_record(index: usize, person: &DemoPerson, certificate: &Certificate) -> 
 enum CertificateRole {
     /// The self-signed test CA.
     CertificateAuthority,
+    /// The self-signed test root above both issuing CAs.
+    RootAuthority,
     /// A card's 利用者証明用 certificate.
     UserAuthentication,
+    /// A card's 署名用 certificate.
+    UserSigning,
+}
+
+/// Subject of the test root CA.
+pub const TEST_ROOT_SUBJECT: &str = "CN=onshi test JPKI root CA,O=onshi test,C=JP";
+/// Subject of the test 署名用 CA.
+pub const TEST_SIGN_CA_SUBJECT: &str = "CN=onshi test sign CA,OU=JPKI for digital signature TEST,O=onshi test,C=JP";
+
+/// File names of the hierarchy added on top of the committed auth PKI (the original files stay unchanged).
+pub mod hierarchy_file_names {
+    /// The self-signed test root (DER).
+    pub const ROOT_CERTIFICATE: &str = "test-pki/root-ca.der";
+    /// The root's private key. Test key.
+    pub const ROOT_PRIVATE_KEY: &str = "test-pki/root-ca.pk8";
+    /// The test auth CA (same subject and key as `auth-ca.der`) certified by the root: root → auth CA → cards.
+    pub const AUTH_CA_BY_ROOT: &str = "test-pki/auth-ca.by-root.der";
+    /// The test 署名用 CA, issued by the root.
+    pub const SIGN_CA_CERTIFICATE: &str = "test-pki/sign-ca.der";
+    /// The sign CA's private key. Test key.
+    pub const SIGN_CA_PRIVATE_KEY: &str = "test-pki/sign-ca.pk8";
+    /// An expired 利用者証明用 certificate (2015–2020) from the auth CA, for the expired-card state.
+    pub const EXPIRED_CARD_CERTIFICATE: &str = "test-pki/card-expired.cert.der";
+    /// Its private key. Test key.
+    pub const EXPIRED_CARD_PRIVATE_KEY: &str = "test-pki/card-expired.key.pk8";
+
+    /// The 署名用 certificate of demo card `index`.
+    pub fn sign_certificate(index: usize) -> String {
+        format!("test-pki/card-{index:02}.sign.cert.der")
+    }
+
+    /// The 署名用 private key of demo card `index`. Test key.
+    pub fn sign_private_key(index: usize) -> String {
+        format!("test-pki/card-{index:02}.sign.key.pk8")
+    }
+}
+
+/// Generates the hierarchy around the committed auth PKI: a root, the auth CA cross-certified by it, the 署名用
+/// CA with one signing certificate per demo card, and an expired card certificate. Same seed, same bytes; the
+/// auth CA key is re-derived from the same seed stream as in [`generate_test_pki`].
+pub fn generate_hierarchy(seed: &[u8; 32]) -> Result<Vec<(String, Vec<u8>)>, VcardError> {
+    use hierarchy_file_names as names;
+    let mut files = Vec::new();
+    let root_key = generate_rsa_key(seed, "root CA key")?;
+    let root_name = Name::from_str(TEST_ROOT_SUBJECT).map_err(VcardError::from_der)?;
+    let root_signer = SigningKey::<Sha256>::new(root_key.clone());
+    let root_spki = subject_public_key_info(root_key.as_ref())?;
+    let root_key_identifier = key_identifier(&root_spki)?;
+    let long_validity = || -> Result<Validity, VcardError> {
+        Ok(Validity::new(utc(2024, 1, 1, 0, 0, 0)?, utc(2039, 12, 31, 23, 59, 59)?))
+    };
+    let issue = |subject: &Name, issuer: &Name, role, issuer_key_identifier: &OctetString| TestPkiProfile {
+        subject: subject.clone(),
+        issuer: issuer.clone(),
+        role,
+        issuer_key_identifier: issuer_key_identifier.clone(),
+    };
+    let root = CertificateBuilder::new(
+        issue(&root_name, &root_name, CertificateRole::RootAuthority, &root_key_identifier),
+        SerialNumber::from(1u32),
+        long_validity()?,
+        root_spki,
+    )?
+    .build::<_, Signature>(&root_signer)?;
+    files.push((names::ROOT_CERTIFICATE.to_owned(), root.to_der().map_err(VcardError::from_der)?));
+    files.push((names::ROOT_PRIVATE_KEY.to_owned(), pkcs8_der(&root_key)?.to_vec()));
+
+    let auth_ca_key = generate_rsa_key(seed, "test CA key")?;
+    let auth_ca_name = Name::from_str(TEST_CA_SUBJECT).map_err(VcardError::from_der)?;
+    let auth_ca_spki = subject_public_key_info(auth_ca_key.as_ref())?;
+    let auth_ca_key_identifier = key_identifier(&auth_ca_spki)?;
+    let auth_ca = CertificateBuilder::new(
+        issue(&auth_ca_name, &root_name, CertificateRole::CertificateAuthority, &root_key_identifier),
+        SerialNumber::from(2u32),
+        long_validity()?,
+        auth_ca_spki,
+    )?
+    .build::<_, Signature>(&root_signer)?;
+    files.push((names::AUTH_CA_BY_ROOT.to_owned(), auth_ca.to_der().map_err(VcardError::from_der)?));
+
+    let sign_ca_key = generate_rsa_key(seed, "sign CA key")?;
+    let sign_ca_name = Name::from_str(TEST_SIGN_CA_SUBJECT).map_err(VcardError::from_der)?;
+    let sign_ca_spki = subject_public_key_info(sign_ca_key.as_ref())?;
+    let sign_ca_key_identifier = key_identifier(&sign_ca_spki)?;
+    let sign_ca = CertificateBuilder::new(
+        issue(&sign_ca_name, &root_name, CertificateRole::CertificateAuthority, &root_key_identifier),
+        SerialNumber::from(3u32),
+        long_validity()?,
+        sign_ca_spki,
+    )?
+    .build::<_, Signature>(&root_signer)?;
+    files.push((names::SIGN_CA_CERTIFICATE.to_owned(), sign_ca.to_der().map_err(VcardError::from_der)?));
+    files.push((names::SIGN_CA_PRIVATE_KEY.to_owned(), pkcs8_der(&sign_ca_key)?.to_vec()));
+
+    let sign_ca_signer = SigningKey::<Sha256>::new(sign_ca_key);
+    let mut serial_rng = ChaCha20Rng::from_seed(derive_seed(seed, "sign serial numbers"));
+    let mut used_serials: Vec<[u8; 4]> = Vec::new();
+    for index in 0..DEMO_PERSONS.len() {
+        let serial = distinct_serial(&mut serial_rng, &used_serials);
+        used_serials.push(serial);
+        let subject = Name::from_str(&format!("CN={},C=JP", subject_code(seed, 100 + index)))
+            .map_err(VcardError::from_der)?;
+        let key = generate_rsa_key(seed, &format!("card {index} sign key"))?;
+        let spki = subject_public_key_info(key.as_ref())?;
+        let validity = Validity::new(utc(2025, 1, 1, 0, 0, 0)?, utc(2030, 12, 31, 23, 59, 59)?);
+        let certificate = CertificateBuilder::new(
+            issue(&subject, &sign_ca_name, CertificateRole::UserSigning, &sign_ca_key_identifier),
+            SerialNumber::new(&serial)?,
+            validity,
+            spki,
+        )?
+        .build::<_, Signature>(&sign_ca_signer)?;
+        files.push((names::sign_certificate(index), certificate.to_der().map_err(VcardError::from_der)?));
+        files.push((names::sign_private_key(index), pkcs8_der(&key)?.to_vec()));
+    }
+
+    let auth_ca_signer = SigningKey::<Sha256>::new(auth_ca_key);
+    let expired_key = generate_rsa_key(seed, "expired card key")?;
+    let expired_subject =
+        Name::from_str(&format!("CN={},C=JP", subject_code(seed, 200))).map_err(VcardError::from_der)?;
+    let expired = CertificateBuilder::new(
+        issue(&expired_subject, &auth_ca_name, CertificateRole::UserAuthentication, &auth_ca_key_identifier),
+        SerialNumber::from(0x0100_0001u32),
+        Validity::new(utc(2015, 1, 1, 0, 0, 0)?, utc(2020, 12, 31, 23, 59, 59)?),
+        subject_public_key_info(expired_key.as_ref())?,
+    )?
+    .build::<_, Signature>(&auth_ca_signer)?;
+    files.push((names::EXPIRED_CARD_CERTIFICATE.to_owned(), expired.to_der().map_err(VcardError::from_der)?));
+    files.push((names::EXPIRED_CARD_PRIVATE_KEY.to_owned(), pkcs8_der(&expired_key)?.to_vec()));
+    Ok(files)
 }
 
 /// The x509-cert builder profile of the test PKI: extensions modelled on the real JPKI certificates (critical
@@ -239,8 +371,9 @@ impl BuilderProfile for TestPkiProfile {
         let mut extensions: Vec<Extension> = Vec::new();
         let subject_key_identifier = SubjectKeyIdentifier(key_identifier_of_ref(subject_key)?);
         match self.role {
-            CertificateRole::CertificateAuthority => {
-                let basic_constraints = BasicConstraints { ca: true, path_len_constraint: Some(0) };
+            CertificateRole::CertificateAuthority | CertificateRole::RootAuthority => {
+                let path_len = if self.role == CertificateRole::RootAuthority { 1 } else { 0 };
+                let basic_constraints = BasicConstraints { ca: true, path_len_constraint: Some(path_len) };
                 extensions.push(basic_constraints.to_extension(subject, &extensions)?);
                 let key_usage = KeyUsage(KeyUsages::KeyCertSign | KeyUsages::CRLSign);
                 extensions.push(key_usage.to_extension(subject, &extensions)?);
@@ -250,6 +383,15 @@ impl BuilderProfile for TestPkiProfile {
                 extensions.push(key_usage.to_extension(subject, &extensions)?);
                 let extended_key_usage = ExtendedKeyUsage(vec![CLIENT_AUTH_OID]);
                 extensions.push(extended_key_usage.to_extension(subject, &extensions)?);
+                let authority_key_identifier = AuthorityKeyIdentifier {
+                    key_identifier: Some(self.issuer_key_identifier.clone()),
+                    ..Default::default()
+                };
+                extensions.push(authority_key_identifier.to_extension(subject, &extensions)?);
+            }
+            CertificateRole::UserSigning => {
+                let key_usage = KeyUsage(KeyUsages::DigitalSignature | KeyUsages::NonRepudiation);
+                extensions.push(key_usage.to_extension(subject, &extensions)?);
                 let authority_key_identifier = AuthorityKeyIdentifier {
                     key_identifier: Some(self.issuer_key_identifier.clone()),
                     ..Default::default()

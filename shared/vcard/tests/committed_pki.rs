@@ -93,3 +93,39 @@ fn card_certificates_have_the_user_authentication_profile() {
         assert_eq!(validity.not_after.to_date_time().year(), 2030);
     }
 }
+
+#[test]
+fn committed_hierarchy_matches_the_generator_and_chains_to_the_root() {
+    use onshi_vcard::demo::{SIGN_CA_CERTIFICATE_DER, TEST_AUTH_CA_BY_ROOT_DER, TEST_ROOT_CERTIFICATE_DER};
+    use onshi_vcard::test_pki::generate_hierarchy;
+
+    let data_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
+    let files = generate_hierarchy(&TEST_PKI_SEED).unwrap();
+    assert_eq!(files.len(), 5 + 2 * DEMO_PERSONS.len() + 2);
+    for (relative_path, content) in &files {
+        let committed = std::fs::read(data_dir.join(relative_path)).unwrap();
+        assert!(committed == *content, "{relative_path} differs from the generator");
+    }
+
+    let root = Certificate::from_der(TEST_ROOT_CERTIFICATE_DER).unwrap();
+    let auth_ca = Certificate::from_der(TEST_AUTH_CA_BY_ROOT_DER).unwrap();
+    let sign_ca = Certificate::from_der(SIGN_CA_CERTIFICATE_DER).unwrap();
+    let original_auth_ca = Certificate::from_der(TEST_CA_CERTIFICATE_DER).unwrap();
+    assert!(verifies_under_ca(&root, &root), "the root is self-signed");
+    assert!(verifies_under_ca(&auth_ca, &root), "root → auth CA");
+    assert!(verifies_under_ca(&sign_ca, &root), "root → sign CA");
+    assert_eq!(auth_ca.tbs_certificate().subject(), original_auth_ca.tbs_certificate().subject());
+    assert_eq!(
+        auth_ca.tbs_certificate().subject_public_key_info(),
+        original_auth_ca.tbs_certificate().subject_public_key_info(),
+        "the cross certificate certifies the same CA key, so the committed card certificates chain through it"
+    );
+    for index in 0..DEMO_PERSONS.len() {
+        let card = Certificate::from_der(demo_certificate_der(index).unwrap()).unwrap();
+        assert!(verifies_under_ca(&card, &auth_ca), "auth CA → card {index}");
+        let (_, sign_der) = files.iter().find(|(path, _)| path == &format!("test-pki/card-{index:02}.sign.cert.der")).unwrap();
+        let sign_certificate = Certificate::from_der(sign_der).unwrap();
+        assert!(verifies_under_ca(&sign_certificate, &sign_ca), "sign CA → card {index} signing certificate");
+        assert!(!verifies_under_ca(&sign_certificate, &auth_ca));
+    }
+}
