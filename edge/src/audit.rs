@@ -48,6 +48,10 @@ pub enum AuditAction {
     VisualCheckRequest,
     /// A kiosk polled its visual check.
     VisualCheckStatus,
+    /// `POST /api/v1/consent`: a card holder's consents recorded at the reader.
+    Consent,
+    /// `POST /api/v1/registration`: 健康保険証利用登録 at the reader.
+    Registration,
 }
 
 /// One audit event, serialised as a single JSON object.

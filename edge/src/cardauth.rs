@@ -174,7 +174,8 @@ pub fn verify_card_certificate(
     anchors: &TrustAnchors,
     now_unix: i64,
 ) -> Result<CertificateRef, EdgeError> {
-    verified_card_certificate(certificate_der, anchors, now_unix).map(|certificate| identity_of(&certificate))
+    verified_card_certificate(certificate_der, anchors, now_unix)
+        .map(|certificate| identity_of(&certificate))
 }
 
 fn identity_of(certificate: &Certificate) -> CertificateRef {

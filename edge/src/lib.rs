@@ -21,6 +21,7 @@ pub mod audit;
 pub mod cardauth;
 pub mod challenge;
 pub mod config;
+pub mod consent;
 pub mod device;
 pub mod error;
 pub mod http_policy;
@@ -71,6 +72,8 @@ fn api_router<'a>() -> worker::Router<'a, ()> {
         .post_async(ENROL_PATH, enrol_route)
         .post_async(ADMIN_ENROLMENT_CODES_PATH, enrolment_code_route)
         .post_async(REVOKE_DEVICE_PATH, revoke_device_route)
+        .post_async(onshi_proto::api::CONSENT_PATH, worker_adapter::consent_route)
+        .post_async(onshi_proto::api::REGISTRATION_PATH, worker_adapter::registration_route)
         .get(http_policy::HEALTH_PATH, health_route);
     router = staff_routes(router);
     for path in [
@@ -127,8 +130,8 @@ fn staff_routes(router: worker::Router<'_, ()>) -> worker::Router<'_, ()> {
         STAFF_VISUAL_CHECK_DECISION_PATH, VISUAL_CHECK_PATH, VISUAL_CHECK_STATUS_PATH,
     };
     use worker_adapter::{
-        staff_by_number_route, staff_checkins_route, staff_code_route, staff_decision_route, staff_login_route,
-        visual_check_route, visual_check_status_route,
+        staff_by_number_route, staff_checkins_route, staff_code_route, staff_decision_route,
+        staff_login_route, visual_check_route, visual_check_status_route,
     };
     router
         .post_async(ADMIN_STAFF_CODES_PATH, staff_code_route)

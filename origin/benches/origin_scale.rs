@@ -153,7 +153,6 @@ async fn run_all(sizes: Sizes, quick: bool, only: Option<&str>) -> BenchResult {
 }
 
 async fn lookup_group(scratch: &Path, sizes: Sizes) -> BenchResult {
-
     // Lookups against SQLite.
     let sqlite_path = scratch.join(format!("lookups-{}.sqlite", sizes.lookup_persons));
     remove_sqlite_files(&sqlite_path);
@@ -179,7 +178,11 @@ async fn lookup_group(scratch: &Path, sizes: Sizes) -> BenchResult {
             let url = fresh_postgres_database(&base_url).await?;
             let started = Instant::now();
             let loaded = populate(&url, config, |_| {}).await.map_err(|e| format!("populate postgres: {e}"))?;
-            note(&format!("loaded {} persons into PostgreSQL in {:.1} s", loaded.persons, started.elapsed().as_secs_f64()));
+            note(&format!(
+                "loaded {} persons into PostgreSQL in {:.1} s",
+                loaded.persons,
+                started.elapsed().as_secs_f64()
+            ));
             let (throughput, p99) = lookup_figures(&url, &serials, sizes).await?;
             report("origin.lookups_per_s.postgres", throughput, "req/s", "report");
             report("origin.lookup_p99_ms.postgres", p99, "ms", "report");
@@ -264,7 +267,8 @@ impl Origin {
             .await
             .map_err(|e| e.to_string())?
             .ok_or("onshi-origin exited before listening")?;
-        let base = line.strip_prefix("onshi-origin listening on ").ok_or(format!("unexpected line {line:?}"))?.to_owned();
+        let base =
+            line.strip_prefix("onshi-origin listening on ").ok_or(format!("unexpected line {line:?}"))?.to_owned();
         Ok(Self { child, base })
     }
 
@@ -312,10 +316,16 @@ async fn lookup_figures(url: &str, serials: &Arc<Vec<String>>, sizes: Sizes) -> 
     run_lookups(&client, &endpoint, serials, sizes.warm_up_requests, sizes, "warm").await?;
     let (mut throughputs, mut p99s) = (Vec::new(), Vec::new());
     for run in 0..RUNS {
-        let stats = run_lookups(&client, &endpoint, serials, sizes.requests_per_run, sizes, &format!("run{run}")).await?;
+        let stats =
+            run_lookups(&client, &endpoint, serials, sizes.requests_per_run, sizes, &format!("run{run}")).await?;
         note(&format!(
             "lookups run {run}: {} ok, {} failed in {:.2} s: {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms",
-            stats.ok, stats.failed, stats.seconds, stats.throughput(), stats.p50_ms, stats.p99_ms
+            stats.ok,
+            stats.failed,
+            stats.seconds,
+            stats.throughput(),
+            stats.p50_ms,
+            stats.p99_ms
         ));
         if stats.failed > 0 {
             return Err(format!("{} of the lookups failed (first: {})", stats.failed, stats.first_failure));
@@ -352,7 +362,11 @@ async fn signed_lookup(client: &reqwest::Client, endpoint: &str, serial: &str, n
         .map_err(|e| e.to_string())?;
     let status = response.status();
     let bytes = response.bytes().await.map_err(|e| e.to_string())?;
-    if status.is_success() { Ok(bytes.to_vec()) } else { Err(format!("HTTP {status}: {}", String::from_utf8_lossy(&bytes))) }
+    if status.is_success() {
+        Ok(bytes.to_vec())
+    } else {
+        Err(format!("HTTP {status}: {}", String::from_utf8_lossy(&bytes)))
+    }
 }
 
 #[derive(Debug, Default)]
@@ -438,9 +452,12 @@ async fn batch_figures(scratch: &Path, sizes: Sizes) -> BenchResult {
     // The registry is deterministic for its seed, size and reference date, so a copy made on the same day is
     // reused: loading ten million persons is the slowest step of the whole benchmark.
     let config = today_config(sizes.registry_persons)?;
-    let registry = scratch.join(format!("registry-{}-seed{SEED}-{}.sqlite", sizes.registry_persons, config.reference_date));
+    let registry =
+        scratch.join(format!("registry-{}-seed{SEED}-{}.sqlite", sizes.registry_persons, config.reference_date));
     let ready_marker = registry.with_extension("ready");
     if !ready_marker.exists() {
+        // Registries of the same size from earlier days are stale; each is several gigabytes at full size.
+        remove_stale_registries(scratch, sizes.registry_persons);
         remove_sqlite_files(&registry);
         let started = Instant::now();
         let total = sizes.registry_persons;
@@ -502,6 +519,16 @@ async fn batch_figures(scratch: &Path, sizes: Sizes) -> BenchResult {
     Ok(())
 }
 
+fn remove_stale_registries(scratch: &Path, persons: u64) {
+    let prefix = format!("registry-{persons}-");
+    let Ok(entries) = std::fs::read_dir(scratch) else { return };
+    for entry in entries.flatten() {
+        if entry.file_name().to_string_lossy().starts_with(&prefix) {
+            let _already_gone_is_fine = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
 /// The batch: `rows` 資格取得 rows for [`batch_insurer`]. Nine rows in ten are registry persons moving to this
 /// insurer (転職: their 個人番号 and 5 items are already known), one in ten are persons the registry has never
 /// seen (newborns and the like). Every row gets its own 記号・番号.
@@ -520,8 +547,7 @@ fn write_batch_file(path: &Path, registry: PopulationConfig, rows: u64) -> Bench
     .map_err(write_error)?;
     for row in 0..rows {
         // 7 is coprime to every registry size used, so the moving persons are distinct.
-        let index =
-            if row % 10 == 9 { registry.persons + row } else { (row * 7 + 3) % registry.persons.max(1) };
+        let index = if row % 10 == 9 { registry.persons + row } else { (row * 7 + 3) % registry.persons.max(1) };
         let person: SyntheticPerson = generator.person(index).map_err(|e| e.to_string())?;
         let sex = match person.person.sex {
             Sex::Male => "male",

@@ -61,6 +61,20 @@ pub enum OriginError {
     /// Reading a file or binding a socket failed.
     #[error("i/o: {0}")]
     Io(#[from] std::io::Error),
+    /// The task that commits audit rows has stopped, so nothing can be answered that needs an audit row.
+    #[error("the audit writer has stopped")]
+    AuditWriterStopped,
+}
+
+impl From<onshi_proto::insurer_number::InsurerNumberError> for OriginError {
+    fn from(error: onshi_proto::insurer_number::InsurerNumberError) -> Self {
+        use onshi_proto::insurer_number::InsurerNumberError as Refused;
+        match error {
+            Refused::NotDigits => Self::NotDigits,
+            Refused::Length { length } => Self::InsurerNumberLength { length },
+            Refused::CheckDigitMismatch { expected, found } => Self::CheckDigitMismatch { expected, found },
+        }
+    }
 }
 
 /// Shorthand for results in this crate.

@@ -14,7 +14,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use onshi_proto::origin::{
     BY_CERTIFICATE_PATH, BY_NUMBER_PATH, CERTIFICATE_STATUS_PATH, CHECKUP_PATH, CONSENT_PATH, CONSENT_QUERY_PATH,
-    CardQualificationQuery, CertificateStatusAnswer, CertificateStatusQuery, MEDICATION_PATH, REGISTRATION_PATH,
+    AuthMethod, CardQualificationQuery, CertificateStatusAnswer, CertificateStatusQuery, MEDICATION_PATH, REGISTRATION_PATH,
 };
 use onshi_proto::qualification::{QualificationAnswer, Validity};
 use onshi_proto::signing::{self, NONCE_HEADER, SIGNATURE_HEADER, SignatureHeaders, TIMESTAMP_HEADER};
@@ -24,6 +24,7 @@ use serde::de::DeserializeOwned;
 use crate::certificate;
 use crate::clock::{Clock, tokyo_date};
 use crate::error::OriginError;
+use crate::group_commit::{CheckInRow, RequestRows};
 use crate::key::SigningKey;
 use crate::replay::{NonceCache, NonceRefusal};
 use crate::store::{AuditEvent, Store};
@@ -105,6 +106,10 @@ pub fn router(state: AppState) -> Router {
         .route(CONSENT_QUERY_PATH, post(crate::http_edge::query_consent))
         .route(MEDICATION_PATH, post(crate::http_edge::medication))
         .route(CHECKUP_PATH, post(crate::http_edge::checkup))
+        .route(onshi_proto::origin::CHECKINS_PATH, post(crate::staff::list_checkins))
+        .route(onshi_proto::origin::VISUAL_CHECK_CREATE_PATH, post(crate::staff::create_visual_check))
+        .route(onshi_proto::origin::VISUAL_CHECK_DECIDE_PATH, post(crate::staff::decide_visual_check))
+        .route(onshi_proto::origin::VISUAL_CHECK_COLLECT_PATH, post(crate::staff::collect_visual_check))
         .merge(crate::http_insurer::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(not_found)
@@ -233,10 +238,66 @@ async fn qualification_by_certificate(
         None => (None, CardHolder::NotLinked),
     };
     let answer = assess(holder, today);
-    // The answer is released only once its read is on the audit trail.
-    audit(&state, now, &query, person_id, PURPOSE_QUALIFICATION_BY_CERTIFICATE, outcome_code(answer.validity)).await?;
+    // The answer is released only once its read is on the audit trail; a facility's check-in is committed in the
+    // same transaction. Concurrent lookups share that transaction (see `group_commit`), which is what lets the
+    // audit trail keep up with the lookups.
+    let rows = lookup_rows(now, &query, person_id, PURPOSE_QUALIFICATION_BY_CERTIFICATE, &answer, AuthMethod::Pin)?;
+    state.0.store.commit_request_rows(rows).await?;
     tracing::info!(outcome = outcome_code(answer.validity), records = answer.records.len(), "qualification answered");
     render_answer(&headers, &answer, query.facility_code.as_deref(), query.arbitrary_identifier.as_deref(), true, now)
+}
+
+/// The audit row of an answered qualification lookup and, when a facility asked, its check-in row.
+pub(crate) fn lookup_rows(
+    now: i64,
+    asker: &dyn Asker,
+    subject_person_id: Option<String>,
+    purpose: &str,
+    answer: &QualificationAnswer,
+    method: AuthMethod,
+) -> Result<RequestRows, OriginError> {
+    let checkin = match asker.facility_code() {
+        None => None,
+        Some(facility_code) => {
+            let first = answer.records.first();
+            Some(CheckInRow {
+                id: random_id()?,
+                facility_code: facility_code.to_owned(),
+                checkin_date: onshi_proto::IsoDate(tokyo_date(now)?).to_string(),
+                checked_in_at: now,
+                device_id: asker.device_id().map(str::to_owned),
+                person_id: subject_person_id.clone(),
+                method: stored_wire_name(&method)?,
+                validity: stored_wire_name(&answer.validity)?,
+                reason: stored_wire_name(&answer.reason)?,
+                guidance: answer.guidance.as_ref().map(stored_wire_name).transpose()?,
+                name: first.map(|r| r.name.clone()),
+                name_kana: first.map(|r| r.name_kana.clone()),
+                insurer_number: first.map(|r| r.insurer_number.clone()),
+                insurer_name: first.map(|r| r.insurer_name.clone()),
+                contribution_percent: first.map(|r| i32::from(crate::staff::contribution_percent(r))),
+            })
+        }
+    };
+    let audit = AuditEvent {
+        id: random_id()?,
+        occurred_at: now,
+        actor_device_id: asker.device_id().map(str::to_owned),
+        actor_facility_code: asker.facility_code().map(str::to_owned),
+        subject_person_id,
+        purpose: purpose.to_owned(),
+        outcome: outcome_code(answer.validity).to_owned(),
+        arbitrary_identifier: asker.arbitrary_identifier().map(str::to_owned),
+    };
+    Ok(RequestRows { audit, checkin })
+}
+
+/// The stable snake_case name of a wire enumeration, as stored in text columns.
+fn stored_wire_name<T: serde::Serialize>(value: &T) -> Result<String, OriginError> {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(text)) => Ok(text),
+        _ => Err(OriginError::CorruptRecord("an enumeration without a wire name".into())),
+    }
 }
 
 /// Media type of the national XmlMsg rendering.

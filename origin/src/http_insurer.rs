@@ -76,7 +76,7 @@ impl FromRequestParts<AppState> for Insurer {
             tracing::warn!("insurer route called with an unknown token");
             Failure(ErrorCode::Unauthorized)
         })?;
-        Ok(Self(InsurerNumber::parse(&number)?))
+        Ok(Self(InsurerNumber::parse(&number).map_err(crate::OriginError::from)?))
     }
 }
 

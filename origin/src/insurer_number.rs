@@ -1,162 +1,46 @@
 //! 保険者番号 and its 検証番号 (check digit).
 //!
-//! The rule (厚労省「保険者番号等の設定について」): weight the digits 2 and 1 alternately starting with 2 at the
-//! rightmost digit before the check digit, add the digits of each product, and take 10 − (sum mod 10), with 10
-//! read as 0. That is the Luhn rule, so leading zeros change nothing and a 6-digit 市町村国保 number validates the
-//! same way as its zero-padded 8-digit form. The same rule covers 後期高齢者 被保険者番号 and 公費負担者番号.
+//! The rule and the type live in [`onshi_proto::insurer_number`], so that the kiosk's staff form, the edge and the
+//! origin validate with one implementation. This module re-exports them under the origin's error type: every
+//! refusal converts into [`OriginError`](crate::OriginError) with `?`.
 //!
 //! Pure: no I/O, no clock.
 
-use crate::error::{OriginError, Result};
+pub use onshi_proto::insurer_number::{InsurerNumber, InsurerNumberError};
+
+use crate::error::Result;
 
 /// The 検証番号 for `base`, the digits that precede it.
 pub fn check_digit(base: &str) -> Result<u8> {
-    if base.is_empty() || !base.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(OriginError::NotDigits);
-    }
-    let sum: u32 = base
-        .bytes()
-        .rev()
-        .enumerate()
-        .map(|(position_from_right, byte)| {
-            let digit = u32::from(byte - b'0');
-            let weighted = if position_from_right % 2 == 0 { digit * 2 } else { digit };
-            weighted / 10 + weighted % 10
-        })
-        .sum();
-    // The remainder is below 10, so the narrowing cannot lose anything.
-    Ok(((10 - sum % 10) % 10) as u8)
+    Ok(onshi_proto::insurer_number::check_digit(base)?)
 }
 
 /// `base` followed by its 検証番号.
 pub fn with_check_digit(base: &str) -> Result<String> {
-    let digit = check_digit(base)?;
-    Ok(format!("{base}{digit}"))
-}
-
-/// A 保険者番号 whose length and 検証番号 have been checked: 8 digits (法別番号 2 + 都道府県 2 + 保険者別 3 + 検証 1)
-/// or 6 digits for 市町村国保, which has no 法別番号.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct InsurerNumber(String);
-
-impl InsurerNumber {
-    /// Checks `text` and keeps it.
-    pub fn parse(text: &str) -> Result<Self> {
-        // Checking the characters first also guarantees that every byte index below is a character boundary.
-        if !text.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(OriginError::NotDigits);
-        }
-        let (base, found) = match text.as_bytes() {
-            [.., last] if text.len() == 6 || text.len() == 8 => (text.get(..text.len() - 1), last - b'0'),
-            _ => return Err(OriginError::InsurerNumberLength { length: text.len() }),
-        };
-        let expected = check_digit(base.unwrap_or_default())?;
-        if expected != found {
-            return Err(OriginError::CheckDigitMismatch { expected, found });
-        }
-        Ok(Self(text.to_owned()))
-    }
-
-    /// Builds a number from its leading 5 or 7 digits by appending the 検証番号.
-    pub fn from_base(base: &str) -> Result<Self> {
-        Self::parse(&with_check_digit(base)?)
-    }
-
-    /// The digits.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
-    /// The 法別番号 (first two digits) of an 8-digit number; 市町村国保 numbers have none.
-    pub fn law_code(&self) -> Option<&str> {
-        if self.0.len() == 8 { self.0.get(..2) } else { None }
-    }
-
-    /// True for 後期高齢者医療広域連合 (法別番号 39).
-    pub fn is_late_elderly(&self) -> bool {
-        self.law_code() == Some("39")
-    }
-}
-
-impl std::fmt::Display for InsurerNumber {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
+    Ok(onshi_proto::insurer_number::with_check_digit(base)?)
 }
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used, reason = "a test should stop at the first unexpected value")]
 mod tests {
     use super::*;
+    use crate::OriginError;
 
     /// The worked examples of the reference notes, kept as data beside the integration tests.
     const EXAMPLES: &str = include_str!("../tests/data/insurer-numbers-reference-notes-s2.1.json");
 
-    fn examples() -> serde_json::Value {
-        serde_json::from_str(EXAMPLES).unwrap()
-    }
-
     #[test]
-    fn the_worked_examples_validate() {
-        let examples = examples();
-        let valid = examples["valid"].as_array().unwrap();
-        assert_eq!(valid.len(), 4);
-        for example in valid {
-            let number = example["number"].as_str().unwrap();
-            let parsed = InsurerNumber::parse(number).unwrap();
-            assert_eq!(parsed.as_str(), number);
-            let (base, _) = number.split_at(number.len() - 1);
-            assert_eq!(InsurerNumber::from_base(base).unwrap(), parsed);
-        }
-    }
-
-    #[test]
-    fn a_wrong_check_digit_names_the_expected_one() {
-        let examples = examples();
+    fn refusals_convert_into_the_origin_error() {
+        let examples: serde_json::Value = serde_json::from_str(EXAMPLES).unwrap();
         for example in examples["wrong_check_digit"].as_array().unwrap() {
             let number = example["number"].as_str().unwrap();
             let expected = u8::try_from(example["expected"].as_u64().unwrap()).unwrap();
-            match InsurerNumber::parse(number) {
-                Err(OriginError::CheckDigitMismatch { expected: got, found }) => {
-                    assert_eq!(got, expected, "{number}");
-                    assert_ne!(found, expected);
-                }
-                other => panic!("{number}: {other:?}"),
-            }
+            let converted: OriginError = InsurerNumber::parse(number).unwrap_err().into();
+            assert!(matches!(converted, OriginError::CheckDigitMismatch { expected: got, .. } if got == expected));
         }
-    }
-
-    #[test]
-    fn the_chiba_police_example_sums_to_fifteen() {
-        // 3312001 weighted 2 1 2 1 2 1 2 from the left gives 6 3 2 2 0 0 2 = 15, so the check digit is 5.
-        assert_eq!(check_digit("3312001").unwrap(), 5);
-        assert_eq!(check_digit("13101").unwrap(), 1);
-    }
-
-    #[test]
-    fn zero_padding_a_national_health_insurance_number_keeps_it_valid() {
-        assert!(InsurerNumber::parse("131011").is_ok());
-        assert!(InsurerNumber::parse("00131011").is_ok());
-    }
-
-    #[test]
-    fn malformed_numbers_get_typed_errors() {
-        assert!(matches!(InsurerNumber::parse("1234567"), Err(OriginError::InsurerNumberLength { length: 7 })));
-        assert!(matches!(InsurerNumber::parse(""), Err(OriginError::InsurerNumberLength { length: 0 })));
-        assert!(matches!(InsurerNumber::parse("0113001a"), Err(OriginError::NotDigits)));
-        assert!(matches!(InsurerNumber::parse("0113 012"), Err(OriginError::NotDigits)));
-        // Eight bytes but a multi-byte character at the end: refused without slicing inside a character.
-        assert!(matches!(InsurerNumber::parse("011300é"), Err(OriginError::NotDigits)));
-        assert!(matches!(InsurerNumber::parse("０１１３００１２"), Err(OriginError::NotDigits)));
-        assert!(matches!(check_digit(""), Err(OriginError::NotDigits)));
-    }
-
-    #[test]
-    fn law_code_identifies_late_elderly_insurers() {
-        let elderly = InsurerNumber::from_base("3913001").unwrap();
-        assert_eq!(elderly.as_str(), "39130018");
-        assert!(elderly.is_late_elderly());
-        assert_eq!(InsurerNumber::parse("01130012").unwrap().law_code(), Some("01"));
-        assert_eq!(InsurerNumber::parse("131011").unwrap().law_code(), None);
+        let converted: OriginError = InsurerNumber::parse("1234567").unwrap_err().into();
+        assert!(matches!(converted, OriginError::InsurerNumberLength { length: 7 }));
+        assert!(matches!(check_digit("12a"), Err(OriginError::NotDigits)));
+        assert_eq!(with_check_digit("3312001").unwrap(), "33120015");
     }
 }

@@ -7,7 +7,7 @@
 //!
 //! Layout: pure cores ([`insurer_number`], [`individual_number`], [`normalize`], [`batch`], [`validity`],
 //! [`replay`], [`certificate`], [`interop`]) decide; thin adapters ([`store`] and [`batch_store`] for SQL on SQLite
-//! or PostgreSQL, [`http`], [`http_edge`] and [`http_insurer`] for axum, [`metrics`], [`openapi`], [`server`] for the
+//! or PostgreSQL, [`group_commit`] for committing the audit rows of concurrent requests together, [`http`], [`http_edge`], [`http_insurer`] and [`staff`] for axum, [`metrics`], [`openapi`], [`server`] for the
 //! process) do the I/O. Time comes from a [`clock::Clock`] held in the application state, never from the system
 //! directly.
 //!
@@ -23,6 +23,7 @@ pub mod certificate;
 pub mod cli;
 pub mod clock;
 pub mod error;
+pub mod group_commit;
 pub mod http;
 pub mod http_edge;
 pub mod http_insurer;
@@ -37,6 +38,7 @@ pub mod population;
 pub mod replay;
 pub mod seed;
 pub mod server;
+pub mod staff;
 pub mod store;
 pub mod validity;
 

@@ -241,10 +241,8 @@ impl Generator {
         let mut rng = SplitMix::for_person(self.config.seed, index);
         let drawn = rng.below(self.cumulative_population.last().copied().unwrap_or(1));
         let slot = self.cumulative_population.partition_point(|&upto| upto <= drawn);
-        let prefecture = self
-            .prefectures
-            .get(slot)
-            .ok_or_else(|| OriginError::CorruptRecord("prefecture table is empty".into()))?;
+        let prefecture =
+            self.prefectures.get(slot).ok_or_else(|| OriginError::CorruptRecord("prefecture table is empty".into()))?;
 
         let sex = if rng.below(1000) < 487 { Sex::Male } else { Sex::Female };
         let birth_date = self.birth_date(&mut rng)?;
@@ -445,7 +443,8 @@ mod tests {
         let other = Generator::new(config(8, 500)).unwrap();
         let people = |generator: &Generator| (0..500).map(|i| generator.person(i).unwrap()).collect::<Vec<_>>();
         assert_eq!(people(&first), people(&again));
-        let differing = people(&first).iter().zip(people(&other)).filter(|(a, b)| a.person.name != b.person.name).count();
+        let differing =
+            people(&first).iter().zip(people(&other)).filter(|(a, b)| a.person.name != b.person.name).count();
         assert!(differing > 250, "only {differing} names differ between seeds");
     }
 

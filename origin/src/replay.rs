@@ -6,14 +6,26 @@
 //! bounded twice over: expired nonces are dropped on every call, and when the cache is full new requests are
 //! refused rather than an unexpired nonce being forgotten (forgetting one would reopen the replay it guards).
 //!
+//! Nonces are kept as 128-bit SHA-256 digests in buckets by expiry second: a nonce costs a fixed 16 bytes however
+//! long it is, and expiring a second's worth of nonces is one bucket removal rather than one tree walk per nonce.
+//! Two different nonces sharing a digest would need a SHA-256 collision on 128 bits; even then the effect is a
+//! refusal, never an accepted replay.
+//!
 //! Pure: the caller passes the time in.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashSet};
 
 use onshi_proto::signing::MAX_SKEW_SECS;
+use sha2::{Digest, Sha256};
 
-/// Default number of nonces kept: a minute of traffic at about a thousand requests per second.
-pub const DEFAULT_CAPACITY: usize = 65_536;
+/// Sustained signed requests per second the default cache is sized for.
+pub const DESIGN_REQUESTS_PER_SECOND: usize = 20_000;
+
+/// Default number of nonces kept: every nonce of [`DESIGN_REQUESTS_PER_SECOND`] sustained over the longest time a
+/// nonce must be remembered (a timestamp up to [`MAX_SKEW_SECS`] ahead of the clock stays for twice the skew), with
+/// one second to spare. At 16 bytes a nonce plus the set's overhead this is a few tens of MiB at most.
+#[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss, reason = "MAX_SKEW_SECS is a small positive constant")]
+pub const DEFAULT_CAPACITY: usize = DESIGN_REQUESTS_PER_SECOND * (2 * MAX_SKEW_SECS as usize + 1);
 
 /// Why a nonce was refused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -24,56 +36,67 @@ pub enum NonceRefusal {
     CacheFull,
 }
 
+/// A nonce's fixed-size fingerprint.
+type NonceDigest = [u8; 16];
+
 /// The nonces seen within the acceptance window.
 #[derive(Debug)]
 pub struct NonceCache {
-    expiry_by_nonce: HashMap<String, i64>,
-    nonces_by_expiry: BTreeSet<(i64, String)>,
+    live_nonces: HashSet<NonceDigest>,
+    nonces_by_expiry: BTreeMap<i64, Vec<NonceDigest>>,
     capacity: usize,
 }
 
 impl NonceCache {
     /// An empty cache holding at most `capacity` nonces.
     pub fn new(capacity: usize) -> Self {
-        Self { expiry_by_nonce: HashMap::new(), nonces_by_expiry: BTreeSet::new(), capacity }
+        Self { live_nonces: HashSet::new(), nonces_by_expiry: BTreeMap::new(), capacity }
     }
 
     /// Records `nonce`, signed at `timestamp`, unless it was seen within its window. Call only after the
     /// request's signature has been verified, so unauthenticated callers cannot fill the cache.
     pub fn remember(&mut self, nonce: &str, timestamp: i64, now: i64) -> Result<(), NonceRefusal> {
         self.forget_expired(now);
-        if self.expiry_by_nonce.contains_key(nonce) {
+        let digest = digest_of(nonce);
+        if self.live_nonces.contains(&digest) {
             return Err(NonceRefusal::Replayed);
         }
-        if self.expiry_by_nonce.len() >= self.capacity {
+        if self.live_nonces.len() >= self.capacity {
             return Err(NonceRefusal::CacheFull);
         }
         let expires_at = timestamp.saturating_add(MAX_SKEW_SECS);
-        self.expiry_by_nonce.insert(nonce.to_owned(), expires_at);
-        self.nonces_by_expiry.insert((expires_at, nonce.to_owned()));
+        self.live_nonces.insert(digest);
+        self.nonces_by_expiry.entry(expires_at).or_default().push(digest);
         Ok(())
     }
 
     /// How many nonces are held.
     pub fn len(&self) -> usize {
-        self.expiry_by_nonce.len()
+        self.live_nonces.len()
     }
 
     /// True when no nonce is held.
     pub fn is_empty(&self) -> bool {
-        self.expiry_by_nonce.is_empty()
+        self.live_nonces.is_empty()
     }
 
     fn forget_expired(&mut self, now: i64) {
-        while let Some((expires_at, _)) = self.nonces_by_expiry.first() {
-            if *expires_at >= now {
+        while let Some(entry) = self.nonces_by_expiry.first_entry() {
+            if *entry.key() >= now {
                 break;
             }
-            if let Some((_, nonce)) = self.nonces_by_expiry.pop_first() {
-                self.expiry_by_nonce.remove(&nonce);
+            for digest in entry.remove() {
+                self.live_nonces.remove(&digest);
             }
         }
     }
+}
+
+fn digest_of(nonce: &str) -> NonceDigest {
+    let full = Sha256::digest(nonce.as_bytes());
+    let mut digest = [0_u8; 16];
+    digest.copy_from_slice(&full[..16]);
+    digest
 }
 
 impl Default for NonceCache {
@@ -131,5 +154,21 @@ mod tests {
         assert_eq!(cache.remember("now", 0, 0), Ok(()));
         assert_eq!(cache.len(), 2);
         assert_eq!(cache.remember("max", i64::MAX, 0), Err(NonceRefusal::Replayed));
+    }
+
+    #[test]
+    fn the_default_capacity_holds_the_design_rate_for_the_whole_window() {
+        let window = usize::try_from(MAX_SKEW_SECS).unwrap();
+        assert!(DEFAULT_CAPACITY >= DESIGN_REQUESTS_PER_SECOND * window);
+        let mut cache = NonceCache::default();
+        // A minute at the design rate: every nonce is accepted once and none is refused for room.
+        let per_second = i64::try_from(DESIGN_REQUESTS_PER_SECOND).unwrap();
+        for second in 0..MAX_SKEW_SECS {
+            for index in 0..per_second {
+                let nonce = format!("{second}-{index}");
+                assert_eq!(cache.remember(&nonce, 1_000 + second, 1_000 + second), Ok(()));
+            }
+        }
+        assert_eq!(cache.remember("0-0", 1_000, 1_000 + MAX_SKEW_SECS - 1), Err(NonceRefusal::Replayed));
     }
 }

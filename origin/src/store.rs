@@ -31,6 +31,32 @@ pub enum Backend {
     Postgres,
 }
 
+/// Most SQLite connections in a pool over a file (2 cores serve them; see [`Store::connect`]).
+const SQLITE_MAX_CONNECTIONS: u32 = 4;
+
+/// Opens a pool with the connection settings every connection of the store gets.
+async fn open_pool(pool_options: AnyPoolOptions, backend: Backend, options: AnyConnectOptions) -> Result<AnyPool> {
+    Ok(pool_options
+        .after_connect(move |connection, _meta| {
+            Box::pin(async move {
+                if backend == Backend::Sqlite {
+                    // WAL lets readers proceed while one writer commits; NORMAL sync in WAL mode loses nothing a
+                    // committed transaction wrote when the process dies (only an OS crash can cost the last
+                    // commits). Foreign keys are enforced, and a writer waits for a lock instead of failing.
+                    let busy = BUSY_TIMEOUT.as_millis();
+                    let pragmas = format!(
+                        "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = {busy}; \
+                         PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
+                    );
+                    connection.execute(sqlx::AssertSqlSafe(pragmas)).await?;
+                }
+                Ok(())
+            })
+        })
+        .connect_with(options)
+        .await?)
+}
+
 /// A handle to the origin database. Cheap to clone.
 #[derive(Clone, Debug)]
 pub struct Store {
@@ -39,6 +65,8 @@ pub struct Store {
     /// Insurer batches read, decide and write inside one transaction; running them one at a time keeps two
     /// batches from deciding on the same snapshot (and keeps SQLite from refusing a lock upgrade).
     batch_lock: std::sync::Arc<tokio::sync::Mutex<()>>,
+    /// The one writer of audit and check-in rows: requests waiting at the same moment share a transaction.
+    group_commit: crate::group_commit::GroupCommit,
 }
 
 /// A person to insert (see the `persons` table).
@@ -335,6 +363,58 @@ pub struct AuditEvent {
     pub arbitrary_identifier: Option<String>,
 }
 
+/// One row of [`Store::card_holder`]'s statement: the link and person, and one qualification when there is one.
+#[derive(FromRow)]
+struct CardHolderRow {
+    person_id: String,
+    hold_status: String,
+    card_classification: Option<String>,
+    insurer_number: Option<String>,
+    insurer_name: Option<String>,
+    symbol: Option<String>,
+    number: Option<String>,
+    branch: Option<String>,
+    personal_family: Option<String>,
+    name: String,
+    name_kana: String,
+    sex: String,
+    birth_date: String,
+    qualification_date: Option<String>,
+    disqualification_date: Option<String>,
+    partial_contribution_percent: Option<i32>,
+    elderly_contribution_percent: Option<i32>,
+    elderly_valid_from: Option<String>,
+    elderly_valid_until: Option<String>,
+    limit_category: Option<String>,
+}
+
+impl CardHolderRow {
+    /// The qualification this row carries; `None` for the single row of a person without qualifications (or a
+    /// qualification whose insurer is missing).
+    fn into_qualification(self) -> Option<QualificationRow> {
+        Some(QualificationRow {
+            card_classification: self.card_classification?,
+            insurer_number: self.insurer_number?,
+            insurer_name: self.insurer_name?,
+            symbol: self.symbol?,
+            number: self.number?,
+            branch: self.branch?,
+            personal_family: self.personal_family?,
+            name: self.name,
+            name_kana: self.name_kana,
+            sex: self.sex,
+            birth_date: self.birth_date,
+            qualification_date: self.qualification_date?,
+            disqualification_date: self.disqualification_date,
+            partial_contribution_percent: self.partial_contribution_percent?,
+            elderly_contribution_percent: self.elderly_contribution_percent,
+            elderly_valid_from: self.elderly_valid_from,
+            elderly_valid_until: self.elderly_valid_until,
+            limit_category: self.limit_category,
+        })
+    }
+}
+
 #[derive(FromRow)]
 struct QualificationRow {
     card_classification: String,
@@ -375,37 +455,28 @@ impl Store {
         let options = AnyConnectOptions::from_url(&url.parse().map_err(|_| OriginError::Usage("bad database URL".into()))?)?
             .disable_statement_logging();
         let in_memory = url.contains(":memory:") || url.contains("mode=memory");
-        let pool_options = AnyPoolOptions::new();
-        let pool_options = match backend {
+        let pool = match backend {
             Backend::Sqlite if in_memory => {
                 // Every connection to an in-memory database sees its own empty database unless they share one
                 // connection, and the database vanishes when its last connection closes: keep exactly one.
-                pool_options.max_connections(1).min_connections(1).idle_timeout(None).max_lifetime(None)
+                let pool_options =
+                    AnyPoolOptions::new().max_connections(1).min_connections(1).idle_timeout(None).max_lifetime(None);
+                open_pool(pool_options, backend, options).await?
             }
-            Backend::Sqlite => pool_options.max_connections(8),
-            Backend::Postgres => pool_options.max_connections(8),
+            // Each SQLite connection is served by its own thread; more connections than cores spend the CPU
+            // switching threads rather than reading. A connection to a local file does not go stale the way a
+            // network connection can, so it is not pinged (one more round trip to its thread) every time it is
+            // taken from the pool.
+            Backend::Sqlite => {
+                let pool_options =
+                    AnyPoolOptions::new().max_connections(SQLITE_MAX_CONNECTIONS).test_before_acquire(false);
+                open_pool(pool_options, backend, options).await?
+            }
+            Backend::Postgres => open_pool(AnyPoolOptions::new().max_connections(8), backend, options).await?,
         };
-        let pool = pool_options
-            .after_connect(move |connection, _meta| {
-                Box::pin(async move {
-                    if backend == Backend::Sqlite {
-                        // WAL lets readers proceed while one writer commits; NORMAL sync in WAL mode loses nothing
-                        // a committed transaction wrote when the process dies (only an OS crash can cost the last
-                        // commits). Foreign keys are enforced, and a writer waits for a lock instead of failing.
-                        let busy = BUSY_TIMEOUT.as_millis();
-                        let pragmas = format!(
-                            "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = {busy}; \
-                             PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
-                        );
-                        connection.execute(sqlx::AssertSqlSafe(pragmas)).await?;
-                    }
-                    Ok(())
-                })
-            })
-            .connect_with(options)
-            .await?;
         MIGRATOR.run(&pool).await?;
-        Ok(Self { pool, backend, batch_lock: std::sync::Arc::default() })
+        let group_commit = crate::group_commit::GroupCommit::start(pool.clone(), backend);
+        Ok(Self { pool, backend, batch_lock: std::sync::Arc::default(), group_commit })
     }
 
     /// Which database this store talks to.
@@ -431,21 +502,37 @@ impl Store {
     /// The person a certificate is linked to and all of their qualifications, or `None` when the certificate is
     /// not linked.
     pub async fn card_holder(&self, certificate: &CertificateRef) -> Result<Option<CardHolderRecord>> {
-        let mut conn = self.pool.acquire().await?;
-        let found: Option<(String, String)> = sqlx::query_as(
-            "SELECT l.person_id, p.hold_status FROM certificate_links l JOIN persons p ON p.id = l.person_id \
-             WHERE l.certificate_issuer = $1 AND l.certificate_serial = $2",
+        // One statement finds the link, the person's hold status and every qualification: a lookup is one round
+        // trip to the database. The insurer join is an outer join only so that a linked person without
+        // qualifications still yields a row; a qualification without its insurer is skipped, as the inner join of
+        // [`qualifications_of`] would.
+        let rows: Vec<CardHolderRow> = sqlx::query_as(
+            "SELECT l.person_id, p.hold_status, q.card_classification, q.insurer_number, i.name AS insurer_name, \
+                    q.symbol, q.number, q.branch, q.personal_family, p.name, p.name_kana, p.sex, p.birth_date, \
+                    q.qualification_date, q.disqualification_date, q.partial_contribution_percent, \
+                    q.elderly_contribution_percent, q.elderly_valid_from, q.elderly_valid_until, q.limit_category \
+             FROM certificate_links l \
+             JOIN persons p ON p.id = l.person_id \
+             LEFT JOIN qualifications q ON q.person_id = p.id \
+             LEFT JOIN insurers i ON i.insurer_number = q.insurer_number \
+             WHERE l.certificate_issuer = $1 AND l.certificate_serial = $2 \
+             ORDER BY q.qualification_date DESC, q.id",
         )
         .bind(&certificate.issuer)
         .bind(&certificate.serial)
-        .fetch_optional(&mut *conn)
+        .fetch_all(&self.pool)
         .await?;
-        let Some((person_id, hold_status)) = found else { return Ok(None) };
-        let held = HoldStatus::from_text(&hold_status)? == HoldStatus::Held;
+        let Some(first) = rows.first() else { return Ok(None) };
+        let person_id = first.person_id.clone();
+        let held = HoldStatus::from_text(&first.hold_status)? == HoldStatus::Held;
         if held {
             return Ok(Some(CardHolderRecord { person_id, held, records: Vec::new() }));
         }
-        let records = qualifications_of(&mut conn, &person_id).await?;
+        let records = rows
+            .into_iter()
+            .filter_map(CardHolderRow::into_qualification)
+            .map(QualificationRow::into_record)
+            .collect::<Result<Vec<_>>>()?;
         Ok(Some(CardHolderRecord { person_id, held, records }))
     }
 
@@ -508,24 +595,16 @@ async fn qualifications_of(conn: &mut AnyConnection, person_id: &str) -> Result<
 
 impl Store {
 
-    /// Appends one row to the audit trail.
+    /// Appends one row to the audit trail, committed together with the rows of other requests waiting at the same
+    /// moment; returns once the row is durable.
     pub async fn record_audit(&self, event: &AuditEvent) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO audit_events (id, occurred_at, actor_device_id, actor_facility_code, subject_person_id, \
-                                       purpose, outcome, arbitrary_identifier) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        )
-        .bind(&event.id)
-        .bind(event.occurred_at)
-        .bind(&event.actor_device_id)
-        .bind(&event.actor_facility_code)
-        .bind(&event.subject_person_id)
-        .bind(&event.purpose)
-        .bind(&event.outcome)
-        .bind(&event.arbitrary_identifier)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+        self.commit_request_rows(crate::group_commit::RequestRows { audit: event.clone(), checkin: None }).await
+    }
+
+    /// Commits one request's audit row and, when given, its check-in row in the same transaction (shared with
+    /// other requests waiting at the same moment); returns once they are durable.
+    pub async fn commit_request_rows(&self, rows: crate::group_commit::RequestRows) -> Result<()> {
+        self.group_commit.commit(rows).await
     }
 
     /// The audit trail about one person, oldest first.
@@ -1160,7 +1239,8 @@ impl Store {
 
     /// Counts rows of a table; for tests and metrics. Only the fixed table names of this schema are accepted.
     pub async fn count_rows(&self, table: &str) -> Result<i64> {
-        const TABLES: [&str; 12] = [
+        const TABLES: [&str; 13] = [
+            "checkins",
             "persons",
             "insurers",
             "qualifications",

@@ -3,13 +3,15 @@
 //! pure modules.
 
 mod challenge_store;
+mod consent_routes;
 mod edge_store;
 mod ports;
 mod staff_routes;
 
+pub use consent_routes::{consent_route, registration_route};
 pub use staff_routes::{
-    staff_by_number_route, staff_checkins_route, staff_code_route, staff_decision_route, staff_login_route,
-    visual_check_route, visual_check_status_route,
+    staff_by_number_route, staff_checkins_route, staff_code_route, staff_decision_route,
+    staff_login_route, visual_check_route, visual_check_status_route,
 };
 
 use futures::StreamExt as _;

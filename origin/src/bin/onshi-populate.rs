@@ -47,11 +47,12 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Option<Args>> {
         if flag == "-h" || flag == "--help" {
             return Ok(None);
         }
-        let value = inline_value
-            .or_else(|| args.next())
-            .ok_or_else(|| OriginError::Usage(format!("{flag} needs a value")))?;
+        let value =
+            inline_value.or_else(|| args.next()).ok_or_else(|| OriginError::Usage(format!("{flag} needs a value")))?;
         let number = |text: &str| {
-            text.replace('_', "").parse::<u64>().map_err(|_| OriginError::Usage(format!("{flag} {text:?} is not a number")))
+            text.replace('_', "")
+                .parse::<u64>()
+                .map_err(|_| OriginError::Usage(format!("{flag} {text:?} is not a number")))
         };
         match flag.as_str() {
             "--database" => database = Some(value),

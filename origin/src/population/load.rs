@@ -432,7 +432,10 @@ mod tests {
             statement(Backend::Postgres, table, 2),
             "INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4) ON CONFLICT DO NOTHING"
         );
-        assert_eq!(statement(Backend::Sqlite, table, 2), "INSERT INTO t (a, b) VALUES (?, ?), (?, ?) ON CONFLICT DO NOTHING");
+        assert_eq!(
+            statement(Backend::Sqlite, table, 2),
+            "INSERT INTO t (a, b) VALUES (?, ?), (?, ?) ON CONFLICT DO NOTHING"
+        );
     }
 
     #[tokio::test]

@@ -13,3 +13,4 @@ mod certificate_status;
 mod qualification;
 mod requests;
 mod seeding;
+mod staff;

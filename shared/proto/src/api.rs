@@ -288,7 +288,8 @@ pub struct VisualCheckStatusRequest {
 /// Answer to `POST` [`VISUAL_CHECK_STATUS_PATH`].
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VisualCheckStatusResponse {
-    /// Where the request stands.
+    /// Where the request stands: `approved` exactly once, together with the session and the qualification;
+    /// `collected` on any later poll, without them.
     pub state: crate::origin::VisualCheckState,
     /// A card session bound to the certificate, once, when staff approved.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -296,6 +297,37 @@ pub struct VisualCheckStatusResponse {
     /// The qualification, once, when staff approved.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub qualification: Option<crate::qualification::QualificationAnswer>,
+}
+
+// ---- Consent at the reader ---------------------------------------------------------------------------------------
+//
+// After the card holder is authenticated (a card session), the kiosk records what they agreed to show this facility:
+// 包括同意 or single kinds, each live for 24 hours (`origin::CONSENT_WINDOW_SECONDS`). The card comes from the
+// session and the facility from the device, never from the body.
+
+/// Records the session holder's consents for the device's facility; answered with [`crate::origin::ConsentAnswer`].
+pub const CONSENT_PATH: &str = "/api/v1/consent";
+
+/// Body of `POST` [`CONSENT_PATH`] (`Authorization: Bearer <session token>`, with the device proof).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConsentSubmission {
+    /// What the patient agreed to show; empty when they declined everything.
+    pub kinds: Vec<crate::origin::ConsentKind>,
+}
+
+// ---- 健康保険証利用登録 at the reader -----------------------------------------------------------------------------
+
+/// Links the session holder's card to their insured record (健康保険証利用登録); answered with
+/// [`crate::origin::RegistrationAnswer`]. The card comes from the session, the facility from the device.
+pub const REGISTRATION_PATH: &str = "/api/v1/registration";
+
+/// Body of `POST` [`REGISTRATION_PATH`] (`Authorization: Bearer <session token>`, with the device proof).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegistrationSubmission {
+    /// The card holder read and accepted the terms of use on the kiosk; the edge refuses the request otherwise.
+    pub terms_accepted: bool,
 }
 
 #[cfg(test)]

@@ -1,0 +1,105 @@
+//! Consent and 健康保険証利用登録 at the reader: after a card session, the kiosk records what the card holder agreed
+//! to show this facility (包括同意 or single kinds, each live for 24 hours at the origin), or links the card to the
+//! holder's insured record once they accepted the terms.
+//!
+//! Layer: an edge use case over [`EdgePorts`], pure like the others in [`crate::service`]. The card comes from the
+//! session token and the facility from the device proof, never from the body; the origin keeps the consents.
+//! Must not: accept a facility, certificate or device from the body, or record anything for another device's session.
+
+use onshi_proto::api::{ConsentSubmission, RegistrationSubmission};
+use onshi_proto::origin::{
+    CONSENT_PATH as ORIGIN_CONSENT_PATH, ConsentAnswer, ConsentKind, ConsentRequest,
+    REGISTRATION_PATH as ORIGIN_REGISTRATION_PATH, RegistrationAnswer, RegistrationRequest,
+};
+
+use crate::audit::AuditAction;
+use crate::error::EdgeError;
+use crate::http_policy::parse_json;
+use crate::service::{ApiRequest, AuditContext, EdgeApi, EdgePorts};
+use crate::session::bearer_token;
+
+/// More kinds than exist means a malformed body.
+const MAX_CONSENT_KINDS: usize = 5;
+
+/// Checks the submitted kinds: at most one of each, and none beyond the known kinds.
+pub fn check_kinds(kinds: &[ConsentKind]) -> Result<Vec<ConsentKind>, EdgeError> {
+    let mut unique = kinds.to_vec();
+    unique.sort();
+    unique.dedup();
+    if kinds.len() > MAX_CONSENT_KINDS || unique.len() != kinds.len() {
+        return Err(EdgeError::BadRequest);
+    }
+    Ok(unique)
+}
+
+impl<P: EdgePorts> EdgeApi<'_, P> {
+    /// `POST /api/v1/consent`: records the session holder's consents for the device's facility.
+    pub async fn record_consent(&self, request: &ApiRequest<'_>) -> Result<ConsentAnswer, EdgeError> {
+        let mut context = AuditContext::default();
+        let result = async {
+            let device = self.authenticate_device(request, &mut context).await?;
+            let claims = self.config.sessions.verify(bearer_token(request.authorization)?, request.now_unix)?;
+            let certificate = claims.certificate();
+            context.certificate = Some(self.config.audit_hasher.hash(&certificate));
+            if claims.device != device.device_id.as_str() {
+                return Err(EdgeError::SessionInvalid);
+            }
+            let body: ConsentSubmission = parse_json(request.body)?;
+            let consent = ConsentRequest {
+                certificate,
+                facility_code: device.facility_code.as_str().to_owned(),
+                device_id: Some(device.device_id.as_str().to_owned()),
+                kinds: check_kinds(&body.kinds)?,
+            };
+            self.call_origin(ORIGIN_CONSENT_PATH, &consent, request.forwarded.clone(), request.now_unix).await
+        }
+        .await;
+        self.record(AuditAction::Consent, request.now_unix, context, result)
+    }
+
+    /// `POST /api/v1/registration`: links the session holder's card to their insured record (健康保険証利用登録).
+    pub async fn register_card(&self, request: &ApiRequest<'_>) -> Result<RegistrationAnswer, EdgeError> {
+        let mut context = AuditContext::default();
+        let result = async {
+            let device = self.authenticate_device(request, &mut context).await?;
+            let claims = self.config.sessions.verify(bearer_token(request.authorization)?, request.now_unix)?;
+            let certificate = claims.certificate();
+            context.certificate = Some(self.config.audit_hasher.hash(&certificate));
+            if claims.device != device.device_id.as_str() {
+                return Err(EdgeError::SessionInvalid);
+            }
+            let body: RegistrationSubmission = parse_json(request.body)?;
+            if !body.terms_accepted {
+                return Err(EdgeError::BadRequest);
+            }
+            let registration = RegistrationRequest {
+                certificate,
+                facility_code: Some(device.facility_code.as_str().to_owned()),
+                device_id: Some(device.device_id.as_str().to_owned()),
+            };
+            // Linking is idempotent at the origin (a repeat answers "already registered"), so the one retry of
+            // `call_origin` after a lost connection is safe.
+            self.call_origin(ORIGIN_REGISTRATION_PATH, &registration, request.forwarded.clone(), request.now_unix).await
+        }
+        .await;
+        self.record(AuditAction::Registration, request.now_unix, context, result)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_are_checked_for_duplicates_and_kept_in_order() {
+        assert_eq!(
+            check_kinds(&[ConsentKind::Medication, ConsentKind::Diagnosis]).ok(),
+            Some(vec![ConsentKind::Diagnosis, ConsentKind::Medication])
+        );
+        assert_eq!(check_kinds(&[]).ok(), Some(vec![]));
+        assert!(matches!(
+            check_kinds(&[ConsentKind::Comprehensive, ConsentKind::Comprehensive]),
+            Err(EdgeError::BadRequest)
+        ));
+    }
+}

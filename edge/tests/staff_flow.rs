@@ -1,0 +1,634 @@
+//! The staff console's use cases and the kiosk's visual check (目視), run natively against in-memory ports and a
+//! scripted origin: one-time staff codes, staff tokens that carry the facility, the shared 保険者番号 validator
+//! before anything is forwarded, and visual checks that verify the certificate as a PIN session does and mint a
+//! card session only once staff approved.
+#![allow(
+    clippy::unwrap_used,
+    reason = "a test should stop at the first unexpected value"
+)]
+
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use futures::executor::block_on;
+use onshi_edge::EdgeError;
+use onshi_edge::audit::AuditEvent;
+use onshi_edge::challenge::{ChallengeId, IssuedChallenge, StoredChallenge};
+use onshi_edge::config::EdgeConfig;
+use onshi_edge::device::{DeviceId, DeviceProofHeaders, DeviceRecord, StoredEnrolmentCode};
+use onshi_edge::proxy::{OriginOutcome, OriginRequest};
+use onshi_edge::ratelimit::RateCounter;
+use onshi_edge::service::{ApiRequest, EdgeApi, EdgePorts};
+use onshi_proto::api::{EnrolRequest, device_proof_message};
+use onshi_proto::facility::FacilityCode;
+use onshi_proto::origin::{
+    CertificateRef, CertificateStatusQuery, CheckInListQuery, NumberQualificationQuery,
+    VisualCheckCollect, VisualCheckCreate, VisualCheckDecision,
+};
+use onshi_proto::qualification::{QualificationAnswer, Reason, Validity};
+use onshi_proto::{Base64Bytes, IsoDate, signing};
+use p256::ecdsa::signature::Signer as _;
+use p256::pkcs8::EncodePublicKey as _;
+
+const CA_PEM: &str = include_str!("../test/fixtures/test-pki/auth-ca.pem");
+const CARD0_CERT: &[u8] = include_bytes!("../test/fixtures/test-pki/card-00.cert.der");
+const CARD0_SERIAL: &str = "3B55F11D";
+const ORIGIN_KEY: &str = "origin-signing-key-for-edge-tests";
+const ADMIN_TOKEN: &str = "admin-token-for-edge-staff-tests";
+/// 2026-11-24T00:00:00Z, inside the test cards' validity (2025 .. 2030).
+const NOW: i64 = 1_795_478_400;
+/// qualification-domain.md §2.3 worked example.
+const FACILITY: &str = "0110113719";
+
+type OriginScript = Box<dyn Fn(&str, &[u8]) -> OriginOutcome>;
+
+/// In-memory ports: codes, devices and counters in maps, a scripted origin that checks the edge's signature.
+struct FakePorts {
+    next_random: Cell<u8>,
+    codes: RefCell<HashMap<String, StoredEnrolmentCode>>,
+    devices: RefCell<HashMap<String, DeviceRecord>>,
+    counters: RefCell<HashMap<(String, i64), u32>>,
+    audit: RefCell<Vec<String>>,
+    origin: OriginScript,
+    sent: RefCell<Vec<(String, Vec<u8>)>>,
+}
+
+impl FakePorts {
+    fn new(origin: OriginScript) -> Self {
+        Self {
+            next_random: Cell::new(1),
+            codes: RefCell::default(),
+            devices: RefCell::default(),
+            counters: RefCell::default(),
+            audit: RefCell::default(),
+            origin,
+            sent: RefCell::default(),
+        }
+    }
+
+    fn sent_to(&self, path: &str) -> Vec<Vec<u8>> {
+        self.sent
+            .borrow()
+            .iter()
+            .filter(|(p, _)| p == path)
+            .map(|(_, body)| body.clone())
+            .collect()
+    }
+}
+
+impl EdgePorts for FakePorts {
+    fn fill_random(&self, buffer: &mut [u8]) -> Result<(), EdgeError> {
+        let seed = self.next_random.get();
+        self.next_random.set(seed.wrapping_add(1));
+        buffer
+            .iter_mut()
+            .enumerate()
+            .for_each(|(i, b)| *b = seed.wrapping_mul(31).wrapping_add(i as u8));
+        Ok(())
+    }
+
+    async fn p256_key_is_valid(&self, spki_der: &[u8]) -> Result<bool, EdgeError> {
+        use p256::pkcs8::DecodePublicKey as _;
+        Ok(p256::ecdsa::VerifyingKey::from_public_key_der(spki_der).is_ok())
+    }
+
+    async fn p256_verify(
+        &self,
+        spki_der: &[u8],
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<bool, EdgeError> {
+        use p256::ecdsa::signature::Verifier as _;
+        use p256::pkcs8::DecodePublicKey as _;
+        let (Ok(key), Ok(signature)) = (
+            p256::ecdsa::VerifyingKey::from_public_key_der(spki_der),
+            p256::ecdsa::Signature::from_slice(signature),
+        ) else {
+            return Ok(false);
+        };
+        Ok(key.verify(message, &signature).is_ok())
+    }
+
+    fn audit(&self, event: &AuditEvent) {
+        self.audit.borrow_mut().push(event.to_json());
+    }
+
+    async fn store_challenge(
+        &self,
+        _challenge: &IssuedChallenge,
+        _now: i64,
+    ) -> Result<(), EdgeError> {
+        Err(EdgeError::Runtime("no challenges in these tests"))
+    }
+
+    async fn count_challenge_use(
+        &self,
+        _id: &ChallengeId,
+        _now: i64,
+    ) -> Result<Option<StoredChallenge>, EdgeError> {
+        Ok(None)
+    }
+
+    async fn store_enrolment_code(
+        &self,
+        lookup_key: &str,
+        facility_code: &FacilityCode,
+        expires_at: i64,
+        _now: i64,
+    ) -> Result<(), EdgeError> {
+        let record = StoredEnrolmentCode {
+            facility_code: facility_code.as_str().to_owned(),
+            expires_at,
+            uses: 0,
+        };
+        self.codes
+            .borrow_mut()
+            .insert(lookup_key.to_owned(), record);
+        Ok(())
+    }
+
+    async fn redeem_enrolment_code(
+        &self,
+        lookup_key: &str,
+        _now: i64,
+    ) -> Result<Option<StoredEnrolmentCode>, EdgeError> {
+        Ok(self.codes.borrow_mut().get_mut(lookup_key).map(|record| {
+            record.uses += 1;
+            record.clone()
+        }))
+    }
+
+    async fn store_device(&self, record: &DeviceRecord) -> Result<(), EdgeError> {
+        self.devices
+            .borrow_mut()
+            .insert(record.device_id.as_str().to_owned(), record.clone());
+        Ok(())
+    }
+
+    async fn load_device(&self, id: &DeviceId) -> Result<Option<DeviceRecord>, EdgeError> {
+        Ok(self.devices.borrow().get(id.as_str()).cloned())
+    }
+
+    async fn revoke_device(&self, _id: &DeviceId) -> Result<bool, EdgeError> {
+        Ok(false)
+    }
+
+    async fn count_request(&self, counter: &RateCounter, _now: i64) -> Result<u32, EdgeError> {
+        let mut counters = self.counters.borrow_mut();
+        let count = counters
+            .entry((counter.name.clone(), counter.window_start))
+            .or_insert(0);
+        *count += 1;
+        Ok(*count)
+    }
+
+    async fn send_to_origin(&self, request: OriginRequest, _timeout_ms: u32) -> OriginOutcome {
+        let path = request
+            .url
+            .strip_prefix("http://origin.test")
+            .unwrap_or("")
+            .to_owned();
+        let header = |name| request.header(name).unwrap_or_default().to_owned();
+        let headers = signing::SignatureHeaders {
+            timestamp: header(signing::TIMESTAMP_HEADER),
+            nonce: header(signing::NONCE_HEADER),
+            signature: header(signing::SIGNATURE_HEADER),
+        };
+        assert!(
+            signing::verify(
+                ORIGIN_KEY.as_bytes(),
+                "POST",
+                &path,
+                &headers,
+                &request.body,
+                NOW
+            )
+            .is_ok()
+        );
+        self.sent
+            .borrow_mut()
+            .push((path.clone(), request.body.clone()));
+        (self.origin)(&path, &request.body)
+    }
+}
+
+fn config() -> EdgeConfig {
+    EdgeConfig::from_lookup(|name| {
+        match name {
+            "ORIGIN_URL" => Some("http://origin.test"),
+            "ORIGIN_SIGNING_KEY" => Some(ORIGIN_KEY),
+            "SESSION_KEY" => Some("session-key-for-edge-tests-0123456789"),
+            "JPKI_AUTH_CA_PEM" => Some(CA_PEM),
+            "ADMIN_TOKEN" => Some(ADMIN_TOKEN),
+            _ => None,
+        }
+        .map(str::to_owned)
+    })
+    .unwrap()
+}
+
+fn json(status: u16, value: &impl serde::Serialize) -> OriginOutcome {
+    OriginOutcome::Answered {
+        status,
+        body: serde_json::to_vec(value).unwrap(),
+    }
+}
+
+fn answer() -> QualificationAnswer {
+    QualificationAnswer {
+        validity: Validity::Valid,
+        reason: Reason::Current,
+        guidance: None,
+        confirmation_date: IsoDate::parse("2026-11-24").unwrap(),
+        records: vec![],
+    }
+}
+
+fn request<'r>(
+    method: &'r str,
+    path: &'r str,
+    body: &'r [u8],
+    authorization: Option<&'r str>,
+) -> ApiRequest<'r> {
+    ApiRequest {
+        method,
+        path,
+        body,
+        authorization,
+        device_proof: DeviceProofHeaders::default(),
+        forwarded: vec![],
+        now_unix: NOW,
+    }
+}
+
+fn admin_post<'r>(path: &'r str, body: &'r [u8], authorization: &'r str) -> ApiRequest<'r> {
+    request("POST", path, body, Some(authorization))
+}
+
+fn staff_code<P: EdgePorts>(api: &EdgeApi<'_, P>) -> String {
+    let authorization = format!("Bearer {ADMIN_TOKEN}");
+    let body = format!(r#"{{"facility_code":"{FACILITY}"}}"#);
+    block_on(api.issue_staff_code(&admin_post(
+        "/api/v1/admin/staff-codes",
+        body.as_bytes(),
+        &authorization,
+    )))
+    .unwrap()
+    .code
+}
+
+fn login<P: EdgePorts>(api: &EdgeApi<'_, P>, code: &str) -> Result<String, EdgeError> {
+    let body = serde_json::to_vec(&serde_json::json!({ "code": code })).unwrap();
+    block_on(api.staff_login(&request("POST", "/api/v1/staff/login", &body, None)))
+        .map(|s| s.staff_token)
+}
+
+/// An origin that answers every staff and visual-check route; `collect_approved` decides the collect answer.
+fn scripted_origin(collect_approved: bool) -> OriginScript {
+    Box::new(move |path, body| match path {
+        "/v1/certificate-status" => {
+            let query: CertificateStatusQuery = serde_json::from_slice(body).unwrap();
+            let status = if query.certificate.serial == "REVOKED" {
+                "revoked"
+            } else {
+                "good"
+            };
+            json(200, &serde_json::json!({ "status": status }))
+        }
+        "/v1/staff/checkins" => json(
+            200,
+            &serde_json::json!({ "date": "2026-11-24", "checkins": [], "pending": [] }),
+        ),
+        "/v1/qualification/by-number" => json(200, &answer()),
+        "/v1/visual-checks" | "/v1/visual-checks/decide" => json(
+            200,
+            &serde_json::json!({ "request_id": "abc123", "state": "pending", "expires_at": NOW + 600 }),
+        ),
+        "/v1/visual-checks/collect" if collect_approved => {
+            let collect: VisualCheckCollect = serde_json::from_slice(body).unwrap();
+            let certificate = CertificateRef {
+                issuer:
+                    "CN=onshi test auth CA,OU=JPKI for user authentication TEST,O=onshi test,C=JP"
+                        .into(),
+                serial: CARD0_SERIAL.into(),
+            };
+            assert_eq!(collect.request_id, "abc123");
+            json(
+                200,
+                &serde_json::json!({ "state": "collected", "certificate": certificate, "qualification": answer() }),
+            )
+        }
+        "/v1/visual-checks/collect" => json(200, &serde_json::json!({ "state": "pending" })),
+        _ => json(
+            404,
+            &serde_json::json!({ "error": "not_found", "message": "x" }),
+        ),
+    })
+}
+
+#[test]
+fn a_staff_code_logs_in_once_and_the_token_names_the_facility_for_every_call() {
+    let config = config();
+    let ports = FakePorts::new(scripted_origin(false));
+    let api = EdgeApi::new(&config, &ports);
+    let code = staff_code(&api);
+    let token = login(&api, &code).unwrap();
+    assert!(token.starts_with("staff."));
+    assert_eq!(
+        login(&api, &code),
+        Err(EdgeError::EnrolmentCodeInvalid("already used"))
+    );
+    assert!(matches!(
+        login(&api, "AAAA-BBBB-CCCC"),
+        Err(EdgeError::EnrolmentCodeInvalid(_))
+    ));
+
+    // The listing asks the origin for the token's facility, whatever the caller might wish.
+    let bearer = format!("Bearer {token}");
+    let list = block_on(api.staff_checkins(&request(
+        "GET",
+        "/api/v1/staff/checkins",
+        b"",
+        Some(&bearer),
+    )))
+    .unwrap();
+    assert!(list.checkins.is_empty());
+    let sent: CheckInListQuery =
+        serde_json::from_slice(&ports.sent_to("/v1/staff/checkins")[0]).unwrap();
+    assert_eq!(sent.facility_code, FACILITY);
+    assert!(!sent.staff_id.is_empty());
+
+    // Without a token, with a forged one, or with the admin token: refused before the origin is asked.
+    for authorization in [
+        None,
+        Some("Bearer staff.e30.AAAA"),
+        Some("Bearer admin-token-for-edge-staff-tests"),
+    ] {
+        let refused = block_on(api.staff_checkins(&request(
+            "GET",
+            "/api/v1/staff/checkins",
+            b"",
+            authorization,
+        )));
+        assert_eq!(refused.unwrap_err().code().as_str(), "session_invalid");
+    }
+    assert_eq!(ports.sent_to("/v1/staff/checkins").len(), 1);
+
+    // Audit lines name the staff session, never the code or the token.
+    let audit = ports.audit.borrow().join("\n");
+    assert!(audit.contains("\"staff_login\"") && audit.contains("\"staff_check_ins\""));
+    assert!(!audit.contains(&code) && !audit.contains(&token));
+}
+
+#[test]
+fn enrolment_codes_and_staff_codes_are_not_interchangeable() {
+    let config = config();
+    let ports = FakePorts::new(scripted_origin(false));
+    let api = EdgeApi::new(&config, &ports);
+    let authorization = format!("Bearer {ADMIN_TOKEN}");
+    let body = format!(r#"{{"facility_code":"{FACILITY}"}}"#);
+    let enrolment = block_on(api.issue_enrolment_code(&admin_post(
+        "/api/v1/admin/enrolment-codes",
+        body.as_bytes(),
+        &authorization,
+    )))
+    .unwrap();
+    assert!(matches!(
+        login(&api, &enrolment.code),
+        Err(EdgeError::EnrolmentCodeInvalid("unknown"))
+    ));
+    let staff = staff_code(&api);
+    let key = p256::ecdsa::SigningKey::from_slice(&[3; 32]).unwrap();
+    let spki = key.verifying_key().to_public_key_der().unwrap();
+    let enrol = serde_json::to_vec(&EnrolRequest {
+        code: staff,
+        public_key: Base64Bytes(spki.as_bytes().to_vec()),
+    })
+    .unwrap();
+    let refused = block_on(api.enrol(&request("POST", "/api/v1/devices/enrol", &enrol, None)));
+    assert!(matches!(
+        refused,
+        Err(EdgeError::EnrolmentCodeInvalid("unknown"))
+    ));
+    // Only the admin issues staff codes.
+    let wrong = block_on(api.issue_staff_code(&admin_post(
+        "/api/v1/admin/staff-codes",
+        body.as_bytes(),
+        "Bearer nope",
+    )));
+    assert_eq!(wrong.unwrap_err(), EdgeError::AdminUnauthorized);
+}
+
+#[test]
+fn the_number_check_is_validated_with_the_check_digit_before_it_is_forwarded() {
+    let config = config();
+    let ports = FakePorts::new(scripted_origin(false));
+    let api = EdgeApi::new(&config, &ports);
+    let bearer = format!("Bearer {}", login(&api, &staff_code(&api)).unwrap());
+    let query = |insurer: &str| {
+        serde_json::to_vec(&serde_json::json!({
+            "insurer_number": insurer, "symbol": "2100", "number": "100", "branch": "00", "birth_date": "1980-02-17"
+        }))
+        .unwrap()
+    };
+    let path = "/api/v1/staff/qualification/by-number";
+    let bad = query("01130013");
+    let refused =
+        block_on(api.staff_qualification_by_number(&request("POST", path, &bad, Some(&bearer))));
+    assert_eq!(refused, Err(EdgeError::BadRequest));
+    assert!(ports.sent_to("/v1/qualification/by-number").is_empty());
+    let good = query("01130012");
+    let answered =
+        block_on(api.staff_qualification_by_number(&request("POST", path, &good, Some(&bearer))))
+            .unwrap();
+    assert_eq!(answered.validity, Validity::Valid);
+    let sent: NumberQualificationQuery =
+        serde_json::from_slice(&ports.sent_to("/v1/qualification/by-number")[0]).unwrap();
+    assert_eq!(sent.facility_code.as_deref(), Some(FACILITY));
+    assert!(
+        sent.device_id
+            .as_deref()
+            .is_some_and(|actor| actor.starts_with("staff:"))
+    );
+    assert_eq!(sent.insurer_number, "01130012");
+
+    // A decision is forwarded for the token's facility and names the staff session.
+    let decision = br#"{"request_id":"abc123","approve":true}"#;
+    block_on(api.staff_visual_check_decision(&request(
+        "POST",
+        "/api/v1/staff/visual-checks/decision",
+        decision,
+        Some(&bearer),
+    )))
+    .unwrap();
+    let sent: VisualCheckDecision =
+        serde_json::from_slice(&ports.sent_to("/v1/visual-checks/decide")[0]).unwrap();
+    assert_eq!(
+        (sent.facility_code.as_str(), sent.approve),
+        (FACILITY, true)
+    );
+    let traversal = br#"{"request_id":"../x","approve":true}"#;
+    let refused = block_on(api.staff_visual_check_decision(&request(
+        "POST",
+        "/api/v1/staff/visual-checks/decision",
+        traversal,
+        Some(&bearer),
+    )));
+    assert_eq!(refused, Err(EdgeError::BadRequest));
+}
+
+/// An enrolled kiosk: its device id and P-256 key.
+struct Kiosk {
+    device_id: String,
+    key: p256::ecdsa::SigningKey,
+}
+
+impl Kiosk {
+    fn enrol<P: EdgePorts>(api: &EdgeApi<'_, P>) -> Self {
+        let authorization = format!("Bearer {ADMIN_TOKEN}");
+        let body = format!(r#"{{"facility_code":"{FACILITY}"}}"#);
+        let code = block_on(api.issue_enrolment_code(&admin_post(
+            "/api/v1/admin/enrolment-codes",
+            body.as_bytes(),
+            &authorization,
+        )))
+        .unwrap()
+        .code;
+        let key = p256::ecdsa::SigningKey::from_slice(&[7; 32]).unwrap();
+        let spki = key.verifying_key().to_public_key_der().unwrap();
+        let enrol = serde_json::to_vec(&EnrolRequest {
+            code,
+            public_key: Base64Bytes(spki.as_bytes().to_vec()),
+        })
+        .unwrap();
+        let enrolled =
+            block_on(api.enrol(&request("POST", "/api/v1/devices/enrol", &enrol, None))).unwrap();
+        Self {
+            device_id: enrolled.device_id,
+            key,
+        }
+    }
+
+    fn request<'r>(&self, path: &'r str, body: &'r [u8]) -> ApiRequest<'r> {
+        self.request_at(path, body, NOW)
+    }
+
+    fn request_at<'r>(&self, path: &'r str, body: &'r [u8], now: i64) -> ApiRequest<'r> {
+        let time = now.to_string();
+        let signature: p256::ecdsa::Signature = self
+            .key
+            .sign(&device_proof_message("POST", path, &time, body));
+        ApiRequest {
+            device_proof: DeviceProofHeaders {
+                device_id: Some(self.device_id.clone()),
+                timestamp: Some(time),
+                signature: Some(URL_SAFE_NO_PAD.encode(signature.to_bytes())),
+            },
+            now_unix: now,
+            ..request("POST", path, body, None)
+        }
+    }
+}
+
+fn visual_check_body(certificate: &[u8]) -> Vec<u8> {
+    serde_json::to_vec(&serde_json::json!({ "certificate": Base64Bytes(certificate.to_vec()) }))
+        .unwrap()
+}
+
+#[test]
+fn a_visual_check_verifies_the_certificate_and_opens_a_session_only_once_approved() {
+    let config = config();
+    let pending_ports = FakePorts::new(scripted_origin(false));
+    let api = EdgeApi::new(&config, &pending_ports);
+    let kiosk = Kiosk::enrol(&api);
+    let body = visual_check_body(CARD0_CERT);
+    let ticket =
+        block_on(api.request_visual_check(&kiosk.request("/api/v1/visual-check", &body))).unwrap();
+    assert_eq!(ticket.request_id, "abc123");
+    let created: VisualCheckCreate =
+        serde_json::from_slice(&pending_ports.sent_to("/v1/visual-checks")[0]).unwrap();
+    assert_eq!(created.certificate.serial, CARD0_SERIAL);
+    assert_eq!(
+        (created.facility_code.as_str(), created.device_id.as_str()),
+        (FACILITY, kiosk.device_id.as_str())
+    );
+    assert_eq!(
+        pending_ports.sent_to("/v1/certificate-status").len(),
+        1,
+        "revocation is asked as for a PIN session"
+    );
+
+    // Not a certificate, or no device proof: refused before the origin records anything.
+    let junk = visual_check_body(b"not a certificate");
+    let refused = block_on(api.request_visual_check(&kiosk.request("/api/v1/visual-check", &junk)));
+    assert!(matches!(refused, Err(EdgeError::CertificateInvalid(_))));
+    let unproven =
+        block_on(api.request_visual_check(&request("POST", "/api/v1/visual-check", &body, None)));
+    assert!(matches!(unproven, Err(EdgeError::DeviceProofInvalid(_))));
+    // Outside the certificate's validity (the test cards end in 2030).
+    let late = kiosk.request_at("/api/v1/visual-check", &body, 2_000_000_000);
+    assert_eq!(
+        block_on(api.request_visual_check(&late)),
+        Err(EdgeError::CertificateExpired)
+    );
+    assert_eq!(pending_ports.sent_to("/v1/visual-checks").len(), 1);
+
+    // While staff have not decided, the kiosk hears "pending" and gets no session.
+    let poll = br#"{"request_id":"abc123"}"#;
+    let waiting =
+        block_on(api.visual_check_status(&kiosk.request("/api/v1/visual-check/status", poll)))
+            .unwrap();
+    assert!(waiting.session.is_none() && waiting.qualification.is_none());
+    let sent: VisualCheckCollect =
+        serde_json::from_slice(&pending_ports.sent_to("/v1/visual-checks/collect")[0]).unwrap();
+    assert_eq!(sent.device_id, kiosk.device_id);
+
+    // Approved: a card session bound to the certificate and this device, and the qualification.
+    let approved_ports = FakePorts::new(scripted_origin(true));
+    let api = EdgeApi::new(&config, &approved_ports);
+    let kiosk = Kiosk::enrol(&api);
+    let approved =
+        block_on(api.visual_check_status(&kiosk.request("/api/v1/visual-check/status", poll)))
+            .unwrap();
+    assert_eq!(
+        approved.state,
+        onshi_proto::origin::VisualCheckState::Approved
+    );
+    assert_eq!(
+        approved.qualification.map(|a| a.validity),
+        Some(Validity::Valid)
+    );
+    let session = approved.session.unwrap();
+    let claims = config.sessions.verify(&session.session_token, NOW).unwrap();
+    assert_eq!(claims.device, kiosk.device_id);
+    assert_eq!(claims.certificate().serial, CARD0_SERIAL);
+    // A card session is not a staff token.
+    let bearer = format!("Bearer {}", session.session_token);
+    let refused = block_on(api.staff_checkins(&request(
+        "GET",
+        "/api/v1/staff/checkins",
+        b"",
+        Some(&bearer),
+    )));
+    assert_eq!(refused.unwrap_err(), EdgeError::SessionInvalid);
+}
+
+#[test]
+fn a_revoked_certificate_gets_no_visual_check() {
+    let config = config();
+    let ports = FakePorts::new(Box::new(|path, _body| match path {
+        "/v1/certificate-status" => json(200, &serde_json::json!({ "status": "revoked" })),
+        _ => json(
+            200,
+            &serde_json::json!({ "request_id": "abc123", "state": "pending", "expires_at": NOW }),
+        ),
+    }));
+    let api = EdgeApi::new(&config, &ports);
+    let kiosk = Kiosk::enrol(&api);
+    let body = visual_check_body(CARD0_CERT);
+    let refused = block_on(api.request_visual_check(&kiosk.request("/api/v1/visual-check", &body)));
+    assert_eq!(refused, Err(EdgeError::CertificateRevoked));
+    assert!(ports.sent_to("/v1/visual-checks").is_empty());
+}

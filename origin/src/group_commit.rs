@@ -1,0 +1,296 @@
+//! Group commit of the rows every answered lookup must leave behind (its audit row and, for a facility, its
+//! check-in): one writer task gathers the rows of all requests waiting at that moment and commits them in one
+//! transaction, with one multi-row `INSERT` per table.
+//!
+//! Layer: storage adapter of the origin. It must not decide what is written (callers build the rows) and must not
+//! let a caller go on before its rows are durable: [`GroupCommit::commit`] returns only after the transaction that
+//! holds the caller's rows has committed, so the audit-before-answer rule of the HTTP handlers holds unchanged.
+//!
+//! Why: committing each lookup's rows on its own costs one transaction (and one WAL sync point) per request and a
+//! round trip to the database thread per statement; under load the commits, not the reads, set the pace. The rows
+//! of one request always share a transaction, so a check-in is never stored without its audit row. When a grouped
+//! transaction fails, each request's rows are retried in a transaction of their own, so one bad row fails only its
+//! own request.
+
+use sqlx::AnyPool;
+use tokio::sync::{mpsc, oneshot};
+
+use crate::error::{OriginError, Result};
+use crate::store::{AuditEvent, Backend};
+
+/// Most requests whose rows share one transaction.
+const MAX_REQUESTS_PER_COMMIT: usize = 256;
+/// Most rows in one multi-row `INSERT` (15 columns × 64 rows stays far below every parameter limit).
+const MAX_ROWS_PER_STATEMENT: usize = 64;
+/// Requests that may wait for the writer before new ones wait for room.
+const QUEUE_DEPTH: usize = 4_096;
+
+/// One facility check-in row (see the `checkins` table), with every enumeration already in its stored text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CheckInRow {
+    /// Random identifier.
+    pub id: String,
+    /// The facility's 医療機関コード.
+    pub facility_code: String,
+    /// The Tokyo calendar day of the check-in, `YYYY-MM-DD`.
+    pub checkin_date: String,
+    /// Unix seconds.
+    pub checked_in_at: i64,
+    /// The kiosk that asked.
+    pub device_id: Option<String>,
+    /// The person the answer was about, when one was found.
+    pub person_id: Option<String>,
+    /// How the patient was identified (`pin` or `visual_check`).
+    pub method: String,
+    /// The answer's validity, by its wire name.
+    pub validity: String,
+    /// The answer's reason, by its wire name.
+    pub reason: String,
+    /// The answer's guidance, by its wire name.
+    pub guidance: Option<String>,
+    /// Name on the first record.
+    pub name: Option<String>,
+    /// Kana name on the first record.
+    pub name_kana: Option<String>,
+    /// 保険者番号 of the first record.
+    pub insurer_number: Option<String>,
+    /// Insurer name of the first record.
+    pub insurer_name: Option<String>,
+    /// 負担割合 of the first record.
+    pub contribution_percent: Option<i32>,
+}
+
+/// The rows one request must have committed before it is answered.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RequestRows {
+    /// The audit row.
+    pub audit: AuditEvent,
+    /// The check-in row, when a facility asked.
+    pub checkin: Option<CheckInRow>,
+}
+
+struct Job {
+    rows: RequestRows,
+    done: oneshot::Sender<Result<()>>,
+}
+
+/// A handle to the writer task. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct GroupCommit {
+    jobs: mpsc::Sender<Job>,
+}
+
+impl GroupCommit {
+    /// Starts the writer task on the current Tokio runtime. It stops once every handle is dropped.
+    pub(crate) fn start(pool: AnyPool, backend: Backend) -> Self {
+        let (jobs, queue) = mpsc::channel(QUEUE_DEPTH);
+        tokio::spawn(run_writer(pool, backend, queue));
+        Self { jobs }
+    }
+
+    /// Commits `rows` together with whatever other requests are waiting, and returns once they are durable.
+    pub async fn commit(&self, rows: RequestRows) -> Result<()> {
+        let (done, committed) = oneshot::channel();
+        self.jobs.send(Job { rows, done }).await.map_err(|_| writer_gone())?;
+        committed.await.map_err(|_| writer_gone())?
+    }
+}
+
+fn writer_gone() -> OriginError {
+    OriginError::AuditWriterStopped
+}
+
+async fn run_writer(pool: AnyPool, backend: Backend, mut queue: mpsc::Receiver<Job>) {
+    let mut jobs = Vec::with_capacity(MAX_REQUESTS_PER_COMMIT);
+    while queue.recv_many(&mut jobs, MAX_REQUESTS_PER_COMMIT).await > 0 {
+        let rows: Vec<&RequestRows> = jobs.iter().map(|job| &job.rows).collect();
+        match write_in_one_transaction(&pool, backend, &rows).await {
+            Ok(()) => {
+                for job in jobs.drain(..) {
+                    // A caller that has gone away needs no answer; its rows are committed all the same.
+                    let _ignored = job.done.send(Ok(()));
+                }
+            }
+            Err(error) if jobs.len() > 1 => {
+                tracing::warn!(%error, requests = jobs.len(), "grouped audit commit failed; committing one by one");
+                for job in jobs.drain(..) {
+                    let result = write_in_one_transaction(&pool, backend, &[&job.rows]).await;
+                    let _ignored = job.done.send(result);
+                }
+            }
+            Err(error) => {
+                if let Some(job) = jobs.pop() {
+                    let _ignored = job.done.send(Err(error));
+                }
+            }
+        }
+    }
+}
+
+async fn write_in_one_transaction(pool: &AnyPool, backend: Backend, rows: &[&RequestRows]) -> Result<()> {
+    let mut tx = pool.begin().await?;
+    let audits: Vec<&AuditEvent> = rows.iter().map(|r| &r.audit).collect();
+    for chunk in audits.chunks(MAX_ROWS_PER_STATEMENT) {
+        let sql = multi_row_insert(
+            backend,
+            "INSERT INTO audit_events (id, occurred_at, actor_device_id, actor_facility_code, subject_person_id, \
+                                       purpose, outcome, arbitrary_identifier) VALUES ",
+            8,
+            chunk.len(),
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for event in chunk {
+            query = query
+                .bind(event.id.as_str())
+                .bind(event.occurred_at)
+                .bind(event.actor_device_id.as_deref())
+                .bind(event.actor_facility_code.as_deref())
+                .bind(event.subject_person_id.as_deref())
+                .bind(event.purpose.as_str())
+                .bind(event.outcome.as_str())
+                .bind(event.arbitrary_identifier.as_deref());
+        }
+        query.execute(&mut *tx).await?;
+    }
+    let checkins: Vec<&CheckInRow> = rows.iter().filter_map(|r| r.checkin.as_ref()).collect();
+    for chunk in checkins.chunks(MAX_ROWS_PER_STATEMENT) {
+        let sql = multi_row_insert(
+            backend,
+            "INSERT INTO checkins (id, facility_code, checkin_date, checked_in_at, device_id, person_id, method, \
+                                   validity, reason, guidance, name, name_kana, insurer_number, insurer_name, \
+                                   contribution_percent) VALUES ",
+            15,
+            chunk.len(),
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for row in chunk {
+            query = query
+                .bind(row.id.as_str())
+                .bind(row.facility_code.as_str())
+                .bind(row.checkin_date.as_str())
+                .bind(row.checked_in_at)
+                .bind(row.device_id.as_deref())
+                .bind(row.person_id.as_deref())
+                .bind(row.method.as_str())
+                .bind(row.validity.as_str())
+                .bind(row.reason.as_str())
+                .bind(row.guidance.as_deref())
+                .bind(row.name.as_deref())
+                .bind(row.name_kana.as_deref())
+                .bind(row.insurer_number.as_deref())
+                .bind(row.insurer_name.as_deref())
+                .bind(row.contribution_percent);
+        }
+        query.execute(&mut *tx).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// `prefix` followed by `rows` groups of `columns` placeholders. SQLite gets anonymous `?` (it resolves each `$n`
+/// by a linear search of the parameter names); PostgreSQL gets `$1…$n`.
+fn multi_row_insert(backend: Backend, prefix: &str, columns: usize, rows: usize) -> String {
+    let mut sql = String::with_capacity(prefix.len() + rows * columns * 5);
+    sql.push_str(prefix);
+    let mut parameter = 0_usize;
+    for row in 0..rows {
+        if row > 0 {
+            sql.push(',');
+        }
+        sql.push('(');
+        for column in 0..columns {
+            if column > 0 {
+                sql.push(',');
+            }
+            parameter += 1;
+            match backend {
+                Backend::Sqlite => sql.push('?'),
+                Backend::Postgres => {
+                    sql.push('$');
+                    sql.push_str(&parameter.to_string());
+                }
+            }
+        }
+        sql.push(')');
+    }
+    sql
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, reason = "a test should stop at the first unexpected value")]
+mod tests {
+    use super::*;
+    use crate::store::Store;
+
+    fn audit_row(id: &str) -> RequestRows {
+        RequestRows {
+            audit: AuditEvent {
+                id: id.to_owned(),
+                occurred_at: 1_700_000_000,
+                actor_device_id: Some("kiosk-1".into()),
+                actor_facility_code: None,
+                subject_person_id: None,
+                purpose: "qualification_by_certificate".into(),
+                outcome: "valid".into(),
+                arbitrary_identifier: None,
+            },
+            checkin: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn concurrent_requests_are_all_committed_and_a_bad_row_fails_only_its_own_request() {
+        let store = Store::connect("sqlite::memory:").await.unwrap();
+        let mut requests = tokio::task::JoinSet::new();
+        // Forty distinct rows and one whose primary key repeats an earlier one: whichever of the pair comes
+        // second must be refused, and only it.
+        for index in 0..40 {
+            let store = store.clone();
+            requests.spawn(async move { store.commit_request_rows(audit_row(&format!("row-{index}"))).await.is_ok() });
+        }
+        let repeat = store.clone();
+        requests.spawn(async move { repeat.commit_request_rows(audit_row("row-7")).await.is_ok() });
+        let mut committed = 0;
+        let mut refused = 0;
+        while let Some(outcome) = requests.join_next().await {
+            if outcome.unwrap() { committed += 1 } else { refused += 1 }
+        }
+        assert_eq!((committed, refused), (40, 1));
+        assert_eq!(store.count_rows("audit_events").await.unwrap(), 40);
+    }
+
+    #[tokio::test]
+    async fn a_check_in_is_committed_with_its_audit_row() {
+        let store = Store::connect("sqlite::memory:").await.unwrap();
+        let mut rows = audit_row("audited");
+        rows.checkin = Some(CheckInRow {
+            id: "checkin-1".into(),
+            facility_code: "1312345678".into(),
+            checkin_date: "2026-11-24".into(),
+            checked_in_at: 1_700_000_000,
+            device_id: Some("kiosk-1".into()),
+            person_id: None,
+            method: "pin".into(),
+            validity: "no_qualification".into(),
+            reason: "not_registered".into(),
+            guidance: None,
+            name: None,
+            name_kana: None,
+            insurer_number: None,
+            insurer_name: None,
+            contribution_percent: None,
+        });
+        store.commit_request_rows(rows.clone()).await.unwrap();
+        assert_eq!(store.count_rows("checkins").await.unwrap(), 1);
+        // The same rows again break the audit table's key: neither row of the repeat may be stored.
+        assert!(store.commit_request_rows(rows).await.is_err());
+        assert_eq!(store.count_rows("audit_events").await.unwrap(), 1);
+        assert_eq!(store.count_rows("checkins").await.unwrap(), 1);
+    }
+
+    #[test]
+    fn placeholders_follow_the_backend() {
+        assert_eq!(multi_row_insert(Backend::Sqlite, "V ", 2, 2), "V (?,?),(?,?)");
+        assert_eq!(multi_row_insert(Backend::Postgres, "V ", 2, 2), "V ($1,$2),($3,$4)");
+    }
+}

@@ -1,0 +1,229 @@
+//! The staff console's routes: check-ins recorded with the audit row of a qualification by certificate and listed
+//! per facility and day (every listing audited), and staff visual checks (目視) from request to a single collected
+//! answer. Every test runs on both databases.
+
+use onshi_proto::origin::{
+    AuthMethod, BY_CERTIFICATE_PATH, CHECKINS_PATH, CardQualificationQuery, CheckInList, CheckInListQuery,
+    VISUAL_CHECK_COLLECT_PATH, VISUAL_CHECK_CREATE_PATH, VISUAL_CHECK_DECIDE_PATH, VISUAL_CHECK_LIFETIME_SECONDS,
+    VisualCheckCollect, VisualCheckCollected, VisualCheckCreate, VisualCheckDecision, VisualCheckState,
+    VisualCheckTicket,
+};
+use onshi_proto::qualification::{QualificationAnswer, Validity};
+
+use crate::fixture::{Db, NOW, Origin, certificate, expect_error, serial};
+
+const FACILITY: &str = "1312345678";
+const OTHER_FACILITY: &str = "2712345678";
+const KIOSK: &str = "kiosk-1";
+
+async fn check_in(origin: &Origin, serial: &str, facility_code: Option<&str>) -> QualificationAnswer {
+    let query = CardQualificationQuery {
+        certificate: certificate(serial),
+        facility_code: facility_code.map(str::to_owned),
+        device_id: Some(KIOSK.into()),
+        arbitrary_identifier: None,
+    };
+    let response = origin.post_signed(BY_CERTIFICATE_PATH, &query).await;
+    assert_eq!(response.status().as_u16(), 200);
+    response.json().await.unwrap()
+}
+
+async fn list(origin: &Origin, facility_code: &str) -> CheckInList {
+    let query = CheckInListQuery { facility_code: facility_code.into(), staff_id: "staff-a".into() };
+    let response = origin.post_signed(CHECKINS_PATH, &query).await;
+    assert_eq!(response.status().as_u16(), 200);
+    response.json().await.unwrap()
+}
+
+async fn request_visual_check(origin: &Origin, serial: &str) -> VisualCheckTicket {
+    let request =
+        VisualCheckCreate { certificate: certificate(serial), facility_code: FACILITY.into(), device_id: KIOSK.into() };
+    let response = origin.post_signed(VISUAL_CHECK_CREATE_PATH, &request).await;
+    assert_eq!(response.status().as_u16(), 200);
+    response.json().await.unwrap()
+}
+
+fn decision(request_id: &str, facility_code: &str, approve: bool) -> VisualCheckDecision {
+    VisualCheckDecision {
+        request_id: request_id.into(),
+        facility_code: facility_code.into(),
+        staff_id: "staff-a".into(),
+        approve,
+    }
+}
+
+async fn decide(origin: &Origin, request_id: &str, approve: bool) -> VisualCheckTicket {
+    let response = origin.post_signed(VISUAL_CHECK_DECIDE_PATH, &decision(request_id, FACILITY, approve)).await;
+    assert_eq!(response.status().as_u16(), 200);
+    response.json().await.unwrap()
+}
+
+fn collect_body(request_id: &str, device_id: &str) -> VisualCheckCollect {
+    VisualCheckCollect { request_id: request_id.into(), facility_code: FACILITY.into(), device_id: device_id.into() }
+}
+
+async fn collect(origin: &Origin, request_id: &str) -> VisualCheckCollected {
+    let response = origin.post_signed(VISUAL_CHECK_COLLECT_PATH, &collect_body(request_id, KIOSK)).await;
+    assert_eq!(response.status().as_u16(), 200);
+    response.json().await.unwrap()
+}
+
+async fn a_check_in_is_listed_for_its_facility_and_day_and_every_listing_is_audited(db: Db) {
+    let origin = Origin::start(db).await;
+    assert!(list(&origin, FACILITY).await.checkins.is_empty());
+    let answer = check_in(&origin, serial::VALID, Some(FACILITY)).await;
+    assert_eq!(answer.validity, Validity::Valid);
+    let unregistered = check_in(&origin, serial::UNREGISTERED, Some(FACILITY)).await;
+    assert_eq!(unregistered.validity, Validity::NoQualification);
+    // A query without a facility is answered but is nobody's check-in.
+    check_in(&origin, serial::ELDERLY, None).await;
+
+    let listed = list(&origin, FACILITY).await;
+    assert_eq!(listed.date.to_string(), "2026-11-24");
+    assert_eq!(listed.checkins.len(), 2);
+    let valid = listed.checkins.iter().find(|c| c.validity == Validity::Valid).unwrap();
+    let record = &answer.records[0];
+    assert_eq!(valid.method, AuthMethod::Pin);
+    assert_eq!(valid.name.as_deref(), Some(record.name.as_str()));
+    assert_eq!(valid.insurer_name.as_deref(), Some(record.insurer_name.as_str()));
+    assert_eq!(valid.insurer_number.as_deref(), Some(record.insurer_number.as_str()));
+    assert_eq!(valid.contribution_percent, Some(record.partial_contribution_percent));
+    assert_eq!(valid.device_id.as_deref(), Some(KIOSK));
+    assert_eq!(valid.checked_in_at, NOW);
+    let not_found = listed.checkins.iter().find(|c| c.validity == Validity::NoQualification).unwrap();
+    assert!(not_found.name.is_none());
+    assert_eq!(not_found.guidance, unregistered.guidance);
+    assert!(list(&origin, OTHER_FACILITY).await.checkins.is_empty());
+
+    // The elderly card's 高齢受給者 ratio is the one shown.
+    let elderly = check_in(&origin, serial::ELDERLY, Some(FACILITY)).await;
+    let listed = list(&origin, FACILITY).await;
+    let shown = listed.checkins.iter().find(|c| c.name.as_deref() == Some(elderly.records[0].name.as_str())).unwrap();
+    assert_eq!(
+        shown.contribution_percent,
+        Some(elderly.records[0].elderly_recipient.as_ref().map_or(elderly.records[0].partial_contribution_percent, |e| e.contribution_ratio_percent))
+    );
+
+    // Each check-in has its audited read behind it, and each listing its own audit row naming the staff session.
+    let events = origin.store.audit_events().await.unwrap();
+    let listings: Vec<_> = events.iter().filter(|e| e.purpose == "staff_checkin_list").collect();
+    assert_eq!(listings.len(), 4);
+    assert!(listings.iter().all(|e| e.actor_device_id.as_deref() == Some("staff:staff-a")));
+    assert_eq!(
+        events
+            .iter()
+            .filter(|e| e.purpose == "qualification_by_certificate"
+                && e.actor_facility_code.as_deref() == Some(FACILITY))
+            .count(),
+        3
+    );
+
+    // The next Tokyo day starts an empty list.
+    origin.clock.set(NOW + 24 * 60 * 60);
+    assert!(list(&origin, FACILITY).await.checkins.is_empty());
+    origin.stop().await;
+}
+on_both_databases!(a_check_in_is_listed_for_its_facility_and_day_and_every_listing_is_audited);
+
+async fn an_approved_visual_check_answers_the_asking_kiosk_once(db: Db) {
+    let origin = Origin::start(db).await;
+    let ticket = request_visual_check(&origin, serial::VALID).await;
+    assert_eq!(ticket.state, VisualCheckState::Pending);
+    assert_eq!(ticket.expires_at, NOW + VISUAL_CHECK_LIFETIME_SECONDS);
+
+    // Staff see it pending, with the linked person's name and birth date to compare with the card face.
+    let listed = list(&origin, FACILITY).await;
+    assert_eq!(listed.pending.len(), 1);
+    let pending = &listed.pending[0];
+    assert_eq!(pending.request_id, ticket.request_id);
+    assert!(pending.name.is_some() && pending.birth_date.is_some());
+    assert!(list(&origin, OTHER_FACILITY).await.pending.is_empty());
+
+    // Before a decision the kiosk only hears "pending".
+    let waiting = collect(&origin, &ticket.request_id).await;
+    assert_eq!(waiting.state, VisualCheckState::Pending);
+    assert!(waiting.qualification.is_none() && waiting.certificate.is_none());
+
+    // Another facility cannot decide it, nor even learn that it exists.
+    let elsewhere = origin.post_signed(VISUAL_CHECK_DECIDE_PATH, &decision(&ticket.request_id, OTHER_FACILITY, true)).await;
+    expect_error(elsewhere, 404, "not_found").await;
+    assert_eq!(decide(&origin, &ticket.request_id, true).await.state, VisualCheckState::Approved);
+    // A second click changes nothing.
+    assert_eq!(decide(&origin, &ticket.request_id, false).await.state, VisualCheckState::Approved);
+    assert!(list(&origin, FACILITY).await.pending.is_empty());
+
+    // Another kiosk cannot collect it.
+    let other_kiosk = origin.post_signed(VISUAL_CHECK_COLLECT_PATH, &collect_body(&ticket.request_id, "kiosk-2")).await;
+    expect_error(other_kiosk, 404, "not_found").await;
+    let collected = collect(&origin, &ticket.request_id).await;
+    assert_eq!(collected.state, VisualCheckState::Collected);
+    assert_eq!(collected.certificate, Some(certificate(serial::VALID)));
+    assert_eq!(collected.qualification.as_ref().map(|a| a.validity), Some(Validity::Valid));
+    let again = collect(&origin, &ticket.request_id).await;
+    assert_eq!(again.state, VisualCheckState::Collected);
+    assert!(again.qualification.is_none() && again.certificate.is_none());
+
+    let checkins = list(&origin, FACILITY).await.checkins;
+    assert_eq!(checkins.len(), 1);
+    assert_eq!(checkins[0].method, AuthMethod::VisualCheck);
+    assert_eq!(checkins[0].validity, Validity::Valid);
+    let events = origin.store.audit_events().await.unwrap();
+    let answered: Vec<_> = events.iter().filter(|e| e.purpose == "qualification_by_visual_check").collect();
+    assert_eq!(answered.len(), 1);
+    assert!(answered[0].subject_person_id.is_some());
+    assert_eq!(answered[0].outcome, "valid");
+    assert!(events.iter().any(|e| e.purpose == "visual_check_decision" && e.outcome == "approved"));
+    assert!(events.iter().any(|e| e.purpose == "visual_check_request" && e.actor_device_id.as_deref() == Some(KIOSK)));
+    origin.stop().await;
+}
+on_both_databases!(an_approved_visual_check_answers_the_asking_kiosk_once);
+
+async fn refused_and_lapsed_visual_checks_never_answer(db: Db) {
+    let origin = Origin::start(db).await;
+    let refused = request_visual_check(&origin, serial::VALID).await;
+    assert_eq!(decide(&origin, &refused.request_id, false).await.state, VisualCheckState::Refused);
+    let collected = collect(&origin, &refused.request_id).await;
+    assert_eq!(collected.state, VisualCheckState::Refused);
+    assert!(collected.qualification.is_none());
+
+    let lapsed = request_visual_check(&origin, serial::VALID).await;
+    origin.clock.set(NOW + VISUAL_CHECK_LIFETIME_SECONDS + 1);
+    assert!(list(&origin, FACILITY).await.pending.is_empty());
+    assert_eq!(decide(&origin, &lapsed.request_id, true).await.state, VisualCheckState::Expired);
+    assert_eq!(collect(&origin, &lapsed.request_id).await.state, VisualCheckState::Expired);
+
+    // An approval not collected in time lapses too.
+    let slow = request_visual_check(&origin, serial::VALID).await;
+    assert_eq!(decide(&origin, &slow.request_id, true).await.state, VisualCheckState::Approved);
+    origin.clock.set(NOW + 2 * VISUAL_CHECK_LIFETIME_SECONDS + 2);
+    assert_eq!(collect(&origin, &slow.request_id).await.state, VisualCheckState::Expired);
+
+    assert!(list(&origin, FACILITY).await.checkins.is_empty());
+    let unknown = origin.post_signed(VISUAL_CHECK_COLLECT_PATH, &collect_body("0123456789abcdef", KIOSK)).await;
+    expect_error(unknown, 404, "not_found").await;
+    origin.stop().await;
+}
+on_both_databases!(refused_and_lapsed_visual_checks_never_answer);
+
+async fn staff_routes_refuse_unsigned_and_malformed_requests(db: Db) {
+    let origin = Origin::start(db).await;
+    let body = serde_json::to_vec(&CheckInListQuery { facility_code: FACILITY.into(), staff_id: "s".into() }).unwrap();
+    expect_error(origin.post_raw(CHECKINS_PATH, body, None).await, 401, "unauthorized").await;
+    let short = CheckInListQuery { facility_code: "13123".into(), staff_id: "s".into() };
+    expect_error(origin.post_signed(CHECKINS_PATH, &short).await, 400, "bad_request").await;
+    let control = CheckInListQuery { facility_code: FACILITY.into(), staff_id: "a\u{0}b".into() };
+    expect_error(origin.post_signed(CHECKINS_PATH, &control).await, 400, "bad_request").await;
+    let bad_serial = VisualCheckCreate {
+        certificate: certificate("not-hex"),
+        facility_code: FACILITY.into(),
+        device_id: KIOSK.into(),
+    };
+    expect_error(origin.post_signed(VISUAL_CHECK_CREATE_PATH, &bad_serial).await, 400, "bad_request").await;
+    let unknown_field = serde_json::json!({ "request_id": "x", "facility_code": FACILITY, "device_id": KIOSK, "extra": 1 });
+    expect_error(origin.post_signed(VISUAL_CHECK_COLLECT_PATH, &unknown_field).await, 400, "bad_request").await;
+    // Nothing of these refusals reached the audit trail as a listing.
+    let events = origin.store.audit_events().await.unwrap();
+    assert!(events.iter().all(|e| e.purpose != "staff_checkin_list"));
+    origin.stop().await;
+}
+on_both_databases!(staff_routes_refuse_unsigned_and_malformed_requests);
