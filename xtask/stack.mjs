@@ -125,6 +125,9 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   const database = join(ROOT, 'target/demo-origin.sqlite');
   const stack = await startStack({ port, database });
   console.log(`\nonshi demo is running: ${stack.url}\n`);
+  // A fresh browser profile is not an enrolled kiosk yet; this one-time code enrols it (valid for a while only).
+  console.log(`Enrol the kiosk with this one-time code: ${await stack.issueEnrolmentCode()}`);
+  console.log(`Registration point (健康保険証利用登録): ${stack.url}/?mode=register\n`);
   console.log('Open it in Chromium, press 「仮想カードリーダーで試す（デモ）」 and use one of these virtual cards:\n');
   for (const card of DEMO_CARDS) {
     console.log(`  ${String(card.index).padEnd(3)} ${card.label.padEnd(8, '　')}  PIN ${card.pin}   (${card.scenario})`);

@@ -1,13 +1,18 @@
-//! Client for the edge's public API (same origin as the page). Bodies and errors are the shared wire types.
+//! Client for the edge's public API (same origin as the page). Bodies and errors are the shared wire types. Every
+//! call carries the enrolled device's proof over its exact method, path and body bytes.
 
 use gloo_net::http::{Request, Response};
+use serde::Serialize;
 use onshi_proto::api::{
-    CHALLENGE_PATH, ChallengeResponse, QUALIFICATION_PATH, QualificationRequest, SESSION_PATH, SessionRequest,
+    CONSENT_PATH, CHALLENGE_PATH, ConsentSubmission, REGISTRATION_PATH, RegistrationSubmission, ChallengeResponse, QUALIFICATION_PATH, QualificationRequest, SESSION_PATH, SessionRequest,
     SessionResponse,
 };
+use onshi_proto::origin::{ConsentAnswer, RegistrationAnswer};
 use onshi_proto::qualification::QualificationAnswer;
 use onshi_proto::{ApiError, ErrorCode};
 use serde::de::DeserializeOwned;
+
+use crate::device::Device;
 
 /// Why an edge call failed.
 #[derive(Debug, thiserror::Error)]
@@ -18,6 +23,9 @@ pub enum EdgeError {
     /// The edge could not be reached or answered something unreadable.
     #[error("edge unreachable")]
     Network,
+    /// The browser could not sign the device proof.
+    #[error("device proof failed")]
+    DeviceProof,
 }
 
 impl EdgeError {
@@ -26,6 +34,7 @@ impl EdgeError {
         match self {
             EdgeError::Api(code) => *code,
             EdgeError::Network => ErrorCode::OriginUnavailable,
+            EdgeError::DeviceProof => ErrorCode::Internal,
         }
     }
 }
@@ -40,31 +49,57 @@ async fn decode<T: DeserializeOwned>(response: Response) -> Result<T, EdgeError>
     }
 }
 
+/// Sends `POST path` with the device proof, an optional bearer session and an optional JSON body. The body is
+/// serialized once, so that the proof covers exactly the bytes sent.
+async fn post<B: Serialize>(
+    device: &Device,
+    path: &str,
+    body: Option<&B>,
+    session_token: Option<&str>,
+) -> Result<Response, EdgeError> {
+    let bytes = match body {
+        Some(body) => serde_json::to_string(body).map_err(|_| EdgeError::Network)?,
+        None => String::new(),
+    };
+    let proof = device.proof_headers("POST", path, bytes.as_bytes()).await.map_err(|_| EdgeError::DeviceProof)?;
+    let mut request = Request::post(path);
+    for (name, value) in &proof {
+        request = request.header(name, value);
+    }
+    if let Some(token) = session_token {
+        request = request.header("Authorization", &format!("Bearer {token}"));
+    }
+    let request = if body.is_some() {
+        request.header("Content-Type", "application/json").body(bytes)
+    } else {
+        request.build()
+    };
+    request.map_err(|_| EdgeError::Network)?.send().await.map_err(|_| EdgeError::Network)
+}
+
 /// Asks for a single-use challenge.
-pub async fn challenge() -> Result<ChallengeResponse, EdgeError> {
-    let response = Request::post(CHALLENGE_PATH).send().await.map_err(|_| EdgeError::Network)?;
-    decode(response).await
+pub async fn challenge(device: &Device) -> Result<ChallengeResponse, EdgeError> {
+    decode(post::<()>(device, CHALLENGE_PATH, None, None).await?).await
 }
 
 /// Exchanges the card's signature over the challenge for a session.
-pub async fn session(request: &SessionRequest) -> Result<SessionResponse, EdgeError> {
-    let response = Request::post(SESSION_PATH)
-        .json(request)
-        .map_err(|_| EdgeError::Network)?
-        .send()
-        .await
-        .map_err(|_| EdgeError::Network)?;
-    decode(response).await
+pub async fn session(device: &Device, request: &SessionRequest) -> Result<SessionResponse, EdgeError> {
+    decode(post(device, SESSION_PATH, Some(request), None).await?).await
 }
 
 /// Asks for the session holder's qualification.
-pub async fn qualification(session: &SessionResponse) -> Result<QualificationAnswer, EdgeError> {
-    let response = Request::post(QUALIFICATION_PATH)
-        .header("Authorization", &format!("Bearer {}", session.session_token))
-        .json(&QualificationRequest::default())
-        .map_err(|_| EdgeError::Network)?
-        .send()
-        .await
-        .map_err(|_| EdgeError::Network)?;
-    decode(response).await
+pub async fn qualification(device: &Device, session: &SessionResponse) -> Result<QualificationAnswer, EdgeError> {
+    let body = QualificationRequest::default();
+    decode(post(device, QUALIFICATION_PATH, Some(&body), Some(&session.session_token)).await?).await
+}
+
+/// Records the session holder's consents for this kiosk's facility; answers the consents live now.
+pub async fn consent(device: &Device, session: &SessionResponse, submission: &ConsentSubmission) -> Result<ConsentAnswer, EdgeError> {
+    decode(post(device, CONSENT_PATH, Some(submission), Some(&session.session_token)).await?).await
+}
+
+/// 健康保険証利用登録 of the session holder's card, after they accepted the terms.
+pub async fn register(device: &Device, session: &SessionResponse) -> Result<RegistrationAnswer, EdgeError> {
+    let body = RegistrationSubmission { terms_accepted: true };
+    decode(post(device, REGISTRATION_PATH, Some(&body), Some(&session.session_token)).await?).await
 }

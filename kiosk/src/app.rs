@@ -4,14 +4,22 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use futures::channel::mpsc::{UnboundedSender, unbounded};
+use wasm_bindgen::JsCast;
+use wasm_bindgen::closure::Closure;
 use onshi_card::jpki::Pin;
 use onshi_proto::qualification::{Guidance, PersonalFamily, QualificationAnswer, Validity};
 use yew::prelude::*;
 use zeroize::Zeroizing;
 
+use crate::device::{self, Device};
 use crate::i18n::{Lang, text, text_n};
 use crate::session::{self, UiCommand};
-use crate::state::{Action, PIN_LEN, Screen};
+use crate::state::{
+    Action, CLEAR_AFTER_CARD_TAKEN_SECS, CardReminder, ConsentStep, Failure, IdlePhase, PIN_LEN, Purpose, Screen,
+    idle_phase,
+};
+use onshi_proto::origin::{ConsentKind, RegistrationOutcome};
+use crate::timer;
 
 /// Bridge to the virtual reader module that demo and test builds ship at `/virtual-reader/`.
 #[allow(unsafe_code)] // The #[wasm_bindgen] import block expands to FFI glue.
@@ -32,15 +40,66 @@ mod virtual_reader_js {
       const m = await import(MODULE);
       await m.installVirtualUsb({ cardIndex: index });
     }
+    let watchedUsb = null;
+    let onDisconnect = null;
+    export function watch_usb_disconnect(callback) {
+      onDisconnect = callback;
+      const usb = navigator.usb;
+      if (!usb || watchedUsb === usb) return;
+      watchedUsb = usb;
+      usb.addEventListener('disconnect', () => { if (onDisconnect) onDisconnect(); });
+    }
     "#)]
     extern "C" {
         /// Labels of the demo cards when this deployment ships the virtual reader (demo and test builds), else empty.
         pub async fn virtual_reader_cards() -> JsValue;
         /// Replaces `navigator.usb` with the virtual reader holding demo card `index`.
         pub async fn install_virtual_reader(index: u32);
+        /// Calls `callback` whenever a USB device goes away (the reader was unplugged). Registers one listener
+        /// per `navigator.usb` object; a later call only replaces the callback.
+        pub fn watch_usb_disconnect(callback: &js_sys::Function);
     }
 }
-use virtual_reader_js::{install_virtual_reader, virtual_reader_cards};
+use virtual_reader_js::{install_virtual_reader, virtual_reader_cards, watch_usb_disconnect};
+
+/// The idle clock: when someone last touched the kiosk and what time it is now, both from the page clock.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct IdleClock {
+    last_touch_ms: f64,
+    now_ms: f64,
+}
+
+/// What moves the idle clock.
+enum IdleEvent {
+    /// A touch or key press (or a screen change): the person is here.
+    Touch(f64),
+    /// A second passed.
+    Tick(f64),
+}
+
+impl Reducible for IdleClock {
+    type Action = IdleEvent;
+    fn reduce(self: Rc<Self>, event: IdleEvent) -> Rc<Self> {
+        match event {
+            IdleEvent::Touch(now_ms) => Rc::new(IdleClock { last_touch_ms: now_ms, now_ms }),
+            IdleEvent::Tick(now_ms) => {
+                let next = IdleClock { last_touch_ms: self.last_touch_ms, now_ms };
+                // Keeping the same value when the phase does not change spares a re-render every second.
+                if next.phase() == self.phase() { self } else { Rc::new(next) }
+            }
+        }
+    }
+}
+
+impl IdleClock {
+    fn phase(&self) -> IdlePhase {
+        let idle_ms = (self.now_ms - self.last_touch_ms).max(0.0);
+        // Whole seconds; the value is bounded by the page's uptime, far below u32::MAX seconds.
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let idle_secs = (idle_ms / 1_000.0) as u32;
+        idle_phase(idle_secs)
+    }
+}
 
 /// The reducer wrapper Yew needs around the pure [`Screen`] machine.
 #[derive(Clone, Debug, PartialEq)]
@@ -51,6 +110,22 @@ impl Reducible for ScreenState {
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
         Rc::new(ScreenState(self.0.clone().apply(action)))
     }
+}
+
+/// Whether this browser profile holds an enrolled device identity; check-ins need one.
+#[derive(Clone, Debug)]
+enum DeviceState {
+    /// Reading IndexedDB.
+    Loading,
+    /// No device yet (or the last enrolment attempt failed): the enrolment screen shows.
+    NotEnrolled {
+        /// The last attempt was refused or could not reach the edge.
+        failed: bool,
+    },
+    /// Enrolling with a typed code.
+    Enrolling,
+    /// Ready.
+    Enrolled(Device),
 }
 
 /// The PIN digits typed so far. Zeroized when cleared, submitted or dropped.
@@ -65,6 +140,72 @@ pub fn app() -> Html {
     let commands: Rc<RefCell<Option<UnboundedSender<UiCommand>>>> = use_mut_ref(|| None);
     let virtual_cards = use_state(Vec::<String>::new);
     let chosen_card = use_state(|| 0u32);
+    let device_state = use_state(|| DeviceState::Loading);
+    let enrol_code = use_node_ref();
+    let enrolled_device = match &*device_state {
+        DeviceState::Enrolled(device) => Some(device.clone()),
+        _ => None,
+    };
+    let page_name = match &*device_state {
+        DeviceState::Enrolled(_) => screen_name(&screen.0),
+        DeviceState::Loading => "starting",
+        DeviceState::NotEnrolled { .. } | DeviceState::Enrolling => "enrol",
+    };
+    let idle = use_reducer(|| IdleClock { last_touch_ms: timer::now_ms(), now_ms: timer::now_ms() });
+    // Whether the idle clock runs: not on an untouched start screen, and not while the person waits for the kiosk.
+    let idle_counts = use_mut_ref(|| false);
+    *idle_counts.borrow_mut() = enrolled_device.is_some()
+        && !screen.0.is_busy()
+        && (screen.0 != Screen::Welcome || *lang != Lang::Ja);
+
+    {
+        let device_state = device_state.clone();
+        use_effect_with((), move |_| {
+            wasm_bindgen_futures::spawn_local(async move {
+                device_state.set(match device::load().await {
+                    Ok(Some(device)) => DeviceState::Enrolled(device),
+                    Ok(None) | Err(_) => DeviceState::NotEnrolled { failed: false },
+                });
+            });
+        });
+    }
+
+    {
+        let idle = idle.clone();
+        let idle_counts = idle_counts.clone();
+        use_effect_with((), move |_| {
+            wasm_bindgen_futures::spawn_local(async move {
+                loop {
+                    timer::sleep_ms(1_000).await;
+                    // While the clock does not run nothing is dispatched; every way back to a counted screen
+                    // (a screen change, a touch) restarts it from a fresh touch.
+                    if *idle_counts.borrow() {
+                        idle.dispatch(IdleEvent::Tick(timer::now_ms()));
+                    }
+                }
+            });
+        });
+    }
+    {
+        // Every new screen counts as activity, and moves keyboard and screen-reader focus to its heading.
+        let idle = idle.clone();
+        use_effect_with(page_name, move |name| {
+            idle.dispatch(IdleEvent::Touch(timer::now_ms()));
+            focus_element("heading");
+            // A performance mark per screen lets the benchmark measure the kiosk's own time between screens.
+            if let Some(performance) = web_sys::window().and_then(|w| w.performance()) {
+                let _ = performance.mark(&format!("onshi:screen:{name}"));
+            }
+        });
+    }
+    {
+        // The document's language follows the switcher, so that the header, too, is read in the right voice.
+        use_effect_with(*lang, move |lang| {
+            if let Some(root) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.document_element()) {
+                let _ = root.set_attribute("lang", lang.tag());
+            }
+        });
+    }
 
     {
         let virtual_cards = virtual_cards.clone();
@@ -87,7 +228,9 @@ pub fn app() -> Html {
         let dispatch = dispatch.clone();
         let commands = commands.clone();
         let pin = pin.clone();
-        move |use_virtual: Option<u32>| {
+        let enrolled_device = enrolled_device.clone();
+        move |use_virtual: Option<u32>, purpose: Purpose| {
+            let Some(device) = enrolled_device.clone() else { return };
             pin.borrow_mut().clear();
             let (sender, receiver) = unbounded();
             if let Some(previous) = commands.borrow_mut().replace(sender) {
@@ -95,11 +238,26 @@ pub fn app() -> Html {
             }
             dispatch.emit(Action::Connect);
             let dispatch = dispatch.clone();
+            let commands = commands.clone();
             wasm_bindgen_futures::spawn_local(async move {
                 if let Some(index) = use_virtual {
                     install_virtual_reader(index).await;
                 }
-                session::run(dispatch, receiver).await;
+                // An unplugged reader ends the running check-in at once, even while it waits for the PIN and no
+                // transfer is pending to fail.
+                let on_disconnect = {
+                    let dispatch = dispatch.clone();
+                    Closure::<dyn Fn()>::new(move || {
+                        if let Some(sender) = commands.borrow_mut().take() {
+                            let _ = sender.unbounded_send(UiCommand::Cancel);
+                            dispatch.emit(Action::Fail(Failure::ReaderDisconnected));
+                        }
+                    })
+                };
+                watch_usb_disconnect(on_disconnect.as_ref().unchecked_ref());
+                // The listener outlives this task: the page keeps one per reader object.
+                on_disconnect.forget();
+                session::run(dispatch, receiver, device, purpose).await;
             });
         }
     };
@@ -132,43 +290,192 @@ pub fn app() -> Html {
             dispatch.emit(Action::PinTyped { entered: 0 });
         })
     };
-    let on_submit = {
+    // Moves the typed digits into a `Pin` and hands it to the check-in task; the buffer is zeroized when the
+    // replaced `Zeroizing` value drops, and the `Pin` zeroizes itself after VERIFY.
+    let send_pin = {
         let pin = pin.clone();
         let dispatch = dispatch.clone();
         let commands = commands.clone();
-        Callback::from(move |_| {
-            // Take the digits out of the buffer; the old buffer is zeroized when the Zeroizing value drops.
+        Rc::new(move |action: Action| {
             let digits = std::mem::replace(&mut *pin.borrow_mut(), Zeroizing::new(String::new()));
-            dispatch.emit(Action::PinTyped { entered: 0 });
-            let Ok(pin) = Pin::new(digits.as_str()) else { return };
+            let Ok(pin) = Pin::new(digits.as_str()) else {
+                dispatch.emit(Action::PinTyped { entered: 0 });
+                return;
+            };
             if let Some(sender) = commands.borrow().as_ref() {
-                dispatch.emit(Action::PinTyped { entered: PIN_LEN });
-                dispatch.emit(Action::PinSubmitted);
+                dispatch.emit(action);
                 let _ = sender.unbounded_send(UiCommand::SubmitPin(pin));
             }
         })
     };
-    let on_reset = {
+    let on_submit = {
+        let send_pin = send_pin.clone();
+        let dispatch = dispatch.clone();
+        let needs_confirmation = screen.0.submit_needs_confirmation();
+        Callback::from(move |_| {
+            if needs_confirmation {
+                // One try left: ask first, keeping the digits, and offer the visual check.
+                dispatch.emit(Action::PinSubmitted);
+            } else {
+                send_pin(Action::PinSubmitted);
+            }
+        })
+    };
+    let on_confirm_last_try = {
+        let send_pin = send_pin.clone();
+        Callback::from(move |_| send_pin(Action::LastTryConfirmed))
+    };
+    let on_visual_check = {
         let pin = pin.clone();
         let dispatch = dispatch.clone();
         let commands = commands.clone();
         Callback::from(move |_| {
+            // The typed digits are dropped unsent: the visual check never uses the PIN.
+            pin.borrow_mut().clear();
+            if let Some(sender) = commands.borrow().as_ref() {
+                dispatch.emit(Action::ChooseVisualCheck);
+                let _ = sender.unbounded_send(UiCommand::VisualCheck);
+            }
+        })
+    };
+    // Start over: stop the check-in, wipe the PIN, forget the answer and go back to Japanese, so the next person
+    // finds the kiosk exactly as the first one did.
+    let reset_generation = use_mut_ref(|| 0u32);
+    let reset_all = {
+        let reset_generation = reset_generation.clone();
+        let pin = pin.clone();
+        let dispatch = dispatch.clone();
+        let commands = commands.clone();
+        let lang = lang.clone();
+        Callback::from(move |()| {
+            *reset_generation.borrow_mut() += 1;
             pin.borrow_mut().clear();
             if let Some(sender) = commands.borrow_mut().take() {
                 let _ = sender.unbounded_send(UiCommand::Cancel);
             }
+            lang.set(Lang::Ja);
             dispatch.emit(Action::Reset);
+        })
+    };
+    let on_reset = reset_all.reform(|_: MouseEvent| ());
+    {
+        // Personal data leaves the screen soon after the card leaves the reader, unless someone started over first.
+        let reset_all = reset_all.clone();
+        let reset_generation = reset_generation.clone();
+        let card_taken = matches!(screen.0, Screen::Result { card: CardReminder::Taken, .. });
+        use_effect_with(card_taken, move |taken| {
+            if *taken {
+                let started = *reset_generation.borrow();
+                wasm_bindgen_futures::spawn_local(async move {
+                    let delay_ms = i32::try_from(CLEAR_AFTER_CARD_TAKEN_SECS * 1_000).unwrap_or(i32::MAX);
+                    timer::sleep_ms(delay_ms).await;
+                    if *reset_generation.borrow() == started {
+                        reset_all.emit(());
+                    }
+                });
+            }
+        });
+    }
+    let idle_phase_now = if *idle_counts.borrow() { idle.phase() } else { IdlePhase::Active };
+    {
+        let reset_all = reset_all.clone();
+        use_effect_with(idle_phase_now == IdlePhase::Expired, move |expired| {
+            if *expired {
+                reset_all.emit(());
+            }
+        });
+    }
+    {
+        // The warning takes focus, so a keyboard or switch user can extend at once.
+        let warning_shown = matches!(idle_phase_now, IdlePhase::Warning { .. });
+        use_effect_with(warning_shown, move |shown| {
+            if *shown {
+                focus_element("idle-extend");
+            }
+        });
+    }
+    let on_touch = {
+        let idle = idle.clone();
+        Callback::from(move |_: ()| idle.dispatch(IdleEvent::Touch(timer::now_ms())))
+    };
+
+    let on_enrol = {
+        let device_state = device_state.clone();
+        let enrol_code = enrol_code.clone();
+        Callback::from(move |event: SubmitEvent| {
+            event.prevent_default();
+            let Some(input) = enrol_code.cast::<web_sys::HtmlInputElement>() else { return };
+            // The one-time code is a credential: it leaves the input as soon as it is read.
+            let code = Zeroizing::new(input.value());
+            input.set_value("");
+            if code.trim().is_empty() {
+                return;
+            }
+            device_state.set(DeviceState::Enrolling);
+            let device_state = device_state.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                device_state.set(match device::enrol(code.as_str()).await {
+                    Ok(device) => DeviceState::Enrolled(device),
+                    Err(_) => DeviceState::NotEnrolled { failed: true },
+                });
+            });
+        })
+    };
+
+    let on_toggle_consent = {
+        let dispatch = dispatch.clone();
+        Callback::from(move |kind: ConsentKind| dispatch.emit(Action::ToggleConsent(kind)))
+    };
+    let on_send_consent = {
+        let dispatch = dispatch.clone();
+        let commands = commands.clone();
+        let chosen = match &screen.0 {
+            Screen::Result { consent: ConsentStep::Asking { chosen }, .. } => chosen.clone(),
+            _ => Vec::new(),
+        };
+        Callback::from(move |agree: bool| {
+            let kinds = if agree { ConsentStep::to_send(&chosen) } else { Vec::new() };
+            if let Some(sender) = commands.borrow().as_ref() {
+                dispatch.emit(Action::ConsentSubmitted);
+                let _ = sender.unbounded_send(UiCommand::Consent(kinds));
+            }
         })
     };
 
     let lang_value = *lang;
     let t = move |key: &str| text(lang_value, key);
 
-    let body = match &screen.0 {
+    let body = match &*device_state {
+        DeviceState::Loading => Some(progress(&t("enrol.checking"))),
+        DeviceState::Enrolling => Some(progress(&t("enrol.enrolling"))),
+        DeviceState::NotEnrolled { failed } => Some(html! {
+            <section aria-labelledby="heading" class="enrol" id="enrol">
+                <h2 id="heading" tabindex="-1">{ t("enrol.heading") }</h2>
+                <p>{ t("enrol.body") }</p>
+                if *failed {
+                    <p class="warning" role="alert" id="enrol-failed">{ t("enrol.failed") }</p>
+                }
+                <form onsubmit={on_enrol}>
+                    <label for="enrol-code">{ t("enrol.code_label") }</label>
+                    <input id="enrol-code" type="text" autocomplete="off" autocapitalize="characters"
+                        spellcheck="false" ref={enrol_code} />
+                    <button id="enrol-submit" class="primary" type="submit">{ t("enrol.submit") }</button>
+                </form>
+            </section>
+        }),
+        DeviceState::Enrolled(_) => None,
+    };
+    let body = body.unwrap_or_else(|| match &screen.0 {
         Screen::Welcome => {
-            let start_real = {
+            // `/?mode=register` makes the kiosk an ATM-style 健康保険証利用登録 point; otherwise check-in comes first
+            // and registration is offered beside it.
+            let registration_point = web_sys::window()
+                .and_then(|w| w.location().search().ok())
+                .is_some_and(|search| search.contains("mode=register"));
+            let default_purpose = if registration_point { Purpose::Registration } else { Purpose::CheckIn };
+            let start_with = |purpose: Purpose| {
                 let start = start.clone();
-                Callback::from(move |_| start(None))
+                Callback::from(move |_: MouseEvent| start(None, purpose))
             };
             let virtual_section = if virtual_cards.is_empty() {
                 html! {}
@@ -176,7 +483,7 @@ pub fn app() -> Html {
                 let start_virtual = {
                     let start = start.clone();
                     let chosen_card = chosen_card.clone();
-                    Callback::from(move |_| start(Some(*chosen_card)))
+                    Callback::from(move |_| start(Some(*chosen_card), default_purpose))
                 };
                 let on_choose = {
                     let chosen_card = chosen_card.clone();
@@ -198,22 +505,40 @@ pub fn app() -> Html {
                     </div>
                 }
             };
-            html! {
-                <section aria-labelledby="heading">
-                    <h2 id="heading">{ t("welcome.heading") }</h2>
-                    <p>{ t("welcome.body") }</p>
-                    <button id="connect" class="primary" onclick={start_real}>{ t("welcome.connect") }</button>
-                    { virtual_section }
-                </section>
+            if registration_point {
+                html! {
+                    <section aria-labelledby="heading">
+                        <h2 id="heading" tabindex="-1">{ t("register.point_heading") }</h2>
+                        <p>{ t("register.point_body") }</p>
+                        <button id="register" class="primary" onclick={start_with(Purpose::Registration)}>
+                            { t("welcome.register") }
+                        </button>
+                        { virtual_section }
+                    </section>
+                }
+            } else {
+                html! {
+                    <section aria-labelledby="heading">
+                        <h2 id="heading" tabindex="-1">{ t("welcome.heading") }</h2>
+                        <p>{ t("welcome.body") }</p>
+                        <button id="connect" class="primary" onclick={start_with(Purpose::CheckIn)}>
+                            { t("welcome.connect") }
+                        </button>
+                        <button id="register" class="secondary" onclick={start_with(Purpose::Registration)}>
+                            { t("welcome.register") }
+                        </button>
+                        { virtual_section }
+                    </section>
+                }
             }
         }
         Screen::Connecting => progress(&t("reader.connecting")),
         Screen::ReadingCard => progress(&t("card.reading")),
-        Screen::PinEntry { tries_left, entered, last_was_wrong } => {
+        Screen::PinEntry { tries_left, entered, last_was_wrong, confirming_last_try } => {
             let keys = ['1', '2', '3', '4', '5', '6', '7', '8', '9'];
             html! {
                 <section aria-labelledby="heading" class="pin">
-                    <h2 id="heading">{ t("pin.heading") }</h2>
+                    <h2 id="heading" tabindex="-1">{ t("pin.heading") }</h2>
                     <p class="hint">{ t("pin.hint") }</p>
                     if *last_was_wrong {
                         <p class="warning" role="alert">{ t("pin.wrong") }</p>
@@ -224,46 +549,132 @@ pub fn app() -> Html {
                     if *tries_left == 1 {
                         <p class="warning" role="alert">{ t("pin.last_try") }</p>
                     }
-                    <div class="pin-dots" aria-live="polite" aria-label={text_n(lang_value, "pin.entered", entered)}>
-                        { for (0..PIN_LEN).map(|i| html! { <span class={classes!("dot", (i < *entered).then_some("filled"))}></span> }) }
-                    </div>
-                    <div class="keypad">
-                        { for keys.iter().map(|&k| key_button(k, on_digit.clone())) }
-                        <button class="key" onclick={on_clear.clone()}>{ t("pin.clear") }</button>
-                        { key_button('0', on_digit.clone()) }
-                        <button class="key" onclick={on_back.clone()}>{ t("pin.back") }</button>
-                    </div>
-                    <button id="pin-submit" class="primary" disabled={*entered != PIN_LEN} onclick={on_submit.clone()}>
-                        { t("pin.submit") }
-                    </button>
+                    if *confirming_last_try {
+                        <div id="last-try" class="confirm" role="alertdialog" aria-modal="false"
+                            aria-labelledby="last-try-heading" aria-describedby="last-try-body">
+                            <h3 id="last-try-heading">{ t("pin.confirm_heading") }</h3>
+                            <p id="last-try-body">{ t("pin.confirm_body") }</p>
+                            <button id="last-try-send" class="primary" onclick={on_confirm_last_try.clone()}>
+                                { t("pin.confirm_send") }
+                            </button>
+                            <button id="visual-check" class="secondary" onclick={on_visual_check.clone()}>
+                                { t("pin.visual_check") }
+                            </button>
+                        </div>
+                    } else {
+                        <div class="pin-dots" role="status" aria-label={text_n(lang_value, "pin.entered", entered)}>
+                            { for (0..PIN_LEN).map(|i| html! { <span class={classes!("dot", (i < *entered).then_some("filled"))}></span> }) }
+                        </div>
+                        <div class="keypad" role="group" aria-label={t("pin.keypad")}>
+                            { for keys.iter().map(|&k| key_button(k, on_digit.clone())) }
+                            <button class="key" id="pin-clear" onclick={on_clear.clone()}>{ t("pin.clear") }</button>
+                            { key_button('0', on_digit.clone()) }
+                            <button class="key" id="pin-back" onclick={on_back.clone()}>{ t("pin.back") }</button>
+                        </div>
+                        <button id="pin-submit" class="primary" disabled={*entered != PIN_LEN} onclick={on_submit.clone()}>
+                            { t("pin.submit") }
+                        </button>
+                        <button id="visual-check" class="secondary" onclick={on_visual_check.clone()}>
+                            { t("pin.visual_check") }
+                        </button>
+                    }
+                </section>
+            }
+        }
+        Screen::VisualCheck => html! {
+            <section aria-labelledby="heading" class="visual-check" id="visual">
+                <h2 id="heading" tabindex="-1">{ t("visual.heading") }</h2>
+                <p>{ t("visual.body") }</p>
+                <div class="spinner" role="presentation"></div>
+                <p class="remove" role="status">{ t("visual.waiting") }</p>
+            </section>
+        },
+        Screen::RegistrationTerms => {
+            let on_accept = {
+                let dispatch = dispatch.clone();
+                let commands = commands.clone();
+                Callback::from(move |_: MouseEvent| {
+                    if let Some(sender) = commands.borrow().as_ref() {
+                        dispatch.emit(Action::TermsAccepted);
+                        let _ = sender.unbounded_send(UiCommand::AcceptTerms);
+                    }
+                })
+            };
+            html! {
+                <section aria-labelledby="heading" class="terms" id="terms">
+                    <h2 id="heading" tabindex="-1">{ t("register.terms_heading") }</h2>
+                    <p>{ t("register.terms_body") }</p>
+                    <button id="terms-accept" class="primary" onclick={on_accept}>{ t("register.accept") }</button>
+                </section>
+            }
+        }
+        Screen::Registering => progress(&t("progress.registering")),
+        Screen::Registered(outcome) => {
+            let (key, done) = match outcome {
+                RegistrationOutcome::Registered => ("register.registered", true),
+                RegistrationOutcome::AlreadyRegistered => ("register.already", true),
+                RegistrationOutcome::NoInsuredRecord => ("register.no_record", false),
+                RegistrationOutcome::CertificateNotUsable => ("register.not_usable", false),
+            };
+            html! {
+                <section aria-labelledby="heading" class="registered" id="registered"
+                    data-outcome={format!("{outcome:?}")}>
+                    <h2 id="heading" tabindex="-1">{ t("register.done_heading") }</h2>
+                    <p class={if done { "done" } else { "guidance" }} role="status">{ t(key) }</p>
+                    <p class="remove">{ t("result.remove_card") }</p>
                 </section>
             }
         }
         Screen::Verifying => progress(&t("progress.verifying")),
         Screen::Authenticating => progress(&t("progress.authenticating")),
         Screen::Querying => progress(&t("progress.querying")),
-        Screen::Result(answer) => result_view(lang_value, answer),
+        Screen::Result { answer, card, consent } => html! {
+            <>
+                { result_view(lang_value, answer, *card) }
+                { consent_view(lang_value, consent, &on_toggle_consent, &on_send_consent) }
+            </>
+        },
         Screen::Blocked => html! {
             <section aria-labelledby="heading" class="blocked" id="blocked">
-                <h2 id="heading">{ t("blocked.heading") }</h2>
+                <h2 id="heading" tabindex="-1">{ t("blocked.heading") }</h2>
                 <p>{ t("blocked.body") }</p>
                 <p class="remove">{ t("result.remove_card") }</p>
             </section>
         },
         Screen::Failed(failure) => html! {
             <section aria-labelledby="heading" class="failed" id="failed" data-failure={format!("{failure:?}")}>
-                <h2 id="heading">{ t("error.heading") }</h2>
+                <h2 id="heading" tabindex="-1">{ t("error.heading") }</h2>
                 <p role="alert">{ t(failure.message_key()) }</p>
                 if *failure == crate::state::Failure::ReaderRefusedCcid {
                     <p>{ t("reader.refused_next") }</p>
                 }
             </section>
         },
-    };
+    });
 
-    let show_reset = !matches!(screen.0, Screen::Welcome);
+    let show_reset = enrolled_device.is_some() && !matches!(screen.0, Screen::Welcome);
+    let idle_warning = match idle_phase_now {
+        IdlePhase::Warning { seconds_left } => {
+            let on_extend = on_touch.reform(|_: MouseEvent| ());
+            html! {
+                <div id="idle-warning" class="idle" role="alertdialog" aria-modal="true"
+                    aria-labelledby="idle-heading" aria-describedby="idle-body">
+                    <div class="idle-box">
+                        <h2 id="idle-heading">{ t("idle.heading") }</h2>
+                        <p id="idle-body" data-seconds-left={seconds_left.to_string()}>
+                            { text_n(lang_value, "idle.body", seconds_left) }
+                        </p>
+                        <button id="idle-extend" class="primary" onclick={on_extend}>{ t("idle.extend") }</button>
+                    </div>
+                </div>
+            }
+        }
+        IdlePhase::Active | IdlePhase::Expired => html! {},
+    };
+    let on_pointer = on_touch.reform(|_: PointerEvent| ());
+    let on_key = on_touch.reform(|_: KeyboardEvent| ());
     html! {
-        <>
+        <div class="kiosk" onpointerdown={on_pointer} onkeydown={on_key}>
             <header>
                 <h1>{ t("app.title") }</h1>
                 <nav class="langs" aria-label={t("lang.label")}>
@@ -276,13 +687,25 @@ pub fn app() -> Html {
                     }) }
                 </nav>
             </header>
-            <main lang={lang_value.tag()} data-screen={screen_name(&screen.0)}>
+            <main lang={lang_value.tag()} data-screen={page_name}>
                 { body }
                 if show_reset {
                     <button id="start-over" class="secondary" onclick={on_reset}>{ t("action.start_over") }</button>
                 }
+                { idle_warning }
             </main>
-        </>
+        </div>
+    }
+}
+
+/// Moves keyboard focus to the element with this id, if it is on the page.
+fn focus_element(id: &str) {
+    if let Some(element) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id(id))
+        .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+    {
+        let _ = element.focus();
     }
 }
 
@@ -292,10 +715,14 @@ fn screen_name(screen: &Screen) -> &'static str {
         Screen::Connecting => "connecting",
         Screen::ReadingCard => "reading",
         Screen::PinEntry { .. } => "pin",
+        Screen::VisualCheck => "visual-check",
+        Screen::RegistrationTerms => "registration-terms",
+        Screen::Registering => "registering",
+        Screen::Registered(_) => "registered",
         Screen::Verifying => "verifying",
         Screen::Authenticating => "authenticating",
         Screen::Querying => "querying",
-        Screen::Result(_) => "result",
+        Screen::Result { .. } => "result",
         Screen::Blocked => "blocked",
         Screen::Failed(_) => "failed",
     }
@@ -309,15 +736,98 @@ fn key_button(digit: char, on_digit: Callback<char>) -> Html {
     html! { <button class="key" data-digit={digit.to_string()} onclick={Callback::from(move |_| on_digit.emit(digit))}>{ digit }</button> }
 }
 
-fn result_view(lang: Lang, answer: &QualificationAnswer) -> Html {
+/// The consent kinds in the order the question lists them, with their resource keys and element ids.
+const CONSENT_KINDS: [(ConsentKind, &str, &str); 5] = [
+    (ConsentKind::Comprehensive, "consent.comprehensive", "consent-comprehensive"),
+    (ConsentKind::Diagnosis, "consent.diagnosis", "consent-diagnosis"),
+    (ConsentKind::Medication, "consent.medication", "consent-medication"),
+    (ConsentKind::Operation, "consent.operation", "consent-operation"),
+    (ConsentKind::HealthCheckup, "consent.health_checkup", "consent-health-checkup"),
+];
+
+fn consent_key(kind: ConsentKind) -> &'static str {
+    CONSENT_KINDS.iter().find(|(k, _, _)| *k == kind).map_or("consent.comprehensive", |(_, key, _)| key)
+}
+
+/// The consent question under the answer: 包括同意 or single kinds, each for 24 hours, or nothing.
+fn consent_view(lang: Lang, step: &ConsentStep, on_toggle: &Callback<ConsentKind>, on_send: &Callback<bool>) -> Html {
+    let t = |key: &str| text(lang, key);
+    let body = match step {
+        ConsentStep::Asking { chosen } => {
+            let comprehensive = chosen.contains(&ConsentKind::Comprehensive);
+            html! {
+                <>
+                    <p>{ t("consent.body") }</p>
+                    <fieldset>
+                        <legend>{ t("consent.legend") }</legend>
+                        { for CONSENT_KINDS.iter().map(|&(kind, key, id)| {
+                            let on_toggle = on_toggle.clone();
+                            // 包括同意 already covers every single kind, so those are shown ticked and fixed.
+                            let covered = comprehensive && kind != ConsentKind::Comprehensive;
+                            html! {
+                                <label class="check" for={id}>
+                                    <input type="checkbox" id={id} checked={chosen.contains(&kind) || covered}
+                                        disabled={covered} onchange={Callback::from(move |_: Event| on_toggle.emit(kind))} />
+                                    <span>{ t(key) }</span>
+                                </label>
+                            }
+                        }) }
+                    </fieldset>
+                    <button id="consent-agree" class="primary" disabled={chosen.is_empty()}
+                        onclick={on_send.reform(|_: MouseEvent| true)}>{ t("consent.agree") }</button>
+                    <button id="consent-decline" class="secondary" onclick={on_send.reform(|_: MouseEvent| false)}>
+                        { t("consent.decline") }
+                    </button>
+                </>
+            }
+        }
+        ConsentStep::Sending => html! { <p role="status">{ t("consent.sending") }</p> },
+        ConsentStep::Recorded { kinds } if kinds.is_empty() => {
+            html! { <p id="consent-recorded" role="status" data-kinds="">{ t("consent.declined") }</p> }
+        }
+        ConsentStep::Recorded { kinds } => {
+            let names: Vec<String> = kinds.iter().map(|&kind| t(consent_key(kind))).collect();
+            let data: Vec<String> =
+                kinds.iter().map(|kind| serde_json::to_string(kind).unwrap_or_default().replace('"', "")).collect();
+            html! {
+                <p id="consent-recorded" role="status" data-kinds={data.join(",")}>
+                    { t("consent.recorded") }{ " " }<strong>{ names.join("・") }</strong>
+                </p>
+            }
+        }
+        ConsentStep::Failed => html! { <p id="consent-failed" class="warning" role="alert">{ t("consent.failed") }</p> },
+    };
+    html! {
+        <section class="consent" id="consent" aria-labelledby="consent-heading">
+            <h3 id="consent-heading">{ t("consent.heading") }</h3>
+            { body }
+        </section>
+    }
+}
+
+fn validity_key(validity: Validity) -> &'static str {
+    match validity {
+        Validity::Valid => "validity.valid",
+        Validity::Invalid => "validity.invalid",
+        Validity::InvalidNewerExists => "validity.invalid_newer",
+        Validity::NoQualification => "validity.no_qualification",
+        Validity::MultipleMatches => "validity.multiple",
+    }
+}
+
+fn result_view(lang: Lang, answer: &QualificationAnswer, card: CardReminder) -> Html {
     let t = |key: &str| text(lang, key);
     let validity_class = if answer.validity == Validity::Valid { "valid" } else { "invalid" };
     html! {
         <section aria-labelledby="heading" class="result" id="result" data-validity={format!("{:?}", answer.validity)}>
-            <h2 id="heading">{ t("result.heading") }</h2>
+            <h2 id="heading" tabindex="-1">{ t("result.heading") }</h2>
             <p class={classes!("validity", validity_class)}>
                 <span class="label">{ t("result.validity") }</span>
-                <strong id="validity">{ answer.validity.label_ja() }</strong>
+                // The staff read the national label at a glance; a patient reading another language gets theirs too.
+                <strong id="validity" lang="ja">{ text(Lang::Ja, validity_key(answer.validity)) }</strong>
+                if lang != Lang::Ja {
+                    <span class="translated" id="validity-translated">{ t(validity_key(answer.validity)) }</span>
+                }
             </p>
             { for answer.records.iter().map(|record| html! {
                 <dl class="record">
@@ -338,7 +848,15 @@ fn result_view(lang: Lang, answer: &QualificationAnswer) -> Html {
                 Some(Guidance::StaffReview) => html! { <p class="guidance" id="guidance">{ t("result.staff_review") }</p> },
                 None => html! {},
             } }
-            <p class="remove" role="alert">{ t("result.remove_card") }</p>
+            { match card {
+                CardReminder::InReader => html! { <p class="remove" id="remove-card">{ t("result.remove_card") }</p> },
+                CardReminder::LeftBehind => html! {
+                    <p class="remove alert" id="card-left-behind" role="alert">{ t("result.card_left_behind") }</p>
+                },
+                CardReminder::Taken => html! {
+                    <p class="done" id="card-taken" role="status">{ t("result.card_taken") }</p>
+                },
+            } }
         </section>
     }
 }

@@ -4,6 +4,7 @@
 //! have been typed. It does no I/O, so every transition is tested natively.
 
 use onshi_proto::ErrorCode;
+use onshi_proto::origin::{ConsentKind, RegistrationOutcome};
 use onshi_proto::qualification::QualificationAnswer;
 
 /// Length of the 利用者証明用 PIN.
@@ -20,12 +21,18 @@ pub enum Failure {
     Reader,
     /// The card left the reader mid-flow.
     CardRemoved,
+    /// The reader was unplugged (or the browser revoked access to it) mid-flow.
+    ReaderDisconnected,
     /// The card's certificate is outside its validity period.
     CertificateExpired,
     /// The card's certificate has been revoked.
     CertificateRevoked,
     /// The qualification service cannot be reached (outage procedure).
     ServiceUnavailable,
+    /// Staff did not confirm the card holder at the visual check.
+    VisualCheckRefused,
+    /// Nobody decided on the visual check in time.
+    VisualCheckExpired,
     /// Anything else.
     Other,
 }
@@ -50,12 +57,68 @@ impl Failure {
             Failure::NoReaderChosen => "reader.none",
             Failure::Reader => "error.reader",
             Failure::CardRemoved => "error.card_removed",
+            Failure::ReaderDisconnected => "error.reader_disconnected",
             Failure::CertificateExpired => "error.certificate_expired",
             Failure::CertificateRevoked => "error.certificate_revoked",
             Failure::ServiceUnavailable => "error.origin_unavailable",
+            Failure::VisualCheckRefused => "error.visual_refused",
+            Failure::VisualCheckExpired => "error.visual_expired",
             Failure::Other => "error.generic",
         }
     }
+}
+
+/// Where the card is once the answer is on screen: cards left behind are a known pain point of the national
+/// readers, so the result screen keeps asking until the card leaves the reader.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CardReminder {
+    /// The card is (or may be) still in the reader; the screen asks the person to take it.
+    InReader,
+    /// The card has stayed in the reader for [`CARD_LEFT_BEHIND_SECS`]: the kiosk raises an alert.
+    LeftBehind,
+    /// The card has been taken.
+    Taken,
+}
+
+/// The consent question shown under the answer (2024-10 rules: 包括同意 or single kinds, live for 24 hours).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ConsentStep {
+    /// The patient is choosing; `chosen` is sorted and holds each kind once.
+    Asking {
+        /// The kinds ticked so far.
+        chosen: Vec<ConsentKind>,
+    },
+    /// The choice is on its way to the origin.
+    Sending,
+    /// The origin recorded it: these kinds are live for 24 hours (empty: the patient declined everything).
+    Recorded {
+        /// The live kinds.
+        kinds: Vec<ConsentKind>,
+    },
+    /// It could not be recorded; nothing is shared.
+    Failed,
+}
+
+impl ConsentStep {
+    /// What to send for a choice: 包括同意 covers every kind, so it is sent alone.
+    pub fn to_send(chosen: &[ConsentKind]) -> Vec<ConsentKind> {
+        if chosen.contains(&ConsentKind::Comprehensive) { vec![ConsentKind::Comprehensive] } else { chosen.to_vec() }
+    }
+}
+
+/// Seconds the card may stay in the reader after the answer before the left-behind alert.
+pub const CARD_LEFT_BEHIND_SECS: u32 = 10;
+
+/// Seconds the answer stays on screen once the card has been taken; then the kiosk clears it for the next person.
+pub const CLEAR_AFTER_CARD_TAKEN_SECS: u32 = 8;
+
+/// What a visit to the kiosk is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Purpose {
+    /// 受付: the qualification check.
+    CheckIn,
+    /// 健康保険証利用登録: linking the card to the insured record, once per life.
+    Registration,
 }
 
 /// What the kiosk shows.
@@ -75,15 +138,33 @@ pub enum Screen {
         entered: usize,
         /// The last PIN was wrong.
         last_was_wrong: bool,
+        /// One try is left and the person pressed OK: the kiosk asks them to confirm, and offers the visual
+        /// check instead, before it sends the PIN that could lock the card.
+        confirming_last_try: bool,
     },
+    /// The person chose the staff's visual identity check (目視) instead of the PIN; the kiosk waits for staff.
+    VisualCheck,
+    /// 健康保険証利用登録: the terms of use, to accept before the card is linked.
+    RegistrationTerms,
+    /// The link request is in flight.
+    Registering,
+    /// 健康保険証利用登録 finished with this outcome.
+    Registered(RegistrationOutcome),
     /// VERIFY in flight.
     Verifying,
     /// Challenge, signature and session in flight.
     Authenticating,
     /// Qualification query in flight.
     Querying,
-    /// The answer.
-    Result(QualificationAnswer),
+    /// The answer, and whether the card is still in the reader.
+    Result {
+        /// The qualification answer.
+        answer: QualificationAnswer,
+        /// Where the card is.
+        card: CardReminder,
+        /// The consent question under the answer.
+        consent: ConsentStep,
+    },
     /// The PIN is blocked on the card.
     Blocked,
     /// The check-in stopped; the failure says why and what next.
@@ -107,8 +188,12 @@ pub enum Action {
         /// Digits now in the buffer.
         entered: usize,
     },
-    /// The PIN was sent to the card.
+    /// The person pressed OK on the PIN pad (at one try left this first asks for confirmation).
     PinSubmitted,
+    /// The person confirmed sending the PIN at one try left.
+    LastTryConfirmed,
+    /// The person chose the visual check (目視) instead of the PIN.
+    ChooseVisualCheck,
     /// The card refused the PIN.
     PinWrong {
         /// Tries left after this attempt.
@@ -120,8 +205,26 @@ pub enum Action {
     PinAccepted,
     /// The session exists; the qualification query starts.
     SessionReady,
+    /// The session exists and this is a registration: show the terms.
+    ShowRegistrationTerms,
+    /// The card holder accepted the terms.
+    TermsAccepted,
+    /// The registration finished.
+    RegistrationDone(RegistrationOutcome),
     /// The answer arrived.
     Answer(QualificationAnswer),
+    /// The patient ticked or unticked a kind of consent.
+    ToggleConsent(ConsentKind),
+    /// The patient sent their consent choice.
+    ConsentSubmitted,
+    /// The origin recorded these live kinds.
+    ConsentRecorded(Vec<ConsentKind>),
+    /// The consent could not be recorded.
+    ConsentFailed,
+    /// The card stayed in the reader too long after the answer.
+    CardLeftBehind,
+    /// The card left the reader after the answer.
+    CardTaken,
     /// Something stopped the check-in.
     Fail(Failure),
     /// Back to the start screen, clearing everything.
@@ -134,30 +237,131 @@ impl Screen {
     pub fn apply(self, action: Action) -> Screen {
         match (self, action) {
             (_, Action::Reset) => Screen::Welcome,
+            // A reader or card problem after the answer (the card was taken, or the reader unplugged) does not
+            // hide the answer.
+            (screen @ Screen::Result { .. }, Action::Fail(_)) => screen,
             (_, Action::Fail(failure)) => Screen::Failed(failure),
             (_, Action::PinBlocked) => Screen::Blocked,
             (Screen::Welcome | Screen::Failed(_), Action::Connect) => Screen::Connecting,
             (Screen::Connecting, Action::ReaderReady) => Screen::ReadingCard,
             (Screen::ReadingCard, Action::PinRequired { tries_left }) => {
-                Screen::PinEntry { tries_left, entered: 0, last_was_wrong: false }
+                Screen::PinEntry { tries_left, entered: 0, last_was_wrong: false, confirming_last_try: false }
             }
-            (Screen::PinEntry { tries_left, last_was_wrong, .. }, Action::PinTyped { entered }) => {
-                Screen::PinEntry { tries_left, entered: entered.min(PIN_LEN), last_was_wrong }
+            (Screen::PinEntry { tries_left, last_was_wrong, confirming_last_try, .. }, Action::PinTyped { entered }) => {
+                // Changing the digits withdraws a pending last-try confirmation: the person must confirm the PIN
+                // they will actually send.
+                let confirming_last_try = confirming_last_try && entered == PIN_LEN;
+                Screen::PinEntry { tries_left, entered: entered.min(PIN_LEN), last_was_wrong, confirming_last_try }
+            }
+            (screen @ Screen::PinEntry { .. }, Action::PinSubmitted) if screen.submit_needs_confirmation() => {
+                match screen {
+                    Screen::PinEntry { tries_left, entered, last_was_wrong, .. } => {
+                        Screen::PinEntry { tries_left, entered, last_was_wrong, confirming_last_try: true }
+                    }
+                    other => other,
+                }
             }
             (Screen::PinEntry { entered, .. }, Action::PinSubmitted) if entered == PIN_LEN => Screen::Verifying,
+            (Screen::PinEntry { entered, confirming_last_try: true, .. }, Action::LastTryConfirmed)
+                if entered == PIN_LEN =>
+            {
+                Screen::Verifying
+            }
+            (Screen::PinEntry { .. }, Action::ChooseVisualCheck) => Screen::VisualCheck,
             (Screen::Verifying, Action::PinWrong { tries_left }) => {
-                Screen::PinEntry { tries_left, entered: 0, last_was_wrong: true }
+                Screen::PinEntry { tries_left, entered: 0, last_was_wrong: true, confirming_last_try: false }
             }
             (Screen::Verifying, Action::PinAccepted) => Screen::Authenticating,
             (Screen::Authenticating, Action::SessionReady) => Screen::Querying,
-            (Screen::Querying, Action::Answer(answer)) => Screen::Result(answer),
+            (Screen::Authenticating, Action::ShowRegistrationTerms) => Screen::RegistrationTerms,
+            (Screen::RegistrationTerms, Action::TermsAccepted) => Screen::Registering,
+            (Screen::Registering, Action::RegistrationDone(outcome)) => Screen::Registered(outcome),
+            (Screen::Querying | Screen::VisualCheck, Action::Answer(answer)) => Screen::Result {
+                answer,
+                card: CardReminder::InReader,
+                consent: ConsentStep::Asking { chosen: Vec::new() },
+            },
+            (Screen::Result { answer, card, consent }, action) => {
+                let (card, consent) = match (card, consent, action) {
+                    (CardReminder::InReader, consent, Action::CardLeftBehind) => (CardReminder::LeftBehind, consent),
+                    (_, consent, Action::CardTaken) => (CardReminder::Taken, consent),
+                    (card, ConsentStep::Asking { mut chosen }, Action::ToggleConsent(kind)) => {
+                        match chosen.binary_search(&kind) {
+                            Ok(at) => {
+                                chosen.remove(at);
+                            }
+                            Err(at) => chosen.insert(at, kind),
+                        }
+                        (card, ConsentStep::Asking { chosen })
+                    }
+                    (card, ConsentStep::Asking { .. }, Action::ConsentSubmitted) => (card, ConsentStep::Sending),
+                    (card, ConsentStep::Sending, Action::ConsentRecorded(kinds)) => (card, ConsentStep::Recorded { kinds }),
+                    (card, ConsentStep::Sending, Action::ConsentFailed) => (card, ConsentStep::Failed),
+                    (card, consent, _) => (card, consent),
+                };
+                Screen::Result { answer, card, consent }
+            }
             (screen, _) => screen,
         }
+    }
+
+    /// True when pressing OK on the PIN pad must first ask the person to confirm: one try is left, so a wrong PIN
+    /// would lock the card.
+    pub fn submit_needs_confirmation(&self) -> bool {
+        matches!(self, Screen::PinEntry { tries_left, entered, confirming_last_try: false, .. }
+            if *tries_left <= 1 && *entered == PIN_LEN)
+    }
+
+    /// True while a request or a card command is in flight: the idle timer does not run, because the person is
+    /// waiting for the kiosk, not the other way round.
+    pub fn is_busy(&self) -> bool {
+        matches!(
+            self,
+            Screen::Connecting
+                | Screen::ReadingCard
+                | Screen::Verifying
+                | Screen::Authenticating
+                | Screen::Querying
+                | Screen::VisualCheck
+                | Screen::Registering
+        )
     }
 
     /// True while the card is being used; the UI warns against removing it.
     pub fn card_in_use(&self) -> bool {
         matches!(self, Screen::ReadingCard | Screen::Verifying | Screen::Authenticating)
+    }
+}
+
+/// Seconds without a touch before the kiosk warns that it will start over.
+pub const IDLE_WARN_AFTER_SECS: u32 = 60;
+/// Seconds the idle warning gives the person to extend (WCAG 2.2.1 asks for at least 20).
+pub const IDLE_GRACE_SECS: u32 = 30;
+// WCAG 2.2.1 is checked when the crate compiles, so no edit can shorten the grace below 20 s.
+const _: () = assert!(IDLE_GRACE_SECS >= 20);
+
+/// Where the idle timer stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IdlePhase {
+    /// Someone is using the kiosk.
+    Active,
+    /// The warning is on screen with this many seconds left to extend.
+    Warning {
+        /// Whole seconds left before the reset.
+        seconds_left: u32,
+    },
+    /// Time is up: reset and clear everything.
+    Expired,
+}
+
+/// The idle phase after `idle_secs` seconds without a touch.
+pub fn idle_phase(idle_secs: u32) -> IdlePhase {
+    if idle_secs < IDLE_WARN_AFTER_SECS {
+        IdlePhase::Active
+    } else if idle_secs < IDLE_WARN_AFTER_SECS + IDLE_GRACE_SECS {
+        IdlePhase::Warning { seconds_left: IDLE_WARN_AFTER_SECS + IDLE_GRACE_SECS - idle_secs }
+    } else {
+        IdlePhase::Expired
     }
 }
 
@@ -177,6 +381,10 @@ mod tests {
         }
     }
 
+    fn result_screen(card: CardReminder) -> Screen {
+        Screen::Result { answer: answer(), card, consent: ConsentStep::Asking { chosen: vec![] } }
+    }
+
     fn at_pin_pad(tries_left: u8) -> Screen {
         Screen::Welcome
             .apply(Action::Connect)
@@ -192,18 +400,24 @@ mod tests {
             .apply(Action::PinAccepted)
             .apply(Action::SessionReady)
             .apply(Action::Answer(answer()));
-        assert_eq!(screen, Screen::Result(answer()));
+        assert_eq!(screen, result_screen(CardReminder::InReader));
     }
 
     #[test]
     fn a_short_pin_is_not_submitted_and_a_wrong_one_returns_to_the_pad_empty() {
         let short = at_pin_pad(3).apply(Action::PinTyped { entered: 3 }).apply(Action::PinSubmitted);
-        assert_eq!(short, Screen::PinEntry { tries_left: 3, entered: 3, last_was_wrong: false });
+        assert_eq!(
+            short,
+            Screen::PinEntry { tries_left: 3, entered: 3, last_was_wrong: false, confirming_last_try: false }
+        );
         let wrong = short
             .apply(Action::PinTyped { entered: 4 })
             .apply(Action::PinSubmitted)
             .apply(Action::PinWrong { tries_left: 2 });
-        assert_eq!(wrong, Screen::PinEntry { tries_left: 2, entered: 0, last_was_wrong: true });
+        assert_eq!(
+            wrong,
+            Screen::PinEntry { tries_left: 2, entered: 0, last_was_wrong: true, confirming_last_try: false }
+        );
     }
 
     #[test]
@@ -213,13 +427,118 @@ mod tests {
             Screen::Querying.apply(Action::Fail(Failure::ServiceUnavailable)),
             Screen::Failed(Failure::ServiceUnavailable)
         );
-        assert_eq!(Screen::Result(answer()).apply(Action::Reset), Screen::Welcome);
+        assert_eq!(result_screen(CardReminder::InReader).apply(Action::Reset), Screen::Welcome);
     }
 
     #[test]
     fn late_messages_do_not_resurrect_a_finished_check_in() {
         assert_eq!(Screen::Welcome.apply(Action::Answer(answer())), Screen::Welcome);
         assert_eq!(Screen::Blocked.apply(Action::PinAccepted), Screen::Blocked);
+    }
+
+    #[test]
+    fn the_last_try_asks_for_confirmation_and_offers_the_visual_check() {
+        let typed = at_pin_pad(1).apply(Action::PinTyped { entered: 4 });
+        assert!(typed.submit_needs_confirmation());
+        let confirming = typed.apply(Action::PinSubmitted);
+        assert_eq!(
+            confirming,
+            Screen::PinEntry { tries_left: 1, entered: 4, last_was_wrong: false, confirming_last_try: true }
+        );
+        assert!(!confirming.submit_needs_confirmation());
+        assert_eq!(confirming.clone().apply(Action::LastTryConfirmed), Screen::Verifying);
+        let visual = confirming.clone().apply(Action::ChooseVisualCheck);
+        assert_eq!(visual, Screen::VisualCheck);
+        // Staff approval brings the answer to the visual-check screen; waiting for staff is not idling.
+        assert!(visual.is_busy());
+        assert_eq!(visual.apply(Action::Answer(answer())), result_screen(CardReminder::InReader));
+        // Deleting a digit withdraws the confirmation, so the confirmed PIN is the one sent.
+        let edited = confirming.apply(Action::PinTyped { entered: 3 });
+        assert_eq!(edited, Screen::PinEntry { tries_left: 1, entered: 3, last_was_wrong: false, confirming_last_try: false });
+        // With more tries left, OK sends at once and a stray confirmation does nothing.
+        let two_left = at_pin_pad(2).apply(Action::PinTyped { entered: 4 });
+        assert!(!two_left.submit_needs_confirmation());
+        assert_eq!(two_left.clone().apply(Action::LastTryConfirmed), two_left.clone());
+        assert_eq!(two_left.apply(Action::PinSubmitted), Screen::Verifying);
+    }
+
+    #[test]
+    fn the_result_tracks_the_card_until_it_is_taken_and_survives_reader_errors() {
+        let result = at_pin_pad(3)
+            .apply(Action::PinTyped { entered: 4 })
+            .apply(Action::PinSubmitted)
+            .apply(Action::PinAccepted)
+            .apply(Action::SessionReady)
+            .apply(Action::Answer(answer()));
+        let left = result.apply(Action::CardLeftBehind);
+        assert_eq!(left, result_screen(CardReminder::LeftBehind));
+        let unplugged = left.clone().apply(Action::Fail(Failure::ReaderDisconnected));
+        assert_eq!(unplugged, left);
+        let taken = left.apply(Action::CardTaken);
+        assert_eq!(taken, result_screen(CardReminder::Taken));
+        // A taken card is not "left behind" by a late poll.
+        assert_eq!(taken.clone().apply(Action::CardLeftBehind), taken);
+    }
+
+    #[test]
+    fn consent_is_chosen_sent_once_and_recorded_beside_the_card_reminder() {
+        let asking = result_screen(CardReminder::InReader)
+            .apply(Action::ToggleConsent(ConsentKind::Medication))
+            .apply(Action::ToggleConsent(ConsentKind::Diagnosis))
+            .apply(Action::ToggleConsent(ConsentKind::HealthCheckup))
+            .apply(Action::ToggleConsent(ConsentKind::HealthCheckup));
+        let chosen = vec![ConsentKind::Diagnosis, ConsentKind::Medication];
+        assert_eq!(
+            asking,
+            Screen::Result { answer: answer(), card: CardReminder::InReader, consent: ConsentStep::Asking { chosen: chosen.clone() } }
+        );
+        assert_eq!(ConsentStep::to_send(&chosen), chosen);
+        assert_eq!(
+            ConsentStep::to_send(&[ConsentKind::Medication, ConsentKind::Comprehensive]),
+            vec![ConsentKind::Comprehensive]
+        );
+        let sending = asking.apply(Action::ConsentSubmitted).apply(Action::CardLeftBehind);
+        // A second submit or a late toggle changes nothing while the first is on its way.
+        let again = sending.clone().apply(Action::ConsentSubmitted).apply(Action::ToggleConsent(ConsentKind::Operation));
+        assert_eq!(again, sending);
+        let recorded = sending.apply(Action::ConsentRecorded(chosen.clone())).apply(Action::CardTaken);
+        assert_eq!(
+            recorded,
+            Screen::Result { answer: answer(), card: CardReminder::Taken, consent: ConsentStep::Recorded { kinds: chosen } }
+        );
+        let failed = result_screen(CardReminder::InReader).apply(Action::ConsentSubmitted).apply(Action::ConsentFailed);
+        assert!(matches!(failed, Screen::Result { consent: ConsentStep::Failed, .. }));
+    }
+
+    #[test]
+    fn registration_shows_the_terms_after_the_pin_and_links_only_after_acceptance() {
+        let terms = at_pin_pad(3)
+            .apply(Action::PinTyped { entered: 4 })
+            .apply(Action::PinSubmitted)
+            .apply(Action::PinAccepted)
+            .apply(Action::ShowRegistrationTerms);
+        assert_eq!(terms, Screen::RegistrationTerms);
+        // No outcome before the terms are accepted.
+        assert_eq!(terms.clone().apply(Action::RegistrationDone(RegistrationOutcome::Registered)), terms);
+        let registering = terms.apply(Action::TermsAccepted);
+        assert!(registering.is_busy());
+        assert_eq!(
+            registering.apply(Action::RegistrationDone(RegistrationOutcome::NoInsuredRecord)),
+            Screen::Registered(RegistrationOutcome::NoInsuredRecord)
+        );
+    }
+
+    #[test]
+    fn idle_warns_with_at_least_twenty_seconds_then_expires() {
+        assert_eq!(idle_phase(0), IdlePhase::Active);
+        assert_eq!(idle_phase(IDLE_WARN_AFTER_SECS - 1), IdlePhase::Active);
+        assert_eq!(idle_phase(IDLE_WARN_AFTER_SECS), IdlePhase::Warning { seconds_left: IDLE_GRACE_SECS });
+        assert_eq!(
+            idle_phase(IDLE_WARN_AFTER_SECS + IDLE_GRACE_SECS - 1),
+            IdlePhase::Warning { seconds_left: 1 }
+        );
+        assert_eq!(idle_phase(IDLE_WARN_AFTER_SECS + IDLE_GRACE_SECS), IdlePhase::Expired);
+        assert!(Screen::Querying.is_busy() && !at_pin_pad(3).is_busy());
     }
 
     #[test]

@@ -51,14 +51,9 @@ impl UsbError {
     }
 }
 
-/// Which reader protocol the claimed interface speaks.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ReaderProtocol {
-    /// USB CCID (bulk messages with a 10-byte header).
-    Ccid,
-    /// Sony NFC Port-100 (RC-S380).
-    Port100,
-}
+/// Which reader protocol the claimed interface speaks (CCID or Sony NFC Port-100); the card stack picks its
+/// driver from it.
+pub use onshi_card::reader::ReaderProtocol;
 
 fn usb() -> Result<web_sys::Usb, UsbError> {
     let navigator = web_sys::window().ok_or(UsbError::Unsupported)?.navigator();
@@ -131,6 +126,43 @@ impl WebUsbBulk {
             return Ok(Self { device, interface_number, endpoint_out, endpoint_in, protocol });
         }
         Err(UsbError::NotAReader)
+    }
+
+    /// The device's whole configuration descriptor, read with a standard GET_DESCRIPTOR(CONFIGURATION) control
+    /// transfer: the card stack finds the CCID class descriptor (exchange level, message size) in it. The
+    /// call goes through `Reflect` so the kiosk needs no extra `web-sys` features.
+    pub async fn configuration_descriptor(&self) -> Result<Vec<u8>, UsbError> {
+        const GET_DESCRIPTOR: u8 = 0x06;
+        const CONFIGURATION_DESCRIPTOR: u16 = 0x0200;
+        const MAX_LENGTH: u16 = 1024;
+        let setup = js_sys::Object::new();
+        let set = |key: &str, value: JsValue| js_sys::Reflect::set(&setup, &JsValue::from_str(key), &value);
+        set("requestType", JsValue::from_str("standard")).map_err(UsbError::from_js)?;
+        set("recipient", JsValue::from_str("device")).map_err(UsbError::from_js)?;
+        set("request", JsValue::from(GET_DESCRIPTOR)).map_err(UsbError::from_js)?;
+        set("value", JsValue::from(CONFIGURATION_DESCRIPTOR)).map_err(UsbError::from_js)?;
+        set("index", JsValue::from(0u16)).map_err(UsbError::from_js)?;
+        let method = js_sys::Reflect::get(&self.device, &JsValue::from_str("controlTransferIn"))
+            .map_err(UsbError::from_js)?
+            .dyn_into::<js_sys::Function>()
+            .map_err(|_| UsbError::Transfer("controlTransferIn is missing".into()))?;
+        let promise = method
+            .call2(&self.device, &setup, &JsValue::from(MAX_LENGTH))
+            .map_err(UsbError::from_js)?
+            .dyn_into::<js_sys::Promise>()
+            .map_err(|_| UsbError::Transfer("controlTransferIn returned no promise".into()))?;
+        let result: web_sys::UsbInTransferResult =
+            JsFuture::from(promise).await.map_err(UsbError::from_js)?.unchecked_into();
+        if result.status() != UsbTransferStatus::Ok {
+            return Err(UsbError::Transfer(format!("{:?}", result.status())));
+        }
+        let Some(view) = result.data() else { return Ok(Vec::new()) };
+        let bytes = Uint8Array::new_with_byte_offset_and_length(
+            &view.buffer(),
+            view.byte_offset() as u32,
+            view.byte_length() as u32,
+        );
+        Ok(bytes.to_vec())
     }
 
     /// The protocol of the claimed interface.

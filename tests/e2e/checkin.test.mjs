@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { DEMO_CARDS, startStack } from '../../xtask/stack.mjs';
-import { enterPin, jsonStrings, launchChromium, openKiosk, screen, screenshot } from './support.mjs';
+import { auditScreen, enterPin, jsonStrings, launchChromium, openKiosk, screen, screenshot } from './support.mjs';
 
 const card = (scenario) => {
   const found = DEMO_CARDS.find((c) => c.scenario === scenario);
@@ -27,7 +27,7 @@ describe('check-in with a virtual card', () => {
 
   test('a registered card with the right PIN shows 有効 and the PIN goes nowhere but the card', async () => {
     const holder = card('valid');
-    const { page, context, requests } = await openKiosk(browser, stack.url, { cardIndex: holder.index });
+    const { page, context, requests } = await openKiosk(browser, stack, { cardIndex: holder.index });
     await screenshot(page, '01-welcome');
     await page.click('#connect');
     await screen(page, 'pin');
@@ -42,7 +42,7 @@ describe('check-in with a virtual card', () => {
 
     const apiCalls = requests.filter((r) => new URL(r.url).pathname.startsWith('/api/'));
     assert.deepEqual(apiCalls.map((r) => new URL(r.url).pathname),
-      ['/api/v1/challenge', '/api/v1/session', '/api/v1/qualification']);
+      ['/api/v1/devices/enrol', '/api/v1/challenge', '/api/v1/session', '/api/v1/qualification']);
     for (const request of requests) {
       if (!request.body) continue;
       const strings = request.body.trim().startsWith('{') ? jsonStrings(JSON.parse(request.body)) : [request.body];
@@ -57,7 +57,7 @@ describe('check-in with a virtual card', () => {
 
   test('a card not registered for insurance shows 該当資格なし with the 申立書 path, never 10割', async () => {
     const holder = card('unregistered');
-    const { page, context } = await openKiosk(browser, stack.url, { cardIndex: holder.index });
+    const { page, context } = await openKiosk(browser, stack, { cardIndex: holder.index });
     await page.click('#connect');
     await enterPin(page, holder.pin);
     await screen(page, 'result');
@@ -70,7 +70,7 @@ describe('check-in with a virtual card', () => {
 
   test('a lost qualification shows 無効 with the 申立書 path', async () => {
     const holder = card('lost');
-    const { page, context } = await openKiosk(browser, stack.url, { cardIndex: holder.index });
+    const { page, context } = await openKiosk(browser, stack, { cardIndex: holder.index });
     await page.click('#connect');
     await enterPin(page, holder.pin);
     await screen(page, 'result');
@@ -81,7 +81,7 @@ describe('check-in with a virtual card', () => {
 
   test('a wrong PIN shows the tries left, and the right one still checks in', async () => {
     const holder = card('valid');
-    const { page, context } = await openKiosk(browser, stack.url, { cardIndex: holder.index });
+    const { page, context } = await openKiosk(browser, stack, { cardIndex: holder.index });
     await page.click('#connect');
     await enterPin(page, wrongPin(holder.pin));
     await screen(page, 'pin');
@@ -96,21 +96,30 @@ describe('check-in with a virtual card', () => {
 
   test('three wrong PINs end on the blocked screen', async () => {
     const holder = card('dependent');
-    const { page, context } = await openKiosk(browser, stack.url, { cardIndex: holder.index });
+    const { page, context } = await openKiosk(browser, stack, { cardIndex: holder.index });
     await page.click('#connect');
     await enterPin(page, wrongPin(holder.pin));
     await page.waitForSelector('#tries-left:has-text("2")');
     await enterPin(page, wrongPin(holder.pin));
     await page.waitForSelector('#tries-left:has-text("1")');
     await enterPin(page, wrongPin(holder.pin));
+    // At one try left the kiosk asks before it sends the PIN that could lock the card.
+    await page.waitForSelector('#last-try');
+    await page.click('#last-try-send');
     await screen(page, 'blocked');
     await screenshot(page, '06-blocked');
     assert.match(await page.textContent('#blocked'), /市区町村/);
+
+    // The card is blocked now: a new check-in with it stops before the PIN pad.
+    await page.click('#start-over');
+    await screen(page, 'welcome');
+    await page.click('#connect');
+    await screen(page, 'blocked');
     await context.close();
   });
 
   test('a CCID reader refused by the browser says why and what works', async () => {
-    const { page, context } = await openKiosk(browser, stack.url, { cardIndex: 0, refuseProtectedClass: true });
+    const { page, context } = await openKiosk(browser, stack, { cardIndex: 0, refuseProtectedClass: true });
     await page.click('#connect');
     await screen(page, 'failed');
     await screenshot(page, '07-reader-refused');
@@ -135,12 +144,13 @@ describe('check-in while the origin is down', () => {
 
   test('ends in the outage procedure, not in a result', async () => {
     const holder = card('valid');
-    const { page, context } = await openKiosk(browser, stack.url, { cardIndex: holder.index });
+    const { page, context } = await openKiosk(browser, stack, { cardIndex: holder.index, axe: true });
     await page.click('#connect');
     await enterPin(page, holder.pin);
     await screen(page, 'failed');
     await screenshot(page, '08-origin-down');
     assert.equal(await page.getAttribute('#failed', 'data-failure'), 'ServiceUnavailable');
+    assert.deepEqual(await auditScreen(page, 'failed-origin-down'), []);
     await context.close();
   });
 });

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { DEMO_CARDS, startStack } from '../../xtask/stack.mjs';
-import { enterPin, launchChromium, screen, screenshot } from './support.mjs';
+import { enrolKiosk, enterPin, launchChromium, screen, screenshot } from './support.mjs';
 
 let stack;
 let browser;
@@ -22,6 +22,8 @@ test('the demo virtual reader lists every demo card and checks one in', async ()
   const context = await browser.newContext({ locale: 'ja-JP' });
   const page = await context.newPage();
   await page.goto(stack.url);
+  // A fresh browser profile is not an enrolled kiosk yet: staff type a one-time code first.
+  await enrolKiosk(page, stack);
   await screen(page, 'welcome');
   await page.waitForSelector('#virtual-card option', { state: 'attached' });
   const labels = await page.$$eval('#virtual-card option', (options) => options.map((o) => o.textContent));

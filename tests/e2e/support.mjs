@@ -1,13 +1,13 @@
 // Shared pieces of the browser end-to-end tests: Chromium, the kiosk page with the virtual reader installed
 // through `navigator.usb`, and PIN entry through the on-screen keypad.
 
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { ROOT } from '../../xtask/stack.mjs';
 
 export const ARTIFACTS = join(ROOT, 'tests/artifacts');
-mkdirSync(ARTIFACTS, { recursive: true });
+mkdirSync(join(ARTIFACTS, 'screens'), { recursive: true });
 
 export function launchChromium() {
   return chromium.launch({
@@ -18,25 +18,50 @@ export function launchChromium() {
 }
 
 /**
- * Opens the kiosk with the fake `navigator.usb` installed before any page script runs. `cardIndex` picks the
- * demo card on the virtual reader; `refuseProtectedClass` makes claimInterface fail as Chrome does on plain pages.
+ * Opens the kiosk with the fake `navigator.usb` installed before any page script runs, enrolled as a device of
+ * the demo facility when `target` is the stack. `cardIndex` picks the
+ * demo card on the virtual reader; `refuseProtectedClass` makes claimInterface fail as Chrome does on plain pages;
+ * `readerKind` picks the virtual reader ('ccid-apdu', 'ccid-extended', 'ccid-tpdu' or 'rcs380').
  * Every request the page makes is recorded with its body.
  */
-export async function openKiosk(browser, url, { cardIndex = 0, refuseProtectedClass = false } = {}) {
+export async function openKiosk(browser, target, { cardIndex = 0, refuseProtectedClass = false, axe = false, fakeClock = false, readerKind = 'ccid-apdu' } = {}) {
+  // `target` is the stack (then a fresh kiosk is enrolled with a one-time code) or a bare URL (then the caller
+  // handles the enrolment screen).
+  const url = typeof target === 'string' ? target : target.url;
   const context = await browser.newContext({ locale: 'ja-JP', viewport: { width: 1024, height: 900 } });
   const page = await context.newPage();
   const requests = [];
   page.on('request', (request) => requests.push({ url: request.url(), method: request.method(), body: request.postData() }));
   const consoleLines = [];
   page.on('console', (message) => consoleLines.push(message.text()));
-  await page.addInitScript(({ cardIndex, refuseProtectedClass }) => {
+  // axe-core goes in as an init script (DevTools protocol), which the page's Content-Security-Policy does not
+  // govern; the kiosk itself still runs under the real policy. The fake clock lets tests move time forward.
+  if (axe) await page.addInitScript({ content: AXE_SOURCE() });
+  if (fakeClock) await page.clock.install();
+  await page.addInitScript(({ cardIndex, refuseProtectedClass, readerKind }) => {
     window.__onshiFakeUsb = import('/virtual-reader/fake-usb.js')
-      .then((m) => m.installVirtualUsb({ cardIndex, refuseProtectedClass }));
-  }, { cardIndex, refuseProtectedClass });
+      .then((m) => m.installVirtualUsb({ cardIndex, refuseProtectedClass, readerKind }));
+  }, { cardIndex, refuseProtectedClass, readerKind });
   await page.goto(url);
   await page.evaluate(() => window.__onshiFakeUsb);
-  await page.waitForSelector('main[data-screen="welcome"]');
+  await page.waitForSelector('main[data-screen="welcome"], main[data-screen="enrol"]');
+  if (typeof target !== 'string' && await page.$('main[data-screen="enrol"]')) {
+    await enrolKiosk(page, target);
+    await page.waitForSelector('main[data-screen="welcome"]');
+  }
   return { page, context, requests, consoleLines };
+}
+
+/**
+ * Enrols the kiosk on `page` as a facility's device: types a fresh one-time code from `stack.issueEnrolmentCode()`
+ * into the enrolment screen and waits until the kiosk leaves it.
+ */
+export async function enrolKiosk(page, stack, facilityCode) {
+  await page.waitForSelector('main[data-screen="enrol"]');
+  const code = await stack.issueEnrolmentCode(facilityCode);
+  await page.fill('#enrol-code', code);
+  await page.click('#enrol-submit');
+  await page.waitForSelector('main:not([data-screen="enrol"])');
 }
 
 export async function screen(page, name, timeout = 20_000) {
@@ -60,4 +85,45 @@ export function jsonStrings(value, out = []) {
   else if (Array.isArray(value)) value.forEach((v) => jsonStrings(v, out));
   else if (value && typeof value === 'object') Object.entries(value).forEach(([k, v]) => { out.push(k); jsonStrings(v, out); });
   return out;
+}
+
+let axeSource = null;
+function AXE_SOURCE() {
+  axeSource ??= readFileSync(join(ROOT, 'node_modules/axe-core/axe.min.js'), 'utf8');
+  return axeSource;
+}
+
+/** The kiosk's languages, as the `lang` attribute of their switcher buttons. */
+export const LANGS = ['ja', 'en', 'zh-Hans', 'ko', 'vi'];
+
+/** Runs axe-core (WCAG 2.0/2.1/2.2 A and AA rules) on the page and returns its violations, summarised. */
+export async function axeViolations(page) {
+  const result = await page.evaluate(() => window.axe.run(document, {
+    runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'] },
+  }));
+  return result.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target.join(' ')) }));
+}
+
+/** Resource keys look like `pin.heading`; one on screen means a text is missing from a resource file. */
+const RAW_KEY = /\b(app|welcome|reader|card|pin|progress|result|blocked|error|action|lang|visual|validity|idle|enrol|consent|register)\.[a-z_]+\b/;
+
+/**
+ * Checks the current screen in every language: switches language, waits for the `lang` attributes, looks for raw
+ * resource keys, runs axe, and saves a screenshot `screens/<name>.<lang>.png`. Ends back in Japanese.
+ * Returns the problems found (empty when all is well), so the test's assertion shows them all at once.
+ */
+export async function auditScreen(page, name) {
+  const problems = [];
+  for (const lang of [...LANGS.slice(1), 'ja']) {
+    await page.click(`nav.langs button[lang="${lang}"]`);
+    await page.waitForSelector(`main[lang="${lang}"]`);
+    const htmlLang = await page.evaluate(() => document.documentElement.lang);
+    if (htmlLang !== lang) problems.push(`${name}/${lang}: <html lang="${htmlLang}">`);
+    const text = await page.evaluate(() => document.body.innerText);
+    const raw = text.match(RAW_KEY);
+    if (raw) problems.push(`${name}/${lang}: raw resource key ${raw[0]}`);
+    for (const violation of await axeViolations(page)) problems.push(`${name}/${lang}: axe ${JSON.stringify(violation)}`);
+    await screenshot(page, `screens/${name}.${lang}`);
+  }
+  return problems;
 }

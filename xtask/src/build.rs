@@ -61,18 +61,32 @@ fn bindgen(wasm: &Path, out_dir: &Path, optimize: bool) -> TaskResult {
     Ok(())
 }
 
-/// Builds the kiosk and virtual-reader wasm and assembles `dist/www`.
+/// Builds the kiosk, staff-console and virtual-reader wasm and assembles `dist/www`.
 pub fn build_site() -> TaskResult {
     let root = project_root();
-    run(Command::new("cargo")
-        .args(["build", "--release", "--target", "wasm32-unknown-unknown", "-p", "onshi-kiosk", "-p", "onshi-vcard-wasm"])
-        .current_dir(&root))?;
     let site = site_dir();
     if site.exists() {
         std::fs::remove_dir_all(&site).map_err(|e| TaskError(format!("clean {}: {e}", site.display())))?;
     }
     copy_tree(&root.join("www"), &site)?;
     let wasm_dir = target_dir().join("wasm32-unknown-unknown/release");
+    // The staff console (`/staff.html`) is the kiosk crate built with its `staff-console` feature, bound under its
+    // own name so that the patient kiosk's bundle carries none of it. It is built first because both builds write
+    // `onshi_kiosk.wasm`.
+    run(Command::new("cargo")
+        .args(["build", "--release", "--target", "wasm32-unknown-unknown", "-p", "onshi-kiosk"])
+        .args(["--features", "onshi-kiosk/staff-console"])
+        .current_dir(&root))?;
+    let staff_pkg = site.join("pkg-staff");
+    run(Command::new(cargo_tool("wasm-bindgen"))
+        .args(["--target", "web", "--no-typescript", "--out-name", "onshi_staff", "--out-dir"])
+        .arg(&staff_pkg)
+        .arg(wasm_dir.join("onshi_kiosk.wasm")))?;
+    let staff_wasm = staff_pkg.join("onshi_staff_bg.wasm");
+    run(Command::new(npm_tool(".bin/wasm-opt")).args(WASM_FEATURES).arg("-Oz").arg(&staff_wasm).arg("-o").arg(&staff_wasm))?;
+    run(Command::new("cargo")
+        .args(["build", "--release", "--target", "wasm32-unknown-unknown", "-p", "onshi-kiosk", "-p", "onshi-vcard-wasm"])
+        .current_dir(&root))?;
     bindgen(&wasm_dir.join("onshi_kiosk.wasm"), &site.join("pkg"), true)?;
     bindgen(&wasm_dir.join("onshi_vcard_wasm.wasm"), &site.join("virtual-reader/pkg"), false)
 }

@@ -1,13 +1,16 @@
 //! # xtask — build orchestration for onshi
 //!
 //! Layer: developer tooling. `cargo xtask demo` builds everything and runs the stack locally; `cargo xtask test`
-//! installs what is missing and runs every test; `cargo xtask bench` prints the benchmark figures.
+//! installs what is missing and runs every test; `cargo xtask bench` prints the benchmark figures; `cargo xtask iwa`
+//! packages the kiosk as a signed Isolated Web App.
 //!
 //! Must not: be needed at run time by any tier, or download anything except from the package registries
 //! (crates.io, npm, Debian).
 #![forbid(unsafe_code)]
 
+mod bench;
 mod build;
+mod iwa;
 mod postgres;
 mod tools;
 mod testing;
@@ -38,7 +41,8 @@ const USAGE: &str = "usage: cargo xtask <demo|test|build|bench> [options]
   demo            build everything and run origin + edge + kiosk on 127.0.0.1 (Ctrl-C stops)
   test            install what is missing, then run every test; prints 'N passed, M failed'
   build           build the wasm artifacts and binaries only
-  bench [--quick] run the benchmarks";
+  bench [--quick] run the benchmarks
+  iwa             package the built kiosk as a signed Isolated Web App bundle (target/onshi-kiosk.swbn)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -47,6 +51,7 @@ fn main() -> ExitCode {
         Some("test") => testing::test_all(&args[1..]),
         Some("build") => tools::ensure_all().and_then(|()| build::build_all()),
         Some("bench") => testing::bench(&args[1..]),
+        Some("iwa") => iwa::run().map(|_| ()),
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);

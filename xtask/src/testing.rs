@@ -105,7 +105,7 @@ fn node_suite(name: &str, dir: &Path) -> Tally {
 }
 
 /// Paths the JavaScript launcher and tests need.
-fn stack_env() -> Vec<(&'static str, String)> {
+pub fn stack_env() -> Vec<(&'static str, String)> {
     vec![
         ("ONSHI_ORIGIN_BIN", origin_binary().to_string_lossy().into_owned()),
         ("ONSHI_SITE_DIR", site_dir().to_string_lossy().into_owned()),
@@ -128,6 +128,17 @@ pub fn test_all(_args: &[String]) -> TaskResult {
     );
     total += node_suite("edge in workerd", &root.join("edge/test"));
     total += node_suite("end-to-end in Chromium", &root.join("tests/e2e"));
+    // The benchmarks run once at small sizes so that they never rot; their figures are not judged here.
+    eprintln!("\nxtask: ── benchmarks (--quick) ──");
+    let mut bench_env = stack_env();
+    bench_env.push((postgres::URL_VARIABLE, postgres.url.clone()));
+    match crate::bench::run(true, &bench_env) {
+        Ok(()) => total.passed += 1,
+        Err(error) => {
+            eprintln!("xtask: benchmarks failed: {error}");
+            total.failed += 1;
+        }
+    }
     println!("\n{} passed, {} failed", total.passed, total.failed);
     if total.failed > 0 || total.passed == 0 {
         return Err(TaskError(format!("{} test(s) failed", total.failed)));
@@ -146,9 +157,16 @@ pub fn demo(args: &[String]) -> TaskResult {
     )
 }
 
-/// `cargo xtask bench`.
-pub fn bench(_args: &[String]) -> TaskResult {
-    Err(TaskError("the benchmarks are not written yet".to_owned()))
+/// `cargo xtask bench [--quick]`: builds the stack, starts a throwaway PostgreSQL cluster for the PostgreSQL
+/// figures, and runs every benchmark program.
+pub fn bench(args: &[String]) -> TaskResult {
+    let quick = args.iter().any(|a| a == "--quick");
+    tools::ensure_all()?;
+    build::build_all()?;
+    let postgres = postgres::TestCluster::start()?;
+    let mut env = stack_env();
+    env.push((postgres::URL_VARIABLE, postgres.url.clone()));
+    crate::bench::run(quick, &env)
 }
 
 #[cfg(test)]

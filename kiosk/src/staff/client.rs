@@ -1,0 +1,67 @@
+//! The staff console's edge client: every call carries the staff token as a bearer; the facility comes from the
+//! token at the edge, never from the page.
+
+use gloo_net::http::{Request, Response};
+use onshi_proto::api::{
+    STAFF_BY_NUMBER_PATH, STAFF_CHECKINS_PATH, STAFF_LOGIN_PATH, STAFF_VISUAL_CHECK_DECISION_PATH, StaffLoginRequest,
+    StaffNumberQuery, StaffSessionResponse, StaffVisualCheckDecision,
+};
+use onshi_proto::origin::{CheckInList, VisualCheckTicket};
+use onshi_proto::qualification::QualificationAnswer;
+use onshi_proto::{ApiError, ErrorCode};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+/// Why a staff call failed: the edge's typed code, or [`ErrorCode::OriginUnavailable`] when the edge could not be
+/// reached or answered something unreadable.
+pub type CallResult<T> = Result<T, ErrorCode>;
+
+async fn decode<T: DeserializeOwned>(response: Response) -> CallResult<T> {
+    if response.ok() {
+        return response.json::<T>().await.map_err(|_| ErrorCode::OriginUnavailable);
+    }
+    match response.json::<ApiError>().await {
+        Ok(error) => Err(error.error),
+        Err(_) => Err(ErrorCode::OriginUnavailable),
+    }
+}
+
+async fn post<B: Serialize, T: DeserializeOwned>(path: &str, body: &B, token: Option<&str>) -> CallResult<T> {
+    let bytes = serde_json::to_string(body).map_err(|_| ErrorCode::BadRequest)?;
+    let mut request = Request::post(path).header("Content-Type", "application/json");
+    if let Some(token) = token {
+        request = request.header("Authorization", &format!("Bearer {token}"));
+    }
+    let response = request
+        .body(bytes)
+        .map_err(|_| ErrorCode::BadRequest)?
+        .send()
+        .await
+        .map_err(|_| ErrorCode::OriginUnavailable)?;
+    decode(response).await
+}
+
+/// Exchanges a one-time staff code for a staff session.
+pub async fn login(code: String) -> CallResult<StaffSessionResponse> {
+    post(STAFF_LOGIN_PATH, &StaffLoginRequest { code }, None).await
+}
+
+/// The facility's check-ins of the day and its pending visual checks.
+pub async fn checkins(token: &str) -> CallResult<CheckInList> {
+    let response = Request::get(STAFF_CHECKINS_PATH)
+        .header("Authorization", &format!("Bearer {token}"))
+        .send()
+        .await
+        .map_err(|_| ErrorCode::OriginUnavailable)?;
+    decode(response).await
+}
+
+/// A qualification by number; `query` has passed [`super::form::NumberForm::validate`].
+pub async fn by_number(token: &str, query: &StaffNumberQuery) -> CallResult<QualificationAnswer> {
+    post(STAFF_BY_NUMBER_PATH, query, Some(token)).await
+}
+
+/// Approves or refuses a visual check.
+pub async fn decide(token: &str, request_id: String, approve: bool) -> CallResult<VisualCheckTicket> {
+    post(STAFF_VISUAL_CHECK_DECISION_PATH, &StaffVisualCheckDecision { request_id, approve }, Some(token)).await
+}

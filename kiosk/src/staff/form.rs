@@ -1,0 +1,157 @@
+//! The counter's number-based check form, checked before anything is sent: the 保険者番号 by the one shared
+//! validator ([`onshi_proto::insurer_number`], check digit included), then 番号, 枝番 and 生年月日. Pure, so it is
+//! tested natively.
+
+use onshi_proto::IsoDate;
+use onshi_proto::api::StaffNumberQuery;
+use onshi_proto::insurer_number::{InsurerNumber, InsurerNumberError};
+
+/// What staff typed, as the form's text fields hold it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct NumberForm {
+    /// 保険者番号.
+    pub insurer_number: String,
+    /// 記号 (may be empty).
+    pub symbol: String,
+    /// 番号.
+    pub number: String,
+    /// 枝番 (may be empty).
+    pub branch: String,
+    /// 生年月日, `YYYY-MM-DD` as an `<input type="date">` gives it.
+    pub birth_date: String,
+}
+
+/// Why the form cannot be sent. Each problem has a fixed Japanese message for the staff console.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FormProblem {
+    /// The 保険者番号 is not 6 or 8 digits.
+    InsurerNumberLength,
+    /// The 保険者番号 holds something other than digits.
+    InsurerNumberNotDigits,
+    /// The 保険者番号's 検証番号 does not match.
+    InsurerNumberCheckDigit,
+    /// 番号 is empty or too long.
+    Number,
+    /// 記号 is too long.
+    Symbol,
+    /// 枝番 is not two digits.
+    Branch,
+    /// 生年月日 is not a date.
+    BirthDate,
+}
+
+impl FormProblem {
+    /// The message shown beside the form.
+    pub fn message_ja(self) -> &'static str {
+        match self {
+            Self::InsurerNumberLength => "保険者番号は6桁または8桁で入力してください。",
+            Self::InsurerNumberNotDigits => "保険者番号は半角数字で入力してください。",
+            Self::InsurerNumberCheckDigit => "保険者番号の検証番号（最後の桁）が正しくありません。入力を確かめてください。",
+            Self::Number => "番号を入力してください（20文字まで）。",
+            Self::Symbol => "記号は40文字までです。",
+            Self::Branch => "枝番は2桁の数字で入力してください（ない場合は空欄）。",
+            Self::BirthDate => "生年月日を入力してください。",
+        }
+    }
+}
+
+/// Full-width digits (as a Japanese IME types them) become ASCII; everything else is kept as typed.
+fn ascii_digits(text: &str) -> String {
+    text.trim()
+        .chars()
+        .map(|c| match c {
+            '０'..='９' => char::from_u32(u32::from(c) - u32::from('０') + u32::from('0')).unwrap_or(c),
+            other => other,
+        })
+        .collect()
+}
+
+impl NumberForm {
+    /// The query to send, or the first problem in the form's order.
+    pub fn validate(&self) -> Result<StaffNumberQuery, FormProblem> {
+        let insurer_number = ascii_digits(&self.insurer_number);
+        InsurerNumber::parse(&insurer_number).map_err(|error| match error {
+            InsurerNumberError::NotDigits => FormProblem::InsurerNumberNotDigits,
+            InsurerNumberError::Length { .. } => FormProblem::InsurerNumberLength,
+            InsurerNumberError::CheckDigitMismatch { .. } => FormProblem::InsurerNumberCheckDigit,
+        })?;
+        let symbol = self.symbol.trim();
+        if symbol.chars().count() > 40 || symbol.chars().any(char::is_control) {
+            return Err(FormProblem::Symbol);
+        }
+        let number = ascii_digits(&self.number);
+        if number.is_empty() || number.chars().count() > 20 || number.chars().any(char::is_control) {
+            return Err(FormProblem::Number);
+        }
+        let branch = ascii_digits(&self.branch);
+        if !branch.is_empty() && (branch.len() != 2 || !branch.bytes().all(|b| b.is_ascii_digit())) {
+            return Err(FormProblem::Branch);
+        }
+        let birth_date = IsoDate::parse(self.birth_date.trim()).map_err(|_| FormProblem::BirthDate)?;
+        Ok(StaffNumberQuery {
+            insurer_number,
+            symbol: (!symbol.is_empty()).then(|| symbol.to_owned()),
+            number,
+            branch: (!branch.is_empty()).then_some(branch),
+            birth_date,
+        })
+    }
+}
+
+/// 負担割合 as printed: 30 → `3割`.
+pub fn ratio_label(percent: u8) -> String {
+    format!("{}割", percent / 10)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, reason = "a test should stop at the first unexpected value")]
+mod tests {
+    use super::*;
+
+    fn form(insurer_number: &str) -> NumberForm {
+        NumberForm {
+            insurer_number: insurer_number.into(),
+            symbol: "12-34".into(),
+            number: "5678".into(),
+            branch: "01".into(),
+            birth_date: "1980-02-17".into(),
+        }
+    }
+
+    #[test]
+    fn a_valid_form_becomes_the_query() {
+        let query = form("33120015").validate().unwrap();
+        assert_eq!(query.insurer_number, "33120015");
+        assert_eq!(query.symbol.as_deref(), Some("12-34"));
+        assert_eq!(query.number, "5678");
+        assert_eq!(query.branch.as_deref(), Some("01"));
+        assert_eq!(query.birth_date.to_string(), "1980-02-17");
+        // Full-width digits from an IME are accepted; empty optional fields are left out.
+        let typed = NumberForm { symbol: " ".into(), branch: String::new(), ..form("３３１２００１５") };
+        let query = typed.validate().unwrap();
+        assert_eq!(query.insurer_number, "33120015");
+        assert!(query.symbol.is_none() && query.branch.is_none());
+    }
+
+    #[test]
+    fn a_wrong_check_digit_is_refused_before_anything_is_sent() {
+        assert_eq!(form("33120016").validate(), Err(FormProblem::InsurerNumberCheckDigit));
+        assert_eq!(form("3312001").validate(), Err(FormProblem::InsurerNumberLength));
+        assert_eq!(form("3312001a").validate(), Err(FormProblem::InsurerNumberNotDigits));
+        assert!(FormProblem::InsurerNumberCheckDigit.message_ja().contains("検証番号"));
+    }
+
+    #[test]
+    fn the_other_fields_are_checked_too() {
+        assert_eq!(NumberForm { number: String::new(), ..form("33120015") }.validate(), Err(FormProblem::Number));
+        assert_eq!(NumberForm { branch: "1".into(), ..form("33120015") }.validate(), Err(FormProblem::Branch));
+        assert_eq!(NumberForm { birth_date: "1980-02-30".into(), ..form("33120015") }.validate(), Err(FormProblem::BirthDate));
+        assert_eq!(NumberForm { symbol: "x".repeat(41), ..form("33120015") }.validate(), Err(FormProblem::Symbol));
+    }
+
+    #[test]
+    fn ratios_print_in_wari() {
+        assert_eq!(ratio_label(30), "3割");
+        assert_eq!(ratio_label(10), "1割");
+    }
+}

@@ -1,0 +1,105 @@
+//! The patient kiosk's staff visual check (目視): the card's 利用者証明用 certificate (EF 000A, readable without a
+//! PIN) goes to the edge, which verifies it as for a PIN session and hands the request to the origin; the kiosk
+//! then polls its request id until staff approve (a card session and the qualification arrive, once) or refuse.
+//!
+//! The kiosk UI calls [`request`] from the visual-check screen with the certificate the check-in task read, then
+//! [`wait_for_decision`]. Both are also exported to JavaScript (`staff_visual_check_request`,
+//! `staff_visual_check_status`) for the end-to-end tests.
+
+use gloo_net::http::Request;
+use onshi_proto::api::{
+    VISUAL_CHECK_PATH, VISUAL_CHECK_STATUS_PATH, VisualCheckRequest, VisualCheckStatusRequest,
+    VisualCheckStatusResponse,
+};
+use onshi_proto::origin::{VisualCheckState, VisualCheckTicket};
+use onshi_proto::{ApiError, Base64Bytes, ErrorCode};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::device::{self, Device};
+
+/// How often the kiosk asks whether staff have decided, in milliseconds.
+pub const POLL_INTERVAL_MS: i32 = 1_500;
+
+/// Why a visual-check call failed: the edge's typed code ([`ErrorCode::OriginUnavailable`] when it could not be
+/// reached, [`ErrorCode::Unauthorized`] when the kiosk is not enrolled).
+pub type VisualCheckResult<T> = Result<T, ErrorCode>;
+
+async fn enrolled_device() -> VisualCheckResult<Device> {
+    device::load().await.ok().flatten().ok_or(ErrorCode::Unauthorized)
+}
+
+async fn post<B: Serialize, T: DeserializeOwned>(device: &Device, path: &str, body: &B) -> VisualCheckResult<T> {
+    // The body is serialised once so that the device proof covers exactly the bytes sent.
+    let bytes = serde_json::to_string(body).map_err(|_| ErrorCode::BadRequest)?;
+    let proof = device.proof_headers("POST", path, bytes.as_bytes()).await.map_err(|_| ErrorCode::Internal)?;
+    let mut request = Request::post(path).header("Content-Type", "application/json");
+    for (name, value) in &proof {
+        request = request.header(name, value);
+    }
+    let response = request
+        .body(bytes)
+        .map_err(|_| ErrorCode::BadRequest)?
+        .send()
+        .await
+        .map_err(|_| ErrorCode::OriginUnavailable)?;
+    if response.ok() {
+        return response.json::<T>().await.map_err(|_| ErrorCode::OriginUnavailable);
+    }
+    match response.json::<ApiError>().await {
+        Ok(error) => Err(error.error),
+        Err(_) => Err(ErrorCode::OriginUnavailable),
+    }
+}
+
+/// Asks staff to confirm the holder of the card whose certificate is `certificate_der`. No PIN is involved.
+pub async fn request(certificate_der: &[u8]) -> VisualCheckResult<VisualCheckTicket> {
+    let device = enrolled_device().await?;
+    let body = VisualCheckRequest { certificate: Base64Bytes::from(certificate_der.to_vec()) };
+    post(&device, VISUAL_CHECK_PATH, &body).await
+}
+
+/// Asks once where the request stands; an approved request answers with a session and the qualification, once.
+pub async fn status(request_id: &str) -> VisualCheckResult<VisualCheckStatusResponse> {
+    let device = enrolled_device().await?;
+    post(&device, VISUAL_CHECK_STATUS_PATH, &VisualCheckStatusRequest { request_id: request_id.to_owned() }).await
+}
+
+/// Polls until staff decide or the request lapses; returns the final answer (with the session and the
+/// qualification when approved).
+pub async fn wait_for_decision(request_id: &str) -> VisualCheckResult<VisualCheckStatusResponse> {
+    loop {
+        let answer = status(request_id).await?;
+        if answer.state != VisualCheckState::Pending {
+            return Ok(answer);
+        }
+        crate::timer::sleep_ms(POLL_INTERVAL_MS).await;
+    }
+}
+
+/// JavaScript bindings of [`request`] and [`status`], answering the wire JSON or throwing the error code.
+#[allow(unsafe_code)] // The #[wasm_bindgen] exports expand to FFI glue.
+mod exports {
+    use wasm_bindgen::prelude::*;
+
+    fn to_js<T: serde::Serialize>(result: super::VisualCheckResult<T>) -> Result<JsValue, JsValue> {
+        match result {
+            Ok(value) => serde_json::to_string(&value)
+                .map(|json| JsValue::from_str(&json))
+                .map_err(|_| JsValue::from_str("internal")),
+            Err(code) => Err(JsValue::from_str(code.as_str())),
+        }
+    }
+
+    /// `staff_visual_check_request(certificateDer: Uint8Array) -> Promise<string>` (a `VisualCheckTicket`).
+    #[wasm_bindgen]
+    pub async fn staff_visual_check_request(certificate_der: Vec<u8>) -> Result<JsValue, JsValue> {
+        to_js(super::request(&certificate_der).await)
+    }
+
+    /// `staff_visual_check_status(requestId: string) -> Promise<string>` (a `VisualCheckStatusResponse`).
+    #[wasm_bindgen]
+    pub async fn staff_visual_check_status(request_id: String) -> Result<JsValue, JsValue> {
+        to_js(super::status(&request_id).await)
+    }
+}

@@ -1,0 +1,59 @@
+// End to end over every reader kind: the real kiosk in headless Chromium drives, through the fake WebUSB, a
+// short-APDU CCID reader, an extended-APDU CCID reader, a TPDU-level CCID reader (the kiosk runs T=1) and a Sony
+// RC-S380 (the kiosk runs Port-100, Type B activation and ISO-DEP), each with the same virtual card, against the
+// real edge and origin. The check-in code is the same for all; only the driver chosen from the descriptors differs.
+
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { DEMO_CARDS, startStack } from '../../xtask/stack.mjs';
+import { enterPin, launchChromium, openKiosk, screen } from './support.mjs';
+
+const holder = DEMO_CARDS.find((c) => c.scenario === 'valid');
+
+// What the first bulk OUT transfer of each driver looks like: CCID IccPowerOn (0x62) or the Port-100 ACK.
+const FIRST_OUT = {
+  'ccid-apdu': /^62/,
+  'ccid-extended': /^62/,
+  'ccid-tpdu': /^62/,
+  rcs380: /^0000ff00ff00$/,
+};
+
+describe('check-in over every reader kind', () => {
+  let stack;
+  let browser;
+  before(async () => {
+    stack = await startStack();
+    browser = await launchChromium();
+  });
+  after(async () => {
+    await browser?.close();
+    await stack?.stop();
+  });
+
+  for (const readerKind of Object.keys(FIRST_OUT)) {
+    test(`a valid card over ${readerKind} shows 有効`, async () => {
+      assert.ok(holder, 'a demo card for the valid scenario');
+      const { page, context } = await openKiosk(browser, stack, { cardIndex: holder.index, readerKind });
+      await page.click('#connect');
+      await screen(page, 'pin');
+      assert.match(await page.textContent('#tries-left'), /3/);
+      await enterPin(page, holder.pin);
+      await screen(page, 'result');
+      assert.equal(await page.textContent('#validity'), '有効');
+
+      const log = await page.evaluate(() => window.onshiVirtualUsb.log);
+      const outs = log.filter((entry) => entry.dir === 'out');
+      assert.match(outs[0].hex, FIRST_OUT[readerKind], 'the driver matching the reader spoke first');
+      assert.ok(log.some((entry) => entry.dir === 'control'), 'the kiosk read the configuration descriptor');
+      if (readerKind === 'ccid-tpdu') {
+        // T=1 blocks inside XfrBlock: NAD 00 then an I-block PCB (00 or 40).
+        assert.ok(outs.some((entry) => /^6f.{18}00(00|40)/.test(entry.hex)), 'T=1 I-blocks were sent');
+      }
+      if (readerKind === 'rcs380') {
+        // InCommRF carrying REQB 05 00 10 after the 30 ms timeout 36 01.
+        assert.ok(outs.some((entry) => entry.hex.includes('d6043601050010')), 'REQB was sent');
+      }
+      await context.close();
+    });
+  }
+});

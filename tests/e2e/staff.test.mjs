@@ -1,0 +1,175 @@
+// End to end: the staff console at /staff in headless Chromium, next to a patient kiosk with the virtual card; the
+// real edge in workerd and the real origin on SQLite. Staff log in with a one-time code, see a patient's check-in
+// appear, run the number-based check (a wrong check digit never leaves the page), and approve a visual check (目視)
+// that the kiosk asked for without a PIN.
+
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { DEMO_CARDS, DEMO_FACILITY_CODE, ROOT, startStack } from '../../xtask/stack.mjs';
+import { enterPin, launchChromium, openKiosk, screen, screenshot } from './support.mjs';
+
+const card = (scenario) => {
+  const found = DEMO_CARDS.find((c) => c.scenario === scenario);
+  assert.ok(found, `demo card for ${scenario}`);
+  return found;
+};
+// The virtual cards' 利用者証明用 certificates, from the virtual card's own committed test PKI.
+const certificateDer = (name) => [...readFileSync(join(ROOT, `shared/vcard/data/test-pki/${name}.cert.der`))];
+
+describe('staff console', () => {
+  // The stack's edge takes this admin token, so the test can issue staff codes as well as enrolment codes.
+  const adminToken = randomBytes(32).toString('hex');
+  let stack;
+  let browser;
+  let kioskTarget;
+
+  async function admin(path, body) {
+    const response = await fetch(`${stack.url}${path}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    const answer = await response.json();
+    assert.equal(response.status, 200, `${path}: ${JSON.stringify(answer)}`);
+    return answer;
+  }
+
+  async function openStaff() {
+    const context = await browser.newContext({ locale: 'ja-JP', viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    const requests = [];
+    page.on('request', (request) => requests.push({ url: request.url(), method: request.method(), body: request.postData() }));
+    await page.goto(`${stack.url}/staff`);
+    await page.waitForSelector('main[data-screen="staff-login"]');
+    const { code } = await admin('/api/v1/admin/staff-codes', { facility_code: DEMO_FACILITY_CODE });
+    await page.fill('#staff-code', code);
+    await page.click('#staff-login');
+    await page.waitForSelector('main[data-screen="staff-dashboard"]');
+    return { page, context, requests, code };
+  }
+
+  before(async () => {
+    stack = await startStack({ edgeEnv: { ADMIN_TOKEN: adminToken } });
+    browser = await launchChromium();
+    kioskTarget = {
+      url: stack.url,
+      issueEnrolmentCode: async (facilityCode = DEMO_FACILITY_CODE) =>
+        (await admin('/api/v1/admin/enrolment-codes', { facility_code: facilityCode })).code,
+    };
+  });
+  after(async () => {
+    await browser?.close();
+    await stack?.stop();
+  });
+
+  test('staff log in once with a code and see a patient\'s check-in appear', async () => {
+    const { page, context, code } = await openStaff();
+    await screenshot(page, 'staff-01-dashboard-empty');
+    assert.match(await page.textContent('#facility'), new RegExp(DEMO_FACILITY_CODE));
+    // The code was one-time: it cannot open a second session.
+    const again = await fetch(`${stack.url}/api/v1/staff/login`, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code }),
+    });
+    assert.equal(again.status, 401);
+    // Without the staff token the list is refused.
+    assert.equal((await fetch(`${stack.url}/api/v1/staff/checkins`)).status, 401);
+
+    const holder = card('valid');
+    const kiosk = await openKiosk(browser, kioskTarget, { cardIndex: holder.index });
+    await kiosk.page.click('#connect');
+    await enterPin(kiosk.page, holder.pin);
+    await screen(kiosk.page, 'result');
+    assert.equal(await kiosk.page.textContent('#validity'), '有効');
+    await kiosk.context.close();
+
+    const row = page.locator('tr.checkin[data-validity="valid"][data-method="pin"]', { hasText: holder.name });
+    await row.first().waitFor();
+    assert.equal(await row.first().locator('.validity').textContent(), '有効');
+    assert.equal(await row.first().locator('.ratio').textContent(), '3割');
+    assert.match(await row.first().locator('.insurer').textContent(), /全国健康保険協会/);
+    await screenshot(page, 'staff-02-checkin-listed');
+    await context.close();
+  });
+
+  test('the number-based check answers a valid card and refuses a wrong check digit in the page', async () => {
+    const { page, context, requests } = await openStaff();
+    const holder = card('valid');
+    await page.fill('#insurer-number', '01130013'); // the check digit of 0113001 is 2
+    await page.fill('#symbol', '2100');
+    await page.fill('#number', '100');
+    await page.fill('#branch', '00');
+    await page.fill('#birth-date', holder.birth_date);
+    await page.click('#by-number-submit');
+    await page.waitForSelector('#by-number-error');
+    assert.match(await page.textContent('#by-number-error'), /検証番号/);
+    assert.ok(!requests.some((r) => r.url.includes('/api/v1/staff/qualification/by-number')), 'nothing was sent');
+    await screenshot(page, 'staff-03-by-number-check-digit');
+
+    await page.fill('#insurer-number', '01130012');
+    await page.click('#by-number-submit');
+    await page.waitForSelector('#by-number-result');
+    assert.equal(await page.textContent('#by-number-validity'), '有効');
+    assert.match(await page.textContent('#by-number-result'), new RegExp(holder.name));
+    assert.match(await page.textContent('#by-number-result .ratio'), /3割/);
+    assert.equal(requests.filter((r) => r.url.includes('/api/v1/staff/qualification/by-number')).length, 1);
+    await screenshot(page, 'staff-04-by-number-valid');
+    await context.close();
+  });
+
+  test('a visual check asked for without a PIN is approved by staff and the kiosk shows the answer', async () => {
+    const { page, context } = await openStaff();
+    const holder = card('valid');
+    const kiosk = await openKiosk(browser, kioskTarget, { cardIndex: holder.index });
+    const callKiosk = (name, arg) => kiosk.page.evaluate(async ([name, arg]) => {
+      const kioskModule = await import('/pkg/onshi_kiosk.js');
+      try {
+        return { ok: JSON.parse(await kioskModule[name](Array.isArray(arg) ? new Uint8Array(arg) : arg)) };
+      } catch (error) {
+        return { error: String(error) };
+      }
+    }, [name, arg]);
+    // An expired certificate is refused by the edge as for a PIN session, and never reaches staff.
+    const expired = await callKiosk('staff_visual_check_request', certificateDer('card-expired'));
+    assert.deepEqual(expired, { error: 'certificate_expired' });
+
+    // At the PIN pad the patient chooses the visual check: the kiosk sends the certificate alone (EF 000A needs
+    // no PIN, and the card signs nothing) and waits for staff.
+    await kiosk.page.click('#connect');
+    await screen(kiosk.page, 'pin');
+    await kiosk.page.click('#visual-check');
+    await screen(kiosk.page, 'visual-check');
+    assert.ok(!kiosk.requests.some((r) => new URL(r.url).pathname === '/api/v1/session'), 'no PIN session');
+
+    const pending = page.locator('li.pending', { hasText: holder.name });
+    await pending.first().waitFor();
+    assert.equal(await page.locator('li.pending').count(), 1, 'the expired certificate never reached staff');
+    const requestId = await pending.first().getAttribute('data-request-id');
+    await screenshot(page, 'staff-05-visual-check-pending');
+    await screenshot(kiosk.page, 'staff-05-kiosk-waiting');
+    await pending.first().locator('button.approve').click();
+    await pending.first().waitFor({ state: 'detached' });
+
+    // The kiosk's poll collects the approval: a session and the qualification, shown as for a PIN check-in.
+    await screen(kiosk.page, 'result');
+    assert.equal(await kiosk.page.textContent('#validity'), '有効');
+    assert.match(await kiosk.page.textContent('#result'), new RegExp(holder.name));
+    await screenshot(kiosk.page, 'staff-06-kiosk-result');
+    // Two requests in all: the refused expired certificate above, and the kiosk's own.
+    assert.equal(kiosk.requests.filter((r) => new URL(r.url).pathname === '/api/v1/visual-check').length, 2);
+    // The answer was given once: polling again finds it collected, with nothing in it.
+    const later = await callKiosk('staff_visual_check_status', requestId);
+    assert.equal(later.ok?.state, 'collected', JSON.stringify(later));
+    assert.equal(later.ok.qualification, undefined);
+    assert.equal(later.ok.session, undefined);
+
+    const row = page.locator('tr.checkin[data-method="visual_check"]', { hasText: holder.name });
+    await row.first().waitFor();
+    assert.equal(await row.first().locator('.validity').textContent(), '有効');
+    await screenshot(page, 'staff-07-visual-check-listed');
+    await kiosk.context.close();
+    await context.close();
+  });
+});

@@ -1,0 +1,419 @@
+//! `cargo xtask iwa`: packages the built kiosk (`dist/www`, without the demo-only virtual reader) as an Isolated
+//! Web App: a Web Bundle (version b2) wrapped in an integrity block (version 2) signed with Ed25519.
+//!
+//! The key is the 32-byte Ed25519 seed in `ONSHI_IWA_SIGNING_KEY` (64 hex digits). Without it a development key is
+//! generated once into `target/iwa-dev-key.hex` and reused, so the app keeps its identity across builds; a
+//! production kiosk fleet must be signed with the facility's own key, kept outside the repository.
+//!
+//! The byte layout is built here from first principles (a minimal CBOR writer and the two containers); the
+//! signing and container code is pure and tested natively, and only [`run`] touches the file system.
+
+use std::path::{Path, PathBuf};
+
+use ed25519_dalek::{Signer, SigningKey};
+use sha2::{Digest, Sha512};
+
+use crate::build::{site_dir, target_dir};
+use crate::{TaskError, TaskResult};
+
+/// A minimal deterministic CBOR (RFC 8949) writer: just the major types the two containers use.
+pub mod cbor {
+    fn head(out: &mut Vec<u8>, major: u8, value: u64) {
+        let major = major << 5;
+        match value {
+            0..=23 => out.push(major | value as u8),
+            24..=0xff => out.extend_from_slice(&[major | 24, value as u8]),
+            0x100..=0xffff => {
+                out.push(major | 25);
+                out.extend_from_slice(&(value as u16).to_be_bytes());
+            }
+            0x1_0000..=0xffff_ffff => {
+                out.push(major | 26);
+                out.extend_from_slice(&(value as u32).to_be_bytes());
+            }
+            _ => {
+                out.push(major | 27);
+                out.extend_from_slice(&value.to_be_bytes());
+            }
+        }
+    }
+
+    fn length(len: usize) -> u64 {
+        // usize is at most 64 bits on every platform Rust supports, so this never saturates in practice.
+        u64::try_from(len).unwrap_or(u64::MAX)
+    }
+
+    /// An unsigned integer (major type 0).
+    pub fn unsigned(out: &mut Vec<u8>, value: u64) {
+        head(out, 0, value);
+    }
+
+    /// A byte string (major type 2).
+    pub fn bytes(out: &mut Vec<u8>, value: &[u8]) {
+        head(out, 2, length(value.len()));
+        out.extend_from_slice(value);
+    }
+
+    /// A UTF-8 text string (major type 3).
+    pub fn text(out: &mut Vec<u8>, value: &str) {
+        head(out, 3, length(value.len()));
+        out.extend_from_slice(value.as_bytes());
+    }
+
+    /// The head of an array of `len` items (major type 4); the items follow.
+    pub fn array(out: &mut Vec<u8>, len: usize) {
+        head(out, 4, length(len));
+    }
+
+    /// The head of a map of `len` pairs (major type 5); the pairs follow.
+    pub fn map(out: &mut Vec<u8>, len: usize) {
+        head(out, 5, length(len));
+    }
+}
+
+/// "🌐📦": the first item of every Web Bundle.
+const BUNDLE_MAGIC: [u8; 8] = [0xF0, 0x9F, 0x8C, 0x90, 0xF0, 0x9F, 0x93, 0xA6];
+/// Web Bundle version b2.
+const BUNDLE_VERSION: [u8; 4] = *b"b2\0\0";
+/// "🖋📦": the first item of an integrity block.
+const INTEGRITY_MAGIC: [u8; 8] = [0xF0, 0x9F, 0x96, 0x8B, 0xF0, 0x9F, 0x93, 0xA6];
+/// Integrity block version 2.
+const INTEGRITY_VERSION: [u8; 4] = *b"2b\0\0";
+/// Suffix that marks an Ed25519 public key in a Web Bundle ID.
+const ED25519_ID_SUFFIX: [u8; 3] = [0x00, 0x01, 0x02];
+
+/// One resource of the bundle.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Resource {
+    /// Path below the app's origin, starting with `/`.
+    pub path: String,
+    /// Its `content-type`.
+    pub content_type: String,
+    /// Its bytes.
+    pub body: Vec<u8>,
+}
+
+/// RFC 4648 base32, lower case, without padding, as Web Bundle IDs are written.
+pub fn base32_lower(data: &[u8]) -> String {
+    const ALPHABET: &[u8; 32] = b"abcdefghijklmnopqrstuvwxyz234567";
+    let mut out = String::with_capacity(data.len().div_ceil(5) * 8);
+    let mut buffer: u32 = 0;
+    let mut bits = 0u32;
+    for &byte in data {
+        buffer = (buffer << 8) | u32::from(byte);
+        bits += 8;
+        while bits >= 5 {
+            bits -= 5;
+            out.push(char::from(ALPHABET[((buffer >> bits) & 0x1f) as usize]));
+        }
+    }
+    if bits > 0 {
+        out.push(char::from(ALPHABET[((buffer << (5 - bits)) & 0x1f) as usize]));
+    }
+    out
+}
+
+/// The Web Bundle ID of an Ed25519 public key: base32 of the key followed by the Ed25519 type suffix.
+pub fn web_bundle_id(public_key: &[u8; 32]) -> String {
+    let mut raw = public_key.to_vec();
+    raw.extend_from_slice(&ED25519_ID_SUFFIX);
+    base32_lower(&raw)
+}
+
+/// The responses section: an array of [headers (a CBOR map in a byte string), payload], with each response's
+/// offset and length within the section (offsets count from the section's first byte).
+fn responses_section(resources: &[Resource]) -> (Vec<u8>, Vec<(usize, usize)>) {
+    let mut responses = Vec::new();
+    cbor::array(&mut responses, resources.len());
+    let mut locations = Vec::with_capacity(resources.len());
+    for resource in resources {
+        let start = responses.len();
+        let mut headers = Vec::new();
+        cbor::map(&mut headers, 2);
+        cbor::bytes(&mut headers, b":status");
+        cbor::bytes(&mut headers, b"200");
+        cbor::bytes(&mut headers, b"content-type");
+        cbor::bytes(&mut headers, resource.content_type.as_bytes());
+        cbor::array(&mut responses, 2);
+        cbor::bytes(&mut responses, &headers);
+        cbor::bytes(&mut responses, &resource.body);
+        locations.push((start, responses.len() - start));
+    }
+    (responses, locations)
+}
+
+/// A Web Bundle (b2) holding `resources` under `origin` (e.g. `isolated-app://<id>`).
+pub fn web_bundle(origin: &str, resources: &[Resource]) -> Vec<u8> {
+    let (responses, locations) = responses_section(resources);
+    // The index section: URL → [offset within the responses section, length].
+    let mut index = Vec::new();
+    cbor::map(&mut index, resources.len());
+    for (resource, (offset, len)) in resources.iter().zip(&locations) {
+        cbor::text(&mut index, &format!("{origin}{}", resource.path));
+        cbor::array(&mut index, 2);
+        cbor::unsigned(&mut index, *offset as u64);
+        cbor::unsigned(&mut index, *len as u64);
+    }
+    let sections: [(&str, &[u8]); 2] = [("index", &index), ("responses", &responses)];
+    let mut section_lengths = Vec::new();
+    cbor::array(&mut section_lengths, sections.len() * 2);
+    for (name, body) in sections {
+        cbor::text(&mut section_lengths, name);
+        cbor::unsigned(&mut section_lengths, body.len() as u64);
+    }
+    let mut bundle = Vec::new();
+    cbor::array(&mut bundle, 5);
+    cbor::bytes(&mut bundle, &BUNDLE_MAGIC);
+    cbor::bytes(&mut bundle, &BUNDLE_VERSION);
+    cbor::bytes(&mut bundle, &section_lengths);
+    cbor::array(&mut bundle, sections.len());
+    for (_, body) in sections {
+        bundle.extend_from_slice(body);
+    }
+    // The last item is the bundle's total length as an 8-byte big-endian byte string (1 + 8 bytes of CBOR).
+    let total = bundle.len() + 9;
+    cbor::bytes(&mut bundle, &(total as u64).to_be_bytes());
+    bundle
+}
+
+fn integrity_block(web_bundle_id: &str, signatures: &[([u8; 32], [u8; 64])]) -> Vec<u8> {
+    let mut block = Vec::new();
+    cbor::array(&mut block, 4);
+    cbor::bytes(&mut block, &INTEGRITY_MAGIC);
+    cbor::bytes(&mut block, &INTEGRITY_VERSION);
+    cbor::map(&mut block, 1);
+    cbor::text(&mut block, "webBundleId");
+    cbor::text(&mut block, web_bundle_id);
+    cbor::array(&mut block, signatures.len());
+    for (public_key, signature) in signatures {
+        cbor::array(&mut block, 2);
+        block.extend_from_slice(&signature_attributes(public_key));
+        cbor::bytes(&mut block, signature);
+    }
+    block
+}
+
+fn signature_attributes(public_key: &[u8; 32]) -> Vec<u8> {
+    let mut attributes = Vec::new();
+    cbor::map(&mut attributes, 1);
+    cbor::text(&mut attributes, "ed25519PublicKey");
+    cbor::bytes(&mut attributes, public_key);
+    attributes
+}
+
+/// The bytes a signature in the stack covers: each part preceded by its length as 8 bytes big-endian — the
+/// SHA-512 of the Web Bundle, the integrity block with an empty signature stack, and the signature's attributes.
+pub fn signed_payload(bundle: &[u8], web_bundle_id: &str, public_key: &[u8; 32]) -> Vec<u8> {
+    let hash = Sha512::digest(bundle);
+    let unsigned_block = integrity_block(web_bundle_id, &[]);
+    let attributes = signature_attributes(public_key);
+    let mut payload = Vec::new();
+    for part in [hash.as_slice(), &unsigned_block, &attributes] {
+        payload.extend_from_slice(&(part.len() as u64).to_be_bytes());
+        payload.extend_from_slice(part);
+    }
+    payload
+}
+
+/// A Signed Web Bundle: the integrity block signed with `key`, followed by the bundle. Returns it with its ID.
+pub fn sign_bundle(key: &SigningKey, resources: &[Resource]) -> (String, Vec<u8>) {
+    let public_key = key.verifying_key().to_bytes();
+    let id = web_bundle_id(&public_key);
+    let bundle = web_bundle(&format!("isolated-app://{id}"), resources);
+    let signature = key.sign(&signed_payload(&bundle, &id, &public_key)).to_bytes();
+    let mut signed = integrity_block(&id, &[(public_key, signature)]);
+    signed.extend_from_slice(&bundle);
+    (id, signed)
+}
+
+fn content_type(path: &str) -> &'static str {
+    match path.rsplit('.').next() {
+        Some("html") => "text/html; charset=utf-8",
+        Some("js" | "mjs") => "text/javascript; charset=utf-8",
+        Some("css") => "text/css; charset=utf-8",
+        Some("wasm") => "application/wasm",
+        Some("json") => "application/json",
+        Some("webmanifest") => "application/manifest+json",
+        Some("svg") => "image/svg+xml",
+        Some("png") => "image/png",
+        _ => "application/octet-stream",
+    }
+}
+
+/// The files below `site` as bundle resources, sorted by path, leaving out the demo-only virtual reader. The
+/// start page is also served at `/`.
+pub fn collect_resources(site: &Path) -> TaskResult<Vec<Resource>> {
+    fn walk(dir: &Path, prefix: &str, out: &mut Vec<Resource>) -> TaskResult {
+        let entries = std::fs::read_dir(dir).map_err(|e| TaskError(format!("read {}: {e}", dir.display())))?;
+        for entry in entries {
+            let entry = entry.map_err(|e| TaskError(format!("read {}: {e}", dir.display())))?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let path = format!("{prefix}/{name}");
+            if path == "/virtual-reader" {
+                continue;
+            }
+            if entry.path().is_dir() {
+                walk(&entry.path(), &path, out)?;
+            } else {
+                let body = std::fs::read(entry.path())
+                    .map_err(|e| TaskError(format!("read {}: {e}", entry.path().display())))?;
+                out.push(Resource { content_type: content_type(&path).to_owned(), path, body });
+            }
+        }
+        Ok(())
+    }
+    let mut resources = Vec::new();
+    walk(site, "", &mut resources)?;
+    if let Some(index) = resources.iter().find(|r| r.path == "/index.html").cloned() {
+        resources.push(Resource { path: "/".to_owned(), ..index });
+    }
+    resources.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(resources)
+}
+
+fn parse_seed(hex: &str) -> TaskResult<[u8; 32]> {
+    let hex = hex.trim();
+    if hex.len() != 64 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(TaskError("the IWA signing key must be 64 hex digits (an Ed25519 seed)".to_owned()));
+    }
+    let mut seed = [0u8; 32];
+    for (i, byte) in seed.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(&hex[i * 2..i * 2 + 2], 16)
+            .map_err(|_| TaskError("the IWA signing key must be 64 hex digits".to_owned()))?;
+    }
+    Ok(seed)
+}
+
+fn signing_key() -> TaskResult<SigningKey> {
+    if let Ok(hex) = std::env::var("ONSHI_IWA_SIGNING_KEY") {
+        return Ok(SigningKey::from_bytes(&parse_seed(&hex)?));
+    }
+    let path = target_dir().join("iwa-dev-key.hex");
+    if let Ok(hex) = std::fs::read_to_string(&path) {
+        return Ok(SigningKey::from_bytes(&parse_seed(&hex)?));
+    }
+    // A fresh development key from the operating system's randomness.
+    let mut seed = [0u8; 32];
+    {
+        use std::io::Read as _;
+        let mut source =
+            std::fs::File::open("/dev/urandom").map_err(|e| TaskError(format!("open /dev/urandom: {e}")))?;
+        source.read_exact(&mut seed).map_err(|e| TaskError(format!("read /dev/urandom: {e}")))?;
+    }
+    let hex: String = seed.iter().map(|b| format!("{b:02x}")).collect();
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(|e| TaskError(format!("create {}: {e}", parent.display())))?;
+    }
+    std::fs::write(&path, hex).map_err(|e| TaskError(format!("write {}: {e}", path.display())))?;
+    eprintln!("xtask: generated a development IWA key in {}", path.display());
+    Ok(SigningKey::from_bytes(&seed))
+}
+
+/// Builds `target/onshi-kiosk.swbn` from the built site and prints the app's `isolated-app://` origin.
+pub fn run() -> TaskResult<PathBuf> {
+    let site = site_dir();
+    if !site.join("pkg").exists() {
+        return Err(TaskError(format!("{} has no built kiosk; run `cargo xtask build` first", site.display())));
+    }
+    let resources = collect_resources(&site)?;
+    let (id, signed) = sign_bundle(&signing_key()?, &resources);
+    let out = target_dir().join("onshi-kiosk.swbn");
+    std::fs::write(&out, &signed).map_err(|e| TaskError(format!("write {}: {e}", out.display())))?;
+    println!("xtask: signed web bundle {} ({} resources, {} bytes)", out.display(), resources.len(), signed.len());
+    println!("xtask: Web Bundle ID {id}\nxtask: origin isolated-app://{id}/");
+    Ok(out)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // A failed unwrap is a failed test.
+mod tests {
+    use super::*;
+    use ed25519_dalek::{Signature, Verifier, VerifyingKey};
+
+    fn data_lines(source: &str) -> impl Iterator<Item = Vec<&str>> {
+        source.lines().filter(|l| !l.starts_with('#')).map(|l| l.split('\t').collect())
+    }
+
+    fn unhex(hex: &str) -> Vec<u8> {
+        (0..hex.len()).step_by(2).map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap()).collect()
+    }
+
+    #[test]
+    fn base32_matches_rfc4648() {
+        for fields in data_lines(include_str!("../tests/data/rfc4648-base32.txt")) {
+            assert_eq!(base32_lower(fields[0].as_bytes()), fields[1], "{fields:?}");
+        }
+    }
+
+    #[test]
+    fn cbor_writer_matches_rfc8949_appendix_a() {
+        for fields in data_lines(include_str!("../tests/data/rfc8949-appendix-a.txt")) {
+            let mut out = Vec::new();
+            match fields[0] {
+                "uint" => cbor::unsigned(&mut out, fields[1].parse().unwrap()),
+                "bytes" => cbor::bytes(&mut out, &unhex(fields[1])),
+                "text" => cbor::text(&mut out, fields[1]),
+                other => panic!("unknown kind {other}"),
+            }
+            assert_eq!(out, unhex(fields[2]), "{fields:?}");
+        }
+    }
+
+    fn rfc8032_key() -> (SigningKey, Vec<u8>, Vec<u8>) {
+        let lines: Vec<Vec<&str>> = data_lines(include_str!("../tests/data/rfc8032-ed25519-test1.txt")).collect();
+        let seed: [u8; 32] = unhex(lines[0][1]).try_into().unwrap();
+        (SigningKey::from_bytes(&seed), unhex(lines[1][1]), unhex(lines[2][1]))
+    }
+
+    #[test]
+    fn the_key_and_the_bundle_id_follow_rfc8032_and_the_id_format() {
+        let (key, public, signature) = rfc8032_key();
+        assert_eq!(key.verifying_key().to_bytes().to_vec(), public);
+        assert_eq!(key.sign(b"").to_bytes().to_vec(), signature);
+        let id = web_bundle_id(&key.verifying_key().to_bytes());
+        // 35 bytes of key and type suffix make 56 base32 characters; the suffix 00 01 02 shows as a final "aic".
+        assert_eq!(id.len(), 56);
+        assert_eq!(id, base32_lower(&[public.as_slice(), &ED25519_ID_SUFFIX].concat()));
+        assert!(id.ends_with("aic"), "{id}");
+    }
+
+    #[test]
+    fn a_signed_bundle_verifies_and_its_index_points_at_its_responses() {
+        let (key, _, _) = rfc8032_key();
+        let resources = vec![
+            Resource { path: "/".into(), content_type: "text/html".into(), body: b"<!doctype html>".to_vec() },
+            Resource { path: "/a.js".into(), content_type: "text/javascript".into(), body: vec![b'x'; 300] },
+        ];
+        let (id, signed) = sign_bundle(&key, &resources);
+        let block_len = integrity_block(&id, &[([0; 32], [0; 64])]).len();
+        let (block, bundle) = signed.split_at(block_len);
+        assert!(block.starts_with(&[0x84, 0x48]) && block[2..10] == INTEGRITY_MAGIC);
+        // The last 64 bytes of the block are the signature over the payload.
+        let signature = Signature::from_slice(&block[block.len() - 64..]).unwrap();
+        let public = VerifyingKey::from_bytes(&key.verifying_key().to_bytes()).unwrap();
+        public.verify(&signed_payload(bundle, &id, &public.to_bytes()), &signature).unwrap();
+        // Changing one byte of the bundle breaks the signature.
+        let mut tampered = bundle.to_vec();
+        tampered[20] ^= 1;
+        assert!(public.verify(&signed_payload(&tampered, &id, &public.to_bytes()), &signature).is_err());
+        // The bundle ends with its own length, and the responses section comes just before it.
+        let total = u64::from_be_bytes(bundle[bundle.len() - 8..].try_into().unwrap());
+        assert_eq!(total as usize, bundle.len());
+        let (responses, locations) = responses_section(&resources);
+        let end = bundle.len() - 9;
+        assert_eq!(&bundle[end - responses.len()..end], responses.as_slice());
+        for (resource, (offset, len)) in resources.iter().zip(locations) {
+            let response = &responses[offset..offset + len];
+            assert_eq!(response[0], 0x82, "each response is a two-item array");
+            assert!(response.ends_with(&resource.body));
+        }
+        assert!(String::from_utf8_lossy(bundle).contains(&format!("isolated-app://{id}/a.js")));
+    }
+
+    #[test]
+    fn a_bad_key_is_refused_with_a_clear_error() {
+        assert!(parse_seed("abc").is_err());
+        assert!(parse_seed(&"g".repeat(64)).is_err());
+        assert_eq!(parse_seed(&"01".repeat(32)).unwrap(), [1; 32]);
+    }
+}
