@@ -50,7 +50,8 @@ function stopProcess(child) {
 /**
  * Starts origin + edge. Options: port (edge port, 0 = any free one), database (SQLite file; a temporary one by
  * default), originUrlOverride (point the edge at another origin, e.g. a stopped one for outage tests).
- * Resolves with { url, originUrl, logs, issueEnrolmentCode(facilityCode?), stopOrigin(), stop() }. `logs` collects
+ * Resolves with { url, originUrl, logs, issueEnrolmentCode(facilityCode?), issueStaffCode(facilityCode?), stopOrigin(),
+ * stop() }. `logs` collects
  * every line both processes print; `issueEnrolmentCode` returns a fresh one-time code for enrolling a kiosk.
  */
 export async function startStack({ port = 0, database, originUrlOverride, edgeEnv = {} } = {}) {
@@ -90,23 +91,29 @@ export async function startStack({ port = 0, database, originUrlOverride, edgeEn
     throw error;
   }
 
-  /** Issues a one-time kiosk enrolment code for a 医療機関コード through the edge's admin API. */
-  async function issueEnrolmentCode(facilityCode = DEMO_FACILITY_CODE) {
-    const response = await fetch(`${edge.url}/api/v1/admin/enrolment-codes`, {
+  /** Calls one of the edge's admin routes with the stack's admin token; returns the one-time code it issues. */
+  async function issueAdminCode(path, facilityCode) {
+    const response = await fetch(`${edge.url}${path}`, {
       method: 'POST',
       headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
       body: JSON.stringify({ facility_code: facilityCode }),
     });
     const body = await response.json();
-    if (response.status !== 200) throw new Error(`enrolment code refused: ${response.status} ${JSON.stringify(body)}`);
+    if (response.status !== 200) throw new Error(`${path} refused: ${response.status} ${JSON.stringify(body)}`);
     return body.code;
   }
+  /** A one-time kiosk enrolment code for a 医療機関コード. */
+  const issueEnrolmentCode = (facilityCode = DEMO_FACILITY_CODE) =>
+    issueAdminCode('/api/v1/admin/enrolment-codes', facilityCode);
+  /** A one-time staff console login code for a 医療機関コード. */
+  const issueStaffCode = (facilityCode = DEMO_FACILITY_CODE) => issueAdminCode('/api/v1/admin/staff-codes', facilityCode);
 
   return {
     url: edge.url,
     originUrl: origin.url,
     logs,
     issueEnrolmentCode,
+    issueStaffCode,
     stopOrigin: () => stopProcess(origin.child),
     async stop() {
       await stopProcess(edge.child);
@@ -127,7 +134,8 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   console.log(`\nonshi demo is running: ${stack.url}\n`);
   // A fresh browser profile is not an enrolled kiosk yet; this one-time code enrols it (valid for a while only).
   console.log(`Enrol the kiosk with this one-time code: ${await stack.issueEnrolmentCode()}`);
-  console.log(`Registration point (健康保険証利用登録): ${stack.url}/?mode=register\n`);
+  console.log(`Registration point (健康保険証利用登録): ${stack.url}/?mode=register`);
+  console.log(`Staff console: ${stack.url}/staff  — one-time staff login code: ${await stack.issueStaffCode()}\n`);
   console.log('Open it in Chromium, press 「仮想カードリーダーで試す（デモ）」 and use one of these virtual cards:\n');
   for (const card of DEMO_CARDS) {
     console.log(`  ${String(card.index).padEnd(3)} ${card.label.padEnd(8, '　')}  PIN ${card.pin}   (${card.scenario})`);

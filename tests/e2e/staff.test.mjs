@@ -4,7 +4,6 @@
 // that the kiosk asked for without a PIN.
 
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -20,22 +19,8 @@ const card = (scenario) => {
 const certificateDer = (name) => [...readFileSync(join(ROOT, `shared/vcard/data/test-pki/${name}.cert.der`))];
 
 describe('staff console', () => {
-  // The stack's edge takes this admin token, so the test can issue staff codes as well as enrolment codes.
-  const adminToken = randomBytes(32).toString('hex');
   let stack;
   let browser;
-  let kioskTarget;
-
-  async function admin(path, body) {
-    const response = await fetch(`${stack.url}${path}`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-    const answer = await response.json();
-    assert.equal(response.status, 200, `${path}: ${JSON.stringify(answer)}`);
-    return answer;
-  }
 
   async function openStaff() {
     const context = await browser.newContext({ locale: 'ja-JP', viewport: { width: 1280, height: 900 } });
@@ -44,7 +29,7 @@ describe('staff console', () => {
     page.on('request', (request) => requests.push({ url: request.url(), method: request.method(), body: request.postData() }));
     await page.goto(`${stack.url}/staff`);
     await page.waitForSelector('main[data-screen="staff-login"]');
-    const { code } = await admin('/api/v1/admin/staff-codes', { facility_code: DEMO_FACILITY_CODE });
+    const code = await stack.issueStaffCode(DEMO_FACILITY_CODE);
     await page.fill('#staff-code', code);
     await page.click('#staff-login');
     await page.waitForSelector('main[data-screen="staff-dashboard"]');
@@ -52,13 +37,8 @@ describe('staff console', () => {
   }
 
   before(async () => {
-    stack = await startStack({ edgeEnv: { ADMIN_TOKEN: adminToken } });
+    stack = await startStack();
     browser = await launchChromium();
-    kioskTarget = {
-      url: stack.url,
-      issueEnrolmentCode: async (facilityCode = DEMO_FACILITY_CODE) =>
-        (await admin('/api/v1/admin/enrolment-codes', { facility_code: facilityCode })).code,
-    };
   });
   after(async () => {
     await browser?.close();
@@ -78,7 +58,7 @@ describe('staff console', () => {
     assert.equal((await fetch(`${stack.url}/api/v1/staff/checkins`)).status, 401);
 
     const holder = card('valid');
-    const kiosk = await openKiosk(browser, kioskTarget, { cardIndex: holder.index });
+    const kiosk = await openKiosk(browser, stack, { cardIndex: holder.index });
     await kiosk.page.click('#connect');
     await enterPin(kiosk.page, holder.pin);
     await screen(kiosk.page, 'result');
@@ -122,7 +102,7 @@ describe('staff console', () => {
   test('a visual check asked for without a PIN is approved by staff and the kiosk shows the answer', async () => {
     const { page, context } = await openStaff();
     const holder = card('valid');
-    const kiosk = await openKiosk(browser, kioskTarget, { cardIndex: holder.index });
+    const kiosk = await openKiosk(browser, stack, { cardIndex: holder.index });
     const callKiosk = (name, arg) => kiosk.page.evaluate(async ([name, arg]) => {
       const kioskModule = await import('/pkg/onshi_kiosk.js');
       try {
