@@ -31,6 +31,7 @@ pub mod secret;
 pub mod service;
 pub mod session;
 pub mod staff;
+mod token;
 
 #[cfg(target_arch = "wasm32")]
 mod worker_adapter;

@@ -35,7 +35,6 @@ use onshi_proto::origin::{
 };
 use onshi_proto::qualification::QualificationAnswer;
 use serde::{Deserialize, Serialize};
-use sha2::Sha256;
 use zeroize::Zeroize as _;
 
 use crate::audit::AuditAction;
@@ -46,6 +45,7 @@ use crate::http_policy::parse_json;
 use crate::secret::{SecretBytes, SessionToken};
 use crate::service::{ApiRequest, AuditContext, EdgeApi, EdgePorts};
 use crate::session::{TOKEN_ID_RANDOM_LEN, bearer_token};
+use crate::token::{HmacSha256, Lifetime, TokenCodec};
 
 /// How long a staff login code may be redeemed, in seconds: one working day.
 pub const STAFF_CODE_LIFETIME_SECS: i64 = 12 * 60 * 60;
@@ -59,12 +59,8 @@ pub const STAFF_TOKEN_PREFIX: &str = "staff.";
 pub const STAFF_ACTOR_PREFIX: &str = "staff:";
 /// Longest token text considered at all.
 const MAX_STAFF_TOKEN_LEN: usize = 1024;
-/// How far in the future an issue time may lie before a token is refused (clock differences between isolates).
-const MAX_FUTURE_ISSUE_SECS: i64 = 60;
 /// Longest visual-check request id accepted; the origin's are 32 hex digits.
 const MAX_REQUEST_ID_LEN: usize = 64;
-
-type HmacSha256 = hmac::Hmac<Sha256>;
 
 /// The key a staff login code is stored under: distinct from the same code's enrolment lookup key.
 pub fn staff_code_lookup_key(code: &EnrolmentCode) -> String {
@@ -100,7 +96,16 @@ impl StaffClaims {
 /// Issues and checks staff tokens.
 #[derive(Debug)]
 pub struct StaffSessions {
-    key: SecretBytes,
+    codec: TokenCodec,
+}
+
+impl Lifetime for StaffClaims {
+    fn issued_at(&self) -> i64 {
+        self.iat
+    }
+    fn expires_at(&self) -> i64 {
+        self.exp
+    }
 }
 
 impl StaffSessions {
@@ -109,14 +114,10 @@ impl StaffSessions {
         let mut mac = HmacSha256::new_from_slice(session_key.expose())
             .map_err(|_| EdgeError::Config("SESSION_KEY is unusable"))?;
         mac.update(b"onshi-staff-session-v1");
+        let key = SecretBytes::new(mac.finalize().into_bytes().to_vec());
         Ok(Self {
-            key: SecretBytes::new(mac.finalize().into_bytes().to_vec()),
+            codec: TokenCodec::new(key, STAFF_TOKEN_PREFIX, MAX_STAFF_TOKEN_LEN, STAFF_SESSION_LIFETIME_SECS),
         })
-    }
-
-    fn mac(&self) -> Result<HmacSha256, EdgeError> {
-        HmacSha256::new_from_slice(self.key.expose())
-            .map_err(|_| EdgeError::Config("SESSION_KEY is unusable"))
     }
 
     /// Mints a staff token for `facility`, valid for [`STAFF_SESSION_LIFETIME_SECS`] from `now_unix`.
@@ -132,47 +133,12 @@ impl StaffSessions {
             iat: now_unix,
             exp: now_unix.saturating_add(STAFF_SESSION_LIFETIME_SECS),
         };
-        let json = serde_json::to_vec(&claims)
-            .map_err(|_| EdgeError::Runtime("staff claims do not serialise"))?;
-        let payload = URL_SAFE_NO_PAD.encode(json);
-        let mut mac = self.mac()?;
-        mac.update(payload.as_bytes());
-        let tag = URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes());
-        Ok((
-            SessionToken::new(format!("{STAFF_TOKEN_PREFIX}{payload}.{tag}")),
-            claims,
-        ))
+        Ok((self.codec.seal(&claims)?, claims))
     }
 
     /// Checks a token's MAC (in constant time, before parsing anything), then its claims and lifetime.
     pub fn verify(&self, token: &str, now_unix: i64) -> Result<StaffClaims, EdgeError> {
-        if token.len() > MAX_STAFF_TOKEN_LEN {
-            return Err(EdgeError::SessionInvalid);
-        }
-        let rest = token
-            .strip_prefix(STAFF_TOKEN_PREFIX)
-            .ok_or(EdgeError::SessionInvalid)?;
-        let (payload, tag) = rest.split_once('.').ok_or(EdgeError::SessionInvalid)?;
-        let tag = URL_SAFE_NO_PAD
-            .decode(tag)
-            .map_err(|_| EdgeError::SessionInvalid)?;
-        let mut mac = self.mac()?;
-        mac.update(payload.as_bytes());
-        mac.verify_slice(&tag)
-            .map_err(|_| EdgeError::SessionInvalid)?;
-        let json = URL_SAFE_NO_PAD
-            .decode(payload)
-            .map_err(|_| EdgeError::SessionInvalid)?;
-        let claims: StaffClaims =
-            serde_json::from_slice(&json).map_err(|_| EdgeError::SessionInvalid)?;
-        if claims.exp.saturating_sub(claims.iat) > STAFF_SESSION_LIFETIME_SECS
-            || claims.iat > now_unix.saturating_add(MAX_FUTURE_ISSUE_SECS)
-        {
-            return Err(EdgeError::SessionInvalid);
-        }
-        if now_unix >= claims.exp {
-            return Err(EdgeError::SessionExpired);
-        }
+        let claims: StaffClaims = self.codec.open(token, now_unix)?;
         claims.facility_code()?;
         Ok(claims)
     }
@@ -628,7 +594,7 @@ mod tests {
         let sessions = sessions();
         let printed = format!("{sessions:?}");
         assert!(printed.contains("<redacted>"), "{printed}");
-        assert!(!printed.contains(&hex::encode(sessions.key.expose())));
+        assert!(!printed.contains(&hex::encode(sessions.codec.key().expose())));
         let (token, _) = sessions
             .mint(&facility(), NOW, [7; STAFF_ID_RANDOM_LEN])
             .unwrap();

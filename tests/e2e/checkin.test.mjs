@@ -2,9 +2,9 @@
 // the real edge in workerd and the real origin on SQLite.
 
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { DEMO_CARDS, startStack } from '../../xtask/stack.mjs';
-import { auditScreen, enterPin, jsonStrings, launchChromium, openKiosk, screen, screenshot } from './support.mjs';
+import { describe, test } from 'node:test';
+import { DEMO_CARDS } from '../../xtask/stack.mjs';
+import { auditScreen, enterPin, jsonStrings, openKiosk, screen, screenshot, useStack } from './support.mjs';
 
 const card = (scenario) => {
   const found = DEMO_CARDS.find((c) => c.scenario === scenario);
@@ -14,20 +14,11 @@ const card = (scenario) => {
 const wrongPin = (pin) => pin.split('').map((d) => String((Number(d) + 1) % 10)).join('');
 
 describe('check-in with a virtual card', () => {
-  let stack;
-  let browser;
-  before(async () => {
-    stack = await startStack();
-    browser = await launchChromium();
-  });
-  after(async () => {
-    await browser?.close();
-    await stack?.stop();
-  });
+  const env = useStack();
 
   test('a registered card with the right PIN shows 有効 and the PIN goes nowhere but the card', async () => {
     const holder = card('valid');
-    const { page, context, requests } = await openKiosk(browser, stack, { cardIndex: holder.index });
+    const { page, context, requests } = await openKiosk(env.browser, env.stack, { cardIndex: holder.index });
     await screenshot(page, '01-welcome');
     await page.click('#connect');
     await screen(page, 'pin');
@@ -49,7 +40,7 @@ describe('check-in with a virtual card', () => {
       assert.ok(!strings.some((s) => s === holder.pin || /pin/i.test(s)), `PIN-like field in ${request.url}`);
     }
     const pinWord = new RegExp(`(^|\\D)${holder.pin}(\\D|$)`);
-    assert.ok(!stack.logs.some((line) => pinWord.test(line)), 'no server log line contains the PIN');
+    assert.ok(!env.stack.logs.some((line) => pinWord.test(line)), 'no server log line contains the PIN');
     const fakeLog = await page.evaluate(() => window.onshiVirtualUsb.log.length);
     assert.ok(fakeLog > 0, 'the kiosk spoke to the reader over WebUSB');
     await context.close();
@@ -57,7 +48,7 @@ describe('check-in with a virtual card', () => {
 
   test('a card not registered for insurance shows 該当資格なし with the 申立書 path, never 10割', async () => {
     const holder = card('unregistered');
-    const { page, context } = await openKiosk(browser, stack, { cardIndex: holder.index });
+    const { page, context } = await openKiosk(env.browser, env.stack, { cardIndex: holder.index });
     await page.click('#connect');
     await enterPin(page, holder.pin);
     await screen(page, 'result');
@@ -70,7 +61,7 @@ describe('check-in with a virtual card', () => {
 
   test('a lost qualification shows 無効 with the 申立書 path', async () => {
     const holder = card('lost');
-    const { page, context } = await openKiosk(browser, stack, { cardIndex: holder.index });
+    const { page, context } = await openKiosk(env.browser, env.stack, { cardIndex: holder.index });
     await page.click('#connect');
     await enterPin(page, holder.pin);
     await screen(page, 'result');
@@ -81,7 +72,7 @@ describe('check-in with a virtual card', () => {
 
   test('a wrong PIN shows the tries left, and the right one still checks in', async () => {
     const holder = card('valid');
-    const { page, context } = await openKiosk(browser, stack, { cardIndex: holder.index });
+    const { page, context } = await openKiosk(env.browser, env.stack, { cardIndex: holder.index });
     await page.click('#connect');
     await enterPin(page, wrongPin(holder.pin));
     await screen(page, 'pin');
@@ -96,7 +87,7 @@ describe('check-in with a virtual card', () => {
 
   test('three wrong PINs end on the blocked screen', async () => {
     const holder = card('dependent');
-    const { page, context } = await openKiosk(browser, stack, { cardIndex: holder.index });
+    const { page, context } = await openKiosk(env.browser, env.stack, { cardIndex: holder.index });
     await page.click('#connect');
     await enterPin(page, wrongPin(holder.pin));
     await page.waitForSelector('#tries-left:has-text("2")');
@@ -119,7 +110,7 @@ describe('check-in with a virtual card', () => {
   });
 
   test('a CCID reader refused by the browser says why and what works', async () => {
-    const { page, context } = await openKiosk(browser, stack, { cardIndex: 0, refuseProtectedClass: true });
+    const { page, context } = await openKiosk(env.browser, env.stack, { cardIndex: 0, refuseProtectedClass: true });
     await page.click('#connect');
     await screen(page, 'failed');
     await screenshot(page, '07-reader-refused');
@@ -130,21 +121,11 @@ describe('check-in with a virtual card', () => {
 });
 
 describe('check-in while the origin is down', () => {
-  let stack;
-  let browser;
-  before(async () => {
-    stack = await startStack();
-    await stack.stopOrigin();
-    browser = await launchChromium();
-  });
-  after(async () => {
-    await browser?.close();
-    await stack?.stop();
-  });
+  const env = useStack({}, (stack) => stack.stopOrigin());
 
   test('ends in the outage procedure, not in a result', async () => {
     const holder = card('valid');
-    const { page, context } = await openKiosk(browser, stack, { cardIndex: holder.index, axe: true });
+    const { page, context } = await openKiosk(env.browser, env.stack, { cardIndex: holder.index, axe: true });
     await page.click('#connect');
     await enterPin(page, holder.pin);
     await screen(page, 'failed');

@@ -2,28 +2,19 @@
 // which loads the virtual reader shipped in demo builds and runs the same WebUSB code as with hardware.
 
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { DEMO_CARDS, startStack } from '../../xtask/stack.mjs';
-import { enrolKiosk, enterPin, launchChromium, screen, screenshot } from './support.mjs';
+import { test } from 'node:test';
+import { DEMO_CARDS } from '../../xtask/stack.mjs';
+import { enrolKiosk, enterPin, screen, screenshot, useStack } from './support.mjs';
 
-let stack;
-let browser;
-before(async () => {
-  stack = await startStack();
-  browser = await launchChromium();
-});
-after(async () => {
-  await browser?.close();
-  await stack?.stop();
-});
+const env = useStack();
 
 test('the demo virtual reader lists every demo card and checks one in', async () => {
   const holder = DEMO_CARDS.find((c) => c.scenario === 'elderly');
-  const context = await browser.newContext({ locale: 'ja-JP' });
+  const context = await env.browser.newContext({ locale: 'ja-JP' });
   const page = await context.newPage();
-  await page.goto(stack.url);
+  await page.goto(env.stack.url);
   // A fresh browser profile is not an enrolled kiosk yet: staff type a one-time code first.
-  await enrolKiosk(page, stack);
+  await enrolKiosk(page, env.stack);
   await screen(page, 'welcome');
   await page.waitForSelector('#virtual-card option', { state: 'attached' });
   const labels = await page.$$eval('#virtual-card option', (options) => options.map((o) => o.textContent));

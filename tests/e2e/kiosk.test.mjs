@@ -3,11 +3,9 @@
 // axe-core, and a screenshot of each is saved under tests/artifacts/screens/.
 
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { DEMO_CARDS, startStack } from '../../xtask/stack.mjs';
-import {
-  LANGS, auditScreen, axeViolations, enrolKiosk, enterPin, launchChromium, openKiosk, screen, screenshot,
-} from './support.mjs';
+import { describe, test } from 'node:test';
+import { DEMO_CARDS } from '../../xtask/stack.mjs';
+import { LANGS, auditScreen, axeViolations, enrolKiosk, enterPin, openKiosk, screen, screenshot, useStack } from './support.mjs';
 
 const card = (scenario) => {
   const found = DEMO_CARDS.find((c) => c.scenario === scenario);
@@ -24,33 +22,24 @@ const verifiesWith = (log, pin) => {
 const usbLog = (page) => page.evaluate(() => window.onshiVirtualUsb.log);
 
 describe('kiosk screens, languages and patient safety', () => {
-  let stack;
-  let browser;
-  before(async () => {
-    stack = await startStack();
-    browser = await launchChromium();
-  });
-  after(async () => {
-    await browser?.close();
-    await stack?.stop();
-  });
+  const env = useStack();
 
   test('a kiosk that is not enrolled asks staff for a one-time code first, in every language', async () => {
-    const { page, context } = await openKiosk(browser, stack.url, { axe: true });
+    const { page, context } = await openKiosk(env.browser, env.stack.url, { axe: true });
     await screen(page, 'enrol');
     assert.deepEqual(await auditScreen(page, 'enrol'), []);
     await page.fill('#enrol-code', 'NOT-A-REAL-CODE');
     await page.click('#enrol-submit');
     await page.waitForSelector('#enrol-failed');
     assert.equal(await page.inputValue('#enrol-code'), '', 'the typed code leaves the input');
-    await enrolKiosk(page, stack);
+    await enrolKiosk(page, env.stack);
     await screen(page, 'welcome');
     await context.close();
   });
 
   test('welcome, PIN pad and result render in every language with no axe violation and focus on the heading', async () => {
     const holder = card('valid');
-    const { page, context } = await openKiosk(browser, stack, { cardIndex: holder.index, axe: true });
+    const { page, context } = await openKiosk(env.browser, env.stack, { cardIndex: holder.index, axe: true });
     const problems = [];
     problems.push(...await auditScreen(page, 'welcome'));
     await page.click('#connect');
@@ -89,7 +78,7 @@ describe('kiosk screens, languages and patient safety', () => {
 
   test('two wrong PINs, then the last try asks for confirmation, and the right PIN checks in', async () => {
     const holder = card('elderly');
-    const { page, context } = await openKiosk(browser, stack, { cardIndex: holder.index, axe: true });
+    const { page, context } = await openKiosk(env.browser, env.stack, { cardIndex: holder.index, axe: true });
     await page.click('#connect');
     await enterPin(page, wrongPin(holder.pin));
     await page.waitForSelector('#tries-left:has-text("2")');
@@ -113,7 +102,7 @@ describe('kiosk screens, languages and patient safety', () => {
 
   test('at the last try the patient can choose the visual check and the PIN never reaches the card', async () => {
     const holder = card('lost');
-    const { page, context } = await openKiosk(browser, stack, { cardIndex: holder.index, axe: true });
+    const { page, context } = await openKiosk(env.browser, env.stack, { cardIndex: holder.index, axe: true });
     await page.click('#connect');
     await enterPin(page, wrongPin(holder.pin));
     await page.waitForSelector('#tries-left:has-text("2")');
@@ -135,7 +124,7 @@ describe('kiosk screens, languages and patient safety', () => {
 
   test('the card removed mid-flow ends in a clear next step, and no PIN try is spent', async () => {
     const holder = card('valid');
-    const { page, context } = await openKiosk(browser, stack, { cardIndex: holder.index, axe: true });
+    const { page, context } = await openKiosk(env.browser, env.stack, { cardIndex: holder.index, axe: true });
     await page.click('#connect');
     await screen(page, 'pin');
     await page.evaluate(() => window.onshiVirtualUsb.removeCard());
@@ -155,7 +144,7 @@ describe('kiosk screens, languages and patient safety', () => {
 
   test('the reader unplugged while the PIN pad waits ends the check-in at once', async () => {
     const holder = card('valid');
-    const { page, context } = await openKiosk(browser, stack, { cardIndex: holder.index, axe: true });
+    const { page, context } = await openKiosk(env.browser, env.stack, { cardIndex: holder.index, axe: true });
     await page.click('#connect');
     await screen(page, 'pin');
     await page.click('button.key[data-digit="1"]');
@@ -167,14 +156,14 @@ describe('kiosk screens, languages and patient safety', () => {
   });
 
   test('a CCID reader refused by the browser, and a blocked PIN, pass axe in every language', async () => {
-    const refused = await openKiosk(browser, stack, { cardIndex: 0, refuseProtectedClass: true, axe: true });
+    const refused = await openKiosk(env.browser, env.stack, { cardIndex: 0, refuseProtectedClass: true, axe: true });
     await refused.page.click('#connect');
     await screen(refused.page, 'failed');
     assert.deepEqual(await auditScreen(refused.page, 'failed-reader-refused'), []);
     await refused.context.close();
 
     const holder = card('dependent');
-    const { page, context } = await openKiosk(browser, stack, { cardIndex: holder.index, axe: true });
+    const { page, context } = await openKiosk(env.browser, env.stack, { cardIndex: holder.index, axe: true });
     await page.click('#connect');
     for (const left of ['2', '1']) {
       await enterPin(page, wrongPin(holder.pin));
@@ -189,7 +178,7 @@ describe('kiosk screens, languages and patient safety', () => {
 
   test('no qualification shows the 申立書 path in every language, never 10割', async () => {
     const holder = card('unregistered');
-    const { page, context } = await openKiosk(browser, stack, { cardIndex: holder.index, axe: true });
+    const { page, context } = await openKiosk(env.browser, env.stack, { cardIndex: holder.index, axe: true });
     await page.click('#connect');
     await enterPin(page, holder.pin);
     await screen(page, 'result');
@@ -201,7 +190,7 @@ describe('kiosk screens, languages and patient safety', () => {
 
   test('consent under the answer: single kinds or 包括同意 are recorded through the edge for 24 hours', async () => {
     const holder = card('valid');
-    const { page, context } = await openKiosk(browser, stack, { cardIndex: holder.index, axe: true });
+    const { page, context } = await openKiosk(env.browser, env.stack, { cardIndex: holder.index, axe: true });
     await page.click('#connect');
     await enterPin(page, holder.pin);
     await screen(page, 'result');
@@ -237,7 +226,7 @@ describe('kiosk screens, languages and patient safety', () => {
 
   test('declining consent records nothing and says so', async () => {
     const holder = card('dependent');
-    const { page, context } = await openKiosk(browser, stack, { cardIndex: holder.index });
+    const { page, context } = await openKiosk(env.browser, env.stack, { cardIndex: holder.index });
     await page.click('#connect');
     await enterPin(page, holder.pin);
     await screen(page, 'result');
@@ -251,9 +240,9 @@ describe('kiosk screens, languages and patient safety', () => {
 
   test('健康保険証利用登録: card → PIN → terms → done, then the next check-in finds the insurance', async () => {
     const holder = card('unregistered');
-    const { page, context } = await openKiosk(browser, stack, { cardIndex: holder.index, axe: true });
+    const { page, context } = await openKiosk(env.browser, env.stack, { cardIndex: holder.index, axe: true });
     // The ATM-style registration point.
-    await page.goto(`${stack.url}/?mode=register`);
+    await page.goto(`${env.stack.url}/?mode=register`);
     await page.evaluate(() => window.__onshiFakeUsb);
     await screen(page, 'welcome');
     assert.equal(await page.$('#connect'), null, 'a registration point offers registration only');
@@ -270,7 +259,7 @@ describe('kiosk screens, languages and patient safety', () => {
     assert.deepEqual(await auditScreen(page, 'registered'), []);
 
     // Back at the check-in kiosk, the same card now finds its insurance.
-    await page.goto(stack.url);
+    await page.goto(env.stack.url);
     await page.evaluate(() => window.__onshiFakeUsb);
     await screen(page, 'welcome');
     await page.click('#connect');
@@ -291,7 +280,7 @@ describe('kiosk screens, languages and patient safety', () => {
 
   test('a card left in the reader raises an alert, which clears when the card is taken', async () => {
     const holder = card('valid');
-    const { page, context } = await openKiosk(browser, stack, { cardIndex: holder.index, axe: true, fakeClock: true });
+    const { page, context } = await openKiosk(env.browser, env.stack, { cardIndex: holder.index, axe: true, fakeClock: true });
     await page.click('#connect');
     await enterPin(page, holder.pin);
     await screen(page, 'result');
@@ -314,7 +303,7 @@ describe('kiosk screens, languages and patient safety', () => {
 
   test('idle: a warning with at least 20 s to extend, then a reset that clears everything', async () => {
     const holder = card('valid');
-    const { page, context } = await openKiosk(browser, stack, { cardIndex: holder.index, axe: true, fakeClock: true });
+    const { page, context } = await openKiosk(env.browser, env.stack, { cardIndex: holder.index, axe: true, fakeClock: true });
     await page.click('#connect');
     await screen(page, 'pin');
     await page.click('button.key[data-digit="1"]');

@@ -4,9 +4,9 @@
 // real edge and origin. The check-in code is the same for all; only the driver chosen from the descriptors differs.
 
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { DEMO_CARDS, startStack } from '../../xtask/stack.mjs';
-import { enterPin, launchChromium, openKiosk, screen } from './support.mjs';
+import { describe, test } from 'node:test';
+import { DEMO_CARDS } from '../../xtask/stack.mjs';
+import { enterPin, openKiosk, screen, useStack } from './support.mjs';
 
 const holder = DEMO_CARDS.find((c) => c.scenario === 'valid');
 
@@ -19,21 +19,12 @@ const FIRST_OUT = {
 };
 
 describe('check-in over every reader kind', () => {
-  let stack;
-  let browser;
-  before(async () => {
-    stack = await startStack();
-    browser = await launchChromium();
-  });
-  after(async () => {
-    await browser?.close();
-    await stack?.stop();
-  });
+  const env = useStack();
 
   for (const readerKind of Object.keys(FIRST_OUT)) {
     test(`a valid card over ${readerKind} shows 有効`, async () => {
       assert.ok(holder, 'a demo card for the valid scenario');
-      const { page, context } = await openKiosk(browser, stack, { cardIndex: holder.index, readerKind });
+      const { page, context } = await openKiosk(env.browser, env.stack, { cardIndex: holder.index, readerKind });
       await page.click('#connect');
       await screen(page, 'pin');
       assert.match(await page.textContent('#tries-left'), /3/);

@@ -6,9 +6,9 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import { DEMO_CARDS, DEMO_FACILITY_CODE, ROOT, startStack } from '../../xtask/stack.mjs';
-import { enterPin, launchChromium, openKiosk, screen, screenshot } from './support.mjs';
+import { describe, test } from 'node:test';
+import { DEMO_CARDS, DEMO_FACILITY_CODE, ROOT } from '../../xtask/stack.mjs';
+import { enterPin, openKiosk, screen, screenshot, useStack } from './support.mjs';
 
 const card = (scenario) => {
   const found = DEMO_CARDS.find((c) => c.scenario === scenario);
@@ -19,46 +19,37 @@ const card = (scenario) => {
 const certificateDer = (name) => [...readFileSync(join(ROOT, `shared/vcard/data/test-pki/${name}.cert.der`))];
 
 describe('staff console', () => {
-  let stack;
-  let browser;
+  const env = useStack();
 
   async function openStaff() {
-    const context = await browser.newContext({ locale: 'ja-JP', viewport: { width: 1280, height: 900 } });
+    const context = await env.browser.newContext({ locale: 'ja-JP', viewport: { width: 1280, height: 900 } });
     const page = await context.newPage();
     const requests = [];
     page.on('request', (request) => requests.push({ url: request.url(), method: request.method(), body: request.postData() }));
-    await page.goto(`${stack.url}/staff`);
+    await page.goto(`${env.stack.url}/staff`);
     await page.waitForSelector('main[data-screen="staff-login"]');
-    const code = await stack.issueStaffCode(DEMO_FACILITY_CODE);
+    const code = await env.stack.issueStaffCode(DEMO_FACILITY_CODE);
     await page.fill('#staff-code', code);
     await page.click('#staff-login');
     await page.waitForSelector('main[data-screen="staff-dashboard"]');
     return { page, context, requests, code };
   }
 
-  before(async () => {
-    stack = await startStack();
-    browser = await launchChromium();
-  });
-  after(async () => {
-    await browser?.close();
-    await stack?.stop();
-  });
 
   test('staff log in once with a code and see a patient\'s check-in appear', async () => {
     const { page, context, code } = await openStaff();
     await screenshot(page, 'staff-01-dashboard-empty');
     assert.match(await page.textContent('#facility'), new RegExp(DEMO_FACILITY_CODE));
     // The code was one-time: it cannot open a second session.
-    const again = await fetch(`${stack.url}/api/v1/staff/login`, {
+    const again = await fetch(`${env.stack.url}/api/v1/staff/login`, {
       method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code }),
     });
     assert.equal(again.status, 401);
     // Without the staff token the list is refused.
-    assert.equal((await fetch(`${stack.url}/api/v1/staff/checkins`)).status, 401);
+    assert.equal((await fetch(`${env.stack.url}/api/v1/staff/checkins`)).status, 401);
 
     const holder = card('valid');
-    const kiosk = await openKiosk(browser, stack, { cardIndex: holder.index });
+    const kiosk = await openKiosk(env.browser, env.stack, { cardIndex: holder.index });
     await kiosk.page.click('#connect');
     await enterPin(kiosk.page, holder.pin);
     await screen(kiosk.page, 'result');
@@ -102,7 +93,7 @@ describe('staff console', () => {
   test('a visual check asked for without a PIN is approved by staff and the kiosk shows the answer', async () => {
     const { page, context } = await openStaff();
     const holder = card('valid');
-    const kiosk = await openKiosk(browser, stack, { cardIndex: holder.index });
+    const kiosk = await openKiosk(env.browser, env.stack, { cardIndex: holder.index });
     const callKiosk = (name, arg) => kiosk.page.evaluate(async ([name, arg]) => {
       const kioskModule = await import('/pkg/onshi_kiosk.js');
       try {

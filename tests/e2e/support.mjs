@@ -4,7 +4,8 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
-import { ROOT } from '../../xtask/stack.mjs';
+import { after, before } from 'node:test';
+import { ROOT, startStack } from '../../xtask/stack.mjs';
 
 export const ARTIFACTS = join(ROOT, 'tests/artifacts');
 mkdirSync(join(ARTIFACTS, 'screens'), { recursive: true });
@@ -126,4 +127,23 @@ export async function auditScreen(page, name) {
     await screenshot(page, `screens/${name}.${lang}`);
   }
   return problems;
+}
+
+/**
+ * Starts a stack (origin + edge) and Chromium before the tests of the enclosing suite and stops both after them.
+ * Returns an object whose `stack` and `browser` are set once the suite's `before` has run. `stackOptions` go to
+ * `startStack`; `afterStart(stack)` runs before the browser starts (e.g. to stop the origin for outage tests).
+ */
+export function useStack(stackOptions = {}, afterStart = async () => {}) {
+  const env = { stack: undefined, browser: undefined };
+  before(async () => {
+    env.stack = await startStack(stackOptions);
+    await afterStart(env.stack);
+    env.browser = await launchChromium();
+  });
+  after(async () => {
+    await env.browser?.close();
+    await env.stack?.stop();
+  });
+  return env;
 }
