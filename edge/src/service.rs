@@ -10,7 +10,7 @@ use onshi_proto::api::{
 };
 use onshi_proto::facility::FacilityCode;
 use onshi_proto::origin::{
-    BY_CERTIFICATE_PATH, CERTIFICATE_STATUS_PATH, CardQualificationQuery, CertificateStatus,
+    BY_CERTIFICATE_PATH, CERTIFICATE_STATUS_PATH, CardQualificationQuery, CertificateRef, CertificateStatus,
     CertificateStatusAnswer, CertificateStatusQuery,
 };
 use onshi_proto::qualification::QualificationAnswer;
@@ -191,6 +191,30 @@ impl<'a, P: EdgePorts> EdgeApi<'a, P> {
         result
     }
 
+    /// Asks the origin (the J-LIS stand-in) for the certificate's revocation status and refuses a revoked one.
+    /// An unknown status is accepted: the certificate chains to a trusted CA, and the origin's answer for an
+    /// unregistered card is a typed "no qualification" anyway. Only a positive revocation refuses.
+    pub(crate) async fn refuse_if_revoked(
+        &self,
+        certificate: &CertificateRef,
+        request: &ApiRequest<'_>,
+    ) -> Result<(), EdgeError> {
+        let status: CertificateStatusAnswer = self
+            .call_origin(
+                CERTIFICATE_STATUS_PATH,
+                &CertificateStatusQuery {
+                    certificate: certificate.clone(),
+                },
+                request.forwarded.clone(),
+                request.now_unix,
+            )
+            .await?;
+        if status.status == CertificateStatus::Revoked {
+            return Err(EdgeError::CertificateRevoked);
+        }
+        Ok(())
+    }
+
     /// Calls the origin. Both origin calls the edge makes are reads, so one that could not connect, or that the
     /// origin answered with 503, is tried once more with a fresh signature; a timeout is not retried, because the
     /// kiosk user has already waited the whole timeout.
@@ -318,21 +342,7 @@ impl<'a, P: EdgePorts> EdgeApi<'a, P> {
                 request.now_unix,
             )?;
             context.certificate = Some(self.config.audit_hasher.hash(&certificate));
-            // An unknown status is accepted: the certificate chains to a trusted CA, and the origin's answer for
-            // an unregistered card is a typed "no qualification" anyway. Only a positive revocation refuses.
-            let status: CertificateStatusAnswer = self
-                .call_origin(
-                    CERTIFICATE_STATUS_PATH,
-                    &CertificateStatusQuery {
-                        certificate: certificate.clone(),
-                    },
-                    request.forwarded.clone(),
-                    request.now_unix,
-                )
-                .await?;
-            if status.status == CertificateStatus::Revoked {
-                return Err(EdgeError::CertificateRevoked);
-            }
+            self.refuse_if_revoked(&certificate, request).await?;
             let (token, claims) = self.config.sessions.mint(
                 &certificate,
                 device.device_id.as_str(),

@@ -27,8 +27,7 @@ use onshi_proto::api::{
 use onshi_proto::facility::FacilityCode;
 use onshi_proto::insurer_number::InsurerNumber;
 use onshi_proto::origin::{
-    BY_NUMBER_PATH, CERTIFICATE_STATUS_PATH, CHECKINS_PATH, CertificateStatus,
-    CertificateStatusAnswer, CertificateStatusQuery, CheckInList, CheckInListQuery,
+    BY_NUMBER_PATH, CHECKINS_PATH, CheckInList, CheckInListQuery,
     NumberQualificationQuery, VISUAL_CHECK_COLLECT_PATH, VISUAL_CHECK_CREATE_PATH,
     VISUAL_CHECK_DECIDE_PATH, VisualCheckCollect, VisualCheckCollected, VisualCheckCreate,
     VisualCheckDecision, VisualCheckState, VisualCheckTicket,
@@ -378,19 +377,7 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
                 request.now_unix,
             )?;
             context.certificate = Some(self.config.audit_hasher.hash(&certificate));
-            let status: CertificateStatusAnswer = self
-                .call_origin(
-                    CERTIFICATE_STATUS_PATH,
-                    &CertificateStatusQuery {
-                        certificate: certificate.clone(),
-                    },
-                    request.forwarded.clone(),
-                    request.now_unix,
-                )
-                .await?;
-            if status.status == CertificateStatus::Revoked {
-                return Err(EdgeError::CertificateRevoked);
-            }
+            self.refuse_if_revoked(&certificate, request).await?;
             let create = VisualCheckCreate {
                 certificate,
                 facility_code: device.facility_code.as_str().to_owned(),
