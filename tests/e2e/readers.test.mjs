@@ -18,7 +18,7 @@ const FIRST_OUT = {
   rcs380: /^0000ff00ff00$/,
 };
 
-describe('check-in over every reader kind', () => {
+describe('check-in and registration over every reader kind', () => {
   const env = useStack();
 
   for (const readerKind of Object.keys(FIRST_OUT)) {
@@ -44,6 +44,23 @@ describe('check-in over every reader kind', () => {
         // InCommRF carrying REQB 05 00 10 after the 30 ms timeout 36 01.
         assert.ok(outs.some((entry) => entry.hex.includes('d6043601050010')), 'REQB was sent');
       }
+      await context.close();
+    });
+  }
+
+  // 健康保険証利用登録 reads the same card files through the same driver; the valid card is linked already, so the
+  // registry answers AlreadyRegistered after the whole card → PIN → terms path.
+  for (const readerKind of Object.keys(FIRST_OUT)) {
+    test(`registration over ${readerKind} reads the card and reaches the registry`, async () => {
+      const { page, context } = await openKiosk(env.browser, env.stack, { cardIndex: holder.index, readerKind });
+      await page.click('#register');
+      await enterPin(page, holder.pin);
+      await screen(page, 'registration-terms');
+      await page.click('#terms-accept');
+      await screen(page, 'registered');
+      assert.equal(await page.getAttribute('#registered', 'data-outcome'), 'AlreadyRegistered');
+      const outs = (await page.evaluate(() => window.onshiVirtualUsb.log)).filter((entry) => entry.dir === 'out');
+      assert.match(outs[0].hex, FIRST_OUT[readerKind], 'the driver matching the reader spoke first');
       await context.close();
     });
   }
