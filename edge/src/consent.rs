@@ -50,6 +50,7 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
                 facility_code: device.facility_code.as_str().to_owned(),
                 device_id: Some(device.device_id.as_str().to_owned()),
                 kinds: check_kinds(&body.kinds)?,
+                prescription: body.prescription,
             };
             self.call_origin(ORIGIN_CONSENT_PATH, &consent, request.forwarded.clone(), request.now_unix).await
         }

@@ -131,7 +131,7 @@ async fn record_consent(
     dispatch: &Callback<Action>,
 ) {
     let Some(session) = session else { return dispatch.emit(Action::ConsentFailed) };
-    match api::consent(identity, session, &ConsentSubmission { kinds }).await {
+    match api::consent(identity, session, &ConsentSubmission { kinds, prescription: None }).await {
         Ok(answer) => dispatch.emit(Action::ConsentRecorded(answer.live.into_iter().map(|grant| grant.kind).collect())),
         Err(_) => dispatch.emit(Action::ConsentFailed),
     }

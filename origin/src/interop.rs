@@ -213,6 +213,7 @@ mod tests {
                 valid_until: None,
             }),
             limit_category: Some("B04".into()),
+            specific_diseases: Vec::new(),
         }
     }
 

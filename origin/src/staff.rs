@@ -199,6 +199,8 @@ impl CheckInRow {
                 .contribution_percent
                 .map(|p| u8::try_from(p).map_err(|_| OriginError::CorruptRecord("contribution percent".into())))
                 .transpose()?,
+            // Stored with the consent by the origin work on issue 4/6.
+            prescription: None,
         })
     }
 }

@@ -997,6 +997,8 @@ impl QualificationRow {
             partial_contribution_percent: parse_percent("partial_contribution_percent", self.partial_contribution_percent)?,
             elderly_recipient,
             limit_category: self.limit_category,
+            // Filled from `specific_disease_category` by the origin work on issue 4.
+            specific_diseases: Vec::new(),
         })
     }
 }

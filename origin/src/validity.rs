@@ -116,6 +116,7 @@ mod tests {
             partial_contribution_percent: 30,
             elderly_recipient: None,
             limit_category: None,
+            specific_diseases: Vec::new(),
         }
     }
 

@@ -75,6 +75,7 @@ async fn medication_needs_a_live_consent_for_the_same_facility(db: Db) {
         facility_code: FACILITY.into(),
         device_id: Some("reader-1".into()),
         kinds: vec![ConsentKind::Medication],
+        prescription: None,
     };
     let answer: ConsentAnswer = origin.post_signed(CONSENT_PATH, &consent).await.json().await.unwrap();
     assert_eq!(answer.live.len(), 1);
@@ -110,6 +111,7 @@ async fn a_comprehensive_consent_opens_checkups_too_and_every_view_is_audited(db
         facility_code: FACILITY.into(),
         device_id: None,
         kinds: vec![ConsentKind::Comprehensive],
+        prescription: None,
     };
     assert_eq!(origin.post_signed(CONSENT_PATH, &consent).await.status().as_u16(), 200);
     let query =

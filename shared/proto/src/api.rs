@@ -314,6 +314,9 @@ pub const CONSENT_PATH: &str = "/api/v1/consent";
 pub struct ConsentSubmission {
     /// What the patient agreed to show; empty when they declined everything.
     pub kinds: Vec<crate::origin::ConsentKind>,
+    /// 電子処方箋 or 紙, as the patient chose on the same screen; absent where the facility does not ask.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prescription: Option<crate::origin::PrescriptionFormat>,
 }
 
 // ---- 健康保険証利用登録 at the reader -----------------------------------------------------------------------------

@@ -164,6 +164,17 @@ pub enum ConsentKind {
     Comprehensive,
 }
 
+/// How the patient wants this visit's prescription (処方箋の受け取り方法): the kiosk asks at check-in, the staff
+/// console shows it, and the facility issues an 電子処方箋 only when the patient chose it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PrescriptionFormat {
+    /// 電子処方箋.
+    Electronic,
+    /// 紙の処方箋.
+    Paper,
+}
+
 impl ConsentKind {
     /// True when a consent of kind `self` lets the facility see information of kind `wanted`.
     pub fn covers(self, wanted: ConsentKind) -> bool {
@@ -184,6 +195,9 @@ pub struct ConsentRequest {
     pub device_id: Option<String>,
     /// What the patient agreed to show. May be empty (the patient declined everything).
     pub kinds: Vec<ConsentKind>,
+    /// The prescription format the patient chose at the same screen, when the facility asks for one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prescription: Option<PrescriptionFormat>,
 }
 
 /// Body of `POST /v1/consent/query`.
@@ -335,6 +349,9 @@ pub struct CheckIn {
     pub insurer_name: Option<String>,
     /// 負担割合 in percent: the 高齢受給者 ratio when there is one, else the 一部負担金割合.
     pub contribution_percent: Option<u8>,
+    /// The prescription format the patient chose at the kiosk, when they chose one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prescription: Option<PrescriptionFormat>,
 }
 
 /// A visual check waiting for staff.

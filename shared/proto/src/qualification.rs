@@ -146,6 +146,26 @@ pub struct QualificationRecord {
     pub elderly_recipient: Option<ElderlyRecipient>,
     /// `LimitApplicationCertificateClassificationFlag` (A01–A06, B01–B10).
     pub limit_category: Option<String>,
+    /// `SpecificDiseasesCertificateList`: 特定疾病療養受療証 on this qualification; empty when there is none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub specific_diseases: Vec<SpecificDiseaseCertificate>,
+}
+
+/// One entry of `SpecificDiseasesCertificateList` (特定疾病療養受療証).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SpecificDiseaseCertificate {
+    /// `SpecificDiseasesDiseaseCategory`, code list OQSCD013: "1" 人工透析を要する慢性腎不全, "2" 先天性血液凝固因子障害,
+    /// "3" 血液凝固因子製剤起因HIV.
+    pub disease_category: String,
+    /// `SpecificDiseasesValidStartDate`, when the insurer recorded one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valid_from: Option<IsoDate>,
+    /// `SpecificDiseasesValidEndDate`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valid_until: Option<IsoDate>,
+    /// `SpecificDiseasesSelfPay`: 月額自己負担限度額 in yen (10,000 or 20,000), when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub monthly_self_pay_yen: Option<u32>,
 }
 
 /// The typed answer to a qualification query.
