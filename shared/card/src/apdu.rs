@@ -435,40 +435,32 @@ pub(crate) async fn send_once<T: Transport + ?Sized>(
 #[cfg(test)]
 #[allow(clippy::unwrap_used)] // A failed unwrap is a failed test.
 pub(crate) mod tests {
-    use std::collections::VecDeque;
-
     use futures::executor::block_on;
     use proptest::prelude::*;
 
     use super::*;
     use crate::transport::TransportError;
 
-    pub(crate) fn hex(text: &str) -> Vec<u8> {
-        hex::decode(text.replace(' ', "")).unwrap()
-    }
+    pub(crate) use crate::test_script::hex;
+    use crate::test_script::Script;
 
     /// A card stand-in: checks each command against the script and answers with the scripted response.
     #[derive(Debug, Default)]
     pub(crate) struct ScriptedCard {
-        pub(crate) exchanges: VecDeque<(Vec<u8>, Vec<u8>)>,
+        pub(crate) script: Script,
         pub(crate) sent: Vec<Vec<u8>>,
     }
 
     impl ScriptedCard {
         pub(crate) fn new(script: &[(&str, &str)]) -> Self {
-            Self {
-                exchanges: script.iter().map(|(command, reply)| (hex(command), hex(reply))).collect(),
-                sent: Vec::new(),
-            }
+            Self { script: Script::answered(script), sent: Vec::new() }
         }
     }
 
     impl Transport for ScriptedCard {
         async fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
             self.sent.push(command.to_vec());
-            let (expected, reply) = self.exchanges.pop_front().ok_or(TransportError::Io("script exhausted".into()))?;
-            assert_eq!(hex::encode_upper(command), hex::encode_upper(&expected), "unexpected command");
-            Ok(reply)
+            self.script.answer(command)
         }
     }
 
@@ -595,7 +587,7 @@ pub(crate) mod tests {
         let response = block_on(transceive(&mut card, &sign)).unwrap();
         assert_eq!(response.data, hex("AA BB CC DD EE FF"));
         assert_eq!(response.status, StatusWord::Ok);
-        assert!(card.exchanges.is_empty());
+        assert!(card.script.is_done());
     }
 
     #[test]
@@ -604,7 +596,7 @@ pub(crate) mod tests {
         let read = Command::new(0x00, 0xB0, 0x00, 0x00).with_le(4);
         let response = block_on(transceive(&mut card, &read)).unwrap();
         assert_eq!(response.data, hex("30 03"));
-        assert!(card.exchanges.is_empty());
+        assert!(card.script.is_done());
     }
 
     #[test]

@@ -1159,9 +1159,7 @@ mod tests {
         }
     }
 
-    fn hex(text: &str) -> Vec<u8> {
-        hex::decode(text.replace(' ', "")).unwrap()
-    }
+    use crate::test_script::hex;
 
     fn data_block(sequence: u8, status: u8, error: u8, data: &[u8]) -> Vec<u8> {
         ReplyFrame {

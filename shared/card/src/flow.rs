@@ -164,7 +164,7 @@ mod tests {
         assert_eq!(check_in.stage(), CheckInStage::CardRead);
         let result = block_on(check_in.sign_challenge(b"challenge"));
         assert!(matches!(result, Err(CardError::StepOutOfOrder { step: "sign_challenge", .. })));
-        assert!(check_in.into_transport().exchanges.is_empty());
+        assert!(check_in.into_transport().script.is_done());
     }
 
     #[test]

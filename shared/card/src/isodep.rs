@@ -290,41 +290,29 @@ impl IsoDepHost {
 #[cfg(test)]
 #[allow(clippy::unwrap_used)] // A failed unwrap is a failed test.
 mod tests {
-    use std::collections::VecDeque;
-
     use futures::executor::block_on;
     use proptest::prelude::*;
 
     use super::*;
 
-    /// One scripted exchange: what the host must send and what comes back.
-    type Exchange = (Vec<u8>, Result<Vec<u8>, TransportError>);
-
-    fn hex(text: &str) -> Vec<u8> {
-        hex::decode(text.replace(' ', "")).unwrap()
-    }
+    use crate::test_script::{Script, hex};
 
     #[derive(Debug, Default)]
     struct ScriptedRf {
-        script: VecDeque<Exchange>,
+        script: Script,
         timeouts: Vec<u16>,
     }
 
     impl ScriptedRf {
         fn new(script: &[(&str, Result<&str, TransportError>)]) -> Self {
-            Self {
-                script: script.iter().map(|(sent, answer)| (hex(sent), answer.clone().map(hex))).collect(),
-                timeouts: Vec::new(),
-            }
+            Self { script: Script::new(script), timeouts: Vec::new() }
         }
     }
 
     impl RfLink for ScriptedRf {
         async fn exchange_frame(&mut self, frame: &[u8], timeout: u16) -> Result<Vec<u8>, TransportError> {
             self.timeouts.push(timeout);
-            let (expected, answer) = self.script.pop_front().ok_or(TransportError::Io("script exhausted".into()))?;
-            assert_eq!(hex::encode_upper(frame), hex::encode_upper(&expected));
-            answer
+            self.script.answer(frame)
         }
     }
 

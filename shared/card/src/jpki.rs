@@ -579,7 +579,7 @@ mod tests {
         let script: Vec<(&str, &str)> = script.iter().map(|(command, reply)| (*command, reply.as_str())).collect();
         let mut jpki = Jpki::new(ScriptedCard::new(&script));
         assert_eq!(block_on(jpki.read_auth_certificate()).unwrap(), file);
-        assert!(jpki.into_inner().exchanges.is_empty());
+        assert!(jpki.into_inner().script.is_done());
     }
 
     #[test]

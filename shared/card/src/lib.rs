@@ -33,5 +33,8 @@ pub mod text;
 pub mod tlv;
 pub mod transport;
 
+#[cfg(test)]
+mod test_script;
+
 pub use error::{CardError, Result};
 pub use transport::{Transport, TransportError, UsbBulk};

@@ -378,9 +378,7 @@ mod tests {
 
     use super::*;
 
-    fn hex(text: &str) -> Vec<u8> {
-        hex::decode(text.replace(' ', "")).unwrap()
-    }
+    use crate::test_script::hex;
 
     #[test]
     fn frames_match_the_worked_usb_transcript() {

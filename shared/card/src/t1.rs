@@ -490,45 +490,30 @@ pub fn ifsc_from_atr(atr: &[u8]) -> u8 {
 #[cfg(test)]
 #[allow(clippy::unwrap_used)] // A failed unwrap is a failed test.
 mod tests {
-    use std::collections::VecDeque;
-
     use futures::executor::block_on;
     use proptest::prelude::*;
 
     use super::*;
 
-    /// One scripted exchange: what the host must send and what comes back.
-    type Exchange = (Vec<u8>, Result<Vec<u8>, TransportError>);
-
-    fn hex(text: &str) -> Vec<u8> {
-        hex::decode(text.replace(' ', "")).unwrap()
-    }
+    use crate::test_script::{Script, hex};
 
     /// A link that checks each block the host sends and answers from a script.
     #[derive(Debug, Default)]
     struct ScriptedLink {
-        script: VecDeque<Exchange>,
+        script: Script,
         multipliers: Vec<u8>,
     }
 
     impl ScriptedLink {
         fn new(script: &[(&str, Result<&str, TransportError>)]) -> Self {
-            Self {
-                script: script
-                    .iter()
-                    .map(|(sent, answer)| (hex(sent), answer.clone().map(hex)))
-                    .collect(),
-                multipliers: Vec::new(),
-            }
+            Self { script: Script::new(script), multipliers: Vec::new() }
         }
     }
 
     impl BlockLink for ScriptedLink {
         async fn exchange_block(&mut self, block: &[u8], multiplier: u8) -> Result<Vec<u8>, TransportError> {
             self.multipliers.push(multiplier);
-            let (expected, answer) = self.script.pop_front().ok_or(TransportError::Io("script exhausted".into()))?;
-            assert_eq!(hex::encode_upper(block), hex::encode_upper(&expected), "unexpected block");
-            answer
+            self.script.answer(block)
         }
     }
 

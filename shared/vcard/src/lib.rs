@@ -21,8 +21,19 @@ pub mod t1_card;
 pub mod test_pki;
 pub mod vpcd;
 
+
 pub use bulk::{VirtualBulk, VirtualUsbDevice};
 pub use rcs380::VirtualRcs380;
 pub use card::VirtualCard;
 pub use error::VcardError;
 pub use reader::{CcidLevel, VirtualCcidReader};
+
+/// Bytes from spaced hex, as the reference transcripts write them (the unit tests' one decoder).
+#[cfg(test)]
+mod test_hex {
+    #[allow(clippy::unwrap_used)] // A malformed literal is a broken test.
+    pub(crate) fn hex(text: &str) -> Vec<u8> {
+        let digits: Vec<u8> = text.bytes().filter(u8::is_ascii_hexdigit).collect();
+        digits.chunks(2).map(|pair| u8::from_str_radix(std::str::from_utf8(pair).unwrap(), 16).unwrap()).collect()
+    }
+}

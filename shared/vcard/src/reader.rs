@@ -458,10 +458,7 @@ impl VirtualCcidReader {
 mod tests {
     use super::*;
 
-    fn hex(text: &str) -> Vec<u8> {
-        let digits: Vec<u8> = text.bytes().filter(u8::is_ascii_hexdigit).collect();
-        digits.chunks(2).map(|pair| u8::from_str_radix(std::str::from_utf8(pair).unwrap(), 16).unwrap()).collect()
-    }
+    use crate::test_hex::hex;
 
     fn exchange(reader: &mut VirtualCcidReader, frame: &str) -> Vec<u8> {
         reader.bulk_out(&hex(frame));
