@@ -23,6 +23,10 @@
 //   --admin-token / ADMIN_TOKEN                  bearer token of the admin routes (≥ 24 bytes); unset closes them
 //   RATE_LIMIT_PER_DEVICE, RATE_LIMIT_PER_FACILITY  requests per window, defaults 60 and 600
 //   RATE_LIMIT_WINDOW_SECS                       rate limit window, default 60
+//   KIOSK_ORIGINS                                kiosk origins allowed besides the edge's own, e.g. the Isolated
+//                                                Web App's isolated-app://<bundle id> (comma separated)
+//   ONSHI_EDGE_PERSIST                           directory keeping the Durable Objects' storage across restarts;
+//                                                default: in memory, gone when the launcher stops
 
 import { randomBytes, X509Certificate } from "node:crypto";
 import { readFileSync, existsSync } from "node:fs";
@@ -37,7 +41,8 @@ export const COMPATIBILITY_DATE = "2026-04-01";
 /**
  * Miniflare options for the edge worker, shared by the launcher and the tests so both run the same setup.
  * `config`: { host, port, scriptPath, assetsDirectory, originUrl, originSigningKey, sessionKey, caPem,
- * originTimeoutMs, adminToken, rateLimitPerDevice, rateLimitPerFacility, rateLimitWindowSecs, onLog }. `onLog(message, level)`, when given,
+ * originTimeoutMs, adminToken, rateLimitPerDevice, rateLimitPerFacility, rateLimitWindowSecs, kioskOrigins,
+ * persistDirectory, onLog }. `onLog(message, level)`, when given,
  * sees every worker log line (the audit events among them) besides stderr.
  */
 export function edgeMiniflareOptions(config) {
@@ -52,6 +57,7 @@ export function edgeMiniflareOptions(config) {
   if (config.rateLimitPerDevice !== undefined) bindings.RATE_LIMIT_PER_DEVICE = String(config.rateLimitPerDevice);
   if (config.rateLimitPerFacility !== undefined) bindings.RATE_LIMIT_PER_FACILITY = String(config.rateLimitPerFacility);
   if (config.rateLimitWindowSecs !== undefined) bindings.RATE_LIMIT_WINDOW_SECS = String(config.rateLimitWindowSecs);
+  if (config.kioskOrigins) bindings.KIOSK_ORIGINS = config.kioskOrigins;
   const options = {
     host: config.host ?? "127.0.0.1",
     port: config.port ?? 0,
@@ -64,6 +70,8 @@ export function edgeMiniflareOptions(config) {
       CHALLENGES: { className: "ChallengeStore", useSQLite: true },
       EDGE_STORE: { className: "EdgeStore", useSQLite: true },
     },
+    // Devices, enrolment codes, rate counters and challenges survive a restart only when given a directory.
+    durableObjectsPersist: config.persistDirectory ?? false,
     // Worker logs go to stderr so that stdout carries only the launcher's one line.
     handleStructuredLogs: ({ level, message }) => {
       config.onLog?.(message, level);
@@ -131,6 +139,8 @@ function readConfig(argv, env) {
     rateLimitPerDevice: env.RATE_LIMIT_PER_DEVICE,
     rateLimitPerFacility: env.RATE_LIMIT_PER_FACILITY,
     rateLimitWindowSecs: env.RATE_LIMIT_WINDOW_SECS,
+    kioskOrigins: env.KIOSK_ORIGINS,
+    persistDirectory: env.ONSHI_EDGE_PERSIST,
   };
 }
 

@@ -12,6 +12,7 @@
 //! | `RATE_LIMIT_PER_DEVICE` | var, optional | requests per device per minute, default 60 |
 //! | `RATE_LIMIT_PER_FACILITY` | var, optional | requests per facility per minute, default 600 |
 //! | `RATE_LIMIT_WINDOW_SECS` | var, optional | length of a counting window, default 60 (1–86400) |
+//! | `KIOSK_ORIGINS` | var, optional | kiosk origins allowed besides the edge's own (e.g. `isolated-app://<id>`) |
 
 use crate::admin::AdminCredential;
 use crate::audit::CertificateHasher;
@@ -40,6 +41,8 @@ pub const ADMIN_TOKEN: &str = "ADMIN_TOKEN";
 pub const RATE_LIMIT_PER_DEVICE: &str = "RATE_LIMIT_PER_DEVICE";
 /// Binding name of the per-facility rate limit.
 pub const RATE_LIMIT_PER_FACILITY: &str = "RATE_LIMIT_PER_FACILITY";
+/// Binding name of the kiosk origins allowed besides the edge's own.
+pub const KIOSK_ORIGINS: &str = "KIOSK_ORIGINS";
 /// Binding name of the rate limit window.
 pub const RATE_LIMIT_WINDOW_SECS: &str = "RATE_LIMIT_WINDOW_SECS";
 
@@ -60,6 +63,8 @@ pub struct EdgeConfig {
     pub rate_limits: RateLimits,
     /// Hashes certificate identities for audit events.
     pub audit_hasher: CertificateHasher,
+    /// Browser origins allowed to call the API besides the edge's own.
+    pub kiosk_origins: crate::http_policy::KioskOrigins,
     /// Mints and checks staff sessions (a key derived from `SESSION_KEY`).
     pub staff_sessions: crate::staff::StaffSessions,
 }
@@ -103,6 +108,7 @@ impl EdgeConfig {
                 )?,
             },
             trust_anchors: TrustAnchors::from_pem(&anchors_pem)?,
+            kiosk_origins: crate::http_policy::KioskOrigins::parse(lookup(KIOSK_ORIGINS).as_deref())?,
             origin_timeout_ms: parse_timeout_ms(lookup(ORIGIN_TIMEOUT_MS).as_deref())?,
         })
     }

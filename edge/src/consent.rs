@@ -15,8 +15,7 @@ use onshi_proto::origin::{
 use crate::audit::AuditAction;
 use crate::error::EdgeError;
 use crate::http_policy::parse_json;
-use crate::service::{ApiRequest, AuditContext, EdgeApi, EdgePorts};
-use crate::session::bearer_token;
+use crate::service::{ApiRequest, EdgeApi, EdgePorts};
 
 /// More kinds than exist means a malformed body.
 const MAX_CONSENT_KINDS: usize = 5;
@@ -35,15 +34,10 @@ pub fn check_kinds(kinds: &[ConsentKind]) -> Result<Vec<ConsentKind>, EdgeError>
 impl<P: EdgePorts> EdgeApi<'_, P> {
     /// `POST /api/v1/consent`: records the session holder's consents for the device's facility.
     pub async fn record_consent(&self, request: &ApiRequest<'_>) -> Result<ConsentAnswer, EdgeError> {
-        let mut context = AuditContext::default();
-        let result = async {
-            let device = self.authenticate_device(request, &mut context).await?;
-            let claims = self.config.sessions.verify(bearer_token(request.authorization)?, request.now_unix)?;
+        self.audited(AuditAction::Consent, request.now_unix, async |context| {
+            // Consent may follow a visual check: the patient chooses what to show after 顔認証, 暗証番号 or 目視.
+            let (device, claims) = self.card_session(request, context).await?;
             let certificate = claims.certificate();
-            context.certificate = Some(self.config.audit_hasher.hash(&certificate));
-            if claims.device != device.device_id.as_str() {
-                return Err(EdgeError::SessionInvalid);
-            }
             let body: ConsentSubmission = parse_json(request.body)?;
             let consent = ConsentRequest {
                 certificate,
@@ -53,22 +47,17 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
                 prescription: body.prescription,
             };
             self.call_origin(ORIGIN_CONSENT_PATH, &consent, request.forwarded.clone(), request.now_unix).await
-        }
-        .await;
-        self.record(AuditAction::Consent, request.now_unix, context, result)
+        })
+        .await
     }
 
     /// `POST /api/v1/registration`: links the session holder's card to their insured record (健康保険証利用登録).
     pub async fn register_card(&self, request: &ApiRequest<'_>) -> Result<RegistrationAnswer, EdgeError> {
-        let mut context = AuditContext::default();
-        let result = async {
-            let device = self.authenticate_device(request, &mut context).await?;
-            let claims = self.config.sessions.verify(bearer_token(request.authorization)?, request.now_unix)?;
+        self.audited(AuditAction::Registration, request.now_unix, async |context| {
+            let (device, claims) = self.card_session(request, context).await?;
+            // Linking a card to an insured record binds it for good, so it needs the PIN, not a look at the card.
+            claims.require_pin()?;
             let certificate = claims.certificate();
-            context.certificate = Some(self.config.audit_hasher.hash(&certificate));
-            if claims.device != device.device_id.as_str() {
-                return Err(EdgeError::SessionInvalid);
-            }
             let body: RegistrationSubmission = parse_json(request.body)?;
             if !body.terms_accepted {
                 return Err(EdgeError::BadRequest);
@@ -81,9 +70,8 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
             // Linking is idempotent at the origin (a repeat answers "already registered"), so the one retry of
             // `call_origin` after a lost connection is safe.
             self.call_origin(ORIGIN_REGISTRATION_PATH, &registration, request.forwarded.clone(), request.now_unix).await
-        }
-        .await;
-        self.record(AuditAction::Registration, request.now_unix, context, result)
+        })
+        .await
     }
 }
 

@@ -48,6 +48,9 @@ pub enum EdgeError {
     /// The session token is missing, malformed or forged.
     #[error("the session token is invalid")]
     SessionInvalid,
+    /// The session was opened by a staff visual check (目視), and the use case needs a PIN-verified session.
+    #[error("the session was opened without the PIN")]
+    PinRequired,
     /// The session token's lifetime has passed.
     #[error("the session token has expired")]
     SessionExpired,
@@ -110,7 +113,7 @@ impl EdgeError {
             Self::CertificateExpired => ErrorCode::CertificateExpired,
             Self::CertificateRevoked => ErrorCode::CertificateRevoked,
             Self::SignatureInvalid => ErrorCode::SignatureInvalid,
-            Self::SessionInvalid => ErrorCode::SessionInvalid,
+            Self::SessionInvalid | Self::PinRequired => ErrorCode::SessionInvalid,
             Self::SessionExpired => ErrorCode::SessionExpired,
             Self::OriginUnavailable => ErrorCode::OriginUnavailable,
             Self::OriginTimeout => ErrorCode::OriginTimeout,

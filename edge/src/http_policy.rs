@@ -49,6 +49,93 @@ pub fn same_origin(origin_header: &str, own_origin: &str) -> bool {
     given != "null" && given.eq_ignore_ascii_case(own_origin)
 }
 
+/// Headers a kiosk on an allowed other origin may send; everything the API reads.
+pub const CORS_ALLOWED_HEADERS: &str =
+    "authorization, content-type, x-onshi-device-id, x-onshi-device-time, x-onshi-device-signature";
+/// Methods the API answers.
+pub const CORS_ALLOWED_METHODS: &str = "GET, POST";
+/// How long a browser may reuse a preflight answer, in seconds.
+pub const CORS_MAX_AGE_SECS: &str = "600";
+
+/// The kiosk origins allowed to call the API besides the edge's own: a kiosk packaged as an Isolated Web App
+/// runs at `isolated-app://<bundle id>`, not at the edge's origin. Binding `KIOSK_ORIGINS`: origins separated by
+/// commas or white space; unset means the edge's own origin only.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct KioskOrigins {
+    /// Lower-case `scheme://host[:port]`, without a trailing slash.
+    allowed: Vec<String>,
+}
+
+/// How a browser request's `Origin` is treated.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CorsVerdict {
+    /// No `Origin`, or the edge's own: answered as it always was, with no CORS headers.
+    SameOrigin,
+    /// A configured kiosk origin: answered with `Access-Control-Allow-Origin` naming it.
+    Allowed(String),
+}
+
+impl KioskOrigins {
+    /// Parses the binding. Each entry must be a bare origin (`scheme://host[:port]`, no path, query or
+    /// credentials); `null` and wildcards are refused, because they would let any page drive a kiosk's key.
+    pub fn parse(value: Option<&str>) -> Result<Self, EdgeError> {
+        let invalid = EdgeError::Config("KIOSK_ORIGINS must list origins like isolated-app://<id> or https://host");
+        let mut allowed = Vec::new();
+        for entry in value
+            .unwrap_or_default()
+            .split(|c: char| c == ',' || c.is_whitespace())
+            .filter(|entry| !entry.is_empty())
+        {
+            let entry = entry.trim_end_matches('/').to_ascii_lowercase();
+            let (scheme, authority) = entry.split_once("://").ok_or_else(|| invalid.clone())?;
+            let well_formed = !scheme.is_empty()
+                && scheme
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'-' || b == b'.')
+                && !authority.is_empty()
+                && authority
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-._:[]".contains(&b));
+            if !well_formed {
+                return Err(invalid);
+            }
+            allowed.push(entry);
+        }
+        Ok(Self { allowed })
+    }
+
+    /// Judges a request's `Origin` header against the edge's own origin and the configured kiosk origins; any
+    /// other origin (and `null`) is refused.
+    pub fn judge(&self, origin_header: Option<&str>, own_origin: &str) -> Result<CorsVerdict, EdgeError> {
+        let Some(origin) = origin_header else {
+            return Ok(CorsVerdict::SameOrigin);
+        };
+        if same_origin(origin, own_origin) {
+            return Ok(CorsVerdict::SameOrigin);
+        }
+        let given = origin.trim().trim_end_matches('/').to_ascii_lowercase();
+        if self.allowed.contains(&given) {
+            Ok(CorsVerdict::Allowed(given))
+        } else {
+            Err(EdgeError::CrossOrigin)
+        }
+    }
+}
+
+/// The headers of an answer to an allowed kiosk origin; `preflight` adds what an `OPTIONS` answer carries.
+pub fn cors_headers(allowed_origin: &str, preflight: bool) -> Vec<(&'static str, String)> {
+    let mut headers = vec![
+        ("access-control-allow-origin", allowed_origin.to_owned()),
+        ("vary", "Origin".to_owned()),
+    ];
+    if preflight {
+        headers.push(("access-control-allow-methods", CORS_ALLOWED_METHODS.to_owned()));
+        headers.push(("access-control-allow-headers", CORS_ALLOWED_HEADERS.to_owned()));
+        headers.push(("access-control-max-age", CORS_MAX_AGE_SECS.to_owned()));
+    }
+    headers
+}
+
 /// Bodies up to this size are read to their end even when they are too large, so that the client gets a clean
 /// 413 instead of a connection reset while it is still sending; larger bodies are cut off unread.
 pub const MAX_DRAINED_BYTES: usize = 64 * 1024;
@@ -147,6 +234,45 @@ mod tests {
             "https://kiosk.example"
         ));
         assert!(!same_origin("null", "null"));
+    }
+
+    #[test]
+    fn configured_kiosk_origins_pass_and_others_are_refused() {
+        let origins =
+            KioskOrigins::parse(Some("isolated-app://abcdefghijklmnop, https://Kiosk.Example/")).unwrap();
+        let own = "https://edge.example";
+        assert_eq!(origins.judge(None, own), Ok(CorsVerdict::SameOrigin));
+        assert_eq!(origins.judge(Some("https://edge.example"), own), Ok(CorsVerdict::SameOrigin));
+        assert_eq!(
+            origins.judge(Some("isolated-app://ABCDEFGHIJKLMNOP"), own),
+            Ok(CorsVerdict::Allowed("isolated-app://abcdefghijklmnop".into()))
+        );
+        assert_eq!(
+            origins.judge(Some("https://kiosk.example"), own),
+            Ok(CorsVerdict::Allowed("https://kiosk.example".into()))
+        );
+        for refused in ["https://evil.example", "isolated-app://other", "null", "https://kiosk.example.evil"] {
+            assert_eq!(origins.judge(Some(refused), own), Err(EdgeError::CrossOrigin), "{refused}");
+        }
+        let none = KioskOrigins::parse(None).unwrap();
+        assert_eq!(none, KioskOrigins::default());
+        assert_eq!(
+            none.judge(Some("isolated-app://abcdefghijklmnop"), own),
+            Err(EdgeError::CrossOrigin)
+        );
+    }
+
+    #[test]
+    fn kiosk_origins_must_be_bare_origins() {
+        for bad in ["*", "null", "kiosk.example", "https://", "https://a.example/path", "https://u@a.example"] {
+            assert!(matches!(KioskOrigins::parse(Some(bad)), Err(EdgeError::Config(_))), "{bad}");
+        }
+        assert_eq!(KioskOrigins::parse(Some(" , ")).unwrap(), KioskOrigins::default());
+        let headers = cors_headers("isolated-app://x", true);
+        assert!(headers.contains(&("access-control-allow-origin", "isolated-app://x".to_owned())));
+        assert!(headers.iter().any(|(name, value)| *name == "access-control-allow-headers"
+            && value.contains("x-onshi-device-signature")));
+        assert_eq!(cors_headers("isolated-app://x", false).len(), 2);
     }
 
     #[test]

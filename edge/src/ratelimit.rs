@@ -45,6 +45,11 @@ pub struct RateCounter {
     pub window_start: i64,
     /// Unix seconds after which the store may forget the count.
     pub forget_after: i64,
+    /// From this count on, the store writes every count through to durable storage (half the limit): below it a
+    /// count lives in memory only, so an eviction can give back at most half a window's allowance, while a client
+    /// at or near its limit stays limited across evictions and restarts. Writing every count would put a storage
+    /// commit on the path of every request.
+    pub persist_from: u32,
 }
 
 /// The configured limits.
@@ -106,16 +111,20 @@ impl RateLimits {
             name: format!("rate:{}:{id}", scope.label()),
             window_start,
             forget_after: window_start.saturating_add(2 * window),
+            persist_from: self.limit(scope).div_ceil(2),
+        }
+    }
+
+    fn limit(&self, scope: RateScope) -> u32 {
+        match scope {
+            RateScope::Device => self.per_device,
+            RateScope::Facility => self.per_facility,
         }
     }
 
     /// Judges the count after this request was counted.
     pub fn judge(&self, scope: RateScope, count: u32) -> Result<(), EdgeError> {
-        let limit = match scope {
-            RateScope::Device => self.per_device,
-            RateScope::Facility => self.per_facility,
-        };
-        if count > limit {
+        if count > self.limit(scope) {
             Err(EdgeError::RateLimited(scope.label()))
         } else {
             Ok(())
@@ -134,6 +143,13 @@ mod tests {
         assert_eq!(first.name, "rate:device:abc");
         assert_eq!(first.window_start, 960);
         assert_eq!(first.forget_after, 1_080);
+        assert_eq!(first.persist_from, 30);
+        assert_eq!(
+            RateLimits { per_facility: 5, ..limits }
+                .counter(RateScope::Facility, "f", 0)
+                .persist_from,
+            3
+        );
         assert_eq!(
             limits.counter(RateScope::Device, "abc", 1_019).window_start,
             960

@@ -2,7 +2,9 @@
 //! `fetch`, WebCrypto randomness) and in native tests (in-memory fakes).
 //!
 //! Every card call is made by an enrolled device: its proof is checked and its requests (and its facility's) are
-//! counted before anything else. Every use case ends with one audit event through [`EdgePorts::audit`].
+//! counted before anything else. Every use case runs inside `EdgeApi::audited`, which ends it with one audit event
+//! through [`EdgePorts::audit`]; [`EdgeApi::handle`] is the one entry the adapter calls, with the use case
+//! [`crate::routes::route`] found.
 
 use onshi_proto::api::{
     ChallengeResponse, DeviceRevokeResponse, EnrolRequest, EnrolResponse, EnrolmentCodeRequest,
@@ -10,7 +12,7 @@ use onshi_proto::api::{
 };
 use onshi_proto::facility::FacilityCode;
 use onshi_proto::origin::{
-    BY_CERTIFICATE_PATH, CERTIFICATE_STATUS_PATH, CardQualificationQuery, CertificateRef, CertificateStatus,
+    AuthMethod,     BY_CERTIFICATE_PATH, CERTIFICATE_STATUS_PATH, CardQualificationQuery, CertificateRef, CertificateStatus,
     CertificateStatusAnswer, CertificateStatusQuery,
 };
 use onshi_proto::qualification::QualificationAnswer;
@@ -30,7 +32,8 @@ use crate::error::EdgeError;
 use crate::http_policy::{parse_json, parse_json_or_default};
 use crate::proxy::{NONCE_RANDOM_LEN, OriginOutcome, OriginRequest, interpret_outcome};
 use crate::ratelimit::{RateCounter, RateScope};
-use crate::session::{TOKEN_ID_RANDOM_LEN, bearer_token};
+use crate::routes::UseCase;
+use crate::session::{SessionClaims, TOKEN_ID_RANDOM_LEN, bearer_token};
 use zeroize::Zeroize as _;
 
 /// Longest accepted `arbitrary_identifier`; the national message allows far less.
@@ -42,6 +45,17 @@ fn is_retryable(outcome: &OriginOutcome) -> bool {
         outcome,
         OriginOutcome::Unreachable | OriginOutcome::Answered { status: 503, .. }
     )
+}
+
+/// The health answer: the worker runs and its configuration is complete. Says nothing about the origin.
+#[derive(serde::Serialize)]
+struct HealthAnswer {
+    status: &'static str,
+}
+
+/// An answer serialised once, straight to the response body.
+fn json_body<T: serde::Serialize>(result: Result<T, EdgeError>) -> Result<Vec<u8>, EdgeError> {
+    serde_json::to_vec(&result?).map_err(|_| EdgeError::Runtime("an answer does not serialise"))
 }
 
 /// The outside world, as the use cases need it.
@@ -176,19 +190,41 @@ impl<'a, P: EdgePorts> EdgeApi<'a, P> {
         Ok(bytes)
     }
 
-    pub(crate) fn record<T>(
+    /// Runs one use case and writes its audit event: the use case fills in `context` as its steps succeed, and
+    /// the event carries the outcome, whatever it was.
+    pub(crate) async fn audited<T>(
         &self,
         action: AuditAction,
         now_unix: i64,
-        context: AuditContext,
-        result: Result<T, EdgeError>,
+        use_case: impl AsyncFnOnce(&mut AuditContext) -> Result<T, EdgeError>,
     ) -> Result<T, EdgeError> {
+        let mut context = AuditContext::default();
+        let result = use_case(&mut context).await;
         let mut event = AuditEvent::new(action, now_unix, &result);
         event.device = context.device;
         event.facility = context.facility;
         event.certificate = context.certificate;
         self.ports.audit(&event);
         result
+    }
+
+    /// The card session a request carries, checked: the device proof (and its rate limits), the token, and that
+    /// the token was minted for this device. The card comes from the token only, never from a body.
+    pub(crate) async fn card_session(
+        &self,
+        request: &ApiRequest<'_>,
+        context: &mut AuditContext,
+    ) -> Result<(AuthenticatedDevice, SessionClaims), EdgeError> {
+        let device = self.authenticate_device(request, context).await?;
+        let claims = self
+            .config
+            .sessions
+            .verify(bearer_token(request.authorization)?, request.now_unix)?;
+        context.certificate = Some(self.config.audit_hasher.hash(&claims.certificate()));
+        if claims.device != device.device_id.as_str() {
+            return Err(EdgeError::SessionInvalid);
+        }
+        Ok((device, claims))
     }
 
     /// Asks the origin (the J-LIS stand-in) for the certificate's revocation status and refuses a revoked one.
@@ -294,14 +330,39 @@ impl<'a, P: EdgePorts> EdgeApi<'a, P> {
         Ok(device)
     }
 
+    /// Runs the use case a route named and answers with its JSON body: the one entry the adapter calls.
+    pub async fn handle(
+        &self,
+        use_case: &UseCase,
+        request: &ApiRequest<'_>,
+    ) -> Result<Vec<u8>, EdgeError> {
+        match use_case {
+            UseCase::Health => json_body(Ok(HealthAnswer { status: "ok" })),
+            UseCase::Challenge => json_body(self.issue_challenge(request).await),
+            UseCase::Session => json_body(self.open_session(request).await),
+            UseCase::Qualification => json_body(self.qualification(request).await),
+            UseCase::Enrol => json_body(self.enrol(request).await),
+            UseCase::IssueEnrolmentCode => json_body(self.issue_enrolment_code(request).await),
+            UseCase::RevokeDevice(device) => json_body(self.revoke_device(request, device).await),
+            UseCase::Consent => json_body(self.record_consent(request).await),
+            UseCase::Registration => json_body(self.register_card(request).await),
+            UseCase::IssueStaffCode => json_body(self.issue_staff_code(request).await),
+            UseCase::StaffLogin => json_body(self.staff_login(request).await),
+            UseCase::StaffCheckIns => json_body(self.staff_checkins(request).await),
+            UseCase::StaffByNumber => json_body(self.staff_qualification_by_number(request).await),
+            UseCase::StaffDecision => json_body(self.staff_visual_check_decision(request).await),
+            UseCase::RequestVisualCheck => json_body(self.request_visual_check(request).await),
+            UseCase::VisualCheckStatus => json_body(self.visual_check_status(request).await),
+        }
+    }
+
     /// `POST /api/v1/challenge`: issues and stores a single-use challenge for an enrolled device.
     pub async fn issue_challenge(
         &self,
         request: &ApiRequest<'_>,
     ) -> Result<ChallengeResponse, EdgeError> {
-        let mut context = AuditContext::default();
-        let result = async {
-            self.authenticate_device(request, &mut context).await?;
+        self.audited(AuditAction::Challenge, request.now_unix, async |context| {
+            self.authenticate_device(request, context).await?;
             let randomness = ChallengeRandomness {
                 id: self.random()?,
                 challenge: self.random()?,
@@ -311,9 +372,8 @@ impl<'a, P: EdgePorts> EdgeApi<'a, P> {
                 .store_challenge(&issued, request.now_unix)
                 .await?;
             Ok(issued.to_response())
-        }
-        .await;
-        self.record(AuditAction::Challenge, request.now_unix, context, result)
+        })
+        .await
     }
 
     /// `POST /api/v1/session`: consumes the challenge, verifies the card's answer, asks the origin whether the
@@ -324,9 +384,8 @@ impl<'a, P: EdgePorts> EdgeApi<'a, P> {
         &self,
         request: &ApiRequest<'_>,
     ) -> Result<SessionResponse, EdgeError> {
-        let mut context = AuditContext::default();
-        let result = async {
-            let device = self.authenticate_device(request, &mut context).await?;
+        self.audited(AuditAction::Session, request.now_unix, async |context| {
+            let device = self.authenticate_device(request, context).await?;
             let body: SessionRequest = parse_json(request.body)?;
             let id = ChallengeId::parse(&body.challenge_id)?;
             let record = self
@@ -346,6 +405,7 @@ impl<'a, P: EdgePorts> EdgeApi<'a, P> {
             let (token, claims) = self.config.sessions.mint(
                 &certificate,
                 device.device_id.as_str(),
+                AuthMethod::Pin,
                 request.now_unix,
                 self.random::<TOKEN_ID_RANDOM_LEN>()?,
             )?;
@@ -353,9 +413,8 @@ impl<'a, P: EdgePorts> EdgeApi<'a, P> {
                 session_token: token.expose().to_owned(),
                 expires_at: claims.exp,
             })
-        }
-        .await;
-        self.record(AuditAction::Session, request.now_unix, context, result)
+        })
+        .await
     }
 
     /// `POST /api/v1/qualification`: the qualification of the session's card holder, asked from the device the
@@ -364,18 +423,12 @@ impl<'a, P: EdgePorts> EdgeApi<'a, P> {
         &self,
         request: &ApiRequest<'_>,
     ) -> Result<QualificationAnswer, EdgeError> {
-        let mut context = AuditContext::default();
-        let result = async {
-            let device = self.authenticate_device(request, &mut context).await?;
-            let claims = self
-                .config
-                .sessions
-                .verify(bearer_token(request.authorization)?, request.now_unix)?;
+        self.audited(AuditAction::Qualification, request.now_unix, async |context| {
+            let (device, claims) = self.card_session(request, context).await?;
+            // A visual-check session got its qualification when staff approved it, and the origin recorded that
+            // check-in as 目視; asking again here would record a PIN check-in that never happened.
+            claims.require_pin()?;
             let certificate = claims.certificate();
-            context.certificate = Some(self.config.audit_hasher.hash(&certificate));
-            if claims.device != device.device_id.as_str() {
-                return Err(EdgeError::SessionInvalid);
-            }
             let body: QualificationRequest = parse_json_or_default(request.body)?;
             if body
                 .arbitrary_identifier
@@ -397,22 +450,15 @@ impl<'a, P: EdgePorts> EdgeApi<'a, P> {
                 request.now_unix,
             )
             .await
-        }
-        .await;
-        self.record(
-            AuditAction::Qualification,
-            request.now_unix,
-            context,
-            result,
-        )
+        })
+        .await
     }
 
     /// `POST /api/v1/devices/enrol`: redeems a one-time code and registers the device's public key.
     ///
     /// The key is checked before the code is redeemed, so a malformed key does not burn the code.
     pub async fn enrol(&self, request: &ApiRequest<'_>) -> Result<EnrolResponse, EdgeError> {
-        let mut context = AuditContext::default();
-        let result = async {
+        self.audited(AuditAction::Enrol, request.now_unix, async |context| {
             let mut body: EnrolRequest = parse_json(request.body)?;
             let code = EnrolmentCode::parse(&body.code);
             // The typed code is a credential: only the parsed copy, which wipes itself, lives on.
@@ -447,9 +493,8 @@ impl<'a, P: EdgePorts> EdgeApi<'a, P> {
                 device_id: device_id.as_str().to_owned(),
                 facility_code,
             })
-        }
-        .await;
-        self.record(AuditAction::Enrol, request.now_unix, context, result)
+        })
+        .await
     }
 
     /// `POST /api/v1/admin/enrolment-codes`: a one-time enrolment code for a facility.
@@ -457,8 +502,7 @@ impl<'a, P: EdgePorts> EdgeApi<'a, P> {
         &self,
         request: &ApiRequest<'_>,
     ) -> Result<EnrolmentCodeResponse, EdgeError> {
-        let mut context = AuditContext::default();
-        let result = async {
+        self.audited(AuditAction::EnrolmentCodeIssued, request.now_unix, async |context| {
             self.config.admin.check(request.authorization)?;
             let body: EnrolmentCodeRequest = parse_json(request.body)?;
             context.facility = Some(body.facility_code.as_str().to_owned());
@@ -479,14 +523,8 @@ impl<'a, P: EdgePorts> EdgeApi<'a, P> {
                 facility_code: body.facility_code,
                 expires_at,
             })
-        }
-        .await;
-        self.record(
-            AuditAction::EnrolmentCodeIssued,
-            request.now_unix,
-            context,
-            result,
-        )
+        })
+        .await
     }
 
     /// `POST /api/v1/admin/devices/<id>/revoke`: revokes a device; an unknown device is `not_found`.
@@ -495,8 +533,7 @@ impl<'a, P: EdgePorts> EdgeApi<'a, P> {
         request: &ApiRequest<'_>,
         device_id: &str,
     ) -> Result<DeviceRevokeResponse, EdgeError> {
-        let mut context = AuditContext::default();
-        let result = async {
+        self.audited(AuditAction::DeviceRevoked, request.now_unix, async |context| {
             self.config.admin.check(request.authorization)?;
             let id = DeviceId::parse(device_id).map_err(|_| EdgeError::NotFound)?;
             context.device = Some(id.as_str().to_owned());
@@ -507,13 +544,7 @@ impl<'a, P: EdgePorts> EdgeApi<'a, P> {
                 device_id: id.as_str().to_owned(),
                 revoked: true,
             })
-        }
-        .await;
-        self.record(
-            AuditAction::DeviceRevoked,
-            request.now_unix,
-            context,
-            result,
-        )
+        })
+        .await
     }
 }

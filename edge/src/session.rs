@@ -6,7 +6,7 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use onshi_proto::origin::CertificateRef;
+use onshi_proto::origin::{AuthMethod, CertificateRef};
 use serde::{Deserialize, Serialize};
 
 use crate::error::EdgeError;
@@ -38,6 +38,9 @@ pub struct SessionClaims {
     pub jti: String,
     /// The enrolled device the session was opened on; it may be used from that device only.
     pub device: String,
+    /// How the holder was identified: a PIN-verified card signature, or staff comparing them with the card face
+    /// (目視). A visual-check session may not do what needs the PIN (see [`SessionClaims::require_pin`]).
+    pub method: AuthMethod,
 }
 
 impl SessionClaims {
@@ -50,12 +53,24 @@ impl SessionClaims {
     }
 }
 
+impl SessionClaims {
+    /// Refuses a session opened without the PIN: linking a card to an insured record, or asking the origin for
+    /// a PIN check-in, needs the holder to have proven they know the PIN.
+    pub fn require_pin(&self) -> Result<(), EdgeError> {
+        match self.method {
+            AuthMethod::Pin => Ok(()),
+            AuthMethod::VisualCheck => Err(EdgeError::PinRequired),
+        }
+    }
+}
+
 impl std::fmt::Debug for SessionClaims {
     /// Leaves out the certificate identity: a serial points at one person's card.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SessionClaims")
             .field("iat", &self.iat)
             .field("exp", &self.exp)
+            .field("method", &self.method)
             .finish_non_exhaustive()
     }
 }
@@ -84,11 +99,13 @@ impl SessionMinter {
         Ok(Self { codec: TokenCodec::new(key, "", MAX_TOKEN_LEN, SESSION_LIFETIME_SECS) })
     }
 
-    /// Mints a token for `certificate` on `device`, valid for [`SESSION_LIFETIME_SECS`] from `now_unix`.
+    /// Mints a token for `certificate` on `device`, identified by `method`, valid for [`SESSION_LIFETIME_SECS`]
+    /// from `now_unix`.
     pub fn mint(
         &self,
         certificate: &CertificateRef,
         device: &str,
+        method: AuthMethod,
         now_unix: i64,
         token_id_random: [u8; TOKEN_ID_RANDOM_LEN],
     ) -> Result<(SessionToken, SessionClaims), EdgeError> {
@@ -99,6 +116,7 @@ impl SessionMinter {
             iat: now_unix,
             jti: URL_SAFE_NO_PAD.encode(token_id_random),
             device: device.to_owned(),
+            method,
         };
         Ok((self.codec.seal(&claims)?, claims))
     }
@@ -142,7 +160,7 @@ mod tests {
     fn a_minted_token_verifies_until_it_expires() {
         let minter = minter(1);
         let (token, claims) = minter
-            .mint(&card(), "device-1", 1_000, [3; TOKEN_ID_RANDOM_LEN])
+            .mint(&card(), "device-1", AuthMethod::Pin, 1_000, [3; TOKEN_ID_RANDOM_LEN])
             .unwrap();
         assert_eq!(claims.exp, 1_000 + SESSION_LIFETIME_SECS);
         let verified = minter.verify(token.expose(), 1_299).unwrap();
@@ -157,7 +175,7 @@ mod tests {
     #[test]
     fn tokens_from_another_key_or_altered_tokens_are_invalid() {
         let (token, _) = minter(1)
-            .mint(&card(), "device-1", 1_000, [3; TOKEN_ID_RANDOM_LEN])
+            .mint(&card(), "device-1", AuthMethod::Pin, 1_000, [3; TOKEN_ID_RANDOM_LEN])
             .unwrap();
         assert_eq!(
             minter(2).verify(token.expose(), 1_000),
@@ -170,7 +188,7 @@ mod tests {
             ..card()
         };
         let (forged_claims, _) = minter(9)
-            .mint(&other, "device-1", 1_000, [3; TOKEN_ID_RANDOM_LEN])
+            .mint(&other, "device-1", AuthMethod::Pin, 1_000, [3; TOKEN_ID_RANDOM_LEN])
             .unwrap();
         let (_, original_tag) = token.expose().split_once('.').unwrap();
         let (forged_payload, _) = forged_claims.expose().split_once('.').unwrap();
@@ -208,6 +226,7 @@ mod tests {
             iat: 1_000,
             jti: "j".into(),
             device: "device-1".into(),
+            method: AuthMethod::Pin,
         };
         assert!(minter.verify(&sign(&base), 1_000).is_ok());
         let long = SessionClaims {
@@ -236,7 +255,7 @@ mod tests {
             Err(EdgeError::Config(_))
         ));
         let (token, claims) = minter(1)
-            .mint(&card(), "device-1", 1_000, [3; TOKEN_ID_RANDOM_LEN])
+            .mint(&card(), "device-1", AuthMethod::Pin, 1_000, [3; TOKEN_ID_RANDOM_LEN])
             .unwrap();
         let printed = format!("{claims:?} {token:?} {:?}", minter(1));
         assert!(!printed.contains("0A1B"), "{printed}");

@@ -27,7 +27,7 @@ use onshi_proto::api::{
 use onshi_proto::facility::FacilityCode;
 use onshi_proto::insurer_number::InsurerNumber;
 use onshi_proto::origin::{
-    BY_NUMBER_PATH, CHECKINS_PATH, CheckInList, CheckInListQuery,
+    AuthMethod,     BY_NUMBER_PATH, CHECKINS_PATH, CheckInList, CheckInListQuery,
     NumberQualificationQuery, VISUAL_CHECK_COLLECT_PATH, VISUAL_CHECK_CREATE_PATH,
     VISUAL_CHECK_DECIDE_PATH, VisualCheckCollect, VisualCheckCollected, VisualCheckCreate,
     VisualCheckDecision, VisualCheckState, VisualCheckTicket,
@@ -200,8 +200,7 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
         &self,
         request: &ApiRequest<'_>,
     ) -> Result<StaffCodeResponse, EdgeError> {
-        let mut context = AuditContext::default();
-        let result = async {
+        self.audited(AuditAction::StaffCodeIssued, request.now_unix, async |context| {
             self.config.admin.check(request.authorization)?;
             let body: StaffCodeRequest = parse_json(request.body)?;
             context.facility = Some(body.facility_code.as_str().to_owned());
@@ -220,14 +219,8 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
                 facility_code: body.facility_code,
                 expires_at,
             })
-        }
-        .await;
-        self.record(
-            AuditAction::StaffCodeIssued,
-            request.now_unix,
-            context,
-            result,
-        )
+        })
+        .await
     }
 
     /// `POST /api/v1/staff/login`: redeems a staff login code, once, for a staff session.
@@ -235,8 +228,7 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
         &self,
         request: &ApiRequest<'_>,
     ) -> Result<StaffSessionResponse, EdgeError> {
-        let mut context = AuditContext::default();
-        let result = async {
+        self.audited(AuditAction::StaffLogin, request.now_unix, async |context| {
             let mut body: StaffLoginRequest = parse_json(request.body)?;
             let code = EnrolmentCode::parse(&body.code);
             // The typed code is a credential: only the parsed copy, which wipes itself, lives on.
@@ -259,16 +251,14 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
                 facility_code,
                 expires_at: claims.exp,
             })
-        }
-        .await;
-        self.record(AuditAction::StaffLogin, request.now_unix, context, result)
+        })
+        .await
     }
 
     /// `GET /api/v1/staff/checkins`: the session's facility's check-ins of the day and pending visual checks.
     pub async fn staff_checkins(&self, request: &ApiRequest<'_>) -> Result<CheckInList, EdgeError> {
-        let mut context = AuditContext::default();
-        let result = async {
-            let claims = self.staff_claims(request, &mut context)?;
+        self.audited(AuditAction::StaffCheckIns, request.now_unix, async |context| {
+            let claims = self.staff_claims(request, context)?;
             let query = CheckInListQuery {
                 facility_code: claims.facility.clone(),
                 staff_id: claims.staff.clone(),
@@ -280,14 +270,8 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
                 request.now_unix,
             )
             .await
-        }
-        .await;
-        self.record(
-            AuditAction::StaffCheckIns,
-            request.now_unix,
-            context,
-            result,
-        )
+        })
+        .await
     }
 
     /// `POST /api/v1/staff/qualification/by-number`: a qualification by 保険者番号 + 記号・番号・枝番 + 生年月日.
@@ -295,9 +279,8 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
         &self,
         request: &ApiRequest<'_>,
     ) -> Result<QualificationAnswer, EdgeError> {
-        let mut context = AuditContext::default();
-        let result = async {
-            let claims = self.staff_claims(request, &mut context)?;
+        self.audited(AuditAction::StaffQualificationByNumber, request.now_unix, async |context| {
+            let claims = self.staff_claims(request, context)?;
             let body: StaffNumberQuery = parse_json(request.body)?;
             check_number_query(&body)?;
             let query = NumberQualificationQuery {
@@ -317,14 +300,8 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
                 request.now_unix,
             )
             .await
-        }
-        .await;
-        self.record(
-            AuditAction::StaffQualificationByNumber,
-            request.now_unix,
-            context,
-            result,
-        )
+        })
+        .await
     }
 
     /// `POST /api/v1/staff/visual-checks/decision`: approves or refuses a pending visual check of the facility.
@@ -332,9 +309,8 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
         &self,
         request: &ApiRequest<'_>,
     ) -> Result<VisualCheckTicket, EdgeError> {
-        let mut context = AuditContext::default();
-        let result = async {
-            let claims = self.staff_claims(request, &mut context)?;
+        self.audited(AuditAction::StaffVisualCheckDecision, request.now_unix, async |context| {
+            let claims = self.staff_claims(request, context)?;
             let body: StaffVisualCheckDecision = parse_json(request.body)?;
             check_request_id(&body.request_id)?;
             let decision = VisualCheckDecision {
@@ -350,14 +326,8 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
                 request.now_unix,
             )
             .await
-        }
-        .await;
-        self.record(
-            AuditAction::StaffVisualCheckDecision,
-            request.now_unix,
-            context,
-            result,
-        )
+        })
+        .await
     }
 
     /// `POST /api/v1/visual-check`: an enrolled kiosk asks staff to confirm the holder of a card certificate. The
@@ -367,9 +337,8 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
         &self,
         request: &ApiRequest<'_>,
     ) -> Result<VisualCheckTicket, EdgeError> {
-        let mut context = AuditContext::default();
-        let result = async {
-            let device = self.authenticate_device(request, &mut context).await?;
+        self.audited(AuditAction::VisualCheckRequest, request.now_unix, async |context| {
+            let device = self.authenticate_device(request, context).await?;
             let body: VisualCheckRequest = parse_json(request.body)?;
             let certificate = verify_card_certificate(
                 body.certificate.as_slice(),
@@ -390,14 +359,8 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
                 request.now_unix,
             )
             .await
-        }
-        .await;
-        self.record(
-            AuditAction::VisualCheckRequest,
-            request.now_unix,
-            context,
-            result,
-        )
+        })
+        .await
     }
 
     /// `POST /api/v1/visual-check/status`: the asking kiosk polls its visual check. Once staff approved, the
@@ -407,9 +370,8 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
         &self,
         request: &ApiRequest<'_>,
     ) -> Result<VisualCheckStatusResponse, EdgeError> {
-        let mut context = AuditContext::default();
-        let result = async {
-            let device = self.authenticate_device(request, &mut context).await?;
+        self.audited(AuditAction::VisualCheckStatus, request.now_unix, async |context| {
+            let device = self.authenticate_device(request, context).await?;
             let body: VisualCheckStatusRequest = parse_json(request.body)?;
             check_request_id(&body.request_id)?;
             let collect = VisualCheckCollect {
@@ -435,9 +397,11 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
                 });
             };
             context.certificate = Some(self.config.audit_hasher.hash(&certificate));
+            // The session says it was opened by 目視, so it can never pass for a PIN session.
             let (token, claims) = self.config.sessions.mint(
                 &certificate,
                 device.device_id.as_str(),
+                AuthMethod::VisualCheck,
                 request.now_unix,
                 self.random::<TOKEN_ID_RANDOM_LEN>()?,
             )?;
@@ -451,14 +415,8 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
                 }),
                 qualification: Some(qualification),
             })
-        }
-        .await;
-        self.record(
-            AuditAction::VisualCheckStatus,
-            request.now_unix,
-            context,
-            result,
-        )
+        })
+        .await
     }
 }
 
@@ -534,7 +492,7 @@ mod tests {
             serial: "01".into(),
         };
         let (card_token, _) = card_sessions
-            .mint(&certificate, "device", NOW, [1; TOKEN_ID_RANDOM_LEN])
+            .mint(&certificate, "device", AuthMethod::Pin, NOW, [1; TOKEN_ID_RANDOM_LEN])
             .unwrap();
         assert_eq!(
             sessions.verify(card_token.expose(), NOW),

@@ -150,6 +150,64 @@ describe("check-in flow", () => {
   });
 });
 
+describe("consent and visual-check sessions", () => {
+  test("a consent forwards the kinds and the prescription choice to the origin", async () => {
+    const card = testCard(0);
+    const session = await openSession(card);
+    assert.equal(session.status, 200, JSON.stringify(session.body));
+    origin.received.length = 0;
+    const consent = await api("/api/v1/consent", {
+      body: { kinds: ["medication"], prescription: "electronic" },
+      headers: { authorization: `Bearer ${session.body.session_token}` },
+    });
+    assert.equal(consent.status, 200, JSON.stringify(consent.body));
+    const [sent] = origin.received;
+    assert.equal(sent.path, "/v1/consent");
+    assert.equal(sent.query.prescription, "electronic");
+    assert.deepEqual(sent.query.kinds, ["medication"]);
+    assert.equal(sent.query.certificate.serial, card.serial);
+    assert.equal(sent.query.facility_code, FACILITY_CODE);
+  });
+
+  test("a session opened by staff approval says 目視 and may not do what needs the PIN", async () => {
+    const card = testCard(1);
+    const ticket = await api("/api/v1/visual-check", { body: { certificate: card.certificate.toString("base64") } });
+    assert.equal(ticket.status, 200, JSON.stringify(ticket.body));
+    const status = await api("/api/v1/visual-check/status", { body: { request_id: ticket.body.request_id } });
+    assert.equal(status.status, 200, JSON.stringify(status.body));
+    assert.equal(status.body.state, "approved");
+    assert.deepEqual(status.body.qualification, QUALIFICATION_ANSWER);
+    const token = status.body.session.session_token;
+    // The token's claims are readable (only their MAC is secret): they name the method.
+    const claims = JSON.parse(Buffer.from(token.split(".")[0], "base64url").toString("utf8"));
+    assert.equal(claims.method, "visual_check");
+
+    origin.received.length = 0;
+    const authorization = `Bearer ${token}`;
+    // The origin recorded the 目視 check-in when it handed over the answer; a second query would be a PIN one.
+    expectError(await api("/api/v1/qualification", { body: {}, headers: { authorization } }), 401, "session_invalid");
+    expectError(
+      await api("/api/v1/registration", { body: { terms_accepted: true }, headers: { authorization } }),
+      401,
+      "session_invalid",
+    );
+    assert.deepEqual(origin.received, [], "nothing PIN-bound reached the origin");
+    const consent = await api("/api/v1/consent", { body: { kinds: [] }, headers: { authorization } });
+    assert.equal(consent.status, 200, JSON.stringify(consent.body));
+    assert.deepEqual(origin.received.map((call) => call.path), ["/v1/consent"]);
+
+    // A PIN session of the same card still may.
+    const pin = await openSession(card);
+    const pinClaims = JSON.parse(Buffer.from(pin.body.session_token.split(".")[0], "base64url").toString("utf8"));
+    assert.equal(pinClaims.method, "pin");
+    const registration = await api("/api/v1/registration", {
+      body: { terms_accepted: true },
+      headers: { authorization: `Bearer ${pin.body.session_token}` },
+    });
+    assert.equal(registration.status, 200, JSON.stringify(registration.body));
+  });
+});
+
 describe("card authentication", () => {
   test("an expired real My Number card certificate is refused", async () => {
     const real = realExpiredCard();

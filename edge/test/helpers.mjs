@@ -101,13 +101,16 @@ export const QUALIFICATION_ANSWER = {
 
 /**
  * A fake origin on 127.0.0.1. `behaviour` is changed by tests: `revoked` (serials), and `mode`:
- * "normal", "hang" (never answers), "error500", "garbage", "held" (qualification → 423 record_held).
+ * "normal", "hang" (never answers), "error500", "garbage", "held" (qualification → 423 record_held). It also
+ * records consents and registrations, and approves every visual check at once.
  */
 export async function startFakeOrigin() {
   const origin = {
     behaviour: { revoked: new Set(), mode: "normal" },
     received: [],
     signatureFailures: [],
+    /** Visual checks asked for and not yet collected, by request id. */
+    visualChecks: new Map(),
     hanging: [],
   };
   const seenNonces = new Set();
@@ -138,6 +141,20 @@ export async function startFakeOrigin() {
           return json(response, 423, { error: "record_held", message: "The record is held for review." });
         }
         return json(response, 200, QUALIFICATION_ANSWER);
+      }
+      if (request.url === "/v1/consent") return json(response, 200, { live: [] });
+      if (request.url === "/v1/registration") return json(response, 200, { outcome: "registered" });
+      // Visual checks: staff approve at once, so the first collect hands over the certificate and the answer.
+      if (request.url === "/v1/visual-checks") {
+        const requestId = `vc${String(origin.visualChecks.size + 1).padStart(6, "0")}`;
+        origin.visualChecks.set(requestId, query.certificate);
+        return json(response, 200, { request_id: requestId, state: "pending", expires_at: Math.floor(Date.now() / 1000) + 600 });
+      }
+      if (request.url === "/v1/visual-checks/collect") {
+        const certificate = origin.visualChecks.get(query.request_id);
+        if (!certificate) return json(response, 404, { error: "not_found", message: "No such resource." });
+        origin.visualChecks.delete(query.request_id);
+        return json(response, 200, { state: "collected", certificate, qualification: QUALIFICATION_ANSWER });
       }
       json(response, 404, { error: "not_found", message: "No such resource." });
     });
@@ -219,13 +236,16 @@ export function deviceWithKey(id, facilityCode, privateKey) {
   };
 }
 
-/** Starts the built worker in workerd; returns `{ url, dispose }`. */
+/** Starts the built worker in workerd; returns `{ url, mf, dispose }` (`mf` reaches the Durable Objects). */
 export async function startEdge({
   originUrl,
   originTimeoutMs,
   rateLimitPerDevice,
   rateLimitPerFacility,
   rateLimitWindowSecs,
+  kioskOrigins,
+  // A directory keeps the Durable Objects' storage, so a second edge started on it sees the first one's state.
+  persistDirectory,
   // Audit lines are dropped unless a test collects them; worker errors still reach stderr.
   onLog = () => {},
   caPem,
@@ -248,11 +268,13 @@ export async function startEdge({
       rateLimitPerDevice,
       rateLimitPerFacility,
       rateLimitWindowSecs,
+      kioskOrigins,
+      persistDirectory,
       onLog,
     }),
   );
   const url = await mf.ready;
-  return { url: url.href.replace(/\/$/, ""), dispose: () => mf.dispose() };
+  return { url: url.href.replace(/\/$/, ""), mf, dispose: () => mf.dispose() };
 }
 
 export const ORIGIN_ADMIN_TOKEN = "edge-test-origin-admin-token-0001";

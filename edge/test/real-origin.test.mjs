@@ -89,6 +89,51 @@ describe("against the real origin", () => {
     assert.ok(answer.body.records.length >= 1);
   });
 
+  test("a visual check approved by staff is recorded as 目視, and its session cannot add a PIN check-in", async () => {
+    const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
+    const code = await call(edge, "/api/v1/admin/staff-codes", {
+      device: null,
+      headers: admin,
+      body: { facility_code: device.facilityCode },
+    });
+    assert.equal(code.status, 200, JSON.stringify(code.body));
+    const login = await call(edge, "/api/v1/staff/login", { device: null, body: { code: code.body.code } });
+    assert.equal(login.status, 200, JSON.stringify(login.body));
+    const staff = { authorization: `Bearer ${login.body.staff_token}` };
+    const checkIns = async () => {
+      const list = await call(edge, "/api/v1/staff/checkins", { device: null, method: "GET", headers: staff });
+      assert.equal(list.status, 200, JSON.stringify(list.body));
+      return list.body.checkins.filter((checkIn) => checkIn.device_id === device.id);
+    };
+    const before = await checkIns();
+
+    const card = testCard(1);
+    const ticket = await call(edge, "/api/v1/visual-check", { body: { certificate: card.certificate.toString("base64") } });
+    assert.equal(ticket.status, 200, JSON.stringify(ticket.body));
+    const decision = await call(edge, "/api/v1/staff/visual-checks/decision", {
+      device: null,
+      headers: staff,
+      body: { request_id: ticket.body.request_id, approve: true },
+    });
+    assert.equal(decision.status, 200, JSON.stringify(decision.body));
+    const collected = await call(edge, "/api/v1/visual-check/status", { body: { request_id: ticket.body.request_id } });
+    assert.equal(collected.status, 200, JSON.stringify(collected.body));
+    assert.equal(collected.body.state, "approved");
+    const after = await checkIns();
+    const added = after.filter((checkIn) => !before.some((earlier) => earlier.id === checkIn.id));
+    assert.deepEqual(added.map((checkIn) => checkIn.method), ["visual_check"]);
+
+    // The 目視 session may not ask again: that would be recorded as a PIN check-in.
+    const authorization = `Bearer ${collected.body.session.session_token}`;
+    expectError(await call(edge, "/api/v1/qualification", { body: {}, headers: { authorization } }), 401, "session_invalid");
+    expectError(
+      await call(edge, "/api/v1/registration", { body: { terms_accepted: true }, headers: { authorization } }),
+      401,
+      "session_invalid",
+    );
+    assert.equal((await checkIns()).length, after.length);
+  });
+
   test("a replayed challenge and a replayed session request are refused", async () => {
     const card = testCard(0);
     const issued = await challenge();

@@ -5,368 +5,31 @@
 // Test helpers unwrap: a panic is how a test reports a broken fixture.
 #![allow(clippy::unwrap_used)]
 
-use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
+use std::cell::Cell;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use futures::executor::block_on;
 use onshi_edge::EdgeError;
-use onshi_edge::audit::AuditEvent;
-use onshi_edge::challenge::{ChallengeId, IssuedChallenge, StoredChallenge};
 use onshi_edge::config::EdgeConfig;
-use onshi_edge::device::{DeviceId, DeviceProofHeaders, DeviceRecord, StoredEnrolmentCode};
-use onshi_edge::proxy::{OriginOutcome, OriginRequest};
-use onshi_edge::ratelimit::RateCounter;
-use onshi_edge::service::{ApiRequest, EdgeApi, EdgePorts};
-use onshi_proto::api::{
-    ChallengeResponse, EnrolRequest, SessionRequest, SessionResponse, device_proof_message,
-};
-use onshi_proto::facility::FacilityCode;
+use onshi_edge::device::{DeviceId, DeviceProofHeaders};
+use onshi_edge::proxy::OriginOutcome;
+use onshi_edge::service::{ApiRequest, EdgeApi};
+use onshi_proto::api::{ChallengeResponse, EnrolRequest, SessionResponse};
 use onshi_proto::origin::{CardQualificationQuery, CertificateStatusQuery};
 use onshi_proto::qualification::{Guidance, QualificationAnswer, Reason, Validity};
 use onshi_proto::{Base64Bytes, ErrorCode, IsoDate, signing};
-use p256::pkcs8::{DecodePublicKey as _, EncodePublicKey as _};
-use rsa::pkcs1v15::SigningKey;
-use rsa::pkcs8::DecodePrivateKey;
-use rsa::sha2::Sha256;
-use rsa::signature::{SignatureEncoding, Signer};
 
-const CA_PEM: &str = include_str!("../test/fixtures/test-pki/auth-ca.pem");
-const CARD0_CERT: &[u8] = include_bytes!("../test/fixtures/test-pki/card-00.cert.der");
-const CARD0_KEY: &[u8] = include_bytes!("../test/fixtures/test-pki/card-00.key.pk8");
-const CARD1_KEY: &[u8] = include_bytes!("../test/fixtures/test-pki/card-01.key.pk8");
-const CARD0_SERIAL: &str = "3B55F11D";
-const TEST_CA_ISSUER: &str =
-    "CN=onshi test auth CA,OU=JPKI for user authentication TEST,O=onshi test,C=JP";
+mod support;
 
-const ORIGIN_KEY: &str = "origin-signing-key-for-edge-tests";
-const ADMIN_TOKEN: &str = "admin-token-for-edge-service-tests";
-/// 2026-11-24T00:00:00Z, inside the test cards' validity (2025 .. 2030).
-const NOW: i64 = 1_795_478_400;
-/// qualification-domain.md §2.3 worked example.
-const FACILITY: &str = "0110113719";
-
-type OriginScript = Box<dyn Fn(&str, &[u8]) -> OriginOutcome>;
-
-struct FakePorts {
-    next_random: Cell<u8>,
-    challenges: RefCell<HashMap<String, StoredChallenge>>,
-    codes: RefCell<HashMap<String, StoredEnrolmentCode>>,
-    devices: RefCell<HashMap<String, DeviceRecord>>,
-    counters: RefCell<HashMap<(String, i64), u32>>,
-    audit: RefCell<Vec<String>>,
-    origin: OriginScript,
-    sent: RefCell<Vec<OriginRequest>>,
-}
-
-impl FakePorts {
-    fn new(origin: OriginScript) -> Self {
-        Self {
-            next_random: Cell::new(1),
-            challenges: RefCell::default(),
-            codes: RefCell::default(),
-            devices: RefCell::default(),
-            counters: RefCell::default(),
-            audit: RefCell::default(),
-            origin,
-            sent: RefCell::default(),
-        }
-    }
-}
-
-impl EdgePorts for FakePorts {
-    fn fill_random(&self, buffer: &mut [u8]) -> Result<(), EdgeError> {
-        // Distinct, predictable bytes per draw: enough to tell draws apart in a test.
-        let seed = self.next_random.get();
-        self.next_random.set(seed.wrapping_add(1));
-        buffer
-            .iter_mut()
-            .enumerate()
-            .for_each(|(i, b)| *b = seed.wrapping_mul(31).wrapping_add(i as u8));
-        Ok(())
-    }
-
-    async fn p256_key_is_valid(&self, spki_der: &[u8]) -> Result<bool, EdgeError> {
-        Ok(p256::ecdsa::VerifyingKey::from_public_key_der(spki_der).is_ok())
-    }
-
-    async fn p256_verify(
-        &self,
-        spki_der: &[u8],
-        message: &[u8],
-        signature: &[u8],
-    ) -> Result<bool, EdgeError> {
-        use p256::ecdsa::signature::Verifier as _;
-        let Ok(key) = p256::ecdsa::VerifyingKey::from_public_key_der(spki_der) else {
-            return Ok(false);
-        };
-        let Ok(signature) = p256::ecdsa::Signature::from_slice(signature) else {
-            return Ok(false);
-        };
-        Ok(key.verify(message, &signature).is_ok())
-    }
-
-    fn audit(&self, event: &AuditEvent) {
-        self.audit.borrow_mut().push(event.to_json());
-    }
-
-    async fn store_challenge(
-        &self,
-        challenge: &IssuedChallenge,
-        _now: i64,
-    ) -> Result<(), EdgeError> {
-        let record = StoredChallenge {
-            challenge: challenge.challenge.to_vec(),
-            expires_at: challenge.expires_at,
-            uses: 0,
-        };
-        self.challenges
-            .borrow_mut()
-            .insert(challenge.id.as_str().to_owned(), record);
-        Ok(())
-    }
-
-    async fn count_challenge_use(
-        &self,
-        id: &ChallengeId,
-        _now: i64,
-    ) -> Result<Option<StoredChallenge>, EdgeError> {
-        Ok(self
-            .challenges
-            .borrow_mut()
-            .get_mut(id.as_str())
-            .map(|record| {
-                record.uses += 1;
-                record.clone()
-            }))
-    }
-
-    async fn store_enrolment_code(
-        &self,
-        lookup_key: &str,
-        facility_code: &FacilityCode,
-        expires_at: i64,
-        _now: i64,
-    ) -> Result<(), EdgeError> {
-        let record = StoredEnrolmentCode {
-            facility_code: facility_code.as_str().to_owned(),
-            expires_at,
-            uses: 0,
-        };
-        self.codes
-            .borrow_mut()
-            .insert(lookup_key.to_owned(), record);
-        Ok(())
-    }
-
-    async fn redeem_enrolment_code(
-        &self,
-        lookup_key: &str,
-        _now: i64,
-    ) -> Result<Option<StoredEnrolmentCode>, EdgeError> {
-        Ok(self.codes.borrow_mut().get_mut(lookup_key).map(|record| {
-            record.uses += 1;
-            record.clone()
-        }))
-    }
-
-    async fn store_device(&self, record: &DeviceRecord) -> Result<(), EdgeError> {
-        self.devices
-            .borrow_mut()
-            .insert(record.device_id.as_str().to_owned(), record.clone());
-        Ok(())
-    }
-
-    async fn load_device(&self, id: &DeviceId) -> Result<Option<DeviceRecord>, EdgeError> {
-        Ok(self.devices.borrow().get(id.as_str()).cloned())
-    }
-
-    async fn revoke_device(&self, id: &DeviceId) -> Result<bool, EdgeError> {
-        Ok(self
-            .devices
-            .borrow_mut()
-            .get_mut(id.as_str())
-            .map(|record| record.revoked = true)
-            .is_some())
-    }
-
-    async fn count_request(&self, counter: &RateCounter, _now: i64) -> Result<u32, EdgeError> {
-        let mut counters = self.counters.borrow_mut();
-        let count = counters
-            .entry((counter.name.clone(), counter.window_start))
-            .or_insert(0);
-        *count += 1;
-        Ok(*count)
-    }
-
-    async fn send_to_origin(&self, request: OriginRequest, _timeout_ms: u32) -> OriginOutcome {
-        let path = request
-            .url
-            .strip_prefix("http://origin.test")
-            .unwrap_or("")
-            .to_owned();
-        let headers = signing::SignatureHeaders {
-            timestamp: request
-                .header(signing::TIMESTAMP_HEADER)
-                .unwrap_or_default()
-                .to_owned(),
-            nonce: request
-                .header(signing::NONCE_HEADER)
-                .unwrap_or_default()
-                .to_owned(),
-            signature: request
-                .header(signing::SIGNATURE_HEADER)
-                .unwrap_or_default()
-                .to_owned(),
-        };
-        let verified = signing::verify(
-            ORIGIN_KEY.as_bytes(),
-            "POST",
-            &path,
-            &headers,
-            &request.body,
-            NOW,
-        );
-        let outcome = if verified.is_ok() {
-            (self.origin)(&path, &request.body)
-        } else {
-            OriginOutcome::Answered {
-                status: 401,
-                body: br#"{"error":"unauthorized","message":"x"}"#.to_vec(),
-            }
-        };
-        self.sent.borrow_mut().push(request);
-        outcome
-    }
-}
-
-/// An enrolled kiosk: its device id and P-256 key, signing every request it builds.
-struct Kiosk {
-    device_id: String,
-    key: p256::ecdsa::SigningKey,
-}
-
-impl Kiosk {
-    fn request<'r>(&self, path: &'r str, body: &'r [u8], now: i64) -> ApiRequest<'r> {
-        let time = now.to_string();
-        let message = device_proof_message("POST", path, &time, body);
-        let signature: p256::ecdsa::Signature = self.key.sign(&message);
-        ApiRequest {
-            method: "POST",
-            path,
-            body,
-            authorization: None,
-            device_proof: DeviceProofHeaders {
-                device_id: Some(self.device_id.clone()),
-                timestamp: Some(time),
-                signature: Some(URL_SAFE_NO_PAD.encode(signature.to_bytes())),
-            },
-            forwarded: vec![],
-            now_unix: now,
-        }
-    }
-
-    fn challenge<P: EdgePorts>(&self, api: &EdgeApi<'_, P>, now: i64) -> ChallengeResponse {
-        block_on(api.issue_challenge(&self.request("/api/v1/challenge", b"", now))).unwrap()
-    }
-
-    fn session<P: EdgePorts>(
-        &self,
-        api: &EdgeApi<'_, P>,
-        body: &[u8],
-        now: i64,
-    ) -> Result<SessionResponse, EdgeError> {
-        block_on(api.open_session(&self.request("/api/v1/session", body, now)))
-    }
-
-    fn qualification<P: EdgePorts>(
-        &self,
-        api: &EdgeApi<'_, P>,
-        session: Option<&SessionResponse>,
-        body: &[u8],
-        now: i64,
-    ) -> Result<QualificationAnswer, EdgeError> {
-        let authorization = session.map(|session| format!("Bearer {}", session.session_token));
-        let mut request = self.request("/api/v1/qualification", body, now);
-        request.authorization = authorization.as_deref();
-        block_on(api.qualification(&request))
-    }
-}
-
-fn admin_request<'r>(
-    path: &'r str,
-    body: &'r [u8],
-    authorization: Option<&'r str>,
-) -> ApiRequest<'r> {
-    ApiRequest {
-        method: "POST",
-        path,
-        body,
-        authorization,
-        device_proof: DeviceProofHeaders::default(),
-        forwarded: vec![],
-        now_unix: NOW,
-    }
-}
-
-fn issue_code<P: EdgePorts>(api: &EdgeApi<'_, P>, facility: &str) -> String {
-    let authorization = format!("Bearer {ADMIN_TOKEN}");
-    let body = format!(r#"{{"facility_code":"{facility}"}}"#);
-    let request = admin_request(
-        "/api/v1/admin/enrolment-codes",
-        body.as_bytes(),
-        Some(&authorization),
-    );
-    block_on(api.issue_enrolment_code(&request)).unwrap().code
-}
-
-fn enrol_request(code: &str, key: &p256::ecdsa::SigningKey) -> Vec<u8> {
-    let spki = key.verifying_key().to_public_key_der().unwrap();
-    serde_json::to_vec(&EnrolRequest {
-        code: code.to_owned(),
-        public_key: Base64Bytes(spki.as_bytes().to_vec()),
-    })
-    .unwrap()
-}
-
-/// Issues a code for [`FACILITY`] and enrols a kiosk with a key derived from `seed`.
-fn enrolled_kiosk<P: EdgePorts>(api: &EdgeApi<'_, P>, seed: u8) -> Kiosk {
-    let key = p256::ecdsa::SigningKey::from_slice(&[seed; 32]).unwrap();
-    let code = issue_code(api, FACILITY);
-    let body = enrol_request(&code, &key);
-    let enrolled =
-        block_on(api.enrol(&admin_request("/api/v1/devices/enrol", &body, None))).unwrap();
-    assert_eq!(enrolled.facility_code.as_str(), FACILITY);
-    Kiosk {
-        device_id: enrolled.device_id,
-        key,
-    }
-}
+use support::*;
 
 fn config() -> EdgeConfig {
-    EdgeConfig::from_lookup(|name| {
-        match name {
-            "ORIGIN_URL" => Some("http://origin.test"),
-            "ORIGIN_SIGNING_KEY" => Some(ORIGIN_KEY),
-            "SESSION_KEY" => Some("session-key-for-edge-tests-0123456789"),
-            "JPKI_AUTH_CA_PEM" => Some(CA_PEM),
-            "ADMIN_TOKEN" => Some(ADMIN_TOKEN),
-            "RATE_LIMIT_PER_DEVICE" => Some("8"),
-            "RATE_LIMIT_PER_FACILITY" => Some("12"),
-            "RATE_LIMIT_WINDOW_SECS" => Some("60"),
-            _ => None,
-        }
-        .map(str::to_owned)
-    })
-    .unwrap()
-}
-
-fn json(status: u16, value: &impl serde::Serialize) -> OriginOutcome {
-    OriginOutcome::Answered {
-        status,
-        body: serde_json::to_vec(value).unwrap(),
-    }
+    config_with(&[
+        ("RATE_LIMIT_PER_DEVICE", "8"),
+        ("RATE_LIMIT_PER_FACILITY", "12"),
+        ("RATE_LIMIT_WINDOW_SECS", "60"),
+    ])
 }
 
 fn valid_answer() -> QualificationAnswer {
@@ -397,20 +60,6 @@ fn origin_with_revoked(revoked_serial: &'static str) -> OriginScript {
             &serde_json::json!({"error": "not_found", "message": "x"}),
         ),
     })
-}
-
-fn sign(key_pk8: &[u8], challenge: &ChallengeResponse) -> Vec<u8> {
-    let key = SigningKey::<Sha256>::from_pkcs8_der(key_pk8).unwrap();
-    key.sign(challenge.challenge.as_slice()).to_vec()
-}
-
-fn session_body(challenge: &ChallengeResponse, certificate: &[u8], signature: Vec<u8>) -> Vec<u8> {
-    serde_json::to_vec(&SessionRequest {
-        challenge_id: challenge.challenge_id.clone(),
-        certificate: Base64Bytes(certificate.to_vec()),
-        signature: Base64Bytes(signature),
-    })
-    .unwrap()
 }
 
 #[test]
@@ -467,8 +116,7 @@ fn audit_events_record_every_decision_without_personal_data() {
     let ports = FakePorts::new(origin_with_revoked(CARD0_SERIAL));
     let api = EdgeApi::new(&config, &ports);
     let kiosk = enrolled_kiosk(&api, 7);
-    let challenge = kiosk.challenge(&api, NOW);
-    let body = session_body(&challenge, CARD0_CERT, sign(CARD0_KEY, &challenge));
+    let body = kiosk.answered_challenge(&api, CARD0_CERT, CARD0_KEY, NOW);
     assert_eq!(
         kiosk.session(&api, &body, NOW),
         Err(EdgeError::CertificateRevoked)
@@ -631,8 +279,7 @@ fn unknown_forged_and_revoked_devices_are_refused() {
         Err(EdgeError::DeviceProofInvalid("signature does not verify"))
     );
 
-    let challenge = kiosk.challenge(&api, NOW);
-    let body = session_body(&challenge, CARD0_CERT, sign(CARD0_KEY, &challenge));
+    let body = kiosk.answered_challenge(&api, CARD0_CERT, CARD0_KEY, NOW);
     let session = kiosk.session(&api, &body, NOW).unwrap();
 
     let admin = format!("Bearer {ADMIN_TOKEN}");
@@ -669,8 +316,7 @@ fn a_session_is_bound_to_the_device_that_opened_it() {
     let api = EdgeApi::new(&config, &ports);
     let first = enrolled_kiosk(&api, 7);
     let second = enrolled_kiosk(&api, 9);
-    let challenge = first.challenge(&api, NOW);
-    let body = session_body(&challenge, CARD0_CERT, sign(CARD0_KEY, &challenge));
+    let body = first.answered_challenge(&api, CARD0_CERT, CARD0_KEY, NOW);
     let session = first.session(&api, &body, NOW).unwrap();
     assert_eq!(
         second.qualification(&api, Some(&session), b"", NOW),
@@ -770,8 +416,7 @@ fn a_signature_by_another_card_or_a_revoked_certificate_gets_no_session() {
         Err(EdgeError::SignatureInvalid)
     );
 
-    let challenge = kiosk.challenge(&api, NOW);
-    let body = session_body(&challenge, CARD0_CERT, sign(CARD0_KEY, &challenge));
+    let body = kiosk.answered_challenge(&api, CARD0_CERT, CARD0_KEY, NOW);
     assert_eq!(
         kiosk.session(&api, &body, NOW),
         Err(EdgeError::CertificateRevoked)
@@ -813,8 +458,7 @@ fn origin_failures_become_typed_errors() {
     }));
     let api = EdgeApi::new(&config, &ports);
     let kiosk = enrolled_kiosk(&api, 7);
-    let challenge = kiosk.challenge(&api, NOW);
-    let body = session_body(&challenge, CARD0_CERT, sign(CARD0_KEY, &challenge));
+    let body = kiosk.answered_challenge(&api, CARD0_CERT, CARD0_KEY, NOW);
     let session = kiosk.session(&api, &body, NOW).unwrap();
     let refused = kiosk
         .qualification(&api, Some(&session), b"", NOW)
@@ -861,8 +505,7 @@ fn origin_reads_are_retried_once_after_a_failed_connection_but_not_after_a_timeo
         }));
         let api = EdgeApi::new(&config, &ports);
         let kiosk = enrolled_kiosk(&api, 7);
-        let challenge = kiosk.challenge(&api, NOW);
-        let body = session_body(&challenge, CARD0_CERT, sign(CARD0_KEY, &challenge));
+        let body = kiosk.answered_challenge(&api, CARD0_CERT, CARD0_KEY, NOW);
         assert_eq!(kiosk.session(&api, &body, NOW).map(|_| ()), expected);
         assert_eq!(calls.get(), expected_sends);
         let sent = ports.sent.borrow();
@@ -882,8 +525,7 @@ fn qualification_needs_a_live_session_of_this_edge() {
     let ports = FakePorts::new(origin_with_revoked("none"));
     let api = EdgeApi::new(&config, &ports);
     let kiosk = enrolled_kiosk(&api, 7);
-    let challenge = kiosk.challenge(&api, NOW);
-    let body = session_body(&challenge, CARD0_CERT, sign(CARD0_KEY, &challenge));
+    let body = kiosk.answered_challenge(&api, CARD0_CERT, CARD0_KEY, NOW);
     let session = kiosk.session(&api, &body, NOW).unwrap();
 
     assert_eq!(

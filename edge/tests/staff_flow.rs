@@ -7,233 +7,27 @@
     reason = "a test should stop at the first unexpected value"
 )]
 
-use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use futures::executor::block_on;
 use onshi_edge::EdgeError;
-use onshi_edge::audit::AuditEvent;
-use onshi_edge::challenge::{ChallengeId, IssuedChallenge, StoredChallenge};
 use onshi_edge::config::EdgeConfig;
-use onshi_edge::device::{DeviceId, DeviceProofHeaders, DeviceRecord, StoredEnrolmentCode};
-use onshi_edge::proxy::{OriginOutcome, OriginRequest};
-use onshi_edge::ratelimit::RateCounter;
 use onshi_edge::service::{ApiRequest, EdgeApi, EdgePorts};
-use onshi_proto::api::{EnrolRequest, device_proof_message};
-use onshi_proto::facility::FacilityCode;
+use onshi_proto::api::EnrolRequest;
 use onshi_proto::origin::{
+    AuthMethod, ConsentRequest, PrescriptionFormat,
     CertificateRef, CertificateStatusQuery, CheckInListQuery, NumberQualificationQuery,
     VisualCheckCollect, VisualCheckCreate, VisualCheckDecision,
 };
 use onshi_proto::qualification::{QualificationAnswer, Reason, Validity};
-use onshi_proto::{Base64Bytes, IsoDate, signing};
-use p256::ecdsa::signature::Signer as _;
+use onshi_proto::{Base64Bytes, IsoDate};
 use p256::pkcs8::EncodePublicKey as _;
 
-const CA_PEM: &str = include_str!("../test/fixtures/test-pki/auth-ca.pem");
-const CARD0_CERT: &[u8] = include_bytes!("../test/fixtures/test-pki/card-00.cert.der");
-const CARD0_SERIAL: &str = "3B55F11D";
-const ORIGIN_KEY: &str = "origin-signing-key-for-edge-tests";
-const ADMIN_TOKEN: &str = "admin-token-for-edge-staff-tests";
-/// 2026-11-24T00:00:00Z, inside the test cards' validity (2025 .. 2030).
-const NOW: i64 = 1_795_478_400;
-/// qualification-domain.md §2.3 worked example.
-const FACILITY: &str = "0110113719";
+mod support;
 
-type OriginScript = Box<dyn Fn(&str, &[u8]) -> OriginOutcome>;
-
-/// In-memory ports: codes, devices and counters in maps, a scripted origin that checks the edge's signature.
-struct FakePorts {
-    next_random: Cell<u8>,
-    codes: RefCell<HashMap<String, StoredEnrolmentCode>>,
-    devices: RefCell<HashMap<String, DeviceRecord>>,
-    counters: RefCell<HashMap<(String, i64), u32>>,
-    audit: RefCell<Vec<String>>,
-    origin: OriginScript,
-    sent: RefCell<Vec<(String, Vec<u8>)>>,
-}
-
-impl FakePorts {
-    fn new(origin: OriginScript) -> Self {
-        Self {
-            next_random: Cell::new(1),
-            codes: RefCell::default(),
-            devices: RefCell::default(),
-            counters: RefCell::default(),
-            audit: RefCell::default(),
-            origin,
-            sent: RefCell::default(),
-        }
-    }
-
-    fn sent_to(&self, path: &str) -> Vec<Vec<u8>> {
-        self.sent
-            .borrow()
-            .iter()
-            .filter(|(p, _)| p == path)
-            .map(|(_, body)| body.clone())
-            .collect()
-    }
-}
-
-impl EdgePorts for FakePorts {
-    fn fill_random(&self, buffer: &mut [u8]) -> Result<(), EdgeError> {
-        let seed = self.next_random.get();
-        self.next_random.set(seed.wrapping_add(1));
-        buffer
-            .iter_mut()
-            .enumerate()
-            .for_each(|(i, b)| *b = seed.wrapping_mul(31).wrapping_add(i as u8));
-        Ok(())
-    }
-
-    async fn p256_key_is_valid(&self, spki_der: &[u8]) -> Result<bool, EdgeError> {
-        use p256::pkcs8::DecodePublicKey as _;
-        Ok(p256::ecdsa::VerifyingKey::from_public_key_der(spki_der).is_ok())
-    }
-
-    async fn p256_verify(
-        &self,
-        spki_der: &[u8],
-        message: &[u8],
-        signature: &[u8],
-    ) -> Result<bool, EdgeError> {
-        use p256::ecdsa::signature::Verifier as _;
-        use p256::pkcs8::DecodePublicKey as _;
-        let (Ok(key), Ok(signature)) = (
-            p256::ecdsa::VerifyingKey::from_public_key_der(spki_der),
-            p256::ecdsa::Signature::from_slice(signature),
-        ) else {
-            return Ok(false);
-        };
-        Ok(key.verify(message, &signature).is_ok())
-    }
-
-    fn audit(&self, event: &AuditEvent) {
-        self.audit.borrow_mut().push(event.to_json());
-    }
-
-    async fn store_challenge(
-        &self,
-        _challenge: &IssuedChallenge,
-        _now: i64,
-    ) -> Result<(), EdgeError> {
-        Err(EdgeError::Runtime("no challenges in these tests"))
-    }
-
-    async fn count_challenge_use(
-        &self,
-        _id: &ChallengeId,
-        _now: i64,
-    ) -> Result<Option<StoredChallenge>, EdgeError> {
-        Ok(None)
-    }
-
-    async fn store_enrolment_code(
-        &self,
-        lookup_key: &str,
-        facility_code: &FacilityCode,
-        expires_at: i64,
-        _now: i64,
-    ) -> Result<(), EdgeError> {
-        let record = StoredEnrolmentCode {
-            facility_code: facility_code.as_str().to_owned(),
-            expires_at,
-            uses: 0,
-        };
-        self.codes
-            .borrow_mut()
-            .insert(lookup_key.to_owned(), record);
-        Ok(())
-    }
-
-    async fn redeem_enrolment_code(
-        &self,
-        lookup_key: &str,
-        _now: i64,
-    ) -> Result<Option<StoredEnrolmentCode>, EdgeError> {
-        Ok(self.codes.borrow_mut().get_mut(lookup_key).map(|record| {
-            record.uses += 1;
-            record.clone()
-        }))
-    }
-
-    async fn store_device(&self, record: &DeviceRecord) -> Result<(), EdgeError> {
-        self.devices
-            .borrow_mut()
-            .insert(record.device_id.as_str().to_owned(), record.clone());
-        Ok(())
-    }
-
-    async fn load_device(&self, id: &DeviceId) -> Result<Option<DeviceRecord>, EdgeError> {
-        Ok(self.devices.borrow().get(id.as_str()).cloned())
-    }
-
-    async fn revoke_device(&self, _id: &DeviceId) -> Result<bool, EdgeError> {
-        Ok(false)
-    }
-
-    async fn count_request(&self, counter: &RateCounter, _now: i64) -> Result<u32, EdgeError> {
-        let mut counters = self.counters.borrow_mut();
-        let count = counters
-            .entry((counter.name.clone(), counter.window_start))
-            .or_insert(0);
-        *count += 1;
-        Ok(*count)
-    }
-
-    async fn send_to_origin(&self, request: OriginRequest, _timeout_ms: u32) -> OriginOutcome {
-        let path = request
-            .url
-            .strip_prefix("http://origin.test")
-            .unwrap_or("")
-            .to_owned();
-        let header = |name| request.header(name).unwrap_or_default().to_owned();
-        let headers = signing::SignatureHeaders {
-            timestamp: header(signing::TIMESTAMP_HEADER),
-            nonce: header(signing::NONCE_HEADER),
-            signature: header(signing::SIGNATURE_HEADER),
-        };
-        assert!(
-            signing::verify(
-                ORIGIN_KEY.as_bytes(),
-                "POST",
-                &path,
-                &headers,
-                &request.body,
-                NOW
-            )
-            .is_ok()
-        );
-        self.sent
-            .borrow_mut()
-            .push((path.clone(), request.body.clone()));
-        (self.origin)(&path, &request.body)
-    }
-}
+use support::*;
 
 fn config() -> EdgeConfig {
-    EdgeConfig::from_lookup(|name| {
-        match name {
-            "ORIGIN_URL" => Some("http://origin.test"),
-            "ORIGIN_SIGNING_KEY" => Some(ORIGIN_KEY),
-            "SESSION_KEY" => Some("session-key-for-edge-tests-0123456789"),
-            "JPKI_AUTH_CA_PEM" => Some(CA_PEM),
-            "ADMIN_TOKEN" => Some(ADMIN_TOKEN),
-            _ => None,
-        }
-        .map(str::to_owned)
-    })
-    .unwrap()
-}
-
-fn json(status: u16, value: &impl serde::Serialize) -> OriginOutcome {
-    OriginOutcome::Answered {
-        status,
-        body: serde_json::to_vec(value).unwrap(),
-    }
+    config_with(&[])
 }
 
 fn answer() -> QualificationAnswer {
@@ -243,23 +37,6 @@ fn answer() -> QualificationAnswer {
         guidance: None,
         confirmation_date: IsoDate::parse("2026-11-24").unwrap(),
         records: vec![],
-    }
-}
-
-fn request<'r>(
-    method: &'r str,
-    path: &'r str,
-    body: &'r [u8],
-    authorization: Option<&'r str>,
-) -> ApiRequest<'r> {
-    ApiRequest {
-        method,
-        path,
-        body,
-        authorization,
-        device_proof: DeviceProofHeaders::default(),
-        forwarded: vec![],
-        now_unix: NOW,
     }
 }
 
@@ -364,7 +141,7 @@ fn a_staff_code_logs_in_once_and_the_token_names_the_facility_for_every_call() {
     for authorization in [
         None,
         Some("Bearer staff.e30.AAAA"),
-        Some("Bearer admin-token-for-edge-staff-tests"),
+        Some(format!("Bearer {ADMIN_TOKEN}").as_str()),
     ] {
         let refused = block_on(api.staff_checkins(&request(
             "GET",
@@ -479,59 +256,6 @@ fn the_number_check_is_validated_with_the_check_digit_before_it_is_forwarded() {
     assert_eq!(refused, Err(EdgeError::BadRequest));
 }
 
-/// An enrolled kiosk: its device id and P-256 key.
-struct Kiosk {
-    device_id: String,
-    key: p256::ecdsa::SigningKey,
-}
-
-impl Kiosk {
-    fn enrol<P: EdgePorts>(api: &EdgeApi<'_, P>) -> Self {
-        let authorization = format!("Bearer {ADMIN_TOKEN}");
-        let body = format!(r#"{{"facility_code":"{FACILITY}"}}"#);
-        let code = block_on(api.issue_enrolment_code(&admin_post(
-            "/api/v1/admin/enrolment-codes",
-            body.as_bytes(),
-            &authorization,
-        )))
-        .unwrap()
-        .code;
-        let key = p256::ecdsa::SigningKey::from_slice(&[7; 32]).unwrap();
-        let spki = key.verifying_key().to_public_key_der().unwrap();
-        let enrol = serde_json::to_vec(&EnrolRequest {
-            code,
-            public_key: Base64Bytes(spki.as_bytes().to_vec()),
-        })
-        .unwrap();
-        let enrolled =
-            block_on(api.enrol(&request("POST", "/api/v1/devices/enrol", &enrol, None))).unwrap();
-        Self {
-            device_id: enrolled.device_id,
-            key,
-        }
-    }
-
-    fn request<'r>(&self, path: &'r str, body: &'r [u8]) -> ApiRequest<'r> {
-        self.request_at(path, body, NOW)
-    }
-
-    fn request_at<'r>(&self, path: &'r str, body: &'r [u8], now: i64) -> ApiRequest<'r> {
-        let time = now.to_string();
-        let signature: p256::ecdsa::Signature = self
-            .key
-            .sign(&device_proof_message("POST", path, &time, body));
-        ApiRequest {
-            device_proof: DeviceProofHeaders {
-                device_id: Some(self.device_id.clone()),
-                timestamp: Some(time),
-                signature: Some(URL_SAFE_NO_PAD.encode(signature.to_bytes())),
-            },
-            now_unix: now,
-            ..request("POST", path, body, None)
-        }
-    }
-}
-
 fn visual_check_body(certificate: &[u8]) -> Vec<u8> {
     serde_json::to_vec(&serde_json::json!({ "certificate": Base64Bytes(certificate.to_vec()) }))
         .unwrap()
@@ -542,10 +266,10 @@ fn a_visual_check_verifies_the_certificate_and_opens_a_session_only_once_approve
     let config = config();
     let pending_ports = FakePorts::new(scripted_origin(false));
     let api = EdgeApi::new(&config, &pending_ports);
-    let kiosk = Kiosk::enrol(&api);
+    let kiosk = enrolled_kiosk(&api, 7);
     let body = visual_check_body(CARD0_CERT);
     let ticket =
-        block_on(api.request_visual_check(&kiosk.request("/api/v1/visual-check", &body))).unwrap();
+        block_on(api.request_visual_check(&kiosk.request("/api/v1/visual-check", &body, NOW))).unwrap();
     assert_eq!(ticket.request_id, "abc123");
     let created: VisualCheckCreate =
         serde_json::from_slice(&pending_ports.sent_to("/v1/visual-checks")[0]).unwrap();
@@ -562,13 +286,13 @@ fn a_visual_check_verifies_the_certificate_and_opens_a_session_only_once_approve
 
     // Not a certificate, or no device proof: refused before the origin records anything.
     let junk = visual_check_body(b"not a certificate");
-    let refused = block_on(api.request_visual_check(&kiosk.request("/api/v1/visual-check", &junk)));
+    let refused = block_on(api.request_visual_check(&kiosk.request("/api/v1/visual-check", &junk, NOW)));
     assert!(matches!(refused, Err(EdgeError::CertificateInvalid(_))));
     let unproven =
         block_on(api.request_visual_check(&request("POST", "/api/v1/visual-check", &body, None)));
     assert!(matches!(unproven, Err(EdgeError::DeviceProofInvalid(_))));
     // Outside the certificate's validity (the test cards end in 2030).
-    let late = kiosk.request_at("/api/v1/visual-check", &body, 2_000_000_000);
+    let late = kiosk.request("/api/v1/visual-check", &body, 2_000_000_000);
     assert_eq!(
         block_on(api.request_visual_check(&late)),
         Err(EdgeError::CertificateExpired)
@@ -578,7 +302,7 @@ fn a_visual_check_verifies_the_certificate_and_opens_a_session_only_once_approve
     // While staff have not decided, the kiosk hears "pending" and gets no session.
     let poll = br#"{"request_id":"abc123"}"#;
     let waiting =
-        block_on(api.visual_check_status(&kiosk.request("/api/v1/visual-check/status", poll)))
+        block_on(api.visual_check_status(&kiosk.request("/api/v1/visual-check/status", poll, NOW)))
             .unwrap();
     assert!(waiting.session.is_none() && waiting.qualification.is_none());
     let sent: VisualCheckCollect =
@@ -588,9 +312,9 @@ fn a_visual_check_verifies_the_certificate_and_opens_a_session_only_once_approve
     // Approved: a card session bound to the certificate and this device, and the qualification.
     let approved_ports = FakePorts::new(scripted_origin(true));
     let api = EdgeApi::new(&config, &approved_ports);
-    let kiosk = Kiosk::enrol(&api);
+    let kiosk = enrolled_kiosk(&api, 7);
     let approved =
-        block_on(api.visual_check_status(&kiosk.request("/api/v1/visual-check/status", poll)))
+        block_on(api.visual_check_status(&kiosk.request("/api/v1/visual-check/status", poll, NOW)))
             .unwrap();
     assert_eq!(
         approved.state,
@@ -626,9 +350,61 @@ fn a_revoked_certificate_gets_no_visual_check() {
         ),
     }));
     let api = EdgeApi::new(&config, &ports);
-    let kiosk = Kiosk::enrol(&api);
+    let kiosk = enrolled_kiosk(&api, 7);
     let body = visual_check_body(CARD0_CERT);
-    let refused = block_on(api.request_visual_check(&kiosk.request("/api/v1/visual-check", &body)));
+    let refused = block_on(api.request_visual_check(&kiosk.request("/api/v1/visual-check", &body, NOW)));
     assert_eq!(refused, Err(EdgeError::CertificateRevoked));
     assert!(ports.sent_to("/v1/visual-checks").is_empty());
+}
+
+#[test]
+fn a_visual_check_session_says_so_and_may_not_do_what_needs_the_pin() {
+    let config = config();
+    let ports = FakePorts::new(Box::new(|path, body| match path {
+        "/v1/consent" => {
+            let _: ConsentRequest = serde_json::from_slice(body).unwrap();
+            json(200, &serde_json::json!({ "live": [] }))
+        }
+        _ => scripted_origin(true)(path, body),
+    }));
+    let api = EdgeApi::new(&config, &ports);
+    let kiosk = enrolled_kiosk(&api, 7);
+    let poll = br#"{"request_id":"abc123"}"#;
+    let approved =
+        block_on(api.visual_check_status(&kiosk.request("/api/v1/visual-check/status", poll, NOW)))
+            .unwrap();
+    let token = approved.session.unwrap().session_token;
+    assert_eq!(
+        config.sessions.verify(&token, NOW).unwrap().method,
+        AuthMethod::VisualCheck
+    );
+    let bearer = format!("Bearer {token}");
+    let with_session = |path: &'static str, body: &'static [u8]| {
+        let mut request = kiosk.request(path, body, NOW);
+        request.authorization = Some(bearer.as_str());
+        request
+    };
+
+    // The qualification was answered once, at approval, where the origin recorded a 目視 check-in; asking again
+    // would record a PIN check-in, so it is refused before the origin hears of it.
+    let again = block_on(api.qualification(&with_session("/api/v1/qualification", b"")));
+    assert_eq!(again, Err(EdgeError::PinRequired));
+    assert_eq!(again.unwrap_err().code().as_str(), "session_invalid");
+    assert!(ports.sent_to("/v1/qualification/by-certificate").is_empty());
+    // Linking the card to an insured record needs the PIN.
+    let registration = block_on(api.register_card(&with_session(
+        "/api/v1/registration",
+        br#"{"terms_accepted":true}"#,
+    )));
+    assert_eq!(registration, Err(EdgeError::PinRequired));
+    assert!(ports.sent_to("/v1/registration").is_empty());
+    // Consent follows a visual check as it follows a PIN, and the prescription choice is forwarded.
+    let consent = block_on(api.record_consent(&with_session(
+        "/api/v1/consent",
+        br#"{"kinds":["medication"],"prescription":"electronic"}"#,
+    )));
+    assert!(consent.is_ok(), "{consent:?}");
+    let sent: ConsentRequest = serde_json::from_slice(&ports.sent_to("/v1/consent")[0]).unwrap();
+    assert_eq!(sent.certificate.serial, CARD0_SERIAL);
+    assert_eq!(sent.prescription, Some(PrescriptionFormat::Electronic));
 }

@@ -1,4 +1,5 @@
-//! Client for the edge's public API (same origin as the page). Bodies and errors are the shared wire types. Every
+//! Client for the edge's public API (same origin as the page, or the edge baked into the Isolated Web App: see
+//! [`crate::config`]). Bodies and errors are the shared wire types. Every
 //! call carries the enrolled device's proof over its exact method, path and body bytes.
 
 use gloo_net::http::{Request, Response};
@@ -62,7 +63,7 @@ async fn post<B: Serialize>(
         None => String::new(),
     };
     let proof = device.proof_headers("POST", path, bytes.as_bytes()).await.map_err(|_| EdgeError::DeviceProof)?;
-    let mut request = Request::post(path);
+    let mut request = Request::post(&crate::config::edge_url(path));
     for (name, value) in &proof {
         request = request.header(name, value);
     }
@@ -75,6 +76,11 @@ async fn post<B: Serialize>(
         request.build()
     };
     request.map_err(|_| EdgeError::Network)?.send().await.map_err(|_| EdgeError::Network)
+}
+
+/// Sends a device-proved JSON `POST` that needs no card session (the visual check's calls) and decodes the answer.
+pub async fn device_call<B: Serialize, T: DeserializeOwned>(device: &Device, path: &str, body: &B) -> Result<T, EdgeError> {
+    decode(post(device, path, Some(body), None).await?).await
 }
 
 /// Asks for a single-use challenge.

@@ -7,18 +7,19 @@ use futures::channel::mpsc::{UnboundedSender, unbounded};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
 use onshi_card::jpki::Pin;
-use onshi_proto::qualification::{Guidance, PersonalFamily, QualificationAnswer, Validity};
+use onshi_proto::qualification::{Guidance, PersonalFamily, QualificationAnswer, SpecificDiseaseCertificate, Validity};
 use yew::prelude::*;
 use zeroize::Zeroizing;
 
 use crate::device::{self, Device};
 use crate::i18n::{Lang, text, text_n};
 use crate::session::{self, UiCommand};
+use crate::webusb;
 use crate::state::{
     Action, CLEAR_AFTER_CARD_TAKEN_SECS, CardReminder, ConsentStep, Failure, IdlePhase, PIN_LEN, Purpose, Screen,
     idle_phase,
 };
-use onshi_proto::origin::{ConsentKind, RegistrationOutcome};
+use onshi_proto::origin::{ConsentKind, PrescriptionFormat, RegistrationOutcome};
 use crate::timer;
 
 /// Bridge to the virtual reader module that demo and test builds ship at `/virtual-reader/`.
@@ -42,6 +43,17 @@ mod virtual_reader_js {
     }
     let watchedUsb = null;
     let onDisconnect = null;
+    let changesUsb = null;
+    let onChange = null;
+    export function watch_usb_changes(callback) {
+      onChange = callback;
+      const usb = navigator.usb;
+      if (!usb || changesUsb === usb) return;
+      changesUsb = usb;
+      const changed = () => { if (onChange) onChange(); };
+      usb.addEventListener('connect', changed);
+      usb.addEventListener('disconnect', changed);
+    }
     export function watch_usb_disconnect(callback) {
       onDisconnect = callback;
       const usb = navigator.usb;
@@ -58,9 +70,26 @@ mod virtual_reader_js {
         /// Calls `callback` whenever a USB device goes away (the reader was unplugged). Registers one listener
         /// per `navigator.usb` object; a later call only replaces the callback.
         pub fn watch_usb_disconnect(callback: &js_sys::Function);
+        /// Calls `callback` whenever a USB device is plugged in or goes away. Listens on the current
+        /// `navigator.usb` object (once per object); a later call only replaces the callback.
+        pub fn watch_usb_changes(callback: &js_sys::Function);
     }
 }
-use virtual_reader_js::{install_virtual_reader, virtual_reader_cards, watch_usb_disconnect};
+use virtual_reader_js::{install_virtual_reader, virtual_reader_cards, watch_usb_changes, watch_usb_disconnect};
+
+/// The page's one listener for USB plug and unplug events.
+type UsbChangeListener = Closure<dyn Fn()>;
+
+/// What the start screen says about the reader.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum ReaderStatus {
+    /// Not known (yet), or this browser has no WebUSB: nothing is said.
+    Unknown,
+    /// A reader this kiosk may use is plugged in: the check-in starts without the chooser.
+    Connected,
+    /// No such reader is plugged in.
+    Missing,
+}
 
 /// The idle clock: when someone last touched the kiosk and what time it is now, both from the page clock.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -203,6 +232,34 @@ pub fn app() -> Html {
         use_effect_with(*lang, move |lang| {
             if let Some(root) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.document_element()) {
                 let _ = root.set_attribute("lang", lang.tag());
+            }
+        });
+    }
+
+    // The start screen says whether a usable reader is plugged in, and follows plug and unplug events.
+    let reader_status = use_state(|| ReaderStatus::Unknown);
+    let on_usb_change: Rc<RefCell<Option<UsbChangeListener>>> = use_mut_ref(|| None);
+    {
+        let reader_status = reader_status.clone();
+        let on_usb_change = on_usb_change.clone();
+        use_effect_with(page_name == "welcome", move |welcome| {
+            if *welcome {
+                let refresh = move || {
+                    let reader_status = reader_status.clone();
+                    wasm_bindgen_futures::spawn_local(async move {
+                        reader_status.set(match webusb::remembered_reader().await {
+                            Ok(Some(_)) => ReaderStatus::Connected,
+                            Ok(None) => ReaderStatus::Missing,
+                            Err(_) => ReaderStatus::Unknown,
+                        });
+                    });
+                };
+                refresh();
+                let mut slot = on_usb_change.borrow_mut();
+                // One listener for the page's life; `navigator.usb` may have been replaced since the last start
+                // screen (the demo's virtual reader), so the watch is renewed on every visit.
+                let callback = slot.get_or_insert_with(|| Closure::<dyn Fn()>::new(refresh));
+                watch_usb_changes(callback.as_ref().unchecked_ref());
             }
         });
     }
@@ -426,18 +483,24 @@ pub fn app() -> Html {
         let dispatch = dispatch.clone();
         Callback::from(move |kind: ConsentKind| dispatch.emit(Action::ToggleConsent(kind)))
     };
+    let on_choose_prescription = {
+        let dispatch = dispatch.clone();
+        Callback::from(move |format: PrescriptionFormat| dispatch.emit(Action::ChoosePrescription(format)))
+    };
     let on_send_consent = {
         let dispatch = dispatch.clone();
         let commands = commands.clone();
-        let chosen = match &screen.0 {
-            Screen::Result { consent: ConsentStep::Asking { chosen }, .. } => chosen.clone(),
-            _ => Vec::new(),
+        let (chosen, prescription) = match &screen.0 {
+            Screen::Result { consent: ConsentStep::Asking { chosen, prescription }, .. } => (chosen.clone(), *prescription),
+            _ => (Vec::new(), None),
         };
         Callback::from(move |agree: bool| {
+            // The buttons are disabled until a prescription format is chosen; nothing is sent without one.
+            let Some(prescription) = prescription else { return };
             let kinds = if agree { ConsentStep::to_send(&chosen) } else { Vec::new() };
             if let Some(sender) = commands.borrow().as_ref() {
                 dispatch.emit(Action::ConsentSubmitted);
-                let _ = sender.unbounded_send(UiCommand::Consent(kinds));
+                let _ = sender.unbounded_send(UiCommand::Consent { kinds, prescription });
             }
         })
     };
@@ -505,11 +568,25 @@ pub fn app() -> Html {
                     </div>
                 }
             };
+            let reader_line = match *reader_status {
+                ReaderStatus::Connected => html! {
+                    <p id="reader-status" class="reader-status connected" role="status" data-reader="connected">
+                        { t("reader.status_connected") }
+                    </p>
+                },
+                ReaderStatus::Missing => html! {
+                    <p id="reader-status" class="reader-status" role="status" data-reader="missing">
+                        { t("reader.status_missing") }
+                    </p>
+                },
+                ReaderStatus::Unknown => html! {},
+            };
             if registration_point {
                 html! {
                     <section aria-labelledby="heading">
                         <h2 id="heading" tabindex="-1">{ t("register.point_heading") }</h2>
                         <p>{ t("register.point_body") }</p>
+                        { reader_line.clone() }
                         <button id="register" class="primary" onclick={start_with(Purpose::Registration)}>
                             { t("welcome.register") }
                         </button>
@@ -521,6 +598,7 @@ pub fn app() -> Html {
                     <section aria-labelledby="heading">
                         <h2 id="heading" tabindex="-1">{ t("welcome.heading") }</h2>
                         <p>{ t("welcome.body") }</p>
+                        { reader_line.clone() }
                         <button id="connect" class="primary" onclick={start_with(Purpose::CheckIn)}>
                             { t("welcome.connect") }
                         </button>
@@ -533,6 +611,12 @@ pub fn app() -> Html {
             }
         }
         Screen::Connecting => progress(&t("reader.connecting")),
+        Screen::InsertCard => html! {
+            <section aria-labelledby="heading" class="insert-card" id="insert-card">
+                <h2 id="heading" tabindex="-1">{ t("card.insert_heading") }</h2>
+                <p role="status">{ t("card.insert_body") }</p>
+            </section>
+        },
         Screen::ReadingCard => progress(&t("card.reading")),
         Screen::PinEntry { tries_left, entered, last_was_wrong, confirming_last_try } => {
             let keys = ['1', '2', '3', '4', '5', '6', '7', '8', '9'];
@@ -631,7 +715,11 @@ pub fn app() -> Html {
         Screen::Result { answer, card, consent } => html! {
             <>
                 { result_view(lang_value, answer, *card) }
-                { consent_view(lang_value, consent, &on_toggle_consent, &on_send_consent) }
+                { consent_view(lang_value, consent, &ConsentCallbacks {
+                    toggle: on_toggle_consent.clone(),
+                    prescription: on_choose_prescription.clone(),
+                    send: on_send_consent.clone(),
+                }) }
             </>
         },
         Screen::Blocked => html! {
@@ -713,6 +801,7 @@ fn screen_name(screen: &Screen) -> &'static str {
     match screen {
         Screen::Welcome => "welcome",
         Screen::Connecting => "connecting",
+        Screen::InsertCard => "insert-card",
         Screen::ReadingCard => "reading",
         Screen::PinEntry { .. } => "pin",
         Screen::VisualCheck => "visual-check",
@@ -749,11 +838,40 @@ fn consent_key(kind: ConsentKind) -> &'static str {
     CONSENT_KINDS.iter().find(|(k, _, _)| *k == kind).map_or("consent.comprehensive", |(_, key, _)| key)
 }
 
-/// The consent question under the answer: 包括同意 or single kinds, each for 24 hours, or nothing.
-fn consent_view(lang: Lang, step: &ConsentStep, on_toggle: &Callback<ConsentKind>, on_send: &Callback<bool>) -> Html {
+/// The prescription formats in the order the question lists them, with their resource keys and element ids.
+const PRESCRIPTION_FORMATS: [(PrescriptionFormat, &str, &str); 2] = [
+    (PrescriptionFormat::Electronic, "consent.prescription_electronic", "prescription-electronic"),
+    (PrescriptionFormat::Paper, "consent.prescription_paper", "prescription-paper"),
+];
+
+/// The wire name of a prescription format (`electronic`, `paper`), for the page's data attributes.
+fn prescription_tag(format: PrescriptionFormat) -> &'static str {
+    match format {
+        PrescriptionFormat::Electronic => "electronic",
+        PrescriptionFormat::Paper => "paper",
+    }
+}
+
+fn prescription_key(format: PrescriptionFormat) -> &'static str {
+    PRESCRIPTION_FORMATS.iter().find(|(f, _, _)| *f == format).map_or("consent.prescription_paper", |(_, key, _)| key)
+}
+
+/// What the consent question reports back to the app.
+struct ConsentCallbacks {
+    /// A kind was ticked or unticked.
+    toggle: Callback<ConsentKind>,
+    /// A prescription format was chosen.
+    prescription: Callback<PrescriptionFormat>,
+    /// Agree (`true`) or decline (`false`) was pressed.
+    send: Callback<bool>,
+}
+
+/// The consent question under the answer: 包括同意 or single kinds, each for 24 hours, or nothing; and, required
+/// on the same screen, how the patient wants the prescription (電子処方箋 or 紙).
+fn consent_view(lang: Lang, step: &ConsentStep, callbacks: &ConsentCallbacks) -> Html {
     let t = |key: &str| text(lang, key);
     let body = match step {
-        ConsentStep::Asking { chosen } => {
+        ConsentStep::Asking { chosen, prescription } => {
             let comprehensive = chosen.contains(&ConsentKind::Comprehensive);
             html! {
                 <>
@@ -761,7 +879,7 @@ fn consent_view(lang: Lang, step: &ConsentStep, on_toggle: &Callback<ConsentKind
                     <fieldset>
                         <legend>{ t("consent.legend") }</legend>
                         { for CONSENT_KINDS.iter().map(|&(kind, key, id)| {
-                            let on_toggle = on_toggle.clone();
+                            let on_toggle = callbacks.toggle.clone();
                             // 包括同意 already covers every single kind, so those are shown ticked and fixed.
                             let covered = comprehensive && kind != ConsentKind::Comprehensive;
                             html! {
@@ -773,26 +891,53 @@ fn consent_view(lang: Lang, step: &ConsentStep, on_toggle: &Callback<ConsentKind
                             }
                         }) }
                     </fieldset>
-                    <button id="consent-agree" class="primary" disabled={chosen.is_empty()}
-                        onclick={on_send.reform(|_: MouseEvent| true)}>{ t("consent.agree") }</button>
-                    <button id="consent-decline" class="secondary" onclick={on_send.reform(|_: MouseEvent| false)}>
+                    <fieldset class="prescription" id="prescription" aria-describedby="prescription-hint">
+                        <legend>{ t("consent.prescription_legend") }</legend>
+                        <p id="prescription-hint" class="hint">{ t("consent.prescription_hint") }</p>
+                        { for PRESCRIPTION_FORMATS.iter().map(|&(format, key, id)| {
+                            let on_choose = callbacks.prescription.clone();
+                            html! {
+                                <label class="check choice" for={id}>
+                                    <input type="radio" name="prescription" id={id} required=true
+                                        value={prescription_tag(format)} checked={*prescription == Some(format)}
+                                        onchange={Callback::from(move |_: Event| on_choose.emit(format))} />
+                                    <span>{ t(key) }</span>
+                                </label>
+                            }
+                        }) }
+                    </fieldset>
+                    <button id="consent-agree" class="primary" disabled={chosen.is_empty() || prescription.is_none()}
+                        onclick={callbacks.send.reform(|_: MouseEvent| true)}>{ t("consent.agree") }</button>
+                    <button id="consent-decline" class="secondary" disabled={prescription.is_none()}
+                        onclick={callbacks.send.reform(|_: MouseEvent| false)}>
                         { t("consent.decline") }
                     </button>
                 </>
             }
         }
-        ConsentStep::Sending => html! { <p role="status">{ t("consent.sending") }</p> },
-        ConsentStep::Recorded { kinds } if kinds.is_empty() => {
-            html! { <p id="consent-recorded" role="status" data-kinds="">{ t("consent.declined") }</p> }
-        }
-        ConsentStep::Recorded { kinds } => {
-            let names: Vec<String> = kinds.iter().map(|&kind| t(consent_key(kind))).collect();
-            let data: Vec<String> =
-                kinds.iter().map(|kind| serde_json::to_string(kind).unwrap_or_default().replace('"', "")).collect();
+        ConsentStep::Sending { .. } => html! { <p role="status">{ t("consent.sending") }</p> },
+        ConsentStep::Recorded { kinds, prescription } => {
+            let consent_line = if kinds.is_empty() {
+                html! { <p id="consent-recorded" role="status" data-kinds="">{ t("consent.declined") }</p> }
+            } else {
+                let names: Vec<String> = kinds.iter().map(|&kind| t(consent_key(kind))).collect();
+                let data: Vec<String> = kinds
+                    .iter()
+                    .map(|kind| serde_json::to_string(kind).unwrap_or_default().replace('"', ""))
+                    .collect();
+                html! {
+                    <p id="consent-recorded" role="status" data-kinds={data.join(",")}>
+                        { t("consent.recorded") }{ " " }<strong>{ names.join("・") }</strong>
+                    </p>
+                }
+            };
             html! {
-                <p id="consent-recorded" role="status" data-kinds={data.join(",")}>
-                    { t("consent.recorded") }{ " " }<strong>{ names.join("・") }</strong>
-                </p>
+                <>
+                    { consent_line }
+                    <p id="prescription-recorded" data-prescription={prescription_tag(*prescription)}>
+                        { t("consent.prescription_recorded") }{ " " }<strong>{ t(prescription_key(*prescription)) }</strong>
+                    </p>
+                </>
             }
         }
         ConsentStep::Failed => html! { <p id="consent-failed" class="warning" role="alert">{ t("consent.failed") }</p> },
@@ -803,6 +948,60 @@ fn consent_view(lang: Lang, step: &ConsentStep, on_toggle: &Callback<ConsentKind
             { body }
         </section>
     }
+}
+
+/// The resource key of a 特定疾病 category (code list OQSCD013); an unknown code is shown as it came.
+fn specific_disease_key(category: &str) -> Option<&'static str> {
+    match category {
+        "1" => Some("result.specific_disease_1"),
+        "2" => Some("result.specific_disease_2"),
+        "3" => Some("result.specific_disease_3"),
+        _ => None,
+    }
+}
+
+/// One 特定疾病療養受療証 in the result summary: the category in words, then the monthly limit and the end of its
+/// validity when the insurer recorded them. The staff read the category in Japanese whatever the patient's language.
+fn specific_disease_view(lang: Lang, certificate: &SpecificDiseaseCertificate) -> Html {
+    let t = |key: &str| text(lang, key);
+    let category = |lang: Lang| match specific_disease_key(&certificate.disease_category) {
+        Some(key) => text(lang, key),
+        None => text_n(lang, "result.specific_disease_code", &certificate.disease_category),
+    };
+    let mut details = Vec::new();
+    if let Some(yen) = certificate.monthly_self_pay_yen {
+        details.push(text_n(lang, "result.specific_disease_self_pay", yen_text(yen)));
+    }
+    if let Some(until) = &certificate.valid_until {
+        details.push(text_n(lang, "result.specific_disease_until", until));
+    }
+    html! {
+        <>
+            <dt>{ t("result.specific_disease") }</dt>
+            <dd class="specific-disease" data-category={certificate.disease_category.clone()}>
+                <strong lang="ja">{ category(Lang::Ja) }</strong>
+                if lang != Lang::Ja {
+                    <span class="translated">{ format!(" ({})", category(lang)) }</span>
+                }
+                if !details.is_empty() {
+                    <br />{ details.join(" ・ ") }
+                }
+            </dd>
+        </>
+    }
+}
+
+/// Yen with thousands separators (10,000).
+fn yen_text(yen: u32) -> String {
+    let digits = yen.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
 }
 
 fn validity_key(validity: Validity) -> &'static str {
@@ -841,6 +1040,7 @@ fn result_view(lang: Lang, answer: &QualificationAnswer, card: CardReminder) -> 
                     <dd>{ t(if record.personal_family == PersonalFamily::Insured { "result.insured" } else { "result.dependent" }) }</dd>
                     <dt>{ t("result.ratio") }</dt>
                     <dd id="ratio">{ text_n(lang, "result.ratio_value", record.partial_contribution_percent / 10) }</dd>
+                    { for record.specific_diseases.iter().map(|certificate| specific_disease_view(lang, certificate)) }
                 </dl>
             }) }
             { match answer.guidance {

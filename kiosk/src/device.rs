@@ -44,6 +44,9 @@ pub enum DeviceError {
     Network,
 }
 
+// The re-enrolment path (a revoked device forgets itself) and the device's own status line are not built yet; these
+// accessors wait for them.
+#[allow(dead_code, reason = "used once the kiosk shows its device status and re-enrols itself")]
 impl DeviceError {
     /// The wire code this stands for, for the UI's messages.
     pub fn code(&self) -> ErrorCode {
@@ -169,6 +172,7 @@ pub async fn load() -> Result<Option<Device>, DeviceError> {
 }
 
 /// Forgets the device (after the edge reports it revoked or unknown), so that the kiosk can enrol again.
+#[allow(dead_code, reason = "used once the kiosk re-enrols itself after the edge revokes it")]
 pub async fn forget() -> Result<(), DeviceError> {
     store_call("readwrite", "delete", &Array::of1(&JsValue::from_str(RECORD_KEY)))
         .await
@@ -193,7 +197,7 @@ pub async fn enrol(code: &str) -> Result<Device, DeviceError> {
     let spki = Uint8Array::new(&spki).to_vec();
 
     let mut request = EnrolRequest { code: code.to_owned(), public_key: Base64Bytes(spki) };
-    let sent = Request::post(ENROL_PATH).json(&request).map_err(|_| DeviceError::Network);
+    let sent = Request::post(&crate::config::edge_url(ENROL_PATH)).json(&request).map_err(|_| DeviceError::Network);
     request.code.zeroize();
     let response = sent?.send().await.map_err(|_| DeviceError::Network)?;
     if !response.ok() {
@@ -234,6 +238,7 @@ fn base64url(bytes: &[u8]) -> String {
     text
 }
 
+#[allow(dead_code, reason = "used once the kiosk shows its device status")]
 impl Device {
     /// The device id the edge assigned.
     pub fn id(&self) -> &str {

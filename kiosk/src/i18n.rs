@@ -1,7 +1,9 @@
-//! Screen text. Every string a person reads comes from the resource files in `kiosk/locales/`, one JSON object per
-//! language; Japanese is the reference and the fallback.
+//! Screen text. Every string a person reads comes from resource files, one JSON object per language; Japanese is
+//! the reference and the fallback. A [`Catalog`] is one such set of files: [`KIOSK`] (`kiosk/locales/`) holds the
+//! patient kiosk's texts, and the staff console has its own catalog (`kiosk/locales/staff/`), so neither bundle
+//! carries the other's texts.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::OnceLock;
 
 /// A language the kiosk can show.
@@ -50,38 +52,133 @@ impl Lang {
         Lang::ALL.into_iter().find(|lang| lang.tag().eq_ignore_ascii_case(tag))
     }
 
-    fn source(self) -> &'static str {
-        match self {
-            Lang::Ja => include_str!("../locales/ja.json"),
-            Lang::En => include_str!("../locales/en.json"),
-            Lang::ZhHans => include_str!("../locales/zh-Hans.json"),
-            Lang::Ko => include_str!("../locales/ko.json"),
-            Lang::Vi => include_str!("../locales/vi.json"),
-        }
+    /// The position of this language in [`Lang::ALL`], which is also the order of a catalog's sources.
+    fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// One set of resource files: the JSON text of each language, in the order of [`Lang::ALL`], parsed on first use.
+#[derive(Debug)]
+pub struct Catalog {
+    sources: [&'static str; 5],
+    tables: [OnceLock<HashMap<String, String>>; 5],
+}
+
+impl Catalog {
+    /// A catalog over the resource files' texts, given in the order of [`Lang::ALL`] (usually `include_str!`).
+    pub const fn new(sources: [&'static str; 5]) -> Catalog {
+        Catalog { sources, tables: [const { OnceLock::new() }; 5] }
     }
 
-    fn table(self) -> &'static HashMap<String, String> {
-        static TABLES: [OnceLock<HashMap<String, String>>; 5] =
-            [OnceLock::new(), OnceLock::new(), OnceLock::new(), OnceLock::new(), OnceLock::new()];
-        let cell = &TABLES[self as usize];
+    /// The resource file of `lang`, as written.
+    pub fn source(&self, lang: Lang) -> &'static str {
+        self.sources[lang.index()]
+    }
+
+    fn table(&self, lang: Lang) -> &HashMap<String, String> {
         // A resource file that does not parse yields an empty table, so every lookup falls back to Japanese and
-        // then to the key; the `every_locale_parses_and_has_every_key` test keeps that from shipping.
-        cell.get_or_init(|| serde_json::from_str(self.source()).unwrap_or_default())
+        // then to the key; `completeness_problems` (run by each catalog's tests) keeps that from shipping.
+        self.tables[lang.index()].get_or_init(|| serde_json::from_str(self.source(lang)).unwrap_or_default())
+    }
+
+    /// The text for `key` in `lang`, falling back to Japanese, then to the key itself.
+    pub fn text(&self, lang: Lang, key: &str) -> String {
+        self.table(lang)
+            .get(key)
+            .or_else(|| self.table(Lang::Ja).get(key))
+            .cloned()
+            .unwrap_or_else(|| key.to_owned())
+    }
+
+    /// The text for `key` with each `{name}` placeholder replaced by its value, in one pass: a value that itself
+    /// holds braces (a name as the record spells it) is copied as it is. A placeholder without a value stays.
+    pub fn fill(&self, lang: Lang, key: &str, values: &[(&str, &str)]) -> String {
+        let template = self.text(lang, key);
+        let mut filled = String::with_capacity(template.len());
+        let mut rest = template.as_str();
+        while let Some(open) = rest.find('{') {
+            filled.push_str(&rest[..open]);
+            let after = &rest[open + 1..];
+            let value = after
+                .find('}')
+                .and_then(|close| values.iter().find(|(name, _)| *name == &after[..close]).map(|(_, v)| (close, *v)));
+            match value {
+                Some((close, value)) => {
+                    filled.push_str(value);
+                    rest = &after[close + 1..];
+                }
+                None => {
+                    filled.push('{');
+                    rest = after;
+                }
+            }
+        }
+        filled.push_str(rest);
+        filled
+    }
+
+    /// Everything wrong with the catalog's files, one line each: a file that does not parse, a key missing from
+    /// or added to a translation, an empty text, or a translation whose `{placeholders}` differ from the Japanese.
+    /// Empty when all is well; each catalog's tests assert that.
+    pub fn completeness_problems(&self) -> Vec<String> {
+        let parse = |lang: Lang| serde_json::from_str::<HashMap<String, String>>(self.source(lang));
+        let reference = match parse(Lang::Ja) {
+            Ok(reference) => reference,
+            Err(error) => return vec![format!("ja does not parse: {error}")],
+        };
+        let mut problems = Vec::new();
+        for lang in Lang::ALL {
+            let table = match parse(lang) {
+                Ok(table) => table,
+                Err(error) => {
+                    problems.push(format!("{} does not parse: {error}", lang.tag()));
+                    continue;
+                }
+            };
+            let keys: BTreeSet<&String> = reference.keys().chain(table.keys()).collect();
+            for key in keys {
+                match (reference.get(key), table.get(key)) {
+                    (Some(_), None) => problems.push(format!("{}: missing {key}", lang.tag())),
+                    (None, Some(_)) => problems.push(format!("{}: extra {key}", lang.tag())),
+                    (Some(japanese), Some(translated)) => {
+                        if translated.trim().is_empty() {
+                            problems.push(format!("{}: empty {key}", lang.tag()));
+                        }
+                        if placeholders(japanese) != placeholders(translated) {
+                            problems.push(format!("{}: placeholders of {key} differ from the Japanese", lang.tag()));
+                        }
+                    }
+                    (None, None) => {}
+                }
+            }
+        }
+        problems
     }
 }
 
-/// The text for `key` in `lang`, falling back to Japanese, then to the key itself.
-pub fn text(lang: Lang, key: &str) -> String {
-    lang.table()
-        .get(key)
-        .or_else(|| Lang::Ja.table().get(key))
-        .cloned()
-        .unwrap_or_else(|| key.to_owned())
+/// The `{name}` placeholders of a text.
+fn placeholders(text: &str) -> BTreeSet<&str> {
+    text.split('{').skip(1).filter_map(|rest| rest.split_once('}').map(|(name, _)| name)).collect()
 }
 
-/// The text for `key` with `{n}` replaced by `n`.
+/// The patient kiosk's texts (`kiosk/locales/`).
+pub static KIOSK: Catalog = Catalog::new([
+    include_str!("../locales/ja.json"),
+    include_str!("../locales/en.json"),
+    include_str!("../locales/zh-Hans.json"),
+    include_str!("../locales/ko.json"),
+    include_str!("../locales/vi.json"),
+]);
+
+/// The kiosk's text for `key` in `lang`, falling back to Japanese, then to the key itself.
+pub fn text(lang: Lang, key: &str) -> String {
+    KIOSK.text(lang, key)
+}
+
+/// The kiosk's text for `key` with `{n}` replaced by `n`.
 pub fn text_n(lang: Lang, key: &str, n: impl std::fmt::Display) -> String {
-    text(lang, key).replace("{n}", &n.to_string())
+    KIOSK.fill(lang, key, &[("n", &n.to_string())])
 }
 
 #[cfg(test)]
@@ -90,27 +187,41 @@ mod tests {
 
     #[test]
     fn every_locale_parses_and_has_every_key() {
-        let reference: HashMap<String, String> = serde_json::from_str(Lang::Ja.source()).unwrap();
-        for lang in Lang::ALL {
-            let table: HashMap<String, String> = serde_json::from_str(lang.source()).unwrap();
-            let mut missing: Vec<_> = reference.keys().filter(|k| !table.contains_key(*k)).collect();
-            let mut extra: Vec<_> = table.keys().filter(|k| !reference.contains_key(*k)).collect();
-            missing.sort();
-            extra.sort();
-            assert!(missing.is_empty() && extra.is_empty(), "{lang:?}: missing {missing:?}, extra {extra:?}");
-            assert!(table.values().all(|v| !v.trim().is_empty()), "{lang:?} has an empty text");
-        }
+        assert_eq!(KIOSK.completeness_problems(), Vec::<String>::new());
     }
 
     #[test]
     fn every_placeholder_of_the_reference_is_kept_in_every_translation() {
-        let reference: HashMap<String, String> = serde_json::from_str(Lang::Ja.source()).unwrap();
+        let reference: HashMap<String, String> = serde_json::from_str(KIOSK.source(Lang::Ja)).unwrap();
         for lang in Lang::ALL {
             for (key, japanese) in &reference {
                 let translated = text(lang, key);
                 assert_eq!(japanese.contains("{n}"), translated.contains("{n}"), "{lang:?} {key}");
             }
         }
+    }
+
+    #[test]
+    fn a_broken_catalog_reports_each_problem() {
+        const JA: &str = r#"{"a.one": "一 {n}", "a.two": "二"}"#;
+        let broken = Catalog::new([JA, r#"{"a.one": "one", "a.three": "three"}"#, JA, "{not json", JA]);
+        let problems = broken.completeness_problems();
+        assert!(problems.contains(&"en: missing a.two".to_owned()), "{problems:?}");
+        assert!(problems.contains(&"en: extra a.three".to_owned()), "{problems:?}");
+        assert!(problems.contains(&"en: placeholders of a.one differ from the Japanese".to_owned()), "{problems:?}");
+        assert!(problems.iter().any(|p| p.starts_with("ko does not parse")), "{problems:?}");
+        assert_eq!(problems.len(), 4, "{problems:?}");
+        // The broken file still answers, from Japanese and then from the key.
+        assert_eq!(broken.text(Lang::Ko, "a.two"), "二");
+        assert_eq!(broken.fill(Lang::Ko, "a.one", &[("n", "1")]), "一 1");
+        assert_eq!(broken.text(Lang::En, "a.none"), "a.none");
+    }
+
+    #[test]
+    fn fill_replaces_each_placeholder_once_and_leaves_values_as_they_are() {
+        let catalog = Catalog::new([r#"{"k": "{name}（{number}）{unknown}"}"#; 5]);
+        assert_eq!(catalog.fill(Lang::Ja, "k", &[("name", "a{number}"), ("number", "01")]), "a{number}（01）{unknown}");
+        assert_eq!(catalog.fill(Lang::En, "k", &[]), "{name}（{number}）{unknown}");
     }
 
     #[test]

@@ -9,6 +9,7 @@
 // The staff-console build mounts only the console; the patient kiosk's screens are compiled but unused there.
 #![cfg_attr(feature = "staff-console", allow(dead_code, unused_imports))]
 
+pub mod config;
 pub mod i18n;
 pub mod staff;
 pub mod state;

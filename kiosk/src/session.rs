@@ -1,12 +1,14 @@
 //! The check-in as one async task: it owns the reader and the card session, drives the sans-I/O card flow, talks to
 //! the edge, and reports progress to the UI as [`Action`]s. The UI sends it the PIN through a channel.
 //!
-//! The task never retries VERIFY by itself: every VERIFY is one PIN the person typed and confirmed.
+//! The task never retries VERIFY by itself: every VERIFY is one PIN the person typed and confirmed. Card insertion
+//! and removal are learnt from the reader's CCID interrupt endpoint (NotifySlotChange) where it has one, and from
+//! status commands otherwise (GetSlotStatus, or the RC-S380's poll and presence check): never from an APDU.
 
 use futures::StreamExt;
 use futures::channel::mpsc::UnboundedReceiver;
 use futures::future::{Either, select};
-use onshi_card::ccid::IccStatus;
+use onshi_card::ccid::parse_notify_slot_change;
 use onshi_card::reader::AnyReader;
 use onshi_card::flow::CheckIn;
 use onshi_card::CardError;
@@ -15,14 +17,14 @@ use onshi_card::transport::TransportError;
 use onshi_proto::api::SessionRequest;
 use onshi_proto::Base64Bytes;
 use onshi_proto::api::{ConsentSubmission, SessionResponse};
-use onshi_proto::origin::{ConsentKind, VisualCheckState};
+use onshi_proto::origin::{ConsentKind, PrescriptionFormat, VisualCheckState};
 use yew::Callback;
 
 use crate::api;
 use crate::device::Device;
 use crate::state::{Action, CARD_LEFT_BEHIND_SECS, Failure, Purpose};
 use crate::timer;
-use crate::webusb::{self, ReaderProtocol, UsbError, WebUsbBulk};
+use crate::webusb::{self, ReaderProtocol, SlotInterrupt, UsbError, WebUsbBulk};
 
 /// What the UI can tell the running check-in.
 pub enum UiCommand {
@@ -30,8 +32,13 @@ pub enum UiCommand {
     SubmitPin(Pin),
     /// The person chose the staff's visual check (目視) instead of the PIN.
     VisualCheck,
-    /// The consents the person chose under the answer (empty: declined).
-    Consent(Vec<ConsentKind>),
+    /// The consents the person chose under the answer (empty: declined), with the prescription format.
+    Consent {
+        /// The kinds agreed to.
+        kinds: Vec<ConsentKind>,
+        /// 電子処方箋 or 紙.
+        prescription: PrescriptionFormat,
+    },
     /// The card holder accepted the registration terms.
     AcceptTerms,
     /// Stop and release the reader.
@@ -68,13 +75,17 @@ pub async fn run(dispatch: Callback<Action>, mut commands: UnboundedReceiver<UiC
     identity: Device,
     purpose: Purpose,
 ) {
-    let device = match webusb::choose_reader().await {
+    let device = match webusb::find_reader().await {
         Ok(device) => device,
         Err(error) => return dispatch.emit(Action::Fail(failure_from_usb(&error))),
     };
     let bulk = match WebUsbBulk::open(device).await {
         Ok(bulk) => bulk,
         Err(error) => return dispatch.emit(Action::Fail(failure_from_usb(&error))),
+    };
+    let mut slot_watch = match bulk.slot_interrupt() {
+        Some(interrupt) => SlotWatch::Interrupt(interrupt),
+        None => SlotWatch::Polling,
     };
     // The card stack picks APDU-level CCID, TPDU-level CCID (host T=1) or the RC-S380 from the descriptors.
     let protocol: ReaderProtocol = bulk.protocol();
@@ -83,21 +94,110 @@ pub async fn run(dispatch: Callback<Action>, mut commands: UnboundedReceiver<UiC
         Ok(reader) => reader,
         Err(error) => return dispatch.emit(Action::Fail(failure_from_card(&error))),
     };
-    if let Err(error) = reader.power_on().await {
-        return dispatch.emit(Action::Fail(failure_from_card(&CardError::Transport(error))));
+    match power_on_when_card_arrives(&mut reader, &mut slot_watch, &dispatch, &mut commands).await {
+        Ok(true) => {}
+        Ok(false) => return reader.into_inner().close().await,
+        Err(failure) => {
+            dispatch.emit(Action::Fail(failure));
+            return reader.into_inner().close().await;
+        }
     }
     dispatch.emit(Action::ReaderReady);
     let mut checkin = CheckIn::new(reader);
-    let outcome = drive(&mut checkin, &dispatch, &mut commands, &identity, purpose).await;
+    let outcome = drive(&mut checkin, &dispatch, &mut commands, &mut slot_watch, &identity, purpose).await;
     let mut reader = checkin.into_transport();
     match outcome {
         Ok(Finished::Answered(session)) => {
-            watch_until_card_taken(&mut reader, &dispatch, &mut commands, &identity, session.as_ref()).await;
+            watch_until_card_taken(&mut reader, &mut slot_watch, &dispatch, &mut commands, &identity, session.as_ref())
+                .await;
         }
         Ok(Finished::Stopped) => {}
         Err(failure) => dispatch.emit(Action::Fail(failure)),
     }
     reader.into_inner().close().await;
+}
+
+/// How the kiosk learns that the card came or went.
+enum SlotWatch {
+    /// The reader's CCID interrupt endpoint announces every change (NotifySlotChange); nothing is sent to learn it.
+    Interrupt(SlotInterrupt),
+    /// The reader has no interrupt endpoint (the RC-S380, some CCID readers): the kiosk asks with status commands.
+    Polling,
+}
+
+/// What one NotifySlotChange says about slot 0, the only slot of a kiosk reader.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum SlotNews {
+    /// A card is in the slot now (it came, or the reader repeats the state it announced).
+    Present,
+    /// The slot is empty now.
+    Absent,
+}
+
+impl SlotWatch {
+    /// Waits for the next notification of slot 0. A notification the kiosk cannot read counts as `Absent`, so that
+    /// the flow stops or re-checks rather than trusts a card that may have been swapped. Polling readers never
+    /// resolve here; their callers poll instead.
+    async fn next_news(&mut self) -> Result<SlotNews, Failure> {
+        let SlotWatch::Interrupt(interrupt) = self else { return futures::future::pending().await };
+        let bytes = interrupt.next().await.map_err(|error| match error {
+            UsbError::Disconnected => Failure::ReaderDisconnected,
+            _ => Failure::Reader,
+        })?;
+        Ok(match parse_notify_slot_change(&bytes).ok().and_then(|slots| slots.into_iter().find(|s| s.slot == 0)) {
+            Some(slot) if slot.present => SlotNews::Present,
+            _ => SlotNews::Absent,
+        })
+    }
+}
+
+/// Whether a card sits in the reader, asked with a status command: CCID GetSlotStatus, or the RC-S380's ISO-DEP
+/// presence check of the card it activated.
+async fn card_present(reader: &mut AnyReader<WebUsbBulk>) -> Result<bool, Failure> {
+    reader.card_present().await.map_err(|error| failure_from_card(&CardError::Transport(error)))
+}
+
+/// Powers the card on, first asking for it when the reader is empty: the kiosk shows "place your card" and waits
+/// for the reader's NotifySlotChange (CCID with an interrupt endpoint) or polls once a second (GetSlotStatus; the
+/// RC-S380's own poll, REQB, is its power-on). Answers `false` when the person cancelled meanwhile.
+async fn power_on_when_card_arrives(
+    reader: &mut AnyReader<WebUsbBulk>,
+    slot_watch: &mut SlotWatch,
+    dispatch: &Callback<Action>,
+    commands: &mut UnboundedReceiver<UiCommand>,
+) -> Result<bool, Failure> {
+    let mut asked = false;
+    loop {
+        // The RC-S380 cannot tell without polling for a card, which is what its power-on does.
+        let present = matches!(reader, AnyReader::Rcs380(_)) || card_present(reader).await?;
+        if present {
+            match reader.power_on().await {
+                Ok(_) => return Ok(true),
+                // The card left between the status and the power-on, or none answered the RC-S380's poll.
+                Err(TransportError::NoCard | TransportError::CardMute) => {}
+                Err(error) => return Err(failure_from_card(&CardError::Transport(error))),
+            }
+        }
+        if !asked {
+            asked = true;
+            dispatch.emit(Action::CardAbsent);
+        }
+        let change = async {
+            match slot_watch {
+                SlotWatch::Interrupt(_) => slot_watch.next_news().await.map(|_| ()),
+                SlotWatch::Polling => {
+                    timer::sleep_ms(1_000).await;
+                    Ok(())
+                }
+            }
+        };
+        match select(Box::pin(change), commands.next()).await {
+            Either::Left((result, _)) => result?,
+            Either::Right((Some(UiCommand::Cancel) | None, _)) => return Ok(false),
+            // Nothing else means anything before the card is read.
+            Either::Right(_) => {}
+        }
+    }
 }
 
 /// The visual check: the certificate read without a PIN goes to the edge, and the kiosk waits for staff to look
@@ -123,15 +223,16 @@ async fn visual_check(
     }
 }
 
-/// Sends the consent choice and reports what the origin holds live now.
+/// Sends the consent choice and the prescription format, and reports what the origin holds live now.
 async fn record_consent(
     identity: &Device,
     session: Option<&SessionResponse>,
     kinds: Vec<ConsentKind>,
+    prescription: PrescriptionFormat,
     dispatch: &Callback<Action>,
 ) {
     let Some(session) = session else { return dispatch.emit(Action::ConsentFailed) };
-    match api::consent(identity, session, &ConsentSubmission { kinds, prescription: None }).await {
+    match api::consent(identity, session, &ConsentSubmission { kinds, prescription: Some(prescription) }).await {
         Ok(answer) => dispatch.emit(Action::ConsentRecorded(answer.live.into_iter().map(|grant| grant.kind).collect())),
         Err(_) => dispatch.emit(Action::ConsentFailed),
     }
@@ -146,23 +247,13 @@ enum Finished {
     Stopped,
 }
 
-/// Whether a card sits in the reader, when the reader can tell: CCID readers report the slot, the RC-S380 cannot
-/// without disturbing the card.
-async fn card_present(reader: &mut AnyReader<WebUsbBulk>) -> Result<Option<bool>, TransportError> {
-    let status = match reader {
-        AnyReader::Apdu(ccid) => ccid.slot_status().await?,
-        AnyReader::Tpdu(host) => host.link_mut().slot_status().await?,
-        AnyReader::Rcs380(_) => return Ok(None),
-    };
-    Ok(Some(status != IccStatus::Absent))
-}
-
-/// After the answer, polls the reader's slot once a second until the card leaves it; if it stays for
-/// [`CARD_LEFT_BEHIND_SECS`] the UI raises the left-behind alert. Meanwhile, and after, it records the consent the
-/// person gives under the answer. Stops on a cancel or a reset.
-/// Elapsed time comes from the page clock, not from counting polls, so a throttled page still alerts on time.
+/// After the answer, waits until the card leaves the reader: told by the interrupt endpoint, or asked once a second
+/// with a status command. If the card stays for [`CARD_LEFT_BEHIND_SECS`] the UI raises the left-behind alert.
+/// Meanwhile, and after, it records the consent the person gives under the answer. Stops on a cancel or a reset.
+/// Elapsed time comes from the page clock, not from counting ticks, so a throttled page still alerts on time.
 async fn watch_until_card_taken(
     reader: &mut AnyReader<WebUsbBulk>,
+    slot_watch: &mut SlotWatch,
     dispatch: &Callback<Action>,
     commands: &mut UnboundedReceiver<UiCommand>,
     identity: &Device,
@@ -170,35 +261,37 @@ async fn watch_until_card_taken(
 ) {
     let answered_at_ms = timer::now_ms();
     let mut alerted = false;
+    let polling = matches!(slot_watch, SlotWatch::Polling);
     loop {
         let tick = Box::pin(timer::sleep_ms(1_000));
+        let news = Box::pin(slot_watch.next_news());
         let command = commands.next();
-        match select(tick, command).await {
-            Either::Left(_) => {}
-            Either::Right((Some(UiCommand::Consent(kinds)), _)) => {
-                record_consent(identity, session, kinds, dispatch).await;
+        let present = match select(select(tick, news), command).await {
+            Either::Left((Either::Left(_), _)) if polling => card_present(reader).await,
+            Either::Left((Either::Left(_), _)) => Ok(true),
+            Either::Left((Either::Right((news, _)), _)) => news.map(|news| news != SlotNews::Absent),
+            Either::Right((Some(UiCommand::Consent { kinds, prescription }), _)) => {
+                record_consent(identity, session, kinds, prescription, dispatch).await;
                 continue;
             }
             // A cancel, or the UI dropped its end of the channel: the person started over.
             Either::Right((Some(UiCommand::Cancel) | None, _)) => return,
             Either::Right(_) => continue,
-        }
-        match card_present(reader).await {
-            Ok(Some(false)) => {
+        };
+        match present {
+            Ok(false) => {
                 dispatch.emit(Action::CardTaken);
                 break;
             }
-            Ok(Some(true)) => {
+            Ok(true) => {
                 let elapsed_secs = (timer::now_ms() - answered_at_ms) / 1_000.0;
                 if !alerted && elapsed_secs >= f64::from(CARD_LEFT_BEHIND_SECS) {
                     alerted = true;
                     dispatch.emit(Action::CardLeftBehind);
                 }
             }
-            // This reader cannot tell; the screen keeps its "take your card" line without polling.
-            Ok(None) => break,
-            Err(error) => {
-                dispatch.emit(Action::Fail(failure_from_card(&CardError::Transport(error))));
+            Err(failure) => {
+                dispatch.emit(Action::Fail(failure));
                 break;
             }
         }
@@ -206,7 +299,9 @@ async fn watch_until_card_taken(
     // The consent question stays answerable while the answer is on screen, card or no card.
     while let Some(command) = commands.next().await {
         match command {
-            UiCommand::Consent(kinds) => record_consent(identity, session, kinds, dispatch).await,
+            UiCommand::Consent { kinds, prescription } => {
+                record_consent(identity, session, kinds, prescription, dispatch).await;
+            }
             UiCommand::Cancel => return,
             UiCommand::SubmitPin(_) | UiCommand::VisualCheck | UiCommand::AcceptTerms => {}
         }
@@ -217,6 +312,7 @@ async fn drive(
     checkin: &mut CheckIn<AnyReader<WebUsbBulk>>,
     dispatch: &Callback<Action>,
     commands: &mut UnboundedReceiver<UiCommand>,
+    slot_watch: &mut SlotWatch,
     device: &Device,
     purpose: Purpose,
 ) -> Result<Finished, Failure> {
@@ -232,12 +328,22 @@ async fn drive(
         PinStatus::AlreadyVerified => return Err(Failure::Reader),
     }
     loop {
-        let pin = match commands.next().await {
+        // While the PIN pad waits, a card taken out ends the check-in at once, before a PIN typed for it could
+        // reach another card. (A "present" notice is not trusted to mean a swap: readers may repeat the state they
+        // announced when the kiosk started listening; a swap shows as "absent" first, since the kiosk always
+        // listens.)
+        let command = match select(commands.next(), Box::pin(slot_watch.next_news())).await {
+            Either::Left((command, _)) => command,
+            Either::Right((Ok(SlotNews::Present), _)) => continue,
+            Either::Right((Ok(SlotNews::Absent), _)) => return Err(Failure::CardRemoved),
+            Either::Right((Err(failure), _)) => return Err(failure),
+        };
+        let pin = match command {
             Some(UiCommand::SubmitPin(pin)) => pin,
             Some(UiCommand::VisualCheck) => return visual_check(&card.certificate_der, dispatch, commands).await,
             Some(UiCommand::Cancel) | None => return Ok(Finished::Stopped),
             // There is no answer yet to consent under, and no terms on screen.
-            Some(UiCommand::Consent(_) | UiCommand::AcceptTerms) => continue,
+            Some(UiCommand::Consent { .. } | UiCommand::AcceptTerms) => continue,
         };
         match checkin.verify(pin).await.map_err(|e| failure_from_card(&e))? {
             VerifyOutcome::Verified => break,

@@ -4,7 +4,7 @@
 //! have been typed. It does no I/O, so every transition is tested natively.
 
 use onshi_proto::ErrorCode;
-use onshi_proto::origin::{ConsentKind, RegistrationOutcome};
+use onshi_proto::origin::{ConsentKind, PrescriptionFormat, RegistrationOutcome};
 use onshi_proto::qualification::QualificationAnswer;
 
 /// Length of the 利用者証明用 PIN.
@@ -80,20 +80,29 @@ pub enum CardReminder {
     Taken,
 }
 
-/// The consent question shown under the answer (2024-10 rules: 包括同意 or single kinds, live for 24 hours).
+/// The consent question shown under the answer (2024-10 rules: 包括同意 or single kinds, live for 24 hours), with
+/// the prescription format (電子処方箋 or 紙) asked on the same screen.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ConsentStep {
-    /// The patient is choosing; `chosen` is sorted and holds each kind once.
+    /// The patient is choosing; `chosen` is sorted and holds each kind once. The prescription format is a required
+    /// choice: neither agreeing nor declining is sent before it is made.
     Asking {
         /// The kinds ticked so far.
         chosen: Vec<ConsentKind>,
+        /// The prescription format, once chosen.
+        prescription: Option<PrescriptionFormat>,
     },
     /// The choice is on its way to the origin.
-    Sending,
+    Sending {
+        /// The prescription format sent with it.
+        prescription: PrescriptionFormat,
+    },
     /// The origin recorded it: these kinds are live for 24 hours (empty: the patient declined everything).
     Recorded {
         /// The live kinds.
         kinds: Vec<ConsentKind>,
+        /// The prescription format the patient chose.
+        prescription: PrescriptionFormat,
     },
     /// It could not be recorded; nothing is shared.
     Failed,
@@ -103,6 +112,17 @@ impl ConsentStep {
     /// What to send for a choice: 包括同意 covers every kind, so it is sent alone.
     pub fn to_send(chosen: &[ConsentKind]) -> Vec<ConsentKind> {
         if chosen.contains(&ConsentKind::Comprehensive) { vec![ConsentKind::Comprehensive] } else { chosen.to_vec() }
+    }
+
+    /// A fresh question: nothing ticked, no prescription format chosen.
+    pub fn new() -> Self {
+        ConsentStep::Asking { chosen: Vec::new(), prescription: None }
+    }
+}
+
+impl Default for ConsentStep {
+    fn default() -> Self {
+        Self::new()
     }
 }
 
@@ -128,6 +148,8 @@ pub enum Screen {
     Welcome,
     /// Asking the browser for the reader.
     Connecting,
+    /// The reader is open but empty: the kiosk asks for the card and reads it as soon as the reader reports it.
+    InsertCard,
     /// Reading the certificate from the card.
     ReadingCard,
     /// The PIN pad.
@@ -176,6 +198,8 @@ pub enum Screen {
 pub enum Action {
     /// The person pressed start.
     Connect,
+    /// The reader is open but holds no card.
+    CardAbsent,
     /// The reader is open and the card powered.
     ReaderReady,
     /// The card reported its PIN tries.
@@ -215,7 +239,9 @@ pub enum Action {
     Answer(QualificationAnswer),
     /// The patient ticked or unticked a kind of consent.
     ToggleConsent(ConsentKind),
-    /// The patient sent their consent choice.
+    /// The patient chose how to receive the prescription.
+    ChoosePrescription(PrescriptionFormat),
+    /// The patient sent their consent choice (only once a prescription format is chosen).
     ConsentSubmitted,
     /// The origin recorded these live kinds.
     ConsentRecorded(Vec<ConsentKind>),
@@ -243,7 +269,8 @@ impl Screen {
             (_, Action::Fail(failure)) => Screen::Failed(failure),
             (_, Action::PinBlocked) => Screen::Blocked,
             (Screen::Welcome | Screen::Failed(_), Action::Connect) => Screen::Connecting,
-            (Screen::Connecting, Action::ReaderReady) => Screen::ReadingCard,
+            (Screen::Connecting, Action::CardAbsent) => Screen::InsertCard,
+            (Screen::Connecting | Screen::InsertCard, Action::ReaderReady) => Screen::ReadingCard,
             (Screen::ReadingCard, Action::PinRequired { tries_left }) => {
                 Screen::PinEntry { tries_left, entered: 0, last_was_wrong: false, confirming_last_try: false }
             }
@@ -279,24 +306,31 @@ impl Screen {
             (Screen::Querying | Screen::VisualCheck, Action::Answer(answer)) => Screen::Result {
                 answer,
                 card: CardReminder::InReader,
-                consent: ConsentStep::Asking { chosen: Vec::new() },
+                consent: ConsentStep::new(),
             },
             (Screen::Result { answer, card, consent }, action) => {
                 let (card, consent) = match (card, consent, action) {
                     (CardReminder::InReader, consent, Action::CardLeftBehind) => (CardReminder::LeftBehind, consent),
                     (_, consent, Action::CardTaken) => (CardReminder::Taken, consent),
-                    (card, ConsentStep::Asking { mut chosen }, Action::ToggleConsent(kind)) => {
+                    (card, ConsentStep::Asking { mut chosen, prescription }, Action::ToggleConsent(kind)) => {
                         match chosen.binary_search(&kind) {
                             Ok(at) => {
                                 chosen.remove(at);
                             }
                             Err(at) => chosen.insert(at, kind),
                         }
-                        (card, ConsentStep::Asking { chosen })
+                        (card, ConsentStep::Asking { chosen, prescription })
                     }
-                    (card, ConsentStep::Asking { .. }, Action::ConsentSubmitted) => (card, ConsentStep::Sending),
-                    (card, ConsentStep::Sending, Action::ConsentRecorded(kinds)) => (card, ConsentStep::Recorded { kinds }),
-                    (card, ConsentStep::Sending, Action::ConsentFailed) => (card, ConsentStep::Failed),
+                    (card, ConsentStep::Asking { chosen, .. }, Action::ChoosePrescription(format)) => {
+                        (card, ConsentStep::Asking { chosen, prescription: Some(format) })
+                    }
+                    (card, ConsentStep::Asking { prescription: Some(prescription), .. }, Action::ConsentSubmitted) => {
+                        (card, ConsentStep::Sending { prescription })
+                    }
+                    (card, ConsentStep::Sending { prescription }, Action::ConsentRecorded(kinds)) => {
+                        (card, ConsentStep::Recorded { kinds, prescription })
+                    }
+                    (card, ConsentStep::Sending { .. }, Action::ConsentFailed) => (card, ConsentStep::Failed),
                     (card, consent, _) => (card, consent),
                 };
                 Screen::Result { answer, card, consent }
@@ -382,7 +416,7 @@ mod tests {
     }
 
     fn result_screen(card: CardReminder) -> Screen {
-        Screen::Result { answer: answer(), card, consent: ConsentStep::Asking { chosen: vec![] } }
+        Screen::Result { answer: answer(), card, consent: ConsentStep::new() }
     }
 
     fn at_pin_pad(tries_left: u8) -> Screen {
@@ -390,6 +424,22 @@ mod tests {
             .apply(Action::Connect)
             .apply(Action::ReaderReady)
             .apply(Action::PinRequired { tries_left })
+    }
+
+    #[test]
+    fn an_empty_reader_asks_for_the_card_and_reads_it_once_it_arrives() {
+        let waiting = Screen::Welcome.apply(Action::Connect).apply(Action::CardAbsent);
+        assert_eq!(waiting, Screen::InsertCard);
+        // The person may walk away while asked for the card: the idle timer runs, and nothing is in use.
+        assert!(!waiting.is_busy() && !waiting.card_in_use());
+        // A late "absent" after the card arrived does not send the person back.
+        let reading = waiting.apply(Action::ReaderReady);
+        assert_eq!(reading, Screen::ReadingCard);
+        assert_eq!(reading.clone().apply(Action::CardAbsent), reading);
+        assert_eq!(
+            Screen::InsertCard.apply(Action::Fail(Failure::ReaderDisconnected)),
+            Screen::Failed(Failure::ReaderDisconnected)
+        );
     }
 
     #[test]
@@ -490,23 +540,43 @@ mod tests {
         let chosen = vec![ConsentKind::Diagnosis, ConsentKind::Medication];
         assert_eq!(
             asking,
-            Screen::Result { answer: answer(), card: CardReminder::InReader, consent: ConsentStep::Asking { chosen: chosen.clone() } }
+            Screen::Result {
+                answer: answer(),
+                card: CardReminder::InReader,
+                consent: ConsentStep::Asking { chosen: chosen.clone(), prescription: None }
+            }
         );
         assert_eq!(ConsentStep::to_send(&chosen), chosen);
         assert_eq!(
             ConsentStep::to_send(&[ConsentKind::Medication, ConsentKind::Comprehensive]),
             vec![ConsentKind::Comprehensive]
         );
+        // The prescription format is a required choice: without it nothing is sent.
+        assert_eq!(asking.clone().apply(Action::ConsentSubmitted), asking);
+        let asking = asking
+            .apply(Action::ChoosePrescription(PrescriptionFormat::Paper))
+            .apply(Action::ChoosePrescription(PrescriptionFormat::Electronic));
         let sending = asking.apply(Action::ConsentSubmitted).apply(Action::CardLeftBehind);
-        // A second submit or a late toggle changes nothing while the first is on its way.
-        let again = sending.clone().apply(Action::ConsentSubmitted).apply(Action::ToggleConsent(ConsentKind::Operation));
+        // A second submit, a late toggle or a late change of format changes nothing while the first is on its way.
+        let again = sending
+            .clone()
+            .apply(Action::ConsentSubmitted)
+            .apply(Action::ToggleConsent(ConsentKind::Operation))
+            .apply(Action::ChoosePrescription(PrescriptionFormat::Paper));
         assert_eq!(again, sending);
         let recorded = sending.apply(Action::ConsentRecorded(chosen.clone())).apply(Action::CardTaken);
         assert_eq!(
             recorded,
-            Screen::Result { answer: answer(), card: CardReminder::Taken, consent: ConsentStep::Recorded { kinds: chosen } }
+            Screen::Result {
+                answer: answer(),
+                card: CardReminder::Taken,
+                consent: ConsentStep::Recorded { kinds: chosen, prescription: PrescriptionFormat::Electronic }
+            }
         );
-        let failed = result_screen(CardReminder::InReader).apply(Action::ConsentSubmitted).apply(Action::ConsentFailed);
+        let failed = result_screen(CardReminder::InReader)
+            .apply(Action::ChoosePrescription(PrescriptionFormat::Paper))
+            .apply(Action::ConsentSubmitted)
+            .apply(Action::ConsentFailed);
         assert!(matches!(failed, Screen::Result { consent: ConsentStep::Failed, .. }));
     }
 

@@ -1,7 +1,9 @@
-//! WebUSB adapter: opens a card reader chosen by the person and moves bytes over its bulk endpoints.
+//! WebUSB adapter: finds the reader the person chose (now or on an earlier day), opens it, moves bytes over its bulk
+//! endpoints and reads its interrupt endpoint.
 //!
 //! This is the only place that touches `navigator.usb`. It knows nothing of CCID or of the card; it implements
-//! [`onshi_card::transport::UsbBulk`] so that the sans-I/O card stack can run over it.
+//! [`onshi_card::transport::UsbBulk`] so that the sans-I/O card stack can run over it, and hands the raw bytes of
+//! the interrupt endpoint (CCID RDR_to_PC_NotifySlotChange) to the card stack's parser.
 
 use js_sys::Uint8Array;
 use wasm_bindgen::{JsCast, JsValue};
@@ -79,6 +81,43 @@ pub async fn choose_reader() -> Result<UsbDevice, UsbError> {
     JsFuture::from(usb()?.request_device(&options)).await.map_err(UsbError::from_js)
 }
 
+/// Sony RC-S380 (vendor 054C, products 06C1 and 06C3).
+const SONY_VENDOR: u16 = 0x054C;
+const RCS380_PRODUCTS: [u16; 2] = [0x06C1, 0x06C3];
+
+/// True when the device is one the chooser would offer: an RC-S380, or a device with a smart-card-class interface.
+fn is_reader(device: &UsbDevice) -> bool {
+    if device.vendor_id() == SONY_VENDOR && RCS380_PRODUCTS.contains(&device.product_id()) {
+        return true;
+    }
+    device.configurations().iter().any(|configuration| {
+        let configuration: web_sys::UsbConfiguration = configuration.unchecked_into();
+        configuration.interfaces().iter().any(|interface| {
+            let interface: web_sys::UsbInterface = interface.unchecked_into();
+            interface.alternates().iter().any(|alternate| {
+                alternate.unchecked_into::<UsbAlternateInterface>().interface_class() == CCID_CLASS
+            })
+        })
+    })
+}
+
+/// A reader this browser profile may already use (chosen earlier, or granted by policy on a managed kiosk) and
+/// that is plugged in now; `None` when there is none. Asking needs no click and shows no chooser.
+pub async fn remembered_reader() -> Result<Option<UsbDevice>, UsbError> {
+    let devices = JsFuture::from(usb()?.get_devices()).await.map_err(UsbError::from_js)?;
+    Ok(js_sys::Array::from(&devices).iter().map(JsValue::unchecked_into::<UsbDevice>).find(is_reader))
+}
+
+/// The reader to use: a remembered one when it is plugged in, otherwise the browser's chooser (so this, too, must
+/// run inside a click handler).
+pub async fn find_reader() -> Result<UsbDevice, UsbError> {
+    match remembered_reader().await {
+        Ok(Some(device)) => Ok(device),
+        // Without a remembered reader, or when the browser will not list them, the person chooses.
+        Ok(None) | Err(_) => choose_reader().await,
+    }
+}
+
 /// An opened reader with its claimed interface and bulk endpoints.
 #[derive(Debug)]
 pub struct WebUsbBulk {
@@ -86,7 +125,55 @@ pub struct WebUsbBulk {
     interface_number: u8,
     endpoint_out: u8,
     endpoint_in: u8,
+    endpoint_interrupt: Option<u8>,
     protocol: ReaderProtocol,
+}
+
+/// The reader's interrupt IN endpoint, read one transfer at a time. The transfer in flight is kept here, so that a
+/// caller may race [`SlotInterrupt::next`] against something else and drop it without losing a notification.
+pub struct SlotInterrupt {
+    device: UsbDevice,
+    endpoint: u8,
+    pending: Option<JsFuture<web_sys::UsbInTransferResult>>,
+}
+
+impl std::fmt::Debug for SlotInterrupt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SlotInterrupt").field("endpoint", &self.endpoint).finish_non_exhaustive()
+    }
+}
+
+/// CCID readers send RDR_to_PC_NotifySlotChange in one short packet (2 bytes for up to 4 slots).
+const INTERRUPT_PACKET_LEN: u32 = 64;
+
+impl SlotInterrupt {
+    /// The bytes of the next interrupt transfer.
+    pub async fn next(&mut self) -> Result<Vec<u8>, UsbError> {
+        let transfer = match self.pending.as_mut() {
+            Some(transfer) => transfer,
+            None => self.pending.insert(JsFuture::from(self.device.transfer_in(self.endpoint, INTERRUPT_PACKET_LEN))),
+        };
+        let result = transfer.await;
+        self.pending = None;
+        in_transfer_bytes(&result.map_err(UsbError::from_js)?)
+    }
+}
+
+fn in_transfer_bytes(result: &web_sys::UsbInTransferResult) -> Result<Vec<u8>, UsbError> {
+    if result.status() != UsbTransferStatus::Ok {
+        return Err(UsbError::Transfer(format!("{:?}", result.status())));
+    }
+    let Some(view) = result.data() else { return Ok(Vec::new()) };
+    let bytes =
+        Uint8Array::new_with_byte_offset_and_length(&view.buffer(), view.byte_offset() as u32, view.byte_length() as u32);
+    Ok(bytes.to_vec())
+}
+
+fn interrupt_in_endpoint(alternate: &UsbAlternateInterface) -> Option<u8> {
+    alternate.endpoints().iter().find_map(|endpoint| {
+        (endpoint.type_() == UsbEndpointType::Interrupt && endpoint.direction() == UsbDirection::In)
+            .then(|| endpoint.endpoint_number())
+    })
 }
 
 fn bulk_endpoints(alternate: &UsbAlternateInterface) -> Option<(u8, u8)> {
@@ -121,9 +208,12 @@ impl WebUsbBulk {
                 _ => continue,
             };
             let Some((endpoint_out, endpoint_in)) = bulk_endpoints(&alternate) else { continue };
+            // Only CCID defines the interrupt endpoint's messages (NotifySlotChange).
+            let endpoint_interrupt =
+                if protocol == ReaderProtocol::Ccid { interrupt_in_endpoint(&alternate) } else { None };
             let interface_number = interface.interface_number();
             JsFuture::from(device.claim_interface(interface_number)).await.map_err(UsbError::from_js)?;
-            return Ok(Self { device, interface_number, endpoint_out, endpoint_in, protocol });
+            return Ok(Self { device, interface_number, endpoint_out, endpoint_in, endpoint_interrupt, protocol });
         }
         Err(UsbError::NotAReader)
     }
@@ -153,21 +243,17 @@ impl WebUsbBulk {
             .map_err(|_| UsbError::Transfer("controlTransferIn returned no promise".into()))?;
         let result: web_sys::UsbInTransferResult =
             JsFuture::from(promise).await.map_err(UsbError::from_js)?.unchecked_into();
-        if result.status() != UsbTransferStatus::Ok {
-            return Err(UsbError::Transfer(format!("{:?}", result.status())));
-        }
-        let Some(view) = result.data() else { return Ok(Vec::new()) };
-        let bytes = Uint8Array::new_with_byte_offset_and_length(
-            &view.buffer(),
-            view.byte_offset() as u32,
-            view.byte_length() as u32,
-        );
-        Ok(bytes.to_vec())
+        in_transfer_bytes(&result)
     }
 
     /// The protocol of the claimed interface.
     pub fn protocol(&self) -> ReaderProtocol {
         self.protocol
+    }
+
+    /// The CCID interrupt endpoint that announces card insertion and removal, when the reader has one.
+    pub fn slot_interrupt(&self) -> Option<SlotInterrupt> {
+        self.endpoint_interrupt.map(|endpoint| SlotInterrupt { device: self.device.clone(), endpoint, pending: None })
     }
 
     /// Releases the interface and closes the device; errors are ignored because the device may already be gone.
@@ -191,16 +277,7 @@ impl WebUsbBulk {
         let result = JsFuture::from(self.device.transfer_in(self.endpoint_in, length))
             .await
             .map_err(UsbError::from_js)?;
-        if result.status() != UsbTransferStatus::Ok {
-            return Err(UsbError::Transfer(format!("{:?}", result.status())));
-        }
-        let Some(view) = result.data() else { return Ok(Vec::new()) };
-        let bytes = Uint8Array::new_with_byte_offset_and_length(
-            &view.buffer(),
-            view.byte_offset() as u32,
-            view.byte_length() as u32,
-        );
-        Ok(bytes.to_vec())
+        in_transfer_bytes(&result)
     }
 }
 

@@ -8,8 +8,9 @@
 //! Pure: no I/O, no clock.
 
 use onshi_proto::IsoDate;
-use onshi_proto::qualification::{ElderlyRecipient, PersonalFamily, Sex};
+use onshi_proto::qualification::{ElderlyRecipient, PersonalFamily, Sex, SpecificDiseaseCertificate};
 use serde::Serialize;
+use std::borrow::Cow;
 
 use crate::individual_number::{IndividualNumber, IndividualNumberError};
 use crate::insurer_number::InsurerNumber;
@@ -107,9 +108,9 @@ pub struct Acquisition {
     pub elderly_recipient: Option<ElderlyRecipient>,
     /// 限度額適用区分.
     pub limit_category: Option<String>,
-    /// 特定疾病療養受療証の疾病区分 (OQSCD013: 1 人工透析を要する慢性腎不全, 2 先天性血液凝固因子障害,
-    /// 3 血液凝固因子製剤起因HIV).
-    pub specific_disease_category: Option<String>,
+    /// 特定疾病療養受療証: the 疾病区分 (OQSCD013: 1 人工透析を要する慢性腎不全, 2 先天性血液凝固因子障害,
+    /// 3 血液凝固因子製剤起因HIV) with its validity period and 月額自己負担限度額 when the insurer gave them.
+    pub specific_disease: Option<SpecificDiseaseCertificate>,
 }
 
 /// 資格喪失: an existing qualification ends.
@@ -138,7 +139,7 @@ pub enum BatchRow {
     Lose(Loss),
 }
 
-const FIELDS: [&str; 23] = [
+const FIELDS: [&str; 26] = [
     "op",
     "insurer_number",
     "individual_number",
@@ -159,58 +160,119 @@ const FIELDS: [&str; 23] = [
     "elderly_valid_until",
     "limit_category",
     "specific_disease_category",
+    "specific_disease_valid_from",
+    "specific_disease_valid_until",
+    "specific_disease_self_pay_yen",
     "disqualification_date",
     "loss_reason",
     "note",
 ];
 
 /// Parses and validates a whole batch for `insurer`. Either every row is good, or every bad row is reported.
+///
+/// Each line is validated as soon as it is read, straight into its compact [`BatchRow`]; the text of a row is
+/// never kept beyond its own validation (CSV cells without quotes are not even copied). Errors of the file's shape
+/// (a line that is not a JSON object, a CSV row with the wrong number of cells or bad quoting) are reported on
+/// their own, as before validation; then a wrong batch size; then every row's field errors and duplicates.
 pub fn parse_batch(format: BatchFormat, body: &[u8], insurer: &InsurerNumber) -> Result<Vec<BatchRow>, Vec<RowError>> {
-    let raw = match format {
-        BatchFormat::Ndjson => raw_ndjson(body),
-        BatchFormat::Csv => raw_csv(body),
-    }?;
-    if raw.is_empty() || raw.len() > MAX_ROWS {
-        return Err(vec![RowError { line: 0, field: None, code: RowErrorCode::BatchSize }]);
-    }
-    let mut rows = Vec::with_capacity(raw.len());
-    let mut errors = Vec::new();
-    let mut seen = std::collections::HashSet::new();
-    for (line, fields) in raw {
-        match validate_row(line, &fields, insurer) {
-            Ok(row) => {
-                if let BatchRow::Acquire(a) = &row {
-                    let key = (a.symbol.clone(), a.number.clone(), a.branch.clone(), a.qualification_date);
-                    if !seen.insert(key) {
-                        errors.push(RowError { line, field: None, code: RowErrorCode::Duplicate });
-                    }
-                }
-                rows.push(row);
-            }
-            Err(error) => errors.push(error),
-        }
-    }
-    if errors.is_empty() { Ok(rows) } else { Err(errors) }
-}
-
-type RawRow = (u64, Vec<(String, String)>);
-
-fn raw_ndjson(body: &[u8]) -> Result<Vec<RawRow>, Vec<RowError>> {
     let text = std::str::from_utf8(body)
         .map_err(|_| vec![RowError { line: 0, field: None, code: RowErrorCode::Malformed }])?;
-    let mut rows = Vec::new();
-    let mut errors = Vec::new();
+    let mut collector = RowCollector::new(insurer);
+    // One row per line at most: reserving that once avoids regrowing a vector of a million rows (and holding the
+    // old and the new buffer at the same time).
+    collector.rows.reserve(text.bytes().filter(|&b| b == b'\n').count().saturating_add(1).min(MAX_ROWS));
+    match format {
+        BatchFormat::Ndjson => ndjson_rows(text, &mut collector),
+        BatchFormat::Csv => csv_rows(text, &mut collector)?,
+    }
+    collector.finish()
+}
+
+/// Gathers validated rows and errors while a file is read.
+struct RowCollector<'i> {
+    insurer: &'i InsurerNumber,
+    rows: Vec<BatchRow>,
+    shape_errors: Vec<RowError>,
+    row_errors: Vec<RowError>,
+    count: usize,
+}
+
+impl<'i> RowCollector<'i> {
+    fn new(insurer: &'i InsurerNumber) -> Self {
+        Self { insurer, rows: Vec::new(), shape_errors: Vec::new(), row_errors: Vec::new(), count: 0 }
+    }
+
+    fn shape_error(&mut self, error: RowError) {
+        self.shape_errors.push(error);
+    }
+
+    fn add(&mut self, line: u64, fields: &[(&str, &str)]) {
+        self.count += 1;
+        // Once the file is known to be refused for its shape or its size, field errors would not be reported, so
+        // the remaining rows are only counted.
+        if !self.shape_errors.is_empty() || self.count > MAX_ROWS {
+            return;
+        }
+        match validate_row(line, fields, self.insurer) {
+            Ok(row) => self.rows.push(row),
+            Err(error) => self.row_errors.push(error),
+        }
+    }
+
+    fn finish(mut self) -> Result<Vec<BatchRow>, Vec<RowError>> {
+        if !self.shape_errors.is_empty() {
+            return Err(self.shape_errors);
+        }
+        if self.count == 0 || self.count > MAX_ROWS {
+            return Err(vec![RowError { line: 0, field: None, code: RowErrorCode::BatchSize }]);
+        }
+        self.row_errors.extend(duplicate_acquisitions(&self.rows));
+        if self.row_errors.is_empty() {
+            Ok(self.rows)
+        } else {
+            // Each line has at most one error, so ordering by line gives the order of the file.
+            self.row_errors.sort_by_key(|error| error.line);
+            Err(self.row_errors)
+        }
+    }
+}
+
+/// The later rows of every group of 資格取得 rows with the same 記号・番号・枝番 and 資格取得日. Sorting row indices
+/// finds them without copying any key.
+fn duplicate_acquisitions(rows: &[BatchRow]) -> Vec<RowError> {
+    fn key(row: &BatchRow) -> Option<(&str, &str, &str, IsoDate)> {
+        match row {
+            BatchRow::Acquire(a) => {
+                Some((a.symbol.as_str(), a.number.as_str(), a.branch.as_str(), a.qualification_date))
+            }
+            BatchRow::Lose(_) => None,
+        }
+    }
+    let mut order: Vec<usize> = (0..rows.len()).filter(|&index| key(&rows[index]).is_some()).collect();
+    // Rows are in file order, so the index breaks ties by line: the first of a group is the one kept.
+    order.sort_unstable_by(|&a, &b| key(&rows[a]).cmp(&key(&rows[b])).then(a.cmp(&b)));
+    order
+        .windows(2)
+        .filter(|pair| key(&rows[pair[0]]) == key(&rows[pair[1]]))
+        .filter_map(|pair| match &rows[pair[1]] {
+            BatchRow::Acquire(a) => Some(RowError { line: a.line, field: None, code: RowErrorCode::Duplicate }),
+            BatchRow::Lose(_) => None,
+        })
+        .collect()
+}
+
+fn ndjson_rows(text: &str, collector: &mut RowCollector<'_>) {
+    let mut values: Vec<(String, String)> = Vec::new();
     for (index, line) in text.lines().enumerate() {
         let line_number = index as u64 + 1;
         if line.trim().is_empty() {
             continue;
         }
-        let malformed = RowError { line: line_number, field: None, code: RowErrorCode::Malformed };
         let Ok(serde_json::Value::Object(object)) = serde_json::from_str::<serde_json::Value>(line) else {
-            errors.push(malformed);
+            collector.shape_error(RowError { line: line_number, field: None, code: RowErrorCode::Malformed });
             continue;
         };
-        let mut fields = Vec::with_capacity(object.len());
+        values.clear();
         let mut ok = true;
         for (key, value) in object {
             let text = match value {
@@ -218,7 +280,7 @@ fn raw_ndjson(body: &[u8]) -> Result<Vec<RawRow>, Vec<RowError>> {
                 serde_json::Value::Number(number) => number.to_string(),
                 serde_json::Value::Null => continue,
                 _ => {
-                    errors.push(RowError {
+                    collector.shape_error(RowError {
                         line: line_number,
                         field: field_name(&key),
                         code: RowErrorCode::InvalidValue,
@@ -227,113 +289,139 @@ fn raw_ndjson(body: &[u8]) -> Result<Vec<RawRow>, Vec<RowError>> {
                     continue;
                 }
             };
-            fields.push((key, text));
+            values.push((key, text));
         }
         if ok {
-            rows.push((line_number, fields));
+            let fields: Vec<(&str, &str)> = values.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            collector.add(line_number, &fields);
         }
     }
-    if errors.is_empty() { Ok(rows) } else { Err(errors) }
 }
 
-fn raw_csv(body: &[u8]) -> Result<Vec<RawRow>, Vec<RowError>> {
-    let text = std::str::from_utf8(body)
-        .map_err(|_| vec![RowError { line: 0, field: None, code: RowErrorCode::Malformed }])?;
+fn csv_rows(text: &str, collector: &mut RowCollector<'_>) -> Result<(), Vec<RowError>> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let records =
-        csv_records(text).map_err(|line| vec![RowError { line, field: None, code: RowErrorCode::Malformed }])?;
-    let mut records = records.into_iter();
-    let Some((_, header)) = records.next() else { return Ok(Vec::new()) };
-    let mut rows = Vec::new();
-    let mut errors = Vec::new();
-    for (line, cells) in records {
-        if cells.len() == 1 && cells.first().is_some_and(String::is_empty) {
-            continue;
+    let mut header: Option<Vec<Cow<'_, str>>> = None;
+    csv_records(text, |line, cells| {
+        let Some(names) = &header else {
+            header = Some(cells);
+            return;
+        };
+        if cells.len() == 1 && cells.first().is_some_and(|cell| cell.is_empty()) {
+            return;
         }
-        if cells.len() != header.len() {
-            errors.push(RowError { line, field: None, code: RowErrorCode::Malformed });
-            continue;
+        if cells.len() != names.len() {
+            collector.shape_error(RowError { line, field: None, code: RowErrorCode::Malformed });
+            return;
         }
-        let fields = header.iter().cloned().zip(cells).filter(|(_, value)| !value.is_empty()).collect();
-        rows.push((line, fields));
-    }
-    if errors.is_empty() { Ok(rows) } else { Err(errors) }
+        let fields: Vec<(&str, &str)> = names
+            .iter()
+            .map(|name| name.as_ref())
+            .zip(cells.iter().map(|cell| cell.as_ref()))
+            .filter(|(_, value)| !value.is_empty())
+            .collect();
+        collector.add(line, &fields);
+    })
+    .map_err(|line| vec![RowError { line, field: None, code: RowErrorCode::Malformed }])
 }
 
-/// Splits CSV text into records of cells, each with the line it starts on. Quoted cells may hold commas, doubled
-/// quotes and line breaks. On bad quoting, the line of the bad record is returned.
-fn csv_records(text: &str) -> Result<Vec<(u64, Vec<String>)>, u64> {
-    let mut records = Vec::new();
-    let mut cells = Vec::new();
-    let mut cell = String::new();
-    let mut line = 1u64;
-    let mut record_line = 1u64;
-    let mut chars = text.chars().peekable();
-    let mut in_quotes = false;
-    let mut cell_was_quoted = false;
-    while let Some(c) = chars.next() {
-        if in_quotes {
-            match c {
-                '"' if chars.peek() == Some(&'"') => {
-                    chars.next();
-                    cell.push('"');
-                }
-                '"' => in_quotes = false,
-                '\n' => {
-                    line += 1;
-                    cell.push('\n');
-                }
-                other => cell.push(other),
+/// Splits CSV text into records of cells and hands each to `each` with the line it starts on. Quoted cells may
+/// hold commas, doubled quotes and line breaks; a cell without quotes is borrowed from `text`. On bad quoting, the
+/// line of the bad record is returned (records before it have been handed over).
+fn csv_records<'t>(text: &'t str, mut each: impl FnMut(u64, Vec<Cow<'t, str>>)) -> Result<(), u64> {
+    let bytes = text.as_bytes();
+    let end = bytes.len();
+    let mut cells: Vec<Cow<'t, str>> = Vec::new();
+    let (mut line, mut record_line) = (1u64, 1u64);
+    let mut at = 0;
+    loop {
+        if at == end {
+            // After a trailing comma the record ends with an empty cell; after a line break there is no record.
+            if !cells.is_empty() {
+                cells.push(Cow::Borrowed(""));
+                each(record_line, cells);
             }
-            continue;
+            return Ok(());
         }
-        match c {
-            '"' if cell.is_empty() && !cell_was_quoted => {
-                in_quotes = true;
-                cell_was_quoted = true;
+        // Every delimiter searched for is ASCII, so each index below is on a character boundary.
+        if bytes[at] == b'"' {
+            let mut cell = String::new();
+            at += 1;
+            let mut from = at;
+            loop {
+                match bytes.get(at) {
+                    None => return Err(record_line),
+                    Some(b'"') if bytes.get(at + 1) == Some(&b'"') => {
+                        cell.push_str(&text[from..=at]);
+                        at += 2;
+                        from = at;
+                    }
+                    Some(b'"') => {
+                        cell.push_str(&text[from..at]);
+                        at += 1;
+                        break;
+                    }
+                    Some(b'\n') => {
+                        line += 1;
+                        at += 1;
+                    }
+                    Some(_) => at += 1,
+                }
             }
-            '"' => return Err(record_line),
-            ',' => {
-                cells.push(std::mem::take(&mut cell));
-                cell_was_quoted = false;
+            cells.push(Cow::Owned(cell));
+        } else {
+            let from = at;
+            while at < end && !matches!(bytes[at], b',' | b'\n' | b'"') {
+                at += 1;
             }
-            '\r' if chars.peek() == Some(&'\n') => {}
-            '\n' => {
-                cells.push(std::mem::take(&mut cell));
-                cell_was_quoted = false;
-                records.push((record_line, std::mem::take(&mut cells)));
-                line += 1;
-                record_line = line;
-            }
-            other if cell_was_quoted => {
-                let _ = other;
+            if bytes.get(at) == Some(&b'"') {
                 return Err(record_line);
             }
-            other => cell.push(other),
+            let mut to = at;
+            // The CR of a CRLF line break is not part of the cell.
+            if bytes.get(at) == Some(&b'\n') && to > from && bytes[to - 1] == b'\r' {
+                to -= 1;
+            }
+            cells.push(Cow::Borrowed(&text[from..to]));
+        }
+        let record_ends = match bytes.get(at) {
+            None => {
+                each(record_line, std::mem::take(&mut cells));
+                return Ok(());
+            }
+            Some(b',') => {
+                at += 1;
+                false
+            }
+            Some(b'\n') => {
+                at += 1;
+                true
+            }
+            Some(b'\r') if bytes.get(at + 1) == Some(&b'\n') => {
+                at += 2;
+                true
+            }
+            Some(_) => return Err(record_line),
+        };
+        if record_ends {
+            each(record_line, std::mem::take(&mut cells));
+            line += 1;
+            record_line = line;
         }
     }
-    if in_quotes {
-        return Err(record_line);
-    }
-    if !cell.is_empty() || !cells.is_empty() || cell_was_quoted {
-        cells.push(cell);
-        records.push((record_line, cells));
-    }
-    Ok(records)
 }
 
 fn field_name(key: &str) -> Option<&'static str> {
     FIELDS.iter().copied().find(|known| *known == key)
 }
 
-fn validate_row(line: u64, fields: &[(String, String)], insurer: &InsurerNumber) -> Result<BatchRow, RowError> {
+fn validate_row(line: u64, fields: &[(&str, &str)], insurer: &InsurerNumber) -> Result<BatchRow, RowError> {
     let error = |field: Option<&'static str>, code| RowError { line, field, code };
     for (key, _) in fields {
         if field_name(key).is_none() {
             return Err(error(None, RowErrorCode::UnknownField));
         }
     }
-    let get = |name: &'static str| fields.iter().find(|(key, _)| key == name).map(|(_, value)| value.trim());
+    let get = |name: &'static str| fields.iter().find(|(key, _)| *key == name).map(|(_, value)| value.trim());
     let required = |name: &'static str| {
         get(name).filter(|value| !value.is_empty()).ok_or(error(Some(name), RowErrorCode::MissingField))
     };
@@ -421,11 +509,7 @@ fn validate_row(line: u64, fields: &[(String, String)], insurer: &InsurerNumber)
             if limit_category.as_deref().is_some_and(|category| !is_limit_category(category)) {
                 return Err(error(Some("limit_category"), RowErrorCode::InvalidValue));
             }
-            let specific_disease_category =
-                get("specific_disease_category").filter(|v| !v.is_empty()).map(str::to_owned);
-            if specific_disease_category.as_deref().is_some_and(|c| !["1", "2", "3"].contains(&c)) {
-                return Err(error(Some("specific_disease_category"), RowErrorCode::InvalidValue));
-            }
+            let specific_disease = specific_disease(&get, &optional_date, &error)?;
             let card_classification = get("card_classification").unwrap_or("01").to_owned();
             if !(card_classification.len() == 2 && card_classification.bytes().all(|b| b.is_ascii_digit())) {
                 return Err(error(Some("card_classification"), RowErrorCode::InvalidValue));
@@ -451,11 +535,48 @@ fn validate_row(line: u64, fields: &[(String, String)], insurer: &InsurerNumber)
                 partial_contribution_percent: partial,
                 elderly_recipient: elderly,
                 limit_category,
-                specific_disease_category,
+                specific_disease,
             }))
         }
         _ => Err(error(Some("op"), RowErrorCode::UnknownOperation)),
     }
+}
+
+/// The row's 特定疾病療養受療証: the category must be 1–3; the period and the self-pay amount are optional, but
+/// need the category, the period must not end before it starts, and the self-pay is 10,000 or 20,000 yen.
+fn specific_disease<'a>(
+    get: &impl Fn(&'static str) -> Option<&'a str>,
+    optional_date: &impl Fn(&'static str) -> Result<Option<IsoDate>, RowError>,
+    error: &impl Fn(Option<&'static str>, RowErrorCode) -> RowError,
+) -> Result<Option<SpecificDiseaseCertificate>, RowError> {
+    let valid_from = optional_date("specific_disease_valid_from")?;
+    let valid_until = optional_date("specific_disease_valid_until")?;
+    let self_pay = get("specific_disease_self_pay_yen").filter(|v| !v.is_empty());
+    let Some(category) = get("specific_disease_category").filter(|v| !v.is_empty()) else {
+        if valid_from.is_some() || valid_until.is_some() || self_pay.is_some() {
+            return Err(error(Some("specific_disease_category"), RowErrorCode::MissingField));
+        }
+        return Ok(None);
+    };
+    if !["1", "2", "3"].contains(&category) {
+        return Err(error(Some("specific_disease_category"), RowErrorCode::InvalidValue));
+    }
+    if let (Some(from), Some(until)) = (valid_from, valid_until)
+        && until < from
+    {
+        return Err(error(Some("specific_disease_valid_until"), RowErrorCode::InvalidValue));
+    }
+    let monthly_self_pay_yen = match self_pay.map(str::parse::<u32>) {
+        None => None,
+        Some(Ok(yen @ (10_000 | 20_000))) => Some(yen),
+        Some(_) => return Err(error(Some("specific_disease_self_pay_yen"), RowErrorCode::InvalidValue)),
+    };
+    Ok(Some(SpecificDiseaseCertificate {
+        disease_category: category.to_owned(),
+        valid_from,
+        valid_until,
+        monthly_self_pay_yen,
+    }))
 }
 
 /// True for the 限度額適用認定証区分 codes A01–A06 and B01–B10 (OQSCD012).
@@ -632,7 +753,64 @@ mod tests {
         assert_eq!(row.personal_family, PersonalFamily::Insured);
         assert_eq!((row.symbol.as_str(), row.branch.as_str()), ("", ""));
         assert_eq!(row.limit_category.as_deref(), Some("A03"));
-        assert_eq!(row.specific_disease_category.as_deref(), Some("1"));
+        let disease = row.specific_disease.as_ref().unwrap();
+        assert_eq!((disease.disease_category.as_str(), disease.valid_from, disease.monthly_self_pay_yen), ("1", None, None));
+    }
+
+    #[test]
+    fn a_specific_disease_certificate_carries_its_period_and_self_pay_in_json_and_csv() {
+        let full = ROW.replace(
+            "\"specific_disease_category\":\"1\"",
+            "\"specific_disease_category\":\"1\",\"specific_disease_valid_from\":\"2026-04-01\",\
+             \"specific_disease_valid_until\":\"2027-03-31\",\"specific_disease_self_pay_yen\":10000",
+        );
+        let rows = parse_batch(BatchFormat::Ndjson, full.as_bytes(), &insurer()).unwrap();
+        let [BatchRow::Acquire(row)] = rows.as_slice() else { panic!("{rows:?}") };
+        assert_eq!(
+            row.specific_disease,
+            Some(SpecificDiseaseCertificate {
+                disease_category: "1".into(),
+                valid_from: Some(IsoDate(date!(2026 - 04 - 01))),
+                valid_until: Some(IsoDate(date!(2027 - 03 - 31))),
+                monthly_self_pay_yen: Some(10_000),
+            })
+        );
+        let csv = "op,individual_number,name,name_kana,birth_date,sex,address,number,qualification_date,\
+                   partial_contribution_percent,specific_disease_category,specific_disease_valid_from,\
+                   specific_disease_self_pay_yen\n\
+                   acquire,123456789018,資格　花子,ｼｶｸ ﾊﾅｺ,1989-09-13,2,東京都千代田区1-1,5001,2026-04-01,30,2,2026-05-01,20000\n";
+        let rows = parse_batch(BatchFormat::Csv, csv.as_bytes(), &insurer()).unwrap();
+        let [BatchRow::Acquire(row)] = rows.as_slice() else { panic!("{rows:?}") };
+        let disease = row.specific_disease.as_ref().unwrap();
+        assert_eq!(disease.disease_category, "2");
+        assert_eq!((disease.valid_from, disease.valid_until), (Some(IsoDate(date!(2026 - 05 - 01))), None));
+        assert_eq!(disease.monthly_self_pay_yen, Some(20_000));
+    }
+
+    #[test]
+    fn bad_specific_disease_fields_are_refused_by_line_and_field() {
+        let with = |extra: &str| ROW.replace("\"specific_disease_category\":\"1\"", extra);
+        let body = [
+            with("\"specific_disease_category\":\"4\""),
+            with("\"specific_disease_category\":\"1\",\"specific_disease_self_pay_yen\":15000"),
+            with("\"specific_disease_category\":\"1\",\"specific_disease_valid_from\":\"2026-04-01\",\
+                  \"specific_disease_valid_until\":\"2026-03-31\""),
+            with("\"specific_disease_self_pay_yen\":10000"),
+            with("\"specific_disease_category\":\"1\",\"specific_disease_valid_from\":\"2026-13-01\""),
+        ]
+        .join("\n");
+        let errors = parse_batch(BatchFormat::Ndjson, body.as_bytes(), &insurer()).unwrap_err();
+        let found: Vec<(u64, Option<&str>, RowErrorCode)> = errors.iter().map(|e| (e.line, e.field, e.code)).collect();
+        assert_eq!(
+            found,
+            vec![
+                (1, Some("specific_disease_category"), RowErrorCode::InvalidValue),
+                (2, Some("specific_disease_self_pay_yen"), RowErrorCode::InvalidValue),
+                (3, Some("specific_disease_valid_until"), RowErrorCode::InvalidValue),
+                (4, Some("specific_disease_category"), RowErrorCode::MissingField),
+                (5, Some("specific_disease_valid_from"), RowErrorCode::InvalidValue),
+            ]
+        );
     }
 
     #[test]
@@ -676,13 +854,32 @@ mod tests {
 
     #[test]
     fn csv_quoting_commas_and_line_breaks_are_read() {
-        let records = csv_records("a,b\r\n\"x, \"\"y\"\"\",\"line\nbreak\"\n").unwrap();
+        let records = |text: &str| {
+            let mut found: Vec<(u64, Vec<String>)> = Vec::new();
+            csv_records(text, |line, cells| found.push((line, cells.into_iter().map(Cow::into_owned).collect())))
+                .map(|()| found)
+        };
         assert_eq!(
-            records,
-            vec![(1, vec!["a".into(), "b".into()]), (2, vec!["x, \"y\"".into(), "line\nbreak".into()])]
+            records("a,b\r\n\"x, \"\"y\"\"\",\"line\nbreak\"\n").unwrap(),
+            vec![
+                (1, vec!["a".to_owned(), "b".to_owned()]),
+                (2, vec!["x, \"y\"".to_owned(), "line\nbreak".to_owned()])
+            ]
         );
-        assert_eq!(csv_records("a\n\"open\n"), Err(2));
-        assert_eq!(csv_records("a\nx\"y\n"), Err(2));
+        // A last record without a line break, a trailing empty cell, a lone CR kept inside a cell, and an empty
+        // line (one empty cell).
+        assert_eq!(
+            records("a,\n\nb\rc,\"d\"").unwrap(),
+            vec![
+                (1, vec!["a".to_owned(), String::new()]),
+                (2, vec![String::new()]),
+                (3, vec!["b\rc".to_owned(), "d".to_owned()])
+            ]
+        );
+        assert_eq!(records("a\n\"open\n"), Err(2));
+        assert_eq!(records("a\nx\"y\n"), Err(2));
+        assert_eq!(records("\"x\"y\n"), Err(1));
+        assert_eq!(records("").unwrap(), vec![]);
         let csv = "op,number,symbol,branch,disqualification_date\nlose,5001,10,00,2026-11-01\n";
         let rows = parse_batch(BatchFormat::Csv, csv.as_bytes(), &insurer()).unwrap();
         assert!(matches!(&rows[0], BatchRow::Lose(loss) if loss.line == 2 && loss.loss_reason == "99"));

@@ -2,7 +2,7 @@
 //! notifications are written in one transaction. The batch is acknowledged only after that commit, so an
 //! acknowledged batch is wholly there and a batch cut short (even by `kill -9`) is wholly absent.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use onshi_proto::qualification::PersonalFamily;
 use serde::Serialize;
@@ -13,7 +13,8 @@ use crate::batch::{
 };
 use crate::error::Result;
 use crate::insurer_number::InsurerNumber;
-use crate::store::{HoldStatus, NewQualification, PersonItems, Store, insert_qualification, parse_date, random_id};
+use crate::group_commit::multi_row_insert;
+use crate::store::{Backend, HoldStatus, NewQualification, PersonItems, Store, parse_date, random_id};
 
 /// What an applied batch did. Returned on upload and by the batch report route.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize, sqlx::FromRow)]
@@ -93,7 +94,34 @@ impl Store {
         now: i64,
     ) -> Result<std::result::Result<BatchReport, Vec<RowError>>> {
         let _one_batch_at_a_time = self.batch_lock().lock().await;
-        let mut tx = self.pool().begin().await?;
+        let mut conn = self.pool().acquire().await?;
+        // A batch touches index pages all over the large tables; with SQLite's default 2 MiB page cache its dirty
+        // pages spill to the WAL again and again before the commit. The connection gets a larger cache for the
+        // batch only, and its default back afterwards (also when the batch fails).
+        if self.backend() == Backend::Sqlite {
+            sqlx::query(sqlx::AssertSqlSafe(format!("PRAGMA cache_size = -{BATCH_SQLITE_CACHE_KIB}")))
+                .execute(&mut *conn)
+                .await?;
+        }
+        let outcome = self.apply_on(&mut conn, insurer, format, body_sha256, rows, now).await;
+        if self.backend() == Backend::Sqlite {
+            sqlx::query(sqlx::AssertSqlSafe(format!("PRAGMA cache_size = -{DEFAULT_SQLITE_CACHE_KIB}")))
+                .execute(&mut *conn)
+                .await?;
+        }
+        outcome
+    }
+
+    async fn apply_on(
+        &self,
+        conn: &mut AnyConnection,
+        insurer: &InsurerNumber,
+        format: BatchFormat,
+        body_sha256: &str,
+        rows: &[BatchRow],
+        now: i64,
+    ) -> Result<std::result::Result<BatchReport, Vec<RowError>>> {
+        let mut tx = sqlx::Connection::begin(conn).await?;
         let batch_id = random_id()?;
         let mut errors = Vec::new();
         let mut notices: Vec<(u64, Option<String>, NoticeKind)> = Vec::new();
@@ -101,7 +129,7 @@ impl Store {
         // Records created earlier in this batch, by 個人番号, so twins in one file are caught too.
         let mut batch_known: HashMap<String, Vec<KnownRecord>> = HashMap::new();
         // 本人 person ids by 記号・番号 created in this batch, for 家族 rows.
-        let mut batch_insured: HashMap<(String, String), String> = HashMap::new();
+        let mut batch_insured: HashMap<(&str, &str), String> = HashMap::new();
         // The batch row goes in first so notifications can refer to it; its counts are filled in at the end.
         sqlx::query(
             "INSERT INTO insurer_batches (id, insurer_number, format, received_at, body_sha256, rows_total, \
@@ -116,140 +144,158 @@ impl Store {
         .bind(rows.len() as i64)
         .execute(&mut *tx)
         .await?;
-        // What the database and the 住基 stand-in hold for every number of the batch, read in a few large queries
-        // instead of two per row.
-        let numbers: Vec<&str> = rows
-            .iter()
-            .filter_map(|row| match row {
-                BatchRow::Acquire(row) => Some(row.individual_number.as_str()),
-                BatchRow::Lose(_) => None,
-            })
-            .collect::<std::collections::BTreeSet<_>>()
-            .into_iter()
-            .collect();
-        let stored_known = known_records(&mut tx, &numbers).await?;
-        let residents = residents(&mut tx, &numbers).await?;
-        for row in rows {
-            match row {
-                BatchRow::Acquire(row) => {
-                    let number = row.individual_number.as_str().to_owned();
-                    let mut known = stored_known.get(&number).cloned().unwrap_or_default();
-                    known.extend(batch_known.get(&number).cloned().unwrap_or_default());
-                    let decision = decide(&row.items, &known, residents.get(&number));
-                    let person_id = match &decision.placement {
-                        Placement::Existing(person_id) => person_id.clone(),
-                        Placement::New => {
-                            let person_id = random_id()?;
-                            insert_new_person(&mut tx, &person_id, row, insurer, decision.hold, now).await?;
-                            batch_known.entry(number).or_default().push(KnownRecord {
-                                person_id: person_id.clone(),
-                                items: row.items.clone(),
-                                held: decision.hold.is_some(),
+        // Person records this batch created: the database reads of later windows leave them out, since
+        // `batch_known` already holds them.
+        let mut batch_persons: HashSet<String> = HashSet::new();
+        // Qualification ids of one batch share a random prefix and count up, so the new rows land together at one
+        // place of the primary-key index instead of dirtying pages all over a large table.
+        let id_prefix: String = random_id()?.chars().take(16).collect();
+        let mut next_qualification = 0u64;
+        // New persons and qualifications are written in multi-row statements of `WRITE_CHUNK` rows. Nothing read
+        // later in the loop depends on them before a flush: the checks read `stored_known` and `batch_known`, a
+        // 家族 row finds a 本人 of this batch in `batch_insured` and only looks in the database for earlier ones, and
+        // a 資格喪失 row (which may end a qualification acquired earlier in the same file) flushes first.
+        let mut pending = PendingWrites::default();
+        for window in rows.chunks(CHECK_WINDOW) {
+            // What the database and the 住基 stand-in hold for every number of the window, read in a few large queries
+            // instead of two per row; a window at a time, so these maps never hold the whole batch.
+            let numbers: Vec<&str> = window
+                .iter()
+                .filter_map(|row| match row {
+                    BatchRow::Acquire(row) => Some(row.individual_number.as_str()),
+                    BatchRow::Lose(_) => None,
+                })
+                .collect::<std::collections::BTreeSet<_>>()
+                .into_iter()
+                .collect();
+            let mut stored_known = known_records(&mut tx, &numbers).await?;
+            for records in stored_known.values_mut() {
+                records.retain(|record| !batch_persons.contains(&record.person_id));
+            }
+            let residents = residents(&mut tx, &numbers).await?;
+            drop(numbers);
+            for row in window {
+                match row {
+                    BatchRow::Acquire(row) => {
+                        let number = row.individual_number.as_str();
+                        let stored = stored_known.get(number).map_or(&[][..], Vec::as_slice);
+                        let decision = match batch_known.get(number) {
+                            None => decide(&row.items, stored, residents.get(number)),
+                            Some(earlier) => {
+                                let known: Vec<KnownRecord> = stored.iter().chain(earlier).cloned().collect();
+                                decide(&row.items, &known, residents.get(number))
+                            }
+                        };
+                        let person_id = match &decision.placement {
+                            Placement::Existing(person_id) => person_id.clone(),
+                            Placement::New => {
+                                let person_id = random_id()?;
+                                pending.persons.push((person_id.clone(), row, decision.hold));
+                                batch_persons.insert(person_id.clone());
+                                batch_known.entry(number.to_owned()).or_default().push(KnownRecord {
+                                    person_id: person_id.clone(),
+                                    items: row.items.clone(),
+                                    held: decision.hold.is_some(),
+                                });
+                                person_id
+                            }
+                        };
+                        let insured_person_id = match row.personal_family {
+                            PersonalFamily::Insured => {
+                                batch_insured.insert((row.symbol.as_str(), row.number.as_str()), person_id.clone());
+                                Some(person_id.clone())
+                            }
+                            PersonalFamily::Dependent => match batch_insured.get(&(row.symbol.as_str(), row.number.as_str()))
+                            {
+                                Some(id) => Some(id.clone()),
+                                None => insured_member(&mut tx, insurer, &row.symbol, &row.number).await?,
+                            },
+                        };
+                        let Some(insured_person_id) = insured_person_id else {
+                            errors.push(RowError {
+                                line: row.line,
+                                field: None,
+                                code: RowErrorCode::InsuredMemberNotFound,
                             });
-                            person_id
+                            continue;
+                        };
+                        pending.qualifications.push((
+                            row.line,
+                            NewQualification {
+                                id: format!("{id_prefix}{next_qualification:016x}"),
+                                person_id: person_id.clone(),
+                                insured_person_id,
+                                insurer_number: insurer.clone(),
+                                card_classification: row.card_classification.clone(),
+                                symbol: Some(row.symbol.clone()).filter(|s| !s.is_empty()),
+                                number: row.number.clone(),
+                                branch: Some(row.branch.clone()).filter(|s| !s.is_empty()),
+                                personal_family: row.personal_family,
+                                qualification_date: row.qualification_date,
+                                disqualification_date: None,
+                                loss_reason: None,
+                                partial_contribution_percent: row.partial_contribution_percent,
+                                elderly_recipient: row.elderly_recipient.clone(),
+                                limit_category: row.limit_category.clone(),
+                                specific_disease: row.specific_disease.clone(),
+                            },
+                        ));
+                        next_qualification += 1;
+                        // Counted now; a row that turns out to be a duplicate refuses the whole batch, counts and all.
+                        registered += 1;
+                        if decision.hold.is_some() {
+                            held += 1;
                         }
-                    };
-                    let insured_person_id = match row.personal_family {
-                        PersonalFamily::Insured => {
-                            batch_insured.insert((row.symbol.clone(), row.number.clone()), person_id.clone());
-                            Some(person_id.clone())
+                        for kind in decision.notices {
+                            notices.push((row.line, Some(person_id.clone()), kind));
                         }
-                        PersonalFamily::Dependent => match batch_insured.get(&(row.symbol.clone(), row.number.clone()))
-                        {
-                            Some(id) => Some(id.clone()),
-                            None => insured_member(&mut tx, insurer, &row.symbol, &row.number).await?,
-                        },
-                    };
-                    let Some(insured_person_id) = insured_person_id else {
-                        errors.push(RowError {
-                            line: row.line,
-                            field: None,
-                            code: RowErrorCode::InsuredMemberNotFound,
-                        });
-                        continue;
-                    };
-                    let inserted = insert_qualification(
-                        &mut tx,
-                        &NewQualification {
-                            id: random_id()?,
-                            person_id: person_id.clone(),
-                            insured_person_id,
-                            insurer_number: insurer.clone(),
-                            card_classification: row.card_classification.clone(),
-                            symbol: Some(row.symbol.clone()).filter(|s| !s.is_empty()),
-                            number: row.number.clone(),
-                            branch: Some(row.branch.clone()).filter(|s| !s.is_empty()),
-                            personal_family: row.personal_family,
-                            qualification_date: row.qualification_date,
-                            disqualification_date: None,
-                            loss_reason: None,
-                            partial_contribution_percent: row.partial_contribution_percent,
-                            elderly_recipient: row.elderly_recipient.clone(),
-                            limit_category: row.limit_category.clone(),
-                        },
-                        now,
-                    )
-                    .await?;
-                    if inserted > 0 && row.specific_disease_category.is_some() {
-                        sqlx::query(
-                            "UPDATE qualifications SET specific_disease_category = $1 \
-                             WHERE insurer_number = $2 AND symbol = $3 AND number = $4 AND branch = $5 \
-                               AND qualification_date = $6",
-                        )
-                        .bind(&row.specific_disease_category)
-                        .bind(insurer.as_str())
-                        .bind(&row.symbol)
-                        .bind(&row.number)
-                        .bind(&row.branch)
-                        .bind(row.qualification_date.to_string())
-                        .execute(&mut *tx)
-                        .await?;
+                        if pending.qualifications.len() >= WRITE_CHUNK {
+                            pending.flush(&mut tx, self.backend(), insurer, now, &mut errors).await?;
+                        }
                     }
-                    if inserted == 0 {
-                        errors.push(RowError { line: row.line, field: None, code: RowErrorCode::Duplicate });
-                        continue;
-                    }
-                    registered += 1;
-                    if decision.hold.is_some() {
-                        held += 1;
-                    }
-                    for kind in decision.notices {
-                        notices.push((row.line, Some(person_id.clone()), kind));
-                    }
-                }
-                BatchRow::Lose(row) => {
-                    if apply_loss(&mut tx, insurer, row).await? == 0 {
-                        errors.push(RowError {
-                            line: row.line,
-                            field: None,
-                            code: RowErrorCode::QualificationNotFound,
-                        });
-                    } else {
-                        lost += 1;
+                    BatchRow::Lose(row) => {
+                        pending.flush(&mut tx, self.backend(), insurer, now, &mut errors).await?;
+                        if apply_loss(&mut tx, insurer, row).await? == 0 {
+                            errors.push(RowError {
+                                line: row.line,
+                                field: None,
+                                code: RowErrorCode::QualificationNotFound,
+                            });
+                        } else {
+                            lost += 1;
+                        }
                     }
                 }
             }
         }
+        pending.flush(&mut tx, self.backend(), insurer, now, &mut errors).await?;
         if !errors.is_empty() {
             // Dropping the transaction rolls it back: a refused batch changes nothing.
             tx.rollback().await?;
+            errors.sort_by_key(|error| error.line);
             return Ok(Err(errors));
         }
-        for (line, person_id, kind) in &notices {
-            sqlx::query(
+        for chunk in notices.chunks(WRITE_CHUNK) {
+            let sql = multi_row_insert(
+                self.backend(),
                 "INSERT INTO insurer_notifications (id, insurer_number, batch_id, line, person_id, kind, detail, \
-                                                    created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-            )
-            .bind(random_id()?)
-            .bind(insurer.as_str())
-            .bind(&batch_id)
-            .bind(i64::try_from(*line).unwrap_or(i64::MAX))
-            .bind(person_id)
-            .bind(kind.as_text())
-            .bind("")
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+                                                    created_at) VALUES ",
+                8,
+                chunk.len(),
+            );
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for (line, person_id, kind) in chunk {
+                query = query
+                    .bind(random_id()?)
+                    .bind(insurer.as_str())
+                    .bind(&batch_id)
+                    .bind(i64::try_from(*line).unwrap_or(i64::MAX))
+                    .bind(person_id.as_deref())
+                    .bind(kind.as_text())
+                    .bind("")
+                    .bind(now);
+            }
+            query.execute(&mut *tx).await?;
         }
         let raised = notices.len() as i64;
         sqlx::query(
@@ -385,9 +431,14 @@ impl Store {
 /// (65 535).
 const LOOKUP_CHUNK: usize = 500;
 
-/// `$1, $2, …, $n`.
-fn placeholders(count: usize) -> String {
-    (1..=count).map(|n| format!("${n}")).collect::<Vec<_>>().join(", ")
+/// `count` parameters for `conn`: `$1, $2, …, $n` on PostgreSQL, anonymous `?` on SQLite (which resolves each `$n`
+/// by a linear search of the parameter names, visible in a profile of a large batch).
+fn placeholders(conn: &AnyConnection, count: usize) -> String {
+    if conn.backend_name().eq_ignore_ascii_case("sqlite") {
+        vec!["?"; count].join(", ")
+    } else {
+        (1..=count).map(|n| format!("${n}")).collect::<Vec<_>>().join(", ")
+    }
 }
 
 #[derive(sqlx::FromRow)]
@@ -410,7 +461,7 @@ async fn known_records(conn: &mut AnyConnection, numbers: &[&str]) -> Result<Has
         let sql = format!(
             "SELECT id, individual_number, name, name_kana, birth_date, sex, address, hold_status FROM persons \
              WHERE individual_number IN ({}) ORDER BY id",
-            placeholders(chunk.len())
+            placeholders(conn, chunk.len())
         );
         let mut query = sqlx::query_as::<_, KnownRow>(sqlx::AssertSqlSafe(sql));
         for number in chunk {
@@ -451,7 +502,7 @@ async fn residents(conn: &mut AnyConnection, numbers: &[&str]) -> Result<HashMap
         let sql = format!(
             "SELECT individual_number, name, name_kana, birth_date, sex, address FROM resident_registry \
              WHERE individual_number IN ({})",
-            placeholders(chunk.len())
+            placeholders(conn, chunk.len())
         );
         let mut query = sqlx::query_as::<_, ResidentRow>(sqlx::AssertSqlSafe(sql));
         for number in chunk {
@@ -471,34 +522,144 @@ async fn residents(conn: &mut AnyConnection, numbers: &[&str]) -> Result<HashMap
     Ok(found)
 }
 
-async fn insert_new_person(
+/// SQLite page cache of the connection applying a batch, in KiB (the peak resident size of a 1M-row batch stays
+/// under its 2 GiB target with it).
+const BATCH_SQLITE_CACHE_KIB: u32 = 512 * 1024;
+/// SQLite's default page cache, in KiB.
+const DEFAULT_SQLITE_CACHE_KIB: u32 = 2_000;
+
+/// Rows whose checks read the database together: large enough for few queries, small enough that what is read
+/// for them stays a small part of the batch's memory.
+const CHECK_WINDOW: usize = 100_000;
+
+/// Rows in one multi-row `INSERT` of a batch: 22 columns × 200 rows stays far below the parameter limits of SQLite
+/// (32 766) and PostgreSQL (65 535).
+const WRITE_CHUNK: usize = 200;
+
+/// New persons and qualifications decided but not yet written, each qualification with its batch line.
+#[derive(Default)]
+struct PendingWrites<'r> {
+    persons: Vec<(String, &'r Acquisition, Option<NoticeKind>)>,
+    qualifications: Vec<(u64, NewQualification)>,
+}
+
+impl PendingWrites<'_> {
+    /// Writes the pending persons, then their qualifications (the foreign keys point that way). A qualification
+    /// already registered (the same 保険者・記号・番号・枝番・資格取得日) is skipped by `ON CONFLICT DO NOTHING`; when a
+    /// statement inserts fewer rows than it carries, the rows that are missing are found by id and reported as
+    /// `duplicate`.
+    async fn flush(
+        &mut self,
+        conn: &mut AnyConnection,
+        backend: Backend,
+        insurer: &InsurerNumber,
+        now: i64,
+        errors: &mut Vec<RowError>,
+    ) -> Result<()> {
+        for chunk in self.persons.chunks(WRITE_CHUNK) {
+            let sql = multi_row_insert(
+                backend,
+                "INSERT INTO persons (id, name, name_kana, birth_date, sex, address, created_at, individual_number, \
+                                      registered_by, hold_status, hold_reason) VALUES ",
+                11,
+                chunk.len(),
+            );
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for (person_id, row, hold) in chunk {
+                let status = if hold.is_some() { HoldStatus::Held } else { HoldStatus::None };
+                query = query
+                    .bind(person_id.as_str())
+                    .bind(row.items.name.as_str())
+                    .bind(row.items.name_kana.as_str())
+                    .bind(row.items.birth_date.to_string())
+                    .bind(crate::store::sex_text(row.items.sex))
+                    .bind(row.items.address.as_str())
+                    .bind(now)
+                    .bind(row.individual_number.as_str())
+                    .bind(insurer.as_str())
+                    .bind(status.as_text())
+                    .bind(hold.map(NoticeKind::as_text));
+            }
+            query.execute(&mut *conn).await?;
+        }
+        self.persons.clear();
+        for chunk in self.qualifications.chunks(WRITE_CHUNK) {
+            let inserted = insert_qualifications(conn, backend, chunk, now).await?;
+            if inserted < chunk.len() as u64 {
+                let present = present_qualification_ids(conn, chunk).await?;
+                errors.extend(chunk.iter().filter(|(_, q)| !present.contains(&q.id)).map(|(line, _)| RowError {
+                    line: *line,
+                    field: None,
+                    code: RowErrorCode::Duplicate,
+                }));
+            }
+        }
+        self.qualifications.clear();
+        Ok(())
+    }
+}
+
+/// One multi-row `INSERT … ON CONFLICT DO NOTHING` of qualifications; the number of rows inserted.
+async fn insert_qualifications(
     conn: &mut AnyConnection,
-    person_id: &str,
-    row: &Acquisition,
-    insurer: &InsurerNumber,
-    hold: Option<NoticeKind>,
+    backend: Backend,
+    chunk: &[(u64, NewQualification)],
     now: i64,
-) -> Result<()> {
-    let status = if hold.is_some() { HoldStatus::Held } else { HoldStatus::None };
-    sqlx::query(
-        "INSERT INTO persons (id, name, name_kana, birth_date, sex, address, created_at, individual_number, \
-                              registered_by, hold_status, hold_reason) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-    )
-    .bind(person_id)
-    .bind(&row.items.name)
-    .bind(&row.items.name_kana)
-    .bind(row.items.birth_date.to_string())
-    .bind(crate::store::sex_text(row.items.sex))
-    .bind(&row.items.address)
-    .bind(now)
-    .bind(row.individual_number.as_str())
-    .bind(insurer.as_str())
-    .bind(status.as_text())
-    .bind(hold.map(NoticeKind::as_text))
-    .execute(&mut *conn)
-    .await?;
-    Ok(())
+) -> Result<u64> {
+    let mut sql = multi_row_insert(
+        backend,
+        "INSERT INTO qualifications (id, person_id, insured_person_id, insurer_number, card_classification, symbol, \
+                                     number, branch, personal_family, qualification_date, disqualification_date, \
+                                     loss_reason, partial_contribution_percent, elderly_contribution_percent, \
+                                     elderly_valid_from, elderly_valid_until, limit_category, created_at, \
+                                     specific_disease_category, specific_disease_valid_from, \
+                                     specific_disease_valid_until, specific_disease_self_pay_yen) VALUES ",
+        22,
+        chunk.len(),
+    );
+    sql.push_str(" ON CONFLICT DO NOTHING");
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for (_, q) in chunk {
+        let elderly = q.elderly_recipient.as_ref();
+        let disease = q.specific_disease.as_ref();
+        query = query
+            .bind(q.id.as_str())
+            .bind(q.person_id.as_str())
+            .bind(q.insured_person_id.as_str())
+            .bind(q.insurer_number.as_str())
+            .bind(q.card_classification.as_str())
+            .bind(q.symbol.clone().unwrap_or_default())
+            .bind(q.number.as_str())
+            .bind(q.branch.clone().unwrap_or_default())
+            .bind(crate::store::personal_family_text(q.personal_family))
+            .bind(q.qualification_date.to_string())
+            .bind(q.disqualification_date.map(|d| d.to_string()))
+            .bind(q.loss_reason.as_deref())
+            .bind(i32::from(q.partial_contribution_percent))
+            .bind(elderly.map(|e| i32::from(e.contribution_ratio_percent)))
+            .bind(elderly.map(|e| e.valid_from.to_string()))
+            .bind(elderly.and_then(|e| e.valid_until).map(|d| d.to_string()))
+            .bind(q.limit_category.as_deref())
+            .bind(now)
+            .bind(disease.map(|d| d.disease_category.as_str()))
+            .bind(disease.and_then(|d| d.valid_from).map(|d| d.to_string()))
+            .bind(disease.and_then(|d| d.valid_until).map(|d| d.to_string()))
+            .bind(disease.and_then(|d| d.monthly_self_pay_yen).map(|yen| i32::try_from(yen).unwrap_or(i32::MAX)));
+    }
+    Ok(query.execute(&mut *conn).await?.rows_affected())
+}
+
+/// Which of the chunk's qualification ids are in the table.
+async fn present_qualification_ids(
+    conn: &mut AnyConnection,
+    chunk: &[(u64, NewQualification)],
+) -> Result<std::collections::HashSet<String>> {
+    let sql = format!("SELECT id FROM qualifications WHERE id IN ({})", placeholders(conn, chunk.len()));
+    let mut query = sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(sql));
+    for (_, q) in chunk {
+        query = query.bind(q.id.as_str());
+    }
+    Ok(query.fetch_all(&mut *conn).await?.into_iter().collect())
 }
 
 async fn insured_member(

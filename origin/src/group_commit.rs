@@ -189,7 +189,7 @@ async fn write_in_one_transaction(pool: &AnyPool, backend: Backend, rows: &[&Req
 
 /// `prefix` followed by `rows` groups of `columns` placeholders. SQLite gets anonymous `?` (it resolves each `$n`
 /// by a linear search of the parameter names); PostgreSQL gets `$1…$n`.
-fn multi_row_insert(backend: Backend, prefix: &str, columns: usize, rows: usize) -> String {
+pub(crate) fn multi_row_insert(backend: Backend, prefix: &str, columns: usize, rows: usize) -> String {
     let mut sql = String::with_capacity(prefix.len() + rows * columns * 5);
     sql.push_str(prefix);
     let mut parameter = 0_usize;

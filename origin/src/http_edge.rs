@@ -188,7 +188,16 @@ pub async fn record_consent(
     kinds.sort();
     kinds.dedup();
     let store = &state.shared().store;
-    store.record_consents(&person_id, &request.facility_code, request.device_id.as_deref(), &kinds, now).await?;
+    store
+        .record_consents(
+            &person_id,
+            &request.facility_code,
+            request.device_id.as_deref(),
+            &kinds,
+            request.prescription,
+            now,
+        )
+        .await?;
     let live = store.live_consents(&person_id, &request.facility_code, now).await?;
     let who = Who {
         device_id: request.device_id.as_deref(),

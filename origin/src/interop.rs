@@ -116,6 +116,24 @@ pub fn to_xml_msg(answer: &QualificationAnswer, header: &XmlHeader) -> String {
             element(&mut out, 5, "LimitApplicationCertificateClassificationFlag", category);
             out.push_str("        </LimitApplicationCertificateRelatedInfo>\n");
         }
+        if !record.specific_diseases.is_empty() {
+            out.push_str("        <SpecificDiseasesCertificateList>\n");
+            for disease in &record.specific_diseases {
+                out.push_str("          <SpecificDiseasesCertificateInfo>\n");
+                element(&mut out, 6, "SpecificDiseasesDiseaseCategory", &disease.disease_category);
+                if let Some(from) = disease.valid_from {
+                    element(&mut out, 6, "SpecificDiseasesValidStartDate", &compact(from));
+                }
+                if let Some(until) = disease.valid_until {
+                    element(&mut out, 6, "SpecificDiseasesValidEndDate", &compact(until));
+                }
+                if let Some(yen) = disease.monthly_self_pay_yen {
+                    element(&mut out, 6, "SpecificDiseasesSelfPay", &yen.to_string());
+                }
+                out.push_str("          </SpecificDiseasesCertificateInfo>\n");
+            }
+            out.push_str("        </SpecificDiseasesCertificateList>\n");
+        }
         out.push_str("      </ResultOfQualificationConfirmation>\n");
     }
     out.push_str("    </ResultList>\n  </MessageBody>\n</XmlMsg>\n");
@@ -123,6 +141,11 @@ pub fn to_xml_msg(answer: &QualificationAnswer, header: &XmlHeader) -> String {
 }
 
 const JP_CORE_EXTENSION: &str = "http://jpfhir.jp/fhir/core/Extension/StructureDefinition/";
+/// The onshi extension carrying one 特定疾病療養受療証 on a `Coverage`. JP Core defines no element for it, so this
+/// is onshi's own complex extension: sub-extensions `diseaseCategory` (`valueCode`, OQSCD013 1–3), `validStart` and
+/// `validEnd` (`valueDate`), and `monthlySelfPay` (`valueMoney` in JPY), each present when the record has it.
+pub const ONSHI_SPECIFIC_DISEASE_EXTENSION: &str =
+    "urn:onshi:fhir:StructureDefinition:coverage-specific-disease-certificate";
 /// The JP Core NamingSystem of 保険者番号.
 pub const INSURER_NUMBER_SYSTEM: &str = "urn:oid:1.2.392.100495.20.3.61";
 
@@ -143,6 +166,19 @@ pub fn to_fhir_coverage(record: &QualificationRecord, beneficiary: &str, subscri
         extension.push(
             json!({ "url": format!("{JP_CORE_EXTENSION}JP_Coverage_InsuredPersonSubNumber"), "valueString": branch }),
         );
+    }
+    for disease in &record.specific_diseases {
+        let mut parts = vec![json!({ "url": "diseaseCategory", "valueCode": disease.disease_category })];
+        if let Some(from) = disease.valid_from {
+            parts.push(json!({ "url": "validStart", "valueDate": from.to_string() }));
+        }
+        if let Some(until) = disease.valid_until {
+            parts.push(json!({ "url": "validEnd", "valueDate": until.to_string() }));
+        }
+        if let Some(yen) = disease.monthly_self_pay_yen {
+            parts.push(json!({ "url": "monthlySelfPay", "valueMoney": { "value": yen, "currency": "JPY" } }));
+        }
+        extension.push(json!({ "url": ONSHI_SPECIFIC_DISEASE_EXTENSION, "extension": parts }));
     }
     let relationship = match record.personal_family {
         PersonalFamily::Insured => "self",
@@ -189,7 +225,7 @@ pub fn xml_is_clean(answer: &QualificationAnswer) -> bool {
 #[allow(clippy::unwrap_used, reason = "a test should stop at the first unexpected value")]
 mod tests {
     use super::*;
-    use onshi_proto::qualification::{ElderlyRecipient, Guidance, Reason};
+    use onshi_proto::qualification::{ElderlyRecipient, Guidance, Reason, SpecificDiseaseCertificate};
 
     fn record() -> QualificationRecord {
         QualificationRecord {
@@ -295,5 +331,60 @@ mod tests {
         assert_eq!(urls.len(), 3);
         let lost = to_fhir_coverage(&record(), "Patient/p1", "Patient/p1", IsoDate::parse("2026-12-01").unwrap());
         assert_eq!(lost["status"], "cancelled");
+    }
+
+    fn record_with_specific_disease() -> QualificationRecord {
+        QualificationRecord {
+            specific_diseases: vec![SpecificDiseaseCertificate {
+                disease_category: "2".into(),
+                valid_from: Some(IsoDate::parse("2025-04-01").unwrap()),
+                valid_until: Some(IsoDate::parse("2027-03-31").unwrap()),
+                monthly_self_pay_yen: Some(10_000),
+            }],
+            ..record()
+        }
+    }
+
+    #[test]
+    fn a_specific_disease_certificate_shows_in_the_xml_msg_with_the_national_names() {
+        let header = XmlHeader {
+            process_execution_time: "20261124120000".into(),
+            medical_institution_code: "0110113719".into(),
+            arbitrary_file_identifier: None,
+            by_card: true,
+        };
+        let answer_without = answer();
+        let answer = QualificationAnswer { records: vec![record_with_specific_disease()], ..answer() };
+        let xml = to_xml_msg(&answer, &header);
+        let expected = "        <SpecificDiseasesCertificateList>\n\
+                        \x20         <SpecificDiseasesCertificateInfo>\n\
+                        \x20           <SpecificDiseasesDiseaseCategory>2</SpecificDiseasesDiseaseCategory>\n\
+                        \x20           <SpecificDiseasesValidStartDate>20250401</SpecificDiseasesValidStartDate>\n\
+                        \x20           <SpecificDiseasesValidEndDate>20270331</SpecificDiseasesValidEndDate>\n\
+                        \x20           <SpecificDiseasesSelfPay>10000</SpecificDiseasesSelfPay>\n\
+                        \x20         </SpecificDiseasesCertificateInfo>\n\
+                        \x20       </SpecificDiseasesCertificateList>\n";
+        assert!(xml.contains(expected), "missing the list in\n{xml}");
+        // Without a certificate the list is absent rather than empty.
+        assert!(!to_xml_msg(&answer_without, &header).contains("SpecificDiseases"));
+    }
+
+    #[test]
+    fn a_specific_disease_certificate_is_an_onshi_extension_on_the_coverage() {
+        let today = IsoDate::parse("2026-11-24").unwrap();
+        let coverage = to_fhir_coverage(&record_with_specific_disease(), "Patient/p1", "Patient/p1", today);
+        let extensions = coverage["extension"].as_array().unwrap();
+        let disease: Vec<&Value> =
+            extensions.iter().filter(|e| e["url"] == ONSHI_SPECIFIC_DISEASE_EXTENSION).collect();
+        let [disease] = disease.as_slice() else { panic!("{extensions:?}") };
+        assert_eq!(
+            disease["extension"],
+            json!([
+                { "url": "diseaseCategory", "valueCode": "2" },
+                { "url": "validStart", "valueDate": "2025-04-01" },
+                { "url": "validEnd", "valueDate": "2027-03-31" },
+                { "url": "monthlySelfPay", "valueMoney": { "value": 10000, "currency": "JPY" } },
+            ])
+        );
     }
 }

@@ -298,6 +298,7 @@ impl Generator {
             partial_contribution_percent,
             elderly_recipient: None,
             limit_category: None,
+            specific_disease: None,
         };
 
         // The table's rate is cards per resident of every age, so issuance is drawn at that rate for everyone.

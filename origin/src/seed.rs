@@ -12,7 +12,7 @@ use std::path::Path;
 
 use onshi_proto::IsoDate;
 use onshi_proto::origin::{CertificateRef, CertificateStatus};
-use onshi_proto::qualification::{PersonalFamily, Sex};
+use onshi_proto::qualification::{PersonalFamily, Sex, SpecificDiseaseCertificate};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use time::{Date, Month};
@@ -142,6 +142,7 @@ pub fn demo_batch(cards: &[DemoCard], today: Date) -> Result<RecordBatch> {
             partial_contribution_percent: 30,
             elderly_recipient: None,
             limit_category: None,
+            specific_disease: None,
         };
         let link = NewCertificateLink { certificate: certificate.clone(), person_id: person_id.clone() };
         match card.scenario {
@@ -174,6 +175,14 @@ pub fn demo_batch(cards: &[DemoCard], today: Date) -> Result<RecordBatch> {
                     number: with_check_digit(&format!("{:07}", 1_000_000 + card.index))?,
                     branch: None,
                     partial_contribution_percent: 10,
+                    // A 特定疾病療養受療証 for 人工透析 (category 1, 10,000 yen a month), so the kiosk and the staff
+                    // console have one to show.
+                    specific_disease: Some(SpecificDiseaseCertificate {
+                        disease_category: "1".into(),
+                        valid_from: Some(IsoDate(from)),
+                        valid_until: None,
+                        monthly_self_pay_yen: Some(10_000),
+                    }),
                     ..own_cover(&late_elderly, from)
                 });
                 batch.links.push(link);

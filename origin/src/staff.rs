@@ -27,7 +27,7 @@ use crate::certificate;
 use crate::clock::tokyo_date;
 use crate::error::{OriginError, Result};
 use crate::http::{AppState, Asker, Failure, SignedJson, facility_code_is_well_formed, identifier_is_well_formed, outcome_code};
-use crate::store::{AuditEvent, random_id};
+use crate::store::random_id;
 use crate::validity::{CardHolder, assess};
 
 /// Audit purpose of a staff listing of the day's check-ins.
@@ -60,8 +60,10 @@ pub fn contribution_percent(record: &QualificationRecord) -> u8 {
     record.elderly_recipient.as_ref().map_or(record.partial_contribution_percent, |e| e.contribution_ratio_percent)
 }
 
-/// Writes the audit row of a qualification by certificate and, when a facility asked, its check-in, in one
-/// transaction: a check-in is never listed without the audited read behind it.
+/// Writes the audit row of a qualification by certificate and, when a facility asked, its check-in, through the
+/// same group commit the lookups use: both rows share one transaction (a check-in is never listed without the
+/// audited read behind it), and this returns only once that transaction has committed, so the answer still leaves
+/// after its audit row.
 pub(crate) async fn audit_and_record_checkin(
     state: &AppState,
     now: i64,
@@ -71,63 +73,8 @@ pub(crate) async fn audit_and_record_checkin(
     answer: &QualificationAnswer,
     method: AuthMethod,
 ) -> std::result::Result<(), Failure> {
-    let event = AuditEvent {
-        id: random_id()?,
-        occurred_at: now,
-        actor_device_id: asker.device_id().map(str::to_owned),
-        actor_facility_code: asker.facility_code().map(str::to_owned),
-        subject_person_id: subject_person_id.clone(),
-        purpose: purpose.to_owned(),
-        outcome: outcome_code(answer.validity).to_owned(),
-        arbitrary_identifier: asker.arbitrary_identifier().map(str::to_owned),
-    };
-    let Some(facility_code) = asker.facility_code() else {
-        state.store().record_audit(&event).await?;
-        return Ok(());
-    };
-    let first = answer.records.first();
-    let day = IsoDate(tokyo_date(now)?);
-    let mut tx = state.store().pool().begin().await.map_err(OriginError::from)?;
-    sqlx::query(
-        "INSERT INTO audit_events (id, occurred_at, actor_device_id, actor_facility_code, subject_person_id, \
-                                   purpose, outcome, arbitrary_identifier) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-    )
-    .bind(&event.id)
-    .bind(event.occurred_at)
-    .bind(&event.actor_device_id)
-    .bind(&event.actor_facility_code)
-    .bind(&event.subject_person_id)
-    .bind(&event.purpose)
-    .bind(&event.outcome)
-    .bind(&event.arbitrary_identifier)
-    .execute(&mut *tx)
-    .await
-    .map_err(OriginError::from)?;
-    sqlx::query(
-        "INSERT INTO checkins (id, facility_code, checkin_date, checked_in_at, device_id, person_id, method, validity, \
-                               reason, guidance, name, name_kana, insurer_number, insurer_name, contribution_percent) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
-    )
-    .bind(random_id()?)
-    .bind(facility_code)
-    .bind(day.to_string())
-    .bind(now)
-    .bind(asker.device_id())
-    .bind(subject_person_id)
-    .bind(wire_name(&method)?)
-    .bind(wire_name(&answer.validity)?)
-    .bind(wire_name(&answer.reason)?)
-    .bind(answer.guidance.as_ref().map(wire_name).transpose()?)
-    .bind(first.map(|r| r.name.clone()))
-    .bind(first.map(|r| r.name_kana.clone()))
-    .bind(first.map(|r| r.insurer_number.clone()))
-    .bind(first.map(|r| r.insurer_name.clone()))
-    .bind(first.map(|r| i32::from(contribution_percent(r))))
-    .execute(&mut *tx)
-    .await
-    .map_err(OriginError::from)?;
-    tx.commit().await.map_err(OriginError::from)?;
+    let rows = crate::http::lookup_rows(now, asker, subject_person_id, purpose, answer, method)?;
+    state.store().commit_request_rows(rows).await?;
     Ok(())
 }
 
@@ -179,6 +126,7 @@ struct CheckInRow {
     insurer_number: Option<String>,
     insurer_name: Option<String>,
     contribution_percent: Option<i32>,
+    prescription: Option<String>,
 }
 
 impl CheckInRow {
@@ -199,8 +147,7 @@ impl CheckInRow {
                 .contribution_percent
                 .map(|p| u8::try_from(p).map_err(|_| OriginError::CorruptRecord("contribution percent".into())))
                 .transpose()?,
-            // Stored with the consent by the origin work on issue 4/6.
-            prescription: None,
+            prescription: self.prescription.as_deref().map(crate::store::prescription_from_text).transpose()?,
         })
     }
 }
@@ -229,7 +176,7 @@ pub async fn list_checkins(
     let pool = state.store().pool();
     let rows: Vec<CheckInRow> = sqlx::query_as(
         "SELECT id, checked_in_at, device_id, method, validity, reason, guidance, name, name_kana, insurer_number, \
-                insurer_name, contribution_percent \
+                insurer_name, contribution_percent, prescription \
          FROM checkins WHERE facility_code = $1 AND checkin_date = $2 ORDER BY checked_in_at DESC, id",
     )
     .bind(&query.facility_code)

@@ -8,7 +8,9 @@ use std::time::Duration;
 
 use onshi_proto::IsoDate;
 use onshi_proto::origin::{CertificateRef, CertificateStatus};
-use onshi_proto::qualification::{ElderlyRecipient, PersonalFamily, QualificationRecord, Sex};
+use onshi_proto::qualification::{
+    ElderlyRecipient, PersonalFamily, QualificationRecord, Sex, SpecificDiseaseCertificate,
+};
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::migrate::Migrator;
 use sqlx::{AnyConnection, AnyPool, ConnectOptions as _, Executor as _, FromRow};
@@ -128,6 +130,8 @@ pub struct NewQualification {
     pub elderly_recipient: Option<ElderlyRecipient>,
     /// 限度額適用認定証区分 (A01–A06, B01–B10).
     pub limit_category: Option<String>,
+    /// 特定疾病療養受療証, at most one per qualification (see `migrations/0004_…`).
+    pub specific_disease: Option<SpecificDiseaseCertificate>,
 }
 
 /// A 保険証利用登録 link between a certificate and a person.
@@ -386,6 +390,10 @@ struct CardHolderRow {
     elderly_valid_from: Option<String>,
     elderly_valid_until: Option<String>,
     limit_category: Option<String>,
+    specific_disease_category: Option<String>,
+    specific_disease_valid_from: Option<String>,
+    specific_disease_valid_until: Option<String>,
+    specific_disease_self_pay_yen: Option<i32>,
 }
 
 impl CardHolderRow {
@@ -411,6 +419,10 @@ impl CardHolderRow {
             elderly_valid_from: self.elderly_valid_from,
             elderly_valid_until: self.elderly_valid_until,
             limit_category: self.limit_category,
+            specific_disease_category: self.specific_disease_category,
+            specific_disease_valid_from: self.specific_disease_valid_from,
+            specific_disease_valid_until: self.specific_disease_valid_until,
+            specific_disease_self_pay_yen: self.specific_disease_self_pay_yen,
         })
     }
 }
@@ -435,6 +447,10 @@ struct QualificationRow {
     elderly_valid_from: Option<String>,
     elderly_valid_until: Option<String>,
     limit_category: Option<String>,
+    specific_disease_category: Option<String>,
+    specific_disease_valid_from: Option<String>,
+    specific_disease_valid_until: Option<String>,
+    specific_disease_self_pay_yen: Option<i32>,
 }
 
 impl Store {
@@ -510,7 +526,9 @@ impl Store {
             "SELECT l.person_id, p.hold_status, q.card_classification, q.insurer_number, i.name AS insurer_name, \
                     q.symbol, q.number, q.branch, q.personal_family, p.name, p.name_kana, p.sex, p.birth_date, \
                     q.qualification_date, q.disqualification_date, q.partial_contribution_percent, \
-                    q.elderly_contribution_percent, q.elderly_valid_from, q.elderly_valid_until, q.limit_category \
+                    q.elderly_contribution_percent, q.elderly_valid_from, q.elderly_valid_until, q.limit_category, \
+                    q.specific_disease_category, q.specific_disease_valid_from, q.specific_disease_valid_until, \
+                    q.specific_disease_self_pay_yen \
              FROM certificate_links l \
              JOIN persons p ON p.id = l.person_id \
              LEFT JOIN qualifications q ON q.person_id = p.id \
@@ -580,7 +598,8 @@ async fn qualifications_of(conn: &mut AnyConnection, person_id: &str) -> Result<
             "SELECT q.card_classification, q.insurer_number, i.name AS insurer_name, q.symbol, q.number, q.branch, \
                     q.personal_family, p.name, p.name_kana, p.sex, p.birth_date, q.qualification_date, \
                     q.disqualification_date, q.partial_contribution_percent, q.elderly_contribution_percent, \
-                    q.elderly_valid_from, q.elderly_valid_until, q.limit_category \
+                    q.elderly_valid_from, q.elderly_valid_until, q.limit_category, q.specific_disease_category, \
+                    q.specific_disease_valid_from, q.specific_disease_valid_until, q.specific_disease_self_pay_yen \
              FROM qualifications q \
              JOIN persons p ON p.id = q.person_id \
              JOIN insurers i ON i.insurer_number = q.insurer_number \
@@ -792,12 +811,16 @@ pub(crate) async fn insert_person(conn: &mut AnyConnection, person: &NewPerson, 
 
 pub(crate) async fn insert_qualification(conn: &mut AnyConnection, q: &NewQualification, now: i64) -> Result<u64> {
     let elderly = q.elderly_recipient.as_ref();
+    let disease = q.specific_disease.as_ref();
     let done = sqlx::query(
         "INSERT INTO qualifications (id, person_id, insured_person_id, insurer_number, card_classification, symbol, \
                                      number, branch, personal_family, qualification_date, disqualification_date, \
                                      loss_reason, partial_contribution_percent, elderly_contribution_percent, \
-                                     elderly_valid_from, elderly_valid_until, limit_category, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) \
+                                     elderly_valid_from, elderly_valid_until, limit_category, created_at, \
+                                     specific_disease_category, specific_disease_valid_from, \
+                                     specific_disease_valid_until, specific_disease_self_pay_yen) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, \
+                 $22) \
          ON CONFLICT DO NOTHING",
     )
     .bind(&q.id)
@@ -818,6 +841,11 @@ pub(crate) async fn insert_qualification(conn: &mut AnyConnection, q: &NewQualif
     .bind(elderly.and_then(|e| e.valid_until).map(|d| d.to_string()))
     .bind(&q.limit_category)
     .bind(now)
+    .bind(disease.map(|d| d.disease_category.as_str()))
+    .bind(disease.and_then(|d| d.valid_from).map(|d| d.to_string()))
+    .bind(disease.and_then(|d| d.valid_until).map(|d| d.to_string()))
+    // Batches accept only 10,000 or 20,000; anything that does not fit is refused by the column's CHECK.
+    .bind(disease.and_then(|d| d.monthly_self_pay_yen).map(|yen| i32::try_from(yen).unwrap_or(i32::MAX)))
     .execute(conn)
     .await?;
     Ok(done.rows_affected())
@@ -997,8 +1025,27 @@ impl QualificationRow {
             partial_contribution_percent: parse_percent("partial_contribution_percent", self.partial_contribution_percent)?,
             elderly_recipient,
             limit_category: self.limit_category,
-            // Filled from `specific_disease_category` by the origin work on issue 4.
-            specific_diseases: Vec::new(),
+            specific_diseases: match self.specific_disease_category {
+                None => Vec::new(),
+                Some(disease_category) => vec![SpecificDiseaseCertificate {
+                    disease_category,
+                    valid_from: self
+                        .specific_disease_valid_from
+                        .map(|d| parse_date("specific_disease_valid_from", &d))
+                        .transpose()?,
+                    valid_until: self
+                        .specific_disease_valid_until
+                        .map(|d| parse_date("specific_disease_valid_until", &d))
+                        .transpose()?,
+                    monthly_self_pay_yen: self
+                        .specific_disease_self_pay_yen
+                        .map(|yen| {
+                            u32::try_from(yen)
+                                .map_err(|_| OriginError::CorruptRecord("specific_disease_self_pay_yen".into()))
+                        })
+                        .transpose()?,
+                }],
+            },
         })
     }
 }
@@ -1121,15 +1168,25 @@ impl Store {
     }
 
     /// Records consents of `kinds` given by `person_id` to `facility_code` at `now`, each lasting
-    /// [`onshi_proto::origin::CONSENT_WINDOW_SECONDS`], all in one transaction.
+    /// [`onshi_proto::origin::CONSENT_WINDOW_SECONDS`], and the prescription format chosen on the same screen, all
+    /// in one transaction.
+    ///
+    /// The prescription choice belongs to the visit, not to a consent (a patient may decline every consent and
+    /// still choose 紙 or 電子), and the kiosk sends it after the qualification check-in of the same visit has been
+    /// answered, which is committed before that answer leaves. So it is written onto the facility's latest
+    /// check-in of this person on the Tokyo day of `now`, where the staff list reads it with no
+    /// join. A choice without such a check-in (a consent given without a check-in today) has nothing to attach to
+    /// and is not kept.
     pub async fn record_consents(
         &self,
         person_id: &str,
         facility_code: &str,
         device_id: Option<&str>,
         kinds: &[onshi_proto::origin::ConsentKind],
+        prescription: Option<onshi_proto::origin::PrescriptionFormat>,
         now: i64,
     ) -> Result<()> {
+        let checkin_date = IsoDate(crate::clock::tokyo_date(now)?);
         let mut tx = self.pool.begin().await?;
         for kind in kinds {
             sqlx::query(
@@ -1143,6 +1200,19 @@ impl Store {
             .bind(consent_kind_text(*kind))
             .bind(now)
             .bind(now + onshi_proto::origin::CONSENT_WINDOW_SECONDS)
+            .execute(&mut *tx)
+            .await?;
+        }
+        if let Some(prescription) = prescription {
+            sqlx::query(
+                "UPDATE checkins SET prescription = $1 WHERE id = ( \
+                     SELECT id FROM checkins WHERE facility_code = $2 AND person_id = $3 AND checkin_date = $4 \
+                     ORDER BY checked_in_at DESC, id DESC LIMIT 1)",
+            )
+            .bind(prescription_text(prescription))
+            .bind(facility_code)
+            .bind(person_id)
+            .bind(checkin_date.to_string())
             .execute(&mut *tx)
             .await?;
         }
@@ -1268,6 +1338,23 @@ pub fn random_id() -> Result<String> {
     let mut bytes = [0u8; 16];
     getrandom::fill(&mut bytes).map_err(|error| OriginError::Random(error.to_string()))?;
     Ok(hex::encode(bytes))
+}
+
+/// The stored name of a prescription format (the `checkins.prescription` CHECK lists them).
+pub(crate) fn prescription_text(format: onshi_proto::origin::PrescriptionFormat) -> &'static str {
+    match format {
+        onshi_proto::origin::PrescriptionFormat::Electronic => "electronic",
+        onshi_proto::origin::PrescriptionFormat::Paper => "paper",
+    }
+}
+
+/// The prescription format stored as `text`.
+pub(crate) fn prescription_from_text(text: &str) -> Result<onshi_proto::origin::PrescriptionFormat> {
+    match text {
+        "electronic" => Ok(onshi_proto::origin::PrescriptionFormat::Electronic),
+        "paper" => Ok(onshi_proto::origin::PrescriptionFormat::Paper),
+        other => Err(OriginError::CorruptRecord(format!("prescription format {other:?}"))),
+    }
 }
 
 fn consent_kind_text(kind: onshi_proto::origin::ConsentKind) -> &'static str {

@@ -1,14 +1,17 @@
 // End to end: the staff console at /staff in headless Chromium, next to a patient kiosk with the virtual card; the
 // real edge in workerd and the real origin on SQLite. Staff log in with a one-time code, see a patient's check-in
-// appear, run the number-based check (a wrong check digit never leaves the page), and approve a visual check (目視)
-// that the kiosk asked for without a PIN.
+// appear with the prescription format chosen at the kiosk, run the number-based check (a wrong check digit never
+// leaves the page; the 特定疾病 list is shown in words), and approve a visual check (目視) that the kiosk asked for
+// without a PIN.
 
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { DEMO_CARDS, DEMO_FACILITY_CODE, ROOT } from '../../xtask/stack.mjs';
-import { enterPin, openKiosk, screen, screenshot, useStack } from './support.mjs';
+import {
+  choosePrescription, enterPin, openKiosk, openStaff as openStaffPage, screen, screenshot, useStack,
+} from './support.mjs';
 
 const card = (scenario) => {
   const found = DEMO_CARDS.find((c) => c.scenario === scenario);
@@ -21,20 +24,7 @@ const certificateDer = (name) => [...readFileSync(join(ROOT, `shared/vcard/data/
 describe('staff console', () => {
   const env = useStack();
 
-  async function openStaff() {
-    const context = await env.browser.newContext({ locale: 'ja-JP', viewport: { width: 1280, height: 900 } });
-    const page = await context.newPage();
-    const requests = [];
-    page.on('request', (request) => requests.push({ url: request.url(), method: request.method(), body: request.postData() }));
-    await page.goto(`${env.stack.url}/staff`);
-    await page.waitForSelector('main[data-screen="staff-login"]');
-    const code = await env.stack.issueStaffCode(DEMO_FACILITY_CODE);
-    await page.fill('#staff-code', code);
-    await page.click('#staff-login');
-    await page.waitForSelector('main[data-screen="staff-dashboard"]');
-    return { page, context, requests, code };
-  }
-
+  const openStaff = () => openStaffPage(env.browser, env.stack);
 
   test('staff log in once with a code and see a patient\'s check-in appear', async () => {
     const { page, context, code } = await openStaff();
@@ -61,7 +51,32 @@ describe('staff console', () => {
     assert.equal(await row.first().locator('.validity').textContent(), '有効');
     assert.equal(await row.first().locator('.ratio').textContent(), '3割');
     assert.match(await row.first().locator('.insurer').textContent(), /全国健康保険協会/);
+    // No prescription format was chosen at this check-in, and the list says so rather than guessing one.
+    assert.equal(await row.first().getAttribute('data-prescription'), null);
+    assert.equal(await row.first().locator('.prescription').textContent(), '未選択');
     await screenshot(page, 'staff-02-checkin-listed');
+    await context.close();
+  });
+
+  test('the prescription format a patient chose at the kiosk shows on their row of the list', async () => {
+    const { page, context } = await openStaff();
+    const holder = card('dependent');
+    const kiosk = await openKiosk(env.browser, env.stack, { cardIndex: holder.index });
+    await kiosk.page.click('#connect');
+    await enterPin(kiosk.page, holder.pin);
+    await screen(kiosk.page, 'result');
+    await choosePrescription(kiosk.page, 'electronic');
+    await kiosk.page.click('#consent-decline');
+    await kiosk.page.waitForSelector('#prescription-recorded');
+    await kiosk.context.close();
+
+    const row = page.locator('tr.checkin[data-prescription="electronic"]', { hasText: holder.name });
+    await row.first().waitFor();
+    assert.equal(await row.first().locator('.prescription').textContent(), '電子');
+    await page.click('nav.langs button[lang="en"]');
+    await page.waitForSelector('main[lang="en"]');
+    assert.equal(await row.first().locator('.prescription').textContent(), 'Electronic');
+    await screenshot(page, 'staff-09-prescription-listed');
     await context.close();
   });
 
@@ -85,8 +100,34 @@ describe('staff console', () => {
     assert.equal(await page.textContent('#by-number-validity'), '有効');
     assert.match(await page.textContent('#by-number-result'), new RegExp(holder.name));
     assert.match(await page.textContent('#by-number-result .ratio'), /3割/);
+    // This insured person holds no 特定疾病療養受療証, and the answer says so.
+    assert.equal(await page.getAttribute('#by-number-result .specific-diseases', 'data-count'), '0');
+    assert.equal(await page.textContent('#by-number-result .specific-diseases'), 'なし');
     assert.equal(requests.filter((r) => r.url.includes('/api/v1/staff/qualification/by-number')).length, 1);
     await screenshot(page, 'staff-04-by-number-valid');
+    await context.close();
+  });
+
+  test('the number-based check lists the 特定疾病療養受療証 the insurer recorded, in words', async () => {
+    // The demo 後期高齢者 holds one for 人工透析 (OQSCD013 category 1) with a 10,000 yen monthly limit. Her
+    // 保険者番号 is 3913001 and her 番号 1000004, each followed by its 検証番号; she has no 記号 or 枝番.
+    const { page, context } = await openStaff();
+    const holder = card('elderly');
+    await page.fill('#insurer-number', '39130018');
+    await page.fill('#number', '10000040');
+    await page.fill('#birth-date', holder.birth_date);
+    await page.click('#by-number-submit');
+    await page.waitForSelector('#by-number-result');
+    assert.equal(await page.textContent('#by-number-validity'), '有効');
+    assert.match(await page.textContent('#by-number-result .ratio'), /1割/);
+    const disease = page.locator('#by-number-result li.specific-disease');
+    assert.equal(await disease.count(), 1);
+    assert.equal(await disease.getAttribute('data-category'), '1');
+    assert.equal(await disease.locator('.category').textContent(), '人工透析を要する慢性腎不全');
+    const details = await disease.locator('.detail').allTextContents();
+    assert.match(details[0], /^\d{4}-\d{2}-\d{2}から$/);
+    assert.equal(details.at(-1), '自己負担限度額 月10,000円');
+    await screenshot(page, 'staff-08-by-number-specific-disease');
     await context.close();
   });
 

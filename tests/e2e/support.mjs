@@ -22,10 +22,11 @@ export function launchChromium() {
  * Opens the kiosk with the fake `navigator.usb` installed before any page script runs, enrolled as a device of
  * the demo facility when `target` is the stack. `cardIndex` picks the
  * demo card on the virtual reader; `refuseProtectedClass` makes claimInterface fail as Chrome does on plain pages;
- * `readerKind` picks the virtual reader ('ccid-apdu', 'ccid-extended', 'ccid-tpdu' or 'rcs380').
+ * `readerKind` picks the virtual reader ('ccid-apdu', 'ccid-extended', 'ccid-tpdu' or 'rcs380'); `preAuthorised`
+ * makes it a reader the kiosk was allowed to use before (listed by `navigator.usb.getDevices()`).
  * Every request the page makes is recorded with its body.
  */
-export async function openKiosk(browser, target, { cardIndex = 0, refuseProtectedClass = false, axe = false, fakeClock = false, readerKind = 'ccid-apdu' } = {}) {
+export async function openKiosk(browser, target, { cardIndex = 0, refuseProtectedClass = false, axe = false, fakeClock = false, readerKind = 'ccid-apdu', preAuthorised = false } = {}) {
   // `target` is the stack (then a fresh kiosk is enrolled with a one-time code) or a bare URL (then the caller
   // handles the enrolment screen).
   const url = typeof target === 'string' ? target : target.url;
@@ -39,10 +40,10 @@ export async function openKiosk(browser, target, { cardIndex = 0, refuseProtecte
   // govern; the kiosk itself still runs under the real policy. The fake clock lets tests move time forward.
   if (axe) await page.addInitScript({ content: AXE_SOURCE() });
   if (fakeClock) await page.clock.install();
-  await page.addInitScript(({ cardIndex, refuseProtectedClass, readerKind }) => {
+  await page.addInitScript(({ cardIndex, refuseProtectedClass, readerKind, preAuthorised }) => {
     window.__onshiFakeUsb = import('/virtual-reader/fake-usb.js')
-      .then((m) => m.installVirtualUsb({ cardIndex, refuseProtectedClass, readerKind }));
-  }, { cardIndex, refuseProtectedClass, readerKind });
+      .then((m) => m.installVirtualUsb({ cardIndex, refuseProtectedClass, readerKind, preAuthorised }));
+  }, { cardIndex, refuseProtectedClass, readerKind, preAuthorised });
   await page.goto(url);
   await page.evaluate(() => window.__onshiFakeUsb);
   await page.waitForSelector('main[data-screen="welcome"], main[data-screen="enrol"]');
@@ -67,6 +68,14 @@ export async function enrolKiosk(page, stack, facilityCode) {
 
 export async function screen(page, name, timeout = 20_000) {
   await page.waitForSelector(`main[data-screen="${name}"]`, { timeout });
+}
+
+/**
+ * Chooses the prescription format on the consent question under the answer ('electronic' or 'paper'); agreeing
+ * and declining both wait for this required choice.
+ */
+export async function choosePrescription(page, format) {
+  await page.check(`#prescription-${format}`);
 }
 
 /** Types a PIN on the keypad and confirms it. */
@@ -110,10 +119,11 @@ const RAW_KEY = /\b(app|welcome|reader|card|pin|progress|result|blocked|error|ac
 
 /**
  * Checks the current screen in every language: switches language, waits for the `lang` attributes, looks for raw
- * resource keys, runs axe, and saves a screenshot `screens/<name>.<lang>.png`. Ends back in Japanese.
+ * resource keys (`rawKey`, the kiosk's by default), runs axe, and saves a screenshot `screens/<name>.<lang>.png`.
+ * Ends back in Japanese.
  * Returns the problems found (empty when all is well), so the test's assertion shows them all at once.
  */
-export async function auditScreen(page, name) {
+export async function auditScreen(page, name, { rawKey = RAW_KEY } = {}) {
   const problems = [];
   for (const lang of [...LANGS.slice(1), 'ja']) {
     await page.click(`nav.langs button[lang="${lang}"]`);
@@ -121,12 +131,45 @@ export async function auditScreen(page, name) {
     const htmlLang = await page.evaluate(() => document.documentElement.lang);
     if (htmlLang !== lang) problems.push(`${name}/${lang}: <html lang="${htmlLang}">`);
     const text = await page.evaluate(() => document.body.innerText);
-    const raw = text.match(RAW_KEY);
+    const raw = text.match(rawKey);
     if (raw) problems.push(`${name}/${lang}: raw resource key ${raw[0]}`);
     for (const violation of await axeViolations(page)) problems.push(`${name}/${lang}: axe ${JSON.stringify(violation)}`);
     await screenshot(page, `screens/${name}.${lang}`);
   }
   return problems;
+}
+
+/** The staff console's resource keys all start with `staff.`; one on screen means a text is missing. */
+export const STAFF_RAW_KEY = /\bstaff\.[a-z][a-z0-9_.]*/;
+
+/**
+ * Opens the staff console at `/staff` (axe-core injected when `axe`) and, unless `login` is false, logs in with a
+ * fresh one-time staff code of the demo facility. Every request the page makes is recorded with its body.
+ */
+export async function openStaff(browser, stack, { axe = false, login = true } = {}) {
+  const context = await browser.newContext({ locale: 'ja-JP', viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  const requests = [];
+  page.on('request', (request) => requests.push({ url: request.url(), method: request.method(), body: request.postData() }));
+  if (axe) await page.addInitScript({ content: AXE_SOURCE() });
+  await page.goto(`${stack.url}/staff`);
+  await page.waitForSelector('main[data-screen="staff-login"]');
+  let code;
+  if (login) {
+    code = await stack.issueStaffCode();
+    await page.fill('#staff-code', code);
+    await page.click('#staff-login');
+    await page.waitForSelector('main[data-screen="staff-dashboard"]');
+  }
+  return { page, context, requests, code };
+}
+
+/** Controls (buttons, inputs, selects, links) smaller than `min` CSS pixels either way, described for an assertion. */
+export async function smallTargets(page, min = 44) {
+  return page.evaluate((min) => [...document.querySelectorAll('button, input, select, a[href]')]
+    .map((element) => ({ element, box: element.getBoundingClientRect() }))
+    .filter(({ box }) => box.width < min || box.height < min)
+    .map(({ element, box }) => `${element.id || element.textContent.trim()} ${box.width}×${box.height}`), min);
 }
 
 /**

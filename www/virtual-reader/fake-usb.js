@@ -33,25 +33,28 @@ export const READER_KINDS = ['ccid-apdu', 'ccid-extended', 'ccid-tpdu', 'rcs380'
  * Installs the fake. Options: cardIndex (which demo card is on the reader; null for an empty reader),
  * refuseProtectedClass (behave like Chrome on a plain page: claimInterface of the CCID interface fails),
  * readerKind ('ccid-apdu' short-APDU CCID, 'ccid-extended' extended-APDU CCID, 'ccid-tpdu' TPDU-level CCID,
- * 'rcs380' Sony RC-S380 on a vendor-class interface).
+ * 'rcs380' Sony RC-S380 on a vendor-class interface), preAuthorised (the reader was chosen on an earlier day, or
+ * granted by policy: `getDevices()` lists it before any chooser; otherwise it is listed once `requestDevice()`
+ * has returned it).
  * Returns a control object, also exposed as `window.onshiVirtualUsb`, for tests: insertCard(i), removeCard(),
- * unplug(), and `log` (every bulk transfer, as hex, for inspection).
+ * unplug(), plug() (the same reader comes back as a new USBDevice, announced by a `connect` event), `device` (the
+ * current USBDevice), `requestDeviceCalls` (how often the chooser was opened) and `log` (every transfer as hex:
+ * `out`/`in` bulk, `control`, and `interrupt` for the CCID interrupt endpoint's NotifySlotChange).
  */
-export async function installVirtualUsb({ cardIndex = 0, refuseProtectedClass = false, readerKind = 'ccid-apdu' } = {}) {
+export async function installVirtualUsb({ cardIndex = 0, refuseProtectedClass = false, readerKind = 'ccid-apdu', preAuthorised = false } = {}) {
   await load();
   if (!READER_KINDS.includes(readerKind)) throw new Error(`unknown reader kind ${readerKind}`);
   const isRcs380 = readerKind === 'rcs380';
   const reader = VirtualReader.of_kind(readerKind, cardIndex === null ? undefined : cardIndex);
   const configurationDescriptor = VirtualReader.configuration_descriptor_of(readerKind);
-  const pending = [];
-  const waiters = [];
   const log = [];
-  let unplugged = false;
-  let opened = false;
   const hex = (bytes) => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+  const gone = () => domException('NetworkError', 'The device was disconnected.');
+  const aborted = () => domException('AbortError', 'The transfer was cancelled.');
 
   // The RC-S380 has bulk OUT 2 and bulk IN 1 on a vendor-class interface; the CCID readers bulk 2/2 and an
-  // interrupt endpoint on a smart-card-class interface.
+  // interrupt IN endpoint 1 on a smart-card-class interface.
+  const INTERRUPT_ENDPOINT = 1;
   const endpoints = isRcs380
     ? [
       { endpointNumber: 2, direction: 'out', type: 'bulk', packetSize: 64 },
@@ -60,106 +63,153 @@ export async function installVirtualUsb({ cardIndex = 0, refuseProtectedClass = 
     : [
       { endpointNumber: 2, direction: 'out', type: 'bulk', packetSize: 64 },
       { endpointNumber: 2, direction: 'in', type: 'bulk', packetSize: 64 },
-      { endpointNumber: 1, direction: 'in', type: 'interrupt', packetSize: 8 },
+      { endpointNumber: INTERRUPT_ENDPOINT, direction: 'in', type: 'interrupt', packetSize: 8 },
     ];
   const interfaceClass = isRcs380 ? 0xff : 0x0b;
-  const alternate = {
-    alternateSetting: 0, interfaceClass, interfaceSubclass: 0, interfaceProtocol: 0,
-    interfaceName: isRcs380 ? 'Port-100' : 'CCID', endpoints,
-  };
-  const iface = { interfaceNumber: 0, alternate, alternates: [alternate], claimed: false };
-  const configuration = { configurationValue: 1, configurationName: null, interfaces: [iface] };
 
-  const device = Object.create(USBDevice.prototype);
-  const own = (name, value) => Object.defineProperty(device, name, { value, configurable: true, writable: true });
-  own('vendorId', VirtualReader.vendor_id_of(readerKind));
-  own('productId', VirtualReader.product_id_of(readerKind));
-  own('productName', VirtualReader.product_name_of(readerKind));
-  own('manufacturerName', 'onshi');
-  own('serialNumber', 'VIRTUAL-0001');
-  own('usbVersionMajor', 2); own('usbVersionMinor', 0); own('usbVersionSubminor', 0);
-  own('deviceClass', 0); own('deviceSubclass', 0); own('deviceProtocol', 0);
-  own('configurations', [configuration]);
-  Object.defineProperty(device, 'configuration', { get: () => configuration, configurable: true });
-  Object.defineProperty(device, 'opened', { get: () => opened, configurable: true });
+  let plugged = true;
+  let authorised = preAuthorised;
+  let current = null; // the plugged-in USBDevice and its transfer state
 
-  const gone = () => domException('NetworkError', 'The device was disconnected.');
-  own('open', async () => { if (unplugged) throw gone(); opened = true; });
-  own('close', async () => { opened = false; });
-  own('selectConfiguration', async () => { if (unplugged) throw gone(); });
-  own('claimInterface', async (number) => {
-    if (unplugged) throw gone();
-    if (number !== 0) throw domException('NotFoundError', 'No such interface.');
-    if (refuseProtectedClass && interfaceClass === 0x0b) {
-      throw domException('SecurityError', 'The requested interface implements a protected class.');
-    }
-    iface.claimed = true;
-  });
-  own('releaseInterface', async () => { iface.claimed = false; });
-  own('reset', async () => {});
-  // Only the standard GET_DESCRIPTOR(CONFIGURATION) request is answered; anything else stalls, as a device would.
-  own('controlTransferIn', async (setup, length) => {
-    if (unplugged) throw gone();
-    if (!opened) throw domException('InvalidStateError', 'The device must be opened first.');
-    log.push({ dir: 'control', hex: hex(Uint8Array.of(setup.request, setup.value >> 8, setup.value & 0xff)) });
-    if (setup.requestType === 'standard' && setup.recipient === 'device' && setup.request === 6 && setup.value === 0x0200) {
-      const bytes = configurationDescriptor.slice(0, length);
-      return new USBInTransferResult('ok', new DataView(bytes.buffer, bytes.byteOffset, bytes.length));
-    }
-    return new USBInTransferResult('stall');
-  });
-  own('transferOut', async (endpoint, data) => {
-    if (unplugged) throw gone();
-    if (!opened || !iface.claimed) throw domException('InvalidStateError', 'The interface is not claimed.');
-    const bytes = new Uint8Array(data instanceof ArrayBuffer ? data : data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength));
-    log.push({ dir: 'out', hex: hex(bytes) });
-    reader.bulk_out(bytes);
-    for (;;) {
-      const response = reader.bulk_in();
-      if (!response || response.length === 0) break;
-      pending.push(response);
-    }
-    while (waiters.length && pending.length) waiters.shift()(pending.shift());
-    return new USBOutTransferResult('ok', bytes.length);
-  });
-  own('transferIn', async (endpoint, length) => {
-    if (unplugged) throw gone();
-    if (!opened || !iface.claimed) throw domException('InvalidStateError', 'The interface is not claimed.');
-    const bytes = pending.length ? pending.shift() : await new Promise((resolve, reject) => {
-      waiters.push(resolve);
-      device.__rejectWaiters = () => reject(gone());
+  // One USBDevice per plug-in, as in Chrome: a re-plugged reader is a new object. The virtual reader and its card
+  // stay the same, so the card keeps its PIN counter across a re-plug.
+  function makeDevice() {
+    const alternate = {
+      alternateSetting: 0, interfaceClass, interfaceSubclass: 0, interfaceProtocol: 0,
+      interfaceName: isRcs380 ? 'Port-100' : 'CCID', endpoints,
+    };
+    const iface = { interfaceNumber: 0, alternate, alternates: [alternate], claimed: false };
+    const configuration = { configurationValue: 1, configurationName: null, interfaces: [iface] };
+    const state = { opened: false, iface, pending: [], waiters: [], notifications: [], interruptWaiters: [] };
+
+    const device = Object.create(USBDevice.prototype);
+    const own = (name, value) => Object.defineProperty(device, name, { value, configurable: true, writable: true });
+    own('vendorId', VirtualReader.vendor_id_of(readerKind));
+    own('productId', VirtualReader.product_id_of(readerKind));
+    own('productName', VirtualReader.product_name_of(readerKind));
+    own('manufacturerName', 'onshi');
+    own('serialNumber', 'VIRTUAL-0001');
+    own('usbVersionMajor', 2); own('usbVersionMinor', 0); own('usbVersionSubminor', 0);
+    own('deviceClass', 0); own('deviceSubclass', 0); own('deviceProtocol', 0);
+    own('configurations', [configuration]);
+    Object.defineProperty(device, 'configuration', { get: () => configuration, configurable: true });
+    Object.defineProperty(device, 'opened', { get: () => state.opened, configurable: true });
+
+    const alive = () => plugged && current?.device === device;
+    // Pending interrupt transfers end when the interface is released or the device closed, as WebUSB aborts them.
+    const abortInterrupt = () => {
+      for (const waiter of state.interruptWaiters.splice(0)) waiter.reject(aborted());
+    };
+    own('open', async () => {
+      if (!alive()) throw gone();
+      state.opened = true;
+      // A fresh session hears only the changes that happen from now on.
+      state.notifications.length = 0;
     });
-    log.push({ dir: 'in', hex: hex(bytes) });
-    return new USBInTransferResult('ok', new DataView(bytes.buffer, bytes.byteOffset, Math.min(bytes.length, length)));
-  });
+    own('close', async () => { abortInterrupt(); iface.claimed = false; state.opened = false; });
+    own('selectConfiguration', async () => { if (!alive()) throw gone(); });
+    own('claimInterface', async (number) => {
+      if (!alive()) throw gone();
+      if (number !== 0) throw domException('NotFoundError', 'No such interface.');
+      if (refuseProtectedClass && interfaceClass === 0x0b) {
+        throw domException('SecurityError', 'The requested interface implements a protected class.');
+      }
+      iface.claimed = true;
+    });
+    own('releaseInterface', async () => { abortInterrupt(); iface.claimed = false; });
+    own('reset', async () => {});
+    // Only the standard GET_DESCRIPTOR(CONFIGURATION) request is answered; anything else stalls, as a device would.
+    own('controlTransferIn', async (setup, length) => {
+      if (!alive()) throw gone();
+      if (!state.opened) throw domException('InvalidStateError', 'The device must be opened first.');
+      log.push({ dir: 'control', hex: hex(Uint8Array.of(setup.request, setup.value >> 8, setup.value & 0xff)) });
+      if (setup.requestType === 'standard' && setup.recipient === 'device' && setup.request === 6 && setup.value === 0x0200) {
+        const bytes = configurationDescriptor.slice(0, length);
+        return new USBInTransferResult('ok', new DataView(bytes.buffer, bytes.byteOffset, bytes.length));
+      }
+      return new USBInTransferResult('stall');
+    });
+    own('transferOut', async (endpoint, data) => {
+      if (!alive()) throw gone();
+      if (!state.opened || !iface.claimed) throw domException('InvalidStateError', 'The interface is not claimed.');
+      const bytes = new Uint8Array(data instanceof ArrayBuffer ? data : data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength));
+      log.push({ dir: 'out', hex: hex(bytes) });
+      reader.bulk_out(bytes);
+      for (;;) {
+        const response = reader.bulk_in();
+        if (!response || response.length === 0) break;
+        state.pending.push(response);
+      }
+      while (state.waiters.length && state.pending.length) state.waiters.shift().resolve(state.pending.shift());
+      return new USBOutTransferResult('ok', bytes.length);
+    });
+    own('transferIn', async (endpoint, length) => {
+      if (!alive()) throw gone();
+      if (!state.opened || !iface.claimed) throw domException('InvalidStateError', 'The interface is not claimed.');
+      const interrupt = !isRcs380 && endpoint === INTERRUPT_ENDPOINT;
+      const [queue, waiters] = interrupt ? [state.notifications, state.interruptWaiters] : [state.pending, state.waiters];
+      const bytes = queue.length ? queue.shift() : await new Promise((resolve, reject) => waiters.push({ resolve, reject }));
+      log.push({ dir: interrupt ? 'interrupt' : 'in', hex: hex(bytes) });
+      return new USBInTransferResult('ok', new DataView(bytes.buffer, bytes.byteOffset, Math.min(bytes.length, length)));
+    });
+    return { device, state };
+  }
+
+  // RDR_to_PC_NotifySlotChange for slot 0: bit 0 card present, bit 1 changed. Only CCID readers have it, and only
+  // an opened reader hears it (a closed one is told its state by GetSlotStatus when it opens).
+  function notifySlotChange(present) {
+    if (isRcs380 || !current?.state.opened) return;
+    const bytes = Uint8Array.of(0x50, 0b10 | (present ? 0b01 : 0));
+    const { notifications, interruptWaiters } = current.state;
+    if (interruptWaiters.length) interruptWaiters.shift().resolve(bytes);
+    else notifications.push(bytes);
+  }
 
   const listeners = { connect: new Set(), disconnect: new Set() };
   const usb = {
     onconnect: null,
     ondisconnect: null,
-    getDevices: async () => (unplugged ? [] : [device]),
+    getDevices: async () => (plugged && authorised ? [current.device] : []),
     requestDevice: async () => {
-      if (unplugged) throw domException('NotFoundError', 'No device selected.');
-      return device;
+      control.requestDeviceCalls += 1;
+      if (!plugged) throw domException('NotFoundError', 'No device selected.');
+      authorised = true;
+      return current.device;
     },
     addEventListener: (type, fn) => listeners[type]?.add(fn),
     removeEventListener: (type, fn) => listeners[type]?.delete(fn),
   };
   Object.defineProperty(navigator, 'usb', { value: usb, configurable: true });
+  // Chrome tells a page only about devices it may use.
+  const announce = (type, device) => {
+    if (!authorised) return;
+    const event = Object.assign(new Event(type), { device });
+    for (const fn of listeners[type]) fn(event);
+    usb[`on${type}`]?.(event);
+  };
 
+  current = makeDevice();
   const control = {
     reader,
     readerKind,
-    device,
     log,
-    insertCard: (index) => reader.insert_card(index),
-    removeCard: () => reader.remove_card(),
+    requestDeviceCalls: 0,
+    get device() { return current.device; },
+    insertCard: (index) => { reader.insert_card(index); notifySlotChange(true); },
+    removeCard: () => { reader.remove_card(); notifySlotChange(false); },
     unplug: () => {
-      unplugged = true;
-      device.__rejectWaiters?.();
-      const event = Object.assign(new Event('disconnect'), { device });
-      for (const fn of listeners.disconnect) fn(event);
-      usb.ondisconnect?.(event);
+      if (!plugged) return;
+      plugged = false;
+      const { device, state } = current;
+      state.opened = false;
+      for (const waiter of [...state.waiters.splice(0), ...state.interruptWaiters.splice(0)]) waiter.reject(gone());
+      announce('disconnect', device);
+    },
+    plug: () => {
+      if (plugged) return;
+      current = makeDevice();
+      plugged = true;
+      announce('connect', current.device);
     },
   };
   window.onshiVirtualUsb = control;

@@ -271,6 +271,59 @@ pub fn collect_resources(site: &Path) -> TaskResult<Vec<Resource>> {
     Ok(resources)
 }
 
+/// The `name` of the `<meta>` that carries the edge's origin into the packaged kiosk; `kiosk/src/config.rs` reads
+/// the same name.
+pub const EDGE_URL_META: &str = "onshi-edge-url";
+
+/// Checks an `--edge-url`: `https://host` or `https://host:port`, at most a trailing slash, nothing else (the kiosk
+/// refuses anything else, and a path would not be covered by the device proof). Answers it without the slash.
+pub fn check_edge_url(url: &str) -> TaskResult<String> {
+    let refuse = || TaskError(format!("--edge-url must be https://host or https://host:port, not {url:?}"));
+    let rest = url.trim().strip_prefix("https://").ok_or_else(refuse)?;
+    let authority = rest.strip_suffix('/').unwrap_or(rest);
+    let (host, port) = match authority.rsplit_once(':') {
+        Some((host, port)) => (host, Some(port)),
+        None => (authority, None),
+    };
+    let host_ok = !host.is_empty()
+        && !host.starts_with(['.', '-'])
+        && host.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-');
+    let port_ok = port.is_none_or(|port| !port.is_empty() && port.len() <= 5 && port.parse::<u16>().is_ok());
+    if host_ok && port_ok { Ok(format!("https://{authority}")) } else { Err(refuse()) }
+}
+
+/// Bakes the edge's origin into the start page (served at `/index.html` and `/`) as a `<meta>` right after the
+/// charset declaration. The origin has passed [`check_edge_url`], so it holds no character that needs escaping.
+pub fn bake_edge_url(resources: &mut [Resource], edge_url: &str) -> TaskResult {
+    let edge_url = check_edge_url(edge_url)?;
+    let meta = format!("\n  <meta name=\"{EDGE_URL_META}\" content=\"{edge_url}\">");
+    let mut baked = 0;
+    for resource in resources.iter_mut().filter(|r| r.path == "/index.html" || r.path == "/") {
+        let page = String::from_utf8(resource.body.clone())
+            .map_err(|_| TaskError("index.html is not UTF-8".to_owned()))?;
+        let anchor = "<meta charset=\"utf-8\">";
+        let at = page.find(anchor).ok_or_else(|| TaskError("index.html has no <meta charset=\"utf-8\">".to_owned()))?;
+        let at = at + anchor.len();
+        resource.body = format!("{}{meta}{}", &page[..at], &page[at..]).into_bytes();
+        baked += 1;
+    }
+    if baked == 0 {
+        return Err(TaskError("the site has no index.html to carry the edge URL".to_owned()));
+    }
+    Ok(())
+}
+
+/// The value of `--edge-url <url>` (or `--edge-url=<url>`) among the arguments after `iwa`.
+fn edge_url_argument(args: &[String]) -> TaskResult<Option<String>> {
+    match args {
+        [] => Ok(None),
+        [flag, url] if flag == "--edge-url" => Ok(Some(url.clone())),
+        [flag] if flag == "--edge-url" => Err(TaskError("--edge-url needs a URL".to_owned())),
+        [arg] if arg.starts_with("--edge-url=") => Ok(arg.strip_prefix("--edge-url=").map(str::to_owned)),
+        _ => Err(TaskError(format!("unknown arguments to iwa: {}", args.join(" ")))),
+    }
+}
+
 fn parse_seed(hex: &str) -> TaskResult<[u8; 32]> {
     let hex = hex.trim();
     if hex.len() != 64 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
@@ -309,13 +362,27 @@ fn signing_key() -> TaskResult<SigningKey> {
     Ok(SigningKey::from_bytes(&seed))
 }
 
-/// Builds `target/onshi-kiosk.swbn` from the built site and prints the app's `isolated-app://` origin.
+/// Builds `target/onshi-kiosk.swbn` from the built site and prints the app's `isolated-app://` origin. With
+/// `--edge-url https://…` (read from the command line after `iwa`) the packaged kiosk calls that edge; without it,
+/// it calls its own `isolated-app://` origin, which serves no API, so the bundle is for looking at only.
 pub fn run() -> TaskResult<PathBuf> {
+    let args: Vec<String> = std::env::args().skip(2).collect();
+    let edge_url = edge_url_argument(&args)?;
     let site = site_dir();
     if !site.join("pkg").exists() {
         return Err(TaskError(format!("{} has no built kiosk; run `cargo xtask build` first", site.display())));
     }
-    let resources = collect_resources(&site)?;
+    let mut resources = collect_resources(&site)?;
+    match &edge_url {
+        Some(url) => {
+            bake_edge_url(&mut resources, url)?;
+            println!("xtask: the kiosk calls the edge at {}", check_edge_url(url)?);
+        }
+        None => eprintln!(
+            "xtask: warning: no --edge-url; inside the Isolated Web App the kiosk cannot reach an edge \
+             (use `cargo xtask iwa --edge-url https://edge.example.jp`)"
+        ),
+    }
     let (id, signed) = sign_bundle(&signing_key()?, &resources);
     let out = target_dir().join("onshi-kiosk.swbn");
     std::fs::write(&out, &signed).map_err(|e| TaskError(format!("write {}: {e}", out.display())))?;
@@ -408,6 +475,47 @@ mod tests {
             assert!(response.ends_with(&resource.body));
         }
         assert!(String::from_utf8_lossy(bundle).contains(&format!("isolated-app://{id}/a.js")));
+    }
+
+    #[test]
+    fn the_edge_url_is_baked_into_the_start_page_of_the_signed_bundle() {
+        let page = b"<!doctype html>\n<html lang=\"ja\">\n<head>\n  <meta charset=\"utf-8\">\n</head>\n</html>\n";
+        let mut resources = vec![
+            Resource { path: "/".into(), content_type: "text/html".into(), body: page.to_vec() },
+            Resource { path: "/boot.js".into(), content_type: "text/javascript".into(), body: b"x".to_vec() },
+            Resource { path: "/index.html".into(), content_type: "text/html".into(), body: page.to_vec() },
+        ];
+        bake_edge_url(&mut resources, "https://edge.example.jp/").unwrap();
+        let meta = "<meta name=\"onshi-edge-url\" content=\"https://edge.example.jp\">";
+        for resource in [&resources[0], &resources[2]] {
+            let text = String::from_utf8(resource.body.clone()).unwrap();
+            assert_eq!(text.matches(meta).count(), 1, "{}: {text}", resource.path);
+            assert!(text.find(meta).unwrap() > text.find("<meta charset").unwrap(), "after the charset");
+        }
+        assert_eq!(resources[1].body, b"x");
+        // The signed bundle carries the baked page.
+        let (_, signed) = sign_bundle(&rfc8032_key().0, &resources);
+        assert!(signed.windows(meta.len()).any(|w| w == meta.as_bytes()));
+    }
+
+    #[test]
+    fn only_a_bare_https_origin_is_accepted_as_the_edge_url() {
+        assert_eq!(check_edge_url("https://edge.example.jp:8443").unwrap(), "https://edge.example.jp:8443");
+        for bad in ["http://edge.example.jp", "https://edge.example.jp/api", "https://a@b", "https://x\"y", "https://"] {
+            assert!(check_edge_url(bad).is_err(), "{bad}");
+        }
+        let mut no_page = vec![Resource { path: "/a.js".into(), content_type: "text/javascript".into(), body: vec![] }];
+        assert!(bake_edge_url(&mut no_page, "https://edge.example.jp").is_err());
+    }
+
+    #[test]
+    fn the_iwa_arguments_take_an_edge_url_and_refuse_anything_else() {
+        let args = |list: &[&str]| list.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        assert_eq!(edge_url_argument(&args(&[])).unwrap(), None);
+        assert_eq!(edge_url_argument(&args(&["--edge-url", "https://e.jp"])).unwrap().as_deref(), Some("https://e.jp"));
+        assert_eq!(edge_url_argument(&args(&["--edge-url=https://e.jp"])).unwrap().as_deref(), Some("https://e.jp"));
+        assert!(edge_url_argument(&args(&["--edge-url"])).is_err());
+        assert!(edge_url_argument(&args(&["--edgeurl", "x"])).is_err());
     }
 
     #[test]

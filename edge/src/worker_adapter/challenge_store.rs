@@ -3,13 +3,17 @@
 //! Counting is one `UPDATE … RETURNING` statement, and a Durable Object runs one event at a time, so two
 //! concurrent answers to the same challenge can never both see a first use. Whether a use succeeds is decided
 //! by [`crate::challenge::judge_consumption`], not here.
+//!
+//! Old challenges are deleted by the object's alarm, set for the earliest time a stored challenge may be
+//! forgotten, so that an instance nobody writes to again still empties itself.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
+use worker::wasm_bindgen::JsValue;
 use worker::{
-    DurableObject, Env, Request, Response, Result, SqlStorage, SqlStorageValue, State,
-    durable_object,
+    DurableObject, Env, Request, Response, Result, ScheduledTime, SqlStorage, SqlStorageValue, State,
+    durable_object, js_sys,
 };
 
 use crate::challenge::StoredChallenge;
@@ -18,6 +22,8 @@ use crate::challenge::StoredChallenge;
 pub const STORE_PATH: &str = "/store";
 /// Path of the "count one use" call.
 pub const USE_PATH: &str = "/use";
+/// Path of the "how many challenges are stored, and when does the alarm ring" call (tests and operators).
+pub const STATS_PATH: &str = "/stats";
 
 const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS challenges (
     id TEXT PRIMARY KEY,
@@ -36,10 +42,8 @@ pub struct StoreCall {
     pub challenge: String,
     /// Unix seconds after which the challenge is refused.
     pub expires_at: i64,
-    /// Unix seconds after which the record may be deleted.
+    /// Unix seconds after which the record may be deleted (by the alarm).
     pub forget_after: i64,
-    /// The caller's clock, for forgetting old records.
-    pub now: i64,
 }
 
 /// Body of a use call.
@@ -47,8 +51,25 @@ pub struct StoreCall {
 pub struct UseCall {
     /// Challenge id.
     pub id: String,
-    /// The caller's clock, for forgetting old records.
-    pub now: i64,
+}
+
+/// Answer of a stats call.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct StoreStats {
+    /// Challenges stored.
+    pub challenges: u32,
+    /// When the pruning alarm rings, unix milliseconds; none when nothing waits to be forgotten.
+    pub alarm_at_ms: Option<i64>,
+}
+
+#[derive(Deserialize)]
+struct CountRow {
+    count: u32,
+}
+
+#[derive(Deserialize)]
+struct EarliestRow {
+    earliest: Option<i64>,
 }
 
 #[derive(Deserialize)]
@@ -62,6 +83,8 @@ struct UseRow {
 #[durable_object]
 pub struct ChallengeStore {
     state: State,
+    /// True once this instance has made sure its table exists.
+    schema_ready: std::cell::Cell<bool>,
 }
 
 impl std::fmt::Debug for ChallengeStore {
@@ -71,9 +94,13 @@ impl std::fmt::Debug for ChallengeStore {
 }
 
 impl ChallengeStore {
+    /// The instance's SQL storage; the schema is made once per instance life, not on every call.
     fn sql(&self) -> Result<SqlStorage> {
         let sql = self.state.storage().sql();
-        sql.exec(SCHEMA, None)?;
+        if !self.schema_ready.get() {
+            sql.exec(SCHEMA, None)?;
+            self.schema_ready.set(true);
+        }
         Ok(sql)
     }
 
@@ -84,11 +111,34 @@ impl ChallengeStore {
         )?;
         Ok(())
     }
+
+    /// Sets the alarm for the earliest time a stored challenge may be forgotten (one second after it, because a
+    /// record is kept while `forget_after >= now`), or clears it when nothing is stored.
+    async fn schedule_pruning(&self, sql: &SqlStorage) -> Result<()> {
+        let rows: Vec<EarliestRow> = sql
+            .exec("SELECT MIN(forget_after) AS earliest FROM challenges", None)?
+            .to_array()?;
+        let storage = self.state.storage();
+        match rows.into_iter().next().and_then(|row| row.earliest) {
+            Some(earliest) => {
+                let ring_at_ms = earliest.saturating_add(1).saturating_mul(1000);
+                if storage.get_alarm().await?.is_none_or(|current| current > ring_at_ms) {
+                    let date = js_sys::Date::new(&JsValue::from_f64(ring_at_ms as f64));
+                    storage.set_alarm(ScheduledTime::new(date)).await?;
+                }
+            }
+            None => storage.delete_alarm().await?,
+        }
+        Ok(())
+    }
 }
 
 impl DurableObject for ChallengeStore {
     fn new(state: State, _env: Env) -> Self {
-        Self { state }
+        Self {
+            state,
+            schema_ready: std::cell::Cell::new(false),
+        }
     }
 
     async fn fetch(&self, mut request: Request) -> Result<Response> {
@@ -96,7 +146,6 @@ impl DurableObject for ChallengeStore {
             STORE_PATH => {
                 let call: StoreCall = request.json().await?;
                 let sql = self.sql()?;
-                Self::forget_old(&sql, call.now)?;
                 sql.exec(
                     "INSERT INTO challenges (id, challenge, expires_at, forget_after, uses) VALUES (?, ?, ?, ?, 0)",
                     vec![
@@ -106,12 +155,12 @@ impl DurableObject for ChallengeStore {
                         SqlStorageValue::try_from_i64(call.forget_after)?,
                     ],
                 )?;
+                self.schedule_pruning(&sql).await?;
                 Response::from_json(&serde_json::json!({ "stored": true }))
             }
             USE_PATH => {
                 let call: UseCall = request.json().await?;
                 let sql = self.sql()?;
-                Self::forget_old(&sql, call.now)?;
                 let rows: Vec<UseRow> = sql
                     .exec(
                         "UPDATE challenges SET uses = uses + 1 WHERE id = ? RETURNING challenge, expires_at, uses",
@@ -130,7 +179,25 @@ impl DurableObject for ChallengeStore {
                 };
                 Response::from_json(&record)
             }
+            STATS_PATH => {
+                let sql = self.sql()?;
+                let rows: Vec<CountRow> = sql
+                    .exec("SELECT COUNT(*) AS count FROM challenges", None)?
+                    .to_array()?;
+                Response::from_json(&StoreStats {
+                    challenges: rows.into_iter().next().map_or(0, |row| row.count),
+                    alarm_at_ms: self.state.storage().get_alarm().await?,
+                })
+            }
             _ => Response::error("no such call", 404),
         }
+    }
+
+    /// Forgets every challenge past its `forget_after`, then sets the alarm for the next one.
+    async fn alarm(&self) -> Result<Response> {
+        let sql = self.sql()?;
+        Self::forget_old(&sql, super::now_unix())?;
+        self.schedule_pruning(&sql).await?;
+        Response::ok("pruned")
     }
 }

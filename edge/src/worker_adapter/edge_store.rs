@@ -1,15 +1,17 @@
-//! `EdgeStore`: a Durable Object holding enrolment codes and enrolled devices (in its SQLite storage) and rate
-//! counters (in memory).
+//! `EdgeStore`: a Durable Object holding enrolment codes, enrolled devices and rate counters in its SQLite
+//! storage.
 //!
 //! One instance per key (`code:<hash>`, `device:<id>`, `rate:<scope>:<id>`) spreads the load and keeps every
 //! counting step a single statement in a single-threaded object, so two concurrent requests can never both
 //! redeem one code or slip past a limit. Decisions are made by the pure modules, not here.
 //!
-//! Rate counters live in the instance's memory, not its storage: a durable write would put a disk flush on the
-//! path of every request, and an evicted instance forgetting its counts only lets a client start a window
-//! afresh, which a limit can afford.
+//! Rate counters are counted in the instance's memory and, from half the limit on
+//! ([`crate::ratelimit::RateCounter::persist_from`]), written through to its storage on every count: one upsert into
+//! the instance's local SQLite, committed with the event. An instance that was evicted or restarted reads its
+//! counters back once, on its first count, so a client at its limit cannot start afresh by waiting for an eviction,
+//! and the requests of a client far below its limit pay no storage commit.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
@@ -40,6 +42,13 @@ const SCHEMA: &[&str] = &[
         expires_at INTEGER NOT NULL,
         forget_after INTEGER NOT NULL,
         uses INTEGER NOT NULL DEFAULT 0
+    )",
+    "CREATE TABLE IF NOT EXISTS rate_counters (
+        name TEXT NOT NULL,
+        window_start INTEGER NOT NULL,
+        count INTEGER NOT NULL,
+        forget_after INTEGER NOT NULL,
+        PRIMARY KEY (name, window_start)
     )",
     "CREATE TABLE IF NOT EXISTS devices (
         id TEXT PRIMARY KEY,
@@ -88,6 +97,8 @@ pub struct CountCall {
     pub window_start: i64,
     /// Unix seconds after which the window may be deleted.
     pub forget_after: i64,
+    /// From this count on, every count is written through to storage.
+    pub persist_from: u32,
     /// The caller's clock.
     pub now: i64,
 }
@@ -99,17 +110,31 @@ struct DeviceRow {
 }
 
 #[derive(Deserialize)]
+struct CounterRow {
+    name: String,
+    window_start: i64,
+    count: u32,
+    forget_after: i64,
+}
+
+#[derive(Deserialize)]
 struct IdRow {
     #[allow(dead_code)] // Only its presence matters.
     id: String,
 }
 
+/// Request counts by (counter name, window start): the count and the time after which it may be forgotten.
+type Counters = HashMap<(String, i64), (u32, i64)>;
+
 /// The Durable Object class (binding `EDGE_STORE`).
 #[durable_object]
 pub struct EdgeStore {
     state: State,
-    /// Request counts by (counter name, window start), with the time after which each may be forgotten.
-    counters: RefCell<HashMap<(String, i64), (u32, i64)>>,
+    /// Request counts by (counter name, window start), with the time after which each may be forgotten; read
+    /// from storage on the first count after the instance started.
+    counters: RefCell<Option<Counters>>,
+    /// True once this instance has made sure its tables exist.
+    schema_ready: Cell<bool>,
 }
 
 impl std::fmt::Debug for EdgeStore {
@@ -123,12 +148,63 @@ fn integer(value: i64) -> Result<SqlStorageValue> {
 }
 
 impl EdgeStore {
+    /// The instance's SQL storage; the schema is made once per instance life, not on every call.
     fn sql(&self) -> Result<SqlStorage> {
         let sql = self.state.storage().sql();
-        for statement in SCHEMA {
-            sql.exec(statement, None)?;
+        if !self.schema_ready.get() {
+            for statement in SCHEMA {
+                sql.exec(statement, None)?;
+            }
+            self.schema_ready.set(true);
         }
         Ok(sql)
+    }
+}
+
+impl EdgeStore {
+    /// Counts one request: in memory, written through to storage, old windows forgotten in both.
+    fn count(&self, call: CountCall) -> Result<u32> {
+        let sql = self.sql()?;
+        let mut cached = self.counters.borrow_mut();
+        let counters = match cached.as_mut() {
+            Some(counters) => counters,
+            None => {
+                let rows: Vec<CounterRow> = sql
+                    .exec("SELECT name, window_start, count, forget_after FROM rate_counters", None)?
+                    .to_array()?;
+                cached.insert(
+                    rows.into_iter()
+                        .map(|row| ((row.name, row.window_start), (row.count, row.forget_after)))
+                        .collect(),
+                )
+            }
+        };
+        let before = counters.len();
+        counters.retain(|_, (_, forget_after)| *forget_after >= call.now);
+        if counters.len() != before {
+            sql.exec(
+                "DELETE FROM rate_counters WHERE forget_after < ?",
+                vec![integer(call.now)?],
+            )?;
+        }
+        let entry = counters
+            .entry((call.name.clone(), call.window_start))
+            .or_insert((0, call.forget_after));
+        entry.0 = entry.0.saturating_add(1);
+        if entry.0 < call.persist_from {
+            return Ok(entry.0);
+        }
+        sql.exec(
+            "INSERT INTO rate_counters (name, window_start, count, forget_after) VALUES (?, ?, ?, ?) \
+             ON CONFLICT (name, window_start) DO UPDATE SET count = excluded.count",
+            vec![
+                call.name.into(),
+                integer(call.window_start)?,
+                integer(i64::from(entry.0))?,
+                integer(entry.1)?,
+            ],
+        )?;
+        Ok(entry.0)
     }
 }
 
@@ -137,19 +213,15 @@ impl DurableObject for EdgeStore {
         Self {
             state,
             counters: RefCell::default(),
+            schema_ready: Cell::new(false),
         }
     }
 
     async fn fetch(&self, mut request: Request) -> Result<Response> {
         if request.path() == COUNT_PATH {
             let call: CountCall = request.json().await?;
-            let mut counters = self.counters.borrow_mut();
-            counters.retain(|_, (_, forget_after)| *forget_after >= call.now);
-            let entry = counters
-                .entry((call.name, call.window_start))
-                .or_insert((0, call.forget_after));
-            entry.0 = entry.0.saturating_add(1);
-            return Response::from_json(&entry.0);
+            let count = self.count(call)?;
+            return Response::from_json(&count);
         }
         let sql = self.sql()?;
         match request.path().as_str() {

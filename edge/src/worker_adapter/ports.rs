@@ -205,6 +205,7 @@ impl EdgePorts for WorkerPorts<'_> {
             name: counter.name.clone(),
             window_start: counter.window_start,
             forget_after: counter.forget_after,
+            persist_from: counter.persist_from,
             now: now_unix,
         };
         self.call_object(EDGE_STORE_BINDING, &counter.name, COUNT_PATH, &call)
@@ -214,14 +215,13 @@ impl EdgePorts for WorkerPorts<'_> {
     async fn store_challenge(
         &self,
         challenge: &IssuedChallenge,
-        now_unix: i64,
+        _now_unix: i64,
     ) -> Result<(), EdgeError> {
         let call = StoreCall {
             id: challenge.id.as_str().to_owned(),
             challenge: URL_SAFE_NO_PAD.encode(challenge.challenge),
             expires_at: challenge.expires_at,
             forget_after: challenge.forget_after(),
-            now: now_unix,
         };
         let _: serde_json::Value = self.call_store(&challenge.id, STORE_PATH, &call).await?;
         Ok(())
@@ -230,11 +230,10 @@ impl EdgePorts for WorkerPorts<'_> {
     async fn count_challenge_use(
         &self,
         id: &ChallengeId,
-        now_unix: i64,
+        _now_unix: i64,
     ) -> Result<Option<StoredChallenge>, EdgeError> {
         let call = UseCall {
             id: id.as_str().to_owned(),
-            now: now_unix,
         };
         self.call_store(id, USE_PATH, &call).await
     }

@@ -1,39 +1,34 @@
 //! The staff console page (`/staff`): login with a one-time staff code, the day's check-ins with their
-//! qualification results, pending visual checks with approve / refuse, and the number-based check.
+//! qualification results and the patient's prescription choice, pending visual checks with approve / refuse, and
+//! the number-based check with its 特定疾病 list.
+//!
+//! Every text comes from the console's own resource files ([`super::text`]) in the language chosen on the switcher
+//! shown on every screen; the page's and the main region's `lang` attributes follow it. Names and insurers stay
+//! marked as Japanese, as the records hold them.
 //!
 //! The staff token lives in this component's state only: a reload logs staff out, and nothing is written to
 //! storage. Every screen change marks `onshi:staff:<name>` on the page's performance timeline, like the kiosk.
 
 use onshi_proto::ErrorCode;
 use onshi_proto::api::StaffSessionResponse;
-use onshi_proto::origin::{AuthMethod, CheckIn, CheckInList, PendingVisualCheck};
-use onshi_proto::qualification::{Guidance, QualificationAnswer};
+use onshi_proto::origin::{CheckIn, CheckInList, PendingVisualCheck};
+use onshi_proto::qualification::{QualificationAnswer, QualificationRecord};
+use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 use super::client;
-use super::form::{NumberForm, ratio_label};
+use super::form::{FIELD_IDS, NumberForm};
+use super::text::{
+    STAFF, disease_category_text, disease_details, error_key, guidance_key, method_key, prescription_key, ratio_text,
+    t, validity_key,
+};
+use crate::i18n::Lang;
 
 /// How often the console refreshes the list while logged in, in milliseconds.
 const REFRESH_INTERVAL_MS: i32 = 2_000;
 
-fn error_text(code: ErrorCode) -> &'static str {
-    match code {
-        ErrorCode::Unauthorized => "コードが正しくないか、使用済み・期限切れです。",
-        ErrorCode::SessionInvalid | ErrorCode::SessionExpired => "ログインの有効期限が切れました。もう一度ログインしてください。",
-        ErrorCode::BadRequest => "入力内容を確かめてください。",
-        ErrorCode::RecordHeld => "この資格情報は保険者が確認中のため表示できません。",
-        ErrorCode::RateLimited => "しばらく待ってからもう一度お試しください。",
-        _ => "システムに接続できません。時間をおいてもう一度お試しください。",
-    }
-}
-
-fn guidance_text(guidance: Option<Guidance>) -> &'static str {
-    match guidance {
-        Some(Guidance::ClaimForm) => "被保険者資格申立書をご記入いただき、通常の負担割合でお支払いいただけます。",
-        Some(Guidance::StaffReview) => "複数の資格が該当します。係員が確認してください。",
-        None => "",
-    }
-}
+/// Shown where a record has no value; the same in every language.
+const NO_VALUE: &str = "—";
 
 fn time_of_day(unix: i64) -> String {
     // Asia/Tokyo has no daylight saving time: UTC+9 all year.
@@ -51,28 +46,42 @@ fn mark(name: &str) {
     }
 }
 
+/// Moves the keyboard focus to the element with this id, when it is on the page.
+fn focus_by_id(id: &str) {
+    let element = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id(id))
+        .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok());
+    if let Some(element) = element {
+        let _ = element.focus();
+    }
+}
+
+/// The snake-case wire name of a value, for `data-` attributes that tests and styles read.
+fn wire_name<T: serde::Serialize>(value: &T) -> Option<String> {
+    serde_json::to_value(value).ok().and_then(|v| v.as_str().map(str::to_owned))
+}
+
 #[derive(Properties, PartialEq)]
 struct CheckInRowProps {
     checkin: CheckIn,
+    lang: Lang,
 }
 
 #[function_component(CheckInRow)]
 fn check_in_row(props: &CheckInRowProps) -> Html {
-    let c = &props.checkin;
-    let method = match c.method {
-        AuthMethod::Pin => "暗証番号",
-        AuthMethod::VisualCheck => "目視",
-    };
+    let (c, lang) = (&props.checkin, props.lang);
     html! {
-        <tr class="checkin" data-validity={serde_json::to_value(c.validity).ok().and_then(|v| v.as_str().map(str::to_owned))}
-            data-method={if c.method == AuthMethod::VisualCheck { "visual_check" } else { "pin" }}>
-            <td>{ time_of_day(c.checked_in_at) }</td>
-            <td class="validity">{ c.validity.label_ja() }</td>
-            <td class="name">{ c.name.clone().unwrap_or_else(|| "—".into()) }</td>
-            <td class="insurer">{ c.insurer_name.clone().unwrap_or_else(|| "—".into()) }</td>
-            <td class="ratio">{ c.contribution_percent.map(ratio_label).unwrap_or_else(|| "—".into()) }</td>
-            <td>{ method }</td>
-            <td class="advice">{ guidance_text(c.guidance) }</td>
+        <tr class="checkin" data-validity={wire_name(&c.validity)} data-method={wire_name(&c.method)}
+            data-prescription={c.prescription.as_ref().and_then(wire_name)}>
+            <td class="time">{ time_of_day(c.checked_in_at) }</td>
+            <td class="validity">{ t(lang, validity_key(c.validity)) }</td>
+            <td class="name" lang="ja">{ c.name.clone().unwrap_or_else(|| NO_VALUE.into()) }</td>
+            <td class="insurer" lang="ja">{ c.insurer_name.clone().unwrap_or_else(|| NO_VALUE.into()) }</td>
+            <td class="ratio">{ c.contribution_percent.map(|p| ratio_text(lang, p)).unwrap_or_else(|| NO_VALUE.into()) }</td>
+            <td class="method">{ t(lang, method_key(c.method)) }</td>
+            <td class="prescription">{ t(lang, prescription_key(c.prescription)) }</td>
+            <td class="advice">{ c.guidance.map(|g| t(lang, guidance_key(g))).unwrap_or_default() }</td>
         </tr>
     }
 }
@@ -80,24 +89,37 @@ fn check_in_row(props: &CheckInRowProps) -> Html {
 #[derive(Properties, PartialEq)]
 struct PendingProps {
     pending: PendingVisualCheck,
+    lang: Lang,
     on_decide: Callback<(String, bool)>,
 }
 
 #[function_component(PendingItem)]
 fn pending_item(props: &PendingProps) -> Html {
-    let p = &props.pending;
+    let (p, lang) = (&props.pending, props.lang);
     let decide = |approve: bool| {
         let on_decide = props.on_decide.clone();
         let id = p.request_id.clone();
         Callback::from(move |_| on_decide.emit((id.clone(), approve)))
     };
+    // Each button's description names the person, so that a list of identical buttons still says whom it decides.
+    let person_id = format!("pending-person-{}", p.request_id);
     html! {
         <li class="pending" data-request-id={p.request_id.clone()}>
             <span class="requested-at">{ time_of_day(p.requested_at) }</span>
-            <span class="name">{ p.name.clone().unwrap_or_else(|| "（保険証利用登録なし）".into()) }</span>
-            <span class="birth-date">{ p.birth_date.map(|d| d.to_string()).unwrap_or_default() }</span>
-            <button class="approve primary" type="button" onclick={decide(true)}>{ "本人確認済み（承認）" }</button>
-            <button class="refuse secondary" type="button" onclick={decide(false)}>{ "承認しない" }</button>
+            <span id={person_id.clone()} class="person">
+                if let Some(name) = p.name.clone() {
+                    <span class="name" lang="ja">{ name }</span>
+                } else {
+                    <span class="name">{ t(lang, "staff.pending.unlinked") }</span>
+                }
+                <span class="birth-date">{ p.birth_date.map(|d| d.to_string()).unwrap_or_default() }</span>
+            </span>
+            <button class="approve primary" type="button" aria-describedby={person_id.clone()} onclick={decide(true)}>
+                { t(lang, "staff.pending.approve") }
+            </button>
+            <button class="refuse secondary" type="button" aria-describedby={person_id} onclick={decide(false)}>
+                { t(lang, "staff.pending.refuse") }
+            </button>
         </li>
     }
 }
@@ -105,49 +127,138 @@ fn pending_item(props: &PendingProps) -> Html {
 #[derive(Properties, PartialEq)]
 struct AnswerProps {
     answer: QualificationAnswer,
+    lang: Lang,
+}
+
+fn record_view(lang: Lang, r: &QualificationRecord) -> Html {
+    let ratio = r.elderly_recipient.as_ref().map_or(r.partial_contribution_percent, |e| e.contribution_ratio_percent);
+    html! {
+        <dl class="record">
+            <dt>{ t(lang, "staff.answer.name") }</dt><dd class="name" lang="ja">{ r.name.clone() }</dd>
+            <dt>{ t(lang, "staff.answer.insurer") }</dt>
+            <dd class="insurer">{ STAFF.fill(lang, "staff.answer.insurer_value", &[("name", &r.insurer_name), ("number", &r.insurer_number)]) }</dd>
+            <dt>{ t(lang, "staff.answer.ratio") }</dt><dd class="ratio">{ ratio_text(lang, ratio) }</dd>
+            <dt>{ t(lang, "staff.answer.specific_diseases") }</dt>
+            <dd class="specific-diseases" data-count={r.specific_diseases.len().to_string()}>
+                if r.specific_diseases.is_empty() {
+                    { t(lang, "staff.answer.no_specific_disease") }
+                } else {
+                    <ul>
+                        { for r.specific_diseases.iter().map(|d| html! {
+                            <li class="specific-disease" data-category={d.disease_category.clone()}>
+                                <span class="category">{ disease_category_text(lang, &d.disease_category) }</span>
+                                { for disease_details(lang, d).into_iter().map(|detail| html! { <span class="detail">{ detail }</span> }) }
+                            </li>
+                        }) }
+                    </ul>
+                }
+            </dd>
+        </dl>
+    }
 }
 
 #[function_component(AnswerView)]
 fn answer_view(props: &AnswerProps) -> Html {
-    let answer = &props.answer;
+    let (answer, lang) = (&props.answer, props.lang);
     html! {
-        <div id="by-number-result" role="status">
-            <p>{ "資格確認結果：" }<strong id="by-number-validity">{ answer.validity.label_ja() }</strong></p>
-            { for answer.records.iter().map(|r| html! {
-                <dl class="record">
-                    <dt>{ "氏名" }</dt><dd class="name">{ r.name.clone() }</dd>
-                    <dt>{ "保険者" }</dt><dd class="insurer">{ format!("{}（{}）", r.insurer_name, r.insurer_number) }</dd>
-                    <dt>{ "負担割合" }</dt>
-                    <dd class="ratio">{ ratio_label(r.elderly_recipient.as_ref().map_or(r.partial_contribution_percent, |e| e.contribution_ratio_percent)) }</dd>
-                </dl>
-            }) }
-            <p class="advice">{ guidance_text(answer.guidance) }</p>
+        <div id="by-number-result" role="status" data-validity={wire_name(&answer.validity)}>
+            <p>{ t(lang, "staff.answer.validity") }<strong id="by-number-validity">{ t(lang, validity_key(answer.validity)) }</strong></p>
+            { for answer.records.iter().map(|r| record_view(lang, r)) }
+            if let Some(guidance) = answer.guidance {
+                <p class="advice">{ t(lang, guidance_key(guidance)) }</p>
+            }
         </div>
     }
+}
+
+/// How one input of the number-based check form is shown; [`NUMBER_FIELDS`] follows the order of [`FIELD_IDS`].
+struct NumberField {
+    label: &'static str,
+    example: Option<&'static str>,
+    kind: &'static str,
+    inputmode: Option<&'static str>,
+}
+
+const NUMBER_FIELDS: [NumberField; 5] = [
+    NumberField {
+        label: "staff.by_number.insurer_number",
+        example: Some("staff.by_number.insurer_number_example"),
+        kind: "text",
+        inputmode: Some("numeric"),
+    },
+    // 記号 may hold letters and hyphens, so it keeps the full keyboard.
+    NumberField { label: "staff.by_number.symbol", example: None, kind: "text", inputmode: None },
+    NumberField { label: "staff.by_number.number", example: None, kind: "text", inputmode: Some("numeric") },
+    NumberField {
+        label: "staff.by_number.branch",
+        example: Some("staff.by_number.branch_example"),
+        kind: "text",
+        inputmode: Some("numeric"),
+    },
+    NumberField { label: "staff.by_number.birth_date", example: None, kind: "date", inputmode: None },
+];
+
+/// The form's input `index`, with its label and, when it holds the problem, its invalid state tied to the message.
+fn number_field(lang: Lang, index: usize, node: &NodeRef, invalid: bool) -> Html {
+    let (id, field) = (FIELD_IDS[index], &NUMBER_FIELDS[index]);
+    html! {
+        <div class="field">
+            <label for={id}>{ t(lang, field.label) }</label>
+            <input id={id} ref={node.clone()} type={field.kind} placeholder={field.example.map(|key| t(lang, key))}
+                   inputmode={field.inputmode} autocomplete="off" aria-invalid={invalid.then_some("true")}
+                   aria-describedby={invalid.then_some("by-number-error")} />
+        </div>
+    }
+}
+
+/// A refusal of the number-based check: the message key, and the field to correct when the page refused it.
+#[derive(Clone, Copy, PartialEq)]
+struct ByNumberError {
+    key: &'static str,
+    field: Option<&'static str>,
 }
 
 /// The whole console.
 #[function_component(StaffConsole)]
 pub fn staff_console() -> Html {
+    let lang = use_state(|| Lang::Ja);
     let session = use_state(|| None::<StaffSessionResponse>);
     let login_error = use_state(|| None::<&'static str>);
     let list = use_state(|| None::<CheckInList>);
     let list_error = use_state(|| None::<&'static str>);
-    let by_number_error = use_state(|| None::<&'static str>);
+    let by_number_error = use_state(|| None::<ByNumberError>);
     let by_number_answer = use_state(|| None::<QualificationAnswer>);
     let refresh_tick = use_state(|| 0u32);
     let code_input = use_node_ref();
     let fields = [use_node_ref(), use_node_ref(), use_node_ref(), use_node_ref(), use_node_ref()];
 
     let token = session.as_ref().map(|s| s.staff_token.clone());
+    let lang_value = *lang;
+
+    // The document's language and title follow the switcher, so that the header, too, is read in the right voice.
+    use_effect_with(lang_value, move |lang| {
+        if let Some(document) = web_sys::window().and_then(|w| w.document()) {
+            if let Some(root) = document.document_element() {
+                let _ = root.set_attribute("lang", lang.tag());
+            }
+            document.set_title(&format!("{} — onshi", t(*lang, "staff.title")));
+        }
+    });
+
+    // After login the focus moves to the first thing staff act on, the pending visual checks.
+    use_effect_with(session.is_some(), move |logged_in| {
+        if *logged_in {
+            focus_by_id("pending-heading");
+        }
+    });
 
     {
         // Loads the list on login and after every tick; schedules the next tick while logged in.
-        let token = token.clone();
         let list = list.clone();
         let list_error = list_error.clone();
         let refresh_tick = refresh_tick.clone();
         let session = session.clone();
+        let login_error = login_error.clone();
         use_effect_with((token.clone(), *refresh_tick), move |(token, tick)| {
             let tick = *tick;
             if let Some(token) = token.clone() {
@@ -159,11 +270,12 @@ pub fn staff_console() -> Html {
                             mark("list");
                         }
                         Err(code @ (ErrorCode::SessionInvalid | ErrorCode::SessionExpired)) => {
-                            list_error.set(Some(error_text(code)));
+                            // Back at the login screen, staff are told why they have to log in again.
+                            login_error.set(Some(error_key(code)));
                             session.set(None);
                             return;
                         }
-                        Err(code) => list_error.set(Some(error_text(code))),
+                        Err(code) => list_error.set(Some(error_key(code))),
                     }
                     crate::timer::sleep_ms(REFRESH_INTERVAL_MS).await;
                     refresh_tick.set(tick.wrapping_add(1));
@@ -191,7 +303,7 @@ pub fn staff_console() -> Html {
                         session.set(Some(opened));
                         mark("dashboard");
                     }
-                    Err(code) => login_error.set(Some(error_text(code))),
+                    Err(code) => login_error.set(Some(error_key(code))),
                 }
             });
         })
@@ -214,7 +326,7 @@ pub fn staff_console() -> Html {
                         }
                         mark("decided");
                     }
-                    Err(code) => list_error.set(Some(error_text(code))),
+                    Err(code) => list_error.set(Some(error_key(code))),
                 }
             });
         })
@@ -239,7 +351,8 @@ pub fn staff_console() -> Html {
                 Ok(query) => query,
                 Err(problem) => {
                     by_number_answer.set(None);
-                    by_number_error.set(Some(problem.message_ja()));
+                    by_number_error.set(Some(ByNumberError { key: problem.key(), field: Some(problem.field_id()) }));
+                    focus_by_id(problem.field_id());
                     mark("by-number-refused");
                     return;
                 }
@@ -256,28 +369,46 @@ pub fn staff_console() -> Html {
                     }
                     Err(code) => {
                         by_number_answer.set(None);
-                        by_number_error.set(Some(error_text(code)));
+                        by_number_error.set(Some(ByNumberError { key: error_key(code), field: None }));
                     }
                 }
             });
         })
     };
 
+    let header = html! {
+        <header>
+            <h1>{ t(lang_value, "staff.title") }</h1>
+            <nav class="langs" aria-label={t(lang_value, "staff.lang_label")}>
+                { for Lang::ALL.iter().map(|&l| {
+                    let lang = lang.clone();
+                    html! {
+                        <button type="button" lang={l.tag()} aria-pressed={(l == lang_value).to_string()}
+                            onclick={Callback::from(move |_| lang.set(l))}>{ l.native_name() }</button>
+                    }
+                }) }
+            </nav>
+        </header>
+    };
+
     let Some(opened) = session.as_ref() else {
         return html! {
-            <main data-screen="staff-login" lang="ja">
-                <h1>{ "係員コンソール" }</h1>
-                <form onsubmit={on_login} aria-labelledby="login-heading">
-                    <h2 id="login-heading">{ "ログイン" }</h2>
-                    <label for="staff-code">{ "係員ログインコード（管理者が発行）" }</label>
-                    <input id="staff-code" ref={code_input} autocomplete="one-time-code" autocapitalize="characters"
-                           spellcheck="false" required=true />
-                    <button id="staff-login" class="primary" type="submit">{ "ログイン" }</button>
-                    if let Some(message) = *login_error {
-                        <p id="login-error" role="alert" class="warning">{ message }</p>
-                    }
-                </form>
-            </main>
+            <div class="staff-console">
+                { header }
+                <main data-screen="staff-login" lang={lang_value.tag()}>
+                    <form class="login" onsubmit={on_login} aria-labelledby="login-heading">
+                        <h2 id="login-heading">{ t(lang_value, "staff.login.heading") }</h2>
+                        <label for="staff-code">{ t(lang_value, "staff.login.code_label") }</label>
+                        <input id="staff-code" ref={code_input} autocomplete="one-time-code" autocapitalize="characters"
+                               spellcheck="false" required=true
+                               aria-describedby={login_error.is_some().then_some("login-error")} />
+                        <button id="staff-login" class="primary" type="submit">{ t(lang_value, "staff.login.submit") }</button>
+                        if let Some(key) = *login_error {
+                            <p id="login-error" role="alert" class="warning">{ t(lang_value, key) }</p>
+                        }
+                    </form>
+                </main>
+            </div>
         };
     };
 
@@ -285,68 +416,64 @@ pub fn staff_console() -> Html {
         Some(list) => (list.checkins.clone(), list.pending.clone(), list.date.to_string()),
         None => (Vec::new(), Vec::new(), String::new()),
     };
-    let field = |index: usize, id: &'static str, label: &'static str, placeholder: &'static str, kind: &'static str| {
-        html! {
-            <div class="field">
-                <label for={id}>{ label }</label>
-                <input id={id} ref={fields[index].clone()} type={kind} placeholder={placeholder} inputmode={if kind == "text" { "numeric" } else { "text" }} />
-            </div>
-        }
-    };
+    let error_field = by_number_error.as_ref().and_then(|e| e.field);
     html! {
-        <main data-screen="staff-dashboard" lang="ja">
-            <h1>{ "係員コンソール" }</h1>
-            <p id="facility">{ format!("医療機関コード {}", opened.facility_code.as_str()) }</p>
-            if let Some(message) = *list_error {
-                <p id="list-error" role="alert" class="warning">{ message }</p>
-            }
-            <section aria-labelledby="pending-heading" id="pending">
-                <h2 id="pending-heading">{ "目視確認の依頼" }</h2>
-                if pending.is_empty() {
-                    <p class="empty">{ "依頼はありません。" }</p>
-                } else {
-                    <ul>
-                        { for pending.into_iter().map(|p| {
-                            let key = p.request_id.clone();
-                            html! { <PendingItem key={key} pending={p} on_decide={on_decide.clone()} /> }
+        <div class="staff-console">
+            { header }
+            <main data-screen="staff-dashboard" lang={lang_value.tag()}>
+                <p id="facility">{ STAFF.fill(lang_value, "staff.facility", &[("code", opened.facility_code.as_str())]) }</p>
+                if let Some(key) = *list_error {
+                    <p id="list-error" role="alert" class="warning">{ t(lang_value, key) }</p>
+                }
+                <section aria-labelledby="pending-heading" id="pending">
+                    <h2 id="pending-heading" tabindex="-1">{ t(lang_value, "staff.pending.heading") }</h2>
+                    if pending.is_empty() {
+                        <p class="empty">{ t(lang_value, "staff.pending.empty") }</p>
+                    } else {
+                        <ul>
+                            { for pending.into_iter().map(|p| {
+                                let key = p.request_id.clone();
+                                html! { <PendingItem key={key} pending={p} lang={lang_value} on_decide={on_decide.clone()} /> }
+                            }) }
+                        </ul>
+                    }
+                </section>
+                <section aria-labelledby="checkins-heading" id="checkins">
+                    <h2 id="checkins-heading">{ STAFF.fill(lang_value, "staff.checkins.heading", &[("date", &date)]) }</h2>
+                    if checkins.is_empty() {
+                        <p class="empty">{ t(lang_value, "staff.checkins.empty") }</p>
+                    } else {
+                        <table aria-labelledby="checkins-heading">
+                                <thead><tr>
+                                    { for ["time", "validity", "name", "insurer", "ratio", "method", "prescription", "guidance"]
+                                        .map(|column| html! { <th scope="col">{ t(lang_value, &format!("staff.col.{column}")) }</th> }) }
+                                </tr></thead>
+                                <tbody>
+                                    { for checkins.into_iter().map(|c| {
+                                        let key = c.id.clone();
+                                        html! { <CheckInRow key={key} checkin={c} lang={lang_value} /> }
+                                    }) }
+                                </tbody>
+                            </table>
+                    }
+                </section>
+                <section aria-labelledby="by-number-heading" id="by-number">
+                    <h2 id="by-number-heading">{ t(lang_value, "staff.by_number.heading") }</h2>
+                    <form onsubmit={on_by_number} novalidate=true aria-labelledby="by-number-heading">
+                        { for (0..FIELD_IDS.len()).map(|index| {
+                            number_field(lang_value, index, &fields[index], error_field == Some(FIELD_IDS[index]))
                         }) }
-                    </ul>
-                }
-            </section>
-            <section aria-labelledby="checkins-heading" id="checkins">
-                <h2 id="checkins-heading">{ format!("本日の受付 {date}") }</h2>
-                <table>
-                    <thead><tr>
-                        <th scope="col">{ "時刻" }</th><th scope="col">{ "資格" }</th><th scope="col">{ "氏名" }</th>
-                        <th scope="col">{ "保険者" }</th><th scope="col">{ "負担割合" }</th><th scope="col">{ "確認方法" }</th>
-                        <th scope="col">{ "案内" }</th>
-                    </tr></thead>
-                    <tbody>
-                        { for checkins.into_iter().map(|c| {
-                            let key = c.id.clone();
-                            html! { <CheckInRow key={key} checkin={c} /> }
-                        }) }
-                    </tbody>
-                </table>
-            </section>
-            <section aria-labelledby="by-number-heading" id="by-number">
-                <h2 id="by-number-heading">{ "保険者番号等による資格確認" }</h2>
-                <form onsubmit={on_by_number} novalidate=true>
-                    { field(0, "insurer-number", "保険者番号", "例 01130012", "text") }
-                    { field(1, "symbol", "記号", "", "text") }
-                    { field(2, "number", "番号", "", "text") }
-                    { field(3, "branch", "枝番", "例 01", "text") }
-                    { field(4, "birth-date", "生年月日", "", "date") }
-                    <button id="by-number-submit" class="primary" type="submit">{ "資格確認" }</button>
-                </form>
-                if let Some(message) = *by_number_error {
-                    <p id="by-number-error" role="alert" class="warning">{ message }</p>
-                }
-                if let Some(answer) = (*by_number_answer).clone() {
-                    <AnswerView answer={answer} />
-                }
-            </section>
-        </main>
+                        <button id="by-number-submit" class="primary" type="submit">{ t(lang_value, "staff.by_number.submit") }</button>
+                    </form>
+                    if let Some(error) = *by_number_error {
+                        <p id="by-number-error" role="alert" class="warning">{ t(lang_value, error.key) }</p>
+                    }
+                    if let Some(answer) = (*by_number_answer).clone() {
+                        <AnswerView answer={answer} lang={lang_value} />
+                    }
+                </section>
+            </main>
+        </div>
     }
 }
 

@@ -21,7 +21,8 @@ pub struct NumberForm {
     pub birth_date: String,
 }
 
-/// Why the form cannot be sent. Each problem has a fixed Japanese message for the staff console.
+/// Why the form cannot be sent. Each problem has a message in the console's resource files ([`FormProblem::key`])
+/// and names the field to correct ([`FormProblem::field_id`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FormProblem {
     /// The 保険者番号 is not 6 or 8 digits.
@@ -41,19 +42,35 @@ pub enum FormProblem {
 }
 
 impl FormProblem {
-    /// The message shown beside the form.
-    pub fn message_ja(self) -> &'static str {
+    /// The resource key of the message shown beside the form (`kiosk/locales/staff/`).
+    pub fn key(self) -> &'static str {
         match self {
-            Self::InsurerNumberLength => "保険者番号は6桁または8桁で入力してください。",
-            Self::InsurerNumberNotDigits => "保険者番号は半角数字で入力してください。",
-            Self::InsurerNumberCheckDigit => "保険者番号の検証番号（最後の桁）が正しくありません。入力を確かめてください。",
-            Self::Number => "番号を入力してください（20文字まで）。",
-            Self::Symbol => "記号は40文字までです。",
-            Self::Branch => "枝番は2桁の数字で入力してください（ない場合は空欄）。",
-            Self::BirthDate => "生年月日を入力してください。",
+            Self::InsurerNumberLength => "staff.form.insurer_number_length",
+            Self::InsurerNumberNotDigits => "staff.form.insurer_number_not_digits",
+            Self::InsurerNumberCheckDigit => "staff.form.insurer_number_check_digit",
+            Self::Number => "staff.form.number",
+            Self::Symbol => "staff.form.symbol",
+            Self::Branch => "staff.form.branch",
+            Self::BirthDate => "staff.form.birth_date",
+        }
+    }
+
+    /// The `id` of the input that holds the mistake; the console marks it invalid and moves the focus to it.
+    pub fn field_id(self) -> &'static str {
+        match self {
+            Self::InsurerNumberLength | Self::InsurerNumberNotDigits | Self::InsurerNumberCheckDigit => {
+                FIELD_IDS[0]
+            }
+            Self::Symbol => FIELD_IDS[1],
+            Self::Number => FIELD_IDS[2],
+            Self::Branch => FIELD_IDS[3],
+            Self::BirthDate => FIELD_IDS[4],
         }
     }
 }
+
+/// The `id`s of the form's inputs, in the form's (and the focus') order: 保険者番号, 記号, 番号, 枝番, 生年月日.
+pub const FIELD_IDS: [&str; 5] = ["insurer-number", "symbol", "number", "branch", "birth-date"];
 
 /// Full-width digits (as a Japanese IME types them) become ASCII; everything else is kept as typed.
 fn ascii_digits(text: &str) -> String {
@@ -98,11 +115,6 @@ impl NumberForm {
     }
 }
 
-/// 負担割合 as printed: 30 → `3割`.
-pub fn ratio_label(percent: u8) -> String {
-    format!("{}割", percent / 10)
-}
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used, reason = "a test should stop at the first unexpected value")]
 mod tests {
@@ -138,7 +150,9 @@ mod tests {
         assert_eq!(form("33120016").validate(), Err(FormProblem::InsurerNumberCheckDigit));
         assert_eq!(form("3312001").validate(), Err(FormProblem::InsurerNumberLength));
         assert_eq!(form("3312001a").validate(), Err(FormProblem::InsurerNumberNotDigits));
-        assert!(FormProblem::InsurerNumberCheckDigit.message_ja().contains("検証番号"));
+        assert_eq!(FormProblem::InsurerNumberCheckDigit.field_id(), "insurer-number");
+        let message = crate::staff::text::t(crate::i18n::Lang::Ja, FormProblem::InsurerNumberCheckDigit.key());
+        assert!(message.contains("検証番号"), "{message}");
     }
 
     #[test]
@@ -150,8 +164,25 @@ mod tests {
     }
 
     #[test]
-    fn ratios_print_in_wari() {
-        assert_eq!(ratio_label(30), "3割");
-        assert_eq!(ratio_label(10), "1割");
+    fn every_problem_names_a_field_of_the_form_and_has_a_message_in_every_language() {
+        use crate::i18n::Lang;
+        use crate::staff::text::t;
+        let all = [
+            FormProblem::InsurerNumberLength,
+            FormProblem::InsurerNumberNotDigits,
+            FormProblem::InsurerNumberCheckDigit,
+            FormProblem::Number,
+            FormProblem::Symbol,
+            FormProblem::Branch,
+            FormProblem::BirthDate,
+        ];
+        for problem in all {
+            assert!(FIELD_IDS.contains(&problem.field_id()), "{problem:?}");
+            for lang in Lang::ALL {
+                assert_ne!(t(lang, problem.key()), problem.key(), "{problem:?} in {lang:?}");
+            }
+        }
+        assert_eq!(FormProblem::Number.field_id(), "number");
+        assert_eq!(FormProblem::BirthDate.field_id(), "birth-date");
     }
 }

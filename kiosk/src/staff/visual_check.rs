@@ -6,13 +6,12 @@
 //! [`wait_for_decision`]. Both are also exported to JavaScript (`staff_visual_check_request`,
 //! `staff_visual_check_status`) for the end-to-end tests.
 
-use gloo_net::http::Request;
 use onshi_proto::api::{
     VISUAL_CHECK_PATH, VISUAL_CHECK_STATUS_PATH, VisualCheckRequest, VisualCheckStatusRequest,
     VisualCheckStatusResponse,
 };
 use onshi_proto::origin::{VisualCheckState, VisualCheckTicket};
-use onshi_proto::{ApiError, Base64Bytes, ErrorCode};
+use onshi_proto::{Base64Bytes, ErrorCode};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -30,26 +29,9 @@ async fn enrolled_device() -> VisualCheckResult<Device> {
 }
 
 async fn post<B: Serialize, T: DeserializeOwned>(device: &Device, path: &str, body: &B) -> VisualCheckResult<T> {
-    // The body is serialised once so that the device proof covers exactly the bytes sent.
-    let bytes = serde_json::to_string(body).map_err(|_| ErrorCode::BadRequest)?;
-    let proof = device.proof_headers("POST", path, bytes.as_bytes()).await.map_err(|_| ErrorCode::Internal)?;
-    let mut request = Request::post(path).header("Content-Type", "application/json");
-    for (name, value) in &proof {
-        request = request.header(name, value);
-    }
-    let response = request
-        .body(bytes)
-        .map_err(|_| ErrorCode::BadRequest)?
-        .send()
-        .await
-        .map_err(|_| ErrorCode::OriginUnavailable)?;
-    if response.ok() {
-        return response.json::<T>().await.map_err(|_| ErrorCode::OriginUnavailable);
-    }
-    match response.json::<ApiError>().await {
-        Ok(error) => Err(error.error),
-        Err(_) => Err(ErrorCode::OriginUnavailable),
-    }
+    // The same client as every other kiosk call: the device proof over the exact bytes, and the edge baked into
+    // the Isolated Web App when there is one.
+    crate::api::device_call(device, path, body).await.map_err(|error| error.code())
 }
 
 /// Asks staff to confirm the holder of the card whose certificate is `certificate_der`. No PIN is involved.

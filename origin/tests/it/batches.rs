@@ -2,7 +2,7 @@
 //! their notifications, holds that answer `record_held`, and hold resolution. Every test runs on both databases.
 
 use onshi_proto::origin::{BY_NUMBER_PATH, NumberQualificationQuery};
-use onshi_proto::qualification::{QualificationAnswer, Validity};
+use onshi_proto::qualification::{QualificationAnswer, SpecificDiseaseCertificate, Validity};
 use serde_json::{Value, json};
 
 use crate::fixture::{Db, Origin, expect_error};
@@ -275,3 +275,81 @@ async fn csv_batches_carry_acquisitions_and_losses(db: Db) {
     origin.stop().await;
 }
 on_both_databases!(csv_batches_carry_acquisitions_and_losses);
+
+async fn a_specific_disease_certificate_travels_from_the_batch_to_every_answer(db: Db) {
+    let origin = Origin::start(db).await;
+    seed_residents(&origin).await;
+    let token = origin.insurer_token(INSURER).await;
+    let csv = "op,individual_number,name,name_kana,birth_date,sex,address,symbol,number,branch,qualification_date,\
+               partial_contribution_percent,specific_disease_category,specific_disease_valid_from,\
+               specific_disease_valid_until,specific_disease_self_pay_yen\n\
+               acquire,111111111118,資格　花子,ｼｶｸ ﾊﾅｺ,1989-09-13,female,東京都千代田区霞が関1-2-3,10,5001,00,2026-04-01,\
+               30,1,2026-04-01,2027-03-31,20000\n";
+    assert_eq!(origin.upload(&token, "text/csv", csv).await.status().as_u16(), 200);
+    let answer: QualificationAnswer = by_number(&origin, INSURER, "5001", "1989-09-13").await.json().await.unwrap();
+    let [record] = answer.records.as_slice() else { panic!("{answer:?}") };
+    assert_eq!(
+        record.specific_diseases,
+        vec![SpecificDiseaseCertificate {
+            disease_category: "1".into(),
+            valid_from: Some(onshi_proto::IsoDate::parse("2026-04-01").unwrap()),
+            valid_until: Some(onshi_proto::IsoDate::parse("2027-03-31").unwrap()),
+            monthly_self_pay_yen: Some(20_000),
+        }]
+    );
+    // A row without one answers an empty list; a bad self-pay refuses the file with its line and field.
+    let plain = ndjson(&[acquire("5002", TWIN_NUMBER, "資格　太郎", "ｼｶｸ ﾀﾛｳ", "2004-08-04", "大阪府大阪市北区梅田1-1-1")]);
+    assert_eq!(origin.upload(&token, "application/x-ndjson", &plain).await.status().as_u16(), 200);
+    let answer: QualificationAnswer = by_number(&origin, INSURER, "5002", "2004-08-04").await.json().await.unwrap();
+    assert!(answer.records[0].specific_diseases.is_empty());
+    let mut bad = acquire("5003", NEWBORN, "資格　芽衣", "ｼｶｸ ﾒｲ", "2021-03-01", "福岡県福岡市中央区天神2-3-4");
+    bad["specific_disease_category"] = json!("2");
+    bad["specific_disease_self_pay_yen"] = json!(5000);
+    let refused = origin.upload(&token, "application/x-ndjson", &ndjson(&[bad])).await;
+    assert_eq!(refused.status().as_u16(), 400);
+    let rows = refused.json::<Value>().await.unwrap()["rows"].clone();
+    assert_eq!(rows, json!([{ "line": 1, "field": "specific_disease_self_pay_yen", "code": "invalid_value" }]));
+    origin.stop().await;
+}
+on_both_databases!(a_specific_disease_certificate_travels_from_the_batch_to_every_answer);
+
+fn dependent(number: &str, individual_number: &str, name: &str, kana: &str, birth: &str, address: &str) -> Value {
+    let mut row = acquire(number, individual_number, name, kana, birth, address);
+    row["personal_family"] = json!("dependent");
+    row["branch"] = json!("01");
+    row
+}
+
+async fn registered_rows_and_missing_insured_members_refuse_the_whole_batch_by_line(db: Db) {
+    let origin = Origin::start(db).await;
+    seed_residents(&origin).await;
+    let token = origin.insurer_token(INSURER).await;
+    let hanako = acquire("5001", HANAKO, "資格　花子", "ｼｶｸ ﾊﾅｺ", "1989-09-13", "東京都千代田区霞が関1-2-3");
+    let mei = || dependent("5001", NEWBORN, "資格　芽衣", "ｼｶｸ ﾒｲ", "2021-03-01", "福岡県福岡市中央区天神2-3-4");
+    // A 家族 finds its 本人 earlier in the same file.
+    let first = origin.upload(&token, "application/x-ndjson", &ndjson(&[hanako.clone(), mei()])).await;
+    assert_eq!(first.status().as_u16(), 200);
+    let report: Value = first.json().await.unwrap();
+    assert_eq!((report["records_registered"].as_i64(), report["records_held"].as_i64()), (Some(2), Some(0)));
+
+    // Line 2 is already registered, line 3 is a 家族 whose 本人 is nowhere: both are reported, and line 1 (good on
+    // its own) is not kept either.
+    let taro = acquire("5002", TWIN_NUMBER, "資格　太郎", "ｼｶｸ ﾀﾛｳ", "2004-08-04", "大阪府大阪市北区梅田1-1-1");
+    let orphan = dependent("5999", NEWBORN, "資格　芽衣", "ｼｶｸ ﾒｲ", "2021-03-01", "福岡県福岡市中央区天神2-3-4");
+    let refused = origin.upload(&token, "application/x-ndjson", &ndjson(&[taro.clone(), hanako, orphan])).await;
+    assert_eq!(refused.status().as_u16(), 400);
+    assert_eq!(
+        refused.json::<Value>().await.unwrap()["rows"],
+        json!([{ "line": 2, "code": "duplicate" }, { "line": 3, "code": "insured_member_not_found" }])
+    );
+    assert_eq!(by_number(&origin, INSURER, "5002", "2004-08-04").await.json::<QualificationAnswer>().await.unwrap().validity, Validity::NoQualification);
+
+    // A 家族 of a later file finds its 本人 in the database.
+    let mut second_child = mei();
+    second_child["branch"] = json!("02");
+    second_child["qualification_date"] = json!("2026-05-01");
+    let later = origin.upload(&token, "application/x-ndjson", &ndjson(&[taro, second_child])).await;
+    assert_eq!(later.status().as_u16(), 200);
+    origin.stop().await;
+}
+on_both_databases!(registered_rows_and_missing_insured_members_refuse_the_whole_batch_by_line);

@@ -164,6 +164,8 @@ async fn the_answer_comes_as_xml_msg_or_fhir_when_asked(db: Db) {
     assert!(xml.contains("<MedicalInstitutionCode>1312345678</MedicalInstitutionCode>"));
     assert!(xml.contains("<ArbitraryFileIdentifier>visit-7</ArbitraryFileIdentifier>"));
     assert!(xml.contains("<ProcessExecutionTime>20261124120000</ProcessExecutionTime>"));
+    // The valid card has no 特定疾病療養受療証, so its answer carries no list.
+    assert!(!xml.contains("SpecificDiseasesCertificateList"));
     let fhir: serde_json::Value = send("application/fhir+json").await.json().await.unwrap();
     assert_eq!(fhir["resourceType"], "Bundle");
     assert_eq!(fhir["entry"][0]["resource"]["resourceType"], "Coverage");

@@ -101,6 +101,11 @@ async fn an_elderly_card_holder_is_valid_at_ten_percent_under_a_late_elderly_ins
     assert_eq!(onshi_origin::insurer_number::check_digit(base).unwrap().to_string(), check);
     // Cover begins on the 75th birthday.
     assert_eq!(record.qualification_date.to_string(), "2023-03-10");
+    // The demo 特定疾病療養受療証: 人工透析 (category 1) from the start of cover, 10,000 yen a month.
+    let [disease] = record.specific_diseases.as_slice() else { panic!("{record:?}") };
+    assert_eq!(disease.disease_category, "1");
+    assert_eq!((disease.valid_from, disease.valid_until), (Some(record.qualification_date), None));
+    assert_eq!(disease.monthly_self_pay_yen, Some(10_000));
     origin.stop().await;
 }
 on_both_databases!(an_elderly_card_holder_is_valid_at_ten_percent_under_a_late_elderly_insurer);
@@ -126,6 +131,7 @@ async fn two_current_qualifications_are_multiple_matches_for_staff_review(db: Db
         partial_contribution_percent: 30,
         elderly_recipient: None,
         limit_category: None,
+        specific_disease: None,
     };
     let batch = RecordBatch { insurers: vec![other_insurer], qualifications: vec![second_cover], ..Default::default() };
     assert_eq!(origin.store.apply(&batch, NOW).await.unwrap().rows_inserted, 2);

@@ -3,7 +3,8 @@
 //! answer. Every test runs on both databases.
 
 use onshi_proto::origin::{
-    AuthMethod, BY_CERTIFICATE_PATH, CHECKINS_PATH, CardQualificationQuery, CheckInList, CheckInListQuery,
+    AuthMethod, BY_CERTIFICATE_PATH, CHECKINS_PATH, CONSENT_PATH, CardQualificationQuery, CheckInList,
+    CheckInListQuery, ConsentRequest, PrescriptionFormat,
     VISUAL_CHECK_COLLECT_PATH, VISUAL_CHECK_CREATE_PATH, VISUAL_CHECK_DECIDE_PATH, VISUAL_CHECK_LIFETIME_SECONDS,
     VisualCheckCollect, VisualCheckCollected, VisualCheckCreate, VisualCheckDecision, VisualCheckState,
     VisualCheckTicket,
@@ -124,6 +125,57 @@ async fn a_check_in_is_listed_for_its_facility_and_day_and_every_listing_is_audi
     origin.stop().await;
 }
 on_both_databases!(a_check_in_is_listed_for_its_facility_and_day_and_every_listing_is_audited);
+
+async fn consent(origin: &Origin, serial: &str, facility_code: &str, prescription: Option<PrescriptionFormat>) {
+    let request = ConsentRequest {
+        certificate: certificate(serial),
+        facility_code: facility_code.into(),
+        device_id: Some(KIOSK.into()),
+        kinds: vec![],
+        prescription,
+    };
+    assert_eq!(origin.post_signed(CONSENT_PATH, &request).await.status().as_u16(), 200);
+}
+
+async fn the_prescription_choice_of_the_consent_screen_shows_on_that_days_check_in(db: Db) {
+    let origin = Origin::start(db).await;
+    let name_of = |answer: &QualificationAnswer| answer.records[0].name.clone();
+    let valid = check_in(&origin, serial::VALID, Some(FACILITY)).await;
+    let elderly = check_in(&origin, serial::ELDERLY, Some(FACILITY)).await;
+    // A patient who declines every consent may still choose a format; a patient who is not asked chooses none.
+    consent(&origin, serial::VALID, FACILITY, Some(PrescriptionFormat::Electronic)).await;
+    consent(&origin, serial::ELDERLY, FACILITY, None).await;
+    // Another facility's consent screen never touches this facility's check-ins.
+    consent(&origin, serial::ELDERLY, OTHER_FACILITY, Some(PrescriptionFormat::Electronic)).await;
+    let chosen = |list: &CheckInList, name: &str| {
+        list.checkins.iter().find(|c| c.name.as_deref() == Some(name)).map(|c| c.prescription)
+    };
+    let listed = list(&origin, FACILITY).await;
+    assert_eq!(chosen(&listed, &name_of(&valid)), Some(Some(PrescriptionFormat::Electronic)));
+    assert_eq!(chosen(&listed, &name_of(&elderly)), Some(None));
+
+    // A second visit the same day: the choice goes onto the latest check-in only, and the earlier one keeps its own.
+    origin.clock.set(NOW + 3_600);
+    check_in(&origin, serial::VALID, Some(FACILITY)).await;
+    consent(&origin, serial::VALID, FACILITY, Some(PrescriptionFormat::Paper)).await;
+    let listed = list(&origin, FACILITY).await;
+    let formats: Vec<Option<PrescriptionFormat>> = listed
+        .checkins
+        .iter()
+        .filter(|c| c.name.as_deref() == Some(name_of(&valid).as_str()))
+        .map(|c| c.prescription)
+        .collect();
+    // Newest first.
+    assert_eq!(formats, vec![Some(PrescriptionFormat::Paper), Some(PrescriptionFormat::Electronic)]);
+
+    // The next day, a choice without a check-in that day has nothing to attach to and changes no earlier row.
+    origin.clock.set(NOW + 24 * 60 * 60);
+    consent(&origin, serial::ELDERLY, FACILITY, Some(PrescriptionFormat::Paper)).await;
+    origin.clock.set(NOW + 3_600);
+    assert_eq!(chosen(&list(&origin, FACILITY).await, &name_of(&elderly)), Some(None));
+    origin.stop().await;
+}
+on_both_databases!(the_prescription_choice_of_the_consent_screen_shows_on_that_days_check_in);
 
 async fn an_approved_visual_check_answers_the_asking_kiosk_once(db: Db) {
     let origin = Origin::start(db).await;

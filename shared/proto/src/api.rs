@@ -97,20 +97,27 @@ pub struct EnrolmentCodeRequest {
     pub facility_code: crate::facility::FacilityCode,
 }
 
-/// Answer to `POST` [`ADMIN_ENROLMENT_CODES_PATH`].
+/// A one-time code an admin issued: an enrolment code (answer to `POST` [`ADMIN_ENROLMENT_CODES_PATH`]) or a
+/// staff login code (answer to `POST` [`ADMIN_STAFF_CODES_PATH`]). Both have one shape on the wire; what the code
+/// is good for is decided by the route that issued it, never by the answer.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct EnrolmentCodeResponse {
-    /// The one-time code to type on the kiosk, e.g. `K7QM-4XRD-9TWP`.
+pub struct OneTimeCodeResponse {
+    /// The one-time code to type on the kiosk or the staff console, e.g. `K7QM-4XRD-9TWP`.
     pub code: String,
-    /// The facility the code enrols into.
+    /// The facility the code enrols a device into, or logs staff into.
     pub facility_code: crate::facility::FacilityCode,
     /// Unix seconds after which the code is refused.
     pub expires_at: i64,
 }
 
-impl std::fmt::Debug for EnrolmentCodeResponse {
+/// Answer to `POST` [`ADMIN_ENROLMENT_CODES_PATH`].
+pub type EnrolmentCodeResponse = OneTimeCodeResponse;
+/// Answer to `POST` [`ADMIN_STAFF_CODES_PATH`].
+pub type StaffCodeResponse = OneTimeCodeResponse;
+
+impl std::fmt::Debug for OneTimeCodeResponse {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("EnrolmentCodeResponse")
+        f.debug_struct("OneTimeCodeResponse")
             .field("code", &"<redacted>")
             .field("facility_code", &self.facility_code)
             .field("expires_at", &self.expires_at)
@@ -183,27 +190,6 @@ pub const VISUAL_CHECK_STATUS_PATH: &str = "/api/v1/visual-check/status";
 pub struct StaffCodeRequest {
     /// The facility the staff member works at (validated, check digit included).
     pub facility_code: crate::facility::FacilityCode,
-}
-
-/// Answer to `POST` [`ADMIN_STAFF_CODES_PATH`].
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct StaffCodeResponse {
-    /// The one-time login code, e.g. `K7QM-4XRD-9TWP`.
-    pub code: String,
-    /// The facility the code logs into.
-    pub facility_code: crate::facility::FacilityCode,
-    /// Unix seconds after which the code is refused.
-    pub expires_at: i64,
-}
-
-impl std::fmt::Debug for StaffCodeResponse {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("StaffCodeResponse")
-            .field("code", &"<redacted>")
-            .field("facility_code", &self.facility_code)
-            .field("expires_at", &self.expires_at)
-            .finish()
-    }
 }
 
 /// Body of `POST` [`STAFF_LOGIN_PATH`].

@@ -1,0 +1,133 @@
+//! The API's one route table: which use case a method and path run. Pure, so the table is tested natively and
+//! the workerd adapter only reads a request, looks its route up here and answers.
+
+use onshi_proto::api::{
+    ADMIN_ENROLMENT_CODES_PATH, ADMIN_STAFF_CODES_PATH, CHALLENGE_PATH, CONSENT_PATH, ENROL_PATH,
+    QUALIFICATION_PATH, REGISTRATION_PATH, SESSION_PATH, STAFF_BY_NUMBER_PATH, STAFF_CHECKINS_PATH,
+    STAFF_LOGIN_PATH, STAFF_VISUAL_CHECK_DECISION_PATH, VISUAL_CHECK_PATH,
+    VISUAL_CHECK_STATUS_PATH,
+};
+
+use crate::http_policy::HEALTH_PATH;
+
+/// Prefix and suffix of the one route with a parameter, `/api/v1/admin/devices/<id>/revoke`.
+const REVOKE_DEVICE_PREFIX: &str = "/api/v1/admin/devices/";
+const REVOKE_DEVICE_SUFFIX: &str = "/revoke";
+
+/// What a route runs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum UseCase {
+    /// `GET /api/v1/health`.
+    Health,
+    /// `POST /api/v1/challenge`.
+    Challenge,
+    /// `POST /api/v1/session`.
+    Session,
+    /// `POST /api/v1/qualification`.
+    Qualification,
+    /// `POST /api/v1/devices/enrol`.
+    Enrol,
+    /// `POST /api/v1/admin/enrolment-codes`.
+    IssueEnrolmentCode,
+    /// `POST /api/v1/admin/devices/<id>/revoke`, with the id as written in the path.
+    RevokeDevice(String),
+    /// `POST /api/v1/consent`.
+    Consent,
+    /// `POST /api/v1/registration`.
+    Registration,
+    /// `POST /api/v1/admin/staff-codes`.
+    IssueStaffCode,
+    /// `POST /api/v1/staff/login`.
+    StaffLogin,
+    /// `GET /api/v1/staff/checkins`.
+    StaffCheckIns,
+    /// `POST /api/v1/staff/qualification/by-number`.
+    StaffByNumber,
+    /// `POST /api/v1/staff/visual-checks/decision`.
+    StaffDecision,
+    /// `POST /api/v1/visual-check`.
+    RequestVisualCheck,
+    /// `POST /api/v1/visual-check/status`.
+    VisualCheckStatus,
+}
+
+/// Every route without a parameter: its method, path and use case.
+const FIXED_ROUTES: &[(&str, &str, UseCase)] = &[
+    ("GET", HEALTH_PATH, UseCase::Health),
+    ("POST", CHALLENGE_PATH, UseCase::Challenge),
+    ("POST", SESSION_PATH, UseCase::Session),
+    ("POST", QUALIFICATION_PATH, UseCase::Qualification),
+    ("POST", ENROL_PATH, UseCase::Enrol),
+    (
+        "POST",
+        ADMIN_ENROLMENT_CODES_PATH,
+        UseCase::IssueEnrolmentCode,
+    ),
+    ("POST", CONSENT_PATH, UseCase::Consent),
+    ("POST", REGISTRATION_PATH, UseCase::Registration),
+    ("POST", ADMIN_STAFF_CODES_PATH, UseCase::IssueStaffCode),
+    ("POST", STAFF_LOGIN_PATH, UseCase::StaffLogin),
+    ("GET", STAFF_CHECKINS_PATH, UseCase::StaffCheckIns),
+    ("POST", STAFF_BY_NUMBER_PATH, UseCase::StaffByNumber),
+    (
+        "POST",
+        STAFF_VISUAL_CHECK_DECISION_PATH,
+        UseCase::StaffDecision,
+    ),
+    ("POST", VISUAL_CHECK_PATH, UseCase::RequestVisualCheck),
+    ("POST", VISUAL_CHECK_STATUS_PATH, UseCase::VisualCheckStatus),
+];
+
+/// The use case of `method` on `path`; `None` for an unknown path or a known path asked with another method,
+/// both of which the API answers with a JSON `not_found`.
+pub fn route(method: &str, path: &str) -> Option<UseCase> {
+    if let Some((_, _, use_case)) = FIXED_ROUTES
+        .iter()
+        .find(|(route_method, route_path, _)| *route_path == path && *route_method == method)
+    {
+        return Some(use_case.clone());
+    }
+    let device = path
+        .strip_prefix(REVOKE_DEVICE_PREFIX)?
+        .strip_suffix(REVOKE_DEVICE_SUFFIX)?;
+    (method == "POST" && !device.is_empty() && !device.contains('/'))
+        .then(|| UseCase::RevokeDevice(device.to_owned()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_route_is_found_with_its_own_method_only() {
+        for (method, path, use_case) in FIXED_ROUTES {
+            assert_eq!(
+                route(method, path).as_ref(),
+                Some(use_case),
+                "{method} {path}"
+            );
+            let other = if *method == "GET" { "POST" } else { "GET" };
+            for wrong in [other, "PUT", "PATCH", "DELETE"] {
+                assert_eq!(route(wrong, path), None, "{wrong} {path}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_revoke_route_takes_one_path_segment() {
+        assert_eq!(
+            route("POST", "/api/v1/admin/devices/abc/revoke"),
+            Some(UseCase::RevokeDevice("abc".into()))
+        );
+        for path in [
+            "/api/v1/admin/devices//revoke",
+            "/api/v1/admin/devices/a/b/revoke",
+            "/api/v1/admin/devices/abc",
+        ] {
+            assert_eq!(route("POST", path), None, "{path}");
+        }
+        assert_eq!(route("GET", "/api/v1/admin/devices/abc/revoke"), None);
+        assert_eq!(route("POST", "/api/v1/nothing"), None);
+        assert_eq!(route("POST", "/api"), None);
+    }
+}

@@ -1,0 +1,423 @@
+//! Fixtures shared by the native use-case tests: in-memory ports with a scripted origin that checks the edge's
+//! request signatures, the test PKI, a configuration, and an enrolled kiosk that signs its requests.
+#![allow(
+    dead_code,
+    reason = "each test binary uses its own part of the shared fixtures"
+)]
+
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use futures::executor::block_on;
+use onshi_edge::EdgeError;
+use onshi_edge::audit::AuditEvent;
+use onshi_edge::challenge::{ChallengeId, IssuedChallenge, StoredChallenge};
+use onshi_edge::config::EdgeConfig;
+use onshi_edge::device::{DeviceId, DeviceProofHeaders, DeviceRecord, StoredEnrolmentCode};
+use onshi_edge::proxy::{OriginOutcome, OriginRequest};
+use onshi_edge::ratelimit::RateCounter;
+use onshi_edge::service::{ApiRequest, EdgeApi, EdgePorts};
+use onshi_proto::api::{
+    ChallengeResponse, EnrolRequest, SessionRequest, SessionResponse, device_proof_message,
+};
+use onshi_proto::facility::FacilityCode;
+use onshi_proto::qualification::QualificationAnswer;
+use onshi_proto::{Base64Bytes, signing};
+use p256::pkcs8::{DecodePublicKey as _, EncodePublicKey as _};
+use rsa::pkcs1v15::SigningKey;
+use rsa::pkcs8::DecodePrivateKey;
+use rsa::sha2::Sha256;
+use rsa::signature::{SignatureEncoding, Signer};
+
+pub const CA_PEM: &str = include_str!("../../test/fixtures/test-pki/auth-ca.pem");
+pub const CARD0_CERT: &[u8] = include_bytes!("../../test/fixtures/test-pki/card-00.cert.der");
+pub const CARD0_KEY: &[u8] = include_bytes!("../../test/fixtures/test-pki/card-00.key.pk8");
+pub const CARD1_KEY: &[u8] = include_bytes!("../../test/fixtures/test-pki/card-01.key.pk8");
+pub const CARD0_SERIAL: &str = "3B55F11D";
+pub const TEST_CA_ISSUER: &str =
+    "CN=onshi test auth CA,OU=JPKI for user authentication TEST,O=onshi test,C=JP";
+
+pub const ORIGIN_KEY: &str = "origin-signing-key-for-edge-tests";
+pub const ADMIN_TOKEN: &str = "admin-token-for-edge-use-case-tests";
+pub const SESSION_KEY: &str = "session-key-for-edge-tests-0123456789";
+/// 2026-11-24T00:00:00Z, inside the test cards' validity (2025 .. 2030).
+pub const NOW: i64 = 1_795_478_400;
+/// qualification-domain.md §2.3 worked example.
+pub const FACILITY: &str = "0110113719";
+
+pub type OriginScript = Box<dyn Fn(&str, &[u8]) -> OriginOutcome>;
+
+pub struct FakePorts {
+    pub next_random: Cell<u8>,
+    pub challenges: RefCell<HashMap<String, StoredChallenge>>,
+    pub codes: RefCell<HashMap<String, StoredEnrolmentCode>>,
+    pub devices: RefCell<HashMap<String, DeviceRecord>>,
+    pub counters: RefCell<HashMap<(String, i64), u32>>,
+    pub audit: RefCell<Vec<String>>,
+    pub origin: OriginScript,
+    pub sent: RefCell<Vec<OriginRequest>>,
+}
+
+impl FakePorts {
+    pub fn new(origin: OriginScript) -> Self {
+        Self {
+            next_random: Cell::new(1),
+            challenges: RefCell::default(),
+            codes: RefCell::default(),
+            devices: RefCell::default(),
+            counters: RefCell::default(),
+            audit: RefCell::default(),
+            origin,
+            sent: RefCell::default(),
+        }
+    }
+
+    /// The bodies sent to one origin path, in order.
+    pub fn sent_to(&self, path: &str) -> Vec<Vec<u8>> {
+        self.sent
+            .borrow()
+            .iter()
+            .filter(|request| request.url.strip_prefix("http://origin.test") == Some(path))
+            .map(|request| request.body.clone())
+            .collect()
+    }
+}
+
+impl EdgePorts for FakePorts {
+    fn fill_random(&self, buffer: &mut [u8]) -> Result<(), EdgeError> {
+        // Distinct, predictable bytes per draw: enough to tell draws apart in a test.
+        let seed = self.next_random.get();
+        self.next_random.set(seed.wrapping_add(1));
+        buffer
+            .iter_mut()
+            .enumerate()
+            .for_each(|(i, b)| *b = seed.wrapping_mul(31).wrapping_add(i as u8));
+        Ok(())
+    }
+
+    async fn p256_key_is_valid(&self, spki_der: &[u8]) -> Result<bool, EdgeError> {
+        Ok(p256::ecdsa::VerifyingKey::from_public_key_der(spki_der).is_ok())
+    }
+
+    async fn p256_verify(
+        &self,
+        spki_der: &[u8],
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<bool, EdgeError> {
+        use p256::ecdsa::signature::Verifier as _;
+        let Ok(key) = p256::ecdsa::VerifyingKey::from_public_key_der(spki_der) else {
+            return Ok(false);
+        };
+        let Ok(signature) = p256::ecdsa::Signature::from_slice(signature) else {
+            return Ok(false);
+        };
+        Ok(key.verify(message, &signature).is_ok())
+    }
+
+    fn audit(&self, event: &AuditEvent) {
+        self.audit.borrow_mut().push(event.to_json());
+    }
+
+    async fn store_challenge(
+        &self,
+        challenge: &IssuedChallenge,
+        _now: i64,
+    ) -> Result<(), EdgeError> {
+        let record = StoredChallenge {
+            challenge: challenge.challenge.to_vec(),
+            expires_at: challenge.expires_at,
+            uses: 0,
+        };
+        self.challenges
+            .borrow_mut()
+            .insert(challenge.id.as_str().to_owned(), record);
+        Ok(())
+    }
+
+    async fn count_challenge_use(
+        &self,
+        id: &ChallengeId,
+        _now: i64,
+    ) -> Result<Option<StoredChallenge>, EdgeError> {
+        Ok(self
+            .challenges
+            .borrow_mut()
+            .get_mut(id.as_str())
+            .map(|record| {
+                record.uses += 1;
+                record.clone()
+            }))
+    }
+
+    async fn store_enrolment_code(
+        &self,
+        lookup_key: &str,
+        facility_code: &FacilityCode,
+        expires_at: i64,
+        _now: i64,
+    ) -> Result<(), EdgeError> {
+        let record = StoredEnrolmentCode {
+            facility_code: facility_code.as_str().to_owned(),
+            expires_at,
+            uses: 0,
+        };
+        self.codes
+            .borrow_mut()
+            .insert(lookup_key.to_owned(), record);
+        Ok(())
+    }
+
+    async fn redeem_enrolment_code(
+        &self,
+        lookup_key: &str,
+        _now: i64,
+    ) -> Result<Option<StoredEnrolmentCode>, EdgeError> {
+        Ok(self.codes.borrow_mut().get_mut(lookup_key).map(|record| {
+            record.uses += 1;
+            record.clone()
+        }))
+    }
+
+    async fn store_device(&self, record: &DeviceRecord) -> Result<(), EdgeError> {
+        self.devices
+            .borrow_mut()
+            .insert(record.device_id.as_str().to_owned(), record.clone());
+        Ok(())
+    }
+
+    async fn load_device(&self, id: &DeviceId) -> Result<Option<DeviceRecord>, EdgeError> {
+        Ok(self.devices.borrow().get(id.as_str()).cloned())
+    }
+
+    async fn revoke_device(&self, id: &DeviceId) -> Result<bool, EdgeError> {
+        Ok(self
+            .devices
+            .borrow_mut()
+            .get_mut(id.as_str())
+            .map(|record| record.revoked = true)
+            .is_some())
+    }
+
+    async fn count_request(&self, counter: &RateCounter, _now: i64) -> Result<u32, EdgeError> {
+        let mut counters = self.counters.borrow_mut();
+        let count = counters
+            .entry((counter.name.clone(), counter.window_start))
+            .or_insert(0);
+        *count += 1;
+        Ok(*count)
+    }
+
+    async fn send_to_origin(&self, request: OriginRequest, _timeout_ms: u32) -> OriginOutcome {
+        let path = request
+            .url
+            .strip_prefix("http://origin.test")
+            .unwrap_or("")
+            .to_owned();
+        let headers = signing::SignatureHeaders {
+            timestamp: request
+                .header(signing::TIMESTAMP_HEADER)
+                .unwrap_or_default()
+                .to_owned(),
+            nonce: request
+                .header(signing::NONCE_HEADER)
+                .unwrap_or_default()
+                .to_owned(),
+            signature: request
+                .header(signing::SIGNATURE_HEADER)
+                .unwrap_or_default()
+                .to_owned(),
+        };
+        let verified = signing::verify(
+            ORIGIN_KEY.as_bytes(),
+            "POST",
+            &path,
+            &headers,
+            &request.body,
+            NOW,
+        );
+        let outcome = if verified.is_ok() {
+            (self.origin)(&path, &request.body)
+        } else {
+            OriginOutcome::Answered {
+                status: 401,
+                body: br#"{"error":"unauthorized","message":"x"}"#.to_vec(),
+            }
+        };
+        self.sent.borrow_mut().push(request);
+        outcome
+    }
+}
+
+/// An enrolled kiosk: its device id and P-256 key, signing every request it builds.
+pub struct Kiosk {
+    pub device_id: String,
+    pub key: p256::ecdsa::SigningKey,
+}
+
+impl Kiosk {
+    pub fn request<'r>(&self, path: &'r str, body: &'r [u8], now: i64) -> ApiRequest<'r> {
+        let time = now.to_string();
+        let message = device_proof_message("POST", path, &time, body);
+        let signature: p256::ecdsa::Signature = self.key.sign(&message);
+        ApiRequest {
+            method: "POST",
+            path,
+            body,
+            authorization: None,
+            device_proof: DeviceProofHeaders {
+                device_id: Some(self.device_id.clone()),
+                timestamp: Some(time),
+                signature: Some(URL_SAFE_NO_PAD.encode(signature.to_bytes())),
+            },
+            forwarded: vec![],
+            now_unix: now,
+        }
+    }
+
+    pub fn challenge<P: EdgePorts>(&self, api: &EdgeApi<'_, P>, now: i64) -> ChallengeResponse {
+        block_on(api.issue_challenge(&self.request("/api/v1/challenge", b"", now))).unwrap()
+    }
+
+    /// A session request body: a fresh challenge, signed by the card key `card_pk8`.
+    pub fn answered_challenge<P: EdgePorts>(
+        &self,
+        api: &EdgeApi<'_, P>,
+        certificate: &[u8],
+        card_pk8: &[u8],
+        now: i64,
+    ) -> Vec<u8> {
+        let challenge = self.challenge(api, now);
+        session_body(&challenge, certificate, sign(card_pk8, &challenge))
+    }
+
+    pub fn session<P: EdgePorts>(
+        &self,
+        api: &EdgeApi<'_, P>,
+        body: &[u8],
+        now: i64,
+    ) -> Result<SessionResponse, EdgeError> {
+        block_on(api.open_session(&self.request("/api/v1/session", body, now)))
+    }
+
+    pub fn qualification<P: EdgePorts>(
+        &self,
+        api: &EdgeApi<'_, P>,
+        session: Option<&SessionResponse>,
+        body: &[u8],
+        now: i64,
+    ) -> Result<QualificationAnswer, EdgeError> {
+        let authorization = session.map(|session| format!("Bearer {}", session.session_token));
+        let mut request = self.request("/api/v1/qualification", body, now);
+        request.authorization = authorization.as_deref();
+        block_on(api.qualification(&request))
+    }
+}
+
+pub fn admin_request<'r>(
+    path: &'r str,
+    body: &'r [u8],
+    authorization: Option<&'r str>,
+) -> ApiRequest<'r> {
+    request("POST", path, body, authorization)
+}
+
+pub fn issue_code<P: EdgePorts>(api: &EdgeApi<'_, P>, facility: &str) -> String {
+    let authorization = format!("Bearer {ADMIN_TOKEN}");
+    let body = format!(r#"{{"facility_code":"{facility}"}}"#);
+    let request = admin_request(
+        "/api/v1/admin/enrolment-codes",
+        body.as_bytes(),
+        Some(&authorization),
+    );
+    block_on(api.issue_enrolment_code(&request)).unwrap().code
+}
+
+pub fn enrol_request(code: &str, key: &p256::ecdsa::SigningKey) -> Vec<u8> {
+    let spki = key.verifying_key().to_public_key_der().unwrap();
+    serde_json::to_vec(&EnrolRequest {
+        code: code.to_owned(),
+        public_key: Base64Bytes(spki.as_bytes().to_vec()),
+    })
+    .unwrap()
+}
+
+/// Issues a code for [`FACILITY`] and enrols a kiosk with a key derived from `seed`.
+pub fn enrolled_kiosk<P: EdgePorts>(api: &EdgeApi<'_, P>, seed: u8) -> Kiosk {
+    let key = p256::ecdsa::SigningKey::from_slice(&[seed; 32]).unwrap();
+    let code = issue_code(api, FACILITY);
+    let body = enrol_request(&code, &key);
+    let enrolled =
+        block_on(api.enrol(&admin_request("/api/v1/devices/enrol", &body, None))).unwrap();
+    assert_eq!(enrolled.facility_code.as_str(), FACILITY);
+    Kiosk {
+        device_id: enrolled.device_id,
+        key,
+    }
+}
+
+/// The test configuration, with `extra` bindings (rate limits and the like) on top.
+pub fn config_with(extra: &[(&str, &str)]) -> EdgeConfig {
+    EdgeConfig::from_lookup(|name| {
+        let base = match name {
+            "ORIGIN_URL" => Some("http://origin.test"),
+            "ORIGIN_SIGNING_KEY" => Some(ORIGIN_KEY),
+            "SESSION_KEY" => Some(SESSION_KEY),
+            "JPKI_AUTH_CA_PEM" => Some(CA_PEM),
+            "ADMIN_TOKEN" => Some(ADMIN_TOKEN),
+            _ => None,
+        };
+        extra
+            .iter()
+            .find(|(extra_name, _)| *extra_name == name)
+            .map(|(_, value)| *value)
+            .or(base)
+            .map(str::to_owned)
+    })
+    .unwrap()
+}
+
+/// A request without a device proof, as an admin, the staff console or a test of refusals sends it.
+pub fn request<'r>(
+    method: &'r str,
+    path: &'r str,
+    body: &'r [u8],
+    authorization: Option<&'r str>,
+) -> ApiRequest<'r> {
+    ApiRequest {
+        method,
+        path,
+        body,
+        authorization,
+        device_proof: DeviceProofHeaders::default(),
+        forwarded: vec![],
+        now_unix: NOW,
+    }
+}
+
+pub fn sign(key_pk8: &[u8], challenge: &ChallengeResponse) -> Vec<u8> {
+    let key = SigningKey::<Sha256>::from_pkcs8_der(key_pk8).unwrap();
+    key.sign(challenge.challenge.as_slice()).to_vec()
+}
+
+pub fn session_body(
+    challenge: &ChallengeResponse,
+    certificate: &[u8],
+    signature: Vec<u8>,
+) -> Vec<u8> {
+    serde_json::to_vec(&SessionRequest {
+        challenge_id: challenge.challenge_id.clone(),
+        certificate: Base64Bytes(certificate.to_vec()),
+        signature: Base64Bytes(signature),
+    })
+    .unwrap()
+}
+
+pub fn json(status: u16, value: &impl serde::Serialize) -> OriginOutcome {
+    OriginOutcome::Answered {
+        status,
+        body: serde_json::to_vec(value).unwrap(),
+    }
+}

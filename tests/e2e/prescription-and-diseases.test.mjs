@@ -1,0 +1,152 @@
+// End to end: what the counter needs beside the qualification — the prescription format the patient chose on the
+// consent screen (電子処方箋 or 紙, a required choice sent with the consent), and the 特定疾病療養受療証 of the
+// answer — in headless Chromium against the real edge and origin, in every language under axe-core.
+
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { DEMO_CARDS } from '../../xtask/stack.mjs';
+import { auditScreen, choosePrescription, enterPin, openKiosk, screen, useStack } from './support.mjs';
+
+const card = (scenario) => {
+  const found = DEMO_CARDS.find((c) => c.scenario === scenario);
+  assert.ok(found, `demo card for ${scenario}`);
+  return found;
+};
+
+/** Width and height of an element and of the label that is its click target. */
+const targetBoxes = (page, id) => page.evaluate((id) => {
+  const input = document.getElementById(id);
+  const size = (element) => { const box = element.getBoundingClientRect(); return [box.width, box.height]; };
+  return { input: size(input), label: size(input.closest('label')) };
+}, id);
+
+describe('the prescription format and the 特定疾病 on the result', () => {
+  const env = useStack();
+
+  test('電子処方箋 is a required, labelled choice, sent with the consent and shown once recorded', async () => {
+    const holder = card('valid');
+    const { page, context } = await openKiosk(env.browser, env.stack, { cardIndex: holder.index, axe: true });
+    await page.click('#connect');
+    await enterPin(page, holder.pin);
+    await screen(page, 'result');
+    // Both buttons wait for the format; the radios are named by their labels and grouped under a legend.
+    assert.ok(await page.isDisabled('#consent-agree') && await page.isDisabled('#consent-decline'));
+    assert.equal(await page.getByRole('radio', { name: '電子処方箋' }).count(), 1);
+    assert.equal(await page.getByRole('radio', { name: '紙の処方箋' }).count(), 1);
+    assert.equal(await page.getByRole('group', { name: /処方箋の受け取り方法/ }).count(), 1);
+    for (const id of ['prescription-electronic', 'prescription-paper']) {
+      const { input, label } = await targetBoxes(page, id);
+      assert.ok(Math.min(...input) >= 44 && Math.min(...label) >= 44, `${id}: ${input} in ${label}`);
+    }
+    await page.check('#consent-comprehensive');
+    await choosePrescription(page, 'electronic');
+    assert.ok(await page.isChecked('#prescription-electronic'));
+    assert.deepEqual(await auditScreen(page, 'result-prescription'), []);
+
+    const sent = page.waitForRequest((r) => new URL(r.url()).pathname === '/api/v1/consent');
+    const answered = page.waitForResponse((r) => new URL(r.url()).pathname === '/api/v1/consent');
+    await page.click('#consent-agree');
+    assert.deepEqual(JSON.parse((await sent).postData()), { kinds: ['comprehensive'], prescription: 'electronic' });
+    assert.equal((await answered).status(), 200, 'the edge accepted the consent with its prescription format');
+    await page.waitForSelector('#prescription-recorded');
+    assert.equal(await page.getAttribute('#prescription-recorded', 'data-prescription'), 'electronic');
+    assert.match(await page.textContent('#prescription-recorded'), /電子処方箋/);
+    // The counter sees it: the staff check-in list (edge → origin) carries this visit's format.
+    const login = await fetch(`${env.stack.url}/api/v1/staff/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ code: await env.stack.issueStaffCode() }),
+    });
+    const { staff_token: staffToken } = await login.json();
+    const list = await fetch(`${env.stack.url}/api/v1/staff/checkins`, { headers: { authorization: `Bearer ${staffToken}` } });
+    assert.equal(list.status, 200);
+    const latest = (await list.json()).checkins.find((checkin) => checkin.name === holder.name);
+    assert.equal(latest?.prescription, 'electronic', 'the newest check-in of the card holder shows 電子処方箋');
+    assert.deepEqual(await auditScreen(page, 'result-prescription-recorded'), []);
+    await page.click('nav.langs button[lang="en"]');
+    assert.match(await page.textContent('#prescription-recorded'), /Electronic prescription/);
+    await context.close();
+  });
+
+  test('紙 can be chosen with the keyboard alone, and declining still records the format', async () => {
+    const holder = card('dependent');
+    const { page, context } = await openKiosk(env.browser, env.stack, { cardIndex: holder.index });
+    await page.click('#connect');
+    await enterPin(page, holder.pin);
+    await screen(page, 'result');
+    await page.focus('#prescription-electronic');
+    await page.keyboard.press('ArrowDown');
+    assert.ok(await page.isChecked('#prescription-paper'), 'the arrow key moves the choice within the group');
+    const sent = page.waitForRequest((r) => new URL(r.url()).pathname === '/api/v1/consent');
+    await page.click('#consent-decline');
+    assert.deepEqual(JSON.parse((await sent).postData()), { kinds: [], prescription: 'paper' });
+    await page.waitForSelector('#prescription-recorded');
+    assert.match(await page.textContent('#prescription-recorded'), /紙の処方箋/);
+    await context.close();
+  });
+
+  test('a 特定疾病療養受療証 on the answer is shown with its category, limit and end date', async () => {
+    const holder = card('valid');
+    const { page, context } = await openKiosk(env.browser, env.stack, { cardIndex: holder.index, axe: true });
+    // The answer comes from the real origin; one certificate is added to its record on the way, as an insurer
+    // with a dialysis patient would have recorded it (category "1", ¥10,000 a month).
+    let answered = null;
+    await page.route('**/api/v1/qualification', async (route) => {
+      const response = await route.fetch();
+      const answer = await response.json();
+      assert.equal(answer.records.length, 1);
+      answer.records[0].specific_diseases = [
+        { disease_category: '1', valid_from: '2026-04-01', valid_until: '2027-03-31', monthly_self_pay_yen: 10000 },
+      ];
+      answered = answer;
+      await route.fulfill({ response, json: answer });
+    });
+    await page.click('#connect');
+    await enterPin(page, holder.pin);
+    await screen(page, 'result');
+    assert.ok(answered, 'the answer passed through the test');
+    const shown = page.locator('.specific-disease');
+    assert.equal(await shown.count(), 1);
+    assert.equal(await shown.getAttribute('data-category'), '1');
+    const summary = await page.textContent('#result');
+    assert.match(summary, /特定疾病療養受療証/);
+    assert.match(await shown.textContent(), /人工透析を要する慢性腎不全/);
+    assert.match(await shown.textContent(), /10,000円/);
+    assert.match(await shown.textContent(), /2027-03-31/);
+    assert.deepEqual(await auditScreen(page, 'result-specific-disease'), []);
+    await page.click('nav.langs button[lang="en"]');
+    // The staff read the category in Japanese; the patient's language is beside it.
+    assert.match(await shown.textContent(), /人工透析を要する慢性腎不全.*dialysis/);
+    await context.close();
+  });
+
+  test('the origin\'s own 特定疾病療養受療証 (the elderly demo person\'s 人工透析) reaches the result unaltered', async () => {
+    const holder = card('elderly');
+    const { page, context } = await openKiosk(env.browser, env.stack, { cardIndex: holder.index });
+    await page.click('#connect');
+    await enterPin(page, holder.pin);
+    await screen(page, 'result');
+    const shown = page.locator('.specific-disease');
+    assert.equal(await shown.count(), 1);
+    assert.equal(await shown.getAttribute('data-category'), '1');
+    assert.match(await shown.textContent(), /人工透析を要する慢性腎不全/);
+    assert.match(await shown.textContent(), /月10,000円/);
+    await context.close();
+  });
+
+  test('every demo card shows exactly the 特定疾病療養受療証 the origin answered, and none when there is none', async () => {
+    for (const scenario of ['elderly', 'dependent']) {
+      const holder = card(scenario);
+      const { page, context } = await openKiosk(env.browser, env.stack, { cardIndex: holder.index });
+      const response = page.waitForResponse((r) => new URL(r.url()).pathname === '/api/v1/qualification');
+      await page.click('#connect');
+      await enterPin(page, holder.pin);
+      await screen(page, 'result');
+      const answer = await (await response).json();
+      const expected = answer.records.reduce((n, record) => n + (record.specific_diseases?.length ?? 0), 0);
+      assert.equal(await page.locator('.specific-disease').count(), expected, scenario);
+      if (expected === 0) assert.doesNotMatch(await page.textContent('#result'), /特定疾病/, scenario);
+      await context.close();
+    }
+  });
+});
