@@ -271,25 +271,14 @@ pub fn collect_resources(site: &Path) -> TaskResult<Vec<Resource>> {
     Ok(resources)
 }
 
-/// The `name` of the `<meta>` that carries the edge's origin into the packaged kiosk; `kiosk/src/config.rs` reads
-/// the same name.
-pub const EDGE_URL_META: &str = "onshi-edge-url";
+pub use onshi_proto::edge_url::EDGE_URL_META;
 
-/// Checks an `--edge-url`: `https://host` or `https://host:port`, at most a trailing slash, nothing else (the kiosk
-/// refuses anything else, and a path would not be covered by the device proof). Answers it without the slash.
+/// Checks an `--edge-url` with the kiosk's own rule ([`onshi_proto::edge_url::parse_edge_url`]: `https://host` or
+/// `https://host:port`, at most a trailing slash, since a path would not be covered by the device proof). Answers
+/// it without the slash.
 pub fn check_edge_url(url: &str) -> TaskResult<String> {
-    let refuse = || TaskError(format!("--edge-url must be https://host or https://host:port, not {url:?}"));
-    let rest = url.trim().strip_prefix("https://").ok_or_else(refuse)?;
-    let authority = rest.strip_suffix('/').unwrap_or(rest);
-    let (host, port) = match authority.rsplit_once(':') {
-        Some((host, port)) => (host, Some(port)),
-        None => (authority, None),
-    };
-    let host_ok = !host.is_empty()
-        && !host.starts_with(['.', '-'])
-        && host.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-');
-    let port_ok = port.is_none_or(|port| !port.is_empty() && port.len() <= 5 && port.parse::<u16>().is_ok());
-    if host_ok && port_ok { Ok(format!("https://{authority}")) } else { Err(refuse()) }
+    onshi_proto::edge_url::parse_edge_url(url)
+        .ok_or_else(|| TaskError(format!("--edge-url must be https://host or https://host:port, not {url:?}")))
 }
 
 /// Bakes the edge's origin into the start page (served at `/index.html` and `/`) as a `<meta>` right after the

@@ -11,6 +11,7 @@
 pub mod api;
 pub mod bytes;
 pub mod date;
+pub mod edge_url;
 pub mod error;
 pub mod facility;
 pub mod insurer_number;
