@@ -36,6 +36,59 @@ pub enum Backend {
 /// Most SQLite connections in a pool over a file (2 cores serve them; see [`Store::connect`]).
 const SQLITE_MAX_CONNECTIONS: u32 = 4;
 
+/// SQLite connections kept outside the pool for the qualification lookup's one read (see [`ReadConnections`]).
+const SQLITE_READ_CONNECTIONS: usize = 4;
+
+/// The settings every SQLite connection of the store gets, as one batch of statements.
+fn sqlite_pragmas() -> String {
+    let busy = BUSY_TIMEOUT.as_millis();
+    format!(
+        "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = {busy}; \
+         PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
+    )
+}
+
+/// Connections to a SQLite file reserved for the qualification lookup's read, each used by one request at a time.
+///
+/// Why: a connection returned to the pool is pinged before it is reused, and for SQLite that ping is one more round
+/// trip to the connection's own thread (two thread switches) after every read, which cost as much as the read
+/// itself under load. These connections only ever run single read statements in autocommit mode; a read whose
+/// request is cancelled is finished or reset by the connection's thread before it runs the next command, so a
+/// connection is never left inside a transaction and needs no test between uses.
+struct ReadConnections {
+    connections: Vec<tokio::sync::Mutex<AnyConnection>>,
+    /// Where the next request waits when every connection is busy, so waiters spread over the connections.
+    next: std::sync::atomic::AtomicUsize,
+}
+
+impl std::fmt::Debug for ReadConnections {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReadConnections").field("connections", &self.connections.len()).finish_non_exhaustive()
+    }
+}
+
+impl ReadConnections {
+    async fn open(options: &AnyConnectOptions, count: usize) -> Result<Self> {
+        let mut connections = Vec::with_capacity(count);
+        for _ in 0..count {
+            let mut connection = options.connect().await?;
+            connection.execute(sqlx::AssertSqlSafe(sqlite_pragmas())).await?;
+            connections.push(tokio::sync::Mutex::new(connection));
+        }
+        Ok(Self { connections, next: std::sync::atomic::AtomicUsize::new(0) })
+    }
+
+    /// A free connection, or the turn of the next one to come free.
+    async fn acquire(&self) -> Option<tokio::sync::MutexGuard<'_, AnyConnection>> {
+        if let Some(free) = self.connections.iter().find_map(|connection| connection.try_lock().ok()) {
+            return Some(free);
+        }
+        let count = self.connections.len();
+        let turn = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed).checked_rem(count)?;
+        Some(self.connections.get(turn)?.lock().await)
+    }
+}
+
 /// Opens a pool with the connection settings every connection of the store gets.
 async fn open_pool(pool_options: AnyPoolOptions, backend: Backend, options: AnyConnectOptions) -> Result<AnyPool> {
     Ok(pool_options
@@ -45,12 +98,7 @@ async fn open_pool(pool_options: AnyPoolOptions, backend: Backend, options: AnyC
                     // WAL lets readers proceed while one writer commits; NORMAL sync in WAL mode loses nothing a
                     // committed transaction wrote when the process dies (only an OS crash can cost the last
                     // commits). Foreign keys are enforced, and a writer waits for a lock instead of failing.
-                    let busy = BUSY_TIMEOUT.as_millis();
-                    let pragmas = format!(
-                        "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = {busy}; \
-                         PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
-                    );
-                    connection.execute(sqlx::AssertSqlSafe(pragmas)).await?;
+                    connection.execute(sqlx::AssertSqlSafe(sqlite_pragmas())).await?;
                 }
                 Ok(())
             })
@@ -69,6 +117,9 @@ pub struct Store {
     batch_lock: std::sync::Arc<tokio::sync::Mutex<()>>,
     /// The one writer of audit and check-in rows: requests waiting at the same moment share a transaction.
     group_commit: crate::group_commit::GroupCommit,
+    /// Connections reserved for lookups, over a SQLite file only (an in-memory database has one connection, and
+    /// PostgreSQL serves the pool's connections without a thread each).
+    readers: Option<std::sync::Arc<ReadConnections>>,
 }
 
 /// A person to insert (see the `persons` table).
@@ -477,7 +528,7 @@ impl Store {
                 // connection, and the database vanishes when its last connection closes: keep exactly one.
                 let pool_options =
                     AnyPoolOptions::new().max_connections(1).min_connections(1).idle_timeout(None).max_lifetime(None);
-                open_pool(pool_options, backend, options).await?
+                open_pool(pool_options, backend, options.clone()).await?
             }
             // Each SQLite connection is served by its own thread; more connections than cores spend the CPU
             // switching threads rather than reading. A connection to a local file does not go stale the way a
@@ -486,13 +537,20 @@ impl Store {
             Backend::Sqlite => {
                 let pool_options =
                     AnyPoolOptions::new().max_connections(SQLITE_MAX_CONNECTIONS).test_before_acquire(false);
-                open_pool(pool_options, backend, options).await?
+                open_pool(pool_options, backend, options.clone()).await?
             }
-            Backend::Postgres => open_pool(AnyPoolOptions::new().max_connections(8), backend, options).await?,
+            Backend::Postgres => open_pool(AnyPoolOptions::new().max_connections(8), backend, options.clone()).await?,
         };
         MIGRATOR.run(&pool).await?;
+        // The read connections open after the migrations, so they never see an older schema.
+        let readers = match backend {
+            Backend::Sqlite if !in_memory => {
+                Some(std::sync::Arc::new(ReadConnections::open(&options, SQLITE_READ_CONNECTIONS).await?))
+            }
+            _ => None,
+        };
         let group_commit = crate::group_commit::GroupCommit::start(pool.clone(), backend);
-        Ok(Self { pool, backend, batch_lock: std::sync::Arc::default(), group_commit })
+        Ok(Self { pool, backend, batch_lock: std::sync::Arc::default(), group_commit, readers })
     }
 
     /// Which database this store talks to.
@@ -522,7 +580,7 @@ impl Store {
         // trip to the database. The insurer join is an outer join only so that a linked person without
         // qualifications still yields a row; a qualification without its insurer is skipped, as the inner join of
         // [`qualifications_of`] would.
-        let rows: Vec<CardHolderRow> = sqlx::query_as(
+        let query = sqlx::query_as(
             "SELECT l.person_id, p.hold_status, q.card_classification, q.insurer_number, i.name AS insurer_name, \
                     q.symbol, q.number, q.branch, q.personal_family, p.name, p.name_kana, p.sex, p.birth_date, \
                     q.qualification_date, q.disqualification_date, q.partial_contribution_percent, \
@@ -537,9 +595,15 @@ impl Store {
              ORDER BY q.qualification_date DESC, q.id",
         )
         .bind(&certificate.issuer)
-        .bind(&certificate.serial)
-        .fetch_all(&self.pool)
-        .await?;
+        .bind(&certificate.serial);
+        let reader = match &self.readers {
+            Some(readers) => readers.acquire().await,
+            None => None,
+        };
+        let rows: Vec<CardHolderRow> = match reader {
+            Some(mut connection) => query.fetch_all(&mut *connection).await?,
+            None => query.fetch_all(&self.pool).await?,
+        };
         let Some(first) = rows.first() else { return Ok(None) };
         let person_id = first.person_id.clone();
         let held = HoldStatus::from_text(&first.hold_status)? == HoldStatus::Held;

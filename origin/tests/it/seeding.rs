@@ -51,6 +51,38 @@ async fn seeding_twice_changes_nothing() {
 }
 
 #[tokio::test]
+async fn a_lookup_on_a_file_sees_links_committed_after_its_read_connections_were_used() {
+    // Lookups on a SQLite file read through connections kept outside the pool; a card read as unlinked must be
+    // found as soon as its link is committed, on every one of those connections.
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::connect(&format!("sqlite://{}", dir.path().join("fresh.db").display())).await.unwrap();
+    let linked = crate::fixture::certificate(crate::fixture::serial::VALID);
+    let before = concurrent_lookups(&store, &linked).await;
+    assert!(before.iter().all(Option::is_none), "{before:?}");
+    seed_demo_file(&store, &demo_cards_path(), TODAY, NOW).await.unwrap();
+    let after = concurrent_lookups(&store, &linked).await;
+    assert!(after.iter().all(|found| found.as_ref().is_some_and(|holder| holder.records.len() == 1)), "{after:?}");
+    store.close().await;
+}
+
+/// Eight concurrent lookups of one certificate, so that every read connection serves at least one of them.
+async fn concurrent_lookups(
+    store: &Store,
+    certificate: &onshi_proto::origin::CertificateRef,
+) -> Vec<Option<onshi_origin::store::CardHolderRecord>> {
+    let mut lookups = tokio::task::JoinSet::new();
+    for _ in 0..8 {
+        let (store, certificate) = (store.clone(), certificate.clone());
+        lookups.spawn(async move { store.card_holder(&certificate).await.unwrap() });
+    }
+    let mut found = Vec::new();
+    while let Some(answer) = lookups.join_next().await {
+        found.push(answer.unwrap());
+    }
+    found
+}
+
+#[tokio::test]
 async fn an_in_memory_database_works_too() {
     let store = Store::connect("sqlite::memory:").await.unwrap();
     let summary = seed_demo_file(&store, &demo_cards_path(), TODAY, NOW).await.unwrap();
