@@ -37,7 +37,9 @@ pub enum Backend {
 const SQLITE_MAX_CONNECTIONS: u32 = 4;
 
 /// SQLite connections kept outside the pool for the qualification lookup's one read (see [`ReadConnections`]).
-const SQLITE_READ_CONNECTIONS: usize = 4;
+/// Each has its own thread; on the 2-core reference machine 2 served more lookups with less CPU than 4 (A/B in
+/// `benches/README.md`), since a read is short and more threads only add switches between them.
+const SQLITE_READ_CONNECTIONS: usize = 2;
 
 /// The settings every SQLite connection of the store gets, as one batch of statements.
 fn sqlite_pragmas() -> String {
