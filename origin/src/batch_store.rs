@@ -453,35 +453,54 @@ struct KnownRow {
     hold_status: String,
 }
 
-/// The person records already carrying each of `numbers`, by number.
-async fn known_records(conn: &mut AnyConnection, numbers: &[&str]) -> Result<HashMap<String, Vec<KnownRecord>>> {
-    let mut known: HashMap<String, Vec<KnownRecord>> = HashMap::new();
+/// Hands `each` every row `select_in` finds for `numbers`: `select_in` is a query whose `WHERE` ends in `IN` and
+/// `tail` what follows the list; the numbers are asked [`LOOKUP_CHUNK`] at a time, and each chunk's rows are handed
+/// over before the next chunk is read.
+async fn each_row_for_numbers<R>(
+    conn: &mut AnyConnection,
+    select_in: &str,
+    tail: &str,
+    numbers: &[&str],
+    mut each: impl FnMut(R) -> Result<()>,
+) -> Result<()>
+where
+    R: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
+{
     for chunk in numbers.chunks(LOOKUP_CHUNK) {
         // Only the count of placeholders is formatted in; the numbers themselves are bound.
-        let sql = format!(
-            "SELECT id, individual_number, name, name_kana, birth_date, sex, address, hold_status FROM persons \
-             WHERE individual_number IN ({}) ORDER BY id",
-            placeholders(conn, chunk.len())
-        );
-        let mut query = sqlx::query_as::<_, KnownRow>(sqlx::AssertSqlSafe(sql));
+        let sql = format!("{select_in} ({}){tail}", placeholders(conn, chunk.len()));
+        let mut query = sqlx::query_as::<_, R>(sqlx::AssertSqlSafe(sql));
         for number in chunk {
             query = query.bind(*number);
         }
         for row in query.fetch_all(&mut *conn).await? {
-            let record = KnownRecord {
-                person_id: row.id,
-                items: PersonItems {
-                    name: row.name,
-                    name_kana: row.name_kana,
-                    birth_date: parse_date("birth_date", &row.birth_date)?,
-                    sex: crate::store::sex_from_text(&row.sex)?,
-                    address: row.address.unwrap_or_default(),
-                },
-                held: HoldStatus::from_text(&row.hold_status)? == HoldStatus::Held,
-            };
-            known.entry(row.individual_number).or_default().push(record);
+            each(row)?;
         }
     }
+    Ok(())
+}
+
+/// The person records already carrying each of `numbers`, by number.
+async fn known_records(conn: &mut AnyConnection, numbers: &[&str]) -> Result<HashMap<String, Vec<KnownRecord>>> {
+    let mut known: HashMap<String, Vec<KnownRecord>> = HashMap::new();
+    let select_in = "SELECT id, individual_number, name, name_kana, birth_date, sex, address, hold_status \
+                     FROM persons WHERE individual_number IN";
+    each_row_for_numbers(conn, select_in, " ORDER BY id", numbers, |row: KnownRow| {
+        let record = KnownRecord {
+            person_id: row.id,
+            items: PersonItems {
+                name: row.name,
+                name_kana: row.name_kana,
+                birth_date: parse_date("birth_date", &row.birth_date)?,
+                sex: crate::store::sex_from_text(&row.sex)?,
+                address: row.address.unwrap_or_default(),
+            },
+            held: HoldStatus::from_text(&row.hold_status)? == HoldStatus::Held,
+        };
+        known.entry(row.individual_number).or_default().push(record);
+        Ok(())
+    })
+    .await?;
     Ok(known)
 }
 
@@ -498,27 +517,20 @@ struct ResidentRow {
 /// The 住基 stand-in's entries for `numbers`, by number.
 async fn residents(conn: &mut AnyConnection, numbers: &[&str]) -> Result<HashMap<String, PersonItems>> {
     let mut found = HashMap::new();
-    for chunk in numbers.chunks(LOOKUP_CHUNK) {
-        let sql = format!(
-            "SELECT individual_number, name, name_kana, birth_date, sex, address FROM resident_registry \
-             WHERE individual_number IN ({})",
-            placeholders(conn, chunk.len())
-        );
-        let mut query = sqlx::query_as::<_, ResidentRow>(sqlx::AssertSqlSafe(sql));
-        for number in chunk {
-            query = query.bind(*number);
-        }
-        for row in query.fetch_all(&mut *conn).await? {
-            let items = PersonItems {
-                name: row.name,
-                name_kana: row.name_kana,
-                birth_date: parse_date("birth_date", &row.birth_date)?,
-                sex: crate::store::sex_from_text(&row.sex)?,
-                address: row.address,
-            };
-            found.insert(row.individual_number, items);
-        }
-    }
+    let select_in = "SELECT individual_number, name, name_kana, birth_date, sex, address FROM resident_registry \
+                     WHERE individual_number IN";
+    each_row_for_numbers(conn, select_in, "", numbers, |row: ResidentRow| {
+        let items = PersonItems {
+            name: row.name,
+            name_kana: row.name_kana,
+            birth_date: parse_date("birth_date", &row.birth_date)?,
+            sex: crate::store::sex_from_text(&row.sex)?,
+            address: row.address,
+        };
+        found.insert(row.individual_number, items);
+        Ok(())
+    })
+    .await?;
     Ok(found)
 }
 
