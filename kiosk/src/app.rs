@@ -970,7 +970,7 @@ fn specific_disease_view(lang: Lang, certificate: &SpecificDiseaseCertificate) -
     };
     let mut details = Vec::new();
     if let Some(yen) = certificate.monthly_self_pay_yen {
-        details.push(text_n(lang, "result.specific_disease_self_pay", yen_text(yen)));
+        details.push(text_n(lang, "result.specific_disease_self_pay", crate::i18n::yen(yen)));
     }
     if let Some(until) = &certificate.valid_until {
         details.push(text_n(lang, "result.specific_disease_until", until));
@@ -989,19 +989,6 @@ fn specific_disease_view(lang: Lang, certificate: &SpecificDiseaseCertificate) -
             </dd>
         </>
     }
-}
-
-/// Yen with thousands separators (10,000).
-fn yen_text(yen: u32) -> String {
-    let digits = yen.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, digit) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(digit);
-    }
-    out
 }
 
 fn validity_key(validity: Validity) -> &'static str {

@@ -181,6 +181,19 @@ pub fn text_n(lang: Lang, key: &str, n: impl std::fmt::Display) -> String {
     KIOSK.fill(lang, key, &[("n", &n.to_string())])
 }
 
+/// A whole number of yen with thousands separators: 10000 → `10,000`.
+pub fn yen(amount: u32) -> String {
+    let digits = amount.to_string();
+    let mut grouped = String::with_capacity(digits.len() + digits.len() / 3);
+    for (index, digit) in digits.chars().enumerate() {
+        if index > 0 && (digits.len() - index).is_multiple_of(3) {
+            grouped.push(',');
+        }
+        grouped.push(digit);
+    }
+    grouped
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -237,5 +250,13 @@ mod tests {
     fn placeholders_are_filled_and_unknown_keys_fall_back() {
         assert_eq!(text_n(Lang::Ja, "pin.tries_left", 2), "あと 2 回まちがえるとロックされます");
         assert_eq!(text(Lang::En, "no.such.key"), "no.such.key");
+    }
+
+    #[test]
+    fn yen_amounts_are_grouped_by_thousands() {
+        assert_eq!(yen(0), "0");
+        assert_eq!(yen(999), "999");
+        assert_eq!(yen(10_000), "10,000");
+        assert_eq!(yen(1_234_567), "1,234,567");
     }
 }

@@ -86,19 +86,6 @@ pub fn disease_category_text(lang: Lang, code: &str) -> String {
     }
 }
 
-/// A whole number of yen with thousands separators: 10000 → `10,000`.
-pub fn yen(amount: u32) -> String {
-    let digits = amount.to_string();
-    let mut grouped = String::with_capacity(digits.len() + digits.len() / 3);
-    for (index, digit) in digits.chars().enumerate() {
-        if index > 0 && (digits.len() - index).is_multiple_of(3) {
-            grouped.push(',');
-        }
-        grouped.push(digit);
-    }
-    grouped
-}
-
 /// The details of one 特定疾病療養受療証 beside its category: validity dates and the monthly self-pay limit, each
 /// only when the insurer recorded it.
 pub fn disease_details(lang: Lang, certificate: &SpecificDiseaseCertificate) -> Vec<String> {
@@ -110,7 +97,7 @@ pub fn disease_details(lang: Lang, certificate: &SpecificDiseaseCertificate) -> 
         details.push(STAFF.fill(lang, "staff.disease.until", &[("date", &until.to_string())]));
     }
     if let Some(limit) = certificate.monthly_self_pay_yen {
-        details.push(STAFF.fill(lang, "staff.disease.self_pay", &[("yen", &yen(limit))]));
+        details.push(STAFF.fill(lang, "staff.disease.self_pay", &[("yen", &crate::i18n::yen(limit))]));
     }
     details
 }
@@ -197,13 +184,5 @@ mod tests {
         assert_eq!(disease_details(Lang::Ja, &certificate), ["2026-04-01から", "自己負担限度額 月10,000円"]);
         let bare = SpecificDiseaseCertificate { valid_from: None, monthly_self_pay_yen: None, ..certificate };
         assert!(disease_details(Lang::En, &bare).is_empty());
-    }
-
-    #[test]
-    fn yen_amounts_are_grouped_by_thousands() {
-        assert_eq!(yen(0), "0");
-        assert_eq!(yen(999), "999");
-        assert_eq!(yen(10_000), "10,000");
-        assert_eq!(yen(1_234_567), "1,234,567");
     }
 }
