@@ -279,17 +279,28 @@ pub(crate) fn lookup_rows(
             })
         }
     };
-    let audit = AuditEvent {
+    let audit = audit_event(now, asker, subject_person_id, purpose, outcome_code(answer.validity))?;
+    Ok(RequestRows { audit, checkin })
+}
+
+/// One audit row: who (`asker`), about whom, why (`purpose`), when (`now`) and with what result.
+fn audit_event(
+    now: i64,
+    asker: &dyn Asker,
+    subject_person_id: Option<String>,
+    purpose: &str,
+    outcome: &str,
+) -> Result<AuditEvent, OriginError> {
+    Ok(AuditEvent {
         id: random_id()?,
         occurred_at: now,
         actor_device_id: asker.device_id().map(str::to_owned),
         actor_facility_code: asker.facility_code().map(str::to_owned),
         subject_person_id,
         purpose: purpose.to_owned(),
-        outcome: outcome_code(answer.validity).to_owned(),
+        outcome: outcome.to_owned(),
         arbitrary_identifier: asker.arbitrary_identifier().map(str::to_owned),
-    };
-    Ok(RequestRows { audit, checkin })
+    })
 }
 
 /// The stable snake_case name of a wire enumeration, as stored in text columns.
@@ -378,7 +389,7 @@ impl Asker for CardQualificationQuery {
     }
 }
 
-/// Writes one audit row: who (`asker`), about whom, why (`purpose`), when (`now`) and with what result.
+/// Writes one audit row (see [`audit_event`]).
 pub(crate) async fn audit(
     state: &AppState,
     now: i64,
@@ -387,20 +398,7 @@ pub(crate) async fn audit(
     purpose: &str,
     outcome: &str,
 ) -> Result<(), Failure> {
-    state
-        .0
-        .store
-        .record_audit(&AuditEvent {
-            id: random_id()?,
-            occurred_at: now,
-            actor_device_id: asker.device_id().map(str::to_owned),
-            actor_facility_code: asker.facility_code().map(str::to_owned),
-            subject_person_id,
-            purpose: purpose.to_owned(),
-            outcome: outcome.to_owned(),
-            arbitrary_identifier: asker.arbitrary_identifier().map(str::to_owned),
-        })
-        .await?;
+    state.0.store.record_audit(&audit_event(now, asker, subject_person_id, purpose, outcome)?).await?;
     Ok(())
 }
 
