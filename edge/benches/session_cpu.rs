@@ -15,12 +15,14 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use onshi_edge::cardauth::{TrustAnchors, verify_card_authentication};
 use onshi_edge::device::{
-    DeviceId, DeviceProofHeaders, DeviceRecord, SignedRequest, check_device_proof,
+    DeviceCheck, DeviceId, DeviceProofHeaders, DeviceRecord, SignedRequest, check_device_proof,
 };
+use onshi_edge::ratelimit::RateLimits;
 use onshi_edge::secret::SecretBytes;
 use onshi_edge::session::SessionMinter;
 use onshi_proto::Base64Bytes;
 use onshi_proto::api::device_proof_message;
+use onshi_proto::facility::FacilityCode;
 use p256::ecdsa::signature::Verifier as _;
 use p256::pkcs8::{DecodePublicKey as _, EncodePublicKey as _};
 use rsa::pkcs1v15::SigningKey;
@@ -69,7 +71,7 @@ fn main() {
 
     let device_key = p256::ecdsa::SigningKey::from_slice(&[3; 32]).unwrap();
     let record = DeviceRecord {
-        device_id: DeviceId::from_random(&[1; 16]),
+        device_id: DeviceId::from_random(&FacilityCode::parse("0110113719").unwrap(), &[1; 16]),
         facility_code: "0110113719".into(),
         public_key: Base64Bytes(
             device_key
@@ -102,7 +104,16 @@ fn main() {
     // The checks the edge makes itself, plus the ECDSA verification workerd's WebCrypto does for it (here the
     // same arithmetic natively, an upper bound for WebCrypto's native code).
     let device_ms = median_ms(runs, iterations, || {
-        let pending = check_device_proof(Some(record.clone()), &headers, request, NOW).unwrap();
+        let check = DeviceCheck::new(
+            record.device_id.clone(),
+            &headers,
+            request,
+            NOW,
+            &RateLimits::default(),
+        );
+        let pending = check_device_proof(Some(record.clone()), &check)
+            .unwrap()
+            .unwrap();
         let key = p256::ecdsa::VerifyingKey::from_public_key_der(&pending.public_key).unwrap();
         let signature = p256::ecdsa::Signature::from_slice(&pending.signature).unwrap();
         key.verify(black_box(&pending.message), &signature).unwrap();
@@ -112,7 +123,15 @@ fn main() {
     let certificate =
         verify_card_authentication(CARD_CERT, &card_signature, &challenge, &anchors, NOW).unwrap();
     let token_ms = median_ms(runs, iterations * 10, || {
-        let (token, _) = minter.mint(&certificate, "device", onshi_proto::origin::AuthMethod::Pin, NOW, [1; 16]).unwrap();
+        let (token, _) = minter
+            .mint(
+                &certificate,
+                "device",
+                onshi_proto::origin::AuthMethod::Pin,
+                NOW,
+                [1; 16],
+            )
+            .unwrap();
         black_box(minter.verify(token.expose(), NOW).unwrap());
     });
 

@@ -5,15 +5,18 @@
 //! [`onshi_proto::api::device_proof_message`]). Pure: randomness and the clock are passed in, records come from
 //! and go to the store through the service's ports. Device records are not personal data.
 //!
-//! The elliptic-curve arithmetic itself (is the point on the curve, does the signature verify) is a port of the
-//! service: workerd's WebCrypto does it natively, many times faster than the same arithmetic compiled to wasm.
-//! This module decides everything around it: which key, which message, which signature bytes, which clock.
+//! The elliptic-curve arithmetic itself (is the point on the curve, does the signature verify) is passed in:
+//! workerd's WebCrypto does it natively, many times faster than the same arithmetic compiled to wasm. This module
+//! decides everything around it: which key, which message, which signature bytes, which clock, and
+//! ([`check_and_count`]) that a request is counted only once its proof holds.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use der::Decode as _;
 use onshi_proto::Base64Bytes;
-use onshi_proto::api::{DEVICE_PROOF_MAX_SKEW_SECS, device_proof_message};
+use onshi_proto::api::{
+    DEVICE_PROOF_MAX_SKEW_SECS, device_proof_body_hash, device_proof_message_over_hash,
+};
 use onshi_proto::facility::FacilityCode;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
@@ -21,6 +24,7 @@ use spki::{ObjectIdentifier, SubjectPublicKeyInfoRef};
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
 use crate::error::EdgeError;
+use crate::ratelimit::{RateCounter, RateLimits, RateScope};
 
 /// How long an enrolment code may be redeemed, in seconds.
 pub const ENROLMENT_CODE_LIFETIME_SECS: i64 = 24 * 60 * 60;
@@ -127,28 +131,76 @@ pub fn judge_redemption(
         .map_err(|_| EdgeError::Runtime("a stored facility code is invalid"))
 }
 
-/// A device id: base64url (no padding) of [`DEVICE_ID_RANDOM_LEN`] random bytes.
+/// A device id: the facility's 医療機関コード, a dot, and base64url (no padding) of [`DEVICE_ID_RANDOM_LEN`] random
+/// bytes, e.g. `0110113719.q8Xc…`. The facility in the id names the store that holds the device and its facility's
+/// counters, so a device request is checked and counted in one store call; the id is not a credential, and a
+/// request naming another facility's store simply finds no such device there.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(transparent)]
+#[serde(try_from = "String", into = "String")]
 pub struct DeviceId(String);
 
+/// Separates the facility code from the random part of a [`DeviceId`].
+const DEVICE_ID_SEPARATOR: char = '.';
+
 impl DeviceId {
-    /// A fresh id.
-    pub fn from_random(random: &[u8; DEVICE_ID_RANDOM_LEN]) -> Self {
-        Self(URL_SAFE_NO_PAD.encode(random))
+    /// A fresh id for a device of `facility`.
+    pub fn from_random(facility: &FacilityCode, random: &[u8; DEVICE_ID_RANDOM_LEN]) -> Self {
+        Self(format!(
+            "{}{DEVICE_ID_SEPARATOR}{}",
+            facility.as_str(),
+            URL_SAFE_NO_PAD.encode(random)
+        ))
     }
 
     /// Accepts only ids this edge could have issued; anything else is unknown by definition.
     pub fn parse(text: &str) -> Result<Self, EdgeError> {
-        match URL_SAFE_NO_PAD.decode(text) {
-            Ok(bytes) if bytes.len() == DEVICE_ID_RANDOM_LEN => Ok(Self(text.to_owned())),
-            _ => Err(EdgeError::DeviceUnknown),
+        let Some((facility, random)) = text.split_once(DEVICE_ID_SEPARATOR) else {
+            return Err(EdgeError::DeviceUnknown);
+        };
+        let random_is_ours = URL_SAFE_NO_PAD
+            .decode(random)
+            .is_ok_and(|bytes| bytes.len() == DEVICE_ID_RANDOM_LEN);
+        if random_is_ours && FacilityCode::parse(facility).is_ok() {
+            Ok(Self(text.to_owned()))
+        } else {
+            Err(EdgeError::DeviceUnknown)
         }
     }
 
     /// The id text.
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    /// The facility the id was issued for (checked when the id was parsed).
+    pub fn facility_code(&self) -> &str {
+        self.0
+            .split_once(DEVICE_ID_SEPARATOR)
+            .map_or(self.0.as_str(), |(facility, _)| facility)
+    }
+
+    /// The name of the store instance holding this device, its counters and its facility's counters.
+    pub fn store_name(&self) -> String {
+        facility_store_name(self.facility_code())
+    }
+}
+
+/// The name of the store instance holding a facility's devices and rate counters.
+pub fn facility_store_name(facility_code: &str) -> String {
+    format!("facility:{facility_code}")
+}
+
+impl TryFrom<String> for DeviceId {
+    type Error = EdgeError;
+
+    fn try_from(text: String) -> Result<Self, EdgeError> {
+        Self::parse(&text)
+    }
+}
+
+impl From<DeviceId> for String {
+    fn from(id: DeviceId) -> Self {
+        id.0
     }
 }
 
@@ -213,12 +265,137 @@ pub struct SignedRequest<'a> {
 }
 
 /// A device whose proof verified.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuthenticatedDevice {
     /// Its id.
     pub device_id: DeviceId,
     /// Its facility.
     pub facility_code: FacilityCode,
+}
+
+/// One device request as the facility store checks and counts it: the proof as sent, what it must cover (the
+/// body by its hash, so the body itself never travels to the store), the clock and the two counters to count once
+/// the proof holds.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceCheck {
+    /// The device the request names.
+    pub device_id: DeviceId,
+    /// The proof's timestamp header, as sent.
+    pub timestamp: Option<String>,
+    /// The proof's signature header, as sent.
+    pub signature: Option<String>,
+    /// The request's method.
+    pub method: String,
+    /// The request's path.
+    pub path: String,
+    /// hex(SHA-256(body)) ([`device_proof_body_hash`]).
+    pub body_hash: String,
+    /// The clock, unix seconds.
+    pub now: i64,
+    /// The device's counter.
+    pub device_counter: RateCounter,
+    /// Its facility's counter.
+    pub facility_counter: RateCounter,
+}
+
+impl DeviceCheck {
+    /// The check of `request`, which names `device_id` and carries `headers`, counted on the two counters.
+    pub fn new(
+        device_id: DeviceId,
+        headers: &DeviceProofHeaders,
+        request: SignedRequest<'_>,
+        now_unix: i64,
+        limits: &RateLimits,
+    ) -> Self {
+        Self {
+            device_counter: limits.counter(RateScope::Device, device_id.as_str(), now_unix),
+            facility_counter: limits.counter(
+                RateScope::Facility,
+                device_id.facility_code(),
+                now_unix,
+            ),
+            device_id,
+            timestamp: headers.timestamp.clone(),
+            signature: headers.signature.clone(),
+            method: request.method.to_owned(),
+            path: request.path.to_owned(),
+            body_hash: device_proof_body_hash(request.body),
+            now: now_unix,
+        }
+    }
+}
+
+/// What is wrong with a device proof's headers or signature.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ProofDefect {
+    /// No timestamp header.
+    NoTimestamp,
+    /// The timestamp is not a number.
+    MalformedTimestamp,
+    /// The timestamp is further from the edge's clock than the accepted skew.
+    StaleTimestamp,
+    /// No signature header, or one that is not base64url.
+    MissingOrMalformedSignature,
+    /// The signature has the wrong length.
+    MalformedSignature,
+    /// The signature does not verify with the enrolled key.
+    SignatureDoesNotVerify,
+}
+
+impl ProofDefect {
+    /// The defect in words, for the worker's log.
+    pub fn reason(self) -> &'static str {
+        match self {
+            Self::NoTimestamp => "no timestamp",
+            Self::MalformedTimestamp => "malformed timestamp",
+            Self::StaleTimestamp => "stale timestamp",
+            Self::MissingOrMalformedSignature => "missing or malformed signature",
+            Self::MalformedSignature => "malformed signature",
+            Self::SignatureDoesNotVerify => "signature does not verify",
+        }
+    }
+}
+
+/// Why the facility store refused a device request. It crosses the store boundary as data and becomes an
+/// [`EdgeError`] in the worker.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DeviceRefusal {
+    /// The store holds no such device.
+    Unknown,
+    /// The device was revoked.
+    Revoked,
+    /// The proof does not hold.
+    ProofInvalid(ProofDefect),
+}
+
+impl From<DeviceRefusal> for EdgeError {
+    fn from(refusal: DeviceRefusal) -> Self {
+        match refusal {
+            DeviceRefusal::Unknown => Self::DeviceUnknown,
+            DeviceRefusal::Revoked => Self::DeviceRevoked,
+            DeviceRefusal::ProofInvalid(defect) => Self::DeviceProofInvalid(defect.reason()),
+        }
+    }
+}
+
+/// A device request the store let through, with the counts after counting it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CountedDevice {
+    /// The device.
+    pub device: AuthenticatedDevice,
+    /// The device's count in its window, this request included.
+    pub device_count: u32,
+    /// The facility's count in its window, this request included.
+    pub facility_count: u32,
+}
+
+/// The facility store's answer to a [`DeviceCheck`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DeviceCheckAnswer {
+    /// The proof holds and the request was counted.
+    Counted(CountedDevice),
+    /// The request was refused and not counted.
+    Refused(DeviceRefusal),
 }
 
 /// A device proof that passed every check but the signature itself, which the caller verifies with
@@ -229,61 +406,96 @@ pub struct PendingProof {
     pub device: AuthenticatedDevice,
     /// Its public key, SubjectPublicKeyInfo DER.
     pub public_key: Vec<u8>,
-    /// The signed message ([`device_proof_message`]).
+    /// The signed message ([`onshi_proto::api::device_proof_message`]).
     pub message: Vec<u8>,
     /// The signature, IEEE P1363 `r || s`.
     pub signature: [u8; P256_SIGNATURE_LEN],
 }
 
-/// Checks a device proof against the device's stored record, all but the signature arithmetic. The caller loaded
-/// `record` by [`DeviceProofHeaders::device_id`] (`None` when the store has no such device).
+/// Checks a device proof against the device's stored record, all but the signature arithmetic. `record` is the
+/// store's record of [`DeviceCheck::device_id`] (`None` when it has no such device). A stored record that is
+/// unusable is the store's fault, an [`EdgeError`], not a refusal.
 pub fn check_device_proof(
     record: Option<DeviceRecord>,
-    headers: &DeviceProofHeaders,
-    request: SignedRequest<'_>,
-    now_unix: i64,
-) -> Result<PendingProof, EdgeError> {
-    let record = record.ok_or(EdgeError::DeviceUnknown)?;
+    check: &DeviceCheck,
+) -> Result<Result<PendingProof, DeviceRefusal>, EdgeError> {
+    let Some(record) = record else {
+        return Ok(Err(DeviceRefusal::Unknown));
+    };
     if record.revoked {
-        return Err(EdgeError::DeviceRevoked);
+        return Ok(Err(DeviceRefusal::Revoked));
     }
-    let timestamp_text = headers
-        .timestamp
-        .as_deref()
-        .ok_or(EdgeError::DeviceProofInvalid("no timestamp"))?;
-    let timestamp: i64 = timestamp_text
-        .parse()
-        .map_err(|_| EdgeError::DeviceProofInvalid("malformed timestamp"))?;
-    if now_unix.abs_diff(timestamp) > DEVICE_PROOF_MAX_SKEW_SECS.unsigned_abs() {
-        return Err(EdgeError::DeviceProofInvalid("stale timestamp"));
+    let refuse = |defect| Ok(Err(DeviceRefusal::ProofInvalid(defect)));
+    let Some(timestamp_text) = check.timestamp.as_deref() else {
+        return refuse(ProofDefect::NoTimestamp);
+    };
+    let Ok(timestamp) = timestamp_text.parse::<i64>() else {
+        return refuse(ProofDefect::MalformedTimestamp);
+    };
+    if check.now.abs_diff(timestamp) > DEVICE_PROOF_MAX_SKEW_SECS.unsigned_abs() {
+        return refuse(ProofDefect::StaleTimestamp);
     }
-    let signature_bytes = headers
+    let Some(signature_bytes) = check
         .signature
         .as_deref()
         .and_then(|text| URL_SAFE_NO_PAD.decode(text).ok())
-        .ok_or(EdgeError::DeviceProofInvalid(
-            "missing or malformed signature",
-        ))?;
-    let signature: [u8; P256_SIGNATURE_LEN] = signature_bytes
-        .try_into()
-        .map_err(|_| EdgeError::DeviceProofInvalid("malformed signature"))?;
+    else {
+        return refuse(ProofDefect::MissingOrMalformedSignature);
+    };
+    let Ok(signature) = <[u8; P256_SIGNATURE_LEN]>::try_from(signature_bytes) else {
+        return refuse(ProofDefect::MalformedSignature);
+    };
     check_public_key(record.public_key.as_slice())
         .map_err(|_| EdgeError::Runtime("a stored device key is invalid"))?;
     let facility_code = FacilityCode::parse(&record.facility_code)
         .map_err(|_| EdgeError::Runtime("a stored facility code is invalid"))?;
-    Ok(PendingProof {
-        message: device_proof_message(request.method, request.path, timestamp_text, request.body),
+    Ok(Ok(PendingProof {
+        message: device_proof_message_over_hash(
+            &check.method,
+            &check.path,
+            timestamp_text,
+            &check.body_hash,
+        ),
         public_key: record.public_key.as_slice().to_vec(),
         signature,
         device: AuthenticatedDevice {
             device_id: record.device_id,
             facility_code,
         },
-    })
+    }))
+}
+
+/// The facility store's one step for a device request: the proof is checked against the stored record, its
+/// signature verified, and only then is the request counted, on the device's and the facility's counters. Only
+/// proven requests count, so nobody can use up a device's allowance with forged proofs; and because one store
+/// holds a facility's devices and counters, the whole step is one store call. Counting is synchronous after the
+/// last await, so two requests can never both see the same count. The Durable Object and the native test store
+/// both run this function, so both decide alike.
+pub async fn check_and_count(
+    record: Option<DeviceRecord>,
+    check: &DeviceCheck,
+    verify: impl AsyncFnOnce(&PendingProof) -> Result<bool, EdgeError>,
+    mut count: impl FnMut(&RateCounter) -> Result<u32, EdgeError>,
+) -> Result<DeviceCheckAnswer, EdgeError> {
+    let pending = match check_device_proof(record, check)? {
+        Ok(pending) => pending,
+        Err(refusal) => return Ok(DeviceCheckAnswer::Refused(refusal)),
+    };
+    if !verify(&pending).await? {
+        return Ok(DeviceCheckAnswer::Refused(DeviceRefusal::ProofInvalid(
+            ProofDefect::SignatureDoesNotVerify,
+        )));
+    }
+    Ok(DeviceCheckAnswer::Counted(CountedDevice {
+        device_count: count(&check.device_counter)?,
+        facility_count: count(&check.facility_counter)?,
+        device: pending.device,
+    }))
 }
 
 #[cfg(test)]
 mod tests {
+    use onshi_proto::api::device_proof_message;
     use p256::ecdsa::signature::{Signer as _, Verifier as _};
     use p256::ecdsa::{Signature, SigningKey, VerifyingKey};
     use p256::pkcs8::{DecodePublicKey as _, EncodePublicKey as _};
@@ -304,9 +516,17 @@ mod tests {
             .to_vec()
     }
 
+    fn facility() -> FacilityCode {
+        FacilityCode::parse(FACILITY).unwrap()
+    }
+
+    fn device_id() -> DeviceId {
+        DeviceId::from_random(&facility(), &[4; DEVICE_ID_RANDOM_LEN])
+    }
+
     fn record(key: &SigningKey, revoked: bool) -> DeviceRecord {
         DeviceRecord {
-            device_id: DeviceId::from_random(&[4; DEVICE_ID_RANDOM_LEN]),
+            device_id: device_id(),
             facility_code: FACILITY.into(),
             public_key: Base64Bytes::from(spki(key)),
             enrolled_at: 0,
@@ -319,11 +539,7 @@ mod tests {
         let message = device_proof_message(request.method, request.path, &time, request.body);
         let signature: Signature = key.sign(&message);
         DeviceProofHeaders {
-            device_id: Some(
-                DeviceId::from_random(&[4; DEVICE_ID_RANDOM_LEN])
-                    .as_str()
-                    .to_owned(),
-            ),
+            device_id: Some(device_id().as_str().to_owned()),
             timestamp: Some(time),
             signature: Some(URL_SAFE_NO_PAD.encode(signature.to_bytes())),
         }
@@ -336,6 +552,20 @@ mod tests {
         key.verify(&pending.message, &signature).is_ok()
     }
 
+    /// The store's check of `request` with `headers`, at `now`.
+    fn check(headers: &DeviceProofHeaders, request: SignedRequest<'_>, now: i64) -> DeviceCheck {
+        DeviceCheck::new(device_id(), headers, request, now, &RateLimits::default())
+    }
+
+    fn checked(
+        record: Option<DeviceRecord>,
+        headers: &DeviceProofHeaders,
+        request: SignedRequest<'_>,
+        now: i64,
+    ) -> Result<PendingProof, DeviceRefusal> {
+        check_device_proof(record, &check(headers, request, now)).unwrap()
+    }
+
     const REQUEST: SignedRequest<'static> = SignedRequest {
         method: "POST",
         path: "/api/v1/challenge",
@@ -346,13 +576,12 @@ mod tests {
     fn a_proof_by_the_enrolled_key_passes_within_the_window() {
         let key = signing_key(7);
         let headers = proof(&key, REQUEST, 1_000);
-        let pending =
-            check_device_proof(Some(record(&key, false)), &headers, REQUEST, 1_060).unwrap();
+        let pending = checked(Some(record(&key, false)), &headers, REQUEST, 1_060).unwrap();
         assert_eq!(pending.device.facility_code.as_str(), FACILITY);
         assert!(signature_verifies(&pending));
         assert_eq!(
-            check_device_proof(Some(record(&key, false)), &headers, REQUEST, 1_061),
-            Err(EdgeError::DeviceProofInvalid("stale timestamp"))
+            checked(Some(record(&key, false)), &headers, REQUEST, 1_061),
+            Err(DeviceRefusal::ProofInvalid(ProofDefect::StaleTimestamp))
         );
     }
 
@@ -360,23 +589,20 @@ mod tests {
     fn the_signed_message_binds_key_path_and_body() {
         let key = signing_key(7);
         let by_other = proof(&signing_key(8), REQUEST, 1_000);
-        let pending =
-            check_device_proof(Some(record(&key, false)), &by_other, REQUEST, 1_000).unwrap();
+        let pending = checked(Some(record(&key, false)), &by_other, REQUEST, 1_000).unwrap();
         assert!(!signature_verifies(&pending), "another key's signature");
         let headers = proof(&key, REQUEST, 1_000);
         let other_path = SignedRequest {
             path: "/api/v1/session",
             ..REQUEST
         };
-        let pending =
-            check_device_proof(Some(record(&key, false)), &headers, other_path, 1_000).unwrap();
+        let pending = checked(Some(record(&key, false)), &headers, other_path, 1_000).unwrap();
         assert!(!signature_verifies(&pending), "a proof for another path");
         let other_body = SignedRequest {
             body: b"{}",
             ..REQUEST
         };
-        let pending =
-            check_device_proof(Some(record(&key, false)), &headers, other_body, 1_000).unwrap();
+        let pending = checked(Some(record(&key, false)), &headers, other_body, 1_000).unwrap();
         assert!(!signature_verifies(&pending), "a proof for another body");
     }
 
@@ -385,12 +611,12 @@ mod tests {
         let key = signing_key(7);
         let headers = proof(&key, REQUEST, 1_000);
         assert_eq!(
-            check_device_proof(Some(record(&key, true)), &headers, REQUEST, 1_000),
-            Err(EdgeError::DeviceRevoked)
+            checked(Some(record(&key, true)), &headers, REQUEST, 1_000),
+            Err(DeviceRefusal::Revoked)
         );
         assert_eq!(
-            check_device_proof(None, &headers, REQUEST, 1_000),
-            Err(EdgeError::DeviceUnknown)
+            checked(None, &headers, REQUEST, 1_000),
+            Err(DeviceRefusal::Unknown)
         );
     }
 
@@ -443,7 +669,8 @@ mod tests {
             ),
         ] {
             assert_eq!(
-                check_device_proof(Some(record(&key, false)), &headers, REQUEST, 1_000),
+                checked(Some(record(&key, false)), &headers, REQUEST, 1_000)
+                    .map_err(EdgeError::from),
                 Err(EdgeError::DeviceProofInvalid(reason))
             );
         }
@@ -531,11 +758,98 @@ mod tests {
     }
 
     #[test]
-    fn device_ids_round_trip_and_foreign_ids_are_unknown() {
-        let id = DeviceId::from_random(&[9; DEVICE_ID_RANDOM_LEN]);
-        assert_eq!(DeviceId::parse(id.as_str()), Ok(id));
-        for bad in ["", "short", "AAAAAAAAAAAAAAAAAAAAAAAA", "not base64!"] {
+    fn device_ids_name_their_facility_and_foreign_ids_are_unknown() {
+        let id = DeviceId::from_random(&facility(), &[9; DEVICE_ID_RANDOM_LEN]);
+        assert_eq!(id.facility_code(), FACILITY);
+        assert_eq!(id.store_name(), "facility:0110113719");
+        assert_eq!(DeviceId::parse(id.as_str()), Ok(id.clone()));
+        let json = serde_json::to_string(&id).unwrap();
+        assert_eq!(serde_json::from_str::<DeviceId>(&json).unwrap(), id);
+        for bad in [
+            "",
+            "short",
+            // The random part alone, as ids had it before they named their facility.
+            "CQkJCQkJCQkJCQkJCQkJCQ",
+            "0110113719.short",
+            "0110113719.AAAAAAAAAAAAAAAAAAAAAAAA",
+            // A facility code with a wrong check digit.
+            "0110113718.CQkJCQkJCQkJCQkJCQkJCQ",
+            "0110113719.not base64!",
+        ] {
             assert_eq!(DeviceId::parse(bad), Err(EdgeError::DeviceUnknown), "{bad}");
+            assert!(
+                serde_json::from_str::<DeviceId>(&format!("{bad:?}")).is_err(),
+                "{bad}"
+            );
         }
+    }
+
+    /// Runs the store step with the p256 crate as the signature port and a map as the counters.
+    fn run_store_step(
+        record: Option<DeviceRecord>,
+        check: &DeviceCheck,
+        counts: &mut std::collections::HashMap<String, u32>,
+    ) -> DeviceCheckAnswer {
+        futures::executor::block_on(check_and_count(
+            record,
+            check,
+            async |pending| Ok(signature_verifies(pending)),
+            |counter| {
+                let count = counts.entry(counter.name.clone()).or_default();
+                *count += 1;
+                Ok(*count)
+            },
+        ))
+        .unwrap()
+    }
+
+    #[test]
+    fn the_store_step_counts_only_proven_requests_on_both_counters() {
+        let key = signing_key(7);
+        let mut counts = std::collections::HashMap::new();
+        let good = check(&proof(&key, REQUEST, 1_000), REQUEST, 1_000);
+        for expected in 1..=2 {
+            assert_eq!(
+                run_store_step(Some(record(&key, false)), &good, &mut counts),
+                DeviceCheckAnswer::Counted(CountedDevice {
+                    device: AuthenticatedDevice {
+                        device_id: device_id(),
+                        facility_code: facility(),
+                    },
+                    device_count: expected,
+                    facility_count: expected,
+                })
+            );
+        }
+        let forged = check(&proof(&signing_key(8), REQUEST, 1_000), REQUEST, 1_000);
+        assert_eq!(
+            run_store_step(Some(record(&key, false)), &forged, &mut counts),
+            DeviceCheckAnswer::Refused(DeviceRefusal::ProofInvalid(
+                ProofDefect::SignatureDoesNotVerify
+            ))
+        );
+        assert_eq!(
+            run_store_step(Some(record(&key, true)), &good, &mut counts),
+            DeviceCheckAnswer::Refused(DeviceRefusal::Revoked)
+        );
+        assert_eq!(
+            run_store_step(None, &good, &mut counts),
+            DeviceCheckAnswer::Refused(DeviceRefusal::Unknown)
+        );
+        assert_eq!(
+            counts[&good.device_counter.name], 2,
+            "refusals are not counted"
+        );
+        assert_eq!(
+            counts[&good.facility_counter.name], 2,
+            "refusals are not counted"
+        );
+        assert_eq!(good.facility_counter.name, "rate:facility:0110113719");
+        assert_eq!(
+            EdgeError::from(DeviceRefusal::ProofInvalid(
+                ProofDefect::SignatureDoesNotVerify
+            )),
+            EdgeError::DeviceProofInvalid("signature does not verify")
+        );
     }
 }

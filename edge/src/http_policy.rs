@@ -16,9 +16,15 @@ pub const API_PREFIX: &str = "/api/";
 pub const HEALTH_PATH: &str = "/api/v1/health";
 
 /// Headers on every API response. Answers are personal and must not be stored by any cache.
+///
+/// `content-encoding: identity` keeps the platform from compressing them (Cloudflare, and Miniflare after it,
+/// compress JSON unless the response already names an encoding). API answers carry session tokens and personal
+/// data next to fields the caller chose, which is the setting of compression length attacks (BREACH); and they are
+/// a few hundred bytes, so compressing them saves nothing and costs time on both ends.
 pub const API_RESPONSE_HEADERS: &[(&str, &str)] = &[
     ("content-type", "application/json; charset=utf-8"),
     ("cache-control", "no-store"),
+    ("content-encoding", "identity"),
     ("x-content-type-options", "nosniff"),
     ("referrer-policy", "no-referrer"),
     (

@@ -36,10 +36,10 @@ impl RateScope {
     }
 }
 
-/// One counter to increment: the store instance name and the window it counts.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// One counter to increment: its name in the facility's store and the window it counts.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RateCounter {
-    /// Store instance name, e.g. `rate:device:<id>`; one instance per device or facility spreads the load.
+    /// Counter name, e.g. `rate:device:<id>` or `rate:facility:<code>`, both kept by the facility's store.
     pub name: String,
     /// Unix seconds at which the counted window started.
     pub window_start: i64,
@@ -145,9 +145,12 @@ mod tests {
         assert_eq!(first.forget_after, 1_080);
         assert_eq!(first.persist_from, 30);
         assert_eq!(
-            RateLimits { per_facility: 5, ..limits }
-                .counter(RateScope::Facility, "f", 0)
-                .persist_from,
+            RateLimits {
+                per_facility: 5,
+                ..limits
+            }
+            .counter(RateScope::Facility, "f", 0)
+            .persist_from,
             3
         );
         assert_eq!(

@@ -12,8 +12,8 @@ use onshi_proto::api::{
 };
 use onshi_proto::facility::FacilityCode;
 use onshi_proto::origin::{
-    AuthMethod,     BY_CERTIFICATE_PATH, CERTIFICATE_STATUS_PATH, CardQualificationQuery, CertificateRef, CertificateStatus,
-    CertificateStatusAnswer, CertificateStatusQuery,
+    AuthMethod, BY_CERTIFICATE_PATH, CERTIFICATE_STATUS_PATH, CardQualificationQuery,
+    CertificateRef, CertificateStatus, CertificateStatusAnswer, CertificateStatusQuery,
 };
 use onshi_proto::qualification::QualificationAnswer;
 
@@ -24,14 +24,14 @@ use crate::challenge::{
 };
 use crate::config::EdgeConfig;
 use crate::device::{
-    AuthenticatedDevice, DEVICE_ID_RANDOM_LEN, DeviceId, DeviceProofHeaders, DeviceRecord,
-    ENROLMENT_CODE_LIFETIME_SECS, EnrolmentCode, SignedRequest, StoredEnrolmentCode,
-    check_device_proof, check_public_key, judge_redemption,
+    AuthenticatedDevice, DEVICE_ID_RANDOM_LEN, DeviceCheck, DeviceCheckAnswer, DeviceId,
+    DeviceProofHeaders, DeviceRecord, ENROLMENT_CODE_LIFETIME_SECS, EnrolmentCode, SignedRequest,
+    StoredEnrolmentCode, check_public_key, judge_redemption,
 };
 use crate::error::EdgeError;
 use crate::http_policy::{parse_json, parse_json_or_default};
 use crate::proxy::{NONCE_RANDOM_LEN, OriginOutcome, OriginRequest, interpret_outcome};
-use crate::ratelimit::{RateCounter, RateScope};
+use crate::ratelimit::RateScope;
 use crate::routes::UseCase;
 use crate::session::{SessionClaims, TOKEN_ID_RANDOM_LEN, bearer_token};
 use zeroize::Zeroize as _;
@@ -66,15 +66,6 @@ pub trait EdgePorts {
 
     /// True when `spki_der` imports as an ECDSA P-256 public key (the point lies on the curve).
     async fn p256_key_is_valid(&self, spki_der: &[u8]) -> Result<bool, EdgeError>;
-
-    /// True when `signature` (IEEE P1363 `r || s`) is a valid ECDSA P-256 / SHA-256 signature over `message` by
-    /// the key `spki_der`.
-    async fn p256_verify(
-        &self,
-        spki_der: &[u8],
-        message: &[u8],
-        signature: &[u8],
-    ) -> Result<bool, EdgeError>;
 
     /// Writes one audit event (a JSON line) to the audit log.
     fn audit(&self, event: &AuditEvent);
@@ -114,14 +105,12 @@ pub trait EdgePorts {
     /// Stores a newly enrolled device.
     async fn store_device(&self, record: &DeviceRecord) -> Result<(), EdgeError>;
 
-    /// Loads a device; `None` when it was never enrolled.
-    async fn load_device(&self, id: &DeviceId) -> Result<Option<DeviceRecord>, EdgeError>;
-
     /// Marks a device revoked for good; false when it was never enrolled.
     async fn revoke_device(&self, id: &DeviceId) -> Result<bool, EdgeError>;
 
-    /// Counts one request on `counter`, atomically, and returns the window's count after counting.
-    async fn count_request(&self, counter: &RateCounter, now_unix: i64) -> Result<u32, EdgeError>;
+    /// Checks one device request in its facility's store and, when the proof holds, counts it on the device's and
+    /// the facility's counters: [`crate::device::check_and_count`], run where the records are, in one call.
+    async fn check_device(&self, check: &DeviceCheck) -> Result<DeviceCheckAnswer, EdgeError>;
 
     /// Sends a request to the origin, giving up after `timeout_ms`.
     async fn send_to_origin(&self, request: OriginRequest, timeout_ms: u32) -> OriginOutcome;
@@ -279,8 +268,9 @@ impl<'a, P: EdgePorts> EdgeApi<'a, P> {
         interpret_outcome(outcome)
     }
 
-    /// Checks the device proof, then counts the request against the device's and its facility's limits. Only
-    /// proven requests are counted, so nobody can use up a device's allowance with forged proofs.
+    /// Checks the device proof, then counts the request against the device's and its facility's limits, in one call
+    /// to the facility's store. Only proven requests are counted, so nobody can use up a device's allowance with
+    /// forged proofs.
     pub(crate) async fn authenticate_device(
         &self,
         request: &ApiRequest<'_>,
@@ -293,41 +283,22 @@ impl<'a, P: EdgePorts> EdgeApi<'a, P> {
             .ok_or(EdgeError::DeviceProofInvalid("no device id"))?;
         let id = DeviceId::parse(id_text)?;
         context.device = Some(id.as_str().to_owned());
-        let record = self.ports.load_device(&id).await?;
-        let pending = check_device_proof(
-            record,
+        let limits = &self.config.rate_limits;
+        let check = DeviceCheck::new(
+            id,
             &request.device_proof,
             request.signed(),
             request.now_unix,
-        )?;
-        let verified = self
-            .ports
-            .p256_verify(&pending.public_key, &pending.message, &pending.signature)
-            .await?;
-        if !verified {
-            return Err(EdgeError::DeviceProofInvalid("signature does not verify"));
-        }
-        let device = pending.device;
-        context.know_device(&device);
-        let limits = &self.config.rate_limits;
-        let device_counter = limits.counter(
-            RateScope::Device,
-            device.device_id.as_str(),
-            request.now_unix,
+            limits,
         );
-        let facility_counter = limits.counter(
-            RateScope::Facility,
-            device.facility_code.as_str(),
-            request.now_unix,
-        );
-        let (device_count, facility_count) = futures::join!(
-            self.ports.count_request(&device_counter, request.now_unix),
-            self.ports
-                .count_request(&facility_counter, request.now_unix),
-        );
-        limits.judge(RateScope::Device, device_count?)?;
-        limits.judge(RateScope::Facility, facility_count?)?;
-        Ok(device)
+        let counted = match self.ports.check_device(&check).await? {
+            DeviceCheckAnswer::Counted(counted) => counted,
+            DeviceCheckAnswer::Refused(refusal) => return Err(refusal.into()),
+        };
+        context.know_device(&counted.device);
+        limits.judge(RateScope::Device, counted.device_count)?;
+        limits.judge(RateScope::Facility, counted.facility_count)?;
+        Ok(counted.device)
     }
 
     /// Runs the use case a route named and answers with its JSON body: the one entry the adapter calls.
@@ -423,34 +394,38 @@ impl<'a, P: EdgePorts> EdgeApi<'a, P> {
         &self,
         request: &ApiRequest<'_>,
     ) -> Result<QualificationAnswer, EdgeError> {
-        self.audited(AuditAction::Qualification, request.now_unix, async |context| {
-            let (device, claims) = self.card_session(request, context).await?;
-            // A visual-check session got its qualification when staff approved it, and the origin recorded that
-            // check-in as 目視; asking again here would record a PIN check-in that never happened.
-            claims.require_pin()?;
-            let certificate = claims.certificate();
-            let body: QualificationRequest = parse_json_or_default(request.body)?;
-            if body
-                .arbitrary_identifier
-                .as_ref()
-                .is_some_and(|id| id.chars().count() > MAX_ARBITRARY_IDENTIFIER_LEN)
-            {
-                return Err(EdgeError::BadRequest);
-            }
-            let query = CardQualificationQuery {
-                certificate,
-                facility_code: Some(device.facility_code.as_str().to_owned()),
-                device_id: Some(device.device_id.as_str().to_owned()),
-                arbitrary_identifier: body.arbitrary_identifier,
-            };
-            self.call_origin(
-                BY_CERTIFICATE_PATH,
-                &query,
-                request.forwarded.clone(),
-                request.now_unix,
-            )
-            .await
-        })
+        self.audited(
+            AuditAction::Qualification,
+            request.now_unix,
+            async |context| {
+                let (device, claims) = self.card_session(request, context).await?;
+                // A visual-check session got its qualification when staff approved it, and the origin recorded that
+                // check-in as 目視; asking again here would record a PIN check-in that never happened.
+                claims.require_pin()?;
+                let certificate = claims.certificate();
+                let body: QualificationRequest = parse_json_or_default(request.body)?;
+                if body
+                    .arbitrary_identifier
+                    .as_ref()
+                    .is_some_and(|id| id.chars().count() > MAX_ARBITRARY_IDENTIFIER_LEN)
+                {
+                    return Err(EdgeError::BadRequest);
+                }
+                let query = CardQualificationQuery {
+                    certificate,
+                    facility_code: Some(device.facility_code.as_str().to_owned()),
+                    device_id: Some(device.device_id.as_str().to_owned()),
+                    arbitrary_identifier: body.arbitrary_identifier,
+                };
+                self.call_origin(
+                    BY_CERTIFICATE_PATH,
+                    &query,
+                    request.forwarded.clone(),
+                    request.now_unix,
+                )
+                .await
+            },
+        )
         .await
     }
 
@@ -478,7 +453,8 @@ impl<'a, P: EdgePorts> EdgeApi<'a, P> {
                 .await?;
             let facility_code = judge_redemption(stored, request.now_unix)?;
             context.facility = Some(facility_code.as_str().to_owned());
-            let device_id = DeviceId::from_random(&self.random::<DEVICE_ID_RANDOM_LEN>()?);
+            let device_id =
+                DeviceId::from_random(&facility_code, &self.random::<DEVICE_ID_RANDOM_LEN>()?);
             context.device = Some(device_id.as_str().to_owned());
             self.ports
                 .store_device(&DeviceRecord {
@@ -502,28 +478,32 @@ impl<'a, P: EdgePorts> EdgeApi<'a, P> {
         &self,
         request: &ApiRequest<'_>,
     ) -> Result<EnrolmentCodeResponse, EdgeError> {
-        self.audited(AuditAction::EnrolmentCodeIssued, request.now_unix, async |context| {
-            self.config.admin.check(request.authorization)?;
-            let body: EnrolmentCodeRequest = parse_json(request.body)?;
-            context.facility = Some(body.facility_code.as_str().to_owned());
-            let code = EnrolmentCode::generate(&self.random()?);
-            let expires_at = request
-                .now_unix
-                .saturating_add(ENROLMENT_CODE_LIFETIME_SECS);
-            self.ports
-                .store_enrolment_code(
-                    &code.lookup_key(),
-                    &body.facility_code,
+        self.audited(
+            AuditAction::EnrolmentCodeIssued,
+            request.now_unix,
+            async |context| {
+                self.config.admin.check(request.authorization)?;
+                let body: EnrolmentCodeRequest = parse_json(request.body)?;
+                context.facility = Some(body.facility_code.as_str().to_owned());
+                let code = EnrolmentCode::generate(&self.random()?);
+                let expires_at = request
+                    .now_unix
+                    .saturating_add(ENROLMENT_CODE_LIFETIME_SECS);
+                self.ports
+                    .store_enrolment_code(
+                        &code.lookup_key(),
+                        &body.facility_code,
+                        expires_at,
+                        request.now_unix,
+                    )
+                    .await?;
+                Ok(EnrolmentCodeResponse {
+                    code: code.display(),
+                    facility_code: body.facility_code,
                     expires_at,
-                    request.now_unix,
-                )
-                .await?;
-            Ok(EnrolmentCodeResponse {
-                code: code.display(),
-                facility_code: body.facility_code,
-                expires_at,
-            })
-        })
+                })
+            },
+        )
         .await
     }
 
@@ -533,18 +513,22 @@ impl<'a, P: EdgePorts> EdgeApi<'a, P> {
         request: &ApiRequest<'_>,
         device_id: &str,
     ) -> Result<DeviceRevokeResponse, EdgeError> {
-        self.audited(AuditAction::DeviceRevoked, request.now_unix, async |context| {
-            self.config.admin.check(request.authorization)?;
-            let id = DeviceId::parse(device_id).map_err(|_| EdgeError::NotFound)?;
-            context.device = Some(id.as_str().to_owned());
-            if !self.ports.revoke_device(&id).await? {
-                return Err(EdgeError::NotFound);
-            }
-            Ok(DeviceRevokeResponse {
-                device_id: id.as_str().to_owned(),
-                revoked: true,
-            })
-        })
+        self.audited(
+            AuditAction::DeviceRevoked,
+            request.now_unix,
+            async |context| {
+                self.config.admin.check(request.authorization)?;
+                let id = DeviceId::parse(device_id).map_err(|_| EdgeError::NotFound)?;
+                context.device = Some(id.as_str().to_owned());
+                if !self.ports.revoke_device(&id).await? {
+                    return Err(EdgeError::NotFound);
+                }
+                Ok(DeviceRevokeResponse {
+                    device_id: id.as_str().to_owned(),
+                    revoked: true,
+                })
+            },
+        )
         .await
     }
 }

@@ -41,6 +41,8 @@ async function api(path, { method = "POST", body, headers = {}, device = kiosk, 
   Object.assign(init.headers, headers);
   const response = await fetch(`${target.url}${path}`, init);
   assert.equal(response.headers.get("cache-control"), "no-store", `no-store on ${method} ${path}`);
+  // fetch asks for gzip and br; the answer must still come uncompressed (see API_RESPONSE_HEADERS).
+  assert.equal(response.headers.get("content-encoding"), "identity", `uncompressed ${method} ${path}`);
   assert.match(response.headers.get("content-type"), /^application\/json/);
   assert.equal(response.headers.get("x-content-type-options"), "nosniff");
   return { status: response.status, body: await response.json() };

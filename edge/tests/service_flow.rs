@@ -16,6 +16,7 @@ use onshi_edge::device::{DeviceId, DeviceProofHeaders};
 use onshi_edge::proxy::OriginOutcome;
 use onshi_edge::service::{ApiRequest, EdgeApi};
 use onshi_proto::api::{ChallengeResponse, EnrolRequest, SessionResponse};
+use onshi_proto::facility::FacilityCode;
 use onshi_proto::origin::{CardQualificationQuery, CertificateStatusQuery};
 use onshi_proto::qualification::{Guidance, QualificationAnswer, Reason, Validity};
 use onshi_proto::{Base64Bytes, ErrorCode, IsoDate, signing};
@@ -255,7 +256,9 @@ fn unknown_forged_and_revoked_devices_are_refused() {
     );
 
     let stranger = Kiosk {
-        device_id: DeviceId::from_random(&[0xee; 16]).as_str().to_owned(),
+        device_id: DeviceId::from_random(&FacilityCode::parse(FACILITY).unwrap(), &[0xee; 16])
+            .as_str()
+            .to_owned(),
         key: kiosk.key.clone(),
     };
     assert_eq!(

@@ -1,9 +1,11 @@
 //! `EdgeStore`: a Durable Object holding enrolment codes, enrolled devices and rate counters in its SQLite
 //! storage.
 //!
-//! One instance per key (`code:<hash>`, `device:<id>`, `rate:<scope>:<id>`) spreads the load and keeps every
-//! counting step a single statement in a single-threaded object, so two concurrent requests can never both
-//! redeem one code or slip past a limit. Decisions are made by the pure modules, not here.
+//! One instance per enrolment code (`code:<hash>`) and one per facility (`facility:<医療機関コード>`), which holds
+//! the facility's devices, each device's rate counter and the facility's. A device request is therefore checked
+//! and counted in a single call ([`crate::device::check_and_count`]: load the device, verify its proof with
+//! WebCrypto, count), and every counting step runs in one single-threaded object, so two concurrent requests can
+//! never both redeem one code or slip past a limit. Decisions are made by the pure modules, not here.
 //!
 //! Rate counters are counted in the instance's memory and, from half the limit on
 //! ([`crate::ratelimit::RateCounter::persist_from`]), written through to its storage on every count: one upsert into
@@ -20,7 +22,10 @@ use worker::{
     durable_object,
 };
 
-use crate::device::{DeviceRecord, StoredEnrolmentCode};
+use super::webcrypto;
+use crate::device::{DeviceCheck, DeviceId, DeviceRecord, StoredEnrolmentCode, check_and_count};
+use crate::error::EdgeError;
+use crate::ratelimit::RateCounter;
 
 /// Store an enrolment code.
 pub const CODE_STORE_PATH: &str = "/code/store";
@@ -28,12 +33,10 @@ pub const CODE_STORE_PATH: &str = "/code/store";
 pub const CODE_REDEEM_PATH: &str = "/code/redeem";
 /// Store a device.
 pub const DEVICE_STORE_PATH: &str = "/device/store";
-/// Load a device.
-pub const DEVICE_LOAD_PATH: &str = "/device/load";
+/// Check one device request and count it when its proof holds.
+pub const DEVICE_CHECK_PATH: &str = "/device/check";
 /// Revoke a device.
 pub const DEVICE_REVOKE_PATH: &str = "/device/revoke";
-/// Count one request in a rate window.
-pub const COUNT_PATH: &str = "/count";
 
 const SCHEMA: &[&str] = &[
     "CREATE TABLE IF NOT EXISTS enrolment_codes (
@@ -81,26 +84,11 @@ pub struct CodeRedeemCall {
     pub now: i64,
 }
 
-/// Body of a device load or revoke call.
+/// Body of a device revoke call.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct DeviceCall {
     /// The device id.
-    pub id: String,
-}
-
-/// Body of a count call.
-#[derive(Debug, Serialize, Deserialize)]
-pub struct CountCall {
-    /// Counter name.
-    pub name: String,
-    /// Window start, unix seconds.
-    pub window_start: i64,
-    /// Unix seconds after which the window may be deleted.
-    pub forget_after: i64,
-    /// From this count on, every count is written through to storage.
-    pub persist_from: u32,
-    /// The caller's clock.
-    pub now: i64,
+    pub id: DeviceId,
 }
 
 #[derive(Deserialize)]
@@ -163,14 +151,17 @@ impl EdgeStore {
 
 impl EdgeStore {
     /// Counts one request: in memory, written through to storage, old windows forgotten in both.
-    fn count(&self, call: CountCall) -> Result<u32> {
+    fn count(&self, counter: &RateCounter, now: i64) -> Result<u32> {
         let sql = self.sql()?;
         let mut cached = self.counters.borrow_mut();
         let counters = match cached.as_mut() {
             Some(counters) => counters,
             None => {
                 let rows: Vec<CounterRow> = sql
-                    .exec("SELECT name, window_start, count, forget_after FROM rate_counters", None)?
+                    .exec(
+                        "SELECT name, window_start, count, forget_after FROM rate_counters",
+                        None,
+                    )?
                     .to_array()?;
                 cached.insert(
                     rows.into_iter()
@@ -180,31 +171,71 @@ impl EdgeStore {
             }
         };
         let before = counters.len();
-        counters.retain(|_, (_, forget_after)| *forget_after >= call.now);
+        counters.retain(|_, (_, forget_after)| *forget_after >= now);
         if counters.len() != before {
             sql.exec(
                 "DELETE FROM rate_counters WHERE forget_after < ?",
-                vec![integer(call.now)?],
+                vec![integer(now)?],
             )?;
         }
         let entry = counters
-            .entry((call.name.clone(), call.window_start))
-            .or_insert((0, call.forget_after));
+            .entry((counter.name.clone(), counter.window_start))
+            .or_insert((0, counter.forget_after));
         entry.0 = entry.0.saturating_add(1);
-        if entry.0 < call.persist_from {
+        if entry.0 < counter.persist_from {
             return Ok(entry.0);
         }
         sql.exec(
             "INSERT INTO rate_counters (name, window_start, count, forget_after) VALUES (?, ?, ?, ?) \
              ON CONFLICT (name, window_start) DO UPDATE SET count = excluded.count",
             vec![
-                call.name.into(),
-                integer(call.window_start)?,
+                counter.name.clone().into(),
+                integer(counter.window_start)?,
                 integer(i64::from(entry.0))?,
                 integer(entry.1)?,
             ],
         )?;
         Ok(entry.0)
+    }
+
+    /// The stored record of a device of this facility, with its revocation flag.
+    fn load_device(&self, id: &DeviceId) -> Result<Option<DeviceRecord>> {
+        let rows: Vec<DeviceRow> = self
+            .sql()?
+            .exec(
+                "SELECT record, revoked FROM devices WHERE id = ?",
+                vec![id.as_str().to_owned().into()],
+            )?
+            .to_array()?;
+        let Some(row) = rows.into_iter().next() else {
+            return Ok(None);
+        };
+        let mut record: DeviceRecord = serde_json::from_str(&row.record)
+            .map_err(|error| worker::Error::RustError(error.to_string()))?;
+        record.revoked = row.revoked != 0;
+        Ok(Some(record))
+    }
+
+    /// One device request: the shared store step over this instance's records, WebCrypto and counters.
+    async fn check_device(&self, check: &DeviceCheck) -> Result<Response> {
+        let record = self.load_device(&check.device_id)?;
+        let answer = check_and_count(
+            record,
+            check,
+            async |pending| {
+                webcrypto::p256_verify(&pending.public_key, &pending.message, &pending.signature)
+                    .await
+            },
+            |counter| {
+                self.count(counter, check.now)
+                    .map_err(|_| EdgeError::Runtime("a rate counter could not be written"))
+            },
+        )
+        .await;
+        match answer {
+            Ok(answer) => Response::from_json(&answer),
+            Err(error) => Response::error(error.to_string(), 500),
+        }
     }
 }
 
@@ -218,10 +249,9 @@ impl DurableObject for EdgeStore {
     }
 
     async fn fetch(&self, mut request: Request) -> Result<Response> {
-        if request.path() == COUNT_PATH {
-            let call: CountCall = request.json().await?;
-            let count = self.count(call)?;
-            return Response::from_json(&count);
+        if request.path() == DEVICE_CHECK_PATH {
+            let check: DeviceCheck = request.json().await?;
+            return self.check_device(&check).await;
         }
         let sql = self.sql()?;
         match request.path().as_str() {
@@ -272,31 +302,12 @@ impl DurableObject for EdgeStore {
                 )?;
                 Response::from_json(&true)
             }
-            DEVICE_LOAD_PATH => {
-                let call: DeviceCall = request.json().await?;
-                let rows: Vec<DeviceRow> = sql
-                    .exec(
-                        "SELECT record, revoked FROM devices WHERE id = ?",
-                        vec![call.id.into()],
-                    )?
-                    .to_array()?;
-                let record = match rows.into_iter().next() {
-                    Some(row) => {
-                        let mut record: DeviceRecord = serde_json::from_str(&row.record)
-                            .map_err(|error| worker::Error::RustError(error.to_string()))?;
-                        record.revoked = row.revoked != 0;
-                        Some(record)
-                    }
-                    None => None,
-                };
-                Response::from_json(&record)
-            }
             DEVICE_REVOKE_PATH => {
                 let call: DeviceCall = request.json().await?;
                 let rows: Vec<IdRow> = sql
                     .exec(
                         "UPDATE devices SET revoked = 1 WHERE id = ? RETURNING id",
-                        vec![call.id.into()],
+                        vec![call.id.as_str().to_owned().into()],
                     )?
                     .to_array()?;
                 Response::from_json(&!rows.is_empty())

@@ -6,6 +6,7 @@
 mod challenge_store;
 mod edge_store;
 mod ports;
+mod webcrypto;
 
 use futures::StreamExt as _;
 use worker::{Env, Headers, Request, Response, ResponseBuilder, js_sys};

@@ -1,6 +1,6 @@
-//! [`EdgePorts`] for workerd: WebCrypto randomness, the `ChallengeStore` and `EdgeStore` Durable Objects, the
-//! audit log (one JSON line per event on the worker's log), WebCrypto for ECDSA P-256 device proofs and `fetch` to
-//! the origin with a timeout.
+//! [`EdgePorts`] for workerd: WebCrypto randomness, the `ChallengeStore` and `EdgeStore` Durable Objects (a
+//! device's requests are checked and counted by its facility's `EdgeStore`), the audit log (one JSON line per event
+//! on the worker's log), WebCrypto for enrolling keys and `fetch` to the origin with a timeout.
 
 use std::time::Duration;
 
@@ -10,8 +10,6 @@ use futures::future::{Either, select};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use worker::js_sys;
-use worker::wasm_bindgen::{JsCast as _, JsValue};
-use worker::wasm_bindgen_futures::JsFuture;
 use worker::{
     AbortController, Delay, Env, Fetch, Headers, Method, Request, RequestInit, RequestRedirect,
     Response,
@@ -19,15 +17,18 @@ use worker::{
 
 use super::challenge_store::{STORE_PATH, StoreCall, USE_PATH, UseCall};
 use super::edge_store::{
-    CODE_REDEEM_PATH, CODE_STORE_PATH, COUNT_PATH, CodeRedeemCall, CodeStoreCall, CountCall,
-    DEVICE_LOAD_PATH, DEVICE_REVOKE_PATH, DEVICE_STORE_PATH, DeviceCall,
+    CODE_REDEEM_PATH, CODE_STORE_PATH, CodeRedeemCall, CodeStoreCall, DEVICE_CHECK_PATH,
+    DEVICE_REVOKE_PATH, DEVICE_STORE_PATH, DeviceCall,
 };
+use super::webcrypto;
 use crate::audit::AuditEvent;
 use crate::challenge::{ChallengeId, IssuedChallenge, StoredChallenge};
-use crate::device::{DeviceId, DeviceRecord, ENROLMENT_CODE_LIFETIME_SECS, StoredEnrolmentCode};
+use crate::device::{
+    DeviceCheck, DeviceCheckAnswer, DeviceId, DeviceRecord, ENROLMENT_CODE_LIFETIME_SECS,
+    StoredEnrolmentCode,
+};
 use crate::error::EdgeError;
 use crate::proxy::{OriginOutcome, OriginRequest};
-use crate::ratelimit::RateCounter;
 use crate::service::EdgePorts;
 use onshi_proto::facility::FacilityCode;
 
@@ -93,30 +94,7 @@ impl EdgePorts for WorkerPorts<'_> {
     }
 
     async fn p256_key_is_valid(&self, spki_der: &[u8]) -> Result<bool, EdgeError> {
-        Ok(import_p256_key(spki_der).await.is_ok())
-    }
-
-    async fn p256_verify(
-        &self,
-        spki_der: &[u8],
-        message: &[u8],
-        signature: &[u8],
-    ) -> Result<bool, EdgeError> {
-        let Ok(key) = import_p256_key(spki_der).await else {
-            return Ok(false);
-        };
-        let algorithm = js_object(&[("name", "ECDSA".into()), ("hash", "SHA-256".into())])
-            .map_err(|_| EdgeError::Runtime("WebCrypto arguments cannot be built"))?;
-        let arguments = js_sys::Array::of4(
-            &algorithm,
-            &key,
-            &js_sys::Uint8Array::from(signature),
-            &js_sys::Uint8Array::from(message),
-        );
-        let verdict = subtle_call("verify", &arguments)
-            .await
-            .map_err(|_| EdgeError::Runtime("WebCrypto verify failed"))?;
-        Ok(verdict.as_bool() == Some(true))
+        Ok(webcrypto::p256_key_is_valid(spki_der).await)
     }
 
     fn audit(&self, event: &AuditEvent) {
@@ -167,49 +145,36 @@ impl EdgePorts for WorkerPorts<'_> {
     }
 
     async fn store_device(&self, record: &DeviceRecord) -> Result<(), EdgeError> {
-        let instance = format!("device:{}", record.device_id.as_str());
         let _: bool = self
-            .call_object(EDGE_STORE_BINDING, &instance, DEVICE_STORE_PATH, record)
+            .call_object(
+                EDGE_STORE_BINDING,
+                &record.device_id.store_name(),
+                DEVICE_STORE_PATH,
+                record,
+            )
             .await?;
         Ok(())
     }
 
-    async fn load_device(&self, id: &DeviceId) -> Result<Option<DeviceRecord>, EdgeError> {
-        let call = DeviceCall {
-            id: id.as_str().to_owned(),
-        };
+    async fn check_device(&self, check: &DeviceCheck) -> Result<DeviceCheckAnswer, EdgeError> {
         self.call_object(
             EDGE_STORE_BINDING,
-            &format!("device:{}", id.as_str()),
-            DEVICE_LOAD_PATH,
-            &call,
+            &check.device_id.store_name(),
+            DEVICE_CHECK_PATH,
+            check,
         )
         .await
     }
 
     async fn revoke_device(&self, id: &DeviceId) -> Result<bool, EdgeError> {
-        let call = DeviceCall {
-            id: id.as_str().to_owned(),
-        };
+        let call = DeviceCall { id: id.clone() };
         self.call_object(
             EDGE_STORE_BINDING,
-            &format!("device:{}", id.as_str()),
+            &id.store_name(),
             DEVICE_REVOKE_PATH,
             &call,
         )
         .await
-    }
-
-    async fn count_request(&self, counter: &RateCounter, now_unix: i64) -> Result<u32, EdgeError> {
-        let call = CountCall {
-            name: counter.name.clone(),
-            window_start: counter.window_start,
-            forget_after: counter.forget_after,
-            persist_from: counter.persist_from,
-            now: now_unix,
-        };
-        self.call_object(EDGE_STORE_BINDING, &counter.name, COUNT_PATH, &call)
-            .await
     }
 
     async fn store_challenge(
@@ -279,38 +244,4 @@ fn build_fetch_request(request: &OriginRequest) -> worker::Result<Request> {
         // A redirect from the origin is an error, never something to follow with a signed request.
         .with_redirect(RequestRedirect::Manual);
     Request::new_with_init(&request.url, &init)
-}
-
-/// A plain JavaScript object with the given string-keyed properties.
-fn js_object(properties: &[(&str, JsValue)]) -> Result<js_sys::Object, JsValue> {
-    let object = js_sys::Object::new();
-    for (name, value) in properties {
-        js_sys::Reflect::set(&object, &JsValue::from_str(name), value)?;
-    }
-    Ok(object)
-}
-
-/// Calls `crypto.subtle.<method>(...arguments)` and awaits its promise.
-async fn subtle_call(method: &str, arguments: &js_sys::Array) -> Result<JsValue, JsValue> {
-    let crypto = js_sys::Reflect::get(&js_sys::global(), &JsValue::from_str("crypto"))?;
-    let subtle = js_sys::Reflect::get(&crypto, &JsValue::from_str("subtle"))?;
-    let function: js_sys::Function =
-        js_sys::Reflect::get(&subtle, &JsValue::from_str(method))?.dyn_into()?;
-    let promise: js_sys::Promise =
-        js_sys::Reflect::apply(&function, &subtle, arguments)?.dyn_into()?;
-    JsFuture::from(promise).await
-}
-
-/// Imports a SubjectPublicKeyInfo as a WebCrypto ECDSA P-256 verification key; fails when the point is not on the
-/// curve.
-async fn import_p256_key(spki_der: &[u8]) -> Result<JsValue, JsValue> {
-    let algorithm = js_object(&[("name", "ECDSA".into()), ("namedCurve", "P-256".into())])?;
-    let usages = js_sys::Array::of1(&JsValue::from_str("verify"));
-    let arguments = js_sys::Array::new();
-    arguments.push(&JsValue::from_str("spki"));
-    arguments.push(&js_sys::Uint8Array::from(spki_der));
-    arguments.push(&algorithm);
-    arguments.push(&JsValue::FALSE);
-    arguments.push(&usages);
-    subtle_call("importKey", &arguments).await
 }

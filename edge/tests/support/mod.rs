@@ -15,9 +15,11 @@ use onshi_edge::EdgeError;
 use onshi_edge::audit::AuditEvent;
 use onshi_edge::challenge::{ChallengeId, IssuedChallenge, StoredChallenge};
 use onshi_edge::config::EdgeConfig;
-use onshi_edge::device::{DeviceId, DeviceProofHeaders, DeviceRecord, StoredEnrolmentCode};
+use onshi_edge::device::{
+    DeviceCheck, DeviceCheckAnswer, DeviceId, DeviceProofHeaders, DeviceRecord, PendingProof,
+    StoredEnrolmentCode, check_and_count,
+};
 use onshi_edge::proxy::{OriginOutcome, OriginRequest};
-use onshi_edge::ratelimit::RateCounter;
 use onshi_edge::service::{ApiRequest, EdgeApi, EdgePorts};
 use onshi_proto::api::{
     ChallengeResponse, EnrolRequest, SessionRequest, SessionResponse, device_proof_message,
@@ -85,6 +87,18 @@ impl FakePorts {
     }
 }
 
+/// What workerd's WebCrypto does for the facility store: verify the pending proof with its key over its message.
+fn p256_verifies(pending: &PendingProof) -> bool {
+    use p256::ecdsa::signature::Verifier as _;
+    let Ok(key) = p256::ecdsa::VerifyingKey::from_public_key_der(&pending.public_key) else {
+        return false;
+    };
+    let Ok(signature) = p256::ecdsa::Signature::from_slice(&pending.signature) else {
+        return false;
+    };
+    key.verify(&pending.message, &signature).is_ok()
+}
+
 impl EdgePorts for FakePorts {
     fn fill_random(&self, buffer: &mut [u8]) -> Result<(), EdgeError> {
         // Distinct, predictable bytes per draw: enough to tell draws apart in a test.
@@ -99,22 +113,6 @@ impl EdgePorts for FakePorts {
 
     async fn p256_key_is_valid(&self, spki_der: &[u8]) -> Result<bool, EdgeError> {
         Ok(p256::ecdsa::VerifyingKey::from_public_key_der(spki_der).is_ok())
-    }
-
-    async fn p256_verify(
-        &self,
-        spki_der: &[u8],
-        message: &[u8],
-        signature: &[u8],
-    ) -> Result<bool, EdgeError> {
-        use p256::ecdsa::signature::Verifier as _;
-        let Ok(key) = p256::ecdsa::VerifyingKey::from_public_key_der(spki_der) else {
-            return Ok(false);
-        };
-        let Ok(signature) = p256::ecdsa::Signature::from_slice(signature) else {
-            return Ok(false);
-        };
-        Ok(key.verify(message, &signature).is_ok())
     }
 
     fn audit(&self, event: &AuditEvent) {
@@ -188,8 +186,22 @@ impl EdgePorts for FakePorts {
         Ok(())
     }
 
-    async fn load_device(&self, id: &DeviceId) -> Result<Option<DeviceRecord>, EdgeError> {
-        Ok(self.devices.borrow().get(id.as_str()).cloned())
+    async fn check_device(&self, check: &DeviceCheck) -> Result<DeviceCheckAnswer, EdgeError> {
+        let record = self.devices.borrow().get(check.device_id.as_str()).cloned();
+        check_and_count(
+            record,
+            check,
+            async |pending| Ok(p256_verifies(pending)),
+            |counter| {
+                let mut counters = self.counters.borrow_mut();
+                let count = counters
+                    .entry((counter.name.clone(), counter.window_start))
+                    .or_insert(0);
+                *count += 1;
+                Ok(*count)
+            },
+        )
+        .await
     }
 
     async fn revoke_device(&self, id: &DeviceId) -> Result<bool, EdgeError> {
@@ -199,15 +211,6 @@ impl EdgePorts for FakePorts {
             .get_mut(id.as_str())
             .map(|record| record.revoked = true)
             .is_some())
-    }
-
-    async fn count_request(&self, counter: &RateCounter, _now: i64) -> Result<u32, EdgeError> {
-        let mut counters = self.counters.borrow_mut();
-        let count = counters
-            .entry((counter.name.clone(), counter.window_start))
-            .or_insert(0);
-        *count += 1;
-        Ok(*count)
     }
 
     async fn send_to_origin(&self, request: OriginRequest, _timeout_ms: u32) -> OriginOutcome {

@@ -84,9 +84,19 @@ pub const DEVICE_PROOF_MAX_SKEW_SECS: i64 = 60;
 /// The bytes a device signs for one request:
 /// `"onshi-device-proof-v1" "\n" METHOD "\n" PATH "\n" TIMESTAMP "\n" hex(SHA-256(body))`.
 pub fn device_proof_message(method: &str, path: &str, timestamp: &str, body: &[u8]) -> Vec<u8> {
+    device_proof_message_over_hash(method, path, timestamp, &device_proof_body_hash(body))
+}
+
+/// The body's part of a device proof: hex(SHA-256(body)), lower case.
+pub fn device_proof_body_hash(body: &[u8]) -> String {
     use sha2::Digest as _;
-    let body_hash = hex::encode(sha2::Sha256::digest(body));
-    ["onshi-device-proof-v1", method, path, timestamp, body_hash.as_str()].join("\n").into_bytes()
+    hex::encode(sha2::Sha256::digest(body))
+}
+
+/// [`device_proof_message`] from the body's hash ([`device_proof_body_hash`]), for a checker that is handed the
+/// hash instead of the body.
+pub fn device_proof_message_over_hash(method: &str, path: &str, timestamp: &str, body_hash: &str) -> Vec<u8> {
+    ["onshi-device-proof-v1", method, path, timestamp, body_hash].join("\n").into_bytes()
 }
 
 /// Body of `POST` [`ADMIN_ENROLMENT_CODES_PATH`].
