@@ -65,6 +65,9 @@ export function edgeMiniflareOptions(config) {
     modules: true,
     modulesRules: [{ type: "CompiledWasm", include: ["**/*.wasm"], fallthrough: true }],
     compatibilityDate: COMPATIBILITY_DATE,
+    // Miniflare's own request log posts every request back to this process, where nothing reads it: the worker
+    // writes its own audit line for each decision, and the round trip would only add load to every request.
+    logRequests: false,
     bindings,
     durableObjects: {
       CHALLENGES: { className: "ChallengeStore", useSQLite: true },

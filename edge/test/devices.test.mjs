@@ -114,6 +114,11 @@ describe("device proofs", () => {
     expectError(await call(edge, "/api/v1/challenge", { device: forged }), 401, "unauthorized");
     const unknown = deviceWithKey("AAAAAAAAAAAAAAAAAAAAAA", FACILITY_CODE, device.privateKey);
     expectError(await call(edge, "/api/v1/challenge", { device: unknown }), 401, "unauthorized");
+    // The id names the facility whose store holds the device; the same random part under another (valid) 医療機関
+    // コード names a store that has no such device.
+    assert.ok(device.id.startsWith(`${FACILITY_CODE}.`), device.id);
+    const elsewhere = deviceWithKey(device.id.replace(FACILITY_CODE, "1310000011"), "1310000011", device.privateKey);
+    expectError(await call(edge, "/api/v1/challenge", { device: elsewhere }), 401, "unauthorized");
     const stale = Math.floor(Date.now() / 1000) - 120;
     expectError(await call(edge, "/api/v1/challenge", { device, timestamp: stale }), 401, "unauthorized");
     // A proof made for one body does not cover another.

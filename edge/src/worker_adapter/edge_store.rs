@@ -121,8 +121,17 @@ pub struct EdgeStore {
     /// Request counts by (counter name, window start), with the time after which each may be forgotten; read
     /// from storage on the first count after the instance started.
     counters: RefCell<Option<Counters>>,
+    /// Devices read from storage, with their keys imported into WebCrypto. This instance is the only writer of
+    /// its devices, and a device's key never changes, so the copy stays true; a revocation drops it.
+    devices: RefCell<HashMap<DeviceId, LoadedDevice>>,
     /// True once this instance has made sure its tables exist.
     schema_ready: Cell<bool>,
+}
+
+/// A device record as read from storage, and its public key once imported (on its first verification).
+struct LoadedDevice {
+    record: DeviceRecord,
+    key: Option<webcrypto::P256Key>,
 }
 
 impl std::fmt::Debug for EdgeStore {
@@ -200,6 +209,9 @@ impl EdgeStore {
 
     /// The stored record of a device of this facility, with its revocation flag.
     fn load_device(&self, id: &DeviceId) -> Result<Option<DeviceRecord>> {
+        if let Some(loaded) = self.devices.borrow().get(id) {
+            return Ok(Some(loaded.record.clone()));
+        }
         let rows: Vec<DeviceRow> = self
             .sql()?
             .exec(
@@ -213,7 +225,26 @@ impl EdgeStore {
         let mut record: DeviceRecord = serde_json::from_str(&row.record)
             .map_err(|error| worker::Error::RustError(error.to_string()))?;
         record.revoked = row.revoked != 0;
+        self.devices.borrow_mut().insert(
+            id.clone(),
+            LoadedDevice {
+                record: record.clone(),
+                key: None,
+            },
+        );
         Ok(Some(record))
+    }
+
+    /// The device's public key as a WebCrypto key, imported once per instance life.
+    async fn device_key(&self, id: &DeviceId, spki_der: &[u8]) -> Option<webcrypto::P256Key> {
+        if let Some(key) = self.devices.borrow().get(id).and_then(|loaded| loaded.key.clone()) {
+            return Some(key);
+        }
+        let key = webcrypto::P256Key::import(spki_der).await.ok()?;
+        if let Some(loaded) = self.devices.borrow_mut().get_mut(id) {
+            loaded.key = Some(key.clone());
+        }
+        Some(key)
     }
 
     /// One device request: the shared store step over this instance's records, WebCrypto and counters.
@@ -223,8 +254,10 @@ impl EdgeStore {
             record,
             check,
             async |pending| {
-                webcrypto::p256_verify(&pending.public_key, &pending.message, &pending.signature)
-                    .await
+                let Some(key) = self.device_key(&check.device_id, &pending.public_key).await else {
+                    return Ok(false);
+                };
+                key.verify(&pending.message, &pending.signature).await
             },
             |counter| {
                 self.count(counter, check.now)
@@ -244,6 +277,7 @@ impl DurableObject for EdgeStore {
         Self {
             state,
             counters: RefCell::default(),
+            devices: RefCell::default(),
             schema_ready: Cell::new(false),
         }
     }
@@ -310,6 +344,7 @@ impl DurableObject for EdgeStore {
                         vec![call.id.as_str().to_owned().into()],
                     )?
                     .to_array()?;
+                self.devices.borrow_mut().remove(&call.id);
                 Response::from_json(&!rows.is_empty())
             }
             _ => Response::error("no such call", 404),

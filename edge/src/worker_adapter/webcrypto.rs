@@ -47,26 +47,32 @@ pub async fn p256_key_is_valid(spki_der: &[u8]) -> bool {
     import_p256_key(spki_der).await.is_ok()
 }
 
-/// True when `signature` (IEEE P1363 `r || s`) is a valid ECDSA P-256 / SHA-256 signature over `message` by the
-/// key `spki_der`; a key that does not import verifies nothing.
-pub async fn p256_verify(
-    spki_der: &[u8],
-    message: &[u8],
-    signature: &[u8],
-) -> Result<bool, EdgeError> {
-    let Ok(key) = import_p256_key(spki_der).await else {
-        return Ok(false);
-    };
-    let algorithm = js_object(&[("name", "ECDSA".into()), ("hash", "SHA-256".into())])
-        .map_err(|_| EdgeError::Runtime("WebCrypto arguments cannot be built"))?;
-    let arguments = js_sys::Array::of4(
-        &algorithm,
-        &key,
-        &js_sys::Uint8Array::from(signature),
-        &js_sys::Uint8Array::from(message),
-    );
-    let verdict = subtle_call("verify", &arguments)
-        .await
-        .map_err(|_| EdgeError::Runtime("WebCrypto verify failed"))?;
-    Ok(verdict.as_bool() == Some(true))
+/// An ECDSA P-256 public key imported into WebCrypto, ready to verify.
+#[derive(Clone, Debug)]
+pub struct P256Key(JsValue);
+
+impl P256Key {
+    /// Imports a SubjectPublicKeyInfo; fails when it is not a P-256 point on the curve.
+    pub async fn import(spki_der: &[u8]) -> Result<Self, EdgeError> {
+        import_p256_key(spki_der)
+            .await
+            .map(Self)
+            .map_err(|_| EdgeError::Runtime("a device key does not import"))
+    }
+
+    /// True when `signature` (IEEE P1363 `r || s`) is a valid ECDSA P-256 / SHA-256 signature over `message`.
+    pub async fn verify(&self, message: &[u8], signature: &[u8]) -> Result<bool, EdgeError> {
+        let algorithm = js_object(&[("name", "ECDSA".into()), ("hash", "SHA-256".into())])
+            .map_err(|_| EdgeError::Runtime("WebCrypto arguments cannot be built"))?;
+        let arguments = js_sys::Array::of4(
+            &algorithm,
+            &self.0,
+            &js_sys::Uint8Array::from(signature),
+            &js_sys::Uint8Array::from(message),
+        );
+        let verdict = subtle_call("verify", &arguments)
+            .await
+            .map_err(|_| EdgeError::Runtime("WebCrypto verify failed"))?;
+        Ok(verdict.as_bool() == Some(true))
+    }
 }
