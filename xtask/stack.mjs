@@ -3,6 +3,7 @@
 // tests (startStack) and as a program by `cargo xtask demo`.
 
 import { spawn } from 'node:child_process';
+import { EventEmitter } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,11 +23,12 @@ function derToPem(path) {
 }
 
 /** Spawns a program and resolves with its URL once it prints `<prefix> http://…`; rejects if it exits first. */
-function startProcess(name, command, args, env, prefix, logs) {
+function startProcess(name, command, args, env, prefix, logs, lineEvents) {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     const record = (stream) => createInterface({ input: stream }).on('line', (line) => {
       logs.push(`[${name}] ${line}`);
+      lineEvents.emit('line', logs[logs.length - 1]);
       if (process.env.ONSHI_STACK_VERBOSE) console.error(`[${name}] ${line}`);
       const match = line.match(new RegExp(`^${prefix} (http://\\S+)`));
       if (match) resolvePromise({ child, url: match[1] });
@@ -50,12 +52,15 @@ function stopProcess(child) {
 /**
  * Starts origin + edge. Options: port (edge port, 0 = any free one), database (SQLite file; a temporary one by
  * default), originUrlOverride (point the edge at another origin, e.g. a stopped one for outage tests).
- * Resolves with { url, originUrl, logs, issueEnrolmentCode(facilityCode?), issueStaffCode(facilityCode?), stopOrigin(),
- * stop() }. `logs` collects
- * every line both processes print; `issueEnrolmentCode` returns a fresh one-time code for enrolling a kiosk.
+ * Resolves with { url, originUrl, logs, issueEnrolmentCode(facilityCode?), issueStaffCode(facilityCode?),
+ * revokeDevice(deviceId), waitForLog(predicate), stopOrigin(), stop() }. `logs` collects
+ * every line both processes print, and `waitForLog` resolves with the first line (seen or still to come) that
+ * `predicate` accepts: a process's log reaches this process through a pipe, after the HTTP answer it goes with.
+ * `issueEnrolmentCode` returns a fresh one-time code for enrolling a kiosk.
  */
 export async function startStack({ port = 0, database, originUrlOverride, edgeEnv = {} } = {}) {
   const logs = [];
+  const lineEvents = new EventEmitter();
   const scratch = mkdtempSync(join(tmpdir(), 'onshi-stack-'));
   const signingKey = randomBytes(32).toString('hex');
   const sessionKey = randomBytes(32).toString('hex');
@@ -68,7 +73,7 @@ export async function startStack({ port = 0, database, originUrlOverride, edgeEn
   const origin = await startProcess('origin', originBin, [
     'serve', '--database', `sqlite://${dbFile}?mode=rwc`, '--listen', '127.0.0.1:0',
     '--seed-demo', join(ROOT, 'shared/vcard/data/demo-cards.json'),
-  ], { ONSHI_ORIGIN_SIGNING_KEY: signingKey, RUST_LOG: process.env.RUST_LOG ?? 'info' }, 'onshi-origin listening on', logs);
+  ], { ONSHI_ORIGIN_SIGNING_KEY: signingKey, RUST_LOG: process.env.RUST_LOG ?? 'info' }, 'onshi-origin listening on', logs, lineEvents);
 
   const caPemFile = join(scratch, 'auth-ca.pem');
   writeFileSync(caPemFile, derToPem(TEST_CA_DER));
@@ -85,7 +90,7 @@ export async function startStack({ port = 0, database, originUrlOverride, edgeEn
       SESSION_KEY: sessionKey,
       ADMIN_TOKEN: adminToken,
       ...edgeEnv,
-    }, 'onshi-edge listening on', logs);
+    }, 'onshi-edge listening on', logs, lineEvents);
   } catch (error) {
     await stopProcess(origin.child);
     throw error;
@@ -107,6 +112,17 @@ export async function startStack({ port = 0, database, originUrlOverride, edgeEn
     issueAdminCode('/api/v1/admin/enrolment-codes', facilityCode);
   /** A one-time staff console login code for a 医療機関コード. */
   const issueStaffCode = (facilityCode = DEMO_FACILITY_CODE) => issueAdminCode('/api/v1/admin/staff-codes', facilityCode);
+  /** Revokes an enrolled kiosk device through the edge's admin route, as its facility's admin would. */
+  async function revokeDevice(deviceId) {
+    const path = `/api/v1/admin/devices/${encodeURIComponent(deviceId)}/revoke`;
+    const response = await fetch(`${edge.url}${path}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${adminToken}` },
+    });
+    const body = await response.json();
+    if (response.status !== 200) throw new Error(`${path} refused: ${response.status} ${JSON.stringify(body)}`);
+    return body;
+  }
 
   return {
     url: edge.url,
@@ -114,6 +130,25 @@ export async function startStack({ port = 0, database, originUrlOverride, edgeEn
     logs,
     issueEnrolmentCode,
     issueStaffCode,
+    revokeDevice,
+    waitForLog(predicate, failAfterMs = 10_000) {
+      const seen = logs.find(predicate);
+      if (seen !== undefined) return Promise.resolve(seen);
+      return new Promise((resolvePromise, reject) => {
+        const listener = (line) => {
+          if (!predicate(line)) return;
+          clearTimeout(deadline);
+          lineEvents.off('line', listener);
+          resolvePromise(line);
+        };
+        // A bound on a failure, not a wait for success: a line that never comes fails the test instead of hanging.
+        const deadline = setTimeout(() => {
+          lineEvents.off('line', listener);
+          reject(new Error(`no log line matched within ${failAfterMs} ms`));
+        }, failAfterMs);
+        lineEvents.on('line', listener);
+      });
+    },
     stopOrigin: () => stopProcess(origin.child),
     async stop() {
       await stopProcess(edge.child);

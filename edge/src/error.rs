@@ -119,10 +119,11 @@ impl EdgeError {
             Self::OriginTimeout => ErrorCode::OriginTimeout,
             Self::OriginError { .. } => ErrorCode::OriginError,
             Self::OriginRefused(code) => *code,
+            // The kiosk can only recover from these by enrolling again, so they get their own code; a missing or
+            // bad proof for a known device stays `unauthorized`, since a fresh enrolment would not mend it.
+            Self::DeviceUnknown | Self::DeviceRevoked => ErrorCode::DeviceNotEnrolled,
             Self::EnrolmentCodeInvalid(_)
             | Self::DeviceProofInvalid(_)
-            | Self::DeviceUnknown
-            | Self::DeviceRevoked
             | Self::AdminUnauthorized
             | Self::CrossOrigin => ErrorCode::Unauthorized,
             Self::RateLimited(_) => ErrorCode::RateLimited,
@@ -161,5 +162,21 @@ mod tests {
         assert_eq!(error.http_status(), 423);
         assert_eq!(EdgeError::OriginError { status: 500 }.http_status(), 502);
         assert_eq!(EdgeError::PayloadTooLarge { limit: 1 }.http_status(), 413);
+    }
+
+    #[test]
+    fn only_an_unknown_or_revoked_device_is_told_to_enrol_again() {
+        for error in [EdgeError::DeviceUnknown, EdgeError::DeviceRevoked] {
+            assert_eq!(error.code(), ErrorCode::DeviceNotEnrolled, "{error:?}");
+            assert_eq!(error.http_status(), 401);
+        }
+        for error in [
+            EdgeError::DeviceProofInvalid("the signature does not verify"),
+            EdgeError::EnrolmentCodeInvalid("unknown code"),
+            EdgeError::AdminUnauthorized,
+            EdgeError::CrossOrigin,
+        ] {
+            assert_eq!(error.code(), ErrorCode::Unauthorized, "{error:?}");
+        }
     }
 }

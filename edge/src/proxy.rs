@@ -190,7 +190,8 @@ pub fn parse_timeout_ms(value: Option<&str>) -> Result<u32, EdgeError> {
 ///
 /// 2xx with a body of type `T` → the answer; 4xx with an [`ApiError`] body → that code, passed on (except
 /// `unauthorized`, which means the origin refused the edge's own signature: nothing the kiosk can fix, so it
-/// becomes `origin_error`); anything else → `origin_error`.
+/// becomes `origin_error`; and `device_not_enrolled`, which only the edge may say about a kiosk, since the kiosk
+/// forgets its enrolment when it hears it); anything else → `origin_error`.
 pub fn interpret_outcome<T: DeserializeOwned>(outcome: OriginOutcome) -> Result<T, EdgeError> {
     match outcome {
         OriginOutcome::Unreachable => Err(EdgeError::OriginUnavailable),
@@ -201,7 +202,7 @@ pub fn interpret_outcome<T: DeserializeOwned>(outcome: OriginOutcome) -> Result<
             }
             400..=499 => match serde_json::from_slice::<ApiError>(&body) {
                 Ok(ApiError {
-                    error: ErrorCode::Unauthorized,
+                    error: ErrorCode::Unauthorized | ErrorCode::DeviceNotEnrolled,
                     ..
                 })
                 | Err(_) => Err(EdgeError::OriginError { status }),
@@ -353,6 +354,10 @@ mod tests {
         );
         check(
             answered(401, r#"{"error":"unauthorized","message":"m"}"#),
+            EdgeError::OriginError { status: 401 },
+        );
+        check(
+            answered(401, r#"{"error":"device_not_enrolled","message":"m"}"#),
             EdgeError::OriginError { status: 401 },
         );
         check(

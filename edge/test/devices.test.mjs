@@ -24,6 +24,36 @@ function auditEvents() {
     .map((line) => JSON.parse(line.slice(line.indexOf("{"))));
 }
 
+/** Callbacks waiting for the next log line. */
+const logWaiters = new Set();
+
+function recordLog(message) {
+  logs.push(message);
+  for (const waiter of [...logWaiters]) waiter();
+}
+
+/**
+ * The audit events of one device once there are `count` of them: workerd's log reaches this process through a
+ * pipe, and may arrive after the HTTP answer it goes with. Fails after `failAfterMs` instead of hanging.
+ */
+function auditEventsOf(deviceId, count, failAfterMs = 10_000) {
+  const current = () => auditEvents().filter((event) => event.device === deviceId);
+  if (current().length >= count) return Promise.resolve(current());
+  return new Promise((resolvePromise, reject) => {
+    const waiter = () => {
+      if (current().length < count) return;
+      clearTimeout(deadline);
+      logWaiters.delete(waiter);
+      resolvePromise(current());
+    };
+    const deadline = setTimeout(() => {
+      logWaiters.delete(waiter);
+      reject(new Error(`only ${current().length} of ${count} audit events of ${deviceId} within ${failAfterMs} ms`));
+    }, failAfterMs);
+    logWaiters.add(waiter);
+  });
+}
+
 async function call(target, path, { body, headers = {}, device, timestamp, method = "POST" } = {}) {
   const bytes = body === undefined ? "" : typeof body === "string" ? body : JSON.stringify(body);
   const init = { method, headers: { "content-type": "application/json" } };
@@ -56,7 +86,7 @@ async function sessionFor(target, device, card = testCard(0)) {
 
 before(async () => {
   origin = await startFakeOrigin();
-  edge = await startEdge({ originUrl: origin.url, onLog: (message) => logs.push(message) });
+  edge = await startEdge({ originUrl: origin.url, onLog: recordLog });
 });
 
 after(async () => {
@@ -107,18 +137,18 @@ describe("device proofs", () => {
     assert.equal(session.status, 200, JSON.stringify(session.body));
   });
 
-  test("calls without a proof, from unknown devices or with forged or stale proofs are refused", async () => {
+  test("calls from unknown devices are told to enrol again; calls without a proof or with forged or stale proofs are unauthorized", async () => {
     expectError(await call(edge, "/api/v1/challenge"), 401, "unauthorized");
     const otherKey = await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, false, ["sign"]);
     const forged = deviceWithKey(device.id, device.facilityCode, otherKey.privateKey);
     expectError(await call(edge, "/api/v1/challenge", { device: forged }), 401, "unauthorized");
     const unknown = deviceWithKey("AAAAAAAAAAAAAAAAAAAAAA", FACILITY_CODE, device.privateKey);
-    expectError(await call(edge, "/api/v1/challenge", { device: unknown }), 401, "unauthorized");
+    expectError(await call(edge, "/api/v1/challenge", { device: unknown }), 401, "device_not_enrolled");
     // The id names the facility whose store holds the device; the same random part under another (valid) 医療機関
     // コード names a store that has no such device.
     assert.ok(device.id.startsWith(`${FACILITY_CODE}.`), device.id);
     const elsewhere = deviceWithKey(device.id.replace(FACILITY_CODE, "1310000011"), "1310000011", device.privateKey);
-    expectError(await call(edge, "/api/v1/challenge", { device: elsewhere }), 401, "unauthorized");
+    expectError(await call(edge, "/api/v1/challenge", { device: elsewhere }), 401, "device_not_enrolled");
     const stale = Math.floor(Date.now() / 1000) - 120;
     expectError(await call(edge, "/api/v1/challenge", { device, timestamp: stale }), 401, "unauthorized");
     // A proof made for one body does not cover another.
@@ -150,7 +180,7 @@ describe("device proofs", () => {
     expectError(await call(edge, "/api/v1/session", { device, body }), 409, "challenge_replayed");
   });
 
-  test("a revoked device and its open session are refused", async () => {
+  test("a revoked device and its open session are refused and told to enrol again", async () => {
     const doomed = await enrolDevice(edge.url);
     const session = await sessionFor(edge, doomed);
     const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
@@ -159,9 +189,9 @@ describe("device proofs", () => {
     const revoked = await call(edge, revokePath, { headers: admin });
     assert.deepEqual(revoked, { status: 200, body: { device_id: doomed.id, revoked: true } });
     expectError(await call(edge, "/api/v1/admin/devices/AAAAAAAAAAAAAAAAAAAAAA/revoke", { headers: admin }), 404, "not_found");
-    expectError(await call(edge, "/api/v1/challenge", { device: doomed }), 401, "unauthorized");
+    expectError(await call(edge, "/api/v1/challenge", { device: doomed }), 401, "device_not_enrolled");
     const authorization = `Bearer ${session.body.session_token}`;
-    expectError(await call(edge, "/api/v1/qualification", { device: doomed, body: {}, headers: { authorization } }), 401, "unauthorized");
+    expectError(await call(edge, "/api/v1/qualification", { device: doomed, body: {}, headers: { authorization } }), 401, "device_not_enrolled");
   });
 
   test("a page of another origin may not call the API", async () => {
@@ -214,7 +244,7 @@ describe("audit events", () => {
     } finally {
       origin.behaviour.revoked.clear();
     }
-    const events = auditEvents().filter((event) => event.device === device.id);
+    const events = await auditEventsOf(device.id, 3);
     assert.deepEqual(
       events.map((event) => [event.action, event.outcome]),
       [["enrol", "ok"], ["challenge", "ok"], ["session", "certificate_revoked"]],

@@ -77,16 +77,9 @@ async function openSession(card, options = {}) {
   });
 }
 
-/** Audit lines the worker logged, parsed. */
-const auditLines = [];
-function onLog(message) {
-  const at = message.indexOf('{"kind":"onshi.edge.audit"');
-  if (at >= 0) auditLines.push(JSON.parse(message.slice(at)));
-}
-
 before(async () => {
   origin = await startFakeOrigin();
-  edge = await startEdge({ originUrl: origin.url, originTimeoutMs: 1500, rateLimitPerDevice: 1000, onLog });
+  edge = await startEdge({ originUrl: origin.url, originTimeoutMs: 1500, rateLimitPerDevice: 1000 });
   kiosk = await enrolDevice(edge.url);
 });
 

@@ -164,13 +164,13 @@ describe("against the real origin", () => {
       body: {},
       headers: { authorization: `Bearer ${doomedSession.body.session_token}` },
     });
-    expectError(afterRevoke, 401, "unauthorized");
+    expectError(afterRevoke, 401, "device_not_enrolled");
   });
 
-  test("unknown devices and calls without a device proof are refused", async () => {
+  test("unknown devices are told to enrol again and calls without a device proof are unauthorized", async () => {
     expectError(await call(edge, "/api/v1/challenge", { device: null }), 401, "unauthorized");
     const ghost = { ...device, headers: async (...args) => ({ ...(await device.headers(...args)), "x-onshi-device-id": "AAAAAAAAAAAAAAAAAAAAAA" }) };
-    expectError(await call(edge, "/api/v1/challenge", { device: ghost }), 401, "unauthorized");
+    expectError(await call(edge, "/api/v1/challenge", { device: ghost }), 401, "device_not_enrolled");
   });
 
   test("expired, forged and wrong-CA certificates are refused", async () => {

@@ -150,6 +150,9 @@ enum DeviceState {
     NotEnrolled {
         /// The last attempt was refused or could not reach the edge.
         failed: bool,
+        /// The kiosk was enrolled, but the edge answered `device_not_enrolled` (revoked, or an identity it no
+        /// longer knows); the kiosk forgot it, and the screen tells staff to enter a new code.
+        lapsed: bool,
     },
     /// Enrolling with a typed code.
     Enrolling,
@@ -193,7 +196,7 @@ pub fn app() -> Html {
             wasm_bindgen_futures::spawn_local(async move {
                 device_state.set(match device::load().await {
                     Ok(Some(device)) => DeviceState::Enrolled(device),
-                    Ok(None) | Err(_) => DeviceState::NotEnrolled { failed: false },
+                    Ok(None) | Err(_) => DeviceState::NotEnrolled { failed: false, lapsed: false },
                 });
             });
         });
@@ -433,6 +436,32 @@ pub fn app() -> Html {
             }
         });
     }
+    {
+        // The edge no longer knows this kiosk (revoked, or an identity from before its id format changed): retrying
+        // cannot help, so the kiosk stops the check-in, forgets its identity and shows the enrolment screen, which
+        // tells staff to enter a new code. The forgetting comes first, so that a reload cannot bring back the dead
+        // identity.
+        let device_lapsed = matches!(screen.0, Screen::Failed(Failure::DeviceNotEnrolled));
+        let device_state = device_state.clone();
+        let commands = commands.clone();
+        let pin = pin.clone();
+        let dispatch = dispatch.clone();
+        use_effect_with(device_lapsed, move |lapsed| {
+            if *lapsed {
+                pin.borrow_mut().clear();
+                if let Some(sender) = commands.borrow_mut().take() {
+                    let _ = sender.unbounded_send(UiCommand::Cancel);
+                }
+                wasm_bindgen_futures::spawn_local(async move {
+                    // A failed delete leaves a record the edge refuses; the next enrolment overwrites it, and until
+                    // then the kiosk asks for a code either way.
+                    let _ = device::forget().await;
+                    device_state.set(DeviceState::NotEnrolled { failed: false, lapsed: true });
+                    dispatch.emit(Action::Reset);
+                });
+            }
+        });
+    }
     let idle_phase_now = if *idle_counts.borrow() { idle.phase() } else { IdlePhase::Active };
     {
         let reset_all = reset_all.clone();
@@ -468,12 +497,14 @@ pub fn app() -> Html {
             if code.trim().is_empty() {
                 return;
             }
+            // A failed attempt after a lapsed enrolment keeps saying that the kiosk must be enrolled again.
+            let lapsed = matches!(*device_state, DeviceState::NotEnrolled { lapsed: true, .. });
             device_state.set(DeviceState::Enrolling);
             let device_state = device_state.clone();
             wasm_bindgen_futures::spawn_local(async move {
                 device_state.set(match device::enrol(code.as_str()).await {
                     Ok(device) => DeviceState::Enrolled(device),
-                    Err(_) => DeviceState::NotEnrolled { failed: true },
+                    Err(_) => DeviceState::NotEnrolled { failed: true, lapsed },
                 });
             });
         })
@@ -511,10 +542,16 @@ pub fn app() -> Html {
     let body = match &*device_state {
         DeviceState::Loading => Some(progress(&t("enrol.checking"))),
         DeviceState::Enrolling => Some(progress(&t("enrol.enrolling"))),
-        DeviceState::NotEnrolled { failed } => Some(html! {
-            <section aria-labelledby="heading" class="enrol" id="enrol">
-                <h2 id="heading" tabindex="-1">{ t("enrol.heading") }</h2>
-                <p>{ t("enrol.body") }</p>
+        DeviceState::NotEnrolled { failed, lapsed } => Some(html! {
+            <section aria-labelledby="heading" class="enrol" id="enrol" data-lapsed={lapsed.to_string()}>
+                <h2 id="heading" tabindex="-1">
+                    { t(if *lapsed { "enrol.lapsed_heading" } else { "enrol.heading" }) }
+                </h2>
+                if *lapsed {
+                    <p class="warning" role="alert" id="enrol-lapsed">{ t("enrol.lapsed") }</p>
+                } else {
+                    <p>{ t("enrol.body") }</p>
+                }
                 if *failed {
                     <p class="warning" role="alert" id="enrol-failed">{ t("enrol.failed") }</p>
                 }

@@ -44,9 +44,9 @@ pub enum DeviceError {
     Network,
 }
 
-// The re-enrolment path (a revoked device forgets itself) and the device's own status line are not built yet; these
-// accessors wait for them.
-#[allow(dead_code, reason = "used once the kiosk shows its device status and re-enrols itself")]
+// The device's own status line (which would say why the last enrolment failed) is not built yet; this accessor
+// waits for it.
+#[allow(dead_code, reason = "used once the kiosk shows its device status")]
 impl DeviceError {
     /// The wire code this stands for, for the UI's messages.
     pub fn code(&self) -> ErrorCode {
@@ -171,8 +171,8 @@ pub async fn load() -> Result<Option<Device>, DeviceError> {
     }
 }
 
-/// Forgets the device (after the edge reports it revoked or unknown), so that the kiosk can enrol again.
-#[allow(dead_code, reason = "used once the kiosk re-enrols itself after the edge revokes it")]
+/// Forgets the device (after the edge answers `device_not_enrolled`: revoked, or unknown to it), so that the kiosk
+/// shows the enrolment screen again, also after a reload.
 pub async fn forget() -> Result<(), DeviceError> {
     store_call("readwrite", "delete", &Array::of1(&JsValue::from_str(RECORD_KEY)))
         .await

@@ -15,7 +15,7 @@ use onshi_card::CardError;
 use onshi_card::jpki::{Pin, PinStatus, VerifyOutcome};
 use onshi_card::transport::TransportError;
 use onshi_proto::api::SessionRequest;
-use onshi_proto::Base64Bytes;
+use onshi_proto::{Base64Bytes, ErrorCode};
 use onshi_proto::api::{ConsentSubmission, SessionResponse};
 use onshi_proto::origin::{ConsentKind, PrescriptionFormat, VisualCheckState};
 use yew::Callback;
@@ -234,6 +234,10 @@ async fn record_consent(
     let Some(session) = session else { return dispatch.emit(Action::ConsentFailed) };
     match api::consent(identity, session, &ConsentSubmission { kinds, prescription: Some(prescription) }).await {
         Ok(answer) => dispatch.emit(Action::ConsentRecorded(answer.live.into_iter().map(|grant| grant.kind).collect())),
+        // The kiosk must be enrolled again before anyone can use it; that outweighs this one consent.
+        Err(error) if error.code() == ErrorCode::DeviceNotEnrolled => {
+            dispatch.emit(Action::Fail(Failure::DeviceNotEnrolled));
+        }
         Err(_) => dispatch.emit(Action::ConsentFailed),
     }
 }

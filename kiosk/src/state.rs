@@ -33,6 +33,9 @@ pub enum Failure {
     VisualCheckRefused,
     /// Nobody decided on the visual check in time.
     VisualCheckExpired,
+    /// The edge no longer knows this kiosk (never enrolled, enrolled under an id format it has retired, or
+    /// revoked by the admin): the kiosk forgets its identity and asks staff for a new enrolment code.
+    DeviceNotEnrolled,
     /// Anything else.
     Other,
 }
@@ -43,6 +46,7 @@ impl Failure {
         match code {
             ErrorCode::CertificateExpired => Failure::CertificateExpired,
             ErrorCode::CertificateRevoked => Failure::CertificateRevoked,
+            ErrorCode::DeviceNotEnrolled => Failure::DeviceNotEnrolled,
             ErrorCode::OriginUnavailable | ErrorCode::OriginTimeout | ErrorCode::OriginError => {
                 Failure::ServiceUnavailable
             }
@@ -63,6 +67,7 @@ impl Failure {
             Failure::ServiceUnavailable => "error.origin_unavailable",
             Failure::VisualCheckRefused => "error.visual_refused",
             Failure::VisualCheckExpired => "error.visual_expired",
+            Failure::DeviceNotEnrolled => "enrol.lapsed",
             Failure::Other => "error.generic",
         }
     }
@@ -264,8 +269,8 @@ impl Screen {
         match (self, action) {
             (_, Action::Reset) => Screen::Welcome,
             // A reader or card problem after the answer (the card was taken, or the reader unplugged) does not
-            // hide the answer.
-            (screen @ Screen::Result { .. }, Action::Fail(_)) => screen,
+            // hide the answer. A kiosk that is no longer enrolled cannot go on at all, so that failure does.
+            (screen @ Screen::Result { .. }, Action::Fail(failure)) if failure != Failure::DeviceNotEnrolled => screen,
             (_, Action::Fail(failure)) => Screen::Failed(failure),
             (_, Action::PinBlocked) => Screen::Blocked,
             (Screen::Welcome | Screen::Failed(_), Action::Connect) => Screen::Connecting,
@@ -615,5 +620,23 @@ mod tests {
     fn network_codes_map_to_the_next_step() {
         assert_eq!(Failure::from_code(ErrorCode::OriginTimeout), Failure::ServiceUnavailable);
         assert_eq!(Failure::from_code(ErrorCode::CertificateExpired).message_key(), "error.certificate_expired");
+    }
+
+    #[test]
+    fn a_kiosk_that_is_no_longer_enrolled_stops_even_on_the_result_and_says_to_enrol_again() {
+        let failure = Failure::from_code(ErrorCode::DeviceNotEnrolled);
+        assert_eq!(failure, Failure::DeviceNotEnrolled);
+        assert_eq!(failure.message_key(), "enrol.lapsed");
+        // A forged or missing proof is not something a fresh enrolment mends; it stays a generic failure.
+        assert_eq!(Failure::from_code(ErrorCode::Unauthorized), Failure::Other);
+        for screen in [Screen::Authenticating, Screen::Querying, Screen::VisualCheck, Screen::Registering] {
+            assert_eq!(screen.apply(Action::Fail(failure)), Screen::Failed(Failure::DeviceNotEnrolled));
+        }
+        assert_eq!(
+            result_screen(CardReminder::InReader).apply(Action::Fail(failure)),
+            Screen::Failed(Failure::DeviceNotEnrolled)
+        );
+        let kept = result_screen(CardReminder::InReader).apply(Action::Fail(Failure::ReaderDisconnected));
+        assert!(matches!(kept, Screen::Result { .. }));
     }
 }

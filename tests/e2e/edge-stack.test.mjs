@@ -50,6 +50,9 @@ test('a kiosk enrolled with a code from the stack checks a card in', async () =>
   assert.equal(answer.status, 200, JSON.stringify(answer.body));
   assert.equal(answer.body.validity, 'valid');
 
+  // The audit line travels through the edge launcher's pipe and may arrive after the answer it goes with.
+  await stack.waitForLog((line) => line.startsWith('[edge]') && line.includes('"action":"qualification"')
+    && line.includes(device.id));
   const edgeLines = stack.logs.filter((line) => line.startsWith('[edge]'));
   const audit = edgeLines.filter((line) => line.includes('"kind":"onshi.edge.audit"'));
   const outcomes = audit.map((line) => JSON.parse(line.slice(line.indexOf('{'))))

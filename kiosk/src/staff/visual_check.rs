@@ -21,11 +21,11 @@ use crate::device::{self, Device};
 pub const POLL_INTERVAL_MS: i32 = 1_500;
 
 /// Why a visual-check call failed: the edge's typed code ([`ErrorCode::OriginUnavailable`] when it could not be
-/// reached, [`ErrorCode::Unauthorized`] when the kiosk is not enrolled).
+/// reached, [`ErrorCode::DeviceNotEnrolled`] when the kiosk holds no device or the edge no longer knows it).
 pub type VisualCheckResult<T> = Result<T, ErrorCode>;
 
 async fn enrolled_device() -> VisualCheckResult<Device> {
-    device::load().await.ok().flatten().ok_or(ErrorCode::Unauthorized)
+    device::load().await.ok().flatten().ok_or(ErrorCode::DeviceNotEnrolled)
 }
 
 async fn post<B: Serialize, T: DeserializeOwned>(device: &Device, path: &str, body: &B) -> VisualCheckResult<T> {

@@ -16,8 +16,11 @@ pub enum ErrorCode {
     PayloadTooLarge,
     /// No such route.
     NotFound,
-    /// Missing or invalid credentials (device, session, request signature).
+    /// Missing or invalid credentials (device proof, session, request signature).
     Unauthorized,
+    /// This device is not enrolled: it never was, or its facility's admin revoked it. The device should forget its
+    /// identity and be enrolled again with a fresh enrolment code; retrying with the same identity cannot succeed.
+    DeviceNotEnrolled,
     /// The challenge is unknown (never issued, or already expired and forgotten).
     ChallengeUnknown,
     /// The challenge was issued but its lifetime has passed.
@@ -62,6 +65,7 @@ impl ErrorCode {
             Self::PayloadTooLarge => 413,
             Self::NotFound => 404,
             Self::Unauthorized
+            | Self::DeviceNotEnrolled
             | Self::SessionInvalid
             | Self::SessionExpired
             | Self::SignatureInvalid
@@ -87,6 +91,7 @@ impl ErrorCode {
             Self::PayloadTooLarge => "payload_too_large",
             Self::NotFound => "not_found",
             Self::Unauthorized => "unauthorized",
+            Self::DeviceNotEnrolled => "device_not_enrolled",
             Self::ChallengeUnknown => "challenge_unknown",
             Self::ChallengeExpired => "challenge_expired",
             Self::ChallengeReplayed => "challenge_replayed",
@@ -114,6 +119,7 @@ impl ErrorCode {
             Self::PayloadTooLarge => "The request body is too large.",
             Self::NotFound => "No such resource.",
             Self::Unauthorized => "Authentication is required.",
+            Self::DeviceNotEnrolled => "This device is not enrolled; enrol it again with a new enrolment code.",
             Self::ChallengeUnknown => "The challenge is unknown.",
             Self::ChallengeExpired => "The challenge has expired.",
             Self::ChallengeReplayed => "The challenge has already been used.",
@@ -169,10 +175,22 @@ mod tests {
             ErrorCode::CertificateRevoked,
             ErrorCode::OriginTimeout,
             ErrorCode::RecordHeld,
+            ErrorCode::DeviceNotEnrolled,
         ] {
             let json = serde_json::to_string(&code).unwrap();
             assert_eq!(json, format!("\"{}\"", code.as_str()));
         }
+    }
+
+    #[test]
+    fn a_device_that_is_not_enrolled_has_its_own_code_apart_from_unauthorized() {
+        let body = serde_json::to_value(ApiError::from(ErrorCode::DeviceNotEnrolled)).unwrap();
+        assert_eq!(body["error"], "device_not_enrolled");
+        assert_eq!(ErrorCode::DeviceNotEnrolled.http_status(), 401);
+        assert_ne!(ErrorCode::DeviceNotEnrolled.as_str(), ErrorCode::Unauthorized.as_str());
+        let parsed: ApiError = serde_json::from_str(&body.to_string()).unwrap();
+        assert_eq!(parsed.error, ErrorCode::DeviceNotEnrolled);
+        assert_eq!(parsed.message, ErrorCode::DeviceNotEnrolled.default_message());
     }
 
     #[test]
