@@ -123,15 +123,7 @@ fn main() {
     let certificate =
         verify_card_authentication(CARD_CERT, &card_signature, &challenge, &anchors, NOW).unwrap();
     let token_ms = median_ms(runs, iterations * 10, || {
-        let (token, _) = minter
-            .mint(
-                &certificate,
-                "device",
-                onshi_proto::origin::AuthMethod::Pin,
-                NOW,
-                [1; 16],
-            )
-            .unwrap();
+        let (token, _) = minter.mint(&certificate, "device", onshi_proto::origin::AuthMethod::Pin, NOW, [1; 16]).unwrap();
         black_box(minter.verify(token.expose(), NOW).unwrap());
     });
 

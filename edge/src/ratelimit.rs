@@ -145,12 +145,9 @@ mod tests {
         assert_eq!(first.forget_after, 1_080);
         assert_eq!(first.persist_from, 30);
         assert_eq!(
-            RateLimits {
-                per_facility: 5,
-                ..limits
-            }
-            .counter(RateScope::Facility, "f", 0)
-            .persist_from,
+            RateLimits { per_facility: 5, ..limits }
+                .counter(RateScope::Facility, "f", 0)
+                .persist_from,
             3
         );
         assert_eq!(

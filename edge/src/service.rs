@@ -394,38 +394,34 @@ impl<'a, P: EdgePorts> EdgeApi<'a, P> {
         &self,
         request: &ApiRequest<'_>,
     ) -> Result<QualificationAnswer, EdgeError> {
-        self.audited(
-            AuditAction::Qualification,
-            request.now_unix,
-            async |context| {
-                let (device, claims) = self.card_session(request, context).await?;
-                // A visual-check session got its qualification when staff approved it, and the origin recorded that
-                // check-in as 目視; asking again here would record a PIN check-in that never happened.
-                claims.require_pin()?;
-                let certificate = claims.certificate();
-                let body: QualificationRequest = parse_json_or_default(request.body)?;
-                if body
-                    .arbitrary_identifier
-                    .as_ref()
-                    .is_some_and(|id| id.chars().count() > MAX_ARBITRARY_IDENTIFIER_LEN)
-                {
-                    return Err(EdgeError::BadRequest);
-                }
-                let query = CardQualificationQuery {
-                    certificate,
-                    facility_code: Some(device.facility_code.as_str().to_owned()),
-                    device_id: Some(device.device_id.as_str().to_owned()),
-                    arbitrary_identifier: body.arbitrary_identifier,
-                };
-                self.call_origin(
-                    BY_CERTIFICATE_PATH,
-                    &query,
-                    request.forwarded.clone(),
-                    request.now_unix,
-                )
-                .await
-            },
-        )
+        self.audited(AuditAction::Qualification, request.now_unix, async |context| {
+            let (device, claims) = self.card_session(request, context).await?;
+            // A visual-check session got its qualification when staff approved it, and the origin recorded that
+            // check-in as 目視; asking again here would record a PIN check-in that never happened.
+            claims.require_pin()?;
+            let certificate = claims.certificate();
+            let body: QualificationRequest = parse_json_or_default(request.body)?;
+            if body
+                .arbitrary_identifier
+                .as_ref()
+                .is_some_and(|id| id.chars().count() > MAX_ARBITRARY_IDENTIFIER_LEN)
+            {
+                return Err(EdgeError::BadRequest);
+            }
+            let query = CardQualificationQuery {
+                certificate,
+                facility_code: Some(device.facility_code.as_str().to_owned()),
+                device_id: Some(device.device_id.as_str().to_owned()),
+                arbitrary_identifier: body.arbitrary_identifier,
+            };
+            self.call_origin(
+                BY_CERTIFICATE_PATH,
+                &query,
+                request.forwarded.clone(),
+                request.now_unix,
+            )
+            .await
+        })
         .await
     }
 
@@ -478,32 +474,28 @@ impl<'a, P: EdgePorts> EdgeApi<'a, P> {
         &self,
         request: &ApiRequest<'_>,
     ) -> Result<EnrolmentCodeResponse, EdgeError> {
-        self.audited(
-            AuditAction::EnrolmentCodeIssued,
-            request.now_unix,
-            async |context| {
-                self.config.admin.check(request.authorization)?;
-                let body: EnrolmentCodeRequest = parse_json(request.body)?;
-                context.facility = Some(body.facility_code.as_str().to_owned());
-                let code = EnrolmentCode::generate(&self.random()?);
-                let expires_at = request
-                    .now_unix
-                    .saturating_add(ENROLMENT_CODE_LIFETIME_SECS);
-                self.ports
-                    .store_enrolment_code(
-                        &code.lookup_key(),
-                        &body.facility_code,
-                        expires_at,
-                        request.now_unix,
-                    )
-                    .await?;
-                Ok(EnrolmentCodeResponse {
-                    code: code.display(),
-                    facility_code: body.facility_code,
+        self.audited(AuditAction::EnrolmentCodeIssued, request.now_unix, async |context| {
+            self.config.admin.check(request.authorization)?;
+            let body: EnrolmentCodeRequest = parse_json(request.body)?;
+            context.facility = Some(body.facility_code.as_str().to_owned());
+            let code = EnrolmentCode::generate(&self.random()?);
+            let expires_at = request
+                .now_unix
+                .saturating_add(ENROLMENT_CODE_LIFETIME_SECS);
+            self.ports
+                .store_enrolment_code(
+                    &code.lookup_key(),
+                    &body.facility_code,
                     expires_at,
-                })
-            },
-        )
+                    request.now_unix,
+                )
+                .await?;
+            Ok(EnrolmentCodeResponse {
+                code: code.display(),
+                facility_code: body.facility_code,
+                expires_at,
+            })
+        })
         .await
     }
 
@@ -513,22 +505,18 @@ impl<'a, P: EdgePorts> EdgeApi<'a, P> {
         request: &ApiRequest<'_>,
         device_id: &str,
     ) -> Result<DeviceRevokeResponse, EdgeError> {
-        self.audited(
-            AuditAction::DeviceRevoked,
-            request.now_unix,
-            async |context| {
-                self.config.admin.check(request.authorization)?;
-                let id = DeviceId::parse(device_id).map_err(|_| EdgeError::NotFound)?;
-                context.device = Some(id.as_str().to_owned());
-                if !self.ports.revoke_device(&id).await? {
-                    return Err(EdgeError::NotFound);
-                }
-                Ok(DeviceRevokeResponse {
-                    device_id: id.as_str().to_owned(),
-                    revoked: true,
-                })
-            },
-        )
+        self.audited(AuditAction::DeviceRevoked, request.now_unix, async |context| {
+            self.config.admin.check(request.authorization)?;
+            let id = DeviceId::parse(device_id).map_err(|_| EdgeError::NotFound)?;
+            context.device = Some(id.as_str().to_owned());
+            if !self.ports.revoke_device(&id).await? {
+                return Err(EdgeError::NotFound);
+            }
+            Ok(DeviceRevokeResponse {
+                device_id: id.as_str().to_owned(),
+                revoked: true,
+            })
+        })
         .await
     }
 }

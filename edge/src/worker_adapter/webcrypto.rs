@@ -44,7 +44,7 @@ async fn import_p256_key(spki_der: &[u8]) -> Result<JsValue, JsValue> {
 
 /// True when `spki_der` imports as an ECDSA P-256 public key.
 pub async fn p256_key_is_valid(spki_der: &[u8]) -> bool {
-    import_p256_key(spki_der).await.is_ok()
+    P256Key::import(spki_der).await.is_ok()
 }
 
 /// An ECDSA P-256 public key imported into WebCrypto, ready to verify.
