@@ -3,13 +3,13 @@
 // tests (startStack) and as a program by `cargo xtask demo`.
 
 import { spawn } from 'node:child_process';
-import { EventEmitter } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { LogLines } from './log-lines.mjs';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const DEMO_CARDS = JSON.parse(readFileSync(join(ROOT, 'shared/vcard/data/demo-cards.json'), 'utf8'));
@@ -23,12 +23,11 @@ function derToPem(path) {
 }
 
 /** Spawns a program and resolves with its URL once it prints `<prefix> http://…`; rejects if it exits first. */
-function startProcess(name, command, args, env, prefix, logs, lineEvents) {
+function startProcess(name, command, args, env, prefix, logs) {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     const record = (stream) => createInterface({ input: stream }).on('line', (line) => {
       logs.push(`[${name}] ${line}`);
-      lineEvents.emit('line', logs[logs.length - 1]);
       if (process.env.ONSHI_STACK_VERBOSE) console.error(`[${name}] ${line}`);
       const match = line.match(new RegExp(`^${prefix} (http://\\S+)`));
       if (match) resolvePromise({ child, url: match[1] });
@@ -37,7 +36,7 @@ function startProcess(name, command, args, env, prefix, logs, lineEvents) {
     record(child.stderr);
     child.once('error', reject);
     // 'close' (not 'exit') fires after the output streams are drained, so the error carries the last log lines.
-    child.once('close', (code, signal) => reject(new Error(`${name} exited early (${code ?? signal}):\n${logs.join('\n')}`)));
+    child.once('close', (code, signal) => reject(new Error(`${name} exited early (${code ?? signal}):\n${logs.lines.join('\n')}`)));
   });
 }
 
@@ -59,8 +58,7 @@ function stopProcess(child) {
  * `issueEnrolmentCode` returns a fresh one-time code for enrolling a kiosk.
  */
 export async function startStack({ port = 0, database, originUrlOverride, edgeEnv = {} } = {}) {
-  const logs = [];
-  const lineEvents = new EventEmitter();
+  const logs = new LogLines();
   const scratch = mkdtempSync(join(tmpdir(), 'onshi-stack-'));
   const signingKey = randomBytes(32).toString('hex');
   const sessionKey = randomBytes(32).toString('hex');
@@ -73,7 +71,7 @@ export async function startStack({ port = 0, database, originUrlOverride, edgeEn
   const origin = await startProcess('origin', originBin, [
     'serve', '--database', `sqlite://${dbFile}?mode=rwc`, '--listen', '127.0.0.1:0',
     '--seed-demo', join(ROOT, 'shared/vcard/data/demo-cards.json'),
-  ], { ONSHI_ORIGIN_SIGNING_KEY: signingKey, RUST_LOG: process.env.RUST_LOG ?? 'info' }, 'onshi-origin listening on', logs, lineEvents);
+  ], { ONSHI_ORIGIN_SIGNING_KEY: signingKey, RUST_LOG: process.env.RUST_LOG ?? 'info' }, 'onshi-origin listening on', logs);
 
   const caPemFile = join(scratch, 'auth-ca.pem');
   writeFileSync(caPemFile, derToPem(TEST_CA_DER));
@@ -90,7 +88,7 @@ export async function startStack({ port = 0, database, originUrlOverride, edgeEn
       SESSION_KEY: sessionKey,
       ADMIN_TOKEN: adminToken,
       ...edgeEnv,
-    }, 'onshi-edge listening on', logs, lineEvents);
+    }, 'onshi-edge listening on', logs);
   } catch (error) {
     await stopProcess(origin.child);
     throw error;
@@ -127,28 +125,11 @@ export async function startStack({ port = 0, database, originUrlOverride, edgeEn
   return {
     url: edge.url,
     originUrl: origin.url,
-    logs,
+    logs: logs.lines,
     issueEnrolmentCode,
     issueStaffCode,
     revokeDevice,
-    waitForLog(predicate, failAfterMs = 10_000) {
-      const seen = logs.find(predicate);
-      if (seen !== undefined) return Promise.resolve(seen);
-      return new Promise((resolvePromise, reject) => {
-        const listener = (line) => {
-          if (!predicate(line)) return;
-          clearTimeout(deadline);
-          lineEvents.off('line', listener);
-          resolvePromise(line);
-        };
-        // A bound on a failure, not a wait for success: a line that never comes fails the test instead of hanging.
-        const deadline = setTimeout(() => {
-          lineEvents.off('line', listener);
-          reject(new Error(`no log line matched within ${failAfterMs} ms`));
-        }, failAfterMs);
-        lineEvents.on('line', listener);
-      });
-    },
+    waitForLog: (predicate, failAfterMs) => logs.waitFor(predicate, failAfterMs),
     stopOrigin: () => stopProcess(origin.child),
     async stop() {
       await stopProcess(edge.child);

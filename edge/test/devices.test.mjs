@@ -13,45 +13,16 @@ import {
   startFakeOrigin,
   testCard,
 } from "./helpers.mjs";
+import { LogLines } from "../../xtask/log-lines.mjs";
 
 let origin;
 let edge;
-const logs = [];
+const logs = new LogLines();
 
 function auditEvents() {
-  return logs
+  return logs.lines
     .filter((line) => line.includes('"kind":"onshi.edge.audit"'))
     .map((line) => JSON.parse(line.slice(line.indexOf("{"))));
-}
-
-/** Callbacks waiting for the next log line. */
-const logWaiters = new Set();
-
-function recordLog(message) {
-  logs.push(message);
-  for (const waiter of [...logWaiters]) waiter();
-}
-
-/**
- * The audit events of one device once there are `count` of them: workerd's log reaches this process through a
- * pipe, and may arrive after the HTTP answer it goes with. Fails after `failAfterMs` instead of hanging.
- */
-function auditEventsOf(deviceId, count, failAfterMs = 10_000) {
-  const current = () => auditEvents().filter((event) => event.device === deviceId);
-  if (current().length >= count) return Promise.resolve(current());
-  return new Promise((resolvePromise, reject) => {
-    const waiter = () => {
-      if (current().length < count) return;
-      clearTimeout(deadline);
-      logWaiters.delete(waiter);
-      resolvePromise(current());
-    };
-    const deadline = setTimeout(() => {
-      logWaiters.delete(waiter);
-      reject(new Error(`only ${current().length} of ${count} audit events of ${deviceId} within ${failAfterMs} ms`));
-    }, failAfterMs);
-    logWaiters.add(waiter);
-  });
 }
 
 async function call(target, path, { body, headers = {}, device, timestamp, method = "POST" } = {}) {
@@ -86,7 +57,7 @@ async function sessionFor(target, device, card = testCard(0)) {
 
 before(async () => {
   origin = await startFakeOrigin();
-  edge = await startEdge({ originUrl: origin.url, onLog: recordLog });
+  edge = await startEdge({ originUrl: origin.url, onLog: (message) => logs.push(message) });
 });
 
 after(async () => {
@@ -244,7 +215,9 @@ describe("audit events", () => {
     } finally {
       origin.behaviour.revoked.clear();
     }
-    const events = await auditEventsOf(device.id, 3);
+    // The last of its three events; workerd's log can reach this process after the HTTP answer.
+    await logs.waitFor((line) => line.includes(device.id) && line.includes('"action":"session"'));
+    const events = auditEvents().filter((event) => event.device === device.id);
     assert.deepEqual(
       events.map((event) => [event.action, event.outcome]),
       [["enrol", "ok"], ["challenge", "ok"], ["session", "certificate_revoked"]],
@@ -252,7 +225,7 @@ describe("audit events", () => {
     const session = events[2];
     assert.equal(session.facility, FACILITY_CODE);
     assert.match(session.certificate, /^[0-9a-f]{32}$/);
-    const everything = logs.join("\n");
+    const everything = logs.lines.join("\n");
     assert.ok(!everything.includes(card.serial), "no certificate serial in the log");
     assert.ok(!everything.includes("onshi test auth CA"), "no issuer name in the log");
     assert.ok(!everything.includes(card.certificate.toString("base64").slice(0, 40)), "no certificate in the log");
