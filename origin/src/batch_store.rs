@@ -98,18 +98,20 @@ impl Store {
         // A batch touches index pages all over the large tables; with SQLite's default 2 MiB page cache its dirty
         // pages spill to the WAL again and again before the commit. The connection gets a larger cache for the
         // batch only, and its default back afterwards (also when the batch fails).
-        if self.backend() == Backend::Sqlite {
-            sqlx::query(sqlx::AssertSqlSafe(format!("PRAGMA cache_size = -{BATCH_SQLITE_CACHE_KIB}")))
-                .execute(&mut *conn)
-                .await?;
-        }
+        self.set_sqlite_cache_kib(&mut conn, BATCH_SQLITE_CACHE_KIB).await?;
         let outcome = self.apply_on(&mut conn, insurer, format, body_sha256, rows, now).await;
+        self.set_sqlite_cache_kib(&mut conn, DEFAULT_SQLITE_CACHE_KIB).await?;
+        outcome
+    }
+
+    /// Sets a SQLite connection's page cache to `kib` KiB; PostgreSQL has no per-connection page cache to set.
+    async fn set_sqlite_cache_kib(&self, conn: &mut AnyConnection, kib: u32) -> Result<()> {
         if self.backend() == Backend::Sqlite {
-            sqlx::query(sqlx::AssertSqlSafe(format!("PRAGMA cache_size = -{DEFAULT_SQLITE_CACHE_KIB}")))
-                .execute(&mut *conn)
+            sqlx::query(sqlx::AssertSqlSafe(format!("PRAGMA cache_size = -{kib}")))
+                .execute(conn)
                 .await?;
         }
-        outcome
+        Ok(())
     }
 
     async fn apply_on(
