@@ -55,7 +55,7 @@ function stopProcess(child) {
  * revokeDevice(deviceId), waitForLog(predicate), stopOrigin(), stop() }. `logs` collects
  * every line both processes print, and `waitForLog` resolves with the first line (seen or still to come) that
  * `predicate` accepts: a process's log reaches this process through a pipe, after the HTTP answer it goes with.
- * `issueEnrolmentCode` returns a fresh one-time code for enrolling a kiosk.
+ * `issueEnrolmentCode` returns a fresh one-time code for enrolling a kiosk (named by `{ label }` when given).
  */
 export async function startStack({ port = 0, database, originUrlOverride, edgeEnv = {} } = {}) {
   const logs = new LogLines();
@@ -95,19 +95,19 @@ export async function startStack({ port = 0, database, originUrlOverride, edgeEn
   }
 
   /** Calls one of the edge's admin routes with the stack's admin token; returns the one-time code it issues. */
-  async function issueAdminCode(path, facilityCode) {
+  async function issueAdminCode(path, facilityCode, extra = {}) {
     const response = await fetch(`${edge.url}${path}`, {
       method: 'POST',
       headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ facility_code: facilityCode }),
+      body: JSON.stringify({ facility_code: facilityCode, ...extra }),
     });
     const body = await response.json();
     if (response.status !== 200) throw new Error(`${path} refused: ${response.status} ${JSON.stringify(body)}`);
     return body.code;
   }
-  /** A one-time kiosk enrolment code for a 医療機関コード. */
-  const issueEnrolmentCode = (facilityCode = DEMO_FACILITY_CODE) =>
-    issueAdminCode('/api/v1/admin/enrolment-codes', facilityCode);
+  /** A one-time kiosk enrolment code for a 医療機関コード; `label` names the kiosk for staff (e.g. '受付1'). */
+  const issueEnrolmentCode = (facilityCode = DEMO_FACILITY_CODE, { label } = {}) =>
+    issueAdminCode('/api/v1/admin/enrolment-codes', facilityCode, label === undefined ? {} : { label });
   /** A one-time staff console login code for a 医療機関コード. */
   const issueStaffCode = (facilityCode = DEMO_FACILITY_CODE) => issueAdminCode('/api/v1/admin/staff-codes', facilityCode);
   /** Revokes an enrolled kiosk device through the edge's admin route, as its facility's admin would. */
@@ -148,8 +148,10 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   const database = join(ROOT, 'target/demo-origin.sqlite');
   const stack = await startStack({ port, database });
   console.log(`\nonshi demo is running: ${stack.url}\n`);
-  // A fresh browser profile is not an enrolled kiosk yet; this one-time code enrols it (valid for a while only).
-  console.log(`Enrol the kiosk with this one-time code: ${await stack.issueEnrolmentCode()}`);
+  // A fresh browser profile is not an enrolled kiosk yet; this one-time code enrols it (valid for a while only),
+  // under the name staff see on its check-ins and 目視 requests.
+  const enrolmentCode = await stack.issueEnrolmentCode(undefined, { label: '受付1' });
+  console.log(`Enrol the kiosk 「受付1」 with this one-time code: ${enrolmentCode}`);
   console.log(`Registration point (健康保険証利用登録): ${stack.url}/?mode=register`);
   console.log(`Staff console: ${stack.url}/staff  — one-time staff login code: ${await stack.issueStaffCode()}\n`);
   console.log('Open it in Chromium, press 「仮想カードリーダーで試す（デモ）」 and use one of these virtual cards:\n');

@@ -83,6 +83,7 @@ fn main() {
         ),
         enrolled_at: NOW,
         revoked: false,
+        label: None,
     };
     let request = SignedRequest {
         method: "POST",

@@ -48,6 +48,8 @@ pub enum AuditAction {
     VisualCheckRequest,
     /// A kiosk polled its visual check.
     VisualCheckStatus,
+    /// A kiosk withdrew its visual check because its patient left.
+    VisualCheckWithdraw,
     /// `POST /api/v1/consent`: a card holder's consents recorded at the reader.
     Consent,
     /// `POST /api/v1/registration`: 健康保険証利用登録 at the reader.

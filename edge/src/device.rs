@@ -113,6 +113,9 @@ pub struct StoredEnrolmentCode {
     pub expires_at: i64,
     /// Redemption attempts, this one included.
     pub uses: u32,
+    /// The name the admin gave the kiosk this code enrols ([`onshi_proto::api::DeviceLabel`]), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
 }
 
 /// Decides whether redeeming a code succeeds; `record` is `None` when the store has no such code.
@@ -141,6 +144,8 @@ pub struct DeviceId(String);
 
 /// Separates the facility code from the random part of a [`DeviceId`].
 const DEVICE_ID_SEPARATOR: char = '.';
+/// Characters of a [`DeviceId`]'s random part in its [`DeviceId::short`] form.
+pub const DEVICE_SHORT_ID_CHARS: usize = 6;
 
 impl DeviceId {
     /// A fresh id for a device of `facility`.
@@ -170,6 +175,14 @@ impl DeviceId {
     /// The id text.
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    /// The id's short form, the first [`DEVICE_SHORT_ID_CHARS`] characters of its random part: the name staff see
+    /// for a kiosk that was enrolled without a label. Unique enough to tell a facility's kiosks apart, and not a
+    /// credential any more than the id is.
+    pub fn short(&self) -> &str {
+        let random = self.0.split_once(DEVICE_ID_SEPARATOR).map_or(self.0.as_str(), |(_, random)| random);
+        random.get(..DEVICE_SHORT_ID_CHARS).unwrap_or(random)
     }
 
     /// The facility the id was issued for (checked when the id was parsed).
@@ -217,6 +230,17 @@ pub struct DeviceRecord {
     pub enrolled_at: i64,
     /// True once an admin revoked it; a revoked device stays revoked.
     pub revoked: bool,
+    /// The name the admin gave it with its enrolment code; absent for a kiosk enrolled without one (or before
+    /// kiosks had names), which staff then know by [`DeviceId::short`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+}
+
+impl DeviceRecord {
+    /// The name staff know the device by: its label, else its short id.
+    pub fn display_label(&self) -> String {
+        self.label.clone().unwrap_or_else(|| self.device_id.short().to_owned())
+    }
 }
 
 /// Checks that a device public key is a SubjectPublicKeyInfo of an uncompressed ECDSA P-256 point. Whether the
@@ -271,6 +295,9 @@ pub struct AuthenticatedDevice {
     pub device_id: DeviceId,
     /// Its facility.
     pub facility_code: FacilityCode,
+    /// The name staff know it by ([`DeviceRecord::display_label`]), passed to the origin with its requests.
+    #[serde(default)]
+    pub label: String,
 }
 
 /// One device request as the facility store checks and counts it: the proof as sent, what it must cover (the
@@ -449,6 +476,7 @@ pub fn check_device_proof(
         .map_err(|_| EdgeError::Runtime("a stored device key is invalid"))?;
     let facility_code = FacilityCode::parse(&record.facility_code)
         .map_err(|_| EdgeError::Runtime("a stored facility code is invalid"))?;
+    let label = record.display_label();
     Ok(Ok(PendingProof {
         message: device_proof_message_over_hash(
             &check.method,
@@ -461,6 +489,7 @@ pub fn check_device_proof(
         device: AuthenticatedDevice {
             device_id: record.device_id,
             facility_code,
+            label,
         },
     }))
 }
@@ -531,6 +560,7 @@ mod tests {
             public_key: Base64Bytes::from(spki(key)),
             enrolled_at: 0,
             revoked,
+            label: None,
         }
     }
 
@@ -571,6 +601,26 @@ mod tests {
         path: "/api/v1/challenge",
         body: b"",
     };
+
+    #[test]
+    fn a_device_is_known_by_its_label_or_else_by_its_short_id() {
+        let key = signing_key(7);
+        let unnamed = record(&key, false);
+        let short = device_id().short().to_owned();
+        assert_eq!(short.chars().count(), DEVICE_SHORT_ID_CHARS);
+        assert!(device_id().as_str()[FACILITY.len() + 1..].starts_with(&short));
+        assert_eq!(unnamed.display_label(), short);
+        let named = DeviceRecord { label: Some("受付1".into()), ..unnamed.clone() };
+        assert_eq!(named.display_label(), "受付1");
+        // The authenticated device carries the name on to the origin.
+        let headers = proof(&key, REQUEST, 1_000);
+        assert_eq!(checked(Some(named), &headers, REQUEST, 1_000).unwrap().device.label, "受付1");
+        assert_eq!(checked(Some(unnamed.clone()), &headers, REQUEST, 1_000).unwrap().device.label, short);
+        // A record stored before kiosks had names reads back without one.
+        let mut old = serde_json::to_value(&unnamed).unwrap();
+        old.as_object_mut().unwrap().remove("label");
+        assert_eq!(serde_json::from_value::<DeviceRecord>(old).unwrap(), unnamed);
+    }
 
     #[test]
     fn a_proof_by_the_enrolled_key_passes_within_the_window() {
@@ -738,6 +788,7 @@ mod tests {
             facility_code: FACILITY.into(),
             expires_at: 100,
             uses,
+            label: None,
         };
         assert_eq!(
             judge_redemption(Some(stored(1)), 100).unwrap().as_str(),
@@ -815,6 +866,7 @@ mod tests {
                     device: AuthenticatedDevice {
                         device_id: device_id(),
                         facility_code: facility(),
+                        label: device_id().short().to_owned(),
                     },
                     device_count: expected,
                     facility_count: expected,

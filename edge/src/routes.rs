@@ -5,7 +5,7 @@ use onshi_proto::api::{
     ADMIN_ENROLMENT_CODES_PATH, ADMIN_STAFF_CODES_PATH, CHALLENGE_PATH, CONSENT_PATH, ENROL_PATH,
     QUALIFICATION_PATH, REGISTRATION_PATH, SESSION_PATH, STAFF_BY_NUMBER_PATH, STAFF_CHECKINS_PATH,
     STAFF_LOGIN_PATH, STAFF_VISUAL_CHECK_DECISION_PATH, VISUAL_CHECK_PATH,
-    VISUAL_CHECK_STATUS_PATH,
+    VISUAL_CHECK_STATUS_PATH, VISUAL_CHECK_WITHDRAW_PATH,
 };
 
 use crate::http_policy::HEALTH_PATH;
@@ -49,6 +49,8 @@ pub enum UseCase {
     RequestVisualCheck,
     /// `POST /api/v1/visual-check/status`.
     VisualCheckStatus,
+    /// `POST /api/v1/visual-check/withdraw`.
+    WithdrawVisualCheck,
 }
 
 /// Every route without a parameter: its method, path and use case.
@@ -76,6 +78,7 @@ const FIXED_ROUTES: &[(&str, &str, UseCase)] = &[
     ),
     ("POST", VISUAL_CHECK_PATH, UseCase::RequestVisualCheck),
     ("POST", VISUAL_CHECK_STATUS_PATH, UseCase::VisualCheckStatus),
+    ("POST", VISUAL_CHECK_WITHDRAW_PATH, UseCase::WithdrawVisualCheck),
 ];
 
 /// The use case of `method` on `path`; `None` for an unknown path or a known path asked with another method,

@@ -7,7 +7,7 @@
 //! [`crate::routes::route`] found.
 
 use onshi_proto::api::{
-    ChallengeResponse, DeviceRevokeResponse, EnrolRequest, EnrolResponse, EnrolmentCodeRequest,
+    ChallengeResponse, DeviceLabel, DeviceRevokeResponse, EnrolRequest, EnrolResponse, EnrolmentCodeRequest,
     EnrolmentCodeResponse, QualificationRequest, SessionRequest, SessionResponse,
 };
 use onshi_proto::facility::FacilityCode;
@@ -85,11 +85,13 @@ pub trait EdgePorts {
         now_unix: i64,
     ) -> Result<Option<StoredChallenge>, EdgeError>;
 
-    /// Remembers an enrolment code (by its lookup key) until some time after `expires_at`.
+    /// Remembers an enrolment code (by its lookup key), with the name of the kiosk it will enrol when the admin
+    /// gave one, until some time after `expires_at`.
     async fn store_enrolment_code(
         &self,
         lookup_key: &str,
         facility_code: &FacilityCode,
+        label: Option<&DeviceLabel>,
         expires_at: i64,
         now_unix: i64,
     ) -> Result<(), EdgeError>;
@@ -324,6 +326,7 @@ impl<'a, P: EdgePorts> EdgeApi<'a, P> {
             UseCase::StaffDecision => json_body(self.staff_visual_check_decision(request).await),
             UseCase::RequestVisualCheck => json_body(self.request_visual_check(request).await),
             UseCase::VisualCheckStatus => json_body(self.visual_check_status(request).await),
+            UseCase::WithdrawVisualCheck => json_body(self.withdraw_visual_check(request).await),
         }
     }
 
@@ -412,6 +415,7 @@ impl<'a, P: EdgePorts> EdgeApi<'a, P> {
                 certificate,
                 facility_code: Some(device.facility_code.as_str().to_owned()),
                 device_id: Some(device.device_id.as_str().to_owned()),
+                device_label: Some(device.label.clone()),
                 arbitrary_identifier: body.arbitrary_identifier,
             };
             self.call_origin(
@@ -447,6 +451,7 @@ impl<'a, P: EdgePorts> EdgeApi<'a, P> {
                 .ports
                 .redeem_enrolment_code(&code.lookup_key(), request.now_unix)
                 .await?;
+            let label = stored.as_ref().and_then(|stored| stored.label.clone());
             let facility_code = judge_redemption(stored, request.now_unix)?;
             context.facility = Some(facility_code.as_str().to_owned());
             let device_id =
@@ -459,6 +464,7 @@ impl<'a, P: EdgePorts> EdgeApi<'a, P> {
                     public_key: body.public_key.clone(),
                     enrolled_at: request.now_unix,
                     revoked: false,
+                    label,
                 })
                 .await?;
             Ok(EnrolResponse {
@@ -486,6 +492,7 @@ impl<'a, P: EdgePorts> EdgeApi<'a, P> {
                 .store_enrolment_code(
                     &code.lookup_key(),
                     &body.facility_code,
+                    body.label.as_ref(),
                     expires_at,
                     request.now_unix,
                 )

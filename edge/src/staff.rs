@@ -12,7 +12,8 @@
 //! verifies the chain, the dates and the revocation status exactly as for a PIN session, then hands the request to
 //! the origin, where pending requests rest. When the kiosk polls and staff have approved, the origin answers once
 //! with the certificate and the qualification, and the edge mints a card session bound to that certificate and
-//! device.
+//! device. When the patient leaves the kiosk before staff decide (最初にもどる, the idle reset, the reader gone),
+//! the kiosk withdraws its request through the same device-proven path, and staff no longer see it.
 //!
 //! Pure: time and randomness come through [`EdgeApi`]'s ports; nothing here does I/O of its own.
 
@@ -29,8 +30,8 @@ use onshi_proto::insurer_number::InsurerNumber;
 use onshi_proto::origin::{
     AuthMethod,     BY_NUMBER_PATH, CHECKINS_PATH, CheckInList, CheckInListQuery,
     NumberQualificationQuery, VISUAL_CHECK_COLLECT_PATH, VISUAL_CHECK_CREATE_PATH,
-    VISUAL_CHECK_DECIDE_PATH, VisualCheckCollect, VisualCheckCollected, VisualCheckCreate,
-    VisualCheckDecision, VisualCheckState, VisualCheckTicket,
+    VISUAL_CHECK_DECIDE_PATH, VISUAL_CHECK_WITHDRAW_PATH, VisualCheckCollect, VisualCheckCollected,
+    VisualCheckCreate, VisualCheckDecision, VisualCheckState, VisualCheckTicket, VisualCheckWithdraw,
 };
 use onshi_proto::qualification::QualificationAnswer;
 use serde::{Deserialize, Serialize};
@@ -210,6 +211,7 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
                 .store_enrolment_code(
                     &staff_code_lookup_key(&code),
                     &body.facility_code,
+                    None,
                     expires_at,
                     request.now_unix,
                 )
@@ -351,10 +353,37 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
                 certificate,
                 facility_code: device.facility_code.as_str().to_owned(),
                 device_id: device.device_id.as_str().to_owned(),
+                device_label: Some(device.label.clone()),
             };
             self.call_origin(
                 VISUAL_CHECK_CREATE_PATH,
                 &create,
+                request.forwarded.clone(),
+                request.now_unix,
+            )
+            .await
+        })
+        .await
+    }
+
+    /// `POST /api/v1/visual-check/withdraw`: the asking kiosk withdraws its visual check because its patient left.
+    /// The origin checks that this kiosk asked for it; the answer is the request's state after the call.
+    pub async fn withdraw_visual_check(
+        &self,
+        request: &ApiRequest<'_>,
+    ) -> Result<VisualCheckTicket, EdgeError> {
+        self.audited(AuditAction::VisualCheckWithdraw, request.now_unix, async |context| {
+            let device = self.authenticate_device(request, context).await?;
+            let body: VisualCheckStatusRequest = parse_json(request.body)?;
+            check_request_id(&body.request_id)?;
+            let withdraw = VisualCheckWithdraw {
+                request_id: body.request_id,
+                facility_code: device.facility_code.as_str().to_owned(),
+                device_id: device.device_id.as_str().to_owned(),
+            };
+            self.call_origin(
+                VISUAL_CHECK_WITHDRAW_PATH,
+                &withdraw,
                 request.forwarded.clone(),
                 request.now_unix,
             )

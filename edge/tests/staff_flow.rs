@@ -408,3 +408,116 @@ fn a_visual_check_session_says_so_and_may_not_do_what_needs_the_pin() {
     assert_eq!(sent.certificate.serial, CARD0_SERIAL);
     assert_eq!(sent.prescription, Some(PrescriptionFormat::Electronic));
 }
+
+/// Enrols a kiosk with a code the admin issued under `label` (or none), with a key derived from `seed`.
+fn labelled_kiosk<P: EdgePorts>(api: &EdgeApi<'_, P>, seed: u8, label: Option<&str>) -> Kiosk {
+    let authorization = format!("Bearer {ADMIN_TOKEN}");
+    let body = match label {
+        Some(label) => serde_json::json!({ "facility_code": FACILITY, "label": label }),
+        None => serde_json::json!({ "facility_code": FACILITY }),
+    };
+    let body = serde_json::to_vec(&body).unwrap();
+    let code = block_on(api.issue_enrolment_code(&admin_post(
+        "/api/v1/admin/enrolment-codes",
+        &body,
+        &authorization,
+    )))
+    .unwrap()
+    .code;
+    let key = p256::ecdsa::SigningKey::from_slice(&[seed; 32]).unwrap();
+    let enrolled = block_on(api.enrol(&admin_request(
+        "/api/v1/devices/enrol",
+        &enrol_request(&code, &key),
+        None,
+    )))
+    .unwrap();
+    Kiosk { device_id: enrolled.device_id, key }
+}
+
+#[test]
+fn the_name_the_admin_gave_a_kiosk_goes_with_its_visual_checks_and_its_short_id_without_one() {
+    let config = config();
+    let ports = FakePorts::new(scripted_origin(false));
+    let api = EdgeApi::new(&config, &ports);
+    let named = labelled_kiosk(&api, 7, Some(" 受付1 "));
+    let unnamed = labelled_kiosk(&api, 8, None);
+    let body = visual_check_body(CARD0_CERT);
+    for kiosk in [&named, &unnamed] {
+        block_on(api.request_visual_check(&kiosk.request("/api/v1/visual-check", &body, NOW))).unwrap();
+    }
+    let created: Vec<VisualCheckCreate> = ports
+        .sent_to("/v1/visual-checks")
+        .iter()
+        .map(|sent| serde_json::from_slice(sent).unwrap())
+        .collect();
+    assert_eq!(created[0].device_label.as_deref(), Some("受付1"));
+    // Without a label, staff know the kiosk by the start of its id's random part.
+    let random = unnamed.device_id.split_once('.').unwrap().1;
+    assert_eq!(created[1].device_label.as_deref(), Some(&random[..6]));
+
+    // A label that is no label is refused when the code is issued, before anything is stored.
+    let authorization = format!("Bearer {ADMIN_TOKEN}");
+    for bad in ["", "   ", "受付\n1", &"あ".repeat(25)] {
+        let body = serde_json::to_vec(&serde_json::json!({ "facility_code": FACILITY, "label": bad })).unwrap();
+        let refused =
+            block_on(api.issue_enrolment_code(&admin_post("/api/v1/admin/enrolment-codes", &body, &authorization)));
+        assert_eq!(refused.unwrap_err(), EdgeError::BadRequest, "{bad:?}");
+    }
+}
+
+#[test]
+fn a_kiosk_withdraws_its_own_visual_check_and_a_decision_on_it_is_refused_by_its_code() {
+    let config = config();
+    let ports = FakePorts::new(Box::new(|path, body| match path {
+        "/v1/visual-checks/withdraw" => {
+            let withdraw: VisualCheckCollect = serde_json::from_slice(body).unwrap();
+            let ticket = serde_json::json!({
+                "request_id": withdraw.request_id,
+                "state": "withdrawn",
+                "expires_at": NOW + 600,
+            });
+            json(200, &ticket)
+        }
+        "/v1/visual-checks/decide" => json(
+            409,
+            &serde_json::json!({ "error": "visual_check_withdrawn", "message": "x" }),
+        ),
+        _ => json(404, &serde_json::json!({ "error": "not_found", "message": "x" })),
+    }));
+    let api = EdgeApi::new(&config, &ports);
+    let kiosk = enrolled_kiosk(&api, 7);
+    let body = br#"{"request_id":"abc123"}"#;
+    let ticket = block_on(api.withdraw_visual_check(&kiosk.request("/api/v1/visual-check/withdraw", body, NOW)))
+        .unwrap();
+    assert_eq!(ticket.state, onshi_proto::origin::VisualCheckState::Withdrawn);
+    // The facility and the kiosk come from the device proof, never from the body.
+    let sent: VisualCheckCollect =
+        serde_json::from_slice(&ports.sent_to("/v1/visual-checks/withdraw")[0]).unwrap();
+    assert_eq!(
+        (sent.request_id.as_str(), sent.facility_code.as_str(), sent.device_id.as_str()),
+        ("abc123", FACILITY, kiosk.device_id.as_str())
+    );
+    // Without a device proof, or with a request id that is not one, nothing reaches the origin.
+    let unproven =
+        block_on(api.withdraw_visual_check(&request("POST", "/api/v1/visual-check/withdraw", body, None)));
+    assert!(matches!(unproven, Err(EdgeError::DeviceProofInvalid(_))));
+    let traversal = br#"{"request_id":"../admin"}"#;
+    let refused =
+        block_on(api.withdraw_visual_check(&kiosk.request("/api/v1/visual-check/withdraw", traversal, NOW)));
+    assert_eq!(refused.unwrap_err(), EdgeError::BadRequest);
+    assert_eq!(ports.sent_to("/v1/visual-checks/withdraw").len(), 1);
+
+    // Staff deciding it afterwards hear the origin's own code.
+    let token = login(&api, &staff_code(&api)).unwrap();
+    let bearer = format!("Bearer {token}");
+    let decision = br#"{"request_id":"abc123","approve":true}"#;
+    let late = block_on(api.staff_visual_check_decision(&request(
+        "POST",
+        "/api/v1/staff/visual-checks/decision",
+        decision,
+        Some(&bearer),
+    )));
+    let error = late.unwrap_err();
+    assert_eq!(error.code(), onshi_proto::ErrorCode::VisualCheckWithdrawn);
+    assert_eq!(error.code().http_status(), 409);
+}

@@ -221,7 +221,9 @@ async fn power_on_when_card_arrives(
 }
 
 /// The visual check: the certificate read without a PIN goes to the edge, and the kiosk waits for staff to look
-/// at the patient and the card. A cancel (start over, idle reset, unplugged reader) stops the wait.
+/// at the patient and the card. A cancel (start over, idle reset, unplugged reader) stops the wait and withdraws
+/// the request, so staff no longer see a patient who has gone; the withdrawal is best effort, as the kiosk is
+/// starting over whatever the edge answers, and an unanswered request still lapses on its own.
 async fn visual_check(
     certificate_der: &[u8],
     dispatch: &Callback<Action>,
@@ -231,7 +233,10 @@ async fn visual_check(
     let wait = Box::pin(crate::staff::visual_check::wait_for_decision(&ticket.request_id));
     let decision = match select(wait, commands.next()).await {
         Either::Left((decision, _)) => decision.map_err(Failure::from_code)?,
-        Either::Right(_) => return Ok(Finished::Stopped),
+        Either::Right(_) => {
+            let _ = crate::staff::visual_check::withdraw(&ticket.request_id).await;
+            return Ok(Finished::Stopped);
+        }
     };
     match (decision.state, decision.qualification) {
         (VisualCheckState::Approved, Some(answer)) => {

@@ -345,6 +345,7 @@ async fn signed_lookup(client: &reqwest::Client, endpoint: &str, serial: &str, n
         certificate: CertificateRef { issuer: TEST_CA_ISSUER.to_owned(), serial: serial.to_owned() },
         facility_code: Some("1312345678".into()),
         device_id: Some("bench-kiosk".into()),
+        device_label: None,
         arbitrary_identifier: None,
     };
     let body = serde_json::to_vec(&query).map_err(|e| e.to_string())?;

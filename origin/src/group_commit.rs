@@ -20,7 +20,7 @@ use crate::store::{AuditEvent, Backend};
 
 /// Most requests whose rows share one transaction.
 const MAX_REQUESTS_PER_COMMIT: usize = 256;
-/// Most rows in one multi-row `INSERT` (15 columns × 64 rows stays far below every parameter limit).
+/// Most rows in one multi-row `INSERT` (19 columns × 64 rows stays far below every parameter limit).
 const MAX_ROWS_PER_STATEMENT: usize = 64;
 /// Requests that may wait for the writer before new ones wait for room.
 const QUEUE_DEPTH: usize = 4_096;
@@ -56,8 +56,16 @@ pub struct CheckInRow {
     pub insurer_number: Option<String>,
     /// Insurer name of the first record.
     pub insurer_name: Option<String>,
-    /// 負担割合 of the first record.
+    /// 負担割合 of the first record, for a 有効 answer only ([`crate::staff::shown_contribution_percent`]).
     pub contribution_percent: Option<i32>,
+    /// The kiosk's name as the edge gave it.
+    pub device_label: Option<String>,
+    /// 資格喪失日 of the first record, `YYYY-MM-DD`.
+    pub disqualification_date: Option<String>,
+    /// 限度額適用区分 of the first record.
+    pub limit_category: Option<String>,
+    /// 特定疾病療養受療証 of the first record as a JSON array; `None` when there is none.
+    pub specific_diseases: Option<String>,
 }
 
 /// The rows one request must have committed before it is answered.
@@ -158,8 +166,9 @@ async fn write_in_one_transaction(pool: &AnyPool, backend: Backend, rows: &[&Req
             backend,
             "INSERT INTO checkins (id, facility_code, checkin_date, checked_in_at, device_id, person_id, method, \
                                    validity, reason, guidance, name, name_kana, insurer_number, insurer_name, \
-                                   contribution_percent) VALUES ",
-            15,
+                                   contribution_percent, device_label, disqualification_date, limit_category, \
+                                   specific_diseases) VALUES ",
+            19,
             chunk.len(),
         );
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
@@ -179,7 +188,11 @@ async fn write_in_one_transaction(pool: &AnyPool, backend: Backend, rows: &[&Req
                 .bind(row.name_kana.as_deref())
                 .bind(row.insurer_number.as_deref())
                 .bind(row.insurer_name.as_deref())
-                .bind(row.contribution_percent);
+                .bind(row.contribution_percent)
+                .bind(row.device_label.as_deref())
+                .bind(row.disqualification_date.as_deref())
+                .bind(row.limit_category.as_deref())
+                .bind(row.specific_diseases.as_deref());
         }
         query.execute(&mut *tx).await?;
     }
@@ -279,6 +292,10 @@ mod tests {
             insurer_number: None,
             insurer_name: None,
             contribution_percent: None,
+            device_label: Some("受付1".into()),
+            disqualification_date: None,
+            limit_category: None,
+            specific_diseases: None,
         });
         store.commit_request_rows(rows.clone()).await.unwrap();
         assert_eq!(store.count_rows("checkins").await.unwrap(), 1);

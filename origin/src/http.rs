@@ -110,6 +110,7 @@ pub fn router(state: AppState) -> Router {
         .route(onshi_proto::origin::VISUAL_CHECK_CREATE_PATH, post(crate::staff::create_visual_check))
         .route(onshi_proto::origin::VISUAL_CHECK_DECIDE_PATH, post(crate::staff::decide_visual_check))
         .route(onshi_proto::origin::VISUAL_CHECK_COLLECT_PATH, post(crate::staff::collect_visual_check))
+        .route(onshi_proto::origin::VISUAL_CHECK_WITHDRAW_PATH, post(crate::staff::withdraw_visual_check))
         .merge(crate::http_insurer::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(not_found)
@@ -275,7 +276,11 @@ pub(crate) fn lookup_rows(
                 name_kana: first.map(|r| r.name_kana.clone()),
                 insurer_number: first.map(|r| r.insurer_number.clone()),
                 insurer_name: first.map(|r| r.insurer_name.clone()),
-                contribution_percent: first.map(|r| i32::from(crate::staff::contribution_percent(r))),
+                contribution_percent: crate::staff::shown_contribution_percent(answer).map(i32::from),
+                device_label: asker.device_label().map(str::to_owned),
+                disqualification_date: first.and_then(|r| r.disqualification_date).map(|date| date.to_string()),
+                limit_category: first.and_then(|r| r.limit_category.clone()),
+                specific_diseases: crate::staff::specific_diseases_text(first)?,
             })
         }
     };
@@ -375,11 +380,18 @@ pub(crate) trait Asker: Sync {
     fn arbitrary_identifier(&self) -> Option<&str> {
         None
     }
+    /// The asking kiosk's name, kept on its check-in rows.
+    fn device_label(&self) -> Option<&str> {
+        None
+    }
 }
 
 impl Asker for CardQualificationQuery {
     fn device_id(&self) -> Option<&str> {
         self.device_id.as_deref()
+    }
+    fn device_label(&self) -> Option<&str> {
+        self.device_label.as_deref()
     }
     fn facility_code(&self) -> Option<&str> {
         self.facility_code.as_deref()
@@ -420,7 +432,10 @@ fn query_identifiers_are_well_formed(query: &CardQualificationQuery) -> bool {
             !text.is_empty() && text.chars().count() <= MAX_IDENTIFIER_CHARS && !text.chars().any(char::is_control)
         })
     };
-    facility_ok && identifier_ok(query.device_id.as_deref()) && identifier_ok(query.arbitrary_identifier.as_deref())
+    facility_ok
+        && identifier_ok(query.device_id.as_deref())
+        && identifier_ok(query.device_label.as_deref())
+        && identifier_ok(query.arbitrary_identifier.as_deref())
 }
 
 /// The audit outcome code for a validity: its stable wire name.
@@ -462,6 +477,7 @@ mod tests {
             certificate: onshi_proto::origin::CertificateRef { issuer: "CN=x".into(), serial: "01".into() },
             facility_code: Some("1312345678".into()),
             device_id: Some("kiosk-1".into()),
+            device_label: Some("受付1".into()),
             arbitrary_identifier: None,
         };
         assert!(query_identifiers_are_well_formed(&base));
@@ -470,6 +486,9 @@ mod tests {
         assert!(!query_identifiers_are_well_formed(&bad));
         let mut bad = base.clone();
         bad.device_id = Some("x".repeat(MAX_IDENTIFIER_CHARS + 1));
+        assert!(!query_identifiers_are_well_formed(&bad));
+        let mut bad = base.clone();
+        bad.device_label = Some("受付\n1".into());
         assert!(!query_identifiers_are_well_formed(&bad));
         let mut bad = base;
         bad.arbitrary_identifier = Some("a\u{0}b".into());

@@ -5,7 +5,7 @@ use axum::Json;
 use onshi_proto::origin::{
     BY_CERTIFICATE_PATH, BY_NUMBER_PATH, CERTIFICATE_STATUS_PATH, CHECKUP_PATH, CONSENT_PATH, CONSENT_QUERY_PATH,
     CHECKINS_PATH, MEDICATION_PATH, REGISTRATION_PATH, VISUAL_CHECK_COLLECT_PATH, VISUAL_CHECK_CREATE_PATH,
-    VISUAL_CHECK_DECIDE_PATH,
+    VISUAL_CHECK_DECIDE_PATH, VISUAL_CHECK_WITHDRAW_PATH,
 };
 use serde_json::{Value, json};
 
@@ -31,7 +31,7 @@ pub enum Auth {
 pub type Route = (&'static str, &'static str, Auth, &'static str);
 
 /// Every route the router serves.
-pub const ROUTES: [Route; 23] = [
+pub const ROUTES: [Route; 24] = [
     ("get", "/health", Auth::None, "Liveness"),
     ("get", "/metrics", Auth::None, "Prometheus metrics"),
     ("get", "/openapi.json", Auth::None, "This document"),
@@ -47,6 +47,7 @@ pub const ROUTES: [Route; 23] = [
     ("post", VISUAL_CHECK_CREATE_PATH, Auth::EdgeSignature, "Kiosk: ask for a staff visual check (目視)"),
     ("post", VISUAL_CHECK_DECIDE_PATH, Auth::EdgeSignature, "Staff: approve or refuse a visual check"),
     ("post", VISUAL_CHECK_COLLECT_PATH, Auth::EdgeSignature, "Kiosk: collect a visual check's qualification, once"),
+    ("post", VISUAL_CHECK_WITHDRAW_PATH, Auth::EdgeSignature, "Kiosk: withdraw a visual check its patient left"),
     ("post", BATCHES_PATH, Auth::InsurerToken, "Upload a batch (application/x-ndjson or text/csv)"),
     ("get", BATCHES_PATH, Auth::InsurerToken, "The insurer's batch ids"),
     ("get", BATCH_PATH, Auth::InsurerToken, "One batch's report"),

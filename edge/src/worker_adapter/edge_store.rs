@@ -53,6 +53,12 @@ const SCHEMA: &[&str] = &[
         forget_after INTEGER NOT NULL,
         PRIMARY KEY (name, window_start)
     )",
+    // The name an admin gave the kiosk a code enrols, beside the code rather than in its table, so that an instance
+    // made before kiosks had names needs no change to its table.
+    "CREATE TABLE IF NOT EXISTS enrolment_code_labels (
+        lookup_key TEXT PRIMARY KEY,
+        label TEXT NOT NULL
+    )",
     "CREATE TABLE IF NOT EXISTS devices (
         id TEXT PRIMARY KEY,
         record TEXT NOT NULL,
@@ -67,6 +73,9 @@ pub struct CodeStoreCall {
     pub lookup_key: String,
     /// The facility it enrols into.
     pub facility_code: String,
+    /// The name of the kiosk it enrols, when the admin gave one.
+    #[serde(default)]
+    pub label: Option<String>,
     /// Unix seconds after which it is refused.
     pub expires_at: i64,
     /// Unix seconds after which the record may be deleted.
@@ -95,6 +104,11 @@ pub struct DeviceCall {
 struct DeviceRow {
     record: String,
     revoked: i64,
+}
+
+#[derive(Deserialize)]
+struct LabelRow {
+    label: String,
 }
 
 #[derive(Deserialize)]
@@ -296,15 +310,26 @@ impl DurableObject for EdgeStore {
                     vec![integer(call.now)?],
                 )?;
                 sql.exec(
+                    "DELETE FROM enrolment_code_labels \
+                     WHERE lookup_key NOT IN (SELECT lookup_key FROM enrolment_codes)",
+                    None,
+                )?;
+                sql.exec(
                     "INSERT INTO enrolment_codes (lookup_key, facility_code, expires_at, forget_after, uses) \
                      VALUES (?, ?, ?, ?, 0)",
                     vec![
-                        call.lookup_key.into(),
+                        call.lookup_key.clone().into(),
                         call.facility_code.into(),
                         integer(call.expires_at)?,
                         integer(call.forget_after)?,
                     ],
                 )?;
+                if let Some(label) = call.label {
+                    sql.exec(
+                        "INSERT INTO enrolment_code_labels (lookup_key, label) VALUES (?, ?)",
+                        vec![call.lookup_key.into(), label.into()],
+                    )?;
+                }
                 Response::from_json(&true)
             }
             CODE_REDEEM_PATH => {
@@ -313,14 +338,29 @@ impl DurableObject for EdgeStore {
                     "DELETE FROM enrolment_codes WHERE forget_after < ?",
                     vec![integer(call.now)?],
                 )?;
+                sql.exec(
+                    "DELETE FROM enrolment_code_labels \
+                     WHERE lookup_key NOT IN (SELECT lookup_key FROM enrolment_codes)",
+                    None,
+                )?;
                 let rows: Vec<StoredEnrolmentCode> = sql
                     .exec(
                         "UPDATE enrolment_codes SET uses = uses + 1 WHERE lookup_key = ? \
                          RETURNING facility_code, expires_at, uses",
+                        vec![call.lookup_key.clone().into()],
+                    )?
+                    .to_array()?;
+                let Some(mut stored) = rows.into_iter().next() else {
+                    return Response::from_json(&None::<StoredEnrolmentCode>);
+                };
+                let labels: Vec<LabelRow> = sql
+                    .exec(
+                        "SELECT label FROM enrolment_code_labels WHERE lookup_key = ?",
                         vec![call.lookup_key.into()],
                     )?
                     .to_array()?;
-                Response::from_json(&rows.into_iter().next())
+                stored.label = labels.into_iter().next().map(|row| row.label);
+                Response::from_json(&Some(stored))
             }
             DEVICE_STORE_PATH => {
                 let record: DeviceRecord = request.json().await?;

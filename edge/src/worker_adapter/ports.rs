@@ -30,6 +30,7 @@ use crate::device::{
 use crate::error::EdgeError;
 use crate::proxy::{OriginOutcome, OriginRequest};
 use crate::service::EdgePorts;
+use onshi_proto::api::DeviceLabel;
 use onshi_proto::facility::FacilityCode;
 
 /// Binding name of the `ChallengeStore` Durable Object namespace.
@@ -105,12 +106,14 @@ impl EdgePorts for WorkerPorts<'_> {
         &self,
         lookup_key: &str,
         facility_code: &FacilityCode,
+        label: Option<&DeviceLabel>,
         expires_at: i64,
         now_unix: i64,
     ) -> Result<(), EdgeError> {
         let call = CodeStoreCall {
             lookup_key: lookup_key.to_owned(),
             facility_code: facility_code.as_str().to_owned(),
+            label: label.map(|label| label.as_str().to_owned()),
             expires_at,
             forget_after: expires_at.saturating_add(ENROLMENT_CODE_LIFETIME_SECS),
             now: now_unix,

@@ -22,7 +22,7 @@ use onshi_edge::device::{
 use onshi_edge::proxy::{OriginOutcome, OriginRequest};
 use onshi_edge::service::{ApiRequest, EdgeApi, EdgePorts};
 use onshi_proto::api::{
-    ChallengeResponse, EnrolRequest, SessionRequest, SessionResponse, device_proof_message,
+    ChallengeResponse, DeviceLabel, EnrolRequest, SessionRequest, SessionResponse, device_proof_message,
 };
 use onshi_proto::facility::FacilityCode;
 use onshi_proto::qualification::QualificationAnswer;
@@ -154,6 +154,7 @@ impl EdgePorts for FakePorts {
         &self,
         lookup_key: &str,
         facility_code: &FacilityCode,
+        label: Option<&DeviceLabel>,
         expires_at: i64,
         _now: i64,
     ) -> Result<(), EdgeError> {
@@ -161,6 +162,7 @@ impl EdgePorts for FakePorts {
             facility_code: facility_code.as_str().to_owned(),
             expires_at,
             uses: 0,
+            label: label.map(|label| label.as_str().to_owned()),
         };
         self.codes
             .borrow_mut()

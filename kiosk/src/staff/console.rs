@@ -1,10 +1,13 @@
 //! The staff console page (`/staff`): login with a one-time staff code, the day's check-ins with their
-//! qualification results and the patient's prescription choice, pending visual checks with approve / refuse, and
-//! the number-based check with its 特定疾病 list.
+//! qualification results read at a glance (負担割合 only for 有効, the 資格喪失日 and its own guidance for 無効,
+//! 特定疾病 and 限度額適用区分, the kiosk's name) and the patient's prescription choice, pending visual checks with
+//! approve / refuse (and a clear notice when the decision could not happen, e.g. the kiosk withdrew the request),
+//! and the number-based check with its 特定疾病 list.
 //!
 //! Every text comes from the console's own resource files ([`super::text`]) in the language chosen on the switcher
 //! shown on every screen; the page's and the main region's `lang` attributes follow it. Names and insurers stay
-//! marked as Japanese, as the records hold them.
+//! marked as Japanese, as the records hold them; a 無効 answer and a 特定疾病 are read in Japanese whatever the
+//! language, with the translation beside ([`japanese_first`]). Dates are 和暦 with 西暦 beside.
 //!
 //! The staff token lives in this component's state only: a reload logs staff out, and nothing is written to
 //! storage. Every screen change marks `onshi:staff:<name>` on the page's performance timeline, like the kiosk.
@@ -19,8 +22,9 @@ use yew::prelude::*;
 use super::client;
 use super::form::{FIELD_IDS, NumberForm};
 use super::text::{
-    STAFF, disease_category_text, disease_details, error_key, guidance_key, method_key, prescription_key, ratio_text,
-    t, validity_key,
+    STAFF, advice_key, by_number_found_nothing, date_text, dated_text, decision_notice_key, disease_category_text,
+    disease_details, disease_line, error_key, guidance_key, method_key, prescription_key, ratio_text,
+    read_in_japanese, t, validity_key,
 };
 use crate::i18n::Lang;
 
@@ -62,6 +66,24 @@ fn wire_name<T: serde::Serialize>(value: &T) -> Option<String> {
     serde_json::to_value(value).ok().and_then(|v| v.as_str().map(str::to_owned))
 }
 
+/// The check-in list's columns, in order; each names its header (`staff.col.<column>`) and its cells' label on a
+/// narrow screen, where a row is laid out as a card.
+const COLUMNS: [&str; 10] =
+    ["time", "validity", "name", "insurer", "ratio", "method", "prescription", "benefits", "device", "guidance"];
+
+/// Text staff read in Japanese whatever the console's language, with the console's language beside it: the
+/// Japanese is what the counter's procedures and the insurer's papers say, the translation helps whoever reads it.
+fn japanese_first(lang: Lang, text: impl Fn(Lang) -> String) -> Html {
+    html! {
+        <>
+            <span lang="ja">{ text(Lang::Ja) }</span>
+            if lang != Lang::Ja {
+                <span class="translated">{ format!(" ({})", text(lang)) }</span>
+            }
+        </>
+    }
+}
+
 #[derive(Properties, PartialEq)]
 struct CheckInRowProps {
     checkin: CheckIn,
@@ -71,17 +93,68 @@ struct CheckInRowProps {
 #[function_component(CheckInRow)]
 fn check_in_row(props: &CheckInRowProps) -> Html {
     let (c, lang) = (&props.checkin, props.lang);
+    let label = |column: &str| t(lang, &format!("staff.col.{column}"));
+    let invalid = read_in_japanese(c.validity);
+    let validity = if invalid {
+        html! {
+            <>
+                { japanese_first(lang, |l| t(l, validity_key(c.validity))) }
+                if let Some(lost_on) = c.disqualification_date {
+                    <span class="lost-on" data-date={lost_on.to_string()}>
+                        { japanese_first(lang, |l| dated_text(l, "staff.lost_on", Some(lost_on))) }
+                    </span>
+                }
+            </>
+        }
+    } else {
+        html! { { t(lang, validity_key(c.validity)) } }
+    };
+    let advice = match advice_key(c) {
+        Some((key, date)) if invalid => japanese_first(lang, |l| dated_text(l, key, date)),
+        Some((key, date)) => html! { { dated_text(lang, key, date) } },
+        None => html! {},
+    };
+    let benefits = if c.specific_diseases.is_empty() && c.limit_category.is_none() {
+        html! { { NO_VALUE } }
+    } else {
+        html! {
+            <>
+                { for c.specific_diseases.iter().map(|d| html! {
+                    <span class="specific-disease" data-category={d.disease_category.clone()}>
+                        { japanese_first(lang, |l| disease_line(l, d)) }
+                    </span>
+                }) }
+                if let Some(code) = c.limit_category.clone() {
+                    <span class="limit-category" data-code={code.clone()}>
+                        { STAFF.fill(lang, "staff.benefit.limit", &[("code", &code)]) }
+                    </span>
+                }
+            </>
+        }
+    };
     html! {
         <tr class="checkin" data-validity={wire_name(&c.validity)} data-method={wire_name(&c.method)}
             data-prescription={c.prescription.as_ref().and_then(wire_name)}>
-            <td class="time">{ time_of_day(c.checked_in_at) }</td>
-            <td class="validity">{ t(lang, validity_key(c.validity)) }</td>
-            <td class="name" lang="ja">{ c.name.clone().unwrap_or_else(|| NO_VALUE.into()) }</td>
-            <td class="insurer" lang="ja">{ c.insurer_name.clone().unwrap_or_else(|| NO_VALUE.into()) }</td>
-            <td class="ratio">{ c.contribution_percent.map(|p| ratio_text(lang, p)).unwrap_or_else(|| NO_VALUE.into()) }</td>
-            <td class="method">{ t(lang, method_key(c.method)) }</td>
-            <td class="prescription">{ t(lang, prescription_key(c.prescription)) }</td>
-            <td class="advice">{ c.guidance.map(|g| t(lang, guidance_key(g))).unwrap_or_default() }</td>
+            <td class="time" data-label={label("time")}>{ time_of_day(c.checked_in_at) }</td>
+            <td class="validity" data-label={label("validity")}>{ validity }</td>
+            <td class="name" lang="ja" data-label={label("name")}>
+                { c.name.clone().unwrap_or_else(|| NO_VALUE.into()) }
+            </td>
+            <td class="insurer" lang="ja" data-label={label("insurer")}>
+                { c.insurer_name.clone().unwrap_or_else(|| NO_VALUE.into()) }
+            </td>
+            <td class="ratio" data-label={label("ratio")}>
+                { c.contribution_percent.map(|p| ratio_text(lang, p)).unwrap_or_else(|| NO_VALUE.into()) }
+            </td>
+            <td class="method" data-label={label("method")}>{ t(lang, method_key(c.method)) }</td>
+            <td class="prescription" data-label={label("prescription")}>
+                { t(lang, prescription_key(c.prescription)) }
+            </td>
+            <td class="benefits" data-label={label("benefits")}>{ benefits }</td>
+            <td class="device" lang="ja" data-label={label("device")}>
+                { c.device_label.clone().unwrap_or_else(|| NO_VALUE.into()) }
+            </td>
+            <td class="advice" data-label={label("guidance")}>{ advice }</td>
         </tr>
     }
 }
@@ -112,7 +185,10 @@ fn pending_item(props: &PendingProps) -> Html {
                 } else {
                     <span class="name">{ t(lang, "staff.pending.unlinked") }</span>
                 }
-                <span class="birth-date">{ p.birth_date.map(|d| d.to_string()).unwrap_or_default() }</span>
+                <span class="birth-date">{ p.birth_date.map(date_text).unwrap_or_default() }</span>
+                if let Some(device) = p.device_label.clone() {
+                    <span class="device">{ STAFF.fill(lang, "staff.pending.device", &[("label", &device)]) }</span>
+                }
             </span>
             <button class="approve primary" type="button" aria-describedby={person_id.clone()} onclick={decide(true)}>
                 { t(lang, "staff.pending.approve") }
@@ -135,9 +211,16 @@ fn record_view(lang: Lang, r: &QualificationRecord) -> Html {
     html! {
         <dl class="record">
             <dt>{ t(lang, "staff.answer.name") }</dt><dd class="name" lang="ja">{ r.name.clone() }</dd>
+            <dt>{ t(lang, "staff.answer.birth_date") }</dt><dd class="birth-date">{ date_text(r.birth_date) }</dd>
             <dt>{ t(lang, "staff.answer.insurer") }</dt>
             <dd class="insurer">{ STAFF.fill(lang, "staff.answer.insurer_value", &[("name", &r.insurer_name), ("number", &r.insurer_number)]) }</dd>
             <dt>{ t(lang, "staff.answer.ratio") }</dt><dd class="ratio">{ ratio_text(lang, ratio) }</dd>
+            if let Some(lost_on) = r.disqualification_date {
+                <><dt>{ t(lang, "staff.answer.lost_on") }</dt><dd class="lost-on">{ date_text(lost_on) }</dd></>
+            }
+            if let Some(code) = r.limit_category.clone() {
+                <><dt>{ t(lang, "staff.answer.limit_category") }</dt><dd class="limit-category">{ code }</dd></>
+            }
             <dt>{ t(lang, "staff.answer.specific_diseases") }</dt>
             <dd class="specific-diseases" data-count={r.specific_diseases.len().to_string()}>
                 if r.specific_diseases.is_empty() {
@@ -163,6 +246,11 @@ fn answer_view(props: &AnswerProps) -> Html {
     html! {
         <div id="by-number-result" role="status" data-validity={wire_name(&answer.validity)}>
             <p>{ t(lang, "staff.answer.validity") }<strong id="by-number-validity">{ t(lang, validity_key(answer.validity)) }</strong></p>
+            // Nobody under this number and birth date: a typing slip is likelier than a patient without insurance, so
+            // staff check what they typed before the 被保険者資格申立書 path below.
+            if by_number_found_nothing(answer) {
+                <p id="by-number-no-match" class="warning">{ t(lang, "staff.by_number.no_match") }</p>
+            }
             { for answer.records.iter().map(|r| record_view(lang, r)) }
             if let Some(guidance) = answer.guidance {
                 <p class="advice">{ t(lang, guidance_key(guidance)) }</p>
@@ -226,6 +314,7 @@ pub fn staff_console() -> Html {
     let login_error = use_state(|| None::<&'static str>);
     let list = use_state(|| None::<CheckInList>);
     let list_error = use_state(|| None::<&'static str>);
+    let decision_notice = use_state(|| None::<&'static str>);
     let by_number_error = use_state(|| None::<ByNumberError>);
     let by_number_answer = use_state(|| None::<QualificationAnswer>);
     let refresh_tick = use_state(|| 0u32);
@@ -311,23 +400,23 @@ pub fn staff_console() -> Html {
 
     let on_decide = {
         let token = token.clone();
-        let list_error = list_error.clone();
+        let decision_notice = decision_notice.clone();
         let list = list.clone();
         Callback::from(move |(request_id, approve): (String, bool)| {
             let Some(token) = token.clone() else { return };
-            let list_error = list_error.clone();
+            let decision_notice = decision_notice.clone();
             let list = list.clone();
             wasm_bindgen_futures::spawn_local(async move {
-                match client::decide(&token, request_id, approve).await {
-                    Ok(_) => {
-                        // Reload at once so the decided request leaves the list.
-                        if let Ok(fresh) = client::checkins(&token).await {
-                            list.set(Some(fresh));
-                        }
-                        mark("decided");
-                    }
-                    Err(code) => list_error.set(Some(error_key(code))),
+                let outcome = client::decide(&token, request_id, approve).await.map(|ticket| ticket.state);
+                // A decision that could not happen (the kiosk withdrew the request, it lapsed, someone else decided)
+                // is said where staff clicked, never left to a request that silently vanishes.
+                let notice = decision_notice_key(approve, outcome);
+                decision_notice.set(notice);
+                // Reload at once so the decided (or withdrawn) request leaves the list.
+                if let Ok(fresh) = client::checkins(&token).await {
+                    list.set(Some(fresh));
                 }
+                mark(if notice.is_some() { "decision-not-made" } else { "decided" });
             });
         })
     };
@@ -413,7 +502,7 @@ pub fn staff_console() -> Html {
     };
 
     let (checkins, pending, date) = match list.as_ref() {
-        Some(list) => (list.checkins.clone(), list.pending.clone(), list.date.to_string()),
+        Some(list) => (list.checkins.clone(), list.pending.clone(), date_text(list.date)),
         None => (Vec::new(), Vec::new(), String::new()),
     };
     let error_field = by_number_error.as_ref().and_then(|e| e.field);
@@ -427,6 +516,9 @@ pub fn staff_console() -> Html {
                 }
                 <section aria-labelledby="pending-heading" id="pending">
                     <h2 id="pending-heading" tabindex="-1">{ t(lang_value, "staff.pending.heading") }</h2>
+                    if let Some(key) = *decision_notice {
+                        <p id="decision-notice" role="alert" class="warning">{ t(lang_value, key) }</p>
+                    }
                     if pending.is_empty() {
                         <p class="empty">{ t(lang_value, "staff.pending.empty") }</p>
                     } else {
@@ -445,7 +537,7 @@ pub fn staff_console() -> Html {
                     } else {
                         <table aria-labelledby="checkins-heading">
                                 <thead><tr>
-                                    { for ["time", "validity", "name", "insurer", "ratio", "method", "prescription", "guidance"]
+                                    { for COLUMNS
                                         .map(|column| html! { <th scope="col">{ t(lang_value, &format!("staff.col.{column}")) }</th> }) }
                                 </tr></thead>
                                 <tbody>

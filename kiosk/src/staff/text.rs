@@ -2,9 +2,9 @@
 //! `staff.`), and the choice of key for each typed value the console shows. Pure, so it is tested natively; the
 //! patient kiosk never refers to it, so its bundle carries none of these texts.
 
-use onshi_proto::ErrorCode;
-use onshi_proto::origin::{AuthMethod, PrescriptionFormat};
-use onshi_proto::qualification::{Guidance, SpecificDiseaseCertificate, Validity};
+use onshi_proto::origin::{AuthMethod, CheckIn, PrescriptionFormat, VisualCheckState};
+use onshi_proto::qualification::{Guidance, QualificationAnswer, Reason, SpecificDiseaseCertificate, Validity};
+use onshi_proto::{ErrorCode, IsoDate, wareki};
 
 use crate::i18n::{Catalog, Lang};
 
@@ -30,8 +30,76 @@ pub fn error_key(code: ErrorCode) -> &'static str {
         ErrorCode::BadRequest => "staff.error.bad_request",
         ErrorCode::RecordHeld => "staff.error.record_held",
         ErrorCode::RateLimited => "staff.error.rate_limited",
+        ErrorCode::VisualCheckWithdrawn => "staff.decision.withdrawn",
         _ => "staff.error.unavailable",
     }
+}
+
+/// A date as the console prints it: 和暦 with 西暦 beside it, `令和8年12月3日 (2026-12-03)`, the same in every
+/// language (staff compare it with cards printed in 和暦).
+pub fn date_text(date: IsoDate) -> String {
+    wareki::format_with_iso(date)
+}
+
+/// What staff must be told after deciding a visual check, when the decision did not simply happen: the kiosk had
+/// withdrawn it (its patient left), it had lapsed, or someone had decided it already. `None` when the request now
+/// stands as staff decided. `outcome` is the request's state after the call, or the edge's refusal.
+pub fn decision_notice_key(approve: bool, outcome: Result<VisualCheckState, ErrorCode>) -> Option<&'static str> {
+    let decided = if approve { VisualCheckState::Approved } else { VisualCheckState::Refused };
+    match outcome {
+        Ok(state) if state == decided => None,
+        // The kiosk collected the approval at once; that is still the approval staff gave.
+        Ok(VisualCheckState::Collected) if approve => None,
+        Ok(VisualCheckState::Withdrawn) | Err(ErrorCode::VisualCheckWithdrawn) => Some("staff.decision.withdrawn"),
+        Ok(VisualCheckState::Expired) => Some("staff.decision.expired"),
+        // Not found: the request is gone from this facility's view altogether.
+        Err(ErrorCode::NotFound) => Some("staff.decision.expired"),
+        Ok(_) => Some("staff.decision.already"),
+        Err(code) => Some(error_key(code)),
+    }
+}
+
+/// The row's advice: a 無効 answer has its own (the qualification ended on its 資格喪失日: ask for the new
+/// insurance), every other answer that is not a clean 有効 the guidance the origin gave. `(key, date)`: the resource
+/// key and, when it has a `{date}` placeholder, the date to fill in.
+pub fn advice_key(checkin: &CheckIn) -> Option<(&'static str, Option<IsoDate>)> {
+    match (read_in_japanese(checkin.validity), checkin.disqualification_date) {
+        (true, Some(lost_on)) => Some(("staff.guidance.lost", Some(lost_on))),
+        (true, None) => Some(("staff.guidance.invalid", None)),
+        (false, _) => checkin.guidance.map(|guidance| (guidance_key(guidance), None)),
+    }
+}
+
+/// True for the answers staff read in Japanese whatever the console's language (with the translation beside):
+/// 無効, whose date and next step must not be misread.
+pub fn read_in_japanese(validity: Validity) -> bool {
+    matches!(validity, Validity::Invalid | Validity::InvalidNewerExists)
+}
+
+/// The text of a resource `key` with its `{date}` filled in as [`date_text`] prints it, in `lang`.
+pub fn dated_text(lang: Lang, key: &str, date: Option<IsoDate>) -> String {
+    match date {
+        Some(date) => STAFF.fill(lang, key, &[("date", &date_text(date))]),
+        None => t(lang, key),
+    }
+}
+
+/// One 特定疾病療養受療証 on a check-in row, in one line: `特定疾病 人工透析を要する慢性腎不全 自己負担限度額
+/// 月10,000円`.
+pub fn disease_line(lang: Lang, certificate: &SpecificDiseaseCertificate) -> String {
+    let category = disease_category_text(lang, &certificate.disease_category);
+    let mut line = STAFF.fill(lang, "staff.benefit.disease", &[("category", &category)]);
+    if let Some(limit) = certificate.monthly_self_pay_yen {
+        line.push(' ');
+        line.push_str(&STAFF.fill(lang, "staff.disease.self_pay", &[("yen", &crate::i18n::yen(limit))]));
+    }
+    line
+}
+
+/// True when a by-number check found nobody under the number and birth date typed: staff first check what they
+/// typed against the 資格確認書 before sending the patient down the 被保険者資格申立書 path.
+pub fn by_number_found_nothing(answer: &QualificationAnswer) -> bool {
+    answer.validity == Validity::NoQualification && answer.reason == Reason::NotFound
 }
 
 /// The next step the console tells staff about, for an answer that is not a clean 有効.
@@ -171,6 +239,107 @@ mod tests {
         assert_eq!(disease_category_text(Lang::Ja, "3"), "血液凝固因子製剤起因HIV");
         assert_eq!(disease_category_text(Lang::Ja, "9"), "区分 9");
         assert_eq!(disease_category_text(Lang::En, "1"), "Chronic renal failure requiring dialysis");
+    }
+
+    fn checkin(validity: Validity, lost_on: Option<&str>, guidance: Option<Guidance>) -> CheckIn {
+        CheckIn {
+            id: "c1".into(),
+            checked_in_at: 0,
+            device_id: None,
+            device_label: Some("受付1".into()),
+            method: AuthMethod::Pin,
+            validity,
+            reason: Reason::Lost,
+            guidance,
+            name: None,
+            name_kana: None,
+            insurer_number: None,
+            insurer_name: None,
+            contribution_percent: None,
+            prescription: None,
+            disqualification_date: lost_on.map(|d| IsoDate::parse(d).unwrap()),
+            limit_category: None,
+            specific_diseases: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_lost_qualification_has_its_own_advice_with_its_date_never_the_claim_form_of_no_qualification() {
+        let lost = checkin(Validity::Invalid, Some("2026-11-03"), Some(Guidance::ClaimForm));
+        let (key, date) = advice_key(&lost).unwrap();
+        assert_eq!(key, "staff.guidance.lost");
+        let advice = dated_text(Lang::Ja, key, date);
+        assert!(advice.starts_with("資格喪失日 令和8年11月3日 (2026-11-03) で資格が終了しています。"), "{advice}");
+        assert!(advice.contains("資格確認書"), "{advice}");
+        assert_ne!(advice, t(Lang::Ja, guidance_key(Guidance::ClaimForm)));
+        let not_started = checkin(Validity::Invalid, None, Some(Guidance::ClaimForm));
+        assert_eq!(advice_key(&not_started), Some(("staff.guidance.invalid", None)));
+        // Answers that are not 無効 keep the origin's guidance; a clean 有効 has none.
+        let none = checkin(Validity::NoQualification, None, Some(Guidance::ClaimForm));
+        assert_eq!(advice_key(&none), Some(("staff.guidance.claim_form", None)));
+        assert_eq!(advice_key(&checkin(Validity::Valid, None, None)), None);
+        assert!(read_in_japanese(Validity::Invalid) && read_in_japanese(Validity::InvalidNewerExists));
+        assert!(!read_in_japanese(Validity::Valid) && !read_in_japanese(Validity::NoQualification));
+        // Every language prints the date it is given, in 和暦 and 西暦.
+        for lang in Lang::ALL {
+            for key in ["staff.guidance.lost", "staff.lost_on"] {
+                let text = dated_text(lang, key, Some(IsoDate::parse("2026-11-03").unwrap()));
+                assert!(text.contains("令和8年11月3日 (2026-11-03)"), "{lang:?} {key}: {text}");
+            }
+        }
+    }
+
+    #[test]
+    fn dates_print_in_wareki_with_the_western_date_beside() {
+        assert_eq!(date_text(IsoDate::parse("2026-12-03").unwrap()), "令和8年12月3日 (2026-12-03)");
+        assert_eq!(date_text(IsoDate::parse("1938-03-09").unwrap()), "昭和13年3月9日 (1938-03-09)");
+    }
+
+    #[test]
+    fn a_decision_that_did_not_happen_is_told_and_one_that_did_is_not() {
+        use VisualCheckState::*;
+        assert_eq!(decision_notice_key(true, Ok(Approved)), None);
+        assert_eq!(decision_notice_key(true, Ok(Collected)), None);
+        assert_eq!(decision_notice_key(false, Ok(Refused)), None);
+        assert_eq!(decision_notice_key(true, Err(ErrorCode::VisualCheckWithdrawn)), Some("staff.decision.withdrawn"));
+        assert_eq!(decision_notice_key(false, Ok(Withdrawn)), Some("staff.decision.withdrawn"));
+        assert_eq!(decision_notice_key(true, Ok(Expired)), Some("staff.decision.expired"));
+        assert_eq!(decision_notice_key(true, Ok(Refused)), Some("staff.decision.already"));
+        assert_eq!(decision_notice_key(false, Ok(Collected)), Some("staff.decision.already"));
+        assert_eq!(decision_notice_key(true, Err(ErrorCode::OriginUnavailable)), Some("staff.error.unavailable"));
+        assert_eq!(t(Lang::Ja, "staff.decision.withdrawn"), "この目視確認は取り下げられました。患者さまが受付機の操作をやめています。");
+        for lang in Lang::ALL {
+            for key in ["staff.decision.withdrawn", "staff.decision.expired", "staff.decision.already"] {
+                assert_ne!(t(lang, key), key, "{lang:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_disease_on_a_row_reads_as_one_line_with_its_limit() {
+        let dialysis = SpecificDiseaseCertificate {
+            disease_category: "1".into(),
+            valid_from: None,
+            valid_until: None,
+            monthly_self_pay_yen: Some(10_000),
+        };
+        assert_eq!(disease_line(Lang::Ja, &dialysis), "特定疾病 人工透析を要する慢性腎不全 自己負担限度額 月10,000円");
+        assert!(disease_line(Lang::En, &dialysis).contains("¥10,000"));
+    }
+
+    #[test]
+    fn a_number_check_that_found_nobody_is_told_apart_from_an_unregistered_card() {
+        let answer = |validity, reason| QualificationAnswer {
+            validity,
+            reason,
+            guidance: Some(Guidance::ClaimForm),
+            confirmation_date: IsoDate::parse("2026-12-03").unwrap(),
+            records: vec![],
+        };
+        assert!(by_number_found_nothing(&answer(Validity::NoQualification, Reason::NotFound)));
+        assert!(!by_number_found_nothing(&answer(Validity::NoQualification, Reason::NotRegistered)));
+        assert!(!by_number_found_nothing(&answer(Validity::Invalid, Reason::Lost)));
+        assert!(t(Lang::Ja, "staff.by_number.no_match").contains("記号・番号・枝番と生年月日"));
     }
 
     #[test]

@@ -3,12 +3,14 @@
 //! then polls its request id until staff approve (a card session and the qualification arrive, once) or refuse.
 //!
 //! The kiosk UI calls [`request`] from the visual-check screen with the certificate the check-in task read, then
-//! [`wait_for_decision`]. Both are also exported to JavaScript (`staff_visual_check_request`,
-//! `staff_visual_check_status`) for the end-to-end tests.
+//! [`wait_for_decision`]. When the patient leaves before staff decide (最初にもどる, the idle reset, the reader
+//! unplugged), the check-in task calls [`withdraw`], so the request leaves the staff console instead of waiting
+//! there for a patient who is gone. All three are also exported to JavaScript (`staff_visual_check_request`,
+//! `staff_visual_check_status`, `staff_visual_check_withdraw`) for the end-to-end tests.
 
 use onshi_proto::api::{
-    VISUAL_CHECK_PATH, VISUAL_CHECK_STATUS_PATH, VisualCheckRequest, VisualCheckStatusRequest,
-    VisualCheckStatusResponse,
+    VISUAL_CHECK_PATH, VISUAL_CHECK_STATUS_PATH, VISUAL_CHECK_WITHDRAW_PATH, VisualCheckRequest,
+    VisualCheckStatusRequest, VisualCheckStatusResponse,
 };
 use onshi_proto::origin::{VisualCheckState, VisualCheckTicket};
 use onshi_proto::{Base64Bytes, ErrorCode};
@@ -47,6 +49,13 @@ pub async fn status(request_id: &str) -> VisualCheckResult<VisualCheckStatusResp
     post(&device, VISUAL_CHECK_STATUS_PATH, &VisualCheckStatusRequest { request_id: request_id.to_owned() }).await
 }
 
+/// Withdraws the request because its patient left; answers where it stands afterwards (`withdrawn`, or what it
+/// already was when staff had refused it or it had lapsed).
+pub async fn withdraw(request_id: &str) -> VisualCheckResult<VisualCheckTicket> {
+    let device = enrolled_device().await?;
+    post(&device, VISUAL_CHECK_WITHDRAW_PATH, &VisualCheckStatusRequest { request_id: request_id.to_owned() }).await
+}
+
 /// Polls until staff decide or the request lapses; returns the final answer (with the session and the
 /// qualification when approved).
 pub async fn wait_for_decision(request_id: &str) -> VisualCheckResult<VisualCheckStatusResponse> {
@@ -59,7 +68,7 @@ pub async fn wait_for_decision(request_id: &str) -> VisualCheckResult<VisualChec
     }
 }
 
-/// JavaScript bindings of [`request`] and [`status`], answering the wire JSON or throwing the error code.
+/// JavaScript bindings of [`request`], [`status`] and [`withdraw`], answering the wire JSON or throwing the error code.
 #[allow(unsafe_code)] // The #[wasm_bindgen] exports expand to FFI glue.
 mod exports {
     use wasm_bindgen::prelude::*;
@@ -83,5 +92,11 @@ mod exports {
     #[wasm_bindgen]
     pub async fn staff_visual_check_status(request_id: String) -> Result<JsValue, JsValue> {
         to_js(super::status(&request_id).await)
+    }
+
+    /// `staff_visual_check_withdraw(requestId: string) -> Promise<string>` (a `VisualCheckTicket`).
+    #[wasm_bindgen]
+    pub async fn staff_visual_check_withdraw(request_id: String) -> Result<JsValue, JsValue> {
+        to_js(super::withdraw(&request_id).await)
     }
 }

@@ -50,6 +50,7 @@ async fn the_binary_starts_prints_its_line_answers_and_stops_on_sigterm() {
         certificate: CertificateRef { issuer: ISSUER.into(), serial: serial::VALID.into() },
         facility_code: None,
         device_id: None,
+        device_label: None,
         arbitrary_identifier: None,
     })
     .unwrap();

@@ -26,6 +26,7 @@ async fn qualification(origin: &Origin, serial: &str) -> QualificationAnswer {
         certificate: certificate(serial),
         facility_code: None,
         device_id: None,
+        device_label: None,
         arbitrary_identifier: None,
     };
     origin.post_signed(BY_CERTIFICATE_PATH, &query).await.json().await.unwrap()
@@ -135,6 +136,7 @@ async fn the_answer_comes_as_xml_msg_or_fhir_when_asked(db: Db) {
         certificate: certificate(serial::VALID),
         facility_code: Some(FACILITY.into()),
         device_id: None,
+        device_label: None,
         arbitrary_identifier: Some("visit-7".into()),
     };
     let body = serde_json::to_vec(&query).unwrap();

@@ -17,6 +17,7 @@ fn query(serial: &str) -> CardQualificationQuery {
         certificate: certificate(serial),
         facility_code: Some(FACILITY.into()),
         device_id: Some(DEVICE.into()),
+        device_label: None,
         arbitrary_identifier: Some("visit-42".into()),
     }
 }

@@ -17,6 +17,7 @@ fn body() -> Vec<u8> {
         certificate: certificate(serial::VALID),
         facility_code: None,
         device_id: Some("kiosk-1".into()),
+        device_label: None,
         arbitrary_identifier: None,
     })
     .unwrap()

@@ -6,8 +6,8 @@ use onshi_proto::origin::{
     AuthMethod, BY_CERTIFICATE_PATH, CHECKINS_PATH, CONSENT_PATH, CardQualificationQuery, CheckInList,
     CheckInListQuery, ConsentRequest, PrescriptionFormat,
     VISUAL_CHECK_COLLECT_PATH, VISUAL_CHECK_CREATE_PATH, VISUAL_CHECK_DECIDE_PATH, VISUAL_CHECK_LIFETIME_SECONDS,
-    VisualCheckCollect, VisualCheckCollected, VisualCheckCreate, VisualCheckDecision, VisualCheckState,
-    VisualCheckTicket,
+    VISUAL_CHECK_WITHDRAW_PATH, VisualCheckCollect, VisualCheckCollected, VisualCheckCreate, VisualCheckDecision,
+    VisualCheckState, VisualCheckTicket,
 };
 use onshi_proto::qualification::{QualificationAnswer, Validity};
 
@@ -16,12 +16,15 @@ use crate::fixture::{Db, NOW, Origin, certificate, expect_error, serial};
 const FACILITY: &str = "1312345678";
 const OTHER_FACILITY: &str = "2712345678";
 const KIOSK: &str = "kiosk-1";
+/// The name the admin gave [`KIOSK`].
+const KIOSK_LABEL: &str = "受付1";
 
 async fn check_in(origin: &Origin, serial: &str, facility_code: Option<&str>) -> QualificationAnswer {
     let query = CardQualificationQuery {
         certificate: certificate(serial),
         facility_code: facility_code.map(str::to_owned),
         device_id: Some(KIOSK.into()),
+        device_label: Some(KIOSK_LABEL.into()),
         arbitrary_identifier: None,
     };
     let response = origin.post_signed(BY_CERTIFICATE_PATH, &query).await;
@@ -37,8 +40,12 @@ async fn list(origin: &Origin, facility_code: &str) -> CheckInList {
 }
 
 async fn request_visual_check(origin: &Origin, serial: &str) -> VisualCheckTicket {
-    let request =
-        VisualCheckCreate { certificate: certificate(serial), facility_code: FACILITY.into(), device_id: KIOSK.into() };
+    let request = VisualCheckCreate {
+        certificate: certificate(serial),
+        facility_code: FACILITY.into(),
+        device_id: KIOSK.into(),
+        device_label: Some(KIOSK_LABEL.into()),
+    };
     let response = origin.post_signed(VISUAL_CHECK_CREATE_PATH, &request).await;
     assert_eq!(response.status().as_u16(), 200);
     response.json().await.unwrap()
@@ -269,6 +276,7 @@ async fn staff_routes_refuse_unsigned_and_malformed_requests(db: Db) {
         certificate: certificate("not-hex"),
         facility_code: FACILITY.into(),
         device_id: KIOSK.into(),
+        device_label: None,
     };
     expect_error(origin.post_signed(VISUAL_CHECK_CREATE_PATH, &bad_serial).await, 400, "bad_request").await;
     let unknown_field = serde_json::json!({ "request_id": "x", "facility_code": FACILITY, "device_id": KIOSK, "extra": 1 });
@@ -279,3 +287,94 @@ async fn staff_routes_refuse_unsigned_and_malformed_requests(db: Db) {
     origin.stop().await;
 }
 on_both_databases!(staff_routes_refuse_unsigned_and_malformed_requests);
+
+async fn withdraw(origin: &Origin, request_id: &str) -> VisualCheckTicket {
+    let response = origin.post_signed(VISUAL_CHECK_WITHDRAW_PATH, &collect_body(request_id, KIOSK)).await;
+    assert_eq!(response.status().as_u16(), 200);
+    response.json().await.unwrap()
+}
+
+async fn a_row_shows_the_lost_date_without_a_ratio_the_specific_disease_and_the_kiosk_name(db: Db) {
+    let origin = Origin::start(db).await;
+    let lost = check_in(&origin, serial::LOST, Some(FACILITY)).await;
+    assert_eq!(lost.validity, Validity::Invalid);
+    let elderly = check_in(&origin, serial::ELDERLY, Some(FACILITY)).await;
+    assert!(!elderly.records[0].specific_diseases.is_empty(), "the fixture's elderly person holds a 受療証");
+    let listed = list(&origin, FACILITY).await;
+    let row = |answer: &QualificationAnswer| {
+        listed.checkins.iter().find(|c| c.name.as_deref() == Some(answer.records[0].name.as_str())).unwrap().clone()
+    };
+
+    // 無効: the day the qualification ended, and no 負担割合 (the old one is not what the patient pays today).
+    let lost_row = row(&lost);
+    assert_eq!(lost_row.validity, Validity::Invalid);
+    assert!(lost.records[0].disqualification_date.is_some());
+    assert_eq!(lost_row.disqualification_date, lost.records[0].disqualification_date);
+    assert_eq!(lost_row.contribution_percent, None);
+    assert_eq!(lost_row.device_label.as_deref(), Some(KIOSK_LABEL));
+
+    // The elderly person's 特定疾病療養受療証 and 限度額適用区分, as her answer had them, with her ratio.
+    let elderly_row = row(&elderly);
+    assert_eq!(elderly_row.specific_diseases, elderly.records[0].specific_diseases);
+    assert_eq!(elderly_row.limit_category, elderly.records[0].limit_category);
+    assert_eq!(elderly_row.disqualification_date, None);
+    assert!(elderly_row.contribution_percent.is_some());
+    origin.stop().await;
+}
+on_both_databases!(a_row_shows_the_lost_date_without_a_ratio_the_specific_disease_and_the_kiosk_name);
+
+async fn a_withdrawn_visual_check_leaves_the_list_and_a_decision_on_it_is_refused(db: Db) {
+    let origin = Origin::start(db).await;
+    let ticket = request_visual_check(&origin, serial::VALID).await;
+    let listed = list(&origin, FACILITY).await;
+    assert_eq!(listed.pending.len(), 1);
+    assert_eq!(listed.pending[0].device_label.as_deref(), Some(KIOSK_LABEL));
+
+    // Only the kiosk that asked may withdraw it; to any other it does not exist.
+    let other_kiosk =
+        origin.post_signed(VISUAL_CHECK_WITHDRAW_PATH, &collect_body(&ticket.request_id, "kiosk-2")).await;
+    expect_error(other_kiosk, 404, "not_found").await;
+    assert_eq!(withdraw(&origin, &ticket.request_id).await.state, VisualCheckState::Withdrawn);
+    assert!(list(&origin, FACILITY).await.pending.is_empty(), "staff no longer see it");
+
+    // A decision on it is refused with its own code, approve or refuse alike, and changes nothing.
+    for approve in [true, false] {
+        let late = origin.post_signed(VISUAL_CHECK_DECIDE_PATH, &decision(&ticket.request_id, FACILITY, approve)).await;
+        expect_error(late, 409, "visual_check_withdrawn").await;
+    }
+    let collected = collect(&origin, &ticket.request_id).await;
+    assert_eq!(collected.state, VisualCheckState::Withdrawn);
+    assert!(collected.qualification.is_none() && collected.certificate.is_none());
+    // Withdrawing twice changes nothing.
+    assert_eq!(withdraw(&origin, &ticket.request_id).await.state, VisualCheckState::Withdrawn);
+
+    // An approval the kiosk never collected is withdrawn too: nobody is there to be answered.
+    let approved = request_visual_check(&origin, serial::VALID).await;
+    assert_eq!(decide(&origin, &approved.request_id, true).await.state, VisualCheckState::Approved);
+    assert_eq!(withdraw(&origin, &approved.request_id).await.state, VisualCheckState::Withdrawn);
+    assert_eq!(collect(&origin, &approved.request_id).await.state, VisualCheckState::Withdrawn);
+    // A refused request stays refused.
+    let refused = request_visual_check(&origin, serial::VALID).await;
+    assert_eq!(decide(&origin, &refused.request_id, false).await.state, VisualCheckState::Refused);
+    assert_eq!(withdraw(&origin, &refused.request_id).await.state, VisualCheckState::Refused);
+
+    assert!(list(&origin, FACILITY).await.checkins.is_empty(), "no answer was given, so nobody checked in");
+    let events = origin.store.audit_events().await.unwrap();
+    let withdrawals: Vec<_> = events.iter().filter(|e| e.purpose == "visual_check_withdrawal").collect();
+    assert_eq!(withdrawals.len(), 2, "one per request that changed");
+    assert!(withdrawals.iter().all(|e| e.actor_device_id.as_deref() == Some(KIOSK) && e.outcome == "withdrawn"));
+    origin.stop().await;
+}
+on_both_databases!(a_withdrawn_visual_check_leaves_the_list_and_a_decision_on_it_is_refused);
+
+async fn a_collected_visual_check_is_recorded_under_the_kiosk_name(db: Db) {
+    let origin = Origin::start(db).await;
+    let ticket = request_visual_check(&origin, serial::VALID).await;
+    decide(&origin, &ticket.request_id, true).await;
+    collect(&origin, &ticket.request_id).await;
+    let checkins = list(&origin, FACILITY).await.checkins;
+    assert_eq!(checkins.len(), 1);
+    assert_eq!(checkins[0].device_label.as_deref(), Some(KIOSK_LABEL));
+    origin.stop().await;
+}
+on_both_databases!(a_collected_visual_check_is_recorded_under_the_kiosk_name);

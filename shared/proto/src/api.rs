@@ -105,6 +105,68 @@ pub fn device_proof_message_over_hash(method: &str, path: &str, timestamp: &str,
 pub struct EnrolmentCodeRequest {
     /// The facility the device will belong to (validated, check digit included).
     pub facility_code: crate::facility::FacilityCode,
+    /// The name staff will know the kiosk by, e.g. `受付1`; without one the edge names it by its short id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<DeviceLabel>,
+}
+
+/// Longest [`DeviceLabel`], in characters: enough for `2階 小児科 待合 右`, short enough for a table cell.
+pub const DEVICE_LABEL_MAX_CHARS: usize = 24;
+
+/// A kiosk's name as staff know it (`受付1`, `2F 待合`): given by the admin with the enrolment code, shown on the
+/// staff console's check-in rows and 目視 requests, so that staff know which kiosk a patient stands at. It names a
+/// place, never a person. Trimmed, 1 to [`DEVICE_LABEL_MAX_CHARS`] characters, no control characters.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct DeviceLabel(String);
+
+/// Why a text is not a [`DeviceLabel`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum DeviceLabelError {
+    /// Nothing but white space.
+    #[error("a device label must not be empty")]
+    Empty,
+    /// Longer than [`DEVICE_LABEL_MAX_CHARS`].
+    #[error("a device label has at most {DEVICE_LABEL_MAX_CHARS} characters")]
+    TooLong,
+    /// A line break, tab or other control character.
+    #[error("a device label must not hold control characters")]
+    ControlCharacter,
+}
+
+impl DeviceLabel {
+    /// Reads a label as typed; white space around it does not count.
+    pub fn parse(text: &str) -> Result<Self, DeviceLabelError> {
+        let trimmed = text.trim();
+        if trimmed.is_empty() {
+            Err(DeviceLabelError::Empty)
+        } else if trimmed.chars().count() > DEVICE_LABEL_MAX_CHARS {
+            Err(DeviceLabelError::TooLong)
+        } else if trimmed.chars().any(char::is_control) {
+            Err(DeviceLabelError::ControlCharacter)
+        } else {
+            Ok(Self(trimmed.to_owned()))
+        }
+    }
+
+    /// The label text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for DeviceLabel {
+    type Error = DeviceLabelError;
+
+    fn try_from(text: String) -> Result<Self, DeviceLabelError> {
+        Self::parse(&text)
+    }
+}
+
+impl From<DeviceLabel> for String {
+    fn from(label: DeviceLabel) -> Self {
+        label.0
+    }
 }
 
 /// A one-time code an admin issued: an enrolment code (answer to `POST` [`ADMIN_ENROLMENT_CODES_PATH`]) or a
@@ -193,6 +255,9 @@ pub const STAFF_VISUAL_CHECK_DECISION_PATH: &str = "/api/v1/staff/visual-checks/
 pub const VISUAL_CHECK_PATH: &str = "/api/v1/visual-check";
 /// Kiosk (device proof): polls a visual check; an approved one answers with a session and the qualification.
 pub const VISUAL_CHECK_STATUS_PATH: &str = "/api/v1/visual-check/status";
+/// Kiosk (device proof): withdraws its visual check because the patient left it (started over, the idle reset, the
+/// reader went away); answered with [`crate::origin::VisualCheckTicket`], and staff no longer see the request.
+pub const VISUAL_CHECK_WITHDRAW_PATH: &str = "/api/v1/visual-check/withdraw";
 
 /// Body of `POST` [`ADMIN_STAFF_CODES_PATH`].
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -273,7 +338,7 @@ pub struct VisualCheckRequest {
     pub certificate: Base64Bytes,
 }
 
-/// Body of `POST` [`VISUAL_CHECK_STATUS_PATH`].
+/// Body of `POST` [`VISUAL_CHECK_STATUS_PATH`] and of `POST` [`VISUAL_CHECK_WITHDRAW_PATH`].
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct VisualCheckStatusRequest {
@@ -354,6 +419,23 @@ mod tests {
         assert!(serde_json::from_str::<EnrolmentCodeRequest>(r#"{"facility_code":"0110113710"}"#).is_err());
         let enrol = EnrolRequest { code: "K7QM-4XRD-9TWP".into(), public_key: Base64Bytes::from(vec![1, 2]) };
         assert!(!format!("{enrol:?}").contains("K7QM"));
+    }
+
+    #[test]
+    fn device_labels_are_trimmed_bounded_plain_text() {
+        assert_eq!(DeviceLabel::parse("  受付1 ").unwrap().as_str(), "受付1");
+        assert_eq!(DeviceLabel::parse(&"あ".repeat(DEVICE_LABEL_MAX_CHARS)).unwrap().as_str().chars().count(), 24);
+        assert_eq!(DeviceLabel::parse(&"あ".repeat(DEVICE_LABEL_MAX_CHARS + 1)), Err(DeviceLabelError::TooLong));
+        assert_eq!(DeviceLabel::parse(" \u{3000} "), Err(DeviceLabelError::Empty));
+        assert_eq!(DeviceLabel::parse("受付\n1"), Err(DeviceLabelError::ControlCharacter));
+        // On the wire a bad label refuses the whole request; none at all is fine.
+        let labelled: EnrolmentCodeRequest =
+            serde_json::from_str(r#"{"facility_code":"0110113719","label":"2F 待合"}"#).unwrap();
+        assert_eq!(labelled.label.unwrap().as_str(), "2F 待合");
+        assert!(serde_json::from_str::<EnrolmentCodeRequest>(r#"{"facility_code":"0110113719","label":""}"#).is_err());
+        let bare: EnrolmentCodeRequest = serde_json::from_str(r#"{"facility_code":"0110113719"}"#).unwrap();
+        assert_eq!(bare.label, None);
+        assert_eq!(serde_json::to_string(&bare).unwrap(), r#"{"facility_code":"0110113719"}"#);
     }
 
     #[test]

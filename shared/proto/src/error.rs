@@ -53,6 +53,9 @@ pub enum ErrorCode {
     RecordHeld,
     /// The information asked for may be shown only under a live consent of the patient, and there is none.
     ConsentRequired,
+    /// The kiosk withdrew this visual check (目視) before staff decided: the patient started over, the kiosk reset
+    /// itself or lost its reader. There is nothing left to approve or refuse.
+    VisualCheckWithdrawn,
     /// Anything else; details stay in the server's own log.
     Internal,
 }
@@ -73,7 +76,10 @@ impl ErrorCode {
             | Self::CertificateUntrusted
             | Self::CertificateExpired
             | Self::CertificateRevoked => 401,
-            Self::ChallengeUnknown | Self::ChallengeExpired | Self::ChallengeReplayed => 409,
+            Self::ChallengeUnknown
+            | Self::ChallengeExpired
+            | Self::ChallengeReplayed
+            | Self::VisualCheckWithdrawn => 409,
             Self::RecordHeld => 423,
             Self::ConsentRequired => 403,
             Self::RateLimited => 429,
@@ -108,6 +114,7 @@ impl ErrorCode {
             Self::OriginTimeout => "origin_timeout",
             Self::RecordHeld => "record_held",
             Self::ConsentRequired => "consent_required",
+            Self::VisualCheckWithdrawn => "visual_check_withdrawn",
             Self::Internal => "internal",
         }
     }
@@ -136,6 +143,7 @@ impl ErrorCode {
             Self::OriginTimeout => "The qualification service did not answer in time.",
             Self::RecordHeld => "The record is held for review and cannot be shown.",
             Self::ConsentRequired => "The patient's consent is required to view this information.",
+            Self::VisualCheckWithdrawn => "The kiosk withdrew this visual check; there is nothing to decide.",
             Self::Internal => "Internal error.",
         }
     }
@@ -176,6 +184,7 @@ mod tests {
             ErrorCode::OriginTimeout,
             ErrorCode::RecordHeld,
             ErrorCode::DeviceNotEnrolled,
+            ErrorCode::VisualCheckWithdrawn,
         ] {
             let json = serde_json::to_string(&code).unwrap();
             assert_eq!(json, format!("\"{}\"", code.as_str()));
@@ -191,6 +200,14 @@ mod tests {
         let parsed: ApiError = serde_json::from_str(&body.to_string()).unwrap();
         assert_eq!(parsed.error, ErrorCode::DeviceNotEnrolled);
         assert_eq!(parsed.message, ErrorCode::DeviceNotEnrolled.default_message());
+    }
+
+    #[test]
+    fn a_withdrawn_visual_check_is_a_conflict_with_its_own_code() {
+        let body = serde_json::to_value(ApiError::from(ErrorCode::VisualCheckWithdrawn)).unwrap();
+        assert_eq!(body["error"], "visual_check_withdrawn");
+        assert_eq!(ErrorCode::VisualCheckWithdrawn.http_status(), 409);
+        assert!(!ErrorCode::VisualCheckWithdrawn.default_message().is_empty());
     }
 
     #[test]

@@ -38,6 +38,9 @@ pub struct CardQualificationQuery {
     /// The asking device's identifier, for the audit trail.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub device_id: Option<String>,
+    /// The asking kiosk's name ([`crate::api::DeviceLabel`]), kept on the check-in so staff know where it was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_label: Option<String>,
     /// Echoed `ArbitraryIdentifier`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub arbitrary_identifier: Option<String>,
@@ -299,6 +302,8 @@ pub const VISUAL_CHECK_CREATE_PATH: &str = "/v1/visual-checks";
 pub const VISUAL_CHECK_DECIDE_PATH: &str = "/v1/visual-checks/decide";
 /// The kiosk collects its visual check; an approved one is answered with the qualification, once.
 pub const VISUAL_CHECK_COLLECT_PATH: &str = "/v1/visual-checks/collect";
+/// The kiosk withdraws its visual check, which its patient left; staff can no longer decide it.
+pub const VISUAL_CHECK_WITHDRAW_PATH: &str = "/v1/visual-checks/withdraw";
 /// How long a visual check waits for staff, in seconds.
 pub const VISUAL_CHECK_LIFETIME_SECONDS: i64 = 10 * 60;
 
@@ -331,6 +336,9 @@ pub struct CheckIn {
     pub checked_in_at: i64,
     /// The kiosk it happened at.
     pub device_id: Option<String>,
+    /// That kiosk's name ([`crate::api::DeviceLabel`]) at the time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_label: Option<String>,
     /// PIN or staff visual check.
     pub method: AuthMethod,
     /// The answer's validity.
@@ -347,8 +355,19 @@ pub struct CheckIn {
     pub insurer_number: Option<String>,
     /// 保険者名称 of the first record.
     pub insurer_name: Option<String>,
-    /// 負担割合 in percent: the 高齢受給者 ratio when there is one, else the 一部負担金割合.
+    /// 負担割合 in percent: the 高齢受給者 ratio when there is one, else the 一部負担金割合. Only for a 有効 answer:
+    /// the ratio of a qualification that has ended (or not begun, or is one of several) is not what the patient
+    /// pays today.
     pub contribution_percent: Option<u8>,
+    /// 資格喪失日 of the first record, when it has one: for a 無効 answer, the day the qualification ended.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disqualification_date: Option<crate::IsoDate>,
+    /// 限度額適用区分 of the first record (`LimitApplicationCertificateClassificationFlag`, A01–A06, B01–B10).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit_category: Option<String>,
+    /// 特定疾病療養受療証 on the first record; empty when there is none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub specific_diseases: Vec<crate::qualification::SpecificDiseaseCertificate>,
     /// The prescription format the patient chose at the kiosk, when they chose one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prescription: Option<PrescriptionFormat>,
@@ -365,6 +384,9 @@ pub struct PendingVisualCheck {
     pub expires_at: i64,
     /// The kiosk that asked.
     pub device_id: Option<String>,
+    /// That kiosk's name ([`crate::api::DeviceLabel`]), so staff know where the patient waits.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_label: Option<String>,
     /// 氏名 of the person the card is linked to, to compare with the card face; none for an unlinked card.
     pub name: Option<String>,
     /// 生年月日 of that person.
@@ -392,6 +414,9 @@ pub struct VisualCheckCreate {
     pub facility_code: String,
     /// The kiosk.
     pub device_id: String,
+    /// The kiosk's name, shown to staff beside the request and on the check-in it leads to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_label: Option<String>,
 }
 
 /// Where a visual check stands.
@@ -408,6 +433,9 @@ pub enum VisualCheckState {
     Expired,
     /// The kiosk has collected the approved answer; it is never given twice.
     Collected,
+    /// The kiosk withdrew it before collecting an answer: the patient started over, the kiosk reset itself or lost
+    /// its reader. Staff no longer see it, and a decision on it is refused with `visual_check_withdrawn`.
+    Withdrawn,
 }
 
 /// Answer to `POST /v1/visual-checks` and `POST /v1/visual-checks/decide`.
@@ -435,17 +463,21 @@ pub struct VisualCheckDecision {
     pub approve: bool,
 }
 
-/// Body of `POST /v1/visual-checks/collect`.
+/// Body of `POST /v1/visual-checks/collect` and, as [`VisualCheckWithdraw`], of `POST /v1/visual-checks/withdraw`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct VisualCheckCollect {
-    /// The request to collect.
+    /// The request to collect (or withdraw).
     pub request_id: String,
     /// 医療機関コード of the kiosk; it must be the request's facility.
     pub facility_code: String,
     /// The kiosk; it must be the one that asked.
     pub device_id: String,
 }
+
+/// Body of `POST /v1/visual-checks/withdraw`: the same request, facility and asking kiosk as a collect; answered
+/// with [`VisualCheckTicket`].
+pub type VisualCheckWithdraw = VisualCheckCollect;
 
 /// Answer to `POST /v1/visual-checks/collect`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
