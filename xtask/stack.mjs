@@ -143,11 +143,20 @@ export async function startStack({ port = 0, database, originUrlOverride, edgeEn
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const portFlag = process.argv.indexOf('--port');
   const port = portFlag > 0 ? Number(process.argv[portFlag + 1]) : Number(process.env.ONSHI_DEMO_PORT ?? 8787);
-  // The demo database lives in the repository's target/ even when CARGO_TARGET_DIR points elsewhere.
+  // The demo database lives in the repository's target/ even when CARGO_TARGET_DIR points elsewhere (a test of the
+  // demo program points ONSHI_DEMO_DATABASE at a scratch file instead).
   mkdirSync(join(ROOT, 'target'), { recursive: true });
-  const database = join(ROOT, 'target/demo-origin.sqlite');
+  const database = process.env.ONSHI_DEMO_DATABASE ?? join(ROOT, 'target/demo-origin.sqlite');
+  // Every start begins from the seeded demo population, so that what one run did (a card registered for insurance,
+  // today's check-ins) does not change what the next run's demo cards show; `--keep` carries the data over.
+  const keep = process.argv.includes('--keep');
+  if (!keep) {
+    for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(`${database}${suffix}`, { force: true });
+  }
   const stack = await startStack({ port, database });
   console.log(`\nonshi demo is running: ${stack.url}\n`);
+  console.log(keep ? `Kept the demo data of the last run (${database}).`
+    : 'Fresh demo data (`cargo xtask demo --keep` keeps the last run\'s registrations and check-ins).');
   // A fresh browser profile is not an enrolled kiosk yet; this one-time code enrols it (valid for a while only),
   // under the name staff see on its check-ins and 目視 requests.
   const enrolmentCode = await stack.issueEnrolmentCode(undefined, { label: '受付1' });

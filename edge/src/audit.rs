@@ -30,6 +30,8 @@ pub enum AuditAction {
     Qualification,
     /// `POST /api/v1/devices/enrol`.
     Enrol,
+    /// `GET /api/v1/device`: a kiosk confirmed its enrolment when it started.
+    DeviceConfirmed,
     /// An admin issued an enrolment code.
     EnrolmentCodeIssued,
     /// An admin revoked a device.

@@ -2,7 +2,7 @@
 //! the workerd adapter only reads a request, looks its route up here and answers.
 
 use onshi_proto::api::{
-    ADMIN_ENROLMENT_CODES_PATH, ADMIN_STAFF_CODES_PATH, CHALLENGE_PATH, CONSENT_PATH, ENROL_PATH,
+    ADMIN_ENROLMENT_CODES_PATH, ADMIN_STAFF_CODES_PATH, CHALLENGE_PATH, CONSENT_PATH, DEVICE_PATH, ENROL_PATH,
     QUALIFICATION_PATH, REGISTRATION_PATH, SESSION_PATH, STAFF_BY_NUMBER_PATH, STAFF_CHECKINS_PATH,
     STAFF_LOGIN_PATH, STAFF_VISUAL_CHECK_DECISION_PATH, VISUAL_CHECK_PATH,
     VISUAL_CHECK_STATUS_PATH, VISUAL_CHECK_WITHDRAW_PATH,
@@ -27,6 +27,8 @@ pub enum UseCase {
     Qualification,
     /// `POST /api/v1/devices/enrol`.
     Enrol,
+    /// `GET /api/v1/device`: the device confirms that the edge still knows it.
+    ConfirmDevice,
     /// `POST /api/v1/admin/enrolment-codes`.
     IssueEnrolmentCode,
     /// `POST /api/v1/admin/devices/<id>/revoke`, with the id as written in the path.
@@ -60,6 +62,7 @@ const FIXED_ROUTES: &[(&str, &str, UseCase)] = &[
     ("POST", SESSION_PATH, UseCase::Session),
     ("POST", QUALIFICATION_PATH, UseCase::Qualification),
     ("POST", ENROL_PATH, UseCase::Enrol),
+    ("GET", DEVICE_PATH, UseCase::ConfirmDevice),
     (
         "POST",
         ADMIN_ENROLMENT_CODES_PATH,

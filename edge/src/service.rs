@@ -53,6 +53,9 @@ struct HealthAnswer {
     status: &'static str,
 }
 
+/// The body of an answer that has nothing to say beyond its success: the adapter sends it as `204 No Content`.
+pub const NO_CONTENT: Vec<u8> = Vec::new();
+
 /// An answer serialised once, straight to the response body.
 fn json_body<T: serde::Serialize>(result: Result<T, EdgeError>) -> Result<Vec<u8>, EdgeError> {
     serde_json::to_vec(&result?).map_err(|_| EdgeError::Runtime("an answer does not serialise"))
@@ -303,7 +306,9 @@ impl<'a, P: EdgePorts> EdgeApi<'a, P> {
         Ok(counted.device)
     }
 
-    /// Runs the use case a route named and answers with its JSON body: the one entry the adapter calls.
+    /// Runs the use case a route named and answers with its JSON body: the one entry the adapter calls. An empty
+    /// body is an answer with nothing to say ([`NO_CONTENT`]), which the adapter sends as `204 No Content`; a JSON
+    /// answer is never empty.
     pub async fn handle(
         &self,
         use_case: &UseCase,
@@ -315,6 +320,7 @@ impl<'a, P: EdgePorts> EdgeApi<'a, P> {
             UseCase::Session => json_body(self.open_session(request).await),
             UseCase::Qualification => json_body(self.qualification(request).await),
             UseCase::Enrol => json_body(self.enrol(request).await),
+            UseCase::ConfirmDevice => self.confirm_device(request).await.map(|()| NO_CONTENT),
             UseCase::IssueEnrolmentCode => json_body(self.issue_enrolment_code(request).await),
             UseCase::RevokeDevice(device) => json_body(self.revoke_device(request, device).await),
             UseCase::Consent => json_body(self.record_consent(request).await),
@@ -471,6 +477,16 @@ impl<'a, P: EdgePorts> EdgeApi<'a, P> {
                 device_id: device_id.as_str().to_owned(),
                 facility_code,
             })
+        })
+        .await
+    }
+
+    /// `GET /api/v1/device`: the device confirms that the edge still knows it. The device proof is all there is to
+    /// check, so an unknown or revoked device is `device_not_enrolled` and a bad proof `unauthorized`, exactly as
+    /// on the card routes; the check counts against the device's rate limits like any proven request.
+    pub async fn confirm_device(&self, request: &ApiRequest<'_>) -> Result<(), EdgeError> {
+        self.audited(AuditAction::DeviceConfirmed, request.now_unix, async |context| {
+            self.authenticate_device(request, context).await.map(|_| ())
         })
         .await
     }

@@ -165,6 +165,36 @@ describe("device proofs", () => {
     expectError(await call(edge, "/api/v1/qualification", { device: doomed, body: {}, headers: { authorization } }), 401, "device_not_enrolled");
   });
 
+  test("a kiosk confirms its enrolment: 204 while the edge knows it, device_not_enrolled once not", async () => {
+    const confirm = async (target, who, { method = "GET", headers } = {}) => {
+      const proof = who ? await who.headers(method, "/api/v1/device", "") : {};
+      const response = await fetch(`${target.url}/api/v1/device`, { method, headers: { ...proof, ...headers } });
+      assert.equal(response.headers.get("cache-control"), "no-store");
+      const text = await response.text();
+      return { status: response.status, body: text === "" ? null : JSON.parse(text) };
+    };
+    const kiosk = await enrolDevice(edge.url);
+    assert.deepEqual(await confirm(edge, kiosk), { status: 204, body: null });
+    expectError(await confirm(edge, null), 401, "unauthorized");
+    expectError(await confirm(edge, kiosk, { method: "POST" }), 404, "not_found");
+    // A restarted edge (the demo's is in memory) never saw this device: the browser still holds its key, and is
+    // told to enrol again rather than finding out on the first check-in.
+    const restarted = await startEdge({ originUrl: origin.url });
+    try {
+      expectError(await confirm(restarted, kiosk), 401, "device_not_enrolled");
+    } finally {
+      await restarted.dispose();
+    }
+    const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
+    assert.equal((await call(edge, `/api/v1/admin/devices/${kiosk.id}/revoke`, { headers: admin })).status, 200);
+    expectError(await confirm(edge, kiosk), 401, "device_not_enrolled");
+    // The check is audited like every device call.
+    await logs.waitFor((line) => line.includes(kiosk.id) && line.includes('"action":"device_confirmed"')
+      && line.includes('"outcome":"device_not_enrolled"'));
+    const confirmed = auditEvents().filter((event) => event.action === "device_confirmed" && event.device === kiosk.id);
+    assert.deepEqual(confirmed.map((event) => event.outcome), ["ok", "device_not_enrolled"]);
+  });
+
   test("a page of another origin may not call the API", async () => {
     const refused = await call(edge, "/api/v1/challenge", { device, headers: { origin: "https://evil.example" } });
     expectError(refused, 401, "unauthorized");

@@ -313,6 +313,62 @@ fn unknown_forged_and_revoked_devices_are_refused() {
 }
 
 #[test]
+fn a_device_confirms_its_enrolment_until_the_edge_no_longer_knows_it() {
+    let config = config();
+    let ports = FakePorts::new(origin_with_revoked("none"));
+    let api = EdgeApi::new(&config, &ports);
+    let kiosk = enrolled_kiosk(&api, 7);
+    let path = onshi_proto::api::DEVICE_PATH;
+    let confirm = |request: &ApiRequest<'_>| block_on(api.confirm_device(request));
+
+    // A known device gets an empty answer, which the adapter sends as 204; only GET is routed.
+    let known = kiosk.request_with("GET", path, b"", NOW);
+    assert_eq!(confirm(&known), Ok(()));
+    let use_case = onshi_edge::routes::route("GET", path).unwrap();
+    assert_eq!(block_on(api.handle(&use_case, &known)), Ok(Vec::new()));
+    assert_eq!(onshi_edge::routes::route("POST", path), None);
+
+    // A proof over POST does not pass for GET; a request without a proof is refused before anything is looked up.
+    let mut moved = kiosk.request_with("POST", path, b"", NOW);
+    moved.method = "GET";
+    assert_eq!(confirm(&moved), Err(EdgeError::DeviceProofInvalid("signature does not verify")));
+    let mut no_proof = kiosk.request_with("GET", path, b"", NOW);
+    no_proof.device_proof = DeviceProofHeaders::default();
+    assert_eq!(confirm(&no_proof), Err(EdgeError::DeviceProofInvalid("no device id")));
+
+    // An identity this edge never enrolled (a browser that outlived a restarted demo edge) and a revoked one are
+    // both device_not_enrolled, the code that sends the kiosk to its enrolment screen.
+    let stranger = Kiosk {
+        device_id: DeviceId::from_random(&FacilityCode::parse(FACILITY).unwrap(), &[0xee; 16])
+            .as_str()
+            .to_owned(),
+        key: kiosk.key.clone(),
+    };
+    let unknown = confirm(&stranger.request_with("GET", path, b"", NOW));
+    assert_eq!(unknown, Err(EdgeError::DeviceUnknown));
+    assert_eq!(unknown.unwrap_err().to_api_error().error, ErrorCode::DeviceNotEnrolled);
+    let admin = format!("Bearer {ADMIN_TOKEN}");
+    let revoke_path = format!("/api/v1/admin/devices/{}/revoke", kiosk.device_id);
+    block_on(api.revoke_device(&admin_request(&revoke_path, b"", Some(&admin)), &kiosk.device_id)).unwrap();
+    let revoked = confirm(&kiosk.request_with("GET", path, b"", NOW));
+    assert_eq!(revoked, Err(EdgeError::DeviceRevoked));
+    assert_eq!(revoked.unwrap_err().to_api_error().error, ErrorCode::DeviceNotEnrolled);
+
+    let outcomes: Vec<serde_json::Value> = ports
+        .audit
+        .borrow()
+        .iter()
+        .map(|line| serde_json::from_str::<serde_json::Value>(line).unwrap())
+        .filter(|event| event["action"] == "device_confirmed")
+        .map(|event| event["outcome"].clone())
+        .collect();
+    assert_eq!(
+        outcomes,
+        ["ok", "ok", "unauthorized", "unauthorized", "device_not_enrolled", "device_not_enrolled"]
+    );
+}
+
+#[test]
 fn a_session_is_bound_to_the_device_that_opened_it() {
     let config = config();
     let ports = FakePorts::new(origin_with_revoked("none"));

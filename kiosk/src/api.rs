@@ -8,6 +8,7 @@ use onshi_proto::api::{
     CONSENT_PATH, CHALLENGE_PATH, ConsentSubmission, REGISTRATION_PATH, RegistrationSubmission, ChallengeResponse, QUALIFICATION_PATH, QualificationRequest, SESSION_PATH, SessionRequest,
     SessionResponse,
 };
+use onshi_proto::api::DEVICE_PATH;
 use onshi_proto::origin::{ConsentAnswer, RegistrationAnswer};
 use onshi_proto::qualification::QualificationAnswer;
 use onshi_proto::{ApiError, ErrorCode};
@@ -44,9 +45,14 @@ async fn decode<T: DeserializeOwned>(response: Response) -> Result<T, EdgeError>
     if response.ok() {
         return response.json::<T>().await.map_err(|_| EdgeError::Network);
     }
+    Err(refusal(response).await)
+}
+
+/// The typed error of an answer that is not a success; one the kiosk cannot read counts as unreachable.
+async fn refusal(response: Response) -> EdgeError {
     match response.json::<ApiError>().await {
-        Ok(error) => Err(EdgeError::Api(error.error)),
-        Err(_) => Err(EdgeError::Network),
+        Ok(error) => EdgeError::Api(error.error),
+        Err(_) => EdgeError::Network,
     }
 }
 
@@ -76,6 +82,19 @@ async fn post<B: Serialize>(
         request.build()
     };
     request.map_err(|_| EdgeError::Network)?.send().await.map_err(|_| EdgeError::Network)
+}
+
+/// Confirms with the edge that it still knows this device (`GET` [`DEVICE_PATH`], answered 204). The browser keeps
+/// its key when the edge forgets the device (a restarted demo, a revoked kiosk), so the kiosk asks when it starts:
+/// `device_not_enrolled` means enrol again, [`EdgeError::Network`] that the edge cannot be reached at all.
+pub async fn confirm_device(device: &Device) -> Result<(), EdgeError> {
+    let proof = device.proof_headers("GET", DEVICE_PATH, b"").await.map_err(|_| EdgeError::DeviceProof)?;
+    let mut request = Request::get(&crate::config::edge_url(DEVICE_PATH));
+    for (name, value) in &proof {
+        request = request.header(name, value);
+    }
+    let response = request.build().map_err(|_| EdgeError::Network)?.send().await.map_err(|_| EdgeError::Network)?;
+    if response.ok() { Ok(()) } else { Err(refusal(response).await) }
 }
 
 /// Sends a device-proved JSON `POST` that needs no card session (the visual check's calls) and decodes the answer.

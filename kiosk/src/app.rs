@@ -205,12 +205,26 @@ pub fn app() -> Html {
 
     {
         let device_state = device_state.clone();
+        let screen = screen.clone();
         use_effect_with((), move |_| {
             wasm_bindgen_futures::spawn_local(async move {
-                device_state.set(match device::load().await {
-                    Ok(Some(device)) => DeviceState::Enrolled(device),
-                    Ok(None) | Err(_) => DeviceState::NotEnrolled { failed: false, lapsed: false },
-                });
+                let Ok(Some(device)) = device::load().await else {
+                    device_state.set(DeviceState::NotEnrolled { failed: false, lapsed: false });
+                    return;
+                };
+                // The browser keeps its key when the edge forgets the device (a restarted demo, a revoked kiosk), so
+                // the edge confirms it before any start screen shows. A forgotten device takes the lapsed path below
+                // (forget, enrolment screen); an edge that cannot be reached is said, rather than looking ready.
+                match crate::api::confirm_device(&device).await {
+                    Ok(()) => device_state.set(DeviceState::Enrolled(device)),
+                    Err(error) => {
+                        let failure = Failure::from_code(error.code());
+                        if failure != Failure::DeviceNotEnrolled {
+                            device_state.set(DeviceState::Enrolled(device));
+                        }
+                        screen.dispatch(Action::Fail(failure));
+                    }
+                }
             });
         });
     }

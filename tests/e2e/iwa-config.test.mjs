@@ -42,7 +42,8 @@ test('the kiosk calls the edge baked into its start page for the enrolment and t
     if (url.origin === pageOrigin && url.pathname.startsWith('/api/')) ownApi.push(url.pathname);
   });
   await page.addInitScript((cardIndex) => {
-    window.__onshiFakeUsb = import('/virtual-reader/fake-usb.js').then((m) => m.installVirtualUsb({ cardIndex }));
+    window.__onshiFakeUsb = import('/virtual-reader/fake-usb.js')
+      .then((m) => m.installVirtualUsb({ cardIndex, demoControls: false }));
   }, holder.index);
   await page.goto(stack.url);
   await page.evaluate(() => window.__onshiFakeUsb);

@@ -3,10 +3,11 @@
 // for a new enrolment code instead of failing every check-in; once re-enrolled, check-ins work again.
 
 import assert from 'node:assert/strict';
+import { createServer } from 'node:net';
 import { describe, test } from 'node:test';
-import { DEMO_CARDS } from '../../xtask/stack.mjs';
+import { DEMO_CARDS, startStack } from '../../xtask/stack.mjs';
 import {
-  auditScreen, enrolKiosk, enterPin, openKiosk, screen, screenshot, smallTargets, useStack,
+  auditScreen, enrolKiosk, enterPin, launchChromium, openKiosk, screen, screenshot, smallTargets, useStack,
 } from './support.mjs';
 
 const validHolder = () => {
@@ -108,5 +109,79 @@ describe('re-enrolment of a kiosk whose device the edge no longer knows', () => 
     await enrolKiosk(page, env.stack);
     await screen(page, 'welcome');
     await context.close();
+  });
+});
+
+/** A TCP port that was free a moment ago, so that a restarted stack can come back on the same origin. */
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** The screens the kiosk has shown since the page loaded, from its `onshi:screen:<name>` performance marks. */
+function screensShown(page) {
+  return page.evaluate(() => performance.getEntriesByType('mark')
+    .map((mark) => mark.name).filter((name) => name.startsWith('onshi:screen:')));
+}
+
+describe('a kiosk confirms its enrolment with the edge when it starts', () => {
+  test('after the demo restarts, the kiosk opens on the enrolment screen, not a start screen that fails', async () => {
+    const holder = validHolder();
+    const port = await freePort();
+    const browser = await launchChromium();
+    let stack = await startStack({ port });
+    try {
+      const { page, context } = await openKiosk(browser, stack, { cardIndex: holder.index, axe: true });
+      assert.ok((await storedDevice(page))?.id, 'the kiosk stored its device after enrolment');
+      // `cargo xtask demo` stopped and started again: the browser keeps its key, the new edge never saw it.
+      await stack.stop();
+      stack = await startStack({ port });
+      await page.reload();
+      await page.evaluate(() => window.__onshiFakeUsb);
+      await screen(page, 'enrol');
+      await page.waitForSelector('#enrol-lapsed');
+      assert.deepEqual(await screensShown(page), ['onshi:screen:starting', 'onshi:screen:enrol'],
+        'no start screen was shown before the enrolment screen');
+      assert.equal(await storedDevice(page), null, 'the identity the edge forgot is gone from IndexedDB');
+      assert.deepEqual(await auditScreen(page, 'enrol-after-restart'), []);
+
+      await enrolKiosk(page, stack);
+      await screen(page, 'welcome');
+      await page.click('#connect');
+      await enterPin(page, holder.pin);
+      await screen(page, 'result');
+      assert.equal(await page.textContent('#validity'), '有効');
+      await context.close();
+    } finally {
+      await browser.close();
+      await stack.stop();
+    }
+  });
+
+  describe('when the edge cannot be reached', () => {
+    const env = useStack();
+
+    test('the kiosk says the service cannot be reached instead of looking ready, and keeps its identity', async () => {
+      const { page, context } = await openKiosk(env.browser, env.stack, { axe: true });
+      const enrolled = await storedDevice(page);
+      // The edge is down when the kiosk starts: its confirmation never gets an answer.
+      await page.route('**/api/v1/device', (route) => route.abort('connectionrefused'));
+      await page.reload();
+      await page.evaluate(() => window.__onshiFakeUsb);
+      await screen(page, 'failed');
+      assert.equal(await page.getAttribute('#failed', 'data-failure'), 'ServiceUnavailable');
+      assert.equal(await page.textContent('#failed [role="alert"]'),
+        '資格確認サービスに接続できません。受付にお声がけください（障害時の手順で受付します）。');
+      assert.ok(!(await screensShown(page)).includes('onshi:screen:welcome'), 'no ready start screen');
+      assert.deepEqual(await storedDevice(page), enrolled, 'an unreachable edge does not cost the enrolment');
+      assert.deepEqual(await auditScreen(page, 'failed-edge-unreachable-at-start'), []);
+      await context.close();
+    });
   });
 });

@@ -42,7 +42,9 @@ export async function openKiosk(browser, target, { cardIndex = 0, refuseProtecte
   if (fakeClock) await page.clock.install();
   await page.addInitScript(({ cardIndex, refuseProtectedClass, readerKind, preAuthorised }) => {
     window.__onshiFakeUsb = import('/virtual-reader/fake-usb.js')
-      .then((m) => m.installVirtualUsb({ cardIndex, refuseProtectedClass, readerKind, preAuthorised }));
+      .then((m) => m.installVirtualUsb({
+        cardIndex, refuseProtectedClass, readerKind, preAuthorised, demoControls: false,
+      }));
   }, { cardIndex, refuseProtectedClass, readerKind, preAuthorised });
   await page.goto(url);
   await page.evaluate(() => window.__onshiFakeUsb);
@@ -101,6 +103,11 @@ let axeSource = null;
 function AXE_SOURCE() {
   axeSource ??= readFileSync(join(ROOT, 'node_modules/axe-core/axe.min.js'), 'utf8');
   return axeSource;
+}
+
+/** Injects axe-core into every page `page` loads from now on (for a page not opened with `openKiosk`). */
+export async function addAxe(page) {
+  await page.addInitScript({ content: AXE_SOURCE() });
 }
 
 /** The kiosk's languages, as the `lang` attribute of their switcher buttons. */

@@ -35,13 +35,17 @@ export const READER_KINDS = ['ccid-apdu', 'ccid-extended', 'ccid-tpdu', 'rcs380'
  * readerKind ('ccid-apdu' short-APDU CCID, 'ccid-extended' extended-APDU CCID, 'ccid-tpdu' TPDU-level CCID,
  * 'rcs380' Sony RC-S380 on a vendor-class interface), preAuthorised (the reader was chosen on an earlier day, or
  * granted by policy: `getDevices()` lists it before any chooser; otherwise it is listed once `requestDevice()`
- * has returned it).
+ * has returned it), demoControls (show the demo's card controls under the kiosk, `demo-controls.js`: on by default, as
+ * the kiosk's own 「仮想カードリーダーで試す（デモ）」 installs it; tests that move the card themselves turn it off).
  * Returns a control object, also exposed as `window.onshiVirtualUsb`, for tests: insertCard(i), removeCard(),
+ * cardIndex (the card on the reader, null when empty), oncardchange (called after insertCard and removeCard),
  * unplug(), plug() (the same reader comes back as a new USBDevice, announced by a `connect` event), `device` (the
  * current USBDevice), `requestDeviceCalls` (how often the chooser was opened) and `log` (every transfer as hex:
  * `out`/`in` bulk, `control`, and `interrupt` for the CCID interrupt endpoint's NotifySlotChange).
  */
-export async function installVirtualUsb({ cardIndex = 0, refuseProtectedClass = false, readerKind = 'ccid-apdu', preAuthorised = false } = {}) {
+export async function installVirtualUsb({
+  cardIndex = 0, refuseProtectedClass = false, readerKind = 'ccid-apdu', preAuthorised = false, demoControls = true,
+} = {}) {
   await load();
   if (!READER_KINDS.includes(readerKind)) throw new Error(`unknown reader kind ${readerKind}`);
   const isRcs380 = readerKind === 'rcs380';
@@ -189,14 +193,27 @@ export async function installVirtualUsb({ cardIndex = 0, refuseProtectedClass = 
   };
 
   current = makeDevice();
+  let cardInReader = cardIndex;
   const control = {
     reader,
     readerKind,
     log,
     requestDeviceCalls: 0,
+    oncardchange: null,
     get device() { return current.device; },
-    insertCard: (index) => { reader.insert_card(index); notifySlotChange(true); },
-    removeCard: () => { reader.remove_card(); notifySlotChange(false); },
+    get cardIndex() { return cardInReader; },
+    insertCard: (index) => {
+      reader.insert_card(index);
+      cardInReader = index;
+      notifySlotChange(true);
+      control.oncardchange?.();
+    },
+    removeCard: () => {
+      reader.remove_card();
+      cardInReader = null;
+      notifySlotChange(false);
+      control.oncardchange?.();
+    },
     unplug: () => {
       if (!plugged) return;
       plugged = false;
@@ -213,5 +230,9 @@ export async function installVirtualUsb({ cardIndex = 0, refuseProtectedClass = 
     },
   };
   window.onshiVirtualUsb = control;
+  if (demoControls) {
+    const { showDemoCardControls } = await import('./demo-controls.js');
+    showDemoCardControls(control, await listCards());
+  }
   return control;
 }

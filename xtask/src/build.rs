@@ -1,11 +1,17 @@
 //! Builds the artifacts the stack runs from: the origin binary, the kiosk and virtual-reader WebAssembly (plain
 //! `cargo build` + `wasm-bindgen` + `wasm-opt`, nothing downloaded), the static site in `dist/www`, and the edge
 //! worker bundle (`worker-build` with local tools).
+//!
+//! The steps after cargo (wasm-bindgen, wasm-opt, worker-build) run only when what they are built from changed:
+//! each leaves a stamp of its inputs' and outputs' contents in `<target>/onshi-stamps/`, so a build with nothing to
+//! do takes seconds and `cargo xtask demo` starts at once, while any changed source still goes all the way through.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::tools::{WASM_BINDGEN_VERSION, cargo_tool, npm_tool, run};
+use sha2::{Digest as _, Sha256};
+
+use crate::tools::{WASM_BINDGEN_VERSION, WORKER_BUILD_VERSION, cargo_tool, npm_tool, run};
 use crate::{TaskError, TaskResult, project_root};
 
 /// The cargo target directory in use.
@@ -32,75 +38,206 @@ const WASM_FEATURES: [&str; 6] = [
     "--enable-multivalue",
 ];
 
-fn copy_tree(from: &Path, to: &Path) -> TaskResult {
-    std::fs::create_dir_all(to).map_err(|e| TaskError(format!("create {}: {e}", to.display())))?;
-    let entries = std::fs::read_dir(from).map_err(|e| TaskError(format!("read {}: {e}", from.display())))?;
-    for entry in entries {
-        let entry = entry.map_err(|e| TaskError(format!("read {}: {e}", from.display())))?;
-        let target = to.join(entry.file_name());
-        if entry.path().is_dir() {
-            copy_tree(&entry.path(), &target)?;
-        } else {
-            std::fs::copy(entry.path(), &target)
-                .map_err(|e| TaskError(format!("copy {}: {e}", entry.path().display())))?;
+/// Generated directories of the site, which the copy of `www/` leaves alone.
+const GENERATED_SITE_DIRS: [&str; 3] = ["pkg", "pkg-staff", "virtual-reader/pkg"];
+
+fn io_error(what: &str, path: &Path) -> impl FnOnce(std::io::Error) -> TaskError {
+    let context = format!("{what} {}", path.display());
+    move |e| TaskError(format!("{context}: {e}"))
+}
+
+/// Every file below `dir`, sorted, as paths relative to `dir`; an absent directory has none.
+fn files_below(dir: &Path) -> TaskResult<Vec<PathBuf>> {
+    fn walk(dir: &Path, relative: &Path, out: &mut Vec<PathBuf>) -> TaskResult {
+        for entry in std::fs::read_dir(dir).map_err(io_error("read", dir))? {
+            let entry = entry.map_err(io_error("read", dir))?;
+            let path = relative.join(entry.file_name());
+            if entry.file_type().map_err(io_error("read", &entry.path()))?.is_dir() {
+                walk(&entry.path(), &path, out)?;
+            } else {
+                out.push(path);
+            }
+        }
+        Ok(())
+    }
+    let mut files = Vec::new();
+    if dir.is_dir() {
+        walk(dir, Path::new(""), &mut files)?;
+    }
+    files.sort();
+    Ok(files)
+}
+
+/// Makes `to` hold what `from` holds, apart from the generated directories: a file is written only when its bytes
+/// differ, and a file that left `www/` leaves the site. The site is not wiped on every build, so the generated
+/// bundles survive a build that did not change them.
+fn sync_site(from: &Path, to: &Path) -> TaskResult {
+    let wanted = files_below(from)?;
+    for relative in &wanted {
+        let (source, target) = (from.join(relative), to.join(relative));
+        let bytes = std::fs::read(&source).map_err(io_error("read", &source))?;
+        if std::fs::read(&target).ok().as_deref() != Some(bytes.as_slice()) {
+            if let Some(parent) = target.parent() {
+                std::fs::create_dir_all(parent).map_err(io_error("create", parent))?;
+            }
+            std::fs::write(&target, bytes).map_err(io_error("write", &target))?;
+        }
+    }
+    let generated = |relative: &Path| GENERATED_SITE_DIRS.iter().any(|dir| relative.starts_with(dir));
+    for relative in files_below(to)? {
+        if !generated(&relative) && !wanted.contains(&relative) {
+            let stale = to.join(relative);
+            std::fs::remove_file(&stale).map_err(io_error("remove", &stale))?;
         }
     }
     Ok(())
 }
 
-fn bindgen(wasm: &Path, out_dir: &Path, optimize: bool) -> TaskResult {
-    run(Command::new(cargo_tool("wasm-bindgen"))
-        .args(["--target", "web", "--no-typescript", "--out-dir"])
-        .arg(out_dir)
-        .arg(wasm))?;
-    if optimize {
-        let stem = wasm.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-        let output = out_dir.join(format!("{stem}_bg.wasm"));
-        run(Command::new(npm_tool(".bin/wasm-opt")).args(WASM_FEATURES).arg("-Oz").arg(&output).arg("-o").arg(&output))?;
+/// SHA-256 over the named files (path and bytes of each, below `root`) and a recipe text that names the tools and
+/// flags of the step; `None` when a file cannot be read (an output that is missing).
+fn fingerprint(root: &Path, files: &[PathBuf], recipe: &str) -> Option<String> {
+    let mut hasher = Sha256::new();
+    hasher.update(recipe.as_bytes());
+    for relative in files {
+        let bytes = std::fs::read(root.join(relative)).ok()?;
+        hasher.update(relative.to_string_lossy().as_bytes());
+        hasher.update((bytes.len() as u64).to_be_bytes());
+        hasher.update(&bytes);
     }
-    Ok(())
+    Some(hasher.finalize().iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// Files that make up one step's inputs or outputs: whole directories and single files, below `root`.
+struct FileSet<'a> {
+    root: &'a Path,
+    entries: Vec<PathBuf>,
+}
+
+impl FileSet<'_> {
+    fn files(&self) -> TaskResult<Vec<PathBuf>> {
+        let mut files = Vec::new();
+        for entry in &self.entries {
+            let path = self.root.join(entry);
+            if path.is_dir() {
+                files.extend(files_below(&path)?.into_iter().map(|file| entry.join(file)));
+            } else {
+                files.push(entry.clone());
+            }
+        }
+        Ok(files)
+    }
+
+    fn fingerprint(&self, recipe: &str) -> TaskResult<Option<String>> {
+        Ok(fingerprint(self.root, &self.files()?, recipe))
+    }
+}
+
+/// Runs a post-processing step (wasm-bindgen, wasm-opt, worker-build) unless its inputs are the ones of its last
+/// run and its outputs are still exactly what that run left. The stamp, in the cargo target directory, holds both
+/// fingerprints; it is written only after the step succeeded, so a failed or interrupted step runs again.
+fn unless_unchanged(
+    name: &str,
+    inputs: &FileSet,
+    recipe: &str,
+    outputs: &FileSet,
+    step: impl FnOnce() -> TaskResult,
+) -> TaskResult {
+    let stamp = target_dir().join("onshi-stamps").join(format!("{name}.stamp"));
+    let input = inputs.fingerprint(recipe)?.ok_or_else(|| TaskError(format!("{name}: an input is missing")))?;
+    let recorded = std::fs::read_to_string(&stamp).ok();
+    if let Some(output) = outputs.fingerprint("")?
+        && recorded.as_deref() == Some(format!("{input}\n{output}\n").as_str())
+    {
+        eprintln!("xtask: {name} is up to date");
+        return Ok(());
+    }
+    step()?;
+    let output = outputs.fingerprint("")?.ok_or_else(|| TaskError(format!("{name}: an output is missing")))?;
+    if let Some(parent) = stamp.parent() {
+        std::fs::create_dir_all(parent).map_err(io_error("create", parent))?;
+    }
+    std::fs::write(&stamp, format!("{input}\n{output}\n")).map_err(io_error("write", &stamp))
+}
+
+/// Binds one wasm module for the web into `out_dir` as `<out_name>.js` + `<out_name>_bg.wasm` and, when asked,
+/// shrinks it with wasm-opt; skipped when the module and the recipe are those of the last run.
+fn bindgen(wasm: &Path, out_dir: &Path, out_name: &str, optimize: bool) -> TaskResult {
+    let (Some(wasm_dir), Some(wasm_name)) = (wasm.parent(), wasm.file_name()) else {
+        return Err(TaskError(format!("{} is not a file path", wasm.display())));
+    };
+    let inputs = FileSet { root: wasm_dir, entries: vec![PathBuf::from(wasm_name)] };
+    let outputs = FileSet { root: out_dir, entries: vec![PathBuf::new()] };
+    let recipe = format!(
+        "wasm-bindgen {WASM_BINDGEN_VERSION} --target web --out-name {out_name}; wasm-opt {optimize} {WASM_FEATURES:?} -Oz"
+    );
+    unless_unchanged(&format!("pkg-{out_name}"), &inputs, &recipe, &outputs, || {
+        // Left-overs of an older run (e.g. a snippet that is gone) must not survive into the site.
+        if out_dir.exists() {
+            std::fs::remove_dir_all(out_dir).map_err(io_error("clean", out_dir))?;
+        }
+        run(Command::new(cargo_tool("wasm-bindgen"))
+            .args(["--target", "web", "--no-typescript", "--out-name", out_name, "--out-dir"])
+            .arg(out_dir)
+            .arg(wasm))?;
+        if optimize {
+            let output = out_dir.join(format!("{out_name}_bg.wasm"));
+            let mut wasm_opt = Command::new(npm_tool(".bin/wasm-opt"));
+            run(wasm_opt.args(WASM_FEATURES).arg("-Oz").arg(&output).arg("-o").arg(&output))?;
+        }
+        Ok(())
+    })
 }
 
 /// Builds the kiosk, staff-console and virtual-reader wasm and assembles `dist/www`.
+///
+/// The staff console (`/staff.html`) is the kiosk crate built with its `staff-console` feature, bound under its own
+/// name so that the patient kiosk's bundle carries none of it. Building one crate with and without a feature in one
+/// target directory makes each build overwrite the other's `onshi_kiosk.wasm`, so every run compiled the kiosk
+/// twice and bound and optimised it again; the staff build has its own target sub-directory instead, and the
+/// steps after cargo run only when their input changed.
 pub fn build_site() -> TaskResult {
     let root = project_root();
     let site = site_dir();
-    if site.exists() {
-        std::fs::remove_dir_all(&site).map_err(|e| TaskError(format!("clean {}: {e}", site.display())))?;
-    }
-    copy_tree(&root.join("www"), &site)?;
-    let wasm_dir = target_dir().join("wasm32-unknown-unknown/release");
-    // The staff console (`/staff.html`) is the kiosk crate built with its `staff-console` feature, bound under its
-    // own name so that the patient kiosk's bundle carries none of it. It is built first because both builds write
-    // `onshi_kiosk.wasm`.
+    sync_site(&root.join("www"), &site)?;
+    let staff_target = target_dir().join("staff-console");
     run(Command::new("cargo")
         .args(["build", "--release", "--target", "wasm32-unknown-unknown", "-p", "onshi-kiosk"])
-        .args(["--features", "onshi-kiosk/staff-console"])
+        .args(["--features", "onshi-kiosk/staff-console", "--target-dir"])
+        .arg(&staff_target)
         .current_dir(&root))?;
-    let staff_pkg = site.join("pkg-staff");
-    run(Command::new(cargo_tool("wasm-bindgen"))
-        .args(["--target", "web", "--no-typescript", "--out-name", "onshi_staff", "--out-dir"])
-        .arg(&staff_pkg)
-        .arg(wasm_dir.join("onshi_kiosk.wasm")))?;
-    let staff_wasm = staff_pkg.join("onshi_staff_bg.wasm");
-    run(Command::new(npm_tool(".bin/wasm-opt")).args(WASM_FEATURES).arg("-Oz").arg(&staff_wasm).arg("-o").arg(&staff_wasm))?;
     run(Command::new("cargo")
         .args(["build", "--release", "--target", "wasm32-unknown-unknown", "-p", "onshi-kiosk", "-p", "onshi-vcard-wasm"])
         .current_dir(&root))?;
-    bindgen(&wasm_dir.join("onshi_kiosk.wasm"), &site.join("pkg"), true)?;
-    bindgen(&wasm_dir.join("onshi_vcard_wasm.wasm"), &site.join("virtual-reader/pkg"), false)
+    let wasm_dir = target_dir().join("wasm32-unknown-unknown/release");
+    let staff_wasm = staff_target.join("wasm32-unknown-unknown/release/onshi_kiosk.wasm");
+    bindgen(&staff_wasm, &site.join("pkg-staff"), "onshi_staff", true)?;
+    bindgen(&wasm_dir.join("onshi_kiosk.wasm"), &site.join("pkg"), "onshi_kiosk", true)?;
+    bindgen(&wasm_dir.join("onshi_vcard_wasm.wasm"), &site.join("virtual-reader/pkg"), "onshi_vcard_wasm", false)
 }
 
 /// Builds the edge worker bundle into `edge/build` with worker-build, pointing it at local tools so that it
-/// downloads nothing.
+/// downloads nothing. Skipped when nothing it is built from changed: the edge crate, the shared crates, the
+/// lock file and the cargo configuration (worker-build's cargo, wasm-bindgen and wasm-opt take about 20 s even
+/// when there is nothing to do).
 pub fn build_edge() -> TaskResult {
     let root = project_root();
-    run(Command::new(cargo_tool("worker-build"))
-        .arg("--release")
-        .current_dir(root.join("edge"))
-        .env("WASM_BINDGEN_BIN", cargo_tool("wasm-bindgen"))
-        .env("WASM_OPT_BIN", npm_tool(".bin/wasm-opt"))
-        .env("ESBUILD_BIN", npm_tool("@esbuild/linux-x64/bin/esbuild")))
+    let inputs = FileSet {
+        root: &root,
+        entries: ["edge/Cargo.toml", "edge/wrangler.toml", "edge/src", "shared", "Cargo.toml", "Cargo.lock", ".cargo"]
+            .iter()
+            .map(PathBuf::from)
+            .collect(),
+    };
+    let outputs = FileSet { root: &root, entries: vec![PathBuf::from("edge/build")] };
+    let recipe = format!("worker-build {WORKER_BUILD_VERSION} --release; wasm-bindgen {WASM_BINDGEN_VERSION}");
+    unless_unchanged("edge-worker", &inputs, &recipe, &outputs, || {
+        run(Command::new(cargo_tool("worker-build"))
+            .arg("--release")
+            .current_dir(root.join("edge"))
+            .env("WASM_BINDGEN_BIN", cargo_tool("wasm-bindgen"))
+            .env("WASM_OPT_BIN", npm_tool(".bin/wasm-opt"))
+            .env("ESBUILD_BIN", npm_tool("@esbuild/linux-x64/bin/esbuild")))
+    })
 }
 
 /// Builds the origin binary.

@@ -72,11 +72,11 @@ pub mod cbor {
 }
 
 /// "🌐📦": the first item of every Web Bundle.
-const BUNDLE_MAGIC: [u8; 8] = [0xF0, 0x9F, 0x8C, 0x90, 0xF0, 0x9F, 0x93, 0xA6];
+pub(crate) const BUNDLE_MAGIC: [u8; 8] = [0xF0, 0x9F, 0x8C, 0x90, 0xF0, 0x9F, 0x93, 0xA6];
 /// Web Bundle version b2.
 const BUNDLE_VERSION: [u8; 4] = *b"b2\0\0";
 /// "🖋📦": the first item of an integrity block.
-const INTEGRITY_MAGIC: [u8; 8] = [0xF0, 0x9F, 0x96, 0x8B, 0xF0, 0x9F, 0x93, 0xA6];
+pub(crate) const INTEGRITY_MAGIC: [u8; 8] = [0xF0, 0x9F, 0x96, 0x8B, 0xF0, 0x9F, 0x93, 0xA6];
 /// Integrity block version 2.
 const INTEGRITY_VERSION: [u8; 4] = *b"2b\0\0";
 /// Suffix that marks an Ed25519 public key in a Web Bundle ID.
@@ -373,6 +373,12 @@ pub fn run() -> TaskResult<PathBuf> {
         ),
     }
     let (id, signed) = sign_bundle(&signing_key()?, &resources);
+    // Chromium refuses an app it cannot install only when someone tries; the bundle is checked as it will be read.
+    let bundle = crate::installable::read_signed_bundle(&signed).map_err(TaskError)?;
+    let problems = crate::installable::installability_problems(&bundle);
+    if !problems.is_empty() {
+        return Err(TaskError(format!("Chromium would not install this bundle:\n  {}", problems.join("\n  "))));
+    }
     let out = target_dir().join("onshi-kiosk.swbn");
     std::fs::write(&out, &signed).map_err(|e| TaskError(format!("write {}: {e}", out.display())))?;
     println!("xtask: signed web bundle {} ({} resources, {} bytes)", out.display(), resources.len(), signed.len());

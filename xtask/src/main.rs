@@ -10,6 +10,7 @@
 
 mod bench;
 mod build;
+mod installable;
 mod iwa;
 mod postgres;
 mod tools;

@@ -55,10 +55,12 @@ fn load_config(env: &Env) -> Result<std::rc::Rc<EdgeConfig>, EdgeError> {
     Ok(config)
 }
 
-/// Every API answer goes through here: a JSON body (already serialised, or the error's stable code), the API
-/// headers, and the CORS headers when an allowed kiosk origin asked.
+/// Every API answer goes through here: a JSON body (already serialised, or the error's stable code; an empty one
+/// is [`crate::service::NO_CONTENT`], sent as 204), the API headers, and the CORS headers when an allowed kiosk
+/// origin asked.
 fn respond(result: Result<Vec<u8>, EdgeError>, cors: &CorsVerdict) -> worker::Result<Response> {
     let (status, body) = match result {
+        Ok(body) if body.is_empty() => (204, body),
         Ok(body) => (200, body),
         Err(error) => {
             if error.http_status() >= 500 {
@@ -79,10 +81,9 @@ fn respond(result: Result<Vec<u8>, EdgeError>, cors: &CorsVerdict) -> worker::Re
             headers.set(name, &value)?;
         }
     }
-    Ok(ResponseBuilder::new()
-        .with_status(status)
-        .with_headers(headers)
-        .fixed(body))
+    let builder = ResponseBuilder::new().with_status(status).with_headers(headers);
+    // A 204 must have no body at all: the Fetch API refuses even an empty one on a null-body status.
+    Ok(if body.is_empty() { builder.empty() } else { builder.fixed(body) })
 }
 
 /// Reads the request body within the limits of [`BodyCollector`].

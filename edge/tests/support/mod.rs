@@ -264,11 +264,16 @@ pub struct Kiosk {
 
 impl Kiosk {
     pub fn request<'r>(&self, path: &'r str, body: &'r [u8], now: i64) -> ApiRequest<'r> {
+        self.request_with("POST", path, body, now)
+    }
+
+    /// A request with this device's proof over `method`, `path` and `body`.
+    pub fn request_with<'r>(&self, method: &'r str, path: &'r str, body: &'r [u8], now: i64) -> ApiRequest<'r> {
         let time = now.to_string();
-        let message = device_proof_message("POST", path, &time, body);
+        let message = device_proof_message(method, path, &time, body);
         let signature: p256::ecdsa::Signature = self.key.sign(&message);
         ApiRequest {
-            method: "POST",
+            method,
             path,
             body,
             authorization: None,

@@ -71,6 +71,11 @@ pub const ENROL_PATH: &str = "/api/v1/devices/enrol";
 pub const ADMIN_ENROLMENT_CODES_PATH: &str = "/api/v1/admin/enrolment-codes";
 /// Admin: `POST {ADMIN_DEVICES_PREFIX}<device id>/revoke` revokes a device.
 pub const ADMIN_DEVICES_PREFIX: &str = "/api/v1/admin/devices/";
+/// `GET` with a device proof over an empty body: the device asks whether the edge still knows it, answered
+/// `204 No Content` when it does and `device_not_enrolled` when it does not (revoked, or an identity a restarted
+/// edge never saw). The kiosk asks when it starts, because the browser keeps its key when the edge forgets the
+/// device, and a kiosk that only learns it on a patient's first tap looks ready when it is not.
+pub const DEVICE_PATH: &str = "/api/v1/device";
 
 /// Header carrying the enrolled device's id.
 pub const DEVICE_ID_HEADER: &str = "x-onshi-device-id";
