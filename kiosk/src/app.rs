@@ -7,17 +7,20 @@ use futures::channel::mpsc::{UnboundedSender, unbounded};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
 use onshi_card::jpki::Pin;
-use onshi_proto::qualification::{Guidance, PersonalFamily, QualificationAnswer, SpecificDiseaseCertificate, Validity};
+use onshi_proto::IsoDate;
+use onshi_proto::qualification::{
+    Guidance, PersonalFamily, QualificationAnswer, Reason, SpecificDiseaseCertificate, Validity,
+};
 use yew::prelude::*;
-use zeroize::Zeroizing;
+use zeroize::{Zeroize, Zeroizing};
 
 use crate::device::{self, Device};
 use crate::i18n::{Lang, text, text_n};
 use crate::session::{self, UiCommand};
 use crate::webusb;
 use crate::state::{
-    Action, CLEAR_AFTER_CARD_TAKEN_SECS, CardReminder, ConsentStep, Failure, IdlePhase, PIN_LEN, Purpose, Screen,
-    idle_phase,
+    Action, CARD_LEFT_BEHIND_SECS, CLEAR_AFTER_CARD_TAKEN_SECS, CardReminder, ConsentStep, Failure, IdlePhase, PIN_LEN,
+    Purpose, Screen, idle_phase,
 };
 use onshi_proto::origin::{ConsentKind, PrescriptionFormat, RegistrationOutcome};
 use crate::timer;
@@ -163,6 +166,16 @@ enum DeviceState {
 /// The PIN digits typed so far. Zeroized when cleared, submitted or dropped.
 type PinBuffer = Rc<RefCell<Zeroizing<String>>>;
 
+/// Empties the PIN buffer, overwriting the digits: the one way the kiosk forgets a typed PIN.
+fn wipe(pin: &PinBuffer) {
+    pin.borrow_mut().zeroize();
+}
+
+/// Milliseconds for a timer of `secs` seconds, as the page's `setTimeout` takes them.
+fn timer_ms(secs: u32) -> i32 {
+    i32::try_from(u64::from(secs) * 1_000).unwrap_or(i32::MAX)
+}
+
 /// The kiosk application.
 #[function_component(App)]
 pub fn app() -> Html {
@@ -283,21 +296,50 @@ pub fn app() -> Html {
         let screen = screen.clone();
         Callback::from(move |action: Action| screen.dispatch(action))
     };
+    // Each check-in task reports through a dispatch stamped with its run; starting over or starting again moves
+    // the run on, so a late message from a cancelled task (a chooser closed after 最初にもどる, say) is dropped.
+    let run_generation = use_mut_ref(|| 0u32);
+    // When the person last touched the kiosk, for the timers a touch extends.
+    let last_touch_ms = use_mut_ref(timer::now_ms);
+    {
+        // The PIN pad is the only screen that holds digits: leaving it for any reason wipes them.
+        let pin = pin.clone();
+        let on_pin_pad = matches!(screen.0, Screen::PinEntry { .. });
+        use_effect_with(on_pin_pad, move |on_pin_pad| {
+            if !*on_pin_pad {
+                wipe(&pin);
+            }
+        });
+    }
 
     let start = {
         let dispatch = dispatch.clone();
         let commands = commands.clone();
         let pin = pin.clone();
         let enrolled_device = enrolled_device.clone();
+        let run_generation = run_generation.clone();
         move |use_virtual: Option<u32>, purpose: Purpose| {
             let Some(device) = enrolled_device.clone() else { return };
-            pin.borrow_mut().clear();
+            wipe(&pin);
             let (sender, receiver) = unbounded();
             if let Some(previous) = commands.borrow_mut().replace(sender) {
                 let _ = previous.unbounded_send(UiCommand::Cancel);
             }
             dispatch.emit(Action::Connect);
-            let dispatch = dispatch.clone();
+            let run = {
+                let mut generation = run_generation.borrow_mut();
+                *generation += 1;
+                *generation
+            };
+            let dispatch = {
+                let dispatch = dispatch.clone();
+                let run_generation = run_generation.clone();
+                Callback::from(move |action: Action| {
+                    if *run_generation.borrow() == run {
+                        dispatch.emit(action);
+                    }
+                })
+            };
             let commands = commands.clone();
             wasm_bindgen_futures::spawn_local(async move {
                 if let Some(index) = use_virtual {
@@ -346,7 +388,7 @@ pub fn app() -> Html {
         let pin = pin.clone();
         let dispatch = dispatch.clone();
         Callback::from(move |_| {
-            pin.borrow_mut().clear();
+            wipe(&pin);
             dispatch.emit(Action::PinTyped { entered: 0 });
         })
     };
@@ -391,7 +433,7 @@ pub fn app() -> Html {
         let commands = commands.clone();
         Callback::from(move |_| {
             // The typed digits are dropped unsent: the visual check never uses the PIN.
-            pin.borrow_mut().clear();
+            wipe(&pin);
             if let Some(sender) = commands.borrow().as_ref() {
                 dispatch.emit(Action::ChooseVisualCheck);
                 let _ = sender.unbounded_send(UiCommand::VisualCheck);
@@ -403,13 +445,15 @@ pub fn app() -> Html {
     let reset_generation = use_mut_ref(|| 0u32);
     let reset_all = {
         let reset_generation = reset_generation.clone();
+        let run_generation = run_generation.clone();
         let pin = pin.clone();
         let dispatch = dispatch.clone();
         let commands = commands.clone();
         let lang = lang.clone();
         Callback::from(move |()| {
             *reset_generation.borrow_mut() += 1;
-            pin.borrow_mut().clear();
+            *run_generation.borrow_mut() += 1;
+            wipe(&pin);
             if let Some(sender) = commands.borrow_mut().take() {
                 let _ = sender.unbounded_send(UiCommand::Cancel);
             }
@@ -419,18 +463,50 @@ pub fn app() -> Html {
     };
     let on_reset = reset_all.reform(|_: MouseEvent| ());
     {
-        // Personal data leaves the screen soon after the card leaves the reader, unless someone started over first.
+        // Personal data leaves the screen soon after the check-in is complete and the card has left the reader,
+        // unless someone started over first. Every touch on the screen gives the person the full time again.
         let reset_all = reset_all.clone();
         let reset_generation = reset_generation.clone();
-        let card_taken = matches!(screen.0, Screen::Result { card: CardReminder::Taken, .. });
-        use_effect_with(card_taken, move |taken| {
-            if *taken {
+        let last_touch_ms = last_touch_ms.clone();
+        use_effect_with(screen.0.clears_soon(), move |clears| {
+            if *clears {
                 let started = *reset_generation.borrow();
+                let since_ms = timer::now_ms();
                 wasm_bindgen_futures::spawn_local(async move {
-                    let delay_ms = i32::try_from(CLEAR_AFTER_CARD_TAKEN_SECS * 1_000).unwrap_or(i32::MAX);
-                    timer::sleep_ms(delay_ms).await;
+                    loop {
+                        let from_ms = since_ms.max(*last_touch_ms.borrow());
+                        let left_ms = from_ms + f64::from(CLEAR_AFTER_CARD_TAKEN_SECS) * 1_000.0 - timer::now_ms();
+                        if left_ms <= 0.0 {
+                            break;
+                        }
+                        // Whole milliseconds of a wait of at most a few seconds.
+                        #[allow(clippy::cast_possible_truncation)]
+                        timer::sleep_ms(left_ms.ceil() as i32).await;
+                        if *reset_generation.borrow() != started {
+                            return;
+                        }
+                    }
                     if *reset_generation.borrow() == started {
                         reset_all.emit(());
+                    }
+                });
+            }
+        });
+    }
+    {
+        // Once nothing is left to answer and the card is still in the reader, the kiosk asks for it, and raises the
+        // alert if it stays. The alert never fires while the patient is still answering the question on screen.
+        let asks = screen.0.asks_for_the_card();
+        let dispatch = dispatch.clone();
+        let card_ask = use_mut_ref(|| 0u32);
+        use_effect_with(asks, move |asks| {
+            *card_ask.borrow_mut() += 1;
+            if *asks {
+                let started = *card_ask.borrow();
+                wasm_bindgen_futures::spawn_local(async move {
+                    timer::sleep_ms(timer_ms(CARD_LEFT_BEHIND_SECS)).await;
+                    if *card_ask.borrow() == started {
+                        dispatch.emit(Action::CardLeftBehind);
                     }
                 });
             }
@@ -448,7 +524,7 @@ pub fn app() -> Html {
         let dispatch = dispatch.clone();
         use_effect_with(device_lapsed, move |lapsed| {
             if *lapsed {
-                pin.borrow_mut().clear();
+                wipe(&pin);
                 if let Some(sender) = commands.borrow_mut().take() {
                     let _ = sender.unbounded_send(UiCommand::Cancel);
                 }
@@ -482,7 +558,12 @@ pub fn app() -> Html {
     }
     let on_touch = {
         let idle = idle.clone();
-        Callback::from(move |_: ()| idle.dispatch(IdleEvent::Touch(timer::now_ms())))
+        let last_touch_ms = last_touch_ms.clone();
+        Callback::from(move |_: ()| {
+            let now = timer::now_ms();
+            *last_touch_ms.borrow_mut() = now;
+            idle.dispatch(IdleEvent::Touch(now));
+        })
     };
 
     let on_enrol = {
@@ -533,6 +614,23 @@ pub fn app() -> Html {
                 dispatch.emit(Action::ConsentSubmitted);
                 let _ = sender.unbounded_send(UiCommand::Consent { kinds, prescription });
             }
+        })
+    };
+    let on_skip_consent = {
+        let dispatch = dispatch.clone();
+        Callback::from(move |_: MouseEvent| dispatch.emit(Action::ConsentSkipped))
+    };
+    let on_register_now = {
+        let dispatch = dispatch.clone();
+        Callback::from(move |_: MouseEvent| dispatch.emit(Action::StartRegistration))
+    };
+    let on_reenter_pin = {
+        let pin = pin.clone();
+        let dispatch = dispatch.clone();
+        Callback::from(move |_: MouseEvent| {
+            // Typing the PIN again withdraws the pending last-try confirmation (the state machine's rule).
+            wipe(&pin);
+            dispatch.emit(Action::PinTyped { entered: 0 });
         })
     };
 
@@ -657,48 +755,60 @@ pub fn app() -> Html {
         Screen::ReadingCard => progress(&t("card.reading")),
         Screen::PinEntry { tries_left, entered, last_was_wrong, confirming_last_try } => {
             let keys = ['1', '2', '3', '4', '5', '6', '7', '8', '9'];
+            // Two columns on a landscape kiosk (what to know beside what to press), one on a phone: the OK button
+            // stays on screen after a wrong PIN, whatever the warnings above it say.
             html! {
                 <section aria-labelledby="heading" class="pin">
-                    <h2 id="heading" tabindex="-1">{ t("pin.heading") }</h2>
-                    <p class="hint">{ t("pin.hint") }</p>
-                    if *last_was_wrong {
-                        <p class="warning" role="alert">{ t("pin.wrong") }</p>
-                    }
-                    <p id="tries-left" class={classes!("tries", (*tries_left <= 1).then_some("danger"))}>
-                        { text_n(lang_value, "pin.tries_left", tries_left) }
-                    </p>
-                    if *tries_left == 1 {
-                        <p class="warning" role="alert">{ t("pin.last_try") }</p>
-                    }
-                    if *confirming_last_try {
-                        <div id="last-try" class="confirm" role="alertdialog" aria-modal="false"
-                            aria-labelledby="last-try-heading" aria-describedby="last-try-body">
-                            <h3 id="last-try-heading">{ t("pin.confirm_heading") }</h3>
-                            <p id="last-try-body">{ t("pin.confirm_body") }</p>
-                            <button id="last-try-send" class="primary" onclick={on_confirm_last_try.clone()}>
-                                { t("pin.confirm_send") }
+                    <div class="pin-info">
+                        <h2 id="heading" tabindex="-1">{ t("pin.heading") }</h2>
+                        <p class="hint">{ t("pin.hint") }</p>
+                        if *last_was_wrong {
+                            <p class="warning" role="alert">{ t("pin.wrong") }</p>
+                        }
+                        <p id="tries-left" class={classes!("tries", (*tries_left <= 1).then_some("danger"))}>
+                            { text_n(lang_value, "pin.tries_left", tries_left) }
+                        </p>
+                        if *tries_left == 1 && !*confirming_last_try {
+                            <p class="warning" role="alert">{ t("pin.last_try") }</p>
+                        }
+                    </div>
+                    <div class="pin-entry">
+                        if *confirming_last_try {
+                            <div id="last-try" class="confirm" role="alertdialog" aria-modal="false"
+                                aria-labelledby="last-try-heading" aria-describedby="last-try-body">
+                                <h3 id="last-try-heading">{ t("pin.confirm_heading") }</h3>
+                                <p id="last-try-body">{ t("pin.confirm_body") }</p>
+                                <button id="last-try-send" class="primary" onclick={on_confirm_last_try.clone()}>
+                                    { t("pin.confirm_send") }
+                                </button>
+                                <button id="last-try-reenter" class="secondary" onclick={on_reenter_pin.clone()}>
+                                    { t("pin.reenter") }
+                                </button>
+                                <button id="visual-check" class="secondary" onclick={on_visual_check.clone()}>
+                                    { t("pin.visual_check") }
+                                </button>
+                            </div>
+                        } else {
+                            <div class="pin-dots" role="status" aria-label={text_n(lang_value, "pin.entered", entered)}>
+                                { for (0..PIN_LEN).map(|i| html! {
+                                    <span class={classes!("dot", (i < *entered).then_some("filled"))}></span>
+                                }) }
+                            </div>
+                            <div class="keypad" role="group" aria-label={t("pin.keypad")}>
+                                { for keys.iter().map(|&k| key_button(k, on_digit.clone())) }
+                                <button class="key" id="pin-clear" onclick={on_clear.clone()}>{ t("pin.clear") }</button>
+                                { key_button('0', on_digit.clone()) }
+                                <button class="key" id="pin-back" onclick={on_back.clone()}>{ t("pin.back") }</button>
+                            </div>
+                            <button id="pin-submit" class="primary" disabled={*entered != PIN_LEN}
+                                onclick={on_submit.clone()}>
+                                { t("pin.submit") }
                             </button>
                             <button id="visual-check" class="secondary" onclick={on_visual_check.clone()}>
                                 { t("pin.visual_check") }
                             </button>
-                        </div>
-                    } else {
-                        <div class="pin-dots" role="status" aria-label={text_n(lang_value, "pin.entered", entered)}>
-                            { for (0..PIN_LEN).map(|i| html! { <span class={classes!("dot", (i < *entered).then_some("filled"))}></span> }) }
-                        </div>
-                        <div class="keypad" role="group" aria-label={t("pin.keypad")}>
-                            { for keys.iter().map(|&k| key_button(k, on_digit.clone())) }
-                            <button class="key" id="pin-clear" onclick={on_clear.clone()}>{ t("pin.clear") }</button>
-                            { key_button('0', on_digit.clone()) }
-                            <button class="key" id="pin-back" onclick={on_back.clone()}>{ t("pin.back") }</button>
-                        </div>
-                        <button id="pin-submit" class="primary" disabled={*entered != PIN_LEN} onclick={on_submit.clone()}>
-                            { t("pin.submit") }
-                        </button>
-                        <button id="visual-check" class="secondary" onclick={on_visual_check.clone()}>
-                            { t("pin.visual_check") }
-                        </button>
-                    }
+                        }
+                    </div>
                 </section>
             }
         }
@@ -749,21 +859,39 @@ pub fn app() -> Html {
         Screen::Verifying => progress(&t("progress.verifying")),
         Screen::Authenticating => progress(&t("progress.authenticating")),
         Screen::Querying => progress(&t("progress.querying")),
-        Screen::Result { answer, card, consent } => html! {
-            <>
-                { result_view(lang_value, answer, *card) }
-                { consent_view(lang_value, consent, &ConsentCallbacks {
+        Screen::Result { answer, card, consent, .. } => {
+            let questions = if screen.0.offers_registration() {
+                registration_offer_view(lang_value, on_register_now.clone())
+            } else {
+                consent_view(lang_value, consent, &ConsentCallbacks {
                     toggle: on_toggle_consent.clone(),
                     prescription: on_choose_prescription.clone(),
                     send: on_send_consent.clone(),
-                }) }
-            </>
-        },
-        Screen::Blocked => html! {
-            <section aria-labelledby="heading" class="blocked" id="blocked">
+                    skip: on_skip_consent.clone(),
+                })
+            };
+            // The answer and its question side by side on a landscape kiosk, so both are on screen without
+            // scrolling; one after the other, in that order, on a phone.
+            html! {
+                <div class="result-layout">
+                    { result_view(lang_value, answer, *card, consent.is_open()) }
+                    { questions }
+                </div>
+            }
+        }
+        Screen::Blocked { card_taken } => html! {
+            <section aria-labelledby="heading" class="blocked" id="blocked" data-card-taken={card_taken.to_string()}>
                 <h2 id="heading" tabindex="-1">{ t("blocked.heading") }</h2>
                 <p>{ t("blocked.body") }</p>
-                <p class="remove">{ t("result.remove_card") }</p>
+                <p>{ t("blocked.visual_check_offer") }</p>
+                <button id="visual-check" class="primary" onclick={on_visual_check.clone()}>
+                    { t("blocked.visual_check") }
+                </button>
+                if *card_taken {
+                    <p class="done" id="card-taken" role="status">{ t("blocked.card_taken") }</p>
+                } else {
+                    <p class="remove" id="remove-card">{ t("blocked.remove_card") }</p>
+                }
             </section>
         },
         Screen::Failed(failure) => html! {
@@ -849,7 +977,7 @@ fn screen_name(screen: &Screen) -> &'static str {
         Screen::Authenticating => "authenticating",
         Screen::Querying => "querying",
         Screen::Result { .. } => "result",
-        Screen::Blocked => "blocked",
+        Screen::Blocked { .. } => "blocked",
         Screen::Failed(_) => "failed",
     }
 }
@@ -901,26 +1029,31 @@ struct ConsentCallbacks {
     prescription: Callback<PrescriptionFormat>,
     /// Agree (`true`) or decline (`false`) was pressed.
     send: Callback<bool>,
+    /// The patient chose to tell the desk instead of answering here.
+    skip: Callback<MouseEvent>,
 }
 
 /// The consent question under the answer: 包括同意 or single kinds, each for 24 hours, or nothing; and, required
-/// on the same screen, how the patient wants the prescription (電子処方箋 or 紙).
+/// on the same screen, how the patient wants the prescription (電子処方箋 or 紙). No question is shown where no
+/// current qualification could record it.
 fn consent_view(lang: Lang, step: &ConsentStep, callbacks: &ConsentCallbacks) -> Html {
     let t = |key: &str| text(lang, key);
     let body = match step {
+        ConsentStep::NotAsked => return html! {},
         ConsentStep::Asking { chosen, prescription } => {
             let comprehensive = chosen.contains(&ConsentKind::Comprehensive);
             html! {
                 <>
-                    <p>{ t("consent.body") }</p>
-                    <fieldset>
+                    <p class="consent-body">{ t("consent.body") }</p>
+                    <fieldset class="consent-kinds">
                         <legend>{ t("consent.legend") }</legend>
                         { for CONSENT_KINDS.iter().map(|&(kind, key, id)| {
                             let on_toggle = callbacks.toggle.clone();
                             // 包括同意 already covers every single kind, so those are shown ticked and fixed.
                             let covered = comprehensive && kind != ConsentKind::Comprehensive;
                             html! {
-                                <label class="check" for={id}>
+                                <label class={classes!("check", (kind == ConsentKind::Comprehensive).then_some("all"))}
+                                    for={id}>
                                     <input type="checkbox" id={id} checked={chosen.contains(&kind) || covered}
                                         disabled={covered} onchange={Callback::from(move |_: Event| on_toggle.emit(kind))} />
                                     <span>{ t(key) }</span>
@@ -931,81 +1064,111 @@ fn consent_view(lang: Lang, step: &ConsentStep, callbacks: &ConsentCallbacks) ->
                     <fieldset class="prescription" id="prescription" aria-describedby="prescription-hint">
                         <legend>{ t("consent.prescription_legend") }</legend>
                         <p id="prescription-hint" class="hint">{ t("consent.prescription_hint") }</p>
-                        { for PRESCRIPTION_FORMATS.iter().map(|&(format, key, id)| {
-                            let on_choose = callbacks.prescription.clone();
-                            html! {
-                                <label class="check choice" for={id}>
-                                    <input type="radio" name="prescription" id={id} required=true
-                                        value={prescription_tag(format)} checked={*prescription == Some(format)}
-                                        onchange={Callback::from(move |_: Event| on_choose.emit(format))} />
-                                    <span>{ t(key) }</span>
-                                </label>
-                            }
-                        }) }
+                        <div class="choices">
+                            { for PRESCRIPTION_FORMATS.iter().map(|&(format, key, id)| {
+                                let on_choose = callbacks.prescription.clone();
+                                html! {
+                                    <label class="check choice" for={id}>
+                                        <input type="radio" name="prescription" id={id} required=true
+                                            value={prescription_tag(format)} checked={*prescription == Some(format)}
+                                            onchange={Callback::from(move |_: Event| on_choose.emit(format))} />
+                                        <span>{ t(key) }</span>
+                                    </label>
+                                }
+                            }) }
+                        </div>
                     </fieldset>
-                    <button id="consent-agree" class="primary" disabled={chosen.is_empty() || prescription.is_none()}
-                        onclick={callbacks.send.reform(|_: MouseEvent| true)}>{ t("consent.agree") }</button>
-                    <button id="consent-decline" class="secondary" disabled={prescription.is_none()}
-                        onclick={callbacks.send.reform(|_: MouseEvent| false)}>
-                        { t("consent.decline") }
-                    </button>
+                    <div class="answer-buttons">
+                        <button id="consent-agree" class="primary" disabled={chosen.is_empty() || prescription.is_none()}
+                            onclick={callbacks.send.reform(|_: MouseEvent| true)}>{ t("consent.agree") }</button>
+                        <button id="consent-decline" class="secondary" disabled={prescription.is_none()}
+                            onclick={callbacks.send.reform(|_: MouseEvent| false)}>
+                            { t("consent.decline") }
+                        </button>
+                    </div>
+                    <button id="consent-skip" class="link" onclick={callbacks.skip.clone()}>{ t("consent.skip") }</button>
                 </>
             }
         }
         ConsentStep::Sending { .. } => html! { <p role="status">{ t("consent.sending") }</p> },
-        ConsentStep::Recorded { kinds, prescription } => {
-            let consent_line = if kinds.is_empty() {
+        ConsentStep::Recorded { agreed, prescription, .. } => {
+            let names = |kinds: &[ConsentKind]| -> String {
+                kinds.iter().map(|&kind| t(consent_key(kind))).collect::<Vec<_>>().join("・")
+            };
+            let consent_line = if agreed.is_empty() {
                 html! { <p id="consent-recorded" role="status" data-kinds="">{ t("consent.declined") }</p> }
             } else {
-                let names: Vec<String> = kinds.iter().map(|&kind| t(consent_key(kind))).collect();
-                let data: Vec<String> = kinds
-                    .iter()
-                    .map(|kind| serde_json::to_string(kind).unwrap_or_default().replace('"', ""))
-                    .collect();
+                let data: Vec<String> = agreed.iter().map(|&kind| consent_tag(kind)).collect();
                 html! {
                     <p id="consent-recorded" role="status" data-kinds={data.join(",")}>
-                        { t("consent.recorded") }{ " " }<strong>{ names.join("・") }</strong>
+                        { t("consent.recorded") }{ " " }<strong>{ names(agreed) }</strong>
+                    </p>
+                }
+            };
+            // What an earlier visit agreed to stays live until it lapses; it is named as such, never as this answer.
+            let still_live = step.live_from_before();
+            let earlier_line = if still_live.is_empty() {
+                html! {}
+            } else {
+                let items: Vec<String> = still_live
+                    .iter()
+                    .map(|grant| {
+                        let until = crate::i18n::jst_date_time(grant.expires_at);
+                        crate::i18n::text_with(lang, "consent.until", &[("kind", &t(consent_key(grant.kind))), ("n", &until)])
+                    })
+                    .collect();
+                let data: Vec<String> = still_live.iter().map(|grant| consent_tag(grant.kind)).collect();
+                html! {
+                    <p id="consent-still-live" data-kinds={data.join(",")}>
+                        { t("consent.still_live") }{ " " }<strong>{ items.join("・") }</strong>
                     </p>
                 }
             };
             html! {
                 <>
                     { consent_line }
+                    { earlier_line }
                     <p id="prescription-recorded" data-prescription={prescription_tag(*prescription)}>
                         { t("consent.prescription_recorded") }{ " " }<strong>{ t(prescription_key(*prescription)) }</strong>
                     </p>
                 </>
             }
         }
+        ConsentStep::Skipped => html! { <p id="consent-skipped" role="status">{ t("consent.skipped") }</p> },
         ConsentStep::Failed => html! { <p id="consent-failed" class="warning" role="alert">{ t("consent.failed") }</p> },
     };
     html! {
-        <section class="consent" id="consent" aria-labelledby="consent-heading">
+        <section class="consent" id="consent" aria-labelledby="consent-heading" data-open={step.is_open().to_string()}>
             <h3 id="consent-heading">{ t("consent.heading") }</h3>
             { body }
         </section>
     }
 }
 
-/// The resource key of a 特定疾病 category (code list OQSCD013); an unknown code is shown as it came.
-fn specific_disease_key(category: &str) -> Option<&'static str> {
-    match category {
-        "1" => Some("result.specific_disease_1"),
-        "2" => Some("result.specific_disease_2"),
-        "3" => Some("result.specific_disease_3"),
-        _ => None,
+/// The offer under an answer that found no insurance linked to a card proved with its PIN: link it now (the
+/// 健康保険証利用登録), instead of leaving with a form. The answer's own guidance still names the 申立書 path.
+fn registration_offer_view(lang: Lang, on_register: Callback<MouseEvent>) -> Html {
+    let t = |key: &str| text(lang, key);
+    html! {
+        <section class="consent offer" id="register-offer" aria-labelledby="register-offer-heading">
+            <h3 id="register-offer-heading">{ t("register.offer_heading") }</h3>
+            <p>{ t("register.offer_body") }</p>
+            <button id="register-now" class="primary" onclick={on_register}>{ t("register.offer_button") }</button>
+        </section>
     }
 }
 
-/// One 特定疾病療養受療証 in the result summary: the category in words, then the monthly limit and the end of its
-/// validity when the insurer recorded them. The staff read the category in Japanese whatever the patient's language.
+/// The wire name of a consent kind (`diagnosis`, `health_checkup`, …), for the page's data attributes.
+fn consent_tag(kind: ConsentKind) -> String {
+    serde_json::to_value(kind).ok().and_then(|value| value.as_str().map(str::to_owned)).unwrap_or_default()
+}
+
+/// One 特定疾病療養受療証 in the result summary: that a certificate applies, with its monthly limit and the end of its
+/// validity when the insurer recorded them. The category names a disease (人工透析, HIV), and a kiosk screen is seen
+/// by others in the waiting room, so the patient's screen never shows it; the staff console does.
 fn specific_disease_view(lang: Lang, certificate: &SpecificDiseaseCertificate) -> Html {
     let t = |key: &str| text(lang, key);
-    let category = |lang: Lang| match specific_disease_key(&certificate.disease_category) {
-        Some(key) => text(lang, key),
-        None => text_n(lang, "result.specific_disease_code", &certificate.disease_category),
-    };
-    let mut details = Vec::new();
+    let mut details = vec![t("result.specific_disease_applies")];
     if let Some(yen) = certificate.monthly_self_pay_yen {
         details.push(text_n(lang, "result.specific_disease_self_pay", crate::i18n::yen(yen)));
     }
@@ -1015,15 +1178,7 @@ fn specific_disease_view(lang: Lang, certificate: &SpecificDiseaseCertificate) -
     html! {
         <>
             <dt>{ t("result.specific_disease") }</dt>
-            <dd class="specific-disease" data-category={certificate.disease_category.clone()}>
-                <strong lang="ja">{ category(Lang::Ja) }</strong>
-                if lang != Lang::Ja {
-                    <span class="translated">{ format!(" ({})", category(lang)) }</span>
-                }
-                if !details.is_empty() {
-                    <br />{ details.join(" ・ ") }
-                }
-            </dd>
+            <dd class="specific-disease">{ details.join(" ・ ") }</dd>
         </>
     }
 }
@@ -1038,9 +1193,31 @@ fn validity_key(validity: Validity) -> &'static str {
     }
 }
 
-fn result_view(lang: Lang, answer: &QualificationAnswer, card: CardReminder) -> Html {
+/// The answer's guidance in words: a lost qualification says when it ended and asks for the new insurance before
+/// the 申立書, rather than read like a card that was never registered.
+fn guidance_view(lang: Lang, answer: &QualificationAnswer) -> Html {
+    let t = |key: &str| text(lang, key);
+    let lost_on = answer.records.iter().find_map(|record| record.disqualification_date);
+    let sentence = match (answer.guidance, answer.reason, lost_on) {
+        (None, _, _) => return html! {},
+        (Some(Guidance::StaffReview), _, _) => t("result.staff_review"),
+        (Some(Guidance::ClaimForm), Reason::Lost, Some(date)) => text_n(lang, "result.lost", date_with_era(date)),
+        (Some(Guidance::ClaimForm), Reason::NotYetStarted, _) => t("result.not_yet_started"),
+        (Some(Guidance::ClaimForm), _, _) => t("result.claim_form"),
+    };
+    html! { <p class="guidance" id="guidance">{ sentence }</p> }
+}
+
+/// A date as patients and staff read it at the counter: 和暦 with 西暦 beside it, in every language.
+fn date_with_era(date: IsoDate) -> String {
+    onshi_proto::wareki::format_with_iso(date)
+}
+
+fn result_view(lang: Lang, answer: &QualificationAnswer, card: CardReminder, questions_open: bool) -> Html {
     let t = |key: &str| text(lang, key);
     let validity_class = if answer.validity == Validity::Valid { "valid" } else { "invalid" };
+    // A 無効 answer carries no share to pay under the lost qualification; it shows when that ended instead.
+    let lost = answer.validity == Validity::Invalid;
     html! {
         <section aria-labelledby="heading" class="result" id="result" data-validity={format!("{:?}", answer.validity)}>
             <h2 id="heading" tabindex="-1">{ t("result.heading") }</h2>
@@ -1055,29 +1232,39 @@ fn result_view(lang: Lang, answer: &QualificationAnswer, card: CardReminder) -> 
             { for answer.records.iter().map(|record| html! {
                 <dl class="record">
                     <dt>{ t("result.name") }</dt><dd>{ &record.name }</dd>
-                    <dt>{ t("result.birth_date") }</dt><dd>{ record.birth_date.to_string() }</dd>
+                    <dt>{ t("result.birth_date") }</dt><dd id="birth-date">{ date_with_era(record.birth_date) }</dd>
                     <dt>{ t("result.insurer") }</dt><dd>{ &record.insurer_name }</dd>
                     <dt>{ t("result.insurer_number") }</dt><dd>{ &record.insurer_number }</dd>
                     <dt>{ t("result.symbol_number") }</dt>
                     <dd>{ format!("{} ・ {} ・ {}", record.symbol.as_deref().unwrap_or("—"), record.number, record.branch.as_deref().unwrap_or("—")) }</dd>
                     <dt>{ t("result.personal_family") }</dt>
                     <dd>{ t(if record.personal_family == PersonalFamily::Insured { "result.insured" } else { "result.dependent" }) }</dd>
-                    <dt>{ t("result.ratio") }</dt>
-                    <dd id="ratio">{ text_n(lang, "result.ratio_value", record.partial_contribution_percent / 10) }</dd>
+                    if lost {
+                        if let Some(date) = record.disqualification_date {
+                            <dt>{ t("result.disqualification_date") }</dt>
+                            <dd id="disqualification-date">{ date_with_era(date) }</dd>
+                        }
+                    } else {
+                        <dt>{ t("result.ratio") }</dt>
+                        <dd id="ratio">{ text_n(lang, "result.ratio_value", record.partial_contribution_percent / 10) }</dd>
+                    }
                     { for record.specific_diseases.iter().map(|certificate| specific_disease_view(lang, certificate)) }
                 </dl>
             }) }
-            { match answer.guidance {
-                Some(Guidance::ClaimForm) => html! { <p class="guidance" id="guidance">{ t("result.claim_form") }</p> },
-                Some(Guidance::StaffReview) => html! { <p class="guidance" id="guidance">{ t("result.staff_review") }</p> },
-                None => html! {},
-            } }
-            { match card {
-                CardReminder::InReader => html! { <p class="remove" id="remove-card">{ t("result.remove_card") }</p> },
-                CardReminder::LeftBehind => html! {
+            { guidance_view(lang, answer) }
+            { match (card, questions_open) {
+                // The card may stay while the patient answers; it is asked for once nothing is left to answer.
+                (CardReminder::InReader | CardReminder::LeftBehind, true) => html! {
+                    <p class="hint" id="answer-first">{ t("result.answer_first") }</p>
+                },
+                (CardReminder::Taken, true) => html! {
+                    <p class="hint" id="card-taken-early" role="status">{ t("result.card_taken_answer_first") }</p>
+                },
+                (CardReminder::InReader, false) => html! { <p class="remove" id="remove-card">{ t("result.remove_card") }</p> },
+                (CardReminder::LeftBehind, false) => html! {
                     <p class="remove alert" id="card-left-behind" role="alert">{ t("result.card_left_behind") }</p>
                 },
-                CardReminder::Taken => html! {
+                (CardReminder::Taken, false) => html! {
                     <p class="done" id="card-taken" role="status">{ t("result.card_taken") }</p>
                 },
             } }

@@ -176,9 +176,32 @@ pub fn text(lang: Lang, key: &str) -> String {
     KIOSK.text(lang, key)
 }
 
+/// The kiosk's text for `key` with each `{name}` placeholder replaced by its value.
+pub fn text_with(lang: Lang, key: &str, values: &[(&str, &str)]) -> String {
+    KIOSK.fill(lang, key, values)
+}
+
 /// The kiosk's text for `key` with `{n}` replaced by `n`.
 pub fn text_n(lang: Lang, key: &str, n: impl std::fmt::Display) -> String {
     KIOSK.fill(lang, key, &[("n", &n.to_string())])
+}
+
+/// A moment given in Unix seconds as the clock on the clinic's wall shows it (JST, UTC+9): `2026-12-04 10:15`.
+pub fn jst_date_time(unix_secs: i64) -> String {
+    match time::OffsetDateTime::from_unix_timestamp(unix_secs) {
+        Ok(moment) => {
+            let local = moment.to_offset(time::macros::offset!(+9));
+            format!(
+                "{:04}-{:02}-{:02} {:02}:{:02}",
+                local.year(),
+                u8::from(local.month()),
+                local.day(),
+                local.hour(),
+                local.minute()
+            )
+        }
+        Err(_) => String::new(),
+    }
 }
 
 /// A whole number of yen with thousands separators: 10000 → `10,000`.
@@ -250,6 +273,13 @@ mod tests {
     fn placeholders_are_filled_and_unknown_keys_fall_back() {
         assert_eq!(text_n(Lang::Ja, "pin.tries_left", 2), "あと 2 回まちがえるとロックされます");
         assert_eq!(text(Lang::En, "no.such.key"), "no.such.key");
+    }
+
+    #[test]
+    fn moments_are_shown_on_the_japanese_clock() {
+        // 2026-12-03T15:15:00Z is a quarter past midnight on the 4th in Japan.
+        assert_eq!(jst_date_time(1_796_310_900), "2026-12-04 00:15");
+        assert_eq!(jst_date_time(0), "1970-01-01 09:00");
     }
 
     #[test]

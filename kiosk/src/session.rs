@@ -17,12 +17,12 @@ use onshi_card::transport::TransportError;
 use onshi_proto::api::SessionRequest;
 use onshi_proto::{Base64Bytes, ErrorCode};
 use onshi_proto::api::{ConsentSubmission, SessionResponse};
-use onshi_proto::origin::{ConsentKind, PrescriptionFormat, VisualCheckState};
+use onshi_proto::origin::{ConsentKind, PrescriptionFormat, RegistrationOutcome, VisualCheckState};
 use yew::Callback;
 
 use crate::api;
 use crate::device::Device;
-use crate::state::{Action, CARD_LEFT_BEHIND_SECS, Failure, Purpose};
+use crate::state::{Action, Failure, Purpose};
 use crate::timer;
 use crate::webusb::{self, ReaderProtocol, SlotInterrupt, UsbError, WebUsbBulk};
 
@@ -39,7 +39,8 @@ pub enum UiCommand {
         /// 電子処方箋 or 紙.
         prescription: PrescriptionFormat,
     },
-    /// The card holder accepted the registration terms.
+    /// The card holder accepted the registration terms (at a registration point, or from an answer that found no
+    /// insurance linked to the card).
     AcceptTerms,
     /// Stop and release the reader.
     Cancel,
@@ -102,17 +103,36 @@ pub async fn run(dispatch: Callback<Action>, mut commands: UnboundedReceiver<UiC
             return reader.into_inner().close().await;
         }
     }
-    dispatch.emit(Action::ReaderReady);
-    let mut checkin = CheckIn::new(reader);
-    let outcome = drive(&mut checkin, &dispatch, &mut commands, &mut slot_watch, &identity, purpose).await;
-    let mut reader = checkin.into_transport();
-    match outcome {
-        Ok(Finished::Answered(session)) => {
-            watch_until_card_taken(&mut reader, &mut slot_watch, &dispatch, &mut commands, &identity, session.as_ref())
-                .await;
+    loop {
+        dispatch.emit(Action::ReaderReady);
+        let mut checkin = CheckIn::new(reader);
+        let outcome = drive(&mut checkin, &dispatch, &mut commands, &mut slot_watch, &identity, purpose).await;
+        reader = checkin.into_transport();
+        match outcome {
+            Ok(Finished::Answered(session)) => {
+                let mut watch = CardWatch { reader: &mut reader, slot_watch: &mut slot_watch, taken: false };
+                watch.until_the_person_is_done(&dispatch, &mut commands, &identity, session.as_ref()).await;
+            }
+            Ok(Finished::Blocked { certificate_der }) => {
+                let mut watch = CardWatch { reader: &mut reader, slot_watch: &mut slot_watch, taken: false };
+                if let Some(session) = watch.while_blocked(&certificate_der, &dispatch, &mut commands).await {
+                    watch.until_the_person_is_done(&dispatch, &mut commands, &identity, session.as_ref()).await;
+                }
+            }
+            Ok(Finished::Stopped) => {}
+            // The card was taken out mid-flow: the kiosk says so and reads it again when it is put back, so the
+            // person needs no button to carry on (the PIN pad starts empty).
+            Err(Failure::CardRemoved) => {
+                dispatch.emit(Action::Fail(Failure::CardRemoved));
+                match power_on_when_card_arrives(&mut reader, &mut slot_watch, &dispatch, &mut commands).await {
+                    Ok(true) => continue,
+                    Ok(false) => {}
+                    Err(failure) => dispatch.emit(Action::Fail(failure)),
+                }
+            }
+            Err(failure) => dispatch.emit(Action::Fail(failure)),
         }
-        Ok(Finished::Stopped) => {}
-        Err(failure) => dispatch.emit(Action::Fail(failure)),
+        break;
     }
     reader.into_inner().close().await;
 }
@@ -233,7 +253,7 @@ async fn record_consent(
 ) {
     let Some(session) = session else { return dispatch.emit(Action::ConsentFailed) };
     match api::consent(identity, session, &ConsentSubmission { kinds, prescription: Some(prescription) }).await {
-        Ok(answer) => dispatch.emit(Action::ConsentRecorded(answer.live.into_iter().map(|grant| grant.kind).collect())),
+        Ok(answer) => dispatch.emit(Action::ConsentRecorded(answer.live)),
         // The kiosk must be enrolled again before anyone can use it; that outweighs this one consent.
         Err(error) if error.code() == ErrorCode::DeviceNotEnrolled => {
             dispatch.emit(Action::Fail(Failure::DeviceNotEnrolled));
@@ -247,67 +267,151 @@ enum Finished {
     /// The answer is on screen and the card is still in the reader; the card session (when the edge gave one)
     /// records the consent asked under the answer.
     Answered(Option<SessionResponse>),
-    /// The PIN is blocked, or the person cancelled.
+    /// The PIN is blocked on the card; its certificate (read without a PIN) can still go to a visual check.
+    Blocked {
+        /// The 利用者証明用 certificate read at the start.
+        certificate_der: Vec<u8>,
+    },
+    /// The person cancelled, or the registration finished.
     Stopped,
 }
 
-/// After the answer, waits until the card leaves the reader: told by the interrupt endpoint, or asked once a second
-/// with a status command. If the card stays for [`CARD_LEFT_BEHIND_SECS`] the UI raises the left-behind alert.
-/// Meanwhile, and after, it records the consent the person gives under the answer. Stops on a cancel or a reset.
-/// Elapsed time comes from the page clock, not from counting ticks, so a throttled page still alerts on time.
-async fn watch_until_card_taken(
-    reader: &mut AnyReader<WebUsbBulk>,
-    slot_watch: &mut SlotWatch,
-    dispatch: &Callback<Action>,
-    commands: &mut UnboundedReceiver<UiCommand>,
-    identity: &Device,
-    session: Option<&SessionResponse>,
-) {
-    let answered_at_ms = timer::now_ms();
-    let mut alerted = false;
-    let polling = matches!(slot_watch, SlotWatch::Polling);
-    loop {
+/// Links the card to the insurance from an answer that found none linked, with the same card session, and then
+/// asks for the qualification again so that the new answer replaces the old one on screen.
+async fn register_and_ask_again(identity: &Device, session: &SessionResponse, dispatch: &Callback<Action>) {
+    let outcome = match api::register(identity, session).await {
+        Ok(answer) => answer.outcome,
+        Err(error) => return dispatch.emit(Action::Fail(Failure::from_code(error.code()))),
+    };
+    if !matches!(outcome, RegistrationOutcome::Registered | RegistrationOutcome::AlreadyRegistered) {
+        return dispatch.emit(Action::RegistrationDone(outcome));
+    }
+    dispatch.emit(Action::SessionReady);
+    match api::qualification(identity, session).await {
+        Ok(answer) => dispatch.emit(Action::Answer(answer)),
+        Err(error) => dispatch.emit(Action::Fail(Failure::from_code(error.code()))),
+    }
+}
+
+/// The reader after the card was read, and whether the card has left it since.
+struct CardWatch<'a> {
+    reader: &'a mut AnyReader<WebUsbBulk>,
+    slot_watch: &'a mut SlotWatch,
+    /// The card has been taken out (told once to the UI).
+    taken: bool,
+}
+
+/// What happened while the kiosk waited for the person.
+enum Waited {
+    /// The person (or the UI) sent a command.
+    Command(Option<UiCommand>),
+    /// The card is still there, or the reader said nothing new.
+    CardStill,
+    /// The card left the reader just now.
+    CardGone,
+    /// The reader failed or went away.
+    ReaderFailed(Failure),
+}
+
+impl CardWatch<'_> {
+    /// Waits for the next command, a second's tick or news of the slot. Once the card has gone only commands
+    /// count: the flow goes on without it.
+    async fn next(&mut self, commands: &mut UnboundedReceiver<UiCommand>) -> Waited {
+        if self.taken {
+            return Waited::Command(commands.next().await);
+        }
+        let polling = matches!(self.slot_watch, SlotWatch::Polling);
         let tick = Box::pin(timer::sleep_ms(1_000));
-        let news = Box::pin(slot_watch.next_news());
-        let command = commands.next();
-        let present = match select(select(tick, news), command).await {
-            Either::Left((Either::Left(_), _)) if polling => card_present(reader).await,
+        let news = Box::pin(self.slot_watch.next_news());
+        let present = match select(select(tick, news), commands.next()).await {
+            Either::Left((Either::Left(_), _)) if polling => card_present(self.reader).await,
             Either::Left((Either::Left(_), _)) => Ok(true),
             Either::Left((Either::Right((news, _)), _)) => news.map(|news| news != SlotNews::Absent),
-            Either::Right((Some(UiCommand::Consent { kinds, prescription }), _)) => {
-                record_consent(identity, session, kinds, prescription, dispatch).await;
-                continue;
-            }
-            // A cancel, or the UI dropped its end of the channel: the person started over.
-            Either::Right((Some(UiCommand::Cancel) | None, _)) => return,
-            Either::Right(_) => continue,
+            Either::Right((command, _)) => return Waited::Command(command),
         };
         match present {
+            Ok(true) => Waited::CardStill,
             Ok(false) => {
-                dispatch.emit(Action::CardTaken);
-                break;
+                self.taken = true;
+                Waited::CardGone
             }
-            Ok(true) => {
-                let elapsed_secs = (timer::now_ms() - answered_at_ms) / 1_000.0;
-                if !alerted && elapsed_secs >= f64::from(CARD_LEFT_BEHIND_SECS) {
-                    alerted = true;
-                    dispatch.emit(Action::CardLeftBehind);
+            Err(failure) => Waited::ReaderFailed(failure),
+        }
+    }
+
+    /// After the answer: tells the UI when the card leaves the reader (the UI decides when to ask for it and when
+    /// to raise the left-behind alert: not while the patient is still answering), records the consent given under
+    /// the answer, and links the card on the spot when the patient asks to. Card or no card, it serves the
+    /// questions until the person starts over.
+    async fn until_the_person_is_done(
+        &mut self,
+        dispatch: &Callback<Action>,
+        commands: &mut UnboundedReceiver<UiCommand>,
+        identity: &Device,
+        session: Option<&SessionResponse>,
+    ) {
+        loop {
+            match self.next(commands).await {
+                Waited::CardStill => {}
+                Waited::CardGone => dispatch.emit(Action::CardTaken),
+                // An unplugged reader does not take the answer off the screen; the questions still go out.
+                Waited::ReaderFailed(failure) => {
+                    dispatch.emit(Action::Fail(failure));
+                    self.taken = true;
                 }
-            }
-            Err(failure) => {
-                dispatch.emit(Action::Fail(failure));
-                break;
+                Waited::Command(Some(UiCommand::Consent { kinds, prescription })) => {
+                    record_consent(identity, session, kinds, prescription, dispatch).await;
+                }
+                Waited::Command(Some(UiCommand::AcceptTerms)) => {
+                    let Some(session) = session else { continue };
+                    register_and_ask_again(identity, session, dispatch).await;
+                    // The new answer starts as "card in the reader"; say again that it has gone.
+                    if self.taken {
+                        dispatch.emit(Action::CardTaken);
+                    }
+                }
+                // A cancel, or the UI dropped its end of the channel: the person started over.
+                Waited::Command(Some(UiCommand::Cancel) | None) => return,
+                Waited::Command(Some(UiCommand::SubmitPin(_) | UiCommand::VisualCheck)) => {}
             }
         }
     }
-    // The consent question stays answerable while the answer is on screen, card or no card.
-    while let Some(command) = commands.next().await {
-        match command {
-            UiCommand::Consent { kinds, prescription } => {
-                record_consent(identity, session, kinds, prescription, dispatch).await;
+
+    /// The PIN is blocked: the screen says where to unlock it and offers the visual check, which calls the desk.
+    /// Waits for that choice, telling the UI when the card leaves so that the screen clears. Answers the card
+    /// session of an approved visual check.
+    async fn while_blocked(
+        &mut self,
+        certificate_der: &[u8],
+        dispatch: &Callback<Action>,
+        commands: &mut UnboundedReceiver<UiCommand>,
+    ) -> Option<Option<SessionResponse>> {
+        loop {
+            match self.next(commands).await {
+                Waited::CardStill => {}
+                Waited::CardGone => dispatch.emit(Action::CardTaken),
+                Waited::ReaderFailed(failure) => {
+                    dispatch.emit(Action::Fail(failure));
+                    return None;
+                }
+                Waited::Command(Some(UiCommand::VisualCheck)) => {
+                    return match visual_check(certificate_der, dispatch, commands).await {
+                        Ok(Finished::Answered(session)) => {
+                            if self.taken {
+                                dispatch.emit(Action::CardTaken);
+                            }
+                            Some(session)
+                        }
+                        Ok(_) => None,
+                        Err(failure) => {
+                            dispatch.emit(Action::Fail(failure));
+                            None
+                        }
+                    };
+                }
+                Waited::Command(Some(UiCommand::Cancel) | None) => return None,
+                Waited::Command(Some(_)) => {}
             }
-            UiCommand::Cancel => return,
-            UiCommand::SubmitPin(_) | UiCommand::VisualCheck | UiCommand::AcceptTerms => {}
         }
     }
 }
@@ -324,7 +428,7 @@ async fn drive(
     match checkin.pin_status().await.map_err(|e| failure_from_card(&e))? {
         PinStatus::Blocked => {
             dispatch.emit(Action::PinBlocked);
-            return Ok(Finished::Stopped);
+            return Ok(Finished::Blocked { certificate_der: card.certificate_der });
         }
         PinStatus::Remaining { tries_left } => dispatch.emit(Action::PinRequired { tries_left }),
         // The card was powered on moments ago, so it cannot hold a verified state; treat it as a faulty card
@@ -353,7 +457,7 @@ async fn drive(
             VerifyOutcome::Verified => break,
             VerifyOutcome::Wrong { tries_left: 0 } | VerifyOutcome::Blocked => {
                 dispatch.emit(Action::PinBlocked);
-                return Ok(Finished::Stopped);
+                return Ok(Finished::Blocked { certificate_der: card.certificate_der });
             }
             VerifyOutcome::Wrong { tries_left } => dispatch.emit(Action::PinWrong { tries_left }),
         }

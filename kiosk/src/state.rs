@@ -4,8 +4,8 @@
 //! have been typed. It does no I/O, so every transition is tested natively.
 
 use onshi_proto::ErrorCode;
-use onshi_proto::origin::{ConsentKind, PrescriptionFormat, RegistrationOutcome};
-use onshi_proto::qualification::QualificationAnswer;
+use onshi_proto::origin::{ConsentGrant, ConsentKind, PrescriptionFormat, RegistrationOutcome};
+use onshi_proto::qualification::{QualificationAnswer, Reason, Validity};
 
 /// Length of the 利用者証明用 PIN.
 pub const PIN_LEN: usize = 4;
@@ -74,7 +74,9 @@ impl Failure {
 }
 
 /// Where the card is once the answer is on screen: cards left behind are a known pain point of the national
-/// readers, so the result screen keeps asking until the card leaves the reader.
+/// readers, so once nothing remains to answer the result screen keeps asking until the card leaves the reader.
+/// While the patient is still answering the questions under the answer, the card may stay: nobody is asked to take
+/// it, and no alert is raised, before the check-in is complete.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CardReminder {
     /// The card is (or may be) still in the reader; the screen asks the person to take it.
@@ -89,6 +91,9 @@ pub enum CardReminder {
 /// the prescription format (電子処方箋 or 紙) asked on the same screen.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ConsentStep {
+    /// No question: the answer holds no current qualification, so there is nothing a consent or a prescription
+    /// format could be recorded under (the origin would refuse it). The check-in is complete with the answer.
+    NotAsked,
     /// The patient is choosing; `chosen` is sorted and holds each kind once. The prescription format is a required
     /// choice: neither agreeing nor declining is sent before it is made.
     Asking {
@@ -99,16 +104,23 @@ pub enum ConsentStep {
     },
     /// The choice is on its way to the origin.
     Sending {
+        /// What this answer agreed to (empty: the patient declined).
+        agreed: Vec<ConsentKind>,
         /// The prescription format sent with it.
         prescription: PrescriptionFormat,
     },
-    /// The origin recorded it: these kinds are live for 24 hours (empty: the patient declined everything).
+    /// The origin recorded it.
     Recorded {
-        /// The live kinds.
-        kinds: Vec<ConsentKind>,
+        /// What this answer agreed to (empty: the patient declined). Declining is reported as declining, whatever
+        /// is still live from an earlier visit.
+        agreed: Vec<ConsentKind>,
+        /// Every consent the origin holds live now for this facility, the ones given earlier included.
+        live: Vec<ConsentGrant>,
         /// The prescription format the patient chose.
         prescription: PrescriptionFormat,
     },
+    /// The patient chose to tell the desk instead of answering here: nothing is sent, and the desk asks.
+    Skipped,
     /// It could not be recorded; nothing is shared.
     Failed,
 }
@@ -123,6 +135,31 @@ impl ConsentStep {
     pub fn new() -> Self {
         ConsentStep::Asking { chosen: Vec::new(), prescription: None }
     }
+
+    /// The question an answer asks: only a current qualification (有効, or 無効 with the newer one shown) has a
+    /// record to consent under.
+    pub fn for_answer(answer: &QualificationAnswer) -> Self {
+        match answer.validity {
+            Validity::Valid | Validity::InvalidNewerExists => Self::new(),
+            Validity::Invalid | Validity::NoQualification | Validity::MultipleMatches => ConsentStep::NotAsked,
+        }
+    }
+
+    /// True while the patient still has something to answer (or the answer is on its way): the check-in is not
+    /// complete, so the kiosk neither asks for the card nor clears the screen.
+    pub fn is_open(&self) -> bool {
+        matches!(self, ConsentStep::Asking { .. } | ConsentStep::Sending { .. })
+    }
+
+    /// The consents live from an earlier visit that this answer did not give: they stay live until they lapse, and
+    /// the patient is told so rather than led to think this answer gave them.
+    pub fn live_from_before(&self) -> Vec<ConsentGrant> {
+        let ConsentStep::Recorded { agreed, live, .. } = self else { return Vec::new() };
+        if agreed.contains(&ConsentKind::Comprehensive) {
+            return Vec::new();
+        }
+        live.iter().filter(|grant| !agreed.contains(&grant.kind)).cloned().collect()
+    }
 }
 
 impl Default for ConsentStep {
@@ -131,10 +168,12 @@ impl Default for ConsentStep {
     }
 }
 
-/// Seconds the card may stay in the reader after the answer before the left-behind alert.
+/// Seconds the card may stay in the reader once the check-in is complete (the answer on screen and nothing left to
+/// answer) before the left-behind alert.
 pub const CARD_LEFT_BEHIND_SECS: u32 = 10;
 
-/// Seconds the answer stays on screen once the card has been taken; then the kiosk clears it for the next person.
+/// Seconds the answer stays on screen once the check-in is complete and the card has been taken; every touch starts
+/// them again. Then the kiosk clears it for the next person.
 pub const CLEAR_AFTER_CARD_TAKEN_SECS: u32 = 8;
 
 /// What a visit to the kiosk is for.
@@ -191,9 +230,15 @@ pub enum Screen {
         card: CardReminder,
         /// The consent question under the answer.
         consent: ConsentStep,
+        /// The card holder proved the card with the PIN (not a visual check), so the same session may link the
+        /// card to the insurance (健康保険証利用登録) on the spot.
+        pin_verified: bool,
     },
-    /// The PIN is blocked on the card.
-    Blocked,
+    /// The PIN is blocked on the card. The visual check (目視) is offered, which also calls the desk.
+    Blocked {
+        /// The card has left the reader: the screen clears soon, as the answer does.
+        card_taken: bool,
+    },
     /// The check-in stopped; the failure says why and what next.
     Failed(Failure),
 }
@@ -248,8 +293,12 @@ pub enum Action {
     ChoosePrescription(PrescriptionFormat),
     /// The patient sent their consent choice (only once a prescription format is chosen).
     ConsentSubmitted,
-    /// The origin recorded these live kinds.
-    ConsentRecorded(Vec<ConsentKind>),
+    /// The patient chose to answer at the desk instead.
+    ConsentSkipped,
+    /// The origin recorded the choice; these consents are live now (earlier ones included).
+    ConsentRecorded(Vec<ConsentGrant>),
+    /// The patient without a linked qualification chose to link the card to their insurance on the spot.
+    StartRegistration,
     /// The consent could not be recorded.
     ConsentFailed,
     /// The card stayed in the reader too long after the answer.
@@ -271,11 +320,19 @@ impl Screen {
             // A reader or card problem after the answer (the card was taken, or the reader unplugged) does not
             // hide the answer. A kiosk that is no longer enrolled cannot go on at all, so that failure does.
             (screen @ Screen::Result { .. }, Action::Fail(failure)) if failure != Failure::DeviceNotEnrolled => screen,
+            // The start screen is where a cancelled check-in lands: its late failure is news of nothing.
+            (Screen::Welcome, Action::Fail(failure)) if failure != Failure::DeviceNotEnrolled => Screen::Welcome,
             (_, Action::Fail(failure)) => Screen::Failed(failure),
-            (_, Action::PinBlocked) => Screen::Blocked,
+            (Screen::Blocked { card_taken }, Action::PinBlocked) => Screen::Blocked { card_taken },
+            (_, Action::PinBlocked) => Screen::Blocked { card_taken: false },
+            (Screen::Blocked { .. }, Action::CardTaken) => Screen::Blocked { card_taken: true },
+            (Screen::Blocked { .. }, Action::ChooseVisualCheck) => Screen::VisualCheck,
             (Screen::Welcome | Screen::Failed(_), Action::Connect) => Screen::Connecting,
             (Screen::Connecting, Action::CardAbsent) => Screen::InsertCard,
-            (Screen::Connecting | Screen::InsertCard, Action::ReaderReady) => Screen::ReadingCard,
+            // A card put back after it was taken out mid-flow starts the check-in again, with no button to find.
+            (Screen::Connecting | Screen::InsertCard | Screen::Failed(Failure::CardRemoved), Action::ReaderReady) => {
+                Screen::ReadingCard
+            }
             (Screen::ReadingCard, Action::PinRequired { tries_left }) => {
                 Screen::PinEntry { tries_left, entered: 0, last_was_wrong: false, confirming_last_try: false }
             }
@@ -306,16 +363,31 @@ impl Screen {
             (Screen::Verifying, Action::PinAccepted) => Screen::Authenticating,
             (Screen::Authenticating, Action::SessionReady) => Screen::Querying,
             (Screen::Authenticating, Action::ShowRegistrationTerms) => Screen::RegistrationTerms,
+            (screen @ Screen::Result { .. }, Action::StartRegistration) if screen.offers_registration() => {
+                Screen::RegistrationTerms
+            }
             (Screen::RegistrationTerms, Action::TermsAccepted) => Screen::Registering,
             (Screen::Registering, Action::RegistrationDone(outcome)) => Screen::Registered(outcome),
-            (Screen::Querying | Screen::VisualCheck, Action::Answer(answer)) => Screen::Result {
+            // Linked from the answer screen: the same session asks again, and the new answer replaces the old.
+            (Screen::Registering, Action::SessionReady) => Screen::Querying,
+            (Screen::Querying, Action::Answer(answer)) => Screen::Result {
+                consent: ConsentStep::for_answer(&answer),
                 answer,
                 card: CardReminder::InReader,
-                consent: ConsentStep::new(),
+                pin_verified: true,
             },
-            (Screen::Result { answer, card, consent }, action) => {
+            (Screen::VisualCheck, Action::Answer(answer)) => Screen::Result {
+                consent: ConsentStep::for_answer(&answer),
+                answer,
+                card: CardReminder::InReader,
+                pin_verified: false,
+            },
+            (Screen::Result { answer, card, consent, pin_verified }, action) => {
                 let (card, consent) = match (card, consent, action) {
-                    (CardReminder::InReader, consent, Action::CardLeftBehind) => (CardReminder::LeftBehind, consent),
+                    // The alert waits while the patient is still answering: the card may stay until then.
+                    (CardReminder::InReader, consent, Action::CardLeftBehind) if !consent.is_open() => {
+                        (CardReminder::LeftBehind, consent)
+                    }
                     (_, consent, Action::CardTaken) => (CardReminder::Taken, consent),
                     (card, ConsentStep::Asking { mut chosen, prescription }, Action::ToggleConsent(kind)) => {
                         match chosen.binary_search(&kind) {
@@ -329,18 +401,47 @@ impl Screen {
                     (card, ConsentStep::Asking { chosen, .. }, Action::ChoosePrescription(format)) => {
                         (card, ConsentStep::Asking { chosen, prescription: Some(format) })
                     }
-                    (card, ConsentStep::Asking { prescription: Some(prescription), .. }, Action::ConsentSubmitted) => {
-                        (card, ConsentStep::Sending { prescription })
+                    (card, ConsentStep::Asking { chosen, prescription: Some(prescription) }, Action::ConsentSubmitted) => {
+                        (card, ConsentStep::Sending { agreed: ConsentStep::to_send(&chosen), prescription })
                     }
-                    (card, ConsentStep::Sending { prescription }, Action::ConsentRecorded(kinds)) => {
-                        (card, ConsentStep::Recorded { kinds, prescription })
+                    (card, ConsentStep::Asking { .. }, Action::ConsentSkipped) => (card, ConsentStep::Skipped),
+                    (card, ConsentStep::Sending { agreed, prescription }, Action::ConsentRecorded(live)) => {
+                        (card, ConsentStep::Recorded { agreed, live, prescription })
                     }
                     (card, ConsentStep::Sending { .. }, Action::ConsentFailed) => (card, ConsentStep::Failed),
                     (card, consent, _) => (card, consent),
                 };
-                Screen::Result { answer, card, consent }
+                Screen::Result { answer, card, consent, pin_verified }
             }
             (screen, _) => screen,
+        }
+    }
+
+    /// True on an answer that finds no insurance linked to the card, proved with the PIN: the patient may do the
+    /// 健康保険証利用登録 on the spot instead of being sent away with a form.
+    pub fn offers_registration(&self) -> bool {
+        matches!(self, Screen::Result { answer, pin_verified: true, .. }
+            if answer.validity == Validity::NoQualification && answer.reason == Reason::NotRegistered)
+    }
+
+    /// True while the patient still has a question to answer under the answer: the check-in is not complete.
+    pub fn questions_open(&self) -> bool {
+        matches!(self, Screen::Result { consent, .. } if consent.is_open())
+    }
+
+    /// True when the check-in is complete and the card is still in the reader: the kiosk asks for it, and raises
+    /// the left-behind alert after [`CARD_LEFT_BEHIND_SECS`].
+    pub fn asks_for_the_card(&self) -> bool {
+        matches!(self, Screen::Result { card: CardReminder::InReader, consent, .. } if !consent.is_open())
+    }
+
+    /// True when nothing is left to do here and the card is gone: the screen clears after
+    /// [`CLEAR_AFTER_CARD_TAKEN_SECS`] without a touch, so no personal data waits for the next person.
+    pub fn clears_soon(&self) -> bool {
+        match self {
+            Screen::Result { card: CardReminder::Taken, consent, .. } => !consent.is_open(),
+            Screen::Blocked { card_taken } => *card_taken,
+            _ => false,
         }
     }
 
@@ -410,18 +511,27 @@ mod tests {
     use onshi_proto::IsoDate;
     use onshi_proto::qualification::{Reason, Validity};
 
-    fn answer() -> QualificationAnswer {
+    fn answer_of(validity: Validity, reason: Reason) -> QualificationAnswer {
         QualificationAnswer {
-            validity: Validity::NoQualification,
-            reason: Reason::NotRegistered,
+            validity,
+            reason,
             guidance: None,
             confirmation_date: IsoDate::parse("2026-11-24").unwrap(),
             records: vec![],
         }
     }
 
+    /// A current qualification: the consent question is asked under it.
+    fn answer() -> QualificationAnswer {
+        answer_of(Validity::Valid, Reason::Current)
+    }
+
     fn result_screen(card: CardReminder) -> Screen {
-        Screen::Result { answer: answer(), card, consent: ConsentStep::new() }
+        Screen::Result { answer: answer(), card, consent: ConsentStep::new(), pin_verified: true }
+    }
+
+    fn grant(kind: ConsentKind, granted_at: i64) -> ConsentGrant {
+        ConsentGrant { kind, granted_at, expires_at: granted_at + 86_400 }
     }
 
     fn at_pin_pad(tries_left: u8) -> Screen {
@@ -477,7 +587,7 @@ mod tests {
 
     #[test]
     fn blocked_and_failures_win_from_any_screen_and_reset_clears() {
-        assert_eq!(at_pin_pad(1).apply(Action::PinBlocked), Screen::Blocked);
+        assert_eq!(at_pin_pad(1).apply(Action::PinBlocked), Screen::Blocked { card_taken: false });
         assert_eq!(
             Screen::Querying.apply(Action::Fail(Failure::ServiceUnavailable)),
             Screen::Failed(Failure::ServiceUnavailable)
@@ -488,7 +598,8 @@ mod tests {
     #[test]
     fn late_messages_do_not_resurrect_a_finished_check_in() {
         assert_eq!(Screen::Welcome.apply(Action::Answer(answer())), Screen::Welcome);
-        assert_eq!(Screen::Blocked.apply(Action::PinAccepted), Screen::Blocked);
+        let blocked = Screen::Blocked { card_taken: false };
+        assert_eq!(blocked.clone().apply(Action::PinAccepted), blocked);
     }
 
     #[test]
@@ -506,7 +617,16 @@ mod tests {
         assert_eq!(visual, Screen::VisualCheck);
         // Staff approval brings the answer to the visual-check screen; waiting for staff is not idling.
         assert!(visual.is_busy());
-        assert_eq!(visual.apply(Action::Answer(answer())), result_screen(CardReminder::InReader));
+        // A visual check is no PIN: the answer it brings cannot be used to link the card.
+        assert_eq!(
+            visual.apply(Action::Answer(answer())),
+            Screen::Result {
+                answer: answer(),
+                card: CardReminder::InReader,
+                consent: ConsentStep::new(),
+                pin_verified: false
+            }
+        );
         // Deleting a digit withdraws the confirmation, so the confirmed PIN is the one sent.
         let edited = confirming.apply(Action::PinTyped { entered: 3 });
         assert_eq!(edited, Screen::PinEntry { tries_left: 1, entered: 3, last_was_wrong: false, confirming_last_try: false });
@@ -519,18 +639,28 @@ mod tests {
 
     #[test]
     fn the_result_tracks_the_card_until_it_is_taken_and_survives_reader_errors() {
+        // A lost qualification asks no question, so the check-in is complete with the answer.
+        let lost = answer_of(Validity::Invalid, Reason::Lost);
         let result = at_pin_pad(3)
             .apply(Action::PinTyped { entered: 4 })
             .apply(Action::PinSubmitted)
             .apply(Action::PinAccepted)
             .apply(Action::SessionReady)
-            .apply(Action::Answer(answer()));
+            .apply(Action::Answer(lost.clone()));
+        let screen_with = |card| Screen::Result {
+            answer: lost.clone(),
+            card,
+            consent: ConsentStep::NotAsked,
+            pin_verified: true,
+        };
+        assert!(result.asks_for_the_card());
         let left = result.apply(Action::CardLeftBehind);
-        assert_eq!(left, result_screen(CardReminder::LeftBehind));
+        assert_eq!(left, screen_with(CardReminder::LeftBehind));
         let unplugged = left.clone().apply(Action::Fail(Failure::ReaderDisconnected));
         assert_eq!(unplugged, left);
         let taken = left.apply(Action::CardTaken);
-        assert_eq!(taken, result_screen(CardReminder::Taken));
+        assert_eq!(taken, screen_with(CardReminder::Taken));
+        assert!(taken.clears_soon());
         // A taken card is not "left behind" by a late poll.
         assert_eq!(taken.clone().apply(Action::CardLeftBehind), taken);
     }
@@ -548,7 +678,8 @@ mod tests {
             Screen::Result {
                 answer: answer(),
                 card: CardReminder::InReader,
-                consent: ConsentStep::Asking { chosen: chosen.clone(), prescription: None }
+                consent: ConsentStep::Asking { chosen: chosen.clone(), prescription: None },
+                pin_verified: true,
             }
         );
         assert_eq!(ConsentStep::to_send(&chosen), chosen);
@@ -569,13 +700,15 @@ mod tests {
             .apply(Action::ToggleConsent(ConsentKind::Operation))
             .apply(Action::ChoosePrescription(PrescriptionFormat::Paper));
         assert_eq!(again, sending);
-        let recorded = sending.apply(Action::ConsentRecorded(chosen.clone())).apply(Action::CardTaken);
+        let live = vec![grant(ConsentKind::Diagnosis, 100), grant(ConsentKind::Medication, 100)];
+        let recorded = sending.apply(Action::ConsentRecorded(live.clone())).apply(Action::CardTaken);
         assert_eq!(
             recorded,
             Screen::Result {
                 answer: answer(),
                 card: CardReminder::Taken,
-                consent: ConsentStep::Recorded { kinds: chosen, prescription: PrescriptionFormat::Electronic }
+                consent: ConsentStep::Recorded { agreed: chosen, live, prescription: PrescriptionFormat::Electronic },
+                pin_verified: true,
             }
         );
         let failed = result_screen(CardReminder::InReader)
@@ -638,5 +771,132 @@ mod tests {
         );
         let kept = result_screen(CardReminder::InReader).apply(Action::Fail(Failure::ReaderDisconnected));
         assert!(matches!(kept, Screen::Result { .. }));
+    }
+
+    #[test]
+    fn the_check_in_is_complete_only_once_its_question_is_answered_and_the_card_may_stay_meanwhile() {
+        let asking = result_screen(CardReminder::InReader);
+        assert!(asking.questions_open() && !asking.asks_for_the_card() && !asking.clears_soon());
+        // No alert while the patient is answering, however long it takes.
+        assert_eq!(asking.clone().apply(Action::CardLeftBehind), asking);
+        // The patient takes the card at once: the question stays open and answerable, and nothing clears.
+        let taken_early = asking.apply(Action::CardTaken);
+        assert!(taken_early.questions_open() && !taken_early.clears_soon());
+        let answered = taken_early
+            .apply(Action::ChoosePrescription(PrescriptionFormat::Paper))
+            .apply(Action::ConsentSubmitted);
+        assert!(answered.questions_open(), "on its way is not yet recorded");
+        let recorded = answered.apply(Action::ConsentRecorded(Vec::new()));
+        assert!(!recorded.questions_open() && recorded.clears_soon());
+        // Kept in the reader until the question is answered, then asked for, then alerted.
+        let kept = result_screen(CardReminder::InReader).apply(Action::ConsentSkipped);
+        assert!(matches!(kept, Screen::Result { consent: ConsentStep::Skipped, .. }));
+        assert!(kept.asks_for_the_card());
+        assert!(matches!(kept.apply(Action::CardLeftBehind), Screen::Result { card: CardReminder::LeftBehind, .. }));
+    }
+
+    #[test]
+    fn no_consent_is_asked_where_no_qualification_could_record_it() {
+        for (validity, reason) in [
+            (Validity::NoQualification, Reason::NotRegistered),
+            (Validity::NoQualification, Reason::NotFound),
+            (Validity::Invalid, Reason::Lost),
+            (Validity::MultipleMatches, Reason::Ambiguous),
+        ] {
+            assert_eq!(ConsentStep::for_answer(&answer_of(validity, reason)), ConsentStep::NotAsked, "{validity:?}");
+        }
+        assert_eq!(ConsentStep::for_answer(&answer_of(Validity::InvalidNewerExists, Reason::Superseded)), ConsentStep::new());
+        // Nothing toggles, submits or skips a question that is not asked.
+        let unregistered = Screen::Querying.apply(Action::Answer(answer_of(Validity::NoQualification, Reason::NotRegistered)));
+        let poked = unregistered
+            .clone()
+            .apply(Action::ToggleConsent(ConsentKind::Medication))
+            .apply(Action::ChoosePrescription(PrescriptionFormat::Paper))
+            .apply(Action::ConsentSubmitted);
+        assert_eq!(poked, unregistered);
+    }
+
+    #[test]
+    fn an_unregistered_card_proved_by_pin_is_linked_on_the_spot_and_asked_again() {
+        let unregistered = answer_of(Validity::NoQualification, Reason::NotRegistered);
+        let result = Screen::Querying.apply(Action::Answer(unregistered.clone()));
+        assert!(result.offers_registration());
+        let terms = result.apply(Action::StartRegistration);
+        assert_eq!(terms, Screen::RegistrationTerms);
+        let registering = terms.apply(Action::TermsAccepted);
+        // Linked: the same session asks again, and the fresh answer asks the consent question.
+        let requery = registering.clone().apply(Action::SessionReady);
+        assert_eq!(requery, Screen::Querying);
+        assert_eq!(requery.apply(Action::Answer(answer())), result_screen(CardReminder::InReader));
+        // Not linked (no record from the insurer yet): the outcome is shown with its guidance.
+        assert_eq!(
+            registering.apply(Action::RegistrationDone(RegistrationOutcome::NoInsuredRecord)),
+            Screen::Registered(RegistrationOutcome::NoInsuredRecord)
+        );
+        // Neither a visual check, nor a card that is merely not found, nor a valid answer offers it.
+        let visual = Screen::VisualCheck.apply(Action::Answer(unregistered));
+        assert!(!visual.offers_registration());
+        assert_eq!(visual.clone().apply(Action::StartRegistration), visual);
+        let not_found = Screen::Querying.apply(Action::Answer(answer_of(Validity::NoQualification, Reason::NotFound)));
+        assert!(!not_found.offers_registration());
+        assert!(!result_screen(CardReminder::InReader).offers_registration());
+    }
+
+    #[test]
+    fn declining_after_agreeing_earlier_says_it_declined_and_names_what_is_still_live() {
+        let earlier = vec![grant(ConsentKind::Diagnosis, 100), grant(ConsentKind::Medication, 100)];
+        let declined = result_screen(CardReminder::InReader)
+            .apply(Action::ChoosePrescription(PrescriptionFormat::Paper))
+            .apply(Action::ConsentSubmitted)
+            .apply(Action::ConsentRecorded(earlier.clone()));
+        let Screen::Result { consent, .. } = &declined else { panic!("not a result: {declined:?}") };
+        assert!(matches!(consent, ConsentStep::Recorded { agreed, .. } if agreed.is_empty()));
+        assert_eq!(consent.live_from_before(), earlier);
+        // Agreeing to one kind now: the other is still live from before, and is named as such.
+        let agreed_one = result_screen(CardReminder::InReader)
+            .apply(Action::ToggleConsent(ConsentKind::Medication))
+            .apply(Action::ChoosePrescription(PrescriptionFormat::Paper))
+            .apply(Action::ConsentSubmitted)
+            .apply(Action::ConsentRecorded(earlier.clone()));
+        let Screen::Result { consent, .. } = &agreed_one else { panic!("not a result") };
+        assert_eq!(consent.live_from_before(), vec![earlier[0].clone()]);
+        // 包括同意 now covers everything; nothing is "from before".
+        let comprehensive = ConsentStep::Recorded {
+            agreed: vec![ConsentKind::Comprehensive],
+            live: earlier,
+            prescription: PrescriptionFormat::Paper,
+        };
+        assert!(comprehensive.live_from_before().is_empty());
+    }
+
+    #[test]
+    fn a_blocked_card_offers_the_visual_check_and_clears_once_taken() {
+        let blocked = at_pin_pad(1).apply(Action::PinBlocked);
+        assert_eq!(blocked, Screen::Blocked { card_taken: false });
+        assert!(!blocked.clears_soon());
+        assert_eq!(blocked.clone().apply(Action::ChooseVisualCheck), Screen::VisualCheck);
+        let taken = blocked.apply(Action::CardTaken);
+        assert_eq!(taken, Screen::Blocked { card_taken: true });
+        assert!(taken.clears_soon());
+        // A repeated "blocked" from the card does not bring the card back.
+        assert_eq!(taken.clone().apply(Action::PinBlocked), taken);
+    }
+
+    #[test]
+    fn a_cancelled_check_in_cannot_fail_the_start_screen_and_a_card_put_back_starts_again() {
+        assert_eq!(Screen::Welcome.apply(Action::Fail(Failure::NoReaderChosen)), Screen::Welcome);
+        assert_eq!(Screen::Welcome.apply(Action::Fail(Failure::Reader)), Screen::Welcome);
+        assert_eq!(
+            Screen::Welcome.apply(Action::Fail(Failure::DeviceNotEnrolled)),
+            Screen::Failed(Failure::DeviceNotEnrolled)
+        );
+        let removed = at_pin_pad(3).apply(Action::Fail(Failure::CardRemoved));
+        assert_eq!(removed, Screen::Failed(Failure::CardRemoved));
+        // An empty reader after the removal changes nothing; the card put back is read again.
+        let still = removed.apply(Action::CardAbsent);
+        assert_eq!(still, Screen::Failed(Failure::CardRemoved));
+        assert_eq!(still.apply(Action::ReaderReady), Screen::ReadingCard);
+        // Other failures are not resumed by a reader that happens to report a card.
+        assert_eq!(Screen::Failed(Failure::Reader).apply(Action::ReaderReady), Screen::Failed(Failure::Reader));
     }
 }

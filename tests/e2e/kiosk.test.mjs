@@ -255,6 +255,10 @@ describe('kiosk screens, languages and patient safety', () => {
     await page.click('#connect');
     await enterPin(page, holder.pin);
     await screen(page, 'result');
+    // The card is asked for once the question under the answer is answered.
+    await choosePrescription(page, 'paper');
+    await page.click('#consent-decline');
+    await page.waitForSelector('#consent-recorded');
     assert.ok(await page.isVisible('#remove-card'));
     await page.clock.fastForward(11_000);
     await page.waitForSelector('#card-left-behind[role="alert"]');

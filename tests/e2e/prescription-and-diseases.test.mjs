@@ -85,7 +85,7 @@ describe('the prescription format and the 特定疾病 on the result', () => {
     await context.close();
   });
 
-  test('a 特定疾病療養受療証 on the answer is shown with its category, limit and end date', async () => {
+  test('a 特定疾病療養受療証 on the answer is shown as applying, with its limit and end date, never its disease', async () => {
     const holder = card('valid');
     const { page, context } = await openKiosk(env.browser, env.stack, { cardIndex: holder.index, axe: true });
     // The answer comes from the real origin; one certificate is added to its record on the way, as an insurer
@@ -107,20 +107,22 @@ describe('the prescription format and the 特定疾病 on the result', () => {
     assert.ok(answered, 'the answer passed through the test');
     const shown = page.locator('.specific-disease');
     assert.equal(await shown.count(), 1);
-    assert.equal(await shown.getAttribute('data-category'), '1');
     const summary = await page.textContent('#result');
     assert.match(summary, /特定疾病療養受療証/);
-    assert.match(await shown.textContent(), /人工透析を要する慢性腎不全/);
+    // Others in the waiting room can see the screen: it says that a certificate applies, never the disease.
+    assert.match(await shown.textContent(), /適用あり/);
+    assert.doesNotMatch(await page.textContent('main'), /人工透析|慢性腎不全|血液凝固|HIV/);
+    assert.equal(await shown.getAttribute('data-category'), null, 'not even in the page\'s attributes');
     assert.match(await shown.textContent(), /10,000円/);
     assert.match(await shown.textContent(), /2027-03-31/);
     assert.deepEqual(await auditScreen(page, 'result-specific-disease'), []);
     await page.click('nav.langs button[lang="en"]');
-    // The staff read the category in Japanese; the patient's language is beside it.
-    assert.match(await shown.textContent(), /人工透析を要する慢性腎不全.*dialysis/);
+    assert.match(await shown.textContent(), /Applies/);
+    assert.doesNotMatch(await page.textContent('main'), /dialysis|人工透析/i);
     await context.close();
   });
 
-  test('the origin\'s own 特定疾病療養受療証 (the elderly demo person\'s 人工透析) reaches the result unaltered', async () => {
+  test('the origin\'s own 特定疾病療養受療証 (the elderly demo person\'s) reaches the result, its limit intact and its disease unsaid', async () => {
     const holder = card('elderly');
     const { page, context } = await openKiosk(env.browser, env.stack, { cardIndex: holder.index });
     await page.click('#connect');
@@ -128,8 +130,8 @@ describe('the prescription format and the 特定疾病 on the result', () => {
     await screen(page, 'result');
     const shown = page.locator('.specific-disease');
     assert.equal(await shown.count(), 1);
-    assert.equal(await shown.getAttribute('data-category'), '1');
-    assert.match(await shown.textContent(), /人工透析を要する慢性腎不全/);
+    assert.match(await shown.textContent(), /適用あり/);
+    assert.doesNotMatch(await page.textContent('main'), /人工透析|慢性腎不全/);
     assert.match(await shown.textContent(), /月10,000円/);
     await context.close();
   });

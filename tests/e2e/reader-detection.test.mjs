@@ -138,7 +138,8 @@ describe('card insertion and removal', () => {
     await screen(page, 'result');
     const mark = (await usbLog(page)).length;
     await page.evaluate(() => window.onshiVirtualUsb.removeCard());
-    await page.waitForSelector('#card-taken');
+    // The consent question is still open, so the kiosk says the card is out and asks for the answer.
+    await page.waitForSelector('#card-taken-early');
     const log = await usbLog(page);
     assert.ok(log.slice(mark).some((entry) => entry.dir === 'interrupt' && entry.hex === '5002'),
       'the removal came as NotifySlotChange (slot 0: absent, changed)');
@@ -153,7 +154,8 @@ describe('card insertion and removal', () => {
     await screen(page, 'result');
     const mark = (await usbLog(page)).length;
     await page.evaluate(() => window.onshiVirtualUsb.removeCard());
-    await page.waitForSelector('#card-taken');
+    // The consent question is still open, so the kiosk says the card is out and asks for the answer.
+    await page.waitForSelector('#card-taken-early');
     const outs = outsSince(await usbLog(page), mark);
     assert.ok(outs.length > 0, 'the kiosk polled the reader');
     assert.deepEqual(outs.filter((hex) => VERIFY.test(hex)), []);

@@ -18,6 +18,7 @@ pub mod insurer_number;
 pub mod origin;
 pub mod qualification;
 pub mod signing;
+pub mod wareki;
 
 pub use bytes::Base64Bytes;
 pub use date::IsoDate;

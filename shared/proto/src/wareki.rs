@@ -1,0 +1,154 @@
+//! 和暦: a Gregorian [`IsoDate`] written in the Japanese era calendar, e.g. `令和8年12月3日`.
+//!
+//! Screens show 和暦 beside 西暦 (`令和8年12月3日 (2026-12-03)`, [`format_with_iso`]) because insurance cards,
+//! 受給者証 and patients' own memory of their birth date are in 和暦. An era's first year is 元年, and an era
+//! starts on the day of its 改元, so one Gregorian year can span two eras (1989-01-07 is 昭和64年, 1989-01-08
+//! 平成元年).
+//!
+//! Japan used the lunisolar calendar until 明治5年12月2日; the Gregorian calendar began on 明治6年1月1日
+//! (1873-01-01). A Gregorian date before that has no 和暦 with the same month and day, so [`Wareki::of`] gives
+//! `None` for it and [`format`] writes the 西暦 form alone.
+
+use crate::IsoDate;
+
+/// A Japanese era (元号) from 明治 on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Era {
+    /// 明治.
+    Meiji,
+    /// 大正, from 1912-07-30.
+    Taisho,
+    /// 昭和, from 1926-12-25.
+    Showa,
+    /// 平成, from 1989-01-08.
+    Heisei,
+    /// 令和, from 2019-05-01.
+    Reiwa,
+}
+
+impl Era {
+    /// The era's name as written, e.g. `令和`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Meiji => "明治",
+            Self::Taisho => "大正",
+            Self::Showa => "昭和",
+            Self::Heisei => "平成",
+            Self::Reiwa => "令和",
+        }
+    }
+}
+
+/// The first day of each era after 明治 (year, month, day), newest first; 明治 covers everything before 大正.
+const ERA_STARTS: [(Era, i32, u8, u8); 4] = [
+    (Era::Reiwa, 2019, 5, 1),
+    (Era::Heisei, 1989, 1, 8),
+    (Era::Showa, 1926, 12, 25),
+    (Era::Taisho, 1912, 7, 30),
+];
+/// 明治元年 is 1868; the years of 明治 count from it.
+const MEIJI_FIRST_YEAR: i32 = 1868;
+/// 明治6年1月1日, the first day of the Gregorian calendar in Japan.
+const GREGORIAN_ADOPTED: (i32, u8, u8) = (1873, 1, 1);
+
+/// A date in 和暦: era, year of the era (1 is 元年), month and day.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Wareki {
+    /// The era.
+    pub era: Era,
+    /// The year of the era, 1 for 元年.
+    pub year: i32,
+    /// The month, 1–12.
+    pub month: u8,
+    /// The day of the month.
+    pub day: u8,
+}
+
+impl Wareki {
+    /// The 和暦 of a date, or `None` before 明治6年1月1日 (1873-01-01), when Japan did not yet count Gregorian days.
+    pub fn of(date: IsoDate) -> Option<Self> {
+        let (year, month, day) = (date.0.year(), u8::from(date.0.month()), date.0.day());
+        if (year, month, day) < GREGORIAN_ADOPTED {
+            return None;
+        }
+        let (era, first_year) = ERA_STARTS
+            .iter()
+            .find(|&&(_, start_year, start_month, start_day)| {
+                (year, month, day) >= (start_year, start_month, start_day)
+            })
+            .map_or((Era::Meiji, MEIJI_FIRST_YEAR), |&(era, start_year, _, _)| (era, start_year));
+        Some(Self { era, year: year - first_year + 1, month, day })
+    }
+}
+
+impl std::fmt::Display for Wareki {
+    /// `令和8年12月3日`; the first year of an era is `元年`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.era.name())?;
+        if self.year == 1 { f.write_str("元")? } else { write!(f, "{}", self.year)? }
+        write!(f, "年{}月{}日", self.month, self.day)
+    }
+}
+
+/// The date in 和暦, e.g. `令和8年12月3日`; before 1873 (no 和暦 with Gregorian days) the 西暦 form `1872-12-31`.
+pub fn format(date: IsoDate) -> String {
+    Wareki::of(date).map_or_else(|| date.to_string(), |wareki| wareki.to_string())
+}
+
+/// 和暦 with 西暦 beside it, e.g. `令和8年12月3日 (2026-12-03)`; before 1873 the 西暦 form alone.
+pub fn format_with_iso(date: IsoDate) -> String {
+    match Wareki::of(date) {
+        Some(wareki) => format!("{wareki} ({date})"),
+        None => date.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn wareki(text: &str) -> String {
+        format(IsoDate::parse(text).unwrap())
+    }
+
+    #[test]
+    fn writes_era_year_month_and_day_without_padding() {
+        assert_eq!(wareki("2026-12-03"), "令和8年12月3日");
+        assert_eq!(format_with_iso(IsoDate::parse("2026-12-03").unwrap()), "令和8年12月3日 (2026-12-03)");
+        assert_eq!(wareki("1948-03-05"), "昭和23年3月5日");
+    }
+
+    #[test]
+    fn each_era_starts_on_its_day_with_gannen() {
+        for (date, expected) in [
+            ("1912-07-29", "明治45年7月29日"),
+            ("1912-07-30", "大正元年7月30日"),
+            ("1926-12-24", "大正15年12月24日"),
+            ("1926-12-25", "昭和元年12月25日"),
+            ("1989-01-07", "昭和64年1月7日"),
+            ("1989-01-08", "平成元年1月8日"),
+            ("2019-04-30", "平成31年4月30日"),
+            ("2019-05-01", "令和元年5月1日"),
+            ("2019-12-31", "令和元年12月31日"),
+            ("2020-01-01", "令和2年1月1日"),
+        ] {
+            assert_eq!(wareki(date), expected, "{date}");
+        }
+    }
+
+    #[test]
+    fn before_the_gregorian_calendar_in_japan_only_the_iso_form_is_written() {
+        assert_eq!(wareki("1873-01-01"), "明治6年1月1日");
+        let before = IsoDate::parse("1872-12-31").unwrap();
+        assert_eq!(Wareki::of(before), None);
+        assert_eq!(format(before), "1872-12-31");
+        assert_eq!(format_with_iso(before), "1872-12-31");
+    }
+
+    #[test]
+    fn the_parts_are_there_for_callers_that_lay_them_out_themselves() {
+        let parts = Wareki::of(IsoDate::parse("1989-01-08").unwrap()).unwrap();
+        assert_eq!(parts, Wareki { era: Era::Heisei, year: 1, month: 1, day: 8 });
+        assert_eq!(parts.era.name(), "平成");
+    }
+}
