@@ -79,11 +79,13 @@ impl AdminToken {
         }
     }
 
-    /// True when `presented` is this token, compared in constant time over their SHA-256 digests.
+    /// True when `presented` is this token, compared in constant time (`subtle`) over their SHA-256 digests, so
+    /// neither the length nor the first differing byte of the token shows in the time taken.
     pub fn matches(&self, presented: &str) -> bool {
+        use subtle::ConstantTimeEq as _;
         let expected = token_sha256(&self.0);
         let given = token_sha256(presented);
-        expected.bytes().zip(given.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
+        expected.as_bytes().ct_eq(given.as_bytes()).into()
     }
 }
 

@@ -13,8 +13,9 @@ mod build;
 mod installable;
 mod iwa;
 mod postgres;
-mod tools;
 mod testing;
+mod tidy;
+mod tools;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -38,9 +39,10 @@ pub fn project_root() -> PathBuf {
     manifest_dir.parent().map(PathBuf::from).unwrap_or(manifest_dir)
 }
 
-const USAGE: &str = "usage: cargo xtask <demo|test|build|bench> [options]
+const USAGE: &str = "usage: cargo xtask <demo|test|tidy|build|bench|iwa> [options]
   demo            build everything and run origin + edge + kiosk on 127.0.0.1 (Ctrl-C stops)
-  test            install what is missing, then run every test; prints 'N passed, M failed'
+  test            install what is missing, then run every test (tidy first); prints 'N passed, M failed'
+  tidy            rustfmt check, clippy -D warnings (native and wasm32), ARCHITECTURE.md paths exist
   build           build the wasm artifacts and binaries only
   bench [--quick] run the benchmarks
   iwa             package the built kiosk as a signed Isolated Web App bundle (target/onshi-kiosk.swbn)";
@@ -50,6 +52,7 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("demo") => tools::ensure_all().and_then(|()| build::build_all()).and_then(|()| testing::demo(&args[1..])),
         Some("test") => testing::test_all(&args[1..]),
+        Some("tidy") => tools::ensure_lint_tools().and_then(|()| tidy::run()),
         Some("build") => tools::ensure_all().and_then(|()| build::build_all()),
         Some("bench") => testing::bench(&args[1..]),
         Some("iwa") => iwa::run().map(|_| ()),

@@ -117,11 +117,14 @@ pub fn stack_env() -> Vec<(&'static str, String)> {
 /// `cargo xtask test`.
 pub fn test_all(_args: &[String]) -> TaskResult {
     tools::ensure_all()?;
+    tools::ensure_lint_tools()?;
+    // The gate comes first: formatting, lints and the code map are checked before anything is built to test.
+    eprintln!("\nxtask: ── suite tidy ──");
+    let mut total = crate::tidy::run_checks();
     build::build_all()?;
     let root = project_root();
     // The origin's suite runs every storage test on SQLite and again on this throwaway PostgreSQL cluster.
     let postgres = postgres::TestCluster::start()?;
-    let mut total = Tally::default();
     total += run_suite(
         "native (SQLite and PostgreSQL)",
         Command::new("cargo").args(["test", "--workspace"]).env(postgres::URL_VARIABLE, &postgres.url).current_dir(&root),

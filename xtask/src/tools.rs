@@ -58,6 +58,17 @@ fn version_matches(tool: &Path, expected: &str) -> bool {
     output_of(Command::new(tool).arg("--version")).is_some_and(|v| v.split_whitespace().any(|w| w == expected))
 }
 
+/// The formatter and the linter `cargo xtask tidy` runs, as rustup components (present on most toolchains).
+pub fn ensure_lint_tools() -> TaskResult {
+    ensure_wasm_target()?;
+    let installed = output_of(Command::new("rustup").args(["component", "list", "--installed"])).unwrap_or_default();
+    let has = |component: &str| installed.lines().any(|line| line.trim().starts_with(component));
+    if has("rustfmt") && has("clippy") {
+        return Ok(());
+    }
+    run(Command::new("rustup").args(["component", "add", "rustfmt", "clippy"]))
+}
+
 fn ensure_wasm_target() -> TaskResult {
     let installed = output_of(Command::new("rustup").args(["target", "list", "--installed"])).unwrap_or_default();
     if installed.lines().any(|l| l.trim() == "wasm32-unknown-unknown") {
