@@ -14,9 +14,7 @@ use std::time::Instant;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use onshi_edge::cardauth::{TrustAnchors, verify_card_authentication};
-use onshi_edge::device::{
-    DeviceCheck, DeviceId, DeviceProofHeaders, DeviceRecord, SignedRequest, check_device_proof,
-};
+use onshi_edge::device::{DeviceCheck, DeviceId, DeviceProofHeaders, DeviceRecord, SignedRequest, check_device_proof};
 use onshi_edge::ratelimit::RateLimits;
 use onshi_edge::secret::SecretBytes;
 use onshi_edge::session::SessionMinter;
@@ -63,40 +61,22 @@ fn main() {
     let card_key = SigningKey::<Sha256>::from_pkcs8_der(CARD_KEY).unwrap();
     let card_signature = card_key.sign(&challenge).to_vec();
     let session_ms = median_ms(runs, iterations, || {
-        black_box(
-            verify_card_authentication(CARD_CERT, &card_signature, &challenge, &anchors, NOW)
-                .unwrap(),
-        );
+        black_box(verify_card_authentication(CARD_CERT, &card_signature, &challenge, &anchors, NOW).unwrap());
     });
 
     let device_key = p256::ecdsa::SigningKey::from_slice(&[3; 32]).unwrap();
     let record = DeviceRecord {
         device_id: DeviceId::from_random(&FacilityCode::parse("0110113719").unwrap(), &[1; 16]),
         facility_code: "0110113719".into(),
-        public_key: Base64Bytes(
-            device_key
-                .verifying_key()
-                .to_public_key_der()
-                .unwrap()
-                .as_bytes()
-                .to_vec(),
-        ),
+        public_key: Base64Bytes(device_key.verifying_key().to_public_key_der().unwrap().as_bytes().to_vec()),
         enrolled_at: NOW,
         revoked: false,
         label: None,
     };
-    let request = SignedRequest {
-        method: "POST",
-        path: "/api/v1/challenge",
-        body: b"",
-    };
+    let request = SignedRequest { method: "POST", path: "/api/v1/challenge", body: b"" };
     let time = NOW.to_string();
-    let signature: p256::ecdsa::Signature = device_key.sign(&device_proof_message(
-        request.method,
-        request.path,
-        &time,
-        request.body,
-    ));
+    let signature: p256::ecdsa::Signature =
+        device_key.sign(&device_proof_message(request.method, request.path, &time, request.body));
     let headers = DeviceProofHeaders {
         device_id: Some(record.device_id.as_str().to_owned()),
         timestamp: Some(time),
@@ -105,26 +85,18 @@ fn main() {
     // The checks the edge makes itself, plus the ECDSA verification workerd's WebCrypto does for it (here the
     // same arithmetic natively, an upper bound for WebCrypto's native code).
     let device_ms = median_ms(runs, iterations, || {
-        let check = DeviceCheck::new(
-            record.device_id.clone(),
-            &headers,
-            request,
-            NOW,
-            &RateLimits::default(),
-        );
-        let pending = check_device_proof(Some(record.clone()), &check)
-            .unwrap()
-            .unwrap();
+        let check = DeviceCheck::new(record.device_id.clone(), &headers, request, NOW, &RateLimits::default());
+        let pending = check_device_proof(Some(record.clone()), &check).unwrap().unwrap();
         let key = p256::ecdsa::VerifyingKey::from_public_key_der(&pending.public_key).unwrap();
         let signature = p256::ecdsa::Signature::from_slice(&pending.signature).unwrap();
         key.verify(black_box(&pending.message), &signature).unwrap();
     });
 
     let minter = SessionMinter::new(SecretBytes::new(vec![9; 32])).unwrap();
-    let certificate =
-        verify_card_authentication(CARD_CERT, &card_signature, &challenge, &anchors, NOW).unwrap();
+    let certificate = verify_card_authentication(CARD_CERT, &card_signature, &challenge, &anchors, NOW).unwrap();
     let token_ms = median_ms(runs, iterations * 10, || {
-        let (token, _) = minter.mint(&certificate, "device", onshi_proto::origin::AuthMethod::Pin, NOW, [1; 16]).unwrap();
+        let (token, _) =
+            minter.mint(&certificate, "device", onshi_proto::origin::AuthMethod::Pin, NOW, [1; 16]).unwrap();
         black_box(minter.verify(token.expose(), NOW).unwrap());
     });
 

@@ -34,10 +34,7 @@ impl AdminCredential {
 
     /// Checks an `Authorization: Bearer <token>` header value.
     pub fn check(&self, authorization: Option<&str>) -> Result<(), EdgeError> {
-        let expected = self
-            .token_hash
-            .as_ref()
-            .ok_or(EdgeError::AdminUnauthorized)?;
+        let expected = self.token_hash.as_ref().ok_or(EdgeError::AdminUnauthorized)?;
         let given = bearer_token(authorization).map_err(|_| EdgeError::AdminUnauthorized)?;
         let given_hash = Sha256::digest(given.as_bytes());
         if bool::from(given_hash.as_slice().ct_eq(expected.expose())) {
@@ -56,21 +53,10 @@ mod tests {
 
     #[test]
     fn only_the_configured_token_opens_the_admin_routes() {
-        let admin =
-            AdminCredential::new(Some(SecretBytes::new(TOKEN.as_bytes().to_vec()))).unwrap();
+        let admin = AdminCredential::new(Some(SecretBytes::new(TOKEN.as_bytes().to_vec()))).unwrap();
         assert_eq!(admin.check(Some(&format!("Bearer {TOKEN}"))), Ok(()));
-        for bad in [
-            None,
-            Some("Bearer"),
-            Some("Bearer wrong"),
-            Some(TOKEN),
-            Some("Basic YWRtaW4="),
-        ] {
-            assert_eq!(
-                admin.check(bad),
-                Err(EdgeError::AdminUnauthorized),
-                "{bad:?}"
-            );
+        for bad in [None, Some("Bearer"), Some("Bearer wrong"), Some(TOKEN), Some("Basic YWRtaW4=")] {
+            assert_eq!(admin.check(bad), Err(EdgeError::AdminUnauthorized), "{bad:?}");
         }
         assert!(!format!("{admin:?}").contains(TOKEN));
     }
@@ -78,13 +64,7 @@ mod tests {
     #[test]
     fn no_token_closes_the_routes_and_short_tokens_are_refused() {
         let closed = AdminCredential::new(None).unwrap();
-        assert_eq!(
-            closed.check(Some(&format!("Bearer {TOKEN}"))),
-            Err(EdgeError::AdminUnauthorized)
-        );
-        assert!(matches!(
-            AdminCredential::new(Some(SecretBytes::new(b"short".to_vec()))),
-            Err(EdgeError::Config(_))
-        ));
+        assert_eq!(closed.check(Some(&format!("Bearer {TOKEN}"))), Err(EdgeError::AdminUnauthorized));
+        assert!(matches!(AdminCredential::new(Some(SecretBytes::new(b"short".to_vec()))), Err(EdgeError::Config(_))));
     }
 }

@@ -100,8 +100,7 @@ impl AuditEvent {
     /// The event as one JSON line.
     pub fn to_json(&self) -> String {
         // A struct of strings and integers always serialises; the fallback only keeps the signature total.
-        serde_json::to_string(self)
-            .unwrap_or_else(|_| String::from("{\"kind\":\"onshi.edge.audit\"}"))
+        serde_json::to_string(self).unwrap_or_else(|_| String::from("{\"kind\":\"onshi.edge.audit\"}"))
     }
 }
 
@@ -117,9 +116,7 @@ impl CertificateHasher {
         let mut mac = HmacSha256::new_from_slice(session_key.expose())
             .map_err(|_| EdgeError::Config("SESSION_KEY is unusable"))?;
         mac.update(b"onshi-edge-audit-certificate-key-v1");
-        Ok(Self {
-            key: SecretBytes::new(mac.finalize().into_bytes().to_vec()),
-        })
+        Ok(Self { key: SecretBytes::new(mac.finalize().into_bytes().to_vec()) })
     }
 
     /// The keyed hash of one certificate identity, hex.
@@ -141,20 +138,13 @@ mod tests {
     use super::*;
 
     fn certificate(serial: &str) -> CertificateRef {
-        CertificateRef {
-            issuer: "CN=onshi test auth CA,C=JP".into(),
-            serial: serial.into(),
-        }
+        CertificateRef { issuer: "CN=onshi test auth CA,C=JP".into(), serial: serial.into() }
     }
 
     #[test]
     fn an_event_carries_the_code_and_a_hash_but_no_serial() {
         let hasher = CertificateHasher::derive(&SecretBytes::new(vec![1; 32])).unwrap();
-        let mut event = AuditEvent::new::<()>(
-            AuditAction::Session,
-            1_000,
-            &Err(EdgeError::CertificateRevoked),
-        );
+        let mut event = AuditEvent::new::<()>(AuditAction::Session, 1_000, &Err(EdgeError::CertificateRevoked));
         event.device = Some("dev".into());
         event.facility = Some("0110113719".into());
         event.certificate = Some(hasher.hash(&certificate("3B55F11D")));
@@ -163,10 +153,7 @@ mod tests {
         assert_eq!(value["outcome"], "certificate_revoked");
         assert_eq!(value["action"], "session");
         assert_eq!(value["certificate"].as_str().unwrap().len(), 32);
-        assert!(
-            !json.contains("3B55F11D") && !json.contains("onshi test auth CA"),
-            "{json}"
-        );
+        assert!(!json.contains("3B55F11D") && !json.contains("onshi test auth CA"), "{json}");
     }
 
     #[test]
@@ -178,9 +165,6 @@ mod tests {
         assert_ne!(one.hash(&certificate("01")), two.hash(&certificate("01")));
         let ok = AuditEvent::new(AuditAction::Challenge, 5, &Ok(()));
         assert_eq!(ok.outcome, "ok");
-        assert_eq!(
-            ok.to_json(),
-            r#"{"kind":"onshi.edge.audit","action":"challenge","outcome":"ok","at":5}"#
-        );
+        assert_eq!(ok.to_json(), r#"{"kind":"onshi.edge.audit","action":"challenge","outcome":"ok","at":5}"#);
     }
 }

@@ -47,14 +47,8 @@ pub struct TrustAnchors {
 
 impl std::fmt::Debug for TrustAnchors {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let subjects: Vec<String> = self
-            .anchors
-            .iter()
-            .map(|anchor| anchor.subject.to_string())
-            .collect();
-        f.debug_struct("TrustAnchors")
-            .field("subjects", &subjects)
-            .finish()
+        let subjects: Vec<String> = self.anchors.iter().map(|anchor| anchor.subject.to_string()).collect();
+        f.debug_struct("TrustAnchors").field("subjects", &subjects).finish()
     }
 }
 
@@ -73,13 +67,11 @@ impl TrustAnchors {
 
     /// Loads DER certificates. Each must carry an RSA key and, where it says, be a CA allowed to sign
     /// certificates.
-    pub fn from_der_certificates(
-        ders: impl IntoIterator<Item = Vec<u8>>,
-    ) -> Result<Self, EdgeError> {
+    pub fn from_der_certificates(ders: impl IntoIterator<Item = Vec<u8>>) -> Result<Self, EdgeError> {
         let mut anchors = Vec::new();
         for der in ders {
-            let certificate = Certificate::from_der(&der)
-                .map_err(|_| EdgeError::Config("a trust anchor cannot be parsed"))?;
+            let certificate =
+                Certificate::from_der(&der).map_err(|_| EdgeError::Config("a trust anchor cannot be parsed"))?;
             let tbs = certificate.tbs_certificate();
             let basic = tbs
                 .get_extension::<BasicConstraints>()
@@ -91,17 +83,10 @@ impl TrustAnchors {
                 .get_extension::<KeyUsage>()
                 .map_err(|_| EdgeError::Config("a trust anchor has a malformed key usage"))?;
             if usage.is_some_and(|(_, usage)| !usage.key_cert_sign()) {
-                return Err(EdgeError::Config(
-                    "a trust anchor may not sign certificates",
-                ));
+                return Err(EdgeError::Config("a trust anchor may not sign certificates"));
             }
-            let key = rsa_key_of(&certificate)
-                .map_err(|_| EdgeError::Config("a trust anchor has no RSA key"))?;
-            anchors.push(TrustAnchor {
-                subject: tbs.subject().clone(),
-                key,
-                der,
-            });
+            let key = rsa_key_of(&certificate).map_err(|_| EdgeError::Config("a trust anchor has no RSA key"))?;
+            anchors.push(TrustAnchor { subject: tbs.subject().clone(), key, der });
         }
         if anchors.is_empty() {
             return Err(EdgeError::Config("no trust anchor is configured"));
@@ -128,8 +113,7 @@ fn rsa_key_of(certificate: &Certificate) -> Result<VerifyingKey<Sha256>, EdgeErr
         .map_err(|_| EdgeError::CertificateInvalid("public key cannot be encoded"))?;
     let spki = spki::SubjectPublicKeyInfoRef::from_der(&spki_der)
         .map_err(|_| EdgeError::CertificateInvalid("public key cannot be parsed"))?;
-    let key = rsa::PublicKey::try_from(spki)
-        .map_err(|_| EdgeError::CertificateInvalid("not an RSA public key"))?;
+    let key = rsa::PublicKey::try_from(spki).map_err(|_| EdgeError::CertificateInvalid("not an RSA public key"))?;
     Ok(VerifyingKey::new(key))
 }
 
@@ -139,10 +123,7 @@ fn unix_seconds(time: Time) -> i64 {
 
 fn is_sha256_with_rsa(algorithm: &AlgorithmIdentifierRef<'_>) -> bool {
     // RFC 4055 says the parameters are NULL; some encoders omit them, which is harmless.
-    algorithm.oid == SHA256_WITH_RSA
-        && algorithm
-            .parameters
-            .is_none_or(|parameters| parameters.is_null())
+    algorithm.oid == SHA256_WITH_RSA && algorithm.parameters.is_none_or(|parameters| parameters.is_null())
 }
 
 /// Verifies a card's answer to a challenge and returns the certificate's identity.
@@ -160,9 +141,7 @@ pub fn verify_card_authentication(
     let certificate = verified_card_certificate(certificate_der, anchors, now_unix)?;
     let card_key = rsa_key_of(&certificate)?;
     let card_signature = Signature::try_from(signature).map_err(|_| EdgeError::SignatureInvalid)?;
-    card_key
-        .verify(challenge, &card_signature)
-        .map_err(|_| EdgeError::SignatureInvalid)?;
+    card_key.verify(challenge, &card_signature).map_err(|_| EdgeError::SignatureInvalid)?;
     Ok(identity_of(&certificate))
 }
 
@@ -174,16 +153,12 @@ pub fn verify_card_certificate(
     anchors: &TrustAnchors,
     now_unix: i64,
 ) -> Result<CertificateRef, EdgeError> {
-    verified_card_certificate(certificate_der, anchors, now_unix)
-        .map(|certificate| identity_of(&certificate))
+    verified_card_certificate(certificate_der, anchors, now_unix).map(|certificate| identity_of(&certificate))
 }
 
 fn identity_of(certificate: &Certificate) -> CertificateRef {
     let tbs = certificate.tbs_certificate();
-    CertificateRef {
-        issuer: tbs.issuer().to_string(),
-        serial: canonical_serial(tbs.serial_number().as_bytes()),
-    }
+    CertificateRef { issuer: tbs.issuer().to_string(), serial: canonical_serial(tbs.serial_number().as_bytes()) }
 }
 
 /// The parsed certificate, once it is known to be a card certificate a trust anchor issued, valid at `now_unix`.
@@ -192,58 +167,38 @@ fn verified_card_certificate(
     anchors: &TrustAnchors,
     now_unix: i64,
 ) -> Result<Certificate, EdgeError> {
-    let parts = SignedParts::from_der(certificate_der)
-        .map_err(|_| EdgeError::CertificateInvalid("not a DER certificate"))?;
+    let parts =
+        SignedParts::from_der(certificate_der).map_err(|_| EdgeError::CertificateInvalid("not a DER certificate"))?;
     let certificate = Certificate::from_der(certificate_der)
         .map_err(|_| EdgeError::CertificateInvalid("not an X.509 certificate"))?;
     let tbs = certificate.tbs_certificate();
 
     let inner_algorithm = AlgorithmIdentifierRef::from(tbs.signature());
-    if !is_sha256_with_rsa(&parts.signature_algorithm)
-        || inner_algorithm != parts.signature_algorithm
-    {
-        return Err(EdgeError::CertificateInvalid(
-            "unsupported or inconsistent signature algorithm",
-        ));
+    if !is_sha256_with_rsa(&parts.signature_algorithm) || inner_algorithm != parts.signature_algorithm {
+        return Err(EdgeError::CertificateInvalid("unsupported or inconsistent signature algorithm"));
     }
     let basic = tbs
         .get_extension::<BasicConstraints>()
         .map_err(|_| EdgeError::CertificateInvalid("malformed basic constraints"))?;
     if basic.is_some_and(|(_, constraints)| constraints.ca) {
-        return Err(EdgeError::CertificateInvalid(
-            "a CA certificate is not a card certificate",
-        ));
+        return Err(EdgeError::CertificateInvalid("a CA certificate is not a card certificate"));
     }
-    let usage = tbs
-        .get_extension::<KeyUsage>()
-        .map_err(|_| EdgeError::CertificateInvalid("malformed key usage"))?;
+    let usage = tbs.get_extension::<KeyUsage>().map_err(|_| EdgeError::CertificateInvalid("malformed key usage"))?;
     if usage.is_some_and(|(_, usage)| !usage.digital_signature()) {
-        return Err(EdgeError::CertificateInvalid(
-            "key usage does not allow digital signatures",
-        ));
+        return Err(EdgeError::CertificateInvalid("key usage does not allow digital signatures"));
     }
 
     // A self-issued certificate would "verify" under its own key; it is trusted only when configured as an
     // anchor, and an anchor is never a card.
-    if tbs.subject() == tbs.issuer()
-        || anchors
-            .anchors
-            .iter()
-            .any(|anchor| anchor.der == certificate_der)
-    {
+    if tbs.subject() == tbs.issuer() || anchors.anchors.iter().any(|anchor| anchor.der == certificate_der) {
         return Err(EdgeError::CertificateUntrusted);
     }
-    let tbs_der = parts
-        .tbs_certificate
-        .to_der()
-        .map_err(|_| EdgeError::CertificateInvalid("unencodable body"))?;
+    let tbs_der = parts.tbs_certificate.to_der().map_err(|_| EdgeError::CertificateInvalid("unencodable body"))?;
     let ca_signature = parts
         .signature
         .as_bytes()
         .and_then(|bytes| Signature::try_from(bytes).ok())
-        .ok_or(EdgeError::CertificateInvalid(
-            "malformed certificate signature",
-        ))?;
+        .ok_or(EdgeError::CertificateInvalid("malformed certificate signature"))?;
     let issued_by_anchor = anchors
         .anchors
         .iter()

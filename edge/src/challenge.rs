@@ -47,9 +47,7 @@ impl ChallengeId {
 
     /// Accepts only ids this edge could have issued; anything else is unknown by definition.
     pub fn parse(text: &str) -> Result<Self, EdgeError> {
-        let decoded = URL_SAFE_NO_PAD
-            .decode(text)
-            .map_err(|_| EdgeError::ChallengeUnknown)?;
+        let decoded = URL_SAFE_NO_PAD.decode(text).map_err(|_| EdgeError::ChallengeUnknown)?;
         if decoded.len() == CHALLENGE_ID_RANDOM_LEN {
             Ok(Self(text.to_owned()))
         } else {
@@ -64,11 +62,7 @@ impl ChallengeId {
 
     /// The name of the `ChallengeStore` instance that holds this challenge.
     pub fn shard_name(&self) -> String {
-        let first = URL_SAFE_NO_PAD
-            .decode(&self.0)
-            .ok()
-            .and_then(|bytes| bytes.first().copied())
-            .unwrap_or(0);
+        let first = URL_SAFE_NO_PAD.decode(&self.0).ok().and_then(|bytes| bytes.first().copied()).unwrap_or(0);
         format!("challenges-{:02}", first % CHALLENGE_SHARDS)
     }
 }
@@ -121,10 +115,7 @@ pub struct StoredChallenge {
 }
 
 /// Decides whether consuming a challenge succeeds. `record` is `None` when the store has no such id.
-pub fn judge_consumption(
-    record: Option<StoredChallenge>,
-    now_unix: i64,
-) -> Result<[u8; CHALLENGE_LEN], EdgeError> {
+pub fn judge_consumption(record: Option<StoredChallenge>, now_unix: i64) -> Result<[u8; CHALLENGE_LEN], EdgeError> {
     let record = record.ok_or(EdgeError::ChallengeUnknown)?;
     if record.uses > 1 {
         return Err(EdgeError::ChallengeReplayed);
@@ -132,11 +123,7 @@ pub fn judge_consumption(
     if now_unix > record.expires_at {
         return Err(EdgeError::ChallengeExpired);
     }
-    record
-        .challenge
-        .as_slice()
-        .try_into()
-        .map_err(|_| EdgeError::Runtime("stored challenge has the wrong length"))
+    record.challenge.as_slice().try_into().map_err(|_| EdgeError::Runtime("stored challenge has the wrong length"))
 }
 
 #[cfg(test)]
@@ -144,10 +131,7 @@ mod tests {
     use super::*;
 
     fn randomness(seed: u8) -> ChallengeRandomness {
-        ChallengeRandomness {
-            id: [seed; CHALLENGE_ID_RANDOM_LEN],
-            challenge: [seed.wrapping_add(1); CHALLENGE_LEN],
-        }
+        ChallengeRandomness { id: [seed; CHALLENGE_ID_RANDOM_LEN], challenge: [seed.wrapping_add(1); CHALLENGE_LEN] }
     }
 
     #[test]
@@ -155,10 +139,7 @@ mod tests {
         let issued = IssuedChallenge::issue(&randomness(7), 1_000);
         assert_eq!(issued.expires_at, 1_120);
         assert_eq!(issued.challenge, [8; CHALLENGE_LEN]);
-        assert_eq!(
-            ChallengeId::parse(issued.id.as_str()),
-            Ok(issued.id.clone())
-        );
+        assert_eq!(ChallengeId::parse(issued.id.as_str()), Ok(issued.id.clone()));
         let response = issued.to_response();
         assert_eq!(response.challenge.as_slice(), &[8; CHALLENGE_LEN]);
         assert_eq!(response.challenge_id, issued.id.as_str());
@@ -177,52 +158,19 @@ mod tests {
 
     #[test]
     fn ids_this_edge_cannot_have_issued_are_unknown() {
-        for text in [
-            "",
-            "short",
-            "not base64 at all!",
-            "AAAAAAAAAAAAAAAAAAAAAAAA",
-            "AAAAAAAAAAAAAAAAAAAAAA==",
-        ] {
-            assert_eq!(
-                ChallengeId::parse(text),
-                Err(EdgeError::ChallengeUnknown),
-                "{text:?}"
-            );
+        for text in ["", "short", "not base64 at all!", "AAAAAAAAAAAAAAAAAAAAAAAA", "AAAAAAAAAAAAAAAAAAAAAA=="] {
+            assert_eq!(ChallengeId::parse(text), Err(EdgeError::ChallengeUnknown), "{text:?}");
         }
     }
 
     #[test]
     fn consumption_is_judged_by_presence_use_count_and_clock() {
-        let stored = |uses| StoredChallenge {
-            challenge: vec![9; CHALLENGE_LEN],
-            expires_at: 100,
-            uses,
-        };
-        assert_eq!(
-            judge_consumption(Some(stored(1)), 100),
-            Ok([9; CHALLENGE_LEN])
-        );
-        assert_eq!(
-            judge_consumption(Some(stored(2)), 50),
-            Err(EdgeError::ChallengeReplayed)
-        );
-        assert_eq!(
-            judge_consumption(Some(stored(1)), 101),
-            Err(EdgeError::ChallengeExpired)
-        );
-        assert_eq!(
-            judge_consumption(None, 50),
-            Err(EdgeError::ChallengeUnknown)
-        );
-        let corrupt = StoredChallenge {
-            challenge: vec![1, 2, 3],
-            expires_at: 100,
-            uses: 1,
-        };
-        assert!(matches!(
-            judge_consumption(Some(corrupt), 50),
-            Err(EdgeError::Runtime(_))
-        ));
+        let stored = |uses| StoredChallenge { challenge: vec![9; CHALLENGE_LEN], expires_at: 100, uses };
+        assert_eq!(judge_consumption(Some(stored(1)), 100), Ok([9; CHALLENGE_LEN]));
+        assert_eq!(judge_consumption(Some(stored(2)), 50), Err(EdgeError::ChallengeReplayed));
+        assert_eq!(judge_consumption(Some(stored(1)), 101), Err(EdgeError::ChallengeExpired));
+        assert_eq!(judge_consumption(None, 50), Err(EdgeError::ChallengeUnknown));
+        let corrupt = StoredChallenge { challenge: vec![1, 2, 3], expires_at: 100, uses: 1 };
+        assert!(matches!(judge_consumption(Some(corrupt), 50), Err(EdgeError::Runtime(_))));
     }
 }

@@ -19,9 +19,7 @@ use crate::audit::CertificateHasher;
 use crate::cardauth::TrustAnchors;
 use crate::error::EdgeError;
 use crate::proxy::{OriginClient, parse_timeout_ms};
-use crate::ratelimit::{
-    DEFAULT_PER_DEVICE, DEFAULT_PER_FACILITY, RateLimits, parse_limit, parse_window,
-};
+use crate::ratelimit::{DEFAULT_PER_DEVICE, DEFAULT_PER_FACILITY, RateLimits, parse_limit, parse_window};
 use crate::secret::SecretBytes;
 use crate::session::SessionMinter;
 
@@ -73,9 +71,7 @@ impl EdgeConfig {
     /// Reads and validates every binding; `lookup` returns a binding's text, or `None` when it is unset.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, EdgeError> {
         let required = |name: &'static str, missing: &'static str| {
-            lookup(name)
-                .filter(|value| !value.trim().is_empty())
-                .ok_or(EdgeError::Config(missing))
+            lookup(name).filter(|value| !value.trim().is_empty()).ok_or(EdgeError::Config(missing))
         };
         let origin_url = required(ORIGIN_URL, "ORIGIN_URL is not set")?;
         let origin_key = required(ORIGIN_SIGNING_KEY, "ORIGIN_SIGNING_KEY is not set")?;

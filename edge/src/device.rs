@@ -14,9 +14,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use der::Decode as _;
 use onshi_proto::Base64Bytes;
-use onshi_proto::api::{
-    DEVICE_PROOF_MAX_SKEW_SECS, device_proof_body_hash, device_proof_message_over_hash,
-};
+use onshi_proto::api::{DEVICE_PROOF_MAX_SKEW_SECS, device_proof_body_hash, device_proof_message_over_hash};
 use onshi_proto::facility::FacilityCode;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
@@ -60,23 +58,14 @@ impl std::fmt::Debug for EnrolmentCode {
 impl EnrolmentCode {
     /// A fresh code from [`ENROLMENT_CODE_RANDOM_LEN`] random bytes.
     pub fn generate(random: &[u8; ENROLMENT_CODE_RANDOM_LEN]) -> Self {
-        Self(
-            random
-                .iter()
-                .map(|byte| char::from(CODE_ALPHABET[usize::from(byte % 32)]))
-                .collect(),
-        )
+        Self(random.iter().map(|byte| char::from(CODE_ALPHABET[usize::from(byte % 32)])).collect())
     }
 
     /// Reads a typed code: case, spaces and hyphens do not matter.
     pub fn parse(typed: &str) -> Result<Self, EdgeError> {
-        let mut normalised: String = typed
-            .chars()
-            .filter(|c| !matches!(c, '-' | ' ' | '\u{3000}'))
-            .map(|c| c.to_ascii_uppercase())
-            .collect();
-        let valid = normalised.len() == ENROLMENT_CODE_CHARS
-            && normalised.bytes().all(|b| CODE_ALPHABET.contains(&b));
+        let mut normalised: String =
+            typed.chars().filter(|c| !matches!(c, '-' | ' ' | '\u{3000}')).map(|c| c.to_ascii_uppercase()).collect();
+        let valid = normalised.len() == ENROLMENT_CODE_CHARS && normalised.bytes().all(|b| CODE_ALPHABET.contains(&b));
         if valid {
             Ok(Self(normalised))
         } else {
@@ -88,11 +77,7 @@ impl EnrolmentCode {
     /// The code as shown to the admin: three groups of four, e.g. `K7QM-4XRD-9TWP`.
     pub fn display(&self) -> String {
         let bytes = self.0.as_bytes();
-        bytes
-            .chunks(4)
-            .map(|group| String::from_utf8_lossy(group).into_owned())
-            .collect::<Vec<_>>()
-            .join("-")
+        bytes.chunks(4).map(|group| String::from_utf8_lossy(group).into_owned()).collect::<Vec<_>>().join("-")
     }
 
     /// The key the code is stored under: its SHA-256, so the store never holds a redeemable code.
@@ -119,10 +104,7 @@ pub struct StoredEnrolmentCode {
 }
 
 /// Decides whether redeeming a code succeeds; `record` is `None` when the store has no such code.
-pub fn judge_redemption(
-    record: Option<StoredEnrolmentCode>,
-    now_unix: i64,
-) -> Result<FacilityCode, EdgeError> {
+pub fn judge_redemption(record: Option<StoredEnrolmentCode>, now_unix: i64) -> Result<FacilityCode, EdgeError> {
     let record = record.ok_or(EdgeError::EnrolmentCodeInvalid("unknown"))?;
     if record.uses > 1 {
         return Err(EdgeError::EnrolmentCodeInvalid("already used"));
@@ -130,8 +112,7 @@ pub fn judge_redemption(
     if now_unix > record.expires_at {
         return Err(EdgeError::EnrolmentCodeInvalid("expired"));
     }
-    FacilityCode::parse(&record.facility_code)
-        .map_err(|_| EdgeError::Runtime("a stored facility code is invalid"))
+    FacilityCode::parse(&record.facility_code).map_err(|_| EdgeError::Runtime("a stored facility code is invalid"))
 }
 
 /// A device id: the facility's 医療機関コード, a dot, and base64url (no padding) of [`DEVICE_ID_RANDOM_LEN`] random
@@ -150,11 +131,7 @@ pub const DEVICE_SHORT_ID_CHARS: usize = 6;
 impl DeviceId {
     /// A fresh id for a device of `facility`.
     pub fn from_random(facility: &FacilityCode, random: &[u8; DEVICE_ID_RANDOM_LEN]) -> Self {
-        Self(format!(
-            "{}{DEVICE_ID_SEPARATOR}{}",
-            facility.as_str(),
-            URL_SAFE_NO_PAD.encode(random)
-        ))
+        Self(format!("{}{DEVICE_ID_SEPARATOR}{}", facility.as_str(), URL_SAFE_NO_PAD.encode(random)))
     }
 
     /// Accepts only ids this edge could have issued; anything else is unknown by definition.
@@ -162,9 +139,7 @@ impl DeviceId {
         let Some((facility, random)) = text.split_once(DEVICE_ID_SEPARATOR) else {
             return Err(EdgeError::DeviceUnknown);
         };
-        let random_is_ours = URL_SAFE_NO_PAD
-            .decode(random)
-            .is_ok_and(|bytes| bytes.len() == DEVICE_ID_RANDOM_LEN);
+        let random_is_ours = URL_SAFE_NO_PAD.decode(random).is_ok_and(|bytes| bytes.len() == DEVICE_ID_RANDOM_LEN);
         if random_is_ours && FacilityCode::parse(facility).is_ok() {
             Ok(Self(text.to_owned()))
         } else {
@@ -187,9 +162,7 @@ impl DeviceId {
 
     /// The facility the id was issued for (checked when the id was parsed).
     pub fn facility_code(&self) -> &str {
-        self.0
-            .split_once(DEVICE_ID_SEPARATOR)
-            .map_or(self.0.as_str(), |(facility, _)| facility)
+        self.0.split_once(DEVICE_ID_SEPARATOR).map_or(self.0.as_str(), |(facility, _)| facility)
     }
 
     /// The name of the store instance holding this device, its counters and its facility's counters.
@@ -250,16 +223,10 @@ pub fn check_public_key(spki_der: &[u8]) -> Result<(), EdgeError> {
         return Err(EdgeError::BadRequest);
     }
     let info = SubjectPublicKeyInfoRef::from_der(spki_der).map_err(|_| EdgeError::BadRequest)?;
-    let curve = info
-        .algorithm
-        .parameters
-        .and_then(|parameters| parameters.decode_as::<ObjectIdentifier>().ok());
+    let curve = info.algorithm.parameters.and_then(|parameters| parameters.decode_as::<ObjectIdentifier>().ok());
     let point = info.subject_public_key.as_bytes().unwrap_or_default();
     let is_uncompressed_p256_point = point.len() == 65 && point.first() == Some(&0x04);
-    if info.algorithm.oid == EC_PUBLIC_KEY
-        && curve == Some(P256_CURVE)
-        && is_uncompressed_p256_point
-    {
+    if info.algorithm.oid == EC_PUBLIC_KEY && curve == Some(P256_CURVE) && is_uncompressed_p256_point {
         Ok(())
     } else {
         Err(EdgeError::BadRequest)
@@ -336,11 +303,7 @@ impl DeviceCheck {
     ) -> Self {
         Self {
             device_counter: limits.counter(RateScope::Device, device_id.as_str(), now_unix),
-            facility_counter: limits.counter(
-                RateScope::Facility,
-                device_id.facility_code(),
-                now_unix,
-            ),
+            facility_counter: limits.counter(RateScope::Facility, device_id.facility_code(), now_unix),
             device_id,
             timestamp: headers.timestamp.clone(),
             signature: headers.signature.clone(),
@@ -462,35 +425,21 @@ pub fn check_device_proof(
     if check.now.abs_diff(timestamp) > DEVICE_PROOF_MAX_SKEW_SECS.unsigned_abs() {
         return refuse(ProofDefect::StaleTimestamp);
     }
-    let Some(signature_bytes) = check
-        .signature
-        .as_deref()
-        .and_then(|text| URL_SAFE_NO_PAD.decode(text).ok())
-    else {
+    let Some(signature_bytes) = check.signature.as_deref().and_then(|text| URL_SAFE_NO_PAD.decode(text).ok()) else {
         return refuse(ProofDefect::MissingOrMalformedSignature);
     };
     let Ok(signature) = <[u8; P256_SIGNATURE_LEN]>::try_from(signature_bytes) else {
         return refuse(ProofDefect::MalformedSignature);
     };
-    check_public_key(record.public_key.as_slice())
-        .map_err(|_| EdgeError::Runtime("a stored device key is invalid"))?;
+    check_public_key(record.public_key.as_slice()).map_err(|_| EdgeError::Runtime("a stored device key is invalid"))?;
     let facility_code = FacilityCode::parse(&record.facility_code)
         .map_err(|_| EdgeError::Runtime("a stored facility code is invalid"))?;
     let label = record.display_label();
     Ok(Ok(PendingProof {
-        message: device_proof_message_over_hash(
-            &check.method,
-            &check.path,
-            timestamp_text,
-            &check.body_hash,
-        ),
+        message: device_proof_message_over_hash(&check.method, &check.path, timestamp_text, &check.body_hash),
         public_key: record.public_key.as_slice().to_vec(),
         signature,
-        device: AuthenticatedDevice {
-            device_id: record.device_id,
-            facility_code,
-            label,
-        },
+        device: AuthenticatedDevice { device_id: record.device_id, facility_code, label },
     }))
 }
 
@@ -511,9 +460,7 @@ pub async fn check_and_count(
         Err(refusal) => return Ok(DeviceCheckAnswer::Refused(refusal)),
     };
     if !verify(&pending).await? {
-        return Ok(DeviceCheckAnswer::Refused(DeviceRefusal::ProofInvalid(
-            ProofDefect::SignatureDoesNotVerify,
-        )));
+        return Ok(DeviceCheckAnswer::Refused(DeviceRefusal::ProofInvalid(ProofDefect::SignatureDoesNotVerify)));
     }
     Ok(DeviceCheckAnswer::Counted(CountedDevice {
         device_count: count(&check.device_counter)?,
@@ -538,11 +485,7 @@ mod tests {
     }
 
     fn spki(key: &SigningKey) -> Vec<u8> {
-        key.verifying_key()
-            .to_public_key_der()
-            .unwrap()
-            .as_bytes()
-            .to_vec()
+        key.verifying_key().to_public_key_der().unwrap().as_bytes().to_vec()
     }
 
     fn facility() -> FacilityCode {
@@ -596,11 +539,7 @@ mod tests {
         check_device_proof(record, &check(headers, request, now)).unwrap()
     }
 
-    const REQUEST: SignedRequest<'static> = SignedRequest {
-        method: "POST",
-        path: "/api/v1/challenge",
-        body: b"",
-    };
+    const REQUEST: SignedRequest<'static> = SignedRequest { method: "POST", path: "/api/v1/challenge", body: b"" };
 
     #[test]
     fn a_device_is_known_by_its_label_or_else_by_its_short_id() {
@@ -642,16 +581,10 @@ mod tests {
         let pending = checked(Some(record(&key, false)), &by_other, REQUEST, 1_000).unwrap();
         assert!(!signature_verifies(&pending), "another key's signature");
         let headers = proof(&key, REQUEST, 1_000);
-        let other_path = SignedRequest {
-            path: "/api/v1/session",
-            ..REQUEST
-        };
+        let other_path = SignedRequest { path: "/api/v1/session", ..REQUEST };
         let pending = checked(Some(record(&key, false)), &headers, other_path, 1_000).unwrap();
         assert!(!signature_verifies(&pending), "a proof for another path");
-        let other_body = SignedRequest {
-            body: b"{}",
-            ..REQUEST
-        };
+        let other_body = SignedRequest { body: b"{}", ..REQUEST };
         let pending = checked(Some(record(&key, false)), &headers, other_body, 1_000).unwrap();
         assert!(!signature_verifies(&pending), "a proof for another body");
     }
@@ -660,14 +593,8 @@ mod tests {
     fn revoked_and_unknown_devices_are_refused_before_any_arithmetic() {
         let key = signing_key(7);
         let headers = proof(&key, REQUEST, 1_000);
-        assert_eq!(
-            checked(Some(record(&key, true)), &headers, REQUEST, 1_000),
-            Err(DeviceRefusal::Revoked)
-        );
-        assert_eq!(
-            checked(None, &headers, REQUEST, 1_000),
-            Err(DeviceRefusal::Unknown)
-        );
+        assert_eq!(checked(Some(record(&key, true)), &headers, REQUEST, 1_000), Err(DeviceRefusal::Revoked));
+        assert_eq!(checked(None, &headers, REQUEST, 1_000), Err(DeviceRefusal::Unknown));
     }
 
     #[test]
@@ -675,52 +602,15 @@ mod tests {
         let key = signing_key(7);
         let good = proof(&key, REQUEST, 1_000);
         for (headers, reason) in [
-            (
-                DeviceProofHeaders {
-                    timestamp: None,
-                    ..good.clone()
-                },
-                "no timestamp",
-            ),
-            (
-                DeviceProofHeaders {
-                    timestamp: Some("soon".into()),
-                    ..good.clone()
-                },
-                "malformed timestamp",
-            ),
-            (
-                DeviceProofHeaders {
-                    timestamp: Some(i64::MIN.to_string()),
-                    ..good.clone()
-                },
-                "stale timestamp",
-            ),
-            (
-                DeviceProofHeaders {
-                    signature: None,
-                    ..good.clone()
-                },
-                "missing or malformed signature",
-            ),
-            (
-                DeviceProofHeaders {
-                    signature: Some("!!".into()),
-                    ..good.clone()
-                },
-                "missing or malformed signature",
-            ),
-            (
-                DeviceProofHeaders {
-                    signature: Some("AAAA".into()),
-                    ..good.clone()
-                },
-                "malformed signature",
-            ),
+            (DeviceProofHeaders { timestamp: None, ..good.clone() }, "no timestamp"),
+            (DeviceProofHeaders { timestamp: Some("soon".into()), ..good.clone() }, "malformed timestamp"),
+            (DeviceProofHeaders { timestamp: Some(i64::MIN.to_string()), ..good.clone() }, "stale timestamp"),
+            (DeviceProofHeaders { signature: None, ..good.clone() }, "missing or malformed signature"),
+            (DeviceProofHeaders { signature: Some("!!".into()), ..good.clone() }, "missing or malformed signature"),
+            (DeviceProofHeaders { signature: Some("AAAA".into()), ..good.clone() }, "malformed signature"),
         ] {
             assert_eq!(
-                checked(Some(record(&key, false)), &headers, REQUEST, 1_000)
-                    .map_err(EdgeError::from),
+                checked(Some(record(&key, false)), &headers, REQUEST, 1_000).map_err(EdgeError::from),
                 Err(EdgeError::DeviceProofInvalid(reason))
             );
         }
@@ -734,25 +624,17 @@ mod tests {
         assert_eq!(check_public_key(&[0x30; 300]), Err(EdgeError::BadRequest));
         // The same key as a compressed point: valid DER on the same curve, but not what WebCrypto exports.
         let compressed = key.verifying_key().to_sec1_point(true);
-        let mut compressed_spki =
-            hex::decode("3039301306072a8648ce3d020106082a8648ce3d030107032200").unwrap();
+        let mut compressed_spki = hex::decode("3039301306072a8648ce3d020106082a8648ce3d030107032200").unwrap();
         compressed_spki.extend_from_slice(compressed.as_bytes());
         assert!(SubjectPublicKeyInfoRef::from_der(&compressed_spki).is_ok());
-        assert_eq!(
-            check_public_key(&compressed_spki),
-            Err(EdgeError::BadRequest)
-        );
+        assert_eq!(check_public_key(&compressed_spki), Err(EdgeError::BadRequest));
         // An RSA SubjectPublicKeyInfo (the test card CA's) is not a device key.
         let card_ca = include_str!("../test/fixtures/test-pki/auth-ca.pem");
         let rsa_spki = {
             use der::Encode as _;
             let (_, der) = der::pem::decode_vec(card_ca.as_bytes()).unwrap();
             let certificate = x509_cert::Certificate::from_der(&der).unwrap();
-            certificate
-                .tbs_certificate()
-                .subject_public_key_info()
-                .to_der()
-                .unwrap()
+            certificate.tbs_certificate().subject_public_key_info().to_der().unwrap()
         };
         assert_eq!(check_public_key(&rsa_spki), Err(EdgeError::BadRequest));
     }
@@ -767,45 +649,18 @@ mod tests {
         assert_eq!(code.lookup_key().len(), 64);
         assert!(!code.lookup_key().contains("2345Z23ZABCD"));
         assert!(!format!("{code:?}").contains("2345"));
-        for bad in [
-            "",
-            "2345-Z234-ZAB",
-            "2345-Z234-ZABCD",
-            "2345-Z234-ZAB0",
-            "2345-Z234-ZABI",
-        ] {
-            assert_eq!(
-                EnrolmentCode::parse(bad),
-                Err(EdgeError::EnrolmentCodeInvalid("malformed")),
-                "{bad}"
-            );
+        for bad in ["", "2345-Z234-ZAB", "2345-Z234-ZABCD", "2345-Z234-ZAB0", "2345-Z234-ZABI"] {
+            assert_eq!(EnrolmentCode::parse(bad), Err(EdgeError::EnrolmentCodeInvalid("malformed")), "{bad}");
         }
     }
 
     #[test]
     fn a_code_redeems_once_before_it_expires() {
-        let stored = |uses| StoredEnrolmentCode {
-            facility_code: FACILITY.into(),
-            expires_at: 100,
-            uses,
-            label: None,
-        };
-        assert_eq!(
-            judge_redemption(Some(stored(1)), 100).unwrap().as_str(),
-            FACILITY
-        );
-        assert_eq!(
-            judge_redemption(Some(stored(2)), 50),
-            Err(EdgeError::EnrolmentCodeInvalid("already used"))
-        );
-        assert_eq!(
-            judge_redemption(Some(stored(1)), 101),
-            Err(EdgeError::EnrolmentCodeInvalid("expired"))
-        );
-        assert_eq!(
-            judge_redemption(None, 0),
-            Err(EdgeError::EnrolmentCodeInvalid("unknown"))
-        );
+        let stored = |uses| StoredEnrolmentCode { facility_code: FACILITY.into(), expires_at: 100, uses, label: None };
+        assert_eq!(judge_redemption(Some(stored(1)), 100).unwrap().as_str(), FACILITY);
+        assert_eq!(judge_redemption(Some(stored(2)), 50), Err(EdgeError::EnrolmentCodeInvalid("already used")));
+        assert_eq!(judge_redemption(Some(stored(1)), 101), Err(EdgeError::EnrolmentCodeInvalid("expired")));
+        assert_eq!(judge_redemption(None, 0), Err(EdgeError::EnrolmentCodeInvalid("unknown")));
     }
 
     #[test]
@@ -828,10 +683,7 @@ mod tests {
             "0110113719.not base64!",
         ] {
             assert_eq!(DeviceId::parse(bad), Err(EdgeError::DeviceUnknown), "{bad}");
-            assert!(
-                serde_json::from_str::<DeviceId>(&format!("{bad:?}")).is_err(),
-                "{bad}"
-            );
+            assert!(serde_json::from_str::<DeviceId>(&format!("{bad:?}")).is_err(), "{bad}");
         }
     }
 
@@ -876,31 +728,18 @@ mod tests {
         let forged = check(&proof(&signing_key(8), REQUEST, 1_000), REQUEST, 1_000);
         assert_eq!(
             run_store_step(Some(record(&key, false)), &forged, &mut counts),
-            DeviceCheckAnswer::Refused(DeviceRefusal::ProofInvalid(
-                ProofDefect::SignatureDoesNotVerify
-            ))
+            DeviceCheckAnswer::Refused(DeviceRefusal::ProofInvalid(ProofDefect::SignatureDoesNotVerify))
         );
         assert_eq!(
             run_store_step(Some(record(&key, true)), &good, &mut counts),
             DeviceCheckAnswer::Refused(DeviceRefusal::Revoked)
         );
-        assert_eq!(
-            run_store_step(None, &good, &mut counts),
-            DeviceCheckAnswer::Refused(DeviceRefusal::Unknown)
-        );
-        assert_eq!(
-            counts[&good.device_counter.name], 2,
-            "refusals are not counted"
-        );
-        assert_eq!(
-            counts[&good.facility_counter.name], 2,
-            "refusals are not counted"
-        );
+        assert_eq!(run_store_step(None, &good, &mut counts), DeviceCheckAnswer::Refused(DeviceRefusal::Unknown));
+        assert_eq!(counts[&good.device_counter.name], 2, "refusals are not counted");
+        assert_eq!(counts[&good.facility_counter.name], 2, "refusals are not counted");
         assert_eq!(good.facility_counter.name, "rate:facility:0110113719");
         assert_eq!(
-            EdgeError::from(DeviceRefusal::ProofInvalid(
-                ProofDefect::SignatureDoesNotVerify
-            )),
+            EdgeError::from(DeviceRefusal::ProofInvalid(ProofDefect::SignatureDoesNotVerify)),
             EdgeError::DeviceProofInvalid("signature does not verify")
         );
     }

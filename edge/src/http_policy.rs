@@ -27,14 +27,12 @@ pub const API_RESPONSE_HEADERS: &[(&str, &str)] = &[
     ("content-encoding", "identity"),
     ("x-content-type-options", "nosniff"),
     ("referrer-policy", "no-referrer"),
-    (
-        "content-security-policy",
-        "default-src 'none'; frame-ancestors 'none'",
-    ),
+    ("content-security-policy", "default-src 'none'; frame-ancestors 'none'"),
 ];
 
 /// Content Security Policy of the kiosk's pages: its own scripts and wasm only, no framing.
-pub const KIOSK_CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'; frame-ancestors 'none'";
+pub const KIOSK_CSP: &str =
+    "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'; frame-ancestors 'none'";
 
 /// Headers added to every static file response.
 pub const STATIC_RESPONSE_HEADERS: &[(&str, &str)] = &[
@@ -87,21 +85,15 @@ impl KioskOrigins {
     pub fn parse(value: Option<&str>) -> Result<Self, EdgeError> {
         let invalid = EdgeError::Config("KIOSK_ORIGINS must list origins like isolated-app://<id> or https://host");
         let mut allowed = Vec::new();
-        for entry in value
-            .unwrap_or_default()
-            .split(|c: char| c == ',' || c.is_whitespace())
-            .filter(|entry| !entry.is_empty())
+        for entry in
+            value.unwrap_or_default().split(|c: char| c == ',' || c.is_whitespace()).filter(|entry| !entry.is_empty())
         {
             let entry = entry.trim_end_matches('/').to_ascii_lowercase();
             let (scheme, authority) = entry.split_once("://").ok_or_else(|| invalid.clone())?;
             let well_formed = !scheme.is_empty()
-                && scheme
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'-' || b == b'.')
+                && scheme.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'-' || b == b'.')
                 && !authority.is_empty()
-                && authority
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b"-._:[]".contains(&b));
+                && authority.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._:[]".contains(&b));
             if !well_formed {
                 return Err(invalid);
             }
@@ -120,20 +112,13 @@ impl KioskOrigins {
             return Ok(CorsVerdict::SameOrigin);
         }
         let given = origin.trim().trim_end_matches('/').to_ascii_lowercase();
-        if self.allowed.contains(&given) {
-            Ok(CorsVerdict::Allowed(given))
-        } else {
-            Err(EdgeError::CrossOrigin)
-        }
+        if self.allowed.contains(&given) { Ok(CorsVerdict::Allowed(given)) } else { Err(EdgeError::CrossOrigin) }
     }
 }
 
 /// The headers of an answer to an allowed kiosk origin; `preflight` adds what an `OPTIONS` answer carries.
 pub fn cors_headers(allowed_origin: &str, preflight: bool) -> Vec<(&'static str, String)> {
-    let mut headers = vec![
-        ("access-control-allow-origin", allowed_origin.to_owned()),
-        ("vary", "Origin".to_owned()),
-    ];
+    let mut headers = vec![("access-control-allow-origin", allowed_origin.to_owned()), ("vary", "Origin".to_owned())];
     if preflight {
         headers.push(("access-control-allow-methods", CORS_ALLOWED_METHODS.to_owned()));
         headers.push(("access-control-allow-headers", CORS_ALLOWED_HEADERS.to_owned()));
@@ -151,9 +136,7 @@ pub fn check_declared_length(content_length: Option<&str>) -> Result<(), EdgeErr
     match content_length.map(|text| text.trim().parse::<u64>()) {
         None => Ok(()),
         Some(Ok(length)) if length <= MAX_DRAINED_BYTES as u64 => Ok(()),
-        Some(Ok(_)) => Err(EdgeError::PayloadTooLarge {
-            limit: MAX_BODY_BYTES,
-        }),
+        Some(Ok(_)) => Err(EdgeError::PayloadTooLarge { limit: MAX_BODY_BYTES }),
         Some(Err(_)) => Err(EdgeError::BadRequest),
     }
 }
@@ -170,9 +153,7 @@ impl BodyCollector {
     pub fn push(&mut self, chunk: &[u8]) -> Result<(), EdgeError> {
         self.seen = self.seen.saturating_add(chunk.len());
         if self.seen > MAX_DRAINED_BYTES {
-            return Err(EdgeError::PayloadTooLarge {
-                limit: MAX_BODY_BYTES,
-            });
+            return Err(EdgeError::PayloadTooLarge { limit: MAX_BODY_BYTES });
         }
         if self.seen <= MAX_BODY_BYTES {
             self.bytes.extend_from_slice(chunk);
@@ -183,9 +164,7 @@ impl BodyCollector {
     /// The whole body, or `payload_too_large` when it was longer than [`MAX_BODY_BYTES`].
     pub fn finish(self) -> Result<Vec<u8>, EdgeError> {
         if self.seen > MAX_BODY_BYTES {
-            Err(EdgeError::PayloadTooLarge {
-                limit: MAX_BODY_BYTES,
-            })
+            Err(EdgeError::PayloadTooLarge { limit: MAX_BODY_BYTES })
         } else {
             Ok(self.bytes)
         }
@@ -199,11 +178,7 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, EdgeError> {
 
 /// Like [`parse_json`], but an empty body means the type's default.
 pub fn parse_json_or_default<T: DeserializeOwned + Default>(body: &[u8]) -> Result<T, EdgeError> {
-    if body.iter().all(u8::is_ascii_whitespace) {
-        Ok(T::default())
-    } else {
-        parse_json(body)
-    }
+    if body.iter().all(u8::is_ascii_whitespace) { Ok(T::default()) } else { parse_json(body) }
 }
 
 #[cfg(test)]
@@ -223,29 +198,16 @@ mod tests {
 
     #[test]
     fn only_same_origin_browser_requests_pass() {
-        assert!(same_origin(
-            "http://127.0.0.1:8787",
-            "http://127.0.0.1:8787"
-        ));
-        assert!(same_origin(
-            "HTTPS://Kiosk.Example",
-            "https://kiosk.example"
-        ));
-        assert!(!same_origin(
-            "http://127.0.0.1:8788",
-            "http://127.0.0.1:8787"
-        ));
-        assert!(!same_origin(
-            "https://evil.example",
-            "https://kiosk.example"
-        ));
+        assert!(same_origin("http://127.0.0.1:8787", "http://127.0.0.1:8787"));
+        assert!(same_origin("HTTPS://Kiosk.Example", "https://kiosk.example"));
+        assert!(!same_origin("http://127.0.0.1:8788", "http://127.0.0.1:8787"));
+        assert!(!same_origin("https://evil.example", "https://kiosk.example"));
         assert!(!same_origin("null", "null"));
     }
 
     #[test]
     fn configured_kiosk_origins_pass_and_others_are_refused() {
-        let origins =
-            KioskOrigins::parse(Some("isolated-app://abcdefghijklmnop, https://Kiosk.Example/")).unwrap();
+        let origins = KioskOrigins::parse(Some("isolated-app://abcdefghijklmnop, https://Kiosk.Example/")).unwrap();
         let own = "https://edge.example";
         assert_eq!(origins.judge(None, own), Ok(CorsVerdict::SameOrigin));
         assert_eq!(origins.judge(Some("https://edge.example"), own), Ok(CorsVerdict::SameOrigin));
@@ -262,10 +224,7 @@ mod tests {
         }
         let none = KioskOrigins::parse(None).unwrap();
         assert_eq!(none, KioskOrigins::default());
-        assert_eq!(
-            none.judge(Some("isolated-app://abcdefghijklmnop"), own),
-            Err(EdgeError::CrossOrigin)
-        );
+        assert_eq!(none.judge(Some("isolated-app://abcdefghijklmnop"), own), Err(EdgeError::CrossOrigin));
     }
 
     #[test]
@@ -276,23 +235,22 @@ mod tests {
         assert_eq!(KioskOrigins::parse(Some(" , ")).unwrap(), KioskOrigins::default());
         let headers = cors_headers("isolated-app://x", true);
         assert!(headers.contains(&("access-control-allow-origin", "isolated-app://x".to_owned())));
-        assert!(headers.iter().any(|(name, value)| *name == "access-control-allow-headers"
-            && value.contains("x-onshi-device-signature")));
+        assert!(
+            headers
+                .iter()
+                .any(|(name, value)| *name == "access-control-allow-headers"
+                    && value.contains("x-onshi-device-signature"))
+        );
         assert_eq!(cors_headers("isolated-app://x", false).len(), 2);
     }
 
     #[test]
     fn bodies_over_16_kib_are_refused_whether_declared_or_streamed() {
-        let too_large = EdgeError::PayloadTooLarge {
-            limit: MAX_BODY_BYTES,
-        };
+        let too_large = EdgeError::PayloadTooLarge { limit: MAX_BODY_BYTES };
         assert_eq!(check_declared_length(None), Ok(()));
         assert_eq!(check_declared_length(Some("65536")), Ok(()));
         assert_eq!(check_declared_length(Some("65537")), Err(too_large.clone()));
-        assert_eq!(
-            check_declared_length(Some("lots")),
-            Err(EdgeError::BadRequest)
-        );
+        assert_eq!(check_declared_length(Some("lots")), Err(EdgeError::BadRequest));
 
         let mut exact = BodyCollector::default();
         exact.push(&[b'a'; MAX_BODY_BYTES - 1]).unwrap();
@@ -313,27 +271,16 @@ mod tests {
 
     #[test]
     fn json_bodies_are_strict_and_empty_ones_default_only_where_allowed() {
+        assert_eq!(parse_json::<SessionRequest>(b"{not json"), Err(EdgeError::BadRequest));
         assert_eq!(
-            parse_json::<SessionRequest>(b"{not json"),
+            parse_json::<SessionRequest>(br#"{"challenge_id":"a","certificate":"","signature":"","extra":1}"#),
             Err(EdgeError::BadRequest)
         );
-        assert_eq!(
-            parse_json::<SessionRequest>(
-                br#"{"challenge_id":"a","certificate":"","signature":"","extra":1}"#
-            ),
-            Err(EdgeError::BadRequest)
-        );
-        assert_eq!(
-            parse_json_or_default::<QualificationRequest>(b" \n"),
-            Ok(QualificationRequest::default())
-        );
+        assert_eq!(parse_json_or_default::<QualificationRequest>(b" \n"), Ok(QualificationRequest::default()));
         assert_eq!(
             parse_json_or_default::<QualificationRequest>(br#"{"arbitrary_identifier":5}"#),
             Err(EdgeError::BadRequest)
         );
-        assert_eq!(
-            parse_json::<SessionRequest>(b""),
-            Err(EdgeError::BadRequest)
-        );
+        assert_eq!(parse_json::<SessionRequest>(b""), Err(EdgeError::BadRequest));
     }
 }

@@ -55,10 +55,7 @@ impl std::fmt::Debug for OriginRequest {
 impl OriginRequest {
     /// The value of a header, by lower-case name.
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(key, _)| key == name)
-            .map(|(_, value)| value.as_str())
+        self.headers.iter().find(|(key, _)| key == name).map(|(_, value)| value.as_str())
     }
 }
 
@@ -93,23 +90,14 @@ impl OriginClient {
         let authority = trimmed
             .strip_prefix("http://")
             .or_else(|| trimmed.strip_prefix("https://"))
-            .ok_or(EdgeError::Config(
-                "ORIGIN_URL must start with http:// or https://",
-            ))?;
+            .ok_or(EdgeError::Config("ORIGIN_URL must start with http:// or https://"))?;
         if authority.is_empty() || authority.contains(['/', '?', '#', '@', ' ']) {
-            return Err(EdgeError::Config(
-                "ORIGIN_URL must be scheme://host[:port] without a path",
-            ));
+            return Err(EdgeError::Config("ORIGIN_URL must be scheme://host[:port] without a path"));
         }
         if signing_key.len() < MIN_ORIGIN_KEY_LEN {
-            return Err(EdgeError::Config(
-                "ORIGIN_SIGNING_KEY is shorter than 16 bytes",
-            ));
+            return Err(EdgeError::Config("ORIGIN_SIGNING_KEY is shorter than 16 bytes"));
         }
-        Ok(Self {
-            base_url: trimmed.to_owned(),
-            signing_key,
-        })
+        Ok(Self { base_url: trimmed.to_owned(), signing_key })
     }
 
     /// A signed `POST` of `body` as JSON to `path` (which starts with `/`).
@@ -121,54 +109,31 @@ impl OriginClient {
         now_unix: i64,
         nonce_random: [u8; NONCE_RANDOM_LEN],
     ) -> Result<OriginRequest, EdgeError> {
-        let body = serde_json::to_vec(body)
-            .map_err(|_| EdgeError::Runtime("origin request does not serialise"))?;
+        let body = serde_json::to_vec(body).map_err(|_| EdgeError::Runtime("origin request does not serialise"))?;
         let nonce = hex::encode(nonce_random);
-        let signature = signing::sign(
-            self.signing_key.expose(),
-            "POST",
-            path,
-            now_unix,
-            &nonce,
-            &body,
-        )
-        .map_err(|_| EdgeError::Config("ORIGIN_SIGNING_KEY is unusable"))?;
+        let signature = signing::sign(self.signing_key.expose(), "POST", path, now_unix, &nonce, &body)
+            .map_err(|_| EdgeError::Config("ORIGIN_SIGNING_KEY is unusable"))?;
         let mut headers = forwarded;
         headers.extend([
             ("content-type".to_owned(), "application/json".to_owned()),
             ("accept".to_owned(), "application/json".to_owned()),
-            (
-                signing::TIMESTAMP_HEADER.to_owned(),
-                signature.timestamp.clone(),
-            ),
+            (signing::TIMESTAMP_HEADER.to_owned(), signature.timestamp.clone()),
             (signing::NONCE_HEADER.to_owned(), signature.nonce.clone()),
-            (
-                signing::SIGNATURE_HEADER.to_owned(),
-                signature.signature.clone(),
-            ),
+            (signing::SIGNATURE_HEADER.to_owned(), signature.signature.clone()),
         ]);
-        Ok(OriginRequest {
-            method: "POST",
-            url: format!("{}{path}", self.base_url),
-            headers,
-            body,
-        })
+        Ok(OriginRequest { method: "POST", url: format!("{}{path}", self.base_url), headers, body })
     }
 }
 
 /// Keeps only the allow-listed kiosk headers, with lower-case names and short, printable values.
-pub fn forwardable_headers(
-    incoming: impl IntoIterator<Item = (String, String)>,
-) -> Vec<(String, String)> {
+pub fn forwardable_headers(incoming: impl IntoIterator<Item = (String, String)>) -> Vec<(String, String)> {
     incoming
         .into_iter()
         .map(|(name, value)| (name.to_ascii_lowercase(), value))
         .filter(|(name, value)| {
             FORWARDED_HEADERS.contains(&name.as_str())
                 && value.len() <= MAX_FORWARDED_VALUE_LEN
-                && value
-                    .bytes()
-                    .all(|b| b == b'\t' || (b' '..=b'~').contains(&b))
+                && value.bytes().all(|b| b == b'\t' || (b' '..=b'~').contains(&b))
         })
         .collect()
 }
@@ -180,9 +145,7 @@ pub fn parse_timeout_ms(value: Option<&str>) -> Result<u32, EdgeError> {
     };
     match text.parse::<u32>() {
         Ok(ms) if (1..=MAX_ORIGIN_TIMEOUT_MS).contains(&ms) => Ok(ms),
-        _ => Err(EdgeError::Config(
-            "ORIGIN_TIMEOUT_MS must be a whole number from 1 to 30000",
-        )),
+        _ => Err(EdgeError::Config("ORIGIN_TIMEOUT_MS must be a whole number from 1 to 30000")),
     }
 }
 
@@ -197,15 +160,11 @@ pub fn interpret_outcome<T: DeserializeOwned>(outcome: OriginOutcome) -> Result<
         OriginOutcome::Unreachable => Err(EdgeError::OriginUnavailable),
         OriginOutcome::TimedOut => Err(EdgeError::OriginTimeout),
         OriginOutcome::Answered { status, body } => match status {
-            200..=299 => {
-                serde_json::from_slice(&body).map_err(|_| EdgeError::OriginError { status })
-            }
+            200..=299 => serde_json::from_slice(&body).map_err(|_| EdgeError::OriginError { status }),
             400..=499 => match serde_json::from_slice::<ApiError>(&body) {
-                Ok(ApiError {
-                    error: ErrorCode::Unauthorized | ErrorCode::DeviceNotEnrolled,
-                    ..
-                })
-                | Err(_) => Err(EdgeError::OriginError { status }),
+                Ok(ApiError { error: ErrorCode::Unauthorized | ErrorCode::DeviceNotEnrolled, .. }) | Err(_) => {
+                    Err(EdgeError::OriginError { status })
+                }
                 Ok(ApiError { error, .. }) => Err(EdgeError::OriginRefused(error)),
             },
             _ => Err(EdgeError::OriginError { status }),
@@ -228,37 +187,16 @@ mod tests {
     #[test]
     fn a_built_request_carries_a_signature_the_origin_accepts() {
         let body = serde_json::json!({"hello": "world"});
-        let request = client()
-            .post_json("/v1/certificate-status", &body, vec![], 1_000, [0xab; 16])
-            .unwrap();
+        let request = client().post_json("/v1/certificate-status", &body, vec![], 1_000, [0xab; 16]).unwrap();
         assert_eq!(request.url, "http://127.0.0.1:8787/v1/certificate-status");
         assert_eq!(request.header("content-type"), Some("application/json"));
-        assert_eq!(
-            request.header(signing::NONCE_HEADER),
-            Some("ab".repeat(16).as_str())
-        );
+        assert_eq!(request.header(signing::NONCE_HEADER), Some("ab".repeat(16).as_str()));
         let headers = signing::SignatureHeaders {
-            timestamp: request
-                .header(signing::TIMESTAMP_HEADER)
-                .unwrap()
-                .to_owned(),
+            timestamp: request.header(signing::TIMESTAMP_HEADER).unwrap().to_owned(),
             nonce: request.header(signing::NONCE_HEADER).unwrap().to_owned(),
-            signature: request
-                .header(signing::SIGNATURE_HEADER)
-                .unwrap()
-                .to_owned(),
+            signature: request.header(signing::SIGNATURE_HEADER).unwrap().to_owned(),
         };
-        assert_eq!(
-            signing::verify(
-                KEY,
-                "POST",
-                "/v1/certificate-status",
-                &headers,
-                &request.body,
-                1_010
-            ),
-            Ok(1_000)
-        );
+        assert_eq!(signing::verify(KEY, "POST", "/v1/certificate-status", &headers, &request.body, 1_010), Ok(1_000));
         assert!(!format!("{request:?}").contains(&headers.signature));
     }
 
@@ -272,41 +210,20 @@ mod tests {
             ("X-Request-Id".to_owned(), "bad\nvalue".to_owned()),
         ];
         let forwarded = forwardable_headers(incoming);
-        assert_eq!(
-            forwarded,
-            vec![("accept-language".to_owned(), "ja-JP".to_owned())]
-        );
-        let request = client()
-            .post_json("/v1/x", &(), forwarded, 1, [0; 16])
-            .unwrap();
+        assert_eq!(forwarded, vec![("accept-language".to_owned(), "ja-JP".to_owned())]);
+        let request = client().post_json("/v1/x", &(), forwarded, 1, [0; 16]).unwrap();
         assert_eq!(request.header("authorization"), None);
         assert_ne!(request.header(signing::SIGNATURE_HEADER), Some("spoofed"));
     }
 
     #[test]
     fn origin_urls_with_paths_or_other_schemes_and_short_keys_are_refused() {
-        for url in [
-            "ftp://host",
-            "http://",
-            "http://host/base",
-            "http://host?x",
-            "host:8787",
-            "http://u@host",
-        ] {
+        for url in ["ftp://host", "http://", "http://host/base", "http://host?x", "host:8787", "http://u@host"] {
             let result = OriginClient::new(url, SecretBytes::new(KEY.to_vec()));
             assert!(matches!(result, Err(EdgeError::Config(_))), "{url}");
         }
-        assert!(
-            OriginClient::new(
-                "https://origin.example:8443",
-                SecretBytes::new(KEY.to_vec())
-            )
-            .is_ok()
-        );
-        assert!(matches!(
-            OriginClient::new("http://h", SecretBytes::new(vec![1; 15])),
-            Err(EdgeError::Config(_))
-        ));
+        assert!(OriginClient::new("https://origin.example:8443", SecretBytes::new(KEY.to_vec())).is_ok());
+        assert!(matches!(OriginClient::new("http://h", SecretBytes::new(vec![1; 15])), Err(EdgeError::Config(_))));
     }
 
     #[test]
@@ -315,54 +232,32 @@ mod tests {
         assert_eq!(parse_timeout_ms(Some(" ")), Ok(3_000));
         assert_eq!(parse_timeout_ms(Some("250")), Ok(250));
         for bad in ["0", "-1", "abc", "30001"] {
-            assert!(
-                matches!(parse_timeout_ms(Some(bad)), Err(EdgeError::Config(_))),
-                "{bad}"
-            );
+            assert!(matches!(parse_timeout_ms(Some(bad)), Err(EdgeError::Config(_))), "{bad}");
         }
     }
 
     #[test]
     fn outcomes_map_to_typed_results() {
-        let answered = |status, body: &str| OriginOutcome::Answered {
-            status,
-            body: body.as_bytes().to_vec(),
-        };
-        let good: Result<CertificateStatusAnswer, _> =
-            interpret_outcome(answered(200, r#"{"status":"revoked"}"#));
+        let answered = |status, body: &str| OriginOutcome::Answered { status, body: body.as_bytes().to_vec() };
+        let good: Result<CertificateStatusAnswer, _> = interpret_outcome(answered(200, r#"{"status":"revoked"}"#));
         assert_eq!(good.unwrap().status, CertificateStatus::Revoked);
         let check = |outcome, expected: EdgeError| {
-            assert_eq!(
-                interpret_outcome::<CertificateStatusAnswer>(outcome),
-                Err(expected)
-            );
+            assert_eq!(interpret_outcome::<CertificateStatusAnswer>(outcome), Err(expected));
         };
         check(OriginOutcome::Unreachable, EdgeError::OriginUnavailable);
         check(OriginOutcome::TimedOut, EdgeError::OriginTimeout);
-        check(
-            answered(200, "<html>"),
-            EdgeError::OriginError { status: 200 },
-        );
-        check(
-            answered(500, r#"{"error":"internal","message":"x"}"#),
-            EdgeError::OriginError { status: 500 },
-        );
+        check(answered(200, "<html>"), EdgeError::OriginError { status: 200 });
+        check(answered(500, r#"{"error":"internal","message":"x"}"#), EdgeError::OriginError { status: 500 });
         check(answered(302, ""), EdgeError::OriginError { status: 302 });
         check(
             answered(423, r#"{"error":"record_held","message":"m"}"#),
             EdgeError::OriginRefused(ErrorCode::RecordHeld),
         );
-        check(
-            answered(401, r#"{"error":"unauthorized","message":"m"}"#),
-            EdgeError::OriginError { status: 401 },
-        );
+        check(answered(401, r#"{"error":"unauthorized","message":"m"}"#), EdgeError::OriginError { status: 401 });
         check(
             answered(401, r#"{"error":"device_not_enrolled","message":"m"}"#),
             EdgeError::OriginError { status: 401 },
         );
-        check(
-            answered(404, "not json"),
-            EdgeError::OriginError { status: 404 },
-        );
+        check(answered(404, "not json"), EdgeError::OriginError { status: 404 });
     }
 }

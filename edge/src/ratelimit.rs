@@ -65,20 +65,12 @@ pub struct RateLimits {
 
 impl Default for RateLimits {
     fn default() -> Self {
-        Self {
-            per_device: DEFAULT_PER_DEVICE,
-            per_facility: DEFAULT_PER_FACILITY,
-            window_secs: DEFAULT_WINDOW_SECS,
-        }
+        Self { per_device: DEFAULT_PER_DEVICE, per_facility: DEFAULT_PER_FACILITY, window_secs: DEFAULT_WINDOW_SECS }
     }
 }
 
 /// Parses one limit binding (1 to 1 000 000); absent means `default`.
-pub fn parse_limit(
-    value: Option<&str>,
-    default: u32,
-    name: &'static str,
-) -> Result<u32, EdgeError> {
+pub fn parse_limit(value: Option<&str>, default: u32, name: &'static str) -> Result<u32, EdgeError> {
     parse_bounded(value, default, MAX_LIMIT, name)
 }
 
@@ -87,12 +79,7 @@ pub fn parse_window(value: Option<&str>, name: &'static str) -> Result<u32, Edge
     parse_bounded(value, DEFAULT_WINDOW_SECS, MAX_WINDOW_SECS, name)
 }
 
-fn parse_bounded(
-    value: Option<&str>,
-    default: u32,
-    max: u32,
-    name: &'static str,
-) -> Result<u32, EdgeError> {
+fn parse_bounded(value: Option<&str>, default: u32, max: u32, name: &'static str) -> Result<u32, EdgeError> {
     match value.map(str::trim).filter(|text| !text.is_empty()) {
         None => Ok(default),
         Some(text) => match text.parse::<u32>() {
@@ -124,11 +111,7 @@ impl RateLimits {
 
     /// Judges the count after this request was counted.
     pub fn judge(&self, scope: RateScope, count: u32) -> Result<(), EdgeError> {
-        if count > self.limit(scope) {
-            Err(EdgeError::RateLimited(scope.label()))
-        } else {
-            Ok(())
-        }
+        if count > self.limit(scope) { Err(EdgeError::RateLimited(scope.label())) } else { Ok(()) }
     }
 }
 
@@ -144,56 +127,23 @@ mod tests {
         assert_eq!(first.window_start, 960);
         assert_eq!(first.forget_after, 1_080);
         assert_eq!(first.persist_from, 30);
-        assert_eq!(
-            RateLimits { per_facility: 5, ..limits }
-                .counter(RateScope::Facility, "f", 0)
-                .persist_from,
-            3
-        );
-        assert_eq!(
-            limits.counter(RateScope::Device, "abc", 1_019).window_start,
-            960
-        );
-        assert_eq!(
-            limits.counter(RateScope::Device, "abc", 1_020).window_start,
-            1_020
-        );
-        assert_eq!(
-            limits.counter(RateScope::Facility, "0110113719", 0).name,
-            "rate:facility:0110113719"
-        );
+        assert_eq!(RateLimits { per_facility: 5, ..limits }.counter(RateScope::Facility, "f", 0).persist_from, 3);
+        assert_eq!(limits.counter(RateScope::Device, "abc", 1_019).window_start, 960);
+        assert_eq!(limits.counter(RateScope::Device, "abc", 1_020).window_start, 1_020);
+        assert_eq!(limits.counter(RateScope::Facility, "0110113719", 0).name, "rate:facility:0110113719");
         assert_eq!(limits.counter(RateScope::Device, "x", -1).window_start, -60);
-        let daily = RateLimits {
-            window_secs: 86_400,
-            ..limits
-        };
-        assert_eq!(
-            daily.counter(RateScope::Device, "x", 90_000).window_start,
-            86_400
-        );
-        assert_eq!(
-            daily.counter(RateScope::Device, "x", 90_000).forget_after,
-            3 * 86_400
-        );
+        let daily = RateLimits { window_secs: 86_400, ..limits };
+        assert_eq!(daily.counter(RateScope::Device, "x", 90_000).window_start, 86_400);
+        assert_eq!(daily.counter(RateScope::Device, "x", 90_000).forget_after, 3 * 86_400);
     }
 
     #[test]
     fn the_limit_itself_is_allowed_and_one_more_is_refused() {
-        let limits = RateLimits {
-            per_device: 3,
-            per_facility: 5,
-            window_secs: 60,
-        };
+        let limits = RateLimits { per_device: 3, per_facility: 5, window_secs: 60 };
         assert_eq!(limits.judge(RateScope::Device, 3), Ok(()));
-        assert_eq!(
-            limits.judge(RateScope::Device, 4),
-            Err(EdgeError::RateLimited("device"))
-        );
+        assert_eq!(limits.judge(RateScope::Device, 4), Err(EdgeError::RateLimited("device")));
         assert_eq!(limits.judge(RateScope::Facility, 5), Ok(()));
-        assert_eq!(
-            limits.judge(RateScope::Facility, 6),
-            Err(EdgeError::RateLimited("facility"))
-        );
+        assert_eq!(limits.judge(RateScope::Facility, 6), Err(EdgeError::RateLimited("facility")));
         assert_eq!(EdgeError::RateLimited("device").http_status(), 429);
     }
 
@@ -202,17 +152,10 @@ mod tests {
         assert_eq!(parse_limit(None, 60, "x"), Ok(60));
         assert_eq!(parse_limit(Some(" 5 "), 60, "x"), Ok(5));
         for bad in ["0", "-1", "many", "1000001"] {
-            assert_eq!(
-                parse_limit(Some(bad), 60, "x"),
-                Err(EdgeError::Config("x")),
-                "{bad}"
-            );
+            assert_eq!(parse_limit(Some(bad), 60, "x"), Err(EdgeError::Config("x")), "{bad}");
         }
         assert_eq!(parse_window(None, "w"), Ok(60));
         assert_eq!(parse_window(Some("86400"), "w"), Ok(86_400));
-        assert_eq!(
-            parse_window(Some("86401"), "w"),
-            Err(EdgeError::Config("w"))
-        );
+        assert_eq!(parse_window(Some("86401"), "w"), Err(EdgeError::Config("w")));
     }
 }

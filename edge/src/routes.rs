@@ -3,9 +3,8 @@
 
 use onshi_proto::api::{
     ADMIN_ENROLMENT_CODES_PATH, ADMIN_STAFF_CODES_PATH, CHALLENGE_PATH, CONSENT_PATH, DEVICE_PATH, ENROL_PATH,
-    QUALIFICATION_PATH, REGISTRATION_PATH, SESSION_PATH, STAFF_BY_NUMBER_PATH, STAFF_CHECKINS_PATH,
-    STAFF_LOGIN_PATH, STAFF_VISUAL_CHECK_DECISION_PATH, VISUAL_CHECK_PATH,
-    VISUAL_CHECK_STATUS_PATH, VISUAL_CHECK_WITHDRAW_PATH,
+    QUALIFICATION_PATH, REGISTRATION_PATH, SESSION_PATH, STAFF_BY_NUMBER_PATH, STAFF_CHECKINS_PATH, STAFF_LOGIN_PATH,
+    STAFF_VISUAL_CHECK_DECISION_PATH, VISUAL_CHECK_PATH, VISUAL_CHECK_STATUS_PATH, VISUAL_CHECK_WITHDRAW_PATH,
 };
 
 use crate::http_policy::HEALTH_PATH;
@@ -63,22 +62,14 @@ const FIXED_ROUTES: &[(&str, &str, UseCase)] = &[
     ("POST", QUALIFICATION_PATH, UseCase::Qualification),
     ("POST", ENROL_PATH, UseCase::Enrol),
     ("GET", DEVICE_PATH, UseCase::ConfirmDevice),
-    (
-        "POST",
-        ADMIN_ENROLMENT_CODES_PATH,
-        UseCase::IssueEnrolmentCode,
-    ),
+    ("POST", ADMIN_ENROLMENT_CODES_PATH, UseCase::IssueEnrolmentCode),
     ("POST", CONSENT_PATH, UseCase::Consent),
     ("POST", REGISTRATION_PATH, UseCase::Registration),
     ("POST", ADMIN_STAFF_CODES_PATH, UseCase::IssueStaffCode),
     ("POST", STAFF_LOGIN_PATH, UseCase::StaffLogin),
     ("GET", STAFF_CHECKINS_PATH, UseCase::StaffCheckIns),
     ("POST", STAFF_BY_NUMBER_PATH, UseCase::StaffByNumber),
-    (
-        "POST",
-        STAFF_VISUAL_CHECK_DECISION_PATH,
-        UseCase::StaffDecision,
-    ),
+    ("POST", STAFF_VISUAL_CHECK_DECISION_PATH, UseCase::StaffDecision),
     ("POST", VISUAL_CHECK_PATH, UseCase::RequestVisualCheck),
     ("POST", VISUAL_CHECK_STATUS_PATH, UseCase::VisualCheckStatus),
     ("POST", VISUAL_CHECK_WITHDRAW_PATH, UseCase::WithdrawVisualCheck),
@@ -87,17 +78,13 @@ const FIXED_ROUTES: &[(&str, &str, UseCase)] = &[
 /// The use case of `method` on `path`; `None` for an unknown path or a known path asked with another method,
 /// both of which the API answers with a JSON `not_found`.
 pub fn route(method: &str, path: &str) -> Option<UseCase> {
-    if let Some((_, _, use_case)) = FIXED_ROUTES
-        .iter()
-        .find(|(route_method, route_path, _)| *route_path == path && *route_method == method)
+    if let Some((_, _, use_case)) =
+        FIXED_ROUTES.iter().find(|(route_method, route_path, _)| *route_path == path && *route_method == method)
     {
         return Some(use_case.clone());
     }
-    let device = path
-        .strip_prefix(REVOKE_DEVICE_PREFIX)?
-        .strip_suffix(REVOKE_DEVICE_SUFFIX)?;
-    (method == "POST" && !device.is_empty() && !device.contains('/'))
-        .then(|| UseCase::RevokeDevice(device.to_owned()))
+    let device = path.strip_prefix(REVOKE_DEVICE_PREFIX)?.strip_suffix(REVOKE_DEVICE_SUFFIX)?;
+    (method == "POST" && !device.is_empty() && !device.contains('/')).then(|| UseCase::RevokeDevice(device.to_owned()))
 }
 
 #[cfg(test)]
@@ -107,11 +94,7 @@ mod tests {
     #[test]
     fn every_route_is_found_with_its_own_method_only() {
         for (method, path, use_case) in FIXED_ROUTES {
-            assert_eq!(
-                route(method, path).as_ref(),
-                Some(use_case),
-                "{method} {path}"
-            );
+            assert_eq!(route(method, path).as_ref(), Some(use_case), "{method} {path}");
             let other = if *method == "GET" { "POST" } else { "GET" };
             for wrong in [other, "PUT", "PATCH", "DELETE"] {
                 assert_eq!(route(wrong, path), None, "{wrong} {path}");
@@ -121,15 +104,8 @@ mod tests {
 
     #[test]
     fn the_revoke_route_takes_one_path_segment() {
-        assert_eq!(
-            route("POST", "/api/v1/admin/devices/abc/revoke"),
-            Some(UseCase::RevokeDevice("abc".into()))
-        );
-        for path in [
-            "/api/v1/admin/devices//revoke",
-            "/api/v1/admin/devices/a/b/revoke",
-            "/api/v1/admin/devices/abc",
-        ] {
+        assert_eq!(route("POST", "/api/v1/admin/devices/abc/revoke"), Some(UseCase::RevokeDevice("abc".into())));
+        for path in ["/api/v1/admin/devices//revoke", "/api/v1/admin/devices/a/b/revoke", "/api/v1/admin/devices/abc"] {
             assert_eq!(route("POST", path), None, "{path}");
         }
         assert_eq!(route("GET", "/api/v1/admin/devices/abc/revoke"), None);

@@ -12,21 +12,19 @@ use onshi_proto::api::{
 };
 use onshi_proto::facility::FacilityCode;
 use onshi_proto::origin::{
-    AuthMethod, BY_CERTIFICATE_PATH, CERTIFICATE_STATUS_PATH, CardQualificationQuery,
-    CertificateRef, CertificateStatus, CertificateStatusAnswer, CertificateStatusQuery,
+    AuthMethod, BY_CERTIFICATE_PATH, CERTIFICATE_STATUS_PATH, CardQualificationQuery, CertificateRef,
+    CertificateStatus, CertificateStatusAnswer, CertificateStatusQuery,
 };
 use onshi_proto::qualification::QualificationAnswer;
 
 use crate::audit::{AuditAction, AuditEvent};
 use crate::cardauth::verify_card_authentication;
-use crate::challenge::{
-    ChallengeId, ChallengeRandomness, IssuedChallenge, StoredChallenge, judge_consumption,
-};
+use crate::challenge::{ChallengeId, ChallengeRandomness, IssuedChallenge, StoredChallenge, judge_consumption};
 use crate::config::EdgeConfig;
 use crate::device::{
-    AuthenticatedDevice, DEVICE_ID_RANDOM_LEN, DeviceCheck, DeviceCheckAnswer, DeviceId,
-    DeviceProofHeaders, DeviceRecord, ENROLMENT_CODE_LIFETIME_SECS, EnrolmentCode, SignedRequest,
-    StoredEnrolmentCode, check_public_key, judge_redemption,
+    AuthenticatedDevice, DEVICE_ID_RANDOM_LEN, DeviceCheck, DeviceCheckAnswer, DeviceId, DeviceProofHeaders,
+    DeviceRecord, ENROLMENT_CODE_LIFETIME_SECS, EnrolmentCode, SignedRequest, StoredEnrolmentCode, check_public_key,
+    judge_redemption,
 };
 use crate::error::EdgeError;
 use crate::http_policy::{parse_json, parse_json_or_default};
@@ -41,10 +39,7 @@ const MAX_ARBITRARY_IDENTIFIER_LEN: usize = 64;
 
 /// True for outcomes where a read may be tried again: nothing reached the origin, or it said it is unavailable.
 fn is_retryable(outcome: &OriginOutcome) -> bool {
-    matches!(
-        outcome,
-        OriginOutcome::Unreachable | OriginOutcome::Answered { status: 503, .. }
-    )
+    matches!(outcome, OriginOutcome::Unreachable | OriginOutcome::Answered { status: 503, .. })
 }
 
 /// The health answer: the worker runs and its configuration is complete. Says nothing about the origin.
@@ -74,19 +69,11 @@ pub trait EdgePorts {
     fn audit(&self, event: &AuditEvent);
 
     /// Remembers a newly issued challenge until [`IssuedChallenge::forget_after`].
-    async fn store_challenge(
-        &self,
-        challenge: &IssuedChallenge,
-        now_unix: i64,
-    ) -> Result<(), EdgeError>;
+    async fn store_challenge(&self, challenge: &IssuedChallenge, now_unix: i64) -> Result<(), EdgeError>;
 
     /// Counts one more use of a challenge, atomically, and returns the record as it is after counting; `None`
     /// when the id is not stored.
-    async fn count_challenge_use(
-        &self,
-        id: &ChallengeId,
-        now_unix: i64,
-    ) -> Result<Option<StoredChallenge>, EdgeError>;
+    async fn count_challenge_use(&self, id: &ChallengeId, now_unix: i64) -> Result<Option<StoredChallenge>, EdgeError>;
 
     /// Remembers an enrolment code (by its lookup key), with the name of the kiosk it will enrol when the admin
     /// gave one, until some time after `expires_at`.
@@ -142,11 +129,7 @@ pub struct ApiRequest<'r> {
 
 impl ApiRequest<'_> {
     fn signed(&self) -> SignedRequest<'_> {
-        SignedRequest {
-            method: self.method,
-            path: self.path,
-            body: self.body,
-        }
+        SignedRequest { method: self.method, path: self.path, body: self.body }
     }
 }
 
@@ -210,10 +193,7 @@ impl<'a, P: EdgePorts> EdgeApi<'a, P> {
         context: &mut AuditContext,
     ) -> Result<(AuthenticatedDevice, SessionClaims), EdgeError> {
         let device = self.authenticate_device(request, context).await?;
-        let claims = self
-            .config
-            .sessions
-            .verify(bearer_token(request.authorization)?, request.now_unix)?;
+        let claims = self.config.sessions.verify(bearer_token(request.authorization)?, request.now_unix)?;
         context.certificate = Some(self.config.audit_hasher.hash(&claims.certificate()));
         if claims.device != device.device_id.as_str() {
             return Err(EdgeError::SessionInvalid);
@@ -232,9 +212,7 @@ impl<'a, P: EdgePorts> EdgeApi<'a, P> {
         let status: CertificateStatusAnswer = self
             .call_origin(
                 CERTIFICATE_STATUS_PATH,
-                &CertificateStatusQuery {
-                    certificate: certificate.clone(),
-                },
+                &CertificateStatusQuery { certificate: certificate.clone() },
                 request.forwarded.clone(),
                 request.now_unix,
             )
@@ -258,14 +236,8 @@ impl<'a, P: EdgePorts> EdgeApi<'a, P> {
         let mut outcome = OriginOutcome::Unreachable;
         for _attempt in 0..2 {
             let nonce = self.random::<NONCE_RANDOM_LEN>()?;
-            let request =
-                self.config
-                    .origin
-                    .post_json(path, body, forwarded.clone(), now_unix, nonce)?;
-            outcome = self
-                .ports
-                .send_to_origin(request, self.config.origin_timeout_ms)
-                .await;
+            let request = self.config.origin.post_json(path, body, forwarded.clone(), now_unix, nonce)?;
+            outcome = self.ports.send_to_origin(request, self.config.origin_timeout_ms).await;
             if !is_retryable(&outcome) {
                 break;
             }
@@ -281,21 +253,11 @@ impl<'a, P: EdgePorts> EdgeApi<'a, P> {
         request: &ApiRequest<'_>,
         context: &mut AuditContext,
     ) -> Result<AuthenticatedDevice, EdgeError> {
-        let id_text = request
-            .device_proof
-            .device_id
-            .as_deref()
-            .ok_or(EdgeError::DeviceProofInvalid("no device id"))?;
+        let id_text = request.device_proof.device_id.as_deref().ok_or(EdgeError::DeviceProofInvalid("no device id"))?;
         let id = DeviceId::parse(id_text)?;
         context.device = Some(id.as_str().to_owned());
         let limits = &self.config.rate_limits;
-        let check = DeviceCheck::new(
-            id,
-            &request.device_proof,
-            request.signed(),
-            request.now_unix,
-            limits,
-        );
+        let check = DeviceCheck::new(id, &request.device_proof, request.signed(), request.now_unix, limits);
         let counted = match self.ports.check_device(&check).await? {
             DeviceCheckAnswer::Counted(counted) => counted,
             DeviceCheckAnswer::Refused(refusal) => return Err(refusal.into()),
@@ -309,11 +271,7 @@ impl<'a, P: EdgePorts> EdgeApi<'a, P> {
     /// Runs the use case a route named and answers with its JSON body: the one entry the adapter calls. An empty
     /// body is an answer with nothing to say ([`NO_CONTENT`]), which the adapter sends as `204 No Content`; a JSON
     /// answer is never empty.
-    pub async fn handle(
-        &self,
-        use_case: &UseCase,
-        request: &ApiRequest<'_>,
-    ) -> Result<Vec<u8>, EdgeError> {
+    pub async fn handle(&self, use_case: &UseCase, request: &ApiRequest<'_>) -> Result<Vec<u8>, EdgeError> {
         match use_case {
             UseCase::Health => json_body(Ok(HealthAnswer { status: "ok" })),
             UseCase::Challenge => json_body(self.issue_challenge(request).await),
@@ -337,20 +295,12 @@ impl<'a, P: EdgePorts> EdgeApi<'a, P> {
     }
 
     /// `POST /api/v1/challenge`: issues and stores a single-use challenge for an enrolled device.
-    pub async fn issue_challenge(
-        &self,
-        request: &ApiRequest<'_>,
-    ) -> Result<ChallengeResponse, EdgeError> {
+    pub async fn issue_challenge(&self, request: &ApiRequest<'_>) -> Result<ChallengeResponse, EdgeError> {
         self.audited(AuditAction::Challenge, request.now_unix, async |context| {
             self.authenticate_device(request, context).await?;
-            let randomness = ChallengeRandomness {
-                id: self.random()?,
-                challenge: self.random()?,
-            };
+            let randomness = ChallengeRandomness { id: self.random()?, challenge: self.random()? };
             let issued = IssuedChallenge::issue(&randomness, request.now_unix);
-            self.ports
-                .store_challenge(&issued, request.now_unix)
-                .await?;
+            self.ports.store_challenge(&issued, request.now_unix).await?;
             Ok(issued.to_response())
         })
         .await
@@ -360,18 +310,12 @@ impl<'a, P: EdgePorts> EdgeApi<'a, P> {
     /// certificate is revoked, and mints a session bound to the device and the certificate.
     ///
     /// The challenge is consumed before the card is checked, so a failed attempt burns it too.
-    pub async fn open_session(
-        &self,
-        request: &ApiRequest<'_>,
-    ) -> Result<SessionResponse, EdgeError> {
+    pub async fn open_session(&self, request: &ApiRequest<'_>) -> Result<SessionResponse, EdgeError> {
         self.audited(AuditAction::Session, request.now_unix, async |context| {
             let device = self.authenticate_device(request, context).await?;
             let body: SessionRequest = parse_json(request.body)?;
             let id = ChallengeId::parse(&body.challenge_id)?;
-            let record = self
-                .ports
-                .count_challenge_use(&id, request.now_unix)
-                .await?;
+            let record = self.ports.count_challenge_use(&id, request.now_unix).await?;
             let challenge = judge_consumption(record, request.now_unix)?;
             let certificate = verify_card_authentication(
                 body.certificate.as_slice(),
@@ -389,20 +333,14 @@ impl<'a, P: EdgePorts> EdgeApi<'a, P> {
                 request.now_unix,
                 self.random::<TOKEN_ID_RANDOM_LEN>()?,
             )?;
-            Ok(SessionResponse {
-                session_token: token.expose().to_owned(),
-                expires_at: claims.exp,
-            })
+            Ok(SessionResponse { session_token: token.expose().to_owned(), expires_at: claims.exp })
         })
         .await
     }
 
     /// `POST /api/v1/qualification`: the qualification of the session's card holder, asked from the device the
     /// session was opened on. The card comes from the session only, never from the body.
-    pub async fn qualification(
-        &self,
-        request: &ApiRequest<'_>,
-    ) -> Result<QualificationAnswer, EdgeError> {
+    pub async fn qualification(&self, request: &ApiRequest<'_>) -> Result<QualificationAnswer, EdgeError> {
         self.audited(AuditAction::Qualification, request.now_unix, async |context| {
             let (device, claims) = self.card_session(request, context).await?;
             // A visual-check session got its qualification when staff approved it, and the origin recorded that
@@ -410,11 +348,7 @@ impl<'a, P: EdgePorts> EdgeApi<'a, P> {
             claims.require_pin()?;
             let certificate = claims.certificate();
             let body: QualificationRequest = parse_json_or_default(request.body)?;
-            if body
-                .arbitrary_identifier
-                .as_ref()
-                .is_some_and(|id| id.chars().count() > MAX_ARBITRARY_IDENTIFIER_LEN)
-            {
+            if body.arbitrary_identifier.as_ref().is_some_and(|id| id.chars().count() > MAX_ARBITRARY_IDENTIFIER_LEN) {
                 return Err(EdgeError::BadRequest);
             }
             let query = CardQualificationQuery {
@@ -424,13 +358,7 @@ impl<'a, P: EdgePorts> EdgeApi<'a, P> {
                 device_label: Some(device.label.clone()),
                 arbitrary_identifier: body.arbitrary_identifier,
             };
-            self.call_origin(
-                BY_CERTIFICATE_PATH,
-                &query,
-                request.forwarded.clone(),
-                request.now_unix,
-            )
-            .await
+            self.call_origin(BY_CERTIFICATE_PATH, &query, request.forwarded.clone(), request.now_unix).await
         })
         .await
     }
@@ -446,22 +374,14 @@ impl<'a, P: EdgePorts> EdgeApi<'a, P> {
             body.code.zeroize();
             let code = code?;
             check_public_key(body.public_key.as_slice())?;
-            if !self
-                .ports
-                .p256_key_is_valid(body.public_key.as_slice())
-                .await?
-            {
+            if !self.ports.p256_key_is_valid(body.public_key.as_slice()).await? {
                 return Err(EdgeError::BadRequest);
             }
-            let stored = self
-                .ports
-                .redeem_enrolment_code(&code.lookup_key(), request.now_unix)
-                .await?;
+            let stored = self.ports.redeem_enrolment_code(&code.lookup_key(), request.now_unix).await?;
             let label = stored.as_ref().and_then(|stored| stored.label.clone());
             let facility_code = judge_redemption(stored, request.now_unix)?;
             context.facility = Some(facility_code.as_str().to_owned());
-            let device_id =
-                DeviceId::from_random(&facility_code, &self.random::<DEVICE_ID_RANDOM_LEN>()?);
+            let device_id = DeviceId::from_random(&facility_code, &self.random::<DEVICE_ID_RANDOM_LEN>()?);
             context.device = Some(device_id.as_str().to_owned());
             self.ports
                 .store_device(&DeviceRecord {
@@ -473,10 +393,7 @@ impl<'a, P: EdgePorts> EdgeApi<'a, P> {
                     label,
                 })
                 .await?;
-            Ok(EnrolResponse {
-                device_id: device_id.as_str().to_owned(),
-                facility_code,
-            })
+            Ok(EnrolResponse { device_id: device_id.as_str().to_owned(), facility_code })
         })
         .await
     }
@@ -492,18 +409,13 @@ impl<'a, P: EdgePorts> EdgeApi<'a, P> {
     }
 
     /// `POST /api/v1/admin/enrolment-codes`: a one-time enrolment code for a facility.
-    pub async fn issue_enrolment_code(
-        &self,
-        request: &ApiRequest<'_>,
-    ) -> Result<EnrolmentCodeResponse, EdgeError> {
+    pub async fn issue_enrolment_code(&self, request: &ApiRequest<'_>) -> Result<EnrolmentCodeResponse, EdgeError> {
         self.audited(AuditAction::EnrolmentCodeIssued, request.now_unix, async |context| {
             self.config.admin.check(request.authorization)?;
             let body: EnrolmentCodeRequest = parse_json(request.body)?;
             context.facility = Some(body.facility_code.as_str().to_owned());
             let code = EnrolmentCode::generate(&self.random()?);
-            let expires_at = request
-                .now_unix
-                .saturating_add(ENROLMENT_CODE_LIFETIME_SECS);
+            let expires_at = request.now_unix.saturating_add(ENROLMENT_CODE_LIFETIME_SECS);
             self.ports
                 .store_enrolment_code(
                     &code.lookup_key(),
@@ -513,11 +425,7 @@ impl<'a, P: EdgePorts> EdgeApi<'a, P> {
                     request.now_unix,
                 )
                 .await?;
-            Ok(EnrolmentCodeResponse {
-                code: code.display(),
-                facility_code: body.facility_code,
-                expires_at,
-            })
+            Ok(EnrolmentCodeResponse { code: code.display(), facility_code: body.facility_code, expires_at })
         })
         .await
     }
@@ -535,10 +443,7 @@ impl<'a, P: EdgePorts> EdgeApi<'a, P> {
             if !self.ports.revoke_device(&id).await? {
                 return Err(EdgeError::NotFound);
             }
-            Ok(DeviceRevokeResponse {
-                device_id: id.as_str().to_owned(),
-                revoked: true,
-            })
+            Ok(DeviceRevokeResponse { device_id: id.as_str().to_owned(), revoked: true })
         })
         .await
     }

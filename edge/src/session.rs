@@ -46,10 +46,7 @@ pub struct SessionClaims {
 impl SessionClaims {
     /// The certificate the session is bound to.
     pub fn certificate(&self) -> CertificateRef {
-        CertificateRef {
-            issuer: self.issuer.clone(),
-            serial: self.serial.clone(),
-        }
+        CertificateRef { issuer: self.issuer.clone(), serial: self.serial.clone() }
     }
 }
 
@@ -130,10 +127,7 @@ impl SessionMinter {
 /// Extracts the token from an `Authorization: Bearer <token>` header value.
 pub fn bearer_token(authorization: Option<&str>) -> Result<&str, EdgeError> {
     let value = authorization.ok_or(EdgeError::SessionInvalid)?;
-    let (scheme, token) = value
-        .trim()
-        .split_once(' ')
-        .ok_or(EdgeError::SessionInvalid)?;
+    let (scheme, token) = value.trim().split_once(' ').ok_or(EdgeError::SessionInvalid)?;
     let token = token.trim();
     if !scheme.eq_ignore_ascii_case("bearer") || token.is_empty() {
         return Err(EdgeError::SessionInvalid);
@@ -150,67 +144,37 @@ mod tests {
     }
 
     fn card() -> CertificateRef {
-        CertificateRef {
-            issuer: "CN=onshi test auth CA,C=JP".into(),
-            serial: "0A1B".into(),
-        }
+        CertificateRef { issuer: "CN=onshi test auth CA,C=JP".into(), serial: "0A1B".into() }
     }
 
     #[test]
     fn a_minted_token_verifies_until_it_expires() {
         let minter = minter(1);
-        let (token, claims) = minter
-            .mint(&card(), "device-1", AuthMethod::Pin, 1_000, [3; TOKEN_ID_RANDOM_LEN])
-            .unwrap();
+        let (token, claims) =
+            minter.mint(&card(), "device-1", AuthMethod::Pin, 1_000, [3; TOKEN_ID_RANDOM_LEN]).unwrap();
         assert_eq!(claims.exp, 1_000 + SESSION_LIFETIME_SECS);
         let verified = minter.verify(token.expose(), 1_299).unwrap();
         assert_eq!(verified, claims);
         assert_eq!(verified.certificate(), card());
-        assert_eq!(
-            minter.verify(token.expose(), 1_300),
-            Err(EdgeError::SessionExpired)
-        );
+        assert_eq!(minter.verify(token.expose(), 1_300), Err(EdgeError::SessionExpired));
     }
 
     #[test]
     fn tokens_from_another_key_or_altered_tokens_are_invalid() {
-        let (token, _) = minter(1)
-            .mint(&card(), "device-1", AuthMethod::Pin, 1_000, [3; TOKEN_ID_RANDOM_LEN])
-            .unwrap();
-        assert_eq!(
-            minter(2).verify(token.expose(), 1_000),
-            Err(EdgeError::SessionInvalid)
-        );
+        let (token, _) = minter(1).mint(&card(), "device-1", AuthMethod::Pin, 1_000, [3; TOKEN_ID_RANDOM_LEN]).unwrap();
+        assert_eq!(minter(2).verify(token.expose(), 1_000), Err(EdgeError::SessionInvalid));
 
         // Swap the claims for another card's while keeping the original MAC.
-        let other = CertificateRef {
-            serial: "FFFF".into(),
-            ..card()
-        };
-        let (forged_claims, _) = minter(9)
-            .mint(&other, "device-1", AuthMethod::Pin, 1_000, [3; TOKEN_ID_RANDOM_LEN])
-            .unwrap();
+        let other = CertificateRef { serial: "FFFF".into(), ..card() };
+        let (forged_claims, _) =
+            minter(9).mint(&other, "device-1", AuthMethod::Pin, 1_000, [3; TOKEN_ID_RANDOM_LEN]).unwrap();
         let (_, original_tag) = token.expose().split_once('.').unwrap();
         let (forged_payload, _) = forged_claims.expose().split_once('.').unwrap();
         let spliced = format!("{forged_payload}.{original_tag}");
-        assert_eq!(
-            minter(1).verify(&spliced, 1_000),
-            Err(EdgeError::SessionInvalid)
-        );
+        assert_eq!(minter(1).verify(&spliced, 1_000), Err(EdgeError::SessionInvalid));
 
-        for garbage in [
-            "",
-            ".",
-            "abc",
-            "abc.def",
-            "a.b.c",
-            &"x".repeat(MAX_TOKEN_LEN + 1),
-        ] {
-            assert_eq!(
-                minter(1).verify(garbage, 1_000),
-                Err(EdgeError::SessionInvalid),
-                "{garbage:?}"
-            );
+        for garbage in ["", ".", "abc", "abc.def", "a.b.c", &"x".repeat(MAX_TOKEN_LEN + 1)] {
+            assert_eq!(minter(1).verify(garbage, 1_000), Err(EdgeError::SessionInvalid), "{garbage:?}");
         }
     }
 
@@ -229,34 +193,17 @@ mod tests {
             method: AuthMethod::Pin,
         };
         assert!(minter.verify(&sign(&base), 1_000).is_ok());
-        let long = SessionClaims {
-            exp: 1_000 + SESSION_LIFETIME_SECS + 1,
-            ..base.clone()
-        };
-        assert_eq!(
-            minter.verify(&sign(&long), 1_000),
-            Err(EdgeError::SessionInvalid)
-        );
-        let future = SessionClaims {
-            iat: 2_000,
-            exp: 2_300,
-            ..base
-        };
-        assert_eq!(
-            minter.verify(&sign(&future), 1_000),
-            Err(EdgeError::SessionInvalid)
-        );
+        let long = SessionClaims { exp: 1_000 + SESSION_LIFETIME_SECS + 1, ..base.clone() };
+        assert_eq!(minter.verify(&sign(&long), 1_000), Err(EdgeError::SessionInvalid));
+        let future = SessionClaims { iat: 2_000, exp: 2_300, ..base };
+        assert_eq!(minter.verify(&sign(&future), 1_000), Err(EdgeError::SessionInvalid));
     }
 
     #[test]
     fn short_keys_are_refused_and_debug_hides_identity() {
-        assert!(matches!(
-            SessionMinter::new(SecretBytes::new(vec![1; 31])),
-            Err(EdgeError::Config(_))
-        ));
-        let (token, claims) = minter(1)
-            .mint(&card(), "device-1", AuthMethod::Pin, 1_000, [3; TOKEN_ID_RANDOM_LEN])
-            .unwrap();
+        assert!(matches!(SessionMinter::new(SecretBytes::new(vec![1; 31])), Err(EdgeError::Config(_))));
+        let (token, claims) =
+            minter(1).mint(&card(), "device-1", AuthMethod::Pin, 1_000, [3; TOKEN_ID_RANDOM_LEN]).unwrap();
         let printed = format!("{claims:?} {token:?} {:?}", minter(1));
         assert!(!printed.contains("0A1B"), "{printed}");
         assert!(!printed.contains(token.expose()), "{printed}");
@@ -266,14 +213,7 @@ mod tests {
     fn bearer_headers_are_parsed_strictly() {
         assert_eq!(bearer_token(Some("Bearer abc.def")), Ok("abc.def"));
         assert_eq!(bearer_token(Some("bearer  abc.def ")), Ok("abc.def"));
-        for bad in [
-            None,
-            Some(""),
-            Some("Bearer"),
-            Some("Bearer "),
-            Some("Basic abc"),
-            Some("abc.def"),
-        ] {
+        for bad in [None, Some(""), Some("Bearer"), Some("Bearer "), Some("Basic abc"), Some("abc.def")] {
             assert_eq!(bearer_token(bad), Err(EdgeError::SessionInvalid), "{bad:?}");
         }
     }

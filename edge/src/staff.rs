@@ -21,17 +21,16 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::{KeyInit, Mac};
 use onshi_proto::api::{
-    SessionResponse, StaffCodeRequest, StaffCodeResponse, StaffLoginRequest, StaffNumberQuery,
-    StaffSessionResponse, StaffVisualCheckDecision, VisualCheckRequest, VisualCheckStatusRequest,
-    VisualCheckStatusResponse,
+    SessionResponse, StaffCodeRequest, StaffCodeResponse, StaffLoginRequest, StaffNumberQuery, StaffSessionResponse,
+    StaffVisualCheckDecision, VisualCheckRequest, VisualCheckStatusRequest, VisualCheckStatusResponse,
 };
 use onshi_proto::facility::FacilityCode;
 use onshi_proto::insurer_number::InsurerNumber;
 use onshi_proto::origin::{
-    AuthMethod,     BY_NUMBER_PATH, CHECKINS_PATH, CheckInList, CheckInListQuery,
-    NumberQualificationQuery, VISUAL_CHECK_COLLECT_PATH, VISUAL_CHECK_CREATE_PATH,
-    VISUAL_CHECK_DECIDE_PATH, VISUAL_CHECK_WITHDRAW_PATH, VisualCheckCollect, VisualCheckCollected,
-    VisualCheckCreate, VisualCheckDecision, VisualCheckState, VisualCheckTicket, VisualCheckWithdraw,
+    AuthMethod, BY_NUMBER_PATH, CHECKINS_PATH, CheckInList, CheckInListQuery, NumberQualificationQuery,
+    VISUAL_CHECK_COLLECT_PATH, VISUAL_CHECK_CREATE_PATH, VISUAL_CHECK_DECIDE_PATH, VISUAL_CHECK_WITHDRAW_PATH,
+    VisualCheckCollect, VisualCheckCollected, VisualCheckCreate, VisualCheckDecision, VisualCheckState,
+    VisualCheckTicket, VisualCheckWithdraw,
 };
 use onshi_proto::qualification::QualificationAnswer;
 use serde::{Deserialize, Serialize};
@@ -115,9 +114,7 @@ impl StaffSessions {
             .map_err(|_| EdgeError::Config("SESSION_KEY is unusable"))?;
         mac.update(b"onshi-staff-session-v1");
         let key = SecretBytes::new(mac.finalize().into_bytes().to_vec());
-        Ok(Self {
-            codec: TokenCodec::new(key, STAFF_TOKEN_PREFIX, MAX_STAFF_TOKEN_LEN, STAFF_SESSION_LIFETIME_SECS),
-        })
+        Ok(Self { codec: TokenCodec::new(key, STAFF_TOKEN_PREFIX, MAX_STAFF_TOKEN_LEN, STAFF_SESSION_LIFETIME_SECS) })
     }
 
     /// Mints a staff token for `facility`, valid for [`STAFF_SESSION_LIFETIME_SECS`] from `now_unix`.
@@ -147,60 +144,33 @@ impl StaffSessions {
 /// Checks a staff number query before anything is forwarded: the 保険者番号 by the one shared validator
 /// ([`InsurerNumber`], check digit included), a 2-digit 枝番, and plain, bounded 記号 and 番号.
 pub fn check_number_query(query: &StaffNumberQuery) -> Result<(), EdgeError> {
-    let plain =
-        |text: &str, max: usize| text.chars().count() <= max && !text.chars().any(char::is_control);
+    let plain = |text: &str, max: usize| text.chars().count() <= max && !text.chars().any(char::is_control);
     let well_formed = InsurerNumber::parse(query.insurer_number.trim()).is_ok()
         && !query.number.trim().is_empty()
         && plain(&query.number, 20)
-        && query
-            .symbol
-            .as_deref()
-            .is_none_or(|symbol| plain(symbol, 40))
-        && query
-            .branch
-            .as_deref()
-            .is_none_or(|branch| branch.len() == 2 && branch.bytes().all(|b| b.is_ascii_digit()));
-    if well_formed {
-        Ok(())
-    } else {
-        Err(EdgeError::BadRequest)
-    }
+        && query.symbol.as_deref().is_none_or(|symbol| plain(symbol, 40))
+        && query.branch.as_deref().is_none_or(|branch| branch.len() == 2 && branch.bytes().all(|b| b.is_ascii_digit()));
+    if well_formed { Ok(()) } else { Err(EdgeError::BadRequest) }
 }
 
 /// Checks a visual-check request id before it is forwarded.
 pub fn check_request_id(request_id: &str) -> Result<(), EdgeError> {
     let well_formed = !request_id.is_empty()
         && request_id.len() <= MAX_REQUEST_ID_LEN
-        && request_id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-    if well_formed {
-        Ok(())
-    } else {
-        Err(EdgeError::BadRequest)
-    }
+        && request_id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if well_formed { Ok(()) } else { Err(EdgeError::BadRequest) }
 }
 
 impl<P: EdgePorts> EdgeApi<'_, P> {
-    fn staff_claims(
-        &self,
-        request: &ApiRequest<'_>,
-        context: &mut AuditContext,
-    ) -> Result<StaffClaims, EdgeError> {
-        let claims = self
-            .config
-            .staff_sessions
-            .verify(bearer_token(request.authorization)?, request.now_unix)?;
+    fn staff_claims(&self, request: &ApiRequest<'_>, context: &mut AuditContext) -> Result<StaffClaims, EdgeError> {
+        let claims = self.config.staff_sessions.verify(bearer_token(request.authorization)?, request.now_unix)?;
         context.device = Some(claims.actor());
         context.facility = Some(claims.facility.clone());
         Ok(claims)
     }
 
     /// `POST /api/v1/admin/staff-codes`: a one-time staff login code for a facility.
-    pub async fn issue_staff_code(
-        &self,
-        request: &ApiRequest<'_>,
-    ) -> Result<StaffCodeResponse, EdgeError> {
+    pub async fn issue_staff_code(&self, request: &ApiRequest<'_>) -> Result<StaffCodeResponse, EdgeError> {
         self.audited(AuditAction::StaffCodeIssued, request.now_unix, async |context| {
             self.config.admin.check(request.authorization)?;
             let body: StaffCodeRequest = parse_json(request.body)?;
@@ -216,43 +186,25 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
                     request.now_unix,
                 )
                 .await?;
-            Ok(StaffCodeResponse {
-                code: code.display(),
-                facility_code: body.facility_code,
-                expires_at,
-            })
+            Ok(StaffCodeResponse { code: code.display(), facility_code: body.facility_code, expires_at })
         })
         .await
     }
 
     /// `POST /api/v1/staff/login`: redeems a staff login code, once, for a staff session.
-    pub async fn staff_login(
-        &self,
-        request: &ApiRequest<'_>,
-    ) -> Result<StaffSessionResponse, EdgeError> {
+    pub async fn staff_login(&self, request: &ApiRequest<'_>) -> Result<StaffSessionResponse, EdgeError> {
         self.audited(AuditAction::StaffLogin, request.now_unix, async |context| {
             let mut body: StaffLoginRequest = parse_json(request.body)?;
             let code = EnrolmentCode::parse(&body.code);
             // The typed code is a credential: only the parsed copy, which wipes itself, lives on.
             body.code.zeroize();
             let code = code?;
-            let stored = self
-                .ports
-                .redeem_enrolment_code(&staff_code_lookup_key(&code), request.now_unix)
-                .await?;
+            let stored = self.ports.redeem_enrolment_code(&staff_code_lookup_key(&code), request.now_unix).await?;
             let facility_code = judge_redemption(stored, request.now_unix)?;
             context.facility = Some(facility_code.as_str().to_owned());
-            let (token, claims) = self.config.staff_sessions.mint(
-                &facility_code,
-                request.now_unix,
-                self.random()?,
-            )?;
+            let (token, claims) = self.config.staff_sessions.mint(&facility_code, request.now_unix, self.random()?)?;
             context.device = Some(claims.actor());
-            Ok(StaffSessionResponse {
-                staff_token: token.expose().to_owned(),
-                facility_code,
-                expires_at: claims.exp,
-            })
+            Ok(StaffSessionResponse { staff_token: token.expose().to_owned(), facility_code, expires_at: claims.exp })
         })
         .await
     }
@@ -261,17 +213,8 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
     pub async fn staff_checkins(&self, request: &ApiRequest<'_>) -> Result<CheckInList, EdgeError> {
         self.audited(AuditAction::StaffCheckIns, request.now_unix, async |context| {
             let claims = self.staff_claims(request, context)?;
-            let query = CheckInListQuery {
-                facility_code: claims.facility.clone(),
-                staff_id: claims.staff.clone(),
-            };
-            self.call_origin(
-                CHECKINS_PATH,
-                &query,
-                request.forwarded.clone(),
-                request.now_unix,
-            )
-            .await
+            let query = CheckInListQuery { facility_code: claims.facility.clone(), staff_id: claims.staff.clone() };
+            self.call_origin(CHECKINS_PATH, &query, request.forwarded.clone(), request.now_unix).await
         })
         .await
     }
@@ -295,22 +238,13 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
                 device_id: Some(claims.actor()),
                 arbitrary_identifier: None,
             };
-            self.call_origin(
-                BY_NUMBER_PATH,
-                &query,
-                request.forwarded.clone(),
-                request.now_unix,
-            )
-            .await
+            self.call_origin(BY_NUMBER_PATH, &query, request.forwarded.clone(), request.now_unix).await
         })
         .await
     }
 
     /// `POST /api/v1/staff/visual-checks/decision`: approves or refuses a pending visual check of the facility.
-    pub async fn staff_visual_check_decision(
-        &self,
-        request: &ApiRequest<'_>,
-    ) -> Result<VisualCheckTicket, EdgeError> {
+    pub async fn staff_visual_check_decision(&self, request: &ApiRequest<'_>) -> Result<VisualCheckTicket, EdgeError> {
         self.audited(AuditAction::StaffVisualCheckDecision, request.now_unix, async |context| {
             let claims = self.staff_claims(request, context)?;
             let body: StaffVisualCheckDecision = parse_json(request.body)?;
@@ -321,13 +255,7 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
                 staff_id: claims.staff.clone(),
                 approve: body.approve,
             };
-            self.call_origin(
-                VISUAL_CHECK_DECIDE_PATH,
-                &decision,
-                request.forwarded.clone(),
-                request.now_unix,
-            )
-            .await
+            self.call_origin(VISUAL_CHECK_DECIDE_PATH, &decision, request.forwarded.clone(), request.now_unix).await
         })
         .await
     }
@@ -335,18 +263,12 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
     /// `POST /api/v1/visual-check`: an enrolled kiosk asks staff to confirm the holder of a card certificate. The
     /// certificate is verified as for a PIN session (chain, dates, revocation) before the origin records the
     /// request.
-    pub async fn request_visual_check(
-        &self,
-        request: &ApiRequest<'_>,
-    ) -> Result<VisualCheckTicket, EdgeError> {
+    pub async fn request_visual_check(&self, request: &ApiRequest<'_>) -> Result<VisualCheckTicket, EdgeError> {
         self.audited(AuditAction::VisualCheckRequest, request.now_unix, async |context| {
             let device = self.authenticate_device(request, context).await?;
             let body: VisualCheckRequest = parse_json(request.body)?;
-            let certificate = verify_card_certificate(
-                body.certificate.as_slice(),
-                &self.config.trust_anchors,
-                request.now_unix,
-            )?;
+            let certificate =
+                verify_card_certificate(body.certificate.as_slice(), &self.config.trust_anchors, request.now_unix)?;
             context.certificate = Some(self.config.audit_hasher.hash(&certificate));
             self.refuse_if_revoked(&certificate, request).await?;
             let create = VisualCheckCreate {
@@ -355,23 +277,14 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
                 device_id: device.device_id.as_str().to_owned(),
                 device_label: Some(device.label.clone()),
             };
-            self.call_origin(
-                VISUAL_CHECK_CREATE_PATH,
-                &create,
-                request.forwarded.clone(),
-                request.now_unix,
-            )
-            .await
+            self.call_origin(VISUAL_CHECK_CREATE_PATH, &create, request.forwarded.clone(), request.now_unix).await
         })
         .await
     }
 
     /// `POST /api/v1/visual-check/withdraw`: the asking kiosk withdraws its visual check because its patient left.
     /// The origin checks that this kiosk asked for it; the answer is the request's state after the call.
-    pub async fn withdraw_visual_check(
-        &self,
-        request: &ApiRequest<'_>,
-    ) -> Result<VisualCheckTicket, EdgeError> {
+    pub async fn withdraw_visual_check(&self, request: &ApiRequest<'_>) -> Result<VisualCheckTicket, EdgeError> {
         self.audited(AuditAction::VisualCheckWithdraw, request.now_unix, async |context| {
             let device = self.authenticate_device(request, context).await?;
             let body: VisualCheckStatusRequest = parse_json(request.body)?;
@@ -381,13 +294,7 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
                 facility_code: device.facility_code.as_str().to_owned(),
                 device_id: device.device_id.as_str().to_owned(),
             };
-            self.call_origin(
-                VISUAL_CHECK_WITHDRAW_PATH,
-                &withdraw,
-                request.forwarded.clone(),
-                request.now_unix,
-            )
-            .await
+            self.call_origin(VISUAL_CHECK_WITHDRAW_PATH, &withdraw, request.forwarded.clone(), request.now_unix).await
         })
         .await
     }
@@ -395,10 +302,7 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
     /// `POST /api/v1/visual-check/status`: the asking kiosk polls its visual check. Once staff approved, the
     /// answer carries, exactly once, a card session bound to the certificate and this device, and the
     /// qualification.
-    pub async fn visual_check_status(
-        &self,
-        request: &ApiRequest<'_>,
-    ) -> Result<VisualCheckStatusResponse, EdgeError> {
+    pub async fn visual_check_status(&self, request: &ApiRequest<'_>) -> Result<VisualCheckStatusResponse, EdgeError> {
         self.audited(AuditAction::VisualCheckStatus, request.now_unix, async |context| {
             let device = self.authenticate_device(request, context).await?;
             let body: VisualCheckStatusRequest = parse_json(request.body)?;
@@ -409,21 +313,10 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
                 device_id: device.device_id.as_str().to_owned(),
             };
             let collected: VisualCheckCollected = self
-                .call_origin(
-                    VISUAL_CHECK_COLLECT_PATH,
-                    &collect,
-                    request.forwarded.clone(),
-                    request.now_unix,
-                )
+                .call_origin(VISUAL_CHECK_COLLECT_PATH, &collect, request.forwarded.clone(), request.now_unix)
                 .await?;
-            let (Some(certificate), Some(qualification)) =
-                (collected.certificate, collected.qualification)
-            else {
-                return Ok(VisualCheckStatusResponse {
-                    state: collected.state,
-                    session: None,
-                    qualification: None,
-                });
+            let (Some(certificate), Some(qualification)) = (collected.certificate, collected.qualification) else {
+                return Ok(VisualCheckStatusResponse { state: collected.state, session: None, qualification: None });
             };
             context.certificate = Some(self.config.audit_hasher.hash(&certificate));
             // The session says it was opened by 目視, so it can never pass for a PIN session.
@@ -438,10 +331,7 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
             // a later poll reads `collected` without an answer.
             Ok(VisualCheckStatusResponse {
                 state: VisualCheckState::Approved,
-                session: Some(SessionResponse {
-                    session_token: token.expose().to_owned(),
-                    expires_at: claims.exp,
-                }),
+                session: Some(SessionResponse { session_token: token.expose().to_owned(), expires_at: claims.exp }),
                 qualification: Some(qualification),
             })
         })
@@ -450,10 +340,7 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
 }
 
 #[cfg(test)]
-#[allow(
-    clippy::unwrap_used,
-    reason = "a test should stop at the first unexpected value"
-)]
+#[allow(clippy::unwrap_used, reason = "a test should stop at the first unexpected value")]
 mod tests {
     use super::*;
     use crate::session::SessionMinter;
@@ -475,26 +362,19 @@ mod tests {
     #[test]
     fn a_staff_token_verifies_until_it_expires() {
         let sessions = sessions();
-        let (token, claims) = sessions
-            .mint(&facility(), NOW, [7; STAFF_ID_RANDOM_LEN])
-            .unwrap();
+        let (token, claims) = sessions.mint(&facility(), NOW, [7; STAFF_ID_RANDOM_LEN]).unwrap();
         assert!(token.expose().starts_with(STAFF_TOKEN_PREFIX));
         let verified = sessions.verify(token.expose(), NOW + 10).unwrap();
         assert_eq!(verified, claims);
         assert_eq!(verified.facility_code().unwrap(), facility());
         assert_eq!(verified.exp, NOW + STAFF_SESSION_LIFETIME_SECS);
-        assert_eq!(
-            sessions.verify(token.expose(), verified.exp),
-            Err(EdgeError::SessionExpired)
-        );
+        assert_eq!(sessions.verify(token.expose(), verified.exp), Err(EdgeError::SessionExpired));
     }
 
     #[test]
     fn forged_tampered_and_foreign_tokens_are_refused() {
         let sessions = sessions();
-        let (token, _) = sessions
-            .mint(&facility(), NOW, [7; STAFF_ID_RANDOM_LEN])
-            .unwrap();
+        let (token, _) = sessions.mint(&facility(), NOW, [7; STAFF_ID_RANDOM_LEN]).unwrap();
         let text = token.expose();
         // Another key (another deployment) does not verify.
         let other = StaffSessions::derive(&SecretBytes::new(vec![9; 32])).unwrap();
@@ -510,57 +390,28 @@ mod tests {
         };
         let forged_payload = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&forged_claims).unwrap());
         let forged = format!("{STAFF_TOKEN_PREFIX}{forged_payload}.{tag}");
-        assert_eq!(
-            sessions.verify(&forged, NOW),
-            Err(EdgeError::SessionInvalid)
-        );
+        assert_eq!(sessions.verify(&forged, NOW), Err(EdgeError::SessionInvalid));
         // A card session token, even under the same SESSION_KEY, is not a staff token.
         let card_sessions = SessionMinter::new(session_key()).unwrap();
-        let certificate = onshi_proto::origin::CertificateRef {
-            issuer: "CN=x".into(),
-            serial: "01".into(),
-        };
-        let (card_token, _) = card_sessions
-            .mint(&certificate, "device", AuthMethod::Pin, NOW, [1; TOKEN_ID_RANDOM_LEN])
-            .unwrap();
-        assert_eq!(
-            sessions.verify(card_token.expose(), NOW),
-            Err(EdgeError::SessionInvalid)
-        );
+        let certificate = onshi_proto::origin::CertificateRef { issuer: "CN=x".into(), serial: "01".into() };
+        let (card_token, _) =
+            card_sessions.mint(&certificate, "device", AuthMethod::Pin, NOW, [1; TOKEN_ID_RANDOM_LEN]).unwrap();
+        assert_eq!(sessions.verify(card_token.expose(), NOW), Err(EdgeError::SessionInvalid));
         let with_prefix = format!("{STAFF_TOKEN_PREFIX}{}", card_token.expose());
-        assert_eq!(
-            sessions.verify(&with_prefix, NOW),
-            Err(EdgeError::SessionInvalid)
-        );
+        assert_eq!(sessions.verify(&with_prefix, NOW), Err(EdgeError::SessionInvalid));
         // And a staff token is not a card session.
         assert!(card_sessions.verify(text, NOW).is_err());
         // Garbage of every shape is a typed refusal, never a panic.
-        for junk in [
-            "",
-            "staff.",
-            "staff..",
-            "staff.a.b",
-            "staff.!!!.???",
-            &"x".repeat(5000),
-        ] {
-            assert_eq!(
-                sessions.verify(junk, NOW),
-                Err(EdgeError::SessionInvalid),
-                "{junk:.20}"
-            );
+        for junk in ["", "staff.", "staff..", "staff.a.b", "staff.!!!.???", &"x".repeat(5000)] {
+            assert_eq!(sessions.verify(junk, NOW), Err(EdgeError::SessionInvalid), "{junk:.20}");
         }
     }
 
     #[test]
     fn a_token_issued_in_the_future_or_for_too_long_is_refused() {
         let sessions = sessions();
-        let (token, _) = sessions
-            .mint(&facility(), NOW + 3600, [7; STAFF_ID_RANDOM_LEN])
-            .unwrap();
-        assert_eq!(
-            sessions.verify(token.expose(), NOW),
-            Err(EdgeError::SessionInvalid)
-        );
+        let (token, _) = sessions.mint(&facility(), NOW + 3600, [7; STAFF_ID_RANDOM_LEN]).unwrap();
+        assert_eq!(sessions.verify(token.expose(), NOW), Err(EdgeError::SessionInvalid));
     }
 
     #[test]
@@ -569,9 +420,7 @@ mod tests {
         let printed = format!("{sessions:?}");
         assert!(printed.contains("<redacted>"), "{printed}");
         assert!(!printed.contains(&hex::encode(sessions.codec.key().expose())));
-        let (token, _) = sessions
-            .mint(&facility(), NOW, [7; STAFF_ID_RANDOM_LEN])
-            .unwrap();
+        let (token, _) = sessions.mint(&facility(), NOW, [7; STAFF_ID_RANDOM_LEN]).unwrap();
         assert_eq!(format!("{token:?}"), "SessionToken(<redacted>)");
     }
 
@@ -596,23 +445,14 @@ mod tests {
     fn number_queries_are_checked_with_the_shared_insurer_number_validator() {
         assert_eq!(check_number_query(&number_query("33120015")), Ok(()));
         assert_eq!(check_number_query(&number_query("131011")), Ok(()));
-        assert_eq!(
-            check_number_query(&number_query("33120016")),
-            Err(EdgeError::BadRequest)
-        );
-        assert_eq!(
-            check_number_query(&number_query("3312001")),
-            Err(EdgeError::BadRequest)
-        );
+        assert_eq!(check_number_query(&number_query("33120016")), Err(EdgeError::BadRequest));
+        assert_eq!(check_number_query(&number_query("3312001")), Err(EdgeError::BadRequest));
         let mut bad_branch = number_query("33120015");
         bad_branch.branch = Some("1".into());
         assert_eq!(check_number_query(&bad_branch), Err(EdgeError::BadRequest));
         let mut empty_number = number_query("33120015");
         empty_number.number = " ".into();
-        assert_eq!(
-            check_number_query(&empty_number),
-            Err(EdgeError::BadRequest)
-        );
+        assert_eq!(check_number_query(&empty_number), Err(EdgeError::BadRequest));
     }
 
     #[test]
@@ -620,9 +460,6 @@ mod tests {
         assert_eq!(check_request_id("0123456789abcdef0123456789abcdef"), Ok(()));
         assert_eq!(check_request_id(""), Err(EdgeError::BadRequest));
         assert_eq!(check_request_id("../admin"), Err(EdgeError::BadRequest));
-        assert_eq!(
-            check_request_id(&"a".repeat(65)),
-            Err(EdgeError::BadRequest)
-        );
+        assert_eq!(check_request_id(&"a".repeat(65)), Err(EdgeError::BadRequest));
     }
 }

@@ -7,8 +7,7 @@ use onshi_edge::EdgeError;
 use onshi_edge::cardauth::{TrustAnchors, verify_card_authentication};
 
 const CARD_CERT: &[u8] = include_bytes!("data/my-number-myna-test-vector/auth-cert-myna.cer");
-const CARD_SIGNATURE: &[u8] =
-    include_bytes!("data/my-number-myna-test-vector/auth-message1-sha256rsapkcs.sig");
+const CARD_SIGNATURE: &[u8] = include_bytes!("data/my-number-myna-test-vector/auth-message1-sha256rsapkcs.sig");
 const MESSAGE1: &[u8] = include_bytes!("data/my-number-myna-test-vector/message1.txt");
 const MESSAGE2: &[u8] = include_bytes!("data/my-number-myna-test-vector/message2.txt");
 const AUTH_CA_2015: &str = include_str!("data/jpki-myna-ta/auth_ca_2015.pem");
@@ -28,14 +27,8 @@ fn anchors(pems: &[&str]) -> TrustAnchors {
 
 #[test]
 fn the_real_card_verifies_under_the_2015_auth_root_inside_its_validity() {
-    let certificate = verify_card_authentication(
-        CARD_CERT,
-        CARD_SIGNATURE,
-        MESSAGE1,
-        &anchors(&[AUTH_CA_2015]),
-        FEB_2020,
-    )
-    .unwrap();
+    let certificate =
+        verify_card_authentication(CARD_CERT, CARD_SIGNATURE, MESSAGE1, &anchors(&[AUTH_CA_2015]), FEB_2020).unwrap();
     assert_eq!(certificate.serial, "012D57CA");
     assert_eq!(
         certificate.issuer,
@@ -48,9 +41,7 @@ fn both_auth_roots_configured_together_still_find_the_issuer() {
     // The 2015 and 2023 roots share one subject name, so the issuer is found by signature, not by name alone.
     let both = anchors(&[AUTH_CA_2023, AUTH_CA_2015]);
     assert_eq!(both.len(), 2);
-    assert!(
-        verify_card_authentication(CARD_CERT, CARD_SIGNATURE, MESSAGE1, &both, FEB_2020).is_ok()
-    );
+    assert!(verify_card_authentication(CARD_CERT, CARD_SIGNATURE, MESSAGE1, &both, FEB_2020).is_ok());
 }
 
 #[test]
@@ -79,35 +70,17 @@ fn the_real_card_is_untrusted_under_other_roots() {
 #[test]
 fn a_signature_over_another_message_is_refused() {
     assert_eq!(
-        verify_card_authentication(
-            CARD_CERT,
-            CARD_SIGNATURE,
-            MESSAGE2,
-            &anchors(&[AUTH_CA_2015]),
-            FEB_2020
-        ),
+        verify_card_authentication(CARD_CERT, CARD_SIGNATURE, MESSAGE2, &anchors(&[AUTH_CA_2015]), FEB_2020),
         Err(EdgeError::SignatureInvalid)
     );
     let mut flipped = CARD_SIGNATURE.to_vec();
     flipped[100] ^= 0x01;
     assert_eq!(
-        verify_card_authentication(
-            CARD_CERT,
-            &flipped,
-            MESSAGE1,
-            &anchors(&[AUTH_CA_2015]),
-            FEB_2020
-        ),
+        verify_card_authentication(CARD_CERT, &flipped, MESSAGE1, &anchors(&[AUTH_CA_2015]), FEB_2020),
         Err(EdgeError::SignatureInvalid)
     );
     assert_eq!(
-        verify_card_authentication(
-            CARD_CERT,
-            &[],
-            MESSAGE1,
-            &anchors(&[AUTH_CA_2015]),
-            FEB_2020
-        ),
+        verify_card_authentication(CARD_CERT, &[], MESSAGE1, &anchors(&[AUTH_CA_2015]), FEB_2020),
         Err(EdgeError::SignatureInvalid)
     );
 }
@@ -116,20 +89,11 @@ fn a_signature_over_another_message_is_refused() {
 fn an_altered_certificate_is_untrusted() {
     // Change one character of the subject's CN: the body still parses but the CA's signature no longer fits.
     let cn = b"840444E37PAFHN08220003A";
-    let at = CARD_CERT
-        .windows(cn.len())
-        .position(|window| window == cn)
-        .unwrap();
+    let at = CARD_CERT.windows(cn.len()).position(|window| window == cn).unwrap();
     let mut altered = CARD_CERT.to_vec();
     altered[at] = b'9';
     assert_eq!(
-        verify_card_authentication(
-            &altered,
-            CARD_SIGNATURE,
-            MESSAGE1,
-            &anchors(&[AUTH_CA_2015]),
-            FEB_2020
-        ),
+        verify_card_authentication(&altered, CARD_SIGNATURE, MESSAGE1, &anchors(&[AUTH_CA_2015]), FEB_2020),
         Err(EdgeError::CertificateUntrusted)
     );
 }
@@ -137,12 +101,7 @@ fn an_altered_certificate_is_untrusted() {
 #[test]
 fn garbage_and_truncated_certificates_are_invalid_without_panicking() {
     let roots = anchors(&[AUTH_CA_2015]);
-    for bad in [
-        &[][..],
-        b"not a certificate",
-        &CARD_CERT[..CARD_CERT.len() - 1],
-        &CARD_CERT[..40],
-    ] {
+    for bad in [&[][..], b"not a certificate", &CARD_CERT[..CARD_CERT.len() - 1], &CARD_CERT[..40]] {
         assert!(matches!(
             verify_card_authentication(bad, CARD_SIGNATURE, MESSAGE1, &roots, FEB_2020),
             Err(EdgeError::CertificateInvalid(_))
@@ -169,30 +128,15 @@ fn a_root_is_never_accepted_as_a_card_certificate() {
 
 #[test]
 fn trust_anchor_configuration_errors_are_typed() {
-    for bad in [
-        "",
-        "garbage",
-        "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
-    ] {
-        assert!(
-            matches!(TrustAnchors::from_pem(bad), Err(EdgeError::Config(_))),
-            "{bad:?}"
-        );
+    for bad in ["", "garbage", "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"] {
+        assert!(matches!(TrustAnchors::from_pem(bad), Err(EdgeError::Config(_))), "{bad:?}");
     }
     // The card's own certificate is not a CA and may not be configured as one.
-    assert!(matches!(
-        TrustAnchors::from_der_certificates([CARD_CERT.to_vec()]),
-        Err(EdgeError::Config(_))
-    ));
+    assert!(matches!(TrustAnchors::from_der_certificates([CARD_CERT.to_vec()]), Err(EdgeError::Config(_))));
 }
 
 fn pem_body(pem: &str) -> Vec<u8> {
     use base64::Engine as _;
-    let body: String = pem
-        .lines()
-        .filter(|line| !line.starts_with("-----"))
-        .collect();
-    base64::engine::general_purpose::STANDARD
-        .decode(body)
-        .unwrap()
+    let body: String = pem.lines().filter(|line| !line.starts_with("-----")).collect();
+    base64::engine::general_purpose::STANDARD.decode(body).unwrap()
 }

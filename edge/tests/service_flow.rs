@@ -26,11 +26,7 @@ mod support;
 use support::*;
 
 fn config() -> EdgeConfig {
-    config_with(&[
-        ("RATE_LIMIT_PER_DEVICE", "8"),
-        ("RATE_LIMIT_PER_FACILITY", "12"),
-        ("RATE_LIMIT_WINDOW_SECS", "60"),
-    ])
+    config_with(&[("RATE_LIMIT_PER_DEVICE", "8"), ("RATE_LIMIT_PER_FACILITY", "12"), ("RATE_LIMIT_WINDOW_SECS", "60")])
 }
 
 fn valid_answer() -> QualificationAnswer {
@@ -48,18 +44,11 @@ fn origin_with_revoked(revoked_serial: &'static str) -> OriginScript {
     Box::new(move |path, body| match path {
         "/v1/certificate-status" => {
             let query: CertificateStatusQuery = serde_json::from_slice(body).unwrap();
-            let status = if query.certificate.serial == revoked_serial {
-                "revoked"
-            } else {
-                "good"
-            };
+            let status = if query.certificate.serial == revoked_serial { "revoked" } else { "good" };
             json(200, &serde_json::json!({ "status": status }))
         }
         "/v1/qualification/by-certificate" => json(200, &valid_answer()),
-        _ => json(
-            404,
-            &serde_json::json!({"error": "not_found", "message": "x"}),
-        ),
+        _ => json(404, &serde_json::json!({"error": "not_found", "message": "x"})),
     })
 }
 
@@ -80,14 +69,8 @@ fn enrol_then_challenge_then_session_then_qualification() {
     let session = block_on(api.open_session(&request)).unwrap();
     assert_eq!(session.expires_at, NOW + 5 + 300);
 
-    let answer = kiosk
-        .qualification(
-            &api,
-            Some(&session),
-            br#"{"arbitrary_identifier":"visit-42"}"#,
-            NOW + 10,
-        )
-        .unwrap();
+    let answer =
+        kiosk.qualification(&api, Some(&session), br#"{"arbitrary_identifier":"visit-42"}"#, NOW + 10).unwrap();
     assert_eq!(answer, valid_answer());
 
     let sent = ports.sent.borrow();
@@ -101,14 +84,8 @@ fn enrol_then_challenge_then_session_then_qualification() {
     assert_eq!(query.arbitrary_identifier.as_deref(), Some("visit-42"));
     assert_eq!(query.facility_code.as_deref(), Some(FACILITY));
     assert_eq!(query.device_id.as_deref(), Some(kiosk.device_id.as_str()));
-    assert!(
-        sent.iter()
-            .all(|request| request.header("authorization").is_none())
-    );
-    assert_ne!(
-        sent[0].header(signing::NONCE_HEADER),
-        sent[1].header(signing::NONCE_HEADER)
-    );
+    assert!(sent.iter().all(|request| request.header("authorization").is_none()));
+    assert_ne!(sent[0].header(signing::NONCE_HEADER), sent[1].header(signing::NONCE_HEADER));
 }
 
 #[test]
@@ -118,49 +95,23 @@ fn audit_events_record_every_decision_without_personal_data() {
     let api = EdgeApi::new(&config, &ports);
     let kiosk = enrolled_kiosk(&api, 7);
     let body = kiosk.answered_challenge(&api, CARD0_CERT, CARD0_KEY, NOW);
-    assert_eq!(
-        kiosk.session(&api, &body, NOW),
-        Err(EdgeError::CertificateRevoked)
-    );
+    assert_eq!(kiosk.session(&api, &body, NOW), Err(EdgeError::CertificateRevoked));
 
-    let events: Vec<serde_json::Value> = ports
-        .audit
-        .borrow()
-        .iter()
-        .map(|line| serde_json::from_str(line).unwrap())
-        .collect();
-    let summary: Vec<(&str, &str)> = events
-        .iter()
-        .map(|event| {
-            (
-                event["action"].as_str().unwrap(),
-                event["outcome"].as_str().unwrap(),
-            )
-        })
-        .collect();
+    let events: Vec<serde_json::Value> =
+        ports.audit.borrow().iter().map(|line| serde_json::from_str(line).unwrap()).collect();
+    let summary: Vec<(&str, &str)> =
+        events.iter().map(|event| (event["action"].as_str().unwrap(), event["outcome"].as_str().unwrap())).collect();
     assert_eq!(
         summary,
-        [
-            ("enrolment_code_issued", "ok"),
-            ("enrol", "ok"),
-            ("challenge", "ok"),
-            ("session", "certificate_revoked"),
-        ]
+        [("enrolment_code_issued", "ok"), ("enrol", "ok"), ("challenge", "ok"), ("session", "certificate_revoked"),]
     );
     let session_event = &events[3];
     assert_eq!(session_event["device"], kiosk.device_id.as_str());
     assert_eq!(session_event["facility"], FACILITY);
     assert_eq!(session_event["certificate"].as_str().unwrap().len(), 32);
     let everything = ports.audit.borrow().join("\n");
-    for personal in [
-        CARD0_SERIAL,
-        "onshi test auth CA",
-        &URL_SAFE_NO_PAD.encode(CARD0_CERT)[..40],
-    ] {
-        assert!(
-            !everything.contains(personal),
-            "{personal} leaked into {everything}"
-        );
+    for personal in [CARD0_SERIAL, "onshi test auth CA", &URL_SAFE_NO_PAD.encode(CARD0_CERT)[..40]] {
+        assert!(!everything.contains(personal), "{personal} leaked into {everything}");
     }
 }
 
@@ -171,36 +122,20 @@ fn an_enrolment_code_works_once_and_only_for_a_valid_key() {
     let api = EdgeApi::new(&config, &ports);
     let key = p256::ecdsa::SigningKey::from_slice(&[5; 32]).unwrap();
     let code = issue_code(&api, FACILITY);
-    assert_eq!(
-        code.len(),
-        14,
-        "three groups of four, e.g. K7QM-4XRD-9TWP: {code}"
-    );
+    assert_eq!(code.len(), 14, "three groups of four, e.g. K7QM-4XRD-9TWP: {code}");
 
     // A broken key is refused before the code is redeemed, so the code survives the mistake.
-    let broken = serde_json::to_vec(&EnrolRequest {
-        code: code.clone(),
-        public_key: Base64Bytes(b"not a key".to_vec()),
-    })
-    .unwrap();
-    let enrol =
-        |body: &[u8]| block_on(api.enrol(&admin_request("/api/v1/devices/enrol", body, None)));
+    let broken =
+        serde_json::to_vec(&EnrolRequest { code: code.clone(), public_key: Base64Bytes(b"not a key".to_vec()) })
+            .unwrap();
+    let enrol = |body: &[u8]| block_on(api.enrol(&admin_request("/api/v1/devices/enrol", body, None)));
     assert_eq!(enrol(&broken), Err(EdgeError::BadRequest));
     let typed_sloppily = code.to_lowercase().replace('-', " ");
     assert!(enrol(&enrol_request(&typed_sloppily, &key)).is_ok());
-    assert_eq!(
-        enrol(&enrol_request(&code, &key)),
-        Err(EdgeError::EnrolmentCodeInvalid("already used"))
-    );
-    assert_eq!(
-        enrol(&enrol_request("2345-6789-ABCD", &key)),
-        Err(EdgeError::EnrolmentCodeInvalid("unknown"))
-    );
+    assert_eq!(enrol(&enrol_request(&code, &key)), Err(EdgeError::EnrolmentCodeInvalid("already used")));
+    assert_eq!(enrol(&enrol_request("2345-6789-ABCD", &key)), Err(EdgeError::EnrolmentCodeInvalid("unknown")));
     assert_eq!(enrol(b"{"), Err(EdgeError::BadRequest));
-    assert_eq!(
-        EdgeError::EnrolmentCodeInvalid("unknown").http_status(),
-        401
-    );
+    assert_eq!(EdgeError::EnrolmentCodeInvalid("unknown").http_status(), 401);
 }
 
 #[test]
@@ -217,25 +152,18 @@ fn only_the_admin_issues_codes_and_only_for_valid_facility_codes() {
         );
     }
     let admin = format!("Bearer {ADMIN_TOKEN}");
-    for bad in [
-        &br#"{"facility_code":"0110113718"}"#[..],
-        br#"{"facility_code":"011011371"}"#,
-        b"{}",
-    ] {
+    for bad in [&br#"{"facility_code":"0110113718"}"#[..], br#"{"facility_code":"011011371"}"#, b"{}"] {
         assert_eq!(
             block_on(api.issue_enrolment_code(&admin_request(path, bad, Some(&admin)))),
             Err(EdgeError::BadRequest)
         );
     }
     assert!(ports.codes.borrow().is_empty());
-    let issued =
-        block_on(api.issue_enrolment_code(&admin_request(path, good, Some(&admin)))).unwrap();
+    let issued = block_on(api.issue_enrolment_code(&admin_request(path, good, Some(&admin)))).unwrap();
     assert_eq!(issued.expires_at, NOW + 24 * 3600);
     let stored_keys: Vec<String> = ports.codes.borrow().keys().cloned().collect();
     assert!(
-        stored_keys
-            .iter()
-            .all(|key| !key.contains(&issued.code.replace('-', ""))),
+        stored_keys.iter().all(|key| !key.contains(&issued.code.replace('-', ""))),
         "the store keeps only a hash of the code"
     );
 }
@@ -250,26 +178,16 @@ fn unknown_forged_and_revoked_devices_are_refused() {
 
     let mut no_proof = kiosk.request("/api/v1/challenge", b"", NOW);
     no_proof.device_proof = DeviceProofHeaders::default();
-    assert_eq!(
-        challenge_of(&no_proof),
-        Err(EdgeError::DeviceProofInvalid("no device id"))
-    );
+    assert_eq!(challenge_of(&no_proof), Err(EdgeError::DeviceProofInvalid("no device id")));
 
     let stranger = Kiosk {
-        device_id: DeviceId::from_random(&FacilityCode::parse(FACILITY).unwrap(), &[0xee; 16])
-            .as_str()
-            .to_owned(),
+        device_id: DeviceId::from_random(&FacilityCode::parse(FACILITY).unwrap(), &[0xee; 16]).as_str().to_owned(),
         key: kiosk.key.clone(),
     };
-    assert_eq!(
-        challenge_of(&stranger.request("/api/v1/challenge", b"", NOW)),
-        Err(EdgeError::DeviceUnknown)
-    );
+    assert_eq!(challenge_of(&stranger.request("/api/v1/challenge", b"", NOW)), Err(EdgeError::DeviceUnknown));
 
-    let impostor = Kiosk {
-        device_id: kiosk.device_id.clone(),
-        key: p256::ecdsa::SigningKey::from_slice(&[8; 32]).unwrap(),
-    };
+    let impostor =
+        Kiosk { device_id: kiosk.device_id.clone(), key: p256::ecdsa::SigningKey::from_slice(&[8; 32]).unwrap() };
     assert_eq!(
         challenge_of(&impostor.request("/api/v1/challenge", b"", NOW)),
         Err(EdgeError::DeviceProofInvalid("signature does not verify"))
@@ -277,10 +195,7 @@ fn unknown_forged_and_revoked_devices_are_refused() {
     // A proof made for another path does not carry over.
     let mut moved = kiosk.request("/api/v1/session", b"", NOW);
     moved.path = "/api/v1/challenge";
-    assert_eq!(
-        challenge_of(&moved),
-        Err(EdgeError::DeviceProofInvalid("signature does not verify"))
-    );
+    assert_eq!(challenge_of(&moved), Err(EdgeError::DeviceProofInvalid("signature does not verify")));
 
     let body = kiosk.answered_challenge(&api, CARD0_CERT, CARD0_KEY, NOW);
     let session = kiosk.session(&api, &body, NOW).unwrap();
@@ -290,26 +205,14 @@ fn unknown_forged_and_revoked_devices_are_refused() {
     let revoke = |id: &str, authorization: Option<&str>| {
         block_on(api.revoke_device(&admin_request(&revoke_path, b"", authorization), id))
     };
-    assert_eq!(
-        revoke(&kiosk.device_id, None),
-        Err(EdgeError::AdminUnauthorized)
-    );
+    assert_eq!(revoke(&kiosk.device_id, None), Err(EdgeError::AdminUnauthorized));
     assert!(revoke(&kiosk.device_id, Some(&admin)).unwrap().revoked);
-    assert_eq!(
-        revoke(stranger.device_id.as_str(), Some(&admin)),
-        Err(EdgeError::NotFound)
-    );
+    assert_eq!(revoke(stranger.device_id.as_str(), Some(&admin)), Err(EdgeError::NotFound));
     assert_eq!(revoke("nonsense", Some(&admin)), Err(EdgeError::NotFound));
 
     // Revocation also stops the session that was opened before it.
-    assert_eq!(
-        kiosk.qualification(&api, Some(&session), b"", NOW),
-        Err(EdgeError::DeviceRevoked)
-    );
-    assert_eq!(
-        challenge_of(&kiosk.request("/api/v1/challenge", b"", NOW)),
-        Err(EdgeError::DeviceRevoked)
-    );
+    assert_eq!(kiosk.qualification(&api, Some(&session), b"", NOW), Err(EdgeError::DeviceRevoked));
+    assert_eq!(challenge_of(&kiosk.request("/api/v1/challenge", b"", NOW)), Err(EdgeError::DeviceRevoked));
 }
 
 #[test]
@@ -339,9 +242,7 @@ fn a_device_confirms_its_enrolment_until_the_edge_no_longer_knows_it() {
     // An identity this edge never enrolled (a browser that outlived a restarted demo edge) and a revoked one are
     // both device_not_enrolled, the code that sends the kiosk to its enrolment screen.
     let stranger = Kiosk {
-        device_id: DeviceId::from_random(&FacilityCode::parse(FACILITY).unwrap(), &[0xee; 16])
-            .as_str()
-            .to_owned(),
+        device_id: DeviceId::from_random(&FacilityCode::parse(FACILITY).unwrap(), &[0xee; 16]).as_str().to_owned(),
         key: kiosk.key.clone(),
     };
     let unknown = confirm(&stranger.request_with("GET", path, b"", NOW));
@@ -362,10 +263,7 @@ fn a_device_confirms_its_enrolment_until_the_edge_no_longer_knows_it() {
         .filter(|event| event["action"] == "device_confirmed")
         .map(|event| event["outcome"].clone())
         .collect();
-    assert_eq!(
-        outcomes,
-        ["ok", "ok", "unauthorized", "unauthorized", "device_not_enrolled", "device_not_enrolled"]
-    );
+    assert_eq!(outcomes, ["ok", "ok", "unauthorized", "unauthorized", "device_not_enrolled", "device_not_enrolled"]);
 }
 
 #[test]
@@ -377,10 +275,7 @@ fn a_session_is_bound_to_the_device_that_opened_it() {
     let second = enrolled_kiosk(&api, 9);
     let body = first.answered_challenge(&api, CARD0_CERT, CARD0_KEY, NOW);
     let session = first.session(&api, &body, NOW).unwrap();
-    assert_eq!(
-        second.qualification(&api, Some(&session), b"", NOW),
-        Err(EdgeError::SessionInvalid)
-    );
+    assert_eq!(second.qualification(&api, Some(&session), b"", NOW), Err(EdgeError::SessionInvalid));
     assert!(first.qualification(&api, Some(&session), b"", NOW).is_ok());
 }
 
@@ -391,9 +286,7 @@ fn devices_and_facilities_are_rate_limited_per_minute() {
     let api = EdgeApi::new(&config, &ports);
     let first = enrolled_kiosk(&api, 7);
     let second = enrolled_kiosk(&api, 9);
-    let ask = |kiosk: &Kiosk, now| {
-        block_on(api.issue_challenge(&kiosk.request("/api/v1/challenge", b"", now)))
-    };
+    let ask = |kiosk: &Kiosk, now| block_on(api.issue_challenge(&kiosk.request("/api/v1/challenge", b"", now)));
     for _ in 0..8 {
         assert!(ask(&first, NOW).is_ok());
     }
@@ -403,22 +296,14 @@ fn devices_and_facilities_are_rate_limited_per_minute() {
         assert!(ask(&second, NOW).is_ok());
     }
     assert_eq!(ask(&second, NOW), Err(EdgeError::RateLimited("facility")));
-    assert_eq!(
-        EdgeError::RateLimited("facility").code(),
-        ErrorCode::RateLimited
-    );
+    assert_eq!(EdgeError::RateLimited("facility").code(), ErrorCode::RateLimited);
     // The next minute starts afresh.
     assert!(ask(&first, NOW + 60).is_ok());
     // Forged proofs are not counted against the device.
-    let impostor = Kiosk {
-        device_id: second.device_id.clone(),
-        key: p256::ecdsa::SigningKey::from_slice(&[1; 32]).unwrap(),
-    };
+    let impostor =
+        Kiosk { device_id: second.device_id.clone(), key: p256::ecdsa::SigningKey::from_slice(&[1; 32]).unwrap() };
     for _ in 0..20 {
-        assert!(matches!(
-            ask(&impostor, NOW + 120),
-            Err(EdgeError::DeviceProofInvalid(_))
-        ));
+        assert!(matches!(ask(&impostor, NOW + 120), Err(EdgeError::DeviceProofInvalid(_))));
     }
     assert!(ask(&second, NOW + 120).is_ok());
 }
@@ -433,32 +318,16 @@ fn a_challenge_answers_once_and_only_in_time() {
     let challenge = kiosk.challenge(&api, NOW);
     let body = session_body(&challenge, CARD0_CERT, sign(CARD0_KEY, &challenge));
     assert!(kiosk.session(&api, &body, NOW).is_ok());
-    assert_eq!(
-        kiosk.session(&api, &body, NOW),
-        Err(EdgeError::ChallengeReplayed)
-    );
+    assert_eq!(kiosk.session(&api, &body, NOW), Err(EdgeError::ChallengeReplayed));
 
     let late = kiosk.challenge(&api, NOW);
     let body = session_body(&late, CARD0_CERT, sign(CARD0_KEY, &late));
-    assert_eq!(
-        kiosk.session(&api, &body, NOW + 121),
-        Err(EdgeError::ChallengeExpired)
-    );
+    assert_eq!(kiosk.session(&api, &body, NOW + 121), Err(EdgeError::ChallengeExpired));
 
-    let unknown = ChallengeResponse {
-        challenge_id: "AAAAAAAAAAAAAAAAAAAAAA".into(),
-        ..challenge
-    };
+    let unknown = ChallengeResponse { challenge_id: "AAAAAAAAAAAAAAAAAAAAAA".into(), ..challenge };
     let body = session_body(&unknown, CARD0_CERT, sign(CARD0_KEY, &unknown));
-    assert_eq!(
-        kiosk.session(&api, &body, NOW),
-        Err(EdgeError::ChallengeUnknown)
-    );
-    assert_eq!(
-        ports.sent.borrow().len(),
-        1,
-        "only the one good session reached the origin"
-    );
+    assert_eq!(kiosk.session(&api, &body, NOW), Err(EdgeError::ChallengeUnknown));
+    assert_eq!(ports.sent.borrow().len(), 1, "only the one good session reached the origin");
 }
 
 #[test]
@@ -470,16 +339,10 @@ fn a_signature_by_another_card_or_a_revoked_certificate_gets_no_session() {
 
     let challenge = kiosk.challenge(&api, NOW);
     let body = session_body(&challenge, CARD0_CERT, sign(CARD1_KEY, &challenge));
-    assert_eq!(
-        kiosk.session(&api, &body, NOW),
-        Err(EdgeError::SignatureInvalid)
-    );
+    assert_eq!(kiosk.session(&api, &body, NOW), Err(EdgeError::SignatureInvalid));
 
     let body = kiosk.answered_challenge(&api, CARD0_CERT, CARD0_KEY, NOW);
-    assert_eq!(
-        kiosk.session(&api, &body, NOW),
-        Err(EdgeError::CertificateRevoked)
-    );
+    assert_eq!(kiosk.session(&api, &body, NOW), Err(EdgeError::CertificateRevoked));
 }
 
 #[test]
@@ -488,13 +351,7 @@ fn origin_failures_become_typed_errors() {
     for (outcome, expected) in [
         (OriginOutcome::Unreachable, EdgeError::OriginUnavailable),
         (OriginOutcome::TimedOut, EdgeError::OriginTimeout),
-        (
-            OriginOutcome::Answered {
-                status: 200,
-                body: b"garbage".to_vec(),
-            },
-            EdgeError::OriginError { status: 200 },
-        ),
+        (OriginOutcome::Answered { status: 200, body: b"garbage".to_vec() }, EdgeError::OriginError { status: 200 }),
     ] {
         let ports = FakePorts::new(Box::new(move |_, _| outcome.clone()));
         let api = EdgeApi::new(&config, &ports);
@@ -504,24 +361,15 @@ fn origin_failures_become_typed_errors() {
         assert_eq!(kiosk.session(&api, &body, NOW), Err(expected));
     }
 
-    let held = json(
-        423,
-        &serde_json::json!({"error": "record_held", "message": "x"}),
-    );
+    let held = json(423, &serde_json::json!({"error": "record_held", "message": "x"}));
     let ports = FakePorts::new(Box::new(move |path, body| {
-        if path == "/v1/certificate-status" {
-            origin_with_revoked("none")(path, body)
-        } else {
-            held.clone()
-        }
+        if path == "/v1/certificate-status" { origin_with_revoked("none")(path, body) } else { held.clone() }
     }));
     let api = EdgeApi::new(&config, &ports);
     let kiosk = enrolled_kiosk(&api, 7);
     let body = kiosk.answered_challenge(&api, CARD0_CERT, CARD0_KEY, NOW);
     let session = kiosk.session(&api, &body, NOW).unwrap();
-    let refused = kiosk
-        .qualification(&api, Some(&session), b"", NOW)
-        .unwrap_err();
+    let refused = kiosk.qualification(&api, Some(&session), b"", NOW).unwrap_err();
     assert_eq!(refused.code(), ErrorCode::RecordHeld);
 }
 
@@ -530,27 +378,9 @@ fn origin_reads_are_retried_once_after_a_failed_connection_but_not_after_a_timeo
     let config = config();
     for (first, second, expected_sends, expected) in [
         (OriginOutcome::Unreachable, None, 2, Ok(())),
-        (
-            OriginOutcome::Answered {
-                status: 503,
-                body: b"busy".to_vec(),
-            },
-            None,
-            2,
-            Ok(()),
-        ),
-        (
-            OriginOutcome::Unreachable,
-            Some(OriginOutcome::Unreachable),
-            2,
-            Err(EdgeError::OriginUnavailable),
-        ),
-        (
-            OriginOutcome::TimedOut,
-            None,
-            1,
-            Err(EdgeError::OriginTimeout),
-        ),
+        (OriginOutcome::Answered { status: 503, body: b"busy".to_vec() }, None, 2, Ok(())),
+        (OriginOutcome::Unreachable, Some(OriginOutcome::Unreachable), 2, Err(EdgeError::OriginUnavailable)),
+        (OriginOutcome::TimedOut, None, 1, Err(EdgeError::OriginTimeout)),
     ] {
         let calls = std::rc::Rc::new(Cell::new(0_u32));
         let counted = calls.clone();
@@ -587,36 +417,14 @@ fn qualification_needs_a_live_session_of_this_edge() {
     let body = kiosk.answered_challenge(&api, CARD0_CERT, CARD0_KEY, NOW);
     let session = kiosk.session(&api, &body, NOW).unwrap();
 
-    assert_eq!(
-        kiosk.qualification(&api, None, b"", NOW),
-        Err(EdgeError::SessionInvalid)
-    );
-    let forged = SessionResponse {
-        session_token: format!("{}x", session.session_token),
-        ..session.clone()
-    };
-    assert_eq!(
-        kiosk.qualification(&api, Some(&forged), b"", NOW),
-        Err(EdgeError::SessionInvalid)
-    );
-    assert_eq!(
-        kiosk.qualification(&api, Some(&session), b"", NOW + 300),
-        Err(EdgeError::SessionExpired)
-    );
-    assert_eq!(
-        kiosk.qualification(&api, Some(&session), b"{", NOW),
-        Err(EdgeError::BadRequest)
-    );
+    assert_eq!(kiosk.qualification(&api, None, b"", NOW), Err(EdgeError::SessionInvalid));
+    let forged = SessionResponse { session_token: format!("{}x", session.session_token), ..session.clone() };
+    assert_eq!(kiosk.qualification(&api, Some(&forged), b"", NOW), Err(EdgeError::SessionInvalid));
+    assert_eq!(kiosk.qualification(&api, Some(&session), b"", NOW + 300), Err(EdgeError::SessionExpired));
+    assert_eq!(kiosk.qualification(&api, Some(&session), b"{", NOW), Err(EdgeError::BadRequest));
     let long_id = format!(r#"{{"arbitrary_identifier":"{}"}}"#, "x".repeat(65));
-    assert_eq!(
-        kiosk.qualification(&api, Some(&session), long_id.as_bytes(), NOW),
-        Err(EdgeError::BadRequest)
-    );
-    assert_eq!(
-        ports.sent.borrow().len(),
-        1,
-        "no refused query reached the origin"
-    );
+    assert_eq!(kiosk.qualification(&api, Some(&session), long_id.as_bytes(), NOW), Err(EdgeError::BadRequest));
+    assert_eq!(ports.sent.borrow().len(), 1, "no refused query reached the origin");
 }
 
 #[test]
@@ -641,17 +449,10 @@ fn missing_or_unusable_bindings_are_configuration_errors() {
         ("RATE_LIMIT_PER_FACILITY", Some("lots".to_owned())),
     ] {
         let lookup = |name: &str| {
-            if name == broken {
-                value.clone()
-            } else {
-                complete(name)
-            }
+            if name == broken { value.clone() } else { complete(name) }
         };
         let error = EdgeConfig::from_lookup(lookup).unwrap_err();
         assert_eq!(error.code(), ErrorCode::Internal, "{broken}");
     }
-    assert!(
-        !format!("{config:?}").contains(ORIGIN_KEY),
-        "secrets stay out of Debug output"
-    );
+    assert!(!format!("{config:?}").contains(ORIGIN_KEY), "secrets stay out of Debug output");
 }

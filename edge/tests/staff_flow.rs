@@ -2,11 +2,7 @@
 //! scripted origin: one-time staff codes, staff tokens that carry the facility, the shared 保険者番号 validator
 //! before anything is forwarded, and visual checks that verify the certificate as a PIN session does and mint a
 //! card session only once staff approved.
-#![allow(
-    clippy::unwrap_used,
-    reason = "a test should stop at the first unexpected value"
-)]
-
+#![allow(clippy::unwrap_used, reason = "a test should stop at the first unexpected value")]
 
 use futures::executor::block_on;
 use onshi_edge::EdgeError;
@@ -14,9 +10,8 @@ use onshi_edge::config::EdgeConfig;
 use onshi_edge::service::{ApiRequest, EdgeApi, EdgePorts};
 use onshi_proto::api::EnrolRequest;
 use onshi_proto::origin::{
-    AuthMethod, ConsentRequest, PrescriptionFormat,
-    CertificateRef, CertificateStatusQuery, CheckInListQuery, NumberQualificationQuery,
-    VisualCheckCollect, VisualCheckCreate, VisualCheckDecision,
+    AuthMethod, CertificateRef, CertificateStatusQuery, CheckInListQuery, ConsentRequest, NumberQualificationQuery,
+    PrescriptionFormat, VisualCheckCollect, VisualCheckCreate, VisualCheckDecision,
 };
 use onshi_proto::qualification::{QualificationAnswer, Reason, Validity};
 use onshi_proto::{Base64Bytes, IsoDate};
@@ -47,19 +42,14 @@ fn admin_post<'r>(path: &'r str, body: &'r [u8], authorization: &'r str) -> ApiR
 fn staff_code<P: EdgePorts>(api: &EdgeApi<'_, P>) -> String {
     let authorization = format!("Bearer {ADMIN_TOKEN}");
     let body = format!(r#"{{"facility_code":"{FACILITY}"}}"#);
-    block_on(api.issue_staff_code(&admin_post(
-        "/api/v1/admin/staff-codes",
-        body.as_bytes(),
-        &authorization,
-    )))
-    .unwrap()
-    .code
+    block_on(api.issue_staff_code(&admin_post("/api/v1/admin/staff-codes", body.as_bytes(), &authorization)))
+        .unwrap()
+        .code
 }
 
 fn login<P: EdgePorts>(api: &EdgeApi<'_, P>, code: &str) -> Result<String, EdgeError> {
     let body = serde_json::to_vec(&serde_json::json!({ "code": code })).unwrap();
-    block_on(api.staff_login(&request("POST", "/api/v1/staff/login", &body, None)))
-        .map(|s| s.staff_token)
+    block_on(api.staff_login(&request("POST", "/api/v1/staff/login", &body, None))).map(|s| s.staff_token)
 }
 
 /// An origin that answers every staff and visual-check route; `collect_approved` decides the collect answer.
@@ -67,28 +57,18 @@ fn scripted_origin(collect_approved: bool) -> OriginScript {
     Box::new(move |path, body| match path {
         "/v1/certificate-status" => {
             let query: CertificateStatusQuery = serde_json::from_slice(body).unwrap();
-            let status = if query.certificate.serial == "REVOKED" {
-                "revoked"
-            } else {
-                "good"
-            };
+            let status = if query.certificate.serial == "REVOKED" { "revoked" } else { "good" };
             json(200, &serde_json::json!({ "status": status }))
         }
-        "/v1/staff/checkins" => json(
-            200,
-            &serde_json::json!({ "date": "2026-11-24", "checkins": [], "pending": [] }),
-        ),
+        "/v1/staff/checkins" => json(200, &serde_json::json!({ "date": "2026-11-24", "checkins": [], "pending": [] })),
         "/v1/qualification/by-number" => json(200, &answer()),
-        "/v1/visual-checks" | "/v1/visual-checks/decide" => json(
-            200,
-            &serde_json::json!({ "request_id": "abc123", "state": "pending", "expires_at": NOW + 600 }),
-        ),
+        "/v1/visual-checks" | "/v1/visual-checks/decide" => {
+            json(200, &serde_json::json!({ "request_id": "abc123", "state": "pending", "expires_at": NOW + 600 }))
+        }
         "/v1/visual-checks/collect" if collect_approved => {
             let collect: VisualCheckCollect = serde_json::from_slice(body).unwrap();
             let certificate = CertificateRef {
-                issuer:
-                    "CN=onshi test auth CA,OU=JPKI for user authentication TEST,O=onshi test,C=JP"
-                        .into(),
+                issuer: "CN=onshi test auth CA,OU=JPKI for user authentication TEST,O=onshi test,C=JP".into(),
                 serial: CARD0_SERIAL.into(),
             };
             assert_eq!(collect.request_id, "abc123");
@@ -98,10 +78,7 @@ fn scripted_origin(collect_approved: bool) -> OriginScript {
             )
         }
         "/v1/visual-checks/collect" => json(200, &serde_json::json!({ "state": "pending" })),
-        _ => json(
-            404,
-            &serde_json::json!({ "error": "not_found", "message": "x" }),
-        ),
+        _ => json(404, &serde_json::json!({ "error": "not_found", "message": "x" })),
     })
 }
 
@@ -113,42 +90,20 @@ fn a_staff_code_logs_in_once_and_the_token_names_the_facility_for_every_call() {
     let code = staff_code(&api);
     let token = login(&api, &code).unwrap();
     assert!(token.starts_with("staff."));
-    assert_eq!(
-        login(&api, &code),
-        Err(EdgeError::EnrolmentCodeInvalid("already used"))
-    );
-    assert!(matches!(
-        login(&api, "AAAA-BBBB-CCCC"),
-        Err(EdgeError::EnrolmentCodeInvalid(_))
-    ));
+    assert_eq!(login(&api, &code), Err(EdgeError::EnrolmentCodeInvalid("already used")));
+    assert!(matches!(login(&api, "AAAA-BBBB-CCCC"), Err(EdgeError::EnrolmentCodeInvalid(_))));
 
     // The listing asks the origin for the token's facility, whatever the caller might wish.
     let bearer = format!("Bearer {token}");
-    let list = block_on(api.staff_checkins(&request(
-        "GET",
-        "/api/v1/staff/checkins",
-        b"",
-        Some(&bearer),
-    )))
-    .unwrap();
+    let list = block_on(api.staff_checkins(&request("GET", "/api/v1/staff/checkins", b"", Some(&bearer)))).unwrap();
     assert!(list.checkins.is_empty());
-    let sent: CheckInListQuery =
-        serde_json::from_slice(&ports.sent_to("/v1/staff/checkins")[0]).unwrap();
+    let sent: CheckInListQuery = serde_json::from_slice(&ports.sent_to("/v1/staff/checkins")[0]).unwrap();
     assert_eq!(sent.facility_code, FACILITY);
     assert!(!sent.staff_id.is_empty());
 
     // Without a token, with a forged one, or with the admin token: refused before the origin is asked.
-    for authorization in [
-        None,
-        Some("Bearer staff.e30.AAAA"),
-        Some(format!("Bearer {ADMIN_TOKEN}").as_str()),
-    ] {
-        let refused = block_on(api.staff_checkins(&request(
-            "GET",
-            "/api/v1/staff/checkins",
-            b"",
-            authorization,
-        )));
+    for authorization in [None, Some("Bearer staff.e30.AAAA"), Some(format!("Bearer {ADMIN_TOKEN}").as_str())] {
+        let refused = block_on(api.staff_checkins(&request("GET", "/api/v1/staff/checkins", b"", authorization)));
         assert_eq!(refused.unwrap_err().code().as_str(), "session_invalid");
     }
     assert_eq!(ports.sent_to("/v1/staff/checkins").len(), 1);
@@ -172,29 +127,17 @@ fn enrolment_codes_and_staff_codes_are_not_interchangeable() {
         &authorization,
     )))
     .unwrap();
-    assert!(matches!(
-        login(&api, &enrolment.code),
-        Err(EdgeError::EnrolmentCodeInvalid("unknown"))
-    ));
+    assert!(matches!(login(&api, &enrolment.code), Err(EdgeError::EnrolmentCodeInvalid("unknown"))));
     let staff = staff_code(&api);
     let key = p256::ecdsa::SigningKey::from_slice(&[3; 32]).unwrap();
     let spki = key.verifying_key().to_public_key_der().unwrap();
-    let enrol = serde_json::to_vec(&EnrolRequest {
-        code: staff,
-        public_key: Base64Bytes(spki.as_bytes().to_vec()),
-    })
-    .unwrap();
+    let enrol =
+        serde_json::to_vec(&EnrolRequest { code: staff, public_key: Base64Bytes(spki.as_bytes().to_vec()) }).unwrap();
     let refused = block_on(api.enrol(&request("POST", "/api/v1/devices/enrol", &enrol, None)));
-    assert!(matches!(
-        refused,
-        Err(EdgeError::EnrolmentCodeInvalid("unknown"))
-    ));
+    assert!(matches!(refused, Err(EdgeError::EnrolmentCodeInvalid("unknown"))));
     // Only the admin issues staff codes.
-    let wrong = block_on(api.issue_staff_code(&admin_post(
-        "/api/v1/admin/staff-codes",
-        body.as_bytes(),
-        "Bearer nope",
-    )));
+    let wrong =
+        block_on(api.issue_staff_code(&admin_post("/api/v1/admin/staff-codes", body.as_bytes(), "Bearer nope")));
     assert_eq!(wrong.unwrap_err(), EdgeError::AdminUnauthorized);
 }
 
@@ -212,23 +155,16 @@ fn the_number_check_is_validated_with_the_check_digit_before_it_is_forwarded() {
     };
     let path = "/api/v1/staff/qualification/by-number";
     let bad = query("01130013");
-    let refused =
-        block_on(api.staff_qualification_by_number(&request("POST", path, &bad, Some(&bearer))));
+    let refused = block_on(api.staff_qualification_by_number(&request("POST", path, &bad, Some(&bearer))));
     assert_eq!(refused, Err(EdgeError::BadRequest));
     assert!(ports.sent_to("/v1/qualification/by-number").is_empty());
     let good = query("01130012");
-    let answered =
-        block_on(api.staff_qualification_by_number(&request("POST", path, &good, Some(&bearer))))
-            .unwrap();
+    let answered = block_on(api.staff_qualification_by_number(&request("POST", path, &good, Some(&bearer)))).unwrap();
     assert_eq!(answered.validity, Validity::Valid);
     let sent: NumberQualificationQuery =
         serde_json::from_slice(&ports.sent_to("/v1/qualification/by-number")[0]).unwrap();
     assert_eq!(sent.facility_code.as_deref(), Some(FACILITY));
-    assert!(
-        sent.device_id
-            .as_deref()
-            .is_some_and(|actor| actor.starts_with("staff:"))
-    );
+    assert!(sent.device_id.as_deref().is_some_and(|actor| actor.starts_with("staff:")));
     assert_eq!(sent.insurer_number, "01130012");
 
     // A decision is forwarded for the token's facility and names the staff session.
@@ -240,12 +176,8 @@ fn the_number_check_is_validated_with_the_check_digit_before_it_is_forwarded() {
         Some(&bearer),
     )))
     .unwrap();
-    let sent: VisualCheckDecision =
-        serde_json::from_slice(&ports.sent_to("/v1/visual-checks/decide")[0]).unwrap();
-    assert_eq!(
-        (sent.facility_code.as_str(), sent.approve),
-        (FACILITY, true)
-    );
+    let sent: VisualCheckDecision = serde_json::from_slice(&ports.sent_to("/v1/visual-checks/decide")[0]).unwrap();
+    assert_eq!((sent.facility_code.as_str(), sent.approve), (FACILITY, true));
     let traversal = br#"{"request_id":"../x","approve":true}"#;
     let refused = block_on(api.staff_visual_check_decision(&request(
         "POST",
@@ -257,8 +189,7 @@ fn the_number_check_is_validated_with_the_check_digit_before_it_is_forwarded() {
 }
 
 fn visual_check_body(certificate: &[u8]) -> Vec<u8> {
-    serde_json::to_vec(&serde_json::json!({ "certificate": Base64Bytes(certificate.to_vec()) }))
-        .unwrap()
+    serde_json::to_vec(&serde_json::json!({ "certificate": Base64Bytes(certificate.to_vec()) })).unwrap()
 }
 
 #[test]
@@ -268,42 +199,27 @@ fn a_visual_check_verifies_the_certificate_and_opens_a_session_only_once_approve
     let api = EdgeApi::new(&config, &pending_ports);
     let kiosk = enrolled_kiosk(&api, 7);
     let body = visual_check_body(CARD0_CERT);
-    let ticket =
-        block_on(api.request_visual_check(&kiosk.request("/api/v1/visual-check", &body, NOW))).unwrap();
+    let ticket = block_on(api.request_visual_check(&kiosk.request("/api/v1/visual-check", &body, NOW))).unwrap();
     assert_eq!(ticket.request_id, "abc123");
-    let created: VisualCheckCreate =
-        serde_json::from_slice(&pending_ports.sent_to("/v1/visual-checks")[0]).unwrap();
+    let created: VisualCheckCreate = serde_json::from_slice(&pending_ports.sent_to("/v1/visual-checks")[0]).unwrap();
     assert_eq!(created.certificate.serial, CARD0_SERIAL);
-    assert_eq!(
-        (created.facility_code.as_str(), created.device_id.as_str()),
-        (FACILITY, kiosk.device_id.as_str())
-    );
-    assert_eq!(
-        pending_ports.sent_to("/v1/certificate-status").len(),
-        1,
-        "revocation is asked as for a PIN session"
-    );
+    assert_eq!((created.facility_code.as_str(), created.device_id.as_str()), (FACILITY, kiosk.device_id.as_str()));
+    assert_eq!(pending_ports.sent_to("/v1/certificate-status").len(), 1, "revocation is asked as for a PIN session");
 
     // Not a certificate, or no device proof: refused before the origin records anything.
     let junk = visual_check_body(b"not a certificate");
     let refused = block_on(api.request_visual_check(&kiosk.request("/api/v1/visual-check", &junk, NOW)));
     assert!(matches!(refused, Err(EdgeError::CertificateInvalid(_))));
-    let unproven =
-        block_on(api.request_visual_check(&request("POST", "/api/v1/visual-check", &body, None)));
+    let unproven = block_on(api.request_visual_check(&request("POST", "/api/v1/visual-check", &body, None)));
     assert!(matches!(unproven, Err(EdgeError::DeviceProofInvalid(_))));
     // Outside the certificate's validity (the test cards end in 2030).
     let late = kiosk.request("/api/v1/visual-check", &body, 2_000_000_000);
-    assert_eq!(
-        block_on(api.request_visual_check(&late)),
-        Err(EdgeError::CertificateExpired)
-    );
+    assert_eq!(block_on(api.request_visual_check(&late)), Err(EdgeError::CertificateExpired));
     assert_eq!(pending_ports.sent_to("/v1/visual-checks").len(), 1);
 
     // While staff have not decided, the kiosk hears "pending" and gets no session.
     let poll = br#"{"request_id":"abc123"}"#;
-    let waiting =
-        block_on(api.visual_check_status(&kiosk.request("/api/v1/visual-check/status", poll, NOW)))
-            .unwrap();
+    let waiting = block_on(api.visual_check_status(&kiosk.request("/api/v1/visual-check/status", poll, NOW))).unwrap();
     assert!(waiting.session.is_none() && waiting.qualification.is_none());
     let sent: VisualCheckCollect =
         serde_json::from_slice(&pending_ports.sent_to("/v1/visual-checks/collect")[0]).unwrap();
@@ -313,29 +229,16 @@ fn a_visual_check_verifies_the_certificate_and_opens_a_session_only_once_approve
     let approved_ports = FakePorts::new(scripted_origin(true));
     let api = EdgeApi::new(&config, &approved_ports);
     let kiosk = enrolled_kiosk(&api, 7);
-    let approved =
-        block_on(api.visual_check_status(&kiosk.request("/api/v1/visual-check/status", poll, NOW)))
-            .unwrap();
-    assert_eq!(
-        approved.state,
-        onshi_proto::origin::VisualCheckState::Approved
-    );
-    assert_eq!(
-        approved.qualification.map(|a| a.validity),
-        Some(Validity::Valid)
-    );
+    let approved = block_on(api.visual_check_status(&kiosk.request("/api/v1/visual-check/status", poll, NOW))).unwrap();
+    assert_eq!(approved.state, onshi_proto::origin::VisualCheckState::Approved);
+    assert_eq!(approved.qualification.map(|a| a.validity), Some(Validity::Valid));
     let session = approved.session.unwrap();
     let claims = config.sessions.verify(&session.session_token, NOW).unwrap();
     assert_eq!(claims.device, kiosk.device_id);
     assert_eq!(claims.certificate().serial, CARD0_SERIAL);
     // A card session is not a staff token.
     let bearer = format!("Bearer {}", session.session_token);
-    let refused = block_on(api.staff_checkins(&request(
-        "GET",
-        "/api/v1/staff/checkins",
-        b"",
-        Some(&bearer),
-    )));
+    let refused = block_on(api.staff_checkins(&request("GET", "/api/v1/staff/checkins", b"", Some(&bearer))));
     assert_eq!(refused.unwrap_err(), EdgeError::SessionInvalid);
 }
 
@@ -344,10 +247,7 @@ fn a_revoked_certificate_gets_no_visual_check() {
     let config = config();
     let ports = FakePorts::new(Box::new(|path, _body| match path {
         "/v1/certificate-status" => json(200, &serde_json::json!({ "status": "revoked" })),
-        _ => json(
-            200,
-            &serde_json::json!({ "request_id": "abc123", "state": "pending", "expires_at": NOW }),
-        ),
+        _ => json(200, &serde_json::json!({ "request_id": "abc123", "state": "pending", "expires_at": NOW })),
     }));
     let api = EdgeApi::new(&config, &ports);
     let kiosk = enrolled_kiosk(&api, 7);
@@ -370,14 +270,9 @@ fn a_visual_check_session_says_so_and_may_not_do_what_needs_the_pin() {
     let api = EdgeApi::new(&config, &ports);
     let kiosk = enrolled_kiosk(&api, 7);
     let poll = br#"{"request_id":"abc123"}"#;
-    let approved =
-        block_on(api.visual_check_status(&kiosk.request("/api/v1/visual-check/status", poll, NOW)))
-            .unwrap();
+    let approved = block_on(api.visual_check_status(&kiosk.request("/api/v1/visual-check/status", poll, NOW))).unwrap();
     let token = approved.session.unwrap().session_token;
-    assert_eq!(
-        config.sessions.verify(&token, NOW).unwrap().method,
-        AuthMethod::VisualCheck
-    );
+    assert_eq!(config.sessions.verify(&token, NOW).unwrap().method, AuthMethod::VisualCheck);
     let bearer = format!("Bearer {token}");
     let with_session = |path: &'static str, body: &'static [u8]| {
         let mut request = kiosk.request(path, body, NOW);
@@ -392,17 +287,16 @@ fn a_visual_check_session_says_so_and_may_not_do_what_needs_the_pin() {
     assert_eq!(again.unwrap_err().code().as_str(), "session_invalid");
     assert!(ports.sent_to("/v1/qualification/by-certificate").is_empty());
     // Linking the card to an insured record needs the PIN.
-    let registration = block_on(api.register_card(&with_session(
-        "/api/v1/registration",
-        br#"{"terms_accepted":true}"#,
-    )));
+    let registration =
+        block_on(api.register_card(&with_session("/api/v1/registration", br#"{"terms_accepted":true}"#)));
     assert_eq!(registration, Err(EdgeError::PinRequired));
     assert!(ports.sent_to("/v1/registration").is_empty());
     // Consent follows a visual check as it follows a PIN, and the prescription choice is forwarded.
-    let consent = block_on(api.record_consent(&with_session(
-        "/api/v1/consent",
-        br#"{"kinds":["medication"],"prescription":"electronic"}"#,
-    )));
+    let consent =
+        block_on(api.record_consent(&with_session(
+            "/api/v1/consent",
+            br#"{"kinds":["medication"],"prescription":"electronic"}"#,
+        )));
     assert!(consent.is_ok(), "{consent:?}");
     let sent: ConsentRequest = serde_json::from_slice(&ports.sent_to("/v1/consent")[0]).unwrap();
     assert_eq!(sent.certificate.serial, CARD0_SERIAL);
@@ -417,20 +311,12 @@ fn labelled_kiosk<P: EdgePorts>(api: &EdgeApi<'_, P>, seed: u8, label: Option<&s
         None => serde_json::json!({ "facility_code": FACILITY }),
     };
     let body = serde_json::to_vec(&body).unwrap();
-    let code = block_on(api.issue_enrolment_code(&admin_post(
-        "/api/v1/admin/enrolment-codes",
-        &body,
-        &authorization,
-    )))
-    .unwrap()
-    .code;
+    let code = block_on(api.issue_enrolment_code(&admin_post("/api/v1/admin/enrolment-codes", &body, &authorization)))
+        .unwrap()
+        .code;
     let key = p256::ecdsa::SigningKey::from_slice(&[seed; 32]).unwrap();
-    let enrolled = block_on(api.enrol(&admin_request(
-        "/api/v1/devices/enrol",
-        &enrol_request(&code, &key),
-        None,
-    )))
-    .unwrap();
+    let enrolled =
+        block_on(api.enrol(&admin_request("/api/v1/devices/enrol", &enrol_request(&code, &key), None))).unwrap();
     Kiosk { device_id: enrolled.device_id, key }
 }
 
@@ -445,11 +331,8 @@ fn the_name_the_admin_gave_a_kiosk_goes_with_its_visual_checks_and_its_short_id_
     for kiosk in [&named, &unnamed] {
         block_on(api.request_visual_check(&kiosk.request("/api/v1/visual-check", &body, NOW))).unwrap();
     }
-    let created: Vec<VisualCheckCreate> = ports
-        .sent_to("/v1/visual-checks")
-        .iter()
-        .map(|sent| serde_json::from_slice(sent).unwrap())
-        .collect();
+    let created: Vec<VisualCheckCreate> =
+        ports.sent_to("/v1/visual-checks").iter().map(|sent| serde_json::from_slice(sent).unwrap()).collect();
     assert_eq!(created[0].device_label.as_deref(), Some("受付1"));
     // Without a label, staff know the kiosk by the start of its id's random part.
     let random = unnamed.device_id.split_once('.').unwrap().1;
@@ -478,32 +361,28 @@ fn a_kiosk_withdraws_its_own_visual_check_and_a_decision_on_it_is_refused_by_its
             });
             json(200, &ticket)
         }
-        "/v1/visual-checks/decide" => json(
-            409,
-            &serde_json::json!({ "error": "visual_check_withdrawn", "message": "x" }),
-        ),
+        "/v1/visual-checks/decide" => {
+            json(409, &serde_json::json!({ "error": "visual_check_withdrawn", "message": "x" }))
+        }
         _ => json(404, &serde_json::json!({ "error": "not_found", "message": "x" })),
     }));
     let api = EdgeApi::new(&config, &ports);
     let kiosk = enrolled_kiosk(&api, 7);
     let body = br#"{"request_id":"abc123"}"#;
-    let ticket = block_on(api.withdraw_visual_check(&kiosk.request("/api/v1/visual-check/withdraw", body, NOW)))
-        .unwrap();
+    let ticket =
+        block_on(api.withdraw_visual_check(&kiosk.request("/api/v1/visual-check/withdraw", body, NOW))).unwrap();
     assert_eq!(ticket.state, onshi_proto::origin::VisualCheckState::Withdrawn);
     // The facility and the kiosk come from the device proof, never from the body.
-    let sent: VisualCheckCollect =
-        serde_json::from_slice(&ports.sent_to("/v1/visual-checks/withdraw")[0]).unwrap();
+    let sent: VisualCheckCollect = serde_json::from_slice(&ports.sent_to("/v1/visual-checks/withdraw")[0]).unwrap();
     assert_eq!(
         (sent.request_id.as_str(), sent.facility_code.as_str(), sent.device_id.as_str()),
         ("abc123", FACILITY, kiosk.device_id.as_str())
     );
     // Without a device proof, or with a request id that is not one, nothing reaches the origin.
-    let unproven =
-        block_on(api.withdraw_visual_check(&request("POST", "/api/v1/visual-check/withdraw", body, None)));
+    let unproven = block_on(api.withdraw_visual_check(&request("POST", "/api/v1/visual-check/withdraw", body, None)));
     assert!(matches!(unproven, Err(EdgeError::DeviceProofInvalid(_))));
     let traversal = br#"{"request_id":"../admin"}"#;
-    let refused =
-        block_on(api.withdraw_visual_check(&kiosk.request("/api/v1/visual-check/withdraw", traversal, NOW)));
+    let refused = block_on(api.withdraw_visual_check(&kiosk.request("/api/v1/visual-check/withdraw", traversal, NOW)));
     assert_eq!(refused.unwrap_err(), EdgeError::BadRequest);
     assert_eq!(ports.sent_to("/v1/visual-checks/withdraw").len(), 1);
 

@@ -3,15 +3,15 @@
 //! call carries the enrolled device's proof over its exact method, path and body bytes.
 
 use gloo_net::http::{Request, Response};
-use serde::Serialize;
-use onshi_proto::api::{
-    CONSENT_PATH, CHALLENGE_PATH, ConsentSubmission, REGISTRATION_PATH, RegistrationSubmission, ChallengeResponse, QUALIFICATION_PATH, QualificationRequest, SESSION_PATH, SessionRequest,
-    SessionResponse,
-};
 use onshi_proto::api::DEVICE_PATH;
+use onshi_proto::api::{
+    CHALLENGE_PATH, CONSENT_PATH, ChallengeResponse, ConsentSubmission, QUALIFICATION_PATH, QualificationRequest,
+    REGISTRATION_PATH, RegistrationSubmission, SESSION_PATH, SessionRequest, SessionResponse,
+};
 use onshi_proto::origin::{ConsentAnswer, RegistrationAnswer};
 use onshi_proto::qualification::QualificationAnswer;
 use onshi_proto::{ApiError, ErrorCode};
+use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::device::Device;
@@ -76,11 +76,8 @@ async fn post<B: Serialize>(
     if let Some(token) = session_token {
         request = request.header("Authorization", &format!("Bearer {token}"));
     }
-    let request = if body.is_some() {
-        request.header("Content-Type", "application/json").body(bytes)
-    } else {
-        request.build()
-    };
+    let request =
+        if body.is_some() { request.header("Content-Type", "application/json").body(bytes) } else { request.build() };
     request.map_err(|_| EdgeError::Network)?.send().await.map_err(|_| EdgeError::Network)
 }
 
@@ -98,7 +95,11 @@ pub async fn confirm_device(device: &Device) -> Result<(), EdgeError> {
 }
 
 /// Sends a device-proved JSON `POST` that needs no card session (the visual check's calls) and decodes the answer.
-pub async fn device_call<B: Serialize, T: DeserializeOwned>(device: &Device, path: &str, body: &B) -> Result<T, EdgeError> {
+pub async fn device_call<B: Serialize, T: DeserializeOwned>(
+    device: &Device,
+    path: &str,
+    body: &B,
+) -> Result<T, EdgeError> {
     decode(post(device, path, Some(body), None).await?).await
 }
 
@@ -119,7 +120,11 @@ pub async fn qualification(device: &Device, session: &SessionResponse) -> Result
 }
 
 /// Records the session holder's consents for this kiosk's facility; answers the consents live now.
-pub async fn consent(device: &Device, session: &SessionResponse, submission: &ConsentSubmission) -> Result<ConsentAnswer, EdgeError> {
+pub async fn consent(
+    device: &Device,
+    session: &SessionResponse,
+    submission: &ConsentSubmission,
+) -> Result<ConsentAnswer, EdgeError> {
     decode(post(device, CONSENT_PATH, Some(submission), Some(&session.session_token)).await?).await
 }
 

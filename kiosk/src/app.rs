@@ -4,26 +4,26 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use futures::channel::mpsc::{UnboundedSender, unbounded};
-use wasm_bindgen::JsCast;
-use wasm_bindgen::closure::Closure;
 use onshi_card::jpki::Pin;
 use onshi_proto::IsoDate;
 use onshi_proto::qualification::{
     Guidance, PersonalFamily, QualificationAnswer, Reason, SpecificDiseaseCertificate, Validity,
 };
+use wasm_bindgen::JsCast;
+use wasm_bindgen::closure::Closure;
 use yew::prelude::*;
 use zeroize::{Zeroize, Zeroizing};
 
 use crate::device::{self, Device};
 use crate::i18n::{Lang, text, text_n};
 use crate::session::{self, UiCommand};
-use crate::webusb;
 use crate::state::{
     Action, CARD_LEFT_BEHIND_SECS, CLEAR_AFTER_CARD_TAKEN_SECS, CardReminder, ConsentStep, Failure, IdlePhase, PIN_LEN,
     Purpose, Screen, idle_phase,
 };
-use onshi_proto::origin::{ConsentKind, PrescriptionFormat, RegistrationOutcome};
 use crate::timer;
+use crate::webusb;
+use onshi_proto::origin::{ConsentKind, PrescriptionFormat, RegistrationOutcome};
 
 /// Bridge to the virtual reader module that demo and test builds ship at `/virtual-reader/`.
 #[allow(unsafe_code)] // The #[wasm_bindgen] import block expands to FFI glue.
@@ -199,9 +199,8 @@ pub fn app() -> Html {
     let idle = use_reducer(|| IdleClock { last_touch_ms: timer::now_ms(), now_ms: timer::now_ms() });
     // Whether the idle clock runs: not on an untouched start screen, and not while the person waits for the kiosk.
     let idle_counts = use_mut_ref(|| false);
-    *idle_counts.borrow_mut() = enrolled_device.is_some()
-        && !screen.0.is_busy()
-        && (screen.0 != Screen::Welcome || *lang != Lang::Ja);
+    *idle_counts.borrow_mut() =
+        enrolled_device.is_some() && !screen.0.is_busy() && (screen.0 != Screen::Welcome || *lang != Lang::Ja);
 
     {
         let device_state = device_state.clone();
@@ -299,8 +298,7 @@ pub fn app() -> Html {
         use_effect_with((), move |_| {
             wasm_bindgen_futures::spawn_local(async move {
                 let labels = virtual_reader_cards().await;
-                let labels: Vec<String> =
-                    js_sys::Array::from(&labels).iter().filter_map(|v| v.as_string()).collect();
+                let labels: Vec<String> = js_sys::Array::from(&labels).iter().filter_map(|v| v.as_string()).collect();
                 virtual_cards.set(labels);
             });
         });
@@ -617,7 +615,9 @@ pub fn app() -> Html {
         let dispatch = dispatch.clone();
         let commands = commands.clone();
         let (chosen, prescription) = match &screen.0 {
-            Screen::Result { consent: ConsentStep::Asking { chosen, prescription }, .. } => (chosen.clone(), *prescription),
+            Screen::Result { consent: ConsentStep::Asking { chosen, prescription }, .. } => {
+                (chosen.clone(), *prescription)
+            }
             _ => (Vec::new(), None),
         };
         Callback::from(move |agree: bool| {
@@ -1128,7 +1128,11 @@ fn consent_view(lang: Lang, step: &ConsentStep, callbacks: &ConsentCallbacks) ->
                     .iter()
                     .map(|grant| {
                         let until = crate::i18n::jst_date_time(grant.expires_at);
-                        crate::i18n::text_with(lang, "consent.until", &[("kind", &t(consent_key(grant.kind))), ("n", &until)])
+                        crate::i18n::text_with(
+                            lang,
+                            "consent.until",
+                            &[("kind", &t(consent_key(grant.kind))), ("n", &until)],
+                        )
                     })
                     .collect();
                 let data: Vec<String> = still_live.iter().map(|grant| consent_tag(grant.kind)).collect();
@@ -1149,7 +1153,9 @@ fn consent_view(lang: Lang, step: &ConsentStep, callbacks: &ConsentCallbacks) ->
             }
         }
         ConsentStep::Skipped => html! { <p id="consent-skipped" role="status">{ t("consent.skipped") }</p> },
-        ConsentStep::Failed => html! { <p id="consent-failed" class="warning" role="alert">{ t("consent.failed") }</p> },
+        ConsentStep::Failed => {
+            html! { <p id="consent-failed" class="warning" role="alert">{ t("consent.failed") }</p> }
+        }
     };
     html! {
         <section class="consent" id="consent" aria-labelledby="consent-heading" data-open={step.is_open().to_string()}>

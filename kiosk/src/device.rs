@@ -183,8 +183,8 @@ pub async fn forget() -> Result<(), DeviceError> {
 /// Enrols this kiosk with a one-time code: makes a non-extractable ECDSA P-256 key pair, registers the public key
 /// with the edge, and stores the device (private key included, as a structured-cloned `CryptoKey`) in IndexedDB.
 pub async fn enrol(code: &str) -> Result<Device, DeviceError> {
-    let algorithm = object(&[("name", "ECDSA".into()), ("namedCurve", "P-256".into())])
-        .map_err(browser("WebCrypto arguments"))?;
+    let algorithm =
+        object(&[("name", "ECDSA".into()), ("namedCurve", "P-256".into())]).map_err(browser("WebCrypto arguments"))?;
     let usages = Array::of2(&JsValue::from_str("sign"), &JsValue::from_str("verify"));
     let pair = subtle("generateKey", &Array::of3(&algorithm, &JsValue::FALSE, &usages))
         .await
@@ -207,11 +207,8 @@ pub async fn enrol(code: &str) -> Result<Device, DeviceError> {
         });
     }
     let enrolled: EnrolResponse = response.json().await.map_err(|_| DeviceError::Network)?;
-    let device = Device {
-        id: enrolled.device_id,
-        facility_code: enrolled.facility_code.as_str().to_owned(),
-        private_key,
-    };
+    let device =
+        Device { id: enrolled.device_id, facility_code: enrolled.facility_code.as_str().to_owned(), private_key };
     let record = object(&[
         ("id", JsValue::from_str(&device.id)),
         ("facility_code", JsValue::from_str(&device.facility_code)),
@@ -260,14 +257,12 @@ impl Device {
         // Whole seconds of a millisecond clock always fit in an i64.
         let timestamp = ((js_sys::Date::now() / 1000.0).floor() as i64).to_string();
         let message = device_proof_message(method, path, &timestamp, body);
-        let algorithm = object(&[("name", "ECDSA".into()), ("hash", "SHA-256".into())])
-            .map_err(browser("WebCrypto arguments"))?;
-        let signature = subtle(
-            "sign",
-            &Array::of3(&algorithm, &self.private_key, &Uint8Array::from(message.as_slice())),
-        )
-        .await
-        .map_err(browser("signing failed"))?;
+        let algorithm =
+            object(&[("name", "ECDSA".into()), ("hash", "SHA-256".into())]).map_err(browser("WebCrypto arguments"))?;
+        let signature =
+            subtle("sign", &Array::of3(&algorithm, &self.private_key, &Uint8Array::from(message.as_slice())))
+                .await
+                .map_err(browser("signing failed"))?;
         let signature = Uint8Array::new(&signature).to_vec();
         Ok(vec![
             (DEVICE_ID_HEADER.to_owned(), self.id.clone()),

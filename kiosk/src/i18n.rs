@@ -84,11 +84,7 @@ impl Catalog {
 
     /// The text for `key` in `lang`, falling back to Japanese, then to the key itself.
     pub fn text(&self, lang: Lang, key: &str) -> String {
-        self.table(lang)
-            .get(key)
-            .or_else(|| self.table(Lang::Ja).get(key))
-            .cloned()
-            .unwrap_or_else(|| key.to_owned())
+        self.table(lang).get(key).or_else(|| self.table(Lang::Ja).get(key)).cloned().unwrap_or_else(|| key.to_owned())
     }
 
     /// The text for `key` with each `{name}` placeholder replaced by its value, in one pass: a value that itself

@@ -37,9 +37,7 @@ mod entry {
     /// Mounts the kiosk on `<div id="app">` (or the body when absent).
     #[wasm_bindgen(start)]
     pub fn start() {
-        let root = web_sys::window()
-            .and_then(|w| w.document())
-            .and_then(|d| d.get_element_by_id("app"));
+        let root = web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id("app"));
         match root {
             Some(root) => {
                 yew::Renderer::<crate::app::App>::with_root(root).render();

@@ -8,16 +8,16 @@
 use futures::StreamExt;
 use futures::channel::mpsc::UnboundedReceiver;
 use futures::future::{Either, select};
-use onshi_card::ccid::parse_notify_slot_change;
-use onshi_card::reader::AnyReader;
-use onshi_card::flow::CheckIn;
 use onshi_card::CardError;
+use onshi_card::ccid::parse_notify_slot_change;
+use onshi_card::flow::CheckIn;
 use onshi_card::jpki::{Pin, PinStatus, VerifyOutcome};
+use onshi_card::reader::AnyReader;
 use onshi_card::transport::TransportError;
 use onshi_proto::api::SessionRequest;
-use onshi_proto::{Base64Bytes, ErrorCode};
 use onshi_proto::api::{ConsentSubmission, SessionResponse};
 use onshi_proto::origin::{ConsentKind, PrescriptionFormat, RegistrationOutcome, VisualCheckState};
+use onshi_proto::{Base64Bytes, ErrorCode};
 use yew::Callback;
 
 use crate::api;
@@ -72,7 +72,9 @@ fn failure_from_card(error: &CardError) -> Failure {
 
 /// Runs one check-in from the device chooser to the answer, signing every edge call as the enrolled kiosk
 /// `identity`. Every outcome ends in exactly one final action.
-pub async fn run(dispatch: Callback<Action>, mut commands: UnboundedReceiver<UiCommand>,
+pub async fn run(
+    dispatch: Callback<Action>,
+    mut commands: UnboundedReceiver<UiCommand>,
     identity: Device,
     purpose: Purpose,
 ) {
@@ -469,13 +471,15 @@ async fn drive(
     }
     dispatch.emit(Action::PinAccepted);
     let challenge = api::challenge(device).await.map_err(|e| Failure::from_code(e.code()))?;
-    let signature =
-        checkin.sign_challenge(challenge.challenge.as_slice()).await.map_err(|e| failure_from_card(&e))?;
-    let session = api::session(device, &SessionRequest {
-        challenge_id: challenge.challenge_id,
-        certificate: Base64Bytes(card.certificate_der),
-        signature: Base64Bytes(signature),
-    })
+    let signature = checkin.sign_challenge(challenge.challenge.as_slice()).await.map_err(|e| failure_from_card(&e))?;
+    let session = api::session(
+        device,
+        &SessionRequest {
+            challenge_id: challenge.challenge_id,
+            certificate: Base64Bytes(card.certificate_der),
+            signature: Base64Bytes(signature),
+        },
+    )
     .await
     .map_err(|e| Failure::from_code(e.code()))?;
     if purpose == Purpose::Registration {

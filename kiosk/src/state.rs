@@ -336,7 +336,10 @@ impl Screen {
             (Screen::ReadingCard, Action::PinRequired { tries_left }) => {
                 Screen::PinEntry { tries_left, entered: 0, last_was_wrong: false, confirming_last_try: false }
             }
-            (Screen::PinEntry { tries_left, last_was_wrong, confirming_last_try, .. }, Action::PinTyped { entered }) => {
+            (
+                Screen::PinEntry { tries_left, last_was_wrong, confirming_last_try, .. },
+                Action::PinTyped { entered },
+            ) => {
                 // Changing the digits withdraws a pending last-try confirmation: the person must confirm the PIN
                 // they will actually send.
                 let confirming_last_try = confirming_last_try && entered == PIN_LEN;
@@ -401,9 +404,11 @@ impl Screen {
                     (card, ConsentStep::Asking { chosen, .. }, Action::ChoosePrescription(format)) => {
                         (card, ConsentStep::Asking { chosen, prescription: Some(format) })
                     }
-                    (card, ConsentStep::Asking { chosen, prescription: Some(prescription) }, Action::ConsentSubmitted) => {
-                        (card, ConsentStep::Sending { agreed: ConsentStep::to_send(&chosen), prescription })
-                    }
+                    (
+                        card,
+                        ConsentStep::Asking { chosen, prescription: Some(prescription) },
+                        Action::ConsentSubmitted,
+                    ) => (card, ConsentStep::Sending { agreed: ConsentStep::to_send(&chosen), prescription }),
                     (card, ConsentStep::Asking { .. }, Action::ConsentSkipped) => (card, ConsentStep::Skipped),
                     (card, ConsentStep::Sending { agreed, prescription }, Action::ConsentRecorded(live)) => {
                         (card, ConsentStep::Recorded { agreed, live, prescription })
@@ -535,10 +540,7 @@ mod tests {
     }
 
     fn at_pin_pad(tries_left: u8) -> Screen {
-        Screen::Welcome
-            .apply(Action::Connect)
-            .apply(Action::ReaderReady)
-            .apply(Action::PinRequired { tries_left })
+        Screen::Welcome.apply(Action::Connect).apply(Action::ReaderReady).apply(Action::PinRequired { tries_left })
     }
 
     #[test]
@@ -629,7 +631,10 @@ mod tests {
         );
         // Deleting a digit withdraws the confirmation, so the confirmed PIN is the one sent.
         let edited = confirming.apply(Action::PinTyped { entered: 3 });
-        assert_eq!(edited, Screen::PinEntry { tries_left: 1, entered: 3, last_was_wrong: false, confirming_last_try: false });
+        assert_eq!(
+            edited,
+            Screen::PinEntry { tries_left: 1, entered: 3, last_was_wrong: false, confirming_last_try: false }
+        );
         // With more tries left, OK sends at once and a stray confirmation does nothing.
         let two_left = at_pin_pad(2).apply(Action::PinTyped { entered: 4 });
         assert!(!two_left.submit_needs_confirmation());
@@ -647,12 +652,8 @@ mod tests {
             .apply(Action::PinAccepted)
             .apply(Action::SessionReady)
             .apply(Action::Answer(lost.clone()));
-        let screen_with = |card| Screen::Result {
-            answer: lost.clone(),
-            card,
-            consent: ConsentStep::NotAsked,
-            pin_verified: true,
-        };
+        let screen_with =
+            |card| Screen::Result { answer: lost.clone(), card, consent: ConsentStep::NotAsked, pin_verified: true };
         assert!(result.asks_for_the_card());
         let left = result.apply(Action::CardLeftBehind);
         assert_eq!(left, screen_with(CardReminder::LeftBehind));
@@ -741,10 +742,7 @@ mod tests {
         assert_eq!(idle_phase(0), IdlePhase::Active);
         assert_eq!(idle_phase(IDLE_WARN_AFTER_SECS - 1), IdlePhase::Active);
         assert_eq!(idle_phase(IDLE_WARN_AFTER_SECS), IdlePhase::Warning { seconds_left: IDLE_GRACE_SECS });
-        assert_eq!(
-            idle_phase(IDLE_WARN_AFTER_SECS + IDLE_GRACE_SECS - 1),
-            IdlePhase::Warning { seconds_left: 1 }
-        );
+        assert_eq!(idle_phase(IDLE_WARN_AFTER_SECS + IDLE_GRACE_SECS - 1), IdlePhase::Warning { seconds_left: 1 });
         assert_eq!(idle_phase(IDLE_WARN_AFTER_SECS + IDLE_GRACE_SECS), IdlePhase::Expired);
         assert!(Screen::Querying.is_busy() && !at_pin_pad(3).is_busy());
     }
@@ -782,9 +780,8 @@ mod tests {
         // The patient takes the card at once: the question stays open and answerable, and nothing clears.
         let taken_early = asking.apply(Action::CardTaken);
         assert!(taken_early.questions_open() && !taken_early.clears_soon());
-        let answered = taken_early
-            .apply(Action::ChoosePrescription(PrescriptionFormat::Paper))
-            .apply(Action::ConsentSubmitted);
+        let answered =
+            taken_early.apply(Action::ChoosePrescription(PrescriptionFormat::Paper)).apply(Action::ConsentSubmitted);
         assert!(answered.questions_open(), "on its way is not yet recorded");
         let recorded = answered.apply(Action::ConsentRecorded(Vec::new()));
         assert!(!recorded.questions_open() && recorded.clears_soon());
@@ -805,9 +802,13 @@ mod tests {
         ] {
             assert_eq!(ConsentStep::for_answer(&answer_of(validity, reason)), ConsentStep::NotAsked, "{validity:?}");
         }
-        assert_eq!(ConsentStep::for_answer(&answer_of(Validity::InvalidNewerExists, Reason::Superseded)), ConsentStep::new());
+        assert_eq!(
+            ConsentStep::for_answer(&answer_of(Validity::InvalidNewerExists, Reason::Superseded)),
+            ConsentStep::new()
+        );
         // Nothing toggles, submits or skips a question that is not asked.
-        let unregistered = Screen::Querying.apply(Action::Answer(answer_of(Validity::NoQualification, Reason::NotRegistered)));
+        let unregistered =
+            Screen::Querying.apply(Action::Answer(answer_of(Validity::NoQualification, Reason::NotRegistered)));
         let poked = unregistered
             .clone()
             .apply(Action::ToggleConsent(ConsentKind::Medication))

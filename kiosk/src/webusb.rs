@@ -94,9 +94,10 @@ fn is_reader(device: &UsbDevice) -> bool {
         let configuration: web_sys::UsbConfiguration = configuration.unchecked_into();
         configuration.interfaces().iter().any(|interface| {
             let interface: web_sys::UsbInterface = interface.unchecked_into();
-            interface.alternates().iter().any(|alternate| {
-                alternate.unchecked_into::<UsbAlternateInterface>().interface_class() == CCID_CLASS
-            })
+            interface
+                .alternates()
+                .iter()
+                .any(|alternate| alternate.unchecked_into::<UsbAlternateInterface>().interface_class() == CCID_CLASS)
         })
     })
 }
@@ -164,8 +165,11 @@ fn in_transfer_bytes(result: &web_sys::UsbInTransferResult) -> Result<Vec<u8>, U
         return Err(UsbError::Transfer(format!("{:?}", result.status())));
     }
     let Some(view) = result.data() else { return Ok(Vec::new()) };
-    let bytes =
-        Uint8Array::new_with_byte_offset_and_length(&view.buffer(), view.byte_offset() as u32, view.byte_length() as u32);
+    let bytes = Uint8Array::new_with_byte_offset_and_length(
+        &view.buffer(),
+        view.byte_offset() as u32,
+        view.byte_length() as u32,
+    );
     Ok(bytes.to_vec())
 }
 
@@ -263,8 +267,7 @@ impl WebUsbBulk {
     }
 
     async fn write(&self, data: &[u8]) -> Result<(), UsbError> {
-        let promise =
-            self.device.transfer_out_with_u8_slice(self.endpoint_out, data).map_err(UsbError::from_js)?;
+        let promise = self.device.transfer_out_with_u8_slice(self.endpoint_out, data).map_err(UsbError::from_js)?;
         let result = JsFuture::from(promise).await.map_err(UsbError::from_js)?;
         match result.status() {
             UsbTransferStatus::Ok => Ok(()),
@@ -274,9 +277,8 @@ impl WebUsbBulk {
 
     async fn read(&self, max_len: usize) -> Result<Vec<u8>, UsbError> {
         let length = u32::try_from(max_len).map_err(|_| UsbError::Transfer("length".into()))?;
-        let result = JsFuture::from(self.device.transfer_in(self.endpoint_in, length))
-            .await
-            .map_err(UsbError::from_js)?;
+        let result =
+            JsFuture::from(self.device.transfer_in(self.endpoint_in, length)).await.map_err(UsbError::from_js)?;
         in_transfer_bytes(&result)
     }
 }

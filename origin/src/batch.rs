@@ -754,7 +754,10 @@ mod tests {
         assert_eq!((row.symbol.as_str(), row.branch.as_str()), ("", ""));
         assert_eq!(row.limit_category.as_deref(), Some("A03"));
         let disease = row.specific_disease.as_ref().unwrap();
-        assert_eq!((disease.disease_category.as_str(), disease.valid_from, disease.monthly_self_pay_yen), ("1", None, None));
+        assert_eq!(
+            (disease.disease_category.as_str(), disease.valid_from, disease.monthly_self_pay_yen),
+            ("1", None, None)
+        );
     }
 
     #[test]
@@ -793,8 +796,10 @@ mod tests {
         let body = [
             with("\"specific_disease_category\":\"4\""),
             with("\"specific_disease_category\":\"1\",\"specific_disease_self_pay_yen\":15000"),
-            with("\"specific_disease_category\":\"1\",\"specific_disease_valid_from\":\"2026-04-01\",\
-                  \"specific_disease_valid_until\":\"2026-03-31\""),
+            with(
+                "\"specific_disease_category\":\"1\",\"specific_disease_valid_from\":\"2026-04-01\",\
+                  \"specific_disease_valid_until\":\"2026-03-31\"",
+            ),
             with("\"specific_disease_self_pay_yen\":10000"),
             with("\"specific_disease_category\":\"1\",\"specific_disease_valid_from\":\"2026-13-01\""),
         ]
@@ -861,10 +866,7 @@ mod tests {
         };
         assert_eq!(
             records("a,b\r\n\"x, \"\"y\"\"\",\"line\nbreak\"\n").unwrap(),
-            vec![
-                (1, vec!["a".to_owned(), "b".to_owned()]),
-                (2, vec!["x, \"y\"".to_owned(), "line\nbreak".to_owned()])
-            ]
+            vec![(1, vec!["a".to_owned(), "b".to_owned()]), (2, vec!["x, \"y\"".to_owned(), "line\nbreak".to_owned()])]
         );
         // A last record without a line break, a trailing empty cell, a lone CR kept inside a cell, and an empty
         // line (one empty cell).

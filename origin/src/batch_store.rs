@@ -12,8 +12,8 @@ use crate::batch::{
     Acquisition, BatchFormat, BatchRow, KnownRecord, Loss, NoticeKind, Placement, RowError, RowErrorCode, decide,
 };
 use crate::error::Result;
-use crate::insurer_number::InsurerNumber;
 use crate::group_commit::multi_row_insert;
+use crate::insurer_number::InsurerNumber;
 use crate::store::{Backend, HoldStatus, NewQualification, PersonItems, Store, parse_date, random_id};
 
 /// What an applied batch did. Returned on upload and by the batch report route.
@@ -107,9 +107,7 @@ impl Store {
     /// Sets a SQLite connection's page cache to `kib` KiB; PostgreSQL has no per-connection page cache to set.
     async fn set_sqlite_cache_kib(&self, conn: &mut AnyConnection, kib: u32) -> Result<()> {
         if self.backend() == Backend::Sqlite {
-            sqlx::query(sqlx::AssertSqlSafe(format!("PRAGMA cache_size = -{kib}")))
-                .execute(conn)
-                .await?;
+            sqlx::query(sqlx::AssertSqlSafe(format!("PRAGMA cache_size = -{kib}"))).execute(conn).await?;
         }
         Ok(())
     }
@@ -207,11 +205,12 @@ impl Store {
                                 batch_insured.insert((row.symbol.as_str(), row.number.as_str()), person_id.clone());
                                 Some(person_id.clone())
                             }
-                            PersonalFamily::Dependent => match batch_insured.get(&(row.symbol.as_str(), row.number.as_str()))
-                            {
-                                Some(id) => Some(id.clone()),
-                                None => insured_member(&mut tx, insurer, &row.symbol, &row.number).await?,
-                            },
+                            PersonalFamily::Dependent => {
+                                match batch_insured.get(&(row.symbol.as_str(), row.number.as_str())) {
+                                    Some(id) => Some(id.clone()),
+                                    None => insured_member(&mut tx, insurer, &row.symbol, &row.number).await?,
+                                }
+                            }
                         };
                         let Some(insured_person_id) = insured_person_id else {
                             errors.push(RowError {
@@ -397,7 +396,8 @@ impl Store {
                     address: address.unwrap_or_default(),
                 };
                 let registry = residents(&mut tx, &[individual_number.as_str()]).await?;
-                let matches = registry.get(individual_number).is_some_and(|r| crate::batch::five_items_match(&items, r));
+                let matches =
+                    registry.get(individual_number).is_some_and(|r| crate::batch::five_items_match(&items, r));
                 let status = if matches { HoldStatus::None } else { HoldStatus::Held };
                 sqlx::query("UPDATE persons SET individual_number = $1, hold_status = $2 WHERE id = $3")
                     .bind(individual_number)

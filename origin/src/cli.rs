@@ -63,7 +63,10 @@ pub fn parse_args<I: IntoIterator<Item = String>>(args: I) -> Result<Command> {
             return Ok(Command::Help);
         }
         let mut value = || {
-            inline_value.clone().or_else(|| args.next()).ok_or_else(|| OriginError::Usage(format!("{flag} needs a value")))
+            inline_value
+                .clone()
+                .or_else(|| args.next())
+                .ok_or_else(|| OriginError::Usage(format!("{flag} needs a value")))
         };
         match flag.as_str() {
             "--database" => database = Some(value()?),

@@ -13,8 +13,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use onshi_proto::origin::{
-    BY_CERTIFICATE_PATH, BY_NUMBER_PATH, CERTIFICATE_STATUS_PATH, CHECKUP_PATH, CONSENT_PATH, CONSENT_QUERY_PATH,
-    AuthMethod, CardQualificationQuery, CertificateStatusAnswer, CertificateStatusQuery, MEDICATION_PATH, REGISTRATION_PATH,
+    AuthMethod, BY_CERTIFICATE_PATH, BY_NUMBER_PATH, CERTIFICATE_STATUS_PATH, CHECKUP_PATH, CONSENT_PATH,
+    CONSENT_QUERY_PATH, CardQualificationQuery, CertificateStatusAnswer, CertificateStatusQuery, MEDICATION_PATH,
+    REGISTRATION_PATH,
 };
 use onshi_proto::qualification::{QualificationAnswer, Validity};
 use onshi_proto::signing::{self, NONCE_HEADER, SIGNATURE_HEADER, SignatureHeaders, TIMESTAMP_HEADER};
@@ -171,8 +172,8 @@ impl<T: DeserializeOwned> FromRequest<AppState> for SignedJson<T> {
             tracing::warn!(path = %path_and_query, "signed request with a malformed or implausible timestamp refused");
             return Err(Failure(ErrorCode::Unauthorized));
         }
-        let timestamp = signing::verify(state.0.key.expose(), &method, &path_and_query, &headers, &body, now)
-            .map_err(|error| {
+        let timestamp =
+            signing::verify(state.0.key.expose(), &method, &path_and_query, &headers, &body, now).map_err(|error| {
                 tracing::warn!(%error, path = %path_and_query, "signed request refused");
                 Failure(ErrorCode::Unauthorized)
             })?;
@@ -232,7 +233,8 @@ async fn qualification_by_certificate(
     let found = state.0.store.card_holder(&query.certificate).await?;
     let (person_id, holder) = match found {
         Some(found) if found.held => {
-            audit(&state, now, &query, Some(found.person_id), PURPOSE_QUALIFICATION_BY_CERTIFICATE, "record_held").await?;
+            audit(&state, now, &query, Some(found.person_id), PURPOSE_QUALIFICATION_BY_CERTIFICATE, "record_held")
+                .await?;
             return Err(Failure(ErrorCode::RecordHeld));
         }
         Some(found) => (Some(found.person_id), CardHolder::Linked(found.records)),
@@ -421,7 +423,9 @@ pub(crate) fn facility_code_is_well_formed(code: &str) -> bool {
 
 /// True for an optional identifier the audit trail may hold.
 pub(crate) fn identifier_is_well_formed(value: Option<&str>) -> bool {
-    value.is_none_or(|text| !text.is_empty() && text.chars().count() <= MAX_IDENTIFIER_CHARS && !text.chars().any(char::is_control))
+    value.is_none_or(|text| {
+        !text.is_empty() && text.chars().count() <= MAX_IDENTIFIER_CHARS && !text.chars().any(char::is_control)
+    })
 }
 
 fn query_identifiers_are_well_formed(query: &CardQualificationQuery) -> bool {

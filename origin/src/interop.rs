@@ -374,8 +374,7 @@ mod tests {
         let today = IsoDate::parse("2026-11-24").unwrap();
         let coverage = to_fhir_coverage(&record_with_specific_disease(), "Patient/p1", "Patient/p1", today);
         let extensions = coverage["extension"].as_array().unwrap();
-        let disease: Vec<&Value> =
-            extensions.iter().filter(|e| e["url"] == ONSHI_SPECIFIC_DISEASE_EXTENSION).collect();
+        let disease: Vec<&Value> = extensions.iter().filter(|e| e["url"] == ONSHI_SPECIFIC_DISEASE_EXTENSION).collect();
         let [disease] = disease.as_slice() else { panic!("{extensions:?}") };
         assert_eq!(
             disease["extension"],

@@ -33,7 +33,8 @@ impl SigningKey {
 
     /// Reads the key from [`SIGNING_KEY_ENV`].
     pub fn from_env() -> Result<Self> {
-        let value = std::env::var_os(SIGNING_KEY_ENV).ok_or(OriginError::MissingSigningKey { variable: SIGNING_KEY_ENV })?;
+        let value =
+            std::env::var_os(SIGNING_KEY_ENV).ok_or(OriginError::MissingSigningKey { variable: SIGNING_KEY_ENV })?;
         Self::new(value.into_encoded_bytes())
     }
 

@@ -24,7 +24,11 @@ pub const DESIGN_REQUESTS_PER_SECOND: usize = 20_000;
 /// Default number of nonces kept: every nonce of [`DESIGN_REQUESTS_PER_SECOND`] sustained over the longest time a
 /// nonce must be remembered (a timestamp up to [`MAX_SKEW_SECS`] ahead of the clock stays for twice the skew), with
 /// one second to spare. At 16 bytes a nonce plus the set's overhead this is a few tens of MiB at most.
-#[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss, reason = "MAX_SKEW_SECS is a small positive constant")]
+#[allow(
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    reason = "MAX_SKEW_SECS is a small positive constant"
+)]
 pub const DEFAULT_CAPACITY: usize = DESIGN_REQUESTS_PER_SECOND * (2 * MAX_SKEW_SECS as usize + 1);
 
 /// Why a nonce was refused.

@@ -97,16 +97,15 @@ pub fn demo_batch(cards: &[DemoCard], today: Date) -> Result<RecordBatch> {
         number: InsurerNumber::from_base("0113001")?,
         name: "全国健康保険協会 東京支部（デモ）".into(),
     };
-    let kumiai =
-        NewInsurer { number: InsurerNumber::from_base("0613999")?, name: "オンシ健康保険組合（デモ）".into() };
+    let kumiai = NewInsurer {
+        number: InsurerNumber::from_base("0613999")?, name: "オンシ健康保険組合（デモ）".into()
+    };
     let late_elderly = NewInsurer {
         number: InsurerNumber::from_base("3913001")?,
         name: "東京都後期高齢者医療広域連合（デモ）".into(),
     };
-    let mut batch = RecordBatch {
-        insurers: vec![kyokai.clone(), kumiai.clone(), late_elderly.clone()],
-        ..RecordBatch::default()
-    };
+    let mut batch =
+        RecordBatch { insurers: vec![kyokai.clone(), kumiai.clone(), late_elderly.clone()], ..RecordBatch::default() };
 
     let three_years_ago = april_first(today.year() - 3)?;
     for card in cards {
@@ -260,10 +259,13 @@ fn demo_history(batch: &mut RecordBatch, person_id: &str, today: Date) -> Result
             .map(IsoDate)
             .ok_or_else(|| OriginError::DemoCards("today is too early for demo history".into()))
     };
-    for (index, (days, drug, quantity, supply)) in
-        [(14, "アムロジピン錠5mg", "1錠 1日1回", 28), (45, "アムロジピン錠5mg", "1錠 1日1回", 28), (120, "ロキソプロフェンNa錠60mg", "1錠 頓用", 5)]
-            .into_iter()
-            .enumerate()
+    for (index, (days, drug, quantity, supply)) in [
+        (14, "アムロジピン錠5mg", "1錠 1日1回", 28),
+        (45, "アムロジピン錠5mg", "1錠 1日1回", 28),
+        (120, "ロキソプロフェンNa錠60mg", "1錠 頓用", 5),
+    ]
+    .into_iter()
+    .enumerate()
     {
         batch.medications.push(NewMedication {
             id: format!("{person_id}-med{index}"),
@@ -277,11 +279,17 @@ fn demo_history(batch: &mut RecordBatch, person_id: &str, today: Date) -> Result
             },
         });
     }
-    for (index, (item, value, unit)) in [("収縮期血圧", "132", "mmHg"), ("HbA1c", "5.6", "%")].into_iter().enumerate() {
+    for (index, (item, value, unit)) in [("収縮期血圧", "132", "mmHg"), ("HbA1c", "5.6", "%")].into_iter().enumerate()
+    {
         batch.checkups.push(NewCheckup {
             id: format!("{person_id}-chk{index}"),
             person_id: person_id.to_owned(),
-            entry: CheckupEntry { checked_on: days_ago(200)?, item: item.into(), value: value.into(), unit: unit.into() },
+            entry: CheckupEntry {
+                checked_on: days_ago(200)?,
+                item: item.into(),
+                value: value.into(),
+                unit: unit.into(),
+            },
         });
     }
     Ok(())
@@ -368,7 +376,10 @@ mod tests {
         }
         let elderly = batch.qualifications.iter().find(|q| q.partial_contribution_percent == 10).unwrap();
         assert!(elderly.insurer_number.is_late_elderly());
-        assert!(crate::insurer_number::check_digit(&elderly.number[..7]).is_ok_and(|d| elderly.number.ends_with(&d.to_string())));
+        assert!(
+            crate::insurer_number::check_digit(&elderly.number[..7])
+                .is_ok_and(|d| elderly.number.ends_with(&d.to_string()))
+        );
         let dependent = batch.qualifications.iter().find(|q| q.personal_family == PersonalFamily::Dependent).unwrap();
         assert_ne!(dependent.insured_person_id, dependent.person_id);
         let lost = batch.qualifications.iter().find(|q| q.disqualification_date.is_some()).unwrap();

@@ -16,7 +16,11 @@ use crate::seed::seed_demo_file;
 use crate::store::Store;
 
 /// Serves `state` on `listener` until `shutdown` completes, then lets requests in flight finish.
-pub async fn serve(listener: TcpListener, state: AppState, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<()> {
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<()> {
     axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await?;
     Ok(())
 }

@@ -15,20 +15,22 @@
 use axum::Json;
 use axum::extract::State;
 use onshi_proto::ErrorCode;
+use onshi_proto::IsoDate;
 use onshi_proto::origin::{
-    AuthMethod, CertificateRef, CheckIn, CheckInList, CheckInListQuery, PendingVisualCheck, VISUAL_CHECK_LIFETIME_SECONDS,
-    VisualCheckCollect, VisualCheckCollected, VisualCheckCreate, VisualCheckDecision, VisualCheckState,
-    VisualCheckTicket, VisualCheckWithdraw,
+    AuthMethod, CertificateRef, CheckIn, CheckInList, CheckInListQuery, PendingVisualCheck,
+    VISUAL_CHECK_LIFETIME_SECONDS, VisualCheckCollect, VisualCheckCollected, VisualCheckCreate, VisualCheckDecision,
+    VisualCheckState, VisualCheckTicket, VisualCheckWithdraw,
 };
 use onshi_proto::qualification::{QualificationAnswer, QualificationRecord, SpecificDiseaseCertificate, Validity};
-use onshi_proto::IsoDate;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::certificate;
 use crate::clock::tokyo_date;
 use crate::error::{OriginError, Result};
-use crate::http::{AppState, Asker, Failure, SignedJson, facility_code_is_well_formed, identifier_is_well_formed, outcome_code};
+use crate::http::{
+    AppState, Asker, Failure, SignedJson, facility_code_is_well_formed, identifier_is_well_formed, outcome_code,
+};
 use crate::store::random_id;
 use crate::validity::{CardHolder, assess};
 
@@ -401,7 +403,9 @@ pub async fn decide_visual_check(
             decided
         } else {
             // Someone else decided in between, or the kiosk withdrew it: answer what happened.
-            load_visual_check(&state, &decision.request_id).await?.map_or(Ok(VisualCheckState::Expired), |r| r.state_at(now))?
+            load_visual_check(&state, &decision.request_id)
+                .await?
+                .map_or(Ok(VisualCheckState::Expired), |r| r.state_at(now))?
         };
         let actor = Actor::staff(&decision.staff_id, decision.facility_code);
         audit_simple(&state, now, &actor, None, PURPOSE_VISUAL_CHECK_DECISION, &wire_name(&current)?).await?;
@@ -451,8 +455,15 @@ pub async fn collect_visual_check(
     let today = tokyo_date(now)?;
     let (person_id, holder) = match state.store().card_holder(&certificate).await? {
         Some(found) if found.held => {
-            audit_simple(&state, now, &actor, Some(found.person_id), PURPOSE_QUALIFICATION_BY_VISUAL_CHECK, "record_held")
-                .await?;
+            audit_simple(
+                &state,
+                now,
+                &actor,
+                Some(found.person_id),
+                PURPOSE_QUALIFICATION_BY_VISUAL_CHECK,
+                "record_held",
+            )
+            .await?;
             return Err(Failure(ErrorCode::RecordHeld));
         }
         Some(found) => (Some(found.person_id), CardHolder::Linked(found.records)),

@@ -521,8 +521,9 @@ impl Store {
                 url.split(':').next().unwrap_or_default()
             )));
         };
-        let options = AnyConnectOptions::from_url(&url.parse().map_err(|_| OriginError::Usage("bad database URL".into()))?)?
-            .disable_statement_logging();
+        let options =
+            AnyConnectOptions::from_url(&url.parse().map_err(|_| OriginError::Usage("bad database URL".into()))?)?
+                .disable_statement_logging();
         let in_memory = url.contains(":memory:") || url.contains("mode=memory");
         let pool = match backend {
             Backend::Sqlite if in_memory => {
@@ -660,8 +661,8 @@ impl Store {
 }
 
 async fn qualifications_of(conn: &mut AnyConnection, person_id: &str) -> Result<Vec<QualificationRecord>> {
-        let rows: Vec<QualificationRow> = sqlx::query_as(
-            "SELECT q.card_classification, q.insurer_number, i.name AS insurer_name, q.symbol, q.number, q.branch, \
+    let rows: Vec<QualificationRow> = sqlx::query_as(
+        "SELECT q.card_classification, q.insurer_number, i.name AS insurer_name, q.symbol, q.number, q.branch, \
                     q.personal_family, p.name, p.name_kana, p.sex, p.birth_date, q.qualification_date, \
                     q.disqualification_date, q.partial_contribution_percent, q.elderly_contribution_percent, \
                     q.elderly_valid_from, q.elderly_valid_until, q.limit_category, q.specific_disease_category, \
@@ -671,15 +672,14 @@ async fn qualifications_of(conn: &mut AnyConnection, person_id: &str) -> Result<
              JOIN insurers i ON i.insurer_number = q.insurer_number \
              WHERE q.person_id = $1 \
              ORDER BY q.qualification_date DESC, q.id",
-        )
-        .bind(person_id)
-        .fetch_all(&mut *conn)
-        .await?;
-        rows.into_iter().map(QualificationRow::into_record).collect::<Result<Vec<_>>>()
+    )
+    .bind(person_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.into_iter().map(QualificationRow::into_record).collect::<Result<Vec<_>>>()
 }
 
 impl Store {
-
     /// Appends one row to the audit trail, committed together with the rows of other requests waiting at the same
     /// moment; returns once the row is durable.
     pub async fn record_audit(&self, event: &AuditEvent) -> Result<()> {
@@ -823,13 +823,12 @@ impl Store {
             rows_inserted += upsert_jlis(&mut tx, &entry, now, false).await?;
         }
         for (person_id, number) in &batch.individual_numbers {
-            let done = sqlx::query(
-                "UPDATE persons SET individual_number = $1 WHERE id = $2 AND individual_number IS NULL",
-            )
-            .bind(number)
-            .bind(person_id)
-            .execute(&mut *tx)
-            .await?;
+            let done =
+                sqlx::query("UPDATE persons SET individual_number = $1 WHERE id = $2 AND individual_number IS NULL")
+                    .bind(number)
+                    .bind(person_id)
+                    .execute(&mut *tx)
+                    .await?;
             rows_inserted += done.rows_affected();
         }
         for resident in &batch.residents {
@@ -1088,7 +1087,10 @@ impl QualificationRow {
                 .disqualification_date
                 .map(|d| parse_date("disqualification_date", &d))
                 .transpose()?,
-            partial_contribution_percent: parse_percent("partial_contribution_percent", self.partial_contribution_percent)?,
+            partial_contribution_percent: parse_percent(
+                "partial_contribution_percent",
+                self.partial_contribution_percent,
+            )?,
             elderly_recipient,
             limit_category: self.limit_category,
             specific_diseases: match self.specific_disease_category {
@@ -1395,7 +1397,9 @@ impl Store {
         if !TABLES.contains(&table) {
             return Err(OriginError::Usage(format!("no table {table:?}")));
         }
-        Ok(sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}"))).fetch_one(&self.pool).await?)
+        Ok(sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}")))
+            .fetch_one(&self.pool)
+            .await?)
     }
 }
 

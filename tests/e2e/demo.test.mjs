@@ -116,7 +116,7 @@ function startDemo(database, args = []) {
     let url;
     createInterface({ input: child.stdout }).on('line', (line) => {
       url ??= line.match(/^onshi demo is running: (\S+)/)?.[1];
-      const code = line.match(/^Enrol the kiosk with this one-time code: (\S+)/)?.[1];
+      const code = line.match(/^Enrol the kiosk (?:「[^」]*」 )?with this one-time code: (\S+)/)?.[1];
       if (url && code) resolve({ url, code, stop });
     });
     exited.then((status) => reject(new Error(`the demo exited early (${status})`)));

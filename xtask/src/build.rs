@@ -206,7 +206,16 @@ pub fn build_site() -> TaskResult {
         .arg(&staff_target)
         .current_dir(&root))?;
     run(Command::new("cargo")
-        .args(["build", "--release", "--target", "wasm32-unknown-unknown", "-p", "onshi-kiosk", "-p", "onshi-vcard-wasm"])
+        .args([
+            "build",
+            "--release",
+            "--target",
+            "wasm32-unknown-unknown",
+            "-p",
+            "onshi-kiosk",
+            "-p",
+            "onshi-vcard-wasm",
+        ])
         .current_dir(&root))?;
     let wasm_dir = target_dir().join("wasm32-unknown-unknown/release");
     let staff_wasm = staff_target.join("wasm32-unknown-unknown/release/onshi_kiosk.wasm");
@@ -242,7 +251,9 @@ pub fn build_edge() -> TaskResult {
 
 /// Builds the origin binary.
 pub fn build_origin() -> TaskResult {
-    run(Command::new("cargo").args(["build", "-p", "onshi-origin", "--bin", "onshi-origin"]).current_dir(project_root()))
+    run(Command::new("cargo")
+        .args(["build", "-p", "onshi-origin", "--bin", "onshi-origin"])
+        .current_dir(project_root()))
 }
 
 /// Everything the demo and the end-to-end tests run.

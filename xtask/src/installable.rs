@@ -252,7 +252,8 @@ fn decoded_size(mime: &str, body: &[u8]) -> Result<(u32, u32), String> {
             if !tag.contains("xmlns=\"http://www.w3.org/2000/svg\"") {
                 return Err("the <svg> element lacks the SVG namespace".into());
             }
-            let view_box = tag.split("viewBox=\"").nth(1).and_then(|rest| rest.split('"').next()).ok_or("no viewBox")?;
+            let view_box =
+                tag.split("viewBox=\"").nth(1).and_then(|rest| rest.split('"').next()).ok_or("no viewBox")?;
             let numbers: Vec<f64> = view_box.split_ascii_whitespace().filter_map(|n| n.parse().ok()).collect();
             match numbers.as_slice() {
                 [_, _, w, h] if *w > 0.0 && *h > 0.0 => Ok((w.round() as u32, h.round() as u32)),
@@ -444,17 +445,26 @@ mod tests {
             ("Scope should resolve to the origin", Box::new(|m: &mut Value| m["scope"] = json!("/app/"))),
             ("Failed to parse `version`", Box::new(|m: &mut Value| m["version"] = json!("10abc"))),
             ("`version` is not present", Box::new(without("version"))),
-            ("either 'name' or 'short_name'", Box::new(|m: &mut Value| {
-                m["name"] = json!(" ");
-                m.as_object_mut().unwrap().remove("short_name");
-            })),
+            (
+                "either 'name' or 'short_name'",
+                Box::new(|m: &mut Value| {
+                    m["name"] = json!(" ");
+                    m.as_object_mut().unwrap().remove("short_name");
+                }),
+            ),
             ("display Some(\"browser\")", Box::new(|m: &mut Value| m["display"] = json!("browser"))),
             ("display Some(\"browser\")", Box::new(|m: &mut Value| m["display_override"] = json!(["browser"]))),
-            ("start_url /nowhere.html is not served", Box::new(|m: &mut Value| m["start_url"] = json!("/nowhere.html"))),
+            (
+                "start_url /nowhere.html is not served",
+                Box::new(|m: &mut Value| m["start_url"] = json!("/nowhere.html")),
+            ),
             ("grant usb", Box::new(|m: &mut Value| m["permissions_policy"] = json!({"usb": []}))),
             ("no icon of purpose any", Box::new(icon(json!({"src": "/icons/kiosk-192.png", "sizes": "96x96"})))),
             ("not its declared", Box::new(icon(json!({"src": "/icons/kiosk-192.png", "sizes": "512x512"})))),
-            ("icon /icons/gone.png is not served", Box::new(icon(json!({"src": "/icons/gone.png", "sizes": "512x512"})))),
+            (
+                "icon /icons/gone.png is not served",
+                Box::new(icon(json!({"src": "/icons/gone.png", "sizes": "512x512"}))),
+            ),
             (
                 "type is not PNG, SVG or WebP",
                 Box::new(icon(json!({"src": "/icons/kiosk.svg", "sizes": "any", "type": "image/gif"}))),

@@ -288,8 +288,8 @@ pub fn bake_edge_url(resources: &mut [Resource], edge_url: &str) -> TaskResult {
     let meta = format!("\n  <meta name=\"{EDGE_URL_META}\" content=\"{edge_url}\">");
     let mut baked = 0;
     for resource in resources.iter_mut().filter(|r| r.path == "/index.html" || r.path == "/") {
-        let page = String::from_utf8(resource.body.clone())
-            .map_err(|_| TaskError("index.html is not UTF-8".to_owned()))?;
+        let page =
+            String::from_utf8(resource.body.clone()).map_err(|_| TaskError("index.html is not UTF-8".to_owned()))?;
         let anchor = "<meta charset=\"utf-8\">";
         let at = page.find(anchor).ok_or_else(|| TaskError("index.html has no <meta charset=\"utf-8\">".to_owned()))?;
         let at = at + anchor.len();
@@ -496,7 +496,8 @@ mod tests {
     #[test]
     fn only_a_bare_https_origin_is_accepted_as_the_edge_url() {
         assert_eq!(check_edge_url("https://edge.example.jp:8443").unwrap(), "https://edge.example.jp:8443");
-        for bad in ["http://edge.example.jp", "https://edge.example.jp/api", "https://a@b", "https://x\"y", "https://"] {
+        for bad in ["http://edge.example.jp", "https://edge.example.jp/api", "https://a@b", "https://x\"y", "https://"]
+        {
             assert!(check_edge_url(bad).is_err(), "{bad}");
         }
         let mut no_page = vec![Resource { path: "/a.js".into(), content_type: "text/javascript".into(), body: vec![] }];

@@ -77,11 +77,19 @@ impl TestCluster {
         }
         let data_dir = base.join("data");
         let port = free_port()?;
-        let cluster = Self { url: format!("postgres://postgres@127.0.0.1:{port}/postgres"), data_dir: Some(base), bin_dir };
-        run(as_cluster_owner(&cluster.bin_dir.join("initdb"))
-            .args(["-D"])
-            .arg(&data_dir)
-            .args(["-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8", "--locale", "C.UTF-8"]))?;
+        let cluster =
+            Self { url: format!("postgres://postgres@127.0.0.1:{port}/postgres"), data_dir: Some(base), bin_dir };
+        run(as_cluster_owner(&cluster.bin_dir.join("initdb")).args(["-D"]).arg(&data_dir).args([
+            "-A",
+            "trust",
+            "-U",
+            "postgres",
+            "--no-sync",
+            "-E",
+            "UTF8",
+            "--locale",
+            "C.UTF-8",
+        ]))?;
         let options = format!("-p {port} -c listen_addresses=127.0.0.1 -k {} -c fsync=off", data_dir.display());
         run(as_cluster_owner(&cluster.bin_dir.join("pg_ctl"))
             .args(["-D"])

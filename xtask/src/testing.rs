@@ -127,7 +127,10 @@ pub fn test_all(_args: &[String]) -> TaskResult {
     let postgres = postgres::TestCluster::start()?;
     total += run_suite(
         "native (SQLite and PostgreSQL)",
-        Command::new("cargo").args(["test", "--workspace"]).env(postgres::URL_VARIABLE, &postgres.url).current_dir(&root),
+        Command::new("cargo")
+            .args(["test", "--workspace"])
+            .env(postgres::URL_VARIABLE, &postgres.url)
+            .current_dir(&root),
     );
     total += node_suite("edge in workerd", &root.join("edge/test"));
     total += node_suite("end-to-end in Chromium", &root.join("tests/e2e"));
@@ -179,7 +182,9 @@ mod tests {
     #[test]
     fn reads_cargo_and_node_summaries() {
         assert_eq!(
-            parse_line("test result: ok. 11 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.00s"),
+            parse_line(
+                "test result: ok. 11 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.00s"
+            ),
             Tally { passed: 11, failed: 0 }
         );
         assert_eq!(parse_line("test result: FAILED. 3 passed; 2 failed; 0 ignored"), Tally { passed: 3, failed: 2 });

@@ -12,12 +12,8 @@ use crate::testing::Tally;
 use crate::{TaskError, TaskResult, project_root};
 
 /// The crates built for `wasm32-unknown-unknown`, each with the features it ships with.
-const WASM_CRATES: [(&str, &[&str]); 4] = [
-    ("onshi-kiosk", &[]),
-    ("onshi-kiosk", &["staff-console"]),
-    ("onshi-vcard-wasm", &[]),
-    ("onshi-edge", &[]),
-];
+const WASM_CRATES: [(&str, &[&str]); 4] =
+    [("onshi-kiosk", &[]), ("onshi-kiosk", &["staff-console"]), ("onshi-vcard-wasm", &[]), ("onshi-edge", &[])];
 
 /// Runs one check, echoing its output; a check that cannot start or exits non-zero fails.
 fn check(name: &str, command: &mut Command) -> Tally {

@@ -148,9 +148,5 @@ pub fn ensure_build_tools() -> TaskResult {
 /// Everything the build and the tests need.
 pub fn ensure_all() -> TaskResult {
     ensure_build_tools()?;
-    ensure_debian_packages(&[
-        (CHROMIUM, "chromium"),
-        (CHROMEDRIVER, "chromium-driver"),
-        (CJK_FONT, "fonts-noto-cjk"),
-    ])
+    ensure_debian_packages(&[(CHROMIUM, "chromium"), (CHROMEDRIVER, "chromium-driver"), (CJK_FONT, "fonts-noto-cjk")])
 }

@@ -12,8 +12,8 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
 use worker::wasm_bindgen::JsValue;
 use worker::{
-    DurableObject, Env, Request, Response, Result, ScheduledTime, SqlStorage, SqlStorageValue, State,
-    durable_object, js_sys,
+    DurableObject, Env, Request, Response, Result, ScheduledTime, SqlStorage, SqlStorageValue, State, durable_object,
+    js_sys,
 };
 
 use crate::challenge::StoredChallenge;
@@ -105,19 +105,15 @@ impl ChallengeStore {
     }
 
     fn forget_old(sql: &SqlStorage, now: i64) -> Result<()> {
-        sql.exec(
-            "DELETE FROM challenges WHERE forget_after < ?",
-            vec![SqlStorageValue::try_from_i64(now)?],
-        )?;
+        sql.exec("DELETE FROM challenges WHERE forget_after < ?", vec![SqlStorageValue::try_from_i64(now)?])?;
         Ok(())
     }
 
     /// Sets the alarm for the earliest time a stored challenge may be forgotten (one second after it, because a
     /// record is kept while `forget_after >= now`), or clears it when nothing is stored.
     async fn schedule_pruning(&self, sql: &SqlStorage) -> Result<()> {
-        let rows: Vec<EarliestRow> = sql
-            .exec("SELECT MIN(forget_after) AS earliest FROM challenges", None)?
-            .to_array()?;
+        let rows: Vec<EarliestRow> =
+            sql.exec("SELECT MIN(forget_after) AS earliest FROM challenges", None)?.to_array()?;
         let storage = self.state.storage();
         match rows.into_iter().next().and_then(|row| row.earliest) {
             Some(earliest) => {
@@ -135,10 +131,7 @@ impl ChallengeStore {
 
 impl DurableObject for ChallengeStore {
     fn new(state: State, _env: Env) -> Self {
-        Self {
-            state,
-            schema_ready: std::cell::Cell::new(false),
-        }
+        Self { state, schema_ready: std::cell::Cell::new(false) }
     }
 
     async fn fetch(&self, mut request: Request) -> Result<Response> {
@@ -169,9 +162,9 @@ impl DurableObject for ChallengeStore {
                     .to_array()?;
                 let record = match rows.into_iter().next() {
                     Some(row) => Some(StoredChallenge {
-                        challenge: URL_SAFE_NO_PAD.decode(&row.challenge).map_err(|_| {
-                            worker::Error::RustError("stored challenge is not base64url".into())
-                        })?,
+                        challenge: URL_SAFE_NO_PAD
+                            .decode(&row.challenge)
+                            .map_err(|_| worker::Error::RustError("stored challenge is not base64url".into()))?,
                         expires_at: row.expires_at,
                         uses: row.uses,
                     }),
@@ -181,9 +174,7 @@ impl DurableObject for ChallengeStore {
             }
             STATS_PATH => {
                 let sql = self.sql()?;
-                let rows: Vec<CountRow> = sql
-                    .exec("SELECT COUNT(*) AS count FROM challenges", None)?
-                    .to_array()?;
+                let rows: Vec<CountRow> = sql.exec("SELECT COUNT(*) AS count FROM challenges", None)?.to_array()?;
                 Response::from_json(&StoreStats {
                     challenges: rows.into_iter().next().map_or(0, |row| row.count),
                     alarm_at_ms: self.state.storage().get_alarm().await?,

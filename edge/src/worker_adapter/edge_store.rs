@@ -17,10 +17,7 @@ use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
-use worker::{
-    DurableObject, Env, Request, Response, Result, SqlStorage, SqlStorageValue, State,
-    durable_object,
-};
+use worker::{DurableObject, Env, Request, Response, Result, SqlStorage, SqlStorageValue, State, durable_object};
 
 use super::webcrypto;
 use crate::device::{DeviceCheck, DeviceId, DeviceRecord, StoredEnrolmentCode, check_and_count};
@@ -180,30 +177,19 @@ impl EdgeStore {
         let counters = match cached.as_mut() {
             Some(counters) => counters,
             None => {
-                let rows: Vec<CounterRow> = sql
-                    .exec(
-                        "SELECT name, window_start, count, forget_after FROM rate_counters",
-                        None,
-                    )?
-                    .to_array()?;
+                let rows: Vec<CounterRow> =
+                    sql.exec("SELECT name, window_start, count, forget_after FROM rate_counters", None)?.to_array()?;
                 cached.insert(
-                    rows.into_iter()
-                        .map(|row| ((row.name, row.window_start), (row.count, row.forget_after)))
-                        .collect(),
+                    rows.into_iter().map(|row| ((row.name, row.window_start), (row.count, row.forget_after))).collect(),
                 )
             }
         };
         let before = counters.len();
         counters.retain(|_, (_, forget_after)| *forget_after >= now);
         if counters.len() != before {
-            sql.exec(
-                "DELETE FROM rate_counters WHERE forget_after < ?",
-                vec![integer(now)?],
-            )?;
+            sql.exec("DELETE FROM rate_counters WHERE forget_after < ?", vec![integer(now)?])?;
         }
-        let entry = counters
-            .entry((counter.name.clone(), counter.window_start))
-            .or_insert((0, counter.forget_after));
+        let entry = counters.entry((counter.name.clone(), counter.window_start)).or_insert((0, counter.forget_after));
         entry.0 = entry.0.saturating_add(1);
         if entry.0 < counter.persist_from {
             return Ok(entry.0);
@@ -228,24 +214,15 @@ impl EdgeStore {
         }
         let rows: Vec<DeviceRow> = self
             .sql()?
-            .exec(
-                "SELECT record, revoked FROM devices WHERE id = ?",
-                vec![id.as_str().to_owned().into()],
-            )?
+            .exec("SELECT record, revoked FROM devices WHERE id = ?", vec![id.as_str().to_owned().into()])?
             .to_array()?;
         let Some(row) = rows.into_iter().next() else {
             return Ok(None);
         };
-        let mut record: DeviceRecord = serde_json::from_str(&row.record)
-            .map_err(|error| worker::Error::RustError(error.to_string()))?;
+        let mut record: DeviceRecord =
+            serde_json::from_str(&row.record).map_err(|error| worker::Error::RustError(error.to_string()))?;
         record.revoked = row.revoked != 0;
-        self.devices.borrow_mut().insert(
-            id.clone(),
-            LoadedDevice {
-                record: record.clone(),
-                key: None,
-            },
-        );
+        self.devices.borrow_mut().insert(id.clone(), LoadedDevice { record: record.clone(), key: None });
         Ok(Some(record))
     }
 
@@ -274,8 +251,7 @@ impl EdgeStore {
                 key.verify(&pending.message, &pending.signature).await
             },
             |counter| {
-                self.count(counter, check.now)
-                    .map_err(|_| EdgeError::Runtime("a rate counter could not be written"))
+                self.count(counter, check.now).map_err(|_| EdgeError::Runtime("a rate counter could not be written"))
             },
         )
         .await;
@@ -288,12 +264,7 @@ impl EdgeStore {
 
 impl DurableObject for EdgeStore {
     fn new(state: State, _env: Env) -> Self {
-        Self {
-            state,
-            counters: RefCell::default(),
-            devices: RefCell::default(),
-            schema_ready: Cell::new(false),
-        }
+        Self { state, counters: RefCell::default(), devices: RefCell::default(), schema_ready: Cell::new(false) }
     }
 
     async fn fetch(&self, mut request: Request) -> Result<Response> {
@@ -305,10 +276,7 @@ impl DurableObject for EdgeStore {
         match request.path().as_str() {
             CODE_STORE_PATH => {
                 let call: CodeStoreCall = request.json().await?;
-                sql.exec(
-                    "DELETE FROM enrolment_codes WHERE forget_after < ?",
-                    vec![integer(call.now)?],
-                )?;
+                sql.exec("DELETE FROM enrolment_codes WHERE forget_after < ?", vec![integer(call.now)?])?;
                 sql.exec(
                     "DELETE FROM enrolment_code_labels \
                      WHERE lookup_key NOT IN (SELECT lookup_key FROM enrolment_codes)",
@@ -334,10 +302,7 @@ impl DurableObject for EdgeStore {
             }
             CODE_REDEEM_PATH => {
                 let call: CodeRedeemCall = request.json().await?;
-                sql.exec(
-                    "DELETE FROM enrolment_codes WHERE forget_after < ?",
-                    vec![integer(call.now)?],
-                )?;
+                sql.exec("DELETE FROM enrolment_codes WHERE forget_after < ?", vec![integer(call.now)?])?;
                 sql.exec(
                     "DELETE FROM enrolment_code_labels \
                      WHERE lookup_key NOT IN (SELECT lookup_key FROM enrolment_codes)",
@@ -354,25 +319,18 @@ impl DurableObject for EdgeStore {
                     return Response::from_json(&None::<StoredEnrolmentCode>);
                 };
                 let labels: Vec<LabelRow> = sql
-                    .exec(
-                        "SELECT label FROM enrolment_code_labels WHERE lookup_key = ?",
-                        vec![call.lookup_key.into()],
-                    )?
+                    .exec("SELECT label FROM enrolment_code_labels WHERE lookup_key = ?", vec![call.lookup_key.into()])?
                     .to_array()?;
                 stored.label = labels.into_iter().next().map(|row| row.label);
                 Response::from_json(&Some(stored))
             }
             DEVICE_STORE_PATH => {
                 let record: DeviceRecord = request.json().await?;
-                let text = serde_json::to_string(&record)
-                    .map_err(|error| worker::Error::RustError(error.to_string()))?;
+                let text =
+                    serde_json::to_string(&record).map_err(|error| worker::Error::RustError(error.to_string()))?;
                 sql.exec(
                     "INSERT INTO devices (id, record, revoked) VALUES (?, ?, ?)",
-                    vec![
-                        record.device_id.as_str().to_owned().into(),
-                        text.into(),
-                        integer(i64::from(record.revoked))?,
-                    ],
+                    vec![record.device_id.as_str().to_owned().into(), text.into(), integer(i64::from(record.revoked))?],
                 )?;
                 Response::from_json(&true)
             }

@@ -15,8 +15,7 @@ use crate::config::EdgeConfig;
 use crate::device::DeviceProofHeaders;
 use crate::error::EdgeError;
 use crate::http_policy::{
-    API_RESPONSE_HEADERS, BodyCollector, CorsVerdict, STATIC_RESPONSE_HEADERS, check_declared_length,
-    cors_headers,
+    API_RESPONSE_HEADERS, BodyCollector, CorsVerdict, STATIC_RESPONSE_HEADERS, check_declared_length, cors_headers,
 };
 use crate::proxy::forwardable_headers;
 use crate::routes::route;
@@ -88,17 +87,12 @@ fn respond(result: Result<Vec<u8>, EdgeError>, cors: &CorsVerdict) -> worker::Re
 
 /// Reads the request body within the limits of [`BodyCollector`].
 async fn read_body(request: &mut Request) -> Result<Vec<u8>, EdgeError> {
-    let declared = request
-        .headers()
-        .get("content-length")
-        .map_err(|_| EdgeError::BadRequest)?;
+    let declared = request.headers().get("content-length").map_err(|_| EdgeError::BadRequest)?;
     check_declared_length(declared.as_deref())?;
     if request.inner().body().is_none() {
         return Ok(Vec::new());
     }
-    let mut stream = request
-        .stream()
-        .map_err(|_| EdgeError::Runtime("request body is not readable"))?;
+    let mut stream = request.stream().map_err(|_| EdgeError::Runtime("request body is not readable"))?;
     let mut collector = BodyCollector::default();
     while let Some(chunk) = stream.next().await {
         collector.push(&chunk.map_err(|_| EdgeError::BadRequest)?)?;
@@ -114,9 +108,7 @@ fn header(request: &Request, name: &str) -> Option<String> {
 /// that no page of another origin can drive the API with a kiosk's stored device key.
 fn judge_origin(request: &Request, config: &EdgeConfig) -> Result<CorsVerdict, EdgeError> {
     let url = request.url().map_err(|_| EdgeError::BadRequest)?;
-    config
-        .kiosk_origins
-        .judge(header(request, "origin").as_deref(), &url.origin().ascii_serialization())
+    config.kiosk_origins.judge(header(request, "origin").as_deref(), &url.origin().ascii_serialization())
 }
 
 /// Every API request: the configuration, the origin check, the route, the body within limits, the use case.
@@ -154,9 +146,7 @@ pub async fn handle_api(mut request: Request, env: &Env) -> worker::Result<Respo
             now_unix: now_unix(),
         };
         let ports = WorkerPorts::new(env);
-        EdgeApi::new(&config, &ports)
-            .handle(&use_case, &api_request)
-            .await
+        EdgeApi::new(&config, &ports).handle(&use_case, &api_request).await
     }
     .await;
     respond(result, &cors)
@@ -179,10 +169,7 @@ fn preflight(request: &Request, path: &str, cors: &CorsVerdict) -> worker::Resul
     for (name, value) in cors_headers(origin, true) {
         headers.set(name, &value)?;
     }
-    Ok(ResponseBuilder::new()
-        .with_status(204)
-        .with_headers(headers)
-        .empty())
+    Ok(ResponseBuilder::new().with_status(204).with_headers(headers).empty())
 }
 
 /// Serves a static file from the assets binding, adding the kiosk's security headers.
@@ -202,8 +189,5 @@ pub async fn serve_static(request: Request, env: &Env) -> worker::Result<Respons
         headers.set(name, value)?;
     }
     let (_, body) = fetched.into_parts();
-    Ok(ResponseBuilder::new()
-        .with_status(status)
-        .with_headers(headers)
-        .body(body))
+    Ok(ResponseBuilder::new().with_status(status).with_headers(headers).body(body))
 }

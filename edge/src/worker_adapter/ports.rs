@@ -10,22 +10,18 @@ use futures::future::{Either, select};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use worker::js_sys;
-use worker::{
-    AbortController, Delay, Env, Fetch, Headers, Method, Request, RequestInit, RequestRedirect,
-    Response,
-};
+use worker::{AbortController, Delay, Env, Fetch, Headers, Method, Request, RequestInit, RequestRedirect, Response};
 
 use super::challenge_store::{STORE_PATH, StoreCall, USE_PATH, UseCall};
 use super::edge_store::{
-    CODE_REDEEM_PATH, CODE_STORE_PATH, CodeRedeemCall, CodeStoreCall, DEVICE_CHECK_PATH,
-    DEVICE_REVOKE_PATH, DEVICE_STORE_PATH, DeviceCall,
+    CODE_REDEEM_PATH, CODE_STORE_PATH, CodeRedeemCall, CodeStoreCall, DEVICE_CHECK_PATH, DEVICE_REVOKE_PATH,
+    DEVICE_STORE_PATH, DeviceCall,
 };
 use super::webcrypto;
 use crate::audit::AuditEvent;
 use crate::challenge::{ChallengeId, IssuedChallenge, StoredChallenge};
 use crate::device::{
-    DeviceCheck, DeviceCheckAnswer, DeviceId, DeviceRecord, ENROLMENT_CODE_LIFETIME_SECS,
-    StoredEnrolmentCode,
+    DeviceCheck, DeviceCheckAnswer, DeviceId, DeviceRecord, ENROLMENT_CODE_LIFETIME_SECS, StoredEnrolmentCode,
 };
 use crate::error::EdgeError;
 use crate::proxy::{OriginOutcome, OriginRequest};
@@ -56,8 +52,7 @@ impl<'a> WorkerPorts<'a> {
         path: &str,
         body: &B,
     ) -> Result<A, EdgeError> {
-        self.call_object(CHALLENGES_BINDING, &id.shard_name(), path, body)
-            .await
+        self.call_object(CHALLENGES_BINDING, &id.shard_name(), path, body).await
     }
 
     async fn call_object<B: Serialize, A: DeserializeOwned>(
@@ -75,12 +70,10 @@ impl<'a> WorkerPorts<'a> {
             .id_from_name(instance)
             .and_then(|object| object.get_stub())
             .map_err(failed)?;
-        let body = serde_json::to_string(body)
-            .map_err(|_| EdgeError::Runtime("store call does not serialise"))?;
+        let body = serde_json::to_string(body).map_err(|_| EdgeError::Runtime("store call does not serialise"))?;
         let mut init = RequestInit::new();
         init.with_method(Method::Post).with_body(Some(body.into()));
-        let request =
-            Request::new_with_init(&format!("{STORE_URL}{path}"), &init).map_err(failed)?;
+        let request = Request::new_with_init(&format!("{STORE_URL}{path}"), &init).map_err(failed)?;
         let mut response = stub.fetch_with_request(request).await.map_err(failed)?;
         if response.status_code() != 200 {
             return Err(EdgeError::Runtime("a durable object refused a call"));
@@ -118,14 +111,8 @@ impl EdgePorts for WorkerPorts<'_> {
             forget_after: expires_at.saturating_add(ENROLMENT_CODE_LIFETIME_SECS),
             now: now_unix,
         };
-        let _: bool = self
-            .call_object(
-                EDGE_STORE_BINDING,
-                &format!("code:{lookup_key}"),
-                CODE_STORE_PATH,
-                &call,
-            )
-            .await?;
+        let _: bool =
+            self.call_object(EDGE_STORE_BINDING, &format!("code:{lookup_key}"), CODE_STORE_PATH, &call).await?;
         Ok(())
     }
 
@@ -134,57 +121,26 @@ impl EdgePorts for WorkerPorts<'_> {
         lookup_key: &str,
         now_unix: i64,
     ) -> Result<Option<StoredEnrolmentCode>, EdgeError> {
-        let call = CodeRedeemCall {
-            lookup_key: lookup_key.to_owned(),
-            now: now_unix,
-        };
-        self.call_object(
-            EDGE_STORE_BINDING,
-            &format!("code:{lookup_key}"),
-            CODE_REDEEM_PATH,
-            &call,
-        )
-        .await
+        let call = CodeRedeemCall { lookup_key: lookup_key.to_owned(), now: now_unix };
+        self.call_object(EDGE_STORE_BINDING, &format!("code:{lookup_key}"), CODE_REDEEM_PATH, &call).await
     }
 
     async fn store_device(&self, record: &DeviceRecord) -> Result<(), EdgeError> {
-        let _: bool = self
-            .call_object(
-                EDGE_STORE_BINDING,
-                &record.device_id.store_name(),
-                DEVICE_STORE_PATH,
-                record,
-            )
-            .await?;
+        let _: bool =
+            self.call_object(EDGE_STORE_BINDING, &record.device_id.store_name(), DEVICE_STORE_PATH, record).await?;
         Ok(())
     }
 
     async fn check_device(&self, check: &DeviceCheck) -> Result<DeviceCheckAnswer, EdgeError> {
-        self.call_object(
-            EDGE_STORE_BINDING,
-            &check.device_id.store_name(),
-            DEVICE_CHECK_PATH,
-            check,
-        )
-        .await
+        self.call_object(EDGE_STORE_BINDING, &check.device_id.store_name(), DEVICE_CHECK_PATH, check).await
     }
 
     async fn revoke_device(&self, id: &DeviceId) -> Result<bool, EdgeError> {
         let call = DeviceCall { id: id.clone() };
-        self.call_object(
-            EDGE_STORE_BINDING,
-            &id.store_name(),
-            DEVICE_REVOKE_PATH,
-            &call,
-        )
-        .await
+        self.call_object(EDGE_STORE_BINDING, &id.store_name(), DEVICE_REVOKE_PATH, &call).await
     }
 
-    async fn store_challenge(
-        &self,
-        challenge: &IssuedChallenge,
-        _now_unix: i64,
-    ) -> Result<(), EdgeError> {
+    async fn store_challenge(&self, challenge: &IssuedChallenge, _now_unix: i64) -> Result<(), EdgeError> {
         let call = StoreCall {
             id: challenge.id.as_str().to_owned(),
             challenge: URL_SAFE_NO_PAD.encode(challenge.challenge),
@@ -200,9 +156,7 @@ impl EdgePorts for WorkerPorts<'_> {
         id: &ChallengeId,
         _now_unix: i64,
     ) -> Result<Option<StoredChallenge>, EdgeError> {
-        let call = UseCall {
-            id: id.as_str().to_owned(),
-        };
+        let call = UseCall { id: id.as_str().to_owned() };
         self.call_store(id, USE_PATH, &call).await
     }
 

@@ -21,10 +21,8 @@ fn js_object(properties: &[(&str, JsValue)]) -> Result<js_sys::Object, JsValue> 
 async fn subtle_call(method: &str, arguments: &js_sys::Array) -> Result<JsValue, JsValue> {
     let crypto = js_sys::Reflect::get(&js_sys::global(), &JsValue::from_str("crypto"))?;
     let subtle = js_sys::Reflect::get(&crypto, &JsValue::from_str("subtle"))?;
-    let function: js_sys::Function =
-        js_sys::Reflect::get(&subtle, &JsValue::from_str(method))?.dyn_into()?;
-    let promise: js_sys::Promise =
-        js_sys::Reflect::apply(&function, &subtle, arguments)?.dyn_into()?;
+    let function: js_sys::Function = js_sys::Reflect::get(&subtle, &JsValue::from_str(method))?.dyn_into()?;
+    let promise: js_sys::Promise = js_sys::Reflect::apply(&function, &subtle, arguments)?.dyn_into()?;
     JsFuture::from(promise).await
 }
 
@@ -54,10 +52,7 @@ pub struct P256Key(JsValue);
 impl P256Key {
     /// Imports a SubjectPublicKeyInfo; fails when it is not a P-256 point on the curve.
     pub async fn import(spki_der: &[u8]) -> Result<Self, EdgeError> {
-        import_p256_key(spki_der)
-            .await
-            .map(Self)
-            .map_err(|_| EdgeError::Runtime("a device key does not import"))
+        import_p256_key(spki_der).await.map(Self).map_err(|_| EdgeError::Runtime("a device key does not import"))
     }
 
     /// True when `signature` (IEEE P1363 `r || s`) is a valid ECDSA P-256 / SHA-256 signature over `message`.
@@ -70,9 +65,8 @@ impl P256Key {
             &js_sys::Uint8Array::from(signature),
             &js_sys::Uint8Array::from(message),
         );
-        let verdict = subtle_call("verify", &arguments)
-            .await
-            .map_err(|_| EdgeError::Runtime("WebCrypto verify failed"))?;
+        let verdict =
+            subtle_call("verify", &arguments).await.map_err(|_| EdgeError::Runtime("WebCrypto verify failed"))?;
         Ok(verdict.as_bool() == Some(true))
     }
 }

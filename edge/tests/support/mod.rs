@@ -1,9 +1,6 @@
 //! Fixtures shared by the native use-case tests: in-memory ports with a scripted origin that checks the edge's
 //! request signatures, the test PKI, a configuration, and an enrolled kiosk that signs its requests.
-#![allow(
-    dead_code,
-    reason = "each test binary uses its own part of the shared fixtures"
-)]
+#![allow(dead_code, reason = "each test binary uses its own part of the shared fixtures")]
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
@@ -16,8 +13,8 @@ use onshi_edge::audit::AuditEvent;
 use onshi_edge::challenge::{ChallengeId, IssuedChallenge, StoredChallenge};
 use onshi_edge::config::EdgeConfig;
 use onshi_edge::device::{
-    DeviceCheck, DeviceCheckAnswer, DeviceId, DeviceProofHeaders, DeviceRecord, PendingProof,
-    StoredEnrolmentCode, check_and_count,
+    DeviceCheck, DeviceCheckAnswer, DeviceId, DeviceProofHeaders, DeviceRecord, PendingProof, StoredEnrolmentCode,
+    check_and_count,
 };
 use onshi_edge::proxy::{OriginOutcome, OriginRequest};
 use onshi_edge::service::{ApiRequest, EdgeApi, EdgePorts};
@@ -38,8 +35,7 @@ pub const CARD0_CERT: &[u8] = include_bytes!("../../test/fixtures/test-pki/card-
 pub const CARD0_KEY: &[u8] = include_bytes!("../../test/fixtures/test-pki/card-00.key.pk8");
 pub const CARD1_KEY: &[u8] = include_bytes!("../../test/fixtures/test-pki/card-01.key.pk8");
 pub const CARD0_SERIAL: &str = "3B55F11D";
-pub const TEST_CA_ISSUER: &str =
-    "CN=onshi test auth CA,OU=JPKI for user authentication TEST,O=onshi test,C=JP";
+pub const TEST_CA_ISSUER: &str = "CN=onshi test auth CA,OU=JPKI for user authentication TEST,O=onshi test,C=JP";
 
 pub const ORIGIN_KEY: &str = "origin-signing-key-for-edge-tests";
 pub const ADMIN_TOKEN: &str = "admin-token-for-edge-use-case-tests";
@@ -104,10 +100,7 @@ impl EdgePorts for FakePorts {
         // Distinct, predictable bytes per draw: enough to tell draws apart in a test.
         let seed = self.next_random.get();
         self.next_random.set(seed.wrapping_add(1));
-        buffer
-            .iter_mut()
-            .enumerate()
-            .for_each(|(i, b)| *b = seed.wrapping_mul(31).wrapping_add(i as u8));
+        buffer.iter_mut().enumerate().for_each(|(i, b)| *b = seed.wrapping_mul(31).wrapping_add(i as u8));
         Ok(())
     }
 
@@ -119,35 +112,18 @@ impl EdgePorts for FakePorts {
         self.audit.borrow_mut().push(event.to_json());
     }
 
-    async fn store_challenge(
-        &self,
-        challenge: &IssuedChallenge,
-        _now: i64,
-    ) -> Result<(), EdgeError> {
-        let record = StoredChallenge {
-            challenge: challenge.challenge.to_vec(),
-            expires_at: challenge.expires_at,
-            uses: 0,
-        };
-        self.challenges
-            .borrow_mut()
-            .insert(challenge.id.as_str().to_owned(), record);
+    async fn store_challenge(&self, challenge: &IssuedChallenge, _now: i64) -> Result<(), EdgeError> {
+        let record =
+            StoredChallenge { challenge: challenge.challenge.to_vec(), expires_at: challenge.expires_at, uses: 0 };
+        self.challenges.borrow_mut().insert(challenge.id.as_str().to_owned(), record);
         Ok(())
     }
 
-    async fn count_challenge_use(
-        &self,
-        id: &ChallengeId,
-        _now: i64,
-    ) -> Result<Option<StoredChallenge>, EdgeError> {
-        Ok(self
-            .challenges
-            .borrow_mut()
-            .get_mut(id.as_str())
-            .map(|record| {
-                record.uses += 1;
-                record.clone()
-            }))
+    async fn count_challenge_use(&self, id: &ChallengeId, _now: i64) -> Result<Option<StoredChallenge>, EdgeError> {
+        Ok(self.challenges.borrow_mut().get_mut(id.as_str()).map(|record| {
+            record.uses += 1;
+            record.clone()
+        }))
     }
 
     async fn store_enrolment_code(
@@ -164,9 +140,7 @@ impl EdgePorts for FakePorts {
             uses: 0,
             label: label.map(|label| label.as_str().to_owned()),
         };
-        self.codes
-            .borrow_mut()
-            .insert(lookup_key.to_owned(), record);
+        self.codes.borrow_mut().insert(lookup_key.to_owned(), record);
         Ok(())
     }
 
@@ -182,9 +156,7 @@ impl EdgePorts for FakePorts {
     }
 
     async fn store_device(&self, record: &DeviceRecord) -> Result<(), EdgeError> {
-        self.devices
-            .borrow_mut()
-            .insert(record.device_id.as_str().to_owned(), record.clone());
+        self.devices.borrow_mut().insert(record.device_id.as_str().to_owned(), record.clone());
         Ok(())
     }
 
@@ -196,9 +168,7 @@ impl EdgePorts for FakePorts {
             async |pending| Ok(p256_verifies(pending)),
             |counter| {
                 let mut counters = self.counters.borrow_mut();
-                let count = counters
-                    .entry((counter.name.clone(), counter.window_start))
-                    .or_insert(0);
+                let count = counters.entry((counter.name.clone(), counter.window_start)).or_insert(0);
                 *count += 1;
                 Ok(*count)
             },
@@ -207,49 +177,21 @@ impl EdgePorts for FakePorts {
     }
 
     async fn revoke_device(&self, id: &DeviceId) -> Result<bool, EdgeError> {
-        Ok(self
-            .devices
-            .borrow_mut()
-            .get_mut(id.as_str())
-            .map(|record| record.revoked = true)
-            .is_some())
+        Ok(self.devices.borrow_mut().get_mut(id.as_str()).map(|record| record.revoked = true).is_some())
     }
 
     async fn send_to_origin(&self, request: OriginRequest, _timeout_ms: u32) -> OriginOutcome {
-        let path = request
-            .url
-            .strip_prefix("http://origin.test")
-            .unwrap_or("")
-            .to_owned();
+        let path = request.url.strip_prefix("http://origin.test").unwrap_or("").to_owned();
         let headers = signing::SignatureHeaders {
-            timestamp: request
-                .header(signing::TIMESTAMP_HEADER)
-                .unwrap_or_default()
-                .to_owned(),
-            nonce: request
-                .header(signing::NONCE_HEADER)
-                .unwrap_or_default()
-                .to_owned(),
-            signature: request
-                .header(signing::SIGNATURE_HEADER)
-                .unwrap_or_default()
-                .to_owned(),
+            timestamp: request.header(signing::TIMESTAMP_HEADER).unwrap_or_default().to_owned(),
+            nonce: request.header(signing::NONCE_HEADER).unwrap_or_default().to_owned(),
+            signature: request.header(signing::SIGNATURE_HEADER).unwrap_or_default().to_owned(),
         };
-        let verified = signing::verify(
-            ORIGIN_KEY.as_bytes(),
-            "POST",
-            &path,
-            &headers,
-            &request.body,
-            NOW,
-        );
+        let verified = signing::verify(ORIGIN_KEY.as_bytes(), "POST", &path, &headers, &request.body, NOW);
         let outcome = if verified.is_ok() {
             (self.origin)(&path, &request.body)
         } else {
-            OriginOutcome::Answered {
-                status: 401,
-                body: br#"{"error":"unauthorized","message":"x"}"#.to_vec(),
-            }
+            OriginOutcome::Answered { status: 401, body: br#"{"error":"unauthorized","message":"x"}"#.to_vec() }
         };
         self.sent.borrow_mut().push(request);
         outcome
@@ -326,32 +268,21 @@ impl Kiosk {
     }
 }
 
-pub fn admin_request<'r>(
-    path: &'r str,
-    body: &'r [u8],
-    authorization: Option<&'r str>,
-) -> ApiRequest<'r> {
+pub fn admin_request<'r>(path: &'r str, body: &'r [u8], authorization: Option<&'r str>) -> ApiRequest<'r> {
     request("POST", path, body, authorization)
 }
 
 pub fn issue_code<P: EdgePorts>(api: &EdgeApi<'_, P>, facility: &str) -> String {
     let authorization = format!("Bearer {ADMIN_TOKEN}");
     let body = format!(r#"{{"facility_code":"{facility}"}}"#);
-    let request = admin_request(
-        "/api/v1/admin/enrolment-codes",
-        body.as_bytes(),
-        Some(&authorization),
-    );
+    let request = admin_request("/api/v1/admin/enrolment-codes", body.as_bytes(), Some(&authorization));
     block_on(api.issue_enrolment_code(&request)).unwrap().code
 }
 
 pub fn enrol_request(code: &str, key: &p256::ecdsa::SigningKey) -> Vec<u8> {
     let spki = key.verifying_key().to_public_key_der().unwrap();
-    serde_json::to_vec(&EnrolRequest {
-        code: code.to_owned(),
-        public_key: Base64Bytes(spki.as_bytes().to_vec()),
-    })
-    .unwrap()
+    serde_json::to_vec(&EnrolRequest { code: code.to_owned(), public_key: Base64Bytes(spki.as_bytes().to_vec()) })
+        .unwrap()
 }
 
 /// Issues a code for [`FACILITY`] and enrols a kiosk with a key derived from `seed`.
@@ -359,13 +290,9 @@ pub fn enrolled_kiosk<P: EdgePorts>(api: &EdgeApi<'_, P>, seed: u8) -> Kiosk {
     let key = p256::ecdsa::SigningKey::from_slice(&[seed; 32]).unwrap();
     let code = issue_code(api, FACILITY);
     let body = enrol_request(&code, &key);
-    let enrolled =
-        block_on(api.enrol(&admin_request("/api/v1/devices/enrol", &body, None))).unwrap();
+    let enrolled = block_on(api.enrol(&admin_request("/api/v1/devices/enrol", &body, None))).unwrap();
     assert_eq!(enrolled.facility_code.as_str(), FACILITY);
-    Kiosk {
-        device_id: enrolled.device_id,
-        key,
-    }
+    Kiosk { device_id: enrolled.device_id, key }
 }
 
 /// The test configuration, with `extra` bindings (rate limits and the like) on top.
@@ -379,23 +306,13 @@ pub fn config_with(extra: &[(&str, &str)]) -> EdgeConfig {
             "ADMIN_TOKEN" => Some(ADMIN_TOKEN),
             _ => None,
         };
-        extra
-            .iter()
-            .find(|(extra_name, _)| *extra_name == name)
-            .map(|(_, value)| *value)
-            .or(base)
-            .map(str::to_owned)
+        extra.iter().find(|(extra_name, _)| *extra_name == name).map(|(_, value)| *value).or(base).map(str::to_owned)
     })
     .unwrap()
 }
 
 /// A request without a device proof, as an admin, the staff console or a test of refusals sends it.
-pub fn request<'r>(
-    method: &'r str,
-    path: &'r str,
-    body: &'r [u8],
-    authorization: Option<&'r str>,
-) -> ApiRequest<'r> {
+pub fn request<'r>(method: &'r str, path: &'r str, body: &'r [u8], authorization: Option<&'r str>) -> ApiRequest<'r> {
     ApiRequest {
         method,
         path,
@@ -412,11 +329,7 @@ pub fn sign(key_pk8: &[u8], challenge: &ChallengeResponse) -> Vec<u8> {
     key.sign(challenge.challenge.as_slice()).to_vec()
 }
 
-pub fn session_body(
-    challenge: &ChallengeResponse,
-    certificate: &[u8],
-    signature: Vec<u8>,
-) -> Vec<u8> {
+pub fn session_body(challenge: &ChallengeResponse, certificate: &[u8], signature: Vec<u8>) -> Vec<u8> {
     serde_json::to_vec(&SessionRequest {
         challenge_id: challenge.challenge_id.clone(),
         certificate: Base64Bytes(certificate.to_vec()),
@@ -426,8 +339,5 @@ pub fn session_body(
 }
 
 pub fn json(status: u16, value: &impl serde::Serialize) -> OriginOutcome {
-    OriginOutcome::Answered {
-        status,
-        body: serde_json::to_vec(value).unwrap(),
-    }
+    OriginOutcome::Answered { status, body: serde_json::to_vec(value).unwrap() }
 }

@@ -23,8 +23,8 @@ use super::client;
 use super::form::{FIELD_IDS, NumberForm};
 use super::text::{
     STAFF, advice_key, by_number_found_nothing, date_text, dated_text, decision_notice_key, disease_category_text,
-    disease_details, disease_line, error_key, guidance_key, method_key, prescription_key, ratio_text,
-    read_in_japanese, t, validity_key,
+    disease_details, disease_line, error_key, guidance_key, method_key, prescription_key, ratio_text, read_in_japanese,
+    t, validity_key,
 };
 use crate::i18n::Lang;
 

@@ -58,9 +58,7 @@ impl FormProblem {
     /// The `id` of the input that holds the mistake; the console marks it invalid and moves the focus to it.
     pub fn field_id(self) -> &'static str {
         match self {
-            Self::InsurerNumberLength | Self::InsurerNumberNotDigits | Self::InsurerNumberCheckDigit => {
-                FIELD_IDS[0]
-            }
+            Self::InsurerNumberLength | Self::InsurerNumberNotDigits | Self::InsurerNumberCheckDigit => FIELD_IDS[0],
             Self::Symbol => FIELD_IDS[1],
             Self::Number => FIELD_IDS[2],
             Self::Branch => FIELD_IDS[3],
@@ -159,7 +157,10 @@ mod tests {
     fn the_other_fields_are_checked_too() {
         assert_eq!(NumberForm { number: String::new(), ..form("33120015") }.validate(), Err(FormProblem::Number));
         assert_eq!(NumberForm { branch: "1".into(), ..form("33120015") }.validate(), Err(FormProblem::Branch));
-        assert_eq!(NumberForm { birth_date: "1980-02-30".into(), ..form("33120015") }.validate(), Err(FormProblem::BirthDate));
+        assert_eq!(
+            NumberForm { birth_date: "1980-02-30".into(), ..form("33120015") }.validate(),
+            Err(FormProblem::BirthDate)
+        );
         assert_eq!(NumberForm { symbol: "x".repeat(41), ..form("33120015") }.validate(), Err(FormProblem::Symbol));
     }
 

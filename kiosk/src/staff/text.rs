@@ -198,8 +198,14 @@ mod tests {
             prescription_key(None),
         ];
         keys.extend(
-            [Validity::Valid, Validity::Invalid, Validity::InvalidNewerExists, Validity::NoQualification, Validity::MultipleMatches]
-                .map(validity_key),
+            [
+                Validity::Valid,
+                Validity::Invalid,
+                Validity::InvalidNewerExists,
+                Validity::NoQualification,
+                Validity::MultipleMatches,
+            ]
+            .map(validity_key),
         );
         for lang in Lang::ALL {
             for key in &keys {
@@ -210,9 +216,13 @@ mod tests {
 
     #[test]
     fn the_japanese_validity_is_the_national_label() {
-        for validity in
-            [Validity::Valid, Validity::Invalid, Validity::InvalidNewerExists, Validity::NoQualification, Validity::MultipleMatches]
-        {
+        for validity in [
+            Validity::Valid,
+            Validity::Invalid,
+            Validity::InvalidNewerExists,
+            Validity::NoQualification,
+            Validity::MultipleMatches,
+        ] {
             assert_eq!(t(Lang::Ja, validity_key(validity)), validity.label_ja());
         }
         assert_eq!(t(Lang::En, validity_key(Validity::Valid)), "Valid");
@@ -307,7 +317,10 @@ mod tests {
         assert_eq!(decision_notice_key(true, Ok(Refused)), Some("staff.decision.already"));
         assert_eq!(decision_notice_key(false, Ok(Collected)), Some("staff.decision.already"));
         assert_eq!(decision_notice_key(true, Err(ErrorCode::OriginUnavailable)), Some("staff.error.unavailable"));
-        assert_eq!(t(Lang::Ja, "staff.decision.withdrawn"), "この目視確認は取り下げられました。患者さまが受付機の操作をやめています。");
+        assert_eq!(
+            t(Lang::Ja, "staff.decision.withdrawn"),
+            "この目視確認は取り下げられました。患者さまが受付機の操作をやめています。"
+        );
         for lang in Lang::ALL {
             for key in ["staff.decision.withdrawn", "staff.decision.expired", "staff.decision.already"] {
                 assert_ne!(t(lang, key), key, "{lang:?}");

@@ -298,7 +298,8 @@ async fn a_specific_disease_certificate_travels_from_the_batch_to_every_answer(d
         }]
     );
     // A row without one answers an empty list; a bad self-pay refuses the file with its line and field.
-    let plain = ndjson(&[acquire("5002", TWIN_NUMBER, "資格　太郎", "ｼｶｸ ﾀﾛｳ", "2004-08-04", "大阪府大阪市北区梅田1-1-1")]);
+    let plain =
+        ndjson(&[acquire("5002", TWIN_NUMBER, "資格　太郎", "ｼｶｸ ﾀﾛｳ", "2004-08-04", "大阪府大阪市北区梅田1-1-1")]);
     assert_eq!(origin.upload(&token, "application/x-ndjson", &plain).await.status().as_u16(), 200);
     let answer: QualificationAnswer = by_number(&origin, INSURER, "5002", "2004-08-04").await.json().await.unwrap();
     assert!(answer.records[0].specific_diseases.is_empty());
@@ -342,7 +343,10 @@ async fn registered_rows_and_missing_insured_members_refuse_the_whole_batch_by_l
         refused.json::<Value>().await.unwrap()["rows"],
         json!([{ "line": 2, "code": "duplicate" }, { "line": 3, "code": "insured_member_not_found" }])
     );
-    assert_eq!(by_number(&origin, INSURER, "5002", "2004-08-04").await.json::<QualificationAnswer>().await.unwrap().validity, Validity::NoQualification);
+    assert_eq!(
+        by_number(&origin, INSURER, "5002", "2004-08-04").await.json::<QualificationAnswer>().await.unwrap().validity,
+        Validity::NoQualification
+    );
 
     // A 家族 of a later file finds its 本人 in the database.
     let mut second_child = mei();

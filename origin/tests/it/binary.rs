@@ -207,8 +207,15 @@ async fn a_kill_during_a_batch_import_keeps_every_acknowledged_batch_and_nothing
     assert_eq!(ids.len(), 2, "{ids:?}");
     for id in &acknowledged {
         assert!(ids.contains(id));
-        let report: serde_json::Value =
-            client.get(format!("{base}/insurer/v1/batches/{id}")).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
+        let report: serde_json::Value = client
+            .get(format!("{base}/insurer/v1/batches/{id}"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
         assert_eq!(report["records_registered"], 100);
     }
     let store = onshi_origin::store::Store::connect(&database).await.unwrap();

@@ -1,6 +1,8 @@
 //! `POST /v1/certificate-status`.
 
-use onshi_proto::origin::{CERTIFICATE_STATUS_PATH, CertificateStatus, CertificateStatusAnswer, CertificateStatusQuery};
+use onshi_proto::origin::{
+    CERTIFICATE_STATUS_PATH, CertificateStatus, CertificateStatusAnswer, CertificateStatusQuery,
+};
 
 use crate::fixture::{Db, NOW, Origin, certificate, expect_error, serial};
 

@@ -152,8 +152,12 @@ impl Origin {
         assert!(summary.rows_inserted > 0);
         let clock = Arc::new(FixedClock::new(NOW));
         let admin = onshi_origin::key::AdminToken::new(ADMIN_TOKEN.to_owned()).unwrap();
-        let state =
-            AppState::with_admin_token(store.clone(), clock.clone(), SigningKey::new(KEY.to_vec()).unwrap(), Some(admin));
+        let state = AppState::with_admin_token(
+            store.clone(),
+            clock.clone(),
+            SigningKey::new(KEY.to_vec()).unwrap(),
+            Some(admin),
+        );
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let (shutdown, stopped) = oneshot::channel::<()>();
@@ -176,11 +180,8 @@ impl Origin {
 
     /// POSTs `body` to `path` with the given signature headers (or none).
     pub async fn post_raw(&self, path: &str, body: Vec<u8>, headers: Option<&SignatureHeaders>) -> reqwest::Response {
-        let mut request = self
-            .client
-            .post(format!("{}{path}", self.base))
-            .header("content-type", "application/json")
-            .body(body);
+        let mut request =
+            self.client.post(format!("{}{path}", self.base)).header("content-type", "application/json").body(body);
         if let Some(headers) = headers {
             request = request
                 .header(TIMESTAMP_HEADER, &headers.timestamp)
@@ -229,7 +230,10 @@ impl Origin {
     /// Registers an insurer through the admin route and returns its bearer token.
     pub async fn insurer_token(&self, insurer_number: &str) -> String {
         let response = self
-            .admin_post("/admin/v1/insurers", &serde_json::json!({"insurer_number": insurer_number, "name": "テスト保険者"}))
+            .admin_post(
+                "/admin/v1/insurers",
+                &serde_json::json!({"insurer_number": insurer_number, "name": "テスト保険者"}),
+            )
             .await;
         assert_eq!(response.status().as_u16(), 200);
         let body: serde_json::Value = response.json().await.unwrap();

@@ -7,10 +7,10 @@ mod fixture;
 
 mod batches;
 mod binary;
-mod edge_routes;
-mod service_routes;
 mod certificate_status;
+mod edge_routes;
 mod qualification;
 mod requests;
 mod seeding;
+mod service_routes;
 mod staff;

@@ -115,7 +115,8 @@ async fn two_current_qualifications_are_multiple_matches_for_staff_review(db: Db
     let origin = Origin::start(db).await;
     let first = ask(&origin, serial::VALID).await;
     let person_id = origin.store.audit_events().await.unwrap()[0].subject_person_id.clone().unwrap();
-    let other_insurer = NewInsurer { number: InsurerNumber::parse("33120015").unwrap(), name: "第二保険者".into() };
+    let other_insurer =
+        NewInsurer { number: InsurerNumber::parse("33120015").unwrap(), name: "第二保険者".into() };
     let second_cover = NewQualification {
         id: format!("{person_id}-second"),
         person_id: person_id.clone(),

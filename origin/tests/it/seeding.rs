@@ -8,7 +8,9 @@ use crate::fixture::{NOW, TODAY, demo_cards_path};
 async fn row_counts(url: &str) -> Vec<(String, i64)> {
     let pool = sqlx::SqlitePool::connect(url).await.unwrap();
     let mut counts = Vec::new();
-    for table in ["persons", "insurers", "qualifications", "certificate_links", "jlis_certificates", "resident_registry"] {
+    for table in
+        ["persons", "insurers", "qualifications", "certificate_links", "jlis_certificates", "resident_registry"]
+    {
         // The table names come from the fixed list above, never from input.
         let sql = sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}"));
         let count: i64 = sqlx::query_scalar(sql).fetch_one(&pool).await.unwrap();
@@ -101,23 +103,14 @@ async fn a_missing_or_broken_demo_file_is_an_error() {
     let store = Store::connect("sqlite::memory:").await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     let missing = dir.path().join("absent.json");
-    assert!(matches!(
-        seed_demo_file(&store, &missing, TODAY, NOW).await,
-        Err(onshi_origin::OriginError::Io(_))
-    ));
+    assert!(matches!(seed_demo_file(&store, &missing, TODAY, NOW).await, Err(onshi_origin::OriginError::Io(_))));
     let broken = dir.path().join("broken.json");
     std::fs::write(&broken, b"[{\"index\": 0, \"scenario\": \"valid\"}]").unwrap();
-    assert!(matches!(
-        seed_demo_file(&store, &broken, TODAY, NOW).await,
-        Err(onshi_origin::OriginError::DemoCards(_))
-    ));
+    assert!(matches!(seed_demo_file(&store, &broken, TODAY, NOW).await, Err(onshi_origin::OriginError::DemoCards(_))));
     store.close().await;
 }
 
 #[tokio::test]
 async fn an_unsupported_database_url_is_refused() {
-    assert!(matches!(
-        Store::connect("mysql://localhost/onshi").await,
-        Err(onshi_origin::OriginError::Usage(_))
-    ));
+    assert!(matches!(Store::connect("mysql://localhost/onshi").await, Err(onshi_origin::OriginError::Usage(_))));
 }

@@ -4,10 +4,9 @@
 
 use onshi_proto::origin::{
     AuthMethod, BY_CERTIFICATE_PATH, CHECKINS_PATH, CONSENT_PATH, CardQualificationQuery, CheckInList,
-    CheckInListQuery, ConsentRequest, PrescriptionFormat,
-    VISUAL_CHECK_COLLECT_PATH, VISUAL_CHECK_CREATE_PATH, VISUAL_CHECK_DECIDE_PATH, VISUAL_CHECK_LIFETIME_SECONDS,
-    VISUAL_CHECK_WITHDRAW_PATH, VisualCheckCollect, VisualCheckCollected, VisualCheckCreate, VisualCheckDecision,
-    VisualCheckState, VisualCheckTicket,
+    CheckInListQuery, ConsentRequest, PrescriptionFormat, VISUAL_CHECK_COLLECT_PATH, VISUAL_CHECK_CREATE_PATH,
+    VISUAL_CHECK_DECIDE_PATH, VISUAL_CHECK_LIFETIME_SECONDS, VISUAL_CHECK_WITHDRAW_PATH, VisualCheckCollect,
+    VisualCheckCollected, VisualCheckCreate, VisualCheckDecision, VisualCheckState, VisualCheckTicket,
 };
 use onshi_proto::qualification::{QualificationAnswer, Validity};
 
@@ -109,7 +108,12 @@ async fn a_check_in_is_listed_for_its_facility_and_day_and_every_listing_is_audi
     let shown = listed.checkins.iter().find(|c| c.name.as_deref() == Some(elderly.records[0].name.as_str())).unwrap();
     assert_eq!(
         shown.contribution_percent,
-        Some(elderly.records[0].elderly_recipient.as_ref().map_or(elderly.records[0].partial_contribution_percent, |e| e.contribution_ratio_percent))
+        Some(
+            elderly.records[0]
+                .elderly_recipient
+                .as_ref()
+                .map_or(elderly.records[0].partial_contribution_percent, |e| e.contribution_ratio_percent)
+        )
     );
 
     // Each check-in has its audited read behind it, and each listing its own audit row naming the staff session.
@@ -120,8 +124,9 @@ async fn a_check_in_is_listed_for_its_facility_and_day_and_every_listing_is_audi
     assert_eq!(
         events
             .iter()
-            .filter(|e| e.purpose == "qualification_by_certificate"
-                && e.actor_facility_code.as_deref() == Some(FACILITY))
+            .filter(
+                |e| e.purpose == "qualification_by_certificate" && e.actor_facility_code.as_deref() == Some(FACILITY)
+            )
             .count(),
         3
     );
@@ -204,7 +209,8 @@ async fn an_approved_visual_check_answers_the_asking_kiosk_once(db: Db) {
     assert!(waiting.qualification.is_none() && waiting.certificate.is_none());
 
     // Another facility cannot decide it, nor even learn that it exists.
-    let elsewhere = origin.post_signed(VISUAL_CHECK_DECIDE_PATH, &decision(&ticket.request_id, OTHER_FACILITY, true)).await;
+    let elsewhere =
+        origin.post_signed(VISUAL_CHECK_DECIDE_PATH, &decision(&ticket.request_id, OTHER_FACILITY, true)).await;
     expect_error(elsewhere, 404, "not_found").await;
     assert_eq!(decide(&origin, &ticket.request_id, true).await.state, VisualCheckState::Approved);
     // A second click changes nothing.
@@ -279,7 +285,8 @@ async fn staff_routes_refuse_unsigned_and_malformed_requests(db: Db) {
         device_label: None,
     };
     expect_error(origin.post_signed(VISUAL_CHECK_CREATE_PATH, &bad_serial).await, 400, "bad_request").await;
-    let unknown_field = serde_json::json!({ "request_id": "x", "facility_code": FACILITY, "device_id": KIOSK, "extra": 1 });
+    let unknown_field =
+        serde_json::json!({ "request_id": "x", "facility_code": FACILITY, "device_id": KIOSK, "extra": 1 });
     expect_error(origin.post_signed(VISUAL_CHECK_COLLECT_PATH, &unknown_field).await, 400, "bad_request").await;
     // Nothing of these refusals reached the audit trail as a listing.
     let events = origin.store.audit_events().await.unwrap();

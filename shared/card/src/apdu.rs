@@ -441,8 +441,8 @@ pub(crate) mod tests {
     use super::*;
     use crate::transport::TransportError;
 
-    pub(crate) use crate::test_script::hex;
     use crate::test_script::Script;
+    pub(crate) use crate::test_script::hex;
 
     /// A card stand-in: checks each command against the script and answers with the scripted response.
     #[derive(Debug, Default)]

@@ -267,7 +267,9 @@ impl fmt::Debug for HostCommand {
                 f.debug_struct("SetParameters").field("protocol", protocol).field("data", data).finish()
             }
             Self::GetParameters => f.write_str("GetParameters"),
-            Self::Escape { data } => f.debug_struct("Escape").field("data", &format_args!("<{} bytes>", data.len())).finish(),
+            Self::Escape { data } => {
+                f.debug_struct("Escape").field("data", &format_args!("<{} bytes>", data.len())).finish()
+            }
             Self::Abort => f.write_str("Abort"),
         }
     }
@@ -315,10 +317,9 @@ impl CommandFrame {
     pub fn encode(&self) -> Zeroizing<Vec<u8>> {
         let (specific, data): ([u8; 3], &[u8]) = match &self.command {
             HostCommand::IccPowerOn { power_select } => ([power_select.byte(), 0, 0], &[]),
-            HostCommand::IccPowerOff
-            | HostCommand::GetSlotStatus
-            | HostCommand::GetParameters
-            | HostCommand::Abort => ([0, 0, 0], &[]),
+            HostCommand::IccPowerOff | HostCommand::GetSlotStatus | HostCommand::GetParameters | HostCommand::Abort => {
+                ([0, 0, 0], &[])
+            }
             HostCommand::SetParameters { protocol, data } => ([*protocol, 0, 0], data.as_slice()),
             HostCommand::Escape { data } => ([0, 0, 0], data.as_slice()),
             HostCommand::XfrBlock { block_waiting_integer, level_parameter, data } => {
@@ -360,8 +361,10 @@ impl CommandFrame {
             message_type::ABORT => HostCommand::Abort,
             other => return Err(FrameError::UnsupportedMessage { message_type: other }),
         };
-        let carries_data =
-            matches!(command, HostCommand::XfrBlock { .. } | HostCommand::SetParameters { .. } | HostCommand::Escape { .. });
+        let carries_data = matches!(
+            command,
+            HostCommand::XfrBlock { .. } | HostCommand::SetParameters { .. } | HostCommand::Escape { .. }
+        );
         if !carries_data && header.data_len != 0 {
             return Err(FrameError::BadField { offset: 1 });
         }
@@ -599,7 +602,15 @@ impl T1Parameters {
 
     /// The 7 bytes.
     pub fn encode(&self) -> Vec<u8> {
-        vec![self.findex_dindex, self.tcck, self.guard_time, self.waiting_integers, self.clock_stop, self.ifsc, self.nad]
+        vec![
+            self.findex_dindex,
+            self.tcck,
+            self.guard_time,
+            self.waiting_integers,
+            self.clock_stop,
+            self.ifsc,
+            self.nad,
+        ]
     }
 
     /// Parses the 7 bytes.
@@ -873,8 +884,7 @@ impl<B: UsbBulk> CcidReader<B> {
     /// Sets the T=1 protocol parameters (TPDU-level readers need them after power-on) and returns what the
     /// reader accepted.
     pub async fn set_t1_parameters(&mut self, parameters: &T1Parameters) -> Result<T1Parameters, TransportError> {
-        let reply =
-            self.exchange(HostCommand::SetParameters { protocol: 1, data: parameters.encode() }).await?;
+        let reply = self.exchange(HostCommand::SetParameters { protocol: 1, data: parameters.encode() }).await?;
         Self::check_processed(&reply)?;
         T1Parameters::parse(&reply.data).map_err(|_| TransportError::MalformedFrame("T=1 parameters"))
     }

@@ -133,8 +133,7 @@ mod tests {
     const SELECT_AP: &str = "00 A4 04 0C 0A D3 92 F0 00 26 01 00 00 00 01";
 
     fn started(extra: &[(&str, &str)]) -> CheckIn<ScriptedCard> {
-        let mut script =
-            vec![(SELECT_AP, "90 00"), ("00 B0 8A 00 00", "30 02 05 00 62 82")];
+        let mut script = vec![(SELECT_AP, "90 00"), ("00 B0 8A 00 00", "30 02 05 00 62 82")];
         script.extend_from_slice(extra);
         let mut check_in = CheckIn::new(ScriptedCard::new(&script));
         let info = block_on(check_in.start()).unwrap();

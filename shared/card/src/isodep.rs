@@ -345,10 +345,8 @@ mod tests {
 
     #[test]
     fn select_round_trip_toggles_the_block_number() {
-        let mut rf = ScriptedRf::new(&[
-            ("02 00 A4 04 0C", Ok("02 90 00")),
-            ("03 00 B0 00 00 04", Ok("03 30 82 01 00 90 00")),
-        ]);
+        let mut rf =
+            ScriptedRf::new(&[("02 00 A4 04 0C", Ok("02 90 00")), ("03 00 B0 00 00 04", Ok("03 30 82 01 00 90 00"))]);
         let mut host = IsoDepHost::new(256, 100);
         assert_eq!(block_on(host.transceive(&mut rf, &hex("00 A4 04 0C"))).unwrap(), hex("90 00"));
         assert_eq!(block_on(host.transceive(&mut rf, &hex("00 B0 00 00 04"))).unwrap(), hex("30 82 01 00 90 00"));
@@ -380,11 +378,8 @@ mod tests {
 
     #[test]
     fn lost_answers_get_a_nak_and_an_old_ack_gets_a_resend() {
-        let mut rf = ScriptedRf::new(&[
-            ("02 2A", Err(TransportError::CardMute)),
-            ("B2", Ok("A3")),
-            ("02 2A", Ok("02 90 00")),
-        ]);
+        let mut rf =
+            ScriptedRf::new(&[("02 2A", Err(TransportError::CardMute)), ("B2", Ok("A3")), ("02 2A", Ok("02 90 00"))]);
         let mut host = IsoDepHost::new(256, 100);
         assert_eq!(block_on(host.transceive(&mut rf, &[0x2A])).unwrap(), hex("90 00"));
     }

@@ -35,7 +35,6 @@ pub const MAX_READ_OFFSET: usize = 0x7FFF;
 /// Bytes per READ BINARY of a certificate body: the most a short APDU can return.
 const READ_CHUNK: usize = 256;
 
-
 /// An elementary file identifier (two bytes, `00 xx` on this card).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct EfId(pub u16);
@@ -416,8 +415,8 @@ impl<T: Transport> Jpki<T> {
 
     /// Changes the signing password the same way.
     pub async fn change_sign_password(&mut self, current: SignPassword, new: SignPassword) -> Result<VerifyOutcome> {
-        let verify_current = Command::new(0x00, 0x20, 0x00, 0x80)
-            .with_sensitive_data(Zeroizing::new(current.ascii().to_vec()));
+        let verify_current =
+            Command::new(0x00, 0x20, 0x00, 0x80).with_sensitive_data(Zeroizing::new(current.ascii().to_vec()));
         self.change_secret(EfId::SIGN_PIN, &verify_current, new.ascii()).await
     }
 
@@ -489,9 +488,18 @@ mod tests {
             hex("00 20 00 98 04 31 32 33 34")
         );
         assert_eq!(change_reference_data(b"5678").encode().unwrap().as_slice(), hex("00 24 01 80 04 35 36 37 38"));
-        assert_eq!(sign_sfi(EfId::AUTH_PRIVATE_KEY, &[1, 2]).encode().unwrap().as_slice(), hex("80 2A 00 97 02 01 02 00"));
-        assert_eq!(sign_sfi(EfId::SIGN_PRIVATE_KEY, &[1, 2]).encode().unwrap().as_slice(), hex("80 2A 00 9A 02 01 02 00"));
-        assert_eq!(select_application(&crate::text::TEXT_AP_AID).encode().unwrap().as_slice(), hex("00 A4 04 0C 0A D3 92 10 00 31 00 01 01 04 08"));
+        assert_eq!(
+            sign_sfi(EfId::AUTH_PRIVATE_KEY, &[1, 2]).encode().unwrap().as_slice(),
+            hex("80 2A 00 97 02 01 02 00")
+        );
+        assert_eq!(
+            sign_sfi(EfId::SIGN_PRIVATE_KEY, &[1, 2]).encode().unwrap().as_slice(),
+            hex("80 2A 00 9A 02 01 02 00")
+        );
+        assert_eq!(
+            select_application(&crate::text::TEXT_AP_AID).encode().unwrap().as_slice(),
+            hex("00 A4 04 0C 0A D3 92 10 00 31 00 01 01 04 08")
+        );
     }
 
     #[test]

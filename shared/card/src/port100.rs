@@ -340,7 +340,7 @@ impl<B: UsbBulk> Rcs380<B> {
         Ok(present)
     }
 
-        /// Switches the field off (the card loses power) and sends the closing ACK.
+    /// Switches the field off (the card loses power) and sends the closing ACK.
     pub async fn power_off(&mut self) -> Result<(), TransportError> {
         self.isodep = None;
         self.port.command_with_status(command::SWITCH_RF, &[0x00]).await?;
@@ -386,10 +386,15 @@ mod tests {
         assert_eq!(command_frame(0x2A, &[0x01]).as_slice(), hex("00 00 FF FF FF 03 00 FD D6 2A 01 FF 00"));
         assert_eq!(command_frame(0x20, &[]).as_slice(), hex("00 00 FF FF FF 02 00 FE D6 20 0A 00"));
         assert_eq!(command_frame(0x06, &[0x00]).as_slice(), hex("00 00 FF FF FF 03 00 FD D6 06 00 24 00"));
-        assert_eq!(command_frame(0x00, &IN_SET_RF_106B).as_slice(), hex("00 00 FF FF FF 06 00 FA D6 00 03 07 0F 07 0A 00"));
+        assert_eq!(
+            command_frame(0x00, &IN_SET_RF_106B).as_slice(),
+            hex("00 00 FF FF FF 06 00 FA D6 00 03 07 0F 07 0A 00")
+        );
         assert_eq!(
             command_frame(0x02, &IN_SET_PROTOCOL_DEFAULT).as_slice(),
-            hex("00 00 FF FF FF 28 00 D8 D6 02 00 18 01 01 02 01 03 00 04 00 05 00 06 00 07 08 08 00 09 00 0A 00 0B 00 0C 00 0E 04 0F 00 10 00 11 00 12 00 13 06 4B 00")
+            hex(
+                "00 00 FF FF FF 28 00 D8 D6 02 00 18 01 01 02 01 03 00 04 00 05 00 06 00 07 08 08 00 09 00 0A 00 0B 00 0C 00 0E 04 0F 00 10 00 11 00 12 00 13 06 4B 00"
+            )
         );
         assert_eq!(
             command_frame(0x02, &IN_SET_PROTOCOL_TYPE_B).as_slice(),

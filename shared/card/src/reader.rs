@@ -109,7 +109,7 @@ impl<B: UsbBulk> AnyReader<B> {
         Ok(status != IccStatus::Absent)
     }
 
-        /// Gives the bulk endpoints back.
+    /// Gives the bulk endpoints back.
     pub fn into_inner(self) -> B {
         match self {
             Self::Apdu(reader) => reader.into_inner(),

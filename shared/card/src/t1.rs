@@ -98,7 +98,9 @@ impl fmt::Debug for Block {
                 .field("more", more)
                 .field("data", &format_args!("<{} bytes>", data.len()))
                 .finish(),
-            Self::R { sequence, error } => f.debug_struct("R").field("sequence", sequence).field("error", error).finish(),
+            Self::R { sequence, error } => {
+                f.debug_struct("R").field("sequence", sequence).field("error", error).finish()
+            }
             Self::S { kind, response, data } => {
                 f.debug_struct("S").field("kind", kind).field("response", response).field("data", data).finish()
             }
@@ -388,11 +390,7 @@ impl<L: BlockLink> T1Host<L> {
                         // the card's first I-block.
                         let error = if parsed.is_err() { RError::Edc } else { RError::Other };
                         let expected = if more { self.send_sequence } else { self.receive_sequence };
-                        to_send = if more {
-                            encoded.clone()
-                        } else {
-                            Block::R { sequence: expected, error }.encode()
-                        };
+                        to_send = if more { encoded.clone() } else { Block::R { sequence: expected, error }.encode() };
                     }
                 }
             }
@@ -473,7 +471,10 @@ pub fn ifsc_from_atr(atr: &[u8]) -> u8 {
         position += usize::from(has(0x10));
         position += usize::from(has(0x20));
         position += usize::from(has(0x40));
-        if interface_index >= 3 && t1_seen && let Some(value) = ta {
+        if interface_index >= 3
+            && t1_seen
+            && let Some(value) = ta
+        {
             return if (1..=MAX_IFS).contains(&value) { value } else { DEFAULT_IFSC };
         }
         if !has(0x80) {
@@ -542,7 +543,10 @@ mod tests {
 
     #[test]
     fn a_short_apdu_is_one_i_block_each_way() {
-        let link = ScriptedLink::new(&[("00 00 02 00 B0 B2", Ok("00 00 02 90 00 92")), ("00 40 00 40", Ok("00 40 02 90 00 D2"))]);
+        let link = ScriptedLink::new(&[
+            ("00 00 02 00 B0 B2", Ok("00 00 02 90 00 92")),
+            ("00 40 00 40", Ok("00 40 02 90 00 D2")),
+        ]);
         let mut host = T1Host::new(link, 254);
         assert_eq!(block_on(host.transmit(&hex("00 B0"))).unwrap(), hex("90 00"));
         assert_eq!(block_on(host.transmit(&[])).unwrap(), hex("90 00"));
@@ -562,10 +566,8 @@ mod tests {
 
     #[test]
     fn wtx_is_granted_and_passed_down_as_the_multiplier() {
-        let link = ScriptedLink::new(&[
-            ("00 00 01 2A 2B", Ok("00 C3 01 05 C7")),
-            ("00 E3 01 05 E7", Ok("00 00 02 90 00 92")),
-        ]);
+        let link =
+            ScriptedLink::new(&[("00 00 01 2A 2B", Ok("00 C3 01 05 C7")), ("00 E3 01 05 E7", Ok("00 00 02 90 00 92"))]);
         let mut host = T1Host::new(link, 254);
         assert_eq!(block_on(host.transmit(&[0x2A])).unwrap(), hex("90 00"));
         assert_eq!(host.into_inner().multipliers, vec![1, 5]);

@@ -10,7 +10,10 @@ use zeroize::{Zeroize, Zeroizing};
 
 use crate::apdu::{MAX_EXTENDED_LE, transceive};
 use crate::error::{CardError, Result};
-use crate::jpki::{EfId, MAX_READ_OFFSET, Pin, PinStatus, VerifyOutcome, pin_status_from, read_binary, read_binary_sfi, select_application, verify_outcome_from, verify_sfi, pin_retry_query_sfi};
+use crate::jpki::{
+    EfId, MAX_READ_OFFSET, Pin, PinStatus, VerifyOutcome, pin_retry_query_sfi, pin_status_from, read_binary,
+    read_binary_sfi, select_application, verify_outcome_from, verify_sfi,
+};
 use crate::tlv;
 use crate::transport::Transport;
 
@@ -108,7 +111,8 @@ pub fn parse_my_number(file: &[u8]) -> Result<MyNumber> {
 /// Reads a whole BER-TLV EF named by SFI: a first read (extended when possible), then the rest by offset.
 async fn read_tlv_file<T: Transport + ?Sized>(transport: &mut T, ef: EfId) -> Result<Zeroizing<Vec<u8>>> {
     let first_len = if transport.supports_extended_length() { MAX_EXTENDED_LE } else { 256 };
-    let mut content = Zeroizing::new(transceive(transport, &read_binary_sfi(ef, first_len)).await?.into_success_data()?);
+    let mut content =
+        Zeroizing::new(transceive(transport, &read_binary_sfi(ef, first_len)).await?.into_success_data()?);
     let (_, header_len, value_len) = tlv::read_header(&content)?;
     let total = header_len + value_len;
     content.truncate(total);

@@ -446,7 +446,8 @@ mod tests {
     #[test]
     fn staff_credentials_never_show_in_debug() {
         let facility_code = crate::facility::FacilityCode::parse("0110113719").unwrap();
-        let code = StaffCodeResponse { code: "K7QM-4XRD-9TWP".into(), facility_code: facility_code.clone(), expires_at: 1 };
+        let code =
+            StaffCodeResponse { code: "K7QM-4XRD-9TWP".into(), facility_code: facility_code.clone(), expires_at: 1 };
         let login = StaffLoginRequest { code: "K7QM-4XRD-9TWP".into() };
         let session = StaffSessionResponse { staff_token: "staff.secret-token".into(), facility_code, expires_at: 1 };
         for text in [format!("{code:?}"), format!("{login:?}"), format!("{session:?}")] {

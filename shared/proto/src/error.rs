@@ -76,10 +76,9 @@ impl ErrorCode {
             | Self::CertificateUntrusted
             | Self::CertificateExpired
             | Self::CertificateRevoked => 401,
-            Self::ChallengeUnknown
-            | Self::ChallengeExpired
-            | Self::ChallengeReplayed
-            | Self::VisualCheckWithdrawn => 409,
+            Self::ChallengeUnknown | Self::ChallengeExpired | Self::ChallengeReplayed | Self::VisualCheckWithdrawn => {
+                409
+            }
             Self::RecordHeld => 423,
             Self::ConsentRequired => 403,
             Self::RateLimited => 429,

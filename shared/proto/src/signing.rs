@@ -7,8 +7,8 @@
 //! clock in, so this module stays pure.
 
 use hmac::{KeyInit, Mac};
-use sha2::{Digest, Sha256};
 use key::SigningKeyBytes;
+use sha2::{Digest, Sha256};
 
 /// Header carrying the unix-seconds timestamp.
 pub const TIMESTAMP_HEADER: &str = "x-onshi-timestamp";
@@ -69,8 +69,14 @@ impl std::fmt::Debug for SignatureHeaders {
     }
 }
 
-fn mac(key: SigningKeyBytes<'_>, method: &str, path_and_query: &str, timestamp: &str, nonce: &str, body: &[u8])
--> Result<HmacSha256, SignatureError> {
+fn mac(
+    key: SigningKeyBytes<'_>,
+    method: &str,
+    path_and_query: &str,
+    timestamp: &str,
+    nonce: &str,
+    body: &[u8],
+) -> Result<HmacSha256, SignatureError> {
     if key.0.is_empty() {
         return Err(SignatureError::EmptyKey);
     }
@@ -86,8 +92,14 @@ fn mac(key: SigningKeyBytes<'_>, method: &str, path_and_query: &str, timestamp: 
 }
 
 /// Signs one request. `nonce` must be unique per request (the caller draws it from a random source).
-pub fn sign(key: &[u8], method: &str, path_and_query: &str, now_unix: i64, nonce: &str, body: &[u8])
--> Result<SignatureHeaders, SignatureError> {
+pub fn sign(
+    key: &[u8],
+    method: &str,
+    path_and_query: &str,
+    now_unix: i64,
+    nonce: &str,
+    body: &[u8],
+) -> Result<SignatureHeaders, SignatureError> {
     let timestamp = now_unix.to_string();
     let tag = mac(SigningKeyBytes(key), method, path_and_query, &timestamp, nonce, body)?.finalize().into_bytes();
     Ok(SignatureHeaders { timestamp, nonce: nonce.to_owned(), signature: hex::encode(tag) })
@@ -155,11 +167,10 @@ mod tests {
             let mut headers = sign(KEY, "POST", "/p", 1_000, "n", b"").unwrap();
             headers.timestamp = extreme.to_string();
             assert_eq!(verify(KEY, "POST", "/p", &headers, b"", 1_000), Err(SignatureError::Stale));
-            assert_eq!(verify(KEY, "POST", "/p", &headers, b"", i64::MIN), if extreme == i64::MIN {
-                Err(SignatureError::Mismatch)
-            } else {
-                Err(SignatureError::Stale)
-            });
+            assert_eq!(
+                verify(KEY, "POST", "/p", &headers, b"", i64::MIN),
+                if extreme == i64::MIN { Err(SignatureError::Mismatch) } else { Err(SignatureError::Stale) }
+            );
         }
     }
 

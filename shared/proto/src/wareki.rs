@@ -40,12 +40,8 @@ impl Era {
 }
 
 /// The first day of each era after 明治 (year, month, day), newest first; 明治 covers everything before 大正.
-const ERA_STARTS: [(Era, i32, u8, u8); 4] = [
-    (Era::Reiwa, 2019, 5, 1),
-    (Era::Heisei, 1989, 1, 8),
-    (Era::Showa, 1926, 12, 25),
-    (Era::Taisho, 1912, 7, 30),
-];
+const ERA_STARTS: [(Era, i32, u8, u8); 4] =
+    [(Era::Reiwa, 2019, 5, 1), (Era::Heisei, 1989, 1, 8), (Era::Showa, 1926, 12, 25), (Era::Taisho, 1912, 7, 30)];
 /// 明治元年 is 1868; the years of 明治 count from it.
 const MEIJI_FIRST_YEAR: i32 = 1868;
 /// 明治6年1月1日, the first day of the Gregorian calendar in Japan.
@@ -85,7 +81,11 @@ impl std::fmt::Display for Wareki {
     /// `令和8年12月3日`; the first year of an era is `元年`.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.era.name())?;
-        if self.year == 1 { f.write_str("元")? } else { write!(f, "{}", self.year)? }
+        if self.year == 1 {
+            f.write_str("元")?
+        } else {
+            write!(f, "{}", self.year)?
+        }
         write!(f, "年{}月{}日", self.month, self.day)
     }
 }

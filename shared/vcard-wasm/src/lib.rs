@@ -142,12 +142,20 @@ impl VirtualReader {
 
     /// USB vendor ID of a reader of `kind`.
     pub fn vendor_id_of(kind: &str) -> Result<u16, JsError> {
-        Ok(if level_of(kind)?.is_some() { usb_identity::VENDOR_ID } else { onshi_vcard::rcs380::usb_identity::VENDOR_ID })
+        Ok(if level_of(kind)?.is_some() {
+            usb_identity::VENDOR_ID
+        } else {
+            onshi_vcard::rcs380::usb_identity::VENDOR_ID
+        })
     }
 
     /// USB product ID of a reader of `kind`.
     pub fn product_id_of(kind: &str) -> Result<u16, JsError> {
-        Ok(if level_of(kind)?.is_some() { usb_identity::PRODUCT_ID } else { onshi_vcard::rcs380::usb_identity::PRODUCT_ID })
+        Ok(if level_of(kind)?.is_some() {
+            usb_identity::PRODUCT_ID
+        } else {
+            onshi_vcard::rcs380::usb_identity::PRODUCT_ID
+        })
     }
 
     /// USB product string of a reader of `kind`.

@@ -18,8 +18,9 @@ use x509_cert::Certificate;
 use zeroize::Zeroizing;
 
 use crate::demo::{
-    DEMO_CERTIFICATES_DER, DEMO_PERSONS, DEMO_PRIVATE_KEYS_PKCS8, DEMO_SIGN_CERTIFICATES_DER, DEMO_SIGN_PRIVATE_KEYS_PKCS8,
-    EXPIRED_CARD_CERTIFICATE_DER, EXPIRED_CARD_PRIVATE_KEY_PKCS8, SIGN_CA_CERTIFICATE_DER, TEST_CA_CERTIFICATE_DER,
+    DEMO_CERTIFICATES_DER, DEMO_PERSONS, DEMO_PRIVATE_KEYS_PKCS8, DEMO_SIGN_CERTIFICATES_DER,
+    DEMO_SIGN_PRIVATE_KEYS_PKCS8, EXPIRED_CARD_CERTIFICATE_DER, EXPIRED_CARD_PRIVATE_KEY_PKCS8,
+    SIGN_CA_CERTIFICATE_DER, TEST_CA_CERTIFICATE_DER,
 };
 
 /// EF 0011 of the 券面事項入力補助AP: its PIN.
@@ -277,7 +278,10 @@ impl VirtualCard {
         number_file.extend_from_slice(my_number.as_bytes());
         // The physical file is 17 bytes: the TLV then FF filler.
         number_file.extend_from_slice(&[0xFF, 0xFF]);
-        self.text = Some(TextAp { basic_four: Zeroizing::new(basic_four_file.to_vec()), my_number: Zeroizing::new(number_file) });
+        self.text = Some(TextAp {
+            basic_four: Zeroizing::new(basic_four_file.to_vec()),
+            my_number: Zeroizing::new(number_file),
+        });
         self.secrets.push((TEXT_PIN_EF, Application::Text, Secret::new(pin.as_bytes(), AUTH_PIN_MAX_TRIES)));
         Ok(self)
     }
@@ -405,7 +409,9 @@ impl VirtualCard {
     /// An EF of the selected application, if it exists.
     fn known_ef(&self, id: u16) -> Option<EfId> {
         let known: &[u16] = match self.application? {
-            Application::Jpki if self.signing.is_some() => &[0x0001, 0x0002, 0x0006, 0x000A, 0x000B, 0x0017, 0x0018, 0x001A, 0x001B],
+            Application::Jpki if self.signing.is_some() => {
+                &[0x0001, 0x0002, 0x0006, 0x000A, 0x000B, 0x0017, 0x0018, 0x001A, 0x001B]
+            }
             Application::Jpki => &[0x0006, 0x000A, 0x000B, 0x0017, 0x0018],
             Application::Text => &[0x0001, 0x0002, 0x0011],
         };

@@ -21,11 +21,10 @@ pub mod t1_card;
 pub mod test_pki;
 pub mod vpcd;
 
-
 pub use bulk::{VirtualBulk, VirtualUsbDevice};
-pub use rcs380::VirtualRcs380;
 pub use card::VirtualCard;
 pub use error::VcardError;
+pub use rcs380::VirtualRcs380;
 pub use reader::{CcidLevel, VirtualCcidReader};
 
 /// Bytes from spaced hex, as the reference transcripts write them (the unit tests' one decoder).

@@ -72,12 +72,7 @@ pub fn class_descriptor_for(level: CcidLevel) -> CcidClassDescriptor {
         CcidLevel::ExtendedApdu => (0x0004_04BA, 522, 254),
         CcidLevel::Tpdu => (0x0001_00B2, 271, 247),
     };
-    CcidClassDescriptor {
-        features,
-        max_message_length,
-        max_ifsd,
-        ..short_class_descriptor()
-    }
+    CcidClassDescriptor { features, max_message_length, max_ifsd, ..short_class_descriptor() }
 }
 
 fn short_class_descriptor() -> CcidClassDescriptor {

@@ -149,7 +149,9 @@ impl T1Card {
                 self.pending_chunks.clear();
                 Some(Block::S { kind: SKind::Abort, response: true, data: Vec::new() }.encode().to_vec())
             }
-            Block::S { .. } => Some(Block::R { sequence: self.expected_host_sequence, error: RError::Other }.encode().to_vec()),
+            Block::S { .. } => {
+                Some(Block::R { sequence: self.expected_host_sequence, error: RError::Other }.encode().to_vec())
+            }
         }
     }
 }

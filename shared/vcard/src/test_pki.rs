@@ -310,8 +310,8 @@ pub fn generate_hierarchy(seed: &[u8; 32]) -> Result<Vec<(String, Vec<u8>)>, Vca
     for index in 0..DEMO_PERSONS.len() {
         let serial = distinct_serial(&mut serial_rng, &used_serials);
         used_serials.push(serial);
-        let subject = Name::from_str(&format!("CN={},C=JP", subject_code(seed, 100 + index)))
-            .map_err(VcardError::from_der)?;
+        let subject =
+            Name::from_str(&format!("CN={},C=JP", subject_code(seed, 100 + index))).map_err(VcardError::from_der)?;
         let key = generate_rsa_key(seed, &format!("card {index} sign key"))?;
         let spki = subject_public_key_info(key.as_ref())?;
         let validity = Validity::new(utc(2025, 1, 1, 0, 0, 0)?, utc(2030, 12, 31, 23, 59, 59)?);

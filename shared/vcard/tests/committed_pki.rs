@@ -123,7 +123,8 @@ fn committed_hierarchy_matches_the_generator_and_chains_to_the_root() {
     for index in 0..DEMO_PERSONS.len() {
         let card = Certificate::from_der(demo_certificate_der(index).unwrap()).unwrap();
         assert!(verifies_under_ca(&card, &auth_ca), "auth CA → card {index}");
-        let (_, sign_der) = files.iter().find(|(path, _)| path == &format!("test-pki/card-{index:02}.sign.cert.der")).unwrap();
+        let (_, sign_der) =
+            files.iter().find(|(path, _)| path == &format!("test-pki/card-{index:02}.sign.cert.der")).unwrap();
         let sign_certificate = Certificate::from_der(sign_der).unwrap();
         assert!(verifies_under_ca(&sign_certificate, &sign_ca), "sign CA → card {index} signing certificate");
         assert!(!verifies_under_ca(&sign_certificate, &auth_ca));

@@ -20,7 +20,8 @@ const CHALLENGE: &[u8] = b"edge challenge, 32 bytes long..!";
 fn ccid(level: CcidLevel) -> (AnyReader<VirtualBulk<VirtualCcidReader>>, Rc<RefCell<VirtualCcidReader>>) {
     let device = Rc::new(RefCell::new(VirtualCcidReader::with_level(level, Some(VirtualCard::demo(0).unwrap()))));
     let reader =
-        open(VirtualBulk::shared(Rc::clone(&device)), ReaderProtocol::Ccid, &configuration_descriptor_for(level)).unwrap();
+        open(VirtualBulk::shared(Rc::clone(&device)), ReaderProtocol::Ccid, &configuration_descriptor_for(level))
+            .unwrap();
     (reader, device)
 }
 
@@ -237,12 +238,17 @@ fn changing_the_pin_and_the_card_states() {
     let outcome = block_on(jpki.change_auth_pin(Pin::new("1234").unwrap(), Pin::new("5678").unwrap())).unwrap();
     assert_eq!(outcome, VerifyOutcome::Verified);
     block_on(jpki.select()).unwrap();
-    assert_eq!(block_on(jpki.verify_auth_pin(Pin::new("1234").unwrap())).unwrap(), VerifyOutcome::Wrong { tries_left: 2 });
+    assert_eq!(
+        block_on(jpki.verify_auth_pin(Pin::new("1234").unwrap())).unwrap(),
+        VerifyOutcome::Wrong { tries_left: 2 }
+    );
     assert_eq!(block_on(jpki.verify_auth_pin(Pin::new("5678").unwrap())).unwrap(), VerifyOutcome::Verified);
 
     let card_reader = |card: VirtualCard| {
         let device = VirtualCcidReader::with_level(CcidLevel::ShortApdu, Some(card));
-        let mut reader = open(VirtualBulk::new(device), ReaderProtocol::Ccid, &configuration_descriptor_for(CcidLevel::ShortApdu)).unwrap();
+        let mut reader =
+            open(VirtualBulk::new(device), ReaderProtocol::Ccid, &configuration_descriptor_for(CcidLevel::ShortApdu))
+                .unwrap();
         block_on(reader.power_on()).unwrap();
         CheckIn::new(reader)
     };

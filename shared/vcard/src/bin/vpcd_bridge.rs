@@ -44,7 +44,8 @@ fn main() -> Result<(), String> {
     }
     let card = VirtualCard::demo(card_index).map_err(|error| error.to_string())?;
     let mut vpcd_card = VpcdCard::new(card);
-    let mut stream = TcpStream::connect((host.as_str(), port)).map_err(|error| format!("connect {host}:{port}: {error}"))?;
+    let mut stream =
+        TcpStream::connect((host.as_str(), port)).map_err(|error| format!("connect {host}:{port}: {error}"))?;
     eprintln!("vpcd-bridge: demo card {card_index} connected to vpcd at {host}:{port}");
     serve(&mut stream, &mut vpcd_card).map_err(|error| error.to_string())
 }
