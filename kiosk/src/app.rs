@@ -454,16 +454,13 @@ pub fn app() -> Html {
     };
     // Start over: stop the check-in, wipe the PIN, forget the answer and go back to Japanese, so the next person
     // finds the kiosk exactly as the first one did.
-    let reset_generation = use_mut_ref(|| 0u32);
     let reset_all = {
-        let reset_generation = reset_generation.clone();
         let run_generation = run_generation.clone();
         let pin = pin.clone();
         let dispatch = dispatch.clone();
         let commands = commands.clone();
         let lang = lang.clone();
         Callback::from(move |()| {
-            *reset_generation.borrow_mut() += 1;
             *run_generation.borrow_mut() += 1;
             wipe(&pin);
             if let Some(sender) = commands.borrow_mut().take() {
@@ -478,11 +475,12 @@ pub fn app() -> Html {
         // Personal data leaves the screen soon after the check-in is complete and the card has left the reader,
         // unless someone started over first. Every touch on the screen gives the person the full time again.
         let reset_all = reset_all.clone();
-        let reset_generation = reset_generation.clone();
+        let run_generation = run_generation.clone();
         let last_touch_ms = last_touch_ms.clone();
         use_effect_with(screen.0.clears_soon(), move |clears| {
             if *clears {
-                let started = *reset_generation.borrow();
+                // Starting over (or a new check-in) moves the run on, which calls this timer off.
+                let started = *run_generation.borrow();
                 let since_ms = timer::now_ms();
                 wasm_bindgen_futures::spawn_local(async move {
                     loop {
@@ -494,13 +492,11 @@ pub fn app() -> Html {
                         // Whole milliseconds of a wait of at most a few seconds.
                         #[allow(clippy::cast_possible_truncation)]
                         timer::sleep_ms(left_ms.ceil() as i32).await;
-                        if *reset_generation.borrow() != started {
+                        if *run_generation.borrow() != started {
                             return;
                         }
                     }
-                    if *reset_generation.borrow() == started {
-                        reset_all.emit(());
-                    }
+                    reset_all.emit(());
                 });
             }
         });
