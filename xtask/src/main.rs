@@ -10,6 +10,7 @@
 
 mod bench;
 mod build;
+mod copies;
 mod flags;
 mod installable;
 mod iwa;
