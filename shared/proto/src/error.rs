@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 /// Stable error codes. The serialised names (`snake_case`) are the public contract.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 #[derive(strum::IntoStaticStr, strum::EnumString, strum::VariantArray)]
 #[strum(serialize_all = "snake_case")]
@@ -131,6 +132,7 @@ impl std::fmt::Display for ErrorCode {
 
 /// The JSON body of every error response: `{"error": "<code>", "message": "<fixed sentence>"}`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[error("{error}: {message}")]
 pub struct ApiError {
     /// The stable code.

@@ -10,6 +10,7 @@ pub const CERTIFICATE_STATUS_PATH: &str = "/v1/certificate-status";
 
 /// Identifies a 利用者証明用 certificate: its issuer and serial number.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CertificateRef {
     /// The issuer's distinguished name as RFC 4514 text.
@@ -22,6 +23,7 @@ pub use crate::certificate::canonical_serial;
 
 /// Body of `POST /v1/qualification/by-certificate`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CardQualificationQuery {
     /// The card holder's certificate, as verified by the edge.
@@ -42,6 +44,7 @@ pub struct CardQualificationQuery {
 
 /// Body of `POST /v1/certificate-status`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CertificateStatusQuery {
     /// The certificate to look up.
@@ -50,6 +53,7 @@ pub struct CertificateStatusQuery {
 
 /// Revocation status of a certificate.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 #[derive(strum::IntoStaticStr, strum::EnumString, strum::VariantArray)]
 #[strum(serialize_all = "snake_case")]
@@ -66,6 +70,7 @@ crate::wire_enum::wire_text!(CertificateStatus);
 
 /// Answer to `POST /v1/certificate-status`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CertificateStatusAnswer {
     /// The status.
     pub status: CertificateStatus,
@@ -89,6 +94,7 @@ pub const CONSENT_WINDOW_SECONDS: i64 = 24 * 60 * 60;
 
 /// Body of `POST /v1/registration`. The card holder, proven by the edge session, asks to link their card.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RegistrationRequest {
     /// The card holder's certificate, as verified by the edge.
@@ -103,6 +109,7 @@ pub struct RegistrationRequest {
 
 /// The result of a registration attempt. A held record is refused with `ErrorCode::RecordHeld` instead.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 #[derive(strum::IntoStaticStr, strum::EnumString, strum::VariantArray)]
 #[strum(serialize_all = "snake_case")]
@@ -121,6 +128,7 @@ crate::wire_enum::wire_text!(RegistrationOutcome);
 
 /// Answer to `POST /v1/registration`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RegistrationAnswer {
     /// What happened.
     pub outcome: RegistrationOutcome,
@@ -128,6 +136,7 @@ pub struct RegistrationAnswer {
 
 /// Body of `POST /v1/qualification/by-number`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NumberQualificationQuery {
     /// 保険者番号, 6 or 8 digits (a space-padded 6-digit number is accepted).
@@ -155,6 +164,7 @@ pub struct NumberQualificationQuery {
 
 /// One kind of information a patient can consent to show (§1.7 of the domain notes).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 #[derive(strum::IntoStaticStr, strum::EnumString, strum::VariantArray)]
 #[strum(serialize_all = "snake_case")]
@@ -176,6 +186,7 @@ crate::wire_enum::wire_text!(ConsentKind);
 /// How the patient wants this visit's prescription (処方箋の受け取り方法): the kiosk asks at check-in, the staff
 /// console shows it, and the facility issues an 電子処方箋 only when the patient chose it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 #[derive(strum::IntoStaticStr, strum::EnumString, strum::VariantArray)]
 #[strum(serialize_all = "snake_case")]
@@ -197,6 +208,7 @@ impl ConsentKind {
 
 /// Body of `POST /v1/consent`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ConsentRequest {
     /// The card holder's certificate, as verified by the edge.
@@ -215,6 +227,7 @@ pub struct ConsentRequest {
 
 /// Body of `POST /v1/consent/query`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ConsentQuery {
     /// The card holder's certificate.
@@ -225,6 +238,7 @@ pub struct ConsentQuery {
 
 /// One live consent.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ConsentGrant {
     /// What it covers.
     pub kind: ConsentKind,
@@ -236,6 +250,7 @@ pub struct ConsentGrant {
 
 /// Answer to `POST /v1/consent` and `POST /v1/consent/query`: the consents live now.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ConsentAnswer {
     /// Live consents, one per kind, the latest grant of each.
     pub live: Vec<ConsentGrant>,
@@ -243,6 +258,7 @@ pub struct ConsentAnswer {
 
 /// Body of `POST /v1/medical-info/medication` and `POST /v1/medical-info/checkup`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct MedicalInfoQuery {
     /// The card holder's certificate.
@@ -256,6 +272,7 @@ pub struct MedicalInfoQuery {
 
 /// One dispensed medicine (薬剤情報).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MedicationEntry {
     /// 調剤日.
     pub dispensed_on: crate::IsoDate,
@@ -271,6 +288,7 @@ pub struct MedicationEntry {
 
 /// Answer to `POST /v1/medical-info/medication`, newest first.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MedicationAnswer {
     /// The entries.
     pub entries: Vec<MedicationEntry>,
@@ -278,6 +296,7 @@ pub struct MedicationAnswer {
 
 /// One 特定健診 result item.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CheckupEntry {
     /// 受診日.
     pub checked_on: crate::IsoDate,
@@ -291,6 +310,7 @@ pub struct CheckupEntry {
 
 /// Answer to `POST /v1/medical-info/checkup`, newest first.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CheckupAnswer {
     /// The entries.
     pub entries: Vec<CheckupEntry>,
@@ -319,6 +339,7 @@ pub const VISUAL_CHECK_LIFETIME_SECONDS: i64 = 10 * 60;
 
 /// How the card holder was identified at the kiosk.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 #[derive(strum::IntoStaticStr, strum::EnumString, strum::VariantArray)]
 #[strum(serialize_all = "snake_case")]
@@ -333,6 +354,7 @@ crate::wire_enum::wire_text!(AuthMethod);
 
 /// Body of `POST /v1/staff/checkins`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CheckInListQuery {
     /// 医療機関コード of the staff member's facility.
@@ -343,6 +365,7 @@ pub struct CheckInListQuery {
 
 /// One check-in of the day, as the staff console shows it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CheckIn {
     /// Identifier of the check-in.
     pub id: String,
@@ -389,6 +412,7 @@ pub struct CheckIn {
 
 /// A visual check waiting for staff.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PendingVisualCheck {
     /// The request's id.
     pub request_id: String,
@@ -409,6 +433,7 @@ pub struct PendingVisualCheck {
 
 /// Answer to `POST /v1/staff/checkins` (and, unchanged, to the edge's staff listing).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CheckInList {
     /// The day listed (Asia/Tokyo).
     pub date: crate::IsoDate,
@@ -420,6 +445,7 @@ pub struct CheckInList {
 
 /// Body of `POST /v1/visual-checks`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct VisualCheckCreate {
     /// The card certificate, verified by the edge (chain, dates, revocation).
@@ -435,6 +461,7 @@ pub struct VisualCheckCreate {
 
 /// Where a visual check stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 #[derive(strum::IntoStaticStr, strum::EnumString, strum::VariantArray)]
 #[strum(serialize_all = "snake_case")]
@@ -458,6 +485,7 @@ crate::wire_enum::wire_text!(VisualCheckState);
 
 /// Answer to `POST /v1/visual-checks` and `POST /v1/visual-checks/decide`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct VisualCheckTicket {
     /// The request's id, which the kiosk polls.
     pub request_id: String,
@@ -469,6 +497,7 @@ pub struct VisualCheckTicket {
 
 /// Body of `POST /v1/visual-checks/decide`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct VisualCheckDecision {
     /// The request decided on.
@@ -483,6 +512,7 @@ pub struct VisualCheckDecision {
 
 /// Body of `POST /v1/visual-checks/collect` and, as [`VisualCheckWithdraw`], of `POST /v1/visual-checks/withdraw`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct VisualCheckCollect {
     /// The request to collect (or withdraw).
@@ -499,6 +529,7 @@ pub type VisualCheckWithdraw = VisualCheckCollect;
 
 /// Answer to `POST /v1/visual-checks/collect`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct VisualCheckCollected {
     /// Where the request stands after this call (`collected` when this call took the answer).
     pub state: VisualCheckState,

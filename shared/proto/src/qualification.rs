@@ -10,6 +10,7 @@ use crate::IsoDate;
 
 /// `QualificationValidity` (OQSCD006).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 #[derive(strum::IntoStaticStr, strum::EnumString, strum::VariantArray)]
 #[strum(serialize_all = "snake_case")]
@@ -54,6 +55,7 @@ impl Validity {
 
 /// Why the answer is what it is, as a stable code.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 #[derive(strum::IntoStaticStr, strum::EnumString, strum::VariantArray)]
 #[strum(serialize_all = "snake_case")]
@@ -78,6 +80,7 @@ crate::wire_enum::wire_text!(Reason);
 
 /// What the facility should do next when the answer is not a clean 有効.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 #[derive(strum::IntoStaticStr, strum::EnumString, strum::VariantArray)]
 #[strum(serialize_all = "snake_case")]
@@ -92,6 +95,7 @@ crate::wire_enum::wire_text!(Guidance);
 
 /// 本人・家族の別 (`PersonalFamilyClassification`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 #[derive(strum::IntoStaticStr, strum::EnumString, strum::VariantArray)]
 #[strum(serialize_all = "snake_case")]
@@ -106,6 +110,7 @@ crate::wire_enum::wire_text!(PersonalFamily);
 
 /// 性別 (`Sex1`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 #[derive(strum::IntoStaticStr, strum::EnumString, strum::VariantArray)]
 #[strum(serialize_all = "snake_case")]
@@ -122,6 +127,7 @@ crate::wire_enum::wire_text!(Sex);
 
 /// 高齢受給者証 (`ElderlyRecipientCertificateInfo`), for insured persons aged 70–74.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ElderlyRecipient {
     /// `ElderlyRecipientContributionRatio`, in percent.
     pub contribution_ratio_percent: u8,
@@ -133,6 +139,7 @@ pub struct ElderlyRecipient {
 
 /// One `ResultOfQualificationConfirmation`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct QualificationRecord {
     /// `InsuredCardClassification`, the two-digit 証区分 code (01 一般 …).
     pub card_classification: String,
@@ -173,6 +180,7 @@ pub struct QualificationRecord {
 
 /// One entry of `SpecificDiseasesCertificateList` (特定疾病療養受療証).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SpecificDiseaseCertificate {
     /// `SpecificDiseasesDiseaseCategory`, code list OQSCD013: "1" 人工透析を要する慢性腎不全, "2" 先天性血液凝固因子障害,
     /// "3" 血液凝固因子製剤起因HIV.
@@ -190,6 +198,7 @@ pub struct SpecificDiseaseCertificate {
 
 /// The typed answer to a qualification query.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct QualificationAnswer {
     /// `QualificationValidity`.
     pub validity: Validity,

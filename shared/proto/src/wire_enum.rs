@@ -71,4 +71,15 @@ mod tests {
         assert!("".parse::<Sex>().is_err());
         assert_eq!("invalid_newer_exists".parse::<Validity>().unwrap(), Validity::InvalidNewerExists);
     }
+
+    /// The OpenAPI document lists the same names: its enum schemas come from the serde attributes.
+    #[cfg(feature = "openapi")]
+    #[test]
+    fn the_api_document_spells_enums_the_same_way() {
+        use utoipa::PartialSchema as _;
+
+        let schema = serde_json::to_value(Validity::schema()).unwrap();
+        let names: Vec<&str> = Validity::ALL.iter().map(|v| v.as_str()).collect();
+        assert_eq!(schema["enum"], serde_json::json!(names), "{schema}");
+    }
 }
