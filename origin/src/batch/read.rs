@@ -5,8 +5,6 @@
 //!
 //! Pure: no I/O beyond the bytes given, no clock.
 
-use std::borrow::Cow;
-
 use onshi_proto::insurer_number::InsurerNumber;
 
 use crate::batch::validate::{BatchRow, RowError, RowErrorCode, duplicate_acquisitions, field_name, validate_row};
@@ -36,7 +34,7 @@ impl BatchFormat {
 /// Parses and validates a whole batch for `insurer`. Either every row is good, or every bad row is reported.
 ///
 /// Each line is validated as soon as it is read, straight into its compact [`BatchRow`]; the text of a row is
-/// never kept beyond its own validation (CSV cells without quotes are not even copied). Errors of the file's shape
+/// never kept beyond its own validation (a CSV record is read into one reused buffer). Errors of the file's shape
 /// (a line that is not a JSON object, a CSV row with the wrong number of cells or bad quoting) are reported on
 /// their own, as before validation; then a wrong batch size; then every row's field errors and duplicates.
 pub fn parse_batch(format: BatchFormat, body: &[u8], insurer: &InsurerNumber) -> Result<Vec<BatchRow>, Vec<RowError>> {
@@ -141,10 +139,10 @@ fn ndjson_rows(text: &str, collector: &mut RowCollector<'_>) {
 
 fn csv_rows(text: &str, collector: &mut RowCollector<'_>) -> Result<(), Vec<RowError>> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut header: Option<Vec<Cow<'_, str>>> = None;
+    let mut header: Option<Vec<String>> = None;
     csv_records(text, |line, cells| {
         let Some(names) = &header else {
-            header = Some(cells);
+            header = Some(cells.iter().map(|cell| (*cell).to_owned()).collect());
             return;
         };
         if cells.len() == 1 && cells.first().is_some_and(|cell| cell.is_empty()) {
@@ -156,8 +154,8 @@ fn csv_rows(text: &str, collector: &mut RowCollector<'_>) -> Result<(), Vec<RowE
         }
         let fields: Vec<(&str, &str)> = names
             .iter()
-            .map(|name| name.as_ref())
-            .zip(cells.iter().map(|cell| cell.as_ref()))
+            .map(String::as_str)
+            .zip(cells.iter().copied())
             .filter(|(_, value)| !value.is_empty())
             .collect();
         collector.add(line, &fields);
@@ -165,88 +163,98 @@ fn csv_rows(text: &str, collector: &mut RowCollector<'_>) -> Result<(), Vec<RowE
     .map_err(|line| vec![RowError { line, field: None, code: RowErrorCode::Malformed }])
 }
 
-/// Splits CSV text into records of cells and hands each to `each` with the line it starts on. Quoted cells may
-/// hold commas, doubled quotes and line breaks; a cell without quotes is borrowed from `text`. On bad quoting, the
-/// line of the bad record is returned (records before it have been handed over).
-fn csv_records<'t>(text: &'t str, mut each: impl FnMut(u64, Vec<Cow<'t, str>>)) -> Result<(), u64> {
+/// Splits CSV text into records of cells and hands each to `each` with the line it starts on, one record at a
+/// time through one reused [`csv::ByteRecord`]. Quoted cells may hold commas, doubled quotes and line breaks; only
+/// a line feed ends a record (the CR of a CRLF is not part of the last cell, a lone CR is kept), and an empty line
+/// is a record of one empty cell. On bad quoting (a quote inside a cell without quotes, text after a closing quote,
+/// a quote never closed), the line of the bad record is returned; records before it have been handed over.
+fn csv_records(text: &str, mut each: impl FnMut(u64, &[&str])) -> Result<(), u64> {
     let bytes = text.as_bytes();
-    let end = bytes.len();
-    let mut cells: Vec<Cow<'t, str>> = Vec::new();
-    let (mut line, mut record_line) = (1u64, 1u64);
-    let mut at = 0;
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_reader(bytes);
+    let mut record = csv::ByteRecord::new();
+    let line_feeds = |from: usize, to: usize| bytes.get(from..to).map_or(0, |part| bytecount(part, b'\n'));
+    // Where the previous record ended, as a byte offset and the line that follows it. Lines are counted here from
+    // the bytes, because the reader skips empty lines, which are records of this format.
+    let (mut consumed, mut next_line) = (0usize, 1u64);
     loop {
-        if at == end {
-            // After a trailing comma the record ends with an empty cell; after a line break there is no record.
-            if !cells.is_empty() {
-                cells.push(Cow::Borrowed(""));
-                each(record_line, cells);
-            }
-            return Ok(());
+        match reader.read_byte_record(&mut record) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(_) => return Err(next_line),
         }
-        // Every delimiter searched for is ASCII, so each index below is on a character boundary.
-        if bytes[at] == b'"' {
-            let mut cell = String::new();
-            at += 1;
-            let mut from = at;
+        // The reader gives where it started looking for the record, before the empty lines it skipped.
+        let looked_from = record.position().and_then(|at| usize::try_from(at.byte()).ok()).unwrap_or(consumed);
+        let end = usize::try_from(reader.position().byte()).unwrap_or(bytes.len());
+        let skipped = bytes.get(looked_from..end).map_or(0, |part| part.iter().take_while(|&&b| b == b'\n').count());
+        let start = looked_from + skipped;
+        let line = next_line + if start > consumed { line_feeds(consumed, start) } else { 0 };
+        for empty in next_line..line {
+            each(empty, &[""]);
+        }
+        let raw = bytes.get(start..end).ok_or(line)?;
+        let Some(record_line_feeds) = well_quoted(raw) else { return Err(line) };
+        // The cells' bytes are valid UTF-8 as a whole, since every delimiter is ASCII; checked once per record.
+        let text = std::str::from_utf8(record.as_slice()).map_err(|_| line)?;
+        let mut cells = (0..record.len())
+            .map(|index| record.range(index).and_then(|range| text.get(range)))
+            .collect::<Option<Vec<&str>>>()
+            .ok_or(line)?;
+        if raw.ends_with(b"\r\n")
+            && let Some(last) = cells.last_mut()
+        {
+            *last = last.strip_suffix('\r').unwrap_or(last);
+        }
+        each(line, &cells);
+        (consumed, next_line) = (end, line + record_line_feeds);
+    }
+    for empty in next_line..next_line + line_feeds(consumed, bytes.len()) {
+        each(empty, &[""]);
+    }
+    Ok(())
+}
+
+/// How many times `byte` occurs in `bytes`.
+fn bytecount(bytes: &[u8], byte: u8) -> u64 {
+    bytes.iter().filter(|&&b| b == byte).count() as u64
+}
+
+/// The line feeds of one record's text, when it quotes by RFC 4180: a cell is either without quotes, or wholly
+/// quoted with its inner quotes doubled. `None` when it does not: the `csv` crate reads anything, so a file an
+/// insurer quoted by mistake is caught here instead.
+fn well_quoted(raw: &[u8]) -> Option<u64> {
+    let line_feeds = bytecount(raw, b'\n');
+    if !raw.contains(&b'"') {
+        return Some(line_feeds);
+    }
+    // The cells, without the record's line feed (and the CR of a CRLF).
+    let mut rest = raw.strip_suffix(b"\n").map_or(raw, |cells| cells.strip_suffix(b"\r").unwrap_or(cells));
+    loop {
+        if let Some(quoted) = rest.strip_prefix(b"\"") {
+            // A quoted cell ends at a quote that is not doubled; one never closed is refused.
+            let mut after = quoted;
             loop {
-                match bytes.get(at) {
-                    None => return Err(record_line),
-                    Some(b'"') if bytes.get(at + 1) == Some(&b'"') => {
-                        cell.push_str(&text[from..=at]);
-                        at += 2;
-                        from = at;
-                    }
-                    Some(b'"') => {
-                        cell.push_str(&text[from..at]);
-                        at += 1;
-                        break;
-                    }
-                    Some(b'\n') => {
-                        line += 1;
-                        at += 1;
-                    }
-                    Some(_) => at += 1,
+                let quote = after.iter().position(|&byte| byte == b'"')?;
+                after = after.get(quote + 1..)?;
+                match after.strip_prefix(b"\"") {
+                    Some(doubled) => after = doubled,
+                    None => break,
                 }
             }
-            cells.push(Cow::Owned(cell));
+            match after.split_first() {
+                None => return Some(line_feeds),
+                Some((b',', next)) => rest = next,
+                Some(_) => return None,
+            }
         } else {
-            let from = at;
-            while at < end && !matches!(bytes[at], b',' | b'\n' | b'"') {
-                at += 1;
+            match rest.iter().position(|&byte| byte == b',' || byte == b'"') {
+                None => return Some(line_feeds),
+                Some(at) if rest.get(at) == Some(&b'"') => return None,
+                Some(at) => rest = rest.get(at + 1..)?,
             }
-            if bytes.get(at) == Some(&b'"') {
-                return Err(record_line);
-            }
-            let mut to = at;
-            // The CR of a CRLF line break is not part of the cell.
-            if bytes.get(at) == Some(&b'\n') && to > from && bytes[to - 1] == b'\r' {
-                to -= 1;
-            }
-            cells.push(Cow::Borrowed(&text[from..to]));
-        }
-        let record_ends = match bytes.get(at) {
-            None => {
-                each(record_line, std::mem::take(&mut cells));
-                return Ok(());
-            }
-            Some(b',') => {
-                at += 1;
-                false
-            }
-            Some(b'\n') => {
-                at += 1;
-                true
-            }
-            Some(b'\r') if bytes.get(at + 1) == Some(&b'\n') => {
-                at += 2;
-                true
-            }
-            Some(_) => return Err(record_line),
-        };
-        if record_ends {
-            each(record_line, std::mem::take(&mut cells));
-            line += 1;
-            record_line = line;
         }
     }
 }
@@ -383,7 +391,7 @@ mod tests {
     fn csv_quoting_commas_and_line_breaks_are_read() {
         let records = |text: &str| {
             let mut found: Vec<(u64, Vec<String>)> = Vec::new();
-            csv_records(text, |line, cells| found.push((line, cells.into_iter().map(Cow::into_owned).collect())))
+            csv_records(text, |line, cells| found.push((line, cells.iter().map(|cell| (*cell).to_owned()).collect())))
                 .map(|()| found)
         };
         assert_eq!(
