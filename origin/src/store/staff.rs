@@ -14,7 +14,7 @@ use crate::store::rows::{from_wire_name, wire_name};
 
 /// A check-in as the staff listing reads it back (the row written is [`CheckInRow`](crate::store::CheckInRow)).
 #[derive(sqlx::FromRow)]
-struct ListedCheckIn {
+struct CheckInListRow {
     id: String,
     checked_in_at: i64,
     device_id: Option<String>,
@@ -34,7 +34,7 @@ struct ListedCheckIn {
     specific_diseases: Option<String>,
 }
 
-impl ListedCheckIn {
+impl CheckInListRow {
     fn into_wire(self) -> Result<CheckIn> {
         Ok(CheckIn {
             id: self.id,
@@ -114,7 +114,7 @@ pub(crate) struct NewVisualCheck<'a> {
 impl Store {
     /// The check-ins of `facility_code` on `day`, newest first.
     pub(crate) async fn checkins_of_day(&self, facility_code: &str, day: IsoDate) -> Result<Vec<CheckIn>> {
-        let rows: Vec<ListedCheckIn> = sqlx::query_as(
+        let rows: Vec<CheckInListRow> = sqlx::query_as(
             "SELECT id, checked_in_at, device_id, method, validity, reason, guidance, name, name_kana, insurer_number, \
                     insurer_name, contribution_percent, prescription, device_label, disqualification_date, limit_category, \
                     specific_diseases \
@@ -124,7 +124,7 @@ impl Store {
         .bind(day.to_string())
         .fetch_all(self.pool())
         .await?;
-        rows.into_iter().map(ListedCheckIn::into_wire).collect()
+        rows.into_iter().map(CheckInListRow::into_wire).collect()
     }
 
     /// The visual checks of `facility_code` still pending at `now`, oldest first, with the name and birth date of
