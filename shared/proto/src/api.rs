@@ -118,12 +118,12 @@ pub struct EnrolmentCodeRequest {
 /// Longest [`DeviceLabel`], in characters: enough for `2階 小児科 待合 右`, short enough for a table cell.
 pub const DEVICE_LABEL_MAX_CHARS: usize = 24;
 
-/// A kiosk's name as staff know it (`受付1`, `2F 待合`): given by the admin with the enrolment code, shown on the
-/// staff console's check-in rows and 目視 requests, so that staff know which kiosk a patient stands at. It names a
-/// place, never a person. Trimmed, 1 to [`DEVICE_LABEL_MAX_CHARS`] characters, no control characters.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
-pub struct DeviceLabel(String);
+crate::text::validated_text! {
+    /// A kiosk's name as staff know it (`受付1`, `2F 待合`): given by the admin with the enrolment code, shown on the
+    /// staff console's check-in rows and 目視 requests, so that staff know which kiosk a patient stands at. It names a
+    /// place, never a person. Trimmed, 1 to [`DEVICE_LABEL_MAX_CHARS`] characters, no control characters.
+    pub struct DeviceLabel, error = DeviceLabelError;
+}
 
 /// Why a text is not a [`DeviceLabel`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
@@ -152,25 +152,6 @@ impl DeviceLabel {
         } else {
             Ok(Self(trimmed.to_owned()))
         }
-    }
-
-    /// The label text.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl TryFrom<String> for DeviceLabel {
-    type Error = DeviceLabelError;
-
-    fn try_from(text: String) -> Result<Self, DeviceLabelError> {
-        Self::parse(&text)
-    }
-}
-
-impl From<DeviceLabel> for String {
-    fn from(label: DeviceLabel) -> Self {
-        label.0
     }
 }
 

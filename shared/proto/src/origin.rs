@@ -18,13 +18,7 @@ pub struct CertificateRef {
     pub serial: String,
 }
 
-/// The canonical text form of a certificate serial: upper-case hex of the DER INTEGER's magnitude, without the
-/// leading zero bytes DER adds for sign, at least two digits.
-pub fn canonical_serial(der_integer_bytes: &[u8]) -> String {
-    let first_significant = der_integer_bytes.iter().position(|&b| b != 0).unwrap_or(der_integer_bytes.len());
-    let magnitude = der_integer_bytes.get(first_significant..).unwrap_or_default();
-    if magnitude.is_empty() { "00".to_owned() } else { hex::encode_upper(magnitude) }
-}
+pub use crate::certificate::canonical_serial;
 
 /// Body of `POST /v1/qualification/by-certificate`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -57,6 +51,8 @@ pub struct CertificateStatusQuery {
 /// Revocation status of a certificate.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[derive(strum::IntoStaticStr, strum::EnumString, strum::VariantArray)]
+#[strum(serialize_all = "snake_case")]
 pub enum CertificateStatus {
     /// Not revoked.
     Good,
@@ -65,6 +61,8 @@ pub enum CertificateStatus {
     /// The status service does not know this certificate.
     Unknown,
 }
+
+crate::wire_enum::wire_text!(CertificateStatus);
 
 /// Answer to `POST /v1/certificate-status`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -106,6 +104,8 @@ pub struct RegistrationRequest {
 /// The result of a registration attempt. A held record is refused with `ErrorCode::RecordHeld` instead.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[derive(strum::IntoStaticStr, strum::EnumString, strum::VariantArray)]
+#[strum(serialize_all = "snake_case")]
 pub enum RegistrationOutcome {
     /// The certificate is now linked.
     Registered,
@@ -116,6 +116,8 @@ pub enum RegistrationOutcome {
     /// The certificate is revoked, expired or unknown to the certificate authority, so it cannot be linked.
     CertificateNotUsable,
 }
+
+crate::wire_enum::wire_text!(RegistrationOutcome);
 
 /// Answer to `POST /v1/registration`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -154,6 +156,8 @@ pub struct NumberQualificationQuery {
 /// One kind of information a patient can consent to show (§1.7 of the domain notes).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[derive(strum::IntoStaticStr, strum::EnumString, strum::VariantArray)]
+#[strum(serialize_all = "snake_case")]
 pub enum ConsentKind {
     /// 診療情報.
     Diagnosis,
@@ -167,16 +171,22 @@ pub enum ConsentKind {
     Comprehensive,
 }
 
+crate::wire_enum::wire_text!(ConsentKind);
+
 /// How the patient wants this visit's prescription (処方箋の受け取り方法): the kiosk asks at check-in, the staff
 /// console shows it, and the facility issues an 電子処方箋 only when the patient chose it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[derive(strum::IntoStaticStr, strum::EnumString, strum::VariantArray)]
+#[strum(serialize_all = "snake_case")]
 pub enum PrescriptionFormat {
     /// 電子処方箋.
     Electronic,
     /// 紙の処方箋.
     Paper,
 }
+
+crate::wire_enum::wire_text!(PrescriptionFormat);
 
 impl ConsentKind {
     /// True when a consent of kind `self` lets the facility see information of kind `wanted`.
@@ -310,12 +320,16 @@ pub const VISUAL_CHECK_LIFETIME_SECONDS: i64 = 10 * 60;
 /// How the card holder was identified at the kiosk.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[derive(strum::IntoStaticStr, strum::EnumString, strum::VariantArray)]
+#[strum(serialize_all = "snake_case")]
 pub enum AuthMethod {
     /// 暗証番号: the card signed a challenge after the PIN was verified.
     Pin,
     /// 目視: staff compared the patient with the card face; no PIN was used.
     VisualCheck,
 }
+
+crate::wire_enum::wire_text!(AuthMethod);
 
 /// Body of `POST /v1/staff/checkins`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -422,6 +436,8 @@ pub struct VisualCheckCreate {
 /// Where a visual check stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[derive(strum::IntoStaticStr, strum::EnumString, strum::VariantArray)]
+#[strum(serialize_all = "snake_case")]
 pub enum VisualCheckState {
     /// Waiting for staff.
     Pending,
@@ -437,6 +453,8 @@ pub enum VisualCheckState {
     /// its reader. Staff no longer see it, and a decision on it is refused with `visual_check_withdrawn`.
     Withdrawn,
 }
+
+crate::wire_enum::wire_text!(VisualCheckState);
 
 /// Answer to `POST /v1/visual-checks` and `POST /v1/visual-checks/decide`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -500,13 +518,5 @@ mod tests {
         assert!(ConsentKind::Medication.covers(ConsentKind::Medication));
         assert!(!ConsentKind::Medication.covers(ConsentKind::HealthCheckup));
         assert_eq!(serde_json::to_string(&ConsentKind::HealthCheckup).unwrap_or_default(), "\"health_checkup\"");
-    }
-
-    #[test]
-    fn serial_drops_sign_padding_and_keeps_case_stable() {
-        assert_eq!(canonical_serial(&[0x00, 0x81, 0x0a]), "810A");
-        // The real card vector of shared/data/jpki has serial 0x012D57CA: whole bytes are kept.
-        assert_eq!(canonical_serial(&[0x01, 0x2d, 0x57, 0xca]), "012D57CA");
-        assert_eq!(canonical_serial(&[0x00]), "00");
     }
 }

@@ -11,6 +11,8 @@ use crate::IsoDate;
 /// `QualificationValidity` (OQSCD006).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[derive(strum::IntoStaticStr, strum::EnumString, strum::VariantArray)]
+#[strum(serialize_all = "snake_case")]
 pub enum Validity {
     /// 1 有効.
     Valid,
@@ -23,6 +25,8 @@ pub enum Validity {
     /// 5 複数該当.
     MultipleMatches,
 }
+
+crate::wire_enum::wire_text!(Validity);
 
 impl Validity {
     /// The national code value.
@@ -51,6 +55,8 @@ impl Validity {
 /// Why the answer is what it is, as a stable code.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[derive(strum::IntoStaticStr, strum::EnumString, strum::VariantArray)]
+#[strum(serialize_all = "snake_case")]
 pub enum Reason {
     /// A current qualification was found.
     Current,
@@ -68,9 +74,13 @@ pub enum Reason {
     Ambiguous,
 }
 
+crate::wire_enum::wire_text!(Reason);
+
 /// What the facility should do next when the answer is not a clean 有効.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[derive(strum::IntoStaticStr, strum::EnumString, strum::VariantArray)]
+#[strum(serialize_all = "snake_case")]
 pub enum Guidance {
     /// The patient fills in a 被保険者資格申立書 and pays the normal share (保発0710第1号); never 10割.
     ClaimForm,
@@ -78,9 +88,13 @@ pub enum Guidance {
     StaffReview,
 }
 
+crate::wire_enum::wire_text!(Guidance);
+
 /// 本人・家族の別 (`PersonalFamilyClassification`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[derive(strum::IntoStaticStr, strum::EnumString, strum::VariantArray)]
+#[strum(serialize_all = "snake_case")]
 pub enum PersonalFamily {
     /// 1 本人.
     Insured,
@@ -88,9 +102,13 @@ pub enum PersonalFamily {
     Dependent,
 }
 
+crate::wire_enum::wire_text!(PersonalFamily);
+
 /// 性別 (`Sex1`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[derive(strum::IntoStaticStr, strum::EnumString, strum::VariantArray)]
+#[strum(serialize_all = "snake_case")]
 pub enum Sex {
     /// 1 男.
     Male,
@@ -99,6 +117,8 @@ pub enum Sex {
     /// 3 未設定.
     Unspecified,
 }
+
+crate::wire_enum::wire_text!(Sex);
 
 /// 高齢受給者証 (`ElderlyRecipientCertificateInfo`), for insured persons aged 70–74.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
