@@ -5,14 +5,14 @@
 //! [`commit_lookup`] return only once the store has committed the rows.
 
 use onshi_proto::origin::{AuthMethod, CardQualificationQuery};
-use onshi_proto::qualification::{QualificationAnswer, QualificationRecord, Validity};
+use onshi_proto::qualification::{QualificationAnswer, QualificationRecord};
 
 use crate::clock::tokyo_date;
 use crate::error::{OriginError, Result};
 use crate::http::signed::Failure;
 use crate::http::state::AppState;
 use crate::store::random_id;
-use crate::store::rows::{AuditEvent, CheckInRow, RequestRows, wire_name};
+use crate::store::rows::{AuditEvent, CheckInRow, RequestRows};
 use crate::validity::shown_contribution_percent;
 
 /// Who asked, for the audit trail.
@@ -82,10 +82,10 @@ pub(crate) fn lookup_rows(
                 checked_in_at: now,
                 device_id: asker.device_id().map(str::to_owned),
                 person_id: subject_person_id.clone(),
-                method: wire_name(&method)?,
-                validity: wire_name(&answer.validity)?,
-                reason: wire_name(&answer.reason)?,
-                guidance: answer.guidance.as_ref().map(wire_name).transpose()?,
+                method: method.as_str().to_owned(),
+                validity: answer.validity.as_str().to_owned(),
+                reason: answer.reason.as_str().to_owned(),
+                guidance: answer.guidance.map(|guidance| guidance.as_str().to_owned()),
                 name: first.map(|r| r.name.clone()),
                 name_kana: first.map(|r| r.name_kana.clone()),
                 insurer_number: first.map(|r| r.insurer_number.clone()),
@@ -98,7 +98,7 @@ pub(crate) fn lookup_rows(
             })
         }
     };
-    let audit = audit_event(now, asker, subject_person_id, purpose, outcome_code(answer.validity))?;
+    let audit = audit_event(now, asker, subject_person_id, purpose, answer.validity.as_str())?;
     Ok(RequestRows { audit, checkin })
 }
 
@@ -153,17 +153,6 @@ pub(crate) async fn audit(
     Ok(())
 }
 
-/// The audit outcome code for a validity: its stable wire name.
-pub fn outcome_code(validity: Validity) -> &'static str {
-    match validity {
-        Validity::Valid => "valid",
-        Validity::Invalid => "invalid",
-        Validity::InvalidNewerExists => "invalid_newer_exists",
-        Validity::NoQualification => "no_qualification",
-        Validity::MultipleMatches => "multiple_matches",
-    }
-}
-
 /// The 特定疾病療養受療証 of a check-in's first record, as the JSON array its row keeps; `None` when there is none.
 pub(crate) fn specific_diseases_text(record: Option<&QualificationRecord>) -> Result<Option<String>> {
     match record {
@@ -179,7 +168,7 @@ pub(crate) fn specific_diseases_text(record: Option<&QualificationRecord>) -> Re
 mod tests {
     use super::*;
     use onshi_proto::IsoDate;
-    use onshi_proto::qualification::SpecificDiseaseCertificate;
+    use onshi_proto::qualification::{SpecificDiseaseCertificate, Validity};
 
     #[test]
     fn outcome_codes_are_the_wire_names() {
@@ -190,7 +179,7 @@ mod tests {
             Validity::NoQualification,
             Validity::MultipleMatches,
         ] {
-            assert_eq!(serde_json::to_value(validity).unwrap(), outcome_code(validity));
+            assert_eq!(serde_json::to_value(validity).unwrap(), validity.as_str());
         }
     }
 

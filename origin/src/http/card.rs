@@ -12,7 +12,7 @@ use onshi_proto::origin::{AuthMethod, CardQualificationQuery, CertificateStatusA
 
 use crate::certificate;
 use crate::clock::tokyo_date;
-use crate::http::audit::{audit, commit_lookup, outcome_code};
+use crate::http::audit::{audit, commit_lookup};
 use crate::http::render::render_answer;
 use crate::http::signed::{Failure, SignedJson, bad_request, facility_code_is_well_formed, is_identifier};
 use crate::http::state::AppState;
@@ -47,7 +47,7 @@ pub(crate) async fn qualification_by_certificate(
     // same transaction.
     commit_lookup(&state, now, &query, person_id, PURPOSE_QUALIFICATION_BY_CERTIFICATE, &answer, AuthMethod::Pin)
         .await?;
-    tracing::info!(outcome = outcome_code(answer.validity), records = answer.records.len(), "qualification answered");
+    tracing::info!(outcome = answer.validity.as_str(), records = answer.records.len(), "qualification answered");
     render_answer(&headers, &answer, query.facility_code.as_deref(), query.arbitrary_identifier.as_deref(), true, now)
 }
 
@@ -73,7 +73,7 @@ fn query_identifiers_are_well_formed(query: &CardQualificationQuery) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::http::signed::MAX_IDENTIFIER_CHARS;
+    use onshi_proto::identifier::MAX_IDENTIFIER_CHARS;
 
     #[test]
     fn query_identifiers_are_checked() {

@@ -12,7 +12,7 @@ use onshi_proto::origin::NumberQualificationQuery;
 use onshi_proto::qualification::{Guidance, Reason, Validity};
 
 use crate::clock::tokyo_date;
-use crate::http::audit::{Who, audit, outcome_code};
+use crate::http::audit::{Who, audit};
 use crate::http::render::render_answer;
 use crate::http::signed::{Failure, SignedJson, bad_request, facility_code_is_well_formed, is_identifier};
 use crate::http::state::AppState;
@@ -77,6 +77,6 @@ pub(crate) async fn qualification_by_number(
             (None, answer)
         }
     };
-    audit(&state, now, &who, subject, PURPOSE_QUALIFICATION_BY_NUMBER, outcome_code(answer.validity)).await?;
+    audit(&state, now, &who, subject, PURPOSE_QUALIFICATION_BY_NUMBER, answer.validity.as_str()).await?;
     render_answer(&headers, &answer, query.facility_code.as_deref(), query.arbitrary_identifier.as_deref(), false, now)
 }

@@ -45,13 +45,7 @@ pub(crate) async fn registration(
         RegistrationResult::NoInsuredRecord => (None, Ok(RegistrationOutcome::NoInsuredRecord)),
         RegistrationResult::CertificateNotUsable => (None, Ok(RegistrationOutcome::CertificateNotUsable)),
     };
-    let outcome_text = match &outcome {
-        Ok(RegistrationOutcome::Registered) => "registered",
-        Ok(RegistrationOutcome::AlreadyRegistered) => "already_registered",
-        Ok(RegistrationOutcome::NoInsuredRecord) => "no_insured_record",
-        Ok(RegistrationOutcome::CertificateNotUsable) => "certificate_not_usable",
-        Err(_) => "record_held",
-    };
+    let outcome_text = outcome.map_or("record_held", RegistrationOutcome::as_str);
     audit(&state, now, &who, subject, PURPOSE_REGISTRATION, outcome_text).await?;
     outcome.map(|outcome| Json(RegistrationAnswer { outcome }))
 }

@@ -11,6 +11,7 @@ use axum::extract::{FromRequest, Request};
 use axum::http::header::AUTHORIZATION;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
+use onshi_proto::identifier::Identifier;
 use onshi_proto::signing::{self, NONCE_HEADER, SIGNATURE_HEADER, SignatureHeaders, TIMESTAMP_HEADER};
 use onshi_proto::{ApiError, ErrorCode};
 use serde::de::DeserializeOwned;
@@ -21,8 +22,6 @@ use crate::replay::NonceRefusal;
 
 /// Timestamps beyond this many seconds from the epoch (the year 5138) are refused outright.
 const MAX_PLAUSIBLE_UNIX_TIME: i64 = 100_000_000_000;
-/// Longest device identifier or `ArbitraryIdentifier` accepted, in characters.
-pub const MAX_IDENTIFIER_CHARS: usize = 128;
 
 /// An error answer: the code decides the status and the fixed body.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -132,9 +131,9 @@ pub(crate) fn facility_code_is_well_formed(code: &str) -> bool {
 }
 
 /// True for an identifier the audit trail may hold: a device or staff id, a kiosk's name, a request id or an
-/// `ArbitraryIdentifier` (not empty, at most [`MAX_IDENTIFIER_CHARS`] characters, no control characters).
+/// `ArbitraryIdentifier`, by the bounds of [`Identifier`].
 pub(crate) fn is_identifier(text: &str) -> bool {
-    !text.is_empty() && text.chars().count() <= MAX_IDENTIFIER_CHARS && !text.chars().any(char::is_control)
+    Identifier::parse(text).is_ok()
 }
 
 #[cfg(test)]

@@ -26,11 +26,11 @@ use onshi_proto::origin::{
 use crate::certificate;
 use crate::clock::tokyo_date;
 use crate::error::Result;
-use crate::http::audit::{Asker, audit, commit_lookup, outcome_code};
+use crate::http::audit::{Asker, audit, commit_lookup};
 use crate::http::signed::{Failure, SignedJson, bad_request, facility_code_is_well_formed, is_identifier};
 use crate::http::state::AppState;
 use crate::store::random_id;
-use crate::store::rows::{from_wire_name, wire_name};
+use crate::store::rows::parse_stored;
 use crate::store::staff::{NewVisualCheck, VisualCheckRow};
 use crate::validity::{CardHolder, assess};
 
@@ -76,7 +76,7 @@ impl Asker for Actor {
 /// Where a visual check stands at `now`: a pending request past its lifetime, or an approved one not collected
 /// within the lifetime after its decision, has expired.
 fn state_at(row: &VisualCheckRow, now: i64) -> Result<VisualCheckState> {
-    let stored: VisualCheckState = from_wire_name(&row.state)?;
+    let stored: VisualCheckState = parse_stored("visual check state", &row.state)?;
     Ok(match stored {
         VisualCheckState::Pending if now > row.expires_at => VisualCheckState::Expired,
         VisualCheckState::Approved
@@ -180,7 +180,7 @@ pub(crate) async fn decide_visual_check(
             current_state(&state, &decision.request_id, now).await?
         };
         let actor = Actor::staff(&decision.staff_id, decision.facility_code);
-        audit(&state, now, &actor, None, PURPOSE_VISUAL_CHECK_DECISION, &wire_name(&current)?).await?;
+        audit(&state, now, &actor, None, PURPOSE_VISUAL_CHECK_DECISION, current.as_str()).await?;
         if current == VisualCheckState::Withdrawn {
             return Err(Failure(ErrorCode::VisualCheckWithdrawn));
         }
@@ -241,7 +241,7 @@ pub(crate) async fn collect_visual_check(
         AuthMethod::VisualCheck,
     )
     .await?;
-    tracing::info!(outcome = outcome_code(answer.validity), "visual check collected");
+    tracing::info!(outcome = answer.validity.as_str(), "visual check collected");
     Ok(Json(VisualCheckCollected {
         state: VisualCheckState::Collected,
         certificate: Some(certificate),
@@ -280,7 +280,7 @@ pub(crate) async fn withdraw_visual_check(
             current_state(&state, &withdraw.request_id, now).await?
         };
         let actor = Actor { device_id: withdraw.device_id, facility_code: withdraw.facility_code, device_label: None };
-        audit(&state, now, &actor, None, PURPOSE_VISUAL_CHECK_WITHDRAWAL, &wire_name(&current)?).await?;
+        audit(&state, now, &actor, None, PURPOSE_VISUAL_CHECK_WITHDRAWAL, current.as_str()).await?;
     }
     Ok(Json(VisualCheckTicket { request_id: withdraw.request_id, state: current, expires_at: row.expires_at }))
 }

@@ -6,7 +6,7 @@
 use onshi_proto::IsoDate;
 
 use crate::error::{OriginError, Result};
-use crate::store::rows::parse_date;
+use crate::store::rows::{parse_date, parse_stored};
 use crate::store::{Store, random_id};
 
 impl Store {
@@ -40,7 +40,7 @@ impl Store {
             .bind(person_id)
             .bind(facility_code)
             .bind(device_id)
-            .bind(consent_kind_text(*kind))
+            .bind(kind.as_str())
             .bind(now)
             .bind(now + onshi_proto::origin::CONSENT_WINDOW_SECONDS)
             .execute(&mut *tx)
@@ -52,7 +52,7 @@ impl Store {
                      SELECT id FROM checkins WHERE facility_code = $2 AND person_id = $3 AND checkin_date = $4 \
                      ORDER BY checked_in_at DESC, id DESC LIMIT 1)",
             )
-            .bind(prescription_text(prescription))
+            .bind(prescription.as_str())
             .bind(facility_code)
             .bind(person_id)
             .bind(checkin_date.to_string())
@@ -82,7 +82,7 @@ impl Store {
         .await?;
         let mut live: Vec<onshi_proto::origin::ConsentGrant> = Vec::new();
         for (kind, granted_at, expires_at) in rows {
-            let kind = consent_kind_from_text(&kind)?;
+            let kind = parse_stored("consent kind", &kind)?;
             if live.last().is_some_and(|grant| grant.kind == kind) {
                 continue;
             }
@@ -129,44 +129,4 @@ impl Store {
             })
             .collect()
     }
-}
-
-/// The stored name of a prescription format (the `checkins.prescription` CHECK lists them).
-pub(crate) fn prescription_text(format: onshi_proto::origin::PrescriptionFormat) -> &'static str {
-    match format {
-        onshi_proto::origin::PrescriptionFormat::Electronic => "electronic",
-        onshi_proto::origin::PrescriptionFormat::Paper => "paper",
-    }
-}
-
-/// The prescription format stored as `text`.
-pub(crate) fn prescription_from_text(text: &str) -> Result<onshi_proto::origin::PrescriptionFormat> {
-    match text {
-        "electronic" => Ok(onshi_proto::origin::PrescriptionFormat::Electronic),
-        "paper" => Ok(onshi_proto::origin::PrescriptionFormat::Paper),
-        other => Err(OriginError::CorruptRecord(format!("prescription format {other:?}"))),
-    }
-}
-
-fn consent_kind_text(kind: onshi_proto::origin::ConsentKind) -> &'static str {
-    use onshi_proto::origin::ConsentKind;
-    match kind {
-        ConsentKind::Diagnosis => "diagnosis",
-        ConsentKind::Medication => "medication",
-        ConsentKind::Operation => "operation",
-        ConsentKind::HealthCheckup => "health_checkup",
-        ConsentKind::Comprehensive => "comprehensive",
-    }
-}
-
-fn consent_kind_from_text(text: &str) -> Result<onshi_proto::origin::ConsentKind> {
-    use onshi_proto::origin::ConsentKind;
-    Ok(match text {
-        "diagnosis" => ConsentKind::Diagnosis,
-        "medication" => ConsentKind::Medication,
-        "operation" => ConsentKind::Operation,
-        "health_checkup" => ConsentKind::HealthCheckup,
-        "comprehensive" => ConsentKind::Comprehensive,
-        other => return Err(OriginError::CorruptRecord(format!("consent kind {other:?}"))),
-    })
 }

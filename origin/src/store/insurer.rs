@@ -18,7 +18,7 @@ use crate::batch::validate::{Acquisition, BatchRow, Loss, RowError, RowErrorCode
 use crate::error::Result;
 use crate::store::rows::{
     BatchReport, HoldOutcome, HoldResolution, HoldStatus, NewInsurer, NewQualification, Notification, parse_date,
-    personal_family_text, sex_from_text, sex_text,
+    parse_stored,
 };
 use crate::store::seed::insert_insurer;
 use crate::store::sql::{Backend, multi_row_insert};
@@ -356,7 +356,7 @@ impl Store {
                     name,
                     name_kana,
                     birth_date: parse_date("birth_date", &birth_date)?,
-                    sex: sex_from_text(&sex)?,
+                    sex: parse_stored("sex", &sex)?,
                     address: address.unwrap_or_default(),
                 };
                 let registry = residents(&mut tx, self.backend(), &[individual_number.as_str()]).await?;
@@ -453,7 +453,7 @@ async fn known_records(
                 name: row.name,
                 name_kana: row.name_kana,
                 birth_date: parse_date("birth_date", &row.birth_date)?,
-                sex: sex_from_text(&row.sex)?,
+                sex: parse_stored("sex", &row.sex)?,
                 address: row.address.unwrap_or_default(),
             },
             held: HoldStatus::from_text(&row.hold_status)? == HoldStatus::Held,
@@ -489,7 +489,7 @@ async fn residents(
             name: row.name,
             name_kana: row.name_kana,
             birth_date: parse_date("birth_date", &row.birth_date)?,
-            sex: sex_from_text(&row.sex)?,
+            sex: parse_stored("sex", &row.sex)?,
             address: row.address,
         };
         found.insert(row.individual_number, items);
@@ -549,7 +549,7 @@ impl PendingWrites<'_> {
                     .bind(row.items.name.as_str())
                     .bind(row.items.name_kana.as_str())
                     .bind(row.items.birth_date.to_string())
-                    .bind(sex_text(row.items.sex))
+                    .bind(row.items.sex.as_str())
                     .bind(row.items.address.as_str())
                     .bind(now)
                     .bind(row.individual_number.as_str())
@@ -608,7 +608,7 @@ async fn insert_qualifications(
             .bind(q.symbol.clone().unwrap_or_default())
             .bind(q.number.as_str())
             .bind(q.branch.clone().unwrap_or_default())
-            .bind(personal_family_text(q.personal_family))
+            .bind(q.personal_family.as_str())
             .bind(q.qualification_date.to_string())
             .bind(q.disqualification_date.map(|d| d.to_string()))
             .bind(q.loss_reason.as_deref())

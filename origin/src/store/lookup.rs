@@ -11,7 +11,7 @@ use sqlx::{AnyConnection, FromRow};
 
 use crate::error::{OriginError, Result};
 use crate::store::Store;
-use crate::store::rows::{CardHolderRecord, HoldStatus, NumberKey, parse_date};
+use crate::store::rows::{CardHolderRecord, HoldStatus, NumberKey, parse_date, parse_stored};
 
 /// One row of [`Store::card_holder`]'s statement: the link and person, and one qualification when there is one.
 #[derive(FromRow)]
@@ -213,17 +213,8 @@ fn non_empty(text: String) -> Option<String> {
 
 impl QualificationRow {
     fn into_record(self) -> Result<QualificationRecord> {
-        let personal_family = match self.personal_family.as_str() {
-            "insured" => PersonalFamily::Insured,
-            "dependent" => PersonalFamily::Dependent,
-            _ => return Err(OriginError::CorruptRecord("personal_family".into())),
-        };
-        let sex = match self.sex.as_str() {
-            "male" => Sex::Male,
-            "female" => Sex::Female,
-            "unspecified" => Sex::Unspecified,
-            _ => return Err(OriginError::CorruptRecord("sex".into())),
-        };
+        let personal_family: PersonalFamily = parse_stored("personal_family", &self.personal_family)?;
+        let sex: Sex = parse_stored("sex", &self.sex)?;
         let elderly_recipient = match (self.elderly_contribution_percent, self.elderly_valid_from) {
             (Some(percent), Some(from)) => Some(ElderlyRecipient {
                 contribution_ratio_percent: parse_percent("elderly_contribution_percent", percent)?,

@@ -19,7 +19,6 @@ use sqlx::{Any, AnyConnection, AssertSqlSafe, Connection as _};
 use crate::error::Result;
 use crate::population::{Generator, SyntheticPerson};
 use crate::store::Store;
-use crate::store::rows::{personal_family_text, sex_text};
 use crate::store::sql::{Backend, multi_row_insert};
 
 /// Persons generated and committed together: about 30 MB of rows in memory at a time.
@@ -186,7 +185,7 @@ async fn insert_chunk(
             .bind(p.person.name.clone())
             .bind(p.person.name_kana.clone())
             .bind(p.person.birth_date.to_string())
-            .bind(sex_text(p.person.sex))
+            .bind(p.person.sex.as_str())
             .bind(p.person.address.clone())
             .bind(created_at)
             .bind(p.individual_number.clone())
@@ -199,7 +198,7 @@ async fn insert_chunk(
             .bind(p.person.name.clone())
             .bind(p.person.name_kana.clone())
             .bind(p.person.birth_date.to_string())
-            .bind(sex_text(p.person.sex))
+            .bind(p.person.sex.as_str())
             .bind(p.person.address.clone().unwrap_or_default())
             .bind(created_at)
     })
@@ -215,7 +214,7 @@ async fn insert_chunk(
             .bind(q.symbol.clone().unwrap_or_default())
             .bind(q.number.clone())
             .bind(q.branch.clone().unwrap_or_default())
-            .bind(personal_family_text(q.personal_family))
+            .bind(q.personal_family.as_str())
             .bind(q.qualification_date.to_string())
             .bind(i32::from(q.partial_contribution_percent))
             .bind(created_at)

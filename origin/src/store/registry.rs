@@ -7,7 +7,7 @@ use sqlx::AnyConnection;
 
 use crate::error::Result;
 use crate::store::Store;
-use crate::store::rows::{JlisEntry, JlisStatus, NewJlisCertificate, NewResident, sex_text};
+use crate::store::rows::{JlisEntry, JlisStatus, NewJlisCertificate, NewResident};
 
 impl Store {
     /// The revocation status of a certificate; `Unknown` when it has never been recorded. An expired certificate
@@ -139,7 +139,7 @@ pub(super) async fn upsert_resident(
     .bind(&resident.items.name)
     .bind(&resident.items.name_kana)
     .bind(resident.items.birth_date.to_string())
-    .bind(sex_text(resident.items.sex))
+    .bind(resident.items.sex.as_str())
     .bind(&resident.items.address)
     .bind(now)
     .execute(conn)

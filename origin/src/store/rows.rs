@@ -2,6 +2,8 @@
 //!
 //! Layer: storage adapter (data only). Must not run SQL or import the other files of `store/`.
 
+use std::str::FromStr;
+
 use onshi_proto::IsoDate;
 use onshi_proto::insurer_number::InsurerNumber;
 use onshi_proto::origin::{CertificateRef, CertificateStatus};
@@ -9,7 +11,6 @@ use onshi_proto::qualification::{
     ElderlyRecipient, PersonalFamily, QualificationRecord, Sex, SpecificDiseaseCertificate,
 };
 use serde::Serialize;
-use serde::de::DeserializeOwned;
 use sqlx::FromRow;
 
 use crate::batch::decide::PersonItems;
@@ -374,46 +375,14 @@ pub enum RegistrationResult {
     CertificateNotUsable,
 }
 
-pub(crate) fn sex_text(sex: Sex) -> &'static str {
-    match sex {
-        Sex::Male => "male",
-        Sex::Female => "female",
-        Sex::Unspecified => "unspecified",
-    }
-}
-
-pub(crate) fn sex_from_text(text: &str) -> Result<Sex> {
-    match text {
-        "male" => Ok(Sex::Male),
-        "female" => Ok(Sex::Female),
-        "unspecified" => Ok(Sex::Unspecified),
-        other => Err(OriginError::CorruptRecord(format!("sex {other:?}"))),
-    }
-}
-
-pub(crate) fn personal_family_text(value: PersonalFamily) -> &'static str {
-    match value {
-        PersonalFamily::Insured => "insured",
-        PersonalFamily::Dependent => "dependent",
-    }
-}
-
 pub(crate) fn parse_date(column: &str, text: &str) -> Result<IsoDate> {
     IsoDate::parse(text).map_err(|_| OriginError::CorruptRecord(format!("{column} is not a YYYY-MM-DD date")))
 }
 
-/// The stable snake_case name of a wire enumeration, as stored in text columns.
-pub(crate) fn wire_name<T: Serialize>(value: &T) -> Result<String> {
-    match serde_json::to_value(value) {
-        Ok(serde_json::Value::String(text)) => Ok(text),
-        _ => Err(OriginError::CorruptRecord("an enumeration without a wire name".into())),
-    }
-}
-
-/// The wire enumeration a stored text column names.
-pub(crate) fn from_wire_name<T: DeserializeOwned>(text: &str) -> Result<T> {
-    serde_json::from_value(serde_json::Value::String(text.to_owned()))
-        .map_err(|_| OriginError::CorruptRecord(format!("unknown stored code {text:?}")))
+/// The wire enumeration a stored text column names, by the enumeration's derived `FromStr` (the spelling serde
+/// and `as_str()` use); a name no variant has is a corrupt record.
+pub(crate) fn parse_stored<T: FromStr>(column: &str, text: &str) -> Result<T> {
+    text.parse().map_err(|_| OriginError::CorruptRecord(format!("{column}: unknown stored code {text:?}")))
 }
 
 /// What an applied batch did. Returned on upload and by the batch report route.
@@ -496,8 +465,8 @@ mod tests {
 
     #[test]
     fn enumerations_are_stored_by_their_wire_names() {
-        assert_eq!(wire_name(&AuthMethod::VisualCheck).unwrap(), "visual_check");
-        assert_eq!(from_wire_name::<AuthMethod>("pin").unwrap(), AuthMethod::Pin);
-        assert!(from_wire_name::<AuthMethod>("face").is_err());
+        assert_eq!(AuthMethod::VisualCheck.as_str(), "visual_check");
+        assert_eq!(parse_stored::<AuthMethod>("method", "pin").unwrap(), AuthMethod::Pin);
+        assert!(parse_stored::<AuthMethod>("method", "face").is_err());
     }
 }

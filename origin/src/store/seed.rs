@@ -10,7 +10,7 @@ use crate::store::Store;
 use crate::store::registry::{upsert_jlis, upsert_resident};
 use crate::store::rows::{
     BatchSummary, JlisStatus, NewCertificateLink, NewCheckup, NewInsurer, NewJlisCertificate, NewMedication, NewPerson,
-    NewQualification, RecordBatch, personal_family_text, sex_text,
+    NewQualification, RecordBatch,
 };
 
 impl Store {
@@ -88,7 +88,7 @@ pub(crate) async fn insert_person(conn: &mut AnyConnection, person: &NewPerson, 
     .bind(&person.name)
     .bind(&person.name_kana)
     .bind(person.birth_date.to_string())
-    .bind(sex_text(person.sex))
+    .bind(person.sex.as_str())
     .bind(&person.address)
     .bind(now)
     .execute(conn)
@@ -118,7 +118,7 @@ pub(crate) async fn insert_qualification(conn: &mut AnyConnection, q: &NewQualif
     .bind(q.symbol.clone().unwrap_or_default())
     .bind(&q.number)
     .bind(q.branch.clone().unwrap_or_default())
-    .bind(personal_family_text(q.personal_family))
+    .bind(q.personal_family.as_str())
     .bind(q.qualification_date.to_string())
     .bind(q.disqualification_date.map(|d| d.to_string()))
     .bind(&q.loss_reason)

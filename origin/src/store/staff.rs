@@ -9,8 +9,7 @@ use onshi_proto::qualification::SpecificDiseaseCertificate;
 
 use crate::error::{OriginError, Result};
 use crate::store::Store;
-use crate::store::consent::prescription_from_text;
-use crate::store::rows::{from_wire_name, wire_name};
+use crate::store::rows::parse_stored;
 
 /// A check-in as the staff listing reads it back (the row written is [`CheckInRow`](crate::store::CheckInRow)).
 #[derive(sqlx::FromRow)]
@@ -40,10 +39,10 @@ impl CheckInListRow {
             id: self.id,
             checked_in_at: self.checked_in_at,
             device_id: self.device_id,
-            method: from_wire_name(&self.method)?,
-            validity: from_wire_name(&self.validity)?,
-            reason: from_wire_name(&self.reason)?,
-            guidance: self.guidance.as_deref().map(from_wire_name).transpose()?,
+            method: parse_stored("method", &self.method)?,
+            validity: parse_stored("validity", &self.validity)?,
+            reason: parse_stored("reason", &self.reason)?,
+            guidance: self.guidance.as_deref().map(|text| parse_stored("guidance", text)).transpose()?,
             name: self.name,
             name_kana: self.name_kana,
             insurer_number: self.insurer_number,
@@ -52,7 +51,7 @@ impl CheckInListRow {
                 .contribution_percent
                 .map(|p| u8::try_from(p).map_err(|_| OriginError::CorruptRecord("contribution percent".into())))
                 .transpose()?,
-            prescription: self.prescription.as_deref().map(prescription_from_text).transpose()?,
+            prescription: self.prescription.as_deref().map(|text| parse_stored("prescription", text)).transpose()?,
             device_label: self.device_label,
             disqualification_date: self
                 .disqualification_date
@@ -207,7 +206,7 @@ impl Store {
             "UPDATE visual_checks SET state = $1, decided_at = $2, decided_by = $3 \
              WHERE id = $4 AND state = 'pending' AND expires_at >= $2",
         )
-        .bind(wire_name(&decided)?)
+        .bind(decided.as_str())
         .bind(now)
         .bind(staff_id)
         .bind(request_id)
