@@ -17,10 +17,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use onshi_origin::batch::{BatchFormat, parse_batch};
-use onshi_origin::insurer_number::InsurerNumber;
 use onshi_origin::population::load::populate;
 use onshi_origin::population::{Generator, PopulationConfig, SyntheticPerson, TEST_CA_ISSUER};
 use onshi_origin::store::Store;
+use onshi_proto::insurer_number::InsurerNumber;
 use onshi_proto::origin::{BY_CERTIFICATE_PATH, CardQualificationQuery, CertificateRef};
 use onshi_proto::qualification::{QualificationAnswer, Sex, Validity};
 use onshi_proto::signing;

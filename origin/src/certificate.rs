@@ -1,38 +1,25 @@
-//! Checks on the certificate references the edge sends and the demo file carries.
+//! Checks on the certificate references the edge sends and the demo file carries, by the rules of
+//! [`onshi_proto::certificate`] (one spelling of a serial for every tier).
+//!
+//! Pure: no I/O.
 
-use onshi_proto::origin::{CertificateRef, canonical_serial};
+use onshi_proto::certificate::{CertificateSerial, IssuerName};
+use onshi_proto::origin::CertificateRef;
 
 use crate::error::{OriginError, Result};
 
-/// Longest issuer distinguished name accepted, in bytes. Real JPKI issuer DNs are under 200.
-pub const MAX_ISSUER_LEN: usize = 1024;
-/// Longest serial accepted, in hex digits: RFC 5280 allows at most 20 octets.
-pub const MAX_SERIAL_HEX_LEN: usize = 40;
-
 /// True when `certificate` is in the form the edge must send: a plausible issuer DN and a serial already in
-/// [`canonical_serial`] form.
+/// canonical form.
 pub fn is_well_formed(certificate: &CertificateRef) -> bool {
-    let issuer_ok = !certificate.issuer.trim().is_empty()
-        && certificate.issuer.len() <= MAX_ISSUER_LEN
-        && !certificate.issuer.chars().any(char::is_control);
-    let serial = &certificate.serial;
-    let serial_ok = serial.len() <= MAX_SERIAL_HEX_LEN
-        && serial.bytes().all(|b| b.is_ascii_digit() || (b'A'..=b'F').contains(&b))
-        && hex::decode(serial).is_ok_and(|bytes| !bytes.is_empty() && canonical_serial(&bytes) == *serial);
-    issuer_ok && serial_ok
+    IssuerName::parse(&certificate.issuer).is_ok() && CertificateSerial::parse(&certificate.serial).is_ok()
 }
 
 /// Brings a serial written by a person or another tool (either case, odd length, leading zeros, `0x`) into
 /// canonical form.
 pub fn normalize_serial(text: &str) -> Result<String> {
-    let trimmed = text.trim();
-    let digits = trimmed.strip_prefix("0x").or_else(|| trimmed.strip_prefix("0X")).unwrap_or(trimmed);
-    if digits.is_empty() || digits.len() > MAX_SERIAL_HEX_LEN || !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err(OriginError::DemoCards(format!("certificate serial {text:?} is not hexadecimal")));
-    }
-    let padded = if digits.len() % 2 == 1 { format!("0{digits}") } else { digits.to_owned() };
-    let bytes = hex::decode(padded).map_err(|_| OriginError::DemoCards(format!("certificate serial {text:?}")))?;
-    Ok(canonical_serial(&bytes))
+    CertificateSerial::normalize(text)
+        .map(|serial| serial.as_str().to_owned())
+        .map_err(|_| OriginError::DemoCards(format!("certificate serial {text:?} is not hexadecimal")))
 }
 
 #[cfg(test)]

@@ -5,23 +5,12 @@
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum OriginError {
-    /// A 保険者番号 (or a number built by the same rule) does not have 6 or 8 digits.
-    #[error("insurer number must have 6 or 8 digits, found {length} characters")]
-    InsurerNumberLength {
-        /// How many characters were given.
-        length: usize,
-    },
+    /// A 保険者番号 does not follow its rule (see [`onshi_proto::insurer_number`]).
+    #[error(transparent)]
+    InsurerNumber(#[from] onshi_proto::insurer_number::InsurerNumberError),
     /// A number that should hold only ASCII digits holds something else.
     #[error("number must contain only the digits 0-9")]
     NotDigits,
-    /// The last digit of a 保険者番号 is not the 検証番号 its other digits require.
-    #[error("check digit is {found}, but the other digits require {expected}")]
-    CheckDigitMismatch {
-        /// The 検証番号 computed from the leading digits.
-        expected: u8,
-        /// The digit actually given.
-        found: u8,
-    },
     /// The command line is not understood.
     #[error("{0}")]
     Usage(String),
@@ -66,16 +55,36 @@ pub enum OriginError {
     AuditWriterStopped,
 }
 
-impl From<onshi_proto::insurer_number::InsurerNumberError> for OriginError {
-    fn from(error: onshi_proto::insurer_number::InsurerNumberError) -> Self {
-        use onshi_proto::insurer_number::InsurerNumberError as Refused;
-        match error {
-            Refused::NotDigits => Self::NotDigits,
-            Refused::Length { length } => Self::InsurerNumberLength { length },
-            Refused::CheckDigitMismatch { expected, found } => Self::CheckDigitMismatch { expected, found },
-        }
-    }
-}
-
 /// Shorthand for results in this crate.
 pub type Result<T, E = OriginError> = std::result::Result<T, E>;
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, reason = "a test should stop at the first unexpected value")]
+mod tests {
+    use super::*;
+    use onshi_proto::insurer_number::{InsurerNumber, InsurerNumberError, check_digit, with_check_digit};
+
+    /// The worked examples of the reference notes, kept as data beside the integration tests.
+    const EXAMPLES: &str = include_str!("../tests/data/insurer-numbers-reference-notes-s2.1.json");
+
+    #[test]
+    fn refusals_convert_into_the_origin_error() {
+        let examples: serde_json::Value = serde_json::from_str(EXAMPLES).unwrap();
+        for example in examples["wrong_check_digit"].as_array().unwrap() {
+            let number = example["number"].as_str().unwrap();
+            let expected = u8::try_from(example["expected"].as_u64().unwrap()).unwrap();
+            let converted: OriginError = InsurerNumber::parse(number).unwrap_err().into();
+            assert!(matches!(
+                converted,
+                OriginError::InsurerNumber(InsurerNumberError::CheckDigitMismatch { expected: got, .. }) if got == expected
+            ));
+        }
+        let converted: OriginError = InsurerNumber::parse("1234567").unwrap_err().into();
+        assert!(matches!(converted, OriginError::InsurerNumber(InsurerNumberError::Length { length: 7 })));
+        assert!(matches!(
+            check_digit("12a").map_err(OriginError::from),
+            Err(OriginError::InsurerNumber(InsurerNumberError::NotDigits))
+        ));
+        assert_eq!(with_check_digit("3312001").unwrap(), "33120015");
+    }
+}

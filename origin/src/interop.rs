@@ -1,10 +1,13 @@
 //! Interop out: a qualification answer as the national 資格確認結果 XmlMsg (element names of the domain notes
 //! §1.3–§1.5) and one qualification as an FHIR R4 JP Core `Coverage` resource.
 //!
-//! Pure: the processing time and the facility come in as arguments; the output is text or JSON.
+//! Pure: the processing time and the facility come in as arguments; the output is text (written with quick-xml)
+//! or JSON.
 
 use onshi_proto::IsoDate;
 use onshi_proto::qualification::{PersonalFamily, QualificationAnswer, QualificationRecord, Sex, Validity};
+use quick_xml::Writer;
+use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 use serde_json::{Value, json};
 
 /// The header fields the XmlMsg needs besides the answer.
@@ -20,27 +23,8 @@ pub struct XmlHeader {
     pub by_card: bool,
 }
 
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            other => out.push(other),
-        }
-    }
-    out
-}
-
 fn compact(date: IsoDate) -> String {
     date.to_string().replace('-', "")
-}
-
-fn element(out: &mut String, indent: usize, name: &str, value: &str) {
-    out.push_str(&format!("{}<{name}>{}</{name}>\n", "  ".repeat(indent), escape(value)));
 }
 
 /// The 保険者番号 as the XmlMsg carries it: 8 characters, a 6-digit 国保 number left-padded with spaces.
@@ -48,96 +32,127 @@ pub fn xml_insurer_number(number: &str) -> String {
     format!("{number:>8}")
 }
 
+/// An XmlMsg being written: elements indented by two spaces, one per line, text escaped by quick-xml.
+struct XmlOut(Writer<Vec<u8>>);
+
+impl XmlOut {
+    fn put(&mut self, event: Event<'_>) {
+        // The sink is memory, which cannot refuse a write: quick-xml reports only the sink's I/O errors here.
+        let _infallible = self.0.write_event(event);
+    }
+
+    fn open(&mut self, name: &str) {
+        self.put(Event::Start(BytesStart::new(name)));
+    }
+
+    fn close(&mut self, name: &str) {
+        self.put(Event::End(BytesEnd::new(name)));
+    }
+
+    /// `<name>value</name>` on a line of its own.
+    fn element(&mut self, name: &str, value: &str) {
+        self.open(name);
+        self.put(Event::Text(BytesText::new(value)));
+        self.close(name);
+    }
+
+    fn finish(self) -> String {
+        let mut text = String::from_utf8_lossy(&self.0.into_inner()).into_owned();
+        text.push('\n');
+        text
+    }
+}
+
 /// The answer as an XmlMsg document (UTF-8, `CharacterCodeIdentifier` 0).
 pub fn to_xml_msg(answer: &QualificationAnswer, header: &XmlHeader) -> String {
-    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<XmlMsg>\n  <MessageHeader>\n");
-    element(&mut out, 2, "ProcessExecutionTime", &header.process_execution_time);
-    element(&mut out, 2, "QualificationConfirmationDate", &compact(answer.confirmation_date));
-    element(&mut out, 2, "MedicalInstitutionCode", &header.medical_institution_code);
+    let mut out = XmlOut(Writer::new_with_indent(Vec::new(), b' ', 2));
+    out.put(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)));
+    out.open("XmlMsg");
+    out.open("MessageHeader");
+    out.element("ProcessExecutionTime", &header.process_execution_time);
+    out.element("QualificationConfirmationDate", &compact(answer.confirmation_date));
+    out.element("MedicalInstitutionCode", &header.medical_institution_code);
     if let Some(id) = &header.arbitrary_file_identifier {
-        element(&mut out, 2, "ArbitraryFileIdentifier", id);
+        out.element("ArbitraryFileIdentifier", id);
     }
-    element(&mut out, 2, "ReferenceClassification", if header.by_card { "1" } else { "2" });
+    out.element("ReferenceClassification", if header.by_card { "1" } else { "2" });
     // Every typed answer is a completed, normal processing; 有効 or not is said by QualificationValidity.
-    element(&mut out, 2, "SegmentOfResult", "1");
-    element(&mut out, 2, "CharacterCodeIdentifier", "0");
-    out.push_str("  </MessageHeader>\n  <MessageBody>\n");
-    element(&mut out, 2, "ProcessingResultStatus", "1");
-    element(&mut out, 2, "QualificationValidity", &answer.validity.code().to_string());
-    out.push_str("    <ResultList>\n");
+    out.element("SegmentOfResult", "1");
+    out.element("CharacterCodeIdentifier", "0");
+    out.close("MessageHeader");
+    out.open("MessageBody");
+    out.element("ProcessingResultStatus", "1");
+    out.element("QualificationValidity", &answer.validity.code().to_string());
+    out.open("ResultList");
     for record in &answer.records {
-        out.push_str("      <ResultOfQualificationConfirmation>\n");
-        let field = |out: &mut String, name: &str, value: &str| element(out, 4, name, value);
-        field(&mut out, "InsuredCardClassification", &record.card_classification);
-        field(&mut out, "InsurerNumber", &xml_insurer_number(&record.insurer_number));
+        out.open("ResultOfQualificationConfirmation");
+        out.element("InsuredCardClassification", &record.card_classification);
+        out.element("InsurerNumber", &xml_insurer_number(&record.insurer_number));
         if let Some(symbol) = &record.symbol {
-            field(&mut out, "InsuredCardSymbol", symbol);
+            out.element("InsuredCardSymbol", symbol);
         }
-        field(&mut out, "InsuredIdentificationNumber", &record.number);
+        out.element("InsuredIdentificationNumber", &record.number);
         if let Some(branch) = &record.branch {
-            field(&mut out, "InsuredBranchNumber", branch);
+            out.element("InsuredBranchNumber", branch);
         }
         let family = match record.personal_family {
             PersonalFamily::Insured => "1",
             PersonalFamily::Dependent => "2",
         };
-        field(&mut out, "PersonalFamilyClassification", family);
-        field(&mut out, "Name", &record.name);
-        field(&mut out, "NameKana", &record.name_kana);
+        out.element("PersonalFamilyClassification", family);
+        out.element("Name", &record.name);
+        out.element("NameKana", &record.name_kana);
         let sex = match record.sex {
             Sex::Male => "1",
             Sex::Female => "2",
             Sex::Unspecified => "3",
         };
-        field(&mut out, "Sex1", sex);
-        field(&mut out, "Birthdate", &compact(record.birth_date));
-        field(&mut out, "QualificationDate", &compact(record.qualification_date));
+        out.element("Sex1", sex);
+        out.element("Birthdate", &compact(record.birth_date));
+        out.element("QualificationDate", &compact(record.qualification_date));
         if let Some(lost) = record.disqualification_date {
-            field(&mut out, "DisqualificationDate", &compact(lost));
+            out.element("DisqualificationDate", &compact(lost));
         }
-        field(&mut out, "InsuredPartialContributionRatio", &format!("{:03}", record.partial_contribution_percent));
-        field(&mut out, "InsurerName", &record.insurer_name);
+        out.element("InsuredPartialContributionRatio", &format!("{:03}", record.partial_contribution_percent));
+        out.element("InsurerName", &record.insurer_name);
         if let Some(elderly) = &record.elderly_recipient {
-            out.push_str("        <ElderlyRecipientCertificateInfo>\n");
-            element(&mut out, 5, "ElderlyRecipientValidStartDate", &compact(elderly.valid_from));
+            out.open("ElderlyRecipientCertificateInfo");
+            out.element("ElderlyRecipientValidStartDate", &compact(elderly.valid_from));
             if let Some(until) = elderly.valid_until {
-                element(&mut out, 5, "ElderlyRecipientValidEndDate", &compact(until));
+                out.element("ElderlyRecipientValidEndDate", &compact(until));
             }
-            element(
-                &mut out,
-                5,
-                "ElderlyRecipientContributionRatio",
-                &format!("{:03}", elderly.contribution_ratio_percent),
-            );
-            out.push_str("        </ElderlyRecipientCertificateInfo>\n");
+            out.element("ElderlyRecipientContributionRatio", &format!("{:03}", elderly.contribution_ratio_percent));
+            out.close("ElderlyRecipientCertificateInfo");
         }
         if let Some(category) = &record.limit_category {
-            out.push_str("        <LimitApplicationCertificateRelatedInfo>\n");
-            element(&mut out, 5, "LimitApplicationCertificateClassificationFlag", category);
-            out.push_str("        </LimitApplicationCertificateRelatedInfo>\n");
+            out.open("LimitApplicationCertificateRelatedInfo");
+            out.element("LimitApplicationCertificateClassificationFlag", category);
+            out.close("LimitApplicationCertificateRelatedInfo");
         }
         if !record.specific_diseases.is_empty() {
-            out.push_str("        <SpecificDiseasesCertificateList>\n");
+            out.open("SpecificDiseasesCertificateList");
             for disease in &record.specific_diseases {
-                out.push_str("          <SpecificDiseasesCertificateInfo>\n");
-                element(&mut out, 6, "SpecificDiseasesDiseaseCategory", &disease.disease_category);
+                out.open("SpecificDiseasesCertificateInfo");
+                out.element("SpecificDiseasesDiseaseCategory", &disease.disease_category);
                 if let Some(from) = disease.valid_from {
-                    element(&mut out, 6, "SpecificDiseasesValidStartDate", &compact(from));
+                    out.element("SpecificDiseasesValidStartDate", &compact(from));
                 }
                 if let Some(until) = disease.valid_until {
-                    element(&mut out, 6, "SpecificDiseasesValidEndDate", &compact(until));
+                    out.element("SpecificDiseasesValidEndDate", &compact(until));
                 }
                 if let Some(yen) = disease.monthly_self_pay_yen {
-                    element(&mut out, 6, "SpecificDiseasesSelfPay", &yen.to_string());
+                    out.element("SpecificDiseasesSelfPay", &yen.to_string());
                 }
-                out.push_str("          </SpecificDiseasesCertificateInfo>\n");
+                out.close("SpecificDiseasesCertificateInfo");
             }
-            out.push_str("        </SpecificDiseasesCertificateList>\n");
+            out.close("SpecificDiseasesCertificateList");
         }
-        out.push_str("      </ResultOfQualificationConfirmation>\n");
+        out.close("ResultOfQualificationConfirmation");
     }
-    out.push_str("    </ResultList>\n  </MessageBody>\n</XmlMsg>\n");
-    out
+    out.close("ResultList");
+    out.close("MessageBody");
+    out.close("XmlMsg");
+    out.finish()
 }
 
 const JP_CORE_EXTENSION: &str = "http://jpfhir.jp/fhir/core/Extension/StructureDefinition/";

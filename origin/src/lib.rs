@@ -5,10 +5,10 @@
 //! certificates to persons (保険証利用登録), certificate status, consents, and an audit trail of every read of
 //! personal data. Only the edge calls it, over HTTP signed with [`onshi_proto::signing`].
 //!
-//! Layout: pure cores ([`insurer_number`], [`individual_number`], [`normalize`], [`batch`], [`validity`],
-//! [`replay`], [`certificate`], [`interop`]) decide; thin adapters ([`store`] and [`batch_store`] for SQL on SQLite
-//! or PostgreSQL, [`group_commit`] for committing the audit rows of concurrent requests together, [`http`], [`http_edge`], [`http_insurer`] and [`staff`] for axum, [`metrics`], [`openapi`], [`server`] for the
-//! process) do the I/O. Time comes from a [`clock::Clock`] held in the application state, never from the system
+//! Layout: pure cores ([`individual_number`], [`normalize`], [`batch`], [`validity`], [`replay`], [`certificate`],
+//! [`interop`], [`metrics`]) decide; thin adapters do the I/O: [`store`] holds all the SQL (SQLite or PostgreSQL,
+//! with the group commit of the audit rows of concurrent requests), [`http`] all of axum (one file per audience),
+//! and [`server`] the process. The 保険者番号 rule is [`onshi_proto::insurer_number`], shared with kiosk and edge. Time comes from a [`clock::Clock`] held in the application state, never from the system
 //! directly.
 //!
 //! Must not: answer without writing the audit row first; show a held record; show medication or checkup
@@ -18,27 +18,20 @@
 #![forbid(unsafe_code)]
 
 pub mod batch;
-pub mod batch_store;
 pub mod certificate;
 pub mod cli;
 pub mod clock;
 pub mod error;
-pub mod group_commit;
 pub mod http;
-pub mod http_edge;
-pub mod http_insurer;
 pub mod individual_number;
-pub mod insurer_number;
 pub mod interop;
 pub mod key;
 pub mod metrics;
 pub mod normalize;
-pub mod openapi;
 pub mod population;
 pub mod replay;
 pub mod seed;
 pub mod server;
-pub mod staff;
 pub mod store;
 pub mod validity;
 

@@ -1,16 +1,11 @@
 //! Prometheus metrics in the text exposition format: request counts by route and status class, a request
 //! latency histogram, and insurer batch counters. Counters live in memory and start at zero with the process.
+//!
+//! Layer: the counters and their text only. Must not know about HTTP: `http/ops.rs` times the requests and serves
+//! the text.
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Instant;
-
-use axum::extract::{MatchedPath, Request, State};
-use axum::http::header::CONTENT_TYPE;
-use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
-
-use crate::http::AppState;
 
 /// Upper bounds of the latency histogram buckets, in seconds.
 pub const LATENCY_BUCKETS: [f64; 10] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0, 5.0];
@@ -33,7 +28,8 @@ pub struct Metrics {
 }
 
 impl Metrics {
-    fn observe(&self, method: &str, route: &str, status: u16, seconds: f64) {
+    /// Counts one request under its method and matched route, and its latency.
+    pub fn observe(&self, method: &str, route: &str, status: u16, seconds: f64) {
         if let Ok(mut requests) = self.requests.lock() {
             *requests.entry((method.to_owned(), route.to_owned(), status)).or_default() += 1;
         }
@@ -85,21 +81,4 @@ impl Metrics {
         }
         out
     }
-}
-
-/// Middleware: counts and times every request under its matched route (never the raw path, which could hold an
-/// identifier).
-pub async fn track(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let method = request.method().as_str().to_owned();
-    let route =
-        request.extensions().get::<MatchedPath>().map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
-    let started = Instant::now();
-    let response = next.run(request).await;
-    state.shared().metrics.observe(&method, &route, response.status().as_u16(), started.elapsed().as_secs_f64());
-    response
-}
-
-/// `GET /metrics`.
-pub async fn render(State(state): State<AppState>) -> Response {
-    ([(CONTENT_TYPE, "text/plain; version=0.0.4")], state.shared().metrics.render()).into_response()
 }

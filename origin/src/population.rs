@@ -21,8 +21,8 @@ use onshi_proto::qualification::{PersonalFamily, Sex};
 use time::{Date, Duration};
 
 use crate::error::{OriginError, Result};
-use crate::insurer_number::{InsurerNumber, with_check_digit};
-use crate::store::{NewInsurer, NewPerson, NewQualification};
+use crate::store::rows::{NewInsurer, NewPerson, NewQualification};
+use onshi_proto::insurer_number::{InsurerNumber, with_check_digit};
 
 pub mod load;
 mod names;
@@ -461,7 +461,7 @@ mod tests {
             assert!(InsurerNumber::parse(person.qualification.insurer_number.as_str()).is_ok());
             if person.qualification.insurer_number.is_late_elderly() {
                 let number = &person.qualification.number;
-                let check = crate::insurer_number::check_digit(&number[..7]).unwrap();
+                let check = onshi_proto::insurer_number::check_digit(&number[..7]).unwrap();
                 assert!(number.ends_with(&check.to_string()), "{number}");
             }
             if let Some(card) = &person.card {

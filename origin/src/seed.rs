@@ -18,12 +18,15 @@ use sha2::{Digest, Sha256};
 use time::{Date, Month};
 use zeroize::Zeroizing;
 
+use onshi_proto::insurer_number::{InsurerNumber, with_check_digit};
+
+use crate::batch::decide::PersonItems;
 use crate::certificate::normalize_serial;
 use crate::error::{OriginError, Result};
-use crate::insurer_number::{InsurerNumber, with_check_digit};
-use crate::store::{
+use crate::store::Store;
+use crate::store::rows::{
     BatchSummary, JlisStatus, NewCertificateLink, NewCheckup, NewInsurer, NewJlisCertificate, NewMedication, NewPerson,
-    NewQualification, NewResident, PersonItems, RecordBatch, Store,
+    NewQualification, NewResident, RecordBatch,
 };
 use onshi_proto::origin::{CheckupEntry, MedicationEntry};
 
@@ -377,7 +380,7 @@ mod tests {
         let elderly = batch.qualifications.iter().find(|q| q.partial_contribution_percent == 10).unwrap();
         assert!(elderly.insurer_number.is_late_elderly());
         assert!(
-            crate::insurer_number::check_digit(&elderly.number[..7])
+            onshi_proto::insurer_number::check_digit(&elderly.number[..7])
                 .is_ok_and(|d| elderly.number.ends_with(&d.to_string()))
         );
         let dependent = batch.qualifications.iter().find(|q| q.personal_family == PersonalFamily::Dependent).unwrap();

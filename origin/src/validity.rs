@@ -89,6 +89,21 @@ pub fn assess(holder: CardHolder, today: Date) -> QualificationAnswer {
     }
 }
 
+/// 負担割合 shown for a record: the 高齢受給者 ratio when the person has one, otherwise the 一部負担金割合.
+pub fn contribution_percent(record: &QualificationRecord) -> u8 {
+    record.elderly_recipient.as_ref().map_or(record.partial_contribution_percent, |e| e.contribution_ratio_percent)
+}
+
+/// 負担割合 as a check-in row shows it: only for a 有効 answer. A 無効 qualification has ended (or not begun), and of
+/// several matching records none is known to apply, so printing a ratio there would tell the counter to charge what
+/// no insurer confirmed; such rows show the guidance instead.
+pub fn shown_contribution_percent(answer: &QualificationAnswer) -> Option<u8> {
+    match (answer.validity, answer.records.as_slice()) {
+        (Validity::Valid, [record]) => Some(contribution_percent(record)),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used, reason = "a test should stop at the first unexpected value")]
 mod tests {
@@ -231,5 +246,57 @@ mod tests {
             assert_ne!(answer.validity, Validity::Valid);
             assert!(answer.guidance.is_some(), "{answer:?}");
         }
+    }
+
+    fn answer_of(validity: Validity, records: Vec<QualificationRecord>) -> QualificationAnswer {
+        QualificationAnswer {
+            validity,
+            reason: onshi_proto::qualification::Reason::Current,
+            guidance: None,
+            confirmation_date: IsoDate::parse("2026-12-03").unwrap(),
+            records,
+        }
+    }
+
+    fn shown_record(percent: u8, lost_on: Option<&str>) -> QualificationRecord {
+        QualificationRecord {
+            card_classification: "01".into(),
+            insurer_number: "01130012".into(),
+            insurer_name: "全国健康保険協会".into(),
+            symbol: None,
+            number: "1".into(),
+            branch: None,
+            personal_family: onshi_proto::qualification::PersonalFamily::Insured,
+            name: "試験　花子".into(),
+            name_kana: "ｼｹﾝ ﾊﾅｺ".into(),
+            sex: onshi_proto::qualification::Sex::Female,
+            birth_date: IsoDate::parse("1990-01-01").unwrap(),
+            qualification_date: IsoDate::parse("2020-04-01").unwrap(),
+            disqualification_date: lost_on.map(|d| IsoDate::parse(d).unwrap()),
+            partial_contribution_percent: percent,
+            elderly_recipient: None,
+            limit_category: None,
+            specific_diseases: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn only_a_clean_valid_answer_shows_a_contribution_ratio() {
+        assert_eq!(shown_contribution_percent(&answer_of(Validity::Valid, vec![shown_record(30, None)])), Some(30));
+        // 無効: the qualification ended; its old ratio is not what the patient pays today.
+        let lost = answer_of(Validity::Invalid, vec![shown_record(30, Some("2026-11-30"))]);
+        assert_eq!(shown_contribution_percent(&lost), None);
+        assert_eq!(
+            shown_contribution_percent(&answer_of(Validity::InvalidNewerExists, vec![shown_record(30, None)])),
+            None
+        );
+        assert_eq!(
+            shown_contribution_percent(&answer_of(
+                Validity::MultipleMatches,
+                vec![shown_record(30, None), shown_record(20, None)]
+            )),
+            None
+        );
+        assert_eq!(shown_contribution_percent(&answer_of(Validity::NoQualification, vec![])), None);
     }
 }

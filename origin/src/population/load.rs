@@ -1,53 +1,18 @@
 //! The bulk loader: writes a generated population into an origin database (SQLite or PostgreSQL), streaming.
 //!
-//! The origin's [`Store`] inserts one row per statement, which is right for the service and far too slow for ten
-//! million persons. This adapter writes against the same schema (`migrations/`) with multi-row
-//! `INSERT … ON CONFLICT DO NOTHING` statements of a fixed width, so each statement shape is prepared once per
-//! connection and reused, inside one transaction per chunk of persons. Memory stays bounded by the chunk size
-//! whatever the population size. Running the same load twice adds nothing.
+//! The service's statements insert one row at a time, which is right for the service and far too slow for ten
+//! million persons; the store's population writes (`store/population.rs`) use multi-row statements instead. This
+//! file opens the database with the service's own code and runs the load.
 //!
 //! What a person becomes: a `persons` row (with the 個人番号, registered by their insurer), the same five items in
 //! `resident_registry` (the 住基 stand-in), one `qualifications` row, and for a card holder a `jlis_certificates`
 //! row (the certificate is good and belongs to their 個人番号) plus, when they registered, a `certificate_links`
 //! row.
-//!
-//! For the load only, a SQLite connection sets `synchronous = OFF` (a crash mid-load can corrupt the file; the load
-//! is simply redone), a large page cache, and no foreign-key checks (every row refers to rows the generator
-//! produced in the same or an earlier chunk; the tests check the result with `PRAGMA foreign_key_check`). The file
-//! stays in WAL mode, `synchronous` and foreign keys are restored, and the WAL is checkpointed before returning, so
-//! the service opens it as it would any other database. A PostgreSQL session turns `synchronous_commit` off for
-//! the load.
 
-use sqlx::any::AnyArguments;
-use sqlx::query::Query;
-use sqlx::{Any, AnyConnection, AssertSqlSafe, Connection as _};
-
-use super::{Generator, PopulationConfig, SyntheticPerson};
+use super::{Generator, PopulationConfig};
 use crate::error::{OriginError, Result};
-use crate::store::{Backend, Store};
-
-/// Persons generated and committed together: about 30 MB of rows in memory at a time.
-pub const PERSONS_PER_TRANSACTION: usize = 20_000;
-
-/// Rows per multi-row INSERT statement. At most 9 columns × 400 rows = 3 600 parameters, far below SQLite's limit
-/// of 32 766 and PostgreSQL's 65 535.
-const ROWS_PER_STATEMENT: usize = 400;
-
-/// Page cache for a SQLite load, in KiB (SQLite reads a negative `cache_size` as KiB).
-const LOAD_CACHE_KIB: i64 = 256 * 1024;
-
-/// What a load added.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct LoadSummary {
-    /// Persons generated (inserted or already present).
-    pub persons: u64,
-    /// Of them, card holders.
-    pub card_holders: u64,
-    /// Of the card holders, those whose certificate is linked (保険証利用登録).
-    pub registered: u64,
-    /// Rows actually inserted across all tables.
-    pub rows_inserted: u64,
-}
+use crate::store::Store;
+pub use crate::store::population::{LoadSummary, PERSONS_PER_TRANSACTION};
 
 /// Creates (or migrates) the database at `url` and loads the population `config` describes into it. `progress`
 /// is called after each committed chunk with the number of persons done so far.
@@ -59,237 +24,16 @@ pub async fn populate(url: &str, config: PopulationConfig, progress: impl FnMut(
     // The service's own code creates the database and applies the migrations, so the schema is exactly the one
     // it expects.
     let store = Store::connect(url).await?;
-    let result = load_with(&store, &generator, progress).await;
+    let result = store.load_population(&generator, progress).await;
     store.close().await;
     result
-}
-
-async fn load_with(store: &Store, generator: &Generator, mut progress: impl FnMut(u64)) -> Result<LoadSummary> {
-    let config = *generator.config();
-    let backend = store.backend();
-    let mut conn = store.pool().acquire().await?;
-    match backend {
-        Backend::Sqlite => {
-            let pragmas = format!(
-                "PRAGMA foreign_keys = OFF; PRAGMA synchronous = OFF; PRAGMA cache_size = {}; \
-                 PRAGMA temp_store = MEMORY;",
-                -LOAD_CACHE_KIB
-            );
-            sqlx::raw_sql(AssertSqlSafe(pragmas)).execute(&mut *conn).await?;
-        }
-        Backend::Postgres => {
-            sqlx::raw_sql("SET synchronous_commit = off").execute(&mut *conn).await?;
-        }
-    }
-
-    let mut summary = LoadSummary::default();
-    let insurers = generator.insurers();
-    let mut tx = conn.begin().await?;
-    summary.rows_inserted += insert_rows(&mut tx, backend, INSURERS, &insurers, |query, insurer| {
-        query.bind(insurer.number.as_str().to_owned()).bind(insurer.name.clone()).bind(config.created_at)
-    })
-    .await?;
-    tx.commit().await?;
-
-    let mut next = 0u64;
-    while next < config.persons {
-        let end = config.persons.min(next + PERSONS_PER_TRANSACTION as u64);
-        let chunk = (next..end).map(|index| generator.person(index)).collect::<Result<Vec<_>>>()?;
-        summary.persons += chunk.len() as u64;
-        summary.card_holders += chunk.iter().filter(|p| p.card.is_some()).count() as u64;
-        summary.registered += chunk.iter().filter(|p| p.card.as_ref().is_some_and(|c| c.registered)).count() as u64;
-        let mut tx = conn.begin().await?;
-        summary.rows_inserted += insert_chunk(&mut tx, backend, &chunk, config.created_at).await?;
-        tx.commit().await?;
-        next = end;
-        progress(next);
-    }
-
-    match backend {
-        Backend::Sqlite => {
-            // Back to the service's settings: enforced keys, durable commits, and a checkpointed, compact WAL.
-            sqlx::raw_sql(
-                "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -2000; \
-                 PRAGMA optimize; PRAGMA wal_checkpoint(TRUNCATE);",
-            )
-            .execute(&mut *conn)
-            .await?;
-        }
-        Backend::Postgres => {
-            sqlx::raw_sql("SET synchronous_commit = on; ANALYZE").execute(&mut *conn).await?;
-        }
-    }
-    Ok(summary)
-}
-
-/// One table's multi-row insert: the statement head up to `VALUES` and its number of columns.
-#[derive(Clone, Copy)]
-struct Table {
-    head: &'static str,
-    columns: usize,
-}
-
-const INSURERS: Table = Table { head: "INSERT INTO insurers (insurer_number, name, created_at) VALUES ", columns: 3 };
-const PERSONS: Table = Table {
-    head: "INSERT INTO persons (id, name, name_kana, birth_date, sex, address, created_at, individual_number, \
-           registered_by) VALUES ",
-    columns: 9,
-};
-const RESIDENTS: Table = Table {
-    head: "INSERT INTO resident_registry (individual_number, name, name_kana, birth_date, sex, address, updated_at) \
-           VALUES ",
-    columns: 7,
-};
-const QUALIFICATIONS: Table = Table {
-    head: "INSERT INTO qualifications (id, person_id, insured_person_id, insurer_number, card_classification, symbol, \
-           number, branch, personal_family, qualification_date, partial_contribution_percent, created_at) VALUES ",
-    columns: 12,
-};
-const CERTIFICATES: Table = Table {
-    head: "INSERT INTO jlis_certificates (certificate_issuer, certificate_serial, individual_number, status, \
-           updated_at) VALUES ",
-    columns: 5,
-};
-const LINKS: Table = Table {
-    head: "INSERT INTO certificate_links (certificate_issuer, certificate_serial, person_id, linked_at) VALUES ",
-    columns: 4,
-};
-
-/// `head ($1, …, $c), ($c+1, …), … ON CONFLICT DO NOTHING` for `rows` rows on PostgreSQL; SQLite gets anonymous
-/// `?` placeholders instead, because it resolves every bound `$n` by a linear search of the statement's parameter
-/// names, which makes a statement with thousands of parameters quadratic (it took 85% of a load's time).
-fn statement(backend: Backend, table: Table, rows: usize) -> String {
-    let mut sql = String::with_capacity(table.head.len() + rows * table.columns * 6 + 32);
-    sql.push_str(table.head);
-    let mut parameter = 0;
-    for row in 0..rows {
-        sql.push_str(if row == 0 { "(" } else { ", (" });
-        for column in 0..table.columns {
-            parameter += 1;
-            if column > 0 {
-                sql.push_str(", ");
-            }
-            match backend {
-                Backend::Sqlite => sql.push('?'),
-                Backend::Postgres => {
-                    sql.push('$');
-                    sql.push_str(&parameter.to_string());
-                }
-            }
-        }
-        sql.push(')');
-    }
-    sql.push_str(" ON CONFLICT DO NOTHING");
-    sql
-}
-
-type AnyQuery<'q> = Query<'q, Any, AnyArguments>;
-
-/// Inserts `rows` in statements of [`ROWS_PER_STATEMENT`] rows, binding each row with `bind`.
-async fn insert_rows<T>(
-    conn: &mut AnyConnection,
-    backend: Backend,
-    table: Table,
-    rows: &[T],
-    bind: impl for<'q> Fn(AnyQuery<'q>, &T) -> AnyQuery<'q>,
-) -> Result<u64> {
-    let full = statement(backend, table, ROWS_PER_STATEMENT);
-    let mut inserted = 0;
-    for group in rows.chunks(ROWS_PER_STATEMENT) {
-        let sql = if group.len() == ROWS_PER_STATEMENT { full.clone() } else { statement(backend, table, group.len()) };
-        let mut query = sqlx::query(AssertSqlSafe(sql));
-        for row in group {
-            query = bind(query, row);
-        }
-        inserted += query.execute(&mut *conn).await?.rows_affected();
-    }
-    Ok(inserted)
-}
-
-async fn insert_chunk(
-    conn: &mut AnyConnection,
-    backend: Backend,
-    chunk: &[SyntheticPerson],
-    created_at: i64,
-) -> Result<u64> {
-    let mut inserted = insert_rows(conn, backend, PERSONS, chunk, |query, p| {
-        query
-            .bind(p.person.id.clone())
-            .bind(p.person.name.clone())
-            .bind(p.person.name_kana.clone())
-            .bind(p.person.birth_date.to_string())
-            .bind(sex_text(p.person.sex))
-            .bind(p.person.address.clone())
-            .bind(created_at)
-            .bind(p.individual_number.clone())
-            .bind(p.qualification.insurer_number.as_str().to_owned())
-    })
-    .await?;
-    inserted += insert_rows(conn, backend, RESIDENTS, chunk, |query, p| {
-        query
-            .bind(p.individual_number.clone())
-            .bind(p.person.name.clone())
-            .bind(p.person.name_kana.clone())
-            .bind(p.person.birth_date.to_string())
-            .bind(sex_text(p.person.sex))
-            .bind(p.person.address.clone().unwrap_or_default())
-            .bind(created_at)
-    })
-    .await?;
-    inserted += insert_rows(conn, backend, QUALIFICATIONS, chunk, |query, p| {
-        let q = &p.qualification;
-        query
-            .bind(q.id.clone())
-            .bind(q.person_id.clone())
-            .bind(q.insured_person_id.clone())
-            .bind(q.insurer_number.as_str().to_owned())
-            .bind(q.card_classification.clone())
-            .bind(q.symbol.clone().unwrap_or_default())
-            .bind(q.number.clone())
-            .bind(q.branch.clone().unwrap_or_default())
-            .bind(match q.personal_family {
-                onshi_proto::qualification::PersonalFamily::Insured => "insured",
-                onshi_proto::qualification::PersonalFamily::Dependent => "dependent",
-            })
-            .bind(q.qualification_date.to_string())
-            .bind(i32::from(q.partial_contribution_percent))
-            .bind(created_at)
-    })
-    .await?;
-    let holders: Vec<_> = chunk.iter().filter_map(|p| p.card.as_ref().map(|card| (p, card))).collect();
-    inserted += insert_rows(conn, backend, CERTIFICATES, &holders, |query, (p, card)| {
-        query
-            .bind(card.certificate.issuer.clone())
-            .bind(card.certificate.serial.clone())
-            .bind(p.individual_number.clone())
-            .bind("good")
-            .bind(created_at)
-    })
-    .await?;
-    let registered: Vec<_> = holders.iter().filter(|(_, card)| card.registered).collect();
-    inserted += insert_rows(conn, backend, LINKS, &registered, |query, (p, card)| {
-        query
-            .bind(card.certificate.issuer.clone())
-            .bind(card.certificate.serial.clone())
-            .bind(p.person.id.clone())
-            .bind(created_at)
-    })
-    .await?;
-    Ok(inserted)
-}
-
-fn sex_text(sex: onshi_proto::qualification::Sex) -> &'static str {
-    match sex {
-        onshi_proto::qualification::Sex::Male => "male",
-        onshi_proto::qualification::Sex::Female => "female",
-        onshi_proto::qualification::Sex::Unspecified => "unspecified",
-    }
 }
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used, reason = "a test should stop at the first unexpected value")]
 mod tests {
     use super::*;
+    use sqlx::AssertSqlSafe;
     use time::macros::date;
 
     fn config(seed: u64, persons: u64) -> PopulationConfig {
@@ -423,19 +167,6 @@ mod tests {
         let rows = dump(&url).await;
         assert_eq!(rows, dump(&sqlite).await);
         sqlx::Any::drop_database(&url).await.unwrap();
-    }
-
-    #[test]
-    fn statements_number_their_parameters_row_by_row() {
-        let table = Table { head: "INSERT INTO t (a, b) VALUES ", columns: 2 };
-        assert_eq!(
-            statement(Backend::Postgres, table, 2),
-            "INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4) ON CONFLICT DO NOTHING"
-        );
-        assert_eq!(
-            statement(Backend::Sqlite, table, 2),
-            "INSERT INTO t (a, b) VALUES (?, ?), (?, ?) ON CONFLICT DO NOTHING"
-        );
     }
 
     #[tokio::test]

@@ -1,8 +1,8 @@
 //! `POST /v1/qualification/by-certificate`: each demo scenario's answer and its audit row.
 
-use onshi_origin::insurer_number::InsurerNumber;
 use onshi_origin::store::{NewInsurer, NewQualification, RecordBatch};
 use onshi_proto::IsoDate;
+use onshi_proto::insurer_number::InsurerNumber;
 use onshi_proto::origin::{BY_CERTIFICATE_PATH, CardQualificationQuery};
 use onshi_proto::qualification::{Guidance, PersonalFamily, QualificationAnswer, Reason, Sex, Validity};
 
@@ -99,7 +99,7 @@ async fn an_elderly_card_holder_is_valid_at_ten_percent_under_a_late_elderly_ins
     assert_eq!(record.symbol, None);
     // The 後期高齢者 被保険者番号 carries its own 検証番号.
     let (base, check) = record.number.split_at(7);
-    assert_eq!(onshi_origin::insurer_number::check_digit(base).unwrap().to_string(), check);
+    assert_eq!(onshi_proto::insurer_number::check_digit(base).unwrap().to_string(), check);
     // Cover begins on the 75th birthday.
     assert_eq!(record.qualification_date.to_string(), "2023-03-10");
     // The demo 特定疾病療養受療証: 人工透析 (category 1) from the start of cover, 10,000 yen a month.

@@ -1,6 +1,6 @@
 //! `/openapi.json` against the router, `/metrics`, and the admin credential. Run on both databases.
 
-use onshi_origin::openapi::{Auth, ROUTES};
+use onshi_origin::http::ops::{Auth, ROUTES};
 use serde_json::Value;
 
 use crate::fixture::{Db, Origin, expect_error};

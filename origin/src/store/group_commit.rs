@@ -16,7 +16,8 @@ use sqlx::AnyPool;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::error::{OriginError, Result};
-use crate::store::{AuditEvent, Backend};
+use crate::store::rows::{AuditEvent, CheckInRow, RequestRows};
+use crate::store::sql::{Backend, multi_row_insert};
 
 /// Most requests whose rows share one transaction.
 const MAX_REQUESTS_PER_COMMIT: usize = 256;
@@ -24,58 +25,6 @@ const MAX_REQUESTS_PER_COMMIT: usize = 256;
 const MAX_ROWS_PER_STATEMENT: usize = 64;
 /// Requests that may wait for the writer before new ones wait for room.
 const QUEUE_DEPTH: usize = 4_096;
-
-/// One facility check-in row (see the `checkins` table), with every enumeration already in its stored text.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct CheckInRow {
-    /// Random identifier.
-    pub id: String,
-    /// The facility's 医療機関コード.
-    pub facility_code: String,
-    /// The Tokyo calendar day of the check-in, `YYYY-MM-DD`.
-    pub checkin_date: String,
-    /// Unix seconds.
-    pub checked_in_at: i64,
-    /// The kiosk that asked.
-    pub device_id: Option<String>,
-    /// The person the answer was about, when one was found.
-    pub person_id: Option<String>,
-    /// How the patient was identified (`pin` or `visual_check`).
-    pub method: String,
-    /// The answer's validity, by its wire name.
-    pub validity: String,
-    /// The answer's reason, by its wire name.
-    pub reason: String,
-    /// The answer's guidance, by its wire name.
-    pub guidance: Option<String>,
-    /// Name on the first record.
-    pub name: Option<String>,
-    /// Kana name on the first record.
-    pub name_kana: Option<String>,
-    /// 保険者番号 of the first record.
-    pub insurer_number: Option<String>,
-    /// Insurer name of the first record.
-    pub insurer_name: Option<String>,
-    /// 負担割合 of the first record, for a 有効 answer only ([`crate::staff::shown_contribution_percent`]).
-    pub contribution_percent: Option<i32>,
-    /// The kiosk's name as the edge gave it.
-    pub device_label: Option<String>,
-    /// 資格喪失日 of the first record, `YYYY-MM-DD`.
-    pub disqualification_date: Option<String>,
-    /// 限度額適用区分 of the first record.
-    pub limit_category: Option<String>,
-    /// 特定疾病療養受療証 of the first record as a JSON array; `None` when there is none.
-    pub specific_diseases: Option<String>,
-}
-
-/// The rows one request must have committed before it is answered.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RequestRows {
-    /// The audit row.
-    pub audit: AuditEvent,
-    /// The check-in row, when a facility asked.
-    pub checkin: Option<CheckInRow>,
-}
 
 struct Job {
     rows: RequestRows,
@@ -200,35 +149,6 @@ async fn write_in_one_transaction(pool: &AnyPool, backend: Backend, rows: &[&Req
     Ok(())
 }
 
-/// `prefix` followed by `rows` groups of `columns` placeholders. SQLite gets anonymous `?` (it resolves each `$n`
-/// by a linear search of the parameter names); PostgreSQL gets `$1…$n`.
-pub(crate) fn multi_row_insert(backend: Backend, prefix: &str, columns: usize, rows: usize) -> String {
-    let mut sql = String::with_capacity(prefix.len() + rows * columns * 5);
-    sql.push_str(prefix);
-    let mut parameter = 0_usize;
-    for row in 0..rows {
-        if row > 0 {
-            sql.push(',');
-        }
-        sql.push('(');
-        for column in 0..columns {
-            if column > 0 {
-                sql.push(',');
-            }
-            parameter += 1;
-            match backend {
-                Backend::Sqlite => sql.push('?'),
-                Backend::Postgres => {
-                    sql.push('$');
-                    sql.push_str(&parameter.to_string());
-                }
-            }
-        }
-        sql.push(')');
-    }
-    sql
-}
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used, reason = "a test should stop at the first unexpected value")]
 mod tests {
@@ -303,11 +223,5 @@ mod tests {
         assert!(store.commit_request_rows(rows).await.is_err());
         assert_eq!(store.count_rows("audit_events").await.unwrap(), 1);
         assert_eq!(store.count_rows("checkins").await.unwrap(), 1);
-    }
-
-    #[test]
-    fn placeholders_follow_the_backend() {
-        assert_eq!(multi_row_insert(Backend::Sqlite, "V ", 2, 2), "V (?,?),(?,?)");
-        assert_eq!(multi_row_insert(Backend::Postgres, "V ", 2, 2), "V ($1,$2),($3,$4)");
     }
 }

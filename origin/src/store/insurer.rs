@@ -1,88 +1,52 @@
-//! Applying an insurer batch: the checks read what the database holds, and the batch, its records and its
-//! notifications are written in one transaction. The batch is acknowledged only after that commit, so an
-//! acknowledged batch is wholly there and a batch cut short (even by `kill -9`) is wholly absent.
+//! The insurers' side of the store: bearer tokens, and applying an insurer batch. The checks read what the
+//! database holds, and the batch, its records and its notifications are written in one transaction. The batch is
+//! acknowledged only after that commit, so an acknowledged batch is wholly there and a batch cut short (even by
+//! `kill -9`) is wholly absent.
+//!
+//! Layer: storage adapter. Must not decide: where a record goes and whether it is held is `batch::decide`'s
+//! answer, applied here as given.
 
 use std::collections::{HashMap, HashSet};
 
+use onshi_proto::insurer_number::InsurerNumber;
 use onshi_proto::qualification::PersonalFamily;
-use serde::Serialize;
 use sqlx::AnyConnection;
 
-use crate::batch::{
-    Acquisition, BatchFormat, BatchRow, KnownRecord, Loss, NoticeKind, Placement, RowError, RowErrorCode, decide,
-};
+use crate::batch::decide::{KnownRecord, NoticeKind, PersonItems, Placement, decide, five_items_match};
+use crate::batch::read::BatchFormat;
+use crate::batch::validate::{Acquisition, BatchRow, Loss, RowError, RowErrorCode};
 use crate::error::Result;
-use crate::group_commit::multi_row_insert;
-use crate::insurer_number::InsurerNumber;
-use crate::store::{Backend, HoldStatus, NewQualification, PersonItems, Store, parse_date, random_id};
-
-/// What an applied batch did. Returned on upload and by the batch report route.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize, sqlx::FromRow)]
-pub struct BatchReport {
-    /// The batch identifier.
-    pub batch_id: String,
-    /// The uploading insurer.
-    pub insurer_number: String,
-    /// When it was committed (Unix seconds).
-    pub received_at: i64,
-    /// Rows in the file.
-    pub rows_total: i64,
-    /// Member records registered (held ones included).
-    pub records_registered: i64,
-    /// Of those, how many are held.
-    pub records_held: i64,
-    /// 資格喪失 rows applied.
-    pub qualifications_lost: i64,
-    /// Notifications raised for the insurer.
-    pub notifications_raised: i64,
-}
-
-/// One notification to an insurer.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize, sqlx::FromRow)]
-pub struct Notification {
-    /// Identifier.
-    pub id: String,
-    /// The batch that raised it.
-    pub batch_id: Option<String>,
-    /// The batch line it concerns.
-    pub line: Option<i64>,
-    /// The person record it concerns (the insurer's own record).
-    pub person_id: Option<String>,
-    /// What it says: a [`NoticeKind`] name, or `hold_cleared` / `hold_corrected` / `hold_still_mismatched`.
-    pub kind: String,
-    /// When (Unix seconds).
-    pub created_at: i64,
-}
-
-/// How an insurer resolves a held record.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Deserialize)]
-#[serde(tag = "resolution", rename_all = "snake_case", deny_unknown_fields)]
-pub enum HoldResolution {
-    /// 理由付き疑いなし: the insurer confirmed the registration with the person; the reason is recorded.
-    NoSuspicion {
-        /// Why there is no suspicion (free text, at most 200 characters).
-        reason: String,
-    },
-    /// The insurer corrects the 個人番号; the record is checked against 住基 again and released only on a match.
-    Corrected {
-        /// The corrected 個人番号.
-        individual_number: String,
-    },
-}
-
-/// The result of a hold resolution.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum HoldOutcome {
-    /// The record may be shown again.
-    Released,
-    /// The corrected number still does not match 住基 on 5 items: the record stays held.
-    StillHeld,
-    /// No such held record of this insurer.
-    NotFound,
-}
+use crate::store::rows::{
+    BatchReport, HoldOutcome, HoldResolution, HoldStatus, NewInsurer, NewQualification, Notification, parse_date,
+    parse_stored,
+};
+use crate::store::seed::insert_insurer;
+use crate::store::sql::{Backend, multi_row_insert};
+use crate::store::{Store, random_id};
 
 impl Store {
+    /// Adds an insurer (if new) and a bearer token for it, stored as its SHA-256 only.
+    pub async fn add_insurer_token(&self, insurer: &NewInsurer, token_sha256: &str, now: i64) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        insert_insurer(&mut tx, insurer, now).await?;
+        sqlx::query("INSERT INTO insurer_tokens (token_sha256, insurer_number, created_at) VALUES ($1, $2, $3)")
+            .bind(token_sha256)
+            .bind(insurer.number.as_str())
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The insurer a bearer token (given as its SHA-256) belongs to.
+    pub async fn insurer_for_token(&self, token_sha256: &str) -> Result<Option<String>> {
+        Ok(sqlx::query_scalar("SELECT insurer_number FROM insurer_tokens WHERE token_sha256 = $1")
+            .bind(token_sha256)
+            .fetch_optional(&self.pool)
+            .await?)
+    }
+
     /// Applies a validated batch for `insurer` at `now`. Rows that turn out to conflict with the database
     /// (duplicates, a 家族 without 本人, a loss of an unknown qualification) refuse the whole batch.
     pub async fn apply_insurer_batch(
@@ -168,11 +132,11 @@ impl Store {
                 .collect::<std::collections::BTreeSet<_>>()
                 .into_iter()
                 .collect();
-            let mut stored_known = known_records(&mut tx, &numbers).await?;
+            let mut stored_known = known_records(&mut tx, self.backend(), &numbers).await?;
             for records in stored_known.values_mut() {
                 records.retain(|record| !batch_persons.contains(&record.person_id));
             }
-            let residents = residents(&mut tx, &numbers).await?;
+            let residents = residents(&mut tx, self.backend(), &numbers).await?;
             drop(numbers);
             for row in window {
                 match row {
@@ -392,12 +356,11 @@ impl Store {
                     name,
                     name_kana,
                     birth_date: parse_date("birth_date", &birth_date)?,
-                    sex: crate::store::sex_from_text(&sex)?,
+                    sex: parse_stored("sex", &sex)?,
                     address: address.unwrap_or_default(),
                 };
-                let registry = residents(&mut tx, &[individual_number.as_str()]).await?;
-                let matches =
-                    registry.get(individual_number).is_some_and(|r| crate::batch::five_items_match(&items, r));
+                let registry = residents(&mut tx, self.backend(), &[individual_number.as_str()]).await?;
+                let matches = registry.get(individual_number).is_some_and(|r| five_items_match(&items, r));
                 let status = if matches { HoldStatus::None } else { HoldStatus::Held };
                 sqlx::query("UPDATE persons SET individual_number = $1, hold_status = $2 WHERE id = $3")
                     .bind(individual_number)
@@ -433,16 +396,6 @@ impl Store {
 /// (65 535).
 const LOOKUP_CHUNK: usize = 500;
 
-/// `count` parameters for `conn`: `$1, $2, …, $n` on PostgreSQL, anonymous `?` on SQLite (which resolves each `$n`
-/// by a linear search of the parameter names, visible in a profile of a large batch).
-fn placeholders(conn: &AnyConnection, count: usize) -> String {
-    if conn.backend_name().eq_ignore_ascii_case("sqlite") {
-        vec!["?"; count].join(", ")
-    } else {
-        (1..=count).map(|n| format!("${n}")).collect::<Vec<_>>().join(", ")
-    }
-}
-
 #[derive(sqlx::FromRow)]
 struct KnownRow {
     id: String,
@@ -460,6 +413,7 @@ struct KnownRow {
 /// over before the next chunk is read.
 async fn each_row_for_numbers<R>(
     conn: &mut AnyConnection,
+    backend: Backend,
     select_in: &str,
     tail: &str,
     numbers: &[&str],
@@ -470,7 +424,8 @@ where
 {
     for chunk in numbers.chunks(LOOKUP_CHUNK) {
         // Only the count of placeholders is formatted in; the numbers themselves are bound.
-        let sql = format!("{select_in} ({}){tail}", placeholders(conn, chunk.len()));
+        let mut sql = multi_row_insert(backend, select_in, chunk.len(), 1);
+        sql.push_str(tail);
         let mut query = sqlx::query_as::<_, R>(sqlx::AssertSqlSafe(sql));
         for number in chunk {
             query = query.bind(*number);
@@ -483,18 +438,22 @@ where
 }
 
 /// The person records already carrying each of `numbers`, by number.
-async fn known_records(conn: &mut AnyConnection, numbers: &[&str]) -> Result<HashMap<String, Vec<KnownRecord>>> {
+async fn known_records(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    numbers: &[&str],
+) -> Result<HashMap<String, Vec<KnownRecord>>> {
     let mut known: HashMap<String, Vec<KnownRecord>> = HashMap::new();
     let select_in = "SELECT id, individual_number, name, name_kana, birth_date, sex, address, hold_status \
-                     FROM persons WHERE individual_number IN";
-    each_row_for_numbers(conn, select_in, " ORDER BY id", numbers, |row: KnownRow| {
+                     FROM persons WHERE individual_number IN ";
+    each_row_for_numbers(conn, backend, select_in, " ORDER BY id", numbers, |row: KnownRow| {
         let record = KnownRecord {
             person_id: row.id,
             items: PersonItems {
                 name: row.name,
                 name_kana: row.name_kana,
                 birth_date: parse_date("birth_date", &row.birth_date)?,
-                sex: crate::store::sex_from_text(&row.sex)?,
+                sex: parse_stored("sex", &row.sex)?,
                 address: row.address.unwrap_or_default(),
             },
             held: HoldStatus::from_text(&row.hold_status)? == HoldStatus::Held,
@@ -517,16 +476,20 @@ struct ResidentRow {
 }
 
 /// The 住基 stand-in's entries for `numbers`, by number.
-async fn residents(conn: &mut AnyConnection, numbers: &[&str]) -> Result<HashMap<String, PersonItems>> {
+async fn residents(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    numbers: &[&str],
+) -> Result<HashMap<String, PersonItems>> {
     let mut found = HashMap::new();
     let select_in = "SELECT individual_number, name, name_kana, birth_date, sex, address FROM resident_registry \
-                     WHERE individual_number IN";
-    each_row_for_numbers(conn, select_in, "", numbers, |row: ResidentRow| {
+                     WHERE individual_number IN ";
+    each_row_for_numbers(conn, backend, select_in, "", numbers, |row: ResidentRow| {
         let items = PersonItems {
             name: row.name,
             name_kana: row.name_kana,
             birth_date: parse_date("birth_date", &row.birth_date)?,
-            sex: crate::store::sex_from_text(&row.sex)?,
+            sex: parse_stored("sex", &row.sex)?,
             address: row.address,
         };
         found.insert(row.individual_number, items);
@@ -586,7 +549,7 @@ impl PendingWrites<'_> {
                     .bind(row.items.name.as_str())
                     .bind(row.items.name_kana.as_str())
                     .bind(row.items.birth_date.to_string())
-                    .bind(crate::store::sex_text(row.items.sex))
+                    .bind(row.items.sex.as_str())
                     .bind(row.items.address.as_str())
                     .bind(now)
                     .bind(row.individual_number.as_str())
@@ -600,7 +563,7 @@ impl PendingWrites<'_> {
         for chunk in self.qualifications.chunks(WRITE_CHUNK) {
             let inserted = insert_qualifications(conn, backend, chunk, now).await?;
             if inserted < chunk.len() as u64 {
-                let present = present_qualification_ids(conn, chunk).await?;
+                let present = present_qualification_ids(conn, backend, chunk).await?;
                 errors.extend(chunk.iter().filter(|(_, q)| !present.contains(&q.id)).map(|(line, _)| RowError {
                     line: *line,
                     field: None,
@@ -645,7 +608,7 @@ async fn insert_qualifications(
             .bind(q.symbol.clone().unwrap_or_default())
             .bind(q.number.as_str())
             .bind(q.branch.clone().unwrap_or_default())
-            .bind(crate::store::personal_family_text(q.personal_family))
+            .bind(q.personal_family.as_str())
             .bind(q.qualification_date.to_string())
             .bind(q.disqualification_date.map(|d| d.to_string()))
             .bind(q.loss_reason.as_deref())
@@ -666,9 +629,10 @@ async fn insert_qualifications(
 /// Which of the chunk's qualification ids are in the table.
 async fn present_qualification_ids(
     conn: &mut AnyConnection,
+    backend: Backend,
     chunk: &[(u64, NewQualification)],
 ) -> Result<std::collections::HashSet<String>> {
-    let sql = format!("SELECT id FROM qualifications WHERE id IN ({})", placeholders(conn, chunk.len()));
+    let sql = multi_row_insert(backend, "SELECT id FROM qualifications WHERE id IN ", chunk.len(), 1);
     let mut query = sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(sql));
     for (_, q) in chunk {
         query = query.bind(q.id.as_str());

@@ -1,7 +1,16 @@
-//! The hand-written OpenAPI 3.1 document served at `/openapi.json`. [`ROUTES`] is the list of every route the
-//! router serves; the integration tests check the router and this list against each other.
+//! The operator routes: `/health`, `/metrics` (with the middleware that counts and times every request) and
+//! `/openapi.json`, the hand-written OpenAPI 3.1 document. [`ROUTES`] is the list of every route the router serves;
+//! the integration tests check the router and this list against each other.
+//!
+//! Layer: HTTP adapter. Must not label a metric with a raw path (it could hold an identifier).
+
+use std::time::Instant;
 
 use axum::Json;
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::header::CONTENT_TYPE;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
 use onshi_proto::origin::{
     BY_CERTIFICATE_PATH, BY_NUMBER_PATH, CERTIFICATE_STATUS_PATH, CHECKINS_PATH, CHECKUP_PATH, CONSENT_PATH,
     CONSENT_QUERY_PATH, MEDICATION_PATH, REGISTRATION_PATH, VISUAL_CHECK_COLLECT_PATH, VISUAL_CHECK_CREATE_PATH,
@@ -9,10 +18,31 @@ use onshi_proto::origin::{
 };
 use serde_json::{Value, json};
 
-use crate::http_insurer::{
-    ADMIN_CERTIFICATES_PATH, ADMIN_INSURERS_PATH, ADMIN_RESIDENTS_PATH, BATCH_PATH, BATCHES_PATH, HOLD_RESOLUTION_PATH,
-    NOTIFICATIONS_PATH,
-};
+use crate::http::admin::{ADMIN_CERTIFICATES_PATH, ADMIN_INSURERS_PATH, ADMIN_RESIDENTS_PATH};
+use crate::http::insurer::{BATCH_PATH, BATCHES_PATH, HOLD_RESOLUTION_PATH, NOTIFICATIONS_PATH};
+use crate::http::state::AppState;
+
+/// `GET /health`.
+pub(crate) async fn health() -> Json<Value> {
+    Json(json!({ "status": "ok" }))
+}
+
+/// Middleware: counts and times every request under its matched route (never the raw path, which could hold an
+/// identifier).
+pub(crate) async fn track(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let method = request.method().as_str().to_owned();
+    let route =
+        request.extensions().get::<MatchedPath>().map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
+    let started = Instant::now();
+    let response = next.run(request).await;
+    state.shared().metrics.observe(&method, &route, response.status().as_u16(), started.elapsed().as_secs_f64());
+    response
+}
+
+/// `GET /metrics`.
+pub(crate) async fn metrics(State(state): State<AppState>) -> Response {
+    ([(CONTENT_TYPE, "text/plain; version=0.0.4")], state.shared().metrics.render()).into_response()
+}
 
 /// How a route is authenticated.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -110,6 +140,6 @@ pub fn openapi() -> Value {
 }
 
 /// `GET /openapi.json`.
-pub async fn document() -> Json<Value> {
+pub(crate) async fn document() -> Json<Value> {
     Json(openapi())
 }

@@ -1,0 +1,358 @@
+//! Validating one batch row: the fields an insurer may send, their forms, and the rows a batch may not repeat.
+//!
+//! Pure: no I/O, no clock.
+
+use onshi_proto::IsoDate;
+use onshi_proto::insurer_number::InsurerNumber;
+use onshi_proto::qualification::{ElderlyRecipient, PersonalFamily, Sex, SpecificDiseaseCertificate};
+use serde::Serialize;
+
+use crate::batch::decide::PersonItems;
+use crate::individual_number::{IndividualNumber, IndividualNumberError};
+
+/// Why one row was refused. The serialised names are part of the insurer API.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RowErrorCode {
+    /// The line is not a JSON object, or a CSV line has the wrong number of cells or bad quoting.
+    Malformed,
+    /// A field this format does not know.
+    UnknownField,
+    /// A required field is missing or empty.
+    MissingField,
+    /// A field's value has the wrong form.
+    InvalidValue,
+    /// The 個人番号 is not 12 digits.
+    IndividualNumberForm,
+    /// The 個人番号's check digit is wrong.
+    IndividualNumberCheckDigit,
+    /// The row names an insurer other than the one uploading.
+    InsurerMismatch,
+    /// The `op` is neither `acquire` nor `lose`.
+    UnknownOperation,
+    /// The same 記号・番号・枝番 and 資格取得日 appear twice in the batch, or are already registered.
+    Duplicate,
+    /// A 家族 row whose 被保険者 (本人 with the same 記号・番号) is neither in the batch nor registered.
+    InsuredMemberNotFound,
+    /// A `lose` row for a qualification that is not registered (or already lost).
+    QualificationNotFound,
+    /// The batch has no rows, or more than [`MAX_ROWS`].
+    BatchSize,
+}
+
+/// One refused row.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RowError {
+    /// 1-based line number in the file (the CSV header is line 1).
+    pub line: u64,
+    /// The field at fault, when one is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<&'static str>,
+    /// What is wrong.
+    pub code: RowErrorCode,
+}
+
+/// 資格取得: a new member record.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Acquisition {
+    /// Line in the file.
+    pub line: u64,
+    /// 個人番号.
+    pub individual_number: IndividualNumber,
+    /// The 5 items.
+    pub items: PersonItems,
+    /// 証区分.
+    pub card_classification: String,
+    /// 記号 ('' when none).
+    pub symbol: String,
+    /// 番号.
+    pub number: String,
+    /// 枝番 ('' when none).
+    pub branch: String,
+    /// 本人・家族.
+    pub personal_family: PersonalFamily,
+    /// 資格取得日.
+    pub qualification_date: IsoDate,
+    /// 一部負担金割合 (%).
+    pub partial_contribution_percent: u8,
+    /// 高齢受給者証.
+    pub elderly_recipient: Option<ElderlyRecipient>,
+    /// 限度額適用区分.
+    pub limit_category: Option<String>,
+    /// 特定疾病療養受療証: the 疾病区分 (OQSCD013: 1 人工透析を要する慢性腎不全, 2 先天性血液凝固因子障害,
+    /// 3 血液凝固因子製剤起因HIV) with its validity period and 月額自己負担限度額 when the insurer gave them.
+    pub specific_disease: Option<SpecificDiseaseCertificate>,
+}
+
+/// 資格喪失: an existing qualification ends.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Loss {
+    /// Line in the file.
+    pub line: u64,
+    /// 記号 ('' when none).
+    pub symbol: String,
+    /// 番号.
+    pub number: String,
+    /// 枝番 ('' when none).
+    pub branch: String,
+    /// 資格喪失日.
+    pub disqualification_date: IsoDate,
+    /// 喪失事由.
+    pub loss_reason: String,
+}
+
+/// One validated row.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum BatchRow {
+    /// 資格取得.
+    Acquire(Acquisition),
+    /// 資格喪失.
+    Lose(Loss),
+}
+
+const FIELDS: [&str; 26] = [
+    "op",
+    "insurer_number",
+    "individual_number",
+    "name",
+    "name_kana",
+    "birth_date",
+    "sex",
+    "address",
+    "card_classification",
+    "symbol",
+    "number",
+    "branch",
+    "personal_family",
+    "qualification_date",
+    "partial_contribution_percent",
+    "elderly_contribution_percent",
+    "elderly_valid_from",
+    "elderly_valid_until",
+    "limit_category",
+    "specific_disease_category",
+    "specific_disease_valid_from",
+    "specific_disease_valid_until",
+    "specific_disease_self_pay_yen",
+    "disqualification_date",
+    "loss_reason",
+    "note",
+];
+
+/// The later rows of every group of 資格取得 rows with the same 記号・番号・枝番 and 資格取得日. Sorting row indices
+/// finds them without copying any key.
+pub(crate) fn duplicate_acquisitions(rows: &[BatchRow]) -> Vec<RowError> {
+    fn key(row: &BatchRow) -> Option<(&str, &str, &str, IsoDate)> {
+        match row {
+            BatchRow::Acquire(a) => {
+                Some((a.symbol.as_str(), a.number.as_str(), a.branch.as_str(), a.qualification_date))
+            }
+            BatchRow::Lose(_) => None,
+        }
+    }
+    let mut order: Vec<usize> = (0..rows.len()).filter(|&index| key(&rows[index]).is_some()).collect();
+    // Rows are in file order, so the index breaks ties by line: the first of a group is the one kept.
+    order.sort_unstable_by(|&a, &b| key(&rows[a]).cmp(&key(&rows[b])).then(a.cmp(&b)));
+    order
+        .windows(2)
+        .filter(|pair| key(&rows[pair[0]]) == key(&rows[pair[1]]))
+        .filter_map(|pair| match &rows[pair[1]] {
+            BatchRow::Acquire(a) => Some(RowError { line: a.line, field: None, code: RowErrorCode::Duplicate }),
+            BatchRow::Lose(_) => None,
+        })
+        .collect()
+}
+
+pub(crate) fn field_name(key: &str) -> Option<&'static str> {
+    FIELDS.iter().copied().find(|known| *known == key)
+}
+
+pub(crate) fn validate_row(line: u64, fields: &[(&str, &str)], insurer: &InsurerNumber) -> Result<BatchRow, RowError> {
+    let error = |field: Option<&'static str>, code| RowError { line, field, code };
+    for (key, _) in fields {
+        if field_name(key).is_none() {
+            return Err(error(None, RowErrorCode::UnknownField));
+        }
+    }
+    let get = |name: &'static str| fields.iter().find(|(key, _)| *key == name).map(|(_, value)| value.trim());
+    let required = |name: &'static str| {
+        get(name).filter(|value| !value.is_empty()).ok_or(error(Some(name), RowErrorCode::MissingField))
+    };
+    let date = |name: &'static str| -> Result<IsoDate, RowError> {
+        IsoDate::parse(required(name)?).map_err(|_| error(Some(name), RowErrorCode::InvalidValue))
+    };
+    let optional_date = |name: &'static str| -> Result<Option<IsoDate>, RowError> {
+        get(name)
+            .filter(|v| !v.is_empty())
+            .map(|v| IsoDate::parse(v).map_err(|_| error(Some(name), RowErrorCode::InvalidValue)))
+            .transpose()
+    };
+    let text_field = |name: &'static str, max: usize| -> Result<String, RowError> {
+        let value = get(name).unwrap_or_default();
+        if value.chars().count() > max || value.chars().any(char::is_control) {
+            return Err(error(Some(name), RowErrorCode::InvalidValue));
+        }
+        Ok(value.to_owned())
+    };
+    if let Some(named) = get("insurer_number") {
+        // A 6-digit 国保 number may arrive space-padded to 8 characters, as on the XmlMsg wire.
+        if named.trim() != insurer.as_str() {
+            return Err(error(Some("insurer_number"), RowErrorCode::InsurerMismatch));
+        }
+    }
+    let symbol = text_field("symbol", 40)?;
+    let number = required("number")?.to_owned();
+    if number.chars().count() > 20 || number.chars().any(char::is_control) {
+        return Err(error(Some("number"), RowErrorCode::InvalidValue));
+    }
+    let branch = text_field("branch", 2)?;
+    let branch_ok = branch.is_empty() || (branch.len() == 2 && branch.bytes().all(|b| b.is_ascii_digit()));
+    if !branch_ok {
+        return Err(error(Some("branch"), RowErrorCode::InvalidValue));
+    }
+    match required("op")? {
+        "lose" => {
+            let loss_reason = get("loss_reason").unwrap_or("99").to_owned();
+            if !["01", "02", "03", "99"].contains(&loss_reason.as_str()) {
+                return Err(error(Some("loss_reason"), RowErrorCode::InvalidValue));
+            }
+            Ok(BatchRow::Lose(Loss {
+                line,
+                symbol,
+                number,
+                branch,
+                disqualification_date: date("disqualification_date")?,
+                loss_reason,
+            }))
+        }
+        "acquire" => {
+            let individual_number = IndividualNumber::parse(required("individual_number")?).map_err(|e| match e {
+                IndividualNumberError::CheckDigit => {
+                    error(Some("individual_number"), RowErrorCode::IndividualNumberCheckDigit)
+                }
+                _ => error(Some("individual_number"), RowErrorCode::IndividualNumberForm),
+            })?;
+            let sex = match required("sex")? {
+                "male" | "1" => Sex::Male,
+                "female" | "2" => Sex::Female,
+                "unspecified" | "3" => Sex::Unspecified,
+                _ => return Err(error(Some("sex"), RowErrorCode::InvalidValue)),
+            };
+            let personal_family = match get("personal_family").unwrap_or("insured") {
+                "insured" | "1" => PersonalFamily::Insured,
+                "dependent" | "2" => PersonalFamily::Dependent,
+                _ => return Err(error(Some("personal_family"), RowErrorCode::InvalidValue)),
+            };
+            let percent = |name: &'static str, value: &str| -> Result<u8, RowError> {
+                match value.parse::<u8>() {
+                    Ok(p @ (10 | 20 | 30)) => Ok(p),
+                    _ => Err(error(Some(name), RowErrorCode::InvalidValue)),
+                }
+            };
+            let partial = percent("partial_contribution_percent", required("partial_contribution_percent")?)?;
+            let elderly = match get("elderly_contribution_percent").filter(|v| !v.is_empty()) {
+                None => None,
+                Some(value) => Some(ElderlyRecipient {
+                    contribution_ratio_percent: percent("elderly_contribution_percent", value)?,
+                    valid_from: date("elderly_valid_from")?,
+                    valid_until: optional_date("elderly_valid_until")?,
+                }),
+            };
+            let limit_category = get("limit_category").filter(|v| !v.is_empty()).map(str::to_owned);
+            if limit_category.as_deref().is_some_and(|category| !is_limit_category(category)) {
+                return Err(error(Some("limit_category"), RowErrorCode::InvalidValue));
+            }
+            let specific_disease = specific_disease(&get, &optional_date, &error)?;
+            let card_classification = get("card_classification").unwrap_or("01").to_owned();
+            if !(card_classification.len() == 2 && card_classification.bytes().all(|b| b.is_ascii_digit())) {
+                return Err(error(Some("card_classification"), RowErrorCode::InvalidValue));
+            }
+            let name = required("name")?.to_owned();
+            let name_kana = required("name_kana")?.to_owned();
+            let address = required("address")?.to_owned();
+            for (field, value) in [("name", &name), ("name_kana", &name_kana), ("address", &address)] {
+                if value.chars().count() > 200 || value.chars().any(char::is_control) {
+                    return Err(error(field_name(field), RowErrorCode::InvalidValue));
+                }
+            }
+            Ok(BatchRow::Acquire(Acquisition {
+                line,
+                individual_number,
+                items: PersonItems { name, name_kana, birth_date: date("birth_date")?, sex, address },
+                card_classification,
+                symbol,
+                number,
+                branch,
+                personal_family,
+                qualification_date: date("qualification_date")?,
+                partial_contribution_percent: partial,
+                elderly_recipient: elderly,
+                limit_category,
+                specific_disease,
+            }))
+        }
+        _ => Err(error(Some("op"), RowErrorCode::UnknownOperation)),
+    }
+}
+
+/// The row's 特定疾病療養受療証: the category must be 1–3; the period and the self-pay amount are optional, but
+/// need the category, the period must not end before it starts, and the self-pay is 10,000 or 20,000 yen.
+fn specific_disease<'a>(
+    get: &impl Fn(&'static str) -> Option<&'a str>,
+    optional_date: &impl Fn(&'static str) -> Result<Option<IsoDate>, RowError>,
+    error: &impl Fn(Option<&'static str>, RowErrorCode) -> RowError,
+) -> Result<Option<SpecificDiseaseCertificate>, RowError> {
+    let valid_from = optional_date("specific_disease_valid_from")?;
+    let valid_until = optional_date("specific_disease_valid_until")?;
+    let self_pay = get("specific_disease_self_pay_yen").filter(|v| !v.is_empty());
+    let Some(category) = get("specific_disease_category").filter(|v| !v.is_empty()) else {
+        if valid_from.is_some() || valid_until.is_some() || self_pay.is_some() {
+            return Err(error(Some("specific_disease_category"), RowErrorCode::MissingField));
+        }
+        return Ok(None);
+    };
+    if !["1", "2", "3"].contains(&category) {
+        return Err(error(Some("specific_disease_category"), RowErrorCode::InvalidValue));
+    }
+    if let (Some(from), Some(until)) = (valid_from, valid_until)
+        && until < from
+    {
+        return Err(error(Some("specific_disease_valid_until"), RowErrorCode::InvalidValue));
+    }
+    let monthly_self_pay_yen = match self_pay.map(str::parse::<u32>) {
+        None => None,
+        Some(Ok(yen @ (10_000 | 20_000))) => Some(yen),
+        Some(_) => return Err(error(Some("specific_disease_self_pay_yen"), RowErrorCode::InvalidValue)),
+    };
+    Ok(Some(SpecificDiseaseCertificate {
+        disease_category: category.to_owned(),
+        valid_from,
+        valid_until,
+        monthly_self_pay_yen,
+    }))
+}
+
+/// True for the 限度額適用認定証区分 codes A01–A06 and B01–B10 (OQSCD012).
+pub fn is_limit_category(code: &str) -> bool {
+    let Some(rest) = code.strip_prefix('A').map(|r| (r, 6)).or_else(|| code.strip_prefix('B').map(|r| (r, 10))) else {
+        return false;
+    };
+    let (digits, max) = rest;
+    digits.len() == 2 && digits.parse::<u8>().is_ok_and(|n| (1..=max).contains(&n))
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, reason = "a test should stop at the first unexpected value")]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limit_categories_are_a01_to_a06_and_b01_to_b10() {
+        for good in ["A01", "A06", "B01", "B10"] {
+            assert!(is_limit_category(good), "{good}");
+        }
+        for bad in ["A00", "A07", "B11", "C01", "A1", "a01", "A001"] {
+            assert!(!is_limit_category(bad), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,182 @@
+//! The admin routes (`/admin/v1/…`): register an insurer and issue its token, and put entries into the 住基 and
+//! J-LIS stand-ins. They take the token from `ONSHI_ADMIN_TOKEN` and are closed when it is unset.
+//!
+//! Layer: HTTP adapter. Must not show an issued token again after the answer that carries it.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{FromRequestParts, State};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use onshi_proto::insurer_number::InsurerNumber;
+use onshi_proto::origin::CertificateRef;
+use onshi_proto::qualification::Sex;
+use onshi_proto::{ErrorCode, IsoDate};
+use serde::{Deserialize, Serialize};
+
+use crate::batch::decide::PersonItems;
+use crate::certificate;
+use crate::http::signed::{Failure, bearer};
+use crate::http::state::AppState;
+use crate::individual_number::IndividualNumber;
+use crate::key::token_sha256;
+use crate::store::{JlisStatus, NewInsurer, NewJlisCertificate, NewResident, random_id};
+
+/// Register an insurer and issue it a token.
+pub const ADMIN_INSURERS_PATH: &str = "/admin/v1/insurers";
+/// Put a 住基 stand-in entry.
+pub const ADMIN_RESIDENTS_PATH: &str = "/admin/v1/residents";
+/// Put a J-LIS stand-in entry.
+pub const ADMIN_CERTIFICATES_PATH: &str = "/admin/v1/certificates";
+
+/// Proof that the request carried the admin token.
+#[derive(Debug)]
+pub struct Admin;
+
+impl FromRequestParts<AppState> for Admin {
+    type Rejection = Failure;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let token = bearer(&parts.headers).ok_or(Failure(ErrorCode::Unauthorized))?;
+        match &state.shared().admin_token {
+            Some(admin) if admin.matches(token) => Ok(Self),
+            _ => {
+                tracing::warn!("admin route refused");
+                Err(Failure(ErrorCode::Unauthorized))
+            }
+        }
+    }
+}
+
+/// Body of `POST /admin/v1/insurers`.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewInsurerRequest {
+    /// 保険者番号 (checked).
+    pub insurer_number: String,
+    /// 保険者名称.
+    pub name: String,
+}
+
+/// Answer of `POST /admin/v1/insurers`: the bearer token, shown this once and stored only as its SHA-256.
+#[derive(Serialize, Deserialize)]
+pub struct NewInsurerAnswer {
+    /// The insurer.
+    pub insurer_number: String,
+    /// Its new bearer token.
+    pub token: String,
+}
+
+impl std::fmt::Debug for NewInsurerAnswer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewInsurerAnswer")
+            .field("insurer_number", &self.insurer_number)
+            .field("token", &"<redacted>")
+            .finish()
+    }
+}
+
+pub(crate) async fn add_insurer(
+    State(state): State<AppState>,
+    _admin: Admin,
+    body: Bytes,
+) -> Result<Json<NewInsurerAnswer>, Failure> {
+    let request: NewInsurerRequest = serde_json::from_slice(&body).map_err(|_| Failure(ErrorCode::BadRequest))?;
+    let number = InsurerNumber::parse(&request.insurer_number).map_err(|_| Failure(ErrorCode::BadRequest))?;
+    if request.name.trim().is_empty() || request.name.chars().count() > 100 {
+        return Err(Failure(ErrorCode::BadRequest));
+    }
+    let token = format!("{}{}", random_id()?, random_id()?);
+    let insurer = NewInsurer { number, name: request.name };
+    state.store().add_insurer_token(&insurer, &token_sha256(&token), state.now()).await?;
+    Ok(Json(NewInsurerAnswer { insurer_number: insurer.number.as_str().to_owned(), token }))
+}
+
+/// Body of `POST /admin/v1/residents`: one 住基 stand-in entry.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResidentRequest {
+    /// 個人番号 (checked).
+    pub individual_number: String,
+    /// 漢字氏名.
+    pub name: String,
+    /// カナ氏名.
+    pub name_kana: String,
+    /// 生年月日.
+    pub birth_date: IsoDate,
+    /// 性別.
+    pub sex: Sex,
+    /// 住所.
+    pub address: String,
+}
+
+pub(crate) async fn put_resident(
+    State(state): State<AppState>,
+    _admin: Admin,
+    body: Bytes,
+) -> Result<StatusCode, Failure> {
+    let request: ResidentRequest = serde_json::from_slice(&body).map_err(|_| Failure(ErrorCode::BadRequest))?;
+    let number = IndividualNumber::parse(&request.individual_number).map_err(|_| Failure(ErrorCode::BadRequest))?;
+    let resident = NewResident {
+        individual_number: number.as_str().to_owned(),
+        items: PersonItems {
+            name: request.name,
+            name_kana: request.name_kana,
+            birth_date: request.birth_date,
+            sex: request.sex,
+            address: request.address,
+        },
+    };
+    state.store().put_resident(&resident, state.now()).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Body of `POST /admin/v1/certificates`: one J-LIS stand-in entry.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CertificateRequest {
+    /// The certificate.
+    pub certificate: CertificateRef,
+    /// The 個人番号 it was issued for.
+    pub individual_number: String,
+    /// `good`, `revoked` or `expired`.
+    pub status: String,
+}
+
+pub(crate) async fn put_certificate(
+    State(state): State<AppState>,
+    _admin: Admin,
+    body: Bytes,
+) -> Result<StatusCode, Failure> {
+    let request: CertificateRequest = serde_json::from_slice(&body).map_err(|_| Failure(ErrorCode::BadRequest))?;
+    let number = IndividualNumber::parse(&request.individual_number).map_err(|_| Failure(ErrorCode::BadRequest))?;
+    let status = match request.status.as_str() {
+        "good" => JlisStatus::Good,
+        "revoked" => JlisStatus::Revoked,
+        "expired" => JlisStatus::Expired,
+        _ => return Err(Failure(ErrorCode::BadRequest)),
+    };
+    if !certificate::is_well_formed(&request.certificate) {
+        return Err(Failure(ErrorCode::BadRequest));
+    }
+    let entry = NewJlisCertificate {
+        certificate: request.certificate,
+        individual_number: Some(number.as_str().to_owned()),
+        status,
+    };
+    state.store().put_jlis_certificate(&entry, state.now()).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_new_insurer_token_never_shows_in_debug_output() {
+        let answer = NewInsurerAnswer { insurer_number: "33120015".into(), token: "secret-token-value-0123".into() };
+        let shown = format!("{answer:?}");
+        assert!(shown.contains("33120015"));
+        assert!(!shown.contains("secret-token-value"));
+    }
+}

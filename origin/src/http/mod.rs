@@ -1,0 +1,81 @@
+//! The HTTP adapter (axum): the router, and one file per audience behind it.
+//!
+//! Every answer carries `Cache-Control: no-store`. Every error body is an `ApiError` built from a code alone (see
+//! `signed.rs`); the detail goes to the log, never to the caller.
+//!
+//! Layer: HTTP adapter. This file wires routes and middleware and holds nothing else; it must not speak SQL (the
+//! store does) or decide an answer (the pure cores do).
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::HeaderValue;
+use axum::http::header::CACHE_CONTROL;
+use axum::response::Response;
+use axum::routing::{get, post};
+use onshi_proto::origin::{
+    BY_CERTIFICATE_PATH, BY_NUMBER_PATH, CERTIFICATE_STATUS_PATH, CHECKINS_PATH, CHECKUP_PATH, CONSENT_PATH,
+    CONSENT_QUERY_PATH, MEDICATION_PATH, REGISTRATION_PATH, VISUAL_CHECK_COLLECT_PATH, VISUAL_CHECK_CREATE_PATH,
+    VISUAL_CHECK_DECIDE_PATH, VISUAL_CHECK_WITHDRAW_PATH,
+};
+
+pub mod admin;
+pub mod audit;
+pub mod card;
+pub mod consent;
+pub mod insurer;
+pub mod number;
+pub mod ops;
+pub mod registration;
+pub mod render;
+pub mod signed;
+pub mod staff;
+pub mod state;
+
+pub use state::AppState;
+
+/// Largest request body accepted on any route but the insurer batch upload.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// The service's routes.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/health", get(ops::health))
+        .route("/metrics", get(ops::metrics))
+        .route("/openapi.json", get(ops::document))
+        .route(BY_CERTIFICATE_PATH, post(card::qualification_by_certificate))
+        .route(CERTIFICATE_STATUS_PATH, post(card::certificate_status))
+        .route(BY_NUMBER_PATH, post(number::qualification_by_number))
+        .route(REGISTRATION_PATH, post(registration::registration))
+        .route(CONSENT_PATH, post(consent::record_consent))
+        .route(CONSENT_QUERY_PATH, post(consent::query_consent))
+        .route(MEDICATION_PATH, post(consent::medication))
+        .route(CHECKUP_PATH, post(consent::checkup))
+        .route(CHECKINS_PATH, post(staff::list_checkins))
+        .route(VISUAL_CHECK_CREATE_PATH, post(staff::create_visual_check))
+        .route(VISUAL_CHECK_DECIDE_PATH, post(staff::decide_visual_check))
+        .route(VISUAL_CHECK_COLLECT_PATH, post(staff::collect_visual_check))
+        .route(VISUAL_CHECK_WITHDRAW_PATH, post(staff::withdraw_visual_check))
+        .route(
+            insurer::BATCHES_PATH,
+            post(insurer::upload_batch)
+                .get(insurer::list_batches)
+                .layer(DefaultBodyLimit::max(insurer::MAX_BATCH_BYTES)),
+        )
+        .route(insurer::BATCH_PATH, get(insurer::batch_report))
+        .route(insurer::NOTIFICATIONS_PATH, get(insurer::notifications))
+        .route(insurer::HOLD_RESOLUTION_PATH, post(insurer::resolve_hold))
+        .route(admin::ADMIN_INSURERS_PATH, post(admin::add_insurer))
+        .route(admin::ADMIN_RESIDENTS_PATH, post(admin::put_resident))
+        .route(admin::ADMIN_CERTIFICATES_PATH, post(admin::put_certificate))
+        .fallback(signed::not_found)
+        .method_not_allowed_fallback(signed::not_found)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::middleware::map_response(no_store))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), ops::track))
+        .with_state(state)
+}
+
+async fn no_store(mut response: Response) -> Response {
+    response.headers_mut().insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}

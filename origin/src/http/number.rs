@@ -1,0 +1,82 @@
+//! `POST /v1/qualification/by-number`: the qualification by 保険者番号 + 記号・番号・枝番 + 生年月日, for a patient
+//! without a usable card.
+//!
+//! Layer: HTTP adapter, edge-signed. Must not answer before the lookup's audit row is committed.
+
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::Response;
+use onshi_proto::ErrorCode;
+use onshi_proto::insurer_number::InsurerNumber;
+use onshi_proto::origin::NumberQualificationQuery;
+use onshi_proto::qualification::{Guidance, Reason, Validity};
+
+use crate::clock::tokyo_date;
+use crate::http::audit::{Who, audit};
+use crate::http::render::render_answer;
+use crate::http::signed::{Failure, SignedJson, bad_request, facility_code_is_well_formed, is_identifier};
+use crate::http::state::AppState;
+use crate::store::NumberKey;
+use crate::validity::{CardHolder, assess};
+
+/// Audit purpose of a lookup by 保険者番号 + 記号・番号.
+pub const PURPOSE_QUALIFICATION_BY_NUMBER: &str = "qualification_by_number";
+
+/// `POST /v1/qualification/by-number`.
+pub(crate) async fn qualification_by_number(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    SignedJson(query): SignedJson<NumberQualificationQuery>,
+) -> Result<Response, Failure> {
+    let insurer_number = query.insurer_number.trim().to_owned();
+    let plain = |text: &str, max: usize| text.chars().count() <= max && !text.chars().any(char::is_control);
+    let well_formed = InsurerNumber::parse(&insurer_number).is_ok()
+        && !query.number.is_empty()
+        && plain(&query.number, 20)
+        && query.symbol.as_deref().is_none_or(|s| plain(s, 40))
+        && query.branch.as_deref().is_none_or(|b| b.len() == 2 && b.bytes().all(|c| c.is_ascii_digit()))
+        && query.facility_code.as_deref().is_none_or(facility_code_is_well_formed)
+        && query.device_id.as_deref().is_none_or(is_identifier)
+        && query.arbitrary_identifier.as_deref().is_none_or(is_identifier);
+    if !well_formed {
+        return Err(bad_request());
+    }
+    let now = state.now();
+    let today = tokyo_date(now)?;
+    let key = NumberKey {
+        insurer_number,
+        symbol: query.symbol.clone().unwrap_or_default(),
+        number: query.number.clone(),
+        branch: query.branch.clone().unwrap_or_default(),
+    };
+    let who = Who {
+        device_id: query.device_id.as_deref(),
+        facility_code: query.facility_code.as_deref(),
+        arbitrary_identifier: query.arbitrary_identifier.as_deref(),
+    };
+    let mut holders = state.store().qualification_holders(&key, query.birth_date).await?;
+    if let Some(held) = holders.iter().find(|h| h.held) {
+        audit(&state, now, &who, Some(held.person_id.clone()), PURPOSE_QUALIFICATION_BY_NUMBER, "record_held").await?;
+        return Err(Failure(ErrorCode::RecordHeld));
+    }
+    let (subject, answer) = match holders.len() {
+        0 => (None, assess(CardHolder::Linked(Vec::new()), today)),
+        1 => {
+            let holder = holders.remove(0);
+            (Some(holder.person_id), assess(CardHolder::Linked(holder.records), today))
+        }
+        _ => {
+            // Two people share 記号・番号・枝番 and a birthday: staff decide; every candidate is in the answer.
+            let records = holders.into_iter().flat_map(|h| h.records).collect();
+            let mut answer = assess(CardHolder::Linked(records), today);
+            if answer.validity == Validity::Valid {
+                answer.validity = Validity::MultipleMatches;
+                answer.reason = Reason::Ambiguous;
+                answer.guidance = Some(Guidance::StaffReview);
+            }
+            (None, answer)
+        }
+    };
+    audit(&state, now, &who, subject, PURPOSE_QUALIFICATION_BY_NUMBER, answer.validity.as_str()).await?;
+    render_answer(&headers, &answer, query.facility_code.as_deref(), query.arbitrary_identifier.as_deref(), false, now)
+}

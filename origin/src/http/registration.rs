@@ -1,0 +1,51 @@
+//! `POST /v1/registration`: 健康保険証利用登録, linking a card certificate to its holder's insured records.
+//!
+//! Layer: HTTP adapter, edge-signed. Must not answer before the attempt's audit row is committed.
+
+use axum::Json;
+use axum::extract::State;
+use onshi_proto::ErrorCode;
+use onshi_proto::origin::{RegistrationAnswer, RegistrationOutcome, RegistrationRequest};
+
+use crate::certificate;
+use crate::http::audit::{Who, audit};
+use crate::http::signed::{Failure, SignedJson, bad_request, facility_code_is_well_formed, is_identifier};
+use crate::http::state::AppState;
+use crate::store::RegistrationResult;
+
+/// Audit purpose of a 健康保険証利用登録.
+pub const PURPOSE_REGISTRATION: &str = "registration";
+
+/// `POST /v1/registration`.
+pub(crate) async fn registration(
+    State(state): State<AppState>,
+    SignedJson(request): SignedJson<RegistrationRequest>,
+) -> Result<Json<RegistrationAnswer>, Failure> {
+    if !certificate::is_well_formed(&request.certificate)
+        || !request.facility_code.as_deref().is_none_or(facility_code_is_well_formed)
+        || !request.device_id.as_deref().is_none_or(is_identifier)
+    {
+        return Err(bad_request());
+    }
+    let now = state.now();
+    let who = Who {
+        device_id: request.device_id.as_deref(),
+        facility_code: request.facility_code.as_deref(),
+        arbitrary_identifier: None,
+    };
+    let result = state.store().register_certificate(&request.certificate, now).await?;
+    let (subject, outcome) = match result {
+        RegistrationResult::Registered { person_id } => (Some(person_id), Ok(RegistrationOutcome::Registered)),
+        RegistrationResult::AlreadyRegistered { person_id } => {
+            (Some(person_id), Ok(RegistrationOutcome::AlreadyRegistered))
+        }
+        RegistrationResult::Held { person_id } => (Some(person_id), Err(Failure(ErrorCode::RecordHeld))),
+        // Several unheld records under one number is itself a sign of mis-registration: refuse like a hold.
+        RegistrationResult::Ambiguous => (None, Err(Failure(ErrorCode::RecordHeld))),
+        RegistrationResult::NoInsuredRecord => (None, Ok(RegistrationOutcome::NoInsuredRecord)),
+        RegistrationResult::CertificateNotUsable => (None, Ok(RegistrationOutcome::CertificateNotUsable)),
+    };
+    let outcome_text = outcome.map_or("record_held", RegistrationOutcome::as_str);
+    audit(&state, now, &who, subject, PURPOSE_REGISTRATION, outcome_text).await?;
+    outcome.map(|outcome| Json(RegistrationAnswer { outcome }))
+}

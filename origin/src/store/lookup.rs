@@ -1,0 +1,273 @@
+//! The qualification lookups: the holder of a card certificate, and the holders of a card number.
+//!
+//! Layer: storage adapter. Must not decide validity (that is `validity.rs`) or write anything.
+
+use onshi_proto::IsoDate;
+use onshi_proto::origin::CertificateRef;
+use onshi_proto::qualification::{
+    ElderlyRecipient, PersonalFamily, QualificationRecord, Sex, SpecificDiseaseCertificate,
+};
+use sqlx::{AnyConnection, FromRow};
+
+use crate::error::{OriginError, Result};
+use crate::store::Store;
+use crate::store::rows::{CardHolderRecord, HoldStatus, NumberKey, parse_date, parse_stored};
+
+/// One row of [`Store::card_holder`]'s statement: the link and person, and one qualification when there is one.
+#[derive(FromRow)]
+struct CardHolderRow {
+    person_id: String,
+    hold_status: String,
+    card_classification: Option<String>,
+    insurer_number: Option<String>,
+    insurer_name: Option<String>,
+    symbol: Option<String>,
+    number: Option<String>,
+    branch: Option<String>,
+    personal_family: Option<String>,
+    name: String,
+    name_kana: String,
+    sex: String,
+    birth_date: String,
+    qualification_date: Option<String>,
+    disqualification_date: Option<String>,
+    partial_contribution_percent: Option<i32>,
+    elderly_contribution_percent: Option<i32>,
+    elderly_valid_from: Option<String>,
+    elderly_valid_until: Option<String>,
+    limit_category: Option<String>,
+    specific_disease_category: Option<String>,
+    specific_disease_valid_from: Option<String>,
+    specific_disease_valid_until: Option<String>,
+    specific_disease_self_pay_yen: Option<i32>,
+}
+
+impl CardHolderRow {
+    /// The qualification this row carries; `None` for the single row of a person without qualifications (or a
+    /// qualification whose insurer is missing).
+    fn into_qualification(self) -> Option<QualificationRow> {
+        Some(QualificationRow {
+            card_classification: self.card_classification?,
+            insurer_number: self.insurer_number?,
+            insurer_name: self.insurer_name?,
+            symbol: self.symbol?,
+            number: self.number?,
+            branch: self.branch?,
+            personal_family: self.personal_family?,
+            name: self.name,
+            name_kana: self.name_kana,
+            sex: self.sex,
+            birth_date: self.birth_date,
+            qualification_date: self.qualification_date?,
+            disqualification_date: self.disqualification_date,
+            partial_contribution_percent: self.partial_contribution_percent?,
+            elderly_contribution_percent: self.elderly_contribution_percent,
+            elderly_valid_from: self.elderly_valid_from,
+            elderly_valid_until: self.elderly_valid_until,
+            limit_category: self.limit_category,
+            specific_disease_category: self.specific_disease_category,
+            specific_disease_valid_from: self.specific_disease_valid_from,
+            specific_disease_valid_until: self.specific_disease_valid_until,
+            specific_disease_self_pay_yen: self.specific_disease_self_pay_yen,
+        })
+    }
+}
+
+#[derive(FromRow)]
+struct QualificationRow {
+    card_classification: String,
+    insurer_number: String,
+    insurer_name: String,
+    symbol: String,
+    number: String,
+    branch: String,
+    personal_family: String,
+    name: String,
+    name_kana: String,
+    sex: String,
+    birth_date: String,
+    qualification_date: String,
+    disqualification_date: Option<String>,
+    partial_contribution_percent: i32,
+    elderly_contribution_percent: Option<i32>,
+    elderly_valid_from: Option<String>,
+    elderly_valid_until: Option<String>,
+    limit_category: Option<String>,
+    specific_disease_category: Option<String>,
+    specific_disease_valid_from: Option<String>,
+    specific_disease_valid_until: Option<String>,
+    specific_disease_self_pay_yen: Option<i32>,
+}
+
+impl Store {
+    /// The person a certificate is linked to and all of their qualifications, or `None` when the certificate is
+    /// not linked.
+    pub async fn card_holder(&self, certificate: &CertificateRef) -> Result<Option<CardHolderRecord>> {
+        // One statement finds the link, the person's hold status and every qualification: a lookup is one round
+        // trip to the database. The insurer join is an outer join only so that a linked person without
+        // qualifications still yields a row; a qualification without its insurer is skipped, as the inner join of
+        // [`qualifications_of`] would.
+        let query = sqlx::query_as(
+            "SELECT l.person_id, p.hold_status, q.card_classification, q.insurer_number, i.name AS insurer_name, \
+                    q.symbol, q.number, q.branch, q.personal_family, p.name, p.name_kana, p.sex, p.birth_date, \
+                    q.qualification_date, q.disqualification_date, q.partial_contribution_percent, \
+                    q.elderly_contribution_percent, q.elderly_valid_from, q.elderly_valid_until, q.limit_category, \
+                    q.specific_disease_category, q.specific_disease_valid_from, q.specific_disease_valid_until, \
+                    q.specific_disease_self_pay_yen \
+             FROM certificate_links l \
+             JOIN persons p ON p.id = l.person_id \
+             LEFT JOIN qualifications q ON q.person_id = p.id \
+             LEFT JOIN insurers i ON i.insurer_number = q.insurer_number \
+             WHERE l.certificate_issuer = $1 AND l.certificate_serial = $2 \
+             ORDER BY q.qualification_date DESC, q.id",
+        )
+        .bind(&certificate.issuer)
+        .bind(&certificate.serial);
+        let reader = match &self.readers {
+            Some(readers) => readers.acquire().await,
+            None => None,
+        };
+        let rows: Vec<CardHolderRow> = match reader {
+            Some(mut connection) => query.fetch_all(&mut *connection).await?,
+            None => query.fetch_all(&self.pool).await?,
+        };
+        let Some(first) = rows.first() else { return Ok(None) };
+        let person_id = first.person_id.clone();
+        let held = HoldStatus::from_text(&first.hold_status)? == HoldStatus::Held;
+        if held {
+            return Ok(Some(CardHolderRecord { person_id, held, records: Vec::new() }));
+        }
+        let records = rows
+            .into_iter()
+            .filter_map(CardHolderRow::into_qualification)
+            .map(QualificationRow::into_record)
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Some(CardHolderRecord { person_id, held, records }))
+    }
+
+    /// The qualifications under 保険者番号 + 記号 + 番号 + 枝番 whose holder was born on `birth_date`, grouped by
+    /// person: one entry per person found (normally zero or one).
+    pub async fn qualification_holders(&self, key: &NumberKey, birth_date: IsoDate) -> Result<Vec<CardHolderRecord>> {
+        let mut conn = self.pool.acquire().await?;
+        let people: Vec<(String, String)> = sqlx::query_as(
+            "SELECT DISTINCT p.id, p.hold_status FROM qualifications q JOIN persons p ON p.id = q.person_id \
+             WHERE q.insurer_number = $1 AND q.symbol = $2 AND q.number = $3 AND q.branch = $4 \
+               AND p.birth_date = $5 ORDER BY p.id",
+        )
+        .bind(&key.insurer_number)
+        .bind(&key.symbol)
+        .bind(&key.number)
+        .bind(&key.branch)
+        .bind(birth_date.to_string())
+        .fetch_all(&mut *conn)
+        .await?;
+        let mut holders = Vec::with_capacity(people.len());
+        for (person_id, hold_status) in people {
+            let held = HoldStatus::from_text(&hold_status)? == HoldStatus::Held;
+            let records = if held {
+                Vec::new()
+            } else {
+                qualifications_of(&mut conn, &person_id)
+                    .await?
+                    .into_iter()
+                    .filter(|r| {
+                        r.insurer_number == key.insurer_number
+                            && r.symbol.as_deref().unwrap_or_default() == key.symbol
+                            && r.number == key.number
+                            && r.branch.as_deref().unwrap_or_default() == key.branch
+                    })
+                    .collect()
+            };
+            holders.push(CardHolderRecord { person_id, held, records });
+        }
+        Ok(holders)
+    }
+}
+
+async fn qualifications_of(conn: &mut AnyConnection, person_id: &str) -> Result<Vec<QualificationRecord>> {
+    let rows: Vec<QualificationRow> = sqlx::query_as(
+        "SELECT q.card_classification, q.insurer_number, i.name AS insurer_name, q.symbol, q.number, q.branch, \
+                    q.personal_family, p.name, p.name_kana, p.sex, p.birth_date, q.qualification_date, \
+                    q.disqualification_date, q.partial_contribution_percent, q.elderly_contribution_percent, \
+                    q.elderly_valid_from, q.elderly_valid_until, q.limit_category, q.specific_disease_category, \
+                    q.specific_disease_valid_from, q.specific_disease_valid_until, q.specific_disease_self_pay_yen \
+             FROM qualifications q \
+             JOIN persons p ON p.id = q.person_id \
+             JOIN insurers i ON i.insurer_number = q.insurer_number \
+             WHERE q.person_id = $1 \
+             ORDER BY q.qualification_date DESC, q.id",
+    )
+    .bind(person_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.into_iter().map(QualificationRow::into_record).collect::<Result<Vec<_>>>()
+}
+
+fn parse_percent(column: &str, value: i32) -> Result<u8> {
+    u8::try_from(value).map_err(|_| OriginError::CorruptRecord(format!("{column} is out of range")))
+}
+
+fn non_empty(text: String) -> Option<String> {
+    if text.is_empty() { None } else { Some(text) }
+}
+
+impl QualificationRow {
+    fn into_record(self) -> Result<QualificationRecord> {
+        let personal_family: PersonalFamily = parse_stored("personal_family", &self.personal_family)?;
+        let sex: Sex = parse_stored("sex", &self.sex)?;
+        let elderly_recipient = match (self.elderly_contribution_percent, self.elderly_valid_from) {
+            (Some(percent), Some(from)) => Some(ElderlyRecipient {
+                contribution_ratio_percent: parse_percent("elderly_contribution_percent", percent)?,
+                valid_from: parse_date("elderly_valid_from", &from)?,
+                valid_until: self.elderly_valid_until.map(|d| parse_date("elderly_valid_until", &d)).transpose()?,
+            }),
+            (None, None) => None,
+            _ => return Err(OriginError::CorruptRecord("elderly recipient fields are incomplete".into())),
+        };
+        Ok(QualificationRecord {
+            card_classification: self.card_classification,
+            insurer_number: self.insurer_number,
+            insurer_name: self.insurer_name,
+            symbol: non_empty(self.symbol),
+            number: self.number,
+            branch: non_empty(self.branch),
+            personal_family,
+            name: self.name,
+            name_kana: self.name_kana,
+            sex,
+            birth_date: parse_date("birth_date", &self.birth_date)?,
+            qualification_date: parse_date("qualification_date", &self.qualification_date)?,
+            disqualification_date: self
+                .disqualification_date
+                .map(|d| parse_date("disqualification_date", &d))
+                .transpose()?,
+            partial_contribution_percent: parse_percent(
+                "partial_contribution_percent",
+                self.partial_contribution_percent,
+            )?,
+            elderly_recipient,
+            limit_category: self.limit_category,
+            specific_diseases: match self.specific_disease_category {
+                None => Vec::new(),
+                Some(disease_category) => vec![SpecificDiseaseCertificate {
+                    disease_category,
+                    valid_from: self
+                        .specific_disease_valid_from
+                        .map(|d| parse_date("specific_disease_valid_from", &d))
+                        .transpose()?,
+                    valid_until: self
+                        .specific_disease_valid_until
+                        .map(|d| parse_date("specific_disease_valid_until", &d))
+                        .transpose()?,
+                    monthly_self_pay_yen: self
+                        .specific_disease_self_pay_yen
+                        .map(|yen| {
+                            u32::try_from(yen)
+                                .map_err(|_| OriginError::CorruptRecord("specific_disease_self_pay_yen".into()))
+                        })
+                        .transpose()?,
+                }],
+            },
+        })
+    }
+}

@@ -1,0 +1,472 @@
+//! The rows the store reads and writes, and the stored text of each enumeration.
+//!
+//! Layer: storage adapter (data only). Must not run SQL or import the other files of `store/`.
+
+use std::str::FromStr;
+
+use onshi_proto::IsoDate;
+use onshi_proto::insurer_number::InsurerNumber;
+use onshi_proto::origin::{CertificateRef, CertificateStatus};
+use onshi_proto::qualification::{
+    ElderlyRecipient, PersonalFamily, QualificationRecord, Sex, SpecificDiseaseCertificate,
+};
+use serde::Serialize;
+use sqlx::FromRow;
+
+use crate::batch::decide::PersonItems;
+use crate::error::{OriginError, Result};
+
+/// A person to insert (see the `persons` table).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewPerson {
+    /// Stable identifier chosen by the caller.
+    pub id: String,
+    /// 漢字氏名 as registered.
+    pub name: String,
+    /// カナ氏名 as registered (half-width).
+    pub name_kana: String,
+    /// 生年月日.
+    pub birth_date: IsoDate,
+    /// 性別.
+    pub sex: Sex,
+    /// 住所, when registered.
+    pub address: Option<String>,
+}
+
+/// An insurer to insert.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewInsurer {
+    /// 保険者番号, already checked.
+    pub number: InsurerNumber,
+    /// 保険者名称.
+    pub name: String,
+}
+
+/// A qualification (資格) to insert.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewQualification {
+    /// Stable identifier chosen by the caller.
+    pub id: String,
+    /// Whose cover this is.
+    pub person_id: String,
+    /// The 被保険者 (本人) the cover hangs on: `person_id` itself for 本人.
+    pub insured_person_id: String,
+    /// 保険者番号, already checked.
+    pub insurer_number: InsurerNumber,
+    /// 証区分 code (01 一般 …).
+    pub card_classification: String,
+    /// 記号.
+    pub symbol: Option<String>,
+    /// 番号.
+    pub number: String,
+    /// 枝番.
+    pub branch: Option<String>,
+    /// 本人・家族の別.
+    pub personal_family: PersonalFamily,
+    /// 資格取得日.
+    pub qualification_date: IsoDate,
+    /// 資格喪失日: the first day without cover.
+    pub disqualification_date: Option<IsoDate>,
+    /// 喪失事由 code (01 死亡, 02 生活保護受給開始, 03 医療保険等の資格取得, 99 その他).
+    pub loss_reason: Option<String>,
+    /// 一部負担金割合 in percent.
+    pub partial_contribution_percent: u8,
+    /// 高齢受給者証, for ages 70–74.
+    pub elderly_recipient: Option<ElderlyRecipient>,
+    /// 限度額適用認定証区分 (A01–A06, B01–B10).
+    pub limit_category: Option<String>,
+    /// 特定疾病療養受療証, at most one per qualification (see `migrations/0004_…`).
+    pub specific_disease: Option<SpecificDiseaseCertificate>,
+}
+
+/// A 保険証利用登録 link between a certificate and a person.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewCertificateLink {
+    /// The linked certificate.
+    pub certificate: CertificateRef,
+    /// The person it identifies.
+    pub person_id: String,
+}
+
+/// Records to insert together, all or nothing. Rows whose key already exists are left as they are, so applying
+/// the same batch twice changes nothing.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RecordBatch {
+    /// Insurers.
+    pub insurers: Vec<NewInsurer>,
+    /// Persons.
+    pub persons: Vec<NewPerson>,
+    /// Qualifications (after the insurers and persons they refer to).
+    pub qualifications: Vec<NewQualification>,
+    /// Certificate links.
+    pub links: Vec<NewCertificateLink>,
+    /// Initial certificate statuses. An existing status is never overwritten by a batch, so re-seeding cannot
+    /// un-revoke a certificate.
+    pub certificate_statuses: Vec<(CertificateRef, CertificateStatus)>,
+    /// J-LIS stand-in entries (certificate → 個人番号 and status); existing entries are kept.
+    pub jlis_certificates: Vec<NewJlisCertificate>,
+    /// 住基 stand-in entries; existing entries are kept.
+    pub residents: Vec<NewResident>,
+    /// 個人番号 of persons in this batch (or already stored), as (person id, number); set only where a person
+    /// has none yet.
+    pub individual_numbers: Vec<(String, String)>,
+    /// 薬剤情報 rows.
+    pub medications: Vec<NewMedication>,
+    /// 特定健診 rows.
+    pub checkups: Vec<NewCheckup>,
+}
+/// One 住基 stand-in entry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewResident {
+    /// 個人番号 (already checked).
+    pub individual_number: String,
+    /// What the resident registry holds.
+    pub items: PersonItems,
+}
+
+/// Status of a certificate in the J-LIS stand-in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JlisStatus {
+    /// Usable.
+    Good,
+    /// Revoked.
+    Revoked,
+    /// Past its validity period.
+    Expired,
+}
+
+impl JlisStatus {
+    pub(crate) fn as_text(self) -> &'static str {
+        match self {
+            Self::Good => "good",
+            Self::Revoked => "revoked",
+            Self::Expired => "expired",
+        }
+    }
+
+    pub(crate) fn from_text(text: &str) -> Result<Self> {
+        match text {
+            "good" => Ok(Self::Good),
+            "revoked" => Ok(Self::Revoked),
+            "expired" => Ok(Self::Expired),
+            other => Err(OriginError::CorruptRecord(format!("certificate status {other:?}"))),
+        }
+    }
+
+    /// The status as the edge sees it.
+    pub fn wire_status(self) -> CertificateStatus {
+        match self {
+            Self::Good => CertificateStatus::Good,
+            Self::Revoked | Self::Expired => CertificateStatus::Revoked,
+        }
+    }
+}
+
+/// A J-LIS stand-in entry to record.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewJlisCertificate {
+    /// The certificate.
+    pub certificate: CertificateRef,
+    /// The 個人番号 it was issued for, when known.
+    pub individual_number: Option<String>,
+    /// Its status.
+    pub status: JlisStatus,
+}
+
+/// A J-LIS stand-in entry as stored.
+#[derive(Clone, PartialEq, Eq)]
+pub struct JlisEntry {
+    /// The 個人番号 the certificate was issued for, when known.
+    pub individual_number: Option<String>,
+    /// Its status.
+    pub status: JlisStatus,
+}
+
+impl std::fmt::Debug for JlisEntry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The 個人番号 is never printed.
+        f.debug_struct("JlisEntry")
+            .field("individual_number", &self.individual_number.as_ref().map(|_| "<redacted>"))
+            .field("status", &self.status)
+            .finish()
+    }
+}
+
+/// A 薬剤情報 row to insert.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewMedication {
+    /// Stable identifier.
+    pub id: String,
+    /// Whose.
+    pub person_id: String,
+    /// The entry.
+    pub entry: onshi_proto::origin::MedicationEntry,
+}
+
+/// A 特定健診 row to insert.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewCheckup {
+    /// Stable identifier.
+    pub id: String,
+    /// Whose.
+    pub person_id: String,
+    /// The entry.
+    pub entry: onshi_proto::origin::CheckupEntry,
+}
+
+/// Whether a person record may be shown.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HoldStatus {
+    /// Never held, or corrected by the insurer.
+    None,
+    /// Held after a failed mis-registration check: answers `record_held`, never shows data.
+    Held,
+    /// The insurer recorded 理由付き疑いなし.
+    Cleared,
+}
+
+impl HoldStatus {
+    pub(crate) fn as_text(self) -> &'static str {
+        match self {
+            Self::None => "none",
+            Self::Held => "held",
+            Self::Cleared => "cleared",
+        }
+    }
+
+    pub(crate) fn from_text(text: &str) -> Result<Self> {
+        match text {
+            "none" => Ok(Self::None),
+            "held" => Ok(Self::Held),
+            "cleared" => Ok(Self::Cleared),
+            other => Err(OriginError::CorruptRecord(format!("hold status {other:?}"))),
+        }
+    }
+}
+
+/// The person a certificate (or a card number) leads to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CardHolderRecord {
+    /// The person record.
+    pub person_id: String,
+    /// True when the record is held; `records` is then always empty.
+    pub held: bool,
+    /// All of the person's qualifications (empty when held).
+    pub records: Vec<QualificationRecord>,
+}
+
+/// 保険者番号 + 記号 + 番号 + 枝番 as stored (記号 and 枝番 are '' when absent).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NumberKey {
+    /// 保険者番号 (6 or 8 digits).
+    pub insurer_number: String,
+    /// 記号, '' when none.
+    pub symbol: String,
+    /// 番号.
+    pub number: String,
+    /// 枝番, '' when none.
+    pub branch: String,
+}
+
+/// How many rows a batch actually added.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct BatchSummary {
+    /// New rows across all tables.
+    pub rows_inserted: u64,
+}
+
+/// One row of the audit trail.
+#[derive(Clone, Debug, PartialEq, Eq, FromRow)]
+pub struct AuditEvent {
+    /// Random identifier.
+    pub id: String,
+    /// When (Unix seconds).
+    pub occurred_at: i64,
+    /// Which device asked, as the edge reported it.
+    pub actor_device_id: Option<String>,
+    /// Which facility (医療機関コード) asked.
+    pub actor_facility_code: Option<String>,
+    /// About whom; `None` when the question matched nobody.
+    pub subject_person_id: Option<String>,
+    /// Why: a fixed purpose code such as `qualification_by_certificate`.
+    pub purpose: String,
+    /// What the answer was: a fixed outcome code such as `valid` or `no_qualification`.
+    pub outcome: String,
+    /// The facility's `ArbitraryIdentifier`, echoed.
+    pub arbitrary_identifier: Option<String>,
+}
+
+/// One facility check-in row to write (see the `checkins` table), with every enumeration already in its stored
+/// text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CheckInRow {
+    /// Random identifier.
+    pub id: String,
+    /// The facility's 医療機関コード.
+    pub facility_code: String,
+    /// The Tokyo calendar day of the check-in, `YYYY-MM-DD`.
+    pub checkin_date: String,
+    /// Unix seconds.
+    pub checked_in_at: i64,
+    /// The kiosk that asked.
+    pub device_id: Option<String>,
+    /// The person the answer was about, when one was found.
+    pub person_id: Option<String>,
+    /// How the patient was identified (`pin` or `visual_check`).
+    pub method: String,
+    /// The answer's validity, by its wire name.
+    pub validity: String,
+    /// The answer's reason, by its wire name.
+    pub reason: String,
+    /// The answer's guidance, by its wire name.
+    pub guidance: Option<String>,
+    /// Name on the first record.
+    pub name: Option<String>,
+    /// Kana name on the first record.
+    pub name_kana: Option<String>,
+    /// 保険者番号 of the first record.
+    pub insurer_number: Option<String>,
+    /// Insurer name of the first record.
+    pub insurer_name: Option<String>,
+    /// 負担割合 of the first record, for a 有効 answer only ([`crate::validity::shown_contribution_percent`]).
+    pub contribution_percent: Option<i32>,
+    /// The kiosk's name as the edge gave it.
+    pub device_label: Option<String>,
+    /// 資格喪失日 of the first record, `YYYY-MM-DD`.
+    pub disqualification_date: Option<String>,
+    /// 限度額適用区分 of the first record.
+    pub limit_category: Option<String>,
+    /// 特定疾病療養受療証 of the first record as a JSON array; `None` when there is none.
+    pub specific_diseases: Option<String>,
+}
+
+/// The rows one request must have committed before it is answered.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RequestRows {
+    /// The audit row.
+    pub audit: AuditEvent,
+    /// The check-in row, when a facility asked.
+    pub checkin: Option<CheckInRow>,
+}
+
+/// What a 健康保険証利用登録 attempt found and did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RegistrationResult {
+    /// Linked now.
+    Registered {
+        /// The person linked to.
+        person_id: String,
+    },
+    /// The certificate was already linked to this person.
+    AlreadyRegistered {
+        /// The person.
+        person_id: String,
+    },
+    /// The only records under the card holder's 個人番号 are held.
+    Held {
+        /// One of the held records.
+        person_id: String,
+    },
+    /// No insurer registered anyone under the card holder's 個人番号 (or J-LIS does not know the number).
+    NoInsuredRecord,
+    /// Several records that are not held carry the number: linking would have to guess.
+    Ambiguous,
+    /// The certificate is revoked, expired or unknown to J-LIS.
+    CertificateNotUsable,
+}
+
+pub(crate) fn parse_date(column: &str, text: &str) -> Result<IsoDate> {
+    IsoDate::parse(text).map_err(|_| OriginError::CorruptRecord(format!("{column} is not a YYYY-MM-DD date")))
+}
+
+/// The wire enumeration a stored text column names, by the enumeration's derived `FromStr` (the spelling serde
+/// and `as_str()` use); a name no variant has is a corrupt record.
+pub(crate) fn parse_stored<T: FromStr>(column: &str, text: &str) -> Result<T> {
+    text.parse().map_err(|_| OriginError::CorruptRecord(format!("{column}: unknown stored code {text:?}")))
+}
+
+/// What an applied batch did. Returned on upload and by the batch report route.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize, sqlx::FromRow)]
+pub struct BatchReport {
+    /// The batch identifier.
+    pub batch_id: String,
+    /// The uploading insurer.
+    pub insurer_number: String,
+    /// When it was committed (Unix seconds).
+    pub received_at: i64,
+    /// Rows in the file.
+    pub rows_total: i64,
+    /// Member records registered (held ones included).
+    pub records_registered: i64,
+    /// Of those, how many are held.
+    pub records_held: i64,
+    /// 資格喪失 rows applied.
+    pub qualifications_lost: i64,
+    /// Notifications raised for the insurer.
+    pub notifications_raised: i64,
+}
+
+/// One notification to an insurer.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize, sqlx::FromRow)]
+pub struct Notification {
+    /// Identifier.
+    pub id: String,
+    /// The batch that raised it.
+    pub batch_id: Option<String>,
+    /// The batch line it concerns.
+    pub line: Option<i64>,
+    /// The person record it concerns (the insurer's own record).
+    pub person_id: Option<String>,
+    /// What it says: a `NoticeKind` name, or `hold_cleared` / `hold_corrected` / `hold_still_mismatched`.
+    pub kind: String,
+    /// When (Unix seconds).
+    pub created_at: i64,
+}
+
+/// How an insurer resolves a held record.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Deserialize)]
+#[serde(tag = "resolution", rename_all = "snake_case", deny_unknown_fields)]
+pub enum HoldResolution {
+    /// 理由付き疑いなし: the insurer confirmed the registration with the person; the reason is recorded.
+    NoSuspicion {
+        /// Why there is no suspicion (free text, at most 200 characters).
+        reason: String,
+    },
+    /// The insurer corrects the 個人番号; the record is checked against 住基 again and released only on a match.
+    Corrected {
+        /// The corrected 個人番号.
+        individual_number: String,
+    },
+}
+
+/// The result of a hold resolution.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HoldOutcome {
+    /// The record may be shown again.
+    Released,
+    /// The corrected number still does not match 住基 on 5 items: the record stays held.
+    StillHeld,
+    /// No such held record of this insurer.
+    NotFound,
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, reason = "a test should stop at the first unexpected value")]
+mod tests {
+    use super::*;
+    use onshi_proto::origin::AuthMethod;
+
+    #[test]
+    fn a_jlis_entry_never_prints_its_individual_number() {
+        let entry = JlisEntry { individual_number: Some("123456789018".into()), status: JlisStatus::Good };
+        assert!(!format!("{entry:?}").contains("123456789018"));
+    }
+
+    #[test]
+    fn enumerations_are_stored_by_their_wire_names() {
+        assert_eq!(AuthMethod::VisualCheck.as_str(), "visual_check");
+        assert_eq!(parse_stored::<AuthMethod>("method", "pin").unwrap(), AuthMethod::Pin);
+        assert!(parse_stored::<AuthMethod>("method", "face").is_err());
+    }
+}

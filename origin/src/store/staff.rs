@@ -1,0 +1,240 @@
+//! The staff console's rows: a facility's check-ins of one day, and the visual checks (目視) kiosks ask for.
+//!
+//! Layer: storage adapter. Must not decide where a visual check stands (the HTTP layer reads the stored state
+//! with the clock) or write a check-in (the group commit does, with its audit row).
+
+use onshi_proto::IsoDate;
+use onshi_proto::origin::{CertificateRef, CheckIn, PendingVisualCheck, VisualCheckState};
+use onshi_proto::qualification::SpecificDiseaseCertificate;
+
+use crate::error::{OriginError, Result};
+use crate::store::Store;
+use crate::store::rows::parse_stored;
+
+/// A check-in as the staff listing reads it back (the row written is [`CheckInRow`](crate::store::CheckInRow)).
+#[derive(sqlx::FromRow)]
+struct CheckInListRow {
+    id: String,
+    checked_in_at: i64,
+    device_id: Option<String>,
+    method: String,
+    validity: String,
+    reason: String,
+    guidance: Option<String>,
+    name: Option<String>,
+    name_kana: Option<String>,
+    insurer_number: Option<String>,
+    insurer_name: Option<String>,
+    contribution_percent: Option<i32>,
+    prescription: Option<String>,
+    device_label: Option<String>,
+    disqualification_date: Option<String>,
+    limit_category: Option<String>,
+    specific_diseases: Option<String>,
+}
+
+impl CheckInListRow {
+    fn into_wire(self) -> Result<CheckIn> {
+        Ok(CheckIn {
+            id: self.id,
+            checked_in_at: self.checked_in_at,
+            device_id: self.device_id,
+            method: parse_stored("method", &self.method)?,
+            validity: parse_stored("validity", &self.validity)?,
+            reason: parse_stored("reason", &self.reason)?,
+            guidance: self.guidance.as_deref().map(|text| parse_stored("guidance", text)).transpose()?,
+            name: self.name,
+            name_kana: self.name_kana,
+            insurer_number: self.insurer_number,
+            insurer_name: self.insurer_name,
+            contribution_percent: self
+                .contribution_percent
+                .map(|p| u8::try_from(p).map_err(|_| OriginError::CorruptRecord("contribution percent".into())))
+                .transpose()?,
+            prescription: self.prescription.as_deref().map(|text| parse_stored("prescription", text)).transpose()?,
+            device_label: self.device_label,
+            disqualification_date: self
+                .disqualification_date
+                .as_deref()
+                .map(|text| {
+                    IsoDate::parse(text).map_err(|_| OriginError::CorruptRecord("disqualification date".into()))
+                })
+                .transpose()?,
+            limit_category: self.limit_category,
+            specific_diseases: self
+                .specific_diseases
+                .as_deref()
+                .map(|text| {
+                    serde_json::from_str::<Vec<SpecificDiseaseCertificate>>(text)
+                        .map_err(|_| OriginError::CorruptRecord("specific diseases".into()))
+                })
+                .transpose()?
+                .unwrap_or_default(),
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct PendingRow {
+    id: String,
+    requested_at: i64,
+    expires_at: i64,
+    device_id: String,
+    device_label: Option<String>,
+    name: Option<String>,
+    birth_date: Option<String>,
+}
+
+/// A visual check as stored.
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct VisualCheckRow {
+    pub(crate) facility_code: String,
+    pub(crate) device_id: String,
+    pub(crate) device_label: Option<String>,
+    pub(crate) certificate_issuer: String,
+    pub(crate) certificate_serial: String,
+    /// The stored state, by its wire name.
+    pub(crate) state: String,
+    pub(crate) expires_at: i64,
+    pub(crate) decided_at: Option<i64>,
+}
+
+/// A new visual check to record as pending.
+pub(crate) struct NewVisualCheck<'a> {
+    pub(crate) id: &'a str,
+    pub(crate) facility_code: &'a str,
+    pub(crate) device_id: &'a str,
+    pub(crate) device_label: Option<&'a str>,
+    pub(crate) certificate: &'a CertificateRef,
+    pub(crate) requested_at: i64,
+    pub(crate) expires_at: i64,
+}
+
+impl Store {
+    /// The check-ins of `facility_code` on `day`, newest first.
+    pub(crate) async fn checkins_of_day(&self, facility_code: &str, day: IsoDate) -> Result<Vec<CheckIn>> {
+        let rows: Vec<CheckInListRow> = sqlx::query_as(
+            "SELECT id, checked_in_at, device_id, method, validity, reason, guidance, name, name_kana, insurer_number, \
+                    insurer_name, contribution_percent, prescription, device_label, disqualification_date, limit_category, \
+                    specific_diseases \
+             FROM checkins WHERE facility_code = $1 AND checkin_date = $2 ORDER BY checked_in_at DESC, id",
+        )
+        .bind(facility_code)
+        .bind(day.to_string())
+        .fetch_all(self.pool())
+        .await?;
+        rows.into_iter().map(CheckInListRow::into_wire).collect()
+    }
+
+    /// The visual checks of `facility_code` still pending at `now`, oldest first, with the name and birth date of
+    /// the person each certificate is linked to.
+    pub(crate) async fn pending_visual_checks(&self, facility_code: &str, now: i64) -> Result<Vec<PendingVisualCheck>> {
+        let rows: Vec<PendingRow> = sqlx::query_as(
+            "SELECT v.id, v.requested_at, v.expires_at, v.device_id, v.device_label, p.name, p.birth_date \
+             FROM visual_checks v \
+             LEFT JOIN certificate_links l \
+               ON l.certificate_issuer = v.certificate_issuer AND l.certificate_serial = v.certificate_serial \
+             LEFT JOIN persons p ON p.id = l.person_id \
+             WHERE v.facility_code = $1 AND v.state = 'pending' AND v.expires_at >= $2 \
+             ORDER BY v.requested_at, v.id",
+        )
+        .bind(facility_code)
+        .bind(now)
+        .fetch_all(self.pool())
+        .await?;
+        rows.into_iter()
+            .map(|row| {
+                let birth_date = row
+                    .birth_date
+                    .as_deref()
+                    .map(|text| IsoDate::parse(text).map_err(|_| OriginError::CorruptRecord("birth date".into())))
+                    .transpose()?;
+                Ok(PendingVisualCheck {
+                    request_id: row.id,
+                    requested_at: row.requested_at,
+                    expires_at: row.expires_at,
+                    device_id: Some(row.device_id),
+                    device_label: row.device_label,
+                    name: row.name,
+                    birth_date,
+                })
+            })
+            .collect()
+    }
+
+    /// Records a pending visual check.
+    pub(crate) async fn insert_visual_check(&self, check: &NewVisualCheck<'_>) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO visual_checks (id, facility_code, device_id, device_label, certificate_issuer, \
+                                        certificate_serial, state, requested_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $8)",
+        )
+        .bind(check.id)
+        .bind(check.facility_code)
+        .bind(check.device_id)
+        .bind(check.device_label)
+        .bind(&check.certificate.issuer)
+        .bind(&check.certificate.serial)
+        .bind(check.requested_at)
+        .bind(check.expires_at)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// One visual check, by its id.
+    pub(crate) async fn visual_check(&self, request_id: &str) -> Result<Option<VisualCheckRow>> {
+        Ok(sqlx::query_as(
+            "SELECT facility_code, device_id, device_label, certificate_issuer, certificate_serial, state, expires_at, \
+                    decided_at \
+             FROM visual_checks WHERE id = $1",
+        )
+        .bind(request_id)
+        .fetch_optional(self.pool())
+        .await?)
+    }
+
+    /// Decides a visual check that is still pending and unexpired at `now`; true when this call decided it.
+    pub(crate) async fn decide_visual_check(
+        &self,
+        request_id: &str,
+        decided: VisualCheckState,
+        staff_id: &str,
+        now: i64,
+    ) -> Result<bool> {
+        let changed = sqlx::query(
+            "UPDATE visual_checks SET state = $1, decided_at = $2, decided_by = $3 \
+             WHERE id = $4 AND state = 'pending' AND expires_at >= $2",
+        )
+        .bind(decided.as_str())
+        .bind(now)
+        .bind(staff_id)
+        .bind(request_id)
+        .execute(self.pool())
+        .await?
+        .rows_affected();
+        Ok(changed == 1)
+    }
+
+    /// Marks an approved visual check collected; true when this call took it (a concurrent poll may have).
+    pub(crate) async fn take_approved_visual_check(&self, request_id: &str) -> Result<bool> {
+        let taken = sqlx::query("UPDATE visual_checks SET state = 'collected' WHERE id = $1 AND state = 'approved'")
+            .bind(request_id)
+            .execute(self.pool())
+            .await?
+            .rows_affected();
+        Ok(taken == 1)
+    }
+
+    /// Withdraws a pending or approved visual check; true when this call withdrew it.
+    pub(crate) async fn withdraw_visual_check(&self, request_id: &str) -> Result<bool> {
+        let changed = sqlx::query(
+            "UPDATE visual_checks SET state = 'withdrawn' WHERE id = $1 AND state IN ('pending', 'approved')",
+        )
+        .bind(request_id)
+        .execute(self.pool())
+        .await?
+        .rows_affected();
+        Ok(changed == 1)
+    }
+}
