@@ -11,6 +11,7 @@ use onshi_proto::api::{
     StaffCodeRequest, StaffCodeResponse, StaffLoginRequest, StaffNumberQuery, StaffSessionResponse,
     StaffVisualCheckDecision,
 };
+use onshi_proto::insured_number::InsuredNumber;
 use onshi_proto::insurer_number::InsurerNumber;
 use onshi_proto::origin::{
     BY_NUMBER_PATH, CHECKINS_PATH, CheckInList, CheckInListQuery, NumberQualificationQuery, VISUAL_CHECK_DECIDE_PATH,
@@ -30,16 +31,18 @@ use crate::http_policy::parse_json;
 /// Longest visual-check request id accepted; the origin's are 32 hex digits.
 const MAX_REQUEST_ID_LEN: usize = 64;
 
-/// Checks a staff number query before anything is forwarded: the 保険者番号 by the one shared validator
-/// ([`InsurerNumber`], check digit included), a 2-digit 枝番, and plain, bounded 記号 and 番号.
+/// Reads a staff number query before anything is forwarded: the 保険者番号 by the one shared validator
+/// ([`InsurerNumber`], check digit included), and 記号・番号・枝番 by [`InsuredNumber`], the one home of their
+/// bounds. The answer is the insured number as read: trimmed, a blank 記号 or 枝番 as none.
+pub fn read_number_query(query: &StaffNumberQuery) -> Result<InsuredNumber, EdgeError> {
+    InsurerNumber::parse(query.insurer_number.trim()).map_err(|_| EdgeError::BadRequest)?;
+    InsuredNumber::parse(query.symbol.as_deref(), &query.number, query.branch.as_deref())
+        .map_err(|_| EdgeError::BadRequest)
+}
+
+/// Checks a staff number query by [`read_number_query`], keeping nothing of what it read.
 pub fn check_number_query(query: &StaffNumberQuery) -> Result<(), EdgeError> {
-    let plain = |text: &str, max: usize| text.chars().count() <= max && !text.chars().any(char::is_control);
-    let well_formed = InsurerNumber::parse(query.insurer_number.trim()).is_ok()
-        && !query.number.trim().is_empty()
-        && plain(&query.number, 20)
-        && query.symbol.as_deref().is_none_or(|symbol| plain(symbol, 40))
-        && query.branch.as_deref().is_none_or(|branch| branch.len() == 2 && branch.bytes().all(|b| b.is_ascii_digit()));
-    if well_formed { Ok(()) } else { Err(EdgeError::BadRequest) }
+    read_number_query(query).map(|_| ())
 }
 
 /// Checks a visual-check request id before it is forwarded.
@@ -116,12 +119,13 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
         self.audited(AuditAction::StaffQualificationByNumber, request.now_unix, async |context| {
             let claims = self.staff_claims(request, context)?;
             let body: StaffNumberQuery = parse_json(request.body)?;
-            check_number_query(&body)?;
+            let insured = read_number_query(&body)?;
+            // The wire keeps plain text; what is sent is what the shared type read.
             let query = NumberQualificationQuery {
                 insurer_number: body.insurer_number.trim().to_owned(),
-                symbol: body.symbol.filter(|symbol| !symbol.trim().is_empty()),
-                number: body.number.trim().to_owned(),
-                branch: body.branch.filter(|branch| !branch.is_empty()),
+                symbol: insured.symbol.map(String::from),
+                number: String::from(insured.number),
+                branch: insured.branch.map(String::from),
                 birth_date: body.birth_date,
                 facility_code: Some(claims.facility.clone()),
                 device_id: Some(claims.actor()),
@@ -177,6 +181,24 @@ mod tests {
         let mut empty_number = number_query("33120015");
         empty_number.number = " ".into();
         assert_eq!(check_number_query(&empty_number), Err(EdgeError::BadRequest));
+    }
+
+    #[test]
+    fn a_number_query_is_read_by_the_shared_bounds_trimmed_and_blank_parts_as_none() {
+        let mut padded = number_query("33120015");
+        padded.symbol = Some(" 12-34 ".into());
+        padded.number = " 5678 ".into();
+        padded.branch = Some(" ".into());
+        let read = read_number_query(&padded).unwrap();
+        assert_eq!(read.symbol.as_ref().map(|symbol| symbol.as_str()), Some("12-34"));
+        assert_eq!(read.number.as_str(), "5678");
+        assert!(read.branch.is_none());
+        let mut long_number = number_query("33120015");
+        long_number.number = "1".repeat(onshi_proto::insured_number::MAX_NUMBER_CHARS + 1);
+        assert_eq!(read_number_query(&long_number), Err(EdgeError::BadRequest));
+        let mut long_symbol = number_query("33120015");
+        long_symbol.symbol = Some("x".repeat(onshi_proto::insured_number::MAX_SYMBOL_CHARS + 1));
+        assert_eq!(read_number_query(&long_symbol), Err(EdgeError::BadRequest));
     }
 
     #[test]
