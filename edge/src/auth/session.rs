@@ -1,6 +1,6 @@
 //! Short-lived card sessions as stateless bearer tokens.
 //!
-//! Layer: a pure auth rule over [`crate::auth::token`]. `token = base64url(JSON claims) "." base64url(HMAC-SHA256(K,
+//! Layer: a pure auth rule over `auth::token`. `token = base64url(JSON claims) "." base64url(HMAC-SHA256(K,
 //! base64url(JSON claims)))`, both parts without padding, where `K` is the card-session key derived from
 //! `SESSION_KEY` ([`KeyPurpose::CardSession`]). The MAC is checked (in constant time) before the claims are even
 //! parsed. Must not: read a clock or a random source (the clock and the token id's randomness are passed in), or

@@ -1,6 +1,6 @@
 //! The staff session: a stateless bearer token the staff console holds after redeeming a staff login code.
 //!
-//! Layer: a pure auth rule over [`crate::auth::token`], a sibling of [`crate::auth::session`]. The token is
+//! Layer: a pure auth rule over `auth::token`, a sibling of [`crate::auth::session`]. The token is
 //! `staff.` followed by the shared token format, MAC'd under a key derived from `SESSION_KEY` for this purpose only
 //! ([`KeyPurpose::StaffSession`]), so a card session token is never accepted as a staff token or the other way
 //! round. It names the facility and a random staff-session id, nothing personal. Must not: read a clock or a random
