@@ -13,7 +13,7 @@
 //   --origin-url / ORIGIN_URL                    origin base URL (required)
 //   --origin-signing-key / ORIGIN_SIGNING_KEY    origin request HMAC key (required; ONSHI_ORIGIN_SIGNING_KEY,
 //                                                the origin's own variable, is accepted too)
-//   --session-key / SESSION_KEY                  session HMAC key; default: 32 fresh random bytes per run
+//   --session-key / SESSION_KEY                  session key material; default: 32 fresh random bytes per run
 //   --ca-pem / JPKI_AUTH_CA_PEM_FILE             file with the trusted 利用者証明用 CA certificate(s), PEM or one DER
 //                                                certificate (required; the flag may be repeated; the variable
 //                                                takes several paths separated by ":")

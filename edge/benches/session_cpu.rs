@@ -13,11 +13,13 @@ use std::time::Instant;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use onshi_edge::cardauth::{TrustAnchors, verify_card_authentication};
-use onshi_edge::device::{DeviceCheck, DeviceId, DeviceProofHeaders, DeviceRecord, SignedRequest, check_device_proof};
-use onshi_edge::ratelimit::RateLimits;
+use onshi_edge::auth::cardauth::{TrustAnchors, verify_card_authentication};
+use onshi_edge::auth::device::{
+    DeviceCheck, DeviceId, DeviceProofHeaders, DeviceRecord, SignedRequest, check_device_proof,
+};
+use onshi_edge::auth::ratelimit::RateLimits;
+use onshi_edge::auth::session::SessionMinter;
 use onshi_edge::secret::SecretBytes;
-use onshi_edge::session::SessionMinter;
 use onshi_proto::Base64Bytes;
 use onshi_proto::api::device_proof_message;
 use onshi_proto::facility::FacilityCode;
@@ -92,7 +94,7 @@ fn main() {
         key.verify(black_box(&pending.message), &signature).unwrap();
     });
 
-    let minter = SessionMinter::new(SecretBytes::new(vec![9; 32])).unwrap();
+    let minter = SessionMinter::new(&SecretBytes::new(vec![9; 32])).unwrap();
     let certificate = verify_card_authentication(CARD_CERT, &card_signature, &challenge, &anchors, NOW).unwrap();
     let token_ms = median_ms(runs, iterations * 10, || {
         let (token, _) =

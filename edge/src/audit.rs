@@ -3,7 +3,11 @@
 //! An event names the action, its outcome (`ok` or the stable error code), the device and facility (not personal
 //! data) and, for card actions, a keyed hash of the certificate's issuer and serial. The hash lets an operator see
 //! that two events concern the same card without the log revealing which card: it is an HMAC under a key derived
-//! from `SESSION_KEY`, so it cannot be reversed by hashing every possible serial.
+//! from `SESSION_KEY` for this purpose only ([`KeyPurpose::AuditCertificate`]), so it cannot be reversed by hashing
+//! every possible serial.
+//!
+//! Layer: beside the use cases, which fill the events in; the adapter writes them. Must not: put a serial, an
+//! issuer, a token or any personal data in an event.
 
 use hmac::{KeyInit, Mac};
 use onshi_proto::origin::CertificateRef;
@@ -11,7 +15,7 @@ use serde::Serialize;
 use sha2::Sha256;
 
 use crate::error::EdgeError;
-use crate::secret::SecretBytes;
+use crate::secret::{KeyPurpose, SecretBytes};
 
 type HmacSha256 = hmac::Hmac<Sha256>;
 
@@ -111,12 +115,9 @@ pub struct CertificateHasher {
 }
 
 impl CertificateHasher {
-    /// Derives the hashing key from the session key, with a label of its own.
+    /// Derives the hashing key from the session key ([`KeyPurpose::AuditCertificate`]).
     pub fn derive(session_key: &SecretBytes) -> Result<Self, EdgeError> {
-        let mut mac = HmacSha256::new_from_slice(session_key.expose())
-            .map_err(|_| EdgeError::Config("SESSION_KEY is unusable"))?;
-        mac.update(b"onshi-edge-audit-certificate-key-v1");
-        Ok(Self { key: SecretBytes::new(mac.finalize().into_bytes().to_vec()) })
+        Ok(Self { key: session_key.derive(KeyPurpose::AuditCertificate)? })
     }
 
     /// The keyed hash of one certificate identity, hex.

@@ -1,11 +1,15 @@
 //! The worker's configuration, read from its bindings through a lookup function so it can be built and
 //! tested without the runtime.
 //!
+//! Layer: beside the use cases, which read it; it builds the pure rules of [`crate::auth`] from the bindings and
+//! derives every `SESSION_KEY`-based key once ([`crate::secret::KeyPurpose`]). Must not: know the use cases, or
+//! start with a binding it could not validate.
+//!
 //! | binding | kind | meaning |
 //! |---|---|---|
 //! | `ORIGIN_URL` | var | `http(s)://host[:port]` of the origin |
 //! | `ORIGIN_SIGNING_KEY` | secret | HMAC key for origin request signatures (its UTF-8 bytes), ≥ 16 bytes |
-//! | `SESSION_KEY` | secret | HMAC key for session tokens (its UTF-8 bytes), ≥ 32 bytes |
+//! | `SESSION_KEY` | secret | key material for the session tokens and audit hashes (its UTF-8 bytes; each key is derived from it by HKDF), ≥ 32 bytes |
 //! | `JPKI_AUTH_CA_PEM` | var | one or more PEM certificates of the 利用者証明用 CA(s) to trust |
 //! | `ORIGIN_TIMEOUT_MS` | var, optional | origin timeout, default 3000 |
 //! | `ADMIN_TOKEN` | secret, optional | bearer token of the admin routes (≥ 24 bytes); unset closes them |
@@ -14,14 +18,16 @@
 //! | `RATE_LIMIT_WINDOW_SECS` | var, optional | length of a counting window, default 60 (1–86400) |
 //! | `KIOSK_ORIGINS` | var, optional | kiosk origins allowed besides the edge's own (e.g. `isolated-app://<id>`) |
 
-use crate::admin::AdminCredential;
 use crate::audit::CertificateHasher;
-use crate::cardauth::TrustAnchors;
+use crate::auth::admin::AdminCredential;
+use crate::auth::cardauth::TrustAnchors;
+use crate::auth::ratelimit::{DEFAULT_PER_DEVICE, DEFAULT_PER_FACILITY, RateLimits, parse_limit, parse_window};
+use crate::auth::session::SessionMinter;
+use crate::auth::staff_session::StaffSessions;
 use crate::error::EdgeError;
+use crate::http_policy::KioskOrigins;
 use crate::proxy::{OriginClient, parse_timeout_ms};
-use crate::ratelimit::{DEFAULT_PER_DEVICE, DEFAULT_PER_FACILITY, RateLimits, parse_limit, parse_window};
 use crate::secret::SecretBytes;
-use crate::session::SessionMinter;
 
 /// Binding name of the origin's base URL.
 pub const ORIGIN_URL: &str = "ORIGIN_URL";
@@ -62,9 +68,9 @@ pub struct EdgeConfig {
     /// Hashes certificate identities for audit events.
     pub audit_hasher: CertificateHasher,
     /// Browser origins allowed to call the API besides the edge's own.
-    pub kiosk_origins: crate::http_policy::KioskOrigins,
+    pub kiosk_origins: KioskOrigins,
     /// Mints and checks staff sessions (a key derived from `SESSION_KEY`).
-    pub staff_sessions: crate::staff::StaffSessions,
+    pub staff_sessions: StaffSessions,
 }
 
 impl EdgeConfig {
@@ -84,8 +90,8 @@ impl EdgeConfig {
         Ok(Self {
             origin: OriginClient::new(&origin_url, SecretBytes::new(origin_key.into_bytes()))?,
             audit_hasher: CertificateHasher::derive(&session_key)?,
-            staff_sessions: crate::staff::StaffSessions::derive(&session_key)?,
-            sessions: SessionMinter::new(session_key)?,
+            staff_sessions: StaffSessions::derive(&session_key)?,
+            sessions: SessionMinter::new(&session_key)?,
             admin: AdminCredential::new(admin_token)?,
             rate_limits: RateLimits {
                 per_device: parse_limit(
@@ -104,7 +110,7 @@ impl EdgeConfig {
                 )?,
             },
             trust_anchors: TrustAnchors::from_pem(&anchors_pem)?,
-            kiosk_origins: crate::http_policy::KioskOrigins::parse(lookup(KIOSK_ORIGINS).as_deref())?,
+            kiosk_origins: KioskOrigins::parse(lookup(KIOSK_ORIGINS).as_deref())?,
             origin_timeout_ms: parse_timeout_ms(lookup(ORIGIN_TIMEOUT_MS).as_deref())?,
         })
     }

@@ -10,29 +10,23 @@
 //! kiosk's credentials to the origin; let internal detail reach a response body (only
 //! [`onshi_proto::ApiError`]); read a clock or a random source outside the thin `worker` adapter.
 //!
-//! Layout: the pure modules ([`challenge`], [`cardauth`], [`session`], [`device`], [`ratelimit`], [`audit`],
-//! [`admin`], [`proxy`], [`http_policy`], [`config`], [`routes`], [`service`], [`staff`]) know nothing of the runtime and
-//! are tested natively. The adapter (`#[event(fetch)]`, the API handler, the `ChallengeStore` and `EdgeStore` Durable Objects, the
-//! audit log and the origin `fetch`) exists only in the `wasm32` build.
+//! Layout: the pure modules know nothing of the runtime and are tested natively: [`auth`] holds the rules (card
+//! authentication, challenges, devices, one-time codes, card and staff sessions, the admin credential, rate
+//! limits), [`api`] the use cases over [`api::EdgePorts`], one file per audience, and beside them [`routes`],
+//! [`config`], [`proxy`], [`audit`], [`http_policy`], [`error`] and [`secret`]. The adapter (`#[event(fetch)]`, the
+//! API handler, the `ChallengeStore` and `EdgeStore` Durable Objects, the audit log and the origin `fetch`) exists
+//! only in the `wasm32` build.
 #![forbid(unsafe_code)]
 
-pub mod admin;
+pub mod api;
 pub mod audit;
-pub mod cardauth;
-pub mod challenge;
+pub mod auth;
 pub mod config;
-pub mod consent;
-pub mod device;
 pub mod error;
 pub mod http_policy;
 pub mod proxy;
-pub mod ratelimit;
 pub mod routes;
 pub mod secret;
-pub mod service;
-pub mod session;
-pub mod staff;
-mod token;
 
 #[cfg(target_arch = "wasm32")]
 mod worker_adapter;

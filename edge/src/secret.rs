@@ -1,10 +1,57 @@
-//! Secret values (keys and tokens) that are wiped from memory when dropped and never printed.
+//! Secret values (keys and tokens) that are wiped from memory when dropped and never printed, and the one way the
+//! edge derives a key from another.
+//!
+//! Layer: a leaf under every module that holds key material. Every key the edge makes from `SESSION_KEY` comes from
+//! [`SecretBytes::derive`]: HKDF-SHA256 (RFC 5869) with a distinct `info` per [`KeyPurpose`], so a key made for one
+//! purpose (card sessions, staff sessions, audit hashes) is unrelated to the key of any other and to `SESSION_KEY`
+//! itself. Must not: print key bytes, or derive a key any other way.
 
+use hkdf::Hkdf;
+use sha2::Sha256;
+use subtle::ConstantTimeEq as _;
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
-/// Key material: wiped on drop, shown as `<redacted>` by `Debug`.
-#[derive(Clone, PartialEq, Eq, Zeroize, ZeroizeOnDrop)]
+use crate::error::EdgeError;
+
+/// Length of every derived key, in bytes: the HMAC-SHA256 output, the strength of the MACs it keys.
+pub const DERIVED_KEY_LEN: usize = 32;
+
+/// What a key derived from `SESSION_KEY` is for. Each purpose names its own HKDF `info`, so no two purposes ever
+/// share a key: a card session token cannot pass for a staff token, and the audit hash key signs nothing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyPurpose {
+    /// The MAC key of card session tokens.
+    CardSession,
+    /// The MAC key of staff session tokens.
+    StaffSession,
+    /// The key of the certificate hash in audit events.
+    AuditCertificate,
+}
+
+impl KeyPurpose {
+    /// The HKDF `info` of this purpose. Changing one invalidates every token of that kind in flight (and changes
+    /// the audit hashes), so a new spelling gets a new version suffix.
+    pub fn info(self) -> &'static [u8] {
+        match self {
+            Self::CardSession => b"onshi-edge card-session v1",
+            Self::StaffSession => b"onshi-edge staff-session v1",
+            Self::AuditCertificate => b"onshi-edge audit-certificate v1",
+        }
+    }
+}
+
+/// Key material: wiped on drop, shown as `<redacted>` by `Debug`, compared in constant time.
+#[derive(Clone, Zeroize, ZeroizeOnDrop)]
 pub struct SecretBytes(Vec<u8>);
+
+impl PartialEq for SecretBytes {
+    /// Constant time in the bytes' content ([`subtle`]); only the lengths, which reveal nothing usable, may show.
+    fn eq(&self, other: &Self) -> bool {
+        bool::from(self.0.as_slice().ct_eq(other.0.as_slice()))
+    }
+}
+
+impl Eq for SecretBytes {}
 
 impl SecretBytes {
     /// Takes ownership of the key bytes.
@@ -26,6 +73,17 @@ impl SecretBytes {
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
+
+    /// The [`DERIVED_KEY_LEN`]-byte key for `purpose`, derived from these bytes as input keying material by
+    /// HKDF-SHA256 without a salt (RFC 5869 then uses a block of zeros) and with the purpose's `info`.
+    pub fn derive(&self, purpose: KeyPurpose) -> Result<Self, EdgeError> {
+        let mut okm = Self(vec![0_u8; DERIVED_KEY_LEN]);
+        // HKDF-Expand only refuses more than 255 hash lengths of output; one is asked for, so this never fails.
+        Hkdf::<Sha256>::new(None, &self.0)
+            .expand(purpose.info(), &mut okm.0)
+            .map_err(|_| EdgeError::Config("a key cannot be derived from SESSION_KEY"))?;
+        Ok(okm)
+    }
 }
 
 impl std::fmt::Debug for SecretBytes {
@@ -34,9 +92,18 @@ impl std::fmt::Debug for SecretBytes {
     }
 }
 
-/// A bearer session token: wiped on drop, shown as `<redacted>` by `Debug`.
-#[derive(Clone, PartialEq, Eq, Zeroize, ZeroizeOnDrop)]
+/// A bearer session token: wiped on drop, shown as `<redacted>` by `Debug`, compared in constant time.
+#[derive(Clone, Zeroize, ZeroizeOnDrop)]
 pub struct SessionToken(String);
+
+impl PartialEq for SessionToken {
+    /// Constant time in the token's content ([`subtle`]).
+    fn eq(&self, other: &Self) -> bool {
+        bool::from(self.0.as_bytes().ct_eq(other.0.as_bytes()))
+    }
+}
+
+impl Eq for SessionToken {}
 
 impl SessionToken {
     /// Wraps the token text.
@@ -79,5 +146,35 @@ mod tests {
         let mut token = SessionToken::new("secret-token".to_owned());
         token.zeroize();
         assert!(token.expose().is_empty());
+    }
+
+    #[test]
+    fn secrets_compare_by_content() {
+        assert_eq!(SecretBytes::new(vec![1, 2, 3]), SecretBytes::new(vec![1, 2, 3]));
+        assert_ne!(SecretBytes::new(vec![1, 2, 3]), SecretBytes::new(vec![1, 2, 4]));
+        assert_ne!(SecretBytes::new(vec![1, 2, 3]), SecretBytes::new(vec![1, 2]));
+        assert_eq!(SessionToken::new("a.b".to_owned()), SessionToken::new("a.b".to_owned()));
+        assert_ne!(SessionToken::new("a.b".to_owned()), SessionToken::new("a.c".to_owned()));
+    }
+
+    #[test]
+    fn each_purpose_derives_its_own_key_by_hkdf_sha256() {
+        let session_key = SecretBytes::new(b"a-session-key-of-at-least-32-bytes!!".to_vec());
+        // HKDF-SHA256 (RFC 5869, no salt) of the key above with each purpose's info, computed independently of this
+        // crate; a change here invalidates every token of that kind and every audit hash in flight.
+        for (purpose, expected) in [
+            (KeyPurpose::CardSession, "b109304638ec0478993cd588e3e0b2795c76c37c32d402f7d87b03d4d821ab51"),
+            (KeyPurpose::StaffSession, "f872be5ba67fa62e3d9692998b77e52ceb74d329f27d1dcc77645e7b24732fc1"),
+            (KeyPurpose::AuditCertificate, "ecaaf3fba02d1de871a87f40312c1cc20cb5c476081a40b9b74d92078e42b701"),
+        ] {
+            let derived = session_key.derive(purpose).unwrap();
+            assert_eq!(hex::encode(derived.expose()), expected, "{purpose:?}");
+            assert_eq!(derived.len(), DERIVED_KEY_LEN);
+        }
+        let other = SecretBytes::new(vec![9; 32]);
+        assert_ne!(
+            other.derive(KeyPurpose::CardSession).unwrap(),
+            session_key.derive(KeyPurpose::CardSession).unwrap()
+        );
     }
 }

@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used)]
 
 use onshi_edge::EdgeError;
-use onshi_edge::cardauth::{TrustAnchors, verify_card_authentication};
+use onshi_edge::auth::cardauth::{TrustAnchors, verify_card_authentication};
 
 const CARD_CERT: &[u8] = include_bytes!("data/my-number-myna-test-vector/auth-cert-myna.cer");
 const CARD_SIGNATURE: &[u8] = include_bytes!("data/my-number-myna-test-vector/auth-message1-sha256rsapkcs.sig");

@@ -6,8 +6,8 @@
 
 use futures::executor::block_on;
 use onshi_edge::EdgeError;
+use onshi_edge::api::{ApiRequest, EdgeApi, EdgePorts};
 use onshi_edge::config::EdgeConfig;
-use onshi_edge::service::{ApiRequest, EdgeApi, EdgePorts};
 use onshi_proto::api::EnrolRequest;
 use onshi_proto::origin::{
     AuthMethod, CertificateRef, CertificateStatusQuery, CheckInListQuery, ConsentRequest, NumberQualificationQuery,

@@ -2,7 +2,7 @@
 //!
 //! Counting is one `UPDATE … RETURNING` statement, and a Durable Object runs one event at a time, so two
 //! concurrent answers to the same challenge can never both see a first use. Whether a use succeeds is decided
-//! by [`crate::challenge::judge_consumption`], not here.
+//! by [`crate::auth::challenge::judge_consumption`], not here.
 //!
 //! Old challenges are deleted by the object's alarm, set for the earliest time a stored challenge may be
 //! forgotten, so that an instance nobody writes to again still empties itself.
@@ -16,7 +16,7 @@ use worker::{
     js_sys,
 };
 
-use crate::challenge::StoredChallenge;
+use crate::auth::challenge::StoredChallenge;
 
 /// Path of the "remember this challenge" call.
 pub const STORE_PATH: &str = "/store";

@@ -3,12 +3,12 @@
 //!
 //! One instance per enrolment code (`code:<hash>`) and one per facility (`facility:<医療機関コード>`), which holds
 //! the facility's devices, each device's rate counter and the facility's. A device request is therefore checked
-//! and counted in a single call ([`crate::device::check_and_count`]: load the device, verify its proof with
+//! and counted in a single call ([`crate::auth::device::check_and_count`]: load the device, verify its proof with
 //! WebCrypto, count), and every counting step runs in one single-threaded object, so two concurrent requests can
 //! never both redeem one code or slip past a limit. Decisions are made by the pure modules, not here.
 //!
 //! Rate counters are counted in the instance's memory and, from half the limit on
-//! ([`crate::ratelimit::RateCounter::persist_from`]), written through to its storage on every count: one upsert into
+//! ([`crate::auth::ratelimit::RateCounter::persist_from`]), written through to its storage on every count: one upsert into
 //! the instance's local SQLite, committed with the event. An instance that was evicted or restarted reads its
 //! counters back once, on its first count, so a client at its limit cannot start afresh by waiting for an eviction,
 //! and the requests of a client far below its limit pay no storage commit.
@@ -20,9 +20,10 @@ use serde::{Deserialize, Serialize};
 use worker::{DurableObject, Env, Request, Response, Result, SqlStorage, SqlStorageValue, State, durable_object};
 
 use super::webcrypto;
-use crate::device::{DeviceCheck, DeviceId, DeviceRecord, StoredEnrolmentCode, check_and_count};
+use crate::auth::device::{DeviceCheck, DeviceId, DeviceRecord, check_and_count};
+use crate::auth::enrolment_code::StoredEnrolmentCode;
+use crate::auth::ratelimit::RateCounter;
 use crate::error::EdgeError;
-use crate::ratelimit::RateCounter;
 
 /// Store an enrolment code.
 pub const CODE_STORE_PATH: &str = "/code/store";

@@ -11,15 +11,15 @@ mod webcrypto;
 use futures::StreamExt as _;
 use worker::{Env, Headers, Request, Response, ResponseBuilder, js_sys};
 
+use crate::api::{ApiRequest, EdgeApi};
+use crate::auth::device::DeviceProofHeaders;
 use crate::config::EdgeConfig;
-use crate::device::DeviceProofHeaders;
 use crate::error::EdgeError;
 use crate::http_policy::{
     API_RESPONSE_HEADERS, BodyCollector, CorsVerdict, STATIC_RESPONSE_HEADERS, check_declared_length, cors_headers,
 };
 use crate::proxy::forwardable_headers;
 use crate::routes::route;
-use crate::service::{ApiRequest, EdgeApi};
 use onshi_proto::api::{DEVICE_ID_HEADER, DEVICE_SIGNATURE_HEADER, DEVICE_TIME_HEADER};
 
 use ports::WorkerPorts;
@@ -55,7 +55,7 @@ fn load_config(env: &Env) -> Result<std::rc::Rc<EdgeConfig>, EdgeError> {
 }
 
 /// Every API answer goes through here: a JSON body (already serialised, or the error's stable code; an empty one
-/// is [`crate::service::NO_CONTENT`], sent as 204), the API headers, and the CORS headers when an allowed kiosk
+/// is [`crate::api::NO_CONTENT`], sent as 204), the API headers, and the CORS headers when an allowed kiosk
 /// origin asked.
 fn respond(result: Result<Vec<u8>, EdgeError>, cors: &CorsVerdict) -> worker::Result<Response> {
     let (status, body) = match result {

@@ -18,14 +18,13 @@ use super::edge_store::{
     DEVICE_STORE_PATH, DeviceCall,
 };
 use super::webcrypto;
+use crate::api::EdgePorts;
 use crate::audit::AuditEvent;
-use crate::challenge::{ChallengeId, IssuedChallenge, StoredChallenge};
-use crate::device::{
-    DeviceCheck, DeviceCheckAnswer, DeviceId, DeviceRecord, ENROLMENT_CODE_LIFETIME_SECS, StoredEnrolmentCode,
-};
+use crate::auth::challenge::{ChallengeId, IssuedChallenge, StoredChallenge};
+use crate::auth::device::{DeviceCheck, DeviceCheckAnswer, DeviceId, DeviceRecord};
+use crate::auth::enrolment_code::{ENROLMENT_CODE_LIFETIME_SECS, StoredEnrolmentCode};
 use crate::error::EdgeError;
 use crate::proxy::{OriginOutcome, OriginRequest};
-use crate::service::EdgePorts;
 use onshi_proto::api::DeviceLabel;
 use onshi_proto::facility::FacilityCode;
 

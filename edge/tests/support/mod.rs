@@ -9,15 +9,15 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use futures::executor::block_on;
 use onshi_edge::EdgeError;
+use onshi_edge::api::{ApiRequest, EdgeApi, EdgePorts};
 use onshi_edge::audit::AuditEvent;
-use onshi_edge::challenge::{ChallengeId, IssuedChallenge, StoredChallenge};
-use onshi_edge::config::EdgeConfig;
-use onshi_edge::device::{
-    DeviceCheck, DeviceCheckAnswer, DeviceId, DeviceProofHeaders, DeviceRecord, PendingProof, StoredEnrolmentCode,
-    check_and_count,
+use onshi_edge::auth::challenge::{ChallengeId, IssuedChallenge, StoredChallenge};
+use onshi_edge::auth::device::{
+    DeviceCheck, DeviceCheckAnswer, DeviceId, DeviceProofHeaders, DeviceRecord, PendingProof, check_and_count,
 };
+use onshi_edge::auth::enrolment_code::StoredEnrolmentCode;
+use onshi_edge::config::EdgeConfig;
 use onshi_edge::proxy::{OriginOutcome, OriginRequest};
-use onshi_edge::service::{ApiRequest, EdgeApi, EdgePorts};
 use onshi_proto::api::{
     ChallengeResponse, DeviceLabel, EnrolRequest, SessionRequest, SessionResponse, device_proof_message,
 };

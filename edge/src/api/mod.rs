@@ -1,41 +1,43 @@
-//! The API use cases, written against [`EdgePorts`] so that they run unchanged in workerd (Durable Objects,
+//! The API: the use cases, written against [`EdgePorts`] so that they run unchanged in workerd (Durable Objects,
 //! `fetch`, WebCrypto randomness) and in native tests (in-memory fakes).
+//!
+//! Layer: the edge's use cases, over the pure rules of [`crate::auth`]. This file holds what every use case shares
+//! ([`EdgeApi`], [`EdgePorts`], [`ApiRequest`], the `audited` wrapper, the device and card-session checks and the
+//! origin call); the use cases themselves live one file per audience: [`card`] (the kiosk's check-in), [`device`]
+//! (enrolment and the admin's device routes), [`consent`], [`registration`], [`staff`] (the staff console) and
+//! [`visual_check`] (the kiosk's 目視). Must not: do I/O or read a clock of its own (everything outside comes
+//! through [`EdgePorts`] and [`ApiRequest`]), or end a use case without its audit event.
 //!
 //! Every card call is made by an enrolled device: its proof is checked and its requests (and its facility's) are
 //! counted before anything else. Every use case runs inside `EdgeApi::audited`, which ends it with one audit event
 //! through [`EdgePorts::audit`]; [`EdgeApi::handle`] is the one entry the adapter calls, with the use case
 //! [`crate::routes::route`] found.
 
-use onshi_proto::api::{
-    ChallengeResponse, DeviceLabel, DeviceRevokeResponse, EnrolRequest, EnrolResponse, EnrolmentCodeRequest,
-    EnrolmentCodeResponse, QualificationRequest, SessionRequest, SessionResponse,
-};
+pub mod card;
+pub mod consent;
+pub mod device;
+pub mod registration;
+pub mod staff;
+pub mod visual_check;
+
+use onshi_proto::api::DeviceLabel;
 use onshi_proto::facility::FacilityCode;
 use onshi_proto::origin::{
-    AuthMethod, BY_CERTIFICATE_PATH, CERTIFICATE_STATUS_PATH, CardQualificationQuery, CertificateRef,
-    CertificateStatus, CertificateStatusAnswer, CertificateStatusQuery,
+    CERTIFICATE_STATUS_PATH, CertificateRef, CertificateStatus, CertificateStatusAnswer, CertificateStatusQuery,
 };
-use onshi_proto::qualification::QualificationAnswer;
 
 use crate::audit::{AuditAction, AuditEvent};
-use crate::cardauth::verify_card_authentication;
-use crate::challenge::{ChallengeId, ChallengeRandomness, IssuedChallenge, StoredChallenge, judge_consumption};
-use crate::config::EdgeConfig;
-use crate::device::{
-    AuthenticatedDevice, DEVICE_ID_RANDOM_LEN, DeviceCheck, DeviceCheckAnswer, DeviceId, DeviceProofHeaders,
-    DeviceRecord, ENROLMENT_CODE_LIFETIME_SECS, EnrolmentCode, SignedRequest, StoredEnrolmentCode, check_public_key,
-    judge_redemption,
+use crate::auth::challenge::{ChallengeId, IssuedChallenge, StoredChallenge};
+use crate::auth::device::{
+    AuthenticatedDevice, DeviceCheck, DeviceCheckAnswer, DeviceId, DeviceProofHeaders, DeviceRecord, SignedRequest,
 };
+use crate::auth::enrolment_code::StoredEnrolmentCode;
+use crate::auth::ratelimit::RateScope;
+use crate::auth::session::{SessionClaims, bearer_token};
+use crate::config::EdgeConfig;
 use crate::error::EdgeError;
-use crate::http_policy::{parse_json, parse_json_or_default};
 use crate::proxy::{NONCE_RANDOM_LEN, OriginOutcome, OriginRequest, interpret_outcome};
-use crate::ratelimit::RateScope;
 use crate::routes::UseCase;
-use crate::session::{SessionClaims, TOKEN_ID_RANDOM_LEN, bearer_token};
-use zeroize::Zeroize as _;
-
-/// Longest accepted `arbitrary_identifier`; the national message allows far less.
-const MAX_ARBITRARY_IDENTIFIER_LEN: usize = 64;
 
 /// True for outcomes where a read may be tried again: nothing reached the origin, or it said it is unavailable.
 fn is_retryable(outcome: &OriginOutcome) -> bool {
@@ -101,7 +103,7 @@ pub trait EdgePorts {
     async fn revoke_device(&self, id: &DeviceId) -> Result<bool, EdgeError>;
 
     /// Checks one device request in its facility's store and, when the proof holds, counts it on the device's and
-    /// the facility's counters: [`crate::device::check_and_count`], run where the records are, in one call.
+    /// the facility's counters: [`crate::auth::device::check_and_count`], run where the records are, in one call.
     async fn check_device(&self, check: &DeviceCheck) -> Result<DeviceCheckAnswer, EdgeError>;
 
     /// Sends a request to the origin, giving up after `timeout_ms`.
@@ -292,159 +294,5 @@ impl<'a, P: EdgePorts> EdgeApi<'a, P> {
             UseCase::VisualCheckStatus => json_body(self.visual_check_status(request).await),
             UseCase::WithdrawVisualCheck => json_body(self.withdraw_visual_check(request).await),
         }
-    }
-
-    /// `POST /api/v1/challenge`: issues and stores a single-use challenge for an enrolled device.
-    pub async fn issue_challenge(&self, request: &ApiRequest<'_>) -> Result<ChallengeResponse, EdgeError> {
-        self.audited(AuditAction::Challenge, request.now_unix, async |context| {
-            self.authenticate_device(request, context).await?;
-            let randomness = ChallengeRandomness { id: self.random()?, challenge: self.random()? };
-            let issued = IssuedChallenge::issue(&randomness, request.now_unix);
-            self.ports.store_challenge(&issued, request.now_unix).await?;
-            Ok(issued.to_response())
-        })
-        .await
-    }
-
-    /// `POST /api/v1/session`: consumes the challenge, verifies the card's answer, asks the origin whether the
-    /// certificate is revoked, and mints a session bound to the device and the certificate.
-    ///
-    /// The challenge is consumed before the card is checked, so a failed attempt burns it too.
-    pub async fn open_session(&self, request: &ApiRequest<'_>) -> Result<SessionResponse, EdgeError> {
-        self.audited(AuditAction::Session, request.now_unix, async |context| {
-            let device = self.authenticate_device(request, context).await?;
-            let body: SessionRequest = parse_json(request.body)?;
-            let id = ChallengeId::parse(&body.challenge_id)?;
-            let record = self.ports.count_challenge_use(&id, request.now_unix).await?;
-            let challenge = judge_consumption(record, request.now_unix)?;
-            let certificate = verify_card_authentication(
-                body.certificate.as_slice(),
-                body.signature.as_slice(),
-                &challenge,
-                &self.config.trust_anchors,
-                request.now_unix,
-            )?;
-            context.certificate = Some(self.config.audit_hasher.hash(&certificate));
-            self.refuse_if_revoked(&certificate, request).await?;
-            let (token, claims) = self.config.sessions.mint(
-                &certificate,
-                device.device_id.as_str(),
-                AuthMethod::Pin,
-                request.now_unix,
-                self.random::<TOKEN_ID_RANDOM_LEN>()?,
-            )?;
-            Ok(SessionResponse { session_token: token.expose().to_owned(), expires_at: claims.exp })
-        })
-        .await
-    }
-
-    /// `POST /api/v1/qualification`: the qualification of the session's card holder, asked from the device the
-    /// session was opened on. The card comes from the session only, never from the body.
-    pub async fn qualification(&self, request: &ApiRequest<'_>) -> Result<QualificationAnswer, EdgeError> {
-        self.audited(AuditAction::Qualification, request.now_unix, async |context| {
-            let (device, claims) = self.card_session(request, context).await?;
-            // A visual-check session got its qualification when staff approved it, and the origin recorded that
-            // check-in as 目視; asking again here would record a PIN check-in that never happened.
-            claims.require_pin()?;
-            let certificate = claims.certificate();
-            let body: QualificationRequest = parse_json_or_default(request.body)?;
-            if body.arbitrary_identifier.as_ref().is_some_and(|id| id.chars().count() > MAX_ARBITRARY_IDENTIFIER_LEN) {
-                return Err(EdgeError::BadRequest);
-            }
-            let query = CardQualificationQuery {
-                certificate,
-                facility_code: Some(device.facility_code.as_str().to_owned()),
-                device_id: Some(device.device_id.as_str().to_owned()),
-                device_label: Some(device.label.clone()),
-                arbitrary_identifier: body.arbitrary_identifier,
-            };
-            self.call_origin(BY_CERTIFICATE_PATH, &query, request.forwarded.clone(), request.now_unix).await
-        })
-        .await
-    }
-
-    /// `POST /api/v1/devices/enrol`: redeems a one-time code and registers the device's public key.
-    ///
-    /// The key is checked before the code is redeemed, so a malformed key does not burn the code.
-    pub async fn enrol(&self, request: &ApiRequest<'_>) -> Result<EnrolResponse, EdgeError> {
-        self.audited(AuditAction::Enrol, request.now_unix, async |context| {
-            let mut body: EnrolRequest = parse_json(request.body)?;
-            let code = EnrolmentCode::parse(&body.code);
-            // The typed code is a credential: only the parsed copy, which wipes itself, lives on.
-            body.code.zeroize();
-            let code = code?;
-            check_public_key(body.public_key.as_slice())?;
-            if !self.ports.p256_key_is_valid(body.public_key.as_slice()).await? {
-                return Err(EdgeError::BadRequest);
-            }
-            let stored = self.ports.redeem_enrolment_code(&code.lookup_key(), request.now_unix).await?;
-            let label = stored.as_ref().and_then(|stored| stored.label.clone());
-            let facility_code = judge_redemption(stored, request.now_unix)?;
-            context.facility = Some(facility_code.as_str().to_owned());
-            let device_id = DeviceId::from_random(&facility_code, &self.random::<DEVICE_ID_RANDOM_LEN>()?);
-            context.device = Some(device_id.as_str().to_owned());
-            self.ports
-                .store_device(&DeviceRecord {
-                    device_id: device_id.clone(),
-                    facility_code: facility_code.as_str().to_owned(),
-                    public_key: body.public_key.clone(),
-                    enrolled_at: request.now_unix,
-                    revoked: false,
-                    label,
-                })
-                .await?;
-            Ok(EnrolResponse { device_id: device_id.as_str().to_owned(), facility_code })
-        })
-        .await
-    }
-
-    /// `GET /api/v1/device`: the device confirms that the edge still knows it. The device proof is all there is to
-    /// check, so an unknown or revoked device is `device_not_enrolled` and a bad proof `unauthorized`, exactly as
-    /// on the card routes; the check counts against the device's rate limits like any proven request.
-    pub async fn confirm_device(&self, request: &ApiRequest<'_>) -> Result<(), EdgeError> {
-        self.audited(AuditAction::DeviceConfirmed, request.now_unix, async |context| {
-            self.authenticate_device(request, context).await.map(|_| ())
-        })
-        .await
-    }
-
-    /// `POST /api/v1/admin/enrolment-codes`: a one-time enrolment code for a facility.
-    pub async fn issue_enrolment_code(&self, request: &ApiRequest<'_>) -> Result<EnrolmentCodeResponse, EdgeError> {
-        self.audited(AuditAction::EnrolmentCodeIssued, request.now_unix, async |context| {
-            self.config.admin.check(request.authorization)?;
-            let body: EnrolmentCodeRequest = parse_json(request.body)?;
-            context.facility = Some(body.facility_code.as_str().to_owned());
-            let code = EnrolmentCode::generate(&self.random()?);
-            let expires_at = request.now_unix.saturating_add(ENROLMENT_CODE_LIFETIME_SECS);
-            self.ports
-                .store_enrolment_code(
-                    &code.lookup_key(),
-                    &body.facility_code,
-                    body.label.as_ref(),
-                    expires_at,
-                    request.now_unix,
-                )
-                .await?;
-            Ok(EnrolmentCodeResponse { code: code.display(), facility_code: body.facility_code, expires_at })
-        })
-        .await
-    }
-
-    /// `POST /api/v1/admin/devices/<id>/revoke`: revokes a device; an unknown device is `not_found`.
-    pub async fn revoke_device(
-        &self,
-        request: &ApiRequest<'_>,
-        device_id: &str,
-    ) -> Result<DeviceRevokeResponse, EdgeError> {
-        self.audited(AuditAction::DeviceRevoked, request.now_unix, async |context| {
-            self.config.admin.check(request.authorization)?;
-            let id = DeviceId::parse(device_id).map_err(|_| EdgeError::NotFound)?;
-            context.device = Some(id.as_str().to_owned());
-            if !self.ports.revoke_device(&id).await? {
-                return Err(EdgeError::NotFound);
-            }
-            Ok(DeviceRevokeResponse { device_id: id.as_str().to_owned(), revoked: true })
-        })
-        .await
     }
 }

@@ -1,17 +1,19 @@
 //! Short-lived card sessions as stateless bearer tokens.
 //!
-//! `token = base64url(JSON claims) "." base64url(HMAC-SHA256(SESSION_KEY, base64url(JSON claims)))`, both parts
-//! without padding. The MAC is checked (in constant time) before the claims are even parsed. Pure: the clock
-//! and the token id's randomness are passed in.
+//! Layer: a pure auth rule over `auth::token`. `token = base64url(JSON claims) "." base64url(HMAC-SHA256(K,
+//! base64url(JSON claims)))`, both parts without padding, where `K` is the card-session key derived from
+//! `SESSION_KEY` ([`KeyPurpose::CardSession`]). The MAC is checked (in constant time) before the claims are even
+//! parsed. Must not: read a clock or a random source (the clock and the token id's randomness are passed in), or
+//! let a visual-check session do what needs the PIN.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use onshi_proto::origin::{AuthMethod, CertificateRef};
 use serde::{Deserialize, Serialize};
 
+use crate::auth::token::{Lifetime, TokenCodec};
 use crate::error::EdgeError;
-use crate::secret::{SecretBytes, SessionToken};
-use crate::token::{Lifetime, TokenCodec};
+use crate::secret::{KeyPurpose, SecretBytes, SessionToken};
 
 /// Lifetime of a session, in seconds; a check-in completes well within it.
 pub const SESSION_LIFETIME_SECS: i64 = 300;
@@ -88,11 +90,13 @@ impl Lifetime for SessionClaims {
 }
 
 impl SessionMinter {
-    /// Refuses keys shorter than [`MIN_SESSION_KEY_LEN`].
-    pub fn new(key: SecretBytes) -> Result<Self, EdgeError> {
-        if key.len() < MIN_SESSION_KEY_LEN {
+    /// Derives the card-session key from `session_key` (`SESSION_KEY`); refuses keys shorter than
+    /// [`MIN_SESSION_KEY_LEN`].
+    pub fn new(session_key: &SecretBytes) -> Result<Self, EdgeError> {
+        if session_key.len() < MIN_SESSION_KEY_LEN {
             return Err(EdgeError::Config("SESSION_KEY is shorter than 32 bytes"));
         }
+        let key = session_key.derive(KeyPurpose::CardSession)?;
         Ok(Self { codec: TokenCodec::new(key, "", MAX_TOKEN_LEN, SESSION_LIFETIME_SECS) })
     }
 
@@ -140,7 +144,7 @@ mod tests {
     use super::*;
 
     fn minter(byte: u8) -> SessionMinter {
-        SessionMinter::new(SecretBytes::new(vec![byte; 32])).unwrap()
+        SessionMinter::new(&SecretBytes::new(vec![byte; 32])).unwrap()
     }
 
     fn card() -> CertificateRef {
@@ -201,7 +205,7 @@ mod tests {
 
     #[test]
     fn short_keys_are_refused_and_debug_hides_identity() {
-        assert!(matches!(SessionMinter::new(SecretBytes::new(vec![1; 31])), Err(EdgeError::Config(_))));
+        assert!(matches!(SessionMinter::new(&SecretBytes::new(vec![1; 31])), Err(EdgeError::Config(_))));
         let (token, claims) =
             minter(1).mint(&card(), "device-1", AuthMethod::Pin, 1_000, [3; TOKEN_ID_RANDOM_LEN]).unwrap();
         let printed = format!("{claims:?} {token:?} {:?}", minter(1));

@@ -1,21 +1,17 @@
-//! Consent and 健康保険証利用登録 at the reader: after a card session, the kiosk records what the card holder agreed
-//! to show this facility (包括同意 or single kinds, each live for 24 hours at the origin), or links the card to the
-//! holder's insured record once they accepted the terms.
+//! Consent at the reader: after a card session, the kiosk records what the card holder agreed to show this facility
+//! (包括同意 or single kinds, each live for 24 hours at the origin).
 //!
-//! Layer: an edge use case over [`EdgePorts`], pure like the others in [`crate::service`]. The card comes from the
+//! Layer: an edge use case over [`EdgePorts`], pure like the others in [`crate::api`]. The card comes from the
 //! session token and the facility from the device proof, never from the body; the origin keeps the consents.
 //! Must not: accept a facility, certificate or device from the body, or record anything for another device's session.
 
-use onshi_proto::api::{ConsentSubmission, RegistrationSubmission};
-use onshi_proto::origin::{
-    CONSENT_PATH as ORIGIN_CONSENT_PATH, ConsentAnswer, ConsentKind, ConsentRequest,
-    REGISTRATION_PATH as ORIGIN_REGISTRATION_PATH, RegistrationAnswer, RegistrationRequest,
-};
+use onshi_proto::api::ConsentSubmission;
+use onshi_proto::origin::{CONSENT_PATH as ORIGIN_CONSENT_PATH, ConsentAnswer, ConsentKind, ConsentRequest};
 
+use crate::api::{ApiRequest, EdgeApi, EdgePorts};
 use crate::audit::AuditAction;
 use crate::error::EdgeError;
 use crate::http_policy::parse_json;
-use crate::service::{ApiRequest, EdgeApi, EdgePorts};
 
 /// More kinds than exist means a malformed body.
 const MAX_CONSENT_KINDS: usize = 5;
@@ -47,29 +43,6 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
                 prescription: body.prescription,
             };
             self.call_origin(ORIGIN_CONSENT_PATH, &consent, request.forwarded.clone(), request.now_unix).await
-        })
-        .await
-    }
-
-    /// `POST /api/v1/registration`: links the session holder's card to their insured record (健康保険証利用登録).
-    pub async fn register_card(&self, request: &ApiRequest<'_>) -> Result<RegistrationAnswer, EdgeError> {
-        self.audited(AuditAction::Registration, request.now_unix, async |context| {
-            let (device, claims) = self.card_session(request, context).await?;
-            // Linking a card to an insured record binds it for good, so it needs the PIN, not a look at the card.
-            claims.require_pin()?;
-            let certificate = claims.certificate();
-            let body: RegistrationSubmission = parse_json(request.body)?;
-            if !body.terms_accepted {
-                return Err(EdgeError::BadRequest);
-            }
-            let registration = RegistrationRequest {
-                certificate,
-                facility_code: Some(device.facility_code.as_str().to_owned()),
-                device_id: Some(device.device_id.as_str().to_owned()),
-            };
-            // Linking is idempotent at the origin (a repeat answers "already registered"), so the one retry of
-            // `call_origin` after a lost connection is safe.
-            self.call_origin(ORIGIN_REGISTRATION_PATH, &registration, request.forwarded.clone(), request.now_unix).await
         })
         .await
     }

@@ -1,8 +1,9 @@
 //! The one format both of the edge's bearer tokens use, card sessions and staff sessions:
 //! `<prefix><base64url(JSON claims)>.<base64url(HMAC-SHA256(key, base64url(JSON claims)))>`.
 //!
-//! The MAC is checked, in constant time, before anything inside the token is parsed; then the claims' lifetime.
-//! Pure: the clock is passed in.
+//! Layer: a pure auth rule under `session.rs` and `staff_session.rs`. The MAC is checked, in constant time
+//! ([`subtle`]), before anything inside the token is parsed; then the claims' lifetime. Must not: read a clock (it
+//! is passed in), or look inside a token whose MAC does not hold.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -10,12 +11,13 @@ use hmac::{KeyInit, Mac};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use sha2::Sha256;
+use subtle::ConstantTimeEq as _;
 
 use crate::error::EdgeError;
 use crate::secret::{SecretBytes, SessionToken};
 
 /// HMAC-SHA256, as every edge token uses it.
-pub(crate) type HmacSha256 = hmac::Hmac<Sha256>;
+type HmacSha256 = hmac::Hmac<Sha256>;
 
 /// How far in the future an issue time may lie before a token is refused (clock differences between isolates).
 const MAX_FUTURE_ISSUE_SECS: i64 = 60;
@@ -74,8 +76,11 @@ impl TokenCodec {
         let tag = URL_SAFE_NO_PAD.decode(tag).map_err(|_| EdgeError::SessionInvalid)?;
         let mut mac = self.mac()?;
         mac.update(payload.as_bytes());
-        // `verify_slice` compares in constant time.
-        mac.verify_slice(&tag).map_err(|_| EdgeError::SessionInvalid)?;
+        // Compared in constant time, so that timing cannot reveal how much of a forged tag was right.
+        let expected = mac.finalize().into_bytes();
+        if !bool::from(expected.as_slice().ct_eq(tag.as_slice())) {
+            return Err(EdgeError::SessionInvalid);
+        }
         let json = URL_SAFE_NO_PAD.decode(payload).map_err(|_| EdgeError::SessionInvalid)?;
         let claims: C = serde_json::from_slice(&json).map_err(|_| EdgeError::SessionInvalid)?;
         if claims.expires_at().saturating_sub(claims.issued_at()) > self.lifetime_secs

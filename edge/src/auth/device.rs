@@ -1,9 +1,10 @@
-//! Device identity: one-time enrolment codes, enrolled devices and the per-request device proof.
+//! Device identity: enrolled devices and the per-request device proof.
 //!
-//! A facility admin issues a one-time code for a 医療機関コード; a kiosk redeems it once, registering the public half
-//! of a non-extractable ECDSA P-256 key it made in WebCrypto; from then on every call carries a device proof (see
-//! [`onshi_proto::api::device_proof_message`]). Pure: randomness and the clock are passed in, records come from
-//! and go to the store through the service's ports. Device records are not personal data.
+//! Layer: a pure auth rule. A kiosk that redeemed an enrolment code ([`crate::auth::enrolment_code`]) registered
+//! the public half of a non-extractable ECDSA P-256 key it made in WebCrypto; from then on every call carries a
+//! device proof (see [`onshi_proto::api::device_proof_message`]). Randomness and the clock are passed in, and
+//! records come from and go to the store through the API's ports. Device records are not personal data. Must not:
+//! do I/O, read a clock, or count a request whose proof does not hold.
 //!
 //! The elliptic-curve arithmetic itself (is the point on the curve, does the signature verify) is passed in:
 //! workerd's WebCrypto does it natively, many times faster than the same arithmetic compiled to wasm. This module
@@ -17,19 +18,11 @@ use onshi_proto::Base64Bytes;
 use onshi_proto::api::{DEVICE_PROOF_MAX_SKEW_SECS, device_proof_body_hash, device_proof_message_over_hash};
 use onshi_proto::facility::FacilityCode;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest as _, Sha256};
 use spki::{ObjectIdentifier, SubjectPublicKeyInfoRef};
-use zeroize::{Zeroize, ZeroizeOnDrop};
 
+use crate::auth::ratelimit::{RateCounter, RateLimits, RateScope};
 use crate::error::EdgeError;
-use crate::ratelimit::{RateCounter, RateLimits, RateScope};
 
-/// How long an enrolment code may be redeemed, in seconds.
-pub const ENROLMENT_CODE_LIFETIME_SECS: i64 = 24 * 60 * 60;
-/// Characters in an enrolment code (without the display hyphens): 12 × 5 bits = 60 bits.
-pub const ENROLMENT_CODE_CHARS: usize = 12;
-/// Random bytes drawn for one enrolment code, one per character.
-pub const ENROLMENT_CODE_RANDOM_LEN: usize = ENROLMENT_CODE_CHARS;
 /// Random bytes behind a device id.
 pub const DEVICE_ID_RANDOM_LEN: usize = 16;
 /// Longest accepted SubjectPublicKeyInfo; a P-256 one is 91 bytes.
@@ -40,80 +33,6 @@ pub const P256_SIGNATURE_LEN: usize = 64;
 const EC_PUBLIC_KEY: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.2.1");
 /// `secp256r1` / `prime256v1` (RFC 5480).
 const P256_CURVE: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.3.1.7");
-
-/// The code alphabet: digits and capitals without 0/O and 1/I, which people confuse when typing. 32 symbols, so
-/// `byte % 32` picks one without bias.
-const CODE_ALPHABET: &[u8; 32] = b"23456789ABCDEFGHJKLMNPQRSTUVWXYZ";
-
-/// A one-time enrolment code: a credential, so wiped on drop and never printed.
-#[derive(Clone, PartialEq, Eq, Zeroize, ZeroizeOnDrop)]
-pub struct EnrolmentCode(String);
-
-impl std::fmt::Debug for EnrolmentCode {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("EnrolmentCode(<redacted>)")
-    }
-}
-
-impl EnrolmentCode {
-    /// A fresh code from [`ENROLMENT_CODE_RANDOM_LEN`] random bytes.
-    pub fn generate(random: &[u8; ENROLMENT_CODE_RANDOM_LEN]) -> Self {
-        Self(random.iter().map(|byte| char::from(CODE_ALPHABET[usize::from(byte % 32)])).collect())
-    }
-
-    /// Reads a typed code: case, spaces and hyphens do not matter.
-    pub fn parse(typed: &str) -> Result<Self, EdgeError> {
-        let mut normalised: String =
-            typed.chars().filter(|c| !matches!(c, '-' | ' ' | '\u{3000}')).map(|c| c.to_ascii_uppercase()).collect();
-        let valid = normalised.len() == ENROLMENT_CODE_CHARS && normalised.bytes().all(|b| CODE_ALPHABET.contains(&b));
-        if valid {
-            Ok(Self(normalised))
-        } else {
-            normalised.zeroize();
-            Err(EdgeError::EnrolmentCodeInvalid("malformed"))
-        }
-    }
-
-    /// The code as shown to the admin: three groups of four, e.g. `K7QM-4XRD-9TWP`.
-    pub fn display(&self) -> String {
-        let bytes = self.0.as_bytes();
-        bytes.chunks(4).map(|group| String::from_utf8_lossy(group).into_owned()).collect::<Vec<_>>().join("-")
-    }
-
-    /// The key the code is stored under: its SHA-256, so the store never holds a redeemable code.
-    pub fn lookup_key(&self) -> String {
-        let mut hasher = Sha256::new();
-        hasher.update(b"onshi-enrolment-code-v1\n");
-        hasher.update(self.0.as_bytes());
-        hex::encode(hasher.finalize())
-    }
-}
-
-/// An enrolment code as the store keeps it, after its use was counted.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct StoredEnrolmentCode {
-    /// The facility the code enrols into.
-    pub facility_code: String,
-    /// Unix seconds after which the code is refused.
-    pub expires_at: i64,
-    /// Redemption attempts, this one included.
-    pub uses: u32,
-    /// The name the admin gave the kiosk this code enrols ([`onshi_proto::api::DeviceLabel`]), if any.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub label: Option<String>,
-}
-
-/// Decides whether redeeming a code succeeds; `record` is `None` when the store has no such code.
-pub fn judge_redemption(record: Option<StoredEnrolmentCode>, now_unix: i64) -> Result<FacilityCode, EdgeError> {
-    let record = record.ok_or(EdgeError::EnrolmentCodeInvalid("unknown"))?;
-    if record.uses > 1 {
-        return Err(EdgeError::EnrolmentCodeInvalid("already used"));
-    }
-    if now_unix > record.expires_at {
-        return Err(EdgeError::EnrolmentCodeInvalid("expired"));
-    }
-    FacilityCode::parse(&record.facility_code).map_err(|_| EdgeError::Runtime("a stored facility code is invalid"))
-}
 
 /// A device id: the facility's 医療機関コード, a dot, and base64url (no padding) of [`DEVICE_ID_RANDOM_LEN`] random
 /// bytes, e.g. `0110113719.q8Xc…`. The facility in the id names the store that holds the device and its facility's
@@ -629,7 +548,7 @@ mod tests {
         assert!(SubjectPublicKeyInfoRef::from_der(&compressed_spki).is_ok());
         assert_eq!(check_public_key(&compressed_spki), Err(EdgeError::BadRequest));
         // An RSA SubjectPublicKeyInfo (the test card CA's) is not a device key.
-        let card_ca = include_str!("../test/fixtures/test-pki/auth-ca.pem");
+        let card_ca = include_str!("../../test/fixtures/test-pki/auth-ca.pem");
         let rsa_spki = {
             use der::Encode as _;
             let (_, der) = der::pem::decode_vec(card_ca.as_bytes()).unwrap();
@@ -637,30 +556,6 @@ mod tests {
             certificate.tbs_certificate().subject_public_key_info().to_der().unwrap()
         };
         assert_eq!(check_public_key(&rsa_spki), Err(EdgeError::BadRequest));
-    }
-
-    #[test]
-    fn enrolment_codes_are_typable_normalised_and_stored_hashed() {
-        let code = EnrolmentCode::generate(&[0, 1, 2, 3, 31, 32, 33, 255, 8, 9, 10, 11]);
-        assert_eq!(code.display(), "2345-Z23Z-ABCD");
-        let typed = EnrolmentCode::parse(" 2345 z23z-abcd ").unwrap();
-        assert_eq!(typed, code);
-        assert_eq!(typed.lookup_key(), code.lookup_key());
-        assert_eq!(code.lookup_key().len(), 64);
-        assert!(!code.lookup_key().contains("2345Z23ZABCD"));
-        assert!(!format!("{code:?}").contains("2345"));
-        for bad in ["", "2345-Z234-ZAB", "2345-Z234-ZABCD", "2345-Z234-ZAB0", "2345-Z234-ZABI"] {
-            assert_eq!(EnrolmentCode::parse(bad), Err(EdgeError::EnrolmentCodeInvalid("malformed")), "{bad}");
-        }
-    }
-
-    #[test]
-    fn a_code_redeems_once_before_it_expires() {
-        let stored = |uses| StoredEnrolmentCode { facility_code: FACILITY.into(), expires_at: 100, uses, label: None };
-        assert_eq!(judge_redemption(Some(stored(1)), 100).unwrap().as_str(), FACILITY);
-        assert_eq!(judge_redemption(Some(stored(2)), 50), Err(EdgeError::EnrolmentCodeInvalid("already used")));
-        assert_eq!(judge_redemption(Some(stored(1)), 101), Err(EdgeError::EnrolmentCodeInvalid("expired")));
-        assert_eq!(judge_redemption(None, 0), Err(EdgeError::EnrolmentCodeInvalid("unknown")));
     }
 
     #[test]

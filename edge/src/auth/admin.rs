@@ -5,9 +5,9 @@
 use sha2::{Digest as _, Sha256};
 use subtle::ConstantTimeEq as _;
 
+use crate::auth::session::bearer_token;
 use crate::error::EdgeError;
 use crate::secret::SecretBytes;
-use crate::session::bearer_token;
 
 /// Shortest accepted `ADMIN_TOKEN`, in bytes.
 pub const MIN_ADMIN_TOKEN_LEN: usize = 24;

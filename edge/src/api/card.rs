@@ -1,0 +1,93 @@
+//! The kiosk's check-in: a one-time challenge, the card session opened by the card's signature over it, and the
+//! qualification of the session's card holder.
+//!
+//! Layer: edge use cases over [`EdgePorts`]. The card comes from the verified certificate and then from the session
+//! token only, never from a body; the facility from the device proof. Must not: mint a session before the challenge
+//! is consumed and the certificate verified and found unrevoked, or ask the origin for a PIN check-in on a session
+//! opened without the PIN.
+
+use onshi_proto::api::{ChallengeResponse, QualificationRequest, SessionRequest, SessionResponse};
+use onshi_proto::origin::{AuthMethod, BY_CERTIFICATE_PATH, CardQualificationQuery};
+use onshi_proto::qualification::QualificationAnswer;
+
+use crate::api::{ApiRequest, EdgeApi, EdgePorts};
+use crate::audit::AuditAction;
+use crate::auth::cardauth::verify_card_authentication;
+use crate::auth::challenge::{ChallengeId, ChallengeRandomness, IssuedChallenge, judge_consumption};
+use crate::auth::session::TOKEN_ID_RANDOM_LEN;
+use crate::error::EdgeError;
+use crate::http_policy::{parse_json, parse_json_or_default};
+
+/// Longest accepted `arbitrary_identifier`; the national message allows far less.
+const MAX_ARBITRARY_IDENTIFIER_LEN: usize = 64;
+
+impl<P: EdgePorts> EdgeApi<'_, P> {
+    /// `POST /api/v1/challenge`: issues and stores a single-use challenge for an enrolled device.
+    pub async fn issue_challenge(&self, request: &ApiRequest<'_>) -> Result<ChallengeResponse, EdgeError> {
+        self.audited(AuditAction::Challenge, request.now_unix, async |context| {
+            self.authenticate_device(request, context).await?;
+            let randomness = ChallengeRandomness { id: self.random()?, challenge: self.random()? };
+            let issued = IssuedChallenge::issue(&randomness, request.now_unix);
+            self.ports.store_challenge(&issued, request.now_unix).await?;
+            Ok(issued.to_response())
+        })
+        .await
+    }
+
+    /// `POST /api/v1/session`: consumes the challenge, verifies the card's answer, asks the origin whether the
+    /// certificate is revoked, and mints a session bound to the device and the certificate.
+    ///
+    /// The challenge is consumed before the card is checked, so a failed attempt burns it too.
+    pub async fn open_session(&self, request: &ApiRequest<'_>) -> Result<SessionResponse, EdgeError> {
+        self.audited(AuditAction::Session, request.now_unix, async |context| {
+            let device = self.authenticate_device(request, context).await?;
+            let body: SessionRequest = parse_json(request.body)?;
+            let id = ChallengeId::parse(&body.challenge_id)?;
+            let record = self.ports.count_challenge_use(&id, request.now_unix).await?;
+            let challenge = judge_consumption(record, request.now_unix)?;
+            let certificate = verify_card_authentication(
+                body.certificate.as_slice(),
+                body.signature.as_slice(),
+                &challenge,
+                &self.config.trust_anchors,
+                request.now_unix,
+            )?;
+            context.certificate = Some(self.config.audit_hasher.hash(&certificate));
+            self.refuse_if_revoked(&certificate, request).await?;
+            let (token, claims) = self.config.sessions.mint(
+                &certificate,
+                device.device_id.as_str(),
+                AuthMethod::Pin,
+                request.now_unix,
+                self.random::<TOKEN_ID_RANDOM_LEN>()?,
+            )?;
+            Ok(SessionResponse { session_token: token.expose().to_owned(), expires_at: claims.exp })
+        })
+        .await
+    }
+
+    /// `POST /api/v1/qualification`: the qualification of the session's card holder, asked from the device the
+    /// session was opened on. The card comes from the session only, never from the body.
+    pub async fn qualification(&self, request: &ApiRequest<'_>) -> Result<QualificationAnswer, EdgeError> {
+        self.audited(AuditAction::Qualification, request.now_unix, async |context| {
+            let (device, claims) = self.card_session(request, context).await?;
+            // A visual-check session got its qualification when staff approved it, and the origin recorded that
+            // check-in as 目視; asking again here would record a PIN check-in that never happened.
+            claims.require_pin()?;
+            let certificate = claims.certificate();
+            let body: QualificationRequest = parse_json_or_default(request.body)?;
+            if body.arbitrary_identifier.as_ref().is_some_and(|id| id.chars().count() > MAX_ARBITRARY_IDENTIFIER_LEN) {
+                return Err(EdgeError::BadRequest);
+            }
+            let query = CardQualificationQuery {
+                certificate,
+                facility_code: Some(device.facility_code.as_str().to_owned()),
+                device_id: Some(device.device_id.as_str().to_owned()),
+                device_label: Some(device.label.clone()),
+                arbitrary_identifier: body.arbitrary_identifier,
+            };
+            self.call_origin(BY_CERTIFICATE_PATH, &query, request.forwarded.clone(), request.now_unix).await
+        })
+        .await
+    }
+}

@@ -1,0 +1,211 @@
+//! The staff console's use cases: a staff login code, the staff login, the day's check-ins, a qualification by
+//! number and the decision on a kiosk's visual check (目視).
+//!
+//! Layer: edge use cases over [`EdgePorts`]. A facility admin issues a one-time staff login code (the one-time code
+//! machinery of [`crate::auth::enrolment_code`], stored under its own lookup key). The console exchanges it for a
+//! staff session ([`crate::auth::staff_session`]); with it, staff list the day's check-ins, check a qualification
+//! by number and decide visual checks. Must not: take the facility from a body (it always comes from the staff
+//! token), or do I/O of its own (time and randomness come through [`EdgeApi`]'s ports).
+
+use onshi_proto::api::{
+    StaffCodeRequest, StaffCodeResponse, StaffLoginRequest, StaffNumberQuery, StaffSessionResponse,
+    StaffVisualCheckDecision,
+};
+use onshi_proto::insured_number::InsuredNumber;
+use onshi_proto::insurer_number::InsurerNumber;
+use onshi_proto::origin::{
+    BY_NUMBER_PATH, CHECKINS_PATH, CheckInList, CheckInListQuery, NumberQualificationQuery, VISUAL_CHECK_DECIDE_PATH,
+    VisualCheckDecision, VisualCheckTicket,
+};
+use onshi_proto::qualification::QualificationAnswer;
+use zeroize::Zeroize as _;
+
+use crate::api::{ApiRequest, AuditContext, EdgeApi, EdgePorts};
+use crate::audit::AuditAction;
+use crate::auth::enrolment_code::{EnrolmentCode, STAFF_CODE_LIFETIME_SECS, judge_redemption, staff_code_lookup_key};
+use crate::auth::session::bearer_token;
+use crate::auth::staff_session::StaffClaims;
+use crate::error::EdgeError;
+use crate::http_policy::parse_json;
+
+/// Longest visual-check request id accepted; the origin's are 32 hex digits.
+const MAX_REQUEST_ID_LEN: usize = 64;
+
+/// Reads a staff number query before anything is forwarded: the 保険者番号 by the one shared validator
+/// ([`InsurerNumber`], check digit included), and 記号・番号・枝番 by [`InsuredNumber`], the one home of their
+/// bounds. The answer is the insured number as read: trimmed, a blank 記号 or 枝番 as none.
+pub fn read_number_query(query: &StaffNumberQuery) -> Result<InsuredNumber, EdgeError> {
+    InsurerNumber::parse(query.insurer_number.trim()).map_err(|_| EdgeError::BadRequest)?;
+    InsuredNumber::parse(query.symbol.as_deref(), &query.number, query.branch.as_deref())
+        .map_err(|_| EdgeError::BadRequest)
+}
+
+/// Checks a staff number query by [`read_number_query`], keeping nothing of what it read.
+pub fn check_number_query(query: &StaffNumberQuery) -> Result<(), EdgeError> {
+    read_number_query(query).map(|_| ())
+}
+
+/// Checks a visual-check request id before it is forwarded.
+pub fn check_request_id(request_id: &str) -> Result<(), EdgeError> {
+    let well_formed = !request_id.is_empty()
+        && request_id.len() <= MAX_REQUEST_ID_LEN
+        && request_id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if well_formed { Ok(()) } else { Err(EdgeError::BadRequest) }
+}
+
+impl<P: EdgePorts> EdgeApi<'_, P> {
+    fn staff_claims(&self, request: &ApiRequest<'_>, context: &mut AuditContext) -> Result<StaffClaims, EdgeError> {
+        let claims = self.config.staff_sessions.verify(bearer_token(request.authorization)?, request.now_unix)?;
+        context.device = Some(claims.actor());
+        context.facility = Some(claims.facility.clone());
+        Ok(claims)
+    }
+
+    /// `POST /api/v1/admin/staff-codes`: a one-time staff login code for a facility.
+    pub async fn issue_staff_code(&self, request: &ApiRequest<'_>) -> Result<StaffCodeResponse, EdgeError> {
+        self.audited(AuditAction::StaffCodeIssued, request.now_unix, async |context| {
+            self.config.admin.check(request.authorization)?;
+            let body: StaffCodeRequest = parse_json(request.body)?;
+            context.facility = Some(body.facility_code.as_str().to_owned());
+            let code = EnrolmentCode::generate(&self.random()?);
+            let expires_at = request.now_unix.saturating_add(STAFF_CODE_LIFETIME_SECS);
+            self.ports
+                .store_enrolment_code(
+                    &staff_code_lookup_key(&code),
+                    &body.facility_code,
+                    None,
+                    expires_at,
+                    request.now_unix,
+                )
+                .await?;
+            Ok(StaffCodeResponse { code: code.display(), facility_code: body.facility_code, expires_at })
+        })
+        .await
+    }
+
+    /// `POST /api/v1/staff/login`: redeems a staff login code, once, for a staff session.
+    pub async fn staff_login(&self, request: &ApiRequest<'_>) -> Result<StaffSessionResponse, EdgeError> {
+        self.audited(AuditAction::StaffLogin, request.now_unix, async |context| {
+            let mut body: StaffLoginRequest = parse_json(request.body)?;
+            let code = EnrolmentCode::parse(&body.code);
+            // The typed code is a credential: only the parsed copy, which wipes itself, lives on.
+            body.code.zeroize();
+            let code = code?;
+            let stored = self.ports.redeem_enrolment_code(&staff_code_lookup_key(&code), request.now_unix).await?;
+            let facility_code = judge_redemption(stored, request.now_unix)?;
+            context.facility = Some(facility_code.as_str().to_owned());
+            let (token, claims) = self.config.staff_sessions.mint(&facility_code, request.now_unix, self.random()?)?;
+            context.device = Some(claims.actor());
+            Ok(StaffSessionResponse { staff_token: token.expose().to_owned(), facility_code, expires_at: claims.exp })
+        })
+        .await
+    }
+
+    /// `GET /api/v1/staff/checkins`: the session's facility's check-ins of the day and pending visual checks.
+    pub async fn staff_checkins(&self, request: &ApiRequest<'_>) -> Result<CheckInList, EdgeError> {
+        self.audited(AuditAction::StaffCheckIns, request.now_unix, async |context| {
+            let claims = self.staff_claims(request, context)?;
+            let query = CheckInListQuery { facility_code: claims.facility.clone(), staff_id: claims.staff.clone() };
+            self.call_origin(CHECKINS_PATH, &query, request.forwarded.clone(), request.now_unix).await
+        })
+        .await
+    }
+
+    /// `POST /api/v1/staff/qualification/by-number`: a qualification by 保険者番号 + 記号・番号・枝番 + 生年月日.
+    pub async fn staff_qualification_by_number(
+        &self,
+        request: &ApiRequest<'_>,
+    ) -> Result<QualificationAnswer, EdgeError> {
+        self.audited(AuditAction::StaffQualificationByNumber, request.now_unix, async |context| {
+            let claims = self.staff_claims(request, context)?;
+            let body: StaffNumberQuery = parse_json(request.body)?;
+            let insured = read_number_query(&body)?;
+            // The wire keeps plain text; what is sent is what the shared type read.
+            let query = NumberQualificationQuery {
+                insurer_number: body.insurer_number.trim().to_owned(),
+                symbol: insured.symbol.map(String::from),
+                number: String::from(insured.number),
+                branch: insured.branch.map(String::from),
+                birth_date: body.birth_date,
+                facility_code: Some(claims.facility.clone()),
+                device_id: Some(claims.actor()),
+                arbitrary_identifier: None,
+            };
+            self.call_origin(BY_NUMBER_PATH, &query, request.forwarded.clone(), request.now_unix).await
+        })
+        .await
+    }
+
+    /// `POST /api/v1/staff/visual-checks/decision`: approves or refuses a pending visual check of the facility.
+    pub async fn staff_visual_check_decision(&self, request: &ApiRequest<'_>) -> Result<VisualCheckTicket, EdgeError> {
+        self.audited(AuditAction::StaffVisualCheckDecision, request.now_unix, async |context| {
+            let claims = self.staff_claims(request, context)?;
+            let body: StaffVisualCheckDecision = parse_json(request.body)?;
+            check_request_id(&body.request_id)?;
+            let decision = VisualCheckDecision {
+                request_id: body.request_id,
+                facility_code: claims.facility.clone(),
+                staff_id: claims.staff.clone(),
+                approve: body.approve,
+            };
+            self.call_origin(VISUAL_CHECK_DECIDE_PATH, &decision, request.forwarded.clone(), request.now_unix).await
+        })
+        .await
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, reason = "a test should stop at the first unexpected value")]
+mod tests {
+    use super::*;
+
+    fn number_query(insurer_number: &str) -> StaffNumberQuery {
+        StaffNumberQuery {
+            insurer_number: insurer_number.into(),
+            symbol: Some("12-34".into()),
+            number: "5678".into(),
+            branch: Some("01".into()),
+            birth_date: onshi_proto::IsoDate::parse("1980-02-17").unwrap(),
+        }
+    }
+
+    #[test]
+    fn number_queries_are_checked_with_the_shared_insurer_number_validator() {
+        assert_eq!(check_number_query(&number_query("33120015")), Ok(()));
+        assert_eq!(check_number_query(&number_query("131011")), Ok(()));
+        assert_eq!(check_number_query(&number_query("33120016")), Err(EdgeError::BadRequest));
+        assert_eq!(check_number_query(&number_query("3312001")), Err(EdgeError::BadRequest));
+        let mut bad_branch = number_query("33120015");
+        bad_branch.branch = Some("1".into());
+        assert_eq!(check_number_query(&bad_branch), Err(EdgeError::BadRequest));
+        let mut empty_number = number_query("33120015");
+        empty_number.number = " ".into();
+        assert_eq!(check_number_query(&empty_number), Err(EdgeError::BadRequest));
+    }
+
+    #[test]
+    fn a_number_query_is_read_by_the_shared_bounds_trimmed_and_blank_parts_as_none() {
+        let mut padded = number_query("33120015");
+        padded.symbol = Some(" 12-34 ".into());
+        padded.number = " 5678 ".into();
+        padded.branch = Some(" ".into());
+        let read = read_number_query(&padded).unwrap();
+        assert_eq!(read.symbol.as_ref().map(|symbol| symbol.as_str()), Some("12-34"));
+        assert_eq!(read.number.as_str(), "5678");
+        assert!(read.branch.is_none());
+        let mut long_number = number_query("33120015");
+        long_number.number = "1".repeat(onshi_proto::insured_number::MAX_NUMBER_CHARS + 1);
+        assert_eq!(read_number_query(&long_number), Err(EdgeError::BadRequest));
+        let mut long_symbol = number_query("33120015");
+        long_symbol.symbol = Some("x".repeat(onshi_proto::insured_number::MAX_SYMBOL_CHARS + 1));
+        assert_eq!(read_number_query(&long_symbol), Err(EdgeError::BadRequest));
+    }
+
+    #[test]
+    fn request_ids_are_bounded_plain_text() {
+        assert_eq!(check_request_id("0123456789abcdef0123456789abcdef"), Ok(()));
+        assert_eq!(check_request_id(""), Err(EdgeError::BadRequest));
+        assert_eq!(check_request_id("../admin"), Err(EdgeError::BadRequest));
+        assert_eq!(check_request_id(&"a".repeat(65)), Err(EdgeError::BadRequest));
+    }
+}

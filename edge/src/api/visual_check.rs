@@ -1,0 +1,105 @@
+//! The kiosk's visual check (目視): asking staff to confirm a card holder, polling the answer, and withdrawing the
+//! request when the patient leaves.
+//!
+//! Layer: edge use cases over [`EdgePorts`]. A kiosk asks with the card's 利用者証明用 certificate alone (read without
+//! a PIN): the edge verifies the chain, the dates and the revocation status exactly as for a PIN session, then hands
+//! the request to the origin, where pending requests rest. When the kiosk polls and staff have approved, the origin
+//! answers once with the certificate and the qualification, and the edge mints a card session bound to that
+//! certificate and device, marked as opened by 目視. When the patient leaves the kiosk before staff decide (最初に
+//! もどる, the idle reset, the reader gone), the kiosk withdraws its request through the same device-proven path, and
+//! staff no longer see it. Must not: take the facility or device from a body (both come from the device proof), or
+//! mint a session that could pass for a PIN session.
+
+use onshi_proto::api::{SessionResponse, VisualCheckRequest, VisualCheckStatusRequest, VisualCheckStatusResponse};
+use onshi_proto::origin::{
+    AuthMethod, VISUAL_CHECK_COLLECT_PATH, VISUAL_CHECK_CREATE_PATH, VISUAL_CHECK_WITHDRAW_PATH, VisualCheckCollect,
+    VisualCheckCollected, VisualCheckCreate, VisualCheckState, VisualCheckTicket, VisualCheckWithdraw,
+};
+
+use crate::api::staff::check_request_id;
+use crate::api::{ApiRequest, EdgeApi, EdgePorts};
+use crate::audit::AuditAction;
+use crate::auth::cardauth::verify_card_certificate;
+use crate::auth::session::TOKEN_ID_RANDOM_LEN;
+use crate::error::EdgeError;
+use crate::http_policy::parse_json;
+
+impl<P: EdgePorts> EdgeApi<'_, P> {
+    /// `POST /api/v1/visual-check`: an enrolled kiosk asks staff to confirm the holder of a card certificate. The
+    /// certificate is verified as for a PIN session (chain, dates, revocation) before the origin records the
+    /// request.
+    pub async fn request_visual_check(&self, request: &ApiRequest<'_>) -> Result<VisualCheckTicket, EdgeError> {
+        self.audited(AuditAction::VisualCheckRequest, request.now_unix, async |context| {
+            let device = self.authenticate_device(request, context).await?;
+            let body: VisualCheckRequest = parse_json(request.body)?;
+            let certificate =
+                verify_card_certificate(body.certificate.as_slice(), &self.config.trust_anchors, request.now_unix)?;
+            context.certificate = Some(self.config.audit_hasher.hash(&certificate));
+            self.refuse_if_revoked(&certificate, request).await?;
+            let create = VisualCheckCreate {
+                certificate,
+                facility_code: device.facility_code.as_str().to_owned(),
+                device_id: device.device_id.as_str().to_owned(),
+                device_label: Some(device.label.clone()),
+            };
+            self.call_origin(VISUAL_CHECK_CREATE_PATH, &create, request.forwarded.clone(), request.now_unix).await
+        })
+        .await
+    }
+
+    /// `POST /api/v1/visual-check/withdraw`: the asking kiosk withdraws its visual check because its patient left.
+    /// The origin checks that this kiosk asked for it; the answer is the request's state after the call.
+    pub async fn withdraw_visual_check(&self, request: &ApiRequest<'_>) -> Result<VisualCheckTicket, EdgeError> {
+        self.audited(AuditAction::VisualCheckWithdraw, request.now_unix, async |context| {
+            let device = self.authenticate_device(request, context).await?;
+            let body: VisualCheckStatusRequest = parse_json(request.body)?;
+            check_request_id(&body.request_id)?;
+            let withdraw = VisualCheckWithdraw {
+                request_id: body.request_id,
+                facility_code: device.facility_code.as_str().to_owned(),
+                device_id: device.device_id.as_str().to_owned(),
+            };
+            self.call_origin(VISUAL_CHECK_WITHDRAW_PATH, &withdraw, request.forwarded.clone(), request.now_unix).await
+        })
+        .await
+    }
+
+    /// `POST /api/v1/visual-check/status`: the asking kiosk polls its visual check. Once staff approved, the
+    /// answer carries, exactly once, a card session bound to the certificate and this device, and the
+    /// qualification.
+    pub async fn visual_check_status(&self, request: &ApiRequest<'_>) -> Result<VisualCheckStatusResponse, EdgeError> {
+        self.audited(AuditAction::VisualCheckStatus, request.now_unix, async |context| {
+            let device = self.authenticate_device(request, context).await?;
+            let body: VisualCheckStatusRequest = parse_json(request.body)?;
+            check_request_id(&body.request_id)?;
+            let collect = VisualCheckCollect {
+                request_id: body.request_id,
+                facility_code: device.facility_code.as_str().to_owned(),
+                device_id: device.device_id.as_str().to_owned(),
+            };
+            let collected: VisualCheckCollected = self
+                .call_origin(VISUAL_CHECK_COLLECT_PATH, &collect, request.forwarded.clone(), request.now_unix)
+                .await?;
+            let (Some(certificate), Some(qualification)) = (collected.certificate, collected.qualification) else {
+                return Ok(VisualCheckStatusResponse { state: collected.state, session: None, qualification: None });
+            };
+            context.certificate = Some(self.config.audit_hasher.hash(&certificate));
+            // The session says it was opened by 目視, so it can never pass for a PIN session.
+            let (token, claims) = self.config.sessions.mint(
+                &certificate,
+                device.device_id.as_str(),
+                AuthMethod::VisualCheck,
+                request.now_unix,
+                self.random::<TOKEN_ID_RANDOM_LEN>()?,
+            )?;
+            // To the kiosk this is the approval itself; the origin has already marked the request collected, so
+            // a later poll reads `collected` without an answer.
+            Ok(VisualCheckStatusResponse {
+                state: VisualCheckState::Approved,
+                session: Some(SessionResponse { session_token: token.expose().to_owned(), expires_at: claims.exp }),
+                qualification: Some(qualification),
+            })
+        })
+        .await
+    }
+}
