@@ -125,9 +125,9 @@ impl CertificateHasher {
         let Ok(mut mac) = HmacSha256::new_from_slice(self.key.expose()) else {
             return String::new();
         };
-        mac.update(certificate.issuer.as_bytes());
+        mac.update(certificate.issuer.as_str().as_bytes());
         mac.update(b"\n");
-        mac.update(certificate.serial.as_bytes());
+        mac.update(certificate.serial.as_str().as_bytes());
         let mut text = hex::encode(mac.finalize().into_bytes());
         text.truncate(CERTIFICATE_HASH_HEX_LEN);
         text
@@ -139,7 +139,7 @@ mod tests {
     use super::*;
 
     fn certificate(serial: &str) -> CertificateRef {
-        CertificateRef { issuer: "CN=onshi test auth CA,C=JP".into(), serial: serial.into() }
+        CertificateRef { issuer: "CN=onshi test auth CA,C=JP".try_into().unwrap(), serial: serial.try_into().unwrap() }
     }
 
     #[test]

@@ -44,7 +44,7 @@ fn origin_with_revoked(revoked_serial: &'static str) -> OriginScript {
     Box::new(move |path, body| match path {
         "/v1/certificate-status" => {
             let query: CertificateStatusQuery = serde_json::from_slice(body).unwrap();
-            let status = if query.certificate.serial == revoked_serial { "revoked" } else { "good" };
+            let status = if query.certificate.serial.as_str() == revoked_serial { "revoked" } else { "good" };
             json(200, &serde_json::json!({ "status": status }))
         }
         "/v1/qualification/by-certificate" => json(200, &valid_answer()),
@@ -76,8 +76,8 @@ fn enrol_then_challenge_then_session_then_qualification() {
     let sent = ports.sent.borrow();
     assert_eq!(sent.len(), 2);
     let status_query: CertificateStatusQuery = serde_json::from_slice(&sent[0].body).unwrap();
-    assert_eq!(status_query.certificate.serial, CARD0_SERIAL);
-    assert_eq!(status_query.certificate.issuer, TEST_CA_ISSUER);
+    assert_eq!(status_query.certificate.serial.as_str(), CARD0_SERIAL);
+    assert_eq!(status_query.certificate.issuer.as_str(), TEST_CA_ISSUER);
     assert_eq!(sent[0].header("accept-language"), Some("ja"));
     let query: CardQualificationQuery = serde_json::from_slice(&sent[1].body).unwrap();
     assert_eq!(query.certificate, status_query.certificate);

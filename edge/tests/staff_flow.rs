@@ -57,7 +57,7 @@ fn scripted_origin(collect_approved: bool) -> OriginScript {
     Box::new(move |path, body| match path {
         "/v1/certificate-status" => {
             let query: CertificateStatusQuery = serde_json::from_slice(body).unwrap();
-            let status = if query.certificate.serial == "REVOKED" { "revoked" } else { "good" };
+            let status = if query.certificate.serial.as_str() == "REVOKED" { "revoked" } else { "good" };
             json(200, &serde_json::json!({ "status": status }))
         }
         "/v1/staff/checkins" => json(200, &serde_json::json!({ "date": "2026-11-24", "checkins": [], "pending": [] })),
@@ -68,10 +68,12 @@ fn scripted_origin(collect_approved: bool) -> OriginScript {
         "/v1/visual-checks/collect" if collect_approved => {
             let collect: VisualCheckCollect = serde_json::from_slice(body).unwrap();
             let certificate = CertificateRef {
-                issuer: "CN=onshi test auth CA,OU=JPKI for user authentication TEST,O=onshi test,C=JP".into(),
-                serial: CARD0_SERIAL.into(),
+                issuer: "CN=onshi test auth CA,OU=JPKI for user authentication TEST,O=onshi test,C=JP"
+                    .try_into()
+                    .unwrap(),
+                serial: CARD0_SERIAL.try_into().unwrap(),
             };
-            assert_eq!(collect.request_id, "abc123");
+            assert_eq!(collect.request_id.as_str(), "abc123");
             json(
                 200,
                 &serde_json::json!({ "state": "collected", "certificate": certificate, "qualification": answer() }),
@@ -98,7 +100,7 @@ fn a_staff_code_logs_in_once_and_the_token_names_the_facility_for_every_call() {
     let list = block_on(api.staff_checkins(&request("GET", "/api/v1/staff/checkins", b"", Some(&bearer)))).unwrap();
     assert!(list.checkins.is_empty());
     let sent: CheckInListQuery = serde_json::from_slice(&ports.sent_to("/v1/staff/checkins")[0]).unwrap();
-    assert_eq!(sent.facility_code, FACILITY);
+    assert_eq!(sent.facility_code.as_str(), FACILITY);
     assert!(!sent.staff_id.is_empty());
 
     // Without a token, with a forged one, or with the admin token: refused before the origin is asked.
@@ -165,7 +167,7 @@ fn the_number_check_is_validated_with_the_check_digit_before_it_is_forwarded() {
         serde_json::from_slice(&ports.sent_to("/v1/qualification/by-number")[0]).unwrap();
     assert_eq!(sent.facility_code.as_deref(), Some(FACILITY));
     assert!(sent.device_id.as_deref().is_some_and(|actor| actor.starts_with("staff:")));
-    assert_eq!(sent.insurer_number, "01130012");
+    assert_eq!(sent.insurer_number.as_str(), "01130012");
 
     // A decision is forwarded for the token's facility and names the staff session.
     let decision = br#"{"request_id":"abc123","approve":true}"#;
@@ -200,9 +202,9 @@ fn a_visual_check_verifies_the_certificate_and_opens_a_session_only_once_approve
     let kiosk = enrolled_kiosk(&api, 7);
     let body = visual_check_body(CARD0_CERT);
     let ticket = block_on(api.request_visual_check(&kiosk.request("/api/v1/visual-check", &body, NOW))).unwrap();
-    assert_eq!(ticket.request_id, "abc123");
+    assert_eq!(ticket.request_id.as_str(), "abc123");
     let created: VisualCheckCreate = serde_json::from_slice(&pending_ports.sent_to("/v1/visual-checks")[0]).unwrap();
-    assert_eq!(created.certificate.serial, CARD0_SERIAL);
+    assert_eq!(created.certificate.serial.as_str(), CARD0_SERIAL);
     assert_eq!((created.facility_code.as_str(), created.device_id.as_str()), (FACILITY, kiosk.device_id.as_str()));
     assert_eq!(pending_ports.sent_to("/v1/certificate-status").len(), 1, "revocation is asked as for a PIN session");
 
@@ -223,7 +225,7 @@ fn a_visual_check_verifies_the_certificate_and_opens_a_session_only_once_approve
     assert!(waiting.session.is_none() && waiting.qualification.is_none());
     let sent: VisualCheckCollect =
         serde_json::from_slice(&pending_ports.sent_to("/v1/visual-checks/collect")[0]).unwrap();
-    assert_eq!(sent.device_id, kiosk.device_id);
+    assert_eq!(sent.device_id.as_str(), kiosk.device_id);
 
     // Approved: a card session bound to the certificate and this device, and the qualification.
     let approved_ports = FakePorts::new(scripted_origin(true));
@@ -235,7 +237,7 @@ fn a_visual_check_verifies_the_certificate_and_opens_a_session_only_once_approve
     let session = approved.session.unwrap();
     let claims = config.sessions.verify(&session.session_token, NOW).unwrap();
     assert_eq!(claims.device, kiosk.device_id);
-    assert_eq!(claims.certificate().serial, CARD0_SERIAL);
+    assert_eq!(claims.certificate().serial.as_str(), CARD0_SERIAL);
     // A card session is not a staff token.
     let bearer = format!("Bearer {}", session.session_token);
     let refused = block_on(api.staff_checkins(&request("GET", "/api/v1/staff/checkins", b"", Some(&bearer))));
@@ -299,7 +301,7 @@ fn a_visual_check_session_says_so_and_may_not_do_what_needs_the_pin() {
         )));
     assert!(consent.is_ok(), "{consent:?}");
     let sent: ConsentRequest = serde_json::from_slice(&ports.sent_to("/v1/consent")[0]).unwrap();
-    assert_eq!(sent.certificate.serial, CARD0_SERIAL);
+    assert_eq!(sent.certificate.serial.as_str(), CARD0_SERIAL);
     assert_eq!(sent.prescription, Some(PrescriptionFormat::Electronic));
 }
 

@@ -20,6 +20,8 @@ use onshi_origin::batch::{BatchFormat, parse_batch};
 use onshi_origin::population::load::populate;
 use onshi_origin::population::{Generator, PopulationConfig, SyntheticPerson, TEST_CA_ISSUER};
 use onshi_origin::store::Store;
+use onshi_proto::facility::FacilityCodeError;
+use onshi_proto::identifier::IdentifierError;
 use onshi_proto::insurer_number::InsurerNumber;
 use onshi_proto::origin::{BY_CERTIFICATE_PATH, CardQualificationQuery, CertificateRef};
 use onshi_proto::qualification::{QualificationAnswer, Sex, Validity};
@@ -207,7 +209,7 @@ fn registered_serials(config: PopulationConfig) -> BenchResult<Vec<String>> {
     for index in 0..config.persons {
         let person = generator.person(index).map_err(|e| e.to_string())?;
         if let Some(card) = person.card.filter(|card| card.registered) {
-            serials.push(card.certificate.serial);
+            serials.push(card.certificate.serial.to_string());
         }
     }
     if serials.is_empty() {
@@ -342,9 +344,9 @@ async fn lookup_figures(url: &str, serials: &Arc<Vec<String>>, sizes: Sizes) -> 
 
 async fn signed_lookup(client: &reqwest::Client, endpoint: &str, serial: &str, nonce: &str) -> BenchResult<Vec<u8>> {
     let query = CardQualificationQuery {
-        certificate: CertificateRef { issuer: TEST_CA_ISSUER.to_owned(), serial: serial.to_owned() },
-        facility_code: Some("1312345678".into()),
-        device_id: Some("bench-kiosk".into()),
+        certificate: CertificateRef::new(TEST_CA_ISSUER, serial).map_err(|e| e.to_string())?,
+        facility_code: Some("1312345679".try_into().map_err(|e: FacilityCodeError| e.to_string())?),
+        device_id: Some("bench-kiosk".try_into().map_err(|e: IdentifierError| e.to_string())?),
         device_label: None,
         arbitrary_identifier: None,
     };

@@ -18,7 +18,6 @@
 #![forbid(unsafe_code)]
 
 pub mod batch;
-pub mod certificate;
 pub mod cli;
 pub mod clock;
 pub mod error;

@@ -16,6 +16,7 @@
 //! valid lookup keys for the origin, but no certificate or private key exists for them.
 
 use onshi_proto::IsoDate;
+use onshi_proto::certificate::{CertificateSerial, IssuerName};
 use onshi_proto::origin::CertificateRef;
 use onshi_proto::qualification::{PersonalFamily, Sex};
 use time::{Date, Duration};
@@ -302,10 +303,15 @@ impl Generator {
         };
 
         // The table's rate is cards per resident of every age, so issuance is drawn at that rate for everyone.
-        let card = (rng.below(prefecture.population) < prefecture.cards_issued).then(|| SyntheticCard {
-            certificate: CertificateRef { issuer: TEST_CA_ISSUER.to_owned(), serial: self.certificate_serial(index) },
-            registered: rng.below(ISSUED_CARDS) < REGISTERED_CARDS,
-        });
+        // The issuer is a fixed plain name, so its check never fails (a test over generated cards proves it).
+        let issued = rng.below(prefecture.population) < prefecture.cards_issued;
+        let card = match (issued, IssuerName::parse(TEST_CA_ISSUER)) {
+            (true, Ok(issuer)) => Some(SyntheticCard {
+                certificate: CertificateRef { issuer, serial: self.certificate_serial(index) },
+                registered: rng.below(ISSUED_CARDS) < REGISTERED_CARDS,
+            }),
+            _ => None,
+        };
 
         Ok(SyntheticPerson {
             index,
@@ -357,9 +363,11 @@ impl Generator {
 
     /// A certificate serial unique to `index` within this seed: the SplitMix finaliser is a bijection on 64-bit
     /// words, so distinct indexes give distinct serials.
-    fn certificate_serial(&self, index: u64) -> String {
+    fn certificate_serial(&self, index: u64) -> CertificateSerial {
         let word = finalise(index ^ finalise(self.config.seed ^ 0x5EED_CE27));
-        format!("{SYNTHETIC_SERIAL_PREFIX}{word:016X}")
+        let mut bytes = hex::decode(SYNTHETIC_SERIAL_PREFIX).unwrap_or_default();
+        bytes.extend_from_slice(&word.to_be_bytes());
+        CertificateSerial::from_der_integer(&bytes)
     }
 }
 
@@ -466,7 +474,7 @@ mod tests {
             }
             if let Some(card) = &person.card {
                 assert_eq!(card.certificate.serial.len(), 18);
-                assert!(crate::certificate::is_well_formed(&card.certificate));
+                assert!(CertificateSerial::parse(&card.certificate.serial).is_ok());
                 assert!(serials.insert(card.certificate.serial.clone()));
             }
         }

@@ -21,13 +21,13 @@ use zeroize::Zeroizing;
 use onshi_proto::insurer_number::{InsurerNumber, with_check_digit};
 
 use crate::batch::decide::PersonItems;
-use crate::certificate::normalize_serial;
 use crate::error::{OriginError, Result};
 use crate::store::Store;
 use crate::store::rows::{
     BatchSummary, JlisStatus, NewCertificateLink, NewCheckup, NewInsurer, NewJlisCertificate, NewMedication, NewPerson,
     NewQualification, NewResident, RecordBatch,
 };
+use onshi_proto::certificate::{CertificateSerial, IssuerName};
 use onshi_proto::origin::{CheckupEntry, MedicationEntry};
 
 /// The largest demo file read, so a wrong path cannot make the service read a huge file into memory.
@@ -113,12 +113,12 @@ pub fn demo_batch(cards: &[DemoCard], today: Date) -> Result<RecordBatch> {
     let three_years_ago = april_first(today.year() - 3)?;
     for card in cards {
         let certificate = CertificateRef {
-            issuer: card.certificate_issuer.trim().to_owned(),
-            serial: normalize_serial(&card.certificate_serial)?,
+            issuer: IssuerName::parse(card.certificate_issuer.trim())
+                .map_err(|_| OriginError::DemoCards(format!("card {} has no certificate issuer", card.index)))?,
+            serial: CertificateSerial::normalize(&card.certificate_serial).map_err(|_| {
+                OriginError::DemoCards(format!("certificate serial {:?} is not hexadecimal", card.certificate_serial))
+            })?,
         };
-        if certificate.issuer.is_empty() {
-            return Err(OriginError::DemoCards(format!("card {} has no certificate issuer", card.index)));
-        }
         let person_id = derived_id("person", &certificate);
         batch.persons.push(NewPerson {
             id: person_id.clone(),

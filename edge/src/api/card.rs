@@ -7,9 +7,11 @@
 //! opened without the PIN.
 
 use onshi_proto::api::{ChallengeResponse, QualificationRequest, SessionRequest, SessionResponse};
+use onshi_proto::identifier::Identifier;
 use onshi_proto::origin::{AuthMethod, BY_CERTIFICATE_PATH, CardQualificationQuery};
 use onshi_proto::qualification::QualificationAnswer;
 
+use crate::api::own;
 use crate::api::{ApiRequest, EdgeApi, EdgePorts};
 use crate::audit::AuditAction;
 use crate::auth::cardauth::verify_card_authentication;
@@ -81,10 +83,14 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
             }
             let query = CardQualificationQuery {
                 certificate,
-                facility_code: Some(device.facility_code.as_str().to_owned()),
-                device_id: Some(device.device_id.as_str().to_owned()),
-                device_label: Some(device.label.clone()),
-                arbitrary_identifier: body.arbitrary_identifier,
+                facility_code: Some(own(device.facility_code.as_str())?),
+                device_id: Some(own(device.device_id.as_str())?),
+                device_label: Some(own(device.label.clone())?),
+                arbitrary_identifier: body
+                    .arbitrary_identifier
+                    .map(Identifier::try_from)
+                    .transpose()
+                    .map_err(|_| EdgeError::BadRequest)?,
             };
             self.call_origin(BY_CERTIFICATE_PATH, &query, request.forwarded.clone(), request.now_unix).await
         })

@@ -8,6 +8,7 @@
 use onshi_proto::api::ConsentSubmission;
 use onshi_proto::origin::{CONSENT_PATH as ORIGIN_CONSENT_PATH, ConsentAnswer, ConsentKind, ConsentRequest};
 
+use crate::api::own;
 use crate::api::{ApiRequest, EdgeApi, EdgePorts};
 use crate::audit::AuditAction;
 use crate::error::EdgeError;
@@ -37,8 +38,8 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
             let body: ConsentSubmission = parse_json(request.body)?;
             let consent = ConsentRequest {
                 certificate,
-                facility_code: device.facility_code.as_str().to_owned(),
-                device_id: Some(device.device_id.as_str().to_owned()),
+                facility_code: own(device.facility_code.as_str())?,
+                device_id: Some(own(device.device_id.as_str())?),
                 kinds: check_kinds(&body.kinds)?,
                 prescription: body.prescription,
             };

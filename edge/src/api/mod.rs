@@ -150,6 +150,13 @@ impl AuditContext {
     }
 }
 
+/// A value this edge made or stored itself (a device's facility and id, a staff session's ids), typed for the
+/// origin's body. Such values were checked when they came in (enrolment, login), so a refusal here means the
+/// stored state is corrupt: an internal error, never the caller's fault.
+pub(crate) fn own<T: TryFrom<String>>(text: impl Into<String>) -> Result<T, EdgeError> {
+    T::try_from(text.into()).map_err(|_| EdgeError::Runtime("a stored value no longer passes its own type"))
+}
+
 /// The edge's API, bound to a configuration and a set of ports.
 #[derive(Debug)]
 pub struct EdgeApi<'a, P> {

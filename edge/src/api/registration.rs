@@ -8,6 +8,7 @@
 use onshi_proto::api::RegistrationSubmission;
 use onshi_proto::origin::{REGISTRATION_PATH as ORIGIN_REGISTRATION_PATH, RegistrationAnswer, RegistrationRequest};
 
+use crate::api::own;
 use crate::api::{ApiRequest, EdgeApi, EdgePorts};
 use crate::audit::AuditAction;
 use crate::error::EdgeError;
@@ -27,8 +28,8 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
             }
             let registration = RegistrationRequest {
                 certificate,
-                facility_code: Some(device.facility_code.as_str().to_owned()),
-                device_id: Some(device.device_id.as_str().to_owned()),
+                facility_code: Some(own(device.facility_code.as_str())?),
+                device_id: Some(own(device.device_id.as_str())?),
             };
             // Linking is idempotent at the origin (a repeat answers "already registered"), so the one retry of
             // `call_origin` after a lost connection is safe.

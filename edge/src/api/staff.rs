@@ -11,6 +11,7 @@ use onshi_proto::api::{
     StaffCodeRequest, StaffCodeResponse, StaffLoginRequest, StaffNumberQuery, StaffSessionResponse,
     StaffVisualCheckDecision,
 };
+use onshi_proto::identifier::RequestId;
 use onshi_proto::insured_number::InsuredNumber;
 use onshi_proto::insurer_number::InsurerNumber;
 use onshi_proto::origin::{
@@ -20,6 +21,7 @@ use onshi_proto::origin::{
 use onshi_proto::qualification::QualificationAnswer;
 use zeroize::Zeroize as _;
 
+use crate::api::own;
 use crate::api::{ApiRequest, AuditContext, EdgeApi, EdgePorts};
 use crate::audit::AuditAction;
 use crate::auth::enrolment_code::{EnrolmentCode, STAFF_CODE_LIFETIME_SECS, judge_redemption, staff_code_lookup_key};
@@ -28,16 +30,14 @@ use crate::auth::staff_session::StaffClaims;
 use crate::error::EdgeError;
 use crate::http_policy::parse_json;
 
-/// Longest visual-check request id accepted; the origin's are 32 hex digits.
-const MAX_REQUEST_ID_LEN: usize = 64;
-
 /// Reads a staff number query before anything is forwarded: the 保険者番号 by the one shared validator
 /// ([`InsurerNumber`], check digit included), and 記号・番号・枝番 by [`InsuredNumber`], the one home of their
 /// bounds. The answer is the insured number as read: trimmed, a blank 記号 or 枝番 as none.
-pub fn read_number_query(query: &StaffNumberQuery) -> Result<InsuredNumber, EdgeError> {
-    InsurerNumber::parse(query.insurer_number.trim()).map_err(|_| EdgeError::BadRequest)?;
-    InsuredNumber::parse(query.symbol.as_deref(), &query.number, query.branch.as_deref())
-        .map_err(|_| EdgeError::BadRequest)
+pub fn read_number_query(query: &StaffNumberQuery) -> Result<(InsurerNumber, InsuredNumber), EdgeError> {
+    let insurer = InsurerNumber::parse(query.insurer_number.trim()).map_err(|_| EdgeError::BadRequest)?;
+    let insured = InsuredNumber::parse(query.symbol.as_deref(), &query.number, query.branch.as_deref())
+        .map_err(|_| EdgeError::BadRequest)?;
+    Ok((insurer, insured))
 }
 
 /// Checks a staff number query by [`read_number_query`], keeping nothing of what it read.
@@ -46,11 +46,8 @@ pub fn check_number_query(query: &StaffNumberQuery) -> Result<(), EdgeError> {
 }
 
 /// Checks a visual-check request id before it is forwarded.
-pub fn check_request_id(request_id: &str) -> Result<(), EdgeError> {
-    let well_formed = !request_id.is_empty()
-        && request_id.len() <= MAX_REQUEST_ID_LEN
-        && request_id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-    if well_formed { Ok(()) } else { Err(EdgeError::BadRequest) }
+pub fn check_request_id(request_id: &str) -> Result<RequestId, EdgeError> {
+    RequestId::parse(request_id).map_err(|_| EdgeError::BadRequest)
 }
 
 impl<P: EdgePorts> EdgeApi<'_, P> {
@@ -105,7 +102,8 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
     pub async fn staff_checkins(&self, request: &ApiRequest<'_>) -> Result<CheckInList, EdgeError> {
         self.audited(AuditAction::StaffCheckIns, request.now_unix, async |context| {
             let claims = self.staff_claims(request, context)?;
-            let query = CheckInListQuery { facility_code: claims.facility.clone(), staff_id: claims.staff.clone() };
+            let query =
+                CheckInListQuery { facility_code: own(claims.facility.clone())?, staff_id: own(claims.staff.clone())? };
             self.call_origin(CHECKINS_PATH, &query, request.forwarded.clone(), request.now_unix).await
         })
         .await
@@ -119,16 +117,16 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
         self.audited(AuditAction::StaffQualificationByNumber, request.now_unix, async |context| {
             let claims = self.staff_claims(request, context)?;
             let body: StaffNumberQuery = parse_json(request.body)?;
-            let insured = read_number_query(&body)?;
-            // The wire keeps plain text; what is sent is what the shared type read.
+            let (insurer_number, insured) = read_number_query(&body)?;
+            // What is sent is what the shared types read.
             let query = NumberQualificationQuery {
-                insurer_number: body.insurer_number.trim().to_owned(),
-                symbol: insured.symbol.map(String::from),
-                number: String::from(insured.number),
-                branch: insured.branch.map(String::from),
+                insurer_number,
+                symbol: insured.symbol,
+                number: insured.number,
+                branch: insured.branch,
                 birth_date: body.birth_date,
-                facility_code: Some(claims.facility.clone()),
-                device_id: Some(claims.actor()),
+                facility_code: Some(own(claims.facility.clone())?),
+                device_id: Some(own(claims.actor())?),
                 arbitrary_identifier: None,
             };
             self.call_origin(BY_NUMBER_PATH, &query, request.forwarded.clone(), request.now_unix).await
@@ -141,11 +139,11 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
         self.audited(AuditAction::StaffVisualCheckDecision, request.now_unix, async |context| {
             let claims = self.staff_claims(request, context)?;
             let body: StaffVisualCheckDecision = parse_json(request.body)?;
-            check_request_id(&body.request_id)?;
+            let request_id = check_request_id(&body.request_id)?;
             let decision = VisualCheckDecision {
-                request_id: body.request_id,
-                facility_code: claims.facility.clone(),
-                staff_id: claims.staff.clone(),
+                request_id,
+                facility_code: own(claims.facility.clone())?,
+                staff_id: own(claims.staff.clone())?,
                 approve: body.approve,
             };
             self.call_origin(VISUAL_CHECK_DECIDE_PATH, &decision, request.forwarded.clone(), request.now_unix).await
@@ -189,7 +187,7 @@ mod tests {
         padded.symbol = Some(" 12-34 ".into());
         padded.number = " 5678 ".into();
         padded.branch = Some(" ".into());
-        let read = read_number_query(&padded).unwrap();
+        let (_, read) = read_number_query(&padded).unwrap();
         assert_eq!(read.symbol.as_ref().map(|symbol| symbol.as_str()), Some("12-34"));
         assert_eq!(read.number.as_str(), "5678");
         assert!(read.branch.is_none());
@@ -203,9 +201,9 @@ mod tests {
 
     #[test]
     fn request_ids_are_bounded_plain_text() {
-        assert_eq!(check_request_id("0123456789abcdef0123456789abcdef"), Ok(()));
-        assert_eq!(check_request_id(""), Err(EdgeError::BadRequest));
-        assert_eq!(check_request_id("../admin"), Err(EdgeError::BadRequest));
-        assert_eq!(check_request_id(&"a".repeat(65)), Err(EdgeError::BadRequest));
+        assert_eq!(check_request_id("0123456789abcdef0123456789abcdef").map(|_| ()), Ok(()));
+        assert_eq!(check_request_id("").map(|_| ()), Err(EdgeError::BadRequest));
+        assert_eq!(check_request_id("../admin").map(|_| ()), Err(EdgeError::BadRequest));
+        assert_eq!(check_request_id(&"a".repeat(65)).map(|_| ()), Err(EdgeError::BadRequest));
     }
 }

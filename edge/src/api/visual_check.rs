@@ -16,6 +16,7 @@ use onshi_proto::origin::{
     VisualCheckCollected, VisualCheckCreate, VisualCheckState, VisualCheckTicket, VisualCheckWithdraw,
 };
 
+use crate::api::own;
 use crate::api::staff::check_request_id;
 use crate::api::{ApiRequest, EdgeApi, EdgePorts};
 use crate::audit::AuditAction;
@@ -38,9 +39,9 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
             self.refuse_if_revoked(&certificate, request).await?;
             let create = VisualCheckCreate {
                 certificate,
-                facility_code: device.facility_code.as_str().to_owned(),
-                device_id: device.device_id.as_str().to_owned(),
-                device_label: Some(device.label.clone()),
+                facility_code: own(device.facility_code.as_str())?,
+                device_id: own(device.device_id.as_str())?,
+                device_label: Some(own(device.label.clone())?),
             };
             self.call_origin(VISUAL_CHECK_CREATE_PATH, &create, request.forwarded.clone(), request.now_unix).await
         })
@@ -53,11 +54,11 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
         self.audited(AuditAction::VisualCheckWithdraw, request.now_unix, async |context| {
             let device = self.authenticate_device(request, context).await?;
             let body: VisualCheckStatusRequest = parse_json(request.body)?;
-            check_request_id(&body.request_id)?;
+            let request_id = check_request_id(&body.request_id)?;
             let withdraw = VisualCheckWithdraw {
-                request_id: body.request_id,
-                facility_code: device.facility_code.as_str().to_owned(),
-                device_id: device.device_id.as_str().to_owned(),
+                request_id,
+                facility_code: own(device.facility_code.as_str())?,
+                device_id: own(device.device_id.as_str())?,
             };
             self.call_origin(VISUAL_CHECK_WITHDRAW_PATH, &withdraw, request.forwarded.clone(), request.now_unix).await
         })
@@ -71,11 +72,11 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
         self.audited(AuditAction::VisualCheckStatus, request.now_unix, async |context| {
             let device = self.authenticate_device(request, context).await?;
             let body: VisualCheckStatusRequest = parse_json(request.body)?;
-            check_request_id(&body.request_id)?;
+            let request_id = check_request_id(&body.request_id)?;
             let collect = VisualCheckCollect {
-                request_id: body.request_id,
-                facility_code: device.facility_code.as_str().to_owned(),
-                device_id: device.device_id.as_str().to_owned(),
+                request_id,
+                facility_code: own(device.facility_code.as_str())?,
+                device_id: own(device.device_id.as_str())?,
             };
             let collected: VisualCheckCollected = self
                 .call_origin(VISUAL_CHECK_COLLECT_PATH, &collect, request.forwarded.clone(), request.now_unix)

@@ -7,7 +7,7 @@
 
 use der::asn1::{AnyRef, BitStringRef};
 use der::{Decode, Encode, Sequence};
-use onshi_proto::origin::{CertificateRef, canonical_serial};
+use onshi_proto::certificate::{CertificateRef, CertificateSerial, IssuerName};
 use rsa::pkcs1v15::{Signature, VerifyingKey};
 use rsa::sha2::Sha256;
 use rsa::signature::Verifier;
@@ -142,7 +142,7 @@ pub fn verify_card_authentication(
     let card_key = rsa_key_of(&certificate)?;
     let card_signature = Signature::try_from(signature).map_err(|_| EdgeError::SignatureInvalid)?;
     card_key.verify(challenge, &card_signature).map_err(|_| EdgeError::SignatureInvalid)?;
-    Ok(identity_of(&certificate))
+    identity_of(&certificate)
 }
 
 /// Verifies a card certificate without any signature by the card, and returns its identity: the checks of
@@ -153,12 +153,18 @@ pub fn verify_card_certificate(
     anchors: &TrustAnchors,
     now_unix: i64,
 ) -> Result<CertificateRef, EdgeError> {
-    verified_card_certificate(certificate_der, anchors, now_unix).map(|certificate| identity_of(&certificate))
+    identity_of(&verified_card_certificate(certificate_der, anchors, now_unix)?)
 }
 
-fn identity_of(certificate: &Certificate) -> CertificateRef {
+/// The issuer and serial the other tiers name the certificate by. A trusted issuer's name is always plain text; a
+/// name that is not (a control character, an absurd length) is refused rather than passed on.
+fn identity_of(certificate: &Certificate) -> Result<CertificateRef, EdgeError> {
     let tbs = certificate.tbs_certificate();
-    CertificateRef { issuer: tbs.issuer().to_string(), serial: canonical_serial(tbs.serial_number().as_bytes()) }
+    Ok(CertificateRef {
+        issuer: IssuerName::parse(&tbs.issuer().to_string())
+            .map_err(|_| EdgeError::CertificateInvalid("the issuer name is not plain text"))?,
+        serial: CertificateSerial::from_der_integer(tbs.serial_number().as_bytes()),
+    })
 }
 
 /// The parsed certificate, once it is known to be a card certificate a trust anchor issued, valid at `now_unix`.

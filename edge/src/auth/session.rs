@@ -8,6 +8,7 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use onshi_proto::certificate::{CertificateSerial, IssuerName};
 use onshi_proto::origin::{AuthMethod, CertificateRef};
 use serde::{Deserialize, Serialize};
 
@@ -28,10 +29,11 @@ const MAX_TOKEN_LEN: usize = 4096;
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SessionClaims {
-    /// The card certificate's serial ([`onshi_proto::origin::canonical_serial`]).
-    pub serial: String,
+    /// The card certificate's serial ([`onshi_proto::origin::canonical_serial`]); a token whose serial is not
+    /// canonical does not decode.
+    pub serial: CertificateSerial,
     /// The card certificate's issuer, RFC 4514 text.
-    pub issuer: String,
+    pub issuer: IssuerName,
     /// Unix seconds after which the token is refused.
     pub exp: i64,
     /// Unix seconds at which it was issued.
@@ -148,7 +150,7 @@ mod tests {
     }
 
     fn card() -> CertificateRef {
-        CertificateRef { issuer: "CN=onshi test auth CA,C=JP".into(), serial: "0A1B".into() }
+        CertificateRef::new("CN=onshi test auth CA,C=JP", "0A1B").unwrap()
     }
 
     #[test]
@@ -169,7 +171,7 @@ mod tests {
         assert_eq!(minter(2).verify(token.expose(), 1_000), Err(EdgeError::SessionInvalid));
 
         // Swap the claims for another card's while keeping the original MAC.
-        let other = CertificateRef { serial: "FFFF".into(), ..card() };
+        let other = CertificateRef { serial: CertificateSerial::parse("FFFF").unwrap(), ..card() };
         let (forged_claims, _) =
             minter(9).mint(&other, "device-1", AuthMethod::Pin, 1_000, [3; TOKEN_ID_RANDOM_LEN]).unwrap();
         let (_, original_tag) = token.expose().split_once('.').unwrap();
@@ -188,8 +190,8 @@ mod tests {
         // Sealing does not judge lifetimes, so it signs claims that `verify` must then refuse.
         let sign = |claims: &SessionClaims| minter.codec.seal(claims).unwrap().expose().to_owned();
         let base = SessionClaims {
-            serial: "01".into(),
-            issuer: "CN=x".into(),
+            serial: "01".try_into().unwrap(),
+            issuer: "CN=x".try_into().unwrap(),
             exp: 1_300,
             iat: 1_000,
             jti: "j".into(),

@@ -153,7 +153,10 @@ mod tests {
         assert_eq!(sessions.verify(&forged, NOW), Err(EdgeError::SessionInvalid));
         // A card session token, even under the same SESSION_KEY, is not a staff token.
         let card_sessions = SessionMinter::new(&session_key()).unwrap();
-        let certificate = onshi_proto::origin::CertificateRef { issuer: "CN=x".into(), serial: "01".into() };
+        let certificate = onshi_proto::origin::CertificateRef {
+            issuer: "CN=x".try_into().unwrap(),
+            serial: "01".try_into().unwrap(),
+        };
         let (card_token, _) =
             card_sessions.mint(&certificate, "device", AuthMethod::Pin, NOW, [1; TOKEN_ID_RANDOM_LEN]).unwrap();
         assert_eq!(sessions.verify(card_token.expose(), NOW), Err(EdgeError::SessionInvalid));

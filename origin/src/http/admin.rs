@@ -15,7 +15,6 @@ use onshi_proto::{ErrorCode, IsoDate};
 use serde::{Deserialize, Serialize};
 
 use crate::batch::decide::PersonItems;
-use crate::certificate;
 use crate::http::signed::{Failure, bearer};
 use crate::http::state::AppState;
 use crate::individual_number::IndividualNumber;
@@ -156,9 +155,6 @@ pub(crate) async fn put_certificate(
         "expired" => JlisStatus::Expired,
         _ => return Err(Failure(ErrorCode::BadRequest)),
     };
-    if !certificate::is_well_formed(&request.certificate) {
-        return Err(Failure(ErrorCode::BadRequest));
-    }
     let entry = NewJlisCertificate {
         certificate: request.certificate,
         individual_number: Some(number.as_str().to_owned()),

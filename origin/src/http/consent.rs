@@ -12,9 +12,8 @@ use onshi_proto::origin::{
     MedicationAnswer,
 };
 
-use crate::certificate;
 use crate::http::audit::{Who, audit};
-use crate::http::signed::{Failure, SignedJson, bad_request, facility_code_is_well_formed, is_identifier};
+use crate::http::signed::{Failure, SignedJson, bad_request};
 use crate::http::state::AppState;
 use crate::store::HoldStatus;
 
@@ -39,11 +38,7 @@ pub(crate) async fn record_consent(
     State(state): State<AppState>,
     SignedJson(request): SignedJson<ConsentRequest>,
 ) -> Result<Json<ConsentAnswer>, Failure> {
-    if !certificate::is_well_formed(&request.certificate)
-        || !facility_code_is_well_formed(&request.facility_code)
-        || !request.device_id.as_deref().is_none_or(is_identifier)
-        || request.kinds.len() > 8
-    {
+    if request.kinds.len() > 8 {
         return Err(bad_request());
     }
     let now = state.now();
@@ -77,9 +72,6 @@ pub(crate) async fn query_consent(
     State(state): State<AppState>,
     SignedJson(query): SignedJson<ConsentQuery>,
 ) -> Result<Json<ConsentAnswer>, Failure> {
-    if !certificate::is_well_formed(&query.certificate) || !facility_code_is_well_formed(&query.facility_code) {
-        return Err(bad_request());
-    }
     let now = state.now();
     let person_id = consenting_person(&state, &query.certificate).await?;
     let live = state.store().live_consents(&person_id, &query.facility_code, now).await?;
@@ -95,12 +87,6 @@ async fn consented_person(
     wanted: ConsentKind,
     purpose: &str,
 ) -> Result<String, Failure> {
-    if !certificate::is_well_formed(&query.certificate)
-        || !facility_code_is_well_formed(&query.facility_code)
-        || !query.device_id.as_deref().is_none_or(is_identifier)
-    {
-        return Err(bad_request());
-    }
     let now = state.now();
     let person_id = consenting_person(state, &query.certificate).await?;
     let live = state.store().live_consents(&person_id, &query.facility_code, now).await?;

@@ -7,14 +7,13 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
 use onshi_proto::ErrorCode;
-use onshi_proto::insurer_number::InsurerNumber;
 use onshi_proto::origin::NumberQualificationQuery;
 use onshi_proto::qualification::{Guidance, Reason, Validity};
 
 use crate::clock::tokyo_date;
 use crate::http::audit::{Who, audit};
 use crate::http::render::render_answer;
-use crate::http::signed::{Failure, SignedJson, bad_request, facility_code_is_well_formed, is_identifier};
+use crate::http::signed::{Failure, SignedJson};
 use crate::http::state::AppState;
 use crate::store::NumberKey;
 use crate::validity::{CardHolder, assess};
@@ -28,26 +27,15 @@ pub(crate) async fn qualification_by_number(
     headers: HeaderMap,
     SignedJson(query): SignedJson<NumberQualificationQuery>,
 ) -> Result<Response, Failure> {
-    let insurer_number = query.insurer_number.trim().to_owned();
-    let plain = |text: &str, max: usize| text.chars().count() <= max && !text.chars().any(char::is_control);
-    let well_formed = InsurerNumber::parse(&insurer_number).is_ok()
-        && !query.number.is_empty()
-        && plain(&query.number, 20)
-        && query.symbol.as_deref().is_none_or(|s| plain(s, 40))
-        && query.branch.as_deref().is_none_or(|b| b.len() == 2 && b.bytes().all(|c| c.is_ascii_digit()))
-        && query.facility_code.as_deref().is_none_or(facility_code_is_well_formed)
-        && query.device_id.as_deref().is_none_or(is_identifier)
-        && query.arbitrary_identifier.as_deref().is_none_or(is_identifier);
-    if !well_formed {
-        return Err(bad_request());
-    }
+    // Every field was checked by its proto type as the body was read: 保険者番号 with its 検証番号, 記号・番号・枝番
+    // within their bounds, the 医療機関コード with its check digit, bounded identifiers.
     let now = state.now();
     let today = tokyo_date(now)?;
     let key = NumberKey {
-        insurer_number,
-        symbol: query.symbol.clone().unwrap_or_default(),
-        number: query.number.clone(),
-        branch: query.branch.clone().unwrap_or_default(),
+        insurer_number: query.insurer_number.to_string(),
+        symbol: query.symbol.as_deref().unwrap_or_default().to_owned(),
+        number: query.number.to_string(),
+        branch: query.branch.as_deref().unwrap_or_default().to_owned(),
     };
     let who = Who {
         device_id: query.device_id.as_deref(),

@@ -7,9 +7,8 @@ use axum::extract::State;
 use onshi_proto::ErrorCode;
 use onshi_proto::origin::{RegistrationAnswer, RegistrationOutcome, RegistrationRequest};
 
-use crate::certificate;
 use crate::http::audit::{Who, audit};
-use crate::http::signed::{Failure, SignedJson, bad_request, facility_code_is_well_formed, is_identifier};
+use crate::http::signed::{Failure, SignedJson};
 use crate::http::state::AppState;
 use crate::store::RegistrationResult;
 
@@ -21,12 +20,6 @@ pub(crate) async fn registration(
     State(state): State<AppState>,
     SignedJson(request): SignedJson<RegistrationRequest>,
 ) -> Result<Json<RegistrationAnswer>, Failure> {
-    if !certificate::is_well_formed(&request.certificate)
-        || !request.facility_code.as_deref().is_none_or(facility_code_is_well_formed)
-        || !request.device_id.as_deref().is_none_or(is_identifier)
-    {
-        return Err(bad_request());
-    }
     let now = state.now();
     let who = Who {
         device_id: request.device_id.as_deref(),

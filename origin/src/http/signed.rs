@@ -11,7 +11,6 @@ use axum::extract::{FromRequest, Request};
 use axum::http::header::AUTHORIZATION;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use onshi_proto::identifier::Identifier;
 use onshi_proto::signing::{self, NONCE_HEADER, SIGNATURE_HEADER, SignatureHeaders, TIMESTAMP_HEADER};
 use onshi_proto::{ApiError, ErrorCode};
 use serde::de::DeserializeOwned;
@@ -123,17 +122,6 @@ fn signature_headers(headers: &HeaderMap) -> Option<SignatureHeaders> {
 /// The token of an `Authorization: Bearer …` header.
 pub(crate) fn bearer(headers: &HeaderMap) -> Option<&str> {
     headers.get(AUTHORIZATION)?.to_str().ok()?.strip_prefix("Bearer ").map(str::trim).filter(|t| !t.is_empty())
-}
-
-/// True for a 10-digit 医療機関コード shape (the check digit is the edge's business).
-pub(crate) fn facility_code_is_well_formed(code: &str) -> bool {
-    code.len() == 10 && code.bytes().all(|b| b.is_ascii_digit())
-}
-
-/// True for an identifier the audit trail may hold: a device or staff id, a kiosk's name, a request id or an
-/// `ArbitraryIdentifier`, by the bounds of [`Identifier`].
-pub(crate) fn is_identifier(text: &str) -> bool {
-    Identifier::parse(text).is_ok()
 }
 
 #[cfg(test)]

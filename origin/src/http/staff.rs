@@ -23,11 +23,10 @@ use onshi_proto::origin::{
     VisualCheckWithdraw,
 };
 
-use crate::certificate;
 use crate::clock::tokyo_date;
 use crate::error::Result;
 use crate::http::audit::{Asker, audit, commit_lookup};
-use crate::http::signed::{Failure, SignedJson, bad_request, facility_code_is_well_formed, is_identifier};
+use crate::http::signed::{Failure, SignedJson};
 use crate::http::state::AppState;
 use crate::store::random_id;
 use crate::store::rows::parse_stored;
@@ -94,14 +93,11 @@ pub(crate) async fn list_checkins(
     State(state): State<AppState>,
     SignedJson(query): SignedJson<CheckInListQuery>,
 ) -> std::result::Result<Json<CheckInList>, Failure> {
-    if !facility_code_is_well_formed(&query.facility_code) || !is_identifier(&query.staff_id) {
-        return Err(bad_request());
-    }
     let now = state.now();
     let day = IsoDate(tokyo_date(now)?);
     let checkins = state.store().checkins_of_day(&query.facility_code, day).await?;
     let pending = state.store().pending_visual_checks(&query.facility_code, now).await?;
-    let actor = Actor::staff(&query.staff_id, query.facility_code);
+    let actor = Actor::staff(&query.staff_id, query.facility_code.to_string());
     audit(&state, now, &actor, None, PURPOSE_STAFF_CHECKIN_LIST, "listed").await?;
     tracing::info!(checkins = checkins.len(), pending = pending.len(), "staff listing answered");
     Ok(Json(CheckInList { date: day, checkins, pending }))
@@ -112,13 +108,6 @@ pub(crate) async fn create_visual_check(
     State(state): State<AppState>,
     SignedJson(request): SignedJson<VisualCheckCreate>,
 ) -> std::result::Result<Json<VisualCheckTicket>, Failure> {
-    if !certificate::is_well_formed(&request.certificate)
-        || !facility_code_is_well_formed(&request.facility_code)
-        || !is_identifier(&request.device_id)
-        || !request.device_label.as_deref().is_none_or(is_identifier)
-    {
-        return Err(bad_request());
-    }
     let now = state.now();
     let id = random_id()?;
     let expires_at = now + VISUAL_CHECK_LIFETIME_SECONDS;
@@ -134,7 +123,11 @@ pub(crate) async fn create_visual_check(
             expires_at,
         })
         .await?;
-    let actor = Actor { device_id: request.device_id, facility_code: request.facility_code, device_label: None };
+    let actor = Actor {
+        device_id: request.device_id.to_string(),
+        facility_code: request.facility_code.to_string(),
+        device_label: None,
+    };
     audit(&state, now, &actor, None, PURPOSE_VISUAL_CHECK_REQUEST, "pending").await?;
     Ok(Json(VisualCheckTicket { request_id: id, state: VisualCheckState::Pending, expires_at }))
 }
@@ -152,19 +145,13 @@ pub(crate) async fn decide_visual_check(
     State(state): State<AppState>,
     SignedJson(decision): SignedJson<VisualCheckDecision>,
 ) -> std::result::Result<Json<VisualCheckTicket>, Failure> {
-    if !is_identifier(&decision.request_id)
-        || !facility_code_is_well_formed(&decision.facility_code)
-        || !is_identifier(&decision.staff_id)
-    {
-        return Err(bad_request());
-    }
     let now = state.now();
     // Another facility's request reads as unknown: staff cannot even learn that it exists.
     let row = state
         .store()
         .visual_check(&decision.request_id)
         .await?
-        .filter(|row| row.facility_code == decision.facility_code)
+        .filter(|row| row.facility_code == decision.facility_code.as_str())
         .ok_or(Failure(ErrorCode::NotFound))?;
     let mut current = state_at(&row, now)?;
     if current == VisualCheckState::Withdrawn {
@@ -179,13 +166,17 @@ pub(crate) async fn decide_visual_check(
             // Someone else decided in between, or the kiosk withdrew it: answer what happened.
             current_state(&state, &decision.request_id, now).await?
         };
-        let actor = Actor::staff(&decision.staff_id, decision.facility_code);
+        let actor = Actor::staff(&decision.staff_id, decision.facility_code.to_string());
         audit(&state, now, &actor, None, PURPOSE_VISUAL_CHECK_DECISION, current.as_str()).await?;
         if current == VisualCheckState::Withdrawn {
             return Err(Failure(ErrorCode::VisualCheckWithdrawn));
         }
     }
-    Ok(Json(VisualCheckTicket { request_id: decision.request_id, state: current, expires_at: row.expires_at }))
+    Ok(Json(VisualCheckTicket {
+        request_id: decision.request_id.to_string(),
+        state: current,
+        expires_at: row.expires_at,
+    }))
 }
 
 /// `POST /v1/visual-checks/collect`: the asking kiosk polls its request. An approved request is answered with the
@@ -195,18 +186,14 @@ pub(crate) async fn collect_visual_check(
     State(state): State<AppState>,
     SignedJson(collect): SignedJson<VisualCheckCollect>,
 ) -> std::result::Result<Json<VisualCheckCollected>, Failure> {
-    if !is_identifier(&collect.request_id)
-        || !facility_code_is_well_formed(&collect.facility_code)
-        || !is_identifier(&collect.device_id)
-    {
-        return Err(bad_request());
-    }
     let now = state.now();
     let row = state
         .store()
         .visual_check(&collect.request_id)
         .await?
-        .filter(|row| row.facility_code == collect.facility_code && row.device_id == collect.device_id)
+        .filter(|row| {
+            row.facility_code == collect.facility_code.as_str() && row.device_id == collect.device_id.as_str()
+        })
         .ok_or(Failure(ErrorCode::NotFound))?;
     let current = state_at(&row, now)?;
     let waiting = VisualCheckCollected { state: current, certificate: None, qualification: None };
@@ -217,9 +204,13 @@ pub(crate) async fn collect_visual_check(
         // A concurrent poll took the answer first.
         return Ok(Json(VisualCheckCollected { state: VisualCheckState::Collected, ..waiting }));
     }
-    let certificate = CertificateRef { issuer: row.certificate_issuer, serial: row.certificate_serial };
-    let actor =
-        Actor { device_id: collect.device_id, facility_code: collect.facility_code, device_label: row.device_label };
+    let certificate = CertificateRef::new(&row.certificate_issuer, &row.certificate_serial)
+        .map_err(|_| crate::error::OriginError::CorruptRecord("a stored certificate reference is malformed".into()))?;
+    let actor = Actor {
+        device_id: collect.device_id.to_string(),
+        facility_code: collect.facility_code.to_string(),
+        device_label: row.device_label,
+    };
     let today = tokyo_date(now)?;
     let (person_id, holder) = match state.store().card_holder(&certificate).await? {
         Some(found) if found.held => {
@@ -257,19 +248,15 @@ pub(crate) async fn withdraw_visual_check(
     State(state): State<AppState>,
     SignedJson(withdraw): SignedJson<VisualCheckWithdraw>,
 ) -> std::result::Result<Json<VisualCheckTicket>, Failure> {
-    if !is_identifier(&withdraw.request_id)
-        || !facility_code_is_well_formed(&withdraw.facility_code)
-        || !is_identifier(&withdraw.device_id)
-    {
-        return Err(bad_request());
-    }
     let now = state.now();
     // Only the kiosk that asked may withdraw; any other reads it as unknown.
     let row = state
         .store()
         .visual_check(&withdraw.request_id)
         .await?
-        .filter(|row| row.facility_code == withdraw.facility_code && row.device_id == withdraw.device_id)
+        .filter(|row| {
+            row.facility_code == withdraw.facility_code.as_str() && row.device_id == withdraw.device_id.as_str()
+        })
         .ok_or(Failure(ErrorCode::NotFound))?;
     let mut current = state_at(&row, now)?;
     if matches!(current, VisualCheckState::Pending | VisualCheckState::Approved) {
@@ -279,10 +266,18 @@ pub(crate) async fn withdraw_visual_check(
             // The kiosk's own poll collected it in between: answer what happened.
             current_state(&state, &withdraw.request_id, now).await?
         };
-        let actor = Actor { device_id: withdraw.device_id, facility_code: withdraw.facility_code, device_label: None };
+        let actor = Actor {
+            device_id: withdraw.device_id.to_string(),
+            facility_code: withdraw.facility_code.to_string(),
+            device_label: None,
+        };
         audit(&state, now, &actor, None, PURPOSE_VISUAL_CHECK_WITHDRAWAL, current.as_str()).await?;
     }
-    Ok(Json(VisualCheckTicket { request_id: withdraw.request_id, state: current, expires_at: row.expires_at }))
+    Ok(Json(VisualCheckTicket {
+        request_id: withdraw.request_id.to_string(),
+        state: current,
+        expires_at: row.expires_at,
+    }))
 }
 
 #[cfg(test)]

@@ -121,8 +121,8 @@ impl Store {
              WHERE l.certificate_issuer = $1 AND l.certificate_serial = $2 \
              ORDER BY q.qualification_date DESC, q.id",
         )
-        .bind(&certificate.issuer)
-        .bind(&certificate.serial);
+        .bind(certificate.issuer.as_str())
+        .bind(certificate.serial.as_str());
         let reader = match &self.readers {
             Some(readers) => readers.acquire().await,
             None => None,

@@ -223,8 +223,8 @@ async fn insert_chunk(
     let holders: Vec<_> = chunk.iter().filter_map(|p| p.card.as_ref().map(|card| (p, card))).collect();
     inserted += insert_rows(conn, backend, CERTIFICATES, &holders, |query, (p, card)| {
         query
-            .bind(card.certificate.issuer.clone())
-            .bind(card.certificate.serial.clone())
+            .bind(card.certificate.issuer.to_string())
+            .bind(card.certificate.serial.to_string())
             .bind(p.individual_number.clone())
             .bind("good")
             .bind(created_at)
@@ -233,8 +233,8 @@ async fn insert_chunk(
     let registered: Vec<_> = holders.iter().filter(|(_, card)| card.registered).collect();
     inserted += insert_rows(conn, backend, LINKS, &registered, |query, (p, card)| {
         query
-            .bind(card.certificate.issuer.clone())
-            .bind(card.certificate.serial.clone())
+            .bind(card.certificate.issuer.to_string())
+            .bind(card.certificate.serial.to_string())
             .bind(p.person.id.clone())
             .bind(created_at)
     })

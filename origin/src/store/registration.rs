@@ -18,8 +18,8 @@ impl Store {
             "SELECT individual_number, status FROM jlis_certificates \
              WHERE certificate_issuer = $1 AND certificate_serial = $2",
         )
-        .bind(&certificate.issuer)
-        .bind(&certificate.serial)
+        .bind(certificate.issuer.as_str())
+        .bind(certificate.serial.as_str())
         .fetch_optional(&mut *tx)
         .await?;
         let Some((number, status)) = jlis else { return Ok(RegistrationResult::CertificateNotUsable) };
@@ -30,8 +30,8 @@ impl Store {
         let existing: Option<String> = sqlx::query_scalar(
             "SELECT person_id FROM certificate_links WHERE certificate_issuer = $1 AND certificate_serial = $2",
         )
-        .bind(&certificate.issuer)
-        .bind(&certificate.serial)
+        .bind(certificate.issuer.as_str())
+        .bind(certificate.serial.as_str())
         .fetch_optional(&mut *tx)
         .await?;
         let candidates: Vec<(String, String)> =
@@ -64,8 +64,8 @@ impl Store {
              VALUES ($1, $2, $3, $4) ON CONFLICT (certificate_issuer, certificate_serial) \
              DO UPDATE SET person_id = excluded.person_id, linked_at = excluded.linked_at",
         )
-        .bind(&certificate.issuer)
-        .bind(&certificate.serial)
+        .bind(certificate.issuer.as_str())
+        .bind(certificate.serial.as_str())
         .bind(&person_id)
         .bind(now)
         .execute(&mut *tx)
@@ -80,8 +80,8 @@ impl Store {
             "SELECT l.person_id, p.hold_status FROM certificate_links l JOIN persons p ON p.id = l.person_id \
              WHERE l.certificate_issuer = $1 AND l.certificate_serial = $2",
         )
-        .bind(&certificate.issuer)
-        .bind(&certificate.serial)
+        .bind(certificate.issuer.as_str())
+        .bind(certificate.serial.as_str())
         .fetch_optional(&self.pool)
         .await?;
         found.map(|(id, hold)| Ok((id, HoldStatus::from_text(&hold)?))).transpose()

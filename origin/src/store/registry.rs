@@ -25,8 +25,8 @@ impl Store {
             "SELECT individual_number, status FROM jlis_certificates \
              WHERE certificate_issuer = $1 AND certificate_serial = $2",
         )
-        .bind(&certificate.issuer)
-        .bind(&certificate.serial)
+        .bind(certificate.issuer.as_str())
+        .bind(certificate.serial.as_str())
         .fetch_optional(&self.pool)
         .await?;
         row.map(|(individual_number, status)| {
@@ -48,8 +48,8 @@ impl Store {
             CertificateStatus::Revoked => JlisStatus::Revoked,
             CertificateStatus::Unknown => {
                 sqlx::query("DELETE FROM jlis_certificates WHERE certificate_issuer = $1 AND certificate_serial = $2")
-                    .bind(&certificate.issuer)
-                    .bind(&certificate.serial)
+                    .bind(certificate.issuer.as_str())
+                    .bind(certificate.serial.as_str())
                     .execute(&self.pool)
                     .await?;
                 return Ok(());
@@ -63,8 +63,8 @@ impl Store {
              ON CONFLICT (certificate_issuer, certificate_serial) \
              DO UPDATE SET status = excluded.status, revoked_at = excluded.revoked_at, updated_at = excluded.updated_at",
         )
-        .bind(&certificate.issuer)
-        .bind(&certificate.serial)
+        .bind(certificate.issuer.as_str())
+        .bind(certificate.serial.as_str())
         .bind(status.as_text())
         .bind(revoked_at)
         .bind(now)
@@ -108,8 +108,8 @@ pub(super) async fn upsert_jlis(
                                         updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (certificate_issuer, certificate_serial) {on_conflict}"
     )))
-    .bind(&entry.certificate.issuer)
-    .bind(&entry.certificate.serial)
+    .bind(entry.certificate.issuer.as_str())
+    .bind(entry.certificate.serial.as_str())
     .bind(&entry.individual_number)
     .bind(entry.status.as_text())
     .bind(revoked_at)

@@ -143,8 +143,8 @@ pub(crate) async fn insert_link(conn: &mut AnyConnection, link: &NewCertificateL
         "INSERT INTO certificate_links (certificate_issuer, certificate_serial, person_id, linked_at) \
          VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
     )
-    .bind(&link.certificate.issuer)
-    .bind(&link.certificate.serial)
+    .bind(link.certificate.issuer.as_str())
+    .bind(link.certificate.serial.as_str())
     .bind(&link.person_id)
     .bind(now)
     .execute(conn)

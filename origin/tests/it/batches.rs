@@ -38,13 +38,13 @@ async fn seed_residents(origin: &Origin) {
 
 async fn by_number(origin: &Origin, insurer: &str, number: &str, birth: &str) -> reqwest::Response {
     let query = NumberQualificationQuery {
-        insurer_number: insurer.into(),
-        symbol: Some("10".into()),
-        number: number.into(),
-        branch: Some("00".into()),
+        insurer_number: insurer.try_into().unwrap(),
+        symbol: Some("10".try_into().unwrap()),
+        number: number.try_into().unwrap(),
+        branch: Some("00".try_into().unwrap()),
         birth_date: onshi_proto::IsoDate::parse(birth).unwrap(),
-        facility_code: Some("1312345678".into()),
-        device_id: Some("kiosk-1".into()),
+        facility_code: Some("1312345679".try_into().unwrap()),
+        device_id: Some("kiosk-1".try_into().unwrap()),
         arbitrary_identifier: None,
     };
     origin.post_signed(BY_NUMBER_PATH, &query).await

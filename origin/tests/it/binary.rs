@@ -47,7 +47,7 @@ async fn the_binary_starts_prints_its_line_answers_and_stops_on_sigterm() {
 
     // The seeded demo population answers a request signed with the key from the environment, on the real clock.
     let body = serde_json::to_vec(&CardQualificationQuery {
-        certificate: CertificateRef { issuer: ISSUER.into(), serial: serial::VALID.into() },
+        certificate: CertificateRef { issuer: ISSUER.try_into().unwrap(), serial: serial::VALID.try_into().unwrap() },
         facility_code: None,
         device_id: None,
         device_label: None,

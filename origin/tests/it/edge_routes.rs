@@ -11,13 +11,13 @@ use onshi_proto::qualification::{QualificationAnswer, Validity};
 
 use crate::fixture::{Db, NOW, Origin, certificate, expect_error, serial};
 
-const FACILITY: &str = "1312345678";
+const FACILITY: &str = "1312345679";
 
 fn register_request(serial: &str) -> RegistrationRequest {
     RegistrationRequest {
         certificate: certificate(serial),
-        facility_code: Some(FACILITY.into()),
-        device_id: Some("kiosk-1".into()),
+        facility_code: Some(FACILITY.try_into().unwrap()),
+        device_id: Some("kiosk-1".try_into().unwrap()),
     }
 }
 
@@ -68,13 +68,16 @@ on_both_databases!(the_unregistered_card_registers_at_the_kiosk_and_is_then_vali
 
 async fn medication_needs_a_live_consent_for_the_same_facility(db: Db) {
     let origin = Origin::start(db).await;
-    let query =
-        MedicalInfoQuery { certificate: certificate(serial::VALID), facility_code: FACILITY.into(), device_id: None };
+    let query = MedicalInfoQuery {
+        certificate: certificate(serial::VALID),
+        facility_code: FACILITY.try_into().unwrap(),
+        device_id: None,
+    };
     expect_error(origin.post_signed(MEDICATION_PATH, &query).await, 403, "consent_required").await;
     let consent = ConsentRequest {
         certificate: certificate(serial::VALID),
-        facility_code: FACILITY.into(),
-        device_id: Some("reader-1".into()),
+        facility_code: FACILITY.try_into().unwrap(),
+        device_id: Some("reader-1".try_into().unwrap()),
         kinds: vec![ConsentKind::Medication],
         prescription: None,
     };
@@ -86,7 +89,7 @@ async fn medication_needs_a_live_consent_for_the_same_facility(db: Db) {
     assert!(medication.entries.windows(2).all(|w| w[0].dispensed_on >= w[1].dispensed_on));
     // Medication consent does not open checkups; another facility sees nothing.
     expect_error(origin.post_signed(CHECKUP_PATH, &query).await, 403, "consent_required").await;
-    let elsewhere = MedicalInfoQuery { facility_code: "2712345678".into(), ..query.clone() };
+    let elsewhere = MedicalInfoQuery { facility_code: "2712345673".try_into().unwrap(), ..query.clone() };
     expect_error(origin.post_signed(MEDICATION_PATH, &elsewhere).await, 403, "consent_required").await;
     // 24 hours later the consent has lapsed.
     origin.clock.set(NOW + CONSENT_WINDOW_SECONDS);
@@ -94,7 +97,7 @@ async fn medication_needs_a_live_consent_for_the_same_facility(db: Db) {
     let live: ConsentAnswer = origin
         .post_signed(
             CONSENT_QUERY_PATH,
-            &ConsentQuery { certificate: certificate(serial::VALID), facility_code: FACILITY.into() },
+            &ConsentQuery { certificate: certificate(serial::VALID), facility_code: FACILITY.try_into().unwrap() },
         )
         .await
         .json()
@@ -109,14 +112,17 @@ async fn a_comprehensive_consent_opens_checkups_too_and_every_view_is_audited(db
     let origin = Origin::start(db).await;
     let consent = ConsentRequest {
         certificate: certificate(serial::VALID),
-        facility_code: FACILITY.into(),
+        facility_code: FACILITY.try_into().unwrap(),
         device_id: None,
         kinds: vec![ConsentKind::Comprehensive],
         prescription: None,
     };
     assert_eq!(origin.post_signed(CONSENT_PATH, &consent).await.status().as_u16(), 200);
-    let query =
-        MedicalInfoQuery { certificate: certificate(serial::VALID), facility_code: FACILITY.into(), device_id: None };
+    let query = MedicalInfoQuery {
+        certificate: certificate(serial::VALID),
+        facility_code: FACILITY.try_into().unwrap(),
+        device_id: None,
+    };
     let checkup: CheckupAnswer = origin.post_signed(CHECKUP_PATH, &query).await.json().await.unwrap();
     assert_eq!(checkup.entries.len(), 2);
     let events = origin.store.audit_events().await.unwrap();
@@ -134,10 +140,10 @@ async fn the_answer_comes_as_xml_msg_or_fhir_when_asked(db: Db) {
     let origin = Origin::start(db).await;
     let query = CardQualificationQuery {
         certificate: certificate(serial::VALID),
-        facility_code: Some(FACILITY.into()),
+        facility_code: Some(FACILITY.try_into().unwrap()),
         device_id: None,
         device_label: None,
-        arbitrary_identifier: Some("visit-7".into()),
+        arbitrary_identifier: Some("visit-7".try_into().unwrap()),
     };
     let body = serde_json::to_vec(&query).unwrap();
     let send = |accept: &'static str| {
@@ -163,7 +169,7 @@ async fn the_answer_comes_as_xml_msg_or_fhir_when_asked(db: Db) {
     assert_eq!(xml.headers()["cache-control"], "no-store");
     let xml = xml.text().await.unwrap();
     assert!(xml.contains("<QualificationValidity>1</QualificationValidity>"), "{xml}");
-    assert!(xml.contains("<MedicalInstitutionCode>1312345678</MedicalInstitutionCode>"));
+    assert!(xml.contains("<MedicalInstitutionCode>1312345679</MedicalInstitutionCode>"));
     assert!(xml.contains("<ArbitraryFileIdentifier>visit-7</ArbitraryFileIdentifier>"));
     assert!(xml.contains("<ProcessExecutionTime>20261124120000</ProcessExecutionTime>"));
     // The valid card has no 特定疾病療養受療証, so its answer carries no list.

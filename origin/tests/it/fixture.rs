@@ -37,7 +37,7 @@ pub fn demo_cards_path() -> PathBuf {
 
 /// A fixture card's certificate, by its canonical serial.
 pub fn certificate(serial: &str) -> CertificateRef {
-    CertificateRef { issuer: ISSUER.into(), serial: serial.into() }
+    CertificateRef { issuer: ISSUER.try_into().unwrap(), serial: serial.try_into().unwrap() }
 }
 
 /// Canonical serials of the fixture cards, by scenario.

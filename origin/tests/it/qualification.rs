@@ -15,10 +15,10 @@ const DEVICE: &str = "kiosk-reception-1";
 fn query(serial: &str) -> CardQualificationQuery {
     CardQualificationQuery {
         certificate: certificate(serial),
-        facility_code: Some(FACILITY.into()),
-        device_id: Some(DEVICE.into()),
+        facility_code: Some(FACILITY.try_into().unwrap()),
+        device_id: Some(DEVICE.try_into().unwrap()),
         device_label: None,
-        arbitrary_identifier: Some("visit-42".into()),
+        arbitrary_identifier: Some("visit-42".try_into().unwrap()),
     }
 }
 

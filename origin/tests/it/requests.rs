@@ -16,7 +16,7 @@ fn body() -> Vec<u8> {
     serde_json::to_vec(&CardQualificationQuery {
         certificate: certificate(serial::VALID),
         facility_code: None,
-        device_id: Some("kiosk-1".into()),
+        device_id: Some("kiosk-1".try_into().unwrap()),
         device_label: None,
         arbitrary_identifier: None,
     })

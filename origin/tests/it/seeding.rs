@@ -90,8 +90,8 @@ async fn an_in_memory_database_works_too() {
     let summary = seed_demo_file(&store, &demo_cards_path(), TODAY, NOW).await.unwrap();
     assert_eq!(summary.rows_inserted, 39);
     let linked = onshi_proto::origin::CertificateRef {
-        issuer: crate::fixture::ISSUER.into(),
-        serial: crate::fixture::serial::VALID.into(),
+        issuer: crate::fixture::ISSUER.try_into().unwrap(),
+        serial: crate::fixture::serial::VALID.try_into().unwrap(),
     };
     let records = store.card_holder(&linked).await.unwrap().unwrap().records;
     assert_eq!(records.len(), 1);

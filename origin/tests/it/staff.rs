@@ -10,10 +10,10 @@ use onshi_proto::origin::{
 };
 use onshi_proto::qualification::{QualificationAnswer, Validity};
 
-use crate::fixture::{Db, NOW, Origin, certificate, expect_error, serial};
+use crate::fixture::{Db, ISSUER, NOW, Origin, certificate, expect_error, serial};
 
-const FACILITY: &str = "1312345678";
-const OTHER_FACILITY: &str = "2712345678";
+const FACILITY: &str = "1312345679";
+const OTHER_FACILITY: &str = "2712345673";
 const KIOSK: &str = "kiosk-1";
 /// The name the admin gave [`KIOSK`].
 const KIOSK_LABEL: &str = "受付1";
@@ -21,9 +21,9 @@ const KIOSK_LABEL: &str = "受付1";
 async fn check_in(origin: &Origin, serial: &str, facility_code: Option<&str>) -> QualificationAnswer {
     let query = CardQualificationQuery {
         certificate: certificate(serial),
-        facility_code: facility_code.map(str::to_owned),
-        device_id: Some(KIOSK.into()),
-        device_label: Some(KIOSK_LABEL.into()),
+        facility_code: facility_code.map(|code| code.try_into().unwrap()),
+        device_id: Some(KIOSK.try_into().unwrap()),
+        device_label: Some(KIOSK_LABEL.try_into().unwrap()),
         arbitrary_identifier: None,
     };
     let response = origin.post_signed(BY_CERTIFICATE_PATH, &query).await;
@@ -32,7 +32,8 @@ async fn check_in(origin: &Origin, serial: &str, facility_code: Option<&str>) ->
 }
 
 async fn list(origin: &Origin, facility_code: &str) -> CheckInList {
-    let query = CheckInListQuery { facility_code: facility_code.into(), staff_id: "staff-a".into() };
+    let query =
+        CheckInListQuery { facility_code: facility_code.try_into().unwrap(), staff_id: "staff-a".try_into().unwrap() };
     let response = origin.post_signed(CHECKINS_PATH, &query).await;
     assert_eq!(response.status().as_u16(), 200);
     response.json().await.unwrap()
@@ -41,9 +42,9 @@ async fn list(origin: &Origin, facility_code: &str) -> CheckInList {
 async fn request_visual_check(origin: &Origin, serial: &str) -> VisualCheckTicket {
     let request = VisualCheckCreate {
         certificate: certificate(serial),
-        facility_code: FACILITY.into(),
-        device_id: KIOSK.into(),
-        device_label: Some(KIOSK_LABEL.into()),
+        facility_code: FACILITY.try_into().unwrap(),
+        device_id: KIOSK.try_into().unwrap(),
+        device_label: Some(KIOSK_LABEL.try_into().unwrap()),
     };
     let response = origin.post_signed(VISUAL_CHECK_CREATE_PATH, &request).await;
     assert_eq!(response.status().as_u16(), 200);
@@ -52,9 +53,9 @@ async fn request_visual_check(origin: &Origin, serial: &str) -> VisualCheckTicke
 
 fn decision(request_id: &str, facility_code: &str, approve: bool) -> VisualCheckDecision {
     VisualCheckDecision {
-        request_id: request_id.into(),
-        facility_code: facility_code.into(),
-        staff_id: "staff-a".into(),
+        request_id: request_id.try_into().unwrap(),
+        facility_code: facility_code.try_into().unwrap(),
+        staff_id: "staff-a".try_into().unwrap(),
         approve,
     }
 }
@@ -66,7 +67,11 @@ async fn decide(origin: &Origin, request_id: &str, approve: bool) -> VisualCheck
 }
 
 fn collect_body(request_id: &str, device_id: &str) -> VisualCheckCollect {
-    VisualCheckCollect { request_id: request_id.into(), facility_code: FACILITY.into(), device_id: device_id.into() }
+    VisualCheckCollect {
+        request_id: request_id.try_into().unwrap(),
+        facility_code: FACILITY.try_into().unwrap(),
+        device_id: device_id.try_into().unwrap(),
+    }
 }
 
 async fn collect(origin: &Origin, request_id: &str) -> VisualCheckCollected {
@@ -141,8 +146,8 @@ on_both_databases!(a_check_in_is_listed_for_its_facility_and_day_and_every_listi
 async fn consent(origin: &Origin, serial: &str, facility_code: &str, prescription: Option<PrescriptionFormat>) {
     let request = ConsentRequest {
         certificate: certificate(serial),
-        facility_code: facility_code.into(),
-        device_id: Some(KIOSK.into()),
+        facility_code: facility_code.try_into().unwrap(),
+        device_id: Some(KIOSK.try_into().unwrap()),
         kinds: vec![],
         prescription,
     };
@@ -272,18 +277,22 @@ on_both_databases!(refused_and_lapsed_visual_checks_never_answer);
 
 async fn staff_routes_refuse_unsigned_and_malformed_requests(db: Db) {
     let origin = Origin::start(db).await;
-    let body = serde_json::to_vec(&CheckInListQuery { facility_code: FACILITY.into(), staff_id: "s".into() }).unwrap();
+    let body = serde_json::to_vec(&CheckInListQuery {
+        facility_code: FACILITY.try_into().unwrap(),
+        staff_id: "s".try_into().unwrap(),
+    })
+    .unwrap();
     expect_error(origin.post_raw(CHECKINS_PATH, body, None).await, 401, "unauthorized").await;
-    let short = CheckInListQuery { facility_code: "13123".into(), staff_id: "s".into() };
+    // The malformed bodies are raw JSON: the typed bodies cannot hold these values at all.
+    let short = serde_json::json!({ "facility_code": "13123", "staff_id": "s" });
     expect_error(origin.post_signed(CHECKINS_PATH, &short).await, 400, "bad_request").await;
-    let control = CheckInListQuery { facility_code: FACILITY.into(), staff_id: "a\u{0}b".into() };
+    let control = serde_json::json!({ "facility_code": FACILITY, "staff_id": "a\u{0}b" });
     expect_error(origin.post_signed(CHECKINS_PATH, &control).await, 400, "bad_request").await;
-    let bad_serial = VisualCheckCreate {
-        certificate: certificate("not-hex"),
-        facility_code: FACILITY.into(),
-        device_id: KIOSK.into(),
-        device_label: None,
-    };
+    let bad_serial = serde_json::json!({
+        "certificate": { "issuer": ISSUER, "serial": "not-hex" },
+        "facility_code": FACILITY,
+        "device_id": KIOSK,
+    });
     expect_error(origin.post_signed(VISUAL_CHECK_CREATE_PATH, &bad_serial).await, 400, "bad_request").await;
     let unknown_field =
         serde_json::json!({ "request_id": "x", "facility_code": FACILITY, "device_id": KIOSK, "extra": 1 });

@@ -89,6 +89,24 @@ impl IssuerName {
     }
 }
 
+/// Identifies a 利用者証明用 certificate: its issuer and serial number, each already in the form its type checks.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct CertificateRef {
+    /// The issuer's distinguished name as RFC 4514 text.
+    pub issuer: IssuerName,
+    /// The serial number in canonical form (see [`canonical_serial`]).
+    pub serial: CertificateSerial,
+}
+
+impl CertificateRef {
+    /// Checks both parts: the issuer as given, the serial in canonical form only.
+    pub fn new(issuer: &str, serial: &str) -> Result<Self, CertificateRefError> {
+        Ok(Self { issuer: IssuerName::parse(issuer)?, serial: CertificateSerial::parse(serial)? })
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used, reason = "a test should stop at the first unexpected value")]
 mod tests {

@@ -3,23 +3,18 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::api::DeviceLabel;
+use crate::facility::FacilityCode;
+use crate::identifier::{Identifier, RequestId};
+use crate::insured_number::{BranchNumber, InsuredNo, InsuredSymbol};
+use crate::insurer_number::InsurerNumber;
+
 /// Qualification of the holder of a card certificate.
 pub const BY_CERTIFICATE_PATH: &str = "/v1/qualification/by-certificate";
 /// Validity and revocation status of a card certificate (the stand-in for J-LIS).
 pub const CERTIFICATE_STATUS_PATH: &str = "/v1/certificate-status";
 
-/// Identifies a 利用者証明用 certificate: its issuer and serial number.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
-pub struct CertificateRef {
-    /// The issuer's distinguished name as RFC 4514 text.
-    pub issuer: String,
-    /// The serial number in canonical form (see [`canonical_serial`]).
-    pub serial: String,
-}
-
-pub use crate::certificate::canonical_serial;
+pub use crate::certificate::{CertificateRef, canonical_serial};
 
 /// Body of `POST /v1/qualification/by-certificate`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -30,16 +25,16 @@ pub struct CardQualificationQuery {
     pub certificate: CertificateRef,
     /// 医療機関コード of the asking facility, when the device is enrolled to one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub facility_code: Option<String>,
+    pub facility_code: Option<FacilityCode>,
     /// The asking device's identifier, for the audit trail.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub device_id: Option<String>,
+    pub device_id: Option<Identifier>,
     /// The asking kiosk's name ([`crate::api::DeviceLabel`]), kept on the check-in so staff know where it was.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub device_label: Option<String>,
+    pub device_label: Option<DeviceLabel>,
     /// Echoed `ArbitraryIdentifier`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub arbitrary_identifier: Option<String>,
+    pub arbitrary_identifier: Option<Identifier>,
 }
 
 /// Body of `POST /v1/certificate-status`.
@@ -101,10 +96,10 @@ pub struct RegistrationRequest {
     pub certificate: CertificateRef,
     /// 医療機関コード of the facility where the kiosk stands, when enrolled.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub facility_code: Option<String>,
+    pub facility_code: Option<FacilityCode>,
     /// The asking device, for the audit trail.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub device_id: Option<String>,
+    pub device_id: Option<Identifier>,
 }
 
 /// The result of a registration attempt. A held record is refused with `ErrorCode::RecordHeld` instead.
@@ -140,26 +135,26 @@ pub struct RegistrationAnswer {
 #[serde(deny_unknown_fields)]
 pub struct NumberQualificationQuery {
     /// 保険者番号, 6 or 8 digits (a space-padded 6-digit number is accepted).
-    pub insurer_number: String,
+    pub insurer_number: InsurerNumber,
     /// 記号, when the card has one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub symbol: Option<String>,
+    pub symbol: Option<InsuredSymbol>,
     /// 番号.
-    pub number: String,
+    pub number: InsuredNo,
     /// 枝番, when the card has one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub branch: Option<String>,
+    pub branch: Option<BranchNumber>,
     /// 生年月日.
     pub birth_date: crate::IsoDate,
     /// 医療機関コード of the asking facility.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub facility_code: Option<String>,
+    pub facility_code: Option<FacilityCode>,
     /// The asking device, for the audit trail.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub device_id: Option<String>,
+    pub device_id: Option<Identifier>,
     /// Echoed `ArbitraryIdentifier`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub arbitrary_identifier: Option<String>,
+    pub arbitrary_identifier: Option<Identifier>,
 }
 
 /// One kind of information a patient can consent to show (§1.7 of the domain notes).
@@ -214,10 +209,10 @@ pub struct ConsentRequest {
     /// The card holder's certificate, as verified by the edge.
     pub certificate: CertificateRef,
     /// 医療機関コード of the facility that may view (required: a consent is given to one facility).
-    pub facility_code: String,
+    pub facility_code: FacilityCode,
     /// The reader the consent was given at.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub device_id: Option<String>,
+    pub device_id: Option<Identifier>,
     /// What the patient agreed to show. May be empty (the patient declined everything).
     pub kinds: Vec<ConsentKind>,
     /// The prescription format the patient chose at the same screen, when the facility asks for one.
@@ -233,7 +228,7 @@ pub struct ConsentQuery {
     /// The card holder's certificate.
     pub certificate: CertificateRef,
     /// 医療機関コード of the facility asking.
-    pub facility_code: String,
+    pub facility_code: FacilityCode,
 }
 
 /// One live consent.
@@ -264,10 +259,10 @@ pub struct MedicalInfoQuery {
     /// The card holder's certificate.
     pub certificate: CertificateRef,
     /// 医療機関コード of the facility asking; the consent must have been given to it.
-    pub facility_code: String,
+    pub facility_code: FacilityCode,
     /// The asking device, for the audit trail.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub device_id: Option<String>,
+    pub device_id: Option<Identifier>,
 }
 
 /// One dispensed medicine (薬剤情報).
@@ -358,9 +353,9 @@ crate::wire_enum::wire_text!(AuthMethod);
 #[serde(deny_unknown_fields)]
 pub struct CheckInListQuery {
     /// 医療機関コード of the staff member's facility.
-    pub facility_code: String,
+    pub facility_code: FacilityCode,
     /// The staff session's id, for the audit trail.
-    pub staff_id: String,
+    pub staff_id: Identifier,
 }
 
 /// One check-in of the day, as the staff console shows it.
@@ -451,12 +446,12 @@ pub struct VisualCheckCreate {
     /// The card certificate, verified by the edge (chain, dates, revocation).
     pub certificate: CertificateRef,
     /// 医療機関コード of the kiosk's facility.
-    pub facility_code: String,
+    pub facility_code: FacilityCode,
     /// The kiosk.
-    pub device_id: String,
+    pub device_id: Identifier,
     /// The kiosk's name, shown to staff beside the request and on the check-in it leads to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub device_label: Option<String>,
+    pub device_label: Option<DeviceLabel>,
 }
 
 /// Where a visual check stands.
@@ -501,11 +496,11 @@ pub struct VisualCheckTicket {
 #[serde(deny_unknown_fields)]
 pub struct VisualCheckDecision {
     /// The request decided on.
-    pub request_id: String,
+    pub request_id: RequestId,
     /// 医療機関コード of the staff member; it must be the request's facility.
-    pub facility_code: String,
+    pub facility_code: FacilityCode,
     /// The staff session's id, for the audit trail.
-    pub staff_id: String,
+    pub staff_id: Identifier,
     /// True to approve, false to refuse.
     pub approve: bool,
 }
@@ -516,11 +511,11 @@ pub struct VisualCheckDecision {
 #[serde(deny_unknown_fields)]
 pub struct VisualCheckCollect {
     /// The request to collect (or withdraw).
-    pub request_id: String,
+    pub request_id: RequestId,
     /// 医療機関コード of the kiosk; it must be the request's facility.
-    pub facility_code: String,
+    pub facility_code: FacilityCode,
     /// The kiosk; it must be the one that asked.
-    pub device_id: String,
+    pub device_id: Identifier,
 }
 
 /// Body of `POST /v1/visual-checks/withdraw`: the same request, facility and asking kiosk as a collect; answered

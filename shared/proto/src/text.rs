@@ -41,6 +41,15 @@ macro_rules! validated_text {
             }
         }
 
+        // Read-only text view: a validated value can be read wherever text is, never changed.
+        impl std::ops::Deref for $name {
+            type Target = str;
+
+            fn deref(&self) -> &str {
+                &self.0
+            }
+        }
+
         impl AsRef<str> for $name {
             fn as_ref(&self) -> &str {
                 &self.0
