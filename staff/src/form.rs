@@ -42,7 +42,7 @@ pub enum FormProblem {
 }
 
 impl FormProblem {
-    /// The resource key of the message shown beside the form (`kiosk/locales/staff/`).
+    /// The resource key of the message shown beside the form (`staff/locales/`).
     pub fn key(self) -> &'static str {
         match self {
             Self::InsurerNumberLength => "staff.form.insurer_number_length",
@@ -149,7 +149,7 @@ mod tests {
         assert_eq!(form("3312001").validate(), Err(FormProblem::InsurerNumberLength));
         assert_eq!(form("3312001a").validate(), Err(FormProblem::InsurerNumberNotDigits));
         assert_eq!(FormProblem::InsurerNumberCheckDigit.field_id(), "insurer-number");
-        let message = crate::staff::text::t(crate::i18n::Lang::Ja, FormProblem::InsurerNumberCheckDigit.key());
+        let message = crate::text::t(onshi_web::i18n::Lang::Ja, FormProblem::InsurerNumberCheckDigit.key());
         assert!(message.contains("検証番号"), "{message}");
     }
 
@@ -166,8 +166,8 @@ mod tests {
 
     #[test]
     fn every_problem_names_a_field_of_the_form_and_has_a_message_in_every_language() {
-        use crate::i18n::Lang;
-        use crate::staff::text::t;
+        use crate::text::t;
+        use onshi_web::i18n::Lang;
         let all = [
             FormProblem::InsurerNumberLength,
             FormProblem::InsurerNumberNotDigits,
