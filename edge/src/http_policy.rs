@@ -27,18 +27,32 @@ pub const API_RESPONSE_HEADERS: &[(&str, &str)] = &[
     ("content-encoding", "identity"),
     ("x-content-type-options", "nosniff"),
     ("referrer-policy", "no-referrer"),
-    ("content-security-policy", "default-src 'none'; frame-ancestors 'none'"),
+    ("content-security-policy", "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"),
+    ("strict-transport-security", HSTS),
 ];
 
+/// HSTS on every answer: two years, subdomains included. Browsers ignore it over plain `http://` (the local
+/// stack), and over HTTPS it keeps a kiosk from ever being downgraded onto a hostile network's plain HTTP.
+pub const HSTS: &str = "max-age=63072000; includeSubDomains";
+
+/// What the kiosk's pages may use beyond the page itself: WebUSB for the reader and the camera for the staff's
+/// 目視 view, both for this origin only; everything else a hostile script could reach for is off.
+pub const PERMISSIONS_POLICY: &str =
+    "usb=(self), camera=(self), microphone=(), geolocation=(), payment=(), serial=(), hid=(), bluetooth=()";
+
 /// Content Security Policy of the kiosk's pages: its own scripts and wasm only, no framing.
-pub const KIOSK_CSP: &str =
-    "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'; frame-ancestors 'none'";
+/// `base-uri` and `form-action` close the two ways an injected tag could send a page's links or a form (a PIN pad is
+/// one) elsewhere without running a script.
+pub const KIOSK_CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'; \
+    frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
 /// Headers added to every static file response.
 pub const STATIC_RESPONSE_HEADERS: &[(&str, &str)] = &[
     ("content-security-policy", KIOSK_CSP),
     ("x-content-type-options", "nosniff"),
     ("referrer-policy", "no-referrer"),
+    ("strict-transport-security", HSTS),
+    ("permissions-policy", PERMISSIONS_POLICY),
 ];
 
 /// True for paths served by the API router rather than the static files.

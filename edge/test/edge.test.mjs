@@ -18,7 +18,9 @@ import {
   testCard,
 } from "./helpers.mjs";
 
-const CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'; frame-ancestors 'none'";
+const CSP =
+  "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+const HSTS = "max-age=63072000; includeSubDomains";
 
 let origin;
 let edge;
@@ -321,6 +323,24 @@ describe("static files", () => {
     assert.equal(response.headers.get("content-security-policy"), CSP);
     assert.equal(response.headers.get("x-content-type-options"), "nosniff");
     assert.equal(response.headers.get("referrer-policy"), "no-referrer");
+    assert.equal(response.headers.get("strict-transport-security"), HSTS);
+    // WebUSB (the reader) and the camera for this origin only; nothing else a script could reach for.
+    const permissions = response.headers.get("permissions-policy") ?? "";
+    assert.match(permissions, /(^|, )usb=\(self\)(,|$)/);
+    for (const closed of ["microphone", "geolocation", "payment", "serial", "hid", "bluetooth"]) {
+      assert.match(permissions, new RegExp(`(^|, )${closed}=\\(\\)(,|$)`), closed);
+    }
+  });
+
+  test("API answers carry HSTS and a CSP that closes base and form targets", async () => {
+    const response = await fetch(`${edge.url}/api/v1/health`);
+    assert.equal(response.status, 200);
+    assert.equal(response.headers.get("strict-transport-security"), HSTS);
+    const csp = response.headers.get("content-security-policy") ?? "";
+    assert.match(csp, /default-src 'none'/);
+    assert.match(csp, /base-uri 'none'/);
+    assert.match(csp, /form-action 'none'/);
+    await response.arrayBuffer();
   });
 
   test("a missing file is a 404 with the same headers", async () => {

@@ -44,41 +44,31 @@ pub struct ServeArgs {
 /// The default bind address: loopback, any free port.
 pub const DEFAULT_LISTEN: SocketAddr = SocketAddr::new(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST), 0);
 
+/// A usage error in the words `lexopt` gives it (`invalid value "x" for '--listen': …`).
+fn usage(error: lexopt::Error) -> OriginError {
+    OriginError::Usage(error.to_string())
+}
+
 /// Parses the arguments after the program name. Accepts `--flag value` and `--flag=value`.
 pub fn parse_args<I: IntoIterator<Item = String>>(args: I) -> Result<Command> {
-    let mut args = args.into_iter();
-    match args.next().as_deref() {
-        Some("serve") => {}
-        Some("-h" | "--help" | "help") => return Ok(Command::Help),
-        Some(other) => return Err(OriginError::Usage(format!("unknown command {other:?}"))),
+    use lexopt::prelude::*;
+
+    let mut parser = lexopt::Parser::from_args(args);
+    match parser.next().map_err(usage)? {
+        Some(Short('h') | Long("help")) => return Ok(Command::Help),
+        Some(Value(command)) if command == "help" => return Ok(Command::Help),
+        Some(Value(command)) if command == "serve" => {}
+        Some(other) => return Err(usage(other.unexpected())),
         None => return Err(OriginError::Usage("missing command".into())),
     }
     let (mut database, mut listen, mut seed_demo) = (None, None, None);
-    while let Some(arg) = args.next() {
-        let (flag, inline_value) = match arg.split_once('=') {
-            Some((flag, value)) if flag.starts_with("--") => (flag.to_owned(), Some(value.to_owned())),
-            _ => (arg, None),
-        };
-        if flag == "-h" || flag == "--help" {
-            return Ok(Command::Help);
-        }
-        let mut value = || {
-            inline_value
-                .clone()
-                .or_else(|| args.next())
-                .ok_or_else(|| OriginError::Usage(format!("{flag} needs a value")))
-        };
-        match flag.as_str() {
-            "--database" => database = Some(value()?),
-            "--listen" => {
-                let text = value()?;
-                listen = Some(
-                    text.parse::<SocketAddr>()
-                        .map_err(|_| OriginError::Usage(format!("--listen {text:?} is not an ip:port address")))?,
-                );
-            }
-            "--seed-demo" => seed_demo = Some(PathBuf::from(value()?)),
-            other => return Err(OriginError::Usage(format!("unknown option {other:?}"))),
+    while let Some(arg) = parser.next().map_err(usage)? {
+        match arg {
+            Short('h') | Long("help") => return Ok(Command::Help),
+            Long("database") => database = Some(parser.value().map_err(usage)?.string().map_err(usage)?),
+            Long("listen") => listen = Some(parser.value().map_err(usage)?.parse::<SocketAddr>().map_err(usage)?),
+            Long("seed-demo") => seed_demo = Some(PathBuf::from(parser.value().map_err(usage)?)),
+            other => return Err(usage(other.unexpected())),
         }
     }
     // DATABASE_URL is the conventional fallback, so a Postgres deployment can keep its URL (and password) out of

@@ -25,10 +25,33 @@ pub enum NameComparison {
     Different,
 }
 
-/// The comparison form of a katakana or hiragana name.
+/// Every way senders write the long-vowel mark (the domain notes §3.2 step 5, plus the wave dash and the ASCII
+/// look-alikes that NFKC itself produces from the full-width forms).
+pub const LONG_VOWEL_VARIANTS: [char; 13] =
+    ['ー', 'ｰ', '－', '‐', '‑', '–', '—', '―', '～', '〜', '\u{2212}', '-', '~'];
+
+/// The step before NFKC: long-vowel variants become `ー`, and a spacing voiced or semi-voiced mark (`゛` `゜`)
+/// becomes its combining form so that NFKC joins it to the kana before it. Run after NFKC, the first would miss
+/// `～`, which NFKC turns into an ASCII `~`, and the second would leave a space and a loose mark (`カ゛` → `カ ゙`).
+fn before_nfkc(c: char) -> char {
+    match c {
+        c if LONG_VOWEL_VARIANTS.contains(&c) => 'ー',
+        '\u{309B}' => '\u{3099}',
+        '\u{309C}' => '\u{309A}',
+        other => other,
+    }
+}
+
+/// The comparison form of a katakana or hiragana name, by the domain notes' §3.2 pipeline: long-vowel and
+/// voiced-mark variants unified, NFKC (half-width becomes full-width, NFD becomes composed), whitespace removed,
+/// hiragana to katakana, small kana made large.
 pub fn kana_key(text: &str) -> String {
-    text.nfkc()
+    text.chars()
+        .map(before_nfkc)
+        .nfkc()
         .filter(|c| !c.is_whitespace())
+        // A voiced mark that stood after a space joins its kana once the space is gone.
+        .nfc()
         .map(|c| match c {
             // Hiragana to katakana: the blocks are 0x60 apart.
             'ぁ'..='ゖ' | 'ゝ' | 'ゞ' => char::from_u32(u32::from(c) + 0x60).unwrap_or(c),
@@ -47,7 +70,6 @@ pub fn kana_key(text: &str) -> String {
             'ヮ' => 'ワ',
             'ヵ' => 'カ',
             'ヶ' => 'ケ',
-            'ｰ' | '－' | '‐' | '―' | '～' | '\u{2212}' | '-' => 'ー',
             other => other,
         })
         .collect()
@@ -160,6 +182,17 @@ mod tests {
     }
 
     #[test]
+    fn every_long_vowel_form_and_a_spacing_voiced_mark_give_one_key() {
+        // The pair from the security review: a full-width wave dash that NFKC turns into ASCII before the mapping.
+        assert_eq!(kana_key("ユーコ"), kana_key("ユ～コ"));
+        for variant in LONG_VOWEL_VARIANTS {
+            assert_eq!(kana_key(&format!("ユ{variant}コ")), "ユーコ", "{variant:?}");
+        }
+        assert_eq!(kana_key("カ゛ッコウ"), kana_key("ガッコウ"));
+        assert_eq!(kana_key("ハ゜ーク"), kana_key("パーク"));
+    }
+
+    #[test]
     fn a_gaiji_placeholder_never_equals_a_real_character() {
         assert_eq!(compare_names("髙橋　一郎", "髙橋 一郎"), NameComparison::Equal);
         assert_eq!(compare_names("●橋　一郎", "髙橋　一郎"), NameComparison::CompatibleExceptGaiji);
@@ -179,5 +212,117 @@ mod tests {
         assert_ne!(address_key("東京都千代田区霞が関1-2-4"), canonical);
         assert_eq!(address_key("大阪市北区梅田二十三番地"), address_key("大阪市北区梅田23"));
         assert_eq!(address_key("横浜市1の2"), address_key("横浜市1-2"));
+    }
+
+    /// Property tests over generated names: each §3.2 variant of a name keeps its key, and a different name does not
+    /// share it.
+    mod variants {
+        use proptest::prelude::*;
+        use unicode_normalization::UnicodeNormalization as _;
+
+        use super::super::{LONG_VOWEL_VARIANTS, kana_key};
+
+        /// Full-width katakana that names are written in; small kana and ー included.
+        const KATAKANA: &str = "アイウエオカキクケコガギグゲゴサシスセソザジズゼゾタチツテトダヂヅデドナニヌネノ\
+            ハヒフヘホバビブベボパピプペポマミムメモヤユヨラリルレロワヲンヴャュョッァィゥェォー";
+
+        fn katakana_name() -> impl Strategy<Value = String> {
+            let letters: Vec<char> = KATAKANA.chars().collect();
+            // A name never starts with the long-vowel mark.
+            (
+                proptest::sample::select(letters[..letters.len() - 1].to_vec()),
+                proptest::collection::vec(proptest::sample::select(letters), 0..9),
+            )
+                .prop_map(|(first, rest)| std::iter::once(first).chain(rest).collect())
+        }
+
+        /// Half-width katakana for a full-width one, found by asking NFKC which half-width form becomes it.
+        fn half_width(c: char) -> Option<char> {
+            ('\u{FF61}'..='\u{FF9F}').find(|&half| {
+                let mut composed = std::iter::once(half).nfkc();
+                composed.next() == Some(c) && composed.next().is_none()
+            })
+        }
+
+        fn to_half_width(text: &str) -> String {
+            text.nfd()
+                .map(|c| match c {
+                    '\u{3099}' => '\u{FF9E}',
+                    '\u{309A}' => '\u{FF9F}',
+                    other => half_width(other).unwrap_or(other),
+                })
+                .collect()
+        }
+
+        fn to_hiragana(text: &str) -> String {
+            text.chars()
+                .map(|c| match c {
+                    'ァ'..='ヶ' => char::from_u32(u32::from(c) - 0x60).unwrap_or(c),
+                    other => other,
+                })
+                .collect()
+        }
+
+        fn to_small(text: &str) -> String {
+            let pairs = [
+                ('ア', 'ァ'),
+                ('イ', 'ィ'),
+                ('ウ', 'ゥ'),
+                ('エ', 'ェ'),
+                ('オ', 'ォ'),
+                ('ツ', 'ッ'),
+                ('ヤ', 'ャ'),
+                ('ユ', 'ュ'),
+                ('ヨ', 'ョ'),
+                ('ワ', 'ヮ'),
+                ('カ', 'ヵ'),
+                ('ケ', 'ヶ'),
+            ];
+            text.chars().map(|c| pairs.iter().find(|(large, _)| *large == c).map_or(c, |(_, small)| *small)).collect()
+        }
+
+        fn with_spaces(text: &str, every: usize) -> String {
+            text.chars()
+                .enumerate()
+                .flat_map(|(i, c)| {
+                    let space = match i % (every + 1) {
+                        0 => Some(' '),
+                        1 => Some('\u{3000}'),
+                        _ => None,
+                    };
+                    space.into_iter().chain(std::iter::once(c))
+                })
+                .collect()
+        }
+
+        fn with_long_vowel(text: &str, variant: char) -> String {
+            text.chars().map(|c| if c == 'ー' { variant } else { c }).collect()
+        }
+
+        proptest! {
+            #[test]
+            fn each_variant_of_a_name_keeps_its_key(
+                name in katakana_name(),
+                variant in proptest::sample::select(LONG_VOWEL_VARIANTS.to_vec()),
+                every in 1usize..4,
+            ) {
+                let key = kana_key(&name);
+                prop_assert_eq!(&kana_key(&to_half_width(&name)), &key, "half-width");
+                prop_assert_eq!(&kana_key(&to_hiragana(&name)), &key, "hiragana");
+                prop_assert_eq!(&kana_key(&to_small(&name)), &key, "small kana");
+                prop_assert_eq!(&kana_key(&with_spaces(&name, every)), &key, "spaces");
+                prop_assert_eq!(&kana_key(&with_long_vowel(&name, variant)), &key, "long vowel");
+                prop_assert_eq!(&kana_key(&name.nfd().collect::<String>()), &key, "NFD");
+                let all_at_once = with_spaces(&to_half_width(&with_long_vowel(&to_small(&name), variant)), every);
+                prop_assert_eq!(&kana_key(&all_at_once), &key, "all together");
+            }
+
+            #[test]
+            fn a_different_name_gets_a_different_key(name in katakana_name(), other in katakana_name()) {
+                prop_assume!(kana_key(&to_small(&name)) != kana_key(&to_small(&other)));
+                prop_assume!(to_small(&name) != to_small(&other));
+                prop_assert_ne!(kana_key(&name), kana_key(&other));
+            }
+        }
     }
 }

@@ -5,8 +5,8 @@
 //! generated once into `target/iwa-dev-key.hex` and reused, so the app keeps its identity across builds; a
 //! production kiosk fleet must be signed with the facility's own key, kept outside the repository.
 //!
-//! The byte layout is built here from first principles (a minimal CBOR writer and the two containers); the
-//! signing and container code is pure and tested natively, and only [`run`] touches the file system.
+//! The two containers are laid out here (CBOR items written by `minicbor`, base32 by `data-encoding`); the signing
+//! and container code is pure and tested natively, and only [`run`] touches the file system.
 
 use std::path::{Path, PathBuf};
 
@@ -16,58 +16,34 @@ use sha2::{Digest, Sha512};
 use crate::build::{site_dir, target_dir};
 use crate::{TaskError, TaskResult};
 
-/// A minimal deterministic CBOR (RFC 8949) writer: just the major types the two containers use.
+/// The CBOR (RFC 8949) items the two containers use, written by `minicbor` in its deterministic form (shortest
+/// heads, definite lengths). Writing into a `Vec` cannot fail, so these functions return nothing.
 pub mod cbor {
-    fn head(out: &mut Vec<u8>, major: u8, value: u64) {
-        let major = major << 5;
-        match value {
-            0..=23 => out.push(major | value as u8),
-            24..=0xff => out.extend_from_slice(&[major | 24, value as u8]),
-            0x100..=0xffff => {
-                out.push(major | 25);
-                out.extend_from_slice(&(value as u16).to_be_bytes());
-            }
-            0x1_0000..=0xffff_ffff => {
-                out.push(major | 26);
-                out.extend_from_slice(&(value as u32).to_be_bytes());
-            }
-            _ => {
-                out.push(major | 27);
-                out.extend_from_slice(&value.to_be_bytes());
-            }
-        }
-    }
-
-    fn length(len: usize) -> u64 {
-        // usize is at most 64 bits on every platform Rust supports, so this never saturates in practice.
-        u64::try_from(len).unwrap_or(u64::MAX)
-    }
+    use minicbor::Encoder;
 
     /// An unsigned integer (major type 0).
     pub fn unsigned(out: &mut Vec<u8>, value: u64) {
-        head(out, 0, value);
+        Encoder::new(out).u64(value).ok();
     }
 
     /// A byte string (major type 2).
     pub fn bytes(out: &mut Vec<u8>, value: &[u8]) {
-        head(out, 2, length(value.len()));
-        out.extend_from_slice(value);
+        Encoder::new(out).bytes(value).ok();
     }
 
     /// A UTF-8 text string (major type 3).
     pub fn text(out: &mut Vec<u8>, value: &str) {
-        head(out, 3, length(value.len()));
-        out.extend_from_slice(value.as_bytes());
+        Encoder::new(out).str(value).ok();
     }
 
     /// The head of an array of `len` items (major type 4); the items follow.
     pub fn array(out: &mut Vec<u8>, len: usize) {
-        head(out, 4, length(len));
+        Encoder::new(out).array(len as u64).ok();
     }
 
     /// The head of a map of `len` pairs (major type 5); the pairs follow.
     pub fn map(out: &mut Vec<u8>, len: usize) {
-        head(out, 5, length(len));
+        Encoder::new(out).map(len as u64).ok();
     }
 }
 
@@ -95,22 +71,7 @@ pub struct Resource {
 
 /// RFC 4648 base32, lower case, without padding, as Web Bundle IDs are written.
 pub fn base32_lower(data: &[u8]) -> String {
-    const ALPHABET: &[u8; 32] = b"abcdefghijklmnopqrstuvwxyz234567";
-    let mut out = String::with_capacity(data.len().div_ceil(5) * 8);
-    let mut buffer: u32 = 0;
-    let mut bits = 0u32;
-    for &byte in data {
-        buffer = (buffer << 8) | u32::from(byte);
-        bits += 8;
-        while bits >= 5 {
-            bits -= 5;
-            out.push(char::from(ALPHABET[((buffer >> bits) & 0x1f) as usize]));
-        }
-    }
-    if bits > 0 {
-        out.push(char::from(ALPHABET[((buffer << (5 - bits)) & 0x1f) as usize]));
-    }
-    out
+    data_encoding::BASE32_NOPAD.encode(data).to_ascii_lowercase()
 }
 
 /// The Web Bundle ID of an Ed25519 public key: base32 of the key followed by the Ed25519 type suffix.
@@ -303,26 +264,10 @@ pub fn bake_edge_url(resources: &mut [Resource], edge_url: &str) -> TaskResult {
 }
 
 /// The value of `--edge-url <url>` (or `--edge-url=<url>`) among the arguments after `iwa`.
-fn edge_url_argument(args: &[String]) -> TaskResult<Option<String>> {
-    match args {
-        [] => Ok(None),
-        [flag, url] if flag == "--edge-url" => Ok(Some(url.clone())),
-        [flag] if flag == "--edge-url" => Err(TaskError("--edge-url needs a URL".to_owned())),
-        [arg] if arg.starts_with("--edge-url=") => Ok(arg.strip_prefix("--edge-url=").map(str::to_owned)),
-        _ => Err(TaskError(format!("unknown arguments to iwa: {}", args.join(" ")))),
-    }
-}
-
-fn parse_seed(hex: &str) -> TaskResult<[u8; 32]> {
-    let hex = hex.trim();
-    if hex.len() != 64 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err(TaskError("the IWA signing key must be 64 hex digits (an Ed25519 seed)".to_owned()));
-    }
+fn parse_seed(text: &str) -> TaskResult<[u8; 32]> {
     let mut seed = [0u8; 32];
-    for (i, byte) in seed.iter_mut().enumerate() {
-        *byte = u8::from_str_radix(&hex[i * 2..i * 2 + 2], 16)
-            .map_err(|_| TaskError("the IWA signing key must be 64 hex digits".to_owned()))?;
-    }
+    hex::decode_to_slice(text.trim(), &mut seed)
+        .map_err(|_| TaskError("the IWA signing key must be 64 hex digits (an Ed25519 seed)".to_owned()))?;
     Ok(seed)
 }
 
@@ -342,7 +287,7 @@ fn signing_key() -> TaskResult<SigningKey> {
             std::fs::File::open("/dev/urandom").map_err(|e| TaskError(format!("open /dev/urandom: {e}")))?;
         source.read_exact(&mut seed).map_err(|e| TaskError(format!("read /dev/urandom: {e}")))?;
     }
-    let hex: String = seed.iter().map(|b| format!("{b:02x}")).collect();
+    let hex = hex::encode(seed);
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent).map_err(|e| TaskError(format!("create {}: {e}", parent.display())))?;
     }
@@ -354,9 +299,7 @@ fn signing_key() -> TaskResult<SigningKey> {
 /// Builds `target/onshi-kiosk.swbn` from the built site and prints the app's `isolated-app://` origin. With
 /// `--edge-url https://…` (read from the command line after `iwa`) the packaged kiosk calls that edge; without it,
 /// it calls its own `isolated-app://` origin, which serves no API, so the bundle is for looking at only.
-pub fn run() -> TaskResult<PathBuf> {
-    let args: Vec<String> = std::env::args().skip(2).collect();
-    let edge_url = edge_url_argument(&args)?;
+pub fn run(edge_url: Option<&str>) -> TaskResult<PathBuf> {
     let site = site_dir();
     if !site.join("pkg").exists() {
         return Err(TaskError(format!("{} has no built kiosk; run `cargo xtask build` first", site.display())));
@@ -502,16 +445,6 @@ mod tests {
         }
         let mut no_page = vec![Resource { path: "/a.js".into(), content_type: "text/javascript".into(), body: vec![] }];
         assert!(bake_edge_url(&mut no_page, "https://edge.example.jp").is_err());
-    }
-
-    #[test]
-    fn the_iwa_arguments_take_an_edge_url_and_refuse_anything_else() {
-        let args = |list: &[&str]| list.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
-        assert_eq!(edge_url_argument(&args(&[])).unwrap(), None);
-        assert_eq!(edge_url_argument(&args(&["--edge-url", "https://e.jp"])).unwrap().as_deref(), Some("https://e.jp"));
-        assert_eq!(edge_url_argument(&args(&["--edge-url=https://e.jp"])).unwrap().as_deref(), Some("https://e.jp"));
-        assert!(edge_url_argument(&args(&["--edge-url"])).is_err());
-        assert!(edge_url_argument(&args(&["--edgeurl", "x"])).is_err());
     }
 
     #[test]

@@ -10,6 +10,8 @@
 
 mod bench;
 mod build;
+mod copies;
+mod flags;
 mod installable;
 mod iwa;
 mod postgres;
@@ -19,6 +21,8 @@ mod tools;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+
+use flags::Task;
 
 /// Why a task failed.
 #[derive(Debug)]
@@ -39,27 +43,21 @@ pub fn project_root() -> PathBuf {
     manifest_dir.parent().map(PathBuf::from).unwrap_or(manifest_dir)
 }
 
-const USAGE: &str = "usage: cargo xtask <demo|test|tidy|build|bench|iwa> [options]
-  demo            build everything and run origin + edge + kiosk on 127.0.0.1 (Ctrl-C stops)
-  test            install what is missing, then run every test (tidy first); prints 'N passed, M failed'
-  tidy            rustfmt check, clippy -D warnings (native and wasm32), ARCHITECTURE.md paths exist
-  build           build the wasm artifacts and binaries only
-  bench [--quick] run the benchmarks
-  iwa             package the built kiosk as a signed Isolated Web App bundle (target/onshi-kiosk.swbn)";
-
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let result = match args.first().map(String::as_str) {
-        Some("demo") => tools::ensure_all().and_then(|()| build::build_all()).and_then(|()| testing::demo(&args[1..])),
-        Some("test") => testing::test_all(&args[1..]),
-        Some("tidy") => tools::ensure_lint_tools().and_then(|()| tidy::run()),
-        Some("build") => tools::ensure_all().and_then(|()| build::build_all()),
-        Some("bench") => testing::bench(&args[1..]),
-        Some("iwa") => iwa::run().map(|_| ()),
-        _ => {
-            eprintln!("{USAGE}");
+    let task = match flags::parse(std::env::args().skip(1)) {
+        Ok(task) => task,
+        Err(error) => {
+            eprintln!("xtask: {error}\n{}", flags::USAGE);
             return ExitCode::from(2);
         }
+    };
+    let result = match task {
+        Task::Demo(args) => tools::ensure_all().and_then(|()| build::build_all()).and_then(|()| testing::demo(&args)),
+        Task::Test => testing::test_all(),
+        Task::Tidy => tools::ensure_lint_tools().and_then(|()| tidy::run()),
+        Task::Build => tools::ensure_all().and_then(|()| build::build_all()),
+        Task::Bench { quick } => testing::bench(quick),
+        Task::Iwa { edge_url } => iwa::run(edge_url.as_deref()).map(|_| ()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

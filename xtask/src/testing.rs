@@ -115,7 +115,7 @@ pub fn stack_env() -> Vec<(&'static str, String)> {
 }
 
 /// `cargo xtask test`.
-pub fn test_all(_args: &[String]) -> TaskResult {
+pub fn test_all() -> TaskResult {
     tools::ensure_all()?;
     tools::ensure_lint_tools()?;
     // The gate comes first: formatting, lints and the code map are checked before anything is built to test.
@@ -165,8 +165,7 @@ pub fn demo(args: &[String]) -> TaskResult {
 
 /// `cargo xtask bench [--quick]`: builds the stack, starts a throwaway PostgreSQL cluster for the PostgreSQL
 /// figures, and runs every benchmark program.
-pub fn bench(args: &[String]) -> TaskResult {
-    let quick = args.iter().any(|a| a == "--quick");
+pub fn bench(quick: bool) -> TaskResult {
     tools::ensure_all()?;
     build::build_all()?;
     let postgres = postgres::TestCluster::start()?;

@@ -1,9 +1,10 @@
 //! `cargo xtask tidy`: the gate every commit passes before it lands, and the first suite of `cargo xtask test`.
 //!
-//! Four checks, each a test in the tally: the formatter agrees with the tree (`rustfmt.toml`), clippy finds nothing
+//! Five checks, each a test in the tally: the formatter agrees with the tree (`rustfmt.toml`), clippy finds nothing
 //! with `-D warnings` on the native targets, nor on the crates that run in WebAssembly (the kiosk, the staff
-//! console, the virtual card's bindings, the edge worker), and every path that ARCHITECTURE.md's code map names
-//! exists, so the map cannot drift from the tree it describes.
+//! console, the virtual card's bindings, the edge worker), every path that ARCHITECTURE.md's code map names
+//! exists, so the map cannot drift from the tree it describes, and every copy of test data equals its source
+//! ([`crate::copies`]).
 
 use std::path::Path;
 use std::process::Command;
@@ -68,6 +69,15 @@ pub fn run_checks() -> Tally {
         tally.passed += 1;
     } else {
         println!("not ok - tidy: ARCHITECTURE.md names paths that do not exist: {}", missing.join(", "));
+        tally.failed += 1;
+    }
+    let stale = crate::copies::stale_copies(&project_root());
+    eprintln!("xtask: tidy: copied test data");
+    if stale.is_empty() {
+        println!("ok - tidy: every copied test data file equals its source");
+        tally.passed += 1;
+    } else {
+        println!("not ok - tidy: copied test data is stale: {}", stale.join("; "));
         tally.failed += 1;
     }
     tally

@@ -37,34 +37,31 @@ struct Args {
     today: Option<Date>,
 }
 
-fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Option<Args>> {
+fn parse_args(args: impl Iterator<Item = String>) -> Result<Option<Args>> {
+    use lexopt::prelude::*;
+
+    let usage = |error: lexopt::Error| OriginError::Usage(error.to_string());
+    let number = |flag: &str, text: String| {
+        text.replace('_', "").parse::<u64>().map_err(|_| OriginError::Usage(format!("{flag} {text:?} is not a number")))
+    };
+    let mut parser = lexopt::Parser::from_args(args);
     let (mut database, mut persons, mut seed, mut today) = (None, None, None, None);
-    while let Some(arg) = args.next() {
-        let (flag, inline_value) = match arg.split_once('=') {
-            Some((flag, value)) if flag.starts_with("--") => (flag.to_owned(), Some(value.to_owned())),
-            _ => (arg, None),
-        };
-        if flag == "-h" || flag == "--help" {
-            return Ok(None);
-        }
-        let value =
-            inline_value.or_else(|| args.next()).ok_or_else(|| OriginError::Usage(format!("{flag} needs a value")))?;
-        let number = |text: &str| {
-            text.replace('_', "")
-                .parse::<u64>()
-                .map_err(|_| OriginError::Usage(format!("{flag} {text:?} is not a number")))
-        };
-        match flag.as_str() {
-            "--database" => database = Some(value),
-            "--persons" => persons = Some(number(&value)?),
-            "--seed" => seed = Some(number(&value)?),
-            "--today" => {
+    while let Some(arg) = parser.next().map_err(usage)? {
+        match arg {
+            Short('h') | Long("help") => return Ok(None),
+            Long("database") => database = Some(parser.value().map_err(usage)?.string().map_err(usage)?),
+            Long("persons") => {
+                persons = Some(number("--persons", parser.value().map_err(usage)?.string().map_err(usage)?)?)
+            }
+            Long("seed") => seed = Some(number("--seed", parser.value().map_err(usage)?.string().map_err(usage)?)?),
+            Long("today") => {
+                let value = parser.value().map_err(usage)?.string().map_err(usage)?;
                 today = Some(
                     Date::parse(&value, format_description!("[year]-[month]-[day]"))
                         .map_err(|_| OriginError::Usage(format!("--today {value:?} is not YYYY-MM-DD")))?,
                 );
             }
-            other => return Err(OriginError::Usage(format!("unknown option {other:?}"))),
+            other => return Err(usage(other.unexpected())),
         }
     }
     let persons = persons.ok_or_else(|| OriginError::Usage("--persons is required".into()))?;

@@ -19,6 +19,7 @@ pub const CHALLENGE_LEN: usize = 32;
 
 /// Answer to `POST /api/v1/challenge`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ChallengeResponse {
     /// Opaque identifier to send back with the signature.
     pub challenge_id: String,
@@ -30,6 +31,7 @@ pub struct ChallengeResponse {
 
 /// Body of `POST /api/v1/session`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SessionRequest {
     /// From [`ChallengeResponse::challenge_id`].
@@ -42,6 +44,7 @@ pub struct SessionRequest {
 
 /// Answer to `POST /api/v1/session`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SessionResponse {
     /// Bearer token for the qualification call; bound to the certificate.
     pub session_token: String,
@@ -51,6 +54,7 @@ pub struct SessionResponse {
 
 /// Body of `POST /api/v1/qualification`. The card holder comes from the session, never from the body.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct QualificationRequest {
     /// The facility's own identifier for this check (`ArbitraryIdentifier`), echoed back in audit records.
@@ -106,6 +110,7 @@ pub fn device_proof_message_over_hash(method: &str, path: &str, timestamp: &str,
 
 /// Body of `POST` [`ADMIN_ENROLMENT_CODES_PATH`].
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct EnrolmentCodeRequest {
     /// The facility the device will belong to (validated, check digit included).
@@ -118,12 +123,12 @@ pub struct EnrolmentCodeRequest {
 /// Longest [`DeviceLabel`], in characters: enough for `2階 小児科 待合 右`, short enough for a table cell.
 pub const DEVICE_LABEL_MAX_CHARS: usize = 24;
 
-/// A kiosk's name as staff know it (`受付1`, `2F 待合`): given by the admin with the enrolment code, shown on the
-/// staff console's check-in rows and 目視 requests, so that staff know which kiosk a patient stands at. It names a
-/// place, never a person. Trimmed, 1 to [`DEVICE_LABEL_MAX_CHARS`] characters, no control characters.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
-pub struct DeviceLabel(String);
+crate::text::validated_text! {
+    /// A kiosk's name as staff know it (`受付1`, `2F 待合`): given by the admin with the enrolment code, shown on the
+    /// staff console's check-in rows and 目視 requests, so that staff know which kiosk a patient stands at. It names a
+    /// place, never a person. Trimmed, 1 to [`DEVICE_LABEL_MAX_CHARS`] characters, no control characters.
+    pub struct DeviceLabel, error = DeviceLabelError;
+}
 
 /// Why a text is not a [`DeviceLabel`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
@@ -153,31 +158,13 @@ impl DeviceLabel {
             Ok(Self(trimmed.to_owned()))
         }
     }
-
-    /// The label text.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl TryFrom<String> for DeviceLabel {
-    type Error = DeviceLabelError;
-
-    fn try_from(text: String) -> Result<Self, DeviceLabelError> {
-        Self::parse(&text)
-    }
-}
-
-impl From<DeviceLabel> for String {
-    fn from(label: DeviceLabel) -> Self {
-        label.0
-    }
 }
 
 /// A one-time code an admin issued: an enrolment code (answer to `POST` [`ADMIN_ENROLMENT_CODES_PATH`]) or a
 /// staff login code (answer to `POST` [`ADMIN_STAFF_CODES_PATH`]). Both have one shape on the wire; what the code
 /// is good for is decided by the route that issued it, never by the answer.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OneTimeCodeResponse {
     /// The one-time code to type on the kiosk or the staff console, e.g. `K7QM-4XRD-9TWP`.
     pub code: String,
@@ -204,6 +191,7 @@ impl std::fmt::Debug for OneTimeCodeResponse {
 
 /// Body of `POST` [`ENROL_PATH`].
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct EnrolRequest {
     /// The one-time code, as typed (case, spaces and hyphens do not matter).
@@ -223,6 +211,7 @@ impl std::fmt::Debug for EnrolRequest {
 
 /// Answer to `POST` [`ENROL_PATH`].
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EnrolResponse {
     /// The new device's id, sent in [`DEVICE_ID_HEADER`] from now on.
     pub device_id: String,
@@ -232,6 +221,7 @@ pub struct EnrolResponse {
 
 /// Answer to an admin device revocation.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DeviceRevokeResponse {
     /// The revoked device.
     pub device_id: String,
@@ -266,6 +256,7 @@ pub const VISUAL_CHECK_WITHDRAW_PATH: &str = "/api/v1/visual-check/withdraw";
 
 /// Body of `POST` [`ADMIN_STAFF_CODES_PATH`].
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct StaffCodeRequest {
     /// The facility the staff member works at (validated, check digit included).
@@ -274,6 +265,7 @@ pub struct StaffCodeRequest {
 
 /// Body of `POST` [`STAFF_LOGIN_PATH`].
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct StaffLoginRequest {
     /// The one-time code, as typed (case, spaces and hyphens do not matter).
@@ -288,6 +280,7 @@ impl std::fmt::Debug for StaffLoginRequest {
 
 /// Answer to `POST` [`STAFF_LOGIN_PATH`].
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StaffSessionResponse {
     /// Bearer token for the staff routes.
     pub staff_token: String,
@@ -309,6 +302,7 @@ impl std::fmt::Debug for StaffSessionResponse {
 
 /// Body of `POST` [`STAFF_BY_NUMBER_PATH`]. The facility comes from the staff session, never from the body.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct StaffNumberQuery {
     /// 保険者番号, 6 or 8 digits with a valid 検証番号 ([`crate::insurer_number::InsurerNumber`]).
@@ -327,6 +321,7 @@ pub struct StaffNumberQuery {
 
 /// Body of `POST` [`STAFF_VISUAL_CHECK_DECISION_PATH`]; answered with [`crate::origin::VisualCheckTicket`].
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct StaffVisualCheckDecision {
     /// The pending request.
@@ -337,6 +332,7 @@ pub struct StaffVisualCheckDecision {
 
 /// Body of `POST` [`VISUAL_CHECK_PATH`]; answered with [`crate::origin::VisualCheckTicket`].
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct VisualCheckRequest {
     /// The 利用者証明用 certificate (DER) read from JPKI EF 000A, which needs no PIN.
@@ -345,6 +341,7 @@ pub struct VisualCheckRequest {
 
 /// Body of `POST` [`VISUAL_CHECK_STATUS_PATH`] and of `POST` [`VISUAL_CHECK_WITHDRAW_PATH`].
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct VisualCheckStatusRequest {
     /// From [`crate::origin::VisualCheckTicket::request_id`].
@@ -353,6 +350,7 @@ pub struct VisualCheckStatusRequest {
 
 /// Answer to `POST` [`VISUAL_CHECK_STATUS_PATH`].
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct VisualCheckStatusResponse {
     /// Where the request stands: `approved` exactly once, together with the session and the qualification;
     /// `collected` on any later poll, without them.
@@ -376,6 +374,7 @@ pub const CONSENT_PATH: &str = "/api/v1/consent";
 
 /// Body of `POST` [`CONSENT_PATH`] (`Authorization: Bearer <session token>`, with the device proof).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ConsentSubmission {
     /// What the patient agreed to show; empty when they declined everything.
@@ -393,6 +392,7 @@ pub const REGISTRATION_PATH: &str = "/api/v1/registration";
 
 /// Body of `POST` [`REGISTRATION_PATH`] (`Authorization: Bearer <session token>`, with the device proof).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RegistrationSubmission {
     /// The card holder read and accepted the terms of use on the kiosk; the edge refuses the request otherwise.

@@ -6,6 +6,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// Bytes that travel as a base64 string in JSON (certificates, signatures, challenges).
 #[derive(Clone, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(value_type = String, format = Byte))]
 pub struct Base64Bytes(pub Vec<u8>);
 
 impl Base64Bytes {

@@ -6,6 +6,7 @@ use time::macros::format_description;
 
 /// A Gregorian calendar date that serialises as `YYYY-MM-DD`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(value_type = String, format = Date))]
 pub struct IsoDate(pub Date);
 
 impl IsoDate {

@@ -7,7 +7,10 @@ use serde::{Deserialize, Serialize};
 
 /// Stable error codes. The serialised names (`snake_case`) are the public contract.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
+#[derive(strum::IntoStaticStr, strum::EnumString, strum::VariantArray)]
+#[strum(serialize_all = "snake_case")]
 #[non_exhaustive]
 pub enum ErrorCode {
     /// The request body or parameters are malformed.
@@ -60,6 +63,8 @@ pub enum ErrorCode {
     Internal,
 }
 
+crate::wire_enum::wire_text!(ErrorCode);
+
 impl ErrorCode {
     /// The HTTP status that carries this code.
     pub fn http_status(self) -> u16 {
@@ -86,35 +91,6 @@ impl ErrorCode {
             Self::OriginUnavailable => 503,
             Self::OriginTimeout => 504,
             Self::Internal => 500,
-        }
-    }
-
-    /// The stable code string, as serialised.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::BadRequest => "bad_request",
-            Self::PayloadTooLarge => "payload_too_large",
-            Self::NotFound => "not_found",
-            Self::Unauthorized => "unauthorized",
-            Self::DeviceNotEnrolled => "device_not_enrolled",
-            Self::ChallengeUnknown => "challenge_unknown",
-            Self::ChallengeExpired => "challenge_expired",
-            Self::ChallengeReplayed => "challenge_replayed",
-            Self::SignatureInvalid => "signature_invalid",
-            Self::CertificateInvalid => "certificate_invalid",
-            Self::CertificateUntrusted => "certificate_untrusted",
-            Self::CertificateExpired => "certificate_expired",
-            Self::CertificateRevoked => "certificate_revoked",
-            Self::SessionInvalid => "session_invalid",
-            Self::SessionExpired => "session_expired",
-            Self::RateLimited => "rate_limited",
-            Self::OriginError => "origin_error",
-            Self::OriginUnavailable => "origin_unavailable",
-            Self::OriginTimeout => "origin_timeout",
-            Self::RecordHeld => "record_held",
-            Self::ConsentRequired => "consent_required",
-            Self::VisualCheckWithdrawn => "visual_check_withdrawn",
-            Self::Internal => "internal",
         }
     }
 
@@ -156,6 +132,7 @@ impl std::fmt::Display for ErrorCode {
 
 /// The JSON body of every error response: `{"error": "<code>", "message": "<fixed sentence>"}`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[error("{error}: {message}")]
 pub struct ApiError {
     /// The stable code.

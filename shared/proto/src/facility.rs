@@ -1,9 +1,8 @@
 //! 医療機関コード: the 10-digit code that names a medical facility or pharmacy.
 //!
 //! Layout: 都道府県番号 (2 digits) + 点数表番号 (1 digit: 1 医科, 3 歯科, 4 調剤) + 郡市区番号 (2) + 医療機関番号 (4) +
-//! 検証番号 (1). The 検証番号 is a mod-10 check digit with weights 2 and 1 alternating from the right, a two-digit
-//! product counting as the sum of its digits, computed over all nine preceding digits (prefecture and 点数表
-//! included), so the 7-digit local part must never be validated on its own.
+//! 検証番号 (1). The 検証番号 is [`crate::check_digit`]'s rule computed over all nine preceding digits (prefecture
+//! and 点数表 included), so the 7-digit local part must never be validated on its own.
 
 use serde::{Deserialize, Serialize};
 
@@ -29,7 +28,10 @@ pub enum FacilityCodeError {
 
 /// Which 点数表 the facility bills under.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
+#[derive(strum::IntoStaticStr, strum::EnumString, strum::VariantArray)]
+#[strum(serialize_all = "snake_case")]
 pub enum FeeSchedule {
     /// 1: 医科 (medical).
     Medical,
@@ -39,24 +41,11 @@ pub enum FeeSchedule {
     Pharmacy,
 }
 
-/// A validated 医療機関コード. Serialises as its ten-digit text and refuses invalid text when deserialised.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
-pub struct FacilityCode(String);
+crate::wire_enum::wire_text!(FeeSchedule);
 
-/// The check digit over nine leading digits: weights 2, 1, 2, … from the rightmost, digit sums of products.
-fn check_digit(leading: &[u8]) -> u8 {
-    let sum: u32 = leading
-        .iter()
-        .rev()
-        .enumerate()
-        .map(|(position, &digit)| {
-            let product = u32::from(digit) * if position % 2 == 0 { 2 } else { 1 };
-            product / 10 + product % 10
-        })
-        .sum();
-    // `sum % 10` is below 10, so the result fits a digit.
-    ((10 - sum % 10) % 10) as u8
+crate::text::validated_text! {
+    /// A validated 医療機関コード. Serialises as its ten-digit text and refuses invalid text when deserialised.
+    pub struct FacilityCode, error = FacilityCodeError;
 }
 
 impl FacilityCode {
@@ -74,15 +63,10 @@ impl FacilityCode {
         if !matches!(digits[2], 1 | 3 | 4) {
             return Err(FacilityCodeError::UnknownFeeSchedule);
         }
-        if check_digit(&digits[..FACILITY_CODE_LEN - 1]) != digits[FACILITY_CODE_LEN - 1] {
+        if crate::check_digit::weighted_2_1(&digits[..FACILITY_CODE_LEN - 1]) != digits[FACILITY_CODE_LEN - 1] {
             return Err(FacilityCodeError::CheckDigitMismatch);
         }
         Ok(Self(text.to_owned()))
-    }
-
-    /// The ten digits.
-    pub fn as_str(&self) -> &str {
-        &self.0
     }
 
     /// The 都道府県番号, 1–47.
@@ -102,26 +86,6 @@ impl FacilityCode {
     }
 }
 
-impl TryFrom<String> for FacilityCode {
-    type Error = FacilityCodeError;
-
-    fn try_from(text: String) -> Result<Self, Self::Error> {
-        Self::parse(&text)
-    }
-}
-
-impl From<FacilityCode> for String {
-    fn from(code: FacilityCode) -> Self {
-        code.0
-    }
-}
-
-impl std::fmt::Display for FacilityCode {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -135,7 +99,7 @@ mod tests {
         assert_eq!(code.as_str(), WORKED_EXAMPLE);
         assert_eq!(code.prefecture(), 1);
         assert_eq!(code.fee_schedule(), FeeSchedule::Medical);
-        assert_eq!(check_digit(&[0, 1, 1, 0, 1, 1, 3, 7, 1]), 9);
+        assert_eq!(crate::check_digit::weighted_2_1(&[0, 1, 1, 0, 1, 1, 3, 7, 1]), 9);
     }
 
     #[test]
@@ -149,10 +113,10 @@ mod tests {
     #[test]
     fn the_check_digit_covers_prefecture_and_fee_schedule() {
         // The worked example's local part alone (011371) would give 2; over all nine digits it is 9.
-        assert_eq!(check_digit(&[0, 1, 1, 3, 7, 1]), 2);
+        assert_eq!(crate::check_digit::weighted_2_1(&[0, 1, 1, 3, 7, 1]), 2);
         assert_eq!(FacilityCode::parse("0110113712"), Err(FacilityCodeError::CheckDigitMismatch));
         // Moving the same local part to a pharmacy in Tokyo changes the check digit.
-        let tokyo_pharmacy_check = check_digit(&[1, 3, 4, 0, 1, 1, 3, 7, 1]);
+        let tokyo_pharmacy_check = crate::check_digit::weighted_2_1(&[1, 3, 4, 0, 1, 1, 3, 7, 1]);
         let text = format!("134011371{tokyo_pharmacy_check}");
         let code = FacilityCode::parse(&text).unwrap();
         assert_eq!(code.prefecture(), 13);

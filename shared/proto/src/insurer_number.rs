@@ -1,9 +1,8 @@
 //! 保険者番号 and its 検証番号 (check digit): the one validator every tier uses.
 //!
-//! The rule (厚労省「保険者番号等の設定について」): weight the digits 2 and 1 alternately starting with 2 at the
-//! rightmost digit before the check digit, add the digits of each product, and take 10 − (sum mod 10), with 10
-//! read as 0. That is the Luhn rule, so leading zeros change nothing and a 6-digit 市町村国保 number validates the
-//! same way as its zero-padded 8-digit form. The same rule covers 後期高齢者 被保険者番号 and 公費負担者番号.
+//! The 検証番号 follows 厚労省「保険者番号等の設定について」, the rule in [`crate::check_digit`], so a 6-digit
+//! 市町村国保 number validates the same way as its zero-padded 8-digit form. The same rule covers 後期高齢者
+//! 被保険者番号 and 公費負担者番号.
 //!
 //! The kiosk's staff console checks a typed number with it before sending anything, the edge checks it again
 //! before forwarding, and the origin checks it before it looks anything up.
@@ -32,21 +31,10 @@ pub enum InsurerNumberError {
 
 /// The 検証番号 for `base`, the digits that precede it.
 pub fn check_digit(base: &str) -> Result<u8, InsurerNumberError> {
-    if base.is_empty() || !base.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(InsurerNumberError::NotDigits);
-    }
-    let sum: u32 = base
-        .bytes()
-        .rev()
-        .enumerate()
-        .map(|(position_from_right, byte)| {
-            let digit = u32::from(byte - b'0');
-            let weighted = if position_from_right % 2 == 0 { digit * 2 } else { digit };
-            weighted / 10 + weighted % 10
-        })
-        .sum();
-    // The remainder is below 10, so the narrowing cannot lose anything.
-    Ok(((10 - sum % 10) % 10) as u8)
+    let digits = crate::check_digit::ascii_digit_values(base)
+        .filter(|digits| !digits.is_empty())
+        .ok_or(InsurerNumberError::NotDigits)?;
+    Ok(crate::check_digit::weighted_2_1(&digits))
 }
 
 /// `base` followed by its 検証番号.
@@ -55,10 +43,11 @@ pub fn with_check_digit(base: &str) -> Result<String, InsurerNumberError> {
     Ok(format!("{base}{digit}"))
 }
 
-/// A 保険者番号 whose length and 検証番号 have been checked: 8 digits (法別番号 2 + 都道府県 2 + 保険者別 3 + 検証 1)
-/// or 6 digits for 市町村国保, which has no 法別番号.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct InsurerNumber(String);
+crate::text::validated_text! {
+    /// A 保険者番号 whose length and 検証番号 have been checked: 8 digits (法別番号 2 + 都道府県 2 + 保険者別 3 + 検証 1)
+    /// or 6 digits for 市町村国保, which has no 法別番号.
+    pub struct InsurerNumber, error = InsurerNumberError;
+}
 
 impl InsurerNumber {
     /// Checks `text` and keeps it.
@@ -83,11 +72,6 @@ impl InsurerNumber {
         Self::parse(&with_check_digit(base)?)
     }
 
-    /// The digits.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
     /// The 法別番号 (first two digits) of an 8-digit number; 市町村国保 numbers have none.
     pub fn law_code(&self) -> Option<&str> {
         if self.0.len() == 8 { self.0.get(..2) } else { None }
@@ -96,12 +80,6 @@ impl InsurerNumber {
     /// True for 後期高齢者医療広域連合 (法別番号 39).
     pub fn is_late_elderly(&self) -> bool {
         self.law_code() == Some("39")
-    }
-}
-
-impl std::fmt::Display for InsurerNumber {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
     }
 }
 

@@ -10,15 +10,21 @@
 
 pub mod api;
 pub mod bytes;
+pub mod certificate;
+pub mod check_digit;
 pub mod date;
 pub mod edge_url;
 pub mod error;
 pub mod facility;
+pub mod identifier;
+pub mod insured_number;
 pub mod insurer_number;
 pub mod origin;
 pub mod qualification;
 pub mod signing;
+mod text;
 pub mod wareki;
+mod wire_enum;
 
 pub use bytes::Base64Bytes;
 pub use date::IsoDate;

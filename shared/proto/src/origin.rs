@@ -10,6 +10,7 @@ pub const CERTIFICATE_STATUS_PATH: &str = "/v1/certificate-status";
 
 /// Identifies a 利用者証明用 certificate: its issuer and serial number.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CertificateRef {
     /// The issuer's distinguished name as RFC 4514 text.
@@ -18,16 +19,11 @@ pub struct CertificateRef {
     pub serial: String,
 }
 
-/// The canonical text form of a certificate serial: upper-case hex of the DER INTEGER's magnitude, without the
-/// leading zero bytes DER adds for sign, at least two digits.
-pub fn canonical_serial(der_integer_bytes: &[u8]) -> String {
-    let first_significant = der_integer_bytes.iter().position(|&b| b != 0).unwrap_or(der_integer_bytes.len());
-    let magnitude = der_integer_bytes.get(first_significant..).unwrap_or_default();
-    if magnitude.is_empty() { "00".to_owned() } else { hex::encode_upper(magnitude) }
-}
+pub use crate::certificate::canonical_serial;
 
 /// Body of `POST /v1/qualification/by-certificate`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CardQualificationQuery {
     /// The card holder's certificate, as verified by the edge.
@@ -48,6 +44,7 @@ pub struct CardQualificationQuery {
 
 /// Body of `POST /v1/certificate-status`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CertificateStatusQuery {
     /// The certificate to look up.
@@ -56,7 +53,10 @@ pub struct CertificateStatusQuery {
 
 /// Revocation status of a certificate.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
+#[derive(strum::IntoStaticStr, strum::EnumString, strum::VariantArray)]
+#[strum(serialize_all = "snake_case")]
 pub enum CertificateStatus {
     /// Not revoked.
     Good,
@@ -66,8 +66,11 @@ pub enum CertificateStatus {
     Unknown,
 }
 
+crate::wire_enum::wire_text!(CertificateStatus);
+
 /// Answer to `POST /v1/certificate-status`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CertificateStatusAnswer {
     /// The status.
     pub status: CertificateStatus,
@@ -91,6 +94,7 @@ pub const CONSENT_WINDOW_SECONDS: i64 = 24 * 60 * 60;
 
 /// Body of `POST /v1/registration`. The card holder, proven by the edge session, asks to link their card.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RegistrationRequest {
     /// The card holder's certificate, as verified by the edge.
@@ -105,7 +109,10 @@ pub struct RegistrationRequest {
 
 /// The result of a registration attempt. A held record is refused with `ErrorCode::RecordHeld` instead.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
+#[derive(strum::IntoStaticStr, strum::EnumString, strum::VariantArray)]
+#[strum(serialize_all = "snake_case")]
 pub enum RegistrationOutcome {
     /// The certificate is now linked.
     Registered,
@@ -117,8 +124,11 @@ pub enum RegistrationOutcome {
     CertificateNotUsable,
 }
 
+crate::wire_enum::wire_text!(RegistrationOutcome);
+
 /// Answer to `POST /v1/registration`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RegistrationAnswer {
     /// What happened.
     pub outcome: RegistrationOutcome,
@@ -126,6 +136,7 @@ pub struct RegistrationAnswer {
 
 /// Body of `POST /v1/qualification/by-number`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NumberQualificationQuery {
     /// 保険者番号, 6 or 8 digits (a space-padded 6-digit number is accepted).
@@ -153,7 +164,10 @@ pub struct NumberQualificationQuery {
 
 /// One kind of information a patient can consent to show (§1.7 of the domain notes).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
+#[derive(strum::IntoStaticStr, strum::EnumString, strum::VariantArray)]
+#[strum(serialize_all = "snake_case")]
 pub enum ConsentKind {
     /// 診療情報.
     Diagnosis,
@@ -167,16 +181,23 @@ pub enum ConsentKind {
     Comprehensive,
 }
 
+crate::wire_enum::wire_text!(ConsentKind);
+
 /// How the patient wants this visit's prescription (処方箋の受け取り方法): the kiosk asks at check-in, the staff
 /// console shows it, and the facility issues an 電子処方箋 only when the patient chose it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
+#[derive(strum::IntoStaticStr, strum::EnumString, strum::VariantArray)]
+#[strum(serialize_all = "snake_case")]
 pub enum PrescriptionFormat {
     /// 電子処方箋.
     Electronic,
     /// 紙の処方箋.
     Paper,
 }
+
+crate::wire_enum::wire_text!(PrescriptionFormat);
 
 impl ConsentKind {
     /// True when a consent of kind `self` lets the facility see information of kind `wanted`.
@@ -187,6 +208,7 @@ impl ConsentKind {
 
 /// Body of `POST /v1/consent`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ConsentRequest {
     /// The card holder's certificate, as verified by the edge.
@@ -205,6 +227,7 @@ pub struct ConsentRequest {
 
 /// Body of `POST /v1/consent/query`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ConsentQuery {
     /// The card holder's certificate.
@@ -215,6 +238,7 @@ pub struct ConsentQuery {
 
 /// One live consent.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ConsentGrant {
     /// What it covers.
     pub kind: ConsentKind,
@@ -226,6 +250,7 @@ pub struct ConsentGrant {
 
 /// Answer to `POST /v1/consent` and `POST /v1/consent/query`: the consents live now.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ConsentAnswer {
     /// Live consents, one per kind, the latest grant of each.
     pub live: Vec<ConsentGrant>,
@@ -233,6 +258,7 @@ pub struct ConsentAnswer {
 
 /// Body of `POST /v1/medical-info/medication` and `POST /v1/medical-info/checkup`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct MedicalInfoQuery {
     /// The card holder's certificate.
@@ -246,6 +272,7 @@ pub struct MedicalInfoQuery {
 
 /// One dispensed medicine (薬剤情報).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MedicationEntry {
     /// 調剤日.
     pub dispensed_on: crate::IsoDate,
@@ -261,6 +288,7 @@ pub struct MedicationEntry {
 
 /// Answer to `POST /v1/medical-info/medication`, newest first.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MedicationAnswer {
     /// The entries.
     pub entries: Vec<MedicationEntry>,
@@ -268,6 +296,7 @@ pub struct MedicationAnswer {
 
 /// One 特定健診 result item.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CheckupEntry {
     /// 受診日.
     pub checked_on: crate::IsoDate,
@@ -281,6 +310,7 @@ pub struct CheckupEntry {
 
 /// Answer to `POST /v1/medical-info/checkup`, newest first.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CheckupAnswer {
     /// The entries.
     pub entries: Vec<CheckupEntry>,
@@ -309,7 +339,10 @@ pub const VISUAL_CHECK_LIFETIME_SECONDS: i64 = 10 * 60;
 
 /// How the card holder was identified at the kiosk.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
+#[derive(strum::IntoStaticStr, strum::EnumString, strum::VariantArray)]
+#[strum(serialize_all = "snake_case")]
 pub enum AuthMethod {
     /// 暗証番号: the card signed a challenge after the PIN was verified.
     Pin,
@@ -317,8 +350,11 @@ pub enum AuthMethod {
     VisualCheck,
 }
 
+crate::wire_enum::wire_text!(AuthMethod);
+
 /// Body of `POST /v1/staff/checkins`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CheckInListQuery {
     /// 医療機関コード of the staff member's facility.
@@ -329,6 +365,7 @@ pub struct CheckInListQuery {
 
 /// One check-in of the day, as the staff console shows it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CheckIn {
     /// Identifier of the check-in.
     pub id: String,
@@ -375,6 +412,7 @@ pub struct CheckIn {
 
 /// A visual check waiting for staff.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PendingVisualCheck {
     /// The request's id.
     pub request_id: String,
@@ -395,6 +433,7 @@ pub struct PendingVisualCheck {
 
 /// Answer to `POST /v1/staff/checkins` (and, unchanged, to the edge's staff listing).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CheckInList {
     /// The day listed (Asia/Tokyo).
     pub date: crate::IsoDate,
@@ -406,6 +445,7 @@ pub struct CheckInList {
 
 /// Body of `POST /v1/visual-checks`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct VisualCheckCreate {
     /// The card certificate, verified by the edge (chain, dates, revocation).
@@ -421,7 +461,10 @@ pub struct VisualCheckCreate {
 
 /// Where a visual check stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
+#[derive(strum::IntoStaticStr, strum::EnumString, strum::VariantArray)]
+#[strum(serialize_all = "snake_case")]
 pub enum VisualCheckState {
     /// Waiting for staff.
     Pending,
@@ -438,8 +481,11 @@ pub enum VisualCheckState {
     Withdrawn,
 }
 
+crate::wire_enum::wire_text!(VisualCheckState);
+
 /// Answer to `POST /v1/visual-checks` and `POST /v1/visual-checks/decide`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct VisualCheckTicket {
     /// The request's id, which the kiosk polls.
     pub request_id: String,
@@ -451,6 +497,7 @@ pub struct VisualCheckTicket {
 
 /// Body of `POST /v1/visual-checks/decide`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct VisualCheckDecision {
     /// The request decided on.
@@ -465,6 +512,7 @@ pub struct VisualCheckDecision {
 
 /// Body of `POST /v1/visual-checks/collect` and, as [`VisualCheckWithdraw`], of `POST /v1/visual-checks/withdraw`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct VisualCheckCollect {
     /// The request to collect (or withdraw).
@@ -481,6 +529,7 @@ pub type VisualCheckWithdraw = VisualCheckCollect;
 
 /// Answer to `POST /v1/visual-checks/collect`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct VisualCheckCollected {
     /// Where the request stands after this call (`collected` when this call took the answer).
     pub state: VisualCheckState,
@@ -500,13 +549,5 @@ mod tests {
         assert!(ConsentKind::Medication.covers(ConsentKind::Medication));
         assert!(!ConsentKind::Medication.covers(ConsentKind::HealthCheckup));
         assert_eq!(serde_json::to_string(&ConsentKind::HealthCheckup).unwrap_or_default(), "\"health_checkup\"");
-    }
-
-    #[test]
-    fn serial_drops_sign_padding_and_keeps_case_stable() {
-        assert_eq!(canonical_serial(&[0x00, 0x81, 0x0a]), "810A");
-        // The real card vector of shared/data/jpki has serial 0x012D57CA: whole bytes are kept.
-        assert_eq!(canonical_serial(&[0x01, 0x2d, 0x57, 0xca]), "012D57CA");
-        assert_eq!(canonical_serial(&[0x00]), "00");
     }
 }

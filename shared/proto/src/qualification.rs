@@ -10,7 +10,10 @@ use crate::IsoDate;
 
 /// `QualificationValidity` (OQSCD006).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
+#[derive(strum::IntoStaticStr, strum::EnumString, strum::VariantArray)]
+#[strum(serialize_all = "snake_case")]
 pub enum Validity {
     /// 1 有効.
     Valid,
@@ -23,6 +26,8 @@ pub enum Validity {
     /// 5 複数該当.
     MultipleMatches,
 }
+
+crate::wire_enum::wire_text!(Validity);
 
 impl Validity {
     /// The national code value.
@@ -50,7 +55,10 @@ impl Validity {
 
 /// Why the answer is what it is, as a stable code.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
+#[derive(strum::IntoStaticStr, strum::EnumString, strum::VariantArray)]
+#[strum(serialize_all = "snake_case")]
 pub enum Reason {
     /// A current qualification was found.
     Current,
@@ -68,9 +76,14 @@ pub enum Reason {
     Ambiguous,
 }
 
+crate::wire_enum::wire_text!(Reason);
+
 /// What the facility should do next when the answer is not a clean 有効.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
+#[derive(strum::IntoStaticStr, strum::EnumString, strum::VariantArray)]
+#[strum(serialize_all = "snake_case")]
 pub enum Guidance {
     /// The patient fills in a 被保険者資格申立書 and pays the normal share (保発0710第1号); never 10割.
     ClaimForm,
@@ -78,9 +91,14 @@ pub enum Guidance {
     StaffReview,
 }
 
+crate::wire_enum::wire_text!(Guidance);
+
 /// 本人・家族の別 (`PersonalFamilyClassification`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
+#[derive(strum::IntoStaticStr, strum::EnumString, strum::VariantArray)]
+#[strum(serialize_all = "snake_case")]
 pub enum PersonalFamily {
     /// 1 本人.
     Insured,
@@ -88,9 +106,14 @@ pub enum PersonalFamily {
     Dependent,
 }
 
+crate::wire_enum::wire_text!(PersonalFamily);
+
 /// 性別 (`Sex1`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
+#[derive(strum::IntoStaticStr, strum::EnumString, strum::VariantArray)]
+#[strum(serialize_all = "snake_case")]
 pub enum Sex {
     /// 1 男.
     Male,
@@ -100,8 +123,11 @@ pub enum Sex {
     Unspecified,
 }
 
+crate::wire_enum::wire_text!(Sex);
+
 /// 高齢受給者証 (`ElderlyRecipientCertificateInfo`), for insured persons aged 70–74.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ElderlyRecipient {
     /// `ElderlyRecipientContributionRatio`, in percent.
     pub contribution_ratio_percent: u8,
@@ -113,6 +139,7 @@ pub struct ElderlyRecipient {
 
 /// One `ResultOfQualificationConfirmation`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct QualificationRecord {
     /// `InsuredCardClassification`, the two-digit 証区分 code (01 一般 …).
     pub card_classification: String,
@@ -153,6 +180,7 @@ pub struct QualificationRecord {
 
 /// One entry of `SpecificDiseasesCertificateList` (特定疾病療養受療証).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SpecificDiseaseCertificate {
     /// `SpecificDiseasesDiseaseCategory`, code list OQSCD013: "1" 人工透析を要する慢性腎不全, "2" 先天性血液凝固因子障害,
     /// "3" 血液凝固因子製剤起因HIV.
@@ -170,6 +198,7 @@ pub struct SpecificDiseaseCertificate {
 
 /// The typed answer to a qualification query.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct QualificationAnswer {
     /// `QualificationValidity`.
     pub validity: Validity,

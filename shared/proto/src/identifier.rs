@@ -1,0 +1,78 @@
+//! Bounded identifiers the tiers pass along for the audit trail and for staff: device ids, 任意の識別子
+//! (`ArbitraryIdentifier`), staff ids and 目視 request ids. They are chosen by software, not checked against a
+//! registry, so the only rules are bounds that keep a log line and a table cell sane.
+
+use crate::text::{is_plain_line, validated_text};
+
+/// Longest [`Identifier`], in characters.
+pub const MAX_IDENTIFIER_CHARS: usize = 128;
+/// Longest [`RequestId`], in bytes.
+pub const MAX_REQUEST_ID_LEN: usize = 64;
+
+/// Why an identifier was refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum IdentifierError {
+    /// Empty, longer than its bound, or holding a control character.
+    #[error("an identifier is 1 to {MAX_IDENTIFIER_CHARS} characters with no control characters")]
+    Identifier,
+    /// Not 1 to [`MAX_REQUEST_ID_LEN`] ASCII letters, digits, `-` or `_`.
+    #[error("a request id is 1 to {MAX_REQUEST_ID_LEN} ASCII letters, digits, '-' or '_'")]
+    RequestId,
+}
+
+validated_text! {
+    /// An identifier for the audit trail: 1 to [`MAX_IDENTIFIER_CHARS`] characters, no control characters, kept
+    /// exactly as given.
+    pub struct Identifier, error = IdentifierError;
+}
+
+impl Identifier {
+    /// Checks the bounds.
+    pub fn parse(text: &str) -> Result<Self, IdentifierError> {
+        if is_plain_line(text, MAX_IDENTIFIER_CHARS) {
+            Ok(Self(text.to_owned()))
+        } else {
+            Err(IdentifierError::Identifier)
+        }
+    }
+}
+
+validated_text! {
+    /// The id of a 目視 request: 1 to [`MAX_REQUEST_ID_LEN`] ASCII letters, digits, `-` or `_`, so it is safe in a
+    /// path, an HTML attribute and a log line alike.
+    pub struct RequestId, error = IdentifierError;
+}
+
+impl RequestId {
+    /// Checks the bounds and the alphabet.
+    pub fn parse(text: &str) -> Result<Self, IdentifierError> {
+        let well_formed = !text.is_empty()
+            && text.len() <= MAX_REQUEST_ID_LEN
+            && text.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        if well_formed { Ok(Self(text.to_owned())) } else { Err(IdentifierError::RequestId) }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identifiers_are_bounded() {
+        assert!(Identifier::parse("kiosk-01").is_ok());
+        assert!(Identifier::parse(&"あ".repeat(MAX_IDENTIFIER_CHARS)).is_ok());
+        assert_eq!(Identifier::parse(&"a".repeat(MAX_IDENTIFIER_CHARS + 1)), Err(IdentifierError::Identifier));
+        assert_eq!(Identifier::parse(""), Err(IdentifierError::Identifier));
+        assert_eq!(Identifier::parse("a\u{7}b"), Err(IdentifierError::Identifier));
+    }
+
+    #[test]
+    fn request_ids_are_path_safe() {
+        assert!(RequestId::parse("vc_01-AB").is_ok());
+        for bad in ["", "a/b", "a b", "ａ", "%FF"] {
+            assert_eq!(RequestId::parse(bad), Err(IdentifierError::RequestId), "{bad:?}");
+        }
+        assert!(RequestId::parse(&"a".repeat(MAX_REQUEST_ID_LEN + 1)).is_err());
+        assert!(serde_json::from_str::<RequestId>("\"a/b\"").is_err());
+    }
+}
