@@ -14,7 +14,7 @@
 
 use onshi_proto::ErrorCode;
 use onshi_proto::api::StaffSessionResponse;
-use onshi_proto::origin::{CheckIn, CheckInList, PendingVisualCheck};
+use onshi_proto::origin::{CheckIn, CheckInList, PendingVisualCheck, PrescriptionFormat};
 use onshi_proto::qualification::{QualificationAnswer, QualificationRecord};
 use yew::prelude::*;
 
@@ -46,11 +46,6 @@ fn input_value(node: &NodeRef) -> String {
 
 fn mark(name: &str) {
     page::mark(STAFF_SCREEN, name);
-}
-
-/// The snake-case wire name of a value, for `data-` attributes that tests and styles read.
-fn wire_name<T: serde::Serialize>(value: &T) -> Option<String> {
-    serde_json::to_value(value).ok().and_then(|v| v.as_str().map(str::to_owned))
 }
 
 /// The check-in list's columns, in order; each names its header (`staff.col.<column>`) and its cells' label on a
@@ -120,8 +115,8 @@ fn check_in_row(props: &CheckInRowProps) -> Html {
         }
     };
     html! {
-        <tr class="checkin" data-validity={wire_name(&c.validity)} data-method={wire_name(&c.method)}
-            data-prescription={c.prescription.as_ref().and_then(wire_name)}>
+        <tr class="checkin" data-validity={c.validity.as_str()} data-method={c.method.as_str()}
+            data-prescription={c.prescription.map(PrescriptionFormat::as_str)}>
             <td class="time" data-label={label("time")}>{ time_of_day(c.checked_in_at) }</td>
             <td class="validity" data-label={label("validity")}>{ validity }</td>
             <td class="name" lang="ja" data-label={label("name")}>
@@ -231,7 +226,7 @@ fn record_view(lang: Lang, r: &QualificationRecord) -> Html {
 fn answer_view(props: &AnswerProps) -> Html {
     let (answer, lang) = (&props.answer, props.lang);
     html! {
-        <div id="by-number-result" role="status" data-validity={wire_name(&answer.validity)}>
+        <div id="by-number-result" role="status" data-validity={answer.validity.as_str()}>
             <p>{ t(lang, "staff.answer.validity") }<strong id="by-number-validity">{ t(lang, validity_key(answer.validity)) }</strong></p>
             // Nobody under this number and birth date: a typing slip is likelier than a patient without insurance, so
             // staff check what they typed before the 被保険者資格申立書 path below.

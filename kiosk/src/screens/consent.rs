@@ -31,14 +31,6 @@ const PRESCRIPTION_FORMATS: [(PrescriptionFormat, &str, &str); 2] = [
     (PrescriptionFormat::Paper, "consent.prescription_paper", "prescription-paper"),
 ];
 
-/// The wire name of a prescription format (`electronic`, `paper`), for the page's data attributes.
-fn prescription_tag(format: PrescriptionFormat) -> &'static str {
-    match format {
-        PrescriptionFormat::Electronic => "electronic",
-        PrescriptionFormat::Paper => "paper",
-    }
-}
-
 fn prescription_key(format: PrescriptionFormat) -> &'static str {
     PRESCRIPTION_FORMATS.iter().find(|(f, _, _)| *f == format).map_or("consent.prescription_paper", |(_, key, _)| key)
 }
@@ -110,7 +102,7 @@ pub fn consent(lang: Lang, step: &ConsentStep, dispatch: &Callback<Action>, chec
                                 html! {
                                     <label class="check choice" for={id}>
                                         <input type="radio" name="prescription" id={id} required=true
-                                            value={prescription_tag(format)} checked={*prescription == Some(format)}
+                                            value={format.as_str()} checked={*prescription == Some(format)}
                                             onchange={Callback::from(move |_: Event| on_choose.emit(format))} />
                                         <span>{ t(key) }</span>
                                     </label>
@@ -138,7 +130,7 @@ pub fn consent(lang: Lang, step: &ConsentStep, dispatch: &Callback<Action>, chec
             let consent_line = if agreed.is_empty() {
                 html! { <p id="consent-recorded" role="status" data-kinds="">{ t("consent.declined") }</p> }
             } else {
-                let data: Vec<String> = agreed.iter().map(|&kind| consent_tag(kind)).collect();
+                let data: Vec<&str> = agreed.iter().map(|&kind| kind.as_str()).collect();
                 html! {
                     <p id="consent-recorded" role="status" data-kinds={data.join(",")}>
                         { t("consent.recorded") }{ " " }<strong>{ names(agreed) }</strong>
@@ -157,7 +149,7 @@ pub fn consent(lang: Lang, step: &ConsentStep, dispatch: &Callback<Action>, chec
                         text_with(lang, "consent.until", &[("kind", &t(consent_key(grant.kind))), ("n", &until)])
                     })
                     .collect();
-                let data: Vec<String> = still_live.iter().map(|grant| consent_tag(grant.kind)).collect();
+                let data: Vec<&str> = still_live.iter().map(|grant| grant.kind.as_str()).collect();
                 html! {
                     <p id="consent-still-live" data-kinds={data.join(",")}>
                         { t("consent.still_live") }{ " " }<strong>{ items.join("・") }</strong>
@@ -168,7 +160,7 @@ pub fn consent(lang: Lang, step: &ConsentStep, dispatch: &Callback<Action>, chec
                 <>
                     { consent_line }
                     { earlier_line }
-                    <p id="prescription-recorded" data-prescription={prescription_tag(*prescription)}>
+                    <p id="prescription-recorded" data-prescription={prescription.as_str()}>
                         { t("consent.prescription_recorded") }{ " " }<strong>{ t(prescription_key(*prescription)) }</strong>
                     </p>
                 </>
@@ -185,9 +177,4 @@ pub fn consent(lang: Lang, step: &ConsentStep, dispatch: &Callback<Action>, chec
             { body }
         </section>
     }
-}
-
-/// The wire name of a consent kind (`diagnosis`, `health_checkup`, …), for the page's data attributes.
-fn consent_tag(kind: ConsentKind) -> String {
-    serde_json::to_value(kind).ok().and_then(|value| value.as_str().map(str::to_owned)).unwrap_or_default()
 }
