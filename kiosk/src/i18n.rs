@@ -1,162 +1,10 @@
 //! Screen text. Every string a person reads comes from resource files, one JSON object per language; Japanese is
-//! the reference and the fallback. A [`Catalog`] is one such set of files: [`KIOSK`] (`kiosk/locales/`) holds the
-//! patient kiosk's texts, and the staff console has its own catalog (`kiosk/locales/staff/`), so neither bundle
-//! carries the other's texts.
+//! the reference and the fallback. [`KIOSK`] (`kiosk/locales/`) is the patient kiosk's [`Catalog`] (the type is
+//! shared with the staff console, which has its own catalog, so neither bundle carries the other's texts).
+//!
+//! Pure and tested natively. Must not: read the page or hold state beyond the parsed catalog.
 
-use std::collections::{BTreeSet, HashMap};
-use std::sync::OnceLock;
-
-/// A language the kiosk can show.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Lang {
-    /// 日本語 (the default, and the fallback for any missing text).
-    Ja,
-    /// English.
-    En,
-    /// Simplified Chinese.
-    ZhHans,
-    /// Korean.
-    Ko,
-    /// Vietnamese.
-    Vi,
-}
-
-impl Lang {
-    /// Every language, in the order the switcher lists them.
-    pub const ALL: [Lang; 5] = [Lang::Ja, Lang::En, Lang::ZhHans, Lang::Ko, Lang::Vi];
-
-    /// The BCP 47 tag, for the `lang` attribute.
-    pub fn tag(self) -> &'static str {
-        match self {
-            Lang::Ja => "ja",
-            Lang::En => "en",
-            Lang::ZhHans => "zh-Hans",
-            Lang::Ko => "ko",
-            Lang::Vi => "vi",
-        }
-    }
-
-    /// The language's own name, as shown on the switcher.
-    pub fn native_name(self) -> &'static str {
-        match self {
-            Lang::Ja => "日本語",
-            Lang::En => "English",
-            Lang::ZhHans => "简体中文",
-            Lang::Ko => "한국어",
-            Lang::Vi => "Tiếng Việt",
-        }
-    }
-
-    /// The language with this BCP 47 tag, if the kiosk has it.
-    pub fn from_tag(tag: &str) -> Option<Lang> {
-        Lang::ALL.into_iter().find(|lang| lang.tag().eq_ignore_ascii_case(tag))
-    }
-
-    /// The position of this language in [`Lang::ALL`], which is also the order of a catalog's sources.
-    fn index(self) -> usize {
-        self as usize
-    }
-}
-
-/// One set of resource files: the JSON text of each language, in the order of [`Lang::ALL`], parsed on first use.
-#[derive(Debug)]
-pub struct Catalog {
-    sources: [&'static str; 5],
-    tables: [OnceLock<HashMap<String, String>>; 5],
-}
-
-impl Catalog {
-    /// A catalog over the resource files' texts, given in the order of [`Lang::ALL`] (usually `include_str!`).
-    pub const fn new(sources: [&'static str; 5]) -> Catalog {
-        Catalog { sources, tables: [const { OnceLock::new() }; 5] }
-    }
-
-    /// The resource file of `lang`, as written.
-    pub fn source(&self, lang: Lang) -> &'static str {
-        self.sources[lang.index()]
-    }
-
-    fn table(&self, lang: Lang) -> &HashMap<String, String> {
-        // A resource file that does not parse yields an empty table, so every lookup falls back to Japanese and
-        // then to the key; `completeness_problems` (run by each catalog's tests) keeps that from shipping.
-        self.tables[lang.index()].get_or_init(|| serde_json::from_str(self.source(lang)).unwrap_or_default())
-    }
-
-    /// The text for `key` in `lang`, falling back to Japanese, then to the key itself.
-    pub fn text(&self, lang: Lang, key: &str) -> String {
-        self.table(lang).get(key).or_else(|| self.table(Lang::Ja).get(key)).cloned().unwrap_or_else(|| key.to_owned())
-    }
-
-    /// The text for `key` with each `{name}` placeholder replaced by its value, in one pass: a value that itself
-    /// holds braces (a name as the record spells it) is copied as it is. A placeholder without a value stays.
-    pub fn fill(&self, lang: Lang, key: &str, values: &[(&str, &str)]) -> String {
-        let template = self.text(lang, key);
-        let mut filled = String::with_capacity(template.len());
-        let mut rest = template.as_str();
-        while let Some(open) = rest.find('{') {
-            filled.push_str(&rest[..open]);
-            let after = &rest[open + 1..];
-            let value = after
-                .find('}')
-                .and_then(|close| values.iter().find(|(name, _)| *name == &after[..close]).map(|(_, v)| (close, *v)));
-            match value {
-                Some((close, value)) => {
-                    filled.push_str(value);
-                    rest = &after[close + 1..];
-                }
-                None => {
-                    filled.push('{');
-                    rest = after;
-                }
-            }
-        }
-        filled.push_str(rest);
-        filled
-    }
-
-    /// Everything wrong with the catalog's files, one line each: a file that does not parse, a key missing from
-    /// or added to a translation, an empty text, or a translation whose `{placeholders}` differ from the Japanese.
-    /// Empty when all is well; each catalog's tests assert that.
-    pub fn completeness_problems(&self) -> Vec<String> {
-        let parse = |lang: Lang| serde_json::from_str::<HashMap<String, String>>(self.source(lang));
-        let reference = match parse(Lang::Ja) {
-            Ok(reference) => reference,
-            Err(error) => return vec![format!("ja does not parse: {error}")],
-        };
-        let mut problems = Vec::new();
-        for lang in Lang::ALL {
-            let table = match parse(lang) {
-                Ok(table) => table,
-                Err(error) => {
-                    problems.push(format!("{} does not parse: {error}", lang.tag()));
-                    continue;
-                }
-            };
-            let keys: BTreeSet<&String> = reference.keys().chain(table.keys()).collect();
-            for key in keys {
-                match (reference.get(key), table.get(key)) {
-                    (Some(_), None) => problems.push(format!("{}: missing {key}", lang.tag())),
-                    (None, Some(_)) => problems.push(format!("{}: extra {key}", lang.tag())),
-                    (Some(japanese), Some(translated)) => {
-                        if translated.trim().is_empty() {
-                            problems.push(format!("{}: empty {key}", lang.tag()));
-                        }
-                        if placeholders(japanese) != placeholders(translated) {
-                            problems.push(format!("{}: placeholders of {key} differ from the Japanese", lang.tag()));
-                        }
-                    }
-                    (None, None) => {}
-                }
-            }
-        }
-        problems
-    }
-}
-
-/// The `{name}` placeholders of a text.
-fn placeholders(text: &str) -> BTreeSet<&str> {
-    text.split('{').skip(1).filter_map(|rest| rest.split_once('}').map(|(name, _)| name)).collect()
-}
+pub use onshi_web::i18n::{Catalog, Lang, yen};
 
 /// The patient kiosk's texts (`kiosk/locales/`).
 pub static KIOSK: Catalog = Catalog::new([
@@ -200,21 +48,10 @@ pub fn jst_date_time(unix_secs: i64) -> String {
     }
 }
 
-/// A whole number of yen with thousands separators: 10000 → `10,000`.
-pub fn yen(amount: u32) -> String {
-    let digits = amount.to_string();
-    let mut grouped = String::with_capacity(digits.len() + digits.len() / 3);
-    for (index, digit) in digits.chars().enumerate() {
-        if index > 0 && (digits.len() - index).is_multiple_of(3) {
-            grouped.push(',');
-        }
-        grouped.push(digit);
-    }
-    grouped
-}
-
 #[cfg(test)]
 mod tests {
+    use std::collections::HashMap;
+
     use super::*;
 
     #[test]
@@ -234,38 +71,6 @@ mod tests {
     }
 
     #[test]
-    fn a_broken_catalog_reports_each_problem() {
-        const JA: &str = r#"{"a.one": "一 {n}", "a.two": "二"}"#;
-        let broken = Catalog::new([JA, r#"{"a.one": "one", "a.three": "three"}"#, JA, "{not json", JA]);
-        let problems = broken.completeness_problems();
-        assert!(problems.contains(&"en: missing a.two".to_owned()), "{problems:?}");
-        assert!(problems.contains(&"en: extra a.three".to_owned()), "{problems:?}");
-        assert!(problems.contains(&"en: placeholders of a.one differ from the Japanese".to_owned()), "{problems:?}");
-        assert!(problems.iter().any(|p| p.starts_with("ko does not parse")), "{problems:?}");
-        assert_eq!(problems.len(), 4, "{problems:?}");
-        // The broken file still answers, from Japanese and then from the key.
-        assert_eq!(broken.text(Lang::Ko, "a.two"), "二");
-        assert_eq!(broken.fill(Lang::Ko, "a.one", &[("n", "1")]), "一 1");
-        assert_eq!(broken.text(Lang::En, "a.none"), "a.none");
-    }
-
-    #[test]
-    fn fill_replaces_each_placeholder_once_and_leaves_values_as_they_are() {
-        let catalog = Catalog::new([r#"{"k": "{name}（{number}）{unknown}"}"#; 5]);
-        assert_eq!(catalog.fill(Lang::Ja, "k", &[("name", "a{number}"), ("number", "01")]), "a{number}（01）{unknown}");
-        assert_eq!(catalog.fill(Lang::En, "k", &[]), "{name}（{number}）{unknown}");
-    }
-
-    #[test]
-    fn tags_round_trip_and_unknown_tags_are_refused() {
-        for lang in Lang::ALL {
-            assert_eq!(Lang::from_tag(lang.tag()), Some(lang));
-        }
-        assert_eq!(Lang::from_tag("zh-hans"), Some(Lang::ZhHans));
-        assert_eq!(Lang::from_tag("fr"), None);
-    }
-
-    #[test]
     fn placeholders_are_filled_and_unknown_keys_fall_back() {
         assert_eq!(text_n(Lang::Ja, "pin.tries_left", 2), "あと 2 回まちがえるとロックされます");
         assert_eq!(text(Lang::En, "no.such.key"), "no.such.key");
@@ -276,13 +81,5 @@ mod tests {
         // 2026-12-03T15:15:00Z is a quarter past midnight on the 4th in Japan.
         assert_eq!(jst_date_time(1_796_310_900), "2026-12-04 00:15");
         assert_eq!(jst_date_time(0), "1970-01-01 09:00");
-    }
-
-    #[test]
-    fn yen_amounts_are_grouped_by_thousands() {
-        assert_eq!(yen(0), "0");
-        assert_eq!(yen(999), "999");
-        assert_eq!(yen(10_000), "10,000");
-        assert_eq!(yen(1_234_567), "1,234,567");
     }
 }

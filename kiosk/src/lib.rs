@@ -5,31 +5,25 @@
 //!
 //! Must not: send, log or format the PIN (it lives in a zeroizing buffer until VERIFY); read the 個人番号; talk to
 //! the origin directly; keep personal data after a reset. The screen logic ([`state`]) and the texts ([`i18n`])
-//! are pure and tested natively; the browser-only modules build for `wasm32` only.
-// The staff-console build mounts only the console; the patient kiosk's screens are compiled but unused there.
-#![cfg_attr(feature = "staff-console", allow(dead_code, unused_imports))]
+//! are pure and tested natively; the browser-only modules build for `wasm32` only: `app` composes the `hooks`
+//! (device, idle clock, reader status, the check-in and its PIN buffer) and the `screens`; `checkin` is the
+//! check-in task; [`platform`] every browser API (WebUSB, WebCrypto and IndexedDB, `fetch`).
 
-pub mod config;
 pub mod i18n;
-pub mod staff;
 pub mod state;
 
 #[cfg(target_arch = "wasm32")]
-mod api;
-#[cfg(target_arch = "wasm32")]
 mod app;
 #[cfg(target_arch = "wasm32")]
-mod device;
+mod checkin;
 #[cfg(target_arch = "wasm32")]
-mod session;
+mod hooks;
+pub mod platform;
 #[cfg(target_arch = "wasm32")]
-mod timer;
-#[cfg(target_arch = "wasm32")]
-mod webusb;
+mod screens;
 
-/// Entry point called by the page's module script. The `staff-console` build mounts the staff console instead
-/// ([`staff`]).
-#[cfg(all(target_arch = "wasm32", not(feature = "staff-console")))]
+/// Entry point called by the page's module script.
+#[cfg(target_arch = "wasm32")]
 #[allow(unsafe_code)] // The #[wasm_bindgen] export expands to FFI glue.
 mod entry {
     use wasm_bindgen::prelude::*;

@@ -190,36 +190,18 @@ fn bindgen(wasm: &Path, out_dir: &Path, out_name: &str, optimize: bool) -> TaskR
 
 /// Builds the kiosk, staff-console and virtual-reader wasm and assembles `dist/www`.
 ///
-/// The staff console (`/staff.html`) is the kiosk crate built with its `staff-console` feature, bound under its own
-/// name so that the patient kiosk's bundle carries none of it. Building one crate with and without a feature in one
-/// target directory makes each build overwrite the other's `onshi_kiosk.wasm`, so every run compiled the kiosk
-/// twice and bound and optimised it again; the staff build has its own target sub-directory instead, and the
-/// steps after cargo run only when their input changed.
+/// The staff console (`/staff.html`) is its own crate (`staff/`), bound under its own name so that the patient
+/// kiosk's bundle carries none of it; the steps after cargo run only when their input changed.
 pub fn build_site() -> TaskResult {
     let root = project_root();
     let site = site_dir();
     sync_site(&root.join("www"), &site)?;
-    let staff_target = target_dir().join("staff-console");
     run(Command::new("cargo")
-        .args(["build", "--release", "--target", "wasm32-unknown-unknown", "-p", "onshi-kiosk"])
-        .args(["--features", "onshi-kiosk/staff-console", "--target-dir"])
-        .arg(&staff_target)
-        .current_dir(&root))?;
-    run(Command::new("cargo")
-        .args([
-            "build",
-            "--release",
-            "--target",
-            "wasm32-unknown-unknown",
-            "-p",
-            "onshi-kiosk",
-            "-p",
-            "onshi-vcard-wasm",
-        ])
+        .args(["build", "--release", "--target", "wasm32-unknown-unknown"])
+        .args(["-p", "onshi-kiosk", "-p", "onshi-staff-console", "-p", "onshi-vcard-wasm"])
         .current_dir(&root))?;
     let wasm_dir = target_dir().join("wasm32-unknown-unknown/release");
-    let staff_wasm = staff_target.join("wasm32-unknown-unknown/release/onshi_kiosk.wasm");
-    bindgen(&staff_wasm, &site.join("pkg-staff"), "onshi_staff", true)?;
+    bindgen(&wasm_dir.join("onshi_staff_console.wasm"), &site.join("pkg-staff"), "onshi_staff", true)?;
     bindgen(&wasm_dir.join("onshi_kiosk.wasm"), &site.join("pkg"), "onshi_kiosk", true)?;
     bindgen(&wasm_dir.join("onshi_vcard_wasm.wasm"), &site.join("virtual-reader/pkg"), "onshi_vcard_wasm", false)
 }

@@ -6,16 +6,18 @@
 //! created non-extractable, so the browser will not hand it out), keep the enrolment code after use, or sign
 //! anything but the request it is about to send.
 //!
-//! Uses only `js-sys`, `wasm-bindgen(-futures)` and `gloo-net`, reaching WebCrypto and IndexedDB through
+//! Uses only `js-sys`, `wasm-bindgen(-futures)`, `gloo-net` and `base64`, reaching WebCrypto and IndexedDB through
 //! `js_sys::Reflect`, so it needs no extra `web-sys` features.
 
+use base64::Engine as _;
 use gloo_net::http::Request;
 use js_sys::{Array, Function, Object, Promise, Reflect, Uint8Array};
 use onshi_proto::api::{
     DEVICE_ID_HEADER, DEVICE_SIGNATURE_HEADER, DEVICE_TIME_HEADER, ENROL_PATH, EnrolRequest, EnrolResponse,
     device_proof_message,
 };
-use onshi_proto::{ApiError, Base64Bytes, ErrorCode};
+use onshi_proto::{Base64Bytes, ErrorCode};
+use onshi_web::WebError;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast as _, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -42,20 +44,6 @@ pub enum DeviceError {
     /// The edge could not be reached or answered something unreadable.
     #[error("edge unreachable")]
     Network,
-}
-
-// The device's own status line (which would say why the last enrolment failed) is not built yet; this accessor
-// waits for it.
-#[allow(dead_code, reason = "used once the kiosk shows its device status")]
-impl DeviceError {
-    /// The wire code this stands for, for the UI's messages.
-    pub fn code(&self) -> ErrorCode {
-        match self {
-            Self::Refused(code) => *code,
-            Self::Network => ErrorCode::OriginUnavailable,
-            Self::Browser(_) => ErrorCode::Internal,
-        }
-    }
 }
 
 /// An enrolled device: its id, its facility and its private signing key (a non-extractable WebCrypto key).
@@ -197,16 +185,14 @@ pub async fn enrol(code: &str) -> Result<Device, DeviceError> {
     let spki = Uint8Array::new(&spki).to_vec();
 
     let mut request = EnrolRequest { code: code.to_owned(), public_key: Base64Bytes(spki) };
-    let sent = Request::post(&crate::config::edge_url(ENROL_PATH)).json(&request).map_err(|_| DeviceError::Network);
+    let sent =
+        Request::post(&crate::platform::config::edge_url(ENROL_PATH)).json(&request).map_err(|_| DeviceError::Network);
     request.code.zeroize();
     let response = sent?.send().await.map_err(|_| DeviceError::Network)?;
-    if !response.ok() {
-        return Err(match response.json::<ApiError>().await {
-            Ok(error) => DeviceError::Refused(error.error),
-            Err(_) => DeviceError::Network,
-        });
-    }
-    let enrolled: EnrolResponse = response.json().await.map_err(|_| DeviceError::Network)?;
+    let enrolled: EnrolResponse = onshi_web::client::decode(response).await.map_err(|error| match error {
+        WebError::Refused(code) => DeviceError::Refused(code),
+        WebError::Unreachable => DeviceError::Network,
+    })?;
     let device =
         Device { id: enrolled.device_id, facility_code: enrolled.facility_code.as_str().to_owned(), private_key };
     let record = object(&[
@@ -223,30 +209,10 @@ pub async fn enrol(code: &str) -> Result<Device, DeviceError> {
 
 /// Base64url without padding, as the edge reads the signature header.
 fn base64url(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    let mut text = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let bits = chunk.iter().enumerate().fold(0_u32, |acc, (i, b)| acc | (u32::from(*b) << (16 - 8 * i)));
-        for position in 0..=chunk.len() {
-            let index = (bits >> (18 - 6 * position)) & 0x3f;
-            text.push(char::from(ALPHABET[index as usize]));
-        }
-    }
-    text
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
-#[allow(dead_code, reason = "used once the kiosk shows its device status")]
 impl Device {
-    /// The device id the edge assigned.
-    pub fn id(&self) -> &str {
-        &self.id
-    }
-
-    /// The facility's 医療機関コード.
-    pub fn facility_code(&self) -> &str {
-        &self.facility_code
-    }
-
     /// The device proof headers for one request: attach them to exactly that method, path and body.
     pub async fn proof_headers(
         &self,

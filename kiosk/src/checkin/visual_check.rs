@@ -2,7 +2,7 @@
 //! PIN) goes to the edge, which verifies it as for a PIN session and hands the request to the origin; the kiosk
 //! then polls its request id until staff approve (a card session and the qualification arrive, once) or refuse.
 //!
-//! The kiosk UI calls [`request`] from the visual-check screen with the certificate the check-in task read, then
+//! The check-in task calls [`request`] with the certificate it read when the person chooses the visual check, then
 //! [`wait_for_decision`]. When the patient leaves before staff decide (最初にもどる, the idle reset, the reader
 //! unplugged), the check-in task calls [`withdraw`], so the request leaves the staff console instead of waiting
 //! there for a patient who is gone. All three are also exported to JavaScript (`staff_visual_check_request`,
@@ -17,10 +17,11 @@ use onshi_proto::{Base64Bytes, ErrorCode};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::device::{self, Device};
+use crate::platform::api;
+use crate::platform::device::{self, Device};
 
 /// How often the kiosk asks whether staff have decided, in milliseconds.
-pub const POLL_INTERVAL_MS: i32 = 1_500;
+pub const POLL_INTERVAL_MS: u32 = 1_500;
 
 /// Why a visual-check call failed: the edge's typed code ([`ErrorCode::OriginUnavailable`] when it could not be
 /// reached, [`ErrorCode::DeviceNotEnrolled`] when the kiosk holds no device or the edge no longer knows it).
@@ -33,7 +34,7 @@ async fn enrolled_device() -> VisualCheckResult<Device> {
 async fn post<B: Serialize, T: DeserializeOwned>(device: &Device, path: &str, body: &B) -> VisualCheckResult<T> {
     // The same client as every other kiosk call: the device proof over the exact bytes, and the edge baked into
     // the Isolated Web App when there is one.
-    crate::api::device_call(device, path, body).await.map_err(|error| error.code())
+    api::device_call(device, path, body).await.map_err(|error| error.code())
 }
 
 /// Asks staff to confirm the holder of the card whose certificate is `certificate_der`. No PIN is involved.
@@ -64,7 +65,7 @@ pub async fn wait_for_decision(request_id: &str) -> VisualCheckResult<VisualChec
         if answer.state != VisualCheckState::Pending {
             return Ok(answer);
         }
-        crate::timer::sleep_ms(POLL_INTERVAL_MS).await;
+        gloo_timers::future::TimeoutFuture::new(POLL_INTERVAL_MS).await;
     }
 }
 

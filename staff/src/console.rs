@@ -4,7 +4,7 @@
 //! approve / refuse (and a clear notice when the decision could not happen, e.g. the kiosk withdrew the request),
 //! and the number-based check with its 特定疾病 list.
 //!
-//! Every text comes from the console's own resource files ([`super::text`]) in the language chosen on the switcher
+//! Every text comes from the console's own resource files ([`crate::text`]) in the language chosen on the switcher
 //! shown on every screen; the page's and the main region's `lang` attributes follow it. Names and insurers stay
 //! marked as Japanese, as the records hold them; a 無効 answer and a 特定疾病 are read in Japanese whatever the
 //! language, with the translation beside ([`japanese_first`]). Dates are 和暦 with 西暦 beside.
@@ -14,22 +14,22 @@
 
 use onshi_proto::ErrorCode;
 use onshi_proto::api::StaffSessionResponse;
-use onshi_proto::origin::{CheckIn, CheckInList, PendingVisualCheck};
+use onshi_proto::origin::{CheckIn, CheckInList, PendingVisualCheck, PrescriptionFormat};
 use onshi_proto::qualification::{QualificationAnswer, QualificationRecord};
-use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
-use super::client;
-use super::form::{FIELD_IDS, NumberForm};
-use super::text::{
+use crate::client;
+use crate::form::{FIELD_IDS, NumberForm};
+use crate::text::{
     STAFF, advice_key, by_number_found_nothing, date_text, dated_text, decision_notice_key, disease_category_text,
     disease_details, disease_line, error_key, guidance_key, method_key, prescription_key, ratio_text, read_in_japanese,
     t, validity_key,
 };
-use crate::i18n::Lang;
+use onshi_web::i18n::Lang;
+use onshi_web::page::{self, STAFF_SCREEN};
 
 /// How often the console refreshes the list while logged in, in milliseconds.
-const REFRESH_INTERVAL_MS: i32 = 2_000;
+const REFRESH_INTERVAL_MS: u32 = 2_000;
 
 /// Shown where a record has no value; the same in every language.
 const NO_VALUE: &str = "—";
@@ -45,25 +45,7 @@ fn input_value(node: &NodeRef) -> String {
 }
 
 fn mark(name: &str) {
-    if let Some(performance) = web_sys::window().and_then(|w| w.performance()) {
-        let _ = performance.mark(&format!("onshi:staff:{name}"));
-    }
-}
-
-/// Moves the keyboard focus to the element with this id, when it is on the page.
-fn focus_by_id(id: &str) {
-    let element = web_sys::window()
-        .and_then(|w| w.document())
-        .and_then(|d| d.get_element_by_id(id))
-        .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok());
-    if let Some(element) = element {
-        let _ = element.focus();
-    }
-}
-
-/// The snake-case wire name of a value, for `data-` attributes that tests and styles read.
-fn wire_name<T: serde::Serialize>(value: &T) -> Option<String> {
-    serde_json::to_value(value).ok().and_then(|v| v.as_str().map(str::to_owned))
+    page::mark(STAFF_SCREEN, name);
 }
 
 /// The check-in list's columns, in order; each names its header (`staff.col.<column>`) and its cells' label on a
@@ -133,8 +115,8 @@ fn check_in_row(props: &CheckInRowProps) -> Html {
         }
     };
     html! {
-        <tr class="checkin" data-validity={wire_name(&c.validity)} data-method={wire_name(&c.method)}
-            data-prescription={c.prescription.as_ref().and_then(wire_name)}>
+        <tr class="checkin" data-validity={c.validity.as_str()} data-method={c.method.as_str()}
+            data-prescription={c.prescription.map(PrescriptionFormat::as_str)}>
             <td class="time" data-label={label("time")}>{ time_of_day(c.checked_in_at) }</td>
             <td class="validity" data-label={label("validity")}>{ validity }</td>
             <td class="name" lang="ja" data-label={label("name")}>
@@ -244,7 +226,7 @@ fn record_view(lang: Lang, r: &QualificationRecord) -> Html {
 fn answer_view(props: &AnswerProps) -> Html {
     let (answer, lang) = (&props.answer, props.lang);
     html! {
-        <div id="by-number-result" role="status" data-validity={wire_name(&answer.validity)}>
+        <div id="by-number-result" role="status" data-validity={answer.validity.as_str()}>
             <p>{ t(lang, "staff.answer.validity") }<strong id="by-number-validity">{ t(lang, validity_key(answer.validity)) }</strong></p>
             // Nobody under this number and birth date: a typing slip is likelier than a patient without insurance, so
             // staff check what they typed before the 被保険者資格申立書 path below.
@@ -337,7 +319,7 @@ pub fn staff_console() -> Html {
     // After login the focus moves to the first thing staff act on, the pending visual checks.
     use_effect_with(session.is_some(), move |logged_in| {
         if *logged_in {
-            focus_by_id("pending-heading");
+            page::focus("pending-heading");
         }
     });
 
@@ -366,7 +348,7 @@ pub fn staff_console() -> Html {
                         }
                         Err(code) => list_error.set(Some(error_key(code))),
                     }
-                    crate::timer::sleep_ms(REFRESH_INTERVAL_MS).await;
+                    gloo_timers::future::TimeoutFuture::new(REFRESH_INTERVAL_MS).await;
                     refresh_tick.set(tick.wrapping_add(1));
                 });
             }
@@ -441,7 +423,7 @@ pub fn staff_console() -> Html {
                 Err(problem) => {
                     by_number_answer.set(None);
                     by_number_error.set(Some(ByNumberError { key: problem.key(), field: Some(problem.field_id()) }));
-                    focus_by_id(problem.field_id());
+                    page::focus(problem.field_id());
                     mark("by-number-refused");
                     return;
                 }
@@ -569,7 +551,7 @@ pub fn staff_console() -> Html {
     }
 }
 
-/// Entry point of the `staff-console` build: mounts the console on `<div id="app">`.
+/// Entry point of the staff console's bundle: mounts the console on `<div id="app">`.
 #[allow(unsafe_code)] // The #[wasm_bindgen] export expands to FFI glue.
 mod entry {
     use wasm_bindgen::prelude::*;
@@ -580,10 +562,10 @@ mod entry {
         let root = web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id("app"));
         match root {
             Some(root) => {
-                yew::Renderer::<super::StaffConsole>::with_root(root).render();
+                yew::Renderer::<crate::console::StaffConsole>::with_root(root).render();
             }
             None => {
-                yew::Renderer::<super::StaffConsole>::new().render();
+                yew::Renderer::<crate::console::StaffConsole>::new().render();
             }
         }
     }

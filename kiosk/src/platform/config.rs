@@ -2,7 +2,8 @@
 //! origin is `isolated-app://…`, so `cargo xtask iwa --edge-url https://…` bakes the edge's origin into the start
 //! page as `<meta name="onshi-edge-url" content="https://…">`, and every call goes there instead.
 //!
-//! The check of the baked value is pure and tested natively; only [`edge_url`] reads the page.
+//! The check of the baked value is pure and tested natively; only [`edge_url`] reads the page. Must not: accept a
+//! baked value that is anything but an `https://` origin.
 
 pub use onshi_proto::edge_url::{EDGE_URL_META, parse_edge_url};
 

@@ -1,11 +1,19 @@
 //! WebUSB adapter: finds the reader the person chose (now or on an earlier day), opens it, moves bytes over its bulk
 //! endpoints and reads its interrupt endpoint.
 //!
-//! This is the only place that touches `navigator.usb`. It knows nothing of CCID or of the card; it implements
-//! [`onshi_card::transport::UsbBulk`] so that the sans-I/O card stack can run over it, and hands the raw bytes of
-//! the interrupt endpoint (CCID RDR_to_PC_NotifySlotChange) to the card stack's parser.
+//! This is the only place that touches `navigator.usb`: the reader, its plug and unplug events
+//! ([`on_plug_change`], [`on_unplug`]), and the demo's virtual reader that replaces it ([`install_virtual_reader`]).
+//! It knows nothing of CCID or of the card; it implements [`onshi_card::transport::UsbBulk`] so that the sans-I/O
+//! card stack can run over it, and hands the raw bytes of the interrupt endpoint (CCID RDR_to_PC_NotifySlotChange)
+//! to the card stack's parser.
+//!
+//! Must not: interpret the bytes it moves, or hold the PIN beyond the transfer that carries it.
 
+use std::rc::Rc;
+
+use gloo_events::EventListener;
 use js_sys::Uint8Array;
+use onshi_card::transport::TransportError;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{
@@ -49,6 +57,16 @@ impl UsbError {
             "SecurityError" => UsbError::ProtectedClass,
             "NetworkError" => UsbError::Disconnected,
             _ => UsbError::Transfer(name),
+        }
+    }
+}
+
+impl From<UsbError> for TransportError {
+    /// The card stack's view of a WebUSB failure: an unplugged reader, or some other I/O failure.
+    fn from(error: UsbError) -> Self {
+        match error {
+            UsbError::Disconnected => TransportError::Disconnected,
+            other => TransportError::Io(other.to_string()),
         }
     }
 }
@@ -284,11 +302,76 @@ impl WebUsbBulk {
 }
 
 impl onshi_card::transport::UsbBulk for WebUsbBulk {
-    async fn bulk_out(&mut self, data: &[u8]) -> Result<(), onshi_card::transport::TransportError> {
-        self.write(data).await.map_err(crate::session::transport_error)
+    async fn bulk_out(&mut self, data: &[u8]) -> Result<(), TransportError> {
+        Ok(self.write(data).await?)
     }
 
-    async fn bulk_in(&mut self, max_len: usize) -> Result<Vec<u8>, onshi_card::transport::TransportError> {
-        self.read(max_len).await.map_err(crate::session::transport_error)
+    async fn bulk_in(&mut self, max_len: usize) -> Result<Vec<u8>, TransportError> {
+        Ok(self.read(max_len).await?)
     }
+}
+
+/// Listeners on the current `navigator.usb`; dropping the value stops them.
+#[derive(Debug)]
+pub struct UsbListener {
+    _listeners: Vec<EventListener>,
+}
+
+/// Calls `callback` whenever a USB device is plugged in or goes away, until the listener is dropped. Listens on
+/// the current `navigator.usb` (the demo's virtual reader replaces it, so a caller listens anew after installing
+/// it); `None` when this browser has no WebUSB.
+pub fn on_plug_change(callback: impl Fn() + 'static) -> Option<UsbListener> {
+    let usb = usb().ok()?;
+    let callback = Rc::new(callback);
+    let listen = |event: &'static str| {
+        let callback = callback.clone();
+        EventListener::new(&usb, event, move |_| callback())
+    };
+    Some(UsbListener { _listeners: vec![listen("connect"), listen("disconnect")] })
+}
+
+/// Calls `callback` whenever a USB device goes away (the reader was unplugged), until the listener is dropped;
+/// `None` when this browser has no WebUSB.
+pub fn on_unplug(callback: impl Fn() + 'static) -> Option<UsbListener> {
+    let usb = usb().ok()?;
+    Some(UsbListener { _listeners: vec![EventListener::new(&usb, "disconnect", move |_| callback())] })
+}
+
+/// Bridge to the virtual reader module that demo and test builds ship at `/virtual-reader/`.
+#[allow(unsafe_code)] // The #[wasm_bindgen] import block expands to FFI glue.
+mod virtual_reader_js {
+    use wasm_bindgen::prelude::*;
+
+    #[wasm_bindgen(inline_js = r#"
+    const MODULE = '/virtual-reader/fake-usb.js';
+    export async function virtual_reader_cards() {
+      try {
+        const head = await fetch(MODULE, { method: 'HEAD' });
+        if (!head.ok) return [];
+        const m = await import(MODULE);
+        return await m.listCards();
+      } catch (e) { return []; }
+    }
+    export async function install_virtual_reader(index) {
+      const m = await import(MODULE);
+      await m.installVirtualUsb({ cardIndex: index });
+    }
+    "#)]
+    extern "C" {
+        /// Labels of the demo cards when this deployment ships the virtual reader (demo and test builds), else empty.
+        pub async fn virtual_reader_cards() -> JsValue;
+        /// Replaces `navigator.usb` with the virtual reader holding demo card `index`.
+        pub async fn install_virtual_reader(index: u32);
+    }
+}
+
+/// Labels of the demo cards when this deployment ships the virtual reader (demo and test builds), else none.
+pub async fn virtual_reader_cards() -> Vec<String> {
+    let labels = virtual_reader_js::virtual_reader_cards().await;
+    js_sys::Array::from(&labels).iter().filter_map(|label| label.as_string()).collect()
+}
+
+/// Replaces `navigator.usb` with the virtual reader holding demo card `index`.
+pub async fn install_virtual_reader(index: u32) {
+    virtual_reader_js::install_virtual_reader(index).await;
 }

@@ -1,14 +1,16 @@
 //! The staff console's edge client: every call carries the staff token as a bearer; the facility comes from the
-//! token at the edge, never from the page.
+//! token at the edge, never from the page. Answers are read by the shared [`onshi_web::client::decode`].
+//!
+//! Must not: keep the token or an answer; send anything but the calls below.
 
 use gloo_net::http::{Request, Response};
+use onshi_proto::ErrorCode;
 use onshi_proto::api::{
     STAFF_BY_NUMBER_PATH, STAFF_CHECKINS_PATH, STAFF_LOGIN_PATH, STAFF_VISUAL_CHECK_DECISION_PATH, StaffLoginRequest,
     StaffNumberQuery, StaffSessionResponse, StaffVisualCheckDecision,
 };
 use onshi_proto::origin::{CheckInList, VisualCheckTicket};
 use onshi_proto::qualification::QualificationAnswer;
-use onshi_proto::{ApiError, ErrorCode};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -17,13 +19,7 @@ use serde::de::DeserializeOwned;
 pub type CallResult<T> = Result<T, ErrorCode>;
 
 async fn decode<T: DeserializeOwned>(response: Response) -> CallResult<T> {
-    if response.ok() {
-        return response.json::<T>().await.map_err(|_| ErrorCode::OriginUnavailable);
-    }
-    match response.json::<ApiError>().await {
-        Ok(error) => Err(error.error),
-        Err(_) => Err(ErrorCode::OriginUnavailable),
-    }
+    onshi_web::client::decode(response).await.map_err(onshi_web::WebError::code)
 }
 
 async fn post<B: Serialize, T: DeserializeOwned>(path: &str, body: &B, token: Option<&str>) -> CallResult<T> {
@@ -56,7 +52,7 @@ pub async fn checkins(token: &str) -> CallResult<CheckInList> {
     decode(response).await
 }
 
-/// A qualification by number; `query` has passed [`super::form::NumberForm::validate`].
+/// A qualification by number; `query` has passed [`crate::form::NumberForm::validate`].
 pub async fn by_number(token: &str, query: &StaffNumberQuery) -> CallResult<QualificationAnswer> {
     post(STAFF_BY_NUMBER_PATH, query, Some(token)).await
 }

@@ -4,6 +4,8 @@
 //! The task never retries VERIFY by itself: every VERIFY is one PIN the person typed and confirmed. Card insertion
 //! and removal are learnt from the reader's CCID interrupt endpoint (NotifySlotChange) where it has one, and from
 //! status commands otherwise (GetSlotStatus, or the RC-S380's poll and presence check): never from an APDU.
+//!
+//! Must not: retry VERIFY, keep the PIN after VERIFY, or touch the page (it reports actions; the hooks show them).
 
 use futures::StreamExt;
 use futures::channel::mpsc::UnboundedReceiver;
@@ -20,11 +22,13 @@ use onshi_proto::origin::{ConsentKind, PrescriptionFormat, RegistrationOutcome, 
 use onshi_proto::{Base64Bytes, ErrorCode};
 use yew::Callback;
 
-use crate::api;
-use crate::device::Device;
+use gloo_timers::future::TimeoutFuture;
+
+use crate::checkin::visual_check;
+use crate::platform::api;
+use crate::platform::device::Device;
+use crate::platform::webusb::{self, ReaderProtocol, SlotInterrupt, UsbError, WebUsbBulk};
 use crate::state::{Action, Failure, Purpose};
-use crate::timer;
-use crate::webusb::{self, ReaderProtocol, SlotInterrupt, UsbError, WebUsbBulk};
 
 /// What the UI can tell the running check-in.
 pub enum UiCommand {
@@ -44,14 +48,6 @@ pub enum UiCommand {
     AcceptTerms,
     /// Stop and release the reader.
     Cancel,
-}
-
-/// Maps a WebUSB failure into the card stack's transport error.
-pub fn transport_error(error: UsbError) -> TransportError {
-    match error {
-        UsbError::Disconnected => TransportError::Disconnected,
-        other => TransportError::Io(other.to_string()),
-    }
 }
 
 fn failure_from_usb(error: &UsbError) -> Failure {
@@ -208,7 +204,7 @@ async fn power_on_when_card_arrives(
             match slot_watch {
                 SlotWatch::Interrupt(_) => slot_watch.next_news().await.map(|_| ()),
                 SlotWatch::Polling => {
-                    timer::sleep_ms(1_000).await;
+                    TimeoutFuture::new(1_000).await;
                     Ok(())
                 }
             }
@@ -226,17 +222,17 @@ async fn power_on_when_card_arrives(
 /// at the patient and the card. A cancel (start over, idle reset, unplugged reader) stops the wait and withdraws
 /// the request, so staff no longer see a patient who has gone; the withdrawal is best effort, as the kiosk is
 /// starting over whatever the edge answers, and an unanswered request still lapses on its own.
-async fn visual_check(
+async fn ask_for_visual_check(
     certificate_der: &[u8],
     dispatch: &Callback<Action>,
     commands: &mut UnboundedReceiver<UiCommand>,
 ) -> Result<Finished, Failure> {
-    let ticket = crate::staff::visual_check::request(certificate_der).await.map_err(Failure::from_code)?;
-    let wait = Box::pin(crate::staff::visual_check::wait_for_decision(&ticket.request_id));
+    let ticket = visual_check::request(certificate_der).await.map_err(Failure::from_code)?;
+    let wait = Box::pin(visual_check::wait_for_decision(&ticket.request_id));
     let decision = match select(wait, commands.next()).await {
         Either::Left((decision, _)) => decision.map_err(Failure::from_code)?,
         Either::Right(_) => {
-            let _ = crate::staff::visual_check::withdraw(&ticket.request_id).await;
+            let _ = visual_check::withdraw(&ticket.request_id).await;
             return Ok(Finished::Stopped);
         }
     };
@@ -328,7 +324,7 @@ impl CardWatch<'_> {
             return Waited::Command(commands.next().await);
         }
         let polling = matches!(self.slot_watch, SlotWatch::Polling);
-        let tick = Box::pin(timer::sleep_ms(1_000));
+        let tick = Box::pin(TimeoutFuture::new(1_000));
         let news = Box::pin(self.slot_watch.next_news());
         let present = match select(select(tick, news), commands.next()).await {
             Either::Left((Either::Left(_), _)) if polling => card_present(self.reader).await,
@@ -402,7 +398,7 @@ impl CardWatch<'_> {
                     return None;
                 }
                 Waited::Command(Some(UiCommand::VisualCheck)) => {
-                    return match visual_check(certificate_der, dispatch, commands).await {
+                    return match ask_for_visual_check(certificate_der, dispatch, commands).await {
                         Ok(Finished::Answered(session)) => {
                             if self.taken {
                                 dispatch.emit(Action::CardTaken);
@@ -455,7 +451,9 @@ async fn drive(
         };
         let pin = match command {
             Some(UiCommand::SubmitPin(pin)) => pin,
-            Some(UiCommand::VisualCheck) => return visual_check(&card.certificate_der, dispatch, commands).await,
+            Some(UiCommand::VisualCheck) => {
+                return ask_for_visual_check(&card.certificate_der, dispatch, commands).await;
+            }
             Some(UiCommand::Cancel) | None => return Ok(Finished::Stopped),
             // There is no answer yet to consent under, and no terms on screen.
             Some(UiCommand::Consent { .. } | UiCommand::AcceptTerms) => continue,

@@ -1,4 +1,4 @@
-//! The staff console's texts: its own [`Catalog`] of resource files (`kiosk/locales/staff/`, every key under
+//! The staff console's texts: its own [`Catalog`] of resource files (`staff/locales/`, every key under
 //! `staff.`), and the choice of key for each typed value the console shows. Pure, so it is tested natively; the
 //! patient kiosk never refers to it, so its bundle carries none of these texts.
 
@@ -6,15 +6,15 @@ use onshi_proto::origin::{AuthMethod, CheckIn, PrescriptionFormat, VisualCheckSt
 use onshi_proto::qualification::{Guidance, QualificationAnswer, Reason, SpecificDiseaseCertificate, Validity};
 use onshi_proto::{ErrorCode, IsoDate, wareki};
 
-use crate::i18n::{Catalog, Lang};
+use onshi_web::i18n::{Catalog, Lang, yen};
 
 /// The staff console's texts.
 pub static STAFF: Catalog = Catalog::new([
-    include_str!("../../locales/staff/ja.json"),
-    include_str!("../../locales/staff/en.json"),
-    include_str!("../../locales/staff/zh-Hans.json"),
-    include_str!("../../locales/staff/ko.json"),
-    include_str!("../../locales/staff/vi.json"),
+    include_str!("../locales/ja.json"),
+    include_str!("../locales/en.json"),
+    include_str!("../locales/zh-Hans.json"),
+    include_str!("../locales/ko.json"),
+    include_str!("../locales/vi.json"),
 ]);
 
 /// The console's text for `key` in `lang` (Japanese, then the key itself, when missing).
@@ -91,7 +91,7 @@ pub fn disease_line(lang: Lang, certificate: &SpecificDiseaseCertificate) -> Str
     let mut line = STAFF.fill(lang, "staff.benefit.disease", &[("category", &category)]);
     if let Some(limit) = certificate.monthly_self_pay_yen {
         line.push(' ');
-        line.push_str(&STAFF.fill(lang, "staff.disease.self_pay", &[("yen", &crate::i18n::yen(limit))]));
+        line.push_str(&STAFF.fill(lang, "staff.disease.self_pay", &[("yen", &yen(limit))]));
     }
     line
 }
@@ -165,7 +165,7 @@ pub fn disease_details(lang: Lang, certificate: &SpecificDiseaseCertificate) -> 
         details.push(STAFF.fill(lang, "staff.disease.until", &[("date", &until.to_string())]));
     }
     if let Some(limit) = certificate.monthly_self_pay_yen {
-        details.push(STAFF.fill(lang, "staff.disease.self_pay", &[("yen", &crate::i18n::yen(limit))]));
+        details.push(STAFF.fill(lang, "staff.disease.self_pay", &[("yen", &yen(limit))]));
     }
     details
 }

@@ -1,9 +1,11 @@
 //! The counter's number-based check form, checked before anything is sent: the 保険者番号 by the one shared
-//! validator ([`onshi_proto::insurer_number`], check digit included), then 番号, 枝番 and 生年月日. Pure, so it is
+//! validator ([`onshi_proto::insurer_number`], check digit included), then 記号・番号・枝番 by the shared bounds
+//! ([`onshi_proto::insured_number`]) and 生年月日. Pure, so it is
 //! tested natively.
 
 use onshi_proto::IsoDate;
 use onshi_proto::api::StaffNumberQuery;
+use onshi_proto::insured_number::{InsuredNumber, InsuredNumberError};
 use onshi_proto::insurer_number::{InsurerNumber, InsurerNumberError};
 
 /// What staff typed, as the form's text fields hold it.
@@ -42,7 +44,7 @@ pub enum FormProblem {
 }
 
 impl FormProblem {
-    /// The resource key of the message shown beside the form (`kiosk/locales/staff/`).
+    /// The resource key of the message shown beside the form (`staff/locales/`).
     pub fn key(self) -> &'static str {
         match self {
             Self::InsurerNumberLength => "staff.form.insurer_number_length",
@@ -90,24 +92,20 @@ impl NumberForm {
             InsurerNumberError::Length { .. } => FormProblem::InsurerNumberLength,
             InsurerNumberError::CheckDigitMismatch { .. } => FormProblem::InsurerNumberCheckDigit,
         })?;
-        let symbol = self.symbol.trim();
-        if symbol.chars().count() > 40 || symbol.chars().any(char::is_control) {
-            return Err(FormProblem::Symbol);
-        }
-        let number = ascii_digits(&self.number);
-        if number.is_empty() || number.chars().count() > 20 || number.chars().any(char::is_control) {
-            return Err(FormProblem::Number);
-        }
-        let branch = ascii_digits(&self.branch);
-        if !branch.is_empty() && (branch.len() != 2 || !branch.bytes().all(|b| b.is_ascii_digit())) {
-            return Err(FormProblem::Branch);
-        }
+        // The bounds of 記号・番号・枝番 are the shared ones the edge and the origin apply too.
+        let insured =
+            InsuredNumber::parse(Some(&self.symbol), &ascii_digits(&self.number), Some(&ascii_digits(&self.branch)))
+                .map_err(|error| match error {
+                    InsuredNumberError::Symbol => FormProblem::Symbol,
+                    InsuredNumberError::Number => FormProblem::Number,
+                    InsuredNumberError::Branch => FormProblem::Branch,
+                })?;
         let birth_date = IsoDate::parse(self.birth_date.trim()).map_err(|_| FormProblem::BirthDate)?;
         Ok(StaffNumberQuery {
             insurer_number,
-            symbol: (!symbol.is_empty()).then(|| symbol.to_owned()),
-            number,
-            branch: (!branch.is_empty()).then_some(branch),
+            symbol: insured.symbol.map(String::from),
+            number: insured.number.into(),
+            branch: insured.branch.map(String::from),
             birth_date,
         })
     }
@@ -149,7 +147,7 @@ mod tests {
         assert_eq!(form("3312001").validate(), Err(FormProblem::InsurerNumberLength));
         assert_eq!(form("3312001a").validate(), Err(FormProblem::InsurerNumberNotDigits));
         assert_eq!(FormProblem::InsurerNumberCheckDigit.field_id(), "insurer-number");
-        let message = crate::staff::text::t(crate::i18n::Lang::Ja, FormProblem::InsurerNumberCheckDigit.key());
+        let message = crate::text::t(onshi_web::i18n::Lang::Ja, FormProblem::InsurerNumberCheckDigit.key());
         assert!(message.contains("検証番号"), "{message}");
     }
 
@@ -166,8 +164,8 @@ mod tests {
 
     #[test]
     fn every_problem_names_a_field_of_the_form_and_has_a_message_in_every_language() {
-        use crate::i18n::Lang;
-        use crate::staff::text::t;
+        use crate::text::t;
+        use onshi_web::i18n::Lang;
         let all = [
             FormProblem::InsurerNumberLength,
             FormProblem::InsurerNumberNotDigits,

@@ -1,8 +1,11 @@
 //! Client for the edge's public API (same origin as the page, or the edge baked into the Isolated Web App: see
-//! [`crate::config`]). Bodies and errors are the shared wire types. Every
-//! call carries the enrolled device's proof over its exact method, path and body bytes.
+//! [`crate::platform::config`]). Bodies and errors are the shared wire types, read by the shared
+//! [`onshi_web::client`]. Every call carries the enrolled device's proof over its exact method, path and body bytes.
+//!
+//! Must not: send a call without the device proof, or anything the proof does not cover.
 
 use gloo_net::http::{Request, Response};
+use onshi_proto::ErrorCode;
 use onshi_proto::api::DEVICE_PATH;
 use onshi_proto::api::{
     CHALLENGE_PATH, CONSENT_PATH, ChallengeResponse, ConsentSubmission, QUALIFICATION_PATH, QualificationRequest,
@@ -10,11 +13,11 @@ use onshi_proto::api::{
 };
 use onshi_proto::origin::{ConsentAnswer, RegistrationAnswer};
 use onshi_proto::qualification::QualificationAnswer;
-use onshi_proto::{ApiError, ErrorCode};
+use onshi_web::WebError;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::device::Device;
+use crate::platform::device::Device;
 
 /// Why an edge call failed.
 #[derive(Debug, thiserror::Error)]
@@ -41,19 +44,17 @@ impl EdgeError {
     }
 }
 
-async fn decode<T: DeserializeOwned>(response: Response) -> Result<T, EdgeError> {
-    if response.ok() {
-        return response.json::<T>().await.map_err(|_| EdgeError::Network);
+impl From<WebError> for EdgeError {
+    fn from(error: WebError) -> Self {
+        match error {
+            WebError::Refused(code) => EdgeError::Api(code),
+            WebError::Unreachable => EdgeError::Network,
+        }
     }
-    Err(refusal(response).await)
 }
 
-/// The typed error of an answer that is not a success; one the kiosk cannot read counts as unreachable.
-async fn refusal(response: Response) -> EdgeError {
-    match response.json::<ApiError>().await {
-        Ok(error) => EdgeError::Api(error.error),
-        Err(_) => EdgeError::Network,
-    }
+async fn decode<T: DeserializeOwned>(response: Response) -> Result<T, EdgeError> {
+    Ok(onshi_web::client::decode(response).await?)
 }
 
 /// Sends `POST path` with the device proof, an optional bearer session and an optional JSON body. The body is
@@ -69,7 +70,7 @@ async fn post<B: Serialize>(
         None => String::new(),
     };
     let proof = device.proof_headers("POST", path, bytes.as_bytes()).await.map_err(|_| EdgeError::DeviceProof)?;
-    let mut request = Request::post(&crate::config::edge_url(path));
+    let mut request = Request::post(&crate::platform::config::edge_url(path));
     for (name, value) in &proof {
         request = request.header(name, value);
     }
@@ -86,12 +87,12 @@ async fn post<B: Serialize>(
 /// `device_not_enrolled` means enrol again, [`EdgeError::Network`] that the edge cannot be reached at all.
 pub async fn confirm_device(device: &Device) -> Result<(), EdgeError> {
     let proof = device.proof_headers("GET", DEVICE_PATH, b"").await.map_err(|_| EdgeError::DeviceProof)?;
-    let mut request = Request::get(&crate::config::edge_url(DEVICE_PATH));
+    let mut request = Request::get(&crate::platform::config::edge_url(DEVICE_PATH));
     for (name, value) in &proof {
         request = request.header(name, value);
     }
     let response = request.build().map_err(|_| EdgeError::Network)?.send().await.map_err(|_| EdgeError::Network)?;
-    if response.ok() { Ok(()) } else { Err(refusal(response).await) }
+    if response.ok() { Ok(()) } else { Err(onshi_web::client::refusal(response).await.into()) }
 }
 
 /// Sends a device-proved JSON `POST` that needs no card session (the visual check's calls) and decodes the answer.

@@ -1,0 +1,7 @@
+//! The check-in itself: [`task`] runs one check-in from the reader to the answer, and [`visual_check`] is its
+//! staff visual check (目視), the way through when the PIN cannot be used.
+//!
+//! Must not: render anything (the task reports [`crate::state::Action`]s) or keep the PIN after VERIFY.
+
+pub mod task;
+pub mod visual_check;

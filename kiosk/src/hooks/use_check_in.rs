@@ -1,0 +1,211 @@
+//! The running check-in as the screens see it: the one owner of the channel to the check-in task and of the
+//! zeroizing PIN buffer. Every way the typed digits are forgotten goes through [`CheckInHandle::forget_pin`], and
+//! every way a check-in is called off through [`CheckInHandle::cancel`]; the digits leave the buffer only moved
+//! into a [`Pin`] for the task.
+//!
+//! Must not: decide what a screen shows (the reducer in [`crate::state`] does, from the actions sent to it), copy,
+//! log or format the PIN.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use futures::channel::mpsc::{UnboundedSender, unbounded};
+use gloo_timers::future::TimeoutFuture;
+use onshi_card::jpki::Pin;
+use yew::prelude::*;
+use zeroize::{Zeroize as _, Zeroizing};
+
+use crate::checkin::task::{self, UiCommand};
+use crate::platform::device::Device;
+use crate::platform::webusb::{self, UsbListener};
+use crate::state::{Action, CARD_LEFT_BEHIND_SECS, Failure, PIN_LEN, Purpose, Screen};
+
+/// The PIN digits typed so far. Zeroized when cleared, submitted or dropped.
+type PinBuffer = Rc<RefCell<Zeroizing<String>>>;
+
+/// The channel to the running check-in task, when one runs.
+type Commands = Rc<RefCell<Option<UnboundedSender<UiCommand>>>>;
+
+/// The check-in as the screens drive it. Clones share one buffer, one channel and one run counter.
+#[derive(Clone)]
+pub struct CheckInHandle {
+    pin: PinBuffer,
+    commands: Commands,
+    /// Each check-in task reports through a dispatch stamped with its run; starting over or starting again moves
+    /// the run on, so a late message from a cancelled task (a chooser closed after 最初にもどる, say) is dropped,
+    /// and so is a timer started for an earlier run.
+    run: Rc<RefCell<u32>>,
+    /// The listener that ends the running check-in when the reader is unplugged.
+    unplug: Rc<RefCell<Option<UsbListener>>>,
+    dispatch: Callback<Action>,
+}
+
+impl PartialEq for CheckInHandle {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.pin, &other.pin) && self.dispatch == other.dispatch
+    }
+}
+
+impl std::fmt::Debug for CheckInHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CheckInHandle").field("run", &self.run).finish_non_exhaustive()
+    }
+}
+
+impl CheckInHandle {
+    /// Empties the PIN buffer, overwriting the digits: the one way the kiosk forgets a typed PIN.
+    pub fn forget_pin(&self) {
+        self.pin.borrow_mut().zeroize();
+    }
+
+    /// Calls off the running check-in, if any, and forgets the typed digits: the task releases the reader.
+    pub fn cancel(&self) {
+        self.forget_pin();
+        if let Some(sender) = self.commands.borrow_mut().take() {
+            let _ = sender.unbounded_send(UiCommand::Cancel);
+        }
+    }
+
+    /// The current run; a timer compares it later to learn whether the person started over meanwhile.
+    pub fn run(&self) -> u32 {
+        *self.run.borrow()
+    }
+
+    /// Moves the run on, calling off every late message and timer of the runs before.
+    fn next_run(&self) -> u32 {
+        let mut run = self.run.borrow_mut();
+        *run += 1;
+        *run
+    }
+
+    /// Starts over: calls off the check-in and shows the start screen.
+    pub fn start_over(&self) {
+        self.next_run();
+        self.cancel();
+        self.dispatch.emit(Action::Reset);
+    }
+
+    /// Starts a check-in (or a registration) as the enrolled `device`, on demo card `virtual_card` of the virtual
+    /// reader when one is given. A check-in still running is called off first.
+    pub fn start(&self, device: Device, virtual_card: Option<u32>, purpose: Purpose) {
+        self.cancel();
+        let (sender, receiver) = unbounded();
+        *self.commands.borrow_mut() = Some(sender);
+        self.dispatch.emit(Action::Connect);
+        let run = self.next_run();
+        let dispatch = {
+            let (dispatch, current) = (self.dispatch.clone(), self.run.clone());
+            Callback::from(move |action: Action| {
+                if *current.borrow() == run {
+                    dispatch.emit(action);
+                }
+            })
+        };
+        let this = self.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            if let Some(index) = virtual_card {
+                webusb::install_virtual_reader(index).await;
+            }
+            // An unplugged reader ends the running check-in at once, even while it waits for the PIN and no
+            // transfer is pending to fail. The listener is on the reader object in use (the virtual reader may
+            // just have replaced it) and stays until the next check-in replaces it.
+            let on_unplug = {
+                let (commands, dispatch) = (this.commands.clone(), dispatch.clone());
+                move || {
+                    if let Some(sender) = commands.borrow_mut().take() {
+                        let _ = sender.unbounded_send(UiCommand::Cancel);
+                        dispatch.emit(Action::Fail(Failure::ReaderDisconnected));
+                    }
+                }
+            };
+            *this.unplug.borrow_mut() = webusb::on_unplug(on_unplug);
+            task::run(dispatch, receiver, device, purpose).await;
+        });
+    }
+
+    /// Sends `command` to the running check-in, showing `action` first; nothing happens when none runs.
+    pub fn send(&self, action: Action, command: UiCommand) {
+        if let Some(sender) = self.commands.borrow().as_ref() {
+            self.dispatch.emit(action);
+            let _ = sender.unbounded_send(command);
+        }
+    }
+
+    /// One more digit on the PIN pad (ignored once the PIN is complete).
+    pub fn type_digit(&self, digit: char) {
+        let mut buffer = self.pin.borrow_mut();
+        if buffer.len() < PIN_LEN {
+            buffer.push(digit);
+        }
+        self.dispatch.emit(Action::PinTyped { entered: buffer.len() });
+    }
+
+    /// Takes back the last digit.
+    pub fn take_back_digit(&self) {
+        let mut buffer = self.pin.borrow_mut();
+        buffer.pop();
+        self.dispatch.emit(Action::PinTyped { entered: buffer.len() });
+    }
+
+    /// Empties the PIN pad (also withdrawing a pending last-try confirmation: the state machine's rule).
+    pub fn clear_pin(&self) {
+        self.forget_pin();
+        self.dispatch.emit(Action::PinTyped { entered: 0 });
+    }
+
+    /// Moves the typed digits into a [`Pin`] and hands it to the check-in task, showing `action`; the buffer is
+    /// zeroized when the replaced `Zeroizing` value drops, and the `Pin` zeroizes itself after VERIFY.
+    pub fn submit_pin(&self, action: Action) {
+        let digits = std::mem::replace(&mut *self.pin.borrow_mut(), Zeroizing::new(String::new()));
+        let Ok(pin) = Pin::new(digits.as_str()) else {
+            self.dispatch.emit(Action::PinTyped { entered: 0 });
+            return;
+        };
+        self.send(action, UiCommand::SubmitPin(pin));
+    }
+
+    /// The staff's visual check instead of the PIN: the typed digits are dropped unsent, as the visual check never
+    /// uses the PIN.
+    pub fn choose_visual_check(&self) {
+        self.forget_pin();
+        self.send(Action::ChooseVisualCheck, UiCommand::VisualCheck);
+    }
+}
+
+/// The check-in of the kiosk showing `screen`, reporting to `dispatch`. The PIN pad is the only screen that holds
+/// digits, so leaving it for any reason forgets them; and once nothing is left to answer and the card is still in
+/// the reader, the kiosk asks for it and raises the alert if it stays.
+#[hook]
+pub fn use_check_in(screen: &Screen, dispatch: Callback<Action>) -> CheckInHandle {
+    let pin: PinBuffer = use_mut_ref(|| Zeroizing::new(String::new()));
+    let commands: Commands = use_mut_ref(|| None);
+    let run = use_mut_ref(|| 0u32);
+    let unplug = use_mut_ref(|| None);
+    let handle = CheckInHandle { pin, commands, run, unplug, dispatch };
+    {
+        let handle = handle.clone();
+        use_effect_with(matches!(screen, Screen::PinEntry { .. }), move |on_pin_pad| {
+            if !*on_pin_pad {
+                handle.forget_pin();
+            }
+        });
+    }
+    {
+        // The alert never fires while the patient is still answering the question on screen.
+        let dispatch = handle.dispatch.clone();
+        let card_ask = use_mut_ref(|| 0u32);
+        use_effect_with(screen.asks_for_the_card(), move |asks| {
+            *card_ask.borrow_mut() += 1;
+            if *asks {
+                let started = *card_ask.borrow();
+                wasm_bindgen_futures::spawn_local(async move {
+                    TimeoutFuture::new(CARD_LEFT_BEHIND_SECS.saturating_mul(1_000)).await;
+                    if *card_ask.borrow() == started {
+                        dispatch.emit(Action::CardLeftBehind);
+                    }
+                });
+            }
+        });
+    }
+    handle
+}

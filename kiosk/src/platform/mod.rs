@@ -1,0 +1,14 @@
+//! Every browser API the kiosk uses, behind plain Rust functions: the reader over WebUSB ([`webusb`], the only code
+//! that touches `navigator.usb`), the enrolled device identity ([`device`]: WebCrypto and IndexedDB), the edge's
+//! API ([`api`]) and where the edge is ([`config`]).
+//!
+//! Must not: know the screens or the check-in's steps; hold the PIN.
+
+pub mod config;
+
+#[cfg(target_arch = "wasm32")]
+pub(crate) mod api;
+#[cfg(target_arch = "wasm32")]
+pub(crate) mod device;
+#[cfg(target_arch = "wasm32")]
+pub(crate) mod webusb;

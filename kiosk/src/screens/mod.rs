@@ -1,0 +1,22 @@
+//! The kiosk's screens, one view per file: plain functions of the language and what the screen shows, so that the
+//! bundle pays for no component machinery per screen. Those that drive the check-in are handed the
+//! [`crate::hooks::use_check_in::CheckInHandle`].
+//!
+//! Must not: hold state, touch a browser API other than the page, or keep the PIN (the PIN pad hands each digit
+//! straight to the check-in handle).
+
+pub mod blocked;
+pub mod consent;
+pub mod enrol;
+pub mod failed;
+pub mod header;
+pub mod idle_warning;
+pub mod insert_card;
+pub mod pin_pad;
+pub mod progress;
+pub mod registered;
+pub mod registration_offer;
+pub mod registration_terms;
+pub mod result;
+pub mod visual_check;
+pub mod welcome;

@@ -1,0 +1,123 @@
+//! The answer on screen: 有効 or not (in Japanese, with the patient's language beside), each record, the guidance,
+//! and what the kiosk asks about the card. A 特定疾病療養受療証 is shown as applying, never its disease.
+//!
+//! Must not: show a disease category, or ask for the card while a question on screen is still open.
+
+use onshi_proto::IsoDate;
+use onshi_proto::qualification::{
+    Guidance, PersonalFamily, QualificationAnswer, Reason, SpecificDiseaseCertificate, Validity,
+};
+use yew::prelude::*;
+
+use crate::i18n::{Lang, text, text_n};
+use crate::state::CardReminder;
+
+/// The answer, its guidance, and what the kiosk asks about the `card` (nothing yet while `questions_open`).
+pub fn result_view(lang: Lang, answer: &QualificationAnswer, card: CardReminder, questions_open: bool) -> Html {
+    let t = |key: &str| text(lang, key);
+    let validity_class = if answer.validity == Validity::Valid { "valid" } else { "invalid" };
+    // A 無効 answer carries no share to pay under the lost qualification; it shows when that ended instead.
+    let lost = answer.validity == Validity::Invalid;
+    html! {
+        <section aria-labelledby="heading" class="result" id="result" data-validity={format!("{:?}", answer.validity)}>
+            <h2 id="heading" tabindex="-1">{ t("result.heading") }</h2>
+            <p class={classes!("validity", validity_class)}>
+                <span class="label">{ t("result.validity") }</span>
+                // The staff read the national label at a glance; a patient reading another language gets theirs too.
+                <strong id="validity" lang="ja">{ text(Lang::Ja, validity_key(answer.validity)) }</strong>
+                if lang != Lang::Ja {
+                    <span class="translated" id="validity-translated">{ t(validity_key(answer.validity)) }</span>
+                }
+            </p>
+            { for answer.records.iter().map(|record| html! {
+                <dl class="record">
+                    <dt>{ t("result.name") }</dt><dd>{ &record.name }</dd>
+                    <dt>{ t("result.birth_date") }</dt><dd id="birth-date">{ date_with_era(record.birth_date) }</dd>
+                    <dt>{ t("result.insurer") }</dt><dd>{ &record.insurer_name }</dd>
+                    <dt>{ t("result.insurer_number") }</dt><dd>{ &record.insurer_number }</dd>
+                    <dt>{ t("result.symbol_number") }</dt>
+                    <dd>{ format!("{} ・ {} ・ {}", record.symbol.as_deref().unwrap_or("—"), record.number, record.branch.as_deref().unwrap_or("—")) }</dd>
+                    <dt>{ t("result.personal_family") }</dt>
+                    <dd>{ t(if record.personal_family == PersonalFamily::Insured { "result.insured" } else { "result.dependent" }) }</dd>
+                    if lost {
+                        if let Some(date) = record.disqualification_date {
+                            <dt>{ t("result.disqualification_date") }</dt>
+                            <dd id="disqualification-date">{ date_with_era(date) }</dd>
+                        }
+                    } else {
+                        <dt>{ t("result.ratio") }</dt>
+                        <dd id="ratio">{ text_n(lang, "result.ratio_value", record.partial_contribution_percent / 10) }</dd>
+                    }
+                    { for record.specific_diseases.iter().map(|certificate| specific_disease_view(lang, certificate)) }
+                </dl>
+            }) }
+            { guidance_view(lang, answer) }
+            { match (card, questions_open) {
+                // The card may stay while the patient answers; it is asked for once nothing is left to answer.
+                (CardReminder::InReader | CardReminder::LeftBehind, true) => html! {
+                    <p class="hint" id="answer-first">{ t("result.answer_first") }</p>
+                },
+                (CardReminder::Taken, true) => html! {
+                    <p class="hint" id="card-taken-early" role="status">{ t("result.card_taken_answer_first") }</p>
+                },
+                (CardReminder::InReader, false) => html! { <p class="remove" id="remove-card">{ t("result.remove_card") }</p> },
+                (CardReminder::LeftBehind, false) => html! {
+                    <p class="remove alert" id="card-left-behind" role="alert">{ t("result.card_left_behind") }</p>
+                },
+                (CardReminder::Taken, false) => html! {
+                    <p class="done" id="card-taken" role="status">{ t("result.card_taken") }</p>
+                },
+            } }
+        </section>
+    }
+}
+
+/// One 特定疾病療養受療証 in the result summary: that a certificate applies, with its monthly limit and the end of its
+/// validity when the insurer recorded them. The category names a disease (人工透析, HIV), and a kiosk screen is seen
+/// by others in the waiting room, so the patient's screen never shows it; the staff console does.
+fn specific_disease_view(lang: Lang, certificate: &SpecificDiseaseCertificate) -> Html {
+    let t = |key: &str| text(lang, key);
+    let mut details = vec![t("result.specific_disease_applies")];
+    if let Some(yen) = certificate.monthly_self_pay_yen {
+        details.push(text_n(lang, "result.specific_disease_self_pay", crate::i18n::yen(yen)));
+    }
+    if let Some(until) = &certificate.valid_until {
+        details.push(text_n(lang, "result.specific_disease_until", until));
+    }
+    html! {
+        <>
+            <dt>{ t("result.specific_disease") }</dt>
+            <dd class="specific-disease">{ details.join(" ・ ") }</dd>
+        </>
+    }
+}
+
+fn validity_key(validity: Validity) -> &'static str {
+    match validity {
+        Validity::Valid => "validity.valid",
+        Validity::Invalid => "validity.invalid",
+        Validity::InvalidNewerExists => "validity.invalid_newer",
+        Validity::NoQualification => "validity.no_qualification",
+        Validity::MultipleMatches => "validity.multiple",
+    }
+}
+
+/// The answer's guidance in words: a lost qualification says when it ended and asks for the new insurance before
+/// the 申立書, rather than read like a card that was never registered.
+fn guidance_view(lang: Lang, answer: &QualificationAnswer) -> Html {
+    let t = |key: &str| text(lang, key);
+    let lost_on = answer.records.iter().find_map(|record| record.disqualification_date);
+    let sentence = match (answer.guidance, answer.reason, lost_on) {
+        (None, _, _) => return html! {},
+        (Some(Guidance::StaffReview), _, _) => t("result.staff_review"),
+        (Some(Guidance::ClaimForm), Reason::Lost, Some(date)) => text_n(lang, "result.lost", date_with_era(date)),
+        (Some(Guidance::ClaimForm), Reason::NotYetStarted, _) => t("result.not_yet_started"),
+        (Some(Guidance::ClaimForm), _, _) => t("result.claim_form"),
+    };
+    html! { <p class="guidance" id="guidance">{ sentence }</p> }
+}
+
+/// A date as patients and staff read it at the counter: 和暦 with 西暦 beside it, in every language.
+fn date_with_era(date: IsoDate) -> String {
+    onshi_proto::wareki::format_with_iso(date)
+}

@@ -1,0 +1,19 @@
+//! # onshi-staff-console — the staff console at `/staff`
+//!
+//! Layer: user interface (Yew, compiled to WebAssembly), a second bundle beside the patient kiosk's
+//! (`www/staff.html` loads it), so the kiosk's bundle carries none of it. It logs in with a one-time staff code,
+//! keeps the staff token in memory only (never in storage), lists the facility's check-ins of the day and the
+//! pending visual checks, lets staff approve or refuse them, and runs the number-based check with the 保険者番号
+//! check digit validated before anything is sent ([`form`]). Its texts are its own resource files in the kiosk's
+//! five languages ([`text`], `staff/locales/`), read through the shared [`onshi_web::i18n::Catalog`].
+//!
+//! Must not: store the staff token or any answer beyond the page's memory; send a number query that fails the
+//! check digit; talk to anything but the edge.
+
+pub mod form;
+pub mod text;
+
+#[cfg(target_arch = "wasm32")]
+mod client;
+#[cfg(target_arch = "wasm32")]
+pub mod console;
