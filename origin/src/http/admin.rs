@@ -48,7 +48,7 @@ impl FromRequestParts<AppState> for Admin {
 }
 
 /// Body of `POST /admin/v1/insurers`.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewInsurerRequest {
     /// 保険者番号 (checked).
@@ -58,7 +58,7 @@ pub struct NewInsurerRequest {
 }
 
 /// Answer of `POST /admin/v1/insurers`: the bearer token, shown this once and stored only as its SHA-256.
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize, Deserialize, utoipa::ToSchema)]
 pub struct NewInsurerAnswer {
     /// The insurer.
     pub insurer_number: String,
@@ -92,7 +92,7 @@ pub(crate) async fn add_insurer(
 }
 
 /// Body of `POST /admin/v1/residents`: one 住基 stand-in entry.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ResidentRequest {
     /// 個人番号 (checked).
@@ -131,7 +131,7 @@ pub(crate) async fn put_resident(
 }
 
 /// Body of `POST /admin/v1/certificates`: one J-LIS stand-in entry.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CertificateRequest {
     /// The certificate.

@@ -58,7 +58,7 @@ impl FromRequestParts<AppState> for Insurer {
 }
 
 /// The body of a refused batch: the `bad_request` error shape plus every bad row.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct BatchRejection {
     /// Always `bad_request`.
     pub error: ErrorCode,
@@ -138,7 +138,7 @@ pub(crate) async fn notifications(
 }
 
 /// Answer of a hold resolution.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct HoldResolutionAnswer {
     /// What happened.
     pub outcome: HoldOutcome,

@@ -19,6 +19,7 @@ use onshi_proto::origin::{
 };
 
 pub mod admin;
+pub mod api_doc;
 pub mod audit;
 pub mod card;
 pub mod consent;

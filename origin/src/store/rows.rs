@@ -386,7 +386,7 @@ pub(crate) fn parse_stored<T: FromStr>(column: &str, text: &str) -> Result<T> {
 }
 
 /// What an applied batch did. Returned on upload and by the batch report route.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize, sqlx::FromRow)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct BatchReport {
     /// The batch identifier.
     pub batch_id: String,
@@ -407,7 +407,7 @@ pub struct BatchReport {
 }
 
 /// One notification to an insurer.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize, sqlx::FromRow)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct Notification {
     /// Identifier.
     pub id: String,
@@ -424,7 +424,7 @@ pub struct Notification {
 }
 
 /// How an insurer resolves a held record.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Deserialize, utoipa::ToSchema)]
 #[serde(tag = "resolution", rename_all = "snake_case", deny_unknown_fields)]
 pub enum HoldResolution {
     /// 理由付き疑いなし: the insurer confirmed the registration with the person; the reason is recorded.
@@ -440,7 +440,7 @@ pub enum HoldResolution {
 }
 
 /// The result of a hold resolution.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum HoldOutcome {
     /// The record may be shown again.

@@ -1,5 +1,7 @@
 //! Starts the real router on a free loopback port over a fresh database seeded from the test fixture: a SQLite
-//! file, or (when `ONSHI_TEST_POSTGRES_URL` names a server) a fresh PostgreSQL database per test.
+//! file, or (when `ONSHI_TEST_POSTGRES_URL` names a server) a fresh PostgreSQL database per test. Every answer
+//! it gives is checked against the OpenAPI document (`contract.rs`); an origin whose answers broke the document
+//! fails the test when it is dropped.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -7,9 +9,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use onshi_origin::clock::FixedClock;
 use onshi_origin::http::AppState;
+use onshi_origin::http::router;
 use onshi_origin::key::SigningKey;
 use onshi_origin::seed::seed_demo_file;
-use onshi_origin::server::serve;
 use onshi_origin::store::Store;
 use onshi_proto::origin::CertificateRef;
 use onshi_proto::signing::{self, NONCE_HEADER, SIGNATURE_HEADER, SignatureHeaders, TIMESTAMP_HEADER};
@@ -18,6 +20,8 @@ use time::Date;
 use time::macros::date;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
+
+use crate::contract::{self, Contract};
 
 /// The key the fixture's origin verifies with.
 pub const KEY: &[u8] = b"integration-test-origin-signing-key";
@@ -130,8 +134,10 @@ pub struct Origin {
     pub clock: Arc<FixedClock>,
     pub store: Store,
     pub database_url: String,
+    /// Every answer, checked against the OpenAPI document.
+    pub contract: Arc<Contract>,
     shutdown: Option<oneshot::Sender<()>>,
-    server: Option<tokio::task::JoinHandle<onshi_origin::Result<()>>>,
+    server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
     _dir: TempDir,
 }
 
@@ -161,11 +167,28 @@ impl Origin {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let (shutdown, stopped) = oneshot::channel::<()>();
-        let server = tokio::spawn(serve(listener, state, async {
-            let _ = stopped.await;
-        }));
+        let contract = Arc::new(Contract::default());
+        // The real router (as `server::serve` runs it), with the contract check around every route.
+        let app = router(state).layer(axum::middleware::from_fn_with_state(contract.clone(), contract::check));
+        let server = tokio::spawn(async move {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = stopped.await;
+                })
+                .await
+        });
         let client = reqwest::Client::builder().no_proxy().build().unwrap();
-        Self { base, client, clock, store, database_url, shutdown: Some(shutdown), server: Some(server), _dir: dir }
+        Self {
+            base,
+            client,
+            clock,
+            store,
+            database_url,
+            contract,
+            shutdown: Some(shutdown),
+            server: Some(server),
+            _dir: dir,
+        }
     }
 
     /// Headers signing `body` for `method path` at the origin's current time with the fixture key.
@@ -208,6 +231,16 @@ impl Origin {
         }
         self.store.close().await;
         drop_if_postgres(&self.database_url).await;
+    }
+}
+
+impl Drop for Origin {
+    /// Fails the test if any answer broke the OpenAPI document (unless it is failing already).
+    fn drop(&mut self) {
+        let violations = self.contract.violations();
+        if !std::thread::panicking() {
+            assert!(violations.is_empty(), "answers the OpenAPI document does not declare:\n{}", violations.join("\n"));
+        }
     }
 }
 

@@ -1,6 +1,6 @@
 //! `/openapi.json` against the router, `/metrics`, and the admin credential. Run on both databases.
 
-use onshi_origin::http::ops::{Auth, ROUTES};
+use onshi_origin::http::api_doc::{Auth, ROUTES};
 use serde_json::Value;
 
 use crate::fixture::{Db, Origin, expect_error};
@@ -14,7 +14,8 @@ async fn the_openapi_document_parses_and_lists_every_route_the_router_serves(db:
     let paths = document["paths"].as_object().unwrap();
     let listed: usize = paths.values().map(|p| p.as_object().unwrap().len()).sum();
     assert_eq!(listed, ROUTES.len());
-    for (method, path, auth, _) in ROUTES {
+    for route in ROUTES {
+        let (method, path, auth) = (route.method, route.path, route.auth);
         assert!(paths[path][method].is_object(), "{method} {path} missing from the document");
         // The router serves it: an unauthenticated call is refused as unauthorized (or answered), never 404.
         let url = format!("{}{}", origin.base, path.replace("{batch_id}", "x").replace("{person_id}", "x"));

@@ -1,0 +1,177 @@
+//! Every route of the document answered at least once with its documented success status, in one walk over a
+//! fresh origin, so the contract check of every answer (`contract.rs`) covers every route and not only the ones
+//! the other tests happen to call. Run on both databases.
+
+use onshi_origin::http::api_doc::ROUTES;
+use onshi_proto::origin::{
+    BY_CERTIFICATE_PATH, BY_NUMBER_PATH, CERTIFICATE_STATUS_PATH, CHECKINS_PATH, CHECKUP_PATH, CONSENT_PATH,
+    CONSENT_QUERY_PATH, CardQualificationQuery, CertificateStatusQuery, CheckInListQuery, ConsentKind, ConsentQuery,
+    ConsentRequest, MEDICATION_PATH, MedicalInfoQuery, NumberQualificationQuery, REGISTRATION_PATH,
+    RegistrationRequest, VISUAL_CHECK_COLLECT_PATH, VISUAL_CHECK_CREATE_PATH, VISUAL_CHECK_DECIDE_PATH,
+    VISUAL_CHECK_WITHDRAW_PATH, VisualCheckCollect, VisualCheckCreate, VisualCheckDecision, VisualCheckTicket,
+};
+use serde_json::{Value, json};
+
+use crate::fixture::{Db, Origin, certificate, serial};
+
+const FACILITY: &str = "1312345678";
+const KIOSK: &str = "kiosk-1";
+const INSURER: &str = "33120015";
+const HANAKO: &str = "111111111118";
+const NEWBORN: &str = "333333333332";
+
+async fn ok(response: reqwest::Response, status: u16) -> reqwest::Response {
+    assert_eq!(response.status().as_u16(), status, "{}", response.url());
+    response
+}
+
+async fn visual_check(origin: &Origin) -> String {
+    let request = VisualCheckCreate {
+        certificate: certificate(serial::VALID),
+        facility_code: FACILITY.into(),
+        device_id: KIOSK.into(),
+        device_label: Some("受付1".into()),
+    };
+    let ticket: VisualCheckTicket =
+        ok(origin.post_signed(VISUAL_CHECK_CREATE_PATH, &request).await, 200).await.json().await.unwrap();
+    ticket.request_id
+}
+
+fn collect(request_id: &str) -> VisualCheckCollect {
+    VisualCheckCollect { request_id: request_id.into(), facility_code: FACILITY.into(), device_id: KIOSK.into() }
+}
+
+async fn every_route_answers_its_documented_success(db: Db) {
+    let origin = Origin::start(db).await;
+    for path in ["/health", "/metrics", "/openapi.json"] {
+        ok(origin.client.get(format!("{}{path}", origin.base)).send().await.unwrap(), 200).await;
+    }
+
+    // The card routes, in every representation a qualification answer has.
+    let card = CardQualificationQuery {
+        certificate: certificate(serial::VALID),
+        facility_code: Some(FACILITY.into()),
+        device_id: Some(KIOSK.into()),
+        device_label: None,
+        arbitrary_identifier: None,
+    };
+    ok(origin.post_signed(BY_CERTIFICATE_PATH, &card).await, 200).await;
+    for accept in ["application/xml", "application/fhir+json"] {
+        let body = serde_json::to_vec(&card).unwrap();
+        let headers = origin.sign("POST", BY_CERTIFICATE_PATH, &body);
+        let response = origin
+            .client
+            .post(format!("{}{BY_CERTIFICATE_PATH}", origin.base))
+            .header("accept", accept)
+            .header(onshi_proto::signing::TIMESTAMP_HEADER, &headers.timestamp)
+            .header(onshi_proto::signing::NONCE_HEADER, &headers.nonce)
+            .header(onshi_proto::signing::SIGNATURE_HEADER, &headers.signature)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        let response = ok(response, 200).await;
+        assert!(response.headers()["content-type"].to_str().unwrap().starts_with(accept));
+    }
+    let status = CertificateStatusQuery { certificate: certificate(serial::VALID) };
+    ok(origin.post_signed(CERTIFICATE_STATUS_PATH, &status).await, 200).await;
+    let registration = RegistrationRequest {
+        certificate: certificate(serial::VALID),
+        facility_code: Some(FACILITY.into()),
+        device_id: Some(KIOSK.into()),
+    };
+    ok(origin.post_signed(REGISTRATION_PATH, &registration).await, 200).await;
+
+    // Consents and what they open.
+    let consent = ConsentRequest {
+        certificate: certificate(serial::VALID),
+        facility_code: FACILITY.into(),
+        device_id: Some("reader-1".into()),
+        kinds: vec![ConsentKind::Comprehensive],
+        prescription: None,
+    };
+    ok(origin.post_signed(CONSENT_PATH, &consent).await, 200).await;
+    let query = ConsentQuery { certificate: certificate(serial::VALID), facility_code: FACILITY.into() };
+    ok(origin.post_signed(CONSENT_QUERY_PATH, &query).await, 200).await;
+    let info =
+        MedicalInfoQuery { certificate: certificate(serial::VALID), facility_code: FACILITY.into(), device_id: None };
+    ok(origin.post_signed(MEDICATION_PATH, &info).await, 200).await;
+    ok(origin.post_signed(CHECKUP_PATH, &info).await, 200).await;
+
+    // Staff and visual checks: one approved and collected, one withdrawn.
+    let approved = visual_check(&origin).await;
+    let withdrawn = visual_check(&origin).await;
+    let listing = CheckInListQuery { facility_code: FACILITY.into(), staff_id: "staff-a".into() };
+    ok(origin.post_signed(CHECKINS_PATH, &listing).await, 200).await;
+    let decision = VisualCheckDecision {
+        request_id: approved.clone(),
+        facility_code: FACILITY.into(),
+        staff_id: "staff-a".into(),
+        approve: true,
+    };
+    ok(origin.post_signed(VISUAL_CHECK_DECIDE_PATH, &decision).await, 200).await;
+    let collected: Value =
+        ok(origin.post_signed(VISUAL_CHECK_COLLECT_PATH, &collect(&approved)).await, 200).await.json().await.unwrap();
+    assert_eq!(collected["state"], "collected");
+    ok(origin.post_signed(VISUAL_CHECK_WITHDRAW_PATH, &collect(&withdrawn)).await, 200).await;
+
+    // Admin and insurer routes: a resident, a certificate, an insurer, a batch with one held record, and its
+    // resolution.
+    origin.resident(HANAKO, "資格　花子", "ｼｶｸ ﾊﾅｺ", "1989-09-13", "female", "東京都千代田区霞が関一丁目2番3号").await;
+    let card = json!({"certificate": certificate("0C0FFEE1"), "individual_number": HANAKO, "status": "good"});
+    ok(origin.admin_post("/admin/v1/certificates", &card).await, 204).await;
+    let token = origin.insurer_token(INSURER).await;
+    // A wrong 個人番号: 住基 holds nobody with these items under it, so the record is held.
+    let row = json!({
+        "op": "acquire", "individual_number": NEWBORN, "name": "資格　花子", "name_kana": "ｼｶｸ ﾊﾅｺ",
+        "birth_date": "1989-09-13", "sex": "female", "address": "東京都千代田区霞が関1-2-3", "symbol": "10",
+        "number": "5001", "branch": "00", "personal_family": "insured", "qualification_date": "2026-04-01",
+        "partial_contribution_percent": 30
+    });
+    let report: Value =
+        ok(origin.upload(&token, "application/x-ndjson", &format!("{row}\n")).await, 200).await.json().await.unwrap();
+    assert_eq!(report["records_held"], 1);
+    let batch_id = report["batch_id"].as_str().unwrap();
+    ok(origin.get_with("/insurer/v1/batches", &token).await, 200).await;
+    ok(origin.get_with(&format!("/insurer/v1/batches/{batch_id}"), &token).await, 200).await;
+    let notices: Vec<Value> =
+        ok(origin.get_with("/insurer/v1/notifications", &token).await, 200).await.json().await.unwrap();
+    let person = notices.iter().find(|n| n["kind"] == "record_held").unwrap()["person_id"].as_str().unwrap();
+    let resolution = origin
+        .client
+        .post(format!("{}/insurer/v1/holds/{person}/resolution", origin.base))
+        .bearer_auth(&token)
+        .json(&json!({"resolution": "corrected", "individual_number": HANAKO}))
+        .send()
+        .await
+        .unwrap();
+    let resolved: Value = ok(resolution, 200).await.json().await.unwrap();
+    assert_eq!(resolved["outcome"], "released");
+    let number = NumberQualificationQuery {
+        insurer_number: INSURER.into(),
+        symbol: Some("10".into()),
+        number: "5001".into(),
+        branch: Some("00".into()),
+        birth_date: onshi_proto::IsoDate::parse("1989-09-13").unwrap(),
+        facility_code: Some(FACILITY.into()),
+        device_id: Some(KIOSK.into()),
+        arbitrary_identifier: None,
+    };
+    ok(origin.post_signed(BY_NUMBER_PATH, &number).await, 200).await;
+
+    let violations = origin.contract.violations();
+    assert!(violations.is_empty(), "answers the OpenAPI document does not declare:\n{}", violations.join("\n"));
+    let answered = origin.contract.answered();
+    for route in ROUTES {
+        let wanted = (route.method.to_owned(), route.path.to_owned(), route.success.status);
+        assert!(
+            answered.contains(&wanted),
+            "{} {} was never answered {}",
+            route.method,
+            route.path,
+            route.success.status
+        );
+    }
+    origin.stop().await;
+}
+on_both_databases!(every_route_answers_its_documented_success);
