@@ -14,6 +14,7 @@ use ed25519_dalek::{Signer, SigningKey};
 use sha2::{Digest, Sha512};
 
 use crate::build::{site_dir, target_dir};
+use crate::installable::{BUNDLE_MAGIC, INTEGRITY_MAGIC};
 use crate::{TaskError, TaskResult};
 
 /// The CBOR (RFC 8949) items the two containers use, written by `minicbor` in its deterministic form (shortest
@@ -47,12 +48,8 @@ pub mod cbor {
     }
 }
 
-/// "🌐📦": the first item of every Web Bundle.
-pub(crate) const BUNDLE_MAGIC: [u8; 8] = [0xF0, 0x9F, 0x8C, 0x90, 0xF0, 0x9F, 0x93, 0xA6];
 /// Web Bundle version b2.
 const BUNDLE_VERSION: [u8; 4] = *b"b2\0\0";
-/// "🖋📦": the first item of an integrity block.
-pub(crate) const INTEGRITY_MAGIC: [u8; 8] = [0xF0, 0x9F, 0x96, 0x8B, 0xF0, 0x9F, 0x93, 0xA6];
 /// Integrity block version 2.
 const INTEGRITY_VERSION: [u8; 4] = *b"2b\0\0";
 /// Suffix that marks an Ed25519 public key in a Web Bundle ID.
@@ -452,5 +449,140 @@ mod tests {
         assert!(parse_seed("abc").is_err());
         assert!(parse_seed(&"g".repeat(64)).is_err());
         assert_eq!(parse_seed(&"01".repeat(32)).unwrap(), [1; 32]);
+    }
+}
+
+/// The bundles this module builds pass the installability checks Chromium makes.
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // A failed unwrap is a failed test.
+mod installability_tests {
+    use super::{Resource, collect_resources, sign_bundle};
+    use std::collections::BTreeMap;
+
+    use crate::installable::*;
+    use ed25519_dalek::SigningKey;
+    use serde_json::{Value, json};
+
+    fn www() -> std::path::PathBuf {
+        crate::project_root().join("www")
+    }
+
+    /// The kiosk's files as `cargo xtask iwa` packs them (from `www/`, which holds the manifest and the icons; the
+    /// built wasm adds nothing these rules look at), changed by `edit`, signed and read back.
+    fn signed_www(edit: impl FnOnce(&mut Vec<Resource>)) -> ReadBundle {
+        let mut resources = collect_resources(&www()).unwrap();
+        edit(&mut resources);
+        let (_, signed) = sign_bundle(&SigningKey::from_bytes(&[7; 32]), &resources);
+        read_signed_bundle(&signed).unwrap()
+    }
+
+    fn problems_with_manifest(edit: impl FnOnce(&mut Value)) -> Vec<String> {
+        installability_problems(&signed_www(|resources| {
+            let manifest = resources.iter_mut().find(|r| r.path == "/.well-known/manifest.webmanifest").unwrap();
+            let mut json: Value = serde_json::from_slice(&manifest.body).unwrap();
+            edit(&mut json);
+            manifest.body = serde_json::to_vec(&json).unwrap();
+        }))
+    }
+
+    #[test]
+    fn the_kiosk_bundle_signed_from_www_reads_back_and_is_installable() {
+        let resources = collect_resources(&www()).unwrap();
+        let (id, signed) = sign_bundle(&SigningKey::from_bytes(&[7; 32]), &resources);
+        let bundle = read_signed_bundle(&signed).unwrap();
+        assert_eq!(bundle.web_bundle_id, id);
+        assert_eq!(bundle.responses.len(), resources.len());
+        for resource in &resources {
+            let read = &bundle.responses[&format!("isolated-app://{id}{}", resource.path)];
+            assert_eq!((&read.content_type, &read.body), (&resource.content_type, &resource.body), "{}", resource.path);
+        }
+        assert_eq!(installability_problems(&bundle), Vec::<String>::new());
+        let icon = &bundle.responses[&format!("isolated-app://{id}/icons/kiosk-512.png")];
+        assert_eq!(decoded_size("image/png", &icon.body).unwrap(), (512, 512));
+    }
+
+    #[test]
+    fn each_rule_refuses_a_bundle_that_breaks_it() {
+        let icon = |only: Value| move |m: &mut Value| m["icons"] = json!([only]);
+        let without = |name: &'static str| move |m: &mut Value| drop(m.as_object_mut().unwrap().remove(name));
+        type Edit = Box<dyn FnOnce(&mut Value)>;
+        let cases: Vec<(&str, Edit)> = vec![
+            ("no icon of purpose any", Box::new(without("icons"))),
+            ("Manifest `id` must be \"/\"", Box::new(|m: &mut Value| m["id"] = json!("/kiosk"))),
+            ("Scope should resolve to the origin", Box::new(|m: &mut Value| m["scope"] = json!("/app/"))),
+            ("Failed to parse `version`", Box::new(|m: &mut Value| m["version"] = json!("10abc"))),
+            ("`version` is not present", Box::new(without("version"))),
+            (
+                "either 'name' or 'short_name'",
+                Box::new(|m: &mut Value| {
+                    m["name"] = json!(" ");
+                    m.as_object_mut().unwrap().remove("short_name");
+                }),
+            ),
+            ("display Some(\"browser\")", Box::new(|m: &mut Value| m["display"] = json!("browser"))),
+            ("display Some(\"browser\")", Box::new(|m: &mut Value| m["display_override"] = json!(["browser"]))),
+            (
+                "start_url /nowhere.html is not served",
+                Box::new(|m: &mut Value| m["start_url"] = json!("/nowhere.html")),
+            ),
+            ("grant usb", Box::new(|m: &mut Value| m["permissions_policy"] = json!({"usb": []}))),
+            ("no icon of purpose any", Box::new(icon(json!({"src": "/icons/kiosk-192.png", "sizes": "96x96"})))),
+            ("not its declared", Box::new(icon(json!({"src": "/icons/kiosk-192.png", "sizes": "512x512"})))),
+            (
+                "icon /icons/gone.png is not served",
+                Box::new(icon(json!({"src": "/icons/gone.png", "sizes": "512x512"}))),
+            ),
+            (
+                "type is not PNG, SVG or WebP",
+                Box::new(icon(json!({"src": "/icons/kiosk.svg", "sizes": "any", "type": "image/gif"}))),
+            ),
+            (
+                "no icon of purpose any",
+                Box::new(icon(json!({"src": "/icons/kiosk.svg", "sizes": "any", "purpose": "maskable"}))),
+            ),
+            (
+                "served as \"image/png\", declared image/svg+xml",
+                Box::new(icon(json!({"src": "/icons/kiosk-512.png", "sizes": "512x512", "type": "image/svg+xml"}))),
+            ),
+        ];
+        for (expected, edit) in cases {
+            let problems = problems_with_manifest(edit);
+            assert!(problems.iter().any(|p| p.contains(expected)), "expected {expected:?} among {problems:?}");
+        }
+        // An icon the manifest names but that does not decode fails the installation, as does a missing manifest.
+        let broken = installability_problems(&signed_www(|resources| {
+            let icon = resources.iter_mut().find(|r| r.path == "/icons/kiosk-512.png").unwrap();
+            icon.body.truncate(100);
+        }));
+        assert!(broken.iter().any(|p| p.contains("/icons/kiosk-512.png does not decode")), "{broken:?}");
+        let no_manifest = signed_www(|resources| resources.retain(|r| !r.path.starts_with("/.well-known/")));
+        assert_eq!(installability_problems(&no_manifest), ["the bundle has no /.well-known/manifest.webmanifest"]);
+    }
+
+    #[test]
+    fn versions_parse_as_chromium_parses_them() {
+        for good in ["0.1.0", "1", "10.0.2", "1.02", "4294967295"] {
+            assert!(is_chromium_version(good), "{good}");
+        }
+        for bad in ["", "10abc", "1..2", "01.2", "+1", "1.+2", "1.0.0-beta", "4294967296", " 1"] {
+            assert!(!is_chromium_version(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_kiosk_and_the_staff_console_are_installable_web_apps_on_the_plain_site() {
+        let served: BTreeMap<String, BundledResponse> = collect_resources(&www())
+            .unwrap()
+            .into_iter()
+            .map(|r| (r.path, BundledResponse { content_type: r.content_type, body: r.body }))
+            .collect();
+        // The edge serves `/staff` from staff.html, as `/` from index.html.
+        let resource = |path: &str| served.get(path).or_else(|| served.get(&format!("{path}.html")));
+        for (page, manifest) in [("/index.html", "/manifest.webmanifest"), ("/staff.html", "/staff.webmanifest")] {
+            let link = format!("<link rel=\"manifest\" href=\"{manifest}\">");
+            assert!(String::from_utf8_lossy(&served[page].body).contains(&link), "{page} links {manifest}");
+            let json: Value = serde_json::from_slice(&served[manifest].body).unwrap();
+            assert_eq!(web_app_problems(&json, &resource), Vec::<String>::new(), "{manifest}");
+        }
     }
 }

@@ -15,6 +15,7 @@ mod flags;
 mod installable;
 mod iwa;
 mod postgres;
+mod tally;
 mod testing;
 mod tidy;
 mod tools;

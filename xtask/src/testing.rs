@@ -5,24 +5,9 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 
 use crate::build::{origin_binary, site_dir};
+pub use crate::tally::Tally;
 use crate::tools::CHROMIUM;
 use crate::{TaskError, TaskResult, build, postgres, project_root, tools};
-
-/// What one suite reported.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub struct Tally {
-    /// Tests that passed.
-    pub passed: u64,
-    /// Tests that failed.
-    pub failed: u64,
-}
-
-impl std::ops::AddAssign for Tally {
-    fn add_assign(&mut self, other: Tally) {
-        self.passed += other.passed;
-        self.failed += other.failed;
-    }
-}
 
 fn number_before(text: &str, word: &str) -> Option<u64> {
     let index = text.find(word)?;

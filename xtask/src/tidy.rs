@@ -9,7 +9,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use crate::testing::Tally;
+use crate::tally::Tally;
 use crate::{TaskError, TaskResult, project_root};
 
 /// The crates built for `wasm32-unknown-unknown`, each with the features it ships with.

@@ -192,14 +192,6 @@ const RECORD_HELD: Answer = error(423, "`record_held`: the record is held for a 
 const RATE_LIMITED: Answer = error(429, "`rate_limited`: too many requests in flight; retry later");
 const INTERNAL: Answer = error(500, "`internal`: the service failed; the detail is in its log");
 
-/// The body limit of a route that reads raw bytes is enforced before the handler runs, by the framework, which
-/// answers in plain text.
-const TOO_LARGE_TEXT: Answer = Answer {
-    status: 413,
-    description: "The body is over the limit (plain text)",
-    bodies: &[opaque("text/plain", None)],
-};
-
 /// A refused batch upload.
 const BATCH_REFUSED: Answer = Answer {
     status: 400,
@@ -385,7 +377,7 @@ pub const ROUTES: [Route; 24] = [
         summary: "Upload a batch (application/x-ndjson or text/csv)",
         request: &[opaque("application/x-ndjson", Some(binary_text)), opaque("text/csv", Some(binary_text))],
         success: ok(&[json::<BatchReport>()]),
-        errors: &[BATCH_REFUSED, UNAUTHORIZED, TOO_LARGE_TEXT, INTERNAL],
+        errors: &[BATCH_REFUSED, UNAUTHORIZED, TOO_LARGE, INTERNAL],
     },
     Route {
         method: "get",
@@ -403,7 +395,8 @@ pub const ROUTES: [Route; 24] = [
         summary: "One batch's report",
         request: &[],
         success: ok(&[json::<BatchReport>()]),
-        errors: &[UNAUTHORIZED, NOT_FOUND, INTERNAL],
+        // 400: a batch id that is not text (a path segment that is not UTF-8).
+        errors: &[BAD_REQUEST, UNAUTHORIZED, NOT_FOUND, INTERNAL],
     },
     Route {
         method: "get",
@@ -421,7 +414,7 @@ pub const ROUTES: [Route; 24] = [
         summary: "Correct or clear a held record",
         request: &[json::<HoldResolution>()],
         success: ok(&[json::<HoldResolutionAnswer>()]),
-        errors: &[BAD_REQUEST, UNAUTHORIZED, NOT_FOUND, TOO_LARGE_TEXT, INTERNAL],
+        errors: &[BAD_REQUEST, UNAUTHORIZED, NOT_FOUND, TOO_LARGE, INTERNAL],
     },
     Route {
         method: "post",
@@ -430,7 +423,7 @@ pub const ROUTES: [Route; 24] = [
         summary: "Register an insurer and issue its token",
         request: &[json::<NewInsurerRequest>()],
         success: ok(&[json::<NewInsurerAnswer>()]),
-        errors: &[BAD_REQUEST, UNAUTHORIZED, TOO_LARGE_TEXT, INTERNAL],
+        errors: &[BAD_REQUEST, UNAUTHORIZED, TOO_LARGE, INTERNAL],
     },
     Route {
         method: "post",
@@ -439,7 +432,7 @@ pub const ROUTES: [Route; 24] = [
         summary: "Put a 住基 stand-in entry",
         request: &[json::<ResidentRequest>()],
         success: NO_CONTENT,
-        errors: &[BAD_REQUEST, UNAUTHORIZED, TOO_LARGE_TEXT, INTERNAL],
+        errors: &[BAD_REQUEST, UNAUTHORIZED, TOO_LARGE, INTERNAL],
     },
     Route {
         method: "post",
@@ -448,7 +441,7 @@ pub const ROUTES: [Route; 24] = [
         summary: "Put a J-LIS stand-in entry",
         request: &[json::<CertificateRequest>()],
         success: NO_CONTENT,
-        errors: &[BAD_REQUEST, UNAUTHORIZED, TOO_LARGE_TEXT, INTERNAL],
+        errors: &[BAD_REQUEST, UNAUTHORIZED, TOO_LARGE, INTERNAL],
     },
 ];
 

@@ -9,9 +9,11 @@
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::HeaderValue;
-use axum::http::header::CACHE_CONTROL;
-use axum::response::Response;
+use axum::http::StatusCode;
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
+use axum::response::{IntoResponse as _, Response};
 use axum::routing::{get, post};
+use onshi_proto::ErrorCode;
 use onshi_proto::origin::{
     BY_CERTIFICATE_PATH, BY_NUMBER_PATH, CERTIFICATE_STATUS_PATH, CHECKINS_PATH, CHECKUP_PATH, CONSENT_PATH,
     CONSENT_QUERY_PATH, MEDICATION_PATH, REGISTRATION_PATH, VISUAL_CHECK_COLLECT_PATH, VISUAL_CHECK_CREATE_PATH,
@@ -71,9 +73,34 @@ pub fn router(state: AppState) -> Router {
         .fallback(signed::not_found)
         .method_not_allowed_fallback(signed::not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::middleware::map_response(typed_refusals))
         .layer(axum::middleware::map_response(no_store))
         .layer(axum::middleware::from_fn_with_state(state.clone(), ops::track))
         .with_state(state)
+}
+
+/// A refusal the framework wrote itself (a path segment that is not UTF-8, a body over the limit, a body that is
+/// not the declared type) becomes the `ApiError` every route promises. The framework's own text can name an internal
+/// parameter, so it never reaches the caller; the status is kept and given its stable code.
+async fn typed_refusals(response: Response) -> Response {
+    let status = response.status();
+    let typed = response
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.starts_with("application/json"));
+    if typed || !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
+    let code = match status {
+        StatusCode::PAYLOAD_TOO_LARGE => ErrorCode::PayloadTooLarge,
+        StatusCode::NOT_FOUND | StatusCode::METHOD_NOT_ALLOWED => ErrorCode::NotFound,
+        StatusCode::UNAUTHORIZED => ErrorCode::Unauthorized,
+        StatusCode::TOO_MANY_REQUESTS => ErrorCode::RateLimited,
+        status if status.is_client_error() => ErrorCode::BadRequest,
+        _ => ErrorCode::Internal,
+    };
+    signed::Failure(code).into_response()
 }
 
 async fn no_store(mut response: Response) -> Response {

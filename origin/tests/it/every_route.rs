@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 
 use crate::fixture::{Db, Origin, certificate, serial};
 
-const FACILITY: &str = "1312345678";
+const FACILITY: &str = "1312345679";
 const KIOSK: &str = "kiosk-1";
 const INSURER: &str = "33120015";
 const HANAKO: &str = "111111111118";
@@ -28,9 +28,9 @@ async fn ok(response: reqwest::Response, status: u16) -> reqwest::Response {
 async fn visual_check(origin: &Origin) -> String {
     let request = VisualCheckCreate {
         certificate: certificate(serial::VALID),
-        facility_code: FACILITY.into(),
-        device_id: KIOSK.into(),
-        device_label: Some("受付1".into()),
+        facility_code: FACILITY.try_into().unwrap(),
+        device_id: KIOSK.try_into().unwrap(),
+        device_label: Some("受付1".try_into().unwrap()),
     };
     let ticket: VisualCheckTicket =
         ok(origin.post_signed(VISUAL_CHECK_CREATE_PATH, &request).await, 200).await.json().await.unwrap();
@@ -38,7 +38,11 @@ async fn visual_check(origin: &Origin) -> String {
 }
 
 fn collect(request_id: &str) -> VisualCheckCollect {
-    VisualCheckCollect { request_id: request_id.into(), facility_code: FACILITY.into(), device_id: KIOSK.into() }
+    VisualCheckCollect {
+        request_id: request_id.try_into().unwrap(),
+        facility_code: FACILITY.try_into().unwrap(),
+        device_id: KIOSK.try_into().unwrap(),
+    }
 }
 
 async fn every_route_answers_its_documented_success(db: Db) {
@@ -50,8 +54,8 @@ async fn every_route_answers_its_documented_success(db: Db) {
     // The card routes, in every representation a qualification answer has.
     let card = CardQualificationQuery {
         certificate: certificate(serial::VALID),
-        facility_code: Some(FACILITY.into()),
-        device_id: Some(KIOSK.into()),
+        facility_code: Some(FACILITY.try_into().unwrap()),
+        device_id: Some(KIOSK.try_into().unwrap()),
         device_label: None,
         arbitrary_identifier: None,
     };
@@ -77,36 +81,40 @@ async fn every_route_answers_its_documented_success(db: Db) {
     ok(origin.post_signed(CERTIFICATE_STATUS_PATH, &status).await, 200).await;
     let registration = RegistrationRequest {
         certificate: certificate(serial::VALID),
-        facility_code: Some(FACILITY.into()),
-        device_id: Some(KIOSK.into()),
+        facility_code: Some(FACILITY.try_into().unwrap()),
+        device_id: Some(KIOSK.try_into().unwrap()),
     };
     ok(origin.post_signed(REGISTRATION_PATH, &registration).await, 200).await;
 
     // Consents and what they open.
     let consent = ConsentRequest {
         certificate: certificate(serial::VALID),
-        facility_code: FACILITY.into(),
-        device_id: Some("reader-1".into()),
+        facility_code: FACILITY.try_into().unwrap(),
+        device_id: Some("reader-1".try_into().unwrap()),
         kinds: vec![ConsentKind::Comprehensive],
         prescription: None,
     };
     ok(origin.post_signed(CONSENT_PATH, &consent).await, 200).await;
-    let query = ConsentQuery { certificate: certificate(serial::VALID), facility_code: FACILITY.into() };
+    let query = ConsentQuery { certificate: certificate(serial::VALID), facility_code: FACILITY.try_into().unwrap() };
     ok(origin.post_signed(CONSENT_QUERY_PATH, &query).await, 200).await;
-    let info =
-        MedicalInfoQuery { certificate: certificate(serial::VALID), facility_code: FACILITY.into(), device_id: None };
+    let info = MedicalInfoQuery {
+        certificate: certificate(serial::VALID),
+        facility_code: FACILITY.try_into().unwrap(),
+        device_id: None,
+    };
     ok(origin.post_signed(MEDICATION_PATH, &info).await, 200).await;
     ok(origin.post_signed(CHECKUP_PATH, &info).await, 200).await;
 
     // Staff and visual checks: one approved and collected, one withdrawn.
     let approved = visual_check(&origin).await;
     let withdrawn = visual_check(&origin).await;
-    let listing = CheckInListQuery { facility_code: FACILITY.into(), staff_id: "staff-a".into() };
+    let listing =
+        CheckInListQuery { facility_code: FACILITY.try_into().unwrap(), staff_id: "staff-a".try_into().unwrap() };
     ok(origin.post_signed(CHECKINS_PATH, &listing).await, 200).await;
     let decision = VisualCheckDecision {
-        request_id: approved.clone(),
-        facility_code: FACILITY.into(),
-        staff_id: "staff-a".into(),
+        request_id: approved.clone().try_into().unwrap(),
+        facility_code: FACILITY.try_into().unwrap(),
+        staff_id: "staff-a".try_into().unwrap(),
         approve: true,
     };
     ok(origin.post_signed(VISUAL_CHECK_DECIDE_PATH, &decision).await, 200).await;
@@ -148,13 +156,13 @@ async fn every_route_answers_its_documented_success(db: Db) {
     let resolved: Value = ok(resolution, 200).await.json().await.unwrap();
     assert_eq!(resolved["outcome"], "released");
     let number = NumberQualificationQuery {
-        insurer_number: INSURER.into(),
-        symbol: Some("10".into()),
-        number: "5001".into(),
-        branch: Some("00".into()),
+        insurer_number: INSURER.try_into().unwrap(),
+        symbol: Some("10".try_into().unwrap()),
+        number: "5001".try_into().unwrap(),
+        branch: Some("00".try_into().unwrap()),
         birth_date: onshi_proto::IsoDate::parse("1989-09-13").unwrap(),
-        facility_code: Some(FACILITY.into()),
-        device_id: Some(KIOSK.into()),
+        facility_code: Some(FACILITY.try_into().unwrap()),
+        device_id: Some(KIOSK.try_into().unwrap()),
         arbitrary_identifier: None,
     };
     ok(origin.post_signed(BY_NUMBER_PATH, &number).await, 200).await;

@@ -12,6 +12,7 @@ mod contract;
 mod edge_routes;
 mod every_route;
 mod qualification;
+mod refusals;
 mod requests;
 mod seeding;
 mod service_routes;

@@ -1,6 +1,6 @@
 //! The one error type of the card stack.
 
-use crate::apdu::StatusWord;
+use crate::status::StatusWord;
 use crate::transport::TransportError;
 
 /// Everything that can go wrong talking to a card. [`CardError::Transport`] means the bytes did not get through;

@@ -496,10 +496,6 @@ mod tests {
             sign_sfi(EfId::SIGN_PRIVATE_KEY, &[1, 2]).encode().unwrap().as_slice(),
             hex("80 2A 00 9A 02 01 02 00")
         );
-        assert_eq!(
-            select_application(&crate::text::TEXT_AP_AID).encode().unwrap().as_slice(),
-            hex("00 A4 04 0C 0A D3 92 10 00 31 00 01 01 04 08")
-        );
     }
 
     #[test]

@@ -28,6 +28,7 @@ pub mod isodep;
 pub mod jpki;
 pub mod port100;
 pub mod reader;
+pub mod status;
 pub mod t1;
 pub mod text;
 pub mod tlv;

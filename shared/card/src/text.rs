@@ -185,6 +185,14 @@ mod tests {
 
     use super::*;
 
+    #[test]
+    fn the_text_ap_is_selected_by_its_aid() {
+        assert_eq!(
+            select_application(&TEXT_AP_AID).encode().unwrap().as_slice(),
+            crate::test_script::hex("00 A4 04 0C 0A D3 92 10 00 31 00 01 01 04 08")
+        );
+    }
+
     fn data_file(name: &str) -> Vec<u8> {
         let text = match name {
             "basic4" => include_str!("../tests/data/basic4-jpki-test-card-myna-card.hex"),

@@ -1,5 +1,5 @@
-//! Bounded identifiers the tiers pass along for the audit trail and for staff: device ids, 任意の識別子
-//! (`ArbitraryIdentifier`), staff ids and 目視 request ids. They are chosen by software, not checked against a
+//! Bounded identifiers the tiers pass along for the audit trail and for staff: device ids, a kiosk's name
+//! ([`DeviceLabel`]), 任意の識別子 (`ArbitraryIdentifier`), staff ids and 目視 request ids. They are chosen by software, not checked against a
 //! registry, so the only rules are bounds that keep a log line and a table cell sane.
 
 use crate::text::{is_plain_line, validated_text};
@@ -50,6 +50,46 @@ impl RequestId {
             && text.len() <= MAX_REQUEST_ID_LEN
             && text.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
         if well_formed { Ok(Self(text.to_owned())) } else { Err(IdentifierError::RequestId) }
+    }
+}
+
+/// Longest [`DeviceLabel`], in characters: enough for `2階 小児科 待合 右`, short enough for a table cell.
+pub const DEVICE_LABEL_MAX_CHARS: usize = 24;
+
+crate::text::validated_text! {
+    /// A kiosk's name as staff know it (`受付1`, `2F 待合`): given by the admin with the enrolment code, shown on the
+    /// staff console's check-in rows and 目視 requests, so that staff know which kiosk a patient stands at. It names a
+    /// place, never a person. Trimmed, 1 to [`DEVICE_LABEL_MAX_CHARS`] characters, no control characters.
+    pub struct DeviceLabel, error = DeviceLabelError;
+}
+
+/// Why a text is not a [`DeviceLabel`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum DeviceLabelError {
+    /// Nothing but white space.
+    #[error("a device label must not be empty")]
+    Empty,
+    /// Longer than [`DEVICE_LABEL_MAX_CHARS`].
+    #[error("a device label has at most {DEVICE_LABEL_MAX_CHARS} characters")]
+    TooLong,
+    /// A line break, tab or other control character.
+    #[error("a device label must not hold control characters")]
+    ControlCharacter,
+}
+
+impl DeviceLabel {
+    /// Reads a label as typed; white space around it does not count.
+    pub fn parse(text: &str) -> Result<Self, DeviceLabelError> {
+        let trimmed = text.trim();
+        if trimmed.is_empty() {
+            Err(DeviceLabelError::Empty)
+        } else if trimmed.chars().count() > DEVICE_LABEL_MAX_CHARS {
+            Err(DeviceLabelError::TooLong)
+        } else if trimmed.chars().any(char::is_control) {
+            Err(DeviceLabelError::ControlCharacter)
+        } else {
+            Ok(Self(trimmed.to_owned()))
+        }
     }
 }
 

@@ -3,9 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::api::DeviceLabel;
 use crate::facility::FacilityCode;
-use crate::identifier::{Identifier, RequestId};
+use crate::identifier::{DeviceLabel, Identifier, RequestId};
 use crate::insured_number::{BranchNumber, InsuredNo, InsuredSymbol};
 use crate::insurer_number::InsurerNumber;
 
