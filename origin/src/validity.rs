@@ -106,7 +106,7 @@ pub fn shown_contribution_percent(answer: &QualificationAnswer) -> Option<u8> {
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used, reason = "a test should stop at the first unexpected value")]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use onshi_proto::qualification::{PersonalFamily, Sex};
     use time::macros::date;
@@ -258,7 +258,8 @@ mod tests {
         }
     }
 
-    fn shown_record(percent: u8, lost_on: Option<&str>) -> QualificationRecord {
+    /// A plain 本人 record of 協会けんぽ, for tests here and in the HTTP layer.
+    pub(crate) fn shown_record(percent: u8, lost_on: Option<&str>) -> QualificationRecord {
         QualificationRecord {
             card_classification: "01".into(),
             insurer_number: "01130012".into(),

@@ -167,7 +167,6 @@ pub(crate) fn specific_diseases_text(record: Option<&QualificationRecord>) -> Re
 #[allow(clippy::unwrap_used, reason = "a test should stop at the first unexpected value")]
 mod tests {
     use super::*;
-    use onshi_proto::IsoDate;
     use onshi_proto::qualification::{SpecificDiseaseCertificate, Validity};
 
     #[test]
@@ -183,27 +182,7 @@ mod tests {
         }
     }
 
-    fn record(percent: u8, lost_on: Option<&str>) -> QualificationRecord {
-        QualificationRecord {
-            card_classification: "01".into(),
-            insurer_number: "01130012".into(),
-            insurer_name: "全国健康保険協会".into(),
-            symbol: None,
-            number: "1".into(),
-            branch: None,
-            personal_family: onshi_proto::qualification::PersonalFamily::Insured,
-            name: "試験　花子".into(),
-            name_kana: "ｼｹﾝ ﾊﾅｺ".into(),
-            sex: onshi_proto::qualification::Sex::Female,
-            birth_date: IsoDate::parse("1990-01-01").unwrap(),
-            qualification_date: IsoDate::parse("2020-04-01").unwrap(),
-            disqualification_date: lost_on.map(|d| IsoDate::parse(d).unwrap()),
-            partial_contribution_percent: percent,
-            elderly_recipient: None,
-            limit_category: None,
-            specific_diseases: Vec::new(),
-        }
-    }
+    use crate::validity::tests::shown_record as record;
 
     #[test]
     fn a_specific_disease_list_is_kept_as_json_and_none_is_kept_as_nothing() {
