@@ -7,8 +7,10 @@
 //! the origin directly; keep personal data after a reset. The screen logic ([`state`]) and the texts ([`i18n`])
 //! are pure and tested natively; the browser-only modules build for `wasm32` only: `app` composes the `hooks`
 //! (device, idle clock, reader status, the check-in and its PIN buffer) and the `screens`; `checkin` is the
-//! check-in task; [`platform`] every browser API (WebUSB, WebCrypto and IndexedDB, `fetch`).
+//! check-in task; [`platform`] every browser API (WebUSB, WebCrypto and IndexedDB, `fetch`), whose failures are the
+//! one [`error::KioskError`].
 
+pub mod error;
 pub mod i18n;
 pub mod state;
 

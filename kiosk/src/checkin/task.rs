@@ -25,9 +25,10 @@ use yew::Callback;
 use gloo_timers::future::TimeoutFuture;
 
 use crate::checkin::visual_check;
+use crate::error::KioskError;
 use crate::platform::api;
 use crate::platform::device::Device;
-use crate::platform::webusb::{self, ReaderProtocol, SlotInterrupt, UsbError, WebUsbBulk};
+use crate::platform::webusb::{self, ReaderProtocol, SlotInterrupt, WebUsbBulk};
 use crate::state::{Action, Failure, Purpose};
 
 /// What the UI can tell the running check-in.
@@ -50,10 +51,10 @@ pub enum UiCommand {
     Cancel,
 }
 
-fn failure_from_usb(error: &UsbError) -> Failure {
+fn failure_from_usb(error: &KioskError) -> Failure {
     match error {
-        UsbError::ProtectedClass => Failure::ReaderRefusedCcid,
-        UsbError::NoDeviceChosen => Failure::NoReaderChosen,
+        KioskError::UsbProtectedClass => Failure::ReaderRefusedCcid,
+        KioskError::UsbNoDeviceChosen => Failure::NoReaderChosen,
         _ => Failure::Reader,
     }
 }
@@ -159,7 +160,7 @@ impl SlotWatch {
     async fn next_news(&mut self) -> Result<SlotNews, Failure> {
         let SlotWatch::Interrupt(interrupt) = self else { return futures::future::pending().await };
         let bytes = interrupt.next().await.map_err(|error| match error {
-            UsbError::Disconnected => Failure::ReaderDisconnected,
+            KioskError::UsbDisconnected => Failure::ReaderDisconnected,
             _ => Failure::Reader,
         })?;
         Ok(match parse_notify_slot_change(&bytes).ok().and_then(|slots| slots.into_iter().find(|s| s.slot == 0)) {

@@ -1,11 +1,10 @@
 //! Client for the edge's public API (same origin as the page, or the edge baked into the Isolated Web App: see
 //! [`crate::platform::config`]). Bodies and errors are the shared wire types, read by the shared
-//! [`onshi_web::client`]. Every call carries the enrolled device's proof over its exact method, path and body bytes.
+//! [`onshi_web::client`]; a failed call is a [`KioskError`] (the edge's code, or an unreachable edge). Every call carries the enrolled device's proof over its exact method, path and body bytes.
 //!
 //! Must not: send a call without the device proof, or anything the proof does not cover.
 
 use gloo_net::http::{Request, Response};
-use onshi_proto::ErrorCode;
 use onshi_proto::api::DEVICE_PATH;
 use onshi_proto::api::{
     CHALLENGE_PATH, CONSENT_PATH, ChallengeResponse, ConsentSubmission, QUALIFICATION_PATH, QualificationRequest,
@@ -13,47 +12,13 @@ use onshi_proto::api::{
 };
 use onshi_proto::origin::{ConsentAnswer, RegistrationAnswer};
 use onshi_proto::qualification::QualificationAnswer;
-use onshi_web::WebError;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use crate::error::KioskError;
 use crate::platform::device::Device;
 
-/// Why an edge call failed.
-#[derive(Debug, thiserror::Error)]
-pub enum EdgeError {
-    /// The edge answered with a typed error.
-    #[error("edge refused: {0}")]
-    Api(ErrorCode),
-    /// The edge could not be reached or answered something unreadable.
-    #[error("edge unreachable")]
-    Network,
-    /// The browser could not sign the device proof.
-    #[error("device proof failed")]
-    DeviceProof,
-}
-
-impl EdgeError {
-    /// The network error code this stands for (an unreachable edge is, to the patient, an unavailable service).
-    pub fn code(&self) -> ErrorCode {
-        match self {
-            EdgeError::Api(code) => *code,
-            EdgeError::Network => ErrorCode::OriginUnavailable,
-            EdgeError::DeviceProof => ErrorCode::Internal,
-        }
-    }
-}
-
-impl From<WebError> for EdgeError {
-    fn from(error: WebError) -> Self {
-        match error {
-            WebError::Refused(code) => EdgeError::Api(code),
-            WebError::Unreachable => EdgeError::Network,
-        }
-    }
-}
-
-async fn decode<T: DeserializeOwned>(response: Response) -> Result<T, EdgeError> {
+async fn decode<T: DeserializeOwned>(response: Response) -> Result<T, KioskError> {
     Ok(onshi_web::client::decode(response).await?)
 }
 
@@ -64,12 +29,12 @@ async fn post<B: Serialize>(
     path: &str,
     body: Option<&B>,
     session_token: Option<&str>,
-) -> Result<Response, EdgeError> {
+) -> Result<Response, KioskError> {
     let bytes = match body {
-        Some(body) => serde_json::to_string(body).map_err(|_| EdgeError::Network)?,
+        Some(body) => serde_json::to_string(body).map_err(|_| KioskError::EDGE_UNREACHABLE)?,
         None => String::new(),
     };
-    let proof = device.proof_headers("POST", path, bytes.as_bytes()).await.map_err(|_| EdgeError::DeviceProof)?;
+    let proof = device.proof_headers("POST", path, bytes.as_bytes()).await.map_err(|_| KioskError::DeviceProof)?;
     let mut request = Request::post(&crate::platform::config::edge_url(path));
     for (name, value) in &proof {
         request = request.header(name, value);
@@ -79,19 +44,24 @@ async fn post<B: Serialize>(
     }
     let request =
         if body.is_some() { request.header("Content-Type", "application/json").body(bytes) } else { request.build() };
-    request.map_err(|_| EdgeError::Network)?.send().await.map_err(|_| EdgeError::Network)
+    request.map_err(|_| KioskError::EDGE_UNREACHABLE)?.send().await.map_err(|_| KioskError::EDGE_UNREACHABLE)
 }
 
 /// Confirms with the edge that it still knows this device (`GET` [`DEVICE_PATH`], answered 204). The browser keeps
 /// its key when the edge forgets the device (a restarted demo, a revoked kiosk), so the kiosk asks when it starts:
-/// `device_not_enrolled` means enrol again, [`EdgeError::Network`] that the edge cannot be reached at all.
-pub async fn confirm_device(device: &Device) -> Result<(), EdgeError> {
-    let proof = device.proof_headers("GET", DEVICE_PATH, b"").await.map_err(|_| EdgeError::DeviceProof)?;
+/// `device_not_enrolled` means enrol again, [`KioskError::EDGE_UNREACHABLE`] that the edge cannot be reached at all.
+pub async fn confirm_device(device: &Device) -> Result<(), KioskError> {
+    let proof = device.proof_headers("GET", DEVICE_PATH, b"").await.map_err(|_| KioskError::DeviceProof)?;
     let mut request = Request::get(&crate::platform::config::edge_url(DEVICE_PATH));
     for (name, value) in &proof {
         request = request.header(name, value);
     }
-    let response = request.build().map_err(|_| EdgeError::Network)?.send().await.map_err(|_| EdgeError::Network)?;
+    let response = request
+        .build()
+        .map_err(|_| KioskError::EDGE_UNREACHABLE)?
+        .send()
+        .await
+        .map_err(|_| KioskError::EDGE_UNREACHABLE)?;
     if response.ok() { Ok(()) } else { Err(onshi_web::client::refusal(response).await.into()) }
 }
 
@@ -100,22 +70,22 @@ pub async fn device_call<B: Serialize, T: DeserializeOwned>(
     device: &Device,
     path: &str,
     body: &B,
-) -> Result<T, EdgeError> {
+) -> Result<T, KioskError> {
     decode(post(device, path, Some(body), None).await?).await
 }
 
 /// Asks for a single-use challenge.
-pub async fn challenge(device: &Device) -> Result<ChallengeResponse, EdgeError> {
+pub async fn challenge(device: &Device) -> Result<ChallengeResponse, KioskError> {
     decode(post::<()>(device, CHALLENGE_PATH, None, None).await?).await
 }
 
 /// Exchanges the card's signature over the challenge for a session.
-pub async fn session(device: &Device, request: &SessionRequest) -> Result<SessionResponse, EdgeError> {
+pub async fn session(device: &Device, request: &SessionRequest) -> Result<SessionResponse, KioskError> {
     decode(post(device, SESSION_PATH, Some(request), None).await?).await
 }
 
 /// Asks for the session holder's qualification.
-pub async fn qualification(device: &Device, session: &SessionResponse) -> Result<QualificationAnswer, EdgeError> {
+pub async fn qualification(device: &Device, session: &SessionResponse) -> Result<QualificationAnswer, KioskError> {
     let body = QualificationRequest::default();
     decode(post(device, QUALIFICATION_PATH, Some(&body), Some(&session.session_token)).await?).await
 }
@@ -125,12 +95,12 @@ pub async fn consent(
     device: &Device,
     session: &SessionResponse,
     submission: &ConsentSubmission,
-) -> Result<ConsentAnswer, EdgeError> {
+) -> Result<ConsentAnswer, KioskError> {
     decode(post(device, CONSENT_PATH, Some(submission), Some(&session.session_token)).await?).await
 }
 
 /// 健康保険証利用登録 of the session holder's card, after they accepted the terms.
-pub async fn register(device: &Device, session: &SessionResponse) -> Result<RegistrationAnswer, EdgeError> {
+pub async fn register(device: &Device, session: &SessionResponse) -> Result<RegistrationAnswer, KioskError> {
     let body = RegistrationSubmission { terms_accepted: true };
     decode(post(device, REGISTRATION_PATH, Some(&body), Some(&session.session_token)).await?).await
 }

@@ -12,16 +12,17 @@
 use base64::Engine as _;
 use gloo_net::http::Request;
 use js_sys::{Array, Function, Object, Promise, Reflect, Uint8Array};
+use onshi_proto::Base64Bytes;
 use onshi_proto::api::{
     DEVICE_ID_HEADER, DEVICE_SIGNATURE_HEADER, DEVICE_TIME_HEADER, ENROL_PATH, EnrolRequest, EnrolResponse,
     device_proof_message,
 };
-use onshi_proto::{Base64Bytes, ErrorCode};
-use onshi_web::WebError;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast as _, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use zeroize::Zeroize as _;
+
+use crate::error::KioskError;
 
 /// IndexedDB database holding the device identity.
 const DATABASE: &str = "onshi-kiosk";
@@ -31,20 +32,6 @@ const DATABASE_VERSION: u32 = 1;
 const STORE: &str = "device";
 /// Key of the device record.
 const RECORD_KEY: &str = "current";
-
-/// Why a device operation failed.
-#[derive(Debug, thiserror::Error)]
-pub enum DeviceError {
-    /// The browser lacks WebCrypto or IndexedDB, or one of them failed.
-    #[error("browser storage or crypto failed: {0}")]
-    Browser(&'static str),
-    /// The edge refused the enrolment (unknown, used or expired code: `unauthorized`).
-    #[error("enrolment refused: {0}")]
-    Refused(ErrorCode),
-    /// The edge could not be reached or answered something unreadable.
-    #[error("edge unreachable")]
-    Network,
-}
 
 /// An enrolled device: its id, its facility and its private signing key (a non-extractable WebCrypto key).
 #[derive(Clone)]
@@ -63,9 +50,9 @@ impl std::fmt::Debug for Device {
     }
 }
 
-/// Maps a JavaScript failure to a [`DeviceError::Browser`] naming the step; the JavaScript detail is dropped.
-fn browser(what: &'static str) -> impl FnOnce(JsValue) -> DeviceError {
-    move |_| DeviceError::Browser(what)
+/// Maps a JavaScript failure to a [`KioskError::DeviceBrowser`] naming the step; the JavaScript detail is dropped.
+fn browser(what: &'static str) -> impl FnOnce(JsValue) -> KioskError {
+    move |_| KioskError::DeviceBrowser(what)
 }
 
 fn get(target: &JsValue, name: &str) -> Result<JsValue, JsValue> {
@@ -143,7 +130,7 @@ async fn store_call(mode: &str, method: &str, arguments: &Array) -> Result<JsVal
 }
 
 /// The enrolled device of this browser profile, if any.
-pub async fn load() -> Result<Option<Device>, DeviceError> {
+pub async fn load() -> Result<Option<Device>, KioskError> {
     let record = store_call("readonly", "get", &Array::of1(&JsValue::from_str(RECORD_KEY)))
         .await
         .map_err(browser("IndexedDB read failed"))?;
@@ -155,13 +142,13 @@ pub async fn load() -> Result<Option<Device>, DeviceError> {
         (Some(id), Some(facility_code), Ok(private_key)) if private_key.is_object() => {
             Ok(Some(Device { id, facility_code, private_key }))
         }
-        _ => Err(DeviceError::Browser("the stored device record is malformed")),
+        _ => Err(KioskError::DeviceBrowser("the stored device record is malformed")),
     }
 }
 
 /// Forgets the device (after the edge answers `device_not_enrolled`: revoked, or unknown to it), so that the kiosk
 /// shows the enrolment screen again, also after a reload.
-pub async fn forget() -> Result<(), DeviceError> {
+pub async fn forget() -> Result<(), KioskError> {
     store_call("readwrite", "delete", &Array::of1(&JsValue::from_str(RECORD_KEY)))
         .await
         .map_err(browser("IndexedDB delete failed"))?;
@@ -170,7 +157,7 @@ pub async fn forget() -> Result<(), DeviceError> {
 
 /// Enrols this kiosk with a one-time code: makes a non-extractable ECDSA P-256 key pair, registers the public key
 /// with the edge, and stores the device (private key included, as a structured-cloned `CryptoKey`) in IndexedDB.
-pub async fn enrol(code: &str) -> Result<Device, DeviceError> {
+pub async fn enrol(code: &str) -> Result<Device, KioskError> {
     let algorithm =
         object(&[("name", "ECDSA".into()), ("namedCurve", "P-256".into())]).map_err(browser("WebCrypto arguments"))?;
     let usages = Array::of2(&JsValue::from_str("sign"), &JsValue::from_str("verify"));
@@ -185,14 +172,12 @@ pub async fn enrol(code: &str) -> Result<Device, DeviceError> {
     let spki = Uint8Array::new(&spki).to_vec();
 
     let mut request = EnrolRequest { code: code.to_owned(), public_key: Base64Bytes(spki) };
-    let sent =
-        Request::post(&crate::platform::config::edge_url(ENROL_PATH)).json(&request).map_err(|_| DeviceError::Network);
+    let sent = Request::post(&crate::platform::config::edge_url(ENROL_PATH))
+        .json(&request)
+        .map_err(|_| KioskError::EDGE_UNREACHABLE);
     request.code.zeroize();
-    let response = sent?.send().await.map_err(|_| DeviceError::Network)?;
-    let enrolled: EnrolResponse = onshi_web::client::decode(response).await.map_err(|error| match error {
-        WebError::Refused(code) => DeviceError::Refused(code),
-        WebError::Unreachable => DeviceError::Network,
-    })?;
+    let response = sent?.send().await.map_err(|_| KioskError::EDGE_UNREACHABLE)?;
+    let enrolled: EnrolResponse = onshi_web::client::decode(response).await?;
     let device =
         Device { id: enrolled.device_id, facility_code: enrolled.facility_code.as_str().to_owned(), private_key };
     let record = object(&[
@@ -219,7 +204,7 @@ impl Device {
         method: &str,
         path: &str,
         body: &[u8],
-    ) -> Result<Vec<(String, String)>, DeviceError> {
+    ) -> Result<Vec<(String, String)>, KioskError> {
         // Whole seconds of a millisecond clock always fit in an i64.
         let timestamp = ((js_sys::Date::now() / 1000.0).floor() as i64).to_string();
         let message = device_proof_message(method, path, &timestamp, body);

@@ -21,51 +21,29 @@ use web_sys::{
     UsbEndpointType, UsbTransferStatus,
 };
 
+use crate::error::KioskError;
+
 /// USB interface class of CCID smart-card readers.
 pub const CCID_CLASS: u8 = 0x0B;
 /// USB vendor-specific interface class (Sony RC-S380 and other NFC Port-100 readers).
 pub const VENDOR_CLASS: u8 = 0xFF;
 
-/// Why a reader could not be used.
-#[derive(Debug, thiserror::Error)]
-pub enum UsbError {
-    /// The browser has no WebUSB (not Chromium, or not a secure context).
-    #[error("WebUSB is not available in this browser")]
-    Unsupported,
-    /// The person closed the chooser without picking a device.
-    #[error("no reader was chosen")]
-    NoDeviceChosen,
-    /// Chrome refused to claim a protected interface class (smart card, 0x0B) outside an Isolated Web App.
-    #[error("the browser refused the reader's smart-card interface")]
-    ProtectedClass,
-    /// The device has no interface we can speak to.
-    #[error("the device is not a supported card reader")]
-    NotAReader,
-    /// The device went away.
-    #[error("the reader was disconnected")]
-    Disconnected,
-    /// A transfer failed.
-    #[error("USB transfer failed: {0}")]
-    Transfer(String),
-}
-
-impl UsbError {
-    fn from_js(error: JsValue) -> Self {
-        let name = error.dyn_ref::<DomException>().map(|e| e.name()).unwrap_or_default();
-        match name.as_str() {
-            "NotFoundError" => UsbError::NoDeviceChosen,
-            "SecurityError" => UsbError::ProtectedClass,
-            "NetworkError" => UsbError::Disconnected,
-            _ => UsbError::Transfer(name),
-        }
+/// The kiosk's error for a failed WebUSB call, from the browser's `DOMException` (only its name is kept).
+fn usb_error(error: JsValue) -> KioskError {
+    let name = error.dyn_ref::<DomException>().map(|e| e.name()).unwrap_or_default();
+    match name.as_str() {
+        "NotFoundError" => KioskError::UsbNoDeviceChosen,
+        "SecurityError" => KioskError::UsbProtectedClass,
+        "NetworkError" => KioskError::UsbDisconnected,
+        _ => KioskError::UsbTransfer(name),
     }
 }
 
-impl From<UsbError> for TransportError {
+impl From<KioskError> for TransportError {
     /// The card stack's view of a WebUSB failure: an unplugged reader, or some other I/O failure.
-    fn from(error: UsbError) -> Self {
+    fn from(error: KioskError) -> Self {
         match error {
-            UsbError::Disconnected => TransportError::Disconnected,
+            KioskError::UsbDisconnected => TransportError::Disconnected,
             other => TransportError::Io(other.to_string()),
         }
     }
@@ -75,18 +53,18 @@ impl From<UsbError> for TransportError {
 /// driver from it.
 pub use onshi_card::reader::ReaderProtocol;
 
-fn usb() -> Result<web_sys::Usb, UsbError> {
-    let navigator = web_sys::window().ok_or(UsbError::Unsupported)?.navigator();
+fn usb() -> Result<web_sys::Usb, KioskError> {
+    let navigator = web_sys::window().ok_or(KioskError::UsbUnsupported)?.navigator();
     // `navigator.usb` is undefined outside Chromium or outside a secure context; test for it before using it.
     let has_usb = js_sys::Reflect::has(&navigator, &JsValue::from_str("usb")).unwrap_or(false);
     if !has_usb {
-        return Err(UsbError::Unsupported);
+        return Err(KioskError::UsbUnsupported);
     }
     Ok(navigator.usb())
 }
 
 /// Shows the browser's device chooser (must run inside a click handler) for CCID and RC-S380 readers.
-pub async fn choose_reader() -> Result<UsbDevice, UsbError> {
+pub async fn choose_reader() -> Result<UsbDevice, KioskError> {
     let ccid = UsbDeviceFilter::new();
     ccid.set_class_code(CCID_CLASS);
     let rcs380 = UsbDeviceFilter::new();
@@ -96,7 +74,7 @@ pub async fn choose_reader() -> Result<UsbDevice, UsbError> {
     rcs380_p.set_vendor_id(0x054C);
     rcs380_p.set_product_id(0x06C3);
     let options = UsbDeviceRequestOptions::new(&[ccid, rcs380, rcs380_p]);
-    JsFuture::from(usb()?.request_device(&options)).await.map_err(UsbError::from_js)
+    JsFuture::from(usb()?.request_device(&options)).await.map_err(usb_error)
 }
 
 /// Sony RC-S380 (vendor 054C, products 06C1 and 06C3).
@@ -122,14 +100,14 @@ fn is_reader(device: &UsbDevice) -> bool {
 
 /// A reader this browser profile may already use (chosen earlier, or granted by policy on a managed kiosk) and
 /// that is plugged in now; `None` when there is none. Asking needs no click and shows no chooser.
-pub async fn remembered_reader() -> Result<Option<UsbDevice>, UsbError> {
-    let devices = JsFuture::from(usb()?.get_devices()).await.map_err(UsbError::from_js)?;
+pub async fn remembered_reader() -> Result<Option<UsbDevice>, KioskError> {
+    let devices = JsFuture::from(usb()?.get_devices()).await.map_err(usb_error)?;
     Ok(js_sys::Array::from(&devices).iter().map(JsValue::unchecked_into::<UsbDevice>).find(is_reader))
 }
 
 /// The reader to use: a remembered one when it is plugged in, otherwise the browser's chooser (so this, too, must
 /// run inside a click handler).
-pub async fn find_reader() -> Result<UsbDevice, UsbError> {
+pub async fn find_reader() -> Result<UsbDevice, KioskError> {
     match remembered_reader().await {
         Ok(Some(device)) => Ok(device),
         // Without a remembered reader, or when the browser will not list them, the person chooses.
@@ -167,20 +145,20 @@ const INTERRUPT_PACKET_LEN: u32 = 64;
 
 impl SlotInterrupt {
     /// The bytes of the next interrupt transfer.
-    pub async fn next(&mut self) -> Result<Vec<u8>, UsbError> {
+    pub async fn next(&mut self) -> Result<Vec<u8>, KioskError> {
         let transfer = match self.pending.as_mut() {
             Some(transfer) => transfer,
             None => self.pending.insert(JsFuture::from(self.device.transfer_in(self.endpoint, INTERRUPT_PACKET_LEN))),
         };
         let result = transfer.await;
         self.pending = None;
-        in_transfer_bytes(&result.map_err(UsbError::from_js)?)
+        in_transfer_bytes(&result.map_err(usb_error)?)
     }
 }
 
-fn in_transfer_bytes(result: &web_sys::UsbInTransferResult) -> Result<Vec<u8>, UsbError> {
+fn in_transfer_bytes(result: &web_sys::UsbInTransferResult) -> Result<Vec<u8>, KioskError> {
     if result.status() != UsbTransferStatus::Ok {
-        return Err(UsbError::Transfer(format!("{:?}", result.status())));
+        return Err(KioskError::UsbTransfer(format!("{:?}", result.status())));
     }
     let Some(view) = result.data() else { return Ok(Vec::new()) };
     let bytes = Uint8Array::new_with_byte_offset_and_length(
@@ -216,12 +194,12 @@ fn bulk_endpoints(alternate: &UsbAlternateInterface) -> Option<(u8, u8)> {
 
 impl WebUsbBulk {
     /// Opens the device, selects its first configuration and claims the reader interface.
-    pub async fn open(device: UsbDevice) -> Result<Self, UsbError> {
-        JsFuture::from(device.open()).await.map_err(UsbError::from_js)?;
+    pub async fn open(device: UsbDevice) -> Result<Self, KioskError> {
+        JsFuture::from(device.open()).await.map_err(usb_error)?;
         if device.configuration().is_none() {
-            JsFuture::from(device.select_configuration(1)).await.map_err(UsbError::from_js)?;
+            JsFuture::from(device.select_configuration(1)).await.map_err(usb_error)?;
         }
-        let configuration = device.configuration().ok_or(UsbError::NotAReader)?;
+        let configuration = device.configuration().ok_or(KioskError::UsbNotAReader)?;
         for interface in configuration.interfaces().iter() {
             let alternate = interface.alternate();
             let protocol = match alternate.interface_class() {
@@ -234,37 +212,36 @@ impl WebUsbBulk {
             let endpoint_interrupt =
                 if protocol == ReaderProtocol::Ccid { interrupt_in_endpoint(&alternate) } else { None };
             let interface_number = interface.interface_number();
-            JsFuture::from(device.claim_interface(interface_number)).await.map_err(UsbError::from_js)?;
+            JsFuture::from(device.claim_interface(interface_number)).await.map_err(usb_error)?;
             return Ok(Self { device, interface_number, endpoint_out, endpoint_in, endpoint_interrupt, protocol });
         }
-        Err(UsbError::NotAReader)
+        Err(KioskError::UsbNotAReader)
     }
 
     /// The device's whole configuration descriptor, read with a standard GET_DESCRIPTOR(CONFIGURATION) control
     /// transfer: the card stack finds the CCID class descriptor (exchange level, message size) in it. The
     /// call goes through `Reflect` so the kiosk needs no extra `web-sys` features.
-    pub async fn configuration_descriptor(&self) -> Result<Vec<u8>, UsbError> {
+    pub async fn configuration_descriptor(&self) -> Result<Vec<u8>, KioskError> {
         const GET_DESCRIPTOR: u8 = 0x06;
         const CONFIGURATION_DESCRIPTOR: u16 = 0x0200;
         const MAX_LENGTH: u16 = 1024;
         let setup = js_sys::Object::new();
         let set = |key: &str, value: JsValue| js_sys::Reflect::set(&setup, &JsValue::from_str(key), &value);
-        set("requestType", JsValue::from_str("standard")).map_err(UsbError::from_js)?;
-        set("recipient", JsValue::from_str("device")).map_err(UsbError::from_js)?;
-        set("request", JsValue::from(GET_DESCRIPTOR)).map_err(UsbError::from_js)?;
-        set("value", JsValue::from(CONFIGURATION_DESCRIPTOR)).map_err(UsbError::from_js)?;
-        set("index", JsValue::from(0u16)).map_err(UsbError::from_js)?;
+        set("requestType", JsValue::from_str("standard")).map_err(usb_error)?;
+        set("recipient", JsValue::from_str("device")).map_err(usb_error)?;
+        set("request", JsValue::from(GET_DESCRIPTOR)).map_err(usb_error)?;
+        set("value", JsValue::from(CONFIGURATION_DESCRIPTOR)).map_err(usb_error)?;
+        set("index", JsValue::from(0u16)).map_err(usb_error)?;
         let method = js_sys::Reflect::get(&self.device, &JsValue::from_str("controlTransferIn"))
-            .map_err(UsbError::from_js)?
+            .map_err(usb_error)?
             .dyn_into::<js_sys::Function>()
-            .map_err(|_| UsbError::Transfer("controlTransferIn is missing".into()))?;
+            .map_err(|_| KioskError::UsbTransfer("controlTransferIn is missing".into()))?;
         let promise = method
             .call2(&self.device, &setup, &JsValue::from(MAX_LENGTH))
-            .map_err(UsbError::from_js)?
+            .map_err(usb_error)?
             .dyn_into::<js_sys::Promise>()
-            .map_err(|_| UsbError::Transfer("controlTransferIn returned no promise".into()))?;
-        let result: web_sys::UsbInTransferResult =
-            JsFuture::from(promise).await.map_err(UsbError::from_js)?.unchecked_into();
+            .map_err(|_| KioskError::UsbTransfer("controlTransferIn returned no promise".into()))?;
+        let result: web_sys::UsbInTransferResult = JsFuture::from(promise).await.map_err(usb_error)?.unchecked_into();
         in_transfer_bytes(&result)
     }
 
@@ -284,19 +261,18 @@ impl WebUsbBulk {
         let _ = JsFuture::from(self.device.close()).await;
     }
 
-    async fn write(&self, data: &[u8]) -> Result<(), UsbError> {
-        let promise = self.device.transfer_out_with_u8_slice(self.endpoint_out, data).map_err(UsbError::from_js)?;
-        let result = JsFuture::from(promise).await.map_err(UsbError::from_js)?;
+    async fn write(&self, data: &[u8]) -> Result<(), KioskError> {
+        let promise = self.device.transfer_out_with_u8_slice(self.endpoint_out, data).map_err(usb_error)?;
+        let result = JsFuture::from(promise).await.map_err(usb_error)?;
         match result.status() {
             UsbTransferStatus::Ok => Ok(()),
-            other => Err(UsbError::Transfer(format!("{other:?}"))),
+            other => Err(KioskError::UsbTransfer(format!("{other:?}"))),
         }
     }
 
-    async fn read(&self, max_len: usize) -> Result<Vec<u8>, UsbError> {
-        let length = u32::try_from(max_len).map_err(|_| UsbError::Transfer("length".into()))?;
-        let result =
-            JsFuture::from(self.device.transfer_in(self.endpoint_in, length)).await.map_err(UsbError::from_js)?;
+    async fn read(&self, max_len: usize) -> Result<Vec<u8>, KioskError> {
+        let length = u32::try_from(max_len).map_err(|_| KioskError::UsbTransfer("length".into()))?;
+        let result = JsFuture::from(self.device.transfer_in(self.endpoint_in, length)).await.map_err(usb_error)?;
         in_transfer_bytes(&result)
     }
 }
