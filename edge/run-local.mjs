@@ -25,6 +25,11 @@
 //   RATE_LIMIT_WINDOW_SECS                       rate limit window, default 60
 //   KIOSK_ORIGINS                                kiosk origins allowed besides the edge's own, e.g. the Isolated
 //                                                Web App's isolated-app://<bundle id> (comma separated)
+//   ENVIRONMENT                                  the worker's ENVIRONMENT binding, default development: this launcher
+//                                                runs the demo and the tests, which trust the committed test CA
+//                                                (the worker itself defaults to production and then refuses it)
+//   REVOCATION_SOFT_FAIL                         true lets a certificate whose status is unknown pass, with a
+//                                                warning; default false (only good passes)
 //   ONSHI_EDGE_PERSIST                           directory keeping the Durable Objects' storage across restarts;
 //                                                default: in memory, gone when the launcher stops
 
@@ -42,7 +47,8 @@ export const COMPATIBILITY_DATE = "2026-04-01";
  * Miniflare options for the edge worker, shared by the launcher and the tests so both run the same setup.
  * `config`: { host, port, scriptPath, assetsDirectory, originUrl, originSigningKey, sessionKey, caPem,
  * originTimeoutMs, adminToken, rateLimitPerDevice, rateLimitPerFacility, rateLimitWindowSecs, kioskOrigins,
- * persistDirectory, onLog }. `onLog(message, level)`, when given,
+ * environment, revocationSoftFail, persistDirectory, onLog }. `environment` defaults to "development": the launcher
+ * and the tests run with the committed test CA, which the worker refuses in production. `onLog(message, level)`, when given,
  * sees every worker log line (the audit events among them) besides stderr.
  */
 export function edgeMiniflareOptions(config) {
@@ -51,7 +57,9 @@ export function edgeMiniflareOptions(config) {
     ORIGIN_SIGNING_KEY: config.originSigningKey,
     SESSION_KEY: config.sessionKey,
     JPKI_AUTH_CA_PEM: config.caPem,
+    ENVIRONMENT: config.environment ?? "development",
   };
+  if (config.revocationSoftFail !== undefined) bindings.REVOCATION_SOFT_FAIL = String(config.revocationSoftFail);
   if (config.originTimeoutMs !== undefined) bindings.ORIGIN_TIMEOUT_MS = String(config.originTimeoutMs);
   if (config.adminToken) bindings.ADMIN_TOKEN = config.adminToken;
   if (config.rateLimitPerDevice !== undefined) bindings.RATE_LIMIT_PER_DEVICE = String(config.rateLimitPerDevice);
@@ -143,6 +151,8 @@ function readConfig(argv, env) {
     rateLimitPerFacility: env.RATE_LIMIT_PER_FACILITY,
     rateLimitWindowSecs: env.RATE_LIMIT_WINDOW_SECS,
     kioskOrigins: env.KIOSK_ORIGINS,
+    environment: env.ENVIRONMENT,
+    revocationSoftFail: env.REVOCATION_SOFT_FAIL,
     persistDirectory: env.ONSHI_EDGE_PERSIST,
   };
 }

@@ -70,7 +70,7 @@ export async function startStack({ port = 0, database, originUrlOverride, edgeEn
 
   const origin = await startProcess('origin', originBin, [
     'serve', '--database', `sqlite://${dbFile}?mode=rwc`, '--listen', '127.0.0.1:0',
-    '--seed-demo', join(ROOT, 'shared/vcard/data/demo-cards.json'),
+    '--demo', '--seed-demo', join(ROOT, 'shared/vcard/data/demo-cards.json'),
   ], { ONSHI_ORIGIN_SIGNING_KEY: signingKey, RUST_LOG: process.env.RUST_LOG ?? 'info' }, 'onshi-origin listening on', logs);
 
   const caPemFile = join(scratch, 'auth-ca.pem');
@@ -87,6 +87,8 @@ export async function startStack({ port = 0, database, originUrlOverride, edgeEn
       ORIGIN_SIGNING_KEY: signingKey,
       SESSION_KEY: sessionKey,
       ADMIN_TOKEN: adminToken,
+      // The stack runs the virtual card, whose test CA the edge refuses in production.
+      ENVIRONMENT: 'development',
       ...edgeEnv,
     }, 'onshi-edge listening on', logs);
   } catch (error) {

@@ -17,6 +17,8 @@
 //! | `RATE_LIMIT_PER_FACILITY` | var, optional | requests per facility per minute, default 600 |
 //! | `RATE_LIMIT_WINDOW_SECS` | var, optional | length of a counting window, default 60 (1–86400) |
 //! | `KIOSK_ORIGINS` | var, optional | kiosk origins allowed besides the edge's own (e.g. `isolated-app://<id>`) |
+//! | `ENVIRONMENT` | var, optional | `production` (the default when unset) or `development`; production refuses the committed test CAs |
+//! | `REVOCATION_SOFT_FAIL` | var, optional | `true` lets a certificate whose status is `unknown` pass, with a warning; default `false` |
 
 use crate::audit::CertificateHasher;
 use crate::auth::admin::AdminCredential;
@@ -49,6 +51,41 @@ pub const RATE_LIMIT_PER_FACILITY: &str = "RATE_LIMIT_PER_FACILITY";
 pub const KIOSK_ORIGINS: &str = "KIOSK_ORIGINS";
 /// Binding name of the rate limit window.
 pub const RATE_LIMIT_WINDOW_SECS: &str = "RATE_LIMIT_WINDOW_SECS";
+/// Binding name of the deployment's environment.
+pub const ENVIRONMENT: &str = "ENVIRONMENT";
+/// Binding name of the revocation soft-fail switch.
+pub const REVOCATION_SOFT_FAIL: &str = "REVOCATION_SOFT_FAIL";
+
+/// Where the worker runs. Production is the default, so a deployment that forgets the binding gets the strict
+/// rules; only the local launcher and the tests say `development`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Environment {
+    /// A real deployment: the committed test material is refused.
+    Production,
+    /// The local demo and the tests: the virtual card's test CA may be trusted.
+    Development,
+}
+
+impl Environment {
+    /// Reads the `ENVIRONMENT` binding; unset is production, and any word but the two is an error.
+    pub fn parse(value: Option<&str>) -> Result<Self, EdgeError> {
+        match value {
+            None | Some("production") => Ok(Self::Production),
+            Some("development") => Ok(Self::Development),
+            Some(_) => Err(EdgeError::Config("ENVIRONMENT must be production or development")),
+        }
+    }
+}
+
+/// Reads the `REVOCATION_SOFT_FAIL` binding: only the exact words `true` and `false` are understood, so a typo
+/// cannot quietly turn the check off (or leave an operator believing it is off).
+fn parse_soft_fail(value: Option<&str>) -> Result<bool, EdgeError> {
+    match value {
+        None | Some("false") => Ok(false),
+        Some("true") => Ok(true),
+        Some(_) => Err(EdgeError::Config("REVOCATION_SOFT_FAIL must be true or false")),
+    }
+}
 
 /// Everything the handlers need, validated.
 #[derive(Debug)]
@@ -71,6 +108,11 @@ pub struct EdgeConfig {
     pub kiosk_origins: KioskOrigins,
     /// Mints and checks staff sessions (a key derived from `SESSION_KEY`).
     pub staff_sessions: StaffSessions,
+    /// Where the worker runs.
+    pub environment: Environment,
+    /// True when an operator asked for a certificate whose status is `unknown` to pass (with a warning);
+    /// `revoked` is refused either way.
+    pub revocation_soft_fail: bool,
 }
 
 impl EdgeConfig {
@@ -83,6 +125,13 @@ impl EdgeConfig {
         let origin_key = required(ORIGIN_SIGNING_KEY, "ORIGIN_SIGNING_KEY is not set")?;
         let session_key = required(SESSION_KEY, "SESSION_KEY is not set")?;
         let anchors_pem = required(JPKI_AUTH_CA_PEM, "JPKI_AUTH_CA_PEM is not set")?;
+        let environment = Environment::parse(lookup(ENVIRONMENT).as_deref())?;
+        let trust_anchors = TrustAnchors::from_pem(&anchors_pem)?;
+        if environment == Environment::Production && trust_anchors.include_committed_test_key() {
+            return Err(EdgeError::Config(
+                "JPKI_AUTH_CA_PEM holds a committed test CA, whose private key is public; production refuses it",
+            ));
+        }
         let session_key = SecretBytes::new(session_key.into_bytes());
         let admin_token = lookup(ADMIN_TOKEN)
             .filter(|value| !value.trim().is_empty())
@@ -109,9 +158,11 @@ impl EdgeConfig {
                     "RATE_LIMIT_WINDOW_SECS must be a whole number from 1 to 86400",
                 )?,
             },
-            trust_anchors: TrustAnchors::from_pem(&anchors_pem)?,
+            trust_anchors,
             kiosk_origins: KioskOrigins::parse(lookup(KIOSK_ORIGINS).as_deref())?,
             origin_timeout_ms: parse_timeout_ms(lookup(ORIGIN_TIMEOUT_MS).as_deref())?,
+            environment,
+            revocation_soft_fail: parse_soft_fail(lookup(REVOCATION_SOFT_FAIL).as_deref())?,
         })
     }
 }

@@ -42,6 +42,10 @@ pub enum EdgeError {
     /// The origin's status service reports the certificate as revoked.
     #[error("the card certificate is revoked")]
     CertificateRevoked,
+    /// The origin's status service cannot say the certificate is good (RFC 6960's `unknown`): not good is not
+    /// trusted, unless an operator set `REVOCATION_SOFT_FAIL`.
+    #[error("the card certificate's status is not good")]
+    CertificateStatusUnknown,
     /// The card's signature over the challenge does not verify.
     #[error("the card signature does not verify")]
     SignatureInvalid,
@@ -109,7 +113,7 @@ impl EdgeError {
             Self::ChallengeExpired => ErrorCode::ChallengeExpired,
             Self::ChallengeReplayed => ErrorCode::ChallengeReplayed,
             Self::CertificateInvalid(_) => ErrorCode::CertificateInvalid,
-            Self::CertificateUntrusted => ErrorCode::CertificateUntrusted,
+            Self::CertificateUntrusted | Self::CertificateStatusUnknown => ErrorCode::CertificateUntrusted,
             Self::CertificateExpired => ErrorCode::CertificateExpired,
             Self::CertificateRevoked => ErrorCode::CertificateRevoked,
             Self::SignatureInvalid => ErrorCode::SignatureInvalid,

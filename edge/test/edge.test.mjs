@@ -93,6 +93,7 @@ after(async () => {
 beforeEach(() => {
   origin.behaviour.mode = "normal";
   origin.behaviour.revoked.clear();
+  origin.behaviour.unknown.clear();
 });
 
 describe("check-in flow", () => {
@@ -236,6 +237,41 @@ describe("card authentication", () => {
     const card = testCard(2);
     origin.behaviour.revoked.add(card.serial);
     expectError(await openSession(card), 401, "certificate_revoked");
+  });
+
+  test("a certificate whose status is unknown gets no session, unless the operator set REVOCATION_SOFT_FAIL", async () => {
+    const card = testCard(2);
+    origin.behaviour.unknown.add(card.serial);
+    expectError(await openSession(card), 401, "certificate_untrusted");
+
+    const warnings = [];
+    const softEdge = await startEdge({
+      originUrl: origin.url,
+      revocationSoftFail: true,
+      onLog: (message, level) => {
+        if (level === "warn") warnings.push(message);
+      },
+    });
+    try {
+      const softKiosk = await enrolDevice(softEdge.url);
+      const session = await openSession(card, { target: softEdge, device: softKiosk });
+      assert.equal(session.status, 200, JSON.stringify(session.body));
+      assert.equal(warnings.length, 1, warnings.join("\n"));
+      assert.match(warnings[0], /REVOCATION_SOFT_FAIL/);
+    } finally {
+      await softEdge.dispose();
+    }
+  });
+
+  test("an edge configured as production will not run with the committed test CA", async () => {
+    const productionEdge = await startEdge({ originUrl: origin.url, environment: "production" });
+    try {
+      const health = await fetch(`${productionEdge.url}/api/v1/health`);
+      assert.equal(health.status, 500);
+      assert.equal((await health.json()).error, "internal");
+    } finally {
+      await productionEdge.dispose();
+    }
   });
 });
 

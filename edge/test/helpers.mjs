@@ -106,7 +106,7 @@ export const QUALIFICATION_ANSWER = {
  */
 export async function startFakeOrigin() {
   const origin = {
-    behaviour: { revoked: new Set(), mode: "normal" },
+    behaviour: { revoked: new Set(), unknown: new Set(), mode: "normal" },
     received: [],
     signatureFailures: [],
     /** Visual checks asked for and not yet collected, by request id. */
@@ -126,7 +126,7 @@ export async function startFakeOrigin() {
       }
       const query = JSON.parse(body.toString("utf8"));
       origin.received.push({ path: request.url, headers: request.headers, query });
-      const { mode, revoked } = origin.behaviour;
+      const { mode, revoked, unknown } = origin.behaviour;
       if (mode === "hang") return origin.hanging.push(response);
       if (mode === "error500") return json(response, 500, { error: "internal", message: "Internal error." });
       if (mode === "garbage") {
@@ -134,7 +134,9 @@ export async function startFakeOrigin() {
         return response.end("<html>surprise</html>");
       }
       if (request.url === "/v1/certificate-status") {
-        return json(response, 200, { status: revoked.has(query.certificate.serial) ? "revoked" : "good" });
+        const serial = query.certificate.serial;
+        const status = revoked.has(serial) ? "revoked" : unknown.has(serial) ? "unknown" : "good";
+        return json(response, 200, { status });
       }
       if (request.url === "/v1/qualification/by-certificate") {
         if (mode === "held") {
@@ -249,6 +251,8 @@ export async function startEdge({
   // Audit lines are dropped unless a test collects them; worker errors still reach stderr.
   onLog = () => {},
   caPem,
+  environment,
+  revocationSoftFail,
 }) {
   const scriptPath = resolve(EDGE, "build/index.js");
   if (!existsSync(scriptPath)) {
@@ -271,6 +275,8 @@ export async function startEdge({
       kioskOrigins,
       persistDirectory,
       onLog,
+      environment,
+      revocationSoftFail,
     }),
   );
   const url = await mf.ready;
@@ -298,6 +304,7 @@ export async function startRealOrigin() {
       `sqlite://${join(scratch, "origin.sqlite")}?mode=rwc`,
       "--listen",
       "127.0.0.1:0",
+      "--demo",
       "--seed-demo",
       resolve(FIXTURES, "demo-cards.json"),
     ],

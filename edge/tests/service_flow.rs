@@ -434,6 +434,7 @@ fn missing_or_unusable_bindings_are_configuration_errors() {
         "ORIGIN_SIGNING_KEY" => Some(ORIGIN_KEY.to_owned()),
         "SESSION_KEY" => Some("s".repeat(32)),
         "JPKI_AUTH_CA_PEM" => Some(CA_PEM.to_owned()),
+        "ENVIRONMENT" => Some("development".to_owned()),
         _ => None,
     };
     let config = EdgeConfig::from_lookup(complete).unwrap();
@@ -455,4 +456,116 @@ fn missing_or_unusable_bindings_are_configuration_errors() {
         assert_eq!(error.code(), ErrorCode::Internal, "{broken}");
     }
     assert!(!format!("{config:?}").contains(ORIGIN_KEY), "secrets stay out of Debug output");
+}
+
+/// An origin whose status service cannot say anything about any certificate (RFC 6960's `unknown`).
+fn origin_answering_unknown() -> OriginScript {
+    Box::new(|path, _body| match path {
+        "/v1/certificate-status" => json(200, &serde_json::json!({ "status": "unknown" })),
+        "/v1/qualification/by-certificate" => json(200, &valid_answer()),
+        _ => json(404, &serde_json::json!({"error": "not_found", "message": "x"})),
+    })
+}
+
+#[test]
+fn a_certificate_whose_status_is_not_good_opens_no_session() {
+    let config = config();
+    let ports = FakePorts::new(origin_answering_unknown());
+    let api = EdgeApi::new(&config, &ports);
+    let kiosk = enrolled_kiosk(&api, 7);
+    let body = kiosk.answered_challenge(&api, CARD0_CERT, CARD0_KEY, NOW);
+    let refused = kiosk.session(&api, &body, NOW).unwrap_err();
+    assert_eq!(refused.to_api_error().error, ErrorCode::CertificateUntrusted);
+    assert_eq!(refused.http_status(), 401);
+    assert!(ports.sent_to("/v1/qualification/by-certificate").is_empty());
+    let last: serde_json::Value = serde_json::from_str(ports.audit.borrow().last().unwrap()).unwrap();
+    assert_eq!((last["action"].as_str(), last["outcome"].as_str()), (Some("session"), Some("certificate_untrusted")));
+}
+
+#[test]
+fn the_revocation_soft_fail_setting_lets_an_unknown_status_pass_with_a_warning() {
+    let config = config_with(&[("REVOCATION_SOFT_FAIL", "true")]);
+    let ports = FakePorts::new(origin_answering_unknown());
+    let api = EdgeApi::new(&config, &ports);
+    let kiosk = enrolled_kiosk(&api, 7);
+    let body = kiosk.answered_challenge(&api, CARD0_CERT, CARD0_KEY, NOW);
+    let session = kiosk.session(&api, &body, NOW).unwrap();
+    assert_eq!(kiosk.qualification(&api, Some(&session), b"", NOW + 1), Ok(valid_answer()));
+    let warnings = ports.warnings.borrow();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(warnings[0].contains("REVOCATION_SOFT_FAIL"), "{warnings:?}");
+    assert!(!warnings[0].contains(CARD0_SERIAL), "the warning names no card: {warnings:?}");
+
+    // Soft-fail lets `unknown` through, never `revoked`.
+    let ports = FakePorts::new(origin_with_revoked(CARD0_SERIAL));
+    let api = EdgeApi::new(&config, &ports);
+    let kiosk = enrolled_kiosk(&api, 7);
+    let body = kiosk.answered_challenge(&api, CARD0_CERT, CARD0_KEY, NOW);
+    assert_eq!(kiosk.session(&api, &body, NOW), Err(EdgeError::CertificateRevoked));
+}
+
+#[test]
+fn revocation_soft_fail_is_off_unless_set_to_true_and_refuses_other_words() {
+    assert!(!config().revocation_soft_fail);
+    assert!(config_with(&[("REVOCATION_SOFT_FAIL", "true")]).revocation_soft_fail);
+    assert!(!config_with(&[("REVOCATION_SOFT_FAIL", "false")]).revocation_soft_fail);
+    for word in ["yes", "1", "TRUE "] {
+        let error = EdgeConfig::from_lookup(|name| match name {
+            "REVOCATION_SOFT_FAIL" => Some(word.to_owned()),
+            "ENVIRONMENT" => Some("development".to_owned()),
+            "ORIGIN_URL" => Some("http://origin.test".to_owned()),
+            "ORIGIN_SIGNING_KEY" => Some(ORIGIN_KEY.to_owned()),
+            "SESSION_KEY" => Some(SESSION_KEY.to_owned()),
+            "JPKI_AUTH_CA_PEM" => Some(CA_PEM.to_owned()),
+            _ => None,
+        })
+        .unwrap_err();
+        assert_eq!(error.code(), ErrorCode::Internal, "{word}");
+    }
+}
+
+const JLIS_AUTH_CA_2015: &str = include_str!("data/jpki-myna-ta/auth_ca_2015.pem");
+const TEST_ROOT_CA: &[u8] = include_bytes!("../../shared/vcard/data/test-pki/root-ca.der");
+const TEST_AUTH_CA_BY_ROOT: &[u8] = include_bytes!("../../shared/vcard/data/test-pki/auth-ca.by-root.der");
+
+fn pem_of(der: &[u8]) -> String {
+    let body = base64::engine::general_purpose::STANDARD.encode(der);
+    let lines: Vec<&str> = body.as_bytes().chunks(64).map(|line| std::str::from_utf8(line).unwrap()).collect();
+    format!("-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n", lines.join("\n"))
+}
+
+/// The bindings of a complete configuration with these anchors, in this environment (`None`: unset).
+fn lookup_with(anchors: String, environment: Option<&'static str>) -> impl Fn(&str) -> Option<String> {
+    move |name| match name {
+        "ORIGIN_URL" => Some("http://origin.test".to_owned()),
+        "ORIGIN_SIGNING_KEY" => Some(ORIGIN_KEY.to_owned()),
+        "SESSION_KEY" => Some(SESSION_KEY.to_owned()),
+        "JPKI_AUTH_CA_PEM" => Some(anchors.clone()),
+        "ENVIRONMENT" => environment.map(str::to_owned),
+        _ => None,
+    }
+}
+
+#[test]
+fn production_refuses_to_start_with_the_committed_test_ca_among_its_anchors() {
+    // Unset means production: a deployment that forgets the variable gets the strict rules.
+    for environment in [None, Some("production")] {
+        let error = EdgeConfig::from_lookup(lookup_with(CA_PEM.to_owned(), environment)).unwrap_err();
+        assert_eq!(error.code(), ErrorCode::Internal, "{environment:?}");
+        assert!(error.to_string().contains("test"), "{error}");
+        // Hidden among real anchors, or re-issued under another name with the same key, it is still found.
+        let mixed = format!("{JLIS_AUTH_CA_2015}{CA_PEM}");
+        assert!(EdgeConfig::from_lookup(lookup_with(mixed, environment)).is_err(), "{environment:?}");
+        for other in [TEST_ROOT_CA, TEST_AUTH_CA_BY_ROOT] {
+            assert!(EdgeConfig::from_lookup(lookup_with(pem_of(other), environment)).is_err(), "{environment:?}");
+        }
+        // The J-LIS roots are what production trusts.
+        assert!(EdgeConfig::from_lookup(lookup_with(JLIS_AUTH_CA_2015.to_owned(), environment)).is_ok());
+    }
+    // Development trusts the virtual card's test CA.
+    let development = EdgeConfig::from_lookup(lookup_with(CA_PEM.to_owned(), Some("development"))).unwrap();
+    assert_eq!(development.trust_anchors.len(), 1);
+    // Any other word is a configuration error, not a silent fallback.
+    let typo = EdgeConfig::from_lookup(lookup_with(JLIS_AUTH_CA_2015.to_owned(), Some("prod"))).unwrap_err();
+    assert_eq!(typo.code(), ErrorCode::Internal);
 }

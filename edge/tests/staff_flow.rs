@@ -402,3 +402,30 @@ fn a_kiosk_withdraws_its_own_visual_check_and_a_decision_on_it_is_refused_by_its
     assert_eq!(error.code(), onshi_proto::ErrorCode::VisualCheckWithdrawn);
     assert_eq!(error.code().http_status(), 409);
 }
+
+#[test]
+fn a_certificate_whose_status_is_unknown_gets_no_visual_check_unless_soft_fail_is_set() {
+    let unknown_origin = || -> OriginScript {
+        Box::new(|path, _body| match path {
+            "/v1/certificate-status" => json(200, &serde_json::json!({ "status": "unknown" })),
+            _ => json(200, &serde_json::json!({ "request_id": "abc123", "state": "pending", "expires_at": NOW })),
+        })
+    };
+    let config = config();
+    let ports = FakePorts::new(unknown_origin());
+    let api = EdgeApi::new(&config, &ports);
+    let kiosk = enrolled_kiosk(&api, 7);
+    let body = visual_check_body(CARD0_CERT);
+    let refused = block_on(api.request_visual_check(&kiosk.request("/api/v1/visual-check", &body, NOW))).unwrap_err();
+    assert_eq!(refused.to_api_error().error, onshi_proto::ErrorCode::CertificateUntrusted);
+    assert!(ports.sent_to("/v1/visual-checks").is_empty());
+
+    let soft = config_with(&[("REVOCATION_SOFT_FAIL", "true")]);
+    let ports = FakePorts::new(unknown_origin());
+    let api = EdgeApi::new(&soft, &ports);
+    let kiosk = enrolled_kiosk(&api, 7);
+    let ticket = block_on(api.request_visual_check(&kiosk.request("/api/v1/visual-check", &body, NOW))).unwrap();
+    assert_eq!(ticket.request_id.as_str(), "abc123");
+    assert_eq!(ports.sent_to("/v1/visual-checks").len(), 1);
+    assert_eq!(ports.warnings.borrow().len(), 1);
+}

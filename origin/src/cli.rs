@@ -1,4 +1,4 @@
-//! The command line: `onshi-origin serve --database <url> [--listen <addr>] [--seed-demo <path>]`.
+//! The command line: `onshi-origin serve --database <url> [--listen <addr>] [--demo --seed-demo <path>]`.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -7,12 +7,13 @@ use crate::error::{OriginError, Result};
 
 /// Printed for `--help` and after a usage error.
 pub const USAGE: &str = "\
-usage: onshi-origin serve --database <url> [--listen <addr>] [--seed-demo <demo-cards.json>]
+usage: onshi-origin serve --database <url> [--listen <addr>] [--demo --seed-demo <demo-cards.json>]
 
   --database <url>     sqlite://path/to/origin.db (created if missing), sqlite::memory: or
                        postgres://user@host:port/db; default: $DATABASE_URL
   --listen <addr>      address to bind, default 127.0.0.1:0 (any free port)
-  --seed-demo <path>   add the demo population for the cards in this file (idempotent)
+  --demo               this origin serves the demo (test cards, whose keys are public); required by --seed-demo
+  --seed-demo <path>   add the demo population for the cards in this file (idempotent); needs --demo
 
 environment:
   ONSHI_ORIGIN_SIGNING_KEY  the edge-to-origin request signing key, its UTF-8 bytes (required, >= 16 bytes)
@@ -61,15 +62,24 @@ pub fn parse_args<I: IntoIterator<Item = String>>(args: I) -> Result<Command> {
         Some(other) => return Err(usage(other.unexpected())),
         None => return Err(OriginError::Usage("missing command".into())),
     }
-    let (mut database, mut listen, mut seed_demo) = (None, None, None);
+    let (mut database, mut listen, mut seed_demo, mut demo) = (None, None, None, false);
     while let Some(arg) = parser.next().map_err(usage)? {
         match arg {
             Short('h') | Long("help") => return Ok(Command::Help),
             Long("database") => database = Some(parser.value().map_err(usage)?.string().map_err(usage)?),
             Long("listen") => listen = Some(parser.value().map_err(usage)?.parse::<SocketAddr>().map_err(usage)?),
             Long("seed-demo") => seed_demo = Some(PathBuf::from(parser.value().map_err(usage)?)),
+            Long("demo") => demo = true,
             other => return Err(usage(other.unexpected())),
         }
+    }
+    // The demo population marks the test cards' certificates good in the J-LIS stand-in, and their private keys
+    // are in the repository: seeding must be asked for twice, so that no production command line does it by one
+    // stray flag.
+    if seed_demo.is_some() && !demo {
+        return Err(OriginError::Usage(
+            "--seed-demo needs --demo: the demo population is for demo origins only".into(),
+        ));
     }
     // DATABASE_URL is the conventional fallback, so a Postgres deployment can keep its URL (and password) out of
     // the process list.
@@ -90,9 +100,17 @@ mod tests {
 
     #[test]
     fn the_documented_command_line_parses() {
-        let command =
-            parse(&["serve", "--database", "sqlite://o.db", "--listen", "127.0.0.1:0", "--seed-demo", "d.json"])
-                .unwrap();
+        let command = parse(&[
+            "serve",
+            "--database",
+            "sqlite://o.db",
+            "--listen",
+            "127.0.0.1:0",
+            "--demo",
+            "--seed-demo",
+            "d.json",
+        ])
+        .unwrap();
         assert_eq!(
             command,
             Command::Serve(ServeArgs {
@@ -120,6 +138,23 @@ mod tests {
             assert!(matches!(parse(bad), Err(OriginError::Usage(_))), "{bad:?}");
         }
         assert_eq!(parse(&["--help"]).unwrap(), Command::Help);
+        assert_eq!(parse(&["serve", "--demo", "-h"]).unwrap(), Command::Help);
         assert_eq!(parse(&["serve", "-h"]).unwrap(), Command::Help);
+    }
+
+    #[test]
+    fn the_demo_population_is_only_seeded_by_an_origin_started_as_a_demo() {
+        // A production command line that gained `--seed-demo` (a copied script, a stale unit file) must not load
+        // test cards and their certificates as good into the real registry.
+        let refused = parse(&["serve", "--database", "x", "--seed-demo", "d.json"]);
+        let Err(OriginError::Usage(message)) = refused else { panic!("accepted: {refused:?}") };
+        assert!(message.contains("--demo"), "{message}");
+        // `--demo` alone changes nothing else.
+        let Command::Serve(args) = parse(&["serve", "--database", "x", "--demo"]).unwrap() else { panic!("not serve") };
+        assert_eq!(args.seed_demo, None);
+        let Command::Serve(args) = parse(&["serve", "--database", "x", "--seed-demo=d.json", "--demo"]).unwrap() else {
+            panic!("not serve")
+        };
+        assert_eq!(args.seed_demo, Some(PathBuf::from("d.json")));
     }
 }

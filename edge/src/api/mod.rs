@@ -70,6 +70,9 @@ pub trait EdgePorts {
     /// Writes one audit event (a JSON line) to the audit log.
     fn audit(&self, event: &AuditEvent);
 
+    /// Writes one warning line to the operator's log: a setting that weakens a check has let a request through.
+    fn warn(&self, message: &str);
+
     /// Remembers a newly issued challenge until [`IssuedChallenge::forget_after`].
     async fn store_challenge(&self, challenge: &IssuedChallenge, now_unix: i64) -> Result<(), EdgeError>;
 
@@ -210,9 +213,10 @@ impl<'a, P: EdgePorts> EdgeApi<'a, P> {
         Ok((device, claims))
     }
 
-    /// Asks the origin (the J-LIS stand-in) for the certificate's revocation status and refuses a revoked one.
-    /// An unknown status is accepted: the certificate chains to a trusted CA, and the origin's answer for an
-    /// unregistered card is a typed "no qualification" anyway. Only a positive revocation refuses.
+    /// Asks the origin (the J-LIS stand-in) for the certificate's revocation status and lets only `good` pass:
+    /// `revoked` is refused, and so is `unknown` (RFC 6960 treats it as not good; a card whose certificate the
+    /// status service has never heard of must not open a session or reach the 目視 queue). With
+    /// `REVOCATION_SOFT_FAIL=true` an operator lets `unknown` pass, and each such pass writes a warning.
     pub(crate) async fn refuse_if_revoked(
         &self,
         certificate: &CertificateRef,
@@ -226,10 +230,16 @@ impl<'a, P: EdgePorts> EdgeApi<'a, P> {
                 request.now_unix,
             )
             .await?;
-        if status.status == CertificateStatus::Revoked {
-            return Err(EdgeError::CertificateRevoked);
+        match status.status {
+            CertificateStatus::Good => Ok(()),
+            CertificateStatus::Revoked => Err(EdgeError::CertificateRevoked),
+            CertificateStatus::Unknown if self.config.revocation_soft_fail => {
+                // The certificate's identity stays out of the log, as in the audit events.
+                self.ports.warn("REVOCATION_SOFT_FAIL: a card certificate whose status is unknown was let through");
+                Ok(())
+            }
+            CertificateStatus::Unknown => Err(EdgeError::CertificateStatusUnknown),
         }
-        Ok(())
     }
 
     /// Calls the origin. Both origin calls the edge makes are reads, so one that could not connect, or that the

@@ -31,11 +31,20 @@ struct SignedParts<'a> {
     signature: BitStringRef<'a>,
 }
 
-/// One configured CA: its certificate and RSA key.
+/// The CA certificates of the committed test PKI (the virtual card's), whose private keys are in the repository:
+/// anyone can issue a card under them, so production must never trust their keys.
+const COMMITTED_TEST_CAS: [&[u8]; 3] = [
+    include_bytes!("../../../shared/vcard/data/test-pki/auth-ca.der"),
+    include_bytes!("../../../shared/vcard/data/test-pki/root-ca.der"),
+    include_bytes!("../../../shared/vcard/data/test-pki/sign-ca.der"),
+];
+
+/// One configured CA: its certificate, its public key (the `SubjectPublicKeyInfo` DER) and its RSA key.
 #[derive(Clone)]
 struct TrustAnchor {
     der: Vec<u8>,
     subject: Name,
+    spki: Vec<u8>,
     key: VerifyingKey<Sha256>,
 }
 
@@ -86,7 +95,8 @@ impl TrustAnchors {
                 return Err(EdgeError::Config("a trust anchor may not sign certificates"));
             }
             let key = rsa_key_of(&certificate).map_err(|_| EdgeError::Config("a trust anchor has no RSA key"))?;
-            anchors.push(TrustAnchor { subject: tbs.subject().clone(), key, der });
+            let spki = spki_of(&certificate).map_err(|_| EdgeError::Config("a trust anchor has no RSA key"))?;
+            anchors.push(TrustAnchor { subject: tbs.subject().clone(), spki, key, der });
         }
         if anchors.is_empty() {
             return Err(EdgeError::Config("no trust anchor is configured"));
@@ -103,6 +113,25 @@ impl TrustAnchors {
     pub fn is_empty(&self) -> bool {
         self.anchors.is_empty()
     }
+
+    /// True when an anchor carries the key of a committed test CA. Keys are compared, not names: a certificate
+    /// re-issued for the same key under another name would trust the same cards.
+    pub fn include_committed_test_key(&self) -> bool {
+        let test_keys: Vec<Vec<u8>> = COMMITTED_TEST_CAS
+            .iter()
+            .filter_map(|der| Certificate::from_der(der).ok())
+            .filter_map(|certificate| spki_of(&certificate).ok())
+            .collect();
+        self.anchors.iter().any(|anchor| test_keys.contains(&anchor.spki))
+    }
+}
+
+fn spki_of(certificate: &Certificate) -> Result<Vec<u8>, EdgeError> {
+    certificate
+        .tbs_certificate()
+        .subject_public_key_info()
+        .to_der()
+        .map_err(|_| EdgeError::CertificateInvalid("public key cannot be encoded"))
 }
 
 fn rsa_key_of(certificate: &Certificate) -> Result<VerifyingKey<Sha256>, EdgeError> {

@@ -94,6 +94,10 @@ impl EdgePorts for WorkerPorts<'_> {
         worker::console_log!("{}", event.to_json());
     }
 
+    fn warn(&self, message: &str) {
+        worker::console_warn!("{message}");
+    }
+
     async fn store_enrolment_code(
         &self,
         lookup_key: &str,

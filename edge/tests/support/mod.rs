@@ -54,6 +54,7 @@ pub struct FakePorts {
     pub devices: RefCell<HashMap<String, DeviceRecord>>,
     pub counters: RefCell<HashMap<(String, i64), u32>>,
     pub audit: RefCell<Vec<String>>,
+    pub warnings: RefCell<Vec<String>>,
     pub origin: OriginScript,
     pub sent: RefCell<Vec<OriginRequest>>,
 }
@@ -67,6 +68,7 @@ impl FakePorts {
             devices: RefCell::default(),
             counters: RefCell::default(),
             audit: RefCell::default(),
+            warnings: RefCell::default(),
             origin,
             sent: RefCell::default(),
         }
@@ -110,6 +112,10 @@ impl EdgePorts for FakePorts {
 
     fn audit(&self, event: &AuditEvent) {
         self.audit.borrow_mut().push(event.to_json());
+    }
+
+    fn warn(&self, message: &str) {
+        self.warnings.borrow_mut().push(message.to_owned());
     }
 
     async fn store_challenge(&self, challenge: &IssuedChallenge, _now: i64) -> Result<(), EdgeError> {
@@ -304,6 +310,8 @@ pub fn config_with(extra: &[(&str, &str)]) -> EdgeConfig {
             "SESSION_KEY" => Some(SESSION_KEY),
             "JPKI_AUTH_CA_PEM" => Some(CA_PEM),
             "ADMIN_TOKEN" => Some(ADMIN_TOKEN),
+            // The committed test CA is only trusted outside production.
+            "ENVIRONMENT" => Some("development"),
             _ => None,
         };
         extra.iter().find(|(extra_name, _)| *extra_name == name).map(|(_, value)| *value).or(base).map(str::to_owned)

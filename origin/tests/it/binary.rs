@@ -21,7 +21,7 @@ async fn the_binary_starts_prints_its_line_answers_and_stops_on_sigterm() {
     let dir = tempfile::tempdir().unwrap();
     let database = format!("sqlite://{}", dir.path().join("origin.db").display());
     let mut child = Command::new(BINARY)
-        .args(["serve", "--database", &database, "--listen", "127.0.0.1:0", "--seed-demo"])
+        .args(["serve", "--database", &database, "--listen", "127.0.0.1:0", "--demo", "--seed-demo"])
         .arg(demo_cards_path())
         .env("ONSHI_ORIGIN_SIGNING_KEY", KEY)
         .env("RUST_LOG", "info")

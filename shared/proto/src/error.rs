@@ -107,7 +107,9 @@ impl ErrorCode {
             Self::ChallengeReplayed => "The challenge has already been used.",
             Self::SignatureInvalid => "The card signature does not verify.",
             Self::CertificateInvalid => "The card certificate is not valid.",
-            Self::CertificateUntrusted => "The card certificate is not issued by a trusted CA.",
+            Self::CertificateUntrusted => {
+                "The card certificate is not trusted: no trusted CA issued it, or its status cannot be confirmed."
+            }
             Self::CertificateExpired => "The card certificate has expired.",
             Self::CertificateRevoked => "The card certificate has been revoked.",
             Self::SessionInvalid => "The session is not valid.",
