@@ -587,7 +587,7 @@ async fn batch_child(args: &[String]) -> BenchResult {
     let body = std::fs::read(body_path).map_err(|e| format!("read {body_path}: {e}"))?;
     let body_sha256 = hex::encode(Sha256::digest(&body));
     let rows = parse_batch(BatchFormat::Csv, &body, &insurer)
-        .map_err(|errors| format!("{} rows refused, first {:?}", errors.len(), errors.first()))?;
+        .map_err(|errors| format!("{} rows refused, first {:?}", errors.total(), errors.first().first()))?;
     drop(body);
     let now = unix_now()?;
     let report = store

@@ -6,6 +6,8 @@
 
 pub mod decide;
 pub mod read;
+pub mod tally;
 pub mod validate;
 
-pub use read::{BatchFormat, parse_batch};
+pub use read::{BatchFormat, BatchReader, parse_batch};
+pub use tally::ErrorTally;

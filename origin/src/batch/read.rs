@@ -1,12 +1,14 @@
 //! Reading an insurer batch: JSON Lines or CSV, each row validated as soon as it is read.
 //!
 //! A batch is read and validated whole before anything is read from or written to the database: a file with any
-//! bad row is refused with typed per-row errors (line numbers from 1) and changes nothing.
+//! bad row is refused with typed per-row errors (line numbers from 1, the first ones listed and all counted) and
+//! changes nothing. The file is read as it arrives, in chunks, so its text is never held whole.
 //!
 //! Pure: no I/O beyond the bytes given, no clock.
 
 use onshi_proto::insurer_number::InsurerNumber;
 
+use crate::batch::tally::ErrorTally;
 use crate::batch::validate::{BatchRow, RowError, RowErrorCode, duplicate_acquisitions, field_name, validate_row};
 
 /// Most rows one batch may hold.
@@ -31,38 +33,204 @@ impl BatchFormat {
     }
 }
 
-/// Parses and validates a whole batch for `insurer`. Either every row is good, or every bad row is reported.
-///
-/// Each line is validated as soon as it is read, straight into its compact [`BatchRow`]; the text of a row is
-/// never kept beyond its own validation (a CSV record is read into one reused buffer). Errors of the file's shape
-/// (a line that is not a JSON object, a CSV row with the wrong number of cells or bad quoting) are reported on
-/// their own, as before validation; then a wrong batch size; then every row's field errors and duplicates.
-pub fn parse_batch(format: BatchFormat, body: &[u8], insurer: &InsurerNumber) -> Result<Vec<BatchRow>, Vec<RowError>> {
-    let text = std::str::from_utf8(body)
-        .map_err(|_| vec![RowError { line: 0, field: None, code: RowErrorCode::Malformed }])?;
-    let mut collector = RowCollector::new(insurer);
+/// Longest line (JSON Lines) or record (CSV) read; a longer one is malformed. A good row is well under 2 KiB, and
+/// a limit keeps one endless line from being held in memory.
+pub const MAX_LINE_BYTES: usize = 64 * 1024;
+
+/// CSV text handed to the `csv` reader at a time, cut where a record ends.
+const CSV_BLOCK_BYTES: usize = 256 * 1024;
+
+/// Parses and validates a whole batch for `insurer` held in memory: [`BatchReader`] over one chunk.
+pub fn parse_batch(format: BatchFormat, body: &[u8], insurer: &InsurerNumber) -> Result<Vec<BatchRow>, ErrorTally> {
+    let mut reader = BatchReader::new(format, insurer);
     // One row per line at most: reserving that once avoids regrowing a vector of a million rows (and holding the
     // old and the new buffer at the same time).
-    collector.rows.reserve(text.bytes().filter(|&b| b == b'\n').count().saturating_add(1).min(MAX_ROWS));
-    match format {
-        BatchFormat::Ndjson => ndjson_rows(text, &mut collector),
-        BatchFormat::Csv => csv_rows(text, &mut collector)?,
+    reader.collector.rows.reserve(bytecount(body, b'\n').saturating_add(1).min(MAX_ROWS as u64) as usize);
+    reader.push(body);
+    reader.finish()
+}
+
+/// Reads and validates a batch for one insurer as its bytes arrive, in chunks of any size: either every row is
+/// good, or the errors are reported (the first ones and a count of all, see [`ErrorTally`]).
+///
+/// Each line is validated as soon as it is complete, straight into its compact [`BatchRow`]; the text of a row is
+/// never kept beyond its own validation, and at most one line (JSON Lines) or one block of records (CSV) of text is
+/// held at a time. Errors of the file's shape (a line that is not UTF-8 or not a JSON object, a line over
+/// [`MAX_LINE_BYTES`], a CSV row with the wrong number of cells or bad quoting) are reported on their own, as
+/// before validation; then a wrong batch size; then every row's field errors and duplicates. CSV quoting that goes
+/// wrong leaves the record boundaries after it unknown, so reading stops at that record.
+#[derive(Debug)]
+pub struct BatchReader<'i> {
+    format: BatchFormat,
+    collector: RowCollector<'i>,
+    /// Bytes of the current line (JSON Lines), or of the records not yet handed to the `csv` reader (CSV).
+    pending: Vec<u8>,
+    /// The line the first byte of `pending` is on.
+    pending_line: u64,
+    /// CSV: how far into `pending` quotes and record ends were scanned, whether a quoted cell is open there, and
+    /// where the last complete record ends.
+    scanned: usize,
+    in_quotes: bool,
+    records_end: usize,
+    /// JSON Lines: the current line is over the limit, and its bytes are dropped up to its line feed.
+    skipping: bool,
+    /// CSV: reading stopped at a record whose quoting or length is wrong.
+    stopped: bool,
+    /// CSV: whether the first block (which may begin with a byte-order mark) was read.
+    started: bool,
+    csv_header: Option<Vec<String>>,
+}
+
+impl<'i> BatchReader<'i> {
+    /// A reader of a batch in `format` uploaded by `insurer`.
+    pub fn new(format: BatchFormat, insurer: &'i InsurerNumber) -> Self {
+        Self {
+            format,
+            collector: RowCollector::new(insurer),
+            pending: Vec::new(),
+            pending_line: 1,
+            scanned: 0,
+            in_quotes: false,
+            records_end: 0,
+            skipping: false,
+            stopped: false,
+            started: false,
+            csv_header: None,
+        }
     }
-    collector.finish()
+
+    /// Reads the next bytes of the file.
+    pub fn push(&mut self, chunk: &[u8]) {
+        match self.format {
+            BatchFormat::Ndjson => self.push_ndjson(chunk),
+            BatchFormat::Csv => self.push_csv(chunk),
+        }
+    }
+
+    /// Ends the file: the rows, or why the batch is refused.
+    pub fn finish(mut self) -> Result<Vec<BatchRow>, ErrorTally> {
+        match self.format {
+            BatchFormat::Ndjson => {
+                if !self.skipping && !self.pending.is_empty() {
+                    let line = std::mem::take(&mut self.pending);
+                    ndjson_line(self.pending_line, &line, &mut self.collector);
+                }
+            }
+            BatchFormat::Csv => {
+                let end = self.pending.len();
+                self.csv_block(end);
+            }
+        }
+        self.collector.finish()
+    }
+
+    fn push_ndjson(&mut self, mut chunk: &[u8]) {
+        while !chunk.is_empty() {
+            let (part, complete, rest) = match chunk.iter().position(|&byte| byte == b'\n') {
+                Some(at) => (chunk.get(..at).unwrap_or_default(), true, chunk.get(at + 1..).unwrap_or_default()),
+                None => (chunk, false, &[][..]),
+            };
+            chunk = rest;
+            if !self.skipping {
+                if self.pending.len() + part.len() > MAX_LINE_BYTES {
+                    let line = self.pending_line;
+                    self.collector.shape_error(RowError { line, field: None, code: RowErrorCode::Malformed });
+                    self.pending = Vec::new();
+                    self.skipping = true;
+                } else if complete && self.pending.is_empty() {
+                    // The whole line is in this chunk: read it where it is.
+                    ndjson_line(self.pending_line, part, &mut self.collector);
+                } else {
+                    self.pending.extend_from_slice(part);
+                    if complete {
+                        ndjson_line(self.pending_line, &self.pending, &mut self.collector);
+                    }
+                }
+            }
+            if complete {
+                self.pending.clear();
+                self.skipping = false;
+                self.pending_line += 1;
+            }
+        }
+    }
+
+    fn push_csv(&mut self, chunk: &[u8]) {
+        if self.stopped {
+            return;
+        }
+        self.pending.extend_from_slice(chunk);
+        for (offset, &byte) in self.pending.get(self.scanned..).unwrap_or_default().iter().enumerate() {
+            match byte {
+                b'"' => self.in_quotes = !self.in_quotes,
+                b'\n' if !self.in_quotes => self.records_end = self.scanned + offset + 1,
+                _ => {}
+            }
+        }
+        self.scanned = self.pending.len();
+        if self.records_end >= CSV_BLOCK_BYTES {
+            self.csv_block(self.records_end);
+        }
+        if self.pending.len() - self.records_end > MAX_LINE_BYTES && !self.stopped {
+            // One record longer than any good row (a quote never closed reads to the end of the file).
+            let line = self.pending_line + bytecount(self.pending.get(..self.records_end).unwrap_or_default(), b'\n');
+            self.collector.shape_error(RowError { line, field: None, code: RowErrorCode::Malformed });
+            self.stop();
+        }
+    }
+
+    /// Hands the records in the first `end` bytes of `pending` to the `csv` reader, and drops them.
+    fn csv_block(&mut self, end: usize) {
+        if self.stopped || end == 0 {
+            return;
+        }
+        let block = self.pending.get(..end).unwrap_or_default();
+        let first_line = self.pending_line;
+        let text = match std::str::from_utf8(block) {
+            Ok(text) => text,
+            Err(error) => {
+                let line = first_line + bytecount(block.get(..error.valid_up_to()).unwrap_or_default(), b'\n');
+                self.collector.shape_error(RowError { line, field: None, code: RowErrorCode::Malformed });
+                self.stop();
+                return;
+            }
+        };
+        let text = if self.started { text } else { text.strip_prefix('\u{feff}').unwrap_or(text) };
+        self.started = true;
+        let (header, collector) = (&mut self.csv_header, &mut self.collector);
+        let read = csv_records(text, |line, cells| csv_row(first_line + line - 1, cells, header, collector));
+        if let Err(line) = read {
+            let line = first_line + line - 1;
+            self.collector.shape_error(RowError { line, field: None, code: RowErrorCode::Malformed });
+            self.stop();
+            return;
+        }
+        self.pending_line += bytecount(block, b'\n');
+        self.pending.drain(..end);
+        self.scanned -= end;
+        self.records_end -= end;
+    }
+
+    fn stop(&mut self) {
+        self.stopped = true;
+        self.pending = Vec::new();
+        (self.scanned, self.records_end) = (0, 0);
+    }
 }
 
 /// Gathers validated rows and errors while a file is read.
+#[derive(Debug)]
 struct RowCollector<'i> {
     insurer: &'i InsurerNumber,
     rows: Vec<BatchRow>,
-    shape_errors: Vec<RowError>,
-    row_errors: Vec<RowError>,
+    shape_errors: ErrorTally,
+    row_errors: ErrorTally,
     count: usize,
 }
 
 impl<'i> RowCollector<'i> {
     fn new(insurer: &'i InsurerNumber) -> Self {
-        Self { insurer, rows: Vec::new(), shape_errors: Vec::new(), row_errors: Vec::new(), count: 0 }
+        Self { insurer, rows: Vec::new(), shape_errors: ErrorTally::new(), row_errors: ErrorTally::new(), count: 0 }
     }
 
     fn shape_error(&mut self, error: RowError) {
@@ -78,89 +246,78 @@ impl<'i> RowCollector<'i> {
         }
         match validate_row(line, fields, self.insurer) {
             Ok(row) => self.rows.push(row),
+            // Rows arrive in file order and each line has at most one error, so the tally keeps the first ones.
             Err(error) => self.row_errors.push(error),
         }
     }
 
-    fn finish(mut self) -> Result<Vec<BatchRow>, Vec<RowError>> {
+    fn finish(mut self) -> Result<Vec<BatchRow>, ErrorTally> {
         if !self.shape_errors.is_empty() {
             return Err(self.shape_errors);
         }
         if self.count == 0 || self.count > MAX_ROWS {
-            return Err(vec![RowError { line: 0, field: None, code: RowErrorCode::BatchSize }]);
+            return Err(ErrorTally::of(vec![RowError { line: 0, field: None, code: RowErrorCode::BatchSize }]));
         }
-        self.row_errors.extend(duplicate_acquisitions(&self.rows));
-        if self.row_errors.is_empty() {
-            Ok(self.rows)
-        } else {
-            // Each line has at most one error, so ordering by line gives the order of the file.
-            self.row_errors.sort_by_key(|error| error.line);
-            Err(self.row_errors)
-        }
+        self.row_errors.merge(duplicate_acquisitions(&self.rows));
+        if self.row_errors.is_empty() { Ok(self.rows) } else { Err(self.row_errors) }
     }
 }
 
-fn ndjson_rows(text: &str, collector: &mut RowCollector<'_>) {
-    let mut values: Vec<(String, String)> = Vec::new();
-    for (index, line) in text.lines().enumerate() {
-        let line_number = index as u64 + 1;
-        if line.trim().is_empty() {
-            continue;
-        }
-        let Ok(serde_json::Value::Object(object)) = serde_json::from_str::<serde_json::Value>(line) else {
-            collector.shape_error(RowError { line: line_number, field: None, code: RowErrorCode::Malformed });
-            continue;
+/// Reads one JSON line (without its line feed; a CR before it is dropped).
+fn ndjson_line(line_number: u64, line: &[u8], collector: &mut RowCollector<'_>) {
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    let Ok(line) = std::str::from_utf8(line) else {
+        collector.shape_error(RowError { line: line_number, field: None, code: RowErrorCode::Malformed });
+        return;
+    };
+    if line.trim().is_empty() {
+        return;
+    }
+    let Ok(serde_json::Value::Object(object)) = serde_json::from_str::<serde_json::Value>(line) else {
+        collector.shape_error(RowError { line: line_number, field: None, code: RowErrorCode::Malformed });
+        return;
+    };
+    let mut values: Vec<(String, String)> = Vec::with_capacity(object.len());
+    let mut ok = true;
+    for (key, value) in object {
+        let text = match value {
+            serde_json::Value::String(text) => text,
+            serde_json::Value::Number(number) => number.to_string(),
+            serde_json::Value::Null => continue,
+            _ => {
+                collector.shape_error(RowError {
+                    line: line_number,
+                    field: field_name(&key),
+                    code: RowErrorCode::InvalidValue,
+                });
+                ok = false;
+                continue;
+            }
         };
-        values.clear();
-        let mut ok = true;
-        for (key, value) in object {
-            let text = match value {
-                serde_json::Value::String(text) => text,
-                serde_json::Value::Number(number) => number.to_string(),
-                serde_json::Value::Null => continue,
-                _ => {
-                    collector.shape_error(RowError {
-                        line: line_number,
-                        field: field_name(&key),
-                        code: RowErrorCode::InvalidValue,
-                    });
-                    ok = false;
-                    continue;
-                }
-            };
-            values.push((key, text));
-        }
-        if ok {
-            let fields: Vec<(&str, &str)> = values.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-            collector.add(line_number, &fields);
-        }
+        values.push((key, text));
+    }
+    if ok {
+        let fields: Vec<(&str, &str)> = values.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        collector.add(line_number, &fields);
     }
 }
 
-fn csv_rows(text: &str, collector: &mut RowCollector<'_>) -> Result<(), Vec<RowError>> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut header: Option<Vec<String>> = None;
-    csv_records(text, |line, cells| {
-        let Some(names) = &header else {
-            header = Some(cells.iter().map(|cell| (*cell).to_owned()).collect());
-            return;
-        };
-        if cells.len() == 1 && cells.first().is_some_and(|cell| cell.is_empty()) {
-            return;
-        }
-        if cells.len() != names.len() {
-            collector.shape_error(RowError { line, field: None, code: RowErrorCode::Malformed });
-            return;
-        }
-        let fields: Vec<(&str, &str)> = names
-            .iter()
-            .map(String::as_str)
-            .zip(cells.iter().copied())
-            .filter(|(_, value)| !value.is_empty())
-            .collect();
-        collector.add(line, &fields);
-    })
-    .map_err(|line| vec![RowError { line, field: None, code: RowErrorCode::Malformed }])
+/// Reads one CSV record: the first is the header naming the fields.
+fn csv_row(line: u64, cells: &[&str], header: &mut Option<Vec<String>>, collector: &mut RowCollector<'_>) {
+    let Some(names) = header.as_ref() else {
+        *header = Some(cells.iter().map(|cell| (*cell).to_owned()).collect());
+        return;
+    };
+    if cells.len() == 1 && cells.first().is_some_and(|cell| cell.is_empty()) {
+        return;
+    }
+    if cells.len() != names.len() {
+        collector.shape_error(RowError { line, field: None, code: RowErrorCode::Malformed });
+        return;
+    }
+    let fields: Vec<(&str, &str)> =
+        names.iter().map(String::as_str).zip(cells.iter().copied()).filter(|(_, value)| !value.is_empty()).collect();
+    collector.add(line, &fields);
 }
 
 /// Splits CSV text into records of cells and hands each to `each` with the line it starts on, one record at a
@@ -335,7 +492,8 @@ mod tests {
         ]
         .join("\n");
         let errors = parse_batch(BatchFormat::Ndjson, body.as_bytes(), &insurer()).unwrap_err();
-        let found: Vec<(u64, Option<&str>, RowErrorCode)> = errors.iter().map(|e| (e.line, e.field, e.code)).collect();
+        let found: Vec<(u64, Option<&str>, RowErrorCode)> =
+            errors.first().iter().map(|e| (e.line, e.field, e.code)).collect();
         assert_eq!(
             found,
             vec![
@@ -357,12 +515,14 @@ mod tests {
             ROW.replace("\"op\":\"acquire\"", "\"op\":\"merge\""),
         );
         let errors = parse_batch(BatchFormat::Ndjson, body.as_bytes(), &insurer()).unwrap_err();
-        let found: Vec<(u64, Option<&str>, RowErrorCode)> = errors.iter().map(|e| (e.line, e.field, e.code)).collect();
+        let found: Vec<(u64, Option<&str>, RowErrorCode)> =
+            errors.first().iter().map(|e| (e.line, e.field, e.code)).collect();
         assert_eq!(found, vec![(2, None, RowErrorCode::Malformed),]);
         // Without the unparseable line, the per-field errors of the remaining rows all show.
         let body = body.replace("not json\n", "");
         let errors = parse_batch(BatchFormat::Ndjson, body.as_bytes(), &insurer()).unwrap_err();
-        let found: Vec<(u64, Option<&str>, RowErrorCode)> = errors.iter().map(|e| (e.line, e.field, e.code)).collect();
+        let found: Vec<(u64, Option<&str>, RowErrorCode)> =
+            errors.first().iter().map(|e| (e.line, e.field, e.code)).collect();
         assert_eq!(
             found,
             vec![
@@ -378,13 +538,16 @@ mod tests {
     fn another_insurers_number_and_unknown_fields_are_refused() {
         let other = ROW.replace("\"op\"", "\"insurer_number\":\"01130012\",\"op\"");
         let errors = parse_batch(BatchFormat::Ndjson, other.as_bytes(), &insurer()).unwrap_err();
-        assert_eq!(errors[0].code, RowErrorCode::InsurerMismatch);
+        assert_eq!(errors.first()[0].code, RowErrorCode::InsurerMismatch);
         let extra = ROW.replace("\"op\"", "\"my_number\":\"1\",\"op\"");
         assert_eq!(
-            parse_batch(BatchFormat::Ndjson, extra.as_bytes(), &insurer()).unwrap_err()[0].code,
+            parse_batch(BatchFormat::Ndjson, extra.as_bytes(), &insurer()).unwrap_err().first()[0].code,
             RowErrorCode::UnknownField
         );
-        assert_eq!(parse_batch(BatchFormat::Ndjson, b"", &insurer()).unwrap_err()[0].code, RowErrorCode::BatchSize);
+        assert_eq!(
+            parse_batch(BatchFormat::Ndjson, b"", &insurer()).unwrap_err().first()[0].code,
+            RowErrorCode::BatchSize
+        );
     }
 
     #[test]
@@ -417,8 +580,66 @@ mod tests {
         assert!(matches!(&rows[0], BatchRow::Lose(loss) if loss.line == 2 && loss.loss_reason == "99"));
         let short = "op,number\nlose\n";
         assert_eq!(
-            parse_batch(BatchFormat::Csv, short.as_bytes(), &insurer()).unwrap_err()[0].code,
+            parse_batch(BatchFormat::Csv, short.as_bytes(), &insurer()).unwrap_err().first()[0].code,
             RowErrorCode::Malformed
         );
+    }
+
+    #[test]
+    fn a_file_read_in_chunks_of_any_size_reads_as_a_whole() {
+        let owner = insurer();
+        let ndjson = format!("{ROW}\r\n\n{}\n{ROW}", ROW.replace("A03", "A07"));
+        let csv = "op,number,symbol,branch,disqualification_date\r\nlose,5001,\"1\n0\",00,2026-11-01\n\
+                   lose,5002,10,00,2026-11-01\nlose,5002,10\n";
+        for (format, body) in [(BatchFormat::Ndjson, ndjson.as_bytes()), (BatchFormat::Csv, csv.as_bytes())] {
+            let whole = parse_batch(format, body, &insurer());
+            for size in [1, 2, 3, 7, 64] {
+                let mut reader = BatchReader::new(format, &owner);
+                body.chunks(size).for_each(|chunk| reader.push(chunk));
+                assert_eq!(reader.finish(), whole, "{format:?} in chunks of {size}");
+            }
+        }
+        let with_bom = format!("\u{feff}{csv}");
+        let mut reader = BatchReader::new(BatchFormat::Csv, &owner);
+        with_bom.as_bytes().chunks(1).for_each(|chunk| reader.push(chunk));
+        assert_eq!(reader.finish(), parse_batch(BatchFormat::Csv, csv.as_bytes(), &insurer()));
+    }
+
+    #[test]
+    fn millions_of_bad_lines_keep_a_bounded_list_and_an_exact_count() {
+        let lines = 2_000_000_u64;
+        let errors = parse_batch(BatchFormat::Ndjson, "0\n".repeat(lines as usize).as_bytes(), &insurer()).unwrap_err();
+        assert_eq!(errors.first().len(), crate::batch::tally::MAX_REPORTED_ERRORS);
+        assert_eq!(errors.total(), lines);
+        assert_eq!(errors.by_code().get("malformed"), Some(&lines));
+        assert_eq!(errors.first().last().map(|error| error.line), Some(1_000));
+        let header = "op,number,symbol\n";
+        let csv = format!("{header}{}", "lose\n".repeat(5_000));
+        let errors = parse_batch(BatchFormat::Csv, csv.as_bytes(), &insurer()).unwrap_err();
+        assert_eq!((errors.first().len(), errors.total()), (crate::batch::tally::MAX_REPORTED_ERRORS, 5_000));
+    }
+
+    #[test]
+    fn an_endless_line_or_record_is_malformed_without_being_held() {
+        let owner = insurer();
+        let long = format!("{ROW}\n{}\n{ROW}\n", "x".repeat(MAX_LINE_BYTES + 1));
+        let mut reader = BatchReader::new(BatchFormat::Ndjson, &owner);
+        long.as_bytes().chunks(1000).for_each(|chunk| reader.push(chunk));
+        assert!(reader.pending.capacity() <= MAX_LINE_BYTES + 1000);
+        let errors = reader.finish().unwrap_err();
+        assert_eq!(errors.first().iter().map(|e| (e.line, e.code)).collect::<Vec<_>>(), [(2, RowErrorCode::Malformed)]);
+        // A quote never closed would read to the end of the file as one record.
+        let mut reader = BatchReader::new(BatchFormat::Csv, &owner);
+        reader.push(b"op,number\nlose,\"5001\n");
+        for _ in 0..100 {
+            reader.push(&[b'x'; 4096]);
+        }
+        assert!(reader.pending.capacity() < 2 * MAX_LINE_BYTES);
+        let errors = reader.finish().unwrap_err();
+        assert_eq!(errors.first().iter().map(|e| (e.line, e.code)).collect::<Vec<_>>(), [(2, RowErrorCode::Malformed)]);
+        let mut bad = format!("{ROW}\n").into_bytes();
+        bad.extend_from_slice(b"\xff\n");
+        let errors = parse_batch(BatchFormat::Ndjson, &bad, &insurer()).unwrap_err();
+        assert_eq!(errors.first().iter().map(|e| (e.line, e.code)).collect::<Vec<_>>(), [(2, RowErrorCode::Malformed)]);
     }
 }

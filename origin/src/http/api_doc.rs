@@ -20,7 +20,7 @@ use onshi_proto::qualification::QualificationAnswer;
 use utoipa::openapi::content::ContentBuilder;
 use utoipa::openapi::path::{HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn};
 use utoipa::openapi::request_body::RequestBodyBuilder;
-use utoipa::openapi::schema::{AnyOfBuilder, ArrayBuilder, ObjectBuilder, Ref, Schema, Type};
+use utoipa::openapi::schema::{AnyOfBuilder, ObjectBuilder, Ref, Schema, Type};
 use utoipa::openapi::security::{
     ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme,
 };
@@ -36,9 +36,10 @@ use crate::http::admin::{
 };
 use crate::http::insurer::{
     BATCH_PATH, BATCHES_PATH, BatchRejection, HOLD_RESOLUTION_PATH, HoldResolutionAnswer, NOTIFICATIONS_PATH,
+    NotificationPage,
 };
 use crate::http::render::{FHIR_MEDIA_TYPE, XML_MEDIA_TYPE};
-use crate::store::{BatchReport, HoldResolution, Notification};
+use crate::store::{BatchReport, HoldResolution};
 
 /// Media type of every JSON body.
 pub const JSON: &str = "application/json";
@@ -108,10 +109,6 @@ fn reference<T: ToSchema>() -> RefOr<Schema> {
     RefOr::Ref(Ref::from_schema_name(T::name()))
 }
 
-fn list_of<T: ToSchema>() -> RefOr<Schema> {
-    ArrayBuilder::new().items(reference::<T>()).into()
-}
-
 fn register<T: ToSchema>(components: ComponentsBuilder) -> ComponentsBuilder {
     let mut nested = Vec::new();
     T::schemas(&mut nested);
@@ -125,11 +122,6 @@ fn nothing(components: ComponentsBuilder) -> ComponentsBuilder {
 /// A JSON body of type `T`, as a named component.
 const fn json<T: ToSchema>() -> Body {
     Body { media_type: JSON, shape: Some(Shape { schema: reference::<T>, register: register::<T> }) }
-}
-
-/// A JSON array of `T`.
-const fn json_list<T: ToSchema>() -> Body {
-    Body { media_type: JSON, shape: Some(Shape { schema: list_of::<T>, register: register::<T> }) }
 }
 
 /// A JSON body whose schema is written inline.
@@ -195,7 +187,7 @@ const INTERNAL: Answer = error(500, "`internal`: the service failed; the detail 
 /// A refused batch upload.
 const BATCH_REFUSED: Answer = Answer {
     status: 400,
-    description: "`bad_request`: a media type other than NDJSON or CSV, or bad rows (every one listed)",
+    description: "`bad_request`: a media type other than NDJSON or CSV, or bad rows (the first listed, all counted)",
     bodies: &[Body {
         media_type: JSON,
         shape: Some(Shape { schema: batch_refusal, register: register_batch_refusal }),
@@ -377,7 +369,8 @@ pub const ROUTES: [Route; 24] = [
         summary: "Upload a batch (application/x-ndjson or text/csv)",
         request: &[opaque("application/x-ndjson", Some(binary_text)), opaque("text/csv", Some(binary_text))],
         success: ok(&[json::<BatchReport>()]),
-        errors: &[BATCH_REFUSED, UNAUTHORIZED, TOO_LARGE, INTERNAL],
+        // 429: another batch of the same insurer is running.
+        errors: &[BATCH_REFUSED, UNAUTHORIZED, TOO_LARGE, RATE_LIMITED, INTERNAL],
     },
     Route {
         method: "get",
@@ -402,10 +395,11 @@ pub const ROUTES: [Route; 24] = [
         method: "get",
         path: NOTIFICATIONS_PATH,
         auth: Auth::InsurerToken,
-        summary: "Notifications to the insurer",
+        summary: "Notifications to the insurer, a page at a time (`?limit=` up to 1000, `?after=` the last page's `next`)",
         request: &[],
-        success: ok(&[json_list::<Notification>()]),
-        errors: &[UNAUTHORIZED, INTERNAL],
+        success: ok(&[json::<NotificationPage>()]),
+        // 400: a cursor this listing did not write, or a page size outside 1..=1000.
+        errors: &[BAD_REQUEST, UNAUTHORIZED, INTERNAL],
     },
     Route {
         method: "post",

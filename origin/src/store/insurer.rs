@@ -17,8 +17,8 @@ use crate::batch::read::BatchFormat;
 use crate::batch::validate::{Acquisition, BatchRow, Loss, RowError, RowErrorCode};
 use crate::error::Result;
 use crate::store::rows::{
-    BatchReport, HoldOutcome, HoldResolution, HoldStatus, NewInsurer, NewQualification, Notification, parse_date,
-    parse_stored,
+    BatchReport, HoldOutcome, HoldResolution, HoldStatus, NewInsurer, NewQualification, Notification, NotificationKey,
+    parse_date, parse_stored,
 };
 use crate::store::seed::insert_insurer;
 use crate::store::sql::{Backend, multi_row_insert};
@@ -308,13 +308,31 @@ impl Store {
             .await?)
     }
 
-    /// `insurer`'s notifications, oldest first.
-    pub async fn notifications(&self, insurer: &str) -> Result<Vec<Notification>> {
+    /// Up to `limit` of `insurer`'s notifications, oldest first, after the one `after` names (from the first when
+    /// `None`). The order is a total one over columns every notification has a value for, so walking the pages by
+    /// the last one's key sees each notification exactly once, even while new ones are written.
+    pub async fn notifications(
+        &self,
+        insurer: &str,
+        after: Option<&NotificationKey>,
+        limit: u32,
+    ) -> Result<Vec<Notification>> {
+        let start =
+            NotificationKey { created_at: i64::MIN, batch_id: String::new(), line: i64::MIN, id: String::new() };
+        let after = after.unwrap_or(&start);
         Ok(sqlx::query_as(
             "SELECT id, batch_id, line, person_id, kind, created_at FROM insurer_notifications \
-             WHERE insurer_number = $1 ORDER BY created_at, batch_id, line, id",
+             WHERE insurer_number = $1 AND created_at >= $2 \
+               AND (created_at, COALESCE(batch_id, ''), COALESCE(line, 0), id) > ($3, $4, $5, $6) \
+             ORDER BY created_at, COALESCE(batch_id, ''), COALESCE(line, 0), id LIMIT $7",
         )
         .bind(insurer)
+        .bind(after.created_at)
+        .bind(after.created_at)
+        .bind(&after.batch_id)
+        .bind(after.line)
+        .bind(&after.id)
+        .bind(i64::from(limit))
         .fetch_all(self.pool())
         .await?)
     }

@@ -20,11 +20,13 @@ use crate::store::group_commit::GroupCommit;
 pub use crate::store::rows::{
     AuditEvent, BatchReport, BatchSummary, CardHolderRecord, CheckInRow, HoldOutcome, HoldResolution, HoldStatus,
     JlisEntry, JlisStatus, NewCertificateLink, NewCheckup, NewInsurer, NewJlisCertificate, NewMedication, NewPerson,
-    NewQualification, NewResident, Notification, NumberKey, RecordBatch, RegistrationResult, RequestRows,
+    NewQualification, NewResident, Notification, NotificationKey, NumberKey, RecordBatch, RegistrationResult,
+    RequestRows,
 };
 pub use crate::store::sql::Backend;
 
 mod audit;
+pub mod batch_lock;
 mod consent;
 pub mod group_commit;
 mod insurer;

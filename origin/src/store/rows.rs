@@ -423,6 +423,56 @@ pub struct Notification {
     pub created_at: i64,
 }
 
+impl Notification {
+    /// Where this notification stands in the listing's order.
+    pub fn key(&self) -> NotificationKey {
+        NotificationKey {
+            created_at: self.created_at,
+            batch_id: self.batch_id.clone().unwrap_or_default(),
+            line: self.line.unwrap_or(0),
+            id: self.id.clone(),
+        }
+    }
+}
+
+/// A notification's place in the listing order (time, batch, line, id; a missing batch or line sorts first), and
+/// the cursor an insurer pages with: `created_at.batch_id.line.id` as text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NotificationKey {
+    /// When it was raised.
+    pub created_at: i64,
+    /// Its batch, or empty.
+    pub batch_id: String,
+    /// Its line, or 0.
+    pub line: i64,
+    /// Its id.
+    pub id: String,
+}
+
+impl NotificationKey {
+    /// Reads a cursor written by [`NotificationKey::to_cursor`]; `None` for anything else.
+    pub fn from_cursor(cursor: &str) -> Option<Self> {
+        let mut parts = cursor.splitn(4, '.');
+        let created_at = parts.next()?.parse().ok()?;
+        let batch_id = parts.next()?;
+        let line = parts.next()?.parse().ok()?;
+        let id = parts.next()?;
+        // Ids are the store's own random hex; anything else was never a cursor of this listing.
+        let hex = |text: &str| text.len() <= 64 && text.bytes().all(|byte| byte.is_ascii_hexdigit());
+        (hex(batch_id) && hex(id) && !id.is_empty()).then(|| Self {
+            created_at,
+            batch_id: batch_id.to_owned(),
+            line,
+            id: id.to_owned(),
+        })
+    }
+
+    /// The cursor text.
+    pub fn to_cursor(&self) -> String {
+        format!("{}.{}.{}.{}", self.created_at, self.batch_id, self.line, self.id)
+    }
+}
+
 /// How an insurer resolves a held record.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Deserialize, utoipa::ToSchema)]
 #[serde(tag = "resolution", rename_all = "snake_case", deny_unknown_fields)]

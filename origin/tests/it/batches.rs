@@ -51,8 +51,13 @@ async fn by_number(origin: &Origin, insurer: &str, number: &str, birth: &str) ->
 }
 
 async fn notices(origin: &Origin, token: &str) -> Vec<(i64, String)> {
-    let list: Vec<Value> = origin.get_with("/insurer/v1/notifications", token).await.json().await.unwrap();
-    list.iter().map(|n| (n["line"].as_i64().unwrap_or(0), n["kind"].as_str().unwrap().to_owned())).collect()
+    let page: Value = origin.get_with("/insurer/v1/notifications", token).await.json().await.unwrap();
+    page["notifications"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| (n["line"].as_i64().unwrap_or(0), n["kind"].as_str().unwrap().to_owned()))
+        .collect()
 }
 
 async fn a_clean_batch_registers_and_answers_by_number(db: Db) {
@@ -210,7 +215,8 @@ async fn check_f_a_hold_is_released_only_by_the_insurer(db: Db) {
     ]);
     let report: Value = origin.upload(&token, "application/x-ndjson", &body).await.json().await.unwrap();
     assert_eq!(report["records_held"], 2);
-    let list: Vec<Value> = origin.get_with("/insurer/v1/notifications", &token).await.json().await.unwrap();
+    let page: Value = origin.get_with("/insurer/v1/notifications", &token).await.json().await.unwrap();
+    let list = page["notifications"].as_array().unwrap().clone();
     let person = |line: i64| {
         list.iter().find(|n| n["line"] == line && n["kind"] == "record_held").unwrap()["person_id"]
             .as_str()

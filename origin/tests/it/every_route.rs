@@ -142,8 +142,8 @@ async fn every_route_answers_its_documented_success(db: Db) {
     let batch_id = report["batch_id"].as_str().unwrap();
     ok(origin.get_with("/insurer/v1/batches", &token).await, 200).await;
     ok(origin.get_with(&format!("/insurer/v1/batches/{batch_id}"), &token).await, 200).await;
-    let notices: Vec<Value> =
-        ok(origin.get_with("/insurer/v1/notifications", &token).await, 200).await.json().await.unwrap();
+    let page: Value = ok(origin.get_with("/insurer/v1/notifications", &token).await, 200).await.json().await.unwrap();
+    let notices = page["notifications"].as_array().unwrap();
     let person = notices.iter().find(|n| n["kind"] == "record_held").unwrap()["person_id"].as_str().unwrap();
     let resolution = origin
         .client

@@ -5,6 +5,7 @@
 #[macro_use]
 mod fixture;
 
+mod batch_bounds;
 mod batches;
 mod binary;
 mod certificate_status;
