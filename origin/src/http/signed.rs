@@ -17,7 +17,7 @@ use serde::de::DeserializeOwned;
 
 use crate::error::OriginError;
 use crate::http::state::AppState;
-use crate::replay::NonceRefusal;
+use crate::replay::NonceRecord;
 
 /// Timestamps beyond this many seconds from the epoch (the year 5138) are refused outright.
 const MAX_PLAUSIBLE_UNIX_TIME: i64 = 100_000_000_000;
@@ -89,18 +89,10 @@ impl<T: DeserializeOwned> FromRequest<AppState> for SignedJson<T> {
                 tracing::warn!(%error, path = %path_and_query, "signed request refused");
                 Failure(ErrorCode::Unauthorized)
             })?;
-        {
-            let mut nonces = shared.nonces.lock().map_err(|_| Failure(ErrorCode::Internal))?;
-            nonces.remember(&headers.nonce, timestamp, now).map_err(|refusal| match refusal {
-                NonceRefusal::Replayed => {
-                    tracing::warn!(path = %path_and_query, "replayed request nonce refused");
-                    Failure(ErrorCode::Unauthorized)
-                }
-                NonceRefusal::CacheFull => {
-                    tracing::warn!("nonce cache full; refusing until entries expire");
-                    Failure(ErrorCode::RateLimited)
-                }
-            })?;
+        // After the signature, so unauthenticated callers cannot fill the table.
+        if !state.store().remember_nonce(&NonceRecord::of(&headers.nonce, timestamp), now).await? {
+            tracing::warn!(path = %path_and_query, "replayed request nonce refused");
+            return Err(Failure(ErrorCode::Unauthorized));
         }
         serde_json::from_slice(&body).map(SignedJson).map_err(|error| {
             // The error names a line and column, never the body's content.

@@ -1,14 +1,13 @@
-//! The application state every handler shares: the store, the clock, the edge's signing key with its nonce cache,
-//! the admin token and the metrics counters.
+//! The application state every handler shares: the store, the clock, the edge's signing key, the admin token and
+//! the metrics counters.
 //!
 //! Layer: HTTP adapter (data only). Must not hold anything per request.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use crate::clock::Clock;
 use crate::key::{AdminToken, SigningKey};
 use crate::metrics::Metrics;
-use crate::replay::NonceCache;
 use crate::store::Store;
 
 /// What every handler shares. Cheap to clone.
@@ -20,7 +19,6 @@ pub(crate) struct Shared {
     pub(crate) store: Store,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) key: SigningKey,
-    pub(crate) nonces: Mutex<NonceCache>,
     pub(crate) admin_token: Option<AdminToken>,
     pub(crate) metrics: Metrics,
 }
@@ -39,14 +37,7 @@ impl AppState {
         key: SigningKey,
         admin_token: Option<AdminToken>,
     ) -> Self {
-        Self(Arc::new(Shared {
-            store,
-            clock,
-            key,
-            nonces: Mutex::new(NonceCache::default()),
-            admin_token,
-            metrics: Metrics::default(),
-        }))
+        Self(Arc::new(Shared { store, clock, key, admin_token, metrics: Metrics::default() }))
     }
 
     pub(crate) fn shared(&self) -> &Shared {

@@ -31,6 +31,7 @@ mod consent;
 pub mod group_commit;
 mod insurer;
 mod lookup;
+mod nonces;
 pub(crate) mod population;
 mod registration;
 mod registry;
@@ -208,7 +209,7 @@ impl Store {
 
     /// Counts rows of a table; for tests and metrics. Only the fixed table names of this schema are accepted.
     pub async fn count_rows(&self, table: &str) -> Result<i64> {
-        const TABLES: [&str; 13] = [
+        const TABLES: [&str; 14] = [
             "checkins",
             "persons",
             "insurers",
@@ -222,6 +223,7 @@ impl Store {
             "insurer_notifications",
             "medication_history",
             "checkup_history",
+            "request_nonces",
         ];
         if !TABLES.contains(&table) {
             return Err(OriginError::Usage(format!("no table {table:?}")));

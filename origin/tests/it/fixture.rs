@@ -136,6 +136,8 @@ pub struct Origin {
     pub database_url: String,
     /// Every answer, checked against the OpenAPI document.
     pub contract: Arc<Contract>,
+    /// Whether stopping drops the database (a replica's does not).
+    owns_database: bool,
     shutdown: Option<oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
     _dir: TempDir,
@@ -156,6 +158,17 @@ impl Origin {
         let store = Store::connect(&database_url).await.unwrap();
         let summary = seed_demo_file(&store, &demo_cards_path(), TODAY, NOW).await.unwrap();
         assert!(summary.rows_inserted > 0);
+        Self::serve(store, database_url, dir, true).await
+    }
+
+    /// Another origin on this one's database, with its own connections, memory and port, as a second replica (or
+    /// the same origin after a restart) would be. It leaves the database in place when it stops.
+    pub async fn replica(&self) -> Self {
+        let store = Store::connect(&self.database_url).await.unwrap();
+        Self::serve(store, self.database_url.clone(), tempfile::tempdir().unwrap(), false).await
+    }
+
+    async fn serve(store: Store, database_url: String, dir: TempDir, owns_database: bool) -> Self {
         let clock = Arc::new(FixedClock::new(NOW));
         let admin = onshi_origin::key::AdminToken::new(ADMIN_TOKEN.to_owned()).unwrap();
         let state = AppState::with_admin_token(
@@ -185,6 +198,7 @@ impl Origin {
             store,
             database_url,
             contract,
+            owns_database,
             shutdown: Some(shutdown),
             server: Some(server),
             _dir: dir,
@@ -230,7 +244,9 @@ impl Origin {
             server.await.unwrap().unwrap();
         }
         self.store.close().await;
-        drop_if_postgres(&self.database_url).await;
+        if self.owns_database {
+            drop_if_postgres(&self.database_url).await;
+        }
     }
 }
 

@@ -55,6 +55,43 @@ async fn a_replayed_nonce_is_refused(db: Db) {
 }
 on_both_databases!(a_replayed_nonce_is_refused);
 
+async fn a_request_replayed_to_another_replica_is_refused(db: Db) {
+    let first = Origin::start(db).await;
+    // Another origin process on the same database: its own pool, its own memory, its own port.
+    let second = first.replica().await;
+    let body = body();
+    let headers = first.sign("POST", BY_CERTIFICATE_PATH, &body);
+    assert_eq!(first.post_raw(BY_CERTIFICATE_PATH, body.clone(), Some(&headers)).await.status().as_u16(), 200);
+    let replayed = second.post_raw(BY_CERTIFICATE_PATH, body.clone(), Some(&headers)).await;
+    expect_error(replayed, 401, "unauthorized").await;
+    // And the other way round.
+    let headers = second.sign("POST", BY_CERTIFICATE_PATH, &body);
+    assert_eq!(second.post_raw(BY_CERTIFICATE_PATH, body.clone(), Some(&headers)).await.status().as_u16(), 200);
+    expect_error(first.post_raw(BY_CERTIFICATE_PATH, body, Some(&headers)).await, 401, "unauthorized").await;
+    assert_eq!(audit_rows(&first).await, 2);
+    second.stop().await;
+    first.stop().await;
+}
+on_both_databases!(a_request_replayed_to_another_replica_is_refused);
+
+async fn a_restarted_origin_refuses_a_replay(db: Db) {
+    // The fixture's origin keeps the database; the one restarted is a replica of it.
+    let database = Origin::start(db).await;
+    let before = database.replica().await;
+    let body = body();
+    let headers = before.sign("POST", BY_CERTIFICATE_PATH, &body);
+    assert_eq!(before.post_raw(BY_CERTIFICATE_PATH, body.clone(), Some(&headers)).await.status().as_u16(), 200);
+    before.stop().await;
+    // The same origin after a restart: a new process over the same database, with nothing in memory from before.
+    let after = database.replica().await;
+    after.clock.set(NOW + 30);
+    expect_error(after.post_raw(BY_CERTIFICATE_PATH, body, Some(&headers)).await, 401, "unauthorized").await;
+    assert_eq!(audit_rows(&after).await, 1);
+    after.stop().await;
+    database.stop().await;
+}
+on_both_databases!(a_restarted_origin_refuses_a_replay);
+
 async fn a_stale_or_future_timestamp_is_refused(db: Db) {
     let origin = Origin::start(db).await;
     for timestamp in [NOW - MAX_SKEW_SECS - 1, NOW + MAX_SKEW_SECS + 1] {
