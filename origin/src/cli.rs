@@ -4,14 +4,19 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use crate::error::{OriginError, Result};
+use crate::http::OpsRoutes;
 
 /// Printed for `--help` and after a usage error.
 pub const USAGE: &str = "\
-usage: onshi-origin serve --database <url> [--listen <addr>] [--demo --seed-demo <demo-cards.json>]
+usage: onshi-origin serve --database <url> [--listen <addr>] [--ops-routes open|closed]
+                          [--demo --seed-demo <demo-cards.json>]
 
   --database <url>     sqlite://path/to/origin.db (created if missing), sqlite::memory: or
                        postgres://user@host:port/db; default: $DATABASE_URL
   --listen <addr>      address to bind, default 127.0.0.1:0 (any free port)
+  --ops-routes <open|closed>
+                       serve /metrics and /openapi.json (open, the default) or not (closed: use in
+                       production when others share the origin's network); /health is always served
   --demo               this origin serves the demo (test cards, whose keys are public); required by --seed-demo
   --seed-demo <path>   add the demo population for the cards in this file (idempotent); needs --demo
 
@@ -40,6 +45,8 @@ pub struct ServeArgs {
     pub listen: SocketAddr,
     /// Demo-card file to seed from.
     pub seed_demo: Option<PathBuf>,
+    /// Whether `/metrics` and `/openapi.json` are served.
+    pub ops_routes: OpsRoutes,
 }
 
 /// The default bind address: loopback, any free port.
@@ -63,6 +70,7 @@ pub fn parse_args<I: IntoIterator<Item = String>>(args: I) -> Result<Command> {
         None => return Err(OriginError::Usage("missing command".into())),
     }
     let (mut database, mut listen, mut seed_demo, mut demo) = (None, None, None, false);
+    let mut ops_routes = OpsRoutes::Open;
     while let Some(arg) = parser.next().map_err(usage)? {
         match arg {
             Short('h') | Long("help") => return Ok(Command::Help),
@@ -70,6 +78,13 @@ pub fn parse_args<I: IntoIterator<Item = String>>(args: I) -> Result<Command> {
             Long("listen") => listen = Some(parser.value().map_err(usage)?.parse::<SocketAddr>().map_err(usage)?),
             Long("seed-demo") => seed_demo = Some(PathBuf::from(parser.value().map_err(usage)?)),
             Long("demo") => demo = true,
+            Long("ops-routes") => {
+                ops_routes = match parser.value().map_err(usage)?.string().map_err(usage)?.as_str() {
+                    "open" => OpsRoutes::Open,
+                    "closed" => OpsRoutes::Closed,
+                    other => return Err(OriginError::Usage(format!("--ops-routes is open or closed, not {other:?}"))),
+                }
+            }
             other => return Err(usage(other.unexpected())),
         }
     }
@@ -86,7 +101,7 @@ pub fn parse_args<I: IntoIterator<Item = String>>(args: I) -> Result<Command> {
     let database = database
         .or_else(|| std::env::var("DATABASE_URL").ok().filter(|url| !url.is_empty()))
         .ok_or_else(|| OriginError::Usage("--database (or DATABASE_URL) is required".into()))?;
-    Ok(Command::Serve(ServeArgs { database, listen: listen.unwrap_or(DEFAULT_LISTEN), seed_demo }))
+    Ok(Command::Serve(ServeArgs { database, listen: listen.unwrap_or(DEFAULT_LISTEN), seed_demo, ops_routes }))
 }
 
 #[cfg(test)]
@@ -117,8 +132,13 @@ mod tests {
                 database: "sqlite://o.db".into(),
                 listen: DEFAULT_LISTEN,
                 seed_demo: Some(PathBuf::from("d.json")),
+                ops_routes: OpsRoutes::Open,
             })
         );
+        let Command::Serve(args) = parse(&["serve", "--database", "x", "--ops-routes", "closed"]).unwrap() else {
+            panic!("not serve")
+        };
+        assert_eq!(args.ops_routes, OpsRoutes::Closed);
         let command = parse(&["serve", "--database=sqlite::memory:", "--listen=[::1]:8080"]).unwrap();
         let Command::Serve(args) = command else { panic!("not serve") };
         assert_eq!(args.listen.to_string(), "[::1]:8080");
@@ -134,6 +154,7 @@ mod tests {
             &["serve", "--database"],
             &["serve", "--database", "x", "--listen", "localhost"],
             &["serve", "--database", "x", "--port", "1"],
+            &["serve", "--database", "x", "--ops-routes", "shut"],
         ] {
             assert!(matches!(parse(bad), Err(OriginError::Usage(_))), "{bad:?}");
         }

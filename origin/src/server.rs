@@ -10,18 +10,20 @@ use tokio::net::TcpListener;
 use crate::cli::{Command, ServeArgs, USAGE, parse_args};
 use crate::clock::{Clock, SystemClock, tokyo_date};
 use crate::error::{OriginError, Result};
-use crate::http::{AppState, router};
+use crate::http::{AppState, OpsRoutes, router_with};
 use crate::key::SigningKey;
 use crate::seed::seed_demo_file;
 use crate::store::Store;
 
-/// Serves `state` on `listener` until `shutdown` completes, then lets requests in flight finish.
+/// Serves `state` on `listener` (with the operator routes as `ops` says) until `shutdown` completes, then lets
+/// requests in flight finish.
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
+    ops: OpsRoutes,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<()> {
-    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await?;
+    axum::serve(listener, router_with(state, ops)).with_graceful_shutdown(shutdown).await?;
     Ok(())
 }
 
@@ -78,7 +80,8 @@ async fn run(args: ServeArgs) -> Result<()> {
     let shutdown = shutdown_signal()?;
     announce(&format!("onshi-origin listening on http://{address}"))?;
     tracing::info!(%address, "serving");
-    serve(listener, AppState::with_admin_token(store.clone(), clock, key, admin_token), shutdown).await?;
+    let state = AppState::with_admin_token(store.clone(), clock, key, admin_token);
+    serve(listener, state, args.ops_routes, shutdown).await?;
     store.close().await;
     tracing::info!("stopped");
     Ok(())

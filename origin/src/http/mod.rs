@@ -39,12 +39,30 @@ pub use state::AppState;
 /// Largest request body accepted on any route but the insurer batch upload.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
-/// The service's routes.
+/// Whether the operator routes that describe the service (`/metrics`, `/openapi.json`) are served. `/health` is
+/// always served: launchers and load balancers poll it, and it tells nothing.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum OpsRoutes {
+    /// Served to anyone who can reach the origin.
+    #[default]
+    Open,
+    /// Not served (404, as any unknown path): for a production origin whose network others share.
+    Closed,
+}
+
+/// The service's routes, with the operator routes open.
 pub fn router(state: AppState) -> Router {
-    Router::new()
-        .route("/health", get(ops::health))
-        .route("/metrics", get(ops::metrics))
-        .route("/openapi.json", get(ops::document))
+    router_with(state, OpsRoutes::Open)
+}
+
+/// The service's routes, with the operator routes as `ops` says.
+pub fn router_with(state: AppState, ops: OpsRoutes) -> Router {
+    let routes = Router::new().route("/health", get(ops::health));
+    let routes = match ops {
+        OpsRoutes::Open => routes.route("/metrics", get(ops::metrics)).route("/openapi.json", get(ops::document)),
+        OpsRoutes::Closed => routes,
+    };
+    routes
         .route(BY_CERTIFICATE_PATH, post(card::qualification_by_certificate))
         .route(CERTIFICATE_STATUS_PATH, post(card::certificate_status))
         .route(BY_NUMBER_PATH, post(number::qualification_by_number))

@@ -1,5 +1,6 @@
 //! `/openapi.json` against the router, `/metrics`, and the admin credential. Run on both databases.
 
+use onshi_origin::http::OpsRoutes;
 use onshi_origin::http::api_doc::{Auth, ROUTES};
 use serde_json::Value;
 
@@ -54,6 +55,56 @@ async fn metrics_count_requests_and_batches_in_prometheus_text(db: Db) {
     origin.stop().await;
 }
 on_both_databases!(metrics_count_requests_and_batches_in_prometheus_text);
+
+async fn metrics_labels_do_not_grow_with_what_callers_choose(db: Db) {
+    let origin = Origin::start(db).await;
+    let metrics =
+        || async { origin.client.get(format!("{}/metrics", origin.base)).send().await.unwrap().text().await.unwrap() };
+    // Random paths and made-up methods, as anyone who can reach the origin may send.
+    let hit = |round: u32| {
+        let origin = &origin;
+        async move {
+            for index in 0..50 {
+                let path = format!("/v1/{round}-{index}/{}", "x".repeat(usize::try_from(index).unwrap()));
+                origin.client.get(format!("{}{path}", origin.base)).send().await.unwrap();
+                let method = reqwest::Method::from_bytes(format!("X{round}N{index}").as_bytes()).unwrap();
+                origin.client.request(method, format!("{}{path}", origin.base)).send().await.unwrap();
+            }
+        }
+    };
+    // The first read of /metrics adds its own series; it is taken before the counts are compared.
+    metrics().await;
+    hit(0).await;
+    let after_few = metrics().await;
+    for round in 1..=5 {
+        hit(round).await;
+    }
+    let after_many = metrics().await;
+    let series = |text: &str| text.lines().filter(|l| l.starts_with("onshi_origin_requests_total{")).count();
+    assert_eq!(series(&after_few), series(&after_many), "{after_many}");
+    assert!(after_many.len() < 8 * 1024, "{} bytes", after_many.len());
+    assert!(after_many.contains("method=\"OTHER\",route=\"unmatched\",status=\"404\"} 300"), "{after_many}");
+    assert!(after_many.contains("method=\"GET\",route=\"unmatched\",status=\"404\"} 300"), "{after_many}");
+    assert!(!after_many.contains("/v1/0-"), "a raw path became a label");
+    origin.stop().await;
+}
+on_both_databases!(metrics_labels_do_not_grow_with_what_callers_choose);
+
+async fn metrics_and_the_api_document_can_be_closed(db: Db) {
+    let closed = Origin::start_with(db, OpsRoutes::Closed).await;
+    for path in ["/metrics", "/openapi.json"] {
+        expect_error(closed.client.get(format!("{}{path}", closed.base)).send().await.unwrap(), 404, "not_found").await;
+    }
+    let health = closed.client.get(format!("{}/health", closed.base)).send().await.unwrap();
+    assert_eq!(health.status().as_u16(), 200);
+    closed.stop().await;
+    let open = Origin::start_with(db, OpsRoutes::Open).await;
+    for path in ["/metrics", "/openapi.json"] {
+        assert_eq!(open.client.get(format!("{}{path}", open.base)).send().await.unwrap().status().as_u16(), 200);
+    }
+    open.stop().await;
+}
+on_both_databases!(metrics_and_the_api_document_can_be_closed);
 
 async fn admin_routes_need_the_admin_token_and_insurer_tokens_are_stored_hashed(db: Db) {
     let origin = Origin::start(db).await;
