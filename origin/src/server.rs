@@ -10,20 +10,20 @@ use tokio::net::TcpListener;
 use crate::cli::{Command, ServeArgs, USAGE, parse_args};
 use crate::clock::{Clock, SystemClock, tokyo_date};
 use crate::error::{OriginError, Result};
-use crate::http::{AppState, OpsRoutes, router_with};
+use crate::http::{AppState, RouterSettings, router_with};
 use crate::key::SigningKey;
 use crate::seed::seed_demo_file;
 use crate::store::Store;
 
-/// Serves `state` on `listener` (with the operator routes as `ops` says) until `shutdown` completes, then lets
+/// Serves `state` on `listener` with the router built as `settings` says until `shutdown` completes, then lets
 /// requests in flight finish.
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
-    ops: OpsRoutes,
+    settings: RouterSettings,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<()> {
-    axum::serve(listener, router_with(state, ops)).with_graceful_shutdown(shutdown).await?;
+    axum::serve(listener, router_with(state, settings)).with_graceful_shutdown(shutdown).await?;
     Ok(())
 }
 
@@ -81,7 +81,8 @@ async fn run(args: ServeArgs) -> Result<()> {
     announce(&format!("onshi-origin listening on http://{address}"))?;
     tracing::info!(%address, "serving");
     let state = AppState::with_admin_token(store.clone(), clock, key, admin_token);
-    serve(listener, state, args.ops_routes, shutdown).await?;
+    let settings = RouterSettings { ops_routes: args.ops_routes, ..RouterSettings::default() };
+    serve(listener, state, settings, shutdown).await?;
     store.close().await;
     tracing::info!("stopped");
     Ok(())

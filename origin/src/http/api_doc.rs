@@ -183,6 +183,8 @@ const TOO_LARGE: Answer = error(413, "`payload_too_large`: the body is over the 
 const RECORD_HELD: Answer = error(423, "`record_held`: the record is held for a suspected mis-registration");
 const RATE_LIMITED: Answer = error(429, "`rate_limited`: too many requests in flight; retry later");
 const INTERNAL: Answer = error(500, "`internal`: the service failed; the detail is in its log");
+/// Every route can run past its time limit (see `http::REQUEST_TIME_LIMIT`), so every operation declares it.
+const TIMED_OUT: Answer = error(504, "`origin_timeout`: the request ran past its time limit and was dropped");
 
 /// A refused batch upload.
 const BATCH_REFUSED: Answer = Answer {
@@ -469,7 +471,8 @@ fn security(auth: Auth) -> Vec<SecurityRequirement> {
 
 /// The named schemas `route` refers to, added to `components`.
 fn register_route(route: &Route, components: ComponentsBuilder) -> ComponentsBuilder {
-    let bodies = route.request.iter().chain(route.success.bodies).chain(route.errors.iter().flat_map(|e| e.bodies));
+    let errors = route.errors.iter().chain(std::iter::once(&TIMED_OUT));
+    let bodies = route.request.iter().chain(route.success.bodies).chain(errors.flat_map(|e| e.bodies));
     bodies.filter_map(|body| body.shape).fold(components, |components, shape| (shape.register)(components))
 }
 
@@ -498,6 +501,7 @@ fn operation(route: &Route) -> utoipa::openapi::path::Operation {
     });
     let responses = std::iter::once(&route.success)
         .chain(route.errors)
+        .chain(std::iter::once(&TIMED_OUT))
         .fold(ResponsesBuilder::new(), |builder, answer| builder.response(answer.status.to_string(), response(answer)))
         .build();
     OperationBuilder::new()

@@ -6,11 +6,14 @@
 //! Layer: HTTP adapter. This file wires routes and middleware and holds nothing else; it must not speak SQL (the
 //! store does) or decide an answer (the pure cores do).
 
+use std::time::Duration;
+
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
-use axum::http::HeaderValue;
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::http::StatusCode;
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
+use axum::http::{HeaderValue, Method};
+use axum::middleware::Next;
 use axum::response::{IntoResponse as _, Response};
 use axum::routing::{get, post};
 use onshi_proto::ErrorCode;
@@ -50,15 +53,39 @@ pub enum OpsRoutes {
     Closed,
 }
 
-/// The service's routes, with the operator routes open.
-pub fn router(state: AppState) -> Router {
-    router_with(state, OpsRoutes::Open)
+/// How long a request may take, from the router's first look at it to its answer, on every route but the batch
+/// upload: a lookup takes milliseconds, so a request still running after this is stuck (a held lock, a database
+/// that stopped answering) and its caller is better told so than kept waiting.
+pub const REQUEST_TIME_LIMIT: Duration = Duration::from_secs(30);
+
+/// How long an insurer batch upload may take: reading, checking and applying the largest accepted file, with room
+/// to spare, and less than the batch lock lasts (`insurer::BATCH_LOCK_SECS`).
+pub const BATCH_TIME_LIMIT: Duration = Duration::from_secs(25 * 60);
+
+/// What the router is built with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RouterSettings {
+    /// Whether `/metrics` and `/openapi.json` are served.
+    pub ops_routes: OpsRoutes,
+    /// The time limit of every request but the batch upload.
+    pub time_limit: Duration,
 }
 
-/// The service's routes, with the operator routes as `ops` says.
-pub fn router_with(state: AppState, ops: OpsRoutes) -> Router {
+impl Default for RouterSettings {
+    fn default() -> Self {
+        Self { ops_routes: OpsRoutes::Open, time_limit: REQUEST_TIME_LIMIT }
+    }
+}
+
+/// The service's routes, with the default settings.
+pub fn router(state: AppState) -> Router {
+    router_with(state, RouterSettings::default())
+}
+
+/// The service's routes, built with `settings`.
+pub fn router_with(state: AppState, settings: RouterSettings) -> Router {
     let routes = Router::new().route("/health", get(ops::health));
-    let routes = match ops {
+    let routes = match settings.ops_routes {
         OpsRoutes::Open => routes.route("/metrics", get(ops::metrics)).route("/openapi.json", get(ops::document)),
         OpsRoutes::Closed => routes,
     };
@@ -91,6 +118,7 @@ pub fn router_with(state: AppState, ops: OpsRoutes) -> Router {
         .fallback(signed::not_found)
         .method_not_allowed_fallback(signed::not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn_with_state(settings.time_limit, time_limit))
         .layer(axum::middleware::map_response(typed_refusals))
         .layer(axum::middleware::map_response(no_store))
         .layer(axum::middleware::from_fn_with_state(state.clone(), ops::track))
@@ -119,6 +147,21 @@ async fn typed_refusals(response: Response) -> Response {
         _ => ErrorCode::Internal,
     };
     signed::Failure(code).into_response()
+}
+
+/// Answers 504 `origin_timeout` for a request that runs past its time limit, and drops its work: a transaction in
+/// flight rolls back, and an answer whose audit row was not committed is never sent.
+async fn time_limit(State(limit): State<Duration>, request: Request, next: Next) -> Response {
+    let is_batch = request.method() == Method::POST
+        && request.extensions().get::<MatchedPath>().is_some_and(|path| path.as_str() == insurer::BATCHES_PATH);
+    let limit = if is_batch { BATCH_TIME_LIMIT } else { limit };
+    match tokio::time::timeout(limit, next.run(request)).await {
+        Ok(response) => response,
+        Err(_elapsed) => {
+            tracing::warn!(limit_ms = limit.as_millis(), "request ran past its time limit");
+            signed::Failure(ErrorCode::OriginTimeout).into_response()
+        }
+    }
 }
 
 async fn no_store(mut response: Response) -> Response {

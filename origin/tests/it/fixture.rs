@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use onshi_origin::clock::FixedClock;
 use onshi_origin::http::AppState;
-use onshi_origin::http::{OpsRoutes, router_with};
+use onshi_origin::http::{RouterSettings, router_with};
 use onshi_origin::key::SigningKey;
 use onshi_origin::seed::seed_demo_file;
 use onshi_origin::store::Store;
@@ -153,27 +153,34 @@ pub fn fresh_nonce() -> String {
 impl Origin {
     /// Starts an origin on `db` seeded with the fixture cards, its clock at [`NOW`], accepting [`ADMIN_TOKEN`].
     pub async fn start(db: Db) -> Self {
-        Self::start_with(db, OpsRoutes::Open).await
+        Self::start_with(db, RouterSettings::default()).await
     }
 
-    /// As [`Origin::start`], with the operator routes as `ops` says.
-    pub async fn start_with(db: Db, ops: OpsRoutes) -> Self {
+    /// As [`Origin::start`], with the router built as `settings` says.
+    pub async fn start_with(db: Db, settings: RouterSettings) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let database_url = fresh_database_url(db, dir.path()).await;
         let store = Store::connect(&database_url).await.unwrap();
         let summary = seed_demo_file(&store, &demo_cards_path(), TODAY, NOW).await.unwrap();
         assert!(summary.rows_inserted > 0);
-        Self::serve(store, database_url, dir, true, ops).await
+        Self::serve(store, database_url, dir, true, settings).await
     }
 
     /// Another origin on this one's database, with its own connections, memory and port, as a second replica (or
     /// the same origin after a restart) would be. It leaves the database in place when it stops.
     pub async fn replica(&self) -> Self {
         let store = Store::connect(&self.database_url).await.unwrap();
-        Self::serve(store, self.database_url.clone(), tempfile::tempdir().unwrap(), false, OpsRoutes::Open).await
+        Self::serve(store, self.database_url.clone(), tempfile::tempdir().unwrap(), false, RouterSettings::default())
+            .await
     }
 
-    async fn serve(store: Store, database_url: String, dir: TempDir, owns_database: bool, ops: OpsRoutes) -> Self {
+    async fn serve(
+        store: Store,
+        database_url: String,
+        dir: TempDir,
+        owns_database: bool,
+        settings: RouterSettings,
+    ) -> Self {
         let clock = Arc::new(FixedClock::new(NOW));
         let admin = onshi_origin::key::AdminToken::new(ADMIN_TOKEN.to_owned()).unwrap();
         let state = AppState::with_admin_token(
@@ -188,7 +195,7 @@ impl Origin {
         let contract = Arc::new(Contract::default());
         // The real router (as `server::serve` runs it), with the contract check around every route.
         let app =
-            router_with(state, ops).layer(axum::middleware::from_fn_with_state(contract.clone(), contract::check));
+            router_with(state, settings).layer(axum::middleware::from_fn_with_state(contract.clone(), contract::check));
         let server = tokio::spawn(async move {
             axum::serve(listener, app)
                 .with_graceful_shutdown(async {

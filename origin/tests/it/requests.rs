@@ -4,9 +4,10 @@ use onshi_proto::origin::{BY_CERTIFICATE_PATH, CERTIFICATE_STATUS_PATH, CardQual
 use onshi_proto::signing::{self, MAX_SKEW_SECS};
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use onshi_origin::clock::FixedClock;
-use onshi_origin::http::AppState;
+use onshi_origin::http::{AppState, RouterSettings};
 use onshi_origin::key::SigningKey;
 use onshi_origin::store::Store;
 
@@ -91,6 +92,34 @@ async fn a_restarted_origin_refuses_a_replay(db: Db) {
     database.stop().await;
 }
 on_both_databases!(a_restarted_origin_refuses_a_replay);
+
+async fn a_request_stuck_behind_a_held_database_lock_gets_a_typed_timeout(db: Db) {
+    use sqlx::Connection as _;
+    let settings = RouterSettings { time_limit: Duration::from_secs(2), ..RouterSettings::default() };
+    let origin = Origin::start_with(db, settings).await;
+    // Another client holds the lock every answer's audit row needs, and does not let go.
+    let mut holder = sqlx::AnyConnection::connect(&origin.database_url).await.unwrap();
+    match db {
+        Db::Sqlite => {
+            sqlx::query("BEGIN IMMEDIATE").execute(&mut holder).await.unwrap();
+        }
+        Db::Postgres => {
+            sqlx::query("BEGIN").execute(&mut holder).await.unwrap();
+            sqlx::query("LOCK TABLE audit_events IN ACCESS EXCLUSIVE MODE").execute(&mut holder).await.unwrap();
+        }
+    }
+    let body = body();
+    let headers = origin.sign("POST", BY_CERTIFICATE_PATH, &body);
+    let stuck = origin.post_raw(BY_CERTIFICATE_PATH, body.clone(), Some(&headers)).await;
+    expect_error(stuck, 504, "origin_timeout").await;
+    sqlx::query("ROLLBACK").execute(&mut holder).await.unwrap();
+    holder.close().await.unwrap();
+    // Once the lock is free, requests are answered again.
+    let headers = origin.sign("POST", BY_CERTIFICATE_PATH, &body);
+    assert_eq!(origin.post_raw(BY_CERTIFICATE_PATH, body, Some(&headers)).await.status().as_u16(), 200);
+    origin.stop().await;
+}
+on_both_databases!(a_request_stuck_behind_a_held_database_lock_gets_a_typed_timeout);
 
 async fn a_stale_or_future_timestamp_is_refused(db: Db) {
     let origin = Origin::start(db).await;

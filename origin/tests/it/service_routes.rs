@@ -1,7 +1,7 @@
 //! `/openapi.json` against the router, `/metrics`, and the admin credential. Run on both databases.
 
-use onshi_origin::http::OpsRoutes;
 use onshi_origin::http::api_doc::{Auth, ROUTES};
+use onshi_origin::http::{OpsRoutes, RouterSettings};
 use serde_json::Value;
 
 use crate::fixture::{Db, Origin, expect_error};
@@ -91,14 +91,16 @@ async fn metrics_labels_do_not_grow_with_what_callers_choose(db: Db) {
 on_both_databases!(metrics_labels_do_not_grow_with_what_callers_choose);
 
 async fn metrics_and_the_api_document_can_be_closed(db: Db) {
-    let closed = Origin::start_with(db, OpsRoutes::Closed).await;
+    let closed =
+        Origin::start_with(db, RouterSettings { ops_routes: OpsRoutes::Closed, ..RouterSettings::default() }).await;
     for path in ["/metrics", "/openapi.json"] {
         expect_error(closed.client.get(format!("{}{path}", closed.base)).send().await.unwrap(), 404, "not_found").await;
     }
     let health = closed.client.get(format!("{}/health", closed.base)).send().await.unwrap();
     assert_eq!(health.status().as_u16(), 200);
     closed.stop().await;
-    let open = Origin::start_with(db, OpsRoutes::Open).await;
+    let open =
+        Origin::start_with(db, RouterSettings { ops_routes: OpsRoutes::Open, ..RouterSettings::default() }).await;
     for path in ["/metrics", "/openapi.json"] {
         assert_eq!(open.client.get(format!("{}{path}", open.base)).send().await.unwrap().status().as_u16(), 200);
     }
