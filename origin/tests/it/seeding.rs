@@ -114,3 +114,23 @@ async fn a_missing_or_broken_demo_file_is_an_error() {
 async fn an_unsupported_database_url_is_refused() {
     assert!(matches!(Store::connect("mysql://localhost/onshi").await, Err(onshi_origin::OriginError::Usage(_))));
 }
+
+#[tokio::test]
+async fn a_postgres_url_may_require_tls() {
+    let Some(server) = crate::fixture::postgres_server() else {
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), "SKIPPED a_postgres_url_may_require_tls: no PostgreSQL server");
+        return;
+    };
+    // The store is built with TLS: a URL that requires it connects when the server speaks TLS, and is refused by
+    // the server (never by a missing TLS build) when it does not.
+    let separator = if server.contains('?') { '&' } else { '?' };
+    match Store::connect(&format!("{server}{separator}sslmode=require")).await {
+        Ok(store) => store.close().await,
+        Err(error) => {
+            let text = error.to_string();
+            assert!(!text.contains("without TLS support"), "{text}");
+            assert!(text.to_lowercase().contains("tls") || text.to_lowercase().contains("ssl"), "{text}");
+        }
+    }
+}
