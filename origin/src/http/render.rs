@@ -1,7 +1,8 @@
 //! Content negotiation of a qualification answer: JSON (the default), the national 資格確認結果 XmlMsg, or an FHIR
 //! `Bundle` of JP Core `Coverage` resources, as the `Accept` header asks.
 //!
-//! Layer: HTTP adapter. Must not decide anything about the answer; `interop.rs` writes the two other forms.
+//! Layer: HTTP adapter. Must not decide anything about the answer; `interop.rs` writes the two other forms, and
+//! `disclosure.rs` says what of it the reader may see.
 
 use axum::Json;
 use axum::http::HeaderMap;
@@ -9,6 +10,7 @@ use axum::http::header::{ACCEPT, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
 use onshi_proto::qualification::QualificationAnswer;
 
+use crate::disclosure::{Reader, disclose};
 use crate::error::OriginError;
 use crate::http::signed::Failure;
 use crate::interop::{XmlHeader, to_fhir_coverage, to_xml_msg};
@@ -55,5 +57,7 @@ pub(crate) fn render_answer(
         let bundle = serde_json::json!({ "resourceType": "Bundle", "type": "collection", "entry": entries });
         return Ok(([(CONTENT_TYPE, FHIR_MEDIA_TYPE)], Json(bundle)).into_response());
     }
-    Ok(Json(answer).into_response())
+    // JSON is what a kiosk reads for its screen; a card check-in's JSON answer is addressed to one.
+    let reader = if by_card { Reader::KioskScreen } else { Reader::Facility };
+    Ok(Json(disclose(answer.clone(), reader)).into_response())
 }

@@ -24,6 +24,7 @@ use onshi_proto::origin::{
 };
 
 use crate::clock::tokyo_date;
+use crate::disclosure::{Reader, disclose};
 use crate::error::Result;
 use crate::http::audit::{Asker, audit, commit_lookup};
 use crate::http::signed::{Failure, SignedJson};
@@ -236,7 +237,8 @@ pub(crate) async fn collect_visual_check(
     Ok(Json(VisualCheckCollected {
         state: VisualCheckState::Collected,
         certificate: Some(certificate),
-        qualification: Some(answer),
+        // The kiosk that asked shows it on its screen.
+        qualification: Some(disclose(answer, Reader::KioskScreen)),
     }))
 }
 
