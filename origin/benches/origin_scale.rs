@@ -17,9 +17,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use onshi_origin::batch::{BatchFormat, parse_batch};
+use onshi_origin::key::token_sha256;
 use onshi_origin::population::load::populate;
 use onshi_origin::population::{Generator, PopulationConfig, SyntheticPerson, TEST_CA_ISSUER};
-use onshi_origin::store::Store;
+use onshi_origin::store::{NewInsurer, Store};
 use onshi_proto::facility::FacilityCodeError;
 use onshi_proto::identifier::IdentifierError;
 use onshi_proto::insurer_number::InsurerNumber;
@@ -150,6 +151,7 @@ async fn run_all(sizes: Sizes, quick: bool, only: Option<&str>) -> BenchResult {
     }
     if only.is_none_or(|group| group == "batch") {
         batch_figures(&scratch, sizes).await?;
+        hostile_batch_figures(&scratch, quick).await?;
     }
     Ok(())
 }
@@ -519,6 +521,50 @@ async fn batch_figures(scratch: &Path, sizes: Sizes) -> BenchResult {
     // Quick mode reports under the same name at its small sizes, so the figure's code path never rots.
     report("origin.batch_1m_vs_10m_s", median(&mut seconds), "s", "<= 60");
     report("origin.batch_peak_rss_mb", median(&mut peaks), "MiB", "<= 2048");
+    Ok(())
+}
+
+/// A hostile insurer batch: a body of malformed two-byte lines (256 MiB, the largest accepted; 16 MiB in quick mode)
+/// uploaded to the origin binary as fast as it reads it. The figures are the origin's peak RSS over the whole
+/// upload and the size of its refusal, which lists the first errors and counts the rest.
+async fn hostile_batch_figures(scratch: &Path, quick: bool) -> BenchResult {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let bytes: usize = if quick { 16 << 20 } else { 256 << 20 };
+    let path = scratch.join("hostile-batch.sqlite");
+    remove_sqlite_files(&path);
+    let url = format!("sqlite://{}", path.display());
+    let token = "hostile-batch-benchmark-token";
+    let store = Store::connect(&url).await.map_err(|e| format!("connect: {e}"))?;
+    let insurer = NewInsurer { number: batch_insurer()?, name: "ベンチ保険者".into() };
+    store.add_insurer_token(&insurer, &token_sha256(token), unix_now()?).await.map_err(|e| format!("token: {e}"))?;
+    store.close().await;
+    let origin = Origin::start(&url).await?;
+    let address = origin.base.strip_prefix("http://").ok_or("origin base is not http")?.to_owned();
+    let mut stream = tokio::net::TcpStream::connect(&address).await.map_err(|e| format!("connect origin: {e}"))?;
+    let head = format!(
+        "POST /insurer/v1/batches HTTP/1.1\r\nhost: {address}\r\nauthorization: Bearer {token}\r\n\
+         content-type: application/x-ndjson\r\ncontent-length: {bytes}\r\nconnection: close\r\n\r\n"
+    );
+    stream.write_all(head.as_bytes()).await.map_err(|e| format!("send: {e}"))?;
+    let chunk = "0\n".repeat(32 * 1024).into_bytes();
+    let started = Instant::now();
+    for _ in 0..bytes / chunk.len() {
+        stream.write_all(&chunk).await.map_err(|e| format!("send: {e}"))?;
+    }
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).await.map_err(|e| format!("read answer: {e}"))?;
+    let seconds = started.elapsed().as_secs_f64();
+    let peak = origin.peak_rss_mb().unwrap_or(f64::NAN);
+    origin.stop().await?;
+    remove_sqlite_files(&path);
+    let text = String::from_utf8_lossy(&answer);
+    let (answer_head, body) = text.split_once("\r\n\r\n").ok_or("the origin's answer has no head")?;
+    if !answer_head.starts_with("HTTP/1.1 400") {
+        return Err(format!("a hostile batch was answered {answer_head}"));
+    }
+    note(&format!("hostile batch of {} MiB refused in {seconds:.1} s", bytes >> 20));
+    report("origin.hostile_batch_peak_rss_mb", peak, "MiB", "< 300");
+    report("origin.hostile_batch_answer_kib", body.len() as f64 / 1024.0, "KiB", "< 1024");
     Ok(())
 }
 
