@@ -90,7 +90,7 @@ fn main() -> std::process::ExitCode {
         runtime.block_on(batch_child(&args[1..]))
     } else {
         let quick = args.iter().any(|arg| arg == "--quick");
-        // `--only lookups` or `--only batch` runs one group, for profiling; cargo's own `--bench` flag is ignored.
+        // `--only lookups`, `--only batch` or `--only hostile` runs one group, for profiling; cargo's own `--bench` flag is ignored.
         let only = args.iter().position(|arg| arg == "--only").and_then(|i| args.get(i + 1)).cloned();
         runtime.block_on(run_all(if quick { QUICK } else { FULL }, quick, only.as_deref()))
     };
@@ -151,6 +151,8 @@ async fn run_all(sizes: Sizes, quick: bool, only: Option<&str>) -> BenchResult {
     }
     if only.is_none_or(|group| group == "batch") {
         batch_figures(&scratch, sizes).await?;
+    }
+    if only.is_none_or(|group| group == "batch" || group == "hostile") {
         hostile_batch_figures(&scratch, quick).await?;
     }
     Ok(())
