@@ -7,7 +7,7 @@
 //!
 //! | binding | kind | meaning |
 //! |---|---|---|
-//! | `ORIGIN_URL` | var | `http(s)://host[:port]` of the origin |
+//! | `ORIGIN_URL` | var | `https://host[:port]` of the origin (`http://` only for a loopback host) |
 //! | `ORIGIN_SIGNING_KEY` | secret | HMAC key for origin request signatures (its UTF-8 bytes), ≥ 16 bytes |
 //! | `SESSION_KEY` | secret | key material for the session tokens and audit hashes (its UTF-8 bytes; each key is derived from it by HKDF), ≥ 32 bytes |
 //! | `JPKI_AUTH_CA_PEM` | var | one or more PEM certificates of the 利用者証明用 CA(s) to trust |

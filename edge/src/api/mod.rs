@@ -76,9 +76,14 @@ pub trait EdgePorts {
     /// Remembers a newly issued challenge until [`IssuedChallenge::forget_after`].
     async fn store_challenge(&self, challenge: &IssuedChallenge, now_unix: i64) -> Result<(), EdgeError>;
 
-    /// Counts one more use of a challenge, atomically, and returns the record as it is after counting; `None`
-    /// when the id is not stored.
-    async fn count_challenge_use(&self, id: &ChallengeId, now_unix: i64) -> Result<Option<StoredChallenge>, EdgeError>;
+    /// Counts one more use of a challenge by `device`, atomically, and returns the record as it is after counting;
+    /// `None` when the id is not stored for that device, so another device can neither see nor burn it.
+    async fn count_challenge_use(
+        &self,
+        id: &ChallengeId,
+        device: &str,
+        now_unix: i64,
+    ) -> Result<Option<StoredChallenge>, EdgeError>;
 
     /// Remembers an enrolment code (by its lookup key), with the name of the kiosk it will enrol when the admin
     /// gave one, until some time after `expires_at`.

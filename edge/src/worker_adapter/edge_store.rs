@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 use worker::{DurableObject, Env, Request, Response, Result, SqlStorage, SqlStorageValue, State, durable_object};
 
 use super::webcrypto;
-use crate::auth::device::{DeviceCheck, DeviceId, DeviceRecord, check_and_count};
+use crate::auth::device::{DeviceCheck, DeviceId, DeviceRecord, ProofNonce, check_and_count};
 use crate::auth::enrolment_code::StoredEnrolmentCode;
 use crate::auth::ratelimit::RateCounter;
 use crate::error::EdgeError;
@@ -61,6 +61,14 @@ const SCHEMA: &[&str] = &[
         id TEXT PRIMARY KEY,
         record TEXT NOT NULL,
         revoked INTEGER NOT NULL DEFAULT 0
+    )",
+    // Device proof nonces, kept while a proof carrying one could still pass its timestamp check; stored, not only
+    // held in memory, so that an evicted and restarted instance still refuses a replay.
+    "CREATE TABLE IF NOT EXISTS proof_nonces (
+        device TEXT NOT NULL,
+        nonce TEXT NOT NULL,
+        forget_after INTEGER NOT NULL,
+        PRIMARY KEY (device, nonce)
     )",
 ];
 
@@ -208,6 +216,25 @@ impl EdgeStore {
         Ok(entry.0)
     }
 
+    /// Remembers a device proof nonce; false when it was already remembered (a replay). Nonces past their time are
+    /// forgotten first, so the table holds at most the nonces of the last two minutes.
+    fn remember_nonce(&self, nonce: &ProofNonce, now: i64) -> Result<bool> {
+        let sql = self.sql()?;
+        sql.exec("DELETE FROM proof_nonces WHERE forget_after < ?", vec![integer(now)?])?;
+        let inserted: Vec<serde_json::Value> = sql
+            .exec(
+                "INSERT INTO proof_nonces (device, nonce, forget_after) VALUES (?, ?, ?) \
+                 ON CONFLICT (device, nonce) DO NOTHING RETURNING forget_after",
+                vec![
+                    nonce.device_id.as_str().to_owned().into(),
+                    nonce.nonce.clone().into(),
+                    integer(nonce.forget_after)?,
+                ],
+            )?
+            .to_array()?;
+        Ok(!inserted.is_empty())
+    }
+
     /// The stored record of a device of this facility, with its revocation flag.
     fn load_device(&self, id: &DeviceId) -> Result<Option<DeviceRecord>> {
         if let Some(loaded) = self.devices.borrow().get(id) {
@@ -250,6 +277,10 @@ impl EdgeStore {
                     return Ok(false);
                 };
                 key.verify(&pending.message, &pending.signature).await
+            },
+            |nonce| {
+                self.remember_nonce(nonce, check.now)
+                    .map_err(|_| EdgeError::Runtime("a device proof nonce could not be written"))
             },
             |counter| {
                 self.count(counter, check.now).map_err(|_| EdgeError::Runtime("a rate counter could not be written"))

@@ -20,7 +20,7 @@ use crate::http_policy::{
 };
 use crate::proxy::forwardable_headers;
 use crate::routes::route;
-use onshi_proto::api::{DEVICE_ID_HEADER, DEVICE_SIGNATURE_HEADER, DEVICE_TIME_HEADER};
+use onshi_proto::api::{DEVICE_ID_HEADER, DEVICE_NONCE_HEADER, DEVICE_SIGNATURE_HEADER, DEVICE_TIME_HEADER};
 
 use ports::WorkerPorts;
 
@@ -140,6 +140,7 @@ pub async fn handle_api(mut request: Request, env: &Env) -> worker::Result<Respo
             device_proof: DeviceProofHeaders {
                 device_id: header(&request, DEVICE_ID_HEADER),
                 timestamp: header(&request, DEVICE_TIME_HEADER),
+                nonce: header(&request, DEVICE_NONCE_HEADER),
                 signature: header(&request, DEVICE_SIGNATURE_HEADER),
             },
             forwarded: forwardable_headers(request.headers().entries()),

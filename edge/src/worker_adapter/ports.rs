@@ -149,6 +149,8 @@ impl EdgePorts for WorkerPorts<'_> {
             challenge: URL_SAFE_NO_PAD.encode(challenge.challenge),
             expires_at: challenge.expires_at,
             forget_after: challenge.forget_after(),
+            device: challenge.device.clone(),
+            purpose: challenge.purpose.as_str().to_owned(),
         };
         let _: serde_json::Value = self.call_store(&challenge.id, STORE_PATH, &call).await?;
         Ok(())
@@ -157,9 +159,10 @@ impl EdgePorts for WorkerPorts<'_> {
     async fn count_challenge_use(
         &self,
         id: &ChallengeId,
+        device: &str,
         _now_unix: i64,
     ) -> Result<Option<StoredChallenge>, EdgeError> {
-        let call = UseCall { id: id.as_str().to_owned() };
+        let call = UseCall { id: id.as_str().to_owned(), device: device.to_owned() };
         self.call_store(id, USE_PATH, &call).await
     }
 
