@@ -257,6 +257,7 @@ export async function startEdge({
   originTimeoutMs,
   rateLimitPerDevice,
   rateLimitPerFacility,
+  rateLimitPerClient,
   rateLimitWindowSecs,
   kioskOrigins,
   // A directory keeps the Durable Objects' storage, so a second edge started on it sees the first one's state.
@@ -284,6 +285,7 @@ export async function startEdge({
       adminToken: ADMIN_TOKEN,
       rateLimitPerDevice,
       rateLimitPerFacility,
+      rateLimitPerClient,
       rateLimitWindowSecs,
       kioskOrigins,
       persistDirectory,

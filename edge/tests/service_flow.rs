@@ -612,3 +612,50 @@ fn production_refuses_to_start_with_the_committed_test_ca_among_its_anchors() {
     let typo = EdgeConfig::from_lookup(lookup_with(JLIS_AUTH_CA_2015.to_owned(), Some("prod"))).unwrap_err();
     assert_eq!(typo.code(), ErrorCode::Internal);
 }
+
+#[test]
+fn unauthenticated_guesses_are_throttled_per_client_and_forged_device_ids_reach_no_store() {
+    let config = config_with(&[("RATE_LIMIT_PER_CLIENT", "3"), ("RATE_LIMIT_WINDOW_SECS", "60")]);
+    let ports = FakePorts::new(origin_with_revoked("none"));
+    let api = EdgeApi::new(&config, &ports);
+    let key = p256::ecdsa::SigningKey::from_slice(&[7; 32]).unwrap();
+    let guess = |client: &'static str, code: &str| {
+        let body = enrol_request(code, &key);
+        let mut request = admin_request("/api/v1/devices/enrol", &body, None);
+        request.client = Some(client);
+        block_on(api.enrol(&request)).map(|_| ())
+    };
+    for code in ["2345-6789-ABCD", "2345-6789-ABCE", "2345-6789-ABCF"] {
+        assert_eq!(guess("203.0.113.7", code), Err(EdgeError::EnrolmentCodeInvalid("unknown")));
+    }
+    assert_eq!(guess("203.0.113.7", "2345-6789-ABCG"), Err(EdgeError::RateLimited("client")));
+    assert_eq!(EdgeError::RateLimited("client").to_api_error().error, ErrorCode::RateLimited);
+    // Staff login guesses from the same client share its budget; another client has its own.
+    let login = |client: &'static str| {
+        let mut request = admin_request("/api/v1/staff/login", br#"{"code":"2345-6789-ABCH"}"#, None);
+        request.client = Some(client);
+        block_on(api.staff_login(&request)).map(|_| ())
+    };
+    assert_eq!(login("203.0.113.7"), Err(EdgeError::RateLimited("client")));
+    assert_eq!(login("198.51.100.1"), Err(EdgeError::EnrolmentCodeInvalid("unknown")));
+
+    // Device ids this edge never issued are refused before any store is asked, and counted per client.
+    let kiosk = enrolled_kiosk(&api, 8);
+    let checks_before = ports.device_checks.get();
+    let forged = |index: u8| Kiosk {
+        device_id: DeviceId::from_random(&FacilityCode::parse("1310000011").unwrap(), &[index; 16]).as_str().to_owned(),
+        key: kiosk.key.clone(),
+    };
+    let ask = |kiosk: &Kiosk| {
+        let mut request = kiosk.request("/api/v1/challenge", b"", NOW);
+        request.client = Some("192.0.2.9");
+        block_on(api.issue_challenge(&request)).map(|_| ())
+    };
+    for index in 0..3 {
+        assert_eq!(ask(&forged(index)), Err(EdgeError::DeviceUnknown));
+    }
+    assert_eq!(ask(&forged(3)), Err(EdgeError::RateLimited("client")));
+    assert_eq!(ports.device_checks.get(), checks_before, "no forged id reached a facility store");
+    // The enrolled kiosk, from that same address, is not held back: its id is one this edge issued.
+    assert_eq!(ask(&kiosk), Ok(()));
+}

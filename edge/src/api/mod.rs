@@ -32,7 +32,7 @@ use crate::auth::device::{
     AuthenticatedDevice, DeviceCheck, DeviceCheckAnswer, DeviceId, DeviceProofHeaders, DeviceRecord, SignedRequest,
 };
 use crate::auth::enrolment_code::StoredEnrolmentCode;
-use crate::auth::ratelimit::RateScope;
+use crate::auth::ratelimit::{RateCounter, RateScope, client_key};
 use crate::auth::session::{SessionClaims, bearer_token};
 use crate::config::EdgeConfig;
 use crate::error::EdgeError;
@@ -110,6 +110,10 @@ pub trait EdgePorts {
     /// Marks a device revoked for good; false when it was never enrolled.
     async fn revoke_device(&self, id: &DeviceId) -> Result<bool, EdgeError>;
 
+    /// Counts one unauthenticated attempt on a client's counter, in the store of the counter's bucket
+    /// ([`crate::auth::ratelimit::client_bucket_name`]), and returns the count after counting.
+    async fn count_client_attempt(&self, counter: &RateCounter, now_unix: i64) -> Result<u32, EdgeError>;
+
     /// Checks one device request in its facility's store and, when the proof holds, counts it on the device's and
     /// the facility's counters: [`crate::auth::device::check_and_count`], run where the records are, in one call.
     async fn check_device(&self, check: &DeviceCheck) -> Result<DeviceCheckAnswer, EdgeError>;
@@ -133,6 +137,8 @@ pub struct ApiRequest<'r> {
     pub device_proof: DeviceProofHeaders,
     /// Allow-listed headers to pass to the origin.
     pub forwarded: Vec<(String, String)>,
+    /// The client's address as the edge's front reports it (`CF-Connecting-IP`), when it does.
+    pub client: Option<&'r str>,
     /// The clock, unix seconds.
     pub now_unix: i64,
 }
@@ -269,16 +275,29 @@ impl<'a, P: EdgePorts> EdgeApi<'a, P> {
         interpret_outcome(outcome)
     }
 
+    /// Counts one attempt that carries no credential yet (an enrolment, a staff login, a device id this edge never
+    /// issued) against the client's limit, refusing it over the limit before anything is looked up.
+    pub(crate) async fn throttle_unauthenticated(&self, request: &ApiRequest<'_>) -> Result<(), EdgeError> {
+        let limits = &self.config.rate_limits;
+        let counter = limits.counter(RateScope::Client, &client_key(request.client), request.now_unix);
+        limits.judge(RateScope::Client, self.ports.count_client_attempt(&counter, request.now_unix).await?)
+    }
+
     /// Checks the device proof, then counts the request against the device's and its facility's limits, in one call
     /// to the facility's store. Only proven requests are counted, so nobody can use up a device's allowance with
-    /// forged proofs.
+    /// forged proofs. A device id this edge never issued is refused before any store is named after it, and counted
+    /// against the client's limit instead.
     pub(crate) async fn authenticate_device(
         &self,
         request: &ApiRequest<'_>,
         context: &mut AuditContext,
     ) -> Result<AuthenticatedDevice, EdgeError> {
         let id_text = request.device_proof.device_id.as_deref().ok_or(EdgeError::DeviceProofInvalid("no device id"))?;
-        let id = DeviceId::parse(id_text)?;
+        let issued = DeviceId::parse(id_text).ok().filter(|id| self.config.device_ids.issued(id));
+        let Some(id) = issued else {
+            self.throttle_unauthenticated(request).await?;
+            return Err(EdgeError::DeviceUnknown);
+        };
         context.device = Some(id.as_str().to_owned());
         let limits = &self.config.rate_limits;
         let check = DeviceCheck::new(id, &request.device_proof, request.signed(), request.now_unix, limits);

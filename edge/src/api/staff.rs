@@ -80,9 +80,11 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
         .await
     }
 
-    /// `POST /api/v1/staff/login`: redeems a staff login code, once, for a staff session.
+    /// `POST /api/v1/staff/login`: redeems a staff login code, once, for a staff session. Every attempt counts
+    /// against the client's limit first, so codes cannot be guessed at speed.
     pub async fn staff_login(&self, request: &ApiRequest<'_>) -> Result<StaffSessionResponse, EdgeError> {
         self.audited(AuditAction::StaffLogin, request.now_unix, async |context| {
+            self.throttle_unauthenticated(request).await?;
             let mut body: StaffLoginRequest = parse_json(request.body)?;
             let code = EnrolmentCode::parse(&body.code);
             // The typed code is a credential: only the parsed copy, which wipes itself, lives on.

@@ -24,6 +24,7 @@ use spki::{ObjectIdentifier, SubjectPublicKeyInfoRef};
 
 use crate::auth::ratelimit::{RateCounter, RateLimits, RateScope};
 use crate::error::EdgeError;
+use crate::secret::{KeyPurpose, SecretBytes};
 
 /// Random bytes behind a device id.
 pub const DEVICE_ID_RANDOM_LEN: usize = 16;
@@ -91,6 +92,60 @@ impl DeviceId {
         facility_store_name(self.facility_code())
     }
 }
+
+/// Random bytes at the start of a device id's random part; the rest is the [`DeviceIdTags`] tag.
+const DEVICE_ID_NONCE_LEN: usize = 8;
+
+/// Issues device ids that carry a MAC over their facility and random bytes, and recognises them without any
+/// storage: an id the edge never issued (a guess, or an issued id moved to another facility) is refused before any
+/// Durable Object is named after it, so guessing ids costs the edge no store and creates none.
+#[derive(Debug)]
+pub struct DeviceIdTags {
+    key: SecretBytes,
+}
+
+impl DeviceIdTags {
+    /// Derives the tag key from `SESSION_KEY` ([`KeyPurpose::DeviceId`]).
+    pub fn derive(session_key: &SecretBytes) -> Result<Self, EdgeError> {
+        Ok(Self { key: session_key.derive(KeyPurpose::DeviceId)? })
+    }
+
+    /// The first [`DEVICE_ID_RANDOM_LEN`] − [`DEVICE_ID_NONCE_LEN`] bytes of HMAC-SHA256(key, facility "." nonce).
+    fn tag(&self, facility: &str, nonce: &[u8]) -> Result<[u8; DEVICE_ID_RANDOM_LEN - DEVICE_ID_NONCE_LEN], EdgeError> {
+        use hmac::{KeyInit as _, Mac as _};
+        let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(self.key.expose())
+            .map_err(|_| EdgeError::Config("the device id key is unusable"))?;
+        mac.update(facility.as_bytes());
+        mac.update(b".");
+        mac.update(nonce);
+        let full = mac.finalize().into_bytes();
+        let mut tag = [0; DEVICE_ID_RANDOM_LEN - DEVICE_ID_NONCE_LEN];
+        tag.iter_mut().zip(full.iter()).for_each(|(byte, full)| *byte = *full);
+        Ok(tag)
+    }
+
+    /// A fresh, tagged id for a device of `facility`, from `nonce` random bytes.
+    pub fn issue(&self, facility: &FacilityCode, nonce: &[u8; DEVICE_ID_NONCE_LEN]) -> Result<DeviceId, EdgeError> {
+        let mut random = [0; DEVICE_ID_RANDOM_LEN];
+        random[..DEVICE_ID_NONCE_LEN].copy_from_slice(nonce);
+        random[DEVICE_ID_NONCE_LEN..].copy_from_slice(&self.tag(facility.as_str(), nonce)?);
+        Ok(DeviceId::from_random(facility, &random))
+    }
+
+    /// True when this edge issued `id` (its tag verifies, compared in constant time).
+    pub fn issued(&self, id: &DeviceId) -> bool {
+        use subtle::ConstantTimeEq as _;
+        let random = id.0.split_once(DEVICE_ID_SEPARATOR).and_then(|(_, random)| URL_SAFE_NO_PAD.decode(random).ok());
+        let Some((nonce, tag)) = random.as_deref().map(|random| random.split_at(DEVICE_ID_NONCE_LEN.min(random.len())))
+        else {
+            return false;
+        };
+        self.tag(id.facility_code(), nonce).is_ok_and(|expected| bool::from(expected.as_slice().ct_eq(tag)))
+    }
+}
+
+/// Random bytes the edge draws for one device id ([`DeviceIdTags::issue`]).
+pub const DEVICE_ID_NONCE_RANDOM_LEN: usize = DEVICE_ID_NONCE_LEN;
 
 /// The name of the store instance holding a facility's devices and rate counters.
 pub fn facility_store_name(facility_code: &str) -> String {
@@ -732,5 +787,19 @@ mod tests {
         // The nonce is kept exactly as long as a proof carrying it could pass the timestamp check.
         let pending = checked(Some(record(&key, false)), &headers, REQUEST, 1_000).unwrap();
         assert_eq!(pending.nonce.forget_after, 1_000 + DEVICE_PROOF_MAX_SKEW_SECS);
+    }
+
+    #[test]
+    fn only_ids_this_edge_issued_carry_a_valid_tag() {
+        let tags = DeviceIdTags::derive(&SecretBytes::new(vec![7; 32])).unwrap();
+        let issued = tags.issue(&facility(), &[1; DEVICE_ID_NONCE_RANDOM_LEN]).unwrap();
+        assert!(tags.issued(&issued));
+        assert_eq!(DeviceId::parse(issued.as_str()), Ok(issued.clone()));
+        // A guessed id, the issued id under another facility, and the same id under another edge's key.
+        assert!(!tags.issued(&device_id()));
+        let moved = DeviceId::parse(&issued.as_str().replace(FACILITY, "1310000011")).unwrap();
+        assert!(!tags.issued(&moved));
+        let elsewhere = DeviceIdTags::derive(&SecretBytes::new(vec![8; 32])).unwrap();
+        assert!(!elsewhere.issued(&issued));
     }
 }

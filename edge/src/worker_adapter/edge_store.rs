@@ -1,7 +1,10 @@
 //! `EdgeStore`: a Durable Object holding enrolment codes, enrolled devices and rate counters in its SQLite
 //! storage.
 //!
-//! One instance per enrolment code (`code:<hash>`) and one per facility (`facility:<医療機関コード>`), which holds
+//! Enrolment and staff codes are spread over a fixed number of instances (`codes-NN`, by their lookup key), client
+//! counters of unauthenticated attempts over another (`clients-NN`, by the client's address), so a flood of guessed
+//! codes or forged device ids creates no instance beyond those. One instance per facility
+//! (`facility:<医療機関コード>`, named only after a device id this edge issued) holds
 //! the facility's devices, each device's rate counter and the facility's. A device request is therefore checked
 //! and counted in a single call ([`crate::auth::device::check_and_count`]: load the device, verify its proof with
 //! WebCrypto, count), and every counting step runs in one single-threaded object, so two concurrent requests can
@@ -35,6 +38,8 @@ pub const DEVICE_STORE_PATH: &str = "/device/store";
 pub const DEVICE_CHECK_PATH: &str = "/device/check";
 /// Revoke a device.
 pub const DEVICE_REVOKE_PATH: &str = "/device/revoke";
+/// Count one unauthenticated attempt of a client.
+pub const CLIENT_COUNT_PATH: &str = "/client/count";
 
 const SCHEMA: &[&str] = &[
     "CREATE TABLE IF NOT EXISTS enrolment_codes (
@@ -71,6 +76,15 @@ const SCHEMA: &[&str] = &[
         PRIMARY KEY (device, nonce)
     )",
 ];
+
+/// Body of a client count call.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ClientCountCall {
+    /// The client's counter.
+    pub counter: RateCounter,
+    /// The clock, unix seconds.
+    pub now: i64,
+}
 
 /// Body of a code store call.
 #[derive(Debug, Serialize, Deserialize)]
@@ -303,6 +317,10 @@ impl DurableObject for EdgeStore {
         if request.path() == DEVICE_CHECK_PATH {
             let check: DeviceCheck = request.json().await?;
             return self.check_device(&check).await;
+        }
+        if request.path() == CLIENT_COUNT_PATH {
+            let call: ClientCountCall = request.json().await?;
+            return Response::from_json(&self.count(&call.counter, call.now)?);
         }
         let sql = self.sql()?;
         match request.path().as_str() {

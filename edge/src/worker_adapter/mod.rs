@@ -132,6 +132,8 @@ pub async fn handle_api(mut request: Request, env: &Env) -> worker::Result<Respo
     let result = async {
         let body = read_body(&mut request).await?;
         let authorization = header(&request, "authorization");
+        // Set by Cloudflare's front (and by Miniflare when absent); a client cannot choose it in production.
+        let client = header(&request, "cf-connecting-ip");
         let api_request = ApiRequest {
             method: &method,
             path: &path,
@@ -144,6 +146,7 @@ pub async fn handle_api(mut request: Request, env: &Env) -> worker::Result<Respo
                 signature: header(&request, DEVICE_SIGNATURE_HEADER),
             },
             forwarded: forwardable_headers(request.headers().entries()),
+            client: client.as_deref(),
             now_unix: now_unix(),
         };
         let ports = WorkerPorts::new(env);

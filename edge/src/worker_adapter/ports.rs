@@ -14,15 +14,16 @@ use worker::{AbortController, Delay, Env, Fetch, Headers, Method, Request, Reque
 
 use super::challenge_store::{STORE_PATH, StoreCall, USE_PATH, UseCall};
 use super::edge_store::{
-    CODE_REDEEM_PATH, CODE_STORE_PATH, CodeRedeemCall, CodeStoreCall, DEVICE_CHECK_PATH, DEVICE_REVOKE_PATH,
-    DEVICE_STORE_PATH, DeviceCall,
+    CLIENT_COUNT_PATH, CODE_REDEEM_PATH, CODE_STORE_PATH, ClientCountCall, CodeRedeemCall, CodeStoreCall,
+    DEVICE_CHECK_PATH, DEVICE_REVOKE_PATH, DEVICE_STORE_PATH, DeviceCall,
 };
 use super::webcrypto;
 use crate::api::EdgePorts;
 use crate::audit::AuditEvent;
 use crate::auth::challenge::{ChallengeId, IssuedChallenge, StoredChallenge};
 use crate::auth::device::{DeviceCheck, DeviceCheckAnswer, DeviceId, DeviceRecord};
-use crate::auth::enrolment_code::{ENROLMENT_CODE_LIFETIME_SECS, StoredEnrolmentCode};
+use crate::auth::enrolment_code::{ENROLMENT_CODE_LIFETIME_SECS, StoredEnrolmentCode, code_store_name};
+use crate::auth::ratelimit::{RateCounter, client_bucket_name};
 use crate::error::EdgeError;
 use crate::proxy::{OriginOutcome, OriginRequest};
 use onshi_proto::api::DeviceLabel;
@@ -115,7 +116,7 @@ impl EdgePorts for WorkerPorts<'_> {
             now: now_unix,
         };
         let _: bool =
-            self.call_object(EDGE_STORE_BINDING, &format!("code:{lookup_key}"), CODE_STORE_PATH, &call).await?;
+            self.call_object(EDGE_STORE_BINDING, &code_store_name(lookup_key), CODE_STORE_PATH, &call).await?;
         Ok(())
     }
 
@@ -125,13 +126,18 @@ impl EdgePorts for WorkerPorts<'_> {
         now_unix: i64,
     ) -> Result<Option<StoredEnrolmentCode>, EdgeError> {
         let call = CodeRedeemCall { lookup_key: lookup_key.to_owned(), now: now_unix };
-        self.call_object(EDGE_STORE_BINDING, &format!("code:{lookup_key}"), CODE_REDEEM_PATH, &call).await
+        self.call_object(EDGE_STORE_BINDING, &code_store_name(lookup_key), CODE_REDEEM_PATH, &call).await
     }
 
     async fn store_device(&self, record: &DeviceRecord) -> Result<(), EdgeError> {
         let _: bool =
             self.call_object(EDGE_STORE_BINDING, &record.device_id.store_name(), DEVICE_STORE_PATH, record).await?;
         Ok(())
+    }
+
+    async fn count_client_attempt(&self, counter: &RateCounter, now_unix: i64) -> Result<u32, EdgeError> {
+        let call = ClientCountCall { counter: counter.clone(), now: now_unix };
+        self.call_object(EDGE_STORE_BINDING, &client_bucket_name(&counter.name), CLIENT_COUNT_PATH, &call).await
     }
 
     async fn check_device(&self, check: &DeviceCheck) -> Result<DeviceCheckAnswer, EdgeError> {

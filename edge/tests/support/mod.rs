@@ -16,6 +16,7 @@ use onshi_edge::auth::device::{
     DeviceCheck, DeviceCheckAnswer, DeviceId, DeviceProofHeaders, DeviceRecord, PendingProof, check_and_count,
 };
 use onshi_edge::auth::enrolment_code::StoredEnrolmentCode;
+use onshi_edge::auth::ratelimit::RateCounter;
 use onshi_edge::config::EdgeConfig;
 use onshi_edge::proxy::{OriginOutcome, OriginRequest};
 use onshi_proto::api::{
@@ -55,6 +56,8 @@ pub struct FakePorts {
     pub devices: RefCell<HashMap<String, DeviceRecord>>,
     pub counters: RefCell<HashMap<(String, i64), u32>>,
     pub nonces: RefCell<std::collections::HashSet<(String, String)>>,
+    /// Device checks that reached the store.
+    pub device_checks: Cell<u32>,
     pub audit: RefCell<Vec<String>>,
     pub warnings: RefCell<Vec<String>>,
     pub origin: OriginScript,
@@ -70,6 +73,7 @@ impl FakePorts {
             devices: RefCell::default(),
             counters: RefCell::default(),
             nonces: RefCell::default(),
+            device_checks: Cell::default(),
             audit: RefCell::default(),
             warnings: RefCell::default(),
             origin,
@@ -180,7 +184,15 @@ impl EdgePorts for FakePorts {
         Ok(())
     }
 
+    async fn count_client_attempt(&self, counter: &RateCounter, _now: i64) -> Result<u32, EdgeError> {
+        let mut counters = self.counters.borrow_mut();
+        let count = counters.entry((counter.name.clone(), counter.window_start)).or_insert(0);
+        *count += 1;
+        Ok(*count)
+    }
+
     async fn check_device(&self, check: &DeviceCheck) -> Result<DeviceCheckAnswer, EdgeError> {
+        self.device_checks.set(self.device_checks.get() + 1);
         let record = self.devices.borrow().get(check.device_id.as_str()).cloned();
         check_and_count(
             record,
@@ -252,6 +264,7 @@ impl Kiosk {
                 signature: Some(URL_SAFE_NO_PAD.encode(signature.to_bytes())),
             },
             forwarded: vec![],
+            client: None,
             now_unix: now,
         }
     }
@@ -349,6 +362,7 @@ pub fn request<'r>(method: &'r str, path: &'r str, body: &'r [u8], authorization
         authorization,
         device_proof: DeviceProofHeaders::default(),
         forwarded: vec![],
+        client: None,
         now_unix: NOW,
     }
 }
