@@ -34,6 +34,7 @@ use crate::auth::device::{
 use crate::auth::enrolment_code::StoredEnrolmentCode;
 use crate::auth::ratelimit::{RateCounter, RateScope, client_key};
 use crate::auth::session::{SessionClaims, bearer_token};
+use crate::auth::staff_session::{StaffCall, StaffCallAnswer, StoredStaffSession};
 use crate::config::EdgeConfig;
 use crate::error::EdgeError;
 use crate::proxy::{NONCE_RANDOM_LEN, OriginOutcome, OriginRequest, interpret_outcome};
@@ -113,6 +114,24 @@ pub trait EdgePorts {
     /// Counts one unauthenticated attempt on a client's counter, in the store of the counter's bucket
     /// ([`crate::auth::ratelimit::client_bucket_name`]), and returns the count after counting.
     async fn count_client_attempt(&self, counter: &RateCounter, now_unix: i64) -> Result<u32, EdgeError>;
+
+    /// Opens a staff session in its facility's store.
+    async fn open_staff_session(
+        &self,
+        facility: &str,
+        staff: &str,
+        record: &StoredStaffSession,
+    ) -> Result<(), EdgeError>;
+
+    /// Checks one staff call in its facility's store: finds and judges the session
+    /// ([`crate::auth::staff_session::judge_staff_session`]) and, when it is open, marks it seen and counts.
+    async fn check_staff_call(&self, facility: &str, call: &StaffCall) -> Result<StaffCallAnswer, EdgeError>;
+
+    /// Ends a staff session (logout); false when it was not open.
+    async fn end_staff_session(&self, facility: &str, staff: &str) -> Result<bool, EdgeError>;
+
+    /// Counts one by-number miss on a counter in the facility's store; the count after counting.
+    async fn count_in_facility(&self, facility: &str, counter: &RateCounter, now_unix: i64) -> Result<u32, EdgeError>;
 
     /// Checks one device request in its facility's store and, when the proof holds, counts it on the device's and
     /// the facility's counters: [`crate::auth::device::check_and_count`], run where the records are, in one call.
@@ -329,6 +348,7 @@ impl<'a, P: EdgePorts> EdgeApi<'a, P> {
             UseCase::IssueStaffCode => json_body(self.issue_staff_code(request).await),
             UseCase::StaffLogin => json_body(self.staff_login(request).await),
             UseCase::StaffCheckIns => json_body(self.staff_checkins(request).await),
+            UseCase::StaffLogout => self.staff_logout(request).await.map(|()| NO_CONTENT),
             UseCase::StaffByNumber => json_body(self.staff_qualification_by_number(request).await),
             UseCase::StaffDecision => json_body(self.staff_visual_check_decision(request).await),
             UseCase::RequestVisualCheck => json_body(self.request_visual_check(request).await),

@@ -34,6 +34,8 @@ pub enum RateScope {
     Facility,
     /// One client address, for requests that carry no credential yet.
     Client,
+    /// One staff session's calls (limited as a device is).
+    Staff,
 }
 
 impl RateScope {
@@ -42,6 +44,7 @@ impl RateScope {
             Self::Device => "device",
             Self::Facility => "facility",
             Self::Client => "client",
+            Self::Staff => "staff",
         }
     }
 }
@@ -124,6 +127,7 @@ impl RateLimits {
             RateScope::Device => self.per_device,
             RateScope::Facility => self.per_facility,
             RateScope::Client => self.per_client,
+            RateScope::Staff => self.per_device,
         }
     }
 

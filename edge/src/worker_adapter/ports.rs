@@ -14,16 +14,18 @@ use worker::{AbortController, Delay, Env, Fetch, Headers, Method, Request, Reque
 
 use super::challenge_store::{STORE_PATH, StoreCall, USE_PATH, UseCall};
 use super::edge_store::{
-    CLIENT_COUNT_PATH, CODE_REDEEM_PATH, CODE_STORE_PATH, ClientCountCall, CodeRedeemCall, CodeStoreCall,
-    DEVICE_CHECK_PATH, DEVICE_REVOKE_PATH, DEVICE_STORE_PATH, DeviceCall,
+    CODE_REDEEM_PATH, CODE_STORE_PATH, COUNT_PATH, CodeRedeemCall, CodeStoreCall, CountCall, DEVICE_CHECK_PATH,
+    DEVICE_REVOKE_PATH, DEVICE_STORE_PATH, DeviceCall, STAFF_CHECK_PATH, STAFF_END_PATH, STAFF_OPEN_PATH, StaffEndCall,
+    StaffOpenCall,
 };
 use super::webcrypto;
 use crate::api::EdgePorts;
 use crate::audit::AuditEvent;
 use crate::auth::challenge::{ChallengeId, IssuedChallenge, StoredChallenge};
-use crate::auth::device::{DeviceCheck, DeviceCheckAnswer, DeviceId, DeviceRecord};
+use crate::auth::device::{DeviceCheck, DeviceCheckAnswer, DeviceId, DeviceRecord, facility_store_name};
 use crate::auth::enrolment_code::{ENROLMENT_CODE_LIFETIME_SECS, StoredEnrolmentCode, code_store_name};
 use crate::auth::ratelimit::{RateCounter, client_bucket_name};
+use crate::auth::staff_session::{StaffCall, StaffCallAnswer, StoredStaffSession};
 use crate::error::EdgeError;
 use crate::proxy::{OriginOutcome, OriginRequest};
 use onshi_proto::api::DeviceLabel;
@@ -136,8 +138,34 @@ impl EdgePorts for WorkerPorts<'_> {
     }
 
     async fn count_client_attempt(&self, counter: &RateCounter, now_unix: i64) -> Result<u32, EdgeError> {
-        let call = ClientCountCall { counter: counter.clone(), now: now_unix };
-        self.call_object(EDGE_STORE_BINDING, &client_bucket_name(&counter.name), CLIENT_COUNT_PATH, &call).await
+        let call = CountCall { counter: counter.clone(), now: now_unix };
+        self.call_object(EDGE_STORE_BINDING, &client_bucket_name(&counter.name), COUNT_PATH, &call).await
+    }
+
+    async fn open_staff_session(
+        &self,
+        facility: &str,
+        staff: &str,
+        record: &StoredStaffSession,
+    ) -> Result<(), EdgeError> {
+        let call = StaffOpenCall { staff: staff.to_owned(), record: *record };
+        let _: bool =
+            self.call_object(EDGE_STORE_BINDING, &facility_store_name(facility), STAFF_OPEN_PATH, &call).await?;
+        Ok(())
+    }
+
+    async fn check_staff_call(&self, facility: &str, call: &StaffCall) -> Result<StaffCallAnswer, EdgeError> {
+        self.call_object(EDGE_STORE_BINDING, &facility_store_name(facility), STAFF_CHECK_PATH, call).await
+    }
+
+    async fn end_staff_session(&self, facility: &str, staff: &str) -> Result<bool, EdgeError> {
+        let call = StaffEndCall { staff: staff.to_owned() };
+        self.call_object(EDGE_STORE_BINDING, &facility_store_name(facility), STAFF_END_PATH, &call).await
+    }
+
+    async fn count_in_facility(&self, facility: &str, counter: &RateCounter, now_unix: i64) -> Result<u32, EdgeError> {
+        let call = CountCall { counter: counter.clone(), now: now_unix };
+        self.call_object(EDGE_STORE_BINDING, &facility_store_name(facility), COUNT_PATH, &call).await
     }
 
     async fn check_device(&self, check: &DeviceCheck) -> Result<DeviceCheckAnswer, EdgeError> {

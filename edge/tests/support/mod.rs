@@ -17,6 +17,7 @@ use onshi_edge::auth::device::{
 };
 use onshi_edge::auth::enrolment_code::StoredEnrolmentCode;
 use onshi_edge::auth::ratelimit::RateCounter;
+use onshi_edge::auth::staff_session::{StaffCall, StaffCallAnswer, StoredStaffSession, judge_staff_session};
 use onshi_edge::config::EdgeConfig;
 use onshi_edge::proxy::{OriginOutcome, OriginRequest};
 use onshi_proto::api::{
@@ -56,6 +57,7 @@ pub struct FakePorts {
     pub devices: RefCell<HashMap<String, DeviceRecord>>,
     pub counters: RefCell<HashMap<(String, i64), u32>>,
     pub nonces: RefCell<std::collections::HashSet<(String, String)>>,
+    pub staff_sessions: RefCell<HashMap<(String, String), StoredStaffSession>>,
     /// Device checks that reached the store.
     pub device_checks: Cell<u32>,
     pub audit: RefCell<Vec<String>>,
@@ -74,6 +76,7 @@ impl FakePorts {
             counters: RefCell::default(),
             nonces: RefCell::default(),
             device_checks: Cell::default(),
+            staff_sessions: RefCell::default(),
             audit: RefCell::default(),
             warnings: RefCell::default(),
             origin,
@@ -187,6 +190,47 @@ impl EdgePorts for FakePorts {
     async fn count_client_attempt(&self, counter: &RateCounter, _now: i64) -> Result<u32, EdgeError> {
         let mut counters = self.counters.borrow_mut();
         let count = counters.entry((counter.name.clone(), counter.window_start)).or_insert(0);
+        *count += 1;
+        Ok(*count)
+    }
+
+    async fn open_staff_session(
+        &self,
+        facility: &str,
+        staff: &str,
+        record: &StoredStaffSession,
+    ) -> Result<(), EdgeError> {
+        self.staff_sessions.borrow_mut().insert((facility.to_owned(), staff.to_owned()), *record);
+        Ok(())
+    }
+
+    async fn check_staff_call(&self, facility: &str, call: &StaffCall) -> Result<StaffCallAnswer, EdgeError> {
+        let key = (facility.to_owned(), call.staff.clone());
+        let record = self.staff_sessions.borrow().get(&key).copied();
+        if let Err(error) = judge_staff_session(record, call.now) {
+            return Ok(StaffCallAnswer::Refused { expired: error == EdgeError::SessionExpired });
+        }
+        if let Some(record) = self.staff_sessions.borrow_mut().get_mut(&key) {
+            record.last_seen = call.now;
+        }
+        let mut counters = self.counters.borrow_mut();
+        let mut count = |counter: &RateCounter, add: u32| {
+            let count = counters.entry((format!("{facility}/{}", counter.name), counter.window_start)).or_insert(0);
+            *count += add;
+            *count
+        };
+        let counted = call.count.iter().map(|counter| count(counter, 1)).collect();
+        let peeked = call.peek.iter().map(|counter| count(counter, 0)).collect();
+        Ok(StaffCallAnswer::Open { counted, peeked })
+    }
+
+    async fn end_staff_session(&self, facility: &str, staff: &str) -> Result<bool, EdgeError> {
+        Ok(self.staff_sessions.borrow_mut().remove(&(facility.to_owned(), staff.to_owned())).is_some())
+    }
+
+    async fn count_in_facility(&self, facility: &str, counter: &RateCounter, _now: i64) -> Result<u32, EdgeError> {
+        let mut counters = self.counters.borrow_mut();
+        let count = counters.entry((format!("{facility}/{}", counter.name), counter.window_start)).or_insert(0);
         *count += 1;
         Ok(*count)
     }

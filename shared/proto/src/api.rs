@@ -253,6 +253,8 @@ pub const ADMIN_STAFF_CODES_PATH: &str = "/api/v1/admin/staff-codes";
 pub const STAFF_LOGIN_PATH: &str = "/api/v1/staff/login";
 /// Staff: today's check-ins and pending visual checks of the session's facility (`GET`).
 pub const STAFF_CHECKINS_PATH: &str = "/api/v1/staff/checkins";
+/// Ends the staff session the `Authorization` header carries; answered `204 No Content`.
+pub const STAFF_LOGOUT_PATH: &str = "/api/v1/staff/logout";
 /// Staff: qualification by 保険者番号 + 記号・番号・枝番 + 生年月日.
 pub const STAFF_BY_NUMBER_PATH: &str = "/api/v1/staff/qualification/by-number";
 /// Staff: approves or refuses a pending visual check.
