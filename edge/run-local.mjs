@@ -46,7 +46,7 @@ export const COMPATIBILITY_DATE = "2026-04-01";
 /**
  * Miniflare options for the edge worker, shared by the launcher and the tests so both run the same setup.
  * `config`: { host, port, scriptPath, assetsDirectory, originUrl, originSigningKey, sessionKey, caPem,
- * originTimeoutMs, adminToken, rateLimitPerDevice, rateLimitPerFacility, rateLimitWindowSecs, kioskOrigins,
+ * originTimeoutMs, adminToken, rateLimitPerDevice, rateLimitPerFacility, rateLimitPerClient, rateLimitWindowSecs, kioskOrigins,
  * environment, revocationSoftFail, persistDirectory, onLog }. `environment` defaults to "development": the launcher
  * and the tests run with the committed test CA, which the worker refuses in production. `onLog(message, level)`, when given,
  * sees every worker log line (the audit events among them) besides stderr.
@@ -64,6 +64,7 @@ export function edgeMiniflareOptions(config) {
   if (config.adminToken) bindings.ADMIN_TOKEN = config.adminToken;
   if (config.rateLimitPerDevice !== undefined) bindings.RATE_LIMIT_PER_DEVICE = String(config.rateLimitPerDevice);
   if (config.rateLimitPerFacility !== undefined) bindings.RATE_LIMIT_PER_FACILITY = String(config.rateLimitPerFacility);
+  if (config.rateLimitPerClient !== undefined) bindings.RATE_LIMIT_PER_CLIENT = String(config.rateLimitPerClient);
   if (config.rateLimitWindowSecs !== undefined) bindings.RATE_LIMIT_WINDOW_SECS = String(config.rateLimitWindowSecs);
   if (config.kioskOrigins) bindings.KIOSK_ORIGINS = config.kioskOrigins;
   const options = {

@@ -100,7 +100,7 @@ async function addedLatency() {
     const sessionBody = JSON.stringify({
       challenge_id: challenge.challenge_id,
       certificate: card.certificate.toString("base64"),
-      signature: card.sign(Buffer.from(challenge.challenge, "base64")).toString("base64"),
+      signature: card.sign(Buffer.from(challenge.challenge, "base64"), device.id).toString("base64"),
     });
     const session = await (
       await fetch(`${edge.url}/api/v1/session`, {

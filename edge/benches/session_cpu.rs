@@ -77,11 +77,13 @@ fn main() {
     };
     let request = SignedRequest { method: "POST", path: "/api/v1/challenge", body: b"" };
     let time = NOW.to_string();
+    let nonce = "AAAAAAAAAAAAAAAAAAAAAA";
     let signature: p256::ecdsa::Signature =
-        device_key.sign(&device_proof_message(request.method, request.path, &time, request.body));
+        device_key.sign(&device_proof_message(request.method, request.path, &time, nonce, request.body));
     let headers = DeviceProofHeaders {
         device_id: Some(record.device_id.as_str().to_owned()),
         timestamp: Some(time),
+        nonce: Some(nonce.to_owned()),
         signature: Some(URL_SAFE_NO_PAD.encode(signature.to_bytes())),
     };
     // The checks the edge makes itself, plus the ECDSA verification workerd's WebCrypto does for it (here the

@@ -46,6 +46,8 @@ pub enum AuditAction {
     StaffLogin,
     /// Staff listed the day's check-ins.
     StaffCheckIns,
+    /// Staff logged out.
+    StaffLogout,
     /// Staff checked a qualification by number.
     StaffQualificationByNumber,
     /// Staff approved or refused a visual check.

@@ -7,7 +7,7 @@
 //!
 //! | binding | kind | meaning |
 //! |---|---|---|
-//! | `ORIGIN_URL` | var | `http(s)://host[:port]` of the origin |
+//! | `ORIGIN_URL` | var | `https://host[:port]` of the origin (`http://` only for a loopback host) |
 //! | `ORIGIN_SIGNING_KEY` | secret | HMAC key for origin request signatures (its UTF-8 bytes), ≥ 16 bytes |
 //! | `SESSION_KEY` | secret | key material for the session tokens and audit hashes (its UTF-8 bytes; each key is derived from it by HKDF), ≥ 32 bytes |
 //! | `JPKI_AUTH_CA_PEM` | var | one or more PEM certificates of the 利用者証明用 CA(s) to trust |
@@ -15,6 +15,7 @@
 //! | `ADMIN_TOKEN` | secret, optional | bearer token of the admin routes (≥ 24 bytes); unset closes them |
 //! | `RATE_LIMIT_PER_DEVICE` | var, optional | requests per device per minute, default 60 |
 //! | `RATE_LIMIT_PER_FACILITY` | var, optional | requests per facility per minute, default 600 |
+//! | `RATE_LIMIT_PER_CLIENT` | var, optional | unauthenticated attempts (enrolment, staff login, unknown device ids) per client address per window, default 30 |
 //! | `RATE_LIMIT_WINDOW_SECS` | var, optional | length of a counting window, default 60 (1–86400) |
 //! | `KIOSK_ORIGINS` | var, optional | kiosk origins allowed besides the edge's own (e.g. `isolated-app://<id>`) |
 //! | `ENVIRONMENT` | var, optional | `production` (the default when unset) or `development`; production refuses the committed test CAs |
@@ -23,7 +24,10 @@
 use crate::audit::CertificateHasher;
 use crate::auth::admin::AdminCredential;
 use crate::auth::cardauth::TrustAnchors;
-use crate::auth::ratelimit::{DEFAULT_PER_DEVICE, DEFAULT_PER_FACILITY, RateLimits, parse_limit, parse_window};
+use crate::auth::device::DeviceIdTags;
+use crate::auth::ratelimit::{
+    DEFAULT_PER_CLIENT, DEFAULT_PER_DEVICE, DEFAULT_PER_FACILITY, RateLimits, parse_limit, parse_window,
+};
 use crate::auth::session::SessionMinter;
 use crate::auth::staff_session::StaffSessions;
 use crate::error::EdgeError;
@@ -47,6 +51,8 @@ pub const ADMIN_TOKEN: &str = "ADMIN_TOKEN";
 pub const RATE_LIMIT_PER_DEVICE: &str = "RATE_LIMIT_PER_DEVICE";
 /// Binding name of the per-facility rate limit.
 pub const RATE_LIMIT_PER_FACILITY: &str = "RATE_LIMIT_PER_FACILITY";
+/// Binding name of the per-client limit of unauthenticated attempts.
+pub const RATE_LIMIT_PER_CLIENT: &str = "RATE_LIMIT_PER_CLIENT";
 /// Binding name of the kiosk origins allowed besides the edge's own.
 pub const KIOSK_ORIGINS: &str = "KIOSK_ORIGINS";
 /// Binding name of the rate limit window.
@@ -106,6 +112,8 @@ pub struct EdgeConfig {
     pub audit_hasher: CertificateHasher,
     /// Browser origins allowed to call the API besides the edge's own.
     pub kiosk_origins: KioskOrigins,
+    /// Issues and recognises device ids (a key derived from `SESSION_KEY`).
+    pub device_ids: DeviceIdTags,
     /// Mints and checks staff sessions (a key derived from `SESSION_KEY`).
     pub staff_sessions: StaffSessions,
     /// Where the worker runs.
@@ -140,6 +148,7 @@ impl EdgeConfig {
             origin: OriginClient::new(&origin_url, SecretBytes::new(origin_key.into_bytes()))?,
             audit_hasher: CertificateHasher::derive(&session_key)?,
             staff_sessions: StaffSessions::derive(&session_key)?,
+            device_ids: DeviceIdTags::derive(&session_key)?,
             sessions: SessionMinter::new(&session_key)?,
             admin: AdminCredential::new(admin_token)?,
             rate_limits: RateLimits {
@@ -152,6 +161,11 @@ impl EdgeConfig {
                     lookup(RATE_LIMIT_PER_FACILITY).as_deref(),
                     DEFAULT_PER_FACILITY,
                     "RATE_LIMIT_PER_FACILITY must be a whole number from 1 to 1000000",
+                )?,
+                per_client: parse_limit(
+                    lookup(RATE_LIMIT_PER_CLIENT).as_deref(),
+                    DEFAULT_PER_CLIENT,
+                    "RATE_LIMIT_PER_CLIENT must be a whole number from 1 to 1000000",
                 )?,
                 window_secs: parse_window(
                     lookup(RATE_LIMIT_WINDOW_SECS).as_deref(),

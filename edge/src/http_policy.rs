@@ -68,8 +68,8 @@ pub fn same_origin(origin_header: &str, own_origin: &str) -> bool {
 }
 
 /// Headers a kiosk on an allowed other origin may send; everything the API reads.
-pub const CORS_ALLOWED_HEADERS: &str =
-    "authorization, content-type, x-onshi-device-id, x-onshi-device-time, x-onshi-device-signature";
+pub const CORS_ALLOWED_HEADERS: &str = "authorization, content-type, x-onshi-device-id, x-onshi-device-time, x-onshi-device-nonce, \
+     x-onshi-device-signature";
 /// Methods the API answers.
 pub const CORS_ALLOWED_METHODS: &str = "GET, POST";
 /// How long a browser may reuse a preflight answer, in seconds.
@@ -249,12 +249,9 @@ mod tests {
         assert_eq!(KioskOrigins::parse(Some(" , ")).unwrap(), KioskOrigins::default());
         let headers = cors_headers("isolated-app://x", true);
         assert!(headers.contains(&("access-control-allow-origin", "isolated-app://x".to_owned())));
-        assert!(
-            headers
-                .iter()
-                .any(|(name, value)| *name == "access-control-allow-headers"
-                    && value.contains("x-onshi-device-signature"))
-        );
+        assert!(headers.iter().any(|(name, value)| *name == "access-control-allow-headers"
+            && value.contains("x-onshi-device-signature")
+            && value.contains("x-onshi-device-nonce")));
         assert_eq!(cors_headers("isolated-app://x", false).len(), 2);
     }
 

@@ -83,16 +83,22 @@ pub struct OriginClient {
 }
 
 impl OriginClient {
-    /// `base_url` is `http(s)://host[:port]` with no path, query or fragment: the signature covers the path the
-    /// origin sees, so a base path would break it.
+    /// `base_url` is `https://host[:port]` with no path, query or fragment: the signature covers the path the
+    /// origin sees, so a base path would break it. Plain `http://` is accepted only for a loopback host (an origin
+    /// on the same machine, as in development and the tests): anywhere else a network attacker could read every
+    /// answer and forge the certificate status.
     pub fn new(base_url: &str, signing_key: SecretBytes) -> Result<Self, EdgeError> {
         let trimmed = base_url.trim().trim_end_matches('/');
-        let authority = trimmed
-            .strip_prefix("http://")
-            .or_else(|| trimmed.strip_prefix("https://"))
-            .ok_or(EdgeError::Config("ORIGIN_URL must start with http:// or https://"))?;
+        let (authority, encrypted) = match (trimmed.strip_prefix("https://"), trimmed.strip_prefix("http://")) {
+            (Some(authority), _) => (authority, true),
+            (None, Some(authority)) => (authority, false),
+            (None, None) => return Err(EdgeError::Config("ORIGIN_URL must start with https://")),
+        };
         if authority.is_empty() || authority.contains(['/', '?', '#', '@', ' ']) {
             return Err(EdgeError::Config("ORIGIN_URL must be scheme://host[:port] without a path"));
+        }
+        if !encrypted && !is_loopback_authority(authority) {
+            return Err(EdgeError::Config("ORIGIN_URL must use https:// unless the origin is on a loopback address"));
         }
         if signing_key.len() < MIN_ORIGIN_KEY_LEN {
             return Err(EdgeError::Config("ORIGIN_SIGNING_KEY is shorter than 16 bytes"));
@@ -123,6 +129,17 @@ impl OriginClient {
         ]);
         Ok(OriginRequest { method: "POST", url: format!("{}{path}", self.base_url), headers, body })
     }
+}
+
+/// True when `authority` (`host[:port]`) names this machine: `localhost`, an IPv4 address in 127.0.0.0/8 or
+/// `[::1]`. Anything else, a name that merely resolves to a loopback address included, is not.
+fn is_loopback_authority(authority: &str) -> bool {
+    let host = match authority.strip_prefix('[') {
+        Some(bracketed) => bracketed.split_once(']').map_or("", |(host, _)| host),
+        None => authority.rsplit_once(':').map_or(authority, |(host, _)| host),
+    };
+    host.eq_ignore_ascii_case("localhost")
+        || host.parse::<std::net::IpAddr>().is_ok_and(|address| address.is_loopback())
 }
 
 /// Keeps only the allow-listed kiosk headers, with lower-case names and short, printable values.
@@ -223,7 +240,33 @@ mod tests {
             assert!(matches!(result, Err(EdgeError::Config(_))), "{url}");
         }
         assert!(OriginClient::new("https://origin.example:8443", SecretBytes::new(KEY.to_vec())).is_ok());
-        assert!(matches!(OriginClient::new("http://h", SecretBytes::new(vec![1; 15])), Err(EdgeError::Config(_))));
+        assert!(matches!(
+            OriginClient::new("http://127.0.0.1", SecretBytes::new(vec![1; 15])),
+            Err(EdgeError::Config(_))
+        ));
+    }
+
+    #[test]
+    fn plain_http_is_refused_for_any_origin_off_this_machine() {
+        for url in [
+            "http://origin.example.jp",
+            "http://origin.example.jp:8787",
+            "http://10.0.0.5:8788",
+            "http://192.168.1.1",
+            "http://[2001:db8::1]:8788",
+            "http://localhost.example.jp",
+            "http://127.0.0.1.nip.io",
+        ] {
+            assert_eq!(
+                OriginClient::new(url, SecretBytes::new(KEY.to_vec())).map(|_| ()),
+                Err(EdgeError::Config("ORIGIN_URL must use https:// unless the origin is on a loopback address")),
+                "{url}"
+            );
+        }
+        for url in ["http://127.0.0.1:8788", "http://127.1.2.3", "http://localhost:8788", "http://[::1]:8788"] {
+            assert!(OriginClient::new(url, SecretBytes::new(KEY.to_vec())).is_ok(), "{url}");
+        }
+        assert!(OriginClient::new("https://origin.example.jp", SecretBytes::new(KEY.to_vec())).is_ok());
     }
 
     #[test]

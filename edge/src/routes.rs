@@ -4,7 +4,8 @@
 use onshi_proto::api::{
     ADMIN_ENROLMENT_CODES_PATH, ADMIN_STAFF_CODES_PATH, CHALLENGE_PATH, CONSENT_PATH, DEVICE_PATH, ENROL_PATH,
     QUALIFICATION_PATH, REGISTRATION_PATH, SESSION_PATH, STAFF_BY_NUMBER_PATH, STAFF_CHECKINS_PATH, STAFF_LOGIN_PATH,
-    STAFF_VISUAL_CHECK_DECISION_PATH, VISUAL_CHECK_PATH, VISUAL_CHECK_STATUS_PATH, VISUAL_CHECK_WITHDRAW_PATH,
+    STAFF_LOGOUT_PATH, STAFF_VISUAL_CHECK_DECISION_PATH, VISUAL_CHECK_PATH, VISUAL_CHECK_STATUS_PATH,
+    VISUAL_CHECK_WITHDRAW_PATH,
 };
 
 use crate::http_policy::HEALTH_PATH;
@@ -42,6 +43,8 @@ pub enum UseCase {
     StaffLogin,
     /// `GET /api/v1/staff/checkins`.
     StaffCheckIns,
+    /// `POST /api/v1/staff/logout`.
+    StaffLogout,
     /// `POST /api/v1/staff/qualification/by-number`.
     StaffByNumber,
     /// `POST /api/v1/staff/visual-checks/decision`.
@@ -68,6 +71,7 @@ const FIXED_ROUTES: &[(&str, &str, UseCase)] = &[
     ("POST", ADMIN_STAFF_CODES_PATH, UseCase::IssueStaffCode),
     ("POST", STAFF_LOGIN_PATH, UseCase::StaffLogin),
     ("GET", STAFF_CHECKINS_PATH, UseCase::StaffCheckIns),
+    ("POST", STAFF_LOGOUT_PATH, UseCase::StaffLogout),
     ("POST", STAFF_BY_NUMBER_PATH, UseCase::StaffByNumber),
     ("POST", STAFF_VISUAL_CHECK_DECISION_PATH, UseCase::StaffDecision),
     ("POST", VISUAL_CHECK_PATH, UseCase::RequestVisualCheck),

@@ -26,6 +26,10 @@ pub enum KeyPurpose {
     StaffSession,
     /// The key of the certificate hash in audit events.
     AuditCertificate,
+    /// The MAC key of the tag inside every device id the edge issues.
+    DeviceId,
+    /// The key of the hash a staff by-number subject is counted under (the number itself is never stored).
+    StaffSubject,
 }
 
 impl KeyPurpose {
@@ -36,6 +40,8 @@ impl KeyPurpose {
             Self::CardSession => b"onshi-edge card-session v1",
             Self::StaffSession => b"onshi-edge staff-session v1",
             Self::AuditCertificate => b"onshi-edge audit-certificate v1",
+            Self::DeviceId => b"onshi-edge device-id v1",
+            Self::StaffSubject => b"onshi-edge staff-subject v1",
         }
     }
 }
@@ -166,6 +172,8 @@ mod tests {
             (KeyPurpose::CardSession, "b109304638ec0478993cd588e3e0b2795c76c37c32d402f7d87b03d4d821ab51"),
             (KeyPurpose::StaffSession, "f872be5ba67fa62e3d9692998b77e52ceb74d329f27d1dcc77645e7b24732fc1"),
             (KeyPurpose::AuditCertificate, "ecaaf3fba02d1de871a87f40312c1cc20cb5c476081a40b9b74d92078e42b701"),
+            (KeyPurpose::DeviceId, "c54ebcfd0acad57707d9a6b2f3533125a642e6d8888e1f7ec50b1de8a330b5b1"),
+            (KeyPurpose::StaffSubject, "58bd0c41497f157e150c29b46c999e1704d3630f4ecac5a047dafa7a6ab8e93e"),
         ] {
             let derived = session_key.derive(purpose).unwrap();
             assert_eq!(hex::encode(derived.expose()), expected, "{purpose:?}");

@@ -50,7 +50,7 @@ async function sessionFor(target, device, card = testCard(0)) {
     body: {
       challenge_id: challenge.body.challenge_id,
       certificate: card.certificate.toString("base64"),
-      signature: card.sign(bytes).toString("base64"),
+      signature: card.sign(bytes, device.id).toString("base64"),
     },
   });
 }
@@ -129,6 +129,21 @@ describe("device proofs", () => {
     assert.equal((await moved.json()).error, "unauthorized");
   });
 
+  test("a captured device proof is refused when sent again, and a proof without a nonce is refused", async () => {
+    const headers = { "content-type": "application/json", ...(await device.headers("POST", "/api/v1/challenge", "")) };
+    const first = await fetch(`${edge.url}/api/v1/challenge`, { method: "POST", headers, body: "" });
+    assert.equal(first.status, 200, JSON.stringify(await first.json()));
+    const replayed = await fetch(`${edge.url}/api/v1/challenge`, { method: "POST", headers, body: "" });
+    assert.equal(replayed.status, 401);
+    assert.equal((await replayed.json()).error, "unauthorized");
+    const { "x-onshi-device-nonce": _nonce, ...withoutNonce } = await device.headers("POST", "/api/v1/challenge", "");
+    const bare = await fetch(`${edge.url}/api/v1/challenge`, { method: "POST", headers: withoutNonce, body: "" });
+    assert.equal(bare.status, 401);
+    assert.equal((await bare.json()).error, "unauthorized");
+    // A fresh proof from the same device still passes.
+    assert.equal((await call(edge, "/api/v1/challenge", { device })).status, 200);
+  });
+
   test("a session is bound to the device that opened it", async () => {
     const session = await sessionFor(edge, device);
     const other = await enrolDevice(edge.url);
@@ -145,7 +160,7 @@ describe("device proofs", () => {
     const body = {
       challenge_id: challenge.body.challenge_id,
       certificate: card.certificate.toString("base64"),
-      signature: card.sign(Buffer.from(challenge.body.challenge, "base64")).toString("base64"),
+      signature: card.sign(Buffer.from(challenge.body.challenge, "base64"), device.id).toString("base64"),
     };
     assert.equal((await call(edge, "/api/v1/session", { device, body })).status, 200);
     expectError(await call(edge, "/api/v1/session", { device, body }), 409, "challenge_replayed");

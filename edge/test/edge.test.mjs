@@ -60,7 +60,8 @@ function expectError(result, status, code) {
 async function newChallenge(options = {}) {
   const result = await api("/api/v1/challenge", options);
   assert.equal(result.status, 200, JSON.stringify(result.body));
-  return { id: result.body.challenge_id, bytes: Buffer.from(result.body.challenge, "base64") };
+  const deviceId = (options.device ?? kiosk).id;
+  return { id: result.body.challenge_id, bytes: Buffer.from(result.body.challenge, "base64"), deviceId };
 }
 
 function sessionBody(challenge, certificate, signature) {
@@ -75,7 +76,7 @@ async function openSession(card, options = {}) {
   const challenge = await newChallenge(options);
   return api("/api/v1/session", {
     ...options,
-    body: sessionBody(challenge, card.certificate, card.sign(challenge.bytes)),
+    body: sessionBody(challenge, card.certificate, card.sign(challenge.bytes, challenge.deviceId)),
   });
 }
 
@@ -103,7 +104,7 @@ describe("check-in flow", () => {
     assert.equal(challenge.bytes.length, 32);
 
     const session = await api("/api/v1/session", {
-      body: sessionBody(challenge, card.certificate, card.sign(challenge.bytes)),
+      body: sessionBody(challenge, card.certificate, card.sign(challenge.bytes, challenge.deviceId)),
       headers: { "accept-language": "ja-JP" },
     });
     assert.equal(session.status, 200, JSON.stringify(session.body));
@@ -135,15 +136,33 @@ describe("check-in flow", () => {
   test("a challenge is single-use", async () => {
     const card = testCard(0);
     const challenge = await newChallenge();
-    const body = sessionBody(challenge, card.certificate, card.sign(challenge.bytes));
+    const body = sessionBody(challenge, card.certificate, card.sign(challenge.bytes, challenge.deviceId));
     assert.equal((await api("/api/v1/session", { body })).status, 200);
     expectError(await api("/api/v1/session", { body }), 409, "challenge_replayed");
+  });
+
+  test("a challenge is answered only on the device that asked for it, and only as a bound message", async () => {
+    const card = testCard(0);
+    const other = await enrolDevice(edge.url);
+    const challenge = await newChallenge();
+    // Another kiosk presents the answer, signed for the asking kiosk or for itself: the challenge is not its own.
+    for (const signedFor of [kiosk.id, other.id]) {
+      const body = sessionBody(challenge, card.certificate, card.sign(challenge.bytes, signedFor));
+      expectError(await api("/api/v1/session", { body, device: other }), 409, "challenge_unknown");
+    }
+    // Those attempts did not burn it: the asking kiosk's answer still opens a session.
+    const own = sessionBody(challenge, card.certificate, card.sign(challenge.bytes, kiosk.id));
+    assert.equal((await api("/api/v1/session", { body: own })).status, 200);
+    // The bare challenge, signed with no protocol tag, purpose or device, opens nothing.
+    const fresh = await newChallenge();
+    const bare = sessionBody(fresh, card.certificate, card.signBare(fresh.bytes));
+    expectError(await api("/api/v1/session", { body: bare }), 401, "signature_invalid");
   });
 
   test("a challenge the edge never issued is unknown", async () => {
     const card = testCard(0);
     const fake = { id: "AAAAAAAAAAAAAAAAAAAAAA", bytes: Buffer.alloc(32, 7) };
-    const body = sessionBody(fake, card.certificate, card.sign(fake.bytes));
+    const body = sessionBody(fake, card.certificate, card.sign(fake.bytes, kiosk.id));
     expectError(await api("/api/v1/session", { body }), 409, "challenge_unknown");
   });
 });
@@ -223,13 +242,13 @@ describe("card authentication", () => {
     assert.ok(at > 0);
     altered[at] = altered[at] === 0x5a ? 0x59 : 0x5a;
     const challenge = await newChallenge();
-    const body = sessionBody(challenge, altered, card.sign(challenge.bytes));
+    const body = sessionBody(challenge, altered, card.sign(challenge.bytes, challenge.deviceId));
     expectError(await api("/api/v1/session", { body }), 401, "certificate_untrusted");
   });
 
   test("a signature by another card's key is refused", async () => {
     const challenge = await newChallenge();
-    const body = sessionBody(challenge, testCard(0).certificate, testCard(1).sign(challenge.bytes));
+    const body = sessionBody(challenge, testCard(0).certificate, testCard(1).sign(challenge.bytes, challenge.deviceId));
     expectError(await api("/api/v1/session", { body }), 401, "signature_invalid");
   });
 
@@ -261,6 +280,20 @@ describe("card authentication", () => {
     } finally {
       await softEdge.dispose();
     }
+  });
+
+  test("an edge configured with a plain-http origin off this machine will not run", async () => {
+    const exposed = await startEdge({ originUrl: "http://origin.example.jp:8788" });
+    try {
+      const health = await fetch(`${exposed.url}/api/v1/health`);
+      assert.equal(health.status, 500);
+      assert.equal((await health.json()).error, "internal");
+    } finally {
+      await exposed.dispose();
+    }
+    // The same edge with its origin on a loopback address runs (every other test here does).
+    const health = await fetch(`${edge.url}/api/v1/health`);
+    assert.equal(health.status, 200);
   });
 
   test("an edge configured as production will not run with the committed test CA", async () => {

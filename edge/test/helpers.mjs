@@ -49,9 +49,21 @@ export function testCard(index) {
   return {
     certificate,
     serial: canonicalSerial(new X509Certificate(certificate).serialNumber),
-    // RSA PKCS#1 v1.5 over SHA-256(challenge): what the card computes over DigestInfo(SHA-256(challenge)).
-    sign: (challenge) => sign("sha256", challenge, key),
+    // RSA PKCS#1 v1.5 over SHA-256 of the bound message: what the card computes over DigestInfo(SHA-256(message))
+    // when the kiosk `deviceId` asks it to answer `challenge`.
+    sign: (challenge, deviceId) => sign("sha256", cardChallengeMessage(deviceId, challenge), key),
+    /** The card's signature over the bare challenge bytes, with no protocol tag, purpose or device. */
+    signBare: (bytes) => sign("sha256", bytes, key),
   };
+}
+
+/**
+ * The message a card signs to answer a challenge, as onshi-proto `api::card_challenge_message` builds it for the
+ * card-session purpose: "onshi-card-challenge-v1\ncard-session\n" DEVICE_ID "\n" hex(challenge).
+ */
+export function cardChallengeMessage(deviceId, challenge) {
+  if (typeof deviceId !== "string") throw new Error("a card answers a challenge for one device: pass its id");
+  return Buffer.from(["onshi-card-challenge-v1", "card-session", deviceId, Buffer.from(challenge).toString("hex")].join("\n"), "utf8");
 }
 
 /** The real My Number card certificate (expired since 2024-05-02) and its published signature. */
@@ -182,11 +194,11 @@ export async function closedPortUrl() {
 
 /**
  * The device proof message of onshi-proto `api::device_proof_message`:
- * "onshi-device-proof-v1\n" METHOD "\n" PATH "\n" TIMESTAMP "\n" hex(SHA-256(body)).
+ * "onshi-device-proof-v2\n" METHOD "\n" PATH "\n" TIMESTAMP "\n" NONCE "\n" hex(SHA-256(body)).
  */
-export function deviceProofMessage(method, path, timestamp, body) {
+export function deviceProofMessage(method, path, timestamp, nonce, body) {
   const bodyHash = createHash("sha256").update(body).digest("hex");
-  return Buffer.from(["onshi-device-proof-v1", method, path, timestamp, bodyHash].join("\n"), "utf8");
+  return Buffer.from(["onshi-device-proof-v2", method, path, timestamp, nonce, bodyHash].join("\n"), "utf8");
 }
 
 /** Issues a one-time enrolment code through the admin API. */
@@ -203,7 +215,7 @@ export async function issueEnrolmentCode(edgeUrl, facilityCode = FACILITY_CODE, 
 
 /**
  * Enrols a device as the kiosk does: a non-extractable ECDSA P-256 key made with WebCrypto, its SPKI public key
- * registered with a one-time code. Returns `{ id, facilityCode, headers(method, path, body, timestamp?) }`, where
+ * registered with a one-time code. Returns `{ id, facilityCode, headers(method, path, body, timestamp?, nonce?) }`, where
  * `headers` gives the device proof headers for one request.
  */
 export async function enrolDevice(edgeUrl, { code, facilityCode = FACILITY_CODE } = {}) {
@@ -226,12 +238,13 @@ export function deviceWithKey(id, facilityCode, privateKey) {
     id,
     facilityCode,
     privateKey,
-    async headers(method, path, body = "", timestamp = Math.floor(Date.now() / 1000)) {
-      const message = deviceProofMessage(method, path, String(timestamp), body);
+    async headers(method, path, body = "", timestamp = Math.floor(Date.now() / 1000), nonce = crypto.randomUUID()) {
+      const message = deviceProofMessage(method, path, String(timestamp), nonce, body);
       const signature = await crypto.subtle.sign({ name: "ECDSA", hash: "SHA-256" }, privateKey, message);
       return {
         "x-onshi-device-id": id,
         "x-onshi-device-time": String(timestamp),
+        "x-onshi-device-nonce": nonce,
         "x-onshi-device-signature": Buffer.from(signature).toString("base64url"),
       };
     },
@@ -244,6 +257,7 @@ export async function startEdge({
   originTimeoutMs,
   rateLimitPerDevice,
   rateLimitPerFacility,
+  rateLimitPerClient,
   rateLimitWindowSecs,
   kioskOrigins,
   // A directory keeps the Durable Objects' storage, so a second edge started on it sees the first one's state.
@@ -271,6 +285,7 @@ export async function startEdge({
       adminToken: ADMIN_TOKEN,
       rateLimitPerDevice,
       rateLimitPerFacility,
+      rateLimitPerClient,
       rateLimitWindowSecs,
       kioskOrigins,
       persistDirectory,

@@ -42,7 +42,7 @@ function expectError(result, status, code) {
 async function challenge(target = edge, signer = device) {
   const result = await call(target, "/api/v1/challenge", { device: signer });
   assert.equal(result.status, 200, JSON.stringify(result.body));
-  return { id: result.body.challenge_id, bytes: Buffer.from(result.body.challenge, "base64") };
+  return { id: result.body.challenge_id, bytes: Buffer.from(result.body.challenge, "base64"), deviceId: signer.id };
 }
 
 function sessionBody(issued, certificate, signature) {
@@ -57,7 +57,7 @@ async function openSession(card, target = edge, signer = device) {
   const issued = await challenge(target, signer);
   return call(target, "/api/v1/session", {
     device: signer,
-    body: sessionBody(issued, card.certificate, card.sign(issued.bytes)),
+    body: sessionBody(issued, card.certificate, card.sign(issued.bytes, issued.deviceId)),
   });
 }
 
@@ -137,7 +137,7 @@ describe("against the real origin", () => {
   test("a replayed challenge and a replayed session request are refused", async () => {
     const card = testCard(0);
     const issued = await challenge();
-    const body = sessionBody(issued, card.certificate, card.sign(issued.bytes));
+    const body = sessionBody(issued, card.certificate, card.sign(issued.bytes, issued.deviceId));
     assert.equal((await call(edge, "/api/v1/session", { body })).status, 200);
     expectError(await call(edge, "/api/v1/session", { body }), 409, "challenge_replayed");
   });
@@ -189,7 +189,7 @@ describe("against the real origin", () => {
     altered[at] = altered[at] === 0x5a ? 0x59 : 0x5a;
     issued = await challenge();
     expectError(
-      await call(edge, "/api/v1/session", { body: sessionBody(issued, altered, card.sign(issued.bytes)) }),
+      await call(edge, "/api/v1/session", { body: sessionBody(issued, altered, card.sign(issued.bytes, issued.deviceId)) }),
       401,
       "certificate_untrusted",
     );
@@ -214,13 +214,13 @@ describe("against the real origin", () => {
     const first = await challenge();
     const second = await challenge();
     expectError(
-      await call(edge, "/api/v1/session", { body: sessionBody(second, card.certificate, card.sign(first.bytes)) }),
+      await call(edge, "/api/v1/session", { body: sessionBody(second, card.certificate, card.sign(first.bytes, first.deviceId)) }),
       401,
       "signature_invalid",
     );
     const third = await challenge();
     expectError(
-      await call(edge, "/api/v1/session", { body: sessionBody(third, card.certificate, testCard(1).sign(third.bytes)) }),
+      await call(edge, "/api/v1/session", { body: sessionBody(third, card.certificate, testCard(1).sign(third.bytes, third.deviceId)) }),
       401,
       "signature_invalid",
     );

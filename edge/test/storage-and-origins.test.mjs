@@ -94,10 +94,11 @@ describe("challenge pruning", () => {
   test("the alarm forgets old challenges with no further write and re-arms for the next one", async () => {
     const now = Math.floor(Date.now() / 1000);
     const later = now + 3600;
-    await store("pruning-test", "/store", { id: "kept", challenge: "AAAA", expires_at: later, forget_after: later });
+    const bound = { device: "0110113719.AAAAAAAAAAAAAAAAAAAAAA", purpose: "card-session" };
+    await store("pruning-test", "/store", { id: "kept", challenge: "AAAA", expires_at: later, forget_after: later, ...bound });
     assert.deepEqual(await store("pruning-test", "/stats"), { challenges: 1, alarm_at_ms: (later + 1) * 1000 });
     // A challenge already past its forget-after time moves the alarm to now; nothing else is written afterwards.
-    await store("pruning-test", "/store", { id: "old", challenge: "AAAA", expires_at: now - 20, forget_after: now - 10 });
+    await store("pruning-test", "/store", { id: "old", challenge: "AAAA", expires_at: now - 20, forget_after: now - 10, ...bound });
     // The alarm runs on its own; wait (bounded) until its effect is visible.
     let stats;
     for (let attempt = 0; attempt < 250; attempt += 1) {
@@ -107,8 +108,10 @@ describe("challenge pruning", () => {
     }
     assert.deepEqual(stats, { challenges: 1, alarm_at_ms: (later + 1) * 1000 });
     // The pruned one is unknown, the kept one is still there.
-    assert.equal(await store("pruning-test", "/use", { id: "old" }), null);
-    assert.equal((await store("pruning-test", "/use", { id: "kept" })).uses, 1);
+    assert.equal(await store("pruning-test", "/use", { id: "old", device: bound.device }), null);
+    // Another device cannot count a use of it; its own device can.
+    assert.equal(await store("pruning-test", "/use", { id: "kept", device: "0110113719.BBBBBBBBBBBBBBBBBBBBBB" }), null);
+    assert.equal((await store("pruning-test", "/use", { id: "kept", device: bound.device })).uses, 1);
   });
 });
 

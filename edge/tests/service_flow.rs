@@ -20,6 +20,8 @@ use onshi_proto::facility::FacilityCode;
 use onshi_proto::origin::{CardQualificationQuery, CertificateStatusQuery};
 use onshi_proto::qualification::{Guidance, QualificationAnswer, Reason, Validity};
 use onshi_proto::{Base64Bytes, ErrorCode, IsoDate, signing};
+use rsa::pkcs8::DecodePrivateKey as _;
+use rsa::signature::{SignatureEncoding as _, Signer as _};
 
 mod support;
 
@@ -63,7 +65,7 @@ fn enrol_then_challenge_then_session_then_qualification() {
     assert_eq!(challenge.challenge.as_slice().len(), 32);
     assert_eq!(challenge.expires_at, NOW + 120);
 
-    let body = session_body(&challenge, CARD0_CERT, sign(CARD0_KEY, &challenge));
+    let body = session_body(&challenge, CARD0_CERT, sign(CARD0_KEY, &kiosk.device_id, &challenge));
     let mut request = kiosk.request("/api/v1/session", &body, NOW + 5);
     request.forwarded = vec![("accept-language".to_owned(), "ja".to_owned())];
     let session = block_on(api.open_session(&request)).unwrap();
@@ -228,7 +230,10 @@ fn a_device_confirms_its_enrolment_until_the_edge_no_longer_knows_it() {
     let known = kiosk.request_with("GET", path, b"", NOW);
     assert_eq!(confirm(&known), Ok(()));
     let use_case = onshi_edge::routes::route("GET", path).unwrap();
-    assert_eq!(block_on(api.handle(&use_case, &known)), Ok(Vec::new()));
+    let again = kiosk.request_with("GET", path, b"", NOW);
+    assert_eq!(block_on(api.handle(&use_case, &again)), Ok(Vec::new()));
+    // The same proof a second time is a replay.
+    assert_eq!(confirm(&known), Err(EdgeError::DeviceProofInvalid("replayed nonce")));
     assert_eq!(onshi_edge::routes::route("POST", path), None);
 
     // A proof over POST does not pass for GET; a request without a proof is refused before anything is looked up.
@@ -263,7 +268,10 @@ fn a_device_confirms_its_enrolment_until_the_edge_no_longer_knows_it() {
         .filter(|event| event["action"] == "device_confirmed")
         .map(|event| event["outcome"].clone())
         .collect();
-    assert_eq!(outcomes, ["ok", "ok", "unauthorized", "unauthorized", "device_not_enrolled", "device_not_enrolled"]);
+    assert_eq!(
+        outcomes,
+        ["ok", "ok", "unauthorized", "unauthorized", "unauthorized", "device_not_enrolled", "device_not_enrolled"]
+    );
 }
 
 #[test]
@@ -316,18 +324,53 @@ fn a_challenge_answers_once_and_only_in_time() {
     let kiosk = enrolled_kiosk(&api, 7);
 
     let challenge = kiosk.challenge(&api, NOW);
-    let body = session_body(&challenge, CARD0_CERT, sign(CARD0_KEY, &challenge));
+    let body = session_body(&challenge, CARD0_CERT, sign(CARD0_KEY, &kiosk.device_id, &challenge));
     assert!(kiosk.session(&api, &body, NOW).is_ok());
     assert_eq!(kiosk.session(&api, &body, NOW), Err(EdgeError::ChallengeReplayed));
 
     let late = kiosk.challenge(&api, NOW);
-    let body = session_body(&late, CARD0_CERT, sign(CARD0_KEY, &late));
+    let body = session_body(&late, CARD0_CERT, sign(CARD0_KEY, &kiosk.device_id, &late));
     assert_eq!(kiosk.session(&api, &body, NOW + 121), Err(EdgeError::ChallengeExpired));
 
     let unknown = ChallengeResponse { challenge_id: "AAAAAAAAAAAAAAAAAAAAAA".into(), ..challenge };
-    let body = session_body(&unknown, CARD0_CERT, sign(CARD0_KEY, &unknown));
+    let body = session_body(&unknown, CARD0_CERT, sign(CARD0_KEY, &kiosk.device_id, &unknown));
     assert_eq!(kiosk.session(&api, &body, NOW), Err(EdgeError::ChallengeUnknown));
     assert_eq!(ports.sent.borrow().len(), 1, "only the one good session reached the origin");
+}
+
+#[test]
+fn a_challenge_is_answered_only_on_the_device_that_asked_for_it() {
+    let config = config();
+    let ports = FakePorts::new(origin_with_revoked("none"));
+    let api = EdgeApi::new(&config, &ports);
+    let asking = enrolled_kiosk(&api, 7);
+    let other = enrolled_kiosk(&api, 8);
+
+    let challenge = asking.challenge(&api, NOW);
+    // The answer the card made on the asking kiosk, and one it made naming the other kiosk: neither opens a
+    // session there, and neither burns the challenge.
+    for signed_for in [&asking.device_id, &other.device_id] {
+        let body = session_body(&challenge, CARD0_CERT, sign(CARD0_KEY, signed_for, &challenge));
+        assert_eq!(other.session(&api, &body, NOW), Err(EdgeError::ChallengeUnknown));
+    }
+    // Signed for another kiosk, the asking kiosk's own challenge does not verify either.
+    let body = session_body(&challenge, CARD0_CERT, sign(CARD0_KEY, &other.device_id, &challenge));
+    assert_eq!(asking.session(&api, &body, NOW), Err(EdgeError::SignatureInvalid));
+    let fresh = asking.challenge(&api, NOW);
+    let body = session_body(&fresh, CARD0_CERT, sign(CARD0_KEY, &asking.device_id, &fresh));
+    assert!(asking.session(&api, &body, NOW).is_ok());
+}
+
+#[test]
+fn a_card_signature_over_the_bare_challenge_opens_no_session() {
+    let config = config();
+    let ports = FakePorts::new(origin_with_revoked("none"));
+    let api = EdgeApi::new(&config, &ports);
+    let kiosk = enrolled_kiosk(&api, 7);
+    let challenge = kiosk.challenge(&api, NOW);
+    let key = rsa::pkcs1v15::SigningKey::<rsa::sha2::Sha256>::from_pkcs8_der(CARD0_KEY).unwrap();
+    let body = session_body(&challenge, CARD0_CERT, key.sign(challenge.challenge.as_slice()).to_vec());
+    assert_eq!(kiosk.session(&api, &body, NOW), Err(EdgeError::SignatureInvalid));
 }
 
 #[test]
@@ -338,7 +381,7 @@ fn a_signature_by_another_card_or_a_revoked_certificate_gets_no_session() {
     let kiosk = enrolled_kiosk(&api, 7);
 
     let challenge = kiosk.challenge(&api, NOW);
-    let body = session_body(&challenge, CARD0_CERT, sign(CARD1_KEY, &challenge));
+    let body = session_body(&challenge, CARD0_CERT, sign(CARD1_KEY, &kiosk.device_id, &challenge));
     assert_eq!(kiosk.session(&api, &body, NOW), Err(EdgeError::SignatureInvalid));
 
     let body = kiosk.answered_challenge(&api, CARD0_CERT, CARD0_KEY, NOW);
@@ -357,7 +400,7 @@ fn origin_failures_become_typed_errors() {
         let api = EdgeApi::new(&config, &ports);
         let kiosk = enrolled_kiosk(&api, 7);
         let challenge = kiosk.challenge(&api, NOW);
-        let body = session_body(&challenge, CARD0_CERT, sign(CARD0_KEY, &challenge));
+        let body = session_body(&challenge, CARD0_CERT, sign(CARD0_KEY, &kiosk.device_id, &challenge));
         assert_eq!(kiosk.session(&api, &body, NOW), Err(expected));
     }
 
@@ -430,7 +473,7 @@ fn qualification_needs_a_live_session_of_this_edge() {
 #[test]
 fn missing_or_unusable_bindings_are_configuration_errors() {
     let complete = |name: &str| match name {
-        "ORIGIN_URL" => Some("http://origin.test".to_owned()),
+        "ORIGIN_URL" => Some("https://origin.test".to_owned()),
         "ORIGIN_SIGNING_KEY" => Some(ORIGIN_KEY.to_owned()),
         "SESSION_KEY" => Some("s".repeat(32)),
         "JPKI_AUTH_CA_PEM" => Some(CA_PEM.to_owned()),
@@ -513,7 +556,7 @@ fn revocation_soft_fail_is_off_unless_set_to_true_and_refuses_other_words() {
         let error = EdgeConfig::from_lookup(|name| match name {
             "REVOCATION_SOFT_FAIL" => Some(word.to_owned()),
             "ENVIRONMENT" => Some("development".to_owned()),
-            "ORIGIN_URL" => Some("http://origin.test".to_owned()),
+            "ORIGIN_URL" => Some("https://origin.test".to_owned()),
             "ORIGIN_SIGNING_KEY" => Some(ORIGIN_KEY.to_owned()),
             "SESSION_KEY" => Some(SESSION_KEY.to_owned()),
             "JPKI_AUTH_CA_PEM" => Some(CA_PEM.to_owned()),
@@ -537,7 +580,7 @@ fn pem_of(der: &[u8]) -> String {
 /// The bindings of a complete configuration with these anchors, in this environment (`None`: unset).
 fn lookup_with(anchors: String, environment: Option<&'static str>) -> impl Fn(&str) -> Option<String> {
     move |name| match name {
-        "ORIGIN_URL" => Some("http://origin.test".to_owned()),
+        "ORIGIN_URL" => Some("https://origin.test".to_owned()),
         "ORIGIN_SIGNING_KEY" => Some(ORIGIN_KEY.to_owned()),
         "SESSION_KEY" => Some(SESSION_KEY.to_owned()),
         "JPKI_AUTH_CA_PEM" => Some(anchors.clone()),
@@ -568,4 +611,51 @@ fn production_refuses_to_start_with_the_committed_test_ca_among_its_anchors() {
     // Any other word is a configuration error, not a silent fallback.
     let typo = EdgeConfig::from_lookup(lookup_with(JLIS_AUTH_CA_2015.to_owned(), Some("prod"))).unwrap_err();
     assert_eq!(typo.code(), ErrorCode::Internal);
+}
+
+#[test]
+fn unauthenticated_guesses_are_throttled_per_client_and_forged_device_ids_reach_no_store() {
+    let config = config_with(&[("RATE_LIMIT_PER_CLIENT", "3"), ("RATE_LIMIT_WINDOW_SECS", "60")]);
+    let ports = FakePorts::new(origin_with_revoked("none"));
+    let api = EdgeApi::new(&config, &ports);
+    let key = p256::ecdsa::SigningKey::from_slice(&[7; 32]).unwrap();
+    let guess = |client: &'static str, code: &str| {
+        let body = enrol_request(code, &key);
+        let mut request = admin_request("/api/v1/devices/enrol", &body, None);
+        request.client = Some(client);
+        block_on(api.enrol(&request)).map(|_| ())
+    };
+    for code in ["2345-6789-ABCD", "2345-6789-ABCE", "2345-6789-ABCF"] {
+        assert_eq!(guess("203.0.113.7", code), Err(EdgeError::EnrolmentCodeInvalid("unknown")));
+    }
+    assert_eq!(guess("203.0.113.7", "2345-6789-ABCG"), Err(EdgeError::RateLimited("client")));
+    assert_eq!(EdgeError::RateLimited("client").to_api_error().error, ErrorCode::RateLimited);
+    // Staff login guesses from the same client share its budget; another client has its own.
+    let login = |client: &'static str| {
+        let mut request = admin_request("/api/v1/staff/login", br#"{"code":"2345-6789-ABCH"}"#, None);
+        request.client = Some(client);
+        block_on(api.staff_login(&request)).map(|_| ())
+    };
+    assert_eq!(login("203.0.113.7"), Err(EdgeError::RateLimited("client")));
+    assert_eq!(login("198.51.100.1"), Err(EdgeError::EnrolmentCodeInvalid("unknown")));
+
+    // Device ids this edge never issued are refused before any store is asked, and counted per client.
+    let kiosk = enrolled_kiosk(&api, 8);
+    let checks_before = ports.device_checks.get();
+    let forged = |index: u8| Kiosk {
+        device_id: DeviceId::from_random(&FacilityCode::parse("1310000011").unwrap(), &[index; 16]).as_str().to_owned(),
+        key: kiosk.key.clone(),
+    };
+    let ask = |kiosk: &Kiosk| {
+        let mut request = kiosk.request("/api/v1/challenge", b"", NOW);
+        request.client = Some("192.0.2.9");
+        block_on(api.issue_challenge(&request)).map(|_| ())
+    };
+    for index in 0..3 {
+        assert_eq!(ask(&forged(index)), Err(EdgeError::DeviceUnknown));
+    }
+    assert_eq!(ask(&forged(3)), Err(EdgeError::RateLimited("client")));
+    assert_eq!(ports.device_checks.get(), checks_before, "no forged id reached a facility store");
+    // The enrolled kiosk, from that same address, is not held back: its id is one this edge issued.
+    assert_eq!(ask(&kiosk), Ok(()));
 }

@@ -429,3 +429,91 @@ fn a_certificate_whose_status_is_unknown_gets_no_visual_check_unless_soft_fail_i
     assert_eq!(ports.sent_to("/v1/visual-checks").len(), 1);
     assert_eq!(ports.warnings.borrow().len(), 1);
 }
+
+/// An origin whose by-number check finds a record only for the birth date 1980-02-17.
+fn birth_date_origin() -> OriginScript {
+    Box::new(|path, body| match path {
+        "/v1/qualification/by-number" => {
+            let query: NumberQualificationQuery = serde_json::from_slice(body).unwrap();
+            if query.birth_date.to_string() == "1980-02-17" {
+                json(200, &answer())
+            } else {
+                let miss =
+                    QualificationAnswer { validity: Validity::NoQualification, reason: Reason::NotFound, ..answer() };
+                json(200, &miss)
+            }
+        }
+        _ => json(200, &serde_json::json!({ "date": "2026-11-24", "checkins": [], "pending": [] })),
+    })
+}
+
+fn by_number<P: EdgePorts>(
+    api: &EdgeApi<'_, P>,
+    bearer: &str,
+    number: &str,
+    birth_date: &str,
+    now: i64,
+) -> Result<Validity, EdgeError> {
+    let body = serde_json::to_vec(&serde_json::json!({
+        "insurer_number": "01130012", "symbol": "2100", "number": number, "branch": "00", "birth_date": birth_date
+    }))
+    .unwrap();
+    let mut request = request("POST", "/api/v1/staff/qualification/by-number", &body, Some(bearer));
+    request.now_unix = now;
+    block_on(api.staff_qualification_by_number(&request)).map(|answer| answer.validity)
+}
+
+#[test]
+fn a_birth_date_search_by_number_is_stopped_after_a_few_misses() {
+    let config = config();
+    let ports = FakePorts::new(birth_date_origin());
+    let api = EdgeApi::new(&config, &ports);
+    let bearer = format!("Bearer {}", login(&api, &staff_code(&api)).unwrap());
+    // Guessing one person's birth date: the subject is checked five times a day at most, hits included.
+    let guesses = ["1980-01-01", "1980-01-02", "1980-01-03", "1980-01-04"];
+    for guess in guesses {
+        assert_eq!(by_number(&api, &bearer, "100", guess, NOW), Ok(Validity::NoQualification));
+    }
+    assert_eq!(by_number(&api, &bearer, "100", "1980-02-17", NOW), Ok(Validity::Valid));
+    assert_eq!(by_number(&api, &bearer, "100", "1980-02-18", NOW), Err(EdgeError::RateLimited("by-number subject")));
+    // The session missed four times; one more miss on another number, and it checks by number no more today.
+    assert_eq!(by_number(&api, &bearer, "200", "1990-01-01", NOW), Ok(Validity::NoQualification));
+    assert_eq!(by_number(&api, &bearer, "300", "1980-02-17", NOW), Err(EdgeError::RateLimited("by-number misses")));
+    assert_eq!(ports.sent_to("/v1/qualification/by-number").len(), 6, "refused checks never reach the origin");
+    // Another staff session of the facility still checks other people, but not the subject searched for.
+    let other = format!("Bearer {}", login(&api, &staff_code(&api)).unwrap());
+    assert_eq!(by_number(&api, &other, "300", "1980-02-17", NOW), Ok(Validity::Valid));
+    assert_eq!(by_number(&api, &other, "100", "1980-02-17", NOW), Err(EdgeError::RateLimited("by-number subject")));
+}
+
+#[test]
+fn a_staff_session_ends_at_logout_and_when_left_idle_and_its_calls_are_counted() {
+    let config = config_with(&[("RATE_LIMIT_PER_DEVICE", "4")]);
+    let ports = FakePorts::new(birth_date_origin());
+    let api = EdgeApi::new(&config, &ports);
+    let checkins = |bearer: &str, now: i64| {
+        let mut request = request("GET", "/api/v1/staff/checkins", b"", Some(bearer));
+        request.now_unix = now;
+        block_on(api.staff_checkins(&request)).map(|_| ())
+    };
+    let logout = |bearer: &str| block_on(api.staff_logout(&request("POST", "/api/v1/staff/logout", b"", Some(bearer))));
+
+    let bearer = format!("Bearer {}", login(&api, &staff_code(&api)).unwrap());
+    assert_eq!(checkins(&bearer, NOW), Ok(()));
+    assert_eq!(logout(&bearer), Ok(()));
+    // The token has not expired, but its session is gone.
+    assert_eq!(checkins(&bearer, NOW + 1), Err(EdgeError::SessionInvalid));
+    assert_eq!(logout(&bearer), Err(EdgeError::SessionInvalid));
+
+    let idle = format!("Bearer {}", login(&api, &staff_code(&api)).unwrap());
+    assert_eq!(checkins(&idle, NOW), Ok(()));
+    // Fifteen minutes without a call end it, though its token would live an hour.
+    assert_eq!(checkins(&idle, NOW + 15 * 60 + 1), Err(EdgeError::SessionExpired));
+
+    // Staff calls count against the session's limit like a device's.
+    let busy = format!("Bearer {}", login(&api, &staff_code(&api)).unwrap());
+    for _ in 0..4 {
+        assert_eq!(checkins(&busy, NOW), Ok(()));
+    }
+    assert_eq!(checkins(&busy, NOW), Err(EdgeError::RateLimited("staff")));
+}

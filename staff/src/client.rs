@@ -6,8 +6,8 @@
 use gloo_net::http::{Request, Response};
 use onshi_proto::ErrorCode;
 use onshi_proto::api::{
-    STAFF_BY_NUMBER_PATH, STAFF_CHECKINS_PATH, STAFF_LOGIN_PATH, STAFF_VISUAL_CHECK_DECISION_PATH, StaffLoginRequest,
-    StaffNumberQuery, StaffSessionResponse, StaffVisualCheckDecision,
+    STAFF_BY_NUMBER_PATH, STAFF_CHECKINS_PATH, STAFF_LOGIN_PATH, STAFF_LOGOUT_PATH, STAFF_VISUAL_CHECK_DECISION_PATH,
+    StaffLoginRequest, StaffNumberQuery, StaffSessionResponse, StaffVisualCheckDecision,
 };
 use onshi_proto::origin::{CheckInList, VisualCheckTicket};
 use onshi_proto::qualification::QualificationAnswer;
@@ -40,6 +40,19 @@ async fn post<B: Serialize, T: DeserializeOwned>(path: &str, body: &B, token: Op
 /// Exchanges a one-time staff code for a staff session.
 pub async fn login(code: String) -> CallResult<StaffSessionResponse> {
     post(STAFF_LOGIN_PATH, &StaffLoginRequest { code }, None).await
+}
+
+/// Ends the staff session at the edge, so that its token is refused from now on, even where it was copied.
+pub async fn logout(token: &str) -> CallResult<()> {
+    let response = Request::post(STAFF_LOGOUT_PATH)
+        .header("Authorization", &format!("Bearer {token}"))
+        .send()
+        .await
+        .map_err(|_| ErrorCode::OriginUnavailable)?;
+    if response.ok() {
+        return Ok(());
+    }
+    decode::<serde::de::IgnoredAny>(response).await.map(|_| ())
 }
 
 /// The facility's check-ins of the day and its pending visual checks.

@@ -380,6 +380,22 @@ pub fn staff_console() -> Html {
         })
     };
 
+    // Logging out ends the session at the edge as well as on this page; the page forgets the token either way.
+    let on_logout = {
+        let session = session.clone();
+        let list = list.clone();
+        let token = token.clone();
+        Callback::from(move |_: MouseEvent| {
+            let Some(token) = token.clone() else { return };
+            session.set(None);
+            list.set(None);
+            wasm_bindgen_futures::spawn_local(async move {
+                let _ = client::logout(&token).await;
+                mark("logged-out");
+            });
+        })
+    };
+
     let on_decide = {
         let token = token.clone();
         let decision_notice = decision_notice.clone();
@@ -493,6 +509,7 @@ pub fn staff_console() -> Html {
             { header }
             <main data-screen="staff-dashboard" lang={lang_value.tag()}>
                 <p id="facility">{ STAFF.fill(lang_value, "staff.facility", &[("code", opened.facility_code.as_str())]) }</p>
+                <button id="staff-logout" class="secondary" type="button" onclick={on_logout}>{ t(lang_value, "staff.logout") }</button>
                 if let Some(key) = *list_error {
                     <p id="list-error" role="alert" class="warning">{ t(lang_value, key) }</p>
                 }

@@ -39,7 +39,7 @@ test('a kiosk enrolled with a code from the stack checks a card in', async () =>
   const sessionBody = JSON.stringify({
     challenge_id: challenge.body.challenge_id,
     certificate: card.certificate.toString('base64'),
-    signature: card.sign(Buffer.from(challenge.body.challenge, 'base64')).toString('base64'),
+    signature: card.sign(Buffer.from(challenge.body.challenge, 'base64'), device.id).toString('base64'),
   });
   const session = await call('/api/v1/session', device, { body: sessionBody });
   assert.equal(session.status, 200, JSON.stringify(session.body));

@@ -58,6 +58,24 @@ describe('staff console', () => {
     await context.close();
   });
 
+  test('logging out ends the staff session at the edge, so its token is refused even where it was copied', async () => {
+    const { page, context } = await openStaff();
+    const listed = await page.waitForRequest((request) => request.url().endsWith('/api/v1/staff/checkins'));
+    const authorization = (await listed.allHeaders()).authorization;
+    assert.match(authorization ?? '', /^Bearer staff\./);
+    const checkins = () => fetch(`${env.stack.url}/api/v1/staff/checkins`, { headers: { authorization } });
+    assert.equal((await checkins()).status, 200);
+    await page.click('#staff-logout');
+    await page.waitForSelector('main[data-screen="staff-login"]');
+    // The console marks its timeline once the edge has answered the logout.
+    await page.waitForFunction(() => performance.getEntriesByName('onshi:staff:logged-out').length > 0);
+    // The edge forgot the session: the copied token is refused although it has not expired.
+    const refused = await checkins();
+    assert.equal(refused.status, 401);
+    assert.equal((await refused.json()).error, 'session_invalid');
+    await context.close();
+  });
+
   test('the prescription format a patient chose at the kiosk shows on their row of the list', async () => {
     const { page, context } = await openStaff();
     const holder = card('dependent');

@@ -6,7 +6,9 @@
 //! is consumed and the certificate verified and found unrevoked, or ask the origin for a PIN check-in on a session
 //! opened without the PIN.
 
-use onshi_proto::api::{ChallengeResponse, QualificationRequest, SessionRequest, SessionResponse};
+use onshi_proto::api::{
+    ChallengePurpose, ChallengeResponse, QualificationRequest, SessionRequest, SessionResponse, card_challenge_message,
+};
 use onshi_proto::identifier::Identifier;
 use onshi_proto::origin::{AuthMethod, BY_CERTIFICATE_PATH, CardQualificationQuery};
 use onshi_proto::qualification::QualificationAnswer;
@@ -24,12 +26,18 @@ use crate::http_policy::{parse_json, parse_json_or_default};
 const MAX_ARBITRARY_IDENTIFIER_LEN: usize = 64;
 
 impl<P: EdgePorts> EdgeApi<'_, P> {
-    /// `POST /api/v1/challenge`: issues and stores a single-use challenge for an enrolled device.
+    /// `POST /api/v1/challenge`: issues and stores a single-use challenge for an enrolled device, bound to that
+    /// device and to opening a card session.
     pub async fn issue_challenge(&self, request: &ApiRequest<'_>) -> Result<ChallengeResponse, EdgeError> {
         self.audited(AuditAction::Challenge, request.now_unix, async |context| {
-            self.authenticate_device(request, context).await?;
+            let device = self.authenticate_device(request, context).await?;
             let randomness = ChallengeRandomness { id: self.random()?, challenge: self.random()? };
-            let issued = IssuedChallenge::issue(&randomness, request.now_unix);
+            let issued = IssuedChallenge::issue(
+                &randomness,
+                device.device_id.as_str(),
+                ChallengePurpose::CardSession,
+                request.now_unix,
+            );
             self.ports.store_challenge(&issued, request.now_unix).await?;
             Ok(issued.to_response())
         })
@@ -39,18 +47,21 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
     /// `POST /api/v1/session`: consumes the challenge, verifies the card's answer, asks the origin whether the
     /// certificate is revoked, and mints a session bound to the device and the certificate.
     ///
-    /// The challenge is consumed before the card is checked, so a failed attempt burns it too.
+    /// The challenge is consumed before the card is checked, so a failed attempt burns it too; only the device it
+    /// was issued to can consume it, and the card must have signed it for this device and purpose.
     pub async fn open_session(&self, request: &ApiRequest<'_>) -> Result<SessionResponse, EdgeError> {
         self.audited(AuditAction::Session, request.now_unix, async |context| {
             let device = self.authenticate_device(request, context).await?;
             let body: SessionRequest = parse_json(request.body)?;
             let id = ChallengeId::parse(&body.challenge_id)?;
-            let record = self.ports.count_challenge_use(&id, request.now_unix).await?;
-            let challenge = judge_consumption(record, request.now_unix)?;
+            let record = self.ports.count_challenge_use(&id, device.device_id.as_str(), request.now_unix).await?;
+            let purpose = ChallengePurpose::CardSession;
+            let challenge = judge_consumption(record, device.device_id.as_str(), purpose, request.now_unix)?;
+            let message = card_challenge_message(purpose, device.device_id.as_str(), &challenge);
             let certificate = verify_card_authentication(
                 body.certificate.as_slice(),
                 body.signature.as_slice(),
-                &challenge,
+                &message,
                 &self.config.trust_anchors,
                 request.now_unix,
             )?;

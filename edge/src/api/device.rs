@@ -12,7 +12,7 @@ use zeroize::Zeroize as _;
 
 use crate::api::{ApiRequest, EdgeApi, EdgePorts};
 use crate::audit::AuditAction;
-use crate::auth::device::{DEVICE_ID_RANDOM_LEN, DeviceId, DeviceRecord, check_public_key};
+use crate::auth::device::{DEVICE_ID_NONCE_RANDOM_LEN, DeviceId, DeviceRecord, check_public_key};
 use crate::auth::enrolment_code::{ENROLMENT_CODE_LIFETIME_SECS, EnrolmentCode, judge_redemption};
 use crate::error::EdgeError;
 use crate::http_policy::parse_json;
@@ -20,9 +20,11 @@ use crate::http_policy::parse_json;
 impl<P: EdgePorts> EdgeApi<'_, P> {
     /// `POST /api/v1/devices/enrol`: redeems a one-time code and registers the device's public key.
     ///
-    /// The key is checked before the code is redeemed, so a malformed key does not burn the code.
+    /// The key is checked before the code is redeemed, so a malformed key does not burn the code; every attempt
+    /// counts against the client's limit first, so codes cannot be guessed at speed.
     pub async fn enrol(&self, request: &ApiRequest<'_>) -> Result<EnrolResponse, EdgeError> {
         self.audited(AuditAction::Enrol, request.now_unix, async |context| {
+            self.throttle_unauthenticated(request).await?;
             let mut body: EnrolRequest = parse_json(request.body)?;
             let code = EnrolmentCode::parse(&body.code);
             // The typed code is a credential: only the parsed copy, which wipes itself, lives on.
@@ -36,7 +38,8 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
             let label = stored.as_ref().and_then(|stored| stored.label.clone());
             let facility_code = judge_redemption(stored, request.now_unix)?;
             context.facility = Some(facility_code.as_str().to_owned());
-            let device_id = DeviceId::from_random(&facility_code, &self.random::<DEVICE_ID_RANDOM_LEN>()?);
+            let device_id =
+                self.config.device_ids.issue(&facility_code, &self.random::<DEVICE_ID_NONCE_RANDOM_LEN>()?)?;
             context.device = Some(device_id.as_str().to_owned());
             self.ports
                 .store_device(&DeviceRecord {

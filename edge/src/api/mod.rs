@@ -32,8 +32,9 @@ use crate::auth::device::{
     AuthenticatedDevice, DeviceCheck, DeviceCheckAnswer, DeviceId, DeviceProofHeaders, DeviceRecord, SignedRequest,
 };
 use crate::auth::enrolment_code::StoredEnrolmentCode;
-use crate::auth::ratelimit::RateScope;
+use crate::auth::ratelimit::{RateCounter, RateScope, client_key};
 use crate::auth::session::{SessionClaims, bearer_token};
+use crate::auth::staff_session::{StaffCall, StaffCallAnswer, StoredStaffSession};
 use crate::config::EdgeConfig;
 use crate::error::EdgeError;
 use crate::proxy::{NONCE_RANDOM_LEN, OriginOutcome, OriginRequest, interpret_outcome};
@@ -76,9 +77,14 @@ pub trait EdgePorts {
     /// Remembers a newly issued challenge until [`IssuedChallenge::forget_after`].
     async fn store_challenge(&self, challenge: &IssuedChallenge, now_unix: i64) -> Result<(), EdgeError>;
 
-    /// Counts one more use of a challenge, atomically, and returns the record as it is after counting; `None`
-    /// when the id is not stored.
-    async fn count_challenge_use(&self, id: &ChallengeId, now_unix: i64) -> Result<Option<StoredChallenge>, EdgeError>;
+    /// Counts one more use of a challenge by `device`, atomically, and returns the record as it is after counting;
+    /// `None` when the id is not stored for that device, so another device can neither see nor burn it.
+    async fn count_challenge_use(
+        &self,
+        id: &ChallengeId,
+        device: &str,
+        now_unix: i64,
+    ) -> Result<Option<StoredChallenge>, EdgeError>;
 
     /// Remembers an enrolment code (by its lookup key), with the name of the kiosk it will enrol when the admin
     /// gave one, until some time after `expires_at`.
@@ -105,6 +111,28 @@ pub trait EdgePorts {
     /// Marks a device revoked for good; false when it was never enrolled.
     async fn revoke_device(&self, id: &DeviceId) -> Result<bool, EdgeError>;
 
+    /// Counts one unauthenticated attempt on a client's counter, in the store of the counter's bucket
+    /// ([`crate::auth::ratelimit::client_bucket_name`]), and returns the count after counting.
+    async fn count_client_attempt(&self, counter: &RateCounter, now_unix: i64) -> Result<u32, EdgeError>;
+
+    /// Opens a staff session in its facility's store.
+    async fn open_staff_session(
+        &self,
+        facility: &str,
+        staff: &str,
+        record: &StoredStaffSession,
+    ) -> Result<(), EdgeError>;
+
+    /// Checks one staff call in its facility's store: finds and judges the session
+    /// ([`crate::auth::staff_session::judge_staff_session`]) and, when it is open, marks it seen and counts.
+    async fn check_staff_call(&self, facility: &str, call: &StaffCall) -> Result<StaffCallAnswer, EdgeError>;
+
+    /// Ends a staff session (logout); false when it was not open.
+    async fn end_staff_session(&self, facility: &str, staff: &str) -> Result<bool, EdgeError>;
+
+    /// Counts one by-number miss on a counter in the facility's store; the count after counting.
+    async fn count_in_facility(&self, facility: &str, counter: &RateCounter, now_unix: i64) -> Result<u32, EdgeError>;
+
     /// Checks one device request in its facility's store and, when the proof holds, counts it on the device's and
     /// the facility's counters: [`crate::auth::device::check_and_count`], run where the records are, in one call.
     async fn check_device(&self, check: &DeviceCheck) -> Result<DeviceCheckAnswer, EdgeError>;
@@ -128,6 +156,8 @@ pub struct ApiRequest<'r> {
     pub device_proof: DeviceProofHeaders,
     /// Allow-listed headers to pass to the origin.
     pub forwarded: Vec<(String, String)>,
+    /// The client's address as the edge's front reports it (`CF-Connecting-IP`), when it does.
+    pub client: Option<&'r str>,
     /// The clock, unix seconds.
     pub now_unix: i64,
 }
@@ -264,16 +294,29 @@ impl<'a, P: EdgePorts> EdgeApi<'a, P> {
         interpret_outcome(outcome)
     }
 
+    /// Counts one attempt that carries no credential yet (an enrolment, a staff login, a device id this edge never
+    /// issued) against the client's limit, refusing it over the limit before anything is looked up.
+    pub(crate) async fn throttle_unauthenticated(&self, request: &ApiRequest<'_>) -> Result<(), EdgeError> {
+        let limits = &self.config.rate_limits;
+        let counter = limits.counter(RateScope::Client, &client_key(request.client), request.now_unix);
+        limits.judge(RateScope::Client, self.ports.count_client_attempt(&counter, request.now_unix).await?)
+    }
+
     /// Checks the device proof, then counts the request against the device's and its facility's limits, in one call
     /// to the facility's store. Only proven requests are counted, so nobody can use up a device's allowance with
-    /// forged proofs.
+    /// forged proofs. A device id this edge never issued is refused before any store is named after it, and counted
+    /// against the client's limit instead.
     pub(crate) async fn authenticate_device(
         &self,
         request: &ApiRequest<'_>,
         context: &mut AuditContext,
     ) -> Result<AuthenticatedDevice, EdgeError> {
         let id_text = request.device_proof.device_id.as_deref().ok_or(EdgeError::DeviceProofInvalid("no device id"))?;
-        let id = DeviceId::parse(id_text)?;
+        let issued = DeviceId::parse(id_text).ok().filter(|id| self.config.device_ids.issued(id));
+        let Some(id) = issued else {
+            self.throttle_unauthenticated(request).await?;
+            return Err(EdgeError::DeviceUnknown);
+        };
         context.device = Some(id.as_str().to_owned());
         let limits = &self.config.rate_limits;
         let check = DeviceCheck::new(id, &request.device_proof, request.signed(), request.now_unix, limits);
@@ -305,6 +348,7 @@ impl<'a, P: EdgePorts> EdgeApi<'a, P> {
             UseCase::IssueStaffCode => json_body(self.issue_staff_code(request).await),
             UseCase::StaffLogin => json_body(self.staff_login(request).await),
             UseCase::StaffCheckIns => json_body(self.staff_checkins(request).await),
+            UseCase::StaffLogout => self.staff_logout(request).await.map(|()| NO_CONTENT),
             UseCase::StaffByNumber => json_body(self.staff_qualification_by_number(request).await),
             UseCase::StaffDecision => json_body(self.staff_visual_check_decision(request).await),
             UseCase::RequestVisualCheck => json_body(self.request_visual_check(request).await),

@@ -3,8 +3,10 @@
 //!
 //! Layer: edge use cases over [`EdgePorts`]. A facility admin issues a one-time staff login code (the one-time code
 //! machinery of [`crate::auth::enrolment_code`], stored under its own lookup key). The console exchanges it for a
-//! staff session ([`crate::auth::staff_session`]); with it, staff list the day's check-ins, check a qualification
-//! by number and decide visual checks. Must not: take the facility from a body (it always comes from the staff
+//! staff session ([`crate::auth::staff_session`]), recorded in the facility's store; with it, staff list the day's
+//! check-ins, check a qualification by number and decide visual checks, until they log out or leave it idle. Every
+//! staff call is counted per session and per facility, and a by-number check per subject; a session that missed
+//! [`BY_NUMBER_MISSES_PER_SESSION`] times may check by number no more that day. Must not: take the facility from a body (it always comes from the staff
 //! token), or do I/O of its own (time and randomness come through [`EdgeApi`]'s ports).
 
 use onshi_proto::api::{
@@ -18,15 +20,19 @@ use onshi_proto::origin::{
     BY_NUMBER_PATH, CHECKINS_PATH, CheckInList, CheckInListQuery, NumberQualificationQuery, VISUAL_CHECK_DECIDE_PATH,
     VisualCheckDecision, VisualCheckTicket,
 };
-use onshi_proto::qualification::QualificationAnswer;
+use onshi_proto::qualification::{QualificationAnswer, Validity};
 use zeroize::Zeroize as _;
 
 use crate::api::own;
 use crate::api::{ApiRequest, AuditContext, EdgeApi, EdgePorts};
 use crate::audit::AuditAction;
 use crate::auth::enrolment_code::{EnrolmentCode, STAFF_CODE_LIFETIME_SECS, judge_redemption, staff_code_lookup_key};
+use crate::auth::ratelimit::{RateCounter, RateScope};
 use crate::auth::session::bearer_token;
-use crate::auth::staff_session::StaffClaims;
+use crate::auth::staff_session::{
+    BY_NUMBER_MISSES_PER_SESSION, BY_NUMBER_TRIES_PER_SUBJECT, StaffCall, StaffCallAnswer, StaffClaims,
+    StoredStaffSession, daily_counter,
+};
 use crate::error::EdgeError;
 use crate::http_policy::parse_json;
 
@@ -51,11 +57,53 @@ pub fn check_request_id(request_id: &str) -> Result<RequestId, EdgeError> {
 }
 
 impl<P: EdgePorts> EdgeApi<'_, P> {
-    fn staff_claims(&self, request: &ApiRequest<'_>, context: &mut AuditContext) -> Result<StaffClaims, EdgeError> {
+    fn staff_token(&self, request: &ApiRequest<'_>, context: &mut AuditContext) -> Result<StaffClaims, EdgeError> {
         let claims = self.config.staff_sessions.verify(bearer_token(request.authorization)?, request.now_unix)?;
         context.device = Some(claims.actor());
         context.facility = Some(claims.facility.clone());
         Ok(claims)
+    }
+
+    /// The staff session a request carries, checked: the token, then its record in the facility's store (open, not
+    /// idle), which counts the call on the session's and the facility's limits and on `extra`; answers the counts of
+    /// `extra` and of `peek`, in order.
+    async fn staff_session(
+        &self,
+        request: &ApiRequest<'_>,
+        context: &mut AuditContext,
+        extra: Vec<RateCounter>,
+        peek: Vec<RateCounter>,
+    ) -> Result<(StaffClaims, Vec<u32>, Vec<u32>), EdgeError> {
+        let claims = self.staff_token(request, context)?;
+        let limits = &self.config.rate_limits;
+        let mut count = vec![
+            limits.counter(RateScope::Staff, &claims.staff, request.now_unix),
+            limits.counter(RateScope::Facility, &claims.facility, request.now_unix),
+        ];
+        count.extend(extra);
+        let call = StaffCall { staff: claims.staff.clone(), now: request.now_unix, count, peek };
+        let (counted, peeked) = match self.ports.check_staff_call(&claims.facility, &call).await? {
+            StaffCallAnswer::Open { counted, peeked } => (counted, peeked),
+            StaffCallAnswer::Refused { expired: true } => return Err(EdgeError::SessionExpired),
+            StaffCallAnswer::Refused { expired: false } => return Err(EdgeError::SessionInvalid),
+        };
+        let mut counts = counted.into_iter();
+        limits.judge(RateScope::Staff, counts.next().unwrap_or(u32::MAX))?;
+        limits.judge(RateScope::Facility, counts.next().unwrap_or(u32::MAX))?;
+        Ok((claims, counts.collect(), peeked))
+    }
+
+    /// `POST /api/v1/staff/logout`: ends the staff session; its token is refused from then on.
+    pub async fn staff_logout(&self, request: &ApiRequest<'_>) -> Result<(), EdgeError> {
+        self.audited(AuditAction::StaffLogout, request.now_unix, async |context| {
+            let claims = self.staff_token(request, context)?;
+            if self.ports.end_staff_session(&claims.facility, &claims.staff).await? {
+                Ok(())
+            } else {
+                Err(EdgeError::SessionInvalid)
+            }
+        })
+        .await
     }
 
     /// `POST /api/v1/admin/staff-codes`: a one-time staff login code for a facility.
@@ -80,9 +128,11 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
         .await
     }
 
-    /// `POST /api/v1/staff/login`: redeems a staff login code, once, for a staff session.
+    /// `POST /api/v1/staff/login`: redeems a staff login code, once, for a staff session. Every attempt counts
+    /// against the client's limit first, so codes cannot be guessed at speed.
     pub async fn staff_login(&self, request: &ApiRequest<'_>) -> Result<StaffSessionResponse, EdgeError> {
         self.audited(AuditAction::StaffLogin, request.now_unix, async |context| {
+            self.throttle_unauthenticated(request).await?;
             let mut body: StaffLoginRequest = parse_json(request.body)?;
             let code = EnrolmentCode::parse(&body.code);
             // The typed code is a credential: only the parsed copy, which wipes itself, lives on.
@@ -93,6 +143,8 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
             context.facility = Some(facility_code.as_str().to_owned());
             let (token, claims) = self.config.staff_sessions.mint(&facility_code, request.now_unix, self.random()?)?;
             context.device = Some(claims.actor());
+            let record = StoredStaffSession { expires_at: claims.exp, last_seen: request.now_unix };
+            self.ports.open_staff_session(&claims.facility, &claims.staff, &record).await?;
             Ok(StaffSessionResponse { staff_token: token.expose().to_owned(), facility_code, expires_at: claims.exp })
         })
         .await
@@ -101,7 +153,7 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
     /// `GET /api/v1/staff/checkins`: the session's facility's check-ins of the day and pending visual checks.
     pub async fn staff_checkins(&self, request: &ApiRequest<'_>) -> Result<CheckInList, EdgeError> {
         self.audited(AuditAction::StaffCheckIns, request.now_unix, async |context| {
-            let claims = self.staff_claims(request, context)?;
+            let (claims, _, _) = self.staff_session(request, context, vec![], vec![]).await?;
             let query =
                 CheckInListQuery { facility_code: own(claims.facility.clone())?, staff_id: own(claims.staff.clone())? };
             self.call_origin(CHECKINS_PATH, &query, request.forwarded.clone(), request.now_unix).await
@@ -110,14 +162,33 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
     }
 
     /// `POST /api/v1/staff/qualification/by-number`: a qualification by 保険者番号 + 記号・番号・枝番 + 生年月日.
+    ///
+    /// A birth date cannot be searched for: one insured number is checked at most [`BY_NUMBER_TRIES_PER_SUBJECT`]
+    /// times a day per facility, and a session whose checks found no record [`BY_NUMBER_MISSES_PER_SESSION`] times
+    /// checks no more that day.
     pub async fn staff_qualification_by_number(
         &self,
         request: &ApiRequest<'_>,
     ) -> Result<QualificationAnswer, EdgeError> {
         self.audited(AuditAction::StaffQualificationByNumber, request.now_unix, async |context| {
-            let claims = self.staff_claims(request, context)?;
+            let claims = self.staff_token(request, context)?;
             let body: StaffNumberQuery = parse_json(request.body)?;
             let (insurer_number, insured) = read_number_query(&body)?;
+            let subject = self.config.staff_sessions.subject_key(&[
+                insurer_number.as_str(),
+                insured.symbol.as_ref().map_or("", |symbol| symbol.as_str()),
+                insured.number.as_str(),
+                insured.branch.as_ref().map_or("", |branch| branch.as_str()),
+            ])?;
+            let tries = daily_counter(format!("tries:subject:{subject}"), request.now_unix);
+            let misses = daily_counter(format!("misses:staff:{}", claims.staff), request.now_unix);
+            let (_, counted, peeked) = self.staff_session(request, context, vec![tries], vec![misses.clone()]).await?;
+            if peeked.first().is_none_or(|&missed| missed >= BY_NUMBER_MISSES_PER_SESSION) {
+                return Err(EdgeError::RateLimited("by-number misses"));
+            }
+            if counted.first().is_none_or(|&tried| tried > BY_NUMBER_TRIES_PER_SUBJECT) {
+                return Err(EdgeError::RateLimited("by-number subject"));
+            }
             // What is sent is what the shared types read.
             let query = NumberQualificationQuery {
                 insurer_number,
@@ -129,7 +200,12 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
                 device_id: Some(own(claims.actor())?),
                 arbitrary_identifier: None,
             };
-            self.call_origin(BY_NUMBER_PATH, &query, request.forwarded.clone(), request.now_unix).await
+            let answer: QualificationAnswer =
+                self.call_origin(BY_NUMBER_PATH, &query, request.forwarded.clone(), request.now_unix).await?;
+            if answer.validity == Validity::NoQualification {
+                self.ports.count_in_facility(&claims.facility, &misses, request.now_unix).await?;
+            }
+            Ok(answer)
         })
         .await
     }
@@ -137,7 +213,7 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
     /// `POST /api/v1/staff/visual-checks/decision`: approves or refuses a pending visual check of the facility.
     pub async fn staff_visual_check_decision(&self, request: &ApiRequest<'_>) -> Result<VisualCheckTicket, EdgeError> {
         self.audited(AuditAction::StaffVisualCheckDecision, request.now_unix, async |context| {
-            let claims = self.staff_claims(request, context)?;
+            let (claims, _, _) = self.staff_session(request, context, vec![], vec![]).await?;
             let body: StaffVisualCheckDecision = parse_json(request.body)?;
             let request_id = check_request_id(&body.request_id)?;
             let decision = VisualCheckDecision {

@@ -4,6 +4,12 @@
 //! Pure: the trust anchors and the clock are passed in. The chain is one level deep, as in JPKI: the card
 //! certificate is issued directly by the 利用者証明用 CA, whose self-signed certificate is configured as a trust
 //! anchor. A self-signed certificate is accepted only in that anchor role, never as the card's certificate.
+//!
+//! The profile is the one J-LIS issues, checked strictly: an anchor must say it is a CA (basicConstraints
+//! `cA=TRUE`) allowed to sign certificates (keyUsage `keyCertSign`) and be valid when a card is checked; a card
+//! certificate must carry keyUsage `digitalSignature` and the extended key usage `clientAuth` that every
+//! 利用者証明用 certificate carries and a 署名用 certificate lacks. A critical extension this module does not
+//! understand refuses the certificate (RFC 5280 §4.2).
 
 use der::asn1::{AnyRef, BitStringRef};
 use der::{Decode, Encode, Sequence};
@@ -13,7 +19,7 @@ use rsa::sha2::Sha256;
 use rsa::signature::Verifier;
 use spki::{AlgorithmIdentifierRef, ObjectIdentifier};
 use x509_cert::Certificate;
-use x509_cert::ext::pkix::{BasicConstraints, KeyUsage};
+use x509_cert::ext::pkix::{BasicConstraints, ExtendedKeyUsage, KeyUsage};
 use x509_cert::name::Name;
 use x509_cert::time::Time;
 
@@ -21,6 +27,30 @@ use crate::error::EdgeError;
 
 /// `sha256WithRSAEncryption` (RFC 4055), the only certificate signature algorithm JPKI uses.
 const SHA256_WITH_RSA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.11");
+
+/// `id-kp-clientAuth` (RFC 5280 §4.2.1.12): the extended key usage of a 利用者証明用 certificate.
+const CLIENT_AUTH: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.3.2");
+
+/// The extensions this module understands, and so may find marked critical: keyUsage, basicConstraints and
+/// extKeyUsage, which it checks, and certificatePolicies, which J-LIS marks critical on every card certificate
+/// and whose only effect here is the profile the other three already enforce.
+const UNDERSTOOD_CRITICAL_EXTENSIONS: [ObjectIdentifier; 4] = [
+    ObjectIdentifier::new_unwrap("2.5.29.15"),
+    ObjectIdentifier::new_unwrap("2.5.29.19"),
+    ObjectIdentifier::new_unwrap("2.5.29.37"),
+    ObjectIdentifier::new_unwrap("2.5.29.32"),
+];
+
+/// True when every critical extension of `certificate` is one this module understands.
+fn critical_extensions_understood(certificate: &Certificate) -> bool {
+    certificate
+        .tbs_certificate()
+        .extensions()
+        .into_iter()
+        .flatten()
+        .filter(|extension| extension.critical)
+        .all(|extension| UNDERSTOOD_CRITICAL_EXTENSIONS.contains(&extension.extn_id))
+}
 
 /// The three top-level fields of a certificate, with the to-be-signed part kept as the exact bytes that were
 /// signed (re-encoding a parsed structure could differ from what the CA signed).
@@ -46,6 +76,8 @@ struct TrustAnchor {
     subject: Name,
     spki: Vec<u8>,
     key: VerifyingKey<Sha256>,
+    not_before: i64,
+    not_after: i64,
 }
 
 /// The configured 利用者証明用 CA certificates.
@@ -74,8 +106,10 @@ impl TrustAnchors {
         Self::from_der_certificates(ders)
     }
 
-    /// Loads DER certificates. Each must carry an RSA key and, where it says, be a CA allowed to sign
-    /// certificates.
+    /// Loads DER certificates. Each must carry an RSA key, say it is a CA (basicConstraints `cA=TRUE`) allowed to
+    /// sign certificates (keyUsage `keyCertSign`), and mark no extension critical that this module does not
+    /// understand. Its validity is checked each time it is used, not here: a configuration may name a successor
+    /// CA before it starts.
     pub fn from_der_certificates(ders: impl IntoIterator<Item = Vec<u8>>) -> Result<Self, EdgeError> {
         let mut anchors = Vec::new();
         for der in ders {
@@ -85,18 +119,29 @@ impl TrustAnchors {
             let basic = tbs
                 .get_extension::<BasicConstraints>()
                 .map_err(|_| EdgeError::Config("a trust anchor has malformed basic constraints"))?;
-            if basic.is_some_and(|(_, constraints)| !constraints.ca) {
+            if !basic.is_some_and(|(_, constraints)| constraints.ca) {
                 return Err(EdgeError::Config("a trust anchor is not a CA certificate"));
             }
             let usage = tbs
                 .get_extension::<KeyUsage>()
                 .map_err(|_| EdgeError::Config("a trust anchor has a malformed key usage"))?;
-            if usage.is_some_and(|(_, usage)| !usage.key_cert_sign()) {
+            if !usage.is_some_and(|(_, usage)| usage.key_cert_sign()) {
                 return Err(EdgeError::Config("a trust anchor may not sign certificates"));
+            }
+            if !critical_extensions_understood(&certificate) {
+                return Err(EdgeError::Config("a trust anchor has a critical extension the edge does not understand"));
             }
             let key = rsa_key_of(&certificate).map_err(|_| EdgeError::Config("a trust anchor has no RSA key"))?;
             let spki = spki_of(&certificate).map_err(|_| EdgeError::Config("a trust anchor has no RSA key"))?;
-            anchors.push(TrustAnchor { subject: tbs.subject().clone(), spki, key, der });
+            let validity = tbs.validity();
+            anchors.push(TrustAnchor {
+                subject: tbs.subject().clone(),
+                spki,
+                key,
+                der,
+                not_before: unix_seconds(validity.not_before),
+                not_after: unix_seconds(validity.not_after),
+            });
         }
         if anchors.is_empty() {
             return Err(EdgeError::Config("no trust anchor is configured"));
@@ -157,9 +202,10 @@ fn is_sha256_with_rsa(algorithm: &AlgorithmIdentifierRef<'_>) -> bool {
 
 /// Verifies a card's answer to a challenge and returns the certificate's identity.
 ///
-/// Checks, in order: the certificate parses and is an end-entity certificate for digital signatures; one of
-/// `anchors` signed it (sha256WithRSAEncryption); `now_unix` lies within its validity; and `signature` is the
-/// card's RSA PKCS#1 v1.5 SHA-256 signature over `challenge`.
+/// Checks, in order: the certificate parses and is an end-entity 利用者証明用 certificate (keyUsage
+/// `digitalSignature`, extended key usage `clientAuth`, no critical extension it does not understand); one of
+/// `anchors` signed it (sha256WithRSAEncryption); `now_unix` lies within its validity and the anchor's; and
+/// `signature` is the card's RSA PKCS#1 v1.5 SHA-256 signature over `challenge`.
 pub fn verify_card_authentication(
     certificate_der: &[u8],
     signature: &[u8],
@@ -219,8 +265,17 @@ fn verified_card_certificate(
         return Err(EdgeError::CertificateInvalid("a CA certificate is not a card certificate"));
     }
     let usage = tbs.get_extension::<KeyUsage>().map_err(|_| EdgeError::CertificateInvalid("malformed key usage"))?;
-    if usage.is_some_and(|(_, usage)| !usage.digital_signature()) {
+    if !usage.is_some_and(|(_, usage)| usage.digital_signature()) {
         return Err(EdgeError::CertificateInvalid("key usage does not allow digital signatures"));
+    }
+    let extended = tbs
+        .get_extension::<ExtendedKeyUsage>()
+        .map_err(|_| EdgeError::CertificateInvalid("malformed extended key usage"))?;
+    if !extended.is_some_and(|(_, usages)| usages.0.contains(&CLIENT_AUTH)) {
+        return Err(EdgeError::CertificateInvalid("not a certificate for user authentication"));
+    }
+    if !critical_extensions_understood(&certificate) {
+        return Err(EdgeError::CertificateInvalid("a critical extension is not understood"));
     }
 
     // A self-issued certificate would "verify" under its own key; it is trusted only when configured as an
@@ -234,17 +289,19 @@ fn verified_card_certificate(
         .as_bytes()
         .and_then(|bytes| Signature::try_from(bytes).ok())
         .ok_or(EdgeError::CertificateInvalid("malformed certificate signature"))?;
-    let issued_by_anchor = anchors
+    let issuer = anchors
         .anchors
         .iter()
         .filter(|anchor| &anchor.subject == tbs.issuer())
-        .any(|anchor| anchor.key.verify(&tbs_der, &ca_signature).is_ok());
-    if !issued_by_anchor {
-        return Err(EdgeError::CertificateUntrusted);
-    }
+        .find(|anchor| anchor.key.verify(&tbs_der, &ca_signature).is_ok())
+        .ok_or(EdgeError::CertificateUntrusted)?;
 
     let validity = tbs.validity();
     if now_unix < unix_seconds(validity.not_before) || now_unix > unix_seconds(validity.not_after) {
+        return Err(EdgeError::CertificateExpired);
+    }
+    // A CA outside its own validity vouches for nothing, whatever the card certificate's dates say.
+    if now_unix < issuer.not_before || now_unix > issuer.not_after {
         return Err(EdgeError::CertificateExpired);
     }
 

@@ -1,11 +1,15 @@
 //! Single-use challenges: issuing them and judging an attempt to consume one.
 //!
+//! A challenge belongs to the device that asked for it and to one [`ChallengePurpose`]: both are stored with it and
+//! both are in the message the card signs ([`onshi_proto::api::card_challenge_message`]), so a challenge is
+//! consumed only by its own device, for its own purpose.
+//!
 //! Pure: the random bytes and the clock are passed in. Storage lives in the `ChallengeStore` Durable Object,
 //! which only counts uses atomically and hands the record to [`judge_consumption`].
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use onshi_proto::api::{CHALLENGE_LEN, ChallengeResponse};
+use onshi_proto::api::{CHALLENGE_LEN, ChallengePurpose, ChallengeResponse};
 use serde::{Deserialize, Serialize};
 
 use crate::error::EdgeError;
@@ -76,15 +80,21 @@ pub struct IssuedChallenge {
     pub challenge: [u8; CHALLENGE_LEN],
     /// Unix seconds after which it is refused.
     pub expires_at: i64,
+    /// The id of the device that asked for it, the only one that may consume it.
+    pub device: String,
+    /// What its answer is for.
+    pub purpose: ChallengePurpose,
 }
 
 impl IssuedChallenge {
-    /// Issues a challenge at `now_unix` from the given randomness.
-    pub fn issue(random: &ChallengeRandomness, now_unix: i64) -> Self {
+    /// Issues a challenge at `now_unix` from the given randomness, for `device` and `purpose`.
+    pub fn issue(random: &ChallengeRandomness, device: &str, purpose: ChallengePurpose, now_unix: i64) -> Self {
         Self {
             id: ChallengeId::from_random(&random.id),
             challenge: random.challenge,
             expires_at: now_unix.saturating_add(CHALLENGE_LIFETIME_SECS),
+            device: device.to_owned(),
+            purpose,
         }
     }
 
@@ -112,11 +122,25 @@ pub struct StoredChallenge {
     pub expires_at: i64,
     /// Uses counted so far, including the current one.
     pub uses: u32,
+    /// The id of the device it was issued to.
+    pub device: String,
+    /// The tag of the purpose it was issued for ([`ChallengePurpose::as_str`]).
+    pub purpose: String,
 }
 
-/// Decides whether consuming a challenge succeeds. `record` is `None` when the store has no such id.
-pub fn judge_consumption(record: Option<StoredChallenge>, now_unix: i64) -> Result<[u8; CHALLENGE_LEN], EdgeError> {
+/// Decides whether `device` consuming a challenge for `purpose` succeeds. `record` is `None` when the store has no
+/// such id. A challenge issued to another device or for another purpose is unknown to this caller: it learns
+/// nothing about challenges that are not its own.
+pub fn judge_consumption(
+    record: Option<StoredChallenge>,
+    device: &str,
+    purpose: ChallengePurpose,
+    now_unix: i64,
+) -> Result<[u8; CHALLENGE_LEN], EdgeError> {
     let record = record.ok_or(EdgeError::ChallengeUnknown)?;
+    if record.device != device || record.purpose != purpose.as_str() {
+        return Err(EdgeError::ChallengeUnknown);
+    }
     if record.uses > 1 {
         return Err(EdgeError::ChallengeReplayed);
     }
@@ -130,13 +154,16 @@ pub fn judge_consumption(record: Option<StoredChallenge>, now_unix: i64) -> Resu
 mod tests {
     use super::*;
 
+    const DEVICE: &str = "0110113719.BAQEBAQEBAQEBAQEBAQEBA";
+    const OTHER_DEVICE: &str = "0110113719.BQUFBQUFBQUFBQUFBQUFBQ";
+
     fn randomness(seed: u8) -> ChallengeRandomness {
         ChallengeRandomness { id: [seed; CHALLENGE_ID_RANDOM_LEN], challenge: [seed.wrapping_add(1); CHALLENGE_LEN] }
     }
 
     #[test]
     fn an_issued_challenge_lives_120_seconds_and_round_trips_its_id() {
-        let issued = IssuedChallenge::issue(&randomness(7), 1_000);
+        let issued = IssuedChallenge::issue(&randomness(7), DEVICE, ChallengePurpose::CardSession, 1_000);
         assert_eq!(issued.expires_at, 1_120);
         assert_eq!(issued.challenge, [8; CHALLENGE_LEN]);
         assert_eq!(ChallengeId::parse(issued.id.as_str()), Ok(issued.id.clone()));
@@ -148,11 +175,11 @@ mod tests {
 
     #[test]
     fn different_randomness_gives_different_ids_and_shards_stay_in_range() {
-        let first = IssuedChallenge::issue(&randomness(1), 0).id;
-        let second = IssuedChallenge::issue(&randomness(2), 0).id;
+        let first = IssuedChallenge::issue(&randomness(1), DEVICE, ChallengePurpose::CardSession, 0).id;
+        let second = IssuedChallenge::issue(&randomness(2), DEVICE, ChallengePurpose::CardSession, 0).id;
         assert_ne!(first, second);
         assert_eq!(first.shard_name(), "challenges-01");
-        let high = IssuedChallenge::issue(&randomness(0xff), 0).id;
+        let high = IssuedChallenge::issue(&randomness(0xff), DEVICE, ChallengePurpose::CardSession, 0).id;
         assert_eq!(high.shard_name(), "challenges-15");
     }
 
@@ -165,12 +192,35 @@ mod tests {
 
     #[test]
     fn consumption_is_judged_by_presence_use_count_and_clock() {
-        let stored = |uses| StoredChallenge { challenge: vec![9; CHALLENGE_LEN], expires_at: 100, uses };
-        assert_eq!(judge_consumption(Some(stored(1)), 100), Ok([9; CHALLENGE_LEN]));
-        assert_eq!(judge_consumption(Some(stored(2)), 50), Err(EdgeError::ChallengeReplayed));
-        assert_eq!(judge_consumption(Some(stored(1)), 101), Err(EdgeError::ChallengeExpired));
-        assert_eq!(judge_consumption(None, 50), Err(EdgeError::ChallengeUnknown));
-        let corrupt = StoredChallenge { challenge: vec![1, 2, 3], expires_at: 100, uses: 1 };
-        assert!(matches!(judge_consumption(Some(corrupt), 50), Err(EdgeError::Runtime(_))));
+        let stored = |uses| StoredChallenge {
+            challenge: vec![9; CHALLENGE_LEN],
+            expires_at: 100,
+            uses,
+            device: DEVICE.into(),
+            purpose: "card-session".into(),
+        };
+        let judge = |record, now| judge_consumption(record, DEVICE, ChallengePurpose::CardSession, now);
+        assert_eq!(judge(Some(stored(1)), 100), Ok([9; CHALLENGE_LEN]));
+        assert_eq!(judge(Some(stored(2)), 50), Err(EdgeError::ChallengeReplayed));
+        assert_eq!(judge(Some(stored(1)), 101), Err(EdgeError::ChallengeExpired));
+        assert_eq!(judge(None, 50), Err(EdgeError::ChallengeUnknown));
+        let corrupt = StoredChallenge { challenge: vec![1, 2, 3], ..stored(1) };
+        assert!(matches!(judge(Some(corrupt), 50), Err(EdgeError::Runtime(_))));
+    }
+
+    #[test]
+    fn a_challenge_is_consumed_only_by_its_device_for_its_purpose() {
+        let stored = StoredChallenge {
+            challenge: vec![9; CHALLENGE_LEN],
+            expires_at: 100,
+            uses: 1,
+            device: DEVICE.into(),
+            purpose: "card-session".into(),
+        };
+        let by_other_device = judge_consumption(Some(stored.clone()), OTHER_DEVICE, ChallengePurpose::CardSession, 50);
+        assert_eq!(by_other_device, Err(EdgeError::ChallengeUnknown));
+        let for_other_purpose = StoredChallenge { purpose: "visual-check".into(), ..stored };
+        let refused = judge_consumption(Some(for_other_purpose), DEVICE, ChallengePurpose::CardSession, 50);
+        assert_eq!(refused, Err(EdgeError::ChallengeUnknown));
     }
 }

@@ -15,13 +15,16 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use der::Decode as _;
 use onshi_proto::Base64Bytes;
-use onshi_proto::api::{DEVICE_PROOF_MAX_SKEW_SECS, device_proof_body_hash, device_proof_message_over_hash};
+use onshi_proto::api::{
+    DEVICE_PROOF_MAX_SKEW_SECS, device_proof_body_hash, device_proof_message_over_hash, is_device_proof_nonce,
+};
 use onshi_proto::facility::FacilityCode;
 use serde::{Deserialize, Serialize};
 use spki::{ObjectIdentifier, SubjectPublicKeyInfoRef};
 
 use crate::auth::ratelimit::{RateCounter, RateLimits, RateScope};
 use crate::error::EdgeError;
+use crate::secret::{KeyPurpose, SecretBytes};
 
 /// Random bytes behind a device id.
 pub const DEVICE_ID_RANDOM_LEN: usize = 16;
@@ -89,6 +92,60 @@ impl DeviceId {
         facility_store_name(self.facility_code())
     }
 }
+
+/// Random bytes at the start of a device id's random part; the rest is the [`DeviceIdTags`] tag.
+const DEVICE_ID_NONCE_LEN: usize = 8;
+
+/// Issues device ids that carry a MAC over their facility and random bytes, and recognises them without any
+/// storage: an id the edge never issued (a guess, or an issued id moved to another facility) is refused before any
+/// Durable Object is named after it, so guessing ids costs the edge no store and creates none.
+#[derive(Debug)]
+pub struct DeviceIdTags {
+    key: SecretBytes,
+}
+
+impl DeviceIdTags {
+    /// Derives the tag key from `SESSION_KEY` ([`KeyPurpose::DeviceId`]).
+    pub fn derive(session_key: &SecretBytes) -> Result<Self, EdgeError> {
+        Ok(Self { key: session_key.derive(KeyPurpose::DeviceId)? })
+    }
+
+    /// The first [`DEVICE_ID_RANDOM_LEN`] − [`DEVICE_ID_NONCE_LEN`] bytes of HMAC-SHA256(key, facility "." nonce).
+    fn tag(&self, facility: &str, nonce: &[u8]) -> Result<[u8; DEVICE_ID_RANDOM_LEN - DEVICE_ID_NONCE_LEN], EdgeError> {
+        use hmac::{KeyInit as _, Mac as _};
+        let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(self.key.expose())
+            .map_err(|_| EdgeError::Config("the device id key is unusable"))?;
+        mac.update(facility.as_bytes());
+        mac.update(b".");
+        mac.update(nonce);
+        let full = mac.finalize().into_bytes();
+        let mut tag = [0; DEVICE_ID_RANDOM_LEN - DEVICE_ID_NONCE_LEN];
+        tag.iter_mut().zip(full.iter()).for_each(|(byte, full)| *byte = *full);
+        Ok(tag)
+    }
+
+    /// A fresh, tagged id for a device of `facility`, from `nonce` random bytes.
+    pub fn issue(&self, facility: &FacilityCode, nonce: &[u8; DEVICE_ID_NONCE_LEN]) -> Result<DeviceId, EdgeError> {
+        let mut random = [0; DEVICE_ID_RANDOM_LEN];
+        random[..DEVICE_ID_NONCE_LEN].copy_from_slice(nonce);
+        random[DEVICE_ID_NONCE_LEN..].copy_from_slice(&self.tag(facility.as_str(), nonce)?);
+        Ok(DeviceId::from_random(facility, &random))
+    }
+
+    /// True when this edge issued `id` (its tag verifies, compared in constant time).
+    pub fn issued(&self, id: &DeviceId) -> bool {
+        use subtle::ConstantTimeEq as _;
+        let random = id.0.split_once(DEVICE_ID_SEPARATOR).and_then(|(_, random)| URL_SAFE_NO_PAD.decode(random).ok());
+        let Some((nonce, tag)) = random.as_deref().map(|random| random.split_at(DEVICE_ID_NONCE_LEN.min(random.len())))
+        else {
+            return false;
+        };
+        self.tag(id.facility_code(), nonce).is_ok_and(|expected| bool::from(expected.as_slice().ct_eq(tag)))
+    }
+}
+
+/// Random bytes the edge draws for one device id ([`DeviceIdTags::issue`]).
+pub const DEVICE_ID_NONCE_RANDOM_LEN: usize = DEVICE_ID_NONCE_LEN;
 
 /// The name of the store instance holding a facility's devices and rate counters.
 pub fn facility_store_name(facility_code: &str) -> String {
@@ -159,6 +216,8 @@ pub struct DeviceProofHeaders {
     pub device_id: Option<String>,
     /// [`onshi_proto::api::DEVICE_TIME_HEADER`].
     pub timestamp: Option<String>,
+    /// [`onshi_proto::api::DEVICE_NONCE_HEADER`].
+    pub nonce: Option<String>,
     /// [`onshi_proto::api::DEVICE_SIGNATURE_HEADER`].
     pub signature: Option<String>,
 }
@@ -195,6 +254,9 @@ pub struct DeviceCheck {
     pub device_id: DeviceId,
     /// The proof's timestamp header, as sent.
     pub timestamp: Option<String>,
+    /// The proof's nonce header, as sent.
+    #[serde(default)]
+    pub nonce: Option<String>,
     /// The proof's signature header, as sent.
     pub signature: Option<String>,
     /// The request's method.
@@ -225,6 +287,7 @@ impl DeviceCheck {
             facility_counter: limits.counter(RateScope::Facility, device_id.facility_code(), now_unix),
             device_id,
             timestamp: headers.timestamp.clone(),
+            nonce: headers.nonce.clone(),
             signature: headers.signature.clone(),
             method: request.method.to_owned(),
             path: request.path.to_owned(),
@@ -243,6 +306,10 @@ pub enum ProofDefect {
     MalformedTimestamp,
     /// The timestamp is further from the edge's clock than the accepted skew.
     StaleTimestamp,
+    /// No nonce header, or one that is not a nonce ([`is_device_proof_nonce`]).
+    MissingOrMalformedNonce,
+    /// The device already sent a proof with this nonce: the request is a replay.
+    ReplayedNonce,
     /// No signature header, or one that is not base64url.
     MissingOrMalformedSignature,
     /// The signature has the wrong length.
@@ -258,6 +325,8 @@ impl ProofDefect {
             Self::NoTimestamp => "no timestamp",
             Self::MalformedTimestamp => "malformed timestamp",
             Self::StaleTimestamp => "stale timestamp",
+            Self::MissingOrMalformedNonce => "missing or malformed nonce",
+            Self::ReplayedNonce => "replayed nonce",
             Self::MissingOrMalformedSignature => "missing or malformed signature",
             Self::MalformedSignature => "malformed signature",
             Self::SignatureDoesNotVerify => "signature does not verify",
@@ -319,6 +388,20 @@ pub struct PendingProof {
     pub message: Vec<u8>,
     /// The signature, IEEE P1363 `r || s`.
     pub signature: [u8; P256_SIGNATURE_LEN],
+    /// The proof's nonce, to be remembered once the signature verifies.
+    pub nonce: ProofNonce,
+}
+
+/// A device proof's nonce as the store remembers it: for this device, until no proof carrying it could pass the
+/// timestamp check any more.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProofNonce {
+    /// The device that sent it (nonces of different devices never collide).
+    pub device_id: DeviceId,
+    /// The nonce text.
+    pub nonce: String,
+    /// Unix seconds after which a proof with this nonce is stale anyway, so the store may forget it.
+    pub forget_after: i64,
 }
 
 /// Checks a device proof against the device's stored record, all but the signature arithmetic. `record` is the
@@ -344,6 +427,9 @@ pub fn check_device_proof(
     if check.now.abs_diff(timestamp) > DEVICE_PROOF_MAX_SKEW_SECS.unsigned_abs() {
         return refuse(ProofDefect::StaleTimestamp);
     }
+    let Some(nonce) = check.nonce.as_deref().filter(|nonce| is_device_proof_nonce(nonce)) else {
+        return refuse(ProofDefect::MissingOrMalformedNonce);
+    };
     let Some(signature_bytes) = check.signature.as_deref().and_then(|text| URL_SAFE_NO_PAD.decode(text).ok()) else {
         return refuse(ProofDefect::MissingOrMalformedSignature);
     };
@@ -355,23 +441,31 @@ pub fn check_device_proof(
         .map_err(|_| EdgeError::Runtime("a stored facility code is invalid"))?;
     let label = record.display_label();
     Ok(Ok(PendingProof {
-        message: device_proof_message_over_hash(&check.method, &check.path, timestamp_text, &check.body_hash),
+        message: device_proof_message_over_hash(&check.method, &check.path, timestamp_text, nonce, &check.body_hash),
         public_key: record.public_key.as_slice().to_vec(),
         signature,
+        nonce: ProofNonce {
+            device_id: record.device_id.clone(),
+            nonce: nonce.to_owned(),
+            forget_after: timestamp.saturating_add(DEVICE_PROOF_MAX_SKEW_SECS),
+        },
         device: AuthenticatedDevice { device_id: record.device_id, facility_code, label },
     }))
 }
 
 /// The facility store's one step for a device request: the proof is checked against the stored record, its
-/// signature verified, and only then is the request counted, on the device's and the facility's counters. Only
-/// proven requests count, so nobody can use up a device's allowance with forged proofs; and because one store
-/// holds a facility's devices and counters, the whole step is one store call. Counting is synchronous after the
-/// last await, so two requests can never both see the same count. The Durable Object and the native test store
-/// both run this function, so both decide alike.
+/// signature verified, its nonce remembered (a nonce already remembered refuses the request as a replay), and only
+/// then is the request counted, on the device's and the facility's counters. Only proven requests count and only
+/// their nonces are kept, so nobody can use up a device's allowance or fill the store with forged proofs; and
+/// because one store holds a facility's devices, nonces and counters, the whole step is one store call.
+/// Remembering and counting are synchronous after the last await, so two requests can never both see the same
+/// nonce as new or the same count. The Durable Object and the native test store both run this function, so both
+/// decide alike.
 pub async fn check_and_count(
     record: Option<DeviceRecord>,
     check: &DeviceCheck,
     verify: impl AsyncFnOnce(&PendingProof) -> Result<bool, EdgeError>,
+    remember_nonce: impl FnOnce(&ProofNonce) -> Result<bool, EdgeError>,
     mut count: impl FnMut(&RateCounter) -> Result<u32, EdgeError>,
 ) -> Result<DeviceCheckAnswer, EdgeError> {
     let pending = match check_device_proof(record, check)? {
@@ -380,6 +474,9 @@ pub async fn check_and_count(
     };
     if !verify(&pending).await? {
         return Ok(DeviceCheckAnswer::Refused(DeviceRefusal::ProofInvalid(ProofDefect::SignatureDoesNotVerify)));
+    }
+    if !remember_nonce(&pending.nonce)? {
+        return Ok(DeviceCheckAnswer::Refused(DeviceRefusal::ProofInvalid(ProofDefect::ReplayedNonce)));
     }
     Ok(DeviceCheckAnswer::Counted(CountedDevice {
         device_count: count(&check.device_counter)?,
@@ -427,12 +524,22 @@ mod tests {
     }
 
     fn proof(key: &SigningKey, request: SignedRequest<'_>, timestamp: i64) -> DeviceProofHeaders {
+        proof_with_nonce(key, request, timestamp, &format!("nonce-{timestamp:0>16}"))
+    }
+
+    fn proof_with_nonce(
+        key: &SigningKey,
+        request: SignedRequest<'_>,
+        timestamp: i64,
+        nonce: &str,
+    ) -> DeviceProofHeaders {
         let time = timestamp.to_string();
-        let message = device_proof_message(request.method, request.path, &time, request.body);
+        let message = device_proof_message(request.method, request.path, &time, nonce, request.body);
         let signature: Signature = key.sign(&message);
         DeviceProofHeaders {
             device_id: Some(device_id().as_str().to_owned()),
             timestamp: Some(time),
+            nonce: Some(nonce.to_owned()),
             signature: Some(URL_SAFE_NO_PAD.encode(signature.to_bytes())),
         }
     }
@@ -524,6 +631,12 @@ mod tests {
             (DeviceProofHeaders { timestamp: None, ..good.clone() }, "no timestamp"),
             (DeviceProofHeaders { timestamp: Some("soon".into()), ..good.clone() }, "malformed timestamp"),
             (DeviceProofHeaders { timestamp: Some(i64::MIN.to_string()), ..good.clone() }, "stale timestamp"),
+            (DeviceProofHeaders { nonce: None, ..good.clone() }, "missing or malformed nonce"),
+            (DeviceProofHeaders { nonce: Some("short".into()), ..good.clone() }, "missing or malformed nonce"),
+            (
+                DeviceProofHeaders { nonce: Some("0123456789abcdef\nx".into()), ..good.clone() },
+                "missing or malformed nonce",
+            ),
             (DeviceProofHeaders { signature: None, ..good.clone() }, "missing or malformed signature"),
             (DeviceProofHeaders { signature: Some("!!".into()), ..good.clone() }, "missing or malformed signature"),
             (DeviceProofHeaders { signature: Some("AAAA".into()), ..good.clone() }, "malformed signature"),
@@ -582,16 +695,27 @@ mod tests {
         }
     }
 
-    /// Runs the store step with the p256 crate as the signature port and a map as the counters.
+    /// Runs the store step with the p256 crate as the signature port, a fresh set as the remembered nonces and a
+    /// map as the counters.
     fn run_store_step(
         record: Option<DeviceRecord>,
         check: &DeviceCheck,
         counts: &mut std::collections::HashMap<String, u32>,
     ) -> DeviceCheckAnswer {
+        run_store_step_with_nonces(record, check, counts, &mut std::collections::HashSet::new())
+    }
+
+    fn run_store_step_with_nonces(
+        record: Option<DeviceRecord>,
+        check: &DeviceCheck,
+        counts: &mut std::collections::HashMap<String, u32>,
+        nonces: &mut std::collections::HashSet<(String, String)>,
+    ) -> DeviceCheckAnswer {
         futures::executor::block_on(check_and_count(
             record,
             check,
             async |pending| Ok(signature_verifies(pending)),
+            |nonce| Ok(nonces.insert((nonce.device_id.as_str().to_owned(), nonce.nonce.clone()))),
             |counter| {
                 let count = counts.entry(counter.name.clone()).or_default();
                 *count += 1;
@@ -637,5 +761,45 @@ mod tests {
             EdgeError::from(DeviceRefusal::ProofInvalid(ProofDefect::SignatureDoesNotVerify)),
             EdgeError::DeviceProofInvalid("signature does not verify")
         );
+    }
+
+    #[test]
+    fn a_replayed_proof_is_refused_and_not_counted_and_a_forged_one_leaves_no_nonce() {
+        let key = signing_key(7);
+        let mut counts = std::collections::HashMap::new();
+        let mut nonces = std::collections::HashSet::new();
+        let headers = proof_with_nonce(&key, REQUEST, 1_000, "AAAAAAAAAAAAAAAAAAAAAA");
+        let first = check(&headers, REQUEST, 1_000);
+        let answer = run_store_step_with_nonces(Some(record(&key, false)), &first, &mut counts, &mut nonces);
+        assert!(matches!(answer, DeviceCheckAnswer::Counted(_)), "{answer:?}");
+        // The same proof again, a second later and still inside the window.
+        let replay = check(&headers, REQUEST, 1_001);
+        assert_eq!(
+            run_store_step_with_nonces(Some(record(&key, false)), &replay, &mut counts, &mut nonces),
+            DeviceCheckAnswer::Refused(DeviceRefusal::ProofInvalid(ProofDefect::ReplayedNonce))
+        );
+        assert_eq!(counts[&first.device_counter.name], 1, "a replay is not counted");
+        // A forged proof with a new nonce is refused before its nonce is remembered.
+        let forged =
+            check(&proof_with_nonce(&signing_key(8), REQUEST, 1_000, "BBBBBBBBBBBBBBBBBBBBBB"), REQUEST, 1_000);
+        run_store_step_with_nonces(Some(record(&key, false)), &forged, &mut counts, &mut nonces);
+        assert_eq!(nonces.len(), 1);
+        // The nonce is kept exactly as long as a proof carrying it could pass the timestamp check.
+        let pending = checked(Some(record(&key, false)), &headers, REQUEST, 1_000).unwrap();
+        assert_eq!(pending.nonce.forget_after, 1_000 + DEVICE_PROOF_MAX_SKEW_SECS);
+    }
+
+    #[test]
+    fn only_ids_this_edge_issued_carry_a_valid_tag() {
+        let tags = DeviceIdTags::derive(&SecretBytes::new(vec![7; 32])).unwrap();
+        let issued = tags.issue(&facility(), &[1; DEVICE_ID_NONCE_RANDOM_LEN]).unwrap();
+        assert!(tags.issued(&issued));
+        assert_eq!(DeviceId::parse(issued.as_str()), Ok(issued.clone()));
+        // A guessed id, the issued id under another facility, and the same id under another edge's key.
+        assert!(!tags.issued(&device_id()));
+        let moved = DeviceId::parse(&issued.as_str().replace(FACILITY, "1310000011")).unwrap();
+        assert!(!tags.issued(&moved));
+        let elsewhere = DeviceIdTags::derive(&SecretBytes::new(vec![8; 32])).unwrap();
+        assert!(!elsewhere.issued(&issued));
     }
 }

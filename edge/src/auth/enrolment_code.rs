@@ -106,6 +106,17 @@ pub fn judge_redemption(record: Option<StoredEnrolmentCode>, now_unix: i64) -> R
     FacilityCode::parse(&record.facility_code).map_err(|_| EdgeError::Runtime("a stored facility code is invalid"))
 }
 
+/// Number of store instances codes are spread over.
+pub const CODE_STORE_SHARDS: u8 = 16;
+
+/// The name of the store instance that holds the code with `lookup_key`: one of [`CODE_STORE_SHARDS`], by a hash
+/// of the key, so redeeming a guessed code names an instance that exists anyway instead of creating one.
+pub fn code_store_name(lookup_key: &str) -> String {
+    use sha2::Digest as _;
+    let first = sha2::Sha256::digest(lookup_key.as_bytes()).first().copied().unwrap_or(0);
+    format!("codes-{:02}", first % CODE_STORE_SHARDS)
+}
+
 /// The key a staff login code is stored under: distinct from the same code's enrolment lookup key.
 pub fn staff_code_lookup_key(code: &EnrolmentCode) -> String {
     format!("staff:{}", code.lookup_key())

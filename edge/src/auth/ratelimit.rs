@@ -1,5 +1,7 @@
-//! Rate limits per device and per facility: fixed windows (one minute unless configured) counted in a Durable
-//! Object.
+//! Rate limits per device, per facility and per client: fixed windows (one minute unless configured) counted in a
+//! Durable Object. The client limit throttles what carries no credential yet (enrolment, staff login, device ids
+//! the edge never issued), counted per client address in one of a fixed number of store instances, so a flood of
+//! guesses never creates more stores than [`CLIENT_BUCKETS`].
 //!
 //! Pure: this module names the counters and judges a count; the store only increments atomically and returns the
 //! count after incrementing. A fixed window lets a client burst up to twice the limit across a window edge, which
@@ -15,6 +17,11 @@ pub const MAX_WINDOW_SECS: u32 = 86_400;
 pub const DEFAULT_PER_DEVICE: u32 = 60;
 /// Requests all devices of one facility may make together per window, unless configured otherwise.
 pub const DEFAULT_PER_FACILITY: u32 = 600;
+/// Unauthenticated attempts (enrolment, staff login, unknown device ids) one client may make per window, unless
+/// configured otherwise.
+pub const DEFAULT_PER_CLIENT: u32 = 30;
+/// Number of store instances the client counters are spread over.
+pub const CLIENT_BUCKETS: u8 = 16;
 /// Highest configurable limit.
 const MAX_LIMIT: u32 = 1_000_000;
 
@@ -25,6 +32,10 @@ pub enum RateScope {
     Device,
     /// All devices of one facility.
     Facility,
+    /// One client address, for requests that carry no credential yet.
+    Client,
+    /// One staff session's calls (limited as a device is).
+    Staff,
 }
 
 impl RateScope {
@@ -32,6 +43,8 @@ impl RateScope {
         match self {
             Self::Device => "device",
             Self::Facility => "facility",
+            Self::Client => "client",
+            Self::Staff => "staff",
         }
     }
 }
@@ -59,13 +72,20 @@ pub struct RateLimits {
     pub per_device: u32,
     /// Requests per facility per window.
     pub per_facility: u32,
+    /// Unauthenticated attempts per client per window.
+    pub per_client: u32,
     /// Window length in seconds, 1 to [`MAX_WINDOW_SECS`].
     pub window_secs: u32,
 }
 
 impl Default for RateLimits {
     fn default() -> Self {
-        Self { per_device: DEFAULT_PER_DEVICE, per_facility: DEFAULT_PER_FACILITY, window_secs: DEFAULT_WINDOW_SECS }
+        Self {
+            per_device: DEFAULT_PER_DEVICE,
+            per_facility: DEFAULT_PER_FACILITY,
+            per_client: DEFAULT_PER_CLIENT,
+            window_secs: DEFAULT_WINDOW_SECS,
+        }
     }
 }
 
@@ -106,6 +126,8 @@ impl RateLimits {
         match scope {
             RateScope::Device => self.per_device,
             RateScope::Facility => self.per_facility,
+            RateScope::Client => self.per_client,
+            RateScope::Staff => self.per_device,
         }
     }
 
@@ -113,6 +135,28 @@ impl RateLimits {
     pub fn judge(&self, scope: RateScope, count: u32) -> Result<(), EdgeError> {
         if count > self.limit(scope) { Err(EdgeError::RateLimited(scope.label())) } else { Ok(()) }
     }
+}
+
+/// The key a client is counted under: its address as the edge's front sees it (`CF-Connecting-IP`, which Cloudflare
+/// sets and a client cannot), an IPv6 address by its /64 prefix (one subscriber's whole allocation), and one shared
+/// key for requests without an address.
+pub fn client_key(address: Option<&str>) -> String {
+    match address.map(str::trim).and_then(|text| text.parse::<std::net::IpAddr>().ok()) {
+        Some(std::net::IpAddr::V4(v4)) => v4.to_string(),
+        Some(std::net::IpAddr::V6(v6)) => {
+            let [a, b, c, d, ..] = v6.segments();
+            format!("{a:x}:{b:x}:{c:x}:{d:x}::/64")
+        }
+        None => "unknown".to_owned(),
+    }
+}
+
+/// The name of the store instance that counts a client's counter (named by [`RateLimits::counter`] after
+/// [`client_key`]): one of [`CLIENT_BUCKETS`], by a hash of the counter's name.
+pub fn client_bucket_name(counter_name: &str) -> String {
+    use sha2::Digest as _;
+    let first = sha2::Sha256::digest(counter_name.as_bytes()).first().copied().unwrap_or(0);
+    format!("clients-{:02}", first % CLIENT_BUCKETS)
 }
 
 #[cfg(test)]
@@ -139,7 +183,9 @@ mod tests {
 
     #[test]
     fn the_limit_itself_is_allowed_and_one_more_is_refused() {
-        let limits = RateLimits { per_device: 3, per_facility: 5, window_secs: 60 };
+        let limits = RateLimits { per_device: 3, per_facility: 5, per_client: 2, window_secs: 60 };
+        assert_eq!(limits.judge(RateScope::Client, 2), Ok(()));
+        assert_eq!(limits.judge(RateScope::Client, 3), Err(EdgeError::RateLimited("client")));
         assert_eq!(limits.judge(RateScope::Device, 3), Ok(()));
         assert_eq!(limits.judge(RateScope::Device, 4), Err(EdgeError::RateLimited("device")));
         assert_eq!(limits.judge(RateScope::Facility, 5), Ok(()));
@@ -157,5 +203,19 @@ mod tests {
         assert_eq!(parse_window(None, "w"), Ok(60));
         assert_eq!(parse_window(Some("86400"), "w"), Ok(86_400));
         assert_eq!(parse_window(Some("86401"), "w"), Err(EdgeError::Config("w")));
+    }
+
+    #[test]
+    fn clients_are_keyed_by_address_or_ipv6_prefix_into_a_fixed_number_of_buckets() {
+        assert_eq!(client_key(Some("203.0.113.7")), "203.0.113.7");
+        assert_eq!(client_key(Some("2001:db8:1:2:aaaa::1")), "2001:db8:1:2::/64");
+        assert_eq!(client_key(Some("2001:db8:1:2:bbbb::9")), "2001:db8:1:2::/64");
+        assert_eq!(client_key(None), "unknown");
+        assert_eq!(client_key(Some("not an address")), "unknown");
+        let buckets: std::collections::HashSet<String> = (0..1000)
+            .map(|i| client_bucket_name(&client_key(Some(&format!("10.0.{}.{}", i / 256, i % 256)))))
+            .collect();
+        assert_eq!(buckets.len(), usize::from(CLIENT_BUCKETS));
+        assert!(buckets.iter().all(|name| name.starts_with("clients-")));
     }
 }

@@ -1,4 +1,6 @@
-//! The staff session: a stateless bearer token the staff console holds after redeeming a staff login code.
+//! The staff session: a bearer token the staff console holds after redeeming a staff login code, backed by a record
+//! in the facility's store that makes it revocable (logout deletes it), ends it after [`STAFF_IDLE_SECS`] without a
+//! call, and counts its calls and its by-number misses.
 //!
 //! Layer: a pure auth rule over `auth::token`, a sibling of [`crate::auth::session`]. The token is
 //! `staff.` followed by the shared token format, MAC'd under a key derived from `SESSION_KEY` for this purpose only
@@ -11,12 +13,22 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use onshi_proto::facility::FacilityCode;
 use serde::{Deserialize, Serialize};
 
+use crate::auth::ratelimit::RateCounter;
 use crate::auth::token::{Lifetime, TokenCodec};
 use crate::error::EdgeError;
 use crate::secret::{KeyPurpose, SecretBytes, SessionToken};
 
 /// Lifetime of a staff session, in seconds; the console logs in again after it.
 pub const STAFF_SESSION_LIFETIME_SECS: i64 = 60 * 60;
+/// A staff session with no call for this long is over, whatever its token says.
+pub const STAFF_IDLE_SECS: i64 = 15 * 60;
+/// By-number checks that found no record, per staff session per [`STAFF_MISS_WINDOW_SECS`], before the session may
+/// ask no more: enough for typing mistakes, far too few to search birth dates.
+pub const BY_NUMBER_MISSES_PER_SESSION: u32 = 5;
+/// By-number checks of one insured number, per facility per [`STAFF_MISS_WINDOW_SECS`], hits included.
+pub const BY_NUMBER_TRIES_PER_SUBJECT: u32 = 5;
+/// The window the by-number limits count in: a day.
+pub const STAFF_MISS_WINDOW_SECS: i64 = 86_400;
 /// Random bytes behind a staff-session id.
 pub const STAFF_ID_RANDOM_LEN: usize = 16;
 /// Prefix of every staff token, so that the two kinds of bearer token cannot be confused even by eye.
@@ -56,6 +68,70 @@ impl StaffClaims {
 #[derive(Debug)]
 pub struct StaffSessions {
     codec: TokenCodec,
+    subject_key: SecretBytes,
+}
+
+/// A staff session as the facility's store keeps it: no personal data, only its times.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredStaffSession {
+    /// Unix seconds after which it is over (the token's `exp`).
+    pub expires_at: i64,
+    /// Unix seconds of its last accepted call (or of the login).
+    pub last_seen: i64,
+}
+
+/// A counter over one [`STAFF_MISS_WINDOW_SECS`] window, written through to storage from its first count (these
+/// counts are few, and a restart must not give a brute force its allowance back).
+pub fn daily_counter(name: String, now_unix: i64) -> RateCounter {
+    let window_start = now_unix.div_euclid(STAFF_MISS_WINDOW_SECS).saturating_mul(STAFF_MISS_WINDOW_SECS);
+    RateCounter {
+        name,
+        window_start,
+        forget_after: window_start.saturating_add(2 * STAFF_MISS_WINDOW_SECS),
+        persist_from: 1,
+    }
+}
+
+/// Decides whether a staff session is still open: its record exists (logout and revocation delete it), it has not
+/// expired, and it has not been idle for longer than [`STAFF_IDLE_SECS`].
+pub fn judge_staff_session(record: Option<StoredStaffSession>, now_unix: i64) -> Result<(), EdgeError> {
+    let record = record.ok_or(EdgeError::SessionInvalid)?;
+    if now_unix > record.expires_at || now_unix.saturating_sub(record.last_seen) > STAFF_IDLE_SECS {
+        return Err(EdgeError::SessionExpired);
+    }
+    Ok(())
+}
+
+/// One staff call as the facility's store checks it: the session to find and judge, the counters to count when it
+/// is open (the session's and the facility's calls, and for a by-number check the subject's tries) and the
+/// session's by-number misses to report.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StaffCall {
+    /// The staff session id.
+    pub staff: String,
+    /// The clock, unix seconds.
+    pub now: i64,
+    /// Counted once the session is found open, in order.
+    pub count: Vec<RateCounter>,
+    /// Reported without counting.
+    pub peek: Vec<RateCounter>,
+}
+
+/// The store's answer to a [`StaffCall`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum StaffCallAnswer {
+    /// The session is open and was seen now; the counts after counting, and the peeked counts, in order.
+    Open {
+        /// Counts of [`StaffCall::count`].
+        counted: Vec<u32>,
+        /// Counts of [`StaffCall::peek`].
+        peeked: Vec<u32>,
+    },
+    /// The session is unknown (logged out or never opened here) or over.
+    Refused {
+        /// True when it is over by time (expired or idle) rather than unknown.
+        expired: bool,
+    },
 }
 
 impl Lifetime for StaffClaims {
@@ -71,7 +147,24 @@ impl StaffSessions {
     /// Derives the staff-token key from `SESSION_KEY` ([`KeyPurpose::StaffSession`]).
     pub fn derive(session_key: &SecretBytes) -> Result<Self, EdgeError> {
         let key = session_key.derive(KeyPurpose::StaffSession)?;
-        Ok(Self { codec: TokenCodec::new(key, STAFF_TOKEN_PREFIX, MAX_STAFF_TOKEN_LEN, STAFF_SESSION_LIFETIME_SECS) })
+        Ok(Self {
+            codec: TokenCodec::new(key, STAFF_TOKEN_PREFIX, MAX_STAFF_TOKEN_LEN, STAFF_SESSION_LIFETIME_SECS),
+            subject_key: session_key.derive(KeyPurpose::StaffSubject)?,
+        })
+    }
+
+    /// The name a by-number subject (保険者番号 and 記号・番号・枝番 as read) is counted under: a keyed hash, so the
+    /// store never holds the number.
+    pub fn subject_key(&self, parts: &[&str]) -> Result<String, EdgeError> {
+        use hmac::{KeyInit as _, Mac as _};
+        let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(self.subject_key.expose())
+            .map_err(|_| EdgeError::Config("the staff subject key is unusable"))?;
+        for part in parts {
+            // Each part is length-prefixed, so no two different subjects hash the same input.
+            mac.update(&(part.len() as u64).to_be_bytes());
+            mac.update(part.as_bytes());
+        }
+        Ok(URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes()))
     }
 
     /// Mints a staff token for `facility`, valid for [`STAFF_SESSION_LIFETIME_SECS`] from `now_unix`.
@@ -185,5 +278,26 @@ mod tests {
         assert!(!printed.contains(&hex::encode(sessions.codec.key().expose())));
         let (token, _) = sessions.mint(&facility(), NOW, [7; STAFF_ID_RANDOM_LEN]).unwrap();
         assert_eq!(format!("{token:?}"), "SessionToken(<redacted>)");
+    }
+
+    #[test]
+    fn a_staff_session_is_open_until_logged_out_expired_or_idle() {
+        let record = StoredStaffSession { expires_at: NOW + 3600, last_seen: NOW };
+        assert_eq!(judge_staff_session(Some(record), NOW + STAFF_IDLE_SECS), Ok(()));
+        assert_eq!(judge_staff_session(Some(record), NOW + STAFF_IDLE_SECS + 1), Err(EdgeError::SessionExpired));
+        let recent = StoredStaffSession { last_seen: NOW + 3590, ..record };
+        assert_eq!(judge_staff_session(Some(recent), NOW + 3601), Err(EdgeError::SessionExpired));
+        assert_eq!(judge_staff_session(None, NOW), Err(EdgeError::SessionInvalid));
+    }
+
+    #[test]
+    fn subjects_are_counted_under_a_keyed_hash_that_tells_them_apart() {
+        let sessions = sessions();
+        let key = sessions.subject_key(&["33120015", "12-34", "5678", "01"]).unwrap();
+        assert!(!key.contains("5678"));
+        assert_eq!(key, sessions.subject_key(&["33120015", "12-34", "5678", "01"]).unwrap());
+        assert_ne!(key, sessions.subject_key(&["33120015", "12-3", "45678", "01"]).unwrap());
+        let other = StaffSessions::derive(&SecretBytes::new(vec![9; 32])).unwrap();
+        assert_ne!(key, other.subject_key(&["33120015", "12-34", "5678", "01"]).unwrap());
     }
 }

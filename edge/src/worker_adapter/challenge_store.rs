@@ -25,13 +25,20 @@ pub const USE_PATH: &str = "/use";
 /// Path of the "how many challenges are stored, and when does the alarm ring" call (tests and operators).
 pub const STATS_PATH: &str = "/stats";
 
-const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS challenges (
+/// The table of bound challenges. A store that still holds the earlier table without device and purpose drops it:
+/// its challenges could not be consumed any more, and they expire within minutes anyway.
+const SCHEMA: [&str; 2] = [
+    "DROP TABLE IF EXISTS challenges",
+    "CREATE TABLE IF NOT EXISTS bound_challenges (
     id TEXT PRIMARY KEY,
     challenge TEXT NOT NULL,
     expires_at INTEGER NOT NULL,
     forget_after INTEGER NOT NULL,
-    uses INTEGER NOT NULL DEFAULT 0
-)";
+    uses INTEGER NOT NULL DEFAULT 0,
+    device TEXT NOT NULL,
+    purpose TEXT NOT NULL
+)",
+];
 
 /// Body of a store call.
 #[derive(Debug, Serialize, Deserialize)]
@@ -44,6 +51,10 @@ pub struct StoreCall {
     pub expires_at: i64,
     /// Unix seconds after which the record may be deleted (by the alarm).
     pub forget_after: i64,
+    /// The device the challenge was issued to.
+    pub device: String,
+    /// The purpose it was issued for.
+    pub purpose: String,
 }
 
 /// Body of a use call.
@@ -51,6 +62,8 @@ pub struct StoreCall {
 pub struct UseCall {
     /// Challenge id.
     pub id: String,
+    /// The device presenting it: only a challenge issued to it is counted.
+    pub device: String,
 }
 
 /// Answer of a stats call.
@@ -77,6 +90,8 @@ struct UseRow {
     challenge: String,
     expires_at: i64,
     uses: u32,
+    device: String,
+    purpose: String,
 }
 
 /// The Durable Object class (binding `CHALLENGES`).
@@ -98,14 +113,16 @@ impl ChallengeStore {
     fn sql(&self) -> Result<SqlStorage> {
         let sql = self.state.storage().sql();
         if !self.schema_ready.get() {
-            sql.exec(SCHEMA, None)?;
+            for statement in SCHEMA {
+                sql.exec(statement, None)?;
+            }
             self.schema_ready.set(true);
         }
         Ok(sql)
     }
 
     fn forget_old(sql: &SqlStorage, now: i64) -> Result<()> {
-        sql.exec("DELETE FROM challenges WHERE forget_after < ?", vec![SqlStorageValue::try_from_i64(now)?])?;
+        sql.exec("DELETE FROM bound_challenges WHERE forget_after < ?", vec![SqlStorageValue::try_from_i64(now)?])?;
         Ok(())
     }
 
@@ -113,7 +130,7 @@ impl ChallengeStore {
     /// record is kept while `forget_after >= now`), or clears it when nothing is stored.
     async fn schedule_pruning(&self, sql: &SqlStorage) -> Result<()> {
         let rows: Vec<EarliestRow> =
-            sql.exec("SELECT MIN(forget_after) AS earliest FROM challenges", None)?.to_array()?;
+            sql.exec("SELECT MIN(forget_after) AS earliest FROM bound_challenges", None)?.to_array()?;
         let storage = self.state.storage();
         match rows.into_iter().next().and_then(|row| row.earliest) {
             Some(earliest) => {
@@ -140,12 +157,15 @@ impl DurableObject for ChallengeStore {
                 let call: StoreCall = request.json().await?;
                 let sql = self.sql()?;
                 sql.exec(
-                    "INSERT INTO challenges (id, challenge, expires_at, forget_after, uses) VALUES (?, ?, ?, ?, 0)",
+                    "INSERT INTO bound_challenges (id, challenge, expires_at, forget_after, uses, device, purpose) \
+                     VALUES (?, ?, ?, ?, 0, ?, ?)",
                     vec![
                         call.id.into(),
                         call.challenge.into(),
                         SqlStorageValue::try_from_i64(call.expires_at)?,
                         SqlStorageValue::try_from_i64(call.forget_after)?,
+                        call.device.into(),
+                        call.purpose.into(),
                     ],
                 )?;
                 self.schedule_pruning(&sql).await?;
@@ -156,8 +176,9 @@ impl DurableObject for ChallengeStore {
                 let sql = self.sql()?;
                 let rows: Vec<UseRow> = sql
                     .exec(
-                        "UPDATE challenges SET uses = uses + 1 WHERE id = ? RETURNING challenge, expires_at, uses",
-                        vec![call.id.into()],
+                        "UPDATE bound_challenges SET uses = uses + 1 WHERE id = ? AND device = ? \
+                         RETURNING challenge, expires_at, uses, device, purpose",
+                        vec![call.id.into(), call.device.into()],
                     )?
                     .to_array()?;
                 let record = match rows.into_iter().next() {
@@ -167,6 +188,8 @@ impl DurableObject for ChallengeStore {
                             .map_err(|_| worker::Error::RustError("stored challenge is not base64url".into()))?,
                         expires_at: row.expires_at,
                         uses: row.uses,
+                        device: row.device,
+                        purpose: row.purpose,
                     }),
                     None => None,
                 };
@@ -174,7 +197,8 @@ impl DurableObject for ChallengeStore {
             }
             STATS_PATH => {
                 let sql = self.sql()?;
-                let rows: Vec<CountRow> = sql.exec("SELECT COUNT(*) AS count FROM challenges", None)?.to_array()?;
+                let rows: Vec<CountRow> =
+                    sql.exec("SELECT COUNT(*) AS count FROM bound_challenges", None)?.to_array()?;
                 Response::from_json(&StoreStats {
                     challenges: rows.into_iter().next().map_or(0, |row| row.count),
                     alarm_at_ms: self.state.storage().get_alarm().await?,

@@ -1,7 +1,10 @@
 //! `EdgeStore`: a Durable Object holding enrolment codes, enrolled devices and rate counters in its SQLite
 //! storage.
 //!
-//! One instance per enrolment code (`code:<hash>`) and one per facility (`facility:<医療機関コード>`), which holds
+//! Enrolment and staff codes are spread over a fixed number of instances (`codes-NN`, by their lookup key), client
+//! counters of unauthenticated attempts over another (`clients-NN`, by the client's address), so a flood of guessed
+//! codes or forged device ids creates no instance beyond those. One instance per facility
+//! (`facility:<医療機関コード>`, named only after a device id this edge issued) holds
 //! the facility's devices, each device's rate counter and the facility's. A device request is therefore checked
 //! and counted in a single call ([`crate::auth::device::check_and_count`]: load the device, verify its proof with
 //! WebCrypto, count), and every counting step runs in one single-threaded object, so two concurrent requests can
@@ -20,9 +23,10 @@ use serde::{Deserialize, Serialize};
 use worker::{DurableObject, Env, Request, Response, Result, SqlStorage, SqlStorageValue, State, durable_object};
 
 use super::webcrypto;
-use crate::auth::device::{DeviceCheck, DeviceId, DeviceRecord, check_and_count};
+use crate::auth::device::{DeviceCheck, DeviceId, DeviceRecord, ProofNonce, check_and_count};
 use crate::auth::enrolment_code::StoredEnrolmentCode;
 use crate::auth::ratelimit::RateCounter;
+use crate::auth::staff_session::{StaffCall, StaffCallAnswer, StoredStaffSession, judge_staff_session};
 use crate::error::EdgeError;
 
 /// Store an enrolment code.
@@ -35,6 +39,14 @@ pub const DEVICE_STORE_PATH: &str = "/device/store";
 pub const DEVICE_CHECK_PATH: &str = "/device/check";
 /// Revoke a device.
 pub const DEVICE_REVOKE_PATH: &str = "/device/revoke";
+/// Count once on a counter (a client's unauthenticated attempts, a staff session's by-number misses).
+pub const COUNT_PATH: &str = "/count";
+/// Open a staff session.
+pub const STAFF_OPEN_PATH: &str = "/staff/open";
+/// Check one staff call.
+pub const STAFF_CHECK_PATH: &str = "/staff/check";
+/// End a staff session.
+pub const STAFF_END_PATH: &str = "/staff/end";
 
 const SCHEMA: &[&str] = &[
     "CREATE TABLE IF NOT EXISTS enrolment_codes (
@@ -62,7 +74,53 @@ const SCHEMA: &[&str] = &[
         record TEXT NOT NULL,
         revoked INTEGER NOT NULL DEFAULT 0
     )",
+    // Staff sessions of the facility: logout deletes one, and a call more than the idle time after the last one
+    // finds it over.
+    "CREATE TABLE IF NOT EXISTS staff_sessions (
+        id TEXT PRIMARY KEY,
+        expires_at INTEGER NOT NULL,
+        last_seen INTEGER NOT NULL
+    )",
+    // Device proof nonces, kept while a proof carrying one could still pass its timestamp check; stored, not only
+    // held in memory, so that an evicted and restarted instance still refuses a replay.
+    "CREATE TABLE IF NOT EXISTS proof_nonces (
+        device TEXT NOT NULL,
+        nonce TEXT NOT NULL,
+        forget_after INTEGER NOT NULL,
+        PRIMARY KEY (device, nonce)
+    )",
 ];
+
+/// Body of a count call.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct CountCall {
+    /// The client's counter.
+    pub counter: RateCounter,
+    /// The clock, unix seconds.
+    pub now: i64,
+}
+
+/// Body of a staff open call.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct StaffOpenCall {
+    /// The staff session id.
+    pub staff: String,
+    /// Its record.
+    pub record: StoredStaffSession,
+}
+
+/// Body of a staff end call.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct StaffEndCall {
+    /// The staff session id.
+    pub staff: String,
+}
+
+#[derive(Deserialize)]
+struct StaffRow {
+    expires_at: i64,
+    last_seen: i64,
+}
 
 /// Body of a code store call.
 #[derive(Debug, Serialize, Deserialize)]
@@ -173,6 +231,11 @@ impl EdgeStore {
 impl EdgeStore {
     /// Counts one request: in memory, written through to storage, old windows forgotten in both.
     fn count(&self, counter: &RateCounter, now: i64) -> Result<u32> {
+        self.count_by(counter, now, 1)
+    }
+
+    /// Adds `add` to a counter (zero reads it) and returns its count after adding.
+    fn count_by(&self, counter: &RateCounter, now: i64, add: u32) -> Result<u32> {
         let sql = self.sql()?;
         let mut cached = self.counters.borrow_mut();
         let counters = match cached.as_mut() {
@@ -191,8 +254,8 @@ impl EdgeStore {
             sql.exec("DELETE FROM rate_counters WHERE forget_after < ?", vec![integer(now)?])?;
         }
         let entry = counters.entry((counter.name.clone(), counter.window_start)).or_insert((0, counter.forget_after));
-        entry.0 = entry.0.saturating_add(1);
-        if entry.0 < counter.persist_from {
+        entry.0 = entry.0.saturating_add(add);
+        if add == 0 || entry.0 < counter.persist_from {
             return Ok(entry.0);
         }
         sql.exec(
@@ -206,6 +269,47 @@ impl EdgeStore {
             ],
         )?;
         Ok(entry.0)
+    }
+
+    /// One staff call: the session is found and judged, and when open it is marked seen and the call counted.
+    fn check_staff_call(&self, call: &StaffCall) -> Result<StaffCallAnswer> {
+        let sql = self.sql()?;
+        let rows: Vec<StaffRow> = sql
+            .exec("SELECT expires_at, last_seen FROM staff_sessions WHERE id = ?", vec![call.staff.clone().into()])?
+            .to_array()?;
+        let record = rows
+            .into_iter()
+            .next()
+            .map(|row| StoredStaffSession { expires_at: row.expires_at, last_seen: row.last_seen });
+        if let Err(error) = judge_staff_session(record, call.now) {
+            return Ok(StaffCallAnswer::Refused { expired: error == EdgeError::SessionExpired });
+        }
+        sql.exec(
+            "UPDATE staff_sessions SET last_seen = ? WHERE id = ?",
+            vec![integer(call.now)?, call.staff.clone().into()],
+        )?;
+        let counted = call.count.iter().map(|counter| self.count(counter, call.now)).collect::<Result<Vec<_>>>()?;
+        let peeked = call.peek.iter().map(|counter| self.count_by(counter, call.now, 0)).collect::<Result<Vec<_>>>()?;
+        Ok(StaffCallAnswer::Open { counted, peeked })
+    }
+
+    /// Remembers a device proof nonce; false when it was already remembered (a replay). Nonces past their time are
+    /// forgotten first, so the table holds at most the nonces of the last two minutes.
+    fn remember_nonce(&self, nonce: &ProofNonce, now: i64) -> Result<bool> {
+        let sql = self.sql()?;
+        sql.exec("DELETE FROM proof_nonces WHERE forget_after < ?", vec![integer(now)?])?;
+        let inserted: Vec<serde_json::Value> = sql
+            .exec(
+                "INSERT INTO proof_nonces (device, nonce, forget_after) VALUES (?, ?, ?) \
+                 ON CONFLICT (device, nonce) DO NOTHING RETURNING forget_after",
+                vec![
+                    nonce.device_id.as_str().to_owned().into(),
+                    nonce.nonce.clone().into(),
+                    integer(nonce.forget_after)?,
+                ],
+            )?
+            .to_array()?;
+        Ok(!inserted.is_empty())
     }
 
     /// The stored record of a device of this facility, with its revocation flag.
@@ -251,6 +355,10 @@ impl EdgeStore {
                 };
                 key.verify(&pending.message, &pending.signature).await
             },
+            |nonce| {
+                self.remember_nonce(nonce, check.now)
+                    .map_err(|_| EdgeError::Runtime("a device proof nonce could not be written"))
+            },
             |counter| {
                 self.count(counter, check.now).map_err(|_| EdgeError::Runtime("a rate counter could not be written"))
             },
@@ -272,6 +380,10 @@ impl DurableObject for EdgeStore {
         if request.path() == DEVICE_CHECK_PATH {
             let check: DeviceCheck = request.json().await?;
             return self.check_device(&check).await;
+        }
+        if request.path() == COUNT_PATH {
+            let call: CountCall = request.json().await?;
+            return Response::from_json(&self.count(&call.counter, call.now)?);
         }
         let sql = self.sql()?;
         match request.path().as_str() {
@@ -334,6 +446,26 @@ impl DurableObject for EdgeStore {
                     vec![record.device_id.as_str().to_owned().into(), text.into(), integer(i64::from(record.revoked))?],
                 )?;
                 Response::from_json(&true)
+            }
+            STAFF_OPEN_PATH => {
+                let call: StaffOpenCall = request.json().await?;
+                sql.exec("DELETE FROM staff_sessions WHERE expires_at < ?", vec![integer(call.record.last_seen)?])?;
+                sql.exec(
+                    "INSERT INTO staff_sessions (id, expires_at, last_seen) VALUES (?, ?, ?)",
+                    vec![call.staff.into(), integer(call.record.expires_at)?, integer(call.record.last_seen)?],
+                )?;
+                Response::from_json(&true)
+            }
+            STAFF_CHECK_PATH => {
+                let call: StaffCall = request.json().await?;
+                Response::from_json(&self.check_staff_call(&call)?)
+            }
+            STAFF_END_PATH => {
+                let call: StaffEndCall = request.json().await?;
+                let rows: Vec<IdRow> = sql
+                    .exec("DELETE FROM staff_sessions WHERE id = ? RETURNING id", vec![call.staff.into()])?
+                    .to_array()?;
+                Response::from_json(&!rows.is_empty())
             }
             DEVICE_REVOKE_PATH => {
                 let call: DeviceCall = request.json().await?;

@@ -20,7 +20,7 @@ use crate::http_policy::{
 };
 use crate::proxy::forwardable_headers;
 use crate::routes::route;
-use onshi_proto::api::{DEVICE_ID_HEADER, DEVICE_SIGNATURE_HEADER, DEVICE_TIME_HEADER};
+use onshi_proto::api::{DEVICE_ID_HEADER, DEVICE_NONCE_HEADER, DEVICE_SIGNATURE_HEADER, DEVICE_TIME_HEADER};
 
 use ports::WorkerPorts;
 
@@ -132,6 +132,8 @@ pub async fn handle_api(mut request: Request, env: &Env) -> worker::Result<Respo
     let result = async {
         let body = read_body(&mut request).await?;
         let authorization = header(&request, "authorization");
+        // Set by Cloudflare's front (and by Miniflare when absent); a client cannot choose it in production.
+        let client = header(&request, "cf-connecting-ip");
         let api_request = ApiRequest {
             method: &method,
             path: &path,
@@ -140,9 +142,11 @@ pub async fn handle_api(mut request: Request, env: &Env) -> worker::Result<Respo
             device_proof: DeviceProofHeaders {
                 device_id: header(&request, DEVICE_ID_HEADER),
                 timestamp: header(&request, DEVICE_TIME_HEADER),
+                nonce: header(&request, DEVICE_NONCE_HEADER),
                 signature: header(&request, DEVICE_SIGNATURE_HEADER),
             },
             forwarded: forwardable_headers(request.headers().entries()),
+            client: client.as_deref(),
             now_unix: now_unix(),
         };
         let ports = WorkerPorts::new(env);

@@ -14,15 +14,18 @@ use worker::{AbortController, Delay, Env, Fetch, Headers, Method, Request, Reque
 
 use super::challenge_store::{STORE_PATH, StoreCall, USE_PATH, UseCall};
 use super::edge_store::{
-    CODE_REDEEM_PATH, CODE_STORE_PATH, CodeRedeemCall, CodeStoreCall, DEVICE_CHECK_PATH, DEVICE_REVOKE_PATH,
-    DEVICE_STORE_PATH, DeviceCall,
+    CODE_REDEEM_PATH, CODE_STORE_PATH, COUNT_PATH, CodeRedeemCall, CodeStoreCall, CountCall, DEVICE_CHECK_PATH,
+    DEVICE_REVOKE_PATH, DEVICE_STORE_PATH, DeviceCall, STAFF_CHECK_PATH, STAFF_END_PATH, STAFF_OPEN_PATH, StaffEndCall,
+    StaffOpenCall,
 };
 use super::webcrypto;
 use crate::api::EdgePorts;
 use crate::audit::AuditEvent;
 use crate::auth::challenge::{ChallengeId, IssuedChallenge, StoredChallenge};
-use crate::auth::device::{DeviceCheck, DeviceCheckAnswer, DeviceId, DeviceRecord};
-use crate::auth::enrolment_code::{ENROLMENT_CODE_LIFETIME_SECS, StoredEnrolmentCode};
+use crate::auth::device::{DeviceCheck, DeviceCheckAnswer, DeviceId, DeviceRecord, facility_store_name};
+use crate::auth::enrolment_code::{ENROLMENT_CODE_LIFETIME_SECS, StoredEnrolmentCode, code_store_name};
+use crate::auth::ratelimit::{RateCounter, client_bucket_name};
+use crate::auth::staff_session::{StaffCall, StaffCallAnswer, StoredStaffSession};
 use crate::error::EdgeError;
 use crate::proxy::{OriginOutcome, OriginRequest};
 use onshi_proto::api::DeviceLabel;
@@ -115,7 +118,7 @@ impl EdgePorts for WorkerPorts<'_> {
             now: now_unix,
         };
         let _: bool =
-            self.call_object(EDGE_STORE_BINDING, &format!("code:{lookup_key}"), CODE_STORE_PATH, &call).await?;
+            self.call_object(EDGE_STORE_BINDING, &code_store_name(lookup_key), CODE_STORE_PATH, &call).await?;
         Ok(())
     }
 
@@ -125,13 +128,44 @@ impl EdgePorts for WorkerPorts<'_> {
         now_unix: i64,
     ) -> Result<Option<StoredEnrolmentCode>, EdgeError> {
         let call = CodeRedeemCall { lookup_key: lookup_key.to_owned(), now: now_unix };
-        self.call_object(EDGE_STORE_BINDING, &format!("code:{lookup_key}"), CODE_REDEEM_PATH, &call).await
+        self.call_object(EDGE_STORE_BINDING, &code_store_name(lookup_key), CODE_REDEEM_PATH, &call).await
     }
 
     async fn store_device(&self, record: &DeviceRecord) -> Result<(), EdgeError> {
         let _: bool =
             self.call_object(EDGE_STORE_BINDING, &record.device_id.store_name(), DEVICE_STORE_PATH, record).await?;
         Ok(())
+    }
+
+    async fn count_client_attempt(&self, counter: &RateCounter, now_unix: i64) -> Result<u32, EdgeError> {
+        let call = CountCall { counter: counter.clone(), now: now_unix };
+        self.call_object(EDGE_STORE_BINDING, &client_bucket_name(&counter.name), COUNT_PATH, &call).await
+    }
+
+    async fn open_staff_session(
+        &self,
+        facility: &str,
+        staff: &str,
+        record: &StoredStaffSession,
+    ) -> Result<(), EdgeError> {
+        let call = StaffOpenCall { staff: staff.to_owned(), record: *record };
+        let _: bool =
+            self.call_object(EDGE_STORE_BINDING, &facility_store_name(facility), STAFF_OPEN_PATH, &call).await?;
+        Ok(())
+    }
+
+    async fn check_staff_call(&self, facility: &str, call: &StaffCall) -> Result<StaffCallAnswer, EdgeError> {
+        self.call_object(EDGE_STORE_BINDING, &facility_store_name(facility), STAFF_CHECK_PATH, call).await
+    }
+
+    async fn end_staff_session(&self, facility: &str, staff: &str) -> Result<bool, EdgeError> {
+        let call = StaffEndCall { staff: staff.to_owned() };
+        self.call_object(EDGE_STORE_BINDING, &facility_store_name(facility), STAFF_END_PATH, &call).await
+    }
+
+    async fn count_in_facility(&self, facility: &str, counter: &RateCounter, now_unix: i64) -> Result<u32, EdgeError> {
+        let call = CountCall { counter: counter.clone(), now: now_unix };
+        self.call_object(EDGE_STORE_BINDING, &facility_store_name(facility), COUNT_PATH, &call).await
     }
 
     async fn check_device(&self, check: &DeviceCheck) -> Result<DeviceCheckAnswer, EdgeError> {
@@ -149,6 +183,8 @@ impl EdgePorts for WorkerPorts<'_> {
             challenge: URL_SAFE_NO_PAD.encode(challenge.challenge),
             expires_at: challenge.expires_at,
             forget_after: challenge.forget_after(),
+            device: challenge.device.clone(),
+            purpose: challenge.purpose.as_str().to_owned(),
         };
         let _: serde_json::Value = self.call_store(&challenge.id, STORE_PATH, &call).await?;
         Ok(())
@@ -157,9 +193,10 @@ impl EdgePorts for WorkerPorts<'_> {
     async fn count_challenge_use(
         &self,
         id: &ChallengeId,
+        device: &str,
         _now_unix: i64,
     ) -> Result<Option<StoredChallenge>, EdgeError> {
-        let call = UseCall { id: id.as_str().to_owned() };
+        let call = UseCall { id: id.as_str().to_owned(), device: device.to_owned() };
         self.call_store(id, USE_PATH, &call).await
     }
 

@@ -16,10 +16,13 @@ use onshi_edge::auth::device::{
     DeviceCheck, DeviceCheckAnswer, DeviceId, DeviceProofHeaders, DeviceRecord, PendingProof, check_and_count,
 };
 use onshi_edge::auth::enrolment_code::StoredEnrolmentCode;
+use onshi_edge::auth::ratelimit::RateCounter;
+use onshi_edge::auth::staff_session::{StaffCall, StaffCallAnswer, StoredStaffSession, judge_staff_session};
 use onshi_edge::config::EdgeConfig;
 use onshi_edge::proxy::{OriginOutcome, OriginRequest};
 use onshi_proto::api::{
-    ChallengeResponse, DeviceLabel, EnrolRequest, SessionRequest, SessionResponse, device_proof_message,
+    ChallengePurpose, ChallengeResponse, DeviceLabel, EnrolRequest, SessionRequest, SessionResponse,
+    card_challenge_message, device_proof_message,
 };
 use onshi_proto::facility::FacilityCode;
 use onshi_proto::qualification::QualificationAnswer;
@@ -53,6 +56,10 @@ pub struct FakePorts {
     pub codes: RefCell<HashMap<String, StoredEnrolmentCode>>,
     pub devices: RefCell<HashMap<String, DeviceRecord>>,
     pub counters: RefCell<HashMap<(String, i64), u32>>,
+    pub nonces: RefCell<std::collections::HashSet<(String, String)>>,
+    pub staff_sessions: RefCell<HashMap<(String, String), StoredStaffSession>>,
+    /// Device checks that reached the store.
+    pub device_checks: Cell<u32>,
     pub audit: RefCell<Vec<String>>,
     pub warnings: RefCell<Vec<String>>,
     pub origin: OriginScript,
@@ -67,6 +74,9 @@ impl FakePorts {
             codes: RefCell::default(),
             devices: RefCell::default(),
             counters: RefCell::default(),
+            nonces: RefCell::default(),
+            device_checks: Cell::default(),
+            staff_sessions: RefCell::default(),
             audit: RefCell::default(),
             warnings: RefCell::default(),
             origin,
@@ -79,7 +89,7 @@ impl FakePorts {
         self.sent
             .borrow()
             .iter()
-            .filter(|request| request.url.strip_prefix("http://origin.test") == Some(path))
+            .filter(|request| request.url.strip_prefix("https://origin.test") == Some(path))
             .map(|request| request.body.clone())
             .collect()
     }
@@ -119,14 +129,25 @@ impl EdgePorts for FakePorts {
     }
 
     async fn store_challenge(&self, challenge: &IssuedChallenge, _now: i64) -> Result<(), EdgeError> {
-        let record =
-            StoredChallenge { challenge: challenge.challenge.to_vec(), expires_at: challenge.expires_at, uses: 0 };
+        let record = StoredChallenge {
+            challenge: challenge.challenge.to_vec(),
+            expires_at: challenge.expires_at,
+            uses: 0,
+            device: challenge.device.clone(),
+            purpose: challenge.purpose.as_str().to_owned(),
+        };
         self.challenges.borrow_mut().insert(challenge.id.as_str().to_owned(), record);
         Ok(())
     }
 
-    async fn count_challenge_use(&self, id: &ChallengeId, _now: i64) -> Result<Option<StoredChallenge>, EdgeError> {
-        Ok(self.challenges.borrow_mut().get_mut(id.as_str()).map(|record| {
+    async fn count_challenge_use(
+        &self,
+        id: &ChallengeId,
+        device: &str,
+        _now: i64,
+    ) -> Result<Option<StoredChallenge>, EdgeError> {
+        let mut challenges = self.challenges.borrow_mut();
+        Ok(challenges.get_mut(id.as_str()).filter(|record| record.device == device).map(|record| {
             record.uses += 1;
             record.clone()
         }))
@@ -166,12 +187,62 @@ impl EdgePorts for FakePorts {
         Ok(())
     }
 
+    async fn count_client_attempt(&self, counter: &RateCounter, _now: i64) -> Result<u32, EdgeError> {
+        let mut counters = self.counters.borrow_mut();
+        let count = counters.entry((counter.name.clone(), counter.window_start)).or_insert(0);
+        *count += 1;
+        Ok(*count)
+    }
+
+    async fn open_staff_session(
+        &self,
+        facility: &str,
+        staff: &str,
+        record: &StoredStaffSession,
+    ) -> Result<(), EdgeError> {
+        self.staff_sessions.borrow_mut().insert((facility.to_owned(), staff.to_owned()), *record);
+        Ok(())
+    }
+
+    async fn check_staff_call(&self, facility: &str, call: &StaffCall) -> Result<StaffCallAnswer, EdgeError> {
+        let key = (facility.to_owned(), call.staff.clone());
+        let record = self.staff_sessions.borrow().get(&key).copied();
+        if let Err(error) = judge_staff_session(record, call.now) {
+            return Ok(StaffCallAnswer::Refused { expired: error == EdgeError::SessionExpired });
+        }
+        if let Some(record) = self.staff_sessions.borrow_mut().get_mut(&key) {
+            record.last_seen = call.now;
+        }
+        let mut counters = self.counters.borrow_mut();
+        let mut count = |counter: &RateCounter, add: u32| {
+            let count = counters.entry((format!("{facility}/{}", counter.name), counter.window_start)).or_insert(0);
+            *count += add;
+            *count
+        };
+        let counted = call.count.iter().map(|counter| count(counter, 1)).collect();
+        let peeked = call.peek.iter().map(|counter| count(counter, 0)).collect();
+        Ok(StaffCallAnswer::Open { counted, peeked })
+    }
+
+    async fn end_staff_session(&self, facility: &str, staff: &str) -> Result<bool, EdgeError> {
+        Ok(self.staff_sessions.borrow_mut().remove(&(facility.to_owned(), staff.to_owned())).is_some())
+    }
+
+    async fn count_in_facility(&self, facility: &str, counter: &RateCounter, _now: i64) -> Result<u32, EdgeError> {
+        let mut counters = self.counters.borrow_mut();
+        let count = counters.entry((format!("{facility}/{}", counter.name), counter.window_start)).or_insert(0);
+        *count += 1;
+        Ok(*count)
+    }
+
     async fn check_device(&self, check: &DeviceCheck) -> Result<DeviceCheckAnswer, EdgeError> {
+        self.device_checks.set(self.device_checks.get() + 1);
         let record = self.devices.borrow().get(check.device_id.as_str()).cloned();
         check_and_count(
             record,
             check,
             async |pending| Ok(p256_verifies(pending)),
+            |nonce| Ok(self.nonces.borrow_mut().insert((nonce.device_id.as_str().to_owned(), nonce.nonce.clone()))),
             |counter| {
                 let mut counters = self.counters.borrow_mut();
                 let count = counters.entry((counter.name.clone(), counter.window_start)).or_insert(0);
@@ -187,7 +258,7 @@ impl EdgePorts for FakePorts {
     }
 
     async fn send_to_origin(&self, request: OriginRequest, _timeout_ms: u32) -> OriginOutcome {
-        let path = request.url.strip_prefix("http://origin.test").unwrap_or("").to_owned();
+        let path = request.url.strip_prefix("https://origin.test").unwrap_or("").to_owned();
         let headers = signing::SignatureHeaders {
             timestamp: request.header(signing::TIMESTAMP_HEADER).unwrap_or_default().to_owned(),
             nonce: request.header(signing::NONCE_HEADER).unwrap_or_default().to_owned(),
@@ -204,6 +275,9 @@ impl EdgePorts for FakePorts {
     }
 }
 
+/// The next device proof nonce any test kiosk uses.
+static NEXT_NONCE: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
 /// An enrolled kiosk: its device id and P-256 key, signing every request it builds.
 pub struct Kiosk {
     pub device_id: String,
@@ -218,7 +292,9 @@ impl Kiosk {
     /// A request with this device's proof over `method`, `path` and `body`.
     pub fn request_with<'r>(&self, method: &'r str, path: &'r str, body: &'r [u8], now: i64) -> ApiRequest<'r> {
         let time = now.to_string();
-        let message = device_proof_message(method, path, &time, body);
+        // A fresh nonce for every request, as the kiosk draws one.
+        let nonce = format!("nonce-{:016}", NEXT_NONCE.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
+        let message = device_proof_message(method, path, &time, &nonce, body);
         let signature: p256::ecdsa::Signature = self.key.sign(&message);
         ApiRequest {
             method,
@@ -228,9 +304,11 @@ impl Kiosk {
             device_proof: DeviceProofHeaders {
                 device_id: Some(self.device_id.clone()),
                 timestamp: Some(time),
+                nonce: Some(nonce),
                 signature: Some(URL_SAFE_NO_PAD.encode(signature.to_bytes())),
             },
             forwarded: vec![],
+            client: None,
             now_unix: now,
         }
     }
@@ -248,7 +326,7 @@ impl Kiosk {
         now: i64,
     ) -> Vec<u8> {
         let challenge = self.challenge(api, now);
-        session_body(&challenge, certificate, sign(card_pk8, &challenge))
+        session_body(&challenge, certificate, sign(card_pk8, &self.device_id, &challenge))
     }
 
     pub fn session<P: EdgePorts>(
@@ -305,7 +383,7 @@ pub fn enrolled_kiosk<P: EdgePorts>(api: &EdgeApi<'_, P>, seed: u8) -> Kiosk {
 pub fn config_with(extra: &[(&str, &str)]) -> EdgeConfig {
     EdgeConfig::from_lookup(|name| {
         let base = match name {
-            "ORIGIN_URL" => Some("http://origin.test"),
+            "ORIGIN_URL" => Some("https://origin.test"),
             "ORIGIN_SIGNING_KEY" => Some(ORIGIN_KEY),
             "SESSION_KEY" => Some(SESSION_KEY),
             "JPKI_AUTH_CA_PEM" => Some(CA_PEM),
@@ -328,13 +406,16 @@ pub fn request<'r>(method: &'r str, path: &'r str, body: &'r [u8], authorization
         authorization,
         device_proof: DeviceProofHeaders::default(),
         forwarded: vec![],
+        client: None,
         now_unix: NOW,
     }
 }
 
-pub fn sign(key_pk8: &[u8], challenge: &ChallengeResponse) -> Vec<u8> {
+/// The card's answer to `challenge` on the kiosk `device_id`, as the card flow makes it.
+pub fn sign(key_pk8: &[u8], device_id: &str, challenge: &ChallengeResponse) -> Vec<u8> {
     let key = SigningKey::<Sha256>::from_pkcs8_der(key_pk8).unwrap();
-    key.sign(challenge.challenge.as_slice()).to_vec()
+    let message = card_challenge_message(ChallengePurpose::CardSession, device_id, challenge.challenge.as_slice());
+    key.sign(&message).to_vec()
 }
 
 pub fn session_body(challenge: &ChallengeResponse, certificate: &[u8], signature: Vec<u8>) -> Vec<u8> {

@@ -16,7 +16,7 @@ use onshi_card::flow::CheckIn;
 use onshi_card::jpki::{Pin, PinStatus, VerifyOutcome};
 use onshi_card::reader::AnyReader;
 use onshi_card::transport::TransportError;
-use onshi_proto::api::SessionRequest;
+use onshi_proto::api::{ChallengePurpose, SessionRequest, card_challenge_message};
 use onshi_proto::api::{ConsentSubmission, SessionResponse};
 use onshi_proto::origin::{ConsentKind, PrescriptionFormat, RegistrationOutcome, VisualCheckState};
 use onshi_proto::{Base64Bytes, ErrorCode};
@@ -470,7 +470,9 @@ async fn drive(
     }
     dispatch.emit(Action::PinAccepted);
     let challenge = api::challenge(device).await.map_err(|e| Failure::from_code(e.code()))?;
-    let signature = checkin.sign_challenge(challenge.challenge.as_slice()).await.map_err(|e| failure_from_card(&e))?;
+    // The card signs the challenge bound to this kiosk and to opening a session, never the bare bytes.
+    let message = card_challenge_message(ChallengePurpose::CardSession, device.id(), challenge.challenge.as_slice());
+    let signature = checkin.sign_challenge(&message).await.map_err(|e| failure_from_card(&e))?;
     let session = api::session(
         device,
         &SessionRequest {

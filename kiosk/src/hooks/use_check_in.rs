@@ -13,15 +13,54 @@ use futures::channel::mpsc::{UnboundedSender, unbounded};
 use gloo_timers::future::TimeoutFuture;
 use onshi_card::jpki::Pin;
 use yew::prelude::*;
-use zeroize::{Zeroize as _, Zeroizing};
+use zeroize::{Zeroize, ZeroizeOnDrop};
 
 use crate::checkin::task::{self, UiCommand};
 use crate::platform::device::Device;
 use crate::platform::webusb::{self, UsbListener};
 use crate::state::{Action, CARD_LEFT_BEHIND_SECS, Failure, PIN_LEN, Purpose, Screen};
 
-/// The PIN digits typed so far. Zeroized when cleared, submitted or dropped.
-type PinBuffer = Rc<RefCell<Zeroizing<String>>>;
+/// The PIN digits typed so far, in a fixed array with no spare capacity: every byte that ever held a digit is in
+/// view, so overwriting the array forgets them all. (A `String` keeps a digit taken back with `pop` in its spare
+/// capacity until the next wipe.) Zeroized when forgotten, submitted or dropped.
+#[derive(Default, Zeroize, ZeroizeOnDrop)]
+struct PinDigits {
+    digits: [u8; PIN_LEN],
+    len: usize,
+}
+
+impl PinDigits {
+    /// Adds one ASCII digit (anything else, or a digit past a complete PIN, is ignored); the count after it.
+    fn push(&mut self, digit: char) -> usize {
+        if let (Some(slot), true) = (self.digits.get_mut(self.len), digit.is_ascii_digit()) {
+            // An ASCII digit is one byte.
+            *slot = digit as u8;
+            self.len += 1;
+        }
+        self.len
+    }
+
+    /// Takes back the last digit, overwriting it; the count after it.
+    fn pop(&mut self) -> usize {
+        self.len = self.len.saturating_sub(1);
+        if let Some(slot) = self.digits.get_mut(self.len) {
+            slot.zeroize();
+        }
+        self.len
+    }
+
+    /// Moves the digits into a [`Pin`] (when they are a whole PIN) and forgets them here either way.
+    fn take_pin(&mut self) -> Option<Pin> {
+        let pin = std::str::from_utf8(self.digits.get(..self.len).unwrap_or_default())
+            .ok()
+            .and_then(|digits| Pin::new(digits).ok());
+        self.zeroize();
+        pin
+    }
+}
+
+/// The kiosk's one PIN buffer, shared by the handle's clones.
+type PinBuffer = Rc<RefCell<PinDigits>>;
 
 /// The channel to the running check-in task, when one runs.
 type Commands = Rc<RefCell<Option<UnboundedSender<UiCommand>>>>;
@@ -133,18 +172,14 @@ impl CheckInHandle {
 
     /// One more digit on the PIN pad (ignored once the PIN is complete).
     pub fn type_digit(&self, digit: char) {
-        let mut buffer = self.pin.borrow_mut();
-        if buffer.len() < PIN_LEN {
-            buffer.push(digit);
-        }
-        self.dispatch.emit(Action::PinTyped { entered: buffer.len() });
+        let entered = self.pin.borrow_mut().push(digit);
+        self.dispatch.emit(Action::PinTyped { entered });
     }
 
-    /// Takes back the last digit.
+    /// Takes back the last digit, overwriting it.
     pub fn take_back_digit(&self) {
-        let mut buffer = self.pin.borrow_mut();
-        buffer.pop();
-        self.dispatch.emit(Action::PinTyped { entered: buffer.len() });
+        let entered = self.pin.borrow_mut().pop();
+        self.dispatch.emit(Action::PinTyped { entered });
     }
 
     /// Empties the PIN pad (also withdrawing a pending last-try confirmation: the state machine's rule).
@@ -154,10 +189,9 @@ impl CheckInHandle {
     }
 
     /// Moves the typed digits into a [`Pin`] and hands it to the check-in task, showing `action`; the buffer is
-    /// zeroized when the replaced `Zeroizing` value drops, and the `Pin` zeroizes itself after VERIFY.
+    /// zeroized as the digits leave it, and the `Pin` zeroizes itself after VERIFY.
     pub fn submit_pin(&self, action: Action) {
-        let digits = std::mem::replace(&mut *self.pin.borrow_mut(), Zeroizing::new(String::new()));
-        let Ok(pin) = Pin::new(digits.as_str()) else {
+        let Some(pin) = self.pin.borrow_mut().take_pin() else {
             self.dispatch.emit(Action::PinTyped { entered: 0 });
             return;
         };
@@ -177,7 +211,7 @@ impl CheckInHandle {
 /// the reader, the kiosk asks for it and raises the alert if it stays.
 #[hook]
 pub fn use_check_in(screen: &Screen, dispatch: Callback<Action>) -> CheckInHandle {
-    let pin: PinBuffer = use_mut_ref(|| Zeroizing::new(String::new()));
+    let pin: PinBuffer = use_mut_ref(PinDigits::default);
     let commands: Commands = use_mut_ref(|| None);
     let run = use_mut_ref(|| 0u32);
     let unplug = use_mut_ref(|| None);
@@ -208,4 +242,61 @@ pub fn use_check_in(screen: &Screen, dispatch: Callback<Action>) -> CheckInHandl
         });
     }
     handle
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A handle with no check-in task running and a dispatch that goes nowhere, over `pin`.
+    fn handle(pin: &PinBuffer) -> CheckInHandle {
+        CheckInHandle {
+            pin: pin.clone(),
+            commands: Rc::default(),
+            run: Rc::default(),
+            unplug: Rc::default(),
+            dispatch: Callback::from(|_: Action| ()),
+        }
+    }
+
+    /// A buffer holding a whole typed PIN.
+    fn typed(pin: &PinBuffer) -> CheckInHandle {
+        let handle = handle(pin);
+        "1234".chars().for_each(|digit| handle.type_digit(digit));
+        assert_eq!(&pin.borrow().digits, b"1234");
+        handle
+    }
+
+    #[test]
+    fn every_way_out_of_the_pin_pad_overwrites_every_digit() {
+        type Path = fn(&CheckInHandle);
+        let paths: [(&str, Path); 5] = [
+            ("cancel", CheckInHandle::cancel),
+            ("visual check", CheckInHandle::choose_visual_check),
+            ("idle reset and start over", CheckInHandle::start_over),
+            ("clear", CheckInHandle::clear_pin),
+            ("leaving the PIN pad", CheckInHandle::forget_pin),
+        ];
+        for (name, path) in paths {
+            let pin = PinBuffer::default();
+            path(&typed(&pin));
+            let buffer = pin.borrow();
+            assert_eq!((buffer.digits, buffer.len), ([0; PIN_LEN], 0), "{name}");
+        }
+    }
+
+    #[test]
+    fn a_digit_taken_back_is_overwritten_and_a_submitted_pin_leaves_nothing_behind() {
+        let pin = PinBuffer::default();
+        let handle = typed(&pin);
+        handle.take_back_digit();
+        assert_eq!((pin.borrow().digits, pin.borrow().len), (*b"123\0", 3));
+        handle.type_digit('9');
+        handle.type_digit('8');
+        assert_eq!(&pin.borrow().digits, b"1239", "a fifth digit is ignored");
+        handle.submit_pin(Action::PinTyped { entered: PIN_LEN });
+        assert_eq!((pin.borrow().digits, pin.borrow().len), ([0; PIN_LEN], 0));
+        handle.type_digit('x');
+        assert_eq!(pin.borrow().len, 0, "only digits are typed");
+    }
 }

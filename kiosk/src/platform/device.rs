@@ -14,8 +14,8 @@ use gloo_net::http::Request;
 use js_sys::{Array, Function, Object, Promise, Reflect, Uint8Array};
 use onshi_proto::Base64Bytes;
 use onshi_proto::api::{
-    DEVICE_ID_HEADER, DEVICE_SIGNATURE_HEADER, DEVICE_TIME_HEADER, ENROL_PATH, EnrolRequest, EnrolResponse,
-    device_proof_message,
+    DEVICE_ID_HEADER, DEVICE_NONCE_HEADER, DEVICE_SIGNATURE_HEADER, DEVICE_TIME_HEADER, ENROL_PATH, EnrolRequest,
+    EnrolResponse, device_proof_message,
 };
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast as _, JsValue};
@@ -65,6 +65,15 @@ fn object(properties: &[(&str, JsValue)]) -> Result<Object, JsValue> {
         Reflect::set(&value, &JsValue::from_str(name), property)?;
     }
     Ok(value)
+}
+
+/// A fresh device proof nonce: 16 bytes from `crypto.getRandomValues`, base64url (22 characters).
+fn proof_nonce() -> Result<String, JsValue> {
+    let crypto = get(&js_sys::global(), "crypto")?;
+    let fill: Function = get(&crypto, "getRandomValues")?.dyn_into()?;
+    let bytes = Uint8Array::new_with_length(16);
+    fill.call1(&crypto, &bytes)?;
+    Ok(base64url(&bytes.to_vec()))
 }
 
 /// Calls `crypto.subtle.<method>(...arguments)` and awaits it.
@@ -198,6 +207,11 @@ fn base64url(bytes: &[u8]) -> String {
 }
 
 impl Device {
+    /// The device id the edge issued: the card's answer to a challenge names it.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
     /// The device proof headers for one request: attach them to exactly that method, path and body.
     pub async fn proof_headers(
         &self,
@@ -207,7 +221,9 @@ impl Device {
     ) -> Result<Vec<(String, String)>, KioskError> {
         // Whole seconds of a millisecond clock always fit in an i64.
         let timestamp = ((js_sys::Date::now() / 1000.0).floor() as i64).to_string();
-        let message = device_proof_message(method, path, &timestamp, body);
+        // The edge refuses a nonce it has seen from this device, so a captured request cannot be sent again.
+        let nonce = proof_nonce().map_err(browser("no random source"))?;
+        let message = device_proof_message(method, path, &timestamp, &nonce, body);
         let algorithm =
             object(&[("name", "ECDSA".into()), ("hash", "SHA-256".into())]).map_err(browser("WebCrypto arguments"))?;
         let signature =
@@ -218,6 +234,7 @@ impl Device {
         Ok(vec![
             (DEVICE_ID_HEADER.to_owned(), self.id.clone()),
             (DEVICE_TIME_HEADER.to_owned(), timestamp),
+            (DEVICE_NONCE_HEADER.to_owned(), nonce),
             (DEVICE_SIGNATURE_HEADER.to_owned(), base64url(&signature)),
         ])
     }

@@ -93,13 +93,17 @@ impl<T: Transport> CheckIn<T> {
         Ok(outcome)
     }
 
-    /// Step 4: sign the edge's challenge: the card signs DigestInfo(SHA-256(challenge)) with the auth key and
+    /// Step 4: answer the edge's challenge: the card signs DigestInfo(SHA-256(message)) with the auth key and
     /// returns the 256-byte PKCS#1 v1.5 signature. Only after [`CheckIn::verify`] returned `Verified`.
-    pub async fn sign_challenge(&mut self, challenge: &[u8]) -> Result<Vec<u8>> {
+    ///
+    /// `message` is the whole domain-separated message the edge verifies (`onshi_proto::api::card_challenge_message`:
+    /// a protocol tag, the purpose, the requesting device's id and the challenge), never the bare challenge: a
+    /// signature over bare random bytes would answer any protocol that sends the same bytes, on any device.
+    pub async fn sign_challenge(&mut self, message: &[u8]) -> Result<Vec<u8>> {
         if self.stage != CheckInStage::PinVerified {
             return Err(CardError::StepOutOfOrder { step: "sign_challenge", reason: "the PIN has not been verified" });
         }
-        let digest_info = digest_info_sha256(challenge);
+        let digest_info = digest_info_sha256(message);
         self.track(async |jpki| jpki.sign_digest_info(&digest_info).await).await
     }
 

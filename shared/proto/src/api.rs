@@ -1,7 +1,8 @@
 //! Kiosk ⇄ edge: the public API the browser calls.
 //!
-//! Flow: `POST` [`CHALLENGE_PATH`] → the card signs DigestInfo(SHA-256(challenge)) → `POST` [`SESSION_PATH`] with
-//! the certificate and signature → a short-lived bearer session → `POST` [`QUALIFICATION_PATH`].
+//! Flow: `POST` [`CHALLENGE_PATH`] → the card signs DigestInfo(SHA-256([`card_challenge_message`])) → `POST`
+//! [`SESSION_PATH`] with the certificate and signature → a short-lived bearer session → `POST`
+//! [`QUALIFICATION_PATH`].
 
 use serde::{Deserialize, Serialize};
 
@@ -17,13 +18,38 @@ pub const QUALIFICATION_PATH: &str = "/api/v1/qualification";
 /// Length of a challenge in bytes.
 pub const CHALLENGE_LEN: usize = 32;
 
+/// What a card's signature over a challenge is for. The purpose is part of the message the card signs and of the
+/// challenge the edge stores, so a signature made for one purpose never counts for another.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ChallengePurpose {
+    /// Opening a card session for a PIN check-in (`POST` [`SESSION_PATH`]).
+    CardSession,
+}
+
+impl ChallengePurpose {
+    /// The purpose's tag in the signed message and in the challenge store.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::CardSession => "card-session",
+        }
+    }
+}
+
+/// The bytes the card signs (as DigestInfo(SHA-256(message))) to answer a challenge:
+/// `"onshi-card-challenge-v1" "\n" PURPOSE "\n" DEVICE_ID "\n" hex(challenge)`. The tag keeps the card's
+/// signature from meaning anything outside this protocol; the purpose and the id of the device that asked for the
+/// challenge bind the answer to them, so a signature made on one kiosk opens no session on another.
+pub fn card_challenge_message(purpose: ChallengePurpose, device_id: &str, challenge: &[u8]) -> Vec<u8> {
+    ["onshi-card-challenge-v1", purpose.as_str(), device_id, &hex::encode(challenge)].join("\n").into_bytes()
+}
+
 /// Answer to `POST /api/v1/challenge`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ChallengeResponse {
     /// Opaque identifier to send back with the signature.
     pub challenge_id: String,
-    /// The bytes the card must sign (as DigestInfo(SHA-256(challenge))).
+    /// The challenge the card answers, signing [`card_challenge_message`] for it.
     pub challenge: Base64Bytes,
     /// Unix seconds after which the challenge is refused.
     pub expires_at: i64,
@@ -38,7 +64,8 @@ pub struct SessionRequest {
     pub challenge_id: String,
     /// The 利用者証明用 certificate (DER) read from JPKI EF 000A.
     pub certificate: Base64Bytes,
-    /// The card's RSA PKCS#1 v1.5 signature over DigestInfo(SHA-256(challenge)).
+    /// The card's RSA PKCS#1 v1.5 signature over DigestInfo(SHA-256([`card_challenge_message`])) for
+    /// [`ChallengePurpose::CardSession`], the requesting device and the challenge.
     pub signature: Base64Bytes,
 }
 
@@ -65,8 +92,8 @@ pub struct QualificationRequest {
 // ---- Device enrolment and device proofs -------------------------------------------------------------------------
 //
 // A kiosk enrols once with a one-time code a facility admin issued: it makes a non-extractable ECDSA P-256 key and
-// sends the public key (SPKI DER). Every later call carries a device proof: the device id, a unix-seconds timestamp
-// and an ECDSA P-256 / SHA-256 signature (IEEE P1363 `r || s`, 64 bytes, as WebCrypto produces it) over
+// sends the public key (SPKI DER). Every later call carries a device proof: the device id, a unix-seconds timestamp,
+// a fresh random nonce (the edge refuses one it has seen from the device) and an ECDSA P-256 / SHA-256 signature (IEEE P1363 `r || s`, 64 bytes, as WebCrypto produces it) over
 // [`device_proof_message`].
 
 /// Enrols a device with a one-time code (no device proof: the code is the credential).
@@ -85,15 +112,31 @@ pub const DEVICE_PATH: &str = "/api/v1/device";
 pub const DEVICE_ID_HEADER: &str = "x-onshi-device-id";
 /// Header carrying the device proof's unix-seconds timestamp.
 pub const DEVICE_TIME_HEADER: &str = "x-onshi-device-time";
+/// Header carrying the device proof's nonce: fresh random text for every request ([`is_device_proof_nonce`]), which
+/// the edge remembers while the proof's timestamp is acceptable, so a captured proof cannot be sent again.
+pub const DEVICE_NONCE_HEADER: &str = "x-onshi-device-nonce";
+/// Shortest accepted device proof nonce: 16 characters of the base64url alphabet carry at least 96 random bits.
+pub const DEVICE_NONCE_MIN_CHARS: usize = 16;
+/// Longest accepted device proof nonce.
+pub const DEVICE_NONCE_MAX_CHARS: usize = 64;
+
+/// True when `nonce` may be a device proof nonce: [`DEVICE_NONCE_MIN_CHARS`] to [`DEVICE_NONCE_MAX_CHARS`]
+/// characters of the base64url alphabet (a UUID's hex digits and hyphens qualify), so it can never contain the
+/// proof message's separator.
+pub fn is_device_proof_nonce(nonce: &str) -> bool {
+    (DEVICE_NONCE_MIN_CHARS..=DEVICE_NONCE_MAX_CHARS).contains(&nonce.len())
+        && nonce.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
 /// Header carrying the device proof's signature, base64url without padding.
 pub const DEVICE_SIGNATURE_HEADER: &str = "x-onshi-device-signature";
 /// Accepted clock difference between kiosk and edge for a device proof, in seconds, either way.
 pub const DEVICE_PROOF_MAX_SKEW_SECS: i64 = 60;
 
 /// The bytes a device signs for one request:
-/// `"onshi-device-proof-v1" "\n" METHOD "\n" PATH "\n" TIMESTAMP "\n" hex(SHA-256(body))`.
-pub fn device_proof_message(method: &str, path: &str, timestamp: &str, body: &[u8]) -> Vec<u8> {
-    device_proof_message_over_hash(method, path, timestamp, &device_proof_body_hash(body))
+/// `"onshi-device-proof-v2" "\n" METHOD "\n" PATH "\n" TIMESTAMP "\n" NONCE "\n" hex(SHA-256(body))`.
+pub fn device_proof_message(method: &str, path: &str, timestamp: &str, nonce: &str, body: &[u8]) -> Vec<u8> {
+    device_proof_message_over_hash(method, path, timestamp, nonce, &device_proof_body_hash(body))
 }
 
 /// The body's part of a device proof: hex(SHA-256(body)), lower case.
@@ -104,8 +147,14 @@ pub fn device_proof_body_hash(body: &[u8]) -> String {
 
 /// [`device_proof_message`] from the body's hash ([`device_proof_body_hash`]), for a checker that is handed the
 /// hash instead of the body.
-pub fn device_proof_message_over_hash(method: &str, path: &str, timestamp: &str, body_hash: &str) -> Vec<u8> {
-    ["onshi-device-proof-v1", method, path, timestamp, body_hash].join("\n").into_bytes()
+pub fn device_proof_message_over_hash(
+    method: &str,
+    path: &str,
+    timestamp: &str,
+    nonce: &str,
+    body_hash: &str,
+) -> Vec<u8> {
+    ["onshi-device-proof-v2", method, path, timestamp, nonce, body_hash].join("\n").into_bytes()
 }
 
 /// Body of `POST` [`ADMIN_ENROLMENT_CODES_PATH`].
@@ -204,6 +253,8 @@ pub const ADMIN_STAFF_CODES_PATH: &str = "/api/v1/admin/staff-codes";
 pub const STAFF_LOGIN_PATH: &str = "/api/v1/staff/login";
 /// Staff: today's check-ins and pending visual checks of the session's facility (`GET`).
 pub const STAFF_CHECKINS_PATH: &str = "/api/v1/staff/checkins";
+/// Ends the staff session the `Authorization` header carries; answered `204 No Content`.
+pub const STAFF_LOGOUT_PATH: &str = "/api/v1/staff/logout";
 /// Staff: qualification by 保険者番号 + 記号・番号・枝番 + 生年月日.
 pub const STAFF_BY_NUMBER_PATH: &str = "/api/v1/staff/qualification/by-number";
 /// Staff: approves or refuses a pending visual check.
@@ -366,17 +417,37 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_device_proof_message_binds_method_path_time_and_body() {
-        let message = device_proof_message("POST", "/api/v1/challenge", "1795478400", b"");
+    fn the_card_challenge_message_binds_purpose_device_and_challenge() {
+        let message = card_challenge_message(ChallengePurpose::CardSession, "0110113719.AAAA", &[0xab, 0x01]);
+        assert_eq!(message, b"onshi-card-challenge-v1\ncard-session\n0110113719.AAAA\nab01");
+        assert_ne!(message, card_challenge_message(ChallengePurpose::CardSession, "0110113719.AAAB", &[0xab, 0x01]));
+    }
+
+    #[test]
+    fn the_device_proof_message_binds_method_path_time_nonce_and_body() {
+        const NONCE: &str = "0123456789abcdef-_ABCD";
+        let message = device_proof_message("POST", "/api/v1/challenge", "1795478400", NONCE, b"");
         // SHA-256 of the empty string.
-        let expected = "onshi-device-proof-v1\nPOST\n/api/v1/challenge\n1795478400\n\
+        let expected = "onshi-device-proof-v2\nPOST\n/api/v1/challenge\n1795478400\n0123456789abcdef-_ABCD\n\
                         e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
         assert_eq!(String::from_utf8(message).unwrap(), expected);
-        let base = device_proof_message("POST", "/p", "1", b"{}");
-        assert_ne!(base, device_proof_message("GET", "/p", "1", b"{}"));
-        assert_ne!(base, device_proof_message("POST", "/q", "1", b"{}"));
-        assert_ne!(base, device_proof_message("POST", "/p", "2", b"{}"));
-        assert_ne!(base, device_proof_message("POST", "/p", "1", b"{ }"));
+        let base = device_proof_message("POST", "/p", "1", NONCE, b"{}");
+        assert_ne!(base, device_proof_message("GET", "/p", "1", NONCE, b"{}"));
+        assert_ne!(base, device_proof_message("POST", "/q", "1", NONCE, b"{}"));
+        assert_ne!(base, device_proof_message("POST", "/p", "2", NONCE, b"{}"));
+        assert_ne!(base, device_proof_message("POST", "/p", "1", "0123456789abcdef-_ABCE", b"{}"));
+        assert_ne!(base, device_proof_message("POST", "/p", "1", NONCE, b"{ }"));
+    }
+
+    #[test]
+    fn a_device_proof_nonce_is_long_enough_and_cannot_hold_a_separator() {
+        assert!(is_device_proof_nonce("0123456789abcdef"));
+        assert!(is_device_proof_nonce("3f2b8c1e-9a4d-4f6b-8e2a-1c5d7e9f0a3b"));
+        assert!(is_device_proof_nonce(&"a".repeat(DEVICE_NONCE_MAX_CHARS)));
+        for bad in ["", "short", "0123456789abcde", "0123456789abcdef\n", "0123456789 abcdef", "0123456789abcdef="] {
+            assert!(!is_device_proof_nonce(bad), "{bad:?}");
+        }
+        assert!(!is_device_proof_nonce(&"a".repeat(DEVICE_NONCE_MAX_CHARS + 1)));
     }
 
     #[test]
