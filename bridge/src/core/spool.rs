@@ -497,3 +497,126 @@ fn accepted_upload(xml: &[u8]) -> Option<String> {
     let normal = read.message.body.0.and_then(|b| b.status).and_then(|s| s.value) != Some(Processing::Error);
     header.reception_number.filter(|r| completed && normal && !r.trim().is_empty())
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, reason = "a test should stop at the first unexpected value")]
+mod tests {
+    use super::*;
+
+    fn config() -> Config {
+        Config {
+            facility: "0110113719".into(),
+            charset: Charset::ShiftJis,
+            answer_timeout_ms: 1000,
+            stall_after_ms: 1000,
+            face_silence_ms: 1000,
+        }
+    }
+
+    fn now(ms: u64) -> Now {
+        Now { ms, today: Ymd::new(2026, 9, 30).unwrap(), open: false }
+    }
+
+    fn request(id: &str, operation: Operation) -> NewRequest {
+        NewRequest {
+            id: id.into(),
+            system: System::Oqs,
+            operation,
+            phase: 1,
+            body: b"<XmlMsg><MessageHeader/><MessageBody/></XmlMsg>".to_vec(),
+        }
+    }
+
+    fn journalled(effects: &[Effect]) -> Vec<Record> {
+        effects.iter().filter_map(|e| if let Effect::Journal(r) = e { Some(r.clone()) } else { None }).collect()
+    }
+
+    fn published_file(effects: &[Effect]) -> Option<String> {
+        effects.iter().find_map(|e| if let Effect::Publish { file, .. } = e { Some(file.clone()) } else { None })
+    }
+
+    #[test]
+    fn the_file_is_staged_before_it_is_journalled_and_journalled_before_it_is_published() {
+        let mut spool = Spool::recover(config(), []);
+        let effects = spool.submit(request("a", Operation::SingleCheck), now(0));
+        let kinds: Vec<&str> = effects
+            .iter()
+            .map(|e| match e {
+                Effect::Stage { .. } => "stage",
+                Effect::Journal(Record::Pending { .. }) => "pending",
+                Effect::Publish { .. } => "publish",
+                _ => "other",
+            })
+            .collect();
+        assert_eq!(kinds, ["stage", "pending", "publish"]);
+        let Some(Effect::Stage { bytes, .. }) = effects.first() else { panic!() };
+        assert!(bytes.starts_with(b"<?xml version=\"1.0\" encoding=\"Shift_JIS\""));
+    }
+
+    #[test]
+    fn sequences_continue_after_recovery_and_a_used_up_day_fails_without_a_file() {
+        let mut spool = Spool::recover(config(), []);
+        let mut records = Vec::new();
+        for id in ["a", "b"] {
+            records.extend(journalled(&spool.submit(request(id, Operation::SingleCheck), now(0))));
+        }
+        let mut recovered = Spool::recover(config(), records);
+        let effects = recovered.submit(request("c", Operation::SingleCheck), now(0));
+        assert_eq!(published_file(&effects).unwrap(), "OQSsiquc01req_202609300003.xml");
+
+        let full =
+            Record::Pending { id: "x".into(), file: "OQSsiquc01req_202609309999.xml".into(), parent: None, at: 0 };
+        let mut spool = Spool::recover(config(), [full]);
+        let effects = spool.submit(request("y", Operation::SingleCheck), now(0));
+        assert!(published_file(&effects).is_none());
+        assert!(matches!(&effects[..], [Effect::Deliver(Outcome { state: State::Failed(_), .. })]));
+    }
+
+    #[test]
+    fn a_refused_body_is_never_staged() {
+        let mut spool = Spool::recover(config(), []);
+        let mut bad = request("a", Operation::SingleCheck);
+        bad.body = b"<NotXmlMsg/>".to_vec();
+        let effects = spool.submit(bad, now(0));
+        assert!(matches!(&effects[..], [Effect::Deliver(Outcome { state: State::Failed(_), .. })]));
+        assert!(spool.entries().is_empty(), "a refused request may be sent again once fixed");
+    }
+
+    #[test]
+    fn a_bulk_child_is_journalled_before_its_parent_is_answered_and_never_made_twice() {
+        let mut spool = Spool::recover(config(), []);
+        let file = published_file(&spool.submit(request("b", Operation::BulkCheck), now(0))).unwrap();
+        spool.published("b", now(1));
+        let answer = file.replace("req_", "res_");
+        let upload = b"<XmlMsg><MessageHeader><SegmentOfResult>1</SegmentOfResult>\
+            <ReceptionNumber>R1</ReceptionNumber></MessageHeader><MessageBody>\
+            <ProcessingResultStatus>1</ProcessingResultStatus></MessageBody></XmlMsg>";
+        let effects = spool.answer(&answer, Some(upload.to_vec()), now(2));
+        let records = journalled(&effects);
+        assert!(matches!(&records[..], [Record::Pending { id, .. }, Record::Answered { .. }] if id == "b#2"));
+        assert!(published_file(&effects).unwrap().starts_with("OQSmuquc02req_"));
+        assert!(!effects.iter().any(|e| matches!(e, Effect::Deliver(_))), "phase 1 is not the outcome");
+
+        // A crash after the child's Pending but before the parent's Answered: the upload answer is seen again.
+        let crashed: Vec<Record> = vec![
+            Record::Pending { id: "b".into(), file: file.clone(), parent: None, at: 0 },
+            Record::Submitted { id: "b".into(), at: 1 },
+            records[0].clone(),
+        ];
+        let mut spool = Spool::recover(config(), crashed);
+        let effects = spool.answer(&answer, Some(upload.to_vec()), now(3));
+        assert!(matches!(&journalled(&effects)[..], [Record::Answered { .. }]));
+        assert!(published_file(&effects).is_none());
+    }
+
+    #[test]
+    fn a_timed_out_request_is_uncertain_once() {
+        let mut spool = Spool::recover(config(), []);
+        spool.submit(request("a", Operation::SingleCheck), now(0));
+        spool.published("a", now(0));
+        assert!(journalled(&spool.tick(now(999), &[])).is_empty());
+        assert!(matches!(&journalled(&spool.tick(now(1000), &[]))[..], [Record::Uncertain { .. }]));
+        assert!(journalled(&spool.tick(now(5000), &[])).is_empty());
+        assert_eq!(spool.health().uncertain, 1);
+    }
+}
