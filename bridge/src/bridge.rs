@@ -10,6 +10,7 @@ use notify::{RecursiveMode, Watcher};
 use onshi_onsfile::Charset;
 
 use crate::clock;
+use crate::core::health::Health;
 use crate::core::journal::{self, Record};
 use crate::core::spool::{Config, Effect, Now, Outcome, Spool, State};
 use crate::error::BridgeError;
@@ -66,6 +67,7 @@ pub struct Bridge<L: Link> {
     link: L,
     folders: Folders,
     options: Options,
+    unreachable: bool,
 }
 
 impl<L: Link> std::fmt::Debug for Bridge<L> {
@@ -93,7 +95,7 @@ impl<L: Link> Bridge<L> {
             Err(e) => return Err(BridgeError::Io { what: format!("read {}", folders.journal.display()), source: e }),
         };
         let spool = Spool::recover(options.config.clone(), journal::parse(&text));
-        let mut bridge = Self { spool, link, folders, options };
+        let mut bridge = Self { spool, link, folders, options, unreachable: false };
         bridge.recover()?;
         Ok(bridge)
     }
@@ -183,12 +185,26 @@ impl<L: Link> Bridge<L> {
     /// One pass over the link and the folders.
     pub fn step(&mut self) -> Result<(), BridgeError> {
         let now = self.now();
+        // The terminal's share can vanish (the terminal rebooting, the network): that is reported and retried,
+        // and no request is taken meanwhile. The bridge's own folder failing stops it instead.
+        let listings =
+            (files::list(&self.folders.req), files::list(&self.folders.res), files::list(&self.folders.face));
+        let (Ok(req), Ok(res), Ok(face)) = listings else {
+            if !self.unreachable {
+                self.unreachable = true;
+                self.link.health(&Health { terminal_unreachable: true, ..self.spool.health().clone() })?;
+            }
+            return Ok(());
+        };
+        if std::mem::take(&mut self.unreachable) {
+            self.link.health(self.spool.health())?;
+        }
         for (request, handle) in self.link.requests()? {
             let effects = self.spool.submit(request, now);
             self.execute(effects, now)?;
             self.link.taken(&handle);
         }
-        for name in files::list(&self.folders.res)? {
+        for name in res {
             if self.spool.owner_of_answer(&name).is_none() {
                 continue;
             }
@@ -198,7 +214,7 @@ impl<L: Link> Bridge<L> {
             let effects = self.spool.answer(&name, xml, now);
             self.execute(effects, now)?;
         }
-        for name in files::list(&self.folders.face)? {
+        for name in face {
             if self.spool.face_seen(&name) {
                 continue;
             }
@@ -206,7 +222,7 @@ impl<L: Link> Bridge<L> {
             let effects = self.spool.face(&name, bytes, now);
             self.execute(effects, now)?;
         }
-        let ours: Vec<String> = files::list(&self.folders.req)?
+        let ours: Vec<String> = req
             .into_iter()
             .filter(|name| self.spool.entries().values().any(|e| &e.file == name && e.state == State::Submitted))
             .collect();

@@ -205,3 +205,23 @@ fn face_silence_in_opening_hours_is_reported() {
     let health = std::fs::read_to_string(site.link().join("health.json")).unwrap();
     assert!(!health.contains("\"face_silent_ms\": null"), "{health}");
 }
+
+#[test]
+fn an_unreachable_terminal_share_is_reported_takes_no_request_and_recovers() {
+    let site = Site::new();
+    let terminal = site.terminal(1);
+    let mut bridge = bridge(&site, |_| {});
+    let health = || std::fs::read_to_string(site.link().join("health.json")).unwrap_or_default();
+    let away = site.dir.path().join("oqs-away");
+    std::fs::rename(site.root(), &away).unwrap();
+    site.submit("n1", "OQSsiquc01req", &check_request("00000"));
+    bridge.step().unwrap();
+    assert!(health().contains("\"terminal_unreachable\": true"), "{}", health());
+    assert!(site.link().join("in/n1.OQSsiquc01req.xml").exists(), "the request waits with the caller");
+    std::fs::rename(&away, site.root()).unwrap();
+    bridge.step().unwrap();
+    assert!(health().contains("\"terminal_unreachable\": false"), "{}", health());
+    terminal.step().unwrap();
+    bridge.step().unwrap();
+    assert!(site.outcome("n1").is_some());
+}

@@ -1,5 +1,5 @@
-//! Health of the terminal link as the bridge can see it from the folders: whether the 連携アプリ consumes `req`,
-//! and whether reader results keep arriving during opening hours. Pure.
+//! Health of the terminal link as the bridge can see it from the folders: whether the share is reachable, whether
+//! the 連携アプリ consumes `req`, and whether reader results keep arriving during opening hours. Pure.
 
 use serde::Serialize;
 
@@ -13,6 +13,8 @@ pub struct Health {
     pub waiting_in_req: usize,
     /// Milliseconds since the last `face` file, when that is longer than the silence limit during opening hours.
     pub face_silent_ms: Option<u64>,
+    /// The terminal's folders cannot be listed (set by the adapter, which alone can see that).
+    pub terminal_unreachable: bool,
     /// Requests whose outcome is uncertain (never resent; staff must check on the terminal).
     pub uncertain: usize,
 }
@@ -20,6 +22,9 @@ pub struct Health {
 impl Health {
     /// True when nothing needs attention.
     pub fn is_ok(&self) -> bool {
-        self.link_app_stalled_ms.is_none() && self.face_silent_ms.is_none() && self.uncertain == 0
+        self.link_app_stalled_ms.is_none()
+            && self.face_silent_ms.is_none()
+            && self.uncertain == 0
+            && !self.terminal_unreachable
     }
 }
