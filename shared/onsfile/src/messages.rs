@@ -1,9 +1,10 @@
 //! The typed messages of the file interface, one record per element group, declared once for reading and writing.
 //!
 //! Element names come from the public third-party parsers summarised in the reference (myclinic-ts, OQSDrug2,
-//! the Sotatek DTOs); the official layout is not public. Assumed, and marked so below: where the bulk answer puts
-//! its `BulkConfirmUnit`s, the phase-2 request's body, the 照会番号 answer's body, `CharacterCodeIdentifier` in
-//! requests, and which spelling of a renamed consent field is written. Pure data: no I/O.
+//! the Sotatek DTOs); the official layout is not public. Assumed, and marked so below: the phase-2 request's body
+//! (only `ReceptionNumber`), the 照会番号 answer's per-row status, `CharacterCodeIdentifier` in requests, the
+//! `MedicalTreatmentFlag`/date-range fields sitting in `QualificationConfirmSearchInfo`, and that the newer
+//! spelling of a renamed consent field is the one to write. Pure data: no I/O.
 
 use onshi_proto::facility::FacilityCode;
 use onshi_proto::insured_number::BranchNumber;
@@ -249,12 +250,14 @@ crate::record! {
         /// 特定健診 同意時刻.
         checkup_consent_time: Option<String> = ["SpecificHealthCheckupsInfoConsTime"],
         /// 特定健診 閲覧可能時刻.
-        checkup_available: Option<String> = ["SpecificHealthCheckupsInfoAvailableTime"],
+        checkup_available: Option<String> =
+            ["SpecificHealthCheckupsInfoAcquisitionTime", "SpecificHealthCheckupsInfoAvailableTime"],
         /// 薬剤情報 閲覧同意 flag: the newer spelling is written, the older read too.
         drug_consent: Option<String> = ["PharmaceuticalInfoConsFlg", "PharmacistsInfoConsFlg"],
         /// 薬剤情報 同意時刻.
         drug_consent_time: Option<String> = ["PharmaceuticalInfoConsTime", "PharmacistsInfoConsTime"],
-        /// 薬剤情報 閲覧可能時刻 (assumed: the older `…AvailableTime` became `…AcquisitionTime`).
+        /// 薬剤情報 閲覧可能時刻 (the older `…AvailableTime` became `…AcquisitionTime`; a third-party exporter maps
+        /// one onto the other).
         drug_available: Option<String> = ["PharmaceuticalInfoAcquisitionTime", "PharmaceuticalInfoAvailableTime", "PharmacistsInfoAvailableTime"],
         /// 診療情報 閲覧同意 flag.
         diagnosis_consent: Option<String> = ["DiagnosisInfoConsFlg"],
@@ -310,6 +313,8 @@ crate::record! {
         search: One<SearchInfo> = ["QualificationConfirmSearchInfo"],
         /// `ResultList`.
         results: One<ResultList> = ["ResultList"],
+        /// `ReferenceNumber` 照会番号, which a bulk unit carries beside its results.
+        reference_number: Option<String> = ["ReferenceNumber"],
     }
 }
 
@@ -380,7 +385,7 @@ crate::record! {
 }
 
 crate::record! {
-    /// Body of IF-008: the status and one unit per row (assumed: units sit directly in the body).
+    /// Body of IF-008: the status and one unit per row, directly in the body (as two third-party parsers read it).
     pub struct BulkResultBody {
         /// `ProcessingResultStatus`.
         status: Option<Checked<Processing>> = ["ProcessingResultStatus"],

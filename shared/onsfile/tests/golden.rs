@@ -92,6 +92,7 @@ fn bulk_result_reads_each_unit_and_reports_one_bad_date_without_dropping_it() {
     let body = read.message.body.0.as_ref().unwrap();
     assert_eq!(body.units.len(), 2);
     assert!(matches!(unit_verdict(Some(&body.units[0])), Verdict::Valid(_)));
+    assert_eq!(body.units[0].reference_number.as_deref(), Some("000777"));
     assert_eq!(
         unit_verdict(Some(&body.units[1])),
         Verdict::NotValid { validity: Some(Validity::NoQualification), results: 0 }
