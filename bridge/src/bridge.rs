@@ -34,7 +34,8 @@ pub struct Options {
 }
 
 impl Options {
-    /// Defaults for a facility: Shift_JIS, 60 s answer timeout, 30 s stall limit, 30 min face silence.
+    /// Defaults for a facility: Shift_JIS, 60 s answer timeout, 30 s stall limit, 30 min face silence, a bulk
+    /// result not ready asked for again after 60 s.
     pub fn new(root: PathBuf, state: PathBuf, facility: String) -> Self {
         Self {
             root,
@@ -45,6 +46,7 @@ impl Options {
                 answer_timeout_ms: 60_000,
                 stall_after_ms: 30_000,
                 face_silence_ms: 30 * 60_000,
+                bulk_retry_ms: 60_000,
             },
             scan_interval: Duration::from_millis(500),
             opening: None,

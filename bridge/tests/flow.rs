@@ -225,3 +225,27 @@ fn an_unreachable_terminal_share_is_reported_takes_no_request_and_recovers() {
     bridge.step().unwrap();
     assert!(site.outcome("n1").is_some());
 }
+
+#[test]
+fn a_bulk_result_not_ready_yet_is_asked_for_again_not_delivered() {
+    let site = Site::new();
+    let terminal = site.terminal(10);
+    terminal.set_faults(Faults { bulk_not_ready: 1, ..Faults::default() });
+    let mut bridge = bridge(&site, |o| o.config.bulk_retry_ms = 0);
+    site.submit("b2", "OQSmuquc01req", &bulk_request(10));
+    bridge.step().unwrap();
+    terminal.step().unwrap(); // upload accepted
+    bridge.step().unwrap(); // first download request
+    terminal.step().unwrap(); // 処理中
+    bridge.step().unwrap(); // not the outcome; a second download request
+    assert!(site.outcome("b2").is_none(), "処理中 is not a result");
+    let req = site.files("req");
+    assert!(req.len() == 1 && req[0].starts_with("OQSmuquc02req_"), "{req:?}");
+    terminal.step().unwrap(); // the ZIP result
+    bridge.step().unwrap();
+    let result = document::read::<BulkResult>(&site.outcome("b2").unwrap()).unwrap();
+    assert_eq!(result.message.body.0.unwrap().units.len(), 10);
+    assert_eq!(terminal.processed(), 3, "upload, 処理中, result");
+    bridge.step().unwrap();
+    assert!(site.files("req").is_empty(), "nothing more is asked once the result is in");
+}

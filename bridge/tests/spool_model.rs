@@ -34,6 +34,7 @@ fn config() -> Config {
         answer_timeout_ms: 1000,
         stall_after_ms: 1000,
         face_silence_ms: 1000,
+        bulk_retry_ms: 1000,
     }
 }
 

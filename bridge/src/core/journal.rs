@@ -17,6 +17,9 @@ pub enum Record {
         file: String,
         /// For a bulk phase-2 request, the phase-1 request it continues.
         parent: Option<String>,
+        /// For a bulk phase-2 request, the `ReceptionNumber` it asks for.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reception: Option<String>,
         /// Milliseconds (the adapter's clock).
         at: u64,
     },
@@ -33,6 +36,9 @@ pub enum Record {
         id: String,
         /// The answer's file name in `res`.
         file: String,
+        /// The answer said 処理中 (a bulk result not ready yet): it is asked for again later.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        in_progress: bool,
         /// When.
         at: u64,
     },
@@ -83,7 +89,13 @@ mod tests {
     #[test]
     fn lines_round_trip_and_a_torn_tail_is_skipped() {
         let records = vec![
-            Record::Pending { id: "a".into(), file: "OQSsiquc01req_202609300001.xml".into(), parent: None, at: 1 },
+            Record::Pending {
+                id: "a".into(),
+                file: "OQSsiquc01req_202609300001.xml".into(),
+                parent: None,
+                reception: None,
+                at: 1,
+            },
             Record::Submitted { id: "a".into(), at: 2 },
         ];
         let mut text: String = records.iter().map(Record::to_line).collect();

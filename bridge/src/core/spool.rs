@@ -32,6 +32,8 @@ pub struct Config {
     pub stall_after_ms: u64,
     /// No `face` file this long during opening hours is reported.
     pub face_silence_ms: u64,
+    /// A bulk result answered 処理中 is asked for again after this long.
+    pub bulk_retry_ms: u64,
 }
 
 /// The time as the adapter read it.
@@ -90,6 +92,10 @@ pub struct Entry {
     pub since_ms: u64,
     /// The stored answer's name in `res`.
     pub answer_file: Option<String>,
+    /// For a bulk phase-2 request, the `ReceptionNumber` it asks for.
+    pub reception: Option<String>,
+    /// The answer said 処理中.
+    pub in_progress: bool,
 }
 
 /// What the caller learns about a request.
@@ -178,7 +184,7 @@ impl Spool {
 
     fn apply(&mut self, record: &Record) {
         match record {
-            Record::Pending { id, file, parent, at } => {
+            Record::Pending { id, file, parent, reception, at } => {
                 let key = match FileName::parse(file) {
                     Ok(FileName::Exchange(name)) => {
                         let date = name.date.compact();
@@ -195,14 +201,17 @@ impl Spool {
                     state: State::Pending,
                     since_ms: *at,
                     answer_file: None,
+                    reception: reception.clone(),
+                    in_progress: false,
                 };
                 self.entries.insert(id.clone(), entry);
             }
             Record::Submitted { id, at } => self.set(id, State::Submitted, Some(*at)),
-            Record::Answered { id, file, .. } => {
-                self.set(id, State::Answered, None);
+            Record::Answered { id, file, in_progress, at } => {
+                self.set(id, State::Answered, Some(*at));
                 if let Some(entry) = self.entries.get_mut(id) {
                     entry.answer_file = Some(file.clone());
+                    entry.in_progress = *in_progress;
                 }
             }
             Record::Failed { id, reason } => self.set(id, State::Failed(reason.clone()), None),
@@ -249,7 +258,9 @@ impl Spool {
             .iter()
             .filter(|(id, e)| {
                 let continued = self.entries.values().any(|c| c.parent.as_deref() == Some(id.as_str()));
-                !matches!(e.state, State::Pending | State::Submitted) && (!continued || e.state != State::Answered)
+                !matches!(e.state, State::Pending | State::Submitted)
+                    && (!continued || e.state != State::Answered)
+                    && !e.in_progress
             })
             .map(|(id, e)| (e.parent.clone().unwrap_or_else(|| id.clone()), e.state.clone(), id.clone()))
             .collect()
@@ -271,8 +282,17 @@ impl Spool {
                 return effects;
             }
         };
-        let publish =
-            self.stage(request.id, request.system, request.operation, request.phase, None, bytes, now, &mut effects);
+        let publish = self.stage(
+            request.id,
+            request.system,
+            request.operation,
+            request.phase,
+            None,
+            None,
+            bytes,
+            now,
+            &mut effects,
+        );
         effects.extend(publish);
         effects
     }
@@ -289,6 +309,7 @@ impl Spool {
         operation: Operation,
         phase: u8,
         parent: Option<String>,
+        reception: Option<String>,
         bytes: Vec<u8>,
         now: Now,
         effects: &mut Vec<Effect>,
@@ -303,7 +324,7 @@ impl Spool {
         let name = ExchangeName::request(system, operation, phase, now.today, used + 1);
         let file = name.to_string();
         effects.push(Effect::Stage { file: file.clone(), bytes });
-        self.journal(Record::Pending { id: id.clone(), file: file.clone(), parent, at: now.ms }, effects);
+        self.journal(Record::Pending { id: id.clone(), file: file.clone(), parent, reception, at: now.ms }, effects);
         Some(Effect::Publish { id, file })
     }
 
@@ -353,6 +374,13 @@ impl Spool {
         }
         let Some(xml) = xml.filter(|bytes| document::read::<StatusAnswer>(bytes).is_ok()) else { return effects };
         effects.push(Effect::StoreAnswer { id: id.clone(), bytes: xml.clone() });
+        if entry.parent.is_some() && in_progress(&xml) {
+            // The bulk result is not ready: [`Spool::tick`] asks for it again after the retry interval.
+            let record = Record::Answered { id, file: file.to_owned(), in_progress: true, at: now.ms };
+            self.journal(record, &mut effects);
+            effects.push(Effect::RemoveAnswer { file: file.to_owned() });
+            return effects;
+        }
         // A bulk upload's answer leads to its download request. The child is journalled before the parent is
         // marked answered, so a crash in between leaves the parent awaited (its answer still in res) with its
         // child already known, and the child is never made twice.
@@ -364,14 +392,16 @@ impl Spool {
             match self.download_request(&reception) {
                 Ok(bytes) => {
                     let (system, operation) = (name.prefix.system, name.prefix.operation);
+                    let (child, parent) = (format!("{id}#2"), Some(id.clone()));
                     publish =
-                        self.stage(format!("{id}#2"), system, operation, 2, Some(id.clone()), bytes, now, &mut effects);
+                        self.stage(child, system, operation, 2, parent, Some(reception), bytes, now, &mut effects);
                     continued = publish.is_some();
                 }
                 Err(reason) => self.refuse(&id, reason, &mut effects),
             }
         }
-        self.journal(Record::Answered { id: id.clone(), file: file.to_owned(), at: now.ms }, &mut effects);
+        let record = Record::Answered { id: id.clone(), file: file.to_owned(), in_progress: false, at: now.ms };
+        self.journal(record, &mut effects);
         effects.push(Effect::RemoveAnswer { file: file.to_owned() });
         if continued {
             effects.extend(publish);
@@ -423,6 +453,7 @@ impl Spool {
             })
             .map(|(id, e)| (id.clone(), e.parent.clone()))
             .collect();
+        self.ask_again(now, &mut effects);
         for (id, parent) in expired {
             let reason = "no answer in time; the terminal may have processed it, so it is not sent again".to_owned();
             self.journal(Record::Uncertain { id: id.clone(), reason: reason.clone() }, &mut effects);
@@ -455,6 +486,44 @@ impl Spool {
         }
         self.health = health;
         effects
+    }
+
+    /// Bulk results answered 処理中: once the retry interval has passed and nothing else is in flight for the same
+    /// upload, one more download request is made.
+    fn ask_again(&mut self, now: Now, effects: &mut Vec<Effect>) {
+        let mut latest: BTreeMap<String, (String, Entry)> = BTreeMap::new();
+        let mut busy = HashSet::new();
+        for (id, entry) in &self.entries {
+            let Some(parent) = &entry.parent else { continue };
+            if matches!(entry.state, State::Pending | State::Submitted) || !entry.in_progress {
+                busy.insert(parent.clone());
+            }
+            let newer = latest.get(parent).is_none_or(|(_, e)| e.since_ms <= entry.since_ms);
+            if newer {
+                latest.insert(parent.clone(), (id.clone(), entry.clone()));
+            }
+        }
+        for (parent, (_, entry)) in latest {
+            let due = now.ms.saturating_sub(entry.since_ms) >= self.config.bulk_retry_ms;
+            if busy.contains(&parent) || !entry.in_progress || !due {
+                continue;
+            }
+            let (Ok(FileName::Exchange(name)), Some(reception)) = (FileName::parse(&entry.file), entry.reception)
+            else {
+                continue;
+            };
+            let tries = self.entries.values().filter(|e| e.parent.as_deref() == Some(parent.as_str())).count();
+            match self.download_request(&reception) {
+                Ok(bytes) => {
+                    let (system, operation) = (name.prefix.system, name.prefix.operation);
+                    let child = format!("{parent}#2.{}", tries + 1);
+                    let publish =
+                        self.stage(child, system, operation, 2, Some(parent), Some(reception), bytes, now, effects);
+                    effects.extend(publish);
+                }
+                Err(reason) => self.refuse(&parent, reason, effects),
+            }
+        }
     }
 
     /// The health last computed.
@@ -490,6 +559,16 @@ fn bulk_upload_accepted(request_file: &str, xml: &[u8]) -> Option<(ExchangeName,
     accepted_upload(xml).map(|reception| (name, reception))
 }
 
+/// Whether an answer says 処理中 (`SegmentOfResult` 2).
+fn in_progress(xml: &[u8]) -> bool {
+    document::read::<StatusAnswer>(xml)
+        .ok()
+        .and_then(|read| read.message.header.0)
+        .and_then(|header| header.segment)
+        .and_then(|segment| segment.value)
+        == Some(Segment::InProgress)
+}
+
 /// The `ReceptionNumber` of a bulk upload the terminal accepted (正常終了 and 正常).
 fn accepted_upload(xml: &[u8]) -> Option<String> {
     let read = document::read::<StatusAnswer>(xml).ok()?;
@@ -511,6 +590,7 @@ mod tests {
             answer_timeout_ms: 1000,
             stall_after_ms: 1000,
             face_silence_ms: 1000,
+            bulk_retry_ms: 1000,
         }
     }
 
@@ -565,8 +645,13 @@ mod tests {
         let effects = recovered.submit(request("c", Operation::SingleCheck), now(0));
         assert_eq!(published_file(&effects).unwrap(), "OQSsiquc01req_202609300003.xml");
 
-        let full =
-            Record::Pending { id: "x".into(), file: "OQSsiquc01req_202609309999.xml".into(), parent: None, at: 0 };
+        let full = Record::Pending {
+            id: "x".into(),
+            file: "OQSsiquc01req_202609309999.xml".into(),
+            parent: None,
+            reception: None,
+            at: 0,
+        };
         let mut spool = Spool::recover(config(), [full]);
         let effects = spool.submit(request("y", Operation::SingleCheck), now(0));
         assert!(published_file(&effects).is_none());
@@ -600,7 +685,7 @@ mod tests {
 
         // A crash after the child's Pending but before the parent's Answered: the upload answer is seen again.
         let crashed: Vec<Record> = vec![
-            Record::Pending { id: "b".into(), file: file.clone(), parent: None, at: 0 },
+            Record::Pending { id: "b".into(), file: file.clone(), parent: None, reception: None, at: 0 },
             Record::Submitted { id: "b".into(), at: 1 },
             records[0].clone(),
         ];

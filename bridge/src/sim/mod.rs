@@ -41,6 +41,8 @@ pub struct Faults {
     pub answer_delay: Duration,
     /// Answer every request with `SegmentOfResult` 9 and this `ErrorCode`.
     pub error_code: Option<String>,
+    /// Answer this many bulk downloads with `SegmentOfResult` 2 (処理中) before the result is ready.
+    pub bulk_not_ready: u32,
 }
 
 /// The simulated terminal.
@@ -84,6 +86,13 @@ impl Terminal {
 
     fn faults(&self) -> Faults {
         self.faults.lock().map(|f| f.clone()).unwrap_or_default()
+    }
+
+    fn take_not_ready(&self) -> bool {
+        let Ok(mut faults) = self.faults.lock() else { return false };
+        let not_ready = faults.bulk_not_ready > 0;
+        faults.bulk_not_ready = faults.bulk_not_ready.saturating_sub(1);
+        not_ready
     }
 
     /// How many request files the 連携アプリ has taken.
@@ -143,6 +152,9 @@ impl Terminal {
                 }
                 Err(_) => (error_answer(header), false),
             },
+            (System::Oqs, Operation::BulkCheck, 2) if self.take_not_ready() => {
+                (status_answer(AnswerHeader { segment: checked("2"), ..header }), false)
+            }
             (System::Oqs, Operation::BulkCheck, 2) => {
                 let reception = document::read::<BulkDownloadRequest>(bytes)
                     .ok()
