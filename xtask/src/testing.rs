@@ -117,6 +117,7 @@ pub fn test_all() -> TaskResult {
             .env(postgres::URL_VARIABLE, &postgres.url)
             .current_dir(&root),
     );
+    total += windows_build(&root);
     total += node_suite("edge in workerd", &root.join("edge/test"));
     total += node_suite("end-to-end in Chromium", &root.join("tests/e2e"));
     // The benchmarks run once at small sizes so that they never rot; their figures are not judged here.
@@ -135,6 +136,24 @@ pub fn test_all() -> TaskResult {
         return Err(TaskError(format!("{} test(s) failed", total.failed)));
     }
     Ok(())
+}
+
+/// The bridge runs on the facility's Windows PC beside the terminal, so its Windows build is one check.
+fn windows_build(root: &Path) -> Tally {
+    if let Err(error) = tools::ensure_windows_target() {
+        eprintln!("xtask: the Windows target could not be installed: {error}");
+        return Tally { passed: 0, failed: 1 };
+    }
+    let mut tally = run_suite(
+        "bridge for Windows",
+        Command::new("cargo")
+            .args(["build", "-p", "onshi-bridge", "--target", tools::WINDOWS_TARGET])
+            .current_dir(root),
+    );
+    if tally.failed == 0 {
+        tally.passed = 1;
+    }
+    tally
 }
 
 /// `cargo xtask demo`: runs the stack in the foreground until interrupted.

@@ -137,6 +137,19 @@ fn ensure_debian_packages(packages: &[(&str, &str)]) -> TaskResult {
         .env("DEBIAN_FRONTEND", "noninteractive"))
 }
 
+/// The bridge's Windows target: the Rust standard library for it (rustup) and Debian's MinGW-w64 linker.
+pub const WINDOWS_TARGET: &str = "x86_64-pc-windows-gnu";
+
+/// Installs what the bridge's Windows build needs, when missing.
+pub fn ensure_windows_target() -> TaskResult {
+    ensure_debian_packages(&[("/usr/bin/x86_64-w64-mingw32-gcc", "gcc-mingw-w64-x86-64")])?;
+    let installed = output_of(Command::new("rustup").args(["target", "list", "--installed"])).unwrap_or_default();
+    if installed.lines().any(|l| l.trim() == WINDOWS_TARGET) {
+        return Ok(());
+    }
+    run(Command::new("rustup").args(["target", "add", WINDOWS_TARGET]))
+}
+
 /// Everything the build needs.
 pub fn ensure_build_tools() -> TaskResult {
     ensure_wasm_target()?;

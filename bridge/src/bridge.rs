@@ -1,0 +1,262 @@
+//! The bridge's file-system adapter: carries out the spool's effects on the terminal's folders, feeds it what the
+//! folders show (watcher plus periodic scan), and recovers after a crash. Thin: every decision is the spool's.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use notify::{RecursiveMode, Watcher};
+use onshi_onsfile::Charset;
+
+use crate::clock;
+use crate::core::health::Health;
+use crate::core::journal::{self, Record};
+use crate::core::spool::{Config, Effect, Now, Outcome, Spool, State};
+use crate::error::BridgeError;
+use crate::files;
+use crate::link::Link;
+
+/// Where things are and how long to wait.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// The terminal's shared folder holding `req`, `res` and `face`.
+    pub root: PathBuf,
+    /// The bridge's own folder: journal, work folder, stored answers. It must be on the same volume as `req` so
+    /// the publishing rename is atomic.
+    pub state: PathBuf,
+    /// Limits and identity.
+    pub config: Config,
+    /// Time between full scans (the watcher wakes the loop sooner).
+    pub scan_interval: Duration,
+    /// Opening hours in Japan, minutes since midnight (start, end), for the `face` silence check.
+    pub opening: Option<(u32, u32)>,
+}
+
+impl Options {
+    /// Defaults for a facility: Shift_JIS, 60 s answer timeout, 30 s stall limit, 30 min face silence, a bulk
+    /// result not ready asked for again after 60 s.
+    pub fn new(root: PathBuf, state: PathBuf, facility: String) -> Self {
+        Self {
+            root,
+            state,
+            config: Config {
+                facility,
+                charset: Charset::ShiftJis,
+                answer_timeout_ms: 60_000,
+                stall_after_ms: 30_000,
+                face_silence_ms: 30 * 60_000,
+                bulk_retry_ms: 60_000,
+            },
+            scan_interval: Duration::from_millis(500),
+            opening: None,
+        }
+    }
+}
+
+struct Folders {
+    req: PathBuf,
+    res: PathBuf,
+    face: PathBuf,
+    work: PathBuf,
+    answers: PathBuf,
+    journal: PathBuf,
+}
+
+/// The running bridge.
+pub struct Bridge<L: Link> {
+    spool: Spool,
+    link: L,
+    folders: Folders,
+    options: Options,
+    unreachable: bool,
+}
+
+impl<L: Link> std::fmt::Debug for Bridge<L> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Bridge").field("spool", &self.spool).finish_non_exhaustive()
+    }
+}
+
+impl<L: Link> Bridge<L> {
+    /// Opens the folders and the journal, and finishes what a crash interrupted: a request journalled as Pending is
+    /// published if its file is still in the work folder, and otherwise known to be in `req` already.
+    pub fn open(options: Options, link: L) -> Result<Self, BridgeError> {
+        let folders = Folders {
+            req: options.root.join("req"),
+            res: options.root.join("res"),
+            face: options.root.join("face"),
+            work: options.state.join("work"),
+            answers: options.state.join("answers"),
+            journal: options.state.join("journal.log"),
+        };
+        files::ensure_dirs(&[&folders.req, &folders.res, &folders.face, &folders.work, &folders.answers])?;
+        let text = match std::fs::read(&folders.journal) {
+            Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+            Err(e) => return Err(BridgeError::Io { what: format!("read {}", folders.journal.display()), source: e }),
+        };
+        let spool = Spool::recover(options.config.clone(), journal::parse(&text));
+        let mut bridge = Self { spool, link, folders, options, unreachable: false };
+        bridge.recover()?;
+        Ok(bridge)
+    }
+
+    fn now(&self) -> Now {
+        let ms = clock::now_ms();
+        let minute = clock::japan_minute(ms);
+        let open = self.options.opening.is_some_and(|(start, end)| (start..end).contains(&minute));
+        Now { ms, today: clock::japan_date(ms), open }
+    }
+
+    fn recover(&mut self) -> Result<(), BridgeError> {
+        let now = self.now();
+        let pending = self.spool.pending();
+        let staged: Vec<&String> = pending.iter().map(|(_, file)| file).collect();
+        // A work file no journal entry names was staged just before a crash and never announced: the caller had
+        // no acknowledgement and still holds the request, so it is ours to delete.
+        for name in files::list(&self.folders.work)? {
+            if !staged.contains(&&name) {
+                let _ = std::fs::remove_file(self.folders.work.join(&name));
+            }
+        }
+        for (id, file) in pending.clone() {
+            if self.folders.work.join(&file).exists() {
+                self.execute(vec![Effect::Publish { id, file }], now)?;
+            } else {
+                let effects = self.spool.published(&id, now);
+                self.execute(effects, now)?;
+            }
+        }
+        for (caller, state, answer_id) in self.spool.outcomes() {
+            if self.link.has_outcome(&caller) {
+                continue;
+            }
+            let answer = files::read_if_there(&self.folders.answers.join(format!("{answer_id}.xml")));
+            self.link.deliver(&Outcome { id: caller, state, answer })?;
+        }
+        Ok(())
+    }
+
+    /// Carries out effects in order.
+    fn execute(&mut self, effects: Vec<Effect>, now: Now) -> Result<(), BridgeError> {
+        for effect in effects {
+            match effect {
+                Effect::Stage { file, bytes } => files::write_synced(&self.folders.work.join(file), &bytes)?,
+                Effect::Journal(record) => self.journal(&record)?,
+                Effect::Publish { id, file } => {
+                    let from = self.folders.work.join(&file);
+                    let to = self.folders.req.join(&file);
+                    let next = match std::fs::rename(&from, &to) {
+                        Ok(()) => {
+                            files::sync_dir(&self.folders.req);
+                            self.spool.published(&id, now)
+                        }
+                        Err(e) => {
+                            let _ = std::fs::remove_file(&from);
+                            self.spool.publish_failed(&id, format!("could not move the request into req: {e}"))
+                        }
+                    };
+                    self.execute(next, now)?;
+                }
+                Effect::StoreAnswer { id, bytes } => {
+                    files::write_atomic(&self.folders.answers, &format!("{id}.xml"), &bytes)?
+                }
+                Effect::RemoveAnswer { file } => {
+                    // Only the answer to our own request, already stored and journalled.
+                    let _ = std::fs::remove_file(self.folders.res.join(file));
+                }
+                Effect::Deliver(outcome) => self.link.deliver(&outcome)?,
+                Effect::Face { file, bytes } => self.link.face(&file, &bytes)?,
+                Effect::Health(health) => self.link.health(&health)?,
+            }
+        }
+        Ok(())
+    }
+
+    fn journal(&self, record: &Record) -> Result<(), BridgeError> {
+        files::append_synced(&self.folders.journal, &record.to_line())?;
+        if matches!(record, Record::Pending { .. }) && std::env::var_os(CRASH_AFTER_PENDING).is_some() {
+            // The fault-injection point the crash tests use: the worst moment to die, after the journal says
+            // Pending and before the rename.
+            std::process::abort();
+        }
+        Ok(())
+    }
+
+    /// One pass over the link and the folders.
+    pub fn step(&mut self) -> Result<(), BridgeError> {
+        let now = self.now();
+        // The terminal's share can vanish (the terminal rebooting, the network): that is reported and retried,
+        // and no request is taken meanwhile. The bridge's own folder failing stops it instead.
+        let listings =
+            (files::list(&self.folders.req), files::list(&self.folders.res), files::list(&self.folders.face));
+        let (Ok(req), Ok(res), Ok(face)) = listings else {
+            if !self.unreachable {
+                self.unreachable = true;
+                self.link.health(&Health { terminal_unreachable: true, ..self.spool.health().clone() })?;
+            }
+            return Ok(());
+        };
+        if std::mem::take(&mut self.unreachable) {
+            self.link.health(self.spool.health())?;
+        }
+        for (request, handle) in self.link.requests()? {
+            let effects = self.spool.submit(request, now);
+            self.execute(effects, now)?;
+            self.link.taken(&handle);
+        }
+        for name in res {
+            if self.spool.owner_of_answer(&name).is_none() {
+                continue;
+            }
+            let Some(bytes) = files::read_if_there(&self.folders.res.join(&name)) else { continue };
+            let xml =
+                if name.to_ascii_lowercase().ends_with(".zip") { files::xml_from_zip(&bytes) } else { Some(bytes) };
+            let effects = self.spool.answer(&name, xml, now);
+            self.execute(effects, now)?;
+        }
+        for name in face {
+            if self.spool.face_seen(&name) {
+                continue;
+            }
+            let Some(bytes) = files::read_if_there(&self.folders.face.join(&name)) else { continue };
+            let effects = self.spool.face(&name, bytes, now);
+            self.execute(effects, now)?;
+        }
+        let ours: Vec<String> = req
+            .into_iter()
+            .filter(|name| self.spool.entries().values().any(|e| &e.file == name && e.state == State::Submitted))
+            .collect();
+        let effects = self.spool.tick(now, &ours);
+        self.execute(effects, now)
+    }
+
+    /// Runs until `stop` is set: a pass whenever the watcher reports a change, and at least every scan interval.
+    pub fn run(&mut self, stop: &AtomicBool, link_inbox: Option<&Path>) -> Result<(), BridgeError> {
+        let (sender, receiver) = mpsc::channel();
+        let mut watcher = notify::recommended_watcher(move |_event| {
+            // The loop rescans everything, so the event itself carries nothing needed.
+            let _ = sender.send(());
+        })?;
+        for dir in
+            [&self.folders.res, &self.folders.face].into_iter().chain(link_inbox.map(|p| p.to_path_buf()).as_ref())
+        {
+            watcher.watch(dir, RecursiveMode::NonRecursive)?;
+        }
+        while !stop.load(Ordering::Relaxed) {
+            self.step()?;
+            let _ = receiver.recv_timeout(self.options.scan_interval);
+            while receiver.try_recv().is_ok() {}
+        }
+        Ok(())
+    }
+
+    /// The spool, for inspection.
+    pub fn spool(&self) -> &Spool {
+        &self.spool
+    }
+}
+
+/// Environment variable that makes the bridge abort right after journalling a request as Pending (crash tests).
+pub const CRASH_AFTER_PENDING: &str = "ONSHI_BRIDGE_CRASH_AFTER_PENDING";

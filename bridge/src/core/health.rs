@@ -1,0 +1,30 @@
+//! Health of the terminal link as the bridge can see it from the folders: whether the share is reachable, whether
+//! the 連携アプリ consumes `req`, and whether reader results keep arriving during opening hours. Pure.
+
+use serde::Serialize;
+
+/// What the staff console is told.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Health {
+    /// The oldest of the bridge's files still waiting in `req`, in milliseconds, when it is older than the stall
+    /// limit: the 連携アプリ is not consuming requests.
+    pub link_app_stalled_ms: Option<u64>,
+    /// How many of the bridge's files wait in `req`.
+    pub waiting_in_req: usize,
+    /// Milliseconds since the last `face` file, when that is longer than the silence limit during opening hours.
+    pub face_silent_ms: Option<u64>,
+    /// The terminal's folders cannot be listed (set by the adapter, which alone can see that).
+    pub terminal_unreachable: bool,
+    /// Requests whose outcome is uncertain (never resent; staff must check on the terminal).
+    pub uncertain: usize,
+}
+
+impl Health {
+    /// True when nothing needs attention.
+    pub fn is_ok(&self) -> bool {
+        self.link_app_stalled_ms.is_none()
+            && self.face_silent_ms.is_none()
+            && self.uncertain == 0
+            && !self.terminal_unreachable
+    }
+}

@@ -1,0 +1,105 @@
+//! The journal's records: one line of JSON per state change, appended and synced before the change takes effect.
+//!
+//! Pure codec: it turns records into lines and lines back into records. A torn last line (the process killed
+//! mid-write) is skipped, never fatal; the adapter owns the file.
+
+use serde::{Deserialize, Serialize};
+
+/// One state change of one request, or one reader result seen.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "t")]
+pub enum Record {
+    /// The request's file is complete in the work folder and about to be renamed into `req`.
+    Pending {
+        /// The caller's request id.
+        id: String,
+        /// The file name it gets in `req`.
+        file: String,
+        /// For a bulk phase-2 request, the phase-1 request it continues.
+        parent: Option<String>,
+        /// For a bulk phase-2 request, the `ReceptionNumber` it asks for.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reception: Option<String>,
+        /// Milliseconds (the adapter's clock).
+        at: u64,
+    },
+    /// The file is in `req` (the rename is done).
+    Submitted {
+        /// The request id.
+        id: String,
+        /// When.
+        at: u64,
+    },
+    /// The answer is stored under the bridge's state folder.
+    Answered {
+        /// The request id.
+        id: String,
+        /// The answer's file name in `res`.
+        file: String,
+        /// The answer said 処理中 (a bulk result not ready yet): it is asked for again later.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        in_progress: bool,
+        /// When.
+        at: u64,
+    },
+    /// The request never reached `req` and cannot: it may be sent again.
+    Failed {
+        /// The request id.
+        id: String,
+        /// Why.
+        reason: String,
+    },
+    /// The request may or may not have been processed: it is never sent again.
+    Uncertain {
+        /// The request id.
+        id: String,
+        /// Why.
+        reason: String,
+    },
+    /// A reader result in `face` was passed on.
+    Face {
+        /// Its file name.
+        file: String,
+    },
+}
+
+impl Record {
+    /// The record as one journal line, newline included.
+    pub fn to_line(&self) -> String {
+        // A record is plain strings and numbers; serialising it cannot fail.
+        let mut line = serde_json::to_string(self).unwrap_or_default();
+        line.push('\n');
+        line
+    }
+}
+
+/// Reads a journal's text: every complete, well-formed line, in order. A torn or garbled line is skipped.
+pub fn parse(text: &str) -> Vec<Record> {
+    text.split_inclusive('\n')
+        .filter(|line| line.ends_with('\n'))
+        .filter_map(|line| serde_json::from_str(line.trim_end()).ok())
+        .collect()
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, reason = "a test should stop at the first unexpected value")]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_round_trip_and_a_torn_tail_is_skipped() {
+        let records = vec![
+            Record::Pending {
+                id: "a".into(),
+                file: "OQSsiquc01req_202609300001.xml".into(),
+                parent: None,
+                reception: None,
+                at: 1,
+            },
+            Record::Submitted { id: "a".into(), at: 2 },
+        ];
+        let mut text: String = records.iter().map(Record::to_line).collect();
+        text.push_str("{\"t\":\"Answered\",\"id\":\"a\"");
+        assert_eq!(parse(&text), records);
+    }
+}

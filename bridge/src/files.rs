@@ -1,0 +1,105 @@
+//! The file-system adapter's primitives: durable writes, atomic publication, listing, ZIP answers.
+//!
+//! Thin I/O only, no decisions. Every write the spool relies on is flushed and synced, and a file becomes
+//! visible under its final name only by a rename within one volume, so no reader ever sees it half-written.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+use crate::error::{BridgeError, Context};
+
+/// Writes `bytes` to `path`, flushed and synced to disk.
+pub fn write_synced(path: &Path, bytes: &[u8]) -> Result<(), BridgeError> {
+    let mut file = File::create(path).context(|| format!("create {}", path.display()))?;
+    file.write_all(bytes).context(|| format!("write {}", path.display()))?;
+    file.flush().context(|| format!("flush {}", path.display()))?;
+    file.sync_all().context(|| format!("sync {}", path.display()))
+}
+
+/// Writes `bytes` under `dir/name` atomically: a hidden temporary file in the same folder, synced, then renamed.
+pub fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), BridgeError> {
+    let temporary = dir.join(format!(".{name}.part"));
+    write_synced(&temporary, bytes)?;
+    let target = dir.join(name);
+    fs::rename(&temporary, &target).context(|| format!("rename into {}", target.display()))?;
+    sync_dir(dir);
+    Ok(())
+}
+
+/// Makes a rename in `dir` durable where the platform allows it (on Windows a rename is journalled by NTFS and a
+/// folder cannot be opened for syncing).
+pub fn sync_dir(dir: &Path) {
+    #[cfg(unix)]
+    if let Ok(handle) = File::open(dir) {
+        // A failed folder sync leaves the rename in the page cache only; the journal still records the intent.
+        let _ = handle.sync_all();
+    }
+    #[cfg(not(unix))]
+    let _ = dir;
+}
+
+/// Appends one line to a file and syncs it.
+pub fn append_synced(path: &Path, line: &str) -> Result<(), BridgeError> {
+    let mut file =
+        OpenOptions::new().create(true).append(true).open(path).context(|| format!("open {}", path.display()))?;
+    file.write_all(line.as_bytes()).context(|| format!("append to {}", path.display()))?;
+    file.sync_all().context(|| format!("sync {}", path.display()))
+}
+
+/// The names of the regular files in `dir`, sorted; hidden and temporary files are left out.
+pub fn list(dir: &Path) -> Result<Vec<String>, BridgeError> {
+    let mut names = Vec::new();
+    for entry in fs::read_dir(dir).context(|| format!("list {}", dir.display()))? {
+        let entry = entry.context(|| format!("list {}", dir.display()))?;
+        if !entry.file_type().is_ok_and(|t| t.is_file()) {
+            continue;
+        }
+        if let Ok(name) = entry.file_name().into_string()
+            && !name.starts_with('.')
+        {
+            names.push(name);
+        }
+    }
+    names.sort();
+    Ok(names)
+}
+
+/// Reads a file, or `None` if it vanished or is locked (another program may be writing or moving it).
+pub fn read_if_there(path: &Path) -> Option<Vec<u8>> {
+    fs::read(path).ok()
+}
+
+/// Creates the folders, if missing.
+pub fn ensure_dirs(dirs: &[&PathBuf]) -> Result<(), BridgeError> {
+    for dir in dirs {
+        fs::create_dir_all(dir).context(|| format!("create {}", dir.display()))?;
+    }
+    Ok(())
+}
+
+/// The first `.xml` entry of a ZIP archive, or `None` when the archive is not complete or holds none.
+pub fn xml_from_zip(bytes: &[u8]) -> Option<Vec<u8>> {
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).ok()?;
+    for index in 0..archive.len() {
+        let mut entry = archive.by_index(index).ok()?;
+        if entry.name().to_ascii_lowercase().ends_with(".xml") {
+            let mut xml = Vec::new();
+            entry.read_to_end(&mut xml).ok()?;
+            return Some(xml);
+        }
+    }
+    None
+}
+
+/// A ZIP archive holding one file (the simulator's bulk answers).
+pub fn zip_one(name: &str, bytes: &[u8]) -> Result<Vec<u8>, BridgeError> {
+    let mut out = std::io::Cursor::new(Vec::new());
+    let mut writer = zip::ZipWriter::new(&mut out);
+    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    let failed = |e: zip::result::ZipError| BridgeError::Io { what: format!("zip {name}"), source: e.into() };
+    writer.start_file(name, options).map_err(failed)?;
+    writer.write_all(bytes).context(|| format!("zip {name}"))?;
+    writer.finish().map_err(failed)?;
+    Ok(out.into_inner())
+}

@@ -1,0 +1,107 @@
+//! The bridge's link to whoever asks it for checks: a trait, so the WebSocket link to the facility's Durable Object
+//! can be added beside the folder link that the binary uses today.
+//!
+//! The folder link is the local hand-off: a caller drops `<id>.<prefix>.xml` (for example
+//! `a1.OQSsiquc01req.xml`) into `link/in` (written under a temporary name and renamed), and finds
+//! `<id>.answered.xml`, `<id>.failed.txt` or `<id>.uncertain.txt` in `link/out`, reader results in `link/face` and
+//! the health in `link/health.json`. Adapter code: no decisions.
+
+use std::path::{Path, PathBuf};
+
+use onshi_onsfile::name::Prefix;
+
+use crate::core::health::Health;
+use crate::core::spool::{NewRequest, Outcome, State};
+use crate::error::BridgeError;
+use crate::files;
+
+/// Longest request id, in bytes.
+pub const MAX_ID: usize = 64;
+
+/// Where requests come from and results go.
+pub trait Link {
+    /// Requests waiting to be taken, with the handle to drop each once it is journalled.
+    fn requests(&mut self) -> Result<Vec<(NewRequest, String)>, BridgeError>;
+    /// The request behind `handle` is journalled (or refused): the link may forget it.
+    fn taken(&mut self, handle: &str);
+    /// Whether the caller already holds this outcome (a restart re-delivers only what is missing).
+    fn has_outcome(&self, id: &str) -> bool;
+    /// A request's outcome.
+    fn deliver(&mut self, outcome: &Outcome) -> Result<(), BridgeError>;
+    /// A reader result.
+    fn face(&mut self, file: &str, bytes: &[u8]) -> Result<(), BridgeError>;
+    /// The health changed.
+    fn health(&mut self, health: &Health) -> Result<(), BridgeError>;
+}
+
+/// The folder link.
+#[derive(Debug)]
+pub struct FolderLink {
+    inbox: PathBuf,
+    outbox: PathBuf,
+    faces: PathBuf,
+    health: PathBuf,
+}
+
+impl FolderLink {
+    /// The link under `dir` (its folders are created).
+    pub fn new(dir: &Path) -> Result<Self, BridgeError> {
+        let link =
+            Self { inbox: dir.join("in"), outbox: dir.join("out"), faces: dir.join("face"), health: dir.to_owned() };
+        files::ensure_dirs(&[&link.inbox, &link.outbox, &link.faces])?;
+        Ok(link)
+    }
+}
+
+fn valid_id(id: &str) -> bool {
+    !id.is_empty() && id.len() <= MAX_ID && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+impl Link for FolderLink {
+    fn requests(&mut self) -> Result<Vec<(NewRequest, String)>, BridgeError> {
+        let mut requests = Vec::new();
+        for name in files::list(&self.inbox)? {
+            let parsed = name
+                .strip_suffix(".xml")
+                .and_then(|stem| stem.split_once('.'))
+                .filter(|(id, _)| valid_id(id))
+                .and_then(|(id, prefix)| Some((id.to_owned(), Prefix::parse(prefix)?)));
+            let Some((id, prefix)) = parsed else { continue };
+            let Some(body) = files::read_if_there(&self.inbox.join(&name)) else { continue };
+            let request =
+                NewRequest { id, system: prefix.system, operation: prefix.operation, phase: prefix.phase, body };
+            requests.push((request, name));
+        }
+        Ok(requests)
+    }
+
+    fn taken(&mut self, handle: &str) {
+        // Left behind, it would only be offered again and answered from the journal.
+        let _ = std::fs::remove_file(self.inbox.join(handle));
+    }
+
+    fn has_outcome(&self, id: &str) -> bool {
+        ["answered.xml", "failed.txt", "uncertain.txt"]
+            .iter()
+            .any(|ext| self.outbox.join(format!("{id}.{ext}")).exists())
+    }
+
+    fn deliver(&mut self, outcome: &Outcome) -> Result<(), BridgeError> {
+        let (name, bytes) = match &outcome.state {
+            State::Answered => (format!("{}.answered.xml", outcome.id), outcome.answer.clone().unwrap_or_default()),
+            State::Failed(why) => (format!("{}.failed.txt", outcome.id), why.as_bytes().to_vec()),
+            State::Uncertain(why) => (format!("{}.uncertain.txt", outcome.id), why.as_bytes().to_vec()),
+            State::Pending | State::Submitted => return Ok(()),
+        };
+        files::write_atomic(&self.outbox, &name, &bytes)
+    }
+
+    fn face(&mut self, file: &str, bytes: &[u8]) -> Result<(), BridgeError> {
+        files::write_atomic(&self.faces, file, bytes)
+    }
+
+    fn health(&mut self, health: &Health) -> Result<(), BridgeError> {
+        let json = serde_json::to_vec_pretty(health).unwrap_or_default();
+        files::write_atomic(&self.health, "health.json", &json)
+    }
+}

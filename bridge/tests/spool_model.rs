@@ -1,0 +1,172 @@
+//! The spool against a model of the folders and the journal, with crashes cutting any step short: whatever the
+//! order of submits, repeats, answers, timeouts and crashes, no request reaches `req` twice and no acknowledged
+//! request is lost.
+
+#![allow(clippy::unwrap_used, reason = "a test should stop at the first unexpected value")]
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use onshi_bridge::core::journal::Record;
+use onshi_bridge::core::spool::{Config, Effect, NewRequest, Now, Spool};
+use onshi_onsfile::Charset;
+use onshi_onsfile::check::Ymd;
+use onshi_onsfile::name::{Operation, System};
+use proptest::prelude::*;
+
+#[derive(Clone, Debug)]
+enum Step {
+    Submit(u8),
+    Answer,
+    Tick(u16),
+    /// Crash while carrying out the next step's effects, after this many of them.
+    CrashDuring(u8, Box<Step>),
+}
+
+fn step() -> impl Strategy<Value = Step> {
+    let plain = prop_oneof![(0u8..4).prop_map(Step::Submit), Just(Step::Answer), (0u16..3000).prop_map(Step::Tick)];
+    prop_oneof![3 => plain.clone(), 1 => (0u8..6, plain).prop_map(|(n, s)| Step::CrashDuring(n, Box::new(s)))]
+}
+
+fn config() -> Config {
+    Config {
+        facility: "0110113719".into(),
+        charset: Charset::ShiftJis,
+        answer_timeout_ms: 1000,
+        stall_after_ms: 1000,
+        face_silence_ms: 1000,
+        bulk_retry_ms: 1000,
+    }
+}
+
+#[derive(Default)]
+struct World {
+    work: BTreeSet<String>,
+    req: BTreeSet<String>,
+    res: BTreeSet<String>,
+    journal: Vec<Record>,
+    ever_in_req: Vec<String>,
+    acknowledged: BTreeSet<String>,
+    ms: u64,
+}
+
+struct Crash;
+
+impl World {
+    fn now(&self) -> Now {
+        Now { ms: self.ms, today: Ymd::new(2026, 9, 30).unwrap(), open: false }
+    }
+
+    /// Carries out effects; `budget` counts down and a crash happens when it reaches zero.
+    fn execute(&mut self, spool: &mut Spool, effects: Vec<Effect>, budget: &mut Option<u8>) -> Result<(), Crash> {
+        for effect in effects {
+            if let Some(left) = budget {
+                if *left == 0 {
+                    return Err(Crash);
+                }
+                *left -= 1;
+            }
+            match effect {
+                Effect::Stage { file, .. } => {
+                    self.work.insert(file);
+                }
+                Effect::Journal(record) => self.journal.push(record),
+                Effect::Publish { id, file } => {
+                    assert!(self.work.remove(&file));
+                    assert!(!self.ever_in_req.contains(&file), "{file} published twice");
+                    self.req.insert(file.clone());
+                    self.ever_in_req.push(file);
+                    let next = spool.published(&id, self.now());
+                    self.execute(spool, next, budget)?;
+                }
+                Effect::RemoveAnswer { file } => {
+                    self.res.remove(&file);
+                }
+                Effect::StoreAnswer { .. } | Effect::Deliver(_) | Effect::Face { .. } | Effect::Health(_) => {}
+            }
+        }
+        Ok(())
+    }
+
+    fn recover(&mut self) -> Spool {
+        let mut spool = Spool::recover(config(), self.journal.clone());
+        let pending = spool.pending();
+        self.work.retain(|file| pending.iter().any(|(_, f)| f == file));
+        for (id, file) in pending {
+            let effects = if self.work.contains(&file) {
+                vec![Effect::Publish { id, file }]
+            } else {
+                spool.published(&id, self.now())
+            };
+            let _ = self.execute(&mut spool, effects, &mut None);
+        }
+        spool
+    }
+
+    fn run(&mut self, spool: &mut Spool, step: &Step, budget: &mut Option<u8>) -> Result<(), Crash> {
+        match step {
+            Step::Submit(n) => {
+                let id = format!("r{n}");
+                let request = NewRequest {
+                    id: id.clone(),
+                    system: System::Oqs,
+                    operation: Operation::SingleCheck,
+                    phase: 1,
+                    body: b"<XmlMsg><MessageHeader/><MessageBody/></XmlMsg>".to_vec(),
+                };
+                let effects = spool.submit(request, self.now());
+                self.execute(spool, effects, budget)?;
+                // The caller counts the request as handed over only once the bridge has done all of it.
+                self.acknowledged.insert(id);
+            }
+            Step::Answer => {
+                // The 連携アプリ takes every file and answers it.
+                for file in std::mem::take(&mut self.req) {
+                    self.res.insert(file.replace("req_", "res_"));
+                }
+                for file in self.res.clone() {
+                    let answer = b"<XmlMsg><MessageHeader><SegmentOfResult>1</SegmentOfResult></MessageHeader>\
+                        <MessageBody/></XmlMsg>";
+                    let effects = spool.answer(&file, Some(answer.to_vec()), self.now());
+                    self.execute(spool, effects, budget)?;
+                }
+            }
+            Step::Tick(ms) => {
+                self.ms += u64::from(*ms);
+                let waiting: Vec<String> = self.req.iter().cloned().collect();
+                let effects = spool.tick(self.now(), &waiting);
+                self.execute(spool, effects, budget)?;
+            }
+            Step::CrashDuring(..) => {}
+        }
+        Ok(())
+    }
+}
+
+proptest! {
+    #[test]
+    fn no_request_reaches_req_twice_and_none_acknowledged_is_lost(steps in proptest::collection::vec(step(), 1..40)) {
+        let mut world = World::default();
+        let mut spool = world.recover();
+        for step in &steps {
+            let (mut budget, step) = match step {
+                Step::CrashDuring(n, inner) => (Some(*n), inner.as_ref()),
+                other => (None, other),
+            };
+            if world.run(&mut spool, step, &mut budget).is_err() {
+                spool = world.recover();
+            }
+        }
+        let mut files_per_id: BTreeMap<String, usize> = BTreeMap::new();
+        for record in &world.journal {
+            if let Record::Pending { id, .. } = record {
+                *files_per_id.entry(id.clone()).or_default() += 1;
+            }
+        }
+        prop_assert!(files_per_id.values().all(|count| *count == 1), "{files_per_id:?}");
+        for id in &world.acknowledged {
+            prop_assert!(files_per_id.contains_key(id), "{id} was acknowledged but never journalled");
+        }
+        // Every journalled request reached req exactly once.
+        prop_assert_eq!(world.ever_in_req.len(), files_per_id.len());
+    }
+}
