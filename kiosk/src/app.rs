@@ -12,8 +12,10 @@ use yew::prelude::*;
 use crate::hooks::use_check_in::use_check_in;
 use crate::hooks::use_device::{DeviceState, use_device};
 use crate::hooks::use_idle::use_idle;
-use crate::hooks::use_reader_status::{use_reader_status, use_virtual_cards};
+use crate::hooks::use_keys::{focus_of, use_keys};
+use crate::hooks::use_reader_status::{ReaderStatus, use_reader_status, use_virtual_cards};
 use crate::i18n::{Lang, text};
+use crate::keys::{KeyCommand, key_command};
 use crate::screens::pin_pad::PinPadState;
 use crate::screens::{
     blocked, consent, enrol, failed, header, idle_warning, insert_card, pin_pad, progress, registered,
@@ -65,6 +67,49 @@ pub fn app() -> Html {
     let idle = use_idle(idle_counts, page_name, screen.0.clears_soon(), &check_in, start_over.clone());
     let reader = use_reader_status(page_name == "welcome");
     let virtual_cards = use_virtual_cards();
+    let on_start = {
+        let (check_in, enrolled) = (check_in.clone(), enrolled.clone());
+        Callback::from(move |(card, purpose)| {
+            if let Some(device) = enrolled.clone() {
+                check_in.start(device, card, purpose);
+            }
+        })
+    };
+    // Touch-free start: while the start screen shows and a reader this kiosk may use is plugged in, the reader is
+    // open and a card placed on it begins the check-in (or the registration, at a registration point).
+    {
+        let waits = page_name == "welcome" && reader == ReaderStatus::Connected;
+        let (check_in, enrolled) = (check_in.clone(), enrolled.clone());
+        use_effect_with((waits, enrolled.is_some()), move |&(waits, _)| {
+            if let (true, Some(device)) = (waits, enrolled) {
+                check_in.wait_for_card(device, welcome::default_purpose());
+            }
+        });
+    }
+    // The patient's keys (numeric keypad or keyboard) drive every screen as the buttons do.
+    {
+        let (screen, check_in, dispatch, on_start, start_over) =
+            (screen.0.clone(), check_in.clone(), dispatch.clone(), on_start.clone(), start_over.clone());
+        let active = enrolled.is_some();
+        use_keys(Callback::from(move |event: KeyboardEvent| {
+            if !active || event.ctrl_key() || event.alt_key() || event.meta_key() {
+                return;
+            }
+            let (on_control, on_field) = focus_of(&event);
+            let Some(command) = key_command(&screen, &event.key(), on_control, on_field) else { return };
+            event.prevent_default();
+            match command {
+                KeyCommand::Digit(digit) => check_in.type_digit(digit),
+                KeyCommand::TakeBack => check_in.take_back_digit(),
+                KeyCommand::Clear => check_in.clear_pin(),
+                KeyCommand::Submit if screen.submit_needs_confirmation() => dispatch.emit(Action::PinSubmitted),
+                KeyCommand::Submit => check_in.submit_pin(Action::PinSubmitted),
+                KeyCommand::ConfirmLastTry => check_in.submit_pin(Action::LastTryConfirmed),
+                KeyCommand::Start => on_start.emit((None, welcome::default_purpose())),
+                KeyCommand::StartOver => start_over.emit(()),
+            }
+        }));
+    }
     // Every new screen moves keyboard and screen-reader focus to its heading, and leaves a performance mark, so
     // that the benchmark can measure the kiosk's own time between screens.
     use_effect_with(page_name, |name| {
@@ -88,15 +133,7 @@ pub fn app() -> Html {
             enrol::enrol(lang_value, *failed, *lapsed, &Callback::from(move |code| device.enrol(code)))
         }
         DeviceState::Enrolled(_) => match &screen.0 {
-            Screen::Welcome => {
-                let (check_in, enrolled) = (check_in.clone(), enrolled.clone());
-                let on_start = Callback::from(move |(card, purpose)| {
-                    if let Some(device) = enrolled.clone() {
-                        check_in.start(device, card, purpose);
-                    }
-                });
-                welcome::welcome(lang_value, reader, &virtual_cards, &on_start)
-            }
+            Screen::Welcome => welcome::welcome(lang_value, reader, &virtual_cards, &on_start),
             Screen::Connecting => progress("reader.connecting"),
             Screen::InsertCard => insert_card::insert_card(lang_value),
             Screen::ReadingCard => progress("card.reading"),

@@ -111,7 +111,7 @@ export async function addAxe(page) {
 }
 
 /** The kiosk's languages, as the `lang` attribute of their switcher buttons. */
-export const LANGS = ['ja', 'en', 'zh-Hans', 'ko', 'vi'];
+export const LANGS = ['ja', 'en', 'zh-Hans', 'ko', 'vi', 'pt-BR', 'fil', 'ne', 'id'];
 
 /** Runs axe-core (WCAG 2.0/2.1/2.2 A and AA rules) on the page and returns its violations, summarised. */
 export async function axeViolations(page) {
@@ -125,14 +125,15 @@ export async function axeViolations(page) {
 const RAW_KEY = /\b(app|welcome|reader|card|pin|progress|result|blocked|error|action|lang|visual|validity|idle|enrol|consent|register)\.[a-z_]+\b/;
 
 /**
- * Checks the current screen in every language: switches language, waits for the `lang` attributes, looks for raw
- * resource keys (`rawKey`, the kiosk's by default), runs axe, and saves a screenshot `screens/<name>.<lang>.png`.
- * Ends back in Japanese.
+ * Checks the current screen in every language its switcher offers (the kiosk's nine, the staff console's five):
+ * switches language, waits for the `lang` attributes, looks for raw resource keys (`rawKey`, the kiosk's by
+ * default), runs axe, and saves a screenshot `screens/<name>.<lang>.png`. Ends back in Japanese.
  * Returns the problems found (empty when all is well), so the test's assertion shows them all at once.
  */
 export async function auditScreen(page, name, { rawKey = RAW_KEY } = {}) {
   const problems = [];
-  for (const lang of [...LANGS.slice(1), 'ja']) {
+  const offered = await page.$$eval('nav.langs button[lang]', (buttons) => buttons.map((b) => b.lang));
+  for (const lang of [...offered.filter((l) => l !== 'ja'), 'ja']) {
     await page.click(`nav.langs button[lang="${lang}"]`);
     await page.waitForSelector(`main[lang="${lang}"]`);
     const htmlLang = await page.evaluate(() => document.documentElement.lang);

@@ -10,7 +10,7 @@ pub fn header(lang: Lang, on_lang: &Callback<Lang>) -> Html {
         <header>
             <h1>{ text(lang, "app.title") }</h1>
             <nav class="langs" aria-label={text(lang, "lang.label")}>
-                { for Lang::ALL.iter().map(|&l| html! {
+                { for Lang::PATIENT.iter().map(|&l| html! {
                     <button lang={l.tag()} aria-pressed={(l == lang).to_string()}
                         onclick={on_lang.reform(move |_| l)}>{ l.native_name() }</button>
                 }) }

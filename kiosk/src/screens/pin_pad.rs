@@ -67,6 +67,7 @@ pub fn pin_pad(lang: Lang, props: &PinPadState, dispatch: &Callback<Action>, che
             <div class="pin-info">
                 <h2 id="heading" tabindex="-1">{ t("pin.heading") }</h2>
                 <p class="hint">{ t("pin.hint") }</p>
+                <p class="hint" id="pin-keys">{ t("pin.keys_hint") }</p>
                 if props.last_was_wrong {
                     <p class="warning" role="alert">{ t("pin.wrong") }</p>
                 }

@@ -8,6 +8,14 @@ use crate::hooks::use_reader_status::{ReaderStatus, VirtualCards};
 use crate::i18n::{Lang, text};
 use crate::state::Purpose;
 
+/// What this kiosk's start screen is for: 受付 (check-in), or at `/?mode=register` the 健康保険証利用登録 point.
+pub fn default_purpose() -> Purpose {
+    let registration_point = web_sys::window()
+        .and_then(|w| w.location().search().ok())
+        .is_some_and(|search| search.contains("mode=register"));
+    if registration_point { Purpose::Registration } else { Purpose::CheckIn }
+}
+
 /// The start screen: whether a usable `reader` is plugged in, the virtual reader's demo `cards` (none outside demo
 /// and test builds), and `on_start`, which starts a check-in or a registration (on the chosen demo card when one is
 /// given).
@@ -18,10 +26,8 @@ pub fn welcome(
     on_start: &Callback<(Option<u32>, Purpose)>,
 ) -> Html {
     let t = |key: &str| text(lang, key);
-    let registration_point = web_sys::window()
-        .and_then(|w| w.location().search().ok())
-        .is_some_and(|search| search.contains("mode=register"));
-    let default_purpose = if registration_point { Purpose::Registration } else { Purpose::CheckIn };
+    let default_purpose = default_purpose();
+    let registration_point = default_purpose == Purpose::Registration;
     let start_with = |purpose: Purpose| on_start.reform(move |_: MouseEvent| (None, purpose));
     let virtual_section = if cards.labels.is_empty() {
         html! {}
@@ -49,9 +55,10 @@ pub fn welcome(
         }
     };
     let reader_line = match reader {
+        // A plugged-in reader is opened and listened to: a card placed on it starts at once.
         ReaderStatus::Connected => html! {
             <p id="reader-status" class="reader-status connected" role="status" data-reader="connected">
-                { t("reader.status_connected") }
+                { t("reader.status_connected") }{ " " }{ t("welcome.place_card") }
             </p>
         },
         ReaderStatus::Missing => html! {
