@@ -14,8 +14,10 @@ use crate::hooks::use_device::{DeviceState, use_device};
 use crate::hooks::use_idle::use_idle;
 use crate::hooks::use_keys::{focus_of, use_keys};
 use crate::hooks::use_reader_status::{ReaderStatus, use_reader_status, use_virtual_cards};
+use crate::hooks::use_voice::use_voice;
 use crate::i18n::{Lang, text};
 use crate::keys::{KeyCommand, key_command};
+use crate::screens::header::{AidToggle, Aids};
 use crate::screens::pin_pad::PinPadState;
 use crate::screens::{
     blocked, consent, enrol, failed, header, idle_warning, insert_card, pin_pad, progress, registered,
@@ -41,6 +43,7 @@ pub fn app() -> Html {
     let dispatcher = screen.dispatcher();
     let dispatch = (*use_memo((), move |_| Callback::from(move |action: Action| dispatcher.dispatch(action)))).clone();
     let lang = use_state(|| Lang::Ja);
+    let aids = use_state(Aids::default);
     let check_in = use_check_in(&screen.0, dispatch.clone());
     let lapsed = matches!(screen.0, Screen::Failed(Failure::DeviceNotEnrolled));
     let device = use_device(dispatch.clone(), lapsed, {
@@ -53,17 +56,33 @@ pub fn app() -> Html {
         DeviceState::Loading => "starting",
         DeviceState::NotEnrolled { .. } | DeviceState::Enrolling => "enrol",
     };
-    // Start over: stop the check-in, wipe the PIN, forget the answer and go back to Japanese, so the next person
-    // finds the kiosk exactly as the first one did.
+    // Start over: stop the check-in, wipe the PIN, forget the answer, go back to Japanese and turn the aids off
+    // (voice, large text, high contrast belong to this patient), so the next person finds the kiosk exactly as the
+    // first one did.
     let start_over = {
-        let (check_in, lang) = (check_in.clone(), lang.clone());
+        let (check_in, lang, aids) = (check_in.clone(), lang.clone(), aids.clone());
         Callback::from(move |()| {
             check_in.start_over();
             lang.set(Lang::Ja);
+            aids.set(Aids::default());
+        })
+    };
+    let on_aid = {
+        let aids = aids.clone();
+        Callback::from(move |which: AidToggle| {
+            let mut now = *aids;
+            match which {
+                AidToggle::Voice => now.voice = !now.voice,
+                AidToggle::Large => now.large = !now.large,
+                AidToggle::Contrast => now.contrast = !now.contrast,
+            }
+            aids.set(now);
         })
     };
     // The idle clock runs neither on an untouched start screen nor while the person waits for the kiosk.
-    let idle_counts = enrolled.is_some() && !screen.0.is_busy() && (screen.0 != Screen::Welcome || *lang != Lang::Ja);
+    let idle_counts = enrolled.is_some()
+        && !screen.0.is_busy()
+        && (screen.0 != Screen::Welcome || *lang != Lang::Ja || *aids != Aids::default());
     let idle = use_idle(idle_counts, page_name, screen.0.clears_soon(), &check_in, start_over.clone());
     let reader = use_reader_status(page_name == "welcome");
     let virtual_cards = use_virtual_cards();
@@ -90,7 +109,7 @@ pub fn app() -> Html {
     {
         let (screen, check_in, dispatch, on_start, start_over) =
             (screen.0.clone(), check_in.clone(), dispatch.clone(), on_start.clone(), start_over.clone());
-        let active = enrolled.is_some();
+        let (active, on_aid) = (enrolled.is_some(), on_aid.clone());
         use_keys(Callback::from(move |event: KeyboardEvent| {
             if !active || event.ctrl_key() || event.alt_key() || event.meta_key() {
                 return;
@@ -107,19 +126,26 @@ pub fn app() -> Html {
                 KeyCommand::ConfirmLastTry => check_in.submit_pin(Action::LastTryConfirmed),
                 KeyCommand::Start => on_start.emit((None, welcome::default_purpose())),
                 KeyCommand::StartOver => start_over.emit(()),
+                KeyCommand::Voice => on_aid.emit(AidToggle::Voice),
             }
         }));
     }
+    let spoken =
+        use_voice(aids.voice && enrolled.is_some(), *lang, &screen.0, reader == ReaderStatus::Connected, idle.phase);
     // Every new screen moves keyboard and screen-reader focus to its heading, and leaves a performance mark, so
     // that the benchmark can measure the kiosk's own time between screens.
     use_effect_with(page_name, |name| {
         page::focus("heading");
         page::mark(KIOSK_SCREEN, name);
     });
-    // The document's language follows the switcher, so that the header, too, is read in the right voice.
-    use_effect_with(*lang, |lang| {
+    // The document's language follows the switcher, so that the header, too, is read in the right voice; the
+    // document's classes follow the aids, so that large text and high contrast reach every part of the page.
+    use_effect_with((*lang, *aids), |(lang, aids)| {
         if let Some(root) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.document_element()) {
             let _ = root.set_attribute("lang", lang.tag());
+            let classes = root.class_list();
+            let _ = classes.toggle_with_force("large-text", aids.large);
+            let _ = classes.toggle_with_force("high-contrast", aids.contrast);
         }
     });
 
@@ -172,7 +198,7 @@ pub fn app() -> Html {
     html! {
         <div class="kiosk" onpointerdown={idle.touch.reform(|_: PointerEvent| ())}
             onkeydown={idle.touch.reform(|_: KeyboardEvent| ())}>
-            { header::header(lang_value, &on_lang) }
+            { header::header(lang_value, *aids, spoken, &on_lang, &on_aid) }
             <main lang={lang_value.tag()} data-screen={page_name}>
                 { body }
                 if show_reset {

@@ -4,10 +4,12 @@
 //!
 //! Pure and tested natively. Must not: read the page or hold state beyond the parsed catalog.
 
+use onshi_proto::origin::RegistrationOutcome;
+use onshi_proto::qualification::Validity;
 pub use onshi_web::i18n::{Catalog, Lang, yen};
 
 /// The patient kiosk's texts (`kiosk/locales/`), one file for each language of [`Lang::PATIENT`].
-pub static KIOSK: Catalog<9> = Catalog::new([
+pub static KIOSK: Catalog<10> = Catalog::new([
     include_str!("../locales/ja.json"),
     include_str!("../locales/en.json"),
     include_str!("../locales/zh-Hans.json"),
@@ -17,6 +19,7 @@ pub static KIOSK: Catalog<9> = Catalog::new([
     include_str!("../locales/fil.json"),
     include_str!("../locales/ne.json"),
     include_str!("../locales/id.json"),
+    include_str!("../locales/ja-x-easy.json"),
 ]);
 
 /// The kiosk's text for `key` in `lang`, falling back to Japanese, then to the key itself; as plain text (a
@@ -88,6 +91,27 @@ pub fn plain(text: &str) -> String {
         return text.to_owned();
     }
     segments(text).iter().map(|segment| segment.base).collect()
+}
+
+/// The resource key of an answer's validity.
+pub fn validity_key(validity: Validity) -> &'static str {
+    match validity {
+        Validity::Valid => "validity.valid",
+        Validity::Invalid => "validity.invalid",
+        Validity::InvalidNewerExists => "validity.invalid_newer",
+        Validity::NoQualification => "validity.no_qualification",
+        Validity::MultipleMatches => "validity.multiple",
+    }
+}
+
+/// The resource key of the sentence that says how a registration ended.
+pub fn registered_key(outcome: RegistrationOutcome) -> &'static str {
+    match outcome {
+        RegistrationOutcome::Registered => "register.registered",
+        RegistrationOutcome::AlreadyRegistered => "register.already",
+        RegistrationOutcome::NoInsuredRecord => "register.no_record",
+        RegistrationOutcome::CertificateNotUsable => "register.not_usable",
+    }
 }
 
 /// A moment given in Unix seconds as the clock on the clinic's wall shows it (JST, UTC+9): `2026-12-04 10:15`.

@@ -24,6 +24,8 @@ pub enum KeyCommand {
     Start,
     /// 取消: call the check-in off and go back to the start screen.
     StartOver,
+    /// Turn voice guidance on or off (the `*` key of a numeric keypad).
+    Voice,
 }
 
 /// The command for `key` (a `KeyboardEvent.key` value; a numeric keypad sends the same values) on `screen`.
@@ -34,6 +36,7 @@ pub fn key_command(screen: &Screen, key: &str, on_control: bool, on_field: bool)
         return None;
     }
     match (screen, key) {
+        (_, "*") => Some(KeyCommand::Voice),
         (Screen::Welcome, "Enter") if !on_control => Some(KeyCommand::Start),
         (Screen::Welcome, _) => None,
         (_, "Escape") => Some(KeyCommand::StartOver),
@@ -109,5 +112,8 @@ mod tests {
         assert_eq!(key_command(&Screen::InsertCard, "Escape", false, false), Some(KeyCommand::StartOver));
         assert_eq!(key_command(&Screen::InsertCard, "5", false, false), None);
         assert_eq!(key_command(&pad(0), "5", true, true), None);
+        // The voice key works everywhere, even where no other key does.
+        assert_eq!(key_command(&Screen::Welcome, "*", false, false), Some(KeyCommand::Voice));
+        assert_eq!(key_command(&Screen::Querying, "*", true, false), Some(KeyCommand::Voice));
     }
 }

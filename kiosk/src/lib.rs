@@ -14,6 +14,7 @@ pub mod error;
 pub mod i18n;
 pub mod keys;
 pub mod state;
+pub mod voice;
 
 #[cfg(target_arch = "wasm32")]
 mod app;

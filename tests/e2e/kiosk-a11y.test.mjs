@@ -60,6 +60,23 @@ describe('touch-free start, keys alone, and nine languages', () => {
     await context.close();
   });
 
+  test('an RC-S380 (NFC Port-100) begins the check-in when a card is placed, with no SELECT sent before', async () => {
+    const holder = card('valid');
+    const { page, context } = await openKiosk(env.browser, env.stack, {
+      cardIndex: null, preAuthorised: true, readerKind: 'rcs380',
+    });
+    await page.waitForSelector('#reader-status[data-reader="connected"]');
+    // The reader has no interrupt endpoint: the kiosk polls with the reader's own RF poll (no APDU).
+    await page.waitForFunction(() => window.onshiVirtualUsb.log.filter((e) => e.dir === 'out').length >= 4);
+    const before = await usbLog(page);
+    assert.equal(before.filter((e) => e.dir === 'out' && e.hex.includes('00a4040c')).length, 0, 'no SELECT APDU yet');
+    await page.evaluate((index) => window.onshiVirtualUsb.insertCard(index), holder.index);
+    await screen(page, 'pin');
+    const after = await usbLog(page);
+    assert.ok(after.some((e) => e.dir === 'out' && e.hex.includes('00a4040c')), 'the card is selected once placed');
+    await context.close();
+  });
+
   test('a card left on the reader does not start the next check-in; pressing start still works', async () => {
     const holder = card('valid');
     const { page, context } = await openKiosk(env.browser, env.stack, { cardIndex: holder.index, preAuthorised: true });

@@ -111,7 +111,7 @@ export async function addAxe(page) {
 }
 
 /** The kiosk's languages, as the `lang` attribute of their switcher buttons. */
-export const LANGS = ['ja', 'en', 'zh-Hans', 'ko', 'vi', 'pt-BR', 'fil', 'ne', 'id'];
+export const LANGS = ['ja', 'ja-x-easy', 'en', 'zh-Hans', 'ko', 'vi', 'pt-BR', 'fil', 'ne', 'id'];
 
 /** Runs axe-core (WCAG 2.0/2.1/2.2 A and AA rules) on the page and returns its violations, summarised. */
 export async function axeViolations(page) {
@@ -122,12 +122,14 @@ export async function axeViolations(page) {
 }
 
 /** Resource keys look like `pin.heading`; one on screen means a text is missing from a resource file. */
-const RAW_KEY = /\b(app|welcome|reader|card|pin|progress|result|blocked|error|action|lang|visual|validity|idle|enrol|consent|register)\.[a-z_]+\b/;
+const RAW_KEY = /\b(app|welcome|reader|card|pin|progress|result|blocked|error|action|lang|visual|validity|idle|enrol|consent|register|aid|voice)\.[a-z_]+\b/;
 
 /**
- * Checks the current screen in every language its switcher offers (the kiosk's nine, the staff console's five):
- * switches language, waits for the `lang` attributes, looks for raw resource keys (`rawKey`, the kiosk's by
- * default), runs axe, and saves a screenshot `screens/<name>.<lang>.png`. Ends back in Japanese.
+ * Checks the current screen in every language its switcher offers (the kiosk's ten with やさしい日本語, the staff
+ * console's five): switches language, waits for the `lang` attributes, looks for raw resource keys (`rawKey`, the
+ * kiosk's by default), runs axe, and saves a screenshot `screens/<name>.<lang>.png`. On the kiosk it then does the
+ * same, in Japanese, with large text and with high contrast on (`screens/<name>.large.png`, `.contrast.png`), and
+ * turns them off again. Ends back in Japanese.
  * Returns the problems found (empty when all is well), so the test's assertion shows them all at once.
  */
 export async function auditScreen(page, name, { rawKey = RAW_KEY } = {}) {
@@ -143,6 +145,15 @@ export async function auditScreen(page, name, { rawKey = RAW_KEY } = {}) {
     if (raw) problems.push(`${name}/${lang}: raw resource key ${raw[0]}`);
     for (const violation of await axeViolations(page)) problems.push(`${name}/${lang}: axe ${JSON.stringify(violation)}`);
     await screenshot(page, `screens/${name}.${lang}`);
+  }
+  for (const [aid, mode, htmlClass] of [['aid-large', 'large', 'large-text'], ['aid-contrast', 'contrast', 'high-contrast']]) {
+    if (!await page.$(`#${aid}`)) continue;
+    await page.click(`#${aid}`);
+    await page.waitForSelector(`html.${htmlClass}`);
+    for (const violation of await axeViolations(page)) problems.push(`${name}/${mode}: axe ${JSON.stringify(violation)}`);
+    await screenshot(page, `screens/${name}.${mode}`);
+    await page.click(`#${aid}`);
+    await page.waitForSelector(`html:not(.${htmlClass})`);
   }
   return problems;
 }

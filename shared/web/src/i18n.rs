@@ -29,6 +29,9 @@ pub enum Lang {
     Ne,
     /// Indonesian.
     Id,
+    /// やさしい日本語: plain Japanese in short sentences, with readings (ふりがな) over the kanji, for those who
+    /// read Japanese as a second language and for children.
+    JaEasy,
 }
 
 impl Lang {
@@ -36,9 +39,9 @@ impl Lang {
     pub const ALL: [Lang; 5] = [Lang::Ja, Lang::En, Lang::ZhHans, Lang::Ko, Lang::Vi];
 
     /// The patient kiosk's languages: those of [`Lang::ALL`], then the languages of Japan's next largest groups of
-    /// residents (Brazilian, Filipino, Nepali, Indonesian), in the order the kiosk's switcher lists them.
-    pub const PATIENT: [Lang; 9] =
-        [Lang::Ja, Lang::En, Lang::ZhHans, Lang::Ko, Lang::Vi, Lang::PtBr, Lang::Fil, Lang::Ne, Lang::Id];
+    /// residents (Brazilian, Filipino, Nepali, Indonesian), and やさしい日本語.
+    pub const PATIENT: [Lang; 10] =
+        [Lang::Ja, Lang::En, Lang::ZhHans, Lang::Ko, Lang::Vi, Lang::PtBr, Lang::Fil, Lang::Ne, Lang::Id, Lang::JaEasy];
 
     /// The BCP 47 tag, for the `lang` attribute.
     pub fn tag(self) -> &'static str {
@@ -52,6 +55,8 @@ impl Lang {
             Lang::Fil => "fil",
             Lang::Ne => "ne",
             Lang::Id => "id",
+            // BCP 47 private use: Japanese, in its plain variety.
+            Lang::JaEasy => "ja-x-easy",
         }
     }
 
@@ -67,6 +72,7 @@ impl Lang {
             Lang::Fil => "Filipino",
             Lang::Ne => "नेपाली",
             Lang::Id => "Bahasa Indonesia",
+            Lang::JaEasy => "やさしい にほんご",
         }
     }
 
@@ -233,8 +239,8 @@ mod tests {
     #[test]
     fn a_catalog_of_more_languages_checks_each_and_a_shorter_one_reads_japanese_for_the_rest() {
         const JA: &str = r#"{"a": "あ"}"#;
-        let nine = Catalog::new([JA, JA, JA, JA, JA, JA, r#"{"b": "b"}"#, JA, JA]);
-        assert_eq!(nine.completeness_problems(), ["fil: missing a", "fil: extra b"]);
+        let ten = Catalog::new([JA, JA, JA, JA, JA, JA, r#"{"b": "b"}"#, JA, JA, JA]);
+        assert_eq!(ten.completeness_problems(), ["fil: missing a", "fil: extra b"]);
         let five = Catalog::new([JA; 5]);
         assert_eq!(five.text(Lang::Ne, "a"), "あ");
         assert_eq!(five.langs(), Lang::ALL);
