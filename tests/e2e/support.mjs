@@ -41,10 +41,21 @@ export async function openKiosk(browser, target, { cardIndex = 0, refuseProtecte
   if (axe) await page.addInitScript({ content: AXE_SOURCE() });
   if (fakeClock) await page.clock.install();
   await page.addInitScript(({ cardIndex, refuseProtectedClass, readerKind, preAuthorised }) => {
-    window.__onshiFakeUsb = import('/virtual-reader/fake-usb.js')
+    const ready = import('/virtual-reader/fake-usb.js')
       .then((m) => m.installVirtualUsb({
         cardIndex, refuseProtectedClass, readerKind, preAuthorised, demoControls: false,
       }));
+    window.__onshiFakeUsb = ready;
+    // The fake loads asynchronously; until it replaces this stand-in, every call waits for it, so the kiosk never
+    // sees the browser's own (empty) WebUSB first, as a kiosk with its reader plugged in would not.
+    const later = (name) => (...args) => ready.then(() => navigator.usb[name](...args));
+    Object.defineProperty(navigator, 'usb', {
+      value: {
+        getDevices: later('getDevices'), requestDevice: later('requestDevice'),
+        addEventListener: later('addEventListener'), removeEventListener: later('removeEventListener'),
+      },
+      configurable: true,
+    });
   }, { cardIndex, refuseProtectedClass, readerKind, preAuthorised });
   await page.goto(url);
   await page.evaluate(() => window.__onshiFakeUsb);
