@@ -25,15 +25,18 @@ fn sentences(lang: Lang, lines: &[Line]) -> Vec<String> {
 pub fn use_voice(on: bool, lang: Lang, screen: &Screen, reader_ready: bool, idle: IdlePhase) -> Option<Spoken> {
     let spoken = use_state(|| None::<Spoken>);
     let lines = voice::screen_lines(screen, reader_ready);
+    let was_on = use_mut_ref(|| false);
     {
         let spoken = spoken.clone();
         use_effect_with((on, lang, lines), move |(on, lang, lines)| {
             if *on {
                 spoken.set(Some(speech::say(&sentences(*lang, lines), lang.tag())));
-            } else {
+            } else if was_on.replace(false) {
+                // Only a patient who had the voice on is interrupted; otherwise the browser's speech is left alone.
                 speech::hush();
                 spoken.set(None);
             }
+            *was_on.borrow_mut() = *on;
         });
     }
     // The PIN pad says the count after every key that changed it; the first showing of the pad says its sentence.
