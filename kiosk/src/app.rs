@@ -12,8 +12,12 @@ use yew::prelude::*;
 use crate::hooks::use_check_in::use_check_in;
 use crate::hooks::use_device::{DeviceState, use_device};
 use crate::hooks::use_idle::use_idle;
-use crate::hooks::use_reader_status::{use_reader_status, use_virtual_cards};
+use crate::hooks::use_keys::{focus_of, use_keys};
+use crate::hooks::use_reader_status::{ReaderStatus, use_reader_status, use_virtual_cards};
+use crate::hooks::use_voice::use_voice;
 use crate::i18n::{Lang, text};
+use crate::keys::{KeyCommand, key_command};
+use crate::screens::header::{AidToggle, Aids};
 use crate::screens::pin_pad::PinPadState;
 use crate::screens::{
     blocked, consent, enrol, failed, header, idle_warning, insert_card, pin_pad, progress, registered,
@@ -39,6 +43,7 @@ pub fn app() -> Html {
     let dispatcher = screen.dispatcher();
     let dispatch = (*use_memo((), move |_| Callback::from(move |action: Action| dispatcher.dispatch(action)))).clone();
     let lang = use_state(|| Lang::Ja);
+    let aids = use_state(Aids::default);
     let check_in = use_check_in(&screen.0, dispatch.clone());
     let lapsed = matches!(screen.0, Screen::Failed(Failure::DeviceNotEnrolled));
     let device = use_device(dispatch.clone(), lapsed, {
@@ -51,30 +56,96 @@ pub fn app() -> Html {
         DeviceState::Loading => "starting",
         DeviceState::NotEnrolled { .. } | DeviceState::Enrolling => "enrol",
     };
-    // Start over: stop the check-in, wipe the PIN, forget the answer and go back to Japanese, so the next person
-    // finds the kiosk exactly as the first one did.
+    // Start over: stop the check-in, wipe the PIN, forget the answer, go back to Japanese and turn the aids off
+    // (voice, large text, high contrast belong to this patient), so the next person finds the kiosk exactly as the
+    // first one did.
     let start_over = {
-        let (check_in, lang) = (check_in.clone(), lang.clone());
+        let (check_in, lang, aids) = (check_in.clone(), lang.clone(), aids.clone());
         Callback::from(move |()| {
             check_in.start_over();
             lang.set(Lang::Ja);
+            aids.set(Aids::default());
+        })
+    };
+    let on_aid = {
+        let aids = aids.clone();
+        Callback::from(move |which: AidToggle| {
+            let mut now = *aids;
+            match which {
+                AidToggle::Voice => now.voice = !now.voice,
+                AidToggle::Large => now.large = !now.large,
+                AidToggle::Contrast => now.contrast = !now.contrast,
+            }
+            aids.set(now);
         })
     };
     // The idle clock runs neither on an untouched start screen nor while the person waits for the kiosk.
-    let idle_counts = enrolled.is_some() && !screen.0.is_busy() && (screen.0 != Screen::Welcome || *lang != Lang::Ja);
+    let idle_counts = enrolled.is_some()
+        && !screen.0.is_busy()
+        && (screen.0 != Screen::Welcome || *lang != Lang::Ja || *aids != Aids::default());
     let idle = use_idle(idle_counts, page_name, screen.0.clears_soon(), &check_in, start_over.clone());
     let reader = use_reader_status(page_name == "welcome");
     let virtual_cards = use_virtual_cards();
+    let on_start = {
+        let (check_in, enrolled) = (check_in.clone(), enrolled.clone());
+        Callback::from(move |(card, purpose)| {
+            if let Some(device) = enrolled.clone() {
+                check_in.start(device, card, purpose);
+            }
+        })
+    };
+    // Touch-free start: while the start screen shows and a reader this kiosk may use is plugged in, the reader is
+    // open and a card placed on it begins the check-in (or the registration, at a registration point).
+    {
+        let waits = page_name == "welcome" && reader == ReaderStatus::Connected;
+        let (check_in, enrolled) = (check_in.clone(), enrolled.clone());
+        use_effect_with((waits, enrolled.is_some()), move |&(waits, _)| {
+            if let (true, Some(device)) = (waits, enrolled) {
+                check_in.wait_for_card(device, welcome::default_purpose());
+            }
+        });
+    }
+    // The patient's keys (numeric keypad or keyboard) drive every screen as the buttons do.
+    {
+        let (screen, check_in, dispatch, on_start, start_over) =
+            (screen.0.clone(), check_in.clone(), dispatch.clone(), on_start.clone(), start_over.clone());
+        let (active, on_aid) = (enrolled.is_some(), on_aid.clone());
+        use_keys(Callback::from(move |event: KeyboardEvent| {
+            if !active || event.ctrl_key() || event.alt_key() || event.meta_key() {
+                return;
+            }
+            let (on_control, on_field) = focus_of(&event);
+            let Some(command) = key_command(&screen, &event.key(), on_control, on_field) else { return };
+            event.prevent_default();
+            match command {
+                KeyCommand::Digit(digit) => check_in.type_digit(digit),
+                KeyCommand::TakeBack => check_in.take_back_digit(),
+                KeyCommand::Clear => check_in.clear_pin(),
+                KeyCommand::Submit if screen.submit_needs_confirmation() => dispatch.emit(Action::PinSubmitted),
+                KeyCommand::Submit => check_in.submit_pin(Action::PinSubmitted),
+                KeyCommand::ConfirmLastTry => check_in.submit_pin(Action::LastTryConfirmed),
+                KeyCommand::Start => on_start.emit((None, welcome::default_purpose())),
+                KeyCommand::StartOver => start_over.emit(()),
+                KeyCommand::Voice => on_aid.emit(AidToggle::Voice),
+            }
+        }));
+    }
+    let spoken =
+        use_voice(aids.voice && enrolled.is_some(), *lang, &screen.0, reader == ReaderStatus::Connected, idle.phase);
     // Every new screen moves keyboard and screen-reader focus to its heading, and leaves a performance mark, so
     // that the benchmark can measure the kiosk's own time between screens.
     use_effect_with(page_name, |name| {
         page::focus("heading");
         page::mark(KIOSK_SCREEN, name);
     });
-    // The document's language follows the switcher, so that the header, too, is read in the right voice.
-    use_effect_with(*lang, |lang| {
+    // The document's language follows the switcher, so that the header, too, is read in the right voice; the
+    // document's classes follow the aids, so that large text and high contrast reach every part of the page.
+    use_effect_with((*lang, *aids), |(lang, aids)| {
         if let Some(root) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.document_element()) {
             let _ = root.set_attribute("lang", lang.tag());
+            let classes = root.class_list();
+            let _ = classes.toggle_with_force("large-text", aids.large);
+            let _ = classes.toggle_with_force("high-contrast", aids.contrast);
         }
     });
 
@@ -88,15 +159,7 @@ pub fn app() -> Html {
             enrol::enrol(lang_value, *failed, *lapsed, &Callback::from(move |code| device.enrol(code)))
         }
         DeviceState::Enrolled(_) => match &screen.0 {
-            Screen::Welcome => {
-                let (check_in, enrolled) = (check_in.clone(), enrolled.clone());
-                let on_start = Callback::from(move |(card, purpose)| {
-                    if let Some(device) = enrolled.clone() {
-                        check_in.start(device, card, purpose);
-                    }
-                });
-                welcome::welcome(lang_value, reader, &virtual_cards, &on_start)
-            }
+            Screen::Welcome => welcome::welcome(lang_value, reader, &virtual_cards, &on_start),
             Screen::Connecting => progress("reader.connecting"),
             Screen::InsertCard => insert_card::insert_card(lang_value),
             Screen::ReadingCard => progress("card.reading"),
@@ -135,7 +198,7 @@ pub fn app() -> Html {
     html! {
         <div class="kiosk" onpointerdown={idle.touch.reform(|_: PointerEvent| ())}
             onkeydown={idle.touch.reform(|_: KeyboardEvent| ())}>
-            { header::header(lang_value, &on_lang) }
+            { header::header(lang_value, *aids, spoken, &on_lang, &on_aid) }
             <main lang={lang_value.tag()} data-screen={page_name}>
                 { body }
                 if show_reset {

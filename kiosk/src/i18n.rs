@@ -4,30 +4,114 @@
 //!
 //! Pure and tested natively. Must not: read the page or hold state beyond the parsed catalog.
 
+use onshi_proto::origin::RegistrationOutcome;
+use onshi_proto::qualification::Validity;
 pub use onshi_web::i18n::{Catalog, Lang, yen};
 
-/// The patient kiosk's texts (`kiosk/locales/`).
-pub static KIOSK: Catalog = Catalog::new([
+/// The patient kiosk's texts (`kiosk/locales/`), one file for each language of [`Lang::PATIENT`].
+pub static KIOSK: Catalog<10> = Catalog::new([
     include_str!("../locales/ja.json"),
     include_str!("../locales/en.json"),
     include_str!("../locales/zh-Hans.json"),
     include_str!("../locales/ko.json"),
     include_str!("../locales/vi.json"),
+    include_str!("../locales/pt-BR.json"),
+    include_str!("../locales/fil.json"),
+    include_str!("../locales/ne.json"),
+    include_str!("../locales/id.json"),
+    include_str!("../locales/ja-x-easy.json"),
 ]);
 
-/// The kiosk's text for `key` in `lang`, falling back to Japanese, then to the key itself.
+/// The kiosk's text for `key` in `lang`, falling back to Japanese, then to the key itself; as plain text (a
+/// reading written over kanji is left out), for attributes, the voice and tests.
 pub fn text(lang: Lang, key: &str) -> String {
+    plain(&KIOSK.text(lang, key))
+}
+
+/// The kiosk's text for `key` with each `{name}` placeholder replaced by its value, as plain text.
+pub fn text_with(lang: Lang, key: &str, values: &[(&str, &str)]) -> String {
+    plain(&KIOSK.fill(lang, key, values))
+}
+
+/// The kiosk's text for `key` with `{n}` replaced by `n`, as plain text.
+pub fn text_n(lang: Lang, key: &str, n: impl std::fmt::Display) -> String {
+    plain(&KIOSK.fill(lang, key, &[("n", &n.to_string())]))
+}
+
+/// The kiosk's text for `key` as written, readings included (`[漢字|かんじ]`), for [`segments`].
+pub fn marked(lang: Lang, key: &str) -> String {
     KIOSK.text(lang, key)
 }
 
-/// The kiosk's text for `key` with each `{name}` placeholder replaced by its value.
-pub fn text_with(lang: Lang, key: &str, values: &[(&str, &str)]) -> String {
-    KIOSK.fill(lang, key, values)
+/// The kiosk's text for `key` with `{n}` replaced by `n`, readings included.
+pub fn marked_n(lang: Lang, key: &str, n: impl std::fmt::Display) -> String {
+    KIOSK.fill(lang, key, &[("n", &n.to_string())])
 }
 
-/// The kiosk's text for `key` with `{n}` replaced by `n`.
-pub fn text_n(lang: Lang, key: &str, n: impl std::fmt::Display) -> String {
-    KIOSK.fill(lang, key, &[("n", &n.to_string())])
+/// A piece of a text: some characters, and the reading shown over them (ふりがな) when there is one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Segment<'a> {
+    /// The characters as written.
+    pub base: &'a str,
+    /// Their reading in kana, shown over them as ruby.
+    pub reading: Option<&'a str>,
+}
+
+/// A text cut into its pieces: `[漢字|かんじ]` marks a reading over the characters before the bar. A bracket that
+/// is not such a mark stays as it is.
+pub fn segments(text: &str) -> Vec<Segment<'_>> {
+    let mut pieces = Vec::new();
+    let mut rest = text;
+    while let Some(open) = rest.find('[') {
+        let after = &rest[open + 1..];
+        let mark = after.find(']').and_then(|close| after[..close].split_once('|').map(|(b, r)| (close, b, r)));
+        match mark {
+            Some((close, base, reading)) if !base.is_empty() && !reading.is_empty() => {
+                if open > 0 {
+                    pieces.push(Segment { base: &rest[..open], reading: None });
+                }
+                pieces.push(Segment { base, reading: Some(reading) });
+                rest = &after[close + 1..];
+            }
+            _ => {
+                pieces.push(Segment { base: &rest[..=open], reading: None });
+                rest = after;
+            }
+        }
+    }
+    if !rest.is_empty() {
+        pieces.push(Segment { base: rest, reading: None });
+    }
+    pieces
+}
+
+/// A text without its readings: what is read aloud, and what an attribute holds.
+pub fn plain(text: &str) -> String {
+    if !text.contains('|') {
+        return text.to_owned();
+    }
+    segments(text).iter().map(|segment| segment.base).collect()
+}
+
+/// The resource key of an answer's validity.
+pub fn validity_key(validity: Validity) -> &'static str {
+    match validity {
+        Validity::Valid => "validity.valid",
+        Validity::Invalid => "validity.invalid",
+        Validity::InvalidNewerExists => "validity.invalid_newer",
+        Validity::NoQualification => "validity.no_qualification",
+        Validity::MultipleMatches => "validity.multiple",
+    }
+}
+
+/// The resource key of the sentence that says how a registration ended.
+pub fn registered_key(outcome: RegistrationOutcome) -> &'static str {
+    match outcome {
+        RegistrationOutcome::Registered => "register.registered",
+        RegistrationOutcome::AlreadyRegistered => "register.already",
+        RegistrationOutcome::NoInsuredRecord => "register.no_record",
+        RegistrationOutcome::CertificateNotUsable => "register.not_usable",
+    }
 }
 
 /// A moment given in Unix seconds as the clock on the clinic's wall shows it (JST, UTC+9): `2026-12-04 10:15`.
@@ -56,13 +140,15 @@ mod tests {
 
     #[test]
     fn every_locale_parses_and_has_every_key() {
+        // The kiosk has a resource file for every patient language, and each has every key of the Japanese.
+        assert_eq!(KIOSK.langs(), Lang::PATIENT);
         assert_eq!(KIOSK.completeness_problems(), Vec::<String>::new());
     }
 
     #[test]
     fn every_placeholder_of_the_reference_is_kept_in_every_translation() {
         let reference: HashMap<String, String> = serde_json::from_str(KIOSK.source(Lang::Ja)).unwrap();
-        for lang in Lang::ALL {
+        for lang in Lang::PATIENT {
             for (key, japanese) in &reference {
                 let translated = text(lang, key);
                 assert_eq!(japanese.contains("{n}"), translated.contains("{n}"), "{lang:?} {key}");
@@ -74,6 +160,25 @@ mod tests {
     fn placeholders_are_filled_and_unknown_keys_fall_back() {
         assert_eq!(text_n(Lang::Ja, "pin.tries_left", 2), "あと 2 回まちがえるとロックされます");
         assert_eq!(text(Lang::En, "no.such.key"), "no.such.key");
+    }
+
+    #[test]
+    fn readings_are_cut_out_of_the_text_and_left_out_of_plain_text() {
+        let text = "[受付|うけつけ]を します。[番号|ばんごう] [4|けた]";
+        assert_eq!(
+            segments(text),
+            [
+                Segment { base: "受付", reading: Some("うけつけ") },
+                Segment { base: "を します。", reading: None },
+                Segment { base: "番号", reading: Some("ばんごう") },
+                Segment { base: " ", reading: None },
+                Segment { base: "4", reading: Some("けた") },
+            ]
+        );
+        assert_eq!(plain(text), "受付を します。番号 4");
+        // Brackets that are no reading stay.
+        assert_eq!(plain("[a] [|b] [c|]"), "[a] [|b] [c|]");
+        assert_eq!(plain("no marks"), "no marks");
     }
 
     #[test]

@@ -4,15 +4,17 @@
 //! WebUSB and talks only to the edge, with the wire types of `onshi-proto`.
 //!
 //! Must not: send, log or format the PIN (it lives in a zeroizing buffer until VERIFY); read the 個人番号; talk to
-//! the origin directly; keep personal data after a reset. The screen logic ([`state`]) and the texts ([`i18n`])
-//! are pure and tested natively; the browser-only modules build for `wasm32` only: `app` composes the `hooks`
+//! the origin directly; keep personal data after a reset. The screen logic ([`state`]), the keys ([`keys`]) and the texts
+//! ([`i18n`]) are pure and tested natively; the browser-only modules build for `wasm32` only: `app` composes the `hooks`
 //! (device, idle clock, reader status, the check-in and its PIN buffer) and the `screens`; `checkin` is the
 //! check-in task; [`platform`] every browser API (WebUSB, WebCrypto and IndexedDB, `fetch`), whose failures are the
 //! one [`error::KioskError`].
 
 pub mod error;
 pub mod i18n;
+pub mod keys;
 pub mod state;
+pub mod voice;
 
 #[cfg(target_arch = "wasm32")]
 mod app;

@@ -252,6 +252,9 @@ pub enum Action {
     CardAbsent,
     /// The reader is open and the card powered.
     ReaderReady,
+    /// A card was placed on the reader while the start screen showed, and is powered: the check-in starts
+    /// without a touch (the reader announced the card; nothing was sent to the card to learn it).
+    CardPlaced,
     /// The card reported its PIN tries.
     PinRequired {
         /// Tries left.
@@ -327,6 +330,7 @@ impl Screen {
             (Screen::Blocked { .. }, Action::ChooseVisualCheck) => Screen::VisualCheck,
             (Screen::Welcome | Screen::Failed(_), Action::Connect) => Screen::Connecting,
             (Screen::Connecting, Action::CardAbsent) => Screen::InsertCard,
+            (Screen::Welcome, Action::CardPlaced) => Screen::ReadingCard,
             // A card put back after it was taken out mid-flow starts the check-in again, with no button to find.
             (Screen::Connecting | Screen::InsertCard | Screen::Failed(Failure::CardRemoved), Action::ReaderReady) => {
                 Screen::ReadingCard
@@ -555,6 +559,17 @@ mod tests {
             Screen::InsertCard.apply(Action::Fail(Failure::ReaderDisconnected)),
             Screen::Failed(Failure::ReaderDisconnected)
         );
+    }
+
+    #[test]
+    fn a_card_placed_on_the_start_screen_is_read_without_a_touch_and_only_there() {
+        let reading = Screen::Welcome.apply(Action::CardPlaced);
+        assert_eq!(reading, Screen::ReadingCard);
+        assert_eq!(reading.apply(Action::ReaderReady), Screen::ReadingCard);
+        // A late notice from a start screen left behind moves nothing else.
+        for screen in [Screen::InsertCard, at_pin_pad(3), result_screen(CardReminder::Taken)] {
+            assert_eq!(screen.clone().apply(Action::CardPlaced), screen);
+        }
     }
 
     #[test]

@@ -41,10 +41,21 @@ export async function openKiosk(browser, target, { cardIndex = 0, refuseProtecte
   if (axe) await page.addInitScript({ content: AXE_SOURCE() });
   if (fakeClock) await page.clock.install();
   await page.addInitScript(({ cardIndex, refuseProtectedClass, readerKind, preAuthorised }) => {
-    window.__onshiFakeUsb = import('/virtual-reader/fake-usb.js')
+    const ready = import('/virtual-reader/fake-usb.js')
       .then((m) => m.installVirtualUsb({
         cardIndex, refuseProtectedClass, readerKind, preAuthorised, demoControls: false,
       }));
+    window.__onshiFakeUsb = ready;
+    // The fake loads asynchronously; until it replaces this stand-in, every call waits for it, so the kiosk never
+    // sees the browser's own (empty) WebUSB first, as a kiosk with its reader plugged in would not.
+    const later = (name) => (...args) => ready.then(() => navigator.usb[name](...args));
+    Object.defineProperty(navigator, 'usb', {
+      value: {
+        getDevices: later('getDevices'), requestDevice: later('requestDevice'),
+        addEventListener: later('addEventListener'), removeEventListener: later('removeEventListener'),
+      },
+      configurable: true,
+    });
   }, { cardIndex, refuseProtectedClass, readerKind, preAuthorised });
   await page.goto(url);
   await page.evaluate(() => window.__onshiFakeUsb);
@@ -111,7 +122,7 @@ export async function addAxe(page) {
 }
 
 /** The kiosk's languages, as the `lang` attribute of their switcher buttons. */
-export const LANGS = ['ja', 'en', 'zh-Hans', 'ko', 'vi'];
+export const LANGS = ['ja', 'ja-x-easy', 'en', 'zh-Hans', 'ko', 'vi', 'pt-BR', 'fil', 'ne', 'id'];
 
 /** Runs axe-core (WCAG 2.0/2.1/2.2 A and AA rules) on the page and returns its violations, summarised. */
 export async function axeViolations(page) {
@@ -122,17 +133,20 @@ export async function axeViolations(page) {
 }
 
 /** Resource keys look like `pin.heading`; one on screen means a text is missing from a resource file. */
-const RAW_KEY = /\b(app|welcome|reader|card|pin|progress|result|blocked|error|action|lang|visual|validity|idle|enrol|consent|register)\.[a-z_]+\b/;
+const RAW_KEY = /\b(app|welcome|reader|card|pin|progress|result|blocked|error|action|lang|visual|validity|idle|enrol|consent|register|aid|voice)\.[a-z_]+\b/;
 
 /**
- * Checks the current screen in every language: switches language, waits for the `lang` attributes, looks for raw
- * resource keys (`rawKey`, the kiosk's by default), runs axe, and saves a screenshot `screens/<name>.<lang>.png`.
- * Ends back in Japanese.
+ * Checks the current screen in every language its switcher offers (the kiosk's ten with やさしい日本語, the staff
+ * console's five): switches language, waits for the `lang` attributes, looks for raw resource keys (`rawKey`, the
+ * kiosk's by default), runs axe, and saves a screenshot `screens/<name>.<lang>.png`. On the kiosk it then does the
+ * same, in Japanese, with large text and with high contrast on (`screens/<name>.large.png`, `.contrast.png`), and
+ * turns them off again. Ends back in Japanese.
  * Returns the problems found (empty when all is well), so the test's assertion shows them all at once.
  */
 export async function auditScreen(page, name, { rawKey = RAW_KEY } = {}) {
   const problems = [];
-  for (const lang of [...LANGS.slice(1), 'ja']) {
+  const offered = await page.$$eval('nav.langs button[lang]', (buttons) => buttons.map((b) => b.lang));
+  for (const lang of [...offered.filter((l) => l !== 'ja'), 'ja']) {
     await page.click(`nav.langs button[lang="${lang}"]`);
     await page.waitForSelector(`main[lang="${lang}"]`);
     const htmlLang = await page.evaluate(() => document.documentElement.lang);
@@ -142,6 +156,15 @@ export async function auditScreen(page, name, { rawKey = RAW_KEY } = {}) {
     if (raw) problems.push(`${name}/${lang}: raw resource key ${raw[0]}`);
     for (const violation of await axeViolations(page)) problems.push(`${name}/${lang}: axe ${JSON.stringify(violation)}`);
     await screenshot(page, `screens/${name}.${lang}`);
+  }
+  for (const [aid, mode, htmlClass] of [['aid-large', 'large', 'large-text'], ['aid-contrast', 'contrast', 'high-contrast']]) {
+    if (!await page.$(`#${aid}`)) continue;
+    await page.click(`#${aid}`);
+    await page.waitForSelector(`html.${htmlClass}`);
+    for (const violation of await axeViolations(page)) problems.push(`${name}/${mode}: axe ${JSON.stringify(violation)}`);
+    await screenshot(page, `screens/${name}.${mode}`);
+    await page.click(`#${aid}`);
+    await page.waitForSelector(`html:not(.${htmlClass})`);
   }
   return problems;
 }

@@ -40,7 +40,8 @@ export const READER_KINDS = ['ccid-apdu', 'ccid-extended', 'ccid-tpdu', 'rcs380'
  * Returns a control object, also exposed as `window.onshiVirtualUsb`, for tests: insertCard(i), removeCard(),
  * cardIndex (the card on the reader, null when empty), oncardchange (called after insertCard and removeCard),
  * unplug(), plug() (the same reader comes back as a new USBDevice, announced by a `connect` event), `device` (the
- * current USBDevice), `requestDeviceCalls` (how often the chooser was opened) and `log` (every transfer as hex:
+ * current USBDevice), `slotListening` (the kiosk waits on the interrupt endpoint now), `requestDeviceCalls` (how
+ * often the chooser was opened) and `log` (every transfer as hex:
  * `out`/`in` bulk, `control`, and `interrupt` for the CCID interrupt endpoint's NotifySlotChange).
  */
 export async function installVirtualUsb({
@@ -202,6 +203,8 @@ export async function installVirtualUsb({
     oncardchange: null,
     get device() { return current.device; },
     get cardIndex() { return cardInReader; },
+    /** True while the kiosk waits on the CCID interrupt endpoint (it hears a card placed without asking). */
+    get slotListening() { return current.state.interruptWaiters.length > 0; },
     insertCard: (index) => {
       reader.insert_card(index);
       cardInReader = index;

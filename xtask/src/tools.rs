@@ -117,6 +117,8 @@ pub const CHROMIUM: &str = "/usr/bin/chromium";
 pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 /// A Japanese font, so that screenshots of the kiosk show text rather than empty boxes.
 const CJK_FONT: &str = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc";
+/// The kiosk speaks Nepali: without a Devanagari font its screens (and their screenshots) show empty boxes.
+const DEVANAGARI_FONT: &str = "/usr/share/fonts/truetype/noto/NotoSansDevanagari-Regular.ttf";
 
 fn ensure_debian_packages(packages: &[(&str, &str)]) -> TaskResult {
     let missing: Vec<&str> =
@@ -161,5 +163,10 @@ pub fn ensure_build_tools() -> TaskResult {
 /// Everything the build and the tests need.
 pub fn ensure_all() -> TaskResult {
     ensure_build_tools()?;
-    ensure_debian_packages(&[(CHROMIUM, "chromium"), (CHROMEDRIVER, "chromium-driver"), (CJK_FONT, "fonts-noto-cjk")])
+    ensure_debian_packages(&[
+        (CHROMIUM, "chromium"),
+        (CHROMEDRIVER, "chromium-driver"),
+        (CJK_FONT, "fonts-noto-cjk"),
+        (DEVANAGARI_FONT, "fonts-noto-core"),
+    ])
 }

@@ -47,8 +47,21 @@ pub enum UiCommand {
     /// The card holder accepted the registration terms (at a registration point, or from an answer that found no
     /// insurance linked to the card).
     AcceptTerms,
+    /// The person pressed start while the kiosk was waiting, on the start screen, for a card to be placed: the
+    /// check-in begins now, for this purpose, and asks for the card.
+    Begin(Purpose),
     /// Stop and release the reader.
     Cancel,
+}
+
+/// How a check-in task begins.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Start {
+    /// The person pressed start: find the reader (the chooser when none is remembered) and ask for the card.
+    Pressed(Purpose),
+    /// The start screen shows and a remembered reader is plugged in: open it and wait, saying nothing, until a card
+    /// is placed on it (then the check-in begins for this purpose) or the person presses start.
+    WhenCardPlaced(Purpose),
 }
 
 fn failure_from_usb(error: &KioskError) -> Failure {
@@ -69,18 +82,33 @@ fn failure_from_card(error: &CardError) -> Failure {
 
 /// Runs one check-in from the device chooser to the answer, signing every edge call as the enrolled kiosk
 /// `identity`. Every outcome ends in exactly one final action.
+///
+/// A task that waits for a card on the start screen ([`Start::WhenCardPlaced`]) never opens the chooser and reports
+/// nothing until the check-in begins: a reader it cannot use leaves the start screen as it is, and pressing start
+/// then reports the problem.
 pub async fn run(
     dispatch: Callback<Action>,
     mut commands: UnboundedReceiver<UiCommand>,
     identity: Device,
-    purpose: Purpose,
+    start: Start,
 ) {
-    let device = match webusb::find_reader().await {
+    let (mut purpose, waiting) = match start {
+        Start::Pressed(purpose) => (purpose, false),
+        Start::WhenCardPlaced(purpose) => (purpose, true),
+    };
+    let found = if waiting {
+        webusb::remembered_reader().await.and_then(|d| d.ok_or(KioskError::UsbNoDeviceChosen))
+    } else {
+        webusb::find_reader().await
+    };
+    let device = match found {
         Ok(device) => device,
+        Err(_) if waiting && !begun(&mut commands) => return,
         Err(error) => return dispatch.emit(Action::Fail(failure_from_usb(&error))),
     };
     let bulk = match WebUsbBulk::open(device).await {
         Ok(bulk) => bulk,
+        Err(_) if waiting && !begun(&mut commands) => return,
         Err(error) => return dispatch.emit(Action::Fail(failure_from_usb(&error))),
     };
     let mut slot_watch = match bulk.slot_interrupt() {
@@ -92,14 +120,29 @@ pub async fn run(
     let configuration = bulk.configuration_descriptor().await.unwrap_or_default();
     let mut reader = match onshi_card::reader::open(bulk, protocol, &configuration) {
         Ok(reader) => reader,
+        Err(_) if waiting && !begun(&mut commands) => return,
         Err(error) => return dispatch.emit(Action::Fail(failure_from_card(&error))),
     };
-    match power_on_when_card_arrives(&mut reader, &mut slot_watch, &dispatch, &mut commands).await {
-        Ok(true) => {}
-        Ok(false) => return reader.into_inner().close().await,
-        Err(failure) => {
-            dispatch.emit(Action::Fail(failure));
-            return reader.into_inner().close().await;
+    let mut powered = false;
+    if waiting {
+        match wait_for_a_card_placed(&mut reader, &mut slot_watch, &mut commands).await {
+            Placed::Card => {
+                dispatch.emit(Action::CardPlaced);
+                powered = true;
+            }
+            // The hook showed the person that the check-in started; from here it goes as if pressed.
+            Placed::Begin(chosen) => purpose = chosen,
+            Placed::Stop => return reader.into_inner().close().await,
+        }
+    }
+    if !powered {
+        match power_on_when_card_arrives(&mut reader, &mut slot_watch, &dispatch, &mut commands).await {
+            Ok(true) => {}
+            Ok(false) => return reader.into_inner().close().await,
+            Err(failure) => {
+                dispatch.emit(Action::Fail(failure));
+                return reader.into_inner().close().await;
+            }
         }
     }
     loop {
@@ -174,6 +217,81 @@ impl SlotWatch {
 /// presence check of the card it activated.
 async fn card_present(reader: &mut AnyReader<WebUsbBulk>) -> Result<bool, Failure> {
     reader.card_present().await.map_err(|error| failure_from_card(&CardError::Transport(error)))
+}
+
+/// True when the person pressed start while the task waited for a card: a reader the waiting task cannot use must
+/// then be reported, as after any press of start.
+fn begun(commands: &mut UnboundedReceiver<UiCommand>) -> bool {
+    while let Ok(command) = commands.try_recv() {
+        if matches!(command, UiCommand::Begin(_)) {
+            return true;
+        }
+    }
+    false
+}
+
+/// What happened while the start screen waited for a card.
+enum Placed {
+    /// A card was placed on the reader and is powered on.
+    Card,
+    /// The person pressed start (for this purpose) before placing a card.
+    Begin(Purpose),
+    /// The wait was called off, or the reader failed: the start screen stays as it is.
+    Stop,
+}
+
+/// Waits on the start screen for a card to be placed: news from the reader's CCID interrupt endpoint
+/// (NotifySlotChange) followed by GetSlotStatus, or GetSlotStatus once a second, or the RC-S380's own poll, whose
+/// answer is its power-on. None of these is an APDU; nothing reaches the card before it is placed. A card that is
+/// already on the reader when the wait begins (one left behind by the person before) starts nothing: only a card
+/// placed on an empty reader does.
+async fn wait_for_a_card_placed(
+    reader: &mut AnyReader<WebUsbBulk>,
+    slot_watch: &mut SlotWatch,
+    commands: &mut UnboundedReceiver<UiCommand>,
+) -> Placed {
+    let mut seen_empty = false;
+    loop {
+        let present = if matches!(reader, AnyReader::Rcs380(_)) {
+            match reader.power_on().await {
+                Ok(_) => true,
+                Err(TransportError::NoCard | TransportError::CardMute) => false,
+                Err(_) => return Placed::Stop,
+            }
+        } else {
+            match card_present(reader).await {
+                Ok(present) => present,
+                Err(_) => return Placed::Stop,
+            }
+        };
+        if present && seen_empty {
+            if matches!(reader, AnyReader::Rcs380(_)) {
+                return Placed::Card;
+            }
+            match reader.power_on().await {
+                Ok(_) => return Placed::Card,
+                Err(TransportError::NoCard | TransportError::CardMute) => {}
+                Err(_) => return Placed::Stop,
+            }
+        }
+        seen_empty |= !present;
+        let change = async {
+            match slot_watch {
+                SlotWatch::Interrupt(_) => slot_watch.next_news().await.map(|_| ()),
+                SlotWatch::Polling => {
+                    TimeoutFuture::new(1_000).await;
+                    Ok(())
+                }
+            }
+        };
+        match select(Box::pin(change), commands.next()).await {
+            Either::Left((Ok(()), _)) => {}
+            Either::Left((Err(_), _)) => return Placed::Stop,
+            Either::Right((Some(UiCommand::Begin(purpose)), _)) => return Placed::Begin(purpose),
+            Either::Right((Some(UiCommand::Cancel) | None, _)) => return Placed::Stop,
+            Either::Right(_) => {}
+        }
+    }
 }
 
 /// Powers the card on, first asking for it when the reader is empty: the kiosk shows "place your card" and waits
@@ -376,7 +494,7 @@ impl CardWatch<'_> {
                 }
                 // A cancel, or the UI dropped its end of the channel: the person started over.
                 Waited::Command(Some(UiCommand::Cancel) | None) => return,
-                Waited::Command(Some(UiCommand::SubmitPin(_) | UiCommand::VisualCheck)) => {}
+                Waited::Command(Some(UiCommand::SubmitPin(_) | UiCommand::VisualCheck | UiCommand::Begin(_))) => {}
             }
         }
     }
@@ -457,7 +575,7 @@ async fn drive(
             }
             Some(UiCommand::Cancel) | None => return Ok(Finished::Stopped),
             // There is no answer yet to consent under, and no terms on screen.
-            Some(UiCommand::Consent { .. } | UiCommand::AcceptTerms) => continue,
+            Some(UiCommand::Consent { .. } | UiCommand::AcceptTerms | UiCommand::Begin(_)) => continue,
         };
         match checkin.verify(pin).await.map_err(|e| failure_from_card(&e))? {
             VerifyOutcome::Verified => break,

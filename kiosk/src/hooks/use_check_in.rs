@@ -6,16 +6,17 @@
 //! Must not: decide what a screen shows (the reducer in [`crate::state`] does, from the actions sent to it), copy,
 //! log or format the PIN.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use futures::channel::mpsc::{UnboundedSender, unbounded};
+use futures::lock::Mutex;
 use gloo_timers::future::TimeoutFuture;
 use onshi_card::jpki::Pin;
 use yew::prelude::*;
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
-use crate::checkin::task::{self, UiCommand};
+use crate::checkin::task::{self, Start, UiCommand};
 use crate::platform::device::Device;
 use crate::platform::webusb::{self, UsbListener};
 use crate::state::{Action, CARD_LEFT_BEHIND_SECS, Failure, PIN_LEN, Purpose, Screen};
@@ -76,6 +77,11 @@ pub struct CheckInHandle {
     run: Rc<RefCell<u32>>,
     /// The listener that ends the running check-in when the reader is unplugged.
     unplug: Rc<RefCell<Option<UsbListener>>>,
+    /// The running task waits, on the start screen, for a card to be placed, and has shown nothing yet.
+    waiting: Rc<Cell<bool>>,
+    /// Held by a task while it uses the reader: a task that was just called off still closes the reader, and the
+    /// next one (the start screen waiting again) opens it only after that, never the other way round.
+    reader_lock: Rc<Mutex<()>>,
     dispatch: Callback<Action>,
 }
 
@@ -100,6 +106,7 @@ impl CheckInHandle {
     /// Calls off the running check-in, if any, and forgets the typed digits: the task releases the reader.
     pub fn cancel(&self) {
         self.forget_pin();
+        self.waiting.set(false);
         if let Some(sender) = self.commands.borrow_mut().take() {
             let _ = sender.unbounded_send(UiCommand::Cancel);
         }
@@ -125,40 +132,73 @@ impl CheckInHandle {
     }
 
     /// Starts a check-in (or a registration) as the enrolled `device`, on demo card `virtual_card` of the virtual
-    /// reader when one is given. A check-in still running is called off first.
+    /// reader when one is given. A task waiting for a card on the start screen begins at once (it has the reader
+    /// open); any other check-in still running is called off first.
     pub fn start(&self, device: Device, virtual_card: Option<u32>, purpose: Purpose) {
+        if virtual_card.is_none() && self.waiting.get() {
+            let begun =
+                self.commands.borrow().as_ref().is_some_and(|s| s.unbounded_send(UiCommand::Begin(purpose)).is_ok());
+            if begun {
+                self.waiting.set(false);
+                self.dispatch.emit(Action::Connect);
+                return;
+            }
+        }
+        self.spawn(device, virtual_card, Start::Pressed(purpose));
+    }
+
+    /// On the start screen: opens the remembered reader and waits for a card to be placed on it, so that the
+    /// check-in (or registration, per `purpose`) begins without a touch. Shows nothing until then.
+    pub fn wait_for_card(&self, device: Device, purpose: Purpose) {
+        self.spawn(device, None, Start::WhenCardPlaced(purpose));
+    }
+
+    fn spawn(&self, device: Device, virtual_card: Option<u32>, start: Start) {
         self.cancel();
         let (sender, receiver) = unbounded();
         *self.commands.borrow_mut() = Some(sender);
-        self.dispatch.emit(Action::Connect);
+        let waiting = matches!(start, Start::WhenCardPlaced(_));
+        self.waiting.set(waiting);
+        if !waiting {
+            self.dispatch.emit(Action::Connect);
+        }
         let run = self.next_run();
+        // The first action a waiting task reports is the card placed: from then on it is a check-in like any other.
         let dispatch = {
-            let (dispatch, current) = (self.dispatch.clone(), self.run.clone());
+            let (dispatch, current, waiting) = (self.dispatch.clone(), self.run.clone(), self.waiting.clone());
             Callback::from(move |action: Action| {
                 if *current.borrow() == run {
+                    waiting.set(false);
                     dispatch.emit(action);
                 }
             })
         };
         let this = self.clone();
         wasm_bindgen_futures::spawn_local(async move {
+            let _reader = this.reader_lock.lock().await;
+            if *this.run.borrow() != run {
+                return;
+            }
             if let Some(index) = virtual_card {
                 webusb::install_virtual_reader(index).await;
             }
             // An unplugged reader ends the running check-in at once, even while it waits for the PIN and no
             // transfer is pending to fail. The listener is on the reader object in use (the virtual reader may
             // just have replaced it) and stays until the next check-in replaces it.
+            // A reader unplugged while the start screen waits only ends the wait.
             let on_unplug = {
-                let (commands, dispatch) = (this.commands.clone(), dispatch.clone());
+                let (commands, dispatch, waiting) = (this.commands.clone(), dispatch.clone(), this.waiting.clone());
                 move || {
                     if let Some(sender) = commands.borrow_mut().take() {
                         let _ = sender.unbounded_send(UiCommand::Cancel);
-                        dispatch.emit(Action::Fail(Failure::ReaderDisconnected));
+                        if !waiting.replace(false) {
+                            dispatch.emit(Action::Fail(Failure::ReaderDisconnected));
+                        }
                     }
                 }
             };
             *this.unplug.borrow_mut() = webusb::on_unplug(on_unplug);
-            task::run(dispatch, receiver, device, purpose).await;
+            task::run(dispatch, receiver, device, start).await;
         });
     }
 
@@ -215,7 +255,9 @@ pub fn use_check_in(screen: &Screen, dispatch: Callback<Action>) -> CheckInHandl
     let commands: Commands = use_mut_ref(|| None);
     let run = use_mut_ref(|| 0u32);
     let unplug = use_mut_ref(|| None);
-    let handle = CheckInHandle { pin, commands, run, unplug, dispatch };
+    let waiting = (*use_memo((), |_| Rc::new(Cell::new(false)))).clone();
+    let reader_lock = (*use_memo((), |_| Rc::new(Mutex::new(())))).clone();
+    let handle = CheckInHandle { pin, commands, run, unplug, waiting, reader_lock, dispatch };
     {
         let handle = handle.clone();
         use_effect_with(matches!(screen, Screen::PinEntry { .. }), move |on_pin_pad| {

@@ -1,6 +1,6 @@
 //! Every browser API the kiosk uses, behind plain Rust functions: the reader over WebUSB ([`webusb`], the only code
 //! that touches `navigator.usb`), the enrolled device identity ([`device`]: WebCrypto and IndexedDB), the edge's
-//! API ([`api`]) and where the edge is ([`config`]).
+//! API ([`api`]), where the edge is ([`config`]) and the voice (`speech`: `speechSynthesis`).
 //!
 //! Must not: know the screens or the check-in's steps; hold the PIN.
 
@@ -10,5 +10,7 @@ pub mod config;
 pub(crate) mod api;
 #[cfg(target_arch = "wasm32")]
 pub(crate) mod device;
+#[cfg(target_arch = "wasm32")]
+pub(crate) mod speech;
 #[cfg(target_arch = "wasm32")]
 pub(crate) mod webusb;

@@ -3,25 +3,26 @@
 use yew::prelude::*;
 
 use crate::hooks::use_check_in::CheckInHandle;
-use crate::i18n::{Lang, text};
+use crate::i18n::Lang;
+use crate::screens::ruby;
 
 /// The blocked PIN, with the visual-check offer; `card_taken` once the card has left the reader.
 pub fn blocked(lang: Lang, card_taken: bool, check_in: &CheckInHandle) -> Html {
-    let t = |key: &str| text(lang, key);
+    let h = |key: &str| ruby::shown(lang, key);
     let check_in = check_in.clone();
     let on_visual_check = Callback::from(move |_: MouseEvent| check_in.choose_visual_check());
     html! {
         <section aria-labelledby="heading" class="blocked" id="blocked" data-card-taken={card_taken.to_string()}>
-            <h2 id="heading" tabindex="-1">{ t("blocked.heading") }</h2>
-            <p>{ t("blocked.body") }</p>
-            <p>{ t("blocked.visual_check_offer") }</p>
+            <h2 id="heading" tabindex="-1">{ h("blocked.heading") }</h2>
+            <p>{ h("blocked.body") }</p>
+            <p>{ h("blocked.visual_check_offer") }</p>
             <button id="visual-check" class="primary" onclick={on_visual_check}>
-                { t("blocked.visual_check") }
+                { h("blocked.visual_check") }
             </button>
             if card_taken {
-                <p class="done" id="card-taken" role="status">{ t("blocked.card_taken") }</p>
+                <p class="done" id="card-taken" role="status">{ h("blocked.card_taken") }</p>
             } else {
-                <p class="remove" id="remove-card">{ t("blocked.remove_card") }</p>
+                <p class="remove" id="remove-card">{ h("blocked.remove_card") }</p>
             }
         </section>
     }

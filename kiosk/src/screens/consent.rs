@@ -10,6 +10,7 @@ use yew::prelude::*;
 use crate::checkin::task::UiCommand;
 use crate::hooks::use_check_in::CheckInHandle;
 use crate::i18n::{Lang, jst_date_time, text, text_with};
+use crate::screens::ruby;
 use crate::state::{Action, ConsentStep};
 
 /// The consent kinds in the order the question lists them, with their resource keys and element ids.
@@ -52,6 +53,7 @@ struct ConsentCallbacks {
 /// current qualification could record it.
 pub fn consent(lang: Lang, step: &ConsentStep, dispatch: &Callback<Action>, check_in: &CheckInHandle) -> Html {
     let t = |key: &str| text(lang, key);
+    let h = |key: &str| ruby::shown(lang, key);
     let check_in = check_in.clone();
     let callbacks = ConsentCallbacks {
         toggle: dispatch.reform(Action::ToggleConsent),
@@ -76,9 +78,9 @@ pub fn consent(lang: Lang, step: &ConsentStep, dispatch: &Callback<Action>, chec
             let comprehensive = chosen.contains(&ConsentKind::Comprehensive);
             html! {
                 <>
-                    <p class="consent-body">{ t("consent.body") }</p>
+                    <p class="consent-body">{ h("consent.body") }</p>
                     <fieldset class="consent-kinds">
-                        <legend>{ t("consent.legend") }</legend>
+                        <legend>{ h("consent.legend") }</legend>
                         { for CONSENT_KINDS.iter().map(|&(kind, key, id)| {
                             let on_toggle = callbacks.toggle.clone();
                             // 包括同意 already covers every single kind, so those are shown ticked and fixed.
@@ -88,14 +90,14 @@ pub fn consent(lang: Lang, step: &ConsentStep, dispatch: &Callback<Action>, chec
                                     for={id}>
                                     <input type="checkbox" id={id} checked={chosen.contains(&kind) || covered}
                                         disabled={covered} onchange={Callback::from(move |_: Event| on_toggle.emit(kind))} />
-                                    <span>{ t(key) }</span>
+                                    <span>{ h(key) }</span>
                                 </label>
                             }
                         }) }
                     </fieldset>
                     <fieldset class="prescription" id="prescription" aria-describedby="prescription-hint">
-                        <legend>{ t("consent.prescription_legend") }</legend>
-                        <p id="prescription-hint" class="hint">{ t("consent.prescription_hint") }</p>
+                        <legend>{ h("consent.prescription_legend") }</legend>
+                        <p id="prescription-hint" class="hint">{ h("consent.prescription_hint") }</p>
                         <div class="choices">
                             { for PRESCRIPTION_FORMATS.iter().map(|&(format, key, id)| {
                                 let on_choose = callbacks.prescription.clone();
@@ -104,7 +106,7 @@ pub fn consent(lang: Lang, step: &ConsentStep, dispatch: &Callback<Action>, chec
                                         <input type="radio" name="prescription" id={id} required=true
                                             value={format.as_str()} checked={*prescription == Some(format)}
                                             onchange={Callback::from(move |_: Event| on_choose.emit(format))} />
-                                        <span>{ t(key) }</span>
+                                        <span>{ h(key) }</span>
                                     </label>
                                 }
                             }) }
@@ -112,28 +114,28 @@ pub fn consent(lang: Lang, step: &ConsentStep, dispatch: &Callback<Action>, chec
                     </fieldset>
                     <div class="answer-buttons">
                         <button id="consent-agree" class="primary" disabled={chosen.is_empty() || prescription.is_none()}
-                            onclick={callbacks.send.reform(|_: MouseEvent| true)}>{ t("consent.agree") }</button>
+                            onclick={callbacks.send.reform(|_: MouseEvent| true)}>{ h("consent.agree") }</button>
                         <button id="consent-decline" class="secondary" disabled={prescription.is_none()}
                             onclick={callbacks.send.reform(|_: MouseEvent| false)}>
-                            { t("consent.decline") }
+                            { h("consent.decline") }
                         </button>
                     </div>
-                    <button id="consent-skip" class="link" onclick={callbacks.skip.clone()}>{ t("consent.skip") }</button>
+                    <button id="consent-skip" class="link" onclick={callbacks.skip.clone()}>{ h("consent.skip") }</button>
                 </>
             }
         }
-        ConsentStep::Sending { .. } => html! { <p role="status">{ t("consent.sending") }</p> },
+        ConsentStep::Sending { .. } => html! { <p role="status">{ h("consent.sending") }</p> },
         ConsentStep::Recorded { agreed, prescription, .. } => {
             let names = |kinds: &[ConsentKind]| -> String {
                 kinds.iter().map(|&kind| t(consent_key(kind))).collect::<Vec<_>>().join("・")
             };
             let consent_line = if agreed.is_empty() {
-                html! { <p id="consent-recorded" role="status" data-kinds="">{ t("consent.declined") }</p> }
+                html! { <p id="consent-recorded" role="status" data-kinds="">{ h("consent.declined") }</p> }
             } else {
                 let data: Vec<&str> = agreed.iter().map(|&kind| kind.as_str()).collect();
                 html! {
                     <p id="consent-recorded" role="status" data-kinds={data.join(",")}>
-                        { t("consent.recorded") }{ " " }<strong>{ names(agreed) }</strong>
+                        { h("consent.recorded") }{ " " }<strong>{ names(agreed) }</strong>
                     </p>
                 }
             };
@@ -152,7 +154,7 @@ pub fn consent(lang: Lang, step: &ConsentStep, dispatch: &Callback<Action>, chec
                 let data: Vec<&str> = still_live.iter().map(|grant| grant.kind.as_str()).collect();
                 html! {
                     <p id="consent-still-live" data-kinds={data.join(",")}>
-                        { t("consent.still_live") }{ " " }<strong>{ items.join("・") }</strong>
+                        { h("consent.still_live") }{ " " }<strong>{ items.join("・") }</strong>
                     </p>
                 }
             };
@@ -161,19 +163,19 @@ pub fn consent(lang: Lang, step: &ConsentStep, dispatch: &Callback<Action>, chec
                     { consent_line }
                     { earlier_line }
                     <p id="prescription-recorded" data-prescription={prescription.as_str()}>
-                        { t("consent.prescription_recorded") }{ " " }<strong>{ t(prescription_key(*prescription)) }</strong>
+                        { h("consent.prescription_recorded") }{ " " }<strong>{ h(prescription_key(*prescription)) }</strong>
                     </p>
                 </>
             }
         }
-        ConsentStep::Skipped => html! { <p id="consent-skipped" role="status">{ t("consent.skipped") }</p> },
+        ConsentStep::Skipped => html! { <p id="consent-skipped" role="status">{ h("consent.skipped") }</p> },
         ConsentStep::Failed => {
-            html! { <p id="consent-failed" class="warning" role="alert">{ t("consent.failed") }</p> }
+            html! { <p id="consent-failed" class="warning" role="alert">{ h("consent.failed") }</p> }
         }
     };
     html! {
         <section class="consent" id="consent" aria-labelledby="consent-heading" data-open={step.is_open().to_string()}>
-            <h3 id="consent-heading">{ t("consent.heading") }</h3>
+            <h3 id="consent-heading">{ h("consent.heading") }</h3>
             { body }
         </section>
     }

@@ -5,12 +5,13 @@ use wasm_bindgen::JsCast as _;
 use yew::prelude::*;
 use zeroize::Zeroizing;
 
-use crate::i18n::{Lang, text};
+use crate::i18n::Lang;
+use crate::screens::ruby;
 
 /// The code form. `failed`: the last attempt was refused or could not reach the edge; `lapsed`: the kiosk was
 /// enrolled, but the edge no longer knows it. The typed code goes to `on_enrol`, taken out of the input.
 pub fn enrol(lang: Lang, failed: bool, lapsed: bool, on_enrol: &Callback<Zeroizing<String>>) -> Html {
-    let t = |key: &str| text(lang, key);
+    let h = |key: &str| ruby::shown(lang, key);
     let on_submit = {
         let on_enrol = on_enrol.clone();
         Callback::from(move |event: SubmitEvent| {
@@ -31,21 +32,21 @@ pub fn enrol(lang: Lang, failed: bool, lapsed: bool, on_enrol: &Callback<Zeroizi
     html! {
         <section aria-labelledby="heading" class="enrol" id="enrol" data-lapsed={lapsed.to_string()}>
             <h2 id="heading" tabindex="-1">
-                { t(if lapsed { "enrol.lapsed_heading" } else { "enrol.heading" }) }
+                { h(if lapsed { "enrol.lapsed_heading" } else { "enrol.heading" }) }
             </h2>
             if lapsed {
-                <p class="warning" role="alert" id="enrol-lapsed">{ t("enrol.lapsed") }</p>
+                <p class="warning" role="alert" id="enrol-lapsed">{ h("enrol.lapsed") }</p>
             } else {
-                <p>{ t("enrol.body") }</p>
+                <p>{ h("enrol.body") }</p>
             }
             if failed {
-                <p class="warning" role="alert" id="enrol-failed">{ t("enrol.failed") }</p>
+                <p class="warning" role="alert" id="enrol-failed">{ h("enrol.failed") }</p>
             }
             <form onsubmit={on_submit}>
-                <label for="enrol-code">{ t("enrol.code_label") }</label>
+                <label for="enrol-code">{ h("enrol.code_label") }</label>
                 <input id="enrol-code" type="text" autocomplete="off" autocapitalize="characters"
                     spellcheck="false" />
-                <button id="enrol-submit" class="primary" type="submit">{ t("enrol.submit") }</button>
+                <button id="enrol-submit" class="primary" type="submit">{ h("enrol.submit") }</button>
             </form>
         </section>
     }

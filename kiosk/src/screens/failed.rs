@@ -2,18 +2,19 @@
 
 use yew::prelude::*;
 
-use crate::i18n::{Lang, text};
+use crate::i18n::Lang;
+use crate::screens::ruby;
 use crate::state::Failure;
 
 /// The failure's message; a reader that refused its smart-card interface also says what to do next.
 pub fn failed(lang: Lang, failure: Failure) -> Html {
-    let t = |key: &str| text(lang, key);
+    let h = |key: &str| ruby::shown(lang, key);
     html! {
         <section aria-labelledby="heading" class="failed" id="failed" data-failure={format!("{failure:?}")}>
-            <h2 id="heading" tabindex="-1">{ t("error.heading") }</h2>
-            <p role="alert">{ t(failure.message_key()) }</p>
+            <h2 id="heading" tabindex="-1">{ h("error.heading") }</h2>
+            <p role="alert">{ h(failure.message_key()) }</p>
             if failure == Failure::ReaderRefusedCcid {
-                <p>{ t("reader.refused_next") }</p>
+                <p>{ h("reader.refused_next") }</p>
             }
         </section>
     }

@@ -18,5 +18,6 @@ pub mod registered;
 pub mod registration_offer;
 pub mod registration_terms;
 pub mod result;
+pub mod ruby;
 pub mod visual_check;
 pub mod welcome;

@@ -5,7 +5,8 @@
 use yew::prelude::*;
 
 use crate::hooks::use_check_in::CheckInHandle;
-use crate::i18n::{Lang, text, text_n};
+use crate::i18n::{Lang, marked_n, text, text_n};
+use crate::screens::ruby;
 use crate::state::{Action, PIN_LEN};
 
 /// The PIN screen's state, from [`crate::state::Screen::PinEntry`].
@@ -27,6 +28,7 @@ pub struct PinPadState {
 /// a phone: the OK button stays on screen after a wrong PIN, whatever the warnings above it say.
 pub fn pin_pad(lang: Lang, props: &PinPadState, dispatch: &Callback<Action>, check_in: &CheckInHandle) -> Html {
     let t = |key: &str| text(lang, key);
+    let h = |key: &str| ruby::shown(lang, key);
     let on_digit = {
         let check_in = check_in.clone();
         Callback::from(move |digit: char| check_in.type_digit(digit))
@@ -65,32 +67,33 @@ pub fn pin_pad(lang: Lang, props: &PinPadState, dispatch: &Callback<Action>, che
     html! {
         <section aria-labelledby="heading" class="pin">
             <div class="pin-info">
-                <h2 id="heading" tabindex="-1">{ t("pin.heading") }</h2>
-                <p class="hint">{ t("pin.hint") }</p>
+                <h2 id="heading" tabindex="-1">{ h("pin.heading") }</h2>
+                <p class="hint">{ h("pin.hint") }</p>
+                <p class="hint" id="pin-keys">{ h("pin.keys_hint") }</p>
                 if props.last_was_wrong {
-                    <p class="warning" role="alert">{ t("pin.wrong") }</p>
+                    <p class="warning" role="alert">{ h("pin.wrong") }</p>
                 }
                 <p id="tries-left" class={classes!("tries", (tries_left <= 1).then_some("danger"))}>
-                    { text_n(lang, "pin.tries_left", tries_left) }
+                    { ruby::rich(&marked_n(lang, "pin.tries_left", tries_left)) }
                 </p>
                 if tries_left == 1 && !props.confirming_last_try {
-                    <p class="warning" role="alert">{ t("pin.last_try") }</p>
+                    <p class="warning" role="alert">{ h("pin.last_try") }</p>
                 }
             </div>
             <div class="pin-entry">
                 if props.confirming_last_try {
                     <div id="last-try" class="confirm" role="alertdialog" aria-modal="false"
                         aria-labelledby="last-try-heading" aria-describedby="last-try-body">
-                        <h3 id="last-try-heading">{ t("pin.confirm_heading") }</h3>
-                        <p id="last-try-body">{ t("pin.confirm_body") }</p>
+                        <h3 id="last-try-heading">{ h("pin.confirm_heading") }</h3>
+                        <p id="last-try-body">{ h("pin.confirm_body") }</p>
                         <button id="last-try-send" class="primary" onclick={on_confirm_last_try}>
-                            { t("pin.confirm_send") }
+                            { h("pin.confirm_send") }
                         </button>
                         <button id="last-try-reenter" class="secondary" onclick={on_clear.clone()}>
-                            { t("pin.reenter") }
+                            { h("pin.reenter") }
                         </button>
                         <button id="visual-check" class="secondary" onclick={on_visual_check.clone()}>
-                            { t("pin.visual_check") }
+                            { h("pin.visual_check") }
                         </button>
                     </div>
                 } else {
@@ -101,15 +104,15 @@ pub fn pin_pad(lang: Lang, props: &PinPadState, dispatch: &Callback<Action>, che
                     </div>
                     <div class="keypad" role="group" aria-label={t("pin.keypad")}>
                         { for keys.iter().map(|&k| key_button(k, on_digit.clone())) }
-                        <button class="key" id="pin-clear" onclick={on_clear}>{ t("pin.clear") }</button>
+                        <button class="key" id="pin-clear" onclick={on_clear}>{ h("pin.clear") }</button>
                         { key_button('0', on_digit.clone()) }
-                        <button class="key" id="pin-back" onclick={on_back}>{ t("pin.back") }</button>
+                        <button class="key" id="pin-back" onclick={on_back}>{ h("pin.back") }</button>
                     </div>
                     <button id="pin-submit" class="primary" disabled={entered != PIN_LEN} onclick={on_submit}>
-                        { t("pin.submit") }
+                        { h("pin.submit") }
                     </button>
                     <button id="visual-check" class="secondary" onclick={on_visual_check}>
-                        { t("pin.visual_check") }
+                        { h("pin.visual_check") }
                     </button>
                 }
             </div>

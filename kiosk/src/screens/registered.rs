@@ -3,22 +3,19 @@
 use onshi_proto::origin::RegistrationOutcome;
 use yew::prelude::*;
 
-use crate::i18n::{Lang, text};
+use crate::i18n::{Lang, registered_key};
+use crate::screens::ruby;
 
 /// The registration's `outcome` and the request to take the card.
 pub fn registered(lang: Lang, outcome: RegistrationOutcome) -> Html {
-    let t = |key: &str| text(lang, key);
-    let (key, done) = match outcome {
-        RegistrationOutcome::Registered => ("register.registered", true),
-        RegistrationOutcome::AlreadyRegistered => ("register.already", true),
-        RegistrationOutcome::NoInsuredRecord => ("register.no_record", false),
-        RegistrationOutcome::CertificateNotUsable => ("register.not_usable", false),
-    };
+    let h = |key: &str| ruby::shown(lang, key);
+    let key = registered_key(outcome);
+    let done = matches!(outcome, RegistrationOutcome::Registered | RegistrationOutcome::AlreadyRegistered);
     html! {
         <section aria-labelledby="heading" class="registered" id="registered" data-outcome={format!("{outcome:?}")}>
-            <h2 id="heading" tabindex="-1">{ t("register.done_heading") }</h2>
-            <p class={if done { "done" } else { "guidance" }} role="status">{ t(key) }</p>
-            <p class="remove">{ t("result.remove_card") }</p>
+            <h2 id="heading" tabindex="-1">{ h("register.done_heading") }</h2>
+            <p class={if done { "done" } else { "guidance" }} role="status">{ h(key) }</p>
+            <p class="remove">{ h("result.remove_card") }</p>
         </section>
     }
 }

@@ -9,43 +9,44 @@ use onshi_proto::qualification::{
 };
 use yew::prelude::*;
 
-use crate::i18n::{Lang, text, text_n};
+use crate::i18n::{Lang, text, text_n, validity_key};
+use crate::screens::ruby;
 use crate::state::CardReminder;
 
 /// The answer, its guidance, and what the kiosk asks about the `card` (nothing yet while `questions_open`).
 pub fn result_view(lang: Lang, answer: &QualificationAnswer, card: CardReminder, questions_open: bool) -> Html {
-    let t = |key: &str| text(lang, key);
+    let h = |key: &str| ruby::shown(lang, key);
     let validity_class = if answer.validity == Validity::Valid { "valid" } else { "invalid" };
     // A 無効 answer carries no share to pay under the lost qualification; it shows when that ended instead.
     let lost = answer.validity == Validity::Invalid;
     html! {
         <section aria-labelledby="heading" class="result" id="result" data-validity={format!("{:?}", answer.validity)}>
-            <h2 id="heading" tabindex="-1">{ t("result.heading") }</h2>
+            <h2 id="heading" tabindex="-1">{ h("result.heading") }</h2>
             <p class={classes!("validity", validity_class)}>
-                <span class="label">{ t("result.validity") }</span>
+                <span class="label">{ h("result.validity") }</span>
                 // The staff read the national label at a glance; a patient reading another language gets theirs too.
                 <strong id="validity" lang="ja">{ text(Lang::Ja, validity_key(answer.validity)) }</strong>
                 if lang != Lang::Ja {
-                    <span class="translated" id="validity-translated">{ t(validity_key(answer.validity)) }</span>
+                    <span class="translated" id="validity-translated">{ h(validity_key(answer.validity)) }</span>
                 }
             </p>
             { for answer.records.iter().map(|record| html! {
                 <dl class="record">
-                    <dt>{ t("result.name") }</dt><dd>{ &record.name }</dd>
-                    <dt>{ t("result.birth_date") }</dt><dd id="birth-date">{ date_with_era(record.birth_date) }</dd>
-                    <dt>{ t("result.insurer") }</dt><dd>{ &record.insurer_name }</dd>
-                    <dt>{ t("result.insurer_number") }</dt><dd>{ &record.insurer_number }</dd>
-                    <dt>{ t("result.symbol_number") }</dt>
+                    <dt>{ h("result.name") }</dt><dd>{ &record.name }</dd>
+                    <dt>{ h("result.birth_date") }</dt><dd id="birth-date">{ date_with_era(record.birth_date) }</dd>
+                    <dt>{ h("result.insurer") }</dt><dd>{ &record.insurer_name }</dd>
+                    <dt>{ h("result.insurer_number") }</dt><dd>{ &record.insurer_number }</dd>
+                    <dt>{ h("result.symbol_number") }</dt>
                     <dd>{ format!("{} ・ {} ・ {}", record.symbol.as_deref().unwrap_or("—"), record.number, record.branch.as_deref().unwrap_or("—")) }</dd>
-                    <dt>{ t("result.personal_family") }</dt>
-                    <dd>{ t(if record.personal_family == PersonalFamily::Insured { "result.insured" } else { "result.dependent" }) }</dd>
+                    <dt>{ h("result.personal_family") }</dt>
+                    <dd>{ h(if record.personal_family == PersonalFamily::Insured { "result.insured" } else { "result.dependent" }) }</dd>
                     if lost {
                         if let Some(date) = record.disqualification_date {
-                            <dt>{ t("result.disqualification_date") }</dt>
+                            <dt>{ h("result.disqualification_date") }</dt>
                             <dd id="disqualification-date">{ date_with_era(date) }</dd>
                         }
                     } else {
-                        <dt>{ t("result.ratio") }</dt>
+                        <dt>{ h("result.ratio") }</dt>
                         <dd id="ratio">{ text_n(lang, "result.ratio_value", record.partial_contribution_percent / 10) }</dd>
                     }
                     { for record.specific_diseases.iter().map(|certificate| specific_disease_view(lang, certificate)) }
@@ -55,17 +56,17 @@ pub fn result_view(lang: Lang, answer: &QualificationAnswer, card: CardReminder,
             { match (card, questions_open) {
                 // The card may stay while the patient answers; it is asked for once nothing is left to answer.
                 (CardReminder::InReader | CardReminder::LeftBehind, true) => html! {
-                    <p class="hint" id="answer-first">{ t("result.answer_first") }</p>
+                    <p class="hint" id="answer-first">{ h("result.answer_first") }</p>
                 },
                 (CardReminder::Taken, true) => html! {
-                    <p class="hint" id="card-taken-early" role="status">{ t("result.card_taken_answer_first") }</p>
+                    <p class="hint" id="card-taken-early" role="status">{ h("result.card_taken_answer_first") }</p>
                 },
-                (CardReminder::InReader, false) => html! { <p class="remove" id="remove-card">{ t("result.remove_card") }</p> },
+                (CardReminder::InReader, false) => html! { <p class="remove" id="remove-card">{ h("result.remove_card") }</p> },
                 (CardReminder::LeftBehind, false) => html! {
-                    <p class="remove alert" id="card-left-behind" role="alert">{ t("result.card_left_behind") }</p>
+                    <p class="remove alert" id="card-left-behind" role="alert">{ h("result.card_left_behind") }</p>
                 },
                 (CardReminder::Taken, false) => html! {
-                    <p class="done" id="card-taken" role="status">{ t("result.card_taken") }</p>
+                    <p class="done" id="card-taken" role="status">{ h("result.card_taken") }</p>
                 },
             } }
         </section>
@@ -77,6 +78,7 @@ pub fn result_view(lang: Lang, answer: &QualificationAnswer, card: CardReminder,
 /// by others in the waiting room, so the patient's screen never shows it; the staff console does.
 fn specific_disease_view(lang: Lang, certificate: &SpecificDiseaseCertificate) -> Html {
     let t = |key: &str| text(lang, key);
+    let h = |key: &str| ruby::shown(lang, key);
     let mut details = vec![t("result.specific_disease_applies")];
     if let Some(yen) = certificate.monthly_self_pay_yen {
         details.push(text_n(lang, "result.specific_disease_self_pay", crate::i18n::yen(yen)));
@@ -86,19 +88,9 @@ fn specific_disease_view(lang: Lang, certificate: &SpecificDiseaseCertificate) -
     }
     html! {
         <>
-            <dt>{ t("result.specific_disease") }</dt>
+            <dt>{ h("result.specific_disease") }</dt>
             <dd class="specific-disease">{ details.join(" ・ ") }</dd>
         </>
-    }
-}
-
-fn validity_key(validity: Validity) -> &'static str {
-    match validity {
-        Validity::Valid => "validity.valid",
-        Validity::Invalid => "validity.invalid",
-        Validity::InvalidNewerExists => "validity.invalid_newer",
-        Validity::NoQualification => "validity.no_qualification",
-        Validity::MultipleMatches => "validity.multiple",
     }
 }
 

@@ -2,17 +2,18 @@
 
 use yew::prelude::*;
 
-use crate::i18n::{Lang, text};
+use crate::i18n::Lang;
+use crate::screens::ruby;
 
 /// "Staff are on their way".
 pub fn visual_check(lang: Lang) -> Html {
-    let t = |key: &str| text(lang, key);
+    let h = |key: &str| ruby::shown(lang, key);
     html! {
         <section aria-labelledby="heading" class="visual-check" id="visual">
-            <h2 id="heading" tabindex="-1">{ t("visual.heading") }</h2>
-            <p>{ t("visual.body") }</p>
+            <h2 id="heading" tabindex="-1">{ h("visual.heading") }</h2>
+            <p>{ h("visual.body") }</p>
             <div class="spinner" role="presentation"></div>
-            <p class="remove" role="status">{ t("visual.waiting") }</p>
+            <p class="remove" role="status">{ h("visual.waiting") }</p>
         </section>
     }
 }

@@ -5,8 +5,17 @@
 use yew::prelude::*;
 
 use crate::hooks::use_reader_status::{ReaderStatus, VirtualCards};
-use crate::i18n::{Lang, text};
+use crate::i18n::Lang;
+use crate::screens::ruby;
 use crate::state::Purpose;
+
+/// What this kiosk's start screen is for: 受付 (check-in), or at `/?mode=register` the 健康保険証利用登録 point.
+pub fn default_purpose() -> Purpose {
+    let registration_point = web_sys::window()
+        .and_then(|w| w.location().search().ok())
+        .is_some_and(|search| search.contains("mode=register"));
+    if registration_point { Purpose::Registration } else { Purpose::CheckIn }
+}
 
 /// The start screen: whether a usable `reader` is plugged in, the virtual reader's demo `cards` (none outside demo
 /// and test builds), and `on_start`, which starts a check-in or a registration (on the chosen demo card when one is
@@ -17,11 +26,9 @@ pub fn welcome(
     cards: &VirtualCards,
     on_start: &Callback<(Option<u32>, Purpose)>,
 ) -> Html {
-    let t = |key: &str| text(lang, key);
-    let registration_point = web_sys::window()
-        .and_then(|w| w.location().search().ok())
-        .is_some_and(|search| search.contains("mode=register"));
-    let default_purpose = if registration_point { Purpose::Registration } else { Purpose::CheckIn };
+    let h = |key: &str| ruby::shown(lang, key);
+    let default_purpose = default_purpose();
+    let registration_point = default_purpose == Purpose::Registration;
     let start_with = |purpose: Purpose| on_start.reform(move |_: MouseEvent| (None, purpose));
     let virtual_section = if cards.labels.is_empty() {
         html! {}
@@ -38,25 +45,26 @@ pub fn welcome(
         };
         html! {
             <div class="virtual">
-                <label for="virtual-card">{ t("welcome.virtual_card") }</label>
+                <label for="virtual-card">{ h("welcome.virtual_card") }</label>
                 <select id="virtual-card" onchange={on_choose}>
                     { for cards.labels.iter().enumerate().map(|(i, label)| html! {
                         <option value={i.to_string()} selected={i as u32 == chosen}>{ label.clone() }</option>
                     }) }
                 </select>
-                <button id="use-virtual" class="secondary" onclick={start_virtual}>{ t("welcome.virtual") }</button>
+                <button id="use-virtual" class="secondary" onclick={start_virtual}>{ h("welcome.virtual") }</button>
             </div>
         }
     };
     let reader_line = match reader {
+        // A plugged-in reader is opened and listened to: a card placed on it starts at once.
         ReaderStatus::Connected => html! {
             <p id="reader-status" class="reader-status connected" role="status" data-reader="connected">
-                { t("reader.status_connected") }
+                { h("reader.status_connected") }{ " " }{ h("welcome.place_card") }
             </p>
         },
         ReaderStatus::Missing => html! {
             <p id="reader-status" class="reader-status" role="status" data-reader="missing">
-                { t("reader.status_missing") }
+                { h("reader.status_missing") }
             </p>
         },
         ReaderStatus::Unknown => html! {},
@@ -64,11 +72,11 @@ pub fn welcome(
     if registration_point {
         html! {
             <section aria-labelledby="heading">
-                <h2 id="heading" tabindex="-1">{ t("register.point_heading") }</h2>
-                <p>{ t("register.point_body") }</p>
+                <h2 id="heading" tabindex="-1">{ h("register.point_heading") }</h2>
+                <p>{ h("register.point_body") }</p>
                 { reader_line }
                 <button id="register" class="primary" onclick={start_with(Purpose::Registration)}>
-                    { t("welcome.register") }
+                    { h("welcome.register") }
                 </button>
                 { virtual_section }
             </section>
@@ -76,14 +84,14 @@ pub fn welcome(
     } else {
         html! {
             <section aria-labelledby="heading">
-                <h2 id="heading" tabindex="-1">{ t("welcome.heading") }</h2>
-                <p>{ t("welcome.body") }</p>
+                <h2 id="heading" tabindex="-1">{ h("welcome.heading") }</h2>
+                <p>{ h("welcome.body") }</p>
                 { reader_line }
                 <button id="connect" class="primary" onclick={start_with(Purpose::CheckIn)}>
-                    { t("welcome.connect") }
+                    { h("welcome.connect") }
                 </button>
                 <button id="register" class="secondary" onclick={start_with(Purpose::Registration)}>
-                    { t("welcome.register") }
+                    { h("welcome.register") }
                 </button>
                 { virtual_section }
             </section>

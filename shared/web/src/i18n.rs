@@ -21,11 +21,27 @@ pub enum Lang {
     Ko,
     /// Vietnamese.
     Vi,
+    /// Portuguese as spoken in Brazil.
+    PtBr,
+    /// Filipino (Tagalog).
+    Fil,
+    /// Nepali.
+    Ne,
+    /// Indonesian.
+    Id,
+    /// やさしい日本語: plain Japanese in short sentences, with readings (ふりがな) over the kanji, for those who
+    /// read Japanese as a second language and for children.
+    JaEasy,
 }
 
 impl Lang {
-    /// Every language, in the order the switcher lists them.
+    /// The languages of every onshi screen (the staff console's), in the order the switcher lists them.
     pub const ALL: [Lang; 5] = [Lang::Ja, Lang::En, Lang::ZhHans, Lang::Ko, Lang::Vi];
+
+    /// The patient kiosk's languages: those of [`Lang::ALL`], then the languages of Japan's next largest groups of
+    /// residents (Brazilian, Filipino, Nepali, Indonesian), and やさしい日本語.
+    pub const PATIENT: [Lang; 10] =
+        [Lang::Ja, Lang::En, Lang::ZhHans, Lang::Ko, Lang::Vi, Lang::PtBr, Lang::Fil, Lang::Ne, Lang::Id, Lang::JaEasy];
 
     /// The BCP 47 tag, for the `lang` attribute.
     pub fn tag(self) -> &'static str {
@@ -35,6 +51,12 @@ impl Lang {
             Lang::ZhHans => "zh-Hans",
             Lang::Ko => "ko",
             Lang::Vi => "vi",
+            Lang::PtBr => "pt-BR",
+            Lang::Fil => "fil",
+            Lang::Ne => "ne",
+            Lang::Id => "id",
+            // BCP 47 private use: Japanese, in its plain variety.
+            Lang::JaEasy => "ja-x-easy",
         }
     }
 
@@ -46,42 +68,56 @@ impl Lang {
             Lang::ZhHans => "简体中文",
             Lang::Ko => "한국어",
             Lang::Vi => "Tiếng Việt",
+            Lang::PtBr => "Português",
+            Lang::Fil => "Filipino",
+            Lang::Ne => "नेपाली",
+            Lang::Id => "Bahasa Indonesia",
+            Lang::JaEasy => "やさしい にほんご",
         }
     }
 
     /// The language with this BCP 47 tag, if the kiosk has it.
     pub fn from_tag(tag: &str) -> Option<Lang> {
-        Lang::ALL.into_iter().find(|lang| lang.tag().eq_ignore_ascii_case(tag))
+        Lang::PATIENT.into_iter().find(|lang| lang.tag().eq_ignore_ascii_case(tag))
     }
 
-    /// The position of this language in [`Lang::ALL`], which is also the order of a catalog's sources.
+    /// The position of this language in [`Lang::PATIENT`] (and in [`Lang::ALL`] for its first five), which is
+    /// also the order of a catalog's sources.
     fn index(self) -> usize {
         self as usize
     }
 }
 
-/// One set of resource files: the JSON text of each language, in the order of [`Lang::ALL`], parsed on first use.
+/// One set of resource files: the JSON text of each of the first `N` languages of [`Lang::PATIENT`], parsed on
+/// first use. Five ([`Lang::ALL`]) unless the app says otherwise; a language beyond `N` reads Japanese.
 #[derive(Debug)]
-pub struct Catalog {
-    sources: [&'static str; 5],
-    tables: [OnceLock<HashMap<String, String>>; 5],
+pub struct Catalog<const N: usize = 5> {
+    sources: [&'static str; N],
+    tables: [OnceLock<HashMap<String, String>>; N],
 }
 
-impl Catalog {
-    /// A catalog over the resource files' texts, given in the order of [`Lang::ALL`] (usually `include_str!`).
-    pub const fn new(sources: [&'static str; 5]) -> Catalog {
-        Catalog { sources, tables: [const { OnceLock::new() }; 5] }
+impl<const N: usize> Catalog<N> {
+    /// A catalog over the resource files' texts, given in the order of [`Lang::PATIENT`] (usually
+    /// `include_str!`).
+    pub const fn new(sources: [&'static str; N]) -> Catalog<N> {
+        Catalog { sources, tables: [const { OnceLock::new() }; N] }
     }
 
-    /// The resource file of `lang`, as written.
+    /// The languages this catalog has, in the switcher's order.
+    pub fn langs(&self) -> &'static [Lang] {
+        &Lang::PATIENT[..N]
+    }
+
+    /// The resource file of `lang`, as written (Japanese's for a language the catalog lacks).
     pub fn source(&self, lang: Lang) -> &'static str {
-        self.sources[lang.index()]
+        self.sources.get(lang.index()).copied().unwrap_or(self.sources[0])
     }
 
     fn table(&self, lang: Lang) -> &HashMap<String, String> {
         // A resource file that does not parse yields an empty table, so every lookup falls back to Japanese and
         // then to the key; `completeness_problems` (run by each catalog's tests) keeps that from shipping.
-        self.tables[lang.index()].get_or_init(|| serde_json::from_str(self.source(lang)).unwrap_or_default())
+        let index = if lang.index() < N { lang.index() } else { 0 };
+        self.tables[index].get_or_init(|| serde_json::from_str(self.source(lang)).unwrap_or_default())
     }
 
     /// The text for `key` in `lang`, falling back to Japanese, then to the key itself.
@@ -126,7 +162,7 @@ impl Catalog {
             Err(error) => return vec![format!("ja does not parse: {error}")],
         };
         let mut problems = Vec::new();
-        for lang in Lang::ALL {
+        for &lang in self.langs() {
             let table = match parse(lang) {
                 Ok(table) => table,
                 Err(error) => {
@@ -201,11 +237,22 @@ mod tests {
     }
 
     #[test]
+    fn a_catalog_of_more_languages_checks_each_and_a_shorter_one_reads_japanese_for_the_rest() {
+        const JA: &str = r#"{"a": "あ"}"#;
+        let ten = Catalog::new([JA, JA, JA, JA, JA, JA, r#"{"b": "b"}"#, JA, JA, JA]);
+        assert_eq!(ten.completeness_problems(), ["fil: missing a", "fil: extra b"]);
+        let five = Catalog::new([JA; 5]);
+        assert_eq!(five.text(Lang::Ne, "a"), "あ");
+        assert_eq!(five.langs(), Lang::ALL);
+    }
+
+    #[test]
     fn tags_round_trip_and_unknown_tags_are_refused() {
-        for lang in Lang::ALL {
+        for lang in Lang::PATIENT {
             assert_eq!(Lang::from_tag(lang.tag()), Some(lang));
         }
         assert_eq!(Lang::from_tag("zh-hans"), Some(Lang::ZhHans));
+        assert_eq!(Lang::from_tag("pt-br"), Some(Lang::PtBr));
         assert_eq!(Lang::from_tag("fr"), None);
     }
 

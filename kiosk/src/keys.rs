@@ -1,0 +1,119 @@
+//! The patient's keys: what a key on a numeric keypad or a keyboard does on each screen, so that the whole flow
+//! works without touching the screen, as on a bank's machine (digits, Enter to confirm, Backspace to correct,
+//! Escape to cancel).
+//!
+//! Pure and tested natively. Must not: see the digits' meaning beyond "a digit" (the PIN buffer is the check-in
+//! hook's), or read the page.
+
+use crate::state::{PIN_LEN, Screen};
+
+/// What a key asks the kiosk to do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyCommand {
+    /// One digit on the PIN pad.
+    Digit(char),
+    /// 訂正: take back the last digit.
+    TakeBack,
+    /// Empty the PIN pad.
+    Clear,
+    /// 確定: send the PIN (asking first at one try left).
+    Submit,
+    /// Send the PIN at one try left, after the confirmation shown.
+    ConfirmLastTry,
+    /// Begin the check-in from the start screen.
+    Start,
+    /// 取消: call the check-in off and go back to the start screen.
+    StartOver,
+    /// Turn voice guidance on or off (the `*` key of a numeric keypad).
+    Voice,
+}
+
+/// The command for `key` (a `KeyboardEvent.key` value; a numeric keypad sends the same values) on `screen`.
+/// `on_control` tells whether a button or list has the focus: then Enter keeps its usual meaning (press that
+/// control); `on_field` whether a text field has it: then every key stays typing.
+pub fn key_command(screen: &Screen, key: &str, on_control: bool, on_field: bool) -> Option<KeyCommand> {
+    if on_field {
+        return None;
+    }
+    match (screen, key) {
+        (_, "*") => Some(KeyCommand::Voice),
+        (Screen::Welcome, "Enter") if !on_control => Some(KeyCommand::Start),
+        (Screen::Welcome, _) => None,
+        (_, "Escape") => Some(KeyCommand::StartOver),
+        (Screen::PinEntry { confirming_last_try: true, .. }, "Enter") if !on_control => {
+            Some(KeyCommand::ConfirmLastTry)
+        }
+        (Screen::PinEntry { confirming_last_try: true, .. }, "Backspace" | "Delete" | "Clear") => {
+            Some(KeyCommand::Clear)
+        }
+        (Screen::PinEntry { confirming_last_try: false, entered, .. }, key) => match key {
+            "Backspace" => Some(KeyCommand::TakeBack),
+            "Delete" | "Clear" => Some(KeyCommand::Clear),
+            "Enter" if !on_control && *entered == PIN_LEN => Some(KeyCommand::Submit),
+            _ => pin_digit(key).map(KeyCommand::Digit),
+        },
+        _ => None,
+    }
+}
+
+/// The digit a key stands for, if it is one of 0–9.
+fn pin_digit(key: &str) -> Option<char> {
+    let mut chars = key.chars();
+    match (chars.next(), chars.next()) {
+        (Some(c), None) if c.is_ascii_digit() => Some(c),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::state::Action;
+
+    fn pad(entered: usize) -> Screen {
+        Screen::Welcome
+            .apply(Action::Connect)
+            .apply(Action::ReaderReady)
+            .apply(Action::PinRequired { tries_left: 3 })
+            .apply(Action::PinTyped { entered })
+    }
+
+    #[test]
+    fn the_pin_pad_takes_digits_correction_and_enter_once_complete() {
+        for digit in '0'..='9' {
+            assert_eq!(key_command(&pad(0), &digit.to_string(), false, false), Some(KeyCommand::Digit(digit)));
+        }
+        assert_eq!(key_command(&pad(2), "Backspace", false, false), Some(KeyCommand::TakeBack));
+        assert_eq!(key_command(&pad(2), "Delete", false, false), Some(KeyCommand::Clear));
+        assert_eq!(key_command(&pad(3), "Enter", false, false), None);
+        assert_eq!(key_command(&pad(4), "Enter", false, false), Some(KeyCommand::Submit));
+        // Enter on a focused button presses that button instead.
+        assert_eq!(key_command(&pad(4), "Enter", true, false), None);
+        assert_eq!(key_command(&pad(4), "Escape", false, false), Some(KeyCommand::StartOver));
+        for other in ["a", "F5", "12", "", "Tab", "٣"] {
+            assert_eq!(key_command(&pad(1), other, false, false), None, "{other}");
+        }
+    }
+
+    #[test]
+    fn the_last_try_confirms_with_enter_and_corrects_with_backspace() {
+        let confirming =
+            Screen::PinEntry { tries_left: 1, entered: 4, last_was_wrong: true, confirming_last_try: true };
+        assert_eq!(key_command(&confirming, "Enter", false, false), Some(KeyCommand::ConfirmLastTry));
+        assert_eq!(key_command(&confirming, "Backspace", false, false), Some(KeyCommand::Clear));
+        // No digit is added behind the confirmation.
+        assert_eq!(key_command(&confirming, "5", false, false), None);
+    }
+
+    #[test]
+    fn enter_starts_and_escape_cancels_elsewhere_but_fields_keep_their_keys() {
+        assert_eq!(key_command(&Screen::Welcome, "Enter", false, false), Some(KeyCommand::Start));
+        assert_eq!(key_command(&Screen::Welcome, "Escape", false, false), None);
+        assert_eq!(key_command(&Screen::InsertCard, "Escape", false, false), Some(KeyCommand::StartOver));
+        assert_eq!(key_command(&Screen::InsertCard, "5", false, false), None);
+        assert_eq!(key_command(&pad(0), "5", true, true), None);
+        // The voice key works everywhere, even where no other key does.
+        assert_eq!(key_command(&Screen::Welcome, "*", false, false), Some(KeyCommand::Voice));
+        assert_eq!(key_command(&Screen::Querying, "*", true, false), Some(KeyCommand::Voice));
+    }
+}

@@ -1,0 +1,139 @@
+//! What the voice guidance says: for each screen its main sentence and the next step, as resource keys; for the PIN
+//! pad how many digits are entered (never which: the screen machine does not know them); the idle warning.
+//!
+//! Pure and tested natively. Must not: speak (the `use_voice` hook does, through `platform::speech`), or hold
+//! anything that could name a digit of the PIN.
+
+use crate::i18n::{registered_key, validity_key};
+use crate::state::{CardReminder, Screen};
+
+/// One sentence to speak.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Line {
+    /// The text of a resource key.
+    Text(&'static str),
+    /// The text of a resource key with `{n}` filled: a count (digits entered, tries left, seconds left).
+    Count(&'static str, u32),
+}
+
+/// The main sentence and next step of `screen`. `reader_ready` tells whether the start screen listens for a card.
+pub fn screen_lines(screen: &Screen, reader_ready: bool) -> Vec<Line> {
+    use Line::{Count, Text};
+    match screen {
+        Screen::Welcome if reader_ready => vec![Text("welcome.heading"), Text("welcome.place_card")],
+        Screen::Welcome => vec![Text("welcome.heading"), Text("welcome.body")],
+        Screen::Connecting => vec![Text("reader.connecting")],
+        Screen::InsertCard => vec![Text("card.insert_heading"), Text("card.insert_body")],
+        Screen::ReadingCard => vec![Text("card.reading")],
+        Screen::PinEntry { confirming_last_try: true, .. } => {
+            vec![Text("pin.confirm_heading"), Text("pin.confirm_body"), Text("voice.confirm_next")]
+        }
+        Screen::PinEntry { tries_left, last_was_wrong, .. } => {
+            let mut lines = Vec::new();
+            if *last_was_wrong {
+                lines.push(Text("pin.wrong"));
+            }
+            lines.extend([
+                Text("pin.heading"),
+                Count("pin.tries_left", u32::from(*tries_left)),
+                Text("voice.pin_next"),
+            ]);
+            lines
+        }
+        Screen::VisualCheck => vec![Text("visual.heading"), Text("visual.body")],
+        Screen::RegistrationTerms => vec![Text("register.terms_heading"), Text("voice.terms_next")],
+        Screen::Registering => vec![Text("progress.registering")],
+        Screen::Registered(outcome) => vec![Text("register.done_heading"), Text(registered_key(*outcome))],
+        Screen::Verifying => vec![Text("progress.verifying")],
+        Screen::Authenticating => vec![Text("progress.authenticating")],
+        Screen::Querying => vec![Text("progress.querying")],
+        Screen::Result { answer, card, consent, .. } => {
+            let mut lines = vec![Text("result.heading"), Text(validity_key(answer.validity))];
+            if consent.is_open() {
+                lines.extend([Text("consent.heading"), Text("voice.consent_next")]);
+            }
+            lines.push(Text(match (card, consent.is_open()) {
+                (CardReminder::LeftBehind, _) => "result.card_left_behind",
+                (CardReminder::Taken, false) => "result.card_taken",
+                (CardReminder::Taken, true) => "result.card_taken_answer_first",
+                (CardReminder::InReader, true) => "result.answer_first",
+                (CardReminder::InReader, false) => "result.remove_card",
+            }));
+            lines
+        }
+        Screen::Blocked { card_taken: false } => {
+            vec![Text("blocked.heading"), Text("blocked.body"), Text("blocked.visual_check_offer")]
+        }
+        Screen::Blocked { card_taken: true } => vec![Text("blocked.heading"), Text("blocked.card_taken")],
+        Screen::Failed(failure) => vec![Text("error.heading"), Text(failure.message_key())],
+    }
+}
+
+/// What the PIN pad says after each key: how many digits there are now.
+pub fn digits_entered(entered: usize) -> Line {
+    Line::Count("pin.entered", u32::try_from(entered).unwrap_or(u32::MAX))
+}
+
+/// What the idle warning says.
+pub fn idle_warning(seconds_left: u32) -> Vec<Line> {
+    vec![Line::Text("idle.heading"), Line::Count("idle.body", seconds_left), Line::Text("voice.idle_next")]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::{KIOSK, Lang, text};
+    use crate::state::{Action, Failure, PIN_LEN};
+    use onshi_proto::origin::RegistrationOutcome;
+
+    fn keys(lines: &[Line]) -> Vec<&'static str> {
+        lines
+            .iter()
+            .map(|line| match line {
+                Line::Text(key) | Line::Count(key, _) => *key,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_screen_says_its_main_sentence_with_keys_every_language_has() {
+        let pad = Screen::Welcome.apply(Action::CardPlaced).apply(Action::PinRequired { tries_left: 3 });
+        let screens = [
+            Screen::Welcome,
+            Screen::Connecting,
+            Screen::InsertCard,
+            Screen::ReadingCard,
+            pad.clone(),
+            pad.clone().apply(Action::PinTyped { entered: PIN_LEN }).apply(Action::PinSubmitted),
+            Screen::VisualCheck,
+            Screen::RegistrationTerms,
+            Screen::Registered(RegistrationOutcome::NoInsuredRecord),
+            Screen::Querying,
+            Screen::Blocked { card_taken: false },
+            Screen::Failed(Failure::CardRemoved),
+        ];
+        for screen in &screens {
+            for ready in [false, true] {
+                let lines = screen_lines(screen, ready);
+                assert!(!lines.is_empty(), "{screen:?}");
+                for key in keys(&lines) {
+                    for lang in Lang::PATIENT {
+                        assert_ne!(text(lang, key), key, "{lang:?} has no text for {key}");
+                    }
+                }
+            }
+        }
+        assert_eq!(keys(&screen_lines(&Screen::Welcome, true)), ["welcome.heading", "welcome.place_card"]);
+        assert!(keys(&idle_warning(30)).iter().all(|key| KIOSK.text(Lang::Ne, key) != *key));
+    }
+
+    #[test]
+    fn the_pin_pad_says_how_many_digits_never_which() {
+        // Typing never changes what the pad screen says; only the count is spoken, and it is the count.
+        let pad =
+            |entered| Screen::PinEntry { tries_left: 3, entered, last_was_wrong: false, confirming_last_try: false };
+        assert_eq!(screen_lines(&pad(0), true), screen_lines(&pad(3), true));
+        assert_eq!(digits_entered(2), Line::Count("pin.entered", 2));
+        assert_eq!(text(Lang::Ja, "pin.entered").replace("{n}", "2"), "2 けた入力済み");
+    }
+}
