@@ -332,7 +332,7 @@ async fn a_row_shows_the_lost_date_without_a_ratio_the_specific_disease_and_the_
     // The elderly person's 特定疾病療養受療証 and 限度額適用区分, as her answer had them, with her ratio.
     let elderly_row = row(&elderly);
     assert_eq!(elderly_row.specific_diseases, elderly.records[0].specific_diseases);
-    assert_eq!(elderly_row.limit_category, elderly.records[0].limit_category);
+    assert_eq!(elderly_row.limit_category.as_deref(), elderly.records[0].limit_category.as_deref());
     assert_eq!(elderly_row.disqualification_date, None);
     assert!(elderly_row.contribution_percent.is_some());
     origin.stop().await;
