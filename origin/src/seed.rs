@@ -177,6 +177,8 @@ pub fn demo_batch(cards: &[DemoCard], today: Date) -> Result<RecordBatch> {
                     number: with_check_digit(&format!("{:07}", 1_000_000 + card.index))?,
                     branch: None,
                     partial_contribution_percent: 10,
+                    // 低所得Ⅱ: a 限度額適用・標準負担額減額認定証, which every answer carries without a consent.
+                    limit_category: Some("B05".into()),
                     // A 特定疾病療養受療証 for 人工透析 (category 1, 10,000 yen a month), so the kiosk and the staff
                     // console have one to show.
                     specific_disease: Some(SpecificDiseaseCertificate {

@@ -89,17 +89,13 @@ pub fn assess(holder: CardHolder, today: Date) -> QualificationAnswer {
     }
 }
 
-/// 負担割合 shown for a record: the 高齢受給者 ratio when the person has one, otherwise the 一部負担金割合.
-pub fn contribution_percent(record: &QualificationRecord) -> u8 {
-    record.elderly_recipient.as_ref().map_or(record.partial_contribution_percent, |e| e.contribution_ratio_percent)
-}
-
-/// 負担割合 as a check-in row shows it: only for a 有効 answer. A 無効 qualification has ended (or not begun), and of
+/// 負担割合 as a check-in row shows it (the ratio in force on the confirmation date, see
+/// `QualificationRecord::contribution_percent_on`): only for a 有効 answer. A 無効 qualification has ended (or not begun), and of
 /// several matching records none is known to apply, so printing a ratio there would tell the counter to charge what
 /// no insurer confirmed; such rows show the guidance instead.
 pub fn shown_contribution_percent(answer: &QualificationAnswer) -> Option<u8> {
     match (answer.validity, answer.records.as_slice()) {
-        (Validity::Valid, [record]) => Some(contribution_percent(record)),
+        (Validity::Valid, [record]) => Some(record.contribution_percent_on(answer.confirmation_date)),
         _ => None,
     }
 }
@@ -122,12 +118,14 @@ pub(crate) mod tests {
             number: number.into(),
             branch: Some("00".into()),
             personal_family: PersonalFamily::Insured,
+            insured_name: None,
             name: "試験　花子".into(),
             name_kana: "ｼｹﾝ ﾊﾅｺ".into(),
             sex: Sex::Female,
             birth_date: IsoDate(date!(1990 - 01 - 01)),
             qualification_date: IsoDate(from),
             disqualification_date: lost_on.map(IsoDate),
+            loss_reason: None,
             partial_contribution_percent: 30,
             elderly_recipient: None,
             limit_category: None,
@@ -268,12 +266,14 @@ pub(crate) mod tests {
             number: "1".into(),
             branch: None,
             personal_family: onshi_proto::qualification::PersonalFamily::Insured,
+            insured_name: None,
             name: "試験　花子".into(),
             name_kana: "ｼｹﾝ ﾊﾅｺ".into(),
             sex: onshi_proto::qualification::Sex::Female,
             birth_date: IsoDate::parse("1990-01-01").unwrap(),
             qualification_date: IsoDate::parse("2020-04-01").unwrap(),
             disqualification_date: lost_on.map(|d| IsoDate::parse(d).unwrap()),
+            loss_reason: None,
             partial_contribution_percent: percent,
             elderly_recipient: None,
             limit_category: None,
@@ -299,5 +299,19 @@ pub(crate) mod tests {
             None
         );
         assert_eq!(shown_contribution_percent(&answer_of(Validity::NoQualification, vec![])), None);
+    }
+
+    #[test]
+    fn a_valid_answer_shows_the_elderly_ratio_only_while_its_certificate_is_in_force() {
+        let elderly = |until: &str| QualificationRecord {
+            elderly_recipient: Some(onshi_proto::qualification::ElderlyRecipient {
+                contribution_ratio_percent: 20,
+                valid_from: IsoDate::parse("2024-07-01").unwrap(),
+                valid_until: Some(IsoDate::parse(until).unwrap()),
+            }),
+            ..shown_record(30, None)
+        };
+        assert_eq!(shown_contribution_percent(&answer_of(Validity::Valid, vec![elderly("2027-07-31")])), Some(20));
+        assert_eq!(shown_contribution_percent(&answer_of(Validity::Valid, vec![elderly("2026-07-31")])), Some(30));
     }
 }

@@ -200,7 +200,7 @@ fn record_view(lang: Lang, r: &QualificationRecord) -> Html {
             if let Some(lost_on) = r.disqualification_date {
                 <><dt>{ t(lang, "staff.answer.lost_on") }</dt><dd class="lost-on">{ date_text(lost_on) }</dd></>
             }
-            if let Some(code) = r.limit_category.clone() {
+            if let Some(code) = r.limit_category.clone().map(String::from) {
                 <><dt>{ t(lang, "staff.answer.limit_category") }</dt><dd class="limit-category">{ code }</dd></>
             }
             <dt>{ t(lang, "staff.answer.specific_diseases") }</dt>

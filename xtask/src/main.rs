@@ -13,6 +13,7 @@ mod build;
 mod copies;
 mod flags;
 mod installable;
+mod interop;
 mod iwa;
 mod postgres;
 mod tally;

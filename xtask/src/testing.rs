@@ -117,6 +117,7 @@ pub fn test_all() -> TaskResult {
             .env(postgres::URL_VARIABLE, &postgres.url)
             .current_dir(&root),
     );
+    total += crate::interop::suite(&postgres.url, run_suite);
     total += windows_build(&root);
     total += node_suite("edge in workerd", &root.join("edge/test"));
     total += node_suite("end-to-end in Chromium", &root.join("tests/e2e"));

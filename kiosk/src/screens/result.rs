@@ -1,11 +1,12 @@
-//! The answer on screen: 有効 or not (in Japanese, with the patient's language beside), each record, the guidance,
-//! and what the kiosk asks about the card. A 特定疾病療養受療証 is shown as applying, never its disease.
+//! The answer on screen: 有効 or not (in Japanese, with the patient's language beside), each record with the 負担割合
+//! in force, the 高齢受給者証 and the 限度額適用区分 (shown without a consent since 2024-10), the guidance, and what the
+//! kiosk asks about the card. A 特定疾病療養受療証 is shown as applying, never its disease.
 //!
 //! Must not: show a disease category, or ask for the card while a question on screen is still open.
 
 use onshi_proto::IsoDate;
 use onshi_proto::qualification::{
-    Guidance, PersonalFamily, QualificationAnswer, Reason, SpecificDiseaseCertificate, Validity,
+    Guidance, PersonalFamily, QualificationAnswer, QualificationRecord, Reason, SpecificDiseaseCertificate, Validity,
 };
 use yew::prelude::*;
 
@@ -47,7 +48,8 @@ pub fn result_view(lang: Lang, answer: &QualificationAnswer, card: CardReminder,
                         }
                     } else {
                         <dt>{ h("result.ratio") }</dt>
-                        <dd id="ratio">{ text_n(lang, "result.ratio_value", record.partial_contribution_percent / 10) }</dd>
+                        <dd id="ratio">{ text_n(lang, "result.ratio_value", record.contribution_percent_on(answer.confirmation_date) / 10) }</dd>
+                        { benefits_view(lang, record, answer.confirmation_date) }
                     }
                     { for record.specific_diseases.iter().map(|certificate| specific_disease_view(lang, certificate)) }
                 </dl>
@@ -70,6 +72,30 @@ pub fn result_view(lang: Lang, answer: &QualificationAnswer, card: CardReminder,
                 },
             } }
         </section>
+    }
+}
+
+/// The 高齢受給者証 in force on `day` (its ratio is the one shown above; here with its end date) and the
+/// 限度額適用区分, by the names the certificate and the counter use, with the national code beside.
+fn benefits_view(lang: Lang, record: &QualificationRecord, day: IsoDate) -> Html {
+    let h = |key: &str| ruby::shown(lang, key);
+    let elderly = record.elderly_recipient.as_ref().filter(|elderly| elderly.in_force_on(day));
+    html! {
+        <>
+            if let Some(elderly) = elderly {
+                <dt>{ h("result.elderly_recipient") }</dt>
+                <dd id="elderly-recipient">
+                    { text_n(lang, "result.ratio_value", elderly.contribution_ratio_percent / 10) }
+                    if let Some(until) = elderly.valid_until {
+                        { " ・ " }{ text_n(lang, "result.valid_until", date_with_era(until)) }
+                    }
+                </dd>
+            }
+            if let Some(category) = &record.limit_category {
+                <dt>{ h("result.limit_category") }</dt>
+                <dd id="limit-category" lang="ja">{ format!("{}（{}）", category.label_ja(), category.as_str()) }</dd>
+            }
+        </>
     }
 }
 

@@ -93,6 +93,7 @@ fn code_name(code: RowErrorCode) -> &'static str {
         RowErrorCode::UnknownField => "unknown_field",
         RowErrorCode::MissingField => "missing_field",
         RowErrorCode::InvalidValue => "invalid_value",
+        RowErrorCode::ForbiddenCharacter => "forbidden_character",
         RowErrorCode::IndividualNumberForm => "individual_number_form",
         RowErrorCode::IndividualNumberCheckDigit => "individual_number_check_digit",
         RowErrorCode::InsurerMismatch => "insurer_mismatch",

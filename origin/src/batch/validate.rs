@@ -4,7 +4,9 @@
 
 use onshi_proto::IsoDate;
 use onshi_proto::insurer_number::InsurerNumber;
-use onshi_proto::qualification::{ElderlyRecipient, PersonalFamily, Sex, SpecificDiseaseCertificate};
+use onshi_proto::is_plain_char;
+use onshi_proto::qualification::{ElderlyRecipient, LimitCategory, PersonalFamily, Sex, SpecificDiseaseCertificate};
+use onshi_proto::record_text::{RecordText, RecordTextError};
 use serde::Serialize;
 
 use crate::batch::decide::PersonItems;
@@ -22,6 +24,9 @@ pub enum RowErrorCode {
     MissingField,
     /// A field's value has the wrong form.
     InvalidValue,
+    /// A text field holds a character no document may carry: a control character or a noncharacter (XML 1.0
+    /// forbids U+0001 and U+FFFE, for example), which would break every XmlMsg the record appears in.
+    ForbiddenCharacter,
     /// The 個人番号 is not 12 digits.
     IndividualNumberForm,
     /// The 個人番号's check digit is wrong.
@@ -189,7 +194,10 @@ pub(crate) fn validate_row(line: u64, fields: &[(&str, &str)], insurer: &Insurer
     };
     let text_field = |name: &'static str, max: usize| -> Result<String, RowError> {
         let value = get(name).unwrap_or_default();
-        if value.chars().count() > max || value.chars().any(char::is_control) {
+        if !value.chars().all(is_plain_char) {
+            return Err(error(Some(name), RowErrorCode::ForbiddenCharacter));
+        }
+        if value.chars().count() > max {
             return Err(error(Some(name), RowErrorCode::InvalidValue));
         }
         Ok(value.to_owned())
@@ -202,7 +210,10 @@ pub(crate) fn validate_row(line: u64, fields: &[(&str, &str)], insurer: &Insurer
     }
     let symbol = text_field("symbol", 40)?;
     let number = required("number")?.to_owned();
-    if number.chars().count() > 20 || number.chars().any(char::is_control) {
+    if !number.chars().all(is_plain_char) {
+        return Err(error(Some("number"), RowErrorCode::ForbiddenCharacter));
+    }
+    if number.chars().count() > 20 {
         return Err(error(Some("number"), RowErrorCode::InvalidValue));
     }
     let branch = text_field("branch", 2)?;
@@ -258,23 +269,28 @@ pub(crate) fn validate_row(line: u64, fields: &[(&str, &str)], insurer: &Insurer
                     valid_until: optional_date("elderly_valid_until")?,
                 }),
             };
-            let limit_category = get("limit_category").filter(|v| !v.is_empty()).map(str::to_owned);
-            if limit_category.as_deref().is_some_and(|category| !is_limit_category(category)) {
-                return Err(error(Some("limit_category"), RowErrorCode::InvalidValue));
-            }
+            let limit_category = get("limit_category")
+                .filter(|v| !v.is_empty())
+                .map(|code| LimitCategory::parse(code).map(String::from))
+                .transpose()
+                .map_err(|_| error(Some("limit_category"), RowErrorCode::InvalidValue))?;
             let specific_disease = specific_disease(&get, &optional_date, &error)?;
             let card_classification = get("card_classification").unwrap_or("01").to_owned();
             if !(card_classification.len() == 2 && card_classification.bytes().all(|b| b.is_ascii_digit())) {
                 return Err(error(Some("card_classification"), RowErrorCode::InvalidValue));
             }
-            let name = required("name")?.to_owned();
-            let name_kana = required("name_kana")?.to_owned();
-            let address = required("address")?.to_owned();
-            for (field, value) in [("name", &name), ("name_kana", &name_kana), ("address", &address)] {
-                if value.chars().count() > 200 || value.chars().any(char::is_control) {
-                    return Err(error(field_name(field), RowErrorCode::InvalidValue));
-                }
-            }
+            // The rule for registered text lives in `RecordText`: it is what every answer later writes into JSON,
+            // an XmlMsg or FHIR.
+            let record_text = |name: &'static str| -> Result<String, RowError> {
+                RecordText::parse(required(name)?).map(String::from).map_err(|refused| match refused {
+                    RecordTextError::Empty => error(Some(name), RowErrorCode::MissingField),
+                    RecordTextError::TooLong => error(Some(name), RowErrorCode::InvalidValue),
+                    RecordTextError::ForbiddenCharacter => error(Some(name), RowErrorCode::ForbiddenCharacter),
+                })
+            };
+            let name = record_text("name")?;
+            let name_kana = record_text("name_kana")?;
+            let address = record_text("address")?;
             Ok(BatchRow::Acquire(Acquisition {
                 line,
                 individual_number,
@@ -332,27 +348,63 @@ fn specific_disease<'a>(
     }))
 }
 
-/// True for the 限度額適用認定証区分 codes A01–A06 and B01–B10 (OQSCD012).
-pub fn is_limit_category(code: &str) -> bool {
-    let Some(rest) = code.strip_prefix('A').map(|r| (r, 6)).or_else(|| code.strip_prefix('B').map(|r| (r, 10))) else {
-        return false;
-    };
-    let (digits, max) = rest;
-    digits.len() == 2 && digits.parse::<u8>().is_ok_and(|n| (1..=max).contains(&n))
-}
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used, reason = "a test should stop at the first unexpected value")]
 mod tests {
     use super::*;
 
+    const INSURER: &str = "33120015";
+
+    fn acquire_with(field: &'static str, value: &str) -> Vec<(&'static str, String)> {
+        let mut fields: Vec<(&'static str, String)> = [
+            ("op", "acquire"),
+            ("individual_number", "123456789018"),
+            ("name", "資格　花子"),
+            ("name_kana", "ｼｶｸ ﾊﾅｺ"),
+            ("birth_date", "1989-09-13"),
+            ("sex", "female"),
+            ("address", "東京都千代田区1-1"),
+            ("symbol", "10"),
+            ("number", "5001"),
+            ("qualification_date", "2026-04-01"),
+            ("partial_contribution_percent", "30"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k, v.to_owned()))
+        .collect();
+        fields.retain(|(k, _)| *k != field);
+        fields.push((field, value.to_owned()));
+        fields
+    }
+
+    fn validate(fields: &[(&'static str, String)]) -> Result<BatchRow, RowError> {
+        let borrowed: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        validate_row(2, &borrowed, &InsurerNumber::parse(INSURER).unwrap())
+    }
+
     #[test]
-    fn limit_categories_are_a01_to_a06_and_b01_to_b10() {
-        for good in ["A01", "A06", "B01", "B10"] {
-            assert!(is_limit_category(good), "{good}");
+    fn a_character_xml_forbids_is_refused_per_row_with_its_field() {
+        for (field, value) in [
+            ("name", "資格\u{1}花子"),
+            ("name", "資格　花子\u{FFFE}"),
+            ("name_kana", "ｼｶｸ\u{FFFF}"),
+            ("address", "東京都\u{B}千代田区"),
+            ("symbol", "1\u{FDD0}"),
+            ("number", "50\u{7F}01"),
+        ] {
+            let refused = validate(&acquire_with(field, value)).unwrap_err();
+            assert_eq!(refused, RowError { line: 2, field: Some(field), code: RowErrorCode::ForbiddenCharacter });
         }
-        for bad in ["A00", "A07", "B11", "C01", "A1", "a01", "A001"] {
-            assert!(!is_limit_category(bad), "{bad}");
-        }
+        // A ● for a 外字 is an ordinary character, and a name is kept as written.
+        let Ok(BatchRow::Acquire(row)) = validate(&acquire_with("name", "鈴木　●子")) else { panic!() };
+        assert_eq!(row.items.name, "鈴木　●子");
+    }
+
+    #[test]
+    fn limit_categories_are_checked_against_oqscd012() {
+        let Ok(BatchRow::Acquire(row)) = validate(&acquire_with("limit_category", "B10")) else { panic!() };
+        assert_eq!(row.limit_category.as_deref(), Some("B10"));
+        let refused = validate(&acquire_with("limit_category", "A07")).unwrap_err();
+        assert_eq!((refused.field, refused.code), (Some("limit_category"), RowErrorCode::InvalidValue));
     }
 }

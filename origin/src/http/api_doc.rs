@@ -214,6 +214,23 @@ const fn signed_and3(x: Answer, y: Answer, z: Answer) -> [Answer; 8] {
     [a, b, c, d, e, x, y, z]
 }
 
+/// A refusal of a qualification route: an `ApiError`, or an FHIR `OperationOutcome` for a caller that asked for FHIR.
+const API_ERROR_OR_OUTCOME: &[Body] = &[json::<ApiError>(), opaque(FHIR_MEDIA_TYPE, None)];
+
+const fn qualification_refusal(answer: Answer) -> Answer {
+    Answer { bodies: API_ERROR_OR_OUTCOME, ..answer }
+}
+
+/// The refusals of the two qualification routes.
+const QUALIFICATION_REFUSALS: [Answer; 6] = [
+    qualification_refusal(BAD_REQUEST),
+    qualification_refusal(UNAUTHORIZED),
+    qualification_refusal(TOO_LARGE),
+    qualification_refusal(RATE_LIMITED),
+    qualification_refusal(INTERNAL),
+    qualification_refusal(RECORD_HELD),
+];
+
 /// A qualification answer: JSON by default, the national XmlMsg or an FHIR `Bundle` as `Accept` asks.
 const QUALIFICATION: Answer =
     ok(&[json::<QualificationAnswer>(), opaque(XML_MEDIA_TYPE, None), opaque(FHIR_MEDIA_TYPE, None)]);
@@ -254,7 +271,7 @@ pub const ROUTES: [Route; 24] = [
         summary: "Qualification of a card certificate's holder",
         request: &[json::<CardQualificationQuery>()],
         success: QUALIFICATION,
-        errors: &signed_and(RECORD_HELD),
+        errors: &QUALIFICATION_REFUSALS,
     },
     Route {
         method: "post",
@@ -263,7 +280,7 @@ pub const ROUTES: [Route; 24] = [
         summary: "Qualification by 保険者番号 + 記号・番号・枝番 + 生年月日",
         request: &[json::<NumberQualificationQuery>()],
         success: QUALIFICATION,
-        errors: &signed_and(RECORD_HELD),
+        errors: &QUALIFICATION_REFUSALS,
     },
     Route {
         method: "post",

@@ -93,7 +93,7 @@ pub(crate) fn lookup_rows(
                 contribution_percent: shown_contribution_percent(answer).map(i32::from),
                 device_label: asker.device_label().map(str::to_owned),
                 disqualification_date: first.and_then(|r| r.disqualification_date).map(|date| date.to_string()),
-                limit_category: first.and_then(|r| r.limit_category.clone()),
+                limit_category: first.and_then(|r| r.limit_category.clone()).map(String::from),
                 specific_diseases: specific_diseases_text(first)?,
             })
         }

@@ -12,7 +12,7 @@ use onshi_proto::origin::{AuthMethod, CardQualificationQuery, CertificateStatusA
 
 use crate::clock::tokyo_date;
 use crate::http::audit::{audit, commit_lookup};
-use crate::http::render::render_answer;
+use crate::http::render::{Asked, render_answer};
 use crate::http::signed::{Failure, SignedJson};
 use crate::http::state::AppState;
 use crate::validity::{CardHolder, assess};
@@ -44,7 +44,12 @@ pub(crate) async fn qualification_by_certificate(
     commit_lookup(&state, now, &query, person_id, PURPOSE_QUALIFICATION_BY_CERTIFICATE, &answer, AuthMethod::Pin)
         .await?;
     tracing::info!(outcome = answer.validity.as_str(), records = answer.records.len(), "qualification answered");
-    render_answer(&headers, &answer, query.facility_code.as_deref(), query.arbitrary_identifier.as_deref(), true, now)
+    let asked = Asked {
+        facility_code: query.facility_code.as_deref(),
+        arbitrary_identifier: query.arbitrary_identifier.as_deref(),
+        search: None,
+    };
+    render_answer(&headers, &answer, asked, now)
 }
 
 /// `POST /v1/certificate/status`.

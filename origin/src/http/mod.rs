@@ -90,9 +90,15 @@ pub fn router_with(state: AppState, settings: RouterSettings) -> Router {
         OpsRoutes::Closed => routes,
     };
     routes
-        .route(BY_CERTIFICATE_PATH, post(card::qualification_by_certificate))
+        .route(
+            BY_CERTIFICATE_PATH,
+            post(card::qualification_by_certificate).layer(axum::middleware::from_fn(render::fhir_refusals)),
+        )
         .route(CERTIFICATE_STATUS_PATH, post(card::certificate_status))
-        .route(BY_NUMBER_PATH, post(number::qualification_by_number))
+        .route(
+            BY_NUMBER_PATH,
+            post(number::qualification_by_number).layer(axum::middleware::from_fn(render::fhir_refusals)),
+        )
         .route(REGISTRATION_PATH, post(registration::registration))
         .route(CONSENT_PATH, post(consent::record_consent))
         .route(CONSENT_QUERY_PATH, post(consent::query_consent))
@@ -134,7 +140,7 @@ async fn typed_refusals(response: Response) -> Response {
         .headers()
         .get(CONTENT_TYPE)
         .and_then(|value| value.to_str().ok())
-        .is_some_and(|value| value.starts_with("application/json"));
+        .is_some_and(|value| value.starts_with("application/json") || value.starts_with(render::FHIR_MEDIA_TYPE));
     if typed || !(status.is_client_error() || status.is_server_error()) {
         return response;
     }

@@ -12,9 +12,10 @@ use onshi_proto::qualification::{Guidance, Reason, Validity};
 
 use crate::clock::tokyo_date;
 use crate::http::audit::{Who, audit};
-use crate::http::render::render_answer;
+use crate::http::render::{Asked, render_answer};
 use crate::http::signed::{Failure, SignedJson};
 use crate::http::state::AppState;
+use crate::interop::SearchEcho;
 use crate::store::NumberKey;
 use crate::validity::{CardHolder, assess};
 
@@ -66,5 +67,17 @@ pub(crate) async fn qualification_by_number(
         }
     };
     audit(&state, now, &who, subject, PURPOSE_QUALIFICATION_BY_NUMBER, answer.validity.as_str()).await?;
-    render_answer(&headers, &answer, query.facility_code.as_deref(), query.arbitrary_identifier.as_deref(), false, now)
+    let search = SearchEcho {
+        insurer_number: query.insurer_number.to_string(),
+        symbol: query.symbol.as_deref().map(str::to_owned),
+        number: query.number.to_string(),
+        branch: query.branch.as_deref().map(str::to_owned),
+        birth_date: query.birth_date,
+    };
+    let asked = Asked {
+        facility_code: query.facility_code.as_deref(),
+        arbitrary_identifier: query.arbitrary_identifier.as_deref(),
+        search: Some(search),
+    };
+    render_answer(&headers, &answer, asked, now)
 }

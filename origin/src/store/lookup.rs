@@ -5,7 +5,7 @@
 use onshi_proto::IsoDate;
 use onshi_proto::origin::CertificateRef;
 use onshi_proto::qualification::{
-    ElderlyRecipient, PersonalFamily, QualificationRecord, Sex, SpecificDiseaseCertificate,
+    ElderlyRecipient, LimitCategory, LossReason, PersonalFamily, QualificationRecord, Sex, SpecificDiseaseCertificate,
 };
 use sqlx::{AnyConnection, FromRow};
 
@@ -25,12 +25,14 @@ struct CardHolderRow {
     number: Option<String>,
     branch: Option<String>,
     personal_family: Option<String>,
+    insured_name: Option<String>,
     name: String,
     name_kana: String,
     sex: String,
     birth_date: String,
     qualification_date: Option<String>,
     disqualification_date: Option<String>,
+    loss_reason: Option<String>,
     partial_contribution_percent: Option<i32>,
     elderly_contribution_percent: Option<i32>,
     elderly_valid_from: Option<String>,
@@ -54,12 +56,14 @@ impl CardHolderRow {
             number: self.number?,
             branch: self.branch?,
             personal_family: self.personal_family?,
+            insured_name: self.insured_name,
             name: self.name,
             name_kana: self.name_kana,
             sex: self.sex,
             birth_date: self.birth_date,
             qualification_date: self.qualification_date?,
             disqualification_date: self.disqualification_date,
+            loss_reason: self.loss_reason,
             partial_contribution_percent: self.partial_contribution_percent?,
             elderly_contribution_percent: self.elderly_contribution_percent,
             elderly_valid_from: self.elderly_valid_from,
@@ -82,12 +86,15 @@ struct QualificationRow {
     number: String,
     branch: String,
     personal_family: String,
+    /// The 被保険者's name, read for a 家族 only.
+    insured_name: Option<String>,
     name: String,
     name_kana: String,
     sex: String,
     birth_date: String,
     qualification_date: String,
     disqualification_date: Option<String>,
+    loss_reason: Option<String>,
     partial_contribution_percent: i32,
     elderly_contribution_percent: Option<i32>,
     elderly_valid_from: Option<String>,
@@ -109,8 +116,10 @@ impl Store {
         // [`qualifications_of`] would.
         let query = sqlx::query_as(
             "SELECT l.person_id, p.hold_status, q.card_classification, q.insurer_number, i.name AS insurer_name, \
-                    q.symbol, q.number, q.branch, q.personal_family, p.name, p.name_kana, p.sex, p.birth_date, \
-                    q.qualification_date, q.disqualification_date, q.partial_contribution_percent, \
+                    q.symbol, q.number, q.branch, q.personal_family, \
+                    CASE WHEN q.insured_person_id <> q.person_id THEN ip.name END AS insured_name, \
+                    p.name, p.name_kana, p.sex, p.birth_date, \
+                    q.qualification_date, q.disqualification_date, q.loss_reason, q.partial_contribution_percent, \
                     q.elderly_contribution_percent, q.elderly_valid_from, q.elderly_valid_until, q.limit_category, \
                     q.specific_disease_category, q.specific_disease_valid_from, q.specific_disease_valid_until, \
                     q.specific_disease_self_pay_yen \
@@ -118,6 +127,7 @@ impl Store {
              JOIN persons p ON p.id = l.person_id \
              LEFT JOIN qualifications q ON q.person_id = p.id \
              LEFT JOIN insurers i ON i.insurer_number = q.insurer_number \
+             LEFT JOIN persons ip ON ip.id = q.insured_person_id \
              WHERE l.certificate_issuer = $1 AND l.certificate_serial = $2 \
              ORDER BY q.qualification_date DESC, q.id",
         )
@@ -187,13 +197,16 @@ impl Store {
 async fn qualifications_of(conn: &mut AnyConnection, person_id: &str) -> Result<Vec<QualificationRecord>> {
     let rows: Vec<QualificationRow> = sqlx::query_as(
         "SELECT q.card_classification, q.insurer_number, i.name AS insurer_name, q.symbol, q.number, q.branch, \
-                    q.personal_family, p.name, p.name_kana, p.sex, p.birth_date, q.qualification_date, \
-                    q.disqualification_date, q.partial_contribution_percent, q.elderly_contribution_percent, \
+                    q.personal_family, CASE WHEN q.insured_person_id <> q.person_id THEN ip.name END AS insured_name, \
+                    p.name, p.name_kana, p.sex, p.birth_date, q.qualification_date, \
+                    q.disqualification_date, q.loss_reason, q.partial_contribution_percent, \
+                    q.elderly_contribution_percent, \
                     q.elderly_valid_from, q.elderly_valid_until, q.limit_category, q.specific_disease_category, \
                     q.specific_disease_valid_from, q.specific_disease_valid_until, q.specific_disease_self_pay_yen \
              FROM qualifications q \
              JOIN persons p ON p.id = q.person_id \
              JOIN insurers i ON i.insurer_number = q.insurer_number \
+             LEFT JOIN persons ip ON ip.id = q.insured_person_id \
              WHERE q.person_id = $1 \
              ORDER BY q.qualification_date DESC, q.id",
     )
@@ -232,6 +245,8 @@ impl QualificationRow {
             number: self.number,
             branch: non_empty(self.branch),
             personal_family,
+            // A 本人 is their own 被保険者; only a 家族's record names another.
+            insured_name: self.insured_name.filter(|_| personal_family == PersonalFamily::Dependent),
             name: self.name,
             name_kana: self.name_kana,
             sex,
@@ -241,12 +256,26 @@ impl QualificationRow {
                 .disqualification_date
                 .map(|d| parse_date("disqualification_date", &d))
                 .transpose()?,
+            loss_reason: match self.loss_reason.as_deref() {
+                None | Some("") => None,
+                Some(code) => Some(
+                    LossReason::from_code(code)
+                        .ok_or_else(|| OriginError::CorruptRecord(format!("loss_reason {code:?}")))?,
+                ),
+            },
             partial_contribution_percent: parse_percent(
                 "partial_contribution_percent",
                 self.partial_contribution_percent,
             )?,
             elderly_recipient,
-            limit_category: self.limit_category,
+            limit_category: self
+                .limit_category
+                .filter(|code| !code.is_empty())
+                .map(|code| {
+                    LimitCategory::parse(&code)
+                        .map_err(|_| OriginError::CorruptRecord(format!("limit_category {code:?}")))
+                })
+                .transpose()?,
             specific_diseases: match self.specific_disease_category {
                 None => Vec::new(),
                 Some(disease_category) => vec![SpecificDiseaseCertificate {

@@ -170,7 +170,8 @@ async fn the_answer_comes_as_xml_msg_or_fhir_when_asked(db: Db) {
     let xml = xml.text().await.unwrap();
     assert!(xml.contains("<QualificationValidity>1</QualificationValidity>"), "{xml}");
     assert!(xml.contains("<MedicalInstitutionCode>1312345679</MedicalInstitutionCode>"));
-    assert!(xml.contains("<ArbitraryFileIdentifier>visit-7</ArbitraryFileIdentifier>"));
+    assert!(xml.contains("<ArbitraryIdentifier>visit-7</ArbitraryIdentifier>"));
+    assert!(!xml.contains("ArbitraryFileIdentifier"));
     assert!(xml.contains("<ProcessExecutionTime>20261124120000</ProcessExecutionTime>"));
     // The valid card has no 特定疾病療養受療証, so its answer carries no list.
     assert!(!xml.contains("SpecificDiseasesCertificateList"));

@@ -12,6 +12,7 @@ mod certificate_status;
 mod contract;
 mod edge_routes;
 mod every_route;
+mod interop;
 mod qualification;
 mod refusals;
 mod requests;

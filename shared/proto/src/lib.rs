@@ -21,8 +21,10 @@ pub mod insured_number;
 pub mod insurer_number;
 pub mod origin;
 pub mod qualification;
+pub mod record_text;
 pub mod signing;
 mod text;
+pub use text::is_plain_char;
 pub mod wareki;
 mod wire_enum;
 

@@ -125,6 +125,99 @@ pub enum Sex {
 
 crate::wire_enum::wire_text!(Sex);
 
+/// 喪失事由 (`ReasonOfLoss`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+#[derive(strum::IntoStaticStr, strum::EnumString, strum::VariantArray)]
+#[strum(serialize_all = "snake_case")]
+pub enum LossReason {
+    /// 01 死亡.
+    Death,
+    /// 02 生活保護受給開始.
+    PublicAssistance,
+    /// 03 医療保険等の資格取得.
+    OtherInsurance,
+    /// 99 その他.
+    Other,
+}
+
+crate::wire_enum::wire_text!(LossReason);
+
+impl LossReason {
+    /// The national two-digit code.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Death => "01",
+            Self::PublicAssistance => "02",
+            Self::OtherInsurance => "03",
+            Self::Other => "99",
+        }
+    }
+
+    /// The reason for a national code, `None` for a code the list does not have.
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|reason| reason.code() == code)
+    }
+}
+
+/// Why a 限度額適用区分 was refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("a 限度額適用区分 is A01–A06 or B01–B10 (OQSCD012)")]
+pub struct LimitCategoryError;
+
+crate::text::validated_text! {
+    /// 限度額適用認定証区分 (`LimitApplicationCertificateClassificationFlag`, OQSCD012): A01–A06 under 70, B01–B10 from
+    /// 70. Since 2024-10 it is part of every answer without a consent.
+    pub struct LimitCategory, error = LimitCategoryError;
+}
+
+impl LimitCategory {
+    /// Checks the code against OQSCD012.
+    pub fn parse(code: &str) -> Result<Self, LimitCategoryError> {
+        let (digits, max) = match code.split_at_checked(1) {
+            Some(("A", digits)) => (digits, 6),
+            Some(("B", digits)) => (digits, 10),
+            _ => return Err(LimitCategoryError),
+        };
+        let in_list = digits.len() == 2
+            && digits.bytes().all(|b| b.is_ascii_digit())
+            && digits.parse::<u8>().is_ok_and(|n| (1..=max).contains(&n));
+        if in_list { Ok(Self(code.to_owned())) } else { Err(LimitCategoryError) }
+    }
+
+    /// The 区分 as the certificate and the counter name it (ア…オ（境）under 70, 現役並みⅢ…一般Ⅰ from 70).
+    pub fn label_ja(&self) -> &'static str {
+        match self.as_str() {
+            "A01" => "区分ア",
+            "A02" => "区分イ",
+            "A03" => "区分ウ",
+            "A04" => "区分エ",
+            "A05" => "区分オ",
+            "A06" => "区分オ（境）",
+            "B01" => "現役並みⅢ",
+            "B02" => "現役並みⅡ",
+            "B03" => "現役並みⅠ",
+            "B04" => "一般",
+            "B05" => "低所得Ⅱ",
+            "B06" => "低所得Ⅰ",
+            "B07" => "低所得Ⅰ（老福）",
+            "B08" => "低所得Ⅰ（境）",
+            "B09" => "一般Ⅱ",
+            _ => "一般Ⅰ",
+        }
+    }
+
+    /// `LimitApplicationCertificateClassification`: 02 限度額適用・標準負担額減額認定証 for the 住民税非課税 区分 (オ, オ（境）,
+    /// 低所得Ⅱ, 低所得Ⅰ and its variants), whose meals are reduced too; 01 限度額適用認定証 for every other 区分.
+    pub fn certificate_classification(&self) -> &'static str {
+        match self.as_str() {
+            "A05" | "A06" | "B05" | "B06" | "B07" | "B08" => "02",
+            _ => "01",
+        }
+    }
+}
+
 /// 高齢受給者証 (`ElderlyRecipientCertificateInfo`), for insured persons aged 70–74.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -135,6 +228,13 @@ pub struct ElderlyRecipient {
     pub valid_from: IsoDate,
     /// `ElderlyRecipientValidEndDate`.
     pub valid_until: Option<IsoDate>,
+}
+
+impl ElderlyRecipient {
+    /// True when the certificate applies on `day`: from its start, up to and including its end date.
+    pub fn in_force_on(&self, day: IsoDate) -> bool {
+        self.valid_from <= day && self.valid_until.is_none_or(|until| day <= until)
+    }
 }
 
 /// One `ResultOfQualificationConfirmation`.
@@ -155,6 +255,9 @@ pub struct QualificationRecord {
     pub branch: Option<String>,
     /// `PersonalFamilyClassification`.
     pub personal_family: PersonalFamily,
+    /// `InsuredName`: for a 家族, the 被保険者 (本人) whose cover this is; absent for a 本人, who is their own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub insured_name: Option<String>,
     /// `Name`: kanji, family and given name separated by U+3000; may hold ● for 外字.
     pub name: String,
     /// `NameKana`: half-width katakana with an ASCII space.
@@ -167,15 +270,29 @@ pub struct QualificationRecord {
     pub qualification_date: IsoDate,
     /// `DisqualificationDate`, 資格喪失日.
     pub disqualification_date: Option<IsoDate>,
+    /// `ReasonOfLoss`, 喪失事由, when the qualification was lost and the insurer said why.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub loss_reason: Option<LossReason>,
     /// `InsuredPartialContributionRatio`, 一部負担金割合 in percent (10, 20, 30).
     pub partial_contribution_percent: u8,
     /// `ElderlyRecipientCertificateInfo`.
     pub elderly_recipient: Option<ElderlyRecipient>,
     /// `LimitApplicationCertificateClassificationFlag` (A01–A06, B01–B10).
-    pub limit_category: Option<String>,
+    pub limit_category: Option<LimitCategory>,
     /// `SpecificDiseasesCertificateList`: 特定疾病療養受療証 on this qualification; empty when there is none.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub specific_diseases: Vec<SpecificDiseaseCertificate>,
+}
+
+impl QualificationRecord {
+    /// 負担割合 in force on `day`, in percent: the 高齢受給者証's ratio while it applies, otherwise the
+    /// 一部負担金割合. This is what the patient pays at the counter.
+    pub fn contribution_percent_on(&self, day: IsoDate) -> u8 {
+        match &self.elderly_recipient {
+            Some(elderly) if elderly.in_force_on(day) => elderly.contribution_ratio_percent,
+            _ => self.partial_contribution_percent,
+        }
+    }
 }
 
 /// One entry of `SpecificDiseasesCertificateList` (特定疾病療養受療証).
@@ -236,6 +353,59 @@ mod tests {
         let codes: Vec<u8> = all.iter().map(|v| v.code()).collect();
         assert_eq!(codes, vec![1, 2, 3, 4, 5]);
         assert_eq!(Validity::InvalidNewerExists.label_ja(), "無効（新しい資格あり）");
+    }
+
+    #[test]
+    fn loss_reasons_and_limit_categories_follow_the_national_code_lists() {
+        let codes: Vec<&str> = LossReason::ALL.iter().map(|r| r.code()).collect();
+        assert_eq!(codes, ["01", "02", "03", "99"]);
+        assert_eq!(LossReason::from_code("03"), Some(LossReason::OtherInsurance));
+        assert_eq!(LossReason::from_code("04"), None);
+        for good in ["A01", "A06", "B01", "B10"] {
+            assert!(LimitCategory::parse(good).is_ok(), "{good}");
+        }
+        for bad in ["A00", "A07", "B11", "C01", "A1", "a01", "A001", "B+1", "", "Bー1"] {
+            assert_eq!(LimitCategory::parse(bad), Err(LimitCategoryError), "{bad}");
+        }
+        let low_income = LimitCategory::parse("B05").unwrap();
+        assert_eq!((low_income.label_ja(), low_income.certificate_classification()), ("低所得Ⅱ", "02"));
+        let upper = LimitCategory::parse("A01").unwrap();
+        assert_eq!((upper.label_ja(), upper.certificate_classification()), ("区分ア", "01"));
+        assert!(serde_json::from_str::<LimitCategory>("\"A07\"").is_err());
+    }
+
+    #[test]
+    fn the_elderly_ratio_counts_only_while_its_certificate_is_in_force() {
+        let day = |text: &str| IsoDate::parse(text).unwrap();
+        let record = QualificationRecord {
+            card_classification: "01".into(),
+            insurer_number: "01130012".into(),
+            insurer_name: "テスト".into(),
+            symbol: None,
+            number: "1".into(),
+            branch: None,
+            personal_family: PersonalFamily::Insured,
+            insured_name: None,
+            name: "試験　一郎".into(),
+            name_kana: "ｼｹﾝ ｲﾁﾛｳ".into(),
+            sex: Sex::Male,
+            birth_date: day("1954-06-01"),
+            qualification_date: day("2020-04-01"),
+            disqualification_date: None,
+            loss_reason: None,
+            partial_contribution_percent: 30,
+            elderly_recipient: Some(ElderlyRecipient {
+                contribution_ratio_percent: 20,
+                valid_from: day("2024-07-01"),
+                valid_until: Some(day("2026-07-31")),
+            }),
+            limit_category: None,
+            specific_diseases: Vec::new(),
+        };
+        assert_eq!(record.contribution_percent_on(day("2024-06-30")), 30);
+        assert_eq!(record.contribution_percent_on(day("2024-07-01")), 20);
+        assert_eq!(record.contribution_percent_on(day("2026-07-31")), 20);
+        assert_eq!(record.contribution_percent_on(day("2026-08-01")), 30);
     }
 
     #[test]

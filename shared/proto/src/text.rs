@@ -66,7 +66,17 @@ macro_rules! validated_text {
 
 pub(crate) use validated_text;
 
-/// True for text of 1 to `max_chars` characters with no control character (line breaks and tabs included).
+/// True for text of 1 to `max_chars` characters, each of them [`is_plain_char`].
 pub(crate) fn is_plain_line(text: &str, max_chars: usize) -> bool {
-    !text.is_empty() && text.chars().count() <= max_chars && !text.chars().any(char::is_control)
+    !text.is_empty() && text.chars().count() <= max_chars && text.chars().all(is_plain_char)
+}
+
+/// True for a character that may stand in a line of text every output can carry: not a control character (line
+/// breaks and tabs included) and not a Unicode noncharacter (U+FDD0–U+FDEF, and U+xFFFE/U+xFFFF of every plane).
+/// XML 1.0 forbids every control character below U+0020 except tab and line breaks, and U+FFFE/U+FFFF: none of them
+/// passes, so text that passes can be written into an XmlMsg or a JSON string without breaking the document.
+pub fn is_plain_char(c: char) -> bool {
+    let code = u32::from(c);
+    let noncharacter = (0xFDD0..=0xFDEF).contains(&code) || code & 0xFFFE == 0xFFFE;
+    !c.is_control() && !noncharacter
 }

@@ -31,7 +31,7 @@ mod tests {
     use crate::origin::{
         AuthMethod, CertificateStatus, ConsentKind, PrescriptionFormat, RegistrationOutcome, VisualCheckState,
     };
-    use crate::qualification::{Guidance, PersonalFamily, Reason, Sex, Validity};
+    use crate::qualification::{Guidance, LossReason, PersonalFamily, Reason, Sex, Validity};
 
     /// serde's text, `as_str()` and `FromStr` agree on every variant, and no two variants share a name.
     fn one_spelling<T>(all: &[T], as_str: fn(T) -> &'static str)
@@ -52,6 +52,7 @@ mod tests {
     fn every_wire_enum_has_one_spelling() {
         one_spelling(Validity::ALL, Validity::as_str);
         one_spelling(Reason::ALL, Reason::as_str);
+        one_spelling(LossReason::ALL, LossReason::as_str);
         one_spelling(Guidance::ALL, Guidance::as_str);
         one_spelling(PersonalFamily::ALL, PersonalFamily::as_str);
         one_spelling(Sex::ALL, Sex::as_str);
