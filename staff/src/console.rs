@@ -12,7 +12,7 @@
 //! The staff token lives in this component's state only: a reload logs staff out, and nothing is written to
 //! storage. Every screen change marks `onshi:staff:<name>` on the page's performance timeline, like the kiosk.
 
-use onshi_proto::ErrorCode;
+use onshi_proto::{ErrorCode, IsoDate};
 use onshi_proto::api::StaffSessionResponse;
 use onshi_proto::origin::{CheckIn, CheckInList, PendingVisualCheck, PrescriptionFormat};
 use onshi_proto::qualification::{QualificationAnswer, QualificationRecord};
@@ -188,8 +188,10 @@ struct AnswerProps {
     lang: Lang,
 }
 
-fn record_view(lang: Lang, r: &QualificationRecord) -> Html {
-    let ratio = r.elderly_recipient.as_ref().map_or(r.partial_contribution_percent, |e| e.contribution_ratio_percent);
+/// One record of an answer. The 負担割合 is the one in force on the answer's day: a 高齢受給者証 that has ended no
+/// longer lowers it.
+fn record_view(lang: Lang, r: &QualificationRecord, day: IsoDate) -> Html {
+    let ratio = r.contribution_percent_on(day);
     html! {
         <dl class="record">
             <dt>{ t(lang, "staff.answer.name") }</dt><dd class="name" lang="ja">{ r.name.clone() }</dd>
@@ -233,7 +235,7 @@ fn answer_view(props: &AnswerProps) -> Html {
             if by_number_found_nothing(answer) {
                 <p id="by-number-no-match" class="warning">{ t(lang, "staff.by_number.no_match") }</p>
             }
-            { for answer.records.iter().map(|r| record_view(lang, r)) }
+            { for answer.records.iter().map(|r| record_view(lang, r, answer.confirmation_date)) }
             if let Some(guidance) = answer.guidance {
                 <p class="advice">{ t(lang, guidance_key(guidance)) }</p>
             }

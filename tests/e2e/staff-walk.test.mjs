@@ -240,4 +240,28 @@ describe('a receptionist\'s walk through the staff console', () => {
     assert.equal(await page.textContent('#by-number-result .birth-date'), '昭和55年2月17日 (1980-02-17)');
     await context.close();
   });
+  test('a by-number answer shows the 負担割合 in force: a 高齢受給者証 that has ended no longer lowers it', async () => {
+    const holder = card('valid');
+    for (const [until, ratio] of [['2099-07-31', '2割'], ['2025-07-31', '3割']]) {
+      const { page, context } = await openStaff(env.browser, env.stack);
+      // The answer comes from the real origin; a 高齢受給者証 is added to its record on the way, as the insurer of a
+      // 70–74-year-old would have recorded it (一部負担金割合 3割, 高齢受給者 2割).
+      await page.route('**/api/v1/staff/qualification/by-number', async (route) => {
+        const response = await route.fetch();
+        const answer = await response.json();
+        assert.equal(answer.records[0].partial_contribution_percent, 30);
+        answer.records[0].elderly_recipient = { contribution_ratio_percent: 20, valid_from: '2024-07-01', valid_until: until };
+        await route.fulfill({ response, json: answer });
+      });
+      await page.fill('#insurer-number', '01130012');
+      await page.fill('#symbol', '2100');
+      await page.fill('#number', '100');
+      await page.fill('#branch', '00');
+      await page.fill('#birth-date', holder.birth_date);
+      await page.click('#by-number-submit');
+      await page.waitForSelector('#by-number-result[data-validity="valid"]');
+      assert.equal(await page.textContent('#by-number-result .ratio'), ratio, until);
+      await context.close();
+    }
+  });
 });
