@@ -12,10 +12,10 @@
 //! The staff token lives in this component's state only: a reload logs staff out, and nothing is written to
 //! storage. Every screen change marks `onshi:staff:<name>` on the page's performance timeline, like the kiosk.
 
-use onshi_proto::{ErrorCode, IsoDate};
 use onshi_proto::api::StaffSessionResponse;
 use onshi_proto::origin::{CheckIn, CheckInList, PendingVisualCheck, PrescriptionFormat};
 use onshi_proto::qualification::{QualificationAnswer, QualificationRecord};
+use onshi_proto::{ErrorCode, IsoDate};
 use yew::prelude::*;
 
 use crate::client;
