@@ -3,7 +3,7 @@
 // tests (startStack) and as a program by `cargo xtask demo`.
 
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -52,7 +52,7 @@ function stopProcess(child) {
  * Starts origin + edge. Options: port (edge port, 0 = any free one), database (SQLite file; a temporary one by
  * default), originUrlOverride (point the edge at another origin, e.g. a stopped one for outage tests).
  * Resolves with { url, originUrl, logs, issueEnrolmentCode(facilityCode?), issueStaffCode(facilityCode?),
- * revokeDevice(deviceId), waitForLog(predicate), stopOrigin(), stop() }. `logs` collects
+ * revokeDevice(deviceId), postOrigin(path, value), waitForLog(predicate), stopOrigin(), stop() }. `logs` collects
  * every line both processes print, and `waitForLog` resolves with the first line (seen or still to come) that
  * `predicate` accepts: a process's log reaches this process through a pipe, after the HTTP answer it goes with.
  * `issueEnrolmentCode` returns a fresh one-time code for enrolling a kiosk (named by `{ label }` when given).
@@ -124,9 +124,35 @@ export async function startStack({ port = 0, database, originUrlOverride, edgeEn
     return body;
   }
 
+  /**
+   * Calls one of the origin's edge-signed routes directly, signed as the edge signs (onshi-proto `signing.rs`), so
+   * a test can show what the origin refuses on its own; resolves with `{ status, body }`.
+   */
+  async function postOrigin(path, value) {
+    const body = JSON.stringify(value);
+    const timestamp = String(Math.floor(Date.now() / 1000));
+    const nonce = randomBytes(16).toString('hex');
+    const bodyHash = createHash('sha256').update(body).digest('hex');
+    const signature = createHmac('sha256', signingKey)
+      .update(['POST', path, timestamp, nonce, bodyHash].join('\n'))
+      .digest('hex');
+    const response = await fetch(`${origin.url}${path}`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-onshi-timestamp': timestamp,
+        'x-onshi-nonce': nonce,
+        'x-onshi-signature': signature,
+      },
+      body,
+    });
+    return { status: response.status, body: await response.json() };
+  }
+
   return {
     url: edge.url,
     originUrl: origin.url,
+    postOrigin,
     logs: logs.lines,
     issueEnrolmentCode,
     issueStaffCode,

@@ -55,6 +55,10 @@ pub enum EdgeError {
     /// The session was opened by a staff visual check (目視), and the use case needs a PIN-verified session.
     #[error("the session was opened without the PIN")]
     PinRequired,
+    /// The session was opened with a certificate in its grace period, and the use case needs more than the
+    /// qualification (consent, 健康保険証利用登録).
+    #[error("the session confirms the qualification only")]
+    QualificationOnly,
     /// The session token's lifetime has passed.
     #[error("the session token has expired")]
     SessionExpired,
@@ -118,6 +122,7 @@ impl EdgeError {
             Self::CertificateRevoked => ErrorCode::CertificateRevoked,
             Self::SignatureInvalid => ErrorCode::SignatureInvalid,
             Self::SessionInvalid | Self::PinRequired => ErrorCode::SessionInvalid,
+            Self::QualificationOnly => ErrorCode::QualificationOnly,
             Self::SessionExpired => ErrorCode::SessionExpired,
             Self::OriginUnavailable => ErrorCode::OriginUnavailable,
             Self::OriginTimeout => ErrorCode::OriginTimeout,

@@ -16,6 +16,7 @@ import {
   startEdge,
   startFakeOrigin,
   testCard,
+  testCardEnding,
 } from "./helpers.mjs";
 
 const CSP =
@@ -222,6 +223,66 @@ describe("consent and visual-check sessions", () => {
       headers: { authorization: `Bearer ${pin.body.session_token}` },
     });
     assert.equal(registration.status, 200, JSON.stringify(registration.body));
+  });
+});
+
+/** The calendar day in Japan `days` after today (negative: before), as `YYYY-MM-DD`. */
+function japanDay(days) {
+  return new Date(Date.now() + 9 * 3600_000 + days * 86_400_000).toISOString().slice(0, 10);
+}
+
+/** The last day of the third calendar month after the month of `isoDate`: the end of a certificate's grace. */
+function endOfGrace(isoDate) {
+  const [year, month] = isoDate.split("-").map(Number);
+  return new Date(Date.UTC(year, month - 1 + 4, 0)).toISOString().slice(0, 10);
+}
+
+describe("expired-certificate grace", () => {
+  test("a certificate expired within its grace opens a qualification-only session, which may not consent or register", async () => {
+    const expiredOn = japanDay(-20);
+    const card = testCardEnding(0, expiredOn);
+    const session = await openSession(card);
+    assert.equal(session.status, 200, JSON.stringify(session.body));
+    assert.equal(session.body.scope, "qualification_only");
+    assert.deepEqual(session.body.expiry_notice, {
+      kind: "in_grace",
+      expired_on: expiredOn,
+      covered_until: endOfGrace(expiredOn),
+    });
+    const bearer = { authorization: `Bearer ${session.body.session_token}` };
+    origin.received.length = 0;
+    const answer = await api("/api/v1/qualification", { body: {}, headers: bearer });
+    assert.equal(answer.status, 200, JSON.stringify(answer.body));
+    const [query] = origin.received;
+    assert.equal(query.query.scope, "qualification_only", "the origin is told the scope, to enforce it again");
+    assert.equal(query.query.expiry_notice.kind, "in_grace");
+    const claims = JSON.parse(Buffer.from(session.body.session_token.split(".")[0], "base64url").toString("utf8"));
+    assert.equal(claims.scope, "qualification_only");
+
+    origin.received.length = 0;
+    const consent = await api("/api/v1/consent", { body: { kinds: ["comprehensive"], prescription: "paper" }, headers: bearer });
+    expectError(consent, 403, "qualification_only");
+    const registration = await api("/api/v1/registration", { body: { terms_accepted: true }, headers: bearer });
+    expectError(registration, 403, "qualification_only");
+    assert.deepEqual(origin.received, [], "the edge refused both without asking the origin");
+  });
+
+  test("a certificate past its grace is refused, and one in its grace is still checked for revocation", async () => {
+    expectError(await openSession(testCardEnding(0, japanDay(-150))), 401, "certificate_expired");
+    const revoked = testCardEnding(2, japanDay(-20));
+    origin.behaviour.revoked.add(revoked.serial);
+    expectError(await openSession(revoked), 401, "certificate_revoked");
+  });
+
+  test("a certificate expiring within three months opens a full session that says how many days are left", async () => {
+    const expiresOn = japanDay(30);
+    const session = await openSession(testCardEnding(1, expiresOn));
+    assert.equal(session.status, 200, JSON.stringify(session.body));
+    assert.equal(session.body.scope, "full");
+    assert.deepEqual(session.body.expiry_notice, { kind: "expiring_soon", expires_on: expiresOn, days_left: 30 });
+    const bearer = { authorization: `Bearer ${session.body.session_token}` };
+    const consent = await api("/api/v1/consent", { body: { kinds: ["comprehensive"], prescription: "paper" }, headers: bearer });
+    assert.equal(consent.status, 200, JSON.stringify(consent.body));
   });
 });
 

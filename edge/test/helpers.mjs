@@ -58,6 +58,39 @@ export function testCard(index) {
 }
 
 /**
+ * Test card `index` with its certificate issued again by the test CA to end at 23:59:59 in Japan on `isoDate`
+ * (`YYYY-MM-DD`), from 2021-04-01: the same key, subject and serial, so the card still signs. The card's
+ * validity is two UTCTimes of 13 characters in the to-be-signed part; they are replaced in place (the lengths do
+ * not change) and the to-be-signed part is signed again with the test CA's key, whose 2048-bit signature ends the
+ * certificate.
+ */
+export function testCardEnding(index, isoDate) {
+  const card = testCard(index);
+  const der = Buffer.from(card.certificate);
+  const validity = Buffer.from([0x30, 0x1e, 0x17, 0x0d]);
+  const at = der.indexOf(validity);
+  if (at < 0 || der[at + 17] !== 0x17 || der[at + 18] !== 0x0d) throw new Error("no UTCTime validity in the card");
+  const [year, month, day] = isoDate.split("-");
+  der.write("210401000000Z", at + 4, "latin1");
+  // 23:59:59 in Japan is 14:59:59 UTC the same day.
+  der.write(`${year.slice(2)}${month}${day}145959Z`, at + 19, "latin1");
+  // Certificate ::= SEQUENCE (4-byte header) { tbsCertificate SEQUENCE (its own 4-byte header), ... }.
+  const tbsLength = der.readUInt16BE(6);
+  const tbs = der.subarray(4, 4 + 4 + tbsLength);
+  const caKey = createPrivateKey({
+    key: readFileSync(resolve(FIXTURES, "test-pki/auth-ca.pk8")),
+    format: "der",
+    type: "pkcs8",
+  });
+  sign("sha256", tbs, caKey).copy(der, der.length - 256);
+  const reissued = new X509Certificate(der);
+  if (!reissued.verify(new X509Certificate(readFileSync(resolve(FIXTURES, "test-pki/auth-ca.der"))).publicKey)) {
+    throw new Error("the reissued certificate does not verify");
+  }
+  return { ...card, certificate: der, validTo: reissued.validTo };
+}
+
+/**
  * The message a card signs to answer a challenge, as onshi-proto `api::card_challenge_message` builds it for the
  * card-session purpose: "onshi-card-challenge-v1\ncard-session\n" DEVICE_ID "\n" hex(challenge).
  */
@@ -267,45 +300,80 @@ export async function startEdge({
   caPem,
   environment,
   revocationSoftFail,
+  // The benchmark's floor: a trivial worker in the same workerd that passes a request to the origin unchanged.
+  withFloorWorker = false,
 }) {
   const scriptPath = resolve(EDGE, "build/index.js");
   if (!existsSync(scriptPath)) {
     throw new Error(`${scriptPath} is missing: run \`worker-build --release\` in edge/ first`);
   }
-  const mf = new Miniflare(
-    edgeMiniflareOptions({
-      port: 0,
-      scriptPath,
-      assetsDirectory: resolve(FIXTURES, "www"),
-      originUrl,
-      originSigningKey: ORIGIN_SIGNING_KEY,
-      sessionKey: SESSION_KEY,
-      caPem: caPem ?? trustedCaPem(),
-      originTimeoutMs,
-      adminToken: ADMIN_TOKEN,
-      rateLimitPerDevice,
-      rateLimitPerFacility,
-      rateLimitPerClient,
-      rateLimitWindowSecs,
-      kioskOrigins,
-      persistDirectory,
-      onLog,
-      environment,
-      revocationSoftFail,
-    }),
-  );
+  const edgeOptions = edgeMiniflareOptions({
+    port: 0,
+    scriptPath,
+    assetsDirectory: resolve(FIXTURES, "www"),
+    originUrl,
+    originSigningKey: ORIGIN_SIGNING_KEY,
+    sessionKey: SESSION_KEY,
+    caPem: caPem ?? trustedCaPem(),
+    originTimeoutMs,
+    adminToken: ADMIN_TOKEN,
+    rateLimitPerDevice,
+    rateLimitPerFacility,
+    rateLimitPerClient,
+    rateLimitWindowSecs,
+    kioskOrigins,
+    persistDirectory,
+    onLog,
+    environment,
+    revocationSoftFail,
+  });
+  const mf = new Miniflare(withFloorWorker ? withFloor(edgeOptions, originUrl) : edgeOptions);
   const url = await mf.ready;
-  return { url: url.href.replace(/\/$/, ""), mf, dispose: () => mf.dispose() };
+  const floorUrl = withFloorWorker ? (await mf.unsafeGetDirectURL(FLOOR_WORKER)).href.replace(/\/$/, "") : undefined;
+  return { url: url.href.replace(/\/$/, ""), floorUrl, mf, dispose: () => mf.dispose() };
+}
+
+const FLOOR_WORKER = "floor";
+
+/** A worker that does nothing but hand the request to the origin and its answer back: what any worker costs. */
+const FLOOR_SCRIPT = `export default {
+  async fetch(request, env) {
+    const url = new URL(request.url);
+    return fetch(env.ORIGIN_URL + url.pathname + url.search, {
+      method: request.method, headers: request.headers, body: request.body,
+    });
+  },
+};`;
+
+/**
+ * The edge's Miniflare options with a second worker, the floor, beside it in the same workerd: the edge stays the
+ * entry worker on `url`, the floor gets a socket of its own. The options every worker shares move to the top.
+ */
+function withFloor(edgeOptions, originUrl) {
+  const { host, port, logRequests, handleStructuredLogs, durableObjectsPersist, ...edgeWorker } = edgeOptions;
+  const floor = {
+    name: FLOOR_WORKER,
+    modules: true,
+    script: FLOOR_SCRIPT,
+    compatibilityDate: edgeWorker.compatibilityDate,
+    bindings: { ORIGIN_URL: originUrl },
+    unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }],
+  };
+  return {
+    host, port, logRequests, handleStructuredLogs, durableObjectsPersist,
+    workers: [{ name: "edge", ...edgeWorker }, floor],
+  };
 }
 
 export const ORIGIN_ADMIN_TOKEN = "edge-test-origin-admin-token-0001";
 
 /**
- * Starts the real origin binary (`ONSHI_ORIGIN_BIN`, default target/debug/onshi-origin) on a fresh SQLite file
- * seeded with the demo cards, with this file's signing key. Returns `{ url, stop() }`; `stop` may be called
- * twice.
+ * Starts the real origin binary (`ONSHI_ORIGIN_BIN`, default target/debug/onshi-origin) with this file's signing
+ * key: on a fresh SQLite file unless `databaseUrl` names another database, seeded with the demo cards unless
+ * `seedDemo` is false (a second replica of an already seeded database). Returns `{ url, stop(signal) }`; `stop`
+ * may be called more than once.
  */
-export async function startRealOrigin() {
+export async function startRealOrigin({ databaseUrl, seedDemo = true } = {}) {
   const binary = process.env.ONSHI_ORIGIN_BIN ?? resolve(EDGE, "../target/debug/onshi-origin");
   if (!existsSync(binary)) {
     throw new Error(`${binary} is missing: run \`cargo build -p onshi-origin\` or set ONSHI_ORIGIN_BIN`);
@@ -316,12 +384,11 @@ export async function startRealOrigin() {
     [
       "serve",
       "--database",
-      `sqlite://${join(scratch, "origin.sqlite")}?mode=rwc`,
+      databaseUrl ?? `sqlite://${join(scratch, "origin.sqlite")}?mode=rwc`,
       "--listen",
       "127.0.0.1:0",
       "--demo",
-      "--seed-demo",
-      resolve(FIXTURES, "demo-cards.json"),
+      ...(seedDemo ? ["--seed-demo", resolve(FIXTURES, "demo-cards.json")] : []),
     ],
     {
       env: {
@@ -344,8 +411,9 @@ export async function startRealOrigin() {
   const exited = new Promise((done) => child.once("exit", done));
   return {
     url,
-    async stop() {
-      if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+    /** Sends `signal` (SIGTERM unless told) and waits for the process to end; may be called more than once. */
+    async stop(signal = "SIGTERM") {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       await exited;
       rmSync(scratch, { recursive: true, force: true });
     },

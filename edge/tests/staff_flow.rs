@@ -8,13 +8,13 @@ use futures::executor::block_on;
 use onshi_edge::EdgeError;
 use onshi_edge::api::{ApiRequest, EdgeApi, EdgePorts};
 use onshi_edge::config::EdgeConfig;
+use onshi_proto::Base64Bytes;
 use onshi_proto::api::EnrolRequest;
 use onshi_proto::origin::{
     AuthMethod, CertificateRef, CertificateStatusQuery, CheckInListQuery, ConsentRequest, NumberQualificationQuery,
     PrescriptionFormat, VisualCheckCollect, VisualCheckCreate, VisualCheckDecision,
 };
 use onshi_proto::qualification::{QualificationAnswer, Reason, Validity};
-use onshi_proto::{Base64Bytes, IsoDate};
 use p256::pkcs8::EncodePublicKey as _;
 
 mod support;
@@ -23,16 +23,6 @@ use support::*;
 
 fn config() -> EdgeConfig {
     config_with(&[])
-}
-
-fn answer() -> QualificationAnswer {
-    QualificationAnswer {
-        validity: Validity::Valid,
-        reason: Reason::Current,
-        guidance: None,
-        confirmation_date: IsoDate::parse("2026-11-24").unwrap(),
-        records: vec![],
-    }
 }
 
 fn admin_post<'r>(path: &'r str, body: &'r [u8], authorization: &'r str) -> ApiRequest<'r> {

@@ -4,11 +4,15 @@
 //! Must not: hold the PIN (the check-in hook does), or decide a screen change itself: every change is an
 //! [`Action`] for the reducer.
 
+use std::cell::RefCell;
 use std::rc::Rc;
+
+use onshi_proto::patient_mode::{PatientAid, PatientMode};
 
 use onshi_web::page::{self, KIOSK_SCREEN};
 use yew::prelude::*;
 
+use crate::checkin::task::PatientModeSource;
 use crate::hooks::use_check_in::use_check_in;
 use crate::hooks::use_device::{DeviceState, use_device};
 use crate::hooks::use_idle::use_idle;
@@ -37,6 +41,16 @@ impl Reducible for ScreenState {
 }
 
 /// The kiosk application.
+/// How staff are told the patient uses the kiosk: its language by tag, and the aids on.
+fn patient_mode_of(lang: Lang, aids: Aids) -> PatientMode {
+    let on = [
+        (aids.voice, PatientAid::Voice),
+        (aids.large, PatientAid::LargeText),
+        (aids.contrast, PatientAid::HighContrast),
+    ];
+    PatientMode::new(lang.tag().parse().ok(), on.into_iter().filter_map(|(on, aid)| on.then_some(aid)).collect())
+}
+
 #[function_component(App)]
 pub fn app() -> Html {
     let screen = use_reducer(|| ScreenState(Screen::Welcome));
@@ -44,7 +58,16 @@ pub fn app() -> Html {
     let dispatch = (*use_memo((), move |_| Callback::from(move |action: Action| dispatcher.dispatch(action)))).clone();
     let lang = use_state(|| Lang::Ja);
     let aids = use_state(Aids::default);
-    let check_in = use_check_in(&screen.0, dispatch.clone());
+    // The check-in task reads the patient's language and aids when it asks for the qualification, whenever they
+    // were chosen (a card placed first, the language changed at the PIN pad): the app keeps this one copy current.
+    let patient_mode: PatientModeSource = (*use_memo((), |_| Rc::new(RefCell::new(PatientMode::default())))).clone();
+    {
+        let patient_mode = patient_mode.clone();
+        use_effect_with((*lang, *aids), move |(lang, aids)| {
+            *patient_mode.borrow_mut() = patient_mode_of(*lang, *aids);
+        });
+    }
+    let check_in = use_check_in(&screen.0, dispatch.clone(), patient_mode);
     let lapsed = matches!(screen.0, Screen::Failed(Failure::DeviceNotEnrolled));
     let device = use_device(dispatch.clone(), lapsed, {
         let check_in = check_in.clone();
@@ -178,9 +201,9 @@ pub fn app() -> Html {
             Screen::Querying => progress("progress.querying"),
             // The answer and its question side by side on a landscape kiosk, so both are on screen without
             // scrolling; one after the other, in that order, on a phone.
-            Screen::Result { answer, card, consent, .. } => html! {
+            Screen::Result { answer, card, consent, certificate, .. } => html! {
                 <div class="result-layout">
-                    { result::result_view(lang_value, answer, *card, consent.is_open()) }
+                    { result::result_view(lang_value, answer, *card, consent.is_open(), certificate.notice) }
                     if screen.0.offers_registration() {
                         { registration_offer::registration_offer(lang_value, &dispatch) }
                     } else {

@@ -4,7 +4,9 @@
 //! have been typed. It does no I/O, so every transition is tested natively.
 
 use onshi_proto::ErrorCode;
-use onshi_proto::origin::{ConsentGrant, ConsentKind, PrescriptionFormat, RegistrationOutcome};
+use onshi_proto::origin::{
+    CardScope, ConsentGrant, ConsentKind, ExpiryNotice, PrescriptionFormat, RegistrationOutcome,
+};
 use onshi_proto::qualification::{QualificationAnswer, Reason, Validity};
 
 /// Length of the 利用者証明用 PIN.
@@ -23,8 +25,11 @@ pub enum Failure {
     CardRemoved,
     /// The reader was unplugged (or the browser revoked access to it) mid-flow.
     ReaderDisconnected,
-    /// The card's certificate is outside its validity period.
+    /// The card's certificate is outside its validity period, past its grace.
     CertificateExpired,
+    /// The card's certificate is in its grace period, which confirms the qualification only: it cannot be linked
+    /// to the insurance (健康保険証利用登録) until it is renewed.
+    QualificationOnly,
     /// The card's certificate has been revoked.
     CertificateRevoked,
     /// The qualification service cannot be reached (outage procedure).
@@ -45,6 +50,7 @@ impl Failure {
     pub fn from_code(code: ErrorCode) -> Self {
         match code {
             ErrorCode::CertificateExpired => Failure::CertificateExpired,
+            ErrorCode::QualificationOnly => Failure::QualificationOnly,
             ErrorCode::CertificateRevoked => Failure::CertificateRevoked,
             ErrorCode::DeviceNotEnrolled => Failure::DeviceNotEnrolled,
             ErrorCode::OriginUnavailable | ErrorCode::OriginTimeout | ErrorCode::OriginError => {
@@ -63,6 +69,7 @@ impl Failure {
             Failure::CardRemoved => "error.card_removed",
             Failure::ReaderDisconnected => "error.reader_disconnected",
             Failure::CertificateExpired => "error.certificate_expired",
+            Failure::QualificationOnly => "error.qualification_only",
             Failure::CertificateRevoked => "error.certificate_revoked",
             Failure::ServiceUnavailable => "error.origin_unavailable",
             Failure::VisualCheckRefused => "error.visual_refused",
@@ -168,6 +175,17 @@ impl Default for ConsentStep {
     }
 }
 
+/// What the card session may do, and what the patient is told about the certificate's expiry: from the edge's
+/// session answer, for a PIN session and for an approved visual check alike. A certificate far from its expiry has
+/// the default (full scope, no notice).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CertificateTerms {
+    /// `qualification_only` while the certificate is in its grace period: no consent question, no registration.
+    pub scope: CardScope,
+    /// The expiry notice shown under the answer.
+    pub notice: Option<ExpiryNotice>,
+}
+
 /// Seconds the card may stay in the reader once the check-in is complete (the answer on screen and nothing left to
 /// answer) before the left-behind alert.
 pub const CARD_LEFT_BEHIND_SECS: u32 = 10;
@@ -233,6 +251,8 @@ pub enum Screen {
         /// The card holder proved the card with the PIN (not a visual check), so the same session may link the
         /// card to the insurance (健康保険証利用登録) on the spot.
         pin_verified: bool,
+        /// What the session may do and what to say about the certificate's expiry.
+        certificate: CertificateTerms,
     },
     /// The PIN is blocked on the card. The visual check (目視) is offered, which also calls the desk.
     Blocked {
@@ -290,6 +310,8 @@ pub enum Action {
     RegistrationDone(RegistrationOutcome),
     /// The answer arrived.
     Answer(QualificationAnswer),
+    /// The answer to a card session arrived, with the session's scope and the certificate's expiry notice.
+    CardAnswer(QualificationAnswer, CertificateTerms),
     /// The patient ticked or unticked a kind of consent.
     ToggleConsent(ConsentKind),
     /// The patient chose how to receive the prescription.
@@ -315,6 +337,14 @@ pub enum Action {
 }
 
 impl Screen {
+    /// The answer screen of a card session, PIN or 目視 alike: a certificate in its grace period confirms the
+    /// qualification only, so there is nothing to consent to.
+    fn answered(answer: QualificationAnswer, certificate: CertificateTerms, pin_verified: bool) -> Screen {
+        let consent =
+            if certificate.scope.is_full() { ConsentStep::for_answer(&answer) } else { ConsentStep::NotAsked };
+        Screen::Result { consent, answer, card: CardReminder::InReader, pin_verified, certificate }
+    }
+
     /// The next screen. Actions that make no sense on the current screen leave it unchanged, so a late message
     /// from a cancelled check-in cannot resurrect it.
     pub fn apply(self, action: Action) -> Screen {
@@ -380,14 +410,21 @@ impl Screen {
                 answer,
                 card: CardReminder::InReader,
                 pin_verified: true,
+                certificate: CertificateTerms::default(),
             },
+            (Screen::Querying, Action::CardAnswer(answer, certificate)) => Screen::answered(answer, certificate, true),
             (Screen::VisualCheck, Action::Answer(answer)) => Screen::Result {
                 consent: ConsentStep::for_answer(&answer),
                 answer,
                 card: CardReminder::InReader,
                 pin_verified: false,
+                certificate: CertificateTerms::default(),
             },
-            (Screen::Result { answer, card, consent, pin_verified }, action) => {
+            // Staff approved a card in its grace period, or one expiring soon: the same terms as after a PIN.
+            (Screen::VisualCheck, Action::CardAnswer(answer, certificate)) => {
+                Screen::answered(answer, certificate, false)
+            }
+            (Screen::Result { answer, card, consent, pin_verified, certificate }, action) => {
                 let (card, consent) = match (card, consent, action) {
                     // The alert waits while the patient is still answering: the card may stay until then.
                     (CardReminder::InReader, consent, Action::CardLeftBehind) if !consent.is_open() => {
@@ -418,17 +455,19 @@ impl Screen {
                     (card, ConsentStep::Sending { .. }, Action::ConsentFailed) => (card, ConsentStep::Failed),
                     (card, consent, _) => (card, consent),
                 };
-                Screen::Result { answer, card, consent, pin_verified }
+                Screen::Result { answer, card, consent, pin_verified, certificate }
             }
             (screen, _) => screen,
         }
     }
 
     /// True on an answer that finds no insurance linked to the card, proved with the PIN: the patient may do the
-    /// 健康保険証利用登録 on the spot instead of being sent away with a form.
+    /// 健康保険証利用登録 on the spot instead of being sent away with a form. Not with a certificate in its grace
+    /// period: an expired certificate is never linked.
     pub fn offers_registration(&self) -> bool {
-        matches!(self, Screen::Result { answer, pin_verified: true, .. }
-            if answer.validity == Validity::NoQualification && answer.reason == Reason::NotRegistered)
+        matches!(self, Screen::Result { answer, pin_verified: true, certificate, .. }
+            if answer.validity == Validity::NoQualification && answer.reason == Reason::NotRegistered
+                && certificate.scope.is_full())
     }
 
     /// True while the patient still has a question to answer under the answer: the check-in is not complete.
@@ -534,7 +573,13 @@ mod tests {
     }
 
     fn result_screen(card: CardReminder) -> Screen {
-        Screen::Result { answer: answer(), card, consent: ConsentStep::new(), pin_verified: true }
+        Screen::Result {
+            answer: answer(),
+            card,
+            consent: ConsentStep::new(),
+            pin_verified: true,
+            certificate: CertificateTerms::default(),
+        }
     }
 
     fn grant(kind: ConsentKind, granted_at: i64) -> ConsentGrant {
@@ -639,7 +684,8 @@ mod tests {
                 answer: answer(),
                 card: CardReminder::InReader,
                 consent: ConsentStep::new(),
-                pin_verified: false
+                pin_verified: false,
+                certificate: CertificateTerms::default(),
             }
         );
         // Deleting a digit withdraws the confirmation, so the confirmed PIN is the one sent.
@@ -665,8 +711,13 @@ mod tests {
             .apply(Action::PinAccepted)
             .apply(Action::SessionReady)
             .apply(Action::Answer(lost.clone()));
-        let screen_with =
-            |card| Screen::Result { answer: lost.clone(), card, consent: ConsentStep::NotAsked, pin_verified: true };
+        let screen_with = |card| Screen::Result {
+            answer: lost.clone(),
+            card,
+            consent: ConsentStep::NotAsked,
+            pin_verified: true,
+            certificate: CertificateTerms::default(),
+        };
         assert!(result.asks_for_the_card());
         let left = result.apply(Action::CardLeftBehind);
         assert_eq!(left, screen_with(CardReminder::LeftBehind));
@@ -694,6 +745,7 @@ mod tests {
                 card: CardReminder::InReader,
                 consent: ConsentStep::Asking { chosen: chosen.clone(), prescription: None },
                 pin_verified: true,
+                certificate: CertificateTerms::default(),
             }
         );
         assert_eq!(ConsentStep::to_send(&chosen), chosen);
@@ -723,6 +775,7 @@ mod tests {
                 card: CardReminder::Taken,
                 consent: ConsentStep::Recorded { agreed: chosen, live, prescription: PrescriptionFormat::Electronic },
                 pin_verified: true,
+                certificate: CertificateTerms::default(),
             }
         );
         let failed = result_screen(CardReminder::InReader)
@@ -912,5 +965,61 @@ mod tests {
         assert_eq!(still.apply(Action::ReaderReady), Screen::ReadingCard);
         // Other failures are not resumed by a reader that happens to report a card.
         assert_eq!(Screen::Failed(Failure::Reader).apply(Action::ReaderReady), Screen::Failed(Failure::Reader));
+    }
+
+    #[test]
+    fn a_certificate_in_its_grace_shows_the_answer_without_a_consent_question_or_registration() {
+        let grace = CertificateTerms {
+            scope: CardScope::QualificationOnly,
+            notice: Some(ExpiryNotice::in_grace(IsoDate::parse("2026-10-31").unwrap()).unwrap()),
+        };
+        let querying = at_pin_pad(3)
+            .apply(Action::PinTyped { entered: 4 })
+            .apply(Action::PinSubmitted)
+            .apply(Action::PinAccepted)
+            .apply(Action::SessionReady);
+        let valid = querying.clone().apply(Action::CardAnswer(answer(), grace));
+        assert!(
+            matches!(&valid, Screen::Result { consent: ConsentStep::NotAsked, certificate, .. } if *certificate == grace)
+        );
+        // Nothing to answer: the check-in is complete, and the kiosk asks for the card at once.
+        assert!(valid.asks_for_the_card());
+        assert_eq!(valid.clone().apply(Action::ToggleConsent(ConsentKind::Medication)), valid);
+        let unlinked = querying
+            .clone()
+            .apply(Action::CardAnswer(answer_of(Validity::NoQualification, Reason::NotRegistered), grace));
+        assert!(!unlinked.offers_registration());
+        assert_eq!(unlinked.clone().apply(Action::StartRegistration), unlinked);
+        // An expiring certificate still has its full scope: the question is asked, and the notice shown beside it.
+        let soon = CertificateTerms {
+            scope: CardScope::Full,
+            notice: Some(
+                ExpiryNotice::expiring(IsoDate::parse("2026-12-10").unwrap(), IsoDate::parse("2026-12-01").unwrap())
+                    .unwrap(),
+            ),
+        };
+        let asked = querying.clone().apply(Action::CardAnswer(answer(), soon));
+        assert!(asked.questions_open());
+        let unlinked =
+            querying.apply(Action::CardAnswer(answer_of(Validity::NoQualification, Reason::NotRegistered), soon));
+        assert!(unlinked.offers_registration());
+        assert_eq!(Failure::from_code(ErrorCode::QualificationOnly).message_key(), "error.qualification_only");
+    }
+
+    #[test]
+    fn a_visual_check_of_a_card_in_its_grace_answers_on_the_same_terms_as_a_pin_would() {
+        let grace = CertificateTerms {
+            scope: CardScope::QualificationOnly,
+            notice: Some(ExpiryNotice::in_grace(IsoDate::parse("2026-10-31").unwrap()).unwrap()),
+        };
+        let approved = Screen::VisualCheck.apply(Action::CardAnswer(answer(), grace));
+        assert!(matches!(
+            &approved,
+            Screen::Result { consent: ConsentStep::NotAsked, pin_verified: false, certificate, .. } if *certificate == grace
+        ));
+        assert!(!approved.questions_open());
+        // A card far from its expiry is asked the question after a visual check, as before.
+        let full = Screen::VisualCheck.apply(Action::CardAnswer(answer(), CertificateTerms::default()));
+        assert_eq!(full, Screen::VisualCheck.apply(Action::Answer(answer())));
     }
 }

@@ -5,6 +5,8 @@
 //! anything that could name a digit of the PIN.
 
 use crate::i18n::{registered_key, validity_key};
+use onshi_proto::origin::ExpiryNotice;
+
 use crate::state::{CardReminder, Screen};
 
 /// One sentence to speak.
@@ -47,8 +49,23 @@ pub fn screen_lines(screen: &Screen, reader_ready: bool) -> Vec<Line> {
         Screen::Verifying => vec![Text("progress.verifying")],
         Screen::Authenticating => vec![Text("progress.authenticating")],
         Screen::Querying => vec![Text("progress.querying")],
-        Screen::Result { answer, card, consent, .. } => {
+        Screen::Result { answer, card, consent, certificate, .. } => {
             let mut lines = vec![Text("result.heading"), Text(validity_key(answer.validity))];
+            // The expiry is said in words a listener can act on: the days left, or that today is covered and
+            // how to renew (dates stay on screen).
+            match certificate.notice {
+                Some(ExpiryNotice::ExpiringSoon { days_left, .. }) => {
+                    lines.extend([Count("expiry.soon_days", u32::from(days_left)), Text("expiry.renew_ahead")]);
+                }
+                Some(ExpiryNotice::InGrace { .. }) => {
+                    lines.extend([
+                        Text("expiry.grace_heading"),
+                        Text("expiry.today_covered"),
+                        Text("expiry.renew_now"),
+                    ]);
+                }
+                None => {}
+            }
             if consent.is_open() {
                 lines.extend([Text("consent.heading"), Text("voice.consent_next")]);
             }
@@ -62,7 +79,14 @@ pub fn screen_lines(screen: &Screen, reader_ready: bool) -> Vec<Line> {
             lines
         }
         Screen::Blocked { card_taken: false } => {
-            vec![Text("blocked.heading"), Text("blocked.body"), Text("blocked.visual_check_offer")]
+            vec![
+                Text("blocked.heading"),
+                Text("blocked.body"),
+                Text("blocked.reset_store"),
+                Text("blocked.reset_office"),
+                Text("blocked.visual_check_offer"),
+                Text("blocked.today"),
+            ]
         }
         Screen::Blocked { card_taken: true } => vec![Text("blocked.heading"), Text("blocked.card_taken")],
         Screen::Failed(failure) => vec![Text("error.heading"), Text(failure.message_key())],

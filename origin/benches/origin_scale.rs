@@ -4,8 +4,12 @@
 //! Layer: developer tooling around the origin tier. It loads a synthetic population
 //! (`onshi_origin::population`), starts the real `onshi-origin` binary of this build profile on 127.0.0.1, drives
 //! it with signed lookups from a Rust load generator, and runs one insurer batch against a large registry in a
-//! child process. It prints one line per figure, `bench: <name> = <value> <unit> (target <op> <value>)`, on
-//! stdout; everything else goes to stderr.
+//! child process. It prints one line per figure, `bench: <name> = <value> <unit> (n <sample>) (target <op>
+//! <value>)`, on stdout; everything else goes to stderr.
+//!
+//! The lookup rate is also given as a ratio to its floor: the same binary's bare `/health` handler, driven by the
+//! same load generator over the same connections, in runs interleaved with the lookup runs, so the ratio keeps its
+//! meaning on a busy machine where the absolute rate does not.
 //!
 //! Must not: listen on anything but loopback, run unbounded (every run is bounded in requests and in time), or
 //! read files outside the build's own target directory.
@@ -103,10 +107,27 @@ fn main() -> std::process::ExitCode {
     }
 }
 
-/// One reported figure.
-fn report(name: &str, value: f64, unit: &str, target: &str) {
+/// One reported figure; `n` is the sample it was computed from.
+fn report(name: &str, value: f64, unit: &str, n: usize, target: &str) {
     let shown = if value >= 100.0 { format!("{value:.0}") } else { format!("{value:.2}") };
-    println!("bench: {name} = {shown} {unit} (target {target})");
+    println!("bench: {name} = {shown} {unit} (n {n}) (target {target})");
+}
+
+/// Targets of one database's lookup figures: rate, p99 and the ratio to the floor.
+struct LookupTargets {
+    rate: &'static str,
+    p99: &'static str,
+    floor_ratio: &'static str,
+}
+
+/// Reports the lookup figures of one database (`sqlite`, `postgres`).
+fn report_lookups(database: &str, figures: &LookupFigures, targets: &LookupTargets) {
+    let (requests, runs) = (figures.requests, figures.runs);
+    report(&format!("origin.lookups_per_s.{database}"), figures.throughput, "req/s", requests, targets.rate);
+    report(&format!("origin.lookup_p99_ms.{database}"), figures.p99_ms, "ms", requests, targets.p99);
+    let floor_name = format!("origin.floor_per_s.{database}");
+    report(&floor_name, figures.floor_throughput, "req/s", figures.floor_requests, "report");
+    report(&format!("origin.lookup_floor_ratio.{database}"), figures.floor_ratio, "ratio", runs, targets.floor_ratio);
 }
 
 fn note(text: &str) {
@@ -171,11 +192,17 @@ async fn lookup_group(scratch: &Path, sizes: Sizes) -> BenchResult {
         "loaded {} persons ({} card holders, {} registered) into SQLite in {load_seconds:.1} s",
         loaded.persons, loaded.card_holders, loaded.registered
     ));
-    report("origin.populate_persons_per_s.sqlite", loaded.persons as f64 / load_seconds, "persons/s", "report");
+    let persons = usize::try_from(loaded.persons).unwrap_or(usize::MAX);
+    report(
+        "origin.populate_persons_per_s.sqlite",
+        loaded.persons as f64 / load_seconds,
+        "persons/s",
+        persons,
+        "report",
+    );
     let serials = Arc::new(registered_serials(config)?);
-    let (throughput, p99) = lookup_figures(&sqlite_url, &serials, sizes).await?;
-    report("origin.lookups_per_s.sqlite", throughput, "req/s", ">= 10000");
-    report("origin.lookup_p99_ms.sqlite", p99, "ms", "<= 10");
+    let figures = lookup_figures(&sqlite_url, &serials, sizes).await?;
+    report_lookups("sqlite", &figures, &LookupTargets { rate: ">= 10000", p99: "<= 10", floor_ratio: ">= 0.5" });
     remove_sqlite_files(&sqlite_path);
 
     // Lookups against PostgreSQL, when the xtask provides a server.
@@ -189,9 +216,9 @@ async fn lookup_group(scratch: &Path, sizes: Sizes) -> BenchResult {
                 loaded.persons,
                 started.elapsed().as_secs_f64()
             ));
-            let (throughput, p99) = lookup_figures(&url, &serials, sizes).await?;
-            report("origin.lookups_per_s.postgres", throughput, "req/s", "report");
-            report("origin.lookup_p99_ms.postgres", p99, "ms", "report");
+            let figures = lookup_figures(&url, &serials, sizes).await?;
+            let targets = LookupTargets { rate: "report", p99: "report", floor_ratio: ">= 0.35" };
+            report_lookups("postgres", &figures, &targets);
         }
         Err(_) => note("origin.lookups_per_s.postgres skipped: ONSHI_TEST_POSTGRES_URL is not set"),
     }
@@ -301,8 +328,35 @@ fn peak_rss_kb(status_file: &str) -> Option<u64> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
-/// Median throughput (req/s) and median p99 latency (ms) of signed lookups against a fresh origin on `url`.
-async fn lookup_figures(url: &str, serials: &Arc<Vec<String>>, sizes: Sizes) -> BenchResult<(f64, f64)> {
+/// What one database's lookups measured: medians over the runs, and the sample behind them.
+struct LookupFigures {
+    /// Median lookups per second.
+    throughput: f64,
+    /// Median p99 latency of a lookup, in ms.
+    p99_ms: f64,
+    /// Median requests per second of the floor, the bare `/health` handler.
+    floor_throughput: f64,
+    /// Median over runs of (lookup rate / floor rate), each pair measured back to back.
+    floor_ratio: f64,
+    /// Lookups timed, over all runs.
+    requests: usize,
+    /// Floor requests timed, over all runs.
+    floor_requests: usize,
+    /// Measured runs, each one lookup run beside one floor run.
+    runs: usize,
+}
+
+/// What the load generator sends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Load {
+    /// A signed certificate lookup, as the edge sends it.
+    Lookup,
+    /// `GET /health`: the same server, client and connections, with no work behind the handler.
+    Floor,
+}
+
+/// Medians of signed lookups against a fresh origin on `url`, each run paired with a floor run.
+async fn lookup_figures(url: &str, serials: &Arc<Vec<String>>, sizes: Sizes) -> BenchResult<LookupFigures> {
     let origin = Origin::start(url).await?;
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(sizes.concurrency)
@@ -310,6 +364,7 @@ async fn lookup_figures(url: &str, serials: &Arc<Vec<String>>, sizes: Sizes) -> 
         .build()
         .map_err(|e| e.to_string())?;
     let endpoint = format!("{}{BY_CERTIFICATE_PATH}", origin.base);
+    let health = format!("{}/health", origin.base);
 
     // One answer is checked in full, so the benchmark cannot measure fast failures.
     let first = signed_lookup(&client, &endpoint, &serials[0], "check-0").await?;
@@ -319,11 +374,21 @@ async fn lookup_figures(url: &str, serials: &Arc<Vec<String>>, sizes: Sizes) -> 
         return Err(format!("a registered card holder answered {:?}", answer.validity));
     }
 
-    run_lookups(&client, &endpoint, serials, sizes.warm_up_requests, sizes, "warm").await?;
-    let (mut throughputs, mut p99s) = (Vec::new(), Vec::new());
+    run_lookups(&client, &endpoint, serials, sizes.warm_up_requests, sizes, "warm", Load::Lookup).await?;
+    run_lookups(&client, &health, serials, sizes.warm_up_requests, sizes, "warm", Load::Floor).await?;
+    let (mut throughputs, mut p99s, mut floors, mut ratios) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut requests, mut floor_requests) = (0, 0);
     for run in 0..RUNS {
+        // The floor first, then the lookups, over the same connections: the pair sees the same machine.
+        let floor =
+            run_lookups(&client, &health, serials, sizes.requests_per_run, sizes, &format!("floor{run}"), Load::Floor)
+                .await?;
+        if floor.failed > 0 {
+            return Err(format!("{} of the floor requests failed (first: {})", floor.failed, floor.first_failure));
+        }
         let stats =
-            run_lookups(&client, &endpoint, serials, sizes.requests_per_run, sizes, &format!("run{run}")).await?;
+            run_lookups(&client, &endpoint, serials, sizes.requests_per_run, sizes, &format!("run{run}"), Load::Lookup)
+                .await?;
         note(&format!(
             "lookups run {run}: {} ok, {} failed in {:.2} s: {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms",
             stats.ok,
@@ -336,14 +401,35 @@ async fn lookup_figures(url: &str, serials: &Arc<Vec<String>>, sizes: Sizes) -> 
         if stats.failed > 0 {
             return Err(format!("{} of the lookups failed (first: {})", stats.failed, stats.first_failure));
         }
+        note(&format!("floor run {run}: {:.0} req/s, p99 {:.2} ms", floor.throughput(), floor.p99_ms));
         throughputs.push(stats.throughput());
         p99s.push(stats.p99_ms);
+        floors.push(floor.throughput());
+        ratios.push(stats.throughput() / floor.throughput());
+        requests += stats.ok;
+        floor_requests += floor.ok;
     }
     if let Some(peak) = origin.peak_rss_mb() {
         note(&format!("onshi-origin peak RSS {peak:.0} MiB"));
     }
     origin.stop().await?;
-    Ok((median(&mut throughputs), median(&mut p99s)))
+    Ok(LookupFigures {
+        throughput: median(&mut throughputs),
+        p99_ms: median(&mut p99s),
+        floor_throughput: median(&mut floors),
+        floor_ratio: median(&mut ratios),
+        requests,
+        floor_requests,
+        runs: RUNS,
+    })
+}
+
+/// `GET endpoint`, its body read to the end like a lookup's.
+async fn bare_get(client: &reqwest::Client, endpoint: &str) -> BenchResult<Vec<u8>> {
+    let response = client.get(endpoint).send().await.map_err(|e| e.to_string())?;
+    let status = response.status();
+    let bytes = response.bytes().await.map_err(|e| e.to_string())?;
+    if status.is_success() { Ok(bytes.to_vec()) } else { Err(format!("HTTP {status}")) }
 }
 
 async fn signed_lookup(client: &reqwest::Client, endpoint: &str, serial: &str, nonce: &str) -> BenchResult<Vec<u8>> {
@@ -353,6 +439,9 @@ async fn signed_lookup(client: &reqwest::Client, endpoint: &str, serial: &str, n
         device_id: Some("bench-kiosk".try_into().map_err(|e: IdentifierError| e.to_string())?),
         device_label: None,
         arbitrary_identifier: None,
+        scope: Default::default(),
+        expiry_notice: None,
+        patient_mode: Default::default(),
     };
     let body = serde_json::to_vec(&query).map_err(|e| e.to_string())?;
     let headers = signing::sign(KEY.as_bytes(), "POST", BY_CERTIFICATE_PATH, unix_now()?, nonce, &body)
@@ -392,7 +481,7 @@ impl RunStats {
     }
 }
 
-/// Sends up to `requests` lookups over `sizes.concurrency` keep-alive connections, stopping early at
+/// Sends up to `requests` requests of one `load` over `sizes.concurrency` keep-alive connections, stopping early at
 /// `sizes.run_time_limit`.
 async fn run_lookups(
     client: &reqwest::Client,
@@ -401,6 +490,7 @@ async fn run_lookups(
     requests: usize,
     sizes: Sizes,
     tag: &str,
+    load: Load,
 ) -> BenchResult<RunStats> {
     let next = Arc::new(AtomicUsize::new(0));
     let started = Instant::now();
@@ -418,7 +508,11 @@ async fn run_lookups(
                 }
                 let serial = &serials[index % serials.len()];
                 let sent = Instant::now();
-                match signed_lookup(&client, &endpoint, serial, &format!("{tag}-{index}")).await {
+                let answered = match load {
+                    Load::Lookup => signed_lookup(&client, &endpoint, serial, &format!("{tag}-{index}")).await,
+                    Load::Floor => bare_get(&client, &endpoint).await,
+                };
+                match answered {
                     Ok(_) => latencies.push(sent.elapsed()),
                     Err(error) => failures.push(error),
                 }
@@ -479,7 +573,7 @@ async fn batch_figures(scratch: &Path, sizes: Sizes) -> BenchResult {
         .map_err(|e| format!("populate registry: {e}"))?;
         let seconds = started.elapsed().as_secs_f64();
         note(&format!("registry of {} persons loaded in {seconds:.1} s", loaded.persons));
-        report("origin.populate_registry_s.sqlite", seconds, "s", "report");
+        report("origin.populate_registry_s.sqlite", seconds, "s", 1, "report");
         std::fs::write(&ready_marker, b"").map_err(|e| e.to_string())?;
     } else {
         note(&format!("reusing registry {}", registry.display()));
@@ -521,8 +615,9 @@ async fn batch_figures(scratch: &Path, sizes: Sizes) -> BenchResult {
         remove_sqlite_files(&copy);
     }
     // Quick mode reports under the same name at its small sizes, so the figure's code path never rots.
-    report("origin.batch_1m_vs_10m_s", median(&mut seconds), "s", "<= 60");
-    report("origin.batch_peak_rss_mb", median(&mut peaks), "MiB", "<= 2048");
+    let runs = seconds.len();
+    report("origin.batch_1m_vs_10m_s", median(&mut seconds), "s", runs, "<= 60");
+    report("origin.batch_peak_rss_mb", median(&mut peaks), "MiB", runs, "<= 2048");
     Ok(())
 }
 
@@ -565,8 +660,8 @@ async fn hostile_batch_figures(scratch: &Path, quick: bool) -> BenchResult {
         return Err(format!("a hostile batch was answered {answer_head}"));
     }
     note(&format!("hostile batch of {} MiB refused in {seconds:.1} s", bytes >> 20));
-    report("origin.hostile_batch_peak_rss_mb", peak, "MiB", "< 300");
-    report("origin.hostile_batch_answer_kib", body.len() as f64 / 1024.0, "KiB", "< 1024");
+    report("origin.hostile_batch_peak_rss_mb", peak, "MiB", 1, "< 300");
+    report("origin.hostile_batch_answer_kib", body.len() as f64 / 1024.0, "KiB", 1, "< 1024");
     Ok(())
 }
 

@@ -80,6 +80,11 @@ pub fn name_key(text: &str) -> Vec<char> {
     text.nfkc().filter(|c| !c.is_whitespace()).collect()
 }
 
+/// True when a kanji name holds a placeholder for a 外字 (●, 〓) that the sender could not encode.
+pub fn has_gaiji(text: &str) -> bool {
+    text.chars().any(|c| GAIJI_PLACEHOLDERS.contains(&c))
+}
+
 /// Compares two kanji names; see [`NameComparison`].
 pub fn compare_names(left: &str, right: &str) -> NameComparison {
     let (left, right) = (name_key(left), name_key(right));

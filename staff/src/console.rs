@@ -13,17 +13,17 @@
 //! storage. Every screen change marks `onshi:staff:<name>` on the page's performance timeline, like the kiosk.
 
 use onshi_proto::api::StaffSessionResponse;
-use onshi_proto::origin::{CheckIn, CheckInList, PendingVisualCheck, PrescriptionFormat};
+use onshi_proto::origin::{CheckIn, CheckInList, ExpiryNotice, PendingVisualCheck, PrescriptionFormat};
 use onshi_proto::qualification::{QualificationAnswer, QualificationRecord};
 use onshi_proto::{ErrorCode, IsoDate};
 use yew::prelude::*;
 
 use crate::client;
-use crate::form::{FIELD_IDS, NumberForm};
+use crate::form::{BirthDateReading, FIELD_IDS, FormProblem, NumberForm};
 use crate::text::{
     STAFF, advice_key, by_number_found_nothing, date_text, dated_text, decision_notice_key, disease_category_text,
-    disease_details, disease_line, error_key, guidance_key, method_key, prescription_key, ratio_text, read_in_japanese,
-    t, validity_key,
+    disease_details, disease_line, error_key, expiry_mark, guidance_key, method_key, patient_mode_parts,
+    prescription_key, ratio_text, read_in_japanese, t, validity_key,
 };
 use onshi_web::i18n::Lang;
 use onshi_web::page::{self, STAFF_SCREEN};
@@ -72,6 +72,12 @@ struct CheckInRowProps {
     lang: Lang,
 }
 
+/// The validity's shape (✓, ✕, !), drawn by the style sheet from the row's or answer's `data-validity`, so the
+/// answer is told by colour, shape and words at once; hidden from screen readers, which read the words.
+fn validity_mark() -> Html {
+    html! { <span class="validity-mark" aria-hidden="true"></span> }
+}
+
 #[function_component(CheckInRow)]
 fn check_in_row(props: &CheckInRowProps) -> Html {
     let (c, lang) = (&props.checkin, props.lang);
@@ -96,6 +102,24 @@ fn check_in_row(props: &CheckInRowProps) -> Html {
         Some((key, date)) => html! { { dated_text(lang, key, date) } },
         None => html! {},
     };
+    // How the patient used the kiosk, under the name: whoever goes to help knows which language to speak and that
+    // the patient listened rather than read.
+    let (patient_language, patient_aids) = patient_mode_parts(lang, &c.patient_mode);
+    let patient_mode = if patient_language.is_none() && patient_aids.is_empty() {
+        html! {}
+    } else {
+        html! {
+            <span class="patient-mode" lang={lang.tag()} data-language={c.patient_mode.language.map(|l| l.as_str())}
+                  data-aids={c.patient_mode.aids_text()}>
+                if let Some((tag, native)) = patient_language {
+                    <span class="patient-language">
+                        { t(lang, "staff.patient.language") }{ ": " }<span lang={tag}>{ native }</span>
+                    </span>
+                }
+                { for patient_aids.into_iter().map(|aid| html! { <span class="patient-aid">{ aid }</span> }) }
+            </span>
+        }
+    };
     let benefits = if c.specific_diseases.is_empty() && c.limit_category.is_none() {
         html! { { NO_VALUE } }
     } else {
@@ -118,9 +142,10 @@ fn check_in_row(props: &CheckInRowProps) -> Html {
         <tr class="checkin" data-validity={c.validity.as_str()} data-method={c.method.as_str()}
             data-prescription={c.prescription.map(PrescriptionFormat::as_str)}>
             <td class="time" data-label={label("time")}>{ time_of_day(c.checked_in_at) }</td>
-            <td class="validity" data-label={label("validity")}>{ validity }</td>
+            <td class="validity" data-label={label("validity")}>{ validity_mark() }{ validity }</td>
             <td class="name" lang="ja" data-label={label("name")}>
                 { c.name.clone().unwrap_or_else(|| NO_VALUE.into()) }
+                { patient_mode }
             </td>
             <td class="insurer" lang="ja" data-label={label("insurer")}>
                 { c.insurer_name.clone().unwrap_or_else(|| NO_VALUE.into()) }
@@ -128,7 +153,15 @@ fn check_in_row(props: &CheckInRowProps) -> Html {
             <td class="ratio" data-label={label("ratio")}>
                 { c.contribution_percent.map(|p| ratio_text(lang, p)).unwrap_or_else(|| NO_VALUE.into()) }
             </td>
-            <td class="method" data-label={label("method")}>{ t(lang, method_key(c.method)) }</td>
+            <td class="method" data-label={label("method")}>
+                { t(lang, method_key(c.method)) }
+                if let Some(notice) = c.expiry_notice {
+                    <span class="certificate-expiry" data-kind={notice.kind()}
+                        data-days-left={match notice { ExpiryNotice::ExpiringSoon { days_left, .. } => Some(days_left.to_string()), ExpiryNotice::InGrace { .. } => None }}>
+                        { expiry_mark(lang, notice) }
+                    </span>
+                }
+            </td>
             <td class="prescription" data-label={label("prescription")}>
                 { t(lang, prescription_key(c.prescription)) }
             </td>
@@ -229,7 +262,7 @@ fn answer_view(props: &AnswerProps) -> Html {
     let (answer, lang) = (&props.answer, props.lang);
     html! {
         <div id="by-number-result" role="status" data-validity={answer.validity.as_str()}>
-            <p>{ t(lang, "staff.answer.validity") }<strong id="by-number-validity">{ t(lang, validity_key(answer.validity)) }</strong></p>
+            <p>{ t(lang, "staff.answer.validity") }{ validity_mark() }<strong id="by-number-validity">{ t(lang, validity_key(answer.validity)) }</strong></p>
             // Nobody under this number and birth date: a typing slip is likelier than a patient without insurance, so
             // staff check what they typed before the 被保険者資格申立書 path below.
             if by_number_found_nothing(answer) {
@@ -267,20 +300,49 @@ const NUMBER_FIELDS: [NumberField; 5] = [
         kind: "text",
         inputmode: Some("numeric"),
     },
-    NumberField { label: "staff.by_number.birth_date", example: None, kind: "date", inputmode: None },
+    // A text field, not a date picker: staff copy the date as the 資格確認書 prints it (often 和暦), and a date picker
+    // would show the browser's own placeholder (mm/dd/yyyy) in place of the form's example.
+    NumberField {
+        label: "staff.by_number.birth_date",
+        example: Some("staff.by_number.birth_date_example"),
+        kind: "text",
+        inputmode: None,
+    },
 ];
 
 /// The form's input `index`, with its label and, when it holds the problem, its invalid state tied to the message.
-fn number_field(lang: Lang, index: usize, node: &NodeRef, invalid: bool) -> Html {
+/// `oninput` and `after` let a field read back what was typed (the 生年月日).
+fn number_field(
+    lang: Lang,
+    index: usize,
+    node: &NodeRef,
+    invalid: bool,
+    oninput: Option<Callback<InputEvent>>,
+    after: Html,
+) -> Html {
     let (id, field) = (FIELD_IDS[index], &NUMBER_FIELDS[index]);
     html! {
         <div class="field">
             <label for={id}>{ t(lang, field.label) }</label>
             <input id={id} ref={node.clone()} type={field.kind} placeholder={field.example.map(|key| t(lang, key))}
                    inputmode={field.inputmode} autocomplete="off" aria-invalid={invalid.then_some("true")}
-                   aria-describedby={invalid.then_some("by-number-error")} />
+                   aria-describedby={invalid.then_some("by-number-error")} {oninput} />
+            { after }
         </div>
     }
+}
+
+/// The 生年月日 read back under its field: the date the check will ask for (和暦 and 西暦), or why what is typed is
+/// not one. Spoken politely, so a screen reader says it after typing stops.
+fn birth_date_reading(lang: Lang, reading: BirthDateReading) -> Html {
+    let (class, text) = match reading {
+        BirthDateReading::Empty => ("reading", String::new()),
+        BirthDateReading::Reads(date) => {
+            ("reading reads", format!("{} {}", t(lang, "staff.by_number.birth_date_reads"), date_text(date)))
+        }
+        BirthDateReading::Problem(key) => ("reading problem", t(lang, key)),
+    };
+    html! { <p id="birth-date-reading" class={class} aria-live="polite">{ text }</p> }
 }
 
 /// A refusal of the number-based check: the message key, and the field to correct when the page refused it.
@@ -304,6 +366,7 @@ pub fn staff_console() -> Html {
     let refresh_tick = use_state(|| 0u32);
     let code_input = use_node_ref();
     let fields = [use_node_ref(), use_node_ref(), use_node_ref(), use_node_ref(), use_node_ref()];
+    let birth_date_typed = use_state(String::new);
 
     let token = session.as_ref().map(|s| s.staff_token.clone());
     let lang_value = *lang;
@@ -418,6 +481,19 @@ pub fn staff_console() -> Html {
                 }
                 mark(if notice.is_some() { "decision-not-made" } else { "decided" });
             });
+        })
+    };
+
+    let on_birth_date_input = {
+        let node = fields[4].clone();
+        let birth_date_typed = birth_date_typed.clone();
+        let by_number_error = by_number_error.clone();
+        Callback::from(move |_: InputEvent| {
+            birth_date_typed.set(input_value(&node));
+            // The reading under the field now speaks for the birth date; a refusal of the old text would contradict it.
+            if by_number_error.is_some_and(|error| error.field == Some(FormProblem::BirthDate.field_id())) {
+                by_number_error.set(None);
+            }
         })
     };
 
@@ -554,7 +630,13 @@ pub fn staff_console() -> Html {
                     <h2 id="by-number-heading">{ t(lang_value, "staff.by_number.heading") }</h2>
                     <form onsubmit={on_by_number} novalidate=true aria-labelledby="by-number-heading">
                         { for (0..FIELD_IDS.len()).map(|index| {
-                            number_field(lang_value, index, &fields[index], error_field == Some(FIELD_IDS[index]))
+                            let invalid = error_field == Some(FIELD_IDS[index]);
+                            if FIELD_IDS[index] == FormProblem::BirthDate.field_id() {
+                                let reading = birth_date_reading(lang_value, BirthDateReading::of(&birth_date_typed));
+                                number_field(lang_value, index, &fields[index], invalid, Some(on_birth_date_input.clone()), reading)
+                            } else {
+                                number_field(lang_value, index, &fields[index], invalid, None, Html::default())
+                            }
                         }) }
                         <button id="by-number-submit" class="primary" type="submit">{ t(lang_value, "staff.by_number.submit") }</button>
                     </form>

@@ -1,12 +1,13 @@
 //! The counter's number-based check form, checked before anything is sent: the 保険者番号 by the one shared
 //! validator ([`onshi_proto::insurer_number`], check digit included), then 記号・番号・枝番 by the shared bounds
-//! ([`onshi_proto::insured_number`]) and 生年月日. Pure, so it is
-//! tested natively.
+//! ([`onshi_proto::insured_number`]) and 生年月日, which staff may type in 和暦 as the 資格確認書 prints it or in
+//! 西暦 ([`onshi_proto::written_date`]). Pure, so it is tested natively.
 
 use onshi_proto::IsoDate;
 use onshi_proto::api::StaffNumberQuery;
 use onshi_proto::insured_number::{InsuredNumber, InsuredNumberError};
 use onshi_proto::insurer_number::{InsurerNumber, InsurerNumberError};
+use onshi_proto::written_date::{self, WrittenDateError};
 
 /// What staff typed, as the form's text fields hold it.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -19,7 +20,7 @@ pub struct NumberForm {
     pub number: String,
     /// 枝番 (may be empty).
     pub branch: String,
-    /// 生年月日, `YYYY-MM-DD` as an `<input type="date">` gives it.
+    /// 生年月日 as typed: 和暦 (`昭和55年2月17日`, `S55.2.17`) or 西暦 (`1980-02-17`, `1980/2/17`).
     pub birth_date: String,
 }
 
@@ -100,7 +101,7 @@ impl NumberForm {
                     InsuredNumberError::Number => FormProblem::Number,
                     InsuredNumberError::Branch => FormProblem::Branch,
                 })?;
-        let birth_date = IsoDate::parse(self.birth_date.trim()).map_err(|_| FormProblem::BirthDate)?;
+        let birth_date = written_date::parse(&self.birth_date).map_err(|_| FormProblem::BirthDate)?;
         Ok(StaffNumberQuery {
             insurer_number,
             symbol: insured.symbol.map(String::from),
@@ -108,6 +109,33 @@ impl NumberForm {
             branch: insured.branch.map(String::from),
             birth_date,
         })
+    }
+}
+
+/// How the console reads the 生年月日 back to staff while they type, so a slip in the era or the year is seen before
+/// the check is sent: the date it will ask for, or why it cannot read one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BirthDateReading {
+    /// Nothing typed yet.
+    Empty,
+    /// The date the check will ask for.
+    Reads(IsoDate),
+    /// What is typed is not a date; the value is the resource key of the reason.
+    Problem(&'static str),
+}
+
+impl BirthDateReading {
+    /// The reading of what is in the field now.
+    pub fn of(typed: &str) -> Self {
+        if typed.trim().is_empty() {
+            return Self::Empty;
+        }
+        match written_date::parse(typed) {
+            Ok(date) => Self::Reads(date),
+            Err(WrittenDateError::Unreadable) => Self::Problem("staff.by_number.birth_date_unreadable"),
+            Err(WrittenDateError::NoSuchDay) => Self::Problem("staff.by_number.birth_date_no_such_day"),
+            Err(WrittenDateError::OutsideEra) => Self::Problem("staff.by_number.birth_date_outside_era"),
+        }
     }
 }
 
@@ -160,6 +188,51 @@ mod tests {
             Err(FormProblem::BirthDate)
         );
         assert_eq!(NumberForm { symbol: "x".repeat(41), ..form("33120015") }.validate(), Err(FormProblem::Symbol));
+    }
+
+    #[test]
+    fn the_birth_date_is_taken_as_the_certificate_prints_it() {
+        for typed in ["昭和55年2月17日", "S55.2.17", "昭55/2/17", "１９８０年２月１７日", "1980/2/17"] {
+            let query = NumberForm { birth_date: typed.into(), ..form("33120015") }.validate().unwrap();
+            assert_eq!(query.birth_date.to_string(), "1980-02-17", "{typed}");
+        }
+        // An era that never had the day is refused before anything is sent, not sent as a guess.
+        let slipped = NumberForm { birth_date: "平成55年2月17日".into(), ..form("33120015") };
+        assert_eq!(slipped.validate(), Err(FormProblem::BirthDate));
+        assert_eq!(
+            NumberForm { birth_date: "80/2/17".into(), ..form("33120015") }.validate(),
+            Err(FormProblem::BirthDate)
+        );
+    }
+
+    #[test]
+    fn staff_see_what_the_birth_date_reads_as_while_typing() {
+        use crate::text::t;
+        use onshi_web::i18n::Lang;
+        assert_eq!(BirthDateReading::of("  "), BirthDateReading::Empty);
+        assert_eq!(BirthDateReading::of("S13.3.9"), BirthDateReading::Reads(IsoDate::parse("1938-03-09").unwrap()));
+        let problems =
+            [BirthDateReading::of("S13.3"), BirthDateReading::of("S13.2.30"), BirthDateReading::of("平成55年2月17日")];
+        let keys: Vec<_> = problems
+            .iter()
+            .map(|reading| match reading {
+                BirthDateReading::Problem(key) => *key,
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                "staff.by_number.birth_date_unreadable",
+                "staff.by_number.birth_date_no_such_day",
+                "staff.by_number.birth_date_outside_era"
+            ]
+        );
+        for key in keys.into_iter().chain(["staff.by_number.birth_date_reads", "staff.by_number.birth_date_example"]) {
+            for lang in Lang::ALL {
+                assert_ne!(t(lang, key), key, "{key} in {lang:?}");
+            }
+        }
     }
 
     #[test]

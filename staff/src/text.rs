@@ -2,7 +2,8 @@
 //! `staff.`), and the choice of key for each typed value the console shows. Pure, so it is tested natively; the
 //! patient kiosk never refers to it, so its bundle carries none of these texts.
 
-use onshi_proto::origin::{AuthMethod, CheckIn, PrescriptionFormat, VisualCheckState};
+use onshi_proto::origin::{AuthMethod, CheckIn, ExpiryNotice, PrescriptionFormat, VisualCheckState};
+use onshi_proto::patient_mode::{PatientLanguage, PatientMode};
 use onshi_proto::qualification::{Guidance, QualificationAnswer, Reason, SpecificDiseaseCertificate, Validity};
 use onshi_proto::{ErrorCode, IsoDate, wareki};
 
@@ -76,6 +77,21 @@ pub fn read_in_japanese(validity: Validity) -> bool {
     matches!(validity, Validity::Invalid | Validity::InvalidNewerExists)
 }
 
+/// The mark on a check-in row whose card certificate expires within three months (the days left on the day of the
+/// check-in, and the date) or has expired and is in its grace period (qualification only, until when).
+pub fn expiry_mark(lang: Lang, notice: ExpiryNotice) -> String {
+    match notice {
+        ExpiryNotice::ExpiringSoon { expires_on, days_left } => STAFF.fill(
+            lang,
+            "staff.cert.expiring",
+            &[("days", &days_left.to_string()), ("date", &date_text(expires_on))],
+        ),
+        ExpiryNotice::InGrace { covered_until, .. } => {
+            STAFF.fill(lang, "staff.cert.grace", &[("date", &date_text(covered_until))])
+        }
+    }
+}
+
 /// The text of a resource `key` with its `{date}` filled in as [`date_text`] prints it, in `lang`.
 pub fn dated_text(lang: Lang, key: &str, date: Option<IsoDate>) -> String {
     match date {
@@ -119,6 +135,19 @@ pub fn validity_key(validity: Validity) -> &'static str {
         Validity::NoQualification => "staff.validity.no_qualification",
         Validity::MultipleMatches => "staff.validity.multiple",
     }
+}
+
+/// How the patient used the kiosk, as staff are told it when it differs from the default (Japanese, no aid): the
+/// language of the screens by its own name with its tag (so the console can mark it up in that language), and each
+/// aid in the console's language.
+pub fn patient_mode_parts(lang: Lang, mode: &PatientMode) -> (Option<(&'static str, &'static str)>, Vec<String>) {
+    let language = mode
+        .language
+        .filter(|language| *language != PatientLanguage::Japanese)
+        .and_then(|language| Lang::from_tag(language.as_str()))
+        .map(|language| (language.tag(), language.native_name()));
+    let aids = mode.aids.iter().map(|aid| t(lang, &format!("staff.aid.{}", aid.as_str()))).collect();
+    (language, aids)
 }
 
 /// How the patient was identified.
@@ -270,6 +299,47 @@ mod tests {
             disqualification_date: lost_on.map(|d| IsoDate::parse(d).unwrap()),
             limit_category: None,
             specific_diseases: Vec::new(),
+            expiry_notice: None,
+            patient_mode: Default::default(),
+        }
+    }
+
+    #[test]
+    fn staff_are_told_the_patients_language_and_aids_only_when_they_differ_from_the_default() {
+        use onshi_proto::patient_mode::PatientAid;
+        let vietnamese = PatientMode::new(Some(PatientLanguage::Vietnamese), vec![PatientAid::Voice]);
+        assert_eq!(
+            patient_mode_parts(Lang::Ja, &vietnamese),
+            (Some(("vi", "Tiếng Việt")), vec!["音声案内".to_owned()])
+        );
+        let plain = PatientMode::new(Some(PatientLanguage::PlainJapanese), vec![]);
+        assert_eq!(patient_mode_parts(Lang::En, &plain), (Some(("ja-x-easy", "やさしい にほんご")), vec![]));
+        let japanese = PatientMode::new(Some(PatientLanguage::Japanese), vec![]);
+        assert_eq!(patient_mode_parts(Lang::Ja, &japanese), (None, vec![]));
+        assert_eq!(patient_mode_parts(Lang::Ja, &PatientMode::default()), (None, vec![]));
+        for language in PatientLanguage::ALL {
+            assert!(Lang::from_tag(language.as_str()).is_some(), "{language:?} is a kiosk language");
+        }
+        for aid in PatientAid::ALL {
+            for lang in Lang::ALL {
+                let key = format!("staff.aid.{}", aid.as_str());
+                assert_ne!(t(lang, &key), key, "{key} in {lang:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_certificate_that_expires_soon_or_is_in_its_grace_is_marked_with_its_days_or_its_end() {
+        let soon = ExpiryNotice::expiring(IsoDate::parse("2026-12-10").unwrap(), IsoDate::parse("2026-11-30").unwrap())
+            .unwrap();
+        assert_eq!(expiry_mark(Lang::Ja, soon), "電子証明書の期限まであと10日 (令和8年12月10日 (2026-12-10))");
+        assert!(expiry_mark(Lang::En, soon).contains("10 days"), "{}", expiry_mark(Lang::En, soon));
+        let grace = ExpiryNotice::in_grace(IsoDate::parse("2026-10-05").unwrap()).unwrap();
+        let mark = expiry_mark(Lang::Ja, grace);
+        assert!(mark.contains("資格確認のみ") && mark.contains("(2027-01-31)"), "{mark}");
+        for lang in Lang::ALL {
+            assert!(!expiry_mark(lang, grace).contains('{'), "{lang:?}");
+            assert!(!expiry_mark(lang, soon).contains('{'), "{lang:?}");
         }
     }
 

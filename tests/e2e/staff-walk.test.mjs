@@ -240,6 +240,95 @@ describe('a receptionist\'s walk through the staff console', () => {
     assert.equal(await page.textContent('#by-number-result .birth-date'), '昭和55年2月17日 (1980-02-17)');
     await context.close();
   });
+  test('the receptionist sees the language and the aids the patient used at the kiosk', async () => {
+    const { page, context } = await openStaff(env.browser, env.stack, { axe: true });
+    const holder = card('valid');
+    // A patient who reads Vietnamese turns on voice guidance, then checks in at 受付3.
+    const kiosk = await namedKiosk(holder, '受付3');
+    await kiosk.page.click('nav.langs button[lang="vi"]');
+    await kiosk.page.click('#aid-voice');
+    await checkIn(kiosk, holder);
+    const asked = kiosk.requests.find((r) => new URL(r.url).pathname === '/api/v1/qualification');
+    assert.deepEqual(JSON.parse(asked.body).patient_mode, { language: 'vi', aids: ['voice'] });
+    await kiosk.context.close();
+
+    const row = page.locator('tr.checkin', { has: page.locator('td.device', { hasText: '受付3' }) }).first();
+    await row.waitFor();
+    const mode = row.locator('.patient-mode');
+    assert.equal(await mode.getAttribute('data-language'), 'vi');
+    assert.equal(await mode.getAttribute('data-aids'), 'voice');
+    assert.equal(await mode.locator('.patient-language').textContent(), '言語: Tiếng Việt');
+    assert.equal(await mode.locator('.patient-language span[lang="vi"]').textContent(), 'Tiếng Việt');
+    assert.equal(await mode.locator('.patient-aid').textContent(), '音声案内');
+    assert.deepEqual(await auditBothSizes(page, 'patient-mode-row'), []);
+
+    // Another patient, in Japanese with no aid: the desk is told nothing more for them.
+    const next = await namedKiosk(card('elderly'), '受付4');
+    await checkIn(next, card('elderly'));
+    const asked2 = next.requests.find((r) => new URL(r.url).pathname === '/api/v1/qualification');
+    assert.deepEqual(JSON.parse(asked2.body).patient_mode, { language: 'ja' });
+    await next.context.close();
+    const plain = page.locator('tr.checkin', { has: page.locator('td.device', { hasText: '受付4' }) }).first();
+    await plain.waitFor();
+    assert.equal(await plain.locator('.patient-mode').count(), 0);
+    await context.close();
+  });
+
+  test('the by-number birth date is typed as the 資格確認書 prints it, in 和暦, and read back before it is sent', async () => {
+    const { page, context } = await openStaff(env.browser, env.stack, { axe: true });
+    const holder = card('valid');
+    const asked = [];
+    page.on('request', (r) => { if (r.url().endsWith('/api/v1/staff/qualification/by-number')) asked.push(r.postDataJSON()); });
+    // A text field with the form's own example: no date picker, so no browser-locale mm/dd/yyyy.
+    const field = page.locator('#birth-date');
+    assert.equal(await field.getAttribute('type'), 'text');
+    const placeholder = await field.getAttribute('placeholder');
+    assert.match(placeholder, /昭和55年2月17日/);
+    assert.doesNotMatch(placeholder, /mm|yyyy/i);
+
+    // The certificate says 昭和55年; the receptionist slips and types 平成 with the same year, which 平成 never had.
+    const long = wareki(holder.birth_date); // e.g. 昭和55年2月17日
+    const [, era, year, month, day] = long.match(/^(明治|大正|昭和|平成|令和)(\d+|元)年(\d+)月(\d+)日$/);
+    assert.ok(era === '昭和' && Number(year) > 31, `${long}: 平成 had no year ${year}`);
+    const slipped = long.replace('昭和', '平成');
+    await page.fill('#insurer-number', '01130012');
+    await page.fill('#symbol', '2100');
+    await page.fill('#number', '100');
+    await page.fill('#branch', '00');
+    await field.pressSequentially(slipped);
+    const reading = page.locator('#birth-date-reading');
+    await page.waitForSelector('#birth-date-reading.problem');
+    assert.match(await reading.textContent(), /元号/);
+    assert.deepEqual(await auditBothSizes(page, 'birth-date-outside-era'), []);
+    await page.click('#by-number-submit');
+    await page.waitForSelector('#by-number-error');
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'birth-date');
+    assert.equal(await field.getAttribute('aria-invalid'), 'true');
+    assert.equal(asked.length, 0, 'a date that cannot be is never sent');
+
+    // Typed again the short way a form writes it (S55.2.17), the console reads it back as the day it will ask for.
+    const letter = { 明治: 'M', 大正: 'T', 昭和: 'S', 平成: 'H', 令和: 'R' }[era];
+    await field.fill('');
+    await field.pressSequentially(`${letter}${year === '元' ? 1 : year}.${month}.${day}`);
+    await page.waitForSelector('#birth-date-reading.reads');
+    // The refusal of the slip goes once the field reads as a date: the two never contradict each other.
+    assert.equal(await page.$('#by-number-error'), null);
+    assert.equal(await field.getAttribute('aria-invalid'), null);
+    assert.equal(await reading.textContent(), `この日付で確認します： ${long} (${holder.birth_date})`);
+    assert.deepEqual(await auditBothSizes(page, 'birth-date-reads'), []);
+    await page.click('#by-number-submit');
+    await page.waitForSelector('#by-number-result[data-validity="valid"]');
+    assert.equal(asked.length, 1);
+    assert.equal(asked[0].birth_date, holder.birth_date);
+    // Valid is told by colour, shape and words: a tick drawn beside 有効, which screen readers skip.
+    const mark = await page.$eval('#by-number-result .validity-mark', (el) => ({
+      content: getComputedStyle(el, '::before').content, hidden: el.getAttribute('aria-hidden'),
+    }));
+    assert.deepEqual(mark, { content: '"✓"', hidden: 'true' });
+    assert.equal(await page.textContent('#by-number-validity'), '有効');
+    await context.close();
+  });
+
   test('a by-number answer shows the 負担割合 in force: a 高齢受給者証 that has ended no longer lowers it', async () => {
     const holder = card('valid');
     for (const [until, ratio] of [['2099-07-31', '2割'], ['2025-07-31', '3割']]) {

@@ -1,9 +1,12 @@
 //! `cargo xtask bench [--quick]`: runs the benchmark programs, echoes their figures and writes
 //! `target/bench.json`.
 //!
-//! Each benchmark program prints its figures as lines `bench: <name> = <value> <unit> (target <op> <value>)` (or
-//! `(target report)` for a figure without a target). This module runs them in the release profile, passes their
-//! output through, collects those lines and writes them as `{"<name>": {"value": …, "unit": "…", "target": "…"}}`.
+//! Each benchmark program prints its figures as lines `bench: <name> = <value> <unit> (n <N>) (target <op> <value>)`
+//! (or `(target report)` for a figure without a target), where `N` is the sample the value was computed from (the
+//! requests timed, the runs whose median it is, 1 for a single measurement). This module runs them in the release
+//! profile, passes their output through, notes the machine's 1-minute load average when each figure arrives (the
+//! same figure means something else on a busy machine), collects the lines, prints them again as one table at the
+//! end, and writes them as `{"<name>": {"value": …, "unit": "…", "n": …, "load_average": …, "target": "…"}}`.
 //! `--quick` runs the same code at small sizes, so the test command can run it once and the benchmarks never rot.
 //! PostgreSQL figures are measured only when `ONSHI_TEST_POSTGRES_URL` is set; the programs say when they skip.
 
@@ -21,8 +24,12 @@ pub struct Figure {
     pub value: f64,
     /// Its unit, e.g. `req/s`.
     pub unit: String,
+    /// The sample size the program reported, if it did.
+    pub n: Option<u64>,
     /// The target, e.g. `>= 10000`, or `report`.
     pub target: String,
+    /// The machine's 1-minute load average when the figure was printed (Linux), filled in by [`run`].
+    pub load_average: Option<f64>,
 }
 
 /// One benchmark program. Each prints its own figures; this module only runs them and collects the lines.
@@ -86,8 +93,33 @@ pub fn run(quick: bool, env: &[(&str, String)]) -> TaskResult {
         std::fs::create_dir_all(parent).map_err(|e| TaskError(format!("create {}: {e}", parent.display())))?;
     }
     std::fs::write(&path, to_json(&figures)).map_err(|e| TaskError(format!("write {}: {e}", path.display())))?;
+    println!("{}", table(&figures));
     eprintln!("xtask: {} figures written to {}", figures.len(), path.display());
     Ok(())
+}
+
+/// The 1-minute load average from `/proc/loadavg`, or `None` where there is no such file.
+fn load_average() -> Option<f64> {
+    std::fs::read_to_string("/proc/loadavg").ok().as_deref().and_then(parse_load_average)
+}
+
+fn parse_load_average(text: &str) -> Option<f64> {
+    text.split_whitespace().next()?.parse().ok()
+}
+
+/// Every figure on one line each, aligned: name, value and unit, sample size, load average, target.
+pub fn table(figures: &[Figure]) -> String {
+    let width = figures.iter().map(|f| f.name.len()).max().unwrap_or(0);
+    let mut out = format!("{:width$}  {:>14} {:<10} {:>8} {:>6}  target\n", "figure", "value", "unit", "n", "load");
+    for f in figures {
+        let n = f.n.map_or_else(|| "?".to_owned(), |n| n.to_string());
+        let load = f.load_average.map_or_else(|| "?".to_owned(), |l| format!("{l:.2}"));
+        out.push_str(&format!(
+            "{:width$}  {:>14} {:<10} {:>8} {:>6}  {}\n",
+            f.name, f.value, f.unit, n, load, f.target
+        ));
+    }
+    out
 }
 
 fn run_program(program: Program, mut command: Command) -> TaskResult<Vec<Figure>> {
@@ -99,9 +131,13 @@ fn run_program(program: Program, mut command: Command) -> TaskResult<Vec<Figure>
     let mut figures = Vec::new();
     if let Some(stdout) = child.stdout.take() {
         for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            println!("{line}");
             if let Some(figure) = parse_line(&line) {
-                figures.push(figure);
+                let load_average = load_average();
+                let load = load_average.map_or_else(String::new, |l| format!(" [load {l:.2}]"));
+                println!("{line}{load}");
+                figures.push(Figure { load_average, ..figure });
+            } else {
+                println!("{line}");
             }
         }
     }
@@ -115,18 +151,32 @@ fn run_program(program: Program, mut command: Command) -> TaskResult<Vec<Figure>
     Ok(figures)
 }
 
-/// Reads `bench: <name> = <value> <unit> (target <target>)`; anything else is not a figure.
+/// Reads `bench: <name> = <value> <unit> [(n <N>)] (target <target>)`; anything else is not a figure.
 pub fn parse_line(line: &str) -> Option<Figure> {
     let rest = line.trim().strip_prefix("bench: ")?;
     let (name, rest) = rest.split_once(" = ")?;
     let (measurement, target) = rest.split_once(" (target ")?;
     let target = target.strip_suffix(')')?;
+    let (measurement, n) = match measurement.split_once(" (n ") {
+        Some((measurement, n)) => (measurement, Some(n.strip_suffix(')')?.parse().ok()?)),
+        None => (measurement, None),
+    };
     let (value, unit) = measurement.split_once(' ')?;
     let value: f64 = value.parse().ok()?;
-    if name.is_empty() || name.contains(char::is_whitespace) || unit.is_empty() || target.is_empty() {
+    if name.is_empty() || name.contains(char::is_whitespace) || unit.is_empty() || unit.contains(' ') {
         return None;
     }
-    Some(Figure { name: name.to_owned(), value, unit: unit.to_owned(), target: target.to_owned() })
+    if target.is_empty() {
+        return None;
+    }
+    Some(Figure {
+        name: name.to_owned(),
+        value,
+        unit: unit.to_owned(),
+        n,
+        target: target.to_owned(),
+        load_average: None,
+    })
 }
 
 /// How one figure is written to `target/bench.json`.
@@ -135,6 +185,8 @@ struct Entry<'a> {
     /// JSON has no NaN or infinity: a figure that could not be measured is written as null.
     value: Option<f64>,
     unit: &'a str,
+    n: Option<u64>,
+    load_average: Option<f64>,
     target: &'a str,
 }
 
@@ -145,7 +197,14 @@ pub fn to_json(figures: &[Figure]) -> String {
         .iter()
         .map(|figure| {
             let value = figure.value.is_finite().then_some(figure.value);
-            (figure.name.as_str(), Entry { value, unit: &figure.unit, target: &figure.target })
+            let entry = Entry {
+                value,
+                unit: &figure.unit,
+                n: figure.n,
+                load_average: figure.load_average,
+                target: &figure.target,
+            };
+            (figure.name.as_str(), entry)
         })
         .collect();
     // A map of strings and plain numbers always serialises; the fallback keeps this function total.
@@ -166,9 +225,13 @@ mod tests {
                 name: "origin.lookups_per_s.sqlite".into(),
                 value: 12345.0,
                 unit: "req/s".into(),
+                n: None,
                 target: ">= 10000".into(),
+                load_average: None,
             })
         );
+        let sampled = parse_line("bench: edge.added_p99_over_floor_ms = 0.85 ms (n 5000) (target <= 1)");
+        assert_eq!(sampled.as_ref().map(|f| (f.value, f.n, f.target.as_str())), Some((0.85, Some(5000), "<= 1")));
         assert_eq!(
             parse_line("bench: origin.lookup_p99_ms.sqlite = 3.25 ms (target <= 10)").map(|f| f.value),
             Some(3.25)
@@ -180,6 +243,9 @@ mod tests {
             "bench: a.b = 1 req/s",
             "bench: a b = 1 req/s (target >= 1)",
             "bench: a.b = 1 (target >= 1)",
+            "bench: a.b = 1 ms (n many) (target >= 1)",
+            "bench: a.b = 1 ms (n -3) (target >= 1)",
+            "bench: a.b = 1 ms (target )",
         ] {
             assert_eq!(parse_line(not_a_figure), None, "{not_a_figure}");
         }
@@ -187,18 +253,45 @@ mod tests {
 
     #[test]
     fn writes_one_json_entry_per_name() {
-        let figure =
-            |name: &str, value: f64| Figure { name: name.into(), value, unit: "s".into(), target: "<= 60".into() };
+        let figure = |name: &str, value: f64| Figure {
+            name: name.into(),
+            value,
+            unit: "s".into(),
+            n: Some(3),
+            target: "<= 60".into(),
+            load_average: Some(1.5),
+        };
         let json = to_json(&[figure("x.a", 1.5), figure("x.b", f64::NAN), figure("x.a\"\n", 2.0), figure("x.a", 2.0)]);
         let read: serde_json::Value = serde_json::from_str(&json).unwrap_or_default();
+        let entry = |value: serde_json::Value| serde_json::json!({"value": value, "unit": "s", "n": 3, "load_average": 1.5, "target": "<= 60"});
         assert_eq!(
             read,
             serde_json::json!({
-                "x.a": {"value": 2.0, "unit": "s", "target": "<= 60"},
-                "x.a\"\n": {"value": 2.0, "unit": "s", "target": "<= 60"},
-                "x.b": {"value": null, "unit": "s", "target": "<= 60"},
+                "x.a": entry(2.0.into()),
+                "x.a\"\n": entry(2.0.into()),
+                "x.b": entry(serde_json::Value::Null),
             })
         );
         assert!(json.ends_with("}\n"));
+    }
+
+    #[test]
+    fn the_table_gives_each_figure_its_sample_and_load() {
+        let figure = Figure {
+            name: "origin.lookup_floor_ratio.sqlite".into(),
+            value: 0.62,
+            unit: "ratio".into(),
+            n: Some(50_000),
+            target: ">= 0.5".into(),
+            load_average: Some(1.25),
+        };
+        let unsampled = Figure { name: "edge.bundle_gz_kb".into(), n: None, load_average: None, ..figure.clone() };
+        let table = table(&[figure, unsampled]);
+        let lines: Vec<Vec<&str>> = table.lines().map(|line| line.split_whitespace().collect()).collect();
+        assert_eq!(lines[0], ["figure", "value", "unit", "n", "load", "target"]);
+        assert_eq!(lines[1], ["origin.lookup_floor_ratio.sqlite", "0.62", "ratio", "50000", "1.25", ">=", "0.5"]);
+        assert_eq!(lines[2][3..5], ["?", "?"]);
+        assert_eq!(parse_load_average("0.52 0.58 0.59 1/467 12345\n"), Some(0.52));
+        assert_eq!(parse_load_average(""), None);
     }
 }

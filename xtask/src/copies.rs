@@ -11,6 +11,7 @@ use base64::Engine as _;
 pub const COPIES: &[(&str, &str)] = &[
     ("edge/test/fixtures/demo-cards.json", "shared/vcard/data/demo-cards.json"),
     ("edge/test/fixtures/test-pki/auth-ca.der", "shared/vcard/data/test-pki/auth-ca.der"),
+    ("edge/test/fixtures/test-pki/auth-ca.pk8", "shared/vcard/data/test-pki/auth-ca.pk8"),
     ("edge/test/fixtures/test-pki/card-00.cert.der", "shared/vcard/data/test-pki/card-00.cert.der"),
     ("edge/test/fixtures/test-pki/card-00.key.pk8", "shared/vcard/data/test-pki/card-00.key.pk8"),
     ("edge/test/fixtures/test-pki/card-01.cert.der", "shared/vcard/data/test-pki/card-01.cert.der"),

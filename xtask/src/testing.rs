@@ -74,7 +74,8 @@ fn node_test_files(dir: &Path) -> Vec<String> {
     files
 }
 
-fn node_suite(name: &str, dir: &Path) -> Tally {
+/// A folder of node tests; `postgres_url` reaches the tests that run the origin on PostgreSQL (its replicas).
+fn node_suite(name: &str, dir: &Path, postgres_url: &str) -> Tally {
     let files = node_test_files(dir);
     if files.is_empty() {
         eprintln!("xtask: suite {name} has no test files in {}", dir.display());
@@ -85,7 +86,8 @@ fn node_suite(name: &str, dir: &Path) -> Tally {
         .args(["--test", "--test-concurrency=1", "--test-reporter=tap"])
         .args(&files)
         .current_dir(project_root())
-        .envs(stack_env());
+        .envs(stack_env())
+        .env(postgres::URL_VARIABLE, postgres_url);
     run_suite(name, &mut command)
 }
 
@@ -119,8 +121,8 @@ pub fn test_all() -> TaskResult {
     );
     total += crate::interop::suite(&postgres.url, run_suite);
     total += windows_build(&root);
-    total += node_suite("edge in workerd", &root.join("edge/test"));
-    total += node_suite("end-to-end in Chromium", &root.join("tests/e2e"));
+    total += node_suite("edge in workerd", &root.join("edge/test"), &postgres.url);
+    total += node_suite("end-to-end in Chromium", &root.join("tests/e2e"), &postgres.url);
     // The benchmarks run once at small sizes so that they never rot; their figures are not judged here.
     eprintln!("\nxtask: ── benchmarks (--quick) ──");
     let mut bench_env = stack_env();

@@ -16,7 +16,7 @@ use onshi_proto::qualification::QualificationAnswer;
 use crate::api::own;
 use crate::api::{ApiRequest, EdgeApi, EdgePorts};
 use crate::audit::AuditAction;
-use crate::auth::cardauth::verify_card_authentication;
+use crate::auth::cardauth::authenticate_card;
 use crate::auth::challenge::{ChallengeId, ChallengeRandomness, IssuedChallenge, judge_consumption};
 use crate::auth::session::TOKEN_ID_RANDOM_LEN;
 use crate::error::EdgeError;
@@ -45,7 +45,9 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
     }
 
     /// `POST /api/v1/session`: consumes the challenge, verifies the card's answer, asks the origin whether the
-    /// certificate is revoked, and mints a session bound to the device and the certificate.
+    /// certificate is revoked, and mints a session bound to the device and the certificate. A certificate in its
+    /// grace period (expired, by less than the rule of [`onshi_proto::certificate_expiry`]) opens a
+    /// qualification-only session; the answer tells the kiosk the scope and what to say about the expiry.
     ///
     /// The challenge is consumed before the card is checked, so a failed attempt burns it too; only the device it
     /// was issued to can consume it, and the card must have signed it for this device and purpose.
@@ -58,23 +60,30 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
             let purpose = ChallengePurpose::CardSession;
             let challenge = judge_consumption(record, device.device_id.as_str(), purpose, request.now_unix)?;
             let message = card_challenge_message(purpose, device.device_id.as_str(), &challenge);
-            let certificate = verify_card_authentication(
+            let card = authenticate_card(
                 body.certificate.as_slice(),
                 body.signature.as_slice(),
                 &message,
                 &self.config.trust_anchors,
                 request.now_unix,
             )?;
-            context.certificate = Some(self.config.audit_hasher.hash(&certificate));
-            self.refuse_if_revoked(&certificate, request).await?;
-            let (token, claims) = self.config.sessions.mint(
-                &certificate,
+            context.certificate = Some(self.config.audit_hasher.hash(&card.certificate));
+            // An expired certificate in its grace period is still checked for revocation.
+            self.refuse_if_revoked(&card.certificate, request).await?;
+            let (token, claims) = self.config.sessions.mint_scoped(
+                &card.certificate,
                 device.device_id.as_str(),
                 AuthMethod::Pin,
+                (card.scope, card.expiry_notice),
                 request.now_unix,
                 self.random::<TOKEN_ID_RANDOM_LEN>()?,
             )?;
-            Ok(SessionResponse { session_token: token.expose().to_owned(), expires_at: claims.exp })
+            Ok(SessionResponse {
+                session_token: token.expose().to_owned(),
+                expires_at: claims.exp,
+                scope: claims.scope,
+                expiry_notice: card.expiry_notice,
+            })
         })
         .await
     }
@@ -102,6 +111,10 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
                     .map(Identifier::try_from)
                     .transpose()
                     .map_err(|_| EdgeError::BadRequest)?,
+                scope: claims.scope,
+                expiry_notice: claims.expiry_notice,
+                // Passed through as the kiosk said it: a language and aids name nobody.
+                patient_mode: body.patient_mode,
             };
             self.call_origin(BY_CERTIFICATE_PATH, &query, request.forwarded.clone(), request.now_unix).await
         })

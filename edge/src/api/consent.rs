@@ -34,6 +34,8 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
         self.audited(AuditAction::Consent, request.now_unix, async |context| {
             // Consent may follow a visual check: the patient chooses what to show after 顔認証, 暗証番号 or 目視.
             let (device, claims) = self.card_session(request, context).await?;
+            // A certificate in its grace period confirms the qualification and nothing more.
+            claims.require_full_scope()?;
             let certificate = claims.certificate();
             let body: ConsentSubmission = parse_json(request.body)?;
             let consent = ConsentRequest {
@@ -42,6 +44,7 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
                 device_id: Some(own(device.device_id.as_str())?),
                 kinds: check_kinds(&body.kinds)?,
                 prescription: body.prescription,
+                scope: claims.scope,
             };
             self.call_origin(ORIGIN_CONSENT_PATH, &consent, request.forwarded.clone(), request.now_unix).await
         })

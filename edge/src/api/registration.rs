@@ -21,6 +21,9 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
             let (device, claims) = self.card_session(request, context).await?;
             // Linking a card to an insured record binds it for good, so it needs the PIN, not a look at the card.
             claims.require_pin()?;
+            // An expired certificate, even in its grace period, may not be linked (the national rule cancels the
+            // registration of a certificate left unrenewed).
+            claims.require_full_scope()?;
             let certificate = claims.certificate();
             let body: RegistrationSubmission = parse_json(request.body)?;
             if !body.terms_accepted {
@@ -30,6 +33,7 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
                 certificate,
                 facility_code: Some(own(device.facility_code.as_str())?),
                 device_id: Some(own(device.device_id.as_str())?),
+                scope: claims.scope,
             };
             // Linking is idempotent at the origin (a repeat answers "already registered"), so the one retry of
             // `call_origin` after a lost connection is safe.

@@ -33,15 +33,17 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
         self.audited(AuditAction::VisualCheckRequest, request.now_unix, async |context| {
             let device = self.authenticate_device(request, context).await?;
             let body: VisualCheckRequest = parse_json(request.body)?;
-            let certificate =
+            let card =
                 verify_card_certificate(body.certificate.as_slice(), &self.config.trust_anchors, request.now_unix)?;
-            context.certificate = Some(self.config.audit_hasher.hash(&certificate));
-            self.refuse_if_revoked(&certificate, request).await?;
+            context.certificate = Some(self.config.audit_hasher.hash(&card.certificate));
+            self.refuse_if_revoked(&card.certificate, request).await?;
             let create = VisualCheckCreate {
-                certificate,
+                certificate: card.certificate,
                 facility_code: own(device.facility_code.as_str())?,
                 device_id: own(device.device_id.as_str())?,
                 device_label: Some(own(device.label.clone())?),
+                scope: card.scope,
+                expiry_notice: card.expiry_notice,
             };
             self.call_origin(VISUAL_CHECK_CREATE_PATH, &create, request.forwarded.clone(), request.now_unix).await
         })
@@ -85,11 +87,13 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
                 return Ok(VisualCheckStatusResponse { state: collected.state, session: None, qualification: None });
             };
             context.certificate = Some(self.config.audit_hasher.hash(&certificate));
-            // The session says it was opened by 目視, so it can never pass for a PIN session.
-            let (token, claims) = self.config.sessions.mint(
+            // The session says it was opened by 目視, so it can never pass for a PIN session, and it has the scope the
+            // certificate had when the kiosk asked: one in its grace period confirms the qualification only.
+            let (token, claims) = self.config.sessions.mint_scoped(
                 &certificate,
                 device.device_id.as_str(),
                 AuthMethod::VisualCheck,
+                (collected.scope, collected.expiry_notice),
                 request.now_unix,
                 self.random::<TOKEN_ID_RANDOM_LEN>()?,
             )?;
@@ -97,7 +101,12 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
             // a later poll reads `collected` without an answer.
             Ok(VisualCheckStatusResponse {
                 state: VisualCheckState::Approved,
-                session: Some(SessionResponse { session_token: token.expose().to_owned(), expires_at: claims.exp }),
+                session: Some(SessionResponse {
+                    session_token: token.expose().to_owned(),
+                    expires_at: claims.exp,
+                    scope: claims.scope,
+                    expiry_notice: claims.expiry_notice,
+                }),
                 qualification: Some(qualification),
             })
         })

@@ -14,6 +14,7 @@
 use der::asn1::{AnyRef, BitStringRef};
 use der::{Decode, Encode, Sequence};
 use onshi_proto::certificate::{CertificateRef, CertificateSerial, IssuerName};
+use onshi_proto::certificate_expiry::{CardScope, CertificateStanding, ExpiryNotice};
 use rsa::pkcs1v15::{Signature, VerifyingKey};
 use rsa::sha2::Sha256;
 use rsa::signature::Verifier;
@@ -200,6 +201,41 @@ fn is_sha256_with_rsa(algorithm: &AlgorithmIdentifierRef<'_>) -> bool {
     algorithm.oid == SHA256_WITH_RSA && algorithm.parameters.is_none_or(|parameters| parameters.is_null())
 }
 
+/// A card that proved it holds the key of a trusted 利用者証明用 certificate, with where that certificate stands.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuthenticatedCard {
+    /// The certificate's identity.
+    pub certificate: CertificateRef,
+    /// What a session opened with it may do: `qualification_only` while it is in its grace period.
+    pub scope: CardScope,
+    /// What the patient is told about its expiry, when it expires soon or has expired.
+    pub expiry_notice: Option<ExpiryNotice>,
+}
+
+/// Verifies a card's answer to a challenge, admitting a certificate in its grace period
+/// ([`onshi_proto::certificate_expiry`]): the checks of [`verify_card_authentication`], except that a certificate
+/// expired by less than its grace confirms the qualification only. Past the grace it is refused as expired.
+pub fn authenticate_card(
+    certificate_der: &[u8],
+    signature: &[u8],
+    challenge: &[u8],
+    anchors: &TrustAnchors,
+    now_unix: i64,
+) -> Result<AuthenticatedCard, EdgeError> {
+    let (certificate, standing) = checked_card_certificate(certificate_der, anchors, now_unix)?;
+    let card = admitted(&certificate, standing)?;
+    let card_key = rsa_key_of(&certificate)?;
+    let card_signature = Signature::try_from(signature).map_err(|_| EdgeError::SignatureInvalid)?;
+    card_key.verify(challenge, &card_signature).map_err(|_| EdgeError::SignatureInvalid)?;
+    Ok(card)
+}
+
+/// The card a checked certificate stands for on the day: refused past its grace, otherwise with its scope and notice.
+fn admitted(certificate: &Certificate, standing: CertificateStanding) -> Result<AuthenticatedCard, EdgeError> {
+    let scope = standing.scope().ok_or(EdgeError::CertificateExpired)?;
+    Ok(AuthenticatedCard { certificate: identity_of(certificate)?, scope, expiry_notice: standing.notice() })
+}
+
 /// Verifies a card's answer to a challenge and returns the certificate's identity.
 ///
 /// Checks, in order: the certificate parses and is an end-entity 利用者証明用 certificate (keyUsage
@@ -213,22 +249,25 @@ pub fn verify_card_authentication(
     anchors: &TrustAnchors,
     now_unix: i64,
 ) -> Result<CertificateRef, EdgeError> {
-    let certificate = verified_card_certificate(certificate_der, anchors, now_unix)?;
-    let card_key = rsa_key_of(&certificate)?;
-    let card_signature = Signature::try_from(signature).map_err(|_| EdgeError::SignatureInvalid)?;
-    card_key.verify(challenge, &card_signature).map_err(|_| EdgeError::SignatureInvalid)?;
-    identity_of(&certificate)
+    let card = authenticate_card(certificate_der, signature, challenge, anchors, now_unix)?;
+    if !card.scope.is_full() {
+        return Err(EdgeError::CertificateExpired);
+    }
+    Ok(card.certificate)
 }
 
-/// Verifies a card certificate without any signature by the card, and returns its identity: the checks of
-/// [`verify_card_authentication`] up to and including the validity dates. A staff visual check (目視) uses it,
-/// because the certificate (EF 000A) is read without a PIN and the card signs nothing; staff confirm the person.
+/// Verifies a card certificate without any signature by the card: the checks of [`verify_card_authentication`] up
+/// to and including the validity dates, admitting a certificate in its grace period as [`authenticate_card`] does.
+/// A staff visual check (目視) uses it, because the certificate (EF 000A) is read without a PIN and the card signs
+/// nothing; staff confirm the person. The scope and notice travel with the request to the origin and come back
+/// with the approval, so the session staff open confirms no more than a PIN session with the same card would.
 pub fn verify_card_certificate(
     certificate_der: &[u8],
     anchors: &TrustAnchors,
     now_unix: i64,
-) -> Result<CertificateRef, EdgeError> {
-    identity_of(&verified_card_certificate(certificate_der, anchors, now_unix)?)
+) -> Result<AuthenticatedCard, EdgeError> {
+    let (certificate, standing) = checked_card_certificate(certificate_der, anchors, now_unix)?;
+    admitted(&certificate, standing)
 }
 
 /// The issuer and serial the other tiers name the certificate by. A trusted issuer's name is always plain text; a
@@ -242,12 +281,13 @@ fn identity_of(certificate: &Certificate) -> Result<CertificateRef, EdgeError> {
     })
 }
 
-/// The parsed certificate, once it is known to be a card certificate a trust anchor issued, valid at `now_unix`.
-fn verified_card_certificate(
+/// The parsed certificate, once it is known to be a card certificate a trust anchor issued, begun by `now_unix`,
+/// with where it stands then (valid, expiring soon, in its grace, or lapsed).
+fn checked_card_certificate(
     certificate_der: &[u8],
     anchors: &TrustAnchors,
     now_unix: i64,
-) -> Result<Certificate, EdgeError> {
+) -> Result<(Certificate, CertificateStanding), EdgeError> {
     let parts =
         SignedParts::from_der(certificate_der).map_err(|_| EdgeError::CertificateInvalid("not a DER certificate"))?;
     let certificate = Certificate::from_der(certificate_der)
@@ -297,13 +337,15 @@ fn verified_card_certificate(
         .ok_or(EdgeError::CertificateUntrusted)?;
 
     let validity = tbs.validity();
-    if now_unix < unix_seconds(validity.not_before) || now_unix > unix_seconds(validity.not_after) {
+    if now_unix < unix_seconds(validity.not_before) {
         return Err(EdgeError::CertificateExpired);
     }
     // A CA outside its own validity vouches for nothing, whatever the card certificate's dates say.
     if now_unix < issuer.not_before || now_unix > issuer.not_after {
         return Err(EdgeError::CertificateExpired);
     }
-
-    Ok(certificate)
+    // After `notAfter` the certificate may still be in its grace period; the callers decide what that allows.
+    let standing = CertificateStanding::judge(unix_seconds(validity.not_after), now_unix)
+        .map_err(|_| EdgeError::CertificateInvalid("the validity dates are outside the supported calendar"))?;
+    Ok((certificate, standing))
 }

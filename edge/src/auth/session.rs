@@ -9,7 +9,7 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use onshi_proto::certificate::{CertificateSerial, IssuerName};
-use onshi_proto::origin::{AuthMethod, CertificateRef};
+use onshi_proto::origin::{AuthMethod, CardScope, CertificateRef, ExpiryNotice};
 use serde::{Deserialize, Serialize};
 
 use crate::auth::token::{Lifetime, TokenCodec};
@@ -45,6 +45,13 @@ pub struct SessionClaims {
     /// How the holder was identified: a PIN-verified card signature, or staff comparing them with the card face
     /// (目視). A visual-check session may not do what needs the PIN (see [`SessionClaims::require_pin`]).
     pub method: AuthMethod,
+    /// What the session may do: a certificate in its grace period opens a `qualification_only` session, which
+    /// may not consent or register (see [`SessionClaims::require_full_scope`]).
+    pub scope: CardScope,
+    /// What the edge found about the certificate's expiry when it opened the session, passed on with the
+    /// qualification so the check-in shows it to staff.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expiry_notice: Option<ExpiryNotice>,
 }
 
 impl SessionClaims {
@@ -63,6 +70,12 @@ impl SessionClaims {
             AuthMethod::VisualCheck => Err(EdgeError::PinRequired),
         }
     }
+
+    /// Refuses a session that confirms the qualification only: consent and 健康保険証利用登録 need a certificate
+    /// that has not expired.
+    pub fn require_full_scope(&self) -> Result<(), EdgeError> {
+        if self.scope.is_full() { Ok(()) } else { Err(EdgeError::QualificationOnly) }
+    }
 }
 
 impl std::fmt::Debug for SessionClaims {
@@ -72,6 +85,7 @@ impl std::fmt::Debug for SessionClaims {
             .field("iat", &self.iat)
             .field("exp", &self.exp)
             .field("method", &self.method)
+            .field("scope", &self.scope)
             .finish_non_exhaustive()
     }
 }
@@ -102,13 +116,26 @@ impl SessionMinter {
         Ok(Self { codec: TokenCodec::new(key, "", MAX_TOKEN_LEN, SESSION_LIFETIME_SECS) })
     }
 
-    /// Mints a token for `certificate` on `device`, identified by `method`, valid for [`SESSION_LIFETIME_SECS`]
-    /// from `now_unix`.
+    /// Mints a full-scope token for `certificate` on `device`, identified by `method`, valid for
+    /// [`SESSION_LIFETIME_SECS`] from `now_unix`.
     pub fn mint(
         &self,
         certificate: &CertificateRef,
         device: &str,
         method: AuthMethod,
+        now_unix: i64,
+        token_id_random: [u8; TOKEN_ID_RANDOM_LEN],
+    ) -> Result<(SessionToken, SessionClaims), EdgeError> {
+        self.mint_scoped(certificate, device, method, (CardScope::Full, None), now_unix, token_id_random)
+    }
+
+    /// Mints a token as [`SessionMinter::mint`] does, with the given scope and the certificate's expiry notice.
+    pub fn mint_scoped(
+        &self,
+        certificate: &CertificateRef,
+        device: &str,
+        method: AuthMethod,
+        (scope, expiry_notice): (CardScope, Option<ExpiryNotice>),
         now_unix: i64,
         token_id_random: [u8; TOKEN_ID_RANDOM_LEN],
     ) -> Result<(SessionToken, SessionClaims), EdgeError> {
@@ -120,6 +147,8 @@ impl SessionMinter {
             jti: URL_SAFE_NO_PAD.encode(token_id_random),
             device: device.to_owned(),
             method,
+            scope,
+            expiry_notice,
         };
         Ok((self.codec.seal(&claims)?, claims))
     }
@@ -197,6 +226,8 @@ mod tests {
             jti: "j".into(),
             device: "device-1".into(),
             method: AuthMethod::Pin,
+            scope: CardScope::Full,
+            expiry_notice: None,
         };
         assert!(minter.verify(&sign(&base), 1_000).is_ok());
         let long = SessionClaims { exp: 1_000 + SESSION_LIFETIME_SECS + 1, ..base.clone() };
@@ -213,6 +244,35 @@ mod tests {
         let printed = format!("{claims:?} {token:?} {:?}", minter(1));
         assert!(!printed.contains("0A1B"), "{printed}");
         assert!(!printed.contains(token.expose()), "{printed}");
+    }
+
+    #[test]
+    fn a_qualification_only_session_says_so_and_cannot_be_widened() {
+        let minter = minter(1);
+        let (token, _) = minter
+            .mint_scoped(
+                &card(),
+                "device-1",
+                AuthMethod::Pin,
+                (CardScope::QualificationOnly, None),
+                1_000,
+                [3; TOKEN_ID_RANDOM_LEN],
+            )
+            .unwrap();
+        let verified = minter.verify(token.expose(), 1_000).unwrap();
+        assert_eq!(verified.scope, CardScope::QualificationOnly);
+        assert_eq!(verified.require_full_scope(), Err(EdgeError::QualificationOnly));
+        assert_eq!(verified.require_pin(), Ok(()));
+        let (full, _) = minter.mint(&card(), "device-1", AuthMethod::Pin, 1_000, [3; TOKEN_ID_RANDOM_LEN]).unwrap();
+        assert_eq!(minter.verify(full.expose(), 1_000).unwrap().require_full_scope(), Ok(()));
+
+        // Rewriting the scope in the claims breaks the MAC.
+        let (payload, tag) = token.expose().split_once('.').unwrap();
+        let json = URL_SAFE_NO_PAD.decode(payload).unwrap();
+        let widened = String::from_utf8(json).unwrap().replace("qualification_only", "full");
+        assert_ne!(widened, String::from_utf8(URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap());
+        let forged = format!("{}.{tag}", URL_SAFE_NO_PAD.encode(widened));
+        assert_eq!(minter.verify(&forged, 1_000), Err(EdgeError::SessionInvalid));
     }
 
     #[test]

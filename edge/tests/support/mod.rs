@@ -25,7 +25,7 @@ use onshi_proto::api::{
     card_challenge_message, device_proof_message,
 };
 use onshi_proto::facility::FacilityCode;
-use onshi_proto::qualification::QualificationAnswer;
+use onshi_proto::qualification::{QualificationAnswer, Reason, Validity};
 use onshi_proto::{Base64Bytes, signing};
 use p256::pkcs8::{DecodePublicKey as _, EncodePublicKey as _};
 use rsa::pkcs1v15::SigningKey;
@@ -429,4 +429,15 @@ pub fn session_body(challenge: &ChallengeResponse, certificate: &[u8], signature
 
 pub fn json(status: u16, value: &impl serde::Serialize) -> OriginOutcome {
     OriginOutcome::Answered { status, body: serde_json::to_vec(value).unwrap() }
+}
+
+/// A valid answer with no records, as of NOW's day: what a scripted origin answers when the records do not matter.
+pub fn answer() -> QualificationAnswer {
+    QualificationAnswer {
+        validity: Validity::Valid,
+        reason: Reason::Current,
+        guidance: None,
+        confirmation_date: onshi_proto::IsoDate::parse("2026-11-24").unwrap(),
+        records: vec![],
+    }
 }

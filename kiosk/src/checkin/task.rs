@@ -7,6 +7,9 @@
 //!
 //! Must not: retry VERIFY, keep the PIN after VERIFY, or touch the page (it reports actions; the hooks show them).
 
+use std::cell::RefCell;
+use std::rc::Rc;
+
 use futures::StreamExt;
 use futures::channel::mpsc::UnboundedReceiver;
 use futures::future::{Either, select};
@@ -19,6 +22,7 @@ use onshi_card::transport::TransportError;
 use onshi_proto::api::{ChallengePurpose, SessionRequest, card_challenge_message};
 use onshi_proto::api::{ConsentSubmission, SessionResponse};
 use onshi_proto::origin::{ConsentKind, PrescriptionFormat, RegistrationOutcome, VisualCheckState};
+use onshi_proto::patient_mode::PatientMode;
 use onshi_proto::{Base64Bytes, ErrorCode};
 use yew::Callback;
 
@@ -29,7 +33,7 @@ use crate::error::KioskError;
 use crate::platform::api;
 use crate::platform::device::Device;
 use crate::platform::webusb::{self, ReaderProtocol, SlotInterrupt, WebUsbBulk};
-use crate::state::{Action, Failure, Purpose};
+use crate::state::{Action, CertificateTerms, Failure, Purpose};
 
 /// What the UI can tell the running check-in.
 pub enum UiCommand {
@@ -53,6 +57,10 @@ pub enum UiCommand {
     /// Stop and release the reader.
     Cancel,
 }
+
+/// How the patient uses the kiosk right now (language, aids), kept up to date by the app while a check-in runs and
+/// read when the qualification is asked for, so staff see it on the check-in row.
+pub type PatientModeSource = Rc<RefCell<PatientMode>>;
 
 /// How a check-in task begins.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -91,6 +99,7 @@ pub async fn run(
     mut commands: UnboundedReceiver<UiCommand>,
     identity: Device,
     start: Start,
+    patient_mode: PatientModeSource,
 ) {
     let (mut purpose, waiting) = match start {
         Start::Pressed(purpose) => (purpose, false),
@@ -148,17 +157,22 @@ pub async fn run(
     loop {
         dispatch.emit(Action::ReaderReady);
         let mut checkin = CheckIn::new(reader);
-        let outcome = drive(&mut checkin, &dispatch, &mut commands, &mut slot_watch, &identity, purpose).await;
+        let outcome =
+            drive(&mut checkin, &dispatch, &mut commands, &mut slot_watch, &identity, purpose, &patient_mode).await;
         reader = checkin.into_transport();
         match outcome {
             Ok(Finished::Answered(session)) => {
                 let mut watch = CardWatch { reader: &mut reader, slot_watch: &mut slot_watch, taken: false };
-                watch.until_the_person_is_done(&dispatch, &mut commands, &identity, session.as_ref()).await;
+                watch
+                    .until_the_person_is_done(&dispatch, &mut commands, &identity, session.as_ref(), &patient_mode)
+                    .await;
             }
             Ok(Finished::Blocked { certificate_der }) => {
                 let mut watch = CardWatch { reader: &mut reader, slot_watch: &mut slot_watch, taken: false };
                 if let Some(session) = watch.while_blocked(&certificate_der, &dispatch, &mut commands).await {
-                    watch.until_the_person_is_done(&dispatch, &mut commands, &identity, session.as_ref()).await;
+                    watch
+                        .until_the_person_is_done(&dispatch, &mut commands, &identity, session.as_ref(), &patient_mode)
+                        .await;
                 }
             }
             Ok(Finished::Stopped) => {}
@@ -357,7 +371,12 @@ async fn ask_for_visual_check(
     };
     match (decision.state, decision.qualification) {
         (VisualCheckState::Approved, Some(answer)) => {
-            dispatch.emit(Action::Answer(answer));
+            // The approval's session carries the certificate's scope and notice, as a PIN session's does.
+            let terms = decision.session.as_ref().map_or_else(CertificateTerms::default, |s| CertificateTerms {
+                scope: s.scope,
+                notice: s.expiry_notice,
+            });
+            dispatch.emit(Action::CardAnswer(answer, terms));
             Ok(Finished::Answered(decision.session))
         }
         (VisualCheckState::Refused, _) => Err(Failure::VisualCheckRefused),
@@ -400,7 +419,12 @@ enum Finished {
 
 /// Links the card to the insurance from an answer that found none linked, with the same card session, and then
 /// asks for the qualification again so that the new answer replaces the old one on screen.
-async fn register_and_ask_again(identity: &Device, session: &SessionResponse, dispatch: &Callback<Action>) {
+async fn register_and_ask_again(
+    identity: &Device,
+    session: &SessionResponse,
+    dispatch: &Callback<Action>,
+    patient_mode: &PatientModeSource,
+) {
     let outcome = match api::register(identity, session).await {
         Ok(answer) => answer.outcome,
         Err(error) => return dispatch.emit(Action::Fail(Failure::from_code(error.code()))),
@@ -409,8 +433,10 @@ async fn register_and_ask_again(identity: &Device, session: &SessionResponse, di
         return dispatch.emit(Action::RegistrationDone(outcome));
     }
     dispatch.emit(Action::SessionReady);
-    match api::qualification(identity, session).await {
-        Ok(answer) => dispatch.emit(Action::Answer(answer)),
+    let terms = CertificateTerms { scope: session.scope, notice: session.expiry_notice };
+    let mode = patient_mode.borrow().clone();
+    match api::qualification(identity, session, mode).await {
+        Ok(answer) => dispatch.emit(Action::CardAnswer(answer, terms)),
         Err(error) => dispatch.emit(Action::Fail(Failure::from_code(error.code()))),
     }
 }
@@ -471,6 +497,7 @@ impl CardWatch<'_> {
         commands: &mut UnboundedReceiver<UiCommand>,
         identity: &Device,
         session: Option<&SessionResponse>,
+        patient_mode: &PatientModeSource,
     ) {
         loop {
             match self.next(commands).await {
@@ -486,7 +513,7 @@ impl CardWatch<'_> {
                 }
                 Waited::Command(Some(UiCommand::AcceptTerms)) => {
                     let Some(session) = session else { continue };
-                    register_and_ask_again(identity, session, dispatch).await;
+                    register_and_ask_again(identity, session, dispatch, patient_mode).await;
                     // The new answer starts as "card in the reader"; say again that it has gone.
                     if self.taken {
                         dispatch.emit(Action::CardTaken);
@@ -545,6 +572,7 @@ async fn drive(
     slot_watch: &mut SlotWatch,
     device: &Device,
     purpose: Purpose,
+    patient_mode: &PatientModeSource,
 ) -> Result<Finished, Failure> {
     let card = checkin.start().await.map_err(|e| failure_from_card(&e))?;
     match checkin.pin_status().await.map_err(|e| failure_from_card(&e))? {
@@ -601,7 +629,12 @@ async fn drive(
     )
     .await
     .map_err(|e| Failure::from_code(e.code()))?;
+    let terms = CertificateTerms { scope: session.scope, notice: session.expiry_notice };
     if purpose == Purpose::Registration {
+        // An expired certificate, even in its grace period, is never linked: say so before the terms are shown.
+        if !terms.scope.is_full() {
+            return Err(Failure::QualificationOnly);
+        }
         dispatch.emit(Action::ShowRegistrationTerms);
         loop {
             match commands.next().await {
@@ -615,7 +648,8 @@ async fn drive(
         return Ok(Finished::Stopped);
     }
     dispatch.emit(Action::SessionReady);
-    let answer = api::qualification(device, &session).await.map_err(|e| Failure::from_code(e.code()))?;
-    dispatch.emit(Action::Answer(answer));
+    let mode = patient_mode.borrow().clone();
+    let answer = api::qualification(device, &session, mode).await.map_err(|e| Failure::from_code(e.code()))?;
+    dispatch.emit(Action::CardAnswer(answer, terms));
     Ok(Finished::Answered(Some(session)))
 }

@@ -16,7 +16,7 @@ use onshi_card::jpki::Pin;
 use yew::prelude::*;
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
-use crate::checkin::task::{self, Start, UiCommand};
+use crate::checkin::task::{self, PatientModeSource, Start, UiCommand};
 use crate::platform::device::Device;
 use crate::platform::webusb::{self, UsbListener};
 use crate::state::{Action, CARD_LEFT_BEHIND_SECS, Failure, PIN_LEN, Purpose, Screen};
@@ -83,6 +83,8 @@ pub struct CheckInHandle {
     /// next one (the start screen waiting again) opens it only after that, never the other way round.
     reader_lock: Rc<Mutex<()>>,
     dispatch: Callback<Action>,
+    /// The patient's language and aids, which the app keeps current, for the task to send with the qualification.
+    patient_mode: PatientModeSource,
 }
 
 impl PartialEq for CheckInHandle {
@@ -198,7 +200,7 @@ impl CheckInHandle {
                 }
             };
             *this.unplug.borrow_mut() = webusb::on_unplug(on_unplug);
-            task::run(dispatch, receiver, device, start).await;
+            task::run(dispatch, receiver, device, start, this.patient_mode.clone()).await;
         });
     }
 
@@ -250,14 +252,14 @@ impl CheckInHandle {
 /// digits, so leaving it for any reason forgets them; and once nothing is left to answer and the card is still in
 /// the reader, the kiosk asks for it and raises the alert if it stays.
 #[hook]
-pub fn use_check_in(screen: &Screen, dispatch: Callback<Action>) -> CheckInHandle {
+pub fn use_check_in(screen: &Screen, dispatch: Callback<Action>, patient_mode: PatientModeSource) -> CheckInHandle {
     let pin: PinBuffer = use_mut_ref(PinDigits::default);
     let commands: Commands = use_mut_ref(|| None);
     let run = use_mut_ref(|| 0u32);
     let unplug = use_mut_ref(|| None);
     let waiting = (*use_memo((), |_| Rc::new(Cell::new(false)))).clone();
     let reader_lock = (*use_memo((), |_| Rc::new(Mutex::new(())))).clone();
-    let handle = CheckInHandle { pin, commands, run, unplug, waiting, reader_lock, dispatch };
+    let handle = CheckInHandle { pin, commands, run, unplug, waiting, reader_lock, dispatch, patient_mode };
     {
         let handle = handle.clone();
         use_effect_with(matches!(screen, Screen::PinEntry { .. }), move |on_pin_pad| {

@@ -11,6 +11,7 @@ use onshi_proto::api::{
     REGISTRATION_PATH, RegistrationSubmission, SESSION_PATH, SessionRequest, SessionResponse,
 };
 use onshi_proto::origin::{ConsentAnswer, RegistrationAnswer};
+use onshi_proto::patient_mode::PatientMode;
 use onshi_proto::qualification::QualificationAnswer;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -84,9 +85,13 @@ pub async fn session(device: &Device, request: &SessionRequest) -> Result<Sessio
     decode(post(device, SESSION_PATH, Some(request), None).await?).await
 }
 
-/// Asks for the session holder's qualification.
-pub async fn qualification(device: &Device, session: &SessionResponse) -> Result<QualificationAnswer, KioskError> {
-    let body = QualificationRequest::default();
+/// Asks for the session holder's qualification, saying how the patient uses the kiosk (for the staff's row).
+pub async fn qualification(
+    device: &Device,
+    session: &SessionResponse,
+    patient_mode: PatientMode,
+) -> Result<QualificationAnswer, KioskError> {
+    let body = QualificationRequest { patient_mode, ..QualificationRequest::default() };
     decode(post(device, QUALIFICATION_PATH, Some(&body), Some(&session.session_token)).await?).await
 }
 

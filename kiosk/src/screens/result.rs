@@ -2,9 +2,13 @@
 //! in force, the 高齢受給者証 and the 限度額適用区分 (shown without a consent since 2024-10), the guidance, and what the
 //! kiosk asks about the card. A 特定疾病療養受療証 is shown as applying, never its disease.
 //!
+//! Under the answer, the card certificate's expiry when it comes within three months (in how many days, how to
+//! renew) or has passed and is in its grace period (today is covered, until when, how to renew).
+//!
 //! Must not: show a disease category, or ask for the card while a question on screen is still open.
 
 use onshi_proto::IsoDate;
+use onshi_proto::origin::ExpiryNotice;
 use onshi_proto::qualification::{
     Guidance, PersonalFamily, QualificationAnswer, QualificationRecord, Reason, SpecificDiseaseCertificate, Validity,
 };
@@ -14,8 +18,15 @@ use crate::i18n::{Lang, text, text_n, validity_key};
 use crate::screens::ruby;
 use crate::state::CardReminder;
 
-/// The answer, its guidance, and what the kiosk asks about the `card` (nothing yet while `questions_open`).
-pub fn result_view(lang: Lang, answer: &QualificationAnswer, card: CardReminder, questions_open: bool) -> Html {
+/// The answer, its guidance, the certificate's expiry `notice`, and what the kiosk asks about the `card` (nothing
+/// yet while `questions_open`).
+pub fn result_view(
+    lang: Lang,
+    answer: &QualificationAnswer,
+    card: CardReminder,
+    questions_open: bool,
+    notice: Option<ExpiryNotice>,
+) -> Html {
     let h = |key: &str| ruby::shown(lang, key);
     let validity_class = if answer.validity == Validity::Valid { "valid" } else { "invalid" };
     // A 無効 answer carries no share to pay under the lost qualification; it shows when that ended instead.
@@ -55,6 +66,7 @@ pub fn result_view(lang: Lang, answer: &QualificationAnswer, card: CardReminder,
                 </dl>
             }) }
             { guidance_view(lang, answer) }
+            { expiry_view(lang, notice) }
             { match (card, questions_open) {
                 // The card may stay while the patient answers; it is asked for once nothing is left to answer.
                 (CardReminder::InReader | CardReminder::LeftBehind, true) => html! {
@@ -133,6 +145,34 @@ fn guidance_view(lang: Lang, answer: &QualificationAnswer) -> Html {
         (Some(Guidance::ClaimForm), _, _) => t("result.claim_form"),
     };
     html! { <p class="guidance" id="guidance">{ sentence }</p> }
+}
+
+/// The certificate's expiry: the days left and how to renew, or, in its grace period, that today is covered, until
+/// when, what is not possible meanwhile, and how to renew.
+fn expiry_view(lang: Lang, notice: Option<ExpiryNotice>) -> Html {
+    let h = |key: &str| ruby::shown(lang, key);
+    match notice {
+        None => html! {},
+        Some(ExpiryNotice::ExpiringSoon { expires_on, days_left }) => html! {
+            <section class="expiry soon" id="expiry-notice" data-kind="expiring_soon" data-days-left={days_left.to_string()}
+                aria-labelledby="expiry-heading">
+                <h3 id="expiry-heading">{ h("expiry.soon_heading") }</h3>
+                <p id="expiry-days">{ ruby::shown_n(lang, "expiry.soon_days", days_left) }</p>
+                <p id="expiry-date">{ ruby::shown_n(lang, "expiry.expires_on", date_with_era(expires_on)) }</p>
+                <p id="expiry-renew">{ h("expiry.renew_ahead") }</p>
+            </section>
+        },
+        Some(ExpiryNotice::InGrace { expired_on, covered_until }) => html! {
+            <section class="expiry grace" id="expiry-notice" data-kind="in_grace" aria-labelledby="expiry-heading">
+                <h3 id="expiry-heading">{ h("expiry.grace_heading") }</h3>
+                <p id="expiry-expired">{ ruby::shown_n(lang, "expiry.expired_on", date_with_era(expired_on)) }</p>
+                <p id="expiry-today">{ h("expiry.today_covered") }</p>
+                <p id="expiry-until">{ ruby::shown_n(lang, "expiry.covered_until", date_with_era(covered_until)) }</p>
+                <p id="expiry-limits">{ h("expiry.grace_limits") }</p>
+                <p id="expiry-renew">{ h("expiry.renew_now") }</p>
+            </section>
+        },
+    }
 }
 
 /// A date as patients and staff read it at the counter: 和暦 with 西暦 beside it, in every language.

@@ -24,3 +24,8 @@ pub fn rich(text: &str) -> Html {
 pub fn shown(lang: Lang, key: &str) -> Html {
     rich(&marked(lang, key))
 }
+
+/// The kiosk's text for `key` in `lang` with `{n}` filled in, with its readings as ruby.
+pub fn shown_n(lang: Lang, key: &str, n: impl std::fmt::Display) -> Html {
+    rich(&crate::i18n::marked_n(lang, key, n))
+}

@@ -5,8 +5,8 @@
 //! Pure: no I/O, no clock.
 
 use onshi_proto::IsoDate;
+use onshi_proto::insurer::{Comparison, Item};
 use onshi_proto::qualification::Sex;
-use serde::Serialize;
 
 use crate::normalize::{NameComparison, address_key, compare_names, kana_key};
 
@@ -37,40 +37,8 @@ pub struct KnownRecord {
     pub held: bool,
 }
 
-/// What an insurer is told about one row. The serialised names are part of the insurer API.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum NoticeKind {
-    /// Check b: the 個人番号 is registered with another 生年月日 (個人番号誤登録疑い).
-    SuspectedMisregistration,
-    /// Check c (機能②): same 個人番号 and 生年月日, different カナ氏名: twins given one number by mistake.
-    SuspectedTwin,
-    /// Check d (機能①): a number with no history was queried against 住基; the 5 items match.
-    ResidentRegistryMatch,
-    /// Check d: the 住基 query found the number, but the 5 items do not match.
-    ResidentRegistryMismatch,
-    /// Check d: the 住基 query does not know the number.
-    ResidentRegistryNotFound,
-    /// Check e/f: the row does not match the 住基 5 items (表記ゆれ and 外字 tolerated); the record is held.
-    FiveItemMismatch,
-    /// Check f: the record is held and cannot be viewed until corrected or cleared.
-    RecordHeld,
-}
-
-impl NoticeKind {
-    /// The stored name.
-    pub fn as_text(self) -> &'static str {
-        match self {
-            Self::SuspectedMisregistration => "suspected_misregistration",
-            Self::SuspectedTwin => "suspected_twin",
-            Self::ResidentRegistryMatch => "resident_registry_match",
-            Self::ResidentRegistryMismatch => "resident_registry_mismatch",
-            Self::ResidentRegistryNotFound => "resident_registry_not_found",
-            Self::FiveItemMismatch => "five_item_mismatch",
-            Self::RecordHeld => "record_held",
-        }
-    }
-}
+/// What an insurer is told about one row: the wire type, stored by its wire name.
+pub use onshi_proto::insurer::NoticeKind;
 
 /// Where a new member record goes.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -104,21 +72,48 @@ pub fn five_items_match(left: &PersonItems, right: &PersonItems) -> bool {
         && address_key(&left.address) == address_key(&right.address)
 }
 
+/// The known record that raises a notice of `kind` about `row`: for check b the first with another 生年月日, for
+/// check c the first with the same 生年月日 and another カナ氏名. The other kinds compare with 住基, not with a
+/// record, and have none.
+pub fn other_record<'k>(kind: NoticeKind, row: &PersonItems, known: &'k [KnownRecord]) -> Option<&'k KnownRecord> {
+    match kind {
+        NoticeKind::SuspectedMisregistration => known.iter().find(|k| k.items.birth_date != row.birth_date),
+        NoticeKind::SuspectedTwin => known
+            .iter()
+            .find(|k| k.items.birth_date == row.birth_date && kana_key(&k.items.name_kana) != kana_key(&row.name_kana)),
+        _ => None,
+    }
+}
+
+/// Each of the 5 items of `member` beside `other`'s, compared in the forms [`five_items_match`] uses.
+pub fn compare_items(member: &PersonItems, other: &PersonItems) -> Vec<(Item, Comparison)> {
+    let same = |equal: bool| if equal { Comparison::Same } else { Comparison::Differs };
+    let name = match compare_names(&member.name, &other.name) {
+        NameComparison::Equal => Comparison::Same,
+        NameComparison::CompatibleExceptGaiji => Comparison::SameExceptGaiji,
+        NameComparison::Different => Comparison::Differs,
+    };
+    vec![
+        (Item::Name, name),
+        (Item::NameKana, same(kana_key(&member.name_kana) == kana_key(&other.name_kana))),
+        (Item::BirthDate, same(member.birth_date == other.birth_date)),
+        (Item::Sex, same(member.sex == other.sex)),
+        (Item::Address, same(address_key(&member.address) == address_key(&other.address))),
+    ]
+}
+
 /// Runs checks b–f for one row. `known` holds the records that already carry the row's 個人番号; `resident` is
 /// the 住基 stand-in's entry for it.
 pub fn decide(row: &PersonItems, known: &[KnownRecord], resident: Option<&PersonItems>) -> Decision {
     let mut notices = Vec::new();
     let mut hold = None;
     // b: the same number with another birth date.
-    if known.iter().any(|k| k.items.birth_date != row.birth_date) {
+    if other_record(NoticeKind::SuspectedMisregistration, row, known).is_some() {
         notices.push(NoticeKind::SuspectedMisregistration);
         hold.get_or_insert(NoticeKind::SuspectedMisregistration);
     }
     // c: the same number and birth date with another kana name: twins.
-    if known
-        .iter()
-        .any(|k| k.items.birth_date == row.birth_date && kana_key(&k.items.name_kana) != kana_key(&row.name_kana))
-    {
+    if other_record(NoticeKind::SuspectedTwin, row, known).is_some() {
         notices.push(NoticeKind::SuspectedTwin);
         hold.get_or_insert(NoticeKind::SuspectedTwin);
     }
@@ -193,6 +188,24 @@ mod tests {
         let jiro = items("資格　次郎", "ｼｶｸ ｼﾞﾛｳ", date!(2004 - 08 - 04), "大阪市1-1");
         let decision = decide(&jiro, std::slice::from_ref(&taro), Some(&taro.items));
         assert_eq!(decision.hold, Some(NoticeKind::SuspectedTwin));
+        assert_eq!(other_record(NoticeKind::SuspectedTwin, &jiro, std::slice::from_ref(&taro)), Some(&taro));
+        assert_eq!(other_record(NoticeKind::SuspectedMisregistration, &jiro, std::slice::from_ref(&taro)), None);
+    }
+
+    #[test]
+    fn items_compare_in_the_checks_forms_and_a_gaiji_is_said_as_such() {
+        let registered = items("資格　花子", "ｼｶｸ ﾊﾅｺ", date!(1989 - 09 - 13), HANAKO_ADDRESS);
+        let variant = items("●格 花子", "シカク　ハナコ", date!(1987 - 09 - 13), "東京都千代田区霞ヶ関１－２－３");
+        assert_eq!(
+            compare_items(&variant, &registered),
+            vec![
+                (Item::Name, Comparison::SameExceptGaiji),
+                (Item::NameKana, Comparison::Same),
+                (Item::BirthDate, Comparison::Differs),
+                (Item::Sex, Comparison::Same),
+                (Item::Address, Comparison::Same),
+            ]
+        );
     }
 
     #[test]

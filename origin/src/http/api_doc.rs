@@ -35,11 +35,12 @@ use crate::http::admin::{
     NewInsurerRequest, ResidentRequest,
 };
 use crate::http::insurer::{
-    BATCH_PATH, BATCHES_PATH, BatchRejection, HOLD_RESOLUTION_PATH, HoldResolutionAnswer, NOTIFICATIONS_PATH,
-    NotificationPage,
+    BATCH_PATH, BATCHES_PATH, BatchRejection, HOLD_RESOLUTION_PATH, HOLDS_PATH, HoldResolutionAnswer, INBOX_PATH,
+    NOTICE_PATH, NOTIFICATIONS_PATH, NotificationPage,
 };
 use crate::http::render::{FHIR_MEDIA_TYPE, XML_MEDIA_TYPE};
 use crate::store::{BatchReport, HoldResolution};
+use onshi_proto::insurer::{HoldSummary, NoticeDetail, NoticePage};
 
 /// Media type of every JSON body.
 pub const JSON: &str = "application/json";
@@ -176,7 +177,15 @@ const fn error(status: u16, description: &'static str) -> Answer {
 
 const BAD_REQUEST: Answer = error(400, "`bad_request`: the body or a field is malformed");
 const UNAUTHORIZED: Answer = error(401, "`unauthorized`: missing, stale, replayed or wrong credentials");
-const CONSENT_REQUIRED: Answer = error(403, "`consent_required`: no live consent covers this information");
+const CONSENT_REQUIRED: Answer = error(
+    403,
+    "`consent_required`: no live consent covers this information; `qualification_only`: the card's certificate is \
+     in its grace period, which confirms the qualification only",
+);
+const QUALIFICATION_ONLY: Answer = error(
+    403,
+    "`qualification_only`: the card's certificate is in its grace period, which confirms the qualification only",
+);
 const NOT_FOUND: Answer = error(404, "`not_found`: no such record for the caller");
 const WITHDRAWN: Answer = error(409, "`visual_check_withdrawn`: the kiosk withdrew the request");
 const TOO_LARGE: Answer = error(413, "`payload_too_large`: the body is over the limit");
@@ -236,7 +245,7 @@ const QUALIFICATION: Answer =
     ok(&[json::<QualificationAnswer>(), opaque(XML_MEDIA_TYPE, None), opaque(FHIR_MEDIA_TYPE, None)]);
 
 /// Every route the router serves.
-pub const ROUTES: [Route; 24] = [
+pub const ROUTES: [Route; 27] = [
     Route {
         method: "get",
         path: "/health",
@@ -298,7 +307,7 @@ pub const ROUTES: [Route; 24] = [
         summary: "健康保険証利用登録",
         request: &[json::<RegistrationRequest>()],
         success: ok(&[json::<RegistrationAnswer>()]),
-        errors: &signed_and(RECORD_HELD),
+        errors: &signed_and2(QUALIFICATION_ONLY, RECORD_HELD),
     },
     Route {
         method: "post",
@@ -307,7 +316,7 @@ pub const ROUTES: [Route; 24] = [
         summary: "Record consents given at a reader",
         request: &[json::<ConsentRequest>()],
         success: ok(&[json::<ConsentAnswer>()]),
-        errors: &signed_and2(NOT_FOUND, RECORD_HELD),
+        errors: &signed_and3(QUALIFICATION_ONLY, NOT_FOUND, RECORD_HELD),
     },
     Route {
         method: "post",
@@ -428,6 +437,34 @@ pub const ROUTES: [Route; 24] = [
         request: &[json::<HoldResolution>()],
         success: ok(&[json::<HoldResolutionAnswer>()]),
         errors: &[BAD_REQUEST, UNAUTHORIZED, NOT_FOUND, TOO_LARGE, INTERNAL],
+    },
+    Route {
+        method: "get",
+        path: INBOX_PATH,
+        auth: Auth::InsurerToken,
+        summary: "The inbox: notices newest first (`?kind=`, `?state=open|resolved|informational`, `?limit=` up to 1000, `?before=` the last page's `next`)",
+        request: &[],
+        success: ok(&[json::<NoticePage>()]),
+        // 400: an unknown kind or state, a cursor this listing did not write, or a page size outside 1..=1000.
+        errors: &[BAD_REQUEST, UNAUTHORIZED, INTERNAL],
+    },
+    Route {
+        method: "get",
+        path: NOTICE_PATH,
+        auth: Auth::InsurerToken,
+        summary: "One notice beside the record it compares with (the other record described by what differs)",
+        request: &[],
+        success: ok(&[json::<NoticeDetail>()]),
+        errors: &[BAD_REQUEST, UNAUTHORIZED, NOT_FOUND, INTERNAL],
+    },
+    Route {
+        method: "get",
+        path: HOLDS_PATH,
+        auth: Auth::InsurerToken,
+        summary: "How many of the insurer's records are held, and for how long",
+        request: &[],
+        success: ok(&[json::<HoldSummary>()]),
+        errors: &[UNAUTHORIZED, INTERNAL],
     },
     Route {
         method: "post",

@@ -4,7 +4,8 @@
 //! Layer: HTTP adapter. Must not let an answer leave before its audit row is committed: [`audit`] and
 //! [`commit_lookup`] return only once the store has committed the rows.
 
-use onshi_proto::origin::{AuthMethod, CardQualificationQuery};
+use onshi_proto::origin::{AuthMethod, CardQualificationQuery, ExpiryNotice};
+use onshi_proto::patient_mode::PatientMode;
 use onshi_proto::qualification::{QualificationAnswer, QualificationRecord};
 
 use crate::clock::tokyo_date;
@@ -26,6 +27,14 @@ pub(crate) trait Asker: Sync {
     fn device_label(&self) -> Option<&str> {
         None
     }
+    /// What the edge found about the card certificate's expiry, kept on the check-in row.
+    fn expiry_notice(&self) -> Option<ExpiryNotice> {
+        None
+    }
+    /// The patient's language and aids at the kiosk, kept on the check-in row.
+    fn patient_mode(&self) -> Option<&PatientMode> {
+        None
+    }
 }
 
 impl Asker for CardQualificationQuery {
@@ -40,6 +49,12 @@ impl Asker for CardQualificationQuery {
     }
     fn arbitrary_identifier(&self) -> Option<&str> {
         self.arbitrary_identifier.as_deref()
+    }
+    fn expiry_notice(&self) -> Option<ExpiryNotice> {
+        self.expiry_notice
+    }
+    fn patient_mode(&self) -> Option<&PatientMode> {
+        Some(&self.patient_mode)
     }
 }
 
@@ -95,6 +110,10 @@ pub(crate) fn lookup_rows(
                 disqualification_date: first.and_then(|r| r.disqualification_date).map(|date| date.to_string()),
                 limit_category: first.and_then(|r| r.limit_category.clone()).map(String::from),
                 specific_diseases: specific_diseases_text(first)?,
+                certificate_notice: asker.expiry_notice().map(|notice| notice.kind().to_owned()),
+                certificate_expiry_date: asker.expiry_notice().map(|notice| notice.expiry_date().to_string()),
+                patient_language: asker.patient_mode().and_then(|mode| mode.language).map(|l| l.as_str().to_owned()),
+                patient_aids: asker.patient_mode().and_then(PatientMode::aids_text),
             })
         }
     };

@@ -2,7 +2,9 @@
 //! opens: 薬剤情報 (`POST /v1/medical-info/medication`) and 特定健診情報 (`POST /v1/medical-info/checkup`).
 //!
 //! Layer: HTTP adapter, edge-signed. Must not show medication or checkup information without a live consent, or
-//! answer before the audit row of the read is committed.
+//! answer before the audit row of the read is committed. A session whose certificate is in its grace period
+//! (scope `qualification_only`) may neither consent nor read: refused here with `qualification_only` whatever the
+//! edge checked, and the refusal is audited.
 
 use axum::Json;
 use axum::extract::State;
@@ -11,6 +13,8 @@ use onshi_proto::origin::{
     CertificateRef, CheckupAnswer, ConsentAnswer, ConsentKind, ConsentQuery, ConsentRequest, MedicalInfoQuery,
     MedicationAnswer,
 };
+
+use onshi_proto::origin::CardScope;
 
 use crate::http::audit::{Who, audit};
 use crate::http::signed::{Failure, SignedJson, bad_request};
@@ -33,6 +37,20 @@ async fn consenting_person(state: &AppState, certificate: &CertificateRef) -> Re
     }
 }
 
+/// Refuses a qualification-only session, writing the refusal's audit row first.
+pub(crate) async fn require_full_scope(
+    state: &AppState,
+    scope: CardScope,
+    who: &Who<'_>,
+    purpose: &str,
+) -> Result<(), Failure> {
+    if scope.is_full() {
+        return Ok(());
+    }
+    audit(state, state.now(), who, None, purpose, ErrorCode::QualificationOnly.as_str()).await?;
+    Err(Failure(ErrorCode::QualificationOnly))
+}
+
 /// `POST /v1/consent`.
 pub(crate) async fn record_consent(
     State(state): State<AppState>,
@@ -42,6 +60,12 @@ pub(crate) async fn record_consent(
         return Err(bad_request());
     }
     let now = state.now();
+    let who = Who {
+        device_id: request.device_id.as_deref(),
+        facility_code: Some(&request.facility_code),
+        arbitrary_identifier: None,
+    };
+    require_full_scope(&state, request.scope, &who, PURPOSE_CONSENT).await?;
     let person_id = consenting_person(&state, &request.certificate).await?;
     let mut kinds = request.kinds.clone();
     kinds.sort();
@@ -58,11 +82,6 @@ pub(crate) async fn record_consent(
         )
         .await?;
     let live = store.live_consents(&person_id, &request.facility_code, now).await?;
-    let who = Who {
-        device_id: request.device_id.as_deref(),
-        facility_code: Some(&request.facility_code),
-        arbitrary_identifier: None,
-    };
     audit(&state, now, &who, Some(person_id), PURPOSE_CONSENT, "recorded").await?;
     Ok(Json(ConsentAnswer { live }))
 }
@@ -88,13 +107,14 @@ async fn consented_person(
     purpose: &str,
 ) -> Result<String, Failure> {
     let now = state.now();
-    let person_id = consenting_person(state, &query.certificate).await?;
-    let live = state.store().live_consents(&person_id, &query.facility_code, now).await?;
     let who = Who {
         device_id: query.device_id.as_deref(),
         facility_code: Some(&query.facility_code),
         arbitrary_identifier: None,
     };
+    require_full_scope(state, query.scope, &who, purpose).await?;
+    let person_id = consenting_person(state, &query.certificate).await?;
+    let live = state.store().live_consents(&person_id, &query.facility_code, now).await?;
     if !live.iter().any(|grant| grant.kind.covers(wanted)) {
         audit(state, now, &who, Some(person_id), purpose, "consent_required").await?;
         return Err(Failure(ErrorCode::ConsentRequired));

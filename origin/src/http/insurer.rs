@@ -25,13 +25,21 @@ use onshi_proto::insurer_number::InsurerNumber;
 use serde::{Deserialize, Serialize};
 use sha2::Digest as _;
 
+use crate::batch::decide::{PersonItems, compare_items};
 use crate::batch::{BatchFormat, BatchReader, ErrorTally};
 use crate::error::OriginError;
+use crate::http::audit::{Asker, audit};
 use crate::http::signed::{Failure, bearer};
 use crate::http::state::AppState;
 use crate::individual_number::IndividualNumber;
 use crate::key::token_sha256;
+use crate::normalize::{has_gaiji, kana_key};
+use crate::store::notices::{NoticeRecords, NoticeRow, OtherRow};
 use crate::store::{BatchReport, HoldOutcome, HoldResolution, Notification, NotificationKey};
+use onshi_proto::insurer::{
+    Counterpart, CounterpartSource, DECIDED_BY_HEADER, FieldDifference, HoldDecision, HoldSummary, Item,
+    MAX_DECIDED_BY_CHARS, MemberRecord, NoticeDetail, NoticeKind, NoticePage, NoticeState, NoticeSummary, Reason,
+};
 
 /// Largest batch body accepted, in bytes.
 pub const MAX_BATCH_BYTES: usize = 256 * 1024 * 1024;
@@ -50,9 +58,36 @@ pub const BATCH_PATH: &str = "/insurer/v1/batches/{batch_id}";
 pub const NOTIFICATIONS_PATH: &str = "/insurer/v1/notifications";
 /// Resolve a held record.
 pub const HOLD_RESOLUTION_PATH: &str = "/insurer/v1/holds/{person_id}/resolution";
+/// The inbox: notices newest first, by kind and state.
+pub const INBOX_PATH: &str = "/insurer/v1/notices";
+/// One notice beside the record it compares with.
+pub const NOTICE_PATH: &str = "/insurer/v1/notices/{notice_id}";
+/// The count and age of open holds.
+pub const HOLDS_PATH: &str = "/insurer/v1/holds";
 /// The insurer a request's bearer token belongs to.
 #[derive(Debug)]
 pub struct Insurer(pub InsurerNumber);
+
+/// The insurer a request's bearer token belongs to, with the token's public name (the first 12 hex digits of its
+/// SHA-256) to say which credential acted when the request names no clerk.
+#[derive(Debug)]
+pub struct InsurerCredential {
+    /// The insurer.
+    pub insurer: InsurerNumber,
+    /// The credential's public name.
+    pub credential: String,
+}
+
+impl FromRequestParts<AppState> for InsurerCredential {
+    type Rejection = Failure;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let Insurer(insurer) = Insurer::from_request_parts(parts, state).await?;
+        let token = bearer(&parts.headers).ok_or(Failure(ErrorCode::Unauthorized))?;
+        let credential = token_sha256(token).chars().take(12).collect();
+        Ok(Self { insurer, credential })
+    }
+}
 
 impl FromRequestParts<AppState> for Insurer {
     type Rejection = Failure;
@@ -232,23 +267,219 @@ pub struct HoldResolutionAnswer {
 
 pub(crate) async fn resolve_hold(
     State(state): State<AppState>,
-    Insurer(insurer): Insurer,
+    credential: InsurerCredential,
     Path(person_id): Path<String>,
+    headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<HoldResolutionAnswer>, Failure> {
-    let resolution: HoldResolution = serde_json::from_slice(&body).map_err(|_| Failure(ErrorCode::BadRequest))?;
-    match &resolution {
-        HoldResolution::NoSuspicion { reason } if reason.trim().is_empty() || reason.chars().count() > 200 => {
-            return Err(Failure(ErrorCode::BadRequest));
+    let InsurerCredential { insurer, credential } = credential;
+    let mut resolution: HoldResolution = serde_json::from_slice(&body).map_err(|_| Failure(ErrorCode::BadRequest))?;
+    match &mut resolution {
+        HoldResolution::NoSuspicion { reason } => {
+            *reason = Reason::parse(reason).ok_or(Failure(ErrorCode::BadRequest))?.as_str().to_owned();
         }
         HoldResolution::Corrected { individual_number } if IndividualNumber::parse(individual_number).is_err() => {
             return Err(Failure(ErrorCode::BadRequest));
         }
-        _ => {}
+        HoldResolution::Corrected { .. } => {}
     }
-    let outcome = state.store().resolve_hold(insurer.as_str(), &person_id, &resolution, state.now()).await?;
+    let decided_by = decided_by(&headers, &credential)?;
+    let now = state.now();
+    let outcome = state.store().resolve_hold(insurer.as_str(), &person_id, &resolution, &decided_by, now).await?;
     if outcome == HoldOutcome::NotFound {
         return Err(Failure(ErrorCode::NotFound));
     }
+    let outcome_text = match outcome {
+        HoldOutcome::Released => "released",
+        HoldOutcome::StillHeld | HoldOutcome::NotFound => "still_held",
+    };
+    audit(&state, now, &insurer_asker(&insurer), Some(person_id), "insurer_hold_resolution", outcome_text).await?;
     Ok(Json(HoldResolutionAnswer { outcome }))
+}
+
+/// Who decides: the clerk the console names in [`DECIDED_BY_HEADER`] (1 to 64 characters of plain text), or else
+/// the credential that signed the request.
+fn decided_by(headers: &HeaderMap, credential: &str) -> Result<String, Failure> {
+    let Some(value) = headers.get(DECIDED_BY_HEADER) else { return Ok(format!("credential {credential}")) };
+    let name = value.to_str().ok().and_then(|v| percent_decode(v.trim())).ok_or(Failure(ErrorCode::BadRequest))?;
+    let plain = name.chars().all(|c| !c.is_control());
+    if name.is_empty() || name.chars().count() > MAX_DECIDED_BY_CHARS || !plain {
+        return Err(Failure(ErrorCode::BadRequest));
+    }
+    Ok(name)
+}
+
+/// Header values are ASCII: a clerk's name in kana or kanji comes percent-encoded as UTF-8.
+fn percent_decode(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut index = 0;
+    while let Some(&byte) = bytes.get(index) {
+        if byte == b'%' {
+            let hex = text.get(index + 1..index + 3)?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            index += 3;
+        } else {
+            out.push(byte);
+            index += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+/// The audit trail's "who asked" for an insurer: no device or facility, the insurer named in the device slot.
+fn insurer_asker(insurer: &InsurerNumber) -> InsurerAsker {
+    InsurerAsker(format!("insurer:{}", insurer.as_str()))
+}
+
+struct InsurerAsker(String);
+
+impl Asker for InsurerAsker {
+    fn device_id(&self) -> Option<&str> {
+        Some(&self.0)
+    }
+    fn facility_code(&self) -> Option<&str> {
+        None
+    }
+}
+
+/// The query of the inbox: `?kind=&state=&before=<cursor>&limit=<n>`.
+#[derive(Debug, Deserialize)]
+pub(crate) struct InboxQuery {
+    kind: Option<NoticeKind>,
+    state: Option<NoticeState>,
+    before: Option<String>,
+    limit: Option<u32>,
+}
+
+pub(crate) async fn inbox(
+    State(state): State<AppState>,
+    Insurer(insurer): Insurer,
+    query: Result<Query<InboxQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<NoticePage>, Failure> {
+    let Query(query) = query.map_err(|_| Failure(ErrorCode::BadRequest))?;
+    let limit = query.limit.unwrap_or(DEFAULT_NOTIFICATION_PAGE);
+    if limit == 0 || limit > MAX_NOTIFICATION_PAGE {
+        return Err(Failure(ErrorCode::BadRequest));
+    }
+    let before = match query.before.as_deref() {
+        Some(cursor) => Some(NotificationKey::from_cursor(cursor).ok_or(Failure(ErrorCode::BadRequest))?),
+        None => None,
+    };
+    let mut rows = state.store().inbox(insurer.as_str(), query.kind, query.state, before.as_ref(), limit + 1).await?;
+    let more = rows.len() > limit as usize;
+    rows.truncate(limit as usize);
+    let next = if more { rows.last().map(|last| last.key().to_cursor()) } else { None };
+    let notices = rows.into_iter().map(summary).collect();
+    Ok(Json(NoticePage { notices, next }))
+}
+
+fn summary(row: NoticeRow) -> NoticeSummary {
+    NoticeSummary {
+        id: row.id,
+        kind: row.kind,
+        state: row.state,
+        batch_id: row.batch_id,
+        line: row.line,
+        person_id: row.person_id,
+        created_at: row.created_at,
+    }
+}
+
+pub(crate) async fn notice_detail(
+    State(state): State<AppState>,
+    Insurer(insurer): Insurer,
+    Path(notice_id): Path<String>,
+) -> Result<Json<NoticeDetail>, Failure> {
+    let found = state.store().notice_records(insurer.as_str(), &notice_id).await?;
+    let Some(records) = found else { return Err(Failure(ErrorCode::NotFound)) };
+    let detail = notice_view(records)?;
+    // The member's 5 items are personal data: the read is audited before the answer leaves.
+    let subject = Some(detail.member.person_id.clone());
+    audit(&state, state.now(), &insurer_asker(&insurer), subject, "insurer_notice_detail", "shown").await?;
+    Ok(Json(detail))
+}
+
+/// The wire view of a notice's records. The other record is described by how each item compares; its values go
+/// along only when the same insurer registered it.
+fn notice_view(records: NoticeRecords) -> Result<NoticeDetail, Failure> {
+    let NoticeRecords { notice, member, other, decisions } = records;
+    let counterpart = other.map(|other| {
+        let (other_items, source) = match &other {
+            OtherRow::Record { items, own: true } => (items, CounterpartSource::OwnRecord),
+            OtherRow::Record { items, own: false } => (items, CounterpartSource::OtherRecord),
+            OtherRow::Resident(items) => (items, CounterpartSource::ResidentRegistry),
+        };
+        // Only a record the insurer registered itself is shown by value; any other is said by what differs.
+        let shown = source == CounterpartSource::OwnRecord;
+        let items = compare_items(&member.items, other_items)
+            .into_iter()
+            .map(|(item, comparison)| FieldDifference {
+                item,
+                comparison,
+                other_value: shown.then(|| item_value(other_items, item)),
+            })
+            .collect();
+        Counterpart { source, items }
+    });
+    let decisions = decisions
+        .into_iter()
+        .map(|(decided_at, decided_by, resolution, reason, outcome)| {
+            Ok(HoldDecision {
+                decided_at,
+                decided_by,
+                resolution: resolution.parse().map_err(|_| Failure(ErrorCode::Internal))?,
+                reason,
+                outcome: outcome.parse().map_err(|_| Failure(ErrorCode::Internal))?,
+            })
+        })
+        .collect::<Result<Vec<_>, Failure>>()?;
+    let items = &member.items;
+    Ok(NoticeDetail {
+        notice: summary(notice),
+        member: MemberRecord {
+            person_id: member.person_id.clone(),
+            individual_number: member.individual_number.clone(),
+            name: items.name.clone(),
+            name_has_gaiji: has_gaiji(&items.name),
+            name_kana: items.name_kana.clone(),
+            name_kana_normalized: kana_key(&items.name_kana),
+            birth_date: items.birth_date,
+            sex: items.sex,
+            address: items.address.clone(),
+            held: member.held,
+            held_since: member.held.then_some(member.created_at),
+        },
+        counterpart,
+        decisions,
+    })
+}
+
+fn item_value(items: &PersonItems, item: Item) -> String {
+    match item {
+        Item::Name => items.name.clone(),
+        Item::NameKana => items.name_kana.clone(),
+        Item::BirthDate => items.birth_date.to_string(),
+        Item::Sex => items.sex.as_str().to_owned(),
+        Item::Address => items.address.clone(),
+    }
+}
+
+/// Seconds in a day, for the ages of holds.
+const DAY_SECS: i64 = 24 * 60 * 60;
+
+pub(crate) async fn hold_summary(
+    State(state): State<AppState>,
+    Insurer(insurer): Insurer,
+) -> Result<Json<HoldSummary>, Failure> {
+    let now = state.now();
+    let counts = state.store().hold_counts(insurer.as_str(), now - DAY_SECS, now - 7 * DAY_SECS).await?;
+    let count = |n: i64| u64::try_from(n).unwrap_or(0);
+    Ok(Json(HoldSummary {
+        open: count(counts.open),
+        oldest_since: counts.oldest_since,
+        under_one_day: count(counts.recent),
+        one_to_seven_days: count(counts.middle),
+        over_seven_days: count(counts.open - counts.recent - counts.middle),
+    }))
 }

@@ -1,6 +1,7 @@
 //! `POST /v1/registration`: 健康保険証利用登録, linking a card certificate to its holder's insured records.
 //!
-//! Layer: HTTP adapter, edge-signed. Must not answer before the attempt's audit row is committed.
+//! Layer: HTTP adapter, edge-signed. Must not answer before the attempt's audit row is committed, or link a
+//! certificate on a qualification-only session (one in its grace period).
 
 use axum::Json;
 use axum::extract::State;
@@ -8,6 +9,7 @@ use onshi_proto::ErrorCode;
 use onshi_proto::origin::{RegistrationAnswer, RegistrationOutcome, RegistrationRequest};
 
 use crate::http::audit::{Who, audit};
+use crate::http::consent::require_full_scope;
 use crate::http::signed::{Failure, SignedJson};
 use crate::http::state::AppState;
 use crate::store::RegistrationResult;
@@ -26,6 +28,8 @@ pub(crate) async fn registration(
         facility_code: request.facility_code.as_deref(),
         arbitrary_identifier: None,
     };
+    // An expired certificate in its grace period confirms the qualification only; it is never linked.
+    require_full_scope(&state, request.scope, &who, PURPOSE_REGISTRATION).await?;
     let result = state.store().register_certificate(&request.certificate, now).await?;
     let (subject, outcome) = match result {
         RegistrationResult::Registered { person_id } => (Some(person_id), Ok(RegistrationOutcome::Registered)),

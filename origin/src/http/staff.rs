@@ -18,9 +18,9 @@ use axum::extract::State;
 use onshi_proto::ErrorCode;
 use onshi_proto::IsoDate;
 use onshi_proto::origin::{
-    AuthMethod, CertificateRef, CheckInList, CheckInListQuery, VISUAL_CHECK_LIFETIME_SECONDS, VisualCheckCollect,
-    VisualCheckCollected, VisualCheckCreate, VisualCheckDecision, VisualCheckState, VisualCheckTicket,
-    VisualCheckWithdraw,
+    AuthMethod, CardScope, CertificateRef, CheckInList, CheckInListQuery, ExpiryNotice, VISUAL_CHECK_LIFETIME_SECONDS,
+    VisualCheckCollect, VisualCheckCollected, VisualCheckCreate, VisualCheckDecision, VisualCheckState,
+    VisualCheckTicket, VisualCheckWithdraw,
 };
 
 use crate::clock::tokyo_date;
@@ -52,12 +52,19 @@ struct Actor {
     device_id: String,
     facility_code: String,
     device_label: Option<String>,
+    /// The card certificate's expiry notice, for the check-in a collected 目視 records.
+    expiry_notice: Option<ExpiryNotice>,
 }
 
 impl Actor {
     /// A staff session, as the audit trail names it.
     fn staff(staff_id: &str, facility_code: String) -> Self {
-        Self { device_id: format!("{STAFF_ACTOR_PREFIX}{staff_id}"), facility_code, device_label: None }
+        Self {
+            device_id: format!("{STAFF_ACTOR_PREFIX}{staff_id}"),
+            facility_code,
+            device_label: None,
+            expiry_notice: None,
+        }
     }
 }
 
@@ -70,6 +77,9 @@ impl Asker for Actor {
     }
     fn device_label(&self) -> Option<&str> {
         self.device_label.as_deref()
+    }
+    fn expiry_notice(&self) -> Option<ExpiryNotice> {
+        self.expiry_notice
     }
 }
 
@@ -122,12 +132,15 @@ pub(crate) async fn create_visual_check(
             certificate: &request.certificate,
             requested_at: now,
             expires_at,
+            scope: request.scope,
+            expiry_notice: request.expiry_notice,
         })
         .await?;
     let actor = Actor {
         device_id: request.device_id.to_string(),
         facility_code: request.facility_code.to_string(),
         device_label: None,
+        expiry_notice: None,
     };
     audit(&state, now, &actor, None, PURPOSE_VISUAL_CHECK_REQUEST, "pending").await?;
     Ok(Json(VisualCheckTicket { request_id: id, state: VisualCheckState::Pending, expires_at }))
@@ -197,7 +210,13 @@ pub(crate) async fn collect_visual_check(
         })
         .ok_or(Failure(ErrorCode::NotFound))?;
     let current = state_at(&row, now)?;
-    let waiting = VisualCheckCollected { state: current, certificate: None, qualification: None };
+    let waiting = VisualCheckCollected {
+        state: current,
+        certificate: None,
+        qualification: None,
+        scope: CardScope::default(),
+        expiry_notice: None,
+    };
     if current != VisualCheckState::Approved {
         return Ok(Json(waiting));
     }
@@ -207,12 +226,14 @@ pub(crate) async fn collect_visual_check(
     }
     let certificate = CertificateRef::new(&row.certificate_issuer, &row.certificate_serial)
         .map_err(|_| crate::error::OriginError::CorruptRecord("a stored certificate reference is malformed".into()))?;
+    let today = tokyo_date(now)?;
+    let (scope, expiry_notice) = (row.scope()?, row.expiry_notice(IsoDate(today))?);
     let actor = Actor {
         device_id: collect.device_id.to_string(),
         facility_code: collect.facility_code.to_string(),
         device_label: row.device_label,
+        expiry_notice,
     };
-    let today = tokyo_date(now)?;
     let (person_id, holder) = match state.store().card_holder(&certificate).await? {
         Some(found) if found.held => {
             audit(&state, now, &actor, Some(found.person_id), PURPOSE_QUALIFICATION_BY_VISUAL_CHECK, "record_held")
@@ -239,6 +260,8 @@ pub(crate) async fn collect_visual_check(
         certificate: Some(certificate),
         // The kiosk that asked shows it on its screen.
         qualification: Some(disclose(answer, Reader::KioskScreen)),
+        scope,
+        expiry_notice,
     }))
 }
 
@@ -272,6 +295,7 @@ pub(crate) async fn withdraw_visual_check(
             device_id: withdraw.device_id.to_string(),
             facility_code: withdraw.facility_code.to_string(),
             device_label: None,
+            expiry_notice: None,
         };
         audit(&state, now, &actor, None, PURPOSE_VISUAL_CHECK_WITHDRAWAL, current.as_str()).await?;
     }
@@ -297,6 +321,9 @@ mod tests {
             state: state.into(),
             expires_at: 1_000,
             decided_at,
+            scope: "full".into(),
+            certificate_notice: None,
+            certificate_expiry_date: None,
         }
     }
 

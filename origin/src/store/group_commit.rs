@@ -116,8 +116,9 @@ async fn write_in_one_transaction(pool: &AnyPool, backend: Backend, rows: &[&Req
             "INSERT INTO checkins (id, facility_code, checkin_date, checked_in_at, device_id, person_id, method, \
                                    validity, reason, guidance, name, name_kana, insurer_number, insurer_name, \
                                    contribution_percent, device_label, disqualification_date, limit_category, \
-                                   specific_diseases) VALUES ",
-            19,
+                                   specific_diseases, certificate_notice, certificate_expiry_date, \
+                                   patient_language, patient_aids) VALUES ",
+            23,
             chunk.len(),
         );
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
@@ -141,7 +142,11 @@ async fn write_in_one_transaction(pool: &AnyPool, backend: Backend, rows: &[&Req
                 .bind(row.device_label.as_deref())
                 .bind(row.disqualification_date.as_deref())
                 .bind(row.limit_category.as_deref())
-                .bind(row.specific_diseases.as_deref());
+                .bind(row.specific_diseases.as_deref())
+                .bind(row.certificate_notice.as_deref())
+                .bind(row.certificate_expiry_date.as_deref())
+                .bind(row.patient_language.as_deref())
+                .bind(row.patient_aids.as_deref());
         }
         query.execute(&mut *tx).await?;
     }
@@ -216,6 +221,10 @@ mod tests {
             disqualification_date: None,
             limit_category: None,
             specific_diseases: None,
+            certificate_notice: Some("in_grace".into()),
+            certificate_expiry_date: Some("2026-10-31".into()),
+            patient_language: Some("vi".into()),
+            patient_aids: Some("voice".into()),
         });
         store.commit_request_rows(rows.clone()).await.unwrap();
         assert_eq!(store.count_rows("checkins").await.unwrap(), 1);

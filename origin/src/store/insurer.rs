@@ -8,11 +8,12 @@
 
 use std::collections::{HashMap, HashSet};
 
+use onshi_proto::insurer::{DecisionOutcome, ResolutionKind};
 use onshi_proto::insurer_number::InsurerNumber;
 use onshi_proto::qualification::PersonalFamily;
 use sqlx::AnyConnection;
 
-use crate::batch::decide::{KnownRecord, NoticeKind, PersonItems, Placement, decide, five_items_match};
+use crate::batch::decide::{KnownRecord, NoticeKind, PersonItems, Placement, decide, other_record};
 use crate::batch::read::BatchFormat;
 use crate::batch::validate::{Acquisition, BatchRow, Loss, RowError, RowErrorCode};
 use crate::error::Result;
@@ -88,7 +89,8 @@ impl Store {
         let mut tx = sqlx::Connection::begin(conn).await?;
         let batch_id = random_id()?;
         let mut errors = Vec::new();
-        let mut notices: Vec<(u64, Option<String>, NoticeKind)> = Vec::new();
+        // Each notice with the line, the member record and the other record that raised it (checks b and c).
+        let mut notices: Vec<(u64, Option<String>, NoticeKind, Option<String>)> = Vec::new();
         let (mut registered, mut held, mut lost) = (0i64, 0i64, 0i64);
         // Records created earlier in this batch, by 個人番号, so twins in one file are caught too.
         let mut batch_known: HashMap<String, Vec<KnownRecord>> = HashMap::new();
@@ -143,13 +145,20 @@ impl Store {
                     BatchRow::Acquire(row) => {
                         let number = row.individual_number.as_str();
                         let stored = stored_known.get(number).map_or(&[][..], Vec::as_slice);
-                        let decision = match batch_known.get(number) {
-                            None => decide(&row.items, stored, residents.get(number)),
+                        let combined: Vec<KnownRecord>;
+                        let known = match batch_known.get(number) {
+                            None => stored,
                             Some(earlier) => {
-                                let known: Vec<KnownRecord> = stored.iter().chain(earlier).cloned().collect();
-                                decide(&row.items, &known, residents.get(number))
+                                combined = stored.iter().chain(earlier).cloned().collect();
+                                combined.as_slice()
                             }
                         };
+                        let decision = decide(&row.items, known, residents.get(number));
+                        let others: Vec<Option<String>> = decision
+                            .notices
+                            .iter()
+                            .map(|kind| other_record(*kind, &row.items, known).map(|k| k.person_id.clone()))
+                            .collect();
                         let person_id = match &decision.placement {
                             Placement::Existing(person_id) => person_id.clone(),
                             Placement::New => {
@@ -211,8 +220,8 @@ impl Store {
                         if decision.hold.is_some() {
                             held += 1;
                         }
-                        for kind in decision.notices {
-                            notices.push((row.line, Some(person_id.clone()), kind));
+                        for (kind, other) in decision.notices.into_iter().zip(others) {
+                            notices.push((row.line, Some(person_id.clone()), kind, other));
                         }
                         if pending.qualifications.len() >= WRITE_CHUNK {
                             pending.flush(&mut tx, self.backend(), insurer, now, &mut errors).await?;
@@ -244,21 +253,22 @@ impl Store {
             let sql = multi_row_insert(
                 self.backend(),
                 "INSERT INTO insurer_notifications (id, insurer_number, batch_id, line, person_id, kind, detail, \
-                                                    created_at) VALUES ",
-                8,
+                                                    created_at, counterpart_person_id) VALUES ",
+                9,
                 chunk.len(),
             );
             let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-            for (line, person_id, kind) in chunk {
+            for (line, person_id, kind, other) in chunk {
                 query = query
                     .bind(random_id()?)
                     .bind(insurer.as_str())
                     .bind(&batch_id)
                     .bind(i64::try_from(*line).unwrap_or(i64::MAX))
                     .bind(person_id.as_deref())
-                    .bind(kind.as_text())
+                    .bind(kind.as_str())
                     .bind("")
-                    .bind(now);
+                    .bind(now)
+                    .bind(other.as_deref());
             }
             query.execute(&mut *tx).await?;
         }
@@ -337,12 +347,16 @@ impl Store {
         .await?)
     }
 
-    /// Resolves a held record of `insurer` at `now`.
+    /// Resolves a held record of `insurer` at `now`, as `decided_by` decided: 理由付き疑いなし releases it with its
+    /// reason; a corrected 個人番号 is checked again as a batch row would be (checks b–f against the records under
+    /// the new number and its 住基 entry) and releases it only when nothing holds it. The decision is kept with who
+    /// took it and why, in the same transaction as the change.
     pub async fn resolve_hold(
         &self,
         insurer: &str,
         person_id: &str,
         resolution: &HoldResolution,
+        decided_by: &str,
         now: i64,
     ) -> Result<HoldOutcome> {
         let _one_batch_at_a_time = self.batch_lock().lock().await;
@@ -359,7 +373,7 @@ impl Store {
         if HoldStatus::from_text(&hold)? != HoldStatus::Held {
             return Ok(HoldOutcome::NotFound);
         }
-        let (outcome, kind) = match resolution {
+        let (outcome, kind, resolution_kind, reason) = match resolution {
             HoldResolution::NoSuspicion { reason } => {
                 sqlx::query("UPDATE persons SET hold_status = $1, hold_note = $2 WHERE id = $3")
                     .bind(HoldStatus::Cleared.as_text())
@@ -367,7 +381,7 @@ impl Store {
                     .bind(person_id)
                     .execute(&mut *tx)
                     .await?;
-                (HoldOutcome::Released, "hold_cleared")
+                (HoldOutcome::Released, "hold_cleared", ResolutionKind::NoSuspicion, Some(reason.as_str()))
             }
             HoldResolution::Corrected { individual_number } => {
                 let items = PersonItems {
@@ -377,19 +391,23 @@ impl Store {
                     sex: parse_stored("sex", &sex)?,
                     address: address.unwrap_or_default(),
                 };
-                let registry = residents(&mut tx, self.backend(), &[individual_number.as_str()]).await?;
-                let matches = registry.get(individual_number).is_some_and(|r| five_items_match(&items, r));
-                let status = if matches { HoldStatus::None } else { HoldStatus::Held };
+                let number = [individual_number.as_str()];
+                let mut known = known_records(&mut tx, self.backend(), &number).await?;
+                let mut known = known.remove(individual_number.as_str()).unwrap_or_default();
+                known.retain(|record| record.person_id != person_id);
+                let registry = residents(&mut tx, self.backend(), &number).await?;
+                let released = decide(&items, &known, registry.get(individual_number)).hold.is_none();
+                let status = if released { HoldStatus::None } else { HoldStatus::Held };
                 sqlx::query("UPDATE persons SET individual_number = $1, hold_status = $2 WHERE id = $3")
                     .bind(individual_number)
                     .bind(status.as_text())
                     .bind(person_id)
                     .execute(&mut *tx)
                     .await?;
-                if matches {
-                    (HoldOutcome::Released, "hold_corrected")
+                if released {
+                    (HoldOutcome::Released, "hold_corrected", ResolutionKind::Corrected, None)
                 } else {
-                    (HoldOutcome::StillHeld, "hold_still_mismatched")
+                    (HoldOutcome::StillHeld, "hold_still_mismatched", ResolutionKind::Corrected, None)
                 }
             }
         };
@@ -403,6 +421,22 @@ impl Store {
         .bind(kind)
         .bind("")
         .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        let decision_outcome =
+            if outcome == HoldOutcome::Released { DecisionOutcome::Released } else { DecisionOutcome::StillHeld };
+        sqlx::query(
+            "INSERT INTO hold_decisions (id, insurer_number, person_id, decided_at, decided_by, resolution, reason, \
+                                         outcome) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(random_id()?)
+        .bind(insurer)
+        .bind(person_id)
+        .bind(now)
+        .bind(decided_by)
+        .bind(resolution_kind.as_str())
+        .bind(reason)
+        .bind(decision_outcome.as_str())
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
@@ -456,7 +490,7 @@ where
 }
 
 /// The person records already carrying each of `numbers`, by number.
-async fn known_records(
+pub(crate) async fn known_records(
     conn: &mut AnyConnection,
     backend: Backend,
     numbers: &[&str],
@@ -494,7 +528,7 @@ struct ResidentRow {
 }
 
 /// The 住基 stand-in's entries for `numbers`, by number.
-async fn residents(
+pub(crate) async fn residents(
     conn: &mut AnyConnection,
     backend: Backend,
     numbers: &[&str],
@@ -573,7 +607,7 @@ impl PendingWrites<'_> {
                     .bind(row.individual_number.as_str())
                     .bind(insurer.as_str())
                     .bind(status.as_text())
-                    .bind(hold.map(NoticeKind::as_text));
+                    .bind(hold.map(NoticeKind::as_str));
             }
             query.execute(&mut *conn).await?;
         }

@@ -32,6 +32,7 @@ pub mod group_commit;
 mod insurer;
 mod lookup;
 mod nonces;
+pub mod notices;
 pub(crate) mod population;
 mod registration;
 mod registry;

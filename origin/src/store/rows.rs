@@ -338,6 +338,14 @@ pub struct CheckInRow {
     pub limit_category: Option<String>,
     /// 特定疾病療養受療証 of the first record as a JSON array; `None` when there is none.
     pub specific_diseases: Option<String>,
+    /// The card certificate's expiry notice kind (`expiring_soon`, `in_grace`), when the edge sent one.
+    pub certificate_notice: Option<String>,
+    /// That certificate's last valid day, `YYYY-MM-DD`, beside its notice.
+    pub certificate_expiry_date: Option<String>,
+    /// The language of the kiosk's screens, by its tag ([`onshi_proto::patient_mode::PatientLanguage`]).
+    pub patient_language: Option<String>,
+    /// The aids the patient turned on ([`onshi_proto::patient_mode::PatientMode::aids_text`]).
+    pub patient_aids: Option<String>,
 }
 
 /// The rows one request must have committed before it is answered.

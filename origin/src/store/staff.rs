@@ -4,7 +4,8 @@
 //! with the clock) or write a check-in (the group commit does, with its audit row).
 
 use onshi_proto::IsoDate;
-use onshi_proto::origin::{CertificateRef, CheckIn, PendingVisualCheck, VisualCheckState};
+use onshi_proto::origin::{CardScope, CertificateRef, CheckIn, ExpiryNotice, PendingVisualCheck, VisualCheckState};
+use onshi_proto::patient_mode::PatientMode;
 use onshi_proto::qualification::SpecificDiseaseCertificate;
 
 use crate::error::{OriginError, Result};
@@ -31,11 +32,32 @@ struct CheckInListRow {
     disqualification_date: Option<String>,
     limit_category: Option<String>,
     specific_diseases: Option<String>,
+    checkin_date: String,
+    certificate_notice: Option<String>,
+    certificate_expiry_date: Option<String>,
+    patient_language: Option<String>,
+    patient_aids: Option<String>,
 }
 
 impl CheckInListRow {
+    /// The certificate's expiry notice as of the check-in's day, rebuilt by the one rule from what the row keeps.
+    fn expiry_notice(&self) -> Result<Option<ExpiryNotice>> {
+        let (Some(kind), Some(expiry)) = (&self.certificate_notice, &self.certificate_expiry_date) else {
+            return Ok(None);
+        };
+        let corrupt = || OriginError::CorruptRecord("certificate expiry".into());
+        let expiry = IsoDate::parse(expiry).map_err(|_| corrupt())?;
+        let day = IsoDate::parse(&self.checkin_date).map_err(|_| corrupt())?;
+        ExpiryNotice::rebuild(kind, expiry, day).map(Some).map_err(|_| corrupt())
+    }
+
     fn into_wire(self) -> Result<CheckIn> {
+        let expiry_notice = self.expiry_notice()?;
+        let patient_mode = PatientMode::from_columns(self.patient_language.as_deref(), self.patient_aids.as_deref())
+            .ok_or_else(|| OriginError::CorruptRecord("patient mode".into()))?;
         Ok(CheckIn {
+            expiry_notice,
+            patient_mode,
             id: self.id,
             checked_in_at: self.checked_in_at,
             device_id: self.device_id,
@@ -97,6 +119,29 @@ pub(crate) struct VisualCheckRow {
     pub(crate) state: String,
     pub(crate) expires_at: i64,
     pub(crate) decided_at: Option<i64>,
+    /// The scope the kiosk asked with, by its wire name.
+    pub(crate) scope: String,
+    /// The certificate's expiry notice kind when the kiosk asked, and its expiry date.
+    pub(crate) certificate_notice: Option<String>,
+    pub(crate) certificate_expiry_date: Option<String>,
+}
+
+impl VisualCheckRow {
+    /// The scope of the session an approval opens.
+    pub(crate) fn scope(&self) -> Result<CardScope> {
+        parse_stored("scope", &self.scope)
+    }
+
+    /// The certificate's expiry notice as of `today`, rebuilt by the one rule from what the row keeps. A notice that
+    /// no longer holds (an expiring certificate asked about before midnight and collected after its last day) is
+    /// dropped: the scope, fixed when the edge checked the certificate, still decides what the session may do.
+    pub(crate) fn expiry_notice(&self, today: IsoDate) -> Result<Option<ExpiryNotice>> {
+        let (Some(kind), Some(expiry)) = (&self.certificate_notice, &self.certificate_expiry_date) else {
+            return Ok(None);
+        };
+        let expiry = IsoDate::parse(expiry).map_err(|_| OriginError::CorruptRecord("certificate expiry".into()))?;
+        Ok(ExpiryNotice::rebuild(kind, expiry, today).ok())
+    }
 }
 
 /// A new visual check to record as pending.
@@ -108,6 +153,8 @@ pub(crate) struct NewVisualCheck<'a> {
     pub(crate) certificate: &'a CertificateRef,
     pub(crate) requested_at: i64,
     pub(crate) expires_at: i64,
+    pub(crate) scope: CardScope,
+    pub(crate) expiry_notice: Option<ExpiryNotice>,
 }
 
 impl Store {
@@ -116,7 +163,8 @@ impl Store {
         let rows: Vec<CheckInListRow> = sqlx::query_as(
             "SELECT id, checked_in_at, device_id, method, validity, reason, guidance, name, name_kana, insurer_number, \
                     insurer_name, contribution_percent, prescription, device_label, disqualification_date, limit_category, \
-                    specific_diseases \
+                    specific_diseases, checkin_date, certificate_notice, certificate_expiry_date, patient_language, \
+                    patient_aids \
              FROM checkins WHERE facility_code = $1 AND checkin_date = $2 ORDER BY checked_in_at DESC, id",
         )
         .bind(facility_code)
@@ -166,8 +214,9 @@ impl Store {
     pub(crate) async fn insert_visual_check(&self, check: &NewVisualCheck<'_>) -> Result<()> {
         sqlx::query(
             "INSERT INTO visual_checks (id, facility_code, device_id, device_label, certificate_issuer, \
-                                        certificate_serial, state, requested_at, expires_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $8)",
+                                        certificate_serial, state, requested_at, expires_at, scope, \
+                                        certificate_notice, certificate_expiry_date) \
+             VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $8, $9, $10, $11)",
         )
         .bind(check.id)
         .bind(check.facility_code)
@@ -177,6 +226,9 @@ impl Store {
         .bind(check.certificate.serial.as_str())
         .bind(check.requested_at)
         .bind(check.expires_at)
+        .bind(check.scope.as_str())
+        .bind(check.expiry_notice.map(ExpiryNotice::kind))
+        .bind(check.expiry_notice.map(|notice| notice.expiry_date().to_string()))
         .execute(self.pool())
         .await?;
         Ok(())
@@ -186,7 +238,7 @@ impl Store {
     pub(crate) async fn visual_check(&self, request_id: &str) -> Result<Option<VisualCheckRow>> {
         Ok(sqlx::query_as(
             "SELECT facility_code, device_id, device_label, certificate_issuer, certificate_serial, state, expires_at, \
-                    decided_at \
+                    decided_at, scope, certificate_notice, certificate_expiry_date \
              FROM visual_checks WHERE id = $1",
         )
         .bind(request_id)

@@ -52,6 +52,9 @@ async fn the_binary_starts_prints_its_line_answers_and_stops_on_sigterm() {
         device_id: None,
         device_label: None,
         arbitrary_identifier: None,
+        scope: Default::default(),
+        expiry_notice: None,
+        patient_mode: Default::default(),
     })
     .unwrap();
     let now = time::OffsetDateTime::now_utc().unix_timestamp();

@@ -18,6 +18,7 @@ fn register_request(serial: &str) -> RegistrationRequest {
         certificate: certificate(serial),
         facility_code: Some(FACILITY.try_into().unwrap()),
         device_id: Some("kiosk-1".try_into().unwrap()),
+        scope: Default::default(),
     }
 }
 
@@ -28,6 +29,9 @@ async fn qualification(origin: &Origin, serial: &str) -> QualificationAnswer {
         device_id: None,
         device_label: None,
         arbitrary_identifier: None,
+        scope: Default::default(),
+        expiry_notice: None,
+        patient_mode: Default::default(),
     };
     origin.post_signed(BY_CERTIFICATE_PATH, &query).await.json().await.unwrap()
 }
@@ -72,6 +76,7 @@ async fn medication_needs_a_live_consent_for_the_same_facility(db: Db) {
         certificate: certificate(serial::VALID),
         facility_code: FACILITY.try_into().unwrap(),
         device_id: None,
+        scope: Default::default(),
     };
     expect_error(origin.post_signed(MEDICATION_PATH, &query).await, 403, "consent_required").await;
     let consent = ConsentRequest {
@@ -80,6 +85,7 @@ async fn medication_needs_a_live_consent_for_the_same_facility(db: Db) {
         device_id: Some("reader-1".try_into().unwrap()),
         kinds: vec![ConsentKind::Medication],
         prescription: None,
+        scope: Default::default(),
     };
     let answer: ConsentAnswer = origin.post_signed(CONSENT_PATH, &consent).await.json().await.unwrap();
     assert_eq!(answer.live.len(), 1);
@@ -116,12 +122,14 @@ async fn a_comprehensive_consent_opens_checkups_too_and_every_view_is_audited(db
         device_id: None,
         kinds: vec![ConsentKind::Comprehensive],
         prescription: None,
+        scope: Default::default(),
     };
     assert_eq!(origin.post_signed(CONSENT_PATH, &consent).await.status().as_u16(), 200);
     let query = MedicalInfoQuery {
         certificate: certificate(serial::VALID),
         facility_code: FACILITY.try_into().unwrap(),
         device_id: None,
+        scope: Default::default(),
     };
     let checkup: CheckupAnswer = origin.post_signed(CHECKUP_PATH, &query).await.json().await.unwrap();
     assert_eq!(checkup.entries.len(), 2);
@@ -144,6 +152,9 @@ async fn the_answer_comes_as_xml_msg_or_fhir_when_asked(db: Db) {
         device_id: None,
         device_label: None,
         arbitrary_identifier: Some("visit-7".try_into().unwrap()),
+        scope: Default::default(),
+        expiry_notice: None,
+        patient_mode: Default::default(),
     };
     let body = serde_json::to_vec(&query).unwrap();
     let send = |accept: &'static str| {

@@ -31,6 +31,8 @@ async fn visual_check(origin: &Origin) -> String {
         facility_code: FACILITY.try_into().unwrap(),
         device_id: KIOSK.try_into().unwrap(),
         device_label: Some("受付1".try_into().unwrap()),
+        scope: Default::default(),
+        expiry_notice: None,
     };
     let ticket: VisualCheckTicket =
         ok(origin.post_signed(VISUAL_CHECK_CREATE_PATH, &request).await, 200).await.json().await.unwrap();
@@ -58,6 +60,9 @@ async fn every_route_answers_its_documented_success(db: Db) {
         device_id: Some(KIOSK.try_into().unwrap()),
         device_label: None,
         arbitrary_identifier: None,
+        scope: Default::default(),
+        expiry_notice: None,
+        patient_mode: Default::default(),
     };
     ok(origin.post_signed(BY_CERTIFICATE_PATH, &card).await, 200).await;
     for accept in ["application/xml", "application/fhir+json"] {
@@ -83,6 +88,7 @@ async fn every_route_answers_its_documented_success(db: Db) {
         certificate: certificate(serial::VALID),
         facility_code: Some(FACILITY.try_into().unwrap()),
         device_id: Some(KIOSK.try_into().unwrap()),
+        scope: Default::default(),
     };
     ok(origin.post_signed(REGISTRATION_PATH, &registration).await, 200).await;
 
@@ -93,6 +99,7 @@ async fn every_route_answers_its_documented_success(db: Db) {
         device_id: Some("reader-1".try_into().unwrap()),
         kinds: vec![ConsentKind::Comprehensive],
         prescription: None,
+        scope: Default::default(),
     };
     ok(origin.post_signed(CONSENT_PATH, &consent).await, 200).await;
     let query = ConsentQuery { certificate: certificate(serial::VALID), facility_code: FACILITY.try_into().unwrap() };
@@ -101,6 +108,7 @@ async fn every_route_answers_its_documented_success(db: Db) {
         certificate: certificate(serial::VALID),
         facility_code: FACILITY.try_into().unwrap(),
         device_id: None,
+        scope: Default::default(),
     };
     ok(origin.post_signed(MEDICATION_PATH, &info).await, 200).await;
     ok(origin.post_signed(CHECKUP_PATH, &info).await, 200).await;
@@ -155,6 +163,10 @@ async fn every_route_answers_its_documented_success(db: Db) {
         .unwrap();
     let resolved: Value = ok(resolution, 200).await.json().await.unwrap();
     assert_eq!(resolved["outcome"], "released");
+    let inbox: Value = ok(origin.get_with("/insurer/v1/notices", &token).await, 200).await.json().await.unwrap();
+    let notice = inbox["notices"][0]["id"].as_str().unwrap();
+    ok(origin.get_with(&format!("/insurer/v1/notices/{notice}"), &token).await, 200).await;
+    ok(origin.get_with("/insurer/v1/holds", &token).await, 200).await;
     let number = NumberQualificationQuery {
         insurer_number: INSURER.try_into().unwrap(),
         symbol: Some("10".try_into().unwrap()),

@@ -226,6 +226,9 @@ async fn every_interop_answer_of_a_varied_population_says_what_it_must(db: Db) {
             device_id: Some("interop-kiosk".try_into().unwrap()),
             device_label: None,
             arbitrary_identifier: Some(format!("card-{scenario}").as_str().try_into().unwrap()),
+            scope: Default::default(),
+            expiry_notice: None,
+            patient_mode: Default::default(),
         };
         let mut forms = Vec::new();
         for accept in [FHIR, XML_UTF8, XML_SHIFT_JIS] {

@@ -12,6 +12,8 @@ mod certificate_status;
 mod contract;
 mod edge_routes;
 mod every_route;
+mod grace;
+mod insurer_console;
 mod interop;
 mod qualification;
 mod refusals;

@@ -19,6 +19,9 @@ fn query(serial: &str) -> CardQualificationQuery {
         device_id: Some(DEVICE.try_into().unwrap()),
         device_label: None,
         arbitrary_identifier: Some("visit-42".try_into().unwrap()),
+        scope: Default::default(),
+        expiry_notice: None,
+        patient_mode: Default::default(),
     }
 }
 

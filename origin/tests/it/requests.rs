@@ -20,6 +20,9 @@ fn body() -> Vec<u8> {
         device_id: Some("kiosk-1".try_into().unwrap()),
         device_label: None,
         arbitrary_identifier: None,
+        scope: Default::default(),
+        expiry_notice: None,
+        patient_mode: Default::default(),
     })
     .unwrap()
 }

@@ -26,6 +26,9 @@ async fn check_in(origin: &Origin, serial: &str, facility_code: Option<&str>) ->
         device_id: Some(KIOSK.try_into().unwrap()),
         device_label: Some(KIOSK_LABEL.try_into().unwrap()),
         arbitrary_identifier: None,
+        scope: Default::default(),
+        expiry_notice: None,
+        patient_mode: Default::default(),
     };
     let response = origin.post_signed(BY_CERTIFICATE_PATH, &query).await;
     assert_eq!(response.status().as_u16(), 200);
@@ -46,6 +49,8 @@ async fn request_visual_check(origin: &Origin, serial: &str) -> VisualCheckTicke
         facility_code: FACILITY.try_into().unwrap(),
         device_id: KIOSK.try_into().unwrap(),
         device_label: Some(KIOSK_LABEL.try_into().unwrap()),
+        scope: Default::default(),
+        expiry_notice: None,
     };
     let response = origin.post_signed(VISUAL_CHECK_CREATE_PATH, &request).await;
     assert_eq!(response.status().as_u16(), 200);
@@ -151,6 +156,7 @@ async fn consent(origin: &Origin, serial: &str, facility_code: &str, prescriptio
         device_id: Some(KIOSK.try_into().unwrap()),
         kinds: vec![],
         prescription,
+        scope: Default::default(),
     };
     assert_eq!(origin.post_signed(CONSENT_PATH, &request).await.status().as_u16(), 200);
 }
@@ -433,6 +439,9 @@ async fn the_disease_category_reaches_the_facility_and_never_a_kiosk_screen(db: 
         device_id: Some(KIOSK.try_into().unwrap()),
         device_label: None,
         arbitrary_identifier: None,
+        scope: Default::default(),
+        expiry_notice: None,
+        patient_mode: Default::default(),
     })
     .unwrap();
     let headers = origin.sign("POST", BY_CERTIFICATE_PATH, &body);
@@ -462,3 +471,37 @@ async fn the_disease_category_reaches_the_facility_and_never_a_kiosk_screen(db: 
     origin.stop().await;
 }
 on_both_databases!(the_disease_category_reaches_the_facility_and_never_a_kiosk_screen);
+
+/// The patient's language and aids at the kiosk travel with the check-in to the staff's list, in one form however
+/// the kiosk wrote them; a check-in that says nothing lists nothing; a language the kiosk does not have is refused
+/// as the body is read.
+async fn a_check_in_keeps_the_patients_language_and_aids_for_staff(db: Db) {
+    use onshi_proto::patient_mode::{PatientAid, PatientLanguage, PatientMode};
+    let origin = Origin::start(db).await;
+    let mut body = serde_json::to_value(CardQualificationQuery {
+        certificate: certificate(serial::VALID),
+        facility_code: Some(FACILITY.try_into().unwrap()),
+        device_id: Some(KIOSK.try_into().unwrap()),
+        device_label: None,
+        arbitrary_identifier: None,
+        scope: Default::default(),
+        expiry_notice: None,
+        patient_mode: Default::default(),
+    })
+    .unwrap();
+    body["patient_mode"] = serde_json::json!({"language": "vi", "aids": ["high_contrast", "voice", "voice"]});
+    assert_eq!(origin.post_signed(BY_CERTIFICATE_PATH, &body).await.status().as_u16(), 200);
+    check_in(&origin, serial::ELDERLY, Some(FACILITY)).await;
+    body["patient_mode"] = serde_json::json!({"language": "fr"});
+    expect_error(origin.post_signed(BY_CERTIFICATE_PATH, &body).await, 400, "bad_request").await;
+
+    let listed = list(&origin, FACILITY).await.checkins;
+    assert_eq!(listed.len(), 2);
+    let modes: Vec<PatientMode> = listed.into_iter().map(|c| c.patient_mode).collect();
+    let vietnamese =
+        PatientMode::new(Some(PatientLanguage::Vietnamese), vec![PatientAid::Voice, PatientAid::HighContrast]);
+    assert!(modes.contains(&vietnamese), "{modes:?}");
+    assert!(modes.contains(&PatientMode::default()), "{modes:?}");
+    origin.stop().await;
+}
+on_both_databases!(a_check_in_keeps_the_patients_language_and_aids_for_staff);

@@ -77,6 +77,13 @@ pub struct SessionResponse {
     pub session_token: String,
     /// Unix seconds after which the session is refused.
     pub expires_at: i64,
+    /// What the session may do: `qualification_only` for a certificate in its grace period.
+    #[serde(default)]
+    pub scope: crate::certificate_expiry::CardScope,
+    /// What the patient is told about the certificate's expiry, when it expires soon or has expired.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::certificate_expiry::ExpiryNoticeShape>))]
+    pub expiry_notice: Option<crate::certificate_expiry::ExpiryNotice>,
 }
 
 /// Body of `POST /api/v1/qualification`. The card holder comes from the session, never from the body.
@@ -87,6 +94,9 @@ pub struct QualificationRequest {
     /// The facility's own identifier for this check (`ArbitraryIdentifier`), echoed back in audit records.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub arbitrary_identifier: Option<String>,
+    /// The patient's language and aids at the kiosk, shown to staff on the check-in row.
+    #[serde(default, skip_serializing_if = "crate::patient_mode::PatientMode::is_unknown")]
+    pub patient_mode: crate::patient_mode::PatientMode,
 }
 
 // ---- Device enrolment and device proofs -------------------------------------------------------------------------

@@ -56,6 +56,9 @@ pub enum ErrorCode {
     RecordHeld,
     /// The information asked for may be shown only under a live consent of the patient, and there is none.
     ConsentRequired,
+    /// The card's certificate has expired and is in its grace period: the session confirms the qualification
+    /// only, so consent, 健康保険証利用登録 and medical information are refused.
+    QualificationOnly,
     /// The kiosk withdrew this visual check (目視) before staff decided: the patient started over, the kiosk reset
     /// itself or lost its reader. There is nothing left to approve or refuse.
     VisualCheckWithdrawn,
@@ -85,7 +88,7 @@ impl ErrorCode {
                 409
             }
             Self::RecordHeld => 423,
-            Self::ConsentRequired => 403,
+            Self::ConsentRequired | Self::QualificationOnly => 403,
             Self::RateLimited => 429,
             Self::OriginError => 502,
             Self::OriginUnavailable => 503,
@@ -120,6 +123,9 @@ impl ErrorCode {
             Self::OriginTimeout => "The qualification service did not answer in time.",
             Self::RecordHeld => "The record is held for review and cannot be shown.",
             Self::ConsentRequired => "The patient's consent is required to view this information.",
+            Self::QualificationOnly => {
+                "The card's certificate has expired: within its grace period it confirms the qualification only."
+            }
             Self::VisualCheckWithdrawn => "The kiosk withdrew this visual check; there is nothing to decide.",
             Self::Internal => "Internal error.",
         }
@@ -163,6 +169,7 @@ mod tests {
             ErrorCode::RecordHeld,
             ErrorCode::DeviceNotEnrolled,
             ErrorCode::VisualCheckWithdrawn,
+            ErrorCode::QualificationOnly,
         ] {
             let json = serde_json::to_string(&code).unwrap();
             assert_eq!(json, format!("\"{}\"", code.as_str()));

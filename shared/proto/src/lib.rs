@@ -11,6 +11,7 @@
 pub mod api;
 pub mod bytes;
 pub mod certificate;
+pub mod certificate_expiry;
 pub mod check_digit;
 pub mod date;
 pub mod edge_url;
@@ -18,8 +19,10 @@ pub mod error;
 pub mod facility;
 pub mod identifier;
 pub mod insured_number;
+pub mod insurer;
 pub mod insurer_number;
 pub mod origin;
+pub mod patient_mode;
 pub mod qualification;
 pub mod record_text;
 pub mod signing;
@@ -27,6 +30,7 @@ mod text;
 pub use text::is_plain_char;
 pub mod wareki;
 mod wire_enum;
+pub mod written_date;
 
 pub use bytes::Base64Bytes;
 pub use date::IsoDate;

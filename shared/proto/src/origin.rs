@@ -14,6 +14,7 @@ pub const BY_CERTIFICATE_PATH: &str = "/v1/qualification/by-certificate";
 pub const CERTIFICATE_STATUS_PATH: &str = "/v1/certificate-status";
 
 pub use crate::certificate::{CertificateRef, canonical_serial};
+pub use crate::certificate_expiry::{CardScope, ExpiryNotice};
 
 /// Body of `POST /v1/qualification/by-certificate`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -34,6 +35,16 @@ pub struct CardQualificationQuery {
     /// Echoed `ArbitraryIdentifier`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub arbitrary_identifier: Option<Identifier>,
+    /// What the edge's card session may do: a certificate in its grace period confirms the qualification only.
+    #[serde(default)]
+    pub scope: CardScope,
+    /// What the edge found about the certificate's expiry, kept on the check-in so staff see it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::certificate_expiry::ExpiryNoticeShape>))]
+    pub expiry_notice: Option<ExpiryNotice>,
+    /// The patient's language and aids at the kiosk, kept on the check-in row for staff.
+    #[serde(default, skip_serializing_if = "crate::patient_mode::PatientMode::is_unknown")]
+    pub patient_mode: crate::patient_mode::PatientMode,
 }
 
 /// Body of `POST /v1/certificate-status`.
@@ -99,6 +110,9 @@ pub struct RegistrationRequest {
     /// The asking device, for the audit trail.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub device_id: Option<Identifier>,
+    /// What the edge's card session may do; `qualification_only` is refused here, whatever the edge did.
+    #[serde(default)]
+    pub scope: CardScope,
 }
 
 /// The result of a registration attempt. A held record is refused with `ErrorCode::RecordHeld` instead.
@@ -217,6 +231,9 @@ pub struct ConsentRequest {
     /// The prescription format the patient chose at the same screen, when the facility asks for one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prescription: Option<PrescriptionFormat>,
+    /// What the edge's card session may do; `qualification_only` is refused here, whatever the edge did.
+    #[serde(default)]
+    pub scope: CardScope,
 }
 
 /// Body of `POST /v1/consent/query`.
@@ -262,6 +279,9 @@ pub struct MedicalInfoQuery {
     /// The asking device, for the audit trail.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub device_id: Option<Identifier>,
+    /// What the edge's card session may do; `qualification_only` is refused here, whatever the edge did.
+    #[serde(default)]
+    pub scope: CardScope,
 }
 
 /// One dispensed medicine (薬剤情報).
@@ -402,6 +422,14 @@ pub struct CheckIn {
     /// The prescription format the patient chose at the kiosk, when they chose one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prescription: Option<PrescriptionFormat>,
+    /// The card certificate's expiry, when it expires within three months or is in its grace period (a card
+    /// check-in only), as of the check-in's day.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::certificate_expiry::ExpiryNoticeShape>))]
+    pub expiry_notice: Option<ExpiryNotice>,
+    /// The patient's language and aids at the kiosk (a PIN check-in only), so staff can help the same way.
+    #[serde(default, skip_serializing_if = "crate::patient_mode::PatientMode::is_unknown")]
+    pub patient_mode: crate::patient_mode::PatientMode,
 }
 
 /// A visual check waiting for staff.
@@ -451,6 +479,13 @@ pub struct VisualCheckCreate {
     /// The kiosk's name, shown to staff beside the request and on the check-in it leads to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub device_label: Option<DeviceLabel>,
+    /// What the session staff approve may do: a certificate in its grace period confirms the qualification only.
+    #[serde(default)]
+    pub scope: CardScope,
+    /// What the edge found about the certificate's expiry, kept for the check-in the approval leads to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::certificate_expiry::ExpiryNoticeShape>))]
+    pub expiry_notice: Option<ExpiryNotice>,
 }
 
 /// Where a visual check stands.
@@ -531,6 +566,13 @@ pub struct VisualCheckCollected {
     pub certificate: Option<CertificateRef>,
     /// The qualification, given once, when this call collected an approved check.
     pub qualification: Option<crate::qualification::QualificationAnswer>,
+    /// The scope the kiosk's request was made with, for the session the edge binds to the certificate.
+    #[serde(default)]
+    pub scope: CardScope,
+    /// The certificate's expiry notice as of this call, when it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::certificate_expiry::ExpiryNoticeShape>))]
+    pub expiry_notice: Option<ExpiryNotice>,
 }
 
 #[cfg(test)]

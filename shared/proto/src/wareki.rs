@@ -37,6 +37,11 @@ impl Era {
             Self::Reiwa => "令和",
         }
     }
+
+    /// The 西暦 year of the era's first year (元年), e.g. 1989 for 平成.
+    pub fn first_gregorian_year(self) -> i32 {
+        ERA_STARTS.iter().find(|&&(era, ..)| era == self).map_or(MEIJI_FIRST_YEAR, |&(_, year, _, _)| year)
+    }
 }
 
 /// The first day of each era after 明治 (year, month, day), newest first; 明治 covers everything before 大正.
@@ -74,6 +79,16 @@ impl Wareki {
             })
             .map_or((Era::Meiji, MEIJI_FIRST_YEAR), |&(era, start_year, _, _)| (era, start_year));
         Some(Self { era, year: year - first_year + 1, month, day })
+    }
+
+    /// The Gregorian date this 和暦 names, or `None` when the calendar has no such day or the era does not cover it
+    /// (`昭和64年1月8日` was already 平成元年; `明治5年` used the lunisolar calendar).
+    pub fn to_date(self) -> Option<IsoDate> {
+        let year = self.era.first_gregorian_year().checked_add(self.year.checked_sub(1)?)?;
+        let month = time::Month::try_from(self.month).ok()?;
+        let date = IsoDate(time::Date::from_calendar_date(year, month, self.day).ok()?);
+        // The day must be written in this very era: converting back is the one rule for both era boundaries.
+        (self.year >= 1 && Self::of(date) == Some(self)).then_some(date)
     }
 }
 
@@ -143,6 +158,19 @@ mod tests {
         assert_eq!(Wareki::of(before), None);
         assert_eq!(format(before), "1872-12-31");
         assert_eq!(format_with_iso(before), "1872-12-31");
+    }
+
+    #[test]
+    fn a_wareki_names_its_date_only_inside_its_era() {
+        let date = |era, year, month, day| Wareki { era, year, month, day }.to_date().map(|d| d.to_string());
+        assert_eq!(date(Era::Showa, 64, 1, 7), Some("1989-01-07".into()));
+        assert_eq!(date(Era::Showa, 64, 1, 8), None);
+        assert_eq!(date(Era::Heisei, 1, 1, 7), None);
+        assert_eq!(date(Era::Reiwa, 0, 12, 3), None);
+        assert_eq!(date(Era::Meiji, 5, 12, 31), None);
+        assert_eq!(date(Era::Showa, 55, 2, 30), None);
+        assert_eq!(Era::Heisei.first_gregorian_year(), 1989);
+        assert_eq!(Era::Meiji.first_gregorian_year(), 1868);
     }
 
     #[test]

@@ -59,6 +59,7 @@ mod tests {
         one_spelling(CertificateStatus::ALL, CertificateStatus::as_str);
         one_spelling(RegistrationOutcome::ALL, RegistrationOutcome::as_str);
         one_spelling(ConsentKind::ALL, ConsentKind::as_str);
+        one_spelling(crate::certificate_expiry::CardScope::ALL, crate::certificate_expiry::CardScope::as_str);
         one_spelling(PrescriptionFormat::ALL, PrescriptionFormat::as_str);
         one_spelling(AuthMethod::ALL, AuthMethod::as_str);
         one_spelling(VisualCheckState::ALL, VisualCheckState::as_str);

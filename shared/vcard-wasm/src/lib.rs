@@ -13,6 +13,7 @@
 // It allows it here, at the root, and nowhere else; no hand-written code in this crate uses `unsafe`.
 #![allow(unsafe_code)]
 
+use onshi_vcard::dated::{ALL_DEMO_CARD_COUNT, dated_card, dated_person};
 use onshi_vcard::demo::{DEMO_CARD_COUNT, DEMO_CARDS_JSON, demo_person};
 use onshi_vcard::reader::{class_descriptor, configuration_descriptor, configuration_descriptor_for, usb_identity};
 use onshi_vcard::{CcidLevel, VcardError, VirtualCard, VirtualCcidReader, VirtualRcs380, VirtualUsbDevice};
@@ -54,16 +55,39 @@ fn build(kind: &str, card: Option<VirtualCard>) -> Result<AnyVirtualReader, JsEr
     })
 }
 
-fn demo_card(index: u32) -> Result<VirtualCard, JsError> {
-    let index = usize::try_from(index).map_err(|_| JsError::new("card index out of range"))?;
-    VirtualCard::demo(index).map_err(|error: VcardError| JsError::new(&error.to_string()))
+#[wasm_bindgen]
+extern "C" {
+    /// The browser's clock, in milliseconds since the Unix epoch: the dated demo cards are issued for "now".
+    #[wasm_bindgen(js_namespace = Date, js_name = now)]
+    fn date_now() -> f64;
 }
 
-fn person(index: u32) -> Result<&'static onshi_vcard::demo::DemoPerson, JsError> {
-    usize::try_from(index)
-        .ok()
-        .and_then(demo_person)
-        .ok_or_else(|| JsError::new(&format!("there is no demo card {index} (there are {DEMO_CARD_COUNT})")))
+/// The browser's clock in Unix seconds. Read here, in the adapter, so that `onshi-vcard` stays clock-free.
+fn now_unix() -> i64 {
+    // Milliseconds since 1970 fit an i64 for any date a browser can show; `as` truncates toward zero.
+    #[allow(clippy::cast_possible_truncation, reason = "a browser's Date.now() is far below 2^63 ms")]
+    let seconds = (date_now() / 1000.0) as i64;
+    seconds
+}
+
+/// Demo card `index`: a fixed demo card, or after them a dated one issued for the browser's "now".
+fn demo_card(index: u32) -> Result<VirtualCard, JsError> {
+    let index = usize::try_from(index).map_err(|_| JsError::new("card index out of range"))?;
+    let card =
+        if index < DEMO_CARD_COUNT { VirtualCard::demo(index) } else { VirtualCard::dated_demo(index, now_unix()) };
+    card.map_err(|error: VcardError| JsError::new(&error.to_string()))
+}
+
+/// The picker label, PIN and scenario of demo card `index`, fixed or dated.
+fn card_facts(index: u32) -> Result<(String, &'static str, &'static str), JsError> {
+    let missing = || JsError::new(&format!("there is no demo card {index} (there are {ALL_DEMO_CARD_COUNT})"));
+    let index = usize::try_from(index).map_err(|_| missing())?;
+    if let Some(person) = demo_person(index) {
+        return Ok((person.label.to_owned(), person.pin, person.scenario));
+    }
+    let card = dated_card(index).ok_or_else(missing)?;
+    let person = dated_person(card).ok_or_else(missing)?;
+    Ok((card.label.to_owned(), person.pin, card.scenario))
 }
 
 #[wasm_bindgen]
@@ -167,24 +191,25 @@ impl VirtualReader {
         })
     }
 
-    /// Number of demo cards.
+    /// Number of demo cards: the fixed ones, then the dated ones.
     pub fn card_count() -> u32 {
-        u32::try_from(DEMO_CARD_COUNT).unwrap_or(u32::MAX)
+        u32::try_from(ALL_DEMO_CARD_COUNT).unwrap_or(u32::MAX)
     }
 
     /// The picker label of demo card `index`.
     pub fn card_label(index: u32) -> Result<String, JsError> {
-        Ok(person(index)?.label.to_owned())
+        Ok(card_facts(index)?.0)
     }
 
     /// The PIN of demo card `index`. Demo data only: these cards protect nothing.
     pub fn card_pin(index: u32) -> Result<String, JsError> {
-        Ok(person(index)?.pin.to_owned())
+        Ok(card_facts(index)?.1.to_owned())
     }
 
-    /// The demo scenario of card `index` (`valid`, `dependent`, `lost`, `unregistered`, `elderly`).
+    /// The demo scenario of card `index` (`valid`, `dependent`, `lost`, `unregistered`, `elderly`, then the dated
+    /// `expiring_soon`, `expired_in_grace`, `expired_beyond_grace`, `pin_locked`).
     pub fn card_scenario(index: u32) -> Result<String, JsError> {
-        Ok(person(index)?.scenario.to_owned())
+        Ok(card_facts(index)?.2.to_owned())
     }
 
     /// The whole `demo-cards.json`.

@@ -210,6 +210,14 @@ impl VirtualCard {
             .with_text_ap(person.pin, &basic_four_file(person.name, person.address, &birth_date, sex_code), &my_number)
     }
 
+    /// The same card with another 利用者証明用 certificate for the same key (a dated demo card's, issued again with
+    /// other dates). Refuses a certificate for another key.
+    pub fn with_certificate(mut self, certificate_der: Vec<u8>) -> Result<Self, VcardError> {
+        check_key_matches(&certificate_der, &self.key)?;
+        self.certificate_der = certificate_der;
+        Ok(self)
+    }
+
     /// A card whose 利用者証明用 certificate expired at the end of 2020 (PIN 1234).
     pub fn expired() -> Result<Self, VcardError> {
         Self::from_parts(EXPIRED_CARD_CERTIFICATE_DER, EXPIRED_CARD_PRIVATE_KEY_PKCS8, "1234")

@@ -29,6 +29,9 @@ pub enum VcardError {
     /// The x509-cert certificate builder failed.
     #[error("certificate builder: {0}")]
     CertificateBuilder(#[from] x509_cert::builder::Error),
+    /// The time a dated demo card was asked for lies outside what a certificate can carry.
+    #[error("the time is outside what a certificate can carry")]
+    ClockOutOfRange,
     /// The demo population could not be serialised or parsed.
     #[error("demo data: {0}")]
     DemoData(#[source] serde_json::Error),

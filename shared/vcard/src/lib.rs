@@ -13,6 +13,7 @@
 
 pub mod bulk;
 pub mod card;
+pub mod dated;
 pub mod demo;
 pub mod error;
 pub mod rcs380;

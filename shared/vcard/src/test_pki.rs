@@ -342,6 +342,38 @@ pub fn generate_hierarchy(seed: &[u8; 32]) -> Result<Vec<(String, Vec<u8>)>, Vca
     Ok(files)
 }
 
+/// The committed test CA's private key, with which [`reissue_user_certificate`] issues a demo card's certificate again
+/// with other dates. A test key: it protects nothing.
+const TEST_CA_PRIVATE_KEY_PKCS8: &[u8] = include_bytes!("../data/test-pki/auth-ca.pk8");
+
+/// A 利用者証明用 certificate issued again by the committed test CA: the same subject, serial and key as
+/// `original_der`, valid from `not_before` to `not_after`. The dated demo cards use it, so their dates follow the
+/// day they are made.
+pub fn reissue_user_certificate(original_der: &[u8], not_before: Time, not_after: Time) -> Result<Vec<u8>, VcardError> {
+    use der::Decode;
+    use rsa::pkcs8::DecodePrivateKey;
+
+    let original = Certificate::from_der(original_der)?;
+    let ca = Certificate::from_der(crate::demo::TEST_CA_CERTIFICATE_DER)?;
+    let ca_key = PrivateKey::from_pkcs8_der(TEST_CA_PRIVATE_KEY_PKCS8)
+        .map_err(|error| VcardError::KeyEncoding(error.to_string()))?;
+    let ca_spki = ca.tbs_certificate().subject_public_key_info().clone();
+    let profile = TestPkiProfile {
+        subject: original.tbs_certificate().subject().clone(),
+        issuer: ca.tbs_certificate().subject().clone(),
+        role: CertificateRole::UserAuthentication,
+        issuer_key_identifier: key_identifier(&ca_spki)?,
+    };
+    let certificate = CertificateBuilder::new(
+        profile,
+        original.tbs_certificate().serial_number().clone(),
+        Validity::new(not_before, not_after),
+        original.tbs_certificate().subject_public_key_info().clone(),
+    )?
+    .build::<_, Signature>(&SigningKey::<Sha256>::new(ca_key))?;
+    certificate.to_der().map_err(VcardError::from_der)
+}
+
 /// The x509-cert builder profile of the test PKI: extensions modelled on the real JPKI certificates (critical
 /// keyUsage, clientAuth EKU, key identifiers), without the real policy OIDs, which a test CA must not claim.
 #[derive(Debug)]

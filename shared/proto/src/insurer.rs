@@ -1,0 +1,340 @@
+//! The insurer's side of the wire (origin ⇄ edge ⇄ the insurer's console): what a notice is, the inbox page, one
+//! notice opened beside the record it concerns, and the count of open holds.
+//!
+//! A notice always concerns one of the insurer's own member records. The other record of a suspicion (a record
+//! another insurer registered under the same 個人番号, or the 住基 entry) is never named: it is described by which
+//! of the 5 items differ ([`FieldDifference`]), and its values travel only when the same insurer registered it.
+//!
+//! Pure: no I/O, no clock.
+
+use serde::{Deserialize, Serialize};
+
+use crate::IsoDate;
+use crate::qualification::Sex;
+
+/// What an insurer is told about one batch row: the seed's checks b–d and the 2024 5-item check.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+#[derive(strum::IntoStaticStr, strum::EnumString, strum::VariantArray)]
+#[strum(serialize_all = "snake_case")]
+pub enum NoticeKind {
+    /// Check b: the 個人番号 is registered with another 生年月日 (個人番号誤登録疑い).
+    SuspectedMisregistration,
+    /// Check c (機能②): same 個人番号 and 生年月日, different カナ氏名: twins given one number by mistake.
+    SuspectedTwin,
+    /// Check d (機能①): a number with no history was queried against 住基; the 5 items match.
+    ResidentRegistryMatch,
+    /// Check d: the 住基 query found the number, but the 5 items do not match.
+    ResidentRegistryMismatch,
+    /// Check d: the 住基 query does not know the number.
+    ResidentRegistryNotFound,
+    /// Check e/f: the row does not match the 住基 5 items (表記ゆれ and 外字 tolerated); the record is held.
+    FiveItemMismatch,
+    /// Check f: the record is held and cannot be viewed until corrected or cleared.
+    RecordHeld,
+}
+
+crate::wire_enum::wire_text!(NoticeKind);
+
+/// Where a notice stands, from the hold of the record it concerns.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+#[derive(strum::IntoStaticStr, strum::EnumString, strum::VariantArray)]
+#[strum(serialize_all = "snake_case")]
+pub enum NoticeState {
+    /// The record is held: it answers `record_held` until the insurer acts.
+    Open,
+    /// The record was held and the insurer corrected it or recorded 理由付き疑いなし.
+    Resolved,
+    /// The record was never held: the notice only informs (a 住基 match).
+    Informational,
+}
+
+crate::wire_enum::wire_text!(NoticeState);
+
+/// One notice in the inbox.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NoticeSummary {
+    /// Identifier.
+    pub id: String,
+    /// What it says.
+    pub kind: NoticeKind,
+    /// Where it stands now.
+    pub state: NoticeState,
+    /// The batch that raised it.
+    pub batch_id: Option<String>,
+    /// The batch line it concerns.
+    pub line: Option<i64>,
+    /// The insurer's own member record it concerns.
+    pub person_id: Option<String>,
+    /// When it was raised (Unix seconds).
+    pub created_at: i64,
+}
+
+/// A page of the inbox, newest first.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NoticePage {
+    /// Up to `limit` notices, newest first.
+    pub notices: Vec<NoticeSummary>,
+    /// The `before` of the next (older) page; absent on the last page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next: Option<String>,
+}
+
+/// One of the 5 items identity matching compares.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+#[derive(strum::IntoStaticStr, strum::EnumString, strum::VariantArray)]
+#[strum(serialize_all = "snake_case")]
+pub enum Item {
+    /// 漢字氏名.
+    Name,
+    /// カナ氏名.
+    NameKana,
+    /// 生年月日.
+    BirthDate,
+    /// 性別.
+    Sex,
+    /// 住所.
+    Address,
+}
+
+crate::wire_enum::wire_text!(Item);
+
+/// How one item of the member record compares with the other record's, in the comparison forms the checks use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+#[derive(strum::IntoStaticStr, strum::EnumString, strum::VariantArray)]
+#[strum(serialize_all = "snake_case")]
+pub enum Comparison {
+    /// Equal once normalised (表記ゆれ tolerated).
+    Same,
+    /// Equal except where one side has ● for a 外字, which is never taken as equal to a real character.
+    SameExceptGaiji,
+    /// Different.
+    Differs,
+}
+
+crate::wire_enum::wire_text!(Comparison);
+
+/// Whose the other record of a notice is, said without naming it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+#[derive(strum::IntoStaticStr, strum::EnumString, strum::VariantArray)]
+#[strum(serialize_all = "snake_case")]
+pub enum CounterpartSource {
+    /// The 住基 stand-in's entry for the member's 個人番号.
+    ResidentRegistry,
+    /// Another record this insurer registered under the same 個人番号: its values are shown.
+    OwnRecord,
+    /// A record registered under the same 個人番号 by someone else: only what differs is said.
+    OtherRecord,
+}
+
+crate::wire_enum::wire_text!(CounterpartSource);
+
+/// One item of the member record beside the other record's.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct FieldDifference {
+    /// Which item.
+    pub item: Item,
+    /// How it compares.
+    pub comparison: Comparison,
+    /// The other record's value, only when the source is [`CounterpartSource::OwnRecord`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub other_value: Option<String>,
+}
+
+/// The other record of a notice, described by what differs.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Counterpart {
+    /// Whose it is, without naming it.
+    pub source: CounterpartSource,
+    /// Each of the 5 items, compared.
+    pub items: Vec<FieldDifference>,
+}
+
+/// The member record a notice concerns: the insurer's own data, as it registered it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MemberRecord {
+    /// The person record.
+    pub person_id: String,
+    /// The 個人番号 the insurer registered.
+    pub individual_number: Option<String>,
+    /// 漢字氏名 as registered (● where a 外字 could not be sent).
+    pub name: String,
+    /// True when the name holds a ● for a 外字.
+    pub name_has_gaiji: bool,
+    /// カナ氏名 as registered.
+    pub name_kana: String,
+    /// カナ氏名 in the comparison form the checks use.
+    pub name_kana_normalized: String,
+    /// 生年月日.
+    pub birth_date: IsoDate,
+    /// 性別.
+    pub sex: Sex,
+    /// 住所.
+    pub address: String,
+    /// Whether it is held now.
+    pub held: bool,
+    /// Since when (Unix seconds) it has been held, while it is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub held_since: Option<i64>,
+}
+
+/// How an insurer resolved a hold.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+#[derive(strum::IntoStaticStr, strum::EnumString, strum::VariantArray)]
+#[strum(serialize_all = "snake_case")]
+pub enum ResolutionKind {
+    /// 理由付き疑いなし.
+    NoSuspicion,
+    /// The 個人番号 was corrected and checked again.
+    Corrected,
+}
+
+crate::wire_enum::wire_text!(ResolutionKind);
+
+/// What a resolution did to the hold.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+#[derive(strum::IntoStaticStr, strum::EnumString, strum::VariantArray)]
+#[strum(serialize_all = "snake_case")]
+pub enum DecisionOutcome {
+    /// The record may be shown again.
+    Released,
+    /// The corrected number still fails the checks: the record stays held.
+    StillHeld,
+}
+
+crate::wire_enum::wire_text!(DecisionOutcome);
+
+/// One decision on a held record, as the audit keeps it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct HoldDecision {
+    /// When (Unix seconds).
+    pub decided_at: i64,
+    /// Who decided, as the insurer's console (or its own system) named them.
+    pub decided_by: String,
+    /// What was done.
+    pub resolution: ResolutionKind,
+    /// The reason given (required for 理由付き疑いなし).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// What it did.
+    pub outcome: DecisionOutcome,
+}
+
+/// One notice opened: the member record beside the other record, and the decisions taken on its hold.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NoticeDetail {
+    /// The notice.
+    pub notice: NoticeSummary,
+    /// The member record it concerns.
+    pub member: MemberRecord,
+    /// The other record, when the notice has one that still exists.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub counterpart: Option<Counterpart>,
+    /// Decisions on the member record's hold, oldest first.
+    pub decisions: Vec<HoldDecision>,
+}
+
+/// The insurer's open holds: how many, and how long they have waited.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct HoldSummary {
+    /// Records held now.
+    pub open: u64,
+    /// Since when the oldest has been held (Unix seconds).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub oldest_since: Option<i64>,
+    /// Held for less than a day.
+    pub under_one_day: u64,
+    /// Held for one to seven days.
+    pub one_to_seven_days: u64,
+    /// Held for more than seven days: patients may have been turned away.
+    pub over_seven_days: u64,
+}
+
+/// Longest reason of a 理由付き疑いなし, in characters.
+pub const MAX_REASON_CHARS: usize = 200;
+/// Longest name of the person who decides, in characters.
+pub const MAX_DECIDED_BY_CHARS: usize = 64;
+
+/// A 理由付き疑いなし reason, checked: not blank, at most [`MAX_REASON_CHARS`] characters, plain text.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(try_from = "String", into = "String")]
+pub struct Reason(String);
+
+impl Reason {
+    /// Reads a reason; `None` when it is blank, too long or holds a control character.
+    pub fn parse(text: &str) -> Option<Self> {
+        let trimmed = text.trim();
+        let plain = trimmed.chars().all(|c| c == '\n' || !c.is_control());
+        (!trimmed.is_empty() && trimmed.chars().count() <= MAX_REASON_CHARS && plain).then(|| Self(trimmed.to_owned()))
+    }
+
+    /// The text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for Reason {
+    type Error = &'static str;
+    fn try_from(text: String) -> Result<Self, Self::Error> {
+        Self::parse(&text).ok_or("a reason is 1 to 200 characters of plain text")
+    }
+}
+
+impl From<Reason> for String {
+    fn from(reason: Reason) -> Self {
+        reason.0
+    }
+}
+
+/// The header the insurer's console (through the edge) names the deciding clerk in.
+pub const DECIDED_BY_HEADER: &str = "x-onshi-decided-by";
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, reason = "a test should stop at the first unexpected value")]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_reason_is_required_bounded_and_plain() {
+        assert!(Reason::parse("   ").is_none());
+        assert!(Reason::parse(&"あ".repeat(MAX_REASON_CHARS + 1)).is_none());
+        assert!(Reason::parse("本人\u{0007}確認").is_none());
+        assert_eq!(Reason::parse("  本人に電話で確認済み ").unwrap().as_str(), "本人に電話で確認済み");
+        assert!(serde_json::from_str::<Reason>("\"\"").is_err());
+    }
+
+    #[test]
+    fn every_insurer_wire_enum_has_one_spelling() {
+        for kind in NoticeKind::ALL {
+            assert_eq!(kind.as_str().parse::<NoticeKind>().unwrap(), *kind);
+            assert_eq!(serde_json::to_value(kind).unwrap(), kind.as_str());
+        }
+        for state in NoticeState::ALL {
+            assert_eq!(serde_json::to_value(state).unwrap(), state.as_str());
+        }
+        assert_eq!(Comparison::SameExceptGaiji.as_str(), "same_except_gaiji");
+    }
+}
