@@ -20,7 +20,9 @@
 //   --assets / ONSHI_EDGE_ASSETS                 static files directory, default ../dist/www next to this file
 //   --script / ONSHI_EDGE_SCRIPT                 built worker, default build/index.js next to this file
 //   --origin-timeout-ms / ORIGIN_TIMEOUT_MS      origin timeout, default 3000
-//   --admin-token / ADMIN_TOKEN                  bearer token of the admin routes (≥ 24 bytes); unset closes them
+//   --admin-token / ADMIN_TOKEN                  the national operator's bearer token of the admin routes
+//                                                (≥ 24 bytes); unset closes them to the operator
+//   OPERATOR_ID                                  who holds ADMIN_TOKEN, as audit events name them; default operator
 //   RATE_LIMIT_PER_DEVICE, RATE_LIMIT_PER_FACILITY  requests per window, defaults 60 and 600
 //   RATE_LIMIT_WINDOW_SECS                       rate limit window, default 60
 //   KIOSK_ORIGINS                                kiosk origins allowed besides the edge's own, e.g. the Isolated
@@ -46,7 +48,7 @@ export const COMPATIBILITY_DATE = "2026-04-01";
 /**
  * Miniflare options for the edge worker, shared by the launcher and the tests so both run the same setup.
  * `config`: { host, port, scriptPath, assetsDirectory, originUrl, originSigningKey, sessionKey, caPem,
- * originTimeoutMs, adminToken, rateLimitPerDevice, rateLimitPerFacility, rateLimitPerClient, rateLimitWindowSecs, kioskOrigins,
+ * originTimeoutMs, adminToken, operatorId, rateLimitPerDevice, rateLimitPerFacility, rateLimitPerClient, rateLimitWindowSecs, kioskOrigins,
  * environment, revocationSoftFail, persistDirectory, onLog }. `environment` defaults to "development": the launcher
  * and the tests run with the committed test CA, which the worker refuses in production. `onLog(message, level)`, when given,
  * sees every worker log line (the audit events among them) besides stderr.
@@ -62,6 +64,7 @@ export function edgeMiniflareOptions(config) {
   if (config.revocationSoftFail !== undefined) bindings.REVOCATION_SOFT_FAIL = String(config.revocationSoftFail);
   if (config.originTimeoutMs !== undefined) bindings.ORIGIN_TIMEOUT_MS = String(config.originTimeoutMs);
   if (config.adminToken) bindings.ADMIN_TOKEN = config.adminToken;
+  if (config.operatorId) bindings.OPERATOR_ID = config.operatorId;
   if (config.rateLimitPerDevice !== undefined) bindings.RATE_LIMIT_PER_DEVICE = String(config.rateLimitPerDevice);
   if (config.rateLimitPerFacility !== undefined) bindings.RATE_LIMIT_PER_FACILITY = String(config.rateLimitPerFacility);
   if (config.rateLimitPerClient !== undefined) bindings.RATE_LIMIT_PER_CLIENT = String(config.rateLimitPerClient);
@@ -148,6 +151,7 @@ function readConfig(argv, env) {
     caPem: caPaths.map(readCertificatesAsPem).join(""),
     originTimeoutMs: values["origin-timeout-ms"] ?? env.ORIGIN_TIMEOUT_MS,
     adminToken: values["admin-token"] ?? env.ADMIN_TOKEN,
+    operatorId: env.OPERATOR_ID,
     rateLimitPerDevice: env.RATE_LIMIT_PER_DEVICE,
     rateLimitPerFacility: env.RATE_LIMIT_PER_FACILITY,
     rateLimitWindowSecs: env.RATE_LIMIT_WINDOW_SECS,

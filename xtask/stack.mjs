@@ -62,7 +62,8 @@ export async function startStack({ port = 0, database, originUrlOverride, edgeEn
   const scratch = mkdtempSync(join(tmpdir(), 'onshi-stack-'));
   const signingKey = randomBytes(32).toString('hex');
   const sessionKey = randomBytes(32).toString('hex');
-  // The edge's facility admin token: issues kiosk enrolment codes (see issueEnrolmentCode below).
+  // The national operator's admin token: it only mints each facility's admin credential, and the facility's admin
+  // issues that facility's codes and revokes its kiosks (see facilityAdmin below), as in a real deployment.
   const adminToken = randomBytes(32).toString('hex');
   const dbFile = database ?? join(scratch, 'origin.sqlite');
   const originBin = process.env.ONSHI_ORIGIN_BIN ?? join(ROOT, 'target/debug/onshi-origin');
@@ -87,6 +88,7 @@ export async function startStack({ port = 0, database, originUrlOverride, edgeEn
       ORIGIN_SIGNING_KEY: signingKey,
       SESSION_KEY: sessionKey,
       ADMIN_TOKEN: adminToken,
+      OPERATOR_ID: 'demo-operator',
       // The stack runs the virtual card, whose test CA the edge refuses in production.
       ENVIRONMENT: 'development',
       ...edgeEnv,
@@ -96,11 +98,28 @@ export async function startStack({ port = 0, database, originUrlOverride, edgeEn
     throw error;
   }
 
-  /** Calls one of the edge's admin routes with the stack's admin token; returns the one-time code it issues. */
+  /** Each facility's admin credential, minted by the operator on first use: 医療機関コード → a promise of the token. */
+  const facilityAdmins = new Map();
+  function facilityAdmin(facilityCode) {
+    if (!facilityAdmins.has(facilityCode)) {
+      facilityAdmins.set(facilityCode, (async () => {
+        const response = await fetch(`${edge.url}/api/v1/admin/facility-admins`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ facility_code: facilityCode, actor: `admin of ${facilityCode}` }),
+        });
+        const body = await response.json();
+        if (response.status !== 200) throw new Error(`facility admin refused: ${response.status} ${JSON.stringify(body)}`);
+        return body.token;
+      })());
+    }
+    return facilityAdmins.get(facilityCode);
+  }
+  /** Calls one of the edge's admin routes as the facility's admin; returns the one-time code it issues. */
   async function issueAdminCode(path, facilityCode, extra = {}) {
     const response = await fetch(`${edge.url}${path}`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+      headers: { authorization: `Bearer ${await facilityAdmin(facilityCode)}`, 'content-type': 'application/json' },
       body: JSON.stringify({ facility_code: facilityCode, ...extra }),
     });
     const body = await response.json();
@@ -115,9 +134,11 @@ export async function startStack({ port = 0, database, originUrlOverride, edgeEn
   /** Revokes an enrolled kiosk device through the edge's admin route, as its facility's admin would. */
   async function revokeDevice(deviceId) {
     const path = `/api/v1/admin/devices/${encodeURIComponent(deviceId)}/revoke`;
+    // A device id starts with its facility's 医療機関コード.
+    const facilityCode = deviceId.split('.')[0];
     const response = await fetch(`${edge.url}${path}`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${adminToken}` },
+      headers: { authorization: `Bearer ${await facilityAdmin(facilityCode)}` },
     });
     const body = await response.json();
     if (response.status !== 200) throw new Error(`${path} refused: ${response.status} ${JSON.stringify(body)}`);

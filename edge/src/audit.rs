@@ -36,6 +36,8 @@ pub enum AuditAction {
     Enrol,
     /// `GET /api/v1/device`: a kiosk confirmed its enrolment when it started.
     DeviceConfirmed,
+    /// The national operator issued a facility admin credential.
+    FacilityAdminIssued,
     /// An admin issued an enrolment code.
     EnrolmentCodeIssued,
     /// An admin revoked a device.
@@ -84,6 +86,9 @@ pub struct AuditEvent {
     /// Keyed hash of the card certificate, once verified.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub certificate: Option<String>,
+    /// Who did it, on the admin routes: `operator:<id>` or `facility-admin:<facility>:<holder>`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub actor: Option<String>,
 }
 
 impl AuditEvent {
@@ -100,6 +105,7 @@ impl AuditEvent {
             device: None,
             facility: None,
             certificate: None,
+            actor: None,
         }
     }
 

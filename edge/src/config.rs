@@ -12,7 +12,8 @@
 //! | `SESSION_KEY` | secret | key material for the session tokens and audit hashes (its UTF-8 bytes; each key is derived from it by HKDF), ≥ 32 bytes |
 //! | `JPKI_AUTH_CA_PEM` | var | one or more PEM certificates of the 利用者証明用 CA(s) to trust |
 //! | `ORIGIN_TIMEOUT_MS` | var, optional | origin timeout, default 3000 |
-//! | `ADMIN_TOKEN` | secret, optional | bearer token of the admin routes (≥ 24 bytes); unset closes them |
+//! | `ADMIN_TOKEN` | secret, optional | the national operator's bearer token of the admin routes (≥ 24 bytes); unset closes them to the operator |
+//! | `OPERATOR_ID` | var, optional | who holds `ADMIN_TOKEN`, as audit events name them; default `operator` |
 //! | `RATE_LIMIT_PER_DEVICE` | var, optional | requests per device per minute, default 60 |
 //! | `RATE_LIMIT_PER_FACILITY` | var, optional | requests per facility per minute, default 600 |
 //! | `RATE_LIMIT_PER_CLIENT` | var, optional | unauthenticated attempts (enrolment, staff login, unknown device ids) per client address per window, default 30 |
@@ -22,7 +23,7 @@
 //! | `REVOCATION_SOFT_FAIL` | var, optional | `true` lets a certificate whose status is `unknown` pass, with a warning; default `false` |
 
 use crate::audit::CertificateHasher;
-use crate::auth::admin::AdminCredential;
+use crate::auth::admin::AdminCredentials;
 use crate::auth::cardauth::TrustAnchors;
 use crate::auth::device::DeviceIdTags;
 use crate::auth::ratelimit::{
@@ -45,8 +46,10 @@ pub const SESSION_KEY: &str = "SESSION_KEY";
 pub const JPKI_AUTH_CA_PEM: &str = "JPKI_AUTH_CA_PEM";
 /// Binding name of the origin timeout.
 pub const ORIGIN_TIMEOUT_MS: &str = "ORIGIN_TIMEOUT_MS";
-/// Binding name of the admin token.
+/// Binding name of the national operator's admin token.
 pub const ADMIN_TOKEN: &str = "ADMIN_TOKEN";
+/// Binding name of the operator's name in audit events.
+pub const OPERATOR_ID: &str = "OPERATOR_ID";
 /// Binding name of the per-device rate limit.
 pub const RATE_LIMIT_PER_DEVICE: &str = "RATE_LIMIT_PER_DEVICE";
 /// Binding name of the per-facility rate limit.
@@ -104,8 +107,8 @@ pub struct EdgeConfig {
     pub trust_anchors: TrustAnchors,
     /// Origin timeout in milliseconds.
     pub origin_timeout_ms: u32,
-    /// The admin routes' credential.
-    pub admin: AdminCredential,
+    /// The admin routes' credentials: the operator's token and the facility admin credentials.
+    pub admin: AdminCredentials,
     /// Request limits per device and facility.
     pub rate_limits: RateLimits,
     /// Hashes certificate identities for audit events.
@@ -150,7 +153,11 @@ impl EdgeConfig {
             staff_sessions: StaffSessions::derive(&session_key)?,
             device_ids: DeviceIdTags::derive(&session_key)?,
             sessions: SessionMinter::new(&session_key)?,
-            admin: AdminCredential::new(admin_token)?,
+            admin: AdminCredentials::new(
+                admin_token,
+                lookup(OPERATOR_ID).filter(|value| !value.trim().is_empty()).as_deref(),
+                &session_key,
+            )?,
             rate_limits: RateLimits {
                 per_device: parse_limit(
                     lookup(RATE_LIMIT_PER_DEVICE).as_deref(),

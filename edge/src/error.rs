@@ -92,6 +92,10 @@ pub enum EdgeError {
     /// The admin bearer token is missing or wrong, or no admin token is configured.
     #[error("the admin token is missing or wrong")]
     AdminUnauthorized,
+    /// A genuine admin credential asked for what it may not do: a facility admin acting for another facility, or
+    /// for what only the national operator may do.
+    #[error("the admin credential may not do this")]
+    AdminForbidden,
     /// A browser sent the request from a page of another origin.
     #[error("the request comes from another origin")]
     CrossOrigin,
@@ -135,6 +139,7 @@ impl EdgeError {
             | Self::DeviceProofInvalid(_)
             | Self::AdminUnauthorized
             | Self::CrossOrigin => ErrorCode::Unauthorized,
+            Self::AdminForbidden => ErrorCode::Forbidden,
             Self::RateLimited(_) => ErrorCode::RateLimited,
             Self::Config(_) | Self::Runtime(_) => ErrorCode::Internal,
         }

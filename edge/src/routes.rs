@@ -2,10 +2,10 @@
 //! the workerd adapter only reads a request, looks its route up here and answers.
 
 use onshi_proto::api::{
-    ADMIN_ENROLMENT_CODES_PATH, ADMIN_STAFF_CODES_PATH, CHALLENGE_PATH, CONSENT_PATH, DEVICE_PATH, ENROL_PATH,
-    QUALIFICATION_PATH, REGISTRATION_PATH, SESSION_PATH, STAFF_BY_NUMBER_PATH, STAFF_CHECKINS_PATH, STAFF_LOGIN_PATH,
-    STAFF_LOGOUT_PATH, STAFF_VISUAL_CHECK_DECISION_PATH, VISUAL_CHECK_PATH, VISUAL_CHECK_STATUS_PATH,
-    VISUAL_CHECK_WITHDRAW_PATH,
+    ADMIN_ENROLMENT_CODES_PATH, ADMIN_FACILITY_ADMINS_PATH, ADMIN_STAFF_CODES_PATH, CHALLENGE_PATH, CONSENT_PATH,
+    DEVICE_PATH, ENROL_PATH, QUALIFICATION_PATH, REGISTRATION_PATH, SESSION_PATH, STAFF_BY_NUMBER_PATH,
+    STAFF_CHECKINS_PATH, STAFF_LOGIN_PATH, STAFF_LOGOUT_PATH, STAFF_VISUAL_CHECK_DECISION_PATH, VISUAL_CHECK_PATH,
+    VISUAL_CHECK_STATUS_PATH, VISUAL_CHECK_WITHDRAW_PATH,
 };
 
 use crate::http_policy::HEALTH_PATH;
@@ -29,6 +29,8 @@ pub enum UseCase {
     Enrol,
     /// `GET /api/v1/device`: the device confirms that the edge still knows it.
     ConfirmDevice,
+    /// `POST /api/v1/admin/facility-admins`.
+    IssueFacilityAdmin,
     /// `POST /api/v1/admin/enrolment-codes`.
     IssueEnrolmentCode,
     /// `POST /api/v1/admin/devices/<id>/revoke`, with the id as written in the path.
@@ -65,6 +67,7 @@ const FIXED_ROUTES: &[(&str, &str, UseCase)] = &[
     ("POST", QUALIFICATION_PATH, UseCase::Qualification),
     ("POST", ENROL_PATH, UseCase::Enrol),
     ("GET", DEVICE_PATH, UseCase::ConfirmDevice),
+    ("POST", ADMIN_FACILITY_ADMINS_PATH, UseCase::IssueFacilityAdmin),
     ("POST", ADMIN_ENROLMENT_CODES_PATH, UseCase::IssueEnrolmentCode),
     ("POST", CONSENT_PATH, UseCase::Consent),
     ("POST", REGISTRATION_PATH, UseCase::Registration),

@@ -30,6 +30,8 @@ pub enum KeyPurpose {
     DeviceId,
     /// The key of the hash a staff by-number subject is counted under (the number itself is never stored).
     StaffSubject,
+    /// The MAC key of facility admin credentials.
+    FacilityAdmin,
 }
 
 impl KeyPurpose {
@@ -42,6 +44,7 @@ impl KeyPurpose {
             Self::AuditCertificate => b"onshi-edge audit-certificate v1",
             Self::DeviceId => b"onshi-edge device-id v1",
             Self::StaffSubject => b"onshi-edge staff-subject v1",
+            Self::FacilityAdmin => b"onshi-edge facility-admin v1",
         }
     }
 }

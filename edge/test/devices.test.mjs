@@ -97,6 +97,63 @@ describe("enrolment", () => {
   });
 });
 
+describe("admins per facility", () => {
+  // Another 医療機関コード than FACILITY_CODE, with a valid check digit.
+  const OTHER_FACILITY = "1312345679";
+
+  test("a facility's admin issues codes and revokes devices for its own facility only, and every admin event names who acted", async () => {
+    const operator = { authorization: `Bearer ${ADMIN_TOKEN}` };
+    const issued = await call(edge, "/api/v1/admin/facility-admins", {
+      body: { facility_code: FACILITY_CODE, actor: "事務長 佐藤" },
+      headers: operator,
+    });
+    assert.equal(issued.status, 200, JSON.stringify(issued.body));
+    assert.equal(issued.body.facility_code, FACILITY_CODE);
+    assert.match(issued.body.token, /^fadmin\./);
+    const admin = { authorization: `Bearer ${issued.body.token}` };
+
+    // Its own facility: a code that enrols a kiosk, and that kiosk's revocation.
+    const code = await issueEnrolmentCode(edge.url, FACILITY_CODE, issued.body.token);
+    const own = await enrolDevice(edge.url, { code });
+    const revokedOwn = await call(edge, `/api/v1/admin/devices/${own.id}/revoke`, { headers: admin });
+    assert.equal(revokedOwn.status, 200, JSON.stringify(revokedOwn.body));
+    expectError(await call(edge, "/api/v1/challenge", { device: own }), 401, "device_not_enrolled");
+
+    // Another facility's kiosk, enrolled by the operator: the facility admin may neither revoke it nor issue codes
+    // or admin credentials there.
+    const other = await enrolDevice(edge.url, { facilityCode: OTHER_FACILITY });
+    expectError(await call(edge, `/api/v1/admin/devices/${other.id}/revoke`, { headers: admin }), 403, "forbidden");
+    const challenge = await call(edge, "/api/v1/challenge", { device: other });
+    assert.equal(challenge.status, 200, "the other facility's kiosk still works");
+    const elsewhere = { facility_code: OTHER_FACILITY };
+    expectError(await call(edge, "/api/v1/admin/enrolment-codes", { body: elsewhere, headers: admin }), 403, "forbidden");
+    expectError(await call(edge, "/api/v1/admin/staff-codes", { body: elsewhere, headers: admin }), 403, "forbidden");
+    const mint = { facility_code: FACILITY_CODE, actor: "mallory" };
+    expectError(await call(edge, "/api/v1/admin/facility-admins", { body: mint, headers: admin }), 403, "forbidden");
+    expectError(await call(edge, "/api/v1/admin/facility-admins", { body: mint }), 401, "unauthorized");
+
+    const facilityActor = `facility-admin:${FACILITY_CODE}:事務長 佐藤`;
+    // The last call's event; workerd's log can reach this process after the HTTP answer, in order.
+    await logs.waitFor((line) => line.includes('"action":"facility_admin_issued"') && line.includes('"outcome":"unauthorized"'));
+    const events = auditEvents();
+    const named = (action, outcome) =>
+      events.filter((event) => event.action === action && event.outcome === outcome).map((event) => event.actor);
+    assert.ok(named("facility_admin_issued", "ok").includes("operator:operator"), JSON.stringify(events.slice(-12)));
+    assert.ok(named("facility_admin_issued", "forbidden").includes(facilityActor));
+    assert.ok(named("device_revoked", "ok").includes(facilityActor));
+    assert.ok(named("device_revoked", "forbidden").includes(facilityActor));
+    assert.ok(named("enrolment_code_issued", "forbidden").includes(facilityActor));
+    assert.ok(named("staff_code_issued", "forbidden").includes(facilityActor));
+    // No admin event lacks its actor once the credential was accepted.
+    const adminActions = ["facility_admin_issued", "enrolment_code_issued", "device_revoked", "staff_code_issued"];
+    for (const event of events.filter((e) => adminActions.includes(e.action) && e.outcome !== "unauthorized")) {
+      assert.ok(event.actor, JSON.stringify(event));
+    }
+    // The credential itself is never written to the log.
+    assert.ok(!logs.lines.some((line) => line.includes(issued.body.token)));
+  });
+});
+
 describe("device proofs", () => {
   let device;
   before(async () => {

@@ -3,7 +3,8 @@
 //!
 //! Layer: edge use cases over [`EdgePorts`], on the pure rules of [`crate::auth::device`] and
 //! [`crate::auth::enrolment_code`]. Must not: burn a code for a malformed key (the key is checked first), keep the
-//! typed code beyond parsing it, or let anything but the admin token issue codes or revoke devices.
+//! typed code beyond parsing it, or let anything but an admin of the device's facility (or the national operator)
+//! issue codes or revoke devices.
 
 use onshi_proto::api::{
     DeviceRevokeResponse, EnrolRequest, EnrolResponse, EnrolmentCodeRequest, EnrolmentCodeResponse,
@@ -69,9 +70,10 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
     /// `POST /api/v1/admin/enrolment-codes`: a one-time enrolment code for a facility.
     pub async fn issue_enrolment_code(&self, request: &ApiRequest<'_>) -> Result<EnrolmentCodeResponse, EdgeError> {
         self.audited(AuditAction::EnrolmentCodeIssued, request.now_unix, async |context| {
-            self.config.admin.check(request.authorization)?;
+            let admin = self.admin(request, context)?;
             let body: EnrolmentCodeRequest = parse_json(request.body)?;
             context.facility = Some(body.facility_code.as_str().to_owned());
+            admin.may_act_for(body.facility_code.as_str())?;
             let code = EnrolmentCode::generate(&self.random()?);
             let expires_at = request.now_unix.saturating_add(ENROLMENT_CODE_LIFETIME_SECS);
             self.ports
@@ -95,9 +97,12 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
         device_id: &str,
     ) -> Result<DeviceRevokeResponse, EdgeError> {
         self.audited(AuditAction::DeviceRevoked, request.now_unix, async |context| {
-            self.config.admin.check(request.authorization)?;
+            let admin = self.admin(request, context)?;
             let id = DeviceId::parse(device_id).map_err(|_| EdgeError::NotFound)?;
             context.device = Some(id.as_str().to_owned());
+            context.facility = Some(id.facility_code().to_owned());
+            // The facility is part of the id, so another facility's device is refused before any store is asked.
+            admin.may_act_for(id.facility_code())?;
             if !self.ports.revoke_device(&id).await? {
                 return Err(EdgeError::NotFound);
             }

@@ -3,8 +3,9 @@
 //!
 //! Layer: the edge's use cases, over the pure rules of [`crate::auth`]. This file holds what every use case shares
 //! ([`EdgeApi`], [`EdgePorts`], [`ApiRequest`], the `audited` wrapper, the device and card-session checks and the
-//! origin call); the use cases themselves live one file per audience: [`card`] (the kiosk's check-in), [`device`]
-//! (enrolment and the admin's device routes), [`consent`], [`registration`], [`staff`] (the staff console) and
+//! origin call); the use cases themselves live one file per audience: [`admin`] (the admin credential and the
+//! operator's facility admin credentials), [`card`] (the kiosk's check-in), [`device`] (enrolment and the admin's
+//! device routes), [`consent`], [`registration`], [`staff`] (the staff console) and
 //! [`visual_check`] (the kiosk's 目視). Must not: do I/O or read a clock of its own (everything outside comes
 //! through [`EdgePorts`] and [`ApiRequest`]), or end a use case without its audit event.
 //!
@@ -13,6 +14,7 @@
 //! through [`EdgePorts::audit`]; [`EdgeApi::handle`] is the one entry the adapter calls, with the use case
 //! [`crate::routes::route`] found.
 
+pub mod admin;
 pub mod card;
 pub mod consent;
 pub mod device;
@@ -150,7 +152,7 @@ pub struct ApiRequest<'r> {
     pub path: &'r str,
     /// Body bytes (already size-limited).
     pub body: &'r [u8],
-    /// The `Authorization` header: a session token on card routes, the admin token on admin routes.
+    /// The `Authorization` header: a session token on card routes, an admin credential on admin routes.
     pub authorization: Option<&'r str>,
     /// The device proof headers.
     pub device_proof: DeviceProofHeaders,
@@ -174,6 +176,7 @@ pub(crate) struct AuditContext {
     pub(crate) device: Option<String>,
     pub(crate) facility: Option<String>,
     pub(crate) certificate: Option<String>,
+    pub(crate) actor: Option<String>,
 }
 
 impl AuditContext {
@@ -223,6 +226,7 @@ impl<'a, P: EdgePorts> EdgeApi<'a, P> {
         event.device = context.device;
         event.facility = context.facility;
         event.certificate = context.certificate;
+        event.actor = context.actor;
         self.ports.audit(&event);
         result
     }
@@ -341,6 +345,7 @@ impl<'a, P: EdgePorts> EdgeApi<'a, P> {
             UseCase::Qualification => json_body(self.qualification(request).await),
             UseCase::Enrol => json_body(self.enrol(request).await),
             UseCase::ConfirmDevice => self.confirm_device(request).await.map(|()| NO_CONTENT),
+            UseCase::IssueFacilityAdmin => json_body(self.issue_facility_admin(request).await),
             UseCase::IssueEnrolmentCode => json_body(self.issue_enrolment_code(request).await),
             UseCase::RevokeDevice(device) => json_body(self.revoke_device(request, device).await),
             UseCase::Consent => json_body(self.record_consent(request).await),

@@ -109,9 +109,10 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
     /// `POST /api/v1/admin/staff-codes`: a one-time staff login code for a facility.
     pub async fn issue_staff_code(&self, request: &ApiRequest<'_>) -> Result<StaffCodeResponse, EdgeError> {
         self.audited(AuditAction::StaffCodeIssued, request.now_unix, async |context| {
-            self.config.admin.check(request.authorization)?;
+            let admin = self.admin(request, context)?;
             let body: StaffCodeRequest = parse_json(request.body)?;
             context.facility = Some(body.facility_code.as_str().to_owned());
+            admin.may_act_for(body.facility_code.as_str())?;
             let code = EnrolmentCode::generate(&self.random()?);
             let expires_at = request.now_unix.saturating_add(STAFF_CODE_LIFETIME_SECS);
             self.ports

@@ -110,6 +110,9 @@ pub struct QualificationRequest {
 pub const ENROL_PATH: &str = "/api/v1/devices/enrol";
 /// Admin: issues a one-time enrolment code for a facility (`Authorization: Bearer <admin token>`).
 pub const ADMIN_ENROLMENT_CODES_PATH: &str = "/api/v1/admin/enrolment-codes";
+/// Operator: issues a facility admin credential ([`FacilityAdminRequest`] → [`FacilityAdminResponse`]); only the
+/// national operator's credential may call it.
+pub const ADMIN_FACILITY_ADMINS_PATH: &str = "/api/v1/admin/facility-admins";
 /// Admin: `POST {ADMIN_DEVICES_PREFIX}<device id>/revoke` revokes a device.
 pub const ADMIN_DEVICES_PREFIX: &str = "/api/v1/admin/devices/";
 /// `GET` with a device proof over an empty body: the device asks whether the edge still knows it, answered
@@ -180,6 +183,42 @@ pub struct EnrolmentCodeRequest {
 }
 
 pub use crate::identifier::{DEVICE_LABEL_MAX_CHARS, DeviceLabel, DeviceLabelError};
+
+/// Body of `POST` [`ADMIN_FACILITY_ADMINS_PATH`]: the facility whose admin the credential is for, and who holds it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct FacilityAdminRequest {
+    /// The facility the credential acts for, and for no other (validated, check digit included).
+    pub facility_code: crate::facility::FacilityCode,
+    /// Who holds the credential (`事務長 佐藤`, `it-vendor-3`): every audit event of its calls names them.
+    pub actor: crate::identifier::Identifier,
+}
+
+/// Answer to `POST` [`ADMIN_FACILITY_ADMINS_PATH`]: a bearer credential shown this once; the edge keeps no copy.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct FacilityAdminResponse {
+    /// `Authorization: Bearer <token>` on the facility's admin routes.
+    pub token: String,
+    /// The one facility it acts for.
+    pub facility_code: crate::facility::FacilityCode,
+    /// Who holds it, as audit events name them.
+    pub actor: crate::identifier::Identifier,
+    /// Unix seconds after which it is refused; the operator issues a new one before then.
+    pub expires_at: i64,
+}
+
+impl std::fmt::Debug for FacilityAdminResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FacilityAdminResponse")
+            .field("token", &"<redacted>")
+            .field("facility_code", &self.facility_code)
+            .field("actor", &self.actor)
+            .field("expires_at", &self.expires_at)
+            .finish()
+    }
+}
 
 /// A one-time code an admin issued: an enrolment code (answer to `POST` [`ADMIN_ENROLMENT_CODES_PATH`]) or a
 /// staff login code (answer to `POST` [`ADMIN_STAFF_CODES_PATH`]). Both have one shape on the wire; what the code

@@ -52,6 +52,9 @@ pub enum ErrorCode {
     OriginUnavailable,
     /// The origin did not answer in time.
     OriginTimeout,
+    /// The credential is genuine but may not do this: a facility's admin acting for another facility, or for
+    /// something only the national operator may do.
+    Forbidden,
     /// A record is held after a suspected mis-registration and may not be shown.
     RecordHeld,
     /// The information asked for may be shown only under a live consent of the patient, and there is none.
@@ -88,7 +91,7 @@ impl ErrorCode {
                 409
             }
             Self::RecordHeld => 423,
-            Self::ConsentRequired | Self::QualificationOnly => 403,
+            Self::ConsentRequired | Self::QualificationOnly | Self::Forbidden => 403,
             Self::RateLimited => 429,
             Self::OriginError => 502,
             Self::OriginUnavailable => 503,
@@ -121,6 +124,7 @@ impl ErrorCode {
             Self::OriginError => "The qualification service returned an error.",
             Self::OriginUnavailable => "The qualification service is unavailable.",
             Self::OriginTimeout => "The qualification service did not answer in time.",
+            Self::Forbidden => "This credential may not do this.",
             Self::RecordHeld => "The record is held for review and cannot be shown.",
             Self::ConsentRequired => "The patient's consent is required to view this information.",
             Self::QualificationOnly => {
@@ -170,6 +174,7 @@ mod tests {
             ErrorCode::DeviceNotEnrolled,
             ErrorCode::VisualCheckWithdrawn,
             ErrorCode::QualificationOnly,
+            ErrorCode::Forbidden,
         ] {
             let json = serde_json::to_string(&code).unwrap();
             assert_eq!(json, format!("\"{}\"", code.as_str()));
