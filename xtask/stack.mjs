@@ -126,9 +126,12 @@ export async function startStack({ port = 0, database, originUrlOverride, edgeEn
     if (response.status !== 200) throw new Error(`${path} refused: ${response.status} ${JSON.stringify(body)}`);
     return body.code;
   }
-  /** A one-time kiosk enrolment code for a 医療機関コード; `label` names the kiosk for staff (e.g. '受付1'). */
-  const issueEnrolmentCode = (facilityCode = DEMO_FACILITY_CODE, { label } = {}) =>
-    issueAdminCode('/api/v1/admin/enrolment-codes', facilityCode, label === undefined ? {} : { label });
+  /**
+   * A one-time kiosk enrolment code for a 医療機関コード; `label` names the kiosk for staff (e.g. '受付1'), and
+   * `staffed` (default true: the demo's kiosks stand at reception) lets it ask staff for 目視.
+   */
+  const issueEnrolmentCode = (facilityCode = DEMO_FACILITY_CODE, { label, staffed = true } = {}) =>
+    issueAdminCode('/api/v1/admin/enrolment-codes', facilityCode, { staffed, ...(label === undefined ? {} : { label }) });
   /** A one-time staff console login code for a 医療機関コード. */
   const issueStaffCode = (facilityCode = DEMO_FACILITY_CODE) => issueAdminCode('/api/v1/admin/staff-codes', facilityCode);
   /** Revokes an enrolled kiosk device through the edge's admin route, as its facility's admin would. */

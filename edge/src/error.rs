@@ -96,6 +96,9 @@ pub enum EdgeError {
     /// for what only the national operator may do.
     #[error("the admin credential may not do this")]
     AdminForbidden,
+    /// A kiosk not enrolled as standing where staff see the patient asked for a visual check (目視).
+    #[error("this device may not ask for a visual check")]
+    VisualCheckNotStaffed,
     /// A browser sent the request from a page of another origin.
     #[error("the request comes from another origin")]
     CrossOrigin,
@@ -139,7 +142,7 @@ impl EdgeError {
             | Self::DeviceProofInvalid(_)
             | Self::AdminUnauthorized
             | Self::CrossOrigin => ErrorCode::Unauthorized,
-            Self::AdminForbidden => ErrorCode::Forbidden,
+            Self::AdminForbidden | Self::VisualCheckNotStaffed => ErrorCode::Forbidden,
             Self::RateLimited(_) => ErrorCode::RateLimited,
             Self::Config(_) | Self::Runtime(_) => ErrorCode::Internal,
         }

@@ -187,6 +187,25 @@ describe("consent and visual-check sessions", () => {
     assert.equal(sent.query.facility_code, FACILITY_CODE);
   });
 
+  test("a kiosk not enrolled as staffed may not ask for 目視, and a staffed one only a few times an hour", async () => {
+    const card = testCard(1);
+    const body = { certificate: card.certificate.toString("base64") };
+    const code = await issueEnrolmentCode(edge.url, FACILITY_CODE, ADMIN_TOKEN, { staffed: false });
+    const corner = await enrolDevice(edge.url, { code });
+    origin.received.length = 0;
+    expectError(await api("/api/v1/visual-check", { body, device: corner }), 403, "forbidden");
+    assert.deepEqual(origin.received, [], "nothing reached the origin for an unstaffed kiosk");
+    // The same kiosk's PIN check-in is untouched: only 目視 needs staff beside it.
+    assert.equal((await api("/api/v1/challenge", { device: corner })).status, 200);
+
+    const reception = await enrolDevice(edge.url);
+    for (let i = 0; i < 6; i += 1) {
+      const ticket = await api("/api/v1/visual-check", { body, device: reception });
+      assert.equal(ticket.status, 200, JSON.stringify(ticket.body));
+    }
+    expectError(await api("/api/v1/visual-check", { body, device: reception }), 429, "rate_limited");
+  });
+
   test("a session opened by staff approval says 目視 and may not do what needs the PIN", async () => {
     const card = testCard(1);
     const ticket = await api("/api/v1/visual-check", { body: { certificate: card.certificate.toString("base64") } });

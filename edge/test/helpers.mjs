@@ -234,12 +234,15 @@ export function deviceProofMessage(method, path, timestamp, nonce, body) {
   return Buffer.from(["onshi-device-proof-v2", method, path, timestamp, nonce, bodyHash].join("\n"), "utf8");
 }
 
-/** Issues a one-time enrolment code through the admin API. */
-export async function issueEnrolmentCode(edgeUrl, facilityCode = FACILITY_CODE, adminToken = ADMIN_TOKEN) {
+/**
+ * Issues a one-time enrolment code through the admin API, for a kiosk that stands where staff see the patient
+ * (`staffed`, so it may ask for 目視) unless told otherwise.
+ */
+export async function issueEnrolmentCode(edgeUrl, facilityCode = FACILITY_CODE, adminToken = ADMIN_TOKEN, { staffed = true } = {}) {
   const response = await fetch(`${edgeUrl}/api/v1/admin/enrolment-codes`, {
     method: "POST",
     headers: { authorization: `Bearer ${adminToken}`, "content-type": "application/json" },
-    body: JSON.stringify({ facility_code: facilityCode }),
+    body: JSON.stringify({ facility_code: facilityCode, staffed }),
   });
   const body = await response.json();
   if (response.status !== 200) throw new Error(`enrolment code refused: ${response.status} ${JSON.stringify(body)}`);

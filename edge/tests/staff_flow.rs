@@ -184,6 +184,65 @@ fn visual_check_body(certificate: &[u8]) -> Vec<u8> {
     serde_json::to_vec(&serde_json::json!({ "certificate": Base64Bytes(certificate.to_vec()) })).unwrap()
 }
 
+/// Enrols a kiosk of [`FACILITY`] whose admin did not say it stands where staff see the patient.
+fn unstaffed_kiosk<P: EdgePorts>(api: &EdgeApi<'_, P>, seed: u8) -> Kiosk {
+    let authorization = format!("Bearer {ADMIN_TOKEN}");
+    let body = serde_json::to_vec(&serde_json::json!({ "facility_code": FACILITY, "label": "待合 奥" })).unwrap();
+    let code = block_on(api.issue_enrolment_code(&admin_post("/api/v1/admin/enrolment-codes", &body, &authorization)))
+        .unwrap()
+        .code;
+    let key = p256::ecdsa::SigningKey::from_slice(&[seed; 32]).unwrap();
+    let enrolled =
+        block_on(api.enrol(&admin_request("/api/v1/devices/enrol", &enrol_request(&code, &key), None))).unwrap();
+    Kiosk { device_id: enrolled.device_id, key }
+}
+
+#[test]
+fn only_a_staffed_kiosk_asks_for_a_visual_check_and_only_a_few_times_an_hour() {
+    use onshi_edge::auth::ratelimit::{VISUAL_CHECKS_PER_DEVICE, VISUAL_CHECKS_PER_FACILITY};
+    let config = config();
+    let ports = FakePorts::new(scripted_origin(false));
+    let api = EdgeApi::new(&config, &ports);
+    let body = visual_check_body(CARD0_CERT);
+    let ask = |kiosk: &Kiosk, now: i64| {
+        block_on(api.request_visual_check(&kiosk.request("/api/v1/visual-check", &body, now)))
+    };
+
+    // A kiosk in an unattended corner, or one whose device key was copied off it, cannot queue 目視 at all.
+    let corner = unstaffed_kiosk(&api, 40);
+    let refused = ask(&corner, NOW);
+    assert_eq!(refused, Err(EdgeError::VisualCheckNotStaffed));
+    assert_eq!(refused.unwrap_err().to_api_error().error, onshi_proto::ErrorCode::Forbidden);
+    assert!(ports.sent_to("/v1/visual-checks").is_empty() && ports.sent_to("/v1/certificate-status").is_empty());
+
+    // A staffed kiosk: its hourly allowance, then rate_limited before the certificate or the origin is asked.
+    let reception = enrolled_kiosk(&api, 41);
+    for _ in 0..VISUAL_CHECKS_PER_DEVICE {
+        ask(&reception, NOW).unwrap();
+    }
+    let asked = ports.sent_to("/v1/certificate-status").len();
+    assert_eq!(ask(&reception, NOW), Err(EdgeError::RateLimited("visual checks")));
+    assert_eq!(ports.sent_to("/v1/certificate-status").len(), asked);
+
+    // The facility's kiosks together (the refusal above did not count for the facility): once the facility's
+    // allowance is spent, a fresh kiosk is refused too.
+    let per_facility = usize::try_from(VISUAL_CHECKS_PER_FACILITY).unwrap();
+    let per_device = usize::try_from(VISUAL_CHECKS_PER_DEVICE).unwrap();
+    let mut spent = per_device;
+    let mut seed = 42;
+    while spent < per_facility {
+        let kiosk = enrolled_kiosk(&api, seed);
+        seed += 1;
+        for _ in 0..per_device.min(per_facility - spent) {
+            ask(&kiosk, NOW).unwrap();
+            spent += 1;
+        }
+    }
+    let fresh = enrolled_kiosk(&api, seed);
+    assert_eq!(ask(&fresh, NOW), Err(EdgeError::RateLimited("visual checks")));
+    assert_eq!(ports.sent_to("/v1/visual-checks").len(), per_facility);
+}
+
 #[test]
 fn a_visual_check_verifies_the_certificate_and_opens_a_session_only_once_approved() {
     let config = config();
@@ -299,8 +358,8 @@ fn a_visual_check_session_says_so_and_may_not_do_what_needs_the_pin() {
 fn labelled_kiosk<P: EdgePorts>(api: &EdgeApi<'_, P>, seed: u8, label: Option<&str>) -> Kiosk {
     let authorization = format!("Bearer {ADMIN_TOKEN}");
     let body = match label {
-        Some(label) => serde_json::json!({ "facility_code": FACILITY, "label": label }),
-        None => serde_json::json!({ "facility_code": FACILITY }),
+        Some(label) => serde_json::json!({ "facility_code": FACILITY, "label": label, "staffed": true }),
+        None => serde_json::json!({ "facility_code": FACILITY, "staffed": true }),
     };
     let body = serde_json::to_vec(&body).unwrap();
     let code = block_on(api.issue_enrolment_code(&admin_post("/api/v1/admin/enrolment-codes", &body, &authorization)))

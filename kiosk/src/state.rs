@@ -38,6 +38,9 @@ pub enum Failure {
     VisualCheckRefused,
     /// Nobody decided on the visual check in time.
     VisualCheckExpired,
+    /// This kiosk may not ask for a visual check: its admin did not enrol it as standing where staff see the
+    /// patient, or it has asked too often this hour.
+    VisualCheckUnavailable,
     /// The edge no longer knows this kiosk (never enrolled, enrolled under an id format it has retired, or
     /// revoked by the admin): the kiosk forgets its identity and asks staff for a new enrolment code.
     DeviceNotEnrolled,
@@ -60,6 +63,15 @@ impl Failure {
         }
     }
 
+    /// The failure an error code stands for when the kiosk asked for a visual check: a refusal of the kiosk itself
+    /// (not enrolled as staffed, or over its hourly allowance) sends the patient to the counter instead.
+    pub fn from_visual_check_request(code: ErrorCode) -> Self {
+        match code {
+            ErrorCode::Forbidden | ErrorCode::RateLimited => Failure::VisualCheckUnavailable,
+            other => Failure::from_code(other),
+        }
+    }
+
     /// The resource key of the sentence that says what happened and what to do next.
     pub fn message_key(self) -> &'static str {
         match self {
@@ -74,6 +86,7 @@ impl Failure {
             Failure::ServiceUnavailable => "error.origin_unavailable",
             Failure::VisualCheckRefused => "error.visual_refused",
             Failure::VisualCheckExpired => "error.visual_expired",
+            Failure::VisualCheckUnavailable => "error.visual_unavailable",
             Failure::DeviceNotEnrolled => "enrol.lapsed",
             Failure::Other => "error.generic",
         }
@@ -826,6 +839,11 @@ mod tests {
         assert_eq!(failure.message_key(), "enrol.lapsed");
         // A forged or missing proof is not something a fresh enrolment mends; it stays a generic failure.
         assert_eq!(Failure::from_code(ErrorCode::Unauthorized), Failure::Other);
+        // A kiosk that may not ask for 目視 (or has asked too often) sends the patient to the counter.
+        for code in [ErrorCode::Forbidden, ErrorCode::RateLimited] {
+            assert_eq!(Failure::from_visual_check_request(code).message_key(), "error.visual_unavailable");
+        }
+        assert_eq!(Failure::from_visual_check_request(ErrorCode::CertificateRevoked), Failure::CertificateRevoked);
         for screen in [Screen::Authenticating, Screen::Querying, Screen::VisualCheck, Screen::Registering] {
             assert_eq!(screen.apply(Action::Fail(failure)), Screen::Failed(Failure::DeviceNotEnrolled));
         }

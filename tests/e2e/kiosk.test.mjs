@@ -124,6 +124,27 @@ describe('kiosk screens, languages and patient safety', () => {
     await context.close();
   });
 
+  test('a kiosk its admin did not enrol as staffed sends the patient to the counter instead of queuing 目視', async () => {
+    // A kiosk in an unattended corner: enrolled without `staffed`, so the edge refuses its 目視 requests.
+    const { page, context } = await openKiosk(env.browser, env.stack.url, { cardIndex: card('valid').index, axe: true });
+    await screen(page, 'enrol');
+    await page.fill('#enrol-code', await env.stack.issueEnrolmentCode(undefined, { label: '待合 奥', staffed: false }));
+    await page.click('#enrol-submit');
+    await screen(page, 'welcome');
+    await page.click('#connect');
+    await screen(page, 'pin');
+    const refused = page.waitForResponse((r) => new URL(r.url()).pathname === '/api/v1/visual-check');
+    await page.click('#visual-check');
+    assert.equal((await refused).status(), 403);
+    await screen(page, 'failed');
+    assert.equal(await page.getAttribute('#failed', 'data-failure'), 'VisualCheckUnavailable');
+    const said = await page.textContent('#failed');
+    assert.ok(said.includes('受付') && said.includes('マイナンバーカード'), said);
+    assert.deepEqual(await auditScreen(page, 'failed-visual-unavailable'), []);
+    assert.equal(verifiesWith(await usbLog(page), card('valid').pin), 0, 'no PIN went to the card');
+    await context.close();
+  });
+
   test('the card removed mid-flow ends in a clear next step, and no PIN try is spent', async () => {
     const holder = card('valid');
     const { page, context } = await openKiosk(env.browser, env.stack, { cardIndex: holder.index, axe: true });

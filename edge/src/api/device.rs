@@ -37,6 +37,7 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
             }
             let stored = self.ports.redeem_enrolment_code(&code.lookup_key(), request.now_unix).await?;
             let label = stored.as_ref().and_then(|stored| stored.label.clone());
+            let staffed = stored.as_ref().is_some_and(|stored| stored.staffed);
             let facility_code = judge_redemption(stored, request.now_unix)?;
             context.facility = Some(facility_code.as_str().to_owned());
             let device_id =
@@ -50,6 +51,7 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
                     enrolled_at: request.now_unix,
                     revoked: false,
                     label,
+                    staffed,
                 })
                 .await?;
             Ok(EnrolResponse { device_id: device_id.as_str().to_owned(), facility_code })
@@ -81,6 +83,7 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
                     &code.lookup_key(),
                     &body.facility_code,
                     body.label.as_ref(),
+                    body.staffed,
                     expires_at,
                     request.now_unix,
                 )

@@ -89,12 +89,14 @@ pub trait EdgePorts {
     ) -> Result<Option<StoredChallenge>, EdgeError>;
 
     /// Remembers an enrolment code (by its lookup key), with the name of the kiosk it will enrol when the admin
-    /// gave one, until some time after `expires_at`.
+    /// gave one and whether it stands where staff see the patient, until some time after `expires_at`.
+    #[allow(clippy::too_many_arguments, reason = "one store call, each argument a column")]
     async fn store_enrolment_code(
         &self,
         lookup_key: &str,
         facility_code: &FacilityCode,
         label: Option<&DeviceLabel>,
+        staffed: bool,
         expires_at: i64,
         now_unix: i64,
     ) -> Result<(), EdgeError>;

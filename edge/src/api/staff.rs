@@ -120,6 +120,7 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
                     &staff_code_lookup_key(&code),
                     &body.facility_code,
                     None,
+                    false,
                     expires_at,
                     request.now_unix,
                 )

@@ -2,7 +2,7 @@
 //! request when the patient leaves.
 //!
 //! Layer: edge use cases over [`EdgePorts`]. A kiosk asks with the card's 利用者証明用 certificate alone (read without
-//! a PIN): the edge verifies the chain, the dates and the revocation status exactly as for a PIN session, then hands
+//! a PIN) from a kiosk enrolled as staffed, a few times an hour: the edge verifies the chain, the dates and the revocation status exactly as for a PIN session, then hands
 //! the request to the origin, where pending requests rest. When the kiosk polls and staff have approved, the origin
 //! answers once with the certificate and the qualification, and the edge mints a card session bound to that
 //! certificate and device, marked as opened by 目視. When the patient leaves the kiosk before staff decide (最初に
@@ -21,17 +21,37 @@ use crate::api::staff::check_request_id;
 use crate::api::{ApiRequest, EdgeApi, EdgePorts};
 use crate::audit::AuditAction;
 use crate::auth::cardauth::verify_card_certificate;
+use crate::auth::ratelimit::{
+    RateCounter, VISUAL_CHECK_WINDOW_SECS, VISUAL_CHECKS_PER_DEVICE, VISUAL_CHECKS_PER_FACILITY,
+};
 use crate::auth::session::TOKEN_ID_RANDOM_LEN;
 use crate::error::EdgeError;
 use crate::http_policy::parse_json;
 
 impl<P: EdgePorts> EdgeApi<'_, P> {
-    /// `POST /api/v1/visual-check`: an enrolled kiosk asks staff to confirm the holder of a card certificate. The
+    /// `POST /api/v1/visual-check`: an enrolled kiosk asks staff to confirm the holder of a card certificate. Only
+    /// a kiosk its admin enrolled as staffed may ask, and only [`VISUAL_CHECKS_PER_DEVICE`] times an hour (its
+    /// facility's kiosks together [`VISUAL_CHECKS_PER_FACILITY`]), counted before anything else is looked at; the
     /// certificate is verified as for a PIN session (chain, dates, revocation) before the origin records the
     /// request.
     pub async fn request_visual_check(&self, request: &ApiRequest<'_>) -> Result<VisualCheckTicket, EdgeError> {
         self.audited(AuditAction::VisualCheckRequest, request.now_unix, async |context| {
             let device = self.authenticate_device(request, context).await?;
+            if !device.staffed {
+                return Err(EdgeError::VisualCheckNotStaffed);
+            }
+            let facility = device.facility_code.as_str();
+            let counter = |name: String| RateCounter::durable(name, request.now_unix, VISUAL_CHECK_WINDOW_SECS);
+            let by_device = counter(format!("visual:device:{}", device.device_id.as_str()));
+            let by_facility = counter(format!("visual:facility:{facility}"));
+            // A device over its own limit is refused before the facility counts it, so one misbehaving kiosk
+            // cannot spend its facility's allowance for the others.
+            if self.ports.count_in_facility(facility, &by_device, request.now_unix).await? > VISUAL_CHECKS_PER_DEVICE
+                || self.ports.count_in_facility(facility, &by_facility, request.now_unix).await?
+                    > VISUAL_CHECKS_PER_FACILITY
+            {
+                return Err(EdgeError::RateLimited("visual checks"));
+            }
             let body: VisualCheckRequest = parse_json(request.body)?;
             let card =
                 verify_card_certificate(body.certificate.as_slice(), &self.config.trust_anchors, request.now_unix)?;

@@ -183,6 +183,10 @@ pub struct DeviceRecord {
     /// kiosks had names), which staff then know by [`DeviceId::short`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
+    /// True when the admin enrolled it as standing where staff see the patient; only such a device may ask for
+    /// 目視. A device stored before the flag existed reads as false: it must be enrolled again to ask.
+    #[serde(default)]
+    pub staffed: bool,
 }
 
 impl DeviceRecord {
@@ -243,6 +247,9 @@ pub struct AuthenticatedDevice {
     /// The name staff know it by ([`DeviceRecord::display_label`]), passed to the origin with its requests.
     #[serde(default)]
     pub label: String,
+    /// [`DeviceRecord::staffed`].
+    #[serde(default)]
+    pub staffed: bool,
 }
 
 /// One device request as the facility store checks and counts it: the proof as sent, what it must cover (the
@@ -449,7 +456,7 @@ pub fn check_device_proof(
             nonce: nonce.to_owned(),
             forget_after: timestamp.saturating_add(DEVICE_PROOF_MAX_SKEW_SECS),
         },
-        device: AuthenticatedDevice { device_id: record.device_id, facility_code, label },
+        device: AuthenticatedDevice { device_id: record.device_id, facility_code, label, staffed: record.staffed },
     }))
 }
 
@@ -520,6 +527,7 @@ mod tests {
             enrolled_at: 0,
             revoked,
             label: None,
+            staffed: false,
         }
     }
 
@@ -738,6 +746,7 @@ mod tests {
                         device_id: device_id(),
                         facility_code: facility(),
                         label: device_id().short().to_owned(),
+                        staffed: false,
                     },
                     device_count: expected,
                     facility_count: expected,

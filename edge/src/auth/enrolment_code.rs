@@ -92,6 +92,9 @@ pub struct StoredEnrolmentCode {
     /// The name the admin gave the kiosk this code enrols ([`onshi_proto::api::DeviceLabel`]), if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
+    /// True when the admin said the kiosk stands where staff see the patient, so it may ask for 目視.
+    #[serde(default)]
+    pub staffed: bool,
 }
 
 /// Decides whether redeeming a code succeeds; `record` is `None` when the store has no such code.
@@ -145,7 +148,13 @@ mod tests {
 
     #[test]
     fn a_code_redeems_once_before_it_expires() {
-        let stored = |uses| StoredEnrolmentCode { facility_code: FACILITY.into(), expires_at: 100, uses, label: None };
+        let stored = |uses| StoredEnrolmentCode {
+            facility_code: FACILITY.into(),
+            expires_at: 100,
+            uses,
+            label: None,
+            staffed: false,
+        };
         assert_eq!(judge_redemption(Some(stored(1)), 100).unwrap().as_str(), FACILITY);
         assert_eq!(judge_redemption(Some(stored(2)), 50), Err(EdgeError::EnrolmentCodeInvalid("already used")));
         assert_eq!(judge_redemption(Some(stored(1)), 101), Err(EdgeError::EnrolmentCodeInvalid("expired")));

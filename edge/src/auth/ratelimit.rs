@@ -65,6 +65,23 @@ pub struct RateCounter {
     pub persist_from: u32,
 }
 
+impl RateCounter {
+    /// A counter over one fixed window of `window_secs`, written through to storage from its first count: for
+    /// counts that are few and guard something a restart must not hand back (by-number misses, 目視 requests).
+    pub fn durable(name: String, now_unix: i64, window_secs: i64) -> Self {
+        let window_start = now_unix.div_euclid(window_secs).saturating_mul(window_secs);
+        Self { name, window_start, forget_after: window_start.saturating_add(2 * window_secs), persist_from: 1 }
+    }
+}
+
+/// 目視 requests one kiosk may make per [`VISUAL_CHECK_WINDOW_SECS`]: a staffed reception sees a few patients an
+/// hour without a usable PIN, and a device that asks more is more likely flooding the staff queue than serving them.
+pub const VISUAL_CHECKS_PER_DEVICE: u32 = 6;
+/// 目視 requests all kiosks of one facility may make per [`VISUAL_CHECK_WINDOW_SECS`].
+pub const VISUAL_CHECKS_PER_FACILITY: u32 = 30;
+/// The window the 目視 limits count in: an hour.
+pub const VISUAL_CHECK_WINDOW_SECS: i64 = 3600;
+
 /// The configured limits.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RateLimits {
@@ -162,6 +179,17 @@ pub fn client_bucket_name(counter_name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_durable_counter_counts_in_fixed_windows_from_its_first_count() {
+        let hour = VISUAL_CHECK_WINDOW_SECS;
+        let first = RateCounter::durable("visual:device:x".into(), 10 * hour + 5, hour);
+        let last = RateCounter::durable("visual:device:x".into(), 11 * hour - 1, hour);
+        let next = RateCounter::durable("visual:device:x".into(), 11 * hour, hour);
+        assert_eq!((first.window_start, last.window_start, next.window_start), (10 * hour, 10 * hour, 11 * hour));
+        assert_eq!(first.persist_from, 1, "every count is written through, so a restart gives nothing back");
+        assert_eq!(first.forget_after, 12 * hour);
+    }
 
     #[test]
     fn counters_are_per_scope_id_and_window() {

@@ -83,13 +83,7 @@ pub struct StoredStaffSession {
 /// A counter over one [`STAFF_MISS_WINDOW_SECS`] window, written through to storage from its first count (these
 /// counts are few, and a restart must not give a brute force its allowance back).
 pub fn daily_counter(name: String, now_unix: i64) -> RateCounter {
-    let window_start = now_unix.div_euclid(STAFF_MISS_WINDOW_SECS).saturating_mul(STAFF_MISS_WINDOW_SECS);
-    RateCounter {
-        name,
-        window_start,
-        forget_after: window_start.saturating_add(2 * STAFF_MISS_WINDOW_SECS),
-        persist_from: 1,
-    }
+    RateCounter::durable(name, now_unix, STAFF_MISS_WINDOW_SECS)
 }
 
 /// Decides whether a staff session is still open: its record exists (logout and revocation delete it), it has not

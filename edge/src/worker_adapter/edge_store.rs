@@ -69,6 +69,10 @@ const SCHEMA: &[&str] = &[
         lookup_key TEXT PRIMARY KEY,
         label TEXT NOT NULL
     )",
+    // The codes whose kiosk stands where staff see the patient (it may ask for 目視); beside the code, as the labels.
+    "CREATE TABLE IF NOT EXISTS enrolment_codes_staffed (
+        lookup_key TEXT PRIMARY KEY
+    )",
     "CREATE TABLE IF NOT EXISTS devices (
         id TEXT PRIMARY KEY,
         record TEXT NOT NULL,
@@ -132,6 +136,9 @@ pub struct CodeStoreCall {
     /// The name of the kiosk it enrols, when the admin gave one.
     #[serde(default)]
     pub label: Option<String>,
+    /// True when the kiosk it enrols stands where staff see the patient.
+    #[serde(default)]
+    pub staffed: bool,
     /// Unix seconds after which it is refused.
     pub expires_at: i64,
     /// Unix seconds after which the record may be deleted.
@@ -212,6 +219,17 @@ impl std::fmt::Debug for EdgeStore {
 
 fn integer(value: i64) -> Result<SqlStorageValue> {
     SqlStorageValue::try_from_i64(value)
+}
+
+/// Deletes the labels and staffed marks of codes that are gone.
+fn forget_code_extras(sql: &SqlStorage) -> Result<()> {
+    for table in ["enrolment_code_labels", "enrolment_codes_staffed"] {
+        sql.exec(
+            &format!("DELETE FROM {table} WHERE lookup_key NOT IN (SELECT lookup_key FROM enrolment_codes)"),
+            None,
+        )?;
+    }
+    Ok(())
 }
 
 impl EdgeStore {
@@ -390,11 +408,7 @@ impl DurableObject for EdgeStore {
             CODE_STORE_PATH => {
                 let call: CodeStoreCall = request.json().await?;
                 sql.exec("DELETE FROM enrolment_codes WHERE forget_after < ?", vec![integer(call.now)?])?;
-                sql.exec(
-                    "DELETE FROM enrolment_code_labels \
-                     WHERE lookup_key NOT IN (SELECT lookup_key FROM enrolment_codes)",
-                    None,
-                )?;
+                forget_code_extras(&sql)?;
                 sql.exec(
                     "INSERT INTO enrolment_codes (lookup_key, facility_code, expires_at, forget_after, uses) \
                      VALUES (?, ?, ?, ?, 0)",
@@ -405,6 +419,12 @@ impl DurableObject for EdgeStore {
                         integer(call.forget_after)?,
                     ],
                 )?;
+                if call.staffed {
+                    sql.exec(
+                        "INSERT INTO enrolment_codes_staffed (lookup_key) VALUES (?)",
+                        vec![call.lookup_key.clone().into()],
+                    )?;
+                }
                 if let Some(label) = call.label {
                     sql.exec(
                         "INSERT INTO enrolment_code_labels (lookup_key, label) VALUES (?, ?)",
@@ -416,11 +436,7 @@ impl DurableObject for EdgeStore {
             CODE_REDEEM_PATH => {
                 let call: CodeRedeemCall = request.json().await?;
                 sql.exec("DELETE FROM enrolment_codes WHERE forget_after < ?", vec![integer(call.now)?])?;
-                sql.exec(
-                    "DELETE FROM enrolment_code_labels \
-                     WHERE lookup_key NOT IN (SELECT lookup_key FROM enrolment_codes)",
-                    None,
-                )?;
+                forget_code_extras(&sql)?;
                 let rows: Vec<StoredEnrolmentCode> = sql
                     .exec(
                         "UPDATE enrolment_codes SET uses = uses + 1 WHERE lookup_key = ? \
@@ -431,6 +447,13 @@ impl DurableObject for EdgeStore {
                 let Some(mut stored) = rows.into_iter().next() else {
                     return Response::from_json(&None::<StoredEnrolmentCode>);
                 };
+                let staffed: Vec<IdRow> = sql
+                    .exec(
+                        "SELECT lookup_key AS id FROM enrolment_codes_staffed WHERE lookup_key = ?",
+                        vec![call.lookup_key.clone().into()],
+                    )?
+                    .to_array()?;
+                stored.staffed = !staffed.is_empty();
                 let labels: Vec<LabelRow> = sql
                     .exec("SELECT label FROM enrolment_code_labels WHERE lookup_key = ?", vec![call.lookup_key.into()])?
                     .to_array()?;

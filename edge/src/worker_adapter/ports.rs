@@ -106,6 +106,7 @@ impl EdgePorts for WorkerPorts<'_> {
         lookup_key: &str,
         facility_code: &FacilityCode,
         label: Option<&DeviceLabel>,
+        staffed: bool,
         expires_at: i64,
         now_unix: i64,
     ) -> Result<(), EdgeError> {
@@ -113,6 +114,7 @@ impl EdgePorts for WorkerPorts<'_> {
             lookup_key: lookup_key.to_owned(),
             facility_code: facility_code.as_str().to_owned(),
             label: label.map(|label| label.as_str().to_owned()),
+            staffed,
             expires_at,
             forget_after: expires_at.saturating_add(ENROLMENT_CODE_LIFETIME_SECS),
             now: now_unix,

@@ -158,6 +158,7 @@ impl EdgePorts for FakePorts {
         lookup_key: &str,
         facility_code: &FacilityCode,
         label: Option<&DeviceLabel>,
+        staffed: bool,
         expires_at: i64,
         _now: i64,
     ) -> Result<(), EdgeError> {
@@ -166,6 +167,7 @@ impl EdgePorts for FakePorts {
             expires_at,
             uses: 0,
             label: label.map(|label| label.as_str().to_owned()),
+            staffed,
         };
         self.codes.borrow_mut().insert(lookup_key.to_owned(), record);
         Ok(())
@@ -356,9 +358,10 @@ pub fn admin_request<'r>(path: &'r str, body: &'r [u8], authorization: Option<&'
     request("POST", path, body, authorization)
 }
 
+/// A code for a kiosk of `facility` that stands at a staffed reception (so it may ask for 目視).
 pub fn issue_code<P: EdgePorts>(api: &EdgeApi<'_, P>, facility: &str) -> String {
     let authorization = format!("Bearer {ADMIN_TOKEN}");
-    let body = format!(r#"{{"facility_code":"{facility}"}}"#);
+    let body = format!(r#"{{"facility_code":"{facility}","staffed":true}}"#);
     let request = admin_request("/api/v1/admin/enrolment-codes", body.as_bytes(), Some(&authorization));
     block_on(api.issue_enrolment_code(&request)).unwrap().code
 }

@@ -360,7 +360,7 @@ async fn ask_for_visual_check(
     dispatch: &Callback<Action>,
     commands: &mut UnboundedReceiver<UiCommand>,
 ) -> Result<Finished, Failure> {
-    let ticket = visual_check::request(certificate_der).await.map_err(Failure::from_code)?;
+    let ticket = visual_check::request(certificate_der).await.map_err(Failure::from_visual_check_request)?;
     let wait = Box::pin(visual_check::wait_for_decision(&ticket.request_id));
     let decision = match select(wait, commands.next()).await {
         Either::Left((decision, _)) => decision.map_err(Failure::from_code)?,

@@ -180,6 +180,11 @@ pub struct EnrolmentCodeRequest {
     /// The name staff will know the kiosk by, e.g. `受付1`; without one the edge names it by its short id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub label: Option<DeviceLabel>,
+    /// True when the kiosk stands where staff see the patient (a reception counter, a pharmacy's PC reader): only
+    /// such a device may ask staff for a visual check (目視), which stands on staff seeing the person beside the
+    /// card. Unset is false, so a kiosk in an unattended corner cannot queue 目視 requests at all.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub staffed: bool,
 }
 
 pub use crate::identifier::{DEVICE_LABEL_MAX_CHARS, DeviceLabel, DeviceLabelError};
