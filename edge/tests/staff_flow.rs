@@ -184,10 +184,10 @@ fn visual_check_body(certificate: &[u8]) -> Vec<u8> {
     serde_json::to_vec(&serde_json::json!({ "certificate": Base64Bytes(certificate.to_vec()) })).unwrap()
 }
 
-/// Enrols a kiosk of [`FACILITY`] whose admin did not say it stands where staff see the patient.
-fn unstaffed_kiosk<P: EdgePorts>(api: &EdgeApi<'_, P>, seed: u8) -> Kiosk {
+/// Enrols a kiosk with a code the admin issued with `body`, with a key derived from `seed`.
+fn kiosk_enrolled_with<P: EdgePorts>(api: &EdgeApi<'_, P>, seed: u8, body: &serde_json::Value) -> Kiosk {
     let authorization = format!("Bearer {ADMIN_TOKEN}");
-    let body = serde_json::to_vec(&serde_json::json!({ "facility_code": FACILITY, "label": "待合 奥" })).unwrap();
+    let body = serde_json::to_vec(body).unwrap();
     let code = block_on(api.issue_enrolment_code(&admin_post("/api/v1/admin/enrolment-codes", &body, &authorization)))
         .unwrap()
         .code;
@@ -195,6 +195,11 @@ fn unstaffed_kiosk<P: EdgePorts>(api: &EdgeApi<'_, P>, seed: u8) -> Kiosk {
     let enrolled =
         block_on(api.enrol(&admin_request("/api/v1/devices/enrol", &enrol_request(&code, &key), None))).unwrap();
     Kiosk { device_id: enrolled.device_id, key }
+}
+
+/// Enrols a kiosk of [`FACILITY`] whose admin did not say it stands where staff see the patient.
+fn unstaffed_kiosk<P: EdgePorts>(api: &EdgeApi<'_, P>, seed: u8) -> Kiosk {
+    kiosk_enrolled_with(api, seed, &serde_json::json!({ "facility_code": FACILITY, "label": "待合 奥" }))
 }
 
 #[test]
@@ -354,21 +359,13 @@ fn a_visual_check_session_says_so_and_may_not_do_what_needs_the_pin() {
     assert_eq!(sent.prescription, Some(PrescriptionFormat::Electronic));
 }
 
-/// Enrols a kiosk with a code the admin issued under `label` (or none), with a key derived from `seed`.
+/// Enrols a staffed kiosk with a code the admin issued under `label` (or none), with a key derived from `seed`.
 fn labelled_kiosk<P: EdgePorts>(api: &EdgeApi<'_, P>, seed: u8, label: Option<&str>) -> Kiosk {
-    let authorization = format!("Bearer {ADMIN_TOKEN}");
     let body = match label {
         Some(label) => serde_json::json!({ "facility_code": FACILITY, "label": label, "staffed": true }),
         None => serde_json::json!({ "facility_code": FACILITY, "staffed": true }),
     };
-    let body = serde_json::to_vec(&body).unwrap();
-    let code = block_on(api.issue_enrolment_code(&admin_post("/api/v1/admin/enrolment-codes", &body, &authorization)))
-        .unwrap()
-        .code;
-    let key = p256::ecdsa::SigningKey::from_slice(&[seed; 32]).unwrap();
-    let enrolled =
-        block_on(api.enrol(&admin_request("/api/v1/devices/enrol", &enrol_request(&code, &key), None))).unwrap();
-    Kiosk { device_id: enrolled.device_id, key }
+    kiosk_enrolled_with(api, seed, &body)
 }
 
 #[test]
