@@ -23,6 +23,7 @@ usage: onshi-origin serve --database <url> [--listen <addr>] [--ops-routes open|
 environment:
   ONSHI_ORIGIN_SIGNING_KEY  the edge-to-origin request signing key, its UTF-8 bytes (required, >= 16 bytes)
   ONSHI_ADMIN_TOKEN         bearer token of the /admin/v1 routes (closed when unset; >= 16 bytes)
+  ONSHI_OPERATOR_ID         who holds ONSHI_ADMIN_TOKEN, named in the audit row of every admin change (default operator)
   DATABASE_URL              the database when --database is not given
   RUST_LOG                  log filter for stderr, default info
 ";

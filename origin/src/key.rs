@@ -58,33 +58,64 @@ impl std::fmt::Debug for SigningKey {
 /// The environment variable the admin bearer token is read from; without it the admin routes stay closed.
 pub const ADMIN_TOKEN_ENV: &str = "ONSHI_ADMIN_TOKEN";
 
-/// A bearer token (the admin token, or an insurer token as presented). Wiped on drop and never printed.
+/// The environment variable naming who holds the admin token, as the audit rows of admin calls name them.
+pub const OPERATOR_ID_ENV: &str = "ONSHI_OPERATOR_ID";
+/// The operator's name in audit rows when [`OPERATOR_ID_ENV`] is unset.
+pub const DEFAULT_OPERATOR_ID: &str = "operator";
+/// Prefix of the operator's name where an audit row names the actor.
+pub const OPERATOR_ACTOR_PREFIX: &str = "operator:";
+
+/// The national operator's admin token and who holds it. The token is wiped on drop and never printed.
 #[derive(Clone, Zeroize, ZeroizeOnDrop)]
-pub struct AdminToken(String);
+pub struct AdminToken {
+    token: String,
+    /// `operator:<id>`, as audit rows name the actor.
+    #[zeroize(skip)]
+    actor: String,
+}
 
 impl AdminToken {
-    /// Wraps a token; one shorter than [`MIN_KEY_LEN`] bytes is refused.
+    /// Wraps a token held by [`DEFAULT_OPERATOR_ID`]; one shorter than [`MIN_KEY_LEN`] bytes is refused.
     pub fn new(token: String) -> Result<Self> {
-        let token = Self(token);
-        if token.0.len() < MIN_KEY_LEN {
+        let token = Self { token, actor: format!("{OPERATOR_ACTOR_PREFIX}{DEFAULT_OPERATOR_ID}") };
+        if token.token.len() < MIN_KEY_LEN {
             return Err(OriginError::SigningKeyTooShort { variable: ADMIN_TOKEN_ENV, min: MIN_KEY_LEN });
         }
         Ok(token)
     }
 
-    /// Reads [`ADMIN_TOKEN_ENV`]; `None` when it is unset or empty.
+    /// The same token, held by `operator_id` (1 to 128 characters, no control characters).
+    pub fn held_by(mut self, operator_id: &str) -> Result<Self> {
+        let id = onshi_proto::identifier::Identifier::parse(operator_id)
+            .map_err(|_| OriginError::Usage(format!("{OPERATOR_ID_ENV} must be 1 to 128 characters on one line")))?;
+        self.actor = format!("{OPERATOR_ACTOR_PREFIX}{}", id.as_str());
+        Ok(self)
+    }
+
+    /// Reads [`ADMIN_TOKEN_ENV`] and [`OPERATOR_ID_ENV`]; `None` when the token is unset or empty.
     pub fn from_env() -> Result<Option<Self>> {
         match std::env::var(ADMIN_TOKEN_ENV) {
-            Ok(value) if !value.is_empty() => Self::new(value).map(Some),
+            Ok(value) if !value.is_empty() => {
+                let token = Self::new(value)?;
+                match std::env::var(OPERATOR_ID_ENV) {
+                    Ok(id) if !id.is_empty() => token.held_by(&id).map(Some),
+                    _ => Ok(Some(token)),
+                }
+            }
             _ => Ok(None),
         }
+    }
+
+    /// Who holds the token, as audit rows name the actor: `operator:<id>`.
+    pub fn actor(&self) -> &str {
+        &self.actor
     }
 
     /// True when `presented` is this token, compared in constant time (`subtle`) over their SHA-256 digests, so
     /// neither the length nor the first differing byte of the token shows in the time taken.
     pub fn matches(&self, presented: &str) -> bool {
         use subtle::ConstantTimeEq as _;
-        let expected = token_sha256(&self.0);
+        let expected = token_sha256(&self.token);
         let given = token_sha256(presented);
         expected.as_bytes().ct_eq(given.as_bytes()).into()
     }
@@ -114,6 +145,11 @@ mod tests {
         assert!(token.matches("admin-token-for-a-test-0123456789"));
         assert!(!token.matches("admin-token-for-a-test-012345678"));
         assert!(AdminToken::new("short".into()).is_err());
+        assert_eq!(token.actor(), "operator:operator");
+        let held = token.clone().held_by("ops-tanaka").unwrap();
+        assert_eq!(held.actor(), "operator:ops-tanaka");
+        assert!(held.matches("admin-token-for-a-test-0123456789"));
+        assert!(token.held_by("two\nlines").is_err());
         assert_eq!(token_sha256("abc").len(), 64);
         assert_ne!(token_sha256("abc"), "abc");
     }

@@ -1,5 +1,7 @@
 //! The admin routes (`/admin/v1/…`): register an insurer and issue its token, and put entries into the 住基 and
-//! J-LIS stand-ins. They take the token from `ONSHI_ADMIN_TOKEN` and are closed when it is unset.
+//! J-LIS stand-ins. They take the token from `ONSHI_ADMIN_TOKEN` and are closed when it is unset; every call that
+//! changes something writes an audit row naming the operator (`operator:<ONSHI_OPERATOR_ID>`) and what was done,
+//! never the personal data it carried.
 //!
 //! Layer: HTTP adapter. Must not show an issued token again after the answer that carries it.
 
@@ -15,6 +17,7 @@ use onshi_proto::{ErrorCode, IsoDate};
 use serde::{Deserialize, Serialize};
 
 use crate::batch::decide::PersonItems;
+use crate::http::audit::{Asker, audit};
 use crate::http::signed::{Failure, bearer};
 use crate::http::state::AppState;
 use crate::individual_number::IndividualNumber;
@@ -28,9 +31,27 @@ pub const ADMIN_RESIDENTS_PATH: &str = "/admin/v1/residents";
 /// Put a J-LIS stand-in entry.
 pub const ADMIN_CERTIFICATES_PATH: &str = "/admin/v1/certificates";
 
-/// Proof that the request carried the admin token.
+/// Proof that the request carried the admin token, with who holds it (`operator:<id>`) for the audit row.
 #[derive(Debug)]
-pub struct Admin;
+pub struct Admin {
+    actor: String,
+}
+
+impl Asker for Admin {
+    fn device_id(&self) -> Option<&str> {
+        Some(&self.actor)
+    }
+    fn facility_code(&self) -> Option<&str> {
+        None
+    }
+}
+
+/// Audit purpose of `POST /admin/v1/insurers`.
+pub const PURPOSE_ADMIN_INSURER: &str = "admin_insurer";
+/// Audit purpose of `POST /admin/v1/residents`.
+pub const PURPOSE_ADMIN_RESIDENT: &str = "admin_resident";
+/// Audit purpose of `POST /admin/v1/certificates`.
+pub const PURPOSE_ADMIN_CERTIFICATE: &str = "admin_certificate";
 
 impl FromRequestParts<AppState> for Admin {
     type Rejection = Failure;
@@ -38,7 +59,7 @@ impl FromRequestParts<AppState> for Admin {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let token = bearer(&parts.headers).ok_or(Failure(ErrorCode::Unauthorized))?;
         match &state.shared().admin_token {
-            Some(admin) if admin.matches(token) => Ok(Self),
+            Some(admin) if admin.matches(token) => Ok(Self { actor: admin.actor().to_owned() }),
             _ => {
                 tracing::warn!("admin route refused");
                 Err(Failure(ErrorCode::Unauthorized))
@@ -77,7 +98,7 @@ impl std::fmt::Debug for NewInsurerAnswer {
 
 pub(crate) async fn add_insurer(
     State(state): State<AppState>,
-    _admin: Admin,
+    admin: Admin,
     body: Bytes,
 ) -> Result<Json<NewInsurerAnswer>, Failure> {
     let request: NewInsurerRequest = serde_json::from_slice(&body).map_err(|_| Failure(ErrorCode::BadRequest))?;
@@ -88,6 +109,7 @@ pub(crate) async fn add_insurer(
     let token = format!("{}{}", random_id()?, random_id()?);
     let insurer = NewInsurer { number, name: request.name };
     state.store().add_insurer_token(&insurer, &token_sha256(&token), state.now()).await?;
+    audit(&state, state.now(), &admin, None, PURPOSE_ADMIN_INSURER, "ok").await?;
     Ok(Json(NewInsurerAnswer { insurer_number: insurer.number.as_str().to_owned(), token }))
 }
 
@@ -111,7 +133,7 @@ pub struct ResidentRequest {
 
 pub(crate) async fn put_resident(
     State(state): State<AppState>,
-    _admin: Admin,
+    admin: Admin,
     body: Bytes,
 ) -> Result<StatusCode, Failure> {
     let request: ResidentRequest = serde_json::from_slice(&body).map_err(|_| Failure(ErrorCode::BadRequest))?;
@@ -127,6 +149,7 @@ pub(crate) async fn put_resident(
         },
     };
     state.store().put_resident(&resident, state.now()).await?;
+    audit(&state, state.now(), &admin, None, PURPOSE_ADMIN_RESIDENT, "ok").await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -144,7 +167,7 @@ pub struct CertificateRequest {
 
 pub(crate) async fn put_certificate(
     State(state): State<AppState>,
-    _admin: Admin,
+    admin: Admin,
     body: Bytes,
 ) -> Result<StatusCode, Failure> {
     let request: CertificateRequest = serde_json::from_slice(&body).map_err(|_| Failure(ErrorCode::BadRequest))?;
@@ -161,6 +184,7 @@ pub(crate) async fn put_certificate(
         status,
     };
     state.store().put_jlis_certificate(&entry, state.now()).await?;
+    audit(&state, state.now(), &admin, None, PURPOSE_ADMIN_CERTIFICATE, "ok").await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -132,3 +132,35 @@ async fn admin_routes_need_the_admin_token_and_insurer_tokens_are_stored_hashed(
     origin.stop().await;
 }
 on_both_databases!(admin_routes_need_the_admin_token_and_insurer_tokens_are_stored_hashed);
+
+async fn every_admin_change_writes_an_audit_row_naming_the_operator_and_no_personal_data(db: Db) {
+    let origin = Origin::start(db).await;
+    let admin_rows_before =
+        origin.store.audit_events().await.unwrap().iter().filter(|row| row.purpose.starts_with("admin_")).count();
+    origin.insurer_token("33120015").await;
+    // A 個人番号 with a valid check digit, as the fixture's batches make them.
+    let base = "10000000099";
+    let number = format!("{base}{}", onshi_origin::individual_number::check_digit(base).unwrap());
+    origin.resident(&number, "監査　花子", "ｶﾝｻ ﾊﾅｺ", "1990-01-01", "female", "東京都千代田区1-1").await;
+    // A refused call changes nothing and writes no admin row.
+    let refused =
+        origin.admin_post("/admin/v1/insurers", &serde_json::json!({"insurer_number": "1", "name": "x"})).await;
+    expect_error(refused, 400, "bad_request").await;
+
+    let rows = origin.store.audit_events().await.unwrap();
+    let admin_rows: Vec<_> = rows.iter().filter(|row| row.purpose.starts_with("admin_")).collect();
+    assert_eq!(admin_rows.len(), admin_rows_before + 2, "one row for each change, none for the refusal");
+    // Rows written in the same second come back in id order, so the purposes are compared as a set.
+    let mut purposes: Vec<&str> = admin_rows.iter().map(|row| row.purpose.as_str()).collect();
+    purposes.sort_unstable();
+    purposes.dedup();
+    assert_eq!(purposes, ["admin_insurer", "admin_resident"]);
+    for row in &admin_rows {
+        assert_eq!(row.actor_device_id.as_deref(), Some("operator:operator"), "{row:?}");
+        assert_eq!((row.outcome.as_str(), row.subject_person_id.as_deref()), ("ok", None));
+        let printed = format!("{row:?}");
+        assert!(!printed.contains(&number) && !printed.contains("監査"), "{printed}");
+    }
+    origin.stop().await;
+}
+on_both_databases!(every_admin_change_writes_an_audit_row_naming_the_operator_and_no_personal_data);
