@@ -74,6 +74,7 @@ fn main() {
         enrolled_at: NOW,
         revoked: false,
         label: None,
+        staffed: true,
     };
     let request = SignedRequest { method: "POST", path: "/api/v1/challenge", body: b"" };
     let time = NOW.to_string();
