@@ -34,11 +34,11 @@ use crate::http::state::AppState;
 use crate::individual_number::IndividualNumber;
 use crate::key::token_sha256;
 use crate::normalize::{has_gaiji, kana_key};
-use crate::store::notices::{NoticeRecords, NoticeRow, OtherRow};
+use crate::store::notices::{NoticeRecords, OtherRow, notice_key};
 use crate::store::{BatchReport, HoldOutcome, HoldResolution, Notification, NotificationKey};
 use onshi_proto::insurer::{
     Counterpart, CounterpartSource, DECIDED_BY_HEADER, FieldDifference, HoldDecision, HoldSummary, Item,
-    MAX_DECIDED_BY_CHARS, MemberRecord, NoticeDetail, NoticeKind, NoticePage, NoticeState, NoticeSummary, Reason,
+    MAX_DECIDED_BY_CHARS, MemberRecord, NoticeDetail, NoticeKind, NoticePage, NoticeState, Reason,
 };
 
 /// Largest batch body accepted, in bytes.
@@ -369,21 +369,8 @@ pub(crate) async fn inbox(
     let mut rows = state.store().inbox(insurer.as_str(), query.kind, query.state, before.as_ref(), limit + 1).await?;
     let more = rows.len() > limit as usize;
     rows.truncate(limit as usize);
-    let next = if more { rows.last().map(|last| last.key().to_cursor()) } else { None };
-    let notices = rows.into_iter().map(summary).collect();
-    Ok(Json(NoticePage { notices, next }))
-}
-
-fn summary(row: NoticeRow) -> NoticeSummary {
-    NoticeSummary {
-        id: row.id,
-        kind: row.kind,
-        state: row.state,
-        batch_id: row.batch_id,
-        line: row.line,
-        person_id: row.person_id,
-        created_at: row.created_at,
-    }
+    let next = if more { rows.last().map(|last| notice_key(last).to_cursor()) } else { None };
+    Ok(Json(NoticePage { notices: rows, next }))
 }
 
 pub(crate) async fn notice_detail(
@@ -436,7 +423,7 @@ fn notice_view(records: NoticeRecords) -> Result<NoticeDetail, Failure> {
         .collect::<Result<Vec<_>, Failure>>()?;
     let items = &member.items;
     Ok(NoticeDetail {
-        notice: summary(notice),
+        notice,
         member: MemberRecord {
             person_id: member.person_id.clone(),
             individual_number: member.individual_number.clone(),

@@ -19,7 +19,7 @@ use crate::batch::validate::{Acquisition, BatchRow, Loss, RowError, RowErrorCode
 use crate::error::Result;
 use crate::store::rows::{
     BatchReport, HoldOutcome, HoldResolution, HoldStatus, NewInsurer, NewQualification, Notification, NotificationKey,
-    parse_date, parse_stored,
+    stored_person_items,
 };
 use crate::store::seed::insert_insurer;
 use crate::store::sql::{Backend, multi_row_insert};
@@ -384,13 +384,7 @@ impl Store {
                 (HoldOutcome::Released, "hold_cleared", ResolutionKind::NoSuspicion, Some(reason.as_str()))
             }
             HoldResolution::Corrected { individual_number } => {
-                let items = PersonItems {
-                    name,
-                    name_kana,
-                    birth_date: parse_date("birth_date", &birth_date)?,
-                    sex: parse_stored("sex", &sex)?,
-                    address: address.unwrap_or_default(),
-                };
+                let items = stored_person_items(name, name_kana, &birth_date, &sex, address)?;
                 let number = [individual_number.as_str()];
                 let mut known = known_records(&mut tx, self.backend(), &number).await?;
                 let mut known = known.remove(individual_number.as_str()).unwrap_or_default();
@@ -501,13 +495,7 @@ pub(crate) async fn known_records(
     each_row_for_numbers(conn, backend, select_in, " ORDER BY id", numbers, |row: KnownRow| {
         let record = KnownRecord {
             person_id: row.id,
-            items: PersonItems {
-                name: row.name,
-                name_kana: row.name_kana,
-                birth_date: parse_date("birth_date", &row.birth_date)?,
-                sex: parse_stored("sex", &row.sex)?,
-                address: row.address.unwrap_or_default(),
-            },
+            items: stored_person_items(row.name, row.name_kana, &row.birth_date, &row.sex, row.address)?,
             held: HoldStatus::from_text(&row.hold_status)? == HoldStatus::Held,
         };
         known.entry(row.individual_number).or_default().push(record);
@@ -537,13 +525,7 @@ pub(crate) async fn residents(
     let select_in = "SELECT individual_number, name, name_kana, birth_date, sex, address FROM resident_registry \
                      WHERE individual_number IN ";
     each_row_for_numbers(conn, backend, select_in, "", numbers, |row: ResidentRow| {
-        let items = PersonItems {
-            name: row.name,
-            name_kana: row.name_kana,
-            birth_date: parse_date("birth_date", &row.birth_date)?,
-            sex: parse_stored("sex", &row.sex)?,
-            address: row.address,
-        };
+        let items = stored_person_items(row.name, row.name_kana, &row.birth_date, &row.sex, Some(row.address))?;
         found.insert(row.individual_number, items);
         Ok(())
     })

@@ -5,13 +5,13 @@
 //! Layer: storage adapter. Must not decide: how two records compare is `batch::decide::compare_items`'s answer;
 //! here the rows are only read and handed over.
 
-use onshi_proto::insurer::{NoticeKind, NoticeState};
+use onshi_proto::insurer::{NoticeKind, NoticeState, NoticeSummary};
 
 use crate::batch::decide::PersonItems;
 use crate::error::Result;
 use crate::store::Store;
 use crate::store::insurer::residents;
-use crate::store::rows::{HoldStatus, parse_date, parse_stored};
+use crate::store::rows::{HoldStatus, parse_stored, stored_person_items};
 
 /// The notification kinds that record a decision rather than raise a suspicion: never in the inbox.
 const DECISION_KINDS: &str = "('hold_cleared', 'hold_corrected', 'hold_still_mismatched')";
@@ -20,34 +20,13 @@ const DECISION_KINDS: &str = "('hold_cleared', 'hold_corrected', 'hold_still_mis
 /// `created_at.batch_id.line.id`, as for the oldest-first listing.
 pub use crate::store::rows::NotificationKey as NoticeKey;
 
-/// One inbox row as stored.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct NoticeRow {
-    /// Identifier.
-    pub id: String,
-    /// What it says.
-    pub kind: NoticeKind,
-    /// Where it stands.
-    pub state: NoticeState,
-    /// Its batch.
-    pub batch_id: Option<String>,
-    /// Its batch line.
-    pub line: Option<i64>,
-    /// The member record.
-    pub person_id: Option<String>,
-    /// When (Unix seconds).
-    pub created_at: i64,
-}
-
-impl NoticeRow {
-    /// Where this notice stands in the inbox order.
-    pub fn key(&self) -> NoticeKey {
-        NoticeKey {
-            created_at: self.created_at,
-            batch_id: self.batch_id.clone().unwrap_or_default(),
-            line: self.line.unwrap_or(0),
-            id: self.id.clone(),
-        }
+/// Where a notice stands in the inbox order.
+pub fn notice_key(notice: &NoticeSummary) -> NoticeKey {
+    NoticeKey {
+        created_at: notice.created_at,
+        batch_id: notice.batch_id.clone().unwrap_or_default(),
+        line: notice.line.unwrap_or(0),
+        id: notice.id.clone(),
     }
 }
 
@@ -84,7 +63,7 @@ pub enum OtherRow {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NoticeRecords {
     /// The notice.
-    pub notice: NoticeRow,
+    pub notice: NoticeSummary,
     /// The member record.
     pub member: MemberRow,
     /// The other record, when there is one.
@@ -108,14 +87,14 @@ pub struct HoldCounts {
 
 type NoticeTuple = (String, String, Option<String>, Option<i64>, Option<String>, i64, Option<String>, Option<String>);
 
-fn notice_row(tuple: NoticeTuple) -> Result<NoticeRow> {
+fn notice_row(tuple: NoticeTuple) -> Result<NoticeSummary> {
     let (id, kind, batch_id, line, person_id, created_at, hold_status, hold_reason) = tuple;
     let state = match hold_status.as_deref().map(HoldStatus::from_text).transpose()? {
         Some(HoldStatus::Held) => NoticeState::Open,
         _ if hold_reason.is_some() => NoticeState::Resolved,
         _ => NoticeState::Informational,
     };
-    Ok(NoticeRow { id, kind: parse_stored("kind", &kind)?, state, batch_id, line, person_id, created_at })
+    Ok(NoticeSummary { id, kind: parse_stored("kind", &kind)?, state, batch_id, line, person_id, created_at })
 }
 
 impl Store {
@@ -128,7 +107,7 @@ impl Store {
         state: Option<NoticeState>,
         before: Option<&NoticeKey>,
         limit: u32,
-    ) -> Result<Vec<NoticeRow>> {
+    ) -> Result<Vec<NoticeSummary>> {
         // Only fixed fragments and placeholder numbers are formatted in; every value is bound.
         let mut sql = format!(
             "SELECT n.id, n.kind, n.batch_id, n.line, n.person_id, n.created_at, p.hold_status, p.hold_reason \
@@ -200,13 +179,7 @@ impl Store {
         let member = MemberRow {
             person_id: id,
             individual_number,
-            items: PersonItems {
-                name,
-                name_kana,
-                birth_date: parse_date("birth_date", &birth)?,
-                sex: parse_stored("sex", &sex)?,
-                address: address.unwrap_or_default(),
-            },
+            items: stored_person_items(name, name_kana, &birth, &sex, address)?,
             held: HoldStatus::from_text(&hold)? == HoldStatus::Held,
             created_at,
         };
@@ -240,13 +213,7 @@ impl Store {
                         match row {
                             None => None,
                             Some((name, name_kana, birth, sex, address, registered_by)) => Some(OtherRow::Record {
-                                items: PersonItems {
-                                    name,
-                                    name_kana,
-                                    birth_date: parse_date("birth_date", &birth)?,
-                                    sex: parse_stored("sex", &sex)?,
-                                    address: address.unwrap_or_default(),
-                                },
+                                items: stored_person_items(name, name_kana, &birth, &sex, address)?,
                                 own: registered_by.as_deref() == Some(insurer),
                             }),
                         }

@@ -387,6 +387,24 @@ pub(crate) fn parse_date(column: &str, text: &str) -> Result<IsoDate> {
     IsoDate::parse(text).map_err(|_| OriginError::CorruptRecord(format!("{column} is not a YYYY-MM-DD date")))
 }
 
+/// The five items of a person as their columns store them (birth date and sex as text, an address that may be
+/// absent), read back; a date or a sex code that does not parse is a corrupt record.
+pub(crate) fn stored_person_items(
+    name: String,
+    name_kana: String,
+    birth_date: &str,
+    sex: &str,
+    address: Option<String>,
+) -> Result<PersonItems> {
+    Ok(PersonItems {
+        name,
+        name_kana,
+        birth_date: parse_date("birth_date", birth_date)?,
+        sex: parse_stored("sex", sex)?,
+        address: address.unwrap_or_default(),
+    })
+}
+
 /// The wire enumeration a stored text column names, by the enumeration's derived `FromStr` (the spelling serde
 /// and `as_str()` use); a name no variant has is a corrupt record.
 pub(crate) fn parse_stored<T: FromStr>(column: &str, text: &str) -> Result<T> {
