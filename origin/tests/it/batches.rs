@@ -5,7 +5,7 @@ use onshi_proto::origin::{BY_NUMBER_PATH, NumberQualificationQuery};
 use onshi_proto::qualification::{QualificationAnswer, SpecificDiseaseCertificate, Validity};
 use serde_json::{Value, json};
 
-use crate::fixture::{Db, Origin, expect_error};
+use crate::fixture::{Db, Origin, acquire, expect_error, ndjson};
 
 /// The uploading insurer in these tests (a valid 8-digit 保険者番号 of the reference notes §2.1).
 const INSURER: &str = "33120015";
@@ -16,19 +16,6 @@ const HANAKO: &str = "111111111118";
 const TWIN_NUMBER: &str = "222222222225";
 const NEWBORN: &str = "333333333332";
 const UNKNOWN_TO_JUMIN: &str = "444444444440";
-
-fn acquire(number: &str, individual_number: &str, name: &str, kana: &str, birth: &str, address: &str) -> Value {
-    json!({
-        "op": "acquire", "individual_number": individual_number, "name": name, "name_kana": kana,
-        "birth_date": birth, "sex": "female", "address": address, "symbol": "10", "number": number,
-        "branch": "00", "personal_family": "insured", "qualification_date": "2026-04-01",
-        "partial_contribution_percent": 30
-    })
-}
-
-fn ndjson(rows: &[Value]) -> String {
-    rows.iter().map(|r| format!("{r}\n")).collect()
-}
 
 async fn seed_residents(origin: &Origin) {
     origin.resident(HANAKO, "資格　花子", "ｼｶｸ ﾊﾅｺ", "1989-09-13", "female", "東京都千代田区霞が関一丁目2番3号").await;

@@ -331,3 +331,25 @@ impl Origin {
         self.client.get(format!("{}{path}", self.base)).bearer_auth(token).send().await.unwrap()
     }
 }
+
+/// One 資格取得 line of an insurer batch (a female 本人 of 記号 10, 枝番 00, from 2026-04-01, 3割), as JSON.
+pub fn acquire(
+    number: &str,
+    individual_number: &str,
+    name: &str,
+    kana: &str,
+    birth: &str,
+    address: &str,
+) -> serde_json::Value {
+    serde_json::json!({
+        "op": "acquire", "individual_number": individual_number, "name": name, "name_kana": kana,
+        "birth_date": birth, "sex": "female", "address": address, "symbol": "10", "number": number,
+        "branch": "00", "personal_family": "insured", "qualification_date": "2026-04-01",
+        "partial_contribution_percent": 30
+    })
+}
+
+/// Batch lines as an NDJSON body.
+pub fn ndjson(rows: &[serde_json::Value]) -> String {
+    rows.iter().map(|r| format!("{r}\n")).collect()
+}

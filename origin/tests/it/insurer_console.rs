@@ -7,7 +7,7 @@
 use onshi_proto::origin::{BY_NUMBER_PATH, NumberQualificationQuery};
 use serde_json::{Value, json};
 
-use crate::fixture::{Db, NOW, Origin, expect_error};
+use crate::fixture::{Db, NOW, Origin, acquire, expect_error, ndjson};
 
 /// 保険者 A: the insurer the seed's clerk works for.
 const A: &str = "33120015";
@@ -21,19 +21,6 @@ const NEWBORN: &str = "333333333332";
 const TWINS: &str = "444444444440";
 /// ジロウ's own number, which A should have registered.
 const JIRO: &str = "555555555557";
-
-fn acquire(number: &str, individual_number: &str, name: &str, kana: &str, birth: &str, address: &str) -> Value {
-    json!({
-        "op": "acquire", "individual_number": individual_number, "name": name, "name_kana": kana,
-        "birth_date": birth, "sex": "female", "address": address, "symbol": "10", "number": number,
-        "branch": "00", "personal_family": "insured", "qualification_date": "2026-04-01",
-        "partial_contribution_percent": 30
-    })
-}
-
-fn ndjson(rows: &[Value]) -> String {
-    rows.iter().map(|r| format!("{r}\n")).collect()
-}
 
 /// What B registered before: the names and addresses A must never see.
 const B_TARO_NAME: &str = "資格　太郎";
