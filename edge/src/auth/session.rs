@@ -67,7 +67,7 @@ impl SessionClaims {
     pub fn require_pin(&self) -> Result<(), EdgeError> {
         match self.method {
             AuthMethod::Pin => Ok(()),
-            AuthMethod::VisualCheck => Err(EdgeError::PinRequired),
+            AuthMethod::VisualCheck | AuthMethod::NationalReader => Err(EdgeError::PinRequired),
         }
     }
 

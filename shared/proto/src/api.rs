@@ -185,6 +185,33 @@ pub struct EnrolmentCodeRequest {
     /// card. Unset is false, so a kiosk in an unattended corner cannot queue 目視 requests at all.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub staffed: bool,
+    /// What the device is: a patient kiosk (unset), or the facility's bridge to its 資格確認端末, which may only
+    /// hand on the national reader's results and may make no card call.
+    #[serde(default, skip_serializing_if = "DeviceRole::is_kiosk")]
+    pub role: DeviceRole,
+}
+
+/// What an enrolled device is for: every route knows which role may call it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+#[derive(strum::IntoStaticStr, strum::EnumString, strum::VariantArray)]
+#[strum(serialize_all = "snake_case")]
+pub enum DeviceRole {
+    /// A patient kiosk (or a pharmacy PC's reader page): card check-ins, consent, registration, 目視.
+    #[default]
+    Kiosk,
+    /// The facility's bridge to the 資格確認端末's file interface ([`crate::reader_result`]).
+    Bridge,
+}
+
+crate::wire_enum::wire_text!(DeviceRole);
+
+impl DeviceRole {
+    /// True for the default role, which the wire leaves unsaid.
+    pub fn is_kiosk(&self) -> bool {
+        *self == Self::Kiosk
+    }
 }
 
 pub use crate::identifier::{DEVICE_LABEL_MAX_CHARS, DeviceLabel, DeviceLabelError};

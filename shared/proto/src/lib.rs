@@ -24,6 +24,7 @@ pub mod insurer_number;
 pub mod origin;
 pub mod patient_mode;
 pub mod qualification;
+pub mod reader_result;
 pub mod record_text;
 pub mod signing;
 mod text;

@@ -351,7 +351,7 @@ pub const VISUAL_CHECK_WITHDRAW_PATH: &str = "/v1/visual-checks/withdraw";
 /// How long a visual check waits for staff, in seconds.
 pub const VISUAL_CHECK_LIFETIME_SECONDS: i64 = 10 * 60;
 
-/// How the card holder was identified at the kiosk.
+/// How the card holder was identified: at onshi's kiosk, or on the national reader beside it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
@@ -362,6 +362,9 @@ pub enum AuthMethod {
     Pin,
     /// 目視: staff compared the patient with the card face; no PIN was used.
     VisualCheck,
+    /// The facility's national reader (顔認証付きカードリーダー) checked the card, by face or PIN, and the bridge
+    /// passed its `face` result on ([`crate::reader_result`]).
+    NationalReader,
 }
 
 crate::wire_enum::wire_text!(AuthMethod);

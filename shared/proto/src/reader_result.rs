@@ -1,0 +1,210 @@
+//! A check done on the facility's national reader (顔認証付きカードリーダー), as the facility's bridge reads it from
+//! the 資格確認端末's `face` folder and hands it to onshi, so that the staff console lists it beside the kiosk's
+//! check-ins.
+//!
+//! The bridge sends what the staff row shows and nothing more; the origin keeps it as the facility's record of the
+//! check (personal data rests only there) and lists it under the day the terminal processed it. The face file's
+//! name is the result's key: a bridge that restarts and sends a file again adds nothing.
+
+use serde::{Deserialize, Serialize};
+
+use crate::IsoDate;
+use crate::facility::FacilityCode;
+use crate::identifier::Identifier;
+use crate::insurer_number::InsurerNumber;
+use crate::qualification::{Guidance, Reason, Validity};
+use crate::record_text::RecordText;
+
+/// The edge route a bridge posts a reader result to (device-proven, bridge devices only).
+pub const BRIDGE_READER_RESULT_PATH: &str = "/api/v1/bridge/reader-results";
+/// The origin route the edge forwards it to.
+pub const READER_RESULT_PATH: &str = "/v1/reader-results";
+
+/// Longest [`FaceFileName`], in bytes. The terminal's names are about 70.
+pub const MAX_FACE_FILE_NAME_LEN: usize = 128;
+
+/// Why a face file name was refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("a face file name is 1 to {MAX_FACE_FILE_NAME_LEN} ASCII letters, digits, '_', '-' or '.', not starting with '.'")]
+pub struct FaceFileNameError;
+
+crate::text::validated_text! {
+    /// The name of the `face` file a result came from (`OQSsiquc01res_face_…_20261204093012.xml`): the key under
+    /// which the origin keeps it, so a result sent twice is kept once. Only the characters a terminal writes, so it
+    /// is safe in a path, a table cell and a log line.
+    pub struct FaceFileName, error = FaceFileNameError;
+}
+
+impl FaceFileName {
+    /// Checks the length and the alphabet.
+    pub fn parse(text: &str) -> Result<Self, FaceFileNameError> {
+        let well_formed = !text.is_empty()
+            && text.len() <= MAX_FACE_FILE_NAME_LEN
+            && !text.starts_with('.')
+            && text.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'));
+        if well_formed { Ok(Self(text.to_owned())) } else { Err(FaceFileNameError) }
+    }
+}
+
+/// One national-reader check: body of `POST` [`BRIDGE_READER_RESULT_PATH`] (the bridge's device proof says which
+/// facility it is for).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ReaderResult {
+    /// The face file it was read from.
+    pub file_name: FaceFileName,
+    /// When the terminal processed the check (`ProcessExecutionTime`), Unix seconds; `None` when the file did not
+    /// say, and the origin uses the time it received it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checked_at: Option<i64>,
+    /// `QualificationValidity`.
+    pub validity: Validity,
+    /// 氏名.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<RecordText>,
+    /// カナ氏名.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name_kana: Option<RecordText>,
+    /// 保険者番号.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub insurer_number: Option<InsurerNumber>,
+    /// 保険者名称.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub insurer_name: Option<RecordText>,
+    /// 負担割合 in percent (the 高齢受給者 ratio when the file carries one): 0 to 100.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contribution_percent: Option<Percent>,
+    /// 資格喪失日, when the qualification has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disqualification_date: Option<IsoDate>,
+    /// 限度額適用区分 (`LimitApplicationCertificateClassificationFlag`), when the patient agreed on the reader.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit_category: Option<Identifier>,
+}
+
+/// A share in percent, 0 to 100.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(try_from = "u8", into = "u8")]
+pub struct Percent(u8);
+
+/// A share above 100 percent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("a percentage is 0 to 100")]
+pub struct PercentError;
+
+impl Percent {
+    /// The value, 0 to 100.
+    pub fn get(self) -> u8 {
+        self.0
+    }
+}
+
+impl TryFrom<u8> for Percent {
+    type Error = PercentError;
+
+    fn try_from(value: u8) -> Result<Self, PercentError> {
+        if value <= 100 { Ok(Self(value)) } else { Err(PercentError) }
+    }
+}
+
+impl From<Percent> for u8 {
+    fn from(value: Percent) -> Self {
+        value.0
+    }
+}
+
+impl ReaderResult {
+    /// Why the answer is what it is, as the terminal's validity alone tells it (the national system decided, not
+    /// onshi): an invalid qualification was lost, several matches are ambiguous.
+    pub fn reason(&self) -> Reason {
+        match self.validity {
+            Validity::Valid => Reason::Current,
+            Validity::Invalid => Reason::Lost,
+            Validity::InvalidNewerExists => Reason::Superseded,
+            Validity::NoQualification => Reason::NotFound,
+            Validity::MultipleMatches => Reason::Ambiguous,
+        }
+    }
+
+    /// What staff do next, as for any answer that is not a clean 有効: the 申立書 path, or resolving which record
+    /// applies.
+    pub fn guidance(&self) -> Option<Guidance> {
+        match self.validity {
+            Validity::Valid => None,
+            Validity::MultipleMatches => Some(Guidance::StaffReview),
+            _ => Some(Guidance::ClaimForm),
+        }
+    }
+}
+
+/// Body of `POST` [`READER_RESULT_PATH`]: the result with the facility and the bridge the edge authenticated.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ReaderResultUpload {
+    /// The bridge's facility, from its device proof.
+    pub facility_code: FacilityCode,
+    /// The bridge's device id.
+    pub device_id: Identifier,
+    /// The result.
+    pub result: ReaderResult,
+}
+
+/// Answer to both routes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ReaderResultReceipt {
+    /// False when this face file had been received before (nothing was added).
+    pub new: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_face_file_name_is_what_a_terminal_writes_and_nothing_a_path_could_misread() {
+        for good in ["OQSsiquc01res_face_0110113719001000000000000000001_20261204093012.xml", "a", "a.b-c_d"] {
+            assert!(FaceFileName::parse(good).is_ok(), "{good}");
+        }
+        let too_long = "a".repeat(MAX_FACE_FILE_NAME_LEN + 1);
+        for bad in ["", ".hidden", "../res/x.xml", "a/b", "a\\b", "名前.xml", "a b", too_long.as_str()] {
+            assert_eq!(FaceFileName::parse(bad), Err(FaceFileNameError), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_reader_result_refuses_a_share_over_100_and_an_unknown_field() {
+        let body = |extra: &str| {
+            format!(r#"{{"file_name":"f.xml","validity":"valid","contribution_percent":30{extra}}}"#)
+        };
+        let read: ReaderResult = serde_json::from_str(&body("")).unwrap();
+        assert_eq!(read.contribution_percent.map(Percent::get), Some(30));
+        assert!(serde_json::from_str::<ReaderResult>(&body(r#","name_of_spouse":"x""#)).is_err());
+        let over = r#"{"file_name":"f.xml","validity":"valid","contribution_percent":101}"#;
+        assert!(serde_json::from_str::<ReaderResult>(over).is_err());
+    }
+
+    #[test]
+    fn the_reason_and_guidance_follow_the_validity_as_for_any_answer() {
+        let result = |validity| ReaderResult {
+            file_name: FaceFileName::parse("f.xml").unwrap(),
+            checked_at: None,
+            validity,
+            name: None,
+            name_kana: None,
+            insurer_number: None,
+            insurer_name: None,
+            contribution_percent: None,
+            disqualification_date: None,
+            limit_category: None,
+        };
+        assert_eq!((result(Validity::Valid).reason(), result(Validity::Valid).guidance()), (Reason::Current, None));
+        assert_eq!(result(Validity::MultipleMatches).guidance(), Some(Guidance::StaffReview));
+        for validity in [Validity::Invalid, Validity::InvalidNewerExists, Validity::NoQualification] {
+            assert_eq!(result(validity).guidance(), Some(Guidance::ClaimForm), "{validity:?}");
+        }
+    }
+}
