@@ -155,6 +155,7 @@ pub fn method_key(method: AuthMethod) -> &'static str {
     match method {
         AuthMethod::Pin => "staff.method.pin",
         AuthMethod::VisualCheck => "staff.method.visual_check",
+        AuthMethod::NationalReader => "staff.method.national_reader",
     }
 }
 
@@ -222,6 +223,7 @@ mod tests {
             guidance_key(Guidance::StaffReview),
             method_key(AuthMethod::Pin),
             method_key(AuthMethod::VisualCheck),
+            method_key(AuthMethod::NationalReader),
             prescription_key(Some(PrescriptionFormat::Electronic)),
             prescription_key(Some(PrescriptionFormat::Paper)),
             prescription_key(None),
