@@ -3,13 +3,14 @@
 // tests (startStack) and as a program by `cargo xtask demo`.
 
 import { spawn } from 'node:child_process';
-import { createHash, createHmac, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { LogLines } from './log-lines.mjs';
+import { originSignatureHeaders } from './origin-signature.mjs';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const DEMO_CARDS = JSON.parse(readFileSync(join(ROOT, 'shared/vcard/data/demo-cards.json'), 'utf8'));
@@ -154,20 +155,9 @@ export async function startStack({ port = 0, database, originUrlOverride, edgeEn
    */
   async function postOrigin(path, value) {
     const body = JSON.stringify(value);
-    const timestamp = String(Math.floor(Date.now() / 1000));
-    const nonce = randomBytes(16).toString('hex');
-    const bodyHash = createHash('sha256').update(body).digest('hex');
-    const signature = createHmac('sha256', signingKey)
-      .update(['POST', path, timestamp, nonce, bodyHash].join('\n'))
-      .digest('hex');
     const response = await fetch(`${origin.url}${path}`, {
       method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'x-onshi-timestamp': timestamp,
-        'x-onshi-nonce': nonce,
-        'x-onshi-signature': signature,
-      },
+      headers: { 'content-type': 'application/json', ...originSignatureHeaders(signingKey, 'POST', path, body) },
       body,
     });
     return { status: response.status, body: await response.json() };

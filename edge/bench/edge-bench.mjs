@@ -17,11 +17,11 @@
 // The round count is fixed (5,000, or 200 with --quick), so the whole benchmark is bounded.
 // CPU per card session (edge.session_cpu_ms) is measured natively: `cargo bench -p onshi-edge --bench session_cpu`.
 
-import { createHmac, createHash, randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
+import { originSignatureHeaders } from "../../xtask/origin-signature.mjs";
 import {
   ORIGIN_SIGNING_KEY,
   enrolDevice,
@@ -51,18 +51,7 @@ function differencePercentile(a, b, p) {
 
 /** Signs an origin request as the edge does (onshi-proto signing.rs). */
 function originHeaders(path, body) {
-  const timestamp = String(Math.floor(Date.now() / 1000));
-  const nonce = randomBytes(16).toString("hex");
-  const bodyHash = createHash("sha256").update(body).digest("hex");
-  const signature = createHmac("sha256", ORIGIN_SIGNING_KEY)
-    .update(["POST", path, timestamp, nonce, bodyHash].join("\n"))
-    .digest("hex");
-  return {
-    "content-type": "application/json",
-    "x-onshi-timestamp": timestamp,
-    "x-onshi-nonce": nonce,
-    "x-onshi-signature": signature,
-  };
+  return { "content-type": "application/json", ...originSignatureHeaders(ORIGIN_SIGNING_KEY, "POST", path, body) };
 }
 
 async function timed(url, init) {

@@ -75,6 +75,7 @@ fn main() {
         revoked: false,
         label: None,
         staffed: true,
+        role: onshi_proto::api::DeviceRole::Kiosk,
     };
     let request = SignedRequest { method: "POST", path: "/api/v1/challenge", body: b"" };
     let time = NOW.to_string();

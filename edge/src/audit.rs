@@ -64,6 +64,8 @@ pub enum AuditAction {
     Consent,
     /// `POST /api/v1/registration`: 健康保険証利用登録 at the reader.
     Registration,
+    /// `POST /api/v1/bridge/reader-results`: a bridge handed on a national-reader result.
+    ReaderResult,
 }
 
 /// One audit event, serialised as a single JSON object.

@@ -99,6 +99,9 @@ pub enum EdgeError {
     /// A kiosk not enrolled as standing where staff see the patient asked for a visual check (目視).
     #[error("this device may not ask for a visual check")]
     VisualCheckNotStaffed,
+    /// A device called a route of another role: a bridge a card route, or a kiosk the bridge's.
+    #[error("this device may not call this route")]
+    DeviceRoleForbidden,
     /// A browser sent the request from a page of another origin.
     #[error("the request comes from another origin")]
     CrossOrigin,
@@ -142,7 +145,7 @@ impl EdgeError {
             | Self::DeviceProofInvalid(_)
             | Self::AdminUnauthorized
             | Self::CrossOrigin => ErrorCode::Unauthorized,
-            Self::AdminForbidden | Self::VisualCheckNotStaffed => ErrorCode::Forbidden,
+            Self::AdminForbidden | Self::VisualCheckNotStaffed | Self::DeviceRoleForbidden => ErrorCode::Forbidden,
             Self::RateLimited(_) => ErrorCode::RateLimited,
             Self::Config(_) | Self::Runtime(_) => ErrorCode::Internal,
         }

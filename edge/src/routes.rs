@@ -8,6 +8,8 @@ use onshi_proto::api::{
     VISUAL_CHECK_STATUS_PATH, VISUAL_CHECK_WITHDRAW_PATH,
 };
 
+use onshi_proto::reader_result::BRIDGE_READER_RESULT_PATH;
+
 use crate::http_policy::HEALTH_PATH;
 
 /// Prefix and suffix of the one route with a parameter, `/api/v1/admin/devices/<id>/revoke`.
@@ -57,6 +59,8 @@ pub enum UseCase {
     VisualCheckStatus,
     /// `POST /api/v1/visual-check/withdraw`.
     WithdrawVisualCheck,
+    /// `POST /api/v1/bridge/reader-results`.
+    ReaderResult,
 }
 
 /// Every route without a parameter: its method, path and use case.
@@ -80,6 +84,7 @@ const FIXED_ROUTES: &[(&str, &str, UseCase)] = &[
     ("POST", VISUAL_CHECK_PATH, UseCase::RequestVisualCheck),
     ("POST", VISUAL_CHECK_STATUS_PATH, UseCase::VisualCheckStatus),
     ("POST", VISUAL_CHECK_WITHDRAW_PATH, UseCase::WithdrawVisualCheck),
+    ("POST", BRIDGE_READER_RESULT_PATH, UseCase::ReaderResult),
 ];
 
 /// The use case of `method` on `path`; `None` for an unknown path or a known path asked with another method,

@@ -206,6 +206,37 @@ describe("consent and visual-check sessions", () => {
     expectError(await api("/api/v1/visual-check", { body, device: reception }), 429, "rate_limited");
   });
 
+  test("the facility's bridge hands on a national-reader result; a kiosk may not, and the bridge may not check a card in", async () => {
+    const code = await issueEnrolmentCode(edge.url, FACILITY_CODE, ADMIN_TOKEN, { staffed: false, role: "bridge" });
+    const bridge = await enrolDevice(edge.url, { code });
+    const result = { file_name: "OQSsiquc01res_face_01.xml", validity: "valid", name: "山田 花子", contribution_percent: 30 };
+    origin.received.length = 0;
+    const handed = await api("/api/v1/bridge/reader-results", { body: result, device: bridge });
+    assert.equal(handed.status, 200, JSON.stringify(handed.body));
+    assert.deepEqual(handed.body, { new: true });
+    const [sent] = origin.received;
+    assert.equal(sent.path, "/v1/reader-results");
+    assert.equal(sent.query.facility_code, FACILITY_CODE, "the facility comes from the bridge's proof");
+    assert.equal(sent.query.device_id, bridge.id);
+    assert.deepEqual(sent.query.result, result);
+
+    origin.received.length = 0;
+    expectError(await api("/api/v1/bridge/reader-results", { body: result }), 403, "forbidden");
+    expectError(await api("/api/v1/challenge", { device: bridge }), 403, "forbidden");
+    expectError(
+      await api("/api/v1/bridge/reader-results", { body: { ...result, file_name: "../x.xml" }, device: bridge }),
+      400,
+      "bad_request",
+    );
+    assert.deepEqual(origin.received, [], "nothing reached the origin");
+    const staffedBridge = await fetch(`${edge.url}/api/v1/admin/enrolment-codes`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" },
+      body: JSON.stringify({ facility_code: FACILITY_CODE, staffed: true, role: "bridge" }),
+    });
+    assert.equal(staffedBridge.status, 400);
+  });
+
   test("a session opened by staff approval says 目視 and may not do what needs the PIN", async () => {
     const card = testCard(1);
     const ticket = await api("/api/v1/visual-check", { body: { certificate: card.certificate.toString("base64") } });

@@ -1,7 +1,7 @@
 // Shared pieces of the workerd tests: a fake origin that checks the edge's request signatures the way the real
 // origin does (onshi-proto signing.rs), the test card PKI, and a Miniflare instance of the built worker.
 
-import { createHash, createHmac, createPrivateKey, sign, timingSafeEqual, X509Certificate } from "node:crypto";
+import { createHash, createPrivateKey, sign, timingSafeEqual, X509Certificate } from "node:crypto";
 import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:http";
@@ -12,6 +12,7 @@ import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { Miniflare } from "miniflare";
 import { edgeMiniflareOptions } from "../run-local.mjs";
+import { originSignature } from "../../xtask/origin-signature.mjs";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const EDGE = resolve(HERE, "..");
@@ -121,10 +122,7 @@ function verifySignature(method, pathAndQuery, headers, body, seenNonces) {
   if (!/^[A-Za-z0-9_-]{1,64}$/.test(nonce)) return "malformed nonce";
   if (Math.abs(Math.floor(Date.now() / 1000) - Number(timestamp)) > MAX_SKEW_SECS) return "stale timestamp";
   if (seenNonces.has(nonce)) return "replayed nonce";
-  const bodyHash = createHash("sha256").update(body).digest("hex");
-  const expected = createHmac("sha256", ORIGIN_SIGNING_KEY)
-    .update([method, pathAndQuery, timestamp, nonce, bodyHash].join("\n"))
-    .digest();
+  const expected = originSignature(ORIGIN_SIGNING_KEY, method, pathAndQuery, timestamp, nonce, body);
   const given = Buffer.from(signature, "hex");
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return "signature mismatch";
   seenNonces.add(nonce);
@@ -191,6 +189,7 @@ export async function startFakeOrigin() {
       }
       if (request.url === "/v1/consent") return json(response, 200, { live: [] });
       if (request.url === "/v1/registration") return json(response, 200, { outcome: "registered" });
+      if (request.url === "/v1/reader-results") return json(response, 200, { new: true });
       // Visual checks: staff approve at once, so the first collect hands over the certificate and the answer.
       if (request.url === "/v1/visual-checks") {
         const requestId = `vc${String(origin.visualChecks.size + 1).padStart(6, "0")}`;
@@ -236,13 +235,18 @@ export function deviceProofMessage(method, path, timestamp, nonce, body) {
 
 /**
  * Issues a one-time enrolment code through the admin API, for a kiosk that stands where staff see the patient
- * (`staffed`, so it may ask for 目視) unless told otherwise.
+ * (`staffed`, so it may ask for 目視) unless told otherwise; `role: "bridge"` enrols the facility's bridge instead.
  */
-export async function issueEnrolmentCode(edgeUrl, facilityCode = FACILITY_CODE, adminToken = ADMIN_TOKEN, { staffed = true } = {}) {
+export async function issueEnrolmentCode(
+  edgeUrl,
+  facilityCode = FACILITY_CODE,
+  adminToken = ADMIN_TOKEN,
+  { staffed = true, role = "kiosk" } = {},
+) {
   const response = await fetch(`${edgeUrl}/api/v1/admin/enrolment-codes`, {
     method: "POST",
     headers: { authorization: `Bearer ${adminToken}`, "content-type": "application/json" },
-    body: JSON.stringify({ facility_code: facilityCode, staffed }),
+    body: JSON.stringify({ facility_code: facilityCode, staffed, role }),
   });
   const body = await response.json();
   if (response.status !== 200) throw new Error(`enrolment code refused: ${response.status} ${JSON.stringify(body)}`);

@@ -12,9 +12,9 @@
 
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { createHash, createHmac, randomBytes } from "node:crypto";
 import { createServer, request as httpRequest } from "node:http";
 import { after, before, describe, test } from "node:test";
+import { originSignatureHeaders } from "../../xtask/origin-signature.mjs";
 import { ORIGIN_SIGNING_KEY, enrolDevice, startEdge, startRealOrigin, testCard } from "./helpers.mjs";
 
 const POSTGRES = process.env.ONSHI_TEST_POSTGRES_URL;
@@ -112,12 +112,8 @@ function pick(headers, pattern) {
 /** The same body and timestamp signed again with a fresh nonce: what a replay would be were the nonce not known. */
 function resigned(forwarded) {
   const timestamp = forwarded.headers["x-onshi-timestamp"];
-  const nonce = randomBytes(16).toString("hex");
-  const bodyHash = createHash("sha256").update(forwarded.body).digest("hex");
-  const signature = createHmac("sha256", ORIGIN_SIGNING_KEY)
-    .update([forwarded.method, forwarded.path, timestamp, nonce, bodyHash].join("\n"))
-    .digest("hex");
-  return { "x-onshi-nonce": nonce, "x-onshi-signature": signature };
+  const signed = originSignatureHeaders(ORIGIN_SIGNING_KEY, forwarded.method, forwarded.path, forwarded.body, { timestamp });
+  return { "x-onshi-nonce": signed["x-onshi-nonce"], "x-onshi-signature": signed["x-onshi-signature"] };
 }
 
 describe("two origin replicas on one PostgreSQL", { skip: POSTGRES ? false : "ONSHI_TEST_POSTGRES_URL is not set" }, () => {

@@ -184,22 +184,9 @@ fn visual_check_body(certificate: &[u8]) -> Vec<u8> {
     serde_json::to_vec(&serde_json::json!({ "certificate": Base64Bytes(certificate.to_vec()) })).unwrap()
 }
 
-/// Enrols a kiosk with a code the admin issued with `body`, with a key derived from `seed`.
-fn kiosk_enrolled_with<P: EdgePorts>(api: &EdgeApi<'_, P>, seed: u8, body: &serde_json::Value) -> Kiosk {
-    let authorization = format!("Bearer {ADMIN_TOKEN}");
-    let body = serde_json::to_vec(body).unwrap();
-    let code = block_on(api.issue_enrolment_code(&admin_post("/api/v1/admin/enrolment-codes", &body, &authorization)))
-        .unwrap()
-        .code;
-    let key = p256::ecdsa::SigningKey::from_slice(&[seed; 32]).unwrap();
-    let enrolled =
-        block_on(api.enrol(&admin_request("/api/v1/devices/enrol", &enrol_request(&code, &key), None))).unwrap();
-    Kiosk { device_id: enrolled.device_id, key }
-}
-
 /// Enrols a kiosk of [`FACILITY`] whose admin did not say it stands where staff see the patient.
 fn unstaffed_kiosk<P: EdgePorts>(api: &EdgeApi<'_, P>, seed: u8) -> Kiosk {
-    kiosk_enrolled_with(api, seed, &serde_json::json!({ "facility_code": FACILITY, "label": "待合 奥" }))
+    device_enrolled_with(api, seed, &serde_json::json!({ "facility_code": FACILITY, "label": "待合 奥" }))
 }
 
 #[test]
@@ -365,7 +352,7 @@ fn labelled_kiosk<P: EdgePorts>(api: &EdgeApi<'_, P>, seed: u8, label: Option<&s
         Some(label) => serde_json::json!({ "facility_code": FACILITY, "label": label, "staffed": true }),
         None => serde_json::json!({ "facility_code": FACILITY, "staffed": true }),
     };
-    kiosk_enrolled_with(api, seed, &body)
+    device_enrolled_with(api, seed, &body)
 }
 
 #[test]

@@ -7,7 +7,7 @@
 //! issue codes or revoke devices.
 
 use onshi_proto::api::{
-    DeviceRevokeResponse, EnrolRequest, EnrolResponse, EnrolmentCodeRequest, EnrolmentCodeResponse,
+    DeviceRevokeResponse, DeviceRole, EnrolRequest, EnrolResponse, EnrolmentCodeRequest, EnrolmentCodeResponse,
 };
 use zeroize::Zeroize as _;
 
@@ -38,6 +38,7 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
             let stored = self.ports.redeem_enrolment_code(&code.lookup_key(), request.now_unix).await?;
             let label = stored.as_ref().and_then(|stored| stored.label.clone());
             let staffed = stored.as_ref().is_some_and(|stored| stored.staffed);
+            let role = stored.as_ref().map(|stored| stored.role).unwrap_or_default();
             let facility_code = judge_redemption(stored, request.now_unix)?;
             context.facility = Some(facility_code.as_str().to_owned());
             let device_id =
@@ -52,6 +53,7 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
                     revoked: false,
                     label,
                     staffed,
+                    role,
                 })
                 .await?;
             Ok(EnrolResponse { device_id: device_id.as_str().to_owned(), facility_code })
@@ -64,7 +66,7 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
     /// on the card routes; the check counts against the device's rate limits like any proven request.
     pub async fn confirm_device(&self, request: &ApiRequest<'_>) -> Result<(), EdgeError> {
         self.audited(AuditAction::DeviceConfirmed, request.now_unix, async |context| {
-            self.authenticate_device(request, context).await.map(|_| ())
+            self.authenticate_device_as(request, context, None).await.map(|_| ())
         })
         .await
     }
@@ -76,6 +78,10 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
             let body: EnrolmentCodeRequest = parse_json(request.body)?;
             context.facility = Some(body.facility_code.as_str().to_owned());
             admin.may_act_for(body.facility_code.as_str())?;
+            if body.staffed && body.role != DeviceRole::Kiosk {
+                // 目視 stands on staff seeing the patient at a kiosk; a bridge has no patient in front of it.
+                return Err(EdgeError::BadRequest);
+            }
             let code = EnrolmentCode::generate(&self.random()?);
             let expires_at = request.now_unix.saturating_add(ENROLMENT_CODE_LIFETIME_SECS);
             self.ports
@@ -84,6 +90,7 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
                     &body.facility_code,
                     body.label.as_ref(),
                     body.staffed,
+                    body.role,
                     expires_at,
                     request.now_unix,
                 )

@@ -5,7 +5,7 @@
 //! ([`EdgeApi`], [`EdgePorts`], [`ApiRequest`], the `audited` wrapper, the device and card-session checks and the
 //! origin call); the use cases themselves live one file per audience: [`admin`] (the admin credential and the
 //! operator's facility admin credentials), [`card`] (the kiosk's check-in), [`device`] (enrolment and the admin's
-//! device routes), [`consent`], [`registration`], [`staff`] (the staff console) and
+//! device routes), [`bridge`] (the national reader's results from the facility's bridge), [`consent`], [`registration`], [`staff`] (the staff console) and
 //! [`visual_check`] (the kiosk's 目視). Must not: do I/O or read a clock of its own (everything outside comes
 //! through [`EdgePorts`] and [`ApiRequest`]), or end a use case without its audit event.
 //!
@@ -15,6 +15,7 @@
 //! [`crate::routes::route`] found.
 
 pub mod admin;
+pub mod bridge;
 pub mod card;
 pub mod consent;
 pub mod device;
@@ -22,7 +23,7 @@ pub mod registration;
 pub mod staff;
 pub mod visual_check;
 
-use onshi_proto::api::DeviceLabel;
+use onshi_proto::api::{DeviceLabel, DeviceRole};
 use onshi_proto::facility::FacilityCode;
 use onshi_proto::origin::{
     CERTIFICATE_STATUS_PATH, CertificateRef, CertificateStatus, CertificateStatusAnswer, CertificateStatusQuery,
@@ -89,7 +90,8 @@ pub trait EdgePorts {
     ) -> Result<Option<StoredChallenge>, EdgeError>;
 
     /// Remembers an enrolment code (by its lookup key), with the name of the kiosk it will enrol when the admin
-    /// gave one and whether it stands where staff see the patient, until some time after `expires_at`.
+    /// gave one, whether it stands where staff see the patient and what it is for, until some time after
+    /// `expires_at`.
     #[allow(clippy::too_many_arguments, reason = "one store call, each argument a column")]
     async fn store_enrolment_code(
         &self,
@@ -97,6 +99,7 @@ pub trait EdgePorts {
         facility_code: &FacilityCode,
         label: Option<&DeviceLabel>,
         staffed: bool,
+        role: DeviceRole,
         expires_at: i64,
         now_unix: i64,
     ) -> Result<(), EdgeError>;
@@ -317,6 +320,18 @@ impl<'a, P: EdgePorts> EdgeApi<'a, P> {
         request: &ApiRequest<'_>,
         context: &mut AuditContext,
     ) -> Result<AuthenticatedDevice, EdgeError> {
+        self.authenticate_device_as(request, context, Some(DeviceRole::Kiosk)).await
+    }
+
+    /// [`Self::authenticate_device`] for a route of another role (`None`: any enrolled device, as for the check that
+    /// a device is still enrolled). A device of another role is refused once its proof has held and been counted,
+    /// so a bridge cannot start a card check-in and a kiosk cannot pass off a national-reader result.
+    pub(crate) async fn authenticate_device_as(
+        &self,
+        request: &ApiRequest<'_>,
+        context: &mut AuditContext,
+        role: Option<DeviceRole>,
+    ) -> Result<AuthenticatedDevice, EdgeError> {
         let id_text = request.device_proof.device_id.as_deref().ok_or(EdgeError::DeviceProofInvalid("no device id"))?;
         let issued = DeviceId::parse(id_text).ok().filter(|id| self.config.device_ids.issued(id));
         let Some(id) = issued else {
@@ -333,6 +348,9 @@ impl<'a, P: EdgePorts> EdgeApi<'a, P> {
         context.know_device(&counted.device);
         limits.judge(RateScope::Device, counted.device_count)?;
         limits.judge(RateScope::Facility, counted.facility_count)?;
+        if role.is_some_and(|role| role != counted.device.role) {
+            return Err(EdgeError::DeviceRoleForbidden);
+        }
         Ok(counted.device)
     }
 
@@ -351,6 +369,7 @@ impl<'a, P: EdgePorts> EdgeApi<'a, P> {
             UseCase::IssueEnrolmentCode => json_body(self.issue_enrolment_code(request).await),
             UseCase::RevokeDevice(device) => json_body(self.revoke_device(request, device).await),
             UseCase::Consent => json_body(self.record_consent(request).await),
+            UseCase::ReaderResult => json_body(self.hand_on_reader_result(request).await),
             UseCase::Registration => json_body(self.register_card(request).await),
             UseCase::IssueStaffCode => json_body(self.issue_staff_code(request).await),
             UseCase::StaffLogin => json_body(self.staff_login(request).await),

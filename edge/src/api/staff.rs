@@ -10,7 +10,7 @@
 //! token), or do I/O of its own (time and randomness come through [`EdgeApi`]'s ports).
 
 use onshi_proto::api::{
-    StaffCodeRequest, StaffCodeResponse, StaffLoginRequest, StaffNumberQuery, StaffSessionResponse,
+    DeviceRole, StaffCodeRequest, StaffCodeResponse, StaffLoginRequest, StaffNumberQuery, StaffSessionResponse,
     StaffVisualCheckDecision,
 };
 use onshi_proto::identifier::RequestId;
@@ -121,6 +121,7 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
                     &body.facility_code,
                     None,
                     false,
+                    DeviceRole::Kiosk,
                     expires_at,
                     request.now_unix,
                 )

@@ -16,7 +16,8 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use der::Decode as _;
 use onshi_proto::Base64Bytes;
 use onshi_proto::api::{
-    DEVICE_PROOF_MAX_SKEW_SECS, device_proof_body_hash, device_proof_message_over_hash, is_device_proof_nonce,
+    DEVICE_PROOF_MAX_SKEW_SECS, DeviceRole, device_proof_body_hash, device_proof_message_over_hash,
+    is_device_proof_nonce,
 };
 use onshi_proto::facility::FacilityCode;
 use serde::{Deserialize, Serialize};
@@ -187,6 +188,9 @@ pub struct DeviceRecord {
     /// 目視. A device stored before the flag existed reads as false: it must be enrolled again to ask.
     #[serde(default)]
     pub staffed: bool,
+    /// What it is for; a device stored before roles existed is a kiosk, which it was.
+    #[serde(default)]
+    pub role: DeviceRole,
 }
 
 impl DeviceRecord {
@@ -250,6 +254,9 @@ pub struct AuthenticatedDevice {
     /// [`DeviceRecord::staffed`].
     #[serde(default)]
     pub staffed: bool,
+    /// [`DeviceRecord::role`].
+    #[serde(default)]
+    pub role: DeviceRole,
 }
 
 /// One device request as the facility store checks and counts it: the proof as sent, what it must cover (the
@@ -456,7 +463,13 @@ pub fn check_device_proof(
             nonce: nonce.to_owned(),
             forget_after: timestamp.saturating_add(DEVICE_PROOF_MAX_SKEW_SECS),
         },
-        device: AuthenticatedDevice { device_id: record.device_id, facility_code, label, staffed: record.staffed },
+        device: AuthenticatedDevice {
+            device_id: record.device_id,
+            facility_code,
+            label,
+            staffed: record.staffed,
+            role: record.role,
+        },
     }))
 }
 
@@ -528,6 +541,7 @@ mod tests {
             revoked,
             label: None,
             staffed: false,
+            role: DeviceRole::Kiosk,
         }
     }
 
@@ -747,6 +761,7 @@ mod tests {
                         facility_code: facility(),
                         label: device_id().short().to_owned(),
                         staffed: false,
+                        role: DeviceRole::Kiosk,
                     },
                     device_count: expected,
                     facility_count: expected,

@@ -7,6 +7,7 @@
 //! never log staff in. Must not: keep a redeemable code anywhere (the store sees only its hash), print one, or read
 //! the clock (it is passed in).
 
+use onshi_proto::api::DeviceRole;
 use onshi_proto::facility::FacilityCode;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
@@ -95,6 +96,9 @@ pub struct StoredEnrolmentCode {
     /// True when the admin said the kiosk stands where staff see the patient, so it may ask for 目視.
     #[serde(default)]
     pub staffed: bool,
+    /// What the device is for: a kiosk, or the facility's bridge to its 資格確認端末.
+    #[serde(default)]
+    pub role: DeviceRole,
 }
 
 /// Decides whether redeeming a code succeeds; `record` is `None` when the store has no such code.
@@ -154,6 +158,7 @@ mod tests {
             uses,
             label: None,
             staffed: false,
+            role: DeviceRole::Kiosk,
         };
         assert_eq!(judge_redemption(Some(stored(1)), 100).unwrap().as_str(), FACILITY);
         assert_eq!(judge_redemption(Some(stored(2)), 50), Err(EdgeError::EnrolmentCodeInvalid("already used")));

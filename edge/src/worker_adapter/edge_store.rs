@@ -19,6 +19,7 @@
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 
+use onshi_proto::api::DeviceRole;
 use serde::{Deserialize, Serialize};
 use worker::{DurableObject, Env, Request, Response, Result, SqlStorage, SqlStorageValue, State, durable_object};
 
@@ -72,6 +73,11 @@ const SCHEMA: &[&str] = &[
     // The codes whose kiosk stands where staff see the patient (it may ask for 目視); beside the code, as the labels.
     "CREATE TABLE IF NOT EXISTS enrolment_codes_staffed (
         lookup_key TEXT PRIMARY KEY
+    )",
+    // What the device a code enrols is for, when it is not a kiosk; beside the code, as the labels.
+    "CREATE TABLE IF NOT EXISTS enrolment_code_roles (
+        lookup_key TEXT PRIMARY KEY,
+        role TEXT NOT NULL
     )",
     "CREATE TABLE IF NOT EXISTS devices (
         id TEXT PRIMARY KEY,
@@ -139,6 +145,9 @@ pub struct CodeStoreCall {
     /// True when the kiosk it enrols stands where staff see the patient.
     #[serde(default)]
     pub staffed: bool,
+    /// What the device it enrols is for.
+    #[serde(default)]
+    pub role: DeviceRole,
     /// Unix seconds after which it is refused.
     pub expires_at: i64,
     /// Unix seconds after which the record may be deleted.
@@ -172,6 +181,11 @@ struct DeviceRow {
 #[derive(Deserialize)]
 struct LabelRow {
     label: String,
+}
+
+#[derive(Deserialize)]
+struct RoleRow {
+    role: String,
 }
 
 #[derive(Deserialize)]
@@ -221,9 +235,9 @@ fn integer(value: i64) -> Result<SqlStorageValue> {
     SqlStorageValue::try_from_i64(value)
 }
 
-/// Deletes the labels and staffed marks of codes that are gone.
+/// Deletes the labels, staffed marks and roles of codes that are gone.
 fn forget_code_extras(sql: &SqlStorage) -> Result<()> {
-    for table in ["enrolment_code_labels", "enrolment_codes_staffed"] {
+    for table in ["enrolment_code_labels", "enrolment_codes_staffed", "enrolment_code_roles"] {
         sql.exec(
             &format!("DELETE FROM {table} WHERE lookup_key NOT IN (SELECT lookup_key FROM enrolment_codes)"),
             None,
@@ -425,6 +439,12 @@ impl DurableObject for EdgeStore {
                         vec![call.lookup_key.clone().into()],
                     )?;
                 }
+                if !call.role.is_kiosk() {
+                    sql.exec(
+                        "INSERT INTO enrolment_code_roles (lookup_key, role) VALUES (?, ?)",
+                        vec![call.lookup_key.clone().into(), call.role.as_str().into()],
+                    )?;
+                }
                 if let Some(label) = call.label {
                     sql.exec(
                         "INSERT INTO enrolment_code_labels (lookup_key, label) VALUES (?, ?)",
@@ -454,6 +474,14 @@ impl DurableObject for EdgeStore {
                     )?
                     .to_array()?;
                 stored.staffed = !staffed.is_empty();
+                let roles: Vec<RoleRow> = sql
+                    .exec(
+                        "SELECT role FROM enrolment_code_roles WHERE lookup_key = ?",
+                        vec![call.lookup_key.clone().into()],
+                    )?
+                    .to_array()?;
+                // An unreadable role fails closed: the device is then a kiosk, which may hand on no reader result.
+                stored.role = roles.first().and_then(|row| row.role.parse().ok()).unwrap_or_default();
                 let labels: Vec<LabelRow> = sql
                     .exec("SELECT label FROM enrolment_code_labels WHERE lookup_key = ?", vec![call.lookup_key.into()])?
                     .to_array()?;

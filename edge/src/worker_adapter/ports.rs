@@ -28,7 +28,7 @@ use crate::auth::ratelimit::{RateCounter, client_bucket_name};
 use crate::auth::staff_session::{StaffCall, StaffCallAnswer, StoredStaffSession};
 use crate::error::EdgeError;
 use crate::proxy::{OriginOutcome, OriginRequest};
-use onshi_proto::api::DeviceLabel;
+use onshi_proto::api::{DeviceLabel, DeviceRole};
 use onshi_proto::facility::FacilityCode;
 
 /// Binding name of the `ChallengeStore` Durable Object namespace.
@@ -107,6 +107,7 @@ impl EdgePorts for WorkerPorts<'_> {
         facility_code: &FacilityCode,
         label: Option<&DeviceLabel>,
         staffed: bool,
+        role: DeviceRole,
         expires_at: i64,
         now_unix: i64,
     ) -> Result<(), EdgeError> {
@@ -115,6 +116,7 @@ impl EdgePorts for WorkerPorts<'_> {
             facility_code: facility_code.as_str().to_owned(),
             label: label.map(|label| label.as_str().to_owned()),
             staffed,
+            role,
             expires_at,
             forget_after: expires_at.saturating_add(ENROLMENT_CODE_LIFETIME_SECS),
             now: now_unix,

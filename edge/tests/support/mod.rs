@@ -21,7 +21,7 @@ use onshi_edge::auth::staff_session::{StaffCall, StaffCallAnswer, StoredStaffSes
 use onshi_edge::config::EdgeConfig;
 use onshi_edge::proxy::{OriginOutcome, OriginRequest};
 use onshi_proto::api::{
-    ChallengePurpose, ChallengeResponse, DeviceLabel, EnrolRequest, SessionRequest, SessionResponse,
+    ChallengePurpose, ChallengeResponse, DeviceLabel, DeviceRole, EnrolRequest, SessionRequest, SessionResponse,
     card_challenge_message, device_proof_message,
 };
 use onshi_proto::facility::FacilityCode;
@@ -159,6 +159,7 @@ impl EdgePorts for FakePorts {
         facility_code: &FacilityCode,
         label: Option<&DeviceLabel>,
         staffed: bool,
+        role: DeviceRole,
         expires_at: i64,
         _now: i64,
     ) -> Result<(), EdgeError> {
@@ -168,6 +169,7 @@ impl EdgePorts for FakePorts {
             uses: 0,
             label: label.map(|label| label.as_str().to_owned()),
             staffed,
+            role,
         };
         self.codes.borrow_mut().insert(lookup_key.to_owned(), record);
         Ok(())
@@ -379,6 +381,19 @@ pub fn enrolled_kiosk<P: EdgePorts>(api: &EdgeApi<'_, P>, seed: u8) -> Kiosk {
     let body = enrol_request(&code, &key);
     let enrolled = block_on(api.enrol(&admin_request("/api/v1/devices/enrol", &body, None))).unwrap();
     assert_eq!(enrolled.facility_code.as_str(), FACILITY);
+    Kiosk { device_id: enrolled.device_id, key }
+}
+
+/// Enrols a device with the enrolment code the admin issued for `body` (its facility, label, staffed mark and
+/// role), with a key derived from `seed`.
+pub fn device_enrolled_with<P: EdgePorts>(api: &EdgeApi<'_, P>, seed: u8, body: &serde_json::Value) -> Kiosk {
+    let authorization = format!("Bearer {ADMIN_TOKEN}");
+    let body = serde_json::to_vec(body).unwrap();
+    let request = admin_request("/api/v1/admin/enrolment-codes", &body, Some(&authorization));
+    let code = block_on(api.issue_enrolment_code(&request)).unwrap().code;
+    let key = p256::ecdsa::SigningKey::from_slice(&[seed; 32]).unwrap();
+    let enrolled =
+        block_on(api.enrol(&admin_request("/api/v1/devices/enrol", &enrol_request(&code, &key), None))).unwrap();
     Kiosk { device_id: enrolled.device_id, key }
 }
 

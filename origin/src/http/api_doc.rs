@@ -17,6 +17,7 @@ use onshi_proto::origin::{
     VisualCheckWithdraw,
 };
 use onshi_proto::qualification::QualificationAnswer;
+use onshi_proto::reader_result::{READER_RESULT_PATH, ReaderResultReceipt, ReaderResultUpload};
 use utoipa::openapi::content::ContentBuilder;
 use utoipa::openapi::path::{HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn};
 use utoipa::openapi::request_body::RequestBodyBuilder;
@@ -245,7 +246,7 @@ const QUALIFICATION: Answer =
     ok(&[json::<QualificationAnswer>(), opaque(XML_MEDIA_TYPE, None), opaque(FHIR_MEDIA_TYPE, None)]);
 
 /// Every route the router serves.
-pub const ROUTES: [Route; 27] = [
+pub const ROUTES: [Route; 28] = [
     Route {
         method: "get",
         path: "/health",
@@ -389,6 +390,15 @@ pub const ROUTES: [Route; 27] = [
         request: &[json::<VisualCheckWithdraw>()],
         success: ok(&[json::<VisualCheckTicket>()]),
         errors: &signed_and(NOT_FOUND),
+    },
+    Route {
+        method: "post",
+        path: READER_RESULT_PATH,
+        auth: Auth::EdgeSignature,
+        summary: "Bridge: hand on a national-reader result, kept once per face file",
+        request: &[json::<ReaderResultUpload>()],
+        success: ok(&[json::<ReaderResultReceipt>()]),
+        errors: &SIGNED,
     },
     Route {
         method: "post",

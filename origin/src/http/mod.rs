@@ -22,6 +22,7 @@ use onshi_proto::origin::{
     CONSENT_QUERY_PATH, MEDICATION_PATH, REGISTRATION_PATH, VISUAL_CHECK_COLLECT_PATH, VISUAL_CHECK_CREATE_PATH,
     VISUAL_CHECK_DECIDE_PATH, VISUAL_CHECK_WITHDRAW_PATH,
 };
+use onshi_proto::reader_result::READER_RESULT_PATH;
 
 pub mod admin;
 pub mod api_doc;
@@ -31,6 +32,7 @@ pub mod consent;
 pub mod insurer;
 pub mod number;
 pub mod ops;
+pub mod reader;
 pub mod registration;
 pub mod render;
 pub mod signed;
@@ -105,6 +107,7 @@ pub fn router_with(state: AppState, settings: RouterSettings) -> Router {
         .route(MEDICATION_PATH, post(consent::medication))
         .route(CHECKUP_PATH, post(consent::checkup))
         .route(CHECKINS_PATH, post(staff::list_checkins))
+        .route(READER_RESULT_PATH, post(reader::receive_reader_result))
         .route(VISUAL_CHECK_CREATE_PATH, post(staff::create_visual_check))
         .route(VISUAL_CHECK_DECIDE_PATH, post(staff::decide_visual_check))
         .route(VISUAL_CHECK_COLLECT_PATH, post(staff::collect_visual_check))

@@ -98,15 +98,18 @@ fn state_at(row: &VisualCheckRow, now: i64) -> Result<VisualCheckState> {
     })
 }
 
-/// `POST /v1/staff/checkins`: the facility's check-ins of today (Asia/Tokyo), newest first, and its pending visual
-/// checks, oldest first. The listing is audited before it leaves.
+/// `POST /v1/staff/checkins`: the facility's check-ins of today (Asia/Tokyo), the national reader's among them,
+/// newest first, and its pending visual checks, oldest first. The listing is audited before it leaves.
 pub(crate) async fn list_checkins(
     State(state): State<AppState>,
     SignedJson(query): SignedJson<CheckInListQuery>,
 ) -> std::result::Result<Json<CheckInList>, Failure> {
     let now = state.now();
     let day = IsoDate(tokyo_date(now)?);
-    let checkins = state.store().checkins_of_day(&query.facility_code, day).await?;
+    let mut checkins = state.store().checkins_of_day(&query.facility_code, day).await?;
+    // The national reader's checks stand in the same list, in the order they happened.
+    checkins.extend(state.store().reader_results_of_day(&query.facility_code, day).await?);
+    checkins.sort_by(|a, b| b.checked_in_at.cmp(&a.checked_in_at).then_with(|| a.id.cmp(&b.id)));
     let pending = state.store().pending_visual_checks(&query.facility_code, now).await?;
     let actor = Actor::staff(&query.staff_id, query.facility_code.to_string());
     audit(&state, now, &actor, None, PURPOSE_STAFF_CHECKIN_LIST, "listed").await?;

@@ -34,6 +34,7 @@ mod lookup;
 mod nonces;
 pub mod notices;
 pub(crate) mod population;
+pub(crate) mod reader_results;
 mod registration;
 mod registry;
 pub mod rows;

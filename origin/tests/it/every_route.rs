@@ -179,6 +179,14 @@ async fn every_route_answers_its_documented_success(db: Db) {
     };
     ok(origin.post_signed(BY_NUMBER_PATH, &number).await, 200).await;
 
+    // The national reader's result, as a facility's bridge hands it on.
+    let reader_result = json!({
+        "facility_code": FACILITY,
+        "device_id": "1312345679.bridge",
+        "result": { "file_name": "OQSsiquc01res_face_1.xml", "validity": "valid", "name": "山田 花子" },
+    });
+    ok(origin.post_signed(onshi_proto::reader_result::READER_RESULT_PATH, &reader_result).await, 200).await;
+
     let violations = origin.contract.violations();
     assert!(violations.is_empty(), "answers the OpenAPI document does not declare:\n{}", violations.join("\n"));
     let answered = origin.contract.answered();

@@ -16,6 +16,7 @@ mod grace;
 mod insurer_console;
 mod interop;
 mod qualification;
+mod reader_results;
 mod refusals;
 mod requests;
 mod seeding;

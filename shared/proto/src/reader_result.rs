@@ -25,7 +25,9 @@ pub const MAX_FACE_FILE_NAME_LEN: usize = 128;
 
 /// Why a face file name was refused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("a face file name is 1 to {MAX_FACE_FILE_NAME_LEN} ASCII letters, digits, '_', '-' or '.', not starting with '.'")]
+#[error(
+    "a face file name is 1 to {MAX_FACE_FILE_NAME_LEN} ASCII letters, digits, '_', '-' or '.', not starting with '.'"
+)]
 pub struct FaceFileNameError;
 
 crate::text::validated_text! {
@@ -115,27 +117,25 @@ impl From<Percent> for u8 {
     }
 }
 
-impl ReaderResult {
-    /// Why the answer is what it is, as the terminal's validity alone tells it (the national system decided, not
-    /// onshi): an invalid qualification was lost, several matches are ambiguous.
-    pub fn reason(&self) -> Reason {
-        match self.validity {
-            Validity::Valid => Reason::Current,
-            Validity::Invalid => Reason::Lost,
-            Validity::InvalidNewerExists => Reason::Superseded,
-            Validity::NoQualification => Reason::NotFound,
-            Validity::MultipleMatches => Reason::Ambiguous,
-        }
+/// Why a national-reader answer is what it is, as its validity alone tells it (the national system decided, not
+/// onshi): an invalid qualification was lost, several matches are ambiguous.
+pub fn reason_for(validity: Validity) -> Reason {
+    match validity {
+        Validity::Valid => Reason::Current,
+        Validity::Invalid => Reason::Lost,
+        Validity::InvalidNewerExists => Reason::Superseded,
+        Validity::NoQualification => Reason::NotFound,
+        Validity::MultipleMatches => Reason::Ambiguous,
     }
+}
 
-    /// What staff do next, as for any answer that is not a clean 有効: the 申立書 path, or resolving which record
-    /// applies.
-    pub fn guidance(&self) -> Option<Guidance> {
-        match self.validity {
-            Validity::Valid => None,
-            Validity::MultipleMatches => Some(Guidance::StaffReview),
-            _ => Some(Guidance::ClaimForm),
-        }
+/// What staff do next after a national-reader answer, as for any answer that is not a clean 有効: the 申立書 path,
+/// or resolving which record applies.
+pub fn guidance_for(validity: Validity) -> Option<Guidance> {
+    match validity {
+        Validity::Valid => None,
+        Validity::MultipleMatches => Some(Guidance::StaffReview),
+        _ => Some(Guidance::ClaimForm),
     }
 }
 
@@ -177,9 +177,8 @@ mod tests {
 
     #[test]
     fn a_reader_result_refuses_a_share_over_100_and_an_unknown_field() {
-        let body = |extra: &str| {
-            format!(r#"{{"file_name":"f.xml","validity":"valid","contribution_percent":30{extra}}}"#)
-        };
+        let body =
+            |extra: &str| format!(r#"{{"file_name":"f.xml","validity":"valid","contribution_percent":30{extra}}}"#);
         let read: ReaderResult = serde_json::from_str(&body("")).unwrap();
         assert_eq!(read.contribution_percent.map(Percent::get), Some(30));
         assert!(serde_json::from_str::<ReaderResult>(&body(r#","name_of_spouse":"x""#)).is_err());
@@ -189,22 +188,10 @@ mod tests {
 
     #[test]
     fn the_reason_and_guidance_follow_the_validity_as_for_any_answer() {
-        let result = |validity| ReaderResult {
-            file_name: FaceFileName::parse("f.xml").unwrap(),
-            checked_at: None,
-            validity,
-            name: None,
-            name_kana: None,
-            insurer_number: None,
-            insurer_name: None,
-            contribution_percent: None,
-            disqualification_date: None,
-            limit_category: None,
-        };
-        assert_eq!((result(Validity::Valid).reason(), result(Validity::Valid).guidance()), (Reason::Current, None));
-        assert_eq!(result(Validity::MultipleMatches).guidance(), Some(Guidance::StaffReview));
+        assert_eq!((reason_for(Validity::Valid), guidance_for(Validity::Valid)), (Reason::Current, None));
+        assert_eq!(guidance_for(Validity::MultipleMatches), Some(Guidance::StaffReview));
         for validity in [Validity::Invalid, Validity::InvalidNewerExists, Validity::NoQualification] {
-            assert_eq!(result(validity).guidance(), Some(Guidance::ClaimForm), "{validity:?}");
+            assert_eq!(guidance_for(validity), Some(Guidance::ClaimForm), "{validity:?}");
         }
     }
 }

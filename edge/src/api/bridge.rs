@@ -1,0 +1,34 @@
+//! The facility's bridge to its 資格確認端末: it hands on each check the national reader (顔認証付きカードリーダー)
+//! did, read from the terminal's `face` folder, so that staff see it in the day's list beside the kiosk's.
+//!
+//! Layer: an edge use case over [`EdgePorts`]. The bridge is an enrolled device of role
+//! [`DeviceRole::Bridge`]; its proof is checked and counted like any device's, and no other role may call here.
+//! Must not: keep or log any part of the result (it holds a name and an insurer; the edge is a pass-through and
+//! the origin is where it rests), or take the facility from the body (it comes from the device proof).
+
+use onshi_proto::api::DeviceRole;
+use onshi_proto::reader_result::{READER_RESULT_PATH, ReaderResult, ReaderResultReceipt, ReaderResultUpload};
+
+use crate::api::own;
+use crate::api::{ApiRequest, EdgeApi, EdgePorts};
+use crate::audit::AuditAction;
+use crate::error::EdgeError;
+use crate::http_policy::parse_json;
+
+impl<P: EdgePorts> EdgeApi<'_, P> {
+    /// `POST /api/v1/bridge/reader-results`: a bridge hands on one national-reader result, which the origin keeps
+    /// for its facility once (by the face file's name).
+    pub async fn hand_on_reader_result(&self, request: &ApiRequest<'_>) -> Result<ReaderResultReceipt, EdgeError> {
+        self.audited(AuditAction::ReaderResult, request.now_unix, async |context| {
+            let device = self.authenticate_device_as(request, context, Some(DeviceRole::Bridge)).await?;
+            let result: ReaderResult = parse_json(request.body)?;
+            let upload = ReaderResultUpload {
+                facility_code: device.facility_code.clone(),
+                device_id: own(device.device_id.as_str())?,
+                result,
+            };
+            self.call_origin(READER_RESULT_PATH, &upload, request.forwarded.clone(), request.now_unix).await
+        })
+        .await
+    }
+}

@@ -1,0 +1,124 @@
+//! The national reader's checks a facility's bridge handed on: kept once per face file, listed by day beside the
+//! kiosk's check-ins.
+//!
+//! Layer: storage adapter. Must not decide what a result means (the reason and guidance come from
+//! `onshi_proto::reader_result`, the day from the HTTP layer's clock).
+
+use onshi_proto::IsoDate;
+use onshi_proto::origin::{AuthMethod, CheckIn};
+use onshi_proto::qualification::Validity;
+use onshi_proto::reader_result::{ReaderResult, guidance_for, reason_for};
+
+use crate::error::{OriginError, Result};
+use crate::store::Store;
+use crate::store::rows::parse_stored;
+
+/// A reader result to keep.
+pub(crate) struct NewReaderResult<'a> {
+    pub(crate) id: &'a str,
+    pub(crate) facility_code: &'a str,
+    pub(crate) device_id: &'a str,
+    /// When the terminal checked, or when the origin received it if the file did not say.
+    pub(crate) checked_at: i64,
+    /// The Asia/Tokyo day of `checked_at`.
+    pub(crate) result_date: IsoDate,
+    pub(crate) received_at: i64,
+    pub(crate) result: &'a ReaderResult,
+}
+
+#[derive(sqlx::FromRow)]
+struct ReaderResultRow {
+    id: String,
+    device_id: String,
+    checked_at: i64,
+    validity: String,
+    name: Option<String>,
+    name_kana: Option<String>,
+    insurer_number: Option<String>,
+    insurer_name: Option<String>,
+    contribution_percent: Option<i32>,
+    disqualification_date: Option<String>,
+    limit_category: Option<String>,
+}
+
+impl ReaderResultRow {
+    /// The row as the staff list shows every check: the national reader's own, named as such.
+    fn into_wire(self) -> Result<CheckIn> {
+        let validity: Validity = parse_stored("validity", &self.validity)?;
+        let corrupt = |what: &str| OriginError::CorruptRecord(format!("reader result {what}"));
+        Ok(CheckIn {
+            id: self.id,
+            checked_in_at: self.checked_at,
+            device_id: Some(self.device_id),
+            device_label: None,
+            method: AuthMethod::NationalReader,
+            validity,
+            reason: reason_for(validity),
+            guidance: guidance_for(validity),
+            name: self.name,
+            name_kana: self.name_kana,
+            insurer_number: self.insurer_number,
+            insurer_name: self.insurer_name,
+            contribution_percent: self
+                .contribution_percent
+                .map(|p| u8::try_from(p).map_err(|_| corrupt("contribution percent")))
+                .transpose()?,
+            disqualification_date: self
+                .disqualification_date
+                .as_deref()
+                .map(|text| IsoDate::parse(text).map_err(|_| corrupt("disqualification date")))
+                .transpose()?,
+            limit_category: self.limit_category,
+            specific_diseases: Vec::new(),
+            prescription: None,
+            expiry_notice: None,
+            patient_mode: Default::default(),
+        })
+    }
+}
+
+impl Store {
+    /// Keeps a reader result; false when this facility's face file of that name was kept before (nothing changes).
+    pub(crate) async fn insert_reader_result(&self, new: &NewReaderResult<'_>) -> Result<bool> {
+        let result = new.result;
+        let inserted = sqlx::query(
+            "INSERT INTO reader_results (id, facility_code, file_name, device_id, checked_at, result_date, \
+                                         received_at, validity, name, name_kana, insurer_number, insurer_name, \
+                                         contribution_percent, disqualification_date, limit_category) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) \
+             ON CONFLICT (facility_code, file_name) DO NOTHING",
+        )
+        .bind(new.id)
+        .bind(new.facility_code)
+        .bind(result.file_name.as_str())
+        .bind(new.device_id)
+        .bind(new.checked_at)
+        .bind(new.result_date.to_string())
+        .bind(new.received_at)
+        .bind(result.validity.as_str())
+        .bind(result.name.as_deref())
+        .bind(result.name_kana.as_deref())
+        .bind(result.insurer_number.as_deref())
+        .bind(result.insurer_name.as_deref())
+        .bind(result.contribution_percent.map(|p| i32::from(p.get())))
+        .bind(result.disqualification_date.map(|date| date.to_string()))
+        .bind(result.limit_category.as_deref())
+        .execute(self.pool())
+        .await?;
+        Ok(inserted.rows_affected() == 1)
+    }
+
+    /// The reader results of `facility_code` on `day`, newest first, as check-ins.
+    pub(crate) async fn reader_results_of_day(&self, facility_code: &str, day: IsoDate) -> Result<Vec<CheckIn>> {
+        let rows: Vec<ReaderResultRow> = sqlx::query_as(
+            "SELECT id, device_id, checked_at, validity, name, name_kana, insurer_number, insurer_name, \
+                    contribution_percent, disqualification_date, limit_category \
+             FROM reader_results WHERE facility_code = $1 AND result_date = $2 ORDER BY checked_at DESC, id",
+        )
+        .bind(facility_code)
+        .bind(day.to_string())
+        .fetch_all(self.pool())
+        .await?;
+        rows.into_iter().map(ReaderResultRow::into_wire).collect()
+    }
+}

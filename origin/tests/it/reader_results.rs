@@ -1,0 +1,105 @@
+//! The national reader's checks a facility's bridge hands on: kept once per face file, listed to that facility's
+//! staff beside the kiosk's check-ins in the order they happened, never to another facility, each call audited
+//! without the person in the audit row. Every test runs on both databases.
+
+use onshi_proto::origin::{AuthMethod, CHECKINS_PATH, CheckInList, CheckInListQuery};
+use onshi_proto::qualification::{Guidance, Reason, Validity};
+use onshi_proto::reader_result::{READER_RESULT_PATH, ReaderResultReceipt};
+
+use crate::fixture::{Db, NOW, Origin, expect_error};
+
+const FACILITY: &str = "1312345679";
+const OTHER_FACILITY: &str = "2712345673";
+const BRIDGE: &str = "1312345679.bridge";
+
+fn upload(facility: &str, file: &str, checked_at: Option<i64>, validity: &str) -> serde_json::Value {
+    serde_json::json!({
+        "facility_code": facility,
+        "device_id": BRIDGE,
+        "result": {
+            "file_name": file,
+            "checked_at": checked_at,
+            "validity": validity,
+            "name": "山田 花子",
+            "name_kana": "ﾔﾏﾀﾞ ﾊﾅｺ",
+            "insurer_number": "06139992",
+            "insurer_name": "全国健康保険協会 東京支部",
+            "contribution_percent": 30,
+            "limit_category": "A03",
+        }
+    })
+}
+
+async fn hand_on(origin: &Origin, body: &serde_json::Value) -> ReaderResultReceipt {
+    let response = origin.post_signed(READER_RESULT_PATH, body).await;
+    assert_eq!(response.status().as_u16(), 200);
+    response.json().await.unwrap()
+}
+
+async fn list(origin: &Origin, facility_code: &str) -> CheckInList {
+    let query =
+        CheckInListQuery { facility_code: facility_code.try_into().unwrap(), staff_id: "staff-a".try_into().unwrap() };
+    let response = origin.post_signed(CHECKINS_PATH, &query).await;
+    assert_eq!(response.status().as_u16(), 200);
+    response.json().await.unwrap()
+}
+
+async fn a_reader_result_is_kept_once_and_listed_to_its_facility_only(db: Db) {
+    let origin = Origin::start(db).await;
+    let first = upload(FACILITY, "OQSsiquc01res_face_1.xml", Some(NOW - 60), "valid");
+    assert!(hand_on(&origin, &first).await.new);
+    // The bridge restarted before it saw the answer and hands the same file on again: nothing is added.
+    assert!(!hand_on(&origin, &first).await.new);
+    let lost = upload(FACILITY, "OQSsiquc01res_face_2.xml", Some(NOW - 30), "invalid");
+    assert!(hand_on(&origin, &lost).await.new);
+    // Another facility's terminal may use the same file name: its own result.
+    assert!(hand_on(&origin, &upload(OTHER_FACILITY, "OQSsiquc01res_face_1.xml", Some(NOW), "valid")).await.new);
+
+    let listed = list(&origin, FACILITY).await;
+    assert_eq!(listed.checkins.len(), 2);
+    let [newest, older] = listed.checkins.as_slice() else { unreachable!() };
+    assert_eq!((newest.checked_in_at, older.checked_in_at), (NOW - 30, NOW - 60));
+    assert!(listed.checkins.iter().all(|c| c.method == AuthMethod::NationalReader));
+    assert!(listed.checkins.iter().all(|c| c.device_id.as_deref() == Some(BRIDGE)));
+    assert_eq!((older.validity, older.reason, older.guidance), (Validity::Valid, Reason::Current, None));
+    assert_eq!(older.name.as_deref(), Some("山田 花子"));
+    assert_eq!(older.contribution_percent, Some(30));
+    assert_eq!(older.limit_category.as_deref(), Some("A03"));
+    assert_eq!(
+        (newest.validity, newest.reason, newest.guidance),
+        (Validity::Invalid, Reason::Lost, Some(Guidance::ClaimForm))
+    );
+    assert_eq!(list(&origin, OTHER_FACILITY).await.checkins.len(), 1);
+
+    // Each hand-on is audited, naming the bridge and whether it added anything, and never the person.
+    let events = origin.store.audit_events().await.unwrap();
+    let handed: Vec<_> = events.iter().filter(|e| e.purpose == "reader_result").collect();
+    assert_eq!(handed.len(), 4);
+    assert!(handed.iter().all(|e| e.actor_device_id.as_deref() == Some(BRIDGE)));
+    assert_eq!(handed.iter().filter(|e| e.outcome == "repeated").count(), 1);
+    assert!(!format!("{handed:?}").contains("山田"));
+
+    // A result with no time of its own is listed when it arrived; the next Tokyo day starts an empty list.
+    hand_on(&origin, &upload(FACILITY, "OQSsiquc01res_face_3.xml", None, "no_qualification")).await;
+    assert_eq!(list(&origin, FACILITY).await.checkins[0].checked_in_at, origin.clock_now());
+    origin.clock.set(NOW + 24 * 60 * 60);
+    assert!(list(&origin, FACILITY).await.checkins.is_empty());
+    origin.stop().await;
+}
+on_both_databases!(a_reader_result_is_kept_once_and_listed_to_its_facility_only);
+
+async fn a_malformed_or_unsigned_reader_result_is_refused_and_keeps_nothing(db: Db) {
+    let origin = Origin::start(db).await;
+    let mut bad_file = upload(FACILITY, "../face/x.xml", None, "valid");
+    let mut bad_share = upload(FACILITY, "f.xml", None, "valid");
+    bad_share["result"]["contribution_percent"] = 130.into();
+    let mut bad_facility = upload("1312345678", "f.xml", None, "valid");
+    for body in [&mut bad_file, &mut bad_share, &mut bad_facility] {
+        expect_error(origin.post_signed(READER_RESULT_PATH, &*body).await, 400, "bad_request").await;
+    }
+    let unsigned = serde_json::to_vec(&upload(FACILITY, "f.xml", None, "valid")).unwrap();
+    expect_error(origin.post_raw(READER_RESULT_PATH, unsigned, None).await, 401, "unauthorized").await;
+    assert!(list(&origin, FACILITY).await.checkins.is_empty());
+    origin.stop().await;
+}
+on_both_databases!(a_malformed_or_unsigned_reader_result_is_refused_and_keeps_nothing);

@@ -1,0 +1,30 @@
+// The origin request signature of onshi-proto `signing.rs`, written once in JavaScript: HMAC-SHA-256 under the
+// shared origin key over "METHOD\nPATH\nTIMESTAMP\nNONCE\nhex(SHA-256(body))", sent as hex in x-onshi-signature
+// beside x-onshi-timestamp and x-onshi-nonce. The launcher signs its direct origin calls with it, the edge's
+// workerd tests check the edge's signatures (and forge replays) with it, and the edge bench signs its baseline.
+
+import { createHash, createHmac, randomBytes } from 'node:crypto';
+
+/** The signature bytes of one request. */
+export function originSignature(key, method, pathAndQuery, timestamp, nonce, body) {
+  const bodyHash = createHash('sha256').update(body).digest('hex');
+  return createHmac('sha256', key).update([method, pathAndQuery, timestamp, nonce, bodyHash].join('\n')).digest();
+}
+
+/**
+ * The three signature headers for one request, signed now with a fresh nonce unless `timestamp` or `nonce` is
+ * given (a test re-signing a forwarded request keeps its timestamp).
+ */
+export function originSignatureHeaders(
+  key,
+  method,
+  pathAndQuery,
+  body,
+  { timestamp = String(Math.floor(Date.now() / 1000)), nonce = randomBytes(16).toString('hex') } = {},
+) {
+  return {
+    'x-onshi-timestamp': timestamp,
+    'x-onshi-nonce': nonce,
+    'x-onshi-signature': originSignature(key, method, pathAndQuery, timestamp, nonce, body).toString('hex'),
+  };
+}
