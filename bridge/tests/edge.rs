@@ -470,3 +470,31 @@ fn the_programs_as_installed_hand_a_national_reader_check_to_the_edge() {
     assert!(!checks.join("taro.json").exists(), "the trigger is removed");
     assert!(fake.unexpected().is_none(), "sent once");
 }
+
+#[test]
+fn an_edge_whose_tls_fails_is_unreachable_and_tried_again_not_a_crash() {
+    // A listener that hangs up on every connection: the TLS handshake (rustls with ring) fails.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            drop(stream);
+        }
+    });
+    let key = device::DeviceKey::generate().unwrap();
+    let enrolled = device::Enrolled {
+        device: device::Device {
+            device_id: DEVICE_ID.to_owned(),
+            facility_code: onshi_proto::facility::FacilityCode::parse(FACILITY).unwrap(),
+            edge: format!("https://127.0.0.1:{port}"),
+        },
+        key,
+    };
+    let site = Site::new();
+    let terminal = site.terminal(1);
+    let (name, bytes) = face(&site, &terminal, 0);
+    let result = onshi_onsfile::reader_result::reader_result(&name, &bytes).unwrap();
+    let attempt = edge::EdgeClient::new(&enrolled.device.edge).send_reader_result(&enrolled, &result);
+    assert!(matches!(attempt, onshi_bridge::core::outbox::Attempt::Unreachable(_)), "{attempt:?}");
+    assert_eq!(attempt.reply(), onshi_bridge::core::outbox::Reply::TryAgain);
+}
