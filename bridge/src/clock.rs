@@ -1,5 +1,5 @@
-//! The bridge's clock, read in one place: milliseconds since the epoch and Japan's calendar date (UTC+9, no
-//! daylight saving), which names request files and bounds the per-day sequence.
+//! The bridge's clock, read in one place: milliseconds since the epoch (and whole seconds, for device proofs) and
+//! Japan's calendar date (UTC+9, no daylight saving), which names request files and bounds the per-day sequence.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -8,6 +8,11 @@ use onshi_onsfile::check::Ymd;
 /// Milliseconds since 1970 in UTC.
 pub fn now_ms() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
+/// Seconds since 1970 in UTC: a device proof's timestamp.
+pub fn now_unix_secs() -> i64 {
+    i64::try_from(now_ms() / 1000).unwrap_or(i64::MAX)
 }
 
 const JST_OFFSET_MS: u64 = 9 * 3600 * 1000;

@@ -19,6 +19,12 @@ pub enum BridgeError {
     /// A command-line argument was wrong.
     #[error("{0}")]
     Usage(String),
+    /// The device key could not be made, read or used, or the device record is unusable.
+    #[error("device key: {0}")]
+    Key(String),
+    /// The edge could not be reached or refused (enrolment; reader results are retried instead).
+    #[error("{0}")]
+    Edge(String),
 }
 
 /// Attaches what was being done to an I/O error.

@@ -4,16 +4,18 @@
 //! The folder link is the local hand-off: a caller drops `<id>.<prefix>.xml` (for example
 //! `a1.OQSsiquc01req.xml`) into `link/in` (written under a temporary name and renamed), and finds
 //! `<id>.answered.xml`, `<id>.failed.txt` or `<id>.uncertain.txt` in `link/out`, reader results in `link/face` and
-//! the health in `link/health.json`. Adapter code: no decisions.
+//! the health in `link/health.json`. The edge link wraps another link and also hands every reader result on to
+//! onshi's edge ([`EdgeSink`]), adding how that stands to the health. Adapter code: no decisions.
 
 use std::path::{Path, PathBuf};
 
 use onshi_onsfile::name::Prefix;
 
-use crate::core::health::Health;
+use crate::core::health::{EdgeHealth, Health};
 use crate::core::spool::{NewRequest, Outcome, State};
 use crate::error::BridgeError;
 use crate::files;
+use crate::sink::EdgeSink;
 
 /// Longest request id, in bytes.
 pub const MAX_ID: usize = 64;
@@ -103,5 +105,64 @@ impl Link for FolderLink {
     fn health(&mut self, health: &Health) -> Result<(), BridgeError> {
         let json = serde_json::to_vec_pretty(health).unwrap_or_default();
         files::write_atomic(&self.health, "health.json", &json)
+    }
+}
+
+/// A link whose requests and outcomes go through `inner`, and whose reader results also go to the edge.
+#[derive(Debug)]
+pub struct EdgeLink<L: Link> {
+    inner: L,
+    sink: EdgeSink,
+    spool_health: Health,
+    reported: Option<EdgeHealth>,
+}
+
+impl<L: Link> EdgeLink<L> {
+    /// `inner` beside the edge `sink`.
+    pub fn new(inner: L, sink: EdgeSink) -> Self {
+        Self { inner, sink, spool_health: Health::default(), reported: None }
+    }
+
+    /// The sink, for inspection.
+    pub fn sink(&self) -> &EdgeSink {
+        &self.sink
+    }
+
+    fn report(&mut self, edge: EdgeHealth) -> Result<(), BridgeError> {
+        self.reported = Some(edge.clone());
+        self.inner.health(&Health { edge: Some(edge), ..self.spool_health.clone() })
+    }
+}
+
+impl<L: Link> Link for EdgeLink<L> {
+    fn requests(&mut self) -> Result<Vec<(NewRequest, String)>, BridgeError> {
+        // The sender works on its own thread: what it changed is reported on the bridge's next pass.
+        let edge = self.sink.health();
+        if self.reported.as_ref() != Some(&edge) {
+            self.report(edge)?;
+        }
+        self.inner.requests()
+    }
+
+    fn taken(&mut self, handle: &str) {
+        self.inner.taken(handle);
+    }
+
+    fn has_outcome(&self, id: &str) -> bool {
+        self.inner.has_outcome(id)
+    }
+
+    fn deliver(&mut self, outcome: &Outcome) -> Result<(), BridgeError> {
+        self.inner.deliver(outcome)
+    }
+
+    fn face(&mut self, file: &str, bytes: &[u8]) -> Result<(), BridgeError> {
+        self.inner.face(file, bytes)?;
+        self.sink.offer(file, bytes)
+    }
+
+    fn health(&mut self, health: &Health) -> Result<(), BridgeError> {
+        self.spool_health = health.clone();
+        self.report(self.sink.health())
     }
 }

@@ -1,16 +1,23 @@
 //! `onshi-bridge`: runs the bridge on a facility PC beside the 資格確認端末.
 //!
-//! `onshi-bridge --root <OQS folder> --state <own folder> --facility <医療機関コード> [--opening 08:30-18:00]
-//! [--timeout-ms N] [--stall-ms N] [--utf8]`. Requests come through the folder link under `<state>/link`. Only
-//! argument parsing lives here.
+//! `onshi-bridge enrol --edge <url> --code <code> --state <own folder>` enrols the bridge as a device of the edge,
+//! once. `onshi-bridge --root <OQS folder> --state <own folder> [--facility <医療機関コード>] [--edge <url>]
+//! [--opening 08:30-18:00] [--timeout-ms N] [--stall-ms N] [--utf8]` runs it: requests come through the folder link
+//! under `<state>/link`, and when the state folder holds an enrolled device every reader result also goes to its
+//! edge. Only argument parsing lives here.
 
+use std::ffi::OsString;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::atomic::AtomicBool;
 
 use onshi_bridge::BridgeError;
 use onshi_bridge::bridge::{Bridge, Options};
-use onshi_bridge::link::FolderLink;
+use onshi_bridge::core::outbox::Backoff;
+use onshi_bridge::device::{self, Enrolled};
+use onshi_bridge::edge;
+use onshi_bridge::link::{EdgeLink, FolderLink, Link};
+use onshi_bridge::sink::EdgeSink;
 
 fn minutes(text: &str) -> Option<u32> {
     let (h, m) = text.split_once(':')?;
@@ -18,19 +25,35 @@ fn minutes(text: &str) -> Option<u32> {
     (h <= 24 && m < 60).then_some(h * 60 + m)
 }
 
-fn parse() -> Result<Options, BridgeError> {
+fn usage(e: lexopt::Error) -> BridgeError {
+    BridgeError::Usage(e.to_string())
+}
+
+fn text(value: OsString) -> Result<String, BridgeError> {
+    value.into_string().map_err(|_| BridgeError::Usage("arguments must be valid Unicode".into()))
+}
+
+enum Command {
+    Enrol { edge: String, code: String, state: PathBuf },
+    Run { options: Options, edge: Option<String> },
+}
+
+fn parse() -> Result<Command, BridgeError> {
     use lexopt::prelude::*;
-    let usage = |e: lexopt::Error| BridgeError::Usage(e.to_string());
-    let (mut root, mut state, mut facility) = (None, None, None);
-    let (mut opening, mut timeout, mut stall, mut utf8) = (None, None, None, false);
+    let (mut root, mut state, mut facility, mut edge, mut code) = (None, None, None, None, None);
+    let (mut opening, mut timeout, mut stall, mut utf8, mut enrol) = (None, None, None, false, false);
     let mut parser = lexopt::Parser::from_env();
+    let mut first = true;
     while let Some(arg) = parser.next().map_err(usage)? {
         match arg {
+            Value(command) if first && command == "enrol" => enrol = true,
             Long("root") => root = Some(PathBuf::from(parser.value().map_err(usage)?)),
             Long("state") => state = Some(PathBuf::from(parser.value().map_err(usage)?)),
-            Long("facility") => facility = Some(parser.value().map_err(usage)?.string().map_err(usage)?),
+            Long("facility") => facility = Some(text(parser.value().map_err(usage)?)?),
+            Long("edge") => edge = Some(text(parser.value().map_err(usage)?)?),
+            Long("code") if enrol => code = Some(text(parser.value().map_err(usage)?)?),
             Long("opening") => {
-                let text = parser.value().map_err(usage)?.string().map_err(usage)?;
+                let text = text(parser.value().map_err(usage)?)?;
                 let range = text.split_once('-').and_then(|(a, b)| Some((minutes(a)?, minutes(b)?)));
                 opening = Some(range.ok_or_else(|| BridgeError::Usage("--opening is HH:MM-HH:MM".into()))?);
             }
@@ -39,12 +62,23 @@ fn parse() -> Result<Options, BridgeError> {
             Long("utf8") => utf8 = true,
             _ => return Err(usage(arg.unexpected())),
         }
+        first = false;
     }
     let missing = |what: &str| BridgeError::Usage(format!("--{what} is required"));
+    if enrol {
+        if root.is_some() || facility.is_some() || opening.is_some() || timeout.is_some() || stall.is_some() || utf8 {
+            return Err(BridgeError::Usage("enrol takes --edge, --code and --state only".into()));
+        }
+        return Ok(Command::Enrol {
+            edge: edge.ok_or_else(|| missing("edge"))?,
+            code: code.ok_or_else(|| missing("code"))?,
+            state: state.ok_or_else(|| missing("state"))?,
+        });
+    }
     let mut options = Options::new(
         root.ok_or_else(|| missing("root"))?,
         state.ok_or_else(|| missing("state"))?,
-        facility.ok_or_else(|| missing("facility"))?,
+        facility.unwrap_or_default(),
     );
     options.opening = opening;
     if let Some(ms) = timeout {
@@ -56,18 +90,78 @@ fn parse() -> Result<Options, BridgeError> {
     if utf8 {
         options.config.charset = onshi_onsfile::Charset::Utf8;
     }
-    Ok(options)
+    Ok(Command::Run { options, edge })
+}
+
+/// The enrolled device, checked against `--edge` and `--facility`; the facility defaults to the device's.
+fn enrolled(options: &mut Options, edge: Option<&str>) -> Result<Option<Enrolled>, BridgeError> {
+    let enrolled = device::load(&options.state)?;
+    let Some(enrolled) = enrolled else {
+        if edge.is_some() {
+            return Err(BridgeError::Usage(format!(
+                "--edge is given but {} holds no enrolled device: run `onshi-bridge enrol --edge <url> --code <code> \
+                 --state <dir>` first",
+                options.state.display()
+            )));
+        }
+        if options.config.facility.is_empty() {
+            return Err(BridgeError::Usage("--facility is required".into()));
+        }
+        return Ok(None);
+    };
+    if let Some(url) = edge {
+        let origin = device::edge_origin(url).ok_or_else(|| {
+            BridgeError::Usage("--edge must be https://host[:port] (http:// only for a loopback host), no path".into())
+        })?;
+        if origin != enrolled.device.edge {
+            return Err(BridgeError::Usage(format!(
+                "this bridge is enrolled at {}, not {origin}",
+                enrolled.device.edge
+            )));
+        }
+    }
+    let facility = enrolled.device.facility_code.as_str();
+    if options.config.facility.is_empty() {
+        options.config.facility = facility.to_owned();
+    } else if options.config.facility != facility {
+        return Err(BridgeError::Usage(format!("this bridge is enrolled for facility {facility}")));
+    }
+    Ok(Some(enrolled))
+}
+
+fn run<L: Link>(options: Options, link: L) -> Result<(), BridgeError> {
+    let inbox = options.state.join("link").join("in");
+    let mut bridge = Bridge::open(options, link)?;
+    bridge.run(&AtomicBool::new(false), Some(&inbox))
 }
 
 fn main() -> ExitCode {
-    let run = || -> Result<(), BridgeError> {
-        let options = parse()?;
-        let link_dir = options.state.join("link");
-        let link = FolderLink::new(&link_dir)?;
-        let mut bridge = Bridge::open(options, link)?;
-        bridge.run(&AtomicBool::new(false), Some(&link_dir.join("in")))
+    let go = || -> Result<(), BridgeError> {
+        match parse()? {
+            Command::Enrol { edge, code, state } => {
+                let device = edge::enrol(&edge, &code, &state)?;
+                println!(
+                    "enrolled as device {} of facility {} at {}",
+                    device.device_id,
+                    device.facility_code.as_str(),
+                    device.edge
+                );
+                Ok(())
+            }
+            Command::Run { mut options, edge } => {
+                let enrolled = enrolled(&mut options, edge.as_deref())?;
+                let folder = FolderLink::new(&options.state.join("link"))?;
+                match enrolled {
+                    Some(enrolled) => {
+                        let sink = EdgeSink::open(&options.state, enrolled, Backoff::default())?;
+                        run(options, EdgeLink::new(folder, sink))
+                    }
+                    None => run(options, folder),
+                }
+            }
+        }
     };
-    match run() {
+    match go() {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("onshi-bridge: {e}");

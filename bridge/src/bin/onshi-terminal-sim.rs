@@ -1,5 +1,8 @@
-//! `onshi-terminal-sim --root <folder> --facility <医療機関コード> [--stalled]`: a simulated 資格確認端末 for the
-//! demo, answering from an empty population (該当資格なし) until it is wired to onshi's origin data.
+//! `onshi-terminal-sim --root <folder> --facility <医療機関コード> [--stalled] [--reader-checks <folder>]`: a
+//! simulated 資格確認端末 for the demo, answering from an empty population (該当資格なし) until it is wired to
+//! onshi's origin data. With `--reader-checks`, a JSON file dropped into that folder (written aside and renamed;
+//! shape in `bridge/README.md`) makes the national reader "check" someone: the face file is written and the trigger
+//! removed.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -13,13 +16,14 @@ fn main() -> ExitCode {
     let run = || -> Result<(), BridgeError> {
         use lexopt::prelude::*;
         let usage = |e: lexopt::Error| BridgeError::Usage(e.to_string());
-        let (mut root, mut facility, mut stalled) = (None, None, false);
+        let (mut root, mut facility, mut stalled, mut checks) = (None, None, false, None);
         let mut parser = lexopt::Parser::from_env();
         while let Some(arg) = parser.next().map_err(usage)? {
             match arg {
                 Long("root") => root = Some(PathBuf::from(parser.value().map_err(usage)?)),
                 Long("facility") => facility = Some(parser.value().map_err(usage)?.string().map_err(usage)?),
                 Long("stalled") => stalled = true,
+                Long("reader-checks") => checks = Some(PathBuf::from(parser.value().map_err(usage)?)),
                 _ => return Err(usage(arg.unexpected())),
             }
         }
@@ -27,7 +31,25 @@ fn main() -> ExitCode {
         let facility = facility.ok_or_else(|| BridgeError::Usage("--facility is required".into()))?;
         let terminal = Terminal::new(&root, &facility, Box::new(FixedPopulation::default()))?;
         terminal.set_faults(Faults { stalled, ..Faults::default() });
-        terminal.run(&AtomicBool::new(false), Duration::from_millis(500))
+        let stop = AtomicBool::new(false);
+        let scan = Duration::from_millis(500);
+        std::thread::scope(|scope| {
+            let readers = checks.map(|dir| {
+                let (terminal, stop) = (&terminal, &stop);
+                scope.spawn(move || {
+                    let taken = terminal.run_reader_checks(&dir, stop, scan);
+                    // The simulator stops as a whole when its trigger folder fails.
+                    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+                    taken
+                })
+            });
+            let answered = terminal.run(&stop, scan);
+            stop.store(true, std::sync::atomic::Ordering::Relaxed);
+            let checked = readers.map_or(Ok(()), |handle| {
+                handle.join().unwrap_or_else(|_| Err(BridgeError::Usage("the reader-check loop panicked".into())))
+            });
+            answered.and(checked)
+        })
     };
     match run() {
         Ok(()) => ExitCode::SUCCESS,

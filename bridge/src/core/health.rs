@@ -1,5 +1,6 @@
 //! Health of the terminal link as the bridge can see it from the folders: whether the share is reachable, whether
-//! the 連携アプリ consumes `req`, and whether reader results keep arriving during opening hours. Pure.
+//! the 連携アプリ consumes `req`, and whether reader results keep arriving during opening hours; and, when the bridge
+//! hands reader results on to the edge, how that stands. Pure.
 
 use serde::Serialize;
 
@@ -17,6 +18,24 @@ pub struct Health {
     pub terminal_unreachable: bool,
     /// Requests whose outcome is uncertain (never resent; staff must check on the terminal).
     pub uncertain: usize,
+    /// Reader results on their way to the edge; absent when the bridge has no edge.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub edge: Option<EdgeHealth>,
+}
+
+/// How handing reader results on to the edge stands ([`super::outbox`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct EdgeHealth {
+    /// Results not yet acknowledged by the edge (sent again until they are).
+    pub unsent: usize,
+    /// Why the last attempt that the edge did not acknowledge failed (a status or a network error), while results
+    /// wait; `None` once nothing waits.
+    pub last_failure: Option<String>,
+    /// Results the edge refused for good (a 4xx other than 429): never sent again. A count since enrolment.
+    pub refused: usize,
+    /// `face` files that carry no qualification to hand on (an error or 処理中 answer, or no validity): never sent.
+    /// A count since enrolment.
+    pub unreadable: usize,
 }
 
 impl Health {

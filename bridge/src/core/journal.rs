@@ -1,8 +1,11 @@
-//! The journal's records: one line of JSON per state change, appended and synced before the change takes effect.
+//! The journals' records: one line of JSON per state change, appended and synced before the change takes effect.
+//! The spool's [`Record`]s go to `journal.log`, the edge outbox's [`EdgeRecord`]s to `edge.log`.
 //!
 //! Pure codec: it turns records into lines and lines back into records. A torn last line (the process killed
 //! mid-write) is skipped, never fatal; the adapter owns the file.
 
+use onshi_proto::reader_result::ReaderResult;
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 /// One state change of one request, or one reader result seen.
@@ -63,18 +66,59 @@ pub enum Record {
     },
 }
 
+/// One change of one reader result on its way to the edge ([`super::outbox`]).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "t")]
+pub enum EdgeRecord {
+    /// The result is to be sent (it holds the result, so a restart sends it without the `face` file).
+    Queued {
+        /// The result, its face file name its key.
+        result: ReaderResult,
+    },
+    /// The edge acknowledged it (2xx): it is never sent again.
+    Acknowledged {
+        /// The face file name.
+        file: String,
+    },
+    /// The edge refused it for good (a 4xx other than 429): it is never sent again.
+    Refused {
+        /// The face file name.
+        file: String,
+        /// The HTTP status.
+        status: u16,
+    },
+    /// The face file carries no qualification: it is never sent.
+    Unreadable {
+        /// The face file name.
+        file: String,
+        /// Why, as the file interface crate says it.
+        reason: String,
+    },
+}
+
 impl Record {
     /// The record as one journal line, newline included.
     pub fn to_line(&self) -> String {
-        // A record is plain strings and numbers; serialising it cannot fail.
-        let mut line = serde_json::to_string(self).unwrap_or_default();
-        line.push('\n');
-        line
+        line(self)
     }
 }
 
+impl EdgeRecord {
+    /// The record as one journal line, newline included.
+    pub fn to_line(&self) -> String {
+        line(self)
+    }
+}
+
+fn line(record: &impl Serialize) -> String {
+    // A record is plain strings, numbers and checked wire values; serialising it cannot fail.
+    let mut line = serde_json::to_string(record).unwrap_or_default();
+    line.push('\n');
+    line
+}
+
 /// Reads a journal's text: every complete, well-formed line, in order. A torn or garbled line is skipped.
-pub fn parse(text: &str) -> Vec<Record> {
+pub fn parse<T: DeserializeOwned>(text: &str) -> Vec<T> {
     text.split_inclusive('\n')
         .filter(|line| line.ends_with('\n'))
         .filter_map(|line| serde_json::from_str(line.trim_end()).ok())
@@ -100,6 +144,6 @@ mod tests {
         ];
         let mut text: String = records.iter().map(Record::to_line).collect();
         text.push_str("{\"t\":\"Answered\",\"id\":\"a\"");
-        assert_eq!(parse(&text), records);
+        assert_eq!(parse::<Record>(&text), records);
     }
 }

@@ -477,6 +477,7 @@ impl Spool {
             face_silent_ms: (now.open && silent >= self.config.face_silence_ms).then_some(silent),
             uncertain: self.entries.values().filter(|e| matches!(e.state, State::Uncertain(_))).count(),
             terminal_unreachable: false,
+            edge: None,
         };
         if health.is_ok() != self.health.is_ok()
             || health.waiting_in_req != self.health.waiting_in_req

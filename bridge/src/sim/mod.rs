@@ -1,11 +1,13 @@
 //! A simulated 資格確認端末 for tests and the demo: its 連携アプリ takes request files out of `req`, answers in
 //! `res` with the interface's encodings (bulk phase 2 as a ZIP), writes `face` files when told a reader check
-//! happened, and injects faults: partial writes, late answers, error codes and a stalled 連携アプリ.
+//! happened (in code, or by a trigger file: [`trigger`]), and injects faults: partial writes, late answers, error
+//! codes and a stalled 連携アプリ.
 //!
 //! An adapter over a folder; what it answers comes from a [`Population`]. Its delays imitate the terminal's
 //! timing and are never used to synchronise anything.
 
 pub mod population;
+pub mod trigger;
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -24,6 +26,7 @@ use onshi_onsfile::messages::{
 use onshi_onsfile::name::{ExchangeName, FaceName, FileName, Operation, System};
 use onshi_onsfile::record::{Check, Checked, One, Record};
 use onshi_onsfile::{Charset, Element};
+use onshi_proto::qualification::Validity;
 pub use population::{FixedPopulation, Found, Population};
 
 use crate::clock;
@@ -241,6 +244,16 @@ impl Terminal {
     /// A reader check happened on the national reader: its result is written into `face` (atomically), as the
     /// terminal does, under a face file name with 処理コード `processing_code`. Returns the file name.
     pub fn reader_check(&self, record: QualificationRecord, processing_code: &str) -> Result<String, BridgeError> {
+        self.reader_check_as(Some(record), Validity::Valid, processing_code)
+    }
+
+    /// A reader check with the given validity: `record` is the qualification found (none for 該当資格なし).
+    pub fn reader_check_as(
+        &self,
+        record: Option<QualificationRecord>,
+        validity: Validity,
+        processing_code: &str,
+    ) -> Result<String, BridgeError> {
         let now = clock::now_ms();
         let counter = self.face_counter.fetch_add(1, Ordering::SeqCst) + 1;
         let name = FaceName {
@@ -251,16 +264,36 @@ impl Terminal {
         };
         let header =
             AnswerHeader { reference_classification: Some("1".to_owned()), ..self.header(Charset::ShiftJis, None) };
+        let record = record.filter(|_| validity != Validity::NoQualification);
         let body = QualificationAnswerBody {
             status: checked("1"),
-            validity: checked("1"),
-            results: One(Some(ResultList { results: vec![record], unknown: Vec::new() })),
+            validity: checked(&validity.code().to_string()),
+            results: One(record.map(|record| ResultList { results: vec![record], unknown: Vec::new() })),
             ..QualificationAnswerBody::default()
         };
         let message = QualificationAnswer { header: One(Some(header)), body: One(Some(body)), unknown: Vec::new() };
         let bytes = document::write(&message, Charset::ShiftJis).map_err(|e| BridgeError::Usage(e.to_string()))?;
         files::write_atomic(&self.root.join("face"), &name.to_string(), &bytes)?;
         Ok(name.to_string())
+    }
+
+    /// Takes reader-check triggers from `dir` ([`trigger`]) until `stop` is set: a pass on every change in `dir` and
+    /// at least every `scan`.
+    pub fn run_reader_checks(&self, dir: &Path, stop: &AtomicBool, scan: Duration) -> Result<(), BridgeError> {
+        files::ensure_dirs(&[&dir.to_path_buf()])?;
+        let (sender, receiver) = mpsc::channel();
+        let mut watcher = notify::recommended_watcher(move |_event| {
+            let _ = sender.send(());
+        })?;
+        watcher.watch(dir, RecursiveMode::NonRecursive)?;
+        while !stop.load(Ordering::Relaxed) {
+            for face in self.take_reader_checks(dir)? {
+                eprintln!("onshi-terminal-sim: reader check written as face/{face}");
+            }
+            let _ = receiver.recv_timeout(scan);
+            while receiver.try_recv().is_ok() {}
+        }
+        Ok(())
     }
 
     /// Runs the 連携アプリ until `stop` is set: a pass on every change in `req` and at least every `scan`.

@@ -29,4 +29,27 @@ pub enum OnsfileError {
     /// The file name does not follow the interface's naming.
     #[error("the file name {0:?} is not an interface file name")]
     FileName(String),
+    /// A reader result (`face`) that carries no qualification to hand on.
+    #[error("the reader result carries no qualification: {0}")]
+    NoQualification(Unanswered),
+}
+
+/// Why a reader result carries no qualification.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum Unanswered {
+    /// `SegmentOfResult` 2 (処理中): the terminal had not finished.
+    #[error("the terminal was still processing (処理中)")]
+    InProgress,
+    /// The terminal or the check failed (`SegmentOfResult` 9 or `ProcessingResultStatus` 2), with the code and
+    /// message as the terminal gave them.
+    #[error("the terminal reported an error (code {code:?})")]
+    Error {
+        /// `ErrorCode` or `ProcessingResultCode`.
+        code: Option<String>,
+        /// `ErrorMessage` or `ProcessingResultMessage`.
+        message: Option<String>,
+    },
+    /// Processed normally, but `QualificationValidity` is missing or not a known code.
+    #[error("QualificationValidity is missing or unreadable")]
+    NoValidity,
 }

@@ -6,7 +6,8 @@
 //! sequence the caller supplies. It never touches a file system (the bridge does) and never rejects a whole file
 //! for one bad field: the tolerant reader keeps every raw text and reports what it could not check.
 //!
-//! Start at [`document::read`] and the messages in [`messages`]; names are in [`name`].
+//! Start at [`document::read`] and the messages in [`messages`]; names are in [`name`]; a `face` file becomes the
+//! wire's reader result in [`reader_result`].
 
 pub mod check;
 pub mod document;
@@ -14,11 +15,12 @@ pub mod encoding;
 mod error;
 pub mod messages;
 pub mod name;
+pub mod reader_result;
 pub mod record;
 pub mod tree;
 pub mod verdict;
 
 pub use encoding::Charset;
-pub use error::OnsfileError;
+pub use error::{OnsfileError, Unanswered};
 pub use record::{Checked, Issue, IssueKind};
 pub use tree::Element;

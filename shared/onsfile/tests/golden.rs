@@ -6,10 +6,12 @@ use onshi_onsfile::check::{Processing, Segment, Ymd};
 use onshi_onsfile::document::{self, Read};
 use onshi_onsfile::messages::{BulkResult, QualificationAnswer, QualificationRequest, RecordRequest, ReferenceRequest};
 use onshi_onsfile::name::{FileName, Operation, System};
+use onshi_onsfile::reader_result::reader_result;
 use onshi_onsfile::record::Record;
 use onshi_onsfile::verdict::{Verdict, unit_verdict};
-use onshi_onsfile::{Charset, IssueKind};
+use onshi_onsfile::{Charset, IssueKind, OnsfileError, Unanswered};
 use onshi_proto::qualification::Validity;
+use onshi_proto::reader_result::Percent;
 
 fn golden(name: &str) -> Vec<u8> {
     std::fs::read(format!("{}/tests/data/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
@@ -21,6 +23,43 @@ fn read<T: Record>(name: &str) -> Read<T> {
 }
 
 const FACE: &str = "OQSsiquc01res_face_011011371900000000000000000001_20260930091500.xml";
+const FACE_LOST: &str = "OQSsiquc01res_face_011011371900000000000000000002_20260930101500.xml";
+
+#[test]
+fn shift_jis_face_files_become_reader_results() {
+    let lost = reader_result(FACE_LOST, &golden(FACE_LOST)).unwrap();
+    assert_eq!(lost.file_name.as_str(), FACE_LOST);
+    assert_eq!(lost.validity, Validity::Invalid);
+    // 2026-09-30 10:15:00 in Japan.
+    assert_eq!(lost.checked_at, Some(1_790_730_900));
+    assert_eq!(lost.name.unwrap().as_str(), "渡邉　花子");
+    assert_eq!(lost.name_kana.unwrap().as_str(), "ﾜﾀﾅﾍﾞ ﾊﾅｺ");
+    assert_eq!(lost.insurer_number.unwrap().as_str(), "06130017");
+    assert_eq!(lost.insurer_name.unwrap().as_str(), "全国健康保険協会東京支部");
+    // The 高齢受給者証's 2割, not the insured 3割.
+    assert_eq!(lost.contribution_percent.map(Percent::get), Some(20));
+    assert_eq!(lost.disqualification_date.unwrap().to_string(), "2026-09-15");
+    assert_eq!(lost.limit_category.unwrap().as_str(), "B01");
+
+    let valid = reader_result(FACE, &golden(FACE)).unwrap();
+    assert_eq!(valid.validity, Validity::Valid);
+    assert_eq!(valid.name.unwrap().as_str(), "髙●　太郎");
+    assert_eq!(valid.insurer_number.unwrap().as_str(), "138057");
+    assert_eq!(valid.contribution_percent.map(Percent::get), Some(30));
+    assert_eq!(valid.limit_category.unwrap().as_str(), "A03");
+}
+
+#[test]
+fn an_error_answer_is_no_reader_result() {
+    let error = golden("OQSsiquc01res_202609300003.xml");
+    assert_eq!(
+        reader_result(FACE, &error),
+        Err(OnsfileError::NoQualification(Unanswered::Error {
+            code: Some("ERR-SAMPLE".into()),
+            message: Some("hand-written sample error text".into())
+        }))
+    );
+}
 
 #[test]
 fn shift_jis_face_result_keeps_padding_zeros_and_gaiji() {

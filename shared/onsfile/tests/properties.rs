@@ -1,5 +1,6 @@
-//! Properties of the reader and writer: any bytes are read without a panic, and every typed message written in
-//! either encoding reads back as itself.
+//! Properties of the reader and writer: any bytes are read without a panic, every typed message written in
+//! either encoding reads back as itself, and any face file becomes a reader result with its validity or a typed
+//! error.
 
 #![allow(clippy::unwrap_used, reason = "a test should stop at the first unexpected value")]
 
@@ -10,9 +11,14 @@ use onshi_onsfile::messages::{
     ResultList, StatusAnswer,
 };
 use onshi_onsfile::name::{ExchangeName, FileName, Operation, System};
+use onshi_onsfile::reader_result::reader_result;
 use onshi_onsfile::record::{Check, Checked, One};
-use onshi_onsfile::{Charset, Element, IssueKind};
+use onshi_onsfile::verdict::Verdict;
+use onshi_onsfile::{Charset, Element, IssueKind, OnsfileError, Unanswered};
+use onshi_proto::qualification::Validity;
 use proptest::prelude::*;
+
+const FACE: &str = "OQSsiquc01res_face_011011371900000000000000000001_20260930091500.xml";
 
 /// Text Shift_JIS can carry, including the characters that need escaping, kana, `●` and padding spaces.
 fn text() -> impl Strategy<Value = String> {
@@ -72,6 +78,25 @@ proptest! {
         let _ = document::read::<QualificationAnswer>(&bytes);
         let _ = document::read::<BulkResult>(&bytes);
         let _ = FileName::parse(&String::from_utf8_lossy(&bytes));
+        let _ = reader_result(FACE, &bytes);
+    }
+
+    #[test]
+    fn any_face_file_is_a_result_with_its_validity_or_a_typed_error(message in answer(), ratio in text(),
+                                                                     shift_jis in any::<bool>()) {
+        let mut message = message;
+        if let Some(record) = message.body.0.as_mut().and_then(|b| b.results.0.as_mut()).and_then(|l| l.results.first_mut()) {
+            record.ratio = Some(ratio);
+        }
+        let charset = if shift_jis { Charset::ShiftJis } else { Charset::Utf8 };
+        let bytes = document::write(&message, charset).unwrap();
+        match (reader_result(FACE, &bytes), message.verdict()) {
+            (Ok(result), Verdict::Valid(_)) => prop_assert_eq!(result.validity, Validity::Valid),
+            (Ok(result), Verdict::NotValid { validity, .. }) => prop_assert_eq!(Some(result.validity), validity),
+            (Err(OnsfileError::NoQualification(_)), Verdict::InProgress | Verdict::Error { .. }) => {}
+            (Err(OnsfileError::NoQualification(Unanswered::NoValidity)), Verdict::NotValid { validity: None, .. }) => {}
+            (outcome, verdict) => prop_assert!(false, "{:?} for {:?}", outcome, verdict),
+        }
     }
 
     #[test]

@@ -1,0 +1,314 @@
+//! A reader result in `face` as the wire's [`ReaderResult`]: what the bridge hands on to onshi after a patient
+//! checked in on the facility's national reader (顔認証付きカードリーダー).
+//!
+//! Pure: the file's name and bytes in, the typed result out. The file is read with [`document::read`] as a
+//! [`QualificationAnswer`], and its [`Verdict`] decides: 有効 and every not-valid validity (無効, 無効（新しい資格
+//! あり）, 該当資格なし, 複数該当) become a result; 処理中, an error, or a validity that cannot be read are an
+//! [`OnsfileError::NoQualification`], never a guess.
+//!
+//! Tolerant, like the reader it builds on: a field whose text does not fit its wire type (a name holding a control
+//! character, an insurer number failing its check digit, a ratio over 100) is left out of the result, and the result
+//! is still made, because the validity alone is what staff act on. The person's fields are taken only when exactly
+//! one qualification came back; for 複数該当 none is, since the fields would name one of several people.
+
+use onshi_proto::IsoDate;
+use onshi_proto::identifier::Identifier;
+use onshi_proto::reader_result::{FaceFileName, Percent, ReaderResult};
+use onshi_proto::record_text::RecordText;
+
+use crate::OnsfileError;
+use crate::check::{Timestamp, Ymd};
+use crate::document;
+use crate::error::Unanswered;
+use crate::messages::{QualificationAnswer, QualificationRecord};
+use crate::name::FileName;
+use crate::verdict::Verdict;
+
+/// Japan's offset from UTC, in seconds (no daylight saving): `ProcessExecutionTime` is Japan's wall clock.
+const JST_OFFSET_SECS: i64 = 9 * 3600;
+
+/// Reads the face file `file_name` (a bare name, `OQSsiquc01res_face_…_yyyyMMddHHmmss.xml`) with contents `bytes`
+/// (Shift_JIS or UTF-8) as a [`ReaderResult`].
+///
+/// Errors: a name that is not a face file name ([`OnsfileError::FileName`]), bytes that are not an XmlMsg
+/// document, or an answer that carries no qualification ([`OnsfileError::NoQualification`]). A field that does not
+/// fit its wire type is dropped to `None` (see the module documentation).
+pub fn reader_result(file_name: &str, bytes: &[u8]) -> Result<ReaderResult, OnsfileError> {
+    let bad_name = || OnsfileError::FileName(file_name.to_owned());
+    let Ok(FileName::Face(_)) = FileName::parse(file_name) else { return Err(bad_name()) };
+    let file_name = FaceFileName::parse(file_name).map_err(|_| bad_name())?;
+    let read = document::read::<QualificationAnswer>(bytes)?;
+    let answer = &read.message;
+    let (validity, record) = match answer.verdict() {
+        Verdict::Valid(record) => (onshi_proto::qualification::Validity::Valid, Some(record)),
+        Verdict::NotValid { validity: Some(validity), results } => {
+            let only = (results == 1).then(|| only_record(answer)).flatten();
+            (validity, only)
+        }
+        Verdict::NotValid { validity: None, .. } => {
+            return Err(OnsfileError::NoQualification(Unanswered::NoValidity));
+        }
+        Verdict::InProgress => return Err(OnsfileError::NoQualification(Unanswered::InProgress)),
+        Verdict::Error { code, message } => {
+            return Err(OnsfileError::NoQualification(Unanswered::Error { code, message }));
+        }
+    };
+    let checked_at = answer
+        .header
+        .0
+        .as_ref()
+        .and_then(|header| header.executed_at.as_ref())
+        .and_then(|executed| executed.value)
+        .and_then(unix_seconds);
+    let mut result = ReaderResult {
+        file_name,
+        checked_at,
+        validity,
+        name: None,
+        name_kana: None,
+        insurer_number: None,
+        insurer_name: None,
+        contribution_percent: None,
+        disqualification_date: None,
+        limit_category: None,
+    };
+    if let Some(record) = record {
+        result.name = text(record.name.as_deref());
+        result.name_kana = text(record.name_kana.as_deref());
+        result.insurer_number = record.insurer.as_ref().and_then(|insurer| insurer.value.clone());
+        result.insurer_name = text(record.insurer_name.as_deref());
+        let elderly = record.elderly.0.as_ref().and_then(|elderly| percent(elderly.ratio.as_deref()?));
+        result.contribution_percent = elderly.or_else(|| percent(record.ratio.as_deref()?));
+        result.disqualification_date = record.disqualified_on.as_ref().and_then(|date| date.value).and_then(iso_date);
+        result.limit_category = record
+            .limit
+            .0
+            .as_ref()
+            .and_then(|limit| limit.category.as_deref())
+            .and_then(|category| Identifier::parse(category.trim()).ok());
+    }
+    Ok(result)
+}
+
+fn only_record(answer: &QualificationAnswer) -> Option<&QualificationRecord> {
+    answer.body.0.as_ref()?.results.0.as_ref()?.results.first()
+}
+
+/// A registered name or insurer name, when it is text a record may hold (trimmed; empty is `None`).
+fn text(raw: Option<&str>) -> Option<RecordText> {
+    RecordText::parse(raw?).ok()
+}
+
+/// 負担割合 as the files spell it: three digits of percent (`030`, as the terminal and onshi's origin write it),
+/// the same without leading zeros (`30`), or one digit of 割 (`3`, as some third-party exporters write it).
+/// Full-width digits and padding spaces are accepted; anything else, or more than 100 percent, is `None`.
+fn percent(raw: &str) -> Option<Percent> {
+    let digits: String = raw
+        .trim_matches(|c: char| c == ' ' || c == '\u{3000}')
+        .chars()
+        .map(|c| match c {
+            '０'..='９' => char::from_u32(u32::from(c) - u32::from('０') + u32::from('0')).unwrap_or(c),
+            other => other,
+        })
+        .collect();
+    if digits.is_empty() || digits.len() > 3 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let value: u8 = digits.parse().ok()?;
+    let percent = if digits.len() == 1 { value.checked_mul(10)? } else { value };
+    Percent::try_from(percent).ok()
+}
+
+fn date(ymd: Ymd) -> Option<time::Date> {
+    time::Date::from_calendar_date(i32::from(ymd.year), time::Month::try_from(ymd.month).ok()?, ymd.day).ok()
+}
+
+fn iso_date(ymd: Ymd) -> Option<IsoDate> {
+    date(ymd).map(IsoDate)
+}
+
+/// `ProcessExecutionTime`, Japan's wall clock, as Unix seconds.
+fn unix_seconds(stamp: Timestamp) -> Option<i64> {
+    let midnight_utc = date(stamp.date)?.midnight().assume_utc().unix_timestamp();
+    Some(midnight_utc + i64::from(stamp.seconds) - JST_OFFSET_SECS)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, reason = "a test should stop at the first unexpected value")]
+mod tests {
+    use onshi_proto::qualification::Validity;
+
+    use super::*;
+    use crate::Charset;
+    use crate::messages::{
+        AnswerHeader, ElderlyRecipient, LimitCertificate, QualificationAnswerBody, ResultList, StatusAnswer, StatusBody,
+    };
+    use crate::record::{Check, Checked, One};
+
+    const NAME: &str = "OQSsiquc01res_face_011011371900000000000000000007_20261204093012.xml";
+
+    fn checked<T: Check>(text: &str) -> Option<Checked<T>> {
+        Some(Checked::new(text))
+    }
+
+    fn person() -> QualificationRecord {
+        QualificationRecord {
+            insurer: checked("  138057"),
+            name: Some("診療　花子".to_owned()),
+            name_kana: Some("ｼﾝﾘｮｳ ﾊﾅｺ".to_owned()),
+            insurer_name: Some("札幌市".to_owned()),
+            ratio: Some("030".to_owned()),
+            birthdate: checked("19800115"),
+            ..QualificationRecord::default()
+        }
+    }
+
+    fn face(validity: &str, records: Vec<QualificationRecord>, charset: Charset) -> Vec<u8> {
+        let header = AnswerHeader {
+            executed_at: checked("20261204093012"),
+            segment: checked("1"),
+            character_code: Some(charset.identifier().to_owned()),
+            ..AnswerHeader::default()
+        };
+        let body = QualificationAnswerBody {
+            status: checked("1"),
+            validity: checked(validity),
+            results: One((!records.is_empty()).then(|| ResultList { results: records, unknown: Vec::new() })),
+            ..QualificationAnswerBody::default()
+        };
+        let message = QualificationAnswer { header: One(Some(header)), body: One(Some(body)), unknown: Vec::new() };
+        document::write(&message, charset).unwrap()
+    }
+
+    #[test]
+    fn a_valid_face_file_becomes_a_result_with_the_person_and_the_time_it_was_checked() {
+        let result = reader_result(NAME, &face("1", vec![person()], Charset::ShiftJis)).unwrap();
+        assert_eq!(result.file_name.as_str(), NAME);
+        assert_eq!(result.validity, Validity::Valid);
+        // 2026-12-04 09:30:12 in Japan is 00:30:12 UTC.
+        assert_eq!(result.checked_at, Some(1_796_344_212));
+        assert_eq!(result.name.unwrap().as_str(), "診療　花子");
+        assert_eq!(result.name_kana.unwrap().as_str(), "ｼﾝﾘｮｳ ﾊﾅｺ");
+        assert_eq!(result.insurer_number.unwrap().as_str(), "138057");
+        assert_eq!(result.insurer_name.unwrap().as_str(), "札幌市");
+        assert_eq!(result.contribution_percent.map(Percent::get), Some(30));
+        assert_eq!(result.disqualification_date, None);
+        assert_eq!(result.limit_category, None);
+    }
+
+    #[test]
+    fn an_invalid_qualification_keeps_its_disqualification_date_and_limit_category() {
+        let record = QualificationRecord {
+            disqualified_on: checked("20261130"),
+            limit: One(Some(LimitCertificate { category: Some("A03".to_owned()), ..LimitCertificate::default() })),
+            ..person()
+        };
+        let result = reader_result(NAME, &face("2", vec![record], Charset::Utf8)).unwrap();
+        assert_eq!(result.validity, Validity::Invalid);
+        assert_eq!(result.disqualification_date.unwrap().to_string(), "2026-11-30");
+        assert_eq!(result.limit_category.unwrap().as_str(), "A03");
+        assert_eq!(result.name.unwrap().as_str(), "診療　花子");
+    }
+
+    #[test]
+    fn the_elderly_recipient_ratio_wins_over_the_insured_ratio() {
+        let elderly = |ratio: &str| QualificationRecord {
+            elderly: One(Some(ElderlyRecipient { ratio: Some(ratio.to_owned()), ..ElderlyRecipient::default() })),
+            ..person()
+        };
+        let share = |record| {
+            reader_result(NAME, &face("1", vec![record], Charset::ShiftJis))
+                .unwrap()
+                .contribution_percent
+                .map(Percent::get)
+        };
+        assert_eq!(share(elderly("020")), Some(20));
+        assert_eq!(share(elderly("2")), Some(20));
+        assert_eq!(share(elderly("10")), Some(10));
+        // An elderly ratio that does not read leaves the insured ratio.
+        assert_eq!(share(elderly("x")), Some(30));
+    }
+
+    #[test]
+    fn ratios_are_read_in_every_plausible_spelling_and_nothing_else() {
+        for (raw, want) in [
+            ("030", Some(30)),
+            ("30", Some(30)),
+            ("3", Some(30)),
+            ("0", Some(0)),
+            ("100", Some(100)),
+            (" 030 ", Some(30)),
+            ("０３０", Some(30)),
+            ("101", None),
+            ("3割", None),
+            ("", None),
+            ("0300", None),
+            ("-30", None),
+        ] {
+            assert_eq!(percent(raw).map(Percent::get), want, "{raw:?}");
+        }
+    }
+
+    #[test]
+    fn a_field_that_does_not_fit_is_dropped_and_the_result_still_made() {
+        let record = QualificationRecord {
+            name: Some("診療\u{1}花子".to_owned()),
+            insurer: checked("  138058"),
+            ratio: Some("300".to_owned()),
+            limit: One(Some(LimitCertificate { category: Some("   ".to_owned()), ..LimitCertificate::default() })),
+            disqualified_on: checked("20260230"),
+            ..person()
+        };
+        let result = reader_result(NAME, &face("1", vec![record], Charset::Utf8)).unwrap();
+        assert_eq!(result.validity, Validity::Valid);
+        assert_eq!(
+            (result.name, result.insurer_number, result.contribution_percent),
+            (None, None, None),
+            "each field that does not fit is None"
+        );
+        assert_eq!((result.limit_category, result.disqualification_date), (None, None));
+        assert_eq!(result.name_kana.unwrap().as_str(), "ｼﾝﾘｮｳ ﾊﾅｺ");
+    }
+
+    #[test]
+    fn several_matches_name_nobody_and_no_qualification_is_still_a_result() {
+        let result = reader_result(NAME, &face("5", vec![person(), person()], Charset::Utf8)).unwrap();
+        assert_eq!(result.validity, Validity::MultipleMatches);
+        assert_eq!((result.name, result.insurer_number), (None, None));
+        let result = reader_result(NAME, &face("4", Vec::new(), Charset::Utf8)).unwrap();
+        assert_eq!(result.validity, Validity::NoQualification);
+    }
+
+    #[test]
+    fn an_error_in_progress_or_unreadable_validity_is_a_typed_error() {
+        let error = |segment: &str, status: &str| {
+            let header = AnswerHeader {
+                segment: checked(segment),
+                error_code: (segment == "9").then(|| "E01".to_owned()),
+                ..AnswerHeader::default()
+            };
+            let body = StatusBody { status: checked(status), ..StatusBody::default() };
+            let message = StatusAnswer { header: One(Some(header)), body: One(Some(body)), unknown: Vec::new() };
+            reader_result(NAME, &document::write(&message, Charset::ShiftJis).unwrap())
+        };
+        assert_eq!(
+            error("9", "2"),
+            Err(OnsfileError::NoQualification(Unanswered::Error { code: Some("E01".to_owned()), message: None }))
+        );
+        assert_eq!(error("2", "1"), Err(OnsfileError::NoQualification(Unanswered::InProgress)));
+        assert!(matches!(error("1", "2"), Err(OnsfileError::NoQualification(Unanswered::Error { .. }))));
+        assert_eq!(
+            reader_result(NAME, &face("9", vec![person()], Charset::Utf8)),
+            Err(OnsfileError::NoQualification(Unanswered::NoValidity))
+        );
+    }
+
+    #[test]
+    fn a_file_that_is_not_a_face_file_is_refused() {
+        let bytes = face("1", vec![person()], Charset::Utf8);
+        for name in ["OQSsiquc01res_202612040001.xml", "../face/x.xml", ""] {
+            assert_eq!(reader_result(name, &bytes), Err(OnsfileError::FileName(name.to_owned())), "{name}");
+        }
+        assert!(matches!(reader_result(NAME, b"not xml <"), Err(OnsfileError::Xml { .. } | OnsfileError::Root { .. })));
+    }
+}
