@@ -4,7 +4,7 @@
 
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -17,6 +17,28 @@ export const DEMO_CARDS = JSON.parse(readFileSync(join(ROOT, 'shared/vcard/data/
 const TEST_CA_DER = join(ROOT, 'shared/vcard/data/test-pki/auth-ca.der');
 /** The demo facility's 医療機関コード (qualification-domain.md §2.3 worked example; the check digit is valid). */
 export const DEMO_FACILITY_CODE = '0110113719';
+
+/**
+ * Patients the demo's national reader checks in, in turn (the simulated terminal's trigger, bridge/README.md): one
+ * with a 限度額 agreed on the reader, one under a 高齢受給者証, and one whose qualification was lost last month.
+ */
+const NATIONAL_READER_PATIENTS = [
+  {
+    name: '受付　陽子', name_kana: 'ｳｹﾂｹ ﾖｳｺ', birth_date: '1979-04-21', sex: 'female', insurer_number: '06130017',
+    insurer_name: '全国健康保険協会東京支部', symbol: '1234', number: '0056', branch: '00', ratio_percent: 30,
+    validity: 'valid', limit_category: 'A03',
+  },
+  {
+    name: '長寿　茂', name_kana: 'ﾁｮｳｼﾞｭ ｼｹﾞﾙ', birth_date: '1953-08-02', sex: 'male', insurer_number: '06130017',
+    insurer_name: '全国健康保険協会東京支部', symbol: '1234', number: '0071', branch: '00', ratio_percent: 30,
+    elderly_ratio_percent: 20, validity: 'valid',
+  },
+  {
+    name: '転職　光', name_kana: 'ﾃﾝｼｮｸ ﾋｶﾙ', birth_date: '1991-12-09', sex: 'unspecified', insurer_number: '06130017',
+    insurer_name: '全国健康保険協会東京支部', symbol: '1234', number: '0093', branch: '00', ratio_percent: 30,
+    validity: 'invalid', disqualification_date: '2026-10-31',
+  },
+];
 
 function derToPem(path) {
   const b64 = readFileSync(path).toString('base64').replace(/.{1,64}/g, '$&\n');
@@ -38,6 +60,34 @@ function startProcess(name, command, args, env, prefix, logs) {
     child.once('error', reject);
     // 'close' (not 'exit') fires after the output streams are drained, so the error carries the last log lines.
     child.once('close', (code, signal) => reject(new Error(`${name} exited early (${code ?? signal}):\n${logs.lines.join('\n')}`)));
+  });
+}
+
+/** Spawns a program whose output goes to `logs` under `name`; resolves once it has started. */
+function spawnLogged(name, command, args, logs) {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    for (const stream of [child.stdout, child.stderr]) {
+      createInterface({ input: stream }).on('line', (line) => {
+        logs.push(`[${name}] ${line}`);
+        if (process.env.ONSHI_STACK_VERBOSE) console.error(`[${name}] ${line}`);
+      });
+    }
+    child.once('spawn', () => resolvePromise(child));
+    child.once('error', reject);
+  });
+}
+
+/** Runs a program to its end; rejects unless it exits 0, with what it printed. */
+function runToEnd(name, command, args, logs) {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const output = [];
+    for (const stream of [child.stdout, child.stderr]) {
+      createInterface({ input: stream }).on('line', (line) => { output.push(line); logs.push(`[${name}] ${line}`); });
+    }
+    child.once('error', reject);
+    child.once('close', (code) => (code === 0 ? resolvePromise() : reject(new Error(`${name} failed (${code}):\n${output.join('\n')}`))));
   });
 }
 
@@ -129,10 +179,15 @@ export async function startStack({ port = 0, database, originUrlOverride, edgeEn
   }
   /**
    * A one-time kiosk enrolment code for a 医療機関コード; `label` names the kiosk for staff (e.g. '受付1'), and
-   * `staffed` (default true: the demo's kiosks stand at reception) lets it ask staff for 目視.
+   * `staffed` (default true: the demo's kiosks stand at reception) lets it ask staff for 目視. `role: 'bridge'`
+   * enrols the facility's bridge to its 資格確認端末 instead (never staffed).
    */
-  const issueEnrolmentCode = (facilityCode = DEMO_FACILITY_CODE, { label, staffed = true } = {}) =>
-    issueAdminCode('/api/v1/admin/enrolment-codes', facilityCode, { staffed, ...(label === undefined ? {} : { label }) });
+  const issueEnrolmentCode = (facilityCode = DEMO_FACILITY_CODE, { label, staffed, role = 'kiosk' } = {}) =>
+    issueAdminCode('/api/v1/admin/enrolment-codes', facilityCode, {
+      role,
+      staffed: staffed ?? role === 'kiosk',
+      ...(label === undefined ? {} : { label }),
+    });
   /** A one-time staff console login code for a 医療機関コード. */
   const issueStaffCode = (facilityCode = DEMO_FACILITY_CODE) => issueAdminCode('/api/v1/admin/staff-codes', facilityCode);
   /** Revokes an enrolled kiosk device through the edge's admin route, as its facility's admin would. */
@@ -163,10 +218,57 @@ export async function startStack({ port = 0, database, originUrlOverride, edgeEn
     return { status: response.status, body: await response.json() };
   }
 
+  const bridges = [];
+  /**
+   * Starts the facility's bridge beside a simulated 資格確認端末, as a clinic sets it up: its admin issues a bridge
+   * enrolment code, `onshi-bridge enrol` registers the bridge's key with the edge, and the bridge watches the
+   * terminal's share while the simulator writes a face file for every reader check. Resolves with
+   * `{ readerCheck(person), kill(), start(), stop() }`: `readerCheck` makes the national reader check someone (the
+   * simulator's trigger JSON, see bridge/README.md), `kill` ends the bridge with SIGKILL and `start` starts it again
+   * on the same state folder.
+   */
+  async function startBridge(facilityCode = DEMO_FACILITY_CODE) {
+    const dir = mkdtempSync(join(scratch, 'bridge-'));
+    const [share, state, triggers] = ['oqs', 'state', 'reader-checks'].map((name) => join(dir, name));
+    for (const folder of [share, triggers]) mkdirSync(folder, { recursive: true });
+    const bridgeBin = process.env.ONSHI_BRIDGE_BIN ?? join(ROOT, 'target/debug/onshi-bridge');
+    const simBin = process.env.ONSHI_TERMINAL_SIM_BIN ?? join(ROOT, 'target/debug/onshi-terminal-sim');
+    const code = await issueEnrolmentCode(facilityCode, { role: 'bridge' });
+    await runToEnd('bridge', bridgeBin, ['enrol', '--edge', edge.url, '--code', code, '--state', state], logs);
+    const terminal = await spawnLogged('terminal', simBin, ['--root', share, '--facility', facilityCode, '--reader-checks', triggers], logs);
+    let bridge = null;
+    let checks = 0;
+    const handle = {
+      async start() {
+        bridge = await spawnLogged('bridge', bridgeBin, ['--root', share, '--state', state], logs);
+      },
+      readerCheck(person) {
+        checks += 1;
+        const aside = join(triggers, `.check-${checks}.tmp`);
+        writeFileSync(aside, JSON.stringify(person));
+        renameSync(aside, join(triggers, `check-${checks}.json`));
+      },
+      async kill() {
+        if (!bridge || bridge.exitCode !== null || bridge.signalCode !== null) return;
+        const exited = new Promise((done) => bridge.once('exit', done));
+        bridge.kill('SIGKILL');
+        await exited;
+      },
+      async stop() {
+        await stopProcess(bridge);
+        await stopProcess(terminal);
+      },
+    };
+    await handle.start();
+    bridges.push(handle);
+    return handle;
+  }
+
   return {
     url: edge.url,
     originUrl: origin.url,
     postOrigin,
+    startBridge,
     logs: logs.lines,
     issueEnrolmentCode,
     issueStaffCode,
@@ -174,6 +276,7 @@ export async function startStack({ port = 0, database, originUrlOverride, edgeEn
     waitForLog: (predicate, failAfterMs) => logs.waitFor(predicate, failAfterMs),
     stopOrigin: () => stopProcess(origin.child),
     async stop() {
+      for (const bridge of bridges) await bridge.stop();
       await stopProcess(edge.child);
       await stopProcess(origin.child);
       rmSync(scratch, { recursive: true, force: true });
@@ -209,7 +312,20 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   for (const card of DEMO_CARDS) {
     console.log(`  ${String(card.index).padEnd(3)} ${card.label.padEnd(8, '　')}  PIN ${card.pin}   (${card.scenario})`);
   }
-  console.log('\nCtrl-C stops origin and edge.');
+  // The facility's national reader (顔認証付きカードリーダー) and its 資格確認端末, simulated beside the stack: the
+  // bridge hands every check the reader does on to the staff console, as it would in a clinic.
+  const bridge = await stack.startBridge();
+  let nextPatient = 0;
+  const readerCheck = () => {
+    const patient = NATIONAL_READER_PATIENTS[nextPatient % NATIONAL_READER_PATIENTS.length];
+    nextPatient += 1;
+    bridge.readerCheck(patient);
+    console.log(`National reader: ${patient.name} checked in; the staff console lists it.`);
+  };
+  readerCheck();
+  console.log('Press Enter here to check the next patient in on the national reader (顔認証付きカードリーダー).');
+  createInterface({ input: process.stdin }).on('line', readerCheck);
+  console.log('\nCtrl-C stops origin, edge, bridge and the simulated terminal.');
   const shutdown = async () => { await stack.stop(); process.exit(0); };
   process.on('SIGINT', shutdown);
   process.on('SIGTERM', shutdown);

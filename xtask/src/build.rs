@@ -29,6 +29,11 @@ pub fn origin_binary() -> PathBuf {
     target_dir().join("debug/onshi-origin")
 }
 
+/// A binary of the bridge crate (`onshi-bridge`, `onshi-terminal-sim`), built for this machine.
+pub fn bridge_binary(name: &str) -> PathBuf {
+    target_dir().join("debug").join(format!("{name}{}", std::env::consts::EXE_SUFFIX))
+}
+
 const WASM_FEATURES: [&str; 6] = [
     "--enable-bulk-memory",
     "--enable-sign-ext",
@@ -233,8 +238,9 @@ pub fn build_edge() -> TaskResult {
 
 /// Builds the origin binary.
 pub fn build_origin() -> TaskResult {
+    // The bridge and the simulated terminal run beside the stack in the demo and the end-to-end tests.
     run(Command::new("cargo")
-        .args(["build", "-p", "onshi-origin", "--bin", "onshi-origin"])
+        .args(["build", "-p", "onshi-origin", "--bin", "onshi-origin", "-p", "onshi-bridge", "--bins"])
         .current_dir(project_root()))
 }
 

@@ -4,7 +4,7 @@ use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use crate::build::{origin_binary, site_dir};
+use crate::build::{bridge_binary, origin_binary, site_dir};
 pub use crate::tally::Tally;
 use crate::tools::CHROMIUM;
 use crate::{TaskError, TaskResult, build, postgres, project_root, tools};
@@ -95,6 +95,8 @@ fn node_suite(name: &str, dir: &Path, postgres_url: &str) -> Tally {
 pub fn stack_env() -> Vec<(&'static str, String)> {
     vec![
         ("ONSHI_ORIGIN_BIN", origin_binary().to_string_lossy().into_owned()),
+        ("ONSHI_BRIDGE_BIN", bridge_binary("onshi-bridge").to_string_lossy().into_owned()),
+        ("ONSHI_TERMINAL_SIM_BIN", bridge_binary("onshi-terminal-sim").to_string_lossy().into_owned()),
         ("ONSHI_SITE_DIR", site_dir().to_string_lossy().into_owned()),
         ("ONSHI_CHROMIUM", CHROMIUM.to_owned()),
         ("WRANGLER_SEND_METRICS", "false".to_owned()),

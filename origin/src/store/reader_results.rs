@@ -59,8 +59,11 @@ impl ReaderResultRow {
             name_kana: self.name_kana,
             insurer_number: self.insurer_number,
             insurer_name: self.insurer_name,
+            // As for every check-in row (`validity::shown_contribution_percent`): a share only for a 有効 answer,
+            // since a 無効 qualification's share is not what anyone pays today.
             contribution_percent: self
                 .contribution_percent
+                .filter(|_| validity == Validity::Valid)
                 .map(|p| u8::try_from(p).map_err(|_| corrupt("contribution percent")))
                 .transpose()?,
             disqualification_date: self

@@ -69,6 +69,7 @@ async fn a_reader_result_is_kept_once_and_listed_to_its_facility_only(db: Db) {
         (newest.validity, newest.reason, newest.guidance),
         (Validity::Invalid, Reason::Lost, Some(Guidance::ClaimForm))
     );
+    assert_eq!(newest.contribution_percent, None, "a lost qualification's share is nobody's to charge");
     assert_eq!(list(&origin, OTHER_FACILITY).await.checkins.len(), 1);
 
     // Each hand-on is audited, naming the bridge and whether it added anything, and never the person.
