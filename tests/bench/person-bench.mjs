@@ -1,0 +1,219 @@
+// The kiosk measured as a person meets it: a scripted first-time patient checks in, three ways.
+//
+//   node tests/bench/person-bench.mjs [--quick]
+//
+// Needs the built site (dist/www, or ONSHI_SITE_DIR) and the origin binary (ONSHI_ORIGIN_BIN), as the end-to-end
+// tests do. Prints one line per figure: `bench: <name> = <value> <unit> (n <sample>) (target <op> <value>)`.
+//
+// The patient places the card on the reader at the start screen (no touch starts it), is asked for the PIN, types
+// the 4 digits, sends them, answers the consent question under the answer (包括同意, the prescription electronic,
+// agree), takes the card when the screen says so, and walks away; the kiosk clears itself back to the start screen.
+//   touch     every step a tap (the keypad, the buttons), no key pressed;
+//   keyboard  every step a key press (digits, Enter, Tab to the next control, Space), no tap at all;
+//   voice     the voice guidance (音声案内) tapped on first, then as `touch`; every screen passed must have said
+//             something through the (instrumented) speech synthesis.
+//
+// Per way:
+//   kiosk.person.<way>.touches_after_pin  taps (or key presses) the page received after the last PIN digit until
+//                                         back at the start: sending the PIN, the consent question, anything else.
+//                                         Counted in the page (trusted pointerdown / keydown), the most in any run.
+//   kiosk.person.<way>.screens            distinct screens shown from the card placed until back at the start
+//                                         screen (that one not counted), the most in any run.
+//   kiosk.person.<way>.system_p95_ms      the system's own time (kiosk, edge, origin) from the card placed to the
+//                                         answer shown: the person's typing on the PIN pad and the link model's
+//                                         share (the virtual card's time inside the reader's transfers) taken
+//                                         out, as for kiosk.checkin_overhead_p95_ms (see ./support.mjs). p95 over
+//                                         the runs; the note line before the figures splits its median in two.
+//
+// A flow that does not reach a screen fails the program, naming the way, the run and what was awaited. While one
+// patient's answer waits to clear (8 s after the card is taken) the next patient is already served on a fresh kiosk
+// page; only an idle timer runs on the waiting one.
+
+import { DEMO_CARDS, startStack } from '../../xtask/stack.mjs';
+import { instrumentSpeech, launchChromium, openKiosk } from '../e2e/support.mjs';
+import { figure, kioskMs, meterLinkModel, percentile } from './support.mjs';
+
+const quick = process.argv.includes('--quick');
+const RUNS = quick ? 1 : 20;
+const WAYS = ['touch', 'keyboard', 'voice'];
+const PLACED = 'onshi:bench:card-placed';
+const holder = DEMO_CARDS.find((c) => c.scenario === 'valid');
+if (!holder) throw new Error('person-bench: no demo card for the valid scenario');
+
+/** Records every trusted tap (pointerdown) and key press (keydown) the page receives, before any page script. */
+function recordInput() {
+  window.__onshiInput = [];
+  const note = (event) => {
+    if (!event.isTrusted) return;
+    window.__onshiInput.push({ type: event.type, key: event.key ?? null, at: performance.now() });
+  };
+  window.addEventListener('pointerdown', note, { capture: true });
+  window.addEventListener('keydown', note, { capture: true });
+}
+
+const inputCount = (page) => page.evaluate(() => window.__onshiInput.length);
+const shownScreen = (page) => page.evaluate(() => document.querySelector('main')?.dataset.screen ?? '(none)');
+
+/** Waits for `selector`, or fails saying what the person was waiting for and which screen was shown instead. */
+async function waitFor(page, selector, what, options = {}) {
+  try {
+    await page.waitForSelector(selector, { timeout: 20_000, ...options });
+  } catch {
+    throw new Error(`${what} never came (${selector}); the screen shown is "${await shownScreen(page)}"`);
+  }
+}
+
+/** Presses Tab until `selector` has the focus, as a keyboard user moves through the screen. */
+async function tabTo(page, selector) {
+  for (let i = 0; i < 40; i++) {
+    if (await page.evaluate((s) => document.activeElement?.matches(s) ?? false, selector)) return;
+    await page.keyboard.press('Tab');
+  }
+  throw new Error(`Tab never reached ${selector}`);
+}
+
+/** The PIN: four taps on the keypad, or four digit keys; resolves once the pad shows four digits. */
+async function typePin(page, way) {
+  for (const digit of holder.pin) {
+    if (way === 'keyboard') await page.keyboard.press(digit);
+    else await page.click(`button.key[data-digit="${digit}"]`);
+  }
+  await page.waitForFunction(() => document.querySelectorAll('.dot.filled').length === 4, null, { timeout: 20_000 });
+}
+
+/** Sends the PIN and answers the consent question: 包括同意, the prescription electronic, agree. */
+async function sendPinAndConsent(page, way) {
+  if (way === 'keyboard') await page.keyboard.press('Enter');
+  else await page.click('#pin-submit');
+  await waitFor(page, 'main[data-screen="result"]', 'the answer');
+  await waitFor(page, '#consent-comprehensive', 'the consent question');
+  if (way === 'keyboard') {
+    await tabTo(page, '#consent-comprehensive');
+    await page.keyboard.press('Space');
+    await tabTo(page, '#prescription-electronic');
+    await page.keyboard.press('Space');
+    await tabTo(page, '#consent-agree:not([disabled])');
+    await page.keyboard.press('Enter');
+  } else {
+    await page.click('#consent-comprehensive');
+    await page.click('#prescription-electronic');
+    await page.click('#consent-agree');
+  }
+  await waitFor(page, '#consent-recorded', 'the consent recorded');
+}
+
+/**
+ * One patient, one way, on a fresh kiosk page. Resolves when the card has been taken, with `done`: a promise of
+ * the run's figures once the kiosk is back at its start screen (the page closed).
+ */
+async function servePatient(browser, stack, way) {
+  const { page, context } = await openKiosk(browser, stack, {
+    cardIndex: null, preAuthorised: true, initScripts: [recordInput, instrumentSpeech],
+  });
+  // Only the patient's own taps and keys count, not the enrolment of the kiosk before it.
+  await page.evaluate(() => { window.__onshiInput.length = 0; });
+  // The reader this kiosk used before is open and listening for a card; the screen asks for it.
+  await page.waitForFunction(() => window.onshiVirtualUsb.slotListening, null, { timeout: 20_000 });
+  await waitFor(page, '#reader-status[data-reader="connected"]', 'the reader ready on the start screen');
+  if (way === 'voice') {
+    await page.click('#aid-voice');
+    await page.waitForFunction(() => window.__spoken.some((u) => u.screen === 'welcome'), null, { timeout: 20_000 })
+      .catch(() => { throw new Error('the start screen said nothing once the voice guidance was on'); });
+  }
+  await meterLinkModel(page);
+  // The card goes on the reader; the mark is the moment the reader has it, before the kiosk could react.
+  await page.evaluate(([index, mark]) => {
+    window.onshiVirtualUsb.insertCard(index);
+    performance.mark(mark);
+  }, [holder.index, PLACED]);
+  await waitFor(page, 'main[data-screen="pin"]', 'the PIN pad after the card was placed');
+  await typePin(page, way);
+  const afterPin = await inputCount(page);
+  await sendPinAndConsent(page, way);
+  const { ms, card, toPin, toAnswer } = await kioskMs(page, PLACED);
+  // Told to take the card, the patient takes it and leaves.
+  await waitFor(page, '#remove-card', 'the request to take the card');
+  await page.evaluate(() => window.onshiVirtualUsb.removeCard());
+  await waitFor(page, '#card-taken', 'the card taken noted');
+
+  const done = (async () => {
+    await waitFor(page, 'main[data-screen="welcome"]', 'the start screen again after the card was taken');
+    const seen = await page.evaluate((mark) => {
+      const origin = performance.getEntriesByName(mark)[0].startTime;
+      const marks = performance.getEntriesByType('mark')
+        .filter((m) => m.name.startsWith('onshi:screen:') && m.startTime >= origin)
+        .sort((a, b) => a.startTime - b.startTime)
+        .map((m) => m.name.slice('onshi:screen:'.length));
+      return { marks, input: window.__onshiInput, spoken: window.__spoken };
+    }, PLACED);
+    const back = seen.marks.lastIndexOf('welcome');
+    if (back < 0) throw new Error('no start screen marked after the card was taken');
+    const passed = seen.marks.slice(0, back);
+    const after = seen.input.slice(afterPin);
+    const taps = seen.input.filter((e) => e.type === 'pointerdown').length;
+    const keys = seen.input.filter((e) => e.type === 'keydown').length;
+    if (way === 'keyboard' && taps > 0) throw new Error(`the keyboard way received ${taps} tap(s)`);
+    if (way !== 'keyboard' && keys > 0) throw new Error(`the ${way} way received ${keys} key press(es)`);
+    if (way === 'voice') {
+      const silent = [...new Set(passed)].filter((name) => !seen.spoken.some((u) => u.screen === name));
+      if (silent.length > 0) throw new Error(`voice on, yet nothing was said on: ${silent.join(', ')}`);
+    }
+    await context.close();
+    return { ms, card, toPin, toAnswer, touches: after.length, screens: new Set(passed).size, passed, spoken: seen.spoken.length };
+  })();
+  done.catch(() => {}); // awaited later; a failure is reported there
+  return { done };
+}
+
+const stack = await startStack();
+let browser;
+const runs = Object.fromEntries(WAYS.map((way) => [way, []]));
+const waiting = [];
+const serve = async (way, label) => {
+  try {
+    return await servePatient(browser, stack, way);
+  } catch (error) {
+    throw new Error(`person-bench: ${label}: ${error.message}`);
+  }
+};
+/** Keeps the promise of a run's figures; its failure, named, surfaces at `Promise.all(waiting)`. */
+const keep = (label, done, then = (result) => result) => {
+  const kept = done.then(then, (error) => { throw new Error(`person-bench: ${label}: ${error.message}`); });
+  kept.catch(() => {});
+  waiting.push(kept);
+};
+let failed = null;
+try {
+  browser = await launchChromium();
+  // One patient first, not counted: the stack's first check-in warms its caches.
+  keep('warm-up', (await serve('touch', 'warm-up')).done);
+  // The ways take turns, so that a busy moment of the machine falls on all of them alike.
+  for (let run = 1; run <= RUNS; run++) {
+    for (const way of WAYS) {
+      const label = `${way} run ${run}`;
+      keep(label, (await serve(way, label)).done, (result) => runs[way].push(result));
+    }
+  }
+  await Promise.all(waiting);
+  for (const way of WAYS) {
+    const results = runs[way];
+    const sample = results[0];
+    const p50 = (key) => percentile(results.map((r) => r[key]), 50).toFixed(1);
+    console.log(`person-bench: ${way}: ${sample.passed.join(' → ')} → welcome; ${sample.touches} input(s) after the PIN`
+      + `${way === 'voice' ? `; ${sample.spoken} utterance(s)` : ''}; p50 kiosk ms card placed → PIN pad `
+      + `${p50('toPin')}, PIN sent → answer ${p50('toAnswer')}; p50 link model ${p50('card')} ms`);
+    figure(`kiosk.person.${way}.touches_after_pin`, Math.max(...results.map((r) => r.touches)), 'touches', results.length, '<= 3');
+    figure(`kiosk.person.${way}.screens`, Math.max(...results.map((r) => r.screens)), 'screens', results.length, 'report');
+    figure(`kiosk.person.${way}.system_p95_ms`, percentile(results.map((r) => r.ms), 95), 'ms', results.length, '<= 30');
+  }
+} catch (error) {
+  failed = error;
+} finally {
+  await Promise.allSettled(waiting);
+  await browser?.close();
+  await stack.stop();
+}
+if (failed) {
+  console.error(failed.message);
+  process.exit(1);
+}
