@@ -25,9 +25,10 @@
 //                                         out, as for kiosk.checkin_overhead_p95_ms (see ./support.mjs). p95 over
 //                                         the runs; the note line before the figures splits its median in two.
 //
-// A flow that does not reach a screen fails the program, naming the way, the run and what was awaited. While one
-// patient's answer waits to clear (8 s after the card is taken) the next patient is already served on a fresh kiosk
-// page; only an idle timer runs on the waiting one.
+// Each way has its own enrolled kiosk page, which serves one patient after another as a kiosk in a waiting room
+// does. While one kiosk's answer waits to clear (8 s after the card is taken) the next kiosk serves its patient;
+// only an idle timer runs on the waiting one. A flow that does not reach a screen fails the program, naming the way,
+// the run and what was awaited.
 
 import { DEMO_CARDS, startStack } from '../../xtask/stack.mjs';
 import { instrumentSpeech, launchChromium, openKiosk } from '../e2e/support.mjs';
@@ -102,25 +103,37 @@ async function sendPinAndConsent(page, way) {
   await waitFor(page, '#consent-recorded', 'the consent recorded');
 }
 
-/**
- * One patient, one way, on a fresh kiosk page. Resolves when the card has been taken, with `done`: a promise of
- * the run's figures once the kiosk is back at its start screen (the page closed).
- */
-async function servePatient(browser, stack, way) {
+/** A kiosk for one way: enrolled once, its reader remembered, serving one patient after another. */
+async function openKioskFor(browser, stack, way) {
   const { page, context } = await openKiosk(browser, stack, {
     cardIndex: null, preAuthorised: true, initScripts: [recordInput, instrumentSpeech],
   });
-  // Only the patient's own taps and keys count, not the enrolment of the kiosk before it.
-  await page.evaluate(() => { window.__onshiInput.length = 0; });
+  await meterLinkModel(page);
+  return { way, page, context, ready: Promise.resolve() };
+}
+
+/**
+ * One patient on `kiosk`. Resolves when the card has been taken, with `done`: a promise of the run's figures once
+ * the kiosk has cleared itself back to its start screen.
+ */
+async function servePatient({ page, way }) {
+  await waitFor(page, 'main[data-screen="welcome"]', 'the start screen');
+  // This patient's record starts empty: no earlier screen, tap, key, utterance or transfer counts.
+  await page.evaluate(() => {
+    performance.clearMarks();
+    window.__onshiInput.length = 0;
+    window.__spoken.length = 0;
+    window.__onshiLinkModel.length = 0;
+  });
   // The reader this kiosk used before is open and listening for a card; the screen asks for it.
-  await page.waitForFunction(() => window.onshiVirtualUsb.slotListening, null, { timeout: 20_000 });
+  await page.waitForFunction(() => window.onshiVirtualUsb.slotListening, null, { timeout: 20_000 })
+    .catch(() => { throw new Error('the reader never listened for a card on the start screen'); });
   await waitFor(page, '#reader-status[data-reader="connected"]', 'the reader ready on the start screen');
   if (way === 'voice') {
     await page.click('#aid-voice');
     await page.waitForFunction(() => window.__spoken.some((u) => u.screen === 'welcome'), null, { timeout: 20_000 })
       .catch(() => { throw new Error('the start screen said nothing once the voice guidance was on'); });
   }
-  await meterLinkModel(page);
   // The card goes on the reader; the mark is the moment the reader has it, before the kiosk could react.
   await page.evaluate(([index, mark]) => {
     window.onshiVirtualUsb.insertCard(index);
@@ -158,43 +171,35 @@ async function servePatient(browser, stack, way) {
       const silent = [...new Set(passed)].filter((name) => !seen.spoken.some((u) => u.screen === name));
       if (silent.length > 0) throw new Error(`voice on, yet nothing was said on: ${silent.join(', ')}`);
     }
-    await context.close();
-    return { ms, card, toPin, toAnswer, touches: after.length, screens: new Set(passed).size, passed, spoken: seen.spoken.length };
+    const screens = new Set(passed).size;
+    return { ms, card, toPin, toAnswer, touches: after.length, screens, passed, spoken: seen.spoken.length };
   })();
-  done.catch(() => {}); // awaited later; a failure is reported there
+  done.catch(() => {}); // awaited before this kiosk's next patient, or at the end; a failure is reported there
   return { done };
 }
 
 const stack = await startStack();
 let browser;
 const runs = Object.fromEntries(WAYS.map((way) => [way, []]));
-const waiting = [];
-const serve = async (way, label) => {
-  try {
-    return await servePatient(browser, stack, way);
-  } catch (error) {
-    throw new Error(`person-bench: ${label}: ${error.message}`);
-  }
-};
-/** Keeps the promise of a run's figures; its failure, named, surfaces at `Promise.all(waiting)`. */
-const keep = (label, done, then = (result) => result) => {
-  const kept = done.then(then, (error) => { throw new Error(`person-bench: ${label}: ${error.message}`); });
-  kept.catch(() => {});
-  waiting.push(kept);
-};
+const kiosks = [];
 let failed = null;
 try {
   browser = await launchChromium();
-  // One patient first, not counted: the stack's first check-in warms its caches.
-  keep('warm-up', (await serve('touch', 'warm-up')).done);
-  // The ways take turns, so that a busy moment of the machine falls on all of them alike.
-  for (let run = 1; run <= RUNS; run++) {
-    for (const way of WAYS) {
-      const label = `${way} run ${run}`;
-      keep(label, (await serve(way, label)).done, (result) => runs[way].push(result));
+  for (const way of WAYS) kiosks.push(await openKioskFor(browser, stack, way));
+  // Each kiosk's first patient is not counted: the first check-in warms the page and the stack. The ways take
+  // turns, so that a busy moment of the machine falls on all of them alike; while one kiosk's answer waits to clear,
+  // the next kiosk serves its patient.
+  for (let run = 0; run <= RUNS; run++) {
+    for (const kiosk of kiosks) {
+      const label = run === 0 ? `${kiosk.way} warm-up` : `${kiosk.way} run ${run}`;
+      await kiosk.ready;
+      const named = (error) => { throw new Error(`person-bench: ${label}: ${error.message}`); };
+      const { done } = await servePatient(kiosk).catch(named);
+      kiosk.ready = done.then((result) => { if (run > 0) runs[kiosk.way].push(result); }, named);
+      kiosk.ready.catch(() => {});
     }
   }
-  await Promise.all(waiting);
+  for (const kiosk of kiosks) await kiosk.ready;
   for (const way of WAYS) {
     const results = runs[way];
     const sample = results[0];
@@ -209,7 +214,7 @@ try {
 } catch (error) {
   failed = error;
 } finally {
-  await Promise.allSettled(waiting);
+  await Promise.allSettled(kiosks.map((kiosk) => kiosk.ready));
   await browser?.close();
   await stack.stop();
 }
