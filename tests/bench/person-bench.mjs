@@ -10,8 +10,9 @@
 // agree), takes the card when the screen says so, and walks away; the kiosk clears itself back to the start screen.
 //   touch     every step a tap (the keypad, the buttons), no key pressed;
 //   keyboard  every step a key press (digits, Enter, Tab to the next control, Space), no tap at all;
-//   voice     the voice guidance (音声案内) tapped on first, then as `touch`; every screen passed must have said
-//             something through the (instrumented) speech synthesis.
+//   voice     the voice guidance (音声案内) tapped on first, then as `touch`, the patient waiting to hear the start
+//             screen, the PIN pad and the request to take the card; every screen passed must have said something
+//             through the (instrumented) speech synthesis.
 //
 // Per way:
 //   kiosk.person.<way>.touches_after_pin  taps (or key presses) the page received after the last PIN digit until
@@ -79,7 +80,15 @@ async function typePin(page, way) {
     if (way === 'keyboard') await page.keyboard.press(digit);
     else await page.click(`button.key[data-digit="${digit}"]`);
   }
-  await page.waitForFunction(() => document.querySelectorAll('.dot.filled').length === 4, null, { timeout: 20_000 });
+  await page.waitForFunction(() => document.querySelectorAll('.dot.filled').length === 4, null, { timeout: 20_000 })
+    .catch(() => { throw new Error('the PIN pad never showed four digits typed'); });
+}
+
+/** With the voice on, waits until the kiosk has said `text` (or, without `text`, anything) on the screen `name`. */
+async function hear(page, name, text = null) {
+  await page.waitForFunction(([name, text]) => window.__spoken
+    .some((u) => u.screen === name && (text === null || u.text === text)), [name, text], { timeout: 20_000 })
+    .catch(() => { throw new Error(`the voice guidance never said ${text === null ? 'anything' : `"${text}"`} on ${name}`); });
 }
 
 /** Sends the PIN and answers the consent question: 包括同意, the prescription electronic, agree. */
@@ -131,8 +140,7 @@ async function servePatient({ page, way }) {
   await waitFor(page, '#reader-status[data-reader="connected"]', 'the reader ready on the start screen');
   if (way === 'voice') {
     await page.click('#aid-voice');
-    await page.waitForFunction(() => window.__spoken.some((u) => u.screen === 'welcome'), null, { timeout: 20_000 })
-      .catch(() => { throw new Error('the start screen said nothing once the voice guidance was on'); });
+    await hear(page, 'welcome');
   }
   // The card goes on the reader; the mark is the moment the reader has it, before the kiosk could react.
   await page.evaluate(([index, mark]) => {
@@ -140,12 +148,14 @@ async function servePatient({ page, way }) {
     performance.mark(mark);
   }, [holder.index, PLACED]);
   await waitFor(page, 'main[data-screen="pin"]', 'the PIN pad after the card was placed');
+  if (way === 'voice') await hear(page, 'pin');
   await typePin(page, way);
   const afterPin = await inputCount(page);
   await sendPinAndConsent(page, way);
   const { ms, card, toPin, toAnswer } = await kioskMs(page, PLACED);
   // Told to take the card, the patient takes it and leaves.
   await waitFor(page, '#remove-card', 'the request to take the card');
+  if (way === 'voice') await hear(page, 'result', (await page.textContent('#remove-card')).trim());
   await page.evaluate(() => window.onshiVirtualUsb.removeCard());
   await waitFor(page, '#card-taken', 'the card taken noted');
 
