@@ -5,31 +5,18 @@
 // Needs the built site (dist/www, or ONSHI_SITE_DIR) and the origin binary (ONSHI_ORIGIN_BIN), as the end-to-end
 // tests do. Prints one line per figure: `bench: <name> = <value> <unit> (n <sample>) (target <op> <value>)`.
 //
-// kiosk.checkin_overhead_p95_ms: the kiosk marks every screen change (`onshi:screen:<name>`). Our time is
-// (card detected → PIN pad shown) + (PIN sent → result shown); the person's typing between the two is not ours.
-// The link model's share is the time the virtual card spends inside the reader's transfers (every transferOut
-// runs the virtual card to completion), which stands in for the real card and reader; it is subtracted.
+// kiosk.checkin_overhead_p95_ms: the kiosk's own time per check-in from the card being read (the `reading` screen)
+// to the answer, the person's typing and the link model's share taken out (see `kioskMs` in ./support.mjs).
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { DEMO_CARDS, ROOT, startStack } from '../../xtask/stack.mjs';
 import { enterPin, launchChromium, openKiosk, screen } from '../e2e/support.mjs';
+import { figure, kioskMs, meterLinkModel, percentile } from './support.mjs';
 
 const quick = process.argv.includes('--quick');
 const siteDir = process.env.ONSHI_SITE_DIR ?? join(ROOT, 'dist/www');
-
-function figure(name, value, unit, n, target) {
-  const shown = Number.isFinite(value) ? Number(value.toFixed(1)) : 'NaN';
-  console.log(`bench: ${name} = ${shown} ${unit} (n ${n}) (target ${target})`);
-}
-
-function percentile(values, p) {
-  const sorted = [...values].sort((a, b) => a - b);
-  if (sorted.length === 0) return Number.NaN;
-  const rank = Math.ceil((p / 100) * sorted.length) - 1;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, rank))];
-}
 
 // 1. Size: the optimized kiosk wasm as a client downloads it, gzip level 9.
 const wasm = readFileSync(join(siteDir, 'pkg/onshi_kiosk_bg.wasm'));
@@ -67,27 +54,11 @@ try {
   const overheads = [];
   for (let run = 0; run <= checkins; run++) {
     const { page, context } = await openKiosk(browser, stack, { cardIndex: holder.index });
-    await page.evaluate(() => {
-      const device = window.onshiVirtualUsb.device;
-      const transferOut = device.transferOut;
-      window.__onshiCardMs = 0;
-      device.transferOut = async (...args) => {
-        const started = performance.now();
-        const counted = performance.getEntriesByName('onshi:screen:reading').length > 0;
-        try { return await transferOut(...args); } finally {
-          if (counted) window.__onshiCardMs += performance.now() - started;
-        }
-      };
-    });
+    await meterLinkModel(page);
     await page.click('#connect');
     await enterPin(page, holder.pin);
     await screen(page, 'result');
-    await page.waitForFunction(() => performance.getEntriesByName('onshi:screen:result').length > 0);
-    const ms = await page.evaluate(() => {
-      const at = (name) => performance.getEntriesByName(`onshi:screen:${name}`)[0]?.startTime ?? Number.NaN;
-      const ours = (at('pin') - at('reading')) + (at('result') - at('verifying'));
-      return ours - window.__onshiCardMs;
-    });
+    const { ms } = await kioskMs(page, 'onshi:screen:reading');
     if (run > 0) overheads.push(ms);
     await context.close();
   }

@@ -6,33 +6,13 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { DEMO_CARDS } from '../../xtask/stack.mjs';
-import { axeViolations, openKiosk, screen, screenshot, useStack } from './support.mjs';
+import { axeViolations, instrumentSpeech, openKiosk, screen, screenshot, useStack } from './support.mjs';
 
 const card = (scenario) => {
   const found = DEMO_CARDS.find((c) => c.scenario === scenario);
   assert.ok(found, `demo card for ${scenario}`);
   return found;
 };
-
-/**
- * Replaces `speechSynthesis` before any page script runs: it records every utterance (`window.__spoken`, text and
- * language) and offers voices for Japanese and English only, so that other languages take the no-voice path.
- */
-function instrumentSpeech() {
-  window.__spoken = [];
-  const voices = [
-    { lang: 'ja-JP', name: 'Japanese', voiceURI: 'ja', localService: true, default: true },
-    { lang: 'en-US', name: 'English', voiceURI: 'en', localService: true, default: false },
-  ];
-  const synthesis = {
-    speaking: false, pending: false, paused: false, onvoiceschanged: null,
-    speak: (utterance) => window.__spoken.push({ text: utterance.text, lang: utterance.lang }),
-    cancel: () => {}, pause: () => {}, resume: () => {},
-    getVoices: () => voices,
-    addEventListener: () => {}, removeEventListener: () => {},
-  };
-  Object.defineProperty(window, 'speechSynthesis', { value: synthesis, configurable: true });
-}
 
 const spoken = (page) => page.evaluate(() => window.__spoken.map((u) => u.text));
 const spokenSince = async (page, from) => (await spoken(page)).slice(from);

@@ -23,10 +23,11 @@ export function launchChromium() {
  * the demo facility when `target` is the stack. `cardIndex` picks the
  * demo card on the virtual reader; `refuseProtectedClass` makes claimInterface fail as Chrome does on plain pages;
  * `readerKind` picks the virtual reader ('ccid-apdu', 'ccid-extended', 'ccid-tpdu' or 'rcs380'); `preAuthorised`
- * makes it a reader the kiosk was allowed to use before (listed by `navigator.usb.getDevices()`).
+ * makes it a reader the kiosk was allowed to use before (listed by `navigator.usb.getDevices()`); `initScripts` are
+ * more functions to run before any page script (e.g. `instrumentSpeech`).
  * Every request the page makes is recorded with its body.
  */
-export async function openKiosk(browser, target, { cardIndex = 0, refuseProtectedClass = false, axe = false, fakeClock = false, readerKind = 'ccid-apdu', preAuthorised = false } = {}) {
+export async function openKiosk(browser, target, { cardIndex = 0, refuseProtectedClass = false, axe = false, fakeClock = false, readerKind = 'ccid-apdu', preAuthorised = false, initScripts = [] } = {}) {
   // `target` is the stack (then a fresh kiosk is enrolled with a one-time code) or a bare URL (then the caller
   // handles the enrolment screen).
   const url = typeof target === 'string' ? target : target.url;
@@ -40,6 +41,7 @@ export async function openKiosk(browser, target, { cardIndex = 0, refuseProtecte
   // govern; the kiosk itself still runs under the real policy. The fake clock lets tests move time forward.
   if (axe) await page.addInitScript({ content: AXE_SOURCE() });
   if (fakeClock) await page.clock.install();
+  for (const script of initScripts) await page.addInitScript(script);
   await page.addInitScript(({ cardIndex, refuseProtectedClass, readerKind, preAuthorised }) => {
     const ready = import('/virtual-reader/fake-usb.js')
       .then((m) => m.installVirtualUsb({
@@ -77,6 +79,29 @@ export async function enrolKiosk(page, stack, facilityCode) {
   await page.fill('#enrol-code', code);
   await page.click('#enrol-submit');
   await page.waitForSelector('main:not([data-screen="enrol"])');
+}
+
+/**
+ * Replaces `speechSynthesis` before any page script runs: it records every utterance (`window.__spoken`: text,
+ * language, and the screen shown when it was asked for) and offers voices for Japanese and English only, so that
+ * other languages take the no-voice path.
+ */
+export function instrumentSpeech() {
+  window.__spoken = [];
+  const voices = [
+    { lang: 'ja-JP', name: 'Japanese', voiceURI: 'ja', localService: true, default: true },
+    { lang: 'en-US', name: 'English', voiceURI: 'en', localService: true, default: false },
+  ];
+  const synthesis = {
+    speaking: false, pending: false, paused: false, onvoiceschanged: null,
+    speak: (utterance) => window.__spoken.push({
+      text: utterance.text, lang: utterance.lang, screen: document.querySelector('main')?.dataset.screen ?? null,
+    }),
+    cancel: () => {}, pause: () => {}, resume: () => {},
+    getVoices: () => voices,
+    addEventListener: () => {}, removeEventListener: () => {},
+  };
+  Object.defineProperty(window, 'speechSynthesis', { value: synthesis, configurable: true });
 }
 
 export async function screen(page, name, timeout = 20_000) {
