@@ -9,6 +9,7 @@
 #![forbid(unsafe_code)]
 
 pub mod api;
+pub mod bridge_health;
 pub mod bytes;
 pub mod certificate;
 pub mod certificate_expiry;

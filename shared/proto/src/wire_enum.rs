@@ -63,6 +63,7 @@ mod tests {
         one_spelling(PrescriptionFormat::ALL, PrescriptionFormat::as_str);
         one_spelling(AuthMethod::ALL, AuthMethod::as_str);
         one_spelling(crate::api::DeviceRole::ALL, crate::api::DeviceRole::as_str);
+        one_spelling(crate::bridge_health::BridgeAlert::ALL, crate::bridge_health::BridgeAlert::as_str);
         one_spelling(VisualCheckState::ALL, VisualCheckState::as_str);
         one_spelling(ErrorCode::ALL, ErrorCode::as_str);
         one_spelling(FeeSchedule::ALL, FeeSchedule::as_str);
