@@ -223,11 +223,13 @@ export async function startStack({ port = 0, database, originUrlOverride, edgeEn
    * Starts the facility's bridge beside a simulated 資格確認端末, as a clinic sets it up: its admin issues a bridge
    * enrolment code, `onshi-bridge enrol` registers the bridge's key with the edge, and the bridge watches the
    * terminal's share while the simulator writes a face file for every reader check. Resolves with
-   * `{ readerCheck(person), kill(), start(), stop() }`: `readerCheck` makes the national reader check someone (the
-   * simulator's trigger JSON, see bridge/README.md), `kill` ends the bridge with SIGKILL and `start` starts it again
-   * on the same state folder.
+   * `{ readerCheck(person), request(id, prefix, xml), kill(), start(), stop() }`: `readerCheck` makes the national
+   * reader check someone (the simulator's trigger JSON, see bridge/README.md), `request` hands the bridge a request
+   * through its folder link, `kill` ends the bridge with SIGKILL and `start` starts it again on the same state
+   * folder. `stalled` starts the terminal with a 連携アプリ that never consumes `req`; `stallMs` is how long the
+   * bridge lets a request wait there before it calls the 連携アプリ stalled.
    */
-  async function startBridge(facilityCode = DEMO_FACILITY_CODE) {
+  async function startBridge(facilityCode = DEMO_FACILITY_CODE, { stalled = false, stallMs } = {}) {
     const dir = mkdtempSync(join(scratch, 'bridge-'));
     const [share, state, triggers] = ['oqs', 'state', 'reader-checks'].map((name) => join(dir, name));
     for (const folder of [share, triggers]) mkdirSync(folder, { recursive: true });
@@ -235,18 +237,27 @@ export async function startStack({ port = 0, database, originUrlOverride, edgeEn
     const simBin = process.env.ONSHI_TERMINAL_SIM_BIN ?? join(ROOT, 'target/debug/onshi-terminal-sim');
     const code = await issueEnrolmentCode(facilityCode, { role: 'bridge' });
     await runToEnd('bridge', bridgeBin, ['enrol', '--edge', edge.url, '--code', code, '--state', state], logs);
-    const terminal = await spawnLogged('terminal', simBin, ['--root', share, '--facility', facilityCode, '--reader-checks', triggers], logs);
+    const terminalArgs = ['--root', share, '--facility', facilityCode, '--reader-checks', triggers];
+    const terminal = await spawnLogged('terminal', simBin, [...terminalArgs, ...(stalled ? ['--stalled'] : [])], logs);
+    const bridgeArgs = ['--root', share, '--state', state, ...(stallMs === undefined ? [] : ['--stall-ms', String(stallMs)])];
     let bridge = null;
     let checks = 0;
     const handle = {
       async start() {
-        bridge = await spawnLogged('bridge', bridgeBin, ['--root', share, '--state', state], logs);
+        bridge = await spawnLogged('bridge', bridgeBin, bridgeArgs, logs);
       },
       readerCheck(person) {
         checks += 1;
         const aside = join(triggers, `.check-${checks}.tmp`);
         writeFileSync(aside, JSON.stringify(person));
         renameSync(aside, join(triggers, `check-${checks}.json`));
+      },
+      request(id, prefix, xml) {
+        const inbox = join(state, 'link', 'in');
+        mkdirSync(inbox, { recursive: true });
+        const aside = join(inbox, `.${id}.tmp`);
+        writeFileSync(aside, xml);
+        renameSync(aside, join(inbox, `${id}.${prefix}.xml`));
       },
       async kill() {
         if (!bridge || bridge.exitCode !== null || bridge.signalCode !== null) return;

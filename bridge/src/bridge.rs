@@ -3,10 +3,8 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc;
 use std::time::Duration;
 
-use notify::{RecursiveMode, Watcher};
 use onshi_onsfile::Charset;
 
 use crate::clock;
@@ -234,20 +232,13 @@ impl<L: Link> Bridge<L> {
 
     /// Runs until `stop` is set: a pass whenever the watcher reports a change, and at least every scan interval.
     pub fn run(&mut self, stop: &AtomicBool, link_inbox: Option<&Path>) -> Result<(), BridgeError> {
-        let (sender, receiver) = mpsc::channel();
-        let mut watcher = notify::recommended_watcher(move |_event| {
-            // The loop rescans everything, so the event itself carries nothing needed.
-            let _ = sender.send(());
-        })?;
-        for dir in
-            [&self.folders.res, &self.folders.face].into_iter().chain(link_inbox.map(|p| p.to_path_buf()).as_ref())
-        {
-            watcher.watch(dir, RecursiveMode::NonRecursive)?;
-        }
+        // The loop rescans everything, so a change only says when to look.
+        let dirs: Vec<&Path> =
+            [self.folders.res.as_path(), self.folders.face.as_path()].into_iter().chain(link_inbox).collect();
+        let watch = files::FolderWatch::new(&dirs)?;
         while !stop.load(Ordering::Relaxed) {
             self.step()?;
-            let _ = receiver.recv_timeout(self.options.scan_interval);
-            while receiver.try_recv().is_ok() {}
+            watch.wait(self.options.scan_interval);
         }
         Ok(())
     }

@@ -6,6 +6,11 @@
 use std::fs::{self, File, OpenOptions};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use notify::event::ModifyKind;
+use notify::{EventKind, RecursiveMode, Watcher};
 
 use crate::error::{BridgeError, Context};
 
@@ -102,4 +107,41 @@ pub fn zip_one(name: &str, bytes: &[u8]) -> Result<Vec<u8>, BridgeError> {
     writer.write_all(bytes).context(|| format!("zip {name}"))?;
     writer.finish().map_err(failed)?;
     Ok(out.into_inner())
+}
+
+/// Watches folders for changes to what they hold, so a loop that rescans them can sleep until there is something to
+/// see. Only a file made, written, renamed or removed wakes it: reading a folder or a file is reported by the
+/// platform too (inotify's open and access events), and a loop that wakes on those wakes itself by its own scan and
+/// spins a processor for ever.
+#[derive(Debug)]
+pub struct FolderWatch {
+    // Kept alive for as long as the watch lasts; dropping it ends the events.
+    _watcher: notify::RecommendedWatcher,
+    changes: mpsc::Receiver<()>,
+}
+
+impl FolderWatch {
+    /// Watches each of `dirs` (not their subfolders).
+    pub fn new(dirs: &[&Path]) -> Result<Self, BridgeError> {
+        let (sender, changes) = mpsc::channel();
+        let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
+            let is_change = event.is_ok_and(|event| {
+                !matches!(event.kind, EventKind::Access(_) | EventKind::Modify(ModifyKind::Metadata(_)))
+            });
+            if is_change {
+                let _ = sender.send(());
+            }
+        })?;
+        for dir in dirs {
+            watcher.watch(dir, RecursiveMode::NonRecursive)?;
+        }
+        Ok(Self { _watcher: watcher, changes })
+    }
+
+    /// Returns at the first change or after `timeout`, having taken every change already waiting, so that one scan
+    /// answers a burst of them.
+    pub fn wait(&self, timeout: Duration) {
+        let _ = self.changes.recv_timeout(timeout);
+        while self.changes.try_recv().is_ok() {}
+    }
 }

@@ -66,6 +66,10 @@ pub enum AuditAction {
     Registration,
     /// `POST /api/v1/bridge/reader-results`: a bridge handed on a national-reader result.
     ReaderResult,
+    /// `POST /api/v1/bridge/health`: a bridge reported how it stands.
+    BridgeHealth,
+    /// `GET /api/v1/staff/bridge`: staff read how the facility's bridge stands.
+    StaffBridge,
 }
 
 /// One audit event, serialised as a single JSON object.

@@ -8,6 +8,7 @@ use onshi_proto::api::{
     VISUAL_CHECK_STATUS_PATH, VISUAL_CHECK_WITHDRAW_PATH,
 };
 
+use onshi_proto::bridge_health::{BRIDGE_HEALTH_PATH, STAFF_BRIDGE_PATH};
 use onshi_proto::reader_result::BRIDGE_READER_RESULT_PATH;
 
 use crate::http_policy::HEALTH_PATH;
@@ -61,6 +62,10 @@ pub enum UseCase {
     WithdrawVisualCheck,
     /// `POST /api/v1/bridge/reader-results`.
     ReaderResult,
+    /// `POST /api/v1/bridge/health`.
+    BridgeHealth,
+    /// `GET /api/v1/staff/bridge`.
+    StaffBridge,
 }
 
 /// Every route without a parameter: its method, path and use case.
@@ -85,6 +90,8 @@ const FIXED_ROUTES: &[(&str, &str, UseCase)] = &[
     ("POST", VISUAL_CHECK_STATUS_PATH, UseCase::VisualCheckStatus),
     ("POST", VISUAL_CHECK_WITHDRAW_PATH, UseCase::WithdrawVisualCheck),
     ("POST", BRIDGE_READER_RESULT_PATH, UseCase::ReaderResult),
+    ("POST", BRIDGE_HEALTH_PATH, UseCase::BridgeHealth),
+    ("GET", STAFF_BRIDGE_PATH, UseCase::StaffBridge),
 ];
 
 /// The use case of `method` on `path`; `None` for an unknown path or a known path asked with another method,

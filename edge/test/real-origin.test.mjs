@@ -30,7 +30,9 @@ async function call(target, path, { body, headers = {}, device: signer = device,
   Object.assign(init.headers, headers);
   const response = await fetch(`${target.url}${path}`, init);
   assert.equal(response.headers.get("cache-control"), "no-store", `no-store on ${path}`);
-  return { status: response.status, body: await response.json() };
+  const text = await response.text();
+  // A 204 answer has nothing to say.
+  return { status: response.status, body: text === "" ? null : JSON.parse(text) };
 }
 
 function expectError(result, status, code) {
@@ -132,6 +134,54 @@ describe("against the real origin", () => {
       "session_invalid",
     );
     assert.equal((await checkIns()).length, after.length);
+  });
+
+  test("the facility's bridge hands a national-reader result to staff's list and reports a stalled 連携アプリ to them", async () => {
+    const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
+    const code = await call(edge, "/api/v1/admin/enrolment-codes", {
+      device: null,
+      headers: admin,
+      body: { facility_code: device.facilityCode, role: "bridge" },
+    });
+    assert.equal(code.status, 200, JSON.stringify(code.body));
+    const bridge = await enrolDevice(edge.url, { code: code.body.code, facilityCode: device.facilityCode });
+    const staffCode = await call(edge, "/api/v1/admin/staff-codes", {
+      device: null,
+      headers: admin,
+      body: { facility_code: device.facilityCode },
+    });
+    const login = await call(edge, "/api/v1/staff/login", { device: null, body: { code: staffCode.body.code } });
+    assert.equal(login.status, 200, JSON.stringify(login.body));
+    const staff = { authorization: `Bearer ${login.body.staff_token}` };
+    const asStaff = (path) => call(edge, path, { device: null, method: "GET", headers: staff });
+
+    const result = {
+      file_name: `OQSsiquc01res_face_${Date.now()}.xml`,
+      validity: "valid",
+      name: "顔認　花子",
+      insurer_number: "06130017",
+      contribution_percent: 30,
+    };
+    const handed = await call(edge, "/api/v1/bridge/reader-results", { device: bridge, body: result });
+    assert.deepEqual(handed, { status: 200, body: { new: true } });
+    const again = await call(edge, "/api/v1/bridge/reader-results", { device: bridge, body: result });
+    assert.deepEqual(again, { status: 200, body: { new: false } }, "the same face file is kept once");
+    const list = await asStaff("/api/v1/staff/checkins");
+    const listed = list.body.checkins.filter((checkIn) => checkIn.method === "national_reader");
+    assert.equal(listed.length, 1);
+    assert.equal(listed[0].name, "顔認　花子");
+    assert.equal(listed[0].device_id, bridge.id);
+
+    assert.deepEqual((await asStaff("/api/v1/staff/bridge")).body, { alerts: [] }, "no report yet, nothing to tell");
+    const stalled = await call(edge, "/api/v1/bridge/health", {
+      device: bridge,
+      body: { link_app_stalled_ms: 42000, waiting_in_req: 1 },
+    });
+    assert.equal(stalled.status, 204);
+    const told = await asStaff("/api/v1/staff/bridge");
+    assert.deepEqual(told.body.alerts, ["link_app_stalled"]);
+    assert.equal(told.body.health.waiting_in_req, 1);
+    expectError(await call(edge, "/api/v1/bridge/health", { body: { waiting_in_req: 0 } }), 403, "forbidden");
   });
 
   test("a replayed challenge and a replayed session request are refused", async () => {

@@ -1,13 +1,17 @@
 //! The facility's bridge at the edge, run natively against in-memory ports: a device enrolled as the bridge hands
 //! on a national-reader result, which reaches the origin with the facility and device its proof named (never the
 //! body's); a kiosk cannot pass off such a result, the bridge cannot start a card check-in, and the edge keeps and
-//! logs nothing of the result.
+//! logs nothing of the result. The bridge reports its health, and staff of its facility (only) are told what needs
+//! their attention.
 #![allow(clippy::unwrap_used, reason = "a test should stop at the first unexpected value")]
 
 use futures::executor::block_on;
 use onshi_edge::EdgeError;
 use onshi_edge::api::EdgeApi;
 use onshi_proto::ErrorCode;
+use onshi_proto::bridge_health::{
+    BRIDGE_HEALTH_PATH, BRIDGE_REPORT_STALE_SECS, BridgeAlert, BridgeStatus, STAFF_BRIDGE_PATH,
+};
 use onshi_proto::reader_result::{BRIDGE_READER_RESULT_PATH, READER_RESULT_PATH, ReaderResultUpload};
 
 mod support;
@@ -109,4 +113,62 @@ fn a_malformed_result_is_refused_before_the_origin_and_a_bridge_cannot_be_staffe
     let body = serde_json::json!({ "facility_code": FACILITY, "role": "bridge", "staffed": true }).to_string();
     let request = admin_request("/api/v1/admin/enrolment-codes", body.as_bytes(), Some(&authorization));
     assert_eq!(block_on(api.issue_enrolment_code(&request)).unwrap_err(), EdgeError::BadRequest);
+}
+
+/// A staff session of `facility`, as its console opens one: the bearer header value.
+fn staff_bearer<P: onshi_edge::api::EdgePorts>(api: &EdgeApi<'_, P>, facility: &str) -> String {
+    let authorization = format!("Bearer {ADMIN_TOKEN}");
+    let body = format!(r#"{{"facility_code":"{facility}"}}"#);
+    let request = admin_request("/api/v1/admin/staff-codes", body.as_bytes(), Some(&authorization));
+    let code = block_on(api.issue_staff_code(&request)).unwrap().code;
+    let login = serde_json::json!({ "code": code }).to_string();
+    let session = block_on(api.staff_login(&admin_request("/api/v1/staff/login", login.as_bytes(), None))).unwrap();
+    format!("Bearer {}", session.staff_token)
+}
+
+fn bridge_status<P: onshi_edge::api::EdgePorts>(
+    api: &EdgeApi<'_, P>,
+    bearer: &str,
+    now: i64,
+) -> onshi_proto::bridge_health::BridgeStatus {
+    let mut request = request("GET", STAFF_BRIDGE_PATH, b"", Some(bearer));
+    request.now_unix = now;
+    block_on(api.staff_bridge_status(&request)).unwrap()
+}
+
+#[test]
+fn staff_see_a_stalled_link_app_and_a_silent_bridge_of_their_own_facility_only() {
+    let config = config_with(&[]);
+    let ports = FakePorts::new(origin());
+    let api = EdgeApi::new(&config, &ports);
+    let staff = staff_bearer(&api, FACILITY);
+    // A facility without a bridge has nothing to be told.
+    assert_eq!(bridge_status(&api, &staff, NOW), BridgeStatus::default());
+
+    let bridge = bridge(&api, 7);
+    let stalled = serde_json::json!({ "link_app_stalled_ms": 45_000, "waiting_in_req": 2 }).to_string();
+    block_on(api.report_bridge_health(&bridge.request(BRIDGE_HEALTH_PATH, stalled.as_bytes(), NOW))).unwrap();
+    let told = bridge_status(&api, &staff, NOW + 5);
+    assert_eq!(told.alerts, vec![BridgeAlert::LinkAppStalled]);
+    assert_eq!(told.reported_at, Some(NOW));
+    assert_eq!(told.health.unwrap().waiting_in_req, 2);
+
+    // The 連携アプリ catches up; then the bridge stops reporting altogether.
+    let healthy = serde_json::json!({}).to_string();
+    block_on(api.report_bridge_health(&bridge.request(BRIDGE_HEALTH_PATH, healthy.as_bytes(), NOW + 20))).unwrap();
+    assert!(bridge_status(&api, &staff, NOW + 30).alerts.is_empty());
+    let later = NOW + 20 + BRIDGE_REPORT_STALE_SECS + 1;
+    assert_eq!(bridge_status(&api, &staff, later).alerts, vec![BridgeAlert::BridgeSilent]);
+
+    // Another facility's staff are told nothing of it; a kiosk cannot report a bridge's health.
+    let other_staff = staff_bearer(&api, "1312345679");
+    assert_eq!(bridge_status(&api, &other_staff, NOW + 30), BridgeStatus::default());
+    let kiosk = enrolled_kiosk(&api, 3);
+    let refused = block_on(api.report_bridge_health(&kiosk.request(BRIDGE_HEALTH_PATH, stalled.as_bytes(), NOW)));
+    assert_eq!(refused.unwrap_err(), EdgeError::DeviceRoleForbidden);
+    let unknown_field = br#"{"patient_name":"x"}"#;
+    let refused = block_on(api.report_bridge_health(&bridge.request(BRIDGE_HEALTH_PATH, unknown_field, NOW + 40)));
+    assert_eq!(refused.unwrap_err(), EdgeError::BadRequest);
+    let unauthenticated = request("GET", STAFF_BRIDGE_PATH, b"", None);
+    assert_eq!(block_on(api.staff_bridge_status(&unauthenticated)).unwrap_err().code(), ErrorCode::SessionInvalid);
 }

@@ -9,6 +9,7 @@ use onshi_proto::api::{
     STAFF_BY_NUMBER_PATH, STAFF_CHECKINS_PATH, STAFF_LOGIN_PATH, STAFF_LOGOUT_PATH, STAFF_VISUAL_CHECK_DECISION_PATH,
     StaffLoginRequest, StaffNumberQuery, StaffSessionResponse, StaffVisualCheckDecision,
 };
+use onshi_proto::bridge_health::{BridgeStatus, STAFF_BRIDGE_PATH};
 use onshi_proto::origin::{CheckInList, VisualCheckTicket};
 use onshi_proto::qualification::QualificationAnswer;
 use serde::Serialize;
@@ -58,6 +59,16 @@ pub async fn logout(token: &str) -> CallResult<()> {
 /// The facility's check-ins of the day and its pending visual checks.
 pub async fn checkins(token: &str) -> CallResult<CheckInList> {
     let response = Request::get(STAFF_CHECKINS_PATH)
+        .header("Authorization", &format!("Bearer {token}"))
+        .send()
+        .await
+        .map_err(|_| ErrorCode::OriginUnavailable)?;
+    decode(response).await
+}
+
+/// How the facility's bridge to its 資格確認端末 stands.
+pub async fn bridge_status(token: &str) -> CallResult<BridgeStatus> {
+    let response = Request::get(STAFF_BRIDGE_PATH)
         .header("Authorization", &format!("Bearer {token}"))
         .send()
         .await

@@ -2,6 +2,7 @@
 //! `staff.`), and the choice of key for each typed value the console shows. Pure, so it is tested natively; the
 //! patient kiosk never refers to it, so its bundle carries none of these texts.
 
+use onshi_proto::bridge_health::BridgeAlert;
 use onshi_proto::origin::{AuthMethod, CheckIn, ExpiryNotice, PrescriptionFormat, VisualCheckState};
 use onshi_proto::patient_mode::{PatientLanguage, PatientMode};
 use onshi_proto::qualification::{Guidance, QualificationAnswer, Reason, SpecificDiseaseCertificate, Validity};
@@ -150,6 +151,17 @@ pub fn patient_mode_parts(lang: Lang, mode: &PatientMode) -> (Option<(&'static s
     (language, aids)
 }
 
+/// What staff are told for an alert about the facility's bridge to its 資格確認端末.
+pub fn bridge_alert_key(alert: BridgeAlert) -> &'static str {
+    match alert {
+        BridgeAlert::BridgeSilent => "staff.bridge.bridge_silent",
+        BridgeAlert::TerminalUnreachable => "staff.bridge.terminal_unreachable",
+        BridgeAlert::LinkAppStalled => "staff.bridge.link_app_stalled",
+        BridgeAlert::UncertainRequests => "staff.bridge.uncertain_requests",
+        BridgeAlert::ReaderSilent => "staff.bridge.reader_silent",
+    }
+}
+
 /// How the patient was identified.
 pub fn method_key(method: AuthMethod) -> &'static str {
     match method {
@@ -224,6 +236,7 @@ mod tests {
             method_key(AuthMethod::Pin),
             method_key(AuthMethod::VisualCheck),
             method_key(AuthMethod::NationalReader),
+            "staff.bridge.heading",
             prescription_key(Some(PrescriptionFormat::Electronic)),
             prescription_key(Some(PrescriptionFormat::Paper)),
             prescription_key(None),
@@ -238,6 +251,7 @@ mod tests {
             ]
             .map(validity_key),
         );
+        keys.extend(BridgeAlert::ALL.iter().map(|&alert| bridge_alert_key(alert)));
         for lang in Lang::ALL {
             for key in &keys {
                 assert_ne!(t(lang, key), *key, "{lang:?} has no text for {key}");

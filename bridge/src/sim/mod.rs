@@ -12,11 +12,10 @@ pub mod trigger;
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Mutex, mpsc};
 use std::time::Duration;
 
-use notify::{RecursiveMode, Watcher};
 use onshi_onsfile::document;
 use onshi_onsfile::messages::{
     AnswerHeader, BulkDownloadRequest, BulkResult, BulkResultBody, BulkUploadRequest, QualificationAnswer,
@@ -281,32 +280,22 @@ impl Terminal {
     /// at least every `scan`.
     pub fn run_reader_checks(&self, dir: &Path, stop: &AtomicBool, scan: Duration) -> Result<(), BridgeError> {
         files::ensure_dirs(&[&dir.to_path_buf()])?;
-        let (sender, receiver) = mpsc::channel();
-        let mut watcher = notify::recommended_watcher(move |_event| {
-            let _ = sender.send(());
-        })?;
-        watcher.watch(dir, RecursiveMode::NonRecursive)?;
+        let watch = files::FolderWatch::new(&[dir])?;
         while !stop.load(Ordering::Relaxed) {
             for face in self.take_reader_checks(dir)? {
                 eprintln!("onshi-terminal-sim: reader check written as face/{face}");
             }
-            let _ = receiver.recv_timeout(scan);
-            while receiver.try_recv().is_ok() {}
+            watch.wait(scan);
         }
         Ok(())
     }
 
     /// Runs the 連携アプリ until `stop` is set: a pass on every change in `req` and at least every `scan`.
     pub fn run(&self, stop: &AtomicBool, scan: Duration) -> Result<(), BridgeError> {
-        let (sender, receiver) = mpsc::channel();
-        let mut watcher = notify::recommended_watcher(move |_event| {
-            let _ = sender.send(());
-        })?;
-        watcher.watch(&self.root.join("req"), RecursiveMode::NonRecursive)?;
+        let watch = files::FolderWatch::new(&[&self.root.join("req")])?;
         while !stop.load(Ordering::Relaxed) {
             self.step()?;
-            let _ = receiver.recv_timeout(scan);
-            while receiver.try_recv().is_ok() {}
+            watch.wait(scan);
         }
         Ok(())
     }

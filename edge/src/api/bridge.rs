@@ -1,12 +1,16 @@
 //! The facility's bridge to its 資格確認端末: it hands on each check the national reader (顔認証付きカードリーダー)
-//! did, read from the terminal's `face` folder, so that staff see it in the day's list beside the kiosk's.
+//! did, read from the terminal's `face` folder, so that staff see it in the day's list beside the kiosk's; and it
+//! reports how it stands (the terminal reachable, the 連携アプリ consuming requests), which staff read.
 //!
-//! Layer: an edge use case over [`EdgePorts`]. The bridge is an enrolled device of role
-//! [`DeviceRole::Bridge`]; its proof is checked and counted like any device's, and no other role may call here.
-//! Must not: keep or log any part of the result (it holds a name and an insurer; the edge is a pass-through and
-//! the origin is where it rests), or take the facility from the body (it comes from the device proof).
+//! Layer: edge use cases over [`EdgePorts`]. The bridge is an enrolled device of role [`DeviceRole::Bridge`]; its
+//! proof is checked and counted like any device's, and no other role may call its routes. Its health report holds
+//! counts and durations only, so the facility's store keeps the latest one; [`status`] decides what staff are told.
+//! Must not: keep or log any part of a reader result (it holds a name and an insurer; the edge is a pass-through
+//! and the origin is where it rests), or take the facility from a body (it comes from the device proof or the
+//! staff token).
 
 use onshi_proto::api::DeviceRole;
+use onshi_proto::bridge_health::{BridgeHealth, BridgeStatus, status};
 use onshi_proto::reader_result::{READER_RESULT_PATH, ReaderResult, ReaderResultReceipt, ReaderResultUpload};
 
 use crate::api::own;
@@ -28,6 +32,26 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
                 result,
             };
             self.call_origin(READER_RESULT_PATH, &upload, request.forwarded.clone(), request.now_unix).await
+        })
+        .await
+    }
+
+    /// `POST /api/v1/bridge/health`: the facility's bridge reports how it stands; the report replaces the last.
+    pub async fn report_bridge_health(&self, request: &ApiRequest<'_>) -> Result<(), EdgeError> {
+        self.audited(AuditAction::BridgeHealth, request.now_unix, async |context| {
+            let device = self.authenticate_device_as(request, context, Some(DeviceRole::Bridge)).await?;
+            let health: BridgeHealth = parse_json(request.body)?;
+            self.ports.store_bridge_health(device.facility_code.as_str(), &health, request.now_unix).await
+        })
+        .await
+    }
+
+    /// `GET /api/v1/staff/bridge`: how the staff session's facility's bridge stands, and what staff must be told;
+    /// nothing to tell for a facility without a bridge.
+    pub async fn staff_bridge_status(&self, request: &ApiRequest<'_>) -> Result<BridgeStatus, EdgeError> {
+        self.audited(AuditAction::StaffBridge, request.now_unix, async |context| {
+            let (claims, _, _) = self.staff_session(request, context, vec![], vec![]).await?;
+            Ok(status(self.ports.bridge_health(&claims.facility).await?, request.now_unix))
         })
         .await
     }

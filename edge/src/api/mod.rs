@@ -24,6 +24,7 @@ pub mod staff;
 pub mod visual_check;
 
 use onshi_proto::api::{DeviceLabel, DeviceRole};
+use onshi_proto::bridge_health::BridgeHealth;
 use onshi_proto::facility::FacilityCode;
 use onshi_proto::origin::{
     CERTIFICATE_STATUS_PATH, CertificateRef, CertificateStatus, CertificateStatusAnswer, CertificateStatusQuery,
@@ -136,6 +137,13 @@ pub trait EdgePorts {
 
     /// Ends a staff session (logout); false when it was not open.
     async fn end_staff_session(&self, facility: &str, staff: &str) -> Result<bool, EdgeError>;
+
+    /// Keeps the latest health report of the facility's bridge (nothing personal) in the facility's store, in place
+    /// of the one before.
+    async fn store_bridge_health(&self, facility: &str, health: &BridgeHealth, now_unix: i64) -> Result<(), EdgeError>;
+
+    /// The latest health report of the facility's bridge and when it came; `None` when no bridge ever reported.
+    async fn bridge_health(&self, facility: &str) -> Result<Option<(BridgeHealth, i64)>, EdgeError>;
 
     /// Counts one by-number miss on a counter in the facility's store; the count after counting.
     async fn count_in_facility(&self, facility: &str, counter: &RateCounter, now_unix: i64) -> Result<u32, EdgeError>;
@@ -370,6 +378,8 @@ impl<'a, P: EdgePorts> EdgeApi<'a, P> {
             UseCase::RevokeDevice(device) => json_body(self.revoke_device(request, device).await),
             UseCase::Consent => json_body(self.record_consent(request).await),
             UseCase::ReaderResult => json_body(self.hand_on_reader_result(request).await),
+            UseCase::BridgeHealth => self.report_bridge_health(request).await.map(|()| NO_CONTENT),
+            UseCase::StaffBridge => json_body(self.staff_bridge_status(request).await),
             UseCase::Registration => json_body(self.register_card(request).await),
             UseCase::IssueStaffCode => json_body(self.issue_staff_code(request).await),
             UseCase::StaffLogin => json_body(self.staff_login(request).await),

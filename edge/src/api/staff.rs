@@ -67,7 +67,7 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
     /// The staff session a request carries, checked: the token, then its record in the facility's store (open, not
     /// idle), which counts the call on the session's and the facility's limits and on `extra`; answers the counts of
     /// `extra` and of `peek`, in order.
-    async fn staff_session(
+    pub(crate) async fn staff_session(
         &self,
         request: &ApiRequest<'_>,
         context: &mut AuditContext,

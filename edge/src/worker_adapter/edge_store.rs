@@ -20,6 +20,7 @@ use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 
 use onshi_proto::api::DeviceRole;
+use onshi_proto::bridge_health::BridgeHealth;
 use serde::{Deserialize, Serialize};
 use worker::{DurableObject, Env, Request, Response, Result, SqlStorage, SqlStorageValue, State, durable_object};
 
@@ -48,6 +49,10 @@ pub const STAFF_OPEN_PATH: &str = "/staff/open";
 pub const STAFF_CHECK_PATH: &str = "/staff/check";
 /// End a staff session.
 pub const STAFF_END_PATH: &str = "/staff/end";
+/// Keep the bridge's latest health report.
+pub const BRIDGE_HEALTH_STORE_PATH: &str = "/bridge/health/store";
+/// Read the bridge's latest health report.
+pub const BRIDGE_HEALTH_READ_PATH: &str = "/bridge/health/read";
 
 const SCHEMA: &[&str] = &[
     "CREATE TABLE IF NOT EXISTS enrolment_codes (
@@ -91,6 +96,12 @@ const SCHEMA: &[&str] = &[
         expires_at INTEGER NOT NULL,
         last_seen INTEGER NOT NULL
     )",
+    // The facility's bridge's latest health report (counts and durations, nothing personal): one row, replaced.
+    "CREATE TABLE IF NOT EXISTS bridge_health (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        reported_at INTEGER NOT NULL,
+        health TEXT NOT NULL
+    )",
     // Device proof nonces, kept while a proof carrying one could still pass its timestamp check; stored, not only
     // held in memory, so that an evicted and restarted instance still refuses a replay.
     "CREATE TABLE IF NOT EXISTS proof_nonces (
@@ -117,6 +128,21 @@ pub struct StaffOpenCall {
     pub staff: String,
     /// Its record.
     pub record: StoredStaffSession,
+}
+
+/// Body of a bridge health store call, and the answer of a read.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct BridgeHealthCall {
+    /// The report.
+    pub health: BridgeHealth,
+    /// When it came, unix seconds.
+    pub reported_at: i64,
+}
+
+#[derive(Deserialize)]
+struct BridgeHealthRow {
+    reported_at: i64,
+    health: String,
 }
 
 /// Body of a staff end call.
@@ -517,6 +543,31 @@ impl DurableObject for EdgeStore {
                     .exec("DELETE FROM staff_sessions WHERE id = ? RETURNING id", vec![call.staff.into()])?
                     .to_array()?;
                 Response::from_json(&!rows.is_empty())
+            }
+            BRIDGE_HEALTH_STORE_PATH => {
+                let call: BridgeHealthCall = request.json().await?;
+                let health =
+                    serde_json::to_string(&call.health).map_err(|error| worker::Error::RustError(error.to_string()))?;
+                sql.exec(
+                    "INSERT INTO bridge_health (id, reported_at, health) VALUES (1, ?, ?) \
+                     ON CONFLICT (id) DO UPDATE SET reported_at = excluded.reported_at, health = excluded.health",
+                    vec![integer(call.reported_at)?, health.into()],
+                )?;
+                Response::from_json(&true)
+            }
+            BRIDGE_HEALTH_READ_PATH => {
+                let rows: Vec<BridgeHealthRow> =
+                    sql.exec("SELECT reported_at, health FROM bridge_health WHERE id = 1", None)?.to_array()?;
+                let stored = rows
+                    .into_iter()
+                    .next()
+                    .map(|row| {
+                        serde_json::from_str(&row.health)
+                            .map(|health| BridgeHealthCall { health, reported_at: row.reported_at })
+                    })
+                    .transpose()
+                    .map_err(|error| worker::Error::RustError(error.to_string()))?;
+                Response::from_json(&stored)
             }
             DEVICE_REVOKE_PATH => {
                 let call: DeviceCall = request.json().await?;

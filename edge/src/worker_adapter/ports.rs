@@ -14,9 +14,9 @@ use worker::{AbortController, Delay, Env, Fetch, Headers, Method, Request, Reque
 
 use super::challenge_store::{STORE_PATH, StoreCall, USE_PATH, UseCall};
 use super::edge_store::{
-    CODE_REDEEM_PATH, CODE_STORE_PATH, COUNT_PATH, CodeRedeemCall, CodeStoreCall, CountCall, DEVICE_CHECK_PATH,
-    DEVICE_REVOKE_PATH, DEVICE_STORE_PATH, DeviceCall, STAFF_CHECK_PATH, STAFF_END_PATH, STAFF_OPEN_PATH, StaffEndCall,
-    StaffOpenCall,
+    BRIDGE_HEALTH_READ_PATH, BRIDGE_HEALTH_STORE_PATH, BridgeHealthCall, CODE_REDEEM_PATH, CODE_STORE_PATH, COUNT_PATH,
+    CodeRedeemCall, CodeStoreCall, CountCall, DEVICE_CHECK_PATH, DEVICE_REVOKE_PATH, DEVICE_STORE_PATH, DeviceCall,
+    STAFF_CHECK_PATH, STAFF_END_PATH, STAFF_OPEN_PATH, StaffEndCall, StaffOpenCall,
 };
 use super::webcrypto;
 use crate::api::EdgePorts;
@@ -29,6 +29,7 @@ use crate::auth::staff_session::{StaffCall, StaffCallAnswer, StoredStaffSession}
 use crate::error::EdgeError;
 use crate::proxy::{OriginOutcome, OriginRequest};
 use onshi_proto::api::{DeviceLabel, DeviceRole};
+use onshi_proto::bridge_health::BridgeHealth;
 use onshi_proto::facility::FacilityCode;
 
 /// Binding name of the `ChallengeStore` Durable Object namespace.
@@ -165,6 +166,20 @@ impl EdgePorts for WorkerPorts<'_> {
     async fn end_staff_session(&self, facility: &str, staff: &str) -> Result<bool, EdgeError> {
         let call = StaffEndCall { staff: staff.to_owned() };
         self.call_object(EDGE_STORE_BINDING, &facility_store_name(facility), STAFF_END_PATH, &call).await
+    }
+
+    async fn store_bridge_health(&self, facility: &str, health: &BridgeHealth, now_unix: i64) -> Result<(), EdgeError> {
+        let call = BridgeHealthCall { health: health.clone(), reported_at: now_unix };
+        let _: bool = self
+            .call_object(EDGE_STORE_BINDING, &facility_store_name(facility), BRIDGE_HEALTH_STORE_PATH, &call)
+            .await?;
+        Ok(())
+    }
+
+    async fn bridge_health(&self, facility: &str) -> Result<Option<(BridgeHealth, i64)>, EdgeError> {
+        let stored: Option<BridgeHealthCall> =
+            self.call_object(EDGE_STORE_BINDING, &facility_store_name(facility), BRIDGE_HEALTH_READ_PATH, &()).await?;
+        Ok(stored.map(|call| (call.health, call.reported_at)))
     }
 
     async fn count_in_facility(&self, facility: &str, counter: &RateCounter, now_unix: i64) -> Result<u32, EdgeError> {

@@ -24,6 +24,7 @@ use onshi_proto::api::{
     ChallengePurpose, ChallengeResponse, DeviceLabel, DeviceRole, EnrolRequest, SessionRequest, SessionResponse,
     card_challenge_message, device_proof_message,
 };
+use onshi_proto::bridge_health::BridgeHealth;
 use onshi_proto::facility::FacilityCode;
 use onshi_proto::qualification::{QualificationAnswer, Reason, Validity};
 use onshi_proto::{Base64Bytes, signing};
@@ -58,6 +59,8 @@ pub struct FakePorts {
     pub counters: RefCell<HashMap<(String, i64), u32>>,
     pub nonces: RefCell<std::collections::HashSet<(String, String)>>,
     pub staff_sessions: RefCell<HashMap<(String, String), StoredStaffSession>>,
+    /// Each facility's bridge's latest health report and when it came.
+    pub bridge_health: RefCell<HashMap<String, (BridgeHealth, i64)>>,
     /// Device checks that reached the store.
     pub device_checks: Cell<u32>,
     pub audit: RefCell<Vec<String>>,
@@ -77,6 +80,7 @@ impl FakePorts {
             nonces: RefCell::default(),
             device_checks: Cell::default(),
             staff_sessions: RefCell::default(),
+            bridge_health: RefCell::default(),
             audit: RefCell::default(),
             warnings: RefCell::default(),
             origin,
@@ -230,6 +234,15 @@ impl EdgePorts for FakePorts {
 
     async fn end_staff_session(&self, facility: &str, staff: &str) -> Result<bool, EdgeError> {
         Ok(self.staff_sessions.borrow_mut().remove(&(facility.to_owned(), staff.to_owned())).is_some())
+    }
+
+    async fn store_bridge_health(&self, facility: &str, health: &BridgeHealth, now: i64) -> Result<(), EdgeError> {
+        self.bridge_health.borrow_mut().insert(facility.to_owned(), (health.clone(), now));
+        Ok(())
+    }
+
+    async fn bridge_health(&self, facility: &str) -> Result<Option<(BridgeHealth, i64)>, EdgeError> {
+        Ok(self.bridge_health.borrow().get(facility).cloned())
     }
 
     async fn count_in_facility(&self, facility: &str, counter: &RateCounter, _now: i64) -> Result<u32, EdgeError> {
