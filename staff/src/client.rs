@@ -56,9 +56,8 @@ pub async fn logout(token: &str) -> CallResult<()> {
     decode::<serde::de::IgnoredAny>(response).await.map(|_| ())
 }
 
-/// The facility's check-ins of the day and its pending visual checks.
-pub async fn checkins(token: &str) -> CallResult<CheckInList> {
-    let response = Request::get(STAFF_CHECKINS_PATH)
+async fn get<T: DeserializeOwned>(path: &str, token: &str) -> CallResult<T> {
+    let response = Request::get(path)
         .header("Authorization", &format!("Bearer {token}"))
         .send()
         .await
@@ -66,14 +65,14 @@ pub async fn checkins(token: &str) -> CallResult<CheckInList> {
     decode(response).await
 }
 
+/// The facility's check-ins of the day and its pending visual checks.
+pub async fn checkins(token: &str) -> CallResult<CheckInList> {
+    get(STAFF_CHECKINS_PATH, token).await
+}
+
 /// How the facility's bridge to its 資格確認端末 stands.
 pub async fn bridge_status(token: &str) -> CallResult<BridgeStatus> {
-    let response = Request::get(STAFF_BRIDGE_PATH)
-        .header("Authorization", &format!("Bearer {token}"))
-        .send()
-        .await
-        .map_err(|_| ErrorCode::OriginUnavailable)?;
-    decode(response).await
+    get(STAFF_BRIDGE_PATH, token).await
 }
 
 /// A qualification by number; `query` has passed [`crate::form::NumberForm::validate`].

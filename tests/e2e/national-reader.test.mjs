@@ -2,11 +2,19 @@
 // national reader; the simulated 資格確認端末 writes the result into its face folder; the bridge, enrolled to the
 // facility as a bridge device, hands it on through the real edge in workerd to the real origin; and the staff
 // console in Chromium lists it with the day's kiosk check-ins. The bridge is killed with SIGKILL while a patient
-// is checked, and after its restart that patient appears once, and nobody twice.
+// is checked, and after its restart that patient appears once, and nobody twice. A terminal whose 連携アプリ stops
+// taking requests is shown to staff.
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { openStaff, screenshot, useStack } from './support.mjs';
+
+/** A qualification request (IF-001) as a clinic's software writes it; the stalled terminal never reads it. */
+const QUALIFICATION_REQUEST = `<?xml version="1.0" encoding="UTF-8"?>
+<XmlMsg><MessageHeader><MedicalInstitutionCode>0110113719</MedicalInstitutionCode></MessageHeader>
+<MessageBody><QualificationConfirmSearchInfo><InsurerNumber>06130017</InsurerNumber>
+<InsuredIdentificationNumber>0089</InsuredIdentificationNumber><Birthdate>19840612</Birthdate>
+</QualificationConfirmSearchInfo></MessageBody></XmlMsg>`;
 
 /** What the staff console shows in a cell with nothing to say. */
 const NO_VALUE = '—';
@@ -66,6 +74,22 @@ describe('national reader', () => {
     assert.equal(await second.locator('.ratio').textContent(), NO_VALUE);
     assert.equal(await readerRows.count(), 2, 'each national-reader check is listed once');
     await screenshot(page, 'staff-national-reader-after-restart');
+    await bridge.stop();
+    await context.close();
+  });
+
+  test('a 連携アプリ that stops taking requests is shown to staff, in their language, until they look', async () => {
+    const { page, context } = await openStaff(env.browser, env.stack);
+    // A terminal whose 連携アプリ has hung: requests pile up in req. The bridge calls it stalled after 2 s.
+    const bridge = await env.stack.startBridge(undefined, { stalled: true, stallMs: 2000 });
+    bridge.request('morning-1', 'OQSsiquc01req', QUALIFICATION_REQUEST);
+    const alert = page.locator('#bridge-status li[data-alert="link_app_stalled"]');
+    await alert.waitFor({ timeout: 60_000 });
+    assert.match(await alert.textContent(), /連携アプリが照会を処理していません（1件待ち）/);
+    await screenshot(page, 'staff-bridge-link-app-stalled');
+    await page.click('nav.langs button[lang="en"]');
+    assert.match(await alert.textContent(), /link application is not processing requests \(1 waiting\)/);
+    await bridge.stop();
     await context.close();
   });
 });

@@ -13,7 +13,7 @@ use onshi_origin::http::{RouterSettings, router_with};
 use onshi_origin::key::SigningKey;
 use onshi_origin::seed::seed_demo_file;
 use onshi_origin::store::Store;
-use onshi_proto::origin::CertificateRef;
+use onshi_proto::origin::{CHECKINS_PATH, CertificateRef, CheckInList, CheckInListQuery};
 use onshi_proto::signing::{self, NONCE_HEADER, SIGNATURE_HEADER, SignatureHeaders, TIMESTAMP_HEADER};
 use tempfile::TempDir;
 use time::Date;
@@ -246,6 +246,17 @@ impl Origin {
         let body = serde_json::to_vec(value).unwrap();
         let headers = self.sign("POST", path, &body);
         self.post_raw(path, body, Some(&headers)).await
+    }
+
+    /// The staff list of `facility_code` as staff session `staff-a` reads it, which must be answered.
+    pub async fn staff_list(&self, facility_code: &str) -> CheckInList {
+        let query = CheckInListQuery {
+            facility_code: facility_code.try_into().unwrap(),
+            staff_id: "staff-a".try_into().unwrap(),
+        };
+        let response = self.post_signed(CHECKINS_PATH, &query).await;
+        assert_eq!(response.status().as_u16(), 200);
+        response.json().await.unwrap()
     }
 
     /// Stops the server and waits for it to finish.

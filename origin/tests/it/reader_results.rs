@@ -2,7 +2,7 @@
 //! staff beside the kiosk's check-ins in the order they happened, never to another facility, each call audited
 //! without the person in the audit row. Every test runs on both databases.
 
-use onshi_proto::origin::{AuthMethod, CHECKINS_PATH, CheckInList, CheckInListQuery};
+use onshi_proto::origin::AuthMethod;
 use onshi_proto::qualification::{Guidance, Reason, Validity};
 use onshi_proto::reader_result::{READER_RESULT_PATH, ReaderResultReceipt};
 
@@ -36,14 +36,6 @@ async fn hand_on(origin: &Origin, body: &serde_json::Value) -> ReaderResultRecei
     response.json().await.unwrap()
 }
 
-async fn list(origin: &Origin, facility_code: &str) -> CheckInList {
-    let query =
-        CheckInListQuery { facility_code: facility_code.try_into().unwrap(), staff_id: "staff-a".try_into().unwrap() };
-    let response = origin.post_signed(CHECKINS_PATH, &query).await;
-    assert_eq!(response.status().as_u16(), 200);
-    response.json().await.unwrap()
-}
-
 async fn a_reader_result_is_kept_once_and_listed_to_its_facility_only(db: Db) {
     let origin = Origin::start(db).await;
     let first = upload(FACILITY, "OQSsiquc01res_face_1.xml", Some(NOW - 60), "valid");
@@ -55,7 +47,7 @@ async fn a_reader_result_is_kept_once_and_listed_to_its_facility_only(db: Db) {
     // Another facility's terminal may use the same file name: its own result.
     assert!(hand_on(&origin, &upload(OTHER_FACILITY, "OQSsiquc01res_face_1.xml", Some(NOW), "valid")).await.new);
 
-    let listed = list(&origin, FACILITY).await;
+    let listed = origin.staff_list(FACILITY).await;
     assert_eq!(listed.checkins.len(), 2);
     let [newest, older] = listed.checkins.as_slice() else { unreachable!() };
     assert_eq!((newest.checked_in_at, older.checked_in_at), (NOW - 30, NOW - 60));
@@ -70,7 +62,7 @@ async fn a_reader_result_is_kept_once_and_listed_to_its_facility_only(db: Db) {
         (Validity::Invalid, Reason::Lost, Some(Guidance::ClaimForm))
     );
     assert_eq!(newest.contribution_percent, None, "a lost qualification's share is nobody's to charge");
-    assert_eq!(list(&origin, OTHER_FACILITY).await.checkins.len(), 1);
+    assert_eq!(origin.staff_list(OTHER_FACILITY).await.checkins.len(), 1);
 
     // Each hand-on is audited, naming the bridge and whether it added anything, and never the person.
     let events = origin.store.audit_events().await.unwrap();
@@ -82,9 +74,9 @@ async fn a_reader_result_is_kept_once_and_listed_to_its_facility_only(db: Db) {
 
     // A result with no time of its own is listed when it arrived; the next Tokyo day starts an empty list.
     hand_on(&origin, &upload(FACILITY, "OQSsiquc01res_face_3.xml", None, "no_qualification")).await;
-    assert_eq!(list(&origin, FACILITY).await.checkins[0].checked_in_at, origin.clock_now());
+    assert_eq!(origin.staff_list(FACILITY).await.checkins[0].checked_in_at, origin.clock_now());
     origin.clock.set(NOW + 24 * 60 * 60);
-    assert!(list(&origin, FACILITY).await.checkins.is_empty());
+    assert!(origin.staff_list(FACILITY).await.checkins.is_empty());
     origin.stop().await;
 }
 on_both_databases!(a_reader_result_is_kept_once_and_listed_to_its_facility_only);
@@ -100,7 +92,7 @@ async fn a_malformed_or_unsigned_reader_result_is_refused_and_keeps_nothing(db: 
     }
     let unsigned = serde_json::to_vec(&upload(FACILITY, "f.xml", None, "valid")).unwrap();
     expect_error(origin.post_raw(READER_RESULT_PATH, unsigned, None).await, 401, "unauthorized").await;
-    assert!(list(&origin, FACILITY).await.checkins.is_empty());
+    assert!(origin.staff_list(FACILITY).await.checkins.is_empty());
     origin.stop().await;
 }
 on_both_databases!(a_malformed_or_unsigned_reader_result_is_refused_and_keeps_nothing);

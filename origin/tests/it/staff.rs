@@ -35,14 +35,6 @@ async fn check_in(origin: &Origin, serial: &str, facility_code: Option<&str>) ->
     response.json().await.unwrap()
 }
 
-async fn list(origin: &Origin, facility_code: &str) -> CheckInList {
-    let query =
-        CheckInListQuery { facility_code: facility_code.try_into().unwrap(), staff_id: "staff-a".try_into().unwrap() };
-    let response = origin.post_signed(CHECKINS_PATH, &query).await;
-    assert_eq!(response.status().as_u16(), 200);
-    response.json().await.unwrap()
-}
-
 async fn request_visual_check(origin: &Origin, serial: &str) -> VisualCheckTicket {
     let request = VisualCheckCreate {
         certificate: certificate(serial),
@@ -88,7 +80,7 @@ async fn collect(origin: &Origin, request_id: &str) -> VisualCheckCollected {
 
 async fn a_check_in_is_listed_for_its_facility_and_day_and_every_listing_is_audited(db: Db) {
     let origin = Origin::start(db).await;
-    assert!(list(&origin, FACILITY).await.checkins.is_empty());
+    assert!(origin.staff_list(FACILITY).await.checkins.is_empty());
     let answer = check_in(&origin, serial::VALID, Some(FACILITY)).await;
     assert_eq!(answer.validity, Validity::Valid);
     let unregistered = check_in(&origin, serial::UNREGISTERED, Some(FACILITY)).await;
@@ -96,7 +88,7 @@ async fn a_check_in_is_listed_for_its_facility_and_day_and_every_listing_is_audi
     // A query without a facility is answered but is nobody's check-in.
     check_in(&origin, serial::ELDERLY, None).await;
 
-    let listed = list(&origin, FACILITY).await;
+    let listed = origin.staff_list(FACILITY).await;
     assert_eq!(listed.date.to_string(), "2026-11-24");
     assert_eq!(listed.checkins.len(), 2);
     let valid = listed.checkins.iter().find(|c| c.validity == Validity::Valid).unwrap();
@@ -111,11 +103,11 @@ async fn a_check_in_is_listed_for_its_facility_and_day_and_every_listing_is_audi
     let not_found = listed.checkins.iter().find(|c| c.validity == Validity::NoQualification).unwrap();
     assert!(not_found.name.is_none());
     assert_eq!(not_found.guidance, unregistered.guidance);
-    assert!(list(&origin, OTHER_FACILITY).await.checkins.is_empty());
+    assert!(origin.staff_list(OTHER_FACILITY).await.checkins.is_empty());
 
     // The elderly card's 高齢受給者 ratio is the one shown.
     let elderly = check_in(&origin, serial::ELDERLY, Some(FACILITY)).await;
-    let listed = list(&origin, FACILITY).await;
+    let listed = origin.staff_list(FACILITY).await;
     let shown = listed.checkins.iter().find(|c| c.name.as_deref() == Some(elderly.records[0].name.as_str())).unwrap();
     assert_eq!(
         shown.contribution_percent,
@@ -144,7 +136,7 @@ async fn a_check_in_is_listed_for_its_facility_and_day_and_every_listing_is_audi
 
     // The next Tokyo day starts an empty list.
     origin.clock.set(NOW + 24 * 60 * 60);
-    assert!(list(&origin, FACILITY).await.checkins.is_empty());
+    assert!(origin.staff_list(FACILITY).await.checkins.is_empty());
     origin.stop().await;
 }
 on_both_databases!(a_check_in_is_listed_for_its_facility_and_day_and_every_listing_is_audited);
@@ -174,7 +166,7 @@ async fn the_prescription_choice_of_the_consent_screen_shows_on_that_days_check_
     let chosen = |list: &CheckInList, name: &str| {
         list.checkins.iter().find(|c| c.name.as_deref() == Some(name)).map(|c| c.prescription)
     };
-    let listed = list(&origin, FACILITY).await;
+    let listed = origin.staff_list(FACILITY).await;
     assert_eq!(chosen(&listed, &name_of(&valid)), Some(Some(PrescriptionFormat::Electronic)));
     assert_eq!(chosen(&listed, &name_of(&elderly)), Some(None));
 
@@ -182,7 +174,7 @@ async fn the_prescription_choice_of_the_consent_screen_shows_on_that_days_check_
     origin.clock.set(NOW + 3_600);
     check_in(&origin, serial::VALID, Some(FACILITY)).await;
     consent(&origin, serial::VALID, FACILITY, Some(PrescriptionFormat::Paper)).await;
-    let listed = list(&origin, FACILITY).await;
+    let listed = origin.staff_list(FACILITY).await;
     let formats: Vec<Option<PrescriptionFormat>> = listed
         .checkins
         .iter()
@@ -196,7 +188,7 @@ async fn the_prescription_choice_of_the_consent_screen_shows_on_that_days_check_
     origin.clock.set(NOW + 24 * 60 * 60);
     consent(&origin, serial::ELDERLY, FACILITY, Some(PrescriptionFormat::Paper)).await;
     origin.clock.set(NOW + 3_600);
-    assert_eq!(chosen(&list(&origin, FACILITY).await, &name_of(&elderly)), Some(None));
+    assert_eq!(chosen(&origin.staff_list(FACILITY).await, &name_of(&elderly)), Some(None));
     origin.stop().await;
 }
 on_both_databases!(the_prescription_choice_of_the_consent_screen_shows_on_that_days_check_in);
@@ -208,12 +200,12 @@ async fn an_approved_visual_check_answers_the_asking_kiosk_once(db: Db) {
     assert_eq!(ticket.expires_at, NOW + VISUAL_CHECK_LIFETIME_SECONDS);
 
     // Staff see it pending, with the linked person's name and birth date to compare with the card face.
-    let listed = list(&origin, FACILITY).await;
+    let listed = origin.staff_list(FACILITY).await;
     assert_eq!(listed.pending.len(), 1);
     let pending = &listed.pending[0];
     assert_eq!(pending.request_id, ticket.request_id);
     assert!(pending.name.is_some() && pending.birth_date.is_some());
-    assert!(list(&origin, OTHER_FACILITY).await.pending.is_empty());
+    assert!(origin.staff_list(OTHER_FACILITY).await.pending.is_empty());
 
     // Before a decision the kiosk only hears "pending".
     let waiting = collect(&origin, &ticket.request_id).await;
@@ -227,7 +219,7 @@ async fn an_approved_visual_check_answers_the_asking_kiosk_once(db: Db) {
     assert_eq!(decide(&origin, &ticket.request_id, true).await.state, VisualCheckState::Approved);
     // A second click changes nothing.
     assert_eq!(decide(&origin, &ticket.request_id, false).await.state, VisualCheckState::Approved);
-    assert!(list(&origin, FACILITY).await.pending.is_empty());
+    assert!(origin.staff_list(FACILITY).await.pending.is_empty());
 
     // Another kiosk cannot collect it.
     let other_kiosk = origin.post_signed(VISUAL_CHECK_COLLECT_PATH, &collect_body(&ticket.request_id, "kiosk-2")).await;
@@ -240,7 +232,7 @@ async fn an_approved_visual_check_answers_the_asking_kiosk_once(db: Db) {
     assert_eq!(again.state, VisualCheckState::Collected);
     assert!(again.qualification.is_none() && again.certificate.is_none());
 
-    let checkins = list(&origin, FACILITY).await.checkins;
+    let checkins = origin.staff_list(FACILITY).await.checkins;
     assert_eq!(checkins.len(), 1);
     assert_eq!(checkins[0].method, AuthMethod::VisualCheck);
     assert_eq!(checkins[0].validity, Validity::Valid);
@@ -265,7 +257,7 @@ async fn refused_and_lapsed_visual_checks_never_answer(db: Db) {
 
     let lapsed = request_visual_check(&origin, serial::VALID).await;
     origin.clock.set(NOW + VISUAL_CHECK_LIFETIME_SECONDS + 1);
-    assert!(list(&origin, FACILITY).await.pending.is_empty());
+    assert!(origin.staff_list(FACILITY).await.pending.is_empty());
     assert_eq!(decide(&origin, &lapsed.request_id, true).await.state, VisualCheckState::Expired);
     assert_eq!(collect(&origin, &lapsed.request_id).await.state, VisualCheckState::Expired);
 
@@ -275,7 +267,7 @@ async fn refused_and_lapsed_visual_checks_never_answer(db: Db) {
     origin.clock.set(NOW + 2 * VISUAL_CHECK_LIFETIME_SECONDS + 2);
     assert_eq!(collect(&origin, &slow.request_id).await.state, VisualCheckState::Expired);
 
-    assert!(list(&origin, FACILITY).await.checkins.is_empty());
+    assert!(origin.staff_list(FACILITY).await.checkins.is_empty());
     let unknown = origin.post_signed(VISUAL_CHECK_COLLECT_PATH, &collect_body("0123456789abcdef", KIOSK)).await;
     expect_error(unknown, 404, "not_found").await;
     origin.stop().await;
@@ -323,7 +315,7 @@ async fn a_row_shows_the_lost_date_without_a_ratio_the_specific_disease_and_the_
     assert_eq!(lost.validity, Validity::Invalid);
     let elderly = check_in(&origin, serial::ELDERLY, Some(FACILITY)).await;
     assert!(!elderly.records[0].specific_diseases.is_empty(), "the fixture's elderly person holds a 受療証");
-    let listed = list(&origin, FACILITY).await;
+    let listed = origin.staff_list(FACILITY).await;
     let row = |answer: &QualificationAnswer| {
         listed.checkins.iter().find(|c| c.name.as_deref() == Some(answer.records[0].name.as_str())).unwrap().clone()
     };
@@ -352,7 +344,7 @@ on_both_databases!(a_row_shows_the_lost_date_without_a_ratio_the_specific_diseas
 async fn a_withdrawn_visual_check_leaves_the_list_and_a_decision_on_it_is_refused(db: Db) {
     let origin = Origin::start(db).await;
     let ticket = request_visual_check(&origin, serial::VALID).await;
-    let listed = list(&origin, FACILITY).await;
+    let listed = origin.staff_list(FACILITY).await;
     assert_eq!(listed.pending.len(), 1);
     assert_eq!(listed.pending[0].device_label.as_deref(), Some(KIOSK_LABEL));
 
@@ -361,7 +353,7 @@ async fn a_withdrawn_visual_check_leaves_the_list_and_a_decision_on_it_is_refuse
         origin.post_signed(VISUAL_CHECK_WITHDRAW_PATH, &collect_body(&ticket.request_id, "kiosk-2")).await;
     expect_error(other_kiosk, 404, "not_found").await;
     assert_eq!(withdraw(&origin, &ticket.request_id).await.state, VisualCheckState::Withdrawn);
-    assert!(list(&origin, FACILITY).await.pending.is_empty(), "staff no longer see it");
+    assert!(origin.staff_list(FACILITY).await.pending.is_empty(), "staff no longer see it");
 
     // A decision on it is refused with its own code, approve or refuse alike, and changes nothing.
     for approve in [true, false] {
@@ -384,7 +376,7 @@ async fn a_withdrawn_visual_check_leaves_the_list_and_a_decision_on_it_is_refuse
     assert_eq!(decide(&origin, &refused.request_id, false).await.state, VisualCheckState::Refused);
     assert_eq!(withdraw(&origin, &refused.request_id).await.state, VisualCheckState::Refused);
 
-    assert!(list(&origin, FACILITY).await.checkins.is_empty(), "no answer was given, so nobody checked in");
+    assert!(origin.staff_list(FACILITY).await.checkins.is_empty(), "no answer was given, so nobody checked in");
     let events = origin.store.audit_events().await.unwrap();
     let withdrawals: Vec<_> = events.iter().filter(|e| e.purpose == "visual_check_withdrawal").collect();
     assert_eq!(withdrawals.len(), 2, "one per request that changed");
@@ -398,7 +390,7 @@ async fn a_collected_visual_check_is_recorded_under_the_kiosk_name(db: Db) {
     let ticket = request_visual_check(&origin, serial::VALID).await;
     decide(&origin, &ticket.request_id, true).await;
     collect(&origin, &ticket.request_id).await;
-    let checkins = list(&origin, FACILITY).await.checkins;
+    let checkins = origin.staff_list(FACILITY).await.checkins;
     assert_eq!(checkins.len(), 1);
     assert_eq!(checkins[0].device_label.as_deref(), Some(KIOSK_LABEL));
     origin.stop().await;
@@ -413,7 +405,7 @@ async fn the_disease_category_reaches_the_facility_and_never_a_kiosk_screen(db: 
     assert_eq!(shown.disease_category, "", "the kiosk screen is seen by the waiting room");
     assert_eq!(shown.monthly_self_pay_yen, Some(10_000));
     // The facility's staff see the category: on the check-in list ...
-    let listed = list(&origin, FACILITY).await;
+    let listed = origin.staff_list(FACILITY).await;
     let row = listed.checkins.iter().find(|c| c.name.as_deref() == Some(kiosk.records[0].name.as_str())).unwrap();
     assert_eq!(row.specific_diseases[0].disease_category, "1");
     // ... and in the by-number lookup.
@@ -495,7 +487,7 @@ async fn a_check_in_keeps_the_patients_language_and_aids_for_staff(db: Db) {
     body["patient_mode"] = serde_json::json!({"language": "fr"});
     expect_error(origin.post_signed(BY_CERTIFICATE_PATH, &body).await, 400, "bad_request").await;
 
-    let listed = list(&origin, FACILITY).await.checkins;
+    let listed = origin.staff_list(FACILITY).await.checkins;
     assert_eq!(listed.len(), 2);
     let modes: Vec<PatientMode> = listed.into_iter().map(|c| c.patient_mode).collect();
     let vietnamese =
