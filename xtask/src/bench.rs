@@ -44,8 +44,9 @@ enum Program {
 }
 
 /// Every benchmark program, cheapest first.
-const PROGRAMS: [Program; 6] = [
+const PROGRAMS: [Program; 7] = [
     Program::CargoBin { package: "onshi-vcard", bin: "card-bench" },
+    Program::CargoBench { package: "onshi-bridge", bench: "bridge_latency" },
     Program::CargoBench { package: "onshi-edge", bench: "session_cpu" },
     Program::Node { script: "edge/bench/edge-bench.mjs" },
     Program::Node { script: "tests/bench/kiosk-bench.mjs" },
