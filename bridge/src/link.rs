@@ -140,10 +140,13 @@ impl<L: Link> EdgeLink<L> {
 
 impl<L: Link> Link for EdgeLink<L> {
     fn requests(&mut self) -> Result<Vec<(NewRequest, String)>, BridgeError> {
-        // The sender works on its own thread: what it changed is reported on the bridge's next pass.
+        // The sender works on its own thread: what it changed is reported on the bridge's next pass. The edge is
+        // handed the health on every pass, which is what keeps its heartbeats going.
         let edge = self.sink.health();
         if self.reported.as_ref() != Some(&edge) {
             self.report(edge)?;
+        } else {
+            self.sink.report(self.spool_health.with_edge(edge).report);
         }
         self.inner.requests()
     }

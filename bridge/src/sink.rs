@@ -54,7 +54,6 @@ struct State {
 
 /// The health reporter's side: the latest health the bridge handed over, and what was reported when.
 struct Reporting {
-    latest: Option<BridgeHealth>,
     reports: Reports,
     stop: bool,
 }
@@ -125,7 +124,7 @@ impl EdgeSink {
         let shared = Arc::new(Shared {
             state: Mutex::new(State { outbox, stop: false }),
             wake: Condvar::new(),
-            reporting: Mutex::new(Reporting { latest: None, reports: Reports::new(heartbeat_ms), stop: false }),
+            reporting: Mutex::new(Reporting { reports: Reports::new(heartbeat_ms), stop: false }),
             report_wake: Condvar::new(),
             opened: Instant::now(),
             journal: journal_path,
@@ -162,12 +161,12 @@ impl EdgeSink {
         self.shared.lock().outbox.health()
     }
 
-    /// The bridge's health as it stands now: reported to the edge at once if it changed, and with the heartbeats
-    /// otherwise. Returns without waiting for the edge.
+    /// The bridge's health as it stands now, handed over on every pass of its loop: reported to the edge at once
+    /// if it changed, and with the next heartbeat otherwise (a loop that stops handing it over stops the
+    /// heartbeats). Returns without waiting for the edge.
     pub fn report(&self, health: BridgeHealth) {
         let mut reporting = self.shared.lock_reporting();
-        let due = reporting.reports.due(&health, self.shared.elapsed_ms());
-        reporting.latest = Some(health);
+        let due = reporting.reports.handed(health, self.shared.elapsed_ms());
         drop(reporting);
         if due {
             self.shared.report_wake.notify_all();
@@ -196,8 +195,7 @@ fn report_loop(shared: &Shared) {
             return;
         }
         let now = shared.elapsed_ms();
-        let due = reporting.latest.clone().filter(|health| reporting.reports.due(health, now));
-        let Some(health) = due else {
+        let Some(health) = reporting.reports.take_due(now) else {
             let wait = reporting.reports.next_heartbeat_ms().map_or(IDLE, |at| Duration::from_millis(at - now.min(at)));
             reporting =
                 shared.report_wake.wait_timeout(reporting, wait.min(IDLE)).unwrap_or_else(PoisonError::into_inner).0;

@@ -626,16 +626,13 @@ fn health_report(fake: &FakeEdge, since: Instant, limit: Duration, wanted: impl 
 fn health_is_reported_with_a_device_proof_and_again_every_heartbeat_when_nothing_changes() {
     let fake = FakeEdge::start(&[]);
     let site = Site::new();
-    let _terminal = site.terminal(1);
+    let terminal = site.terminal(1);
     let public_key = enrol(&fake, &site.state());
     let heartbeat = Duration::from_millis(300);
-    let sink =
-        EdgeSink::open(&site.state(), device::load(&site.state()).unwrap().unwrap(), Timing { heartbeat, ..fast() })
-            .unwrap();
-    let mut bridge = Bridge::open(site.options(), EdgeLink::new(FolderLink::new(&site.link()).unwrap(), sink)).unwrap();
-    // One pass, then the bridge is left alone: whatever arrives after the first report is a heartbeat.
-    bridge.step().unwrap();
-    wait_for("three health reports", WAIT, || fake.health_reports().len() >= 3);
+    // Nothing happens while the bridge runs: every report after the first is a heartbeat.
+    running_bridge(&site, &terminal, Timing { heartbeat, ..fast() }, 30_000, || {
+        wait_for("three health reports", WAIT, || fake.health_reports().len() >= 3);
+    });
     let reports = fake.health_reports();
     for seen in &reports {
         assert_proven_at(seen, BRIDGE_HEALTH_PATH, &public_key);
@@ -646,6 +643,32 @@ fn health_is_reported_with_a_device_proof_and_again_every_heartbeat_when_nothing
         assert!(gap >= heartbeat / 2, "a heartbeat, not a burst: {gap:?}");
     }
     assert!(fake.unexpected().is_none(), "no reader result was sent");
+}
+
+#[test]
+fn a_bridge_that_stops_passing_over_its_folders_stops_reporting() {
+    let fake = FakeEdge::start(&[]);
+    let site = Site::new();
+    let _terminal = site.terminal(1);
+    enrol(&fake, &site.state());
+    let heartbeat = Duration::from_millis(100);
+    let sink =
+        EdgeSink::open(&site.state(), device::load(&site.state()).unwrap().unwrap(), Timing { heartbeat, ..fast() })
+            .unwrap();
+    let mut bridge = Bridge::open(site.options(), EdgeLink::new(FolderLink::new(&site.link()).unwrap(), sink)).unwrap();
+    // Three passes a heartbeat apart, then none: as a loop stuck on a share that hangs.
+    for passes in 1..=3 {
+        bridge.step().unwrap();
+        wait_for("the pass's report", WAIT, || fake.health_reports().len() >= passes);
+        let last = fake.health_reports().last().unwrap().at;
+        wait_for("the heartbeat to fall due", WAIT, || last.elapsed() >= heartbeat);
+    }
+    let reported = fake.health_reports().len();
+    let idle = Instant::now();
+    wait_for("five heartbeats' time", WAIT, || idle.elapsed() >= heartbeat * 5);
+    assert_eq!(fake.health_reports().len(), reported, "no heartbeat without a pass");
+    bridge.step().unwrap();
+    wait_for("the report after a pass", WAIT, || fake.health_reports().len() > reported);
 }
 
 #[test]

@@ -65,9 +65,16 @@ impl Health {
 /// "Changed" means a change staff would see: a count, a flag, or a duration appearing or clearing. A duration that
 /// only grows (how long the 連携アプリ has been stalled, how long the reader has been silent) is brought up to date
 /// by the heartbeat rather than sent on every scan.
+///
+/// The bridge's loop hands its health over on every pass ([`Reports::handed`]), and a report carries only health
+/// handed over since the last one: a bridge whose loop is stuck (on a share that hangs) stops reporting, and the
+/// edge says it went silent, rather than a heartbeat repeating what held before it stopped.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Reports {
     heartbeat_ms: u64,
+    /// Health handed over since the last report.
+    latest: Option<BridgeHealth>,
+    /// The last report and when it went.
     last: Option<(BridgeHealth, u64)>,
     failing: bool,
 }
@@ -84,26 +91,42 @@ fn shape(health: &BridgeHealth) -> BridgeHealth {
 impl Reports {
     /// Nothing reported yet; a report at least every `heartbeat_ms`.
     pub fn new(heartbeat_ms: u64) -> Self {
-        Self { heartbeat_ms, last: None, failing: false }
+        Self { heartbeat_ms, latest: None, last: None, failing: false }
     }
 
-    /// Whether `health` is to be reported at `now_ms`: nothing was reported yet, it changed since the last report,
-    /// or the heartbeat has elapsed (or the clock went back, which a heartbeat must not wait out).
-    pub fn due(&self, health: &BridgeHealth, now_ms: u64) -> bool {
+    /// The bridge's health as its loop sees it at `now_ms`. Returns whether a report is due now.
+    pub fn handed(&mut self, health: BridgeHealth, now_ms: u64) -> bool {
+        self.latest = Some(health);
+        self.due(now_ms)
+    }
+
+    /// Whether a report is due at `now_ms`: health was handed over since the last report, and nothing was reported
+    /// yet, it changed since, or the heartbeat has elapsed (or the clock went back, which a heartbeat must not wait
+    /// out).
+    fn due(&self, now_ms: u64) -> bool {
+        let Some(latest) = &self.latest else { return false };
         let Some((last, at)) = &self.last else { return true };
-        shape(last) != shape(health) || now_ms < *at || now_ms - at >= self.heartbeat_ms
+        shape(last) != shape(latest) || now_ms < *at || now_ms - at >= self.heartbeat_ms
     }
 
-    /// When the next heartbeat falls due if nothing changes; none before the first report.
+    /// The health to report at `now_ms`, if a report is due; it is taken, so the next report waits for health handed
+    /// over after it.
+    pub fn take_due(&mut self, now_ms: u64) -> Option<BridgeHealth> {
+        if self.due(now_ms) { self.latest.take() } else { None }
+    }
+
+    /// When the next heartbeat falls due if nothing changes; none while no health waits to be reported, so nothing
+    /// needs to wake for it.
     pub fn next_heartbeat_ms(&self) -> Option<u64> {
+        self.latest.as_ref()?;
         self.last.as_ref().map(|(_, at)| at.saturating_add(self.heartbeat_ms))
     }
 
-    /// `health` was reported at `now_ms` and the edge answered `acknowledged` (2xx) or not. Returns a line for the
+    /// `health` was reported at `at_ms` and the edge answered `acknowledged` (2xx) or not. Returns a line for the
     /// operator when reporting starts failing or works again (not on every failed heartbeat), described by
     /// `outcome`.
-    pub fn reported(&mut self, health: BridgeHealth, now_ms: u64, acknowledged: bool, outcome: &str) -> Option<String> {
-        self.last = Some((health, now_ms));
+    pub fn reported(&mut self, health: BridgeHealth, at_ms: u64, acknowledged: bool, outcome: &str) -> Option<String> {
+        self.last = Some((health, at_ms));
         let line = match (self.failing, acknowledged) {
             (false, false) => Some(format!(
                 "the edge did not take the health report ({outcome}); the next one goes at the next change or heartbeat"
@@ -122,38 +145,42 @@ mod tests {
 
     const BEAT: u64 = 20_000;
 
-    fn reported(reports: &mut Reports, health: &BridgeHealth, now: u64) {
-        reports.reported(health.clone(), now, true, "status 204");
+    /// The bridge's loop hands `health` over at `now`, and whatever is due goes and is taken.
+    fn pass(reports: &mut Reports, health: &BridgeHealth, now: u64) -> Option<BridgeHealth> {
+        reports.handed(health.clone(), now);
+        let sent = reports.take_due(now)?;
+        reports.reported(sent.clone(), now, true, "status 204");
+        Some(sent)
     }
 
     #[test]
     fn the_first_health_is_reported_at_once_and_then_every_heartbeat() {
         let mut reports = Reports::new(BEAT);
         let quiet = BridgeHealth::default();
-        assert!(reports.due(&quiet, 5));
+        assert_eq!(reports.take_due(0), None, "nothing handed over, nothing to report");
+        assert!(reports.handed(quiet.clone(), 5));
         assert_eq!(reports.next_heartbeat_ms(), None);
-        reported(&mut reports, &quiet, 5);
+        assert_eq!(reports.take_due(5), Some(quiet.clone()));
+        reports.reported(quiet.clone(), 5, true, "status 204");
+        assert!(!reports.handed(quiet.clone(), 6));
         assert_eq!(reports.next_heartbeat_ms(), Some(5 + BEAT));
-        assert!(!reports.due(&quiet, 6));
-        assert!(!reports.due(&quiet, 5 + BEAT - 1));
-        assert!(reports.due(&quiet, 5 + BEAT));
-        reported(&mut reports, &quiet, 5 + BEAT);
-        assert!(!reports.due(&quiet, 5 + BEAT + 1));
+        assert_eq!(pass(&mut reports, &quiet, 5 + BEAT - 1), None);
+        assert_eq!(pass(&mut reports, &quiet, 5 + BEAT), Some(quiet.clone()));
+        assert_eq!(pass(&mut reports, &quiet, 5 + BEAT + 1), None);
     }
 
     #[test]
     fn a_change_staff_would_see_is_reported_at_once_and_a_growing_duration_waits_for_the_heartbeat() {
         let mut reports = Reports::new(BEAT);
-        reported(&mut reports, &BridgeHealth::default(), 0);
+        pass(&mut reports, &BridgeHealth::default(), 0);
         let waiting = BridgeHealth { waiting_in_req: 1, ..BridgeHealth::default() };
-        assert!(reports.due(&waiting, 1));
-        reported(&mut reports, &waiting, 1);
+        assert_eq!(pass(&mut reports, &waiting, 1), Some(waiting.clone()));
         let stalled = BridgeHealth { link_app_stalled_ms: Some(30_000), ..waiting.clone() };
-        assert!(reports.due(&stalled, 2), "a stall appearing is a change");
-        reported(&mut reports, &stalled, 2);
+        assert_eq!(pass(&mut reports, &stalled, 2), Some(stalled.clone()), "a stall appearing is a change");
         let longer = BridgeHealth { link_app_stalled_ms: Some(30_500), ..waiting.clone() };
-        assert!(!reports.due(&longer, 502), "only longer: the heartbeat brings it");
-        assert!(reports.due(&longer, 2 + BEAT));
+        assert_eq!(pass(&mut reports, &longer, 502), None, "only longer: the heartbeat brings it");
+        let longest = BridgeHealth { link_app_stalled_ms: Some(50_000), ..waiting.clone() };
+        assert_eq!(pass(&mut reports, &longest, 2 + BEAT), Some(longest.clone()), "the latest goes");
         for changed in [
             BridgeHealth { link_app_stalled_ms: None, ..stalled.clone() },
             BridgeHealth { face_silent_ms: Some(1), ..stalled.clone() },
@@ -162,7 +189,7 @@ mod tests {
             BridgeHealth { results_unsent: 1, ..stalled.clone() },
             BridgeHealth { waiting_in_req: 2, ..stalled.clone() },
         ] {
-            assert!(reports.due(&changed, 3), "{changed:?}");
+            assert!(reports.clone().handed(changed.clone(), 3 + BEAT), "{changed:?}");
         }
     }
 
@@ -170,19 +197,30 @@ mod tests {
     fn a_failed_report_is_not_retried_before_the_next_change_or_heartbeat_and_is_logged_once() {
         let mut reports = Reports::new(BEAT);
         let health = BridgeHealth { uncertain: 1, ..BridgeHealth::default() };
+        reports.handed(health.clone(), 0);
+        assert_eq!(reports.take_due(0), Some(health.clone()));
         let first = reports.reported(health.clone(), 0, false, "status 500");
         assert!(first.is_some_and(|line| line.contains("status 500")));
-        assert!(!reports.due(&health, BEAT - 1));
-        assert!(reports.due(&health, BEAT));
+        assert!(!reports.handed(health.clone(), BEAT - 1));
+        assert!(reports.handed(health.clone(), BEAT));
         assert_eq!(reports.reported(health.clone(), BEAT, false, "connection refused"), None);
         assert!(reports.reported(health, 2 * BEAT, true, "status 204").is_some_and(|line| line.contains("again")));
     }
 
     #[test]
+    fn a_bridge_whose_loop_stopped_handing_over_health_stops_reporting() {
+        let mut reports = Reports::new(BEAT);
+        pass(&mut reports, &BridgeHealth::default(), 0);
+        assert_eq!(reports.next_heartbeat_ms(), None, "nothing to wake for");
+        assert_eq!(reports.take_due(10 * BEAT), None, "no heartbeat without fresh health");
+        assert!(reports.handed(BridgeHealth::default(), 10 * BEAT), "a fresh pass makes it due at once");
+    }
+
+    #[test]
     fn a_clock_that_went_back_does_not_hold_up_the_heartbeat() {
         let mut reports = Reports::new(BEAT);
-        reported(&mut reports, &BridgeHealth::default(), 1_000_000);
-        assert!(reports.due(&BridgeHealth::default(), 999_999));
+        pass(&mut reports, &BridgeHealth::default(), 1_000_000);
+        assert!(reports.handed(BridgeHealth::default(), 999_999));
     }
 
     #[test]
