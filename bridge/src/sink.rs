@@ -96,7 +96,8 @@ impl Shared {
     }
 }
 
-/// The running sink. Dropping it stops the sender (after the call in flight, if any).
+/// The running sink. Dropping it stops the result sender and the health reporter (each after its call in flight,
+/// if any).
 pub struct EdgeSink {
     shared: Arc<Shared>,
     threads: Vec<JoinHandle<()>>,

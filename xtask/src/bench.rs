@@ -239,6 +239,8 @@ mod tests {
             Some(3.25)
         );
         assert_eq!(parse_line("bench: a.b = NaN MiB (target report)").map(|f| f.target), Some("report".into()));
+        let rate = parse_line("bench: bridge.bulk_rows_per_s = 12715.4 rows/s (n 1) (target report)");
+        assert_eq!(rate.map(|f| (f.value, f.unit, f.n)), Some((12715.4, "rows/s".into(), Some(1))));
         for not_a_figure in [
             "origin_scale: loaded 10000 persons",
             "bench: a.b = fast req/s (target >= 1)",
