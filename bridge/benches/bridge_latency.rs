@@ -61,6 +61,15 @@ fn wait_for(path: &std::path::Path) -> Instant {
     Instant::now()
 }
 
+/// Stops the bridge and the terminal when dropped, also when a broken run panics, so that the program ends.
+struct StopOnDrop<'a>(&'a AtomicBool);
+
+impl Drop for StopOnDrop<'_> {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+}
+
 fn ms(duration: Duration) -> f64 {
     duration.as_secs_f64() * 1e3
 }
@@ -82,6 +91,7 @@ fn main() {
         let (terminal, stop) = (&terminal, &stop);
         scope.spawn(move || terminal.run(stop, scan).unwrap());
         scope.spawn(|| bridge.run(stop, Some(&inbox)).unwrap());
+        let _stop = StopOnDrop(stop);
 
         let (mut added, mut round_trips, mut simulator) = (Vec::new(), Vec::new(), Vec::new());
         for i in 0..WARM_UP + singles {
@@ -127,7 +137,5 @@ fn main() {
         assert!(zipped, "the phase-2 answer came as a ZIP");
         eprintln!("bridge_latency: bulk of {rows} rows through both phases in {seconds:.2} s");
         println!("bench: bridge.bulk_rows_per_s = {:.1} rows/s (n 1) (target report)", rows as f64 / seconds);
-
-        stop.store(true, Ordering::Relaxed);
     });
 }

@@ -236,9 +236,11 @@ impl<L: Link> Bridge<L> {
     /// Runs until `stop` is set: a pass whenever the watcher reports a change, and at least every scan interval.
     pub fn run(&mut self, stop: &AtomicBool, link_inbox: Option<&Path>) -> Result<(), BridgeError> {
         let (sender, receiver) = mpsc::channel();
-        let mut watcher = notify::recommended_watcher(move |_event| {
-            // The loop rescans everything, so the event itself carries nothing needed.
-            let _ = sender.send(());
+        let mut watcher = notify::recommended_watcher(move |event| {
+            // The loop rescans everything, so the event itself carries nothing needed but whether it is a change.
+            if files::is_change(&event) {
+                let _ = sender.send(());
+            }
         })?;
         for dir in
             [&self.folders.res, &self.folders.face].into_iter().chain(link_inbox.map(|p| p.to_path_buf()).as_ref())

@@ -7,7 +7,23 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
+use notify::event::{AccessKind, AccessMode};
+use notify::{Event, EventKind};
+
 use crate::error::{BridgeError, Context};
+
+/// Whether a watcher event may mean a folder's contents changed. Opening or reading a file, and listing the folder
+/// itself, are reported too (inotify's open and close-without-writing): a loop that woke on those would wake itself
+/// by looking, and spin. A file closed after writing, and an error (the watcher may have missed something), count.
+pub fn is_change(event: &notify::Result<Event>) -> bool {
+    match event {
+        Ok(event) => match event.kind {
+            EventKind::Access(kind) => kind == AccessKind::Close(AccessMode::Write),
+            _ => true,
+        },
+        Err(_) => true,
+    }
+}
 
 /// Writes `bytes` to `path`, flushed and synced to disk.
 pub fn write_synced(path: &Path, bytes: &[u8]) -> Result<(), BridgeError> {
@@ -102,4 +118,23 @@ pub fn zip_one(name: &str, bytes: &[u8]) -> Result<Vec<u8>, BridgeError> {
     writer.write_all(bytes).context(|| format!("zip {name}"))?;
     writer.finish().map_err(failed)?;
     Ok(out.into_inner())
+}
+
+#[cfg(test)]
+mod tests {
+    use notify::event::{CreateKind, ModifyKind, RenameMode};
+
+    use super::*;
+
+    #[test]
+    fn looking_at_a_folder_is_not_a_change_and_writing_to_it_is() {
+        let event = |kind| Ok(Event::new(kind));
+        assert!(!is_change(&event(EventKind::Access(AccessKind::Open(AccessMode::Any)))));
+        assert!(!is_change(&event(EventKind::Access(AccessKind::Close(AccessMode::Read)))));
+        assert!(!is_change(&event(EventKind::Access(AccessKind::Read))));
+        assert!(is_change(&event(EventKind::Access(AccessKind::Close(AccessMode::Write)))));
+        assert!(is_change(&event(EventKind::Create(CreateKind::File))));
+        assert!(is_change(&event(EventKind::Modify(ModifyKind::Name(RenameMode::To)))));
+        assert!(is_change(&Err(notify::Error::generic("lost"))));
+    }
 }

@@ -319,8 +319,10 @@ impl Terminal {
     pub fn run_reader_checks(&self, dir: &Path, stop: &AtomicBool, scan: Duration) -> Result<(), BridgeError> {
         files::ensure_dirs(&[&dir.to_path_buf()])?;
         let (sender, receiver) = mpsc::channel();
-        let mut watcher = notify::recommended_watcher(move |_event| {
-            let _ = sender.send(());
+        let mut watcher = notify::recommended_watcher(move |event| {
+            if files::is_change(&event) {
+                let _ = sender.send(());
+            }
         })?;
         watcher.watch(dir, RecursiveMode::NonRecursive)?;
         while !stop.load(Ordering::Relaxed) {
@@ -336,8 +338,10 @@ impl Terminal {
     /// Runs the 連携アプリ until `stop` is set: a pass on every change in `req` and at least every `scan`.
     pub fn run(&self, stop: &AtomicBool, scan: Duration) -> Result<(), BridgeError> {
         let (sender, receiver) = mpsc::channel();
-        let mut watcher = notify::recommended_watcher(move |_event| {
-            let _ = sender.send(());
+        let mut watcher = notify::recommended_watcher(move |event| {
+            if files::is_change(&event) {
+                let _ = sender.send(());
+            }
         })?;
         watcher.watch(&self.root.join("req"), RecursiveMode::NonRecursive)?;
         while !stop.load(Ordering::Relaxed) {
