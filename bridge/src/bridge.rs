@@ -8,7 +8,6 @@ use std::time::Duration;
 use onshi_onsfile::Charset;
 
 use crate::clock;
-use crate::core::health::Health;
 use crate::core::journal::{self, Record};
 use crate::core::spool::{Config, Effect, Now, Outcome, Spool, State};
 use crate::error::BridgeError;
@@ -192,7 +191,9 @@ impl<L: Link> Bridge<L> {
         let (Ok(req), Ok(res), Ok(face)) = listings else {
             if !self.unreachable {
                 self.unreachable = true;
-                self.link.health(&Health { terminal_unreachable: true, ..self.spool.health().clone() })?;
+                let mut health = self.spool.health().clone();
+                health.report.terminal_unreachable = true;
+                self.link.health(&health)?;
             }
             return Ok(());
         };

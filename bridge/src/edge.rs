@@ -1,4 +1,5 @@
-//! The bridge's HTTP client to onshi's edge: enrolment, and one `POST` of one reader result with its device proof.
+//! The bridge's HTTP client to onshi's edge: enrolment, and one `POST` of one reader result or one health report
+//! with its device proof.
 //!
 //! Adapter code: it sends what it is given and reports the status it got back; what a status means is the
 //! outbox's to decide ([`crate::core::outbox`]). Synchronous (`ureq`, rustls with the webpki roots), with a
@@ -8,6 +9,7 @@ use std::time::Duration;
 
 use onshi_proto::ApiError;
 use onshi_proto::api::{ENROL_PATH, EnrolRequest, EnrolResponse};
+use onshi_proto::bridge_health::{BRIDGE_HEALTH_PATH, BridgeHealth};
 use onshi_proto::reader_result::{BRIDGE_READER_RESULT_PATH, ReaderResult};
 
 use crate::clock;
@@ -51,28 +53,38 @@ impl EdgeClient {
         Ok((status, text))
     }
 
-    /// Sends one reader result with a fresh device proof (time from the clock, a random nonce).
-    pub fn send_reader_result(&self, enrolled: &Enrolled, result: &ReaderResult) -> Attempt {
-        let body = match serde_json::to_vec(result) {
-            Ok(body) => body,
-            Err(e) => return Attempt::Unreachable(format!("the result does not serialise: {e}")),
-        };
+    /// `POST`s `body` to `path` with a fresh device proof (time from the clock, a random nonce): what came back.
+    fn post_proven(&self, enrolled: &Enrolled, path: &str, body: &[u8]) -> Attempt {
         let nonce = match device::new_nonce() {
             Ok(nonce) => nonce,
             Err(e) => return Attempt::Unreachable(e.to_string()),
         };
-        let proof =
-            device::proof_headers(enrolled, "POST", BRIDGE_READER_RESULT_PATH, &body, clock::now_unix_secs(), &nonce);
-        let headers = match proof {
+        let headers = match device::proof_headers(enrolled, "POST", path, body, clock::now_unix_secs(), &nonce) {
             Ok(headers) => headers,
             Err(e) => return Attempt::Unreachable(e.to_string()),
         };
-        match self.post(BRIDGE_READER_RESULT_PATH, &body, &headers) {
+        match self.post(path, body, &headers) {
             Ok((status, text)) => {
                 let code = (!(200..300).contains(&status)).then(|| error_code(&text)).flatten();
                 Attempt::Status { status, code }
             }
             Err(why) => Attempt::Unreachable(why),
+        }
+    }
+
+    /// Sends one reader result with a fresh device proof.
+    pub fn send_reader_result(&self, enrolled: &Enrolled, result: &ReaderResult) -> Attempt {
+        match serde_json::to_vec(result) {
+            Ok(body) => self.post_proven(enrolled, BRIDGE_READER_RESULT_PATH, &body),
+            Err(e) => Attempt::Unreachable(format!("the result does not serialise: {e}")),
+        }
+    }
+
+    /// Sends one health report with a fresh device proof (the edge answers 204).
+    pub fn send_health(&self, enrolled: &Enrolled, health: &BridgeHealth) -> Attempt {
+        match serde_json::to_vec(health) {
+            Ok(body) => self.post_proven(enrolled, BRIDGE_HEALTH_PATH, &body),
+            Err(e) => Attempt::Unreachable(format!("the health report does not serialise: {e}")),
         }
     }
 

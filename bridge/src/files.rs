@@ -9,10 +9,23 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use notify::event::ModifyKind;
-use notify::{EventKind, RecursiveMode, Watcher};
+use notify::event::{AccessKind, AccessMode};
+use notify::{Event, EventKind, RecursiveMode, Watcher};
 
 use crate::error::{BridgeError, Context};
+
+/// Whether a watcher event may mean a folder's contents changed. Opening or reading a file, and listing the folder
+/// itself, are reported too (inotify's open and close-without-writing): a loop that woke on those would wake itself
+/// by looking, and spin. A file closed after writing, and an error (the watcher may have missed something), count.
+pub fn is_change(event: &notify::Result<Event>) -> bool {
+    match event {
+        Ok(event) => match event.kind {
+            EventKind::Access(kind) => kind == AccessKind::Close(AccessMode::Write),
+            _ => true,
+        },
+        Err(_) => true,
+    }
+}
 
 /// Writes `bytes` to `path`, flushed and synced to disk.
 pub fn write_synced(path: &Path, bytes: &[u8]) -> Result<(), BridgeError> {
@@ -110,9 +123,7 @@ pub fn zip_one(name: &str, bytes: &[u8]) -> Result<Vec<u8>, BridgeError> {
 }
 
 /// Watches folders for changes to what they hold, so a loop that rescans them can sleep until there is something to
-/// see. Only a file made, written, renamed or removed wakes it: reading a folder or a file is reported by the
-/// platform too (inotify's open and access events), and a loop that wakes on those wakes itself by its own scan and
-/// spins a processor for ever.
+/// see; only what [`is_change`] calls a change wakes it.
 #[derive(Debug)]
 pub struct FolderWatch {
     // Kept alive for as long as the watch lasts; dropping it ends the events.
@@ -124,11 +135,8 @@ impl FolderWatch {
     /// Watches each of `dirs` (not their subfolders).
     pub fn new(dirs: &[&Path]) -> Result<Self, BridgeError> {
         let (sender, changes) = mpsc::channel();
-        let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
-            let is_change = event.is_ok_and(|event| {
-                !matches!(event.kind, EventKind::Access(_) | EventKind::Modify(ModifyKind::Metadata(_)))
-            });
-            if is_change {
+        let mut watcher = notify::recommended_watcher(move |event: notify::Result<Event>| {
+            if is_change(&event) {
                 let _ = sender.send(());
             }
         })?;
@@ -143,5 +151,24 @@ impl FolderWatch {
     pub fn wait(&self, timeout: Duration) {
         let _ = self.changes.recv_timeout(timeout);
         while self.changes.try_recv().is_ok() {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use notify::event::{CreateKind, ModifyKind, RenameMode};
+
+    use super::*;
+
+    #[test]
+    fn looking_at_a_folder_is_not_a_change_and_writing_to_it_is() {
+        let event = |kind| Ok(Event::new(kind));
+        assert!(!is_change(&event(EventKind::Access(AccessKind::Open(AccessMode::Any)))));
+        assert!(!is_change(&event(EventKind::Access(AccessKind::Close(AccessMode::Read)))));
+        assert!(!is_change(&event(EventKind::Access(AccessKind::Read))));
+        assert!(is_change(&event(EventKind::Access(AccessKind::Close(AccessMode::Write)))));
+        assert!(is_change(&event(EventKind::Create(CreateKind::File))));
+        assert!(is_change(&event(EventKind::Modify(ModifyKind::Name(RenameMode::To)))));
+        assert!(is_change(&Err(notify::Error::generic("lost"))));
     }
 }

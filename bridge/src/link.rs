@@ -5,7 +5,8 @@
 //! `a1.OQSsiquc01req.xml`) into `link/in` (written under a temporary name and renamed), and finds
 //! `<id>.answered.xml`, `<id>.failed.txt` or `<id>.uncertain.txt` in `link/out`, reader results in `link/face` and
 //! the health in `link/health.json`. The edge link wraps another link and also hands every reader result on to
-//! onshi's edge ([`EdgeSink`]), adding how that stands to the health. Adapter code: no decisions.
+//! onshi's edge ([`EdgeSink`]), adding how that stands to the health, and reports the health to the edge through
+//! the sink. Adapter code: no decisions.
 
 use std::path::{Path, PathBuf};
 
@@ -128,18 +129,24 @@ impl<L: Link> EdgeLink<L> {
         &self.sink
     }
 
+    /// The health with the edge's part: to the inner link, and to the edge (which the sink does in the background).
     fn report(&mut self, edge: EdgeHealth) -> Result<(), BridgeError> {
         self.reported = Some(edge.clone());
-        self.inner.health(&Health { edge: Some(edge), ..self.spool_health.clone() })
+        let health = self.spool_health.with_edge(edge);
+        self.sink.report(health.report.clone());
+        self.inner.health(&health)
     }
 }
 
 impl<L: Link> Link for EdgeLink<L> {
     fn requests(&mut self) -> Result<Vec<(NewRequest, String)>, BridgeError> {
-        // The sender works on its own thread: what it changed is reported on the bridge's next pass.
+        // The sender works on its own thread: what it changed is reported on the bridge's next pass. The edge is
+        // handed the health on every pass, which is what keeps its heartbeats going.
         let edge = self.sink.health();
         if self.reported.as_ref() != Some(&edge) {
             self.report(edge)?;
+        } else {
+            self.sink.report(self.spool_health.with_edge(edge).report);
         }
         self.inner.requests()
     }

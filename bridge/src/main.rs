@@ -13,11 +13,10 @@ use std::sync::atomic::AtomicBool;
 
 use onshi_bridge::BridgeError;
 use onshi_bridge::bridge::{Bridge, Options};
-use onshi_bridge::core::outbox::Backoff;
 use onshi_bridge::device::{self, Enrolled};
 use onshi_bridge::edge;
 use onshi_bridge::link::{EdgeLink, FolderLink, Link};
-use onshi_bridge::sink::EdgeSink;
+use onshi_bridge::sink::{EdgeSink, Timing};
 
 fn minutes(text: &str) -> Option<u32> {
     let (h, m) = text.split_once(':')?;
@@ -153,7 +152,7 @@ fn main() -> ExitCode {
                 let folder = FolderLink::new(&options.state.join("link"))?;
                 match enrolled {
                     Some(enrolled) => {
-                        let sink = EdgeSink::open(&options.state, enrolled, Backoff::default())?;
+                        let sink = EdgeSink::open(&options.state, enrolled, Timing::default())?;
                         run(options, EdgeLink::new(folder, sink))
                     }
                     None => run(options, folder),

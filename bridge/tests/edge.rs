@@ -1,5 +1,6 @@
 //! The bridge as an enrolled device of onshi's edge, against a fake edge in this process: a TCP listener on
 //! 127.0.0.1 answering HTTP/1.1 by hand, which checks every device proof with the public key the bridge enrolled.
+//! It takes reader results and health reports; health reports can be refused (500) or held unanswered.
 
 #![allow(clippy::unwrap_used, reason = "a test should stop at the first unexpected value")]
 
@@ -9,8 +10,9 @@ use std::collections::{HashMap, VecDeque};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::path::Path;
-use std::sync::{Arc, Mutex, mpsc};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::sync::atomic::{AtomicBool, AtomicU16, Ordering};
+use std::sync::{Arc, Condvar, Mutex, mpsc};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -20,7 +22,8 @@ use onshi_bridge::core::outbox::Backoff;
 use onshi_bridge::device;
 use onshi_bridge::edge;
 use onshi_bridge::link::{EdgeLink, FolderLink};
-use onshi_bridge::sink::{EDGE_JOURNAL, EdgeSink};
+use onshi_bridge::sim::Faults;
+use onshi_bridge::sink::{EDGE_JOURNAL, EdgeSink, Timing};
 use onshi_onsfile::messages::{AnswerHeader, QualificationRecord, StatusAnswer, StatusBody};
 use onshi_onsfile::record::{Checked, One};
 use onshi_onsfile::{Charset, document};
@@ -28,6 +31,7 @@ use onshi_proto::api::{
     DEVICE_ID_HEADER, DEVICE_NONCE_HEADER, DEVICE_PROOF_MAX_SKEW_SECS, DEVICE_SIGNATURE_HEADER, DEVICE_TIME_HEADER,
     ENROL_PATH, EnrolRequest, device_proof_message, is_device_proof_nonce,
 };
+use onshi_proto::bridge_health::{BRIDGE_HEALTH_PATH, BridgeHealth};
 use onshi_proto::qualification::Validity;
 use onshi_proto::reader_result::{BRIDGE_READER_RESULT_PATH, ReaderResult};
 use p256::ecdsa::signature::Verifier as _;
@@ -45,6 +49,7 @@ struct Seen {
     path: String,
     headers: HashMap<String, String>,
     body: Vec<u8>,
+    at: Instant,
 }
 
 impl Seen {
@@ -55,13 +60,35 @@ impl Seen {
     fn result(&self) -> ReaderResult {
         serde_json::from_slice(&self.body).unwrap()
     }
+
+    fn health(&self) -> BridgeHealth {
+        serde_json::from_slice(&self.body).unwrap()
+    }
 }
 
-/// The fake edge: answers enrolment with a device id, and reader results with the scripted statuses, then 200.
+/// How the fake edge answers health reports.
+const HEALTH_TAKEN: u16 = 204;
+/// A health report is held unanswered until the fake edge is released.
+const HEALTH_HELD: u16 = 0;
+
+/// Connections held open by the fake edge until it is released.
+#[derive(Default)]
+struct Held {
+    released: Mutex<bool>,
+    wake: Condvar,
+}
+
+/// The fake edge: answers enrolment with a device id, reader results with the scripted statuses, then 200, and
+/// health reports with `health_status` (204, a refusal, or [`HEALTH_HELD`]). Each connection has its own thread,
+/// so a held health report holds up nothing else. Reader results and enrolments are seen through [`Self::next`];
+/// health reports are kept apart ([`Self::health_reports`]).
 struct FakeEdge {
     port: u16,
     seen: mpsc::Receiver<Seen>,
     script: Arc<Mutex<VecDeque<u16>>>,
+    health: Arc<Mutex<Vec<Seen>>>,
+    health_status: Arc<AtomicU16>,
+    held: Arc<Held>,
 }
 
 impl FakeEdge {
@@ -70,32 +97,71 @@ impl FakeEdge {
         let port = listener.local_addr().unwrap().port();
         let (sender, seen) = mpsc::channel();
         let script = Arc::new(Mutex::new(script.iter().copied().collect::<VecDeque<u16>>()));
-        let answers = Arc::clone(&script);
+        let health = Arc::new(Mutex::new(Vec::new()));
+        let health_status = Arc::new(AtomicU16::new(HEALTH_TAKEN));
+        let held = Arc::new(Held::default());
+        let (answers, reports, health_answer, hold) =
+            (Arc::clone(&script), Arc::clone(&health), Arc::clone(&health_status), Arc::clone(&held));
         std::thread::spawn(move || {
             for stream in listener.incoming() {
                 let Ok(mut stream) = stream else { continue };
-                let Some(request) = read_request(&mut stream) else { continue };
-                let (status, body) = if request.path == ENROL_PATH {
-                    (200, format!(r#"{{"device_id":"{DEVICE_ID}","facility_code":"{FACILITY}"}}"#))
-                } else {
-                    let status = answers.lock().unwrap().pop_front().unwrap_or(200);
-                    let body = if (200..300).contains(&status) {
-                        r#"{"new":true}"#.to_owned()
-                    } else {
-                        r#"{"error":"bad_request","message":"The request is malformed."}"#.to_owned()
-                    };
-                    (status, body)
-                };
-                // Recorded before answering, so a test that saw the answer's effect has seen the request.
-                let _ = sender.send(request);
-                let _ = write!(
-                    stream,
-                    "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-                    body.len()
+                let (sender, answers, reports, health_answer, hold) = (
+                    sender.clone(),
+                    Arc::clone(&answers),
+                    Arc::clone(&reports),
+                    Arc::clone(&health_answer),
+                    Arc::clone(&hold),
                 );
+                std::thread::spawn(move || {
+                    let Some(request) = read_request(&mut stream) else { return };
+                    if request.path == BRIDGE_HEALTH_PATH {
+                        let status = health_answer.load(Ordering::SeqCst);
+                        reports.lock().unwrap().push(request);
+                        if status == HEALTH_HELD {
+                            let mut released = hold.released.lock().unwrap();
+                            while !*released {
+                                released = hold.wake.wait(released).unwrap();
+                            }
+                            return;
+                        }
+                        let body = r#"{"error":"internal","message":"The edge failed."}"#;
+                        respond(&mut stream, status, if status == 204 { "" } else { body });
+                        return;
+                    }
+                    let (status, body) = if request.path == ENROL_PATH {
+                        (200, format!(r#"{{"device_id":"{DEVICE_ID}","facility_code":"{FACILITY}"}}"#))
+                    } else {
+                        let status = answers.lock().unwrap().pop_front().unwrap_or(200);
+                        let body = if (200..300).contains(&status) {
+                            r#"{"new":true}"#.to_owned()
+                        } else {
+                            r#"{"error":"bad_request","message":"The request is malformed."}"#.to_owned()
+                        };
+                        (status, body)
+                    };
+                    // Recorded before answering, so a test that saw the answer's effect has seen the request.
+                    let _ = sender.send(request);
+                    respond(&mut stream, status, &body);
+                });
             }
         });
-        Self { port, seen, script }
+        Self { port, seen, script, health, health_status, held }
+    }
+
+    /// Health reports from now on are answered with `status` ([`HEALTH_HELD`]: not at all until released).
+    fn answer_health_with(&self, status: u16) {
+        self.health_status.store(status, Ordering::SeqCst);
+    }
+
+    /// The health reports received so far, oldest first.
+    fn health_reports(&self) -> Vec<Seen> {
+        self.health.lock().unwrap().clone()
+    }
+
+    /// Lets go of every held health report (the bridge sees its connection close).
+    fn release(&self) {
+        *self.held.released.lock().unwrap() = true;
+        self.held.wake.notify_all();
     }
 
     fn url(&self) -> String {
@@ -120,6 +186,16 @@ impl FakeEdge {
     }
 }
 
+/// Answers `status` with the JSON `body`, or with no body at all when it is empty (a 204).
+fn respond(stream: &mut std::net::TcpStream, status: u16, body: &str) {
+    let head = if body.is_empty() {
+        String::new()
+    } else {
+        format!("content-type: application/json\r\ncontent-length: {}\r\n", body.len())
+    };
+    let _ = write!(stream, "HTTP/1.1 {status} X\r\n{head}connection: close\r\n\r\n{body}");
+}
+
 fn read_request(stream: &mut std::net::TcpStream) -> Option<Seen> {
     let mut reader = BufReader::new(stream.try_clone().ok()?);
     let mut line = String::new();
@@ -140,7 +216,7 @@ fn read_request(stream: &mut std::net::TcpStream) -> Option<Seen> {
     let length: usize = headers.get("content-length").and_then(|l| l.parse().ok()).unwrap_or(0);
     let mut body = vec![0; length];
     reader.read_exact(&mut body).ok()?;
-    Some(Seen { method, path, headers, body })
+    Some(Seen { method, path, headers, body, at: Instant::now() })
 }
 
 /// Enrols `state` at the fake edge in this process; answers the public key the edge received.
@@ -153,10 +229,15 @@ fn enrol(fake: &FakeEdge, state: &Path) -> Vec<u8> {
     body.public_key.as_slice().to_vec()
 }
 
+/// What the edge checks of a reader result's device proof ([`assert_proven_at`]).
+fn assert_proven(seen: &Seen, public_key_spki: &[u8]) {
+    assert_proven_at(seen, BRIDGE_READER_RESULT_PATH, public_key_spki);
+}
+
 /// What the edge checks of a device proof, with the key it enrolled: the path, the headers, a fresh time, the nonce
 /// form, and the signature over exactly this method, path, time, nonce and body.
-fn assert_proven(seen: &Seen, public_key_spki: &[u8]) {
-    assert_eq!((seen.method.as_str(), seen.path.as_str()), ("POST", BRIDGE_READER_RESULT_PATH));
+fn assert_proven_at(seen: &Seen, path: &str, public_key_spki: &[u8]) {
+    assert_eq!((seen.method.as_str(), seen.path.as_str()), ("POST", path));
     assert_eq!(seen.header("content-type"), "application/json");
     assert_eq!(seen.header(DEVICE_ID_HEADER), DEVICE_ID);
     let time = seen.header(DEVICE_TIME_HEADER);
@@ -171,8 +252,8 @@ fn assert_proven(seen: &Seen, public_key_spki: &[u8]) {
     assert!(key.verify(&message, &signature).is_ok(), "the device proof verifies with the enrolled key");
 }
 
-fn fast() -> Backoff {
-    Backoff { first_ms: 20, max_ms: 200 }
+fn fast() -> Timing {
+    Timing { backoff: Backoff { first_ms: 20, max_ms: 200 }, ..Timing::default() }
 }
 
 fn sink(state: &Path) -> EdgeSink {
@@ -314,7 +395,7 @@ fn a_result_not_acknowledged_before_a_restart_is_sent_after_it() {
         let sink = EdgeSink::open(
             &site.state(),
             device::load(&site.state()).unwrap().unwrap(),
-            Backoff { first_ms: 3_600_000, max_ms: 3_600_000 },
+            Timing { backoff: Backoff { first_ms: 3_600_000, max_ms: 3_600_000 }, ..Timing::default() },
         )
         .unwrap();
         sink.offer(&first, &bytes).unwrap();
@@ -497,4 +578,174 @@ fn an_edge_whose_tls_fails_is_unreachable_and_tried_again_not_a_crash() {
     let attempt = edge::EdgeClient::new(&enrolled.device.edge).send_reader_result(&enrolled, &result);
     assert!(matches!(attempt, onshi_bridge::core::outbox::Attempt::Unreachable(_)), "{attempt:?}");
     assert_eq!(attempt.reply(), onshi_bridge::core::outbox::Reply::TryAgain);
+}
+
+/// Time between the running bridge's full scans (its watcher wakes it sooner).
+const SCAN: Duration = Duration::from_millis(100);
+
+/// Runs the bridge (enrolled in `site`, reporting with `timing`, a stall after `stall_ms`) and `terminal`, each on
+/// its own thread and on its own watchers and scans, while `test` looks at what they write and send.
+fn running_bridge(
+    site: &Site,
+    terminal: &onshi_bridge::sim::Terminal,
+    timing: Timing,
+    stall_ms: u64,
+    test: impl FnOnce(),
+) {
+    let mut options = site.options();
+    options.scan_interval = SCAN;
+    options.config.stall_after_ms = stall_ms;
+    let sink = EdgeSink::open(&site.state(), device::load(&site.state()).unwrap().unwrap(), timing).unwrap();
+    let mut bridge = Bridge::open(options, EdgeLink::new(FolderLink::new(&site.link()).unwrap(), sink)).unwrap();
+    let inbox = site.link().join("in");
+    let stop = AtomicBool::new(false);
+    std::thread::scope(|scope| {
+        let stop = &stop;
+        scope.spawn(move || terminal.run(stop, SCAN).unwrap());
+        let running = scope.spawn(|| bridge.run(stop, Some(&inbox)).unwrap());
+        let tested = std::panic::catch_unwind(std::panic::AssertUnwindSafe(test));
+        stop.store(true, Ordering::Relaxed);
+        running.join().unwrap();
+        if let Err(panic) = tested {
+            std::panic::resume_unwind(panic);
+        }
+    });
+}
+
+/// Waits for the first health report received after `since` that `wanted` accepts, failing after `limit`.
+fn health_report(fake: &FakeEdge, since: Instant, limit: Duration, wanted: impl Fn(&BridgeHealth) -> bool) -> Seen {
+    let mut found = None;
+    wait_for("a health report", limit, || {
+        found = fake.health_reports().into_iter().find(|seen| seen.at >= since && wanted(&seen.health()));
+        found.is_some()
+    });
+    found.unwrap()
+}
+
+#[test]
+fn health_is_reported_with_a_device_proof_and_again_every_heartbeat_when_nothing_changes() {
+    let fake = FakeEdge::start(&[]);
+    let site = Site::new();
+    let terminal = site.terminal(1);
+    let public_key = enrol(&fake, &site.state());
+    let heartbeat = Duration::from_millis(300);
+    // Nothing happens while the bridge runs: every report after the first is a heartbeat.
+    running_bridge(&site, &terminal, Timing { heartbeat, ..fast() }, 30_000, || {
+        wait_for("three health reports", WAIT, || fake.health_reports().len() >= 3);
+    });
+    let reports = fake.health_reports();
+    for seen in &reports {
+        assert_proven_at(seen, BRIDGE_HEALTH_PATH, &public_key);
+        assert_eq!(seen.health(), BridgeHealth::default(), "a quiet bridge");
+    }
+    for pair in reports.windows(2) {
+        let gap = pair[1].at.duration_since(pair[0].at);
+        assert!(gap >= heartbeat / 2, "a heartbeat, not a burst: {gap:?}");
+    }
+    assert!(fake.unexpected().is_none(), "no reader result was sent");
+}
+
+#[test]
+fn a_bridge_that_stops_passing_over_its_folders_stops_reporting() {
+    let fake = FakeEdge::start(&[]);
+    let site = Site::new();
+    let _terminal = site.terminal(1);
+    enrol(&fake, &site.state());
+    let heartbeat = Duration::from_millis(100);
+    let sink =
+        EdgeSink::open(&site.state(), device::load(&site.state()).unwrap().unwrap(), Timing { heartbeat, ..fast() })
+            .unwrap();
+    let mut bridge = Bridge::open(site.options(), EdgeLink::new(FolderLink::new(&site.link()).unwrap(), sink)).unwrap();
+    // Three passes a heartbeat apart, then none: as a loop stuck on a share that hangs.
+    for passes in 1..=3 {
+        bridge.step().unwrap();
+        wait_for("the pass's report", WAIT, || fake.health_reports().len() >= passes);
+        let last = fake.health_reports().last().unwrap().at;
+        wait_for("the heartbeat to fall due", WAIT, || last.elapsed() >= heartbeat);
+    }
+    let reported = fake.health_reports().len();
+    let idle = Instant::now();
+    wait_for("five heartbeats' time", WAIT, || idle.elapsed() >= heartbeat * 5);
+    assert_eq!(fake.health_reports().len(), reported, "no heartbeat without a pass");
+    bridge.step().unwrap();
+    wait_for("the report after a pass", WAIT, || fake.health_reports().len() > reported);
+}
+
+#[test]
+fn a_stalled_link_app_is_reported_to_the_edge_within_the_stall_limit_and_a_scan_and_so_is_its_recovery() {
+    let fake = FakeEdge::start(&[]);
+    let site = Site::new();
+    let terminal = site.terminal(1);
+    terminal.set_faults(Faults { stalled: true, ..Faults::default() });
+    let public_key = enrol(&fake, &site.state());
+    let stall = Duration::from_millis(300);
+    // The heartbeat is left at its 20 s: what arrives here arrives because the health changed.
+    running_bridge(&site, &terminal, fast(), 300, || {
+        let dropped = Instant::now();
+        site.submit("s1", "OQSsiquc01req", &check_request("00000"));
+        let seen = health_report(&fake, dropped, WAIT, |h| h.link_app_stalled_ms.is_some());
+        let took = seen.at.duration_since(dropped);
+        // The stall limit and one scan, and a second for publishing, the HTTP call and a busy machine.
+        assert!(took <= stall + SCAN + Duration::from_secs(1), "reported after {took:?}");
+        assert_proven_at(&seen, BRIDGE_HEALTH_PATH, &public_key);
+        let health = seen.health();
+        assert!(health.link_app_stalled_ms.unwrap() >= 300, "{health:?}");
+        assert_eq!(health.waiting_in_req, 1);
+        assert!(!health.terminal_unreachable);
+
+        terminal.set_faults(Faults::default());
+        wait_for("the answer", WAIT, || site.outcome("s1").is_some());
+        health_report(&fake, seen.at, WAIT, |h| *h == BridgeHealth::default());
+    });
+}
+
+#[test]
+fn requests_and_reader_results_go_on_while_the_edge_refuses_or_holds_health_reports() {
+    for status in [500, HEALTH_HELD] {
+        let fake = FakeEdge::start(&[]);
+        fake.answer_health_with(status);
+        let site = Site::new();
+        let terminal = site.terminal(2);
+        enrol(&fake, &site.state());
+        let timing = Timing { heartbeat: Duration::from_millis(200), ..fast() };
+        running_bridge(&site, &terminal, timing, 30_000, || {
+            wait_for("a health report to reach the edge", WAIT, || !fake.health_reports().is_empty());
+            site.submit("r1", "OQSsiquc01req", &check_request("00001"));
+            let name = terminal.reader_check(population(1).remove(0), "000").unwrap();
+            wait_for("the answer", WAIT, || site.outcome("r1").is_some());
+            assert_eq!(fake.next().result().file_name.as_str(), name, "status {status}");
+            wait_for("the acknowledgement", WAIT, || count(&journal(&site.state()), "\"Acknowledged\"") == 1);
+            if status == HEALTH_HELD {
+                assert_eq!(fake.health_reports().len(), 1, "one report held, none sent beside it");
+            } else {
+                wait_for("refused heartbeats to go on", WAIT, || fake.health_reports().len() >= 3);
+            }
+            fake.release();
+        });
+        assert!(fake.unexpected().is_none(), "status {status}: the result was sent once");
+    }
+}
+
+#[test]
+fn requests_go_on_and_reader_results_wait_while_the_edge_cannot_be_reached() {
+    let fake = FakeEdge::start(&[]);
+    let site = Site::new();
+    let terminal = site.terminal(2);
+    enrol(&fake, &site.state());
+    // The edge moves away: the device now names a port nothing listens on.
+    let closed = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let path = site.state().join(device::DEVICE_FILE);
+    let mut record: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    record["edge"] = format!("http://127.0.0.1:{closed}").into();
+    std::fs::write(&path, serde_json::to_vec(&record).unwrap()).unwrap();
+    let timing = Timing { heartbeat: Duration::from_millis(200), ..fast() };
+    running_bridge(&site, &terminal, timing, 30_000, || {
+        site.submit("r1", "OQSsiquc01req", &check_request("00001"));
+        let name = terminal.reader_check(population(1).remove(0), "000").unwrap();
+        wait_for("the answer", WAIT, || site.outcome("r1").is_some());
+        wait_for("the reader result in the folder link", WAIT, || site.link().join("face").join(&name).exists());
+        let health = || std::fs::read_to_string(site.link().join("health.json")).unwrap_or_default();
+        wait_for("the result to wait for the edge", WAIT, || health().contains("\"results_unsent\": 1"));
+    });
+    assert!(fake.health_reports().is_empty() && fake.unexpected().is_none());
 }

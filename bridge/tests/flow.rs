@@ -166,12 +166,12 @@ fn a_stalled_link_app_is_reported_and_clears_when_it_resumes() {
     bridge.step().unwrap();
     terminal.step().unwrap();
     bridge.step().unwrap();
-    assert!(!health().contains("\"link_app_stalled_ms\": null"), "{}", health());
+    assert!(health().contains("\"link_app_stalled_ms\": "), "{}", health());
     assert!(health().contains("\"waiting_in_req\": 1"));
     terminal.set_faults(Faults::default());
     terminal.step().unwrap();
     bridge.step().unwrap();
-    assert!(health().contains("\"link_app_stalled_ms\": null"), "{}", health());
+    assert!(!health().contains("\"link_app_stalled_ms\""), "{}", health());
 }
 
 #[test]
@@ -203,7 +203,7 @@ fn face_silence_in_opening_hours_is_reported() {
     });
     bridge.step().unwrap();
     let health = std::fs::read_to_string(site.link().join("health.json")).unwrap();
-    assert!(!health.contains("\"face_silent_ms\": null"), "{health}");
+    assert!(health.contains("\"face_silent_ms\": "), "{health}");
 }
 
 #[test]

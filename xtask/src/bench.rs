@@ -44,8 +44,9 @@ enum Program {
 }
 
 /// Every benchmark program, cheapest first.
-const PROGRAMS: [Program; 7] = [
+const PROGRAMS: [Program; 8] = [
     Program::CargoBin { package: "onshi-vcard", bin: "card-bench" },
+    Program::CargoBench { package: "onshi-bridge", bench: "bridge_latency" },
     Program::CargoBench { package: "onshi-edge", bench: "session_cpu" },
     Program::Node { script: "edge/bench/edge-bench.mjs" },
     Program::Node { script: "tests/bench/kiosk-bench.mjs" },
@@ -239,6 +240,8 @@ mod tests {
             Some(3.25)
         );
         assert_eq!(parse_line("bench: a.b = NaN MiB (target report)").map(|f| f.target), Some("report".into()));
+        let rate = parse_line("bench: bridge.bulk_rows_per_s = 12715.4 rows/s (n 1) (target report)");
+        assert_eq!(rate.map(|f| (f.value, f.unit, f.n)), Some((12715.4, "rows/s".into(), Some(1))));
         for not_a_figure in [
             "origin_scale: loaded 10000 persons",
             "bench: a.b = fast req/s (target >= 1)",

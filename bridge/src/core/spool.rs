@@ -16,7 +16,9 @@ use onshi_onsfile::name::{Direction, ExchangeName, FileName, MAX_SEQUENCE, Opera
 use onshi_onsfile::record::{Checked, One};
 use onshi_onsfile::{Charset, tree};
 
-use super::health::Health;
+use onshi_proto::bridge_health::BridgeHealth;
+
+use super::health::{Health, wire_count};
 use super::journal::Record;
 
 /// Limits and identity.
@@ -471,16 +473,18 @@ impl Spool {
             .max();
         let last_face = *self.last_face_ms.get_or_insert(now.ms);
         let silent = now.ms.saturating_sub(last_face);
-        let health = Health {
+        let uncertain = self.entries.values().filter(|e| matches!(e.state, State::Uncertain(_))).count();
+        let report = BridgeHealth {
             link_app_stalled_ms: oldest.filter(|age| *age >= self.config.stall_after_ms),
-            waiting_in_req: waiting.len(),
+            waiting_in_req: wire_count(waiting.len()),
             face_silent_ms: (now.open && silent >= self.config.face_silence_ms).then_some(silent),
-            uncertain: self.entries.values().filter(|e| matches!(e.state, State::Uncertain(_))).count(),
+            uncertain: wire_count(uncertain),
             terminal_unreachable: false,
-            edge: None,
+            results_unsent: 0,
         };
+        let health = Health { report, edge: None };
         if health.is_ok() != self.health.is_ok()
-            || health.waiting_in_req != self.health.waiting_in_req
+            || health.report.waiting_in_req != self.health.report.waiting_in_req
             || !health.is_ok()
         {
             effects.push(Effect::Health(health.clone()));
@@ -704,6 +708,6 @@ mod tests {
         assert!(journalled(&spool.tick(now(999), &[])).is_empty());
         assert!(matches!(&journalled(&spool.tick(now(1000), &[]))[..], [Record::Uncertain { .. }]));
         assert!(journalled(&spool.tick(now(5000), &[])).is_empty());
-        assert_eq!(spool.health().uncertain, 1);
+        assert_eq!(spool.health().report.uncertain, 1);
     }
 }

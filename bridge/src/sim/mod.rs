@@ -9,12 +9,12 @@
 pub mod population;
 pub mod trigger;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use onshi_onsfile::document;
 use onshi_onsfile::messages::{
@@ -47,6 +47,28 @@ pub struct Faults {
     pub bulk_not_ready: u32,
 }
 
+/// The simulated 連携アプリ's own time for one request: from the pass that found the file in `req` to its answer
+/// written in `res` (what a benchmark subtracts to get the bridge's share).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AnswerTime {
+    /// The request's file name in `req`.
+    pub request: String,
+    /// When the pass listed `req` and found it.
+    pub seen: Instant,
+    /// When its answer was complete in `res`.
+    pub answered: Instant,
+}
+
+impl AnswerTime {
+    /// The simulator's time for this request.
+    pub fn duration(&self) -> Duration {
+        self.answered.saturating_duration_since(self.seen)
+    }
+}
+
+/// How many [`AnswerTime`]s the terminal keeps (the latest), so that a long-running simulator does not grow.
+pub const ANSWER_TIMES_KEPT: usize = 4096;
+
 /// The simulated terminal.
 pub struct Terminal {
     root: PathBuf,
@@ -56,6 +78,7 @@ pub struct Terminal {
     uploads: Mutex<HashMap<String, Vec<SearchInfo>>>,
     processed: AtomicUsize,
     face_counter: AtomicUsize,
+    answer_times: Mutex<VecDeque<AnswerTime>>,
 }
 
 impl std::fmt::Debug for Terminal {
@@ -76,6 +99,7 @@ impl Terminal {
             uploads: Mutex::new(HashMap::new()),
             processed: AtomicUsize::new(0),
             face_counter: AtomicUsize::new(0),
+            answer_times: Mutex::new(VecDeque::new()),
         })
     }
 
@@ -102,6 +126,11 @@ impl Terminal {
         self.processed.load(Ordering::SeqCst)
     }
 
+    /// The simulator's own time for the latest requests it answered (at most [`ANSWER_TIMES_KEPT`]), oldest first.
+    pub fn answer_times(&self) -> Vec<AnswerTime> {
+        self.answer_times.lock().map(|times| times.iter().cloned().collect()).unwrap_or_default()
+    }
+
     /// Takes and answers every request file now in `req`; returns how many.
     pub fn step(&self) -> Result<usize, BridgeError> {
         if self.faults().stalled {
@@ -109,13 +138,21 @@ impl Terminal {
         }
         let req = self.root.join("req");
         let mut count = 0;
-        for name in files::list(&req)? {
+        let listed = files::list(&req)?;
+        let seen = Instant::now();
+        for name in listed {
             let Ok(FileName::Exchange(parsed)) = FileName::parse(&name) else { continue };
             let Some(bytes) = files::read_if_there(&req.join(&name)) else { continue };
             std::fs::remove_file(req.join(&name)).context(|| format!("take {name}"))?;
             self.processed.fetch_add(1, Ordering::SeqCst);
             count += 1;
             self.answer(&parsed, &bytes)?;
+            if let Ok(mut times) = self.answer_times.lock() {
+                if times.len() == ANSWER_TIMES_KEPT {
+                    times.pop_front();
+                }
+                times.push_back(AnswerTime { request: name, seen, answered: Instant::now() });
+            }
         }
         Ok(count)
     }
