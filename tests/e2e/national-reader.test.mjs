@@ -78,7 +78,7 @@ describe('national reader', () => {
     await context.close();
   });
 
-  test('a 連携アプリ that stops taking requests is shown to staff, in their language, until they look', async () => {
+  test('a 連携アプリ that stops taking requests is shown to staff, in their language', async () => {
     const { page, context } = await openStaff(env.browser, env.stack);
     // A terminal whose 連携アプリ has hung: requests pile up in req. The bridge calls it stalled after 2 s.
     const bridge = await env.stack.startBridge(undefined, { stalled: true, stallMs: 2000 });
