@@ -26,7 +26,7 @@ const NATIONAL_READER_PATIENTS = [
   {
     name: '受付　陽子', name_kana: 'ｳｹﾂｹ ﾖｳｺ', birth_date: '1979-04-21', sex: 'female', insurer_number: '06130017',
     insurer_name: '全国健康保険協会東京支部', symbol: '1234', number: '0056', branch: '00', ratio_percent: 30,
-    validity: 'valid', limit_category: 'A03',
+    validity: 'valid', limit_category: 'A03', prescription: 'electronic',
   },
   {
     name: '長寿　茂', name_kana: 'ﾁｮｳｼﾞｭ ｼｹﾞﾙ', birth_date: '1953-08-02', sex: 'male', insurer_number: '06130017',

@@ -43,7 +43,7 @@ describe('national reader', () => {
     const bridge = await env.stack.startBridge();
     const readerRows = page.locator('tr.checkin[data-method="national_reader"]');
 
-    bridge.readerCheck(patient({ limit_category: 'A03' }));
+    bridge.readerCheck(patient({ limit_category: 'A03', prescription: 'electronic' }));
     const first = readerRows.filter({ hasText: '診療　花子' });
     await first.waitFor();
     assert.equal(await first.getAttribute('data-validity'), 'valid');
@@ -52,6 +52,8 @@ describe('national reader', () => {
     assert.match(await first.locator('.insurer').textContent(), /全国健康保険協会/);
     assert.equal(await first.locator('.method').textContent(), '顔認証付きカードリーダー');
     assert.match(await first.locator('.benefits').textContent(), /A03/);
+    // The prescription format the patient chose on the national reader, as for a kiosk check-in.
+    assert.equal(await first.getAttribute('data-prescription'), 'electronic');
     await screenshot(page, 'staff-national-reader-row');
 
     // The bridge dies without warning; the next patient is checked on the national reader while it is down.

@@ -280,18 +280,7 @@ mod tests {
     use super::*;
 
     fn result(file: &str) -> ReaderResult {
-        ReaderResult {
-            file_name: FaceFileName::parse(file).unwrap(),
-            checked_at: Some(1),
-            validity: Validity::Valid,
-            name: None,
-            name_kana: None,
-            insurer_number: None,
-            insurer_name: None,
-            contribution_percent: None,
-            disqualification_date: None,
-            limit_category: None,
-        }
+        ReaderResult::new(FaceFileName::parse(file).unwrap(), Some(1), Validity::Valid)
     }
 
     fn journalled(effects: &[OutboxEffect]) -> Vec<EdgeRecord> {

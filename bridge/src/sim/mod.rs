@@ -25,6 +25,7 @@ use onshi_onsfile::messages::{
 use onshi_onsfile::name::{ExchangeName, FaceName, FileName, Operation, System};
 use onshi_onsfile::record::{Check, Checked, One, Record};
 use onshi_onsfile::{Charset, Element};
+use onshi_proto::origin::PrescriptionFormat;
 use onshi_proto::qualification::Validity;
 pub use population::{FixedPopulation, Found, Population};
 
@@ -290,6 +291,17 @@ impl Terminal {
         validity: Validity,
         processing_code: &str,
     ) -> Result<String, BridgeError> {
+        self.reader_check_choosing(record, validity, processing_code, None)
+    }
+
+    /// [`Self::reader_check_as`] where the patient also chose a prescription format on the reader.
+    pub fn reader_check_choosing(
+        &self,
+        record: Option<QualificationRecord>,
+        validity: Validity,
+        processing_code: &str,
+        prescription: Option<PrescriptionFormat>,
+    ) -> Result<String, BridgeError> {
         let now = clock::now_ms();
         let counter = self.face_counter.fetch_add(1, Ordering::SeqCst) + 1;
         let name = FaceName {
@@ -304,6 +316,7 @@ impl Terminal {
         let body = QualificationAnswerBody {
             status: checked("1"),
             validity: checked(&validity.code().to_string()),
+            prescription: prescription.map(|format| format.national_code().to_owned()),
             results: One(record.map(|record| ResultList { results: vec![record], unknown: Vec::new() })),
             ..QualificationAnswerBody::default()
         };

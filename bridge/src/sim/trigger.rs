@@ -14,6 +14,7 @@ use onshi_proto::IsoDate;
 use onshi_proto::identifier::Identifier;
 use onshi_proto::insured_number::BranchNumber;
 use onshi_proto::insurer_number::InsurerNumber;
+use onshi_proto::origin::PrescriptionFormat;
 use onshi_proto::qualification::{Sex, Validity};
 use onshi_proto::reader_result::Percent;
 use onshi_proto::record_text::RecordText;
@@ -64,6 +65,9 @@ pub struct ReaderCheck {
     /// 処理コード in the face file's name, three digits; `000` when absent.
     #[serde(default)]
     pub processing_code: Option<String>,
+    /// The prescription format the patient chose on the reader (`electronic` or `paper`), when they chose one.
+    #[serde(default)]
+    pub prescription: Option<PrescriptionFormat>,
 }
 
 fn checked<T: Check>(text: &str) -> Option<Checked<T>> {
@@ -136,8 +140,13 @@ impl Terminal {
             let path = dir.join(&name);
             let Some(bytes) = files::read_if_there(&path) else { continue };
             let outcome = ReaderCheck::parse(&bytes).and_then(|check| {
-                self.reader_check_as(Some(check.record()), check.validity, check.processing_code())
-                    .map_err(|e| e.to_string())
+                self.reader_check_choosing(
+                    Some(check.record()),
+                    check.validity,
+                    check.processing_code(),
+                    check.prescription,
+                )
+                .map_err(|e| e.to_string())
             });
             match outcome {
                 Ok(face) => written.push(face),

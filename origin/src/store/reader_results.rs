@@ -5,7 +5,7 @@
 //! `onshi_proto::reader_result`, the day from the HTTP layer's clock).
 
 use onshi_proto::IsoDate;
-use onshi_proto::origin::{AuthMethod, CheckIn};
+use onshi_proto::origin::{AuthMethod, CheckIn, PrescriptionFormat};
 use onshi_proto::qualification::Validity;
 use onshi_proto::reader_result::{ReaderResult, guidance_for, reason_for};
 
@@ -39,6 +39,7 @@ struct ReaderResultRow {
     contribution_percent: Option<i32>,
     disqualification_date: Option<String>,
     limit_category: Option<String>,
+    prescription: Option<String>,
 }
 
 impl ReaderResultRow {
@@ -73,7 +74,7 @@ impl ReaderResultRow {
                 .transpose()?,
             limit_category: self.limit_category,
             specific_diseases: Vec::new(),
-            prescription: None,
+            prescription: self.prescription.as_deref().map(|text| parse_stored("prescription", text)).transpose()?,
             expiry_notice: None,
             patient_mode: Default::default(),
         })
@@ -87,8 +88,9 @@ impl Store {
         let inserted = sqlx::query(
             "INSERT INTO reader_results (id, facility_code, file_name, device_id, checked_at, result_date, \
                                          received_at, validity, name, name_kana, insurer_number, insurer_name, \
-                                         contribution_percent, disqualification_date, limit_category) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) \
+                                         contribution_percent, disqualification_date, limit_category, \
+                                         prescription) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) \
              ON CONFLICT (facility_code, file_name) DO NOTHING",
         )
         .bind(new.id)
@@ -106,6 +108,7 @@ impl Store {
         .bind(result.contribution_percent.map(|p| i32::from(p.get())))
         .bind(result.disqualification_date.map(|date| date.to_string()))
         .bind(result.limit_category.as_deref())
+        .bind(result.prescription.map(PrescriptionFormat::as_str))
         .execute(self.pool())
         .await?;
         Ok(inserted.rows_affected() == 1)
@@ -115,7 +118,7 @@ impl Store {
     pub(crate) async fn reader_results_of_day(&self, facility_code: &str, day: IsoDate) -> Result<Vec<CheckIn>> {
         let rows: Vec<ReaderResultRow> = sqlx::query_as(
             "SELECT id, device_id, checked_at, validity, name, name_kana, insurer_number, insurer_name, \
-                    contribution_percent, disqualification_date, limit_category \
+                    contribution_percent, disqualification_date, limit_category, prescription \
              FROM reader_results WHERE facility_code = $1 AND result_date = $2 ORDER BY checked_at DESC, id",
         )
         .bind(facility_code)

@@ -26,6 +26,7 @@ fn upload(facility: &str, file: &str, checked_at: Option<i64>, validity: &str) -
             "insurer_name": "全国健康保険協会 東京支部",
             "contribution_percent": 30,
             "limit_category": "A03",
+            "prescription": "electronic",
         }
     })
 }
@@ -57,6 +58,7 @@ async fn a_reader_result_is_kept_once_and_listed_to_its_facility_only(db: Db) {
     assert_eq!(older.name.as_deref(), Some("山田 花子"));
     assert_eq!(older.contribution_percent, Some(30));
     assert_eq!(older.limit_category.as_deref(), Some("A03"));
+    assert_eq!(older.prescription, Some(onshi_proto::origin::PrescriptionFormat::Electronic));
     assert_eq!(
         (newest.validity, newest.reason, newest.guidance),
         (Validity::Invalid, Reason::Lost, Some(Guidance::ClaimForm))

@@ -13,6 +13,7 @@
 
 use onshi_proto::IsoDate;
 use onshi_proto::identifier::Identifier;
+use onshi_proto::origin::PrescriptionFormat;
 use onshi_proto::reader_result::{FaceFileName, Percent, ReaderResult};
 use onshi_proto::record_text::RecordText;
 
@@ -60,18 +61,13 @@ pub fn reader_result(file_name: &str, bytes: &[u8]) -> Result<ReaderResult, Onsf
         .and_then(|header| header.executed_at.as_ref())
         .and_then(|executed| executed.value)
         .and_then(unix_seconds);
-    let mut result = ReaderResult {
-        file_name,
-        checked_at,
-        validity,
-        name: None,
-        name_kana: None,
-        insurer_number: None,
-        insurer_name: None,
-        contribution_percent: None,
-        disqualification_date: None,
-        limit_category: None,
-    };
+    let mut result = ReaderResult::new(file_name, checked_at, validity);
+    result.prescription = answer
+        .body
+        .0
+        .as_ref()
+        .and_then(|body| body.prescription.as_deref())
+        .and_then(PrescriptionFormat::from_national_code);
     if let Some(record) = record {
         result.name = text(record.name.as_deref());
         result.name_kana = text(record.name_kana.as_deref());
@@ -178,6 +174,22 @@ mod tests {
         };
         let message = QualificationAnswer { header: One(Some(header)), body: One(Some(body)), unknown: Vec::new() };
         document::write(&message, charset).unwrap()
+    }
+
+    #[test]
+    fn the_prescription_format_chosen_on_the_reader_is_carried_and_an_unknown_code_is_not() {
+        let with_choice = |code: Option<&str>| {
+            let mut message =
+                document::read::<QualificationAnswer>(&face("1", vec![person()], Charset::Utf8)).unwrap().message;
+            if let Some(body) = message.body.0.as_mut() {
+                body.prescription = code.map(str::to_owned);
+            }
+            reader_result(NAME, &document::write(&message, Charset::ShiftJis).unwrap()).unwrap().prescription
+        };
+        assert_eq!(with_choice(Some("1")), Some(PrescriptionFormat::Electronic));
+        assert_eq!(with_choice(Some("2")), Some(PrescriptionFormat::Paper));
+        assert_eq!(with_choice(Some("9")), None);
+        assert_eq!(with_choice(None), None);
     }
 
     #[test]

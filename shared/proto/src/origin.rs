@@ -207,6 +207,21 @@ pub enum PrescriptionFormat {
 
 crate::wire_enum::wire_text!(PrescriptionFormat);
 
+impl PrescriptionFormat {
+    /// The national code of the choice (`PrescriptionIssueSelect`: 1 電子, 2 紙).
+    pub fn national_code(self) -> &'static str {
+        match self {
+            Self::Electronic => "1",
+            Self::Paper => "2",
+        }
+    }
+
+    /// The choice a national code names; `None` for any other text (the field is absent when nothing was chosen).
+    pub fn from_national_code(code: &str) -> Option<Self> {
+        [Self::Electronic, Self::Paper].into_iter().find(|format| format.national_code() == code.trim())
+    }
+}
+
 impl ConsentKind {
     /// True when a consent of kind `self` lets the facility see information of kind `wanted`.
     pub fn covers(self, wanted: ConsentKind) -> bool {

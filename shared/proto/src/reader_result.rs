@@ -12,6 +12,7 @@ use crate::IsoDate;
 use crate::facility::FacilityCode;
 use crate::identifier::Identifier;
 use crate::insurer_number::InsurerNumber;
+use crate::origin::PrescriptionFormat;
 use crate::qualification::{Guidance, Reason, Validity};
 use crate::record_text::RecordText;
 
@@ -83,6 +84,28 @@ pub struct ReaderResult {
     /// 限度額適用区分 (`LimitApplicationCertificateClassificationFlag`), when the patient agreed on the reader.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit_category: Option<Identifier>,
+    /// The prescription format the patient chose on the reader (`PrescriptionIssueSelect`), when they chose one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prescription: Option<PrescriptionFormat>,
+}
+
+impl ReaderResult {
+    /// A result that says only its file, time and validity; the reader's other fields are filled in as they are read.
+    pub fn new(file_name: FaceFileName, checked_at: Option<i64>, validity: Validity) -> Self {
+        Self {
+            file_name,
+            checked_at,
+            validity,
+            name: None,
+            name_kana: None,
+            insurer_number: None,
+            insurer_name: None,
+            contribution_percent: None,
+            disqualification_date: None,
+            limit_category: None,
+            prescription: None,
+        }
+    }
 }
 
 /// A share in percent, 0 to 100.
@@ -184,6 +207,18 @@ mod tests {
         assert!(serde_json::from_str::<ReaderResult>(&body(r#","name_of_spouse":"x""#)).is_err());
         let over = r#"{"file_name":"f.xml","validity":"valid","contribution_percent":101}"#;
         assert!(serde_json::from_str::<ReaderResult>(over).is_err());
+    }
+
+    #[test]
+    fn the_prescription_choice_is_read_from_its_national_code_only() {
+        assert_eq!(PrescriptionFormat::from_national_code("1"), Some(PrescriptionFormat::Electronic));
+        assert_eq!(PrescriptionFormat::from_national_code(" 2 "), Some(PrescriptionFormat::Paper));
+        for other in ["", "0", "3", "電子", "12"] {
+            assert_eq!(PrescriptionFormat::from_national_code(other), None, "{other:?}");
+        }
+        for format in [PrescriptionFormat::Electronic, PrescriptionFormat::Paper] {
+            assert_eq!(PrescriptionFormat::from_national_code(format.national_code()), Some(format));
+        }
     }
 
     #[test]
