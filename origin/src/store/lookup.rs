@@ -11,7 +11,7 @@ use sqlx::{AnyConnection, FromRow};
 
 use crate::error::{OriginError, Result};
 use crate::store::Store;
-use crate::store::rows::{CardHolderRecord, HoldStatus, NumberKey, parse_date, parse_stored};
+use crate::store::rows::{CardHolderRecord, HoldStatus, NumberKey, parse_date, parse_percent, parse_stored};
 
 /// One row of [`Store::card_holder`]'s statement: the link and person, and one qualification when there is one.
 #[derive(FromRow)]
@@ -214,10 +214,6 @@ async fn qualifications_of(conn: &mut AnyConnection, person_id: &str) -> Result<
     .fetch_all(&mut *conn)
     .await?;
     rows.into_iter().map(QualificationRow::into_record).collect::<Result<Vec<_>>>()
-}
-
-fn parse_percent(column: &str, value: i32) -> Result<u8> {
-    u8::try_from(value).map_err(|_| OriginError::CorruptRecord(format!("{column} is out of range")))
 }
 
 fn non_empty(text: String) -> Option<String> {

@@ -9,9 +9,9 @@ use onshi_proto::origin::{AuthMethod, CheckIn, PrescriptionFormat};
 use onshi_proto::qualification::Validity;
 use onshi_proto::reader_result::{ReaderResult, guidance_for, reason_for};
 
-use crate::error::{OriginError, Result};
+use crate::error::Result;
 use crate::store::Store;
-use crate::store::rows::parse_stored;
+use crate::store::rows::{parse_date, parse_percent, parse_stored};
 
 /// A reader result to keep.
 pub(crate) struct NewReaderResult<'a> {
@@ -46,7 +46,6 @@ impl ReaderResultRow {
     /// The row as the staff list shows every check: the national reader's own, named as such.
     fn into_wire(self) -> Result<CheckIn> {
         let validity: Validity = parse_stored("validity", &self.validity)?;
-        let corrupt = |what: &str| OriginError::CorruptRecord(format!("reader result {what}"));
         Ok(CheckIn {
             id: self.id,
             checked_in_at: self.checked_at,
@@ -65,12 +64,12 @@ impl ReaderResultRow {
             contribution_percent: self
                 .contribution_percent
                 .filter(|_| validity == Validity::Valid)
-                .map(|p| u8::try_from(p).map_err(|_| corrupt("contribution percent")))
+                .map(|p| parse_percent("contribution_percent", p))
                 .transpose()?,
             disqualification_date: self
                 .disqualification_date
                 .as_deref()
-                .map(|text| IsoDate::parse(text).map_err(|_| corrupt("disqualification date")))
+                .map(|text| parse_date("disqualification_date", text))
                 .transpose()?,
             limit_category: self.limit_category,
             specific_diseases: Vec::new(),

@@ -383,6 +383,11 @@ pub enum RegistrationResult {
     CertificateNotUsable,
 }
 
+/// A percentage as its integer column stores it.
+pub(crate) fn parse_percent(column: &str, value: i32) -> Result<u8> {
+    u8::try_from(value).map_err(|_| OriginError::CorruptRecord(format!("{column} is out of range")))
+}
+
 pub(crate) fn parse_date(column: &str, text: &str) -> Result<IsoDate> {
     IsoDate::parse(text).map_err(|_| OriginError::CorruptRecord(format!("{column} is not a YYYY-MM-DD date")))
 }

@@ -10,7 +10,7 @@ use onshi_proto::qualification::SpecificDiseaseCertificate;
 
 use crate::error::{OriginError, Result};
 use crate::store::Store;
-use crate::store::rows::parse_stored;
+use crate::store::rows::{parse_date, parse_percent, parse_stored};
 
 /// A check-in as the staff listing reads it back (the row written is [`CheckInRow`](crate::store::CheckInRow)).
 #[derive(sqlx::FromRow)]
@@ -71,16 +71,14 @@ impl CheckInListRow {
             insurer_name: self.insurer_name,
             contribution_percent: self
                 .contribution_percent
-                .map(|p| u8::try_from(p).map_err(|_| OriginError::CorruptRecord("contribution percent".into())))
+                .map(|p| parse_percent("contribution_percent", p))
                 .transpose()?,
             prescription: self.prescription.as_deref().map(|text| parse_stored("prescription", text)).transpose()?,
             device_label: self.device_label,
             disqualification_date: self
                 .disqualification_date
                 .as_deref()
-                .map(|text| {
-                    IsoDate::parse(text).map_err(|_| OriginError::CorruptRecord("disqualification date".into()))
-                })
+                .map(|text| parse_date("disqualification_date", text))
                 .transpose()?,
             limit_category: self.limit_category,
             specific_diseases: self
