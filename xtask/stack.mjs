@@ -45,18 +45,29 @@ function derToPem(path) {
   return `-----BEGIN CERTIFICATE-----\n${b64}-----END CERTIFICATE-----\n`;
 }
 
+/**
+ * Records every line `child` prints, on either stream, into `logs` under `name` (and on stderr when
+ * `ONSHI_STACK_VERBOSE` is set), handing each line to `onLine` too.
+ */
+function recordOutput(name, child, logs, onLine = () => {}) {
+  for (const stream of [child.stdout, child.stderr]) {
+    createInterface({ input: stream }).on('line', (line) => {
+      logs.push(`[${name}] ${line}`);
+      if (process.env.ONSHI_STACK_VERBOSE) console.error(`[${name}] ${line}`);
+      onLine(line);
+    });
+  }
+}
+
 /** Spawns a program and resolves with its URL once it prints `<prefix> http://…`; rejects if it exits first. */
 function startProcess(name, command, args, env, prefix, logs) {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    const record = (stream) => createInterface({ input: stream }).on('line', (line) => {
-      logs.push(`[${name}] ${line}`);
-      if (process.env.ONSHI_STACK_VERBOSE) console.error(`[${name}] ${line}`);
-      const match = line.match(new RegExp(`^${prefix} (http://\\S+)`));
+    const announcement = new RegExp(`^${prefix} (http://\\S+)`);
+    recordOutput(name, child, logs, (line) => {
+      const match = line.match(announcement);
       if (match) resolvePromise({ child, url: match[1] });
     });
-    record(child.stdout);
-    record(child.stderr);
     child.once('error', reject);
     // 'close' (not 'exit') fires after the output streams are drained, so the error carries the last log lines.
     child.once('close', (code, signal) => reject(new Error(`${name} exited early (${code ?? signal}):\n${logs.lines.join('\n')}`)));
@@ -67,12 +78,7 @@ function startProcess(name, command, args, env, prefix, logs) {
 function spawnLogged(name, command, args, logs) {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    for (const stream of [child.stdout, child.stderr]) {
-      createInterface({ input: stream }).on('line', (line) => {
-        logs.push(`[${name}] ${line}`);
-        if (process.env.ONSHI_STACK_VERBOSE) console.error(`[${name}] ${line}`);
-      });
-    }
+    recordOutput(name, child, logs);
     child.once('spawn', () => resolvePromise(child));
     child.once('error', reject);
   });
@@ -83,9 +89,7 @@ function runToEnd(name, command, args, logs) {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     const output = [];
-    for (const stream of [child.stdout, child.stderr]) {
-      createInterface({ input: stream }).on('line', (line) => { output.push(line); logs.push(`[${name}] ${line}`); });
-    }
+    recordOutput(name, child, logs, (line) => output.push(line));
     child.once('error', reject);
     child.once('close', (code) => (code === 0 ? resolvePromise() : reject(new Error(`${name} failed (${code}):\n${output.join('\n')}`))));
   });
