@@ -356,6 +356,33 @@ fn labelled_kiosk<P: EdgePorts>(api: &EdgeApi<'_, P>, seed: u8, label: Option<&s
 }
 
 #[test]
+fn why_the_kiosk_asks_for_a_visual_check_reaches_staff_and_an_unknown_reason_reaches_nothing() {
+    use onshi_proto::origin::VisualCheckReason;
+    let config = config();
+    let ports = FakePorts::new(scripted_origin(false));
+    let api = EdgeApi::new(&config, &ports);
+    let kiosk = enrolled_kiosk(&api, 7);
+    let with_reason = |reason: &str| {
+        serde_json::to_vec(&serde_json::json!({ "certificate": Base64Bytes(CARD0_CERT.to_vec()), "reason": reason }))
+            .unwrap()
+    };
+    for body in [with_reason("pin_not_set"), with_reason("pin_locked"), visual_check_body(CARD0_CERT)] {
+        block_on(api.request_visual_check(&kiosk.request("/api/v1/visual-check", &body, NOW))).unwrap();
+    }
+    let reasons: Vec<VisualCheckReason> = ports
+        .sent_to("/v1/visual-checks")
+        .iter()
+        .map(|sent| serde_json::from_slice::<VisualCheckCreate>(sent).unwrap().reason)
+        .collect();
+    assert_eq!(reasons, [VisualCheckReason::PinNotSet, VisualCheckReason::PinLocked, VisualCheckReason::PatientChose]);
+
+    let unknown = with_reason("face_matched");
+    let refused = block_on(api.request_visual_check(&kiosk.request("/api/v1/visual-check", &unknown, NOW)));
+    assert_eq!(refused.unwrap_err(), EdgeError::BadRequest);
+    assert_eq!(ports.sent_to("/v1/visual-checks").len(), 3);
+}
+
+#[test]
 fn the_name_the_admin_gave_a_kiosk_goes_with_its_visual_checks_and_its_short_id_without_one() {
     let config = config();
     let ports = FakePorts::new(scripted_origin(false));

@@ -24,7 +24,7 @@ use crate::keys::{KeyCommand, key_command};
 use crate::screens::header::{AidToggle, Aids};
 use crate::screens::pin_pad::PinPadState;
 use crate::screens::{
-    blocked, consent, enrol, failed, header, idle_warning, insert_card, pin_pad, progress, registered,
+    blocked, consent, enrol, failed, header, idle_warning, insert_card, no_pin, pin_pad, progress, registered,
     registration_offer, registration_terms, result, visual_check, welcome,
 };
 use crate::state::{Action, Failure, IdlePhase, Screen};
@@ -212,6 +212,7 @@ pub fn app() -> Html {
                 </div>
             },
             Screen::Blocked { card_taken } => blocked::blocked(lang_value, *card_taken, &check_in),
+            Screen::NoPin { card_taken } => no_pin::no_pin(lang_value, *card_taken, &check_in),
             Screen::Failed(failure) => failed::failed(lang_value, *failure),
         },
     };
@@ -254,6 +255,7 @@ fn screen_name(screen: &Screen) -> &'static str {
         Screen::Querying => "querying",
         Screen::Result { .. } => "result",
         Screen::Blocked { .. } => "blocked",
+        Screen::NoPin { .. } => "no-pin",
         Screen::Failed(_) => "failed",
     }
 }

@@ -272,6 +272,12 @@ pub enum Screen {
         /// The card has left the reader: the screen clears soon, as the answer does.
         card_taken: bool,
     },
+    /// The card has no PIN at all (a 顔認証マイナンバーカード): this kiosk has no certified face authentication, so
+    /// the visual check (目視) is the way in, one tap away.
+    NoPin {
+        /// The card has left the reader: the screen clears soon, as the answer does.
+        card_taken: bool,
+    },
     /// The check-in stopped; the failure says why and what next.
     Failed(Failure),
 }
@@ -311,6 +317,8 @@ pub enum Action {
     },
     /// The card reports the PIN blocked.
     PinBlocked,
+    /// The card has no PIN set (read without spending a try).
+    PinNotSet,
     /// The card accepted the PIN; authentication to the edge starts.
     PinAccepted,
     /// The session exists; the qualification query starts.
@@ -370,7 +378,10 @@ impl Screen {
             (Screen::Blocked { card_taken }, Action::PinBlocked) => Screen::Blocked { card_taken },
             (_, Action::PinBlocked) => Screen::Blocked { card_taken: false },
             (Screen::Blocked { .. }, Action::CardTaken) => Screen::Blocked { card_taken: true },
-            (Screen::Blocked { .. }, Action::ChooseVisualCheck) => Screen::VisualCheck,
+            (Screen::NoPin { card_taken }, Action::PinNotSet) => Screen::NoPin { card_taken },
+            (_, Action::PinNotSet) => Screen::NoPin { card_taken: false },
+            (Screen::NoPin { .. }, Action::CardTaken) => Screen::NoPin { card_taken: true },
+            (Screen::Blocked { .. } | Screen::NoPin { .. }, Action::ChooseVisualCheck) => Screen::VisualCheck,
             (Screen::Welcome | Screen::Failed(_), Action::Connect) => Screen::Connecting,
             (Screen::Connecting, Action::CardAbsent) => Screen::InsertCard,
             (Screen::Welcome, Action::CardPlaced) => Screen::ReadingCard,
@@ -499,7 +510,7 @@ impl Screen {
     pub fn clears_soon(&self) -> bool {
         match self {
             Screen::Result { card: CardReminder::Taken, consent, .. } => !consent.is_open(),
-            Screen::Blocked { card_taken } => *card_taken,
+            Screen::Blocked { card_taken } | Screen::NoPin { card_taken } => *card_taken,
             _ => false,
         }
     }
@@ -952,6 +963,22 @@ mod tests {
             prescription: PrescriptionFormat::Paper,
         };
         assert!(comprehensive.live_from_before().is_empty());
+    }
+
+    #[test]
+    fn a_card_without_a_pin_goes_to_the_visual_check_in_one_tap_and_clears_when_taken() {
+        let no_pin = Screen::Welcome.apply(Action::CardPlaced).apply(Action::PinNotSet);
+        assert_eq!(no_pin, Screen::NoPin { card_taken: false });
+        // No PIN pad is ever shown, and the one choice on the screen is the visual check.
+        assert_eq!(no_pin.clone().apply(Action::ChooseVisualCheck), Screen::VisualCheck);
+        assert!(!no_pin.clears_soon());
+        let taken = no_pin.apply(Action::CardTaken);
+        assert_eq!(taken, Screen::NoPin { card_taken: true });
+        assert!(taken.clears_soon());
+        // The card's answer repeated (a reader that reports twice) keeps what the screen knows.
+        assert_eq!(taken.clone().apply(Action::PinNotSet), taken);
+        assert_eq!(taken.clone().apply(Action::ChooseVisualCheck), Screen::VisualCheck);
+        assert_eq!(taken.apply(Action::Reset), Screen::Welcome);
     }
 
     #[test]

@@ -89,6 +89,10 @@ pub fn screen_lines(screen: &Screen, reader_ready: bool) -> Vec<Line> {
             ]
         }
         Screen::Blocked { card_taken: true } => vec![Text("blocked.heading"), Text("blocked.card_taken")],
+        Screen::NoPin { card_taken: false } => {
+            vec![Text("no_pin.heading"), Text("no_pin.body"), Text("blocked.remove_card"), Text("blocked.today")]
+        }
+        Screen::NoPin { card_taken: true } => vec![Text("no_pin.heading"), Text("blocked.card_taken")],
         Screen::Failed(failure) => vec![Text("error.heading"), Text(failure.message_key())],
     }
 }
@@ -134,6 +138,8 @@ mod tests {
             Screen::Registered(RegistrationOutcome::NoInsuredRecord),
             Screen::Querying,
             Screen::Blocked { card_taken: false },
+            Screen::NoPin { card_taken: false },
+            Screen::NoPin { card_taken: true },
             Screen::Failed(Failure::CardRemoved),
         ];
         for screen in &screens {

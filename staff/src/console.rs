@@ -14,7 +14,9 @@
 
 use onshi_proto::api::StaffSessionResponse;
 use onshi_proto::bridge_health::BridgeStatus;
-use onshi_proto::origin::{CheckIn, CheckInList, ExpiryNotice, PendingVisualCheck, PrescriptionFormat};
+use onshi_proto::origin::{
+    CheckIn, CheckInList, ExpiryNotice, PendingVisualCheck, PrescriptionFormat, VisualCheckReason,
+};
 use onshi_proto::qualification::{QualificationAnswer, QualificationRecord};
 use onshi_proto::{ErrorCode, IsoDate};
 use yew::prelude::*;
@@ -187,6 +189,16 @@ struct PendingProps {
     on_decide: Callback<(String, bool)>,
 }
 
+/// What staff are told of why the kiosk asked, when it is more than the patient's own choice: a card with no PIN
+/// (a 顔認証マイナンバーカード) can be let in only by this 目視, and a locked PIN needs resetting later.
+fn reason_key(reason: VisualCheckReason) -> Option<&'static str> {
+    match reason {
+        VisualCheckReason::PatientChose => None,
+        VisualCheckReason::PinLocked => Some("staff.pending.reason.pin_locked"),
+        VisualCheckReason::PinNotSet => Some("staff.pending.reason.pin_not_set"),
+    }
+}
+
 #[function_component(PendingItem)]
 fn pending_item(props: &PendingProps) -> Html {
     let (p, lang) = (&props.pending, props.lang);
@@ -198,7 +210,7 @@ fn pending_item(props: &PendingProps) -> Html {
     // Each button's description names the person, so that a list of identical buttons still says whom it decides.
     let person_id = format!("pending-person-{}", p.request_id);
     html! {
-        <li class="pending" data-request-id={p.request_id.clone()}>
+        <li class="pending" data-request-id={p.request_id.clone()} data-reason={p.reason.as_str()}>
             <span class="requested-at">{ time_of_day(p.requested_at) }</span>
             <span id={person_id.clone()} class="person">
                 if let Some(name) = p.name.clone() {
@@ -209,6 +221,9 @@ fn pending_item(props: &PendingProps) -> Html {
                 <span class="birth-date">{ p.birth_date.map(date_text).unwrap_or_default() }</span>
                 if let Some(device) = p.device_label.clone() {
                     <span class="device">{ STAFF.fill(lang, "staff.pending.device", &[("label", &device)]) }</span>
+                }
+                if let Some(key) = reason_key(p.reason) {
+                    <span class="reason">{ t(lang, key) }</span>
                 }
             </span>
             <button class="approve primary" type="button" aria-describedby={person_id.clone()} onclick={decide(true)}>

@@ -64,6 +64,7 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
                 device_label: Some(own(device.label.clone())?),
                 scope: card.scope,
                 expiry_notice: card.expiry_notice,
+                reason: body.reason,
             };
             self.call_origin(VISUAL_CHECK_CREATE_PATH, &create, request.forwarded.clone(), request.now_unix).await
         })

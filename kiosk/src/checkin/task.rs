@@ -21,7 +21,7 @@ use onshi_card::reader::AnyReader;
 use onshi_card::transport::TransportError;
 use onshi_proto::api::{ChallengePurpose, SessionRequest, card_challenge_message};
 use onshi_proto::api::{ConsentSubmission, SessionResponse};
-use onshi_proto::origin::{ConsentKind, PrescriptionFormat, RegistrationOutcome, VisualCheckState};
+use onshi_proto::origin::{ConsentKind, PrescriptionFormat, RegistrationOutcome, VisualCheckReason, VisualCheckState};
 use onshi_proto::patient_mode::PatientMode;
 use onshi_proto::{Base64Bytes, ErrorCode};
 use yew::Callback;
@@ -167,9 +167,9 @@ pub async fn run(
                     .until_the_person_is_done(&dispatch, &mut commands, &identity, session.as_ref(), &patient_mode)
                     .await;
             }
-            Ok(Finished::Blocked { certificate_der }) => {
+            Ok(Finished::Blocked { certificate_der, reason }) => {
                 let mut watch = CardWatch { reader: &mut reader, slot_watch: &mut slot_watch, taken: false };
-                if let Some(session) = watch.while_blocked(&certificate_der, &dispatch, &mut commands).await {
+                if let Some(session) = watch.while_blocked(&certificate_der, reason, &dispatch, &mut commands).await {
                     watch
                         .until_the_person_is_done(&dispatch, &mut commands, &identity, session.as_ref(), &patient_mode)
                         .await;
@@ -357,10 +357,11 @@ async fn power_on_when_card_arrives(
 /// starting over whatever the edge answers, and an unanswered request still lapses on its own.
 async fn ask_for_visual_check(
     certificate_der: &[u8],
+    reason: VisualCheckReason,
     dispatch: &Callback<Action>,
     commands: &mut UnboundedReceiver<UiCommand>,
 ) -> Result<Finished, Failure> {
-    let ticket = visual_check::request(certificate_der).await.map_err(Failure::from_visual_check_request)?;
+    let ticket = visual_check::request(certificate_der, reason).await.map_err(Failure::from_visual_check_request)?;
     let wait = Box::pin(visual_check::wait_for_decision(&ticket.request_id));
     let decision = match select(wait, commands.next()).await {
         Either::Left((decision, _)) => decision.map_err(Failure::from_code)?,
@@ -408,10 +409,13 @@ enum Finished {
     /// The answer is on screen and the card is still in the reader; the card session (when the edge gave one)
     /// records the consent asked under the answer.
     Answered(Option<SessionResponse>),
-    /// The PIN is blocked on the card; its certificate (read without a PIN) can still go to a visual check.
+    /// The PIN cannot be used (blocked, or never set); the certificate (read without a PIN) can still go to a
+    /// visual check.
     Blocked {
         /// The 利用者証明用 certificate read at the start.
         certificate_der: Vec<u8>,
+        /// Why the PIN cannot be used, which staff see beside the visual check.
+        reason: VisualCheckReason,
     },
     /// The person cancelled, or the registration finished.
     Stopped,
@@ -532,6 +536,7 @@ impl CardWatch<'_> {
     async fn while_blocked(
         &mut self,
         certificate_der: &[u8],
+        reason: VisualCheckReason,
         dispatch: &Callback<Action>,
         commands: &mut UnboundedReceiver<UiCommand>,
     ) -> Option<Option<SessionResponse>> {
@@ -544,7 +549,7 @@ impl CardWatch<'_> {
                     return None;
                 }
                 Waited::Command(Some(UiCommand::VisualCheck)) => {
-                    return match ask_for_visual_check(certificate_der, dispatch, commands).await {
+                    return match ask_for_visual_check(certificate_der, reason, dispatch, commands).await {
                         Ok(Finished::Answered(session)) => {
                             if self.taken {
                                 dispatch.emit(Action::CardTaken);
@@ -578,7 +583,18 @@ async fn drive(
     match checkin.pin_status().await.map_err(|e| failure_from_card(&e))? {
         PinStatus::Blocked => {
             dispatch.emit(Action::PinBlocked);
-            return Ok(Finished::Blocked { certificate_der: card.certificate_der });
+            return Ok(Finished::Blocked {
+                certificate_der: card.certificate_der,
+                reason: VisualCheckReason::PinLocked,
+            });
+        }
+        // A 顔認証 card: no PIN pad, and nothing was sent that a try could be spent on.
+        PinStatus::NotSet => {
+            dispatch.emit(Action::PinNotSet);
+            return Ok(Finished::Blocked {
+                certificate_der: card.certificate_der,
+                reason: VisualCheckReason::PinNotSet,
+            });
         }
         PinStatus::Remaining { tries_left } => dispatch.emit(Action::PinRequired { tries_left }),
         // The card was powered on moments ago, so it cannot hold a verified state; treat it as a faulty card
@@ -599,7 +615,13 @@ async fn drive(
         let pin = match command {
             Some(UiCommand::SubmitPin(pin)) => pin,
             Some(UiCommand::VisualCheck) => {
-                return ask_for_visual_check(&card.certificate_der, dispatch, commands).await;
+                return ask_for_visual_check(
+                    &card.certificate_der,
+                    VisualCheckReason::PatientChose,
+                    dispatch,
+                    commands,
+                )
+                .await;
             }
             Some(UiCommand::Cancel) | None => return Ok(Finished::Stopped),
             // There is no answer yet to consent under, and no terms on screen.
@@ -609,7 +631,10 @@ async fn drive(
             VerifyOutcome::Verified => break,
             VerifyOutcome::Wrong { tries_left: 0 } | VerifyOutcome::Blocked => {
                 dispatch.emit(Action::PinBlocked);
-                return Ok(Finished::Blocked { certificate_der: card.certificate_der });
+                return Ok(Finished::Blocked {
+                    certificate_der: card.certificate_der,
+                    reason: VisualCheckReason::PinLocked,
+                });
             }
             VerifyOutcome::Wrong { tries_left } => dispatch.emit(Action::PinWrong { tries_left }),
         }

@@ -12,7 +12,7 @@ use onshi_proto::api::{
     VISUAL_CHECK_PATH, VISUAL_CHECK_STATUS_PATH, VISUAL_CHECK_WITHDRAW_PATH, VisualCheckRequest,
     VisualCheckStatusRequest, VisualCheckStatusResponse,
 };
-use onshi_proto::origin::{VisualCheckState, VisualCheckTicket};
+use onshi_proto::origin::{VisualCheckReason, VisualCheckState, VisualCheckTicket};
 use onshi_proto::{Base64Bytes, ErrorCode};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -37,10 +37,11 @@ async fn post<B: Serialize, T: DeserializeOwned>(device: &Device, path: &str, bo
     api::device_call(device, path, body).await.map_err(|error| error.code())
 }
 
-/// Asks staff to confirm the holder of the card whose certificate is `certificate_der`. No PIN is involved.
-pub async fn request(certificate_der: &[u8]) -> VisualCheckResult<VisualCheckTicket> {
+/// Asks staff to confirm the holder of the card whose certificate is `certificate_der`, saying why (staff see it
+/// beside the request). No PIN is involved.
+pub async fn request(certificate_der: &[u8], reason: VisualCheckReason) -> VisualCheckResult<VisualCheckTicket> {
     let device = enrolled_device().await?;
-    let body = VisualCheckRequest { certificate: Base64Bytes::from(certificate_der.to_vec()) };
+    let body = VisualCheckRequest { certificate: Base64Bytes::from(certificate_der.to_vec()), reason };
     post(&device, VISUAL_CHECK_PATH, &body).await
 }
 
@@ -86,7 +87,7 @@ mod exports {
     /// `staff_visual_check_request(certificateDer: Uint8Array) -> Promise<string>` (a `VisualCheckTicket`).
     #[wasm_bindgen]
     pub async fn staff_visual_check_request(certificate_der: Vec<u8>) -> Result<JsValue, JsValue> {
-        to_js(super::request(&certificate_der).await)
+        to_js(super::request(&certificate_der, super::VisualCheckReason::PatientChose).await)
     }
 
     /// `staff_visual_check_status(requestId: string) -> Promise<string>` (a `VisualCheckStatusResponse`).

@@ -12,6 +12,7 @@ pub mod failed;
 pub mod header;
 pub mod idle_warning;
 pub mod insert_card;
+pub mod no_pin;
 pub mod pin_pad;
 pub mod progress;
 pub mod registered;

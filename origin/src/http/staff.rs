@@ -137,6 +137,7 @@ pub(crate) async fn create_visual_check(
             expires_at,
             scope: request.scope,
             expiry_notice: request.expiry_notice,
+            reason: request.reason,
         })
         .await?;
     let actor = Actor {

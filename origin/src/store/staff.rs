@@ -4,7 +4,9 @@
 //! with the clock) or write a check-in (the group commit does, with its audit row).
 
 use onshi_proto::IsoDate;
-use onshi_proto::origin::{CardScope, CertificateRef, CheckIn, ExpiryNotice, PendingVisualCheck, VisualCheckState};
+use onshi_proto::origin::{
+    CardScope, CertificateRef, CheckIn, ExpiryNotice, PendingVisualCheck, VisualCheckReason, VisualCheckState,
+};
 use onshi_proto::patient_mode::PatientMode;
 use onshi_proto::qualification::SpecificDiseaseCertificate;
 
@@ -103,6 +105,7 @@ struct PendingRow {
     device_label: Option<String>,
     name: Option<String>,
     birth_date: Option<String>,
+    reason: String,
 }
 
 /// A visual check as stored.
@@ -153,6 +156,7 @@ pub(crate) struct NewVisualCheck<'a> {
     pub(crate) expires_at: i64,
     pub(crate) scope: CardScope,
     pub(crate) expiry_notice: Option<ExpiryNotice>,
+    pub(crate) reason: VisualCheckReason,
 }
 
 impl Store {
@@ -176,7 +180,7 @@ impl Store {
     /// the person each certificate is linked to.
     pub(crate) async fn pending_visual_checks(&self, facility_code: &str, now: i64) -> Result<Vec<PendingVisualCheck>> {
         let rows: Vec<PendingRow> = sqlx::query_as(
-            "SELECT v.id, v.requested_at, v.expires_at, v.device_id, v.device_label, p.name, p.birth_date \
+            "SELECT v.id, v.requested_at, v.expires_at, v.device_id, v.device_label, p.name, p.birth_date, v.reason \
              FROM visual_checks v \
              LEFT JOIN certificate_links l \
                ON l.certificate_issuer = v.certificate_issuer AND l.certificate_serial = v.certificate_serial \
@@ -203,6 +207,7 @@ impl Store {
                     device_label: row.device_label,
                     name: row.name,
                     birth_date,
+                    reason: parse_stored("visual check reason", &row.reason)?,
                 })
             })
             .collect()
@@ -213,8 +218,8 @@ impl Store {
         sqlx::query(
             "INSERT INTO visual_checks (id, facility_code, device_id, device_label, certificate_issuer, \
                                         certificate_serial, state, requested_at, expires_at, scope, \
-                                        certificate_notice, certificate_expiry_date) \
-             VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $8, $9, $10, $11)",
+                                        certificate_notice, certificate_expiry_date, reason) \
+             VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $8, $9, $10, $11, $12)",
         )
         .bind(check.id)
         .bind(check.facility_code)
@@ -227,6 +232,7 @@ impl Store {
         .bind(check.scope.as_str())
         .bind(check.expiry_notice.map(ExpiryNotice::kind))
         .bind(check.expiry_notice.map(|notice| notice.expiry_date().to_string()))
+        .bind(check.reason.as_str())
         .execute(self.pool())
         .await?;
         Ok(())

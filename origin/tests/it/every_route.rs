@@ -33,6 +33,7 @@ async fn visual_check(origin: &Origin) -> String {
         device_label: Some("受付1".try_into().unwrap()),
         scope: Default::default(),
         expiry_notice: None,
+        reason: Default::default(),
     };
     let ticket: VisualCheckTicket =
         ok(origin.post_signed(VISUAL_CHECK_CREATE_PATH, &request).await, 200).await.json().await.unwrap();

@@ -168,6 +168,7 @@ async fn a_visual_check_keeps_the_scope_and_the_grace_of_its_certificate(db: Db)
         device_label: Some("受付1".try_into().unwrap()),
         scope,
         expiry_notice,
+        reason: Default::default(),
     };
     let mut collected = Vec::new();
     let older_edge = serde_json::to_value(ask(CardScope::Full, None, serial::ELDERLY)).unwrap();

@@ -6,8 +6,8 @@ use onshi_proto::origin::{
     AuthMethod, BY_CERTIFICATE_PATH, BY_NUMBER_PATH, CHECKINS_PATH, CONSENT_PATH, CardQualificationQuery, CheckInList,
     CheckInListQuery, ConsentRequest, NumberQualificationQuery, PrescriptionFormat, VISUAL_CHECK_COLLECT_PATH,
     VISUAL_CHECK_CREATE_PATH, VISUAL_CHECK_DECIDE_PATH, VISUAL_CHECK_LIFETIME_SECONDS, VISUAL_CHECK_WITHDRAW_PATH,
-    VisualCheckCollect, VisualCheckCollected, VisualCheckCreate, VisualCheckDecision, VisualCheckState,
-    VisualCheckTicket,
+    VisualCheckCollect, VisualCheckCollected, VisualCheckCreate, VisualCheckDecision, VisualCheckReason,
+    VisualCheckState, VisualCheckTicket,
 };
 use onshi_proto::qualification::{QualificationAnswer, Validity};
 
@@ -36,6 +36,10 @@ async fn check_in(origin: &Origin, serial: &str, facility_code: Option<&str>) ->
 }
 
 async fn request_visual_check(origin: &Origin, serial: &str) -> VisualCheckTicket {
+    request_visual_check_because(origin, serial, VisualCheckReason::default()).await
+}
+
+async fn request_visual_check_because(origin: &Origin, serial: &str, reason: VisualCheckReason) -> VisualCheckTicket {
     let request = VisualCheckCreate {
         certificate: certificate(serial),
         facility_code: FACILITY.try_into().unwrap(),
@@ -43,6 +47,7 @@ async fn request_visual_check(origin: &Origin, serial: &str) -> VisualCheckTicke
         device_label: Some(KIOSK_LABEL.try_into().unwrap()),
         scope: Default::default(),
         expiry_notice: None,
+        reason,
     };
     let response = origin.post_signed(VISUAL_CHECK_CREATE_PATH, &request).await;
     assert_eq!(response.status().as_u16(), 200);
@@ -192,6 +197,47 @@ async fn the_prescription_choice_of_the_consent_screen_shows_on_that_days_check_
     origin.stop().await;
 }
 on_both_databases!(the_prescription_choice_of_the_consent_screen_shows_on_that_days_check_in);
+
+async fn staff_see_why_each_kiosk_asked_for_a_visual_check(db: Db) {
+    let origin = Origin::start(db).await;
+    let asked = [
+        (serial::VALID, VisualCheckReason::PinNotSet),
+        (serial::DEPENDENT, VisualCheckReason::PinLocked),
+        (serial::ELDERLY, VisualCheckReason::PatientChose),
+    ];
+    for (at, (serial, reason)) in (NOW..).zip(asked) {
+        // One second apart, so that the list's order (oldest first) is the order asked.
+        origin.clock.set(at);
+        request_visual_check_because(&origin, serial, reason).await;
+    }
+    let listed = origin.staff_list(FACILITY).await;
+    let reasons: Vec<_> = listed.pending.iter().map(|pending| pending.reason).collect();
+    assert_eq!(reasons, asked.map(|(_, reason)| reason));
+
+    // A kiosk built before reasons existed says nothing, and its request reads as the patient's choice.
+    let mut body = serde_json::to_value(VisualCheckCreate {
+        certificate: certificate(serial::LOST),
+        facility_code: FACILITY.try_into().unwrap(),
+        device_id: KIOSK.try_into().unwrap(),
+        device_label: None,
+        scope: Default::default(),
+        expiry_notice: None,
+        reason: VisualCheckReason::PinNotSet,
+    })
+    .unwrap();
+    body.as_object_mut().unwrap().remove("reason");
+    assert_eq!(origin.post_signed(VISUAL_CHECK_CREATE_PATH, &body).await.status().as_u16(), 200);
+    let listed = origin.staff_list(FACILITY).await;
+    assert_eq!(listed.pending.last().map(|pending| pending.reason), Some(VisualCheckReason::PatientChose));
+
+    // A reason the API does not know is refused, and nothing is recorded.
+    body["reason"] = "card_is_shiny".into();
+    body["certificate"] = serde_json::to_value(certificate(serial::UNREGISTERED)).unwrap();
+    assert_eq!(origin.post_signed(VISUAL_CHECK_CREATE_PATH, &body).await.status().as_u16(), 400);
+    assert_eq!(origin.staff_list(FACILITY).await.pending.len(), 4);
+    origin.stop().await;
+}
+on_both_databases!(staff_see_why_each_kiosk_asked_for_a_visual_check);
 
 async fn an_approved_visual_check_answers_the_asking_kiosk_once(db: Db) {
     let origin = Origin::start(db).await;

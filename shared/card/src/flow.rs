@@ -75,10 +75,23 @@ impl<T: Transport> CheckIn<T> {
         Ok(CardInfo { certificate_der })
     }
 
-    /// Step 2 (optional, before asking for the PIN): how many tries are left. Spends no try.
+    /// Step 2 (optional, before asking for the PIN): how many tries are left, or that the card has no PIN at all.
+    /// Spends no try.
+    ///
+    /// A card is taken to have no PIN ([`PinStatus::NotSet`]) only when it says so twice, the second time after
+    /// the AP is selected afresh, so that a passing fault in the card's state cannot send a patient who has a PIN
+    /// to 目視. Both reads are empty VERIFYs, which no card counts as a try.
     pub async fn pin_status(&mut self) -> Result<PinStatus> {
         self.require_started("pin_status")?;
-        self.track(async |jpki| jpki.pin_status().await).await
+        let first = self.track(async |jpki| jpki.pin_status().await).await?;
+        if first != PinStatus::NotSet {
+            return Ok(first);
+        }
+        self.track(async |jpki| {
+            jpki.select().await?;
+            jpki.pin_status().await
+        })
+        .await
     }
 
     /// Step 3: one VERIFY with the PIN the holder typed. Consumes (and so zeroizes) the PIN. Never retries: a
@@ -143,6 +156,25 @@ mod tests {
         let info = block_on(check_in.start()).unwrap();
         assert_eq!(info.certificate_der, vec![0x30, 0x02, 0x05, 0x00]);
         check_in
+    }
+
+    /// Whether any command sent was a VERIFY carrying data (a PIN), which would spend a try.
+    fn sent_a_pin(card: &ScriptedCard) -> bool {
+        card.sent.iter().any(|command| command.get(1) == Some(&0x20) && command.len() > 4)
+    }
+
+    #[test]
+    fn a_card_without_a_pin_is_known_by_two_empty_verifies_and_spends_nothing() {
+        let mut check_in = started(&[("00 20 00 98", "69 85"), (SELECT_AP, "90 00"), ("00 20 00 98", "69 85")]);
+        assert_eq!(block_on(check_in.pin_status()).unwrap(), PinStatus::NotSet);
+        assert!(!sent_a_pin(&check_in.into_transport()));
+    }
+
+    #[test]
+    fn a_card_that_says_no_pin_once_then_counts_its_tries_has_a_pin() {
+        let mut check_in = started(&[("00 20 00 98", "69 85"), (SELECT_AP, "90 00"), ("00 20 00 98", "63 C3")]);
+        assert_eq!(block_on(check_in.pin_status()).unwrap(), PinStatus::Remaining { tries_left: 3 });
+        assert!(!sent_a_pin(&check_in.into_transport()));
     }
 
     #[test]

@@ -127,6 +127,11 @@ pub enum PinStatus {
     Blocked,
     /// Already verified in this session (the card answered the empty VERIFY with 9000).
     AlreadyVerified,
+    /// No PIN was ever set: a 顔認証マイナンバーカード (issued since 2023-12), usable only with certified face
+    /// authentication or staff 目視. What such a card answers to an empty VERIFY is not public; this stack takes
+    /// `6985` (conditions of use not satisfied) to mean it, and only that: a card with a PIN answers `63Cx`, `6983`,
+    /// `6984` or `9000`, so it cannot be read as PIN-less, and any other answer stays a card fault.
+    NotSet,
 }
 
 /// SELECT the JPKI AP by DF name, no FCI: `00 A4 04 0C 0A <AID>`.
@@ -267,6 +272,7 @@ pub(crate) fn pin_status_from(status: StatusWord) -> Result<PinStatus> {
         StatusWord::WrongPin { tries_left: 0 } | StatusWord::Blocked => Ok(PinStatus::Blocked),
         StatusWord::WrongPin { tries_left } => Ok(PinStatus::Remaining { tries_left }),
         StatusWord::Ok => Ok(PinStatus::AlreadyVerified),
+        StatusWord::ConditionsNotSatisfied => Ok(PinStatus::NotSet),
         other => Err(CardError::Status(other)),
     }
 }
@@ -607,10 +613,21 @@ mod tests {
             ("69 84", PinStatus::Blocked),
             ("69 83", PinStatus::Blocked),
             ("90 00", PinStatus::AlreadyVerified),
+            ("69 85", PinStatus::NotSet),
         ];
         for (reply, expected) in cases {
             let mut jpki = Jpki::new(ScriptedCard::new(&[("00 20 00 98", reply)]));
             assert_eq!(block_on(jpki.pin_status()).unwrap(), expected, "{reply}");
+        }
+    }
+
+    #[test]
+    fn only_the_assumed_answer_reads_as_a_card_without_a_pin() {
+        // Every answer a card with a PIN gives to an empty VERIFY, and the faults that are not about the PIN, keep
+        // their meaning: none of them may send a patient who has a PIN to 目視 as PIN-less.
+        for reply in ["63 C3", "63 C0", "69 83", "69 84", "90 00", "69 82", "6A 88", "6A 82", "6D 00", "6F 00"] {
+            let mut jpki = Jpki::new(ScriptedCard::new(&[("00 20 00 98", reply)]));
+            assert_ne!(block_on(jpki.pin_status()).ok(), Some(PinStatus::NotSet), "{reply}");
         }
     }
 

@@ -431,6 +431,9 @@ pub struct StaffVisualCheckDecision {
 pub struct VisualCheckRequest {
     /// The 利用者証明用 certificate (DER) read from JPKI EF 000A, which needs no PIN.
     pub certificate: Base64Bytes,
+    /// Why the kiosk asks: the patient's choice, a locked PIN, or a card with no PIN.
+    #[serde(default)]
+    pub reason: crate::origin::VisualCheckReason,
 }
 
 /// Body of `POST` [`VISUAL_CHECK_STATUS_PATH`] and of `POST` [`VISUAL_CHECK_WITHDRAW_PATH`].

@@ -469,6 +469,9 @@ pub struct PendingVisualCheck {
     pub name: Option<String>,
     /// 生年月日 of that person.
     pub birth_date: Option<crate::IsoDate>,
+    /// Why the kiosk asked.
+    #[serde(default)]
+    pub reason: VisualCheckReason,
 }
 
 /// Answer to `POST /v1/staff/checkins` (and, unchanged, to the edge's staff listing).
@@ -504,6 +507,9 @@ pub struct VisualCheckCreate {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::certificate_expiry::ExpiryNoticeShape>))]
     pub expiry_notice: Option<ExpiryNotice>,
+    /// Why the kiosk asked, as it told the edge.
+    #[serde(default)]
+    pub reason: VisualCheckReason,
 }
 
 /// Where a visual check stands.
@@ -529,6 +535,26 @@ pub enum VisualCheckState {
 }
 
 crate::wire_enum::wire_text!(VisualCheckState);
+
+/// Why a kiosk asks staff for a visual check, shown to staff beside the request so they know what they are
+/// looking at. It is the kiosk's account of what the card answered and changes nothing about what staff must
+/// check; a kiosk that says nothing asks as [`VisualCheckReason::PatientChose`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+#[derive(strum::IntoStaticStr, strum::EnumString, strum::VariantArray)]
+#[strum(serialize_all = "snake_case")]
+pub enum VisualCheckReason {
+    /// The patient chose 目視 at the PIN pad (a forgotten PIN, or no wish to type it).
+    #[default]
+    PatientChose,
+    /// The card's PIN is locked.
+    PinLocked,
+    /// The card has no PIN at all: a 顔認証マイナンバーカード, usable only with face authentication or 目視.
+    PinNotSet,
+}
+
+crate::wire_enum::wire_text!(VisualCheckReason);
 
 /// Answer to `POST /v1/visual-checks` and `POST /v1/visual-checks/decide`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -29,7 +29,8 @@ mod tests {
     use crate::ErrorCode;
     use crate::facility::FeeSchedule;
     use crate::origin::{
-        AuthMethod, CertificateStatus, ConsentKind, PrescriptionFormat, RegistrationOutcome, VisualCheckState,
+        AuthMethod, CertificateStatus, ConsentKind, PrescriptionFormat, RegistrationOutcome, VisualCheckReason,
+        VisualCheckState,
     };
     use crate::qualification::{Guidance, LossReason, PersonalFamily, Reason, Sex, Validity};
 
@@ -65,6 +66,7 @@ mod tests {
         one_spelling(crate::api::DeviceRole::ALL, crate::api::DeviceRole::as_str);
         one_spelling(crate::bridge_health::BridgeAlert::ALL, crate::bridge_health::BridgeAlert::as_str);
         one_spelling(VisualCheckState::ALL, VisualCheckState::as_str);
+        one_spelling(VisualCheckReason::ALL, VisualCheckReason::as_str);
         one_spelling(ErrorCode::ALL, ErrorCode::as_str);
         one_spelling(FeeSchedule::ALL, FeeSchedule::as_str);
     }

@@ -312,6 +312,11 @@ impl VirtualCard {
         self
     }
 
+    /// Whether this is a 顔認証 card, with no auth PIN set.
+    pub fn has_no_auth_pin(&self) -> bool {
+        self.face_authentication_only
+    }
+
     /// Replaces the CA certificate served from EF 000B.
     #[must_use]
     pub fn with_ca_certificate(mut self, ca_certificate_der: &[u8]) -> Self {

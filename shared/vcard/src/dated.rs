@@ -1,6 +1,6 @@
 //! Demo cards for the states a certificate's dates decide, issued when the card is made so they never go stale: a
 //! 利用者証明用 certificate that expires within three months, one expired but within its grace period, one past
-//! its grace; and a card whose PIN is locked.
+//! its grace; a card whose PIN is locked; and a 顔認証マイナンバーカード, which has no PIN at all.
 //!
 //! Each dated card is a demo person's card (same key, subject and serial, so the origin already knows whose it is)
 //! with its certificate issued again by the committed test CA with validity dates relative to the `now` passed in.
@@ -29,6 +29,8 @@ pub enum DatedState {
     Lapsed,
     /// The certificate is current, and the PIN is locked (three wrong tries).
     Locked,
+    /// The certificate is current, and no PIN was ever set: a 顔認証マイナンバーカード.
+    PinNotSet,
 }
 
 /// Days from today to the expiry of an expiring-soon card.
@@ -53,7 +55,7 @@ pub struct DatedCard {
 }
 
 /// The dated demo cards, at indices `DEMO_CARD_COUNT..` after the fixed ones.
-pub const DATED_CARDS: [DatedCard; 4] = [
+pub const DATED_CARDS: [DatedCard; 5] = [
     DatedCard {
         person: 0,
         state: DatedState::ExpiringSoon,
@@ -74,6 +76,12 @@ pub const DATED_CARDS: [DatedCard; 4] = [
     },
     DatedCard {
         person: 2, state: DatedState::Locked, label: "佐藤 次郎（暗証番号ロック）", scenario: "pin_locked"
+    },
+    DatedCard {
+        person: 4,
+        state: DatedState::PinNotSet,
+        label: "高橋 ハナ（顔認証マイナンバーカード・暗証番号なし）",
+        scenario: "pin_not_set",
     },
 ];
 
@@ -118,6 +126,7 @@ impl VirtualCard {
             DatedState::Lapsed => -LAPSED_DAYS_AGO,
             // A locked card's certificate is current; only its PIN counter differs.
             DatedState::Locked => return Ok(Self::demo(card.person)?.with_blocked_auth_pin()),
+            DatedState::PinNotSet => return Ok(Self::demo(card.person)?.face_authentication_only()),
         };
         let not_after = end_of_day_in_japan(now_unix, days)?;
         // Issued five years before it ends, as J-LIS does (to the fifth birthday), but never before the test CA.
@@ -167,6 +176,9 @@ mod tests {
             let locked = VirtualCard::dated_demo(DEMO_CARD_COUNT + 3, now).unwrap();
             assert_eq!(locked.tries_left(), 0);
             assert_eq!(standing(&locked, now).scope(), Some(CardScope::Full));
+            let pin_not_set = VirtualCard::dated_demo(DEMO_CARD_COUNT + 4, now).unwrap();
+            assert!(pin_not_set.has_no_auth_pin());
+            assert_eq!(standing(&pin_not_set, now).scope(), Some(CardScope::Full));
         }
     }
 

@@ -259,6 +259,7 @@ fn changing_the_pin_and_the_card_states() {
 
     let mut face_only = card_reader(VirtualCard::demo(0).unwrap().face_authentication_only());
     block_on(face_only.start()).unwrap();
+    assert_eq!(block_on(face_only.pin_status()).unwrap(), PinStatus::NotSet);
     assert!(matches!(
         block_on(face_only.verify(Pin::new("1234").unwrap())),
         Err(CardError::Status(onshi_card::apdu::StatusWord::ConditionsNotSatisfied))
