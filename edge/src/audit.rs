@@ -54,6 +54,8 @@ pub enum AuditAction {
     StaffQualificationByNumber,
     /// Staff approved or refused a visual check.
     StaffVisualCheckDecision,
+    /// Staff opened a visual check to see the name and birth date behind it.
+    StaffVisualCheckOpen,
     /// A kiosk asked for a staff visual check (目視).
     VisualCheckRequest,
     /// A kiosk polled its visual check.

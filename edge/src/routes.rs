@@ -4,8 +4,8 @@
 use onshi_proto::api::{
     ADMIN_ENROLMENT_CODES_PATH, ADMIN_FACILITY_ADMINS_PATH, ADMIN_STAFF_CODES_PATH, CHALLENGE_PATH, CONSENT_PATH,
     DEVICE_PATH, ENROL_PATH, QUALIFICATION_PATH, REGISTRATION_PATH, SESSION_PATH, STAFF_BY_NUMBER_PATH,
-    STAFF_CHECKINS_PATH, STAFF_LOGIN_PATH, STAFF_LOGOUT_PATH, STAFF_VISUAL_CHECK_DECISION_PATH, VISUAL_CHECK_PATH,
-    VISUAL_CHECK_STATUS_PATH, VISUAL_CHECK_WITHDRAW_PATH,
+    STAFF_CHECKINS_PATH, STAFF_LOGIN_PATH, STAFF_LOGOUT_PATH, STAFF_VISUAL_CHECK_DECISION_PATH,
+    STAFF_VISUAL_CHECK_OPEN_PATH, VISUAL_CHECK_PATH, VISUAL_CHECK_STATUS_PATH, VISUAL_CHECK_WITHDRAW_PATH,
 };
 
 use onshi_proto::bridge_health::{BRIDGE_HEALTH_PATH, STAFF_BRIDGE_PATH};
@@ -54,6 +54,8 @@ pub enum UseCase {
     StaffByNumber,
     /// `POST /api/v1/staff/visual-checks/decision`.
     StaffDecision,
+    /// `POST /api/v1/staff/visual-checks/open`.
+    StaffOpenVisualCheck,
     /// `POST /api/v1/visual-check`.
     RequestVisualCheck,
     /// `POST /api/v1/visual-check/status`.
@@ -86,6 +88,7 @@ const FIXED_ROUTES: &[(&str, &str, UseCase)] = &[
     ("POST", STAFF_LOGOUT_PATH, UseCase::StaffLogout),
     ("POST", STAFF_BY_NUMBER_PATH, UseCase::StaffByNumber),
     ("POST", STAFF_VISUAL_CHECK_DECISION_PATH, UseCase::StaffDecision),
+    ("POST", STAFF_VISUAL_CHECK_OPEN_PATH, UseCase::StaffOpenVisualCheck),
     ("POST", VISUAL_CHECK_PATH, UseCase::RequestVisualCheck),
     ("POST", VISUAL_CHECK_STATUS_PATH, UseCase::VisualCheckStatus),
     ("POST", VISUAL_CHECK_WITHDRAW_PATH, UseCase::WithdrawVisualCheck),

@@ -12,7 +12,7 @@ use onshi_proto::Base64Bytes;
 use onshi_proto::api::EnrolRequest;
 use onshi_proto::origin::{
     AuthMethod, CertificateRef, CertificateStatusQuery, CheckInListQuery, ConsentRequest, NumberQualificationQuery,
-    PrescriptionFormat, VisualCheckCollect, VisualCheckCreate, VisualCheckDecision,
+    PrescriptionFormat, VisualCheckCollect, VisualCheckCreate, VisualCheckDecision, VisualCheckOpen,
 };
 use onshi_proto::qualification::{QualificationAnswer, Reason, Validity};
 use p256::pkcs8::EncodePublicKey as _;
@@ -70,6 +70,9 @@ fn scripted_origin(collect_approved: bool) -> OriginScript {
             )
         }
         "/v1/visual-checks/collect" => json(200, &serde_json::json!({ "state": "pending" })),
+        "/v1/visual-checks/open" => {
+            json(200, &serde_json::json!({ "request_id": "abc123", "name": "山田　太郎", "birth_date": "1980-02-17" }))
+        }
         _ => json(404, &serde_json::json!({ "error": "not_found", "message": "x" })),
     })
 }
@@ -178,6 +181,28 @@ fn the_number_check_is_validated_with_the_check_digit_before_it_is_forwarded() {
         Some(&bearer),
     )));
     assert_eq!(refused, Err(EdgeError::BadRequest));
+
+    // Opening a request is forwarded for the token's facility, naming the staff session; the name comes back to
+    // the console only, and no open is forwarded without a staff token or with a path-like id.
+    let open_path = "/api/v1/staff/visual-checks/open";
+    let opened = block_on(api.staff_visual_check_open(&request(
+        "POST",
+        open_path,
+        br#"{"request_id":"abc123"}"#,
+        Some(&bearer),
+    )))
+    .unwrap();
+    assert_eq!(opened.name.as_deref(), Some("山田　太郎"));
+    let sent: VisualCheckOpen = serde_json::from_slice(&ports.sent_to("/v1/visual-checks/open")[0]).unwrap();
+    assert_eq!((sent.facility_code.as_str(), sent.request_id.as_str()), (FACILITY, "abc123"));
+    assert!(!sent.staff_id.as_str().is_empty());
+    let anonymous =
+        block_on(api.staff_visual_check_open(&request("POST", open_path, br#"{"request_id":"abc123"}"#, None)));
+    assert!(anonymous.is_err(), "{anonymous:?}");
+    let traversal =
+        block_on(api.staff_visual_check_open(&request("POST", open_path, br#"{"request_id":"../x"}"#, Some(&bearer))));
+    assert_eq!(traversal, Err(EdgeError::BadRequest));
+    assert_eq!(ports.sent_to("/v1/visual-checks/open").len(), 1);
 }
 
 fn visual_check_body(certificate: &[u8]) -> Vec<u8> {

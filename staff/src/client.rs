@@ -7,10 +7,11 @@ use gloo_net::http::{Request, Response};
 use onshi_proto::ErrorCode;
 use onshi_proto::api::{
     STAFF_BY_NUMBER_PATH, STAFF_CHECKINS_PATH, STAFF_LOGIN_PATH, STAFF_LOGOUT_PATH, STAFF_VISUAL_CHECK_DECISION_PATH,
-    StaffLoginRequest, StaffNumberQuery, StaffSessionResponse, StaffVisualCheckDecision,
+    STAFF_VISUAL_CHECK_OPEN_PATH, StaffLoginRequest, StaffNumberQuery, StaffSessionResponse, StaffVisualCheckDecision,
+    StaffVisualCheckOpen,
 };
 use onshi_proto::bridge_health::{BridgeStatus, STAFF_BRIDGE_PATH};
-use onshi_proto::origin::{CheckInList, VisualCheckTicket};
+use onshi_proto::origin::{CheckInList, VisualCheckPerson, VisualCheckTicket};
 use onshi_proto::qualification::QualificationAnswer;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -78,6 +79,12 @@ pub async fn bridge_status(token: &str) -> CallResult<BridgeStatus> {
 /// A qualification by number; `query` has passed [`crate::form::NumberForm::validate`].
 pub async fn by_number(token: &str, query: &StaffNumberQuery) -> CallResult<QualificationAnswer> {
     post(STAFF_BY_NUMBER_PATH, query, Some(token)).await
+}
+
+/// Opens a pending visual check: the name and birth date of the person its card is linked to. The origin audits
+/// every opening.
+pub async fn open_visual_check(token: &str, request_id: String) -> CallResult<VisualCheckPerson> {
+    post(STAFF_VISUAL_CHECK_OPEN_PATH, &StaffVisualCheckOpen { request_id }, Some(token)).await
 }
 
 /// Approves or refuses a visual check.

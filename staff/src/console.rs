@@ -15,7 +15,7 @@
 use onshi_proto::api::StaffSessionResponse;
 use onshi_proto::bridge_health::BridgeStatus;
 use onshi_proto::origin::{
-    CheckIn, CheckInList, ExpiryNotice, PendingVisualCheck, PrescriptionFormat, VisualCheckReason,
+    CheckIn, CheckInList, ExpiryNotice, PendingVisualCheck, PrescriptionFormat, VisualCheckPerson, VisualCheckReason,
 };
 use onshi_proto::qualification::{QualificationAnswer, QualificationRecord};
 use onshi_proto::{ErrorCode, IsoDate};
@@ -186,6 +186,7 @@ fn check_in_row(props: &CheckInRowProps) -> Html {
 struct PendingProps {
     pending: PendingVisualCheck,
     lang: Lang,
+    token: String,
     on_decide: Callback<(String, bool)>,
 }
 
@@ -202,6 +203,21 @@ fn reason_key(reason: VisualCheckReason) -> Option<&'static str> {
 #[function_component(PendingItem)]
 fn pending_item(props: &PendingProps) -> Html {
     let (p, lang) = (&props.pending, props.lang);
+    // The name and birth date behind the request, once staff open it (each opening is audited with the person).
+    let opened = use_state(|| None::<Result<VisualCheckPerson, ErrorCode>>);
+    let on_open = {
+        let (opened, token, id) = (opened.clone(), props.token.clone(), p.request_id.clone());
+        Callback::from(move |_: MouseEvent| {
+            let (opened, token, id) = (opened.clone(), token.clone(), id.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                let focus = format!("opened-{id}");
+                opened.set(Some(client::open_visual_check(&token, id).await));
+                // The person now shown is what staff read next, before the decision buttons that follow it.
+                page::focus(&focus);
+                mark("visual-check-opened");
+            });
+        })
+    };
     let decide = |approve: bool| {
         let on_decide = props.on_decide.clone();
         let id = p.request_id.clone();
@@ -210,28 +226,44 @@ fn pending_item(props: &PendingProps) -> Html {
     // Each button's description names the person, so that a list of identical buttons still says whom it decides.
     let person_id = format!("pending-person-{}", p.request_id);
     html! {
-        <li class="pending" data-request-id={p.request_id.clone()} data-reason={p.reason.as_str()}>
+        <li class="pending" data-request-id={p.request_id.clone()} data-reason={p.reason.as_str()}
+            data-opened={opened.as_ref().is_some_and(Result::is_ok).to_string()}>
             <span class="requested-at">{ time_of_day(p.requested_at) }</span>
             <span id={person_id.clone()} class="person">
-                if let Some(name) = p.name.clone() {
-                    <span class="name" lang="ja">{ name }</span>
-                } else {
-                    <span class="name">{ t(lang, "staff.pending.unlinked") }</span>
-                }
-                <span class="birth-date">{ p.birth_date.map(date_text).unwrap_or_default() }</span>
                 if let Some(device) = p.device_label.clone() {
                     <span class="device">{ STAFF.fill(lang, "staff.pending.device", &[("label", &device)]) }</span>
                 }
                 if let Some(key) = reason_key(p.reason) {
                     <span class="reason">{ t(lang, key) }</span>
                 }
+                if let Some(Ok(person)) = opened.as_ref() {
+                    <span class="opened" id={format!("opened-{}", p.request_id)} tabindex="-1">
+                        if let Some(name) = person.name.clone() {
+                            <span class="name" lang="ja">{ name }</span>
+                        } else {
+                            <span class="name">{ t(lang, "staff.pending.unlinked") }</span>
+                        }
+                        <span class="birth-date">{ person.birth_date.map(date_text).unwrap_or_default() }</span>
+                    </span>
+                }
             </span>
-            <button class="approve primary" type="button" aria-describedby={person_id.clone()} onclick={decide(true)}>
-                { t(lang, "staff.pending.approve") }
-            </button>
-            <button class="refuse secondary" type="button" aria-describedby={person_id} onclick={decide(false)}>
-                { t(lang, "staff.pending.refuse") }
-            </button>
+            // Staff compare the patient and the card face with the name and birth date, so the decision is offered
+            // only once they are shown.
+            if let Some(Ok(_)) = opened.as_ref() {
+                <button class="approve primary" type="button" aria-describedby={person_id.clone()} onclick={decide(true)}>
+                    { t(lang, "staff.pending.approve") }
+                </button>
+                <button class="refuse secondary" type="button" aria-describedby={person_id} onclick={decide(false)}>
+                    { t(lang, "staff.pending.refuse") }
+                </button>
+            } else {
+                <button class="open primary" type="button" aria-describedby={person_id} onclick={on_open}>
+                    { t(lang, "staff.pending.open") }
+                </button>
+                if let Some(Err(code)) = opened.as_ref() {
+                    <span class="error" role="alert">{ t(lang, error_key(*code)) }</span>
+                }
+            }
         </li>
     }
 }
@@ -636,7 +668,10 @@ pub fn staff_console() -> Html {
                         <ul>
                             { for pending.into_iter().map(|p| {
                                 let key = p.request_id.clone();
-                                html! { <PendingItem key={key} pending={p} lang={lang_value} on_decide={on_decide.clone()} /> }
+                                html! {
+                                    <PendingItem key={key} pending={p} lang={lang_value}
+                                        token={token.clone().unwrap_or_default()} on_decide={on_decide.clone()} />
+                                }
                             }) }
                         </ul>
                     }

@@ -15,7 +15,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { DEMO_CARDS } from '../../xtask/stack.mjs';
 import { enrolDevice, testCardEnding } from '../../edge/test/helpers.mjs';
-import { auditScreen, enterPin, openKiosk, openStaff, screen, useStack } from './support.mjs';
+import { auditScreen, enterPin, openKiosk, openPendingOf, openStaff, screen, useStack } from './support.mjs';
 
 /** The dated demo cards follow the fixed ones on the virtual reader (onshi-vcard `dated::DATED_CARDS`). */
 const DATED = { expiringSoon: 0, inGrace: 1, beyondGrace: 2, locked: 3 };
@@ -189,8 +189,7 @@ describe('expired and expiring card certificates', () => {
     await screen(page, 'pin');
     await page.click('#visual-check');
     await screen(page, 'visual-check');
-    const pending = staff.page.locator('li.pending', { hasText: HOLDERS.inGrace.name }).first();
-    await pending.waitFor();
+    const pending = await openPendingOf(staff.page, HOLDERS.inGrace.name);
     await pending.locator('button.approve').click();
 
     // Approved: the qualification, with the grace told as after a PIN, and nothing to consent to or register.

@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { DEMO_CARDS } from '../../xtask/stack.mjs';
-import { STAFF_RAW_KEY, auditScreen, openKiosk, openStaff, screen, useStack } from './support.mjs';
+import { STAFF_RAW_KEY, auditScreen, openKiosk, openPendingOf, openStaff, screen, useStack } from './support.mjs';
 
 /** The PIN-less card follows the fixed demo cards and the four others with a state of their own (onshi-vcard `dated`). */
 const PIN_NOT_SET_INDEX = DEMO_CARDS.length + 4;
@@ -51,13 +51,15 @@ describe('a card with no PIN', () => {
     await screen(page, 'visual-check');
 
     // Staff see the request marked as a card without a PIN, in their language.
-    const pending = staff.page.locator('li.pending[data-reason="pin_not_set"]', { hasText: HOLDER.name });
-    await pending.first().waitFor();
-    assert.ok((await pending.first().textContent()).includes('顔認証マイナンバーカード（暗証番号なし）'));
+    const marked = staff.page.locator('li.pending[data-reason="pin_not_set"]');
+    await marked.first().waitFor();
+    assert.ok((await marked.first().textContent()).includes('顔認証マイナンバーカード（暗証番号なし）'));
+    const pending = await openPendingOf(staff.page, HOLDER.name);
+    assert.equal(await pending.getAttribute('data-reason'), 'pin_not_set');
     const staffProblems = await auditScreen(staff.page, 'pinless-staff', { rawKey: STAFF_RAW_KEY });
     assert.deepEqual(staffProblems, []);
-    await pending.first().locator('button.approve').click();
-    await pending.first().waitFor({ state: 'detached' });
+    await pending.locator('button.approve').click();
+    await pending.waitFor({ state: 'detached' });
 
     // The kiosk collects the approval and shows the qualification; still no PIN was ever sent.
     await screen(page, 'result');

@@ -12,7 +12,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { DEMO_CARDS } from '../../xtask/stack.mjs';
-import { STAFF_RAW_KEY, auditScreen, enterPin, openKiosk, openStaff, screen, useStack } from './support.mjs';
+import { STAFF_RAW_KEY, auditScreen, enterPin, openKiosk, openPendingOf, openStaff, screen, useStack } from './support.mjs';
 
 const card = (scenario) => {
   const found = DEMO_CARDS.find((c) => c.scenario === scenario);
@@ -141,8 +141,7 @@ describe('a receptionist\'s walk through the staff console', () => {
     await kiosk.page.click('#visual-check');
     await screen(kiosk.page, 'visual-check');
 
-    const pending = page.locator('li.pending', { hasText: holder.name }).first();
-    await pending.waitFor();
+    const pending = await openPendingOf(page, holder.name);
     assert.equal(await pending.locator('.device').textContent(), '端末 受付2');
     const birthDate = await pending.locator('.birth-date').textContent();
     assert.equal(birthDate, `${wareki(holder.birth_date)} (${holder.birth_date})`);
@@ -170,8 +169,7 @@ describe('a receptionist\'s walk through the staff console', () => {
     await screen(kiosk.page, 'pin');
     await kiosk.page.click('#visual-check');
     await screen(kiosk.page, 'visual-check');
-    const pending = page.locator('li.pending', { hasText: holder.name }).first();
-    await pending.waitFor();
+    const pending = await openPendingOf(page, holder.name);
 
     // The receptionist looks at the list as it was a moment ago (its refresh is held back) while the patient
     // walks away; then they approve.
@@ -181,7 +179,7 @@ describe('a receptionist\'s walk through the staff console', () => {
       await route.fulfill({ json: seen });
     });
     await page.waitForResponse((r) => new URL(r.url()).pathname === '/api/v1/staff/checkins');
-    assert.ok(seen.pending.some((p) => p.name === holder.name), 'the held list was taken while the patient waited');
+    assert.ok(seen.pending.some((p) => p.device_label === '受付3'), 'the held list was taken while the patient waited');
     const withdrawn = kiosk.page.waitForResponse((r) => new URL(r.url()).pathname === '/api/v1/visual-check/withdraw');
     await kiosk.page.click('#start-over');
     assert.equal((await (await withdrawn).json()).state, 'withdrawn');

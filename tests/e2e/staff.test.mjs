@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { DEMO_CARDS, DEMO_FACILITY_CODE, ROOT } from '../../xtask/stack.mjs';
 import {
-  choosePrescription, enterPin, openKiosk, openStaff as openStaffPage, screen, screenshot, useStack,
+  choosePrescription, enterPin, openKiosk, openPendingOf, openStaff as openStaffPage, screen, screenshot, useStack,
 } from './support.mjs';
 
 const card = (scenario) => {
@@ -173,14 +173,19 @@ describe('staff console', () => {
     await screen(kiosk.page, 'visual-check');
     assert.ok(!kiosk.requests.some((r) => new URL(r.url).pathname === '/api/v1/session'), 'no PIN session');
 
-    const pending = page.locator('li.pending', { hasText: holder.name });
-    await pending.first().waitFor();
+    // The request is listed without a name; staff open it to compare the patient with the name and birth date.
+    await page.locator('li.pending').first().waitFor();
     assert.equal(await page.locator('li.pending').count(), 1, 'the expired certificate never reached staff');
-    const requestId = await pending.first().getAttribute('data-request-id');
+    assert.ok(!(await page.locator('li.pending').first().textContent()).includes(holder.name), 'no name before opening');
     await screenshot(page, 'staff-05-visual-check-pending');
+    const opened = page.waitForResponse((r) => new URL(r.url()).pathname === '/api/v1/staff/visual-checks/open');
+    const pending = await openPendingOf(page, holder.name);
+    assert.equal((await opened).status(), 200);
+    const requestId = await pending.getAttribute('data-request-id');
+    await screenshot(page, 'staff-05-visual-check-opened');
     await screenshot(kiosk.page, 'staff-05-kiosk-waiting');
-    await pending.first().locator('button.approve').click();
-    await pending.first().waitFor({ state: 'detached' });
+    await pending.locator('button.approve').click();
+    await pending.waitFor({ state: 'detached' });
 
     // The kiosk's poll collects the approval: a session and the qualification, shown as for a PIN check-in.
     await screen(kiosk.page, 'result');

@@ -219,6 +219,27 @@ export async function openStaff(browser, stack, { axe = false, login = true } = 
   return { page, context, requests, code };
 }
 
+/**
+ * The staff console's pending visual check of the patient named `name`, opened. The list names nobody until staff
+ * open a request (each opening is audited with the person), so this opens each unopened request in turn, as a
+ * receptionist would, until the one whose name matches is shown; it waits for new requests meanwhile.
+ */
+export async function openPendingOf(page, name, timeout = 20_000) {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    const found = page.locator('li.pending[data-opened="true"]', { hasText: name });
+    if (await found.count() > 0) return found.first();
+    const unopened = page.locator('li.pending[data-opened="false"]');
+    if (await unopened.count() === 0) {
+      await page.waitForSelector('li.pending[data-opened="false"]', { timeout: Math.max(1, deadline - Date.now()) });
+      continue;
+    }
+    const requestId = await unopened.first().getAttribute('data-request-id');
+    await unopened.first().locator('button.open').click();
+    await page.waitForSelector(`li.pending[data-request-id="${requestId}"][data-opened="true"]`, { timeout: Math.max(1, deadline - Date.now()) });
+  }
+}
+
 /** Controls (buttons, inputs, selects, links) smaller than `min` CSS pixels either way, described for an assertion. */
 export async function smallTargets(page, min = 44) {
   return page.evaluate((min) => [...document.querySelectorAll('button, input, select, a[href]')]

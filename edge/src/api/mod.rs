@@ -387,6 +387,7 @@ impl<'a, P: EdgePorts> EdgeApi<'a, P> {
             UseCase::StaffLogout => self.staff_logout(request).await.map(|()| NO_CONTENT),
             UseCase::StaffByNumber => json_body(self.staff_qualification_by_number(request).await),
             UseCase::StaffDecision => json_body(self.staff_visual_check_decision(request).await),
+            UseCase::StaffOpenVisualCheck => json_body(self.staff_visual_check_open(request).await),
             UseCase::RequestVisualCheck => json_body(self.request_visual_check(request).await),
             UseCase::VisualCheckStatus => json_body(self.visual_check_status(request).await),
             UseCase::WithdrawVisualCheck => json_body(self.withdraw_visual_check(request).await),

@@ -1,5 +1,5 @@
 //! The staff console's use cases: a staff login code, the staff login, the day's check-ins, a qualification by
-//! number and the decision on a kiosk's visual check (目視).
+//! number, and opening and deciding a kiosk's visual check (目視).
 //!
 //! Layer: edge use cases over [`EdgePorts`]. A facility admin issues a one-time staff login code (the one-time code
 //! machinery of [`crate::auth::enrolment_code`], stored under its own lookup key). The console exchanges it for a
@@ -11,14 +11,14 @@
 
 use onshi_proto::api::{
     DeviceRole, StaffCodeRequest, StaffCodeResponse, StaffLoginRequest, StaffNumberQuery, StaffSessionResponse,
-    StaffVisualCheckDecision,
+    StaffVisualCheckDecision, StaffVisualCheckOpen,
 };
 use onshi_proto::identifier::RequestId;
 use onshi_proto::insured_number::InsuredNumber;
 use onshi_proto::insurer_number::InsurerNumber;
 use onshi_proto::origin::{
     BY_NUMBER_PATH, CHECKINS_PATH, CheckInList, CheckInListQuery, NumberQualificationQuery, VISUAL_CHECK_DECIDE_PATH,
-    VisualCheckDecision, VisualCheckTicket,
+    VISUAL_CHECK_OPEN_PATH, VisualCheckDecision, VisualCheckOpen, VisualCheckPerson, VisualCheckTicket,
 };
 use onshi_proto::qualification::{QualificationAnswer, Validity};
 use zeroize::Zeroize as _;
@@ -226,6 +226,23 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
                 approve: body.approve,
             };
             self.call_origin(VISUAL_CHECK_DECIDE_PATH, &decision, request.forwarded.clone(), request.now_unix).await
+        })
+        .await
+    }
+
+    /// `POST /api/v1/staff/visual-checks/open`: staff open one pending visual check of their facility to see the
+    /// name and birth date behind it; the origin audits each opening with the person. The edge passes the answer
+    /// through and keeps nothing of it.
+    pub async fn staff_visual_check_open(&self, request: &ApiRequest<'_>) -> Result<VisualCheckPerson, EdgeError> {
+        self.audited(AuditAction::StaffVisualCheckOpen, request.now_unix, async |context| {
+            let (claims, _, _) = self.staff_session(request, context, vec![], vec![]).await?;
+            let body: StaffVisualCheckOpen = parse_json(request.body)?;
+            let open = VisualCheckOpen {
+                request_id: check_request_id(&body.request_id)?,
+                facility_code: own(claims.facility.clone())?,
+                staff_id: own(claims.staff.clone())?,
+            };
+            self.call_origin(VISUAL_CHECK_OPEN_PATH, &open, request.forwarded.clone(), request.now_unix).await
         })
         .await
     }

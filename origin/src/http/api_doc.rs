@@ -12,9 +12,9 @@ use onshi_proto::origin::{
     CONSENT_QUERY_PATH, CardQualificationQuery, CertificateStatusAnswer, CertificateStatusQuery, CheckInList,
     CheckInListQuery, CheckupAnswer, ConsentAnswer, ConsentQuery, ConsentRequest, MEDICATION_PATH, MedicalInfoQuery,
     MedicationAnswer, NumberQualificationQuery, REGISTRATION_PATH, RegistrationAnswer, RegistrationRequest,
-    VISUAL_CHECK_COLLECT_PATH, VISUAL_CHECK_CREATE_PATH, VISUAL_CHECK_DECIDE_PATH, VISUAL_CHECK_WITHDRAW_PATH,
-    VisualCheckCollect, VisualCheckCollected, VisualCheckCreate, VisualCheckDecision, VisualCheckTicket,
-    VisualCheckWithdraw,
+    VISUAL_CHECK_COLLECT_PATH, VISUAL_CHECK_CREATE_PATH, VISUAL_CHECK_DECIDE_PATH, VISUAL_CHECK_OPEN_PATH,
+    VISUAL_CHECK_WITHDRAW_PATH, VisualCheckCollect, VisualCheckCollected, VisualCheckCreate, VisualCheckDecision,
+    VisualCheckOpen, VisualCheckPerson, VisualCheckTicket, VisualCheckWithdraw,
 };
 use onshi_proto::qualification::QualificationAnswer;
 use onshi_proto::reader_result::{READER_RESULT_PATH, ReaderResultReceipt, ReaderResultUpload};
@@ -246,7 +246,7 @@ const QUALIFICATION: Answer =
     ok(&[json::<QualificationAnswer>(), opaque(XML_MEDIA_TYPE, None), opaque(FHIR_MEDIA_TYPE, None)]);
 
 /// Every route the router serves.
-pub const ROUTES: [Route; 28] = [
+pub const ROUTES: [Route; 29] = [
     Route {
         method: "get",
         path: "/health",
@@ -371,6 +371,15 @@ pub const ROUTES: [Route; 28] = [
         summary: "Staff: approve or refuse a visual check",
         request: &[json::<VisualCheckDecision>()],
         success: ok(&[json::<VisualCheckTicket>()]),
+        errors: &signed_and2(NOT_FOUND, WITHDRAWN),
+    },
+    Route {
+        method: "post",
+        path: VISUAL_CHECK_OPEN_PATH,
+        auth: Auth::EdgeSignature,
+        summary: "Staff: open a pending visual check to see the name and birth date behind it (audited)",
+        request: &[json::<VisualCheckOpen>()],
+        success: ok(&[json::<VisualCheckPerson>()]),
         errors: &signed_and2(NOT_FOUND, WITHDRAWN),
     },
     Route {

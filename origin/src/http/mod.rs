@@ -20,7 +20,7 @@ use onshi_proto::ErrorCode;
 use onshi_proto::origin::{
     BY_CERTIFICATE_PATH, BY_NUMBER_PATH, CERTIFICATE_STATUS_PATH, CHECKINS_PATH, CHECKUP_PATH, CONSENT_PATH,
     CONSENT_QUERY_PATH, MEDICATION_PATH, REGISTRATION_PATH, VISUAL_CHECK_COLLECT_PATH, VISUAL_CHECK_CREATE_PATH,
-    VISUAL_CHECK_DECIDE_PATH, VISUAL_CHECK_WITHDRAW_PATH,
+    VISUAL_CHECK_DECIDE_PATH, VISUAL_CHECK_OPEN_PATH, VISUAL_CHECK_WITHDRAW_PATH,
 };
 use onshi_proto::reader_result::READER_RESULT_PATH;
 
@@ -110,6 +110,7 @@ pub fn router_with(state: AppState, settings: RouterSettings) -> Router {
         .route(READER_RESULT_PATH, post(reader::receive_reader_result))
         .route(VISUAL_CHECK_CREATE_PATH, post(staff::create_visual_check))
         .route(VISUAL_CHECK_DECIDE_PATH, post(staff::decide_visual_check))
+        .route(VISUAL_CHECK_OPEN_PATH, post(staff::open_visual_check))
         .route(VISUAL_CHECK_COLLECT_PATH, post(staff::collect_visual_check))
         .route(VISUAL_CHECK_WITHDRAW_PATH, post(staff::withdraw_visual_check))
         .route(

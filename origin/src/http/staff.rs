@@ -19,8 +19,8 @@ use onshi_proto::ErrorCode;
 use onshi_proto::IsoDate;
 use onshi_proto::origin::{
     AuthMethod, CardScope, CertificateRef, CheckInList, CheckInListQuery, ExpiryNotice, VISUAL_CHECK_LIFETIME_SECONDS,
-    VisualCheckCollect, VisualCheckCollected, VisualCheckCreate, VisualCheckDecision, VisualCheckState,
-    VisualCheckTicket, VisualCheckWithdraw,
+    VisualCheckCollect, VisualCheckCollected, VisualCheckCreate, VisualCheckDecision, VisualCheckOpen,
+    VisualCheckPerson, VisualCheckState, VisualCheckTicket, VisualCheckWithdraw,
 };
 
 use crate::clock::tokyo_date;
@@ -40,6 +40,8 @@ pub const PURPOSE_STAFF_CHECKIN_LIST: &str = "staff_checkin_list";
 pub const PURPOSE_VISUAL_CHECK_REQUEST: &str = "visual_check_request";
 /// Audit purpose of a staff decision on a visual check.
 pub const PURPOSE_VISUAL_CHECK_DECISION: &str = "visual_check_decision";
+/// Audit purpose of staff opening a visual check: the name and birth date behind it were shown.
+pub const PURPOSE_VISUAL_CHECK_DISCLOSURE: &str = "visual_check_disclosure";
 /// Audit purpose of a kiosk withdrawing its visual check.
 pub const PURPOSE_VISUAL_CHECK_WITHDRAWAL: &str = "visual_check_withdrawal";
 /// Audit purpose of the qualification answered to an approved visual check.
@@ -194,6 +196,41 @@ pub(crate) async fn decide_visual_check(
         request_id: decision.request_id.to_string(),
         state: current,
         expires_at: row.expires_at,
+    }))
+}
+
+/// `POST /v1/visual-checks/open`: staff open one pending check of their own facility to compare the patient and the
+/// card face with the name and birth date of the person the card is linked to. Every opening writes an audit row
+/// naming that person before the answer leaves; a request that is no longer pending discloses nothing.
+pub(crate) async fn open_visual_check(
+    State(state): State<AppState>,
+    SignedJson(open): SignedJson<VisualCheckOpen>,
+) -> std::result::Result<Json<VisualCheckPerson>, Failure> {
+    let now = state.now();
+    // Another facility's request reads as unknown, as for a decision.
+    let row = state
+        .store()
+        .visual_check(&open.request_id)
+        .await?
+        .filter(|row| row.facility_code == open.facility_code.as_str())
+        .ok_or(Failure(ErrorCode::NotFound))?;
+    match state_at(&row, now)? {
+        VisualCheckState::Pending => {}
+        VisualCheckState::Withdrawn => return Err(Failure(ErrorCode::VisualCheckWithdrawn)),
+        // Decided, collected or lapsed: nobody is waiting to be compared, so nothing is disclosed.
+        _ => return Err(Failure(ErrorCode::NotFound)),
+    }
+    let person = state.store().visual_check_person(&open.request_id).await?;
+    let actor = Actor::staff(&open.staff_id, open.facility_code.to_string());
+    let (subject, outcome) = match &person {
+        Some(person) => (Some(person.person_id.clone()), "disclosed"),
+        None => (None, "unlinked"),
+    };
+    audit(&state, now, &actor, subject, PURPOSE_VISUAL_CHECK_DISCLOSURE, outcome).await?;
+    Ok(Json(VisualCheckPerson {
+        request_id: open.request_id.to_string(),
+        name: person.as_ref().map(|person| person.name.clone()),
+        birth_date: person.map(|person| person.birth_date),
     }))
 }
 

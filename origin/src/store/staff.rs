@@ -103,9 +103,21 @@ struct PendingRow {
     expires_at: i64,
     device_id: String,
     device_label: Option<String>,
-    name: Option<String>,
-    birth_date: Option<String>,
     reason: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct LinkedPersonRow {
+    person_id: String,
+    name: String,
+    birth_date: String,
+}
+
+/// The person a visual check's card is linked to, as staff compare them with the patient.
+pub(crate) struct LinkedPerson {
+    pub(crate) person_id: String,
+    pub(crate) name: String,
+    pub(crate) birth_date: IsoDate,
 }
 
 /// A visual check as stored.
@@ -176,17 +188,13 @@ impl Store {
         rows.into_iter().map(CheckInListRow::into_wire).collect()
     }
 
-    /// The visual checks of `facility_code` still pending at `now`, oldest first, with the name and birth date of
-    /// the person each certificate is linked to.
+    /// The visual checks of `facility_code` still pending at `now`, oldest first. Nothing of the person is listed:
+    /// staff open one request at a time ([`Store::visual_check_person`]).
     pub(crate) async fn pending_visual_checks(&self, facility_code: &str, now: i64) -> Result<Vec<PendingVisualCheck>> {
         let rows: Vec<PendingRow> = sqlx::query_as(
-            "SELECT v.id, v.requested_at, v.expires_at, v.device_id, v.device_label, p.name, p.birth_date, v.reason \
-             FROM visual_checks v \
-             LEFT JOIN certificate_links l \
-               ON l.certificate_issuer = v.certificate_issuer AND l.certificate_serial = v.certificate_serial \
-             LEFT JOIN persons p ON p.id = l.person_id \
-             WHERE v.facility_code = $1 AND v.state = 'pending' AND v.expires_at >= $2 \
-             ORDER BY v.requested_at, v.id",
+            "SELECT id, requested_at, expires_at, device_id, device_label, reason FROM visual_checks \
+             WHERE facility_code = $1 AND state = 'pending' AND expires_at >= $2 \
+             ORDER BY requested_at, id",
         )
         .bind(facility_code)
         .bind(now)
@@ -194,23 +202,38 @@ impl Store {
         .await?;
         rows.into_iter()
             .map(|row| {
-                let birth_date = row
-                    .birth_date
-                    .as_deref()
-                    .map(|text| IsoDate::parse(text).map_err(|_| OriginError::CorruptRecord("birth date".into())))
-                    .transpose()?;
                 Ok(PendingVisualCheck {
                     request_id: row.id,
                     requested_at: row.requested_at,
                     expires_at: row.expires_at,
                     device_id: Some(row.device_id),
                     device_label: row.device_label,
-                    name: row.name,
-                    birth_date,
                     reason: parse_stored("visual check reason", &row.reason)?,
                 })
             })
             .collect()
+    }
+
+    /// The person the card of visual check `request_id` is linked to; `None` for a card linked to nobody.
+    pub(crate) async fn visual_check_person(&self, request_id: &str) -> Result<Option<LinkedPerson>> {
+        let row: Option<LinkedPersonRow> = sqlx::query_as(
+            "SELECT p.id AS person_id, p.name, p.birth_date FROM visual_checks v \
+             JOIN certificate_links l \
+               ON l.certificate_issuer = v.certificate_issuer AND l.certificate_serial = v.certificate_serial \
+             JOIN persons p ON p.id = l.person_id \
+             WHERE v.id = $1",
+        )
+        .bind(request_id)
+        .fetch_optional(self.pool())
+        .await?;
+        row.map(|row| {
+            Ok(LinkedPerson {
+                person_id: row.person_id,
+                name: row.name,
+                birth_date: parse_date("birth date", &row.birth_date)?,
+            })
+        })
+        .transpose()
     }
 
     /// Records a pending visual check.

@@ -8,7 +8,8 @@ use onshi_proto::origin::{
     CONSENT_QUERY_PATH, CardQualificationQuery, CertificateStatusQuery, CheckInListQuery, ConsentKind, ConsentQuery,
     ConsentRequest, MEDICATION_PATH, MedicalInfoQuery, NumberQualificationQuery, REGISTRATION_PATH,
     RegistrationRequest, VISUAL_CHECK_COLLECT_PATH, VISUAL_CHECK_CREATE_PATH, VISUAL_CHECK_DECIDE_PATH,
-    VISUAL_CHECK_WITHDRAW_PATH, VisualCheckCollect, VisualCheckCreate, VisualCheckDecision, VisualCheckTicket,
+    VISUAL_CHECK_OPEN_PATH, VISUAL_CHECK_WITHDRAW_PATH, VisualCheckCollect, VisualCheckCreate, VisualCheckDecision,
+    VisualCheckOpen, VisualCheckTicket,
 };
 use serde_json::{Value, json};
 
@@ -120,6 +121,12 @@ async fn every_route_answers_its_documented_success(db: Db) {
     let listing =
         CheckInListQuery { facility_code: FACILITY.try_into().unwrap(), staff_id: "staff-a".try_into().unwrap() };
     ok(origin.post_signed(CHECKINS_PATH, &listing).await, 200).await;
+    let opening = VisualCheckOpen {
+        request_id: approved.clone().try_into().unwrap(),
+        facility_code: FACILITY.try_into().unwrap(),
+        staff_id: "staff-a".try_into().unwrap(),
+    };
+    ok(origin.post_signed(VISUAL_CHECK_OPEN_PATH, &opening).await, 200).await;
     let decision = VisualCheckDecision {
         request_id: approved.clone().try_into().unwrap(),
         facility_code: FACILITY.try_into().unwrap(),

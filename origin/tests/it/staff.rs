@@ -5,9 +5,9 @@
 use onshi_proto::origin::{
     AuthMethod, BY_CERTIFICATE_PATH, BY_NUMBER_PATH, CHECKINS_PATH, CONSENT_PATH, CardQualificationQuery, CheckInList,
     CheckInListQuery, ConsentRequest, NumberQualificationQuery, PrescriptionFormat, VISUAL_CHECK_COLLECT_PATH,
-    VISUAL_CHECK_CREATE_PATH, VISUAL_CHECK_DECIDE_PATH, VISUAL_CHECK_LIFETIME_SECONDS, VISUAL_CHECK_WITHDRAW_PATH,
-    VisualCheckCollect, VisualCheckCollected, VisualCheckCreate, VisualCheckDecision, VisualCheckReason,
-    VisualCheckState, VisualCheckTicket,
+    VISUAL_CHECK_CREATE_PATH, VISUAL_CHECK_DECIDE_PATH, VISUAL_CHECK_LIFETIME_SECONDS, VISUAL_CHECK_OPEN_PATH,
+    VISUAL_CHECK_WITHDRAW_PATH, VisualCheckCollect, VisualCheckCollected, VisualCheckCreate, VisualCheckDecision,
+    VisualCheckOpen, VisualCheckPerson, VisualCheckReason, VisualCheckState, VisualCheckTicket,
 };
 use onshi_proto::qualification::{QualificationAnswer, Validity};
 
@@ -198,6 +198,59 @@ async fn the_prescription_choice_of_the_consent_screen_shows_on_that_days_check_
 }
 on_both_databases!(the_prescription_choice_of_the_consent_screen_shows_on_that_days_check_in);
 
+async fn open(origin: &Origin, request_id: &str, facility_code: &str) -> reqwest::Response {
+    let open = VisualCheckOpen {
+        request_id: request_id.try_into().unwrap(),
+        facility_code: facility_code.try_into().unwrap(),
+        staff_id: "staff-a".try_into().unwrap(),
+    };
+    origin.post_signed(VISUAL_CHECK_OPEN_PATH, &open).await
+}
+
+async fn the_name_and_birth_date_behind_a_visual_check_are_shown_only_when_staff_open_it_and_each_time_audited(db: Db) {
+    let origin = Origin::start(db).await;
+    let linked = request_visual_check(&origin, serial::VALID).await;
+    let unlinked = request_visual_check(&origin, serial::UNREGISTERED).await;
+
+    // The list names nobody: not in its fields, and not anywhere in its text.
+    let listed = serde_json::to_string(&origin.staff_list(FACILITY).await).unwrap();
+    let answer = check_in(&origin, serial::VALID, None).await;
+    let name = answer.records[0].name.clone();
+    let birth_date = answer.records[0].birth_date.to_string();
+    assert!(!listed.contains(&name) && !listed.contains(&birth_date), "{listed}");
+
+    // Opening one shows its person and writes an audit row naming them and the staff session, once per opening.
+    let person = open(&origin, &linked.request_id, FACILITY).await.json::<VisualCheckPerson>().await.unwrap();
+    assert_eq!(
+        (person.name.as_deref(), person.birth_date.map(|d| d.to_string())),
+        (Some(name.as_str()), Some(birth_date))
+    );
+    open(&origin, &linked.request_id, FACILITY).await;
+    let events = origin.store.audit_events().await.unwrap();
+    let disclosures: Vec<_> = events.iter().filter(|e| e.purpose == "visual_check_disclosure").collect();
+    assert_eq!(disclosures.len(), 2);
+    assert!(disclosures.iter().all(|e| e.subject_person_id.is_some() && e.outcome == "disclosed"));
+    assert!(disclosures.iter().all(|e| e.actor_facility_code.as_deref() == Some(FACILITY)));
+
+    // A card linked to nobody discloses nothing, and says so.
+    let nobody = open(&origin, &unlinked.request_id, FACILITY).await.json::<VisualCheckPerson>().await.unwrap();
+    assert_eq!((nobody.name, nobody.birth_date), (None, None));
+
+    // Another facility cannot open it, nor learn that it exists; a decided request discloses nothing more.
+    expect_error(open(&origin, &linked.request_id, OTHER_FACILITY).await, 404, "not_found").await;
+    decide(&origin, &linked.request_id, true).await;
+    expect_error(open(&origin, &linked.request_id, FACILITY).await, 404, "not_found").await;
+    // A request its kiosk withdrew is refused by its own code.
+    withdraw(&origin, &unlinked.request_id).await;
+    expect_error(open(&origin, &unlinked.request_id, FACILITY).await, 409, "visual_check_withdrawn").await;
+    let after = origin.store.audit_events().await.unwrap();
+    assert_eq!(after.iter().filter(|e| e.purpose == "visual_check_disclosure").count(), 3);
+    origin.stop().await;
+}
+on_both_databases!(
+    the_name_and_birth_date_behind_a_visual_check_are_shown_only_when_staff_open_it_and_each_time_audited
+);
+
 async fn staff_see_why_each_kiosk_asked_for_a_visual_check(db: Db) {
     let origin = Origin::start(db).await;
     let asked = [
@@ -245,12 +298,13 @@ async fn an_approved_visual_check_answers_the_asking_kiosk_once(db: Db) {
     assert_eq!(ticket.state, VisualCheckState::Pending);
     assert_eq!(ticket.expires_at, NOW + VISUAL_CHECK_LIFETIME_SECONDS);
 
-    // Staff see it pending, with the linked person's name and birth date to compare with the card face.
+    // Staff see it pending; opening it shows the linked person's name and birth date to compare with the card face.
     let listed = origin.staff_list(FACILITY).await;
     assert_eq!(listed.pending.len(), 1);
     let pending = &listed.pending[0];
     assert_eq!(pending.request_id, ticket.request_id);
-    assert!(pending.name.is_some() && pending.birth_date.is_some());
+    let person = open(&origin, &ticket.request_id, FACILITY).await.json::<VisualCheckPerson>().await.unwrap();
+    assert!(person.name.is_some() && person.birth_date.is_some());
     assert!(origin.staff_list(OTHER_FACILITY).await.pending.is_empty());
 
     // Before a decision the kiosk only hears "pending".

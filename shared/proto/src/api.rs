@@ -340,6 +340,8 @@ pub const STAFF_LOGOUT_PATH: &str = "/api/v1/staff/logout";
 pub const STAFF_BY_NUMBER_PATH: &str = "/api/v1/staff/qualification/by-number";
 /// Staff: approves or refuses a pending visual check.
 pub const STAFF_VISUAL_CHECK_DECISION_PATH: &str = "/api/v1/staff/visual-checks/decision";
+/// Staff: opens a pending visual check to see the name and birth date of the person its card is linked to.
+pub const STAFF_VISUAL_CHECK_OPEN_PATH: &str = "/api/v1/staff/visual-checks/open";
 /// Kiosk (device proof): asks for a staff visual check of the card certificate.
 pub const VISUAL_CHECK_PATH: &str = "/api/v1/visual-check";
 /// Kiosk (device proof): polls a visual check; an approved one answers with a session and the qualification.
@@ -422,6 +424,15 @@ pub struct StaffVisualCheckDecision {
     pub request_id: String,
     /// True when staff confirmed the patient against the card face.
     pub approve: bool,
+}
+
+/// Body of `POST` [`STAFF_VISUAL_CHECK_OPEN_PATH`]; answered with [`crate::origin::VisualCheckPerson`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct StaffVisualCheckOpen {
+    /// The pending request staff are about to compare with the patient and the card face.
+    pub request_id: String,
 }
 
 /// Body of `POST` [`VISUAL_CHECK_PATH`]; answered with [`crate::origin::VisualCheckTicket`].

@@ -359,6 +359,9 @@ pub const CHECKINS_PATH: &str = "/v1/staff/checkins";
 pub const VISUAL_CHECK_CREATE_PATH: &str = "/v1/visual-checks";
 /// A member of staff approves or refuses a pending visual check.
 pub const VISUAL_CHECK_DECIDE_PATH: &str = "/v1/visual-checks/decide";
+/// Staff (through the edge): the name and birth date behind one pending visual check of their facility, each
+/// disclosure audited with the person.
+pub const VISUAL_CHECK_OPEN_PATH: &str = "/v1/visual-checks/open";
 /// The kiosk collects its visual check; an approved one is answered with the qualification, once.
 pub const VISUAL_CHECK_COLLECT_PATH: &str = "/v1/visual-checks/collect";
 /// The kiosk withdraws its visual check, which its patient left; staff can no longer decide it.
@@ -465,11 +468,8 @@ pub struct PendingVisualCheck {
     /// That kiosk's name ([`crate::api::DeviceLabel`]), so staff know where the patient waits.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub device_label: Option<String>,
-    /// 氏名 of the person the card is linked to, to compare with the card face; none for an unlinked card.
-    pub name: Option<String>,
-    /// 生年月日 of that person.
-    pub birth_date: Option<crate::IsoDate>,
-    /// Why the kiosk asked.
+    /// Why the kiosk asked. The name and birth date behind the request are not listed: staff open one request at a
+    /// time ([`VisualCheckPerson`]), and each opening is audited with the person.
     #[serde(default)]
     pub reason: VisualCheckReason,
 }
@@ -581,6 +581,31 @@ pub struct VisualCheckDecision {
     pub staff_id: Identifier,
     /// True to approve, false to refuse.
     pub approve: bool,
+}
+
+/// Body of `POST /v1/visual-checks/open`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct VisualCheckOpen {
+    /// The pending request opened.
+    pub request_id: RequestId,
+    /// 医療機関コード of the staff member; it must be the request's facility.
+    pub facility_code: FacilityCode,
+    /// The staff session's id, for the audit trail.
+    pub staff_id: Identifier,
+}
+
+/// Answer to `POST /v1/visual-checks/open`: what staff compare with the patient and the card face.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct VisualCheckPerson {
+    /// The request opened.
+    pub request_id: String,
+    /// 氏名 of the person the card is linked to; none for a card not linked to any insurance.
+    pub name: Option<String>,
+    /// 生年月日 of that person.
+    pub birth_date: Option<crate::IsoDate>,
 }
 
 /// Body of `POST /v1/visual-checks/collect` and, as [`VisualCheckWithdraw`], of `POST /v1/visual-checks/withdraw`.
