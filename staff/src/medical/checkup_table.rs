@@ -28,6 +28,12 @@ fn range_text(range: Option<ReferenceRange>) -> String {
     }
 }
 
+/// A range with its unit, or nothing for an item without one (身長, 体重).
+fn range_with_unit(range: Option<ReferenceRange>, unit: &str) -> String {
+    let text = range_text(range);
+    if text.is_empty() { text } else { format!("{text} {unit}") }
+}
+
 /// The table.
 #[function_component(CheckupTable)]
 pub fn checkup_table(props: &CheckupTableProps) -> Html {
@@ -55,7 +61,7 @@ pub fn checkup_table(props: &CheckupTableProps) -> Html {
                                 }) }
                             </ul>
                         </td>
-                        <td class="range">{ format!("{} {}", range_text(item.range), if item.range.is_some() { item.unit.as_str() } else { "" }) }</td>
+                        <td class="range">{ range_with_unit(item.range, &item.unit) }</td>
                         <td class="trend-cell"><TrendChart series={item.clone()} lang={lang} /></td>
                     </tr>
                 }) }
