@@ -149,12 +149,14 @@ fn check_in_row(props: &CheckInRowProps) -> Html {
         }
     };
     // Only a row whose patient's live consent opens some medical information offers it.
-    let medical = if MedicalRecordKind::opened_by(&c.consents).is_empty() {
+    let opened = MedicalRecordKind::opened_by(&c.consents);
+    let medical = if opened.is_empty() {
         html! {}
     } else {
         let (on_open, checkin) = (props.on_open_medical.clone(), c.clone());
+        let kinds = opened.iter().map(|kind| kind.as_str()).collect::<Vec<_>>().join(" ");
         html! {
-            <button type="button" class="open-medical secondary" lang={lang.tag()} data-checkin={c.id.clone()}
+            <button type="button" class="open-medical secondary" lang={lang.tag()} data-checkin={c.id.clone()} data-kinds={kinds}
                     onclick={Callback::from(move |_: MouseEvent| on_open.emit(checkin.clone()))}>
                 { t(lang, "staff.medical.open") }
             </button>

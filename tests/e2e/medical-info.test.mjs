@@ -1,8 +1,8 @@
 // End to end: medical information for staff under a live consent (issue 15 item 3), in headless Chromium against
 // the real edge and origin. A patient consents at the kiosk to 薬剤 and 特定健診; staff open the patient's timeline from
 // the check-in row and read the medicines (a 重複投薬 marked), page by page, and the checkups (an out-of-range value
-// marked, a trend chart per item), in every staff language under axe-core. A patient who declined has no timeline:
-// the row offers none and the edge refuses the read with its typed code.
+// marked, a trend chart per item), in every staff language under axe-core; after a 包括同意, 診療 and 手術 too. A
+// patient who declined has no timeline: the row offers none and the edge refuses the read with its typed code.
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
@@ -83,6 +83,24 @@ describe('medical information for staff under a live consent', () => {
     assert.deepEqual(await auditScreen(page, 'staff-medical-checkup', { rawKey: STAFF_RAW_KEY }), []);
     await page.click('#medical-close');
     await page.waitForSelector('#medical', { state: 'detached' });
+
+    // Back at the kiosk the patient gives the 包括同意: 診療 and 手術 open too, coded by their 区分番号.
+    await checkInAndAnswer(env, consenting, ['comprehensive']);
+    // The list refreshes on its own; the newest row of the patient offers every kind once the consent is read.
+    await row(consenting).locator('button.open-medical[data-kinds~="operation"]').click();
+    await page.waitForSelector('#medical tr.medication-line');
+    const opened = await page.$$eval('#medical button.kind', (buttons) => buttons.map((b) => b.dataset.kind));
+    assert.deepEqual(opened, ['medication', 'health_checkup', 'diagnosis', 'operation']);
+    await page.click('#medical button.kind[data-kind="diagnosis"]');
+    await page.waitForSelector('#medical table.procedures[data-kind="diagnosis"] tr.procedure-line');
+    const treatments = await page.$$eval('tr.procedure-line', (rows) => rows.map((r) => r.dataset.code));
+    assert.ok(treatments.includes('D007') && treatments.includes('E200'), treatments.join());
+    await page.click('#medical button.kind[data-kind="operation"]');
+    await page.waitForSelector('#medical table.procedures[data-kind="operation"] tr.procedure-line');
+    const operations = await page.$$eval('tr.procedure-line', (rows) => rows.map((r) => r.dataset.code));
+    assert.ok(operations.length > 0 && operations.every((code) => code.startsWith('K')), operations.join());
+    assert.match(await page.textContent('table.procedures'), /水晶体再建術/);
+    assert.deepEqual(await auditScreen(page, 'staff-medical-operation', { rawKey: STAFF_RAW_KEY }), []);
     await context.close();
 
     // The route refuses the declining patient's information with its typed code, whatever the page offers.
