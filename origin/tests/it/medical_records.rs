@@ -175,3 +175,39 @@ async fn another_facility_a_lapsed_consent_or_a_declining_patient_see_nothing(db
     origin.stop().await;
 }
 on_both_databases!(another_facility_a_lapsed_consent_or_a_declining_patient_see_nothing);
+
+/// Holds the record of the person a check-in was answered for, as an insurer's batch does for a suspected
+/// mis-registration (the route to that is the insurer console's, tested in `edge_routes.rs`).
+async fn hold_the_patient_of(origin: &Origin, checkin_id: &str) {
+    const HOLD: &str =
+        "UPDATE persons SET hold_status = 'held' WHERE id = (SELECT person_id FROM checkins WHERE id = $1)";
+    let changed = if origin.database_url.starts_with("sqlite") {
+        let pool = sqlx::SqlitePool::connect(&origin.database_url).await.unwrap();
+        let done = sqlx::query(HOLD).bind(checkin_id).execute(&pool).await.unwrap();
+        pool.close().await;
+        done.rows_affected()
+    } else {
+        let pool = sqlx::PgPool::connect(&origin.database_url).await.unwrap();
+        let done = sqlx::query(HOLD).bind(checkin_id).execute(&pool).await.unwrap();
+        pool.close().await;
+        done.rows_affected()
+    };
+    assert_eq!(changed, 1);
+}
+
+async fn a_held_record_shows_nothing_even_under_a_live_consent(db: Db) {
+    let origin = Origin::start(db).await;
+    check_in(&origin, serial::VALID).await;
+    consent(&origin, serial::VALID, vec![ConsentKind::Comprehensive]).await;
+    let row = listing(&origin).await.remove(0);
+    let query = read(&row.id, MedicalRecordKind::Medication, 0, FACILITY);
+    page(&origin, &query).await;
+    hold_the_patient_of(&origin, &row.id).await;
+    expect_error(origin.post_signed(MEDICAL_RECORDS_PATH, &query).await, 423, "record_held").await;
+    let events = origin.store.audit_events().await.unwrap();
+    assert!(events.iter().any(|event| event.purpose == "staff_medical_records"
+        && event.outcome == "medication:record_held"
+        && event.subject_person_id.is_some()));
+    origin.stop().await;
+}
+on_both_databases!(a_held_record_shows_nothing_even_under_a_live_consent);
