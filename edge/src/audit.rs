@@ -72,6 +72,8 @@ pub enum AuditAction {
     BridgeHealth,
     /// `GET /api/v1/staff/bridge`: staff read how the facility's bridge stands.
     StaffBridge,
+    /// `POST /api/v1/staff/medical-records`: staff read a page of a check-in's patient's medical information.
+    StaffMedicalRecords,
 }
 
 /// One audit event, serialised as a single JSON object.

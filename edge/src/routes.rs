@@ -9,6 +9,7 @@ use onshi_proto::api::{
 };
 
 use onshi_proto::bridge_health::{BRIDGE_HEALTH_PATH, STAFF_BRIDGE_PATH};
+use onshi_proto::medical_record::STAFF_MEDICAL_RECORDS_PATH;
 use onshi_proto::reader_result::BRIDGE_READER_RESULT_PATH;
 
 use crate::http_policy::HEALTH_PATH;
@@ -68,6 +69,8 @@ pub enum UseCase {
     BridgeHealth,
     /// `GET /api/v1/staff/bridge`.
     StaffBridge,
+    /// `POST /api/v1/staff/medical-records`.
+    StaffMedicalRecords,
 }
 
 /// Every route without a parameter: its method, path and use case.
@@ -95,6 +98,7 @@ const FIXED_ROUTES: &[(&str, &str, UseCase)] = &[
     ("POST", BRIDGE_READER_RESULT_PATH, UseCase::ReaderResult),
     ("POST", BRIDGE_HEALTH_PATH, UseCase::BridgeHealth),
     ("GET", STAFF_BRIDGE_PATH, UseCase::StaffBridge),
+    ("POST", STAFF_MEDICAL_RECORDS_PATH, UseCase::StaffMedicalRecords),
 ];
 
 /// The use case of `method` on `path`; `None` for an unknown path or a known path asked with another method,

@@ -136,6 +136,59 @@ describe("against the real origin", () => {
     assert.equal((await checkIns()).length, after.length);
   });
 
+  test("staff read a consented patient's medication and checkups through the edge; without consent, elsewhere or from a kiosk they cannot", async () => {
+    const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
+    const staffOf = async (facilityCode) => {
+      const code = await call(edge, "/api/v1/admin/staff-codes", { device: null, headers: admin, body: { facility_code: facilityCode } });
+      assert.equal(code.status, 200, JSON.stringify(code.body));
+      const login = await call(edge, "/api/v1/staff/login", { device: null, body: { code: code.body.code } });
+      assert.equal(login.status, 200, JSON.stringify(login.body));
+      return { authorization: `Bearer ${login.body.staff_token}` };
+    };
+    const staff = await staffOf(device.facilityCode);
+    const read = (headers, body, signer = null) =>
+      call(edge, "/api/v1/staff/medical-records", { device: signer, headers, body });
+
+    // The patient checks in with card 00 (the seeded patient with a history) and has not consented yet.
+    const session = await openSession(testCard(0));
+    assert.equal(session.status, 200, JSON.stringify(session.body));
+    const card = { authorization: `Bearer ${session.body.session_token}` };
+    assert.equal((await call(edge, "/api/v1/qualification", { body: {}, headers: card })).status, 200);
+    const list = await call(edge, "/api/v1/staff/checkins", { device: null, method: "GET", headers: staff });
+    const row = list.body.checkins.find((checkIn) => checkIn.device_id === device.id && checkIn.method === "pin");
+    assert.ok(row, JSON.stringify(list.body));
+    const medication = { checkin_id: row.id, kind: "medication" };
+    expectError(await read(staff, medication), 403, "consent_required");
+
+    // The patient consents to 薬剤 and 健診 at the kiosk; the same read now answers, page by page.
+    const consent = await call(edge, "/api/v1/consent", { body: { kinds: ["medication", "health_checkup"] }, headers: card });
+    assert.equal(consent.status, 200, JSON.stringify(consent.body));
+    const relisted = await call(edge, "/api/v1/staff/checkins", { device: null, method: "GET", headers: staff });
+    const consented = relisted.body.checkins.find((checkIn) => checkIn.id === row.id);
+    assert.deepEqual(consented.consents, ["medication", "health_checkup"]);
+    const first = await read(staff, medication);
+    assert.equal(first.status, 200, JSON.stringify(first.body));
+    assert.equal(first.body.records.kind, "medication");
+    assert.equal(first.body.next_page, 1);
+    const second = await read(staff, { ...medication, page: 1 });
+    const lines = [...first.body.records.entries, ...second.body.records.entries];
+    const duplicates = lines.filter((line) => line.duplicate);
+    assert.equal(duplicates.length, 2, "the hospital's original and the clinic's generic of one ingredient");
+    assert.equal(duplicates[0].yj_code.slice(0, 7), duplicates[1].yj_code.slice(0, 7));
+    assert.ok(lines.some((line) => line.source === "electronic_prescription") && lines.some((line) => line.source === "dispensing_result"));
+    const checkups = await read(staff, { checkin_id: row.id, kind: "health_checkup" });
+    assert.equal(checkups.status, 200, JSON.stringify(checkups.body));
+    const high = checkups.body.records.entries.filter((entry) => entry.flag === "high");
+    assert.ok(high.some((entry) => entry.item.startsWith("HbA1c") && entry.unit === "%"), JSON.stringify(high));
+    // 手術 was not consented to.
+    expectError(await read(staff, { checkin_id: row.id, kind: "operation" }), 403, "consent_required");
+
+    // Staff of another facility, holding this check-in's id, learn nothing; a kiosk cannot read at all.
+    expectError(await read(await staffOf("1312345679"), medication), 404, "not_found");
+    expectError(await read({}, medication, device), 401, "session_invalid");
+    expectError(await read(card, medication, device), 401, "session_invalid");
+  });
+
   test("the facility's bridge hands a national-reader result to staff's list and reports a stalled 連携アプリ to them", async () => {
     const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
     const code = await call(edge, "/api/v1/admin/enrolment-codes", {

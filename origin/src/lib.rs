@@ -26,6 +26,7 @@ pub mod http;
 pub mod individual_number;
 pub mod interop;
 pub mod key;
+pub mod medical;
 pub mod metrics;
 pub mod normalize;
 pub mod population;

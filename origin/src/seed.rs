@@ -25,9 +25,10 @@ use crate::error::{OriginError, Result};
 use crate::store::Store;
 use crate::store::rows::{
     BatchSummary, JlisStatus, NewCertificateLink, NewCheckup, NewInsurer, NewJlisCertificate, NewMedication, NewPerson,
-    NewQualification, NewResident, RecordBatch,
+    NewProcedure, NewQualification, NewResident, RecordBatch,
 };
 use onshi_proto::certificate::{CertificateSerial, IssuerName};
+use onshi_proto::medical_record::ProcedureLine;
 use onshi_proto::origin::{CheckupEntry, MedicationEntry};
 
 /// The largest demo file read, so a wrong path cannot make the service read a huge file into memory.
@@ -256,44 +257,50 @@ pub fn derived_individual_number(certificate: &CertificateRef) -> Result<String>
     Ok(format!("{base}{check}"))
 }
 
-/// Three dispensings and two checkup items for the 'valid' card, so consent-gated views have something to show.
+/// The synthetic medical history ([`crate::medical::synthetic`]) of a demo card holder, so consent-gated views have
+/// something to show: 薬剤 with a 重複投薬, five years of 特定健診 with values out of range, 診療 and 手術.
 fn demo_history(batch: &mut RecordBatch, person_id: &str, today: Date) -> Result<()> {
-    let days_ago = |days: i64| {
-        today
-            .checked_sub(time::Duration::days(days))
-            .map(IsoDate)
-            .ok_or_else(|| OriginError::DemoCards("today is too early for demo history".into()))
-    };
-    for (index, (days, drug, quantity, supply)) in [
-        (14, "アムロジピン錠5mg", "1錠 1日1回", 28),
-        (45, "アムロジピン錠5mg", "1錠 1日1回", 28),
-        (120, "ロキソプロフェンNa錠60mg", "1錠 頓用", 5),
-    ]
-    .into_iter()
-    .enumerate()
-    {
+    let history = crate::medical::synthetic::history(person_id, today)
+        .ok_or_else(|| OriginError::DemoCards("today is too early for demo history".into()))?;
+    for (index, entry) in history.medications.iter().enumerate() {
         batch.medications.push(NewMedication {
             id: format!("{person_id}-med{index}"),
             person_id: person_id.to_owned(),
             entry: MedicationEntry {
-                dispensed_on: days_ago(days)?,
-                drug_name: drug.into(),
-                quantity: quantity.into(),
-                days: supply,
-                facility_name: "オンシ薬局（デモ）".into(),
+                dispensed_on: entry.on,
+                drug_name: entry.drug.name.into(),
+                quantity: entry.drug.dose.into(),
+                days: entry.days,
+                facility_name: entry.prescriber.name.into(),
             },
+            yj_code: entry.drug.yj_code.into(),
+            prescriber_code: entry.prescriber.code.into(),
+            source: entry.source,
         });
     }
-    for (index, (item, value, unit)) in [("収縮期血圧", "132", "mmHg"), ("HbA1c", "5.6", "%")].into_iter().enumerate()
-    {
+    for (index, entry) in history.checkups.iter().enumerate() {
         batch.checkups.push(NewCheckup {
             id: format!("{person_id}-chk{index}"),
             person_id: person_id.to_owned(),
             entry: CheckupEntry {
-                checked_on: days_ago(200)?,
-                item: item.into(),
-                value: value.into(),
-                unit: unit.into(),
+                checked_on: entry.on,
+                item: entry.item.name.into(),
+                value: entry.value.clone(),
+                unit: entry.item.unit.into(),
+            },
+            code: entry.item.code.into(),
+        });
+    }
+    for (index, entry) in history.procedures.iter().enumerate() {
+        batch.procedures.push(NewProcedure {
+            id: format!("{person_id}-prc{index}"),
+            person_id: person_id.to_owned(),
+            kind: entry.procedure.kind,
+            entry: ProcedureLine {
+                performed_on: entry.on,
+                code: entry.procedure.code.into(),
+                name: entry.procedure.name.into(),
+                facility_name: entry.facility_name.into(),
             },
         });
     }
@@ -375,7 +382,8 @@ mod tests {
             assert!(batch.residents.iter().any(|r| r.individual_number == number));
         }
         assert_eq!(batch.individual_numbers.len(), 5);
-        assert_eq!(batch.medications.len(), 3);
+        // The valid card holder carries the synthetic medical history.
+        assert!(batch.medications.len() > 30 && batch.checkups.len() == 60 && !batch.procedures.is_empty());
         for insurer in &batch.insurers {
             assert!(InsurerNumber::parse(insurer.number.as_str()).is_ok());
         }

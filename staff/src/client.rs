@@ -91,3 +91,12 @@ pub async fn open_visual_check(token: &str, request_id: String) -> CallResult<Vi
 pub async fn decide(token: &str, request_id: String, approve: bool) -> CallResult<VisualCheckTicket> {
     post(STAFF_VISUAL_CHECK_DECISION_PATH, &StaffVisualCheckDecision { request_id, approve }, Some(token)).await
 }
+
+/// One page of one kind of a check-in's patient's medical information; refused with `consent_required` unless the
+/// patient's consent to this facility covers it.
+pub async fn medical_records(
+    token: &str,
+    request: &onshi_proto::medical_record::StaffMedicalRecordRequest,
+) -> CallResult<onshi_proto::medical_record::MedicalRecordPage> {
+    post(onshi_proto::medical_record::STAFF_MEDICAL_RECORDS_PATH, request, Some(token)).await
+}

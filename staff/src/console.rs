@@ -24,11 +24,13 @@ use yew::prelude::*;
 use crate::bridge_status::BridgeBanner;
 use crate::client;
 use crate::form::{BirthDateReading, FIELD_IDS, FormProblem, NumberForm};
+use crate::medical::timeline::MedicalTimeline;
 use crate::text::{
     STAFF, advice_key, by_number_found_nothing, date_text, dated_text, decision_notice_key, disease_category_text,
     disease_details, disease_line, error_key, expiry_mark, guidance_key, method_key, patient_mode_parts,
     prescription_key, ratio_text, read_in_japanese, t, validity_key,
 };
+use onshi_proto::medical_record::MedicalRecordKind;
 use onshi_web::i18n::Lang;
 use onshi_web::page::{self, STAFF_SCREEN};
 
@@ -78,6 +80,8 @@ fn japanese_first(lang: Lang, text: impl Fn(Lang) -> String) -> Html {
 struct CheckInRowProps {
     checkin: CheckIn,
     lang: Lang,
+    /// Opens the medical information of the row's patient, when their consent opens any.
+    on_open_medical: Callback<CheckIn>,
 }
 
 /// The validity's shape (✓, ✕, !), drawn by the style sheet from the row's or answer's `data-validity`, so the
@@ -146,6 +150,20 @@ fn check_in_row(props: &CheckInRowProps) -> Html {
             </>
         }
     };
+    // Only a row whose patient's live consent opens some medical information offers it.
+    let opened = MedicalRecordKind::opened_by(&c.consents);
+    let medical = if opened.is_empty() {
+        html! {}
+    } else {
+        let (on_open, checkin) = (props.on_open_medical.clone(), c.clone());
+        let kinds = opened.iter().map(|kind| kind.as_str()).collect::<Vec<_>>().join(" ");
+        html! {
+            <button type="button" class="open-medical secondary" lang={lang.tag()} data-checkin={c.id.clone()} data-kinds={kinds}
+                    onclick={Callback::from(move |_: MouseEvent| on_open.emit(checkin.clone()))}>
+                { t(lang, "staff.medical.open") }
+            </button>
+        }
+    };
     html! {
         <tr class="checkin" data-validity={c.validity.as_str()} data-method={c.method.as_str()}
             data-prescription={c.prescription.map(PrescriptionFormat::as_str)}>
@@ -154,6 +172,7 @@ fn check_in_row(props: &CheckInRowProps) -> Html {
             <td class="name" lang="ja" data-label={label("name")}>
                 { c.name.clone().unwrap_or_else(|| NO_VALUE.into()) }
                 { patient_mode }
+                { medical }
             </td>
             <td class="insurer" lang="ja" data-label={label("insurer")}>
                 { c.insurer_name.clone().unwrap_or_else(|| NO_VALUE.into()) }
@@ -422,8 +441,17 @@ pub fn staff_console() -> Html {
     let fields = [use_node_ref(), use_node_ref(), use_node_ref(), use_node_ref(), use_node_ref()];
     let birth_date_typed = use_state(String::new);
 
+    let medical = use_state(|| None::<CheckIn>);
     let token = session.as_ref().map(|s| s.staff_token.clone());
     let lang_value = *lang;
+    let on_open_medical = {
+        let medical = medical.clone();
+        Callback::from(move |checkin: CheckIn| medical.set(Some(checkin)))
+    };
+    let on_close_medical = {
+        let medical = medical.clone();
+        Callback::from(move |()| medical.set(None))
+    };
 
     // The document's language and title follow the switcher, so that the header, too, is read in the right voice.
     use_effect_with(lang_value, move |lang| {
@@ -514,10 +542,13 @@ pub fn staff_console() -> Html {
         let list = list.clone();
         let bridge = bridge.clone();
         let token = token.clone();
+        let medical = medical.clone();
         Callback::from(move |_: MouseEvent| {
             let Some(token) = token.clone() else { return };
             session.set(None);
             list.set(None);
+            // What staff were reading goes with the session.
+            medical.set(None);
             bridge.set(BridgeStatus::default());
             wasm_bindgen_futures::spawn_local(async move {
                 let _ = client::logout(&token).await;
@@ -689,12 +720,16 @@ pub fn staff_console() -> Html {
                                 <tbody>
                                     { for checkins.into_iter().map(|c| {
                                         let key = c.id.clone();
-                                        html! { <CheckInRow key={key} checkin={c} lang={lang_value} /> }
+                                        html! { <CheckInRow key={key} checkin={c} lang={lang_value} on_open_medical={on_open_medical.clone()} /> }
                                     }) }
                                 </tbody>
                             </table>
                     }
                 </section>
+                if let (Some(open), Some(token)) = ((*medical).clone(), token.clone()) {
+                    <MedicalTimeline key={open.id.clone()} token={token} checkin_id={open.id.clone()} name={open.name.clone()}
+                        kinds={MedicalRecordKind::opened_by(&open.consents)} lang={lang_value} on_close={on_close_medical} />
+                }
                 <section aria-labelledby="by-number-heading" id="by-number">
                     <h2 id="by-number-heading">{ t(lang_value, "staff.by_number.heading") }</h2>
                     <form onsubmit={on_by_number} novalidate=true aria-labelledby="by-number-heading">

@@ -12,6 +12,7 @@
 //! check digit; talk to anything but the edge.
 
 pub mod form;
+pub mod medical;
 pub mod text;
 
 #[cfg(target_arch = "wasm32")]

@@ -33,6 +33,7 @@ pub fn error_key(code: ErrorCode) -> &'static str {
         ErrorCode::RecordHeld => "staff.error.record_held",
         ErrorCode::RateLimited => "staff.error.rate_limited",
         ErrorCode::VisualCheckWithdrawn => "staff.decision.withdrawn",
+        ErrorCode::ConsentRequired => "staff.error.consent_required",
         _ => "staff.error.unavailable",
     }
 }
@@ -317,6 +318,7 @@ mod tests {
             specific_diseases: Vec::new(),
             expiry_notice: None,
             patient_mode: Default::default(),
+            consents: Vec::new(),
         }
     }
 

@@ -380,6 +380,7 @@ impl<'a, P: EdgePorts> EdgeApi<'a, P> {
             UseCase::ReaderResult => json_body(self.hand_on_reader_result(request).await),
             UseCase::BridgeHealth => self.report_bridge_health(request).await.map(|()| NO_CONTENT),
             UseCase::StaffBridge => json_body(self.staff_bridge_status(request).await),
+            UseCase::StaffMedicalRecords => json_body(self.staff_medical_records(request).await),
             UseCase::Registration => json_body(self.register_card(request).await),
             UseCase::IssueStaffCode => json_body(self.issue_staff_code(request).await),
             UseCase::StaffLogin => json_body(self.staff_login(request).await),

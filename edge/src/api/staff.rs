@@ -4,7 +4,8 @@
 //! Layer: edge use cases over [`EdgePorts`]. A facility admin issues a one-time staff login code (the one-time code
 //! machinery of [`crate::auth::enrolment_code`], stored under its own lookup key). The console exchanges it for a
 //! staff session ([`crate::auth::staff_session`]), recorded in the facility's store; with it, staff list the day's
-//! check-ins, check a qualification by number and decide visual checks, until they log out or leave it idle. Every
+//! check-ins, read a consented patient's medical information, check a qualification by number and decide visual
+//! checks, until they log out or leave it idle. Every
 //! staff call is counted per session and per facility, and a by-number check per subject; a session that missed
 //! [`BY_NUMBER_MISSES_PER_SESSION`] times may check by number no more that day. Must not: take the facility from a body (it always comes from the staff
 //! token), or do I/O of its own (time and randomness come through [`EdgeApi`]'s ports).
@@ -16,6 +17,9 @@ use onshi_proto::api::{
 use onshi_proto::identifier::RequestId;
 use onshi_proto::insured_number::InsuredNumber;
 use onshi_proto::insurer_number::InsurerNumber;
+use onshi_proto::medical_record::{
+    MEDICAL_RECORDS_PATH, MedicalRecordPage, MedicalRecordQuery, StaffMedicalRecordRequest,
+};
 use onshi_proto::origin::{
     BY_NUMBER_PATH, CHECKINS_PATH, CheckInList, CheckInListQuery, NumberQualificationQuery, VISUAL_CHECK_DECIDE_PATH,
     VISUAL_CHECK_OPEN_PATH, VisualCheckDecision, VisualCheckOpen, VisualCheckPerson, VisualCheckTicket,
@@ -209,6 +213,25 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
                 self.ports.count_in_facility(&claims.facility, &misses, request.now_unix).await?;
             }
             Ok(answer)
+        })
+        .await
+    }
+
+    /// `POST /api/v1/staff/medical-records`: one page of one kind of the medical information of a check-in's
+    /// patient, for the session's facility. The origin answers only under that patient's live consent to this
+    /// facility and audits the read; the edge passes the answer on and keeps nothing of it.
+    pub async fn staff_medical_records(&self, request: &ApiRequest<'_>) -> Result<MedicalRecordPage, EdgeError> {
+        self.audited(AuditAction::StaffMedicalRecords, request.now_unix, async |context| {
+            let (claims, _, _) = self.staff_session(request, context, vec![], vec![]).await?;
+            let body: StaffMedicalRecordRequest = parse_json(request.body)?;
+            let query = MedicalRecordQuery {
+                facility_code: own(claims.facility.clone())?,
+                staff_id: own(claims.staff.clone())?,
+                checkin_id: body.checkin_id,
+                kind: body.kind,
+                page: body.page,
+            };
+            self.call_origin(MEDICAL_RECORDS_PATH, &query, request.forwarded.clone(), request.now_unix).await
         })
         .await
     }

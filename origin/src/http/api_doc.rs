@@ -7,6 +7,7 @@
 //! to the router must be added here with the types its handler reads and writes.
 
 use onshi_proto::ApiError;
+use onshi_proto::medical_record::{MEDICAL_RECORDS_PATH, MedicalRecordPage, MedicalRecordQuery};
 use onshi_proto::origin::{
     BY_CERTIFICATE_PATH, BY_NUMBER_PATH, CERTIFICATE_STATUS_PATH, CHECKINS_PATH, CHECKUP_PATH, CONSENT_PATH,
     CONSENT_QUERY_PATH, CardQualificationQuery, CertificateStatusAnswer, CertificateStatusQuery, CheckInList,
@@ -246,7 +247,7 @@ const QUALIFICATION: Answer =
     ok(&[json::<QualificationAnswer>(), opaque(XML_MEDIA_TYPE, None), opaque(FHIR_MEDIA_TYPE, None)]);
 
 /// Every route the router serves.
-pub const ROUTES: [Route; 29] = [
+pub const ROUTES: [Route; 30] = [
     Route {
         method: "get",
         path: "/health",
@@ -354,6 +355,15 @@ pub const ROUTES: [Route; 29] = [
         request: &[json::<CheckInListQuery>()],
         success: ok(&[json::<CheckInList>()]),
         errors: &SIGNED,
+    },
+    Route {
+        method: "post",
+        path: MEDICAL_RECORDS_PATH,
+        auth: Auth::EdgeSignature,
+        summary: "Staff: one page of a check-in's patient's 薬剤, 特定健診, 診療 or 手術 under a live consent",
+        request: &[json::<MedicalRecordQuery>()],
+        success: ok(&[json::<MedicalRecordPage>()]),
+        errors: &signed_and3(CONSENT_REQUIRED, NOT_FOUND, RECORD_HELD),
     },
     Route {
         method: "post",

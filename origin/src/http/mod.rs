@@ -17,6 +17,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse as _, Response};
 use axum::routing::{get, post};
 use onshi_proto::ErrorCode;
+use onshi_proto::medical_record::MEDICAL_RECORDS_PATH;
 use onshi_proto::origin::{
     BY_CERTIFICATE_PATH, BY_NUMBER_PATH, CERTIFICATE_STATUS_PATH, CHECKINS_PATH, CHECKUP_PATH, CONSENT_PATH,
     CONSENT_QUERY_PATH, MEDICATION_PATH, REGISTRATION_PATH, VISUAL_CHECK_COLLECT_PATH, VISUAL_CHECK_CREATE_PATH,
@@ -30,6 +31,7 @@ pub mod audit;
 pub mod card;
 pub mod consent;
 pub mod insurer;
+pub mod medical_records;
 pub mod number;
 pub mod ops;
 pub mod reader;
@@ -107,6 +109,7 @@ pub fn router_with(state: AppState, settings: RouterSettings) -> Router {
         .route(MEDICATION_PATH, post(consent::medication))
         .route(CHECKUP_PATH, post(consent::checkup))
         .route(CHECKINS_PATH, post(staff::list_checkins))
+        .route(MEDICAL_RECORDS_PATH, post(medical_records::medical_records))
         .route(READER_RESULT_PATH, post(reader::receive_reader_result))
         .route(VISUAL_CHECK_CREATE_PATH, post(staff::create_visual_check))
         .route(VISUAL_CHECK_DECIDE_PATH, post(staff::decide_visual_check))

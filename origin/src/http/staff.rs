@@ -112,6 +112,7 @@ pub(crate) async fn list_checkins(
     // The national reader's checks stand in the same list, in the order they happened.
     checkins.extend(state.store().reader_results_of_day(&query.facility_code, day).await?);
     checkins.sort_by(|a, b| b.checked_in_at.cmp(&a.checked_in_at).then_with(|| a.id.cmp(&b.id)));
+    crate::http::medical_records::attach_live_consents(&state, &query.facility_code, day, now, &mut checkins).await?;
     let pending = state.store().pending_visual_checks(&query.facility_code, now).await?;
     let actor = Actor::staff(&query.staff_id, query.facility_code.to_string());
     audit(&state, now, &actor, None, PURPOSE_STAFF_CHECKIN_LIST, "listed").await?;

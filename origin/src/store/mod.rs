@@ -20,8 +20,8 @@ use crate::store::group_commit::GroupCommit;
 pub use crate::store::rows::{
     AuditEvent, BatchReport, BatchSummary, CardHolderRecord, CheckInRow, HoldOutcome, HoldResolution, HoldStatus,
     JlisEntry, JlisStatus, NewCertificateLink, NewCheckup, NewInsurer, NewJlisCertificate, NewMedication, NewPerson,
-    NewQualification, NewResident, Notification, NotificationKey, NumberKey, RecordBatch, RegistrationResult,
-    RequestRows,
+    NewProcedure, NewQualification, NewResident, Notification, NotificationKey, NumberKey, RecordBatch,
+    RegistrationResult, RequestRows,
 };
 pub use crate::store::sql::Backend;
 
@@ -31,6 +31,7 @@ mod consent;
 pub mod group_commit;
 mod insurer;
 mod lookup;
+pub mod medical_records;
 mod nonces;
 pub mod notices;
 pub(crate) mod population;
@@ -211,7 +212,7 @@ impl Store {
 
     /// Counts rows of a table; for tests and metrics. Only the fixed table names of this schema are accepted.
     pub async fn count_rows(&self, table: &str) -> Result<i64> {
-        const TABLES: [&str; 14] = [
+        const TABLES: [&str; 15] = [
             "checkins",
             "persons",
             "insurers",
@@ -225,6 +226,7 @@ impl Store {
             "insurer_notifications",
             "medication_history",
             "checkup_history",
+            "procedure_history",
             "request_nonces",
         ];
         if !TABLES.contains(&table) {

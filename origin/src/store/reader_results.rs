@@ -73,6 +73,8 @@ impl ReaderResultRow {
                 .transpose()?,
             limit_category: self.limit_category,
             specific_diseases: Vec::new(),
+            // The national reader's consents are the reader's own, not this system's.
+            consents: Vec::new(),
             prescription: self.prescription.as_deref().map(|text| parse_stored("prescription", text)).transpose()?,
             expiry_notice: None,
             patient_mode: Default::default(),

@@ -114,6 +114,8 @@ pub struct RecordBatch {
     pub medications: Vec<NewMedication>,
     /// 特定健診 rows.
     pub checkups: Vec<NewCheckup>,
+    /// 診療行為 and 手術 rows.
+    pub procedures: Vec<NewProcedure>,
 }
 /// One 住基 stand-in entry.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -201,6 +203,12 @@ pub struct NewMedication {
     pub person_id: String,
     /// The entry.
     pub entry: onshi_proto::origin::MedicationEntry,
+    /// YJコード.
+    pub yj_code: String,
+    /// 医療機関コード of the prescriber (`entry.facility_name` is its name).
+    pub prescriber_code: String,
+    /// Where the entry comes from.
+    pub source: onshi_proto::medical_record::MedicationSource,
 }
 
 /// A 特定健診 row to insert.
@@ -212,6 +220,21 @@ pub struct NewCheckup {
     pub person_id: String,
     /// The entry.
     pub entry: onshi_proto::origin::CheckupEntry,
+    /// 項目コード (JLAC10), by which the item's range is found.
+    pub code: String,
+}
+
+/// A 診療行為 or 手術 row to insert.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewProcedure {
+    /// Stable identifier.
+    pub id: String,
+    /// Whose.
+    pub person_id: String,
+    /// 診療 or 手術.
+    pub kind: onshi_proto::medical_record::MedicalRecordKind,
+    /// The entry.
+    pub entry: onshi_proto::medical_record::ProcedureLine,
 }
 
 /// Whether a person record may be shown.

@@ -10,7 +10,7 @@ use crate::store::Store;
 use crate::store::registry::{upsert_jlis, upsert_resident};
 use crate::store::rows::{
     BatchSummary, JlisStatus, NewCertificateLink, NewCheckup, NewInsurer, NewJlisCertificate, NewMedication, NewPerson,
-    NewQualification, RecordBatch,
+    NewProcedure, NewQualification, RecordBatch,
 };
 
 impl Store {
@@ -61,6 +61,9 @@ impl Store {
         }
         for entry in &batch.checkups {
             rows_inserted += insert_checkup(&mut tx, entry).await?;
+        }
+        for entry in &batch.procedures {
+            rows_inserted += insert_procedure(&mut tx, entry).await?;
         }
         tx.commit().await?;
         Ok(BatchSummary { rows_inserted })
@@ -154,8 +157,9 @@ pub(crate) async fn insert_link(conn: &mut AnyConnection, link: &NewCertificateL
 
 async fn insert_medication(conn: &mut AnyConnection, entry: &NewMedication) -> Result<u64> {
     let done = sqlx::query(
-        "INSERT INTO medication_history (id, person_id, dispensed_on, drug_name, quantity, days, facility_name) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
+        "INSERT INTO medication_history (id, person_id, dispensed_on, drug_name, quantity, days, facility_name, \
+                                         yj_code, prescriber_code, source) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT DO NOTHING",
     )
     .bind(&entry.id)
     .bind(&entry.person_id)
@@ -164,6 +168,9 @@ async fn insert_medication(conn: &mut AnyConnection, entry: &NewMedication) -> R
     .bind(&entry.entry.quantity)
     .bind(i64::from(entry.entry.days))
     .bind(&entry.entry.facility_name)
+    .bind(&entry.yj_code)
+    .bind(&entry.prescriber_code)
+    .bind(entry.source.as_str())
     .execute(conn)
     .await?;
     Ok(done.rows_affected())
@@ -171,8 +178,8 @@ async fn insert_medication(conn: &mut AnyConnection, entry: &NewMedication) -> R
 
 async fn insert_checkup(conn: &mut AnyConnection, entry: &NewCheckup) -> Result<u64> {
     let done = sqlx::query(
-        "INSERT INTO checkup_history (id, person_id, checked_on, item, value, unit) \
-         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
+        "INSERT INTO checkup_history (id, person_id, checked_on, item, value, unit, code) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
     )
     .bind(&entry.id)
     .bind(&entry.person_id)
@@ -180,6 +187,24 @@ async fn insert_checkup(conn: &mut AnyConnection, entry: &NewCheckup) -> Result<
     .bind(&entry.entry.item)
     .bind(&entry.entry.value)
     .bind(&entry.entry.unit)
+    .bind(&entry.code)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+async fn insert_procedure(conn: &mut AnyConnection, entry: &NewProcedure) -> Result<u64> {
+    let done = sqlx::query(
+        "INSERT INTO procedure_history (id, person_id, kind, performed_on, code, name, facility_name) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
+    )
+    .bind(&entry.id)
+    .bind(&entry.person_id)
+    .bind(entry.kind.as_str())
+    .bind(entry.entry.performed_on.to_string())
+    .bind(&entry.entry.code)
+    .bind(&entry.entry.name)
+    .bind(&entry.entry.facility_name)
     .execute(conn)
     .await?;
     Ok(done.rows_affected())

@@ -92,6 +92,8 @@ impl CheckInListRow {
                 })
                 .transpose()?
                 .unwrap_or_default(),
+            // Filled by the listing, which asks the consent store for each patient.
+            consents: Vec::new(),
         })
     }
 }

@@ -3,6 +3,8 @@
 //! the other tests happen to call. Run on both databases.
 
 use onshi_origin::http::api_doc::ROUTES;
+use onshi_proto::medical_record::{MEDICAL_RECORDS_PATH, MedicalRecordKind, MedicalRecordQuery};
+use onshi_proto::origin::CheckInList;
 use onshi_proto::origin::{
     BY_CERTIFICATE_PATH, BY_NUMBER_PATH, CERTIFICATE_STATUS_PATH, CHECKINS_PATH, CHECKUP_PATH, CONSENT_PATH,
     CONSENT_QUERY_PATH, CardQualificationQuery, CertificateStatusQuery, CheckInListQuery, ConsentKind, ConsentQuery,
@@ -120,7 +122,16 @@ async fn every_route_answers_its_documented_success(db: Db) {
     let withdrawn = visual_check(&origin).await;
     let listing =
         CheckInListQuery { facility_code: FACILITY.try_into().unwrap(), staff_id: "staff-a".try_into().unwrap() };
-    ok(origin.post_signed(CHECKINS_PATH, &listing).await, 200).await;
+    let list: CheckInList = ok(origin.post_signed(CHECKINS_PATH, &listing).await, 200).await.json().await.unwrap();
+    let consented = list.checkins.iter().find(|checkin| !checkin.consents.is_empty()).unwrap();
+    let read = MedicalRecordQuery {
+        facility_code: FACILITY.try_into().unwrap(),
+        staff_id: "staff-a".try_into().unwrap(),
+        checkin_id: consented.id.clone().try_into().unwrap(),
+        kind: MedicalRecordKind::Medication,
+        page: Default::default(),
+    };
+    ok(origin.post_signed(MEDICAL_RECORDS_PATH, &read).await, 200).await;
     let opening = VisualCheckOpen {
         request_id: approved.clone().try_into().unwrap(),
         facility_code: FACILITY.try_into().unwrap(),

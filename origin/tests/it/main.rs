@@ -15,6 +15,7 @@ mod every_route;
 mod grace;
 mod insurer_console;
 mod interop;
+mod medical_records;
 mod qualification;
 mod reader_results;
 mod refusals;

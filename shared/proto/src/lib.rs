@@ -22,6 +22,7 @@ pub mod identifier;
 pub mod insured_number;
 pub mod insurer;
 pub mod insurer_number;
+pub mod medical_record;
 pub mod origin;
 pub mod patient_mode;
 pub mod qualification;

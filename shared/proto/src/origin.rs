@@ -451,6 +451,10 @@ pub struct CheckIn {
     /// The patient's language and aids at the kiosk (a PIN check-in only), so staff can help the same way.
     #[serde(default, skip_serializing_if = "crate::patient_mode::PatientMode::is_unknown")]
     pub patient_mode: crate::patient_mode::PatientMode,
+    /// The patient's consents to this facility live when the list was read, which open their medical information
+    /// to staff ([`crate::medical_record`]); empty when there are none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub consents: Vec<ConsentKind>,
 }
 
 /// A visual check waiting for staff.
