@@ -70,6 +70,12 @@ pub enum AuditAction {
     BridgeHealth,
     /// `GET /api/v1/staff/bridge`: staff read how the facility's bridge stands.
     StaffBridge,
+    /// `POST /api/v1/consent/withdraw`: a card holder withdrew their consents at the kiosk.
+    ConsentWithdrawal,
+    /// `POST /api/v1/staff/consent/withdraw`: staff recorded a withdrawal the patient asked for.
+    StaffConsentWithdrawal,
+    /// `POST /api/v1/registration/cancel`: a card holder cancelled their 健康保険証利用登録.
+    RegistrationCancel,
 }
 
 /// One audit event, serialised as a single JSON object.

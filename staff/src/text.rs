@@ -317,6 +317,7 @@ mod tests {
             specific_diseases: Vec::new(),
             expiry_notice: None,
             patient_mode: Default::default(),
+            consent_withdrawn_at: None,
         }
     }
 

@@ -22,3 +22,4 @@ mod requests;
 mod seeding;
 mod service_routes;
 mod staff;
+mod withdrawal;

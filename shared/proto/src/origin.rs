@@ -448,6 +448,10 @@ pub struct CheckIn {
     /// The patient's language and aids at the kiosk (a PIN check-in only), so staff can help the same way.
     #[serde(default, skip_serializing_if = "crate::patient_mode::PatientMode::is_unknown")]
     pub patient_mode: crate::patient_mode::PatientMode,
+    /// When the patient withdrew their consents to this facility since this check-in (at a kiosk, or through staff
+    /// at the counter), the latest such time (Unix seconds); none when they have not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub consent_withdrawn_at: Option<i64>,
 }
 
 /// A visual check waiting for staff.
