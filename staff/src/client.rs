@@ -12,6 +12,7 @@ use onshi_proto::api::{
 use onshi_proto::bridge_health::{BridgeStatus, STAFF_BRIDGE_PATH};
 use onshi_proto::origin::{CheckInList, VisualCheckTicket};
 use onshi_proto::qualification::QualificationAnswer;
+use onshi_proto::withdrawal::{ConsentWithdrawn, STAFF_CONSENT_WITHDRAWAL_PATH, StaffConsentWithdrawal};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -83,4 +84,10 @@ pub async fn by_number(token: &str, query: &StaffNumberQuery) -> CallResult<Qual
 /// Approves or refuses a visual check.
 pub async fn decide(token: &str, request_id: String, approve: bool) -> CallResult<VisualCheckTicket> {
     post(STAFF_VISUAL_CHECK_DECISION_PATH, &StaffVisualCheckDecision { request_id, approve }, Some(token)).await
+}
+
+/// Records the withdrawal of the consents of the patient of check-in `checkin_id`, which the patient asked for.
+pub async fn withdraw_consent(token: &str, checkin_id: &str) -> CallResult<ConsentWithdrawn> {
+    let checkin_id = checkin_id.try_into().map_err(|_| ErrorCode::BadRequest)?;
+    post(STAFF_CONSENT_WITHDRAWAL_PATH, &StaffConsentWithdrawal { checkin_id }, Some(token)).await
 }

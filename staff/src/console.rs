@@ -2,7 +2,8 @@
 //! qualification results read at a glance (負担割合 only for 有効, the 資格喪失日 and its own guidance for 無効,
 //! 特定疾病 and 限度額適用区分, the kiosk's name) and the patient's prescription choice, pending visual checks with
 //! approve / refuse (and a clear notice when the decision could not happen, e.g. the kiosk withdrew the request),
-//! and the number-based check with its 特定疾病 list.
+//! a consent withdrawal the patient asks for at the counter (recorded from their row, which then says so), and the
+//! number-based check with its 特定疾病 list.
 //!
 //! Every text comes from the console's own resource files ([`crate::text`]) in the language chosen on the switcher
 //! shown on every screen; the page's and the main region's `lang` attributes follow it. Names and insurers stay
@@ -14,13 +15,14 @@
 
 use onshi_proto::api::StaffSessionResponse;
 use onshi_proto::bridge_health::BridgeStatus;
-use onshi_proto::origin::{CheckIn, CheckInList, ExpiryNotice, PendingVisualCheck, PrescriptionFormat};
+use onshi_proto::origin::{AuthMethod, CheckIn, CheckInList, ExpiryNotice, PendingVisualCheck, PrescriptionFormat};
 use onshi_proto::qualification::{QualificationAnswer, QualificationRecord};
 use onshi_proto::{ErrorCode, IsoDate};
 use yew::prelude::*;
 
 use crate::bridge_status::BridgeBanner;
 use crate::client;
+use crate::consent_withdrawal::ConsentWithdrawal;
 use crate::form::{BirthDateReading, FIELD_IDS, FormProblem, NumberForm};
 use crate::text::{
     STAFF, advice_key, by_number_found_nothing, date_text, dated_text, decision_notice_key, disease_category_text,
@@ -76,6 +78,8 @@ fn japanese_first(lang: Lang, text: impl Fn(Lang) -> String) -> Html {
 struct CheckInRowProps {
     checkin: CheckIn,
     lang: Lang,
+    /// Fired with the check-in's id when staff confirmed a consent withdrawal the patient asked for.
+    on_withdraw: Callback<String>,
 }
 
 /// The validity's shape (✓, ✕, !), drawn by the style sheet from the row's or answer's `data-validity`, so the
@@ -126,6 +130,20 @@ fn check_in_row(props: &CheckInRowProps) -> Html {
             </span>
         }
     };
+    // The patient's consents to this facility: withdrawn since this check-in, or a way to record the withdrawal
+    // the patient asks for. A check-in that found nobody, and the national reader's (whose consents the national
+    // service keeps), have none here.
+    let consent = match c.consent_withdrawn_at {
+        Some(at) => html! {
+            <span class="consent-withdrawn" data-withdrawn-at={at.to_string()}>
+                { STAFF.fill(lang, "staff.consent.withdrawn_at", &[("time", &time_of_day(at))]) }
+            </span>
+        },
+        None if c.name.is_some() && c.method != AuthMethod::NationalReader => html! {
+            <ConsentWithdrawal checkin_id={c.id.clone()} lang={lang} on_withdraw={props.on_withdraw.clone()} />
+        },
+        None => html! {},
+    };
     let benefits = if c.specific_diseases.is_empty() && c.limit_category.is_none() {
         html! { { NO_VALUE } }
     } else {
@@ -152,6 +170,7 @@ fn check_in_row(props: &CheckInRowProps) -> Html {
             <td class="name" lang="ja" data-label={label("name")}>
                 { c.name.clone().unwrap_or_else(|| NO_VALUE.into()) }
                 { patient_mode }
+                <span class="consent" lang={lang.tag()}>{ consent }</span>
             </td>
             <td class="insurer" lang="ja" data-label={label("insurer")}>
                 { c.insurer_name.clone().unwrap_or_else(|| NO_VALUE.into()) }
@@ -368,6 +387,7 @@ pub fn staff_console() -> Html {
     let bridge = use_state(BridgeStatus::default);
     let list_error = use_state(|| None::<&'static str>);
     let decision_notice = use_state(|| None::<&'static str>);
+    let withdrawal_error = use_state(|| None::<&'static str>);
     let by_number_error = use_state(|| None::<ByNumberError>);
     let by_number_answer = use_state(|| None::<QualificationAnswer>);
     let refresh_tick = use_state(|| 0u32);
@@ -502,6 +522,26 @@ pub fn staff_console() -> Html {
         })
     };
 
+    let on_withdraw = {
+        let token = token.clone();
+        let withdrawal_error = withdrawal_error.clone();
+        let list = list.clone();
+        Callback::from(move |checkin_id: String| {
+            let Some(token) = token.clone() else { return };
+            let withdrawal_error = withdrawal_error.clone();
+            let list = list.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                let outcome = client::withdraw_consent(&token, &checkin_id).await;
+                withdrawal_error.set(outcome.as_ref().err().map(|code| error_key(*code)));
+                // Reload at once so the row shows the withdrawal.
+                if let Ok(fresh) = client::checkins(&token).await {
+                    list.set(Some(fresh));
+                }
+                mark(if outcome.is_ok() { "consent-withdrawn" } else { "consent-withdrawal-failed" });
+            });
+        })
+    };
+
     let on_birth_date_input = {
         let node = fields[4].clone();
         let birth_date_typed = birth_date_typed.clone();
@@ -628,6 +668,9 @@ pub fn staff_console() -> Html {
                 </section>
                 <section aria-labelledby="checkins-heading" id="checkins">
                     <h2 id="checkins-heading">{ STAFF.fill(lang_value, "staff.checkins.heading", &[("date", &date)]) }</h2>
+                    if let Some(key) = *withdrawal_error {
+                        <p id="withdrawal-error" role="alert" class="warning">{ t(lang_value, key) }</p>
+                    }
                     if checkins.is_empty() {
                         <p class="empty">{ t(lang_value, "staff.checkins.empty") }</p>
                     } else {
@@ -639,7 +682,7 @@ pub fn staff_console() -> Html {
                                 <tbody>
                                     { for checkins.into_iter().map(|c| {
                                         let key = c.id.clone();
-                                        html! { <CheckInRow key={key} checkin={c} lang={lang_value} /> }
+                                        html! { <CheckInRow key={key} checkin={c} lang={lang_value} on_withdraw={on_withdraw.clone()} /> }
                                     }) }
                                 </tbody>
                             </table>

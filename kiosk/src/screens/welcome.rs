@@ -1,5 +1,5 @@
 //! The start screen: check-in first with registration beside it, or, at `/?mode=register`, an ATM-style
-//! 健康保険証利用登録 point. It says whether a usable reader is plugged in and, in demo and test builds, offers
+//! 健康保険証利用登録 point (where a registration can be cancelled too). It says whether a usable reader is plugged in and, in demo and test builds, offers
 //! the virtual reader's cards.
 
 use yew::prelude::*;
@@ -77,6 +77,9 @@ pub fn welcome(
                 { reader_line }
                 <button id="register" class="primary" onclick={start_with(Purpose::Registration)}>
                     { h("welcome.register") }
+                </button>
+                <button id="cancel-registration" class="secondary" onclick={start_with(Purpose::CancelRegistration)}>
+                    { h("cancel.point_button") }
                 </button>
                 { virtual_section }
             </section>
