@@ -35,6 +35,7 @@ pub fn welcome(
     } else {
         let chosen = *cards.chosen;
         let start_virtual = on_start.reform(move |_: MouseEvent| (Some(chosen), default_purpose));
+        let cancel_virtual = on_start.reform(move |_: MouseEvent| (Some(chosen), Purpose::CancelRegistration));
         let on_choose = {
             let chosen = cards.chosen.clone();
             Callback::from(move |event: Event| {
@@ -52,6 +53,12 @@ pub fn welcome(
                     }) }
                 </select>
                 <button id="use-virtual" class="secondary" onclick={start_virtual}>{ h("welcome.virtual") }</button>
+                // At a registration point the demo's cards can cancel a registration as well as make one.
+                if default_purpose == Purpose::Registration {
+                    <button id="use-virtual-cancel" class="secondary" onclick={cancel_virtual}>
+                        { h("welcome.virtual_cancel") }
+                    </button>
+                }
             </div>
         }
     };
