@@ -213,14 +213,17 @@ pub fn app() -> Html {
             Screen::Result { answer, card, consent, certificate, .. } => html! {
                 <div class="result-layout">
                     { result::result_view(lang_value, answer, *card, consent.is_open(), certificate.notice) }
-                    if screen.0.offers_registration() {
-                        { registration_offer::registration_offer(lang_value, &dispatch) }
-                    } else {
-                        { consent::consent(lang_value, consent, &dispatch, &check_in) }
-                    }
-                    if screen.0.offers_consent_withdrawal() {
-                        { withdrawal_offer::withdrawal_offer(lang_value, &dispatch) }
-                    }
+                    // The question and, once it is answered, the way to take a consent back, in one column.
+                    <div class="result-questions">
+                        if screen.0.offers_registration() {
+                            { registration_offer::registration_offer(lang_value, &dispatch) }
+                        } else {
+                            { consent::consent(lang_value, consent, &dispatch, &check_in) }
+                        }
+                        if screen.0.offers_consent_withdrawal() {
+                            { withdrawal_offer::withdrawal_offer(lang_value, &dispatch) }
+                        }
+                    </div>
                 </div>
             },
             Screen::Blocked { card_taken } => blocked::blocked(lang_value, *card_taken, &check_in),

@@ -170,7 +170,7 @@ fn check_in_row(props: &CheckInRowProps) -> Html {
             <td class="name" lang="ja" data-label={label("name")}>
                 { c.name.clone().unwrap_or_else(|| NO_VALUE.into()) }
                 { patient_mode }
-                <span class="consent" lang={lang.tag()}>{ consent }</span>
+                <span class="consent-state" lang={lang.tag()}>{ consent }</span>
             </td>
             <td class="insurer" lang="ja" data-label={label("insurer")}>
                 { c.insurer_name.clone().unwrap_or_else(|| NO_VALUE.into()) }
