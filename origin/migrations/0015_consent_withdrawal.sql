@@ -1,4 +1,4 @@
--- Fourteenth version: a patient takes a consent back (同意の撤回). Same portability rules as 0001.
+-- Fifteenth version: a patient takes a consent back (同意の撤回). Same portability rules as 0001.
 --
 -- A withdrawn consent keeps its row, marked with when it stopped, so that every read of live consents (which asks
 -- for rows not withdrawn) stops at once while the history stays; a consent given after the withdrawal is a new row
