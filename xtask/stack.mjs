@@ -321,8 +321,10 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   // under the name staff see on its check-ins and 目視 requests.
   const enrolmentCode = await stack.issueEnrolmentCode(undefined, { label: '受付1' });
   console.log(`Enrol the kiosk 「受付1」 with this one-time code: ${enrolmentCode}`);
-  console.log(`Registration point (健康保険証利用登録): ${stack.url}/?mode=register`);
+  console.log(`Registration point (健康保険証利用登録, and its 解除): ${stack.url}/?mode=register`);
   console.log(`Staff console: ${stack.url}/staff  — one-time staff login code: ${await stack.issueStaffCode()}\n`);
+  console.log('A consent given under the answer can be withdrawn there (「同意を撤回する」) or from the patient\'s row in');
+  console.log('the staff console (「同意の撤回」); the registration point cancels a card\'s registration (「保険証利用登録を解除する」).');
   console.log('Open it in Chromium, press 「仮想カードリーダーで試す（デモ）」 and use one of these virtual cards:\n');
   for (const card of DEMO_CARDS) {
     console.log(`  ${String(card.index).padEnd(3)} ${card.label.padEnd(8, '　')}  PIN ${card.pin}   (${card.scenario})`);

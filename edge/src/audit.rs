@@ -74,6 +74,12 @@ pub enum AuditAction {
     StaffBridge,
     /// `POST /api/v1/staff/medical-records`: staff read a page of a check-in's patient's medical information.
     StaffMedicalRecords,
+    /// `POST /api/v1/consent/withdraw`: a card holder withdrew their consents at the kiosk.
+    ConsentWithdrawal,
+    /// `POST /api/v1/staff/consent/withdraw`: staff recorded a withdrawal the patient asked for.
+    StaffConsentWithdrawal,
+    /// `POST /api/v1/registration/cancel`: a card holder cancelled their 健康保険証利用登録.
+    RegistrationCancel,
 }
 
 /// One audit event, serialised as a single JSON object.

@@ -11,6 +11,7 @@ use onshi_proto::api::{
 use onshi_proto::bridge_health::{BRIDGE_HEALTH_PATH, STAFF_BRIDGE_PATH};
 use onshi_proto::medical_record::STAFF_MEDICAL_RECORDS_PATH;
 use onshi_proto::reader_result::BRIDGE_READER_RESULT_PATH;
+use onshi_proto::withdrawal::{CONSENT_WITHDRAWAL_PATH, REGISTRATION_CANCEL_PATH, STAFF_CONSENT_WITHDRAWAL_PATH};
 
 use crate::http_policy::HEALTH_PATH;
 
@@ -71,6 +72,12 @@ pub enum UseCase {
     StaffBridge,
     /// `POST /api/v1/staff/medical-records`.
     StaffMedicalRecords,
+    /// `POST /api/v1/consent/withdraw`.
+    WithdrawConsent,
+    /// `POST /api/v1/staff/consent/withdraw`.
+    StaffWithdrawConsent,
+    /// `POST /api/v1/registration/cancel`.
+    CancelRegistration,
 }
 
 /// Every route without a parameter: its method, path and use case.
@@ -99,6 +106,9 @@ const FIXED_ROUTES: &[(&str, &str, UseCase)] = &[
     ("POST", BRIDGE_HEALTH_PATH, UseCase::BridgeHealth),
     ("GET", STAFF_BRIDGE_PATH, UseCase::StaffBridge),
     ("POST", STAFF_MEDICAL_RECORDS_PATH, UseCase::StaffMedicalRecords),
+    ("POST", CONSENT_WITHDRAWAL_PATH, UseCase::WithdrawConsent),
+    ("POST", STAFF_CONSENT_WITHDRAWAL_PATH, UseCase::StaffWithdrawConsent),
+    ("POST", REGISTRATION_CANCEL_PATH, UseCase::CancelRegistration),
 ];
 
 /// The use case of `method` on `path`; `None` for an unknown path or a known path asked with another method,

@@ -24,8 +24,9 @@ use crate::keys::{KeyCommand, key_command};
 use crate::screens::header::{AidToggle, Aids};
 use crate::screens::pin_pad::PinPadState;
 use crate::screens::{
-    blocked, consent, enrol, failed, header, idle_warning, insert_card, no_pin, pin_pad, progress, registered,
-    registration_offer, registration_terms, result, visual_check, welcome,
+    blocked, cancel_terms, cancelled, consent, enrol, failed, header, idle_warning, insert_card, no_pin, pin_pad,
+    progress, registered, registration_offer, registration_terms, result, visual_check, welcome, withdrawal_confirm,
+    withdrawal_offer, withdrawn,
 };
 use crate::state::{Action, Failure, IdlePhase, Screen};
 
@@ -196,6 +197,14 @@ pub fn app() -> Html {
             Screen::RegistrationTerms => registration_terms::registration_terms(lang_value, &check_in),
             Screen::Registering => progress("progress.registering"),
             Screen::Registered(outcome) => registered::registered(lang_value, *outcome),
+            Screen::RegistrationCancelTerms => cancel_terms::cancel_terms(lang_value, &check_in),
+            Screen::CancellingRegistration => progress("progress.cancelling"),
+            Screen::RegistrationCancelled(outcome) => cancelled::cancelled(lang_value, *outcome),
+            Screen::WithdrawalConfirm { .. } => {
+                withdrawal_confirm::withdrawal_confirm(lang_value, &dispatch, &check_in)
+            }
+            Screen::WithdrawingConsent => progress("progress.withdrawing"),
+            Screen::ConsentWithdrawn(kinds) => withdrawn::withdrawn(lang_value, kinds),
             Screen::Verifying => progress("progress.verifying"),
             Screen::Authenticating => progress("progress.authenticating"),
             Screen::Querying => progress("progress.querying"),
@@ -204,11 +213,17 @@ pub fn app() -> Html {
             Screen::Result { answer, card, consent, certificate, .. } => html! {
                 <div class="result-layout">
                     { result::result_view(lang_value, answer, *card, consent.is_open(), certificate.notice) }
-                    if screen.0.offers_registration() {
-                        { registration_offer::registration_offer(lang_value, &dispatch) }
-                    } else {
-                        { consent::consent(lang_value, consent, &dispatch, &check_in) }
-                    }
+                    // The question and, once it is answered, the way to take a consent back, in one column.
+                    <div class="result-questions">
+                        if screen.0.offers_registration() {
+                            { registration_offer::registration_offer(lang_value, &dispatch) }
+                        } else {
+                            { consent::consent(lang_value, consent, &dispatch, &check_in) }
+                        }
+                        if screen.0.offers_consent_withdrawal() {
+                            { withdrawal_offer::withdrawal_offer(lang_value, &dispatch) }
+                        }
+                    </div>
                 </div>
             },
             Screen::Blocked { card_taken } => blocked::blocked(lang_value, *card_taken, &check_in),
@@ -250,6 +265,12 @@ fn screen_name(screen: &Screen) -> &'static str {
         Screen::RegistrationTerms => "registration-terms",
         Screen::Registering => "registering",
         Screen::Registered(_) => "registered",
+        Screen::RegistrationCancelTerms => "registration-cancel-terms",
+        Screen::CancellingRegistration => "cancelling-registration",
+        Screen::RegistrationCancelled(_) => "registration-cancelled",
+        Screen::WithdrawalConfirm { .. } => "withdrawal-confirm",
+        Screen::WithdrawingConsent => "withdrawing-consent",
+        Screen::ConsentWithdrawn(_) => "consent-withdrawn",
         Screen::Verifying => "verifying",
         Screen::Authenticating => "authenticating",
         Screen::Querying => "querying",

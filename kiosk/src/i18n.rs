@@ -104,6 +104,19 @@ pub fn validity_key(validity: Validity) -> &'static str {
     }
 }
 
+/// The sentence that says what a cancellation did.
+pub fn cancelled_key(outcome: onshi_proto::withdrawal::RegistrationCancelOutcome) -> &'static str {
+    match outcome {
+        onshi_proto::withdrawal::RegistrationCancelOutcome::Cancelled => "cancel.cancelled",
+        onshi_proto::withdrawal::RegistrationCancelOutcome::NotRegistered => "cancel.not_registered",
+    }
+}
+
+/// The sentence that says what a withdrawal stopped: the consents, or that none was live (nothing was shared).
+pub fn withdrawn_key(withdrawn: &[onshi_proto::origin::ConsentKind]) -> &'static str {
+    if withdrawn.is_empty() { "withdraw.done_nothing" } else { "withdraw.done_body" }
+}
+
 /// The resource key of the sentence that says how a registration ended.
 pub fn registered_key(outcome: RegistrationOutcome) -> &'static str {
     match outcome {

@@ -8,6 +8,7 @@ use onshi_proto::origin::{
     CardScope, ConsentGrant, ConsentKind, ExpiryNotice, PrescriptionFormat, RegistrationOutcome,
 };
 use onshi_proto::qualification::{QualificationAnswer, Reason, Validity};
+use onshi_proto::withdrawal::RegistrationCancelOutcome;
 
 /// Length of the 利用者証明用 PIN.
 pub const PIN_LEN: usize = 4;
@@ -214,6 +215,9 @@ pub enum Purpose {
     CheckIn,
     /// 健康保険証利用登録: linking the card to the insured record, once per life.
     Registration,
+    /// 健康保険証利用登録の解除, at a registration point: the card stops working as a 保険証 until it is
+    /// registered again.
+    CancelRegistration,
 }
 
 /// What the kiosk shows.
@@ -247,6 +251,22 @@ pub enum Screen {
     Registering,
     /// 健康保険証利用登録 finished with this outcome.
     Registered(RegistrationOutcome),
+    /// 健康保険証利用登録の解除: what cancelling means, to confirm (or to decline by starting over).
+    RegistrationCancelTerms,
+    /// The cancellation is in flight.
+    CancellingRegistration,
+    /// The cancellation finished with this outcome.
+    RegistrationCancelled(RegistrationCancelOutcome),
+    /// The patient asked, from the answer, to withdraw their consents to this facility: what withdrawing means, to
+    /// confirm or decline. The answer screen is kept, to return to when they decline.
+    WithdrawalConfirm {
+        /// The answer screen the patient came from.
+        result: Box<Screen>,
+    },
+    /// The withdrawal is in flight.
+    WithdrawingConsent,
+    /// The consents are withdrawn: these kinds were live and have stopped (none: nothing was shared).
+    ConsentWithdrawn(Vec<ConsentKind>),
     /// VERIFY in flight.
     Verifying,
     /// Challenge, signature and session in flight.
@@ -329,6 +349,20 @@ pub enum Action {
     TermsAccepted,
     /// The registration finished.
     RegistrationDone(RegistrationOutcome),
+    /// The session exists and this is a cancellation: show what cancelling means.
+    ShowCancelTerms,
+    /// The card holder confirmed the cancellation.
+    CancelConfirmed,
+    /// The cancellation finished.
+    RegistrationCancelled(RegistrationCancelOutcome),
+    /// The patient chose, from the answer, to withdraw their consents to this facility.
+    AskWithdrawal,
+    /// The patient decided not to withdraw after reading what it means.
+    WithdrawalDeclined,
+    /// The patient confirmed the withdrawal.
+    WithdrawalConfirmed,
+    /// The origin recorded the withdrawal; these kinds stopped.
+    ConsentWithdrawn(Vec<ConsentKind>),
     /// The answer arrived.
     Answer(QualificationAnswer),
     /// The answer to a card session arrived, with the session's scope and the certificate's expiry notice.
@@ -427,6 +461,21 @@ impl Screen {
             }
             (Screen::RegistrationTerms, Action::TermsAccepted) => Screen::Registering,
             (Screen::Registering, Action::RegistrationDone(outcome)) => Screen::Registered(outcome),
+            (Screen::Authenticating, Action::ShowCancelTerms) => Screen::RegistrationCancelTerms,
+            (Screen::RegistrationCancelTerms, Action::CancelConfirmed) => Screen::CancellingRegistration,
+            (Screen::CancellingRegistration, Action::RegistrationCancelled(outcome)) => {
+                Screen::RegistrationCancelled(outcome)
+            }
+            (screen @ Screen::Result { .. }, Action::AskWithdrawal) if screen.offers_consent_withdrawal() => {
+                Screen::WithdrawalConfirm { result: Box::new(screen) }
+            }
+            (Screen::WithdrawalConfirm { result }, Action::WithdrawalDeclined) => *result,
+            (Screen::WithdrawalConfirm { .. }, Action::WithdrawalConfirmed) => Screen::WithdrawingConsent,
+            // The card may leave the reader while the patient reads: the answer they return to knows it.
+            (Screen::WithdrawalConfirm { result }, action @ (Action::CardTaken | Action::CardLeftBehind)) => {
+                Screen::WithdrawalConfirm { result: Box::new(result.apply(action)) }
+            }
+            (Screen::WithdrawingConsent, Action::ConsentWithdrawn(kinds)) => Screen::ConsentWithdrawn(kinds),
             // Linked from the answer screen: the same session asks again, and the new answer replaces the old.
             (Screen::Registering, Action::SessionReady) => Screen::Querying,
             (Screen::Querying, Action::Answer(answer)) => Screen::Result {
@@ -494,6 +543,15 @@ impl Screen {
                 && certificate.scope.is_full())
     }
 
+    /// True on an answer proved with the PIN whose question is answered, for a card that has a record to have
+    /// consented under: the patient may withdraw the consents they gave this facility, now or on an earlier visit.
+    /// A 目視 session does not offer it: the withdrawal needs the holder's PIN, as the consent's own screen is
+    /// the patient's and not staff's.
+    pub fn offers_consent_withdrawal(&self) -> bool {
+        matches!(self, Screen::Result { answer, pin_verified: true, consent, .. }
+            if !consent.is_open() && answer.validity != Validity::NoQualification)
+    }
+
     /// True while the patient still has a question to answer under the answer: the check-in is not complete.
     pub fn questions_open(&self) -> bool {
         matches!(self, Screen::Result { consent, .. } if consent.is_open())
@@ -534,6 +592,8 @@ impl Screen {
                 | Screen::Querying
                 | Screen::VisualCheck
                 | Screen::Registering
+                | Screen::CancellingRegistration
+                | Screen::WithdrawingConsent
         )
     }
 
@@ -1066,5 +1126,94 @@ mod tests {
         // A card far from its expiry is asked the question after a visual check, as before.
         let full = Screen::VisualCheck.apply(Action::CardAnswer(answer(), CertificateTerms::default()));
         assert_eq!(full, Screen::VisualCheck.apply(Action::Answer(answer())));
+    }
+
+    /// The answer screen after the patient agreed to everything and chose paper, with the card still in.
+    fn agreed_result() -> Screen {
+        result_screen(CardReminder::InReader)
+            .apply(Action::ToggleConsent(ConsentKind::Comprehensive))
+            .apply(Action::ChoosePrescription(PrescriptionFormat::Paper))
+            .apply(Action::ConsentSubmitted)
+            .apply(Action::ConsentRecorded(vec![grant(ConsentKind::Comprehensive, 1_000)]))
+    }
+
+    #[test]
+    fn a_patient_who_agreed_withdraws_after_reading_what_it_means_or_changes_their_mind() {
+        // While the question is still open there is nothing to withdraw yet: the entry waits for the answer.
+        let asking = result_screen(CardReminder::InReader);
+        assert!(!asking.offers_consent_withdrawal());
+        assert_eq!(asking.clone().apply(Action::AskWithdrawal), asking);
+
+        let agreed = agreed_result();
+        assert!(agreed.offers_consent_withdrawal());
+        let confirm = agreed.clone().apply(Action::AskWithdrawal);
+        assert_eq!(confirm, Screen::WithdrawalConfirm { result: Box::new(agreed.clone()) });
+        // The patient changes their mind: back to the very answer, nothing sent.
+        assert_eq!(confirm.clone().apply(Action::WithdrawalDeclined), agreed);
+        // The patient takes the card while reading, then declines: the answer knows the card has gone.
+        let declined_later = confirm.clone().apply(Action::CardTaken).apply(Action::WithdrawalDeclined);
+        assert!(matches!(declined_later, Screen::Result { card: CardReminder::Taken, .. }));
+        assert!(declined_later.clears_soon());
+
+        // The patient confirms: the kiosk waits for the origin (the idle clock does not run), then says what stopped.
+        let sending = confirm.apply(Action::WithdrawalConfirmed);
+        assert_eq!(sending, Screen::WithdrawingConsent);
+        assert!(sending.is_busy());
+        // A second press or a late decline changes nothing while it is on its way.
+        assert_eq!(sending.clone().apply(Action::WithdrawalConfirmed), sending);
+        assert_eq!(sending.clone().apply(Action::WithdrawalDeclined), sending);
+        let done = sending.apply(Action::ConsentWithdrawn(vec![ConsentKind::Comprehensive]));
+        assert_eq!(done, Screen::ConsentWithdrawn(vec![ConsentKind::Comprehensive]));
+        assert!(!done.is_busy());
+        // A refused or unreachable origin says so rather than pretend the consent has stopped.
+        let failed = Screen::WithdrawingConsent.apply(Action::Fail(Failure::ServiceUnavailable));
+        assert_eq!(failed, Screen::Failed(Failure::ServiceUnavailable));
+    }
+
+    #[test]
+    fn withdrawal_is_offered_only_after_a_pin_and_for_a_card_with_a_record() {
+        // A patient who declined today may still withdraw what they gave on an earlier visit.
+        let declined = result_screen(CardReminder::Taken)
+            .apply(Action::ChoosePrescription(PrescriptionFormat::Paper))
+            .apply(Action::ConsentSubmitted)
+            .apply(Action::ConsentRecorded(vec![grant(ConsentKind::Medication, 10)]));
+        assert!(declined.offers_consent_withdrawal());
+        // After 目視 the kiosk does not offer it: staff can record it at the counter instead.
+        let visual = Screen::VisualCheck.apply(Action::Answer(answer())).apply(Action::ConsentSkipped);
+        assert!(!visual.offers_consent_withdrawal());
+        assert_eq!(visual.clone().apply(Action::AskWithdrawal), visual);
+        // A card linked to nobody has no consent to withdraw: the registration offer stands there instead.
+        let unregistered =
+            Screen::Querying.apply(Action::Answer(answer_of(Validity::NoQualification, Reason::NotRegistered)));
+        assert!(!unregistered.offers_consent_withdrawal());
+        // A lost qualification asks no question, but a record is there, so withdrawal is offered.
+        let lost = Screen::Querying.apply(Action::Answer(answer_of(Validity::Invalid, Reason::Lost)));
+        assert!(lost.offers_consent_withdrawal());
+    }
+
+    #[test]
+    fn a_registration_is_cancelled_only_after_the_pin_and_the_confirmation() {
+        let authenticating = at_pin_pad(3)
+            .apply(Action::PinTyped { entered: PIN_LEN })
+            .apply(Action::PinSubmitted)
+            .apply(Action::PinAccepted);
+        assert_eq!(authenticating, Screen::Authenticating);
+        let terms = authenticating.apply(Action::ShowCancelTerms);
+        assert_eq!(terms, Screen::RegistrationCancelTerms);
+        // Reading the terms is not waiting for the kiosk: the idle clock runs, and an answer out of turn is ignored.
+        assert!(!terms.is_busy());
+        assert_eq!(terms.clone().apply(Action::RegistrationCancelled(RegistrationCancelOutcome::Cancelled)), terms);
+        // Declining is starting over: the kiosk goes back to the start with nothing sent.
+        assert_eq!(terms.clone().apply(Action::Reset), Screen::Welcome);
+        let cancelling = terms.apply(Action::CancelConfirmed);
+        assert_eq!(cancelling, Screen::CancellingRegistration);
+        assert!(cancelling.is_busy());
+        assert_eq!(
+            cancelling.apply(Action::RegistrationCancelled(RegistrationCancelOutcome::Cancelled)),
+            Screen::RegistrationCancelled(RegistrationCancelOutcome::Cancelled)
+        );
+        // The terms are shown only after the session: not from the PIN pad, nor from an answer.
+        assert_eq!(at_pin_pad(3).apply(Action::ShowCancelTerms), at_pin_pad(3));
+        assert_eq!(agreed_result().apply(Action::CancelConfirmed), agreed_result());
     }
 }

@@ -4,7 +4,7 @@
 //! Pure and tested natively. Must not: speak (the `use_voice` hook does, through `platform::speech`), or hold
 //! anything that could name a digit of the PIN.
 
-use crate::i18n::{registered_key, validity_key};
+use crate::i18n::{cancelled_key, registered_key, validity_key, withdrawn_key};
 use onshi_proto::origin::ExpiryNotice;
 
 use crate::state::{CardReminder, Screen};
@@ -46,6 +46,12 @@ pub fn screen_lines(screen: &Screen, reader_ready: bool) -> Vec<Line> {
         Screen::RegistrationTerms => vec![Text("register.terms_heading"), Text("voice.terms_next")],
         Screen::Registering => vec![Text("progress.registering")],
         Screen::Registered(outcome) => vec![Text("register.done_heading"), Text(registered_key(*outcome))],
+        Screen::RegistrationCancelTerms => vec![Text("cancel.terms_heading"), Text("cancel.terms_body")],
+        Screen::CancellingRegistration => vec![Text("progress.cancelling")],
+        Screen::RegistrationCancelled(outcome) => vec![Text("cancel.done_heading"), Text(cancelled_key(*outcome))],
+        Screen::WithdrawalConfirm { .. } => vec![Text("withdraw.confirm_heading"), Text("withdraw.confirm_body")],
+        Screen::WithdrawingConsent => vec![Text("progress.withdrawing")],
+        Screen::ConsentWithdrawn(kinds) => vec![Text("withdraw.done_heading"), Text(withdrawn_key(kinds))],
         Screen::Verifying => vec![Text("progress.verifying")],
         Screen::Authenticating => vec![Text("progress.authenticating")],
         Screen::Querying => vec![Text("progress.querying")],

@@ -13,6 +13,7 @@ use onshi_proto::api::{
 use onshi_proto::bridge_health::{BridgeStatus, STAFF_BRIDGE_PATH};
 use onshi_proto::origin::{CheckInList, VisualCheckPerson, VisualCheckTicket};
 use onshi_proto::qualification::QualificationAnswer;
+use onshi_proto::withdrawal::{ConsentWithdrawn, STAFF_CONSENT_WITHDRAWAL_PATH, StaffConsentWithdrawal};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -99,4 +100,10 @@ pub async fn medical_records(
     request: &onshi_proto::medical_record::StaffMedicalRecordRequest,
 ) -> CallResult<onshi_proto::medical_record::MedicalRecordPage> {
     post(onshi_proto::medical_record::STAFF_MEDICAL_RECORDS_PATH, request, Some(token)).await
+}
+
+/// Records the withdrawal of the consents of the patient of check-in `checkin_id`, which the patient asked for.
+pub async fn withdraw_consent(token: &str, checkin_id: &str) -> CallResult<ConsentWithdrawn> {
+    let checkin_id = checkin_id.try_into().map_err(|_| ErrorCode::BadRequest)?;
+    post(STAFF_CONSENT_WITHDRAWAL_PATH, &StaffConsentWithdrawal { checkin_id }, Some(token)).await
 }

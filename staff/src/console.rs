@@ -2,7 +2,8 @@
 //! qualification results read at a glance (負担割合 only for 有効, the 資格喪失日 and its own guidance for 無効,
 //! 特定疾病 and 限度額適用区分, the kiosk's name) and the patient's prescription choice, pending visual checks with
 //! approve / refuse (and a clear notice when the decision could not happen, e.g. the kiosk withdrew the request),
-//! and the number-based check with its 特定疾病 list.
+//! a consent withdrawal the patient asks for at the counter (recorded from their row, which then says so), and the
+//! number-based check with its 特定疾病 list.
 //!
 //! Every text comes from the console's own resource files ([`crate::text`]) in the language chosen on the switcher
 //! shown on every screen; the page's and the main region's `lang` attributes follow it. Names and insurers stay
@@ -15,7 +16,8 @@
 use onshi_proto::api::StaffSessionResponse;
 use onshi_proto::bridge_health::BridgeStatus;
 use onshi_proto::origin::{
-    CheckIn, CheckInList, ExpiryNotice, PendingVisualCheck, PrescriptionFormat, VisualCheckPerson, VisualCheckReason,
+    AuthMethod, CheckIn, CheckInList, ExpiryNotice, PendingVisualCheck, PrescriptionFormat, VisualCheckPerson,
+    VisualCheckReason,
 };
 use onshi_proto::qualification::{QualificationAnswer, QualificationRecord};
 use onshi_proto::{ErrorCode, IsoDate};
@@ -23,6 +25,7 @@ use yew::prelude::*;
 
 use crate::bridge_status::BridgeBanner;
 use crate::client;
+use crate::consent_withdrawal::ConsentWithdrawal;
 use crate::form::{BirthDateReading, FIELD_IDS, FormProblem, NumberForm};
 use crate::medical::timeline::MedicalTimeline;
 use crate::text::{
@@ -82,6 +85,8 @@ struct CheckInRowProps {
     lang: Lang,
     /// Opens the medical information of the row's patient, when their consent opens any.
     on_open_medical: Callback<CheckIn>,
+    /// Fired with the check-in's id when staff confirmed a consent withdrawal the patient asked for.
+    on_withdraw: Callback<String>,
 }
 
 /// The validity's shape (✓, ✕, !), drawn by the style sheet from the row's or answer's `data-validity`, so the
@@ -132,6 +137,20 @@ fn check_in_row(props: &CheckInRowProps) -> Html {
             </span>
         }
     };
+    // The patient's consents to this facility: withdrawn since this check-in, or a way to record the withdrawal
+    // the patient asks for. A check-in that found nobody, and the national reader's (whose consents the national
+    // service keeps), have none here.
+    let consent = match c.consent_withdrawn_at {
+        Some(at) => html! {
+            <span class="consent-withdrawn" data-withdrawn-at={at.to_string()}>
+                { STAFF.fill(lang, "staff.consent.withdrawn_at", &[("time", &time_of_day(at))]) }
+            </span>
+        },
+        None if c.name.is_some() && c.method != AuthMethod::NationalReader => html! {
+            <ConsentWithdrawal checkin_id={c.id.clone()} lang={lang} on_withdraw={props.on_withdraw.clone()} />
+        },
+        None => html! {},
+    };
     let benefits = if c.specific_diseases.is_empty() && c.limit_category.is_none() {
         html! { { NO_VALUE } }
     } else {
@@ -173,6 +192,7 @@ fn check_in_row(props: &CheckInRowProps) -> Html {
                 { c.name.clone().unwrap_or_else(|| NO_VALUE.into()) }
                 { patient_mode }
                 { medical }
+                <span class="consent-state" lang={lang.tag()}>{ consent }</span>
             </td>
             <td class="insurer" lang="ja" data-label={label("insurer")}>
                 { c.insurer_name.clone().unwrap_or_else(|| NO_VALUE.into()) }
@@ -434,6 +454,7 @@ pub fn staff_console() -> Html {
     let bridge = use_state(BridgeStatus::default);
     let list_error = use_state(|| None::<&'static str>);
     let decision_notice = use_state(|| None::<&'static str>);
+    let withdrawal_error = use_state(|| None::<&'static str>);
     let by_number_error = use_state(|| None::<ByNumberError>);
     let by_number_answer = use_state(|| None::<QualificationAnswer>);
     let refresh_tick = use_state(|| 0u32);
@@ -580,6 +601,26 @@ pub fn staff_console() -> Html {
         })
     };
 
+    let on_withdraw = {
+        let token = token.clone();
+        let withdrawal_error = withdrawal_error.clone();
+        let list = list.clone();
+        Callback::from(move |checkin_id: String| {
+            let Some(token) = token.clone() else { return };
+            let withdrawal_error = withdrawal_error.clone();
+            let list = list.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                let outcome = client::withdraw_consent(&token, &checkin_id).await;
+                withdrawal_error.set(outcome.as_ref().err().map(|code| error_key(*code)));
+                // Reload at once so the row shows the withdrawal.
+                if let Ok(fresh) = client::checkins(&token).await {
+                    list.set(Some(fresh));
+                }
+                mark(if outcome.is_ok() { "consent-withdrawn" } else { "consent-withdrawal-failed" });
+            });
+        })
+    };
+
     let on_birth_date_input = {
         let node = fields[4].clone();
         let birth_date_typed = birth_date_typed.clone();
@@ -709,6 +750,9 @@ pub fn staff_console() -> Html {
                 </section>
                 <section aria-labelledby="checkins-heading" id="checkins">
                     <h2 id="checkins-heading">{ STAFF.fill(lang_value, "staff.checkins.heading", &[("date", &date)]) }</h2>
+                    if let Some(key) = *withdrawal_error {
+                        <p id="withdrawal-error" role="alert" class="warning">{ t(lang_value, key) }</p>
+                    }
                     if checkins.is_empty() {
                         <p class="empty">{ t(lang_value, "staff.checkins.empty") }</p>
                     } else {
@@ -720,7 +764,10 @@ pub fn staff_console() -> Html {
                                 <tbody>
                                     { for checkins.into_iter().map(|c| {
                                         let key = c.id.clone();
-                                        html! { <CheckInRow key={key} checkin={c} lang={lang_value} on_open_medical={on_open_medical.clone()} /> }
+                                        html! {
+                                            <CheckInRow key={key} checkin={c} lang={lang_value}
+                                                on_open_medical={on_open_medical.clone()} on_withdraw={on_withdraw.clone()} />
+                                        }
                                     }) }
                                 </tbody>
                             </table>

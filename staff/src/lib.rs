@@ -4,7 +4,8 @@
 //! (`www/staff.html` loads it), so the kiosk's bundle carries none of it. It logs in with a one-time staff code,
 //! keeps the staff token in memory only (never in storage), lists the facility's check-ins of the day and the
 //! pending visual checks, tells staff when the facility's bridge to its 資格確認端末 needs attention
-//! ([`bridge_status`]), lets staff approve or refuse visual checks, and runs the number-based check with the 保険者番号
+//! ([`bridge_status`]), lets staff approve or refuse visual checks and record a consent withdrawal the patient asks for
+//! ([`consent_withdrawal`]), and runs the number-based check with the 保険者番号
 //! check digit validated before anything is sent ([`form`]). Its texts are its own resource files in the kiosk's
 //! five languages ([`text`], `staff/locales/`), read through the shared [`onshi_web::i18n::Catalog`].
 //!
@@ -19,5 +20,7 @@ pub mod text;
 mod bridge_status;
 #[cfg(target_arch = "wasm32")]
 mod client;
+#[cfg(target_arch = "wasm32")]
+mod consent_withdrawal;
 #[cfg(target_arch = "wasm32")]
 pub mod console;

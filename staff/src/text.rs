@@ -319,6 +319,7 @@ mod tests {
             expiry_notice: None,
             patient_mode: Default::default(),
             consents: Vec::new(),
+            consent_withdrawn_at: None,
         }
     }
 

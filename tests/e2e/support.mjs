@@ -158,7 +158,7 @@ export async function axeViolations(page) {
 }
 
 /** Resource keys look like `pin.heading`; one on screen means a text is missing from a resource file. */
-const RAW_KEY = /\b(app|welcome|reader|card|pin|no_pin|progress|result|blocked|error|action|lang|visual|validity|idle|enrol|consent|register|aid|voice|expiry)\.[a-z_]+\b/;
+const RAW_KEY = /\b(app|welcome|reader|card|pin|no_pin|progress|result|blocked|error|action|lang|visual|validity|idle|enrol|consent|register|aid|voice|expiry|withdraw|cancel)\.[a-z_]+\b/;
 
 /**
  * Checks the current screen in every language its switcher offers (the kiosk's ten with やさしい日本語, the staff

@@ -22,6 +22,7 @@ pub mod device;
 pub mod registration;
 pub mod staff;
 pub mod visual_check;
+pub mod withdrawal;
 
 use onshi_proto::api::{DeviceLabel, DeviceRole};
 use onshi_proto::bridge_health::BridgeHealth;
@@ -392,6 +393,9 @@ impl<'a, P: EdgePorts> EdgeApi<'a, P> {
             UseCase::RequestVisualCheck => json_body(self.request_visual_check(request).await),
             UseCase::VisualCheckStatus => json_body(self.visual_check_status(request).await),
             UseCase::WithdrawVisualCheck => json_body(self.withdraw_visual_check(request).await),
+            UseCase::WithdrawConsent => json_body(self.withdraw_consent(request).await),
+            UseCase::StaffWithdrawConsent => json_body(self.staff_withdraw_consent(request).await),
+            UseCase::CancelRegistration => json_body(self.cancel_registration(request).await),
         }
     }
 }

@@ -54,6 +54,10 @@ pub enum UiCommand {
     /// The person pressed start while the kiosk was waiting, on the start screen, for a card to be placed: the
     /// check-in begins now, for this purpose, and asks for the card.
     Begin(Purpose),
+    /// The patient confirmed, from the answer, that they withdraw their consents to this facility.
+    WithdrawConsent,
+    /// The card holder confirmed the cancellation of their 健康保険証利用登録.
+    ConfirmCancel,
     /// Stop and release the reader.
     Cancel,
 }
@@ -404,6 +408,15 @@ async fn record_consent(
     }
 }
 
+/// Withdraws the session holder's consents to this facility, and reports what stopped.
+async fn withdraw_consent(identity: &Device, session: Option<&SessionResponse>, dispatch: &Callback<Action>) {
+    let Some(session) = session else { return dispatch.emit(Action::Fail(Failure::Other)) };
+    match api::withdraw_consent(identity, session).await {
+        Ok(answer) => dispatch.emit(Action::ConsentWithdrawn(answer.withdrawn)),
+        Err(error) => dispatch.emit(Action::Fail(Failure::from_code(error.code()))),
+    }
+}
+
 /// How a check-in that did not fail ended.
 enum Finished {
     /// The answer is on screen and the card is still in the reader; the card session (when the edge gave one)
@@ -525,7 +538,12 @@ impl CardWatch<'_> {
                 }
                 // A cancel, or the UI dropped its end of the channel: the person started over.
                 Waited::Command(Some(UiCommand::Cancel) | None) => return,
-                Waited::Command(Some(UiCommand::SubmitPin(_) | UiCommand::VisualCheck | UiCommand::Begin(_))) => {}
+                Waited::Command(Some(UiCommand::WithdrawConsent)) => {
+                    withdraw_consent(identity, session, dispatch).await;
+                }
+                Waited::Command(Some(
+                    UiCommand::SubmitPin(_) | UiCommand::VisualCheck | UiCommand::Begin(_) | UiCommand::ConfirmCancel,
+                )) => {}
             }
         }
     }
@@ -625,7 +643,13 @@ async fn drive(
             }
             Some(UiCommand::Cancel) | None => return Ok(Finished::Stopped),
             // There is no answer yet to consent under, and no terms on screen.
-            Some(UiCommand::Consent { .. } | UiCommand::AcceptTerms | UiCommand::Begin(_)) => continue,
+            Some(
+                UiCommand::Consent { .. }
+                | UiCommand::AcceptTerms
+                | UiCommand::Begin(_)
+                | UiCommand::WithdrawConsent
+                | UiCommand::ConfirmCancel,
+            ) => continue,
         };
         match checkin.verify(pin).await.map_err(|e| failure_from_card(&e))? {
             VerifyOutcome::Verified => break,
@@ -655,6 +679,21 @@ async fn drive(
     .await
     .map_err(|e| Failure::from_code(e.code()))?;
     let terms = CertificateTerms { scope: session.scope, notice: session.expiry_notice };
+    if purpose == Purpose::CancelRegistration {
+        // Cancelling only takes the card's use away, so a certificate in its grace period may cancel too.
+        dispatch.emit(Action::ShowCancelTerms);
+        loop {
+            match commands.next().await {
+                Some(UiCommand::ConfirmCancel) => break,
+                // Declining is starting over: nothing was sent, and the registration stays.
+                Some(UiCommand::Cancel) | None => return Ok(Finished::Stopped),
+                Some(_) => {}
+            }
+        }
+        let answer = api::cancel_registration(device, &session).await.map_err(|e| Failure::from_code(e.code()))?;
+        dispatch.emit(Action::RegistrationCancelled(answer.outcome));
+        return Ok(Finished::Stopped);
+    }
     if purpose == Purpose::Registration {
         // An expired certificate, even in its grace period, is never linked: say so before the terms are shown.
         if !terms.scope.is_full() {

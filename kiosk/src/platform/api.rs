@@ -13,6 +13,10 @@ use onshi_proto::api::{
 use onshi_proto::origin::{ConsentAnswer, RegistrationAnswer};
 use onshi_proto::patient_mode::PatientMode;
 use onshi_proto::qualification::QualificationAnswer;
+use onshi_proto::withdrawal::{
+    CONSENT_WITHDRAWAL_PATH, ConsentWithdrawalSubmission, ConsentWithdrawn, REGISTRATION_CANCEL_PATH,
+    RegistrationCancelAnswer, RegistrationCancelSubmission,
+};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -108,4 +112,20 @@ pub async fn consent(
 pub async fn register(device: &Device, session: &SessionResponse) -> Result<RegistrationAnswer, KioskError> {
     let body = RegistrationSubmission { terms_accepted: true };
     decode(post(device, REGISTRATION_PATH, Some(&body), Some(&session.session_token)).await?).await
+}
+
+/// Withdraws every consent the session holder gave this kiosk's facility, after they confirmed it; answers what
+/// stopped.
+pub async fn withdraw_consent(device: &Device, session: &SessionResponse) -> Result<ConsentWithdrawn, KioskError> {
+    let body = ConsentWithdrawalSubmission { confirmed: true };
+    decode(post(device, CONSENT_WITHDRAWAL_PATH, Some(&body), Some(&session.session_token)).await?).await
+}
+
+/// Cancels the session holder's 健康保険証利用登録, after they confirmed it.
+pub async fn cancel_registration(
+    device: &Device,
+    session: &SessionResponse,
+) -> Result<RegistrationCancelAnswer, KioskError> {
+    let body = RegistrationCancelSubmission { confirmed: true };
+    decode(post(device, REGISTRATION_CANCEL_PATH, Some(&body), Some(&session.session_token)).await?).await
 }

@@ -6,6 +6,8 @@
 //! straight to the check-in handle).
 
 pub mod blocked;
+pub mod cancel_terms;
+pub mod cancelled;
 pub mod consent;
 pub mod enrol;
 pub mod failed;
@@ -22,3 +24,6 @@ pub mod result;
 pub mod ruby;
 pub mod visual_check;
 pub mod welcome;
+pub mod withdrawal_confirm;
+pub mod withdrawal_offer;
+pub mod withdrawn;

@@ -142,6 +142,8 @@ fn guidance_view(lang: Lang, answer: &QualificationAnswer) -> Html {
         (Some(Guidance::StaffReview), _, _) => t("result.staff_review"),
         (Some(Guidance::ClaimForm), Reason::Lost, Some(date)) => text_n(lang, "result.lost", date_with_era(date)),
         (Some(Guidance::ClaimForm), Reason::NotYetStarted, _) => t("result.not_yet_started"),
+        // A card with no link (never registered, or its registration cancelled) is sent to the 資格確認書 first.
+        (Some(Guidance::ClaimForm), Reason::NotRegistered, _) => t("result.not_registered"),
         (Some(Guidance::ClaimForm), _, _) => t("result.claim_form"),
     };
     html! { <p class="guidance" id="guidance">{ sentence }</p> }

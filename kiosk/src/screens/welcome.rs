@@ -1,5 +1,5 @@
 //! The start screen: check-in first with registration beside it, or, at `/?mode=register`, an ATM-style
-//! 健康保険証利用登録 point. It says whether a usable reader is plugged in and, in demo and test builds, offers
+//! 健康保険証利用登録 point (where a registration can be cancelled too). It says whether a usable reader is plugged in and, in demo and test builds, offers
 //! the virtual reader's cards.
 
 use yew::prelude::*;
@@ -35,6 +35,7 @@ pub fn welcome(
     } else {
         let chosen = *cards.chosen;
         let start_virtual = on_start.reform(move |_: MouseEvent| (Some(chosen), default_purpose));
+        let cancel_virtual = on_start.reform(move |_: MouseEvent| (Some(chosen), Purpose::CancelRegistration));
         let on_choose = {
             let chosen = cards.chosen.clone();
             Callback::from(move |event: Event| {
@@ -52,6 +53,12 @@ pub fn welcome(
                     }) }
                 </select>
                 <button id="use-virtual" class="secondary" onclick={start_virtual}>{ h("welcome.virtual") }</button>
+                // At a registration point the demo's cards can cancel a registration as well as make one.
+                if default_purpose == Purpose::Registration {
+                    <button id="use-virtual-cancel" class="secondary" onclick={cancel_virtual}>
+                        { h("welcome.virtual_cancel") }
+                    </button>
+                }
             </div>
         }
     };
@@ -77,6 +84,9 @@ pub fn welcome(
                 { reader_line }
                 <button id="register" class="primary" onclick={start_with(Purpose::Registration)}>
                     { h("welcome.register") }
+                </button>
+                <button id="cancel-registration" class="secondary" onclick={start_with(Purpose::CancelRegistration)}>
+                    { h("cancel.point_button") }
                 </button>
                 { virtual_section }
             </section>

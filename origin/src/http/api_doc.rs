@@ -19,6 +19,10 @@ use onshi_proto::origin::{
 };
 use onshi_proto::qualification::QualificationAnswer;
 use onshi_proto::reader_result::{READER_RESULT_PATH, ReaderResultReceipt, ReaderResultUpload};
+use onshi_proto::withdrawal::{
+    ConsentWithdrawal, ConsentWithdrawn, ORIGIN_CONSENT_WITHDRAWAL_PATH, ORIGIN_REGISTRATION_CANCEL_PATH,
+    RegistrationCancelAnswer, RegistrationCancelRequest,
+};
 use utoipa::openapi::content::ContentBuilder;
 use utoipa::openapi::path::{HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn};
 use utoipa::openapi::request_body::RequestBodyBuilder;
@@ -346,6 +350,24 @@ pub const ROUTES: [Route; 30] = [
         request: &[json::<MedicalInfoQuery>()],
         success: ok(&[json::<CheckupAnswer>()]),
         errors: &signed_and3(CONSENT_REQUIRED, NOT_FOUND, RECORD_HELD),
+    },
+    Route {
+        method: "post",
+        path: ORIGIN_CONSENT_WITHDRAWAL_PATH,
+        auth: Auth::EdgeSignature,
+        summary: "Withdraw a person's consents to a facility (by card, or by staff for one of its check-ins)",
+        request: &[json::<ConsentWithdrawal>()],
+        success: ok(&[json::<ConsentWithdrawn>()]),
+        errors: &signed_and2(NOT_FOUND, RECORD_HELD),
+    },
+    Route {
+        method: "post",
+        path: ORIGIN_REGISTRATION_CANCEL_PATH,
+        auth: Auth::EdgeSignature,
+        summary: "健康保険証利用登録の解除",
+        request: &[json::<RegistrationCancelRequest>()],
+        success: ok(&[json::<RegistrationCancelAnswer>()]),
+        errors: &SIGNED,
     },
     Route {
         method: "post",

@@ -24,6 +24,7 @@ use onshi_proto::origin::{
     VISUAL_CHECK_DECIDE_PATH, VISUAL_CHECK_OPEN_PATH, VISUAL_CHECK_WITHDRAW_PATH,
 };
 use onshi_proto::reader_result::READER_RESULT_PATH;
+use onshi_proto::withdrawal::{ORIGIN_CONSENT_WITHDRAWAL_PATH, ORIGIN_REGISTRATION_CANCEL_PATH};
 
 pub mod admin;
 pub mod api_doc;
@@ -40,6 +41,7 @@ pub mod render;
 pub mod signed;
 pub mod staff;
 pub mod state;
+pub mod withdrawal;
 
 pub use state::AppState;
 
@@ -108,6 +110,8 @@ pub fn router_with(state: AppState, settings: RouterSettings) -> Router {
         .route(CONSENT_QUERY_PATH, post(consent::query_consent))
         .route(MEDICATION_PATH, post(consent::medication))
         .route(CHECKUP_PATH, post(consent::checkup))
+        .route(ORIGIN_CONSENT_WITHDRAWAL_PATH, post(withdrawal::withdraw_consent))
+        .route(ORIGIN_REGISTRATION_CANCEL_PATH, post(withdrawal::cancel_registration))
         .route(CHECKINS_PATH, post(staff::list_checkins))
         .route(MEDICAL_RECORDS_PATH, post(medical_records::medical_records))
         .route(READER_RESULT_PATH, post(reader::receive_reader_result))

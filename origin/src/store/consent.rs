@@ -63,7 +63,8 @@ impl Store {
         Ok(())
     }
 
-    /// The consents of `person_id` to `facility_code` live at `now`: the latest grant of each kind.
+    /// The consents of `person_id` to `facility_code` live at `now`: the latest grant of each kind. A withdrawn
+    /// consent is never live, whatever its window (see `withdraw_consents`).
     pub async fn live_consents(
         &self,
         person_id: &str,
@@ -73,6 +74,7 @@ impl Store {
         let rows: Vec<(String, i64, i64)> = sqlx::query_as(
             "SELECT kind, granted_at, expires_at FROM consents \
              WHERE person_id = $1 AND facility_code = $2 AND granted_at <= $3 AND expires_at > $3 \
+               AND withdrawn_at IS NULL \
              ORDER BY kind, granted_at DESC",
         )
         .bind(person_id)

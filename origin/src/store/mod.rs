@@ -42,6 +42,7 @@ pub mod rows;
 mod seed;
 pub(crate) mod sql;
 pub(crate) mod staff;
+mod withdrawal;
 
 /// The schema migrations, embedded at build time from `origin/migrations/`.
 static MIGRATOR: Migrator = sqlx::migrate!();

@@ -78,6 +78,8 @@ impl ReaderResultRow {
             prescription: self.prescription.as_deref().map(|text| parse_stored("prescription", text)).transpose()?,
             expiry_notice: None,
             patient_mode: Default::default(),
+            // The national reader's consents are its own, kept by the national service, not here.
+            consent_withdrawn_at: None,
         })
     }
 }

@@ -39,6 +39,7 @@ struct CheckInListRow {
     certificate_expiry_date: Option<String>,
     patient_language: Option<String>,
     patient_aids: Option<String>,
+    consent_withdrawn_at: Option<i64>,
 }
 
 impl CheckInListRow {
@@ -60,6 +61,7 @@ impl CheckInListRow {
         Ok(CheckIn {
             expiry_notice,
             patient_mode,
+            consent_withdrawn_at: self.consent_withdrawn_at,
             id: self.id,
             checked_in_at: self.checked_in_at,
             device_id: self.device_id,
@@ -180,7 +182,10 @@ impl Store {
             "SELECT id, checked_in_at, device_id, method, validity, reason, guidance, name, name_kana, insurer_number, \
                     insurer_name, contribution_percent, prescription, device_label, disqualification_date, limit_category, \
                     specific_diseases, checkin_date, certificate_notice, certificate_expiry_date, patient_language, \
-                    patient_aids \
+                    patient_aids, \
+                    (SELECT MAX(w.withdrawn_at) FROM consent_withdrawals w \
+                      WHERE w.person_id = checkins.person_id AND w.facility_code = checkins.facility_code \
+                        AND w.withdrawn_at >= checkins.checked_in_at) AS consent_withdrawn_at \
              FROM checkins WHERE facility_code = $1 AND checkin_date = $2 ORDER BY checked_in_at DESC, id",
         )
         .bind(facility_code)

@@ -13,6 +13,10 @@ use onshi_proto::origin::{
     VISUAL_CHECK_OPEN_PATH, VISUAL_CHECK_WITHDRAW_PATH, VisualCheckCollect, VisualCheckCreate, VisualCheckDecision,
     VisualCheckOpen, VisualCheckTicket,
 };
+use onshi_proto::withdrawal::{
+    ConsentWithdrawal, ORIGIN_CONSENT_WITHDRAWAL_PATH, ORIGIN_REGISTRATION_CANCEL_PATH, RegistrationCancelRequest,
+    WithdrawalBy,
+};
 use serde_json::{Value, json};
 
 use crate::fixture::{Db, Origin, certificate, serial};
@@ -116,6 +120,11 @@ async fn every_route_answers_its_documented_success(db: Db) {
     };
     ok(origin.post_signed(MEDICATION_PATH, &info).await, 200).await;
     ok(origin.post_signed(CHECKUP_PATH, &info).await, 200).await;
+    let withdrawal = ConsentWithdrawal {
+        facility_code: FACILITY.try_into().unwrap(),
+        by: WithdrawalBy::Card { certificate: certificate(serial::VALID), device_id: KIOSK.try_into().unwrap() },
+    };
+    ok(origin.post_signed(ORIGIN_CONSENT_WITHDRAWAL_PATH, &withdrawal).await, 200).await;
 
     // Staff and visual checks: one approved and collected, one withdrawn.
     let approved = visual_check(&origin).await;
@@ -205,6 +214,15 @@ async fn every_route_answers_its_documented_success(db: Db) {
         "result": { "file_name": "OQSsiquc01res_face_1.xml", "validity": "valid", "name": "山田 花子" },
     });
     ok(origin.post_signed(onshi_proto::reader_result::READER_RESULT_PATH, &reader_result).await, 200).await;
+
+    // What a card holder takes back: the link of their card (健康保険証利用登録の解除).
+    let cancel = RegistrationCancelRequest {
+        certificate: certificate(serial::VALID),
+        facility_code: FACILITY.try_into().unwrap(),
+        device_id: KIOSK.try_into().unwrap(),
+        scope: Default::default(),
+    };
+    ok(origin.post_signed(ORIGIN_REGISTRATION_CANCEL_PATH, &cancel).await, 200).await;
 
     let violations = origin.contract.violations();
     assert!(violations.is_empty(), "answers the OpenAPI document does not declare:\n{}", violations.join("\n"));

@@ -23,3 +23,4 @@ mod requests;
 mod seeding;
 mod service_routes;
 mod staff;
+mod withdrawal;

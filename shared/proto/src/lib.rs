@@ -33,6 +33,7 @@ mod text;
 pub use text::is_plain_char;
 pub mod wareki;
 mod wire_enum;
+pub mod withdrawal;
 pub mod written_date;
 
 pub use bytes::Base64Bytes;

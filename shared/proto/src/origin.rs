@@ -455,6 +455,10 @@ pub struct CheckIn {
     /// to staff ([`crate::medical_record`]); empty when there are none.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub consents: Vec<ConsentKind>,
+    /// When the patient withdrew their consents to this facility since this check-in (at a kiosk, or through staff
+    /// at the counter), the latest such time (Unix seconds); none when they have not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub consent_withdrawn_at: Option<i64>,
 }
 
 /// A visual check waiting for staff.
