@@ -70,6 +70,18 @@ pub enum AuditAction {
     BridgeHealth,
     /// `GET /api/v1/staff/bridge`: staff read how the facility's bridge stands.
     StaffBridge,
+    /// An insurer's clerk signed in on an insurer console device.
+    InsurerLogin,
+    /// An insurer's clerk signed out.
+    InsurerLogout,
+    /// An insurer console read the count and age of its open holds.
+    InsurerHolds,
+    /// An insurer console read a page of its notices.
+    InsurerNotices,
+    /// An insurer console opened one notice.
+    InsurerNotice,
+    /// An insurer's clerk resolved a held record.
+    InsurerHoldResolution,
 }
 
 /// One audit event, serialised as a single JSON object.

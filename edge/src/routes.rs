@@ -9,6 +9,10 @@ use onshi_proto::api::{
 };
 
 use onshi_proto::bridge_health::{BRIDGE_HEALTH_PATH, STAFF_BRIDGE_PATH};
+use onshi_proto::insurer::{
+    INSURER_HOLD_PREFIX, INSURER_HOLDS_PATH, INSURER_LOGIN_PATH, INSURER_LOGOUT_PATH, INSURER_NOTICE_PREFIX,
+    INSURER_NOTICES_PATH, INSURER_RESOLUTION_SUFFIX,
+};
 use onshi_proto::reader_result::BRIDGE_READER_RESULT_PATH;
 
 use crate::http_policy::HEALTH_PATH;
@@ -66,6 +70,18 @@ pub enum UseCase {
     BridgeHealth,
     /// `GET /api/v1/staff/bridge`.
     StaffBridge,
+    /// `POST /api/v1/insurer/login`.
+    InsurerLogin,
+    /// `POST /api/v1/insurer/logout`.
+    InsurerLogout,
+    /// `GET /api/v1/insurer/holds`.
+    InsurerHolds,
+    /// `POST /api/v1/insurer/notices`.
+    InsurerNotices,
+    /// `GET /api/v1/insurer/notices/<id>`, with the id as written in the path.
+    InsurerNotice(String),
+    /// `POST /api/v1/insurer/holds/<person id>/resolution`, with the id as written in the path.
+    InsurerHoldResolution(String),
 }
 
 /// Every route without a parameter: its method, path and use case.
@@ -92,7 +108,17 @@ const FIXED_ROUTES: &[(&str, &str, UseCase)] = &[
     ("POST", BRIDGE_READER_RESULT_PATH, UseCase::ReaderResult),
     ("POST", BRIDGE_HEALTH_PATH, UseCase::BridgeHealth),
     ("GET", STAFF_BRIDGE_PATH, UseCase::StaffBridge),
+    ("POST", INSURER_LOGIN_PATH, UseCase::InsurerLogin),
+    ("POST", INSURER_LOGOUT_PATH, UseCase::InsurerLogout),
+    ("GET", INSURER_HOLDS_PATH, UseCase::InsurerHolds),
+    ("POST", INSURER_NOTICES_PATH, UseCase::InsurerNotices),
 ];
+
+/// The one path segment after `prefix` and before `suffix`, when `path` has exactly that shape.
+fn segment<'p>(path: &'p str, prefix: &str, suffix: &str) -> Option<&'p str> {
+    let segment = path.strip_prefix(prefix)?.strip_suffix(suffix)?;
+    (!segment.is_empty() && !segment.contains('/')).then_some(segment)
+}
 
 /// The use case of `method` on `path`; `None` for an unknown path or a known path asked with another method,
 /// both of which the API answers with a JSON `not_found`.
@@ -102,8 +128,16 @@ pub fn route(method: &str, path: &str) -> Option<UseCase> {
     {
         return Some(use_case.clone());
     }
-    let device = path.strip_prefix(REVOKE_DEVICE_PREFIX)?.strip_suffix(REVOKE_DEVICE_SUFFIX)?;
-    (method == "POST" && !device.is_empty() && !device.contains('/')).then(|| UseCase::RevokeDevice(device.to_owned()))
+    match method {
+        "POST" => segment(path, REVOKE_DEVICE_PREFIX, REVOKE_DEVICE_SUFFIX)
+            .map(|device| UseCase::RevokeDevice(device.to_owned()))
+            .or_else(|| {
+                segment(path, INSURER_HOLD_PREFIX, INSURER_RESOLUTION_SUFFIX)
+                    .map(|person| UseCase::InsurerHoldResolution(person.to_owned()))
+            }),
+        "GET" => segment(path, INSURER_NOTICE_PREFIX, "").map(|notice| UseCase::InsurerNotice(notice.to_owned())),
+        _ => None,
+    }
 }
 
 #[cfg(test)]
@@ -130,5 +164,22 @@ mod tests {
         assert_eq!(route("GET", "/api/v1/admin/devices/abc/revoke"), None);
         assert_eq!(route("POST", "/api/v1/nothing"), None);
         assert_eq!(route("POST", "/api"), None);
+    }
+
+    #[test]
+    fn the_insurer_routes_with_a_parameter_take_one_path_segment() {
+        assert_eq!(route("GET", "/api/v1/insurer/notices/n-1"), Some(UseCase::InsurerNotice("n-1".into())));
+        assert_eq!(
+            route("POST", "/api/v1/insurer/holds/p-1/resolution"),
+            Some(UseCase::InsurerHoldResolution("p-1".into()))
+        );
+        for path in ["/api/v1/insurer/notices/", "/api/v1/insurer/notices/a/b"] {
+            assert_eq!(route("GET", path), None, "{path}");
+        }
+        for path in ["/api/v1/insurer/holds//resolution", "/api/v1/insurer/holds/a/b/resolution"] {
+            assert_eq!(route("POST", path), None, "{path}");
+        }
+        assert_eq!(route("POST", "/api/v1/insurer/notices/n-1"), None);
+        assert_eq!(route("GET", "/api/v1/insurer/holds/p-1/resolution"), None);
     }
 }
