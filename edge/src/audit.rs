@@ -82,6 +82,8 @@ pub enum AuditAction {
     InsurerNotice,
     /// An insurer's clerk resolved a held record.
     InsurerHoldResolution,
+    /// An insurer's clerk uploaded a batch.
+    InsurerBatch,
 }
 
 /// One audit event, serialised as a single JSON object.

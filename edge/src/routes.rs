@@ -10,12 +10,13 @@ use onshi_proto::api::{
 
 use onshi_proto::bridge_health::{BRIDGE_HEALTH_PATH, STAFF_BRIDGE_PATH};
 use onshi_proto::insurer::{
-    INSURER_HOLD_PREFIX, INSURER_HOLDS_PATH, INSURER_LOGIN_PATH, INSURER_LOGOUT_PATH, INSURER_NOTICE_PREFIX,
-    INSURER_NOTICES_PATH, INSURER_RESOLUTION_SUFFIX,
+    BatchUploadFormat, INSURER_BATCH_CSV_PATH, INSURER_BATCH_NDJSON_PATH, INSURER_HOLD_PREFIX, INSURER_HOLDS_PATH,
+    INSURER_LOGIN_PATH, INSURER_LOGOUT_PATH, INSURER_NOTICE_PREFIX, INSURER_NOTICES_PATH, INSURER_RESOLUTION_SUFFIX,
+    MAX_EDGE_BATCH_BYTES,
 };
 use onshi_proto::reader_result::BRIDGE_READER_RESULT_PATH;
 
-use crate::http_policy::HEALTH_PATH;
+use crate::http_policy::{HEALTH_PATH, MAX_BODY_BYTES};
 
 /// Prefix and suffix of the one route with a parameter, `/api/v1/admin/devices/<id>/revoke`.
 const REVOKE_DEVICE_PREFIX: &str = "/api/v1/admin/devices/";
@@ -82,6 +83,19 @@ pub enum UseCase {
     InsurerNotice(String),
     /// `POST /api/v1/insurer/holds/<person id>/resolution`, with the id as written in the path.
     InsurerHoldResolution(String),
+    /// `POST /api/v1/insurer/batches/csv` and `/ndjson`.
+    InsurerBatch(BatchUploadFormat),
+}
+
+impl UseCase {
+    /// The largest body this use case reads: a batch upload's [`MAX_EDGE_BATCH_BYTES`], every other's
+    /// [`MAX_BODY_BYTES`].
+    pub fn body_limit(&self) -> usize {
+        match self {
+            Self::InsurerBatch(_) => MAX_EDGE_BATCH_BYTES,
+            _ => MAX_BODY_BYTES,
+        }
+    }
 }
 
 /// Every route without a parameter: its method, path and use case.
@@ -112,6 +126,8 @@ const FIXED_ROUTES: &[(&str, &str, UseCase)] = &[
     ("POST", INSURER_LOGOUT_PATH, UseCase::InsurerLogout),
     ("GET", INSURER_HOLDS_PATH, UseCase::InsurerHolds),
     ("POST", INSURER_NOTICES_PATH, UseCase::InsurerNotices),
+    ("POST", INSURER_BATCH_CSV_PATH, UseCase::InsurerBatch(BatchUploadFormat::Csv)),
+    ("POST", INSURER_BATCH_NDJSON_PATH, UseCase::InsurerBatch(BatchUploadFormat::Ndjson)),
 ];
 
 /// The one path segment after `prefix` and before `suffix`, when `path` has exactly that shape.

@@ -143,6 +143,33 @@ describe("the insurer console through the edge", () => {
     assert.equal((await call("/api/v1/insurer/holds", { device, token, method: "GET" })).body.open, 0);
   });
 
+  test("a clerk uploads a batch through the edge; a bad file comes back with its rows; an oversized one is refused", async () => {
+    const device = await insurerConsole();
+    const token = (await signIn(device, credentials[A])).insurer_token;
+    const send = async (format, text) => {
+      const path = `/api/v1/insurer/batches/${format}`;
+      const headers = { ...(await device.headers("POST", path, text)), authorization: `Bearer ${token}` };
+      const response = await fetch(`${edge.url}${path}`, { method: "POST", headers, body: text });
+      return { status: response.status, body: await response.json() };
+    };
+    const good = `${JSON.stringify(acquire("5010", JIRO, "資格　次郎", "ｼｶｸ ｼﾞﾛｳ"))}\n`;
+    const applied = await send("ndjson", good);
+    assert.equal(applied.status, 200, JSON.stringify(applied.body));
+    assert.equal(applied.body.applied.rows_total, 1);
+    const bad = `${JSON.stringify({ ...acquire("5011", JIRO, "資格　次郎", "ｼｶｸ ｼﾞﾛｳ"), birth_date: "2004-13-45" })}\n`;
+    const refused = await send("ndjson", bad);
+    assert.equal(refused.status, 200, JSON.stringify(refused.body));
+    assert.equal(refused.body.refused.total_errors, 1);
+    assert.equal(refused.body.refused.rows[0].line, 1);
+    // Past the edge's batch limit (24 MiB), refused by its declared length before the body is read.
+    const path = "/api/v1/insurer/batches/csv";
+    const huge = "x".repeat(24 * 1024 * 1024 + 1);
+    const headers = { ...(await device.headers("POST", path, "")), authorization: `Bearer ${token}` };
+    const response = await fetch(`${edge.url}${path}`, { method: "POST", headers, body: huge });
+    assert.equal(response.status, 413);
+    assert.equal((await response.json()).error, "payload_too_large");
+  });
+
   test("a wrong credential, a kiosk, a copied token and a signed-out session are refused", async () => {
     const device = await insurerConsole();
     expectError(await call("/api/v1/insurer/login", { device, body: { credential: "guess", clerk: "x" } }), 401, "unauthorized");

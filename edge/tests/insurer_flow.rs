@@ -286,3 +286,52 @@ fn every_insurer_request_writes_exactly_one_audit_event_naming_the_session_not_t
     }
     assert!(events.iter().all(|event| !event.to_string().contains("鈴木")));
 }
+
+/// An origin that applies a batch when its first line says so and refuses it with its bad rows otherwise, and
+/// answers everything else as [`insurer_origin`] does.
+fn batch_origin(request: &OriginRequest) -> OriginOutcome {
+    if request.url != "https://origin.test/insurer/v1/batches" {
+        return insurer_origin(request);
+    }
+    let insurer = request.header(INSURER_HEADER).unwrap_or_default();
+    if request.body.starts_with(b"good") {
+        json(200, &json!({"batch_id": format!("{insurer}-b1"), "rows_total": 1, "records_registered": 1}))
+    } else {
+        let rows = json!([{"line": 2, "field": "birth_date", "code": "invalid_date", "message": "生年月日が日付ではありません"}]);
+        json(
+            400,
+            &json!({"error": "bad_request", "message": "x", "rows": rows, "total_errors": 1,
+                          "errors_by_code": {"invalid_date": 1}}),
+        )
+    }
+}
+
+#[test]
+fn a_batch_goes_through_for_the_sessions_insurer_and_a_refused_file_keeps_its_bad_rows() {
+    let config = config_with(&[]);
+    let mut ports = ports();
+    ports.request_origin = Some(Box::new(batch_origin));
+    let api = EdgeApi::new(&config, &ports);
+    let device = console(&api, 49);
+    let token = login(&api, &device, CREDENTIAL_A, NOW).unwrap();
+    let applied = call(&api, &device, &token, "POST", "/api/v1/insurer/batches/csv", b"good,csv\n", NOW).unwrap();
+    assert_eq!(applied["applied"]["batch_id"], format!("{A}-b1"));
+    let sent = ports.sent.borrow().last().unwrap().clone();
+    assert_eq!((sent.header("content-type"), sent.header(INSURER_HEADER)), (Some("text/csv"), Some(A)));
+    assert_eq!(sent.body, b"good,csv\n");
+    let refused = call(&api, &device, &token, "POST", "/api/v1/insurer/batches/ndjson", b"{\"bad\":1}\n", NOW).unwrap();
+    assert_eq!(refused["refused"]["rows"][0]["field"], "birth_date");
+    assert_eq!(refused["refused"]["total_errors"], 1);
+    assert_eq!(ports.sent.borrow().last().unwrap().header("content-type"), Some("application/x-ndjson"));
+    // An empty file is refused at the edge; a batch without a session never reaches the origin.
+    let empty = call(&api, &device, &token, "POST", "/api/v1/insurer/batches/csv", b"  \n", NOW);
+    assert_eq!(empty.unwrap_err(), EdgeError::BadRequest);
+    let sent_before = ports.sent.borrow().len();
+    let anonymous = call(&api, &device, "", "POST", "/api/v1/insurer/batches/csv", b"good\n", NOW);
+    assert_eq!(anonymous.unwrap_err(), EdgeError::SessionInvalid);
+    assert_eq!(ports.sent.borrow().len(), sent_before);
+    // The route reads up to the batch limit, every other insurer route 16 KiB.
+    let batch = route("POST", "/api/v1/insurer/batches/csv").unwrap();
+    assert_eq!(batch.body_limit(), onshi_proto::insurer::MAX_EDGE_BATCH_BYTES);
+    assert_eq!(route("POST", "/api/v1/insurer/notices").unwrap().body_limit(), onshi_edge::http_policy::MAX_BODY_BYTES);
+}

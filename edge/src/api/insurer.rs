@@ -1,6 +1,6 @@
 //! The insurer console's use cases: a clerk signs in with the insurer's credential on an enrolled insurer console
 //! device, reads the count and age of open holds, pages through the notices, opens one, and resolves a hold; then
-//! signs out, or leaves the session to idle out.
+//! uploads a batch; then signs out, or leaves the session to idle out.
 //!
 //! Layer: edge use cases over [`EdgePorts`], on the pure rule of [`crate::auth::insurer_session`]. Every call is made
 //! by a device an admin enrolled as [`DeviceRole::InsurerConsole`]: its proof is checked and counted first, and the
@@ -19,8 +19,8 @@
 
 use onshi_proto::api::DeviceRole;
 use onshi_proto::insurer::{
-    DECIDED_BY_HEADER, HoldSummary, InboxFilter, InsurerLoginRequest, InsurerSessionResponse, MAX_DECIDED_BY_CHARS,
-    NoticeDetail, NoticePage, is_path_id,
+    BatchUploadAnswer, BatchUploadFormat, DECIDED_BY_HEADER, HoldSummary, InboxFilter, InsurerLoginRequest,
+    InsurerSessionResponse, MAX_DECIDED_BY_CHARS, NoticeDetail, NoticePage, is_path_id,
 };
 use onshi_proto::signing::Principal;
 use zeroize::Zeroizing;
@@ -32,7 +32,7 @@ use crate::auth::session::bearer_token;
 use crate::auth::staff_session::{StaffCall, StaffCallAnswer, StoredStaffSession};
 use crate::error::EdgeError;
 use crate::http_policy::parse_json;
-use crate::proxy::{NONCE_RANDOM_LEN, OriginOutcome, interpret_outcome};
+use crate::proxy::{MAX_ORIGIN_TIMEOUT_MS, NONCE_RANDOM_LEN, OriginOutcome, interpret_outcome};
 
 /// The origin's count of open holds: the sign-in's one bearer call, and the console's summary.
 const ORIGIN_HOLDS_PATH: &str = "/insurer/v1/holds";
@@ -40,11 +40,13 @@ const ORIGIN_HOLDS_PATH: &str = "/insurer/v1/holds";
 const ORIGIN_NOTICES_PATH: &str = "/insurer/v1/notices";
 /// The origin's holds, under which a hold's resolution is `/<person id>/resolution`.
 const ORIGIN_HOLD_PREFIX: &str = "/insurer/v1/holds/";
+/// The origin's batch upload.
+const ORIGIN_BATCHES_PATH: &str = "/insurer/v1/batches";
 /// Longest credential considered: the origin's insurer tokens are far shorter.
 const MAX_CREDENTIAL_LEN: usize = 256;
 
-/// A JSON body for the origin, and the headers that go with it.
-type JsonWithHeaders<'b> = (&'b [u8], &'b [(String, String)]);
+/// A body for the origin: its bytes, its content type, and the headers that go with it.
+type BodyWithHeaders<'b> = (&'b [u8], &'static str, &'b [(String, String)]);
 
 /// True for a credential that can travel in an `Authorization` header as it is: printable ASCII without spaces.
 fn is_header_safe(credential: &str) -> bool {
@@ -97,18 +99,32 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
         claims: &InsurerClaims,
         method: &'static str,
         path_and_query: &str,
-        body: Option<JsonWithHeaders<'_>>,
+        body: Option<BodyWithHeaders<'_>>,
         request: &ApiRequest<'_>,
     ) -> Result<A, EdgeError> {
+        let timeout_ms = self.config.origin_timeout_ms;
+        interpret_outcome(self.send_for_insurer(claims, method, path_and_query, body, request, timeout_ms).await?)
+    }
+
+    /// [`Self::call_origin_for_insurer`] up to the origin's outcome, for a use case that reads more of it.
+    async fn send_for_insurer(
+        &self,
+        claims: &InsurerClaims,
+        method: &'static str,
+        path_and_query: &str,
+        body: Option<BodyWithHeaders<'_>>,
+        request: &ApiRequest<'_>,
+        timeout_ms: u32,
+    ) -> Result<OriginOutcome, EdgeError> {
         let principal = Principal { insurer: claims.insurer.clone(), session: claims.session.clone() };
         let attempts = if method == "GET" { 2 } else { 1 };
         let mut outcome = OriginOutcome::Unreachable;
         for _attempt in 0..attempts {
             let mut forwarded = request.forwarded.clone();
             let (bytes, content_type) = match body {
-                Some((bytes, extra)) => {
+                Some((bytes, content_type, extra)) => {
                     forwarded.extend(extra.iter().cloned());
-                    (bytes.to_vec(), Some("application/json"))
+                    (bytes.to_vec(), Some(content_type))
                 }
                 None => (Vec::new(), None),
             };
@@ -122,12 +138,12 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
                 request.now_unix,
                 self.random::<NONCE_RANDOM_LEN>()?,
             )?;
-            outcome = self.ports.send_to_origin(origin_request, self.config.origin_timeout_ms).await;
+            outcome = self.ports.send_to_origin(origin_request, timeout_ms).await;
             if !is_retryable(&outcome) {
                 break;
             }
         }
-        interpret_outcome(outcome)
+        Ok(outcome)
     }
 
     /// `POST /api/v1/insurer/login`: an insurer console device signs its clerk in with the insurer's credential.
@@ -247,7 +263,44 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
             let body = serde_json::to_vec(&body).map_err(|_| EdgeError::Runtime("a JSON object does not serialise"))?;
             let decided_by = [(DECIDED_BY_HEADER.to_owned(), percent_encode(&claims.clerk))];
             let path = format!("{ORIGIN_HOLD_PREFIX}{person_id}/resolution");
-            self.call_origin_for_insurer(&claims, "POST", &path, Some((&body, &decided_by)), request).await
+            let body = Some((body.as_slice(), "application/json", decided_by.as_slice()));
+            self.call_origin_for_insurer(&claims, "POST", &path, body, request).await
+        })
+        .await
+    }
+
+    /// `POST /api/v1/insurer/batches/<csv|ndjson>`: uploads a batch of the session's insurer, at most
+    /// [`onshi_proto::insurer::MAX_EDGE_BATCH_BYTES`] (the adapter refuses more with `payload_too_large` before
+    /// reading it). The origin reads, checks and applies it whole or not at all; a refused file comes back with its
+    /// bad rows, so the clerk can fix and send them again. The origin is given [`MAX_ORIGIN_TIMEOUT_MS`] for it, and
+    /// the call is never repeated: a batch that may have been applied is not sent twice.
+    pub async fn insurer_upload_batch(
+        &self,
+        request: &ApiRequest<'_>,
+        format: BatchUploadFormat,
+    ) -> Result<BatchUploadAnswer, EdgeError> {
+        self.audited(AuditAction::InsurerBatch, request.now_unix, async |context| {
+            let claims = self.insurer_session(request, context).await?;
+            if request.body.iter().all(u8::is_ascii_whitespace) {
+                return Err(EdgeError::BadRequest);
+            }
+            let body = Some((request.body, format.content_type(), &[][..]));
+            let outcome = self
+                .send_for_insurer(&claims, "POST", ORIGIN_BATCHES_PATH, body, request, MAX_ORIGIN_TIMEOUT_MS)
+                .await?;
+            match outcome {
+                OriginOutcome::Answered { status: 200, body } => serde_json::from_slice(&body)
+                    .map(BatchUploadAnswer::Applied)
+                    .map_err(|_| EdgeError::OriginError { status: 200 }),
+                // A refused file carries its rows beside the `bad_request` code; any other refusal is a code only.
+                OriginOutcome::Answered { status: 400, body } => {
+                    match serde_json::from_slice::<serde_json::Value>(&body) {
+                        Ok(rejection) if rejection.get("rows").is_some() => Ok(BatchUploadAnswer::Refused(rejection)),
+                        _ => interpret_outcome(OriginOutcome::Answered { status: 400, body }),
+                    }
+                }
+                other => interpret_outcome(other),
+            }
         })
         .await
     }

@@ -397,6 +397,7 @@ impl<'a, P: EdgePorts> EdgeApi<'a, P> {
             UseCase::InsurerNotices => json_body(self.insurer_notices(request).await),
             UseCase::InsurerNotice(notice) => json_body(self.insurer_notice(request, notice).await),
             UseCase::InsurerHoldResolution(person) => json_body(self.insurer_resolve_hold(request, person).await),
+            UseCase::InsurerBatch(format) => json_body(self.insurer_upload_batch(request, *format).await),
         }
     }
 }

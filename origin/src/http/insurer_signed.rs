@@ -12,7 +12,7 @@
 //!
 //! Layer: HTTP adapter. Must not: let a request name an insurer without the edge's signature over it, accept both a
 //! bearer token and an edge signature on one request (whose insurer would it be?), or read more of a body than the
-//! edge ever sends ([`MAX_EDGE_INSURER_BODY_BYTES`]).
+//! edge ever sends ([`MAX_EDGE_INSURER_BODY_BYTES`], or a batch's [`MAX_EDGE_BATCH_BYTES`]).
 
 use axum::body::{Body, to_bytes};
 use axum::extract::{Request, State};
@@ -20,15 +20,17 @@ use axum::http::header::AUTHORIZATION;
 use axum::middleware::Next;
 use axum::response::{IntoResponse as _, Response};
 use onshi_proto::ErrorCode;
+use onshi_proto::insurer::MAX_EDGE_BATCH_BYTES;
 use onshi_proto::insurer_number::InsurerNumber;
 use onshi_proto::signing::{self, INSURER_HEADER, INSURER_SESSION_HEADER, Principal};
 
+use crate::http::insurer::BATCHES_PATH;
 use crate::http::signed::{Failure, is_plausible_timestamp, signature_headers};
 use crate::http::state::AppState;
 use crate::replay::NonceRecord;
 
-/// Largest body an edge-signed insurer request may carry: the edge refuses any request body over 16 KiB, so
-/// anything larger did not come from it.
+/// Largest body an edge-signed insurer request may carry but a batch: the edge refuses any other request body over
+/// 16 KiB, so anything larger did not come from it.
 pub const MAX_EDGE_INSURER_BODY_BYTES: usize = 64 * 1024;
 /// Longest edge session id accepted.
 const MAX_SESSION_LEN: usize = 64;
@@ -78,7 +80,9 @@ async fn verified(state: &AppState, request: Request) -> Result<Request, Failure
     if !is_plausible_timestamp(&headers.timestamp) {
         return Err(unauthorized("an implausible timestamp"));
     }
-    let body = to_bytes(body, MAX_EDGE_INSURER_BODY_BYTES).await.map_err(|_| Failure(ErrorCode::PayloadTooLarge))?;
+    // A batch comes as large as the edge takes one; it is read whole, since the signature covers its hash.
+    let limit = if parts.uri.path() == BATCHES_PATH { MAX_EDGE_BATCH_BYTES } else { MAX_EDGE_INSURER_BODY_BYTES };
+    let body = to_bytes(body, limit).await.map_err(|_| Failure(ErrorCode::PayloadTooLarge))?;
     let path_and_query = parts.uri.path_and_query().map_or_else(|| parts.uri.path().to_owned(), |pq| pq.to_string());
     let now = state.now();
     let key = state.shared().key.expose();

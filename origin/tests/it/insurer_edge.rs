@@ -157,3 +157,40 @@ async fn a_swapped_insurer_a_replay_a_stray_bearer_or_a_bad_signature_is_refused
     origin.stop().await;
 }
 on_both_databases!(a_swapped_insurer_a_replay_a_stray_bearer_or_a_bad_signature_is_refused);
+
+async fn a_batch_the_edge_signs_for_an_insurer_is_that_insurers_and_its_size_is_bounded(db: Db) {
+    let origin = Origin::start(db).await;
+    let (a, b) = seed_scenarios(&origin).await;
+    let a_principal = principal(A);
+    let row = crate::fixture::acquire("5100", "555555555557", "資格　次郎", "ｼｶｸ ｼﾞﾛｳ", "2004-08-04", "大阪府");
+    let body = crate::fixture::ndjson(&[row]);
+    let path = "/insurer/v1/batches";
+    let headers = sign_for(&origin, &a_principal, "POST", path, body.as_bytes());
+    let upload = |headers: SignatureHeaders, body: Vec<u8>, principal: Principal| {
+        origin
+            .client
+            .post(format!("{}{path}", origin.base))
+            .header("content-type", "application/x-ndjson")
+            .header(INSURER_HEADER, principal.insurer)
+            .header(INSURER_SESSION_HEADER, principal.session)
+            .header(TIMESTAMP_HEADER, headers.timestamp)
+            .header(NONCE_HEADER, headers.nonce)
+            .header(SIGNATURE_HEADER, headers.signature)
+            .body(body)
+            .send()
+    };
+    let report: Value =
+        upload(headers, body.clone().into_bytes(), a_principal.clone()).await.unwrap().json().await.unwrap();
+    let batch_id = report["batch_id"].as_str().unwrap().to_owned();
+    assert_eq!(report["records_registered"], 1);
+    // The batch is A's: A's own credential finds it, B's does not.
+    let a_batches: Value = origin.get_with(path, &a).await.json().await.unwrap();
+    let b_batches: Value = origin.get_with(path, &b).await.json().await.unwrap();
+    assert!(a_batches.to_string().contains(&batch_id) && !b_batches.to_string().contains(&batch_id));
+    // A body past the edge's batch limit did not come from the edge: refused unread.
+    let huge = vec![b'x'; onshi_proto::insurer::MAX_EDGE_BATCH_BYTES + 1];
+    let headers = sign_for(&origin, &a_principal, "POST", path, &huge);
+    expect_error(upload(headers, huge, a_principal).await.unwrap(), 413, "payload_too_large").await;
+    origin.stop().await;
+}
+on_both_databases!(a_batch_the_edge_signs_for_an_insurer_is_that_insurers_and_its_size_is_bounded);

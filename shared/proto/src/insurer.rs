@@ -329,6 +329,46 @@ pub const INSURER_HOLD_PREFIX: &str = "/api/v1/insurer/holds/";
 /// The last segment of a hold resolution path.
 pub const INSURER_RESOLUTION_SUFFIX: &str = "/resolution";
 
+/// Edge: a batch upload in CSV (`POST`, `text/csv` as the body).
+pub const INSURER_BATCH_CSV_PATH: &str = "/api/v1/insurer/batches/csv";
+/// Edge: a batch upload in JSON Lines (`POST`, one JSON object a line as the body).
+pub const INSURER_BATCH_NDJSON_PATH: &str = "/api/v1/insurer/batches/ndjson";
+/// Largest batch the edge takes, in bytes: the edge holds a request in memory to sign it, so a worker's memory sets
+/// the bound. About 100,000 rows of CSV; an insurer's own system sends larger files straight to the origin's batch
+/// API with the insurer's credential. Over it, the edge answers `payload_too_large` before reading the body.
+pub const MAX_EDGE_BATCH_BYTES: usize = 24 * 1024 * 1024;
+
+/// The formats of a batch upload, each the origin's content type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum BatchUploadFormat {
+    /// `text/csv`.
+    Csv,
+    /// `application/x-ndjson`.
+    Ndjson,
+}
+
+impl BatchUploadFormat {
+    /// The content type the origin reads this format by.
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Self::Csv => "text/csv",
+            Self::Ndjson => "application/x-ndjson",
+        }
+    }
+}
+
+/// The edge's answer to a batch upload: applied, with the origin's report, or refused as a whole, with the first
+/// bad rows (line, field and a sentence each) and the count of all, so the console can offer the rows to fix. Both
+/// are `200`: a refused file is the insurer's data speaking, not a failed request.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BatchUploadAnswer {
+    /// The batch was applied: the origin's batch report (counts, notices, holds).
+    Applied(serde_json::Value),
+    /// The batch was refused and nothing changed: the origin's rejection (`rows`, `total_errors`, `errors_by_code`).
+    Refused(serde_json::Value),
+}
+
 /// Body of `POST` [`INSURER_LOGIN_PATH`]: the insurer's credential as the clerk typed it, and the clerk's name,
 /// which every hold decision of the session is recorded under.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
