@@ -80,6 +80,20 @@ pub enum AuditAction {
     StaffConsentWithdrawal,
     /// `POST /api/v1/registration/cancel`: a card holder cancelled their 健康保険証利用登録.
     RegistrationCancel,
+    /// An insurer's clerk signed in on an insurer console device.
+    InsurerLogin,
+    /// An insurer's clerk signed out.
+    InsurerLogout,
+    /// An insurer console read the count and age of its open holds.
+    InsurerHolds,
+    /// An insurer console read a page of its notices.
+    InsurerNotices,
+    /// An insurer console opened one notice.
+    InsurerNotice,
+    /// An insurer's clerk resolved a held record.
+    InsurerHoldResolution,
+    /// An insurer's clerk uploaded a batch.
+    InsurerBatch,
 }
 
 /// One audit event, serialised as a single JSON object.

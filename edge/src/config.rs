@@ -26,6 +26,7 @@ use crate::audit::CertificateHasher;
 use crate::auth::admin::AdminCredentials;
 use crate::auth::cardauth::TrustAnchors;
 use crate::auth::device::DeviceIdTags;
+use crate::auth::insurer_session::InsurerSessions;
 use crate::auth::ratelimit::{
     DEFAULT_PER_CLIENT, DEFAULT_PER_DEVICE, DEFAULT_PER_FACILITY, RateLimits, parse_limit, parse_window,
 };
@@ -119,6 +120,8 @@ pub struct EdgeConfig {
     pub device_ids: DeviceIdTags,
     /// Mints and checks staff sessions (a key derived from `SESSION_KEY`).
     pub staff_sessions: StaffSessions,
+    /// Mints and checks insurer console sessions (a key derived from `SESSION_KEY`).
+    pub insurer_sessions: InsurerSessions,
     /// Where the worker runs.
     pub environment: Environment,
     /// True when an operator asked for a certificate whose status is `unknown` to pass (with a warning);
@@ -151,6 +154,7 @@ impl EdgeConfig {
             origin: OriginClient::new(&origin_url, SecretBytes::new(origin_key.into_bytes()))?,
             audit_hasher: CertificateHasher::derive(&session_key)?,
             staff_sessions: StaffSessions::derive(&session_key)?,
+            insurer_sessions: InsurerSessions::derive(&session_key)?,
             device_ids: DeviceIdTags::derive(&session_key)?,
             sessions: SessionMinter::new(&session_key)?,
             admin: AdminCredentials::new(

@@ -102,6 +102,9 @@ pub enum EdgeError {
     /// A device called a route of another role: a bridge a card route, or a kiosk the bridge's.
     #[error("this device may not call this route")]
     DeviceRoleForbidden,
+    /// The insurer credential typed at an insurer console's sign-in is not one the origin knows.
+    #[error("the insurer credential is not known")]
+    InsurerCredentialInvalid,
     /// A browser sent the request from a page of another origin.
     #[error("the request comes from another origin")]
     CrossOrigin,
@@ -144,6 +147,7 @@ impl EdgeError {
             Self::EnrolmentCodeInvalid(_)
             | Self::DeviceProofInvalid(_)
             | Self::AdminUnauthorized
+            | Self::InsurerCredentialInvalid
             | Self::CrossOrigin => ErrorCode::Unauthorized,
             Self::AdminForbidden | Self::VisualCheckNotStaffed | Self::DeviceRoleForbidden => ErrorCode::Forbidden,
             Self::RateLimited(_) => ErrorCode::RateLimited,

@@ -147,41 +147,56 @@ pub const MAX_DRAINED_BYTES: usize = 64 * 1024;
 
 /// Refuses, before reading it, a body whose declared `Content-Length` is too large even to drain.
 pub fn check_declared_length(content_length: Option<&str>) -> Result<(), EdgeError> {
+    check_declared_length_within(content_length, MAX_BODY_BYTES)
+}
+
+/// [`check_declared_length`] for a route that reads up to `limit` bytes (a batch upload): a body declared longer
+/// than the limit, and longer than [`MAX_DRAINED_BYTES`], is refused before it is read.
+pub fn check_declared_length_within(content_length: Option<&str>, limit: usize) -> Result<(), EdgeError> {
     match content_length.map(|text| text.trim().parse::<u64>()) {
         None => Ok(()),
-        Some(Ok(length)) if length <= MAX_DRAINED_BYTES as u64 => Ok(()),
-        Some(Ok(_)) => Err(EdgeError::PayloadTooLarge { limit: MAX_BODY_BYTES }),
+        Some(Ok(length)) if length <= limit.max(MAX_DRAINED_BYTES) as u64 => Ok(()),
+        Some(Ok(_)) => Err(EdgeError::PayloadTooLarge { limit }),
         Some(Err(_)) => Err(EdgeError::BadRequest),
     }
 }
 
-/// Collects a streamed body (the declared length may be absent or wrong), keeping at most [`MAX_BODY_BYTES`].
-#[derive(Debug, Default)]
+/// Collects a streamed body (the declared length may be absent or wrong), keeping at most its limit
+/// ([`MAX_BODY_BYTES`] unless [`BodyCollector::within`] says otherwise).
+#[derive(Debug)]
 pub struct BodyCollector {
     bytes: Vec<u8>,
     seen: usize,
+    limit: usize,
+}
+
+impl Default for BodyCollector {
+    fn default() -> Self {
+        Self::within(MAX_BODY_BYTES)
+    }
 }
 
 impl BodyCollector {
-    /// Adds one chunk. An error means "stop reading": the body is past [`MAX_DRAINED_BYTES`].
+    /// A collector that keeps at most `limit` bytes.
+    pub fn within(limit: usize) -> Self {
+        Self { bytes: Vec::new(), seen: 0, limit }
+    }
+
+    /// Adds one chunk. An error means "stop reading": the body is past the limit and past [`MAX_DRAINED_BYTES`].
     pub fn push(&mut self, chunk: &[u8]) -> Result<(), EdgeError> {
         self.seen = self.seen.saturating_add(chunk.len());
-        if self.seen > MAX_DRAINED_BYTES {
-            return Err(EdgeError::PayloadTooLarge { limit: MAX_BODY_BYTES });
+        if self.seen > self.limit.max(MAX_DRAINED_BYTES) {
+            return Err(EdgeError::PayloadTooLarge { limit: self.limit });
         }
-        if self.seen <= MAX_BODY_BYTES {
+        if self.seen <= self.limit {
             self.bytes.extend_from_slice(chunk);
         }
         Ok(())
     }
 
-    /// The whole body, or `payload_too_large` when it was longer than [`MAX_BODY_BYTES`].
+    /// The whole body, or `payload_too_large` when it was longer than the limit.
     pub fn finish(self) -> Result<Vec<u8>, EdgeError> {
-        if self.seen > MAX_BODY_BYTES {
-            Err(EdgeError::PayloadTooLarge { limit: MAX_BODY_BYTES })
-        } else {
-            Ok(self.bytes)
-        }
+        if self.seen > self.limit { Err(EdgeError::PayloadTooLarge { limit: self.limit }) } else { Ok(self.bytes) }
     }
 }
 
@@ -253,6 +268,18 @@ mod tests {
             && value.contains("x-onshi-device-signature")
             && value.contains("x-onshi-device-nonce")));
         assert_eq!(cors_headers("isolated-app://x", false).len(), 2);
+    }
+
+    #[test]
+    fn a_route_with_a_larger_limit_reads_up_to_it_and_refuses_a_byte_more() {
+        let limit = 1024 * 1024;
+        let mut batch = BodyCollector::within(limit);
+        batch.push(&vec![b'x'; limit]).unwrap();
+        assert_eq!(batch.finish().map(|body| body.len()), Ok(limit));
+        let mut batch = BodyCollector::within(limit);
+        assert_eq!(batch.push(&vec![b'x'; limit + 1]), Err(EdgeError::PayloadTooLarge { limit }));
+        assert_eq!(check_declared_length_within(Some("1048576"), limit), Ok(()));
+        assert_eq!(check_declared_length_within(Some("1048577"), limit), Err(EdgeError::PayloadTooLarge { limit }));
     }
 
     #[test]

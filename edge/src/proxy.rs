@@ -131,6 +131,63 @@ impl OriginClient {
     }
 }
 
+impl OriginClient {
+    /// A signed request to an insurer route that speaks for `principal` (the insurer and the edge's session,
+    /// [`signing::sign_for_insurer`]): the origin then serves that insurer and no other. `content_type` goes with a
+    /// body; a `GET` has none.
+    #[allow(clippy::too_many_arguments, reason = "one request, each argument a part of it")]
+    pub fn for_insurer(
+        &self,
+        method: &'static str,
+        path_and_query: &str,
+        body: Vec<u8>,
+        content_type: Option<&str>,
+        principal: &signing::Principal,
+        forwarded: Vec<(String, String)>,
+        now_unix: i64,
+        nonce_random: [u8; NONCE_RANDOM_LEN],
+    ) -> Result<OriginRequest, EdgeError> {
+        let nonce = hex::encode(nonce_random);
+        let signature = signing::sign_for_insurer(
+            self.signing_key.expose(),
+            method,
+            path_and_query,
+            now_unix,
+            &nonce,
+            &body,
+            principal,
+        )
+        .map_err(|_| EdgeError::Config("ORIGIN_SIGNING_KEY is unusable"))?;
+        let mut headers = forwarded;
+        if let Some(content_type) = content_type {
+            headers.push(("content-type".to_owned(), content_type.to_owned()));
+        }
+        headers.extend([
+            ("accept".to_owned(), "application/json".to_owned()),
+            (signing::INSURER_HEADER.to_owned(), principal.insurer.clone()),
+            (signing::INSURER_SESSION_HEADER.to_owned(), principal.session.clone()),
+            (signing::TIMESTAMP_HEADER.to_owned(), signature.timestamp.clone()),
+            (signing::NONCE_HEADER.to_owned(), signature.nonce.clone()),
+            (signing::SIGNATURE_HEADER.to_owned(), signature.signature.clone()),
+        ]);
+        Ok(OriginRequest { method, url: format!("{}{path_and_query}", self.base_url), headers, body })
+    }
+
+    /// An unsigned `GET` of `path` with the insurer's own credential as its bearer token: how a sign-in shows the
+    /// origin the credential the clerk typed, once, to learn whose it is. The edge keeps no copy.
+    pub fn get_with_insurer_credential(&self, path: &str, credential: &str) -> OriginRequest {
+        OriginRequest {
+            method: "GET",
+            url: format!("{}{path}", self.base_url),
+            headers: vec![
+                ("accept".to_owned(), "application/json".to_owned()),
+                ("authorization".to_owned(), format!("Bearer {credential}")),
+            ],
+            body: Vec::new(),
+        }
+    }
+}
+
 /// True when `authority` (`host[:port]`) names this machine: `localhost`, an IPv4 address in 127.0.0.0/8 or
 /// `[::1]`. Anything else, a name that merely resolves to a loopback address included, is not.
 fn is_loopback_authority(authority: &str) -> bool {

@@ -9,11 +9,16 @@ use onshi_proto::api::{
 };
 
 use onshi_proto::bridge_health::{BRIDGE_HEALTH_PATH, STAFF_BRIDGE_PATH};
+use onshi_proto::insurer::{
+    BatchUploadFormat, INSURER_BATCH_CSV_PATH, INSURER_BATCH_NDJSON_PATH, INSURER_HOLD_PREFIX, INSURER_HOLDS_PATH,
+    INSURER_LOGIN_PATH, INSURER_LOGOUT_PATH, INSURER_NOTICE_PREFIX, INSURER_NOTICES_PATH, INSURER_RESOLUTION_SUFFIX,
+    MAX_EDGE_BATCH_BYTES,
+};
 use onshi_proto::medical_record::STAFF_MEDICAL_RECORDS_PATH;
 use onshi_proto::reader_result::BRIDGE_READER_RESULT_PATH;
 use onshi_proto::withdrawal::{CONSENT_WITHDRAWAL_PATH, REGISTRATION_CANCEL_PATH, STAFF_CONSENT_WITHDRAWAL_PATH};
 
-use crate::http_policy::HEALTH_PATH;
+use crate::http_policy::{HEALTH_PATH, MAX_BODY_BYTES};
 
 /// Prefix and suffix of the one route with a parameter, `/api/v1/admin/devices/<id>/revoke`.
 const REVOKE_DEVICE_PREFIX: &str = "/api/v1/admin/devices/";
@@ -78,6 +83,31 @@ pub enum UseCase {
     StaffWithdrawConsent,
     /// `POST /api/v1/registration/cancel`.
     CancelRegistration,
+    /// `POST /api/v1/insurer/login`.
+    InsurerLogin,
+    /// `POST /api/v1/insurer/logout`.
+    InsurerLogout,
+    /// `GET /api/v1/insurer/holds`.
+    InsurerHolds,
+    /// `POST /api/v1/insurer/notices`.
+    InsurerNotices,
+    /// `GET /api/v1/insurer/notices/<id>`, with the id as written in the path.
+    InsurerNotice(String),
+    /// `POST /api/v1/insurer/holds/<person id>/resolution`, with the id as written in the path.
+    InsurerHoldResolution(String),
+    /// `POST /api/v1/insurer/batches/csv` and `/ndjson`.
+    InsurerBatch(BatchUploadFormat),
+}
+
+impl UseCase {
+    /// The largest body this use case reads: a batch upload's [`MAX_EDGE_BATCH_BYTES`], every other's
+    /// [`MAX_BODY_BYTES`].
+    pub fn body_limit(&self) -> usize {
+        match self {
+            Self::InsurerBatch(_) => MAX_EDGE_BATCH_BYTES,
+            _ => MAX_BODY_BYTES,
+        }
+    }
 }
 
 /// Every route without a parameter: its method, path and use case.
@@ -109,7 +139,19 @@ const FIXED_ROUTES: &[(&str, &str, UseCase)] = &[
     ("POST", CONSENT_WITHDRAWAL_PATH, UseCase::WithdrawConsent),
     ("POST", STAFF_CONSENT_WITHDRAWAL_PATH, UseCase::StaffWithdrawConsent),
     ("POST", REGISTRATION_CANCEL_PATH, UseCase::CancelRegistration),
+    ("POST", INSURER_LOGIN_PATH, UseCase::InsurerLogin),
+    ("POST", INSURER_LOGOUT_PATH, UseCase::InsurerLogout),
+    ("GET", INSURER_HOLDS_PATH, UseCase::InsurerHolds),
+    ("POST", INSURER_NOTICES_PATH, UseCase::InsurerNotices),
+    ("POST", INSURER_BATCH_CSV_PATH, UseCase::InsurerBatch(BatchUploadFormat::Csv)),
+    ("POST", INSURER_BATCH_NDJSON_PATH, UseCase::InsurerBatch(BatchUploadFormat::Ndjson)),
 ];
+
+/// The one path segment after `prefix` and before `suffix`, when `path` has exactly that shape.
+fn segment<'p>(path: &'p str, prefix: &str, suffix: &str) -> Option<&'p str> {
+    let segment = path.strip_prefix(prefix)?.strip_suffix(suffix)?;
+    (!segment.is_empty() && !segment.contains('/')).then_some(segment)
+}
 
 /// The use case of `method` on `path`; `None` for an unknown path or a known path asked with another method,
 /// both of which the API answers with a JSON `not_found`.
@@ -119,8 +161,16 @@ pub fn route(method: &str, path: &str) -> Option<UseCase> {
     {
         return Some(use_case.clone());
     }
-    let device = path.strip_prefix(REVOKE_DEVICE_PREFIX)?.strip_suffix(REVOKE_DEVICE_SUFFIX)?;
-    (method == "POST" && !device.is_empty() && !device.contains('/')).then(|| UseCase::RevokeDevice(device.to_owned()))
+    match method {
+        "POST" => segment(path, REVOKE_DEVICE_PREFIX, REVOKE_DEVICE_SUFFIX)
+            .map(|device| UseCase::RevokeDevice(device.to_owned()))
+            .or_else(|| {
+                segment(path, INSURER_HOLD_PREFIX, INSURER_RESOLUTION_SUFFIX)
+                    .map(|person| UseCase::InsurerHoldResolution(person.to_owned()))
+            }),
+        "GET" => segment(path, INSURER_NOTICE_PREFIX, "").map(|notice| UseCase::InsurerNotice(notice.to_owned())),
+        _ => None,
+    }
 }
 
 #[cfg(test)]
@@ -147,5 +197,22 @@ mod tests {
         assert_eq!(route("GET", "/api/v1/admin/devices/abc/revoke"), None);
         assert_eq!(route("POST", "/api/v1/nothing"), None);
         assert_eq!(route("POST", "/api"), None);
+    }
+
+    #[test]
+    fn the_insurer_routes_with_a_parameter_take_one_path_segment() {
+        assert_eq!(route("GET", "/api/v1/insurer/notices/n-1"), Some(UseCase::InsurerNotice("n-1".into())));
+        assert_eq!(
+            route("POST", "/api/v1/insurer/holds/p-1/resolution"),
+            Some(UseCase::InsurerHoldResolution("p-1".into()))
+        );
+        for path in ["/api/v1/insurer/notices/", "/api/v1/insurer/notices/a/b"] {
+            assert_eq!(route("GET", path), None, "{path}");
+        }
+        for path in ["/api/v1/insurer/holds//resolution", "/api/v1/insurer/holds/a/b/resolution"] {
+            assert_eq!(route("POST", path), None, "{path}");
+        }
+        assert_eq!(route("POST", "/api/v1/insurer/notices/n-1"), None);
+        assert_eq!(route("GET", "/api/v1/insurer/holds/p-1/resolution"), None);
     }
 }

@@ -32,6 +32,8 @@ pub enum KeyPurpose {
     StaffSubject,
     /// The MAC key of facility admin credentials.
     FacilityAdmin,
+    /// The MAC key of insurer console session tokens.
+    InsurerSession,
 }
 
 impl KeyPurpose {
@@ -45,6 +47,7 @@ impl KeyPurpose {
             Self::DeviceId => b"onshi-edge device-id v1",
             Self::StaffSubject => b"onshi-edge staff-subject v1",
             Self::FacilityAdmin => b"onshi-edge facility-admin v1",
+            Self::InsurerSession => b"onshi-edge insurer-session v1",
         }
     }
 }

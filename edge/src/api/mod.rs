@@ -5,7 +5,7 @@
 //! ([`EdgeApi`], [`EdgePorts`], [`ApiRequest`], the `audited` wrapper, the device and card-session checks and the
 //! origin call); the use cases themselves live one file per audience: [`admin`] (the admin credential and the
 //! operator's facility admin credentials), [`card`] (the kiosk's check-in), [`device`] (enrolment and the admin's
-//! device routes), [`bridge`] (the national reader's results from the facility's bridge), [`consent`], [`registration`], [`staff`] (the staff console) and
+//! device routes), [`bridge`] (the national reader's results from the facility's bridge), [`consent`], [`registration`], [`staff`] (the staff console), [`insurer`] (an insurer's console) and
 //! [`visual_check`] (the kiosk's 目視). Must not: do I/O or read a clock of its own (everything outside comes
 //! through [`EdgePorts`] and [`ApiRequest`]), or end a use case without its audit event.
 //!
@@ -19,6 +19,7 @@ pub mod bridge;
 pub mod card;
 pub mod consent;
 pub mod device;
+pub mod insurer;
 pub mod registration;
 pub mod staff;
 pub mod visual_check;
@@ -46,7 +47,7 @@ use crate::proxy::{NONCE_RANDOM_LEN, OriginOutcome, OriginRequest, interpret_out
 use crate::routes::UseCase;
 
 /// True for outcomes where a read may be tried again: nothing reached the origin, or it said it is unavailable.
-fn is_retryable(outcome: &OriginOutcome) -> bool {
+pub(crate) fn is_retryable(outcome: &OriginOutcome) -> bool {
     matches!(outcome, OriginOutcome::Unreachable | OriginOutcome::Answered { status: 503, .. })
 }
 
@@ -396,6 +397,13 @@ impl<'a, P: EdgePorts> EdgeApi<'a, P> {
             UseCase::WithdrawConsent => json_body(self.withdraw_consent(request).await),
             UseCase::StaffWithdrawConsent => json_body(self.staff_withdraw_consent(request).await),
             UseCase::CancelRegistration => json_body(self.cancel_registration(request).await),
+            UseCase::InsurerLogin => json_body(self.insurer_login(request).await),
+            UseCase::InsurerLogout => self.insurer_logout(request).await.map(|()| NO_CONTENT),
+            UseCase::InsurerHolds => json_body(self.insurer_holds(request).await),
+            UseCase::InsurerNotices => json_body(self.insurer_notices(request).await),
+            UseCase::InsurerNotice(notice) => json_body(self.insurer_notice(request, notice).await),
+            UseCase::InsurerHoldResolution(person) => json_body(self.insurer_resolve_hold(request, person).await),
+            UseCase::InsurerBatch(format) => json_body(self.insurer_upload_batch(request, *format).await),
         }
     }
 }

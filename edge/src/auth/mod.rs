@@ -3,7 +3,8 @@
 //! Layer: below the use cases of [`crate::api`] and above [`crate::secret`] and [`crate::error`]. Card
 //! authentication ([`cardauth`]: chain, dates, key usage, the card's signature over a [`challenge`]), enrolled
 //! devices and their request proofs ([`device`]), one-time codes ([`enrolment_code`]), the two bearer tokens
-//! ([`session`] for card sessions, [`staff_session`] for the staff console, both on one `token` codec), the
+//! ([`session`] for card sessions, [`staff_session`] for the staff console, [`insurer_session`] for an insurer's
+//! console, all on one `token` codec), the
 //! admin credential ([`admin`]) and the rate limits ([`ratelimit`]). Must not: do I/O, read a clock or a random
 //! source (time and randomness are passed in), or know the use cases or the configuration above it.
 
@@ -12,6 +13,7 @@ pub mod cardauth;
 pub mod challenge;
 pub mod device;
 pub mod enrolment_code;
+pub mod insurer_session;
 pub mod ratelimit;
 pub mod session;
 pub mod staff_session;

@@ -16,7 +16,8 @@ use crate::auth::device::DeviceProofHeaders;
 use crate::config::EdgeConfig;
 use crate::error::EdgeError;
 use crate::http_policy::{
-    API_RESPONSE_HEADERS, BodyCollector, CorsVerdict, STATIC_RESPONSE_HEADERS, check_declared_length, cors_headers,
+    API_RESPONSE_HEADERS, BodyCollector, CorsVerdict, STATIC_RESPONSE_HEADERS, check_declared_length_within,
+    cors_headers,
 };
 use crate::proxy::forwardable_headers;
 use crate::routes::route;
@@ -86,14 +87,14 @@ fn respond(result: Result<Vec<u8>, EdgeError>, cors: &CorsVerdict) -> worker::Re
 }
 
 /// Reads the request body within the limits of [`BodyCollector`].
-async fn read_body(request: &mut Request) -> Result<Vec<u8>, EdgeError> {
+async fn read_body(request: &mut Request, limit: usize) -> Result<Vec<u8>, EdgeError> {
     let declared = request.headers().get("content-length").map_err(|_| EdgeError::BadRequest)?;
-    check_declared_length(declared.as_deref())?;
+    check_declared_length_within(declared.as_deref(), limit)?;
     if request.inner().body().is_none() {
         return Ok(Vec::new());
     }
     let mut stream = request.stream().map_err(|_| EdgeError::Runtime("request body is not readable"))?;
-    let mut collector = BodyCollector::default();
+    let mut collector = BodyCollector::within(limit);
     while let Some(chunk) = stream.next().await {
         collector.push(&chunk.map_err(|_| EdgeError::BadRequest)?)?;
     }
@@ -130,7 +131,7 @@ pub async fn handle_api(mut request: Request, env: &Env) -> worker::Result<Respo
         return respond(Err(EdgeError::NotFound), &cors);
     };
     let result = async {
-        let body = read_body(&mut request).await?;
+        let body = read_body(&mut request, use_case.body_limit()).await?;
         let authorization = header(&request, "authorization");
         // Set by Cloudflare's front (and by Miniflare when absent); a client cannot choose it in production.
         let client = header(&request, "cf-connecting-ip");

@@ -50,6 +50,8 @@ pub const NOW: i64 = 1_795_478_400;
 pub const FACILITY: &str = "0110113719";
 
 pub type OriginScript = Box<dyn Fn(&str, &[u8]) -> OriginOutcome>;
+/// A scripted origin that sees the whole request (its method and headers), for the insurer routes.
+pub type RequestScript = Box<dyn Fn(&OriginRequest) -> OriginOutcome>;
 
 pub struct FakePorts {
     pub next_random: Cell<u8>,
@@ -66,6 +68,8 @@ pub struct FakePorts {
     pub audit: RefCell<Vec<String>>,
     pub warnings: RefCell<Vec<String>>,
     pub origin: OriginScript,
+    /// When set, answers every request whose signature (or insurer credential) holds, in place of `origin`.
+    pub request_origin: Option<RequestScript>,
     pub sent: RefCell<Vec<OriginRequest>>,
 }
 
@@ -84,6 +88,7 @@ impl FakePorts {
             audit: RefCell::default(),
             warnings: RefCell::default(),
             origin,
+            request_origin: None,
             sent: RefCell::default(),
         }
     }
@@ -281,9 +286,30 @@ impl EdgePorts for FakePorts {
             nonce: request.header(signing::NONCE_HEADER).unwrap_or_default().to_owned(),
             signature: request.header(signing::SIGNATURE_HEADER).unwrap_or_default().to_owned(),
         };
-        let verified = signing::verify(ORIGIN_KEY.as_bytes(), "POST", &path, &headers, &request.body, NOW);
-        let outcome = if verified.is_ok() {
-            (self.origin)(&path, &request.body)
+        let verified = match request.header(signing::INSURER_HEADER) {
+            Some(insurer) => {
+                let session = request.header(signing::INSURER_SESSION_HEADER).unwrap_or_default();
+                let principal = signing::Principal { insurer: insurer.to_owned(), session: session.to_owned() };
+                signing::verify_for_insurer(
+                    ORIGIN_KEY.as_bytes(),
+                    request.method,
+                    &path,
+                    &headers,
+                    &request.body,
+                    NOW,
+                    &principal,
+                )
+                .is_ok()
+            }
+            // An insurer's own credential at sign-in: the scripted origin judges it.
+            None if request.header("authorization").is_some() => true,
+            None => signing::verify(ORIGIN_KEY.as_bytes(), request.method, &path, &headers, &request.body, NOW).is_ok(),
+        };
+        let outcome = if verified {
+            match &self.request_origin {
+                Some(script) => script(&request),
+                None => (self.origin)(&path, &request.body),
+            }
         } else {
             OriginOutcome::Answered { status: 401, body: br#"{"error":"unauthorized","message":"x"}"#.to_vec() }
         };

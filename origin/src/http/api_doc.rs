@@ -251,7 +251,7 @@ const QUALIFICATION: Answer =
     ok(&[json::<QualificationAnswer>(), opaque(XML_MEDIA_TYPE, None), opaque(FHIR_MEDIA_TYPE, None)]);
 
 /// Every route the router serves.
-pub const ROUTES: [Route; 30] = [
+pub const ROUTES: [Route; 32] = [
     Route {
         method: "get",
         path: "/health",

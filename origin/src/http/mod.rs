@@ -32,6 +32,7 @@ pub mod audit;
 pub mod card;
 pub mod consent;
 pub mod insurer;
+pub mod insurer_signed;
 pub mod medical_records;
 pub mod number;
 pub mod ops;
@@ -137,6 +138,7 @@ pub fn router_with(state: AppState, settings: RouterSettings) -> Router {
         .route(admin::ADMIN_CERTIFICATES_PATH, post(admin::put_certificate))
         .fallback(signed::not_found)
         .method_not_allowed_fallback(signed::not_found)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), insurer_signed::speak_for_insurer))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn_with_state(settings.time_limit, time_limit))
         .layer(axum::middleware::map_response(typed_refusals))

@@ -74,13 +74,7 @@ impl<T: DeserializeOwned> FromRequest<AppState> for SignedJson<T> {
         })?;
         let shared = state.shared();
         let now = state.now();
-        // `signing::verify` subtracts the timestamp from `now`; a timestamp near the ends of the i64 range would
-        // overflow there, so anything that is not a plausible Unix time is refused before it gets that far.
-        let plausible = headers
-            .timestamp
-            .parse::<i64>()
-            .is_ok_and(|timestamp| (-MAX_PLAUSIBLE_UNIX_TIME..=MAX_PLAUSIBLE_UNIX_TIME).contains(&timestamp));
-        if !plausible {
+        if !is_plausible_timestamp(&headers.timestamp) {
             tracing::warn!(path = %path_and_query, "signed request with a malformed or implausible timestamp refused");
             return Err(Failure(ErrorCode::Unauthorized));
         }
@@ -102,7 +96,16 @@ impl<T: DeserializeOwned> FromRequest<AppState> for SignedJson<T> {
     }
 }
 
-fn signature_headers(headers: &HeaderMap) -> Option<SignatureHeaders> {
+/// `signing::verify` subtracts the timestamp from `now`; a timestamp near the ends of the i64 range would overflow
+/// there, so anything that is not a plausible Unix time is refused before it gets that far.
+pub(crate) fn is_plausible_timestamp(timestamp: &str) -> bool {
+    timestamp
+        .parse::<i64>()
+        .is_ok_and(|timestamp| (-MAX_PLAUSIBLE_UNIX_TIME..=MAX_PLAUSIBLE_UNIX_TIME).contains(&timestamp))
+}
+
+/// The three signature headers of a request, when it has them all.
+pub(crate) fn signature_headers(headers: &HeaderMap) -> Option<SignatureHeaders> {
     let text = |name: &str| headers.get(name).and_then(|value| value.to_str().ok()).map(str::to_owned);
     Some(SignatureHeaders {
         timestamp: text(TIMESTAMP_HEADER)?,

@@ -10,9 +10,9 @@ use serde_json::{Value, json};
 use crate::fixture::{Db, NOW, Origin, acquire, expect_error, ndjson};
 
 /// 保険者 A: the insurer the seed's clerk works for.
-const A: &str = "33120015";
+pub(crate) const A: &str = "33120015";
 /// 保険者 B: registered the same people earlier.
-const B: &str = "01130012";
+pub(crate) const B: &str = "01130012";
 
 /// The seed's numbers (1111, 2222, 3333 and 4444 there), made valid 個人番号.
 const HANAKO: &str = "111111111118";
@@ -30,7 +30,7 @@ const B_ADDRESS: &str = "大阪府大阪市北区梅田9-9-9";
 /// The seed's page: B registered ハナコ (1111), a person born S62.9.13 (2222) and タロウ (4444); then A registers
 /// ハナコ again (1111, a match), someone born H3.7.4 under 2222 (個人番号誤登録疑い), a newborn (3333, no history:
 /// 住基), and ジロウ under タロウ's number (a twin). Returns A's and B's tokens.
-async fn seed_scenarios(origin: &Origin) -> (String, String) {
+pub(crate) async fn seed_scenarios(origin: &Origin) -> (String, String) {
     let hanako_address = "東京都千代田区霞が関一丁目2番3号";
     origin.resident(HANAKO, "資格　花子", "ｼｶｸ ﾊﾅｺ", "1989-09-13", "female", hanako_address).await;
     origin.resident(MISREGISTERED, "保険　一郎", "ﾎｹﾝ ｲﾁﾛｳ", "1987-09-13", "female", B_ADDRESS).await;
@@ -78,14 +78,14 @@ fn kinds(page: &Value) -> Vec<(i64, String, String)> {
         .collect()
 }
 
-fn notice_id(page: &Value, line: i64, kind: &str) -> String {
+pub(crate) fn notice_id(page: &Value, line: i64, kind: &str) -> String {
     page["notices"].as_array().unwrap().iter().find(|n| n["line"] == line && n["kind"] == kind).unwrap()["id"]
         .as_str()
         .unwrap()
         .to_owned()
 }
 
-async fn by_number(origin: &Origin, insurer: &str, number: &str, birth: &str) -> u16 {
+pub(crate) async fn by_number(origin: &Origin, insurer: &str, number: &str, birth: &str) -> u16 {
     let query = NumberQualificationQuery {
         insurer_number: insurer.try_into().unwrap(),
         symbol: Some("10".try_into().unwrap()),

@@ -14,6 +14,7 @@ mod edge_routes;
 mod every_route;
 mod grace;
 mod insurer_console;
+mod insurer_edge;
 mod interop;
 mod medical_records;
 mod qualification;

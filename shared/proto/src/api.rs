@@ -203,6 +203,8 @@ pub enum DeviceRole {
     Kiosk,
     /// The facility's bridge to the 資格確認端末's file interface ([`crate::reader_result`]).
     Bridge,
+    /// An insurer's console PC: its clerk signs in with the insurer's credential ([`crate::insurer`]).
+    InsurerConsole,
 }
 
 crate::wire_enum::wire_text!(DeviceRole);

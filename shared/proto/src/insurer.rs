@@ -255,9 +255,11 @@ pub struct NoticeDetail {
 }
 
 /// The insurer's open holds: how many, and how long they have waited.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct HoldSummary {
+    /// The insurer the summary is of: the console's sign-in learns from it whose credential was typed.
+    pub insurer_number: crate::insurer_number::InsurerNumber,
     /// Records held now.
     pub open: u64,
     /// Since when the oldest has been held (Unix seconds).
@@ -312,6 +314,175 @@ impl From<Reason> for String {
 /// The header the insurer's console (through the edge) names the deciding clerk in.
 pub const DECIDED_BY_HEADER: &str = "x-onshi-decided-by";
 
+/// Edge: an insurer console device signs its clerk in with the insurer's credential (device proof, `POST`).
+pub const INSURER_LOGIN_PATH: &str = "/api/v1/insurer/login";
+/// Edge: ends the insurer session the `Authorization` header carries; answered `204 No Content`.
+pub const INSURER_LOGOUT_PATH: &str = "/api/v1/insurer/logout";
+/// Edge: the count and age of the insurer's open holds ([`HoldSummary`], `GET`).
+pub const INSURER_HOLDS_PATH: &str = "/api/v1/insurer/holds";
+/// Edge: one page of the inbox ([`NoticePage`]) for the filter in the body ([`InboxFilter`], `POST`).
+pub const INSURER_NOTICES_PATH: &str = "/api/v1/insurer/notices";
+/// Edge: one notice opened ([`NoticeDetail`], `GET`), as `<prefix><notice id>`.
+pub const INSURER_NOTICE_PREFIX: &str = "/api/v1/insurer/notices/";
+/// Edge: a hold's resolution (`POST`), as `<prefix><person id>/resolution`.
+pub const INSURER_HOLD_PREFIX: &str = "/api/v1/insurer/holds/";
+/// The last segment of a hold resolution path.
+pub const INSURER_RESOLUTION_SUFFIX: &str = "/resolution";
+
+/// Edge: a batch upload in CSV (`POST`, `text/csv` as the body).
+pub const INSURER_BATCH_CSV_PATH: &str = "/api/v1/insurer/batches/csv";
+/// Edge: a batch upload in JSON Lines (`POST`, one JSON object a line as the body).
+pub const INSURER_BATCH_NDJSON_PATH: &str = "/api/v1/insurer/batches/ndjson";
+/// Largest batch the edge takes, in bytes: the edge holds a request in memory to sign it, so a worker's memory sets
+/// the bound. About 100,000 rows of CSV; an insurer's own system sends larger files straight to the origin's batch
+/// API with the insurer's credential. Over it, the edge answers `payload_too_large` before reading the body.
+pub const MAX_EDGE_BATCH_BYTES: usize = 24 * 1024 * 1024;
+
+/// The formats of a batch upload, each the origin's content type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum BatchUploadFormat {
+    /// `text/csv`.
+    Csv,
+    /// `application/x-ndjson`.
+    Ndjson,
+}
+
+impl BatchUploadFormat {
+    /// The content type the origin reads this format by.
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Self::Csv => "text/csv",
+            Self::Ndjson => "application/x-ndjson",
+        }
+    }
+}
+
+/// The edge's answer to a batch upload: applied, with the origin's report, or refused as a whole, with the first
+/// bad rows (line, field and a sentence each) and the count of all, so the console can offer the rows to fix. Both
+/// are `200`: a refused file is the insurer's data speaking, not a failed request.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BatchUploadAnswer {
+    /// The batch was applied: the origin's batch report (counts, notices, holds).
+    Applied(serde_json::Value),
+    /// The batch was refused and nothing changed: the origin's rejection (`rows`, `total_errors`, `errors_by_code`).
+    Refused(serde_json::Value),
+}
+
+/// Body of `POST` [`INSURER_LOGIN_PATH`]: the insurer's credential as the clerk typed it, and the clerk's name,
+/// which every hold decision of the session is recorded under.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InsurerLoginRequest {
+    /// The insurer's credential (the origin's insurer token); the edge shows it to the origin once and keeps none.
+    pub credential: String,
+    /// Who signs in (`審査係 鈴木`): the audit of each decision names them.
+    pub clerk: crate::identifier::Identifier,
+}
+
+impl std::fmt::Debug for InsurerLoginRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("InsurerLoginRequest").field("credential", &"<redacted>").field("clerk", &self.clerk).finish()
+    }
+}
+
+/// Answer to `POST` [`INSURER_LOGIN_PATH`].
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InsurerSessionResponse {
+    /// Bearer token for the insurer routes, valid from the device that signed in only.
+    pub insurer_token: String,
+    /// The insurer the session acts for.
+    pub insurer_number: crate::insurer_number::InsurerNumber,
+    /// Unix seconds after which the session is refused (idle sessions end sooner).
+    pub expires_at: i64,
+}
+
+impl std::fmt::Debug for InsurerSessionResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("InsurerSessionResponse")
+            .field("insurer_token", &"<redacted>")
+            .field("insurer_number", &self.insurer_number)
+            .field("expires_at", &self.expires_at)
+            .finish()
+    }
+}
+
+/// Most notices in one inbox page the console may ask for.
+pub const MAX_INBOX_PAGE: u32 = 1_000;
+
+/// Body of `POST` [`INSURER_NOTICES_PATH`]: which notices, and from where.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InboxFilter {
+    /// Only notices of this kind.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<NoticeKind>,
+    /// Only notices in this state.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<NoticeState>,
+    /// The `next` of the page before (an opaque cursor of letters, digits, `-`, `_` and `.`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before: Option<InboxCursor>,
+    /// Notices in the page, 1 to [`MAX_INBOX_PAGE`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u32>,
+}
+
+impl InboxFilter {
+    /// The origin's query string for this filter (`?kind=…&state=…`), empty when nothing is asked; every value is
+    /// a wire spelling, a cursor of URL-safe characters or a number, so nothing needs escaping.
+    pub fn query_string(&self) -> Result<String, &'static str> {
+        if self.limit.is_some_and(|limit| limit == 0 || limit > MAX_INBOX_PAGE) {
+            return Err("an inbox page holds 1 to 1,000 notices");
+        }
+        let mut parts = Vec::new();
+        if let Some(kind) = self.kind {
+            parts.push(format!("kind={}", kind.as_str()));
+        }
+        if let Some(state) = self.state {
+            parts.push(format!("state={}", state.as_str()));
+        }
+        if let Some(before) = &self.before {
+            parts.push(format!("before={}", before.0));
+        }
+        if let Some(limit) = self.limit {
+            parts.push(format!("limit={limit}"));
+        }
+        Ok(if parts.is_empty() { String::new() } else { format!("?{}", parts.join("&")) })
+    }
+}
+
+/// Longest inbox cursor, in characters.
+pub const MAX_CURSOR_CHARS: usize = 200;
+
+/// An inbox cursor as the origin hands it out: 1 to [`MAX_CURSOR_CHARS`] URL-safe characters.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct InboxCursor(String);
+
+impl TryFrom<String> for InboxCursor {
+    type Error = &'static str;
+    fn try_from(text: String) -> Result<Self, Self::Error> {
+        let safe = text.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'));
+        if text.is_empty() || text.len() > MAX_CURSOR_CHARS || !safe {
+            return Err("a cursor is 1 to 200 URL-safe characters");
+        }
+        Ok(Self(text))
+    }
+}
+
+impl From<InboxCursor> for String {
+    fn from(cursor: InboxCursor) -> Self {
+        cursor.0
+    }
+}
+
+/// An id in a path (a notice id, a person id) as the console sends it: 1 to 64 letters, digits, `-` or `_`, so it
+/// can be put into the origin's path as it is.
+pub fn is_path_id(text: &str) -> bool {
+    (1..=64).contains(&text.len()) && text.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used, reason = "a test should stop at the first unexpected value")]
 mod tests {
@@ -324,6 +495,35 @@ mod tests {
         assert!(Reason::parse("本人\u{0007}確認").is_none());
         assert_eq!(Reason::parse("  本人に電話で確認済み ").unwrap().as_str(), "本人に電話で確認済み");
         assert!(serde_json::from_str::<Reason>("\"\"").is_err());
+    }
+
+    #[test]
+    fn an_inbox_filter_becomes_a_query_of_wire_spellings_only() {
+        assert_eq!(InboxFilter::default().query_string().unwrap(), "");
+        let filter: InboxFilter =
+            serde_json::from_str(r#"{"kind":"suspected_twin","state":"open","before":"a.b-1","limit":20}"#).unwrap();
+        assert_eq!(filter.query_string().unwrap(), "?kind=suspected_twin&state=open&before=a.b-1&limit=20");
+        for bad in [r#"{"before":"a&kind=x"}"#, r#"{"before":""}"#, r#"{"kind":"other"}"#, r#"{"page":1}"#] {
+            assert!(serde_json::from_str::<InboxFilter>(bad).is_err(), "{bad}");
+        }
+        for limit in [0, MAX_INBOX_PAGE + 1] {
+            assert!(InboxFilter { limit: Some(limit), ..InboxFilter::default() }.query_string().is_err());
+        }
+        assert!(is_path_id("p-123_x") && !is_path_id("") && !is_path_id("a/b") && !is_path_id(&"a".repeat(65)));
+    }
+
+    #[test]
+    fn the_insurer_credential_and_token_are_redacted() {
+        let login: InsurerLoginRequest =
+            serde_json::from_str(r#"{"credential":"secret-insurer-token","clerk":"審査係 鈴木"}"#).unwrap();
+        let session = InsurerSessionResponse {
+            insurer_token: "insurer.secret".into(),
+            insurer_number: crate::insurer_number::InsurerNumber::parse("33120015").unwrap(),
+            expires_at: 1,
+        };
+        for text in [format!("{login:?}"), format!("{session:?}")] {
+            assert!(!text.contains("secret"), "{text}");
+        }
     }
 
     #[test]

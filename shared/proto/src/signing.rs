@@ -20,6 +20,10 @@ pub const SIGNATURE_HEADER: &str = "x-onshi-signature";
 pub const MAX_SKEW_SECS: i64 = 60;
 /// Longest accepted nonce, in characters.
 pub const MAX_NONCE_LEN: usize = 64;
+/// Header naming the insurer the edge speaks for ([`sign_for_insurer`]); the signature covers it.
+pub const INSURER_HEADER: &str = "x-onshi-insurer";
+/// Header naming the edge's insurer console session, for the origin's audit trail; the signature covers it.
+pub const INSURER_SESSION_HEADER: &str = "x-onshi-insurer-session";
 
 type HmacSha256 = hmac::Hmac<Sha256>;
 
@@ -76,6 +80,7 @@ fn mac(
     timestamp: &str,
     nonce: &str,
     body: &[u8],
+    speaking_for: Option<&Principal>,
 ) -> Result<HmacSha256, SignatureError> {
     if key.0.is_empty() {
         return Err(SignatureError::EmptyKey);
@@ -88,7 +93,58 @@ fn mac(
         }
         mac.update(part.as_bytes());
     }
+    if let Some(principal) = speaking_for {
+        // Two more lines, each starting with a fixed tag: the body hash before them is fixed-length hex, so no
+        // plain signature can be read as one that names an insurer, or the other way round.
+        for (tag, value) in [("insurer:", principal.insurer.as_str()), ("session:", principal.session.as_str())] {
+            mac.update(b"\n");
+            mac.update(tag.as_bytes());
+            mac.update(value.as_bytes());
+        }
+    }
     Ok(mac)
+}
+
+/// Whom a signed request speaks for, when the edge calls the origin on behalf of an insurer's console session:
+/// the insurer (its 保険者番号 as text) and the edge's session id, sent in [`INSURER_HEADER`] and
+/// [`INSURER_SESSION_HEADER`] and covered by the signature.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Principal {
+    /// The insurer.
+    pub insurer: String,
+    /// The edge's insurer console session.
+    pub session: String,
+}
+
+/// Signs one request that speaks for `principal` ([`Principal`]); verified by [`verify_for_insurer`] only.
+pub fn sign_for_insurer(
+    key: &[u8],
+    method: &str,
+    path_and_query: &str,
+    now_unix: i64,
+    nonce: &str,
+    body: &[u8],
+    principal: &Principal,
+) -> Result<SignatureHeaders, SignatureError> {
+    let timestamp = now_unix.to_string();
+    let tag = mac(SigningKeyBytes(key), method, path_and_query, &timestamp, nonce, body, Some(principal))?
+        .finalize()
+        .into_bytes();
+    Ok(SignatureHeaders { timestamp, nonce: nonce.to_owned(), signature: hex::encode(tag) })
+}
+
+/// [`verify`] for a request signed by [`sign_for_insurer`]: the insurer and session it names are part of what
+/// was signed, so neither can be swapped on the way.
+pub fn verify_for_insurer(
+    key: &[u8],
+    method: &str,
+    path_and_query: &str,
+    headers: &SignatureHeaders,
+    body: &[u8],
+    now_unix: i64,
+    principal: &Principal,
+) -> Result<i64, SignatureError> {
+    verify_with(key, method, path_and_query, headers, body, now_unix, Some(principal))
 }
 
 /// Signs one request. `nonce` must be unique per request (the caller draws it from a random source).
@@ -101,7 +157,7 @@ pub fn sign(
     body: &[u8],
 ) -> Result<SignatureHeaders, SignatureError> {
     let timestamp = now_unix.to_string();
-    let tag = mac(SigningKeyBytes(key), method, path_and_query, &timestamp, nonce, body)?.finalize().into_bytes();
+    let tag = mac(SigningKeyBytes(key), method, path_and_query, &timestamp, nonce, body, None)?.finalize().into_bytes();
     Ok(SignatureHeaders { timestamp, nonce: nonce.to_owned(), signature: hex::encode(tag) })
 }
 
@@ -115,6 +171,18 @@ pub fn verify(
     body: &[u8],
     now_unix: i64,
 ) -> Result<i64, SignatureError> {
+    verify_with(key, method, path_and_query, headers, body, now_unix, None)
+}
+
+fn verify_with(
+    key: &[u8],
+    method: &str,
+    path_and_query: &str,
+    headers: &SignatureHeaders,
+    body: &[u8],
+    now_unix: i64,
+    speaking_for: Option<&Principal>,
+) -> Result<i64, SignatureError> {
     let timestamp: i64 = headers.timestamp.parse().map_err(|_| SignatureError::Malformed)?;
     if headers.nonce.is_empty()
         || headers.nonce.len() > MAX_NONCE_LEN
@@ -127,7 +195,7 @@ pub fn verify(
     if now_unix.abs_diff(timestamp) > MAX_SKEW_SECS.unsigned_abs() {
         return Err(SignatureError::Stale);
     }
-    mac(SigningKeyBytes(key), method, path_and_query, &headers.timestamp, &headers.nonce, body)?
+    mac(SigningKeyBytes(key), method, path_and_query, &headers.timestamp, &headers.nonce, body, speaking_for)?
         .verify_slice(&tag)
         .map_err(|_| SignatureError::Mismatch)?;
     Ok(timestamp)
@@ -150,6 +218,28 @@ mod tests {
         let mut other_nonce = headers.clone();
         other_nonce.nonce = "n2".into();
         assert_eq!(verify(KEY, "POST", "/v1/x", &other_nonce, b"{}", 1_000), Err(SignatureError::Mismatch));
+    }
+
+    #[test]
+    fn a_signature_for_an_insurer_binds_the_insurer_and_session() {
+        let principal = Principal { insurer: "06139996".into(), session: "s1".into() };
+        let headers = sign_for_insurer(KEY, "GET", "/insurer/v1/holds", 1_000, "n1", b"", &principal).unwrap();
+        assert_eq!(verify_for_insurer(KEY, "GET", "/insurer/v1/holds", &headers, b"", 1_000, &principal), Ok(1_000));
+        let other_insurer = Principal { insurer: "06139997".into(), ..principal.clone() };
+        let other_session = Principal { session: "s2".into(), ..principal.clone() };
+        for wrong in [other_insurer, other_session] {
+            assert_eq!(
+                verify_for_insurer(KEY, "GET", "/insurer/v1/holds", &headers, b"", 1_000, &wrong),
+                Err(SignatureError::Mismatch)
+            );
+        }
+        // A plain signature is not one that speaks for an insurer, nor the other way round.
+        assert_eq!(verify(KEY, "GET", "/insurer/v1/holds", &headers, b"", 1_000), Err(SignatureError::Mismatch));
+        let plain = sign(KEY, "GET", "/insurer/v1/holds", 1_000, "n1", b"").unwrap();
+        assert_eq!(
+            verify_for_insurer(KEY, "GET", "/insurer/v1/holds", &plain, b"", 1_000, &principal),
+            Err(SignatureError::Mismatch)
+        );
     }
 
     #[test]

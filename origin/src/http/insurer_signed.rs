@@ -1,0 +1,98 @@
+//! The edge speaking for an insurer's console session: a request to an insurer route (`/insurer/v1/…`) signed by
+//! the edge with [`onshi_proto::signing::sign_for_insurer`], naming the insurer and the edge's session in
+//! [`INSURER_HEADER`] and [`INSURER_SESSION_HEADER`].
+//!
+//! The edge learns the insurer once, at the console's sign-in, by showing the origin the insurer's own bearer
+//! token; after that it never holds the token and signs each call for the insurer instead, so the insurer a call
+//! names cannot be changed on the way and the origin's insurer routes serve that insurer only. This middleware checks
+//! such a request (signature, time window, a nonce never seen) and hands the insurer to the routes as an
+//! [`EdgeInsurer`] extension, which [`crate::http::insurer::Insurer`] reads before any bearer token. A request
+//! without [`INSURER_HEADER`] passes untouched, so an insurer's own bearer calls (and a streamed batch upload)
+//! work as before.
+//!
+//! Layer: HTTP adapter. Must not: let a request name an insurer without the edge's signature over it, accept both a
+//! bearer token and an edge signature on one request (whose insurer would it be?), or read more of a body than the
+//! edge ever sends ([`MAX_EDGE_INSURER_BODY_BYTES`], or a batch's [`MAX_EDGE_BATCH_BYTES`]).
+
+use axum::body::{Body, to_bytes};
+use axum::extract::{Request, State};
+use axum::http::header::AUTHORIZATION;
+use axum::middleware::Next;
+use axum::response::{IntoResponse as _, Response};
+use onshi_proto::ErrorCode;
+use onshi_proto::insurer::MAX_EDGE_BATCH_BYTES;
+use onshi_proto::insurer_number::InsurerNumber;
+use onshi_proto::signing::{self, INSURER_HEADER, INSURER_SESSION_HEADER, Principal};
+
+use crate::http::insurer::BATCHES_PATH;
+use crate::http::signed::{Failure, is_plausible_timestamp, signature_headers};
+use crate::http::state::AppState;
+use crate::replay::NonceRecord;
+
+/// Largest body an edge-signed insurer request may carry but a batch: the edge refuses any other request body over
+/// 16 KiB, so anything larger did not come from it.
+pub const MAX_EDGE_INSURER_BODY_BYTES: usize = 64 * 1024;
+/// Longest edge session id accepted.
+const MAX_SESSION_LEN: usize = 64;
+/// The paths this scheme is for.
+const INSURER_PREFIX: &str = "/insurer/v1/";
+
+/// The insurer an edge-signed request speaks for, and the edge's session that asked.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EdgeInsurer {
+    /// The insurer.
+    pub insurer: InsurerNumber,
+    /// The edge's insurer console session.
+    pub session: String,
+}
+
+/// Checks an edge-signed insurer request and passes its insurer on; see the module doc.
+pub(crate) async fn speak_for_insurer(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let names_insurer = request.headers().contains_key(INSURER_HEADER);
+    if !names_insurer || !request.uri().path().starts_with(INSURER_PREFIX) {
+        return next.run(request).await;
+    }
+    match verified(&state, request).await {
+        Ok(request) => next.run(request).await,
+        Err(failure) => failure.into_response(),
+    }
+}
+
+async fn verified(state: &AppState, request: Request) -> Result<Request, Failure> {
+    let unauthorized = |why: &str| {
+        tracing::warn!(why, "edge-signed insurer request refused");
+        Failure(ErrorCode::Unauthorized)
+    };
+    let (mut parts, body) = request.into_parts();
+    if parts.headers.contains_key(AUTHORIZATION) {
+        return Err(unauthorized("a bearer token beside the edge's signature"));
+    }
+    let text = |name: &str| parts.headers.get(name).and_then(|value| value.to_str().ok()).map(str::to_owned);
+    let principal = Principal {
+        insurer: text(INSURER_HEADER).unwrap_or_default(),
+        session: text(INSURER_SESSION_HEADER).unwrap_or_default(),
+    };
+    let session_ok = (1..=MAX_SESSION_LEN).contains(&principal.session.len())
+        && principal.session.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    let insurer = InsurerNumber::parse(&principal.insurer).ok().filter(|_| session_ok);
+    let Some(insurer) = insurer else { return Err(unauthorized("a malformed insurer or session")) };
+    let headers = signature_headers(&parts.headers).ok_or_else(|| unauthorized("no signature"))?;
+    if !is_plausible_timestamp(&headers.timestamp) {
+        return Err(unauthorized("an implausible timestamp"));
+    }
+    // A batch comes as large as the edge takes one; it is read whole, since the signature covers its hash.
+    let limit = if parts.uri.path() == BATCHES_PATH { MAX_EDGE_BATCH_BYTES } else { MAX_EDGE_INSURER_BODY_BYTES };
+    let body = to_bytes(body, limit).await.map_err(|_| Failure(ErrorCode::PayloadTooLarge))?;
+    let path_and_query = parts.uri.path_and_query().map_or_else(|| parts.uri.path().to_owned(), |pq| pq.to_string());
+    let now = state.now();
+    let key = state.shared().key.expose();
+    let timestamp =
+        signing::verify_for_insurer(key, parts.method.as_str(), &path_and_query, &headers, &body, now, &principal)
+            .map_err(|_| unauthorized("the signature does not hold"))?;
+    // After the signature, so unauthenticated callers cannot fill the table.
+    if !state.store().remember_nonce(&NonceRecord::of(&headers.nonce, timestamp), now).await? {
+        return Err(unauthorized("a replayed nonce"));
+    }
+    parts.extensions.insert(EdgeInsurer { insurer, session: principal.session });
+    Ok(Request::from_parts(parts, Body::from(body)))
+}
