@@ -120,11 +120,6 @@ async fn every_route_answers_its_documented_success(db: Db) {
     };
     ok(origin.post_signed(MEDICATION_PATH, &info).await, 200).await;
     ok(origin.post_signed(CHECKUP_PATH, &info).await, 200).await;
-    let withdrawal = ConsentWithdrawal {
-        facility_code: FACILITY.try_into().unwrap(),
-        by: WithdrawalBy::Card { certificate: certificate(serial::VALID), device_id: KIOSK.try_into().unwrap() },
-    };
-    ok(origin.post_signed(ORIGIN_CONSENT_WITHDRAWAL_PATH, &withdrawal).await, 200).await;
 
     // Staff and visual checks: one approved and collected, one withdrawn.
     let approved = visual_check(&origin).await;
@@ -141,6 +136,12 @@ async fn every_route_answers_its_documented_success(db: Db) {
         page: Default::default(),
     };
     ok(origin.post_signed(MEDICAL_RECORDS_PATH, &read).await, 200).await;
+    // The consent is withdrawn only once what it opens has been read.
+    let withdrawal = ConsentWithdrawal {
+        facility_code: FACILITY.try_into().unwrap(),
+        by: WithdrawalBy::Card { certificate: certificate(serial::VALID), device_id: KIOSK.try_into().unwrap() },
+    };
+    ok(origin.post_signed(ORIGIN_CONSENT_WITHDRAWAL_PATH, &withdrawal).await, 200).await;
     let opening = VisualCheckOpen {
         request_id: approved.clone().try_into().unwrap(),
         facility_code: FACILITY.try_into().unwrap(),
