@@ -126,11 +126,7 @@ pub fn sign_for_insurer(
     body: &[u8],
     principal: &Principal,
 ) -> Result<SignatureHeaders, SignatureError> {
-    let timestamp = now_unix.to_string();
-    let tag = mac(SigningKeyBytes(key), method, path_and_query, &timestamp, nonce, body, Some(principal))?
-        .finalize()
-        .into_bytes();
-    Ok(SignatureHeaders { timestamp, nonce: nonce.to_owned(), signature: hex::encode(tag) })
+    sign_with(key, method, path_and_query, now_unix, nonce, body, Some(principal))
 }
 
 /// [`verify`] for a request signed by [`sign_for_insurer`]: the insurer and session it names are part of what
@@ -156,8 +152,22 @@ pub fn sign(
     nonce: &str,
     body: &[u8],
 ) -> Result<SignatureHeaders, SignatureError> {
+    sign_with(key, method, path_and_query, now_unix, nonce, body, None)
+}
+
+/// The one signing step of [`sign`] and [`sign_for_insurer`], as `verify_with` is the one check of both.
+fn sign_with(
+    key: &[u8],
+    method: &str,
+    path_and_query: &str,
+    now_unix: i64,
+    nonce: &str,
+    body: &[u8],
+    principal: Option<&Principal>,
+) -> Result<SignatureHeaders, SignatureError> {
     let timestamp = now_unix.to_string();
-    let tag = mac(SigningKeyBytes(key), method, path_and_query, &timestamp, nonce, body, None)?.finalize().into_bytes();
+    let tag =
+        mac(SigningKeyBytes(key), method, path_and_query, &timestamp, nonce, body, principal)?.finalize().into_bytes();
     Ok(SignatureHeaders { timestamp, nonce: nonce.to_owned(), signature: hex::encode(tag) })
 }
 
