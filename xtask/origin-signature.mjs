@@ -2,6 +2,8 @@
 // shared origin key over "METHOD\nPATH\nTIMESTAMP\nNONCE\nhex(SHA-256(body))", sent as hex in x-onshi-signature
 // beside x-onshi-timestamp and x-onshi-nonce. The launcher signs its direct origin calls with it, the edge's
 // workerd tests check the edge's signatures (and forge replays) with it, and the edge bench signs its baseline.
+// Beside it, the origin's answer signature of `answer_signing.rs`, which the workerd tests' stand-in origin signs
+// its answers with (the edge keeps no answer without it).
 
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 
@@ -27,4 +29,18 @@ export function originSignatureHeaders(
     'x-onshi-nonce': nonce,
     'x-onshi-signature': originSignature(key, method, pathAndQuery, timestamp, nonce, body).toString('hex'),
   };
+}
+
+/** Header carrying the origin's signature over its answer. */
+export const ANSWER_SIGNATURE_HEADER = 'x-onshi-answer-signature';
+
+/**
+ * The origin's signature over one answer (`status`, `body`) to the request that presented `requestSignature` (hex):
+ * HMAC-SHA-256 over "onshi-answer-v1\nREQUEST_SIGNATURE\nSTATUS\nhex(SHA-256(body))", as hex.
+ */
+export function answerSignature(key, requestSignature, status, body) {
+  const bodyHash = createHash('sha256').update(body).digest('hex');
+  return createHmac('sha256', key)
+    .update(['onshi-answer-v1', requestSignature, String(status), bodyHash].join('\n'))
+    .digest('hex');
 }

@@ -182,15 +182,17 @@ export async function startStack({ port = 0, database, originUrlOverride, edgeEn
     return body.code;
   }
   /**
-   * A one-time kiosk enrolment code for a 医療機関コード; `label` names the kiosk for staff (e.g. '受付1'), and
+   * A one-time kiosk enrolment code for a 医療機関コード; `label` names the kiosk for staff (e.g. '受付1'),
+   * `location` says where it stands (e.g. '1階 受付前', shown with its 目視 requests), and
    * `staffed` (default true: the demo's kiosks stand at reception) lets it ask staff for 目視. `role: 'bridge'`
    * enrols the facility's bridge to its 資格確認端末 instead (never staffed).
    */
-  const issueEnrolmentCode = (facilityCode = DEMO_FACILITY_CODE, { label, staffed, role = 'kiosk' } = {}) =>
+  const issueEnrolmentCode = (facilityCode = DEMO_FACILITY_CODE, { label, location, staffed, role = 'kiosk' } = {}) =>
     issueAdminCode('/api/v1/admin/enrolment-codes', facilityCode, {
       role,
       staffed: staffed ?? role === 'kiosk',
       ...(label === undefined ? {} : { label }),
+      ...(location === undefined ? {} : { location }),
     });
   /** A one-time staff console login code for a 医療機関コード. */
   const issueStaffCode = (facilityCode = DEMO_FACILITY_CODE) => issueAdminCode('/api/v1/admin/staff-codes', facilityCode);
@@ -319,7 +321,7 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
     : 'Fresh demo data (`cargo xtask demo --keep` keeps the last run\'s registrations and check-ins).');
   // A fresh browser profile is not an enrolled kiosk yet; this one-time code enrols it (valid for a while only),
   // under the name staff see on its check-ins and 目視 requests.
-  const enrolmentCode = await stack.issueEnrolmentCode(undefined, { label: '受付1' });
+  const enrolmentCode = await stack.issueEnrolmentCode(undefined, { label: '受付1', location: '1階 受付前' });
   console.log(`Enrol the kiosk 「受付1」 with this one-time code: ${enrolmentCode}`);
   console.log(`Registration point (健康保険証利用登録, and its 解除): ${stack.url}/?mode=register`);
   console.log(`Staff console: ${stack.url}/staff  — one-time staff login code: ${await stack.issueStaffCode()}\n`);

@@ -73,9 +73,7 @@ fn main() {
         public_key: Base64Bytes(device_key.verifying_key().to_public_key_der().unwrap().as_bytes().to_vec()),
         enrolled_at: NOW,
         revoked: false,
-        label: None,
-        staffed: true,
-        role: onshi_proto::api::DeviceRole::Kiosk,
+        terms: onshi_edge::auth::enrolment_code::DeviceTerms { staffed: true, ..Default::default() },
     };
     let request = SignedRequest { method: "POST", path: "/api/v1/challenge", body: b"" };
     let time = NOW.to_string();

@@ -74,6 +74,13 @@ pub enum EdgeError {
         /// The origin's HTTP status.
         status: u16,
     },
+    /// Something answered in the origin's place, or changed its answer: the answer does not carry the origin's
+    /// signature over the request the edge sent ([`crate::proxy::OriginClient::authenticate`]).
+    #[error("an answer without the origin's signature over this request was refused (status {status})")]
+    OriginUnverified {
+        /// The HTTP status the answer came with.
+        status: u16,
+    },
     /// The origin refused the request with a typed client error, which is passed on by its code.
     #[error("the origin refused the request: {0}")]
     OriginRefused(ErrorCode),
@@ -139,7 +146,7 @@ impl EdgeError {
             Self::SessionExpired => ErrorCode::SessionExpired,
             Self::OriginUnavailable => ErrorCode::OriginUnavailable,
             Self::OriginTimeout => ErrorCode::OriginTimeout,
-            Self::OriginError { .. } => ErrorCode::OriginError,
+            Self::OriginError { .. } | Self::OriginUnverified { .. } => ErrorCode::OriginError,
             Self::OriginRefused(code) => *code,
             // The kiosk can only recover from these by enrolling again, so they get their own code; a missing or
             // bad proof for a known device stays `unauthorized`, since a fresh enrolment would not mend it.

@@ -1,10 +1,12 @@
-//! Calls to the origin: building the signed request and turning whatever happened into a typed result.
+//! Calls to the origin: building the signed request, checking that the answer is the origin's own answer to it
+//! ([`OriginClient::authenticate`]), and turning whatever happened into a typed result.
 //!
 //! Pure: the clock and the nonce's randomness are passed in, and the adapter performs the actual fetch and
 //! reports an [`OriginOutcome`]. The request carries a fresh header set: only [`FORWARDED_HEADERS`] are copied
 //! from the kiosk's request, so its `Authorization`, cookies or any spoofed signature header never reach the
 //! origin.
 
+use onshi_proto::answer_signing::verify_answer;
 use onshi_proto::signing;
 use onshi_proto::{ApiError, ErrorCode};
 use serde::Serialize;
@@ -72,6 +74,14 @@ pub enum OriginOutcome {
         status: u16,
         /// Body bytes.
         body: Vec<u8>,
+        /// [`onshi_proto::answer_signing::ANSWER_SIGNATURE_HEADER`], as it came.
+        signature: Option<String>,
+    },
+    /// Something answered, but not with the origin's signature over this request: the answer was changed on the
+    /// way, answers another request, or does not come from the origin at all. Nothing of it is used.
+    Unverified {
+        /// The HTTP status it came with.
+        status: u16,
     },
 }
 
@@ -173,17 +183,44 @@ impl OriginClient {
         Ok(OriginRequest { method, url: format!("{}{path_and_query}", self.base_url), headers, body })
     }
 
-    /// An unsigned `GET` of `path` with the insurer's own credential as its bearer token: how a sign-in shows the
-    /// origin the credential the clerk typed, once, to learn whose it is. The edge keeps no copy.
-    pub fn get_with_insurer_credential(&self, path: &str, credential: &str) -> OriginRequest {
-        OriginRequest {
+    /// A `GET` of `path` with the insurer's own credential as its bearer token: how a sign-in shows the origin the
+    /// credential the clerk typed, once, to learn whose it is. The edge keeps no copy. The origin authorises it by
+    /// the credential alone; the edge's signature rides along so that the answer, which names the insurer the
+    /// session will speak for, comes back signed for this request ([`Self::authenticate`]).
+    pub fn get_with_insurer_credential(
+        &self,
+        path: &str,
+        credential: &str,
+        now_unix: i64,
+        nonce_random: [u8; NONCE_RANDOM_LEN],
+    ) -> Result<OriginRequest, EdgeError> {
+        let nonce = hex::encode(nonce_random);
+        let signature = signing::sign(self.signing_key.expose(), "GET", path, now_unix, &nonce, b"")
+            .map_err(|_| EdgeError::Config("ORIGIN_SIGNING_KEY is unusable"))?;
+        Ok(OriginRequest {
             method: "GET",
             url: format!("{}{path}", self.base_url),
             headers: vec![
                 ("accept".to_owned(), "application/json".to_owned()),
                 ("authorization".to_owned(), format!("Bearer {credential}")),
+                (signing::TIMESTAMP_HEADER.to_owned(), signature.timestamp),
+                (signing::NONCE_HEADER.to_owned(), signature.nonce),
+                (signing::SIGNATURE_HEADER.to_owned(), signature.signature),
             ],
             body: Vec::new(),
+        })
+    }
+
+    /// Keeps an answer only when the origin signed it for the request the edge signed with `sent_signature` and
+    /// sent; anything else becomes [`OriginOutcome::Unverified`]. No connection and no answer in time pass through
+    /// as they are: they carry nothing to trust.
+    pub fn authenticate(&self, sent_signature: &str, outcome: OriginOutcome) -> OriginOutcome {
+        let OriginOutcome::Answered { status, body, signature } = outcome else {
+            return outcome;
+        };
+        match verify_answer(self.signing_key.expose(), sent_signature, status, &body, signature.as_deref()) {
+            Ok(()) => OriginOutcome::Answered { status, body, signature },
+            Err(_) => OriginOutcome::Unverified { status },
         }
     }
 }
@@ -233,7 +270,8 @@ pub fn interpret_outcome<T: DeserializeOwned>(outcome: OriginOutcome) -> Result<
     match outcome {
         OriginOutcome::Unreachable => Err(EdgeError::OriginUnavailable),
         OriginOutcome::TimedOut => Err(EdgeError::OriginTimeout),
-        OriginOutcome::Answered { status, body } => match status {
+        OriginOutcome::Unverified { status } => Err(EdgeError::OriginUnverified { status }),
+        OriginOutcome::Answered { status, body, .. } => match status {
             200..=299 => serde_json::from_slice(&body).map_err(|_| EdgeError::OriginError { status }),
             400..=499 => match serde_json::from_slice::<ApiError>(&body) {
                 Ok(ApiError { error: ErrorCode::Unauthorized | ErrorCode::DeviceNotEnrolled, .. }) | Err(_) => {
@@ -338,7 +376,8 @@ mod tests {
 
     #[test]
     fn outcomes_map_to_typed_results() {
-        let answered = |status, body: &str| OriginOutcome::Answered { status, body: body.as_bytes().to_vec() };
+        let answered =
+            |status, body: &str| OriginOutcome::Answered { status, body: body.as_bytes().to_vec(), signature: None };
         let good: Result<CertificateStatusAnswer, _> = interpret_outcome(answered(200, r#"{"status":"revoked"}"#));
         assert_eq!(good.unwrap().status, CertificateStatus::Revoked);
         let check = |outcome, expected: EdgeError| {
@@ -359,5 +398,40 @@ mod tests {
             EdgeError::OriginError { status: 401 },
         );
         check(answered(404, "not json"), EdgeError::OriginError { status: 404 });
+        check(OriginOutcome::Unverified { status: 200 }, EdgeError::OriginUnverified { status: 200 });
+    }
+
+    #[test]
+    fn only_the_origins_own_answer_to_the_request_sent_is_kept() {
+        use onshi_proto::answer_signing::sign_answer;
+        let client = client();
+        let sent = client.post_json("/v1/certificate-status", &"x", vec![], 1_000, [1; NONCE_RANDOM_LEN]).unwrap();
+        let earlier = client.post_json("/v1/certificate-status", &"x", vec![], 990, [2; NONCE_RANDOM_LEN]).unwrap();
+        let signed_for = |request: &OriginRequest, key: &[u8], status, body: &str| OriginOutcome::Answered {
+            status,
+            body: body.as_bytes().to_vec(),
+            signature: sign_answer(key, request.header(signing::SIGNATURE_HEADER).unwrap(), status, body.as_bytes())
+                .ok(),
+        };
+        let revoked = r#"{"status":"revoked"}"#;
+        let good = r#"{"status":"good"}"#;
+        let sent_signature = sent.header(signing::SIGNATURE_HEADER).unwrap();
+        let genuine = signed_for(&sent, KEY, 200, revoked);
+        assert_eq!(client.authenticate(sent_signature, genuine.clone()), genuine);
+
+        // A network in between turns `revoked` into `good`, keeping the origin's signature.
+        let OriginOutcome::Answered { signature, .. } = genuine else { unreachable!() };
+        let rewritten = OriginOutcome::Answered { status: 200, body: good.as_bytes().to_vec(), signature };
+        assert_eq!(client.authenticate(sent_signature, rewritten), OriginOutcome::Unverified { status: 200 });
+        // It replays the origin's genuine `good` answer to an earlier request.
+        let replayed = signed_for(&earlier, KEY, 200, good);
+        assert_eq!(client.authenticate(sent_signature, replayed), OriginOutcome::Unverified { status: 200 });
+        // It signs its own answer under a key it made up, or sends none.
+        let made_up = signed_for(&sent, b"a-key-the-attacker-chose", 200, good);
+        assert_eq!(client.authenticate(sent_signature, made_up), OriginOutcome::Unverified { status: 200 });
+        let unsigned = OriginOutcome::Answered { status: 200, body: good.as_bytes().to_vec(), signature: None };
+        assert_eq!(client.authenticate(sent_signature, unsigned), OriginOutcome::Unverified { status: 200 });
+        // No answer carries nothing to trust or distrust.
+        assert_eq!(client.authenticate(sent_signature, OriginOutcome::TimedOut), OriginOutcome::TimedOut);
     }
 }

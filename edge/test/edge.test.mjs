@@ -446,6 +446,18 @@ describe("origin failures", () => {
     expectError(await openSession(testCard(0)), 502, "origin_error");
   });
 
+  test("an answer that does not carry the origin's signature over this request opens nothing", async () => {
+    origin.behaviour.revoked.add(testCard(0).serial);
+    try {
+      expectError(await openSession(testCard(0)), 401, "certificate_revoked");
+      // Something in the origin's place now calls the revoked certificate good: no session.
+      origin.behaviour.mode = "impostor";
+      expectError(await openSession(testCard(0)), 502, "origin_error");
+    } finally {
+      origin.behaviour.revoked.delete(testCard(0).serial);
+    }
+  });
+
   test("a typed origin refusal is passed on by its code", async () => {
     const session = await openSession(testCard(0));
     origin.behaviour.mode = "held";

@@ -12,7 +12,7 @@ import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { Miniflare } from "miniflare";
 import { edgeMiniflareOptions } from "../run-local.mjs";
-import { originSignature } from "../../xtask/origin-signature.mjs";
+import { ANSWER_SIGNATURE_HEADER, answerSignature, originSignature } from "../../xtask/origin-signature.mjs";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const EDGE = resolve(HERE, "..");
@@ -129,9 +129,18 @@ function verifySignature(method, pathAndQuery, headers, body, seenNonces) {
   return null;
 }
 
+/**
+ * Answers with `value` as JSON, signed as the origin signs an answer when the request presented a signature
+ * (`response.requestSignature`, set by the stand-in origin on every request it receives).
+ */
 const json = (response, status, value) => {
-  response.writeHead(status, { "content-type": "application/json" });
-  response.end(JSON.stringify(value));
+  const body = JSON.stringify(value);
+  const headers = { "content-type": "application/json" };
+  if (response.requestSignature) {
+    headers[ANSWER_SIGNATURE_HEADER] = answerSignature(ORIGIN_SIGNING_KEY, response.requestSignature, status, body);
+  }
+  response.writeHead(status, headers);
+  response.end(body);
 };
 
 export const QUALIFICATION_ANSWER = {
@@ -144,7 +153,8 @@ export const QUALIFICATION_ANSWER = {
 
 /**
  * A fake origin on 127.0.0.1. `behaviour` is changed by tests: `revoked` (serials), and `mode`:
- * "normal", "hang" (never answers), "error500", "garbage", "held" (qualification → 423 record_held). It also
+ * "normal", "hang" (never answers), "error500", "garbage", "held" (qualification → 423 record_held),
+ * "impostor" (something in the origin's place answers every certificate `good`, signed under a key of its own). It also
  * records consents and registrations, and approves every visual check at once.
  */
 export async function startFakeOrigin() {
@@ -162,6 +172,7 @@ export async function startFakeOrigin() {
     request.on("data", (chunk) => chunks.push(chunk));
     request.on("end", () => {
       const body = Buffer.concat(chunks);
+      response.requestSignature = request.headers["x-onshi-signature"];
       const failure = verifySignature(request.method, request.url, request.headers, body, seenNonces);
       if (failure) {
         origin.signatureFailures.push(failure);
@@ -172,6 +183,14 @@ export async function startFakeOrigin() {
       const { mode, revoked, unknown } = origin.behaviour;
       if (mode === "hang") return origin.hanging.push(response);
       if (mode === "error500") return json(response, 500, { error: "internal", message: "Internal error." });
+      if (mode === "impostor") {
+        const status = JSON.stringify({ status: "good" });
+        response.writeHead(200, {
+          "content-type": "application/json",
+          [ANSWER_SIGNATURE_HEADER]: answerSignature("a-key-the-impostor-made-up", response.requestSignature, 200, status),
+        });
+        return response.end(status);
+      }
       if (mode === "garbage") {
         response.writeHead(200, { "content-type": "text/html" });
         return response.end("<html>surprise</html>");

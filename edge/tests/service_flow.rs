@@ -117,6 +117,52 @@ fn audit_events_record_every_decision_without_personal_data() {
     }
 }
 
+/// A network between edge and origin that rewrites every `revoked` certificate status to `good`, keeping the
+/// signature that came with the answer.
+fn rewriting_network(outcome: OriginOutcome) -> OriginOutcome {
+    match outcome {
+        OriginOutcome::Answered { status, body, signature } => {
+            let text = String::from_utf8(body).unwrap().replace("revoked", "good");
+            OriginOutcome::Answered { status, body: text.into_bytes(), signature }
+        }
+        other => other,
+    }
+}
+
+#[test]
+fn an_answer_rewritten_between_origin_and_edge_opens_nothing_and_says_nothing() {
+    let config = config();
+    let ports = FakePorts::new(origin_with_revoked(CARD0_SERIAL));
+    let api = EdgeApi::new(&config, &ports);
+    let kiosk = enrolled_kiosk(&api, 7);
+    let body = kiosk.answered_challenge(&api, CARD0_CERT, CARD0_KEY, NOW);
+    // Untouched, the origin's `revoked` stands.
+    assert_eq!(kiosk.session(&api, &body, NOW), Err(EdgeError::CertificateRevoked));
+
+    // Turned into `good` on the way, it opens no session: the answer no longer matches the origin's signature.
+    *ports.in_between.borrow_mut() = Some(Box::new(rewriting_network));
+    let body = kiosk.answered_challenge(&api, CARD0_CERT, CARD0_KEY, NOW);
+    assert_eq!(kiosk.session(&api, &body, NOW), Err(EdgeError::OriginUnverified { status: 200 }));
+    assert_eq!(EdgeError::OriginUnverified { status: 200 }.code(), ErrorCode::OriginError);
+    assert!(ports.warnings.borrow().iter().any(|warning| warning.contains("without the origin's signature")));
+
+    // A card the origin calls good still opens a session, but a rewritten qualification answer is not shown.
+    let ports = FakePorts::new(origin_with_revoked("none"));
+    let api = EdgeApi::new(&config, &ports);
+    let kiosk = enrolled_kiosk(&api, 7);
+    let body = kiosk.answered_challenge(&api, CARD0_CERT, CARD0_KEY, NOW);
+    let session = kiosk.session(&api, &body, NOW).unwrap();
+    assert_eq!(kiosk.qualification(&api, Some(&session), b"", NOW), Ok(valid_answer()));
+    *ports.in_between.borrow_mut() = Some(Box::new(|outcome| match outcome {
+        // An old answer, or one from somewhere else, with no signature or a made-up one.
+        OriginOutcome::Answered { status, body, .. } => {
+            OriginOutcome::Answered { status, body, signature: Some("00".repeat(32)) }
+        }
+        other => other,
+    }));
+    assert_eq!(kiosk.qualification(&api, Some(&session), b"", NOW), Err(EdgeError::OriginUnverified { status: 200 }));
+}
+
 #[test]
 fn an_enrolment_code_works_once_and_only_for_a_valid_key() {
     let config = config();
@@ -394,7 +440,10 @@ fn origin_failures_become_typed_errors() {
     for (outcome, expected) in [
         (OriginOutcome::Unreachable, EdgeError::OriginUnavailable),
         (OriginOutcome::TimedOut, EdgeError::OriginTimeout),
-        (OriginOutcome::Answered { status: 200, body: b"garbage".to_vec() }, EdgeError::OriginError { status: 200 }),
+        (
+            OriginOutcome::Answered { status: 200, body: b"garbage".to_vec(), signature: None },
+            EdgeError::OriginError { status: 200 },
+        ),
     ] {
         let ports = FakePorts::new(Box::new(move |_, _| outcome.clone()));
         let api = EdgeApi::new(&config, &ports);
@@ -421,7 +470,7 @@ fn origin_reads_are_retried_once_after_a_failed_connection_but_not_after_a_timeo
     let config = config();
     for (first, second, expected_sends, expected) in [
         (OriginOutcome::Unreachable, None, 2, Ok(())),
-        (OriginOutcome::Answered { status: 503, body: b"busy".to_vec() }, None, 2, Ok(())),
+        (OriginOutcome::Answered { status: 503, body: b"busy".to_vec(), signature: None }, None, 2, Ok(())),
         (OriginOutcome::Unreachable, Some(OriginOutcome::Unreachable), 2, Err(EdgeError::OriginUnavailable)),
         (OriginOutcome::TimedOut, None, 1, Err(EdgeError::OriginTimeout)),
     ] {

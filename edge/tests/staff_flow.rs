@@ -436,6 +436,36 @@ fn the_name_the_admin_gave_a_kiosk_goes_with_its_visual_checks_and_its_short_id_
 }
 
 #[test]
+fn where_the_admin_said_a_kiosk_stands_goes_with_its_visual_checks_and_nothing_without_it() {
+    let config = config();
+    let ports = FakePorts::new(scripted_origin(false));
+    let api = EdgeApi::new(&config, &ports);
+    let placed = device_enrolled_with(
+        &api,
+        7,
+        &serde_json::json!({ "facility_code": FACILITY, "label": "受付2", "location": " 2階 小児科待合 ", "staffed": true }),
+    );
+    let unplaced = labelled_kiosk(&api, 8, Some("受付3"));
+    let body = visual_check_body(CARD0_CERT);
+    for kiosk in [&placed, &unplaced] {
+        block_on(api.request_visual_check(&kiosk.request("/api/v1/visual-check", &body, NOW))).unwrap();
+    }
+    let created: Vec<VisualCheckCreate> =
+        ports.sent_to("/v1/visual-checks").iter().map(|sent| serde_json::from_slice(sent).unwrap()).collect();
+    assert_eq!(created[0].device_location.as_deref(), Some("2階 小児科待合"));
+    assert_eq!(created[1].device_location, None);
+
+    // A location that is no place is refused when the code is issued, before anything is stored.
+    let authorization = format!("Bearer {ADMIN_TOKEN}");
+    for bad in ["", "　", "2階\n待合", &"あ".repeat(41)] {
+        let body = serde_json::to_vec(&serde_json::json!({ "facility_code": FACILITY, "location": bad })).unwrap();
+        let refused =
+            block_on(api.issue_enrolment_code(&admin_post("/api/v1/admin/enrolment-codes", &body, &authorization)));
+        assert_eq!(refused.unwrap_err(), EdgeError::BadRequest, "{bad:?}");
+    }
+}
+
+#[test]
 fn a_kiosk_withdraws_its_own_visual_check_and_a_decision_on_it_is_refused_by_its_code() {
     let config = config();
     let ports = FakePorts::new(Box::new(|path, body| match path {

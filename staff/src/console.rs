@@ -272,6 +272,13 @@ fn pending_item(props: &PendingProps) -> Html {
                 if let Some(device) = p.device_label.clone() {
                     <span class="device">{ STAFF.fill(lang, "staff.pending.device", &[("label", &device)]) }</span>
                 }
+                // Where the kiosk stands, as the admin named the place: staff who did not set the kiosks up still
+                // walk to the right one.
+                if let Some(location) = p.device_location.clone() {
+                    <span class="location" lang="ja">
+                        { STAFF.fill(lang, "staff.pending.location", &[("location", &location)]) }
+                    </span>
+                }
                 if let Some(key) = reason_key(p.reason) {
                     <span class="reason">{ t(lang, key) }</span>
                 }

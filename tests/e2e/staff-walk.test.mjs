@@ -42,10 +42,10 @@ describe('a receptionist\'s walk through the staff console', () => {
   const env = useStack();
 
   /** A kiosk the admin enrolled under `label`, holding the virtual card of `holder`. */
-  async function namedKiosk(holder, label) {
+  async function namedKiosk(holder, label, location) {
     const kiosk = await openKiosk(env.browser, env.stack.url, { cardIndex: holder.index });
     await screen(kiosk.page, 'enrol');
-    await kiosk.page.fill('#enrol-code', await env.stack.issueEnrolmentCode(undefined, { label }));
+    await kiosk.page.fill('#enrol-code', await env.stack.issueEnrolmentCode(undefined, { label, location }));
     await kiosk.page.click('#enrol-submit');
     await screen(kiosk.page, 'welcome');
     return kiosk;
@@ -135,7 +135,7 @@ describe('a receptionist\'s walk through the staff console', () => {
   test('a patient who asks for 目視 and then presses 最初にもどる leaves the receptionist\'s requests', async () => {
     const { page, context } = await openStaff(env.browser, env.stack, { axe: true });
     const holder = card('valid');
-    const kiosk = await namedKiosk(holder, '受付2');
+    const kiosk = await namedKiosk(holder, '受付2', '2階 小児科待合');
     await kiosk.page.click('#connect');
     await screen(kiosk.page, 'pin');
     await kiosk.page.click('#visual-check');
@@ -143,6 +143,8 @@ describe('a receptionist\'s walk through the staff console', () => {
 
     const pending = await openPendingOf(page, holder.name);
     assert.equal(await pending.locator('.device').textContent(), '端末 受付2');
+    // Where the kiosk stands, as the admin named the place when enrolling it: staff walk to the patient.
+    assert.equal(await pending.locator('.location').textContent(), '設置場所 2階 小児科待合');
     const birthDate = await pending.locator('.birth-date').textContent();
     assert.equal(birthDate, `${wareki(holder.birth_date)} (${holder.birth_date})`);
     assert.equal(birthDate, '昭和55年2月17日 (1980-02-17)');

@@ -14,7 +14,7 @@ use zeroize::Zeroize as _;
 use crate::api::{ApiRequest, EdgeApi, EdgePorts};
 use crate::audit::AuditAction;
 use crate::auth::device::{DEVICE_ID_NONCE_RANDOM_LEN, DeviceId, DeviceRecord, check_public_key};
-use crate::auth::enrolment_code::{ENROLMENT_CODE_LIFETIME_SECS, EnrolmentCode, judge_redemption};
+use crate::auth::enrolment_code::{DeviceTerms, ENROLMENT_CODE_LIFETIME_SECS, EnrolmentCode, judge_redemption};
 use crate::error::EdgeError;
 use crate::http_policy::parse_json;
 
@@ -36,9 +36,7 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
                 return Err(EdgeError::BadRequest);
             }
             let stored = self.ports.redeem_enrolment_code(&code.lookup_key(), request.now_unix).await?;
-            let label = stored.as_ref().and_then(|stored| stored.label.clone());
-            let staffed = stored.as_ref().is_some_and(|stored| stored.staffed);
-            let role = stored.as_ref().map(|stored| stored.role).unwrap_or_default();
+            let terms = stored.as_ref().map(|stored| stored.terms.clone()).unwrap_or_default();
             let facility_code = judge_redemption(stored, request.now_unix)?;
             context.facility = Some(facility_code.as_str().to_owned());
             let device_id =
@@ -51,9 +49,7 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
                     public_key: body.public_key.clone(),
                     enrolled_at: request.now_unix,
                     revoked: false,
-                    label,
-                    staffed,
-                    role,
+                    terms,
                 })
                 .await?;
             Ok(EnrolResponse { device_id: device_id.as_str().to_owned(), facility_code })
@@ -88,9 +84,7 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
                 .store_enrolment_code(
                     &code.lookup_key(),
                     &body.facility_code,
-                    body.label.as_ref(),
-                    body.staffed,
-                    body.role,
+                    &DeviceTerms::requested(&body),
                     expires_at,
                     request.now_unix,
                 )

@@ -138,7 +138,7 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
                 request.now_unix,
                 self.random::<NONCE_RANDOM_LEN>()?,
             )?;
-            outcome = self.ports.send_to_origin(origin_request, timeout_ms).await;
+            outcome = self.exchange(origin_request, timeout_ms).await;
             if !is_retryable(&outcome) {
                 break;
             }
@@ -164,8 +164,13 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
             if body.clerk.as_str().chars().count() > MAX_DECIDED_BY_CHARS {
                 return Err(EdgeError::BadRequest);
             }
-            let origin_request = self.config.origin.get_with_insurer_credential(ORIGIN_HOLDS_PATH, &credential);
-            let outcome = self.ports.send_to_origin(origin_request, self.config.origin_timeout_ms).await;
+            let origin_request = self.config.origin.get_with_insurer_credential(
+                ORIGIN_HOLDS_PATH,
+                &credential,
+                request.now_unix,
+                self.random::<NONCE_RANDOM_LEN>()?,
+            )?;
+            let outcome = self.exchange(origin_request, self.config.origin_timeout_ms).await;
             let summary: HoldSummary = match outcome {
                 OriginOutcome::Answered { status: 401, .. } => return Err(EdgeError::InsurerCredentialInvalid),
                 other => interpret_outcome(other)?,
@@ -289,14 +294,14 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
                 .send_for_insurer(&claims, "POST", ORIGIN_BATCHES_PATH, body, request, MAX_ORIGIN_TIMEOUT_MS)
                 .await?;
             match outcome {
-                OriginOutcome::Answered { status: 200, body } => serde_json::from_slice(&body)
+                OriginOutcome::Answered { status: 200, body, .. } => serde_json::from_slice(&body)
                     .map(BatchUploadAnswer::Applied)
                     .map_err(|_| EdgeError::OriginError { status: 200 }),
                 // A refused file carries its rows beside the `bad_request` code; any other refusal is a code only.
-                OriginOutcome::Answered { status: 400, body } => {
+                OriginOutcome::Answered { status: 400, body, signature } => {
                     match serde_json::from_slice::<serde_json::Value>(&body) {
                         Ok(rejection) if rejection.get("rows").is_some() => Ok(BatchUploadAnswer::Refused(rejection)),
-                        _ => interpret_outcome(OriginOutcome::Answered { status: 400, body }),
+                        _ => interpret_outcome(OriginOutcome::Answered { status: 400, body, signature }),
                     }
                 }
                 other => interpret_outcome(other),

@@ -25,7 +25,7 @@ pub mod staff;
 pub mod visual_check;
 pub mod withdrawal;
 
-use onshi_proto::api::{DeviceLabel, DeviceRole};
+use onshi_proto::api::DeviceRole;
 use onshi_proto::bridge_health::BridgeHealth;
 use onshi_proto::facility::FacilityCode;
 use onshi_proto::origin::{
@@ -37,7 +37,7 @@ use crate::auth::challenge::{ChallengeId, IssuedChallenge, StoredChallenge};
 use crate::auth::device::{
     AuthenticatedDevice, DeviceCheck, DeviceCheckAnswer, DeviceId, DeviceProofHeaders, DeviceRecord, SignedRequest,
 };
-use crate::auth::enrolment_code::StoredEnrolmentCode;
+use crate::auth::enrolment_code::{DeviceTerms, StoredEnrolmentCode};
 use crate::auth::ratelimit::{RateCounter, RateScope, client_key};
 use crate::auth::session::{SessionClaims, bearer_token};
 use crate::auth::staff_session::{StaffCall, StaffCallAnswer, StoredStaffSession};
@@ -92,17 +92,13 @@ pub trait EdgePorts {
         now_unix: i64,
     ) -> Result<Option<StoredChallenge>, EdgeError>;
 
-    /// Remembers an enrolment code (by its lookup key), with the name of the kiosk it will enrol when the admin
-    /// gave one, whether it stands where staff see the patient and what it is for, until some time after
-    /// `expires_at`.
-    #[allow(clippy::too_many_arguments, reason = "one store call, each argument a column")]
+    /// Remembers an enrolment code (by its lookup key), with what the admin said of the device it will enrol,
+    /// until some time after `expires_at`.
     async fn store_enrolment_code(
         &self,
         lookup_key: &str,
         facility_code: &FacilityCode,
-        label: Option<&DeviceLabel>,
-        staffed: bool,
-        role: DeviceRole,
+        terms: &DeviceTerms,
         expires_at: i64,
         now_unix: i64,
     ) -> Result<(), EdgeError>;
@@ -305,12 +301,24 @@ impl<'a, P: EdgePorts> EdgeApi<'a, P> {
         for _attempt in 0..2 {
             let nonce = self.random::<NONCE_RANDOM_LEN>()?;
             let request = self.config.origin.post_json(path, body, forwarded.clone(), now_unix, nonce)?;
-            outcome = self.ports.send_to_origin(request, self.config.origin_timeout_ms).await;
+            outcome = self.exchange(request, self.config.origin_timeout_ms).await;
             if !is_retryable(&outcome) {
                 break;
             }
         }
         interpret_outcome(outcome)
+    }
+
+    /// Sends one signed request to the origin and keeps the answer only when the origin signed it for that request:
+    /// every call to the origin goes through here, so no answer the edge acts on can have been changed on the way.
+    pub(crate) async fn exchange(&self, request: OriginRequest, timeout_ms: u32) -> OriginOutcome {
+        let sent_signature = request.header(onshi_proto::signing::SIGNATURE_HEADER).unwrap_or_default().to_owned();
+        let answer = self.ports.send_to_origin(request, timeout_ms).await;
+        let outcome = self.config.origin.authenticate(&sent_signature, answer);
+        if let OriginOutcome::Unverified { status } = outcome {
+            self.ports.warn(&format!("an origin answer (status {status}) without the origin's signature was refused"));
+        }
+        outcome
     }
 
     /// Counts one attempt that carries no credential yet (an enrolment, a staff login, a device id this edge never

@@ -11,7 +11,7 @@
 //! token), or do I/O of its own (time and randomness come through [`EdgeApi`]'s ports).
 
 use onshi_proto::api::{
-    DeviceRole, StaffCodeRequest, StaffCodeResponse, StaffLoginRequest, StaffNumberQuery, StaffSessionResponse,
+    StaffCodeRequest, StaffCodeResponse, StaffLoginRequest, StaffNumberQuery, StaffSessionResponse,
     StaffVisualCheckDecision, StaffVisualCheckOpen,
 };
 use onshi_proto::identifier::RequestId;
@@ -30,7 +30,9 @@ use zeroize::Zeroize as _;
 use crate::api::own;
 use crate::api::{ApiRequest, AuditContext, EdgeApi, EdgePorts};
 use crate::audit::AuditAction;
-use crate::auth::enrolment_code::{EnrolmentCode, STAFF_CODE_LIFETIME_SECS, judge_redemption, staff_code_lookup_key};
+use crate::auth::enrolment_code::{
+    DeviceTerms, EnrolmentCode, STAFF_CODE_LIFETIME_SECS, judge_redemption, staff_code_lookup_key,
+};
 use crate::auth::ratelimit::{RateCounter, RateScope};
 use crate::auth::session::bearer_token;
 use crate::auth::staff_session::{
@@ -123,9 +125,7 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
                 .store_enrolment_code(
                     &staff_code_lookup_key(&code),
                     &body.facility_code,
-                    None,
-                    false,
-                    DeviceRole::Kiosk,
+                    &DeviceTerms::default(),
                     expires_at,
                     request.now_unix,
                 )

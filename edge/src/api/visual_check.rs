@@ -62,6 +62,7 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
                 facility_code: own(device.facility_code.as_str())?,
                 device_id: own(device.device_id.as_str())?,
                 device_label: Some(own(device.label.clone())?),
+                device_location: device.location.clone().map(own).transpose()?,
                 scope: card.scope,
                 expiry_notice: card.expiry_notice,
                 reason: body.reason,

@@ -23,6 +23,7 @@ use onshi_proto::facility::FacilityCode;
 use serde::{Deserialize, Serialize};
 use spki::{ObjectIdentifier, SubjectPublicKeyInfoRef};
 
+use crate::auth::enrolment_code::DeviceTerms;
 use crate::auth::ratelimit::{RateCounter, RateLimits, RateScope};
 use crate::error::EdgeError;
 use crate::secret::{KeyPurpose, SecretBytes};
@@ -180,23 +181,17 @@ pub struct DeviceRecord {
     pub enrolled_at: i64,
     /// True once an admin revoked it; a revoked device stays revoked.
     pub revoked: bool,
-    /// The name the admin gave it with its enrolment code; absent for a kiosk enrolled without one (or before
-    /// kiosks had names), which staff then know by [`DeviceId::short`].
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub label: Option<String>,
-    /// True when the admin enrolled it as standing where staff see the patient; only such a device may ask for
-    /// 目視. A device stored before the flag existed reads as false: it must be enrolled again to ask.
-    #[serde(default)]
-    pub staffed: bool,
-    /// What it is for; a device stored before roles existed is a kiosk, which it was.
-    #[serde(default)]
-    pub role: DeviceRole,
+    /// What the admin said of it with its enrolment code: name, place, staffed, role. A record stored before any
+    /// of these existed reads each as absent: an unnamed, unplaced, unstaffed kiosk, which must be enrolled again to
+    /// ask for 目視.
+    #[serde(flatten)]
+    pub terms: DeviceTerms,
 }
 
 impl DeviceRecord {
     /// The name staff know the device by: its label, else its short id.
     pub fn display_label(&self) -> String {
-        self.label.clone().unwrap_or_else(|| self.device_id.short().to_owned())
+        self.terms.label.clone().unwrap_or_else(|| self.device_id.short().to_owned())
     }
 }
 
@@ -251,6 +246,9 @@ pub struct AuthenticatedDevice {
     /// The name staff know it by ([`DeviceRecord::display_label`]), passed to the origin with its requests.
     #[serde(default)]
     pub label: String,
+    /// Where it stands, when the admin said so ([`DeviceTerms::location`]), passed with its 目視 requests.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
     /// [`DeviceRecord::staffed`].
     #[serde(default)]
     pub staffed: bool,
@@ -467,8 +465,9 @@ pub fn check_device_proof(
             device_id: record.device_id,
             facility_code,
             label,
-            staffed: record.staffed,
-            role: record.role,
+            location: record.terms.location,
+            staffed: record.terms.staffed,
+            role: record.terms.role,
         },
     }))
 }
@@ -539,9 +538,7 @@ mod tests {
             public_key: Base64Bytes::from(spki(key)),
             enrolled_at: 0,
             revoked,
-            label: None,
-            staffed: false,
-            role: DeviceRole::Kiosk,
+            terms: DeviceTerms::default(),
         }
     }
 
@@ -597,7 +594,10 @@ mod tests {
         assert_eq!(short.chars().count(), DEVICE_SHORT_ID_CHARS);
         assert!(device_id().as_str()[FACILITY.len() + 1..].starts_with(&short));
         assert_eq!(unnamed.display_label(), short);
-        let named = DeviceRecord { label: Some("受付1".into()), ..unnamed.clone() };
+        let named = DeviceRecord {
+            terms: DeviceTerms { label: Some("受付1".into()), ..DeviceTerms::default() },
+            ..unnamed.clone()
+        };
         assert_eq!(named.display_label(), "受付1");
         // The authenticated device carries the name on to the origin.
         let headers = proof(&key, REQUEST, 1_000);
@@ -760,6 +760,7 @@ mod tests {
                         device_id: device_id(),
                         facility_code: facility(),
                         label: device_id().short().to_owned(),
+                        location: None,
                         staffed: false,
                         role: DeviceRole::Kiosk,
                     },

@@ -90,15 +90,40 @@ pub struct StoredEnrolmentCode {
     pub expires_at: i64,
     /// Redemption attempts, this one included.
     pub uses: u32,
-    /// The name the admin gave the kiosk this code enrols ([`onshi_proto::api::DeviceLabel`]), if any.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// What the admin said of the device the code enrols.
+    #[serde(flatten)]
+    pub terms: DeviceTerms,
+}
+
+/// What the admin said of a device when issuing its enrolment code, carried unchanged from the code to the device's
+/// record: the name staff know it by, where it stands, whether staff see the patient there, and what it is for.
+/// Each part may be absent: a device stored before the part existed reads as unnamed, unplaced, unstaffed and a
+/// kiosk, which is the narrowest device there is.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DeviceTerms {
+    /// The name staff know the device by ([`onshi_proto::api::DeviceLabel`]); without one, its short id.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
-    /// True when the admin said the kiosk stands where staff see the patient, so it may ask for 目視.
-    #[serde(default)]
+    /// Where it stands ([`onshi_proto::api::DeviceLocation`]), shown with its name on its 目視 requests.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
+    /// True when it stands where staff see the patient; only such a kiosk may ask for 目視.
     pub staffed: bool,
-    /// What the device is for: a kiosk, or the facility's bridge to its 資格確認端末.
-    #[serde(default)]
+    /// What it is for: a kiosk, the facility's bridge to its 資格確認端末, or an insurer's console.
     pub role: DeviceRole,
+}
+
+impl DeviceTerms {
+    /// The terms of an enrolment code as the admin asked for them.
+    pub fn requested(request: &onshi_proto::api::EnrolmentCodeRequest) -> Self {
+        Self {
+            label: request.label.as_ref().map(|label| label.as_str().to_owned()),
+            location: request.location.as_ref().map(|location| location.as_str().to_owned()),
+            staffed: request.staffed,
+            role: request.role,
+        }
+    }
 }
 
 /// Decides whether redeeming a code succeeds; `record` is `None` when the store has no such code.
@@ -156,9 +181,7 @@ mod tests {
             facility_code: FACILITY.into(),
             expires_at: 100,
             uses,
-            label: None,
-            staffed: false,
-            role: DeviceRole::Kiosk,
+            terms: DeviceTerms::default(),
         };
         assert_eq!(judge_redemption(Some(stored(1)), 100).unwrap().as_str(), FACILITY);
         assert_eq!(judge_redemption(Some(stored(2)), 50), Err(EdgeError::EnrolmentCodeInvalid("already used")));

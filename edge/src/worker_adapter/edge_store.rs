@@ -19,14 +19,13 @@
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 
-use onshi_proto::api::DeviceRole;
 use onshi_proto::bridge_health::BridgeHealth;
 use serde::{Deserialize, Serialize};
 use worker::{DurableObject, Env, Request, Response, Result, SqlStorage, SqlStorageValue, State, durable_object};
 
 use super::webcrypto;
 use crate::auth::device::{DeviceCheck, DeviceId, DeviceRecord, ProofNonce, check_and_count};
-use crate::auth::enrolment_code::StoredEnrolmentCode;
+use crate::auth::enrolment_code::{DeviceTerms, StoredEnrolmentCode};
 use crate::auth::ratelimit::RateCounter;
 use crate::auth::staff_session::{StaffCall, StaffCallAnswer, StoredStaffSession, judge_staff_session};
 use crate::error::EdgeError;
@@ -69,20 +68,12 @@ const SCHEMA: &[&str] = &[
         forget_after INTEGER NOT NULL,
         PRIMARY KEY (name, window_start)
     )",
-    // The name an admin gave the kiosk a code enrols, beside the code rather than in its table, so that an instance
-    // made before kiosks had names needs no change to its table.
-    "CREATE TABLE IF NOT EXISTS enrolment_code_labels (
+    // What the admin said of the device a code enrols (`DeviceTerms` as JSON: name, place, staffed, role), beside
+    // the code rather than in its table, so that a new term needs no change to either table. A code issued before
+    // this table existed (codes live a day) enrols an unnamed, unstaffed kiosk: the narrowest device, never a wider one.
+    "CREATE TABLE IF NOT EXISTS enrolment_code_terms (
         lookup_key TEXT PRIMARY KEY,
-        label TEXT NOT NULL
-    )",
-    // The codes whose kiosk stands where staff see the patient (it may ask for 目視); beside the code, as the labels.
-    "CREATE TABLE IF NOT EXISTS enrolment_codes_staffed (
-        lookup_key TEXT PRIMARY KEY
-    )",
-    // What the device a code enrols is for, when it is not a kiosk; beside the code, as the labels.
-    "CREATE TABLE IF NOT EXISTS enrolment_code_roles (
-        lookup_key TEXT PRIMARY KEY,
-        role TEXT NOT NULL
+        terms TEXT NOT NULL
     )",
     "CREATE TABLE IF NOT EXISTS devices (
         id TEXT PRIMARY KEY,
@@ -165,15 +156,9 @@ pub struct CodeStoreCall {
     pub lookup_key: String,
     /// The facility it enrols into.
     pub facility_code: String,
-    /// The name of the kiosk it enrols, when the admin gave one.
+    /// What the admin said of the device it enrols.
     #[serde(default)]
-    pub label: Option<String>,
-    /// True when the kiosk it enrols stands where staff see the patient.
-    #[serde(default)]
-    pub staffed: bool,
-    /// What the device it enrols is for.
-    #[serde(default)]
-    pub role: DeviceRole,
+    pub terms: DeviceTerms,
     /// Unix seconds after which it is refused.
     pub expires_at: i64,
     /// Unix seconds after which the record may be deleted.
@@ -205,13 +190,8 @@ struct DeviceRow {
 }
 
 #[derive(Deserialize)]
-struct LabelRow {
-    label: String,
-}
-
-#[derive(Deserialize)]
-struct RoleRow {
-    role: String,
+struct TermsRow {
+    terms: String,
 }
 
 #[derive(Deserialize)]
@@ -261,14 +241,12 @@ fn integer(value: i64) -> Result<SqlStorageValue> {
     SqlStorageValue::try_from_i64(value)
 }
 
-/// Deletes the labels, staffed marks and roles of codes that are gone.
-fn forget_code_extras(sql: &SqlStorage) -> Result<()> {
-    for table in ["enrolment_code_labels", "enrolment_codes_staffed", "enrolment_code_roles"] {
-        sql.exec(
-            &format!("DELETE FROM {table} WHERE lookup_key NOT IN (SELECT lookup_key FROM enrolment_codes)"),
-            None,
-        )?;
-    }
+/// Deletes the terms of codes that are gone.
+fn forget_code_terms(sql: &SqlStorage) -> Result<()> {
+    sql.exec(
+        "DELETE FROM enrolment_code_terms WHERE lookup_key NOT IN (SELECT lookup_key FROM enrolment_codes)",
+        None,
+    )?;
     Ok(())
 }
 
@@ -448,7 +426,7 @@ impl DurableObject for EdgeStore {
             CODE_STORE_PATH => {
                 let call: CodeStoreCall = request.json().await?;
                 sql.exec("DELETE FROM enrolment_codes WHERE forget_after < ?", vec![integer(call.now)?])?;
-                forget_code_extras(&sql)?;
+                forget_code_terms(&sql)?;
                 sql.exec(
                     "INSERT INTO enrolment_codes (lookup_key, facility_code, expires_at, forget_after, uses) \
                      VALUES (?, ?, ?, ?, 0)",
@@ -459,30 +437,18 @@ impl DurableObject for EdgeStore {
                         integer(call.forget_after)?,
                     ],
                 )?;
-                if call.staffed {
-                    sql.exec(
-                        "INSERT INTO enrolment_codes_staffed (lookup_key) VALUES (?)",
-                        vec![call.lookup_key.clone().into()],
-                    )?;
-                }
-                if !call.role.is_kiosk() {
-                    sql.exec(
-                        "INSERT INTO enrolment_code_roles (lookup_key, role) VALUES (?, ?)",
-                        vec![call.lookup_key.clone().into(), call.role.as_str().into()],
-                    )?;
-                }
-                if let Some(label) = call.label {
-                    sql.exec(
-                        "INSERT INTO enrolment_code_labels (lookup_key, label) VALUES (?, ?)",
-                        vec![call.lookup_key.into(), label.into()],
-                    )?;
-                }
+                let terms =
+                    serde_json::to_string(&call.terms).map_err(|error| worker::Error::RustError(error.to_string()))?;
+                sql.exec(
+                    "INSERT INTO enrolment_code_terms (lookup_key, terms) VALUES (?, ?)",
+                    vec![call.lookup_key.into(), terms.into()],
+                )?;
                 Response::from_json(&true)
             }
             CODE_REDEEM_PATH => {
                 let call: CodeRedeemCall = request.json().await?;
                 sql.exec("DELETE FROM enrolment_codes WHERE forget_after < ?", vec![integer(call.now)?])?;
-                forget_code_extras(&sql)?;
+                forget_code_terms(&sql)?;
                 let rows: Vec<StoredEnrolmentCode> = sql
                     .exec(
                         "UPDATE enrolment_codes SET uses = uses + 1 WHERE lookup_key = ? \
@@ -493,25 +459,12 @@ impl DurableObject for EdgeStore {
                 let Some(mut stored) = rows.into_iter().next() else {
                     return Response::from_json(&None::<StoredEnrolmentCode>);
                 };
-                let staffed: Vec<IdRow> = sql
-                    .exec(
-                        "SELECT lookup_key AS id FROM enrolment_codes_staffed WHERE lookup_key = ?",
-                        vec![call.lookup_key.clone().into()],
-                    )?
+                let terms: Vec<TermsRow> = sql
+                    .exec("SELECT terms FROM enrolment_code_terms WHERE lookup_key = ?", vec![call.lookup_key.into()])?
                     .to_array()?;
-                stored.staffed = !staffed.is_empty();
-                let roles: Vec<RoleRow> = sql
-                    .exec(
-                        "SELECT role FROM enrolment_code_roles WHERE lookup_key = ?",
-                        vec![call.lookup_key.clone().into()],
-                    )?
-                    .to_array()?;
-                // An unreadable role fails closed: the device is then a kiosk, which may hand on no reader result.
-                stored.role = roles.first().and_then(|row| row.role.parse().ok()).unwrap_or_default();
-                let labels: Vec<LabelRow> = sql
-                    .exec("SELECT label FROM enrolment_code_labels WHERE lookup_key = ?", vec![call.lookup_key.into()])?
-                    .to_array()?;
-                stored.label = labels.into_iter().next().map(|row| row.label);
+                // Unreadable terms fail closed: the device is then an unnamed, unstaffed kiosk, which may neither ask
+                // for 目視 nor hand on a reader's result.
+                stored.terms = terms.first().and_then(|row| serde_json::from_str(&row.terms).ok()).unwrap_or_default();
                 Response::from_json(&Some(stored))
             }
             DEVICE_STORE_PATH => {

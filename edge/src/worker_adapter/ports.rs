@@ -23,12 +23,12 @@ use crate::api::EdgePorts;
 use crate::audit::AuditEvent;
 use crate::auth::challenge::{ChallengeId, IssuedChallenge, StoredChallenge};
 use crate::auth::device::{DeviceCheck, DeviceCheckAnswer, DeviceId, DeviceRecord, facility_store_name};
-use crate::auth::enrolment_code::{ENROLMENT_CODE_LIFETIME_SECS, StoredEnrolmentCode, code_store_name};
+use crate::auth::enrolment_code::{DeviceTerms, ENROLMENT_CODE_LIFETIME_SECS, StoredEnrolmentCode, code_store_name};
 use crate::auth::ratelimit::{RateCounter, client_bucket_name};
 use crate::auth::staff_session::{StaffCall, StaffCallAnswer, StoredStaffSession};
 use crate::error::EdgeError;
 use crate::proxy::{OriginOutcome, OriginRequest};
-use onshi_proto::api::{DeviceLabel, DeviceRole};
+use onshi_proto::answer_signing::ANSWER_SIGNATURE_HEADER;
 use onshi_proto::bridge_health::BridgeHealth;
 use onshi_proto::facility::FacilityCode;
 
@@ -106,18 +106,14 @@ impl EdgePorts for WorkerPorts<'_> {
         &self,
         lookup_key: &str,
         facility_code: &FacilityCode,
-        label: Option<&DeviceLabel>,
-        staffed: bool,
-        role: DeviceRole,
+        terms: &DeviceTerms,
         expires_at: i64,
         now_unix: i64,
     ) -> Result<(), EdgeError> {
         let call = CodeStoreCall {
             lookup_key: lookup_key.to_owned(),
             facility_code: facility_code.as_str().to_owned(),
-            label: label.map(|label| label.as_str().to_owned()),
-            staffed,
-            role,
+            terms: terms.clone(),
             expires_at,
             forget_after: expires_at.saturating_add(ENROLMENT_CODE_LIFETIME_SECS),
             now: now_unix,
@@ -230,9 +226,10 @@ impl EdgePorts for WorkerPorts<'_> {
         let exchange = async {
             let mut response: Response = fetch.send_with_signal(&signal).await.map_err(|_| ())?;
             let status = response.status_code();
-            // A body that breaks off mid-way is as useless as a garbled one.
+            let signature = response.headers().get(ANSWER_SIGNATURE_HEADER).ok().flatten();
+            // A body that breaks off mid-way is as useless as a garbled one (and will not match its signature).
             let body = response.bytes().await.unwrap_or_default();
-            Ok::<_, ()>(OriginOutcome::Answered { status, body })
+            Ok::<_, ()>(OriginOutcome::Answered { status, body, signature })
         };
         futures::pin_mut!(exchange);
         let deadline = Delay::from(Duration::from_millis(u64::from(timeout_ms)));

@@ -15,19 +15,19 @@ use onshi_edge::auth::challenge::{ChallengeId, IssuedChallenge, StoredChallenge}
 use onshi_edge::auth::device::{
     DeviceCheck, DeviceCheckAnswer, DeviceId, DeviceProofHeaders, DeviceRecord, PendingProof, check_and_count,
 };
-use onshi_edge::auth::enrolment_code::StoredEnrolmentCode;
+use onshi_edge::auth::enrolment_code::{DeviceTerms, StoredEnrolmentCode};
 use onshi_edge::auth::ratelimit::RateCounter;
 use onshi_edge::auth::staff_session::{StaffCall, StaffCallAnswer, StoredStaffSession, judge_staff_session};
 use onshi_edge::config::EdgeConfig;
 use onshi_edge::proxy::{OriginOutcome, OriginRequest};
 use onshi_proto::api::{
-    ChallengePurpose, ChallengeResponse, DeviceLabel, DeviceRole, EnrolRequest, SessionRequest, SessionResponse,
-    card_challenge_message, device_proof_message,
+    ChallengePurpose, ChallengeResponse, EnrolRequest, SessionRequest, SessionResponse, card_challenge_message,
+    device_proof_message,
 };
 use onshi_proto::bridge_health::BridgeHealth;
 use onshi_proto::facility::FacilityCode;
 use onshi_proto::qualification::{QualificationAnswer, Reason, Validity};
-use onshi_proto::{Base64Bytes, signing};
+use onshi_proto::{Base64Bytes, answer_signing, signing};
 use p256::pkcs8::{DecodePublicKey as _, EncodePublicKey as _};
 use rsa::pkcs1v15::SigningKey;
 use rsa::pkcs8::DecodePrivateKey;
@@ -53,6 +53,9 @@ pub type OriginScript = Box<dyn Fn(&str, &[u8]) -> OriginOutcome>;
 /// A scripted origin that sees the whole request (its method and headers), for the insurer routes.
 pub type RequestScript = Box<dyn Fn(&OriginRequest) -> OriginOutcome>;
 
+/// A network between edge and origin: what reaches the edge for what the origin answered.
+pub type NetworkInBetween = Box<dyn Fn(OriginOutcome) -> OriginOutcome>;
+
 pub struct FakePorts {
     pub next_random: Cell<u8>,
     pub challenges: RefCell<HashMap<String, StoredChallenge>>,
@@ -71,6 +74,8 @@ pub struct FakePorts {
     /// When set, answers every request whose signature (or insurer credential) holds, in place of `origin`.
     pub request_origin: Option<RequestScript>,
     pub sent: RefCell<Vec<OriginRequest>>,
+    /// When set, a network between edge and origin that may change each answer on its way back.
+    pub in_between: RefCell<Option<NetworkInBetween>>,
 }
 
 impl FakePorts {
@@ -90,6 +95,7 @@ impl FakePorts {
             origin,
             request_origin: None,
             sent: RefCell::default(),
+            in_between: RefCell::default(),
         }
     }
 
@@ -166,9 +172,7 @@ impl EdgePorts for FakePorts {
         &self,
         lookup_key: &str,
         facility_code: &FacilityCode,
-        label: Option<&DeviceLabel>,
-        staffed: bool,
-        role: DeviceRole,
+        terms: &DeviceTerms,
         expires_at: i64,
         _now: i64,
     ) -> Result<(), EdgeError> {
@@ -176,9 +180,7 @@ impl EdgePorts for FakePorts {
             facility_code: facility_code.as_str().to_owned(),
             expires_at,
             uses: 0,
-            label: label.map(|label| label.as_str().to_owned()),
-            staffed,
-            role,
+            terms: terms.clone(),
         };
         self.codes.borrow_mut().insert(lookup_key.to_owned(), record);
         Ok(())
@@ -311,10 +313,21 @@ impl EdgePorts for FakePorts {
                 None => (self.origin)(&path, &request.body),
             }
         } else {
-            OriginOutcome::Answered { status: 401, body: br#"{"error":"unauthorized","message":"x"}"#.to_vec() }
+            json(401, &serde_json::json!({ "error": "unauthorized", "message": "x" }))
+        };
+        // The origin signs every answer to a request that presents a signature, as the real one does.
+        let outcome = match (outcome, request.header(signing::SIGNATURE_HEADER)) {
+            (OriginOutcome::Answered { status, body, .. }, Some(sent)) => {
+                let signature = answer_signing::sign_answer(ORIGIN_KEY.as_bytes(), sent, status, &body).ok();
+                OriginOutcome::Answered { status, body, signature }
+            }
+            (outcome, _) => outcome,
         };
         self.sent.borrow_mut().push(request);
-        outcome
+        match self.in_between.borrow().as_ref() {
+            Some(network) => network(outcome),
+            None => outcome,
+        }
     }
 }
 
@@ -485,7 +498,7 @@ pub fn session_body(challenge: &ChallengeResponse, certificate: &[u8], signature
 }
 
 pub fn json(status: u16, value: &impl serde::Serialize) -> OriginOutcome {
-    OriginOutcome::Answered { status, body: serde_json::to_vec(value).unwrap() }
+    OriginOutcome::Answered { status, body: serde_json::to_vec(value).unwrap(), signature: None }
 }
 
 /// A valid answer with no records, as of NOW's day: what a scripted origin answers when the records do not matter.

@@ -27,6 +27,7 @@ use onshi_proto::reader_result::READER_RESULT_PATH;
 use onshi_proto::withdrawal::{ORIGIN_CONSENT_WITHDRAWAL_PATH, ORIGIN_REGISTRATION_CANCEL_PATH};
 
 pub mod admin;
+pub mod answer_signed;
 pub mod api_doc;
 pub mod audit;
 pub mod card;
@@ -143,6 +144,7 @@ pub fn router_with(state: AppState, settings: RouterSettings) -> Router {
         .layer(axum::middleware::from_fn_with_state(settings.time_limit, time_limit))
         .layer(axum::middleware::map_response(typed_refusals))
         .layer(axum::middleware::map_response(no_store))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), answer_signed::sign_answers))
         .layer(axum::middleware::from_fn_with_state(state.clone(), ops::track))
         .with_state(state)
 }

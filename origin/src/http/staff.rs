@@ -135,6 +135,7 @@ pub(crate) async fn create_visual_check(
             facility_code: &request.facility_code,
             device_id: &request.device_id,
             device_label: request.device_label.as_deref(),
+            device_location: request.device_location.as_deref(),
             certificate: &request.certificate,
             requested_at: now,
             expires_at,

@@ -107,6 +107,7 @@ struct PendingRow {
     expires_at: i64,
     device_id: String,
     device_label: Option<String>,
+    device_location: Option<String>,
     reason: String,
 }
 
@@ -167,6 +168,7 @@ pub(crate) struct NewVisualCheck<'a> {
     pub(crate) facility_code: &'a str,
     pub(crate) device_id: &'a str,
     pub(crate) device_label: Option<&'a str>,
+    pub(crate) device_location: Option<&'a str>,
     pub(crate) certificate: &'a CertificateRef,
     pub(crate) requested_at: i64,
     pub(crate) expires_at: i64,
@@ -199,7 +201,7 @@ impl Store {
     /// staff open one request at a time ([`Store::visual_check_person`]).
     pub(crate) async fn pending_visual_checks(&self, facility_code: &str, now: i64) -> Result<Vec<PendingVisualCheck>> {
         let rows: Vec<PendingRow> = sqlx::query_as(
-            "SELECT id, requested_at, expires_at, device_id, device_label, reason FROM visual_checks \
+            "SELECT id, requested_at, expires_at, device_id, device_label, device_location, reason FROM visual_checks \
              WHERE facility_code = $1 AND state = 'pending' AND expires_at >= $2 \
              ORDER BY requested_at, id",
         )
@@ -215,6 +217,7 @@ impl Store {
                     expires_at: row.expires_at,
                     device_id: Some(row.device_id),
                     device_label: row.device_label,
+                    device_location: row.device_location,
                     reason: parse_stored("visual check reason", &row.reason)?,
                 })
             })
@@ -246,15 +249,16 @@ impl Store {
     /// Records a pending visual check.
     pub(crate) async fn insert_visual_check(&self, check: &NewVisualCheck<'_>) -> Result<()> {
         sqlx::query(
-            "INSERT INTO visual_checks (id, facility_code, device_id, device_label, certificate_issuer, \
-                                        certificate_serial, state, requested_at, expires_at, scope, \
-                                        certificate_notice, certificate_expiry_date, reason) \
-             VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $8, $9, $10, $11, $12)",
+            "INSERT INTO visual_checks (id, facility_code, device_id, device_label, device_location, \
+                                        certificate_issuer, certificate_serial, state, requested_at, expires_at, \
+                                        scope, certificate_notice, certificate_expiry_date, reason) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', $8, $9, $10, $11, $12, $13)",
         )
         .bind(check.id)
         .bind(check.facility_code)
         .bind(check.device_id)
         .bind(check.device_label)
+        .bind(check.device_location)
         .bind(check.certificate.issuer.as_str())
         .bind(check.certificate.serial.as_str())
         .bind(check.requested_at)

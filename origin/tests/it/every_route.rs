@@ -38,6 +38,7 @@ async fn visual_check(origin: &Origin) -> String {
         facility_code: FACILITY.try_into().unwrap(),
         device_id: KIOSK.try_into().unwrap(),
         device_label: Some("受付1".try_into().unwrap()),
+        device_location: Some("1階 受付前".try_into().unwrap()),
         scope: Default::default(),
         expiry_notice: None,
         reason: Default::default(),

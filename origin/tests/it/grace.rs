@@ -166,6 +166,7 @@ async fn a_visual_check_keeps_the_scope_and_the_grace_of_its_certificate(db: Db)
         facility_code: FACILITY.try_into().unwrap(),
         device_id: "kiosk-1".try_into().unwrap(),
         device_label: Some("受付1".try_into().unwrap()),
+        device_location: None,
         scope,
         expiry_notice,
         reason: Default::default(),

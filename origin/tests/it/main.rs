@@ -5,6 +5,7 @@
 #[macro_use]
 mod fixture;
 
+mod answer_signature;
 mod batch_bounds;
 mod batches;
 mod binary;

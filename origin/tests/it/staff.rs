@@ -18,6 +18,7 @@ const OTHER_FACILITY: &str = "2712345673";
 const KIOSK: &str = "kiosk-1";
 /// The name the admin gave [`KIOSK`].
 const KIOSK_LABEL: &str = "受付1";
+const KIOSK_LOCATION: &str = "1階 受付前";
 
 async fn check_in(origin: &Origin, serial: &str, facility_code: Option<&str>) -> QualificationAnswer {
     let query = CardQualificationQuery {
@@ -45,6 +46,7 @@ async fn request_visual_check_because(origin: &Origin, serial: &str, reason: Vis
         facility_code: FACILITY.try_into().unwrap(),
         device_id: KIOSK.try_into().unwrap(),
         device_label: Some(KIOSK_LABEL.try_into().unwrap()),
+        device_location: Some(KIOSK_LOCATION.try_into().unwrap()),
         scope: Default::default(),
         expiry_notice: None,
         reason,
@@ -273,6 +275,7 @@ async fn staff_see_why_each_kiosk_asked_for_a_visual_check(db: Db) {
         facility_code: FACILITY.try_into().unwrap(),
         device_id: KIOSK.try_into().unwrap(),
         device_label: None,
+        device_location: None,
         scope: Default::default(),
         expiry_notice: None,
         reason: VisualCheckReason::PinNotSet,
@@ -447,6 +450,7 @@ async fn a_withdrawn_visual_check_leaves_the_list_and_a_decision_on_it_is_refuse
     let listed = origin.staff_list(FACILITY).await;
     assert_eq!(listed.pending.len(), 1);
     assert_eq!(listed.pending[0].device_label.as_deref(), Some(KIOSK_LABEL));
+    assert_eq!(listed.pending[0].device_location.as_deref(), Some(KIOSK_LOCATION));
 
     // Only the kiosk that asked may withdraw it; to any other it does not exist.
     let other_kiosk =

@@ -180,6 +180,9 @@ pub struct EnrolmentCodeRequest {
     /// The name staff will know the kiosk by, e.g. `受付1`; without one the edge names it by its short id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub label: Option<DeviceLabel>,
+    /// Where the kiosk stands (`1階 受付前`), shown with its name on each 目視 request so that staff find the patient.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<DeviceLocation>,
     /// True when the kiosk stands where staff see the patient (a reception counter, a pharmacy's PC reader): only
     /// such a device may ask staff for a visual check (目視), which stands on staff seeing the person beside the
     /// card. Unset is false, so a kiosk in an unattended corner cannot queue 目視 requests at all.
@@ -216,7 +219,9 @@ impl DeviceRole {
     }
 }
 
-pub use crate::identifier::{DEVICE_LABEL_MAX_CHARS, DeviceLabel, DeviceLabelError};
+pub use crate::identifier::{
+    DEVICE_LABEL_MAX_CHARS, DEVICE_LOCATION_MAX_CHARS, DeviceLabel, DeviceLabelError, DeviceLocation,
+};
 
 /// Body of `POST` [`ADMIN_FACILITY_ADMINS_PATH`]: the facility whose admin the credential is for, and who holds it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -567,6 +572,14 @@ mod tests {
         let labelled: EnrolmentCodeRequest =
             serde_json::from_str(r#"{"facility_code":"0110113719","label":"2F 待合"}"#).unwrap();
         assert_eq!(labelled.label.unwrap().as_str(), "2F 待合");
+        let placed: EnrolmentCodeRequest =
+            serde_json::from_str(r#"{"facility_code":"0110113719","label":"受付1","location":" 1階 受付前 "}"#)
+                .unwrap();
+        assert_eq!(placed.location.unwrap().as_str(), "1階 受付前");
+        assert!(
+            serde_json::from_str::<EnrolmentCodeRequest>(r#"{"facility_code":"0110113719","location":"1階\n待合"}"#)
+                .is_err()
+        );
         assert!(serde_json::from_str::<EnrolmentCodeRequest>(r#"{"facility_code":"0110113719","label":""}"#).is_err());
         let bare: EnrolmentCodeRequest = serde_json::from_str(r#"{"facility_code":"0110113719"}"#).unwrap();
         assert_eq!(bare.label, None);

@@ -1,5 +1,6 @@
 //! Bounded identifiers the tiers pass along for the audit trail and for staff: device ids, a kiosk's name
-//! ([`DeviceLabel`]), 任意の識別子 (`ArbitraryIdentifier`), staff ids and 目視 request ids. They are chosen by software, not checked against a
+//! ([`DeviceLabel`]) and where it stands ([`DeviceLocation`]), 任意の識別子 (`ArbitraryIdentifier`), staff ids and
+//! 目視 request ids. They are chosen by software, not checked against a
 //! registry, so the only rules are bounds that keep a log line and a table cell sane.
 
 use crate::text::{is_plain_line, validated_text};
@@ -63,33 +64,56 @@ crate::text::validated_text! {
     pub struct DeviceLabel, error = DeviceLabelError;
 }
 
-/// Why a text is not a [`DeviceLabel`].
+/// Longest [`DeviceLocation`], in characters: a floor, a wing and a landmark (`2階 東棟 小児科待合 エレベーター前`).
+pub const DEVICE_LOCATION_MAX_CHARS: usize = 40;
+
+crate::text::validated_text! {
+    /// Where a kiosk stands, as staff would walk to it (`1階 受付前`, `2F 小児科待合`): given by the admin with the
+    /// enrolment code beside the [`DeviceLabel`] and shown with it on each 目視 request, so that staff who did not
+    /// set the kiosks up still find the patient. It names a place, never a person. Trimmed, 1 to
+    /// [`DEVICE_LOCATION_MAX_CHARS`] characters, no control characters.
+    pub struct DeviceLocation, error = DeviceLabelError;
+}
+
+/// Why a text is not a [`DeviceLabel`] or a [`DeviceLocation`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum DeviceLabelError {
     /// Nothing but white space.
-    #[error("a device label must not be empty")]
+    #[error("a device label or location must not be empty")]
     Empty,
-    /// Longer than [`DEVICE_LABEL_MAX_CHARS`].
-    #[error("a device label has at most {DEVICE_LABEL_MAX_CHARS} characters")]
+    /// Longer than [`DEVICE_LABEL_MAX_CHARS`] (a label) or [`DEVICE_LOCATION_MAX_CHARS`] (a location).
+    #[error("a device label has at most {DEVICE_LABEL_MAX_CHARS} characters, a location {DEVICE_LOCATION_MAX_CHARS}")]
     TooLong,
     /// A line break, tab or other control character.
-    #[error("a device label must not hold control characters")]
+    #[error("a device label or location must not hold control characters")]
     ControlCharacter,
+}
+
+/// The one rule for the names of places staff read: trimmed, not empty, at most `max_chars`, one plain line.
+fn place_text(text: &str, max_chars: usize) -> Result<String, DeviceLabelError> {
+    let trimmed = text.trim();
+    if trimmed.is_empty() {
+        Err(DeviceLabelError::Empty)
+    } else if trimmed.chars().count() > max_chars {
+        Err(DeviceLabelError::TooLong)
+    } else if trimmed.chars().any(char::is_control) {
+        Err(DeviceLabelError::ControlCharacter)
+    } else {
+        Ok(trimmed.to_owned())
+    }
 }
 
 impl DeviceLabel {
     /// Reads a label as typed; white space around it does not count.
     pub fn parse(text: &str) -> Result<Self, DeviceLabelError> {
-        let trimmed = text.trim();
-        if trimmed.is_empty() {
-            Err(DeviceLabelError::Empty)
-        } else if trimmed.chars().count() > DEVICE_LABEL_MAX_CHARS {
-            Err(DeviceLabelError::TooLong)
-        } else if trimmed.chars().any(char::is_control) {
-            Err(DeviceLabelError::ControlCharacter)
-        } else {
-            Ok(Self(trimmed.to_owned()))
-        }
+        place_text(text, DEVICE_LABEL_MAX_CHARS).map(Self)
+    }
+}
+
+impl DeviceLocation {
+    /// Reads a location as typed; white space around it does not count.
+    pub fn parse(text: &str) -> Result<Self, DeviceLabelError> {
+        place_text(text, DEVICE_LOCATION_MAX_CHARS).map(Self)
     }
 }
 
@@ -114,5 +138,17 @@ mod tests {
         }
         assert!(RequestId::parse(&"a".repeat(MAX_REQUEST_ID_LEN + 1)).is_err());
         assert!(serde_json::from_str::<RequestId>("\"a/b\"").is_err());
+    }
+
+    #[test]
+    fn a_location_is_a_trimmed_plain_line_longer_than_a_label() {
+        assert_eq!(DeviceLocation::parse("  1階 受付前 ").unwrap().as_str(), "1階 受付前");
+        let long = "あ".repeat(DEVICE_LOCATION_MAX_CHARS);
+        assert!(DeviceLabel::parse(&long).is_err());
+        assert!(DeviceLocation::parse(&long).is_ok());
+        assert_eq!(DeviceLocation::parse(&format!("{long}あ")), Err(DeviceLabelError::TooLong));
+        assert_eq!(DeviceLocation::parse("\u{3000}"), Err(DeviceLabelError::Empty));
+        assert_eq!(DeviceLocation::parse("2F\n待合"), Err(DeviceLabelError::ControlCharacter));
+        assert!(serde_json::from_str::<DeviceLocation>("\"2F\\t待合\"").is_err());
     }
 }

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::facility::FacilityCode;
-use crate::identifier::{DeviceLabel, Identifier, RequestId};
+use crate::identifier::{DeviceLabel, DeviceLocation, Identifier, RequestId};
 use crate::insured_number::{BranchNumber, InsuredNo, InsuredSymbol};
 use crate::insurer_number::InsurerNumber;
 
@@ -476,6 +476,9 @@ pub struct PendingVisualCheck {
     /// That kiosk's name ([`crate::api::DeviceLabel`]), so staff know where the patient waits.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub device_label: Option<String>,
+    /// Where that kiosk stands ([`crate::api::DeviceLocation`]), when the admin said so at its enrolment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_location: Option<String>,
     /// Why the kiosk asked. The name and birth date behind the request are not listed: staff open one request at a
     /// time ([`VisualCheckPerson`]), and each opening is audited with the person.
     #[serde(default)]
@@ -508,6 +511,9 @@ pub struct VisualCheckCreate {
     /// The kiosk's name, shown to staff beside the request and on the check-in it leads to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub device_label: Option<DeviceLabel>,
+    /// Where the kiosk stands, shown to staff beside its name on the request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_location: Option<DeviceLocation>,
     /// What the session staff approve may do: a certificate in its grace period confirms the qualification only.
     #[serde(default)]
     pub scope: CardScope,
