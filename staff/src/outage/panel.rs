@@ -45,12 +45,13 @@ pub struct OutagePanelProps {
 /// first sign that the service is down again: the rest stay pending for the next round.
 async fn recheck_all(token: &str) -> Result<Vec<Entry>, crate::error::StaffError> {
     for entry in vault::all().await? {
-        let Some(query) = entry.declaration.lookup().filter(|_| entry.needs_recheck()) else { continue };
+        let Some(query) = entry.declaration.lookup().filter(|_| entry.needs_recheck(now_unix())) else { continue };
         match client::by_number(token, &query).await {
             Ok(answer) => vault::put(&entry.rechecked(&answer, now_unix())).await?,
             Err(code) if is_outage_code(code) => break,
-            // Any other refusal (a record held by its insurer, the session's allowance) leaves it pending.
-            Err(_) => {}
+            // Any other refusal (a record held by its insurer, the session's allowance) leaves it pending, to be
+            // tried again after a while.
+            Err(_) => vault::put(&entry.refused(now_unix())).await?,
         }
     }
     vault::all().await

@@ -54,6 +54,11 @@ impl Recheck {
     }
 }
 
+/// Seconds before a lookup that was answered without settling is tried again: each try counts against the
+/// by-number check's allowances (per insured number a day, per staff session), which a refusal would not change
+/// within minutes.
+pub const RETRY_AFTER_SECS: i64 = 600;
+
 /// One 申立書 as the browser's store keeps it: the declaration, where its re-check stands, and when it was last
 /// tried. It leaves the store only when staff mark it done.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -64,7 +69,7 @@ pub struct Entry {
     pub declaration: Declaration,
     /// Where its re-check stands.
     pub recheck: Recheck,
-    /// When it was last re-checked (Unix seconds).
+    /// When its lookup last got an answer from the service, settling or not (Unix seconds).
     pub checked_at: Option<i64>,
 }
 
@@ -76,15 +81,24 @@ impl std::fmt::Debug for Entry {
 }
 
 impl Entry {
-    /// True when the console should look this declaration up once the service answers: it is not settled yet and
-    /// the patient gave a number to look it up by.
-    pub fn needs_recheck(&self) -> bool {
-        !self.recheck.is_settled() && self.declaration.lookup().is_some()
+    /// True when the console should look this declaration up now, the service answering: it is not settled, the
+    /// patient gave a number to look it up by, and it has not been answered yet, or was answered without settling
+    /// (複数該当, a record its insurer holds, the session's allowance spent) at least [`RETRY_AFTER_SECS`] ago. A
+    /// lookup the service did not answer is not an answer, and is tried again as soon as the service answers.
+    pub fn needs_recheck(&self, now: i64) -> bool {
+        !self.recheck.is_settled()
+            && self.declaration.lookup().is_some()
+            && self.checked_at.is_none_or(|at| now - at >= RETRY_AFTER_SECS)
     }
 
     /// The entry after its lookup answered.
     pub fn rechecked(&self, answer: &QualificationAnswer, now: i64) -> Self {
         Entry { recheck: compare(&self.declaration, answer), checked_at: Some(now), ..self.clone() }
+    }
+
+    /// The entry after its lookup was refused for a reason of its own: still pending, tried again later.
+    pub fn refused(&self, now: i64) -> Self {
+        Entry { recheck: Recheck::Pending, checked_at: Some(now), ..self.clone() }
     }
 }
 
@@ -232,14 +246,21 @@ mod tests {
             recheck: Recheck::Pending,
             checked_at: None,
         };
-        assert!(entry.needs_recheck());
+        assert!(entry.needs_recheck(0));
         let found = answer(Validity::Valid, vec![record("山田太郎", "33120015", None)]);
         let settled = entry.rechecked(&found, 50);
         assert_eq!((settled.recheck.clone(), settled.checked_at), (Recheck::Confirmed, Some(50)));
-        assert!(!settled.needs_recheck());
+        assert!(!settled.needs_recheck(10_000));
         let mut unnumbered = entry.clone();
         unnumbered.declaration.insurer.insured_number = None;
-        assert!(!unnumbered.needs_recheck());
+        assert!(!unnumbered.needs_recheck(0));
+        // A refusal (a held record) leaves it pending and waits before the next try; so does an unclear answer.
+        let held = entry.refused(100);
+        assert!(!held.needs_recheck(100 + RETRY_AFTER_SECS - 1));
+        assert!(held.needs_recheck(100 + RETRY_AFTER_SECS));
+        let unclear = entry.rechecked(&answer(Validity::MultipleMatches, vec![]), 100);
+        assert_eq!(unclear.recheck, Recheck::Pending);
+        assert!(!unclear.needs_recheck(200));
         assert!(!format!("{entry:?}").contains("山田"));
     }
 
