@@ -1,9 +1,10 @@
 // End to end: the qualification service stops mid-morning and comes back, in headless Chromium against the real
 // edge (workerd) and origin (SQLite). A patient at the kiosk is told they will not be charged 10割 and sent to the
-// counter; the staff console notices the outage on its own, staff take two 被保険者資格申立書 (one for a person of
-// the demo population, one for a name nobody holds), which rest in the browser sealed under a non-extractable key
-// and nowhere else; the origin returns, the console re-checks both on its own without a reload (one confirmed, one
-// not found), staff mark the confirmed one done and it leaves the store, and a reload keeps the other. Every new
+// counter; the staff console notices the outage on its own, staff take three 被保険者資格申立書 (one for a person of
+// the demo population, one for a name nobody holds, one for a person whose declared insurance has ended), which
+// rest in the browser sealed under a non-extractable key and nowhere else; the origin returns, the console
+// re-checks them on its own without a reload (confirmed, not found, changed), staff mark the confirmed one done and
+// it leaves the store, and a reload keeps the other two. Every new
 // screen is checked in every language with axe-core and saved under tests/artifacts/screens/.
 
 import assert from 'node:assert/strict';
@@ -54,7 +55,7 @@ async function fillDeclaration(page, person) {
     symbol: '#declaration-symbol', number: '#declaration-number', branch: '#declaration-branch',
   };
   for (const [field, selector] of Object.entries(fields)) await page.fill(selector, person[field] ?? '');
-  await page.selectOption('#declaration-sex', person.sex ?? '');
+  if (person.sex) await page.selectOption('#declaration-sex', person.sex);
 }
 
 describe('an origin outage mid-morning', () => {
@@ -90,7 +91,9 @@ describe('an origin outage mid-morning', () => {
     assert.deepEqual(await auditScreen(staff.page, 'outage-staff-form', { rawKey: STAFF_RAW_KEY }), []);
     const sentBefore = staff.requests.length;
 
-    // Staff forget the sex at first; the form says so at that field and keeps nothing.
+    // Staff forget the sex at first (the form offers no choice of its own); the form says so at that field and
+    // keeps nothing.
+    assert.equal(await staff.page.inputValue('#declaration-sex'), '');
     const known = {
       name: '山田 太郎', birth_date: '昭和55年2月17日', address: holder.address, insurer_name: '全国健康保険協会',
       insurer_number: '01130012', symbol: '2100', number: '100', branch: '00',
@@ -112,8 +115,17 @@ describe('an origin outage mid-morning', () => {
     await fillDeclaration(staff.page, unknown);
     await staff.page.click('#declaration-submit');
     await staff.page.waitForSelector('#declarations[data-pending="2"]');
-    assert.equal(await staff.page.locator('li.declaration[data-recheck="pending"]').count(), 2);
-    assert.match(await staff.page.textContent('#declaration-figures'), /2件/);
+
+    // The third names the insurer whose cover the registry records as lost a month ago.
+    const lost = card('lost');
+    await fillDeclaration(staff.page, {
+      name: '佐藤 次郎', birth_date: lost.birth_date, sex: 'male', address: lost.address,
+      insurer_number: '06139992', symbol: '2102', number: '102', branch: '00',
+    });
+    await staff.page.click('#declaration-submit');
+    await staff.page.waitForSelector('#declarations[data-pending="3"]');
+    assert.equal(await staff.page.locator('li.declaration[data-recheck="pending"]').count(), 3);
+    assert.match(await staff.page.textContent('#declaration-figures'), /3件/);
 
     // Nothing personal left the page while capturing, and the store holds none of it in clear.
     const sentWhileCapturing = staff.requests.slice(sentBefore).map((r) => `${r.url} ${r.body ?? ''}`).join('\n');
@@ -121,7 +133,7 @@ describe('an origin outage mid-morning', () => {
       assert.ok(!sentWhileCapturing.includes(secret), `${secret} was sent while capturing`);
     }
     const stored = await storeContents(staff.page);
-    assert.equal(stored.count, 2);
+    assert.equal(stored.count, 3);
     for (const secret of ['山田', '架空', '存在子', '千代田', '1980-02-17', '999999']) {
       assert.ok(!stored.asText.includes(secret), `${secret} is in the store in clear`);
       assert.ok(!stored.storage.includes(secret), `${secret} is in local or session storage`);
@@ -145,25 +157,30 @@ describe('an origin outage mid-morning', () => {
     await env.stack.restartOrigin();
     await staff.page.waitForSelector('li.declaration[data-recheck="confirmed"]', { timeout: 30_000 });
     await staff.page.waitForSelector('li.declaration[data-recheck="not_found"]', { timeout: 30_000 });
+    await staff.page.waitForSelector('li.declaration[data-recheck="changed"]', { timeout: 30_000 });
     assert.equal(await staff.page.evaluate(() => window.__sameDocument), true);
     assert.equal(await staff.page.$('#outage'), null);
     assert.match(await staff.page.locator('li.declaration[data-recheck="confirmed"]').textContent(), /山田 太郎/);
     assert.match(await staff.page.locator('li.declaration[data-recheck="not_found"]').textContent(), /架空 存在子/);
+    const changed = await staff.page.locator('li.declaration[data-recheck="changed"]').textContent();
+    assert.match(changed, /佐藤 次郎/);
+    assert.match(changed, /喪失/);
     assert.deepEqual(await auditScreen(staff.page, 'outage-staff-rechecked', { rawKey: STAFF_RAW_KEY }), []);
 
     // Staff mark the confirmed one done: it leaves the store; the one not found stays until staff settle it.
     await staff.page.locator('li.declaration[data-recheck="confirmed"] button.done').click();
-    await staff.page.waitForSelector('#declarations[data-pending="1"]');
-    assert.equal((await storeContents(staff.page)).count, 1);
+    await staff.page.waitForSelector('#declarations[data-pending="2"]');
+    assert.equal((await storeContents(staff.page)).count, 2);
 
-    // A reload (which logs staff out) keeps it, with its re-check.
+    // A reload (which logs staff out) keeps the other two, with their re-checks.
     await staff.page.reload();
     await staff.page.waitForSelector('main[data-screen="staff-login"]');
     await staff.page.fill('#staff-code', await env.stack.issueStaffCode());
     await staff.page.click('#staff-login');
-    await staff.page.waitForSelector('#declarations[data-pending="1"]');
+    await staff.page.waitForSelector('#declarations[data-pending="2"]');
     assert.equal(await staff.page.locator('li.declaration[data-recheck="not_found"]').count(), 1);
-    assert.equal(await staff.page.locator('li.declaration').count(), 1);
+    assert.equal(await staff.page.locator('li.declaration[data-recheck="changed"]').count(), 1);
+    assert.equal(await staff.page.locator('li.declaration').count(), 2);
     await staff.context.close();
   });
 });

@@ -101,7 +101,9 @@ pub fn declaration_form(props: &DeclarationFormProps) -> Html {
         let control = if index == SEX_FIELD {
             html! {
                 <select id={id} ref={nodes[index].clone()} aria-invalid={invalid_attr} aria-describedby={described}>
-                    <option value="">{ t(lang, "staff.declaration.sex.choose") }</option>
+                    // Chosen until staff choose: Yew inserts the options last first, and a select left to itself
+                    // would show the last one, 未設定, as if staff had chosen it.
+                    <option value="" selected=true>{ t(lang, "staff.declaration.sex.choose") }</option>
                     { for Sex::ALL.iter().map(|sex| html! {
                         <option value={sex.as_str()}>{ t(lang, &format!("staff.declaration.sex.{}", sex.as_str())) }</option>
                     }) }
