@@ -167,8 +167,16 @@ describe('an origin outage mid-morning', () => {
     assert.match(changed, /喪失/);
     assert.deepEqual(await auditScreen(staff.page, 'outage-staff-rechecked', { rawKey: STAFF_RAW_KEY }), []);
 
-    // Staff mark the confirmed one done: it leaves the store; the one not found stays until staff settle it.
-    await staff.page.locator('li.declaration[data-recheck="confirmed"] button.done').click();
+    // Staff mark the confirmed one done, are asked, change their mind once (it stays), then confirm: it leaves the
+    // store; the other two stay until staff settle them.
+    const confirmed = staff.page.locator('li.declaration[data-recheck="confirmed"]');
+    await confirmed.locator('button.done').click();
+    await confirmed.locator('button.keep').click();
+    await confirmed.locator('button.done').waitFor();
+    assert.equal((await storeContents(staff.page)).count, 3);
+    await confirmed.locator('button.done').click();
+    assert.deepEqual(await auditScreen(staff.page, 'outage-staff-done-confirm', { rawKey: STAFF_RAW_KEY }), []);
+    await confirmed.locator('button.confirm-done').click();
     await staff.page.waitForSelector('#declarations[data-pending="2"]');
     assert.equal((await storeContents(staff.page)).count, 2);
 

@@ -1,6 +1,6 @@
 //! The 申立書 kept in this browser, with where each re-check stands (confirmed, changed, not found, still pending),
 //! the figures (how many are left, how old the oldest is), each one's summary to show or print, and the button that
-//! marks one done, which alone removes it from the store.
+//! marks one done, which alone removes it from the store, after staff confirm it (a 申立書 removed by a slip is lost).
 //!
 //! Layer: user interface (one Yew component). Must not: decide how a declaration compares (the pure
 //! [`crate::outage::reconcile`] does), or touch the store (the console does when [`DeclarationListProps::on_done`]
@@ -73,14 +73,16 @@ fn shown(value: &Option<String>) -> String {
     value.clone().unwrap_or_else(|| "—".into())
 }
 
-/// One 申立書: its summary as the paper form lists it, its re-check, and its buttons.
-fn entry_view(
-    lang: Lang,
-    entry: &Entry,
-    printing: bool,
+/// What an entry's buttons do: print it, ask to mark it done (or take the question back), mark it done.
+struct EntryActions {
     on_print: Callback<String>,
+    on_ask_done: Callback<Option<String>>,
     on_done: Callback<String>,
-) -> Html {
+}
+
+/// One 申立書: its summary as the paper form lists it, its re-check, and its buttons; `confirming` while staff are
+/// asked whether it is done.
+fn entry_view(lang: Lang, entry: &Entry, printing: bool, confirming: bool, actions: &EntryActions) -> Html {
     let (d, id) = (&entry.declaration, entry.id.clone());
     let heading_id = format!("declaration-{id}-heading");
     let insurer = &d.insurer;
@@ -90,13 +92,22 @@ fn entry_view(
         .collect::<Vec<_>>()
         .join(" ・ ");
     let print = {
-        let id = id.clone();
+        let (id, on_print) = (id.clone(), actions.on_print.clone());
         Callback::from(move |_: MouseEvent| on_print.emit(id.clone()))
     };
+    let ask_done = {
+        let (id, on_ask_done) = (id.clone(), actions.on_ask_done.clone());
+        Callback::from(move |_: MouseEvent| on_ask_done.emit(Some(id.clone())))
+    };
+    let keep = {
+        let on_ask_done = actions.on_ask_done.clone();
+        Callback::from(move |_: MouseEvent| on_ask_done.emit(None))
+    };
     let done = {
-        let id = id.clone();
+        let (id, on_done) = (id.clone(), actions.on_done.clone());
         Callback::from(move |_: MouseEvent| on_done.emit(id.clone()))
     };
+    let confirm_id = format!("declaration-{id}-confirm");
     html! {
         <li class="declaration" data-id={id.clone()} data-recheck={entry.recheck.as_str()}
             data-print={printing.to_string()} aria-labelledby={heading_id.clone()}>
@@ -116,14 +127,26 @@ fn entry_view(
                 <dt>{ t(lang, "staff.declaration.insured_number") }</dt>
                 <dd lang="ja">{ if insured.is_empty() { "—".to_owned() } else { insured } }</dd>
             </dl>
-            <div class="actions">
-                <button type="button" class="print secondary" aria-describedby={heading_id.clone()} onclick={print}>
-                    { t(lang, "staff.declarations.print") }
-                </button>
-                <button type="button" class="done primary" aria-describedby={heading_id} onclick={done}>
-                    { t(lang, "staff.declarations.done") }
-                </button>
-            </div>
+            if confirming {
+                <div class="actions">
+                    <p id={confirm_id.clone()} class="confirm" role="alert">{ t(lang, "staff.declarations.done_confirm") }</p>
+                    <button type="button" class="confirm-done primary" aria-describedby={confirm_id.clone()} onclick={done}>
+                        { t(lang, "staff.declarations.done_yes") }
+                    </button>
+                    <button type="button" class="keep secondary" aria-describedby={confirm_id} onclick={keep}>
+                        { t(lang, "staff.declarations.done_no") }
+                    </button>
+                </div>
+            } else {
+                <div class="actions">
+                    <button type="button" class="print secondary" aria-describedby={heading_id.clone()} onclick={print}>
+                        { t(lang, "staff.declarations.print") }
+                    </button>
+                    <button type="button" class="done primary" aria-describedby={heading_id} onclick={ask_done}>
+                        { t(lang, "staff.declarations.done") }
+                    </button>
+                </div>
+            }
         </li>
     }
 }
@@ -143,9 +166,24 @@ pub fn declaration_list(props: &DeclarationListProps) -> Html {
             }
         });
     }
-    let on_print = {
-        let printing = printing.clone();
-        Callback::from(move |id: String| printing.set(Some(id)))
+    // The one entry staff are asked about before it is removed.
+    let confirming = use_state(|| None::<String>);
+    let actions = EntryActions {
+        on_print: {
+            let printing = printing.clone();
+            Callback::from(move |id: String| printing.set(Some(id)))
+        },
+        on_ask_done: {
+            let confirming = confirming.clone();
+            Callback::from(move |id: Option<String>| confirming.set(id))
+        },
+        on_done: {
+            let (confirming, on_done) = (confirming.clone(), props.on_done.clone());
+            Callback::from(move |id: String| {
+                confirming.set(None);
+                on_done.emit(id);
+            })
+        },
     };
     let figures = Figures::of(props.entries.iter().map(|e| e.declaration.declared_at), props.now);
     html! {
@@ -158,7 +196,8 @@ pub fn declaration_list(props: &DeclarationListProps) -> Html {
                 <ul>
                     { for props.entries.iter().map(|entry| {
                         let printed = printing.as_deref() == Some(entry.id.as_str());
-                        entry_view(lang, entry, printed, on_print.clone(), props.on_done.clone())
+                        let asked = confirming.as_deref() == Some(entry.id.as_str());
+                        entry_view(lang, entry, printed, asked, &actions)
                     }) }
                 </ul>
             }

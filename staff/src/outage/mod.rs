@@ -50,6 +50,10 @@ mod tests {
                 .map(|s| format!("staff.recheck.{s}")),
         );
         keys.push(crate::error::StaffError::Unreadable.key().to_owned());
+        keys.extend(
+            ["done", "done_confirm", "done_yes", "done_no", "print", "figures", "none"]
+                .map(|s| format!("staff.declarations.{s}")),
+        );
         for lang in Lang::ALL {
             for key in &keys {
                 assert_ne!(t(lang, key), *key, "{lang:?} has no text for {key}");
