@@ -107,7 +107,7 @@ function stopProcess(child) {
  * Starts origin + edge. Options: port (edge port, 0 = any free one), database (SQLite file; a temporary one by
  * default), originUrlOverride (point the edge at another origin, e.g. a stopped one for outage tests).
  * Resolves with { url, originUrl, logs, issueEnrolmentCode(facilityCode?), issueStaffCode(facilityCode?),
- * revokeDevice(deviceId), postOrigin(path, value), waitForLog(predicate), stopOrigin(), stop() }. `logs` collects
+ * revokeDevice(deviceId), postOrigin(path, value), waitForLog(predicate), stopOrigin(), restartOrigin(), stop() }. `logs` collects
  * every line both processes print, and `waitForLog` resolves with the first line (seen or still to come) that
  * `predicate` accepts: a process's log reaches this process through a pipe, after the HTTP answer it goes with.
  * `issueEnrolmentCode` returns a fresh one-time code for enrolling a kiosk (named by `{ label }` when given).
@@ -124,10 +124,11 @@ export async function startStack({ port = 0, database, originUrlOverride, edgeEn
   const originBin = process.env.ONSHI_ORIGIN_BIN ?? join(ROOT, 'target/debug/onshi-origin');
   const siteDir = process.env.ONSHI_SITE_DIR ?? join(ROOT, 'dist/www');
 
-  const origin = await startProcess('origin', originBin, [
-    'serve', '--database', `sqlite://${dbFile}?mode=rwc`, '--listen', '127.0.0.1:0',
+  const startOrigin = (listen) => startProcess('origin', originBin, [
+    'serve', '--database', `sqlite://${dbFile}?mode=rwc`, '--listen', listen,
     '--demo', '--seed-demo', join(ROOT, 'shared/vcard/data/demo-cards.json'),
   ], { ONSHI_ORIGIN_SIGNING_KEY: signingKey, RUST_LOG: process.env.RUST_LOG ?? 'info' }, 'onshi-origin listening on', logs);
+  let origin = await startOrigin('127.0.0.1:0');
 
   const caPemFile = join(scratch, 'auth-ca.pem');
   writeFileSync(caPemFile, derToPem(TEST_CA_DER));
@@ -292,6 +293,14 @@ export async function startStack({ port = 0, database, originUrlOverride, edgeEn
     revokeDevice,
     waitForLog: (predicate, failAfterMs) => logs.waitFor(predicate, failAfterMs),
     stopOrigin: () => stopProcess(origin.child),
+    /**
+     * Starts the origin again after `stopOrigin`, on the same address and database, as a service that comes back
+     * after an outage: the edge reaches it where it always did, and everything stored before is still there.
+     */
+    async restartOrigin() {
+      await stopProcess(origin.child);
+      origin = await startOrigin(new URL(origin.url).host);
+    },
     async stop() {
       for (const bridge of bridges) await bridge.stop();
       await stopProcess(edge.child);

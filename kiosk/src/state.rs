@@ -73,6 +73,16 @@ impl Failure {
         }
     }
 
+    /// The resource key of a second sentence the patient must read: in an outage, that they will not be charged
+    /// 10割 and that the counter takes their 被保険者資格申立書 (the kiosk itself keeps nothing personal for it).
+    pub fn next_step_key(self) -> Option<&'static str> {
+        match self {
+            Failure::ServiceUnavailable => Some("error.origin_unavailable_share"),
+            Failure::ReaderRefusedCcid => Some("reader.refused_next"),
+            _ => None,
+        }
+    }
+
     /// The resource key of the sentence that says what happened and what to do next.
     pub fn message_key(self) -> &'static str {
         match self {
@@ -900,6 +910,12 @@ mod tests {
     #[test]
     fn network_codes_map_to_the_next_step() {
         assert_eq!(Failure::from_code(ErrorCode::OriginTimeout), Failure::ServiceUnavailable);
+        // An outage tells the patient they will not pay 10割 and sends them to the counter's 申立書.
+        assert_eq!(
+            Failure::from_code(ErrorCode::OriginUnavailable).next_step_key(),
+            Some("error.origin_unavailable_share")
+        );
+        assert_eq!(Failure::CardRemoved.next_step_key(), None);
         assert_eq!(Failure::from_code(ErrorCode::CertificateExpired).message_key(), "error.certificate_expired");
     }
 

@@ -99,7 +99,11 @@ pub fn screen_lines(screen: &Screen, reader_ready: bool) -> Vec<Line> {
             vec![Text("no_pin.heading"), Text("no_pin.body"), Text("blocked.remove_card"), Text("blocked.today")]
         }
         Screen::NoPin { card_taken: true } => vec![Text("no_pin.heading"), Text("blocked.card_taken")],
-        Screen::Failed(failure) => vec![Text("error.heading"), Text(failure.message_key())],
+        Screen::Failed(failure) => {
+            let mut lines = vec![Text("error.heading"), Text(failure.message_key())];
+            lines.extend(failure.next_step_key().map(Text));
+            lines
+        }
     }
 }
 
@@ -147,6 +151,7 @@ mod tests {
             Screen::NoPin { card_taken: false },
             Screen::NoPin { card_taken: true },
             Screen::Failed(Failure::CardRemoved),
+            Screen::Failed(Failure::ServiceUnavailable),
         ];
         for screen in &screens {
             for ready in [false, true] {

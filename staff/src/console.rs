@@ -28,6 +28,8 @@ use crate::client;
 use crate::consent_withdrawal::ConsentWithdrawal;
 use crate::form::{BirthDateReading, FIELD_IDS, FormProblem, NumberForm};
 use crate::medical::timeline::MedicalTimeline;
+use crate::outage::detection::{Observation, ServiceState, ServiceWatch};
+use crate::outage::panel::{OutagePanel, now_unix};
 use crate::text::{
     STAFF, advice_key, by_number_found_nothing, date_text, dated_text, decision_notice_key, disease_category_text,
     disease_details, disease_line, error_key, expiry_mark, guidance_key, method_key, patient_mode_parts,
@@ -43,6 +45,9 @@ const REFRESH_INTERVAL_MS: u32 = 1_500;
 /// The bridge's status is read on every this many refreshes (about every 10 s): a stalled 連携アプリ reaches staff
 /// well within a minute, for 6 more calls a minute.
 const BRIDGE_STATUS_EVERY_TICKS: u32 = 7;
+/// While the service answers, declarations whose re-check did not get an answer are tried again every this many
+/// refreshes (about every 30 s); a return of the service re-checks them at once.
+const RECHECK_EVERY_TICKS: u32 = 20;
 
 /// Shown where a record has no value; the same in every language.
 const NO_VALUE: &str = "—";
@@ -465,6 +470,9 @@ pub fn staff_console() -> Html {
     let by_number_error = use_state(|| None::<ByNumberError>);
     let by_number_answer = use_state(|| None::<QualificationAnswer>);
     let refresh_tick = use_state(|| 0u32);
+    // What the refreshes have shown of the service, under the one rule of `outage::detection`.
+    let service_watch = use_mut_ref(ServiceWatch::default);
+    let service = use_state_eq(ServiceState::default);
     let code_input = use_node_ref();
     let fields = [use_node_ref(), use_node_ref(), use_node_ref(), use_node_ref(), use_node_ref()];
     let birth_date_typed = use_state(String::new);
@@ -506,11 +514,14 @@ pub fn staff_console() -> Html {
         let refresh_tick = refresh_tick.clone();
         let session = session.clone();
         let login_error = login_error.clone();
+        let (service_watch, service) = (service_watch.clone(), service.clone());
         use_effect_with((token.clone(), *refresh_tick), move |(token, tick)| {
             let tick = *tick;
             if let Some(token) = token.clone() {
                 wasm_bindgen_futures::spawn_local(async move {
-                    match client::checkins(&token).await {
+                    let fresh = client::checkins(&token).await;
+                    service.set(service_watch.borrow_mut().observe(Observation::of(&fresh), now_unix()));
+                    match fresh {
                         Ok(fresh) => {
                             list.set(Some(fresh));
                             list_error.set(None);
@@ -736,6 +747,8 @@ pub fn staff_console() -> Html {
                     <p id="list-error" role="alert" class="warning">{ t(lang_value, key) }</p>
                 }
                 <BridgeBanner status={(*bridge).clone()} lang={lang_value} />
+                <OutagePanel token={token.clone().unwrap_or_default()} lang={lang_value} service={*service}
+                    recheck_round={*refresh_tick / RECHECK_EVERY_TICKS} now={now_unix()} />
                 <section aria-labelledby="pending-heading" id="pending">
                     <h2 id="pending-heading" tabindex="-1">{ t(lang_value, "staff.pending.heading") }</h2>
                     if let Some(key) = *decision_notice {

@@ -9,12 +9,19 @@
 //! check digit validated before anything is sent ([`form`]). Its texts are its own resource files in the kiosk's
 //! five languages ([`text`], `staff/locales/`), read through the shared [`onshi_web::i18n::Catalog`].
 //!
-//! Must not: store the staff token or any answer beyond the page's memory; send a number query that fails the
-//! check digit; talk to anything but the edge.
+//! When the qualification service cannot answer, it takes the patient's 被保険者資格申立書 at the counter, keeps it
+//! sealed in this browser only, and re-checks it on its own once the service is back ([`outage`]).
+//!
+//! Must not: store the staff token or any answer beyond the page's memory; keep a 申立書 anywhere but the browser's
+//! store, sealed under its non-extractable key; send a number query that fails the check digit; talk to anything
+//! but the edge.
 
 pub mod form;
 pub mod medical;
+pub mod outage;
 pub mod text;
+
+pub mod error;
 
 #[cfg(target_arch = "wasm32")]
 mod bridge_status;
