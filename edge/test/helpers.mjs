@@ -396,10 +396,11 @@ export const ORIGIN_ADMIN_TOKEN = "edge-test-origin-admin-token-0001";
 /**
  * Starts the real origin binary (`ONSHI_ORIGIN_BIN`, default target/debug/onshi-origin) with this file's signing
  * key: on a fresh SQLite file unless `databaseUrl` names another database, seeded with the demo cards unless
- * `seedDemo` is false (a second replica of an already seeded database). Returns `{ url, stop(signal) }`; `stop`
- * may be called more than once.
+ * `seedDemo` is false (a second replica of an already seeded database), on a free loopback port unless `listen`
+ * names one (an origin restarted where the edge expects it). Returns `{ url, pid, stop(signal) }`; `stop` may be
+ * called more than once.
  */
-export async function startRealOrigin({ databaseUrl, seedDemo = true } = {}) {
+export async function startRealOrigin({ databaseUrl, seedDemo = true, listen = "127.0.0.1:0" } = {}) {
   const binary = process.env.ONSHI_ORIGIN_BIN ?? resolve(EDGE, "../target/debug/onshi-origin");
   if (!existsSync(binary)) {
     throw new Error(`${binary} is missing: run \`cargo build -p onshi-origin\` or set ONSHI_ORIGIN_BIN`);
@@ -412,7 +413,7 @@ export async function startRealOrigin({ databaseUrl, seedDemo = true } = {}) {
       "--database",
       databaseUrl ?? `sqlite://${join(scratch, "origin.sqlite")}?mode=rwc`,
       "--listen",
-      "127.0.0.1:0",
+      listen,
       "--demo",
       ...(seedDemo ? ["--seed-demo", resolve(FIXTURES, "demo-cards.json")] : []),
     ],
@@ -437,6 +438,8 @@ export async function startRealOrigin({ databaseUrl, seedDemo = true } = {}) {
   const exited = new Promise((done) => child.once("exit", done));
   return {
     url,
+    /** The process id, for reading its memory from /proc. */
+    pid: child.pid,
     /** Sends `signal` (SIGTERM unless told) and waits for the process to end; may be called more than once. */
     async stop(signal = "SIGTERM") {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
