@@ -49,6 +49,14 @@ impl std::fmt::Debug for Device {
     }
 }
 
+impl PartialEq for Device {
+    /// Two devices are the same when the edge gave them the same id (the key itself cannot be compared: it never
+    /// leaves WebCrypto).
+    fn eq(&self, other: &Self) -> bool {
+        self.id == other.id
+    }
+}
+
 /// Maps a JavaScript failure to a [`WebError::Browser`] naming the step; the JavaScript detail is dropped.
 fn browser(what: &'static str) -> impl FnOnce(JsValue) -> WebError {
     move |_| WebError::Browser(what)
