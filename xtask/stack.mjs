@@ -107,7 +107,8 @@ function stopProcess(child) {
  * Starts origin + edge. Options: port (edge port, 0 = any free one), database (SQLite file; a temporary one by
  * default), originUrlOverride (point the edge at another origin, e.g. a stopped one for outage tests).
  * Resolves with { url, originUrl, logs, issueEnrolmentCode(facilityCode?), issueStaffCode(facilityCode?),
- * revokeDevice(deviceId), postOrigin(path, value), postOriginAdmin(path, value), waitForLog(predicate), stopOrigin(), stop() }. `logs` collects
+ * revokeDevice(deviceId), postOrigin(path, value), postOriginAdmin(path, value), waitForLog(predicate),
+ * stopOrigin(), stop() }. `logs` collects
  * every line both processes print, and `waitForLog` resolves with the first line (seen or still to come) that
  * `predicate` accepts: a process's log reaches this process through a pipe, after the HTTP answer it goes with.
  * `issueEnrolmentCode` returns a fresh one-time code for enrolling a kiosk (named by `{ label }` when given).

@@ -3,10 +3,11 @@
 // signs in with the insurer's credential and their name, uploads the seed's scenarios as a CSV file, finds each
 // notice the checks raised in the inbox, opens the twin (ジロウ registered under タロウ's 個人番号), tries to lift
 // the hold without a reason and is told why, lifts it with one, and the held patient's by-number check at the
-// facility's staff console turns from 保留 to 有効. Another insurer's console sees none of it. A 100,000-row CSV goes
-// up with the progress bar moving, comes back refused with its rows in error, which the clerk downloads to fix; a
-// second one is cancelled before it finishes. Every screen is checked with axe-core in Japanese and English and
-// saved as a screenshot under tests/artifacts/screens/insurer-*.png.
+// facility's staff console turns from 保留 to 有効. Another insurer's console sees none of it, and signs its clerk
+// out after 15 idle minutes. A 100,000-row CSV goes up with the progress bar moving, comes back refused with its
+// rows in error, which the clerk downloads to fix; a second one is cancelled before it finishes, and the fixed rows
+// go up as JSON Lines. Every screen is checked with axe-core in Japanese and English and saved as a screenshot under
+// tests/artifacts/screens/insurer-*.png.
 
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -258,7 +259,7 @@ describe('the insurer console', () => {
     await Promise.all([context.close(), other.context.close(), staff.context.close()]);
   });
 
-  test('a 100,000-row CSV goes up with a moving progress bar; its rows in error come back to download; an upload can be cancelled', async () => {
+  test('a 100,000-row CSV goes up with a moving progress bar; its rows in error come back to download and go up again as JSON Lines; an upload can be cancelled', async () => {
     const { page, context } = await openConsole(env, { axe: true });
     await enrol(env, page);
     await signIn(page, credentials[A], '審査係 佐藤');
@@ -324,6 +325,18 @@ describe('the insurer console', () => {
     await page.waitForSelector('#upload-status:has-text("中止しました")');
     assert.equal(await page.$('#batch-report'), null);
     assert.deepEqual(await audit(page, '11-upload-cancelled'), []);
+
+    // The fixed rows go up again, as JSON Lines this time, at full speed: applied.
+    await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
+    const fixed = [rows[badDate], rows[badNumber]].map((row, index) => ({
+      ...row, birth_date: '1990-01-01', individual_number: withCheckDigit(`8${String(index).padStart(10, '0')}`),
+    }));
+    writeFileSync(join(scratch, 'fixed.jsonl'), fixed.map((row) => `${JSON.stringify(row)}\n`).join(''));
+    await page.check('#format-ndjson');
+    await page.setInputFiles('#batch-file', join(scratch, 'fixed.jsonl'));
+    await page.click('#upload-submit');
+    await page.waitForSelector('#batch-report[data-outcome="applied"]', { timeout: 60_000 });
+    assert.equal(await page.textContent('#report-rows-total'), '2');
     await context.close();
   });
 });
