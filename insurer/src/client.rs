@@ -8,9 +8,9 @@ use gloo_net::http::{Request, Response};
 use onshi_proto::ErrorCode;
 use onshi_proto::identifier::Identifier;
 use onshi_proto::insurer::{
-    DecisionOutcome, HoldSummary, INSURER_HOLD_PREFIX, INSURER_HOLDS_PATH, INSURER_LOGIN_PATH, INSURER_LOGOUT_PATH,
-    INSURER_NOTICE_PREFIX, INSURER_NOTICES_PATH, INSURER_RESOLUTION_SUFFIX, InboxFilter, InsurerLoginRequest,
-    InsurerSessionResponse, NoticeDetail, NoticePage,
+    DecisionOutcome, HoldResolution, HoldSummary, INSURER_HOLD_PREFIX, INSURER_HOLDS_PATH, INSURER_LOGIN_PATH,
+    INSURER_LOGOUT_PATH, INSURER_NOTICE_PREFIX, INSURER_NOTICES_PATH, INSURER_RESOLUTION_SUFFIX, InboxFilter,
+    InsurerLoginRequest, InsurerSessionResponse, NoticeDetail, NoticePage,
 };
 use onshi_web::device::Device;
 use serde::Deserialize;
@@ -105,8 +105,8 @@ struct ResolutionAnswer {
     outcome: DecisionOutcome,
 }
 
-/// Records the clerk's decision on a held record (`body`: the resolution as the origin reads it).
-pub async fn resolve(session: &Session, person_id: &str, body: &serde_json::Value) -> CallResult<DecisionOutcome> {
+/// Records the clerk's decision on a held record.
+pub async fn resolve(session: &Session, person_id: &str, body: &HoldResolution) -> CallResult<DecisionOutcome> {
     if !onshi_proto::insurer::is_path_id(person_id) {
         return Err(ErrorCode::NotFound);
     }

@@ -5,9 +5,8 @@
 //! Must not: send a decision without a reason or a number; lose what the clerk typed on a refusal.
 
 use onshi_proto::ErrorCode;
-use onshi_proto::insurer::{DecisionOutcome, Reason};
+use onshi_proto::insurer::{DecisionOutcome, HoldResolution, Reason};
 use onshi_web::i18n::Lang;
-use serde_json::json;
 use yew::prelude::*;
 
 use crate::client::{self, Session};
@@ -60,7 +59,7 @@ pub fn resolution(props: &ResolutionProps) -> Html {
                     onshi_web::page::focus("resolution-number");
                     return;
                 }
-                json!({ "resolution": "corrected", "individual_number": typed })
+                HoldResolution::Corrected { individual_number: typed }
             } else {
                 let typed =
                     reason.cast::<web_sys::HtmlTextAreaElement>().map(|input| input.value()).unwrap_or_default();
@@ -69,7 +68,7 @@ pub fn resolution(props: &ResolutionProps) -> Html {
                     onshi_web::page::focus("resolution-reason");
                     return;
                 };
-                json!({ "resolution": "no_suspicion", "reason": reason.as_str() })
+                HoldResolution::NoSuspicion { reason: reason.as_str().to_owned() }
             };
             problem.set(None);
             busy.set(true);
