@@ -107,7 +107,8 @@ function stopProcess(child) {
  * Starts origin + edge. Options: port (edge port, 0 = any free one), database (SQLite file; a temporary one by
  * default), originUrlOverride (point the edge at another origin, e.g. a stopped one for outage tests).
  * Resolves with { url, originUrl, logs, issueEnrolmentCode(facilityCode?), issueStaffCode(facilityCode?),
- * revokeDevice(deviceId), postOrigin(path, value), waitForLog(predicate), stopOrigin(), restartOrigin(), stop() }. `logs` collects
+ * revokeDevice(deviceId), postOrigin(path, value), postOriginAdmin(path, value), waitForLog(predicate),
+ * stopOrigin(), restartOrigin(), stop() }. `logs` collects
  * every line both processes print, and `waitForLog` resolves with the first line (seen or still to come) that
  * `predicate` accepts: a process's log reaches this process through a pipe, after the HTTP answer it goes with.
  * `issueEnrolmentCode` returns a fresh one-time code for enrolling a kiosk (named by `{ label }` when given).
@@ -120,6 +121,8 @@ export async function startStack({ port = 0, database, originUrlOverride, edgeEn
   // The national operator's admin token: it only mints each facility's admin credential, and the facility's admin
   // issues that facility's codes and revokes its kiosks (see facilityAdmin below), as in a real deployment.
   const adminToken = randomBytes(32).toString('hex');
+  // The origin's own admin routes (insurers, 住基 stand-in residents), which the insurer console's tests set up.
+  const originAdminToken = randomBytes(32).toString('hex');
   const dbFile = database ?? join(scratch, 'origin.sqlite');
   const originBin = process.env.ONSHI_ORIGIN_BIN ?? join(ROOT, 'target/debug/onshi-origin');
   const siteDir = process.env.ONSHI_SITE_DIR ?? join(ROOT, 'dist/www');
@@ -127,7 +130,7 @@ export async function startStack({ port = 0, database, originUrlOverride, edgeEn
   const startOrigin = (listen) => startProcess('origin', originBin, [
     'serve', '--database', `sqlite://${dbFile}?mode=rwc`, '--listen', listen,
     '--demo', '--seed-demo', join(ROOT, 'shared/vcard/data/demo-cards.json'),
-  ], { ONSHI_ORIGIN_SIGNING_KEY: signingKey, RUST_LOG: process.env.RUST_LOG ?? 'info' }, 'onshi-origin listening on', logs);
+  ], { ONSHI_ORIGIN_SIGNING_KEY: signingKey, ONSHI_ADMIN_TOKEN: originAdminToken, RUST_LOG: process.env.RUST_LOG ?? 'info' }, 'onshi-origin listening on', logs);
   let origin = await startOrigin('127.0.0.1:0');
 
   const caPemFile = join(scratch, 'auth-ca.pem');
@@ -225,6 +228,20 @@ export async function startStack({ port = 0, database, originUrlOverride, edgeEn
     return { status: response.status, body: await response.json() };
   }
 
+  /**
+   * Calls one of the origin's `/admin/v1` routes as the national operator does (registering an insurer, which
+   * answers its credential, or a resident of the 住基 stand-in); resolves with `{ status, body }`.
+   */
+  async function postOriginAdmin(path, value) {
+    const response = await fetch(`${origin.url}${path}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${originAdminToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify(value),
+    });
+    const text = await response.text();
+    return { status: response.status, body: text === '' ? null : JSON.parse(text) };
+  }
+
   const bridges = [];
   /**
    * Starts the facility's bridge beside a simulated 資格確認端末, as a clinic sets it up: its admin issues a bridge
@@ -286,6 +303,7 @@ export async function startStack({ port = 0, database, originUrlOverride, edgeEn
     url: edge.url,
     originUrl: origin.url,
     postOrigin,
+    postOriginAdmin,
     startBridge,
     logs: logs.lines,
     issueEnrolmentCode,

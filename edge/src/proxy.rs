@@ -176,6 +176,7 @@ impl OriginClient {
             ("accept".to_owned(), "application/json".to_owned()),
             (signing::INSURER_HEADER.to_owned(), principal.insurer.clone()),
             (signing::INSURER_SESSION_HEADER.to_owned(), principal.session.clone()),
+            (onshi_proto::insurer::DECIDED_BY_HEADER.to_owned(), principal.clerk.clone()),
             (signing::TIMESTAMP_HEADER.to_owned(), signature.timestamp.clone()),
             (signing::NONCE_HEADER.to_owned(), signature.nonce.clone()),
             (signing::SIGNATURE_HEADER.to_owned(), signature.signature.clone()),

@@ -47,7 +47,18 @@ pub enum KioskError {
     /// `unauthorized`; a forgotten device is `device_not_enrolled`), or could not be reached, or answered something
     /// unreadable.
     #[error(transparent)]
-    Edge(#[from] WebError),
+    Edge(WebError),
+}
+
+impl From<WebError> for KioskError {
+    /// The shared browser code reports its own failures beside the edge's: a WebCrypto or IndexedDB step that
+    /// failed is the kiosk's device identity failing, not the edge.
+    fn from(error: WebError) -> Self {
+        match error {
+            WebError::Browser(step) => KioskError::DeviceBrowser(step),
+            edge => KioskError::Edge(edge),
+        }
+    }
 }
 
 impl KioskError {
@@ -80,6 +91,13 @@ mod tests {
         let error = KioskError::from(WebError::Refused(ErrorCode::DeviceNotEnrolled));
         assert_eq!(error.code(), ErrorCode::DeviceNotEnrolled);
         assert!(matches!(error, KioskError::Edge(WebError::Refused(ErrorCode::DeviceNotEnrolled))));
+    }
+
+    #[test]
+    fn a_browser_failure_in_the_shared_identity_is_the_device_failing() {
+        let error = KioskError::from(WebError::Browser("IndexedDB read failed"));
+        assert!(matches!(error, KioskError::DeviceBrowser("IndexedDB read failed")));
+        assert_eq!(error.code(), ErrorCode::Internal);
     }
 
     #[test]

@@ -44,7 +44,7 @@ const WASM_FEATURES: [&str; 6] = [
 ];
 
 /// Generated directories of the site, which the copy of `www/` leaves alone.
-const GENERATED_SITE_DIRS: [&str; 3] = ["pkg", "pkg-staff", "virtual-reader/pkg"];
+const GENERATED_SITE_DIRS: [&str; 4] = ["pkg", "pkg-staff", "pkg-insurer", "virtual-reader/pkg"];
 
 fn io_error(what: &str, path: &Path) -> impl FnOnce(std::io::Error) -> TaskError {
     let context = format!("{what} {}", path.display());
@@ -193,20 +193,31 @@ fn bindgen(wasm: &Path, out_dir: &Path, out_name: &str, optimize: bool) -> TaskR
     })
 }
 
-/// Builds the kiosk, staff-console and virtual-reader wasm and assembles `dist/www`.
+/// Builds the kiosk, staff-console, insurer-console and virtual-reader wasm and assembles `dist/www`.
 ///
-/// The staff console (`/staff.html`) is its own crate (`staff/`), bound under its own name so that the patient
-/// kiosk's bundle carries none of it; the steps after cargo run only when their input changed.
+/// The staff console (`/staff.html`) and the insurer console (`/insurer.html`) are their own crates (`staff/`,
+/// `insurer/`), each bound under its own name so that the patient kiosk's bundle carries none of them; the steps
+/// after cargo run only when their input changed.
 pub fn build_site() -> TaskResult {
     let root = project_root();
     let site = site_dir();
     sync_site(&root.join("www"), &site)?;
     run(Command::new("cargo")
         .args(["build", "--release", "--target", "wasm32-unknown-unknown"])
-        .args(["-p", "onshi-kiosk", "-p", "onshi-staff-console", "-p", "onshi-vcard-wasm"])
+        .args([
+            "-p",
+            "onshi-kiosk",
+            "-p",
+            "onshi-staff-console",
+            "-p",
+            "onshi-insurer-console",
+            "-p",
+            "onshi-vcard-wasm",
+        ])
         .current_dir(&root))?;
     let wasm_dir = target_dir().join("wasm32-unknown-unknown/release");
     bindgen(&wasm_dir.join("onshi_staff_console.wasm"), &site.join("pkg-staff"), "onshi_staff", true)?;
+    bindgen(&wasm_dir.join("onshi_insurer_console.wasm"), &site.join("pkg-insurer"), "onshi_insurer", true)?;
     bindgen(&wasm_dir.join("onshi_kiosk.wasm"), &site.join("pkg"), "onshi_kiosk", true)?;
     bindgen(&wasm_dir.join("onshi_vcard_wasm.wasm"), &site.join("virtual-reader/pkg"), "onshi_vcard_wasm", false)
 }

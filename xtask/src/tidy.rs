@@ -2,7 +2,7 @@
 //!
 //! Five checks, each a test in the tally: the formatter agrees with the tree (`rustfmt.toml`), clippy finds nothing
 //! with `-D warnings` on the native targets, nor on the crates that run in WebAssembly (the kiosk, the staff
-//! console, the virtual card's bindings, the edge worker), every path that ARCHITECTURE.md's code map names
+//! console, the insurer console, the virtual card's bindings, the edge worker), every path that ARCHITECTURE.md's code map names
 //! exists, so the map cannot drift from the tree it describes, and every copy of test data equals its source
 //! ([`crate::copies`]).
 
@@ -13,9 +13,10 @@ use crate::tally::Tally;
 use crate::{TaskError, TaskResult, project_root};
 
 /// The crates built for `wasm32-unknown-unknown`, each with the features it ships with.
-const WASM_CRATES: [(&str, &[&str]); 5] = [
+const WASM_CRATES: [(&str, &[&str]); 6] = [
     ("onshi-kiosk", &[]),
     ("onshi-staff-console", &[]),
+    ("onshi-insurer-console", &[]),
     ("onshi-web", &[]),
     ("onshi-vcard-wasm", &[]),
     ("onshi-edge", &[]),
@@ -92,8 +93,10 @@ pub fn run() -> TaskResult {
 
 /// The top-level folders a code-map path starts with; a backticked word that starts elsewhere (a route, a crate
 /// name, a type) is not a path.
-const TOP_LEVEL: [&str; 11] =
-    ["shared/", "kiosk/", "staff/", "edge/", "origin/", "bridge/", "xtask/", "www/", "tests/", "fuzz/", ".ci/"];
+const TOP_LEVEL: [&str; 12] = [
+    "shared/", "kiosk/", "staff/", "insurer/", "edge/", "origin/", "bridge/", "xtask/", "www/", "tests/", "fuzz/",
+    ".ci/",
+];
 
 /// The repository paths ARCHITECTURE.md names in backticks that are not in the tree.
 pub fn missing_codemap_paths(root: &Path) -> Vec<String> {

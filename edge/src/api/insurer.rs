@@ -19,8 +19,8 @@
 
 use onshi_proto::api::DeviceRole;
 use onshi_proto::insurer::{
-    BatchUploadAnswer, BatchUploadFormat, DECIDED_BY_HEADER, HoldSummary, InboxFilter, InsurerLoginRequest,
-    InsurerSessionResponse, MAX_DECIDED_BY_CHARS, NoticeDetail, NoticePage, is_path_id,
+    BatchUploadAnswer, BatchUploadFormat, HoldSummary, InboxFilter, InsurerLoginRequest, InsurerSessionResponse,
+    MAX_DECIDED_BY_CHARS, NoticeDetail, NoticePage, is_path_id,
 };
 use onshi_proto::signing::Principal;
 use zeroize::Zeroizing;
@@ -55,7 +55,8 @@ fn is_header_safe(credential: &str) -> bool {
         && credential.bytes().all(|byte| byte.is_ascii_graphic())
 }
 
-/// Percent-encodes a clerk's name as UTF-8 for the origin's [`DECIDED_BY_HEADER`]: header values are ASCII.
+/// Percent-encodes a clerk's name as UTF-8 for the origin's [`onshi_proto::insurer::DECIDED_BY_HEADER`]: header values
+/// are ASCII.
 fn percent_encode(text: &str) -> String {
     text.bytes()
         .map(|byte| {
@@ -116,7 +117,12 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
         request: &ApiRequest<'_>,
         timeout_ms: u32,
     ) -> Result<OriginOutcome, EdgeError> {
-        let principal = Principal { insurer: claims.insurer.clone(), session: claims.session.clone() };
+        // The clerk goes with every call, signed, so the origin records each decision under the name that signed in.
+        let principal = Principal {
+            insurer: claims.insurer.clone(),
+            session: claims.session.clone(),
+            clerk: percent_encode(&claims.clerk),
+        };
         let attempts = if method == "GET" { 2 } else { 1 };
         let mut outcome = OriginOutcome::Unreachable;
         for _attempt in 0..attempts {
@@ -266,9 +272,8 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
             }
             let body: serde_json::Map<String, serde_json::Value> = parse_json(request.body)?;
             let body = serde_json::to_vec(&body).map_err(|_| EdgeError::Runtime("a JSON object does not serialise"))?;
-            let decided_by = [(DECIDED_BY_HEADER.to_owned(), percent_encode(&claims.clerk))];
             let path = format!("{ORIGIN_HOLD_PREFIX}{person_id}/resolution");
-            let body = Some((body.as_slice(), "application/json", decided_by.as_slice()));
+            let body = Some((body.as_slice(), "application/json", &[][..]));
             self.call_origin_for_insurer(&claims, "POST", &path, body, request).await
         })
         .await

@@ -291,7 +291,12 @@ impl EdgePorts for FakePorts {
         let verified = match request.header(signing::INSURER_HEADER) {
             Some(insurer) => {
                 let session = request.header(signing::INSURER_SESSION_HEADER).unwrap_or_default();
-                let principal = signing::Principal { insurer: insurer.to_owned(), session: session.to_owned() };
+                let clerk = request.header(onshi_proto::insurer::DECIDED_BY_HEADER).unwrap_or_default();
+                let principal = signing::Principal {
+                    insurer: insurer.to_owned(),
+                    session: session.to_owned(),
+                    clerk: clerk.to_owned(),
+                };
                 signing::verify_for_insurer(
                     ORIGIN_KEY.as_bytes(),
                     request.method,

@@ -1,6 +1,6 @@
 //! The edge speaking for an insurer's console session: a request to an insurer route (`/insurer/v1/…`) signed by
-//! the edge with [`onshi_proto::signing::sign_for_insurer`], naming the insurer and the edge's session in
-//! [`INSURER_HEADER`] and [`INSURER_SESSION_HEADER`].
+//! the edge with [`onshi_proto::signing::sign_for_insurer`], naming the insurer, the edge's session and the clerk
+//! in [`INSURER_HEADER`], [`INSURER_SESSION_HEADER`] and [`DECIDED_BY_HEADER`], all three under the signature.
 //!
 //! The edge learns the insurer once, at the console's sign-in, by showing the origin the insurer's own bearer
 //! token; after that it never holds the token and signs each call for the insurer instead, so the insurer a call
@@ -20,7 +20,7 @@ use axum::http::header::AUTHORIZATION;
 use axum::middleware::Next;
 use axum::response::{IntoResponse as _, Response};
 use onshi_proto::ErrorCode;
-use onshi_proto::insurer::MAX_EDGE_BATCH_BYTES;
+use onshi_proto::insurer::{DECIDED_BY_HEADER, MAX_EDGE_BATCH_BYTES};
 use onshi_proto::insurer_number::InsurerNumber;
 use onshi_proto::signing::{self, INSURER_HEADER, INSURER_SESSION_HEADER, Principal};
 
@@ -71,6 +71,8 @@ async fn verified(state: &AppState, request: Request) -> Result<Request, Failure
     let principal = Principal {
         insurer: text(INSURER_HEADER).unwrap_or_default(),
         session: text(INSURER_SESSION_HEADER).unwrap_or_default(),
+        // Read as sent: the route decodes it, after the signature has shown it is the name the edge signed.
+        clerk: text(DECIDED_BY_HEADER).unwrap_or_default(),
     };
     let session_ok = (1..=MAX_SESSION_LEN).contains(&principal.session.len())
         && principal.session.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');

@@ -527,21 +527,8 @@ impl NotificationKey {
     }
 }
 
-/// How an insurer resolves a held record.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Deserialize, utoipa::ToSchema)]
-#[serde(tag = "resolution", rename_all = "snake_case", deny_unknown_fields)]
-pub enum HoldResolution {
-    /// 理由付き疑いなし: the insurer confirmed the registration with the person; the reason is recorded.
-    NoSuspicion {
-        /// Why there is no suspicion (free text, at most 200 characters).
-        reason: String,
-    },
-    /// The insurer corrects the 個人番号; the record is checked against 住基 again and released only on a match.
-    Corrected {
-        /// The corrected 個人番号.
-        individual_number: String,
-    },
-}
+/// How an insurer resolves a held record: the wire type the console sends, defined once in the contract.
+pub use onshi_proto::insurer::HoldResolution;
 
 /// The result of a hold resolution.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]

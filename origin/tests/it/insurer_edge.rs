@@ -1,8 +1,10 @@
 //! The insurer routes as the edge calls them for an insurer console session: signed by the edge for one insurer
 //! (`x-onshi-insurer`, covered by the signature) instead of carrying the insurer's bearer token. The insurer a
 //! request names cannot be swapped, a request cannot be replayed, and a session of one insurer reads nothing of
-//! another's. Every test runs on both databases.
+//! another's, nor can the clerk a decision is recorded under be changed on the way. Every test runs on both
+//! databases.
 
+use onshi_proto::insurer::DECIDED_BY_HEADER;
 use onshi_proto::signing::{
     self, INSURER_HEADER, INSURER_SESSION_HEADER, NONCE_HEADER, Principal, SIGNATURE_HEADER, SignatureHeaders,
     TIMESTAMP_HEADER,
@@ -17,8 +19,11 @@ fn sign_for(origin: &Origin, principal: &Principal, method: &str, path: &str, bo
     signing::sign_for_insurer(KEY, method, path, origin.clock_now(), &fresh_nonce(), body, principal).unwrap()
 }
 
+/// 鈴木, percent-encoded as the edge sends a clerk's name.
+const SUZUKI: &str = "%E9%88%B4%E6%9C%A8";
+
 fn principal(insurer: &str) -> Principal {
-    Principal { insurer: insurer.to_owned(), session: "edge-session-1".to_owned() }
+    Principal { insurer: insurer.to_owned(), session: "edge-session-1".to_owned(), clerk: SUZUKI.to_owned() }
 }
 
 /// Sends one edge-signed request naming `named` in its headers; `headers` may have been signed for someone else
@@ -39,6 +44,7 @@ async fn send(
     request
         .header(INSURER_HEADER, &named.insurer)
         .header(INSURER_SESSION_HEADER, &named.session)
+        .header(DECIDED_BY_HEADER, &named.clerk)
         .header(TIMESTAMP_HEADER, &headers.timestamp)
         .header(NONCE_HEADER, &headers.nonce)
         .header(SIGNATURE_HEADER, &headers.signature)
@@ -90,7 +96,7 @@ async fn the_edge_speaks_for_one_insurer_and_its_clerk_resolves_a_hold(db: Db) {
         .client
         .post(url)
         .header("content-type", "application/json")
-        .header("x-onshi-decided-by", "%E9%88%B4%E6%9C%A8") // 鈴木
+        .header(DECIDED_BY_HEADER, SUZUKI)
         .header(INSURER_HEADER, &a_principal.insurer)
         .header(INSURER_SESSION_HEADER, &a_principal.session)
         .header(TIMESTAMP_HEADER, &headers.timestamp)
@@ -123,6 +129,10 @@ async fn a_swapped_insurer_a_replay_a_stray_bearer_or_a_bad_signature_is_refused
     let other_session = Principal { session: "edge-session-2".into(), ..a_principal.clone() };
     let headers = sign_for(&origin, &a_principal, "GET", path, b"");
     expect_error(send(&origin, "GET", path, None, &other_session, &headers).await, 401, "unauthorized").await;
+    // Another clerk's name put in after the edge signed: refused, the clerk is signed.
+    let other_clerk = Principal { clerk: "%E4%BD%90%E8%97%A4".into(), ..a_principal.clone() }; // 佐藤
+    let headers = sign_for(&origin, &a_principal, "GET", path, b"");
+    expect_error(send(&origin, "GET", path, None, &other_clerk, &headers).await, 401, "unauthorized").await;
     // A good request answers once; the same headers again are a replay.
     let headers = sign_for(&origin, &a_principal, "GET", path, b"");
     assert_eq!(send(&origin, "GET", path, None, &a_principal, &headers).await.status().as_u16(), 200);
@@ -138,6 +148,7 @@ async fn a_swapped_insurer_a_replay_a_stray_bearer_or_a_bad_signature_is_refused
         .bearer_auth(&a)
         .header(INSURER_HEADER, B)
         .header(INSURER_SESSION_HEADER, "edge-session-1")
+        .header(DECIDED_BY_HEADER, SUZUKI)
         .header(TIMESTAMP_HEADER, &headers.timestamp)
         .header(NONCE_HEADER, &headers.nonce)
         .header(SIGNATURE_HEADER, &headers.signature)
@@ -173,6 +184,7 @@ async fn a_batch_the_edge_signs_for_an_insurer_is_that_insurers_and_its_size_is_
             .header("content-type", "application/x-ndjson")
             .header(INSURER_HEADER, principal.insurer)
             .header(INSURER_SESSION_HEADER, principal.session)
+            .header(DECIDED_BY_HEADER, principal.clerk)
             .header(TIMESTAMP_HEADER, headers.timestamp)
             .header(NONCE_HEADER, headers.nonce)
             .header(SIGNATURE_HEADER, headers.signature)

@@ -311,6 +311,24 @@ impl From<Reason> for String {
     }
 }
 
+/// How an insurer resolves a held record, as the console sends it and the origin reads it. The origin checks each
+/// field as it checks a batch row (a [`Reason`], a 個人番号 with its check digit) and refuses the rest.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(tag = "resolution", rename_all = "snake_case", deny_unknown_fields)]
+pub enum HoldResolution {
+    /// 理由付き疑いなし: the insurer confirmed the registration with the person; the reason is recorded.
+    NoSuspicion {
+        /// Why there is no suspicion (free text, at most 200 characters).
+        reason: String,
+    },
+    /// The insurer corrects the 個人番号; the record is checked against 住基 again and released only on a match.
+    Corrected {
+        /// The corrected 個人番号.
+        individual_number: String,
+    },
+}
+
 /// The header the insurer's console (through the edge) names the deciding clerk in.
 pub const DECIDED_BY_HEADER: &str = "x-onshi-decided-by";
 
@@ -510,6 +528,25 @@ mod tests {
             assert!(InboxFilter { limit: Some(limit), ..InboxFilter::default() }.query_string().is_err());
         }
         assert!(is_path_id("p-123_x") && !is_path_id("") && !is_path_id("a/b") && !is_path_id(&"a".repeat(65)));
+    }
+
+    #[test]
+    fn a_hold_resolution_is_tagged_by_its_kind_and_takes_nothing_else() {
+        let corrected = HoldResolution::Corrected { individual_number: "555555555557".into() };
+        assert_eq!(
+            serde_json::to_value(&corrected).unwrap(),
+            serde_json::json!({"resolution": "corrected", "individual_number": "555555555557"})
+        );
+        let read: HoldResolution =
+            serde_json::from_str(r#"{"resolution":"no_suspicion","reason":"確認済み"}"#).unwrap();
+        assert_eq!(read, HoldResolution::NoSuspicion { reason: "確認済み".into() });
+        for bad in [
+            r#"{"resolution":"no_suspicion"}"#,
+            r#"{"resolution":"other","reason":"x"}"#,
+            r#"{"resolution":"no_suspicion","reason":"x","by":"y"}"#,
+        ] {
+            assert!(serde_json::from_str::<HoldResolution>(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

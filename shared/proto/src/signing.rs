@@ -94,9 +94,14 @@ fn mac(
         mac.update(part.as_bytes());
     }
     if let Some(principal) = speaking_for {
-        // Two more lines, each starting with a fixed tag: the body hash before them is fixed-length hex, so no
+        // Three more lines, each starting with a fixed tag: the body hash before them is fixed-length hex, so no
         // plain signature can be read as one that names an insurer, or the other way round.
-        for (tag, value) in [("insurer:", principal.insurer.as_str()), ("session:", principal.session.as_str())] {
+        let lines = [
+            ("insurer:", principal.insurer.as_str()),
+            ("session:", principal.session.as_str()),
+            ("clerk:", principal.clerk.as_str()),
+        ];
+        for (tag, value) in lines {
             mac.update(b"\n");
             mac.update(tag.as_bytes());
             mac.update(value.as_bytes());
@@ -106,14 +111,17 @@ fn mac(
 }
 
 /// Whom a signed request speaks for, when the edge calls the origin on behalf of an insurer's console session:
-/// the insurer (its 保険者番号 as text) and the edge's session id, sent in [`INSURER_HEADER`] and
-/// [`INSURER_SESSION_HEADER`] and covered by the signature.
+/// the insurer (its 保険者番号 as text), the edge's session id and the clerk who signed in, sent in
+/// [`INSURER_HEADER`], [`INSURER_SESSION_HEADER`] and [`crate::insurer::DECIDED_BY_HEADER`] and covered by the
+/// signature, so that the name a hold decision is recorded under cannot be changed between edge and origin.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Principal {
     /// The insurer.
     pub insurer: String,
     /// The edge's insurer console session.
     pub session: String,
+    /// The clerk's name as the header carries it (UTF-8, percent-encoded).
+    pub clerk: String,
 }
 
 /// Signs one request that speaks for `principal` ([`Principal`]); verified by [`verify_for_insurer`] only.
@@ -231,13 +239,15 @@ mod tests {
     }
 
     #[test]
-    fn a_signature_for_an_insurer_binds_the_insurer_and_session() {
-        let principal = Principal { insurer: "06139996".into(), session: "s1".into() };
+    fn a_signature_for_an_insurer_binds_the_insurer_session_and_clerk() {
+        let principal =
+            Principal { insurer: "06139996".into(), session: "s1".into(), clerk: "%E9%88%B4%E6%9C%A8".into() };
         let headers = sign_for_insurer(KEY, "GET", "/insurer/v1/holds", 1_000, "n1", b"", &principal).unwrap();
         assert_eq!(verify_for_insurer(KEY, "GET", "/insurer/v1/holds", &headers, b"", 1_000, &principal), Ok(1_000));
         let other_insurer = Principal { insurer: "06139997".into(), ..principal.clone() };
         let other_session = Principal { session: "s2".into(), ..principal.clone() };
-        for wrong in [other_insurer, other_session] {
+        let other_clerk = Principal { clerk: "%E4%BD%90%E8%97%A4".into(), ..principal.clone() };
+        for wrong in [other_insurer, other_session, other_clerk] {
             assert_eq!(
                 verify_for_insurer(KEY, "GET", "/insurer/v1/holds", &headers, b"", 1_000, &wrong),
                 Err(SignatureError::Mismatch)

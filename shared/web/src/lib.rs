@@ -1,8 +1,9 @@
-//! # onshi-web — what the patient kiosk and the staff console share in the browser
+//! # onshi-web — what the patient kiosk, the staff console and the insurer console share in the browser
 //!
-//! Layer: user interface support, below both apps. [`i18n`] is the language and resource-file catalog (pure, tested
-//! natively); the browser-only modules are the edge's JSON answers ([`client`]) and the page helpers both apps use
-//! on every screen change ([`page`]: keyboard focus, performance marks).
+//! Layer: user interface support, below the apps. [`i18n`] is the language and resource-file catalog (pure, tested
+//! natively); the browser-only modules are the edge's JSON answers ([`client`]), the enrolled device identity that
+//! signs a kiosk's or an insurer console's calls ([`device`]: WebCrypto and IndexedDB) and the page helpers the apps
+//! use on every screen change ([`page`]: keyboard focus, performance marks).
 //!
 //! Must not: know either app's screens, texts or calls; keep state; talk to anything but the page and the answers
 //! it is handed.
@@ -12,9 +13,12 @@ pub mod i18n;
 #[cfg(target_arch = "wasm32")]
 pub mod client;
 #[cfg(target_arch = "wasm32")]
+pub mod device;
+#[cfg(target_arch = "wasm32")]
 pub mod page;
 
-/// Why an edge call failed, as both apps tell it: the edge's typed refusal, or no readable answer at all.
+/// Why an edge call failed, as the apps tell it: the edge's typed refusal, no readable answer at all, or the browser
+/// itself failing the device identity's step.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum WebError {
     /// The edge answered with a typed error.
@@ -23,14 +27,33 @@ pub enum WebError {
     /// The edge could not be reached or answered something unreadable.
     #[error("edge unreachable")]
     Unreachable,
+    /// The browser lacks WebCrypto or IndexedDB, or one of them failed: the step is named, the browser's detail is
+    /// dropped (it could name a key).
+    #[error("browser storage or crypto failed: {0}")]
+    Browser(&'static str),
 }
 
 impl WebError {
-    /// The wire code this stands for: an unreachable edge is, to a person at the page, an unavailable service.
+    /// The wire code this stands for: an unreachable edge is, to a person at the page, an unavailable service, and
+    /// a browser failure is internal.
     pub fn code(self) -> onshi_proto::ErrorCode {
         match self {
             WebError::Refused(code) => code,
             WebError::Unreachable => onshi_proto::ErrorCode::OriginUnavailable,
+            WebError::Browser(_) => onshi_proto::ErrorCode::Internal,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_failure_stands_for_one_wire_code() {
+        let refused = WebError::Refused(onshi_proto::ErrorCode::SessionInvalid);
+        assert_eq!(refused.code(), onshi_proto::ErrorCode::SessionInvalid);
+        assert_eq!(WebError::Unreachable.code(), onshi_proto::ErrorCode::OriginUnavailable);
+        assert_eq!(WebError::Browser("signing failed").code(), onshi_proto::ErrorCode::Internal);
     }
 }

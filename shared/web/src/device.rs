@@ -1,0 +1,283 @@
+//! A browser app's device identity: a non-extractable ECDSA P-256 key made in WebCrypto, kept in IndexedDB, enrolled
+//! once with a facility admin's one-time code, and used to sign every later call to the edge. The kiosk and the
+//! insurer console each keep theirs in their own database ([`DeviceStore`]).
+//!
+//! Layer: shared browser I/O adapter (WebCrypto, IndexedDB, `fetch`). The message it signs is defined in
+//! `onshi_proto::api::device_proof_message`, shared with the edge. Must not: export or log the private key (it is
+//! created non-extractable, so the browser will not hand it out), keep the enrolment code after use, or sign
+//! anything but the request it is about to send.
+//!
+//! Uses only `js-sys`, `wasm-bindgen(-futures)`, `gloo-net` and `base64`, reaching WebCrypto and IndexedDB through
+//! `js_sys::Reflect`, so it needs no extra `web-sys` features.
+
+use base64::Engine as _;
+use gloo_net::http::Request;
+use js_sys::{Array, Function, Object, Promise, Reflect, Uint8Array};
+use onshi_proto::Base64Bytes;
+use onshi_proto::api::{
+    DEVICE_ID_HEADER, DEVICE_NONCE_HEADER, DEVICE_SIGNATURE_HEADER, DEVICE_TIME_HEADER, EnrolRequest, EnrolResponse,
+    device_proof_message,
+};
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::{JsCast as _, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use zeroize::Zeroize as _;
+
+use crate::WebError;
+
+/// Its version; the upgrade creates [`STORE`].
+const DATABASE_VERSION: u32 = 1;
+/// Object store holding the one device record.
+const STORE: &str = "device";
+/// Key of the device record.
+const RECORD_KEY: &str = "current";
+
+/// An enrolled device: its id, its facility and its private signing key (a non-extractable WebCrypto key).
+#[derive(Clone)]
+pub struct Device {
+    id: String,
+    facility_code: String,
+    private_key: JsValue,
+}
+
+impl std::fmt::Debug for Device {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Device")
+            .field("id", &self.id)
+            .field("facility_code", &self.facility_code)
+            .finish_non_exhaustive()
+    }
+}
+
+impl PartialEq for Device {
+    /// Two devices are the same when the edge gave them the same id (the key itself cannot be compared: it never
+    /// leaves WebCrypto).
+    fn eq(&self, other: &Self) -> bool {
+        self.id == other.id
+    }
+}
+
+/// Maps a JavaScript failure to a [`WebError::Browser`] naming the step; the JavaScript detail is dropped.
+fn browser(what: &'static str) -> impl FnOnce(JsValue) -> WebError {
+    move |_| WebError::Browser(what)
+}
+
+fn get(target: &JsValue, name: &str) -> Result<JsValue, JsValue> {
+    Reflect::get(target, &JsValue::from_str(name))
+}
+
+fn object(properties: &[(&str, JsValue)]) -> Result<Object, JsValue> {
+    let value = Object::new();
+    for (name, property) in properties {
+        Reflect::set(&value, &JsValue::from_str(name), property)?;
+    }
+    Ok(value)
+}
+
+/// A fresh device proof nonce: 16 bytes from `crypto.getRandomValues`, base64url (22 characters).
+fn proof_nonce() -> Result<String, JsValue> {
+    let crypto = get(&js_sys::global(), "crypto")?;
+    let fill: Function = get(&crypto, "getRandomValues")?.dyn_into()?;
+    let bytes = Uint8Array::new_with_length(16);
+    fill.call1(&crypto, &bytes)?;
+    Ok(base64url(&bytes.to_vec()))
+}
+
+/// Calls `crypto.subtle.<method>(...arguments)` and awaits it.
+async fn subtle(method: &str, arguments: &Array) -> Result<JsValue, JsValue> {
+    let subtle = get(&get(&js_sys::global(), "crypto")?, "subtle")?;
+    let function: Function = get(&subtle, method)?.dyn_into()?;
+    let promise: Promise = Reflect::apply(&function, &subtle, arguments)?.dyn_into()?;
+    JsFuture::from(promise).await
+}
+
+/// Turns an IndexedDB request into a promise of its `result`.
+fn request_promise(request: &JsValue) -> Promise {
+    let request = request.clone();
+    Promise::new(&mut |resolve, reject| {
+        let on_success = {
+            let request = request.clone();
+            Closure::once_into_js(move |_event: JsValue| {
+                let result = get(&request, "result").unwrap_or(JsValue::UNDEFINED);
+                let _ = resolve.call1(&JsValue::NULL, &result);
+            })
+        };
+        let on_error = Closure::once_into_js(move |event: JsValue| {
+            let _ = reject.call1(&JsValue::NULL, &event);
+        });
+        let _ = Reflect::set(&request, &JsValue::from_str("onsuccess"), &on_success);
+        let _ = Reflect::set(&request, &JsValue::from_str("onerror"), &on_error);
+    })
+}
+
+/// Opens the app's database, creating the store on first use.
+async fn open_database(database: &str) -> Result<JsValue, JsValue> {
+    let factory = get(&js_sys::global(), "indexedDB")?;
+    let open: Function = get(&factory, "open")?.dyn_into()?;
+    let request = open.call2(&factory, &JsValue::from_str(database), &JsValue::from(DATABASE_VERSION))?;
+    let on_upgrade = {
+        let request = request.clone();
+        Closure::once_into_js(move |_event: JsValue| {
+            if let Ok(database) = get(&request, "result")
+                && let Ok(create) = get(&database, "createObjectStore").and_then(|f| f.dyn_into::<Function>())
+            {
+                let _ = create.call1(&database, &JsValue::from_str(STORE));
+            }
+        })
+    };
+    Reflect::set(&request, &JsValue::from_str("onupgradeneeded"), &on_upgrade)?;
+    JsFuture::from(request_promise(&request)).await
+}
+
+/// Runs one object-store call (`get`, `put`, `delete`) in its own transaction and awaits its result.
+async fn store_call(database: &str, mode: &str, method: &str, arguments: &Array) -> Result<JsValue, JsValue> {
+    let database = open_database(database).await?;
+    let transaction: Function = get(&database, "transaction")?.dyn_into()?;
+    let transaction = transaction.call2(&database, &JsValue::from_str(STORE), &JsValue::from_str(mode))?;
+    let object_store: Function = get(&transaction, "objectStore")?.dyn_into()?;
+    let store = object_store.call1(&transaction, &JsValue::from_str(STORE))?;
+    let call: Function = get(&store, method)?.dyn_into()?;
+    let request = Reflect::apply(&call, &store, arguments)?;
+    let result = JsFuture::from(request_promise(&request)).await;
+    if let Ok(close) = get(&database, "close").and_then(|f| f.dyn_into::<Function>()) {
+        let _ = close.call0(&database);
+    }
+    result
+}
+
+/// Where one app keeps its device identity: its own IndexedDB database, so that a kiosk and an insurer console
+/// opened in the same browser profile never share a key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DeviceStore {
+    database: &'static str,
+}
+
+impl DeviceStore {
+    /// The store in the IndexedDB database named `database` (e.g. `onshi-kiosk`).
+    pub const fn new(database: &'static str) -> Self {
+        Self { database }
+    }
+
+    /// The enrolled device of this browser profile, if any.
+    pub async fn load(&self) -> Result<Option<Device>, WebError> {
+        let record = store_call(self.database, "readonly", "get", &Array::of1(&JsValue::from_str(RECORD_KEY)))
+            .await
+            .map_err(browser("IndexedDB read failed"))?;
+        if record.is_undefined() || record.is_null() {
+            return Ok(None);
+        }
+        let text = |name| get(&record, name).ok().and_then(|value| value.as_string());
+        match (text("id"), text("facility_code"), get(&record, "key")) {
+            (Some(id), Some(facility_code), Ok(private_key)) if private_key.is_object() => {
+                Ok(Some(Device { id, facility_code, private_key }))
+            }
+            _ => Err(WebError::Browser("the stored device record is malformed")),
+        }
+    }
+
+    /// Forgets the device (after the edge answers `device_not_enrolled`: revoked, or unknown to it), so that the app
+    /// shows its enrolment screen again, also after a reload.
+    pub async fn forget(&self) -> Result<(), WebError> {
+        store_call(self.database, "readwrite", "delete", &Array::of1(&JsValue::from_str(RECORD_KEY)))
+            .await
+            .map_err(browser("IndexedDB delete failed"))?;
+        Ok(())
+    }
+
+    /// Enrols this browser with a one-time code: makes a non-extractable ECDSA P-256 key pair, registers the public
+    /// key with the edge at `enrol_url` (the app knows where its edge is), and stores the device (private key included,
+    /// as a structured-cloned `CryptoKey`) in IndexedDB.
+    pub async fn enrol(&self, enrol_url: &str, code: &str) -> Result<Device, WebError> {
+        let algorithm = object(&[("name", "ECDSA".into()), ("namedCurve", "P-256".into())])
+            .map_err(browser("WebCrypto arguments"))?;
+        let usages = Array::of2(&JsValue::from_str("sign"), &JsValue::from_str("verify"));
+        let pair = subtle("generateKey", &Array::of3(&algorithm, &JsValue::FALSE, &usages))
+            .await
+            .map_err(browser("key generation failed"))?;
+        let private_key = get(&pair, "privateKey").map_err(browser("no private key"))?;
+        let public_key = get(&pair, "publicKey").map_err(browser("no public key"))?;
+        let spki = subtle("exportKey", &Array::of2(&JsValue::from_str("spki"), &public_key))
+            .await
+            .map_err(browser("public key export failed"))?;
+        let spki = Uint8Array::new(&spki).to_vec();
+
+        let mut request = EnrolRequest { code: code.to_owned(), public_key: Base64Bytes(spki) };
+        let sent = Request::post(enrol_url).json(&request).map_err(|_| WebError::Unreachable);
+        request.code.zeroize();
+        let response = sent?.send().await.map_err(|_| WebError::Unreachable)?;
+        let enrolled: EnrolResponse = crate::client::decode(response).await?;
+        let device =
+            Device { id: enrolled.device_id, facility_code: enrolled.facility_code.as_str().to_owned(), private_key };
+        let record = object(&[
+            ("id", JsValue::from_str(&device.id)),
+            ("facility_code", JsValue::from_str(&device.facility_code)),
+            ("key", device.private_key.clone()),
+        ])
+        .map_err(browser("device record"))?;
+        store_call(self.database, "readwrite", "put", &Array::of2(&record, &JsValue::from_str(RECORD_KEY)))
+            .await
+            .map_err(browser("IndexedDB write failed"))?;
+        Ok(device)
+    }
+}
+
+/// Base64url without padding, as the edge reads the signature header.
+fn base64url(bytes: &[u8]) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+impl Device {
+    /// The device id the edge issued: the card's answer to a challenge names it.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// The device proof headers for one request: attach them to exactly that method, path and body.
+    pub async fn proof_headers(
+        &self,
+        method: &str,
+        path: &str,
+        body: &[u8],
+    ) -> Result<Vec<(String, String)>, WebError> {
+        // Whole seconds of a millisecond clock always fit in an i64.
+        let timestamp = ((js_sys::Date::now() / 1000.0).floor() as i64).to_string();
+        // The edge refuses a nonce it has seen from this device, so a captured request cannot be sent again.
+        let nonce = proof_nonce().map_err(browser("no random source"))?;
+        let message = device_proof_message(method, path, &timestamp, &nonce, body);
+        let algorithm =
+            object(&[("name", "ECDSA".into()), ("hash", "SHA-256".into())]).map_err(browser("WebCrypto arguments"))?;
+        let signature =
+            subtle("sign", &Array::of3(&algorithm, &self.private_key, &Uint8Array::from(message.as_slice())))
+                .await
+                .map_err(browser("signing failed"))?;
+        let signature = Uint8Array::new(&signature).to_vec();
+        Ok(vec![
+            (DEVICE_ID_HEADER.to_owned(), self.id.clone()),
+            (DEVICE_TIME_HEADER.to_owned(), timestamp),
+            (DEVICE_NONCE_HEADER.to_owned(), nonce),
+            (DEVICE_SIGNATURE_HEADER.to_owned(), base64url(&signature)),
+        ])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64url_matches_rfc_4648_test_vectors_without_padding() {
+        // RFC 4648 §10, with padding removed; 0xfb 0xff exercises the URL-safe characters.
+        for (input, expected) in [
+            (&b""[..], ""),
+            (b"f", "Zg"),
+            (b"fo", "Zm8"),
+            (b"foo", "Zm9v"),
+            (b"foob", "Zm9vYg"),
+            (b"fooba", "Zm9vYmE"),
+            (b"foobar", "Zm9vYmFy"),
+            (&[0xfb, 0xff], "-_8"),
+        ] {
+            assert_eq!(base64url(input), expected);
+        }
+    }
+}
