@@ -7,7 +7,7 @@
 use crate::i18n::{cancelled_key, registered_key, validity_key, withdrawn_key};
 use onshi_proto::origin::ExpiryNotice;
 
-use crate::state::{CardReminder, Screen};
+use crate::state::{AccessLogView, CardReminder, Screen};
 
 /// One sentence to speak.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -52,6 +52,13 @@ pub fn screen_lines(screen: &Screen, reader_ready: bool) -> Vec<Line> {
         Screen::WithdrawalConfirm { .. } => vec![Text("withdraw.confirm_heading"), Text("withdraw.confirm_body")],
         Screen::WithdrawingConsent => vec![Text("progress.withdrawing")],
         Screen::ConsentWithdrawn(kinds) => vec![Text("withdraw.done_heading"), Text(withdrawn_key(kinds))],
+        Screen::AccessLog { view: AccessLogView { page: None, .. }, .. } => vec![Text("progress.access_log")],
+        // The table is read by the screen reader row by row; the voice says what the screen is and, when it is
+        // empty, that nobody has looked.
+        Screen::AccessLog { view: AccessLogView { page: Some(page), .. }, .. } if page.entries.is_empty() => {
+            vec![Text("access_log.heading"), Text("access_log.empty")]
+        }
+        Screen::AccessLog { .. } => vec![Text("access_log.heading"), Text("access_log.intro")],
         Screen::Verifying => vec![Text("progress.verifying")],
         Screen::Authenticating => vec![Text("progress.authenticating")],
         Screen::Querying => vec![Text("progress.querying")],
