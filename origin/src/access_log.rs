@@ -3,18 +3,20 @@
 //! Layer: pure core (no I/O, no clock). The store selects the rows by the lists here and the HTTP layer names each
 //! row's kind with [`access_kind`].
 //!
-//! What a patient expects to see, as マイナポータル shows it: each time a facility (医療機関・薬局) actually read
-//! their information, when, and what kind. So the log holds a facility's reads that were answered:
-//! - 資格確認 — a check-in at the facility's kiosk, a by-number check by its staff, or the answer after a 目視
-//!   check; any answered validity counts, since even 該当資格なし tells the facility something about the person;
+//! What a patient expects to see, as マイナポータル shows it: each time a facility (医療機関・薬局) read their
+//! information without the patient doing it themself, when, and what kind. So the log holds a facility's reads
+//! that were answered:
+//! - 資格確認 — a by-number check by its staff, or the answer staff approved after a 目視 check; any answered
+//!   validity counts, since even 該当資格なし tells the facility something about the person;
 //! - 目視 — staff of the facility were shown the name and birth date to compare with the person at the counter;
-//! - 薬剤, 特定健診, 診療, 手術 — read under the patient's consent, at the kiosk's consent screen or by staff.
+//! - 薬剤, 特定健診, 診療, 手術 — read by the facility under the patient's consent.
 //!
-//! It leaves out what the patient did themself (consenting, withdrawing, registering, cancelling, asking for a 目視
-//! check, reading this log), what was refused (no consent, a held record: nothing was shown), what insurers and
-//! the national operator did (their batches and hold decisions are not reads by a facility), and staff listing the
-//! day's check-ins (the names there come from check-ins already in the log). A facility is named by its code and
-//! name; the staff member or device that read is on the audit trail but never in the patient's log.
+//! It leaves out what the patient did themself: their own check-in with card and PIN at a kiosk (they saw the
+//! answer the facility got, as they gave it), consenting, withdrawing, registering, cancelling, asking for a 目視
+//! check and reading this log. It leaves out what was refused (no consent, a held record: nothing was shown), what
+//! insurers and the national operator did (their batches and hold decisions are not reads by a facility), and staff
+//! listing the day's check-ins (the names there are of patients who checked in themselves). A facility is named by
+//! its code and name; the staff member or device that read is on the audit trail but never in the patient's log.
 
 use onshi_proto::access_log::AccessKind;
 
@@ -23,8 +25,7 @@ pub const ACCESS_LOG_PAGE: u32 = 10;
 
 /// The audit purposes of a facility's reads, each with what it read. The strings are the purposes the HTTP layer
 /// writes (`origin/src/http/access_log.rs` holds them to its constants in a test).
-const QUALIFICATION_PURPOSES: [&str; 3] =
-    ["qualification_by_certificate", "qualification_by_number", "qualification_by_visual_check"];
+const QUALIFICATION_PURPOSES: [&str; 2] = ["qualification_by_number", "qualification_by_visual_check"];
 const VISUAL_CHECK_DISCLOSURE: &str = "visual_check_disclosure";
 const KIOSK_MEDICATION: &str = "medication_info";
 const KIOSK_CHECKUP: &str = "checkup_info";
@@ -82,14 +83,16 @@ mod tests {
 
     #[test]
     fn answered_reads_are_entries_and_refusals_and_the_patients_own_acts_are_not() {
-        assert_eq!(access_kind("qualification_by_certificate", "valid"), Some(AccessKind::Qualification));
+        assert_eq!(access_kind("qualification_by_visual_check", "valid"), Some(AccessKind::Qualification));
         assert_eq!(access_kind("qualification_by_number", "no_qualification"), Some(AccessKind::Qualification));
         assert_eq!(access_kind("visual_check_disclosure", "disclosed"), Some(AccessKind::VisualCheck));
         assert_eq!(access_kind("medication_info", "shown"), Some(AccessKind::Medication));
         assert_eq!(access_kind("checkup_info", "shown"), Some(AccessKind::HealthCheckup));
         assert_eq!(access_kind("staff_medical_records", "operation:shown"), Some(AccessKind::Operation));
         for (purpose, outcome) in [
-            ("qualification_by_certificate", "record_held"),
+            // The patient's own check-in with card and PIN.
+            ("qualification_by_certificate", "valid"),
+            ("qualification_by_number", "record_held"),
             ("visual_check_disclosure", "unlinked"),
             ("medication_info", "consent_required"),
             ("staff_medical_records", "medication:consent_required"),
@@ -98,7 +101,7 @@ mod tests {
             ("registration", "registered"),
             ("access_log", "shown"),
             ("insurer_notice_detail", "shown"),
-            ("qualification_by_certificate", "shown"),
+            ("qualification_by_number", "shown"),
         ] {
             assert_eq!(access_kind(purpose, outcome), None, "{purpose} {outcome}");
         }

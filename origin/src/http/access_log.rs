@@ -96,13 +96,11 @@ mod tests {
     /// The rule names purposes by their text; this holds it to the constants the routes write.
     #[test]
     fn the_rule_knows_the_purposes_the_routes_write() {
-        for purpose in [
-            PURPOSE_QUALIFICATION_BY_CERTIFICATE,
-            PURPOSE_QUALIFICATION_BY_NUMBER,
-            PURPOSE_QUALIFICATION_BY_VISUAL_CHECK,
-        ] {
+        for purpose in [PURPOSE_QUALIFICATION_BY_NUMBER, PURPOSE_QUALIFICATION_BY_VISUAL_CHECK] {
             assert_eq!(access_kind(purpose, "valid"), Some(AccessKind::Qualification));
         }
+        // The patient's own check-in with card and PIN is theirs, not the facility's.
+        assert_eq!(access_kind(PURPOSE_QUALIFICATION_BY_CERTIFICATE, "valid"), None);
         assert_eq!(access_kind(PURPOSE_VISUAL_CHECK_DISCLOSURE, "disclosed"), Some(AccessKind::VisualCheck));
         assert_eq!(access_kind(PURPOSE_MEDICATION, "shown"), Some(AccessKind::Medication));
         assert_eq!(access_kind(PURPOSE_CHECKUP, "shown"), Some(AccessKind::HealthCheckup));

@@ -1,6 +1,6 @@
 //! The card holder's own access log (issue 15 item 7): a facility's answered reads of their information, named by
-//! facility and kind, newest first and page by page; nothing of their own acts, of refusals or of anyone else; and
-//! the reading itself audited. Every test runs on both databases.
+//! facility and kind, newest first and page by page; nothing of their own acts (their check-in with card and PIN
+//! among them), of refusals or of anyone else; and the reading itself audited. Every test runs on both databases.
 
 use onshi_proto::access_log::{AccessKind, AccessLogPage, AccessLogQuery, ORIGIN_ACCESS_LOG_PATH};
 use onshi_proto::medical_record::{MEDICAL_RECORDS_PATH, MedicalRecordKind, MedicalRecordQuery};
@@ -34,16 +34,26 @@ async fn check_in(origin: &Origin, serial: &str, facility: &str) {
     assert_eq!(origin.post_signed(BY_CERTIFICATE_PATH, &card_query(serial, facility)).await.status(), 200);
 }
 
-async fn consent(origin: &Origin, serial: &str, kinds: Vec<ConsentKind>) {
+async fn consent(origin: &Origin, serial: &str, facility: &str, kinds: Vec<ConsentKind>) {
     let request = ConsentRequest {
         certificate: certificate(serial),
-        facility_code: FACILITY.try_into().unwrap(),
+        facility_code: facility.try_into().unwrap(),
         device_id: Some("kiosk-1".try_into().unwrap()),
         kinds,
         prescription: None,
         scope: Default::default(),
     };
     assert_eq!(origin.post_signed(CONSENT_PATH, &request).await.status(), 200);
+}
+
+/// The facility's own system reads the patient's 薬剤情報 under their consent, as the edge asks the origin.
+fn medication_read(serial: &str, facility: &str) -> MedicalInfoQuery {
+    MedicalInfoQuery {
+        certificate: certificate(serial),
+        facility_code: facility.try_into().unwrap(),
+        device_id: Some("recept-1".try_into().unwrap()),
+        scope: Default::default(),
+    }
 }
 
 fn log_query(serial: &str) -> AccessLogQuery {
@@ -70,21 +80,22 @@ fn kinds(page: &AccessLogPage) -> Vec<AccessKind> {
 async fn a_patient_sees_each_facilitys_reads_by_kind_and_nothing_of_their_own(db: Db) {
     let origin = Origin::start(db).await;
     let start = origin.clock_now();
-    // At the named facility: a check-in, a consent (the patient's own act), 薬剤 read at the kiosk's consent screen,
+    // At the named facility: the patient's own check-in, a consent (their own act too), 薬剤 read by the facility,
     // a 特定健診 read refused for want of consent (nothing shown), then staff read 診療 under a 包括同意.
     check_in(&origin, serial::VALID, FACILITY).await;
+    let own_only = read_log(&origin, &log_query(serial::VALID)).await;
+    assert_eq!(own_only, AccessLogPage { entries: vec![], next: None }, "their own check-in is not a facility's read");
     origin.clock.set(start + 60);
-    consent(&origin, serial::VALID, vec![ConsentKind::Medication]).await;
-    let info = MedicalInfoQuery {
-        certificate: certificate(serial::VALID),
-        facility_code: FACILITY.try_into().unwrap(),
-        device_id: Some("kiosk-1".try_into().unwrap()),
-        scope: Default::default(),
-    };
-    assert_eq!(origin.post_signed(MEDICATION_PATH, &info).await.status(), 200);
-    expect_error(origin.post_signed(CHECKUP_PATH, &info).await, 403, "consent_required").await;
+    consent(&origin, serial::VALID, FACILITY, vec![ConsentKind::Medication]).await;
+    assert_eq!(origin.post_signed(MEDICATION_PATH, &medication_read(serial::VALID, FACILITY)).await.status(), 200);
+    expect_error(
+        origin.post_signed(CHECKUP_PATH, &medication_read(serial::VALID, FACILITY)).await,
+        403,
+        "consent_required",
+    )
+    .await;
     origin.clock.set(start + 120);
-    consent(&origin, serial::VALID, vec![ConsentKind::Comprehensive]).await;
+    consent(&origin, serial::VALID, FACILITY, vec![ConsentKind::Comprehensive]).await;
     let checkin = origin.staff_list(FACILITY).await.checkins.into_iter().next().unwrap();
     let staff_read = MedicalRecordQuery {
         facility_code: FACILITY.try_into().unwrap(),
@@ -94,7 +105,8 @@ async fn a_patient_sees_each_facilitys_reads_by_kind_and_nothing_of_their_own(db
         page: Default::default(),
     };
     assert_eq!(origin.post_signed(MEDICAL_RECORDS_PATH, &staff_read).await.status(), 200);
-    // The patient withdraws (their own act again), and checks in at a facility on no list of names.
+    // The patient withdraws (their own act again), then checks in and consents at a facility on no list of names,
+    // which reads their 薬剤.
     origin.clock.set(start + 180);
     let withdrawal = ConsentWithdrawal {
         facility_code: FACILITY.try_into().unwrap(),
@@ -103,17 +115,19 @@ async fn a_patient_sees_each_facilitys_reads_by_kind_and_nothing_of_their_own(db
     assert_eq!(origin.post_signed(ORIGIN_CONSENT_WITHDRAWAL_PATH, &withdrawal).await.status(), 200);
     origin.clock.set(start + 240);
     check_in(&origin, serial::VALID, UNNAMED_FACILITY).await;
-    // Another patient's check-in at the same facility is theirs alone.
+    consent(&origin, serial::VALID, UNNAMED_FACILITY, vec![ConsentKind::Medication]).await;
+    let elsewhere = medication_read(serial::VALID, UNNAMED_FACILITY);
+    assert_eq!(origin.post_signed(MEDICATION_PATH, &elsewhere).await.status(), 200);
+    // Another patient's 薬剤 read at the same facility is theirs alone.
     check_in(&origin, serial::DEPENDENT, FACILITY).await;
+    consent(&origin, serial::DEPENDENT, FACILITY, vec![ConsentKind::Medication]).await;
+    assert_eq!(origin.post_signed(MEDICATION_PATH, &medication_read(serial::DEPENDENT, FACILITY)).await.status(), 200);
 
     let page = read_log(&origin, &log_query(serial::VALID)).await;
-    assert_eq!(
-        kinds(&page),
-        vec![AccessKind::Qualification, AccessKind::Diagnosis, AccessKind::Medication, AccessKind::Qualification]
-    );
+    assert_eq!(kinds(&page), vec![AccessKind::Medication, AccessKind::Diagnosis, AccessKind::Medication]);
     assert_eq!(
         page.entries.iter().map(|e| e.occurred_at).collect::<Vec<_>>(),
-        vec![start + 240, start + 120, start + 60, start]
+        vec![start + 240, start + 120, start + 60]
     );
     assert_eq!(page.entries[0].facility_code.as_str(), UNNAMED_FACILITY);
     assert_eq!(page.entries[0].facility_name, None);
@@ -122,21 +136,22 @@ async fn a_patient_sees_each_facilitys_reads_by_kind_and_nothing_of_their_own(db
     assert_eq!(page.next, None);
     // Nothing in the answer names a staff member or a device.
     let text = serde_json::to_string(&page).unwrap();
-    assert!(!text.contains("staff-a") && !text.contains("kiosk-1"), "{text}");
+    assert!(!text.contains("staff-a") && !text.contains("kiosk-1") && !text.contains("recept-1"), "{text}");
 
     // Reading the log is audited with the kiosk and the subject, and is not itself an entry.
     let again = read_log(&origin, &log_query(serial::VALID)).await;
     assert_eq!(again, page);
     let events = origin.store.audit_events().await.unwrap();
     let readings: Vec<_> = events.iter().filter(|e| e.purpose == "access_log").collect();
-    assert_eq!(readings.len(), 2);
+    assert_eq!(readings.len(), 3);
     assert!(readings.iter().all(|e| e.outcome == "shown"
         && e.actor_device_id.as_deref() == Some("kiosk-2")
         && e.subject_person_id.is_some()));
 
-    // The other patient sees their one check-in and nothing of the first patient's.
+    // The other patient sees their one read and nothing of the first patient's.
     let other = read_log(&origin, &log_query(serial::DEPENDENT)).await;
-    assert_eq!(kinds(&other), vec![AccessKind::Qualification]);
+    assert_eq!(kinds(&other), vec![AccessKind::Medication]);
+    assert_eq!(other.entries[0].occurred_at, start + 240);
     origin.stop().await;
 }
 on_both_databases!(a_patient_sees_each_facilitys_reads_by_kind_and_nothing_of_their_own);
@@ -144,10 +159,11 @@ on_both_databases!(a_patient_sees_each_facilitys_reads_by_kind_and_nothing_of_th
 async fn the_log_pages_through_reads_of_the_same_second_without_repeating_or_skipping_one(db: Db) {
     let origin = Origin::start(db).await;
     let start = origin.clock_now();
-    // 23 check-ins: three a second, so that pages end in the middle of a second.
+    consent(&origin, serial::VALID, FACILITY, vec![ConsentKind::Medication]).await;
+    // 23 reads: three a second, so that pages end in the middle of a second.
     for n in 0..23 {
         origin.clock.set(start + n / 3);
-        check_in(&origin, serial::VALID, FACILITY).await;
+        assert_eq!(origin.post_signed(MEDICATION_PATH, &medication_read(serial::VALID, FACILITY)).await.status(), 200);
     }
     let mut query = log_query(serial::VALID);
     let mut seen = Vec::new();
