@@ -52,11 +52,18 @@ describe("the patient's own access log at the kiosk", () => {
     await checkInAndAnswer(visit.page, holder, ['medication']);
     await visit.context.close();
 
-    // Staff open the patient's medicines from their check-in row.
+    // Staff open the patient's medicines from their check-in row, and page back and forth through them: each page
+    // is a read, eleven in all, more than the kiosk shows on one page.
     const staff = await openStaff(env.browser, env.stack);
     const row = staff.page.locator('tr.checkin', { hasText: holder.name }).first();
     await row.locator('button.open-medical').click();
     await staff.page.waitForSelector('#medical[data-kind="medication"] tr.medication-line');
+    for (let turn = 0; turn < 5; turn += 1) {
+      await staff.page.click('#medical-next');
+      await staff.page.waitForSelector('#medical-previous');
+      await staff.page.click('#medical-previous');
+      await staff.page.waitForSelector('#medical-next');
+    }
     await staff.context.close();
 
     // The patient comes back to a kiosk, answers today's question, and opens the log beside the withdrawal.
@@ -69,7 +76,7 @@ describe("the patient's own access log at the kiosk", () => {
     const entries = await entriesOn(page);
     // The staff's 薬剤 read at the demo facility by name; neither the patient's own check-ins nor anything of the
     // other patient is there.
-    assert.ok(entries.length > 0);
+    assert.equal(entries.length, 10, 'a full page');
     assert.deepEqual([...new Set(entries.map((e) => e.kind))], ['medication']);
     for (const entry of entries) {
       assert.equal(entry.facility, DEMO_FACILITY_CODE);
@@ -78,14 +85,26 @@ describe("the patient's own access log at the kiosk", () => {
     }
     assert.match(await page.textContent('tr.access-log-entry[data-kind="medication"]'), /薬剤情報/);
     // The kiosk asked for the newest page and named nothing else; no staff or device id reaches the screen.
-    const asked = requests.filter((r) => new URL(r.url).pathname === '/api/v1/access-log').map((r) => JSON.parse(r.body));
-    assert.deepEqual(asked, [{ before: null }]);
+    const asked = () => requests.filter((r) => new URL(r.url).pathname === '/api/v1/access-log').map((r) => JSON.parse(r.body));
+    assert.deepEqual(asked(), [{ before: null }]);
     const shown = await page.textContent('#access-log');
     assert.doesNotMatch(shown, /staff|kiosk-|device/i);
-    // One page holds everything: nothing older or newer to go to.
-    assert.equal(await page.$('#access-log-older'), null);
+    // The newest page offers the older one only.
     assert.equal(await page.$('#access-log-newer'), null);
     assert.deepEqual(await auditScreen(page, 'access-log'), []);
+    // The older page holds the one read left, from where the first page ended; then back to the newest.
+    await page.click('#access-log-older');
+    await page.waitForSelector('#access-log-newer');
+    const older = await entriesOn(page);
+    assert.deepEqual(older.map((e) => e.kind), ['medication']);
+    assert.equal(await page.$('#access-log-older'), null, 'nothing older than the last page');
+    assert.equal(asked().length, 2);
+    assert.ok(asked()[1].before.occurred_at > 0, 'the second page starts where the first ended');
+    assert.deepEqual(await auditScreen(page, 'access-log-older'), []);
+    await page.click('#access-log-newer');
+    await page.waitForSelector('#access-log-older');
+    assert.deepEqual(await entriesOn(page), entries);
+    assert.deepEqual(asked()[2], { before: null });
     // A phone-sized screen: the table wraps within the width.
     await page.setViewportSize({ width: 390, height: 844 });
     assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= innerWidth), 'no sideways scrolling');
