@@ -171,6 +171,42 @@ mod tests {
     }
 
     #[test]
+    fn the_access_log_says_it_is_loading_what_it_lists_or_that_nobody_has_looked() {
+        use crate::state::{AccessLogView, CardReminder, CertificateTerms, ConsentStep};
+        use onshi_proto::access_log::AccessLogPage;
+        use onshi_proto::qualification::{QualificationAnswer, Reason, Validity};
+
+        let answer = QualificationAnswer {
+            validity: Validity::Valid,
+            reason: Reason::Current,
+            guidance: None,
+            confirmation_date: onshi_proto::IsoDate::parse("2026-12-05").unwrap(),
+            records: vec![],
+        };
+        let result = Box::new(Screen::Result {
+            answer,
+            card: CardReminder::InReader,
+            consent: ConsentStep::Skipped,
+            pin_verified: true,
+            certificate: CertificateTerms::default(),
+        });
+        let with_page = |page: Option<AccessLogPage>| Screen::AccessLog {
+            result: result.clone(),
+            view: AccessLogView { starts: vec![None], page },
+        };
+        assert_eq!(keys(&screen_lines(&with_page(None), true)), ["progress.access_log"]);
+        assert_eq!(
+            keys(&screen_lines(&with_page(Some(AccessLogPage::default())), true)),
+            ["access_log.heading", "access_log.empty"]
+        );
+        for lang in Lang::PATIENT {
+            for key in ["progress.access_log", "access_log.heading", "access_log.empty", "access_log.intro"] {
+                assert_ne!(text(lang, key), key, "{lang:?} has no text for {key}");
+            }
+        }
+    }
+
+    #[test]
     fn the_pin_pad_says_how_many_digits_never_which() {
         // Typing never changes what the pad screen says; only the count is spoken, and it is the count.
         let pad =
