@@ -80,6 +80,8 @@ pub enum AuditAction {
     StaffConsentWithdrawal,
     /// `POST /api/v1/registration/cancel`: a card holder cancelled their 健康保険証利用登録.
     RegistrationCancel,
+    /// `POST /api/v1/access-log`: a card holder read which facilities read their information.
+    AccessLog,
     /// An insurer's clerk signed in on an insurer console device.
     InsurerLogin,
     /// An insurer's clerk signed out.

@@ -8,6 +8,7 @@ use onshi_proto::api::{
     STAFF_VISUAL_CHECK_OPEN_PATH, VISUAL_CHECK_PATH, VISUAL_CHECK_STATUS_PATH, VISUAL_CHECK_WITHDRAW_PATH,
 };
 
+use onshi_proto::access_log::ACCESS_LOG_PATH;
 use onshi_proto::bridge_health::{BRIDGE_HEALTH_PATH, STAFF_BRIDGE_PATH};
 use onshi_proto::insurer::{
     BatchUploadFormat, INSURER_BATCH_CSV_PATH, INSURER_BATCH_NDJSON_PATH, INSURER_HOLD_PREFIX, INSURER_HOLDS_PATH,
@@ -83,6 +84,8 @@ pub enum UseCase {
     StaffWithdrawConsent,
     /// `POST /api/v1/registration/cancel`.
     CancelRegistration,
+    /// `POST /api/v1/access-log`.
+    AccessLog,
     /// `POST /api/v1/insurer/login`.
     InsurerLogin,
     /// `POST /api/v1/insurer/logout`.
@@ -139,6 +142,7 @@ const FIXED_ROUTES: &[(&str, &str, UseCase)] = &[
     ("POST", CONSENT_WITHDRAWAL_PATH, UseCase::WithdrawConsent),
     ("POST", STAFF_CONSENT_WITHDRAWAL_PATH, UseCase::StaffWithdrawConsent),
     ("POST", REGISTRATION_CANCEL_PATH, UseCase::CancelRegistration),
+    ("POST", ACCESS_LOG_PATH, UseCase::AccessLog),
     ("POST", INSURER_LOGIN_PATH, UseCase::InsurerLogin),
     ("POST", INSURER_LOGOUT_PATH, UseCase::InsurerLogout),
     ("GET", INSURER_HOLDS_PATH, UseCase::InsurerHolds),

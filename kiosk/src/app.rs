@@ -24,11 +24,11 @@ use crate::keys::{KeyCommand, key_command};
 use crate::screens::header::{AidToggle, Aids};
 use crate::screens::pin_pad::PinPadState;
 use crate::screens::{
-    blocked, cancel_terms, cancelled, consent, enrol, failed, header, idle_warning, insert_card, no_pin, pin_pad,
-    progress, registered, registration_offer, registration_terms, result, visual_check, welcome, withdrawal_confirm,
-    withdrawal_offer, withdrawn,
+    access_log, access_log_offer, blocked, cancel_terms, cancelled, consent, enrol, failed, header, idle_warning,
+    insert_card, no_pin, pin_pad, progress, registered, registration_offer, registration_terms, result, visual_check,
+    welcome, withdrawal_confirm, withdrawal_offer, withdrawn,
 };
-use crate::state::{Action, Failure, IdlePhase, Screen};
+use crate::state::{AccessLogView, Action, Failure, IdlePhase, Screen};
 
 /// The reducer wrapper Yew needs around the pure [`Screen`] machine.
 #[derive(Clone, Debug, PartialEq)]
@@ -205,6 +205,7 @@ pub fn app() -> Html {
             }
             Screen::WithdrawingConsent => progress("progress.withdrawing"),
             Screen::ConsentWithdrawn(kinds) => withdrawn::withdrawn(lang_value, kinds),
+            Screen::AccessLog { view, .. } => access_log::access_log(lang_value, view, &dispatch, &check_in),
             Screen::Verifying => progress("progress.verifying"),
             Screen::Authenticating => progress("progress.authenticating"),
             Screen::Querying => progress("progress.querying"),
@@ -222,6 +223,9 @@ pub fn app() -> Html {
                         }
                         if screen.0.offers_consent_withdrawal() {
                             { withdrawal_offer::withdrawal_offer(lang_value, &dispatch) }
+                        }
+                        if screen.0.offers_access_log() {
+                            { access_log_offer::access_log_offer(lang_value, &check_in) }
                         }
                     </div>
                 </div>
@@ -271,6 +275,8 @@ fn screen_name(screen: &Screen) -> &'static str {
         Screen::WithdrawalConfirm { .. } => "withdrawal-confirm",
         Screen::WithdrawingConsent => "withdrawing-consent",
         Screen::ConsentWithdrawn(_) => "consent-withdrawn",
+        Screen::AccessLog { view: AccessLogView { page: None, .. }, .. } => "access-log-loading",
+        Screen::AccessLog { .. } => "access-log",
         Screen::Verifying => "verifying",
         Screen::Authenticating => "authenticating",
         Screen::Querying => "querying",

@@ -117,6 +117,19 @@ pub fn withdrawn_key(withdrawn: &[onshi_proto::origin::ConsentKind]) -> &'static
     if withdrawn.is_empty() { "withdraw.done_nothing" } else { "withdraw.done_body" }
 }
 
+/// The resource key naming what a facility read, in the patient's access log.
+pub fn access_kind_key(kind: onshi_proto::access_log::AccessKind) -> &'static str {
+    use onshi_proto::access_log::AccessKind;
+    match kind {
+        AccessKind::Qualification => "access_log.kind.qualification",
+        AccessKind::VisualCheck => "access_log.kind.visual_check",
+        AccessKind::Medication => "access_log.kind.medication",
+        AccessKind::HealthCheckup => "access_log.kind.health_checkup",
+        AccessKind::Diagnosis => "access_log.kind.diagnosis",
+        AccessKind::Operation => "access_log.kind.operation",
+    }
+}
+
 /// The resource key of the sentence that says how a registration ended.
 pub fn registered_key(outcome: RegistrationOutcome) -> &'static str {
     match outcome {

@@ -4,6 +4,7 @@
 //! have been typed. It does no I/O, so every transition is tested natively.
 
 use onshi_proto::ErrorCode;
+use onshi_proto::access_log::{AccessLogCursor, AccessLogPage};
 use onshi_proto::origin::{
     CardScope, ConsentGrant, ConsentKind, ExpiryNotice, PrescriptionFormat, RegistrationOutcome,
 };
@@ -277,6 +278,14 @@ pub enum Screen {
     WithdrawingConsent,
     /// The consents are withdrawn: these kinds were live and have stopped (none: nothing was shared).
     ConsentWithdrawn(Vec<ConsentKind>),
+    /// The patient asked, from the answer, which facilities read their information (閲覧履歴). The answer screen
+    /// is kept, to return to.
+    AccessLog {
+        /// The answer screen the patient came from.
+        result: Box<Screen>,
+        /// The page asked for or shown.
+        view: AccessLogView,
+    },
     /// VERIFY in flight.
     Verifying,
     /// Challenge, signature and session in flight.
@@ -310,6 +319,34 @@ pub enum Screen {
     },
     /// The check-in stopped; the failure says why and what next.
     Failed(Failure),
+}
+
+/// Where the patient is in their access log: the start of each page they went through, newest first, and the page
+/// on screen once it has arrived.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AccessLogView {
+    /// Where each page so far starts (`None`: the newest); the last is the page asked for or shown, the ones
+    /// before it are what "newer" goes back to.
+    pub starts: Vec<Option<AccessLogCursor>>,
+    /// The page, once it arrived; `None` while it is asked for.
+    pub page: Option<AccessLogPage>,
+}
+
+impl AccessLogView {
+    /// The newest page, asked for.
+    pub fn newest() -> Self {
+        Self { starts: vec![None], page: None }
+    }
+
+    /// Where the page asked for starts (`None`: the newest).
+    pub fn asked_from(&self) -> Option<AccessLogCursor> {
+        self.starts.last().cloned().flatten()
+    }
+
+    /// True when a newer page is behind this one.
+    pub fn has_newer(&self) -> bool {
+        self.starts.len() > 1
+    }
 }
 
 /// Everything that can happen to the kiosk.
@@ -373,6 +410,16 @@ pub enum Action {
     WithdrawalConfirmed,
     /// The origin recorded the withdrawal; these kinds stopped.
     ConsentWithdrawn(Vec<ConsentKind>),
+    /// The patient chose, from the answer, to see which facilities read their information.
+    AskAccessLog,
+    /// A page of the access log arrived.
+    AccessLogArrived(AccessLogPage),
+    /// The patient asked for the older page.
+    AccessLogOlder,
+    /// The patient asked for the newer page.
+    AccessLogNewer,
+    /// The patient closed the access log, back to the answer.
+    AccessLogClosed,
     /// The answer arrived.
     Answer(QualificationAnswer),
     /// The answer to a card session arrived, with the session's scope and the certificate's expiry notice.
@@ -486,6 +533,29 @@ impl Screen {
                 Screen::WithdrawalConfirm { result: Box::new(result.apply(action)) }
             }
             (Screen::WithdrawingConsent, Action::ConsentWithdrawn(kinds)) => Screen::ConsentWithdrawn(kinds),
+            (screen @ Screen::Result { .. }, Action::AskAccessLog) if screen.offers_access_log() => {
+                Screen::AccessLog { result: Box::new(screen), view: AccessLogView::newest() }
+            }
+            (Screen::AccessLog { result, view }, action) => match (view, action) {
+                (AccessLogView { starts, page: None }, Action::AccessLogArrived(page)) => {
+                    Screen::AccessLog { result, view: AccessLogView { starts, page: Some(page) } }
+                }
+                // A page is asked for only from a page on screen, so a second press while it loads asks nothing.
+                (AccessLogView { mut starts, page: Some(page) }, Action::AccessLogOlder) if page.next.is_some() => {
+                    starts.push(page.next);
+                    Screen::AccessLog { result, view: AccessLogView { starts, page: None } }
+                }
+                (AccessLogView { mut starts, page: Some(_) }, Action::AccessLogNewer) if starts.len() > 1 => {
+                    starts.pop();
+                    Screen::AccessLog { result, view: AccessLogView { starts, page: None } }
+                }
+                (_, Action::AccessLogClosed) => *result,
+                // The card may leave the reader while the patient reads: the answer they return to knows it.
+                (view, action @ (Action::CardTaken | Action::CardLeftBehind)) => {
+                    Screen::AccessLog { result: Box::new(result.apply(action)), view }
+                }
+                (view, _) => Screen::AccessLog { result, view },
+            },
             // Linked from the answer screen: the same session asks again, and the new answer replaces the old.
             (Screen::Registering, Action::SessionReady) => Screen::Querying,
             (Screen::Querying, Action::Answer(answer)) => Screen::Result {
@@ -562,6 +632,14 @@ impl Screen {
             if !consent.is_open() && answer.validity != Validity::NoQualification)
     }
 
+    /// True on an answer proved with the PIN, with a full session, for a card that has a record: the patient may
+    /// see which facilities read their information. A 目視 session does not offer it (the log is the holder's,
+    /// proved by the PIN), nor a certificate in its grace period (it confirms the qualification only).
+    pub fn offers_access_log(&self) -> bool {
+        matches!(self, Screen::Result { answer, pin_verified: true, consent, certificate, .. }
+            if !consent.is_open() && answer.validity != Validity::NoQualification && certificate.scope.is_full())
+    }
+
     /// True while the patient still has a question to answer under the answer: the check-in is not complete.
     pub fn questions_open(&self) -> bool {
         matches!(self, Screen::Result { consent, .. } if consent.is_open())
@@ -604,6 +682,7 @@ impl Screen {
                 | Screen::Registering
                 | Screen::CancellingRegistration
                 | Screen::WithdrawingConsent
+                | Screen::AccessLog { view: AccessLogView { page: None, .. }, .. }
         )
     }
 
@@ -1184,6 +1263,75 @@ mod tests {
         // A refused or unreachable origin says so rather than pretend the consent has stopped.
         let failed = Screen::WithdrawingConsent.apply(Action::Fail(Failure::ServiceUnavailable));
         assert_eq!(failed, Screen::Failed(Failure::ServiceUnavailable));
+    }
+
+    fn log_page(next: Option<i64>) -> AccessLogPage {
+        use onshi_proto::access_log::{AccessKind, AccessLogEntry};
+        AccessLogPage {
+            entries: vec![AccessLogEntry {
+                occurred_at: 1_795_489_200,
+                facility_code: "0110113719".try_into().unwrap(),
+                facility_name: Some("おんし内科クリニック".into()),
+                kind: AccessKind::Medication,
+            }],
+            next: next.map(|at| AccessLogCursor { occurred_at: at, id: "a1".try_into().unwrap() }),
+        }
+    }
+
+    #[test]
+    fn a_patient_pages_through_their_access_log_and_returns_to_the_answer() {
+        // While the question is open the entry waits, as the withdrawal's does.
+        let asking = result_screen(CardReminder::InReader);
+        assert!(!asking.offers_access_log());
+        assert_eq!(asking.clone().apply(Action::AskAccessLog), asking);
+
+        let agreed = agreed_result();
+        assert!(agreed.offers_access_log());
+        let loading = agreed.clone().apply(Action::AskAccessLog);
+        let Screen::AccessLog { view, .. } = &loading else { panic!("the access log: {loading:?}") };
+        assert_eq!(view.asked_from(), None);
+        // The kiosk waits for the origin: the idle clock does not run, and paging asks nothing more yet.
+        assert!(loading.is_busy());
+        assert_eq!(loading.clone().apply(Action::AccessLogOlder), loading);
+
+        let first = loading.apply(Action::AccessLogArrived(log_page(Some(100))));
+        assert!(!first.is_busy());
+        let Screen::AccessLog { view, .. } = &first else { panic!("the first page") };
+        assert!(!view.has_newer());
+        // Older, then back to the newer page: each asks for the page from where it starts.
+        let older = first.clone().apply(Action::AccessLogOlder);
+        let Screen::AccessLog { view, .. } = &older else { panic!("the older page") };
+        assert_eq!(view.asked_from().map(|cursor| cursor.occurred_at), Some(100));
+        // A second press while the older page loads does not skip a page.
+        assert_eq!(older.clone().apply(Action::AccessLogOlder), older);
+        let last = older.apply(Action::AccessLogArrived(log_page(None)));
+        // The last page has no older one.
+        assert_eq!(last.clone().apply(Action::AccessLogOlder), last);
+        let back = last.clone().apply(Action::AccessLogNewer);
+        let Screen::AccessLog { view, .. } = &back else { panic!("back to the newer page") };
+        assert_eq!((view.asked_from(), view.page.is_none()), (None, true));
+        // The patient takes the card while reading, then closes the log: the answer knows the card has gone.
+        let closed = last.apply(Action::CardTaken).apply(Action::AccessLogClosed);
+        assert!(matches!(closed, Screen::Result { card: CardReminder::Taken, .. }));
+        assert!(closed.clears_soon());
+        // The newest page is the first one: there is nothing newer.
+        assert_eq!(first.clone().apply(Action::AccessLogNewer), first);
+        assert_eq!(first.apply(Action::AccessLogClosed), agreed);
+    }
+
+    #[test]
+    fn the_access_log_is_offered_only_after_a_pin_with_a_full_session_and_a_record() {
+        let visual = Screen::VisualCheck.apply(Action::Answer(answer())).apply(Action::ConsentSkipped);
+        assert!(!visual.offers_access_log());
+        assert_eq!(visual.clone().apply(Action::AskAccessLog), visual);
+        let unregistered =
+            Screen::Querying.apply(Action::Answer(answer_of(Validity::NoQualification, Reason::NotRegistered)));
+        assert!(!unregistered.offers_access_log());
+        let grace = CertificateTerms { scope: CardScope::QualificationOnly, notice: None };
+        let in_grace = Screen::Querying.apply(Action::CardAnswer(answer(), grace));
+        assert!(!in_grace.offers_access_log());
+        let lost = Screen::Querying.apply(Action::Answer(answer_of(Validity::Invalid, Reason::Lost)));
+        assert!(lost.offers_access_log());
     }
 
     #[test]

@@ -7,7 +7,7 @@
 use crate::i18n::{cancelled_key, registered_key, validity_key, withdrawn_key};
 use onshi_proto::origin::ExpiryNotice;
 
-use crate::state::{CardReminder, Screen};
+use crate::state::{AccessLogView, CardReminder, Screen};
 
 /// One sentence to speak.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -52,6 +52,13 @@ pub fn screen_lines(screen: &Screen, reader_ready: bool) -> Vec<Line> {
         Screen::WithdrawalConfirm { .. } => vec![Text("withdraw.confirm_heading"), Text("withdraw.confirm_body")],
         Screen::WithdrawingConsent => vec![Text("progress.withdrawing")],
         Screen::ConsentWithdrawn(kinds) => vec![Text("withdraw.done_heading"), Text(withdrawn_key(kinds))],
+        Screen::AccessLog { view: AccessLogView { page: None, .. }, .. } => vec![Text("progress.access_log")],
+        // The table is read by the screen reader row by row; the voice says what the screen is and, when it is
+        // empty, that nobody has looked.
+        Screen::AccessLog { view: AccessLogView { page: Some(page), .. }, .. } if page.entries.is_empty() => {
+            vec![Text("access_log.heading"), Text("access_log.empty")]
+        }
+        Screen::AccessLog { .. } => vec![Text("access_log.heading"), Text("access_log.intro")],
         Screen::Verifying => vec![Text("progress.verifying")],
         Screen::Authenticating => vec![Text("progress.authenticating")],
         Screen::Querying => vec![Text("progress.querying")],
@@ -166,6 +173,42 @@ mod tests {
         }
         assert_eq!(keys(&screen_lines(&Screen::Welcome, true)), ["welcome.heading", "welcome.place_card"]);
         assert!(keys(&idle_warning(30)).iter().all(|key| KIOSK.text(Lang::Ne, key) != *key));
+    }
+
+    #[test]
+    fn the_access_log_says_it_is_loading_what_it_lists_or_that_nobody_has_looked() {
+        use crate::state::{AccessLogView, CardReminder, CertificateTerms, ConsentStep};
+        use onshi_proto::access_log::AccessLogPage;
+        use onshi_proto::qualification::{QualificationAnswer, Reason, Validity};
+
+        let answer = QualificationAnswer {
+            validity: Validity::Valid,
+            reason: Reason::Current,
+            guidance: None,
+            confirmation_date: onshi_proto::IsoDate::parse("2026-12-05").unwrap(),
+            records: vec![],
+        };
+        let result = Box::new(Screen::Result {
+            answer,
+            card: CardReminder::InReader,
+            consent: ConsentStep::Skipped,
+            pin_verified: true,
+            certificate: CertificateTerms::default(),
+        });
+        let with_page = |page: Option<AccessLogPage>| Screen::AccessLog {
+            result: result.clone(),
+            view: AccessLogView { starts: vec![None], page },
+        };
+        assert_eq!(keys(&screen_lines(&with_page(None), true)), ["progress.access_log"]);
+        assert_eq!(
+            keys(&screen_lines(&with_page(Some(AccessLogPage::default())), true)),
+            ["access_log.heading", "access_log.empty"]
+        );
+        for lang in Lang::PATIENT {
+            for key in ["progress.access_log", "access_log.heading", "access_log.empty", "access_log.intro"] {
+                assert_ne!(text(lang, key), key, "{lang:?} has no text for {key}");
+            }
+        }
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //! certificates to persons (保険証利用登録), certificate status, consents, and an audit trail of every read of
 //! personal data. Only the edge calls it, over HTTP signed with [`onshi_proto::signing`].
 //!
-//! Layout: pure cores ([`individual_number`], [`normalize`], [`batch`], [`validity`], [`replay`], [`disclosure`],
+//! Layout: pure cores ([`access_log`], [`individual_number`], [`normalize`], [`batch`], [`validity`], [`replay`], [`disclosure`],
 //! [`interop`], [`metrics`]) decide; thin adapters do the I/O: [`store`] holds all the SQL (SQLite or PostgreSQL,
 //! with the group commit of the audit rows of concurrent requests), [`http`] all of axum (one file per audience),
 //! and [`server`] the process. The 保険者番号 rule is [`onshi_proto::insurer_number`], shared with kiosk and edge. Time comes from a [`clock::Clock`] held in the application state, never from the system
@@ -17,6 +17,7 @@
 //! store a PIN; read files outside its own crate at build or test time.
 #![forbid(unsafe_code)]
 
+pub mod access_log;
 pub mod batch;
 pub mod cli;
 pub mod clock;

@@ -92,8 +92,18 @@ pub async fn seed_demo_file(store: &Store, path: &Path, today: Date, now: i64) -
     let bytes = Zeroizing::new(std::fs::read(path)?);
     let cards = parse_demo_cards(&bytes)?;
     drop(bytes);
-    store.apply(&demo_batch(&cards, today)?, now).await
+    let summary = store.apply(&demo_batch(&cards, today)?, now).await?;
+    for (facility_code, name) in DEMO_FACILITY_NAMES {
+        store.name_facility(facility_code, name).await?;
+    }
+    Ok(summary)
 }
+
+/// The demo's facilities by 医療機関コード, so that a patient's access log names them: the stack's own facility
+/// (the worked example of qualification-domain.md §2.3) and a second one the tests check in at. The names are
+/// made up.
+pub const DEMO_FACILITY_NAMES: [(&str, &str); 2] =
+    [("0110113719", "おんし内科クリニック"), ("1312345679", "かすみがせき中央病院")];
 
 /// The records that make each card answer its scenario on `today` and afterwards.
 pub fn demo_batch(cards: &[DemoCard], today: Date) -> Result<RecordBatch> {

@@ -142,16 +142,16 @@ fn check_in_row(props: &CheckInRowProps) -> Html {
             </span>
         }
     };
-    // The patient's consents to this facility: withdrawn since this check-in, or a way to record the withdrawal
-    // the patient asks for. A check-in that found nobody, and the national reader's (whose consents the national
-    // service keeps), have none here.
+    // The patient's consents to this facility: withdrawn since this check-in, or, while one is live, a way to
+    // record the withdrawal the patient asks for (with none live there is nothing to withdraw). A check-in that
+    // found nobody, and the national reader's (whose consents the national service keeps), have none here.
     let consent = match c.consent_withdrawn_at {
         Some(at) => html! {
             <span class="consent-withdrawn" data-withdrawn-at={at.to_string()}>
                 { STAFF.fill(lang, "staff.consent.withdrawn_at", &[("time", &time_of_day(at))]) }
             </span>
         },
-        None if c.name.is_some() && c.method != AuthMethod::NationalReader => html! {
+        None if !c.consents.is_empty() && c.name.is_some() && c.method != AuthMethod::NationalReader => html! {
             <ConsentWithdrawal checkin_id={c.id.clone()} lang={lang} on_withdraw={props.on_withdraw.clone()} />
         },
         None => html! {},

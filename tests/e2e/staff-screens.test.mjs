@@ -142,12 +142,12 @@ describe('staff console screens, languages and accessibility', () => {
     await page.click('nav.langs button[lang="ja"]');
     await page.waitForSelector('main[lang="ja"]');
 
-    // Keyboard order: the pending request's button that opens it (the decision comes once the name is shown), the
-    // consent withdrawal on the row of the check-in that found a patient, then the form's fields in reading order,
-    // then the button.
+    // Keyboard order: the pending request's button that opens it (the decision comes once the name is shown), then
+    // the form's fields in reading order, then the button. The patient who was found gave no consent, so their row
+    // offers no withdrawal.
     await page.focus('#pending-heading');
     assert.deepEqual(await tabOrder(page, 'by-number-submit'), [
-      'open primary', 'consent-withdraw secondary',
+      'open primary',
       'insurer-number', 'symbol', 'number', 'branch', 'birth-date', 'by-number-submit',
     ]);
 

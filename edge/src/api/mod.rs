@@ -3,7 +3,8 @@
 //!
 //! Layer: the edge's use cases, over the pure rules of [`crate::auth`]. This file holds what every use case shares
 //! ([`EdgeApi`], [`EdgePorts`], [`ApiRequest`], the `audited` wrapper, the device and card-session checks and the
-//! origin call); the use cases themselves live one file per audience: [`admin`] (the admin credential and the
+//! origin call); the use cases themselves live one file per audience: [`access_log`] (the card holder's own
+//! access log), [`admin`] (the admin credential and the
 //! operator's facility admin credentials), [`card`] (the kiosk's check-in), [`device`] (enrolment and the admin's
 //! device routes), [`bridge`] (the national reader's results from the facility's bridge), [`consent`], [`registration`], [`staff`] (the staff console), [`insurer`] (an insurer's console) and
 //! [`visual_check`] (the kiosk's 目視). Must not: do I/O or read a clock of its own (everything outside comes
@@ -14,6 +15,7 @@
 //! through [`EdgePorts::audit`]; [`EdgeApi::handle`] is the one entry the adapter calls, with the use case
 //! [`crate::routes::route`] found.
 
+pub mod access_log;
 pub mod admin;
 pub mod bridge;
 pub mod card;
@@ -405,6 +407,7 @@ impl<'a, P: EdgePorts> EdgeApi<'a, P> {
             UseCase::WithdrawConsent => json_body(self.withdraw_consent(request).await),
             UseCase::StaffWithdrawConsent => json_body(self.staff_withdraw_consent(request).await),
             UseCase::CancelRegistration => json_body(self.cancel_registration(request).await),
+            UseCase::AccessLog => json_body(self.access_log(request).await),
             UseCase::InsurerLogin => json_body(self.insurer_login(request).await),
             UseCase::InsurerLogout => self.insurer_logout(request).await.map(|()| NO_CONTENT),
             UseCase::InsurerHolds => json_body(self.insurer_holds(request).await),

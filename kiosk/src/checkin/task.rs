@@ -19,6 +19,7 @@ use onshi_card::flow::CheckIn;
 use onshi_card::jpki::{Pin, PinStatus, VerifyOutcome};
 use onshi_card::reader::AnyReader;
 use onshi_card::transport::TransportError;
+use onshi_proto::access_log::{AccessLogCursor, AccessLogSubmission};
 use onshi_proto::api::{ChallengePurpose, SessionRequest, card_challenge_message};
 use onshi_proto::api::{ConsentSubmission, SessionResponse};
 use onshi_proto::origin::{ConsentKind, PrescriptionFormat, RegistrationOutcome, VisualCheckReason, VisualCheckState};
@@ -58,6 +59,8 @@ pub enum UiCommand {
     WithdrawConsent,
     /// The card holder confirmed the cancellation of their 健康保険証利用登録.
     ConfirmCancel,
+    /// The patient asked, from the answer, for a page of their access log, starting there (`None`: the newest).
+    ReadAccessLog(Option<AccessLogCursor>),
     /// Stop and release the reader.
     Cancel,
 }
@@ -417,6 +420,20 @@ async fn withdraw_consent(identity: &Device, session: Option<&SessionResponse>, 
     }
 }
 
+/// Reads one page of the session holder's access log, and shows it.
+async fn read_access_log(
+    identity: &Device,
+    session: Option<&SessionResponse>,
+    before: Option<AccessLogCursor>,
+    dispatch: &Callback<Action>,
+) {
+    let Some(session) = session else { return dispatch.emit(Action::Fail(Failure::Other)) };
+    match api::access_log(identity, session, &AccessLogSubmission { before }).await {
+        Ok(page) => dispatch.emit(Action::AccessLogArrived(page)),
+        Err(error) => dispatch.emit(Action::Fail(Failure::from_code(error.code()))),
+    }
+}
+
 /// How a check-in that did not fail ended.
 enum Finished {
     /// The answer is on screen and the card is still in the reader; the card session (when the edge gave one)
@@ -541,6 +558,9 @@ impl CardWatch<'_> {
                 Waited::Command(Some(UiCommand::WithdrawConsent)) => {
                     withdraw_consent(identity, session, dispatch).await;
                 }
+                Waited::Command(Some(UiCommand::ReadAccessLog(before))) => {
+                    read_access_log(identity, session, before, dispatch).await;
+                }
                 Waited::Command(Some(
                     UiCommand::SubmitPin(_) | UiCommand::VisualCheck | UiCommand::Begin(_) | UiCommand::ConfirmCancel,
                 )) => {}
@@ -648,6 +668,7 @@ async fn drive(
                 | UiCommand::AcceptTerms
                 | UiCommand::Begin(_)
                 | UiCommand::WithdrawConsent
+                | UiCommand::ReadAccessLog(_)
                 | UiCommand::ConfirmCancel,
             ) => continue,
         };

@@ -5,6 +5,7 @@
 //! Must not: send a call without the device proof, or anything the proof does not cover.
 
 use gloo_net::http::{Request, Response};
+use onshi_proto::access_log::{ACCESS_LOG_PATH, AccessLogPage, AccessLogSubmission};
 use onshi_proto::api::DEVICE_PATH;
 use onshi_proto::api::{
     CHALLENGE_PATH, CONSENT_PATH, ChallengeResponse, ConsentSubmission, QUALIFICATION_PATH, QualificationRequest,
@@ -119,6 +120,15 @@ pub async fn register(device: &Device, session: &SessionResponse) -> Result<Regi
 pub async fn withdraw_consent(device: &Device, session: &SessionResponse) -> Result<ConsentWithdrawn, KioskError> {
     let body = ConsentWithdrawalSubmission { confirmed: true };
     decode(post(device, CONSENT_WITHDRAWAL_PATH, Some(&body), Some(&session.session_token)).await?).await
+}
+
+/// One page of the session holder's access log: which facilities read their information.
+pub async fn access_log(
+    device: &Device,
+    session: &SessionResponse,
+    submission: &AccessLogSubmission,
+) -> Result<AccessLogPage, KioskError> {
+    decode(post(device, ACCESS_LOG_PATH, Some(submission), Some(&session.session_token)).await?).await
 }
 
 /// Cancels the session holder's 健康保険証利用登録, after they confirmed it.

@@ -5,6 +5,8 @@
 //! Must not: hold state, touch a browser API other than the page, or keep the PIN (the PIN pad hands each digit
 //! straight to the check-in handle).
 
+pub mod access_log;
+pub mod access_log_offer;
 pub mod blocked;
 pub mod cancel_terms;
 pub mod cancelled;

@@ -7,6 +7,7 @@
 //! to the router must be added here with the types its handler reads and writes.
 
 use onshi_proto::ApiError;
+use onshi_proto::access_log::{AccessLogPage, AccessLogQuery, ORIGIN_ACCESS_LOG_PATH};
 use onshi_proto::medical_record::{MEDICAL_RECORDS_PATH, MedicalRecordPage, MedicalRecordQuery};
 use onshi_proto::origin::{
     BY_CERTIFICATE_PATH, BY_NUMBER_PATH, CERTIFICATE_STATUS_PATH, CHECKINS_PATH, CHECKUP_PATH, CONSENT_PATH,
@@ -251,7 +252,7 @@ const QUALIFICATION: Answer =
     ok(&[json::<QualificationAnswer>(), opaque(XML_MEDIA_TYPE, None), opaque(FHIR_MEDIA_TYPE, None)]);
 
 /// Every route the router serves.
-pub const ROUTES: [Route; 32] = [
+pub const ROUTES: [Route; 33] = [
     Route {
         method: "get",
         path: "/health",
@@ -368,6 +369,15 @@ pub const ROUTES: [Route; 32] = [
         request: &[json::<RegistrationCancelRequest>()],
         success: ok(&[json::<RegistrationCancelAnswer>()]),
         errors: &SIGNED,
+    },
+    Route {
+        method: "post",
+        path: ORIGIN_ACCESS_LOG_PATH,
+        auth: Auth::EdgeSignature,
+        summary: "The card holder's own access log: which facilities read their information, newest first",
+        request: &[json::<AccessLogQuery>()],
+        success: ok(&[json::<AccessLogPage>()]),
+        errors: &signed_and3(QUALIFICATION_ONLY, NOT_FOUND, RECORD_HELD),
     },
     Route {
         method: "post",

@@ -17,6 +17,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse as _, Response};
 use axum::routing::{get, post};
 use onshi_proto::ErrorCode;
+use onshi_proto::access_log::ORIGIN_ACCESS_LOG_PATH;
 use onshi_proto::medical_record::MEDICAL_RECORDS_PATH;
 use onshi_proto::origin::{
     BY_CERTIFICATE_PATH, BY_NUMBER_PATH, CERTIFICATE_STATUS_PATH, CHECKINS_PATH, CHECKUP_PATH, CONSENT_PATH,
@@ -26,6 +27,7 @@ use onshi_proto::origin::{
 use onshi_proto::reader_result::READER_RESULT_PATH;
 use onshi_proto::withdrawal::{ORIGIN_CONSENT_WITHDRAWAL_PATH, ORIGIN_REGISTRATION_CANCEL_PATH};
 
+pub mod access_log;
 pub mod admin;
 pub mod answer_signed;
 pub mod api_doc;
@@ -114,6 +116,7 @@ pub fn router_with(state: AppState, settings: RouterSettings) -> Router {
         .route(CHECKUP_PATH, post(consent::checkup))
         .route(ORIGIN_CONSENT_WITHDRAWAL_PATH, post(withdrawal::withdraw_consent))
         .route(ORIGIN_REGISTRATION_CANCEL_PATH, post(withdrawal::cancel_registration))
+        .route(ORIGIN_ACCESS_LOG_PATH, post(access_log::access_log))
         .route(CHECKINS_PATH, post(staff::list_checkins))
         .route(MEDICAL_RECORDS_PATH, post(medical_records::medical_records))
         .route(READER_RESULT_PATH, post(reader::receive_reader_result))

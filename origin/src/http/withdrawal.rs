@@ -62,7 +62,7 @@ pub(crate) async fn withdraw_consent(
 }
 
 /// `POST /v1/registration/cancel`: removes the card's link to its holder, so that the card answers 該当資格なし
-/// until it is registered again.
+/// until it is registered again, and withdraws the holder's live consents with it.
 pub(crate) async fn cancel_registration(
     State(state): State<AppState>,
     SignedJson(request): SignedJson<RegistrationCancelRequest>,
@@ -73,7 +73,7 @@ pub(crate) async fn cancel_registration(
         facility_code: Some(request.facility_code.as_str()),
         arbitrary_identifier: None,
     };
-    let removed = state.store().cancel_registration(&request.certificate).await?;
+    let removed = state.store().cancel_registration(&request.certificate, now).await?;
     let outcome =
         if removed.is_some() { RegistrationCancelOutcome::Cancelled } else { RegistrationCancelOutcome::NotRegistered };
     audit(&state, now, &who, removed, PURPOSE_REGISTRATION_CANCEL, outcome.as_str()).await?;

@@ -25,6 +25,7 @@ pub use crate::store::rows::{
 };
 pub use crate::store::sql::Backend;
 
+pub mod access_log;
 mod audit;
 pub mod batch_lock;
 mod consent;

@@ -43,6 +43,12 @@ pub(crate) fn multi_row_insert(backend: Backend, prefix: &str, columns: usize, r
     sql
 }
 
+/// The list of an `IN (…)`: `count` numbered placeholders from `$first`, for a statement short enough that
+/// SQLite's search of `$n` names costs nothing (a fixed list of codes, not rows).
+pub(crate) fn numbered_list(first: usize, count: usize) -> String {
+    (first..first + count).map(|n| format!("${n}")).collect::<Vec<_>>().join(", ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -51,5 +57,6 @@ mod tests {
     fn placeholders_follow_the_backend() {
         assert_eq!(multi_row_insert(Backend::Sqlite, "V ", 2, 2), "V (?,?),(?,?)");
         assert_eq!(multi_row_insert(Backend::Postgres, "V ", 2, 2), "V ($1,$2),($3,$4)");
+        assert_eq!(numbered_list(2, 3), "$2, $3, $4");
     }
 }

@@ -64,17 +64,52 @@ impl Store {
         Ok(found.flatten())
     }
 
-    /// Removes the link of `certificate` to its holder (健康保険証利用登録の解除). Answers the person it was linked
-    /// to, or `None` when it was not linked (nothing changed).
-    pub async fn cancel_registration(&self, certificate: &CertificateRef) -> Result<Option<String>> {
+    /// Removes the link of `certificate` to its holder (健康保険証利用登録の解除) and, in the same transaction,
+    /// withdraws every consent of that person live at `now`, recording one withdrawal per facility that had one:
+    /// cancelling ends the card's use, so a card registered again (even within a consent's 24 hours) opens nothing
+    /// until the patient consents again. Answers the person it was linked to, or `None` when it was not linked
+    /// (nothing changed).
+    pub async fn cancel_registration(&self, certificate: &CertificateRef, now: i64) -> Result<Option<String>> {
+        let mut tx = self.pool.begin().await?;
         let removed: Option<String> = sqlx::query_scalar(
             "DELETE FROM certificate_links WHERE certificate_issuer = $1 AND certificate_serial = $2 \
              RETURNING person_id",
         )
         .bind(certificate.issuer.as_str())
         .bind(certificate.serial.as_str())
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *tx)
         .await?;
+        if let Some(person_id) = &removed {
+            let facilities: Vec<String> = sqlx::query_scalar(
+                "SELECT DISTINCT facility_code FROM consents WHERE person_id = $1 AND withdrawn_at IS NULL \
+                 AND granted_at <= $2 AND expires_at > $2 ORDER BY facility_code",
+            )
+            .bind(person_id)
+            .bind(now)
+            .fetch_all(&mut *tx)
+            .await?;
+            // As a withdrawal does, every unwithdrawn row that has not ended is marked, not only the live ones.
+            sqlx::query(
+                "UPDATE consents SET withdrawn_at = $2 WHERE person_id = $1 AND withdrawn_at IS NULL AND expires_at > $2",
+            )
+            .bind(person_id)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            for facility_code in facilities {
+                sqlx::query(
+                    "INSERT INTO consent_withdrawals (id, person_id, facility_code, withdrawn_at) \
+                     VALUES ($1, $2, $3, $4)",
+                )
+                .bind(random_id()?)
+                .bind(person_id)
+                .bind(&facility_code)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            }
+        }
+        tx.commit().await?;
         Ok(removed)
     }
 }

@@ -3,6 +3,7 @@
 //! the other tests happen to call. Run on both databases.
 
 use onshi_origin::http::api_doc::ROUTES;
+use onshi_proto::access_log::{AccessLogPage, AccessLogQuery, ORIGIN_ACCESS_LOG_PATH};
 use onshi_proto::medical_record::{MEDICAL_RECORDS_PATH, MedicalRecordKind, MedicalRecordQuery};
 use onshi_proto::origin::CheckInList;
 use onshi_proto::origin::{
@@ -143,6 +144,17 @@ async fn every_route_answers_its_documented_success(db: Db) {
         by: WithdrawalBy::Card { certificate: certificate(serial::VALID), device_id: KIOSK.try_into().unwrap() },
     };
     ok(origin.post_signed(ORIGIN_CONSENT_WITHDRAWAL_PATH, &withdrawal).await, 200).await;
+    // The card holder reads who read their information, now that there is something to see.
+    let access_log = AccessLogQuery {
+        certificate: certificate(serial::VALID),
+        facility_code: FACILITY.try_into().unwrap(),
+        device_id: KIOSK.try_into().unwrap(),
+        scope: Default::default(),
+        before: None,
+    };
+    let page: AccessLogPage =
+        ok(origin.post_signed(ORIGIN_ACCESS_LOG_PATH, &access_log).await, 200).await.json().await.unwrap();
+    assert!(!page.entries.is_empty());
     let opening = VisualCheckOpen {
         request_id: approved.clone().try_into().unwrap(),
         facility_code: FACILITY.try_into().unwrap(),

@@ -5,6 +5,7 @@
 #[macro_use]
 mod fixture;
 
+mod access_log;
 mod answer_signature;
 mod batch_bounds;
 mod batches;

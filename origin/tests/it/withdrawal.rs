@@ -240,3 +240,46 @@ async fn a_cancelled_registration_answers_no_qualification_until_registered_agai
     origin.stop().await;
 }
 on_both_databases!(a_cancelled_registration_answers_no_qualification_until_registered_again);
+
+async fn a_card_registered_again_within_a_day_of_its_cancellation_finds_no_live_consent(db: Db) {
+    let origin = Origin::start(db).await;
+    let elsewhere = ConsentRequest { facility_code: OTHER_FACILITY.try_into().unwrap(), ..consent(vec![]) };
+    let elsewhere = ConsentRequest { kinds: vec![ConsentKind::HealthCheckup], ..elsewhere };
+    assert_eq!(origin.post_signed(CONSENT_PATH, &elsewhere).await.status(), 200);
+    assert_eq!(origin.post_signed(CONSENT_PATH, &consent(vec![ConsentKind::Comprehensive])).await.status(), 200);
+    assert_eq!(origin.post_signed(MEDICATION_PATH, &medical_query()).await.status(), 200);
+    origin.clock.set(origin.clock_now() + 60);
+    assert_eq!(cancel(&origin, serial::VALID).await, RegistrationCancelOutcome::Cancelled);
+    // The patient changes their mind an hour later, well within the consents' 24 hours, and registers again.
+    origin.clock.set(origin.clock_now() + 3600);
+    let again: RegistrationAnswer = origin
+        .post_signed(
+            REGISTRATION_PATH,
+            &RegistrationRequest {
+                certificate: certificate(serial::VALID),
+                facility_code: Some(FACILITY.try_into().unwrap()),
+                device_id: Some("kiosk-1".try_into().unwrap()),
+                scope: Default::default(),
+            },
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(again.outcome, RegistrationOutcome::Registered);
+    // Nothing the cancelled link had opened is open again, at either facility.
+    expect_error(origin.post_signed(MEDICATION_PATH, &medical_query()).await, 403, "consent_required").await;
+    let other = MedicalInfoQuery { facility_code: OTHER_FACILITY.try_into().unwrap(), ..medical_query() };
+    expect_error(origin.post_signed(CHECKUP_PATH, &other).await, 403, "consent_required").await;
+    for facility in [FACILITY, OTHER_FACILITY] {
+        let query =
+            ConsentQuery { certificate: certificate(serial::VALID), facility_code: facility.try_into().unwrap() };
+        let live: ConsentAnswer = origin.post_signed(CONSENT_QUERY_PATH, &query).await.json().await.unwrap();
+        assert!(live.live.is_empty(), "{facility}");
+    }
+    // A consent given after registering again counts.
+    assert_eq!(origin.post_signed(CONSENT_PATH, &consent(vec![ConsentKind::Medication])).await.status(), 200);
+    assert_eq!(origin.post_signed(MEDICATION_PATH, &medical_query()).await.status(), 200);
+    origin.stop().await;
+}
+on_both_databases!(a_card_registered_again_within_a_day_of_its_cancellation_finds_no_live_consent);

@@ -8,6 +8,7 @@
 //! browser crate. It builds for native targets and `wasm32-unknown-unknown` alike.
 #![forbid(unsafe_code)]
 
+pub mod access_log;
 pub mod answer_signing;
 pub mod api;
 pub mod bridge_health;

@@ -69,6 +69,7 @@ mod tests {
         one_spelling(VisualCheckReason::ALL, VisualCheckReason::as_str);
         one_spelling(ErrorCode::ALL, ErrorCode::as_str);
         one_spelling(FeeSchedule::ALL, FeeSchedule::as_str);
+        one_spelling(crate::access_log::AccessKind::ALL, crate::access_log::AccessKind::as_str);
     }
 
     #[test]
