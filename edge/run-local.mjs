@@ -49,9 +49,10 @@ export const COMPATIBILITY_DATE = "2026-04-01";
  * Miniflare options for the edge worker, shared by the launcher and the tests so both run the same setup.
  * `config`: { host, port, scriptPath, assetsDirectory, originUrl, originSigningKey, sessionKey, caPem,
  * originTimeoutMs, adminToken, operatorId, rateLimitPerDevice, rateLimitPerFacility, rateLimitPerClient, rateLimitWindowSecs, kioskOrigins,
- * environment, revocationSoftFail, persistDirectory, onLog }. `environment` defaults to "development": the launcher
+ * environment, revocationSoftFail, persistDirectory, onLog, echoWorkerErrors }. `environment` defaults to "development": the launcher
  * and the tests run with the committed test CA, which the worker refuses in production. `onLog(message, level)`, when given,
- * sees every worker log line (the audit events among them) besides stderr.
+ * sees every worker log line (the audit events among them) besides stderr, where errors and warnings are echoed
+ * unless `echoWorkerErrors` is false (a benchmark that provokes a thousand of them on purpose).
  */
 export function edgeMiniflareOptions(config) {
   const bindings = {
@@ -90,7 +91,8 @@ export function edgeMiniflareOptions(config) {
     // Worker logs go to stderr so that stdout carries only the launcher's one line.
     handleStructuredLogs: ({ level, message }) => {
       config.onLog?.(message, level);
-      if (!config.onLog || level === "error" || level === "warn") {
+      const echoed = !config.onLog || ((level === "error" || level === "warn") && config.echoWorkerErrors !== false);
+      if (echoed) {
         process.stderr.write(`[workerd ${level}] ${message}\n`);
       }
     },

@@ -154,12 +154,18 @@ async function storedCheckins(originUrl, facilityCode) {
 const scratch = mkdtempSync(join(tmpdir(), "onshi-reliability-"));
 const databaseUrl = `sqlite://${join(scratch, "origin.sqlite")}?mode=rwc`;
 const listen = new URL(await closedPortUrl()).host;
+let workerErrors = 0;
 let origin = await startRealOrigin({ databaseUrl, listen });
 const edge = await startEdge({
   originUrl: origin.url,
   originTimeoutMs: ORIGIN_TIMEOUT_MS,
   rateLimitPerDevice: 1_000_000,
   rateLimitPerFacility: 1_000_000,
+  // Every check while the origin is down logs an error on purpose; they are counted, not echoed.
+  onLog: (message, level) => {
+    if (level === "error") workerErrors += 1;
+  },
+  echoWorkerErrors: false,
 });
 try {
   const client = await kiosk(edge.url);
@@ -224,6 +230,7 @@ try {
   const downP99 = whileDown.length ? percentile(whileDown.map((r) => r.ms), 99).toFixed(0) : "NaN";
   figure("reliability.down_answer_p99_ms", downP99, "ms", whileDown.length, `<= ${ORIGIN_TIMEOUT_MS}`);
   figure("reliability.recovery_ms", recoveredAt ? String(recoveredAt - restartedAt) : "NaN", "ms", 1, "report");
+  console.log(`reliability-bench: the edge logged ${workerErrors} worker error(s), one for each refused check while down`);
   const stored = await storedCheckins(origin.url, client.facilityCode);
   figure("reliability.lost_acknowledged", Math.max(0, answered - stored), "check-ins", answered, "= 0");
 } finally {

@@ -321,8 +321,9 @@ export async function startEdge({
   kioskOrigins,
   // A directory keeps the Durable Objects' storage, so a second edge started on it sees the first one's state.
   persistDirectory,
-  // Audit lines are dropped unless a test collects them; worker errors still reach stderr.
+  // Audit lines are dropped unless a test collects them; worker errors still reach stderr unless told otherwise.
   onLog = () => {},
+  echoWorkerErrors = true,
   caPem,
   environment,
   revocationSoftFail,
@@ -350,6 +351,7 @@ export async function startEdge({
     kioskOrigins,
     persistDirectory,
     onLog,
+    echoWorkerErrors,
     environment,
     revocationSoftFail,
   });

@@ -7,23 +7,21 @@
 //! created non-extractable, so the browser will not hand it out), keep the enrolment code after use, or sign
 //! anything but the request it is about to send.
 //!
-//! Uses only `js-sys`, `wasm-bindgen(-futures)`, `gloo-net` and `base64`, reaching WebCrypto and IndexedDB through
-//! `js_sys::Reflect`, so it needs no extra `web-sys` features.
+//! Reaches WebCrypto and IndexedDB through [`crate::browser_store`], so it needs no extra `web-sys` features.
 
 use base64::Engine as _;
 use gloo_net::http::Request;
-use js_sys::{Array, Function, Object, Promise, Reflect, Uint8Array};
+use js_sys::{Array, Uint8Array};
 use onshi_proto::Base64Bytes;
 use onshi_proto::api::{
     DEVICE_ID_HEADER, DEVICE_NONCE_HEADER, DEVICE_SIGNATURE_HEADER, DEVICE_TIME_HEADER, EnrolRequest, EnrolResponse,
     device_proof_message,
 };
-use wasm_bindgen::closure::Closure;
-use wasm_bindgen::{JsCast as _, JsValue};
-use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen::JsValue;
 use zeroize::Zeroize as _;
 
 use crate::WebError;
+use crate::browser_store::{Database, get, object, random_bytes, subtle};
 
 /// Its version; the upgrade creates [`STORE`].
 const DATABASE_VERSION: u32 = 1;
@@ -62,105 +60,29 @@ fn browser(what: &'static str) -> impl FnOnce(JsValue) -> WebError {
     move |_| WebError::Browser(what)
 }
 
-fn get(target: &JsValue, name: &str) -> Result<JsValue, JsValue> {
-    Reflect::get(target, &JsValue::from_str(name))
-}
-
-fn object(properties: &[(&str, JsValue)]) -> Result<Object, JsValue> {
-    let value = Object::new();
-    for (name, property) in properties {
-        Reflect::set(&value, &JsValue::from_str(name), property)?;
-    }
-    Ok(value)
-}
-
 /// A fresh device proof nonce: 16 bytes from `crypto.getRandomValues`, base64url (22 characters).
 fn proof_nonce() -> Result<String, JsValue> {
-    let crypto = get(&js_sys::global(), "crypto")?;
-    let fill: Function = get(&crypto, "getRandomValues")?.dyn_into()?;
-    let bytes = Uint8Array::new_with_length(16);
-    fill.call1(&crypto, &bytes)?;
-    Ok(base64url(&bytes.to_vec()))
-}
-
-/// Calls `crypto.subtle.<method>(...arguments)` and awaits it.
-async fn subtle(method: &str, arguments: &Array) -> Result<JsValue, JsValue> {
-    let subtle = get(&get(&js_sys::global(), "crypto")?, "subtle")?;
-    let function: Function = get(&subtle, method)?.dyn_into()?;
-    let promise: Promise = Reflect::apply(&function, &subtle, arguments)?.dyn_into()?;
-    JsFuture::from(promise).await
-}
-
-/// Turns an IndexedDB request into a promise of its `result`.
-fn request_promise(request: &JsValue) -> Promise {
-    let request = request.clone();
-    Promise::new(&mut |resolve, reject| {
-        let on_success = {
-            let request = request.clone();
-            Closure::once_into_js(move |_event: JsValue| {
-                let result = get(&request, "result").unwrap_or(JsValue::UNDEFINED);
-                let _ = resolve.call1(&JsValue::NULL, &result);
-            })
-        };
-        let on_error = Closure::once_into_js(move |event: JsValue| {
-            let _ = reject.call1(&JsValue::NULL, &event);
-        });
-        let _ = Reflect::set(&request, &JsValue::from_str("onsuccess"), &on_success);
-        let _ = Reflect::set(&request, &JsValue::from_str("onerror"), &on_error);
-    })
-}
-
-/// Opens the app's database, creating the store on first use.
-async fn open_database(database: &str) -> Result<JsValue, JsValue> {
-    let factory = get(&js_sys::global(), "indexedDB")?;
-    let open: Function = get(&factory, "open")?.dyn_into()?;
-    let request = open.call2(&factory, &JsValue::from_str(database), &JsValue::from(DATABASE_VERSION))?;
-    let on_upgrade = {
-        let request = request.clone();
-        Closure::once_into_js(move |_event: JsValue| {
-            if let Ok(database) = get(&request, "result")
-                && let Ok(create) = get(&database, "createObjectStore").and_then(|f| f.dyn_into::<Function>())
-            {
-                let _ = create.call1(&database, &JsValue::from_str(STORE));
-            }
-        })
-    };
-    Reflect::set(&request, &JsValue::from_str("onupgradeneeded"), &on_upgrade)?;
-    JsFuture::from(request_promise(&request)).await
-}
-
-/// Runs one object-store call (`get`, `put`, `delete`) in its own transaction and awaits its result.
-async fn store_call(database: &str, mode: &str, method: &str, arguments: &Array) -> Result<JsValue, JsValue> {
-    let database = open_database(database).await?;
-    let transaction: Function = get(&database, "transaction")?.dyn_into()?;
-    let transaction = transaction.call2(&database, &JsValue::from_str(STORE), &JsValue::from_str(mode))?;
-    let object_store: Function = get(&transaction, "objectStore")?.dyn_into()?;
-    let store = object_store.call1(&transaction, &JsValue::from_str(STORE))?;
-    let call: Function = get(&store, method)?.dyn_into()?;
-    let request = Reflect::apply(&call, &store, arguments)?;
-    let result = JsFuture::from(request_promise(&request)).await;
-    if let Ok(close) = get(&database, "close").and_then(|f| f.dyn_into::<Function>()) {
-        let _ = close.call0(&database);
-    }
-    result
+    Ok(base64url(&random_bytes(16)?.to_vec()))
 }
 
 /// Where one app keeps its device identity: its own IndexedDB database, so that a kiosk and an insurer console
 /// opened in the same browser profile never share a key.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct DeviceStore {
-    database: &'static str,
+    database: Database,
 }
 
 impl DeviceStore {
     /// The store in the IndexedDB database named `database` (e.g. `onshi-kiosk`).
     pub const fn new(database: &'static str) -> Self {
-        Self { database }
+        Self { database: Database::new(database, DATABASE_VERSION, &[STORE]) }
     }
 
     /// The enrolled device of this browser profile, if any.
     pub async fn load(&self) -> Result<Option<Device>, WebError> {
-        let record = store_call(self.database, "readonly", "get", &Array::of1(&JsValue::from_str(RECORD_KEY)))
+        let record = self
+            .database
+            .call(STORE, "readonly", "get", &Array::of1(&JsValue::from_str(RECORD_KEY)))
             .await
             .map_err(browser("IndexedDB read failed"))?;
         if record.is_undefined() || record.is_null() {
@@ -178,7 +100,8 @@ impl DeviceStore {
     /// Forgets the device (after the edge answers `device_not_enrolled`: revoked, or unknown to it), so that the app
     /// shows its enrolment screen again, also after a reload.
     pub async fn forget(&self) -> Result<(), WebError> {
-        store_call(self.database, "readwrite", "delete", &Array::of1(&JsValue::from_str(RECORD_KEY)))
+        self.database
+            .call(STORE, "readwrite", "delete", &Array::of1(&JsValue::from_str(RECORD_KEY)))
             .await
             .map_err(browser("IndexedDB delete failed"))?;
         Ok(())
@@ -214,7 +137,8 @@ impl DeviceStore {
             ("key", device.private_key.clone()),
         ])
         .map_err(browser("device record"))?;
-        store_call(self.database, "readwrite", "put", &Array::of2(&record, &JsValue::from_str(RECORD_KEY)))
+        self.database
+            .call(STORE, "readwrite", "put", &Array::of2(&record, &JsValue::from_str(RECORD_KEY)))
             .await
             .map_err(browser("IndexedDB write failed"))?;
         Ok(device)

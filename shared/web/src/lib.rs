@@ -2,7 +2,8 @@
 //!
 //! Layer: user interface support, below the apps. [`i18n`] is the language and resource-file catalog (pure, tested
 //! natively); the browser-only modules are the edge's JSON answers ([`client`]), the enrolled device identity that
-//! signs a kiosk's or an insurer console's calls ([`device`]: WebCrypto and IndexedDB) and the page helpers the apps
+//! signs a kiosk's or an insurer console's calls ([`device`]), the WebCrypto and IndexedDB calls both it and the staff
+//! console's sealed 申立書 store make ([`browser_store`]) and the page helpers the apps
 //! use on every screen change ([`page`]: keyboard focus, performance marks).
 //!
 //! Must not: know either app's screens, texts or calls; keep state; talk to anything but the page and the answers
@@ -10,6 +11,8 @@
 
 pub mod i18n;
 
+#[cfg(target_arch = "wasm32")]
+pub mod browser_store;
 #[cfg(target_arch = "wasm32")]
 pub mod client;
 #[cfg(target_arch = "wasm32")]
