@@ -213,12 +213,17 @@ impl OriginClient {
     }
 
     /// Keeps an answer only when the origin signed it for the request the edge signed with `sent_signature` and
-    /// sent; anything else becomes [`OriginOutcome::Unverified`]. No connection and no answer in time pass through
-    /// as they are: they carry nothing to trust.
+    /// sent; anything else becomes [`OriginOutcome::Unverified`]. No connection, no answer in time and a server
+    /// failure (5xx) pass through as they are: they carry nothing the edge acts on (a 5xx body is never read), and a
+    /// balancer or proxy in front of the origin says `503` without the origin's key, which the edge must still
+    /// retry and report as the origin being unavailable.
     pub fn authenticate(&self, sent_signature: &str, outcome: OriginOutcome) -> OriginOutcome {
         let OriginOutcome::Answered { status, body, signature } = outcome else {
             return outcome;
         };
+        if status >= 500 {
+            return OriginOutcome::Answered { status, body, signature };
+        }
         match verify_answer(self.signing_key.expose(), sent_signature, status, &body, signature.as_deref()) {
             Ok(()) => OriginOutcome::Answered { status, body, signature },
             Err(_) => OriginOutcome::Unverified { status },
@@ -432,7 +437,11 @@ mod tests {
         assert_eq!(client.authenticate(sent_signature, made_up), OriginOutcome::Unverified { status: 200 });
         let unsigned = OriginOutcome::Answered { status: 200, body: good.as_bytes().to_vec(), signature: None };
         assert_eq!(client.authenticate(sent_signature, unsigned), OriginOutcome::Unverified { status: 200 });
-        // No answer carries nothing to trust or distrust.
+        // No answer carries nothing to trust or distrust, and neither does a balancer's unsigned 503: it is kept as a
+        // failure to retry, its body never read.
         assert_eq!(client.authenticate(sent_signature, OriginOutcome::TimedOut), OriginOutcome::TimedOut);
+        let busy = OriginOutcome::Answered { status: 503, body: b"no replica".to_vec(), signature: None };
+        assert_eq!(client.authenticate(sent_signature, busy.clone()), busy);
+        assert_eq!(interpret_outcome::<CertificateStatusAnswer>(busy), Err(EdgeError::OriginError { status: 503 }));
     }
 }

@@ -164,6 +164,26 @@ fn an_answer_rewritten_between_origin_and_edge_opens_nothing_and_says_nothing() 
 }
 
 #[test]
+fn a_balancers_unsigned_503_is_retried_as_before() {
+    // A balancer in front of two origin replicas finds neither for a moment and says 503 itself, unsigned.
+    let config = config();
+    let ports = FakePorts::new(origin_with_revoked("none"));
+    let api = EdgeApi::new(&config, &ports);
+    let kiosk = enrolled_kiosk(&api, 7);
+    let body = kiosk.answered_challenge(&api, CARD0_CERT, CARD0_KEY, NOW);
+    let first = std::cell::Cell::new(true);
+    *ports.in_between.borrow_mut() = Some(Box::new(move |outcome| {
+        if first.replace(false) {
+            OriginOutcome::Answered { status: 503, body: b"no replica is reachable".to_vec(), signature: None }
+        } else {
+            outcome
+        }
+    }));
+    assert!(kiosk.session(&api, &body, NOW).is_ok());
+    assert_eq!(ports.sent_to("/v1/certificate-status").len(), 2);
+}
+
+#[test]
 fn an_enrolment_code_works_once_and_only_for_a_valid_key() {
     let config = config();
     let ports = FakePorts::new(origin_with_revoked("none"));
