@@ -6,10 +6,8 @@
 
 use futures::executor::block_on;
 use onshi_edge::EdgeError;
-use onshi_edge::api::{ApiRequest, EdgeApi, EdgePorts};
+use onshi_edge::api::{ApiRequest, EdgeApi};
 use onshi_proto::access_log::{AccessKind, AccessLogQuery};
-use onshi_proto::api::SessionResponse;
-use onshi_proto::origin::CertificateStatusQuery;
 
 mod support;
 
@@ -22,18 +20,7 @@ const PATH: &str = "/api/v1/access-log";
 /// person is found from the certificate).
 fn origin() -> OriginScript {
     Box::new(|path, body| match path {
-        "/v1/certificate-status" => {
-            let _: CertificateStatusQuery = serde_json::from_slice(body).unwrap();
-            json(200, &serde_json::json!({ "status": "good" }))
-        }
-        "/v1/visual-checks/collect" => json(
-            200,
-            &serde_json::json!({
-                "state": "approved",
-                "certificate": { "issuer": TEST_CA_ISSUER, "serial": CARD0_SERIAL },
-                "qualification": answer(),
-            }),
-        ),
+        path if let Some(answer) = good_card_or_approved_visual_check(path, body) => answer,
         "/v1/access-log" => {
             let query: AccessLogQuery = serde_json::from_slice(body).unwrap();
             let entries = if query.certificate.serial.as_str() == CARD0_SERIAL {
@@ -48,11 +35,6 @@ fn origin() -> OriginScript {
         }
         _ => json(404, &serde_json::json!({ "error": "not_found", "message": "x" })),
     })
-}
-
-fn pin_session<P: EdgePorts>(api: &EdgeApi<'_, P>, kiosk: &Kiosk) -> SessionResponse {
-    let body = kiosk.answered_challenge(api, CARD0_CERT, CARD0_KEY, NOW);
-    kiosk.session(api, &body, NOW).unwrap()
 }
 
 /// A request from `kiosk` at `now` carrying `bearer`.

@@ -9,8 +9,7 @@ use futures::executor::block_on;
 use onshi_edge::EdgeError;
 use onshi_edge::api::{ApiRequest, EdgeApi, EdgePorts};
 use onshi_proto::ErrorCode;
-use onshi_proto::api::SessionResponse;
-use onshi_proto::origin::{CertificateStatusQuery, ConsentKind};
+use onshi_proto::origin::ConsentKind;
 use onshi_proto::withdrawal::{ConsentWithdrawal, RegistrationCancelOutcome, RegistrationCancelRequest, WithdrawalBy};
 
 mod support;
@@ -26,18 +25,7 @@ const OTHER_FACILITY: &str = "1312345679";
 /// finds [`CHECKIN`] only within [`FACILITY`]) and cancels registrations.
 fn origin() -> OriginScript {
     Box::new(|path, body| match path {
-        "/v1/certificate-status" => {
-            let _: CertificateStatusQuery = serde_json::from_slice(body).unwrap();
-            json(200, &serde_json::json!({ "status": "good" }))
-        }
-        "/v1/visual-checks/collect" => json(
-            200,
-            &serde_json::json!({
-                "state": "approved",
-                "certificate": { "issuer": TEST_CA_ISSUER, "serial": CARD0_SERIAL },
-                "qualification": answer(),
-            }),
-        ),
+        path if let Some(answer) = good_card_or_approved_visual_check(path, body) => answer,
         "/v1/consent/withdraw" => {
             let withdrawal: ConsentWithdrawal = serde_json::from_slice(body).unwrap();
             match withdrawal.by {
@@ -52,11 +40,6 @@ fn origin() -> OriginScript {
         "/v1/registration/cancel" => json(200, &serde_json::json!({ "outcome": "cancelled" })),
         _ => json(404, &serde_json::json!({ "error": "not_found", "message": "x" })),
     })
-}
-
-fn pin_session<P: EdgePorts>(api: &EdgeApi<'_, P>, kiosk: &Kiosk) -> SessionResponse {
-    let body = kiosk.answered_challenge(api, CARD0_CERT, CARD0_KEY, NOW);
-    kiosk.session(api, &body, NOW).unwrap()
 }
 
 /// A request from `kiosk` at `now` carrying `session`'s bearer token.

@@ -507,6 +507,32 @@ pub fn json(status: u16, value: &impl serde::Serialize) -> OriginOutcome {
 }
 
 /// A valid answer with no records, as of NOW's day: what a scripted origin answers when the records do not matter.
+/// What a scripted origin that knows every certificate as good and whose staff approve every 目視 at once answers to
+/// a certificate-status query or a 目視 collection (for [`CARD0_SERIAL`]'s card); `None` for any other path.
+pub fn good_card_or_approved_visual_check(path: &str, body: &[u8]) -> Option<OriginOutcome> {
+    match path {
+        "/v1/certificate-status" => {
+            let _: onshi_proto::origin::CertificateStatusQuery = serde_json::from_slice(body).unwrap();
+            Some(json(200, &serde_json::json!({ "status": "good" })))
+        }
+        "/v1/visual-checks/collect" => Some(json(
+            200,
+            &serde_json::json!({
+                "state": "approved",
+                "certificate": { "issuer": TEST_CA_ISSUER, "serial": CARD0_SERIAL },
+                "qualification": answer(),
+            }),
+        )),
+        _ => None,
+    }
+}
+
+/// A card session opened by card + PIN on `kiosk` with the test card 0, at [`NOW`].
+pub fn pin_session<P: EdgePorts>(api: &EdgeApi<'_, P>, kiosk: &Kiosk) -> SessionResponse {
+    let body = kiosk.answered_challenge(api, CARD0_CERT, CARD0_KEY, NOW);
+    kiosk.session(api, &body, NOW).unwrap()
+}
+
 pub fn answer() -> QualificationAnswer {
     QualificationAnswer {
         validity: Validity::Valid,
