@@ -1,34 +1,40 @@
-//! Group commit of the rows every answered lookup must leave behind (its audit row and, for a facility, its
-//! check-in): one writer task gathers the rows of all requests waiting at that moment and commits them in one
-//! transaction, with one multi-row `INSERT` per table.
+//! Group commit of the writes every signed request must make before it is answered: the claim of its nonce before
+//! it is served, and the rows an answered lookup leaves behind (its audit row and, for a facility, its check-in). One
+//! writer task gathers the writes of all requests waiting at that moment and commits them in one transaction, with
+//! one multi-row statement per table.
 //!
-//! Layer: storage adapter of the origin. It must not decide what is written (callers build the rows) and must not
-//! let a caller go on before its rows are durable: [`GroupCommit::commit`] returns only after the transaction that
-//! holds the caller's rows has committed, so the audit-before-answer rule of the HTTP handlers holds unchanged.
+//! Layer: storage adapter of the origin. It must not decide what is written (callers build the rows and claims)
+//! and must not let a caller go on before its writes are durable: [`GroupCommit::commit`] and
+//! [`GroupCommit::claim_nonce`] return only after the transaction that holds the caller's write has committed, so
+//! the audit-before-answer and claim-before-serve rules of the HTTP handlers hold unchanged.
 //!
-//! Why: committing each lookup's rows on its own costs one transaction (and one WAL sync point) per request and a
-//! round trip to the database thread per statement; under load the commits, not the reads, set the pace. The rows
-//! of one request always share a transaction, so a check-in is never stored without its audit row. When a grouped
-//! transaction fails, each request's rows are retried in a transaction of their own, so one bad row fails only its
-//! own request.
+//! Why: committing each request's writes on its own costs one transaction (and one WAL sync point) per write and,
+//! on SQLite, a wait for the one write lock that every other request is also after; under load the commits, not
+//! the reads, set the pace. The rows of one request always share a transaction, so a check-in is never stored
+//! without its audit row. When a grouped transaction fails, each request's writes are retried in a transaction of
+//! their own, so one bad row fails only its own request.
 
 use sqlx::AnyPool;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::error::{OriginError, Result};
+use crate::store::nonces::{NonceClaim, claim_nonces};
 use crate::store::rows::{AuditEvent, CheckInRow, RequestRows};
 use crate::store::sql::{Backend, multi_row_insert};
 
-/// Most requests whose rows share one transaction.
+/// Most requests whose writes share one transaction.
 const MAX_REQUESTS_PER_COMMIT: usize = 256;
 /// Most rows in one multi-row `INSERT` (19 columns × 64 rows stays far below every parameter limit).
 const MAX_ROWS_PER_STATEMENT: usize = 64;
 /// Requests that may wait for the writer before new ones wait for room.
 const QUEUE_DEPTH: usize = 4_096;
 
-struct Job {
-    rows: RequestRows,
-    done: oneshot::Sender<Result<()>>,
+/// One request's write, waiting for the writer, with where its outcome goes.
+enum Job {
+    /// The rows an answered request leaves behind.
+    Rows { rows: Box<RequestRows>, done: oneshot::Sender<Result<()>> },
+    /// A signed request's nonce; the answer says whether it was fresh.
+    Nonce { claim: NonceClaim, done: oneshot::Sender<Result<bool>> },
 }
 
 /// A handle to the writer task. Cheap to clone.
@@ -48,8 +54,16 @@ impl GroupCommit {
     /// Commits `rows` together with whatever other requests are waiting, and returns once they are durable.
     pub async fn commit(&self, rows: RequestRows) -> Result<()> {
         let (done, committed) = oneshot::channel();
-        self.jobs.send(Job { rows, done }).await.map_err(|_| writer_gone())?;
+        self.jobs.send(Job::Rows { rows: Box::new(rows), done }).await.map_err(|_| writer_gone())?;
         committed.await.map_err(|_| writer_gone())?
+    }
+
+    /// Claims a nonce together with whatever other requests are waiting, and answers once the claim is durable:
+    /// true when the nonce was fresh, false for a replay.
+    pub(crate) async fn claim_nonce(&self, claim: NonceClaim) -> Result<bool> {
+        let (done, claimed) = oneshot::channel();
+        self.jobs.send(Job::Nonce { claim, done }).await.map_err(|_| writer_gone())?;
+        claimed.await.map_err(|_| writer_gone())?
     }
 }
 
@@ -60,32 +74,58 @@ fn writer_gone() -> OriginError {
 async fn run_writer(pool: AnyPool, backend: Backend, mut queue: mpsc::Receiver<Job>) {
     let mut jobs = Vec::with_capacity(MAX_REQUESTS_PER_COMMIT);
     while queue.recv_many(&mut jobs, MAX_REQUESTS_PER_COMMIT).await > 0 {
-        let rows: Vec<&RequestRows> = jobs.iter().map(|job| &job.rows).collect();
-        match write_in_one_transaction(&pool, backend, &rows).await {
-            Ok(()) => {
-                for job in jobs.drain(..) {
-                    // A caller that has gone away needs no answer; its rows are committed all the same.
-                    let _ignored = job.done.send(Ok(()));
-                }
-            }
+        match write_in_one_transaction(&pool, backend, &jobs).await {
+            Ok(fresh) => answer(jobs.drain(..), fresh),
             Err(error) if jobs.len() > 1 => {
-                tracing::warn!(%error, requests = jobs.len(), "grouped audit commit failed; committing one by one");
+                tracing::warn!(%error, requests = jobs.len(), "grouped commit failed; committing one by one");
                 for job in jobs.drain(..) {
-                    let result = write_in_one_transaction(&pool, backend, &[&job.rows]).await;
-                    let _ignored = job.done.send(result);
+                    match write_in_one_transaction(&pool, backend, std::slice::from_ref(&job)).await {
+                        Ok(fresh) => answer(std::iter::once(job), fresh),
+                        Err(error) => job.fail(error),
+                    }
                 }
             }
             Err(error) => {
                 if let Some(job) = jobs.pop() {
-                    let _ignored = job.done.send(Err(error));
+                    job.fail(error);
                 }
             }
         }
     }
 }
 
-async fn write_in_one_transaction(pool: &AnyPool, backend: Backend, rows: &[&RequestRows]) -> Result<()> {
+/// Tells each job of a committed transaction its outcome; `fresh` holds the nonce claims' answers in job order.
+fn answer(jobs: impl Iterator<Item = Job>, fresh: Vec<bool>) {
+    let mut fresh = fresh.into_iter();
+    for job in jobs {
+        // A caller that has gone away needs no answer; its writes are committed all the same.
+        match job {
+            Job::Rows { done, .. } => drop(done.send(Ok(()))),
+            Job::Nonce { done, .. } => drop(done.send(fresh.next().ok_or(OriginError::AuditWriterStopped))),
+        }
+    }
+}
+
+impl Job {
+    fn fail(self, error: OriginError) {
+        // As in `answer`, a caller that has gone away needs no answer.
+        match self {
+            Job::Rows { done, .. } => drop(done.send(Err(error))),
+            Job::Nonce { done, .. } => drop(done.send(Err(error))),
+        }
+    }
+}
+
+/// Writes `jobs` in one transaction; answers the nonce claims' freshness in job order once it has committed.
+async fn write_in_one_transaction(pool: &AnyPool, backend: Backend, jobs: &[Job]) -> Result<Vec<bool>> {
     let mut tx = pool.begin().await?;
+    let claims: Vec<&NonceClaim> =
+        jobs.iter().filter_map(|job| if let Job::Nonce { claim, .. } = job { Some(claim) } else { None }).collect();
+    let fresh = if claims.is_empty() { Vec::new() } else { claim_nonces(&mut tx, backend, &claims).await? };
+    let rows: Vec<&RequestRows> = jobs
+        .iter()
+        .filter_map(|job| if let Job::Rows { rows, .. } = job { Some(rows.as_ref()) } else { None })
+        .collect();
     let audits: Vec<&AuditEvent> = rows.iter().map(|r| &r.audit).collect();
     for chunk in audits.chunks(MAX_ROWS_PER_STATEMENT) {
         let sql = multi_row_insert(
@@ -151,13 +191,14 @@ async fn write_in_one_transaction(pool: &AnyPool, backend: Backend, rows: &[&Req
         query.execute(&mut *tx).await?;
     }
     tx.commit().await?;
-    Ok(())
+    Ok(fresh)
 }
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used, reason = "a test should stop at the first unexpected value")]
 mod tests {
     use super::*;
+    use crate::replay::NonceRecord;
     use crate::store::Store;
 
     fn audit_row(id: &str) -> RequestRows {
@@ -195,6 +236,48 @@ mod tests {
         }
         assert_eq!((committed, refused), (40, 1));
         assert_eq!(store.count_rows("audit_events").await.unwrap(), 40);
+    }
+
+    #[tokio::test]
+    async fn concurrent_claims_of_one_nonce_accept_it_once_beside_other_writes() {
+        let store = Store::connect("sqlite::memory:").await.unwrap();
+        let now = 1_700_000_000;
+        let mut requests = tokio::task::JoinSet::new();
+        // Twenty requests replaying one nonce, twenty with nonces of their own and twenty audit rows, all at once:
+        // they share the writer's transactions, and the replayed nonce is fresh for exactly one of its requests.
+        for index in 0..20 {
+            let (same, own, rows) = (store.clone(), store.clone(), store.clone());
+            requests.spawn(async move {
+                ("same", same.remember_nonce(&NonceRecord::of("replayed", now), now).await.unwrap())
+            });
+            requests.spawn(async move {
+                ("own", own.remember_nonce(&NonceRecord::of(&format!("own-{index}"), now), now).await.unwrap())
+            });
+            requests.spawn(
+                async move { ("rows", rows.commit_request_rows(audit_row(&format!("r{index}"))).await.is_ok()) },
+            );
+        }
+        let mut counts = std::collections::BTreeMap::new();
+        while let Some(outcome) = requests.join_next().await {
+            let (kind, accepted) = outcome.unwrap();
+            *counts.entry((kind, accepted)).or_insert(0) += 1;
+        }
+        let expected = [(("own", true), 20), (("rows", true), 20), (("same", false), 19), (("same", true), 1)];
+        assert_eq!(counts, expected.into_iter().collect());
+        assert_eq!(store.count_rows("request_nonces").await.unwrap(), 21);
+        assert_eq!(store.count_rows("audit_events").await.unwrap(), 20);
+    }
+
+    #[tokio::test]
+    async fn a_nonce_is_refused_until_it_expires_and_taken_over_after() {
+        let store = Store::connect("sqlite::memory:").await.unwrap();
+        let record = NonceRecord::of("n", 1_000);
+        assert!(store.remember_nonce(&record, 1_000).await.unwrap());
+        assert!(!store.remember_nonce(&record, record.expires_at).await.unwrap(), "a replay within the window");
+        // The same nonce signed anew after the first one's window: the expired row is taken over, and kept anew.
+        let later = NonceRecord::of("n", record.expires_at + 1);
+        assert!(store.remember_nonce(&later, record.expires_at + 1).await.unwrap(), "a row past its expiry");
+        assert!(!store.remember_nonce(&later, record.expires_at + 2).await.unwrap());
     }
 
     #[tokio::test]
