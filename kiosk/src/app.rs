@@ -12,7 +12,7 @@ use onshi_proto::patient_mode::{PatientAid, PatientMode};
 use onshi_web::page::{self, KIOSK_SCREEN};
 use yew::prelude::*;
 
-use crate::checkin::task::PatientModeSource;
+use crate::checkin::task::{PatientModeSource, UiCommand};
 use crate::hooks::use_check_in::use_check_in;
 use crate::hooks::use_device::{DeviceState, use_device};
 use crate::hooks::use_idle::use_idle;
@@ -28,7 +28,7 @@ use crate::screens::{
     insert_card, no_pin, pin_pad, progress, registered, registration_offer, registration_terms, result, visual_check,
     welcome, withdrawal_confirm, withdrawal_offer, withdrawn,
 };
-use crate::state::{AccessLogView, Action, Failure, IdlePhase, Screen};
+use crate::state::{AccessLogView, Action, ConsentStep, Failure, IdlePhase, Screen};
 
 /// The reducer wrapper Yew needs around the pure [`Screen`] machine.
 #[derive(Clone, Debug, PartialEq)]
@@ -151,6 +151,17 @@ pub fn app() -> Html {
                 KeyCommand::Start => on_start.emit((None, welcome::default_purpose())),
                 KeyCommand::StartOver => start_over.emit(()),
                 KeyCommand::Voice => on_aid.emit(AidToggle::Voice),
+                KeyCommand::Sharing(choice) => dispatch.emit(Action::SharingAnswered(choice)),
+                KeyCommand::ToggleKind(kind) => dispatch.emit(Action::ToggleConsent(kind)),
+                KeyCommand::KindsChosen => dispatch.emit(Action::KindsChosen),
+                KeyCommand::ConsentBack => dispatch.emit(Action::ConsentBack),
+                KeyCommand::Prescription(format) => {
+                    if let Screen::Result { consent: ConsentStep::Asking { chosen, .. }, .. } = &screen {
+                        let kinds = ConsentStep::to_send(chosen);
+                        check_in
+                            .send(Action::ConsentSubmitted(format), UiCommand::Consent { kinds, prescription: format });
+                    }
+                }
             }
         }));
     }
@@ -162,6 +173,17 @@ pub fn app() -> Html {
         page::focus("heading");
         page::mark(KIOSK_SCREEN, name);
     });
+    // The next consent question replaces the one answered under the same answer: the focus moves to the question,
+    // as it would to a new screen's heading, but not when the answer first appears (its heading has the focus).
+    {
+        let asked_before = use_mut_ref(|| None);
+        use_effect_with(screen.0.consent_stage(), move |stage| {
+            let before = asked_before.replace(*stage);
+            if before.is_some() && stage.is_some() && before != *stage {
+                page::focus("consent-heading");
+            }
+        });
+    }
     // The document's language follows the switcher, so that the header, too, is read in the right voice; the
     // document's classes follow the aids, so that large text and high contrast reach every part of the page.
     use_effect_with((*lang, *aids), |(lang, aids)| {

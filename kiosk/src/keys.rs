@@ -5,7 +5,11 @@
 //! Pure and tested natively. Must not: see the digits' meaning beyond "a digit" (the PIN buffer is the check-in
 //! hook's), or read the page.
 
-use crate::state::{PIN_LEN, Screen};
+use onshi_proto::origin::{ConsentKind, PrescriptionFormat};
+
+use crate::state::{
+    ConsentStage, ConsentStep, PIN_LEN, PRESCRIPTION_ORDER, SINGLE_CONSENT_KINDS, Screen, SharingChoice,
+};
 
 /// What a key asks the kiosk to do.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -26,6 +30,16 @@ pub enum KeyCommand {
     StartOver,
     /// Turn voice guidance on or off (the `*` key of a numeric keypad).
     Voice,
+    /// Answer the first consent question (keys 1–3, in the order of its buttons).
+    Sharing(SharingChoice),
+    /// Tick or untick a single kind of consent (keys 1–4).
+    ToggleKind(ConsentKind),
+    /// Go on with the kinds ticked.
+    KindsChosen,
+    /// Back to the first consent question.
+    ConsentBack,
+    /// Choose the prescription format, which sends the answer (keys 1–2).
+    Prescription(PrescriptionFormat),
 }
 
 /// The command for `key` (a `KeyboardEvent.key` value; a numeric keypad sends the same values) on `screen`.
@@ -52,7 +66,25 @@ pub fn key_command(screen: &Screen, key: &str, on_control: bool, on_field: bool)
             "Enter" if !on_control && *entered == PIN_LEN => Some(KeyCommand::Submit),
             _ => pin_digit(key).map(KeyCommand::Digit),
         },
+        (Screen::Result { consent: ConsentStep::Asking { stage, .. }, .. }, key) => {
+            consent_key(*stage, key, on_control)
+        }
         _ => None,
+    }
+}
+
+/// The consent questions' keys: the number on a button presses it, Enter goes on from the single kinds (unless a
+/// button has the focus), Backspace goes back to the first question.
+fn consent_key(stage: ConsentStage, key: &str, on_control: bool) -> Option<KeyCommand> {
+    let numbered = |key: &str| pin_digit(key).and_then(|c| c.to_digit(10)).and_then(|n| (n as usize).checked_sub(1));
+    match (stage, key) {
+        (ConsentStage::Sharing, key) => SharingChoice::ORDER.get(numbered(key)?).copied().map(KeyCommand::Sharing),
+        (ConsentStage::Choosing | ConsentStage::Prescription, "Backspace") => Some(KeyCommand::ConsentBack),
+        (ConsentStage::Choosing, "Enter") if !on_control => Some(KeyCommand::KindsChosen),
+        (ConsentStage::Choosing, key) => SINGLE_CONSENT_KINDS.get(numbered(key)?).copied().map(KeyCommand::ToggleKind),
+        (ConsentStage::Prescription, key) => {
+            PRESCRIPTION_ORDER.get(numbered(key)?).copied().map(KeyCommand::Prescription)
+        }
     }
 }
 
@@ -115,5 +147,47 @@ mod tests {
         // The voice key works everywhere, even where no other key does.
         assert_eq!(key_command(&Screen::Welcome, "*", false, false), Some(KeyCommand::Voice));
         assert_eq!(key_command(&Screen::Querying, "*", true, false), Some(KeyCommand::Voice));
+    }
+
+    #[test]
+    fn each_consent_question_is_answered_by_the_numbers_on_its_buttons() {
+        let at = |stage| Screen::Result {
+            answer: onshi_proto::qualification::QualificationAnswer {
+                validity: onshi_proto::qualification::Validity::Valid,
+                reason: onshi_proto::qualification::Reason::Current,
+                guidance: None,
+                confirmation_date: onshi_proto::IsoDate::parse("2026-12-05").unwrap(),
+                records: vec![],
+            },
+            card: crate::state::CardReminder::InReader,
+            consent: ConsentStep::Asking { stage, chosen: vec![] },
+            pin_verified: true,
+            certificate: crate::state::CertificateTerms::default(),
+        };
+        let sharing = at(ConsentStage::Sharing);
+        assert_eq!(key_command(&sharing, "1", false, false), Some(KeyCommand::Sharing(SharingChoice::All)));
+        assert_eq!(key_command(&sharing, "2", false, false), Some(KeyCommand::Sharing(SharingChoice::Choose)));
+        assert_eq!(key_command(&sharing, "3", false, false), Some(KeyCommand::Sharing(SharingChoice::None)));
+        for other in ["0", "4", "9", "Enter", "Backspace"] {
+            assert_eq!(key_command(&sharing, other, false, false), None, "{other}");
+        }
+        let choosing = at(ConsentStage::Choosing);
+        assert_eq!(key_command(&choosing, "2", false, false), Some(KeyCommand::ToggleKind(ConsentKind::Medication)));
+        assert_eq!(key_command(&choosing, "4", false, false), Some(KeyCommand::ToggleKind(ConsentKind::HealthCheckup)));
+        assert_eq!(key_command(&choosing, "5", false, false), None);
+        assert_eq!(key_command(&choosing, "Enter", false, false), Some(KeyCommand::KindsChosen));
+        // A ticked box with the focus keeps its own keys (Space ticks it).
+        assert_eq!(key_command(&choosing, "2", true, true), None);
+        assert_eq!(key_command(&choosing, "Enter", true, false), None);
+        assert_eq!(key_command(&choosing, "Backspace", false, false), Some(KeyCommand::ConsentBack));
+        let format = at(ConsentStage::Prescription);
+        assert_eq!(
+            key_command(&format, "1", false, false),
+            Some(KeyCommand::Prescription(PrescriptionFormat::Electronic))
+        );
+        assert_eq!(key_command(&format, "2", false, false), Some(KeyCommand::Prescription(PrescriptionFormat::Paper)));
+        assert_eq!(key_command(&format, "3", false, false), None);
+        assert_eq!(key_command(&format, "Backspace", false, false), Some(KeyCommand::ConsentBack));
+        assert_eq!(key_command(&format, "Escape", false, false), Some(KeyCommand::StartOver));
     }
 }

@@ -119,20 +119,21 @@ pub enum CardReminder {
     Taken,
 }
 
-/// The consent question shown under the answer (2024-10 rules: 包括同意 or single kinds, live for 24 hours), with
-/// the prescription format (電子処方箋 or 紙) asked on the same screen.
+/// The consent question shown under the answer (2024-10 rules: 包括同意 or single kinds, live for 24 hours), then
+/// the prescription format (電子処方箋 or 紙), asked as the national reader asks them: one question at a time, each
+/// answered with one tap (or one numbered key).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ConsentStep {
     /// No question: the answer holds no current qualification, so there is nothing a consent or a prescription
     /// format could be recorded under (the origin would refuse it). The check-in is complete with the answer.
     NotAsked,
-    /// The patient is choosing; `chosen` is sorted and holds each kind once. The prescription format is a required
-    /// choice: neither agreeing nor declining is sent before it is made.
+    /// The patient is answering; `chosen` is sorted and holds each kind once. Nothing is sent before the
+    /// prescription format is chosen, and choosing it sends the whole answer.
     Asking {
-        /// The kinds ticked so far.
+        /// Which question is on screen.
+        stage: ConsentStage,
+        /// The kinds agreed to so far (包括同意 alone, single kinds, or none).
         chosen: Vec<ConsentKind>,
-        /// The prescription format, once chosen.
-        prescription: Option<PrescriptionFormat>,
     },
     /// The choice is on its way to the origin.
     Sending {
@@ -157,15 +158,57 @@ pub enum ConsentStep {
     Failed,
 }
 
+/// Which consent question is on screen.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ConsentStage {
+    /// 「情報の提供に同意しますか」: all of it (包括同意), single kinds, or none; one tap each.
+    Sharing,
+    /// The patient ticks single kinds and goes on.
+    Choosing,
+    /// 「処方箋の受け取り方法」: electronic or paper; the tap sends the answer.
+    Prescription,
+}
+
+/// The first question's three answers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SharingChoice {
+    /// 包括同意: every kind, with one tap.
+    All,
+    /// Single kinds, chosen on the next question.
+    Choose,
+    /// Nothing is shared.
+    None,
+}
+
+impl SharingChoice {
+    /// The answers in the order the question lists them; a numbered key picks by this order (1, 2, 3).
+    pub const ORDER: [SharingChoice; 3] = [SharingChoice::All, SharingChoice::Choose, SharingChoice::None];
+}
+
+/// The single kinds in the order the question lists them; a numbered key ticks by this order (1–4).
+pub const SINGLE_CONSENT_KINDS: [ConsentKind; 4] =
+    [ConsentKind::Diagnosis, ConsentKind::Medication, ConsentKind::Operation, ConsentKind::HealthCheckup];
+
+/// The prescription formats in the order the question lists them; a numbered key picks by this order (1, 2).
+pub const PRESCRIPTION_ORDER: [PrescriptionFormat; 2] = [PrescriptionFormat::Electronic, PrescriptionFormat::Paper];
+
 impl ConsentStep {
     /// What to send for a choice: 包括同意 covers every kind, so it is sent alone.
     pub fn to_send(chosen: &[ConsentKind]) -> Vec<ConsentKind> {
         if chosen.contains(&ConsentKind::Comprehensive) { vec![ConsentKind::Comprehensive] } else { chosen.to_vec() }
     }
 
-    /// A fresh question: nothing ticked, no prescription format chosen.
+    /// A fresh question: the first one, nothing chosen.
     pub fn new() -> Self {
-        ConsentStep::Asking { chosen: Vec::new(), prescription: None }
+        ConsentStep::Asking { stage: ConsentStage::Sharing, chosen: Vec::new() }
+    }
+
+    /// The question on screen, while one is.
+    pub fn stage(&self) -> Option<ConsentStage> {
+        match self {
+            ConsentStep::Asking { stage, .. } => Some(*stage),
+            _ => None,
+        }
     }
 
     /// The question an answer asks: only a current qualification (有効, or 無効 with the newer one shown) has a
@@ -424,12 +467,16 @@ pub enum Action {
     Answer(QualificationAnswer),
     /// The answer to a card session arrived, with the session's scope and the certificate's expiry notice.
     CardAnswer(QualificationAnswer, CertificateTerms),
-    /// The patient ticked or unticked a kind of consent.
+    /// The patient answered the first consent question: all, single kinds, or none.
+    SharingAnswered(SharingChoice),
+    /// The patient ticked or unticked a single kind of consent.
     ToggleConsent(ConsentKind),
-    /// The patient chose how to receive the prescription.
-    ChoosePrescription(PrescriptionFormat),
-    /// The patient sent their consent choice (only once a prescription format is chosen).
-    ConsentSubmitted,
+    /// The patient went on with the single kinds ticked (at least one).
+    KindsChosen,
+    /// The patient went back to the first consent question to answer it again; nothing was sent.
+    ConsentBack,
+    /// The patient chose how to receive the prescription, which sends the whole answer.
+    ConsentSubmitted(PrescriptionFormat),
     /// The patient chose to answer at the desk instead.
     ConsentSkipped,
     /// The origin recorded the choice; these consents are live now (earlier ones included).
@@ -584,22 +631,47 @@ impl Screen {
                         (CardReminder::LeftBehind, consent)
                     }
                     (_, consent, Action::CardTaken) => (CardReminder::Taken, consent),
-                    (card, ConsentStep::Asking { mut chosen, prescription }, Action::ToggleConsent(kind)) => {
+                    (
+                        card,
+                        ConsentStep::Asking { stage: ConsentStage::Sharing, .. },
+                        Action::SharingAnswered(choice),
+                    ) => {
+                        let (stage, chosen) = match choice {
+                            SharingChoice::All => (ConsentStage::Prescription, vec![ConsentKind::Comprehensive]),
+                            SharingChoice::Choose => (ConsentStage::Choosing, Vec::new()),
+                            SharingChoice::None => (ConsentStage::Prescription, Vec::new()),
+                        };
+                        (card, ConsentStep::Asking { stage, chosen })
+                    }
+                    (
+                        card,
+                        ConsentStep::Asking { stage: ConsentStage::Choosing, mut chosen },
+                        Action::ToggleConsent(kind),
+                    ) if SINGLE_CONSENT_KINDS.contains(&kind) => {
                         match chosen.binary_search(&kind) {
                             Ok(at) => {
                                 chosen.remove(at);
                             }
                             Err(at) => chosen.insert(at, kind),
                         }
-                        (card, ConsentStep::Asking { chosen, prescription })
+                        (card, ConsentStep::Asking { stage: ConsentStage::Choosing, chosen })
                     }
-                    (card, ConsentStep::Asking { chosen, .. }, Action::ChoosePrescription(format)) => {
-                        (card, ConsentStep::Asking { chosen, prescription: Some(format) })
+                    // Going on with nothing ticked would be declining by another name; the question says to go
+                    // back and decline instead, so the button waits for a kind.
+                    (card, ConsentStep::Asking { stage: ConsentStage::Choosing, chosen }, Action::KindsChosen)
+                        if !chosen.is_empty() =>
+                    {
+                        (card, ConsentStep::Asking { stage: ConsentStage::Prescription, chosen })
                     }
                     (
                         card,
-                        ConsentStep::Asking { chosen, prescription: Some(prescription) },
-                        Action::ConsentSubmitted,
+                        ConsentStep::Asking { stage: ConsentStage::Choosing | ConsentStage::Prescription, .. },
+                        Action::ConsentBack,
+                    ) => (card, ConsentStep::new()),
+                    (
+                        card,
+                        ConsentStep::Asking { stage: ConsentStage::Prescription, chosen },
+                        Action::ConsentSubmitted(prescription),
                     ) => (card, ConsentStep::Sending { agreed: ConsentStep::to_send(&chosen), prescription }),
                     (card, ConsentStep::Asking { .. }, Action::ConsentSkipped) => (card, ConsentStep::Skipped),
                     (card, ConsentStep::Sending { agreed, prescription }, Action::ConsentRecorded(live)) => {
@@ -611,6 +683,14 @@ impl Screen {
                 Screen::Result { answer, card, consent, pin_verified, certificate }
             }
             (screen, _) => screen,
+        }
+    }
+
+    /// The consent question on screen, if one is.
+    pub fn consent_stage(&self) -> Option<ConsentStage> {
+        match self {
+            Screen::Result { consent, .. } => consent.stage(),
+            _ => None,
         }
     }
 
@@ -903,59 +983,106 @@ mod tests {
         assert_eq!(taken.clone().apply(Action::CardLeftBehind), taken);
     }
 
+    /// The result with its consent question at `stage`, `chosen` so far.
+    fn consent_at(stage: ConsentStage, chosen: Vec<ConsentKind>) -> Screen {
+        Screen::Result {
+            answer: answer(),
+            card: CardReminder::InReader,
+            consent: ConsentStep::Asking { stage, chosen },
+            pin_verified: true,
+            certificate: CertificateTerms::default(),
+        }
+    }
+
     #[test]
-    fn consent_is_chosen_sent_once_and_recorded_beside_the_card_reminder() {
-        let asking = result_screen(CardReminder::InReader)
-            .apply(Action::ToggleConsent(ConsentKind::Medication))
-            .apply(Action::ToggleConsent(ConsentKind::Diagnosis))
-            .apply(Action::ToggleConsent(ConsentKind::HealthCheckup))
-            .apply(Action::ToggleConsent(ConsentKind::HealthCheckup));
-        let chosen = vec![ConsentKind::Diagnosis, ConsentKind::Medication];
+    fn consent_is_one_tap_per_question_and_sent_once_beside_the_card_reminder() {
+        // 包括同意 is one tap; the prescription format is the next, and it sends.
+        let all = result_screen(CardReminder::InReader).apply(Action::SharingAnswered(SharingChoice::All));
+        assert_eq!(all, consent_at(ConsentStage::Prescription, vec![ConsentKind::Comprehensive]));
+        // Nothing is sent from the first question, whatever is pressed there.
+        let first = result_screen(CardReminder::InReader);
+        assert_eq!(first.clone().apply(Action::ConsentSubmitted(PrescriptionFormat::Paper)), first);
+        assert_eq!(first.clone().apply(Action::KindsChosen), first);
+        assert_eq!(first.clone().apply(Action::ToggleConsent(ConsentKind::Medication)), first);
+        // No card alert while the answer is on its way: the check-in is not complete yet.
+        let sending = all.apply(Action::ConsentSubmitted(PrescriptionFormat::Electronic)).apply(Action::CardLeftBehind);
         assert_eq!(
-            asking,
+            sending,
             Screen::Result {
                 answer: answer(),
                 card: CardReminder::InReader,
-                consent: ConsentStep::Asking { chosen: chosen.clone(), prescription: None },
+                consent: ConsentStep::Sending {
+                    agreed: vec![ConsentKind::Comprehensive],
+                    prescription: PrescriptionFormat::Electronic
+                },
                 pin_verified: true,
                 certificate: CertificateTerms::default(),
             }
         );
-        assert_eq!(ConsentStep::to_send(&chosen), chosen);
-        assert_eq!(
-            ConsentStep::to_send(&[ConsentKind::Medication, ConsentKind::Comprehensive]),
-            vec![ConsentKind::Comprehensive]
-        );
-        // The prescription format is a required choice: without it nothing is sent.
-        assert_eq!(asking.clone().apply(Action::ConsentSubmitted), asking);
-        let asking = asking
-            .apply(Action::ChoosePrescription(PrescriptionFormat::Paper))
-            .apply(Action::ChoosePrescription(PrescriptionFormat::Electronic));
-        let sending = asking.apply(Action::ConsentSubmitted).apply(Action::CardLeftBehind);
-        // A second submit, a late toggle or a late change of format changes nothing while the first is on its way.
+        // A second press, a late answer or a late back changes nothing while the first is on its way.
         let again = sending
             .clone()
-            .apply(Action::ConsentSubmitted)
-            .apply(Action::ToggleConsent(ConsentKind::Operation))
-            .apply(Action::ChoosePrescription(PrescriptionFormat::Paper));
+            .apply(Action::ConsentSubmitted(PrescriptionFormat::Paper))
+            .apply(Action::SharingAnswered(SharingChoice::None))
+            .apply(Action::ConsentBack);
         assert_eq!(again, sending);
-        let live = vec![grant(ConsentKind::Diagnosis, 100), grant(ConsentKind::Medication, 100)];
+        let live = vec![grant(ConsentKind::Comprehensive, 100)];
         let recorded = sending.apply(Action::ConsentRecorded(live.clone())).apply(Action::CardTaken);
         assert_eq!(
             recorded,
             Screen::Result {
                 answer: answer(),
                 card: CardReminder::Taken,
-                consent: ConsentStep::Recorded { agreed: chosen, live, prescription: PrescriptionFormat::Electronic },
+                consent: ConsentStep::Recorded {
+                    agreed: vec![ConsentKind::Comprehensive],
+                    live,
+                    prescription: PrescriptionFormat::Electronic
+                },
                 pin_verified: true,
                 certificate: CertificateTerms::default(),
             }
         );
         let failed = result_screen(CardReminder::InReader)
-            .apply(Action::ChoosePrescription(PrescriptionFormat::Paper))
-            .apply(Action::ConsentSubmitted)
+            .apply(Action::SharingAnswered(SharingChoice::None))
+            .apply(Action::ConsentSubmitted(PrescriptionFormat::Paper))
             .apply(Action::ConsentFailed);
         assert!(matches!(failed, Screen::Result { consent: ConsentStep::Failed, .. }));
+    }
+
+    #[test]
+    fn single_kinds_are_ticked_then_confirmed_and_a_patient_may_go_back_and_decline() {
+        let choosing = result_screen(CardReminder::InReader).apply(Action::SharingAnswered(SharingChoice::Choose));
+        assert_eq!(choosing, consent_at(ConsentStage::Choosing, vec![]));
+        // Going on with nothing ticked is not a way to decline: the button waits for a kind.
+        assert_eq!(choosing.clone().apply(Action::KindsChosen), choosing);
+        let ticked = choosing
+            .apply(Action::ToggleConsent(ConsentKind::Medication))
+            .apply(Action::ToggleConsent(ConsentKind::Diagnosis))
+            .apply(Action::ToggleConsent(ConsentKind::HealthCheckup))
+            .apply(Action::ToggleConsent(ConsentKind::HealthCheckup))
+            // 包括同意 is the first question's answer, not a box among the single kinds.
+            .apply(Action::ToggleConsent(ConsentKind::Comprehensive));
+        let chosen = vec![ConsentKind::Diagnosis, ConsentKind::Medication];
+        assert_eq!(ticked, consent_at(ConsentStage::Choosing, chosen.clone()));
+        let asked_format = ticked.apply(Action::KindsChosen);
+        assert_eq!(asked_format, consent_at(ConsentStage::Prescription, chosen.clone()));
+        assert_eq!(ConsentStep::to_send(&chosen), chosen);
+        assert_eq!(
+            ConsentStep::to_send(&[ConsentKind::Medication, ConsentKind::Comprehensive]),
+            vec![ConsentKind::Comprehensive]
+        );
+        // Having agreed, the patient changes their mind before the format: back to the first question, nothing
+        // kept, and declining sends no kind.
+        let back = asked_format.apply(Action::ConsentBack);
+        assert_eq!(back, result_screen(CardReminder::InReader));
+        let declined = back
+            .apply(Action::SharingAnswered(SharingChoice::None))
+            .apply(Action::ConsentSubmitted(PrescriptionFormat::Paper));
+        assert!(matches!(
+            declined,
+            Screen::Result { consent: ConsentStep::Sending { ref agreed, prescription: PrescriptionFormat::Paper }, .. }
+                if agreed.is_empty()
+        ));
     }
 
     #[test]
@@ -1030,8 +1157,9 @@ mod tests {
         // The patient takes the card at once: the question stays open and answerable, and nothing clears.
         let taken_early = asking.apply(Action::CardTaken);
         assert!(taken_early.questions_open() && !taken_early.clears_soon());
-        let answered =
-            taken_early.apply(Action::ChoosePrescription(PrescriptionFormat::Paper)).apply(Action::ConsentSubmitted);
+        let answered = taken_early
+            .apply(Action::SharingAnswered(SharingChoice::None))
+            .apply(Action::ConsentSubmitted(PrescriptionFormat::Paper));
         assert!(answered.questions_open(), "on its way is not yet recorded");
         let recorded = answered.apply(Action::ConsentRecorded(Vec::new()));
         assert!(!recorded.questions_open() && recorded.clears_soon());
@@ -1062,8 +1190,8 @@ mod tests {
         let poked = unregistered
             .clone()
             .apply(Action::ToggleConsent(ConsentKind::Medication))
-            .apply(Action::ChoosePrescription(PrescriptionFormat::Paper))
-            .apply(Action::ConsentSubmitted);
+            .apply(Action::SharingAnswered(SharingChoice::None))
+            .apply(Action::ConsentSubmitted(PrescriptionFormat::Paper));
         assert_eq!(poked, unregistered);
     }
 
@@ -1097,17 +1225,18 @@ mod tests {
     fn declining_after_agreeing_earlier_says_it_declined_and_names_what_is_still_live() {
         let earlier = vec![grant(ConsentKind::Diagnosis, 100), grant(ConsentKind::Medication, 100)];
         let declined = result_screen(CardReminder::InReader)
-            .apply(Action::ChoosePrescription(PrescriptionFormat::Paper))
-            .apply(Action::ConsentSubmitted)
+            .apply(Action::SharingAnswered(SharingChoice::None))
+            .apply(Action::ConsentSubmitted(PrescriptionFormat::Paper))
             .apply(Action::ConsentRecorded(earlier.clone()));
         let Screen::Result { consent, .. } = &declined else { panic!("not a result: {declined:?}") };
         assert!(matches!(consent, ConsentStep::Recorded { agreed, .. } if agreed.is_empty()));
         assert_eq!(consent.live_from_before(), earlier);
         // Agreeing to one kind now: the other is still live from before, and is named as such.
         let agreed_one = result_screen(CardReminder::InReader)
+            .apply(Action::SharingAnswered(SharingChoice::Choose))
             .apply(Action::ToggleConsent(ConsentKind::Medication))
-            .apply(Action::ChoosePrescription(PrescriptionFormat::Paper))
-            .apply(Action::ConsentSubmitted)
+            .apply(Action::KindsChosen)
+            .apply(Action::ConsentSubmitted(PrescriptionFormat::Paper))
             .apply(Action::ConsentRecorded(earlier.clone()));
         let Screen::Result { consent, .. } = &agreed_one else { panic!("not a result") };
         assert_eq!(consent.live_from_before(), vec![earlier[0].clone()]);
@@ -1226,9 +1355,8 @@ mod tests {
     /// The answer screen after the patient agreed to everything and chose paper, with the card still in.
     fn agreed_result() -> Screen {
         result_screen(CardReminder::InReader)
-            .apply(Action::ToggleConsent(ConsentKind::Comprehensive))
-            .apply(Action::ChoosePrescription(PrescriptionFormat::Paper))
-            .apply(Action::ConsentSubmitted)
+            .apply(Action::SharingAnswered(SharingChoice::All))
+            .apply(Action::ConsentSubmitted(PrescriptionFormat::Paper))
             .apply(Action::ConsentRecorded(vec![grant(ConsentKind::Comprehensive, 1_000)]))
     }
 
@@ -1338,8 +1466,8 @@ mod tests {
     fn withdrawal_is_offered_only_after_a_pin_and_for_a_card_with_a_record() {
         // A patient who declined today may still withdraw what they gave on an earlier visit.
         let declined = result_screen(CardReminder::Taken)
-            .apply(Action::ChoosePrescription(PrescriptionFormat::Paper))
-            .apply(Action::ConsentSubmitted)
+            .apply(Action::SharingAnswered(SharingChoice::None))
+            .apply(Action::ConsentSubmitted(PrescriptionFormat::Paper))
             .apply(Action::ConsentRecorded(vec![grant(ConsentKind::Medication, 10)]));
         assert!(declined.offers_consent_withdrawal());
         // After 目視 the kiosk does not offer it: staff can record it at the counter instead.

@@ -7,7 +7,7 @@
 use crate::i18n::{cancelled_key, registered_key, validity_key, withdrawn_key};
 use onshi_proto::origin::ExpiryNotice;
 
-use crate::state::{AccessLogView, CardReminder, Screen};
+use crate::state::{AccessLogView, CardReminder, ConsentStage, Screen};
 
 /// One sentence to speak.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -79,8 +79,28 @@ pub fn screen_lines(screen: &Screen, reader_ready: bool) -> Vec<Line> {
                 }
                 None => {}
             }
-            if consent.is_open() {
-                lines.extend([Text("consent.heading"), Text("voice.consent_next")]);
+            // Each consent question is said with its answers and their key numbers, as the buttons show them.
+            match consent.stage() {
+                Some(ConsentStage::Sharing) => lines.extend([
+                    Text("consent.heading"),
+                    Text("consent.body"),
+                    Count("voice.key", 1),
+                    Text("consent.comprehensive"),
+                    Count("voice.key", 2),
+                    Text("consent.choose"),
+                    Count("voice.key", 3),
+                    Text("consent.decline"),
+                    Text("voice.consent_next"),
+                ]),
+                Some(ConsentStage::Choosing) => lines.extend([Text("consent.legend"), Text("voice.consent_kinds")]),
+                Some(ConsentStage::Prescription) => lines.extend([
+                    Text("consent.prescription_legend"),
+                    Count("voice.key", 1),
+                    Text("consent.prescription_electronic"),
+                    Count("voice.key", 2),
+                    Text("consent.prescription_paper"),
+                ]),
+                None => {}
             }
             lines.push(Text(match (card, consent.is_open()) {
                 (CardReminder::LeftBehind, _) => "result.card_left_behind",

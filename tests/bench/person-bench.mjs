@@ -6,10 +6,11 @@
 // tests do. Prints one line per figure: `bench: <name> = <value> <unit> (n <sample>) (target <op> <value>)`.
 //
 // The patient places the card on the reader at the start screen (no touch starts it), is asked for the PIN, types
-// the 4 digits, sends them, answers the consent question under the answer (包括同意, the prescription electronic,
-// agree), takes the card when the screen says so, and walks away; the kiosk clears itself back to the start screen.
+// the 4 digits, sends them, answers the consent questions under the answer (包括同意, then the prescription
+// electronic, whose answer sends), takes the card when the screen says so, and walks away; the kiosk clears itself
+// back to the start screen.
 //   touch     every step a tap (the keypad, the buttons), no key pressed;
-//   keyboard  every step a key press (digits, Enter, Tab to the next control, Space), no tap at all;
+//   keyboard  every step a key press (digits, Enter, the number shown on a button), no tap at all;
 //   voice     the voice guidance (音声案内) tapped on first, then as `touch`, the patient waiting to hear the start
 //             screen, the PIN pad and the request to take the card; every screen passed must have said something
 //             through the (instrumented) speech synthesis.
@@ -65,15 +66,6 @@ async function waitFor(page, selector, what, options = {}) {
   }
 }
 
-/** Presses Tab until `selector` has the focus, as a keyboard user moves through the screen. */
-async function tabTo(page, selector) {
-  for (let i = 0; i < 40; i++) {
-    if (await page.evaluate((s) => document.activeElement?.matches(s) ?? false, selector)) return;
-    await page.keyboard.press('Tab');
-  }
-  throw new Error(`Tab never reached ${selector}`);
-}
-
 /** The PIN: four taps on the keypad, or four digit keys; resolves once the pad shows four digits. */
 async function typePin(page, way) {
   for (const digit of holder.pin) {
@@ -91,23 +83,20 @@ async function hear(page, name, text = null) {
     .catch(() => { throw new Error(`the voice guidance never said ${text === null ? 'anything' : `"${text}"`} on ${name}`); });
 }
 
-/** Sends the PIN and answers the consent question: 包括同意, the prescription electronic, agree. */
+/** Sends the PIN and answers the consent questions: 包括同意, then the prescription electronic, which sends. */
 async function sendPinAndConsent(page, way) {
   if (way === 'keyboard') await page.keyboard.press('Enter');
   else await page.click('#pin-submit');
   await waitFor(page, 'main[data-screen="result"]', 'the answer');
   await waitFor(page, '#consent-comprehensive', 'the consent question');
+  // One answer per question, as on the national reader: by the number on the button with the keypad.
   if (way === 'keyboard') {
-    await tabTo(page, '#consent-comprehensive');
-    await page.keyboard.press('Space');
-    await tabTo(page, '#prescription-electronic');
-    await page.keyboard.press('Space');
-    await tabTo(page, '#consent-agree:not([disabled])');
-    await page.keyboard.press('Enter');
+    await page.keyboard.press('1');
+    await waitFor(page, '#prescription-electronic', 'the prescription question');
+    await page.keyboard.press('1');
   } else {
     await page.click('#consent-comprehensive');
     await page.click('#prescription-electronic');
-    await page.click('#consent-agree');
   }
   await waitFor(page, '#consent-recorded', 'the consent recorded');
 }

@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { DEMO_CARDS, DEMO_FACILITY_CODE } from '../../xtask/stack.mjs';
-import { auditScreen, choosePrescription, enterPin, openKiosk, openStaff, screen, screenshot, useStack } from './support.mjs';
+import { auditScreen, answerConsent, enterPin, openKiosk, openStaff, screen, screenshot, useStack } from './support.mjs';
 
 /** The demo facility's name, as the demo's list of facilities names it (origin/src/seed.rs). */
 const DEMO_FACILITY_NAME = 'おんし内科クリニック';
@@ -26,9 +26,7 @@ async function checkInAndAnswer(page, holder, kinds) {
   await page.click('#connect');
   await enterPin(page, holder.pin);
   await screen(page, 'result');
-  for (const kind of kinds) await page.check(`#consent-${kind}`);
-  await choosePrescription(page, 'paper');
-  await page.click(kinds.length > 0 ? '#consent-agree' : '#consent-decline');
+  await answerConsent(page, kinds, 'paper');
   await page.waitForSelector('#consent-recorded');
 }
 

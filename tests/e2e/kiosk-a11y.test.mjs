@@ -125,17 +125,21 @@ describe('touch-free start, keys alone, and nine languages', () => {
     await screen(page, 'result');
     assert.equal(await page.textContent('#validity'), '有効');
 
-    // The consent question by Tab and Space, each control showing where the focus is.
-    await tabTo(page, '#consent-comprehensive');
-    assert.ok(await focusIsVisible(page), 'the focused box is visibly marked');
-    await page.keyboard.press('Space');
-    await tabTo(page, '#prescription-electronic');
-    assert.ok(await focusIsVisible(page), 'the focused choice is visibly marked');
-    await page.keyboard.press('Space');
-    await tabTo(page, '#consent-agree');
+    // The consent questions by Tab, Space and Enter, each control showing where the focus is: single kinds ticked
+    // one by one, then the prescription format.
+    await tabTo(page, '#consent-choose');
     assert.ok(await focusIsVisible(page), 'the focused button is visibly marked');
     await page.keyboard.press('Enter');
+    await tabTo(page, '#consent-medication');
+    assert.ok(await focusIsVisible(page), 'the focused box is visibly marked');
+    await page.keyboard.press('Space');
+    await tabTo(page, '#consent-agree');
+    await page.keyboard.press('Enter');
+    await tabTo(page, '#prescription-electronic');
+    assert.ok(await focusIsVisible(page), 'the focused choice is visibly marked');
+    await page.keyboard.press('Enter');
     await page.waitForSelector('#consent-recorded');
+    assert.equal(await page.getAttribute('#consent-recorded', 'data-kinds'), 'medication');
     await page.evaluate(() => window.onshiVirtualUsb.removeCard());
     await page.waitForSelector('#card-taken');
     // Escape cancels: back to the start screen, ready for the next person.

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { DEMO_CARDS } from '../../xtask/stack.mjs';
 import {
-  LANGS, auditScreen, axeViolations, choosePrescription, enrolKiosk, enterPin, openKiosk, screen, screenshot, useStack,
+  LANGS, answerConsent, auditScreen, axeViolations, enrolKiosk, enterPin, openKiosk, screen, screenshot, useStack,
 } from './support.mjs';
 
 const card = (scenario) => {
@@ -218,15 +218,18 @@ describe('kiosk screens, languages and patient safety', () => {
     await page.click('#connect');
     await enterPin(page, holder.pin);
     await screen(page, 'result');
+    // One question at a time, each answer one tap, as on the national reader.
+    assert.deepEqual(await auditScreen(page, 'result-consent'), []);
+    await page.click('#consent-choose');
     assert.ok(await page.isDisabled('#consent-agree'), 'nothing chosen, nothing to agree to');
     await page.check('#consent-medication');
     await page.check('#consent-diagnosis');
-    assert.ok(await page.isDisabled('#consent-agree'), 'the prescription format is a required choice');
-    assert.deepEqual(await auditScreen(page, 'result-consent'), []);
-    await choosePrescription(page, 'paper');
-    assert.ok(await page.isEnabled('#consent-agree'));
-    const recorded = page.waitForResponse((r) => new URL(r.url()).pathname === '/api/v1/consent');
+    assert.deepEqual(await auditScreen(page, 'result-consent-kinds'), []);
     await page.click('#consent-agree');
+    // Nothing is sent before the prescription format: its tap sends the whole answer.
+    assert.deepEqual(await auditScreen(page, 'result-consent-prescription'), []);
+    const recorded = page.waitForResponse((r) => new URL(r.url()).pathname === '/api/v1/consent');
+    await page.click('#prescription-paper');
     const response = await recorded;
     assert.equal(response.status(), 200);
     const { live } = await response.json();
@@ -242,11 +245,9 @@ describe('kiosk screens, languages and patient safety', () => {
     await page.click('#connect');
     await enterPin(page, holder.pin);
     await screen(page, 'result');
-    await page.check('#consent-comprehensive');
-    assert.ok(await page.isChecked('#consent-operation') && await page.isDisabled('#consent-operation'));
-    await choosePrescription(page, 'electronic');
+    await page.click('#consent-comprehensive');
     const comprehensive = page.waitForRequest((r) => new URL(r.url()).pathname === '/api/v1/consent');
-    await page.click('#consent-agree');
+    await page.click('#prescription-electronic');
     assert.deepEqual(JSON.parse((await comprehensive).postData()), { kinds: ['comprehensive'], prescription: 'electronic' });
     await page.waitForSelector('#consent-recorded');
     assert.match(await page.getAttribute('#consent-recorded', 'data-kinds'), /comprehensive/);
@@ -259,10 +260,8 @@ describe('kiosk screens, languages and patient safety', () => {
     await page.click('#connect');
     await enterPin(page, holder.pin);
     await screen(page, 'result');
-    assert.ok(await page.isDisabled('#consent-decline'), 'declining, too, waits for the prescription format');
-    await choosePrescription(page, 'paper');
     const declined = page.waitForRequest((r) => new URL(r.url()).pathname === '/api/v1/consent');
-    await page.click('#consent-decline');
+    await answerConsent(page, 'none', 'paper');
     assert.deepEqual(JSON.parse((await declined).postData()), { kinds: [], prescription: 'paper' });
     await page.waitForSelector('#consent-recorded');
     assert.equal(await page.getAttribute('#consent-recorded', 'data-kinds'), '');
@@ -277,8 +276,7 @@ describe('kiosk screens, languages and patient safety', () => {
     await enterPin(page, holder.pin);
     await screen(page, 'result');
     // The card is asked for once the question under the answer is answered.
-    await choosePrescription(page, 'paper');
-    await page.click('#consent-decline');
+    await answerConsent(page, 'none', 'paper');
     await page.waitForSelector('#consent-recorded');
     assert.ok(await page.isVisible('#remove-card'));
     await page.clock.fastForward(11_000);

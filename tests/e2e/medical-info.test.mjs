@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { DEMO_CARDS } from '../../xtask/stack.mjs';
-import { STAFF_RAW_KEY, auditScreen, choosePrescription, enterPin, openKiosk, openStaff, screen, useStack } from './support.mjs';
+import { STAFF_RAW_KEY, auditScreen, answerConsent, enterPin, openKiosk, openStaff, screen, useStack } from './support.mjs';
 
 const card = (scenario) => {
   const found = DEMO_CARDS.find((c) => c.scenario === scenario);
@@ -15,16 +15,14 @@ const card = (scenario) => {
   return found;
 };
 
-/** The patient checks in at the kiosk with card and PIN, then answers the consent question: `kinds` agreed, or none. */
+/** The patient checks in at the kiosk with card and PIN, then answers the consent question: 'all', `kinds`, or none. */
 async function checkInAndAnswer(env, holder, kinds) {
   const { page, context } = await openKiosk(env.browser, env.stack, { cardIndex: holder.index });
   await page.click('#connect');
   await enterPin(page, holder.pin);
   await screen(page, 'result');
-  for (const kind of kinds) await page.check(`#consent-${kind}`);
-  await choosePrescription(page, 'paper');
   const answered = page.waitForResponse((r) => new URL(r.url()).pathname === '/api/v1/consent');
-  await page.click(kinds.length > 0 ? '#consent-agree' : '#consent-decline');
+  await answerConsent(page, kinds, 'paper');
   assert.equal((await answered).status(), 200, 'the edge recorded the answer');
   await context.close();
 }
@@ -85,7 +83,7 @@ describe('medical information for staff under a live consent', () => {
     await page.waitForSelector('#medical', { state: 'detached' });
 
     // Back at the kiosk the patient gives the 包括同意: 診療 and 手術 open too, coded by their 区分番号.
-    await checkInAndAnswer(env, consenting, ['comprehensive']);
+    await checkInAndAnswer(env, consenting, 'all');
     // The list refreshes on its own; the newest row of the patient offers every kind once the consent is read.
     await row(consenting).locator('button.open-medical[data-kinds~="operation"]').click();
     await page.waitForSelector('#medical tr.medication-line');

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { DEMO_CARDS } from '../../xtask/stack.mjs';
-import { auditScreen, choosePrescription, enterPin, openKiosk, screen, useStack } from './support.mjs';
+import { auditScreen, enterPin, openKiosk, screen, useStack } from './support.mjs';
 
 const card = (scenario) => {
   const found = DEMO_CARDS.find((c) => c.scenario === scenario);
@@ -13,12 +13,6 @@ const card = (scenario) => {
   return found;
 };
 
-/** Width and height of an element and of the label that is its click target. */
-const targetBoxes = (page, id) => page.evaluate((id) => {
-  const input = document.getElementById(id);
-  const size = (element) => { const box = element.getBoundingClientRect(); return [box.width, box.height]; };
-  return { input: size(input), label: size(input.closest('label')) };
-}, id);
 
 describe('the prescription format and the 特定疾病 on the result', () => {
   const env = useStack();
@@ -29,23 +23,24 @@ describe('the prescription format and the 特定疾病 on the result', () => {
     await page.click('#connect');
     await enterPin(page, holder.pin);
     await screen(page, 'result');
-    // Both buttons wait for the format; the radios are named by their labels and grouped under a legend.
-    assert.ok(await page.isDisabled('#consent-agree') && await page.isDisabled('#consent-decline'));
-    assert.equal(await page.getByRole('radio', { name: '電子処方箋' }).count(), 1);
-    assert.equal(await page.getByRole('radio', { name: '紙の処方箋' }).count(), 1);
+    // The format is the question after the sharing one: nothing is sent before it, whatever the first answer.
+    const consentCalls = [];
+    page.on('request', (r) => { if (new URL(r.url()).pathname === '/api/v1/consent') consentCalls.push(r); });
+    await page.click('#consent-comprehensive');
+    // Two large buttons, named by their labels (the key number is not read out), grouped under the question.
+    assert.equal(await page.getByRole('button', { name: '電子処方箋', exact: true }).count(), 1);
+    assert.equal(await page.getByRole('button', { name: '紙の処方箋', exact: true }).count(), 1);
     assert.equal(await page.getByRole('group', { name: /処方箋の受け取り方法/ }).count(), 1);
     for (const id of ['prescription-electronic', 'prescription-paper']) {
-      const { input, label } = await targetBoxes(page, id);
-      assert.ok(Math.min(...input) >= 44 && Math.min(...label) >= 44, `${id}: ${input} in ${label}`);
+      const box = await page.locator(`#${id}`).boundingBox();
+      assert.ok(Math.min(box.width, box.height) >= 44, `${id}: ${JSON.stringify(box)}`);
     }
-    await page.check('#consent-comprehensive');
-    await choosePrescription(page, 'electronic');
-    assert.ok(await page.isChecked('#prescription-electronic'));
+    assert.equal(consentCalls.length, 0, 'nothing is sent before the format is chosen');
     assert.deepEqual(await auditScreen(page, 'result-prescription'), []);
 
     const sent = page.waitForRequest((r) => new URL(r.url()).pathname === '/api/v1/consent');
     const answered = page.waitForResponse((r) => new URL(r.url()).pathname === '/api/v1/consent');
-    await page.click('#consent-agree');
+    await page.click('#prescription-electronic');
     assert.deepEqual(JSON.parse((await sent).postData()), { kinds: ['comprehensive'], prescription: 'electronic' });
     assert.equal((await answered).status(), 200, 'the edge accepted the consent with its prescription format');
     await page.waitForSelector('#prescription-recorded');
@@ -68,17 +63,26 @@ describe('the prescription format and the 特定疾病 on the result', () => {
     await context.close();
   });
 
-  test('紙 can be chosen with the keyboard alone, and declining still records the format', async () => {
+  test('the keypad answers by the numbers on the buttons, goes back after agreeing, and declining records the format', async () => {
     const holder = card('dependent');
     const { page, context } = await openKiosk(env.browser, env.stack, { cardIndex: holder.index });
     await page.click('#connect');
     await enterPin(page, holder.pin);
     await screen(page, 'result');
-    await page.focus('#prescription-electronic');
-    await page.keyboard.press('ArrowDown');
-    assert.ok(await page.isChecked('#prescription-paper'), 'the arrow key moves the choice within the group');
+    const focused = () => page.evaluate(() => document.activeElement?.id ?? '');
+    // 1: agree to everything; the next question takes the focus, as a new screen's heading would.
+    await page.keyboard.press('1');
+    await page.waitForSelector('#prescription-paper');
+    assert.equal(await focused(), 'consent-heading');
+    // The patient changes their mind before the format: Backspace goes back, and nothing was sent.
+    await page.keyboard.press('Backspace');
+    await page.waitForSelector('#consent-decline');
+    assert.equal(await focused(), 'consent-heading');
+    // 3: do not agree; 2: paper, which sends.
+    await page.keyboard.press('3');
+    await page.waitForSelector('#prescription-paper');
     const sent = page.waitForRequest((r) => new URL(r.url()).pathname === '/api/v1/consent');
-    await page.click('#consent-decline');
+    await page.keyboard.press('2');
     assert.deepEqual(JSON.parse((await sent).postData()), { kinds: [], prescription: 'paper' });
     await page.waitForSelector('#prescription-recorded');
     assert.match(await page.textContent('#prescription-recorded'), /紙の処方箋/);

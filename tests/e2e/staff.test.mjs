@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { DEMO_CARDS, DEMO_FACILITY_CODE, ROOT } from '../../xtask/stack.mjs';
 import {
-  choosePrescription, enterPin, openKiosk, openPendingOf, openStaff as openStaffPage, screen, screenshot, useStack,
+  answerConsent, enterPin, openKiosk, openPendingOf, openStaff as openStaffPage, screen, screenshot, useStack,
 } from './support.mjs';
 
 const card = (scenario) => {
@@ -83,8 +83,7 @@ describe('staff console', () => {
     await kiosk.page.click('#connect');
     await enterPin(kiosk.page, holder.pin);
     await screen(kiosk.page, 'result');
-    await choosePrescription(kiosk.page, 'electronic');
-    await kiosk.page.click('#consent-decline');
+    await answerConsent(kiosk.page, 'none', 'electronic');
     await kiosk.page.waitForSelector('#prescription-recorded');
     await kiosk.context.close();
 

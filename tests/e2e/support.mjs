@@ -109,11 +109,19 @@ export async function screen(page, name, timeout = 20_000) {
 }
 
 /**
- * Chooses the prescription format on the consent question under the answer ('electronic' or 'paper'); agreeing
- * and declining both wait for this required choice.
+ * Answers the consent questions under the answer as a patient does, one tap each: `share` is 'all' (包括同意),
+ * 'none', or a list of single kinds ('diagnosis', 'medication', 'operation', 'health-checkup') ticked after choosing
+ * to pick them; then the prescription format ('electronic' or 'paper'), whose tap sends the answer.
  */
-export async function choosePrescription(page, format) {
-  await page.check(`#prescription-${format}`);
+export async function answerConsent(page, share, prescription) {
+  if (share === 'all') await page.click('#consent-comprehensive');
+  else if (share === 'none' || share.length === 0) await page.click('#consent-decline');
+  else {
+    await page.click('#consent-choose');
+    for (const kind of share) await page.check(`#consent-${kind}`);
+    await page.click('#consent-agree');
+  }
+  await page.click(`#prescription-${prescription}`);
 }
 
 /** Types a PIN on the keypad and confirms it. */

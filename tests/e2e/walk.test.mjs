@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { DEMO_CARDS } from '../../xtask/stack.mjs';
-import { auditScreen, choosePrescription, enterPin, openKiosk, screen, screenshot, useStack } from './support.mjs';
+import { answerConsent, auditScreen, enterPin, openKiosk, screen, screenshot, useStack } from './support.mjs';
 
 const card = (scenario) => {
   const found = DEMO_CARDS.find((c) => c.scenario === scenario);
@@ -70,9 +70,8 @@ describe('a patient walks through the check-in', () => {
     await page.clock.runFor(20_000);
     await screen(page, 'result');
     assert.equal(await page.getAttribute('#consent', 'data-open'), 'true');
-    await choosePrescription(page, 'paper');
     const sent = page.waitForResponse((r) => new URL(r.url()).pathname === '/api/v1/consent');
-    await page.click('#consent-decline');
+    await answerConsent(page, 'none', 'paper');
     assert.equal((await sent).status(), 200);
     await page.waitForSelector('#card-taken');
     assert.match(await page.textContent('#card-taken'), /受付は完了です/);
@@ -97,8 +96,7 @@ describe('a patient walks through the check-in', () => {
     assert.equal(await page.$('#remove-card'), null, 'the card is not asked for while the question is open');
     await page.clock.runFor(30_000);
     assert.equal(await page.$('#card-left-behind'), null);
-    await choosePrescription(page, 'electronic');
-    await page.click('#consent-decline');
+    await answerConsent(page, 'none', 'electronic');
     await page.waitForSelector('#remove-card');
     await page.clock.runFor(11_000);
     await page.waitForSelector('#card-left-behind[role="alert"]');
@@ -114,10 +112,20 @@ describe('a patient walks through the check-in', () => {
       const { page, context } = await openKiosk(env.browser, env.stack, { cardIndex: holder.index });
       await page.setViewportSize(KIOSK);
       await checkIn(page, holder);
-      for (const selector of ['#validity', '#result dl', '#consent-comprehensive', '#prescription-electronic',
-        '#prescription-paper', '#consent-agree', '#consent-decline']) {
+      for (const selector of ['#validity', '#result dl', '#consent-comprehensive', '#consent-choose', '#consent-decline']) {
         assert.ok(await onScreen(page, selector), `${scenario}: ${selector} at ${JSON.stringify(await box(page, selector))}`);
       }
+      // Each later question takes the first one's place, so it fits as well.
+      await page.click('#consent-choose');
+      for (const selector of ['#consent-health-checkup', '#consent-agree', '#consent-back']) {
+        assert.ok(await onScreen(page, selector), `${scenario}: ${selector} at ${JSON.stringify(await box(page, selector))}`);
+      }
+      await page.click('#consent-back');
+      await page.click('#consent-comprehensive');
+      for (const selector of ['#prescription-electronic', '#prescription-paper', '#consent-back']) {
+        assert.ok(await onScreen(page, selector), `${scenario}: ${selector} at ${JSON.stringify(await box(page, selector))}`);
+      }
+      await page.click('#consent-back');
       assert.equal(await page.evaluate(() => scrollY), 0);
       await screenshot(page, `screens/walk-result-${scenario}.1280`);
       await page.setViewportSize(PHONE);
@@ -135,17 +143,13 @@ describe('a patient walks through the check-in', () => {
     const holder = card('elderly');
     const { page, context } = await openKiosk(env.browser, env.stack, { cardIndex: holder.index, axe: true });
     await checkIn(page, holder);
-    await page.check('#consent-diagnosis');
-    await page.check('#consent-medication');
-    await choosePrescription(page, 'electronic');
-    await page.click('#consent-agree');
+    await answerConsent(page, ['diagnosis', 'medication'], 'electronic');
     await page.waitForSelector('#consent-recorded');
     assert.equal(await page.getAttribute('#consent-recorded', 'data-kinds'), 'diagnosis,medication');
 
     await page.click('#start-over');
     await checkIn(page, holder);
-    await choosePrescription(page, 'paper');
-    await page.click('#consent-decline');
+    await answerConsent(page, 'none', 'paper');
     await page.waitForSelector('#consent-recorded');
     const said = await page.textContent('#consent-recorded');
     assert.match(said, /同意しませんでした/);
@@ -289,19 +293,20 @@ describe('a patient walks through the check-in', () => {
     await context.close();
   });
 
-  test('a disabled 同意しない looks disabled, and enabled once the prescription format is chosen', async () => {
+  test('a disabled 選んだ情報に同意 looks disabled, and enabled once a kind is ticked', async () => {
     // Before: the disabled button was drawn exactly like the enabled one.
     const holder = card('valid');
     const { page, context } = await openKiosk(env.browser, env.stack, { cardIndex: holder.index });
     await checkIn(page, holder);
+    await page.click('#consent-choose');
     const look = () => page.evaluate(() => {
-      const style = getComputedStyle(document.getElementById('consent-decline'));
+      const style = getComputedStyle(document.getElementById('consent-agree'));
       return [style.color, style.borderTopStyle, style.backgroundColor, style.cursor].join(' | ');
     });
-    assert.ok(await page.isDisabled('#consent-decline'));
+    assert.ok(await page.isDisabled('#consent-agree'));
     const disabled = await look();
-    await choosePrescription(page, 'paper');
-    assert.ok(await page.isEnabled('#consent-decline'));
+    await page.check('#consent-operation');
+    assert.ok(await page.isEnabled('#consent-agree'));
     assert.notEqual(await look(), disabled);
     assert.match(disabled, /not-allowed/);
     await context.close();
@@ -331,9 +336,8 @@ describe('a patient whose card is not registered for insurance', () => {
     // Linked: the same session asks again, and the fresh answer asks the question the first could not.
     await page.waitForSelector('#result[data-validity="Valid"]');
     assert.equal(await page.textContent('#validity'), '有効');
-    await choosePrescription(page, 'paper');
     const consent = page.waitForResponse((r) => new URL(r.url()).pathname === '/api/v1/consent');
-    await page.click('#consent-decline');
+    await answerConsent(page, 'none', 'paper');
     assert.equal((await consent).status(), 200);
     await page.waitForSelector('#prescription-recorded[data-prescription="paper"]');
     const paths = requests.map((r) => new URL(r.url).pathname).filter((p) => p.startsWith('/api/'));

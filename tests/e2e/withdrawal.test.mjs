@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { DEMO_CARDS, DEMO_FACILITY_CODE } from '../../xtask/stack.mjs';
 import {
-  STAFF_RAW_KEY, auditScreen, choosePrescription, enterPin, openKiosk, openStaff, screen, useStack,
+  STAFF_RAW_KEY, answerConsent, auditScreen, enterPin, openKiosk, openStaff, screen, useStack,
 } from './support.mjs';
 
 const card = (scenario) => {
@@ -26,15 +26,13 @@ async function medicalRead(stack, holder, path = '/v1/medical-info/medication') 
   return { status: read.status, error: read.body.error };
 }
 
-/** Checks `holder` in at the kiosk on `page` and agrees to the kinds ticked by `ids`, choosing paper. */
-async function checkInAndAgree(page, holder, ids) {
+/** Checks `holder` in at the kiosk on `page` and agrees to `share` ('all' or single kinds), choosing paper. */
+async function checkInAndAgree(page, holder, share) {
   await screen(page, 'welcome');
   await page.click('#connect');
   await enterPin(page, holder.pin);
   await screen(page, 'result');
-  for (const id of ids) await page.check(id);
-  await choosePrescription(page, 'paper');
-  await page.click('#consent-agree');
+  await answerConsent(page, share, 'paper');
   await page.waitForSelector('#consent-recorded');
 }
 
@@ -46,7 +44,7 @@ describe('consent withdrawal, at the kiosk and by staff', () => {
   test('a patient who agreed withdraws at the kiosk, and a read that worked a second before is refused', async () => {
     const holder = card('valid');
     const { page, context, requests } = await openKiosk(env.browser, env.stack, { cardIndex: holder.index, axe: true });
-    await checkInAndAgree(page, holder, ['#consent-comprehensive']);
+    await checkInAndAgree(page, holder, 'all');
     assert.deepEqual(await medicalRead(env.stack, holder), { status: 200, error: undefined });
 
     // The entry sits under the answered question, in every language.
@@ -82,7 +80,7 @@ describe('consent withdrawal, at the kiosk and by staff', () => {
   test('staff record a withdrawal the patient asks for at the counter, from the row, which then shows it', async () => {
     const holder = card('dependent');
     const kiosk = await openKiosk(env.browser, env.stack, { cardIndex: holder.index });
-    await checkInAndAgree(kiosk.page, holder, ['#consent-medication']);
+    await checkInAndAgree(kiosk.page, holder, ['medication']);
     await kiosk.context.close();
     assert.equal((await medicalRead(env.stack, holder)).status, 200);
 
@@ -112,7 +110,7 @@ describe('consent withdrawal, at the kiosk and by staff', () => {
 
     // Withdrawing is not for ever: the patient consents again at their next visit, and the read works again.
     const again = await openKiosk(env.browser, env.stack, { cardIndex: holder.index });
-    await checkInAndAgree(again.page, holder, ['#consent-medication']);
+    await checkInAndAgree(again.page, holder, ['medication']);
     await again.context.close();
     assert.equal((await medicalRead(env.stack, holder)).status, 200);
   });

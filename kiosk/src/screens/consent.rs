@@ -1,6 +1,8 @@
-//! The consent question under the answer: 包括同意 or single kinds, each for 24 hours, or nothing; and, required on
-//! the same screen, how the patient wants the prescription (電子処方箋 or 紙). What was recorded, and what an earlier
-//! visit agreed to that is still live, is said once the answer is in.
+//! The consent question under the answer, asked as the national reader asks it: first whether the facility may see
+//! the patient's information (all of it with one tap, single kinds, or none), then how they want the prescription
+//! (電子処方箋 or 紙), whose tap sends the answer. Each button carries the number of the key that presses it, for a
+//! numeric keypad. What was recorded, and what an earlier visit agreed to that is still live, is said once the
+//! answer is in.
 //!
 //! Must not: send a consent without a prescription format, or name an earlier grant as this answer.
 
@@ -11,123 +13,133 @@ use crate::checkin::task::UiCommand;
 use crate::hooks::use_check_in::CheckInHandle;
 use crate::i18n::{Lang, jst_date_time, text, text_with};
 use crate::screens::ruby;
-use crate::state::{Action, ConsentStep};
+use crate::state::{Action, ConsentStage, ConsentStep, PRESCRIPTION_ORDER, SINGLE_CONSENT_KINDS, SharingChoice};
 
-/// The consent kinds in the order the question lists them, with their resource keys and element ids.
-const CONSENT_KINDS: [(ConsentKind, &str, &str); 5] = [
-    (ConsentKind::Comprehensive, "consent.comprehensive", "consent-comprehensive"),
-    (ConsentKind::Diagnosis, "consent.diagnosis", "consent-diagnosis"),
-    (ConsentKind::Medication, "consent.medication", "consent-medication"),
-    (ConsentKind::Operation, "consent.operation", "consent-operation"),
-    (ConsentKind::HealthCheckup, "consent.health_checkup", "consent-health-checkup"),
-];
-
-fn consent_key(kind: ConsentKind) -> &'static str {
-    CONSENT_KINDS.iter().find(|(k, _, _)| *k == kind).map_or("consent.comprehensive", |(_, key, _)| key)
+/// The resource key and element id of each kind.
+fn consent_key(kind: ConsentKind) -> (&'static str, &'static str) {
+    match kind {
+        ConsentKind::Comprehensive => ("consent.comprehensive", "consent-comprehensive"),
+        ConsentKind::Diagnosis => ("consent.diagnosis", "consent-diagnosis"),
+        ConsentKind::Medication => ("consent.medication", "consent-medication"),
+        ConsentKind::Operation => ("consent.operation", "consent-operation"),
+        ConsentKind::HealthCheckup => ("consent.health_checkup", "consent-health-checkup"),
+    }
 }
 
-/// The prescription formats in the order the question lists them, with their resource keys and element ids.
-const PRESCRIPTION_FORMATS: [(PrescriptionFormat, &str, &str); 2] = [
-    (PrescriptionFormat::Electronic, "consent.prescription_electronic", "prescription-electronic"),
-    (PrescriptionFormat::Paper, "consent.prescription_paper", "prescription-paper"),
-];
-
-fn prescription_key(format: PrescriptionFormat) -> &'static str {
-    PRESCRIPTION_FORMATS.iter().find(|(f, _, _)| *f == format).map_or("consent.prescription_paper", |(_, key, _)| key)
+/// The resource key and element id of each answer to the first question.
+fn sharing_key(choice: SharingChoice) -> (&'static str, &'static str) {
+    match choice {
+        SharingChoice::All => ("consent.comprehensive", "consent-comprehensive"),
+        SharingChoice::Choose => ("consent.choose", "consent-choose"),
+        SharingChoice::None => ("consent.decline", "consent-decline"),
+    }
 }
 
-/// What the consent question reports back.
-struct ConsentCallbacks {
-    /// A kind was ticked or unticked.
-    toggle: Callback<ConsentKind>,
-    /// A prescription format was chosen.
-    prescription: Callback<PrescriptionFormat>,
-    /// Agree (`true`) or decline (`false`) was pressed.
-    send: Callback<bool>,
-    /// The patient chose to tell the desk instead of answering here.
-    skip: Callback<MouseEvent>,
+/// The resource key and element id of each prescription format.
+fn prescription_key(format: PrescriptionFormat) -> (&'static str, &'static str) {
+    match format {
+        PrescriptionFormat::Electronic => ("consent.prescription_electronic", "prescription-electronic"),
+        PrescriptionFormat::Paper => ("consent.prescription_paper", "prescription-paper"),
+    }
 }
 
-/// The consent question under the answer: 包括同意 or single kinds, each for 24 hours, or nothing; and, required
-/// on the same screen, how the patient wants the prescription (電子処方箋 or 紙). No question is shown where no
-/// current qualification could record it.
+/// A one-tap answer: a large button with the number of the key that presses it.
+fn numbered_button(
+    number: usize,
+    id: &'static str,
+    class: &'static str,
+    label: Html,
+    onclick: Callback<MouseEvent>,
+) -> Html {
+    html! {
+        <button id={id} class={classes!("numbered", class)} {onclick}>
+            <span class="key-number" aria-hidden="true">{ number }</span>
+            <span>{ label }</span>
+        </button>
+    }
+}
+
+/// The consent question under the answer, one question at a time. No question is shown where no current
+/// qualification could record it.
 pub fn consent(lang: Lang, step: &ConsentStep, dispatch: &Callback<Action>, check_in: &CheckInHandle) -> Html {
     let t = |key: &str| text(lang, key);
     let h = |key: &str| ruby::shown(lang, key);
-    let check_in = check_in.clone();
-    let callbacks = ConsentCallbacks {
-        toggle: dispatch.reform(Action::ToggleConsent),
-        prescription: dispatch.reform(Action::ChoosePrescription),
-        send: {
-            let (chosen, prescription) = match step {
-                ConsentStep::Asking { chosen, prescription } => (chosen.clone(), *prescription),
-                _ => (Vec::new(), None),
-            };
-            Callback::from(move |agree: bool| {
-                // The buttons are disabled until a prescription format is chosen; nothing is sent without one.
-                let Some(prescription) = prescription else { return };
-                let kinds = if agree { ConsentStep::to_send(&chosen) } else { Vec::new() };
-                check_in.send(Action::ConsentSubmitted, UiCommand::Consent { kinds, prescription });
-            })
-        },
-        skip: dispatch.reform(|_: MouseEvent| Action::ConsentSkipped),
+    let skip = html! {
+        <button id="consent-skip" class="link" onclick={dispatch.reform(|_: MouseEvent| Action::ConsentSkipped)}>
+            { h("consent.skip") }
+        </button>
+    };
+    let back = html! {
+        <button id="consent-back" class="link" onclick={dispatch.reform(|_: MouseEvent| Action::ConsentBack)}>
+            { h("consent.back") }
+        </button>
     };
     let body = match step {
         ConsentStep::NotAsked => return html! {},
-        ConsentStep::Asking { chosen, prescription } => {
-            let comprehensive = chosen.contains(&ConsentKind::Comprehensive);
+        ConsentStep::Asking { stage: ConsentStage::Sharing, .. } => html! {
+            <>
+                <p class="consent-body" id="consent-question">{ h("consent.body") }</p>
+                <div class="answer-buttons" role="group" aria-labelledby="consent-question">
+                    { for SharingChoice::ORDER.iter().enumerate().map(|(index, &choice)| {
+                        let (key, id) = sharing_key(choice);
+                        let class = if choice == SharingChoice::None { "secondary" } else { "primary" };
+                        numbered_button(index + 1, id, class, h(key), dispatch.reform(move |_| Action::SharingAnswered(choice)))
+                    }) }
+                </div>
+                { skip }
+            </>
+        },
+        ConsentStep::Asking { stage: ConsentStage::Choosing, chosen } => html! {
+            <>
+                <fieldset class="consent-kinds">
+                    <legend>{ h("consent.legend") }</legend>
+                    { for SINGLE_CONSENT_KINDS.iter().enumerate().map(|(index, &kind)| {
+                        let (key, id) = consent_key(kind);
+                        let on_toggle = dispatch.reform(move |_: Event| Action::ToggleConsent(kind));
+                        html! {
+                            <label class="check" for={id}>
+                                <input type="checkbox" id={id} checked={chosen.contains(&kind)} onchange={on_toggle} />
+                                <span class="key-number" aria-hidden="true">{ index + 1 }</span>
+                                <span>{ h(key) }</span>
+                            </label>
+                        }
+                    }) }
+                </fieldset>
+                <div class="answer-buttons">
+                    <button id="consent-agree" class="primary" disabled={chosen.is_empty()}
+                        onclick={dispatch.reform(|_: MouseEvent| Action::KindsChosen)}>{ h("consent.agree") }</button>
+                </div>
+                { back }
+            </>
+        },
+        ConsentStep::Asking { stage: ConsentStage::Prescription, chosen } => {
+            let kinds = ConsentStep::to_send(chosen);
             html! {
                 <>
-                    <p class="consent-body">{ h("consent.body") }</p>
-                    <fieldset class="consent-kinds">
-                        <legend>{ h("consent.legend") }</legend>
-                        { for CONSENT_KINDS.iter().map(|&(kind, key, id)| {
-                            let on_toggle = callbacks.toggle.clone();
-                            // 包括同意 already covers every single kind, so those are shown ticked and fixed.
-                            let covered = comprehensive && kind != ConsentKind::Comprehensive;
-                            html! {
-                                <label class={classes!("check", (kind == ConsentKind::Comprehensive).then_some("all"))}
-                                    for={id}>
-                                    <input type="checkbox" id={id} checked={chosen.contains(&kind) || covered}
-                                        disabled={covered} onchange={Callback::from(move |_: Event| on_toggle.emit(kind))} />
-                                    <span>{ h(key) }</span>
-                                </label>
-                            }
+                    <p class="consent-body" id="prescription-question">{ h("consent.prescription_legend") }</p>
+                    <p id="prescription-hint" class="hint">{ h("consent.prescription_hint") }</p>
+                    <div class="answer-buttons" role="group" aria-labelledby="prescription-question"
+                        aria-describedby="prescription-hint">
+                        { for PRESCRIPTION_ORDER.iter().enumerate().map(|(index, &format)| {
+                            let (key, id) = prescription_key(format);
+                            let (check_in, kinds) = (check_in.clone(), kinds.clone());
+                            let send = Callback::from(move |_: MouseEvent| {
+                                check_in.send(
+                                    Action::ConsentSubmitted(format),
+                                    UiCommand::Consent { kinds: kinds.clone(), prescription: format },
+                                );
+                            });
+                            numbered_button(index + 1, id, "primary", h(key), send)
                         }) }
-                    </fieldset>
-                    <fieldset class="prescription" id="prescription" aria-describedby="prescription-hint">
-                        <legend>{ h("consent.prescription_legend") }</legend>
-                        <p id="prescription-hint" class="hint">{ h("consent.prescription_hint") }</p>
-                        <div class="choices">
-                            { for PRESCRIPTION_FORMATS.iter().map(|&(format, key, id)| {
-                                let on_choose = callbacks.prescription.clone();
-                                html! {
-                                    <label class="check choice" for={id}>
-                                        <input type="radio" name="prescription" id={id} required=true
-                                            value={format.as_str()} checked={*prescription == Some(format)}
-                                            onchange={Callback::from(move |_: Event| on_choose.emit(format))} />
-                                        <span>{ h(key) }</span>
-                                    </label>
-                                }
-                            }) }
-                        </div>
-                    </fieldset>
-                    <div class="answer-buttons">
-                        <button id="consent-agree" class="primary" disabled={chosen.is_empty() || prescription.is_none()}
-                            onclick={callbacks.send.reform(|_: MouseEvent| true)}>{ h("consent.agree") }</button>
-                        <button id="consent-decline" class="secondary" disabled={prescription.is_none()}
-                            onclick={callbacks.send.reform(|_: MouseEvent| false)}>
-                            { h("consent.decline") }
-                        </button>
                     </div>
-                    <button id="consent-skip" class="link" onclick={callbacks.skip.clone()}>{ h("consent.skip") }</button>
+                    { back }
                 </>
             }
         }
         ConsentStep::Sending { .. } => html! { <p role="status">{ h("consent.sending") }</p> },
         ConsentStep::Recorded { agreed, prescription, .. } => {
             let names = |kinds: &[ConsentKind]| -> String {
-                kinds.iter().map(|&kind| t(consent_key(kind))).collect::<Vec<_>>().join("・")
+                kinds.iter().map(|&kind| t(consent_key(kind).0)).collect::<Vec<_>>().join("・")
             };
             let consent_line = if agreed.is_empty() {
                 html! { <p id="consent-recorded" role="status" data-kinds="">{ h("consent.declined") }</p> }
@@ -148,7 +160,7 @@ pub fn consent(lang: Lang, step: &ConsentStep, dispatch: &Callback<Action>, chec
                     .iter()
                     .map(|grant| {
                         let until = jst_date_time(grant.expires_at);
-                        text_with(lang, "consent.until", &[("kind", &t(consent_key(grant.kind))), ("n", &until)])
+                        text_with(lang, "consent.until", &[("kind", &t(consent_key(grant.kind).0)), ("n", &until)])
                     })
                     .collect();
                 let data: Vec<&str> = still_live.iter().map(|grant| grant.kind.as_str()).collect();
@@ -163,7 +175,7 @@ pub fn consent(lang: Lang, step: &ConsentStep, dispatch: &Callback<Action>, chec
                     { consent_line }
                     { earlier_line }
                     <p id="prescription-recorded" data-prescription={prescription.as_str()}>
-                        { h("consent.prescription_recorded") }{ " " }<strong>{ h(prescription_key(*prescription)) }</strong>
+                        { h("consent.prescription_recorded") }{ " " }<strong>{ h(prescription_key(*prescription).0) }</strong>
                     </p>
                 </>
             }
@@ -175,7 +187,7 @@ pub fn consent(lang: Lang, step: &ConsentStep, dispatch: &Callback<Action>, chec
     };
     html! {
         <section class="consent" id="consent" aria-labelledby="consent-heading" data-open={step.is_open().to_string()}>
-            <h3 id="consent-heading">{ h("consent.heading") }</h3>
+            <h3 id="consent-heading" tabindex="-1">{ h("consent.heading") }</h3>
             { body }
         </section>
     }
