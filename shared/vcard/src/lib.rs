@@ -18,6 +18,7 @@ pub mod demo;
 pub mod error;
 pub mod rcs380;
 pub mod reader;
+pub mod surface_ap;
 pub mod t1_card;
 pub mod test_pki;
 pub mod vpcd;
