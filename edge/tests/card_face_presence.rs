@@ -1,0 +1,123 @@
+//! The 目視 assist's card-presence proof, made by a virtual card through the kiosk's own card stack and judged by
+//! the edge: a genuine card passes, and every way of faking presence without that card is refused.
+#![allow(clippy::unwrap_used)] // A failed unwrap is a failed test.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use der::Decode as _;
+use futures::executor::block_on;
+use onshi_card::ccid::CcidReader;
+use onshi_card::collation::CollationNumberB;
+use onshi_card::surface::{CollationOutcome, SurfaceAp};
+use onshi_edge::auth::card_face::{CardFaceIssuers, verify_card_face_presence};
+use onshi_edge::error::EdgeError;
+use onshi_proto::Base64Bytes;
+use onshi_proto::api::{ChallengePurpose, card_challenge_message};
+use onshi_proto::card_face::CardFacePresence;
+use onshi_vcard::demo::{SURFACE_ISSUER_PUBLIC_KEY_DER, TEST_CA_CERTIFICATE_DER, demo_collation_b};
+use onshi_vcard::reader::class_descriptor;
+use onshi_vcard::{VirtualBulk, VirtualCard, VirtualCcidReader};
+
+const DEVICE: &str = "0110113719.kiosk-1";
+const CHALLENGE: [u8; 32] = [0x5C; 32];
+
+fn message(device: &str) -> Vec<u8> {
+    card_challenge_message(ChallengePurpose::CardFacePresence, device, &CHALLENGE)
+}
+
+fn opened(index: usize) -> SurfaceAp<CcidReader<VirtualBulk>> {
+    let reader = Rc::new(RefCell::new(VirtualCcidReader::with_card(VirtualCard::demo(index).unwrap())));
+    let mut ccid = CcidReader::with_descriptor(VirtualBulk::shared(reader), &class_descriptor()).unwrap();
+    block_on(ccid.power_on()).unwrap();
+    let mut ap = SurfaceAp::new(ccid);
+    block_on(ap.select()).unwrap();
+    let number = CollationNumberB::new(&demo_collation_b(index).unwrap()).unwrap();
+    assert_eq!(block_on(ap.open_with_collation_b(number)).unwrap(), CollationOutcome::Opened);
+    ap
+}
+
+/// What a kiosk sends once staff opened card `face_of` and card `signed_by` answered the challenge for `device`.
+fn proof(face_of: usize, signed_by: usize, device: &str) -> CardFacePresence {
+    let face = block_on(opened(face_of).read_card_face()).unwrap();
+    let digests = face.signed_digests();
+    let card_signature = block_on(opened(signed_by).sign_challenge(&message(device))).unwrap();
+    CardFacePresence {
+        challenge_id: "AAAAAAAAAAAAAAAAAAAAAA".into(),
+        signed_group_one: Base64Bytes(digests.group_one.to_vec()),
+        name_address_digest: Base64Bytes(digests.name_address_digest.to_vec()),
+        photo_digest: Base64Bytes(digests.photo_digest.to_vec()),
+        issuer_signature: Base64Bytes(face.issuer_signature.clone()),
+        card_signature: Base64Bytes(card_signature),
+    }
+}
+
+fn issuers() -> CardFaceIssuers {
+    CardFaceIssuers::from_spki_der(&[SURFACE_ISSUER_PUBLIC_KEY_DER]).unwrap()
+}
+
+#[test]
+fn the_card_in_the_reader_proves_its_face() {
+    verify_card_face_presence(&proof(0, 0, DEVICE), &message(DEVICE), &issuers()).unwrap();
+    verify_card_face_presence(&proof(4, 4, DEVICE), &message(DEVICE), &issuers()).unwrap();
+}
+
+#[test]
+fn a_copied_face_answered_by_another_card_is_refused() {
+    let refused = verify_card_face_presence(&proof(0, 1, DEVICE), &message(DEVICE), &issuers());
+    assert!(matches!(refused, Err(EdgeError::SignatureInvalid)));
+}
+
+#[test]
+fn a_signature_made_for_another_kiosk_is_refused_here() {
+    let elsewhere = proof(2, 2, "0110113719.kiosk-2");
+    assert!(matches!(
+        verify_card_face_presence(&elsewhere, &message(DEVICE), &issuers()),
+        Err(EdgeError::SignatureInvalid)
+    ));
+    let for_a_session = card_challenge_message(ChallengePurpose::CardSession, DEVICE, &CHALLENGE);
+    assert!(matches!(
+        verify_card_face_presence(&proof(2, 2, DEVICE), &for_a_session, &issuers()),
+        Err(EdgeError::SignatureInvalid)
+    ));
+}
+
+#[test]
+fn another_photo_or_birth_date_breaks_the_issuer_signature() {
+    let mut other_photo = proof(1, 1, DEVICE);
+    other_photo.photo_digest.0[31] ^= 0x80;
+    assert!(matches!(
+        verify_card_face_presence(&other_photo, &message(DEVICE), &issuers()),
+        Err(EdgeError::SignatureInvalid)
+    ));
+    let mut other_birth = proof(1, 1, DEVICE);
+    other_birth.signed_group_one.0[3] ^= 0x01; // a digit of DF22's birth date
+    assert!(matches!(
+        verify_card_face_presence(&other_birth, &message(DEVICE), &issuers()),
+        Err(EdgeError::SignatureInvalid)
+    ));
+}
+
+#[test]
+fn a_face_signed_by_no_configured_issuer_is_refused() {
+    let genuine = proof(3, 3, DEVICE);
+    assert!(matches!(
+        verify_card_face_presence(&genuine, &message(DEVICE), &CardFaceIssuers::default()),
+        Err(EdgeError::SignatureInvalid)
+    ));
+    // The test auth CA's key is a real RSA key, but not the card-face issuer.
+    let ca = x509_cert::Certificate::from_der(TEST_CA_CERTIFICATE_DER).unwrap();
+    let ca_spki = der::Encode::to_der(ca.tbs_certificate().subject_public_key_info()).unwrap();
+    let wrong_issuer = CardFaceIssuers::from_spki_der(&[&ca_spki]).unwrap();
+    assert!(matches!(
+        verify_card_face_presence(&genuine, &message(DEVICE), &wrong_issuer),
+        Err(EdgeError::SignatureInvalid)
+    ));
+}
+
+#[test]
+fn a_group_one_that_is_not_the_card_faces_is_a_bad_request() {
+    let mut scrambled = proof(0, 0, DEVICE);
+    scrambled.signed_group_one.0[0] = 0x5F;
+    assert!(matches!(verify_card_face_presence(&scrambled, &message(DEVICE), &issuers()), Err(EdgeError::BadRequest)));
+}
