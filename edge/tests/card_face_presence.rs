@@ -1,5 +1,6 @@
 //! The 目視 assist's card-presence proof, made by a virtual card through the kiosk's own card stack and judged by
-//! the edge: a genuine card passes, and every way of faking presence without that card is refused.
+//! the edge: a genuine card passes, and every way of faking presence without that card is refused, first by the
+//! pure rule and then through `POST /api/v1/visual-check` with the challenge the kiosk asked for.
 #![allow(clippy::unwrap_used)] // A failed unwrap is a failed test.
 
 use std::cell::RefCell;
@@ -18,6 +19,8 @@ use onshi_proto::card_face::CardFacePresence;
 use onshi_vcard::demo::{SURFACE_ISSUER_PUBLIC_KEY_DER, TEST_CA_CERTIFICATE_DER, demo_collation_b};
 use onshi_vcard::reader::class_descriptor;
 use onshi_vcard::{VirtualBulk, VirtualCard, VirtualCcidReader};
+
+mod support;
 
 const DEVICE: &str = "0110113719.kiosk-1";
 const CHALLENGE: [u8; 32] = [0x5C; 32];
@@ -120,4 +123,112 @@ fn a_group_one_that_is_not_the_card_faces_is_a_bad_request() {
     let mut scrambled = proof(0, 0, DEVICE);
     scrambled.signed_group_one.0[0] = 0x5F;
     assert!(matches!(verify_card_face_presence(&scrambled, &message(DEVICE), &issuers()), Err(EdgeError::BadRequest)));
+}
+
+/// The proof for a challenge `challenge` issued to `device`, with card `index`'s face and signature.
+fn proof_for(index: usize, device: &str, challenge: &onshi_proto::api::ChallengeResponse) -> CardFacePresence {
+    let message = card_challenge_message(ChallengePurpose::CardFacePresence, device, challenge.challenge.as_slice());
+    let face = block_on(opened(index).read_card_face()).unwrap();
+    let digests = face.signed_digests();
+    CardFacePresence {
+        challenge_id: challenge.challenge_id.clone(),
+        signed_group_one: Base64Bytes(digests.group_one.to_vec()),
+        name_address_digest: Base64Bytes(digests.name_address_digest.to_vec()),
+        photo_digest: Base64Bytes(digests.photo_digest.to_vec()),
+        issuer_signature: Base64Bytes(face.issuer_signature.clone()),
+        card_signature: Base64Bytes(block_on(opened(index).sign_challenge(&message)).unwrap()),
+    }
+}
+
+fn origin() -> support::OriginScript {
+    Box::new(|path, body| {
+        support::good_card_or_approved_visual_check(path, body).unwrap_or_else(|| {
+            support::json(
+                200,
+                &serde_json::json!({ "request_id": "abc123", "state": "pending", "expires_at": support::NOW + 600 }),
+            )
+        })
+    })
+}
+
+fn issuer_binding() -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(SURFACE_ISSUER_PUBLIC_KEY_DER)
+}
+
+#[test]
+fn a_visual_check_with_the_card_face_proven_reaches_staff_and_its_challenge_is_spent() {
+    let binding = issuer_binding();
+    let config = support::config_with(&[("CARD_FACE_ISSUER_KEYS", &binding)]);
+    let ports = support::FakePorts::new(origin());
+    let api = onshi_edge::api::EdgeApi::new(&config, &ports);
+    let kiosk = support::enrolled_kiosk(&api, 9);
+    let ask_challenge = br#"{"purpose":"card-face-presence"}"#;
+    let challenge =
+        block_on(api.issue_challenge(&kiosk.request("/api/v1/challenge", ask_challenge, support::NOW))).unwrap();
+    let body = serde_json::to_vec(&serde_json::json!({
+        "certificate": Base64Bytes(support::CARD0_CERT.to_vec()),
+        "reason": "patient_chose",
+        "card_face": proof_for(0, &kiosk.device_id, &challenge),
+    }))
+    .unwrap();
+    let ticket =
+        block_on(api.request_visual_check(&kiosk.request("/api/v1/visual-check", &body, support::NOW))).unwrap();
+    assert_eq!(ticket.request_id.as_str(), "abc123");
+    let sent = ports.sent_to("/v1/visual-checks");
+    assert_eq!(sent.len(), 1);
+    let forwarded = String::from_utf8(sent[0].clone()).unwrap();
+    assert!(!forwarded.contains("card_face") && !forwarded.contains("19800217"), "nothing of the face goes on");
+
+    // The same proof again: its challenge is spent.
+    let replayed = block_on(api.request_visual_check(&kiosk.request("/api/v1/visual-check", &body, support::NOW)));
+    assert_eq!(replayed, Err(EdgeError::ChallengeReplayed));
+    assert_eq!(ports.sent_to("/v1/visual-checks").len(), 1);
+}
+
+#[test]
+fn a_card_session_challenge_or_an_unconfigured_issuer_opens_no_assisted_check() {
+    let binding = issuer_binding();
+    let config = support::config_with(&[("CARD_FACE_ISSUER_KEYS", &binding)]);
+    let ports = support::FakePorts::new(origin());
+    let api = onshi_edge::api::EdgeApi::new(&config, &ports);
+    let kiosk = support::enrolled_kiosk(&api, 10);
+    let for_a_session = kiosk.challenge(&api, support::NOW);
+    let body = |proof: CardFacePresence| {
+        serde_json::to_vec(&serde_json::json!({
+            "certificate": Base64Bytes(support::CARD0_CERT.to_vec()),
+            "card_face": proof,
+        }))
+        .unwrap()
+    };
+    let wrong_purpose = body(proof_for(0, &kiosk.device_id, &for_a_session));
+    let refused =
+        block_on(api.request_visual_check(&kiosk.request("/api/v1/visual-check", &wrong_purpose, support::NOW)));
+    assert_eq!(refused, Err(EdgeError::ChallengeUnknown));
+
+    let unconfigured = support::config_with(&[]);
+    let api = onshi_edge::api::EdgeApi::new(&unconfigured, &ports);
+    let ask_challenge = br#"{"purpose":"card-face-presence"}"#;
+    let challenge =
+        block_on(api.issue_challenge(&kiosk.request("/api/v1/challenge", ask_challenge, support::NOW))).unwrap();
+    let genuine = body(proof_for(0, &kiosk.device_id, &challenge));
+    let refused = block_on(api.request_visual_check(&kiosk.request("/api/v1/visual-check", &genuine, support::NOW)));
+    assert_eq!(refused, Err(EdgeError::SignatureInvalid));
+    assert!(ports.sent_to("/v1/visual-checks").is_empty(), "no request reached staff");
+}
+
+#[test]
+fn the_committed_test_issuer_is_recognised_so_production_can_refuse_it() {
+    use onshi_edge::auth::card_face::CardFaceIssuers;
+    assert!(CardFaceIssuers::from_binding(Some(&issuer_binding())).unwrap().include_committed_test_key());
+    let ca = x509_cert::Certificate::from_der(TEST_CA_CERTIFICATE_DER).unwrap();
+    let other = der::Encode::to_der(ca.tbs_certificate().subject_public_key_info()).unwrap();
+    let other = {
+        use base64::Engine as _;
+        base64::engine::general_purpose::STANDARD.encode(other)
+    };
+    let configured = CardFaceIssuers::from_binding(Some(&format!(" {other} ,"))).unwrap();
+    assert!(!configured.include_committed_test_key() && !configured.is_empty());
+    assert!(CardFaceIssuers::from_binding(None).unwrap().is_empty());
+    assert!(CardFaceIssuers::from_binding(Some("not base64!")).is_err());
 }

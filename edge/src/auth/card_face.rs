@@ -27,6 +27,7 @@ use crate::error::EdgeError;
 #[derive(Clone, Default)]
 pub struct CardFaceIssuers {
     keys: Vec<PublicKey>,
+    includes_committed_test_key: bool,
 }
 
 impl std::fmt::Debug for CardFaceIssuers {
@@ -35,7 +36,37 @@ impl std::fmt::Debug for CardFaceIssuers {
     }
 }
 
+/// The committed test issuer (the virtual card's), whose private key is in the repository: anyone can sign a card
+/// face under it, so production must never trust it.
+const COMMITTED_TEST_ISSUER: &[u8] = include_bytes!("../../../shared/vcard/data/test-pki/surface-issuer.spki.der");
+
 impl CardFaceIssuers {
+    /// Reads the `CARD_FACE_ISSUER_KEYS` binding: base64 (standard alphabet) of each key's `SubjectPublicKeyInfo`
+    /// DER, separated by commas. Unset or empty means no issuer, and every proof is refused.
+    pub fn from_binding(text: Option<&str>) -> Result<Self, EdgeError> {
+        use base64::Engine as _;
+        let ders = text
+            .unwrap_or_default()
+            .split(',')
+            .map(str::trim)
+            .filter(|part| !part.is_empty())
+            .map(|part| {
+                base64::engine::general_purpose::STANDARD.decode(part).map_err(|_| {
+                    EdgeError::Config("CARD_FACE_ISSUER_KEYS is not a comma-separated list of base64 keys")
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let views: Vec<&[u8]> = ders.iter().map(Vec::as_slice).collect();
+        let mut issuers = Self::from_spki_der(&views)?;
+        issuers.includes_committed_test_key = ders.iter().any(|der| der == COMMITTED_TEST_ISSUER);
+        Ok(issuers)
+    }
+
+    /// Whether the committed test issuer is among the keys (production refuses that).
+    pub fn include_committed_test_key(&self) -> bool {
+        self.includes_committed_test_key
+    }
+
     /// Loads RSA public keys, each a `SubjectPublicKeyInfo` in DER.
     pub fn from_spki_der(ders: &[&[u8]]) -> Result<Self, EdgeError> {
         let keys = ders
@@ -47,7 +78,7 @@ impl CardFaceIssuers {
                     .ok_or(EdgeError::Config("a card-face issuer key is not an RSA SubjectPublicKeyInfo"))
             })
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(Self { keys })
+        Ok(Self { keys, includes_committed_test_key: false })
     }
 
     /// Whether any key is configured; with none, every proof is refused.
