@@ -232,3 +232,28 @@ fn the_committed_test_issuer_is_recognised_so_production_can_refuse_it() {
     assert!(CardFaceIssuers::from_binding(None).unwrap().is_empty());
     assert!(CardFaceIssuers::from_binding(Some("not base64!")).is_err());
 }
+
+#[test]
+fn production_refuses_to_start_with_the_committed_test_issuer() {
+    let jlis_root = include_str!("data/jpki-myna-ta/auth_ca_2015.pem");
+    let binding = issuer_binding();
+    let lookup = |environment: Option<&'static str>, issuers: Option<String>| {
+        move |name: &str| match name {
+            "ORIGIN_URL" => Some("https://origin.test".to_owned()),
+            "ORIGIN_SIGNING_KEY" => Some(support::ORIGIN_KEY.to_owned()),
+            "SESSION_KEY" => Some(support::SESSION_KEY.to_owned()),
+            "JPKI_AUTH_CA_PEM" => Some(jlis_root.to_owned()),
+            "ENVIRONMENT" => environment.map(str::to_owned),
+            "CARD_FACE_ISSUER_KEYS" => issuers.clone(),
+            _ => None,
+        }
+    };
+    for environment in [None, Some("production")] {
+        let refused = onshi_edge::config::EdgeConfig::from_lookup(lookup(environment, Some(binding.clone())));
+        let error = refused.err().unwrap();
+        assert!(error.to_string().contains("CARD_FACE_ISSUER_KEYS"), "{error}");
+        assert!(onshi_edge::config::EdgeConfig::from_lookup(lookup(environment, None)).is_ok(), "none is allowed");
+    }
+    let development = onshi_edge::config::EdgeConfig::from_lookup(lookup(Some("development"), Some(binding))).unwrap();
+    assert!(!development.card_face_issuers.is_empty());
+}

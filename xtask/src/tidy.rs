@@ -13,7 +13,7 @@ use crate::tally::Tally;
 use crate::{TaskError, TaskResult, project_root};
 
 /// The crates built for `wasm32-unknown-unknown`, each with the features it ships with.
-const WASM_CRATES: [(&str, &[&str]); 7] = [
+const WASM_CRATES: [(&str, &[&str]); 8] = [
     ("onshi-kiosk", &[]),
     ("onshi-staff-console", &[]),
     ("onshi-insurer-console", &[]),
@@ -21,6 +21,7 @@ const WASM_CRATES: [(&str, &[&str]); 7] = [
     ("onshi-vcard-wasm", &[]),
     ("onshi-edge", &[]),
     ("onshi-photo", &[]),
+    ("onshi-photo-wasm", &[]),
 ];
 
 /// Runs one check, echoing its output; a check that cannot start or exits non-zero fails.

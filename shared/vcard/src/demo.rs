@@ -215,12 +215,6 @@ pub fn demo_security_code(index: usize) -> String {
 pub fn demo_collation_b(index: usize) -> Option<String> {
     let person = DEMO_PERSONS.get(index)?;
     let birth = onshi_proto::IsoDate::parse(person.birth_date).ok()?;
-    let wareki = onshi_proto::wareki::Wareki::of(birth)?;
-    Some(format!(
-        "{:02}{:02}{:02}{DEMO_CARD_FACE_EXPIRY_YEAR}{}",
-        wareki.year % 100,
-        wareki.month,
-        wareki.day,
-        demo_security_code(index)
-    ))
+    let birth_digits = onshi_proto::wareki::collation_birth_digits(birth)?;
+    Some(format!("{birth_digits}{DEMO_CARD_FACE_EXPIRY_YEAR}{}", demo_security_code(index)))
 }
