@@ -76,7 +76,7 @@ pub struct CardFacePresenceError(&'static str);
 impl TryFrom<CardFacePresenceWire> for CardFacePresence {
     type Error = CardFacePresenceError;
 
-    fn try_from(wire: CardFacePresenceWire) -> Result<Self, Self::Error> {
+    fn try_from(mut wire: CardFacePresenceWire) -> Result<Self, Self::Error> {
         let group_len = wire.signed_group_one.as_slice().len();
         let checks = [
             (!wire.challenge_id.is_empty() && wire.challenge_id.len() <= 64, "challenge_id"),
@@ -89,26 +89,42 @@ impl TryFrom<CardFacePresenceWire> for CardFacePresence {
         if let Some((_, field)) = checks.iter().find(|(valid, _)| !valid) {
             return Err(CardFacePresenceError(field));
         }
+        let take = |bytes: &mut Base64Bytes| Base64Bytes(std::mem::take(&mut bytes.0));
         Ok(Self {
-            challenge_id: wire.challenge_id,
-            signed_group_one: wire.signed_group_one,
-            name_address_digest: wire.name_address_digest,
-            photo_digest: wire.photo_digest,
-            issuer_signature: wire.issuer_signature,
-            card_signature: wire.card_signature,
+            challenge_id: std::mem::take(&mut wire.challenge_id),
+            signed_group_one: take(&mut wire.signed_group_one),
+            name_address_digest: take(&mut wire.name_address_digest),
+            photo_digest: take(&mut wire.photo_digest),
+            issuer_signature: take(&mut wire.issuer_signature),
+            card_signature: take(&mut wire.card_signature),
         })
     }
 }
 
+impl Drop for CardFacePresence {
+    /// Group 1 holds a birth date: it is wiped wherever a proof ends, in the kiosk or in the edge.
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.signed_group_one.0);
+    }
+}
+
+impl Drop for CardFacePresenceWire {
+    /// The same for the unchecked form a proof passes through on its way in or out.
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.signed_group_one.0);
+    }
+}
+
 impl From<CardFacePresence> for CardFacePresenceWire {
-    fn from(proof: CardFacePresence) -> Self {
+    fn from(mut proof: CardFacePresence) -> Self {
+        let take = |bytes: &mut Base64Bytes| Base64Bytes(std::mem::take(&mut bytes.0));
         Self {
-            challenge_id: proof.challenge_id,
-            signed_group_one: proof.signed_group_one,
-            name_address_digest: proof.name_address_digest,
-            photo_digest: proof.photo_digest,
-            issuer_signature: proof.issuer_signature,
-            card_signature: proof.card_signature,
+            challenge_id: std::mem::take(&mut proof.challenge_id),
+            signed_group_one: take(&mut proof.signed_group_one),
+            name_address_digest: take(&mut proof.name_address_digest),
+            photo_digest: take(&mut proof.photo_digest),
+            issuer_signature: take(&mut proof.issuer_signature),
+            card_signature: take(&mut proof.card_signature),
         }
     }
 }
