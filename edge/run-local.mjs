@@ -49,7 +49,7 @@ export const COMPATIBILITY_DATE = "2026-04-01";
  * Miniflare options for the edge worker, shared by the launcher and the tests so both run the same setup.
  * `config`: { host, port, scriptPath, assetsDirectory, originUrl, originSigningKey, sessionKey, caPem,
  * originTimeoutMs, adminToken, operatorId, rateLimitPerDevice, rateLimitPerFacility, rateLimitPerClient, rateLimitWindowSecs, kioskOrigins,
- * environment, revocationSoftFail, persistDirectory, onLog, echoWorkerErrors }. `environment` defaults to "development": the launcher
+ * environment, revocationSoftFail, cardFaceIssuerKeys, persistDirectory, onLog, echoWorkerErrors }. `environment` defaults to "development": the launcher
  * and the tests run with the committed test CA, which the worker refuses in production. `onLog(message, level)`, when given,
  * sees every worker log line (the audit events among them) besides stderr, where errors and warnings are echoed
  * unless `echoWorkerErrors` is false (a benchmark that provokes a thousand of them on purpose).
@@ -63,6 +63,7 @@ export function edgeMiniflareOptions(config) {
     ENVIRONMENT: config.environment ?? "development",
   };
   if (config.revocationSoftFail !== undefined) bindings.REVOCATION_SOFT_FAIL = String(config.revocationSoftFail);
+  if (config.cardFaceIssuerKeys) bindings.CARD_FACE_ISSUER_KEYS = config.cardFaceIssuerKeys;
   if (config.originTimeoutMs !== undefined) bindings.ORIGIN_TIMEOUT_MS = String(config.originTimeoutMs);
   if (config.adminToken) bindings.ADMIN_TOKEN = config.adminToken;
   if (config.operatorId) bindings.OPERATOR_ID = config.operatorId;
@@ -160,6 +161,7 @@ function readConfig(argv, env) {
     kioskOrigins: env.KIOSK_ORIGINS,
     environment: env.ENVIRONMENT,
     revocationSoftFail: env.REVOCATION_SOFT_FAIL,
+    cardFaceIssuerKeys: env.CARD_FACE_ISSUER_KEYS,
     persistDirectory: env.ONSHI_EDGE_PERSIST,
   };
 }

@@ -150,6 +150,8 @@ export async function startStack({ port = 0, database, originUrlOverride, edgeEn
       OPERATOR_ID: 'demo-operator',
       // The stack runs the virtual card, whose test CA the edge refuses in production.
       ENVIRONMENT: 'development',
+      // The virtual card's test card-face issuer, so the 目視 assist's card-presence proof verifies in the demo.
+      CARD_FACE_ISSUER_KEYS: readFileSync(join(ROOT, 'shared/vcard/data/test-pki/surface-issuer.spki.der')).toString('base64'),
       ...edgeEnv,
     }, 'onshi-edge listening on', logs);
   } catch (error) {

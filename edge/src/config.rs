@@ -20,10 +20,12 @@
 //! | `RATE_LIMIT_WINDOW_SECS` | var, optional | length of a counting window, default 60 (1–86400) |
 //! | `KIOSK_ORIGINS` | var, optional | kiosk origins allowed besides the edge's own (e.g. `isolated-app://<id>`) |
 //! | `ENVIRONMENT` | var, optional | `production` (the default when unset) or `development`; production refuses the committed test CAs |
+//! | `CARD_FACE_ISSUER_KEYS` | var, optional | base64 `SubjectPublicKeyInfo` DER of each key whose signature over a card face (券面事項確認AP) the 目視 assist accepts, comma-separated; unset refuses every card-face proof; production refuses the committed test issuer |
 //! | `REVOCATION_SOFT_FAIL` | var, optional | `true` lets a certificate whose status is `unknown` pass, with a warning; default `false` |
 
 use crate::audit::CertificateHasher;
 use crate::auth::admin::AdminCredentials;
+use crate::auth::card_face::CardFaceIssuers;
 use crate::auth::cardauth::TrustAnchors;
 use crate::auth::device::DeviceIdTags;
 use crate::auth::insurer_session::InsurerSessions;
@@ -37,6 +39,8 @@ use crate::http_policy::KioskOrigins;
 use crate::proxy::{OriginClient, parse_timeout_ms};
 use crate::secret::SecretBytes;
 
+/// Binding name of the card-face issuer keys of the 目視 assist.
+pub const CARD_FACE_ISSUER_KEYS: &str = "CARD_FACE_ISSUER_KEYS";
 /// Binding name of the origin's base URL.
 pub const ORIGIN_URL: &str = "ORIGIN_URL";
 /// Binding name of the origin request signing key.
@@ -106,6 +110,8 @@ pub struct EdgeConfig {
     pub sessions: SessionMinter,
     /// Trusted 利用者証明用 CAs.
     pub trust_anchors: TrustAnchors,
+    /// The keys whose signature over a card face the 目視 assist accepts.
+    pub card_face_issuers: CardFaceIssuers,
     /// Origin timeout in milliseconds.
     pub origin_timeout_ms: u32,
     /// The admin routes' credentials: the operator's token and the facility admin credentials.
@@ -146,6 +152,12 @@ impl EdgeConfig {
                 "JPKI_AUTH_CA_PEM holds a committed test CA, whose private key is public; production refuses it",
             ));
         }
+        let card_face_issuers = CardFaceIssuers::from_binding(lookup(CARD_FACE_ISSUER_KEYS).as_deref())?;
+        if environment == Environment::Production && card_face_issuers.include_committed_test_key() {
+            return Err(EdgeError::Config(
+                "CARD_FACE_ISSUER_KEYS holds the committed test issuer, whose private key is public; production refuses it",
+            ));
+        }
         let session_key = SecretBytes::new(session_key.into_bytes());
         let admin_token = lookup(ADMIN_TOKEN)
             .filter(|value| !value.trim().is_empty())
@@ -184,6 +196,7 @@ impl EdgeConfig {
                 )?,
             },
             trust_anchors,
+            card_face_issuers,
             kiosk_origins: KioskOrigins::parse(lookup(KIOSK_ORIGINS).as_deref())?,
             origin_timeout_ms: parse_timeout_ms(lookup(ORIGIN_TIMEOUT_MS).as_deref())?,
             environment,

@@ -327,6 +327,8 @@ export async function startEdge({
   caPem,
   environment,
   revocationSoftFail,
+  // Base64 SubjectPublicKeyInfo DER of the card-face issuers the 目視 assist accepts, comma-separated.
+  cardFaceIssuerKeys,
   // The benchmark's floor: a trivial worker in the same workerd that passes a request to the origin unchanged.
   withFloorWorker = false,
 }) {
@@ -354,6 +356,7 @@ export async function startEdge({
     echoWorkerErrors,
     environment,
     revocationSoftFail,
+    cardFaceIssuerKeys,
   });
   const mf = new Miniflare(withFloorWorker ? withFloor(edgeOptions, originUrl) : edgeOptions);
   const url = await mf.ready;

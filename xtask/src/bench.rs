@@ -44,12 +44,13 @@ enum Program {
 }
 
 /// Every benchmark program, cheapest first.
-const PROGRAMS: [Program; 9] = [
+const PROGRAMS: [Program; 10] = [
     Program::CargoBin { package: "onshi-vcard", bin: "card-bench" },
     Program::CargoBench { package: "onshi-bridge", bench: "bridge_latency" },
     Program::CargoBench { package: "onshi-edge", bench: "session_cpu" },
     Program::Node { script: "edge/bench/edge-bench.mjs" },
     Program::Node { script: "edge/bench/reliability-bench.mjs" },
+    Program::Node { script: "tests/bench/photo-bench.mjs" },
     Program::Node { script: "tests/bench/kiosk-bench.mjs" },
     Program::Node { script: "tests/bench/person-bench.mjs" },
     Program::Node { script: "tests/bench/national-reader-bench.mjs" },

@@ -213,12 +213,16 @@ pub fn build_site() -> TaskResult {
             "onshi-insurer-console",
             "-p",
             "onshi-vcard-wasm",
+            "-p",
+            "onshi-photo-wasm",
         ])
         .current_dir(&root))?;
     let wasm_dir = target_dir().join("wasm32-unknown-unknown/release");
     bindgen(&wasm_dir.join("onshi_staff_console.wasm"), &site.join("pkg-staff"), "onshi_staff", true)?;
     bindgen(&wasm_dir.join("onshi_insurer_console.wasm"), &site.join("pkg-insurer"), "onshi_insurer", true)?;
     bindgen(&wasm_dir.join("onshi_kiosk.wasm"), &site.join("pkg"), "onshi_kiosk", true)?;
+    // The 目視 assist's photo decoder, its own module so that the patient bundle carries none of it.
+    bindgen(&wasm_dir.join("onshi_photo_wasm.wasm"), &site.join("pkg-photo"), "onshi_photo", true)?;
     bindgen(&wasm_dir.join("onshi_vcard_wasm.wasm"), &site.join("virtual-reader/pkg"), "onshi_vcard_wasm", false)
 }
 

@@ -18,6 +18,10 @@ pub const COPIES: &[(&str, &str)] = &[
     ("edge/test/fixtures/test-pki/card-01.key.pk8", "shared/vcard/data/test-pki/card-01.key.pk8"),
     ("edge/test/fixtures/test-pki/card-02.cert.der", "shared/vcard/data/test-pki/card-02.cert.der"),
     ("edge/test/fixtures/test-pki/card-02.key.pk8", "shared/vcard/data/test-pki/card-02.key.pk8"),
+    ("edge/test/fixtures/test-pki/surface-issuer.pk8", "shared/vcard/data/test-pki/surface-issuer.pk8"),
+    ("edge/test/fixtures/test-pki/surface-issuer.spki.der", "shared/vcard/data/test-pki/surface-issuer.spki.der"),
+    ("edge/test/fixtures/test-pki/card-00.surface.key.pk8", "shared/vcard/data/test-pki/card-00.surface.key.pk8"),
+    ("edge/test/fixtures/test-pki/card-01.surface.key.pk8", "shared/vcard/data/test-pki/card-01.surface.key.pk8"),
     ("edge/tests/data/my-number-myna-test-vector/auth-cert-myna.cer", "shared/card/tests/data/auth-cert-myna.cer"),
     (
         "edge/tests/data/my-number-myna-test-vector/auth-message1-sha256rsapkcs.sig",

@@ -13,13 +13,15 @@ use crate::tally::Tally;
 use crate::{TaskError, TaskResult, project_root};
 
 /// The crates built for `wasm32-unknown-unknown`, each with the features it ships with.
-const WASM_CRATES: [(&str, &[&str]); 6] = [
+const WASM_CRATES: [(&str, &[&str]); 8] = [
     ("onshi-kiosk", &[]),
     ("onshi-staff-console", &[]),
     ("onshi-insurer-console", &[]),
     ("onshi-web", &[]),
     ("onshi-vcard-wasm", &[]),
     ("onshi-edge", &[]),
+    ("onshi-photo", &[]),
+    ("onshi-photo-wasm", &[]),
 ];
 
 /// Runs one check, echoing its output; a check that cannot start or exits non-zero fails.

@@ -7,7 +7,8 @@
 //! opened without the PIN.
 
 use onshi_proto::api::{
-    ChallengePurpose, ChallengeResponse, QualificationRequest, SessionRequest, SessionResponse, card_challenge_message,
+    ChallengePurpose, ChallengeRequest, ChallengeResponse, QualificationRequest, SessionRequest, SessionResponse,
+    card_challenge_message,
 };
 use onshi_proto::identifier::Identifier;
 use onshi_proto::origin::{AuthMethod, BY_CERTIFICATE_PATH, CardQualificationQuery};
@@ -27,15 +28,17 @@ const MAX_ARBITRARY_IDENTIFIER_LEN: usize = 64;
 
 impl<P: EdgePorts> EdgeApi<'_, P> {
     /// `POST /api/v1/challenge`: issues and stores a single-use challenge for an enrolled device, bound to that
-    /// device and to opening a card session.
+    /// device and to the purpose the body names (opening a card session unless it says otherwise).
     pub async fn issue_challenge(&self, request: &ApiRequest<'_>) -> Result<ChallengeResponse, EdgeError> {
         self.audited(AuditAction::Challenge, request.now_unix, async |context| {
             let device = self.authenticate_device(request, context).await?;
+            // An empty body asks for a card-session challenge, as it did before the 目視 assist's purpose existed.
+            let body: ChallengeRequest = parse_json_or_default(request.body)?;
             let randomness = ChallengeRandomness { id: self.random()?, challenge: self.random()? };
             let issued = IssuedChallenge::issue(
                 &randomness,
                 device.device_id.as_str(),
-                ChallengePurpose::CardSession,
+                ChallengePurpose::from(body.purpose),
                 request.now_unix,
             );
             self.ports.store_challenge(&issued, request.now_unix).await?;

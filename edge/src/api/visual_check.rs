@@ -7,10 +7,17 @@
 //! answers once with the certificate and the qualification, and the edge mints a card session bound to that
 //! certificate and device, marked as opened by 目視. When the patient leaves the kiosk before staff decide (最初に
 //! もどる, the idle reset, the reader gone), the kiosk withdraws its request through the same device-proven path, and
-//! staff no longer see it. Must not: take the facility or device from a body (both come from the device proof), or
-//! mint a session that could pass for a PIN session.
+//! staff no longer see it. With the 目視 assist, the request also carries the card-presence proof
+//! ([`crate::auth::card_face`]): staff opened the card face at the kiosk with 照合番号B, and the card signed a
+//! challenge issued for that purpose to this kiosk; a request whose proof fails reaches no staff, and nothing of the
+//! proof goes on to the origin. Must not: take the facility or device from a body (both come from the device proof),
+//! or mint a session that could pass for a PIN session.
 
-use onshi_proto::api::{SessionResponse, VisualCheckRequest, VisualCheckStatusRequest, VisualCheckStatusResponse};
+use onshi_proto::api::{
+    ChallengePurpose, SessionResponse, VisualCheckRequest, VisualCheckStatusRequest, VisualCheckStatusResponse,
+    card_challenge_message,
+};
+use onshi_proto::card_face::CardFacePresence;
 use onshi_proto::origin::{
     AuthMethod, VISUAL_CHECK_COLLECT_PATH, VISUAL_CHECK_CREATE_PATH, VISUAL_CHECK_WITHDRAW_PATH, VisualCheckCollect,
     VisualCheckCollected, VisualCheckCreate, VisualCheckState, VisualCheckTicket, VisualCheckWithdraw,
@@ -20,7 +27,9 @@ use crate::api::own;
 use crate::api::staff::check_request_id;
 use crate::api::{ApiRequest, EdgeApi, EdgePorts};
 use crate::audit::AuditAction;
+use crate::auth::card_face::verify_card_face_presence;
 use crate::auth::cardauth::verify_card_certificate;
+use crate::auth::challenge::{ChallengeId, judge_consumption};
 use crate::auth::ratelimit::{
     RateCounter, VISUAL_CHECK_WINDOW_SECS, VISUAL_CHECKS_PER_DEVICE, VISUAL_CHECKS_PER_FACILITY,
 };
@@ -56,6 +65,9 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
             let card =
                 verify_card_certificate(body.certificate.as_slice(), &self.config.trust_anchors, request.now_unix)?;
             context.certificate = Some(self.config.audit_hasher.hash(&card.certificate));
+            if let Some(proof) = &body.card_face {
+                self.check_card_face_presence(proof, device.device_id.as_str(), request).await?;
+            }
             self.refuse_if_revoked(&card.certificate, request).await?;
             let create = VisualCheckCreate {
                 certificate: card.certificate,
@@ -70,6 +82,23 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
             self.call_origin(VISUAL_CHECK_CREATE_PATH, &create, request.forwarded.clone(), request.now_unix).await
         })
         .await
+    }
+
+    /// The 目視 assist's proof that the card whose face staff opened at the kiosk is in its reader: the challenge
+    /// is consumed first (only by this device, for this purpose, once), then the issuer's and the card's signatures
+    /// are checked ([`verify_card_face_presence`]). Nothing of the proof is kept.
+    async fn check_card_face_presence(
+        &self,
+        proof: &CardFacePresence,
+        device_id: &str,
+        request: &ApiRequest<'_>,
+    ) -> Result<(), EdgeError> {
+        let id = ChallengeId::parse(&proof.challenge_id)?;
+        let record = self.ports.count_challenge_use(&id, device_id, request.now_unix).await?;
+        let purpose = ChallengePurpose::CardFacePresence;
+        let challenge = judge_consumption(record, device_id, purpose, request.now_unix)?;
+        let message = card_challenge_message(purpose, device_id, &challenge);
+        verify_card_face_presence(proof, &message, &self.config.card_face_issuers)
     }
 
     /// `POST /api/v1/visual-check/withdraw`: the asking kiosk withdraws its visual check because its patient left.

@@ -1,7 +1,8 @@
 //! The pure auth rules: who may call, with what proof, how often, and what the edge's own tokens say.
 //!
 //! Layer: below the use cases of [`crate::api`] and above [`crate::secret`] and [`crate::error`]. Card
-//! authentication ([`cardauth`]: chain, dates, key usage, the card's signature over a [`challenge`]), enrolled
+//! authentication ([`cardauth`]: chain, dates, key usage, the card's signature over a [`challenge`]), the 目視
+//! assist's card-presence proof ([`card_face`]: the issuer's signature over the card face, the card's over a challenge), enrolled
 //! devices and their request proofs ([`device`]), one-time codes ([`enrolment_code`]), the two bearer tokens
 //! ([`session`] for card sessions, [`staff_session`] for the staff console, [`insurer_session`] for an insurer's
 //! console, all on one `token` codec), the
@@ -9,6 +10,7 @@
 //! source (time and randomness are passed in), or know the use cases or the configuration above it.
 
 pub mod admin;
+pub mod card_face;
 pub mod cardauth;
 pub mod challenge;
 pub mod device;

@@ -41,7 +41,7 @@ async fn post<B: Serialize, T: DeserializeOwned>(device: &Device, path: &str, bo
 /// beside the request). No PIN is involved.
 pub async fn request(certificate_der: &[u8], reason: VisualCheckReason) -> VisualCheckResult<VisualCheckTicket> {
     let device = enrolled_device().await?;
-    let body = VisualCheckRequest { certificate: Base64Bytes::from(certificate_der.to_vec()), reason };
+    let body = VisualCheckRequest { certificate: Base64Bytes::from(certificate_der.to_vec()), reason, card_face: None };
     post(&device, VISUAL_CHECK_PATH, &body).await
 }
 

@@ -34,6 +34,9 @@ pub enum CardError {
     /// A PIN that is not exactly four ASCII digits. The PIN itself is never part of the error.
     #[error("the PIN must be exactly four digits")]
     InvalidPin,
+    /// A 照合番号B that is not 14 plausible digits. The digits are never part of the error.
+    #[error("照合番号B must be 14 digits: birth date (和暦 YYMMDD), expiry year, security code")]
+    InvalidCollationNumber,
     /// A signing password that is not 6–16 upper-case letters and digits. The password is never part of it.
     #[error("the signing password must be 6 to 16 upper-case letters and digits")]
     InvalidPassword,

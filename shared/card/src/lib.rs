@@ -12,6 +12,9 @@
 //! 4. [`jpki`] — the 公的個人認証AP: certificate read, PIN status, VERIFY, signing; [`jpki::Pin`].
 //! 5. [`flow`] — [`flow::CheckIn`], the steps a kiosk UI drives.
 //!
+//! For the 目視 assist, [`surface`] is the 券面事項確認AP (照合番号B from [`collation`], the card face of
+//! [`card_face`] with the structure its issuer signed, and the card's own signature over a challenge).
+//!
 //! Beside the CCID codec sit the other reader paths: [`t1`] (T=1 for TPDU-level readers), [`isodep`] and
 //! [`port100`] (the Sony RC-S380), and [`reader`], which picks one from the USB descriptors. [`text`] reads the
 //! 券面事項入力補助AP (registration and insurer-side tools only, never check-in) with the BER-TLV parser [`tlv`].
@@ -21,7 +24,9 @@
 #![forbid(unsafe_code)]
 
 pub mod apdu;
+pub mod card_face;
 pub mod ccid;
+pub mod collation;
 pub mod error;
 pub mod flow;
 pub mod isodep;
@@ -29,6 +34,7 @@ pub mod jpki;
 pub mod port100;
 pub mod reader;
 pub mod status;
+pub mod surface;
 pub mod t1;
 pub mod text;
 pub mod tlv;

@@ -24,6 +24,9 @@ pub const CHALLENGE_LEN: usize = 32;
 pub enum ChallengePurpose {
     /// Opening a card session for a PIN check-in (`POST` [`SESSION_PATH`]).
     CardSession,
+    /// Proving, with the 券面事項確認AP's own key, that the card whose face staff saw at the kiosk is in the reader
+    /// (`POST` [`VISUAL_CHECK_PATH`] with a [`crate::card_face::CardFacePresence`]).
+    CardFacePresence,
 }
 
 impl ChallengePurpose {
@@ -31,6 +34,38 @@ impl ChallengePurpose {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::CardSession => "card-session",
+            Self::CardFacePresence => "card-face-presence",
+        }
+    }
+}
+
+/// Body of `POST` [`CHALLENGE_PATH`]; an empty body asks for a card-session challenge, as before this body existed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ChallengeRequest {
+    /// What the card's signature will be for.
+    #[serde(default)]
+    pub purpose: ChallengeRequestPurpose,
+}
+
+/// The purposes a kiosk may ask a challenge for, as spelled on the wire.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "kebab-case")]
+pub enum ChallengeRequestPurpose {
+    /// [`ChallengePurpose::CardSession`].
+    #[default]
+    CardSession,
+    /// [`ChallengePurpose::CardFacePresence`].
+    CardFacePresence,
+}
+
+impl From<ChallengeRequestPurpose> for ChallengePurpose {
+    fn from(purpose: ChallengeRequestPurpose) -> Self {
+        match purpose {
+            ChallengeRequestPurpose::CardSession => Self::CardSession,
+            ChallengeRequestPurpose::CardFacePresence => Self::CardFacePresence,
         }
     }
 }
@@ -452,6 +487,9 @@ pub struct VisualCheckRequest {
     /// Why the kiosk asks: the patient's choice, a locked PIN, or a card with no PIN.
     #[serde(default)]
     pub reason: crate::origin::VisualCheckReason,
+    /// The card-presence proof of the 目視 assist, when staff opened the card face at the kiosk with 照合番号B.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub card_face: Option<crate::card_face::CardFacePresence>,
 }
 
 /// Body of `POST` [`VISUAL_CHECK_STATUS_PATH`] and of `POST` [`VISUAL_CHECK_WITHDRAW_PATH`].

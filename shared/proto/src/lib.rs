@@ -13,6 +13,7 @@ pub mod answer_signing;
 pub mod api;
 pub mod bridge_health;
 pub mod bytes;
+pub mod card_face;
 pub mod certificate;
 pub mod certificate_expiry;
 pub mod check_digit;

@@ -110,6 +110,15 @@ pub fn format(date: IsoDate) -> String {
     Wareki::of(date).map_or_else(|| date.to_string(), |wareki| wareki.to_string())
 }
 
+/// The birth date as 照合番号B begins with it: the year of the era, month and day, two digits each (`YYMMDD` in 和暦;
+/// 昭和55年2月17日 is `550217`, and 元年 is `01`). Staff who know the 西暦 birth date get the digits the card expects
+/// (the commonest mistake is typing the 西暦 year: card-protocol.md §2.3). `None` before 1873, or for an era year
+/// past 99, which no living holder has.
+pub fn collation_birth_digits(date: IsoDate) -> Option<String> {
+    let wareki = Wareki::of(date)?;
+    (1..=99).contains(&wareki.year).then(|| format!("{:02}{:02}{:02}", wareki.year, wareki.month, wareki.day))
+}
+
 /// 和暦 with 西暦 beside it, e.g. `令和8年12月3日 (2026-12-03)`; before 1873 the 西暦 form alone.
 pub fn format_with_iso(date: IsoDate) -> String {
     match Wareki::of(date) {
@@ -121,6 +130,17 @@ pub fn format_with_iso(date: IsoDate) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_birth_digits_of_collation_number_b_are_in_wareki() {
+        let digits = |text: &str| collation_birth_digits(IsoDate::parse(text).unwrap());
+        assert_eq!(digits("1980-02-17").as_deref(), Some("550217"));
+        assert_eq!(digits("1989-01-07").as_deref(), Some("640107"), "the last day of 昭和");
+        assert_eq!(digits("1989-01-08").as_deref(), Some("010108"), "平成元年");
+        assert_eq!(digits("2019-05-01").as_deref(), Some("010501"), "令和元年");
+        assert_eq!(digits("2012-05-05").as_deref(), Some("240505"));
+        assert_eq!(digits("1872-12-31"), None);
+    }
 
     fn wareki(text: &str) -> String {
         format(IsoDate::parse(text).unwrap())

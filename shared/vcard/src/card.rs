@@ -6,6 +6,7 @@ use std::fmt;
 use der::{Decode, Encode};
 use onshi_card::apdu::{Command, Response, StatusWord};
 use onshi_card::jpki::{AUTH_PIN_MAX_TRIES, EfId, JPKI_AID, SIGN_PASSWORD_MAX_TRIES};
+use onshi_card::surface::{COLLATION_B_EF, SURFACE_AP_AID};
 use onshi_card::text::TEXT_AP_AID;
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
@@ -19,9 +20,10 @@ use zeroize::Zeroizing;
 
 use crate::demo::{
     DEMO_CERTIFICATES_DER, DEMO_PERSONS, DEMO_PRIVATE_KEYS_PKCS8, DEMO_SIGN_CERTIFICATES_DER,
-    DEMO_SIGN_PRIVATE_KEYS_PKCS8, EXPIRED_CARD_CERTIFICATE_DER, EXPIRED_CARD_PRIVATE_KEY_PKCS8,
-    SIGN_CA_CERTIFICATE_DER, TEST_CA_CERTIFICATE_DER,
+    DEMO_SIGN_PRIVATE_KEYS_PKCS8, DEMO_SURFACE_KEYS_PKCS8, EXPIRED_CARD_CERTIFICATE_DER,
+    EXPIRED_CARD_PRIVATE_KEY_PKCS8, SIGN_CA_CERTIFICATE_DER, TEST_CA_CERTIFICATE_DER, demo_collation_b,
 };
+use crate::surface_ap::{COLLATION_B_MAX_TRIES, SurfaceAp};
 
 /// EF 0011 of the 券面事項入力補助AP: its PIN.
 const TEXT_PIN_EF: u16 = 0x0011;
@@ -66,6 +68,7 @@ struct SigningSide {
 enum Application {
     Jpki,
     Text,
+    Surface,
 }
 
 /// The 券面事項入力補助AP's files.
@@ -84,6 +87,7 @@ pub struct VirtualCard {
     key: PrivateKey,
     signing: Option<SigningSide>,
     text: Option<TextAp>,
+    surface: Option<SurfaceAp>,
     secrets: Vec<(u16, Application, Secret)>,
     face_authentication_only: bool,
     application: Option<Application>,
@@ -112,7 +116,7 @@ pub fn demo_sign_password(pin: &str) -> String {
     format!("ONSHI{pin}")
 }
 
-fn decode_key(pkcs8: &[u8]) -> Result<PrivateKey, VcardError> {
+pub(crate) fn decode_key(pkcs8: &[u8]) -> Result<PrivateKey, VcardError> {
     PrivateKey::from_pkcs8_der(pkcs8).map_err(|error| VcardError::KeyEncoding(error.to_string()))
 }
 
@@ -205,9 +209,44 @@ impl VirtualCard {
         let sex_code = if person.sex == "male" { "1" } else { "2" };
         let birth_date: String = person.birth_date.chars().filter(char::is_ascii_digit).collect();
         let my_number = synthetic_my_number(index);
+        let (Some(surface_key), Some(collation_b)) = (DEMO_SURFACE_KEYS_PKCS8.get(index), demo_collation_b(index))
+        else {
+            return Err(VcardError::NoSuchDemoCard { index, count: DEMO_PERSONS.len() });
+        };
+        let surface = SurfaceAp::demo(person, decode_key(surface_key)?)?;
         Self::from_parts(certificate, key, person.pin)?
             .with_signing_side(sign_certificate, SIGN_CA_CERTIFICATE_DER, sign_key, &demo_sign_password(person.pin))?
             .with_text_ap(person.pin, &basic_four_file(person.name, person.address, &birth_date, sex_code), &my_number)
+            .map(|card| card.with_surface_ap(surface, &collation_b))
+    }
+
+    /// Adds the 券面事項確認AP with its card face, its own key and 照合番号B (fresh counter of
+    /// [`COLLATION_B_MAX_TRIES`]).
+    fn with_surface_ap(mut self, surface: SurfaceAp, collation_b: &str) -> Self {
+        self.surface = Some(surface);
+        self.secrets.push((
+            COLLATION_B_EF.0,
+            Application::Surface,
+            Secret::new(collation_b.as_bytes(), COLLATION_B_MAX_TRIES),
+        ));
+        self
+    }
+
+    /// 照合番号B's counter starts at `tries_left` (as after earlier wrong tries elsewhere).
+    #[must_use]
+    pub fn with_collation_b_tries_left(mut self, tries_left: u8) -> Self {
+        if let Some(secret) = self.secret_mut(Application::Surface, COLLATION_B_EF.0) {
+            secret.tries_left = tries_left.min(secret.max_tries);
+        }
+        self
+    }
+
+    /// Tries left on 照合番号B, if the card has the 券面事項確認AP.
+    pub fn collation_b_tries_left(&self) -> Option<u8> {
+        self.secrets
+            .iter()
+            .find(|(id, application, _)| *id == COLLATION_B_EF.0 && *application == Application::Surface)
+            .map(|(_, _, secret)| secret.tries_left)
     }
 
     /// The same card with another 利用者証明用 certificate for the same key (a dated demo card's, issued again with
@@ -243,6 +282,7 @@ impl VirtualCard {
             key,
             signing: None,
             text: None,
+            surface: None,
             secrets: vec![(EfId::AUTH_PIN.0, Application::Jpki, Secret::new(pin_bytes, AUTH_PIN_MAX_TRIES))],
             face_authentication_only: false,
             application: None,
@@ -394,6 +434,8 @@ impl VirtualCard {
                     Application::Jpki
                 } else if command.data() == TEXT_AP_AID && self.text.is_some() {
                     Application::Text
+                } else if command.data() == SURFACE_AP_AID && self.surface.is_some() {
+                    Application::Surface
                 } else {
                     return status(StatusWord::FileNotFound);
                 };
@@ -427,6 +469,8 @@ impl VirtualCard {
             }
             Application::Jpki => &[0x0006, 0x000A, 0x000B, 0x0017, 0x0018],
             Application::Text => &[0x0001, 0x0002, 0x0011],
+            // EF 0004 (the CV certificate) is not modelled: verifiers trust the test issuer's key directly.
+            Application::Surface => &[0x0002, 0x0012],
         };
         known.contains(&id).then_some(EfId(id))
     }
@@ -470,6 +514,15 @@ impl VirtualCard {
                     (Some(text), 0x0001) => &text.my_number,
                     (Some(text), _) => &text.basic_four,
                     (None, _) => return status(StatusWord::FileNotFound),
+                }
+            }
+            (Application::Surface, 0x0002) => {
+                if !self.is_verified(Application::Surface, COLLATION_B_EF.0) {
+                    return status(StatusWord::SecurityNotSatisfied);
+                }
+                match &self.surface {
+                    Some(surface) => &surface.card_face,
+                    None => return status(StatusWord::FileNotFound),
                 }
             }
             _ => return status(StatusWord::IncompatibleFile),
@@ -580,6 +633,9 @@ impl VirtualCard {
     /// COMPUTE DIGITAL SIGNATURE with either JPKI key over a host-built DigestInfo: PKCS#1 v1.5 type-1
     /// padding is added here, as the real card does.
     fn sign(&mut self, command: &Command) -> Response {
+        if self.application == Some(Application::Surface) {
+            return self.sign_with_card_face_key(command);
+        }
         if command.p1 != 0x00 || command.p2 & SHORT_EF_FLAG == 0 {
             return status(StatusWord::IncorrectParameters);
         }
@@ -611,6 +667,27 @@ impl VirtualCard {
         match key.sign_with_rng(&mut self.blinding_rng, Pkcs1v15Sign::new_unprefixed(), digest_info) {
             Ok(signature) => Response { data: signature, status: StatusWord::Ok },
             // 6F00: "no precise diagnosis", what a card says when its crypto engine fails.
+            Err(_) => status(StatusWord::Other(0x6F00)),
+        }
+    }
+}
+
+impl VirtualCard {
+    /// The 券面事項確認AP's `80 2A 00 00`: its own key signs a DigestInfo with no credential, as the one measured
+    /// card did ([MYNACARD], card-protocol.md §3).
+    fn sign_with_card_face_key(&mut self, command: &Command) -> Response {
+        if command.p1 != 0x00 || command.p2 != 0x00 {
+            return status(StatusWord::IncorrectParameters);
+        }
+        let Some(surface) = &self.surface else {
+            return status(StatusWord::ReferencedDataNotFound);
+        };
+        let digest_info = command.data();
+        if digest_info.is_empty() || digest_info.len() > surface.key.size().saturating_sub(PKCS1_PADDING_OVERHEAD) {
+            return status(StatusWord::WrongLength);
+        }
+        match surface.key.sign_with_rng(&mut self.blinding_rng, Pkcs1v15Sign::new_unprefixed(), digest_info) {
+            Ok(signature) => Response { data: signature, status: StatusWord::Ok },
             Err(_) => status(StatusWord::Other(0x6F00)),
         }
     }
@@ -728,7 +805,7 @@ mod tests {
         let mut card = VirtualCard::demo(0).unwrap();
         assert_eq!(sw(&mut card, "00 A4 02 0C 02 00 0A"), "6A82", "EFs need the AP selected");
         assert_eq!(sw(&mut card, "00 B0 00 00 04"), "6986");
-        assert_eq!(sw(&mut card, "00 A4 04 0C 0A D3 92 10 00 31 00 01 01 04 02"), "6A82", "券面事項確認AP absent");
+        assert_eq!(sw(&mut card, "00 A4 04 0C 0A D3 92 10 00 31 00 01 01 04 05"), "6A82", "an unknown AP");
         let mut card = selected(0);
         assert_eq!(sw(&mut card, "00 A4 02 0C 02 00 05"), "6A82");
         assert_eq!(sw(&mut card, "00 CA 5F 51 00"), "6D00");

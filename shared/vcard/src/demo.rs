@@ -177,3 +177,44 @@ pub fn demo_certificate_der(index: usize) -> Option<&'static [u8]> {
 pub fn demo_person(index: usize) -> Option<&'static DemoPerson> {
     DEMO_PERSONS.get(index)
 }
+
+/// The committed 券面事項確認AP issuer key (PKCS#8 DER): it signs every demo card face. Test key only.
+pub(crate) const SURFACE_ISSUER_PRIVATE_KEY_PKCS8: &[u8] = include_bytes!("../data/test-pki/surface-issuer.pk8");
+
+/// The issuer's public key (SubjectPublicKeyInfo DER): what a verifier trusts for demo card faces.
+pub const SURFACE_ISSUER_PUBLIC_KEY_DER: &[u8] = include_bytes!("../data/test-pki/surface-issuer.spki.der");
+
+/// The committed 券面事項確認AP keys of the demo cards (PKCS#8 DER), in card-index order. Test keys only.
+pub(crate) const DEMO_SURFACE_KEYS_PKCS8: [&[u8]; DEMO_CARD_COUNT] = [
+    include_bytes!("../data/test-pki/card-00.surface.key.pk8"),
+    include_bytes!("../data/test-pki/card-01.surface.key.pk8"),
+    include_bytes!("../data/test-pki/card-02.surface.key.pk8"),
+    include_bytes!("../data/test-pki/card-03.surface.key.pk8"),
+    include_bytes!("../data/test-pki/card-04.surface.key.pk8"),
+];
+
+/// The synthetic chip photo of every demo card (JPEG 2000, greyscale; see `data/face/README.md`).
+pub const DEMO_FACE_PHOTO_JP2: &[u8] = include_bytes!("../data/face/synthetic-face.jp2");
+/// Stand-in for the rendered 氏名 (PNG).
+pub(crate) const DEMO_NAME_IMAGE_PNG: &[u8] = include_bytes!("../data/face/name-placeholder.png");
+/// Stand-in for the rendered 住所 (PNG).
+pub(crate) const DEMO_ADDRESS_IMAGE_PNG: &[u8] = include_bytes!("../data/face/address-placeholder.png");
+/// Stand-in for the rendered セキュリティコード (PNG).
+pub(crate) const DEMO_SECURITY_CODE_IMAGE_PNG: &[u8] = include_bytes!("../data/face/security-code-placeholder.png");
+
+/// The year every demo card face expires (on the holder's birthday), the middle four digits of 照合番号B.
+pub const DEMO_CARD_FACE_EXPIRY_YEAR: i32 = 2030;
+
+/// The セキュリティコード printed on demo card `index`: four digits, different for each card.
+pub fn demo_security_code(index: usize) -> String {
+    format!("{:04}", (index * 2_357 + 4_821) % 10_000)
+}
+
+/// 照合番号B of demo card `index` as staff would type it: the birth date in 和暦 `YYMMDD`, the expiry year, the
+/// security code. `None` for no such card.
+pub fn demo_collation_b(index: usize) -> Option<String> {
+    let person = DEMO_PERSONS.get(index)?;
+    let birth = onshi_proto::IsoDate::parse(person.birth_date).ok()?;
+    let birth_digits = onshi_proto::wareki::collation_birth_digits(birth)?;
+    Some(format!("{birth_digits}{DEMO_CARD_FACE_EXPIRY_YEAR}{}", demo_security_code(index)))
+}

@@ -1,7 +1,8 @@
 //! # onshi-vcard — a virtual My Number card and a virtual CCID reader
 //!
 //! Layer: test and demo hardware. [`VirtualCard`] answers the JPKI AP's APDUs the way a real card does (files,
-//! PIN counter, RSA PKCS#1 v1.5 signing); [`VirtualCcidReader`] is the reader side of a CCID reader at short-APDU
+//! PIN counter, RSA PKCS#1 v1.5 signing), and those of the 券面事項確認AP for the 目視 assist ([`surface_ap`]: a
+//! card face signed by a test issuer, 照合番号B with 10 tries, the AP's own key signing a challenge); [`VirtualCcidReader`] is the reader side of a CCID reader at short-APDU
 //! exchange level (or extended APDU level, or TPDU level with a card-side T=1), fed raw bulk frames;
 //! [`VirtualRcs380`] is a Sony RC-S380 with a contactless card in its field (Port-100, Type B, ISO-DEP). The [`test_pki`] module generates the deterministic test JPKI PKI whose
 //! committed files the cards use.
@@ -18,6 +19,7 @@ pub mod demo;
 pub mod error;
 pub mod rcs380;
 pub mod reader;
+pub mod surface_ap;
 pub mod t1_card;
 pub mod test_pki;
 pub mod vpcd;

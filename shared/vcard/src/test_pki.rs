@@ -437,6 +437,36 @@ impl BuilderProfile for TestPkiProfile {
 }
 
 /// SHA-256(seed ‖ 0x00 ‖ purpose): an independent 32-byte seed per purpose.
+/// File names of the 券面事項確認AP's test keys: the issuer that signs every demo card face (the key a real card's
+/// EF 0004 certifies under J-LIS) and each demo card's own key, with which the AP signs a challenge.
+pub mod surface_file_names {
+    /// The test card-face issuer's private key (PKCS#8 DER). Test key.
+    pub const ISSUER_PRIVATE_KEY: &str = "test-pki/surface-issuer.pk8";
+    /// Its public key (SubjectPublicKeyInfo DER), which a verifier trusts in development.
+    pub const ISSUER_PUBLIC_KEY: &str = "test-pki/surface-issuer.spki.der";
+
+    /// The 券面事項確認AP key of demo card `index`. Test key.
+    pub fn card_key(index: usize) -> String {
+        format!("test-pki/card-{index:02}.surface.key.pk8")
+    }
+}
+
+/// Generates the 券面事項確認AP's test keys from the same seed, each from its own stream.
+pub fn generate_surface_keys(seed: &[u8; 32]) -> Result<Vec<(String, Vec<u8>)>, VcardError> {
+    use surface_file_names as names;
+    let issuer = generate_rsa_key(seed, "card face issuer key")?;
+    let issuer_spki = subject_public_key_info(issuer.as_ref())?.to_der()?;
+    let mut files = vec![
+        (names::ISSUER_PRIVATE_KEY.to_owned(), pkcs8_der(&issuer)?.to_vec()),
+        (names::ISSUER_PUBLIC_KEY.to_owned(), issuer_spki),
+    ];
+    for index in 0..DEMO_PERSONS.len() {
+        let key = generate_rsa_key(seed, &format!("card {index} card face AP key"))?;
+        files.push((names::card_key(index), pkcs8_der(&key)?.to_vec()));
+    }
+    Ok(files)
+}
+
 fn derive_seed(seed: &[u8; 32], purpose: &str) -> [u8; 32] {
     let mut hasher = Sha256::new();
     hasher.update(seed);

@@ -130,3 +130,18 @@ fn committed_hierarchy_matches_the_generator_and_chains_to_the_root() {
         assert!(!verifies_under_ca(&sign_certificate, &auth_ca));
     }
 }
+
+#[test]
+fn committed_card_face_keys_match_the_generator() {
+    use onshi_vcard::test_pki::generate_surface_keys;
+
+    let data_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
+    let files = generate_surface_keys(&TEST_PKI_SEED).unwrap();
+    assert_eq!(files.len(), 2 + DEMO_PERSONS.len());
+    for (relative_path, content) in &files {
+        let committed = std::fs::read(data_dir.join(relative_path)).unwrap();
+        assert!(committed == *content, "{relative_path} differs from the generator");
+    }
+    let distinct: HashSet<&Vec<u8>> = files.iter().map(|(_, content)| content).collect();
+    assert_eq!(distinct.len(), files.len(), "the issuer and every card have their own key");
+}

@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use onshi_vcard::test_pki::{TEST_PKI_SEED, generate_hierarchy, generate_test_pki};
+use onshi_vcard::test_pki::{TEST_PKI_SEED, generate_hierarchy, generate_surface_keys, generate_test_pki};
 
 fn main() -> ExitCode {
     let data_dir = std::env::args_os()
@@ -26,7 +26,14 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    for (relative_path, content) in pki.files().into_iter().chain(hierarchy) {
+    let surface_keys = match generate_surface_keys(&TEST_PKI_SEED) {
+        Ok(files) => files,
+        Err(error) => {
+            eprintln!("generating the card-face keys failed: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    for (relative_path, content) in pki.files().into_iter().chain(hierarchy).chain(surface_keys) {
         let path = data_dir.join(&relative_path);
         let written =
             path.parent().map_or(Ok(()), std::fs::create_dir_all).and_then(|()| std::fs::write(&path, &content));
