@@ -679,6 +679,17 @@ fn a_staff_token_opens_nothing_but_with_a_fresh_proof_of_the_staff_console_it_wa
     borrowed.device_proof = logout.device_proof.clone();
     assert_eq!(list_checkins(&api, &borrowed), Err(EdgeError::DeviceProofInvalid("signature does not verify")));
 
+    // A leaked token cannot drive the by-number check (a birth-date search) from anywhere: without the console's
+    // proof every try is refused before the origin or the by-number counters hear of it.
+    let query =
+        br#"{"insurer_number":"01130012","symbol":"2100","number":"100","branch":"00","birth_date":"1980-02-17"}"#;
+    for _ in 0..20 {
+        let bare = request("POST", "/api/v1/staff/qualification/by-number", query, Some(&staff.bearer));
+        let refused = block_on(api.staff_qualification_by_number(&bare));
+        assert_eq!(refused, Err(EdgeError::DeviceProofInvalid("no device id")));
+    }
+    assert!(ports.sent_to("/v1/qualification/by-number").is_empty());
+
     // Only the first request reached the origin; the session is still the console's own, and each request wrote
     // exactly one audit event, the refusals naming the device that sent them.
     assert_eq!(ports.sent_to("/v1/staff/checkins").len(), 1);
