@@ -1,5 +1,5 @@
 // End to end: every staff console screen in every language, in headless Chromium against the real edge and origin.
-// Each screen — login (and a refused code), the check-in list with rows, a pending visual check, the number-based
+// Each screen — the enrolment of a new PC (and a kiosk's code refused), login (and a refused code), the check-in list with rows, a pending visual check, the number-based
 // check with a validation error, and its answer — is checked with axe-core in ja, en, zh-Hans, ko and vi, with no
 // raw resource key on screen, and a screenshot of each is saved under tests/artifacts/screens/staff-*.png. Targets,
 // labels and the keyboard order are checked too, and that neither wasm bundle carries the other's texts.

@@ -1,5 +1,6 @@
 // End to end: the staff console at /staff in headless Chromium, next to a patient kiosk with the virtual card; the
-// real edge in workerd and the real origin on SQLite. Staff log in with a one-time code, see a patient's check-in
+// real edge in workerd and the real origin on SQLite. On a browser enrolled as the facility's staff console (its
+// token works nowhere else, and revoking the console ends it), staff log in with a one-time code, see a patient's check-in
 // appear with the prescription format chosen at the kiosk, run the number-based check (a wrong check digit never
 // leaves the page; the 特定疾病 list is shown in words), and approve a visual check (目視) that the kiosk asked for
 // without a PIN.
@@ -81,6 +82,20 @@ describe('staff console', () => {
     await page.waitForFunction(() => performance.getEntriesByName('onshi:staff:logged-out').length > 0);
     // The edge forgot the session: the token is refused although it has not expired, from its own console too.
     assert.deepEqual(await callFromStaffConsole(page, path, authorization), { status: 401, error: 'session_invalid' });
+    await context.close();
+  });
+
+  test('revoking the staff console ends its session at once and brings back the enrolment screen', async () => {
+    const { page, context } = await openStaff();
+    const listed = await page.waitForRequest((request) => request.url().endsWith('/api/v1/staff/checkins'));
+    const deviceId = (await listed.allHeaders())['x-onshi-device-id'];
+    await env.stack.revokeDevice(deviceId);
+    // The next refresh of the list is refused for the device, and the console says why, ready for a new code.
+    await page.waitForSelector('main[data-screen="staff-enrol"] #enrol-error');
+    assert.equal(await page.textContent('#enrol-error'), 'この端末の登録が取り消されました。新しい登録コードで登録してください。');
+    // A reload does not bring the revoked identity back.
+    await page.reload();
+    await page.waitForSelector('main[data-screen="staff-enrol"]');
     await context.close();
   });
 
