@@ -1,9 +1,9 @@
 // End to end: the staff console at /staff in headless Chromium, next to a patient kiosk with the virtual card; the
 // real edge in workerd and the real origin on SQLite. On a browser enrolled as the facility's staff console (its
-// token works nowhere else, and revoking the console ends it), staff log in with a one-time code, see a patient's check-in
-// appear with the prescription format chosen at the kiosk, run the number-based check (a wrong check digit never
-// leaves the page; the 特定疾病 list is shown in words), and approve a visual check (目視) that the kiosk asked for
-// without a PIN.
+// token works nowhere else, and revoking the console ends it), staff log in with a one-time code, see a patient's
+// check-in appear with the prescription format chosen at the kiosk, run the number-based check (a wrong check digit
+// never leaves the page; the 特定疾病 list is shown in words), and approve a visual check (目視) that the kiosk asked
+// for without a PIN.
 
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
