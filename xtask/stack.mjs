@@ -11,6 +11,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { LogLines } from './log-lines.mjs';
 import { originSignatureHeaders } from './origin-signature.mjs';
+import { enrolWithCode, signedCall } from './device-proof.mjs';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const DEMO_CARDS = JSON.parse(readFileSync(join(ROOT, 'shared/vcard/data/demo-cards.json'), 'utf8'));
@@ -202,6 +203,32 @@ export async function startStack({ port = 0, database, originUrlOverride, edgeEn
     });
   /** A one-time staff console login code for a 医療機関コード. */
   const issueStaffCode = (facilityCode = DEMO_FACILITY_CODE) => issueAdminCode('/api/v1/admin/staff-codes', facilityCode);
+  /** A one-time code that enrols a browser as a staff console of a 医療機関コード (the first screen of `/staff`). */
+  const issueStaffConsoleCode = (facilityCode = DEMO_FACILITY_CODE) =>
+    issueEnrolmentCode(facilityCode, { role: 'staff_console' });
+  /**
+   * A staff console enrolled from Node as the browser enrols one (a non-extractable WebCrypto key), for tests and
+   * benches that make staff calls outside a browser: `call(path, { body, token, method })` sends one request with
+   * its proof, `login()` opens a staff session on it with a fresh staff code.
+   */
+  async function enrolStaffConsole(facilityCode = DEMO_FACILITY_CODE) {
+    const device = await enrolWithCode(edge.url, await issueStaffConsoleCode(facilityCode), 'staff_console');
+    const call = (path, options) => signedCall(edge.url, device, path, options);
+    return {
+      device,
+      call,
+      /** Logs staff in with a fresh staff code: `{ token, call(path, { body, method }) }`, the token on every call. */
+      async login() {
+        const response = await call('/api/v1/staff/login', { body: { code: await issueStaffCode(facilityCode) } });
+        const body = await response.json();
+        if (response.status !== 200) throw new Error(`staff login refused: ${response.status} ${JSON.stringify(body)}`);
+        const token = body.staff_token;
+        return { token, call: (path, options = {}) => call(path, { ...options, token }) };
+      },
+    };
+  }
+  /** A staff session of a 医療機関コード on a staff console enrolled for it from Node ([`enrolStaffConsole`]). */
+  const openStaffSession = async (facilityCode = DEMO_FACILITY_CODE) => (await enrolStaffConsole(facilityCode)).login();
   /** Revokes an enrolled kiosk device through the edge's admin route, as its facility's admin would. */
   async function revokeDevice(deviceId) {
     const path = `/api/v1/admin/devices/${encodeURIComponent(deviceId)}/revoke`;
@@ -310,6 +337,9 @@ export async function startStack({ port = 0, database, originUrlOverride, edgeEn
     logs: logs.lines,
     issueEnrolmentCode,
     issueStaffCode,
+    issueStaffConsoleCode,
+    enrolStaffConsole,
+    openStaffSession,
     revokeDevice,
     waitForLog: (predicate, failAfterMs) => logs.waitFor(predicate, failAfterMs),
     stopOrigin: () => stopProcess(origin.child),
@@ -353,7 +383,9 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   const enrolmentCode = await stack.issueEnrolmentCode(undefined, { label: '受付1', location: '1階 受付前' });
   console.log(`Enrol the kiosk 「受付1」 with this one-time code: ${enrolmentCode}`);
   console.log(`Registration point (健康保険証利用登録, and its 解除): ${stack.url}/?mode=register`);
-  console.log(`Staff console: ${stack.url}/staff  — one-time staff login code: ${await stack.issueStaffCode()}\n`);
+  // The staff console, too, is a device of the facility: a fresh browser profile enrols it once with its own code.
+  console.log(`Staff console: ${stack.url}/staff  — enrol the PC with: ${await stack.issueStaffConsoleCode()}`);
+  console.log(`  then log in with this one-time staff login code: ${await stack.issueStaffCode()}\n`);
   console.log('A consent given under the answer can be withdrawn there (「同意を撤回する」) or from the patient\'s row in');
   console.log('the staff console (「同意の撤回」); the registration point cancels a card\'s registration (「保険証利用登録を解除する」).');
   console.log('Open it in Chromium, press 「仮想カードリーダーで試す（デモ）」 and use one of these virtual cards:\n');

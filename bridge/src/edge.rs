@@ -90,7 +90,7 @@ impl EdgeClient {
 
     /// Enrols: sends the one-time `code` and the public key, and reads the device id and facility.
     pub fn enrol(&self, code: &str, public_key_spki: Vec<u8>) -> Result<EnrolResponse, BridgeError> {
-        let request = EnrolRequest { code: code.to_owned(), public_key: public_key_spki.into() };
+        let request = EnrolRequest { code: code.to_owned(), public_key: public_key_spki.into(), role: None };
         let body = serde_json::to_vec(&request).map_err(|e| BridgeError::Edge(format!("enrolment request: {e}")))?;
         let (status, text) = self
             .post(ENROL_PATH, &body, &[])

@@ -13,6 +13,7 @@ import { fileURLToPath } from "node:url";
 import { Miniflare } from "miniflare";
 import { edgeMiniflareOptions } from "../run-local.mjs";
 import { ANSWER_SIGNATURE_HEADER, answerSignature, originSignature } from "../../xtask/origin-signature.mjs";
+import { enrolWithCode } from "../../xtask/device-proof.mjs";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const EDGE = resolve(HERE, "..");
@@ -243,14 +244,8 @@ export async function closedPortUrl() {
   return `http://127.0.0.1:${port}`;
 }
 
-/**
- * The device proof message of onshi-proto `api::device_proof_message`:
- * "onshi-device-proof-v2\n" METHOD "\n" PATH "\n" TIMESTAMP "\n" NONCE "\n" hex(SHA-256(body)).
- */
-export function deviceProofMessage(method, path, timestamp, nonce, body) {
-  const bodyHash = createHash("sha256").update(body).digest("hex");
-  return Buffer.from(["onshi-device-proof-v2", method, path, timestamp, nonce, bodyHash].join("\n"), "utf8");
-}
+// The device proof is written once, beside the origin signature, for every Node caller of the edge.
+export { deviceProofMessage, deviceWithKey } from "../../xtask/device-proof.mjs";
 
 /**
  * Issues a one-time enrolment code through the admin API, for a kiosk that stands where staff see the patient
@@ -273,41 +268,14 @@ export async function issueEnrolmentCode(
 }
 
 /**
- * Enrols a device as the kiosk does: a non-extractable ECDSA P-256 key made with WebCrypto, its SPKI public key
- * registered with a one-time code. Returns `{ id, facilityCode, headers(method, path, body, timestamp?, nonce?) }`, where
+ * Enrols a device as the kiosk does (or, with `role`, as the app of that role does, e.g. "staff_console"): a
+ * non-extractable ECDSA P-256 key made with WebCrypto, its SPKI public key registered with a one-time code. Returns `{ id, facilityCode, headers(method, path, body, timestamp?, nonce?) }`, where
  * `headers` gives the device proof headers for one request.
  */
-export async function enrolDevice(edgeUrl, { code, facilityCode = FACILITY_CODE } = {}) {
-  const keys = await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, false, ["sign", "verify"]);
-  const spki = Buffer.from(await crypto.subtle.exportKey("spki", keys.publicKey));
-  const enrolmentCode = code ?? (await issueEnrolmentCode(edgeUrl, facilityCode));
-  const response = await fetch(`${edgeUrl}/api/v1/devices/enrol`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ code: enrolmentCode, public_key: spki.toString("base64") }),
-  });
-  const body = await response.json();
-  if (response.status !== 200) throw new Error(`enrolment refused: ${response.status} ${JSON.stringify(body)}`);
-  return deviceWithKey(body.device_id, body.facility_code, keys.privateKey);
-}
-
-/** A device identity that signs with `privateKey` (a WebCrypto ECDSA P-256 key). */
-export function deviceWithKey(id, facilityCode, privateKey) {
-  return {
-    id,
-    facilityCode,
-    privateKey,
-    async headers(method, path, body = "", timestamp = Math.floor(Date.now() / 1000), nonce = crypto.randomUUID()) {
-      const message = deviceProofMessage(method, path, String(timestamp), nonce, body);
-      const signature = await crypto.subtle.sign({ name: "ECDSA", hash: "SHA-256" }, privateKey, message);
-      return {
-        "x-onshi-device-id": id,
-        "x-onshi-device-time": String(timestamp),
-        "x-onshi-device-nonce": nonce,
-        "x-onshi-device-signature": Buffer.from(signature).toString("base64url"),
-      };
-    },
-  };
+export async function enrolDevice(edgeUrl, { code, facilityCode = FACILITY_CODE, role } = {}) {
+  // A device of another role than a kiosk stands nowhere a patient is, so its code is never staffed.
+  const terms = role === undefined ? {} : { role, staffed: false };
+  return enrolWithCode(edgeUrl, code ?? (await issueEnrolmentCode(edgeUrl, facilityCode, ADMIN_TOKEN, terms)), role);
 }
 
 /** Starts the built worker in workerd; returns `{ url, mf, dispose }` (`mf` reaches the Durable Objects). */

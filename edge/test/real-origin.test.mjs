@@ -9,6 +9,7 @@ import {
   ADMIN_TOKEN,
   ORIGIN_ADMIN_TOKEN,
   enrolDevice,
+  issueEnrolmentCode,
   realExpiredCard,
   startDelayingRelay,
   startEdge,
@@ -33,6 +34,21 @@ async function call(target, path, { body, headers = {}, device: signer = device,
   const text = await response.text();
   // A 204 answer has nothing to say.
   return { status: response.status, body: text === "" ? null : JSON.parse(text) };
+}
+
+/**
+ * A staff session of `facilityCode` as its console holds one: a staff console enrolled with a code of its role, and
+ * the token it logged in with; every staff call goes out with that console's proof (`console`) and the token
+ * (`headers`).
+ */
+async function staffSession(facilityCode) {
+  const signer = await enrolDevice(edge.url, { facilityCode, role: "staff_console" });
+  const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
+  const code = await call(edge, "/api/v1/admin/staff-codes", { device: null, headers: admin, body: { facility_code: facilityCode } });
+  assert.equal(code.status, 200, JSON.stringify(code.body));
+  const login = await call(edge, "/api/v1/staff/login", { device: signer, body: { code: code.body.code } });
+  assert.equal(login.status, 200, JSON.stringify(login.body));
+  return { console: signer, headers: { authorization: `Bearer ${login.body.staff_token}` } };
 }
 
 function expectError(result, status, code) {
@@ -92,18 +108,9 @@ describe("against the real origin", () => {
   });
 
   test("a visual check approved by staff is recorded as 目視, and its session cannot add a PIN check-in", async () => {
-    const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
-    const code = await call(edge, "/api/v1/admin/staff-codes", {
-      device: null,
-      headers: admin,
-      body: { facility_code: device.facilityCode },
-    });
-    assert.equal(code.status, 200, JSON.stringify(code.body));
-    const login = await call(edge, "/api/v1/staff/login", { device: null, body: { code: code.body.code } });
-    assert.equal(login.status, 200, JSON.stringify(login.body));
-    const staff = { authorization: `Bearer ${login.body.staff_token}` };
+    const staff = await staffSession(device.facilityCode);
     const checkIns = async () => {
-      const list = await call(edge, "/api/v1/staff/checkins", { device: null, method: "GET", headers: staff });
+      const list = await call(edge, "/api/v1/staff/checkins", { device: staff.console, method: "GET", headers: staff.headers });
       assert.equal(list.status, 200, JSON.stringify(list.body));
       return list.body.checkins.filter((checkIn) => checkIn.device_id === device.id);
     };
@@ -113,8 +120,8 @@ describe("against the real origin", () => {
     const ticket = await call(edge, "/api/v1/visual-check", { body: { certificate: card.certificate.toString("base64") } });
     assert.equal(ticket.status, 200, JSON.stringify(ticket.body));
     const decision = await call(edge, "/api/v1/staff/visual-checks/decision", {
-      device: null,
-      headers: staff,
+      device: staff.console,
+      headers: staff.headers,
       body: { request_id: ticket.body.request_id, approve: true },
     });
     assert.equal(decision.status, 200, JSON.stringify(decision.body));
@@ -137,24 +144,15 @@ describe("against the real origin", () => {
   });
 
   test("staff read a consented patient's medication and checkups through the edge; without consent, elsewhere or from a kiosk they cannot", async () => {
-    const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
-    const staffOf = async (facilityCode) => {
-      const code = await call(edge, "/api/v1/admin/staff-codes", { device: null, headers: admin, body: { facility_code: facilityCode } });
-      assert.equal(code.status, 200, JSON.stringify(code.body));
-      const login = await call(edge, "/api/v1/staff/login", { device: null, body: { code: code.body.code } });
-      assert.equal(login.status, 200, JSON.stringify(login.body));
-      return { authorization: `Bearer ${login.body.staff_token}` };
-    };
-    const staff = await staffOf(device.facilityCode);
-    const read = (headers, body, signer = null) =>
-      call(edge, "/api/v1/staff/medical-records", { device: signer, headers, body });
+    const staff = await staffSession(device.facilityCode);
+    const read = (who, body) => call(edge, "/api/v1/staff/medical-records", { device: who.console, headers: who.headers, body });
 
     // The patient checks in with card 00 (the seeded patient with a history) and has not consented yet.
     const session = await openSession(testCard(0));
     assert.equal(session.status, 200, JSON.stringify(session.body));
     const card = { authorization: `Bearer ${session.body.session_token}` };
     assert.equal((await call(edge, "/api/v1/qualification", { body: {}, headers: card })).status, 200);
-    const list = await call(edge, "/api/v1/staff/checkins", { device: null, method: "GET", headers: staff });
+    const list = await call(edge, "/api/v1/staff/checkins", { device: staff.console, method: "GET", headers: staff.headers });
     const row = list.body.checkins.find((checkIn) => checkIn.device_id === device.id && checkIn.method === "pin");
     assert.ok(row, JSON.stringify(list.body));
     const medication = { checkin_id: row.id, kind: "medication" };
@@ -163,7 +161,7 @@ describe("against the real origin", () => {
     // The patient consents to 薬剤 and 健診 at the kiosk; the same read now answers, page by page.
     const consent = await call(edge, "/api/v1/consent", { body: { kinds: ["medication", "health_checkup"] }, headers: card });
     assert.equal(consent.status, 200, JSON.stringify(consent.body));
-    const relisted = await call(edge, "/api/v1/staff/checkins", { device: null, method: "GET", headers: staff });
+    const relisted = await call(edge, "/api/v1/staff/checkins", { device: staff.console, method: "GET", headers: staff.headers });
     const consented = relisted.body.checkins.find((checkIn) => checkIn.id === row.id);
     assert.deepEqual(consented.consents, ["medication", "health_checkup"]);
     const first = await read(staff, medication);
@@ -183,10 +181,13 @@ describe("against the real origin", () => {
     // 手術 was not consented to.
     expectError(await read(staff, { checkin_id: row.id, kind: "operation" }), 403, "consent_required");
 
-    // Staff of another facility, holding this check-in's id, learn nothing; a kiosk cannot read at all.
-    expectError(await read(await staffOf("1312345679"), medication), 404, "not_found");
-    expectError(await read({}, medication, device), 401, "session_invalid");
-    expectError(await read(card, medication, device), 401, "session_invalid");
+    // Staff of another facility, holding this check-in's id, learn nothing; a kiosk cannot read at all, with its
+    // card session or with the staff token itself; nor can the token alone, without its console's proof.
+    expectError(await read(await staffSession("1312345679"), medication), 404, "not_found");
+    expectError(await read({ console: device, headers: {} }, medication), 403, "forbidden");
+    expectError(await read({ console: device, headers: card }, medication), 403, "forbidden");
+    expectError(await read({ console: device, headers: staff.headers }, medication), 403, "forbidden");
+    expectError(await read({ console: null, headers: staff.headers }, medication), 401, "unauthorized");
   });
 
   test("the facility's bridge hands a national-reader result to staff's list and reports a stalled 連携アプリ to them", async () => {
@@ -198,15 +199,8 @@ describe("against the real origin", () => {
     });
     assert.equal(code.status, 200, JSON.stringify(code.body));
     const bridge = await enrolDevice(edge.url, { code: code.body.code, facilityCode: device.facilityCode });
-    const staffCode = await call(edge, "/api/v1/admin/staff-codes", {
-      device: null,
-      headers: admin,
-      body: { facility_code: device.facilityCode },
-    });
-    const login = await call(edge, "/api/v1/staff/login", { device: null, body: { code: staffCode.body.code } });
-    assert.equal(login.status, 200, JSON.stringify(login.body));
-    const staff = { authorization: `Bearer ${login.body.staff_token}` };
-    const asStaff = (path) => call(edge, path, { device: null, method: "GET", headers: staff });
+    const staff = await staffSession(device.facilityCode);
+    const asStaff = (path) => call(edge, path, { device: staff.console, method: "GET", headers: staff.headers });
 
     const result = {
       file_name: `OQSsiquc01res_face_${Date.now()}.xml`,
@@ -268,6 +262,35 @@ describe("against the real origin", () => {
       headers: { authorization: `Bearer ${doomedSession.body.session_token}` },
     });
     expectError(afterRevoke, 401, "device_not_enrolled");
+  });
+
+  test("a staff token serves only the staff console it was opened on, and ends with that console's revocation", async () => {
+    const staff = await staffSession(device.facilityCode);
+    const path = "/api/v1/staff/checkins";
+    const list = (signer, headers = staff.headers) => call(edge, path, { device: signer, method: "GET", headers });
+    assert.equal((await list(staff.console)).status, 200);
+    // Copied to another enrolled staff console of the facility, to the facility's kiosk, or sent bare.
+    const second = await enrolDevice(edge.url, { facilityCode: device.facilityCode, role: "staff_console" });
+    expectError(await list(second), 401, "session_invalid");
+    expectError(await list(device), 403, "forbidden");
+    expectError(await list(null), 401, "unauthorized");
+    // A recorded request sent again, its proof and all: the nonce is spent.
+    const headers = { ...(await staff.console.headers("GET", path, "")), ...staff.headers };
+    assert.equal((await fetch(`${edge.url}${path}`, { headers })).status, 200);
+    const replayed = await fetch(`${edge.url}${path}`, { headers });
+    assert.deepEqual([replayed.status, (await replayed.json()).error], [401, "unauthorized"]);
+    // A kiosk's enrolment code does not make a staff console, nor a staff console's code a kiosk.
+    const kioskCode = await issueEnrolmentCode(edge.url, device.facilityCode);
+    await assert.rejects(enrolDevice(edge.url, { code: kioskCode, role: "staff_console" }), /enrolment refused: 401/);
+    const consoleCode = await issueEnrolmentCode(edge.url, device.facilityCode, ADMIN_TOKEN, { staffed: false, role: "staff_console" });
+    await assert.rejects(enrolDevice(edge.url, { code: consoleCode, role: "kiosk" }), /enrolment refused: 401/);
+    // The admin revokes the console: its session ends at once, though its token has not expired.
+    const revoke = await call(edge, `/api/v1/admin/devices/${staff.console.id}/revoke`, {
+      device: null,
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
+    assert.equal(revoke.status, 200, JSON.stringify(revoke.body));
+    expectError(await list(staff.console), 401, "device_not_enrolled");
   });
 
   test("unknown devices are told to enrol again and calls without a device proof are unauthorized", async () => {

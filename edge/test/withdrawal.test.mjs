@@ -72,16 +72,21 @@ async function pinSession(index, signer = device) {
   return { authorization: `Bearer ${session.body.session_token}` };
 }
 
+/**
+ * A staff session of `facilityCode` on a staff console enrolled for it: `{ signer, headers }`, the console's proof
+ * and the token, which every staff call carries together.
+ */
 async function staffOf(facilityCode) {
+  const signer = await enrolDevice(edge.url, { facilityCode, role: "staff_console" });
   const code = await call("/api/v1/admin/staff-codes", {
     signer: null,
     headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
     body: { facility_code: facilityCode },
   });
   assert.equal(code.status, 200, JSON.stringify(code.body));
-  const login = await call("/api/v1/staff/login", { signer: null, body: { code: code.body.code } });
+  const login = await call("/api/v1/staff/login", { signer, body: { code: code.body.code } });
   assert.equal(login.status, 200, JSON.stringify(login.body));
-  return { authorization: `Bearer ${login.body.staff_token}` };
+  return { signer, headers: { authorization: `Bearer ${login.body.staff_token}` } };
 }
 
 before(async () => {
@@ -126,27 +131,27 @@ describe("what a patient takes back, through workerd and the real origin", () =>
     assert.equal((await medicationRead(1)).status, 200);
 
     const staff = await staffOf(device.facilityCode);
-    const list = await call("/api/v1/staff/checkins", { signer: null, method: "GET", headers: staff });
+    const list = await call("/api/v1/staff/checkins", { signer: staff.signer, method: "GET", headers: staff.headers });
     const row = list.body.checkins.find((checkIn) => checkIn.device_id === device.id && checkIn.name);
     assert.ok(row, JSON.stringify(list.body));
     assert.equal(row.consent_withdrawn_at, undefined);
 
     const stranger = await staffOf(OTHER_FACILITY);
-    const foreign = await call("/api/v1/staff/consent/withdraw", { signer: null, headers: stranger, body: { checkin_id: row.id } });
+    const foreign = await call("/api/v1/staff/consent/withdraw", { signer: stranger.signer, headers: stranger.headers, body: { checkin_id: row.id } });
     assert.deepEqual([foreign.status, foreign.body.error], [404, "not_found"]);
     assert.equal((await medicationRead(1)).status, 200, "another facility's staff changed nothing");
     const smuggled = await call("/api/v1/staff/consent/withdraw", {
-      signer: null,
-      headers: stranger,
+      signer: stranger.signer,
+      headers: stranger.headers,
       body: { checkin_id: row.id, facility_code: device.facilityCode },
     });
     assert.deepEqual([smuggled.status, smuggled.body.error], [400, "bad_request"]);
 
-    const withdrawn = await call("/api/v1/staff/consent/withdraw", { signer: null, headers: staff, body: { checkin_id: row.id } });
+    const withdrawn = await call("/api/v1/staff/consent/withdraw", { signer: staff.signer, headers: staff.headers, body: { checkin_id: row.id } });
     assert.equal(withdrawn.status, 200, JSON.stringify(withdrawn.body));
     const refused = await medicationRead(1);
     assert.deepEqual([refused.status, refused.body.error], [403, "consent_required"]);
-    const listed = await call("/api/v1/staff/checkins", { signer: null, method: "GET", headers: staff });
+    const listed = await call("/api/v1/staff/checkins", { signer: staff.signer, method: "GET", headers: staff.headers });
     assert.equal(listed.body.checkins.find((checkIn) => checkIn.id === row.id).consent_withdrawn_at, withdrawn.body.withdrawn_at);
   });
 

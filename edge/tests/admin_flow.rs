@@ -77,8 +77,16 @@ fn a_facility_admin_issues_codes_for_its_own_facility_and_is_forbidden_any_other
     assert_eq!(enrolled.facility_code.as_str(), FACILITY);
     let staff_code =
         block_on(api.issue_staff_code(&admin_request(STAFF_CODES, &facility_body(FACILITY), Some(&admin)))).unwrap();
-    let login = serde_json::json!({ "code": staff_code.code }).to_string();
-    block_on(api.staff_login(&admin_request("/api/v1/staff/login", login.as_bytes(), None))).unwrap();
+    // The staff console it logs in on is enrolled with a code of its own, of the staff console's role.
+    let console_body = serde_json::json!({ "facility_code": FACILITY, "role": "staff_console" }).to_string();
+    let console_code =
+        block_on(api.issue_enrolment_code(&admin_request(ENROLMENT_CODES, console_body.as_bytes(), Some(&admin))))
+            .unwrap();
+    let console_key = p256::ecdsa::SigningKey::from_slice(&[12; 32]).unwrap();
+    let console_enrolment = enrol_request(&console_code.code, &console_key);
+    let console = block_on(api.enrol(&admin_request("/api/v1/devices/enrol", &console_enrolment, None))).unwrap();
+    let console = Kiosk { device_id: console.device_id, key: console_key };
+    staff_login_on(&api, &console, &staff_code.code).unwrap();
 
     // Another facility: refused as forbidden, and nothing is stored for it.
     let codes_before = ports.codes.borrow().len();
@@ -110,12 +118,12 @@ fn a_facility_admin_issues_codes_for_its_own_facility_and_is_forbidden_any_other
     let facility_actor = Some(format!("facility-admin:{FACILITY}:事務長 佐藤"));
     assert_eq!(by("facility_admin_issued", "ok"), vec![Some("operator:ops-tanaka".to_owned())]);
     assert_eq!(by("facility_admin_issued", "forbidden"), vec![facility_actor.clone(); 2]);
-    assert_eq!(by("enrolment_code_issued", "ok"), vec![facility_actor.clone()]);
+    assert_eq!(by("enrolment_code_issued", "ok"), vec![facility_actor.clone(); 2]);
     assert_eq!(by("enrolment_code_issued", "forbidden"), vec![facility_actor.clone()]);
     assert_eq!(by("staff_code_issued", "ok"), vec![facility_actor.clone()]);
     assert_eq!(by("staff_code_issued", "forbidden"), vec![facility_actor]);
-    // The kiosk's own calls name no admin.
-    assert_eq!(by("enrol", "ok"), vec![None]);
+    // The devices' own calls name no admin.
+    assert_eq!(by("enrol", "ok"), vec![None; 2]);
 }
 
 #[test]
@@ -174,10 +182,8 @@ fn only_a_live_credential_of_this_edge_opens_the_admin_routes() {
     assert_eq!(issue_at(&bearer(&issued.token), issued.expires_at), Err(EdgeError::AdminUnauthorized));
 
     // A staff session token of the same facility is not an admin credential.
-    let staff_code = block_on(api.issue_staff_code(&admin_request(STAFF_CODES, &body, Some(&bearer(ADMIN_TOKEN)))));
-    let login = serde_json::json!({ "code": staff_code.unwrap().code }).to_string();
-    let staff = block_on(api.staff_login(&admin_request("/api/v1/staff/login", login.as_bytes(), None))).unwrap();
-    assert_eq!(issue_at(&bearer(&staff.staff_token), NOW), Err(EdgeError::AdminUnauthorized));
+    let staff = staff_desk(&api, FACILITY, 13);
+    assert_eq!(issue_at(&staff.bearer, NOW), Err(EdgeError::AdminUnauthorized));
 
     // A credential another edge (another SESSION_KEY) issued is refused here.
     let elsewhere = config_with(&[("SESSION_KEY", "another-session-key-for-edge-tests-0123")]);

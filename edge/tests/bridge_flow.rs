@@ -115,25 +115,12 @@ fn a_malformed_result_is_refused_before_the_origin_and_a_bridge_cannot_be_staffe
     assert_eq!(block_on(api.issue_enrolment_code(&request)).unwrap_err(), EdgeError::BadRequest);
 }
 
-/// A staff session of `facility`, as its console opens one: the bearer header value.
-fn staff_bearer<P: onshi_edge::api::EdgePorts>(api: &EdgeApi<'_, P>, facility: &str) -> String {
-    let authorization = format!("Bearer {ADMIN_TOKEN}");
-    let body = format!(r#"{{"facility_code":"{facility}"}}"#);
-    let request = admin_request("/api/v1/admin/staff-codes", body.as_bytes(), Some(&authorization));
-    let code = block_on(api.issue_staff_code(&request)).unwrap().code;
-    let login = serde_json::json!({ "code": code }).to_string();
-    let session = block_on(api.staff_login(&admin_request("/api/v1/staff/login", login.as_bytes(), None))).unwrap();
-    format!("Bearer {}", session.staff_token)
-}
-
 fn bridge_status<P: onshi_edge::api::EdgePorts>(
     api: &EdgeApi<'_, P>,
-    bearer: &str,
+    staff: &StaffDesk,
     now: i64,
 ) -> onshi_proto::bridge_health::BridgeStatus {
-    let mut request = request("GET", STAFF_BRIDGE_PATH, b"", Some(bearer));
-    request.now_unix = now;
-    block_on(api.staff_bridge_status(&request)).unwrap()
+    block_on(api.staff_bridge_status(&staff.request("GET", STAFF_BRIDGE_PATH, b"", now))).unwrap()
 }
 
 #[test]
@@ -141,7 +128,7 @@ fn staff_see_a_stalled_link_app_and_a_silent_bridge_of_their_own_facility_only()
     let config = config_with(&[]);
     let ports = FakePorts::new(origin());
     let api = EdgeApi::new(&config, &ports);
-    let staff = staff_bearer(&api, FACILITY);
+    let staff = staff_desk(&api, FACILITY, 41);
     // A facility without a bridge has nothing to be told.
     assert_eq!(bridge_status(&api, &staff, NOW), BridgeStatus::default());
 
@@ -161,7 +148,7 @@ fn staff_see_a_stalled_link_app_and_a_silent_bridge_of_their_own_facility_only()
     assert_eq!(bridge_status(&api, &staff, later).alerts, vec![BridgeAlert::BridgeSilent]);
 
     // Another facility's staff are told nothing of it; a kiosk cannot report a bridge's health.
-    let other_staff = staff_bearer(&api, "1312345679");
+    let other_staff = staff_desk(&api, "1312345679", 42);
     assert_eq!(bridge_status(&api, &other_staff, NOW + 30), BridgeStatus::default());
     let kiosk = enrolled_kiosk(&api, 3);
     let refused = block_on(api.report_bridge_health(&kiosk.request(BRIDGE_HEALTH_PATH, stalled.as_bytes(), NOW)));
@@ -170,5 +157,8 @@ fn staff_see_a_stalled_link_app_and_a_silent_bridge_of_their_own_facility_only()
     let refused = block_on(api.report_bridge_health(&bridge.request(BRIDGE_HEALTH_PATH, unknown_field, NOW + 40)));
     assert_eq!(refused.unwrap_err(), EdgeError::BadRequest);
     let unauthenticated = request("GET", STAFF_BRIDGE_PATH, b"", None);
-    assert_eq!(block_on(api.staff_bridge_status(&unauthenticated)).unwrap_err().code(), ErrorCode::SessionInvalid);
+    assert_eq!(block_on(api.staff_bridge_status(&unauthenticated)).unwrap_err().code(), ErrorCode::Unauthorized);
+    let mut without_token = staff.request("GET", STAFF_BRIDGE_PATH, b"", NOW + 40);
+    without_token.authorization = None;
+    assert_eq!(block_on(api.staff_bridge_status(&without_token)).unwrap_err().code(), ErrorCode::SessionInvalid);
 }

@@ -42,29 +42,13 @@ fn consenting_origin() -> OriginScript {
     })
 }
 
-fn staff_bearer<P: EdgePorts>(api: &EdgeApi<'_, P>, facility: &str) -> String {
-    let authorization = format!("Bearer {ADMIN_TOKEN}");
-    let body = format!(r#"{{"facility_code":"{facility}"}}"#);
-    let code = block_on(api.issue_staff_code(&request(
-        "POST",
-        "/api/v1/admin/staff-codes",
-        body.as_bytes(),
-        Some(&authorization),
-    )))
-    .unwrap()
-    .code;
-    let login = serde_json::to_vec(&serde_json::json!({ "code": code })).unwrap();
-    let session = block_on(api.staff_login(&request("POST", "/api/v1/staff/login", &login, None))).unwrap();
-    format!("Bearer {}", session.staff_token)
-}
-
 fn ask<P: EdgePorts>(
     api: &EdgeApi<'_, P>,
-    bearer: &str,
+    staff: &StaffDesk,
     body: &serde_json::Value,
 ) -> Result<MedicalRecordPage, EdgeError> {
     let body = serde_json::to_vec(body).unwrap();
-    block_on(api.staff_medical_records(&request("POST", STAFF_MEDICAL_RECORDS_PATH, &body, Some(bearer))))
+    block_on(api.staff_medical_records(&staff.request("POST", STAFF_MEDICAL_RECORDS_PATH, &body, NOW)))
 }
 
 #[test]
@@ -72,7 +56,7 @@ fn staff_read_for_their_own_facility_and_a_missing_consent_comes_back_typed() {
     let config = config_with(&[]);
     let ports = FakePorts::new(consenting_origin());
     let api = EdgeApi::new(&config, &ports);
-    let bearer = staff_bearer(&api, FACILITY);
+    let bearer = staff_desk(&api, FACILITY, 51);
     let medication = serde_json::json!({ "checkin_id": CONSENTED, "kind": "medication", "page": 2 });
     let page = ask(&api, &bearer, &medication).unwrap();
     assert_eq!(page.page, 2);
@@ -110,7 +94,7 @@ fn staff_of_another_facility_ask_for_their_own_facility_and_are_refused() {
     let config = config_with(&[]);
     let ports = FakePorts::new(consenting_origin());
     let api = EdgeApi::new(&config, &ports);
-    let bearer = staff_bearer(&api, OTHER_FACILITY);
+    let bearer = staff_desk(&api, OTHER_FACILITY, 52);
     let medication = serde_json::json!({ "checkin_id": CONSENTED, "kind": "medication" });
     assert_eq!(ask(&api, &bearer, &medication).unwrap_err(), EdgeError::OriginRefused(ErrorCode::NotFound));
     let sent: MedicalRecordQuery = serde_json::from_slice(&ports.sent_to(MEDICAL_RECORDS_PATH)[0]).unwrap();
@@ -125,9 +109,10 @@ fn a_kiosk_cannot_read_medical_information_with_its_proof_or_another_token() {
     let kiosk = enrolled_kiosk(&api, 7);
     let body = serde_json::to_vec(&serde_json::json!({ "checkin_id": CONSENTED, "kind": "medication" })).unwrap();
     let proven = kiosk.request(STAFF_MEDICAL_RECORDS_PATH, &body, NOW);
-    assert_eq!(block_on(api.staff_medical_records(&proven)).unwrap_err().code().as_str(), "session_invalid");
-    // A token of another kind (here the operator's) is no staff session either.
-    let mut with_bearer = kiosk.request(STAFF_MEDICAL_RECORDS_PATH, &body, NOW);
+    assert_eq!(block_on(api.staff_medical_records(&proven)).unwrap_err().code().as_str(), "forbidden");
+    // A token of another kind (here the operator's) is no staff session either, even from a staff console.
+    let console = enrolled_staff_console(&api, FACILITY, 53);
+    let mut with_bearer = console.request(STAFF_MEDICAL_RECORDS_PATH, &body, NOW);
     let admin = format!("Bearer {ADMIN_TOKEN}");
     with_bearer.authorization = Some(&admin);
     assert_eq!(block_on(api.staff_medical_records(&with_bearer)).unwrap_err().code().as_str(), "session_invalid");

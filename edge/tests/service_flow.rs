@@ -193,9 +193,12 @@ fn an_enrolment_code_works_once_and_only_for_a_valid_key() {
     assert_eq!(code.len(), 14, "three groups of four, e.g. K7QM-4XRD-9TWP: {code}");
 
     // A broken key is refused before the code is redeemed, so the code survives the mistake.
-    let broken =
-        serde_json::to_vec(&EnrolRequest { code: code.clone(), public_key: Base64Bytes(b"not a key".to_vec()) })
-            .unwrap();
+    let broken = serde_json::to_vec(&EnrolRequest {
+        code: code.clone(),
+        public_key: Base64Bytes(b"not a key".to_vec()),
+        role: None,
+    })
+    .unwrap();
     let enrol = |body: &[u8]| block_on(api.enrol(&admin_request("/api/v1/devices/enrol", body, None)));
     assert_eq!(enrol(&broken), Err(EdgeError::BadRequest));
     let typed_sloppily = code.to_lowercase().replace('-', " ");
@@ -700,8 +703,9 @@ fn unauthenticated_guesses_are_throttled_per_client_and_forged_device_ids_reach_
     assert_eq!(guess("203.0.113.7", "2345-6789-ABCG"), Err(EdgeError::RateLimited("client")));
     assert_eq!(EdgeError::RateLimited("client").to_api_error().error, ErrorCode::RateLimited);
     // Staff login guesses from the same client share its budget; another client has its own.
+    let console = enrolled_staff_console(&api, FACILITY, 9);
     let login = |client: &'static str| {
-        let mut request = admin_request("/api/v1/staff/login", br#"{"code":"2345-6789-ABCH"}"#, None);
+        let mut request = console.request("/api/v1/staff/login", br#"{"code":"2345-6789-ABCH"}"#, NOW);
         request.client = Some(client);
         block_on(api.staff_login(&request)).map(|_| ())
     };

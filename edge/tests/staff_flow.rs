@@ -37,9 +37,8 @@ fn staff_code<P: EdgePorts>(api: &EdgeApi<'_, P>) -> String {
         .code
 }
 
-fn login<P: EdgePorts>(api: &EdgeApi<'_, P>, code: &str) -> Result<String, EdgeError> {
-    let body = serde_json::to_vec(&serde_json::json!({ "code": code })).unwrap();
-    block_on(api.staff_login(&request("POST", "/api/v1/staff/login", &body, None))).map(|s| s.staff_token)
+fn login<P: EdgePorts>(api: &EdgeApi<'_, P>, console: &Kiosk, code: &str) -> Result<String, EdgeError> {
+    staff_login_on(api, console, code).map(|session| session.staff_token)
 }
 
 /// An origin that answers every staff and visual-check route; `collect_approved` decides the collect answer.
@@ -82,15 +81,16 @@ fn a_staff_code_logs_in_once_and_the_token_names_the_facility_for_every_call() {
     let config = config();
     let ports = FakePorts::new(scripted_origin(false));
     let api = EdgeApi::new(&config, &ports);
+    let console = enrolled_staff_console(&api, FACILITY, 31);
     let code = staff_code(&api);
-    let token = login(&api, &code).unwrap();
+    let token = login(&api, &console, &code).unwrap();
     assert!(token.starts_with("staff."));
-    assert_eq!(login(&api, &code), Err(EdgeError::EnrolmentCodeInvalid("already used")));
-    assert!(matches!(login(&api, "AAAA-BBBB-CCCC"), Err(EdgeError::EnrolmentCodeInvalid(_))));
+    assert_eq!(login(&api, &console, &code), Err(EdgeError::EnrolmentCodeInvalid("already used")));
+    assert!(matches!(login(&api, &console, "AAAA-BBBB-CCCC"), Err(EdgeError::EnrolmentCodeInvalid(_))));
 
     // The listing asks the origin for the token's facility, whatever the caller might wish.
-    let bearer = format!("Bearer {token}");
-    let list = block_on(api.staff_checkins(&request("GET", "/api/v1/staff/checkins", b"", Some(&bearer)))).unwrap();
+    let staff = StaffDesk { console, bearer: format!("Bearer {token}") };
+    let list = block_on(api.staff_checkins(&staff.request("GET", "/api/v1/staff/checkins", b"", NOW))).unwrap();
     assert!(list.checkins.is_empty());
     let sent: CheckInListQuery = serde_json::from_slice(&ports.sent_to("/v1/staff/checkins")[0]).unwrap();
     assert_eq!(sent.facility_code.as_str(), FACILITY);
@@ -98,7 +98,9 @@ fn a_staff_code_logs_in_once_and_the_token_names_the_facility_for_every_call() {
 
     // Without a token, with a forged one, or with the admin token: refused before the origin is asked.
     for authorization in [None, Some("Bearer staff.e30.AAAA"), Some(format!("Bearer {ADMIN_TOKEN}").as_str())] {
-        let refused = block_on(api.staff_checkins(&request("GET", "/api/v1/staff/checkins", b"", authorization)));
+        let mut request = staff.request("GET", "/api/v1/staff/checkins", b"", NOW);
+        request.authorization = authorization;
+        let refused = block_on(api.staff_checkins(&request));
         assert_eq!(refused.unwrap_err().code().as_str(), "session_invalid");
     }
     assert_eq!(ports.sent_to("/v1/staff/checkins").len(), 1);
@@ -122,12 +124,17 @@ fn enrolment_codes_and_staff_codes_are_not_interchangeable() {
         &authorization,
     )))
     .unwrap();
-    assert!(matches!(login(&api, &enrolment.code), Err(EdgeError::EnrolmentCodeInvalid("unknown"))));
+    let console = enrolled_staff_console(&api, FACILITY, 31);
+    assert!(matches!(login(&api, &console, &enrolment.code), Err(EdgeError::EnrolmentCodeInvalid("unknown"))));
     let staff = staff_code(&api);
     let key = p256::ecdsa::SigningKey::from_slice(&[3; 32]).unwrap();
     let spki = key.verifying_key().to_public_key_der().unwrap();
-    let enrol =
-        serde_json::to_vec(&EnrolRequest { code: staff, public_key: Base64Bytes(spki.as_bytes().to_vec()) }).unwrap();
+    let enrol = serde_json::to_vec(&EnrolRequest {
+        code: staff,
+        public_key: Base64Bytes(spki.as_bytes().to_vec()),
+        role: None,
+    })
+    .unwrap();
     let refused = block_on(api.enrol(&request("POST", "/api/v1/devices/enrol", &enrol, None)));
     assert!(matches!(refused, Err(EdgeError::EnrolmentCodeInvalid("unknown"))));
     // Only the admin issues staff codes.
@@ -141,7 +148,7 @@ fn the_number_check_is_validated_with_the_check_digit_before_it_is_forwarded() {
     let config = config();
     let ports = FakePorts::new(scripted_origin(false));
     let api = EdgeApi::new(&config, &ports);
-    let bearer = format!("Bearer {}", login(&api, &staff_code(&api)).unwrap());
+    let bearer = staff_desk(&api, FACILITY, 31);
     let query = |insurer: &str| {
         serde_json::to_vec(&serde_json::json!({
             "insurer_number": insurer, "symbol": "2100", "number": "100", "branch": "00", "birth_date": "1980-02-17"
@@ -150,11 +157,11 @@ fn the_number_check_is_validated_with_the_check_digit_before_it_is_forwarded() {
     };
     let path = "/api/v1/staff/qualification/by-number";
     let bad = query("01130013");
-    let refused = block_on(api.staff_qualification_by_number(&request("POST", path, &bad, Some(&bearer))));
+    let refused = block_on(api.staff_qualification_by_number(&bearer.request("POST", path, &bad, NOW)));
     assert_eq!(refused, Err(EdgeError::BadRequest));
     assert!(ports.sent_to("/v1/qualification/by-number").is_empty());
     let good = query("01130012");
-    let answered = block_on(api.staff_qualification_by_number(&request("POST", path, &good, Some(&bearer)))).unwrap();
+    let answered = block_on(api.staff_qualification_by_number(&bearer.request("POST", path, &good, NOW))).unwrap();
     assert_eq!(answered.validity, Validity::Valid);
     let sent: NumberQualificationQuery =
         serde_json::from_slice(&ports.sent_to("/v1/qualification/by-number")[0]).unwrap();
@@ -164,34 +171,30 @@ fn the_number_check_is_validated_with_the_check_digit_before_it_is_forwarded() {
 
     // A decision is forwarded for the token's facility and names the staff session.
     let decision = br#"{"request_id":"abc123","approve":true}"#;
-    block_on(api.staff_visual_check_decision(&request(
+    block_on(api.staff_visual_check_decision(&bearer.request(
         "POST",
         "/api/v1/staff/visual-checks/decision",
         decision,
-        Some(&bearer),
+        NOW,
     )))
     .unwrap();
     let sent: VisualCheckDecision = serde_json::from_slice(&ports.sent_to("/v1/visual-checks/decide")[0]).unwrap();
     assert_eq!((sent.facility_code.as_str(), sent.approve), (FACILITY, true));
     let traversal = br#"{"request_id":"../x","approve":true}"#;
-    let refused = block_on(api.staff_visual_check_decision(&request(
+    let refused = block_on(api.staff_visual_check_decision(&bearer.request(
         "POST",
         "/api/v1/staff/visual-checks/decision",
         traversal,
-        Some(&bearer),
+        NOW,
     )));
     assert_eq!(refused, Err(EdgeError::BadRequest));
 
     // Opening a request is forwarded for the token's facility, naming the staff session; the name comes back to
     // the console only, and no open is forwarded without a staff token or with a path-like id.
     let open_path = "/api/v1/staff/visual-checks/open";
-    let opened = block_on(api.staff_visual_check_open(&request(
-        "POST",
-        open_path,
-        br#"{"request_id":"abc123"}"#,
-        Some(&bearer),
-    )))
-    .unwrap();
+    let opened =
+        block_on(api.staff_visual_check_open(&bearer.request("POST", open_path, br#"{"request_id":"abc123"}"#, NOW)))
+            .unwrap();
     assert_eq!(opened.name.as_deref(), Some("山田　太郎"));
     let sent: VisualCheckOpen = serde_json::from_slice(&ports.sent_to("/v1/visual-checks/open")[0]).unwrap();
     assert_eq!((sent.facility_code.as_str(), sent.request_id.as_str()), (FACILITY, "abc123"));
@@ -200,7 +203,7 @@ fn the_number_check_is_validated_with_the_check_digit_before_it_is_forwarded() {
         block_on(api.staff_visual_check_open(&request("POST", open_path, br#"{"request_id":"abc123"}"#, None)));
     assert!(anonymous.is_err(), "{anonymous:?}");
     let traversal =
-        block_on(api.staff_visual_check_open(&request("POST", open_path, br#"{"request_id":"../x"}"#, Some(&bearer))));
+        block_on(api.staff_visual_check_open(&bearer.request("POST", open_path, br#"{"request_id":"../x"}"#, NOW)));
     assert_eq!(traversal, Err(EdgeError::BadRequest));
     assert_eq!(ports.sent_to("/v1/visual-checks/open").len(), 1);
 }
@@ -304,10 +307,15 @@ fn a_visual_check_verifies_the_certificate_and_opens_a_session_only_once_approve
     let claims = config.sessions.verify(&session.session_token, NOW).unwrap();
     assert_eq!(claims.device, kiosk.device_id);
     assert_eq!(claims.certificate().serial.as_str(), CARD0_SERIAL);
-    // A card session is not a staff token.
+    // A card session is not a staff token, from a staff console or from the kiosk it was opened on.
     let bearer = format!("Bearer {}", session.session_token);
-    let refused = block_on(api.staff_checkins(&request("GET", "/api/v1/staff/checkins", b"", Some(&bearer))));
-    assert_eq!(refused.unwrap_err(), EdgeError::SessionInvalid);
+    let console = enrolled_staff_console(&api, FACILITY, 34);
+    for device in [&console, &kiosk] {
+        let mut request = device.request_with("GET", "/api/v1/staff/checkins", b"", NOW);
+        request.authorization = Some(&bearer);
+        let refused = block_on(api.staff_checkins(&request)).unwrap_err();
+        assert!(matches!(refused, EdgeError::SessionInvalid | EdgeError::DeviceRoleForbidden), "{refused:?}");
+    }
 }
 
 #[test]
@@ -504,14 +512,13 @@ fn a_kiosk_withdraws_its_own_visual_check_and_a_decision_on_it_is_refused_by_its
     assert_eq!(ports.sent_to("/v1/visual-checks/withdraw").len(), 1);
 
     // Staff deciding it afterwards hear the origin's own code.
-    let token = login(&api, &staff_code(&api)).unwrap();
-    let bearer = format!("Bearer {token}");
+    let bearer = staff_desk(&api, FACILITY, 31);
     let decision = br#"{"request_id":"abc123","approve":true}"#;
-    let late = block_on(api.staff_visual_check_decision(&request(
+    let late = block_on(api.staff_visual_check_decision(&bearer.request(
         "POST",
         "/api/v1/staff/visual-checks/decision",
         decision,
-        Some(&bearer),
+        NOW,
     )));
     let error = late.unwrap_err();
     assert_eq!(error.code(), onshi_proto::ErrorCode::VisualCheckWithdrawn);
@@ -564,7 +571,7 @@ fn birth_date_origin() -> OriginScript {
 
 fn by_number<P: EdgePorts>(
     api: &EdgeApi<'_, P>,
-    bearer: &str,
+    staff: &StaffDesk,
     number: &str,
     birth_date: &str,
     now: i64,
@@ -573,9 +580,13 @@ fn by_number<P: EdgePorts>(
         "insurer_number": "01130012", "symbol": "2100", "number": number, "branch": "00", "birth_date": birth_date
     }))
     .unwrap();
-    let mut request = request("POST", "/api/v1/staff/qualification/by-number", &body, Some(bearer));
-    request.now_unix = now;
-    block_on(api.staff_qualification_by_number(&request)).map(|answer| answer.validity)
+    block_on(api.staff_qualification_by_number(&staff.request(
+        "POST",
+        "/api/v1/staff/qualification/by-number",
+        &body,
+        now,
+    )))
+    .map(|answer| answer.validity)
 }
 
 #[test]
@@ -583,7 +594,7 @@ fn a_birth_date_search_by_number_is_stopped_after_a_few_misses() {
     let config = config();
     let ports = FakePorts::new(birth_date_origin());
     let api = EdgeApi::new(&config, &ports);
-    let bearer = format!("Bearer {}", login(&api, &staff_code(&api)).unwrap());
+    let bearer = staff_desk(&api, FACILITY, 31);
     // Guessing one person's birth date: the subject is checked five times a day at most, hits included.
     let guesses = ["1980-01-01", "1980-01-02", "1980-01-03", "1980-01-04"];
     for guess in guesses {
@@ -596,39 +607,192 @@ fn a_birth_date_search_by_number_is_stopped_after_a_few_misses() {
     assert_eq!(by_number(&api, &bearer, "300", "1980-02-17", NOW), Err(EdgeError::RateLimited("by-number misses")));
     assert_eq!(ports.sent_to("/v1/qualification/by-number").len(), 6, "refused checks never reach the origin");
     // Another staff session of the facility still checks other people, but not the subject searched for.
-    let other = format!("Bearer {}", login(&api, &staff_code(&api)).unwrap());
+    let other = staff_desk(&api, FACILITY, 32);
     assert_eq!(by_number(&api, &other, "300", "1980-02-17", NOW), Ok(Validity::Valid));
     assert_eq!(by_number(&api, &other, "100", "1980-02-17", NOW), Err(EdgeError::RateLimited("by-number subject")));
 }
 
 #[test]
 fn a_staff_session_ends_at_logout_and_when_left_idle_and_its_calls_are_counted() {
-    let config = config_with(&[("RATE_LIMIT_PER_DEVICE", "4")]);
+    let config = config_with(&[("RATE_LIMIT_PER_DEVICE", "5")]);
     let ports = FakePorts::new(birth_date_origin());
     let api = EdgeApi::new(&config, &ports);
-    let checkins = |bearer: &str, now: i64| {
-        let mut request = request("GET", "/api/v1/staff/checkins", b"", Some(bearer));
-        request.now_unix = now;
-        block_on(api.staff_checkins(&request)).map(|_| ())
+    let checkins = |staff: &StaffDesk, now: i64| {
+        block_on(api.staff_checkins(&staff.request("GET", "/api/v1/staff/checkins", b"", now))).map(|_| ())
     };
-    let logout = |bearer: &str| block_on(api.staff_logout(&request("POST", "/api/v1/staff/logout", b"", Some(bearer))));
+    let logout =
+        |staff: &StaffDesk| block_on(api.staff_logout(&staff.request("POST", "/api/v1/staff/logout", b"", NOW)));
 
-    let bearer = format!("Bearer {}", login(&api, &staff_code(&api)).unwrap());
+    let bearer = staff_desk(&api, FACILITY, 31);
     assert_eq!(checkins(&bearer, NOW), Ok(()));
     assert_eq!(logout(&bearer), Ok(()));
     // The token has not expired, but its session is gone.
     assert_eq!(checkins(&bearer, NOW + 1), Err(EdgeError::SessionInvalid));
     assert_eq!(logout(&bearer), Err(EdgeError::SessionInvalid));
 
-    let idle = format!("Bearer {}", login(&api, &staff_code(&api)).unwrap());
+    let idle = staff_desk(&api, FACILITY, 32);
     assert_eq!(checkins(&idle, NOW), Ok(()));
     // Fifteen minutes without a call end it, though its token would live an hour.
     assert_eq!(checkins(&idle, NOW + 15 * 60 + 1), Err(EdgeError::SessionExpired));
 
-    // Staff calls count against the session's limit like a device's.
-    let busy = format!("Bearer {}", login(&api, &staff_code(&api)).unwrap());
+    // Staff calls count against the limits of the console they come from (its login was one) and of the session.
+    let busy = staff_desk(&api, FACILITY, 33);
     for _ in 0..4 {
         assert_eq!(checkins(&busy, NOW), Ok(()));
     }
-    assert_eq!(checkins(&busy, NOW), Err(EdgeError::RateLimited("staff")));
+    assert_eq!(checkins(&busy, NOW), Err(EdgeError::RateLimited("device")));
+}
+
+/// The staff list as the console asks for it: `request` as built, the answer's success only.
+fn list_checkins<P: EdgePorts>(api: &EdgeApi<'_, P>, request: &ApiRequest<'_>) -> Result<(), EdgeError> {
+    block_on(api.staff_checkins(request)).map(|_| ())
+}
+
+#[test]
+fn a_staff_token_opens_nothing_but_with_a_fresh_proof_of_the_staff_console_it_was_opened_on() {
+    let config = config();
+    let ports = FakePorts::new(scripted_origin(false));
+    let api = EdgeApi::new(&config, &ports);
+    let path = "/api/v1/staff/checkins";
+    let staff = staff_desk(&api, FACILITY, 31);
+    let proven = staff.request("GET", path, b"", NOW);
+    assert_eq!(list_checkins(&api, &proven), Ok(()));
+
+    // The same request again, proof and all (a recorded request replayed): its nonce is spent.
+    assert_eq!(list_checkins(&api, &proven), Err(EdgeError::DeviceProofInvalid("replayed nonce")));
+    // The token copied to a second staff console of the same facility, which signs its own request properly.
+    let second = enrolled_staff_console(&api, FACILITY, 32);
+    let mut copied = second.request_with("GET", path, b"", NOW);
+    copied.authorization = Some(&staff.bearer);
+    assert_eq!(list_checkins(&api, &copied), Err(EdgeError::SessionInvalid));
+    // From a kiosk of the facility: a kiosk makes no staff call, whatever token it holds.
+    let kiosk = enrolled_kiosk(&api, 33);
+    let mut from_kiosk = kiosk.request_with("GET", path, b"", NOW);
+    from_kiosk.authorization = Some(&staff.bearer);
+    assert_eq!(list_checkins(&api, &from_kiosk), Err(EdgeError::DeviceRoleForbidden));
+    // With no proof at all, as a bearer token alone.
+    let bare = request("GET", path, b"", Some(&staff.bearer));
+    assert_eq!(list_checkins(&api, &bare), Err(EdgeError::DeviceProofInvalid("no device id")));
+    // The console's proof of another request (its logout) put on this one: it does not verify.
+    let logout = staff.request("POST", "/api/v1/staff/logout", b"", NOW);
+    let mut borrowed = staff.request("GET", path, b"", NOW);
+    borrowed.device_proof = logout.device_proof.clone();
+    assert_eq!(list_checkins(&api, &borrowed), Err(EdgeError::DeviceProofInvalid("signature does not verify")));
+
+    // A leaked token cannot drive the by-number check (a birth-date search) from anywhere: without the console's
+    // proof every try is refused before the origin or the by-number counters hear of it.
+    let query =
+        br#"{"insurer_number":"01130012","symbol":"2100","number":"100","branch":"00","birth_date":"1980-02-17"}"#;
+    for _ in 0..20 {
+        let bare = request("POST", "/api/v1/staff/qualification/by-number", query, Some(&staff.bearer));
+        let refused = block_on(api.staff_qualification_by_number(&bare));
+        assert_eq!(refused, Err(EdgeError::DeviceProofInvalid("no device id")));
+    }
+    assert!(ports.sent_to("/v1/qualification/by-number").is_empty());
+
+    // Only the first request reached the origin; the session is still the console's own, and each request wrote
+    // exactly one audit event, the refusals naming the device that sent them.
+    assert_eq!(ports.sent_to("/v1/staff/checkins").len(), 1);
+    assert_eq!(list_checkins(&api, &staff.request("GET", path, b"", NOW)), Ok(()));
+    let audit = ports.audit.borrow();
+    let listed: Vec<_> = audit.iter().filter(|line| line.contains("\"staff_check_ins\"")).collect();
+    assert_eq!(listed.len(), 7);
+    assert!(listed.iter().any(|line| line.contains(&second.device_id) && line.contains("session_invalid")));
+    assert!(listed.iter().any(|line| line.contains(&kiosk.device_id) && line.contains("forbidden")));
+}
+
+#[test]
+fn staff_log_in_only_on_an_enrolled_staff_console_of_the_code_s_facility() {
+    let config = config();
+    let ports = FakePorts::new(scripted_origin(false));
+    let api = EdgeApi::new(&config, &ports);
+    let code = staff_code(&api);
+    let body = serde_json::to_vec(&serde_json::json!({ "code": code })).unwrap();
+    let path = "/api/v1/staff/login";
+
+    // Without a device, or from a kiosk or a bridge, the code is not even looked at, so it is not spent.
+    let bare = block_on(api.staff_login(&request("POST", path, &body, None)));
+    assert_eq!(bare.unwrap_err(), EdgeError::DeviceProofInvalid("no device id"));
+    let kiosk = enrolled_kiosk(&api, 33);
+    assert_eq!(login(&api, &kiosk, &code), Err(EdgeError::DeviceRoleForbidden));
+    let bridge = device_enrolled_with(&api, 35, &serde_json::json!({ "facility_code": FACILITY, "role": "bridge" }));
+    assert_eq!(login(&api, &bridge, &code), Err(EdgeError::DeviceRoleForbidden));
+    // A staff console enrolled for another facility spends the code and gets nothing.
+    let foreign = enrolled_staff_console(&api, "1312345679", 36);
+    assert_eq!(login(&api, &foreign, &code), Err(EdgeError::EnrolmentCodeInvalid("another facility's")));
+    assert_eq!(login(&api, &foreign, &code), Err(EdgeError::EnrolmentCodeInvalid("already used")));
+
+    // The facility's own staff console logs in with a fresh code, and its token names the console.
+    let console = enrolled_staff_console(&api, FACILITY, 31);
+    let token = login(&api, &console, &staff_code(&api)).unwrap();
+    assert_eq!(config.staff_sessions.verify(&token, NOW).unwrap().device, console.device_id);
+    // A staff console is no kiosk: it cannot start a card check-in.
+    let challenge = block_on(api.issue_challenge(&console.request("/api/v1/challenge", b"", NOW)));
+    assert_eq!(challenge.unwrap_err(), EdgeError::DeviceRoleForbidden);
+    let audit = ports.audit.borrow();
+    assert_eq!(audit.iter().filter(|line| line.contains("\"staff_login\"")).count(), 6);
+    assert!(audit.iter().all(|line| !line.contains(&code) && !line.contains(&token)));
+}
+
+#[test]
+fn revoking_a_staff_console_ends_its_staff_sessions_at_once() {
+    let config = config();
+    let ports = FakePorts::new(scripted_origin(false));
+    let api = EdgeApi::new(&config, &ports);
+    let path = "/api/v1/staff/checkins";
+    let staff = staff_desk(&api, FACILITY, 31);
+    let colleague = staff_desk(&api, FACILITY, 32);
+    assert_eq!(list_checkins(&api, &staff.request("GET", path, b"", NOW)), Ok(()));
+
+    let revoke = format!("/api/v1/admin/devices/{}/revoke", staff.console.device_id);
+    let admin = format!("Bearer {ADMIN_TOKEN}");
+    block_on(api.revoke_device(&request("POST", &revoke, b"", Some(&admin)), &staff.console.device_id)).unwrap();
+    // Its session, unexpired and not idle, is over with it, and it cannot log in again or log out.
+    let refused = list_checkins(&api, &staff.request("GET", path, b"", NOW + 1)).unwrap_err();
+    assert_eq!(refused, EdgeError::DeviceRevoked);
+    assert_eq!(refused.code(), onshi_proto::ErrorCode::DeviceNotEnrolled);
+    assert_eq!(login(&api, &staff.console, &staff_code(&api)), Err(EdgeError::DeviceRevoked));
+    let logout = block_on(api.staff_logout(&staff.request("POST", "/api/v1/staff/logout", b"", NOW + 1)));
+    assert_eq!(logout, Err(EdgeError::DeviceRevoked));
+    // Another console of the facility works on.
+    assert_eq!(list_checkins(&api, &colleague.request("GET", path, b"", NOW + 1)), Ok(()));
+    assert_eq!(ports.sent_to("/v1/staff/checkins").len(), 2);
+}
+
+#[test]
+fn an_app_that_says_what_it_is_enrols_only_with_a_code_of_that_role() {
+    use onshi_proto::api::DeviceRole;
+    let config = config();
+    let ports = FakePorts::new(scripted_origin(false));
+    let api = EdgeApi::new(&config, &ports);
+    let authorization = format!("Bearer {ADMIN_TOKEN}");
+    let issue = |role: &str| {
+        let body = serde_json::json!({ "facility_code": FACILITY, "role": role }).to_string();
+        let request = admin_post("/api/v1/admin/enrolment-codes", body.as_bytes(), &authorization);
+        block_on(api.issue_enrolment_code(&request)).unwrap().code
+    };
+    let key = p256::ecdsa::SigningKey::from_slice(&[37; 32]).unwrap();
+    let public_key = Base64Bytes(key.verifying_key().to_public_key_der().unwrap().as_bytes().to_vec());
+    let enrol_as = |code: String, role: DeviceRole| {
+        let body =
+            serde_json::to_vec(&EnrolRequest { code, public_key: public_key.clone(), role: Some(role) }).unwrap();
+        block_on(api.enrol(&request("POST", "/api/v1/devices/enrol", &body, None)))
+    };
+    // A kiosk's code typed into the staff console, and a staff console's code typed into a kiosk: refused, and spent.
+    let kiosk_code = issue("kiosk");
+    assert_eq!(
+        enrol_as(kiosk_code.clone(), DeviceRole::StaffConsole),
+        Err(EdgeError::EnrolmentCodeInvalid("another role's"))
+    );
+    assert_eq!(enrol_as(kiosk_code, DeviceRole::Kiosk), Err(EdgeError::EnrolmentCodeInvalid("already used")));
+    assert_eq!(
+        enrol_as(issue("staff_console"), DeviceRole::Kiosk),
+        Err(EdgeError::EnrolmentCodeInvalid("another role's"))
+    );
+    assert!(ports.devices.borrow().is_empty(), "nothing was enrolled");
+    // Its own role's code enrols it, as a device of that role.
+    let enrolled = enrol_as(issue("staff_console"), DeviceRole::StaffConsole).unwrap();
+    let console = Kiosk { device_id: enrolled.device_id, key };
+    let challenge = block_on(api.issue_challenge(&console.request("/api/v1/challenge", b"", NOW)));
+    assert_eq!(challenge.unwrap_err(), EdgeError::DeviceRoleForbidden);
 }

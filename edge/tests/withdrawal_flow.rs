@@ -7,7 +7,7 @@
 
 use futures::executor::block_on;
 use onshi_edge::EdgeError;
-use onshi_edge::api::{ApiRequest, EdgeApi, EdgePorts};
+use onshi_edge::api::{ApiRequest, EdgeApi};
 use onshi_proto::ErrorCode;
 use onshi_proto::origin::ConsentKind;
 use onshi_proto::withdrawal::{ConsentWithdrawal, RegistrationCancelOutcome, RegistrationCancelRequest, WithdrawalBy};
@@ -47,21 +47,6 @@ fn with_session<'r>(kiosk: &Kiosk, path: &'r str, body: &'r [u8], bearer: &'r st
     let mut request = kiosk.request(path, body, now);
     request.authorization = Some(bearer);
     request
-}
-
-fn staff_login_for<P: EdgePorts>(api: &EdgeApi<'_, P>, facility: &str) -> String {
-    let authorization = format!("Bearer {ADMIN_TOKEN}");
-    let body = format!(r#"{{"facility_code":"{facility}"}}"#);
-    let code = block_on(api.issue_staff_code(&admin_request(
-        "/api/v1/admin/staff-codes",
-        body.as_bytes(),
-        Some(&authorization),
-    )))
-    .unwrap()
-    .code;
-    let login = serde_json::to_vec(&serde_json::json!({ "code": code })).unwrap();
-    let session = block_on(api.staff_login(&request("POST", "/api/v1/staff/login", &login, None))).unwrap();
-    format!("Bearer {}", session.staff_token)
 }
 
 const CONFIRMED: &[u8] = br#"{"confirmed":true}"#;
@@ -172,8 +157,8 @@ fn staff_withdraw_for_a_check_in_of_their_facility_only() {
     let path = "/api/v1/staff/consent/withdraw";
     let body = format!(r#"{{"checkin_id":"{CHECKIN}"}}"#);
 
-    let own = staff_login_for(&api, FACILITY);
-    let withdrawn = block_on(api.staff_withdraw_consent(&request("POST", path, body.as_bytes(), Some(&own)))).unwrap();
+    let own = staff_desk(&api, FACILITY, 61);
+    let withdrawn = block_on(api.staff_withdraw_consent(&own.request("POST", path, body.as_bytes(), NOW))).unwrap();
     assert_eq!(withdrawn.withdrawn, vec![ConsentKind::Comprehensive]);
     let sent: ConsentWithdrawal = serde_json::from_slice(&ports.sent_to("/v1/consent/withdraw")[0]).unwrap();
     assert_eq!(sent.facility_code.as_str(), FACILITY);
@@ -181,14 +166,14 @@ fn staff_withdraw_for_a_check_in_of_their_facility_only() {
 
     // Staff of another facility name the same check-in: the facility sent is their own, and the origin finds
     // nothing there.
-    let other = staff_login_for(&api, OTHER_FACILITY);
-    let refused = block_on(api.staff_withdraw_consent(&request("POST", path, body.as_bytes(), Some(&other))));
+    let other = staff_desk(&api, OTHER_FACILITY, 62);
+    let refused = block_on(api.staff_withdraw_consent(&other.request("POST", path, body.as_bytes(), NOW)));
     assert_eq!(refused, Err(EdgeError::OriginRefused(ErrorCode::NotFound)));
     let sent: ConsentWithdrawal = serde_json::from_slice(&ports.sent_to("/v1/consent/withdraw")[1]).unwrap();
     assert_eq!(sent.facility_code.as_str(), OTHER_FACILITY);
     // Nor can they name the facility in the body.
     let smuggled = format!(r#"{{"checkin_id":"{CHECKIN}","facility_code":"{FACILITY}"}}"#);
-    let refused = block_on(api.staff_withdraw_consent(&request("POST", path, smuggled.as_bytes(), Some(&other))));
+    let refused = block_on(api.staff_withdraw_consent(&other.request("POST", path, smuggled.as_bytes(), NOW)));
     assert_eq!(refused, Err(EdgeError::BadRequest));
 
     // A card session, a kiosk's, or an admin's credential is not a staff session; neither is a logged-out one.
@@ -196,11 +181,13 @@ fn staff_withdraw_for_a_check_in_of_their_facility_only() {
     let card = format!("Bearer {}", pin_session(&api, &kiosk).session_token);
     let admin = format!("Bearer {ADMIN_TOKEN}");
     for bearer in [card.as_str(), admin.as_str()] {
-        let refused = block_on(api.staff_withdraw_consent(&request("POST", path, body.as_bytes(), Some(bearer))));
+        let mut request = own.request("POST", path, body.as_bytes(), NOW);
+        request.authorization = Some(bearer);
+        let refused = block_on(api.staff_withdraw_consent(&request));
         assert_eq!(refused, Err(EdgeError::SessionInvalid), "{bearer}");
     }
-    block_on(api.staff_logout(&request("POST", "/api/v1/staff/logout", b"", Some(&own)))).unwrap();
-    let refused = block_on(api.staff_withdraw_consent(&request("POST", path, body.as_bytes(), Some(&own))));
+    block_on(api.staff_logout(&own.request("POST", "/api/v1/staff/logout", b"", NOW))).unwrap();
+    let refused = block_on(api.staff_withdraw_consent(&own.request("POST", path, body.as_bytes(), NOW)));
     assert_eq!(refused, Err(EdgeError::SessionInvalid));
     assert_eq!(ports.sent_to("/v1/consent/withdraw").len(), 2);
     let events = ports.audit.borrow();

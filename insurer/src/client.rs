@@ -4,7 +4,7 @@
 //!
 //! Must not: keep the credential, the token or an answer; send anything the proof does not cover.
 
-use gloo_net::http::{Request, Response};
+use gloo_net::http::Response;
 use onshi_proto::ErrorCode;
 use onshi_proto::identifier::Identifier;
 use onshi_proto::insurer::{
@@ -48,18 +48,7 @@ pub async fn send(
     body: Option<String>,
     token: Option<&str>,
 ) -> CallResult<Response> {
-    let bytes = body.unwrap_or_default();
-    let proof = device.proof_headers(method, path, bytes.as_bytes()).await.map_err(|_| ErrorCode::Internal)?;
-    let mut request = if method == "GET" { Request::get(path) } else { Request::post(path) };
-    for (name, value) in &proof {
-        request = request.header(name, value);
-    }
-    if let Some(token) = token {
-        request = request.header("Authorization", &format!("Bearer {token}"));
-    }
-    let request =
-        if method == "GET" { request.build() } else { request.header("Content-Type", "application/json").body(bytes) };
-    request.map_err(|_| ErrorCode::BadRequest)?.send().await.map_err(|_| ErrorCode::OriginUnavailable)
+    device.send(method, path, body, token).await.map_err(onshi_web::WebError::code)
 }
 
 /// Signs the clerk in with the insurer's credential; the credential's copy in the request is wiped once sent.

@@ -10,7 +10,7 @@ use std::rc::Rc;
 
 use gloo_timers::callback::Interval;
 use onshi_proto::ErrorCode;
-use onshi_proto::api::ENROL_PATH;
+use onshi_proto::api::{DeviceRole, ENROL_PATH};
 use onshi_proto::identifier::Identifier;
 use onshi_web::device::{Device, DeviceStore};
 use onshi_web::i18n::Lang;
@@ -29,7 +29,7 @@ use crate::text::{INSURER, error_key, t};
 pub const SCREEN_MARK: &str = "onshi:insurer:";
 
 /// The console's IndexedDB database, apart from the kiosk's on the same browser profile.
-const STORE: DeviceStore = DeviceStore::new("onshi-insurer-console");
+const STORE: DeviceStore = DeviceStore::new("onshi-insurer-console", DeviceRole::InsurerConsole);
 
 /// The languages of the console.
 const LANGS: [Lang; 2] = [Lang::Ja, Lang::En];

@@ -1,9 +1,11 @@
-//! The staff console's edge client: every call carries the staff token as a bearer; the facility comes from the
-//! token at the edge, never from the page. Answers are read by the shared [`onshi_web::client::decode`].
+//! The staff console's edge client: every call carries the proof of the page's enrolled staff console device over
+//! its exact method, path and body, and, once logged in, the staff token (bound at the edge to that device) as a
+//! bearer; the facility comes from the token at the edge, never from the page. Answers are read by the shared
+//! [`onshi_web::client::decode`].
 //!
 //! Must not: keep the token or an answer; send anything but the calls below.
 
-use gloo_net::http::{Request, Response};
+use gloo_net::http::Response;
 use onshi_proto::ErrorCode;
 use onshi_proto::api::{
     STAFF_BY_NUMBER_PATH, STAFF_CHECKINS_PATH, STAFF_LOGIN_PATH, STAFF_LOGOUT_PATH, STAFF_VISUAL_CHECK_DECISION_PATH,
@@ -16,6 +18,7 @@ use onshi_proto::qualification::QualificationAnswer;
 use onshi_proto::withdrawal::{ConsentWithdrawn, STAFF_CONSENT_WITHDRAWAL_PATH, StaffConsentWithdrawal};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use zeroize::Zeroize as _;
 
 /// Why a staff call failed: the edge's typed code, or [`ErrorCode::OriginUnavailable`] when the edge could not be
 /// reached or answered something unreadable.
@@ -25,33 +28,33 @@ async fn decode<T: DeserializeOwned>(response: Response) -> CallResult<T> {
     onshi_web::client::decode(response).await.map_err(onshi_web::WebError::code)
 }
 
-async fn post<B: Serialize, T: DeserializeOwned>(path: &str, body: &B, token: Option<&str>) -> CallResult<T> {
-    let bytes = serde_json::to_string(body).map_err(|_| ErrorCode::BadRequest)?;
-    let mut request = Request::post(path).header("Content-Type", "application/json");
-    if let Some(token) = token {
-        request = request.header("Authorization", &format!("Bearer {token}"));
-    }
-    let response = request
-        .body(bytes)
-        .map_err(|_| ErrorCode::BadRequest)?
-        .send()
-        .await
-        .map_err(|_| ErrorCode::OriginUnavailable)?;
-    decode(response).await
+/// Sends one call signed by the page's enrolled device ([`crate::device::current`]), with the staff token when
+/// there is one; a page without a device has nothing to sign with and is told it is not enrolled.
+async fn send(method: &str, path: &str, body: Option<String>, token: Option<&str>) -> CallResult<Response> {
+    let device = crate::device::current().ok_or(ErrorCode::DeviceNotEnrolled)?;
+    device.send(method, path, body, token).await.map_err(onshi_web::WebError::code)
 }
 
-/// Exchanges a one-time staff code for a staff session.
+async fn post<B: Serialize, T: DeserializeOwned>(path: &str, body: &B, token: Option<&str>) -> CallResult<T> {
+    let bytes = serde_json::to_string(body).map_err(|_| ErrorCode::BadRequest)?;
+    decode(send("POST", path, Some(bytes), token).await?).await
+}
+
+/// Exchanges a one-time staff code for a staff session bound to this page's device.
 pub async fn login(code: String) -> CallResult<StaffSessionResponse> {
-    post(STAFF_LOGIN_PATH, &StaffLoginRequest { code }, None).await
+    let mut request = StaffLoginRequest { code };
+    let body = serde_json::to_string(&request).map_err(|_| ErrorCode::BadRequest);
+    // The typed code is a credential: the request's copy and the body's are wiped once sent.
+    request.code.zeroize();
+    let mut body = body?;
+    let response = send("POST", STAFF_LOGIN_PATH, Some(body.clone()), None).await;
+    body.zeroize();
+    decode(response?).await
 }
 
 /// Ends the staff session at the edge, so that its token is refused from now on, even where it was copied.
 pub async fn logout(token: &str) -> CallResult<()> {
-    let response = Request::post(STAFF_LOGOUT_PATH)
-        .header("Authorization", &format!("Bearer {token}"))
-        .send()
-        .await
-        .map_err(|_| ErrorCode::OriginUnavailable)?;
+    let response = send("POST", STAFF_LOGOUT_PATH, None, Some(token)).await?;
     if response.ok() {
         return Ok(());
     }
@@ -59,12 +62,7 @@ pub async fn logout(token: &str) -> CallResult<()> {
 }
 
 async fn get<T: DeserializeOwned>(path: &str, token: &str) -> CallResult<T> {
-    let response = Request::get(path)
-        .header("Authorization", &format!("Bearer {token}"))
-        .send()
-        .await
-        .map_err(|_| ErrorCode::OriginUnavailable)?;
-    decode(response).await
+    decode(send("GET", path, None, Some(token)).await?).await
 }
 
 /// The facility's check-ins of the day and its pending visual checks.

@@ -1,4 +1,5 @@
-//! The staff console page (`/staff`): login with a one-time staff code, the day's check-ins with their
+//! The staff console page (`/staff`): enrolment of the browser as the facility's staff console on first use
+//! ([`Enrolment`], [`crate::device`]), login with a one-time staff code, the day's check-ins with their
 //! qualification results read at a glance (負担割合 only for 有効, the 資格喪失日 and its own guidance for 無効,
 //! 特定疾病 and 限度額適用区分, the kiosk's name) and the patient's prescription choice, pending visual checks with
 //! approve / refuse (and a clear notice when the decision could not happen, e.g. the kiosk withdrew the request),
@@ -26,6 +27,7 @@ use yew::prelude::*;
 use crate::bridge_status::BridgeBanner;
 use crate::client;
 use crate::consent_withdrawal::ConsentWithdrawal;
+use crate::enrolment::Enrolment;
 use crate::form::{BirthDateReading, FIELD_IDS, FormProblem, NumberForm};
 use crate::medical::timeline::MedicalTimeline;
 use crate::outage::detection::{Observation, ServiceState, ServiceWatch};
@@ -456,10 +458,22 @@ struct ByNumberError {
     field: Option<&'static str>,
 }
 
+/// Whether this browser holds an enrolled staff console identity ([`crate::device`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum DeviceState {
+    /// Not known yet: the browser's store is being read.
+    Loading,
+    /// None: the enrolment screen, with why the last attempt failed or why the console must enrol again.
+    NotEnrolled { problem: Option<&'static str>, busy: bool },
+    /// Enrolled: staff log in.
+    Enrolled,
+}
+
 /// The whole console.
 #[function_component(StaffConsole)]
 pub fn staff_console() -> Html {
     let lang = use_state(|| Lang::Ja);
+    let device = use_state(|| DeviceState::Loading);
     let session = use_state(|| None::<StaffSessionResponse>);
     let login_error = use_state(|| None::<&'static str>);
     let list = use_state(|| None::<CheckInList>);
@@ -499,6 +513,47 @@ pub fn staff_console() -> Html {
         }
     });
 
+    // The browser's enrolled identity is read once; without one, the enrolment screen asks for a code.
+    {
+        let device = device.clone();
+        use_effect_with((), move |()| {
+            wasm_bindgen_futures::spawn_local(async move {
+                device.set(match crate::device::load().await {
+                    Ok(true) => DeviceState::Enrolled,
+                    Ok(false) => DeviceState::NotEnrolled { problem: None, busy: false },
+                    Err(_) => DeviceState::NotEnrolled { problem: Some("staff.enrol.failed"), busy: false },
+                });
+                mark("device");
+            });
+        });
+    }
+    // The edge no longer knows this browser's device (the admin revoked it): the device and any session on it are
+    // forgotten, and the enrolment screen says why.
+    let on_device_lost = {
+        let (device, session) = (device.clone(), session.clone());
+        Callback::from(move |()| {
+            session.set(None);
+            device.set(DeviceState::NotEnrolled { problem: Some("staff.error.device_not_enrolled"), busy: false });
+            wasm_bindgen_futures::spawn_local(async move {
+                let _ = crate::device::forget().await;
+            });
+        })
+    };
+    let on_enrol = {
+        let device = device.clone();
+        Callback::from(move |code: String| {
+            let device = device.clone();
+            device.set(DeviceState::NotEnrolled { problem: None, busy: true });
+            wasm_bindgen_futures::spawn_local(async move {
+                device.set(match crate::device::enrol(&code).await {
+                    Ok(()) => DeviceState::Enrolled,
+                    Err(_) => DeviceState::NotEnrolled { problem: Some("staff.enrol.failed"), busy: false },
+                });
+                mark("enrolled");
+            });
+        })
+    };
+
     // After login the focus moves to the first thing staff act on, the pending visual checks.
     use_effect_with(session.is_some(), move |logged_in| {
         if *logged_in {
@@ -514,6 +569,7 @@ pub fn staff_console() -> Html {
         let refresh_tick = refresh_tick.clone();
         let session = session.clone();
         let login_error = login_error.clone();
+        let on_device_lost = on_device_lost.clone();
         let (service_watch, service) = (service_watch.clone(), service.clone());
         use_effect_with((token.clone(), *refresh_tick), move |(token, tick)| {
             let tick = *tick;
@@ -531,6 +587,10 @@ pub fn staff_console() -> Html {
                             // Back at the login screen, staff are told why they have to log in again.
                             login_error.set(Some(error_key(code)));
                             session.set(None);
+                            return;
+                        }
+                        Err(ErrorCode::DeviceNotEnrolled) => {
+                            on_device_lost.emit(());
                             return;
                         }
                         Err(code) => list_error.set(Some(error_key(code))),
@@ -553,6 +613,7 @@ pub fn staff_console() -> Html {
     let on_login = {
         let session = session.clone();
         let login_error = login_error.clone();
+        let on_device_lost = on_device_lost.clone();
         let code_input = code_input.clone();
         Callback::from(move |event: SubmitEvent| {
             event.prevent_default();
@@ -562,6 +623,7 @@ pub fn staff_console() -> Html {
             }
             let session = session.clone();
             let login_error = login_error.clone();
+            let on_device_lost = on_device_lost.clone();
             wasm_bindgen_futures::spawn_local(async move {
                 match client::login(code).await {
                     Ok(opened) => {
@@ -569,6 +631,7 @@ pub fn staff_console() -> Html {
                         session.set(Some(opened));
                         mark("dashboard");
                     }
+                    Err(ErrorCode::DeviceNotEnrolled) => on_device_lost.emit(()),
                     Err(code) => login_error.set(Some(error_key(code))),
                 }
             });
@@ -711,6 +774,27 @@ pub fn staff_console() -> Html {
         </header>
     };
 
+    match *device {
+        DeviceState::Loading => {
+            return html! {
+                <div class="staff-console">
+                    { header }
+                    <main data-screen="staff-checking" lang={lang_value.tag()} aria-busy="true">
+                        <p>{ t(lang_value, "staff.enrol.checking") }</p>
+                    </main>
+                </div>
+            };
+        }
+        DeviceState::NotEnrolled { problem, busy } => {
+            return html! {
+                <div class="staff-console">
+                    { header }
+                    <Enrolment lang={lang_value} {problem} {busy} {on_enrol} />
+                </div>
+            };
+        }
+        DeviceState::Enrolled => {}
+    }
     let Some(opened) = session.as_ref() else {
         return html! {
             <div class="staff-console">

@@ -1,7 +1,9 @@
 //! # onshi-staff-console — the staff console at `/staff`
 //!
 //! Layer: user interface (Yew, compiled to WebAssembly), a second bundle beside the patient kiosk's
-//! (`www/staff.html` loads it), so the kiosk's bundle carries none of it. It logs in with a one-time staff code,
+//! (`www/staff.html` loads it), so the kiosk's bundle carries none of it. It enrols the browser once as the
+//! facility's staff console with a code the admin issued for one ([`device`]: a non-extractable key that signs every
+//! call, so a staff token is useless away from it), logs in with a one-time staff code,
 //! keeps the staff token in memory only (never in storage), lists the facility's check-ins of the day and the
 //! pending visual checks, tells staff when the facility's bridge to its 資格確認端末 needs attention
 //! ([`bridge_status`]), lets staff approve or refuse visual checks and record a consent withdrawal the patient asks for
@@ -31,3 +33,7 @@ mod client;
 mod consent_withdrawal;
 #[cfg(target_arch = "wasm32")]
 pub mod console;
+#[cfg(target_arch = "wasm32")]
+mod device;
+#[cfg(target_arch = "wasm32")]
+mod enrolment;

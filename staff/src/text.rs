@@ -34,6 +34,8 @@ pub fn error_key(code: ErrorCode) -> &'static str {
         ErrorCode::RateLimited => "staff.error.rate_limited",
         ErrorCode::VisualCheckWithdrawn => "staff.decision.withdrawn",
         ErrorCode::ConsentRequired => "staff.error.consent_required",
+        ErrorCode::Forbidden => "staff.error.forbidden",
+        ErrorCode::DeviceNotEnrolled => "staff.error.device_not_enrolled",
         _ => "staff.error.unavailable",
     }
 }
@@ -232,6 +234,14 @@ mod tests {
             error_key(ErrorCode::RecordHeld),
             error_key(ErrorCode::RateLimited),
             error_key(ErrorCode::OriginUnavailable),
+            error_key(ErrorCode::Forbidden),
+            error_key(ErrorCode::DeviceNotEnrolled),
+            "staff.enrol.heading",
+            "staff.enrol.intro",
+            "staff.enrol.code_label",
+            "staff.enrol.submit",
+            "staff.enrol.failed",
+            "staff.enrol.checking",
             guidance_key(Guidance::ClaimForm),
             guidance_key(Guidance::StaffReview),
             method_key(AuthMethod::Pin),

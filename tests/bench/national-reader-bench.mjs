@@ -37,8 +37,8 @@ const patient = (run) => ({
 });
 
 /** The staff list, as the edge answers it to a staff session. */
-async function staffList(stack, token) {
-  const response = await fetch(`${stack.url}/api/v1/staff/checkins`, { headers: { authorization: `Bearer ${token}` } });
+async function staffList(staff) {
+  const response = await staff.call('/api/v1/staff/checkins');
   if (response.status !== 200) throw new Error(`the staff list answered ${response.status}`);
   return (await response.json()).checkins;
 }
@@ -50,13 +50,7 @@ const browser = await launchChromium();
 try {
   const bridge = await stack.startBridge(DEMO_FACILITY_CODE);
   const { page } = await openStaff(browser, stack);
-  const code = await stack.issueStaffCode();
-  const login = await fetch(`${stack.url}/api/v1/staff/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ code }),
-  });
-  const { staff_token: token } = await login.json();
+  const staff = await stack.openStaffSession();
 
   // Each run checks two patients in, one after the other: the first is timed to the open console alone, the second
   // to the staff list alone, so that asking for the list every 20 ms does not crowd out the console's own calls.
@@ -72,7 +66,7 @@ try {
     const listedPatient = patient(2 * run);
     started = performance.now();
     bridge.readerCheck(listedPatient);
-    while (!(await staffList(stack, token)).some((row) => row.name === listedPatient.name)) {
+    while (!(await staffList(staff)).some((row) => row.name === listedPatient.name)) {
       if (performance.now() - started > GIVE_UP_MS) throw new Error(`run ${run}: ${listedPatient.name} never reached the staff list`);
       await new Promise((resolve) => setTimeout(resolve, 20));
     }

@@ -102,20 +102,11 @@ describe('medical information for staff under a live consent', () => {
     await context.close();
 
     // The route refuses the declining patient's information with its typed code, whatever the page offers.
-    const login = await fetch(`${env.stack.url}/api/v1/staff/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ code: await env.stack.issueStaffCode() }),
-    });
-    const bearer = { authorization: `Bearer ${(await login.json()).staff_token}` };
-    const list = await (await fetch(`${env.stack.url}/api/v1/staff/checkins`, { headers: bearer })).json();
+    const staff = await env.stack.openStaffSession();
+    const list = await (await staff.call('/api/v1/staff/checkins')).json();
     const declined = list.checkins.find((checkin) => checkin.name === declining.name);
     assert.ok(declined && !declined.consents, JSON.stringify(declined));
-    const refused = await fetch(`${env.stack.url}/api/v1/staff/medical-records`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...bearer },
-      body: JSON.stringify({ checkin_id: declined.id, kind: 'medication' }),
-    });
+    const refused = await staff.call('/api/v1/staff/medical-records', { body: { checkin_id: declined.id, kind: 'medication' } });
     assert.equal(refused.status, 403);
     assert.equal((await refused.json()).error, 'consent_required');
   });

@@ -47,13 +47,8 @@ describe('the prescription format and the 特定疾病 on the result', () => {
     assert.equal(await page.getAttribute('#prescription-recorded', 'data-prescription'), 'electronic');
     assert.match(await page.textContent('#prescription-recorded'), /電子処方箋/);
     // The counter sees it: the staff check-in list (edge → origin) carries this visit's format.
-    const login = await fetch(`${env.stack.url}/api/v1/staff/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ code: await env.stack.issueStaffCode() }),
-    });
-    const { staff_token: staffToken } = await login.json();
-    const list = await fetch(`${env.stack.url}/api/v1/staff/checkins`, { headers: { authorization: `Bearer ${staffToken}` } });
+    const staff = await env.stack.openStaffSession();
+    const list = await staff.call('/api/v1/staff/checkins');
     assert.equal(list.status, 200);
     const latest = (await list.json()).checkins.find((checkin) => checkin.name === holder.name);
     assert.equal(latest?.prescription, 'electronic', 'the newest check-in of the card holder shows 電子処方箋');

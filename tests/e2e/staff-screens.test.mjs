@@ -1,5 +1,5 @@
 // End to end: every staff console screen in every language, in headless Chromium against the real edge and origin.
-// Each screen — login (and a refused code), the check-in list with rows, a pending visual check, the number-based
+// Each screen — the enrolment of a new PC (and a kiosk's code refused), login (and a refused code), the check-in list with rows, a pending visual check, the number-based
 // check with a validation error, and its answer — is checked with axe-core in ja, en, zh-Hans, ko and vi, with no
 // raw resource key on screen, and a screenshot of each is saved under tests/artifacts/screens/staff-*.png. Targets,
 // labels and the keyboard order are checked too, and that neither wasm bundle carries the other's texts.
@@ -66,6 +66,41 @@ async function writeNewFields(page) {
 
 describe('staff console screens, languages and accessibility', () => {
   const env = useStack();
+
+  test('a new PC enrols as a staff console first, in every language; a kiosk\'s code does not enrol it', async () => {
+    const { page, context, requests } = await openStaff(env.browser, env.stack, { axe: true, enrol: false });
+    const problems = [...await audit(page, 'enrol')];
+    assert.equal(await page.textContent('label[for="enrol-code"]'), '係員端末の登録コード（管理者が発行）');
+    assert.deepEqual(await smallTargets(page), []);
+    await page.focus('nav.langs button[lang="ja"]');
+    assert.deepEqual(await tabOrder(page, 'enrol-submit'), ['lang-en', 'lang-zh-Hans', 'lang-ko', 'lang-vi', 'enrol-code', 'enrol-submit']);
+
+    // The administrator hands over a kiosk's code by mistake: the console is told, in the language shown, and stays
+    // unenrolled (the code is spent; a kiosk's code cannot make a staff console).
+    await page.click('nav.langs button[lang="en"]');
+    await page.waitForSelector('main[lang="en"]');
+    await page.fill('#enrol-code', await env.stack.issueEnrolmentCode());
+    await page.click('#enrol-submit');
+    await page.waitForSelector('#enrol-error');
+    assert.match(await page.textContent('#enrol-error'), /not a staff console code/);
+    assert.equal(await page.inputValue('#enrol-code'), '', 'the typed code leaves the input');
+    assert.equal(await page.getAttribute('#enrol-code', 'aria-describedby'), 'enrol-error');
+    const enrolments = requests.filter((r) => r.url.endsWith('/api/v1/devices/enrol'));
+    assert.equal(enrolments.length, 1);
+    assert.equal(JSON.parse(enrolments[0].body).role, 'staff_console', 'the console says what it enrols as');
+    problems.push(...await audit(page, 'enrol-refused'));
+
+    // With the staff console's own code it is enrolled, and the login screen follows, in the language chosen.
+    await page.click('nav.langs button[lang="en"]');
+    await page.fill('#enrol-code', await env.stack.issueStaffConsoleCode());
+    await page.click('#enrol-submit');
+    await page.waitForSelector('main[data-screen="staff-login"][lang="en"]');
+    // A reload keeps the enrolment (the key stays in this browser) and asks for a login again.
+    await page.reload();
+    await page.waitForSelector('main[data-screen="staff-login"]');
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
 
   test('login, and a refused code, in every language: no axe violation, labelled input, 44 px targets, keyboard order', async () => {
     const { page, context, requests } = await openStaff(env.browser, env.stack, { axe: true, login: false });

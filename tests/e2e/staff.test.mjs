@@ -1,8 +1,9 @@
 // End to end: the staff console at /staff in headless Chromium, next to a patient kiosk with the virtual card; the
-// real edge in workerd and the real origin on SQLite. Staff log in with a one-time code, see a patient's check-in
-// appear with the prescription format chosen at the kiosk, run the number-based check (a wrong check digit never
-// leaves the page; the 特定疾病 list is shown in words), and approve a visual check (目視) that the kiosk asked for
-// without a PIN.
+// real edge in workerd and the real origin on SQLite. On a browser enrolled as the facility's staff console (its
+// token works nowhere else, and revoking the console ends it), staff log in with a one-time code, see a patient's
+// check-in appear with the prescription format chosen at the kiosk, run the number-based check (a wrong check digit
+// never leaves the page; the 特定疾病 list is shown in words), and approve a visual check (目視) that the kiosk asked
+// for without a PIN.
 
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -10,7 +11,8 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { DEMO_CARDS, DEMO_FACILITY_CODE, ROOT } from '../../xtask/stack.mjs';
 import {
-  answerConsent, enterPin, openKiosk, openPendingOf, openStaff as openStaffPage, screen, screenshot, useStack,
+  answerConsent, callFromStaffConsole, enterPin, openKiosk, openPendingOf, openStaff as openStaffPage, screen,
+  screenshot, useStack,
 } from './support.mjs';
 
 const card = (scenario) => {
@@ -30,10 +32,9 @@ describe('staff console', () => {
     const { page, context, code } = await openStaff();
     await screenshot(page, 'staff-01-dashboard-empty');
     assert.match(await page.textContent('#facility'), new RegExp(DEMO_FACILITY_CODE));
-    // The code was one-time: it cannot open a second session.
-    const again = await fetch(`${env.stack.url}/api/v1/staff/login`, {
-      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code }),
-    });
+    // The code was one-time: it cannot open a second session, not even on another enrolled staff console.
+    const elsewhere = await env.stack.enrolStaffConsole();
+    const again = await elsewhere.call('/api/v1/staff/login', { body: { code } });
     assert.equal(again.status, 401);
     // Without the staff token the list is refused.
     assert.equal((await fetch(`${env.stack.url}/api/v1/staff/checkins`)).status, 401);
@@ -58,21 +59,43 @@ describe('staff console', () => {
     await context.close();
   });
 
-  test('logging out ends the staff session at the edge, so its token is refused even where it was copied', async () => {
+  test('a staff token works only from the console it was opened on, and logging out ends it there too', async () => {
     const { page, context } = await openStaff();
     const listed = await page.waitForRequest((request) => request.url().endsWith('/api/v1/staff/checkins'));
-    const authorization = (await listed.allHeaders()).authorization;
+    const headers = await listed.allHeaders();
+    const authorization = headers.authorization;
     assert.match(authorization ?? '', /^Bearer staff\./);
-    const checkins = () => fetch(`${env.stack.url}/api/v1/staff/checkins`, { headers: { authorization } });
-    assert.equal((await checkins()).status, 200);
+    assert.ok(headers['x-onshi-device-signature'], 'every staff call carries the console\'s proof');
+    const path = '/api/v1/staff/checkins';
+    // The token copied off the screen or a log opens nothing by itself, nor from another enrolled staff console.
+    const bare = await fetch(`${env.stack.url}${path}`, { headers: { authorization } });
+    assert.equal(bare.status, 401);
+    const elsewhere = await env.stack.enrolStaffConsole();
+    const copied = await elsewhere.call(path, { token: authorization.replace(/^Bearer /, '') });
+    assert.equal(copied.status, 401);
+    assert.equal((await copied.json()).error, 'session_invalid');
+    // Signed with this console's own key, as a script on this very page could, it is served until logout.
+    assert.equal((await callFromStaffConsole(page, path, authorization)).status, 200);
     await page.click('#staff-logout');
     await page.waitForSelector('main[data-screen="staff-login"]');
     // The console marks its timeline once the edge has answered the logout.
     await page.waitForFunction(() => performance.getEntriesByName('onshi:staff:logged-out').length > 0);
-    // The edge forgot the session: the copied token is refused although it has not expired.
-    const refused = await checkins();
-    assert.equal(refused.status, 401);
-    assert.equal((await refused.json()).error, 'session_invalid');
+    // The edge forgot the session: the token is refused although it has not expired, from its own console too.
+    assert.deepEqual(await callFromStaffConsole(page, path, authorization), { status: 401, error: 'session_invalid' });
+    await context.close();
+  });
+
+  test('revoking the staff console ends its session at once and brings back the enrolment screen', async () => {
+    const { page, context } = await openStaff();
+    const listed = await page.waitForRequest((request) => request.url().endsWith('/api/v1/staff/checkins'));
+    const deviceId = (await listed.allHeaders())['x-onshi-device-id'];
+    await env.stack.revokeDevice(deviceId);
+    // The next refresh of the list is refused for the device, and the console says why, ready for a new code.
+    await page.waitForSelector('main[data-screen="staff-enrol"] #enrol-error');
+    assert.equal(await page.textContent('#enrol-error'), 'この端末の登録が取り消されました。新しい登録コードで登録してください。');
+    // A reload does not bring the revoked identity back.
+    await page.reload();
+    await page.waitForSelector('main[data-screen="staff-enrol"]');
     await context.close();
   });
 

@@ -1,11 +1,13 @@
 // Shared pieces of the browser end-to-end tests: Chromium, the kiosk page with the virtual reader installed
 // through `navigator.usb`, and PIN entry through the on-screen keypad.
 
+import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { after, before } from 'node:test';
 import { ROOT, startStack } from '../../xtask/stack.mjs';
+import { deviceProofMessage } from '../../xtask/device-proof.mjs';
 
 export const ARTIFACTS = join(ROOT, 'tests/artifacts');
 mkdirSync(join(ARTIFACTS, 'screens'), { recursive: true });
@@ -206,17 +208,21 @@ export async function auditScreen(page, name, { rawKey = RAW_KEY } = {}) {
 export const STAFF_RAW_KEY = /\bstaff\.[a-z][a-z0-9_.]*/;
 
 /**
- * Opens the staff console at `/staff` (axe-core injected when `axe`) and, unless `login` is false, logs in with a
- * fresh one-time staff code of the demo facility. Every request the page makes is recorded with its body.
+ * Opens the staff console at `/staff` (axe-core injected when `axe`) on a fresh browser profile, enrols it as a staff
+ * console of the demo facility with a fresh code of that role unless `enrol` is false (then it stays on the
+ * enrolment screen), and, unless `login` is false, logs in with a fresh one-time staff code. Every request the page
+ * makes is recorded with its body.
  */
-export async function openStaff(browser, stack, { axe = false, login = true } = {}) {
+export async function openStaff(browser, stack, { axe = false, enrol = true, login = true } = {}) {
   const context = await browser.newContext({ locale: 'ja-JP', viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
   const requests = [];
   page.on('request', (request) => requests.push({ url: request.url(), method: request.method(), body: request.postData() }));
   if (axe) await page.addInitScript({ content: AXE_SOURCE() });
   await page.goto(`${stack.url}/staff`);
-  await page.waitForSelector('main[data-screen="staff-login"]');
+  await page.waitForSelector('main[data-screen="staff-enrol"]');
+  if (!enrol) return { page, context, requests };
+  await enrolStaffConsole(page, stack);
   let code;
   if (login) {
     code = await stack.issueStaffCode();
@@ -225,6 +231,55 @@ export async function openStaff(browser, stack, { axe = false, login = true } = 
     await page.waitForSelector('main[data-screen="staff-dashboard"]');
   }
   return { page, context, requests, code };
+}
+
+/**
+ * Enrols the staff console on `page` as the facility admin's newcomer would: types a fresh one-time code of the
+ * staff console's role from `stack.issueStaffConsoleCode()` into the enrolment screen and waits for the login.
+ */
+export async function enrolStaffConsole(page, stack) {
+  await page.waitForSelector('main[data-screen="staff-enrol"]');
+  await page.fill('#enrol-code', await stack.issueStaffConsoleCode());
+  await page.click('#enrol-submit');
+  await page.waitForSelector('main[data-screen="staff-login"]');
+}
+
+/**
+ * Sends one staff call from inside the staff console's page, signed with the console's own key from its IndexedDB
+ * database as any script on that page could sign it: what a token is worth to someone who runs code on the very
+ * console it was opened on. Answers `{ status, error }`.
+ */
+export async function callFromStaffConsole(page, path, authorization) {
+  // The page's own device record, its id and its CryptoKey (which never leaves the page), read as the console
+  // reads it; the message it signs is built here by the one JavaScript copy of the proof.
+  const deviceId = await page.evaluate(() => new Promise((done, fail) => {
+    const opening = indexedDB.open('onshi-staff-console');
+    opening.onerror = () => fail(opening.error);
+    opening.onsuccess = () => {
+      const reading = opening.result.transaction('device').objectStore('device').get('current');
+      reading.onsuccess = () => done(reading.result.id);
+      reading.onerror = () => fail(reading.error);
+    };
+  }));
+  const timestamp = String(Math.floor(Date.now() / 1000));
+  const nonce = randomUUID();
+  const headers = { 'x-onshi-device-id': deviceId, 'x-onshi-device-time': timestamp, 'x-onshi-device-nonce': nonce };
+  const message = [...deviceProofMessage('GET', path, timestamp, nonce, '')];
+  return page.evaluate(async ({ path, authorization, headers, message }) => {
+    const { key } = await new Promise((done, fail) => {
+      const opening = indexedDB.open('onshi-staff-console');
+      opening.onerror = () => fail(opening.error);
+      opening.onsuccess = () => {
+        const reading = opening.result.transaction('device').objectStore('device').get('current');
+        reading.onsuccess = () => done(reading.result);
+        reading.onerror = () => fail(reading.error);
+      };
+    });
+    const signed = new Uint8Array(await crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, key, new Uint8Array(message)));
+    const signature = btoa(String.fromCharCode(...signed)).replaceAll('+', '-').replaceAll('/', '_').replace(/=+$/, '');
+    const response = await fetch(path, { headers: { ...headers, authorization, 'x-onshi-device-signature': signature } });
+    return { status: response.status, error: response.status === 200 ? undefined : (await response.json()).error };
+  }, { path, authorization, headers, message });
 }
 
 /**

@@ -22,13 +22,8 @@ const PHONE = { width: 390, height: 844 };
 
 /** The newest check-in of `name` on the staff list, as the counter reads it through the edge. */
 async function staffRow(stack, name) {
-  const login = await fetch(`${stack.url}/api/v1/staff/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ code: await stack.issueStaffCode() }),
-  });
-  const { staff_token: token } = await login.json();
-  const list = await fetch(`${stack.url}/api/v1/staff/checkins`, { headers: { authorization: `Bearer ${token}` } });
+  const staff = await stack.openStaffSession();
+  const list = await staff.call('/api/v1/staff/checkins');
   assert.equal(list.status, 200);
   return (await list.json()).checkins.find((checkin) => checkin.name === name);
 }

@@ -39,6 +39,9 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
             let terms = stored.as_ref().map(|stored| stored.terms.clone()).unwrap_or_default();
             let facility_code = judge_redemption(stored, request.now_unix)?;
             context.facility = Some(facility_code.as_str().to_owned());
+            if body.role.is_some_and(|wanted| wanted != terms.role) {
+                return Err(EdgeError::EnrolmentCodeInvalid("another role's"));
+            }
             let device_id =
                 self.config.device_ids.issue(&facility_code, &self.random::<DEVICE_ID_NONCE_RANDOM_LEN>()?)?;
             context.device = Some(device_id.as_str().to_owned());

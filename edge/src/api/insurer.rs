@@ -81,7 +81,8 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
         let device = self.authenticate_device_as(request, context, Some(DeviceRole::InsurerConsole)).await?;
         let claims = self.config.insurer_sessions.verify(bearer_token(request.authorization)?, request.now_unix)?;
         context.actor = Some(claims.actor());
-        if claims.device != device.device_id.as_str() || claims.facility != device.facility_code.as_str() {
+        device.holds_token_of(&claims.device)?;
+        if claims.facility != device.facility_code.as_str() {
             return Err(EdgeError::SessionInvalid);
         }
         let call = StaffCall { staff: claims.store_key(), now: request.now_unix, count: vec![], peek: vec![] };

@@ -254,9 +254,7 @@ impl<'a, P: EdgePorts> EdgeApi<'a, P> {
         let device = self.authenticate_device(request, context).await?;
         let claims = self.config.sessions.verify(bearer_token(request.authorization)?, request.now_unix)?;
         context.certificate = Some(self.config.audit_hasher.hash(&claims.certificate()));
-        if claims.device != device.device_id.as_str() {
-            return Err(EdgeError::SessionInvalid);
-        }
+        device.holds_token_of(&claims.device)?;
         Ok((device, claims))
     }
 

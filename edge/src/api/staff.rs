@@ -2,8 +2,9 @@
 //! number, and opening and deciding a kiosk's visual check (目視).
 //!
 //! Layer: edge use cases over [`EdgePorts`]. A facility admin issues a one-time staff login code (the one-time code
-//! machinery of [`crate::auth::enrolment_code`], stored under its own lookup key). The console exchanges it for a
-//! staff session ([`crate::auth::staff_session`]), recorded in the facility's store; with it, staff list the day's
+//! machinery of [`crate::auth::enrolment_code`], stored under its own lookup key). The console, enrolled as a
+//! device of role [`DeviceRole::StaffConsole`] and proving it on every call, exchanges it for a
+//! staff session bound to that device ([`crate::auth::staff_session`]), recorded in the facility's store; with it, staff list the day's
 //! check-ins, read a consented patient's medical information, check a qualification by number and decide visual
 //! checks, until they log out or leave it idle. Every
 //! staff call is counted per session and per facility, and a by-number check per subject; a session that missed
@@ -11,7 +12,7 @@
 //! token), or do I/O of its own (time and randomness come through [`EdgeApi`]'s ports).
 
 use onshi_proto::api::{
-    StaffCodeRequest, StaffCodeResponse, StaffLoginRequest, StaffNumberQuery, StaffSessionResponse,
+    DeviceRole, StaffCodeRequest, StaffCodeResponse, StaffLoginRequest, StaffNumberQuery, StaffSessionResponse,
     StaffVisualCheckDecision, StaffVisualCheckOpen,
 };
 use onshi_proto::identifier::RequestId;
@@ -63,16 +64,23 @@ pub fn check_request_id(request_id: &str) -> Result<RequestId, EdgeError> {
 }
 
 impl<P: EdgePorts> EdgeApi<'_, P> {
-    fn staff_token(&self, request: &ApiRequest<'_>, context: &mut AuditContext) -> Result<StaffClaims, EdgeError> {
+    /// The staff token a request carries, checked once per call: the device proof of an enrolled staff console
+    /// (counted on the device's limits, so a revoked device ends its sessions at once), the token, and that the
+    /// token was minted on this same device, so a token copied elsewhere opens nothing.
+    async fn staff_token(
+        &self,
+        request: &ApiRequest<'_>,
+        context: &mut AuditContext,
+    ) -> Result<StaffClaims, EdgeError> {
+        let device = self.authenticate_device_as(request, context, Some(DeviceRole::StaffConsole)).await?;
         let claims = self.config.staff_sessions.verify(bearer_token(request.authorization)?, request.now_unix)?;
-        context.device = Some(claims.actor());
-        context.facility = Some(claims.facility.clone());
+        context.actor = Some(claims.actor());
+        device.holds_token_of(&claims.device)?;
         Ok(claims)
     }
 
-    /// The staff session a request carries, checked: the token, then its record in the facility's store (open, not
-    /// idle), which counts the call on the session's and the facility's limits and on `extra`; answers the counts of
-    /// `extra` and of `peek`, in order.
+    /// The staff session a request carries, checked: the device and the token ([`Self::staff_token`]), then its
+    /// record in the facility's store ([`Self::staff_call`]).
     pub(crate) async fn staff_session(
         &self,
         request: &ApiRequest<'_>,
@@ -80,7 +88,20 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
         extra: Vec<RateCounter>,
         peek: Vec<RateCounter>,
     ) -> Result<(StaffClaims, Vec<u32>, Vec<u32>), EdgeError> {
-        let claims = self.staff_token(request, context)?;
+        let claims = self.staff_token(request, context).await?;
+        let (counted, peeked) = self.staff_call(&claims, request, extra, peek).await?;
+        Ok((claims, counted, peeked))
+    }
+
+    /// The record of a checked staff token in the facility's store (open, not idle), which counts the call on the
+    /// session's and the facility's limits and on `extra`; answers the counts of `extra` and of `peek`, in order.
+    async fn staff_call(
+        &self,
+        claims: &StaffClaims,
+        request: &ApiRequest<'_>,
+        extra: Vec<RateCounter>,
+        peek: Vec<RateCounter>,
+    ) -> Result<(Vec<u32>, Vec<u32>), EdgeError> {
         let limits = &self.config.rate_limits;
         let mut count = vec![
             limits.counter(RateScope::Staff, &claims.staff, request.now_unix),
@@ -96,13 +117,13 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
         let mut counts = counted.into_iter();
         limits.judge(RateScope::Staff, counts.next().unwrap_or(u32::MAX))?;
         limits.judge(RateScope::Facility, counts.next().unwrap_or(u32::MAX))?;
-        Ok((claims, counts.collect(), peeked))
+        Ok((counts.collect(), peeked))
     }
 
     /// `POST /api/v1/staff/logout`: ends the staff session; its token is refused from then on.
     pub async fn staff_logout(&self, request: &ApiRequest<'_>) -> Result<(), EdgeError> {
         self.audited(AuditAction::StaffLogout, request.now_unix, async |context| {
-            let claims = self.staff_token(request, context)?;
+            let claims = self.staff_token(request, context).await?;
             if self.ports.end_staff_session(&claims.facility, &claims.staff).await? {
                 Ok(())
             } else {
@@ -135,11 +156,14 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
         .await
     }
 
-    /// `POST /api/v1/staff/login`: redeems a staff login code, once, for a staff session. Every attempt counts
-    /// against the client's limit first, so codes cannot be guessed at speed.
+    /// `POST /api/v1/staff/login`: redeems a staff login code, once, for a staff session bound to the enrolled
+    /// staff console that sent it. Every attempt counts against the client's limit first, and once the device proof
+    /// holds, the device's, so codes cannot be guessed at speed; a code of another facility than the device's is
+    /// spent and refused.
     pub async fn staff_login(&self, request: &ApiRequest<'_>) -> Result<StaffSessionResponse, EdgeError> {
         self.audited(AuditAction::StaffLogin, request.now_unix, async |context| {
             self.throttle_unauthenticated(request).await?;
+            let device = self.authenticate_device_as(request, context, Some(DeviceRole::StaffConsole)).await?;
             let mut body: StaffLoginRequest = parse_json(request.body)?;
             let code = EnrolmentCode::parse(&body.code);
             // The typed code is a credential: only the parsed copy, which wipes itself, lives on.
@@ -147,9 +171,13 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
             let code = code?;
             let stored = self.ports.redeem_enrolment_code(&staff_code_lookup_key(&code), request.now_unix).await?;
             let facility_code = judge_redemption(stored, request.now_unix)?;
-            context.facility = Some(facility_code.as_str().to_owned());
-            let (token, claims) = self.config.staff_sessions.mint(&facility_code, request.now_unix, self.random()?)?;
-            context.device = Some(claims.actor());
+            if facility_code != device.facility_code {
+                return Err(EdgeError::EnrolmentCodeInvalid("another facility's"));
+            }
+            let device_id = device.device_id.as_str();
+            let (token, claims) =
+                self.config.staff_sessions.mint(&facility_code, device_id, request.now_unix, self.random()?)?;
+            context.actor = Some(claims.actor());
             let record = StoredStaffSession { expires_at: claims.exp, last_seen: request.now_unix };
             self.ports.open_staff_session(&claims.facility, &claims.staff, &record).await?;
             Ok(StaffSessionResponse { staff_token: token.expose().to_owned(), facility_code, expires_at: claims.exp })
@@ -178,7 +206,7 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
         request: &ApiRequest<'_>,
     ) -> Result<QualificationAnswer, EdgeError> {
         self.audited(AuditAction::StaffQualificationByNumber, request.now_unix, async |context| {
-            let claims = self.staff_token(request, context)?;
+            let claims = self.staff_token(request, context).await?;
             let body: StaffNumberQuery = parse_json(request.body)?;
             let (insurer_number, insured) = read_number_query(&body)?;
             let subject = self.config.staff_sessions.subject_key(&[
@@ -189,7 +217,7 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
             ])?;
             let tries = daily_counter(format!("tries:subject:{subject}"), request.now_unix);
             let misses = daily_counter(format!("misses:staff:{}", claims.staff), request.now_unix);
-            let (_, counted, peeked) = self.staff_session(request, context, vec![tries], vec![misses.clone()]).await?;
+            let (counted, peeked) = self.staff_call(&claims, request, vec![tries], vec![misses.clone()]).await?;
             if peeked.first().is_none_or(|&missed| missed >= BY_NUMBER_MISSES_PER_SESSION) {
                 return Err(EdgeError::RateLimited("by-number misses"));
             }

@@ -257,6 +257,15 @@ pub struct AuthenticatedDevice {
     pub role: DeviceRole,
 }
 
+impl AuthenticatedDevice {
+    /// The one rule for a token bound to a device (a card session, a staff session, an insurer session): it was
+    /// minted on this very device, so a token copied to any other machine, however genuine its own proof, is
+    /// refused. The device id names its facility under the edge's MAC, so the same id means the same facility.
+    pub fn holds_token_of(&self, token_device: &str) -> Result<(), EdgeError> {
+        if token_device == self.device_id.as_str() { Ok(()) } else { Err(EdgeError::SessionInvalid) }
+    }
+}
+
 /// One device request as the facility store checks and counts it: the proof as sent, what it must cover (the
 /// body by its hash, so the body itself never travels to the store), the clock and the two counters to count once
 /// the proof holds.

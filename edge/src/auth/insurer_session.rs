@@ -194,7 +194,7 @@ mod tests {
         assert_eq!(sessions.verify(&forged, NOW), Err(EdgeError::SessionInvalid));
         // A staff token under the same SESSION_KEY is not an insurer token, and the other way round.
         let staff = StaffSessions::derive(&session_key()).unwrap();
-        let (staff_token, _) = staff.mint(&facility(), NOW, [7; STAFF_ID_RANDOM_LEN]).unwrap();
+        let (staff_token, _) = staff.mint(&facility(), "device-1", NOW, [7; STAFF_ID_RANDOM_LEN]).unwrap();
         assert_eq!(sessions.verify(staff_token.expose(), NOW), Err(EdgeError::SessionInvalid));
         let relabelled = format!("{INSURER_TOKEN_PREFIX}{}", staff_token.expose().trim_start_matches("staff."));
         assert_eq!(sessions.verify(&relabelled, NOW), Err(EdgeError::SessionInvalid));

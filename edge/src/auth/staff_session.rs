@@ -1,11 +1,13 @@
-//! The staff session: a bearer token the staff console holds after redeeming a staff login code, backed by a record
+//! The staff session: a token the staff console holds after redeeming a staff login code on an enrolled staff
+//! console device, presented with that device's proof on every call and backed by a record
 //! in the facility's store that makes it revocable (logout deletes it), ends it after [`STAFF_IDLE_SECS`] without a
 //! call, and counts its calls and its by-number misses.
 //!
 //! Layer: a pure auth rule over `auth::token`, a sibling of [`crate::auth::session`]. The token is
 //! `staff.` followed by the shared token format, MAC'd under a key derived from `SESSION_KEY` for this purpose only
 //! ([`KeyPurpose::StaffSession`]), so a card session token is never accepted as a staff token or the other way
-//! round. It names the facility and a random staff-session id, nothing personal. Must not: read a clock or a random
+//! round. It names the facility, the enrolled staff console it was opened on (the token is refused from any other
+//! device: a copied token is useless without that device's key) and a random staff-session id, nothing personal. Must not: read a clock or a random
 //! source (both are passed in), or accept a token whose facility does not validate.
 
 use base64::Engine as _;
@@ -46,6 +48,8 @@ pub struct StaffClaims {
     pub facility: String,
     /// Random id of this staff session, for audit trails.
     pub staff: String,
+    /// The enrolled staff console the session was opened on; the token is refused from any other device.
+    pub device: String,
     /// Unix seconds at which it was issued.
     pub iat: i64,
     /// Unix seconds after which it is refused.
@@ -161,16 +165,19 @@ impl StaffSessions {
         Ok(URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes()))
     }
 
-    /// Mints a staff token for `facility`, valid for [`STAFF_SESSION_LIFETIME_SECS`] from `now_unix`.
+    /// Mints a staff token for `facility`, bound to the staff console `device` it was opened on, valid for
+    /// [`STAFF_SESSION_LIFETIME_SECS`] from `now_unix`.
     pub fn mint(
         &self,
         facility: &FacilityCode,
+        device: &str,
         now_unix: i64,
         staff_random: [u8; STAFF_ID_RANDOM_LEN],
     ) -> Result<(SessionToken, StaffClaims), EdgeError> {
         let claims = StaffClaims {
             facility: facility.as_str().to_owned(),
             staff: URL_SAFE_NO_PAD.encode(staff_random),
+            device: device.to_owned(),
             iat: now_unix,
             exp: now_unix.saturating_add(STAFF_SESSION_LIFETIME_SECS),
         };
@@ -209,7 +216,7 @@ mod tests {
     #[test]
     fn a_staff_token_verifies_until_it_expires() {
         let sessions = sessions();
-        let (token, claims) = sessions.mint(&facility(), NOW, [7; STAFF_ID_RANDOM_LEN]).unwrap();
+        let (token, claims) = sessions.mint(&facility(), "device-1", NOW, [7; STAFF_ID_RANDOM_LEN]).unwrap();
         assert!(token.expose().starts_with(STAFF_TOKEN_PREFIX));
         let verified = sessions.verify(token.expose(), NOW + 10).unwrap();
         assert_eq!(verified, claims);
@@ -221,7 +228,7 @@ mod tests {
     #[test]
     fn forged_tampered_and_foreign_tokens_are_refused() {
         let sessions = sessions();
-        let (token, _) = sessions.mint(&facility(), NOW, [7; STAFF_ID_RANDOM_LEN]).unwrap();
+        let (token, _) = sessions.mint(&facility(), "device-1", NOW, [7; STAFF_ID_RANDOM_LEN]).unwrap();
         let text = token.expose();
         // Another key (another deployment) does not verify.
         let other = StaffSessions::derive(&SecretBytes::new(vec![9; 32])).unwrap();
@@ -232,6 +239,7 @@ mod tests {
         let forged_claims = StaffClaims {
             facility: "1312345678".into(),
             staff: "x".into(),
+            device: "device-1".into(),
             iat: NOW,
             exp: NOW + STAFF_SESSION_LIFETIME_SECS,
         };
@@ -260,7 +268,7 @@ mod tests {
     #[test]
     fn a_token_issued_in_the_future_or_for_too_long_is_refused() {
         let sessions = sessions();
-        let (token, _) = sessions.mint(&facility(), NOW + 3600, [7; STAFF_ID_RANDOM_LEN]).unwrap();
+        let (token, _) = sessions.mint(&facility(), "device-1", NOW + 3600, [7; STAFF_ID_RANDOM_LEN]).unwrap();
         assert_eq!(sessions.verify(token.expose(), NOW), Err(EdgeError::SessionInvalid));
     }
 
@@ -270,7 +278,7 @@ mod tests {
         let printed = format!("{sessions:?}");
         assert!(printed.contains("<redacted>"), "{printed}");
         assert!(!printed.contains(&hex::encode(sessions.codec.key().expose())));
-        let (token, _) = sessions.mint(&facility(), NOW, [7; STAFF_ID_RANDOM_LEN]).unwrap();
+        let (token, _) = sessions.mint(&facility(), "device-1", NOW, [7; STAFF_ID_RANDOM_LEN]).unwrap();
         assert_eq!(format!("{token:?}"), "SessionToken(<redacted>)");
     }
 

@@ -427,8 +427,8 @@ pub fn issue_code<P: EdgePorts>(api: &EdgeApi<'_, P>, facility: &str) -> String 
 
 pub fn enrol_request(code: &str, key: &p256::ecdsa::SigningKey) -> Vec<u8> {
     let spki = key.verifying_key().to_public_key_der().unwrap();
-    serde_json::to_vec(&EnrolRequest { code: code.to_owned(), public_key: Base64Bytes(spki.as_bytes().to_vec()) })
-        .unwrap()
+    let public_key = Base64Bytes(spki.as_bytes().to_vec());
+    serde_json::to_vec(&EnrolRequest { code: code.to_owned(), public_key, role: None }).unwrap()
 }
 
 /// Issues a code for [`FACILITY`] and enrols a kiosk with a key derived from `seed`.
@@ -452,6 +452,56 @@ pub fn device_enrolled_with<P: EdgePorts>(api: &EdgeApi<'_, P>, seed: u8, body: 
     let enrolled =
         block_on(api.enrol(&admin_request("/api/v1/devices/enrol", &enrol_request(&code, &key), None))).unwrap();
     Kiosk { device_id: enrolled.device_id, key }
+}
+
+/// Enrols a staff console of `facility` (a device of role `staff_console`) with a key derived from `seed`.
+pub fn enrolled_staff_console<P: EdgePorts>(api: &EdgeApi<'_, P>, facility: &str, seed: u8) -> Kiosk {
+    device_enrolled_with(api, seed, &serde_json::json!({ "facility_code": facility, "role": "staff_console" }))
+}
+
+/// A one-time staff login code the admin issued for `facility`.
+pub fn issue_staff_code<P: EdgePorts>(api: &EdgeApi<'_, P>, facility: &str) -> String {
+    let authorization = format!("Bearer {ADMIN_TOKEN}");
+    let body = format!(r#"{{"facility_code":"{facility}"}}"#);
+    let request = admin_request("/api/v1/admin/staff-codes", body.as_bytes(), Some(&authorization));
+    block_on(api.issue_staff_code(&request)).unwrap().code
+}
+
+/// Staff log in on `console` with `code`, the console's proof on the request, as the staff console does.
+pub fn staff_login_on<P: EdgePorts>(
+    api: &EdgeApi<'_, P>,
+    console: &Kiosk,
+    code: &str,
+) -> Result<onshi_proto::api::StaffSessionResponse, EdgeError> {
+    let body = serde_json::to_vec(&serde_json::json!({ "code": code })).unwrap();
+    block_on(api.staff_login(&console.request("/api/v1/staff/login", &body, NOW)))
+}
+
+/// A staff session and the enrolled staff console it was opened on: every request it builds carries the console's
+/// proof and the session's token, as the staff console sends them.
+pub struct StaffDesk {
+    pub console: Kiosk,
+    pub bearer: String,
+}
+
+impl StaffDesk {
+    /// Logs staff in on `console` with a fresh staff code of the console's facility.
+    pub fn log_in<P: EdgePorts>(api: &EdgeApi<'_, P>, console: Kiosk, facility: &str) -> Self {
+        let session = staff_login_on(api, &console, &issue_staff_code(api, facility)).unwrap();
+        Self { console, bearer: format!("Bearer {}", session.staff_token) }
+    }
+
+    /// A request of this session at `now`.
+    pub fn request<'r>(&'r self, method: &'r str, path: &'r str, body: &'r [u8], now: i64) -> ApiRequest<'r> {
+        let mut request = self.console.request_with(method, path, body, now);
+        request.authorization = Some(&self.bearer);
+        request
+    }
+}
+
+/// A staff session of `facility` on a staff console enrolled for it with a key derived from `seed`.
+pub fn staff_desk<P: EdgePorts>(api: &EdgeApi<'_, P>, facility: &str, seed: u8) -> StaffDesk {
+    StaffDesk::log_in(api, enrolled_staff_console(api, facility, seed), facility)
 }
 
 /// The test configuration, with `extra` bindings (rate limits and the like) on top.

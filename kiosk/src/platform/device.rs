@@ -3,14 +3,14 @@
 //!
 //! Must not: keep the enrolment code after use (the shared identity sends and wipes it).
 
-use onshi_proto::api::ENROL_PATH;
+use onshi_proto::api::{DeviceRole, ENROL_PATH};
 pub use onshi_web::device::Device;
 use onshi_web::device::DeviceStore;
 
 use crate::error::KioskError;
 
 /// The kiosk's IndexedDB database, apart from any other app's on the same browser profile.
-const STORE: DeviceStore = DeviceStore::new("onshi-kiosk");
+const STORE: DeviceStore = DeviceStore::new("onshi-kiosk", DeviceRole::Kiosk);
 
 /// The enrolled device of this browser profile, if any.
 pub async fn load() -> Result<Option<Device>, KioskError> {

@@ -243,6 +243,9 @@ pub enum DeviceRole {
     Bridge,
     /// An insurer's console PC: its clerk signs in with the insurer's credential ([`crate::insurer`]).
     InsurerConsole,
+    /// A facility's staff console PC: staff log in on it with a staff login code, and every staff call it makes
+    /// carries its proof, so a staff token copied to another machine opens nothing.
+    StaffConsole,
 }
 
 crate::wire_enum::wire_text!(DeviceRole);
@@ -332,6 +335,10 @@ pub struct EnrolRequest {
     pub code: String,
     /// The device's ECDSA P-256 public key, SubjectPublicKeyInfo DER (WebCrypto `exportKey("spki")`).
     pub public_key: Base64Bytes,
+    /// What the enrolling app is for, when it says: a code the admin issued for another role is then refused (and
+    /// spent), so a kiosk's code cannot make a staff console a kiosk, nor a staff console's code a kiosk a console.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<DeviceRole>,
 }
 
 impl std::fmt::Debug for EnrolRequest {
@@ -595,7 +602,8 @@ mod tests {
         let request: EnrolmentCodeRequest = serde_json::from_str(r#"{"facility_code":"0110113719"}"#).unwrap();
         assert_eq!(request.facility_code.as_str(), "0110113719");
         assert!(serde_json::from_str::<EnrolmentCodeRequest>(r#"{"facility_code":"0110113710"}"#).is_err());
-        let enrol = EnrolRequest { code: "K7QM-4XRD-9TWP".into(), public_key: Base64Bytes::from(vec![1, 2]) };
+        let enrol =
+            EnrolRequest { code: "K7QM-4XRD-9TWP".into(), public_key: Base64Bytes::from(vec![1, 2]), role: None };
         assert!(!format!("{enrol:?}").contains("K7QM"));
     }
 

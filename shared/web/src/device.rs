@@ -1,6 +1,7 @@
 //! A browser app's device identity: a non-extractable ECDSA P-256 key made in WebCrypto, kept in IndexedDB, enrolled
-//! once with a facility admin's one-time code, and used to sign every later call to the edge. The kiosk and the
-//! insurer console each keep theirs in their own database ([`DeviceStore`]).
+//! once with a facility admin's one-time code (issued for the app's role), and used to sign every later call to the
+//! edge. The kiosk, the staff console and the insurer console each keep theirs in their own database
+//! ([`DeviceStore`]).
 //!
 //! Layer: shared browser I/O adapter (WebCrypto, IndexedDB, `fetch`). The message it signs is defined in
 //! `onshi_proto::api::device_proof_message`, shared with the edge. Must not: export or log the private key (it is
@@ -10,12 +11,12 @@
 //! Reaches WebCrypto and IndexedDB through [`crate::browser_store`], so it needs no extra `web-sys` features.
 
 use base64::Engine as _;
-use gloo_net::http::Request;
+use gloo_net::http::{Request, Response};
 use js_sys::{Array, Uint8Array};
 use onshi_proto::Base64Bytes;
 use onshi_proto::api::{
-    DEVICE_ID_HEADER, DEVICE_NONCE_HEADER, DEVICE_SIGNATURE_HEADER, DEVICE_TIME_HEADER, EnrolRequest, EnrolResponse,
-    device_proof_message,
+    DEVICE_ID_HEADER, DEVICE_NONCE_HEADER, DEVICE_SIGNATURE_HEADER, DEVICE_TIME_HEADER, DeviceRole, EnrolRequest,
+    EnrolResponse, device_proof_message,
 };
 use wasm_bindgen::JsValue;
 use zeroize::Zeroize as _;
@@ -65,17 +66,19 @@ fn proof_nonce() -> Result<String, JsValue> {
     Ok(base64url(&random_bytes(16)?.to_vec()))
 }
 
-/// Where one app keeps its device identity: its own IndexedDB database, so that a kiosk and an insurer console
-/// opened in the same browser profile never share a key.
+/// Where one app keeps its device identity: its own IndexedDB database, so that a kiosk, a staff console and an
+/// insurer console opened in the same browser profile never share a key; and what the app is, so that it enrols
+/// only with a code the admin issued for that role.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct DeviceStore {
     database: Database,
+    role: DeviceRole,
 }
 
 impl DeviceStore {
-    /// The store in the IndexedDB database named `database` (e.g. `onshi-kiosk`).
-    pub const fn new(database: &'static str) -> Self {
-        Self { database: Database::new(database, DATABASE_VERSION, &[STORE]) }
+    /// The store in the IndexedDB database named `database` (e.g. `onshi-kiosk`), of an app of `role`.
+    pub const fn new(database: &'static str, role: DeviceRole) -> Self {
+        Self { database: Database::new(database, DATABASE_VERSION, &[STORE]), role }
     }
 
     /// The enrolled device of this browser profile, if any.
@@ -124,7 +127,7 @@ impl DeviceStore {
             .map_err(browser("public key export failed"))?;
         let spki = Uint8Array::new(&spki).to_vec();
 
-        let mut request = EnrolRequest { code: code.to_owned(), public_key: Base64Bytes(spki) };
+        let mut request = EnrolRequest { code: code.to_owned(), public_key: Base64Bytes(spki), role: Some(self.role) };
         let sent = Request::post(enrol_url).json(&request).map_err(|_| WebError::Unreachable);
         request.code.zeroize();
         let response = sent?.send().await.map_err(|_| WebError::Unreachable)?;
@@ -181,6 +184,37 @@ impl Device {
             (DEVICE_NONCE_HEADER.to_owned(), nonce),
             (DEVICE_SIGNATURE_HEADER.to_owned(), base64url(&signature)),
         ])
+    }
+
+    /// Sends `method path` with this device's proof over exactly the `body` sent (JSON, or nothing), and the
+    /// bearer `token` of a session opened on this device when there is one: the one way a staff or insurer console
+    /// calls its edge.
+    pub async fn send(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<String>,
+        token: Option<&str>,
+    ) -> Result<Response, WebError> {
+        let bytes = body.unwrap_or_default();
+        let proof = self.proof_headers(method, path, bytes.as_bytes()).await?;
+        let mut request = if method == "GET" { Request::get(path) } else { Request::post(path) };
+        for (name, value) in &proof {
+            request = request.header(name, value);
+        }
+        if let Some(token) = token {
+            request = request.header("Authorization", &format!("Bearer {token}"));
+        }
+        let request = if method == "GET" {
+            request.build()
+        } else {
+            request.header("Content-Type", "application/json").body(bytes)
+        };
+        request
+            .map_err(|_| WebError::Browser("the request could not be built"))?
+            .send()
+            .await
+            .map_err(|_| WebError::Unreachable)
     }
 }
 
