@@ -360,6 +360,9 @@ export async function startStack({ port = 0, database, originUrlOverride, edgeEn
   };
 }
 
+/** The insurer the demo registers for its insurer console: none of the demo population is insured there yet. */
+const DEMO_CONSOLE_INSURER = '33120015';
+
 // `cargo xtask demo` runs this file as a program.
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const portFlag = process.argv.indexOf('--port');
@@ -386,6 +389,15 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   // The staff console, too, is a device of the facility: a fresh browser profile enrols it once with its own code.
   console.log(`Staff console: ${stack.url}/staff  — enrol the PC with: ${await stack.issueStaffConsoleCode()}`);
   console.log(`  then log in with this one-time staff login code: ${await stack.issueStaffCode()}\n`);
+  // The insurer console: the insurer's PC enrols with its own code, and the clerk signs in with the credential the
+  // national operator gave the insurer when it registered it, which is shown this once (each run registers it
+  // anew, so each run prints a credential that works).
+  const insurer = await stack.postOriginAdmin('/admin/v1/insurers', { insurer_number: DEMO_CONSOLE_INSURER, name: 'デモ健康保険組合' });
+  const insurerCode = await stack.issueEnrolmentCode(undefined, { role: 'insurer_console', staffed: false });
+  console.log(`Insurer console: ${stack.url}/insurer  — enrol the PC with: ${insurerCode}`);
+  console.log(insurer.status === 200
+    ? `  then sign in as 保険者 ${DEMO_CONSOLE_INSURER} (デモ健康保険組合) with the credential: ${insurer.body.token}\n`
+    : `  (the insurer could not be registered: ${insurer.status}; see the origin's log)\n`);
   console.log('A consent given under the answer can be withdrawn there (「同意を撤回する」) or from the patient\'s row in');
   console.log('the staff console (「同意の撤回」); the registration point cancels a card\'s registration (「保険証利用登録を解除する」).');
   console.log('Open it in Chromium, press 「仮想カードリーダーで試す（デモ）」 and use one of these virtual cards:\n');

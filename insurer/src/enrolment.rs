@@ -1,8 +1,9 @@
 //! The enrolment screen: a PC that holds no device identity yet asks for the one-time code an administrator issued
 //! (a code for an insurer console, as a kiosk's code enrols a kiosk).
 //!
-//! Must not: keep the code after it is handed to the console, which sends it once and wipes it.
+//! The form itself is the shared one ([`onshi_web::enrolment_form`]); this names its screen and gives its texts.
 
+use onshi_web::enrolment_form::{EnrolmentForm, EnrolmentTexts};
 use onshi_web::i18n::Lang;
 use yew::prelude::*;
 
@@ -21,41 +22,18 @@ pub struct EnrolmentProps {
     pub on_enrol: Callback<String>,
 }
 
-/// The enrolment form.
+/// The enrolment screen.
 #[function_component(Enrolment)]
 pub fn enrolment(props: &EnrolmentProps) -> Html {
     let lang = props.lang;
-    let code = use_node_ref();
-    let onsubmit = {
-        let code = code.clone();
-        let on_enrol = props.on_enrol.clone();
-        Callback::from(move |event: SubmitEvent| {
-            event.prevent_default();
-            if let Some(input) = code.cast::<web_sys::HtmlInputElement>() {
-                let typed = input.value().trim().to_owned();
-                input.set_value("");
-                if !typed.is_empty() {
-                    on_enrol.emit(typed);
-                }
-            }
-        })
+    let texts = EnrolmentTexts {
+        heading: t(lang, "insurer.enrol.heading"),
+        intro: t(lang, "insurer.enrol.intro"),
+        code_label: t(lang, "insurer.enrol.code_label"),
+        submit: t(lang, "insurer.enrol.submit"),
     };
     html! {
-        <main data-screen="insurer-enrol" lang={lang.tag()}>
-            <form class="login" {onsubmit} aria-labelledby="enrol-heading">
-                <h2 id="enrol-heading">{ t(lang, "insurer.enrol.heading") }</h2>
-                <p>{ t(lang, "insurer.enrol.intro") }</p>
-                <label for="enrol-code">{ t(lang, "insurer.enrol.code_label") }</label>
-                <input id="enrol-code" ref={code} autocomplete="one-time-code" autocapitalize="characters"
-                       spellcheck="false" required=true
-                       aria-describedby={props.problem.is_some().then_some("enrol-error")} />
-                <button id="enrol-submit" class="primary" type="submit" disabled={props.busy}>
-                    { t(lang, "insurer.enrol.submit") }
-                </button>
-                if let Some(key) = props.problem {
-                    <p id="enrol-error" role="alert" class="warning">{ t(lang, key) }</p>
-                }
-            </form>
-        </main>
+        <EnrolmentForm screen="insurer-enrol" {lang} {texts} problem={props.problem.map(|key| t(lang, key))}
+            busy={props.busy} on_enrol={props.on_enrol.clone()} />
     }
 }

@@ -112,7 +112,8 @@ test('the demo card controls take the card out and place another, beside the kio
 
 /**
  * Runs the demo program as `cargo xtask demo` does (`node xtask/stack.mjs`, any free port, its database at
- * `database`), and resolves once it has printed its URL and enrolment code: { url, code, stop() }.
+ * `database`), and resolves once it has printed what a newcomer needs: { url, code, insurer: { code, credential },
+ * stop() }.
  */
 function startDemo(database, args = []) {
   return new Promise((resolve, reject) => {
@@ -125,10 +126,15 @@ function startDemo(database, args = []) {
       await exited;
     };
     let url;
+    let code;
+    const insurer = {};
     createInterface({ input: child.stdout }).on('line', (line) => {
       url ??= line.match(/^onshi demo is running: (\S+)/)?.[1];
-      const code = line.match(/^Enrol the kiosk (?:「[^」]*」 )?with this one-time code: (\S+)/)?.[1];
-      if (url && code) resolve({ url, code, stop });
+      code ??= line.match(/^Enrol the kiosk (?:「[^」]*」 )?with this one-time code: (\S+)/)?.[1];
+      insurer.code ??= line.match(/^Insurer console: \S+ +— enrol the PC with: (\S+)/)?.[1];
+      insurer.credential ??= line.match(/with the credential: (\S+)$/)?.[1];
+      // The list of demo cards comes after everything a newcomer is told to type.
+      if (line.startsWith('Open it in Chromium') && url && code && insurer.code) resolve({ url, code, insurer, stop });
     });
     exited.then((status) => reject(new Error(`the demo exited early (${status})`)));
   });
@@ -166,7 +172,7 @@ async function kioskOnDemo(browser, demo, holder) {
 }
 
 describe('the demo program', () => {
-  test('starts from fresh demo data each time, so a registration does not outlive its run unless --keep', async () => {
+  test('starts from fresh demo data each time, so a registration does not outlive its run unless --keep, and opens the insurer console with what it printed', async () => {
     const holder = DEMO_CARDS.find((c) => c.scenario === 'unregistered');
     const scratch = mkdtempSync(join(tmpdir(), 'onshi-demo-'));
     const database = join(scratch, 'demo-origin.sqlite');
@@ -174,6 +180,19 @@ describe('the demo program', () => {
     let demo;
     try {
       demo = await startDemo(database);
+      // The insurer console opens with what the demo printed: the PC's code, then the insurer's credential.
+      const insurerPage = await browser.newPage({ locale: 'ja-JP' });
+      await insurerPage.goto(`${demo.url}/insurer`);
+      await screen(insurerPage, 'insurer-enrol');
+      await insurerPage.fill('#enrol-code', demo.insurer.code);
+      await insurerPage.click('#enrol-submit');
+      await screen(insurerPage, 'insurer-sign-in');
+      assert.ok(demo.insurer.credential, 'a fresh run prints the insurer credential');
+      await insurerPage.fill('#insurer-credential', demo.insurer.credential);
+      await insurerPage.fill('#clerk-name', 'デモ 係');
+      await insurerPage.click('#sign-in-submit');
+      await screen(insurerPage, 'insurer-inbox');
+      await insurerPage.close();
       let kiosk = await kioskOnDemo(browser, demo, holder);
       assert.equal(await kiosk.checkIn(), '該当資格なし');
       await kiosk.register();

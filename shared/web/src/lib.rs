@@ -3,7 +3,8 @@
 //! Layer: user interface support, below the apps. [`i18n`] is the language and resource-file catalog (pure, tested
 //! natively); the browser-only modules are the edge's JSON answers ([`client`]), the enrolled device identity that
 //! signs a kiosk's or an insurer console's calls ([`device`]), the WebCrypto and IndexedDB calls both it and the staff
-//! console's sealed 申立書 store make ([`browser_store`]) and the page helpers the apps
+//! console's sealed 申立書 store make ([`browser_store`]), the enrolment form of the two consoles
+//! ([`enrolment_form`], its texts passed in) and the page helpers the apps
 //! use on every screen change ([`page`]: keyboard focus, performance marks).
 //!
 //! Must not: know either app's screens, texts or calls; keep state; talk to anything but the page and the answers
@@ -17,6 +18,8 @@ pub mod browser_store;
 pub mod client;
 #[cfg(target_arch = "wasm32")]
 pub mod device;
+#[cfg(target_arch = "wasm32")]
+pub mod enrolment_form;
 #[cfg(target_arch = "wasm32")]
 pub mod page;
 
