@@ -31,6 +31,7 @@ pub mod medical;
 pub mod metrics;
 pub mod normalize;
 pub mod population;
+pub mod public_expense;
 pub mod replay;
 pub mod seed;
 pub mod server;

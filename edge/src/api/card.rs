@@ -115,6 +115,8 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
                 expiry_notice: claims.expiry_notice,
                 // Passed through as the kiosk said it: a language and aids name nobody.
                 patient_mode: body.patient_mode,
+                // Until the kiosk asks 「医療費助成の受給者証を利用しますか」, no 受給者証 is asked for.
+                use_recipient_certificates: false,
             };
             self.call_origin(BY_CERTIFICATE_PATH, &query, request.forwarded.clone(), request.now_unix).await
         })

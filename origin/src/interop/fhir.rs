@@ -261,6 +261,8 @@ mod tests {
             guidance: None,
             confirmation_date: IsoDate::parse("2026-11-24").unwrap(),
             records,
+            public_expense: Vec::new(),
+            certificates_on_offer: false,
         }
     }
 

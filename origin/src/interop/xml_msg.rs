@@ -303,6 +303,8 @@ pub(crate) mod tests {
             guidance: None,
             confirmation_date: IsoDate::parse("2026-11-24").unwrap(),
             records: vec![record()],
+            public_expense: Vec::new(),
+            certificates_on_offer: false,
         }
     }
 
@@ -405,6 +407,8 @@ pub(crate) mod tests {
             guidance: Some(Guidance::ClaimForm),
             confirmation_date: IsoDate::parse("2026-11-24").unwrap(),
             records: vec![],
+            public_expense: Vec::new(),
+            certificates_on_offer: false,
         };
         let search = SearchEcho {
             insurer_number: "131011".into(),

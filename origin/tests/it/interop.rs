@@ -229,6 +229,7 @@ async fn every_interop_answer_of_a_varied_population_says_what_it_must(db: Db) {
             scope: Default::default(),
             expiry_notice: None,
             patient_mode: Default::default(),
+            use_recipient_certificates: false,
         };
         let mut forms = Vec::new();
         for accept in [FHIR, XML_UTF8, XML_SHIFT_JIS] {
