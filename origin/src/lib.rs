@@ -21,6 +21,7 @@ pub mod access_log;
 pub mod batch;
 pub mod cli;
 pub mod clock;
+pub mod demo_public_expense;
 pub mod disclosure;
 pub mod error;
 pub mod http;

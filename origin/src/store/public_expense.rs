@@ -111,21 +111,7 @@ impl Store {
     /// stored, when the number is already an insurer's.
     pub async fn add_payer_token(&self, payer: &Payer, token_sha256: &str, now: i64) -> Result<bool> {
         let mut tx = self.pool.begin().await?;
-        sqlx::query(
-            "INSERT INTO insurers (insurer_number, name, created_at, principal_kind) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT DO NOTHING",
-        )
-        .bind(payer.number.as_str())
-        .bind(payer.name.as_str())
-        .bind(now)
-        .bind(PAYER_KIND)
-        .execute(&mut *tx)
-        .await?;
-        let kind: String = sqlx::query_scalar("SELECT principal_kind FROM insurers WHERE insurer_number = $1")
-            .bind(payer.number.as_str())
-            .fetch_one(&mut *tx)
-            .await?;
-        if kind != PAYER_KIND {
+        if !insert_payer(&mut tx, payer, now).await? {
             return Ok(false);
         }
         sqlx::query("INSERT INTO insurer_tokens (token_sha256, insurer_number, created_at) VALUES ($1, $2, $3)")
@@ -136,6 +122,15 @@ impl Store {
             .await?;
         tx.commit().await?;
         Ok(true)
+    }
+
+    /// Registers a 公費負担者 (if new) without a token, as the demo's payers are. False when the number is an
+    /// insurer's.
+    pub async fn register_payer(&self, payer: &Payer, now: i64) -> Result<bool> {
+        let mut tx = self.pool.begin().await?;
+        let registered = insert_payer(&mut tx, payer, now).await?;
+        tx.commit().await?;
+        Ok(registered)
     }
 
     /// The payer a bearer token (given as its SHA-256) belongs to; `None` for an unknown token or an insurer's.
@@ -317,4 +312,24 @@ impl Store {
             })
             .collect()
     }
+}
+
+/// Adds `payer` to `insurers` as a 公費負担者 unless its number is there already; true when the number is a payer's
+/// (new or not), false when it is an insurer's.
+async fn insert_payer(tx: &mut sqlx::AnyConnection, payer: &Payer, now: i64) -> Result<bool> {
+    sqlx::query(
+        "INSERT INTO insurers (insurer_number, name, created_at, principal_kind) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(payer.number.as_str())
+    .bind(payer.name.as_str())
+    .bind(now)
+    .bind(PAYER_KIND)
+    .execute(&mut *tx)
+    .await?;
+    let kind: String = sqlx::query_scalar("SELECT principal_kind FROM insurers WHERE insurer_number = $1")
+        .bind(payer.number.as_str())
+        .fetch_one(&mut *tx)
+        .await?;
+    Ok(kind == PAYER_KIND)
 }

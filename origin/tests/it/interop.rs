@@ -214,36 +214,19 @@ async fn every_interop_answer_of_a_varied_population_says_what_it_must(db: Db) {
         }
         answers.insert(label.to_owned(), forms);
     }
-    // 公費: a welfare office's 医療扶助 for the VALID card's holder, with a 医療券 for this month (the served origin
-    // reads the real clock), and a municipality's 子ども医療費 for the DEPENDENT's.
+    // 公費: the demo gives the VALID card's holder 医療扶助 with this month's 医療券 and 調剤券 (the served origin reads
+    // the real clock) and the DEPENDENT's a 難病 受給者証; a municipality adds a 子ども医療費 for the DEPENDENT's.
     let today = time::OffsetDateTime::now_utc().to_offset(time::macros::offset!(+9)).date();
-    let first = today.replace_day(1).unwrap();
-    let last = first.replace_day(today.month().length(today.year())).unwrap();
-    let month = format!("{:04}-{:02}", today.year(), u8::from(today.month()));
-    for (payer, name, row) in [
-        (
-            "12131017",
-            "新宿区福祉事務所",
-            serde_json::json!({
-                "individual_number": derived_individual_number(&certificate(serial::VALID)).unwrap(),
-                "kind": "medical_assistance", "recipient_number": "1234566", "validity": {"valid_from": "2026-04-01"},
-                "tickets": [{
-                    "kind": "medical", "validity": {"valid_from": first.to_string(), "valid_until": last.to_string()},
-                    "issue_number": "2026110001", "treatment_month": month, "designated_facility_code": FACILITY,
-                    "designated_facility_name": "しんじゅく内科", "self_pay_yen": 1500
-                }]
-            }),
-        ),
-        (
-            "88131016",
-            "新宿区",
-            serde_json::json!({
-                "individual_number": derived_individual_number(&certificate(serial::DEPENDENT)).unwrap(),
-                "kind": "child_medical", "recipient_number": "2345676",
-                "validity": {"valid_from": "2026-04-01", "valid_until": "2099-03-31"}, "monthly_self_pay_yen": 200
-            }),
-        ),
-    ] {
+    let month = format!("{:04}{:02}", today.year(), u8::from(today.month()));
+    for (payer, name, row) in [(
+        "88131016",
+        "新宿区",
+        serde_json::json!({
+            "individual_number": derived_individual_number(&certificate(serial::DEPENDENT)).unwrap(),
+            "kind": "child_medical", "recipient_number": "2345676",
+            "validity": {"valid_from": "2026-04-01", "valid_until": "2099-03-31"}, "monthly_self_pay_yen": 200
+        }),
+    )] {
         let created: Value = origin
             .admin("/admin/v1/public-expense-payers", &serde_json::json!({"payer_number": payer, "name": name}))
             .await
@@ -343,12 +326,13 @@ async fn every_interop_answer_of_a_varied_population_says_what_it_must(db: Db) {
     assert_eq!(element(&utf8("card-elderly"), "ReferenceClassification"), Some("1"));
     assert_eq!(element(&utf8("card-unregistered"), "QualificationValidity"), Some("4"));
     assert_eq!(coverage(&fhir("card-dependent"))["subscriber"]["reference"], "#subscriber");
-    // 公費: 医療扶助 with its 医療券 in both forms; the 受給者証 only in the answer the patient agreed to.
+    // 公費: the demo's 医療扶助 with its 医療券 in both forms; a 受給者証 only in the answer the patient agreed to.
     let xml = utf8("card-valid");
     assert_eq!(element(&xml, "PublicExpenseNumber"), Some("12131017"));
-    assert_eq!(element(&xml, "WelfareOfficeName"), Some("新宿区福祉事務所"));
-    assert_eq!(element(&xml, "MedicalTreatmentMonth"), Some(month.replace('-', "").as_str()));
-    assert_eq!(element(&sjis("card-valid"), "DesignatedMedicalInstitutionName"), Some("しんじゅく内科"));
+    assert_eq!(element(&xml, "WelfareOfficeName"), Some("おんし区福祉事務所（デモ）"));
+    assert_eq!(element(&xml, "NumberOfMedicalTickets"), Some("2"));
+    assert_eq!(element(&xml, "MedicalTreatmentMonth"), Some(month.as_str()));
+    assert_eq!(element(&sjis("card-valid"), "DesignatedMedicalInstitutionName"), Some("おんし内科クリニック"));
     let payors: Vec<Value> = fhir("card-valid")["entry"]
         .as_array()
         .unwrap()
@@ -359,8 +343,10 @@ async fn every_interop_answer_of_a_varied_population_says_what_it_must(db: Db) {
     assert_eq!(payors.len(), 2);
     assert_eq!(payors[1], "12131017");
     assert!(!utf8("card-dependent").contains("PublicExpenseNumber"));
-    assert_eq!(element(&utf8("card-dependent-agreed"), "PublicExpenseNumber"), Some("88131016"));
-    assert_eq!(fhir("card-dependent-agreed")["total"], 2);
+    let agreed = utf8("card-dependent-agreed");
+    assert!(agreed.contains("<PublicExpenseNumber>54131016</PublicExpenseNumber>"), "{agreed}");
+    assert!(agreed.contains("<PublicExpenseNumber>88131016</PublicExpenseNumber>"), "{agreed}");
+    assert_eq!(fhir("card-dependent-agreed")["total"], 3);
 
     origin.stop().await;
     crate::fixture::drop_if_postgres(&database).await;
