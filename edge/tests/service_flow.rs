@@ -38,6 +38,8 @@ fn valid_answer() -> QualificationAnswer {
         guidance: Some(Guidance::ClaimForm),
         confirmation_date: IsoDate::parse("2026-11-24").unwrap(),
         records: vec![],
+        public_expense: Vec::new(),
+        certificates_on_offer: false,
     }
 }
 

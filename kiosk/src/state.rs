@@ -817,6 +817,8 @@ mod tests {
             guidance: None,
             confirmation_date: IsoDate::parse("2026-11-24").unwrap(),
             records: vec![],
+            public_expense: Vec::new(),
+            certificates_on_offer: false,
         }
     }
 

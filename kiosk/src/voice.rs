@@ -207,6 +207,8 @@ mod tests {
             guidance: None,
             confirmation_date: onshi_proto::IsoDate::parse("2026-12-05").unwrap(),
             records: vec![],
+            public_expense: Vec::new(),
+            certificates_on_offer: false,
         };
         let result = Box::new(Screen::Result {
             answer,

@@ -442,6 +442,7 @@ async fn signed_lookup(client: &reqwest::Client, endpoint: &str, serial: &str, n
         scope: Default::default(),
         expiry_notice: None,
         patient_mode: Default::default(),
+        use_recipient_certificates: false,
     };
     let body = serde_json::to_vec(&query).map_err(|e| e.to_string())?;
     let headers = signing::sign(KEY.as_bytes(), "POST", BY_CERTIFICATE_PATH, unix_now()?, nonce, &body)

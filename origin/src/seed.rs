@@ -84,19 +84,33 @@ pub fn parse_demo_cards(json: &[u8]) -> Result<Vec<DemoCard>> {
 /// Reads, parses and applies the demo file at `path`, dating the records relative to `today` (Tokyo) and
 /// stamping them with `now` (Unix seconds).
 pub async fn seed_demo_file(store: &Store, path: &Path, today: Date, now: i64) -> Result<BatchSummary> {
-    let length = std::fs::metadata(path)?.len();
-    if length > MAX_DEMO_FILE_BYTES {
-        return Err(OriginError::DemoCards(format!("{} is larger than {MAX_DEMO_FILE_BYTES} bytes", path.display())));
-    }
-    // The file holds demo PINs: keep its bytes only as long as parsing needs them.
-    let bytes = Zeroizing::new(std::fs::read(path)?);
-    let cards = parse_demo_cards(&bytes)?;
-    drop(bytes);
+    let cards = read_demo_cards(path)?;
     let summary = store.apply(&demo_batch(&cards, today)?, now).await?;
     for (facility_code, name) in DEMO_FACILITY_NAMES {
         store.name_facility(facility_code, name).await?;
     }
     Ok(summary)
+}
+
+/// The 利用者証明用 certificate of a demo card.
+pub fn card_certificate(card: &DemoCard) -> Result<CertificateRef> {
+    Ok(CertificateRef {
+        issuer: IssuerName::parse(card.certificate_issuer.trim())
+            .map_err(|_| OriginError::DemoCards(format!("card {} has no certificate issuer", card.index)))?,
+        serial: CertificateSerial::normalize(&card.certificate_serial).map_err(|_| {
+            OriginError::DemoCards(format!("certificate serial {:?} is not hexadecimal", card.certificate_serial))
+        })?,
+    })
+}
+
+/// The cards of the demo file at `path`, its bytes (which hold the demo PINs) wiped once parsed.
+pub fn read_demo_cards(path: &Path) -> Result<Vec<DemoCard>> {
+    let length = std::fs::metadata(path)?.len();
+    if length > MAX_DEMO_FILE_BYTES {
+        return Err(OriginError::DemoCards(format!("{} is larger than {MAX_DEMO_FILE_BYTES} bytes", path.display())));
+    }
+    let bytes = Zeroizing::new(std::fs::read(path)?);
+    parse_demo_cards(&bytes)
 }
 
 /// The demo's facilities by 医療機関コード, so that a patient's access log names them: the stack's own facility
@@ -123,13 +137,7 @@ pub fn demo_batch(cards: &[DemoCard], today: Date) -> Result<RecordBatch> {
 
     let three_years_ago = april_first(today.year() - 3)?;
     for card in cards {
-        let certificate = CertificateRef {
-            issuer: IssuerName::parse(card.certificate_issuer.trim())
-                .map_err(|_| OriginError::DemoCards(format!("card {} has no certificate issuer", card.index)))?,
-            serial: CertificateSerial::normalize(&card.certificate_serial).map_err(|_| {
-                OriginError::DemoCards(format!("certificate serial {:?} is not hexadecimal", card.certificate_serial))
-            })?,
-        };
+        let certificate = card_certificate(card)?;
         let person_id = derived_id("person", &certificate);
         batch.persons.push(NewPerson {
             id: person_id.clone(),

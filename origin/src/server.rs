@@ -9,6 +9,7 @@ use tokio::net::TcpListener;
 
 use crate::cli::{Command, ServeArgs, USAGE, parse_args};
 use crate::clock::{Clock, SystemClock, tokyo_date};
+use crate::demo_public_expense::seed_demo_public_expense;
 use crate::error::{OriginError, Result};
 use crate::http::{AppState, RouterSettings, router_with};
 use crate::key::SigningKey;
@@ -72,6 +73,9 @@ async fn run(args: ServeArgs) -> Result<()> {
         let now = clock.now_unix();
         let summary = seed_demo_file(&store, path, tokyo_date(now)?, now).await?;
         tracing::info!(rows_inserted = summary.rows_inserted, file = %path.display(), "demo population seeded");
+        let cards = crate::seed::read_demo_cards(path)?;
+        let public_expense = seed_demo_public_expense(&store, &cards, tokyo_date(now)?, now).await?;
+        tracing::info!(public_expense, "demo 公費 seeded");
     }
     let listener = TcpListener::bind(args.listen).await?;
     let address = listener.local_addr()?;

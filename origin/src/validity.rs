@@ -49,6 +49,8 @@ pub fn assess(holder: CardHolder, today: Date) -> QualificationAnswer {
         guidance,
         confirmation_date,
         records,
+        public_expense: Vec::new(),
+        certificates_on_offer: false,
     };
     let mut records = match holder {
         CardHolder::NotLinked => {
@@ -253,6 +255,8 @@ pub(crate) mod tests {
             guidance: None,
             confirmation_date: IsoDate::parse("2026-12-03").unwrap(),
             records,
+            public_expense: Vec::new(),
+            certificates_on_offer: false,
         }
     }
 

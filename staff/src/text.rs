@@ -447,6 +447,8 @@ mod tests {
             guidance: Some(Guidance::ClaimForm),
             confirmation_date: IsoDate::parse("2026-12-03").unwrap(),
             records: vec![],
+            public_expense: Vec::new(),
+            certificates_on_offer: false,
         };
         assert!(by_number_found_nothing(&answer(Validity::NoQualification, Reason::NotFound)));
         assert!(!by_number_found_nothing(&answer(Validity::NoQualification, Reason::NotRegistered)));

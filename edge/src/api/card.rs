@@ -118,6 +118,9 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
                 expiry_notice: claims.expiry_notice,
                 // Passed through as the kiosk said it: a language and aids name nobody.
                 patient_mode: body.patient_mode,
+                // The patient's own yes to 「医療費助成の受給者証を利用しますか」, as the kiosk asked it; the card is still
+                // the session's, so a yes opens only that card holder's 受給者証.
+                use_recipient_certificates: body.use_recipient_certificates,
             };
             self.call_origin(BY_CERTIFICATE_PATH, &query, request.forwarded.clone(), request.now_unix).await
         })

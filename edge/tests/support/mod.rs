@@ -590,5 +590,7 @@ pub fn answer() -> QualificationAnswer {
         guidance: None,
         confirmation_date: onshi_proto::IsoDate::parse("2026-11-24").unwrap(),
         records: vec![],
+        public_expense: Vec::new(),
+        certificates_on_offer: false,
     }
 }

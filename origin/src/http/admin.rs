@@ -12,7 +12,9 @@ use axum::http::StatusCode;
 use axum::http::request::Parts;
 use onshi_proto::insurer_number::InsurerNumber;
 use onshi_proto::origin::CertificateRef;
+use onshi_proto::public_expense::PayerNumber;
 use onshi_proto::qualification::Sex;
+use onshi_proto::record_text::RecordText;
 use onshi_proto::{ErrorCode, IsoDate};
 use serde::{Deserialize, Serialize};
 
@@ -22,10 +24,13 @@ use crate::http::signed::{Failure, bearer};
 use crate::http::state::AppState;
 use crate::individual_number::IndividualNumber;
 use crate::key::token_sha256;
+use crate::store::public_expense::Payer;
 use crate::store::{JlisStatus, NewInsurer, NewJlisCertificate, NewResident, random_id};
 
 /// Register an insurer and issue it a token.
 pub const ADMIN_INSURERS_PATH: &str = "/admin/v1/insurers";
+/// Register a 公費負担者 (a welfare office, a municipality's programme) and issue it a token.
+pub const ADMIN_PAYERS_PATH: &str = "/admin/v1/public-expense-payers";
 /// Put a 住基 stand-in entry.
 pub const ADMIN_RESIDENTS_PATH: &str = "/admin/v1/residents";
 /// Put a J-LIS stand-in entry.
@@ -48,6 +53,8 @@ impl Asker for Admin {
 
 /// Audit purpose of `POST /admin/v1/insurers`.
 pub const PURPOSE_ADMIN_INSURER: &str = "admin_insurer";
+/// Audit purpose of `POST /admin/v1/public-expense-payers`.
+pub const PURPOSE_ADMIN_PAYER: &str = "admin_public_expense_payer";
 /// Audit purpose of `POST /admin/v1/residents`.
 pub const PURPOSE_ADMIN_RESIDENT: &str = "admin_resident";
 /// Audit purpose of `POST /admin/v1/certificates`.
@@ -111,6 +118,56 @@ pub(crate) async fn add_insurer(
     state.store().add_insurer_token(&insurer, &token_sha256(&token), state.now()).await?;
     audit(&state, state.now(), &admin, None, PURPOSE_ADMIN_INSURER, "ok").await?;
     Ok(Json(NewInsurerAnswer { insurer_number: insurer.number.as_str().to_owned(), token }))
+}
+
+/// Body of `POST /admin/v1/public-expense-payers`.
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewPayerRequest {
+    /// 公費負担者番号 (checked).
+    #[schema(value_type = String)]
+    pub payer_number: PayerNumber,
+    /// The welfare office's or the municipality's name, as answers show it (`WelfareOfficeName`).
+    #[schema(value_type = String)]
+    pub name: RecordText,
+}
+
+/// Answer of `POST /admin/v1/public-expense-payers`: the bearer token, shown this once and stored only as its
+/// SHA-256.
+#[derive(Serialize, Deserialize, utoipa::ToSchema)]
+pub struct NewPayerAnswer {
+    /// The payer.
+    pub payer_number: String,
+    /// Its new bearer token.
+    pub token: String,
+}
+
+impl std::fmt::Debug for NewPayerAnswer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewPayerAnswer")
+            .field("payer_number", &self.payer_number)
+            .field("token", &"<redacted>")
+            .finish()
+    }
+}
+
+/// `POST /admin/v1/public-expense-payers`: a payer's credential, issued as an insurer's is; a number already
+/// registered as an insurer's is refused.
+pub(crate) async fn add_payer(
+    State(state): State<AppState>,
+    admin: Admin,
+    body: Bytes,
+) -> Result<Json<NewPayerAnswer>, Failure> {
+    let request: NewPayerRequest = serde_json::from_slice(&body).map_err(|_| Failure(ErrorCode::BadRequest))?;
+    let token = format!("{}{}", random_id()?, random_id()?);
+    let payer = Payer { number: request.payer_number, name: request.name };
+    let now = state.now();
+    if !state.store().add_payer_token(&payer, &token_sha256(&token), now).await? {
+        audit(&state, now, &admin, None, PURPOSE_ADMIN_PAYER, "insurer_number").await?;
+        return Err(Failure(ErrorCode::BadRequest));
+    }
+    audit(&state, now, &admin, None, PURPOSE_ADMIN_PAYER, "ok").await?;
+    Ok(Json(NewPayerAnswer { payer_number: payer.number.as_str().to_owned(), token }))
 }
 
 /// Body of `POST /admin/v1/residents`: one 住基 stand-in entry.

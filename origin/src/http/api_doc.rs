@@ -38,14 +38,16 @@ use utoipa::openapi::{
 use utoipa::{PartialSchema, ToSchema};
 
 use crate::http::admin::{
-    ADMIN_CERTIFICATES_PATH, ADMIN_INSURERS_PATH, ADMIN_RESIDENTS_PATH, CertificateRequest, NewInsurerAnswer,
-    NewInsurerRequest, ResidentRequest,
+    ADMIN_CERTIFICATES_PATH, ADMIN_INSURERS_PATH, ADMIN_PAYERS_PATH, ADMIN_RESIDENTS_PATH, CertificateRequest,
+    NewInsurerAnswer, NewInsurerRequest, NewPayerAnswer, NewPayerRequest, ResidentRequest,
 };
 use crate::http::insurer::{
     BATCH_PATH, BATCHES_PATH, BatchRejection, HOLD_RESOLUTION_PATH, HOLDS_PATH, HoldResolutionAnswer, INBOX_PATH,
     NOTICE_PATH, NOTIFICATIONS_PATH, NotificationPage,
 };
+use crate::http::public_expense::{PAYER_BATCHES_PATH, PayerBatchRejection};
 use crate::http::render::{FHIR_MEDIA_TYPE, XML_MEDIA_TYPE};
+use crate::store::public_expense::PayerBatchReport;
 use crate::store::{BatchReport, HoldResolution};
 use onshi_proto::insurer::{HoldSummary, NoticeDetail, NoticePage};
 
@@ -170,6 +172,23 @@ fn register_batch_refusal(components: ComponentsBuilder) -> ComponentsBuilder {
     register::<BatchRejection>(register::<ApiError>(components))
 }
 
+fn payer_batch_refusal() -> RefOr<Schema> {
+    AnyOfBuilder::new().item(reference::<ApiError>()).item(reference::<PayerBatchRejection>()).into()
+}
+
+fn register_payer_batch_refusal(components: ComponentsBuilder) -> ComponentsBuilder {
+    register::<PayerBatchRejection>(register::<ApiError>(components))
+}
+
+const PAYER_BATCH_REFUSED: Answer = Answer {
+    status: 400,
+    description: "`bad_request`: a media type other than NDJSON, or bad rows (the first listed by line and field, all counted)",
+    bodies: &[Body {
+        media_type: JSON,
+        shape: Some(Shape { schema: payer_batch_refusal, register: register_payer_batch_refusal }),
+    }],
+};
+
 const fn ok(bodies: &'static [Body]) -> Answer {
     Answer { status: 200, description: "The answer", bodies }
 }
@@ -252,7 +271,7 @@ const QUALIFICATION: Answer =
     ok(&[json::<QualificationAnswer>(), opaque(XML_MEDIA_TYPE, None), opaque(FHIR_MEDIA_TYPE, None)]);
 
 /// Every route the router serves.
-pub const ROUTES: [Route; 33] = [
+pub const ROUTES: [Route; 35] = [
     Route {
         method: "get",
         path: "/health",
@@ -534,6 +553,25 @@ pub const ROUTES: [Route; 33] = [
         summary: "Register an insurer and issue its token",
         request: &[json::<NewInsurerRequest>()],
         success: ok(&[json::<NewInsurerAnswer>()]),
+        errors: &[BAD_REQUEST, UNAUTHORIZED, TOO_LARGE, INTERNAL],
+    },
+    Route {
+        method: "post",
+        path: PAYER_BATCHES_PATH,
+        auth: Auth::InsurerToken,
+        summary: "A 公費負担者 (welfare office, municipality) registers 医療扶助 or 受給者証 (application/x-ndjson), with its own token issued as an insurer's",
+        request: &[opaque("application/x-ndjson", Some(binary_text))],
+        success: ok(&[json::<PayerBatchReport>()]),
+        // 429: another batch of the same payer is running.
+        errors: &[PAYER_BATCH_REFUSED, UNAUTHORIZED, TOO_LARGE, RATE_LIMITED, INTERNAL],
+    },
+    Route {
+        method: "post",
+        path: ADMIN_PAYERS_PATH,
+        auth: Auth::AdminToken,
+        summary: "Register a 公費負担者 and issue its token (refused for a number registered as an insurer's)",
+        request: &[json::<NewPayerRequest>()],
+        success: ok(&[json::<NewPayerAnswer>()]),
         errors: &[BAD_REQUEST, UNAUTHORIZED, TOO_LARGE, INTERNAL],
     },
     Route {

@@ -15,6 +15,7 @@ use crate::http::audit::{audit, commit_lookup};
 use crate::http::render::{Asked, render_answer};
 use crate::http::signed::{Failure, SignedJson};
 use crate::http::state::AppState;
+use crate::public_expense::select;
 use crate::validity::{CardHolder, assess};
 
 /// The audit purpose recorded for a qualification lookup by card certificate.
@@ -38,7 +39,14 @@ pub(crate) async fn qualification_by_certificate(
         Some(found) => (Some(found.person_id), CardHolder::Linked(found.records)),
         None => (None, CardHolder::NotLinked),
     };
-    let answer = assess(holder, today);
+    let mut answer = assess(holder, today);
+    if let Some(person_id) = &person_id {
+        // 医療扶助 always; a 受給者証 only after the patient's yes, otherwise only the word that one is on offer.
+        let stored = state.store().public_expenses_of(person_id).await?;
+        let selection = select(stored, answer.confirmation_date, query.use_recipient_certificates);
+        answer.public_expense = selection.shown;
+        answer.certificates_on_offer = selection.certificates_on_offer;
+    }
     // The answer is released only once its read is on the audit trail; a facility's check-in is committed in the
     // same transaction.
     commit_lookup(&state, now, &query, person_id, PURPOSE_QUALIFICATION_BY_CERTIFICATE, &answer, AuthMethod::Pin)

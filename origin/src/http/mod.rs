@@ -39,6 +39,7 @@ pub mod insurer_signed;
 pub mod medical_records;
 pub mod number;
 pub mod ops;
+pub mod public_expense;
 pub mod reader;
 pub mod registration;
 pub mod render;
@@ -137,6 +138,12 @@ pub fn router_with(state: AppState, settings: RouterSettings) -> Router {
         .route(insurer::INBOX_PATH, get(insurer::inbox))
         .route(insurer::NOTICE_PATH, get(insurer::notice_detail))
         .route(insurer::HOLDS_PATH, get(insurer::hold_summary))
+        .route(
+            public_expense::PAYER_BATCHES_PATH,
+            post(public_expense::upload_payer_batch)
+                .layer(DefaultBodyLimit::max(public_expense::MAX_PAYER_BATCH_BYTES)),
+        )
+        .route(admin::ADMIN_PAYERS_PATH, post(admin::add_payer))
         .route(admin::ADMIN_INSURERS_PATH, post(admin::add_insurer))
         .route(admin::ADMIN_RESIDENTS_PATH, post(admin::put_resident))
         .route(admin::ADMIN_CERTIFICATES_PATH, post(admin::put_certificate))
@@ -180,7 +187,10 @@ async fn typed_refusals(response: Response) -> Response {
 /// flight rolls back, and an answer whose audit row was not committed is never sent.
 async fn time_limit(State(limit): State<Duration>, request: Request, next: Next) -> Response {
     let is_batch = request.method() == Method::POST
-        && request.extensions().get::<MatchedPath>().is_some_and(|path| path.as_str() == insurer::BATCHES_PATH);
+        && request
+            .extensions()
+            .get::<MatchedPath>()
+            .is_some_and(|path| matches!(path.as_str(), insurer::BATCHES_PATH | public_expense::PAYER_BATCHES_PATH));
     let limit = if is_batch { BATCH_TIME_LIMIT } else { limit };
     match tokio::time::timeout(limit, next.run(request)).await {
         Ok(response) => response,

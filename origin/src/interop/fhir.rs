@@ -12,6 +12,7 @@
 //!
 //! Pure: "today" comes in as the answer's confirmation date; the output is JSON.
 
+use onshi_proto::public_expense::PublicExpense;
 use onshi_proto::qualification::{PersonalFamily, QualificationAnswer, QualificationRecord, Sex, Validity};
 use onshi_proto::{ApiError, ErrorCode, IsoDate};
 use serde_json::{Map, Value, json};
@@ -37,6 +38,19 @@ pub const ERROR_CODE_SYSTEM: &str = "urn:onshi:fhir:CodeSystem:error-code";
 pub const CARD_CLASSIFICATION_SYSTEM: &str = "urn:onshi:fhir:CodeSystem:insured-card-classification";
 /// The JP Core NamingSystem of 保険者番号.
 pub const INSURER_NUMBER_SYSTEM: &str = "urn:oid:1.2.392.100495.20.3.61";
+/// The JP Core NamingSystem of 公費負担者番号 (◐: the OID JP Core lists beside the 保険者番号's).
+pub const PAYER_NUMBER_SYSTEM: &str = "urn:oid:1.2.392.100495.20.3.71";
+/// The JP Core NamingSystem of 公費受給者番号 (◐, as above).
+pub const RECIPIENT_NUMBER_SYSTEM: &str = "urn:oid:1.2.392.100495.20.3.72";
+/// The JP Core NamingSystem of 医療機関コード (10 digits).
+pub const FACILITY_CODE_SYSTEM: &str = "http://jpfhir.jp/fhir/core/IdSystem/insurance-medical-institution-no";
+/// Which 公費 a `Coverage` is (`medical_assistance`, `child_medical` …), as a code system.
+pub const PUBLIC_EXPENSE_KIND_SYSTEM: &str = "urn:onshi:fhir:CodeSystem:public-expense-kind";
+/// The onshi extension carrying one 医療券/調剤券 of 医療扶助 on its `Coverage`. JP Core defines no element for it:
+/// sub-extensions `ticketType` (`valueCode` medical/dispensing), `validStart` and `validEnd` (`valueDate`),
+/// `issueNumber` and `treatmentMonth` (`valueString`, `YYYY-MM`), `designatedFacility` (`valueIdentifier`, the
+/// 医療機関コード), `designatedFacilityName` (`valueString`) and `selfPay` (`valueMoney` in JPY).
+pub const ONSHI_MEDICAL_TICKET_EXTENSION: &str = "urn:onshi:fhir:StructureDefinition:coverage-medical-ticket";
 
 /// The answer as a `searchset` `Bundle`: one `Coverage` per record (`search.mode` `match`, counted by `total`), then
 /// the `OperationOutcome` of the check (`search.mode` `outcome`), so that even 該当資格なし has one entry to say so.
@@ -47,8 +61,106 @@ pub fn to_fhir_bundle(answer: &QualificationAnswer) -> Value {
         .enumerate()
         .map(|(index, record)| json!({ "resource": coverage(record, index, answer), "search": { "mode": "match" } }))
         .collect();
+    let person = answer.records.first();
+    entries.extend(answer.public_expense.iter().enumerate().map(|(index, expense)| {
+        json!({ "resource": public_expense_coverage(expense, index, person), "search": { "mode": "match" } })
+    }));
+    let total = entries.len();
     entries.push(json!({ "resource": answer_outcome(answer), "search": { "mode": "outcome" } }));
-    json!({ "resourceType": "Bundle", "type": "searchset", "total": answer.records.len(), "entry": entries })
+    json!({ "resourceType": "Bundle", "type": "searchset", "total": total, "entry": entries })
+}
+
+/// One 公費 as a JP Core `Coverage` of its own: `payor` the 公費負担者 by its 公費負担者番号, `subscriberId` the
+/// 受給者番号, `type` the kind, `period` its validity, a 受給者証's 自己負担上限月額 as `maxoutofpocket`, and each
+/// 医療券/調剤券 of 医療扶助 in [`ONSHI_MEDICAL_TICKET_EXTENSION`]. The person is the first insurance record's, when
+/// there is one.
+fn public_expense_coverage(expense: &PublicExpense, index: usize, person: Option<&QualificationRecord>) -> Value {
+    let mut beneficiary = match person {
+        Some(person) => {
+            let mut patient = patient("beneficiary", &person.name, Some(&person.name_kana));
+            patient.insert("birthDate".into(), json!(person.birth_date.to_string()));
+            patient
+        }
+        None => {
+            let mut patient = Map::new();
+            patient.insert("resourceType".into(), json!("Patient"));
+            patient.insert("id".into(), json!("beneficiary"));
+            patient
+        }
+    };
+    beneficiary.insert("meta".into(), json!({ "profile": [format!("{JP_CORE_PROFILE}JP_Patient")] }));
+    let extension: Vec<Value> = expense
+        .tickets
+        .iter()
+        .map(|ticket| {
+            let mut parts = vec![
+                json!({ "url": "ticketType", "valueCode": ticket.kind.as_str() }),
+                json!({ "url": "validStart", "valueDate": ticket.validity.valid_from.to_string() }),
+            ];
+            if let Some(until) = ticket.validity.valid_until {
+                parts.push(json!({ "url": "validEnd", "valueDate": until.to_string() }));
+            }
+            parts.extend([
+                json!({ "url": "issueNumber", "valueString": ticket.issue_number.as_str() }),
+                json!({ "url": "treatmentMonth", "valueString": ticket.treatment_month.as_str() }),
+                json!({ "url": "designatedFacility", "valueIdentifier": {
+                    "system": FACILITY_CODE_SYSTEM, "value": ticket.designated_facility_code.as_str()
+                }}),
+                json!({ "url": "designatedFacilityName", "valueString": ticket.designated_facility_name.as_str() }),
+                json!({ "url": "selfPay", "valueMoney": { "value": ticket.self_pay_yen.yen(), "currency": "JPY" } }),
+            ]);
+            json!({ "url": ONSHI_MEDICAL_TICKET_EXTENSION, "extension": parts })
+        })
+        .collect();
+    let mut period = Map::new();
+    period.insert("start".into(), json!(expense.validity.valid_from.to_string()));
+    if let Some(until) = expense.validity.valid_until {
+        period.insert("end".into(), json!(until.to_string()));
+    }
+    let mut resource = Map::new();
+    resource.insert("resourceType".into(), json!("Coverage"));
+    resource.insert("id".into(), json!(format!("public-expense-{index}")));
+    resource.insert("meta".into(), json!({ "profile": [format!("{JP_CORE_PROFILE}JP_Coverage")] }));
+    resource.insert("contained".into(), json!([Value::Object(beneficiary)]));
+    if !extension.is_empty() {
+        resource.insert("extension".into(), Value::Array(extension));
+    }
+    resource.insert("status".into(), json!("active"));
+    resource.insert(
+        "type".into(),
+        json!({ "coding": [
+            { "system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "PUBLICPOL", "display": "public healthcare" },
+            { "system": PUBLIC_EXPENSE_KIND_SYSTEM, "code": expense.kind.as_str(), "display": expense.kind.label_ja() }
+        ]}),
+    );
+    resource.insert(
+        "identifier".into(),
+        json!([{ "system": RECIPIENT_NUMBER_SYSTEM, "value": expense.recipient_number.as_str() }]),
+    );
+    resource.insert("subscriberId".into(), json!(expense.recipient_number.as_str()));
+    resource.insert("beneficiary".into(), json!({ "reference": "#beneficiary" }));
+    resource.insert(
+        "relationship".into(),
+        json!({ "coding": [{ "system": "http://terminology.hl7.org/CodeSystem/subscriber-relationship", "code": "self" }] }),
+    );
+    resource.insert("period".into(), Value::Object(period));
+    resource.insert(
+        "payor".into(),
+        json!([{
+            "identifier": { "system": PAYER_NUMBER_SYSTEM, "value": expense.payer_number.as_str() },
+            "display": expense.payer_name.as_str()
+        }]),
+    );
+    if let Some(limit) = expense.monthly_self_pay_yen {
+        resource.insert(
+            "costToBeneficiary".into(),
+            json!([{
+                "type": { "coding": [{ "system": "http://terminology.hl7.org/CodeSystem/coverage-copay-type", "code": "maxoutofpocket" }] },
+                "valueMoney": { "value": limit.yen(), "currency": "JPY" }
+            }]),
+        );
+    }
+    Value::Object(resource)
 }
 
 /// A refusal as an `OperationOutcome`: the stable code in `details`, its fixed sentence as the text.
@@ -261,6 +373,8 @@ mod tests {
             guidance: None,
             confirmation_date: IsoDate::parse("2026-11-24").unwrap(),
             records,
+            public_expense: Vec::new(),
+            certificates_on_offer: false,
         }
     }
 
@@ -383,5 +497,40 @@ mod tests {
                 { "url": "monthlySelfPay", "valueMoney": { "value": 10000, "currency": "JPY" } },
             ])
         );
+    }
+
+    #[test]
+    fn each_public_expense_is_a_coverage_of_its_own_paid_by_its_payer() {
+        let answer = QualificationAnswer {
+            public_expense: crate::interop::xml_msg::tests::public_expenses(),
+            ..answer_of(vec![record()])
+        };
+        let bundle = to_fhir_bundle(&answer);
+        assert_eq!(bundle["total"], 3);
+        let entries = bundle["entry"].as_array().unwrap();
+        assert_eq!(entries.len(), 4);
+        let assistance = &entries[1]["resource"];
+        assert_eq!(assistance["id"], "public-expense-0");
+        assert_eq!(assistance["payor"][0]["identifier"]["value"], "12131017");
+        assert_eq!(assistance["payor"][0]["display"], "新宿区福祉事務所");
+        assert_eq!(assistance["subscriberId"], "1234566");
+        assert_eq!(assistance["type"]["coding"][1]["code"], "medical_assistance");
+        assert_eq!(assistance["contained"][0]["name"][0]["text"], "試験　花子");
+        let tickets = assistance["extension"].as_array().unwrap();
+        assert_eq!(tickets.len(), 2);
+        assert!(tickets.iter().all(|t| t["url"] == ONSHI_MEDICAL_TICKET_EXTENSION));
+        let parts = tickets[0]["extension"].as_array().unwrap();
+        let part = |name: &str| parts.iter().find(|p| p["url"] == name).unwrap().clone();
+        assert_eq!(part("ticketType")["valueCode"], "medical");
+        assert_eq!(part("treatmentMonth")["valueString"], "2026-11");
+        assert_eq!(part("selfPay")["valueMoney"]["value"], 1500);
+        assert_eq!(part("designatedFacility")["valueIdentifier"]["value"], "1312345679");
+        let certificate = &entries[2]["resource"];
+        assert_eq!(certificate["type"]["coding"][1]["code"], "child_medical");
+        assert_eq!(certificate["period"], json!({"start": "2026-04-01", "end": "2027-03-31"}));
+        assert_eq!(certificate["costToBeneficiary"][0]["valueMoney"]["value"], 200);
+        // FHIR forbids empty arrays: a 受給者証 without tickets has no extension at all.
+        assert!(certificate.get("extension").is_none());
+        assert_eq!(entries[3]["search"]["mode"], "outcome");
     }
 }

@@ -7,6 +7,7 @@
 //!
 //! Pure: the processing time and the facility come in as arguments; the output is bytes (written with quick-xml).
 
+use onshi_proto::public_expense::PublicExpense;
 use onshi_proto::qualification::{PersonalFamily, QualificationAnswer, QualificationRecord, Sex, Validity};
 use onshi_proto::{IsoDate, is_plain_char};
 use quick_xml::Writer;
@@ -171,6 +172,9 @@ pub fn to_xml_msg(answer: &QualificationAnswer, header: &XmlHeader) -> Vec<u8> {
     for record in &answer.records {
         result_of_qualification_confirmation(&mut out, record, header.arbitrary_identifier.as_deref());
     }
+    for expense in &answer.public_expense {
+        public_expense_confirmation(&mut out, expense, answer.records.first(), header.arbitrary_identifier.as_deref());
+    }
     out.close("ResultList");
     out.close("MessageBody");
     out.close("XmlMsg");
@@ -254,6 +258,58 @@ fn result_of_qualification_confirmation(out: &mut XmlOut, record: &Qualification
     out.close("ResultOfQualificationConfirmation");
 }
 
+/// One 公費 as a `ResultOfQualificationConfirmation` of its own, the confirmation of a 公費 rather than of a health
+/// insurance (reference notes `system-2026.md` §2.4): the person as the first insurance record names them, when there
+/// is one, then `PublicExpenseNumber`, `BeneficiaryNumber`, `WelfareOfficeName` (the payer's name) and, for
+/// 医療扶助, `NumberOfMedicalTickets` and `PublicExpenseResultList/MedicalTicketInfo`. Assumed (◐): the notes give
+/// the element names but not where a 公費 stands in the list; a separate entry keeps each insurance record whole.
+/// A 受給者証's period and monthly limit have no element the notes name, so only the FHIR rendering carries them.
+fn public_expense_confirmation(
+    out: &mut XmlOut,
+    expense: &PublicExpense,
+    person: Option<&QualificationRecord>,
+    arbitrary: Option<&str>,
+) {
+    out.open("ResultOfQualificationConfirmation");
+    if let Some(person) = person {
+        out.element("Name", &person.name);
+        out.element("NameKana", &half_width_kana(&person.name_kana));
+        let sex = match person.sex {
+            Sex::Male => "1",
+            Sex::Female => "2",
+            Sex::Unspecified => "3",
+        };
+        out.element("Sex1", sex);
+        out.element("Birthdate", &compact(person.birth_date));
+    }
+    out.element("PublicExpenseNumber", expense.payer_number.as_str());
+    out.element("BeneficiaryNumber", expense.recipient_number.as_str());
+    out.element("WelfareOfficeName", expense.payer_name.as_str());
+    if expense.kind.is_medical_assistance() {
+        out.element("NumberOfMedicalTickets", &expense.tickets.len().to_string());
+        out.open("PublicExpenseResultList");
+        for ticket in &expense.tickets {
+            out.open("MedicalTicketInfo");
+            out.element("TicketType", ticket.kind.code());
+            out.element("MedicalTicketValidDate", &compact(ticket.validity.valid_from));
+            if let Some(until) = ticket.validity.valid_until {
+                out.element("MedicalTicketExpirationDate", &compact(until));
+            }
+            out.element("IssueNumber", ticket.issue_number.as_str());
+            out.element("MedicalTreatmentMonth", &ticket.treatment_month.compact());
+            out.element("DesignatedMedicalInstitutionCode", ticket.designated_facility_code.as_str());
+            out.element("DesignatedMedicalInstitutionName", ticket.designated_facility_name.as_str());
+            out.element("SelfPayAmount", &ticket.self_pay_yen.yen().to_string());
+            out.close("MedicalTicketInfo");
+        }
+        out.close("PublicExpenseResultList");
+    }
+    if let Some(id) = arbitrary {
+        out.element("ArbitraryIdentifier", id);
+    }
+    out.close("ResultOfQualificationConfirmation");
+}
+
 /// True when the answer is the one a facility may bill on without further checks, in XmlMsg terms:
 /// 正常終了 ∧ 正常 ∧ 有効 ∧ exactly one result.
 pub fn xml_is_clean(answer: &QualificationAnswer) -> bool {
@@ -303,6 +359,8 @@ pub(crate) mod tests {
             guidance: None,
             confirmation_date: IsoDate::parse("2026-11-24").unwrap(),
             records: vec![record()],
+            public_expense: Vec::new(),
+            certificates_on_offer: false,
         }
     }
 
@@ -405,6 +463,8 @@ pub(crate) mod tests {
             guidance: Some(Guidance::ClaimForm),
             confirmation_date: IsoDate::parse("2026-11-24").unwrap(),
             records: vec![],
+            public_expense: Vec::new(),
+            certificates_on_offer: false,
         };
         let search = SearchEcho {
             insurer_number: "131011".into(),
@@ -457,5 +517,62 @@ pub(crate) mod tests {
         assert!(xml.contains(expected), "missing the list in\n{xml}");
         // Without a certificate the list is absent rather than empty.
         assert!(!utf8(&answer_without, &header).contains("SpecificDiseases"));
+    }
+
+    /// 医療扶助 with a 医療券 and a 調剤券, and a 子ども医療費 受給者証, as a payer registers them.
+    pub(crate) fn public_expenses() -> Vec<PublicExpense> {
+        let ticket = |kind: &str| {
+            serde_json::json!({
+                "kind": kind, "validity": {"valid_from": "2026-11-01", "valid_until": "2026-11-30"},
+                "issue_number": "2026110001", "treatment_month": "2026-11",
+                "designated_facility_code": "1312345679", "designated_facility_name": "しんじゅく内科",
+                "self_pay_yen": 1500
+            })
+        };
+        serde_json::from_value(serde_json::json!([
+            {
+                "kind": "medical_assistance", "payer_number": "12131017", "recipient_number": "1234566",
+                "payer_name": "新宿区福祉事務所", "validity": {"valid_from": "2026-04-01"},
+                "tickets": [ticket("medical"), ticket("dispensing")]
+            },
+            {
+                "kind": "child_medical", "payer_number": "88131016", "recipient_number": "2345676",
+                "payer_name": "新宿区", "validity": {"valid_from": "2026-04-01", "valid_until": "2027-03-31"},
+                "monthly_self_pay_yen": 200
+            }
+        ]))
+        .unwrap()
+    }
+
+    #[test]
+    fn each_public_expense_is_a_result_of_its_own_with_the_national_names() {
+        let answer = QualificationAnswer { public_expense: public_expenses(), ..answer() };
+        let xml = utf8(&answer, &header(XmlEncoding::Utf8));
+        assert_eq!(xml.matches("<ResultOfQualificationConfirmation>").count(), 3);
+        let expected = "        <PublicExpenseNumber>12131017</PublicExpenseNumber>\n\
+                        \x20       <BeneficiaryNumber>1234566</BeneficiaryNumber>\n\
+                        \x20       <WelfareOfficeName>新宿区福祉事務所</WelfareOfficeName>\n\
+                        \x20       <NumberOfMedicalTickets>2</NumberOfMedicalTickets>\n\
+                        \x20       <PublicExpenseResultList>\n\
+                        \x20         <MedicalTicketInfo>\n\
+                        \x20           <TicketType>1</TicketType>\n\
+                        \x20           <MedicalTicketValidDate>20261101</MedicalTicketValidDate>\n\
+                        \x20           <MedicalTicketExpirationDate>20261130</MedicalTicketExpirationDate>\n\
+                        \x20           <IssueNumber>2026110001</IssueNumber>\n\
+                        \x20           <MedicalTreatmentMonth>202611</MedicalTreatmentMonth>\n\
+                        \x20           <DesignatedMedicalInstitutionCode>1312345679</DesignatedMedicalInstitutionCode>\n\
+                        \x20           <DesignatedMedicalInstitutionName>しんじゅく内科</DesignatedMedicalInstitutionName>\n\
+                        \x20           <SelfPayAmount>1500</SelfPayAmount>\n\
+                        \x20         </MedicalTicketInfo>\n";
+        assert!(xml.contains(expected), "missing 医療扶助 in\n{xml}");
+        assert!(xml.contains("<TicketType>2</TicketType>"));
+        // The 受給者証 has no tickets, so no ticket list, and names the person as the insurance record does.
+        assert!(xml.contains("<PublicExpenseNumber>88131016</PublicExpenseNumber>"));
+        assert_eq!(xml.matches("<PublicExpenseResultList>").count(), 1);
+        assert_eq!(xml.matches("<Name>試験　花子</Name>").count(), 3);
+        // Shift_JIS carries the same.
+        let sjis = to_xml_msg(&answer, &header(XmlEncoding::ShiftJis));
+        assert!(!sjis.is_empty());
+        assert!(!utf8(&self::answer(), &header(XmlEncoding::Utf8)).contains("PublicExpense"));
     }
 }

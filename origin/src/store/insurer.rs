@@ -42,10 +42,14 @@ impl Store {
 
     /// The insurer a bearer token (given as its SHA-256) belongs to.
     pub async fn insurer_for_token(&self, token_sha256: &str) -> Result<Option<String>> {
-        Ok(sqlx::query_scalar("SELECT insurer_number FROM insurer_tokens WHERE token_sha256 = $1")
-            .bind(token_sha256)
-            .fetch_optional(&self.pool)
-            .await?)
+        // A 公費負担者's token (`store/public_expense.rs`) shares this table and opens no insurer route.
+        Ok(sqlx::query_scalar(
+            "SELECT t.insurer_number FROM insurer_tokens t JOIN insurers i ON i.insurer_number = t.insurer_number \
+             WHERE t.token_sha256 = $1 AND i.principal_kind = 'insurer'",
+        )
+        .bind(token_sha256)
+        .fetch_optional(&self.pool)
+        .await?)
     }
 
     /// Applies a validated batch for `insurer` at `now`. Rows that turn out to conflict with the database

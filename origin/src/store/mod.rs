@@ -36,6 +36,7 @@ pub mod medical_records;
 mod nonces;
 pub mod notices;
 pub(crate) mod population;
+pub mod public_expense;
 pub(crate) mod reader_results;
 mod registration;
 mod registry;

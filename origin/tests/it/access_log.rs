@@ -27,6 +27,7 @@ fn card_query(serial: &str, facility: &str) -> CardQualificationQuery {
         scope: Default::default(),
         expiry_notice: None,
         patient_mode: Default::default(),
+        use_recipient_certificates: false,
     }
 }
 

@@ -55,6 +55,7 @@ async fn the_binary_starts_prints_its_line_answers_and_stops_on_sigterm() {
         scope: Default::default(),
         expiry_notice: None,
         patient_mode: Default::default(),
+        use_recipient_certificates: false,
     })
     .unwrap();
     let now = time::OffsetDateTime::now_utc().unix_timestamp();

@@ -32,6 +32,7 @@ async fn qualification(origin: &Origin, serial: &str) -> QualificationAnswer {
         scope: Default::default(),
         expiry_notice: None,
         patient_mode: Default::default(),
+        use_recipient_certificates: false,
     };
     origin.post_signed(BY_CERTIFICATE_PATH, &query).await.json().await.unwrap()
 }
@@ -157,6 +158,7 @@ async fn the_answer_comes_as_xml_msg_or_fhir_when_asked(db: Db) {
         scope: Default::default(),
         expiry_notice: None,
         patient_mode: Default::default(),
+        use_recipient_certificates: false,
     };
     let body = serde_json::to_vec(&query).unwrap();
     let send = |accept: &'static str| {

@@ -73,6 +73,7 @@ async fn every_route_answers_its_documented_success(db: Db) {
         scope: Default::default(),
         expiry_notice: None,
         patient_mode: Default::default(),
+        use_recipient_certificates: false,
     };
     ok(origin.post_signed(BY_CERTIFICATE_PATH, &card).await, 200).await;
     for accept in ["application/xml", "application/fhir+json"] {
@@ -220,6 +221,33 @@ async fn every_route_answers_its_documented_success(db: Db) {
         arbitrary_identifier: None,
     };
     ok(origin.post_signed(BY_NUMBER_PATH, &number).await, 200).await;
+
+    // A welfare office registers 医療扶助 for the card holder, which the next check-in carries.
+    let payer: Value = ok(
+        origin
+            .admin_post("/admin/v1/public-expense-payers", &json!({"payer_number": "12131017", "name": "福祉事務所"}))
+            .await,
+        200,
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    let individual_number = onshi_origin::seed::derived_individual_number(&certificate(serial::VALID)).unwrap();
+    let assistance = json!({
+        "individual_number": individual_number, "kind": "medical_assistance", "recipient_number": "1234566",
+        "validity": {"valid_from": "2026-04-01"}
+    });
+    let upload = origin
+        .client
+        .post(format!("{}/public-expense/v1/batches", origin.base))
+        .bearer_auth(payer["token"].as_str().unwrap())
+        .header("content-type", "application/x-ndjson")
+        .body(format!("{assistance}\n"))
+        .send()
+        .await
+        .unwrap();
+    ok(upload, 200).await;
 
     // The national reader's result, as a facility's bridge hands it on.
     let reader_result = json!({

@@ -29,6 +29,7 @@ fn query(serial: &str, scope: CardScope, expiry_notice: Option<ExpiryNotice>) ->
         scope,
         expiry_notice,
         patient_mode: Default::default(),
+        use_recipient_certificates: false,
     }
 }
 

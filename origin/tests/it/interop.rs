@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::Duration;
 
+use onshi_origin::seed::derived_individual_number;
 use onshi_proto::origin::{BY_CERTIFICATE_PATH, BY_NUMBER_PATH, CardQualificationQuery, NumberQualificationQuery};
 use onshi_proto::signing;
 use serde_json::Value;
@@ -213,12 +214,38 @@ async fn every_interop_answer_of_a_varied_population_says_what_it_must(db: Db) {
         }
         answers.insert(label.to_owned(), forms);
     }
-    for (scenario, serial) in [
-        ("valid", serial::VALID),
-        ("dependent", serial::DEPENDENT),
-        ("lost", serial::LOST),
-        ("unregistered", serial::UNREGISTERED),
-        ("elderly", serial::ELDERLY),
+    // 公費: the demo gives the VALID card's holder 医療扶助 with this month's 医療券 and 調剤券 (the served origin reads
+    // the real clock) and the DEPENDENT's a 難病 受給者証; a municipality adds a 子ども医療費 for the DEPENDENT's.
+    let today = time::OffsetDateTime::now_utc().to_offset(time::macros::offset!(+9)).date();
+    let month = format!("{:04}{:02}", today.year(), u8::from(today.month()));
+    for (payer, name, row) in [(
+        "88131016",
+        "新宿区",
+        serde_json::json!({
+            "individual_number": derived_individual_number(&certificate(serial::DEPENDENT)).unwrap(),
+            "kind": "child_medical", "recipient_number": "2345676",
+            "validity": {"valid_from": "2026-04-01", "valid_until": "2099-03-31"}, "monthly_self_pay_yen": 200
+        }),
+    )] {
+        let created: Value = origin
+            .admin("/admin/v1/public-expense-payers", &serde_json::json!({"payer_number": payer, "name": name}))
+            .await
+            .json()
+            .await
+            .unwrap();
+        let url = format!("{}/public-expense/v1/batches", origin.base);
+        let request = origin.client.post(url).bearer_auth(created["token"].as_str().unwrap());
+        let response =
+            request.header("content-type", "application/x-ndjson").body(format!("{row}\n")).send().await.unwrap();
+        assert_eq!(response.status().as_u16(), 200);
+    }
+    for (scenario, serial, agreed) in [
+        ("valid", serial::VALID, false),
+        ("dependent", serial::DEPENDENT, false),
+        ("dependent-agreed", serial::DEPENDENT, true),
+        ("lost", serial::LOST, false),
+        ("unregistered", serial::UNREGISTERED, false),
+        ("elderly", serial::ELDERLY, false),
     ] {
         let asked = CardQualificationQuery {
             certificate: certificate(serial),
@@ -229,6 +256,7 @@ async fn every_interop_answer_of_a_varied_population_says_what_it_must(db: Db) {
             scope: Default::default(),
             expiry_notice: None,
             patient_mode: Default::default(),
+            use_recipient_certificates: agreed,
         };
         let mut forms = Vec::new();
         for accept in [FHIR, XML_UTF8, XML_SHIFT_JIS] {
@@ -298,6 +326,27 @@ async fn every_interop_answer_of_a_varied_population_says_what_it_must(db: Db) {
     assert_eq!(element(&utf8("card-elderly"), "ReferenceClassification"), Some("1"));
     assert_eq!(element(&utf8("card-unregistered"), "QualificationValidity"), Some("4"));
     assert_eq!(coverage(&fhir("card-dependent"))["subscriber"]["reference"], "#subscriber");
+    // 公費: the demo's 医療扶助 with its 医療券 in both forms; a 受給者証 only in the answer the patient agreed to.
+    let xml = utf8("card-valid");
+    assert_eq!(element(&xml, "PublicExpenseNumber"), Some("12131017"));
+    assert_eq!(element(&xml, "WelfareOfficeName"), Some("おんし区福祉事務所（デモ）"));
+    assert_eq!(element(&xml, "NumberOfMedicalTickets"), Some("2"));
+    assert_eq!(element(&xml, "MedicalTreatmentMonth"), Some(month.as_str()));
+    assert_eq!(element(&sjis("card-valid"), "DesignatedMedicalInstitutionName"), Some("おんし内科クリニック"));
+    let payors: Vec<Value> = fhir("card-valid")["entry"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|entry| entry["resource"]["resourceType"] == "Coverage")
+        .map(|entry| entry["resource"]["payor"][0]["identifier"]["value"].clone())
+        .collect();
+    assert_eq!(payors.len(), 2);
+    assert_eq!(payors[1], "12131017");
+    assert!(!utf8("card-dependent").contains("PublicExpenseNumber"));
+    let agreed = utf8("card-dependent-agreed");
+    assert!(agreed.contains("<PublicExpenseNumber>54131016</PublicExpenseNumber>"), "{agreed}");
+    assert!(agreed.contains("<PublicExpenseNumber>88131016</PublicExpenseNumber>"), "{agreed}");
+    assert_eq!(fhir("card-dependent-agreed")["total"], 3);
 
     origin.stop().await;
     crate::fixture::drop_if_postgres(&database).await;

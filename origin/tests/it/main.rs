@@ -19,6 +19,7 @@ mod insurer_console;
 mod insurer_edge;
 mod interop;
 mod medical_records;
+mod public_expense;
 mod qualification;
 mod reader_results;
 mod refusals;

@@ -26,6 +26,7 @@ async fn check_in(origin: &Origin, serial: &str) {
         scope: Default::default(),
         expiry_notice: None,
         patient_mode: Default::default(),
+        use_recipient_certificates: false,
     };
     assert_eq!(origin.post_signed(BY_CERTIFICATE_PATH, &query).await.status().as_u16(), 200);
 }

@@ -22,6 +22,7 @@ fn query(serial: &str) -> CardQualificationQuery {
         scope: Default::default(),
         expiry_notice: None,
         patient_mode: Default::default(),
+        use_recipient_certificates: false,
     }
 }
 

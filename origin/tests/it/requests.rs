@@ -23,6 +23,7 @@ fn body() -> Vec<u8> {
         scope: Default::default(),
         expiry_notice: None,
         patient_mode: Default::default(),
+        use_recipient_certificates: false,
     })
     .unwrap()
 }

@@ -30,6 +30,7 @@ async fn check_in(origin: &Origin, serial: &str, facility_code: Option<&str>) ->
         scope: Default::default(),
         expiry_notice: None,
         patient_mode: Default::default(),
+        use_recipient_certificates: false,
     };
     let response = origin.post_signed(BY_CERTIFICATE_PATH, &query).await;
     assert_eq!(response.status().as_u16(), 200);
@@ -538,6 +539,7 @@ async fn the_disease_category_reaches_the_facility_and_never_a_kiosk_screen(db: 
         scope: Default::default(),
         expiry_notice: None,
         patient_mode: Default::default(),
+        use_recipient_certificates: false,
     })
     .unwrap();
     let headers = origin.sign("POST", BY_CERTIFICATE_PATH, &body);
@@ -583,6 +585,7 @@ async fn a_check_in_keeps_the_patients_language_and_aids_for_staff(db: Db) {
         scope: Default::default(),
         expiry_notice: None,
         patient_mode: Default::default(),
+        use_recipient_certificates: false,
     })
     .unwrap();
     body["patient_mode"] = serde_json::json!({"language": "vi", "aids": ["high_contrast", "voice", "voice"]});

@@ -62,6 +62,7 @@ async fn check_in(origin: &Origin, serial: &str) -> QualificationAnswer {
         scope: Default::default(),
         expiry_notice: None,
         patient_mode: Default::default(),
+        use_recipient_certificates: false,
     };
     origin.post_signed(BY_CERTIFICATE_PATH, &query).await.json().await.unwrap()
 }

@@ -132,6 +132,10 @@ pub struct QualificationRequest {
     /// The patient's language and aids at the kiosk, shown to staff on the check-in row.
     #[serde(default, skip_serializing_if = "crate::patient_mode::PatientMode::is_unknown")]
     pub patient_mode: crate::patient_mode::PatientMode,
+    /// True when the patient answered yes to 「医療費助成の受給者証を利用しますか」, asked because an earlier answer of
+    /// the same session said a 受給者証 is on offer; the answer then carries it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub use_recipient_certificates: bool,
 }
 
 // ---- Device enrolment and device proofs -------------------------------------------------------------------------

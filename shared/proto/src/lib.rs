@@ -28,6 +28,7 @@ pub mod insurer_number;
 pub mod medical_record;
 pub mod origin;
 pub mod patient_mode;
+pub mod public_expense;
 pub mod qualification;
 pub mod reader_result;
 pub mod record_text;

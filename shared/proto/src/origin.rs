@@ -45,6 +45,10 @@ pub struct CardQualificationQuery {
     /// The patient's language and aids at the kiosk, kept on the check-in row for staff.
     #[serde(default, skip_serializing_if = "crate::patient_mode::PatientMode::is_unknown")]
     pub patient_mode: crate::patient_mode::PatientMode,
+    /// True when the patient answered yes to 「医療費助成の受給者証を利用しますか」: the answer then carries the
+    /// municipality's 公費受給者証 too. 医療扶助 is in every answer either way.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub use_recipient_certificates: bool,
 }
 
 /// Body of `POST /v1/certificate-status`.

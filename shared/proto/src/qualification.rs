@@ -327,6 +327,14 @@ pub struct QualificationAnswer {
     pub confirmation_date: IsoDate,
     /// `ResultList`.
     pub records: Vec<QualificationRecord>,
+    /// 公費 (`PublicExpenseNumber` …): 医療扶助 always, a municipality's 受給者証 only when the patient said yes to
+    /// 「医療費助成の受給者証を利用しますか」 (`crate::public_expense`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub public_expense: Vec<crate::public_expense::PublicExpense>,
+    /// True when the person has a 受給者証 in force that this answer leaves out because the patient was not asked
+    /// yet: the kiosk then asks. It says that one exists, never which.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub certificates_on_offer: bool,
 }
 
 impl QualificationAnswer {
@@ -416,6 +424,8 @@ mod tests {
             guidance: Some(Guidance::StaffReview),
             confirmation_date: IsoDate::parse("2026-11-24").unwrap(),
             records: vec![],
+            public_expense: Vec::new(),
+            certificates_on_offer: false,
         };
         assert!(!answer.is_clean());
     }

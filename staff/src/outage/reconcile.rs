@@ -197,6 +197,8 @@ mod tests {
             guidance: None,
             confirmation_date: date("2026-12-04"),
             records,
+            public_expense: Vec::new(),
+            certificates_on_offer: false,
         }
     }
 

@@ -1,0 +1,112 @@
+//! Which 公費 an answer carries, on a given day: 医療扶助 always (with the 医療券/調剤券 that apply that day), a
+//! 受給者証 only when the patient said yes to 「医療費助成の受給者証を利用しますか」. When the patient was not asked, the
+//! answer says only that a 受給者証 is on offer, so the kiosk knows to ask, and nothing of which.
+//!
+//! Pure: no I/O, no clock (the day is passed in).
+
+use onshi_proto::IsoDate;
+use onshi_proto::public_expense::PublicExpense;
+
+/// What an answer carries of a person's 公費.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Selection {
+    /// The 公費 to show.
+    pub shown: Vec<PublicExpense>,
+    /// True when a 受給者証 in force was left out because the patient was not asked.
+    pub certificates_on_offer: bool,
+}
+
+/// Selects from `stored` what an answer on `today` carries; `agreed` is the patient's yes.
+pub fn select(stored: Vec<PublicExpense>, today: IsoDate, agreed: bool) -> Selection {
+    let mut selection = Selection::default();
+    for mut expense in stored.into_iter().filter(|expense| expense.validity.covers(today)) {
+        if expense.kind.is_medical_assistance() {
+            expense.tickets.retain(|ticket| ticket.validity.covers(today));
+            selection.shown.push(expense);
+        } else if agreed {
+            selection.shown.push(expense);
+        } else {
+            selection.certificates_on_offer = true;
+        }
+    }
+    selection
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, reason = "a test should stop at the first unexpected value")]
+mod tests {
+    use super::*;
+    use onshi_proto::facility::FacilityCode;
+    use onshi_proto::public_expense::{
+        IssueNumber, MedicalTicket, PayerNumber, PublicExpenseKind, RecipientNumber, SelfPayYen, TicketKind,
+        TreatmentMonth, ValidityPeriod,
+    };
+    use onshi_proto::record_text::RecordText;
+
+    fn day(text: &str) -> IsoDate {
+        IsoDate::parse(text).unwrap()
+    }
+
+    fn period(from: &str, until: Option<&str>) -> ValidityPeriod {
+        ValidityPeriod::new(day(from), until.map(day)).unwrap()
+    }
+
+    fn ticket(month: &str, from: &str, until: &str) -> MedicalTicket {
+        MedicalTicket {
+            kind: TicketKind::Medical,
+            validity: period(from, Some(until)),
+            issue_number: IssueNumber::parse("1").unwrap(),
+            treatment_month: TreatmentMonth::parse(month).unwrap(),
+            designated_facility_code: FacilityCode::parse("1312345679").unwrap(),
+            designated_facility_name: RecordText::parse("しんじゅく内科").unwrap(),
+            self_pay_yen: SelfPayYen::try_from(0).unwrap(),
+        }
+    }
+
+    fn assistance() -> PublicExpense {
+        PublicExpense {
+            kind: PublicExpenseKind::MedicalAssistance,
+            payer_number: PayerNumber::parse("12131017").unwrap(),
+            recipient_number: RecipientNumber::parse("1234566").unwrap(),
+            payer_name: RecordText::parse("新宿区福祉事務所").unwrap(),
+            validity: period("2026-04-01", None),
+            monthly_self_pay_yen: None,
+            tickets: vec![ticket("2026-10", "2026-10-01", "2026-10-31"), ticket("2026-11", "2026-11-01", "2026-11-30")],
+        }
+    }
+
+    fn child_medical(until: &str) -> PublicExpense {
+        PublicExpense {
+            kind: PublicExpenseKind::ChildMedical,
+            payer_number: PayerNumber::parse("88131016").unwrap(),
+            payer_name: RecordText::parse("新宿区").unwrap(),
+            validity: period("2026-04-01", Some(until)),
+            monthly_self_pay_yen: Some(SelfPayYen::try_from(200).unwrap()),
+            tickets: Vec::new(),
+            ..assistance()
+        }
+    }
+
+    #[test]
+    fn medical_assistance_is_always_shown_with_the_tickets_of_the_day() {
+        let selection = select(vec![assistance(), child_medical("2027-03-31")], day("2026-11-24"), false);
+        assert_eq!(selection.shown.len(), 1);
+        let months: Vec<String> = selection.shown[0].tickets.iter().map(|t| t.treatment_month.compact()).collect();
+        assert_eq!(months, ["202611"]);
+        assert!(selection.certificates_on_offer);
+    }
+
+    #[test]
+    fn a_certificate_is_shown_only_after_a_yes() {
+        let selection = select(vec![child_medical("2027-03-31")], day("2026-11-24"), true);
+        assert_eq!(selection.shown, [child_medical("2027-03-31")]);
+        assert!(!selection.certificates_on_offer);
+    }
+
+    #[test]
+    fn an_expired_certificate_is_neither_shown_nor_offered() {
+        let selection = select(vec![child_medical("2026-11-23")], day("2026-11-24"), false);
+        assert_eq!(selection, Selection::default());
+        assert_eq!(select(vec![child_medical("2026-11-23")], day("2026-11-24"), true), Selection::default());
+    }
+}

@@ -1,0 +1,232 @@
+//! 公費 end to end at the origin: a welfare office registers 医療扶助 with its 医療券/調剤券 and a municipality its
+//! 子ども医療費 受給者証, each through its own credential and batch; a card check-in carries 医療扶助 always and the
+//! 受給者証 only after the patient's yes (before it, only the word that one is on offer); a bad file is refused with
+//! every fault named and changes nothing; one credential kind opens none of the other's routes. Every test runs on
+//! both databases.
+
+use onshi_origin::seed::derived_individual_number;
+use onshi_proto::origin::{BY_CERTIFICATE_PATH, CardQualificationQuery};
+use onshi_proto::public_expense::PublicExpenseKind;
+use onshi_proto::qualification::QualificationAnswer;
+use serde_json::{Value, json};
+
+use crate::fixture::{Db, Origin, certificate, expect_error, ndjson, serial};
+
+/// A welfare office (法別 12, 東京都 13, 実施機関 101, 検証番号 7).
+const WELFARE_OFFICE: &str = "12131017";
+/// A municipality's 子ども医療費 programme (a local 法別 88).
+const CITY: &str = "88131016";
+const FACILITY: &str = "1312345679";
+
+fn query(serial: &str, use_recipient_certificates: bool) -> CardQualificationQuery {
+    CardQualificationQuery {
+        certificate: certificate(serial),
+        facility_code: Some(FACILITY.try_into().unwrap()),
+        device_id: Some("kiosk-1".try_into().unwrap()),
+        device_label: None,
+        arbitrary_identifier: None,
+        scope: Default::default(),
+        expiry_notice: None,
+        patient_mode: Default::default(),
+        use_recipient_certificates,
+    }
+}
+
+async fn check_in(origin: &Origin, serial: &str, agreed: bool) -> QualificationAnswer {
+    let response = origin.post_signed(BY_CERTIFICATE_PATH, &query(serial, agreed)).await;
+    assert_eq!(response.status().as_u16(), 200);
+    response.json().await.unwrap()
+}
+
+/// The 個人番号 the fixture gave the holder of the card `serial`.
+fn holder(serial: &str) -> String {
+    derived_individual_number(&certificate(serial)).unwrap()
+}
+
+async fn payer_token(origin: &Origin, number: &str, name: &str) -> String {
+    let response =
+        origin.admin_post("/admin/v1/public-expense-payers", &json!({"payer_number": number, "name": name})).await;
+    assert_eq!(response.status().as_u16(), 200);
+    let body: Value = response.json().await.unwrap();
+    body["token"].as_str().unwrap().to_owned()
+}
+
+async fn upload(origin: &Origin, token: &str, body: &str) -> reqwest::Response {
+    origin
+        .client
+        .post(format!("{}/public-expense/v1/batches", origin.base))
+        .bearer_auth(token)
+        .header("content-type", "application/x-ndjson")
+        .body(body.to_owned())
+        .send()
+        .await
+        .unwrap()
+}
+
+fn ticket(kind: &str, month: &str, from: &str, until: &str, self_pay: u32) -> Value {
+    json!({
+        "kind": kind, "validity": {"valid_from": from, "valid_until": until}, "issue_number": "2026110001",
+        "treatment_month": month, "designated_facility_code": FACILITY,
+        "designated_facility_name": "しんじゅく内科", "self_pay_yen": self_pay
+    })
+}
+
+/// 医療扶助 for the VALID card's holder: October's 医療券 (past), November's 医療券 and 調剤券 (today's).
+fn assistance(individual_number: &str) -> Value {
+    json!({
+        "individual_number": individual_number, "kind": "medical_assistance", "recipient_number": "1234566",
+        "validity": {"valid_from": "2026-04-01"},
+        "tickets": [
+            ticket("medical", "2026-10", "2026-10-01", "2026-10-31", 0),
+            ticket("medical", "2026-11", "2026-11-01", "2026-11-30", 1500),
+            ticket("dispensing", "2026-11", "2026-11-01", "2026-11-30", 0),
+        ]
+    })
+}
+
+fn child_medical(individual_number: &str, recipient: &str) -> Value {
+    json!({
+        "individual_number": individual_number, "kind": "child_medical", "recipient_number": recipient,
+        "validity": {"valid_from": "2026-04-01", "valid_until": "2027-03-31"}, "monthly_self_pay_yen": 200
+    })
+}
+
+async fn medical_assistance_is_in_every_answer_with_the_tickets_of_the_day(db: Db) {
+    let origin = Origin::start(db).await;
+    let token = payer_token(&origin, WELFARE_OFFICE, "新宿区福祉事務所").await;
+    let report: Value =
+        upload(&origin, &token, &ndjson(&[assistance(&holder(serial::VALID))])).await.json().await.unwrap();
+    assert_eq!((report["payer_number"].as_str(), report["rows_total"].as_i64()), (Some(WELFARE_OFFICE), Some(1)));
+
+    let answer = check_in(&origin, serial::VALID, false).await;
+    assert_eq!(answer.public_expense.len(), 1);
+    assert!(!answer.certificates_on_offer, "医療扶助 is no 受給者証 to offer");
+    let expense = &answer.public_expense[0];
+    assert_eq!(expense.kind, PublicExpenseKind::MedicalAssistance);
+    assert_eq!((expense.payer_number.as_str(), expense.payer_name.as_str()), (WELFARE_OFFICE, "新宿区福祉事務所"));
+    let tickets: Vec<(&str, String, u32)> =
+        expense.tickets.iter().map(|t| (t.kind.as_str(), t.treatment_month.compact(), t.self_pay_yen.yen())).collect();
+    assert_eq!(tickets, [("medical", "202611".to_owned(), 1500), ("dispensing", "202611".to_owned(), 0)]);
+    // Somebody else's answer carries none of it.
+    assert!(check_in(&origin, serial::DEPENDENT, false).await.public_expense.is_empty());
+
+    // A later batch naming the same 受給者番号 replaces it, tickets and all.
+    let mut renewed = assistance(&holder(serial::VALID));
+    renewed["tickets"] = json!([ticket("medical", "2026-11", "2026-11-01", "2026-11-30", 800)]);
+    assert_eq!(upload(&origin, &token, &ndjson(&[renewed])).await.status().as_u16(), 200);
+    let answer = check_in(&origin, serial::VALID, false).await;
+    let amounts: Vec<u32> = answer.public_expense[0].tickets.iter().map(|t| t.self_pay_yen.yen()).collect();
+    assert_eq!(amounts, [800]);
+
+    let events = origin.store.audit_events().await.unwrap();
+    let uploads: Vec<_> = events.iter().filter(|e| e.purpose == "public_expense_batch").collect();
+    assert_eq!(uploads.len(), 2);
+    assert!(uploads.iter().all(
+        |e| e.outcome == "applied" && e.actor_device_id.as_deref() == Some(&format!("payer:{WELFARE_OFFICE}")[..])
+    ));
+    origin.stop().await;
+}
+on_both_databases!(medical_assistance_is_in_every_answer_with_the_tickets_of_the_day);
+
+async fn a_recipient_certificate_is_offered_and_shown_only_after_a_yes(db: Db) {
+    let origin = Origin::start(db).await;
+    let token = payer_token(&origin, CITY, "新宿区子ども医療費助成").await;
+    let rows = [child_medical(&holder(serial::DEPENDENT), "1234566")];
+    assert_eq!(upload(&origin, &token, &ndjson(&rows)).await.status().as_u16(), 200);
+
+    // Not asked yet: the answer says one is on offer and nothing of which.
+    let unasked = check_in(&origin, serial::DEPENDENT, false).await;
+    assert!(unasked.public_expense.is_empty());
+    assert!(unasked.certificates_on_offer);
+    let raw = serde_json::to_string(&unasked).unwrap();
+    assert!(!raw.contains(CITY) && !raw.contains("1234566") && !raw.contains("child_medical"), "{raw}");
+
+    // The patient says yes.
+    let agreed = check_in(&origin, serial::DEPENDENT, true).await;
+    assert!(!agreed.certificates_on_offer);
+    assert_eq!(agreed.public_expense.len(), 1);
+    let certificate = &agreed.public_expense[0];
+    assert_eq!(certificate.kind, PublicExpenseKind::ChildMedical);
+    assert_eq!(certificate.recipient_number.as_str(), "1234566");
+    assert_eq!(certificate.monthly_self_pay_yen.map(|yen| yen.yen()), Some(200));
+
+    // A person with no 受給者証 is not asked at all.
+    assert!(!check_in(&origin, serial::VALID, false).await.certificates_on_offer);
+    origin.stop().await;
+}
+on_both_databases!(a_recipient_certificate_is_offered_and_shown_only_after_a_yes);
+
+async fn a_bad_file_is_refused_with_every_fault_named_and_changes_nothing(db: Db) {
+    let origin = Origin::start(db).await;
+    let token = payer_token(&origin, WELFARE_OFFICE, "新宿区福祉事務所").await;
+    let mut wrong_digit = assistance(&holder(serial::VALID));
+    wrong_digit["recipient_number"] = json!("1234567");
+    // A 受給者証 kind a welfare office's 法別 12 cannot pay.
+    let mut wrong_law = child_medical(&holder(serial::DEPENDENT), "2345676");
+    wrong_law["kind"] = json!("intractable_disease");
+    let body = format!("{}{{oops\n", ndjson(&[assistance(&holder(serial::VALID)), wrong_digit, wrong_law]));
+    let response = upload(&origin, &token, &body).await;
+    assert_eq!(response.status().as_u16(), 400);
+    let refusal: Value = response.json().await.unwrap();
+    assert_eq!(refusal["error"], "bad_request");
+    assert_eq!(
+        refusal["rows"],
+        json!([
+            {"line": 2, "field": "recipient_number", "code": "invalid"},
+            {"line": 3, "field": "kind", "code": "law_code"},
+            {"line": 4, "code": "malformed"},
+        ])
+    );
+    assert_eq!(refusal["total_errors"], 3);
+    // The good first line was not applied either.
+    assert!(check_in(&origin, serial::VALID, false).await.public_expense.is_empty());
+
+    // A 個人番号 nobody is registered with refuses the whole batch, the good row with it.
+    let nobody = assistance("111111111118");
+    let mut good = assistance(&holder(serial::VALID));
+    good["recipient_number"] = json!("2345676");
+    let refusal: Value = upload(&origin, &token, &ndjson(&[good, nobody])).await.json().await.unwrap();
+    assert_eq!(refusal["rows"], json!([{"line": 2, "field": "individual_number", "code": "unknown_person"}]));
+    assert!(check_in(&origin, serial::VALID, false).await.public_expense.is_empty());
+
+    let events = origin.store.audit_events().await.unwrap();
+    let rejected = events.iter().filter(|e| e.purpose == "public_expense_batch" && e.outcome == "rejected").count();
+    assert_eq!(rejected, 2);
+    // Another media type is refused before any row is read.
+    let csv = origin
+        .client
+        .post(format!("{}/public-expense/v1/batches", origin.base))
+        .bearer_auth(&token)
+        .header("content-type", "text/csv")
+        .body("individual_number\n")
+        .send()
+        .await
+        .unwrap();
+    expect_error(csv, 400, "bad_request").await;
+    origin.stop().await;
+}
+on_both_databases!(a_bad_file_is_refused_with_every_fault_named_and_changes_nothing);
+
+async fn an_insurer_and_a_payer_open_only_their_own_routes(db: Db) {
+    let origin = Origin::start(db).await;
+    let insurer = origin.insurer_token("33120015").await;
+    let payer = payer_token(&origin, WELFARE_OFFICE, "新宿区福祉事務所").await;
+    let rows = ndjson(&[assistance(&holder(serial::VALID))]);
+    expect_error(upload(&origin, &insurer, &rows).await, 401, "unauthorized").await;
+    expect_error(upload(&origin, "not-a-token", &rows).await, 401, "unauthorized").await;
+    expect_error(origin.upload(&payer, "application/x-ndjson", "").await, 401, "unauthorized").await;
+    expect_error(origin.get_with("/insurer/v1/notices", &payer).await, 401, "unauthorized").await;
+    // An insurer's number cannot be registered again as a payer's, and a payer number must check.
+    let taken = origin
+        .admin_post("/admin/v1/public-expense-payers", &json!({"payer_number": "33120015", "name": "偽の福祉事務所"}))
+        .await;
+    expect_error(taken, 400, "bad_request").await;
+    let wrong = origin
+        .admin_post("/admin/v1/public-expense-payers", &json!({"payer_number": "12131018", "name": "福祉事務所"}))
+        .await;
+    expect_error(wrong, 400, "bad_request").await;
+    // Nothing was registered by the refused uploads.
+    assert!(check_in(&origin, serial::VALID, false).await.public_expense.is_empty());
+    origin.stop().await;
+}
+on_both_databases!(an_insurer_and_a_payer_open_only_their_own_routes);
