@@ -158,6 +158,8 @@ mod tests {
                 guidance: None,
                 confirmation_date: onshi_proto::IsoDate::parse("2026-12-05").unwrap(),
                 records: vec![],
+                public_expense: Vec::new(),
+                certificates_on_offer: false,
             },
             card: crate::state::CardReminder::InReader,
             consent: ConsentStep::Asking { stage, chosen: vec![] },
