@@ -151,6 +151,10 @@ pub fn app() -> Html {
                 KeyCommand::Start => on_start.emit((None, welcome::default_purpose())),
                 KeyCommand::StartOver => start_over.emit(()),
                 KeyCommand::Voice => on_aid.emit(AidToggle::Voice),
+                KeyCommand::Certificates(true) => {
+                    check_in.send(Action::CertificatesAnswered(true), UiCommand::UseRecipientCertificates);
+                }
+                KeyCommand::Certificates(false) => dispatch.emit(Action::CertificatesAnswered(false)),
                 KeyCommand::Sharing(choice) => dispatch.emit(Action::SharingAnswered(choice)),
                 KeyCommand::ToggleKind(kind) => dispatch.emit(Action::ToggleConsent(kind)),
                 KeyCommand::KindsChosen => dispatch.emit(Action::KindsChosen),

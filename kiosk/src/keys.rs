@@ -30,6 +30,8 @@ pub enum KeyCommand {
     StartOver,
     /// Turn voice guidance on or off (the `*` key of a numeric keypad).
     Voice,
+    /// Answer 「医療費助成の受給者証を利用しますか」: 1 yes, 2 no.
+    Certificates(bool),
     /// Answer the first consent question (keys 1–3, in the order of its buttons).
     Sharing(SharingChoice),
     /// Tick or untick a single kind of consent (keys 1–4).
@@ -78,6 +80,9 @@ pub fn key_command(screen: &Screen, key: &str, on_control: bool, on_field: bool)
 fn consent_key(stage: ConsentStage, key: &str, on_control: bool) -> Option<KeyCommand> {
     let numbered = |key: &str| pin_digit(key).and_then(|c| c.to_digit(10)).and_then(|n| (n as usize).checked_sub(1));
     match (stage, key) {
+        (ConsentStage::Certificates, "1") => Some(KeyCommand::Certificates(true)),
+        (ConsentStage::Certificates, "2") => Some(KeyCommand::Certificates(false)),
+        (ConsentStage::Certificates, _) => None,
         (ConsentStage::Sharing, key) => SharingChoice::ORDER.get(numbered(key)?).copied().map(KeyCommand::Sharing),
         (ConsentStage::Choosing | ConsentStage::Prescription, "Backspace") => Some(KeyCommand::ConsentBack),
         (ConsentStage::Choosing, "Enter") if !on_control => Some(KeyCommand::KindsChosen),
@@ -166,6 +171,10 @@ mod tests {
             pin_verified: true,
             certificate: crate::state::CertificateTerms::default(),
         };
+        let certificates = at(ConsentStage::Certificates);
+        assert_eq!(key_command(&certificates, "1", false, false), Some(KeyCommand::Certificates(true)));
+        assert_eq!(key_command(&certificates, "2", false, false), Some(KeyCommand::Certificates(false)));
+        assert_eq!(key_command(&certificates, "3", false, false), None);
         let sharing = at(ConsentStage::Sharing);
         assert_eq!(key_command(&sharing, "1", false, false), Some(KeyCommand::Sharing(SharingChoice::All)));
         assert_eq!(key_command(&sharing, "2", false, false), Some(KeyCommand::Sharing(SharingChoice::Choose)));

@@ -161,6 +161,9 @@ pub enum ConsentStep {
 /// Which consent question is on screen.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ConsentStage {
+    /// 「医療費助成の受給者証を利用しますか」, asked first and only when the answer says a 受給者証 is on record: yes asks
+    /// for the qualification again with it, no goes on to the consent.
+    Certificates,
     /// 「情報の提供に同意しますか」: all of it (包括同意), single kinds, or none; one tap each.
     Sharing,
     /// The patient ticks single kinds and goes on.
@@ -215,6 +218,9 @@ impl ConsentStep {
     /// record to consent under.
     pub fn for_answer(answer: &QualificationAnswer) -> Self {
         match answer.validity {
+            Validity::Valid | Validity::InvalidNewerExists if answer.certificates_on_offer => {
+                ConsentStep::Asking { stage: ConsentStage::Certificates, chosen: Vec::new() }
+            }
             Validity::Valid | Validity::InvalidNewerExists => Self::new(),
             Validity::Invalid | Validity::NoQualification | Validity::MultipleMatches => ConsentStep::NotAsked,
         }
@@ -467,6 +473,8 @@ pub enum Action {
     Answer(QualificationAnswer),
     /// The answer to a card session arrived, with the session's scope and the certificate's expiry notice.
     CardAnswer(QualificationAnswer, CertificateTerms),
+    /// The patient answered 「医療費助成の受給者証を利用しますか」: yes asks for the qualification again with them.
+    CertificatesAnswered(bool),
     /// The patient answered the first consent question: all, single kinds, or none.
     SharingAnswered(SharingChoice),
     /// The patient ticked or unticked a single kind of consent.
@@ -499,8 +507,13 @@ impl Screen {
     /// The answer screen of a card session, PIN or 目視 alike: a certificate in its grace period confirms the
     /// qualification only, so there is nothing to consent to.
     fn answered(answer: QualificationAnswer, certificate: CertificateTerms, pin_verified: bool) -> Screen {
-        let consent =
-            if certificate.scope.is_full() { ConsentStep::for_answer(&answer) } else { ConsentStep::NotAsked };
+        let consent = match ConsentStep::for_answer(&answer) {
+            _ if !certificate.scope.is_full() => ConsentStep::NotAsked,
+            // The 受給者証 question asks the qualification again with the PIN session; a 目視 session goes on
+            // without it, and staff ask at the counter.
+            ConsentStep::Asking { stage: ConsentStage::Certificates, .. } if !pin_verified => ConsentStep::new(),
+            consent => consent,
+        };
         Screen::Result { consent, answer, card: CardReminder::InReader, pin_verified, certificate }
     }
 
@@ -563,6 +576,15 @@ impl Screen {
             (screen @ Screen::Result { .. }, Action::StartRegistration) if screen.offers_registration() => {
                 Screen::RegistrationTerms
             }
+            // Yes to the 受給者証: the same session asks again, and the new answer, which carries them, replaces this.
+            (
+                Screen::Result {
+                    consent: ConsentStep::Asking { stage: ConsentStage::Certificates, .. },
+                    pin_verified: true,
+                    ..
+                },
+                Action::CertificatesAnswered(true),
+            ) => Screen::Querying,
             (Screen::RegistrationTerms, Action::TermsAccepted) => Screen::Registering,
             (Screen::Registering, Action::RegistrationDone(outcome)) => Screen::Registered(outcome),
             (Screen::Authenticating, Action::ShowCancelTerms) => Screen::RegistrationCancelTerms,
@@ -631,6 +653,11 @@ impl Screen {
                         (CardReminder::LeftBehind, consent)
                     }
                     (_, consent, Action::CardTaken) => (CardReminder::Taken, consent),
+                    (
+                        card,
+                        ConsentStep::Asking { stage: ConsentStage::Certificates, .. },
+                        Action::CertificatesAnswered(false),
+                    ) => (card, ConsentStep::new()),
                     (
                         card,
                         ConsentStep::Asking { stage: ConsentStage::Sharing, .. },
@@ -1049,6 +1076,29 @@ mod tests {
             .apply(Action::ConsentSubmitted(PrescriptionFormat::Paper))
             .apply(Action::ConsentFailed);
         assert!(matches!(failed, Screen::Result { consent: ConsentStep::Failed, .. }));
+    }
+
+    #[test]
+    fn a_recipient_certificate_on_record_is_asked_about_first_and_yes_asks_again() {
+        let offered = QualificationAnswer { certificates_on_offer: true, ..answer() };
+        let result = Screen::Querying.apply(Action::CardAnswer(offered.clone(), CertificateTerms::default()));
+        assert_eq!(result.consent_stage(), Some(ConsentStage::Certificates));
+        assert!(result.questions_open());
+        // Nothing of the consent is taken before this question is answered.
+        assert_eq!(result.clone().apply(Action::SharingAnswered(SharingChoice::All)), result);
+        // No: on to the consent, under the same answer.
+        let declined = result.clone().apply(Action::CertificatesAnswered(false));
+        assert_eq!(declined.consent_stage(), Some(ConsentStage::Sharing));
+        assert!(matches!(&declined, Screen::Result { answer, .. } if *answer == offered));
+        // Yes: the same session asks again; the new answer carries the 公費 and no offer, so the consent follows.
+        let asked_again = result.apply(Action::CertificatesAnswered(true));
+        assert_eq!(asked_again, Screen::Querying);
+        let again = asked_again.apply(Action::CardAnswer(answer(), CertificateTerms::default()));
+        assert_eq!(again.consent_stage(), Some(ConsentStage::Sharing));
+        // A 目視 session goes straight to the consent: staff ask about the 受給者証 at the counter.
+        let visual = Screen::VisualCheck.apply(Action::CardAnswer(offered, CertificateTerms::default()));
+        assert_eq!(visual.consent_stage(), Some(ConsentStage::Sharing));
+        assert_eq!(visual.clone().apply(Action::CertificatesAnswered(true)), visual);
     }
 
     #[test]

@@ -81,6 +81,13 @@ pub fn screen_lines(screen: &Screen, reader_ready: bool) -> Vec<Line> {
             }
             // Each consent question is said with its answers and their key numbers, as the buttons show them.
             match consent.stage() {
+                Some(ConsentStage::Certificates) => lines.extend([
+                    Text("consent.certificates_question"),
+                    Count("voice.key", 1),
+                    Text("consent.certificates_yes"),
+                    Count("voice.key", 2),
+                    Text("consent.certificates_no"),
+                ]),
                 Some(ConsentStage::Sharing) => lines.extend([
                     Text("consent.heading"),
                     Text("consent.body"),

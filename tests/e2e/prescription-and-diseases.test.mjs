@@ -59,7 +59,7 @@ describe('the prescription format and the 特定疾病 on the result', () => {
   });
 
   test('the keypad answers by the numbers on the buttons, goes back after agreeing, and declining records the format', async () => {
-    const holder = card('dependent');
+    const holder = card('valid');
     const { page, context } = await openKiosk(env.browser, env.stack, { cardIndex: holder.index });
     await page.click('#connect');
     await enterPin(page, holder.pin);

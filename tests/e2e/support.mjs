@@ -113,9 +113,16 @@ export async function screen(page, name, timeout = 20_000) {
 /**
  * Answers the consent questions under the answer as a patient does, one tap each: `share` is 'all' (包括同意),
  * 'none', or a list of single kinds ('diagnosis', 'medication', 'operation', 'health-checkup') ticked after choosing
- * to pick them; then the prescription format ('electronic' or 'paper'), whose tap sends the answer.
+ * to pick them; then the prescription format ('electronic' or 'paper'), whose tap sends the answer. A patient with a
+ * 公費受給者証 on record is asked first whether to use it; `certificates` is their answer (the demo's 山田 花子 is
+ * asked; the others are not).
  */
-export async function answerConsent(page, share, prescription) {
+export async function answerConsent(page, share, prescription, { certificates = false } = {}) {
+  await page.waitForSelector('#certificates-yes, #consent-comprehensive');
+  if (await page.$('#certificates-yes')) {
+    await page.click(certificates ? '#certificates-yes' : '#certificates-no');
+    await page.waitForSelector('#consent-comprehensive');
+  }
   if (share === 'all') await page.click('#consent-comprehensive');
   else if (share === 'none' || share.length === 0) await page.click('#consent-decline');
   else {

@@ -59,6 +59,8 @@ pub enum UiCommand {
     WithdrawConsent,
     /// The card holder confirmed the cancellation of their 健康保険証利用登録.
     ConfirmCancel,
+    /// The patient said yes to 「医療費助成の受給者証を利用しますか」: ask for the qualification again with them.
+    UseRecipientCertificates,
     /// The patient asked, from the answer, for a page of their access log, starting there (`None`: the newest).
     ReadAccessLog(Option<AccessLogCursor>),
     /// Stop and release the reader.
@@ -469,7 +471,23 @@ async fn register_and_ask_again(
     dispatch.emit(Action::SessionReady);
     let terms = CertificateTerms { scope: session.scope, notice: session.expiry_notice };
     let mode = patient_mode.borrow().clone();
-    match api::qualification(identity, session, mode).await {
+    match api::qualification(identity, session, mode, false).await {
+        Ok(answer) => dispatch.emit(Action::CardAnswer(answer, terms)),
+        Err(error) => dispatch.emit(Action::Fail(Failure::from_code(error.code()))),
+    }
+}
+
+/// Asks for the qualification again with the same card session, now with the patient's 公費受給者証, so that the
+/// new answer, which carries them, replaces the old one on screen.
+async fn ask_again_with_certificates(
+    identity: &Device,
+    session: &SessionResponse,
+    dispatch: &Callback<Action>,
+    patient_mode: &PatientModeSource,
+) {
+    let terms = CertificateTerms { scope: session.scope, notice: session.expiry_notice };
+    let mode = patient_mode.borrow().clone();
+    match api::qualification(identity, session, mode, true).await {
         Ok(answer) => dispatch.emit(Action::CardAnswer(answer, terms)),
         Err(error) => dispatch.emit(Action::Fail(Failure::from_code(error.code()))),
     }
@@ -560,6 +578,14 @@ impl CardWatch<'_> {
                 }
                 Waited::Command(Some(UiCommand::ReadAccessLog(before))) => {
                     read_access_log(identity, session, before, dispatch).await;
+                }
+                Waited::Command(Some(UiCommand::UseRecipientCertificates)) => {
+                    let Some(session) = session else { continue };
+                    ask_again_with_certificates(identity, session, dispatch, patient_mode).await;
+                    // The new answer starts as "card in the reader"; say again that it has gone.
+                    if self.taken {
+                        dispatch.emit(Action::CardTaken);
+                    }
                 }
                 Waited::Command(Some(
                     UiCommand::SubmitPin(_) | UiCommand::VisualCheck | UiCommand::Begin(_) | UiCommand::ConfirmCancel,
@@ -669,6 +695,7 @@ async fn drive(
                 | UiCommand::Begin(_)
                 | UiCommand::WithdrawConsent
                 | UiCommand::ReadAccessLog(_)
+                | UiCommand::UseRecipientCertificates
                 | UiCommand::ConfirmCancel,
             ) => continue,
         };
@@ -734,7 +761,7 @@ async fn drive(
     }
     dispatch.emit(Action::SessionReady);
     let mode = patient_mode.borrow().clone();
-    let answer = api::qualification(device, &session, mode).await.map_err(|e| Failure::from_code(e.code()))?;
+    let answer = api::qualification(device, &session, mode, false).await.map_err(|e| Failure::from_code(e.code()))?;
     dispatch.emit(Action::CardAnswer(answer, terms));
     Ok(Finished::Answered(Some(session)))
 }

@@ -90,13 +90,15 @@ pub async fn session(device: &Device, request: &SessionRequest) -> Result<Sessio
     decode(post(device, SESSION_PATH, Some(request), None).await?).await
 }
 
-/// Asks for the session holder's qualification, saying how the patient uses the kiosk (for the staff's row).
+/// Asks for the session holder's qualification, saying how the patient uses the kiosk (for the staff's row), with
+/// the patient's 公費受給者証 when they said yes to using them.
 pub async fn qualification(
     device: &Device,
     session: &SessionResponse,
     patient_mode: PatientMode,
+    use_recipient_certificates: bool,
 ) -> Result<QualificationAnswer, KioskError> {
-    let body = QualificationRequest { patient_mode, ..QualificationRequest::default() };
+    let body = QualificationRequest { patient_mode, use_recipient_certificates, ..QualificationRequest::default() };
     decode(post(device, QUALIFICATION_PATH, Some(&body), Some(&session.session_token)).await?).await
 }
 

@@ -76,6 +76,27 @@ pub fn consent(lang: Lang, step: &ConsentStep, dispatch: &Callback<Action>, chec
     };
     let body = match step {
         ConsentStep::NotAsked => return html! {},
+        // Asked first, as the national reader asks it, only when a 受給者証 is on record; which one is not said
+        // before the patient agrees to use it.
+        ConsentStep::Asking { stage: ConsentStage::Certificates, .. } => {
+            let yes = {
+                let check_in = check_in.clone();
+                Callback::from(move |_: MouseEvent| {
+                    check_in.send(Action::CertificatesAnswered(true), UiCommand::UseRecipientCertificates);
+                })
+            };
+            html! {
+                <>
+                    <p class="consent-body" id="certificates-question">{ h("consent.certificates_question") }</p>
+                    <div class="answer-buttons" role="group" aria-labelledby="certificates-question">
+                        { numbered_button(1, "certificates-yes", "primary", h("consent.certificates_yes"), yes) }
+                        { numbered_button(2, "certificates-no", "secondary", h("consent.certificates_no"),
+                            dispatch.reform(|_| Action::CertificatesAnswered(false))) }
+                    </div>
+                    { skip }
+                </>
+            }
+        }
         ConsentStep::Asking { stage: ConsentStage::Sharing, .. } => html! {
             <>
                 <p class="consent-body" id="consent-question">{ h("consent.body") }</p>

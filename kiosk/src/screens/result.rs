@@ -65,6 +65,13 @@ pub fn result_view(
                     { for record.specific_diseases.iter().map(|certificate| specific_disease_view(lang, certificate)) }
                 </dl>
             }) }
+            // The 公費 the clinic now sees are counted, never named: a 医療扶助 or a 難病 受給者証 on a kiosk screen
+            // would tell the waiting room what the counter alone needs to know.
+            if !answer.public_expense.is_empty() {
+                <p id="public-expense" data-count={answer.public_expense.len().to_string()}>
+                    { ruby::shown_n(lang, "result.public_expense", answer.public_expense.len()) }
+                </p>
+            }
             { guidance_view(lang, answer) }
             { expiry_view(lang, notice) }
             { match (card, questions_open) {
