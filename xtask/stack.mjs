@@ -378,6 +378,11 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
     for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(`${database}${suffix}`, { force: true });
   }
   const stack = await startStack({ port, database });
+  // Ctrl-C stops what was started from here on, even while the demo is still setting up (a SIGINT before these
+  // handlers would end this program and leave its origin and edge running).
+  const shutdown = async () => { await stack.stop(); process.exit(0); };
+  process.on('SIGINT', shutdown);
+  process.on('SIGTERM', shutdown);
   console.log(`\nonshi demo is running: ${stack.url}\n`);
   console.log(keep ? `Kept the demo data of the last run (${database}).`
     : 'Fresh demo data (`cargo xtask demo --keep` keeps the last run\'s registrations and check-ins).');
@@ -418,7 +423,4 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   console.log('Press Enter here to check the next patient in on the national reader (顔認証付きカードリーダー).');
   createInterface({ input: process.stdin }).on('line', readerCheck);
   console.log('\nCtrl-C stops origin, edge, bridge and the simulated terminal.');
-  const shutdown = async () => { await stack.stop(); process.exit(0); };
-  process.on('SIGINT', shutdown);
-  process.on('SIGTERM', shutdown);
 }

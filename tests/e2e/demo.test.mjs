@@ -172,6 +172,30 @@ async function kioskOnDemo(browser, demo, holder) {
 }
 
 describe('the demo program', () => {
+  test('Ctrl-C while it is still setting up stops its edge and origin too', async () => {
+    // Before: the handlers came last, so a Ctrl-C during set-up ended the program and left edge and origin running.
+    const scratch = mkdtempSync(join(tmpdir(), 'onshi-demo-'));
+    try {
+      const child = spawn(process.execPath, [join(ROOT, 'xtask/stack.mjs'), '--port', '0'], {
+        env: { ...process.env, ONSHI_DEMO_DATABASE: join(scratch, 'demo-origin.sqlite') }, stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      const exited = new Promise((done) => child.once('exit', done));
+      const url = await new Promise((resolve, reject) => {
+        createInterface({ input: child.stdout }).on('line', (line) => {
+          const running = line.match(/^onshi demo is running: (\S+)/)?.[1];
+          if (running) resolve(running);
+        });
+        exited.then((status) => reject(new Error(`the demo exited early (${status})`)));
+      });
+      // The first line is out; the demo is still enrolling codes and starting the bridge.
+      child.kill('SIGINT');
+      await exited;
+      await assert.rejects(fetch(`${url}/`), 'the edge stopped with the demo');
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
+  });
+
   test('starts from fresh demo data each time, so a registration does not outlive its run unless --keep, and opens the insurer console with what it printed', async () => {
     const holder = DEMO_CARDS.find((c) => c.scenario === 'unregistered');
     const scratch = mkdtempSync(join(tmpdir(), 'onshi-demo-'));
