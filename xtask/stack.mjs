@@ -378,11 +378,29 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
     for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(`${database}${suffix}`, { force: true });
   }
   const stack = await startStack({ port, database });
-  // Ctrl-C stops what was started from here on, even while the demo is still setting up (a SIGINT before these
-  // handlers would end this program and leave its origin and edge running).
-  const shutdown = async () => { await stack.stop(); process.exit(0); };
+  // Ctrl-C stops what was started from here on, even while the demo is still setting up: a SIGINT before these
+  // handlers would end this program and leave its origin and edge running, and a step of the set-up that fails
+  // because the stack is stopping (the bridge finding no edge) must not end it before the origin is stopped too.
+  let stopping = false;
+  const shutdown = async () => {
+    stopping = true;
+    await stack.stop();
+    process.exit(0);
+  };
   process.on('SIGINT', shutdown);
   process.on('SIGTERM', shutdown);
+  try {
+    await setUpDemo(stack, database, keep);
+  } catch (error) {
+    if (!stopping) {
+      await stack.stop();
+      throw error;
+    }
+  }
+}
+
+/** Prints what a newcomer needs, then starts the national reader's bridge beside the running `stack`. */
+async function setUpDemo(stack, database, keep) {
   console.log(`\nonshi demo is running: ${stack.url}\n`);
   console.log(keep ? `Kept the demo data of the last run (${database}).`
     : 'Fresh demo data (`cargo xtask demo --keep` keeps the last run\'s registrations and check-ins).');
