@@ -246,9 +246,28 @@ impl KeyUse {
 /// the transport allows: one extended READ BINARY (Ne 65 536) when extended length gets through, else
 /// 256-byte short reads (the first names the EF by SFI, the rest read the current EF at growing offsets).
 pub async fn read_der_file_sfi<T: Transport + ?Sized>(transport: &mut T, ef: EfId) -> Result<Vec<u8>> {
-    let first_len = if transport.supports_extended_length() { MAX_EXTENDED_LE } else { READ_CHUNK as u32 };
-    let mut content = transceive(transport, &read_binary_sfi(ef, first_len)).await?.into_success_data()?;
-    let total = der_total_len(&content)?;
+    let first = read_binary_sfi(ef, first_read_len(transport));
+    let mut content = read_whole_ef(transport, &first, der_total_len).await?;
+    // A certificate is public: it leaves the wiped buffer, which is left empty.
+    Ok(std::mem::take(&mut *content))
+}
+
+/// How much the first READ BINARY of a file asks for: all of it when extended length gets through.
+pub(crate) fn first_read_len<T: Transport + ?Sized>(transport: &T) -> u32 {
+    if transport.supports_extended_length() { MAX_EXTENDED_LE } else { READ_CHUNK as u32 }
+}
+
+/// Reads a whole EF: `first` (a READ BINARY at offset 0 of the EF, named by SFI or already selected) answers with
+/// the file's start, `total_len` reads from it how long the file is (its DER or BER-TLV header), and short READ
+/// BINARYs at growing offsets fetch the rest. Every piece read lands in a buffer that is wiped when dropped, as
+/// the card's text files hold personal data.
+pub(crate) async fn read_whole_ef<T: Transport + ?Sized>(
+    transport: &mut T,
+    first: &Command,
+    total_len: fn(&[u8]) -> Result<usize>,
+) -> Result<Zeroizing<Vec<u8>>> {
+    let mut content = Zeroizing::new(transceive(transport, first).await?.into_success_data()?);
+    let total = total_len(&content)?;
     content.truncate(total);
     while content.len() < total {
         let offset = content.len();
@@ -257,7 +276,7 @@ pub async fn read_der_file_sfi<T: Transport + ?Sized>(transport: &mut T, ef: EfI
         }
         let chunk = (total - offset).min(READ_CHUNK);
         let expected = u32::try_from(chunk).unwrap_or(256);
-        let data = transceive(transport, &read_binary(offset, expected)?).await?.into_success_data()?;
+        let data = Zeroizing::new(transceive(transport, &read_binary(offset, expected)?).await?.into_success_data()?);
         if data.is_empty() {
             return Err(CardError::MalformedResponse("READ BINARY returned no data before the end"));
         }

@@ -20,7 +20,7 @@ use crate::collation::{CollationNumberB, CollationPermission, collation_permissi
 use crate::error::{CardError, Result};
 use crate::jpki::VerifyOutcome;
 use crate::jpki::{
-    EfId, MAX_READ_OFFSET, PinStatus, SIGNATURE_LEN, digest_info_sha256, pin_retry_query, pin_status_from, read_binary,
+    EfId, PinStatus, SIGNATURE_LEN, digest_info_sha256, pin_retry_query, pin_status_from, read_binary, read_whole_ef,
     select_application, select_ef, verify_outcome_from,
 };
 use crate::tlv;
@@ -140,23 +140,7 @@ impl<T: Transport> SurfaceAp<T> {
     /// SELECTs a BER-TLV EF and reads all of it in short READ BINARYs, the first giving its length.
     async fn read_tlv_ef(&mut self, ef: EfId) -> Result<Zeroizing<Vec<u8>>> {
         self.run(&select_ef(ef)).await?;
-        let mut content = Zeroizing::new(self.run(&read_binary(0, READ_CHUNK as u32)?).await?);
-        let (_, header_len, value_len) = tlv::read_header(&content)?;
-        let total = header_len + value_len;
-        content.truncate(total);
-        while content.len() < total {
-            let offset = content.len();
-            if offset > MAX_READ_OFFSET {
-                return Err(CardError::OffsetTooLarge(offset));
-            }
-            let chunk = (total - offset).min(READ_CHUNK);
-            let data = Zeroizing::new(self.run(&read_binary(offset, u32::try_from(chunk).unwrap_or(256))?).await?);
-            if data.is_empty() {
-                return Err(CardError::MalformedResponse("READ BINARY returned no data before the end"));
-            }
-            content.extend_from_slice(data.get(..chunk.min(data.len())).unwrap_or_default());
-        }
-        Ok(content)
+        read_whole_ef(&mut self.transport, &read_binary(0, READ_CHUNK as u32)?, tlv::total_len).await
     }
 
     async fn run(&mut self, command: &Command) -> Result<Vec<u8>> {

@@ -8,11 +8,11 @@ use std::fmt;
 
 use zeroize::{Zeroize, Zeroizing};
 
-use crate::apdu::{MAX_EXTENDED_LE, transceive};
+use crate::apdu::transceive;
 use crate::error::{CardError, Result};
 use crate::jpki::{
-    EfId, MAX_READ_OFFSET, Pin, PinStatus, VerifyOutcome, pin_retry_query_sfi, pin_status_from, read_binary,
-    read_binary_sfi, select_application, verify_outcome_from, verify_sfi,
+    EfId, Pin, PinStatus, VerifyOutcome, first_read_len, pin_retry_query_sfi, pin_status_from, read_binary_sfi,
+    read_whole_ef, select_application, verify_outcome_from, verify_sfi,
 };
 use crate::tlv;
 use crate::transport::Transport;
@@ -110,27 +110,8 @@ pub fn parse_my_number(file: &[u8]) -> Result<MyNumber> {
 
 /// Reads a whole BER-TLV EF named by SFI: a first read (extended when possible), then the rest by offset.
 async fn read_tlv_file<T: Transport + ?Sized>(transport: &mut T, ef: EfId) -> Result<Zeroizing<Vec<u8>>> {
-    let first_len = if transport.supports_extended_length() { MAX_EXTENDED_LE } else { 256 };
-    let mut content =
-        Zeroizing::new(transceive(transport, &read_binary_sfi(ef, first_len)).await?.into_success_data()?);
-    let (_, header_len, value_len) = tlv::read_header(&content)?;
-    let total = header_len + value_len;
-    content.truncate(total);
-    while content.len() < total {
-        let offset = content.len();
-        if offset > MAX_READ_OFFSET {
-            return Err(CardError::OffsetTooLarge(offset));
-        }
-        let chunk = (total - offset).min(256);
-        let data = transceive(transport, &read_binary(offset, u32::try_from(chunk).unwrap_or(256))?)
-            .await?
-            .into_success_data()?;
-        if data.is_empty() {
-            return Err(CardError::MalformedResponse("READ BINARY returned no data before the end"));
-        }
-        content.extend_from_slice(data.get(..chunk.min(data.len())).unwrap_or_default());
-    }
-    Ok(content)
+    let first = read_binary_sfi(ef, first_read_len(transport));
+    read_whole_ef(transport, &first, tlv::total_len).await
 }
 
 /// The 券面事項入力補助AP over a transport.

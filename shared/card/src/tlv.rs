@@ -54,6 +54,12 @@ pub fn read_header(bytes: &[u8]) -> Result<(u32, usize, usize)> {
     Ok((tag, position, value_len))
 }
 
+/// The length of the whole TLV at the start of `bytes`, header included, read from its header alone.
+pub fn total_len(bytes: &[u8]) -> Result<usize> {
+    let (_, header_len, value_len) = read_header(bytes)?;
+    header_len.checked_add(value_len).ok_or(MALFORMED)
+}
+
 /// Parses one TLV at the start of `bytes` and returns it with the rest.
 pub fn parse_one(bytes: &[u8]) -> Result<(Tlv<'_>, &[u8])> {
     let (tag, header_len, value_len) = read_header(bytes)?;
