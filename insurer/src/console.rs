@@ -1,4 +1,4 @@
-//! The insurer console page (`/insurer`): enrols the PC once ([`Enrolment`]), signs the clerk in ([`SignIn`]),
+//! The insurer console page (`/insurer`): enrols the PC once ([`EnrolmentForm`]), signs the clerk in ([`SignIn`]),
 //! then shows the notices ([`Inbox`], one opened in [`NoticeView`]) or the batch upload ([`BatchUpload`]) under a
 //! header naming the clerk and their insurer, with the idle rule said and kept ([`crate::idle`]).
 //!
@@ -13,12 +13,12 @@ use onshi_proto::ErrorCode;
 use onshi_proto::api::{DeviceRole, ENROL_PATH};
 use onshi_proto::identifier::Identifier;
 use onshi_web::device::{Device, DeviceStore};
+use onshi_web::enrolment_form::{EnrolmentForm, EnrolmentTexts};
 use onshi_web::i18n::Lang;
 use yew::prelude::*;
 
 use crate::batch_upload::BatchUpload;
 use crate::client::{self, Session};
-use crate::enrolment::Enrolment;
 use crate::idle::{CHECK_INTERVAL_MS, has_lapsed, minutes_left};
 use crate::inbox::Inbox;
 use crate::notice_view::NoticeView;
@@ -227,7 +227,9 @@ pub fn insurer_console() -> Html {
             <main data-screen="insurer-loading" lang={lang_value.tag()}><p>{ t(lang_value, "insurer.loading") }</p></main>
         },
         (DeviceState::NotEnrolled { problem, busy }, _) => html! {
-            <Enrolment lang={lang_value} problem={*problem} busy={*busy} on_enrol={on_enrol} />
+            <EnrolmentForm screen="insurer-enrol" lang={lang_value} busy={*busy} {on_enrol}
+                texts={EnrolmentTexts::read(|part| t(lang_value, &format!("insurer.enrol.{part}")))}
+                problem={problem.map(|key| t(lang_value, key))} />
         },
         (DeviceState::Enrolled(_), None) => html! {
             <SignIn lang={lang_value} notice={*notice} busy={*signing_in} on_sign_in={on_sign_in} />

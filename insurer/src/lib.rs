@@ -25,8 +25,6 @@ mod client;
 #[cfg(target_arch = "wasm32")]
 pub mod console;
 #[cfg(target_arch = "wasm32")]
-mod enrolment;
-#[cfg(target_arch = "wasm32")]
 mod inbox;
 #[cfg(target_arch = "wasm32")]
 mod notice_view;

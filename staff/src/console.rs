@@ -1,5 +1,5 @@
 //! The staff console page (`/staff`): enrolment of the browser as the facility's staff console on first use
-//! ([`Enrolment`], [`crate::device`]), login with a one-time staff code, the day's check-ins with their
+//! ([`EnrolmentForm`], [`crate::device`]), login with a one-time staff code, the day's check-ins with their
 //! qualification results read at a glance (負担割合 only for 有効, the 資格喪失日 and its own guidance for 無効,
 //! 特定疾病 and 限度額適用区分, the kiosk's name) and the patient's prescription choice, pending visual checks with
 //! approve / refuse (and a clear notice when the decision could not happen, e.g. the kiosk withdrew the request),
@@ -27,7 +27,6 @@ use yew::prelude::*;
 use crate::bridge_status::BridgeBanner;
 use crate::client;
 use crate::consent_withdrawal::ConsentWithdrawal;
-use crate::enrolment::Enrolment;
 use crate::form::{BirthDateReading, FIELD_IDS, FormProblem, NumberForm};
 use crate::medical::timeline::MedicalTimeline;
 use crate::outage::detection::{Observation, ServiceState, ServiceWatch};
@@ -38,6 +37,7 @@ use crate::text::{
     prescription_key, ratio_text, read_in_japanese, t, validity_key,
 };
 use onshi_proto::medical_record::MedicalRecordKind;
+use onshi_web::enrolment_form::{EnrolmentForm, EnrolmentTexts};
 use onshi_web::i18n::Lang;
 use onshi_web::page::{self, STAFF_SCREEN};
 
@@ -789,7 +789,9 @@ pub fn staff_console() -> Html {
             return html! {
                 <div class="staff-console">
                     { header }
-                    <Enrolment lang={lang_value} {problem} {busy} {on_enrol} />
+                    <EnrolmentForm screen="staff-enrol" lang={lang_value} {busy} {on_enrol}
+                        texts={EnrolmentTexts::read(|part| t(lang_value, &format!("staff.enrol.{part}")))}
+                        problem={problem.map(|key| t(lang_value, key))} />
                 </div>
             };
         }

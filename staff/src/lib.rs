@@ -35,5 +35,3 @@ mod consent_withdrawal;
 pub mod console;
 #[cfg(target_arch = "wasm32")]
 mod device;
-#[cfg(target_arch = "wasm32")]
-mod enrolment;

@@ -22,6 +22,19 @@ pub struct EnrolmentTexts {
     pub submit: String,
 }
 
+impl EnrolmentTexts {
+    /// The texts an app keeps under one key prefix: `lookup` gets each part's name (`heading`, `intro`,
+    /// `code_label`, `submit`) and answers with the app's text for it, in the page's language.
+    pub fn read(lookup: impl Fn(&str) -> String) -> Self {
+        Self {
+            heading: lookup("heading"),
+            intro: lookup("intro"),
+            code_label: lookup("code_label"),
+            submit: lookup("submit"),
+        }
+    }
+}
+
 /// The enrolment form's inputs.
 #[derive(Debug, Properties, PartialEq)]
 pub struct EnrolmentFormProps {
