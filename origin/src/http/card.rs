@@ -30,17 +30,17 @@ pub(crate) async fn qualification_by_certificate(
     let now = state.now();
     let today = tokyo_date(now)?;
     let found = state.store().card_holder(&query.certificate).await?;
-    let (person_id, holder) = match found {
+    let (person_id, holder, has_public_expense) = match found {
         Some(found) if found.held => {
             audit(&state, now, &query, Some(found.person_id), PURPOSE_QUALIFICATION_BY_CERTIFICATE, "record_held")
                 .await?;
             return Err(Failure(ErrorCode::RecordHeld));
         }
-        Some(found) => (Some(found.person_id), CardHolder::Linked(found.records)),
-        None => (None, CardHolder::NotLinked),
+        Some(found) => (Some(found.person_id), CardHolder::Linked(found.records), found.has_public_expense),
+        None => (None, CardHolder::NotLinked, false),
     };
     let mut answer = assess(holder, today);
-    if let Some(person_id) = &person_id {
+    if let (Some(person_id), true) = (&person_id, has_public_expense) {
         // 医療扶助 always; a 受給者証 only after the patient's yes, otherwise only the word that one is on offer.
         let stored = state.store().public_expenses_of(person_id).await?;
         let selection = select(stored, answer.confirmation_date, query.use_recipient_certificates);

@@ -18,6 +18,8 @@ use crate::store::rows::{CardHolderRecord, HoldStatus, NumberKey, parse_date, pa
 struct CardHolderRow {
     person_id: String,
     hold_status: String,
+    /// A count, as SQLite has no boolean to read: how many 公費 are registered for the person.
+    public_expense_count: i64,
     card_classification: Option<String>,
     insurer_number: Option<String>,
     insurer_name: Option<String>,
@@ -110,12 +112,15 @@ impl Store {
     /// The person a certificate is linked to and all of their qualifications, or `None` when the certificate is
     /// not linked.
     pub async fn card_holder(&self, certificate: &CertificateRef) -> Result<Option<CardHolderRecord>> {
-        // One statement finds the link, the person's hold status and every qualification: a lookup is one round
-        // trip to the database. The insurer join is an outer join only so that a linked person without
+        // One statement finds the link, the person's hold status, whether any 公費 is registered for them and every
+        // qualification: a lookup is one round trip to the database, and a second only for the few with 公費. The insurer join is an outer join only so that a linked person without
         // qualifications still yields a row; a qualification without its insurer is skipped, as the inner join of
         // [`qualifications_of`] would.
         let query = sqlx::query_as(
-            "SELECT l.person_id, p.hold_status, q.card_classification, q.insurer_number, i.name AS insurer_name, \
+            "SELECT l.person_id, p.hold_status, \
+                    (SELECT COUNT(*) FROM public_expenses e WHERE e.individual_number = p.individual_number) \
+                      AS public_expense_count, \
+                    q.card_classification, q.insurer_number, i.name AS insurer_name, \
                     q.symbol, q.number, q.branch, q.personal_family, \
                     CASE WHEN q.insured_person_id <> q.person_id THEN ip.name END AS insured_name, \
                     p.name, p.name_kana, p.sex, p.birth_date, \
@@ -144,23 +149,26 @@ impl Store {
         let Some(first) = rows.first() else { return Ok(None) };
         let person_id = first.person_id.clone();
         let held = HoldStatus::from_text(&first.hold_status)? == HoldStatus::Held;
+        let has_public_expense = first.public_expense_count > 0;
         if held {
-            return Ok(Some(CardHolderRecord { person_id, held, records: Vec::new() }));
+            return Ok(Some(CardHolderRecord { person_id, held, has_public_expense, records: Vec::new() }));
         }
         let records = rows
             .into_iter()
             .filter_map(CardHolderRow::into_qualification)
             .map(QualificationRow::into_record)
             .collect::<Result<Vec<_>>>()?;
-        Ok(Some(CardHolderRecord { person_id, held, records }))
+        Ok(Some(CardHolderRecord { person_id, held, has_public_expense, records }))
     }
 
     /// The qualifications under 保険者番号 + 記号 + 番号 + 枝番 whose holder was born on `birth_date`, grouped by
     /// person: one entry per person found (normally zero or one).
     pub async fn qualification_holders(&self, key: &NumberKey, birth_date: IsoDate) -> Result<Vec<CardHolderRecord>> {
         let mut conn = self.pool.acquire().await?;
-        let people: Vec<(String, String)> = sqlx::query_as(
-            "SELECT DISTINCT p.id, p.hold_status FROM qualifications q JOIN persons p ON p.id = q.person_id \
+        let people: Vec<(String, String, i64)> = sqlx::query_as(
+            "SELECT DISTINCT p.id, p.hold_status, \
+                    (SELECT COUNT(*) FROM public_expenses e WHERE e.individual_number = p.individual_number) \
+             FROM qualifications q JOIN persons p ON p.id = q.person_id \
              WHERE q.insurer_number = $1 AND q.symbol = $2 AND q.number = $3 AND q.branch = $4 \
                AND p.birth_date = $5 ORDER BY p.id",
         )
@@ -172,7 +180,8 @@ impl Store {
         .fetch_all(&mut *conn)
         .await?;
         let mut holders = Vec::with_capacity(people.len());
-        for (person_id, hold_status) in people {
+        for (person_id, hold_status, public_expense_count) in people {
+            let has_public_expense = public_expense_count > 0;
             let held = HoldStatus::from_text(&hold_status)? == HoldStatus::Held;
             let records = if held {
                 Vec::new()
@@ -188,7 +197,7 @@ impl Store {
                     })
                     .collect()
             };
-            holders.push(CardHolderRecord { person_id, held, records });
+            holders.push(CardHolderRecord { person_id, held, has_public_expense, records });
         }
         Ok(holders)
     }

@@ -274,6 +274,9 @@ pub struct CardHolderRecord {
     pub person_id: String,
     /// True when the record is held; `records` is then always empty.
     pub held: bool,
+    /// True when a 公費 (医療扶助 or a 受給者証) is registered for the person, so the answer must read them
+    /// ([`crate::store::Store::public_expenses_of`]); false for most people, who are spared that read.
+    pub has_public_expense: bool,
     /// All of the person's qualifications (empty when held).
     pub records: Vec<QualificationRecord>,
 }
