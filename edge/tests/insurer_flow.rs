@@ -11,6 +11,7 @@ use onshi_edge::auth::insurer_session::INSURER_IDLE_SECS;
 use onshi_edge::proxy::{OriginOutcome, OriginRequest};
 use onshi_edge::routes::route;
 use onshi_proto::ErrorCode;
+use onshi_proto::batch_report::{BatchRejection, BatchReport, RejectedRow, RowErrorCode};
 use onshi_proto::signing::{INSURER_HEADER, INSURER_SESSION_HEADER};
 use serde_json::{Value, json};
 
@@ -295,14 +296,22 @@ fn batch_origin(request: &OriginRequest) -> OriginOutcome {
     }
     let insurer = request.header(INSURER_HEADER).unwrap_or_default();
     if request.body.starts_with(b"good") {
-        json(200, &json!({"batch_id": format!("{insurer}-b1"), "rows_total": 1, "records_registered": 1}))
+        let report = BatchReport {
+            batch_id: format!("{insurer}-b1"),
+            insurer_number: insurer.to_owned(),
+            rows_total: 1,
+            records_registered: 1,
+            ..BatchReport::default()
+        };
+        json(200, &serde_json::to_value(report).unwrap())
+    } else if request.body.starts_with(b"odd") {
+        // A rejection of another shape: a code the insurer API does not have.
+        let rows = json!([{"line": 2, "field": "birth_date", "code": "invalid_date"}]);
+        json(400, &json!({"error": "bad_request", "message": "x", "rows": rows, "total_errors": 1}))
     } else {
-        let rows = json!([{"line": 2, "field": "birth_date", "code": "invalid_date", "message": "生年月日が日付ではありません"}]);
-        json(
-            400,
-            &json!({"error": "bad_request", "message": "x", "rows": rows, "total_errors": 1,
-                          "errors_by_code": {"invalid_date": 1}}),
-        )
+        let row = RejectedRow { line: 2, field: Some("birth_date".into()), code: RowErrorCode::InvalidValue };
+        let rejection = BatchRejection::new(vec![row], 1, [(RowErrorCode::InvalidValue, 1)].into());
+        json(400, &serde_json::to_value(rejection).unwrap())
     }
 }
 
@@ -322,7 +331,11 @@ fn a_batch_goes_through_for_the_sessions_insurer_and_a_refused_file_keeps_its_ba
     let refused = call(&api, &device, &token, "POST", "/api/v1/insurer/batches/ndjson", b"{\"bad\":1}\n", NOW).unwrap();
     assert_eq!(refused["refused"]["rows"][0]["field"], "birth_date");
     assert_eq!(refused["refused"]["total_errors"], 1);
+    assert_eq!(refused["refused"]["rows"][0]["code"], "invalid_value");
     assert_eq!(ports.sent.borrow().last().unwrap().header("content-type"), Some("application/x-ndjson"));
+    // Rows the insurer API cannot carry are not passed on: the refusal arrives as its code alone.
+    let odd = call(&api, &device, &token, "POST", "/api/v1/insurer/batches/csv", b"odd,csv\n", NOW);
+    assert_eq!(odd.unwrap_err(), EdgeError::OriginRefused(ErrorCode::BadRequest));
     // An empty file is refused at the edge; a batch without a session never reaches the origin.
     let empty = call(&api, &device, &token, "POST", "/api/v1/insurer/batches/csv", b"  \n", NOW);
     assert_eq!(empty.unwrap_err(), EdgeError::BadRequest);

@@ -10,7 +10,8 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use onshi_proto::ErrorCode;
-use onshi_proto::insurer::BatchUploadFormat;
+use onshi_proto::batch_report::{BatchRejection, BatchReport};
+use onshi_proto::insurer::{BatchUploadAnswer, BatchUploadFormat};
 use onshi_web::i18n::Lang;
 use wasm_bindgen::JsCast as _;
 use wasm_bindgen_futures::JsFuture;
@@ -18,7 +19,6 @@ use yew::prelude::*;
 
 use crate::client::Session;
 use crate::error_rows::{error_file_name, error_rows};
-use crate::report::{AppliedCounts, BatchOutcome, Refused};
 use crate::text::{INSURER, ends_session, error_key, row_error_key, t};
 use crate::upload::{self, Upload, UploadEnd};
 
@@ -43,7 +43,7 @@ enum Phase {
     /// The whole file is at the edge; the origin is checking and applying it.
     Checking,
     /// The batch's fate.
-    Done(BatchOutcome),
+    Done(BatchUploadAnswer),
     /// The clerk cancelled.
     Cancelled,
     /// Refused or failed, as a text key.
@@ -77,7 +77,7 @@ fn download(name: &str, text: &str, format: BatchUploadFormat) -> Option<()> {
     Some(())
 }
 
-fn applied_view(lang: Lang, counts: &AppliedCounts) -> Html {
+fn applied_view(lang: Lang, counts: &BatchReport) -> Html {
     let rows = [
         ("rows_total", counts.rows_total),
         ("records_registered", counts.records_registered),
@@ -100,7 +100,7 @@ fn applied_view(lang: Lang, counts: &AppliedCounts) -> Html {
     }
 }
 
-fn refused_view(lang: Lang, refused: &Refused, on_download: Callback<MouseEvent>) -> Html {
+fn refused_view(lang: Lang, refused: &BatchRejection, on_download: Callback<MouseEvent>) -> Html {
     let count = refused.total_errors.to_string();
     html! {
         <section id="batch-report" data-outcome="refused" aria-labelledby="report-heading">
@@ -119,10 +119,10 @@ fn refused_view(lang: Lang, refused: &Refused, on_download: Callback<MouseEvent>
                 </tr></thead>
                 <tbody>
                     { for refused.rows.iter().map(|row| html! {
-                        <tr data-line={row.line.to_string()} data-code={row.code.clone()}>
+                        <tr data-line={row.line.to_string()} data-code={row.code.as_str()}>
                             <td>{ row.line.to_string() }</td>
                             <td><code>{ row.field.clone().unwrap_or_else(|| t(lang, "insurer.report.no_field")) }</code></td>
-                            <td>{ t(lang, &row_error_key(&row.code)) }</td>
+                            <td>{ t(lang, &row_error_key(row.code)) }</td>
                         </tr>
                     }) }
                 </tbody>
@@ -188,10 +188,7 @@ pub fn batch_upload(props: &BatchUploadProps) -> Html {
                     Callback::from(move |end: UploadEnd| {
                         upload.borrow_mut().take();
                         let next = match end {
-                            UploadEnd::Answer(answer) => match BatchOutcome::read(answer) {
-                                Some(outcome) => Phase::Done(outcome),
-                                None => Phase::Failed(error_key(ErrorCode::OriginUnavailable)),
-                            },
+                            UploadEnd::Answer(answer) => Phase::Done(answer),
                             UploadEnd::Cancelled => Phase::Cancelled,
                             UploadEnd::Refused(code) if ends_session(code) => {
                                 lost.emit(code);
@@ -200,8 +197,8 @@ pub fn batch_upload(props: &BatchUploadProps) -> Html {
                             UploadEnd::Refused(code) => Phase::Failed(error_key(code)),
                         };
                         mark(match &next {
-                            Phase::Done(BatchOutcome::Applied(_)) => "batch-applied",
-                            Phase::Done(BatchOutcome::Refused(_)) => "batch-refused",
+                            Phase::Done(BatchUploadAnswer::Applied(_)) => "batch-applied",
+                            Phase::Done(BatchUploadAnswer::Refused(_)) => "batch-refused",
                             Phase::Cancelled => "batch-cancelled",
                             _ => "batch-failed",
                         });
@@ -240,7 +237,7 @@ pub fn batch_upload(props: &BatchUploadProps) -> Html {
         let phase = phase.clone();
         Callback::from(move |_: MouseEvent| {
             let sent = sent.borrow();
-            let (Some(sent), Phase::Done(BatchOutcome::Refused(refused))) = (sent.as_ref(), &*phase) else {
+            let (Some(sent), Phase::Done(BatchUploadAnswer::Refused(refused))) = (sent.as_ref(), &*phase) else {
                 return;
             };
             let lines: Vec<u64> = refused.rows.iter().map(|row| row.line).collect();
@@ -306,8 +303,8 @@ pub fn batch_upload(props: &BatchUploadProps) -> Html {
                 <p id="upload-error" role="alert" class="warning">{ t(lang, key) }</p>
             }
             { match &*phase {
-                Phase::Done(BatchOutcome::Applied(counts)) => applied_view(lang, counts),
-                Phase::Done(BatchOutcome::Refused(refused)) => refused_view(lang, refused, on_download),
+                Phase::Done(BatchUploadAnswer::Applied(counts)) => applied_view(lang, counts),
+                Phase::Done(BatchUploadAnswer::Refused(refused)) => refused_view(lang, refused, on_download),
                 _ => html! {},
             } }
         </section>

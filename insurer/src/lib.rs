@@ -7,15 +7,15 @@
 //! [`notice_view`]), lifts a hold ([`resolution`]) and uploads a batch with a progress bar ([`batch_upload`]). The
 //! session ends on sign-out, and after 15 idle minutes, as the edge ends it ([`idle`]).
 //!
-//! The pure parts are tested natively: the texts ([`text`], `insurer/locales/`, Japanese and English), the batch
-//! answer as the clerk reads it ([`report`]) and the error rows handed back to fix ([`error_rows`]).
+//! The pure parts are tested natively: the texts ([`text`], `insurer/locales/`, Japanese and English) and the
+//! error rows handed back to fix ([`error_rows`]). The batch answer is the wire type of
+//! [`onshi_proto::batch_report`], shown as it arrives.
 //!
 //! Must not: store the insurer credential or the session token beyond the page's memory; name another insurer
 //! (the origin describes the other record by what differs); talk to anything but the edge.
 
 pub mod error_rows;
 pub mod idle;
-pub mod report;
 pub mod text;
 
 #[cfg(target_arch = "wasm32")]

@@ -3,6 +3,7 @@
 //! tested natively; neither the kiosk nor the staff console refers to it.
 
 use onshi_proto::ErrorCode;
+use onshi_proto::batch_report::RowErrorCode;
 use onshi_proto::insurer::{Comparison, CounterpartSource, DecisionOutcome, Item, NoticeKind, NoticeState};
 use onshi_web::i18n::{Catalog, Lang};
 
@@ -64,30 +65,9 @@ pub fn outcome_key(outcome: DecisionOutcome) -> String {
     format!("insurer.outcome.{}", outcome.as_str())
 }
 
-/// The origin's row error codes, each with a sentence in every language.
-pub const ROW_ERROR_CODES: [&str; 13] = [
-    "malformed",
-    "unknown_field",
-    "missing_field",
-    "invalid_value",
-    "forbidden_character",
-    "individual_number_form",
-    "individual_number_check_digit",
-    "insurer_mismatch",
-    "unknown_operation",
-    "duplicate",
-    "insured_member_not_found",
-    "qualification_not_found",
-    "batch_size",
-];
-
-/// The sentence for a refused row's code; a code this console does not know gets a general sentence.
-pub fn row_error_key(code: &str) -> String {
-    if ROW_ERROR_CODES.contains(&code) {
-        format!("insurer.row_error.{code}")
-    } else {
-        "insurer.row_error.unknown".to_owned()
-    }
+/// The sentence for a refused row's code.
+pub fn row_error_key(code: RowErrorCode) -> String {
+    format!("insurer.row_error.{}", code.as_str())
 }
 
 /// How long ago `since` was at `now` (Unix seconds), in the largest whole unit: minutes, hours or days.
@@ -133,8 +113,7 @@ mod tests {
         keys.extend(Comparison::ALL.iter().map(|comparison| comparison_key(*comparison)));
         keys.extend(CounterpartSource::ALL.iter().map(|source| source_key(*source)));
         keys.extend(DecisionOutcome::ALL.iter().map(|outcome| outcome_key(*outcome)));
-        keys.extend(ROW_ERROR_CODES.iter().map(|code| row_error_key(code)));
-        keys.push(row_error_key("something_new"));
+        keys.extend(RowErrorCode::ALL.iter().map(|code| row_error_key(*code)));
         for code in [ErrorCode::Unauthorized, ErrorCode::Forbidden, ErrorCode::Internal, ErrorCode::SessionExpired] {
             keys.push(error_key(code).to_owned());
         }

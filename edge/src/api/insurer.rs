@@ -18,6 +18,7 @@
 //! or keep the typed credential beyond the sign-in.
 
 use onshi_proto::api::DeviceRole;
+use onshi_proto::batch_report::BatchRejection;
 use onshi_proto::insurer::{
     BatchUploadAnswer, BatchUploadFormat, HoldSummary, InboxFilter, InsurerLoginRequest, InsurerSessionResponse,
     MAX_DECIDED_BY_CHARS, NoticeDetail, NoticePage, is_path_id,
@@ -305,9 +306,9 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
                     .map_err(|_| EdgeError::OriginError { status: 200 }),
                 // A refused file carries its rows beside the `bad_request` code; any other refusal is a code only.
                 OriginOutcome::Answered { status: 400, body, signature } => {
-                    match serde_json::from_slice::<serde_json::Value>(&body) {
-                        Ok(rejection) if rejection.get("rows").is_some() => Ok(BatchUploadAnswer::Refused(rejection)),
-                        _ => interpret_outcome(OriginOutcome::Answered { status: 400, body, signature }),
+                    match serde_json::from_slice::<BatchRejection>(&body) {
+                        Ok(rejection) => Ok(BatchUploadAnswer::Refused(rejection)),
+                        Err(_) => interpret_outcome(OriginOutcome::Answered { status: 400, body, signature }),
                     }
                 }
                 other => interpret_outcome(other),

@@ -611,7 +611,7 @@ mod tests {
         let errors = parse_batch(BatchFormat::Ndjson, "0\n".repeat(lines as usize).as_bytes(), &insurer()).unwrap_err();
         assert_eq!(errors.first().len(), crate::batch::tally::MAX_REPORTED_ERRORS);
         assert_eq!(errors.total(), lines);
-        assert_eq!(errors.by_code().get("malformed"), Some(&lines));
+        assert_eq!(errors.by_code().get(&RowErrorCode::Malformed), Some(&lines));
         assert_eq!(errors.first().last().map(|error| error.line), Some(1_000));
         let header = "op,number,symbol\n";
         let csv = format!("{header}{}", "lose\n".repeat(5_000));

@@ -9,16 +9,18 @@
 
 use std::collections::BTreeMap;
 
+use onshi_proto::batch_report::{BatchRejection, MAX_LISTED_ROWS, RejectedRow};
+
 use crate::batch::validate::{RowError, RowErrorCode};
 
 /// Most errors listed one by one in a refusal; the rest are only counted.
-pub const MAX_REPORTED_ERRORS: usize = 1_000;
+pub const MAX_REPORTED_ERRORS: usize = MAX_LISTED_ROWS;
 
 /// A bounded record of a batch's errors.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ErrorTally {
     first: Vec<RowError>,
-    by_code: BTreeMap<&'static str, u64>,
+    by_code: BTreeMap<RowErrorCode, u64>,
     total: u64,
 }
 
@@ -42,7 +44,7 @@ impl ErrorTally {
     /// keep the first ones of the file.
     pub fn push(&mut self, error: RowError) {
         self.total = self.total.saturating_add(1);
-        let count = self.by_code.entry(code_name(error.code)).or_default();
+        let count = self.by_code.entry(error.code).or_default();
         *count = count.saturating_add(1);
         if self.first.len() < MAX_REPORTED_ERRORS {
             self.first.push(error);
@@ -57,7 +59,7 @@ impl ErrorTally {
         }
         for error in &more {
             self.total = self.total.saturating_add(1);
-            let count = self.by_code.entry(code_name(error.code)).or_default();
+            let count = self.by_code.entry(error.code).or_default();
             *count = count.saturating_add(1);
         }
         self.first.extend(more);
@@ -80,28 +82,19 @@ impl ErrorTally {
         self.total
     }
 
-    /// The count of each code that occurred, by its wire name.
-    pub fn by_code(&self) -> &BTreeMap<&'static str, u64> {
+    /// The count of each code that occurred.
+    pub fn by_code(&self) -> &BTreeMap<RowErrorCode, u64> {
         &self.by_code
     }
-}
 
-/// The wire name of `code` (its serde spelling).
-fn code_name(code: RowErrorCode) -> &'static str {
-    match code {
-        RowErrorCode::Malformed => "malformed",
-        RowErrorCode::UnknownField => "unknown_field",
-        RowErrorCode::MissingField => "missing_field",
-        RowErrorCode::InvalidValue => "invalid_value",
-        RowErrorCode::ForbiddenCharacter => "forbidden_character",
-        RowErrorCode::IndividualNumberForm => "individual_number_form",
-        RowErrorCode::IndividualNumberCheckDigit => "individual_number_check_digit",
-        RowErrorCode::InsurerMismatch => "insurer_mismatch",
-        RowErrorCode::UnknownOperation => "unknown_operation",
-        RowErrorCode::Duplicate => "duplicate",
-        RowErrorCode::InsuredMemberNotFound => "insured_member_not_found",
-        RowErrorCode::QualificationNotFound => "qualification_not_found",
-        RowErrorCode::BatchSize => "batch_size",
+    /// The refusal the insurer is given: the kept rows, the count of all and the counts by code.
+    pub fn rejection(&self) -> BatchRejection {
+        let rows = self
+            .first
+            .iter()
+            .map(|error| RejectedRow { line: error.line, field: error.field.map(str::to_owned), code: error.code })
+            .collect();
+        BatchRejection::new(rows, self.total, self.by_code.clone())
     }
 }
 
@@ -123,8 +116,8 @@ mod tests {
         assert_eq!(tally.first().len(), MAX_REPORTED_ERRORS);
         assert_eq!(tally.first().last().unwrap().line, MAX_REPORTED_ERRORS as u64);
         assert_eq!(tally.total(), 5_000);
-        assert_eq!(tally.by_code().get("malformed"), Some(&2_500));
-        assert_eq!(tally.by_code().get("missing_field"), Some(&2_500));
+        assert_eq!(tally.by_code().get(&RowErrorCode::Malformed), Some(&2_500));
+        assert_eq!(tally.by_code().get(&RowErrorCode::MissingField), Some(&2_500));
     }
 
     #[test]
@@ -137,11 +130,9 @@ mod tests {
         assert_eq!(tally.first().first().unwrap().line, 3);
         assert_eq!(tally.first().len(), MAX_REPORTED_ERRORS);
         assert_eq!(tally.total(), MAX_REPORTED_ERRORS as u64 + 2);
-        assert_eq!(tally.by_code().get("duplicate"), Some(&2));
-        let names: Vec<String> = [RowErrorCode::Duplicate, RowErrorCode::BatchSize]
-            .iter()
-            .map(|code| serde_json::to_value(code).unwrap().as_str().unwrap().to_owned())
-            .collect();
-        assert_eq!(names, [code_name(RowErrorCode::Duplicate), code_name(RowErrorCode::BatchSize)]);
+        assert_eq!(tally.by_code().get(&RowErrorCode::Duplicate), Some(&2));
+        let rejection = tally.rejection();
+        assert_eq!((rejection.rows.len(), rejection.total_errors), (MAX_REPORTED_ERRORS, tally.total()));
+        assert_eq!(rejection.errors_by_code.get(&RowErrorCode::Duplicate), Some(&2));
     }
 }

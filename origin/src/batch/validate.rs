@@ -7,51 +7,19 @@ use onshi_proto::insurer_number::InsurerNumber;
 use onshi_proto::is_plain_char;
 use onshi_proto::qualification::{ElderlyRecipient, LimitCategory, PersonalFamily, Sex, SpecificDiseaseCertificate};
 use onshi_proto::record_text::{RecordText, RecordTextError};
-use serde::Serialize;
 
 use crate::batch::decide::PersonItems;
 use crate::individual_number::{IndividualNumber, IndividualNumberError};
 
-/// Why one row was refused. The serialised names are part of the insurer API.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum RowErrorCode {
-    /// The line is not a JSON object, or a CSV line has the wrong number of cells or bad quoting.
-    Malformed,
-    /// A field this format does not know.
-    UnknownField,
-    /// A required field is missing or empty.
-    MissingField,
-    /// A field's value has the wrong form.
-    InvalidValue,
-    /// A text field holds a character no document may carry: a control character or a noncharacter (XML 1.0
-    /// forbids U+0001 and U+FFFE, for example), which would break every XmlMsg the record appears in.
-    ForbiddenCharacter,
-    /// The 個人番号 is not 12 digits.
-    IndividualNumberForm,
-    /// The 個人番号's check digit is wrong.
-    IndividualNumberCheckDigit,
-    /// The row names an insurer other than the one uploading.
-    InsurerMismatch,
-    /// The `op` is neither `acquire` nor `lose`.
-    UnknownOperation,
-    /// The same 記号・番号・枝番 and 資格取得日 appear twice in the batch, or are already registered.
-    Duplicate,
-    /// A 家族 row whose 被保険者 (本人 with the same 記号・番号) is neither in the batch nor registered.
-    InsuredMemberNotFound,
-    /// A `lose` row for a qualification that is not registered (or already lost).
-    QualificationNotFound,
-    /// The batch has no rows, or more than [`MAX_ROWS`].
-    BatchSize,
-}
+/// Why one row was refused: the wire enum of the insurer API.
+pub use onshi_proto::batch_report::RowErrorCode;
 
 /// One refused row.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RowError {
     /// 1-based line number in the file (the CSV header is line 1).
     pub line: u64,
     /// The field at fault, when one is.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<&'static str>,
     /// What is wrong.
     pub code: RowErrorCode,

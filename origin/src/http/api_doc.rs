@@ -42,13 +42,14 @@ use crate::http::admin::{
     NewInsurerAnswer, NewInsurerRequest, NewPayerAnswer, NewPayerRequest, ResidentRequest,
 };
 use crate::http::insurer::{
-    BATCH_PATH, BATCHES_PATH, BatchRejection, HOLD_RESOLUTION_PATH, HOLDS_PATH, HoldResolutionAnswer, INBOX_PATH,
-    NOTICE_PATH, NOTIFICATIONS_PATH, NotificationPage,
+    BATCH_PATH, BATCHES_PATH, HOLD_RESOLUTION_PATH, HOLDS_PATH, HoldResolutionAnswer, INBOX_PATH, NOTICE_PATH,
+    NOTIFICATIONS_PATH, NotificationPage,
 };
 use crate::http::public_expense::{PAYER_BATCHES_PATH, PayerBatchRejection};
 use crate::http::render::{FHIR_MEDIA_TYPE, XML_MEDIA_TYPE};
 use crate::store::public_expense::PayerBatchReport;
 use crate::store::{BatchReport, HoldResolution};
+use onshi_proto::batch_report::BatchRejection;
 use onshi_proto::insurer::{HoldSummary, NoticeDetail, NoticePage};
 
 /// Media type of every JSON body.

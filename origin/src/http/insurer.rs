@@ -13,8 +13,6 @@
 
 use std::sync::atomic::Ordering;
 
-use std::collections::BTreeMap;
-
 use axum::Json;
 use axum::body::{Body, Bytes};
 use axum::extract::{FromRequestParts, Path, Query, State};
@@ -115,30 +113,8 @@ impl FromRequestParts<AppState> for Insurer {
     }
 }
 
-/// The body of a refused batch: the `bad_request` error shape plus the first bad rows and a count of all.
-#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct BatchRejection {
-    /// Always `bad_request`.
-    pub error: ErrorCode,
-    /// The fixed sentence for the code.
-    pub message: String,
-    /// The first refused rows (at most 1,000), in file order.
-    pub rows: Vec<serde_json::Value>,
-    /// How many errors the file has, listed or not.
-    pub total_errors: u64,
-    /// How many errors of each row error code the file has.
-    pub errors_by_code: BTreeMap<String, u64>,
-}
-
 fn rejection(errors: &ErrorTally) -> Response {
-    let body = BatchRejection {
-        error: ErrorCode::BadRequest,
-        message: ErrorCode::BadRequest.default_message().to_owned(),
-        rows: errors.first().iter().filter_map(|r| serde_json::to_value(r).ok()).collect(),
-        total_errors: errors.total(),
-        errors_by_code: errors.by_code().iter().map(|(code, count)| ((*code).to_owned(), *count)).collect(),
-    };
-    (StatusCode::BAD_REQUEST, Json(body)).into_response()
+    (StatusCode::BAD_REQUEST, Json(errors.rejection())).into_response()
 }
 
 pub(crate) async fn upload_batch(

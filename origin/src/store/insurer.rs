@@ -303,15 +303,26 @@ impl Store {
 
     /// The report of one of `insurer`'s batches.
     pub async fn batch_report(&self, insurer: &str, batch_id: &str) -> Result<Option<BatchReport>> {
-        Ok(sqlx::query_as(
-            "SELECT id AS batch_id, insurer_number, received_at, rows_total, records_registered, records_held, \
+        type Row = (String, String, i64, i64, i64, i64, i64, i64);
+        let row: Option<Row> = sqlx::query_as(
+            "SELECT id, insurer_number, received_at, rows_total, records_registered, records_held, \
                     qualifications_lost, notifications_raised \
              FROM insurer_batches WHERE id = $1 AND insurer_number = $2",
         )
         .bind(batch_id)
         .bind(insurer)
         .fetch_optional(self.pool())
-        .await?)
+        .await?;
+        Ok(row.map(|(batch_id, insurer_number, received_at, rows_total, registered, held, lost, raised)| BatchReport {
+            batch_id,
+            insurer_number,
+            received_at,
+            rows_total,
+            records_registered: registered,
+            records_held: held,
+            qualifications_lost: lost,
+            notifications_raised: raised,
+        }))
     }
 
     /// Every batch id of `insurer`, oldest first.

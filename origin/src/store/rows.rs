@@ -442,26 +442,8 @@ pub(crate) fn parse_stored<T: FromStr>(column: &str, text: &str) -> Result<T> {
     text.parse().map_err(|_| OriginError::CorruptRecord(format!("{column}: unknown stored code {text:?}")))
 }
 
-/// What an applied batch did. Returned on upload and by the batch report route.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize, sqlx::FromRow, utoipa::ToSchema)]
-pub struct BatchReport {
-    /// The batch identifier.
-    pub batch_id: String,
-    /// The uploading insurer.
-    pub insurer_number: String,
-    /// When it was committed (Unix seconds).
-    pub received_at: i64,
-    /// Rows in the file.
-    pub rows_total: i64,
-    /// Member records registered (held ones included).
-    pub records_registered: i64,
-    /// Of those, how many are held.
-    pub records_held: i64,
-    /// 資格喪失 rows applied.
-    pub qualifications_lost: i64,
-    /// Notifications raised for the insurer.
-    pub notifications_raised: i64,
-}
+/// What an applied batch did: the wire type of the insurer API.
+pub use onshi_proto::batch_report::BatchReport;
 
 /// One notification to an insurer.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize, sqlx::FromRow, utoipa::ToSchema)]

@@ -382,9 +382,9 @@ impl BatchUploadFormat {
 #[serde(rename_all = "snake_case")]
 pub enum BatchUploadAnswer {
     /// The batch was applied: the origin's batch report (counts, notices, holds).
-    Applied(serde_json::Value),
-    /// The batch was refused and nothing changed: the origin's rejection (`rows`, `total_errors`, `errors_by_code`).
-    Refused(serde_json::Value),
+    Applied(crate::batch_report::BatchReport),
+    /// The batch was refused and nothing changed: the origin's rejection (the first rows, the count of all).
+    Refused(crate::batch_report::BatchRejection),
 }
 
 /// Body of `POST` [`INSURER_LOGIN_PATH`]: the insurer's credential as the clerk typed it, and the clerk's name,

@@ -11,6 +11,7 @@
 pub mod access_log;
 pub mod answer_signing;
 pub mod api;
+pub mod batch_report;
 pub mod bridge_health;
 pub mod bytes;
 pub mod card_face;

@@ -72,6 +72,7 @@ mod tests {
         one_spelling(crate::access_log::AccessKind::ALL, crate::access_log::AccessKind::as_str);
         one_spelling(crate::public_expense::PublicExpenseKind::ALL, crate::public_expense::PublicExpenseKind::as_str);
         one_spelling(crate::public_expense::TicketKind::ALL, crate::public_expense::TicketKind::as_str);
+        one_spelling(crate::batch_report::RowErrorCode::ALL, crate::batch_report::RowErrorCode::as_str);
     }
 
     #[test]
