@@ -17,6 +17,7 @@ use crate::hooks::use_check_in::use_check_in;
 use crate::hooks::use_device::{DeviceState, use_device};
 use crate::hooks::use_idle::use_idle;
 use crate::hooks::use_keys::{focus_of, use_keys};
+use crate::hooks::use_language::{use_language, use_language_prefetch};
 use crate::hooks::use_reader_status::{ReaderStatus, use_reader_status, use_virtual_cards};
 use crate::hooks::use_voice::use_voice;
 use crate::i18n::{Lang, text};
@@ -57,14 +58,15 @@ pub fn app() -> Html {
     let screen = use_reducer(|| ScreenState(Screen::Welcome));
     let dispatcher = screen.dispatcher();
     let dispatch = (*use_memo((), move |_| Callback::from(move |action: Action| dispatcher.dispatch(action)))).clone();
-    let lang = use_state(|| Lang::Ja);
     let aids = use_state(Aids::default);
     // The check-in task reads the patient's language and aids when it asks for the qualification, whenever they
     // were chosen (a card placed first, the language changed at the PIN pad): the app keeps this one copy current.
     let patient_mode: PatientModeSource = (*use_memo((), |_| Rc::new(RefCell::new(PatientMode::default())))).clone();
+    let language = use_language();
+    let lang = language.choice().shown;
     {
         let patient_mode = patient_mode.clone();
-        use_effect_with((*lang, *aids), move |(lang, aids)| {
+        use_effect_with((lang, *aids), move |(lang, aids)| {
             *patient_mode.borrow_mut() = patient_mode_of(*lang, *aids);
         });
     }
@@ -84,10 +86,10 @@ pub fn app() -> Html {
     // (voice, large text, high contrast belong to this patient), so the next person finds the kiosk exactly as the
     // first one did.
     let start_over = {
-        let (check_in, lang, aids) = (check_in.clone(), lang.clone(), aids.clone());
+        let (check_in, language, aids) = (check_in.clone(), language.clone(), aids.clone());
         Callback::from(move |()| {
             check_in.start_over();
-            lang.set(Lang::Ja);
+            language.reset();
             aids.set(Aids::default());
         })
     };
@@ -106,9 +108,10 @@ pub fn app() -> Html {
     // The idle clock runs neither on an untouched start screen nor while the person waits for the kiosk.
     let idle_counts = enrolled.is_some()
         && !screen.0.is_busy()
-        && (screen.0 != Screen::Welcome || *lang != Lang::Ja || *aids != Aids::default());
+        && (screen.0 != Screen::Welcome || !language.choice().is_initial() || *aids != Aids::default());
     let idle = use_idle(idle_counts, page_name, screen.0.clears_soon(), &check_in, start_over.clone());
     let reader = use_reader_status(page_name == "welcome");
+    use_language_prefetch(page_name == "welcome");
     let virtual_cards = use_virtual_cards();
     let on_start = {
         let (check_in, enrolled) = (check_in.clone(), enrolled.clone());
@@ -170,7 +173,7 @@ pub fn app() -> Html {
         }));
     }
     let spoken =
-        use_voice(aids.voice && enrolled.is_some(), *lang, &screen.0, reader == ReaderStatus::Connected, idle.phase);
+        use_voice(aids.voice && enrolled.is_some(), lang, &screen.0, reader == ReaderStatus::Connected, idle.phase);
     // Every new screen moves keyboard and screen-reader focus to its heading, and leaves a performance mark, so
     // that the benchmark can measure the kiosk's own time between screens.
     use_effect_with(page_name, |name| {
@@ -190,7 +193,7 @@ pub fn app() -> Html {
     }
     // The document's language follows the switcher, so that the header, too, is read in the right voice; the
     // document's classes follow the aids, so that large text and high contrast reach every part of the page.
-    use_effect_with((*lang, *aids), |(lang, aids)| {
+    use_effect_with((lang, *aids), |(lang, aids)| {
         if let Some(root) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.document_element()) {
             let _ = root.set_attribute("lang", lang.tag());
             let classes = root.class_list();
@@ -199,7 +202,7 @@ pub fn app() -> Html {
         }
     });
 
-    let lang_value = *lang;
+    let lang_value = lang;
     let progress = |message: &str| progress::progress(lang_value, message);
     let body = match device.state() {
         DeviceState::Loading => progress("enrol.checking"),
@@ -263,11 +266,12 @@ pub fn app() -> Html {
     };
 
     let show_reset = enrolled.is_some() && screen.0 != Screen::Welcome;
-    let on_lang = Callback::from(move |chosen: Lang| lang.set(chosen));
+    let unavailable = language.choice().unavailable;
+    let on_lang = Callback::from(move |chosen: Lang| language.choose(chosen));
     html! {
         <div class="kiosk" onpointerdown={idle.touch.reform(|_: PointerEvent| ())}
             onkeydown={idle.touch.reform(|_: KeyboardEvent| ())}>
-            { header::header(lang_value, *aids, spoken, &on_lang, &on_aid) }
+            { header::header(lang_value, *aids, spoken, unavailable, &on_lang, &on_aid) }
             <main lang={lang_value.tag()} data-screen={page_name}>
                 { body }
                 if show_reset {

@@ -48,6 +48,12 @@ pub enum KioskError {
     /// unreadable.
     #[error(transparent)]
     Edge(WebError),
+
+    // The page's own files.
+    /// The texts of a language the patient chose could not be fetched from the site (offline, not found) or are
+    /// not a resource file; the kiosk keeps the language it shows.
+    #[error("the texts of {} are unavailable", .0.tag())]
+    LocaleUnavailable(onshi_web::i18n::Lang),
 }
 
 impl From<WebError> for KioskError {
@@ -56,6 +62,7 @@ impl From<WebError> for KioskError {
     fn from(error: WebError) -> Self {
         match error {
             WebError::Browser(step) => KioskError::DeviceBrowser(step),
+            WebError::TextsUnreadable(lang) => KioskError::LocaleUnavailable(lang),
             edge => KioskError::Edge(edge),
         }
     }
@@ -77,7 +84,8 @@ impl KioskError {
             | KioskError::UsbDisconnected
             | KioskError::UsbTransfer(_)
             | KioskError::DeviceBrowser(_)
-            | KioskError::DeviceProof => ErrorCode::Internal,
+            | KioskError::DeviceProof
+            | KioskError::LocaleUnavailable(_) => ErrorCode::Internal,
         }
     }
 }
@@ -113,6 +121,7 @@ mod tests {
             KioskError::DeviceBrowser("signing failed"),
             KioskError::UsbDisconnected,
             KioskError::UsbTransfer("NetworkError".into()),
+            KioskError::from(WebError::TextsUnreadable(onshi_web::i18n::Lang::Ko)),
         ] {
             assert_eq!(error.code(), ErrorCode::Internal);
         }

@@ -1,6 +1,8 @@
 //! Screen text. Every string a person reads comes from resource files, one JSON object per language; Japanese is
 //! the reference and the fallback. [`KIOSK`] (`kiosk/locales/`) is the patient kiosk's [`Catalog`] (the type is
-//! shared with the staff console, which has its own catalog, so neither bundle carries the other's texts).
+//! shared with the staff console, which has its own catalog, so neither bundle carries the other's texts). Only
+//! the Japanese file is in the bundle; the site serves the others at [`locale_path`], and the kiosk hands each one
+//! to [`KIOSK`] once fetched (`crate::platform::locales`), so a language reads Japanese until its file is loaded.
 //!
 //! Pure and tested natively. Must not: read the page or hold state beyond the parsed catalog.
 
@@ -8,8 +10,20 @@ use onshi_proto::origin::RegistrationOutcome;
 use onshi_proto::qualification::Validity;
 pub use onshi_web::i18n::{Catalog, Lang, yen};
 
-/// The patient kiosk's texts (`kiosk/locales/`), one file for each language of [`Lang::PATIENT`].
-pub static KIOSK: Catalog<10> = Catalog::new([
+/// The patient kiosk's texts (`kiosk/locales/`), one file for each language of [`Lang::PATIENT`]: the Japanese in
+/// the bundle, the others loaded when fetched. The bundle's wasm stays within its budget by carrying one file, not
+/// ten (together about 59 KB gzipped).
+pub static KIOSK: Catalog<10> = Catalog::japanese_only(include_str!("../locales/ja.json"));
+
+/// Where the site serves the resource file of `lang` (`cargo xtask build` copies `kiosk/locales/` there), on the
+/// page's own origin, which is also the Isolated Web App's.
+pub fn locale_path(lang: Lang) -> String {
+    format!("/locales/kiosk/{}.json", lang.tag())
+}
+
+/// Every resource file of the kiosk as written, for the tests that check each key in each language.
+#[cfg(test)]
+pub(crate) const EVERY_SET: [&str; 10] = [
     include_str!("../locales/ja.json"),
     include_str!("../locales/en.json"),
     include_str!("../locales/zh-Hans.json"),
@@ -20,7 +34,17 @@ pub static KIOSK: Catalog<10> = Catalog::new([
     include_str!("../locales/ne.json"),
     include_str!("../locales/id.json"),
     include_str!("../locales/ja-x-easy.json"),
-]);
+];
+
+/// [`KIOSK`] with every language loaded, as a kiosk is once the patient chose each of them: the tests that read
+/// every language's texts through [`text`] begin here.
+#[cfg(test)]
+pub(crate) fn every_set_loaded() -> &'static Catalog<10> {
+    for (lang, source) in Lang::PATIENT.into_iter().zip(EVERY_SET) {
+        KIOSK.load(lang, source).expect("every resource file is a JSON object of texts");
+    }
+    &KIOSK
+}
 
 /// The kiosk's text for `key` in `lang`, falling back to Japanese, then to the key itself; as plain text (a
 /// reading written over kanji is left out), for attributes, the voice and tests.
@@ -168,12 +192,29 @@ mod tests {
     fn every_locale_parses_and_has_every_key() {
         // The kiosk has a resource file for every patient language, and each has every key of the Japanese.
         assert_eq!(KIOSK.langs(), Lang::PATIENT);
-        assert_eq!(KIOSK.completeness_problems(), Vec::<String>::new());
+        assert_eq!(Catalog::new(EVERY_SET).completeness_problems(), Vec::<String>::new());
+    }
+
+    #[test]
+    fn only_japanese_is_in_the_bundle_and_each_loaded_file_reads_as_written() {
+        assert_eq!(KIOSK.source(Lang::Ja), Some(EVERY_SET[0]));
+        assert!(Lang::PATIENT[1..].iter().all(|&lang| KIOSK.source(lang).is_none()));
+        let bundled = Catalog::new(EVERY_SET);
+        let loaded = every_set_loaded();
+        let reference: HashMap<String, String> = serde_json::from_str(EVERY_SET[0]).unwrap();
+        for lang in Lang::PATIENT {
+            assert!(loaded.has(lang), "{lang:?}");
+            for key in reference.keys() {
+                assert_eq!(loaded.text(lang, key), bundled.text(lang, key), "{lang:?} {key}");
+            }
+        }
+        assert_eq!(locale_path(Lang::PtBr), "/locales/kiosk/pt-BR.json");
     }
 
     #[test]
     fn every_placeholder_of_the_reference_is_kept_in_every_translation() {
-        let reference: HashMap<String, String> = serde_json::from_str(KIOSK.source(Lang::Ja)).unwrap();
+        every_set_loaded();
+        let reference: HashMap<String, String> = serde_json::from_str(EVERY_SET[0]).unwrap();
         for lang in Lang::PATIENT {
             for (key, japanese) in &reference {
                 let translated = text(lang, key);
@@ -184,6 +225,7 @@ mod tests {
 
     #[test]
     fn placeholders_are_filled_and_unknown_keys_fall_back() {
+        every_set_loaded();
         assert_eq!(text_n(Lang::Ja, "pin.tries_left", 2), "あと 2 回まちがえるとロックされます");
         assert_eq!(text(Lang::En, "no.such.key"), "no.such.key");
     }

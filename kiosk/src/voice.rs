@@ -154,7 +154,7 @@ pub fn idle_warning(seconds_left: u32) -> Vec<Line> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::i18n::{KIOSK, Lang, text};
+    use crate::i18n::{Lang, every_set_loaded, text};
     use crate::state::{Action, Failure, PIN_LEN};
     use onshi_proto::origin::RegistrationOutcome;
 
@@ -169,6 +169,7 @@ mod tests {
 
     #[test]
     fn every_screen_says_its_main_sentence_with_keys_every_language_has() {
+        let kiosk = every_set_loaded();
         let pad = Screen::Welcome.apply(Action::CardPlaced).apply(Action::PinRequired { tries_left: 3 });
         let screens = [
             Screen::Welcome,
@@ -199,11 +200,12 @@ mod tests {
             }
         }
         assert_eq!(keys(&screen_lines(&Screen::Welcome, true)), ["welcome.heading", "welcome.place_card"]);
-        assert!(keys(&idle_warning(30)).iter().all(|key| KIOSK.text(Lang::Ne, key) != *key));
+        assert!(keys(&idle_warning(30)).iter().all(|key| kiosk.text(Lang::Ne, key) != *key));
     }
 
     #[test]
     fn the_access_log_says_it_is_loading_what_it_lists_or_that_nobody_has_looked() {
+        every_set_loaded();
         use crate::state::{AccessLogView, CardReminder, CertificateTerms, ConsentStep};
         use onshi_proto::access_log::AccessLogPage;
         use onshi_proto::qualification::{QualificationAnswer, Reason, Validity};

@@ -71,6 +71,7 @@ describe('kiosk screens, languages and patient safety', () => {
     await screen(page, 'result');
     problems.push(...await auditScreen(page, 'result-valid'));
     await page.click('nav.langs button[lang="en"]');
+    await page.waitForSelector('main[lang="en"]');
     // The staff's national label stays in Japanese; the patient's own language is beside it.
     assert.equal(await page.textContent('#validity'), '有効');
     assert.equal(await page.textContent('#validity-translated'), 'Valid');

@@ -54,6 +54,7 @@ describe('the prescription format and the 特定疾病 on the result', () => {
     assert.equal(latest?.prescription, 'electronic', 'the newest check-in of the card holder shows 電子処方箋');
     assert.deepEqual(await auditScreen(page, 'result-prescription-recorded'), []);
     await page.click('nav.langs button[lang="en"]');
+    await page.waitForSelector('main[lang="en"]');
     assert.match(await page.textContent('#prescription-recorded'), /Electronic prescription/);
     await context.close();
   });
@@ -116,6 +117,7 @@ describe('the prescription format and the 特定疾病 on the result', () => {
     assert.match(await shown.textContent(), /2027-03-31/);
     assert.deepEqual(await auditScreen(page, 'result-specific-disease'), []);
     await page.click('nav.langs button[lang="en"]');
+    await page.waitForSelector('main[lang="en"]');
     assert.match(await shown.textContent(), /Applies/);
     assert.doesNotMatch(await page.textContent('main'), /dialysis|人工透析/i);
     await context.close();

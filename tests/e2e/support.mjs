@@ -26,10 +26,11 @@ export function launchChromium() {
  * demo card on the virtual reader; `refuseProtectedClass` makes claimInterface fail as Chrome does on plain pages;
  * `readerKind` picks the virtual reader ('ccid-apdu', 'ccid-extended', 'ccid-tpdu' or 'rcs380'); `preAuthorised`
  * makes it a reader the kiosk was allowed to use before (listed by `navigator.usb.getDevices()`); `initScripts` are
- * more functions to run before any page script (e.g. `instrumentSpeech`).
+ * more functions to run before any page script (e.g. `instrumentSpeech`); `beforeLoad(context)` runs before the
+ * page loads (e.g. to make a file of the site fail with `context.route`).
  * Every request the page makes is recorded with its body.
  */
-export async function openKiosk(browser, target, { cardIndex = 0, refuseProtectedClass = false, axe = false, fakeClock = false, readerKind = 'ccid-apdu', preAuthorised = false, initScripts = [] } = {}) {
+export async function openKiosk(browser, target, { cardIndex = 0, refuseProtectedClass = false, axe = false, fakeClock = false, readerKind = 'ccid-apdu', preAuthorised = false, initScripts = [], beforeLoad = async () => {} } = {}) {
   // `target` is the stack (then a fresh kiosk is enrolled with a one-time code) or a bare URL (then the caller
   // handles the enrolment screen).
   const url = typeof target === 'string' ? target : target.url;
@@ -61,6 +62,7 @@ export async function openKiosk(browser, target, { cardIndex = 0, refuseProtecte
       configurable: true,
     });
   }, { cardIndex, refuseProtectedClass, readerKind, preAuthorised });
+  await beforeLoad(context);
   await page.goto(url);
   await page.evaluate(() => window.__onshiFakeUsb);
   await page.waitForSelector('main[data-screen="welcome"], main[data-screen="enrol"]');

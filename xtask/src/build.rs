@@ -44,7 +44,11 @@ const WASM_FEATURES: [&str; 6] = [
 ];
 
 /// Generated directories of the site, which the copy of `www/` leaves alone.
-const GENERATED_SITE_DIRS: [&str; 4] = ["pkg", "pkg-staff", "pkg-insurer", "virtual-reader/pkg"];
+const GENERATED_SITE_DIRS: [&str; 5] = ["pkg", "pkg-staff", "pkg-insurer", "virtual-reader/pkg", "locales"];
+
+/// Where the site serves the kiosk's resource files, which its bundle carries only the Japanese of (the kiosk's
+/// `i18n::locale_path` names the same place).
+const KIOSK_LOCALES_DIR: &str = "locales/kiosk";
 
 fn io_error(what: &str, path: &Path) -> impl FnOnce(std::io::Error) -> TaskError {
     let context = format!("{what} {}", path.display());
@@ -202,6 +206,8 @@ pub fn build_site() -> TaskResult {
     let root = project_root();
     let site = site_dir();
     sync_site(&root.join("www"), &site)?;
+    // The kiosk fetches the texts of a language when a patient first chooses it; they are files of the site.
+    sync_site(&root.join("kiosk/locales"), &site.join(KIOSK_LOCALES_DIR))?;
     run(Command::new("cargo")
         .args(["build", "--release", "--target", "wasm32-unknown-unknown"])
         .args([

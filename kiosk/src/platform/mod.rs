@@ -1,6 +1,7 @@
 //! Every browser API the kiosk uses, behind plain Rust functions: the reader over WebUSB ([`webusb`], the only code
 //! that touches `navigator.usb`), the enrolled device identity ([`device`]: WebCrypto and IndexedDB), the edge's
-//! API ([`api`]), where the edge is ([`config`]) and the voice (`speech`: `speechSynthesis`).
+//! API ([`api`]), where the edge is ([`config`]), the texts of the languages not in the bundle (`locales`: `fetch`
+//! from the page's own site) and the voice (`speech`: `speechSynthesis`).
 //!
 //! Must not: know the screens or the check-in's steps; hold the PIN.
 
@@ -10,6 +11,8 @@ pub mod config;
 pub(crate) mod api;
 #[cfg(target_arch = "wasm32")]
 pub(crate) mod device;
+#[cfg(target_arch = "wasm32")]
+pub(crate) mod locales;
 #[cfg(target_arch = "wasm32")]
 pub(crate) mod speech;
 #[cfg(target_arch = "wasm32")]

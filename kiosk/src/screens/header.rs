@@ -3,7 +3,7 @@
 
 use yew::prelude::*;
 
-use crate::i18n::{Lang, text};
+use crate::i18n::{KIOSK, Lang, text};
 use crate::platform::speech::Spoken;
 use crate::screens::ruby;
 
@@ -35,11 +35,13 @@ pub enum AidToggle {
 }
 
 /// The title, one button per language (each in its own language; a pressed one goes to `on_lang`), and the aids'
-/// toggles (to `on_aid`). `spoken` says, when voice guidance found no voice for the language, that it cannot speak.
+/// toggles (to `on_aid`). `spoken` says, when voice guidance found no voice for the language, that it cannot speak;
+/// `unavailable` names the language chosen last whose texts could not be fetched, said in the language shown.
 pub fn header(
     lang: Lang,
     aids: Aids,
     spoken: Option<Spoken>,
+    unavailable: Option<Lang>,
     on_lang: &Callback<Lang>,
     on_aid: &Callback<AidToggle>,
 ) -> Html {
@@ -64,6 +66,11 @@ pub fn header(
                 { toggle("aid-large", "aid.large", aids.large, AidToggle::Large) }
                 { toggle("aid-contrast", "aid.contrast", aids.contrast, AidToggle::Contrast) }
             </div>
+            if let Some(missing) = unavailable {
+                <p id="lang-unavailable" class="lang-unavailable" role="status">
+                    { ruby::rich(&KIOSK.fill(lang, "lang.unavailable", &[("name", missing.native_name())])) }
+                </p>
+            }
             if aids.voice && spoken == Some(Spoken::NoVoice) {
                 <p id="voice-missing" class="voice-missing" role="status">{ ruby::shown(lang, "aid.voice_missing") }</p>
             }

@@ -1,12 +1,16 @@
 //! The language of the page and its resource files, shared by the patient kiosk and the staff console. Every
 //! string a person reads comes from resource files, one JSON object per language; Japanese is the reference and
 //! the fallback. A [`Catalog`] is one such set of files; each app has its own, so that neither bundle carries the
-//! other's texts.
+//! other's texts. A catalog either carries every file in the bundle ([`Catalog::new`]) or only the Japanese
+//! ([`Catalog::japanese_only`]), the others being handed to [`Catalog::load`] when the app has fetched them: they
+//! are parsed once and kept for the page's life.
 //!
 //! Pure and tested natively. Must not: hold any app's texts (they are the apps' own catalogs).
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::OnceLock;
+
+use crate::WebError;
 
 /// A language the kiosk can show.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -88,19 +92,33 @@ impl Lang {
     }
 }
 
-/// One set of resource files: the JSON text of each of the first `N` languages of [`Lang::PATIENT`], parsed on
-/// first use. Five ([`Lang::ALL`]) unless the app says otherwise; a language beyond `N` reads Japanese.
+/// One set of resource files for the first `N` languages of [`Lang::PATIENT`] (five, [`Lang::ALL`], unless the app
+/// says otherwise; a language beyond `N` reads Japanese). Each file is either carried in the bundle (parsed on first
+/// use) or handed over later with [`Catalog::load`]; until then its language reads Japanese.
 #[derive(Debug)]
 pub struct Catalog<const N: usize = 5> {
-    sources: [&'static str; N],
+    bundled: [Option<&'static str>; N],
     tables: [OnceLock<HashMap<String, String>>; N],
 }
 
 impl<const N: usize> Catalog<N> {
-    /// A catalog over the resource files' texts, given in the order of [`Lang::PATIENT`] (usually
-    /// `include_str!`).
+    /// A catalog carrying every resource file, given in the order of [`Lang::PATIENT`] (usually `include_str!`).
     pub const fn new(sources: [&'static str; N]) -> Catalog<N> {
-        Catalog { sources, tables: [const { OnceLock::new() }; N] }
+        let mut bundled = [None; N];
+        let mut index = 0;
+        while index < N {
+            bundled[index] = Some(sources[index]);
+            index += 1;
+        }
+        Catalog { bundled, tables: [const { OnceLock::new() }; N] }
+    }
+
+    /// A catalog carrying only the Japanese file, the reference and fallback; every other language is handed over
+    /// with [`Catalog::load`] once fetched, so that the bundle does not carry texts few pages show.
+    pub const fn japanese_only(japanese: &'static str) -> Catalog<N> {
+        let mut bundled = [None; N];
+        bundled[0] = Some(japanese);
+        Catalog { bundled, tables: [const { OnceLock::new() }; N] }
     }
 
     /// The languages this catalog has, in the switcher's order.
@@ -108,21 +126,49 @@ impl<const N: usize> Catalog<N> {
         &Lang::PATIENT[..N]
     }
 
-    /// The resource file of `lang`, as written (Japanese's for a language the catalog lacks).
-    pub fn source(&self, lang: Lang) -> &'static str {
-        self.sources.get(lang.index()).copied().unwrap_or(self.sources[0])
+    /// The resource file of `lang` carried in the bundle, as written (Japanese's for a language the catalog lacks);
+    /// `None` for a file that is loaded at run time.
+    pub fn source(&self, lang: Lang) -> Option<&'static str> {
+        self.bundled.get(lang.index()).copied().unwrap_or(self.bundled[0])
     }
 
-    fn table(&self, lang: Lang) -> &HashMap<String, String> {
-        // A resource file that does not parse yields an empty table, so every lookup falls back to Japanese and
-        // then to the key; `completeness_problems` (run by each catalog's tests) keeps that from shipping.
+    /// True when the texts of `lang` are at hand: carried in the bundle or already loaded. A language the catalog
+    /// lacks is not (it reads Japanese).
+    pub fn has(&self, lang: Lang) -> bool {
+        lang.index() < N && (self.bundled[lang.index()].is_some() || self.tables[lang.index()].get().is_some())
+    }
+
+    /// Hands the catalog the resource file of `lang`, fetched after the page started: parsed once and kept for the
+    /// page's life, so that a second choice of the language fetches nothing. A language already at hand keeps its
+    /// texts. A file that is no JSON object of texts, or a language the catalog lacks, is refused and changes
+    /// nothing.
+    pub fn load(&self, lang: Lang, json: &str) -> Result<(), WebError> {
+        if lang.index() >= N {
+            return Err(WebError::TextsUnreadable(lang));
+        }
+        if self.has(lang) {
+            return Ok(());
+        }
+        let table: HashMap<String, String> = serde_json::from_str(json).map_err(|_| WebError::TextsUnreadable(lang))?;
+        // Two loads of one language may race (a prefetch and a choice); the first one kept wins, both are the same.
+        let _ = self.tables[lang.index()].set(table);
+        Ok(())
+    }
+
+    fn table(&self, lang: Lang) -> Option<&HashMap<String, String>> {
+        // A bundled resource file that does not parse yields an empty table, so every lookup falls back to Japanese
+        // and then to the key; `completeness_problems` (run by each catalog's tests) keeps that from shipping.
         let index = if lang.index() < N { lang.index() } else { 0 };
-        self.tables[index].get_or_init(|| serde_json::from_str(self.source(lang)).unwrap_or_default())
+        match self.bundled[index] {
+            Some(source) => Some(self.tables[index].get_or_init(|| serde_json::from_str(source).unwrap_or_default())),
+            None => self.tables[index].get(),
+        }
     }
 
     /// The text for `key` in `lang`, falling back to Japanese, then to the key itself.
     pub fn text(&self, lang: Lang, key: &str) -> String {
-        self.table(lang).get(key).or_else(|| self.table(Lang::Ja).get(key)).cloned().unwrap_or_else(|| key.to_owned())
+        let find = |lang: Lang| self.table(lang).and_then(|table| table.get(key));
+        find(lang).or_else(|| find(Lang::Ja)).cloned().unwrap_or_else(|| key.to_owned())
     }
 
     /// The text for `key` with each `{name}` placeholder replaced by its value, in one pass: a value that itself
@@ -152,21 +198,26 @@ impl<const N: usize> Catalog<N> {
         filled
     }
 
-    /// Everything wrong with the catalog's files, one line each: a file that does not parse, a key missing from
-    /// or added to a translation, an empty text, or a translation whose `{placeholders}` differ from the Japanese.
-    /// Empty when all is well; each catalog's tests assert that.
+    /// Everything wrong with the catalog's bundled files, one line each: a file that is missing from the bundle
+    /// or does not parse, a key missing from or added to a translation, an empty text, or a translation whose
+    /// `{placeholders}` differ from the Japanese. Empty when all is well; each catalog's tests assert that (a
+    /// catalog loading its files at run time checks a [`Catalog::new`] over the same files).
     pub fn completeness_problems(&self) -> Vec<String> {
-        let parse = |lang: Lang| serde_json::from_str::<HashMap<String, String>>(self.source(lang));
+        let parse = |lang: Lang| match self.source(lang) {
+            Some(source) => serde_json::from_str::<HashMap<String, String>>(source)
+                .map_err(|error| format!("{} does not parse: {error}", lang.tag())),
+            None => Err(format!("{} is not in the bundle", lang.tag())),
+        };
         let reference = match parse(Lang::Ja) {
             Ok(reference) => reference,
-            Err(error) => return vec![format!("ja does not parse: {error}")],
+            Err(problem) => return vec![problem],
         };
         let mut problems = Vec::new();
         for &lang in self.langs() {
             let table = match parse(lang) {
                 Ok(table) => table,
-                Err(error) => {
-                    problems.push(format!("{} does not parse: {error}", lang.tag()));
+                Err(problem) => {
+                    problems.push(problem);
                     continue;
                 }
             };
@@ -244,6 +295,48 @@ mod tests {
         let five = Catalog::new([JA; 5]);
         assert_eq!(five.text(Lang::Ne, "a"), "あ");
         assert_eq!(five.langs(), Lang::ALL);
+    }
+
+    #[test]
+    fn a_japanese_only_catalog_reads_japanese_until_a_language_is_loaded_and_keeps_it() {
+        let catalog: Catalog<5> = Catalog::japanese_only(r#"{"a": "あ", "b": "い {n}"}"#);
+        assert!(catalog.has(Lang::Ja));
+        assert!(!catalog.has(Lang::En));
+        assert_eq!(catalog.text(Lang::En, "a"), "あ");
+        catalog.load(Lang::En, r#"{"a": "a"}"#).unwrap();
+        assert!(catalog.has(Lang::En));
+        assert_eq!(catalog.text(Lang::En, "a"), "a");
+        // A key the loaded file lacks still reads Japanese, never a blank.
+        assert_eq!(catalog.fill(Lang::En, "b", &[("n", "1")]), "い 1");
+        // Loaded once for the page's life: a later file for the language changes nothing.
+        catalog.load(Lang::En, r#"{"a": "other"}"#).unwrap();
+        assert_eq!(catalog.text(Lang::En, "a"), "a");
+        // The other languages are untouched.
+        assert!(!catalog.has(Lang::Ko));
+        assert_eq!(catalog.source(Lang::En), None);
+        assert_eq!(
+            catalog.completeness_problems(),
+            [
+                "en is not in the bundle",
+                "zh-Hans is not in the bundle",
+                "ko is not in the bundle",
+                "vi is not in the bundle"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_file_that_is_no_object_of_texts_is_refused_and_changes_nothing() {
+        let catalog: Catalog<5> = Catalog::japanese_only(r#"{"a": "あ"}"#);
+        for unreadable in ["<!doctype html><p>Not found", r#"{"a": 1}"#, "[]", ""] {
+            assert_eq!(catalog.load(Lang::Ko, unreadable), Err(WebError::TextsUnreadable(Lang::Ko)), "{unreadable}");
+        }
+        assert!(!catalog.has(Lang::Ko));
+        assert_eq!(catalog.text(Lang::Ko, "a"), "あ");
+        // A language the catalog does not have is refused too; it keeps reading Japanese.
+        assert_eq!(catalog.load(Lang::Ne, r#"{"a": "a"}"#), Err(WebError::TextsUnreadable(Lang::Ne)));
+        assert!(!catalog.has(Lang::Ne));
+        assert_eq!(WebError::TextsUnreadable(Lang::PtBr).to_string(), "the texts of pt-BR cannot be read");
     }
 
     #[test]

@@ -37,6 +37,10 @@ pub enum WebError {
     /// dropped (it could name a key).
     #[error("browser storage or crypto failed: {0}")]
     Browser(&'static str),
+    /// A language's resource file, fetched after the page started, is not a JSON object of texts (or the language
+    /// is not in the catalog): the page keeps the languages it has.
+    #[error("the texts of {} cannot be read", .0.tag())]
+    TextsUnreadable(i18n::Lang),
 }
 
 impl WebError {
@@ -46,7 +50,7 @@ impl WebError {
         match self {
             WebError::Refused(code) => code,
             WebError::Unreachable => onshi_proto::ErrorCode::OriginUnavailable,
-            WebError::Browser(_) => onshi_proto::ErrorCode::Internal,
+            WebError::Browser(_) | WebError::TextsUnreadable(_) => onshi_proto::ErrorCode::Internal,
         }
     }
 }
@@ -61,5 +65,6 @@ mod tests {
         assert_eq!(refused.code(), onshi_proto::ErrorCode::SessionInvalid);
         assert_eq!(WebError::Unreachable.code(), onshi_proto::ErrorCode::OriginUnavailable);
         assert_eq!(WebError::Browser("signing failed").code(), onshi_proto::ErrorCode::Internal);
+        assert_eq!(WebError::TextsUnreadable(i18n::Lang::En).code(), onshi_proto::ErrorCode::Internal);
     }
 }
