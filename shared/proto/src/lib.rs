@@ -12,6 +12,7 @@ pub mod access_log;
 pub mod answer_signing;
 pub mod api;
 pub mod bridge_health;
+pub mod bridge_link;
 pub mod bytes;
 pub mod card_face;
 pub mod certificate;
