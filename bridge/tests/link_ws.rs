@@ -170,6 +170,8 @@ fn a_request_from_the_store_is_acknowledged_written_as_shift_jis_and_answered_fr
     // The same request handed again (the store never heard the acknowledgement): acknowledged, nothing written.
     send(&mut socket, &ask("t1", "00001"));
     assert_eq!(receive(&mut socket), Some(ack("t1")));
+    // A message this bridge does not read is neither acknowledged nor written anywhere.
+    socket.send(Message::text(r#"{"type":"request","id":"../t3","ask":{"kind":"by_number"}}"#)).unwrap();
     // A person the terminal does not know is answered as such, after the repeated request was passed over.
     send(&mut socket, &ask("t2", "99999"));
     assert_eq!(receive(&mut socket), Some(ack("t2")));

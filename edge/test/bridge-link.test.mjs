@@ -129,6 +129,11 @@ describe("the bridge link", () => {
     assert.equal(request.type, "request");
     assert.deepEqual(request.ask, { kind: "by_number", ...QUERY });
     bridge.send({ type: "ack", id: request.id });
+    // What the store does not read, or does not wait for, changes nothing: a message that is not a link message,
+    // one with a value that does not check, and an outcome of a request nobody asked.
+    bridge.socket.send("not json");
+    bridge.send({ type: "outcome", id: request.id, outcome: { state: "answered", answer: { validity: "valid", contribution_percent: 130 } } });
+    bridge.send({ type: "outcome", id: "someone-else", outcome: { state: "answered", answer: { validity: "invalid" } } });
     bridge.send({
       type: "outcome",
       id: request.id,
