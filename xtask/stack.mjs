@@ -290,14 +290,32 @@ export async function startStack({ port = 0, database, originUrlOverride, edgeEn
     const simBin = process.env.ONSHI_TERMINAL_SIM_BIN ?? join(ROOT, 'target/debug/onshi-terminal-sim');
     const code = await issueEnrolmentCode(facilityCode, { role: 'bridge' });
     await runToEnd('bridge', bridgeBin, ['enrol', '--edge', edge.url, '--code', code, '--state', state], logs);
-    const terminalArgs = ['--root', share, '--facility', facilityCode, '--reader-checks', triggers];
+    // The terminal knows the demo's national-reader patients, so a by-number check of one of them from the staff
+    // console goes round the file interface and finds them.
+    const population = join(dir, 'population.json');
+    writeFileSync(population, JSON.stringify(NATIONAL_READER_PATIENTS));
+    const terminalArgs = ['--root', share, '--facility', facilityCode, '--reader-checks', triggers, '--population', population];
     const terminal = await spawnLogged('terminal', simBin, [...terminalArgs, ...(stalled ? ['--stalled'] : [])], logs);
-    const bridgeArgs = ['--root', share, '--state', state, ...(stallMs === undefined ? [] : ['--stall-ms', String(stallMs)])];
+    // `--edge-link`: the bridge holds its WebSocket to the facility's store, through which staff's by-number checks
+    // reach the terminal.
+    const bridgeArgs = ['--root', share, '--state', state, '--edge-link', ...(stallMs === undefined ? [] : ['--stall-ms', String(stallMs)])];
     let bridge = null;
     let checks = 0;
+    // How many times a bridge had opened its link to the edge when this one last started.
+    const linkLine = (line) => line.startsWith('[bridge] ') && line.includes('the edge link is open');
+    let linksBefore = 0;
     const handle = {
+      // The bridge's own folder (its journal, its stored answers) and the terminal's share, for tests to read.
+      state,
+      share,
       async start() {
+        linksBefore = logs.lines.filter(linkLine).length;
         bridge = await spawnLogged('bridge', bridgeBin, bridgeArgs, logs);
+      },
+      /** Resolves once the bridge, since it last started, has opened its WebSocket link to the edge. */
+      linkOpen() {
+        let seen = 0;
+        return logs.waitFor((line) => linkLine(line) && ++seen > linksBefore, 20_000);
       },
       readerCheck(person) {
         checks += 1;
@@ -438,6 +456,10 @@ async function setUpDemo(stack, database, keep) {
     console.log(`National reader: ${patient.name} checked in; the staff console lists it.`);
   };
   readerCheck();
+  const [first] = NATIONAL_READER_PATIENTS;
+  console.log('By-number checks in the staff console go round the file interface: the bridge writes an IF-001 request');
+  console.log(`into the simulated 資格確認端末's req folder and answers from its res (端末経由). Try 保険者番号 ${first.insurer_number},`);
+  console.log(`記号 ${first.symbol}, 番号 ${first.number}, 枝番 ${first.branch}, 生年月日 ${first.birth_date}.`);
   console.log('Press Enter here to check the next patient in on the national reader (顔認証付きカードリーダー).');
   createInterface({ input: process.stdin }).on('line', readerCheck);
   console.log('\nCtrl-C stops origin, edge, bridge and the simulated terminal.');

@@ -1,5 +1,5 @@
-//! The bridge's link to whoever asks it for checks: a trait, so the WebSocket link to the facility's Durable Object
-//! can be added beside the folder link that the binary uses today.
+//! The bridge's link to whoever asks it for checks: a trait, so that the WebSocket link to the facility's Durable
+//! Object ([`crate::link_ws`]) stands beside the folder link.
 //!
 //! The folder link is the local hand-off: a caller drops `<id>.<prefix>.xml` (for example
 //! `a1.OQSsiquc01req.xml`) into `link/in` (written under a temporary name and renamed), and finds

@@ -2,9 +2,10 @@
 //!
 //! `onshi-bridge enrol --edge <url> --code <code> --state <own folder>` enrols the bridge as a device of the edge,
 //! once. `onshi-bridge --root <OQS folder> --state <own folder> [--facility <医療機関コード>] [--edge <url>]
-//! [--opening 08:30-18:00] [--timeout-ms N] [--stall-ms N] [--utf8]` runs it: requests come through the folder link
-//! under `<state>/link`, and when the state folder holds an enrolled device every reader result also goes to its
-//! edge. Only argument parsing lives here.
+//! [--opening 08:30-18:00] [--timeout-ms N] [--stall-ms N] [--utf8] [--edge-link]` runs it: requests come through
+//! the folder link under `<state>/link`, and with `--edge-link` also through the WebSocket to the facility's store at
+//! the edge (staff's by-number checks); when the state folder holds an enrolled device every reader result also goes
+//! to its edge. Only argument parsing lives here.
 
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -16,6 +17,7 @@ use onshi_bridge::bridge::{Bridge, Options};
 use onshi_bridge::device::{self, Enrolled};
 use onshi_bridge::edge;
 use onshi_bridge::link::{EdgeLink, FolderLink, Link};
+use onshi_bridge::link_ws::WsLink;
 use onshi_bridge::sink::{EdgeSink, Timing};
 
 fn minutes(text: &str) -> Option<u32> {
@@ -34,13 +36,14 @@ fn text(value: OsString) -> Result<String, BridgeError> {
 
 enum Command {
     Enrol { edge: String, code: String, state: PathBuf },
-    Run { options: Options, edge: Option<String> },
+    Run { options: Options, edge: Option<String>, edge_link: bool },
 }
 
 fn parse() -> Result<Command, BridgeError> {
     use lexopt::prelude::*;
     let (mut root, mut state, mut facility, mut edge, mut code) = (None, None, None, None, None);
     let (mut opening, mut timeout, mut stall, mut utf8, mut enrol) = (None, None, None, false, false);
+    let mut edge_link = false;
     let mut parser = lexopt::Parser::from_env();
     let mut first = true;
     while let Some(arg) = parser.next().map_err(usage)? {
@@ -59,13 +62,21 @@ fn parse() -> Result<Command, BridgeError> {
             Long("timeout-ms") => timeout = Some(parser.value().map_err(usage)?.parse().map_err(usage)?),
             Long("stall-ms") => stall = Some(parser.value().map_err(usage)?.parse().map_err(usage)?),
             Long("utf8") => utf8 = true,
+            Long("edge-link") => edge_link = true,
             _ => return Err(usage(arg.unexpected())),
         }
         first = false;
     }
     let missing = |what: &str| BridgeError::Usage(format!("--{what} is required"));
     if enrol {
-        if root.is_some() || facility.is_some() || opening.is_some() || timeout.is_some() || stall.is_some() || utf8 {
+        if root.is_some()
+            || facility.is_some()
+            || opening.is_some()
+            || timeout.is_some()
+            || stall.is_some()
+            || utf8
+            || edge_link
+        {
             return Err(BridgeError::Usage("enrol takes --edge, --code and --state only".into()));
         }
         return Ok(Command::Enrol {
@@ -89,7 +100,7 @@ fn parse() -> Result<Command, BridgeError> {
     if utf8 {
         options.config.charset = onshi_onsfile::Charset::Utf8;
     }
-    Ok(Command::Run { options, edge })
+    Ok(Command::Run { options, edge, edge_link })
 }
 
 /// The enrolled device, checked against `--edge` and `--facility`; the facility defaults to the device's.
@@ -147,14 +158,23 @@ fn main() -> ExitCode {
                 );
                 Ok(())
             }
-            Command::Run { mut options, edge } => {
+            Command::Run { mut options, edge, edge_link } => {
                 let enrolled = enrolled(&mut options, edge.as_deref())?;
                 let folder = FolderLink::new(&options.state.join("link"))?;
                 match enrolled {
+                    Some(enrolled) if edge_link => {
+                        // The socket thread holds its own copy of the device key, read again from the state folder.
+                        let own = device::load(&options.state)?
+                            .ok_or_else(|| BridgeError::Usage("the enrolled device vanished".into()))?;
+                        let sink = EdgeSink::open(&options.state, enrolled, Timing::default())?;
+                        let ws = WsLink::open(folder, &options.state.join("link"), own)?;
+                        run(options, EdgeLink::new(ws, sink))
+                    }
                     Some(enrolled) => {
                         let sink = EdgeSink::open(&options.state, enrolled, Timing::default())?;
                         run(options, EdgeLink::new(folder, sink))
                     }
+                    None if edge_link => Err(BridgeError::Usage("--edge-link needs an enrolled device".into())),
                     None => run(options, folder),
                 }
             }

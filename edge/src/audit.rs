@@ -72,6 +72,10 @@ pub enum AuditAction {
     BridgeHealth,
     /// `GET /api/v1/staff/bridge`: staff read how the facility's bridge stands.
     StaffBridge,
+    /// `GET /api/v1/bridge/link`: a bridge opened its WebSocket link to its facility's store.
+    BridgeLink,
+    /// `POST /api/v1/staff/qualification/by-number/terminal`: staff asked the national terminal by number.
+    StaffTerminalByNumber,
     /// `POST /api/v1/staff/medical-records`: staff read a page of a check-in's patient's medical information.
     StaffMedicalRecords,
     /// `POST /api/v1/consent/withdraw`: a card holder withdrew their consents at the kiosk.

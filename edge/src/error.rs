@@ -118,6 +118,15 @@ pub enum EdgeError {
     /// A device or a facility has made too many requests in the current window.
     #[error("rate limit exceeded for the {0}")]
     RateLimited(&'static str),
+    /// The facility's bridge holds no link to the edge.
+    #[error("the facility's bridge is not connected")]
+    BridgeNotConnected,
+    /// The national terminal gave no answer in time, or the bridge said the outcome is uncertain.
+    #[error("the national terminal did not answer in time")]
+    TerminalTimeout,
+    /// The national terminal answered with an error, or the request never reached it.
+    #[error("the national terminal could not answer")]
+    TerminalFailed,
     /// A binding or secret is missing or unusable; the worker is misconfigured.
     #[error("configuration error: {0}")]
     Config(&'static str),
@@ -158,6 +167,9 @@ impl EdgeError {
             | Self::CrossOrigin => ErrorCode::Unauthorized,
             Self::AdminForbidden | Self::VisualCheckNotStaffed | Self::DeviceRoleForbidden => ErrorCode::Forbidden,
             Self::RateLimited(_) => ErrorCode::RateLimited,
+            Self::BridgeNotConnected => ErrorCode::BridgeNotConnected,
+            Self::TerminalTimeout => ErrorCode::TerminalTimeout,
+            Self::TerminalFailed => ErrorCode::TerminalFailed,
             Self::Config(_) | Self::Runtime(_) => ErrorCode::Internal,
         }
     }

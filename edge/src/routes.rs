@@ -10,6 +10,7 @@ use onshi_proto::api::{
 
 use onshi_proto::access_log::ACCESS_LOG_PATH;
 use onshi_proto::bridge_health::{BRIDGE_HEALTH_PATH, STAFF_BRIDGE_PATH};
+use onshi_proto::bridge_link::{BRIDGE_LINK_PATH, STAFF_TERMINAL_BY_NUMBER_PATH};
 use onshi_proto::insurer::{
     BatchUploadFormat, INSURER_BATCH_CSV_PATH, INSURER_BATCH_NDJSON_PATH, INSURER_HOLD_PREFIX, INSURER_HOLDS_PATH,
     INSURER_LOGIN_PATH, INSURER_LOGOUT_PATH, INSURER_NOTICE_PREFIX, INSURER_NOTICES_PATH, INSURER_RESOLUTION_SUFFIX,
@@ -100,6 +101,10 @@ pub enum UseCase {
     InsurerHoldResolution(String),
     /// `POST /api/v1/insurer/batches/csv` and `/ndjson`.
     InsurerBatch(BatchUploadFormat),
+    /// `GET /api/v1/bridge/link`: a WebSocket upgrade, which the adapter hands to the facility's store.
+    BridgeLink,
+    /// `POST /api/v1/staff/qualification/by-number/terminal`.
+    StaffTerminalByNumber,
 }
 
 impl UseCase {
@@ -149,6 +154,8 @@ const FIXED_ROUTES: &[(&str, &str, UseCase)] = &[
     ("POST", INSURER_NOTICES_PATH, UseCase::InsurerNotices),
     ("POST", INSURER_BATCH_CSV_PATH, UseCase::InsurerBatch(BatchUploadFormat::Csv)),
     ("POST", INSURER_BATCH_NDJSON_PATH, UseCase::InsurerBatch(BatchUploadFormat::Ndjson)),
+    ("GET", BRIDGE_LINK_PATH, UseCase::BridgeLink),
+    ("POST", STAFF_TERMINAL_BY_NUMBER_PATH, UseCase::StaffTerminalByNumber),
 ];
 
 /// The one path segment after `prefix` and before `suffix`, when `path` has exactly that shape.

@@ -13,6 +13,7 @@ use onshi_proto::api::{
     StaffVisualCheckOpen,
 };
 use onshi_proto::bridge_health::{BridgeStatus, STAFF_BRIDGE_PATH};
+use onshi_proto::bridge_link::{STAFF_TERMINAL_BY_NUMBER_PATH, TerminalAnswer};
 use onshi_proto::origin::{CheckInList, VisualCheckPerson, VisualCheckTicket};
 use onshi_proto::qualification::QualificationAnswer;
 use onshi_proto::withdrawal::{ConsentWithdrawn, STAFF_CONSENT_WITHDRAWAL_PATH, StaffConsentWithdrawal};
@@ -78,6 +79,12 @@ pub async fn bridge_status(token: &str) -> CallResult<BridgeStatus> {
 /// A qualification by number; `query` has passed [`crate::form::NumberForm::validate`].
 pub async fn by_number(token: &str, query: &StaffNumberQuery) -> CallResult<QualificationAnswer> {
     post(STAFF_BY_NUMBER_PATH, query, Some(token)).await
+}
+
+/// A qualification by number asked of the facility's 資格確認端末 through its bridge; `bridge_not_connected` when
+/// the facility's bridge holds no link (nothing was counted or sent: ask [`by_number`] instead).
+pub async fn terminal_by_number(token: &str, query: &StaffNumberQuery) -> CallResult<TerminalAnswer> {
+    post(STAFF_TERMINAL_BY_NUMBER_PATH, query, Some(token)).await
 }
 
 /// Opens a pending visual check: the name and birth date of the person its card is linked to. The origin audits

@@ -16,6 +16,7 @@
 
 use onshi_proto::api::StaffSessionResponse;
 use onshi_proto::bridge_health::BridgeStatus;
+use onshi_proto::bridge_link::TerminalAnswer;
 use onshi_proto::origin::{
     AuthMethod, CheckIn, CheckInList, ExpiryNotice, PendingVisualCheck, PrescriptionFormat, VisualCheckPerson,
     VisualCheckReason,
@@ -31,6 +32,7 @@ use crate::form::{BirthDateReading, FIELD_IDS, FormProblem, NumberForm};
 use crate::medical::timeline::MedicalTimeline;
 use crate::outage::detection::{Observation, ServiceState, ServiceWatch};
 use crate::outage::panel::{OutagePanel, now_unix};
+use crate::terminal_answer::TerminalAnswerView;
 use crate::text::{
     STAFF, advice_key, by_number_found_nothing, date_text, dated_text, decision_notice_key, disease_category_text,
     disease_details, disease_line, error_key, expiry_mark, guidance_key, method_key, patient_mode_parts,
@@ -367,7 +369,8 @@ fn record_view(lang: Lang, r: &QualificationRecord, day: IsoDate) -> Html {
 fn answer_view(props: &AnswerProps) -> Html {
     let (answer, lang) = (&props.answer, props.lang);
     html! {
-        <div id="by-number-result" role="status" data-validity={answer.validity.as_str()}>
+        <div id="by-number-result" role="status" data-validity={answer.validity.as_str()} data-path="onshi">
+            <p id="by-number-path" class="path">{ t(lang, "staff.by_number.via_onshi") }</p>
             <p>{ t(lang, "staff.answer.validity") }{ validity_mark() }<strong id="by-number-validity">{ t(lang, validity_key(answer.validity)) }</strong></p>
             // Nobody under this number and birth date: a typing slip is likelier than a patient without insurance, so
             // staff check what they typed before the 被保険者資格申立書 path below.
@@ -380,6 +383,14 @@ fn answer_view(props: &AnswerProps) -> Html {
             }
         </div>
     }
+}
+
+/// Which path answered a by-number check.
+enum Answered {
+    /// onshi's registry.
+    Onshi(QualificationAnswer),
+    /// The facility's 資格確認端末, through its bridge.
+    Terminal(TerminalAnswer),
 }
 
 /// How one input of the number-based check form is shown; [`NUMBER_FIELDS`] follows the order of [`FIELD_IDS`].
@@ -483,6 +494,8 @@ pub fn staff_console() -> Html {
     let withdrawal_error = use_state(|| None::<&'static str>);
     let by_number_error = use_state(|| None::<ByNumberError>);
     let by_number_answer = use_state(|| None::<QualificationAnswer>);
+    // The answer when the check went through the facility's 資格確認端末; at most one of the two is shown.
+    let terminal_answer = use_state(|| None::<TerminalAnswer>);
     let refresh_tick = use_state(|| 0u32);
     // What the refreshes have shown of the service, under the one rule of `outage::detection`.
     let service_watch = use_mut_ref(ServiceWatch::default);
@@ -720,6 +733,7 @@ pub fn staff_console() -> Html {
         let fields = fields.clone();
         let by_number_error = by_number_error.clone();
         let by_number_answer = by_number_answer.clone();
+        let terminal_answer = terminal_answer.clone();
         Callback::from(move |event: SubmitEvent| {
             event.prevent_default();
             let form = NumberForm {
@@ -734,6 +748,7 @@ pub fn staff_console() -> Html {
                 Ok(query) => query,
                 Err(problem) => {
                     by_number_answer.set(None);
+                    terminal_answer.set(None);
                     by_number_error.set(Some(ByNumberError { key: problem.key(), field: Some(problem.field_id()) }));
                     page::focus(problem.field_id());
                     mark("by-number-refused");
@@ -743,17 +758,28 @@ pub fn staff_console() -> Html {
             let Some(token) = token.clone() else { return };
             let by_number_error = by_number_error.clone();
             let by_number_answer = by_number_answer.clone();
+            let terminal_answer = terminal_answer.clone();
             by_number_error.set(None);
             wasm_bindgen_futures::spawn_local(async move {
-                match client::by_number(&token, &query).await {
-                    Ok(answer) => {
+                // The facility's terminal first, when its bridge holds its link; onshi when it does not. A terminal
+                // that did not answer is said so, never asked of onshi behind staff's back.
+                let answered = match client::terminal_by_number(&token, &query).await {
+                    Ok(answer) => Ok(Answered::Terminal(answer)),
+                    Err(ErrorCode::BridgeNotConnected) => client::by_number(&token, &query).await.map(Answered::Onshi),
+                    Err(code) => Err(code),
+                };
+                by_number_answer.set(None);
+                terminal_answer.set(None);
+                match answered {
+                    Ok(Answered::Onshi(answer)) => {
                         by_number_answer.set(Some(answer));
                         mark("by-number-answer");
                     }
-                    Err(code) => {
-                        by_number_answer.set(None);
-                        by_number_error.set(Some(ByNumberError { key: error_key(code), field: None }));
+                    Ok(Answered::Terminal(answer)) => {
+                        terminal_answer.set(Some(answer));
+                        mark("by-number-answer");
                     }
+                    Err(code) => by_number_error.set(Some(ByNumberError { key: error_key(code), field: None })),
                 }
             });
         })
@@ -902,6 +928,9 @@ pub fn staff_console() -> Html {
                     }
                     if let Some(answer) = (*by_number_answer).clone() {
                         <AnswerView answer={answer} lang={lang_value} />
+                    }
+                    if let Some(answer) = (*terminal_answer).clone() {
+                        <TerminalAnswerView answer={answer} lang={lang_value} />
                     }
                 </section>
             </main>

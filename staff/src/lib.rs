@@ -8,7 +8,8 @@
 //! pending visual checks, tells staff when the facility's bridge to its 資格確認端末 needs attention
 //! ([`bridge_status`]), lets staff approve or refuse visual checks and record a consent withdrawal the patient asks for
 //! ([`consent_withdrawal`]), and runs the number-based check with the 保険者番号
-//! check digit validated before anything is sent ([`form`]). Its texts are its own resource files in the kiosk's
+//! check digit validated before anything is sent ([`form`]): through the facility's 資格確認端末 when its bridge
+//! holds its link to the edge ([`terminal_answer`] shows that answer), and of onshi otherwise. Its texts are its own resource files in the kiosk's
 //! five languages ([`text`], `staff/locales/`), read through the shared [`onshi_web::i18n::Catalog`].
 //!
 //! When the qualification service cannot answer, it takes the patient's 被保険者資格申立書 at the counter, keeps it
@@ -35,3 +36,5 @@ mod consent_withdrawal;
 pub mod console;
 #[cfg(target_arch = "wasm32")]
 mod device;
+#[cfg(target_arch = "wasm32")]
+mod terminal_answer;

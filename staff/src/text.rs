@@ -36,6 +36,8 @@ pub fn error_key(code: ErrorCode) -> &'static str {
         ErrorCode::ConsentRequired => "staff.error.consent_required",
         ErrorCode::Forbidden => "staff.error.forbidden",
         ErrorCode::DeviceNotEnrolled => "staff.error.device_not_enrolled",
+        ErrorCode::TerminalTimeout => "staff.error.terminal_timeout",
+        ErrorCode::TerminalFailed => "staff.error.terminal_failed",
         _ => "staff.error.unavailable",
     }
 }
@@ -226,6 +228,13 @@ mod tests {
     }
 
     #[test]
+    fn a_terminal_that_did_not_answer_is_told_apart_from_an_unreachable_service() {
+        assert_eq!(error_key(ErrorCode::TerminalTimeout), "staff.error.terminal_timeout");
+        assert_ne!(error_key(ErrorCode::TerminalFailed), error_key(ErrorCode::OriginUnavailable));
+        assert!(t(Lang::Ja, error_key(ErrorCode::TerminalTimeout)).contains("資格確認端末"));
+    }
+
+    #[test]
     fn every_key_the_console_chooses_exists_in_every_language() {
         let mut keys = vec![
             error_key(ErrorCode::Unauthorized),
@@ -236,6 +245,10 @@ mod tests {
             error_key(ErrorCode::OriginUnavailable),
             error_key(ErrorCode::Forbidden),
             error_key(ErrorCode::DeviceNotEnrolled),
+            error_key(ErrorCode::TerminalTimeout),
+            error_key(ErrorCode::TerminalFailed),
+            "staff.by_number.via_terminal",
+            "staff.by_number.via_onshi",
             "staff.enrol.heading",
             "staff.enrol.intro",
             "staff.enrol.code_label",

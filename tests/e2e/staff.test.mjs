@@ -143,7 +143,8 @@ describe('staff console', () => {
     // This insured person holds no 特定疾病療養受療証, and the answer says so.
     assert.equal(await page.getAttribute('#by-number-result .specific-diseases', 'data-count'), '0');
     assert.equal(await page.textContent('#by-number-result .specific-diseases'), 'なし');
-    assert.equal(requests.filter((r) => r.url.includes('/api/v1/staff/qualification/by-number')).length, 1);
+    // Asked of onshi once: the facility runs no bridge, so the terminal path answered bridge_not_connected first.
+    assert.equal(requests.filter((r) => r.url.endsWith('/api/v1/staff/qualification/by-number')).length, 1);
     await screenshot(page, 'staff-04-by-number-valid');
     await context.close();
   });

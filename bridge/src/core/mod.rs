@@ -6,4 +6,5 @@
 pub mod health;
 pub mod journal;
 pub mod outbox;
+pub mod relay;
 pub mod spool;

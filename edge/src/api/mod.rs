@@ -24,6 +24,7 @@ pub mod device;
 pub mod insurer;
 pub mod registration;
 pub mod staff;
+pub mod staff_terminal;
 pub mod visual_check;
 pub mod withdrawal;
 
@@ -144,6 +145,18 @@ pub trait EdgePorts {
 
     /// The latest health report of the facility's bridge and when it came; `None` when no bridge ever reported.
     async fn bridge_health(&self, facility: &str) -> Result<Option<(BridgeHealth, i64)>, EdgeError>;
+
+    /// True when the facility's bridge holds its link to the facility's store open.
+    async fn bridge_link_open(&self, facility: &str) -> Result<bool, EdgeError>;
+
+    /// Hands `request` to the facility's bridge over its link and waits at most `wait_ms` for its outcome. The
+    /// store keeps the request in memory only while it waits.
+    async fn ask_bridge(
+        &self,
+        facility: &str,
+        request: &onshi_proto::bridge_link::ToBridge,
+        wait_ms: u32,
+    ) -> Result<bridge::TerminalReply, EdgeError>;
 
     /// Counts one by-number miss on a counter in the facility's store; the count after counting.
     async fn count_in_facility(&self, facility: &str, counter: &RateCounter, now_unix: i64) -> Result<u32, EdgeError>;
@@ -413,6 +426,10 @@ impl<'a, P: EdgePorts> EdgeApi<'a, P> {
             UseCase::InsurerNotice(notice) => json_body(self.insurer_notice(request, notice).await),
             UseCase::InsurerHoldResolution(person) => json_body(self.insurer_resolve_hold(request, person).await),
             UseCase::InsurerBatch(format) => json_body(self.insurer_upload_batch(request, *format).await),
+            // The upgrade is answered by the facility's store, not with a body: the adapter runs
+            // [`Self::open_bridge_link`] and hands the request on.
+            UseCase::BridgeLink => Err(EdgeError::BadRequest),
+            UseCase::StaffTerminalByNumber => json_body(self.staff_terminal_by_number(request).await),
         }
     }
 }

@@ -67,7 +67,7 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
     /// The staff token a request carries, checked once per call: the device proof of an enrolled staff console
     /// (counted on the device's limits, so a revoked device ends its sessions at once), the token, and that the
     /// token was minted on this same device, so a token copied elsewhere opens nothing.
-    async fn staff_token(
+    pub(crate) async fn staff_token(
         &self,
         request: &ApiRequest<'_>,
         context: &mut AuditContext,
@@ -95,7 +95,7 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
 
     /// The record of a checked staff token in the facility's store (open, not idle), which counts the call on the
     /// session's and the facility's limits and on `extra`; answers the counts of `extra` and of `peek`, in order.
-    async fn staff_call(
+    pub(crate) async fn staff_call(
         &self,
         claims: &StaffClaims,
         request: &ApiRequest<'_>,

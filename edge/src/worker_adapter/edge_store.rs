@@ -10,6 +10,13 @@
 //! WebCrypto, count), and every counting step runs in one single-threaded object, so two concurrent requests can
 //! never both redeem one code or slip past a limit. Decisions are made by the pure modules, not here.
 //!
+//! The facility's bridge holds a WebSocket link to its facility's instance, accepted with the hibernation API (an
+//! idle link costs the instance nothing): a newer link replaces the one before, and staff's by-number checks for
+//! the terminal are handed to the bridge over it ([`BRIDGE_ASK_PATH`]). Such a request is kept in memory only, and
+//! only while its staff call waits: it is sent again on a newer link until the bridge acknowledges it (the
+//! bridge's spool takes an id once, so this never writes a second request), and forgotten when its outcome comes
+//! or the wait ends. An instance that is evicted meanwhile loses it, and the waiting call with it.
+//!
 //! Rate counters are counted in the instance's memory and, from half the limit on
 //! ([`crate::auth::ratelimit::RateCounter::persist_from`]), written through to its storage on every count: one upsert into
 //! the instance's local SQLite, committed with the event. An instance that was evicted or restarted reads its
@@ -18,12 +25,20 @@
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
+use std::time::Duration;
 
+use futures::channel::oneshot;
+use futures::future::{Either, select};
 use onshi_proto::bridge_health::BridgeHealth;
+use onshi_proto::bridge_link::{FromBridge, TerminalOutcome, ToBridge};
 use serde::{Deserialize, Serialize};
-use worker::{DurableObject, Env, Request, Response, Result, SqlStorage, SqlStorageValue, State, durable_object};
+use worker::{
+    Delay, DurableObject, Env, Request, Response, Result, SqlStorage, SqlStorageValue, State, WebSocket,
+    WebSocketIncomingMessage, WebSocketPair, durable_object,
+};
 
 use super::webcrypto;
+use crate::api::bridge::TerminalReply;
 use crate::auth::device::{DeviceCheck, DeviceId, DeviceRecord, ProofNonce, check_and_count};
 use crate::auth::enrolment_code::{DeviceTerms, StoredEnrolmentCode};
 use crate::auth::ratelimit::RateCounter;
@@ -52,6 +67,12 @@ pub const STAFF_END_PATH: &str = "/staff/end";
 pub const BRIDGE_HEALTH_STORE_PATH: &str = "/bridge/health/store";
 /// Read the bridge's latest health report.
 pub const BRIDGE_HEALTH_READ_PATH: &str = "/bridge/health/read";
+/// Accept the bridge's WebSocket link (the worker checked its device proof), replacing the one before.
+pub const BRIDGE_LINK_ACCEPT_PATH: &str = "/bridge/link/accept";
+/// Whether the bridge's link is open.
+pub const BRIDGE_LINK_OPEN_PATH: &str = "/bridge/link/open";
+/// Hand a request to the bridge and wait for its outcome.
+pub const BRIDGE_ASK_PATH: &str = "/bridge/ask";
 
 const SCHEMA: &[&str] = &[
     "CREATE TABLE IF NOT EXISTS enrolment_codes (
@@ -134,6 +155,23 @@ pub struct BridgeHealthCall {
 struct BridgeHealthRow {
     reported_at: i64,
     health: String,
+}
+
+/// Body of a bridge ask call; answered with a [`TerminalReply`].
+#[derive(Debug, Serialize, Deserialize)]
+pub struct BridgeAskCall {
+    /// The request for the bridge.
+    pub request: ToBridge,
+    /// How long to wait for its outcome, in milliseconds.
+    pub wait_ms: u32,
+}
+
+/// A request handed to the bridge whose staff call still waits.
+struct Waiting {
+    /// The message, until the bridge acknowledges it: sent again on a newer link.
+    unacknowledged: Option<String>,
+    /// Where the outcome goes.
+    answer: Option<oneshot::Sender<TerminalOutcome>>,
 }
 
 /// Body of a staff end call.
@@ -223,6 +261,8 @@ pub struct EdgeStore {
     devices: RefCell<HashMap<DeviceId, LoadedDevice>>,
     /// True once this instance has made sure its tables exist.
     schema_ready: Cell<bool>,
+    /// Requests handed to the bridge whose staff calls still wait, by link request id (memory only).
+    waiting: RefCell<HashMap<String, Waiting>>,
 }
 
 /// A device record as read from storage, and its public key once imported (on its first verification).
@@ -407,12 +447,114 @@ impl EdgeStore {
     }
 }
 
+impl EdgeStore {
+    /// Accepts a bridge's link for hibernation, closing the ones before, and sends it what waits unacknowledged.
+    fn accept_link(&self) -> Result<Response> {
+        for old in self.state.get_websockets() {
+            // 1012: the service restarts for this client, here with a newer link of the same bridge.
+            let _ = old.close(Some(1012), Some("replaced by a newer link"));
+        }
+        let pair = WebSocketPair::new()?;
+        self.state.accept_web_socket(&pair.server);
+        // Each link carries when it was accepted, so that the newest is told apart even after a hibernation.
+        pair.server.serialize_attachment(worker::js_sys::Date::now())?;
+        for waiting in self.waiting.borrow().values() {
+            if let Some(text) = &waiting.unacknowledged {
+                let _ = pair.server.send_with_str(text);
+            }
+        }
+        Response::from_websocket(pair.client)
+    }
+
+    /// The newest open link.
+    fn live_link(&self) -> Option<WebSocket> {
+        self.state
+            .get_websockets()
+            .into_iter()
+            .filter_map(|socket| Some((socket.deserialize_attachment::<f64>().ok().flatten()?, socket)))
+            .max_by(|(a, _), (b, _)| a.total_cmp(b))
+            .map(|(_, socket)| socket)
+    }
+
+    /// Hands a request to the bridge and waits for its outcome, at most `wait_ms`.
+    async fn ask_bridge(&self, call: BridgeAskCall) -> Result<TerminalReply> {
+        let Some(link) = self.live_link() else {
+            return Ok(TerminalReply::NotConnected);
+        };
+        let ToBridge::Request { id, .. } = &call.request;
+        let id = id.as_str().to_owned();
+        let text = call.request.to_text();
+        let (sender, receiver) = oneshot::channel();
+        self.waiting
+            .borrow_mut()
+            .insert(id.clone(), Waiting { unacknowledged: Some(text.clone()), answer: Some(sender) });
+        if link.send_with_str(&text).is_err() {
+            self.waiting.borrow_mut().remove(&id);
+            return Ok(TerminalReply::NotConnected);
+        }
+        let delay = Delay::from(Duration::from_millis(u64::from(call.wait_ms)));
+        let reply = match select(receiver, std::pin::pin!(delay)).await {
+            Either::Left((Ok(outcome), _)) => TerminalReply::Outcome { outcome },
+            _ => TerminalReply::TimedOut,
+        };
+        self.waiting.borrow_mut().remove(&id);
+        Ok(reply)
+    }
+}
+
 impl DurableObject for EdgeStore {
     fn new(state: State, _env: Env) -> Self {
-        Self { state, counters: RefCell::default(), devices: RefCell::default(), schema_ready: Cell::new(false) }
+        Self {
+            state,
+            counters: RefCell::default(),
+            devices: RefCell::default(),
+            schema_ready: Cell::new(false),
+            waiting: RefCell::default(),
+        }
+    }
+
+    async fn websocket_message(&self, _link: WebSocket, message: WebSocketIncomingMessage) -> Result<()> {
+        let WebSocketIncomingMessage::String(text) = message else {
+            return Ok(());
+        };
+        match FromBridge::read(&text) {
+            Ok(FromBridge::Ack { id }) => {
+                if let Some(waiting) = self.waiting.borrow_mut().get_mut(id.as_str()) {
+                    waiting.unacknowledged = None;
+                }
+            }
+            Ok(FromBridge::Outcome { id, outcome }) => {
+                // An outcome nobody waits for any more (the wait ended, or it was delivered before) is dropped.
+                let answer = self.waiting.borrow_mut().get_mut(id.as_str()).and_then(|waiting| waiting.answer.take());
+                if let Some(answer) = answer {
+                    let _ = answer.send(outcome);
+                }
+            }
+            // The message is not logged: it may hold a name.
+            Err(_) => worker::console_warn!("onshi-edge: a bridge sent a message that is not a link message"),
+        }
+        Ok(())
+    }
+
+    async fn websocket_close(&self, link: WebSocket, _code: usize, _reason: String, _was_clean: bool) -> Result<()> {
+        let _ = link.close(Some(1000), Some("closed"));
+        Ok(())
+    }
+
+    async fn websocket_error(&self, _link: WebSocket, _error: worker::Error) -> Result<()> {
+        Ok(())
     }
 
     async fn fetch(&self, mut request: Request) -> Result<Response> {
+        match request.path().as_str() {
+            BRIDGE_LINK_ACCEPT_PATH => return self.accept_link(),
+            BRIDGE_LINK_OPEN_PATH => return Response::from_json(&self.live_link().is_some()),
+            BRIDGE_ASK_PATH => {
+                let call: BridgeAskCall = request.json().await?;
+                return Response::from_json(&self.ask_bridge(call).await?);
+            }
+            _ => {}
+        }
         if request.path() == DEVICE_CHECK_PATH {
             let check: DeviceCheck = request.json().await?;
             return self.check_device(&check).await;

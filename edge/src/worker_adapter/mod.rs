@@ -20,7 +20,7 @@ use crate::http_policy::{
     cors_headers,
 };
 use crate::proxy::forwardable_headers;
-use crate::routes::route;
+use crate::routes::{UseCase, route};
 use onshi_proto::api::{DEVICE_ID_HEADER, DEVICE_NONCE_HEADER, DEVICE_SIGNATURE_HEADER, DEVICE_TIME_HEADER};
 
 use ports::WorkerPorts;
@@ -130,6 +130,12 @@ pub async fn handle_api(mut request: Request, env: &Env) -> worker::Result<Respo
     let Some(use_case) = route(&method, &path) else {
         return respond(Err(EdgeError::NotFound), &cors);
     };
+    if use_case == UseCase::BridgeLink {
+        return match open_bridge_link(&request, env, &config, &path).await {
+            Ok(response) => Ok(response),
+            Err(error) => respond(Err(error), &cors),
+        };
+    }
     let result = async {
         let body = read_body(&mut request, use_case.body_limit()).await?;
         let authorization = header(&request, "authorization");
@@ -155,6 +161,40 @@ pub async fn handle_api(mut request: Request, env: &Env) -> worker::Result<Respo
     }
     .await;
     respond(result, &cors)
+}
+
+/// A bridge's WebSocket upgrade: a real upgrade request, its device proof checked by the use case (which writes the
+/// audit event), then handed to the facility's store, whose `101` goes back as it is.
+async fn open_bridge_link(
+    request: &Request,
+    env: &Env,
+    config: &EdgeConfig,
+    path: &str,
+) -> Result<Response, EdgeError> {
+    let upgrade = header(request, "upgrade").unwrap_or_default();
+    let body_declared = header(request, "content-length").is_some_and(|length| length != "0");
+    if !upgrade.eq_ignore_ascii_case("websocket") || body_declared {
+        return Err(EdgeError::BadRequest);
+    }
+    let client = header(request, "cf-connecting-ip");
+    let api_request = ApiRequest {
+        method: "GET",
+        path,
+        body: &[],
+        authorization: None,
+        device_proof: DeviceProofHeaders {
+            device_id: header(request, DEVICE_ID_HEADER),
+            timestamp: header(request, DEVICE_TIME_HEADER),
+            nonce: header(request, DEVICE_NONCE_HEADER),
+            signature: header(request, DEVICE_SIGNATURE_HEADER),
+        },
+        forwarded: Vec::new(),
+        client: client.as_deref(),
+        now_unix: now_unix(),
+    };
+    let ports = WorkerPorts::new(env);
+    let facility = EdgeApi::new(config, &ports).open_bridge_link(&api_request).await?;
+    ports.hand_link_to_store(facility.as_str()).await
 }
 
 /// A CORS preflight: answered only for an allowed kiosk origin asking for a method the path serves. Everything

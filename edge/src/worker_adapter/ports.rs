@@ -13,6 +13,7 @@ use worker::js_sys;
 use worker::{AbortController, Delay, Env, Fetch, Headers, Method, Request, RequestInit, RequestRedirect, Response};
 
 use super::challenge_store::{STORE_PATH, StoreCall, USE_PATH, UseCall};
+use super::edge_store::{BRIDGE_ASK_PATH, BRIDGE_LINK_ACCEPT_PATH, BRIDGE_LINK_OPEN_PATH, BridgeAskCall};
 use super::edge_store::{
     BRIDGE_HEALTH_READ_PATH, BRIDGE_HEALTH_STORE_PATH, BridgeHealthCall, CODE_REDEEM_PATH, CODE_STORE_PATH, COUNT_PATH,
     CodeRedeemCall, CodeStoreCall, CountCall, DEVICE_CHECK_PATH, DEVICE_REVOKE_PATH, DEVICE_STORE_PATH, DeviceCall,
@@ -20,6 +21,7 @@ use super::edge_store::{
 };
 use super::webcrypto;
 use crate::api::EdgePorts;
+use crate::api::bridge::TerminalReply;
 use crate::audit::AuditEvent;
 use crate::auth::challenge::{ChallengeId, IssuedChallenge, StoredChallenge};
 use crate::auth::device::{DeviceCheck, DeviceCheckAnswer, DeviceId, DeviceRecord, facility_store_name};
@@ -30,6 +32,7 @@ use crate::error::EdgeError;
 use crate::proxy::{OriginOutcome, OriginRequest};
 use onshi_proto::answer_signing::ANSWER_SIGNATURE_HEADER;
 use onshi_proto::bridge_health::BridgeHealth;
+use onshi_proto::bridge_link::ToBridge;
 use onshi_proto::facility::FacilityCode;
 
 /// Binding name of the `ChallengeStore` Durable Object namespace.
@@ -82,6 +85,30 @@ impl<'a> WorkerPorts<'a> {
             return Err(EdgeError::Runtime("a durable object refused a call"));
         }
         response.json().await.map_err(failed)
+    }
+
+    /// Hands a bridge's authenticated WebSocket upgrade to its facility's store, which accepts it: the store's
+    /// answer (`101` with the socket's client end) is the answer to the bridge.
+    pub(super) async fn hand_link_to_store(&self, facility: &str) -> Result<Response, EdgeError> {
+        let failed = |_| EdgeError::Runtime("durable object call failed");
+        let stub = self
+            .env
+            .durable_object(EDGE_STORE_BINDING)
+            .map_err(|_| EdgeError::Config("a Durable Object binding is missing"))?
+            .id_from_name(&facility_store_name(facility))
+            .and_then(|object| object.get_stub())
+            .map_err(failed)?;
+        let headers = Headers::new();
+        headers.set("upgrade", "websocket").map_err(failed)?;
+        let mut init = RequestInit::new();
+        init.with_method(Method::Get).with_headers(headers);
+        let request =
+            Request::new_with_init(&format!("{STORE_URL}{BRIDGE_LINK_ACCEPT_PATH}"), &init).map_err(failed)?;
+        let response = stub.fetch_with_request(request).await.map_err(failed)?;
+        if response.status_code() != 101 {
+            return Err(EdgeError::Runtime("the facility's store did not accept the link"));
+        }
+        Ok(response)
     }
 }
 
@@ -176,6 +203,15 @@ impl EdgePorts for WorkerPorts<'_> {
         let stored: Option<BridgeHealthCall> =
             self.call_object(EDGE_STORE_BINDING, &facility_store_name(facility), BRIDGE_HEALTH_READ_PATH, &()).await?;
         Ok(stored.map(|call| (call.health, call.reported_at)))
+    }
+
+    async fn bridge_link_open(&self, facility: &str) -> Result<bool, EdgeError> {
+        self.call_object(EDGE_STORE_BINDING, &facility_store_name(facility), BRIDGE_LINK_OPEN_PATH, &()).await
+    }
+
+    async fn ask_bridge(&self, facility: &str, request: &ToBridge, wait_ms: u32) -> Result<TerminalReply, EdgeError> {
+        let call = BridgeAskCall { request: request.clone(), wait_ms };
+        self.call_object(EDGE_STORE_BINDING, &facility_store_name(facility), BRIDGE_ASK_PATH, &call).await
     }
 
     async fn count_in_facility(&self, facility: &str, counter: &RateCounter, now_unix: i64) -> Result<u32, EdgeError> {

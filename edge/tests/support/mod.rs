@@ -53,6 +53,9 @@ pub type OriginScript = Box<dyn Fn(&str, &[u8]) -> OriginOutcome>;
 /// A scripted origin that sees the whole request (its method and headers), for the insurer routes.
 pub type RequestScript = Box<dyn Fn(&OriginRequest) -> OriginOutcome>;
 
+/// A bridge: its reply to each request handed to it.
+pub type BridgeScript = Box<dyn Fn(&onshi_proto::bridge_link::ToBridge) -> onshi_edge::api::bridge::TerminalReply>;
+
 /// A network between edge and origin: what reaches the edge for what the origin answered.
 pub type NetworkInBetween = Box<dyn Fn(OriginOutcome) -> OriginOutcome>;
 
@@ -66,6 +69,12 @@ pub struct FakePorts {
     pub staff_sessions: RefCell<HashMap<(String, String), StoredStaffSession>>,
     /// Each facility's bridge's latest health report and when it came.
     pub bridge_health: RefCell<HashMap<String, (BridgeHealth, i64)>>,
+    /// Facilities whose bridge holds its link open.
+    pub bridge_links: RefCell<std::collections::HashSet<String>>,
+    /// What the bridge does with a request handed to it: its reply to the waiting staff call.
+    pub bridge_script: RefCell<Option<BridgeScript>>,
+    /// Requests handed to a bridge, by facility, and the wait given.
+    pub bridge_asked: RefCell<Vec<(String, onshi_proto::bridge_link::ToBridge, u32)>>,
     /// Device checks that reached the store.
     pub device_checks: Cell<u32>,
     pub audit: RefCell<Vec<String>>,
@@ -90,6 +99,9 @@ impl FakePorts {
             device_checks: Cell::default(),
             staff_sessions: RefCell::default(),
             bridge_health: RefCell::default(),
+            bridge_links: RefCell::default(),
+            bridge_script: RefCell::default(),
+            bridge_asked: RefCell::default(),
             audit: RefCell::default(),
             warnings: RefCell::default(),
             origin,
@@ -250,6 +262,24 @@ impl EdgePorts for FakePorts {
 
     async fn bridge_health(&self, facility: &str) -> Result<Option<(BridgeHealth, i64)>, EdgeError> {
         Ok(self.bridge_health.borrow().get(facility).cloned())
+    }
+
+    async fn bridge_link_open(&self, facility: &str) -> Result<bool, EdgeError> {
+        Ok(self.bridge_links.borrow().contains(facility))
+    }
+
+    async fn ask_bridge(
+        &self,
+        facility: &str,
+        request: &onshi_proto::bridge_link::ToBridge,
+        wait_ms: u32,
+    ) -> Result<onshi_edge::api::bridge::TerminalReply, EdgeError> {
+        use onshi_edge::api::bridge::TerminalReply;
+        self.bridge_asked.borrow_mut().push((facility.to_owned(), request.clone(), wait_ms));
+        if !self.bridge_links.borrow().contains(facility) {
+            return Ok(TerminalReply::NotConnected);
+        }
+        Ok(self.bridge_script.borrow().as_ref().map_or(TerminalReply::TimedOut, |script| script(request)))
     }
 
     async fn count_in_facility(&self, facility: &str, counter: &RateCounter, _now: i64) -> Result<u32, EdgeError> {

@@ -1,5 +1,6 @@
 //! A reader result in `face` as the wire's [`ReaderResult`]: what the bridge hands on to onshi after a patient
-//! checked in on the facility's national reader (顔認証付きカードリーダー).
+//! checked in on the facility's national reader (顔認証付きカードリーダー); and an IF-002 answer in `res` as the
+//! bridge link's [`TerminalAnswer`] (the same fields without the file), by the same rules ([`terminal_answer`]).
 //!
 //! Pure: the file's name and bytes in, the typed result out. The file is read with [`document::read`] as a
 //! [`QualificationAnswer`], and its [`Verdict`] decides: 有効 and every not-valid validity (無効, 無効（新しい資格
@@ -12,6 +13,7 @@
 //! one qualification came back; for 複数該当 none is, since the fields would name one of several people.
 
 use onshi_proto::IsoDate;
+use onshi_proto::bridge_link::TerminalAnswer;
 use onshi_proto::identifier::Identifier;
 use onshi_proto::origin::PrescriptionFormat;
 use onshi_proto::reader_result::{FaceFileName, Percent, ReaderResult};
@@ -38,6 +40,26 @@ pub fn reader_result(file_name: &str, bytes: &[u8]) -> Result<ReaderResult, Onsf
     let bad_name = || OnsfileError::FileName(file_name.to_owned());
     let Ok(FileName::Face(_)) = FileName::parse(file_name) else { return Err(bad_name()) };
     let file_name = FaceFileName::parse(file_name).map_err(|_| bad_name())?;
+    let answer = terminal_answer(bytes)?;
+    let mut result = ReaderResult::new(file_name, answer.checked_at, answer.validity);
+    result.prescription = answer.prescription;
+    result.name = answer.name;
+    result.name_kana = answer.name_kana;
+    result.insurer_number = answer.insurer_number;
+    result.insurer_name = answer.insurer_name;
+    result.contribution_percent = answer.contribution_percent;
+    result.disqualification_date = answer.disqualification_date;
+    result.limit_category = answer.limit_category;
+    Ok(result)
+}
+
+/// Reads a qualification answer (an IF-002 answer in `res`, or a `face` file's contents; Shift_JIS or UTF-8) as
+/// the link's [`TerminalAnswer`], by the same rules as [`reader_result`]: the verdict decides, and a field that does
+/// not fit its wire type is left out.
+///
+/// Errors: bytes that are not an XmlMsg document, or an answer that carries no qualification
+/// ([`OnsfileError::NoQualification`]).
+pub fn terminal_answer(bytes: &[u8]) -> Result<TerminalAnswer, OnsfileError> {
     let read = document::read::<QualificationAnswer>(bytes)?;
     let answer = &read.message;
     let (validity, record) = match answer.verdict() {
@@ -61,7 +83,7 @@ pub fn reader_result(file_name: &str, bytes: &[u8]) -> Result<ReaderResult, Onsf
         .and_then(|header| header.executed_at.as_ref())
         .and_then(|executed| executed.value)
         .and_then(unix_seconds);
-    let mut result = ReaderResult::new(file_name, checked_at, validity);
+    let mut result = TerminalAnswer::new(checked_at, validity);
     result.prescription = answer
         .body
         .0
@@ -206,6 +228,21 @@ mod tests {
         assert_eq!(result.contribution_percent.map(Percent::get), Some(30));
         assert_eq!(result.disqualification_date, None);
         assert_eq!(result.limit_category, None);
+    }
+
+    #[test]
+    fn an_answer_in_res_reads_as_the_link_answer_with_the_face_file_rules() {
+        let answer = terminal_answer(&face("1", vec![person()], Charset::ShiftJis)).unwrap();
+        assert_eq!(answer.validity, Validity::Valid);
+        assert_eq!(answer.checked_at, Some(1_796_344_212));
+        assert_eq!(answer.name.unwrap().as_str(), "診療　花子");
+        assert_eq!(answer.contribution_percent.map(Percent::get), Some(30));
+        let several = terminal_answer(&face("5", vec![person(), person()], Charset::Utf8)).unwrap();
+        assert_eq!((several.validity, several.name), (Validity::MultipleMatches, None));
+        assert_eq!(
+            terminal_answer(&face("9", vec![person()], Charset::Utf8)),
+            Err(OnsfileError::NoQualification(Unanswered::NoValidity))
+        );
     }
 
     #[test]

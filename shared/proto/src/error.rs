@@ -65,6 +65,12 @@ pub enum ErrorCode {
     /// The kiosk withdrew this visual check (目視) before staff decided: the patient started over, the kiosk reset
     /// itself or lost its reader. There is nothing left to approve or refuse.
     VisualCheckWithdrawn,
+    /// The facility's bridge holds no link to the edge now: the check is to be asked of onshi instead.
+    BridgeNotConnected,
+    /// The national terminal gave no answer in time. The request may have been processed and is never sent again.
+    TerminalTimeout,
+    /// The national terminal answered with an error, or the request never reached it.
+    TerminalFailed,
     /// Anything else; details stay in the server's own log.
     Internal,
 }
@@ -91,6 +97,9 @@ impl ErrorCode {
                 409
             }
             Self::RecordHeld => 423,
+            Self::BridgeNotConnected => 409,
+            Self::TerminalFailed => 502,
+            Self::TerminalTimeout => 504,
             Self::ConsentRequired | Self::QualificationOnly | Self::Forbidden => 403,
             Self::RateLimited => 429,
             Self::OriginError => 502,
@@ -131,6 +140,9 @@ impl ErrorCode {
                 "The card's certificate has expired: within its grace period it confirms the qualification only."
             }
             Self::VisualCheckWithdrawn => "The kiosk withdrew this visual check; there is nothing to decide.",
+            Self::BridgeNotConnected => "The facility's bridge to the national terminal is not connected.",
+            Self::TerminalTimeout => "The national terminal did not answer in time; the request is not sent again.",
+            Self::TerminalFailed => "The national terminal could not answer this request.",
             Self::Internal => "Internal error.",
         }
     }

@@ -13,6 +13,7 @@ pub mod answer_signing;
 pub mod api;
 pub mod batch_report;
 pub mod bridge_health;
+pub mod bridge_link;
 pub mod bytes;
 pub mod card_face;
 pub mod certificate;

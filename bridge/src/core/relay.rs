@@ -1,0 +1,167 @@
+//! What the edge link's messages mean for the spool: a request the facility's store at the edge hands over becomes
+//! an IF-001 資格確認要求 for the spool (which keeps it once, journals it and writes it into `req` in the terminal's
+//! encoding), and a spool outcome becomes the link's answer ([`FromBridge`]), read from the terminal's `res` file.
+//!
+//! The spool's ids are shared by every caller, so an edge request's spool id is its link id under
+//! [`EDGE_ID_PREFIX`]: a folder caller cannot answer for it, and an outcome that is not the edge's is not sent there.
+//! Pure: no I/O, no clock.
+
+use onshi_onsfile::document;
+use onshi_onsfile::messages::{QualificationRequest, QualificationRequestBody, RequestHeader, SearchInfo};
+use onshi_onsfile::name::{Operation, System};
+use onshi_onsfile::record::{Checked, One};
+use onshi_onsfile::{Charset, OnsfileError, Unanswered};
+use onshi_proto::bridge_link::{FromBridge, LinkRequestId, TerminalAsk, TerminalFailure, TerminalOutcome, ToBridge};
+
+use super::spool::{NewRequest, Outcome, State};
+
+/// The spool id of an edge request is its link id under this prefix.
+pub const EDGE_ID_PREFIX: &str = "edge-";
+
+/// The spool id of the edge's request `id`.
+pub fn spool_id(id: &LinkRequestId) -> String {
+    format!("{EDGE_ID_PREFIX}{}", id.as_str())
+}
+
+/// The link id behind a spool id, when the request is the edge's.
+pub fn link_id(spool_id: &str) -> Option<LinkRequestId> {
+    LinkRequestId::parse(spool_id.strip_prefix(EDGE_ID_PREFIX)?).ok()
+}
+
+/// The spool request for a message from the edge, for the facility `facility` (its 医療機関コード, which the
+/// request carries; the edge never names it, the bridge is enrolled for one facility).
+pub fn request_from(message: &ToBridge, facility: &str) -> NewRequest {
+    let ToBridge::Request { id, ask } = message;
+    let TerminalAsk::ByNumber { insurer_number, symbol, number, branch, birth_date } = ask;
+    let search = SearchInfo {
+        insurer: Some(Checked::new(insurer_number.as_str())),
+        symbol: symbol.as_ref().map(|symbol| symbol.as_str().to_owned()),
+        number: Some(number.as_str().to_owned()),
+        branch: branch.as_ref().map(|branch| Checked::new(branch.as_str())),
+        birthdate: Some(Checked::new(&birth_date.to_string().replace('-', ""))),
+        row_identifier: Some(id.as_str().to_owned()),
+        ..SearchInfo::default()
+    };
+    let header = RequestHeader {
+        facility: Some(Checked::new(facility)),
+        file_identifier: Some(id.as_str().to_owned()),
+        ..RequestHeader::default()
+    };
+    let message = QualificationRequest {
+        header: One(Some(header)),
+        body: One(Some(QualificationRequestBody { search: One(Some(search)), unknown: Vec::new() })),
+        unknown: Vec::new(),
+    };
+    // Every field above is checked text that XML can hold, so writing UTF-8 cannot fail; the spool re-encodes it
+    // into the terminal's encoding and refuses an empty body as a request that is not XmlMsg.
+    let body = document::write(&message, Charset::Utf8).unwrap_or_default();
+    NewRequest { id: spool_id(id), system: System::Oqs, operation: Operation::SingleCheck, phase: 1, body }
+}
+
+/// What the edge is told of a spool outcome: `None` for an outcome that is not the edge's, for one still in
+/// flight, and for an answered one whose answer is not at hand (a repeated request of a finished id: the answer
+/// itself was delivered when the request ended, or is on its way after a restart).
+pub fn message_for(outcome: &Outcome) -> Option<FromBridge> {
+    let id = link_id(&outcome.id)?;
+    let outcome = match &outcome.state {
+        State::Pending | State::Submitted => return None,
+        State::Answered => match onshi_onsfile::reader_result::terminal_answer(outcome.answer.as_deref()?) {
+            Ok(answer) => TerminalOutcome::Answered { answer },
+            Err(OnsfileError::NoQualification(Unanswered::Error { .. })) => {
+                TerminalOutcome::Failed { code: TerminalFailure::TerminalError }
+            }
+            Err(_) => TerminalOutcome::Failed { code: TerminalFailure::Unreadable },
+        },
+        State::Failed(_) => TerminalOutcome::Failed { code: TerminalFailure::NotSubmitted },
+        State::Uncertain(_) => TerminalOutcome::Uncertain,
+    };
+    Some(FromBridge::Outcome { id, outcome })
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, reason = "a test should stop at the first unexpected value")]
+mod tests {
+    use onshi_onsfile::messages::{
+        AnswerHeader, QualificationAnswer, QualificationAnswerBody, QualificationRecord, ResultList,
+    };
+    use onshi_proto::IsoDate;
+    use onshi_proto::insured_number::{BranchNumber, InsuredNo, InsuredSymbol};
+    use onshi_proto::insurer_number::InsurerNumber;
+    use onshi_proto::qualification::Validity;
+
+    use super::*;
+
+    fn ask(id: &str) -> ToBridge {
+        ToBridge::Request {
+            id: LinkRequestId::parse(id).unwrap(),
+            ask: TerminalAsk::ByNumber {
+                insurer_number: InsurerNumber::parse("06130017").unwrap(),
+                symbol: Some(InsuredSymbol::parse("記号").unwrap()),
+                number: InsuredNo::parse("00001").unwrap(),
+                branch: Some(BranchNumber::parse("01").unwrap()),
+                birth_date: IsoDate::parse("1980-01-15").unwrap(),
+            },
+        }
+    }
+
+    fn answer(segment: &str, validity: &str) -> Vec<u8> {
+        let header = AnswerHeader { segment: Some(Checked::new(segment)), ..AnswerHeader::default() };
+        let record = QualificationRecord { name: Some("診療　太郎".to_owned()), ..QualificationRecord::default() };
+        let body = QualificationAnswerBody {
+            status: Some(Checked::new("1")),
+            validity: Some(Checked::new(validity)),
+            results: One(Some(ResultList { results: vec![record], unknown: Vec::new() })),
+            ..QualificationAnswerBody::default()
+        };
+        let message = QualificationAnswer { header: One(Some(header)), body: One(Some(body)), unknown: Vec::new() };
+        document::write(&message, Charset::ShiftJis).unwrap()
+    }
+
+    #[test]
+    fn a_by_number_request_becomes_an_if001_request_with_every_part_of_the_number() {
+        let request = request_from(&ask("a1"), "0110113719");
+        assert_eq!(request.id, "edge-a1");
+        assert_eq!((request.system, request.operation, request.phase), (System::Oqs, Operation::SingleCheck, 1));
+        let read = document::read::<QualificationRequest>(&request.body).unwrap().message;
+        let header = read.header.0.unwrap();
+        assert_eq!(header.facility.unwrap().raw, "0110113719");
+        let search = read.body.0.unwrap().search.0.unwrap();
+        assert_eq!(search.insurer.unwrap().raw, "06130017");
+        assert_eq!(search.symbol.as_deref(), Some("記号"));
+        assert_eq!(search.number.as_deref(), Some("00001"));
+        assert_eq!(search.branch.unwrap().raw, "01");
+        assert_eq!(search.birthdate.unwrap().raw, "19800115");
+    }
+
+    #[test]
+    fn only_the_edges_own_outcomes_go_back_to_it_each_as_what_it_is() {
+        let outcome = |id: &str, state: State, answer: Option<Vec<u8>>| Outcome { id: id.to_owned(), state, answer };
+        let id = LinkRequestId::parse("a1").unwrap();
+        let Some(FromBridge::Outcome { id: said, outcome: TerminalOutcome::Answered { answer: read } }) =
+            message_for(&outcome("edge-a1", State::Answered, Some(answer("1", "1"))))
+        else {
+            panic!("an answered request is answered")
+        };
+        assert_eq!((said, read.validity), (id.clone(), Validity::Valid));
+        assert_eq!(read.name.unwrap().as_str(), "診療　太郎");
+        let told = |state: State, answer: Option<Vec<u8>>| message_for(&outcome("edge-a1", state, answer));
+        let said = |outcome: TerminalOutcome| Some(FromBridge::Outcome { id: id.clone(), outcome });
+        assert_eq!(
+            told(State::Answered, Some(answer("9", "1"))),
+            said(TerminalOutcome::Failed { code: TerminalFailure::TerminalError })
+        );
+        assert_eq!(
+            told(State::Answered, Some(b"not xml".to_vec())),
+            said(TerminalOutcome::Failed { code: TerminalFailure::Unreadable })
+        );
+        assert_eq!(
+            told(State::Failed("no room".into()), None),
+            said(TerminalOutcome::Failed { code: TerminalFailure::NotSubmitted })
+        );
+        assert_eq!(told(State::Uncertain("timed out".into()), None), said(TerminalOutcome::Uncertain));
+        assert_eq!(told(State::Answered, None), None, "an answer not at hand is not made up");
+        assert_eq!(told(State::Submitted, None), None);
+        assert_eq!(message_for(&outcome("a1", State::Uncertain("x".into()), None)), None, "a folder caller's");
+        assert_eq!(link_id("edge-../x"), None);
+    }
+}

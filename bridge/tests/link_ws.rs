@@ -1,0 +1,271 @@
+//! The bridge's WebSocket link to its facility's store at the edge, against a fake store in this process (a
+//! WebSocket server on 127.0.0.1 that checks the upgrade's device proof with the bridge's key): a by-number request
+//! the store hands over is acknowledged once journalled, written into `req` as Shift_JIS XML, and answered from the
+//! terminal's `res`; the same request handed again writes nothing; and the bridge binary killed before its
+//! acknowledgement or after submitting the request neither loses nor repeats it. Each test synchronises on messages
+//! and files, never on elapsed time.
+
+#![allow(clippy::unwrap_used, reason = "a test should stop at the first unexpected value")]
+
+mod common;
+
+use std::collections::HashMap;
+use std::net::{TcpListener, TcpStream};
+use std::process::{Child, Command};
+use std::sync::atomic::AtomicBool;
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use common::*;
+use onshi_bridge::bridge::{Bridge, CRASH_AFTER_PENDING};
+use onshi_bridge::device::{self, Device, DeviceKey};
+use onshi_bridge::link::FolderLink;
+use onshi_bridge::link_ws::WsLink;
+use onshi_proto::IsoDate;
+use onshi_proto::api::device_proof_message;
+use onshi_proto::api::{DEVICE_ID_HEADER, DEVICE_NONCE_HEADER, DEVICE_SIGNATURE_HEADER, DEVICE_TIME_HEADER};
+use onshi_proto::bridge_link::{BRIDGE_LINK_PATH, FromBridge, LinkRequestId, TerminalAsk, TerminalOutcome, ToBridge};
+use onshi_proto::facility::FacilityCode;
+use onshi_proto::insured_number::InsuredNo;
+use onshi_proto::insurer_number::InsurerNumber;
+use onshi_proto::qualification::Validity;
+use p256::ecdsa::signature::Verifier as _;
+use p256::ecdsa::{Signature, VerifyingKey};
+use p256::pkcs8::DecodePublicKey as _;
+use tungstenite::{Message, WebSocket};
+
+const DEVICE_ID: &str = "0110113719.ZmFrZS1icmlkZ2U";
+const LIMIT: Duration = Duration::from_secs(30);
+
+/// The fake store: each upgrade whose proof verifies becomes a socket the test reads and writes.
+struct FakeStore {
+    url: String,
+    links: mpsc::Receiver<WebSocket<TcpStream>>,
+}
+
+impl FakeStore {
+    #[allow(clippy::result_large_err, reason = "the handshake callback's type is tungstenite's")]
+    fn start(public_key_spki: Vec<u8>) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let (sender, links) = mpsc::channel();
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(stream) = stream else { continue };
+                stream.set_read_timeout(Some(LIMIT)).unwrap();
+                let key = public_key_spki.clone();
+                let seen: Arc<Mutex<HashMap<String, String>>> = Arc::default();
+                let kept = seen.clone();
+                let accepted = tungstenite::accept_hdr(
+                    stream,
+                    move |request: &tungstenite::handshake::server::Request, response| {
+                        let mut headers = kept.lock().unwrap();
+                        for (name, value) in request.headers() {
+                            headers.insert(name.as_str().to_owned(), value.to_str().unwrap_or_default().to_owned());
+                        }
+                        headers.insert(":path".into(), request.uri().path().to_owned());
+                        Ok(response)
+                    },
+                );
+                // The bridge's health reports come to the same port as plain HTTP: not links.
+                let Ok(socket) = accepted else { continue };
+                assert_proven(&seen.lock().unwrap(), &key);
+                if sender.send(socket).is_err() {
+                    return;
+                }
+            }
+        });
+        Self { url, links }
+    }
+
+    fn next_link(&self) -> WebSocket<TcpStream> {
+        self.links.recv_timeout(LIMIT).unwrap()
+    }
+}
+
+/// What the store checks of an upgrade: the path, the device, and the signature over `GET`, the path and no body.
+fn assert_proven(headers: &HashMap<String, String>, public_key_spki: &[u8]) {
+    assert_eq!(headers[":path"], BRIDGE_LINK_PATH);
+    assert_eq!(headers[DEVICE_ID_HEADER], DEVICE_ID);
+    let signature = Signature::from_slice(&URL_SAFE_NO_PAD.decode(&headers[DEVICE_SIGNATURE_HEADER]).unwrap()).unwrap();
+    let message =
+        device_proof_message("GET", BRIDGE_LINK_PATH, &headers[DEVICE_TIME_HEADER], &headers[DEVICE_NONCE_HEADER], b"");
+    let key = VerifyingKey::from_public_key_der(public_key_spki).unwrap();
+    assert!(key.verify(&message, &signature).is_ok(), "the upgrade carries the bridge's proof");
+}
+
+fn ask(id: &str, number: &str) -> ToBridge {
+    ToBridge::Request {
+        id: LinkRequestId::parse(id).unwrap(),
+        ask: TerminalAsk::ByNumber {
+            insurer_number: InsurerNumber::parse(INSURER).unwrap(),
+            symbol: None,
+            number: InsuredNo::parse(number).unwrap(),
+            branch: None,
+            birth_date: IsoDate::parse("1980-01-15").unwrap(),
+        },
+    }
+}
+
+fn send(link: &mut WebSocket<TcpStream>, message: &ToBridge) {
+    link.send(Message::text(message.to_text())).unwrap();
+}
+
+/// The next link message from the bridge (pings and pongs are skipped); `None` when the link closed.
+fn receive(link: &mut WebSocket<TcpStream>) -> Option<FromBridge> {
+    loop {
+        match link.read() {
+            Ok(Message::Text(text)) => return Some(FromBridge::read(text.as_str()).unwrap()),
+            Ok(Message::Close(_)) | Err(_) => return None,
+            Ok(_) => {}
+        }
+    }
+}
+
+fn ack(id: &str) -> FromBridge {
+    FromBridge::Ack { id: LinkRequestId::parse(id).unwrap() }
+}
+
+fn answered(message: Option<FromBridge>, id: &str) -> onshi_proto::bridge_link::TerminalAnswer {
+    match message {
+        Some(FromBridge::Outcome { id: said, outcome: TerminalOutcome::Answered { answer } })
+            if said.as_str() == id =>
+        {
+            answer
+        }
+        other => panic!("expected {id} answered, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_request_from_the_store_is_acknowledged_written_as_shift_jis_and_answered_from_res() {
+    let (site, store) = site_with_store();
+    let terminal = site.terminal(2);
+    let folder = FolderLink::new(&site.link()).unwrap();
+    let link = WsLink::open(folder, &site.link(), device::load(&site.state()).unwrap().unwrap()).unwrap();
+    let stop = Arc::new(AtomicBool::new(false));
+    let running = {
+        let (stop, options) = (stop.clone(), site.options());
+        std::thread::spawn(move || Bridge::open(options, link).unwrap().run(&stop, None).unwrap())
+    };
+    let mut socket = store.next_link();
+
+    send(&mut socket, &ask("t1", "00001"));
+    assert_eq!(receive(&mut socket), Some(ack("t1")), "acknowledged once journalled");
+    assert!(site.journal().contains("\"t\":\"Pending\",\"id\":\"edge-t1\""));
+    let requests = site.files("req");
+    assert_eq!(requests.len(), 1);
+    assert!(requests[0].starts_with("OQSsiquc01req_"), "{requests:?}");
+    assert!(is_shift_jis_xml(&std::fs::read(site.root().join("req").join(&requests[0])).unwrap()));
+
+    assert_eq!(terminal.step().unwrap(), 1);
+    let answer = answered(receive(&mut socket), "t1");
+    assert_eq!(answer.validity, Validity::Valid);
+    assert_eq!(answer.name.unwrap().as_str(), "診療　太郎");
+    assert_eq!(answer.contribution_percent.map(|p| p.get()), Some(30));
+
+    // The same request handed again (the store never heard the acknowledgement): acknowledged, nothing written.
+    send(&mut socket, &ask("t1", "00001"));
+    assert_eq!(receive(&mut socket), Some(ack("t1")));
+    // A message this bridge does not read is neither acknowledged nor written anywhere.
+    socket.send(Message::text(r#"{"type":"request","id":"../t3","ask":{"kind":"by_number"}}"#)).unwrap();
+    // A person the terminal does not know is answered as such, after the repeated request was passed over.
+    send(&mut socket, &ask("t2", "99999"));
+    assert_eq!(receive(&mut socket), Some(ack("t2")));
+    assert_eq!(terminal.step().unwrap(), 1, "one file: the new request's");
+    assert_eq!(answered(receive(&mut socket), "t2").validity, Validity::NoQualification);
+    assert_eq!(terminal.processed(), 2);
+    assert_eq!(count(&site.journal(), "\"t\":\"Pending\""), 2);
+
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    running.join().unwrap();
+}
+
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn start(site: &Site, crash_after_pending: bool) -> Child {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_onshi-bridge"));
+    command.args(["--facility", FACILITY, "--edge-link", "--root"]).arg(site.root()).arg("--state").arg(site.state());
+    if crash_after_pending {
+        command.env(CRASH_AFTER_PENDING, "1");
+    } else {
+        command.env_remove(CRASH_AFTER_PENDING);
+    }
+    command.spawn().unwrap()
+}
+
+/// A site whose bridge is enrolled at a fresh fake store.
+fn site_with_store() -> (Site, FakeStore) {
+    let site = Site::new();
+    let key = DeviceKey::generate().unwrap();
+    let store = FakeStore::start(key.public_key_spki().unwrap());
+    std::fs::create_dir_all(site.state()).unwrap();
+    device::save_key(&site.state(), &key).unwrap();
+    let record = Device {
+        device_id: DEVICE_ID.to_owned(),
+        facility_code: FacilityCode::parse(FACILITY).unwrap(),
+        edge: store.url.clone(),
+    };
+    device::save_device(&site.state(), &record).unwrap();
+    (site, store)
+}
+
+#[test]
+fn killed_before_acknowledging_it_is_handed_the_request_again_and_writes_it_once() {
+    let (site, store) = site_with_store();
+    let terminal = site.terminal(2);
+    let mut crashing = start(&site, true);
+    let mut socket = store.next_link();
+    send(&mut socket, &ask("k1", "00001"));
+    // The bridge aborts itself right after the journal says Pending, before the rename and the acknowledgement.
+    assert!(!crashing.wait().unwrap().success());
+    assert_eq!(receive(&mut socket), None, "no acknowledgement came");
+    assert!(site.files("req").is_empty());
+
+    let _second = Running(start(&site, false));
+    let mut socket = store.next_link();
+    // The store hands an unacknowledged request to the next link, as the facility's Durable Object does.
+    send(&mut socket, &ask("k1", "00001"));
+    assert_eq!(receive(&mut socket), Some(ack("k1")));
+    wait_for("the staged request to be published", LIMIT, || site.files("req").len() == 1);
+    assert_eq!(terminal.step().unwrap(), 1);
+    assert_eq!(answered(receive(&mut socket), "k1").validity, Validity::Valid);
+    assert_eq!(terminal.processed(), 1);
+    assert_eq!(count(&site.journal(), "\"t\":\"Pending\""), 1, "journalled once");
+}
+
+#[test]
+fn killed_between_publish_and_answer_it_answers_after_the_restart_and_never_resends() {
+    let (site, store) = site_with_store();
+    let terminal = site.terminal(2);
+    let mut first = Running(start(&site, false));
+    let mut socket = store.next_link();
+    send(&mut socket, &ask("k2", "00001"));
+    assert_eq!(receive(&mut socket), Some(ack("k2")));
+    wait_for("the request to be submitted", LIMIT, || {
+        site.journal().contains("\"t\":\"Submitted\",\"id\":\"edge-k2\"")
+    });
+    // SIGKILL: no chance to clean up.
+    first.0.kill().unwrap();
+    first.0.wait().unwrap();
+    // The terminal answers while the bridge is down.
+    assert_eq!(terminal.step().unwrap(), 1);
+
+    let _second = Running(start(&site, false));
+    let mut socket = store.next_link();
+    assert_eq!(answered(receive(&mut socket), "k2").validity, Validity::Valid, "answered on the next link");
+    assert!(site.files("req").is_empty(), "nothing was sent again");
+    assert_eq!(terminal.step().unwrap(), 0);
+    assert_eq!(terminal.processed(), 1);
+    assert_eq!(count(&site.journal(), "\"t\":\"Pending\""), 1);
+}

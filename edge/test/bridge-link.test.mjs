@@ -1,0 +1,177 @@
+// The bridge's WebSocket link in workerd: the built edge worker, its facility store (a Durable Object that accepts the
+// link with the hibernation API) and a bridge played by this test over a real WebSocket. Only an enrolled bridge's
+// fresh proof opens its facility's link (a kiosk's, a replayed one and a plain GET are refused); staff's by-number
+// check for the terminal goes to their own facility's bridge and answers with what the bridge said; without a link
+// staff are told so and nothing is sent; a newer link replaces the older one; and a request the bridge did not
+// acknowledge before its link broke is handed to its next link, with the same id.
+// Run: node --test edge/test/bridge-link.test.mjs (after `cargo xtask build`).
+
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import WebSocket from "ws";
+import { ADMIN_TOKEN, FACILITY_CODE, enrolDevice, issueEnrolmentCode, startEdge, startFakeOrigin } from "./helpers.mjs";
+
+const LINK_PATH = "/api/v1/bridge/link";
+const TERMINAL_PATH = "/api/v1/staff/qualification/by-number/terminal";
+const OTHER_FACILITY = "1312345679";
+const QUERY = { insurer_number: "06130017", number: "00001", branch: "01", birth_date: "1980-01-15" };
+
+let origin;
+let edge;
+
+async function call(path, { body, headers = {}, signer, method = "POST" } = {}) {
+  const bytes = body === undefined ? "" : JSON.stringify(body);
+  const init = { method, headers: { "content-type": "application/json" } };
+  if (body !== undefined) init.body = bytes;
+  if (signer) Object.assign(init.headers, await signer.headers(method, path, bytes));
+  Object.assign(init.headers, headers);
+  const response = await fetch(`${edge.url}${path}`, init);
+  const text = await response.text();
+  return { status: response.status, body: text === "" ? null : JSON.parse(text) };
+}
+
+/** A staff session of `facilityCode` on a staff console enrolled for it. */
+async function staffOf(facilityCode) {
+  const signer = await enrolDevice(edge.url, { facilityCode, role: "staff_console" });
+  const code = await call("/api/v1/admin/staff-codes", {
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    body: { facility_code: facilityCode },
+  });
+  assert.equal(code.status, 200, JSON.stringify(code.body));
+  const login = await call("/api/v1/staff/login", { signer, body: { code: code.body.code } });
+  assert.equal(login.status, 200, JSON.stringify(login.body));
+  return (body) => call(TERMINAL_PATH, { signer, body, headers: { authorization: `Bearer ${login.body.staff_token}` } });
+}
+
+async function bridgeOf(facilityCode) {
+  const code = await issueEnrolmentCode(edge.url, facilityCode, ADMIN_TOKEN, { staffed: false, role: "bridge" });
+  return enrolDevice(edge.url, { code });
+}
+
+/**
+ * Opens a link with `headers`: resolves `{ socket, messages, next(), closed }` once open, or `{ status }` when the
+ * edge refused the upgrade. `next()` waits for the next message the edge sends.
+ */
+function link(headers) {
+  return new Promise((resolve, reject) => {
+    const socket = new WebSocket(`${edge.url.replace(/^http/, "ws")}${LINK_PATH}`, { headers });
+    const messages = [];
+    const waiters = [];
+    let closed;
+    const closing = new Promise((done) => (closed = done));
+    socket.on("message", (data) => {
+      const message = JSON.parse(data.toString());
+      const waiter = waiters.shift();
+      if (waiter) waiter(message);
+      else messages.push(message);
+    });
+    socket.on("close", (code) => closed(code));
+    socket.on("open", () =>
+      resolve({
+        socket,
+        closed: closing,
+        next: () => (messages.length > 0 ? Promise.resolve(messages.shift()) : new Promise((done) => waiters.push(done))),
+        send: (message) => socket.send(JSON.stringify(message)),
+      }),
+    );
+    socket.on("unexpected-response", (_request, response) => {
+      resolve({ status: response.statusCode });
+      socket.terminate();
+    });
+    socket.on("error", reject);
+  });
+}
+
+async function openLink(bridge) {
+  const opened = await link(await bridge.headers("GET", LINK_PATH, ""));
+  assert.ok(opened.socket, `the link opened (status ${opened.status})`);
+  return opened;
+}
+
+before(async () => {
+  origin = await startFakeOrigin();
+  edge = await startEdge({ originUrl: origin.url });
+});
+
+after(async () => {
+  await edge?.dispose();
+  await origin?.close();
+});
+
+describe("the bridge link", () => {
+  test("only an enrolled bridge's fresh proof opens its facility's link", async () => {
+    const bridge = await bridgeOf(FACILITY_CODE);
+    const kiosk = await enrolDevice(edge.url);
+    assert.equal((await link(await kiosk.headers("GET", LINK_PATH, ""))).status, 403, "a kiosk may not");
+    const headers = await bridge.headers("GET", LINK_PATH, "");
+    const opened = await link(headers);
+    assert.ok(opened.socket);
+    assert.equal((await link(headers)).status, 401, "a replayed proof opens nothing");
+    assert.equal((await link({})).status, 401, "no proof, no link");
+    const plain = await call(LINK_PATH, { method: "GET", signer: bridge });
+    assert.equal(plain.status, 400, "a GET that is not an upgrade");
+    opened.socket.close();
+  });
+
+  test("a staff check goes to the facility's own bridge, and without a link nothing is sent", async () => {
+    const ask = await staffOf(FACILITY_CODE);
+    const refused = await ask(QUERY);
+    assert.equal(refused.status, 409, JSON.stringify(refused.body));
+    assert.equal(refused.body.error, "bridge_not_connected");
+
+    // Another facility's bridge is not this facility's terminal.
+    const elsewhere = await openLink(await bridgeOf(OTHER_FACILITY));
+    assert.equal((await ask(QUERY)).body.error, "bridge_not_connected");
+
+    const bridge = await openLink(await bridgeOf(FACILITY_CODE));
+    const asked = ask(QUERY);
+    const request = await bridge.next();
+    assert.equal(request.type, "request");
+    assert.deepEqual(request.ask, { kind: "by_number", ...QUERY });
+    bridge.send({ type: "ack", id: request.id });
+    // What the store does not read, or does not wait for, changes nothing: a message that is not a link message,
+    // one with a value that does not check, and an outcome of a request nobody asked.
+    bridge.socket.send("not json");
+    bridge.send({ type: "outcome", id: request.id, outcome: { state: "answered", answer: { validity: "valid", contribution_percent: 130 } } });
+    bridge.send({ type: "outcome", id: "someone-else", outcome: { state: "answered", answer: { validity: "invalid" } } });
+    bridge.send({
+      type: "outcome",
+      id: request.id,
+      outcome: { state: "answered", answer: { validity: "valid", name: "診療　太郎", contribution_percent: 30 } },
+    });
+    const answered = await asked;
+    assert.equal(answered.status, 200, JSON.stringify(answered.body));
+    assert.deepEqual(answered.body, { validity: "valid", name: "診療　太郎", contribution_percent: 30 });
+
+    // A failure at the terminal is said as one.
+    const failing = ask({ ...QUERY, number: "00002" });
+    const second = await bridge.next();
+    assert.notEqual(second.id, request.id, "each check has its own id");
+    bridge.send({ type: "outcome", id: second.id, outcome: { state: "failed", code: "terminal_error" } });
+    assert.equal((await failing).body.error, "terminal_failed");
+    elsewhere.socket.close();
+    bridge.socket.close();
+  });
+
+  test("a newer link replaces the older, and an unacknowledged request is handed to the next link", async () => {
+    const device = await bridgeOf(FACILITY_CODE);
+    const ask = await staffOf(FACILITY_CODE);
+    const first = await openLink(device);
+    const second = await openLink(device);
+    assert.equal(await first.closed, 1012, "the older link is closed as replaced");
+
+    const asked = ask({ ...QUERY, number: "00003" });
+    const request = await second.next();
+    // The bridge dies before journalling it: no acknowledgement.
+    second.socket.terminate();
+    const third = await openLink(device);
+    const again = await third.next();
+    assert.deepEqual(again, request, "the same request, with the same id");
+    third.send({ type: "ack", id: again.id });
+    third.send({ type: "outcome", id: again.id, outcome: { state: "uncertain" } });
+    const answered = await asked;
+    assert.equal(answered.status, 504, JSON.stringify(answered.body));
+    assert.equal(answered.body.error, "terminal_timeout");
+    third.socket.close();
+  });
+});

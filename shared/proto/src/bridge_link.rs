@@ -1,0 +1,341 @@
+//! The bridge link: the messages between a facility's store at the edge (its Durable Object) and the facility's
+//! bridge, over the WebSocket the bridge holds open to it (`GET` [`BRIDGE_LINK_PATH`], upgraded, carrying the
+//! bridge's device proof like every bridge call; the connection is outbound from the facility's LAN).
+//!
+//! The edge hands the bridge a [`ToBridge::Request`] (a by-number check for the 資格確認端末); the bridge answers
+//! [`FromBridge::Ack`] once the request is journalled in its spool, and later [`FromBridge::Outcome`] with what the
+//! terminal said. A request id is taken once: the edge may hand the same request again after a reconnection (the
+//! bridge's spool answers a known id from its journal and never writes a second file), and an outcome the edge no
+//! longer waits for is dropped. [`TerminalOutcome::Uncertain`] means the terminal may have processed the request:
+//! nobody sends it again.
+//!
+//! Every message is JSON text of at most [`MAX_LINK_MESSAGE_BYTES`], read with [`ToBridge::read`] or
+//! [`FromBridge::read`], and every value in it checks itself when it is read. The answer carries what a staff row
+//! shows and nothing more; the edge passes it through and keeps none of it.
+
+use serde::{Deserialize, Serialize};
+
+use crate::IsoDate;
+use crate::identifier::Identifier;
+use crate::insured_number::{BranchNumber, InsuredNo, InsuredSymbol};
+use crate::insurer_number::InsurerNumber;
+use crate::origin::PrescriptionFormat;
+use crate::qualification::Validity;
+use crate::reader_result::Percent;
+use crate::record_text::RecordText;
+
+/// The edge route a bridge opens its link on: a WebSocket upgrade, device-proven, bridge devices only.
+pub const BRIDGE_LINK_PATH: &str = "/api/v1/bridge/link";
+
+/// The staff route of a by-number check asked of the national terminal through the facility's bridge: body
+/// [`crate::api::StaffNumberQuery`], answered with [`TerminalAnswer`]; `bridge_not_connected` (nothing counted)
+/// when the facility's bridge holds no link, `terminal_timeout` when the terminal did not answer in time (the
+/// request is then uncertain and never sent again), `terminal_failed` when it could not answer.
+pub const STAFF_TERMINAL_BY_NUMBER_PATH: &str = "/api/v1/staff/qualification/by-number/terminal";
+
+/// Longest link message, in bytes of JSON text. A by-number answer is well under 2 KiB.
+pub const MAX_LINK_MESSAGE_BYTES: usize = 16 * 1024;
+
+/// Longest [`LinkRequestId`], in bytes: the bridge keeps it under a short prefix within its own 64-byte ids.
+pub const MAX_LINK_REQUEST_ID_LEN: usize = 48;
+
+/// Why a link request id was refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("a link request id is 1 to {MAX_LINK_REQUEST_ID_LEN} ASCII letters, digits, '-' or '_'")]
+pub struct LinkRequestIdError;
+
+crate::text::validated_text! {
+    /// The id of one request on the link, chosen by the edge: the bridge's spool key, so a request handed twice is
+    /// written into `req` once. Only characters that are safe in a file name and a log line.
+    pub struct LinkRequestId, error = LinkRequestIdError;
+}
+
+impl LinkRequestId {
+    /// Checks the length and the alphabet.
+    pub fn parse(text: &str) -> Result<Self, LinkRequestIdError> {
+        let well_formed = !text.is_empty()
+            && text.len() <= MAX_LINK_REQUEST_ID_LEN
+            && text.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_'));
+        if well_formed { Ok(Self(text.to_owned())) } else { Err(LinkRequestIdError) }
+    }
+}
+
+/// What the terminal is asked.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum TerminalAsk {
+    /// A qualification by 保険者番号 + 記号・番号・枝番 + 生年月日 (IF-001 資格確認要求).
+    ByNumber {
+        /// 保険者番号.
+        insurer_number: InsurerNumber,
+        /// 記号, when the card has one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        symbol: Option<InsuredSymbol>,
+        /// 番号.
+        number: InsuredNo,
+        /// 枝番, when the card has one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        branch: Option<BranchNumber>,
+        /// 生年月日.
+        birth_date: IsoDate,
+    },
+}
+
+/// A message from the edge to the bridge.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum ToBridge {
+    /// Ask the terminal.
+    Request {
+        /// The request's id.
+        id: LinkRequestId,
+        /// What to ask.
+        ask: TerminalAsk,
+    },
+}
+
+/// What the terminal answered, as a staff row shows it: a national-reader result's fields without its file.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TerminalAnswer {
+    /// When the terminal processed the check (`ProcessExecutionTime`), Unix seconds, when it said.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checked_at: Option<i64>,
+    /// `QualificationValidity`.
+    pub validity: Validity,
+    /// 氏名.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<RecordText>,
+    /// カナ氏名.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name_kana: Option<RecordText>,
+    /// 保険者番号.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub insurer_number: Option<InsurerNumber>,
+    /// 保険者名称.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub insurer_name: Option<RecordText>,
+    /// 負担割合 in percent (the 高齢受給者 ratio when the answer carries one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contribution_percent: Option<Percent>,
+    /// 資格喪失日, when the qualification has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disqualification_date: Option<IsoDate>,
+    /// 限度額適用区分, when the answer carries one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit_category: Option<Identifier>,
+    /// The prescription format chosen on the reader, when the answer carries one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prescription: Option<PrescriptionFormat>,
+}
+
+impl TerminalAnswer {
+    /// An answer that says only its time and validity; the other fields are filled in as they are read.
+    pub fn new(checked_at: Option<i64>, validity: Validity) -> Self {
+        Self {
+            checked_at,
+            validity,
+            name: None,
+            name_kana: None,
+            insurer_number: None,
+            insurer_name: None,
+            contribution_percent: None,
+            disqualification_date: None,
+            limit_category: None,
+            prescription: None,
+        }
+    }
+}
+
+/// Why a request got no answer, for certain (so it may be asked again, by the same path or another).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[derive(strum::IntoStaticStr, strum::EnumString, strum::VariantArray)]
+#[strum(serialize_all = "snake_case")]
+pub enum TerminalFailure {
+    /// The request never reached the terminal's `req` folder (the bridge could not write it).
+    NotSubmitted,
+    /// The terminal answered with an error (処理結果 異常, or an aborted processing).
+    TerminalError,
+    /// The terminal's answer could not be read as a qualification.
+    Unreadable,
+}
+
+crate::wire_enum::wire_text!(TerminalFailure);
+
+/// How a request ended at the terminal.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case", deny_unknown_fields)]
+pub enum TerminalOutcome {
+    /// The terminal answered in `res`.
+    Answered {
+        /// The answer.
+        answer: TerminalAnswer,
+    },
+    /// No answer, for certain.
+    Failed {
+        /// Why.
+        code: TerminalFailure,
+    },
+    /// The terminal may have processed it, and no answer came in time: it is never sent again.
+    Uncertain,
+}
+
+/// A message from the bridge to the edge.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum FromBridge {
+    /// The request is journalled in the bridge's spool: it will be answered, even across a restart.
+    Ack {
+        /// The request's id.
+        id: LinkRequestId,
+    },
+    /// How the request ended.
+    Outcome {
+        /// The request's id.
+        id: LinkRequestId,
+        /// How it ended.
+        outcome: TerminalOutcome,
+    },
+}
+
+/// Why a link message was refused.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum LinkMessageError {
+    /// Longer than [`MAX_LINK_MESSAGE_BYTES`].
+    #[error("a link message is at most {MAX_LINK_MESSAGE_BYTES} bytes")]
+    TooLong,
+    /// Not a message of this side, or a value in it does not check.
+    #[error("not a link message: {0}")]
+    Malformed(String),
+}
+
+fn read<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, LinkMessageError> {
+    if text.len() > MAX_LINK_MESSAGE_BYTES {
+        return Err(LinkMessageError::TooLong);
+    }
+    serde_json::from_str(text).map_err(|error| LinkMessageError::Malformed(error.to_string()))
+}
+
+fn write(message: &impl Serialize) -> String {
+    // Every field is a checked string, number or enum: serialising cannot fail.
+    serde_json::to_string(message).unwrap_or_default()
+}
+
+impl ToBridge {
+    /// Reads a message the edge sent.
+    pub fn read(text: &str) -> Result<Self, LinkMessageError> {
+        read(text)
+    }
+
+    /// The message as JSON text.
+    pub fn to_text(&self) -> String {
+        write(self)
+    }
+}
+
+impl FromBridge {
+    /// Reads a message the bridge sent.
+    pub fn read(text: &str) -> Result<Self, LinkMessageError> {
+        read(text)
+    }
+
+    /// The message as JSON text.
+    pub fn to_text(&self) -> String {
+        write(self)
+    }
+
+    /// The request the message is about.
+    pub fn id(&self) -> &LinkRequestId {
+        match self {
+            Self::Ack { id } | Self::Outcome { id, .. } => id,
+        }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, reason = "a test should stop at the first unexpected value")]
+mod tests {
+    use super::*;
+
+    fn by_number() -> ToBridge {
+        ToBridge::Request {
+            id: LinkRequestId::parse("staff-1a2b").unwrap(),
+            ask: TerminalAsk::ByNumber {
+                insurer_number: InsurerNumber::parse("06130017").unwrap(),
+                symbol: Some(InsuredSymbol::parse("記号１").unwrap()),
+                number: InsuredNo::parse("00001").unwrap(),
+                branch: None,
+                birth_date: IsoDate::parse("1980-01-15").unwrap(),
+            },
+        }
+    }
+
+    #[test]
+    fn a_request_id_is_what_a_file_name_and_a_log_line_can_hold() {
+        let longest = "a".repeat(MAX_LINK_REQUEST_ID_LEN);
+        for good in ["a", "staff-1a2b", "A_9", longest.as_str()] {
+            assert!(LinkRequestId::parse(good).is_ok(), "{good}");
+        }
+        let too_long = "a".repeat(MAX_LINK_REQUEST_ID_LEN + 1);
+        for bad in ["", "a.b", "../x", "a b", "名前", "a\n", too_long.as_str()] {
+            assert_eq!(LinkRequestId::parse(bad), Err(LinkRequestIdError), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn messages_round_trip_in_their_wire_spelling() {
+        let request = by_number();
+        let text = request.to_text();
+        assert!(text.starts_with(r#"{"type":"request","id":"staff-1a2b","ask":{"kind":"by_number""#), "{text}");
+        assert_eq!(ToBridge::read(&text).unwrap(), request);
+        let mut answer = TerminalAnswer::new(Some(1_796_344_212), Validity::Valid);
+        answer.contribution_percent = Some(Percent::try_from(30).unwrap());
+        let id = LinkRequestId::parse("staff-1a2b").unwrap();
+        for message in [
+            FromBridge::Ack { id: id.clone() },
+            FromBridge::Outcome { id: id.clone(), outcome: TerminalOutcome::Answered { answer } },
+            FromBridge::Outcome {
+                id: id.clone(),
+                outcome: TerminalOutcome::Failed { code: TerminalFailure::TerminalError },
+            },
+            FromBridge::Outcome { id: id.clone(), outcome: TerminalOutcome::Uncertain },
+        ] {
+            let read = FromBridge::read(&message.to_text()).unwrap();
+            assert_eq!(read.id(), &id);
+            assert_eq!(read, message);
+        }
+        assert_eq!(
+            FromBridge::read(r#"{"type":"outcome","id":"x","outcome":{"state":"uncertain"}}"#).unwrap(),
+            FromBridge::Outcome { id: LinkRequestId::parse("x").unwrap(), outcome: TerminalOutcome::Uncertain }
+        );
+    }
+
+    #[test]
+    fn a_message_with_a_value_that_does_not_check_is_refused_whole() {
+        let good = by_number().to_text();
+        for (from, to) in [
+            ("06130017", "06130018"),     // the insurer number's check digit
+            ("1980-01-15", "1980-02-30"), // no such day
+            ("staff-1a2b", "../etc"),     // an id no file name may hold
+            (r#""kind":"by_number""#, r#""kind":"by_name""#),
+            (r#""type":"request""#, r#""type":"ack""#),
+        ] {
+            let bad = good.replace(from, to);
+            assert_ne!(bad, good);
+            assert!(matches!(ToBridge::read(&bad), Err(LinkMessageError::Malformed(_))), "{bad}");
+        }
+        let extra = good.replacen('{', r#"{"facility":"0110113719","#, 1);
+        assert!(ToBridge::read(&extra).is_err(), "an unknown field is refused");
+        let share = r#"{"type":"outcome","id":"x","outcome":{"state":"answered","answer":{"validity":"valid","contribution_percent":101}}}"#;
+        assert!(FromBridge::read(share).is_err(), "a share over 100 percent");
+        assert!(FromBridge::read(r#"{"type":"outcome","id":"x","outcome":{"state":"failed","code":"oops"}}"#).is_err());
+    }
+
+    #[test]
+    fn a_message_longer_than_the_limit_is_refused_before_it_is_parsed() {
+        let long = format!(r#"{{"type":"ack","id":"x","pad":"{}"}}"#, "a".repeat(MAX_LINK_MESSAGE_BYTES));
+        assert_eq!(FromBridge::read(&long), Err(LinkMessageError::TooLong));
+        assert_eq!(ToBridge::read(&long), Err(LinkMessageError::TooLong));
+    }
+}
