@@ -21,6 +21,7 @@
 pub mod form;
 pub mod medical;
 pub mod outage;
+pub mod public_expense_text;
 pub mod text;
 
 pub mod error;
@@ -37,3 +38,5 @@ pub mod console;
 mod device;
 #[cfg(target_arch = "wasm32")]
 mod enrolment;
+#[cfg(target_arch = "wasm32")]
+mod public_expense_list;

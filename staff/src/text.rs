@@ -330,6 +330,7 @@ mod tests {
             patient_mode: Default::default(),
             consents: Vec::new(),
             consent_withdrawn_at: None,
+            public_expense: Vec::new(),
         }
     }
 
