@@ -206,4 +206,50 @@ describe('公費 at the kiosk', () => {
     assert.doesNotMatch(await row.textContent(), /難病|特定医療費|公費負担者番号/);
     await context.close();
   });
+
+  /** Staff type a 資格確認書's numbers and the birth date into the by-number form and wait for the answer. */
+  async function checkByNumber(page, { insurer, symbol, number, branch, birthDate }) {
+    await page.fill('#insurer-number', insurer);
+    await page.fill('#symbol', symbol ?? '');
+    await page.fill('#number', number);
+    await page.fill('#branch', branch ?? '');
+    await page.fill('#birth-date', birthDate);
+    const answered = page.waitForResponse((response) => response.url().includes('/qualification/by-number'));
+    await page.click('#by-number-submit');
+    const answer = await (await answered).json();
+    await page.waitForSelector('#by-number-result');
+    return answer;
+  }
+
+  test('a by-number check carries 医療扶助 with its tickets and never a 受給者証, which only the reader asks about', async () => {
+    const { page, context } = await openStaff(env.browser, env.stack, { axe: true });
+    const assisted = card('valid');
+    // 山田 太郎's 資格確認書: 全国健康保険協会 東京支部 01130012, 記号 2100, 番号 100, 枝番 00.
+    const answer = await checkByNumber(page,
+      { insurer: '01130012', symbol: '2100', number: '100', branch: '00', birthDate: assisted.birth_date });
+    assert.equal(answer.public_expense.length, 1);
+    assert.equal(answer.certificates_on_offer ?? false, false);
+    const shown = page.locator('#by-number-result .public-expense');
+    assert.equal(await page.getAttribute('#by-number-result .public-expense-answer', 'data-count'), '1');
+    assert.equal(await shown.getAttribute('data-kind'), 'medical_assistance');
+    assert.equal(await shown.locator('.kohi-ticket').count(), answer.public_expense[0].tickets.length);
+    assert.ok(answer.public_expense[0].tickets.length > 0, 'this month\'s 医療券 and 調剤券');
+    assert.deepEqual(await auditStaffBothSizes(page, 'by-number'), []);
+
+    // 山田 花子 holds a 難病 受給者証, which a by-number answer leaves out: she shows the paper one at the counter.
+    const certificateHolder = card('dependent');
+    const calls = await checkInAtKiosk(certificateHolder, { useCertificates: false });
+    const record = calls[0].answer.records[0];
+    const theirs = await checkByNumber(page, {
+      insurer: record.insurer_number, symbol: record.symbol, number: record.number, branch: record.branch,
+      birthDate: certificateHolder.birth_date,
+    });
+    assert.deepEqual(theirs.public_expense ?? [], []);
+    // The console replaces the first answer with this one.
+    await page.waitForSelector('#by-number-result .public-expense-answer[data-count="0"]');
+    assert.match(await page.textContent('#by-number-result'), new RegExp(certificateHolder.name));
+    assert.equal(await page.textContent('#by-number-result .public-expense-answer dd'), 'なし');
+    assert.doesNotMatch(await page.textContent('#by-number-result'), /難病|54131016/);
+    await context.close();
+  });
 });
