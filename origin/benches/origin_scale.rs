@@ -239,7 +239,8 @@ fn registered_serials(config: PopulationConfig) -> BenchResult<Vec<String>> {
     let mut serials = Vec::new();
     for index in 0..config.persons {
         let person = generator.person(index).map_err(|e| e.to_string())?;
-        if let Some(card) = person.card.filter(|card| card.registered) {
+        // A person on 医療扶助 alone (単独) has no insurance to answer 有効 with.
+        if let Some(card) = person.card.filter(|card| card.registered && person.qualification.is_some()) {
             serials.push(card.certificate.serial.to_string());
         }
     }
@@ -714,7 +715,8 @@ fn write_batch_file(path: &Path, registry: PopulationConfig, rows: u64) -> Bench
             row / 100_000,
             row % 100_000 + 1,
             registry.reference_date,
-            person.qualification.partial_contribution_percent,
+            // A person on 医療扶助 alone joins this insurer as anyone of working age would: 3割.
+            person.qualification.as_ref().map_or(30, |q| q.partial_contribution_percent),
         )
         .map_err(write_error)?;
     }

@@ -27,6 +27,9 @@ use onshi_proto::insurer_number::{InsurerNumber, with_check_digit};
 
 pub mod load;
 mod names;
+pub mod public_expense;
+
+use public_expense::{Payers, RECIPIENTS_PER_PAYER, Recipient, SyntheticPublicExpense};
 
 /// The prefecture table, as copied from the seed document.
 const PREFECTURE_TABLE: &str = include_str!("population/prefectures.tsv");
@@ -138,8 +141,10 @@ pub struct SyntheticPerson {
     pub prefecture_code: u8,
     /// The 基本4情報 and カナ氏名.
     pub person: NewPerson,
-    /// Their current cover, as 本人.
-    pub qualification: NewQualification,
+    /// Their current cover, as 本人; none for a person on 医療扶助, who has no health insurance of their own (単独).
+    pub qualification: Option<NewQualification>,
+    /// Their 公費 in force on the reference date ([`public_expense`]).
+    pub public_expenses: Vec<SyntheticPublicExpense>,
     /// Their card, when one was issued.
     pub card: Option<SyntheticCard>,
 }
@@ -192,6 +197,8 @@ pub struct Generator {
     prefectures: Vec<Prefecture>,
     cumulative_population: Vec<u64>,
     insurers: Vec<[NewInsurer; 4]>,
+    /// The 公費負担者 of each block of [`RECIPIENTS_PER_PAYER`] persons, per prefecture.
+    payers: Vec<Vec<Payers>>,
 }
 
 impl Generator {
@@ -219,7 +226,11 @@ impl Generator {
                 ])
             })
             .collect::<Result<Vec<_>>>()?;
-        Ok(Self { config, prefectures, cumulative_population, insurers })
+        let blocks = config.persons.div_ceil(RECIPIENTS_PER_PAYER).max(1);
+        let payers = (0..blocks)
+            .map(|block| prefectures.iter().map(|prefecture| public_expense::payers(prefecture, block)).collect())
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Self { config, prefectures, cumulative_population, insurers, payers })
     }
 
     /// The configuration.
@@ -235,6 +246,11 @@ impl Generator {
     /// Every insurer any person can be covered by.
     pub fn insurers(&self) -> Vec<NewInsurer> {
         self.insurers.iter().flat_map(|set| set.iter().cloned()).collect()
+    }
+
+    /// Every 公費負担者 any person's 公費 can be paid by.
+    pub fn payers(&self) -> Vec<public_expense::SyntheticPayer> {
+        self.payers.iter().flatten().flat_map(|set| set.iter().cloned()).collect()
     }
 
     /// The person at `index` (below `config.persons`, though any index yields a person).
@@ -313,6 +329,25 @@ impl Generator {
             _ => None,
         };
 
+        // Drawn after everything else, so the rest of a person is what it was before 公費 were generated.
+        let assisted = public_expense::on_medical_assistance(&mut rng);
+        // A person beyond the population (a benchmark's newcomer, never loaded) shares the last block's payers.
+        let payers = usize::try_from(index / RECIPIENTS_PER_PAYER)
+            .ok()
+            .and_then(|block| self.payers.get(block))
+            .or_else(|| self.payers.last())
+            .and_then(|block| block.get(slot))
+            .ok_or_else(|| OriginError::CorruptRecord("payer table is incomplete".into()))?;
+        let recipient = Recipient {
+            person_id: &person_id,
+            index,
+            birth_date,
+            age,
+            reference_date: self.config.reference_date,
+            payers,
+        };
+        let public_expenses = public_expense::draw(&mut rng, &recipient, assisted)?;
+
         Ok(SyntheticPerson {
             index,
             individual_number: self.individual_number(index)?,
@@ -325,7 +360,8 @@ impl Generator {
                 sex,
                 address: Some(address),
             },
-            qualification,
+            qualification: (!assisted).then_some(qualification),
+            public_expenses,
             card,
         })
     }
@@ -466,11 +502,13 @@ mod tests {
             let person = generator.person(index).unwrap();
             assert!(IndividualNumber::parse(&person.individual_number).is_ok(), "{}", person.individual_number);
             assert!(individual_numbers.insert(person.individual_number.clone()));
-            assert!(InsurerNumber::parse(person.qualification.insurer_number.as_str()).is_ok());
-            if person.qualification.insurer_number.is_late_elderly() {
-                let number = &person.qualification.number;
-                let check = onshi_proto::insurer_number::check_digit(&number[..7]).unwrap();
-                assert!(number.ends_with(&check.to_string()), "{number}");
+            if let Some(qualification) = &person.qualification {
+                assert!(InsurerNumber::parse(qualification.insurer_number.as_str()).is_ok());
+                if qualification.insurer_number.is_late_elderly() {
+                    let number = &qualification.number;
+                    let check = onshi_proto::insurer_number::check_digit(&number[..7]).unwrap();
+                    assert!(number.ends_with(&check.to_string()), "{number}");
+                }
             }
             if let Some(card) = &person.card {
                 assert_eq!(card.certificate.serial.len(), 18);
@@ -500,8 +538,10 @@ mod tests {
             );
             let age = age_on(person.person.birth_date.0, generator.config().reference_date);
             assert!(age < 100);
-            assert_eq!(person.qualification.insurer_number.is_late_elderly(), age >= 75);
-            assert!(person.qualification.qualification_date.0 >= person.person.birth_date.0);
+            if let Some(qualification) = &person.qualification {
+                assert_eq!(qualification.insurer_number.is_late_elderly(), age >= 75);
+                assert!(qualification.qualification_date.0 >= person.person.birth_date.0);
+            }
         }
     }
 
@@ -538,6 +578,46 @@ mod tests {
         assert!((card_rate - national_rate).abs() < 0.01, "card rate {card_rate} vs {national_rate}");
         let registration_rate = registered as f64 / card_holders as f64;
         assert!((registration_rate - 0.104).abs() < 0.01, "registration rate {registration_rate}");
+    }
+
+    #[test]
+    fn a_plausible_share_has_public_expenses_in_force_and_medical_assistance_has_no_insurer() {
+        use onshi_proto::public_expense::{PublicExpense, ValidityPeriod};
+        const PERSONS: u64 = 40_000;
+        let generator = Generator::new(config(11, PERSONS)).unwrap();
+        let today = IsoDate(generator.config().reference_date);
+        let mut counts = std::collections::BTreeMap::new();
+        let (mut children, mut under_18) = (0u64, 0u64);
+        let mut numbered = std::collections::HashSet::new();
+        for index in 0..PERSONS {
+            let person = generator.person(index).unwrap();
+            let kinds: Vec<_> = person.public_expenses.iter().map(|expense| expense.kind.as_str()).collect();
+            assert_eq!(person.qualification.is_none(), kinds.contains(&"medical_assistance"), "医療扶助 is 単独");
+            let age = age_on(person.person.birth_date.0, generator.config().reference_date);
+            children += u64::from(age <= 14);
+            under_18 += u64::from(age < 18);
+            if age <= 14 {
+                assert!(kinds.contains(&"child_medical"), "a child of {age} has a 子ども医療費 受給者証");
+            }
+            for expense in &person.public_expenses {
+                // Each would pass the wire's own checks, and is in force on the reference date.
+                PublicExpense::check_fit(expense.kind, &expense.payer_number, &[]).unwrap();
+                assert!(ValidityPeriod::new(expense.valid_from, expense.valid_until).unwrap().covers(today));
+                assert!(numbered.insert((expense.payer_number.clone(), expense.recipient_number.clone())));
+                *counts.entry(expense.kind.as_str()).or_insert(0u64) += 1;
+            }
+        }
+        let rate = |kind: &str, of: u64| counts.get(kind).copied().unwrap_or(0) as f64 / of as f64;
+        assert!((rate("medical_assistance", PERSONS) - 0.016).abs() < 0.003, "{counts:?}");
+        assert!((rate("intractable_disease", PERSONS) - 0.0085).abs() < 0.0025, "{counts:?}");
+        assert!((rate("pediatric_chronic", under_18) - 0.008).abs() < 0.005, "{counts:?}");
+        assert!(rate("child_medical", children) >= 1.0, "{counts:?}");
+        // 47 prefectures × 4 payers, each carrying its kind's 法別番号.
+        let payers = generator.payers();
+        assert_eq!(payers.len(), 188);
+        for (payer, kind) in payers.iter().zip(public_expense::PAYER_KINDS.iter().cycle()) {
+            PublicExpense::check_fit(*kind, &payer.number, &[]).unwrap();
+        }
     }
 
     #[test]

@@ -32,6 +32,7 @@ use crate::form::{BirthDateReading, FIELD_IDS, FormProblem, NumberForm};
 use crate::medical::timeline::MedicalTimeline;
 use crate::outage::detection::{Observation, ServiceState, ServiceWatch};
 use crate::outage::panel::{OutagePanel, now_unix};
+use crate::public_expense_list::PublicExpenseList;
 use crate::terminal_answer::TerminalAnswerView;
 use crate::text::{
     STAFF, advice_key, by_number_found_nothing, date_text, dated_text, decision_notice_key, disease_category_text,
@@ -72,8 +73,18 @@ fn mark(name: &str) {
 
 /// The check-in list's columns, in order; each names its header (`staff.col.<column>`) and its cells' label on a
 /// narrow screen, where a row is laid out as a card.
-const COLUMNS: [&str; 10] =
-    ["time", "validity", "name", "insurer", "ratio", "method", "prescription", "benefits", "device", "guidance"];
+const COLUMNS: [&str; 10] = [
+    "time",
+    "validity",
+    "name",
+    "insurer",
+    "ratio",
+    "method",
+    "prescription",
+    "benefits_with_kohi",
+    "device",
+    "guidance",
+];
 
 /// Text staff read in Japanese whatever the console's language, with the console's language beside it: the
 /// Japanese is what the counter's procedures and the insurer's papers say, the translation helps whoever reads it.
@@ -160,7 +171,7 @@ fn check_in_row(props: &CheckInRowProps) -> Html {
         },
         None => html! {},
     };
-    let benefits = if c.specific_diseases.is_empty() && c.limit_category.is_none() {
+    let benefits = if c.specific_diseases.is_empty() && c.limit_category.is_none() && c.public_expense.is_empty() {
         html! { { NO_VALUE } }
     } else {
         html! {
@@ -175,6 +186,7 @@ fn check_in_row(props: &CheckInRowProps) -> Html {
                         { STAFF.fill(lang, "staff.benefit.limit", &[("code", &code)]) }
                     </span>
                 }
+                <PublicExpenseList expenses={c.public_expense.clone()} lang={lang} />
             </>
         }
     };
@@ -221,7 +233,7 @@ fn check_in_row(props: &CheckInRowProps) -> Html {
             <td class="prescription" data-label={label("prescription")}>
                 { t(lang, prescription_key(c.prescription)) }
             </td>
-            <td class="benefits" data-label={label("benefits")}>{ benefits }</td>
+            <td class="benefits" data-label={label("benefits_with_kohi")}>{ benefits }</td>
             <td class="device" lang="ja" data-label={label("device")}>
                 { c.device_label.clone().unwrap_or_else(|| NO_VALUE.into()) }
             </td>
@@ -378,6 +390,16 @@ fn answer_view(props: &AnswerProps) -> Html {
                 <p id="by-number-no-match" class="warning">{ t(lang, "staff.by_number.no_match") }</p>
             }
             { for answer.records.iter().map(|r| record_view(lang, r, answer.confirmation_date)) }
+            // 医療扶助 only: the 受給者証 question is the card reader's, so a by-number patient shows the paper one.
+            <dl class="public-expense-answer" data-count={answer.public_expense.len().to_string()}>
+                <dt>{ t(lang, "staff.answer.public_expense") }</dt>
+                <dd>
+                    if answer.public_expense.is_empty() {
+                        { t(lang, "staff.answer.no_public_expense") }
+                    }
+                    <PublicExpenseList expenses={answer.public_expense.clone()} lang={lang} />
+                </dd>
+            </dl>
             if let Some(guidance) = answer.guidance {
                 <p class="advice">{ t(lang, guidance_key(guidance)) }</p>
             }

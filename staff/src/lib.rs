@@ -22,6 +22,7 @@
 pub mod form;
 pub mod medical;
 pub mod outage;
+pub mod public_expense_text;
 pub mod text;
 
 pub mod error;
@@ -36,5 +37,7 @@ mod consent_withdrawal;
 pub mod console;
 #[cfg(target_arch = "wasm32")]
 mod device;
+#[cfg(target_arch = "wasm32")]
+mod public_expense_list;
 #[cfg(target_arch = "wasm32")]
 mod terminal_answer;

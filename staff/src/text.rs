@@ -343,6 +343,7 @@ mod tests {
             patient_mode: Default::default(),
             consents: Vec::new(),
             consent_withdrawn_at: None,
+            public_expense: Vec::new(),
         }
     }
 

@@ -2,12 +2,16 @@
 // 医療券 and 調剤券 for 山田 太郎, a 難病 受給者証 for 山田 花子). The patient with a 受給者証 is asked
 // 「医療費助成の受給者証を利用しますか」 before the consent, one tap each; yes asks again and the answer carries it, no
 // leaves it out; the result counts the 公費 the clinic now sees and never names them. Every screen in every kiosk
-// language under axe-core.
+// language under axe-core. Staff see one row per visit carrying the 公費 the answer did (医療扶助 with its 医療券 and
+// 調剤券 always, a 受給者証 only after the yes), in every staff language under axe-core, saved at 1280×800 and
+// 390×844 as tests/artifacts/screens/kohi-staff-*.png.
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { DEMO_CARDS } from '../../xtask/stack.mjs';
-import { answerConsent, auditScreen, enterPin, openKiosk, screen, screenshot, useStack } from './support.mjs';
+import {
+  STAFF_RAW_KEY, answerConsent, auditScreen, enterPin, openKiosk, openStaff, screen, screenshot, useStack,
+} from './support.mjs';
 
 const card = (scenario) => {
   const found = DEMO_CARDS.find((c) => c.scenario === scenario);
@@ -97,5 +101,155 @@ describe('公費 at the kiosk', () => {
     assert.equal(await kiosk.page.getAttribute('#public-expense', 'data-count'), '1');
     assert.doesNotMatch(await kiosk.page.textContent('main'), /医療扶助|生活保護|医療券/);
     await kiosk.context.close();
+  });
+
+  /** The check-in rows of `holder` on the staff console, newest first. */
+  const rowsOf = (page, holder) => page.locator('tr.checkin', { hasText: holder.name });
+
+  /** Checks `holder` in at a fresh kiosk: PIN, then yes or no to the 受給者証 when asked, then the consent. */
+  async function checkInAtKiosk(holder, { useCertificates }) {
+    const { page, context } = await openKiosk(env.browser, env.stack, { cardIndex: holder.index });
+    const calls = watchQualifications(page);
+    await page.click('#connect');
+    await enterPin(page, holder.pin);
+    await screen(page, 'result');
+    if (useCertificates !== undefined) {
+      await page.click(useCertificates ? '#certificates-yes' : '#certificates-no');
+    }
+    await answerConsent(page, 'none', 'paper');
+    await page.waitForSelector('#consent-recorded');
+    await context.close();
+    return calls;
+  }
+
+  /** Waits until the staff console has read the day's list once, so the rows already there are counted. */
+  const listLoaded = (page) => page.waitForFunction(() => performance.getEntriesByName('onshi:staff:list').length > 0);
+
+  /** Waits until the staff list shows `count` rows of `holder`, the newest with the prescription chosen last. */
+  async function waitForRows(page, holder, count) {
+    await page.waitForFunction(([name, expected]) => {
+      const rows = [...document.querySelectorAll('tr.checkin')].filter((row) => row.textContent.includes(name));
+      return rows.length === expected && rows[0].dataset.prescription === 'paper';
+    }, [holder.name, count], { timeout: 20_000 });
+  }
+
+  /** Audits the staff screen in every staff language at 1280×800 and 390×844, saving `screens/kohi-staff-<name>`. */
+  async function auditStaffBothSizes(page, name) {
+    await page.setViewportSize({ width: 1280, height: 800 });
+    const problems = await auditScreen(page, `kohi-staff-${name}`, { rawKey: STAFF_RAW_KEY });
+    await page.setViewportSize({ width: 390, height: 844 });
+    problems.push(...await auditScreen(page, `kohi-staff-${name}-390`, { rawKey: STAFF_RAW_KEY }));
+    await page.setViewportSize({ width: 1280, height: 800 });
+    return problems;
+  }
+
+  test('staff see one row for a yes, carrying the 受給者証, and 医療扶助 with its tickets on every row of its patient', async () => {
+    const { page, context } = await openStaff(env.browser, env.stack, { axe: true });
+    const certificateHolder = card('dependent');
+    await listLoaded(page);
+    const before = await rowsOf(page, certificateHolder).count();
+
+    const calls = await checkInAtKiosk(certificateHolder, { useCertificates: true });
+    assert.equal(calls.length, 2, 'the yes asked the qualification a second time');
+    await waitForRows(page, certificateHolder, before + 1);
+    const row = rowsOf(page, certificateHolder).first();
+    const certificate = row.locator('.benefits .public-expense');
+    assert.equal(await certificate.count(), 1);
+    const agreed = calls[1].answer.public_expense[0];
+    assert.equal(await certificate.getAttribute('data-kind'), 'intractable_disease');
+    assert.equal(await certificate.getAttribute('data-payer'), agreed.payer_number);
+    assert.equal(await certificate.getAttribute('data-recipient'), agreed.recipient_number);
+    assert.match(await certificate.locator('.kohi-name').textContent(), new RegExp(`^難病（特定医療費） 法別${agreed.payer_number.slice(0, 2)}$`));
+    assert.equal(await certificate.locator('.kohi-numbers').textContent(),
+      `公費負担者番号 ${agreed.payer_number}　受給者番号 ${agreed.recipient_number}`);
+
+    const assisted = card('valid');
+    const assistedBefore = await rowsOf(page, assisted).count();
+    const assistedCalls = await checkInAtKiosk(assisted, {});
+    assert.equal(assistedCalls.length, 1, '医療扶助 needs no question');
+    await waitForRows(page, assisted, assistedBefore + 1);
+    const assistance = rowsOf(page, assisted).first().locator('.benefits .public-expense');
+    assert.equal(await assistance.count(), 1);
+    assert.equal(await assistance.getAttribute('data-kind'), 'medical_assistance');
+    assert.match(await assistance.locator('.kohi-name').textContent(), /^生活保護（医療扶助） 法別12$/);
+    const tickets = assistance.locator('.kohi-ticket');
+    const answered = assistedCalls[0].answer.public_expense[0].tickets;
+    assert.equal(await tickets.count(), answered.length);
+    for (const [index, ticket] of answered.entries()) {
+      const shown = tickets.nth(index);
+      assert.equal(await shown.getAttribute('data-kind'), ticket.kind);
+      assert.equal(await shown.getAttribute('data-month'), ticket.treatment_month);
+      assert.equal(await shown.getAttribute('data-self-pay'), String(ticket.self_pay_yen));
+      const text = await shown.textContent();
+      assert.ok(text.includes(ticket.designated_facility_name) && text.includes(ticket.designated_facility_code), text);
+      assert.match(text, new RegExp(`本人支払額 ${ticket.self_pay_yen.toLocaleString('en-US')}円$`));
+    }
+    await page.click('nav.langs button[lang="en"]');
+    await page.waitForSelector('main[lang="en"]');
+    assert.match(await assistance.locator('.kohi-name').textContent(), /^生活保護（医療扶助） 法別12 \(Public assistance \(medical aid\), law code 12\)$/);
+    await page.click('nav.langs button[lang="ja"]');
+    await page.waitForSelector('main[lang="ja"]');
+    assert.deepEqual(await auditStaffBothSizes(page, 'rows'), []);
+    await context.close();
+  });
+
+  test('a no leaves the 受給者証 off the staff row, which is still the one row of the visit', async () => {
+    const { page, context } = await openStaff(env.browser, env.stack);
+    const certificateHolder = card('dependent');
+    await listLoaded(page);
+    const before = await rowsOf(page, certificateHolder).count();
+    const calls = await checkInAtKiosk(certificateHolder, { useCertificates: false });
+    assert.equal(calls.length, 1);
+    await waitForRows(page, certificateHolder, before + 1);
+    const row = rowsOf(page, certificateHolder).first();
+    assert.equal(await row.locator('.public-expense').count(), 0);
+    assert.doesNotMatch(await row.textContent(), /難病|特定医療費|公費負担者番号/);
+    await context.close();
+  });
+
+  /** Staff type a 資格確認書's numbers and the birth date into the by-number form and wait for the answer. */
+  async function checkByNumber(page, { insurer, symbol, number, branch, birthDate }) {
+    await page.fill('#insurer-number', insurer);
+    await page.fill('#symbol', symbol ?? '');
+    await page.fill('#number', number);
+    await page.fill('#branch', branch ?? '');
+    await page.fill('#birth-date', birthDate);
+    const answered = page.waitForResponse((response) => response.url().includes('/qualification/by-number'));
+    await page.click('#by-number-submit');
+    const answer = await (await answered).json();
+    await page.waitForSelector('#by-number-result');
+    return answer;
+  }
+
+  test('a by-number check carries 医療扶助 with its tickets and never a 受給者証, which only the reader asks about', async () => {
+    const { page, context } = await openStaff(env.browser, env.stack, { axe: true });
+    const assisted = card('valid');
+    // 山田 太郎's 資格確認書: 全国健康保険協会 東京支部 01130012, 記号 2100, 番号 100, 枝番 00.
+    const answer = await checkByNumber(page,
+      { insurer: '01130012', symbol: '2100', number: '100', branch: '00', birthDate: assisted.birth_date });
+    assert.equal(answer.public_expense.length, 1);
+    assert.equal(answer.certificates_on_offer ?? false, false);
+    const shown = page.locator('#by-number-result .public-expense');
+    assert.equal(await page.getAttribute('#by-number-result .public-expense-answer', 'data-count'), '1');
+    assert.equal(await shown.getAttribute('data-kind'), 'medical_assistance');
+    assert.equal(await shown.locator('.kohi-ticket').count(), answer.public_expense[0].tickets.length);
+    assert.ok(answer.public_expense[0].tickets.length > 0, 'this month\'s 医療券 and 調剤券');
+    assert.deepEqual(await auditStaffBothSizes(page, 'by-number'), []);
+
+    // 山田 花子 holds a 難病 受給者証, which a by-number answer leaves out: she shows the paper one at the counter.
+    const certificateHolder = card('dependent');
+    const calls = await checkInAtKiosk(certificateHolder, { useCertificates: false });
+    const record = calls[0].answer.records[0];
+    const theirs = await checkByNumber(page, {
+      insurer: record.insurer_number, symbol: record.symbol, number: record.number, branch: record.branch,
+      birthDate: certificateHolder.birth_date,
+    });
+    assert.deepEqual(theirs.public_expense ?? [], []);
+    // The console replaces the first answer with this one.
+    await page.waitForSelector('#by-number-result .public-expense-answer[data-count="0"]');
+    assert.match(await page.textContent('#by-number-result'), new RegExp(certificateHolder.name));
+    assert.equal(await page.textContent('#by-number-result .public-expense-answer dd'), 'なし');
+    assert.doesNotMatch(await page.textContent('#by-number-result'), /難病|54131016/);
+    await context.close();
   });
 });

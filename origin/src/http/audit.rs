@@ -6,6 +6,7 @@
 
 use onshi_proto::origin::{AuthMethod, CardQualificationQuery, ExpiryNotice};
 use onshi_proto::patient_mode::PatientMode;
+use onshi_proto::public_expense::PublicExpense;
 use onshi_proto::qualification::{QualificationAnswer, QualificationRecord};
 
 use crate::clock::tokyo_date;
@@ -35,6 +36,10 @@ pub(crate) trait Asker: Sync {
     fn patient_mode(&self) -> Option<&PatientMode> {
         None
     }
+    /// True when this lookup revises the check-in of the same visit (see [`CheckInRow::revises_visit`]).
+    fn revises_visit(&self) -> bool {
+        false
+    }
 }
 
 impl Asker for CardQualificationQuery {
@@ -55,6 +60,10 @@ impl Asker for CardQualificationQuery {
     }
     fn patient_mode(&self) -> Option<&PatientMode> {
         Some(&self.patient_mode)
+    }
+    fn revises_visit(&self) -> bool {
+        // The patient's yes is asked only after the first answer of the visit, whose check-in it completes.
+        self.use_recipient_certificates
     }
 }
 
@@ -114,6 +123,8 @@ pub(crate) fn lookup_rows(
                 certificate_expiry_date: asker.expiry_notice().map(|notice| notice.expiry_date().to_string()),
                 patient_language: asker.patient_mode().and_then(|mode| mode.language).map(|l| l.as_str().to_owned()),
                 patient_aids: asker.patient_mode().and_then(PatientMode::aids_text),
+                public_expense: public_expense_text(&answer.public_expense)?,
+                revises_visit: asker.revises_visit(),
             })
         }
     };
@@ -180,6 +191,16 @@ pub(crate) fn specific_diseases_text(record: Option<&QualificationRecord>) -> Re
             .map_err(|_| OriginError::CorruptRecord("a 特定疾病 list that does not serialise".into())),
         _ => Ok(None),
     }
+}
+
+/// The 公費 of an answer, as the JSON array a check-in row keeps; `None` when there are none.
+pub(crate) fn public_expense_text(expenses: &[PublicExpense]) -> Result<Option<String>> {
+    if expenses.is_empty() {
+        return Ok(None);
+    }
+    serde_json::to_string(expenses)
+        .map(Some)
+        .map_err(|_| OriginError::CorruptRecord("a 公費 list that does not serialise".into()))
 }
 
 #[cfg(test)]

@@ -16,6 +16,7 @@ use crate::http::render::{Asked, render_answer};
 use crate::http::signed::{Failure, SignedJson};
 use crate::http::state::AppState;
 use crate::interop::SearchEcho;
+use crate::public_expense::without_the_question;
 use crate::store::NumberKey;
 use crate::validity::{CardHolder, assess};
 
@@ -66,6 +67,12 @@ pub(crate) async fn qualification_by_number(
             (None, answer)
         }
     };
+    let mut answer = answer;
+    if let Some(person_id) = &subject {
+        // 医療扶助 always; a 受給者証 only through the reader's own question (see `without_the_question`).
+        let stored = state.store().public_expenses_of(person_id).await?;
+        answer.public_expense = without_the_question(stored, answer.confirmation_date);
+    }
     audit(&state, now, &who, subject, PURPOSE_QUALIFICATION_BY_NUMBER, answer.validity.as_str()).await?;
     let search = SearchEcho {
         insurer_number: query.insurer_number.to_string(),

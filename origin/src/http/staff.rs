@@ -29,6 +29,7 @@ use crate::error::Result;
 use crate::http::audit::{Asker, audit, commit_lookup};
 use crate::http::signed::{Failure, SignedJson};
 use crate::http::state::AppState;
+use crate::public_expense::without_the_question;
 use crate::store::random_id;
 use crate::store::rows::parse_stored;
 use crate::store::staff::{NewVisualCheck, VisualCheckRow};
@@ -286,7 +287,13 @@ pub(crate) async fn collect_visual_check(
         Some(found) => (Some(found.person_id), CardHolder::Linked(found.records)),
         None => (None, CardHolder::NotLinked),
     };
-    let answer = assess(holder, today);
+    let mut answer = assess(holder, today);
+    if let Some(person_id) = &person_id {
+        // 医療扶助 always; a 受給者証 only through the reader's own question (see `without_the_question`), which a
+        // 目視 session at the kiosk is not asked.
+        let stored = state.store().public_expenses_of(person_id).await?;
+        answer.public_expense = without_the_question(stored, answer.confirmation_date);
+    }
     commit_lookup(
         &state,
         now,

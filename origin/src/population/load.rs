@@ -40,6 +40,10 @@ mod tests {
         PopulationConfig { seed, persons, reference_date: date!(2026 - 11 - 24), created_at: 1_795_000_000 }
     }
 
+    fn generator_of(seed: u64, persons: u64) -> Generator {
+        Generator::new(config(seed, persons)).unwrap()
+    }
+
     fn sqlite_url(dir: &tempfile::TempDir, name: &str) -> String {
         format!("sqlite://{}", dir.path().join(name).display())
     }
@@ -101,11 +105,15 @@ mod tests {
 
         assert_eq!(count(&first, "persons").await, i64::try_from(persons).unwrap());
         assert_eq!(count(&first, "resident_registry").await, i64::try_from(persons).unwrap());
-        assert_eq!(count(&first, "qualifications").await, i64::try_from(persons).unwrap());
+        // A person on 医療扶助 alone (単独) has no qualification.
+        let generator = generator_of(5, persons);
+        let insured = (0..persons).filter(|&index| generator.person(index).unwrap().qualification.is_some()).count();
+        assert!(insured < usize::try_from(persons).unwrap());
+        assert_eq!(count(&first, "qualifications").await, i64::try_from(insured).unwrap());
         assert_eq!(count(&first, "jlis_certificates").await, i64::try_from(summary.card_holders).unwrap());
         assert_eq!(count(&first, "certificate_links").await, i64::try_from(summary.registered).unwrap());
-        // 47 prefectures × 4 kinds of insurer.
-        assert_eq!(count(&first, "insurers").await, 188);
+        // 47 prefectures × 4 kinds of insurer, and as many 公費負担者 beside them.
+        assert_eq!(count(&first, "insurers").await, 188 + 188);
     }
 
     #[tokio::test]
@@ -123,7 +131,7 @@ mod tests {
         // A registered card holder is found by certificate, with their own name on the record.
         let person = (0..3000)
             .map(|index| generator.person(index).unwrap())
-            .find(|p| p.card.as_ref().is_some_and(|c| c.registered))
+            .find(|p| p.card.as_ref().is_some_and(|c| c.registered) && p.qualification.is_some())
             .unwrap();
         let certificate = &person.card.as_ref().unwrap().certificate;
         let holder = store.card_holder(certificate).await.unwrap().unwrap();
@@ -132,7 +140,61 @@ mod tests {
         let records = holder.records;
         assert_eq!(records.len(), 1);
         assert_eq!(records[0].name, person.person.name);
-        assert_eq!(records[0].insurer_number, person.qualification.insurer_number.as_str());
+        assert_eq!(records[0].insurer_number, person.qualification.as_ref().unwrap().insurer_number.as_str());
+        store.close().await;
+    }
+
+    #[tokio::test]
+    async fn a_populated_registry_answers_a_public_expense_person_with_their_public_expense() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = sqlite_url(&dir, "kohi.sqlite");
+        let generator = Generator::new(config(9, 6000)).unwrap();
+        let summary = populate(&url, *generator.config(), |_| {}).await.unwrap();
+        let store = Store::connect(&url).await.unwrap();
+        let violations: Vec<(String,)> =
+            sqlx::query_as("PRAGMA foreign_key_check").fetch_all(store.pool()).await.unwrap_or_default();
+        assert!(violations.is_empty(), "{violations:?}");
+        let people: Vec<_> = (0..6000).map(|index| generator.person(index).unwrap()).collect();
+        let expenses: usize = people.iter().map(|p| p.public_expenses.len()).sum();
+        assert_eq!(count(&url, "public_expenses").await, i64::try_from(expenses).unwrap());
+        assert_eq!(summary.persons, 6000);
+        let today = onshi_proto::IsoDate(generator.config().reference_date);
+
+        // A registered card holder with a 受給者証: their card check answers it after a yes, with its numbers.
+        let holder = people
+            .iter()
+            .find(|p| p.card.as_ref().is_some_and(|c| c.registered) && !p.public_expenses.is_empty())
+            .unwrap();
+        let found = store.card_holder(&holder.card.as_ref().unwrap().certificate).await.unwrap().unwrap();
+        let stored = store.public_expenses_of(&found.person_id).await.unwrap();
+        let answered = crate::public_expense::select(stored, today, true).shown;
+        let numbers =
+            |kind: &str, payer: &str, recipient: &str| (kind.to_owned(), payer.to_owned(), recipient.to_owned());
+        let mut expected: Vec<_> = holder
+            .public_expenses
+            .iter()
+            .map(|e| numbers(e.kind.as_str(), e.payer_number.as_str(), e.recipient_number.as_str()))
+            .collect();
+        let mut shown: Vec<_> = answered
+            .iter()
+            .map(|e| numbers(e.kind.as_str(), e.payer_number.as_str(), e.recipient_number.as_str()))
+            .collect();
+        expected.sort();
+        shown.sort();
+        assert_eq!(shown, expected);
+
+        // A person on 医療扶助 has it in every answer, with the welfare office's name, and no insurance record.
+        let assisted = people.iter().find(|p| p.qualification.is_none()).unwrap();
+        let stored = store.public_expenses_of(&assisted.person.id).await.unwrap();
+        let shown = crate::public_expense::select(stored, today, false).shown;
+        assert_eq!(shown[0].kind.as_str(), "medical_assistance");
+        assert!(shown[0].payer_name.as_str().ends_with("福祉事務所（合成）"), "{}", shown[0].payer_name.as_str());
+        let records: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM qualifications WHERE person_id = $1")
+            .bind(&assisted.person.id)
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
+        assert_eq!(records, 0, "医療扶助 alone (単独)");
         store.close().await;
     }
 

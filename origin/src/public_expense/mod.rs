@@ -8,4 +8,4 @@ pub mod read;
 pub mod select;
 
 pub use read::{PayerRow, PayerRowError, PayerRowErrorCode, RowErrors, read_payer_batch};
-pub use select::{Selection, select};
+pub use select::{Selection, select, without_the_question};

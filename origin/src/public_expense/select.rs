@@ -32,6 +32,15 @@ pub fn select(stored: Vec<PublicExpense>, today: IsoDate, agreed: bool) -> Selec
     selection
 }
 
+/// What an answer carries when nobody asked the patient 「医療費助成の受給者証を利用しますか」 at a card reader: staff's
+/// by-number check (a 資格確認書 holder) and a 目視 check approved by staff. 医療扶助 only, and no word of a
+/// 受給者証 on offer. The question is the reader's, put to the card holder there (reference notes `system-2026.md`
+/// §1.1, PMH); nothing in the notes has a by-number or 目視 answer carry a 受給者証, so such a patient shows the
+/// paper 受給者証 at the counter as before, and a 難病 受給者証 is never revealed to staff who did not get a yes.
+pub fn without_the_question(stored: Vec<PublicExpense>, today: IsoDate) -> Vec<PublicExpense> {
+    select(stored, today, false).shown
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used, reason = "a test should stop at the first unexpected value")]
 mod tests {
@@ -101,6 +110,15 @@ mod tests {
         let selection = select(vec![child_medical("2027-03-31")], day("2026-11-24"), true);
         assert_eq!(selection.shown, [child_medical("2027-03-31")]);
         assert!(!selection.certificates_on_offer);
+    }
+
+    #[test]
+    fn an_answer_without_the_question_carries_medical_assistance_only() {
+        let today = day("2026-11-24");
+        let shown = without_the_question(vec![child_medical("2027-03-31"), assistance()], today);
+        let kinds: Vec<_> = shown.iter().map(|expense| expense.kind).collect();
+        assert_eq!(kinds, [PublicExpenseKind::MedicalAssistance]);
+        assert!(without_the_question(vec![child_medical("2027-03-31")], today).is_empty());
     }
 
     #[test]

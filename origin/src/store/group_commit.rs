@@ -19,12 +19,12 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::error::{OriginError, Result};
 use crate::store::nonces::{NonceClaim, claim_nonces};
-use crate::store::rows::{AuditEvent, CheckInRow, RequestRows};
+use crate::store::rows::{AuditEvent, CheckInRow, RequestRows, VISIT_REVISION_WINDOW_SECONDS};
 use crate::store::sql::{Backend, multi_row_insert};
 
 /// Most requests whose writes share one transaction.
 const MAX_REQUESTS_PER_COMMIT: usize = 256;
-/// Most rows in one multi-row `INSERT` (19 columns × 64 rows stays far below every parameter limit).
+/// Most rows in one multi-row `INSERT` (24 columns × 64 rows stays far below every parameter limit).
 const MAX_ROWS_PER_STATEMENT: usize = 64;
 /// Requests that may wait for the writer before new ones wait for room.
 const QUEUE_DEPTH: usize = 4_096;
@@ -149,7 +149,13 @@ async fn write_in_one_transaction(pool: &AnyPool, backend: Backend, jobs: &[Job]
         }
         query.execute(&mut *tx).await?;
     }
-    let checkins: Vec<&CheckInRow> = rows.iter().filter_map(|r| r.checkin.as_ref()).collect();
+    let mut checkins: Vec<&CheckInRow> = Vec::new();
+    for row in rows.iter().filter_map(|r| r.checkin.as_ref()) {
+        // A revision with no check-in of its visit to rewrite is kept as a check-in of its own.
+        if !row.revises_visit || !revise_visit(&mut tx, row).await? {
+            checkins.push(row);
+        }
+    }
     for chunk in checkins.chunks(MAX_ROWS_PER_STATEMENT) {
         let sql = multi_row_insert(
             backend,
@@ -157,8 +163,8 @@ async fn write_in_one_transaction(pool: &AnyPool, backend: Backend, jobs: &[Job]
                                    validity, reason, guidance, name, name_kana, insurer_number, insurer_name, \
                                    contribution_percent, device_label, disqualification_date, limit_category, \
                                    specific_diseases, certificate_notice, certificate_expiry_date, \
-                                   patient_language, patient_aids) VALUES ",
-            23,
+                                   patient_language, patient_aids, public_expense) VALUES ",
+            24,
             chunk.len(),
         );
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
@@ -186,12 +192,55 @@ async fn write_in_one_transaction(pool: &AnyPool, backend: Backend, jobs: &[Job]
                 .bind(row.certificate_notice.as_deref())
                 .bind(row.certificate_expiry_date.as_deref())
                 .bind(row.patient_language.as_deref())
-                .bind(row.patient_aids.as_deref());
+                .bind(row.patient_aids.as_deref())
+                .bind(row.public_expense.as_deref());
         }
         query.execute(&mut *tx).await?;
     }
     tx.commit().await?;
     Ok(fresh)
+}
+
+/// Rewrites the answer on the check-in of `row`'s visit: the asking device's latest check-in of the same person,
+/// facility, day and method within [`VISIT_REVISION_WINDOW_SECONDS`]. Its time, kiosk name, certificate notice and
+/// patient mode stay those of the visit's start. True when there was one to rewrite.
+async fn revise_visit(tx: &mut sqlx::Transaction<'_, sqlx::Any>, row: &CheckInRow) -> Result<bool> {
+    let (Some(device_id), Some(person_id)) = (row.device_id.as_deref(), row.person_id.as_deref()) else {
+        return Ok(false);
+    };
+    let revised = sqlx::query(
+        "UPDATE checkins SET validity = $1, reason = $2, guidance = $3, name = $4, name_kana = $5, \
+                             insurer_number = $6, insurer_name = $7, contribution_percent = $8, \
+                             disqualification_date = $9, limit_category = $10, specific_diseases = $11, \
+                             public_expense = $12 \
+         WHERE id = ( \
+             SELECT id FROM checkins \
+             WHERE facility_code = $13 AND device_id = $14 AND person_id = $15 AND checkin_date = $16 \
+               AND method = $17 AND checked_in_at >= $18 \
+             ORDER BY checked_in_at DESC, id DESC LIMIT 1)",
+    )
+    .bind(row.validity.as_str())
+    .bind(row.reason.as_str())
+    .bind(row.guidance.as_deref())
+    .bind(row.name.as_deref())
+    .bind(row.name_kana.as_deref())
+    .bind(row.insurer_number.as_deref())
+    .bind(row.insurer_name.as_deref())
+    .bind(row.contribution_percent)
+    .bind(row.disqualification_date.as_deref())
+    .bind(row.limit_category.as_deref())
+    .bind(row.specific_diseases.as_deref())
+    .bind(row.public_expense.as_deref())
+    .bind(row.facility_code.as_str())
+    .bind(device_id)
+    .bind(person_id)
+    .bind(row.checkin_date.as_str())
+    .bind(row.method.as_str())
+    .bind(row.checked_in_at - VISIT_REVISION_WINDOW_SECONDS)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected();
+    Ok(revised == 1)
 }
 
 #[cfg(test)]
@@ -308,6 +357,8 @@ mod tests {
             certificate_expiry_date: Some("2026-10-31".into()),
             patient_language: Some("vi".into()),
             patient_aids: Some("voice".into()),
+            public_expense: None,
+            revises_visit: false,
         });
         store.commit_request_rows(rows.clone()).await.unwrap();
         assert_eq!(store.count_rows("checkins").await.unwrap(), 1);

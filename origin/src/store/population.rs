@@ -76,6 +76,25 @@ impl Store {
             query.bind(insurer.number.as_str().to_owned()).bind(insurer.name.clone()).bind(config.created_at)
         })
         .await?;
+        // The 公費負担者 beside the insurers, each with the one batch its population rows are said to come from.
+        let payers = generator.payers();
+        summary.rows_inserted += insert_rows(&mut tx, backend, PAYERS, &payers, |query, payer| {
+            query
+                .bind(payer.number.as_str().to_owned())
+                .bind(payer.name.clone())
+                .bind(config.created_at)
+                .bind("public_expense_payer")
+        })
+        .await?;
+        summary.rows_inserted += insert_rows(&mut tx, backend, PAYER_BATCHES, &payers, |query, payer| {
+            query
+                .bind(population_batch_id(payer.number.as_str()))
+                .bind(payer.number.as_str().to_owned())
+                .bind(config.created_at)
+                .bind(POPULATION_BATCH_DIGEST)
+                .bind(0i64)
+        })
+        .await?;
         tx.commit().await?;
 
         let mut next = 0u64;
@@ -138,6 +157,26 @@ const CERTIFICATES: Table = Table {
            updated_at) VALUES ",
     columns: 5,
 };
+const PAYERS: Table =
+    Table { head: "INSERT INTO insurers (insurer_number, name, created_at, principal_kind) VALUES ", columns: 4 };
+const PAYER_BATCHES: Table = Table {
+    head: "INSERT INTO public_expense_batches (id, payer_number, received_at, body_sha256, rows_total) VALUES ",
+    columns: 5,
+};
+const PUBLIC_EXPENSES: Table = Table {
+    head: "INSERT INTO public_expenses (id, individual_number, payer_number, kind, recipient_number, valid_from, \
+           valid_until, monthly_self_pay_yen, batch_id) VALUES ",
+    columns: 9,
+};
+
+/// What a population batch row keeps where a payer's upload keeps the SHA-256 of its body: there was no body.
+const POPULATION_BATCH_DIGEST: &str = "population";
+
+/// The id of the batch a payer's population rows are filed under.
+fn population_batch_id(payer_number: &str) -> String {
+    format!("population-{payer_number}")
+}
+
 const LINKS: Table = Table {
     head: "INSERT INTO certificate_links (certificate_issuer, certificate_serial, person_id, linked_at) VALUES ",
     columns: 4,
@@ -189,7 +228,7 @@ async fn insert_chunk(
             .bind(p.person.address.clone())
             .bind(created_at)
             .bind(p.individual_number.clone())
-            .bind(p.qualification.insurer_number.as_str().to_owned())
+            .bind(registrar(p))
     })
     .await?;
     inserted += insert_rows(conn, backend, RESIDENTS, chunk, |query, p| {
@@ -203,8 +242,8 @@ async fn insert_chunk(
             .bind(created_at)
     })
     .await?;
-    inserted += insert_rows(conn, backend, QUALIFICATIONS, chunk, |query, p| {
-        let q = &p.qualification;
+    let qualified: Vec<_> = chunk.iter().filter_map(|p| p.qualification.as_ref()).collect();
+    inserted += insert_rows(conn, backend, QUALIFICATIONS, &qualified, |query, q| {
         query
             .bind(q.id.clone())
             .bind(q.person_id.clone())
@@ -218,6 +257,21 @@ async fn insert_chunk(
             .bind(q.qualification_date.to_string())
             .bind(i32::from(q.partial_contribution_percent))
             .bind(created_at)
+    })
+    .await?;
+    let expenses: Vec<_> =
+        chunk.iter().flat_map(|p| p.public_expenses.iter().map(move |expense| (p, expense))).collect();
+    inserted += insert_rows(conn, backend, PUBLIC_EXPENSES, &expenses, |query, (p, expense)| {
+        query
+            .bind(expense.id.clone())
+            .bind(p.individual_number.clone())
+            .bind(expense.payer_number.as_str().to_owned())
+            .bind(expense.kind.as_str())
+            .bind(expense.recipient_number.as_str().to_owned())
+            .bind(expense.valid_from.to_string())
+            .bind(expense.valid_until.map(|date| date.to_string()))
+            .bind(expense.monthly_self_pay_yen.map(i64::from))
+            .bind(population_batch_id(expense.payer_number.as_str()))
     })
     .await?;
     let holders: Vec<_> = chunk.iter().filter_map(|p| p.card.as_ref().map(|card| (p, card))).collect();
@@ -240,6 +294,18 @@ async fn insert_chunk(
     })
     .await?;
     Ok(inserted)
+}
+
+/// Who registered a person: their insurer, or for a person on 医療扶助 with no insurer, the welfare office.
+fn registrar(person: &SyntheticPerson) -> Option<String> {
+    match &person.qualification {
+        Some(qualification) => Some(qualification.insurer_number.as_str().to_owned()),
+        None => person
+            .public_expenses
+            .iter()
+            .find(|expense| expense.kind.is_medical_assistance())
+            .map(|expense| expense.payer_number.as_str().to_owned()),
+    }
 }
 
 #[cfg(test)]

@@ -80,6 +80,8 @@ impl ReaderResultRow {
             patient_mode: Default::default(),
             // The national reader's consents are its own, kept by the national service, not here.
             consent_withdrawn_at: None,
+            // A face file's 公費 are not read yet; the reader's own screen shows them.
+            public_expense: Vec::new(),
         })
     }
 }

@@ -372,7 +372,19 @@ pub struct CheckInRow {
     pub patient_language: Option<String>,
     /// The aids the patient turned on ([`onshi_proto::patient_mode::PatientMode::aids_text`]).
     pub patient_aids: Option<String>,
+    /// The 公費 the answer carried, as the JSON array its row keeps; `None` when it carried none.
+    pub public_expense: Option<String>,
+    /// True when this answer revises the check-in of the same visit rather than starting one: the patient's yes to
+    /// 「医療費助成の受給者証を利用しますか」 asks again in the same PIN session. The group commit then rewrites the
+    /// answer on that device's latest check-in of this person within [`VISIT_REVISION_WINDOW_SECONDS`], so staff
+    /// see one row per visit, and adds a row only when there is none to revise.
+    pub revises_visit: bool,
 }
+
+/// How far back a revising answer looks for the check-in of its visit: a card session lasts five minutes (the
+/// edge's `SESSION_LIFETIME_SECS`), and twice that leaves room for the time the patient takes to answer and for the
+/// clocks of edge and origin to differ, while a visit earlier in the day is never taken for this one.
+pub const VISIT_REVISION_WINDOW_SECONDS: i64 = 600;
 
 /// The rows one request must have committed before it is answered.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -8,6 +8,7 @@ use onshi_proto::origin::{
     CardScope, CertificateRef, CheckIn, ExpiryNotice, PendingVisualCheck, VisualCheckReason, VisualCheckState,
 };
 use onshi_proto::patient_mode::PatientMode;
+use onshi_proto::public_expense::PublicExpense;
 use onshi_proto::qualification::SpecificDiseaseCertificate;
 
 use crate::error::{OriginError, Result};
@@ -40,6 +41,7 @@ struct CheckInListRow {
     patient_language: Option<String>,
     patient_aids: Option<String>,
     consent_withdrawn_at: Option<i64>,
+    public_expense: Option<String>,
 }
 
 impl CheckInListRow {
@@ -96,6 +98,16 @@ impl CheckInListRow {
                 .unwrap_or_default(),
             // Filled by the listing, which asks the consent store for each patient.
             consents: Vec::new(),
+            // Read back through the wire type, so a row that breaks a 公費 rule is reported, never shown.
+            public_expense: self
+                .public_expense
+                .as_deref()
+                .map(|text| {
+                    serde_json::from_str::<Vec<PublicExpense>>(text)
+                        .map_err(|_| OriginError::CorruptRecord("public expense".into()))
+                })
+                .transpose()?
+                .unwrap_or_default(),
         })
     }
 }
@@ -184,7 +196,7 @@ impl Store {
             "SELECT id, checked_in_at, device_id, method, validity, reason, guidance, name, name_kana, insurer_number, \
                     insurer_name, contribution_percent, prescription, device_label, disqualification_date, limit_category, \
                     specific_diseases, checkin_date, certificate_notice, certificate_expiry_date, patient_language, \
-                    patient_aids, \
+                    patient_aids, public_expense, \
                     (SELECT MAX(w.withdrawn_at) FROM consent_withdrawals w \
                       WHERE w.person_id = checkins.person_id AND w.facility_code = checkins.facility_code \
                         AND w.withdrawn_at >= checkins.checked_in_at) AS consent_withdrawn_at \

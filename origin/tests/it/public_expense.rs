@@ -5,7 +5,11 @@
 //! both databases.
 
 use onshi_origin::seed::derived_individual_number;
-use onshi_proto::origin::{BY_CERTIFICATE_PATH, CardQualificationQuery};
+use onshi_proto::origin::{
+    AuthMethod, BY_CERTIFICATE_PATH, BY_NUMBER_PATH, CardQualificationQuery, CheckIn, NumberQualificationQuery,
+    VISUAL_CHECK_COLLECT_PATH, VISUAL_CHECK_CREATE_PATH, VISUAL_CHECK_DECIDE_PATH, VisualCheckCollect,
+    VisualCheckCollected, VisualCheckCreate, VisualCheckDecision, VisualCheckTicket,
+};
 use onshi_proto::public_expense::PublicExpenseKind;
 use onshi_proto::qualification::QualificationAnswer;
 use serde_json::{Value, json};
@@ -230,3 +234,158 @@ async fn an_insurer_and_a_payer_open_only_their_own_routes(db: Db) {
     origin.stop().await;
 }
 on_both_databases!(an_insurer_and_a_payer_open_only_their_own_routes);
+
+/// The facility's check-ins of the day, as staff see them.
+async fn listed(origin: &Origin) -> Vec<CheckIn> {
+    origin.staff_list(FACILITY).await.checkins
+}
+
+/// The kinds of 公費 on a listed check-in, by their wire names in alphabetical order.
+fn kinds(checkin: &CheckIn) -> Vec<&'static str> {
+    let mut kinds: Vec<_> = checkin.public_expense.iter().map(|expense| expense.kind.as_str()).collect();
+    kinds.sort_unstable();
+    kinds
+}
+
+async fn a_yes_completes_the_visits_check_in_and_a_no_leaves_it_without_the_certificate(db: Db) {
+    let origin = Origin::start(db).await;
+    let welfare = payer_token(&origin, WELFARE_OFFICE, "新宿区福祉事務所").await;
+    let city = payer_token(&origin, CITY, "新宿区子ども医療費助成").await;
+    assert_eq!(upload(&origin, &welfare, &ndjson(&[assistance(&holder(serial::VALID))])).await.status().as_u16(), 200);
+    let certificates =
+        [child_medical(&holder(serial::VALID), "2345676"), child_medical(&holder(serial::DEPENDENT), "1234566")];
+    assert_eq!(upload(&origin, &city, &ndjson(&certificates)).await.status().as_u16(), 200);
+
+    // The first answer of the visit: staff see 医療扶助 at once, and nothing of the 受給者証 not yet agreed to.
+    assert!(check_in(&origin, serial::VALID, false).await.certificates_on_offer);
+    let rows = listed(&origin).await;
+    assert_eq!(rows.len(), 1);
+    assert_eq!(kinds(&rows[0]), ["medical_assistance"]);
+    let first_row = rows[0].clone();
+    let tickets: Vec<(&str, u32)> =
+        first_row.public_expense[0].tickets.iter().map(|t| (t.kind.as_str(), t.self_pay_yen.yen())).collect();
+    assert_eq!(tickets, [("medical", 1500), ("dispensing", 0)], "the day's 医療券 and 調剤券 with their 本人支払額");
+
+    // The patient says yes a moment later: the same row now carries the 受給者証 too, and no second row appears.
+    origin.clock.set(origin.clock_now() + 40);
+    assert_eq!(check_in(&origin, serial::VALID, true).await.public_expense.len(), 2);
+    let rows = listed(&origin).await;
+    assert_eq!(rows.len(), 1, "one row per visit: {rows:?}");
+    assert_eq!((rows[0].id.as_str(), rows[0].checked_in_at), (first_row.id.as_str(), first_row.checked_in_at));
+    assert_eq!(kinds(&rows[0]), ["child_medical", "medical_assistance"]);
+    let certificate = rows[0].public_expense.iter().find(|expense| expense.kind == PublicExpenseKind::ChildMedical);
+    assert_eq!(certificate.unwrap().recipient_number.as_str(), "2345676");
+    // Each read is audited all the same.
+    let reads = origin.store.audit_events().await.unwrap();
+    assert_eq!(reads.iter().filter(|e| e.purpose == "qualification_by_certificate").count(), 2);
+
+    // Another patient answers no: their row has no 受給者証 (and they have no 医療扶助), and it is a row of its own.
+    check_in(&origin, serial::DEPENDENT, false).await;
+    let rows = listed(&origin).await;
+    assert_eq!(rows.len(), 2);
+    let dependent = rows.iter().find(|row| row.id != first_row.id).unwrap();
+    assert!(dependent.public_expense.is_empty(), "{dependent:?}");
+    let raw = serde_json::to_string(dependent).unwrap();
+    assert!(!raw.contains("1234566") && !raw.contains(CITY), "{raw}");
+
+    // The first patient comes back in the afternoon: a new visit, a new row, even with a yes asked straight away
+    // of a session that no longer has a morning check-in within its window.
+    origin.clock.set(origin.clock_now() + 3 * 3600);
+    check_in(&origin, serial::VALID, true).await;
+    let rows = listed(&origin).await;
+    assert_eq!(rows.len(), 3);
+    assert_eq!(kinds(&rows[0]), ["child_medical", "medical_assistance"]);
+    origin.stop().await;
+}
+on_both_databases!(a_yes_completes_the_visits_check_in_and_a_no_leaves_it_without_the_certificate);
+
+async fn a_yes_revises_only_its_own_kiosks_check_in(db: Db) {
+    let origin = Origin::start(db).await;
+    let city = payer_token(&origin, CITY, "新宿区子ども医療費助成").await;
+    assert_eq!(
+        upload(&origin, &city, &ndjson(&[child_medical(&holder(serial::DEPENDENT), "1234566")]))
+            .await
+            .status()
+            .as_u16(),
+        200
+    );
+    // The same patient checked in at another kiosk first; a yes at this kiosk is a visit of its own there.
+    let mut elsewhere = query(serial::DEPENDENT, false);
+    elsewhere.device_id = Some("kiosk-2".try_into().unwrap());
+    assert_eq!(origin.post_signed(BY_CERTIFICATE_PATH, &elsewhere).await.status().as_u16(), 200);
+    check_in(&origin, serial::DEPENDENT, true).await;
+    let rows = listed(&origin).await;
+    assert_eq!(rows.len(), 2);
+    let by_kiosk = |id: &str| rows.iter().find(|row| row.device_id.as_deref() == Some(id)).unwrap();
+    assert!(by_kiosk("kiosk-2").public_expense.is_empty());
+    assert_eq!(kinds(by_kiosk("kiosk-1")), ["child_medical"]);
+    origin.stop().await;
+}
+on_both_databases!(a_yes_revises_only_its_own_kiosks_check_in);
+
+async fn staff_by_number_and_visual_check_answers_carry_medical_assistance_only(db: Db) {
+    let origin = Origin::start(db).await;
+    let welfare = payer_token(&origin, WELFARE_OFFICE, "新宿区福祉事務所").await;
+    let city = payer_token(&origin, CITY, "新宿区子ども医療費助成").await;
+    assert_eq!(upload(&origin, &welfare, &ndjson(&[assistance(&holder(serial::VALID))])).await.status().as_u16(), 200);
+    assert_eq!(
+        upload(&origin, &city, &ndjson(&[child_medical(&holder(serial::VALID), "2345676")])).await.status().as_u16(),
+        200
+    );
+    let record = check_in(&origin, serial::VALID, false).await.records[0].clone();
+
+    // Staff's by-number check of a 資格確認書 holder: 医療扶助 with the day's tickets, and no 受給者証.
+    let by_number = NumberQualificationQuery {
+        insurer_number: record.insurer_number.as_str().try_into().unwrap(),
+        symbol: record.symbol.as_deref().map(|symbol| symbol.try_into().unwrap()),
+        number: record.number.as_str().try_into().unwrap(),
+        branch: record.branch.as_deref().map(|branch| branch.try_into().unwrap()),
+        birth_date: record.birth_date,
+        facility_code: Some(FACILITY.try_into().unwrap()),
+        device_id: Some("staff-console".try_into().unwrap()),
+        arbitrary_identifier: None,
+    };
+    let response = origin.post_signed(BY_NUMBER_PATH, &by_number).await;
+    assert_eq!(response.status().as_u16(), 200);
+    let answer: QualificationAnswer = response.json().await.unwrap();
+    let shown: Vec<_> = answer.public_expense.iter().map(|expense| expense.kind).collect();
+    assert_eq!(shown, [PublicExpenseKind::MedicalAssistance]);
+    assert_eq!(answer.public_expense[0].tickets.len(), 2);
+    assert!(!answer.certificates_on_offer, "nobody at a reader asked the patient");
+
+    // An approved 目視 check: the same, on the kiosk's answer and on the check-in row staff see.
+    let request = VisualCheckCreate {
+        certificate: certificate(serial::VALID),
+        facility_code: FACILITY.try_into().unwrap(),
+        device_id: "kiosk-1".try_into().unwrap(),
+        device_label: None,
+        device_location: None,
+        scope: Default::default(),
+        expiry_notice: None,
+        reason: Default::default(),
+    };
+    let ticket: VisualCheckTicket = origin.post_signed(VISUAL_CHECK_CREATE_PATH, &request).await.json().await.unwrap();
+    let decision = VisualCheckDecision {
+        request_id: ticket.request_id.as_str().try_into().unwrap(),
+        facility_code: FACILITY.try_into().unwrap(),
+        staff_id: "staff-a".try_into().unwrap(),
+        approve: true,
+    };
+    assert_eq!(origin.post_signed(VISUAL_CHECK_DECIDE_PATH, &decision).await.status().as_u16(), 200);
+    let collect = VisualCheckCollect {
+        request_id: ticket.request_id.as_str().try_into().unwrap(),
+        facility_code: FACILITY.try_into().unwrap(),
+        device_id: "kiosk-1".try_into().unwrap(),
+    };
+    let collected: VisualCheckCollected =
+        origin.post_signed(VISUAL_CHECK_COLLECT_PATH, &collect).await.json().await.unwrap();
+    let answer = collected.qualification.unwrap();
+    let shown: Vec<_> = answer.public_expense.iter().map(|expense| expense.kind).collect();
+    assert_eq!(shown, [PublicExpenseKind::MedicalAssistance]);
+    let rows = listed(&origin).await;
+    let visual = rows.iter().find(|row| row.method == AuthMethod::VisualCheck).unwrap();
+    assert_eq!(kinds(visual), ["medical_assistance"]);
+    assert!(!serde_json::to_string(&rows).unwrap().contains("2345676"), "no row shows a 受給者証 nobody agreed to");
+    origin.stop().await;
+}
+on_both_databases!(staff_by_number_and_visual_check_answers_carry_medical_assistance_only);

@@ -463,6 +463,10 @@ pub struct CheckIn {
     /// at the counter), the latest such time (Unix seconds); none when they have not.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub consent_withdrawn_at: Option<i64>,
+    /// The 公費 the answer carried (医療扶助 with the day's 医療券/調剤券 always; a 受給者証 only when the patient
+    /// agreed to use it), so staff see them beside 負担割合, 限度額 and 特定疾病; empty when there are none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub public_expense: Vec<crate::public_expense::PublicExpense>,
 }
 
 /// A visual check waiting for staff.
