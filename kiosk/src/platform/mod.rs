@@ -1,6 +1,7 @@
 //! Every browser API the kiosk uses, behind plain Rust functions: the reader over WebUSB ([`webusb`], the only code
 //! that touches `navigator.usb`), the enrolled device identity ([`device`]: WebCrypto and IndexedDB), the edge's
-//! API ([`api`]), where the edge is ([`config`]) and the voice (`speech`: `speechSynthesis`).
+//! API ([`api`]), where the edge is ([`config`]) and the voice (`speech`: `speechSynthesis`), and the 目視 assist's photo module, images and camera
+//! (`assist_media`).
 //!
 //! Must not: know the screens or the check-in's steps; hold the PIN.
 
@@ -8,6 +9,8 @@ pub mod config;
 
 #[cfg(target_arch = "wasm32")]
 pub(crate) mod api;
+#[cfg(target_arch = "wasm32")]
+pub(crate) mod assist_media;
 #[cfg(target_arch = "wasm32")]
 pub(crate) mod device;
 #[cfg(target_arch = "wasm32")]
