@@ -26,8 +26,8 @@ use crate::screens::header::{AidToggle, Aids};
 use crate::screens::pin_pad::PinPadState;
 use crate::screens::{
     access_log, access_log_offer, blocked, cancel_terms, cancelled, consent, enrol, failed, header, idle_warning,
-    insert_card, no_pin, pin_pad, progress, registered, registration_offer, registration_terms, result, visual_check,
-    welcome, withdrawal_confirm, withdrawal_offer, withdrawn,
+    insert_card, no_pin, pin_pad, progress, registered, registration_offer, registration_terms, result, visual_assist,
+    visual_check, welcome, withdrawal_confirm, withdrawal_offer, withdrawn,
 };
 use crate::state::{AccessLogView, Action, ConsentStep, Failure, IdlePhase, Screen};
 
@@ -222,7 +222,7 @@ pub fn app() -> Html {
                     PinPadState { tries_left, entered, last_was_wrong, confirming_last_try, needs_confirmation };
                 pin_pad::pin_pad(lang_value, &state, &dispatch, &check_in)
             }
-            Screen::VisualCheck => visual_check::visual_check(lang_value),
+            Screen::VisualCheck => visual_check::visual_check(lang_value, &check_in),
             Screen::RegistrationTerms => registration_terms::registration_terms(lang_value, &check_in),
             Screen::Registering => progress("progress.registering"),
             Screen::Registered(outcome) => registered::registered(lang_value, *outcome),
@@ -261,6 +261,9 @@ pub fn app() -> Html {
             },
             Screen::Blocked { card_taken } => blocked::blocked(lang_value, *card_taken, &check_in),
             Screen::NoPin { card_taken } => no_pin::no_pin(lang_value, *card_taken, &check_in),
+            Screen::Assist { step, back } => {
+                visual_assist::visual_assist(lang_value, *step, **back == Screen::VisualCheck, &check_in)
+            }
             Screen::Failed(failure) => failed::failed(lang_value, *failure),
         },
     };
@@ -313,6 +316,7 @@ fn screen_name(screen: &Screen) -> &'static str {
         Screen::Result { .. } => "result",
         Screen::Blocked { .. } => "blocked",
         Screen::NoPin { .. } => "no-pin",
+        Screen::Assist { .. } => "assist",
         Screen::Failed(_) => "failed",
     }
 }

@@ -10,6 +10,7 @@
 //! check-in task; [`platform`] every browser API (WebUSB, WebCrypto and IndexedDB, `fetch`), whose failures are the
 //! one [`error::KioskError`].
 
+pub mod assist;
 pub mod error;
 pub mod i18n;
 pub mod keys;

@@ -11,6 +11,8 @@ use onshi_proto::origin::{
 use onshi_proto::qualification::{QualificationAnswer, Reason, Validity};
 use onshi_proto::withdrawal::RegistrationCancelOutcome;
 
+use crate::assist::{AssistStep, FormProblem};
+
 /// Length of the 利用者証明用 PIN.
 pub const PIN_LEN: usize = 4;
 
@@ -46,6 +48,8 @@ pub enum Failure {
     /// The edge no longer knows this kiosk (never enrolled, enrolled under an id format it has retired, or
     /// revoked by the admin): the kiosk forgets its identity and asks staff for a new enrolment code.
     DeviceNotEnrolled,
+    /// The card left the reader during the 目視 assist: the assist ended and what it showed was wiped.
+    AssistCardRemoved,
     /// Anything else.
     Other,
 }
@@ -100,6 +104,7 @@ impl Failure {
             Failure::VisualCheckExpired => "error.visual_expired",
             Failure::VisualCheckUnavailable => "error.visual_unavailable",
             Failure::DeviceNotEnrolled => "enrol.lapsed",
+            Failure::AssistCardRemoved => "assist.card_removed",
             Failure::Other => "error.generic",
         }
     }
@@ -366,6 +371,13 @@ pub enum Screen {
         /// The card has left the reader: the screen clears soon, as the answer does.
         card_taken: bool,
     },
+    /// The 目視 assist, for staff standing at the kiosk (`crate::assist`), opened from the screen kept in `back`.
+    Assist {
+        /// Where the assist stands.
+        step: AssistStep,
+        /// The screen staff opened it from, to return to when they go back.
+        back: Box<Screen>,
+    },
     /// The check-in stopped; the failure says why and what next.
     Failed(Failure),
 }
@@ -499,6 +511,24 @@ pub enum Action {
     CardTaken,
     /// Something stopped the check-in.
     Fail(Failure),
+    /// Staff opened the 目視 assist (from the 目視 waiting screen, or a card whose PIN cannot be used).
+    OpenAssist,
+    /// What staff typed cannot be 照合番号B; nothing goes to the card.
+    AssistInvalid(FormProblem),
+    /// Staff submitted 照合番号B: the counter is read, and one VERIFY sent when allowed.
+    AssistSubmitted,
+    /// The card's answer to that one attempt.
+    AssistChecked(onshi_card::surface::CollationOutcome),
+    /// The card face, its issuer's signature checked, is ready to show to staff.
+    AssistFaceShown,
+    /// The card face carries no signature of a known issuer.
+    AssistFaceUnverified,
+    /// Staff confirmed that the card face and the person match: the 目視 request goes out with the card's proof.
+    AssistConfirmed,
+    /// Staff found the card face and the person do not match.
+    AssistMismatch,
+    /// Staff left the assist, back to the screen they opened it from.
+    AssistClosed,
     /// Back to the start screen, clearing everything.
     Reset,
 }
@@ -533,6 +563,14 @@ impl Screen {
             (_, Action::PinNotSet) => Screen::NoPin { card_taken: false },
             (Screen::NoPin { .. }, Action::CardTaken) => Screen::NoPin { card_taken: true },
             (Screen::Blocked { .. } | Screen::NoPin { .. }, Action::ChooseVisualCheck) => Screen::VisualCheck,
+            // The assist needs the card: it opens only while the card is in the reader.
+            (
+                back @ (Screen::VisualCheck
+                | Screen::Blocked { card_taken: false }
+                | Screen::NoPin { card_taken: false }),
+                Action::OpenAssist,
+            ) => Screen::Assist { step: AssistStep::Form, back: Box::new(back) },
+            (Screen::Assist { step, back }, action) => Screen::assisting(step, back, action),
             (Screen::Welcome | Screen::Failed(_), Action::Connect) => Screen::Connecting,
             (Screen::Connecting, Action::CardAbsent) => Screen::InsertCard,
             (Screen::Welcome, Action::CardPlaced) => Screen::ReadingCard,
@@ -713,6 +751,25 @@ impl Screen {
         }
     }
 
+    /// The assist's next screen: one attempt per submission, the card's answer only to an attempt in flight, and
+    /// the card taken away ending it (what it showed is wiped with the screen).
+    fn assisting(step: AssistStep, back: Box<Screen>, action: Action) -> Screen {
+        let step = match (step, action) {
+            (_, Action::CardTaken) => return Screen::Failed(Failure::AssistCardRemoved),
+            (step, Action::AssistClosed) if step.may_go_back() => return *back,
+            (step, Action::AssistInvalid(problem)) if step.accepts_a_number() => AssistStep::Invalid(problem),
+            (step, Action::AssistSubmitted) if step.accepts_a_number() => AssistStep::Checking,
+            (AssistStep::Checking, Action::AssistChecked(outcome)) => AssistStep::after(outcome),
+            (AssistStep::Opened, Action::AssistFaceShown) => AssistStep::Face,
+            (AssistStep::Opened, Action::AssistFaceUnverified) => AssistStep::Unverified,
+            // The request with the card's proof goes out; the patient waits for staff's approval as for any 目視.
+            (AssistStep::Face, Action::AssistConfirmed) => return Screen::VisualCheck,
+            (step, Action::AssistMismatch) if step.may_refuse() => AssistStep::Mismatch,
+            (step, _) => step,
+        };
+        Screen::Assist { step, back }
+    }
+
     /// The consent question on screen, if one is.
     pub fn consent_stage(&self) -> Option<ConsentStage> {
         match self {
@@ -790,12 +847,19 @@ impl Screen {
                 | Screen::CancellingRegistration
                 | Screen::WithdrawingConsent
                 | Screen::AccessLog { view: AccessLogView { page: None, .. }, .. }
+                | Screen::Assist { step: AssistStep::Checking, .. }
         )
     }
 
     /// True while the card is being used; the UI warns against removing it.
     pub fn card_in_use(&self) -> bool {
-        matches!(self, Screen::ReadingCard | Screen::Verifying | Screen::Authenticating)
+        matches!(
+            self,
+            Screen::ReadingCard
+                | Screen::Verifying
+                | Screen::Authenticating
+                | Screen::Assist { step: AssistStep::Checking | AssistStep::Opened, .. }
+        )
     }
 }
 
@@ -1559,5 +1623,69 @@ mod tests {
         // The terms are shown only after the session: not from the PIN pad, nor from an answer.
         assert_eq!(at_pin_pad(3).apply(Action::ShowCancelTerms), at_pin_pad(3));
         assert_eq!(agreed_result().apply(Action::CancelConfirmed), agreed_result());
+    }
+
+    #[test]
+    fn staff_open_the_assist_only_with_the_card_in_and_get_one_attempt_per_submission() {
+        use crate::assist::{AssistStep, FormProblem};
+        use onshi_card::surface::CollationOutcome;
+        // From the 目視 waiting screen and from a card whose PIN cannot be used, while the card is in.
+        for back in [Screen::VisualCheck, Screen::NoPin { card_taken: false }, Screen::Blocked { card_taken: false }] {
+            let form = back.clone().apply(Action::OpenAssist);
+            assert_eq!(form, Screen::Assist { step: AssistStep::Form, back: Box::new(back.clone()) });
+            // Staff change their mind before typing anything: back where they were.
+            assert_eq!(form.apply(Action::AssistClosed), back);
+        }
+        for without_card in [Screen::NoPin { card_taken: true }, Screen::Blocked { card_taken: true }, Screen::Welcome]
+        {
+            assert_eq!(without_card.clone().apply(Action::OpenAssist), without_card);
+        }
+        let form = Screen::VisualCheck.apply(Action::OpenAssist);
+        let step = |screen: &Screen| match screen {
+            Screen::Assist { step, .. } => *step,
+            other => panic!("not the assist: {other:?}"),
+        };
+        // A part that cannot be right is named; nothing went to the card, so staff correct it and submit.
+        let invalid = form.clone().apply(Action::AssistInvalid(FormProblem::SecurityCode));
+        assert_eq!(step(&invalid), AssistStep::Invalid(FormProblem::SecurityCode));
+        let checking = invalid.apply(Action::AssistSubmitted);
+        assert_eq!(step(&checking), AssistStep::Checking);
+        assert!(checking.is_busy() && checking.card_in_use());
+        // A second press while the card answers sends nothing more, and going back waits for the answer.
+        assert_eq!(checking.clone().apply(Action::AssistSubmitted), checking);
+        assert_eq!(checking.clone().apply(Action::AssistClosed), checking);
+        // Wrong, nine left: staff may type it again, by hand.
+        let wrong = checking.apply(Action::AssistChecked(CollationOutcome::Wrong { tries_left: 9 }));
+        assert_eq!(step(&wrong), AssistStep::Wrong { tries_left: 9 });
+        assert!(!wrong.is_busy());
+        // A late answer for no attempt in flight changes nothing.
+        assert_eq!(wrong.clone().apply(Action::AssistChecked(CollationOutcome::Opened)), wrong);
+        // Wrong again down to three: the kiosk stops, and no further submission is accepted.
+        let stopped = wrong
+            .apply(Action::AssistSubmitted)
+            .apply(Action::AssistChecked(CollationOutcome::Wrong { tries_left: 3 }));
+        assert_eq!(step(&stopped), AssistStep::Stopped { tries_left: 3, after_wrong: true });
+        assert_eq!(stopped.clone().apply(Action::AssistSubmitted), stopped);
+        assert_eq!(stopped.apply(Action::AssistClosed), Screen::VisualCheck);
+        // A correct number opens the face; the card taken away then ends the assist, whatever the step.
+        let opened = form.apply(Action::AssistSubmitted).apply(Action::AssistChecked(CollationOutcome::Opened));
+        assert_eq!(step(&opened), AssistStep::Opened);
+        assert_eq!(opened.clone().apply(Action::AssistClosed), opened, "the face is not left by going back");
+        assert_eq!(opened.clone().apply(Action::CardTaken), Screen::Failed(Failure::AssistCardRemoved));
+        // 確認 is there only once the face is on screen.
+        assert_eq!(opened.clone().apply(Action::AssistConfirmed), opened);
+        let face = opened.clone().apply(Action::AssistFaceShown);
+        assert_eq!(step(&face), AssistStep::Face);
+        assert_eq!(face.clone().apply(Action::AssistConfirmed), Screen::VisualCheck);
+        assert_eq!(face.clone().apply(Action::CardTaken), Screen::Failed(Failure::AssistCardRemoved));
+        let mismatch = face.apply(Action::AssistMismatch);
+        assert_eq!(step(&mismatch), AssistStep::Mismatch);
+        assert_eq!(mismatch.clone().apply(Action::AssistConfirmed), mismatch, "a refusal is not taken back");
+        assert_eq!(mismatch.apply(Action::Reset), Screen::Welcome);
+        // A face no known issuer signed shows nothing and confirms nothing; staff can only go back.
+        let unverified = opened.apply(Action::AssistFaceUnverified);
+        assert_eq!(step(&unverified), AssistStep::Unverified);
+        assert_eq!(unverified.clone().apply(Action::AssistConfirmed), unverified);
+        assert_eq!(unverified.apply(Action::AssistClosed), Screen::VisualCheck);
     }
 }

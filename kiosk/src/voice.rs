@@ -7,6 +7,7 @@
 use crate::i18n::{cancelled_key, registered_key, validity_key, withdrawn_key};
 use onshi_proto::origin::ExpiryNotice;
 
+use crate::assist::AssistStep;
 use crate::state::{AccessLogView, CardReminder, ConsentStage, Screen};
 
 /// One sentence to speak.
@@ -133,11 +134,36 @@ pub fn screen_lines(screen: &Screen, reader_ready: bool) -> Vec<Line> {
             vec![Text("no_pin.heading"), Text("no_pin.body"), Text("blocked.remove_card"), Text("blocked.today")]
         }
         Screen::NoPin { card_taken: true } => vec![Text("no_pin.heading"), Text("blocked.card_taken")],
+        Screen::Assist { step, .. } => assist_lines(*step),
         Screen::Failed(failure) => {
             let mut lines = vec![Text("error.heading"), Text(failure.message_key())];
             lines.extend(failure.next_step_key().map(Text));
             lines
         }
+    }
+}
+
+/// What the 目視 assist says at each step: the step's own sentence, and what to do next.
+fn assist_lines(step: AssistStep) -> Vec<Line> {
+    use Line::{Count, Text};
+    match step {
+        AssistStep::Form => vec![Text("assist.heading"), Text("assist.intro")],
+        AssistStep::Invalid(problem) => vec![Text(problem.message_key())],
+        AssistStep::Wrong { tries_left } => {
+            vec![Count("assist.wrong", u32::from(tries_left)), Text("assist.wrong_next")]
+        }
+        AssistStep::Checking => vec![Text("assist.checking")],
+        AssistStep::Stopped { tries_left: 0, .. } => vec![Text("assist.blocked"), Text("assist.stopped_next")],
+        AssistStep::Stopped { tries_left, after_wrong: true } => {
+            vec![Count("assist.stopped_wrong", u32::from(tries_left)), Text("assist.stopped_next")]
+        }
+        AssistStep::Stopped { tries_left, after_wrong: false } => {
+            vec![Count("assist.stopped", u32::from(tries_left)), Text("assist.stopped_next")]
+        }
+        AssistStep::Opened => vec![Text("assist.opened")],
+        AssistStep::Face => vec![Text("assist.face_heading"), Text("assist.face_intro")],
+        AssistStep::Unverified => vec![Text("assist.unverified")],
+        AssistStep::Mismatch => vec![Text("assist.mismatch_heading"), Text("assist.mismatch")],
     }
 }
 
@@ -167,6 +193,29 @@ mod tests {
             .collect()
     }
 
+    /// The assist at each of its steps.
+    fn assist_screens() -> Vec<Screen> {
+        use crate::assist::FormProblem;
+        [
+            AssistStep::Form,
+            AssistStep::Invalid(FormProblem::BirthDate),
+            AssistStep::Invalid(FormProblem::ExpiryYear),
+            AssistStep::Invalid(FormProblem::SecurityCode),
+            AssistStep::Wrong { tries_left: 9 },
+            AssistStep::Checking,
+            AssistStep::Stopped { tries_left: 3, after_wrong: true },
+            AssistStep::Stopped { tries_left: 2, after_wrong: false },
+            AssistStep::Stopped { tries_left: 0, after_wrong: false },
+            AssistStep::Opened,
+            AssistStep::Face,
+            AssistStep::Unverified,
+            AssistStep::Mismatch,
+        ]
+        .into_iter()
+        .map(|step| Screen::Assist { step, back: Box::new(Screen::VisualCheck) })
+        .collect()
+    }
+
     #[test]
     fn every_screen_says_its_main_sentence_with_keys_every_language_has() {
         let kiosk = every_set_loaded();
@@ -187,7 +236,11 @@ mod tests {
             Screen::NoPin { card_taken: true },
             Screen::Failed(Failure::CardRemoved),
             Screen::Failed(Failure::ServiceUnavailable),
-        ];
+            Screen::Failed(Failure::AssistCardRemoved),
+        ]
+        .into_iter()
+        .chain(assist_screens())
+        .collect::<Vec<_>>();
         for screen in &screens {
             for ready in [false, true] {
                 let lines = screen_lines(screen, ready);
@@ -240,6 +293,49 @@ mod tests {
                 assert_ne!(text(lang, key), key, "{lang:?} has no text for {key}");
             }
         }
+    }
+
+    #[test]
+    fn every_text_of_the_assist_screens_is_in_every_language() {
+        // The labels, buttons and helper texts the assist's screens show besides what the voice says.
+        for key in [
+            "assist.open",
+            "assist.birth_label",
+            "assist.seireki_label",
+            "assist.seireki_convert",
+            "assist.seireki_result",
+            "assist.seireki_invalid",
+            "assist.expiry_label",
+            "assist.code_label",
+            "assist.submit",
+            "assist.back",
+            "assist.stopped_heading",
+            "assist.mismatch_button",
+            "assist.confirm_button",
+            "assist.photo_label",
+            "assist.camera_label",
+            "assist.no_camera",
+            "assist.name_label",
+            "assist.birth_shown",
+            "assist.sex_label",
+            "assist.sex_male",
+            "assist.sex_female",
+            "assist.sex_other",
+            "assist.address_label",
+            "assist.card_removed",
+        ] {
+            for lang in Lang::PATIENT {
+                assert_ne!(text(lang, key), key, "{lang:?} has no text for {key}");
+            }
+        }
+        assert_eq!(
+            crate::i18n::text_with(
+                Lang::Ja,
+                "assist.seireki_result",
+                &[("wareki", "平成2年4月1日"), ("digits", "020401")]
+            ),
+            "平成2年4月1日：020401 を入力しました"
+        );
     }
 
     #[test]

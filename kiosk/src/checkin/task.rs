@@ -14,14 +14,18 @@ use futures::StreamExt;
 use futures::channel::mpsc::UnboundedReceiver;
 use futures::future::{Either, select};
 use onshi_card::CardError;
+use onshi_card::card_face::{CardFace, SignedFaceDigests};
 use onshi_card::ccid::parse_notify_slot_change;
+use onshi_card::collation::CollationNumberB;
 use onshi_card::flow::CheckIn;
 use onshi_card::jpki::{Pin, PinStatus, VerifyOutcome};
 use onshi_card::reader::AnyReader;
+use onshi_card::surface::{CollationOutcome, SurfaceAp};
 use onshi_card::transport::TransportError;
 use onshi_proto::access_log::{AccessLogCursor, AccessLogSubmission};
-use onshi_proto::api::{ChallengePurpose, SessionRequest, card_challenge_message};
+use onshi_proto::api::{ChallengePurpose, ChallengeRequestPurpose, SessionRequest, card_challenge_message};
 use onshi_proto::api::{ConsentSubmission, SessionResponse};
+use onshi_proto::card_face::CardFacePresence;
 use onshi_proto::origin::{ConsentKind, PrescriptionFormat, RegistrationOutcome, VisualCheckReason, VisualCheckState};
 use onshi_proto::patient_mode::PatientMode;
 use onshi_proto::{Base64Bytes, ErrorCode};
@@ -32,6 +36,7 @@ use gloo_timers::future::TimeoutFuture;
 use crate::checkin::visual_check;
 use crate::error::KioskError;
 use crate::platform::api;
+use crate::platform::assist_media;
 use crate::platform::device::Device;
 use crate::platform::webusb::{self, ReaderProtocol, SlotInterrupt, WebUsbBulk};
 use crate::state::{Action, CertificateTerms, Failure, Purpose};
@@ -63,9 +68,25 @@ pub enum UiCommand {
     UseRecipientCertificates,
     /// The patient asked, from the answer, for a page of their access log, starting there (`None`: the newest).
     ReadAccessLog(Option<AccessLogCursor>),
+    /// Staff opened the 目視 assist at the kiosk: a request already waiting for staff is withdrawn (the assist
+    /// sends its own once staff confirm), and the card stays ready for 照合番号B.
+    OpenAssist,
+    /// 照合番号B as staff typed it: the card's counter is read, and one VERIFY sent when the counter allows.
+    AssistCollation(CollationNumberB),
+    /// Staff went back from the assist to the 目視 waiting screen: the request is asked for again.
+    AssistBackToWaiting,
+    /// Staff found that the card face and the person do not match: nothing is sent.
+    AssistMismatch,
+    /// Staff confirmed that the card face and the person match: the card signs an edge challenge, and the 目視
+    /// request goes out with that proof.
+    AssistConfirm,
     /// Stop and release the reader.
     Cancel,
 }
+
+/// The card face the 目視 assist opened, handed from the task to the face screen, which takes it, shows it and
+/// drops it (wiped) when it ends. Empty at every other moment.
+pub type ShownFace = Rc<RefCell<Option<CardFace>>>;
 
 /// How the patient uses the kiosk right now (language, aids), kept up to date by the app while a check-in runs and
 /// read when the qualification is asked for, so staff see it on the check-in row.
@@ -109,6 +130,7 @@ pub async fn run(
     identity: Device,
     start: Start,
     patient_mode: PatientModeSource,
+    shown_face: ShownFace,
 ) {
     let (mut purpose, waiting) = match start {
         Start::Pressed(purpose) => (purpose, false),
@@ -178,7 +200,9 @@ pub async fn run(
             }
             Ok(Finished::Blocked { certificate_der, reason }) => {
                 let mut watch = CardWatch { reader: &mut reader, slot_watch: &mut slot_watch, taken: false };
-                if let Some(session) = watch.while_blocked(&certificate_der, reason, &dispatch, &mut commands).await {
+                let blocked =
+                    Blocked { certificate_der: &certificate_der, reason, identity: &identity, shown_face: &shown_face };
+                if let Some(session) = watch.while_blocked(&blocked, &dispatch, &mut commands).await {
                     watch
                         .until_the_person_is_done(&dispatch, &mut commands, &identity, session.as_ref(), &patient_mode)
                         .await;
@@ -367,13 +391,21 @@ async fn power_on_when_card_arrives(
 async fn ask_for_visual_check(
     certificate_der: &[u8],
     reason: VisualCheckReason,
+    card_face: Option<CardFacePresence>,
     dispatch: &Callback<Action>,
     commands: &mut UnboundedReceiver<UiCommand>,
 ) -> Result<Finished, Failure> {
-    let ticket = visual_check::request(certificate_der, reason).await.map_err(Failure::from_visual_check_request)?;
+    let ticket =
+        visual_check::request(certificate_der, reason, card_face).await.map_err(Failure::from_visual_check_request)?;
     let wait = Box::pin(visual_check::wait_for_decision(&ticket.request_id));
     let decision = match select(wait, commands.next()).await {
         Either::Left((decision, _)) => decision.map_err(Failure::from_code)?,
+        // Staff came to the kiosk to open the card face: the request leaves the console while they do, and the
+        // assist asks again, with the card's proof, once they confirm.
+        Either::Right((Some(UiCommand::OpenAssist), _)) => {
+            let _ = visual_check::withdraw(&ticket.request_id).await;
+            return Ok(Finished::Blocked { certificate_der: certificate_der.to_vec(), reason });
+        }
         Either::Right(_) => {
             let _ = visual_check::withdraw(&ticket.request_id).await;
             return Ok(Finished::Stopped);
@@ -588,50 +620,170 @@ impl CardWatch<'_> {
                     }
                 }
                 Waited::Command(Some(
-                    UiCommand::SubmitPin(_) | UiCommand::VisualCheck | UiCommand::Begin(_) | UiCommand::ConfirmCancel,
+                    UiCommand::SubmitPin(_)
+                    | UiCommand::VisualCheck
+                    | UiCommand::Begin(_)
+                    | UiCommand::ConfirmCancel
+                    | UiCommand::OpenAssist
+                    | UiCommand::AssistCollation(_)
+                    | UiCommand::AssistBackToWaiting
+                    | UiCommand::AssistMismatch
+                    | UiCommand::AssistConfirm,
                 )) => {}
             }
         }
     }
 
-    /// The PIN is blocked: the screen says where to unlock it and offers the visual check, which calls the desk.
-    /// Waits for that choice, telling the UI when the card leaves so that the screen clears. Answers the card
-    /// session of an approved visual check.
+    /// The PIN is blocked or not set, or staff opened the 目視 assist: the screen offers the visual check, which
+    /// calls the desk, and staff may open the card face with 照合番号B first. Waits for those choices, telling the UI
+    /// when the card leaves so that the screen clears. Answers the card session of an approved visual check.
     async fn while_blocked(
         &mut self,
-        certificate_der: &[u8],
-        reason: VisualCheckReason,
+        blocked: &Blocked<'_>,
         dispatch: &Callback<Action>,
         commands: &mut UnboundedReceiver<UiCommand>,
     ) -> Option<Option<SessionResponse>> {
+        // What the issuer signed of the face the assist opened, for the proof 確認 sends; wiped on drop.
+        let mut opened: Option<OpenedFace> = None;
         loop {
-            match self.next(commands).await {
-                Waited::CardStill => {}
-                Waited::CardGone => dispatch.emit(Action::CardTaken),
+            let proof = match self.next(commands).await {
+                Waited::CardStill => continue,
+                Waited::CardGone => {
+                    // The face leaves with the card: neither the screen nor a proof may outlive it.
+                    drop(blocked.shown_face.borrow_mut().take());
+                    opened = None;
+                    dispatch.emit(Action::CardTaken);
+                    continue;
+                }
                 Waited::ReaderFailed(failure) => {
                     dispatch.emit(Action::Fail(failure));
                     return None;
                 }
-                Waited::Command(Some(UiCommand::VisualCheck)) => {
-                    return match ask_for_visual_check(certificate_der, reason, dispatch, commands).await {
-                        Ok(Finished::Answered(session)) => {
-                            if self.taken {
-                                dispatch.emit(Action::CardTaken);
-                            }
-                            Some(session)
-                        }
-                        Ok(_) => None,
+                Waited::Command(Some(UiCommand::VisualCheck | UiCommand::AssistBackToWaiting)) => None,
+                Waited::Command(Some(UiCommand::AssistConfirm)) => {
+                    let Some(face) = opened.take() else { continue };
+                    match self.prove_card_face(face, blocked.identity).await {
+                        Ok(proof) => Some(proof),
                         Err(failure) => {
                             dispatch.emit(Action::Fail(failure));
-                            None
+                            return None;
                         }
-                    };
+                    }
+                }
+                Waited::Command(Some(UiCommand::AssistCollation(number))) => {
+                    match self.open_card_face(number, blocked.shown_face, dispatch).await {
+                        Ok(face) => opened = face,
+                        Err(failure) => {
+                            dispatch.emit(Action::Fail(failure));
+                            return None;
+                        }
+                    }
+                    continue;
+                }
+                // Nothing was sent for the assist, and nothing is now: the screen sends the patient to staff.
+                Waited::Command(Some(UiCommand::AssistMismatch)) => {
+                    opened = None;
+                    continue;
                 }
                 Waited::Command(Some(UiCommand::Cancel) | None) => return None,
-                Waited::Command(Some(_)) => {}
-            }
+                Waited::Command(Some(_)) => continue,
+            };
+            let asked = ask_for_visual_check(blocked.certificate_der, blocked.reason, proof, dispatch, commands);
+            return match asked.await {
+                // Staff opened the assist from the waiting screen: the card is theirs to open now.
+                Ok(Finished::Blocked { .. }) => continue,
+                Ok(Finished::Answered(session)) => {
+                    if self.taken {
+                        dispatch.emit(Action::CardTaken);
+                    }
+                    Some(session)
+                }
+                Ok(_) => None,
+                Err(failure) => {
+                    dispatch.emit(Action::Fail(failure));
+                    None
+                }
+            };
         }
     }
+
+    /// One attempt of the 目視 assist: the 券面事項確認AP reads 照合番号B's counter and sends at most one VERIFY,
+    /// none at three tries or fewer (`onshi_card::surface`); the card's answer goes to the screen. Once opened,
+    /// the card face is read and shown only when a known issuer signed it; what the issuer signed is kept for the
+    /// proof. A card taken out meanwhile ends the assist.
+    async fn open_card_face(
+        &mut self,
+        number: CollationNumberB,
+        shown_face: &ShownFace,
+        dispatch: &Callback<Action>,
+    ) -> Result<Option<OpenedFace>, Failure> {
+        let mut surface = SurfaceAp::new(&mut *self.reader);
+        surface.select().await.map_err(|error| assist_failure(&error))?;
+        let outcome: CollationOutcome =
+            surface.open_with_collation_b(number).await.map_err(|error| assist_failure(&error))?;
+        dispatch.emit(Action::AssistChecked(outcome));
+        if outcome != CollationOutcome::Opened {
+            return Ok(None);
+        }
+        let face = surface.read_card_face().await.map_err(|error| assist_failure(&error))?;
+        let digests = face.signed_digests();
+        if !assist_media::card_face_issued(&digests.digest_info(), &face.issuer_signature).await {
+            dispatch.emit(Action::AssistFaceUnverified);
+            return Ok(None);
+        }
+        let opened = OpenedFace { digests, issuer_signature: face.issuer_signature.clone() };
+        *shown_face.borrow_mut() = Some(face);
+        dispatch.emit(Action::AssistFaceShown);
+        Ok(Some(opened))
+    }
+
+    /// The card-presence proof staff's 確認 sends: the card signs a challenge the edge issued to this kiosk for
+    /// that purpose, with the key inside the face it opened; with it go the face's issuer signature and the
+    /// hash-only structure it covers, never the images or the photo.
+    async fn prove_card_face(&mut self, face: OpenedFace, identity: &Device) -> Result<CardFacePresence, Failure> {
+        let challenge = api::challenge_for(identity, ChallengeRequestPurpose::CardFacePresence)
+            .await
+            .map_err(|error| Failure::from_code(error.code()))?;
+        let purpose = ChallengePurpose::CardFacePresence;
+        let message = card_challenge_message(purpose, identity.id(), challenge.challenge.as_slice());
+        let signature =
+            SurfaceAp::new(&mut *self.reader).sign_challenge(&message).await.map_err(|error| assist_failure(&error))?;
+        Ok(CardFacePresence {
+            challenge_id: challenge.challenge_id,
+            signed_group_one: Base64Bytes(face.digests.group_one.to_vec()),
+            name_address_digest: Base64Bytes(face.digests.name_address_digest.to_vec()),
+            photo_digest: Base64Bytes(face.digests.photo_digest.to_vec()),
+            issuer_signature: Base64Bytes(face.issuer_signature),
+            card_signature: Base64Bytes(signature),
+        })
+    }
+}
+
+/// A card failure during the assist: a card taken out ends the assist, as the screen says.
+fn assist_failure(error: &CardError) -> Failure {
+    match failure_from_card(error) {
+        Failure::CardRemoved => Failure::AssistCardRemoved,
+        other => other,
+    }
+}
+
+/// What the issuer signed of the card face the assist opened: the proof's part that does not need the card.
+/// Group 1 (a birth date) is wiped on drop.
+struct OpenedFace {
+    digests: SignedFaceDigests,
+    issuer_signature: Vec<u8>,
+}
+
+/// A card whose PIN cannot be used, or is not used: what a 目視 request needs, and where the assist shows a face.
+struct Blocked<'a> {
+    /// The 利用者証明用 certificate read at the start.
+    certificate_der: &'a [u8],
+    /// Why the PIN is not used, which staff see beside the visual check.
+    reason: VisualCheckReason,
+    /// The enrolled kiosk, which asks the edge for the assist's challenge.
+    identity: &'a Device,
+    /// Where the assist hands the card face to its screen.
+    shown_face: &'a ShownFace,
 }
 
 async fn drive(
@@ -682,6 +834,7 @@ async fn drive(
                 return ask_for_visual_check(
                     &card.certificate_der,
                     VisualCheckReason::PatientChose,
+                    None,
                     dispatch,
                     commands,
                 )
@@ -696,7 +849,12 @@ async fn drive(
                 | UiCommand::WithdrawConsent
                 | UiCommand::ReadAccessLog(_)
                 | UiCommand::UseRecipientCertificates
-                | UiCommand::ConfirmCancel,
+                | UiCommand::ConfirmCancel
+                | UiCommand::OpenAssist
+                | UiCommand::AssistCollation(_)
+                | UiCommand::AssistBackToWaiting
+                | UiCommand::AssistMismatch
+                | UiCommand::AssistConfirm,
             ) => continue,
         };
         match checkin.verify(pin).await.map_err(|e| failure_from_card(&e))? {

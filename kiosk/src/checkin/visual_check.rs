@@ -12,6 +12,7 @@ use onshi_proto::api::{
     VISUAL_CHECK_PATH, VISUAL_CHECK_STATUS_PATH, VISUAL_CHECK_WITHDRAW_PATH, VisualCheckRequest,
     VisualCheckStatusRequest, VisualCheckStatusResponse,
 };
+use onshi_proto::card_face::CardFacePresence;
 use onshi_proto::origin::{VisualCheckReason, VisualCheckState, VisualCheckTicket};
 use onshi_proto::{Base64Bytes, ErrorCode};
 use serde::Serialize;
@@ -38,10 +39,15 @@ async fn post<B: Serialize, T: DeserializeOwned>(device: &Device, path: &str, bo
 }
 
 /// Asks staff to confirm the holder of the card whose certificate is `certificate_der`, saying why (staff see it
-/// beside the request). No PIN is involved.
-pub async fn request(certificate_der: &[u8], reason: VisualCheckReason) -> VisualCheckResult<VisualCheckTicket> {
+/// beside the request), with the 目視 assist's card-presence proof when staff opened the card face at the kiosk.
+/// No PIN is involved.
+pub async fn request(
+    certificate_der: &[u8],
+    reason: VisualCheckReason,
+    card_face: Option<CardFacePresence>,
+) -> VisualCheckResult<VisualCheckTicket> {
     let device = enrolled_device().await?;
-    let body = VisualCheckRequest { certificate: Base64Bytes::from(certificate_der.to_vec()), reason, card_face: None };
+    let body = VisualCheckRequest { certificate: Base64Bytes::from(certificate_der.to_vec()), reason, card_face };
     post(&device, VISUAL_CHECK_PATH, &body).await
 }
 
@@ -87,7 +93,7 @@ mod exports {
     /// `staff_visual_check_request(certificateDer: Uint8Array) -> Promise<string>` (a `VisualCheckTicket`).
     #[wasm_bindgen]
     pub async fn staff_visual_check_request(certificate_der: Vec<u8>) -> Result<JsValue, JsValue> {
-        to_js(super::request(&certificate_der, super::VisualCheckReason::PatientChose).await)
+        to_js(super::request(&certificate_der, super::VisualCheckReason::PatientChose, None).await)
     }
 
     /// `staff_visual_check_status(requestId: string) -> Promise<string>` (a `VisualCheckStatusResponse`).

@@ -16,7 +16,9 @@ use onshi_card::jpki::Pin;
 use yew::prelude::*;
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
-use crate::checkin::task::{self, PatientModeSource, Start, UiCommand};
+use onshi_card::card_face::CardFace;
+
+use crate::checkin::task::{self, PatientModeSource, ShownFace, Start, UiCommand};
 use crate::platform::device::Device;
 use crate::platform::webusb::{self, UsbListener};
 use crate::state::{Action, CARD_LEFT_BEHIND_SECS, Failure, PIN_LEN, Purpose, Screen};
@@ -85,6 +87,8 @@ pub struct CheckInHandle {
     dispatch: Callback<Action>,
     /// The patient's language and aids, which the app keeps current, for the task to send with the qualification.
     patient_mode: PatientModeSource,
+    /// The card face the 目視 assist opened, until its screen takes it.
+    shown_face: ShownFace,
 }
 
 impl PartialEq for CheckInHandle {
@@ -108,6 +112,7 @@ impl CheckInHandle {
     /// Calls off the running check-in, if any, and forgets the typed digits: the task releases the reader.
     pub fn cancel(&self) {
         self.forget_pin();
+        drop(self.shown_face.borrow_mut().take());
         self.waiting.set(false);
         if let Some(sender) = self.commands.borrow_mut().take() {
             let _ = sender.unbounded_send(UiCommand::Cancel);
@@ -200,7 +205,7 @@ impl CheckInHandle {
                 }
             };
             *this.unplug.borrow_mut() = webusb::on_unplug(on_unplug);
-            task::run(dispatch, receiver, device, start, this.patient_mode.clone()).await;
+            task::run(dispatch, receiver, device, start, this.patient_mode.clone(), this.shown_face.clone()).await;
         });
     }
 
@@ -246,6 +251,44 @@ impl CheckInHandle {
         self.forget_pin();
         self.send(Action::ChooseVisualCheck, UiCommand::VisualCheck);
     }
+
+    /// Staff open the 目視 assist at the kiosk.
+    pub fn open_assist(&self) {
+        self.send(Action::OpenAssist, UiCommand::OpenAssist);
+    }
+
+    /// Staff submit 照合番号B's three parts: a part that cannot be right is named on the form and nothing goes to
+    /// the card; otherwise the number, zeroizing, goes to the task for its one attempt.
+    pub fn submit_collation(&self, birth_wareki: &str, expiry_year: &str, security_code: &str) {
+        match crate::assist::collation_number(birth_wareki, expiry_year, security_code) {
+            Ok(number) => self.send(Action::AssistSubmitted, UiCommand::AssistCollation(number)),
+            Err(problem) => self.dispatch.emit(Action::AssistInvalid(problem)),
+        }
+    }
+
+    /// Staff leave the assist; back on the 目視 waiting screen, the request it withdrew is asked for again.
+    pub fn close_assist(&self, back_to_waiting: bool) {
+        if back_to_waiting {
+            self.send(Action::AssistClosed, UiCommand::AssistBackToWaiting);
+        } else {
+            self.dispatch.emit(Action::AssistClosed);
+        }
+    }
+
+    /// Staff found that the card face and the person do not match.
+    pub fn assist_mismatch(&self) {
+        self.send(Action::AssistMismatch, UiCommand::AssistMismatch);
+    }
+
+    /// Staff confirmed that the card face and the person match: the request goes out with the card's proof.
+    pub fn assist_confirm(&self) {
+        self.send(Action::AssistConfirmed, UiCommand::AssistConfirm);
+    }
+
+    /// The card face the assist opened, for its screen to show and then drop (wiped); `None` once taken.
+    pub fn take_face(&self) -> Option<CardFace> {
+        self.shown_face.borrow_mut().take()
+    }
 }
 
 /// The check-in of the kiosk showing `screen`, reporting to `dispatch`. The PIN pad is the only screen that holds
@@ -259,7 +302,8 @@ pub fn use_check_in(screen: &Screen, dispatch: Callback<Action>, patient_mode: P
     let unplug = use_mut_ref(|| None);
     let waiting = (*use_memo((), |_| Rc::new(Cell::new(false)))).clone();
     let reader_lock = (*use_memo((), |_| Rc::new(Mutex::new(())))).clone();
-    let handle = CheckInHandle { pin, commands, run, unplug, waiting, reader_lock, dispatch, patient_mode };
+    let shown_face: ShownFace = use_mut_ref(|| None);
+    let handle = CheckInHandle { pin, commands, run, unplug, waiting, reader_lock, dispatch, patient_mode, shown_face };
     {
         let handle = handle.clone();
         use_effect_with(matches!(screen, Screen::PinEntry { .. }), move |on_pin_pad| {

@@ -8,8 +8,9 @@ use gloo_net::http::{Request, Response};
 use onshi_proto::access_log::{ACCESS_LOG_PATH, AccessLogPage, AccessLogSubmission};
 use onshi_proto::api::DEVICE_PATH;
 use onshi_proto::api::{
-    CHALLENGE_PATH, CONSENT_PATH, ChallengeResponse, ConsentSubmission, QUALIFICATION_PATH, QualificationRequest,
-    REGISTRATION_PATH, RegistrationSubmission, SESSION_PATH, SessionRequest, SessionResponse,
+    CHALLENGE_PATH, CONSENT_PATH, ChallengeRequest, ChallengeRequestPurpose, ChallengeResponse, ConsentSubmission,
+    QUALIFICATION_PATH, QualificationRequest, REGISTRATION_PATH, RegistrationSubmission, SESSION_PATH, SessionRequest,
+    SessionResponse,
 };
 use onshi_proto::origin::{ConsentAnswer, RegistrationAnswer};
 use onshi_proto::patient_mode::PatientMode;
@@ -83,6 +84,11 @@ pub async fn device_call<B: Serialize, T: DeserializeOwned>(
 /// Asks for a single-use challenge.
 pub async fn challenge(device: &Device) -> Result<ChallengeResponse, KioskError> {
     decode(post::<()>(device, CHALLENGE_PATH, None, None).await?).await
+}
+
+/// Asks for a challenge for `purpose` (the 目視 assist's card-presence proof asks for its own).
+pub async fn challenge_for(device: &Device, purpose: ChallengeRequestPurpose) -> Result<ChallengeResponse, KioskError> {
+    decode(post(device, CHALLENGE_PATH, Some(&ChallengeRequest { purpose }), None).await?).await
 }
 
 /// Exchanges the card's signature over the challenge for a session.

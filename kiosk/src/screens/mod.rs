@@ -7,6 +7,9 @@
 
 pub mod access_log;
 pub mod access_log_offer;
+pub mod assist_entry;
+pub mod assist_face;
+pub mod assist_form;
 pub mod blocked;
 pub mod cancel_terms;
 pub mod cancelled;
@@ -24,6 +27,7 @@ pub mod registration_offer;
 pub mod registration_terms;
 pub mod result;
 pub mod ruby;
+pub mod visual_assist;
 pub mod visual_check;
 pub mod welcome;
 pub mod withdrawal_confirm;

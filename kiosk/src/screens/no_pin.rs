@@ -6,11 +6,16 @@ use yew::prelude::*;
 
 use crate::hooks::use_check_in::CheckInHandle;
 use crate::i18n::Lang;
-use crate::screens::ruby;
+use crate::screens::{assist_entry, ruby};
 
 /// The card without a PIN, with the visual check; `card_taken` once the card has left the reader.
 pub fn no_pin(lang: Lang, card_taken: bool, check_in: &CheckInHandle) -> Html {
     let h = |key: &str| ruby::shown(lang, key);
+    let staff_entry = if card_taken {
+        html! {}
+    } else {
+        assist_entry::assist_entry(lang, check_in)
+    };
     let check_in = check_in.clone();
     let on_visual_check = Callback::from(move |_: MouseEvent| check_in.choose_visual_check());
     html! {
@@ -26,6 +31,7 @@ pub fn no_pin(lang: Lang, card_taken: bool, check_in: &CheckInHandle) -> Html {
             } else {
                 <p class="remove" id="remove-card">{ h("blocked.remove_card") }</p>
             }
+            { staff_entry }
         </section>
     }
 }

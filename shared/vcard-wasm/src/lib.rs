@@ -140,6 +140,32 @@ impl VirtualReader {
         Ok(())
     }
 
+    /// Puts demo card `index` in the slot with 照合番号B's counter at `tries_left`, as after wrong tries elsewhere
+    /// (the 目視 assist's tests: the kiosk must send no VERIFY at three or fewer).
+    pub fn insert_card_with_collation_b_tries_left(&mut self, index: u32, tries_left: u8) -> Result<(), JsError> {
+        let card = demo_card(index)?.with_collation_b_tries_left(tries_left);
+        match &mut self.reader {
+            AnyVirtualReader::Ccid(reader) => reader.insert(card),
+            AnyVirtualReader::Rcs380(reader) => reader.insert(card),
+        }
+        Ok(())
+    }
+
+    /// Tries left on 照合番号B of the card in the slot (`undefined`: no card, or a card without the AP).
+    pub fn collation_b_tries_left(&self) -> Option<u8> {
+        match &self.reader {
+            AnyVirtualReader::Ccid(reader) => reader.card(),
+            AnyVirtualReader::Rcs380(reader) => reader.card(),
+        }
+        .and_then(VirtualCard::collation_b_tries_left)
+    }
+
+    /// 照合番号B of fixed demo card `index` as printed on its face (和暦 birth date, expiry year, security code).
+    /// Demo data only: these cards protect nothing.
+    pub fn card_collation_b(index: u32) -> Option<String> {
+        onshi_vcard::demo::demo_collation_b(usize::try_from(index).ok()?)
+    }
+
     /// Takes the card out.
     pub fn remove_card(&mut self) {
         match &mut self.reader {
