@@ -1,5 +1,5 @@
 //! `POST /v1/qualification/by-number`: the qualification by 保険者番号 + 記号・番号・枝番 + 生年月日, for a patient
-//! without a usable card.
+//! without a usable card, with their 医療扶助 (never a 受給者証, whose question only a card reader asks).
 //!
 //! Layer: HTTP adapter, edge-signed. Must not answer before the lookup's audit row is committed.
 
@@ -49,7 +49,7 @@ pub(crate) async fn qualification_by_number(
         audit(&state, now, &who, Some(held.person_id.clone()), PURPOSE_QUALIFICATION_BY_NUMBER, "record_held").await?;
         return Err(Failure(ErrorCode::RecordHeld));
     }
-    let (subject, answer) = match holders.len() {
+    let (subject, mut answer) = match holders.len() {
         0 => (None, assess(CardHolder::Linked(Vec::new()), today)),
         1 => {
             let holder = holders.remove(0);
@@ -67,7 +67,6 @@ pub(crate) async fn qualification_by_number(
             (None, answer)
         }
     };
-    let mut answer = answer;
     if let Some(person_id) = &subject {
         // 医療扶助 always; a 受給者証 only through the reader's own question (see `without_the_question`).
         let stored = state.store().public_expenses_of(person_id).await?;
