@@ -5,34 +5,20 @@
 use onshi_proto::access_log::{AccessKind, AccessLogPage, AccessLogQuery, ORIGIN_ACCESS_LOG_PATH};
 use onshi_proto::medical_record::{MEDICAL_RECORDS_PATH, MedicalRecordKind, MedicalRecordQuery};
 use onshi_proto::origin::{
-    BY_CERTIFICATE_PATH, CHECKUP_PATH, CONSENT_PATH, CardQualificationQuery, CardScope, ConsentKind, ConsentRequest,
-    MEDICATION_PATH, MedicalInfoQuery,
+    BY_CERTIFICATE_PATH, CHECKUP_PATH, CONSENT_PATH, CardScope, ConsentKind, ConsentRequest, MEDICATION_PATH,
+    MedicalInfoQuery,
 };
 use onshi_proto::withdrawal::{ConsentWithdrawal, ORIGIN_CONSENT_WITHDRAWAL_PATH, WithdrawalBy};
 
-use crate::fixture::{Db, Origin, certificate, expect_error, serial};
+use crate::fixture::{Db, Origin, card_query, certificate, expect_error, serial};
 
 /// Named in the demo's list of facilities.
 const FACILITY: &str = "1312345679";
 /// On no list: shown by its code alone.
 const UNNAMED_FACILITY: &str = "2712345673";
 
-fn card_query(serial: &str, facility: &str) -> CardQualificationQuery {
-    CardQualificationQuery {
-        certificate: certificate(serial),
-        facility_code: Some(facility.try_into().unwrap()),
-        device_id: Some("kiosk-1".try_into().unwrap()),
-        device_label: None,
-        arbitrary_identifier: None,
-        scope: Default::default(),
-        expiry_notice: None,
-        patient_mode: Default::default(),
-        use_recipient_certificates: false,
-    }
-}
-
 async fn check_in(origin: &Origin, serial: &str, facility: &str) {
-    assert_eq!(origin.post_signed(BY_CERTIFICATE_PATH, &card_query(serial, facility)).await.status(), 200);
+    assert_eq!(origin.post_signed(BY_CERTIFICATE_PATH, &card_query(serial, Some(facility))).await.status(), 200);
 }
 
 async fn consent(origin: &Origin, serial: &str, facility: &str, kinds: Vec<ConsentKind>) {

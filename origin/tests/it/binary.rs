@@ -3,13 +3,13 @@
 use std::process::Stdio;
 use std::time::Duration;
 
-use onshi_proto::origin::{BY_CERTIFICATE_PATH, CardQualificationQuery, CertificateRef};
+use onshi_proto::origin::{BY_CERTIFICATE_PATH, CardQualificationQuery};
 use onshi_proto::qualification::{QualificationAnswer, Validity};
 use onshi_proto::signing;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
 use tokio::process::Command;
 
-use crate::fixture::{Db, ISSUER, demo_cards_path, fresh_database_url, fresh_nonce, serial};
+use crate::fixture::{Db, card_query, demo_cards_path, fresh_database_url, fresh_nonce, serial};
 
 const BINARY: &str = env!("CARGO_BIN_EXE_onshi-origin");
 const KEY: &str = "binary-test-signing-key-of-32-bytes!";
@@ -46,18 +46,8 @@ async fn the_binary_starts_prints_its_line_answers_and_stops_on_sigterm() {
     assert_eq!(health, serde_json::json!({"status": "ok"}));
 
     // The seeded demo population answers a request signed with the key from the environment, on the real clock.
-    let body = serde_json::to_vec(&CardQualificationQuery {
-        certificate: CertificateRef { issuer: ISSUER.try_into().unwrap(), serial: serial::VALID.try_into().unwrap() },
-        facility_code: None,
-        device_id: None,
-        device_label: None,
-        arbitrary_identifier: None,
-        scope: Default::default(),
-        expiry_notice: None,
-        patient_mode: Default::default(),
-        use_recipient_certificates: false,
-    })
-    .unwrap();
+    let query = CardQualificationQuery { device_id: None, ..card_query(serial::VALID, None) };
+    let body = serde_json::to_vec(&query).unwrap();
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     let headers = signing::sign(KEY.as_bytes(), "POST", BY_CERTIFICATE_PATH, now, &fresh_nonce(), &body).unwrap();
     let response = client

@@ -9,7 +9,7 @@ use onshi_proto::origin::{
 };
 use onshi_proto::qualification::{QualificationAnswer, Validity};
 
-use crate::fixture::{Db, NOW, Origin, certificate, expect_error, serial};
+use crate::fixture::{Db, NOW, Origin, card_query, certificate, expect_error, serial};
 
 const FACILITY: &str = "1312345679";
 
@@ -23,17 +23,7 @@ fn register_request(serial: &str) -> RegistrationRequest {
 }
 
 async fn qualification(origin: &Origin, serial: &str) -> QualificationAnswer {
-    let query = CardQualificationQuery {
-        certificate: certificate(serial),
-        facility_code: None,
-        device_id: None,
-        device_label: None,
-        arbitrary_identifier: None,
-        scope: Default::default(),
-        expiry_notice: None,
-        patient_mode: Default::default(),
-        use_recipient_certificates: false,
-    };
+    let query = CardQualificationQuery { device_id: None, ..card_query(serial, None) };
     origin.post_signed(BY_CERTIFICATE_PATH, &query).await.json().await.unwrap()
 }
 
@@ -150,15 +140,9 @@ on_both_databases!(a_comprehensive_consent_opens_checkups_too_and_every_view_is_
 async fn the_answer_comes_as_xml_msg_or_fhir_when_asked(db: Db) {
     let origin = Origin::start(db).await;
     let query = CardQualificationQuery {
-        certificate: certificate(serial::VALID),
-        facility_code: Some(FACILITY.try_into().unwrap()),
         device_id: None,
-        device_label: None,
         arbitrary_identifier: Some("visit-7".try_into().unwrap()),
-        scope: Default::default(),
-        expiry_notice: None,
-        patient_mode: Default::default(),
-        use_recipient_certificates: false,
+        ..card_query(serial::VALID, Some(FACILITY))
     };
     let body = serde_json::to_vec(&query).unwrap();
     let send = |accept: &'static str| {

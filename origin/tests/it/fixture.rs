@@ -13,7 +13,7 @@ use onshi_origin::http::{RouterSettings, router_with};
 use onshi_origin::key::SigningKey;
 use onshi_origin::seed::seed_demo_file;
 use onshi_origin::store::Store;
-use onshi_proto::origin::{CHECKINS_PATH, CertificateRef, CheckInList, CheckInListQuery};
+use onshi_proto::origin::{CHECKINS_PATH, CardQualificationQuery, CertificateRef, CheckInList, CheckInListQuery};
 use onshi_proto::signing::{self, NONCE_HEADER, SIGNATURE_HEADER, SignatureHeaders, TIMESTAMP_HEADER};
 use tempfile::TempDir;
 use time::Date;
@@ -42,6 +42,23 @@ pub fn demo_cards_path() -> PathBuf {
 /// A fixture card's certificate, by its canonical serial.
 pub fn certificate(serial: &str) -> CertificateRef {
     CertificateRef { issuer: ISSUER.try_into().unwrap(), serial: serial.try_into().unwrap() }
+}
+
+/// A card check-in's query as a kiosk (`kiosk-1`) of `facility` sends it through the edge, with `serial`'s
+/// certificate and nothing else asked; a test names only the fields its case is about
+/// (`CardQualificationQuery { arbitrary_identifier: …, ..card_query(…) }`).
+pub fn card_query(serial: &str, facility: Option<&str>) -> CardQualificationQuery {
+    CardQualificationQuery {
+        certificate: certificate(serial),
+        facility_code: facility.map(|code| code.try_into().unwrap()),
+        device_id: Some("kiosk-1".try_into().unwrap()),
+        device_label: None,
+        arbitrary_identifier: None,
+        scope: Default::default(),
+        expiry_notice: None,
+        patient_mode: Default::default(),
+        use_recipient_certificates: false,
+    }
 }
 
 /// Canonical serials of the fixture cards, by scenario.

@@ -15,7 +15,7 @@ use serde_json::Value;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
-use crate::fixture::{Db, certificate, demo_cards_path, fresh_database_url, fresh_nonce, serial};
+use crate::fixture::{Db, card_query, certificate, demo_cards_path, fresh_database_url, fresh_nonce, serial};
 
 const BINARY: &str = env!("CARGO_BIN_EXE_onshi-origin");
 const KEY: &str = "interop-test-signing-key-of-32-bytes";
@@ -248,15 +248,10 @@ async fn every_interop_answer_of_a_varied_population_says_what_it_must(db: Db) {
         ("elderly", serial::ELDERLY, false),
     ] {
         let asked = CardQualificationQuery {
-            certificate: certificate(serial),
-            facility_code: Some(FACILITY.try_into().unwrap()),
             device_id: Some("interop-kiosk".try_into().unwrap()),
-            device_label: None,
             arbitrary_identifier: Some(format!("card-{scenario}").as_str().try_into().unwrap()),
-            scope: Default::default(),
-            expiry_notice: None,
-            patient_mode: Default::default(),
             use_recipient_certificates: agreed,
+            ..card_query(serial, Some(FACILITY))
         };
         let mut forms = Vec::new();
         for accept in [FHIR, XML_UTF8, XML_SHIFT_JIS] {

@@ -7,27 +7,17 @@ use onshi_proto::medical_record::{
     RangeFlag,
 };
 use onshi_proto::origin::{
-    BY_CERTIFICATE_PATH, CHECKINS_PATH, CONSENT_PATH, CONSENT_WINDOW_SECONDS, CardQualificationQuery, CheckIn,
-    CheckInList, CheckInListQuery, ConsentKind, ConsentRequest,
+    BY_CERTIFICATE_PATH, CHECKINS_PATH, CONSENT_PATH, CONSENT_WINDOW_SECONDS, CheckIn, CheckInList, CheckInListQuery,
+    ConsentKind, ConsentRequest,
 };
 
-use crate::fixture::{Db, NOW, Origin, TODAY, certificate, expect_error, serial};
+use crate::fixture::{Db, NOW, Origin, TODAY, card_query, certificate, expect_error, serial};
 
 const FACILITY: &str = "1312345679";
 const OTHER_FACILITY: &str = "2712345673";
 
 async fn check_in(origin: &Origin, serial: &str) {
-    let query = CardQualificationQuery {
-        certificate: certificate(serial),
-        facility_code: Some(FACILITY.try_into().unwrap()),
-        device_id: Some("kiosk-1".try_into().unwrap()),
-        device_label: None,
-        arbitrary_identifier: None,
-        scope: Default::default(),
-        expiry_notice: None,
-        patient_mode: Default::default(),
-        use_recipient_certificates: false,
-    };
+    let query = card_query(serial, Some(FACILITY));
     assert_eq!(origin.post_signed(BY_CERTIFICATE_PATH, &query).await.status().as_u16(), 200);
 }
 

@@ -6,7 +6,7 @@ use onshi_proto::insurer_number::InsurerNumber;
 use onshi_proto::origin::{BY_CERTIFICATE_PATH, CardQualificationQuery};
 use onshi_proto::qualification::{Guidance, PersonalFamily, QualificationAnswer, Reason, Sex, Validity};
 
-use crate::fixture::{Db, NOW, Origin, TODAY, certificate, serial};
+use crate::fixture::{Db, NOW, Origin, TODAY, card_query, serial};
 
 // A 10-digit 医療機関コード (都道府県 13, 医科 1) with a valid 検証番号; chosen to share no digit run with any fixture PIN.
 const FACILITY: &str = "1319009013";
@@ -14,15 +14,9 @@ const DEVICE: &str = "kiosk-reception-1";
 
 fn query(serial: &str) -> CardQualificationQuery {
     CardQualificationQuery {
-        certificate: certificate(serial),
-        facility_code: Some(FACILITY.try_into().unwrap()),
         device_id: Some(DEVICE.try_into().unwrap()),
-        device_label: None,
         arbitrary_identifier: Some("visit-42".try_into().unwrap()),
-        scope: Default::default(),
-        expiry_notice: None,
-        patient_mode: Default::default(),
-        use_recipient_certificates: false,
+        ..card_query(serial, Some(FACILITY))
     }
 }
 

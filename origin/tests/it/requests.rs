@@ -1,6 +1,6 @@
 //! Request authentication and the error contract: signatures, replay, freshness, body limits, malformed input.
 
-use onshi_proto::origin::{BY_CERTIFICATE_PATH, CERTIFICATE_STATUS_PATH, CardQualificationQuery};
+use onshi_proto::origin::{BY_CERTIFICATE_PATH, CERTIFICATE_STATUS_PATH};
 use onshi_proto::signing::{self, MAX_SKEW_SECS};
 
 use std::sync::Arc;
@@ -11,21 +11,10 @@ use onshi_origin::http::{AppState, RouterSettings};
 use onshi_origin::key::SigningKey;
 use onshi_origin::store::Store;
 
-use crate::fixture::{Db, KEY, NOW, Origin, certificate, expect_error, fresh_nonce, serial};
+use crate::fixture::{Db, KEY, NOW, Origin, card_query, expect_error, fresh_nonce, serial};
 
 fn body() -> Vec<u8> {
-    serde_json::to_vec(&CardQualificationQuery {
-        certificate: certificate(serial::VALID),
-        facility_code: None,
-        device_id: Some("kiosk-1".try_into().unwrap()),
-        device_label: None,
-        arbitrary_identifier: None,
-        scope: Default::default(),
-        expiry_notice: None,
-        patient_mode: Default::default(),
-        use_recipient_certificates: false,
-    })
-    .unwrap()
+    serde_json::to_vec(&card_query(serial::VALID, None)).unwrap()
 }
 
 async fn audit_rows(origin: &Origin) -> usize {

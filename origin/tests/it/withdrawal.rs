@@ -3,9 +3,9 @@
 //! test runs on both databases.
 
 use onshi_proto::origin::{
-    BY_CERTIFICATE_PATH, CHECKUP_PATH, CONSENT_PATH, CONSENT_QUERY_PATH, CardQualificationQuery, ConsentAnswer,
-    ConsentKind, ConsentQuery, ConsentRequest, MEDICATION_PATH, MedicalInfoQuery, REGISTRATION_PATH,
-    RegistrationAnswer, RegistrationOutcome, RegistrationRequest,
+    BY_CERTIFICATE_PATH, CHECKUP_PATH, CONSENT_PATH, CONSENT_QUERY_PATH, ConsentAnswer, ConsentKind, ConsentQuery,
+    ConsentRequest, MEDICATION_PATH, MedicalInfoQuery, REGISTRATION_PATH, RegistrationAnswer, RegistrationOutcome,
+    RegistrationRequest,
 };
 use onshi_proto::qualification::{QualificationAnswer, Reason, Validity};
 use onshi_proto::withdrawal::{
@@ -13,7 +13,7 @@ use onshi_proto::withdrawal::{
     RegistrationCancelAnswer, RegistrationCancelOutcome, RegistrationCancelRequest, WithdrawalBy,
 };
 
-use crate::fixture::{Db, Origin, certificate, expect_error, serial};
+use crate::fixture::{Db, Origin, card_query, certificate, expect_error, serial};
 
 const FACILITY: &str = "1312345679";
 const OTHER_FACILITY: &str = "0110113719";
@@ -53,17 +53,7 @@ fn by_staff(facility: &str, checkin_id: &str) -> ConsentWithdrawal {
 }
 
 async fn check_in(origin: &Origin, serial: &str) -> QualificationAnswer {
-    let query = CardQualificationQuery {
-        certificate: certificate(serial),
-        facility_code: Some(FACILITY.try_into().unwrap()),
-        device_id: Some("kiosk-1".try_into().unwrap()),
-        device_label: None,
-        arbitrary_identifier: None,
-        scope: Default::default(),
-        expiry_notice: None,
-        patient_mode: Default::default(),
-        use_recipient_certificates: false,
-    };
+    let query = card_query(serial, Some(FACILITY));
     origin.post_signed(BY_CERTIFICATE_PATH, &query).await.json().await.unwrap()
 }
 
