@@ -15,8 +15,8 @@ use onshi_edge::auth::card_face::{CardFaceIssuers, verify_card_face_presence};
 use onshi_edge::error::EdgeError;
 use onshi_proto::Base64Bytes;
 use onshi_proto::api::{ChallengePurpose, card_challenge_message};
-use onshi_proto::card_face::CardFacePresence;
-use onshi_vcard::demo::{SURFACE_ISSUER_PUBLIC_KEY_DER, TEST_CA_CERTIFICATE_DER, demo_collation_b};
+use onshi_proto::card_face::{CardFaceHolder, CardFacePresence};
+use onshi_vcard::demo::{SURFACE_ISSUER_PUBLIC_KEY_DER, TEST_CA_CERTIFICATE_DER, demo_collation_b, demo_person};
 use onshi_vcard::reader::class_descriptor;
 use onshi_vcard::{VirtualBulk, VirtualCard, VirtualCcidReader};
 
@@ -60,9 +60,15 @@ fn issuers() -> CardFaceIssuers {
 }
 
 #[test]
-fn the_card_in_the_reader_proves_its_face() {
-    verify_card_face_presence(&proof(0, 0, DEVICE), &message(DEVICE), &issuers()).unwrap();
-    verify_card_face_presence(&proof(4, 4, DEVICE), &message(DEVICE), &issuers()).unwrap();
+fn the_card_in_the_reader_proves_its_face_and_tells_whose_it_is() {
+    for index in [0, 1, 4] {
+        let holder = verify_card_face_presence(&proof(index, index, DEVICE), &message(DEVICE), &issuers()).unwrap();
+        // The birth date and sex the issuer signed, which the origin compares with the certificate's person.
+        let person = demo_person(index).unwrap();
+        let expected: CardFaceHolder =
+            serde_json::from_value(serde_json::json!({"birth_date": person.birth_date, "sex": person.sex})).unwrap();
+        assert_eq!(holder, expected, "card {index}");
+    }
 }
 
 #[test]
@@ -178,12 +184,30 @@ fn a_visual_check_with_the_card_face_proven_reaches_staff_and_its_challenge_is_s
     let sent = ports.sent_to("/v1/visual-checks");
     assert_eq!(sent.len(), 1);
     let forwarded = String::from_utf8(sent[0].clone()).unwrap();
-    assert!(!forwarded.contains("card_face") && !forwarded.contains("19800217"), "nothing of the face goes on");
+    // Only the face's birth date and sex go on, for the origin to compare with the certificate's person: no
+    // signature, digest or challenge of the proof.
+    let create: serde_json::Value = serde_json::from_str(&forwarded).unwrap();
+    let person = demo_person(0).unwrap();
+    assert_eq!(create["card_face"], serde_json::json!({"birth_date": person.birth_date, "sex": person.sex}));
+    for part in ["signed_group_one", "issuer_signature", "card_signature", "photo_digest", "challenge_id"] {
+        assert!(!forwarded.contains(part), "{part} stays at the edge");
+    }
+
+    // The same kiosk asking without the assist says nothing of a proof.
+    let plain = serde_json::to_vec(&serde_json::json!({
+        "certificate": Base64Bytes(support::CARD0_CERT.to_vec()),
+        "reason": "patient_chose",
+    }))
+    .unwrap();
+    block_on(api.request_visual_check(&kiosk.request("/api/v1/visual-check", &plain, support::NOW))).unwrap();
+    let sent = ports.sent_to("/v1/visual-checks");
+    let create: serde_json::Value = serde_json::from_slice(&sent[1]).unwrap();
+    assert!(create.get("card_face").is_none(), "{create}");
 
     // The same proof again: its challenge is spent.
     let replayed = block_on(api.request_visual_check(&kiosk.request("/api/v1/visual-check", &body, support::NOW)));
     assert_eq!(replayed, Err(EdgeError::ChallengeReplayed));
-    assert_eq!(ports.sent_to("/v1/visual-checks").len(), 1);
+    assert_eq!(ports.sent_to("/v1/visual-checks").len(), 2);
 }
 
 #[test]

@@ -50,6 +50,9 @@ pub enum Failure {
     DeviceNotEnrolled,
     /// The card left the reader during the 目視 assist: the assist ended and what it showed was wiped.
     AssistCardRemoved,
+    /// The card face opened with the 目視 assist is not the face of the person the certificate leads to: the
+    /// certificate sent was not this card's, and no staff were asked.
+    AssistFaceMismatch,
     /// Anything else.
     Other,
 }
@@ -74,6 +77,7 @@ impl Failure {
     pub fn from_visual_check_request(code: ErrorCode) -> Self {
         match code {
             ErrorCode::Forbidden | ErrorCode::RateLimited => Failure::VisualCheckUnavailable,
+            ErrorCode::CardFaceMismatch => Failure::AssistFaceMismatch,
             other => Failure::from_code(other),
         }
     }
@@ -105,6 +109,7 @@ impl Failure {
             Failure::VisualCheckUnavailable => "error.visual_unavailable",
             Failure::DeviceNotEnrolled => "enrol.lapsed",
             Failure::AssistCardRemoved => "assist.card_removed",
+            Failure::AssistFaceMismatch => "assist.face_mismatch",
             Failure::Other => "error.generic",
         }
     }
@@ -1253,6 +1258,9 @@ mod tests {
             assert_eq!(Failure::from_visual_check_request(code).message_key(), "error.visual_unavailable");
         }
         assert_eq!(Failure::from_visual_check_request(ErrorCode::CertificateRevoked), Failure::CertificateRevoked);
+        // A 目視 assist whose card face is not the certificate holder's says so, and asks for staff in person.
+        let mismatch = Failure::from_visual_check_request(ErrorCode::CardFaceMismatch);
+        assert_eq!(mismatch.message_key(), "assist.face_mismatch");
         for screen in [Screen::Authenticating, Screen::Querying, Screen::VisualCheck, Screen::Registering] {
             assert_eq!(screen.apply(Action::Fail(failure)), Screen::Failed(Failure::DeviceNotEnrolled));
         }

@@ -237,6 +237,7 @@ mod tests {
             Screen::Failed(Failure::CardRemoved),
             Screen::Failed(Failure::ServiceUnavailable),
             Screen::Failed(Failure::AssistCardRemoved),
+            Screen::Failed(Failure::AssistFaceMismatch),
         ]
         .into_iter()
         .chain(assist_screens())

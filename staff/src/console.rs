@@ -287,6 +287,7 @@ fn pending_item(props: &PendingProps) -> Html {
     let person_id = format!("pending-person-{}", p.request_id);
     html! {
         <li class="pending" data-request-id={p.request_id.clone()} data-reason={p.reason.as_str()}
+            data-card-proven={p.card_proven.to_string()}
             data-opened={opened.as_ref().is_some_and(Result::is_ok).to_string()}>
             <span class="requested-at">{ time_of_day(p.requested_at) }</span>
             <span id={person_id.clone()} class="person">
@@ -302,6 +303,11 @@ fn pending_item(props: &PendingProps) -> Html {
                 }
                 if let Some(key) = reason_key(p.reason) {
                     <span class="reason">{ t(lang, key) }</span>
+                }
+                // Staff at the kiosk opened the card face with 照合番号B and the card proved itself present: the
+                // decision is still staff's, with the face they compared at the kiosk.
+                if p.card_proven {
+                    <span class="card-proven">{ t(lang, "staff.pending.card_proven") }</span>
                 }
                 if let Some(Ok(person)) = opened.as_ref() {
                     <span class="opened" id={format!("opened-{}", p.request_id)} tabindex="-1">

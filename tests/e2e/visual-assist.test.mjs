@@ -170,6 +170,9 @@ describe('the 目視 assist at the kiosk', () => {
     await screen(page, 'visual-check');
     assert.equal(await page.$('#assist-face'), null, 'the face is gone from the page');
     const pending = await openPendingOf(staff.page, HOLDER.name);
+    // Staff see that the card was proven present at the kiosk, and only that.
+    assert.equal(await pending.getAttribute('data-card-proven'), 'true');
+    assert.match(await pending.locator('.card-proven').textContent(), /券面AP確認済/);
     await pending.locator('button.approve').click();
     await screen(page, 'result');
     assert.equal(await page.textContent('#validity'), '有効');

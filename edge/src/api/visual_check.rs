@@ -10,14 +10,15 @@
 //! staff no longer see it. With the 目視 assist, the request also carries the card-presence proof
 //! ([`crate::auth::card_face`]): staff opened the card face at the kiosk with 照合番号B, and the card signed a
 //! challenge issued for that purpose to this kiosk; a request whose proof fails reaches no staff, and nothing of the
-//! proof goes on to the origin. Must not: take the facility or device from a body (both come from the device proof),
+//! proof goes on to the origin but the face's birth date and sex, which the origin compares with the certificate's
+//! person. Must not: take the facility or device from a body (both come from the device proof),
 //! or mint a session that could pass for a PIN session.
 
 use onshi_proto::api::{
     ChallengePurpose, SessionResponse, VisualCheckRequest, VisualCheckStatusRequest, VisualCheckStatusResponse,
     card_challenge_message,
 };
-use onshi_proto::card_face::CardFacePresence;
+use onshi_proto::card_face::{CardFaceHolder, CardFacePresence};
 use onshi_proto::origin::{
     AuthMethod, VISUAL_CHECK_COLLECT_PATH, VISUAL_CHECK_CREATE_PATH, VISUAL_CHECK_WITHDRAW_PATH, VisualCheckCollect,
     VisualCheckCollected, VisualCheckCreate, VisualCheckState, VisualCheckTicket, VisualCheckWithdraw,
@@ -65,9 +66,10 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
             let card =
                 verify_card_certificate(body.certificate.as_slice(), &self.config.trust_anchors, request.now_unix)?;
             context.certificate = Some(self.config.audit_hasher.hash(&card.certificate));
-            if let Some(proof) = &body.card_face {
-                self.check_card_face_presence(proof, device.device_id.as_str(), request).await?;
-            }
+            let card_face = match &body.card_face {
+                Some(proof) => Some(self.check_card_face_presence(proof, device.device_id.as_str(), request).await?),
+                None => None,
+            };
             self.refuse_if_revoked(&card.certificate, request).await?;
             let create = VisualCheckCreate {
                 certificate: card.certificate,
@@ -78,6 +80,9 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
                 scope: card.scope,
                 expiry_notice: card.expiry_notice,
                 reason: body.reason,
+                // Only the face's birth date and sex go on, for the origin to compare with the certificate's
+                // person: the proof was checked above, and a failed one has already ended here.
+                card_face,
             };
             self.call_origin(VISUAL_CHECK_CREATE_PATH, &create, request.forwarded.clone(), request.now_unix).await
         })
@@ -86,13 +91,14 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
 
     /// The 目視 assist's proof that the card whose face staff opened at the kiosk is in its reader: the challenge
     /// is consumed first (only by this device, for this purpose, once), then the issuer's and the card's signatures
-    /// are checked ([`verify_card_face_presence`]). Nothing of the proof is kept.
+    /// are checked ([`verify_card_face_presence`]). Nothing of the proof is kept; the face's birth date and sex are
+    /// answered for the origin.
     async fn check_card_face_presence(
         &self,
         proof: &CardFacePresence,
         device_id: &str,
         request: &ApiRequest<'_>,
-    ) -> Result<(), EdgeError> {
+    ) -> Result<CardFaceHolder, EdgeError> {
         let id = ChallengeId::parse(&proof.challenge_id)?;
         let record = self.ports.count_challenge_use(&id, device_id, request.now_unix).await?;
         let purpose = ChallengePurpose::CardFacePresence;

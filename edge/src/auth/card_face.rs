@@ -8,14 +8,17 @@
 //! issuer's three-digest DigestInfo and the AP's `80 2A 00 00`. Not checked here: the card-verifiable certificate
 //! chain of EF 0004 up to J-LIS (its format is not established); the edge trusts the issuer keys it is configured
 //! with instead. Not proved either: that the face and the 利用者証明用 certificate are the same card's; staff see
-//! the name behind the certificate on the console beside the face at the kiosk, and the origin does not yet
-//! compare the face's birth date with the person's.
+//! the name behind the certificate on the console beside the face at the kiosk, and the origin compares the
+//! face's birth date and sex, which this check answers, with the person the certificate leads to.
 //!
-//! Pure: no I/O, no clock. Group 1 (a birth date and a sex) is read for the signature and dropped, wiped.
+//! Pure: no I/O, no clock. Group 1 (a birth date and a sex) is read for the signature and the comparison, then
+//! dropped, wiped.
 
 use onshi_card::card_face::SignedFaceDigests;
 use onshi_card::jpki::digest_info_sha256;
-use onshi_proto::card_face::CardFacePresence;
+use onshi_proto::IsoDate;
+use onshi_proto::card_face::{CardFaceHolder, CardFacePresence};
+use onshi_proto::qualification::Sex;
 use rsa::{BoxedUint, Pkcs1v15Sign, PublicKey};
 use spki::der::Decode;
 use zeroize::Zeroizing;
@@ -88,13 +91,14 @@ impl CardFaceIssuers {
 }
 
 /// Checks a proof against the challenge message the card had to sign: the issuer's signature over group 1 and the
-/// two digests, then the card's signature over `challenge_message` with the key of group 1. Either failing is
-/// [`EdgeError::SignatureInvalid`]; a group 1 that is not `DF22 DF23 DF24` is [`EdgeError::BadRequest`].
+/// two digests, then the card's signature over `challenge_message` with the key of group 1, and answers the birth
+/// date and sex the issuer signed. Either signature failing is [`EdgeError::SignatureInvalid`]; a group 1 that is
+/// not `DF22 DF23 DF24`, or whose birth date is not a date, is [`EdgeError::BadRequest`].
 pub fn verify_card_face_presence(
     proof: &CardFacePresence,
     challenge_message: &[u8],
     issuers: &CardFaceIssuers,
-) -> Result<(), EdgeError> {
+) -> Result<CardFaceHolder, EdgeError> {
     let digest = |bytes: &[u8]| <[u8; 32]>::try_from(bytes).map_err(|_| EdgeError::BadRequest);
     let digests = SignedFaceDigests {
         group_one: Zeroizing::new(proof.signed_group_one.as_slice().to_vec()),
@@ -116,5 +120,19 @@ pub fn verify_card_face_presence(
     .map_err(|_| EdgeError::BadRequest)?;
     card_key
         .verify(Pkcs1v15Sign::new_unprefixed(), &digest_info_sha256(challenge_message), proof.card_signature.as_slice())
-        .map_err(|_| EdgeError::SignatureInvalid)
+        .map_err(|_| EdgeError::SignatureInvalid)?;
+    face_holder(&digests)
+}
+
+/// The birth date and sex of a face whose signatures were checked. The card writes its sex as `1` male, `2`
+/// female and `3` other; anything but the first two reads as unspecified, which compares with any record.
+fn face_holder(digests: &SignedFaceDigests) -> Result<CardFaceHolder, EdgeError> {
+    let (birth_date, sex) = digests.birth_date_and_sex().map_err(|_| EdgeError::BadRequest)?;
+    let birth_date = IsoDate::parse_compact(&birth_date).map_err(|_| EdgeError::BadRequest)?;
+    let sex = match sex.as_str() {
+        "1" => Sex::Male,
+        "2" => Sex::Female,
+        _ => Sex::Unspecified,
+    };
+    Ok(CardFaceHolder { birth_date, sex })
 }

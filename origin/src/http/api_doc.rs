@@ -215,6 +215,10 @@ const QUALIFICATION_ONLY: Answer = error(
 );
 const NOT_FOUND: Answer = error(404, "`not_found`: no such record for the caller");
 const WITHDRAWN: Answer = error(409, "`visual_check_withdrawn`: the kiosk withdrew the request");
+const FACE_MISMATCH: Answer = error(
+    409,
+    "`card_face_mismatch`: the card face proved at the kiosk has another birth date or sex than the certificate's person",
+);
 const TOO_LARGE: Answer = error(413, "`payload_too_large`: the body is over the limit");
 const RECORD_HELD: Answer = error(423, "`record_held`: the record is held for a suspected mis-registration");
 const RATE_LIMITED: Answer = error(429, "`rate_limited`: too many requests in flight; retry later");
@@ -424,7 +428,7 @@ pub const ROUTES: [Route; 35] = [
         summary: "Kiosk: ask for a staff visual check (目視)",
         request: &[json::<VisualCheckCreate>()],
         success: ok(&[json::<VisualCheckTicket>()]),
-        errors: &SIGNED,
+        errors: &signed_and(FACE_MISMATCH),
     },
     Route {
         method: "post",

@@ -4,7 +4,9 @@
 //! answered for a facility (see [`commit_lookup`]). Staff list them through the edge with
 //! `POST /v1/staff/checkins`; every listing is audited. A kiosk whose patient does not use the PIN asks for a
 //! visual check (`POST /v1/visual-checks`) with a certificate the edge has verified; the request rests here, not at
-//! the edge, because it points at one person's card. Staff decide (`POST /v1/visual-checks/decide`) and the kiosk
+//! the edge, because it points at one person's card. With the 目視 assist it also carries the birth date and sex of
+//! the card face the edge found present, and a face that cannot be the certificate's person is refused
+//! (`card_face_mismatch`) before any staff see it. Staff decide (`POST /v1/visual-checks/decide`) and the kiosk
 //! collects (`POST /v1/visual-checks/collect`): an approved check is answered with the qualification exactly once,
 //! audited and recorded as a `visual_check` check-in. A kiosk whose patient left withdraws its request
 //! (`POST /v1/visual-checks/withdraw`): staff no longer see it, and a decision on it is refused with
@@ -127,6 +129,23 @@ pub(crate) async fn create_visual_check(
     SignedJson(request): SignedJson<VisualCheckCreate>,
 ) -> std::result::Result<Json<VisualCheckTicket>, Failure> {
     let now = state.now();
+    let actor = Actor {
+        device_id: request.device_id.to_string(),
+        facility_code: request.facility_code.to_string(),
+        device_label: None,
+        expiry_notice: None,
+    };
+    if let Some(face) = &request.card_face {
+        // The face was proved present at the kiosk, but the certificate could have come from another card: a face
+        // that cannot be the linked person's reaches no staff, and the refusal names the person it was aimed at.
+        // A certificate linked to nobody has no one to compare with, and its 目視 finds no qualification anyway.
+        let person = state.store().certificate_person(&request.certificate).await?;
+        if let Some(person) = person.filter(|person| !face.is_of(person.birth_date, person.sex)) {
+            audit(&state, now, &actor, Some(person.person_id), PURPOSE_VISUAL_CHECK_REQUEST, "card_face_mismatch")
+                .await?;
+            return Err(Failure(ErrorCode::CardFaceMismatch));
+        }
+    }
     let id = random_id()?;
     let expires_at = now + VISUAL_CHECK_LIFETIME_SECONDS;
     state
@@ -143,14 +162,9 @@ pub(crate) async fn create_visual_check(
             scope: request.scope,
             expiry_notice: request.expiry_notice,
             reason: request.reason,
+            card_proven: request.card_face.is_some(),
         })
         .await?;
-    let actor = Actor {
-        device_id: request.device_id.to_string(),
-        facility_code: request.facility_code.to_string(),
-        device_label: None,
-        expiry_notice: None,
-    };
     audit(&state, now, &actor, None, PURPOSE_VISUAL_CHECK_REQUEST, "pending").await?;
     Ok(Json(VisualCheckTicket { request_id: id, state: VisualCheckState::Pending, expires_at }))
 }

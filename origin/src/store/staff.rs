@@ -9,7 +9,7 @@ use onshi_proto::origin::{
 };
 use onshi_proto::patient_mode::PatientMode;
 use onshi_proto::public_expense::PublicExpense;
-use onshi_proto::qualification::SpecificDiseaseCertificate;
+use onshi_proto::qualification::{Sex, SpecificDiseaseCertificate};
 
 use crate::error::{OriginError, Result};
 use crate::store::Store;
@@ -121,6 +121,7 @@ struct PendingRow {
     device_label: Option<String>,
     device_location: Option<String>,
     reason: String,
+    card_proven: i64,
 }
 
 #[derive(sqlx::FromRow)]
@@ -135,6 +136,20 @@ pub(crate) struct LinkedPerson {
     pub(crate) person_id: String,
     pub(crate) name: String,
     pub(crate) birth_date: IsoDate,
+}
+
+#[derive(sqlx::FromRow)]
+struct CertificatePersonRow {
+    person_id: String,
+    birth_date: String,
+    sex: String,
+}
+
+/// The person a certificate leads to, as a 目視 assist's card face is compared with them.
+pub(crate) struct CertificatePerson {
+    pub(crate) person_id: String,
+    pub(crate) birth_date: IsoDate,
+    pub(crate) sex: Sex,
 }
 
 /// A visual check as stored.
@@ -187,6 +202,8 @@ pub(crate) struct NewVisualCheck<'a> {
     pub(crate) scope: CardScope,
     pub(crate) expiry_notice: Option<ExpiryNotice>,
     pub(crate) reason: VisualCheckReason,
+    /// The edge checked the 目視 assist's card-presence proof.
+    pub(crate) card_proven: bool,
 }
 
 impl Store {
@@ -213,7 +230,8 @@ impl Store {
     /// staff open one request at a time ([`Store::visual_check_person`]).
     pub(crate) async fn pending_visual_checks(&self, facility_code: &str, now: i64) -> Result<Vec<PendingVisualCheck>> {
         let rows: Vec<PendingRow> = sqlx::query_as(
-            "SELECT id, requested_at, expires_at, device_id, device_label, device_location, reason FROM visual_checks \
+            "SELECT id, requested_at, expires_at, device_id, device_label, device_location, reason, card_proven \
+             FROM visual_checks \
              WHERE facility_code = $1 AND state = 'pending' AND expires_at >= $2 \
              ORDER BY requested_at, id",
         )
@@ -231,6 +249,7 @@ impl Store {
                     device_label: row.device_label,
                     device_location: row.device_location,
                     reason: parse_stored("visual check reason", &row.reason)?,
+                    card_proven: row.card_proven != 0,
                 })
             })
             .collect()
@@ -258,13 +277,35 @@ impl Store {
         .transpose()
     }
 
+    /// The person `certificate` is linked to, with the birth date and sex a card face is compared with; `None`
+    /// for a certificate linked to nobody.
+    pub(crate) async fn certificate_person(&self, certificate: &CertificateRef) -> Result<Option<CertificatePerson>> {
+        let row: Option<CertificatePersonRow> = sqlx::query_as(
+            "SELECT p.id AS person_id, p.birth_date, p.sex FROM certificate_links l \
+             JOIN persons p ON p.id = l.person_id \
+             WHERE l.certificate_issuer = $1 AND l.certificate_serial = $2",
+        )
+        .bind(certificate.issuer.as_str())
+        .bind(certificate.serial.as_str())
+        .fetch_optional(self.pool())
+        .await?;
+        row.map(|row| {
+            Ok(CertificatePerson {
+                person_id: row.person_id,
+                birth_date: parse_date("birth date", &row.birth_date)?,
+                sex: parse_stored("sex", &row.sex)?,
+            })
+        })
+        .transpose()
+    }
+
     /// Records a pending visual check.
     pub(crate) async fn insert_visual_check(&self, check: &NewVisualCheck<'_>) -> Result<()> {
         sqlx::query(
             "INSERT INTO visual_checks (id, facility_code, device_id, device_label, device_location, \
                                         certificate_issuer, certificate_serial, state, requested_at, expires_at, \
-                                        scope, certificate_notice, certificate_expiry_date, reason) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', $8, $9, $10, $11, $12, $13)",
+                                        scope, certificate_notice, certificate_expiry_date, reason, card_proven) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', $8, $9, $10, $11, $12, $13, $14)",
         )
         .bind(check.id)
         .bind(check.facility_code)
@@ -279,6 +320,7 @@ impl Store {
         .bind(check.expiry_notice.map(ExpiryNotice::kind))
         .bind(check.expiry_notice.map(|notice| notice.expiry_date().to_string()))
         .bind(check.reason.as_str())
+        .bind(i64::from(check.card_proven))
         .execute(self.pool())
         .await?;
         Ok(())

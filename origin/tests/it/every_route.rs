@@ -8,11 +8,11 @@ use onshi_proto::medical_record::{MEDICAL_RECORDS_PATH, MedicalRecordKind, Medic
 use onshi_proto::origin::CheckInList;
 use onshi_proto::origin::{
     BY_CERTIFICATE_PATH, BY_NUMBER_PATH, CERTIFICATE_STATUS_PATH, CHECKINS_PATH, CHECKUP_PATH, CONSENT_PATH,
-    CONSENT_QUERY_PATH, CardQualificationQuery, CertificateStatusQuery, CheckInListQuery, ConsentKind, ConsentQuery,
-    ConsentRequest, MEDICATION_PATH, MedicalInfoQuery, NumberQualificationQuery, REGISTRATION_PATH,
-    RegistrationRequest, VISUAL_CHECK_COLLECT_PATH, VISUAL_CHECK_CREATE_PATH, VISUAL_CHECK_DECIDE_PATH,
-    VISUAL_CHECK_OPEN_PATH, VISUAL_CHECK_WITHDRAW_PATH, VisualCheckCollect, VisualCheckCreate, VisualCheckDecision,
-    VisualCheckOpen, VisualCheckTicket,
+    CONSENT_QUERY_PATH, CertificateStatusQuery, CheckInListQuery, ConsentKind, ConsentQuery, ConsentRequest,
+    MEDICATION_PATH, MedicalInfoQuery, NumberQualificationQuery, REGISTRATION_PATH, RegistrationRequest,
+    VISUAL_CHECK_COLLECT_PATH, VISUAL_CHECK_CREATE_PATH, VISUAL_CHECK_DECIDE_PATH, VISUAL_CHECK_OPEN_PATH,
+    VISUAL_CHECK_WITHDRAW_PATH, VisualCheckCollect, VisualCheckCreate, VisualCheckDecision, VisualCheckOpen,
+    VisualCheckTicket,
 };
 use onshi_proto::withdrawal::{
     ConsentWithdrawal, ORIGIN_CONSENT_WITHDRAWAL_PATH, ORIGIN_REGISTRATION_CANCEL_PATH, RegistrationCancelRequest,
@@ -20,7 +20,7 @@ use onshi_proto::withdrawal::{
 };
 use serde_json::{Value, json};
 
-use crate::fixture::{Db, Origin, certificate, serial};
+use crate::fixture::{Db, Origin, card_query, certificate, serial};
 
 const FACILITY: &str = "1312345679";
 const KIOSK: &str = "kiosk-1";
@@ -43,6 +43,7 @@ async fn visual_check(origin: &Origin) -> String {
         scope: Default::default(),
         expiry_notice: None,
         reason: Default::default(),
+        card_face: None,
     };
     let ticket: VisualCheckTicket =
         ok(origin.post_signed(VISUAL_CHECK_CREATE_PATH, &request).await, 200).await.json().await.unwrap();
@@ -64,17 +65,7 @@ async fn every_route_answers_its_documented_success(db: Db) {
     }
 
     // The card routes, in every representation a qualification answer has.
-    let card = CardQualificationQuery {
-        certificate: certificate(serial::VALID),
-        facility_code: Some(FACILITY.try_into().unwrap()),
-        device_id: Some(KIOSK.try_into().unwrap()),
-        device_label: None,
-        arbitrary_identifier: None,
-        scope: Default::default(),
-        expiry_notice: None,
-        patient_mode: Default::default(),
-        use_recipient_certificates: false,
-    };
+    let card = card_query(serial::VALID, Some(FACILITY));
     ok(origin.post_signed(BY_CERTIFICATE_PATH, &card).await, 200).await;
     for accept in ["application/xml", "application/fhir+json"] {
         let body = serde_json::to_vec(&card).unwrap();

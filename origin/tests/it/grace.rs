@@ -11,7 +11,7 @@ use onshi_proto::origin::{
 };
 use onshi_proto::qualification::{QualificationAnswer, Validity};
 
-use crate::fixture::{Db, Origin, certificate, expect_error, serial};
+use crate::fixture::{Db, Origin, card_query, certificate, expect_error, serial};
 
 const FACILITY: &str = "1312345679";
 
@@ -21,15 +21,10 @@ fn grace() -> ExpiryNotice {
 
 fn query(serial: &str, scope: CardScope, expiry_notice: Option<ExpiryNotice>) -> CardQualificationQuery {
     CardQualificationQuery {
-        certificate: certificate(serial),
-        facility_code: Some(FACILITY.try_into().unwrap()),
-        device_id: Some("kiosk-1".try_into().unwrap()),
         device_label: Some("受付1".try_into().unwrap()),
-        arbitrary_identifier: None,
         scope,
         expiry_notice,
-        patient_mode: Default::default(),
-        use_recipient_certificates: false,
+        ..card_query(serial, Some(FACILITY))
     }
 }
 
@@ -171,6 +166,7 @@ async fn a_visual_check_keeps_the_scope_and_the_grace_of_its_certificate(db: Db)
         scope,
         expiry_notice,
         reason: Default::default(),
+        card_face: None,
     };
     let mut collected = Vec::new();
     let older_edge = serde_json::to_value(ask(CardScope::Full, None, serial::ELDERLY)).unwrap();

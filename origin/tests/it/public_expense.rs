@@ -14,7 +14,7 @@ use onshi_proto::public_expense::PublicExpenseKind;
 use onshi_proto::qualification::QualificationAnswer;
 use serde_json::{Value, json};
 
-use crate::fixture::{Db, Origin, certificate, expect_error, ndjson, serial};
+use crate::fixture::{Db, Origin, card_query, certificate, expect_error, ndjson, serial};
 
 /// A welfare office (法別 12, 東京都 13, 実施機関 101, 検証番号 7).
 const WELFARE_OFFICE: &str = "12131017";
@@ -23,17 +23,7 @@ const CITY: &str = "88131016";
 const FACILITY: &str = "1312345679";
 
 fn query(serial: &str, use_recipient_certificates: bool) -> CardQualificationQuery {
-    CardQualificationQuery {
-        certificate: certificate(serial),
-        facility_code: Some(FACILITY.try_into().unwrap()),
-        device_id: Some("kiosk-1".try_into().unwrap()),
-        device_label: None,
-        arbitrary_identifier: None,
-        scope: Default::default(),
-        expiry_notice: None,
-        patient_mode: Default::default(),
-        use_recipient_certificates,
-    }
+    CardQualificationQuery { use_recipient_certificates, ..card_query(serial, Some(FACILITY)) }
 }
 
 async fn check_in(origin: &Origin, serial: &str, agreed: bool) -> QualificationAnswer {
@@ -363,6 +353,7 @@ async fn staff_by_number_and_visual_check_answers_carry_medical_assistance_only(
         scope: Default::default(),
         expiry_notice: None,
         reason: Default::default(),
+        card_face: None,
     };
     let ticket: VisualCheckTicket = origin.post_signed(VISUAL_CHECK_CREATE_PATH, &request).await.json().await.unwrap();
     let decision = VisualCheckDecision {

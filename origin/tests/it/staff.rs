@@ -2,6 +2,8 @@
 //! per facility and day (every listing audited), and staff visual checks (目視) from request to a single collected
 //! answer. Every test runs on both databases.
 
+use onshi_proto::IsoDate;
+use onshi_proto::card_face::CardFaceHolder;
 use onshi_proto::origin::{
     AuthMethod, BY_CERTIFICATE_PATH, BY_NUMBER_PATH, CHECKINS_PATH, CONSENT_PATH, CardQualificationQuery, CheckInList,
     CheckInListQuery, ConsentRequest, NumberQualificationQuery, PrescriptionFormat, VISUAL_CHECK_COLLECT_PATH,
@@ -9,9 +11,9 @@ use onshi_proto::origin::{
     VISUAL_CHECK_WITHDRAW_PATH, VisualCheckCollect, VisualCheckCollected, VisualCheckCreate, VisualCheckDecision,
     VisualCheckOpen, VisualCheckPerson, VisualCheckReason, VisualCheckState, VisualCheckTicket,
 };
-use onshi_proto::qualification::{QualificationAnswer, Validity};
+use onshi_proto::qualification::{QualificationAnswer, Sex, Validity};
 
-use crate::fixture::{Db, ISSUER, NOW, Origin, certificate, expect_error, serial};
+use crate::fixture::{Db, ISSUER, NOW, Origin, card_query, certificate, expect_error, serial};
 
 const FACILITY: &str = "1312345679";
 const OTHER_FACILITY: &str = "2712345673";
@@ -22,15 +24,9 @@ const KIOSK_LOCATION: &str = "1階 受付前";
 
 async fn check_in(origin: &Origin, serial: &str, facility_code: Option<&str>) -> QualificationAnswer {
     let query = CardQualificationQuery {
-        certificate: certificate(serial),
-        facility_code: facility_code.map(|code| code.try_into().unwrap()),
         device_id: Some(KIOSK.try_into().unwrap()),
         device_label: Some(KIOSK_LABEL.try_into().unwrap()),
-        arbitrary_identifier: None,
-        scope: Default::default(),
-        expiry_notice: None,
-        patient_mode: Default::default(),
-        use_recipient_certificates: false,
+        ..card_query(serial, facility_code)
     };
     let response = origin.post_signed(BY_CERTIFICATE_PATH, &query).await;
     assert_eq!(response.status().as_u16(), 200);
@@ -51,6 +47,7 @@ async fn request_visual_check_because(origin: &Origin, serial: &str, reason: Vis
         scope: Default::default(),
         expiry_notice: None,
         reason,
+        card_face: None,
     };
     let response = origin.post_signed(VISUAL_CHECK_CREATE_PATH, &request).await;
     assert_eq!(response.status().as_u16(), 200);
@@ -280,6 +277,7 @@ async fn staff_see_why_each_kiosk_asked_for_a_visual_check(db: Db) {
         scope: Default::default(),
         expiry_notice: None,
         reason: VisualCheckReason::PinNotSet,
+        card_face: None,
     })
     .unwrap();
     body.as_object_mut().unwrap().remove("reason");
@@ -295,6 +293,75 @@ async fn staff_see_why_each_kiosk_asked_for_a_visual_check(db: Db) {
     origin.stop().await;
 }
 on_both_databases!(staff_see_why_each_kiosk_asked_for_a_visual_check);
+
+/// The face of `serial`'s person as the edge passes it on after checking a 目視 assist's proof.
+async fn face_of(origin: &Origin, serial: &str) -> CardFaceHolder {
+    let record = check_in(origin, serial, None).await.records.remove(0);
+    CardFaceHolder { birth_date: record.birth_date, sex: record.sex }
+}
+
+fn ask_with_face(serial: &str, card_face: Option<CardFaceHolder>) -> VisualCheckCreate {
+    VisualCheckCreate {
+        certificate: certificate(serial),
+        facility_code: FACILITY.try_into().unwrap(),
+        device_id: KIOSK.try_into().unwrap(),
+        device_label: None,
+        device_location: None,
+        scope: Default::default(),
+        expiry_notice: None,
+        reason: VisualCheckReason::PinNotSet,
+        card_face,
+    }
+}
+
+async fn staff_see_which_requests_came_with_the_card_proven_at_the_kiosk(db: Db) {
+    let origin = Origin::start(db).await;
+    let face = face_of(&origin, serial::VALID).await;
+    origin.clock.set(NOW);
+    let proven = ask_with_face(serial::VALID, Some(face));
+    assert_eq!(origin.post_signed(VISUAL_CHECK_CREATE_PATH, &proven).await.status().as_u16(), 200);
+    // An edge built before the assist says nothing of a face, and its request reads as not proven.
+    origin.clock.set(NOW + 1);
+    let older = serde_json::to_value(ask_with_face(serial::LOST, None)).unwrap();
+    assert!(older.get("card_face").is_none());
+    assert_eq!(origin.post_signed(VISUAL_CHECK_CREATE_PATH, &older).await.status().as_u16(), 200);
+    let listed = origin.staff_list(FACILITY).await;
+    let proven: Vec<bool> = listed.pending.iter().map(|pending| pending.card_proven).collect();
+    assert_eq!(proven, [true, false]);
+    // Staff see that the card was proven, never the face's birth date.
+    let text = serde_json::to_string(&listed).unwrap();
+    assert!(!text.contains(&face.birth_date.to_string()), "{text}");
+    origin.stop().await;
+}
+on_both_databases!(staff_see_which_requests_came_with_the_card_proven_at_the_kiosk);
+
+async fn a_card_face_that_is_not_the_certificate_holders_reaches_no_staff_and_is_audited(db: Db) {
+    let origin = Origin::start(db).await;
+    let face = face_of(&origin, serial::VALID).await;
+    // A kiosk sends the certificate of one card with the face of another: a day later, or of the other sex.
+    let next_day = CardFaceHolder { birth_date: IsoDate(face.birth_date.0.next_day().unwrap()), ..face };
+    let other_sex = CardFaceHolder { sex: if face.sex == Sex::Female { Sex::Male } else { Sex::Female }, ..face };
+    for wrong in [next_day, other_sex] {
+        let response = origin.post_signed(VISUAL_CHECK_CREATE_PATH, &ask_with_face(serial::VALID, Some(wrong))).await;
+        expect_error(response, 409, "card_face_mismatch").await;
+    }
+    assert!(origin.staff_list(FACILITY).await.pending.is_empty(), "no staff see a mismatched request");
+    let events = origin.store.audit_events().await.unwrap();
+    let refusals: Vec<_> = events.iter().filter(|e| e.outcome == "card_face_mismatch").collect();
+    assert_eq!(refusals.len(), 2, "each refusal is audited");
+    assert!(refusals.iter().all(|e| e.purpose == "visual_check_request" && e.subject_person_id.is_some()));
+    assert!(refusals.iter().all(|e| e.actor_facility_code.as_deref() == Some(FACILITY)));
+
+    // A face with no sex on it compares by its birth date; a certificate linked to nobody has no one to compare.
+    let no_sex = CardFaceHolder { sex: Sex::Unspecified, ..face };
+    let answer = origin.post_signed(VISUAL_CHECK_CREATE_PATH, &ask_with_face(serial::VALID, Some(no_sex))).await;
+    assert_eq!(answer.status().as_u16(), 200);
+    let unlinked = ask_with_face(serial::UNREGISTERED, Some(next_day));
+    assert_eq!(origin.post_signed(VISUAL_CHECK_CREATE_PATH, &unlinked).await.status().as_u16(), 200);
+    assert_eq!(origin.staff_list(FACILITY).await.pending.len(), 2);
+    origin.stop().await;
+}
+on_both_databases!(a_card_face_that_is_not_the_certificate_holders_reaches_no_staff_and_is_audited);
 
 async fn an_approved_visual_check_answers_the_asking_kiosk_once(db: Db) {
     let origin = Origin::start(db).await;
@@ -530,18 +597,7 @@ async fn the_disease_category_reaches_the_facility_and_never_a_kiosk_screen(db: 
     let staff: QualificationAnswer = response.json().await.unwrap();
     assert_eq!(staff.records[0].specific_diseases[0].disease_category, "1");
     // The facility's レセコン reads the XmlMsg of the card check-in, category included.
-    let body = serde_json::to_vec(&CardQualificationQuery {
-        certificate: certificate(serial::ELDERLY),
-        facility_code: Some(FACILITY.try_into().unwrap()),
-        device_id: Some(KIOSK.try_into().unwrap()),
-        device_label: None,
-        arbitrary_identifier: None,
-        scope: Default::default(),
-        expiry_notice: None,
-        patient_mode: Default::default(),
-        use_recipient_certificates: false,
-    })
-    .unwrap();
+    let body = serde_json::to_vec(&card_query(serial::ELDERLY, Some(FACILITY))).unwrap();
     let headers = origin.sign("POST", BY_CERTIFICATE_PATH, &body);
     let xml = origin
         .client
@@ -576,18 +632,7 @@ on_both_databases!(the_disease_category_reaches_the_facility_and_never_a_kiosk_s
 async fn a_check_in_keeps_the_patients_language_and_aids_for_staff(db: Db) {
     use onshi_proto::patient_mode::{PatientAid, PatientLanguage, PatientMode};
     let origin = Origin::start(db).await;
-    let mut body = serde_json::to_value(CardQualificationQuery {
-        certificate: certificate(serial::VALID),
-        facility_code: Some(FACILITY.try_into().unwrap()),
-        device_id: Some(KIOSK.try_into().unwrap()),
-        device_label: None,
-        arbitrary_identifier: None,
-        scope: Default::default(),
-        expiry_notice: None,
-        patient_mode: Default::default(),
-        use_recipient_certificates: false,
-    })
-    .unwrap();
+    let mut body = serde_json::to_value(card_query(serial::VALID, Some(FACILITY))).unwrap();
     body["patient_mode"] = serde_json::json!({"language": "vi", "aids": ["high_contrast", "voice", "voice"]});
     assert_eq!(origin.post_signed(BY_CERTIFICATE_PATH, &body).await.status().as_u16(), 200);
     check_in(&origin, serial::ELDERLY, Some(FACILITY)).await;

@@ -128,14 +128,35 @@ impl SignedFaceDigests {
 
     /// The card's key from group 1.
     pub fn card_key(&self) -> Result<CardPublicKey> {
+        self.with_group_one(|_, _, key| CardPublicKey::parse(key))
+    }
+
+    /// The birth date (西暦 `YYYYMMDD`) and the sex code (`1` male, `2` female, `3` other) the issuer signed in
+    /// group 1, each wiped on drop: what lets the origin compare the face with the person a certificate leads to.
+    pub fn birth_date_and_sex(&self) -> Result<(Zeroizing<String>, Zeroizing<String>)> {
+        self.with_group_one(|birth, sex, _| {
+            Ok((Zeroizing::new(digits(birth, Some(8))?), Zeroizing::new(digits(sex, Some(1))?)))
+        })
+    }
+
+    /// Group 1's three values, `DF22 DF23 DF24` in that order, handed to `read`.
+    fn with_group_one<T>(&self, read: impl FnOnce(&[u8], &[u8], &[u8]) -> Result<T>) -> Result<T> {
         let objects = tlv::parse_all(&self.group_one)?;
         match objects.as_slice() {
             [birth, sex, key] if (birth.tag, sex.tag, key.tag) == (0xDF22, 0xDF23, 0xDF24) => {
-                CardPublicKey::parse(key.value)
+                read(birth.value, sex.value, key.value)
             }
             _ => Err(CardError::MalformedResponse("group 1 is not DF22 DF23 DF24")),
         }
     }
+}
+
+/// A date or a code of the card face: ASCII digits, of `len` when given.
+fn digits(bytes: &[u8], len: Option<usize>) -> Result<String> {
+    let valid = bytes.iter().all(u8::is_ascii_digit) && len.is_none_or(|len| bytes.len() == len);
+    valid
+        .then(|| String::from_utf8_lossy(bytes).into_owned())
+        .ok_or(CardError::MalformedResponse("card face date or code"))
 }
 
 /// The DigestInfo over three SHA-256 digests that `DF28` signs.
@@ -225,14 +246,10 @@ impl CardFace {
         let [birth, sex, key, name, address, photo, signature, expiry, _security_code] = values.as_slice() else {
             return Err(malformed("card face lacks a field"));
         };
-        let text = |bytes: &[u8], len: Option<usize>| {
-            let valid = bytes.iter().all(u8::is_ascii_digit) && len.is_none_or(|len| bytes.len() == len);
-            valid.then(|| String::from_utf8_lossy(bytes).into_owned()).ok_or(malformed("card face date or code"))
-        };
         Ok(Self {
-            birth_date: text(birth, Some(8))?,
-            sex: text(sex, Some(1))?,
-            expiry: text(expiry, Some(8))?,
+            birth_date: digits(birth, Some(8))?,
+            sex: digits(sex, Some(1))?,
+            expiry: digits(expiry, Some(8))?,
             name_image: Zeroizing::new(name.to_vec()),
             address_image: Zeroizing::new(address.to_vec()),
             photo: Zeroizing::new(photo.to_vec()),
@@ -376,6 +393,8 @@ mod tests {
         assert_eq!(&signed[..4], &[0x30, 0x71, 0x30, 0x0D]);
         assert_eq!(signed.len(), 2 + 0x71);
         assert_eq!(digests.card_key().unwrap(), key());
+        let (birth_date, sex) = digests.birth_date_and_sex().unwrap();
+        assert_eq!((birth_date.as_str(), sex.as_str()), ("19800217", "1"), "what the issuer signed of the holder");
         assert_eq!(
             digests.photo_digest,
             <[u8; 32]>::from(Sha256::digest([&[0xDF, 0x27, 0x82, 0x01, 0x2C][..], &[0x5A; 300]].concat()))
@@ -406,6 +425,17 @@ mod tests {
         let mut padded = bytes.clone();
         padded.extend([0xFF; 8]);
         assert!(CardFace::parse(&padded).is_ok(), "filler after the template is ignored");
+    }
+
+    #[test]
+    fn a_group_one_whose_birth_date_or_sex_is_not_digits_is_refused() {
+        let digests = CardFace::parse(&file(&mut Vec::new())).unwrap().signed_digests();
+        let at = |tag: [u8; 2]| digests.group_one.windows(2).position(|pair| pair == tag).unwrap() + 3;
+        for (tag, byte) in [([0xDF, 0x22], b'X'), ([0xDF, 0x23], b'M')] {
+            let mut changed = digests.clone();
+            changed.group_one[at(tag)] = byte;
+            assert!(changed.birth_date_and_sex().is_err(), "{tag:02X?}");
+        }
     }
 
     #[test]

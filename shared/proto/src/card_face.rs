@@ -7,7 +7,8 @@
 //! issuer's signature over them, then the card's signature, with the key of group 1, over an edge challenge
 //! ([`crate::api::ChallengePurpose::CardFacePresence`]). A copied 利用者証明用 certificate produces neither: only the
 //! card itself, opened with the number printed on it, does. Group 1 carries the birth date and sex: the edge reads
-//! them for the signature and keeps nothing (it stores and logs no personal data).
+//! them for the signature, keeps nothing (it stores and logs no personal data) and passes only those two on to the
+//! origin ([`CardFaceHolder`]), which compares them with the person the certificate leads to.
 //!
 //! [`CardFacePresence`] checks every length when it is read (`serde(try_from)`); the structure of group 1 is the
 //! card stack's to parse (`onshi_card::card_face`).
@@ -15,6 +16,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::Base64Bytes;
+use crate::IsoDate;
+use crate::qualification::Sex;
 
 /// Length of an RSA-2048 signature.
 pub const SIGNATURE_LEN: usize = 256;
@@ -65,6 +68,36 @@ pub struct CardFacePresenceWire {
 impl std::fmt::Debug for CardFacePresenceWire {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("CardFacePresenceWire(<redacted>)")
+    }
+}
+
+/// What the edge passes on of a card face it checked: the birth date and sex the issuer signed, so the origin can
+/// tell whether the card whose face staff opened is the card of the person the certificate leads to. The face was
+/// proved present, but nothing in it names the 利用者証明用 certificate, which a kiosk could have taken from
+/// another card; a face of someone else's birth date is refused there. Nothing else of the face goes on.
+#[derive(Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct CardFaceHolder {
+    /// 生年月日 as the face holds it.
+    pub birth_date: IsoDate,
+    /// 性別 as the face holds it; a code other than male or female reads as unspecified.
+    pub sex: Sex,
+}
+
+impl std::fmt::Debug for CardFaceHolder {
+    /// Prints nothing of the person.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CardFaceHolder(<redacted>)")
+    }
+}
+
+impl CardFaceHolder {
+    /// Whether this face can be the card of a person born on `birth_date` with `sex`: the birth dates are the
+    /// same, and the sexes too unless either is unspecified (a face may leave it out, and so may a record).
+    pub fn is_of(&self, birth_date: IsoDate, sex: Sex) -> bool {
+        let sexes_agree = self.sex == sex || self.sex == Sex::Unspecified || sex == Sex::Unspecified;
+        self.birth_date == birth_date && sexes_agree
     }
 }
 
@@ -169,5 +202,20 @@ mod tests {
         let mut with_photo = wire(280, 32, 256);
         with_photo["photo"] = serde_json::Value::String(Base64Bytes(vec![0; 10]).encode());
         assert!(serde_json::from_value::<CardFacePresence>(with_photo).is_err(), "a photo has no place here");
+    }
+
+    #[test]
+    fn a_face_is_of_a_person_with_its_birth_date_and_a_sex_that_does_not_disagree() {
+        let date = |text: &str| IsoDate::parse(text).unwrap();
+        let face = CardFaceHolder { birth_date: date("1980-02-17"), sex: Sex::Male };
+        assert!(face.is_of(date("1980-02-17"), Sex::Male));
+        assert!(face.is_of(date("1980-02-17"), Sex::Unspecified), "a record without a sex");
+        assert!(!face.is_of(date("1980-02-18"), Sex::Male), "another birth date");
+        assert!(!face.is_of(date("1980-02-17"), Sex::Female), "another sex");
+        let unspecified = CardFaceHolder { sex: Sex::Unspecified, ..face };
+        assert!(unspecified.is_of(date("1980-02-17"), Sex::Female), "a face without a sex");
+        assert!(!format!("{face:?}").contains("1980"), "nothing of the person is printed");
+        let wire = serde_json::json!({"birth_date": "1980-02-17", "sex": "male"});
+        assert_eq!(serde_json::from_value::<CardFaceHolder>(wire).unwrap(), face);
     }
 }

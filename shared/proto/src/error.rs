@@ -65,6 +65,9 @@ pub enum ErrorCode {
     /// The kiosk withdrew this visual check (目視) before staff decided: the patient started over, the kiosk reset
     /// itself or lost its reader. There is nothing left to approve or refuse.
     VisualCheckWithdrawn,
+    /// The card face the kiosk proved present with the 目視 assist is not the face of the person its certificate
+    /// leads to (another birth date or sex): the certificate was not read from the card in the reader.
+    CardFaceMismatch,
     /// The facility's bridge holds no link to the edge now: the check is to be asked of onshi instead.
     BridgeNotConnected,
     /// The national terminal gave no answer in time. The request may have been processed and is never sent again.
@@ -97,7 +100,7 @@ impl ErrorCode {
                 409
             }
             Self::RecordHeld => 423,
-            Self::BridgeNotConnected => 409,
+            Self::BridgeNotConnected | Self::CardFaceMismatch => 409,
             Self::TerminalFailed => 502,
             Self::TerminalTimeout => 504,
             Self::ConsentRequired | Self::QualificationOnly | Self::Forbidden => 403,
@@ -140,6 +143,7 @@ impl ErrorCode {
                 "The card's certificate has expired: within its grace period it confirms the qualification only."
             }
             Self::VisualCheckWithdrawn => "The kiosk withdrew this visual check; there is nothing to decide.",
+            Self::CardFaceMismatch => "The card face shown at the kiosk is not that of the certificate's holder.",
             Self::BridgeNotConnected => "The facility's bridge to the national terminal is not connected.",
             Self::TerminalTimeout => "The national terminal did not answer in time; the request is not sent again.",
             Self::TerminalFailed => "The national terminal could not answer this request.",

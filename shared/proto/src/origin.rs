@@ -491,6 +491,10 @@ pub struct PendingVisualCheck {
     /// time ([`VisualCheckPerson`]), and each opening is audited with the person.
     #[serde(default)]
     pub reason: VisualCheckReason,
+    /// The kiosk proved the card present with the 目視 assist: staff opened its card face at the kiosk with
+    /// 照合番号B and the card signed the edge's challenge. The edge checked the proof and passes only this fact.
+    #[serde(default)]
+    pub card_proven: bool,
 }
 
 /// Answer to `POST /v1/staff/checkins` (and, unchanged, to the edge's staff listing).
@@ -532,6 +536,10 @@ pub struct VisualCheckCreate {
     /// Why the kiosk asked, as it told the edge.
     #[serde(default)]
     pub reason: VisualCheckReason,
+    /// With the 目視 assist: the birth date and sex of the card face whose proof the edge checked, and nothing else
+    /// of the proof. The origin refuses the request when they are not the linked person's (`card_face_mismatch`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub card_face: Option<crate::card_face::CardFaceHolder>,
 }
 
 /// Where a visual check stands.
