@@ -1,5 +1,5 @@
 //! What the edge link's messages mean for the spool: a request the facility's store at the edge hands over becomes
-//! an IF-001 資格確認要求 for the spool (which keeps it once, journals it and writes it into `req` in the terminal's
+//! an IF-001 資格確認要求 (a bulk pre-check an IF-005 upload) for the spool (which keeps it once, journals it and writes it into `req` in the terminal's
 //! encoding), and a spool outcome becomes the link's answer ([`FromBridge`]), read from the terminal's `res` file.
 //!
 //! The spool's ids are shared by every caller, so an edge request's spool id is its link id under
@@ -7,11 +7,17 @@
 //! Pure: no I/O, no clock.
 
 use onshi_onsfile::document;
-use onshi_onsfile::messages::{QualificationRequest, QualificationRequestBody, RequestHeader, SearchInfo};
+use onshi_onsfile::messages::{
+    BulkResult, BulkUploadBody, BulkUploadRequest, QualificationRequest, QualificationRequestBody, RequestHeader,
+    SearchInfo,
+};
 use onshi_onsfile::name::{Operation, System};
 use onshi_onsfile::record::{Checked, One};
 use onshi_onsfile::{Charset, OnsfileError, Unanswered};
+use onshi_proto::IsoDate;
 use onshi_proto::bridge_link::{FromBridge, LinkRequestId, TerminalAsk, TerminalFailure, TerminalOutcome, ToBridge};
+use onshi_proto::insured_number::{BranchNumber, InsuredNo, InsuredSymbol};
+use onshi_proto::insurer_number::InsurerNumber;
 
 use super::spool::{NewRequest, Outcome, State};
 
@@ -29,33 +35,80 @@ pub fn link_id(spool_id: &str) -> Option<LinkRequestId> {
 }
 
 /// The spool request for a message from the edge, for the facility `facility` (its 医療機関コード, which the
-/// request carries; the edge never names it, the bridge is enrolled for one facility).
+/// request carries; the edge never names it, the bridge is enrolled for one facility): a by-number check becomes an
+/// IF-001 資格確認要求, a bulk pre-check an IF-005 一括照会 upload whose rows are numbered from 1 in their
+/// `ArbitraryIdentifier` (the spool follows it with its phase-2 download).
 pub fn request_from(message: &ToBridge, facility: &str) -> NewRequest {
     let ToBridge::Request { id, ask } = message;
-    let TerminalAsk::ByNumber { insurer_number, symbol, number, branch, birth_date } = ask;
-    let search = SearchInfo {
-        insurer: Some(Checked::new(insurer_number.as_str())),
-        symbol: symbol.as_ref().map(|symbol| symbol.as_str().to_owned()),
-        number: Some(number.as_str().to_owned()),
-        branch: branch.as_ref().map(|branch| Checked::new(branch.as_str())),
-        birthdate: Some(Checked::new(&birth_date.to_string().replace('-', ""))),
-        row_identifier: Some(id.as_str().to_owned()),
-        ..SearchInfo::default()
-    };
     let header = RequestHeader {
         facility: Some(Checked::new(facility)),
         file_identifier: Some(id.as_str().to_owned()),
         ..RequestHeader::default()
     };
-    let message = QualificationRequest {
-        header: One(Some(header)),
-        body: One(Some(QualificationRequestBody { search: One(Some(search)), unknown: Vec::new() })),
-        unknown: Vec::new(),
-    };
-    // Every field above is checked text that XML can hold, so writing UTF-8 cannot fail; the spool re-encodes it
+    // Every field below is checked text that XML can hold, so writing UTF-8 cannot fail; the spool re-encodes it
     // into the terminal's encoding and refuses an empty body as a request that is not XmlMsg.
-    let body = document::write(&message, Charset::Utf8).unwrap_or_default();
-    NewRequest { id: spool_id(id), system: System::Oqs, operation: Operation::SingleCheck, phase: 1, body }
+    let (operation, body) = match ask {
+        TerminalAsk::ByNumber { insurer_number, symbol, number, branch, birth_date } => {
+            let search =
+                search_info(insurer_number, symbol.as_ref(), number, branch.as_ref(), *birth_date, id.as_str());
+            let message = QualificationRequest {
+                header: One(Some(header)),
+                body: One(Some(QualificationRequestBody { search: One(Some(search)), unknown: Vec::new() })),
+                unknown: Vec::new(),
+            };
+            (Operation::SingleCheck, document::write(&message, Charset::Utf8).unwrap_or_default())
+        }
+        TerminalAsk::Bulk { rows } => {
+            let searches = rows
+                .rows()
+                .iter()
+                .enumerate()
+                .map(|(index, row)| {
+                    let number = (index + 1).to_string();
+                    search_info(
+                        &row.insurer_number,
+                        row.symbol.as_ref(),
+                        &row.number,
+                        row.branch.as_ref(),
+                        row.birth_date,
+                        &number,
+                    )
+                })
+                .collect();
+            let message = BulkUploadRequest {
+                header: One(Some(header)),
+                body: One(Some(BulkUploadBody { searches, unknown: Vec::new() })),
+                unknown: Vec::new(),
+            };
+            (Operation::BulkCheck, document::write(&message, Charset::Utf8).unwrap_or_default())
+        }
+    };
+    NewRequest { id: spool_id(id), system: System::Oqs, operation, phase: 1, body }
+}
+
+/// One `QualificationConfirmSearchInfo`: the number on the card, the birth date and the row's own identifier.
+fn search_info(
+    insurer_number: &InsurerNumber,
+    symbol: Option<&InsuredSymbol>,
+    number: &InsuredNo,
+    branch: Option<&BranchNumber>,
+    birth_date: IsoDate,
+    row: &str,
+) -> SearchInfo {
+    SearchInfo {
+        insurer: Some(Checked::new(insurer_number.as_str())),
+        symbol: symbol.map(|symbol| symbol.as_str().to_owned()),
+        number: Some(number.as_str().to_owned()),
+        branch: branch.map(|branch| Checked::new(branch.as_str())),
+        birthdate: Some(Checked::new(&birth_date.to_string().replace('-', ""))),
+        row_identifier: Some(row.to_owned()),
+        ..SearchInfo::default()
+    }
+}
+
+/// Whether a stored answer is a bulk pre-check's result (IF-008 units) rather than a single check's answer.
+fn is_bulk_result(bytes: &[u8]) -> bool {
+    document::read::<BulkResult>(bytes).is_ok_and(|read| read.message.body.0.is_some_and(|body| !body.units.is_empty()))
 }
 
 /// What the edge is told of a spool outcome: `None` for an outcome that is not the edge's, for one still in
@@ -65,6 +118,15 @@ pub fn message_for(outcome: &Outcome) -> Option<FromBridge> {
     let id = link_id(&outcome.id)?;
     let outcome = match &outcome.state {
         State::Pending | State::Submitted => return None,
+        State::Answered if is_bulk_result(outcome.answer.as_deref()?) => {
+            match onshi_onsfile::reader_result::bulk_rows(outcome.answer.as_deref()?) {
+                Ok(rows) => TerminalOutcome::BulkAnswered { rows },
+                Err(OnsfileError::NoQualification(Unanswered::Error { .. })) => {
+                    TerminalOutcome::Failed { code: TerminalFailure::TerminalError }
+                }
+                Err(_) => TerminalOutcome::Failed { code: TerminalFailure::Unreadable },
+            }
+        }
         State::Answered => match onshi_onsfile::reader_result::terminal_answer(outcome.answer.as_deref()?) {
             Ok(answer) => TerminalOutcome::Answered { answer },
             Err(OnsfileError::NoQualification(Unanswered::Error { .. })) => {
@@ -84,9 +146,6 @@ mod tests {
     use onshi_onsfile::messages::{
         AnswerHeader, QualificationAnswer, QualificationAnswerBody, QualificationRecord, ResultList,
     };
-    use onshi_proto::IsoDate;
-    use onshi_proto::insured_number::{BranchNumber, InsuredNo, InsuredSymbol};
-    use onshi_proto::insurer_number::InsurerNumber;
     use onshi_proto::qualification::Validity;
 
     use super::*;
