@@ -4,7 +4,8 @@
 // an IF-005 upload into the simulated 資格確認端末's req, follows it with the phase-2 download, and reads the result
 // the terminal answers as a ZIP; staff follow the progress and read one result per patient. The two people the
 // terminal knows are known to it only (onshi's origin has no such record), so their results can only have come from
-// the terminal. A list with a row in error sends nothing, and without a bridge staff are told so.
+// the terminal. A list with a row in error sends nothing, a list in Shift_JIS reads as well, and without a bridge
+// staff are told so.
 
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
@@ -35,15 +36,27 @@ function journal(bridge) {
   return readFileSync(path, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line));
 }
 
-/** Chooses `text` as the list file, as staff pick it in the file dialog. */
-async function chooseList(page, text, name = 'appointments.csv') {
-  await page.setInputFiles('#bulk-file', { name, mimeType: 'text/csv', buffer: Buffer.from(text, 'utf8') });
+/**
+ * A list as a レセコン exports it in Shift_JIS: the header and a row with a full-width 記号 and a 和暦 birth date,
+ * `患者ID,保険者番号,記号,番号,枝番,生年月日` and `K-1,06130017,１２３４,0056,00,昭和54年4月21日` (Shift_JIS bytes, since
+ * neither Node nor the browser encodes it), then rows in ASCII.
+ */
+const SHIFT_JIS_LIST = Buffer.concat([
+  Buffer.from('8ab38ed249442c95db8caf8ed294d48d862c8b4c8d862c94d48d862c8e7d94d42c90b6944e8c8e93fa0d0a', 'hex'),
+  Buffer.from('4b2d312c30363133303031372c82508251825282532c303035362c30302c8fba98613534944e348c8e323193fa0d0a', 'hex'),
+  Buffer.from('P-2,06130017,,9001,,1980-01-15\r\nP-3,06130017,,9002,,1980-01-15\r\n', 'latin1'),
+]);
+
+/** Chooses `contents` (text, written as UTF-8, or bytes) as the list file, as staff pick it in the file dialog. */
+async function chooseList(page, contents, name = 'appointments.csv') {
+  const buffer = typeof contents === 'string' ? Buffer.from(contents, 'utf8') : contents;
+  await page.setInputFiles('#bulk-file', { name, mimeType: 'text/csv', buffer });
 }
 
 describe('bulk pre-check through the terminal', () => {
   const env = useStack();
 
-  test('a list with a row in error sends nothing, and without a bridge staff are told so', async () => {
+  test('a list with a row in error sends nothing, a Shift_JIS list reads, and without a bridge staff are told so', async () => {
     const { page, context, requests } = await openStaff(env.browser, env.stack);
     const list = `${HEADER}\nA,06130018,,1,,1980-01-15\nB,06130017,,2,1,1980-01-15\nC,06130017,,3,,1980-01-15\n`;
     await chooseList(page, list);
@@ -53,9 +66,12 @@ describe('bulk pre-check through the terminal', () => {
     assert.deepEqual(lines, ['2', '3']);
     assert.equal(await page.$('#bulk-submit'), null, 'nothing can be sent');
 
-    // A correct list, but the facility's bridge has not started (this test runs before any bridge of the stack).
-    await chooseList(page, appointmentList(5), 'corrected.csv');
+    // A correct list in Shift_JIS, but the facility's bridge has not started (this test runs before any bridge of
+    // the stack). Its 和暦 birth date reads only if the file was decoded as Shift_JIS.
+    assert.throws(() => new TextDecoder('utf-8', { fatal: true }).decode(SHIFT_JIS_LIST), 'the file is not UTF-8');
+    await chooseList(page, SHIFT_JIS_LIST, 'corrected.csv');
     await page.waitForSelector('#bulk-ready');
+    assert.match(await page.textContent('#bulk-ready'), /3件/);
     await page.click('#bulk-submit');
     await page.waitForSelector('#bulk-error');
     assert.equal(await page.getAttribute('#bulk-error', 'data-error'), 'bridge_not_connected');

@@ -223,4 +223,55 @@ mod tests {
         assert_eq!(message_for(&outcome("a1", State::Uncertain("x".into()), None)), None, "a folder caller's");
         assert_eq!(link_id("edge-../x"), None);
     }
+
+    fn bulk_result(segment: &str, units: Vec<QualificationAnswerBody>) -> Vec<u8> {
+        let header = AnswerHeader { segment: Some(Checked::new(segment)), ..AnswerHeader::default() };
+        let body =
+            onshi_onsfile::messages::BulkResultBody { status: Some(Checked::new("1")), units, ..Default::default() };
+        document::write(
+            &BulkResult { header: One(Some(header)), body: One(Some(body)), unknown: Vec::new() },
+            Charset::ShiftJis,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn a_bulk_pre_check_becomes_an_if005_upload_and_its_result_goes_back_row_by_row() {
+        let row = |number: &str| onshi_proto::bridge_bulk::Appointment {
+            insurer_number: InsurerNumber::parse("06130017").unwrap(),
+            symbol: None,
+            number: InsuredNo::parse(number).unwrap(),
+            branch: None,
+            birth_date: IsoDate::parse("1980-01-15").unwrap(),
+        };
+        let rows = vec![row("00001"), row("00002")].try_into().unwrap();
+        let message = ToBridge::Request { id: LinkRequestId::parse("b1").unwrap(), ask: TerminalAsk::Bulk { rows } };
+        let request = request_from(&message, "0110113719");
+        assert_eq!((request.id.as_str(), request.operation, request.phase), ("edge-b1", Operation::BulkCheck, 1));
+        let read = document::read::<BulkUploadRequest>(&request.body).unwrap().message;
+        let searches = read.body.0.unwrap().searches;
+        let numbered: Vec<(Option<&str>, Option<&str>)> =
+            searches.iter().map(|s| (s.number.as_deref(), s.row_identifier.as_deref())).collect();
+        assert_eq!(numbered, [(Some("00001"), Some("1")), (Some("00002"), Some("2"))]);
+
+        let unit = |row: &str| QualificationAnswerBody {
+            status: Some(Checked::new("1")),
+            validity: Some(Checked::new("4")),
+            search: One(Some(SearchInfo { row_identifier: Some(row.to_owned()), ..SearchInfo::default() })),
+            ..QualificationAnswerBody::default()
+        };
+        let outcome = |answer: Vec<u8>| {
+            message_for(&Outcome { id: "edge-b1".to_owned(), state: State::Answered, answer: Some(answer) })
+        };
+        let Some(FromBridge::Outcome { outcome: TerminalOutcome::BulkAnswered { rows }, .. }) =
+            outcome(bulk_result("1", vec![unit("2"), unit("1")]))
+        else {
+            panic!("a bulk result is answered row by row")
+        };
+        assert_eq!(rows.len(), 2);
+        // An aborted download is the terminal's error, as for a single check.
+        let aborted = outcome(bulk_result("9", vec![unit("1")]));
+        let failed = TerminalOutcome::Failed { code: TerminalFailure::TerminalError };
+        assert_eq!(aborted, Some(FromBridge::Outcome { id: LinkRequestId::parse("b1").unwrap(), outcome: failed }));
+    }
 }
