@@ -2,7 +2,8 @@
 //! WebSocket server on 127.0.0.1 that checks the upgrade's device proof with the bridge's key): a by-number request
 //! the store hands over is acknowledged once journalled, written into `req` as Shift_JIS XML, and answered from the
 //! terminal's `res`; the same request handed again writes nothing; and the bridge binary killed before its
-//! acknowledgement or after submitting the request neither loses nor repeats it. Each test synchronises on messages
+//! acknowledgement or after submitting the request neither loses nor repeats it. A bulk pre-check goes the same
+//! way through both phases (a result not ready, then a ZIP) and comes back row by row. Each test synchronises on messages
 //! and files, never on elapsed time.
 
 #![allow(clippy::unwrap_used, reason = "a test should stop at the first unexpected value")]
@@ -24,14 +25,19 @@ use onshi_bridge::bridge::{Bridge, CRASH_AFTER_PENDING};
 use onshi_bridge::device::{self, Device, DeviceKey};
 use onshi_bridge::link::FolderLink;
 use onshi_bridge::link_ws::WsLink;
+use onshi_bridge::sim::Faults;
+use onshi_onsfile::document;
+use onshi_onsfile::messages::BulkUploadRequest;
 use onshi_proto::IsoDate;
 use onshi_proto::api::device_proof_message;
 use onshi_proto::api::{DEVICE_ID_HEADER, DEVICE_NONCE_HEADER, DEVICE_SIGNATURE_HEADER, DEVICE_TIME_HEADER};
+use onshi_proto::bridge_bulk::{Appointment, BulkRowOutcome};
 use onshi_proto::bridge_link::{BRIDGE_LINK_PATH, FromBridge, LinkRequestId, TerminalAsk, TerminalOutcome, ToBridge};
 use onshi_proto::facility::FacilityCode;
 use onshi_proto::insured_number::InsuredNo;
 use onshi_proto::insurer_number::InsurerNumber;
 use onshi_proto::qualification::Validity;
+use onshi_proto::reader_result::Percent;
 use p256::ecdsa::signature::Verifier as _;
 use p256::ecdsa::{Signature, VerifyingKey};
 use p256::pkcs8::DecodePublicKey as _;
@@ -179,6 +185,92 @@ fn a_request_from_the_store_is_acknowledged_written_as_shift_jis_and_answered_fr
     assert_eq!(answered(receive(&mut socket), "t2").validity, Validity::NoQualification);
     assert_eq!(terminal.processed(), 2);
     assert_eq!(count(&site.journal(), "\"t\":\"Pending\""), 2);
+
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    running.join().unwrap();
+}
+
+/// A bulk pre-check of `numbers`, each under the test insurer and birth date.
+fn bulk(id: &str, numbers: &[&str]) -> ToBridge {
+    let rows: Vec<Appointment> = numbers
+        .iter()
+        .map(|number| Appointment {
+            insurer_number: InsurerNumber::parse(INSURER).unwrap(),
+            symbol: None,
+            number: InsuredNo::parse(number).unwrap(),
+            branch: None,
+            birth_date: IsoDate::parse("1980-01-15").unwrap(),
+        })
+        .collect();
+    ToBridge::Request {
+        id: LinkRequestId::parse(id).unwrap(),
+        ask: TerminalAsk::Bulk { rows: rows.try_into().unwrap() },
+    }
+}
+
+#[test]
+fn a_bulk_pre_check_from_the_store_runs_both_phases_through_a_not_ready_answer_and_a_zip_and_is_answered_by_row() {
+    let (site, store) = site_with_store();
+    let terminal = site.terminal(3);
+    terminal.set_faults(Faults { bulk_not_ready: 1, ..Faults::default() });
+    let folder = FolderLink::new(&site.link()).unwrap();
+    let link = WsLink::open(folder, &site.link(), device::load(&site.state()).unwrap().unwrap()).unwrap();
+    let stop = Arc::new(AtomicBool::new(false));
+    let running = {
+        let (stop, mut options) = (stop.clone(), site.options());
+        // A result answered 処理中 is asked for again on the next pass, so the test waits on files, not a clock.
+        options.config.bulk_retry_ms = 0;
+        std::thread::spawn(move || Bridge::open(options, link).unwrap().run(&stop, None).unwrap())
+    };
+    let mut socket = store.next_link();
+
+    send(&mut socket, &bulk("b1", &["00001", "99999", "00002"]));
+    assert_eq!(receive(&mut socket), Some(ack("b1")), "acknowledged once journalled");
+    let requests = site.files("req");
+    assert_eq!(requests.len(), 1);
+    assert!(requests[0].starts_with("OQSmuquc01req_"), "phase 1 is an IF-005 upload: {requests:?}");
+    let upload = std::fs::read(site.root().join("req").join(&requests[0])).unwrap();
+    assert!(is_shift_jis_xml(&upload));
+    let read = document::read::<BulkUploadRequest>(&upload).unwrap().message;
+    let rows: Vec<(Option<String>, Option<String>)> =
+        read.body.0.unwrap().searches.into_iter().map(|search| (search.number, search.row_identifier)).collect();
+    let numbered = |n: &str, row: &str| (Some(n.to_owned()), Some(row.to_owned()));
+    assert_eq!(rows, vec![numbered("00001", "1"), numbered("99999", "2"), numbered("00002", "3")]);
+
+    // Phase 1 accepted: the bridge asks for the result (phase 2), which is not ready the first time.
+    assert_eq!(terminal.step().unwrap(), 1);
+    let phase_two = |site: &Site| site.files("req").iter().any(|name| name.starts_with("OQSmuquc02req_"));
+    wait_for("the phase-2 request", LIMIT, || phase_two(&site));
+    assert_eq!(terminal.step().unwrap(), 1, "answered 処理中");
+    wait_for("the phase-2 request asked again", LIMIT, || phase_two(&site));
+    assert_eq!(terminal.step().unwrap(), 1, "answered with the result as a ZIP");
+
+    match receive(&mut socket) {
+        Some(FromBridge::Outcome { id, outcome: TerminalOutcome::BulkAnswered { rows } }) => {
+            assert_eq!(id.as_str(), "b1");
+            let share = Some(Percent::try_from(30).unwrap());
+            let valid = BulkRowOutcome::Answered {
+                validity: Validity::Valid,
+                contribution_percent: share,
+                limit_category: None,
+            };
+            let unknown = BulkRowOutcome::Answered {
+                validity: Validity::NoQualification,
+                contribution_percent: None,
+                limit_category: None,
+            };
+            assert_eq!(rows, vec![valid.clone(), unknown, valid]);
+        }
+        other => panic!("expected the bulk answer, got {other:?}"),
+    }
+    assert_eq!(terminal.processed(), 3, "one upload and two downloads, nothing sent twice");
+    assert_eq!(count(&site.journal(), "\"t\":\"Pending\""), 3);
+
+    // The same request handed again: acknowledged, nothing written.
+    send(&mut socket, &bulk("b1", &["00001", "99999", "00002"]));
+    assert_eq!(receive(&mut socket), Some(ack("b1")));
+    assert_eq!(count(&site.journal(), "\"t\":\"Pending\""), 3);
+    assert!(site.files("req").is_empty());
 
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     running.join().unwrap();

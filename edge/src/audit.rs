@@ -76,6 +76,10 @@ pub enum AuditAction {
     BridgeLink,
     /// `POST /api/v1/staff/qualification/by-number/terminal`: staff asked the national terminal by number.
     StaffTerminalByNumber,
+    /// `POST /api/v1/staff/terminal/bulk`: staff handed a bulk pre-check to the national terminal.
+    StaffTerminalBulk,
+    /// `POST /api/v1/staff/terminal/bulk/status`: staff asked how a bulk pre-check stands.
+    StaffTerminalBulkStatus,
     /// `POST /api/v1/staff/medical-records`: staff read a page of a check-in's patient's medical information.
     StaffMedicalRecords,
     /// `POST /api/v1/consent/withdraw`: a card holder withdrew their consents at the kiosk.

@@ -127,6 +127,9 @@ pub enum EdgeError {
     /// The national terminal answered with an error, or the request never reached it.
     #[error("the national terminal could not answer")]
     TerminalFailed,
+    /// A bulk pre-check with more rows than one upload may hold, or none.
+    #[error("a bulk pre-check holds 1 to the most rows of one upload")]
+    TooManyRows,
     /// A binding or secret is missing or unusable; the worker is misconfigured.
     #[error("configuration error: {0}")]
     Config(&'static str),
@@ -170,6 +173,7 @@ impl EdgeError {
             Self::BridgeNotConnected => ErrorCode::BridgeNotConnected,
             Self::TerminalTimeout => ErrorCode::TerminalTimeout,
             Self::TerminalFailed => ErrorCode::TerminalFailed,
+            Self::TooManyRows => ErrorCode::TooManyRows,
             Self::Config(_) | Self::Runtime(_) => ErrorCode::Internal,
         }
     }

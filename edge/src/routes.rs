@@ -9,6 +9,7 @@ use onshi_proto::api::{
 };
 
 use onshi_proto::access_log::ACCESS_LOG_PATH;
+use onshi_proto::bridge_bulk::{MAX_BULK_UPLOAD_BYTES, STAFF_TERMINAL_BULK_PATH, STAFF_TERMINAL_BULK_STATUS_PATH};
 use onshi_proto::bridge_health::{BRIDGE_HEALTH_PATH, STAFF_BRIDGE_PATH};
 use onshi_proto::bridge_link::{BRIDGE_LINK_PATH, STAFF_TERMINAL_BY_NUMBER_PATH};
 use onshi_proto::insurer::{
@@ -105,14 +106,19 @@ pub enum UseCase {
     BridgeLink,
     /// `POST /api/v1/staff/qualification/by-number/terminal`.
     StaffTerminalByNumber,
+    /// `POST /api/v1/staff/terminal/bulk`.
+    StaffTerminalBulk,
+    /// `POST /api/v1/staff/terminal/bulk/status`.
+    StaffTerminalBulkStatus,
 }
 
 impl UseCase {
-    /// The largest body this use case reads: a batch upload's [`MAX_EDGE_BATCH_BYTES`], every other's
-    /// [`MAX_BODY_BYTES`].
+    /// The largest body this use case reads: a batch upload's [`MAX_EDGE_BATCH_BYTES`], a bulk pre-check's
+    /// [`MAX_BULK_UPLOAD_BYTES`], every other's [`MAX_BODY_BYTES`].
     pub fn body_limit(&self) -> usize {
         match self {
             Self::InsurerBatch(_) => MAX_EDGE_BATCH_BYTES,
+            Self::StaffTerminalBulk => MAX_BULK_UPLOAD_BYTES,
             _ => MAX_BODY_BYTES,
         }
     }
@@ -156,6 +162,8 @@ const FIXED_ROUTES: &[(&str, &str, UseCase)] = &[
     ("POST", INSURER_BATCH_NDJSON_PATH, UseCase::InsurerBatch(BatchUploadFormat::Ndjson)),
     ("GET", BRIDGE_LINK_PATH, UseCase::BridgeLink),
     ("POST", STAFF_TERMINAL_BY_NUMBER_PATH, UseCase::StaffTerminalByNumber),
+    ("POST", STAFF_TERMINAL_BULK_PATH, UseCase::StaffTerminalBulk),
+    ("POST", STAFF_TERMINAL_BULK_STATUS_PATH, UseCase::StaffTerminalBulkStatus),
 ];
 
 /// The one path segment after `prefix` and before `suffix`, when `path` has exactly that shape.

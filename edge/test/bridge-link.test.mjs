@@ -3,7 +3,8 @@
 // fresh proof opens its facility's link (a kiosk's, a replayed one and a plain GET are refused); staff's by-number
 // check for the terminal goes to their own facility's bridge and answers with what the bridge said; without a link
 // staff are told so and nothing is sent; a newer link replaces the older one; and a request the bridge did not
-// acknowledge before its link broke is handed to its next link, with the same id.
+// acknowledge before its link broke is handed to its next link, with the same id. A bulk pre-check goes the same
+// way without a waiting call: staff read 送信済, 端末処理中 and then the rows, once; another facility finds nothing.
 // Run: node --test edge/test/bridge-link.test.mjs (after `cargo xtask build`).
 
 import assert from "node:assert/strict";
@@ -173,5 +174,59 @@ describe("the bridge link", () => {
     assert.equal(answered.status, 504, JSON.stringify(answered.body));
     assert.equal(answered.body.error, "terminal_timeout");
     third.socket.close();
+  });
+
+  test("a bulk pre-check is handed to the bridge until acknowledged, and staff read its progress and its rows once", async () => {
+    const BULK = "/api/v1/staff/terminal/bulk";
+    const STATUS = "/api/v1/staff/terminal/bulk/status";
+    const caller = async (facilityCode) => {
+      const signer = await enrolDevice(edge.url, { facilityCode, role: "staff_console" });
+      const code = await call("/api/v1/admin/staff-codes", {
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+        body: { facility_code: facilityCode },
+      });
+      const login = await call("/api/v1/staff/login", { signer, body: { code: code.body.code } });
+      const headers = { authorization: `Bearer ${login.body.staff_token}` };
+      return (path, body) => call(path, { signer, body, headers });
+    };
+    const staff = await caller(FACILITY_CODE);
+    const elsewhere = await caller(OTHER_FACILITY);
+    const rows = [QUERY, { ...QUERY, number: "00002", branch: undefined }].map((row) => JSON.parse(JSON.stringify(row)));
+    /** Asks for the status until it leaves `state` (each ask is a staff call, as the console polls). */
+    const statusAfter = async (id, state) => {
+      for (;;) {
+        const read = await staff(STATUS, { id });
+        if (read.status !== 200 || read.body.state !== state) return read;
+      }
+    };
+
+    const tooMany = await staff(BULK, { rows: Array.from({ length: 1001 }, () => QUERY) });
+    assert.equal(tooMany.status, 413, JSON.stringify(tooMany.body));
+    assert.equal(tooMany.body.error, "too_many_rows");
+
+    const device = await bridgeOf(FACILITY_CODE);
+    const first = await openLink(device);
+    const sent = await staff(BULK, { rows });
+    assert.equal(sent.status, 200, JSON.stringify(sent.body));
+    const request = await first.next();
+    assert.equal(request.id, sent.body.id);
+    assert.deepEqual(request.ask, { kind: "bulk", rows });
+    assert.deepEqual((await staff(STATUS, { id: sent.body.id })).body, { state: "sent" });
+
+    // The bridge dies before journalling it: its next link is handed the same request.
+    first.socket.terminate();
+    const second = await openLink(device);
+    assert.deepEqual(await second.next(), request, "the same request, with the same id");
+    second.send({ type: "ack", id: request.id });
+    assert.deepEqual((await statusAfter(request.id, "sent")).body, { state: "terminal_processing" });
+
+    const outcome = { state: "bulk_answered", rows: [{ state: "answered", validity: "valid", contribution_percent: 30, limit_category: "A03" }, { state: "failed" }] };
+    second.send({ type: "outcome", id: request.id, outcome });
+    const done = await statusAfter(request.id, "terminal_processing");
+    assert.equal(done.status, 200, JSON.stringify(done.body));
+    assert.deepEqual(done.body, { state: "done", rows: outcome.rows });
+    assert.equal((await staff(STATUS, { id: request.id })).status, 404, "the rows are handed over once");
+    assert.equal((await elsewhere(STATUS, { id: request.id })).status, 404, "another facility finds nothing");
+    second.socket.close();
   });
 });

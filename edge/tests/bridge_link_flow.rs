@@ -47,7 +47,9 @@ fn terminal_check<P: EdgePorts>(
 /// A terminal that knows one person, 00001, and answers the others 該当資格なし.
 fn terminal() -> BridgeScript {
     Box::new(|request| {
-        let ToBridge::Request { ask: TerminalAsk::ByNumber { number, .. }, .. } = request;
+        let ToBridge::Request { ask: TerminalAsk::ByNumber { number, .. }, .. } = request else {
+            return TerminalReply::Outcome { outcome: TerminalOutcome::Uncertain };
+        };
         let mut answer = TerminalAnswer::new(Some(NOW), Validity::NoQualification);
         if number.as_str() == "00001" {
             answer.validity = Validity::Valid;
@@ -108,7 +110,10 @@ fn a_check_goes_to_the_facilitys_own_bridge_and_answers_with_what_the_terminal_s
     let asked = ports.bridge_asked.borrow().clone();
     assert_eq!(asked.len(), 1);
     let (facility, ToBridge::Request { id, ask: TerminalAsk::ByNumber { insurer_number, symbol, branch, .. } }, _) =
-        &asked[0];
+        &asked[0]
+    else {
+        panic!("a by-number check is asked by number")
+    };
     assert_eq!(facility, FACILITY, "the staff session's facility, never another's");
     assert_eq!((insurer_number.as_str(), symbol.as_ref().unwrap().as_str()), ("06130017", "記号"));
     assert_eq!(branch.as_ref().unwrap().as_str(), "01");

@@ -12,6 +12,9 @@ use onshi_proto::api::{
     STAFF_VISUAL_CHECK_OPEN_PATH, StaffLoginRequest, StaffNumberQuery, StaffSessionResponse, StaffVisualCheckDecision,
     StaffVisualCheckOpen,
 };
+use onshi_proto::bridge_bulk::{
+    Appointment, BulkProgress, BulkTicket, BulkUpload, STAFF_TERMINAL_BULK_PATH, STAFF_TERMINAL_BULK_STATUS_PATH,
+};
 use onshi_proto::bridge_health::{BridgeStatus, STAFF_BRIDGE_PATH};
 use onshi_proto::bridge_link::{STAFF_TERMINAL_BY_NUMBER_PATH, TerminalAnswer};
 use onshi_proto::origin::{CheckInList, VisualCheckPerson, VisualCheckTicket};
@@ -85,6 +88,17 @@ pub async fn by_number(token: &str, query: &StaffNumberQuery) -> CallResult<Qual
 /// the facility's bridge holds no link (nothing was counted or sent: ask [`by_number`] instead).
 pub async fn terminal_by_number(token: &str, query: &StaffNumberQuery) -> CallResult<TerminalAnswer> {
     post(STAFF_TERMINAL_BY_NUMBER_PATH, query, Some(token)).await
+}
+
+/// Hands a bulk pre-check of `rows` to the facility's 資格確認端末 through its bridge; `bridge_not_connected` when
+/// the bridge holds no link (nothing was sent or kept).
+pub async fn bulk_start(token: &str, rows: Vec<Appointment>) -> CallResult<BulkTicket> {
+    post(STAFF_TERMINAL_BULK_PATH, &BulkUpload { rows }, Some(token)).await
+}
+
+/// How a bulk pre-check stands; its outcome is handed over once.
+pub async fn bulk_status(token: &str, ticket: &BulkTicket) -> CallResult<BulkProgress> {
+    post(STAFF_TERMINAL_BULK_STATUS_PATH, ticket, Some(token)).await
 }
 
 /// Opens a pending visual check: the name and birth date of the person its card is linked to. The origin audits

@@ -26,6 +26,7 @@ use onshi_proto::{ErrorCode, IsoDate};
 use yew::prelude::*;
 
 use crate::bridge_status::BridgeBanner;
+use crate::bulk_panel::BulkPanel;
 use crate::client;
 use crate::consent_withdrawal::ConsentWithdrawal;
 use crate::form::{BirthDateReading, FIELD_IDS, FormProblem, NumberForm};
@@ -961,6 +962,7 @@ pub fn staff_console() -> Html {
                         <TerminalAnswerView answer={answer} lang={lang_value} />
                     }
                 </section>
+                <BulkPanel token={token.clone().unwrap_or_default()} lang={lang_value} />
             </main>
         </div>
     }

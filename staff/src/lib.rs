@@ -9,7 +9,8 @@
 //! ([`bridge_status`]), lets staff approve or refuse visual checks and record a consent withdrawal the patient asks for
 //! ([`consent_withdrawal`]), and runs the number-based check with the 保険者番号
 //! check digit validated before anything is sent ([`form`]): through the facility's 資格確認端末 when its bridge
-//! holds its link to the edge ([`terminal_answer`] shows that answer), and of onshi otherwise. Its texts are its own resource files in the kiosk's
+//! holds its link to the edge ([`terminal_answer`] shows that answer), and of onshi otherwise; and it sends the day's
+//! appointment list ([`appointment_list`], every row checked first) for a bulk pre-check through the same terminal. Its texts are its own resource files in the kiosk's
 //! five languages ([`text`], `staff/locales/`), read through the shared [`onshi_web::i18n::Catalog`].
 //!
 //! When the qualification service cannot answer, it takes the patient's 被保険者資格申立書 at the counter, keeps it
@@ -19,6 +20,7 @@
 //! store, sealed under its non-extractable key; send a number query that fails the check digit; talk to anything
 //! but the edge.
 
+pub mod appointment_list;
 pub mod form;
 pub mod medical;
 pub mod outage;
@@ -29,6 +31,8 @@ pub mod error;
 
 #[cfg(target_arch = "wasm32")]
 mod bridge_status;
+#[cfg(target_arch = "wasm32")]
+mod bulk_panel;
 #[cfg(target_arch = "wasm32")]
 mod client;
 #[cfg(target_arch = "wasm32")]

@@ -38,6 +38,8 @@ pub fn error_key(code: ErrorCode) -> &'static str {
         ErrorCode::DeviceNotEnrolled => "staff.error.device_not_enrolled",
         ErrorCode::TerminalTimeout => "staff.error.terminal_timeout",
         ErrorCode::TerminalFailed => "staff.error.terminal_failed",
+        ErrorCode::TooManyRows => "staff.error.too_many_rows",
+        ErrorCode::BridgeNotConnected => "staff.bulk.no_bridge",
         _ => "staff.error.unavailable",
     }
 }

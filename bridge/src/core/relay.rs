@@ -1,5 +1,5 @@
 //! What the edge link's messages mean for the spool: a request the facility's store at the edge hands over becomes
-//! an IF-001 資格確認要求 for the spool (which keeps it once, journals it and writes it into `req` in the terminal's
+//! an IF-001 資格確認要求 (a bulk pre-check an IF-005 upload) for the spool (which keeps it once, journals it and writes it into `req` in the terminal's
 //! encoding), and a spool outcome becomes the link's answer ([`FromBridge`]), read from the terminal's `res` file.
 //!
 //! The spool's ids are shared by every caller, so an edge request's spool id is its link id under
@@ -7,11 +7,17 @@
 //! Pure: no I/O, no clock.
 
 use onshi_onsfile::document;
-use onshi_onsfile::messages::{QualificationRequest, QualificationRequestBody, RequestHeader, SearchInfo};
+use onshi_onsfile::messages::{
+    BulkResult, BulkUploadBody, BulkUploadRequest, QualificationRequest, QualificationRequestBody, RequestHeader,
+    SearchInfo,
+};
 use onshi_onsfile::name::{Operation, System};
 use onshi_onsfile::record::{Checked, One};
 use onshi_onsfile::{Charset, OnsfileError, Unanswered};
+use onshi_proto::IsoDate;
 use onshi_proto::bridge_link::{FromBridge, LinkRequestId, TerminalAsk, TerminalFailure, TerminalOutcome, ToBridge};
+use onshi_proto::insured_number::{BranchNumber, InsuredNo, InsuredSymbol};
+use onshi_proto::insurer_number::InsurerNumber;
 
 use super::spool::{NewRequest, Outcome, State};
 
@@ -29,33 +35,80 @@ pub fn link_id(spool_id: &str) -> Option<LinkRequestId> {
 }
 
 /// The spool request for a message from the edge, for the facility `facility` (its 医療機関コード, which the
-/// request carries; the edge never names it, the bridge is enrolled for one facility).
+/// request carries; the edge never names it, the bridge is enrolled for one facility): a by-number check becomes an
+/// IF-001 資格確認要求, a bulk pre-check an IF-005 一括照会 upload whose rows are numbered from 1 in their
+/// `ArbitraryIdentifier` (the spool follows it with its phase-2 download).
 pub fn request_from(message: &ToBridge, facility: &str) -> NewRequest {
     let ToBridge::Request { id, ask } = message;
-    let TerminalAsk::ByNumber { insurer_number, symbol, number, branch, birth_date } = ask;
-    let search = SearchInfo {
-        insurer: Some(Checked::new(insurer_number.as_str())),
-        symbol: symbol.as_ref().map(|symbol| symbol.as_str().to_owned()),
-        number: Some(number.as_str().to_owned()),
-        branch: branch.as_ref().map(|branch| Checked::new(branch.as_str())),
-        birthdate: Some(Checked::new(&birth_date.to_string().replace('-', ""))),
-        row_identifier: Some(id.as_str().to_owned()),
-        ..SearchInfo::default()
-    };
     let header = RequestHeader {
         facility: Some(Checked::new(facility)),
         file_identifier: Some(id.as_str().to_owned()),
         ..RequestHeader::default()
     };
-    let message = QualificationRequest {
-        header: One(Some(header)),
-        body: One(Some(QualificationRequestBody { search: One(Some(search)), unknown: Vec::new() })),
-        unknown: Vec::new(),
-    };
-    // Every field above is checked text that XML can hold, so writing UTF-8 cannot fail; the spool re-encodes it
+    // Every field below is checked text that XML can hold, so writing UTF-8 cannot fail; the spool re-encodes it
     // into the terminal's encoding and refuses an empty body as a request that is not XmlMsg.
-    let body = document::write(&message, Charset::Utf8).unwrap_or_default();
-    NewRequest { id: spool_id(id), system: System::Oqs, operation: Operation::SingleCheck, phase: 1, body }
+    let (operation, body) = match ask {
+        TerminalAsk::ByNumber { insurer_number, symbol, number, branch, birth_date } => {
+            let search =
+                search_info(insurer_number, symbol.as_ref(), number, branch.as_ref(), *birth_date, id.as_str());
+            let message = QualificationRequest {
+                header: One(Some(header)),
+                body: One(Some(QualificationRequestBody { search: One(Some(search)), unknown: Vec::new() })),
+                unknown: Vec::new(),
+            };
+            (Operation::SingleCheck, document::write(&message, Charset::Utf8).unwrap_or_default())
+        }
+        TerminalAsk::Bulk { rows } => {
+            let searches = rows
+                .rows()
+                .iter()
+                .enumerate()
+                .map(|(index, row)| {
+                    let number = (index + 1).to_string();
+                    search_info(
+                        &row.insurer_number,
+                        row.symbol.as_ref(),
+                        &row.number,
+                        row.branch.as_ref(),
+                        row.birth_date,
+                        &number,
+                    )
+                })
+                .collect();
+            let message = BulkUploadRequest {
+                header: One(Some(header)),
+                body: One(Some(BulkUploadBody { searches, unknown: Vec::new() })),
+                unknown: Vec::new(),
+            };
+            (Operation::BulkCheck, document::write(&message, Charset::Utf8).unwrap_or_default())
+        }
+    };
+    NewRequest { id: spool_id(id), system: System::Oqs, operation, phase: 1, body }
+}
+
+/// One `QualificationConfirmSearchInfo`: the number on the card, the birth date and the row's own identifier.
+fn search_info(
+    insurer_number: &InsurerNumber,
+    symbol: Option<&InsuredSymbol>,
+    number: &InsuredNo,
+    branch: Option<&BranchNumber>,
+    birth_date: IsoDate,
+    row: &str,
+) -> SearchInfo {
+    SearchInfo {
+        insurer: Some(Checked::new(insurer_number.as_str())),
+        symbol: symbol.map(|symbol| symbol.as_str().to_owned()),
+        number: Some(number.as_str().to_owned()),
+        branch: branch.map(|branch| Checked::new(branch.as_str())),
+        birthdate: Some(Checked::new(&birth_date.to_string().replace('-', ""))),
+        row_identifier: Some(row.to_owned()),
+        ..SearchInfo::default()
+    }
+}
+
+/// Whether a stored answer is a bulk pre-check's result (IF-008 units) rather than a single check's answer.
+fn is_bulk_result(bytes: &[u8]) -> bool {
+    document::read::<BulkResult>(bytes).is_ok_and(|read| read.message.body.0.is_some_and(|body| !body.units.is_empty()))
 }
 
 /// What the edge is told of a spool outcome: `None` for an outcome that is not the edge's, for one still in
@@ -65,6 +118,15 @@ pub fn message_for(outcome: &Outcome) -> Option<FromBridge> {
     let id = link_id(&outcome.id)?;
     let outcome = match &outcome.state {
         State::Pending | State::Submitted => return None,
+        State::Answered if is_bulk_result(outcome.answer.as_deref()?) => {
+            match onshi_onsfile::reader_result::bulk_rows(outcome.answer.as_deref()?) {
+                Ok(rows) => TerminalOutcome::BulkAnswered { rows },
+                Err(OnsfileError::NoQualification(Unanswered::Error { .. })) => {
+                    TerminalOutcome::Failed { code: TerminalFailure::TerminalError }
+                }
+                Err(_) => TerminalOutcome::Failed { code: TerminalFailure::Unreadable },
+            }
+        }
         State::Answered => match onshi_onsfile::reader_result::terminal_answer(outcome.answer.as_deref()?) {
             Ok(answer) => TerminalOutcome::Answered { answer },
             Err(OnsfileError::NoQualification(Unanswered::Error { .. })) => {
@@ -84,9 +146,6 @@ mod tests {
     use onshi_onsfile::messages::{
         AnswerHeader, QualificationAnswer, QualificationAnswerBody, QualificationRecord, ResultList,
     };
-    use onshi_proto::IsoDate;
-    use onshi_proto::insured_number::{BranchNumber, InsuredNo, InsuredSymbol};
-    use onshi_proto::insurer_number::InsurerNumber;
     use onshi_proto::qualification::Validity;
 
     use super::*;
@@ -163,5 +222,56 @@ mod tests {
         assert_eq!(told(State::Submitted, None), None);
         assert_eq!(message_for(&outcome("a1", State::Uncertain("x".into()), None)), None, "a folder caller's");
         assert_eq!(link_id("edge-../x"), None);
+    }
+
+    fn bulk_result(segment: &str, units: Vec<QualificationAnswerBody>) -> Vec<u8> {
+        let header = AnswerHeader { segment: Some(Checked::new(segment)), ..AnswerHeader::default() };
+        let body =
+            onshi_onsfile::messages::BulkResultBody { status: Some(Checked::new("1")), units, ..Default::default() };
+        document::write(
+            &BulkResult { header: One(Some(header)), body: One(Some(body)), unknown: Vec::new() },
+            Charset::ShiftJis,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn a_bulk_pre_check_becomes_an_if005_upload_and_its_result_goes_back_row_by_row() {
+        let row = |number: &str| onshi_proto::bridge_bulk::Appointment {
+            insurer_number: InsurerNumber::parse("06130017").unwrap(),
+            symbol: None,
+            number: InsuredNo::parse(number).unwrap(),
+            branch: None,
+            birth_date: IsoDate::parse("1980-01-15").unwrap(),
+        };
+        let rows = vec![row("00001"), row("00002")].try_into().unwrap();
+        let message = ToBridge::Request { id: LinkRequestId::parse("b1").unwrap(), ask: TerminalAsk::Bulk { rows } };
+        let request = request_from(&message, "0110113719");
+        assert_eq!((request.id.as_str(), request.operation, request.phase), ("edge-b1", Operation::BulkCheck, 1));
+        let read = document::read::<BulkUploadRequest>(&request.body).unwrap().message;
+        let searches = read.body.0.unwrap().searches;
+        let numbered: Vec<(Option<&str>, Option<&str>)> =
+            searches.iter().map(|s| (s.number.as_deref(), s.row_identifier.as_deref())).collect();
+        assert_eq!(numbered, [(Some("00001"), Some("1")), (Some("00002"), Some("2"))]);
+
+        let unit = |row: &str| QualificationAnswerBody {
+            status: Some(Checked::new("1")),
+            validity: Some(Checked::new("4")),
+            search: One(Some(SearchInfo { row_identifier: Some(row.to_owned()), ..SearchInfo::default() })),
+            ..QualificationAnswerBody::default()
+        };
+        let outcome = |answer: Vec<u8>| {
+            message_for(&Outcome { id: "edge-b1".to_owned(), state: State::Answered, answer: Some(answer) })
+        };
+        let Some(FromBridge::Outcome { outcome: TerminalOutcome::BulkAnswered { rows }, .. }) =
+            outcome(bulk_result("1", vec![unit("2"), unit("1")]))
+        else {
+            panic!("a bulk result is answered row by row")
+        };
+        assert_eq!(rows.len(), 2);
+        // An aborted download is the terminal's error, as for a single check.
+        let aborted = outcome(bulk_result("9", vec![unit("1")]));
+        let failed = TerminalOutcome::Failed { code: TerminalFailure::TerminalError };
+        assert_eq!(aborted, Some(FromBridge::Outcome { id: LinkRequestId::parse("b1").unwrap(), outcome: failed }));
     }
 }

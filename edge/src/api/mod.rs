@@ -25,6 +25,7 @@ pub mod insurer;
 pub mod registration;
 pub mod staff;
 pub mod staff_terminal;
+pub mod staff_terminal_bulk;
 pub mod visual_check;
 pub mod withdrawal;
 
@@ -157,6 +158,25 @@ pub trait EdgePorts {
         request: &onshi_proto::bridge_link::ToBridge,
         wait_ms: u32,
     ) -> Result<bridge::TerminalReply, EdgeError>;
+
+    /// Hands a bulk pre-check to the facility's bridge over its link and returns at once: false when no link is
+    /// open (nothing is kept). The store keeps the request in memory, sending it again on a newer link until the
+    /// bridge acknowledges it, and then its outcome until [`Self::bulk_status`] reads it.
+    async fn start_bulk(
+        &self,
+        facility: &str,
+        request: &onshi_proto::bridge_link::ToBridge,
+        now_unix: i64,
+    ) -> Result<bool, EdgeError>;
+
+    /// What the facility's store holds of the bulk pre-check `id`; an ended one is handed over once and forgotten,
+    /// and so is every one handed to the bridge before `forget_before` (after this one is read).
+    async fn bulk_status(
+        &self,
+        facility: &str,
+        id: &onshi_proto::bridge_link::LinkRequestId,
+        forget_before: i64,
+    ) -> Result<Option<staff_terminal_bulk::BulkJob>, EdgeError>;
 
     /// Counts one by-number miss on a counter in the facility's store; the count after counting.
     async fn count_in_facility(&self, facility: &str, counter: &RateCounter, now_unix: i64) -> Result<u32, EdgeError>;
@@ -430,6 +450,8 @@ impl<'a, P: EdgePorts> EdgeApi<'a, P> {
             // [`Self::open_bridge_link`] and hands the request on.
             UseCase::BridgeLink => Err(EdgeError::BadRequest),
             UseCase::StaffTerminalByNumber => json_body(self.staff_terminal_by_number(request).await),
+            UseCase::StaffTerminalBulk => json_body(self.staff_terminal_bulk(request).await),
+            UseCase::StaffTerminalBulkStatus => json_body(self.staff_terminal_bulk_status(request).await),
         }
     }
 }

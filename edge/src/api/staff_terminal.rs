@@ -65,7 +65,10 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
                 self.ports.ask_bridge(&claims.facility, &ToBridge::Request { id, ask }, TERMINAL_WAIT_MS).await?;
             let answer = match reply {
                 TerminalReply::Outcome { outcome: TerminalOutcome::Answered { answer } } => answer,
-                TerminalReply::Outcome { outcome: TerminalOutcome::Failed { .. } } => {
+                // A bulk answer to a by-number request is not this request's answer.
+                TerminalReply::Outcome {
+                    outcome: TerminalOutcome::Failed { .. } | TerminalOutcome::BulkAnswered { .. },
+                } => {
                     return Err(EdgeError::TerminalFailed);
                 }
                 TerminalReply::Outcome { outcome: TerminalOutcome::Uncertain } | TerminalReply::TimedOut => {

@@ -17,6 +17,11 @@
 //! bridge's spool takes an id once, so this never writes a second request), and forgotten when its outcome comes
 //! or the wait ends. An instance that is evicted meanwhile loses it, and the waiting call with it.
 //!
+//! A bulk pre-check ([`BRIDGE_BULK_START_PATH`]) is handed over the same way but nobody waits on it: the instance
+//! keeps it in memory, sending it again on a newer link until the bridge acknowledges it, then keeps its outcome
+//! until staff read it once ([`BRIDGE_BULK_STATUS_PATH`]); staff's polling keeps the instance alive meanwhile, and
+//! one evicted loses it, which staff then read as not found (never as a reason to send it again).
+//!
 //! Rate counters are counted in the instance's memory and, from half the limit on
 //! ([`crate::auth::ratelimit::RateCounter::persist_from`]), written through to its storage on every count: one upsert into
 //! the instance's local SQLite, committed with the event. An instance that was evicted or restarted reads its
@@ -30,7 +35,7 @@ use std::time::Duration;
 use futures::channel::oneshot;
 use futures::future::{Either, select};
 use onshi_proto::bridge_health::BridgeHealth;
-use onshi_proto::bridge_link::{FromBridge, TerminalOutcome, ToBridge};
+use onshi_proto::bridge_link::{FromBridge, LinkRequestId, TerminalOutcome, ToBridge};
 use serde::{Deserialize, Serialize};
 use worker::{
     Delay, DurableObject, Env, Request, Response, Result, SqlStorage, SqlStorageValue, State, WebSocket,
@@ -39,6 +44,7 @@ use worker::{
 
 use super::webcrypto;
 use crate::api::bridge::TerminalReply;
+use crate::api::staff_terminal_bulk::BulkJob;
 use crate::auth::device::{DeviceCheck, DeviceId, DeviceRecord, ProofNonce, check_and_count};
 use crate::auth::enrolment_code::{DeviceTerms, StoredEnrolmentCode};
 use crate::auth::ratelimit::RateCounter;
@@ -73,6 +79,10 @@ pub const BRIDGE_LINK_ACCEPT_PATH: &str = "/bridge/link/accept";
 pub const BRIDGE_LINK_OPEN_PATH: &str = "/bridge/link/open";
 /// Hand a request to the bridge and wait for its outcome.
 pub const BRIDGE_ASK_PATH: &str = "/bridge/ask";
+/// Hand a bulk pre-check to the bridge and return at once.
+pub const BRIDGE_BULK_START_PATH: &str = "/bridge/bulk/start";
+/// Read how a bulk pre-check stands.
+pub const BRIDGE_BULK_STATUS_PATH: &str = "/bridge/bulk/status";
 
 const SCHEMA: &[&str] = &[
     "CREATE TABLE IF NOT EXISTS enrolment_codes (
@@ -164,6 +174,34 @@ pub struct BridgeAskCall {
     pub request: ToBridge,
     /// How long to wait for its outcome, in milliseconds.
     pub wait_ms: u32,
+}
+
+/// Body of a bulk start call; answered with whether a link took it.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct BulkStartCall {
+    /// The bulk request for the bridge.
+    pub request: ToBridge,
+    /// The caller's clock, Unix seconds.
+    pub now: i64,
+}
+
+/// Body of a bulk status call; answered with the [`BulkJob`], if the instance holds it.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct BulkStatusCall {
+    /// The request's id.
+    pub id: LinkRequestId,
+    /// Requests handed over before this (Unix seconds) are forgotten once this call has read its own.
+    pub forget_before: i64,
+}
+
+/// A bulk pre-check handed to the bridge, kept until staff read its outcome.
+struct BulkWaiting {
+    /// The message, until the bridge acknowledges it: sent again on a newer link.
+    unacknowledged: Option<String>,
+    /// When it was handed over, Unix seconds.
+    since: i64,
+    /// How it ended, once the bridge said.
+    outcome: Option<TerminalOutcome>,
 }
 
 /// A request handed to the bridge whose staff call still waits.
@@ -263,6 +301,8 @@ pub struct EdgeStore {
     schema_ready: Cell<bool>,
     /// Requests handed to the bridge whose staff calls still wait, by link request id (memory only).
     waiting: RefCell<HashMap<String, Waiting>>,
+    /// Bulk pre-checks handed to the bridge whose outcome staff have not read yet, by link request id (memory only).
+    bulk: RefCell<HashMap<String, BulkWaiting>>,
 }
 
 /// A device record as read from storage, and its public key once imported (on its first verification).
@@ -463,7 +503,40 @@ impl EdgeStore {
                 let _ = pair.server.send_with_str(text);
             }
         }
+        for waiting in self.bulk.borrow().values() {
+            if let Some(text) = &waiting.unacknowledged {
+                let _ = pair.server.send_with_str(text);
+            }
+        }
         Response::from_websocket(pair.client)
+    }
+
+    /// Hands a bulk pre-check to the bridge and keeps it; false when no link is open (nothing is kept).
+    fn start_bulk(&self, call: BulkStartCall) -> bool {
+        let Some(link) = self.live_link() else { return false };
+        let ToBridge::Request { id, .. } = &call.request;
+        let text = call.request.to_text();
+        if link.send_with_str(&text).is_err() {
+            return false;
+        }
+        let waiting = BulkWaiting { unacknowledged: Some(text), since: call.now, outcome: None };
+        self.bulk.borrow_mut().insert(id.as_str().to_owned(), waiting);
+        true
+    }
+
+    /// How a bulk pre-check stands; an ended one is handed over once, and the stale ones are forgotten.
+    fn bulk_status(&self, call: &BulkStatusCall) -> Option<BulkJob> {
+        let mut bulk = self.bulk.borrow_mut();
+        let job = bulk.get(call.id.as_str()).map(|waiting| match (&waiting.outcome, &waiting.unacknowledged) {
+            (Some(outcome), _) => BulkJob::Ended { outcome: outcome.clone() },
+            (None, Some(_)) => BulkJob::Sent { since: waiting.since },
+            (None, None) => BulkJob::Acknowledged { since: waiting.since },
+        });
+        if matches!(job, Some(BulkJob::Ended { .. })) {
+            bulk.remove(call.id.as_str());
+        }
+        bulk.retain(|_, waiting| waiting.since >= call.forget_before);
+        job
     }
 
     /// The newest open link.
@@ -510,6 +583,7 @@ impl DurableObject for EdgeStore {
             devices: RefCell::default(),
             schema_ready: Cell::new(false),
             waiting: RefCell::default(),
+            bulk: RefCell::default(),
         }
     }
 
@@ -521,6 +595,16 @@ impl DurableObject for EdgeStore {
             Ok(FromBridge::Ack { id }) => {
                 if let Some(waiting) = self.waiting.borrow_mut().get_mut(id.as_str()) {
                     waiting.unacknowledged = None;
+                }
+                if let Some(waiting) = self.bulk.borrow_mut().get_mut(id.as_str()) {
+                    waiting.unacknowledged = None;
+                }
+            }
+            Ok(FromBridge::Outcome { id, outcome }) if self.bulk.borrow().contains_key(id.as_str()) => {
+                if let Some(waiting) = self.bulk.borrow_mut().get_mut(id.as_str()) {
+                    // An outcome comes once the request was journalled, whether or not its Ack was heard.
+                    waiting.unacknowledged = None;
+                    waiting.outcome.get_or_insert(outcome);
                 }
             }
             Ok(FromBridge::Outcome { id, outcome }) => {
@@ -552,6 +636,14 @@ impl DurableObject for EdgeStore {
             BRIDGE_ASK_PATH => {
                 let call: BridgeAskCall = request.json().await?;
                 return Response::from_json(&self.ask_bridge(call).await?);
+            }
+            BRIDGE_BULK_START_PATH => {
+                let call: BulkStartCall = request.json().await?;
+                return Response::from_json(&self.start_bulk(call));
+            }
+            BRIDGE_BULK_STATUS_PATH => {
+                let call: BulkStatusCall = request.json().await?;
+                return Response::from_json(&self.bulk_status(&call));
             }
             _ => {}
         }

@@ -14,6 +14,7 @@ use worker::{AbortController, Delay, Env, Fetch, Headers, Method, Request, Reque
 
 use super::challenge_store::{STORE_PATH, StoreCall, USE_PATH, UseCall};
 use super::edge_store::{BRIDGE_ASK_PATH, BRIDGE_LINK_ACCEPT_PATH, BRIDGE_LINK_OPEN_PATH, BridgeAskCall};
+use super::edge_store::{BRIDGE_BULK_START_PATH, BRIDGE_BULK_STATUS_PATH, BulkStartCall, BulkStatusCall};
 use super::edge_store::{
     BRIDGE_HEALTH_READ_PATH, BRIDGE_HEALTH_STORE_PATH, BridgeHealthCall, CODE_REDEEM_PATH, CODE_STORE_PATH, COUNT_PATH,
     CodeRedeemCall, CodeStoreCall, CountCall, DEVICE_CHECK_PATH, DEVICE_REVOKE_PATH, DEVICE_STORE_PATH, DeviceCall,
@@ -22,6 +23,7 @@ use super::edge_store::{
 use super::webcrypto;
 use crate::api::EdgePorts;
 use crate::api::bridge::TerminalReply;
+use crate::api::staff_terminal_bulk::BulkJob;
 use crate::audit::AuditEvent;
 use crate::auth::challenge::{ChallengeId, IssuedChallenge, StoredChallenge};
 use crate::auth::device::{DeviceCheck, DeviceCheckAnswer, DeviceId, DeviceRecord, facility_store_name};
@@ -32,7 +34,7 @@ use crate::error::EdgeError;
 use crate::proxy::{OriginOutcome, OriginRequest};
 use onshi_proto::answer_signing::ANSWER_SIGNATURE_HEADER;
 use onshi_proto::bridge_health::BridgeHealth;
-use onshi_proto::bridge_link::ToBridge;
+use onshi_proto::bridge_link::{LinkRequestId, ToBridge};
 use onshi_proto::facility::FacilityCode;
 
 /// Binding name of the `ChallengeStore` Durable Object namespace.
@@ -212,6 +214,21 @@ impl EdgePorts for WorkerPorts<'_> {
     async fn ask_bridge(&self, facility: &str, request: &ToBridge, wait_ms: u32) -> Result<TerminalReply, EdgeError> {
         let call = BridgeAskCall { request: request.clone(), wait_ms };
         self.call_object(EDGE_STORE_BINDING, &facility_store_name(facility), BRIDGE_ASK_PATH, &call).await
+    }
+
+    async fn start_bulk(&self, facility: &str, request: &ToBridge, now_unix: i64) -> Result<bool, EdgeError> {
+        let call = BulkStartCall { request: request.clone(), now: now_unix };
+        self.call_object(EDGE_STORE_BINDING, &facility_store_name(facility), BRIDGE_BULK_START_PATH, &call).await
+    }
+
+    async fn bulk_status(
+        &self,
+        facility: &str,
+        id: &LinkRequestId,
+        forget_before: i64,
+    ) -> Result<Option<BulkJob>, EdgeError> {
+        let call = BulkStatusCall { id: id.clone(), forget_before };
+        self.call_object(EDGE_STORE_BINDING, &facility_store_name(facility), BRIDGE_BULK_STATUS_PATH, &call).await
     }
 
     async fn count_in_facility(&self, facility: &str, counter: &RateCounter, now_unix: i64) -> Result<u32, EdgeError> {

@@ -75,6 +75,8 @@ pub struct FakePorts {
     pub bridge_script: RefCell<Option<BridgeScript>>,
     /// Requests handed to a bridge, by facility, and the wait given.
     pub bridge_asked: RefCell<Vec<(String, onshi_proto::bridge_link::ToBridge, u32)>>,
+    /// Bulk pre-checks each facility's store holds, by link request id: the test plays the bridge by changing them.
+    pub bulk_jobs: RefCell<HashMap<(String, String), onshi_edge::api::staff_terminal_bulk::BulkJob>>,
     /// Device checks that reached the store.
     pub device_checks: Cell<u32>,
     pub audit: RefCell<Vec<String>>,
@@ -102,6 +104,7 @@ impl FakePorts {
             bridge_links: RefCell::default(),
             bridge_script: RefCell::default(),
             bridge_asked: RefCell::default(),
+            bulk_jobs: RefCell::default(),
             audit: RefCell::default(),
             warnings: RefCell::default(),
             origin,
@@ -280,6 +283,43 @@ impl EdgePorts for FakePorts {
             return Ok(TerminalReply::NotConnected);
         }
         Ok(self.bridge_script.borrow().as_ref().map_or(TerminalReply::TimedOut, |script| script(request)))
+    }
+
+    async fn start_bulk(
+        &self,
+        facility: &str,
+        request: &onshi_proto::bridge_link::ToBridge,
+        now_unix: i64,
+    ) -> Result<bool, EdgeError> {
+        use onshi_edge::api::staff_terminal_bulk::BulkJob;
+        self.bridge_asked.borrow_mut().push((facility.to_owned(), request.clone(), 0));
+        if !self.bridge_links.borrow().contains(facility) {
+            return Ok(false);
+        }
+        let onshi_proto::bridge_link::ToBridge::Request { id, .. } = request;
+        let key = (facility.to_owned(), id.as_str().to_owned());
+        self.bulk_jobs.borrow_mut().insert(key, BulkJob::Sent { since: now_unix });
+        Ok(true)
+    }
+
+    async fn bulk_status(
+        &self,
+        facility: &str,
+        id: &onshi_proto::bridge_link::LinkRequestId,
+        forget_before: i64,
+    ) -> Result<Option<onshi_edge::api::staff_terminal_bulk::BulkJob>, EdgeError> {
+        use onshi_edge::api::staff_terminal_bulk::BulkJob;
+        let mut jobs = self.bulk_jobs.borrow_mut();
+        let key = (facility.to_owned(), id.as_str().to_owned());
+        let job = jobs.get(&key).cloned();
+        if matches!(job, Some(BulkJob::Ended { .. })) {
+            jobs.remove(&key);
+        }
+        jobs.retain(|_, job| match job {
+            BulkJob::Sent { since } | BulkJob::Acknowledged { since } => *since >= forget_before,
+            BulkJob::Ended { .. } => true,
+        });
+        Ok(job)
     }
 
     async fn count_in_facility(&self, facility: &str, counter: &RateCounter, _now: i64) -> Result<u32, EdgeError> {

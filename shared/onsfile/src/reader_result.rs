@@ -11,8 +11,13 @@
 //! character, an insurer number failing its check digit, a ratio over 100) is left out of the result, and the result
 //! is still made, because the validity alone is what staff act on. The person's fields are taken only when exactly
 //! one qualification came back; for 複数該当 none is, since the fields would name one of several people.
+//!
+//! A bulk pre-check's result (IF-008, taken out of its ZIP by the bridge) reads as the link's
+//! [`BulkRowOutcome`]s ([`bulk_rows`]): one per requested row, matched on the `ArbitraryIdentifier` the bridge
+//! numbered the rows with, by the same verdict and the same field rules; a row no unit answers is failed.
 
 use onshi_proto::IsoDate;
+use onshi_proto::bridge_bulk::{BulkRowOutcome, MAX_BULK_ROWS};
 use onshi_proto::bridge_link::TerminalAnswer;
 use onshi_proto::identifier::Identifier;
 use onshi_proto::origin::PrescriptionFormat;
@@ -20,12 +25,12 @@ use onshi_proto::reader_result::{FaceFileName, Percent, ReaderResult};
 use onshi_proto::record_text::RecordText;
 
 use crate::OnsfileError;
-use crate::check::{Timestamp, Ymd};
+use crate::check::{Processing, Segment, Timestamp, Ymd};
 use crate::document;
 use crate::error::Unanswered;
-use crate::messages::{QualificationAnswer, QualificationRecord};
+use crate::messages::{BulkResult, QualificationAnswer, QualificationAnswerBody, QualificationRecord};
 use crate::name::FileName;
-use crate::verdict::Verdict;
+use crate::verdict::{Verdict, unit_verdict};
 
 /// Japan's offset from UTC, in seconds (no daylight saving): `ProcessExecutionTime` is Japan's wall clock.
 const JST_OFFSET_SECS: i64 = 9 * 3600;
@@ -95,17 +100,97 @@ pub fn terminal_answer(bytes: &[u8]) -> Result<TerminalAnswer, OnsfileError> {
         result.name_kana = text(record.name_kana.as_deref());
         result.insurer_number = record.insurer.as_ref().and_then(|insurer| insurer.value.clone());
         result.insurer_name = text(record.insurer_name.as_deref());
-        let elderly = record.elderly.0.as_ref().and_then(|elderly| percent(elderly.ratio.as_deref()?));
-        result.contribution_percent = elderly.or_else(|| percent(record.ratio.as_deref()?));
+        result.contribution_percent = contribution(record);
         result.disqualification_date = record.disqualified_on.as_ref().and_then(|date| date.value).and_then(iso_date);
-        result.limit_category = record
-            .limit
-            .0
-            .as_ref()
-            .and_then(|limit| limit.category.as_deref())
-            .and_then(|category| Identifier::parse(category.trim()).ok());
+        result.limit_category = limit_category(record);
     }
     Ok(result)
+}
+
+/// The 負担割合 of a record: the 高齢受給者 ratio when it carries one, else the insured's.
+fn contribution(record: &QualificationRecord) -> Option<Percent> {
+    let elderly = record.elderly.0.as_ref().and_then(|elderly| percent(elderly.ratio.as_deref()?));
+    elderly.or_else(|| percent(record.ratio.as_deref()?))
+}
+
+/// The 限度額適用区分 of a record, when it carries one.
+fn limit_category(record: &QualificationRecord) -> Option<Identifier> {
+    record
+        .limit
+        .0
+        .as_ref()
+        .and_then(|limit| limit.category.as_deref())
+        .and_then(|category| Identifier::parse(category.trim()).ok())
+}
+
+/// Reads a bulk pre-check's result (IF-008, Shift_JIS or UTF-8) as one [`BulkRowOutcome`] per row, the rows
+/// numbered from 1 in their `ArbitraryIdentifier` (a unit without a readable one takes its position). The list
+/// reaches the highest row a unit answers (at most [`MAX_BULK_ROWS`]); a row within it that no unit answers, or
+/// whose unit is an error, is [`BulkRowOutcome::Failed`], and so is, for whoever holds the request, a row beyond it.
+///
+/// Errors: bytes that are not an XmlMsg document, or a result the terminal did not finish (処理中) or aborted
+/// ([`OnsfileError::NoQualification`]).
+pub fn bulk_rows(bytes: &[u8]) -> Result<Vec<BulkRowOutcome>, OnsfileError> {
+    let read = document::read::<BulkResult>(bytes)?;
+    let header = read.message.header.0.as_ref();
+    let body = read.message.body.0.as_ref();
+    let failed = || {
+        OnsfileError::NoQualification(Unanswered::Error {
+            code: header.and_then(|h| h.error_code.clone()).or_else(|| body.and_then(|b| b.code.clone())),
+            message: header.and_then(|h| h.error_message.clone()).or_else(|| body.and_then(|b| b.message.clone())),
+        })
+    };
+    match header.and_then(|h| h.segment.as_ref()).and_then(|s| s.value) {
+        Some(Segment::Completed) => {}
+        Some(Segment::InProgress) => return Err(OnsfileError::NoQualification(Unanswered::InProgress)),
+        Some(Segment::Aborted) | None => return Err(failed()),
+    }
+    let Some(body) = body.filter(|b| b.status.as_ref().and_then(|s| s.value) == Some(Processing::Normal)) else {
+        return Err(failed());
+    };
+    let placed: Vec<(usize, &QualificationAnswerBody)> = body
+        .units
+        .iter()
+        .enumerate()
+        .map(|(position, unit)| {
+            let numbered = unit
+                .search
+                .0
+                .as_ref()
+                .and_then(|search| search.row_identifier.as_deref())
+                .and_then(|row| row.trim().parse::<usize>().ok())
+                .and_then(|row| row.checked_sub(1));
+            (numbered.unwrap_or(position), unit)
+        })
+        .filter(|(index, _)| *index < MAX_BULK_ROWS)
+        .collect();
+    let rows = placed.iter().map(|(index, _)| index + 1).max().unwrap_or(0);
+    let mut outcomes = vec![BulkRowOutcome::Failed; rows];
+    for (index, unit) in placed {
+        if let Some(slot) = outcomes.get_mut(index) {
+            *slot = unit_outcome(unit);
+        }
+    }
+    Ok(outcomes)
+}
+
+/// One bulk unit as the row's outcome, by the verdict of a single answer.
+fn unit_outcome(unit: &QualificationAnswerBody) -> BulkRowOutcome {
+    let (validity, record) = match unit_verdict(Some(unit)) {
+        Verdict::Valid(record) => (onshi_proto::qualification::Validity::Valid, Some(record)),
+        Verdict::NotValid { validity: Some(validity), results } => {
+            let only = unit.results.0.as_ref().and_then(|list| list.results.first()).filter(|_| results == 1);
+            (validity, only)
+        }
+        Verdict::NotValid { validity: None, .. } | Verdict::InProgress | Verdict::Error { .. } => {
+            return BulkRowOutcome::Failed;
+        }
+    };
+    BulkRowOutcome::Answered {
+        validity,
+        contribution_percent: record.and_then(contribution),
+        limit_category: record.and_then(limit_category),
+    }
 }
 
 fn only_record(answer: &QualificationAnswer) -> Option<&QualificationRecord> {
@@ -359,5 +444,80 @@ mod tests {
             assert_eq!(reader_result(name, &bytes), Err(OnsfileError::FileName(name.to_owned())), "{name}");
         }
         assert!(matches!(reader_result(NAME, b"not xml <"), Err(OnsfileError::Xml { .. } | OnsfileError::Root { .. })));
+    }
+
+    fn unit(
+        row: Option<&str>,
+        status: &str,
+        validity: &str,
+        records: Vec<QualificationRecord>,
+    ) -> QualificationAnswerBody {
+        QualificationAnswerBody {
+            status: checked(status),
+            validity: checked(validity),
+            search: One(row.map(|row| crate::messages::SearchInfo {
+                row_identifier: Some(row.to_owned()),
+                ..crate::messages::SearchInfo::default()
+            })),
+            results: One((!records.is_empty()).then(|| ResultList { results: records, unknown: Vec::new() })),
+            ..QualificationAnswerBody::default()
+        }
+    }
+
+    fn bulk(segment: &str, units: Vec<QualificationAnswerBody>) -> Vec<u8> {
+        let header = AnswerHeader { segment: checked(segment), ..AnswerHeader::default() };
+        let body = crate::messages::BulkResultBody { status: checked("1"), units, ..Default::default() };
+        let message = BulkResult { header: One(Some(header)), body: One(Some(body)), unknown: Vec::new() };
+        document::write(&message, Charset::ShiftJis).unwrap()
+    }
+
+    #[test]
+    fn a_bulk_result_reads_row_by_row_in_the_order_of_the_request() {
+        let limited = QualificationRecord {
+            limit: One(Some(LimitCertificate { category: Some("A01".to_owned()), ..LimitCertificate::default() })),
+            ..person()
+        };
+        // The units come back out of order, one row has no unit and one unit is an error.
+        let units = vec![
+            unit(Some("3"), "1", "4", vec![]),
+            unit(Some("1"), "1", "1", vec![limited]),
+            unit(Some("4"), "2", "1", vec![person()]),
+            unit(Some("6"), "1", "2", vec![person()]),
+            unit(Some("1001"), "1", "1", vec![person()]),
+        ];
+        let rows = bulk_rows(&bulk("1", units)).unwrap();
+        let answered = |validity, percent: Option<u8>, limit: Option<&str>| BulkRowOutcome::Answered {
+            validity,
+            contribution_percent: percent.map(|p| Percent::try_from(p).unwrap()),
+            limit_category: limit.map(|l| Identifier::parse(l).unwrap()),
+        };
+        assert_eq!(
+            rows,
+            vec![
+                answered(Validity::Valid, Some(30), Some("A01")),
+                BulkRowOutcome::Failed,
+                answered(Validity::NoQualification, None, None),
+                BulkRowOutcome::Failed,
+                BulkRowOutcome::Failed,
+                answered(Validity::Invalid, Some(30), None),
+            ]
+        );
+        // Without identifiers, a unit answers the row at its position.
+        let plain = vec![unit(None, "1", "1", vec![person()]), unit(None, "1", "4", vec![])];
+        let rows = bulk_rows(&bulk("1", plain)).unwrap();
+        assert_eq!(
+            rows,
+            vec![answered(Validity::Valid, Some(30), None), answered(Validity::NoQualification, None, None)]
+        );
+    }
+
+    #[test]
+    fn a_bulk_result_not_ready_or_aborted_is_a_typed_error() {
+        assert_eq!(bulk_rows(&bulk("2", vec![])), Err(OnsfileError::NoQualification(Unanswered::InProgress)));
+        assert!(matches!(
+            bulk_rows(&bulk("9", vec![unit(None, "1", "1", vec![person()])])),
+            Err(OnsfileError::NoQualification(Unanswered::Error { .. }))
+        ));
+        assert!(bulk_rows(b"not xml <").is_err());
     }
 }

@@ -12,10 +12,14 @@
 //! Every message is JSON text of at most [`MAX_LINK_MESSAGE_BYTES`], read with [`ToBridge::read`] or
 //! [`FromBridge::read`], and every value in it checks itself when it is read. The answer carries what a staff row
 //! shows and nothing more; the edge passes it through and keeps none of it.
+//!
+//! A bulk pre-check ([`TerminalAsk::Bulk`], rows of [`crate::bridge_bulk`]) goes the same way: acknowledged once
+//! journalled, answered with [`TerminalOutcome::BulkAnswered`] once the terminal's two phases are done.
 
 use serde::{Deserialize, Serialize};
 
 use crate::IsoDate;
+use crate::bridge_bulk::{Appointments, BulkRowOutcome};
 use crate::identifier::Identifier;
 use crate::insured_number::{BranchNumber, InsuredNo, InsuredSymbol};
 use crate::insurer_number::InsurerNumber;
@@ -33,8 +37,10 @@ pub const BRIDGE_LINK_PATH: &str = "/api/v1/bridge/link";
 /// request is then uncertain and never sent again), `terminal_failed` when it could not answer.
 pub const STAFF_TERMINAL_BY_NUMBER_PATH: &str = "/api/v1/staff/qualification/by-number/terminal";
 
-/// Longest link message, in bytes of JSON text. A by-number answer is well under 2 KiB.
-pub const MAX_LINK_MESSAGE_BYTES: usize = 16 * 1024;
+/// Longest link message, in bytes of JSON text. A by-number answer is well under 2 KiB; a bulk request of
+/// [`crate::bridge_bulk::MAX_BULK_ROWS`] rows is at most [`crate::bridge_bulk::MAX_BULK_UPLOAD_BYTES`] and its
+/// answer far less (no names), both well within what a WebSocket message may carry at the edge (1 MiB).
+pub const MAX_LINK_MESSAGE_BYTES: usize = 512 * 1024;
 
 /// Longest [`LinkRequestId`], in bytes: the bridge keeps it under a short prefix within its own 64-byte ids.
 pub const MAX_LINK_REQUEST_ID_LEN: usize = 48;
@@ -78,6 +84,11 @@ pub enum TerminalAsk {
         branch: Option<BranchNumber>,
         /// 生年月日.
         birth_date: IsoDate,
+    },
+    /// A bulk pre-check of appointments (一括照会, IF-005 then IF-007), answered row by row in the same order.
+    Bulk {
+        /// The rows.
+        rows: Appointments,
     },
 }
 
@@ -179,6 +190,11 @@ pub enum TerminalOutcome {
     },
     /// The terminal may have processed it, and no answer came in time: it is never sent again.
     Uncertain,
+    /// The terminal answered a bulk pre-check: one outcome per requested row, in the order of the request.
+    BulkAnswered {
+        /// The rows' outcomes.
+        rows: Vec<BulkRowOutcome>,
+    },
 }
 
 /// A message from the bridge to the edge.
@@ -330,6 +346,40 @@ mod tests {
         let share = r#"{"type":"outcome","id":"x","outcome":{"state":"answered","answer":{"validity":"valid","contribution_percent":101}}}"#;
         assert!(FromBridge::read(share).is_err(), "a share over 100 percent");
         assert!(FromBridge::read(r#"{"type":"outcome","id":"x","outcome":{"state":"failed","code":"oops"}}"#).is_err());
+    }
+
+    #[test]
+    fn a_bulk_request_of_the_most_rows_and_its_answer_fit_one_message() {
+        let row = crate::bridge_bulk::Appointment {
+            insurer_number: InsurerNumber::parse("06130017").unwrap(),
+            // Every part at its longest, in characters of four bytes each.
+            symbol: Some(InsuredSymbol::parse(&"𠮷".repeat(crate::insured_number::MAX_SYMBOL_CHARS)).unwrap()),
+            number: InsuredNo::parse(&"𠮷".repeat(crate::insured_number::MAX_NUMBER_CHARS)).unwrap(),
+            branch: Some(BranchNumber::parse("01").unwrap()),
+            birth_date: IsoDate::parse("1980-01-15").unwrap(),
+        };
+        let rows = Appointments::try_from(vec![row; crate::bridge_bulk::MAX_BULK_ROWS]).unwrap();
+        let upload = serde_json::to_string(&crate::bridge_bulk::BulkUpload { rows: rows.rows().to_vec() }).unwrap();
+        assert!(upload.len() <= crate::bridge_bulk::MAX_BULK_UPLOAD_BYTES, "{}", upload.len());
+        let request = ToBridge::Request { id: LinkRequestId::parse("b1").unwrap(), ask: TerminalAsk::Bulk { rows } };
+        let text = request.to_text();
+        assert!(text.starts_with(r#"{"type":"request","id":"b1","ask":{"kind":"bulk","rows":[{"#), "{}", &text[..80]);
+        assert!(text.len() <= MAX_LINK_MESSAGE_BYTES, "{}", text.len());
+        assert_eq!(ToBridge::read(&text).unwrap(), request);
+        let answered = BulkRowOutcome::Answered {
+            validity: Validity::InvalidNewerExists,
+            contribution_percent: Some(Percent::try_from(100).unwrap()),
+            limit_category: Some(Identifier::parse(&"区".repeat(16)).unwrap()),
+        };
+        let outcome = FromBridge::Outcome {
+            id: LinkRequestId::parse("b1").unwrap(),
+            outcome: TerminalOutcome::BulkAnswered { rows: vec![answered; crate::bridge_bulk::MAX_BULK_ROWS] },
+        };
+        let text = outcome.to_text();
+        assert!(text.len() <= MAX_LINK_MESSAGE_BYTES, "{}", text.len());
+        assert_eq!(FromBridge::read(&text).unwrap(), outcome);
+        let empty = r#"{"type":"request","id":"b1","ask":{"kind":"bulk","rows":[]}}"#;
+        assert!(matches!(ToBridge::read(empty), Err(LinkMessageError::Malformed(_))), "a bulk request has rows");
     }
 
     #[test]

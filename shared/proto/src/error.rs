@@ -74,6 +74,8 @@ pub enum ErrorCode {
     TerminalTimeout,
     /// The national terminal answered with an error, or the request never reached it.
     TerminalFailed,
+    /// A bulk pre-check has more rows than one upload may hold ([`crate::bridge_bulk::MAX_BULK_ROWS`]), or none.
+    TooManyRows,
     /// Anything else; details stay in the server's own log.
     Internal,
 }
@@ -103,6 +105,7 @@ impl ErrorCode {
             Self::BridgeNotConnected | Self::CardFaceMismatch => 409,
             Self::TerminalFailed => 502,
             Self::TerminalTimeout => 504,
+            Self::TooManyRows => 413,
             Self::ConsentRequired | Self::QualificationOnly | Self::Forbidden => 403,
             Self::RateLimited => 429,
             Self::OriginError => 502,
@@ -147,6 +150,7 @@ impl ErrorCode {
             Self::BridgeNotConnected => "The facility's bridge to the national terminal is not connected.",
             Self::TerminalTimeout => "The national terminal did not answer in time; the request is not sent again.",
             Self::TerminalFailed => "The national terminal could not answer this request.",
+            Self::TooManyRows => "A bulk pre-check holds 1 to 1000 rows; split the list.",
             Self::Internal => "Internal error.",
         }
     }

@@ -12,6 +12,7 @@ pub mod access_log;
 pub mod answer_signing;
 pub mod api;
 pub mod batch_report;
+pub mod bridge_bulk;
 pub mod bridge_health;
 pub mod bridge_link;
 pub mod bytes;
