@@ -209,21 +209,7 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
             let claims = self.staff_token(request, context).await?;
             let body: StaffNumberQuery = parse_json(request.body)?;
             let (insurer_number, insured) = read_number_query(&body)?;
-            let subject = self.config.staff_sessions.subject_key(&[
-                insurer_number.as_str(),
-                insured.symbol.as_ref().map_or("", |symbol| symbol.as_str()),
-                insured.number.as_str(),
-                insured.branch.as_ref().map_or("", |branch| branch.as_str()),
-            ])?;
-            let tries = daily_counter(format!("tries:subject:{subject}"), request.now_unix);
-            let misses = daily_counter(format!("misses:staff:{}", claims.staff), request.now_unix);
-            let (counted, peeked) = self.staff_call(&claims, request, vec![tries], vec![misses.clone()]).await?;
-            if peeked.first().is_none_or(|&missed| missed >= BY_NUMBER_MISSES_PER_SESSION) {
-                return Err(EdgeError::RateLimited("by-number misses"));
-            }
-            if counted.first().is_none_or(|&tried| tried > BY_NUMBER_TRIES_PER_SUBJECT) {
-                return Err(EdgeError::RateLimited("by-number subject"));
-            }
+            let misses = self.admit_by_number(&claims, request, &insurer_number, &insured).await?;
             // What is sent is what the shared types read.
             let query = NumberQualificationQuery {
                 insurer_number,
@@ -237,12 +223,55 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
             };
             let answer: QualificationAnswer =
                 self.call_origin(BY_NUMBER_PATH, &query, request.forwarded.clone(), request.now_unix).await?;
-            if answer.validity == Validity::NoQualification {
-                self.ports.count_in_facility(&claims.facility, &misses, request.now_unix).await?;
-            }
+            self.count_by_number_answer(&claims, &misses, answer.validity, request.now_unix).await?;
             Ok(answer)
         })
         .await
+    }
+
+    /// The guard every by-number check passes, whether onshi or the facility's terminal answers it: a birth date
+    /// cannot be searched for, so one insured number is checked at most [`BY_NUMBER_TRIES_PER_SUBJECT`] times a
+    /// day per facility, and a session whose checks found no record [`BY_NUMBER_MISSES_PER_SESSION`] times checks
+    /// no more that day. Counts this call as a staff call and a try of its subject; answers the counter a miss is
+    /// recorded on ([`Self::count_by_number_answer`]). The two routes share the counters, so asking the other
+    /// route gains no tries.
+    pub(crate) async fn admit_by_number(
+        &self,
+        claims: &StaffClaims,
+        request: &ApiRequest<'_>,
+        insurer_number: &InsurerNumber,
+        insured: &InsuredNumber,
+    ) -> Result<RateCounter, EdgeError> {
+        let subject = self.config.staff_sessions.subject_key(&[
+            insurer_number.as_str(),
+            insured.symbol.as_ref().map_or("", |symbol| symbol.as_str()),
+            insured.number.as_str(),
+            insured.branch.as_ref().map_or("", |branch| branch.as_str()),
+        ])?;
+        let tries = daily_counter(format!("tries:subject:{subject}"), request.now_unix);
+        let misses = daily_counter(format!("misses:staff:{}", claims.staff), request.now_unix);
+        let (counted, peeked) = self.staff_call(claims, request, vec![tries], vec![misses.clone()]).await?;
+        if peeked.first().is_none_or(|&missed| missed >= BY_NUMBER_MISSES_PER_SESSION) {
+            return Err(EdgeError::RateLimited("by-number misses"));
+        }
+        if counted.first().is_none_or(|&tried| tried > BY_NUMBER_TRIES_PER_SUBJECT) {
+            return Err(EdgeError::RateLimited("by-number subject"));
+        }
+        Ok(misses)
+    }
+
+    /// Records a by-number check that found no record on the session's miss counter from [`Self::admit_by_number`].
+    pub(crate) async fn count_by_number_answer(
+        &self,
+        claims: &StaffClaims,
+        misses: &RateCounter,
+        validity: Validity,
+        now_unix: i64,
+    ) -> Result<(), EdgeError> {
+        if validity == Validity::NoQualification {
+            self.ports.count_in_facility(&claims.facility, misses, now_unix).await?;
+        }
+        Ok(())
     }
 
     /// `POST /api/v1/staff/medical-records`: one page of one kind of the medical information of a check-in's

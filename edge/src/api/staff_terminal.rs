@@ -12,13 +12,11 @@
 
 use onshi_proto::api::StaffNumberQuery;
 use onshi_proto::bridge_link::{LinkRequestId, TerminalAnswer, TerminalAsk, TerminalOutcome, ToBridge};
-use onshi_proto::qualification::Validity;
 
 use crate::api::bridge::TerminalReply;
 use crate::api::staff::read_number_query;
 use crate::api::{ApiRequest, EdgeApi, EdgePorts};
 use crate::audit::AuditAction;
-use crate::auth::staff_session::{BY_NUMBER_MISSES_PER_SESSION, BY_NUMBER_TRIES_PER_SUBJECT, daily_counter};
 use crate::error::EdgeError;
 use crate::http_policy::parse_json;
 
@@ -37,21 +35,7 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
             if !self.ports.bridge_link_open(&claims.facility).await? {
                 return Err(EdgeError::BridgeNotConnected);
             }
-            let subject = self.config.staff_sessions.subject_key(&[
-                insurer_number.as_str(),
-                insured.symbol.as_ref().map_or("", |symbol| symbol.as_str()),
-                insured.number.as_str(),
-                insured.branch.as_ref().map_or("", |branch| branch.as_str()),
-            ])?;
-            let tries = daily_counter(format!("tries:subject:{subject}"), request.now_unix);
-            let misses = daily_counter(format!("misses:staff:{}", claims.staff), request.now_unix);
-            let (counted, peeked) = self.staff_call(&claims, request, vec![tries], vec![misses.clone()]).await?;
-            if peeked.first().is_none_or(|&missed| missed >= BY_NUMBER_MISSES_PER_SESSION) {
-                return Err(EdgeError::RateLimited("by-number misses"));
-            }
-            if counted.first().is_none_or(|&tried| tried > BY_NUMBER_TRIES_PER_SUBJECT) {
-                return Err(EdgeError::RateLimited("by-number subject"));
-            }
+            let misses = self.admit_by_number(&claims, request, &insurer_number, &insured).await?;
             let id = LinkRequestId::parse(&hex::encode(self.random::<16>()?))
                 .map_err(|_| EdgeError::Runtime("a link request id does not check"))?;
             let ask = TerminalAsk::ByNumber {
@@ -76,9 +60,7 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
                 }
                 TerminalReply::NotConnected => return Err(EdgeError::BridgeNotConnected),
             };
-            if answer.validity == Validity::NoQualification {
-                self.ports.count_in_facility(&claims.facility, &misses, request.now_unix).await?;
-            }
+            self.count_by_number_answer(&claims, &misses, answer.validity, request.now_unix).await?;
             Ok(answer)
         })
         .await
