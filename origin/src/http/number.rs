@@ -49,11 +49,12 @@ pub(crate) async fn qualification_by_number(
         audit(&state, now, &who, Some(held.person_id.clone()), PURPOSE_QUALIFICATION_BY_NUMBER, "record_held").await?;
         return Err(Failure(ErrorCode::RecordHeld));
     }
+    // The one person found, and whether a 公費 is registered for them (most have none, and are spared its read).
     let (subject, mut answer) = match holders.len() {
         0 => (None, assess(CardHolder::Linked(Vec::new()), today)),
         1 => {
             let holder = holders.remove(0);
-            (Some(holder.person_id), assess(CardHolder::Linked(holder.records), today))
+            (Some((holder.person_id, holder.has_public_expense)), assess(CardHolder::Linked(holder.records), today))
         }
         _ => {
             // Two people share 記号・番号・枝番 and a birthday: staff decide; every candidate is in the answer.
@@ -67,11 +68,12 @@ pub(crate) async fn qualification_by_number(
             (None, answer)
         }
     };
-    if let Some(person_id) = &subject {
+    if let Some((person_id, true)) = &subject {
         // 医療扶助 always; a 受給者証 only through the reader's own question (see `without_the_question`).
         let stored = state.store().public_expenses_of(person_id).await?;
         answer.public_expense = without_the_question(stored, answer.confirmation_date);
     }
+    let subject = subject.map(|(person_id, _)| person_id);
     audit(&state, now, &who, subject, PURPOSE_QUALIFICATION_BY_NUMBER, answer.validity.as_str()).await?;
     let search = SearchEcho {
         insurer_number: query.insurer_number.to_string(),
