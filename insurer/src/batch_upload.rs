@@ -58,7 +58,7 @@ struct Sent {
 }
 
 fn mark(name: &str) {
-    onshi_web::page::mark(crate::console::SCREEN_MARK, name);
+    onshi_web::page::mark(onshi_web::page::INSURER_SCREEN, name);
 }
 
 /// Offers `text` as a file named `name` through a Blob and an object URL, revoked once the click has started.

@@ -25,9 +25,6 @@ use crate::notice_view::NoticeView;
 use crate::sign_in::SignIn;
 use crate::text::{INSURER, error_key, t};
 
-/// The prefix of the console's performance marks.
-pub const SCREEN_MARK: &str = "onshi:insurer:";
-
 /// The console's IndexedDB database, apart from the kiosk's on the same browser profile.
 const STORE: DeviceStore = DeviceStore::new("onshi-insurer-console", DeviceRole::InsurerConsole);
 
@@ -63,7 +60,7 @@ fn now_ms() -> f64 {
 }
 
 fn mark(name: &str) {
-    onshi_web::page::mark(SCREEN_MARK, name);
+    onshi_web::page::mark(onshi_web::page::INSURER_SCREEN, name);
 }
 
 /// The insurer console.

@@ -99,7 +99,7 @@ pub fn inbox(props: &InboxProps) -> Html {
                     Ok(fresh) => {
                         problem.set(None);
                         page.set(Some(fresh));
-                        onshi_web::page::mark(crate::console::SCREEN_MARK, "inbox-page");
+                        onshi_web::page::mark(onshi_web::page::INSURER_SCREEN, "inbox-page");
                     }
                     Err(code) if ends_session(code) => lost.emit(code),
                     Err(code) => problem.set(Some(error_key(code))),

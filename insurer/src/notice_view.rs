@@ -75,7 +75,7 @@ pub fn notice_view(props: &NoticeViewProps) -> Html {
                 match client::notice(&session, &id).await {
                     Ok(fresh) => {
                         detail.set(Some(fresh));
-                        onshi_web::page::mark(crate::console::SCREEN_MARK, "notice");
+                        onshi_web::page::mark(onshi_web::page::INSURER_SCREEN, "notice");
                     }
                     Err(code) if ends_session(code) => lost.emit(code),
                     Err(code) => problem.set(Some(error_key(code))),

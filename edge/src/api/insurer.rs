@@ -21,7 +21,8 @@ use onshi_proto::api::DeviceRole;
 use onshi_proto::batch_report::BatchRejection;
 use onshi_proto::insurer::{
     BatchUploadAnswer, BatchUploadFormat, HoldSummary, InboxFilter, InsurerLoginRequest, InsurerSessionResponse,
-    MAX_DECIDED_BY_CHARS, NoticeDetail, NoticePage, is_path_id,
+    MAX_DECIDED_BY_CHARS, NoticeDetail, NoticePage, ORIGIN_BATCHES_PATH, ORIGIN_HOLDS_PATH, ORIGIN_NOTICES_PATH,
+    is_path_id,
 };
 use onshi_proto::signing::Principal;
 use zeroize::Zeroizing;
@@ -35,14 +36,6 @@ use crate::error::EdgeError;
 use crate::http_policy::parse_json;
 use crate::proxy::{MAX_ORIGIN_TIMEOUT_MS, NONCE_RANDOM_LEN, OriginOutcome, interpret_outcome};
 
-/// The origin's count of open holds: the sign-in's one bearer call, and the console's summary.
-const ORIGIN_HOLDS_PATH: &str = "/insurer/v1/holds";
-/// The origin's inbox.
-const ORIGIN_NOTICES_PATH: &str = "/insurer/v1/notices";
-/// The origin's holds, under which a hold's resolution is `/<person id>/resolution`.
-const ORIGIN_HOLD_PREFIX: &str = "/insurer/v1/holds/";
-/// The origin's batch upload.
-const ORIGIN_BATCHES_PATH: &str = "/insurer/v1/batches";
 /// Longest credential considered: the origin's insurer tokens are far shorter.
 const MAX_CREDENTIAL_LEN: usize = 256;
 
@@ -274,7 +267,7 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
             }
             let body: serde_json::Map<String, serde_json::Value> = parse_json(request.body)?;
             let body = serde_json::to_vec(&body).map_err(|_| EdgeError::Runtime("a JSON object does not serialise"))?;
-            let path = format!("{ORIGIN_HOLD_PREFIX}{person_id}/resolution");
+            let path = format!("{ORIGIN_HOLDS_PATH}/{person_id}/resolution");
             let body = Some((body.as_slice(), "application/json", &[][..]));
             self.call_origin_for_insurer(&claims, "POST", &path, body, request).await
         })

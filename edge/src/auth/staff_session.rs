@@ -35,8 +35,8 @@ pub const STAFF_MISS_WINDOW_SECS: i64 = 86_400;
 pub const STAFF_ID_RANDOM_LEN: usize = 16;
 /// Prefix of every staff token, so that the two kinds of bearer token cannot be confused even by eye.
 pub const STAFF_TOKEN_PREFIX: &str = "staff.";
-/// Prefix of the staff session's id where the origin's audit trail names the asker.
-pub const STAFF_ACTOR_PREFIX: &str = "staff:";
+/// Prefix of the staff session's id where the origin's audit trail names the asker (one definition for both tiers).
+pub use onshi_proto::origin::STAFF_ACTOR_PREFIX;
 /// Longest token text considered at all.
 const MAX_STAFF_TOKEN_LEN: usize = 1024;
 

@@ -17,6 +17,9 @@ use crate::store::random_id;
 use crate::store::rows::{AuditEvent, CheckInRow, RequestRows};
 use crate::validity::shown_contribution_percent;
 
+/// Prefix of the audit trail's actor for a staff session (defined once with the edge's wire types).
+pub use onshi_proto::origin::STAFF_ACTOR_PREFIX;
+
 /// Who asked, for the audit trail.
 pub(crate) trait Asker: Sync {
     fn device_id(&self) -> Option<&str>;

@@ -53,7 +53,7 @@ pub const DEFAULT_NOTIFICATION_PAGE: u32 = 100;
 /// Most notifications in one page.
 pub const MAX_NOTIFICATION_PAGE: u32 = 1_000;
 /// Batch upload.
-pub const BATCHES_PATH: &str = "/insurer/v1/batches";
+pub const BATCHES_PATH: &str = onshi_proto::insurer::ORIGIN_BATCHES_PATH;
 /// One batch's report.
 pub const BATCH_PATH: &str = "/insurer/v1/batches/{batch_id}";
 /// The insurer's notifications.
@@ -61,11 +61,11 @@ pub const NOTIFICATIONS_PATH: &str = "/insurer/v1/notifications";
 /// Resolve a held record.
 pub const HOLD_RESOLUTION_PATH: &str = "/insurer/v1/holds/{person_id}/resolution";
 /// The inbox: notices newest first, by kind and state.
-pub const INBOX_PATH: &str = "/insurer/v1/notices";
+pub const INBOX_PATH: &str = onshi_proto::insurer::ORIGIN_NOTICES_PATH;
 /// One notice beside the record it compares with.
 pub const NOTICE_PATH: &str = "/insurer/v1/notices/{notice_id}";
 /// The count and age of open holds.
-pub const HOLDS_PATH: &str = "/insurer/v1/holds";
+pub const HOLDS_PATH: &str = onshi_proto::insurer::ORIGIN_HOLDS_PATH;
 /// The insurer a request's bearer token belongs to.
 #[derive(Debug)]
 pub struct Insurer(pub InsurerNumber);

@@ -20,11 +20,10 @@ use axum::http::header::AUTHORIZATION;
 use axum::middleware::Next;
 use axum::response::{IntoResponse as _, Response};
 use onshi_proto::ErrorCode;
-use onshi_proto::insurer::{DECIDED_BY_HEADER, MAX_EDGE_BATCH_BYTES};
+use onshi_proto::insurer::{DECIDED_BY_HEADER, MAX_EDGE_BATCH_BYTES, ORIGIN_BATCHES_PATH};
 use onshi_proto::insurer_number::InsurerNumber;
 use onshi_proto::signing::{self, INSURER_HEADER, INSURER_SESSION_HEADER, Principal};
 
-use crate::http::insurer::BATCHES_PATH;
 use crate::http::signed::{Failure, is_plausible_timestamp, signature_headers};
 use crate::http::state::AppState;
 use crate::replay::NonceRecord;
@@ -83,7 +82,8 @@ async fn verified(state: &AppState, request: Request) -> Result<Request, Failure
         return Err(unauthorized("an implausible timestamp"));
     }
     // A batch comes as large as the edge takes one; it is read whole, since the signature covers its hash.
-    let limit = if parts.uri.path() == BATCHES_PATH { MAX_EDGE_BATCH_BYTES } else { MAX_EDGE_INSURER_BODY_BYTES };
+    let limit =
+        if parts.uri.path() == ORIGIN_BATCHES_PATH { MAX_EDGE_BATCH_BYTES } else { MAX_EDGE_INSURER_BODY_BYTES };
     let body = to_bytes(body, limit).await.map_err(|_| Failure(ErrorCode::PayloadTooLarge))?;
     let path_and_query = parts.uri.path_and_query().map_or_else(|| parts.uri.path().to_owned(), |pq| pq.to_string());
     let now = state.now();

@@ -13,9 +13,8 @@ use axum::extract::State;
 use onshi_proto::ErrorCode;
 use onshi_proto::medical_record::{MedicalRecordKind, MedicalRecordPage, MedicalRecordQuery, MedicalRecords};
 
-use crate::http::audit::{Who, audit};
+use crate::http::audit::{STAFF_ACTOR_PREFIX, Who, audit};
 use crate::http::signed::{Failure, SignedJson};
-use crate::http::staff::STAFF_ACTOR_PREFIX;
 use crate::http::state::AppState;
 use crate::medical::duplicates::flag_duplicates;
 use crate::store::HoldStatus;

@@ -28,7 +28,7 @@ use onshi_proto::origin::{
 use crate::clock::tokyo_date;
 use crate::disclosure::{Reader, disclose};
 use crate::error::Result;
-use crate::http::audit::{Asker, audit, commit_lookup};
+use crate::http::audit::{Asker, STAFF_ACTOR_PREFIX, audit, commit_lookup};
 use crate::http::signed::{Failure, SignedJson};
 use crate::http::state::AppState;
 use crate::public_expense::without_the_question;
@@ -49,8 +49,6 @@ pub const PURPOSE_VISUAL_CHECK_DISCLOSURE: &str = "visual_check_disclosure";
 pub const PURPOSE_VISUAL_CHECK_WITHDRAWAL: &str = "visual_check_withdrawal";
 /// Audit purpose of the qualification answered to an approved visual check.
 pub const PURPOSE_QUALIFICATION_BY_VISUAL_CHECK: &str = "qualification_by_visual_check";
-/// Prefix of the audit trail's actor for a staff session, so staff and kiosks never read alike.
-pub const STAFF_ACTOR_PREFIX: &str = "staff:";
 
 /// Who asked, for the audit trail (and, for a kiosk, the name its check-in rows show).
 struct Actor {
@@ -292,17 +290,17 @@ pub(crate) async fn collect_visual_check(
         device_label: row.device_label,
         expiry_notice,
     };
-    let (person_id, holder) = match state.store().card_holder(&certificate).await? {
+    let (person_id, holder, has_public_expense) = match state.store().card_holder(&certificate).await? {
         Some(found) if found.held => {
             audit(&state, now, &actor, Some(found.person_id), PURPOSE_QUALIFICATION_BY_VISUAL_CHECK, "record_held")
                 .await?;
             return Err(Failure(ErrorCode::RecordHeld));
         }
-        Some(found) => (Some(found.person_id), CardHolder::Linked(found.records)),
-        None => (None, CardHolder::NotLinked),
+        Some(found) => (Some(found.person_id), CardHolder::Linked(found.records), found.has_public_expense),
+        None => (None, CardHolder::NotLinked, false),
     };
     let mut answer = assess(holder, today);
-    if let Some(person_id) = &person_id {
+    if let (Some(person_id), true) = (&person_id, has_public_expense) {
         // 医療扶助 always; a 受給者証 only through the reader's own question (see `without_the_question`), which a
         // 目視 session at the kiosk is not asked.
         let stored = state.store().public_expenses_of(person_id).await?;

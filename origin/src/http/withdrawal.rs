@@ -13,9 +13,8 @@ use onshi_proto::withdrawal::{
     RegistrationCancelRequest, WithdrawalBy,
 };
 
-use crate::http::audit::{Who, audit};
+use crate::http::audit::{STAFF_ACTOR_PREFIX, Who, audit};
 use crate::http::signed::{Failure, SignedJson};
-use crate::http::staff::STAFF_ACTOR_PREFIX;
 use crate::http::state::AppState;
 use crate::store::HoldStatus;
 

@@ -114,7 +114,7 @@ impl BulkUpload {
 #[serde(deny_unknown_fields)]
 pub struct BulkTicket {
     /// The link request id the facility's store and the bridge know it by.
-    pub id: crate::bridge_link::LinkRequestId,
+    pub id: crate::identifier::LinkRequestId,
 }
 
 /// What the terminal said of one row.

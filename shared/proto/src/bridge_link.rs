@@ -28,6 +28,9 @@ use crate::qualification::Validity;
 use crate::reader_result::Percent;
 use crate::record_text::RecordText;
 
+/// The id of one request on the link lives with the other bounded identifiers; the link's messages carry it.
+pub use crate::identifier::{LinkRequestId, LinkRequestIdError, MAX_LINK_REQUEST_ID_LEN};
+
 /// The edge route a bridge opens its link on: a WebSocket upgrade, device-proven, bridge devices only.
 pub const BRIDGE_LINK_PATH: &str = "/api/v1/bridge/link";
 
@@ -41,30 +44,6 @@ pub const STAFF_TERMINAL_BY_NUMBER_PATH: &str = "/api/v1/staff/qualification/by-
 /// [`crate::bridge_bulk::MAX_BULK_ROWS`] rows is at most [`crate::bridge_bulk::MAX_BULK_UPLOAD_BYTES`] and its
 /// answer far less (no names), both well within what a WebSocket message may carry at the edge (1 MiB).
 pub const MAX_LINK_MESSAGE_BYTES: usize = 512 * 1024;
-
-/// Longest [`LinkRequestId`], in bytes: the bridge keeps it under a short prefix within its own 64-byte ids.
-pub const MAX_LINK_REQUEST_ID_LEN: usize = 48;
-
-/// Why a link request id was refused.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("a link request id is 1 to {MAX_LINK_REQUEST_ID_LEN} ASCII letters, digits, '-' or '_'")]
-pub struct LinkRequestIdError;
-
-crate::text::validated_text! {
-    /// The id of one request on the link, chosen by the edge: the bridge's spool key, so a request handed twice is
-    /// written into `req` once. Only characters that are safe in a file name and a log line.
-    pub struct LinkRequestId, error = LinkRequestIdError;
-}
-
-impl LinkRequestId {
-    /// Checks the length and the alphabet.
-    pub fn parse(text: &str) -> Result<Self, LinkRequestIdError> {
-        let well_formed = !text.is_empty()
-            && text.len() <= MAX_LINK_REQUEST_ID_LEN
-            && text.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_'));
-        if well_formed { Ok(Self(text.to_owned())) } else { Err(LinkRequestIdError) }
-    }
-}
 
 /// What the terminal is asked.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,6 +1,6 @@
 //! Bounded identifiers the tiers pass along for the audit trail and for staff: device ids, a kiosk's name
 //! ([`DeviceLabel`]) and where it stands ([`DeviceLocation`]), 任意の識別子 (`ArbitraryIdentifier`), staff ids and
-//! 目視 request ids. They are chosen by software, not checked against a
+//! 目視 request ids, and the ids of requests on a bridge's link ([`LinkRequestId`]). They are chosen by software, not checked against a
 //! registry, so the only rules are bounds that keep a log line and a table cell sane.
 
 use crate::text::{is_plain_line, validated_text};
@@ -114,6 +114,30 @@ impl DeviceLocation {
     /// Reads a location as typed; white space around it does not count.
     pub fn parse(text: &str) -> Result<Self, DeviceLabelError> {
         place_text(text, DEVICE_LOCATION_MAX_CHARS).map(Self)
+    }
+}
+
+/// Longest [`LinkRequestId`], in bytes: the bridge keeps it under a short prefix within its own 64-byte ids.
+pub const MAX_LINK_REQUEST_ID_LEN: usize = 48;
+
+/// Why a link request id was refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("a link request id is 1 to {MAX_LINK_REQUEST_ID_LEN} ASCII letters, digits, '-' or '_'")]
+pub struct LinkRequestIdError;
+
+validated_text! {
+    /// The id of one request on the link, chosen by the edge: the bridge's spool key, so a request handed twice is
+    /// written into `req` once. Only characters that are safe in a file name and a log line.
+    pub struct LinkRequestId, error = LinkRequestIdError;
+}
+
+impl LinkRequestId {
+    /// Checks the length and the alphabet.
+    pub fn parse(text: &str) -> Result<Self, LinkRequestIdError> {
+        let well_formed = !text.is_empty()
+            && text.len() <= MAX_LINK_REQUEST_ID_LEN
+            && text.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_'));
+        if well_formed { Ok(Self(text.to_owned())) } else { Err(LinkRequestIdError) }
     }
 }
 

@@ -347,6 +347,14 @@ pub const INSURER_HOLD_PREFIX: &str = "/api/v1/insurer/holds/";
 /// The last segment of a hold resolution path.
 pub const INSURER_RESOLUTION_SUFFIX: &str = "/resolution";
 
+/// Origin: a batch upload (`POST`), from an insurer's own system or through the edge.
+pub const ORIGIN_BATCHES_PATH: &str = "/insurer/v1/batches";
+/// Origin: the count and age of the insurer's open holds (`GET`); a hold's resolution is
+/// `<this>/<person id>/resolution` (`POST`).
+pub const ORIGIN_HOLDS_PATH: &str = "/insurer/v1/holds";
+/// Origin: the insurer's inbox (`GET`); one notice is `<this>/<notice id>`.
+pub const ORIGIN_NOTICES_PATH: &str = "/insurer/v1/notices";
+
 /// Edge: a batch upload in CSV (`POST`, `text/csv` as the body).
 pub const INSURER_BATCH_CSV_PATH: &str = "/api/v1/insurer/batches/csv";
 /// Edge: a batch upload in JSON Lines (`POST`, one JSON object a line as the body).

@@ -16,6 +16,10 @@ pub const CERTIFICATE_STATUS_PATH: &str = "/v1/certificate-status";
 pub use crate::certificate::{CertificateRef, canonical_serial};
 pub use crate::certificate_expiry::{CardScope, ExpiryNotice};
 
+/// Prefix of the audit trail's actor for a staff session: the edge writes it before the staff id in a staff call's
+/// device id, and the origin in the rows it writes for staff, so staff and kiosks never read alike.
+pub const STAFF_ACTOR_PREFIX: &str = "staff:";
+
 /// Body of `POST /v1/qualification/by-certificate`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

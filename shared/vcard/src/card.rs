@@ -10,7 +10,6 @@ use onshi_card::surface::{COLLATION_B_EF, SURFACE_AP_AID};
 use onshi_card::text::TEXT_AP_AID;
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
-use rsa::pkcs8::DecodePrivateKey;
 use rsa::traits::PublicKeyParts;
 use rsa::{Pkcs1v15Sign, PrivateKey};
 use sha2::{Digest, Sha256};
@@ -21,7 +20,7 @@ use zeroize::Zeroizing;
 use crate::demo::{
     DEMO_CERTIFICATES_DER, DEMO_PERSONS, DEMO_PRIVATE_KEYS_PKCS8, DEMO_SIGN_CERTIFICATES_DER,
     DEMO_SIGN_PRIVATE_KEYS_PKCS8, DEMO_SURFACE_KEYS_PKCS8, EXPIRED_CARD_CERTIFICATE_DER,
-    EXPIRED_CARD_PRIVATE_KEY_PKCS8, SIGN_CA_CERTIFICATE_DER, TEST_CA_CERTIFICATE_DER, demo_collation_b,
+    EXPIRED_CARD_PRIVATE_KEY_PKCS8, SIGN_CA_CERTIFICATE_DER, TEST_CA_CERTIFICATE_DER, decode_key, demo_collation_b,
 };
 use crate::surface_ap::{COLLATION_B_MAX_TRIES, SurfaceAp};
 
@@ -114,10 +113,6 @@ impl fmt::Debug for VirtualCard {
 /// The demo signing password of a card whose auth PIN is `pin`: `ONSHI` followed by the PIN.
 pub fn demo_sign_password(pin: &str) -> String {
     format!("ONSHI{pin}")
-}
-
-pub(crate) fn decode_key(pkcs8: &[u8]) -> Result<PrivateKey, VcardError> {
-    PrivateKey::from_pkcs8_der(pkcs8).map_err(|error| VcardError::KeyEncoding(error.to_string()))
 }
 
 fn check_key_matches(certificate_der: &[u8], key: &PrivateKey) -> Result<(), VcardError> {

@@ -3,7 +3,11 @@
 //! Every person here is invented; any resemblance to a real person is accidental. The PINs are printed by the
 //! demo on purpose: they protect test keys only.
 
+use rsa::PrivateKey;
+use rsa::pkcs8::DecodePrivateKey;
 use serde::{Deserialize, Serialize};
+
+use crate::error::VcardError;
 
 /// One synthetic card holder and the scenario the demo uses them for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -217,4 +221,9 @@ pub fn demo_collation_b(index: usize) -> Option<String> {
     let birth = onshi_proto::IsoDate::parse(person.birth_date).ok()?;
     let birth_digits = onshi_proto::wareki::collation_birth_digits(birth)?;
     Some(format!("{birth_digits}{DEMO_CARD_FACE_EXPIRY_YEAR}{}", demo_security_code(index)))
+}
+
+/// Reads one of the committed test keys (PKCS#8 DER): the demo cards' own, and the card-face issuer's.
+pub(crate) fn decode_key(pkcs8: &[u8]) -> Result<PrivateKey, VcardError> {
+    PrivateKey::from_pkcs8_der(pkcs8).map_err(|error| VcardError::KeyEncoding(error.to_string()))
 }

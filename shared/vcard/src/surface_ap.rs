@@ -14,7 +14,7 @@ use zeroize::Zeroizing;
 
 use crate::demo::{
     DEMO_ADDRESS_IMAGE_PNG, DEMO_CARD_FACE_EXPIRY_YEAR, DEMO_FACE_PHOTO_JP2, DEMO_NAME_IMAGE_PNG,
-    DEMO_SECURITY_CODE_IMAGE_PNG, DemoPerson, SURFACE_ISSUER_PRIVATE_KEY_PKCS8,
+    DEMO_SECURITY_CODE_IMAGE_PNG, DemoPerson, SURFACE_ISSUER_PRIVATE_KEY_PKCS8, decode_key,
 };
 use crate::error::VcardError;
 
@@ -37,7 +37,7 @@ pub(crate) fn card_public_key(key: &PrivateKey) -> CardPublicKey {
 impl SurfaceAp {
     /// The AP of a demo person's card, its face signed by the committed test issuer.
     pub(crate) fn demo(person: &DemoPerson, key: PrivateKey) -> Result<Self, VcardError> {
-        let issuer = crate::card::decode_key(SURFACE_ISSUER_PRIVATE_KEY_PKCS8)?;
+        let issuer = decode_key(SURFACE_ISSUER_PRIVATE_KEY_PKCS8)?;
         let birth_date: String = person.birth_date.chars().filter(char::is_ascii_digit).collect();
         let expiry = format!("{DEMO_CARD_FACE_EXPIRY_YEAR}{}", birth_date.get(4..).unwrap_or("0101"));
         let card_key = card_public_key(&key);

@@ -9,6 +9,8 @@ use wasm_bindgen::JsCast as _;
 pub const KIOSK_SCREEN: &str = "onshi:screen:";
 /// The prefix of the staff console's marks (`onshi:staff:<name>`).
 pub const STAFF_SCREEN: &str = "onshi:staff:";
+/// The prefix of the insurer console's screen marks.
+pub const INSURER_SCREEN: &str = "onshi:insurer:";
 
 /// Moves keyboard focus to the element with this id, if it is on the page.
 pub fn focus(id: &str) {
@@ -21,7 +23,7 @@ pub fn focus(id: &str) {
     }
 }
 
-/// Marks `<prefix><name>` on the page's performance timeline ([`KIOSK_SCREEN`], [`STAFF_SCREEN`]).
+/// Marks `<prefix><name>` on the page's performance timeline ([`KIOSK_SCREEN`], [`STAFF_SCREEN`], [`INSURER_SCREEN`]).
 pub fn mark(prefix: &str, name: &str) {
     if let Some(performance) = web_sys::window().and_then(|w| w.performance()) {
         let _ = performance.mark(&format!("{prefix}{name}"));
