@@ -20,7 +20,7 @@ use onshi_proto::withdrawal::{
 };
 use serde_json::{Value, json};
 
-use crate::fixture::{Db, Origin, card_query, certificate, serial};
+use crate::fixture::{Db, Origin, card_query, certificate, serial, visual_check_ask};
 
 const FACILITY: &str = "1312345679";
 const KIOSK: &str = "kiosk-1";
@@ -35,15 +35,9 @@ async fn ok(response: reqwest::Response, status: u16) -> reqwest::Response {
 
 async fn visual_check(origin: &Origin) -> String {
     let request = VisualCheckCreate {
-        certificate: certificate(serial::VALID),
-        facility_code: FACILITY.try_into().unwrap(),
-        device_id: KIOSK.try_into().unwrap(),
         device_label: Some("受付1".try_into().unwrap()),
         device_location: Some("1階 受付前".try_into().unwrap()),
-        scope: Default::default(),
-        expiry_notice: None,
-        reason: Default::default(),
-        card_face: None,
+        ..visual_check_ask(serial::VALID, FACILITY)
     };
     let ticket: VisualCheckTicket =
         ok(origin.post_signed(VISUAL_CHECK_CREATE_PATH, &request).await, 200).await.json().await.unwrap();

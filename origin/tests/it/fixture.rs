@@ -13,7 +13,9 @@ use onshi_origin::http::{RouterSettings, router_with};
 use onshi_origin::key::SigningKey;
 use onshi_origin::seed::seed_demo_file;
 use onshi_origin::store::Store;
-use onshi_proto::origin::{CHECKINS_PATH, CardQualificationQuery, CertificateRef, CheckInList, CheckInListQuery};
+use onshi_proto::origin::{
+    CHECKINS_PATH, CardQualificationQuery, CertificateRef, CheckInList, CheckInListQuery, VisualCheckCreate,
+};
 use onshi_proto::signing::{self, NONCE_HEADER, SIGNATURE_HEADER, SignatureHeaders, TIMESTAMP_HEADER};
 use tempfile::TempDir;
 use time::Date;
@@ -58,6 +60,23 @@ pub fn card_query(serial: &str, facility: Option<&str>) -> CardQualificationQuer
         expiry_notice: None,
         patient_mode: Default::default(),
         use_recipient_certificates: false,
+    }
+}
+
+/// A kiosk's (`kiosk-1`) visual check (目視) of `serial`'s card at `facility` as the edge hands it on: no name or
+/// place of the kiosk, no certificate notice, no reason given and no card face proved; a test names only the
+/// fields its case is about.
+pub fn visual_check_ask(serial: &str, facility: &str) -> VisualCheckCreate {
+    VisualCheckCreate {
+        certificate: certificate(serial),
+        facility_code: facility.try_into().unwrap(),
+        device_id: "kiosk-1".try_into().unwrap(),
+        device_label: None,
+        device_location: None,
+        scope: Default::default(),
+        expiry_notice: None,
+        reason: Default::default(),
+        card_face: None,
     }
 }
 

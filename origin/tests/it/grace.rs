@@ -11,7 +11,7 @@ use onshi_proto::origin::{
 };
 use onshi_proto::qualification::{QualificationAnswer, Validity};
 
-use crate::fixture::{Db, Origin, card_query, certificate, expect_error, serial};
+use crate::fixture::{Db, Origin, card_query, certificate, expect_error, serial, visual_check_ask};
 
 const FACILITY: &str = "1312345679";
 
@@ -158,15 +158,10 @@ async fn a_visual_check_keeps_the_scope_and_the_grace_of_its_certificate(db: Db)
     };
     let origin = Origin::start(db).await;
     let ask = |scope: CardScope, expiry_notice: Option<ExpiryNotice>, serial: &str| VisualCheckCreate {
-        certificate: certificate(serial),
-        facility_code: FACILITY.try_into().unwrap(),
-        device_id: "kiosk-1".try_into().unwrap(),
         device_label: Some("受付1".try_into().unwrap()),
-        device_location: None,
         scope,
         expiry_notice,
-        reason: Default::default(),
-        card_face: None,
+        ..visual_check_ask(serial, FACILITY)
     };
     let mut collected = Vec::new();
     let older_edge = serde_json::to_value(ask(CardScope::Full, None, serial::ELDERLY)).unwrap();

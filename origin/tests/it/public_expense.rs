@@ -8,13 +8,13 @@ use onshi_origin::seed::derived_individual_number;
 use onshi_proto::origin::{
     AuthMethod, BY_CERTIFICATE_PATH, BY_NUMBER_PATH, CardQualificationQuery, CheckIn, NumberQualificationQuery,
     VISUAL_CHECK_COLLECT_PATH, VISUAL_CHECK_CREATE_PATH, VISUAL_CHECK_DECIDE_PATH, VisualCheckCollect,
-    VisualCheckCollected, VisualCheckCreate, VisualCheckDecision, VisualCheckTicket,
+    VisualCheckCollected, VisualCheckDecision, VisualCheckTicket,
 };
 use onshi_proto::public_expense::PublicExpenseKind;
 use onshi_proto::qualification::QualificationAnswer;
 use serde_json::{Value, json};
 
-use crate::fixture::{Db, Origin, card_query, certificate, expect_error, ndjson, serial};
+use crate::fixture::{Db, Origin, card_query, certificate, expect_error, ndjson, serial, visual_check_ask};
 
 /// A welfare office (法別 12, 東京都 13, 実施機関 101, 検証番号 7).
 const WELFARE_OFFICE: &str = "12131017";
@@ -344,17 +344,7 @@ async fn staff_by_number_and_visual_check_answers_carry_medical_assistance_only(
     assert!(!answer.certificates_on_offer, "nobody at a reader asked the patient");
 
     // An approved 目視 check: the same, on the kiosk's answer and on the check-in row staff see.
-    let request = VisualCheckCreate {
-        certificate: certificate(serial::VALID),
-        facility_code: FACILITY.try_into().unwrap(),
-        device_id: "kiosk-1".try_into().unwrap(),
-        device_label: None,
-        device_location: None,
-        scope: Default::default(),
-        expiry_notice: None,
-        reason: Default::default(),
-        card_face: None,
-    };
+    let request = visual_check_ask(serial::VALID, FACILITY);
     let ticket: VisualCheckTicket = origin.post_signed(VISUAL_CHECK_CREATE_PATH, &request).await.json().await.unwrap();
     let decision = VisualCheckDecision {
         request_id: ticket.request_id.as_str().try_into().unwrap(),

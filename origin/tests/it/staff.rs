@@ -13,7 +13,7 @@ use onshi_proto::origin::{
 };
 use onshi_proto::qualification::{QualificationAnswer, Sex, Validity};
 
-use crate::fixture::{Db, ISSUER, NOW, Origin, card_query, certificate, expect_error, serial};
+use crate::fixture::{Db, ISSUER, NOW, Origin, card_query, certificate, expect_error, serial, visual_check_ask};
 
 const FACILITY: &str = "1312345679";
 const OTHER_FACILITY: &str = "2712345673";
@@ -39,15 +39,10 @@ async fn request_visual_check(origin: &Origin, serial: &str) -> VisualCheckTicke
 
 async fn request_visual_check_because(origin: &Origin, serial: &str, reason: VisualCheckReason) -> VisualCheckTicket {
     let request = VisualCheckCreate {
-        certificate: certificate(serial),
-        facility_code: FACILITY.try_into().unwrap(),
-        device_id: KIOSK.try_into().unwrap(),
         device_label: Some(KIOSK_LABEL.try_into().unwrap()),
         device_location: Some(KIOSK_LOCATION.try_into().unwrap()),
-        scope: Default::default(),
-        expiry_notice: None,
         reason,
-        card_face: None,
+        ..visual_check_ask(serial, FACILITY)
     };
     let response = origin.post_signed(VISUAL_CHECK_CREATE_PATH, &request).await;
     assert_eq!(response.status().as_u16(), 200);
@@ -269,15 +264,8 @@ async fn staff_see_why_each_kiosk_asked_for_a_visual_check(db: Db) {
 
     // A kiosk built before reasons existed says nothing, and its request reads as the patient's choice.
     let mut body = serde_json::to_value(VisualCheckCreate {
-        certificate: certificate(serial::LOST),
-        facility_code: FACILITY.try_into().unwrap(),
-        device_id: KIOSK.try_into().unwrap(),
-        device_label: None,
-        device_location: None,
-        scope: Default::default(),
-        expiry_notice: None,
         reason: VisualCheckReason::PinNotSet,
-        card_face: None,
+        ..visual_check_ask(serial::LOST, FACILITY)
     })
     .unwrap();
     body.as_object_mut().unwrap().remove("reason");
@@ -301,17 +289,7 @@ async fn face_of(origin: &Origin, serial: &str) -> CardFaceHolder {
 }
 
 fn ask_with_face(serial: &str, card_face: Option<CardFaceHolder>) -> VisualCheckCreate {
-    VisualCheckCreate {
-        certificate: certificate(serial),
-        facility_code: FACILITY.try_into().unwrap(),
-        device_id: KIOSK.try_into().unwrap(),
-        device_label: None,
-        device_location: None,
-        scope: Default::default(),
-        expiry_notice: None,
-        reason: VisualCheckReason::PinNotSet,
-        card_face,
-    }
+    VisualCheckCreate { reason: VisualCheckReason::PinNotSet, card_face, ..visual_check_ask(serial, FACILITY) }
 }
 
 async fn staff_see_which_requests_came_with_the_card_proven_at_the_kiosk(db: Db) {
