@@ -87,15 +87,20 @@ describe("the 目視 assist's card-presence proof", () => {
   const certificate = testCard(0).certificate.toString("base64");
   const cardKey = pkcs8("card-00.surface.key.pk8");
 
-  test("the card that holds the face reaches staff, once per challenge, and nothing of the face goes on", async () => {
+  test("the card that holds the face reaches staff, once per challenge, with only its birth date and sex", async () => {
     const card_face = await proof(cardFace(cardKey), cardKey);
     origin.received.length = 0;
     const ticket = await api("/api/v1/visual-check", { certificate, card_face });
     assert.equal(ticket.status, 200, JSON.stringify(ticket.body));
     const created = origin.received.filter((sent) => sent.path === "/v1/visual-checks");
     assert.equal(created.length, 1);
+    // The origin gets the face's birth date and sex, to compare with the certificate's person, and nothing else of
+    // the proof: no signature, digest or challenge.
+    assert.deepEqual(created[0].query.card_face, { birth_date: "1980-02-17", sex: "male" });
     const forwarded = JSON.stringify(created[0].query);
-    assert.ok(!forwarded.includes("card_face") && !forwarded.includes(card_face.photo_digest), forwarded);
+    for (const part of [card_face.photo_digest, card_face.issuer_signature, card_face.card_signature, card_face.challenge_id]) {
+      assert.ok(!forwarded.includes(part), forwarded);
+    }
 
     const again = await api("/api/v1/visual-check", { certificate, card_face });
     assert.equal(again.status, 409, JSON.stringify(again.body));

@@ -214,7 +214,9 @@ describe('公費 at the kiosk', () => {
     await page.fill('#number', number);
     await page.fill('#branch', branch ?? '');
     await page.fill('#birth-date', birthDate);
-    const answered = page.waitForResponse((response) => response.url().includes('/qualification/by-number'));
+    // The console asks the facility's terminal first (no bridge runs here, so it answers bridge_not_connected),
+    // then onshi: the answer is onshi's.
+    const answered = page.waitForResponse((response) => response.url().endsWith('/qualification/by-number'));
     await page.click('#by-number-submit');
     const answer = await (await answered).json();
     await page.waitForSelector('#by-number-result');
