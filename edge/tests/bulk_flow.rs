@@ -2,8 +2,9 @@
 //! facility's store and its bridge): rows go to the staff session's own facility's bridge and its progress reads
 //! 送信済, 端末処理中 and then the rows' outcomes, handed over once; without a link nothing is kept or counted; too many
 //! rows or a row that does not check is refused before anything is handed over; another facility's session finds
-//! nothing; a silent terminal ends as no answer and nothing is sent again; uploads are limited per facility; and the
-//! edge logs nothing of the rows.
+//! nothing; a silent terminal ends as no answer and nothing is sent again; each row is a by-number try against its
+//! person, so lists cannot search for a birth date; uploads are limited per facility; and the edge logs nothing of
+//! the rows.
 #![allow(clippy::unwrap_used, reason = "a test should stop at the first unexpected value")]
 
 use futures::executor::block_on;
@@ -28,17 +29,24 @@ fn no_origin() -> OriginScript {
     Box::new(|_, _| json(404, &()))
 }
 
-/// An upload of `rows` rows, numbered 00000.. under one insurer.
-fn upload(rows: usize) -> Vec<u8> {
-    let rows: Vec<serde_json::Value> = (0..rows)
-        .map(|i| {
+/// An upload of one row per (番号, 生年月日), under one insurer, 記号 and 枝番.
+fn upload_of(rows: &[(&str, &str)]) -> Vec<u8> {
+    let rows: Vec<serde_json::Value> = rows
+        .iter()
+        .map(|(number, birth_date)| {
             serde_json::json!({
-                "insurer_number": "06130017", "symbol": "記号", "number": format!("{i:05}"), "branch": "01",
-                "birth_date": "1980-01-15"
+                "insurer_number": "06130017", "symbol": "記号", "number": number, "branch": "01",
+                "birth_date": birth_date
             })
         })
         .collect();
     serde_json::to_vec(&serde_json::json!({ "rows": rows })).unwrap()
+}
+
+/// An upload of `rows` people, numbered 00000.., each born on 1980-01-15.
+fn upload(rows: usize) -> Vec<u8> {
+    let numbers: Vec<String> = (0..rows).map(|i| format!("{i:05}")).collect();
+    upload_of(&numbers.iter().map(|number| (number.as_str(), "1980-01-15")).collect::<Vec<_>>())
 }
 
 fn send_bulk<P: EdgePorts>(api: &EdgeApi<'_, P>, staff: &StaffDesk, body: &[u8]) -> Result<BulkTicket, EdgeError> {
@@ -206,6 +214,48 @@ fn a_silent_terminal_ends_as_no_answer_and_is_never_sent_again() {
 }
 
 #[test]
+fn each_row_is_a_try_against_its_person_so_a_list_cannot_search_for_a_birth_date() {
+    let config = config_with(&[]);
+    let ports = FakePorts::new(no_origin());
+    let api = EdgeApi::new(&config, &ports);
+    let staff = staff_desk(&api, FACILITY, 31);
+    ports.bridge_links.borrow_mut().insert(FACILITY.to_owned());
+
+    // One list naming a person twice, with two birth dates, is refused before anything is counted or handed over.
+    let twice = upload_of(&[("00007", "1980-01-01"), ("00008", "1980-01-15"), ("00007", "1980-01-02")]);
+    assert_eq!(send_bulk(&api, &staff, &twice).unwrap_err(), EdgeError::BadRequest);
+    assert!(ports.bridge_asked.borrow().is_empty());
+    assert!(ports.counters.borrow().keys().all(|(name, _)| !name.contains("tries:")), "no try was counted");
+
+    // Guessing across lists: each list tries one birth date against 00007 beside a patient of its own.
+    let guesses = ["1980-01-01", "1980-01-02", "1980-01-03", "1980-01-04", "1980-01-05"];
+    for (i, guess) in guesses.iter().enumerate() {
+        let other = format!("1{i:04}");
+        send_bulk(&api, &staff, &upload_of(&[("00007", guess), (&other, "1980-01-15")])).unwrap();
+    }
+    let sixth = upload_of(&[("00007", "1980-01-06"), ("20000", "1980-01-15")]);
+    assert_eq!(send_bulk(&api, &staff, &sixth).unwrap_err(), EdgeError::RateLimited("by-number subject"));
+    assert_eq!(EdgeError::RateLimited("by-number subject").code(), ErrorCode::RateLimited);
+    assert_eq!(ports.bridge_asked.borrow().len(), guesses.len(), "the sixth list reached no bridge");
+    // The person's tries are the by-number checks' own: staff cannot try them by hand either.
+    let by_hand = serde_json::to_vec(&serde_json::json!({
+        "insurer_number": "06130017", "symbol": "記号", "number": "00007", "branch": "01", "birth_date": "1980-01-06"
+    }))
+    .unwrap();
+    let request = staff.request("POST", "/api/v1/staff/qualification/by-number", &by_hand, NOW);
+    assert_eq!(
+        block_on(api.staff_qualification_by_number(&request)).unwrap_err(),
+        EdgeError::RateLimited("by-number subject")
+    );
+    assert!(ports.sent.borrow().is_empty(), "the origin was never asked");
+    // A list of other people still goes.
+    send_bulk(&api, &staff, &upload_of(&[("30000", "1980-01-15")])).unwrap();
+    // The store holds no insured number in the counters' names.
+    let names = format!("{:?}", ports.counters.borrow().keys().collect::<Vec<_>>());
+    assert!(!names.contains("00007") && !names.contains("06130017"), "{names}");
+}
+
+#[test]
 fn uploads_are_limited_per_facility() {
     let config = config_with(&[]);
     let ports = FakePorts::new(no_origin());
@@ -213,11 +263,14 @@ fn uploads_are_limited_per_facility() {
     let first = staff_desk(&api, FACILITY, 31);
     let second = staff_desk(&api, FACILITY, 33);
     ports.bridge_links.borrow_mut().insert(FACILITY.to_owned());
+    // Each upload a list of its own people, so only the uploads are counted against a limit.
+    let list = |i: u32| upload_of(&[(&format!("{i:05}"), "1980-01-15")]);
     for i in 0..BULK_UPLOADS_PER_DAY {
         let desk = if i % 2 == 0 { &first } else { &second };
-        send_bulk(&api, desk, &upload(1)).unwrap();
+        send_bulk(&api, desk, &list(i)).unwrap();
     }
-    assert_eq!(send_bulk(&api, &second, &upload(1)).unwrap_err(), EdgeError::RateLimited("bulk uploads"));
-    assert_eq!(send_bulk(&api, &first, &upload(1)).unwrap_err(), EdgeError::RateLimited("bulk uploads"));
+    let more = BULK_UPLOADS_PER_DAY;
+    assert_eq!(send_bulk(&api, &second, &list(more)).unwrap_err(), EdgeError::RateLimited("bulk uploads"));
+    assert_eq!(send_bulk(&api, &first, &list(more + 1)).unwrap_err(), EdgeError::RateLimited("bulk uploads"));
     assert_eq!(ports.bridge_asked.borrow().len(), BULK_UPLOADS_PER_DAY as usize);
 }

@@ -7,7 +7,7 @@
 //! Layer: pure, tested natively. The Shift_JIS decoder is handed in (the browser's `TextDecoder` in the console,
 //! the file interface crate's in tests). Must not: send anything, or accept a list with any row in error.
 
-use onshi_proto::bridge_bulk::{Appointment, MAX_BULK_ROWS};
+use onshi_proto::bridge_bulk::{Appointment, MAX_BULK_ROWS, repeated_rows};
 use onshi_proto::insured_number::{BranchNumber, InsuredNo, InsuredSymbol};
 use onshi_proto::insurer_number::InsurerNumber;
 
@@ -34,6 +34,12 @@ pub enum RowProblemKind {
     PatientId,
     /// A part of the number or the birth date does not check.
     Field(FormProblem),
+    /// The row names the insured person of the row on `first_line` again: the edge refuses such a list, since it
+    /// could only be trying birth dates against that person.
+    Repeated {
+        /// The line of the first row naming them.
+        first_line: usize,
+    },
 }
 
 impl RowProblemKind {
@@ -42,6 +48,7 @@ impl RowProblemKind {
         match self {
             Self::Cells => "staff.bulk.row_cells",
             Self::PatientId => "staff.bulk.row_patient_id",
+            Self::Repeated { .. } => "staff.bulk.row_repeated",
             Self::Field(problem) => problem.key(),
         }
     }
@@ -125,13 +132,24 @@ pub fn read(text: &str) -> Result<Vec<PlannedRow>, ListProblem> {
         return Err(ListProblem::TooManyRows(rows.len()));
     }
     let mut planned = Vec::with_capacity(rows.len());
+    let mut lines = Vec::with_capacity(rows.len());
     let mut problems = Vec::new();
     for (line, cells) in rows {
         match row(&cells, header.len(), &at) {
-            Ok(row) => planned.push(row),
+            Ok(row) => {
+                planned.push(row);
+                lines.push(line);
+            }
             Err(kind) => problems.push(RowProblem { line, kind }),
         }
     }
+    let appointments: Vec<Appointment> = planned.iter().map(|row| row.appointment.clone()).collect();
+    for (row, first) in repeated_rows(&appointments) {
+        if let (Some(&line), Some(&first_line)) = (lines.get(row), lines.get(first)) {
+            problems.push(RowProblem { line, kind: RowProblemKind::Repeated { first_line } });
+        }
+    }
+    problems.sort_by_key(|problem| problem.line);
     if problems.is_empty() { Ok(planned) } else { Err(ListProblem::Rows(problems)) }
 }
 
@@ -277,6 +295,24 @@ mod tests {
     }
 
     #[test]
+    fn a_patient_listed_twice_is_named_on_each_later_line_with_the_line_first_naming_them() {
+        // The same 保険者番号, 記号, 番号 and 枝番 with another birth date is the same person; another 枝番 (a family
+        // member) is not.
+        let text = format!(
+            "{HEADER}P1,06130017,記号,00001,01,1980-01-15\nP2,06130017,記号,00001,02,1982-04-01\nP3,06130017,記号,00001,01,1981-03-09\nP4,06130018,,1,,1980-01-15\nP5,06130017,記号,00001,01,S55.2.17\n"
+        );
+        let problem = |line, kind| RowProblem { line, kind };
+        assert_eq!(
+            read(&text),
+            Err(ListProblem::Rows(vec![
+                problem(4, RowProblemKind::Repeated { first_line: 2 }),
+                problem(5, RowProblemKind::Field(FormProblem::InsurerNumberCheckDigit)),
+                problem(6, RowProblemKind::Repeated { first_line: 2 }),
+            ]))
+        );
+    }
+
+    #[test]
     fn the_list_as_a_whole_is_checked() {
         assert_eq!(read(""), Err(ListProblem::Empty));
         assert_eq!(read(HEADER), Err(ListProblem::Empty));
@@ -297,6 +333,7 @@ mod tests {
         let keys = [
             RowProblemKind::Cells.key(),
             RowProblemKind::PatientId.key(),
+            RowProblemKind::Repeated { first_line: 2 }.key(),
             ListProblem::NotText.key(),
             ListProblem::Empty.key(),
             ListProblem::MissingColumn("x").key(),

@@ -16,7 +16,7 @@ use onshi_web::i18n::Lang;
 use wasm_bindgen::JsCast as _;
 use yew::prelude::*;
 
-use crate::appointment_list::{self, ListProblem, PlannedRow};
+use crate::appointment_list::{self, ListProblem, PlannedRow, RowProblemKind};
 use crate::client;
 use crate::text::{STAFF, error_key, ratio_text, t, validity_key};
 
@@ -75,6 +75,16 @@ fn problem_text(lang: Lang, problem: &ListProblem) -> String {
         ListProblem::TooManyRows(count) => STAFF.fill(lang, problem.key(), &[("count", &count.to_string())]),
         ListProblem::Rows(rows) => STAFF.fill(lang, problem.key(), &[("count", &rows.len().to_string())]),
         ListProblem::NotText | ListProblem::Empty => t(lang, problem.key()),
+    }
+}
+
+/// What is wrong with one row, in the staff's language.
+fn row_problem_text(lang: Lang, kind: RowProblemKind) -> String {
+    match kind {
+        RowProblemKind::Repeated { first_line } => {
+            STAFF.fill(lang, kind.key(), &[("first_line", &first_line.to_string())])
+        }
+        RowProblemKind::Cells | RowProblemKind::PatientId | RowProblemKind::Field(_) => t(lang, kind.key()),
     }
 }
 
@@ -212,7 +222,7 @@ pub fn bulk_panel(props: &BulkPanelProps) -> Html {
                     <ul id="bulk-row-problems">
                         { for rows.iter().map(|row| html! {
                             <li data-line={row.line.to_string()}>{ STAFF.fill(lang, "staff.bulk.row_line",
-                                &[("line", &row.line.to_string()), ("problem", &t(lang, row.kind.key()))]) }</li>
+                                &[("line", &row.line.to_string()), ("problem", &row_problem_text(lang, row.kind))]) }</li>
                         }) }
                     </ul>
                 }

@@ -4,8 +4,8 @@
 // an IF-005 upload into the simulated 資格確認端末's req, follows it with the phase-2 download, and reads the result
 // the terminal answers as a ZIP; staff follow the progress and read one result per patient. The two people the
 // terminal knows are known to it only (onshi's origin has no such record), so their results can only have come from
-// the terminal. A list with a row in error sends nothing, a list in Shift_JIS reads as well, and without a bridge
-// staff are told so.
+// the terminal. A list with a row in error (or naming a patient twice) sends nothing, a list in Shift_JIS reads as
+// well, and without a bridge staff are told so.
 
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
@@ -58,12 +58,14 @@ describe('bulk pre-check through the terminal', () => {
 
   test('a list with a row in error sends nothing, a Shift_JIS list reads, and without a bridge staff are told so', async () => {
     const { page, context, requests } = await openStaff(env.browser, env.stack);
-    const list = `${HEADER}\nA,06130018,,1,,1980-01-15\nB,06130017,,2,1,1980-01-15\nC,06130017,,3,,1980-01-15\n`;
+    // Line 5 names line 4's patient again with another birth date: a list that could only be trying birth dates.
+    const list = `${HEADER}\nA,06130018,,1,,1980-01-15\nB,06130017,,2,1,1980-01-15\nC,06130017,,3,,1980-01-15\nD,06130017,,3,,1981-03-09\n`;
     await chooseList(page, list);
     await page.waitForSelector('#bulk-problem');
-    assert.match(await page.textContent('#bulk-problem'), /2行に誤りがあります/);
+    assert.match(await page.textContent('#bulk-problem'), /3行に誤りがあります/);
     const lines = await page.$$eval('#bulk-row-problems li', (items) => items.map((li) => li.dataset.line));
-    assert.deepEqual(lines, ['2', '3']);
+    assert.deepEqual(lines, ['2', '3', '5']);
+    assert.match(await page.textContent('#bulk-row-problems li[data-line="5"]'), /4行目と同じ被保険者/);
     assert.equal(await page.$('#bulk-submit'), null, 'nothing can be sent');
 
     // A correct list in Shift_JIS, but the facility's bridge has not started (this test runs before any bridge of

@@ -257,18 +257,35 @@ pub fn build_edge() -> TaskResult {
     })
 }
 
-/// Builds the origin binary.
-pub fn build_origin() -> TaskResult {
-    // The bridge and the simulated terminal run beside the stack in the demo and the end-to-end tests.
-    run(Command::new("cargo")
-        .args(["build", "-p", "onshi-origin", "--bin", "onshi-origin", "-p", "onshi-bridge", "--bins"])
-        .current_dir(project_root()))
+/// What the native build makes besides the programs the stack runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Native {
+    /// The origin, the bridge and the simulated terminal only (the demo, `cargo xtask build`).
+    Programs,
+    /// Every test of the workspace too, built as the native suite builds them (`cargo xtask test`). The programs
+    /// come out of the same build: cargo builds a package's binaries for its integration tests. Features unify
+    /// with dev-dependencies in a test build and without them in a plain one, so building the programs apart
+    /// would compile tokio, hyper, sqlx and most of the tree twice.
+    WithTests,
+}
+
+/// Builds the origin, the bridge and the simulated terminal (and with [`Native::WithTests`] every test).
+pub fn build_native(native: Native) -> TaskResult {
+    let mut command = Command::new("cargo");
+    match native {
+        // The bridge and the simulated terminal run beside the stack in the demo and the end-to-end tests.
+        Native::Programs => {
+            command.args(["build", "-p", "onshi-origin", "--bin", "onshi-origin", "-p", "onshi-bridge", "--bins"])
+        }
+        Native::WithTests => command.args(["test", "--workspace", "--no-run"]),
+    };
+    run(command.current_dir(project_root()))
 }
 
 /// Everything the demo and the end-to-end tests run.
-pub fn build_all() -> TaskResult {
+pub fn build_all(native: Native) -> TaskResult {
     eprintln!("xtask: building with wasm-bindgen {WASM_BINDGEN_VERSION}");
-    build_origin()?;
+    build_native(native)?;
     build_site()?;
     build_edge()
 }

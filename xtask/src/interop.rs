@@ -47,8 +47,10 @@ pub fn suite(postgres_url: &str, run_suite: fn(&str, &mut Command) -> Tally) -> 
     let _absent = std::fs::remove_dir_all(&corpus);
     let mut tally = run_suite(
         "interop answers of the real origin",
+        // `--workspace`, as the native suite selects, so that features unify as they did there and the test binary
+        // it built is run as it is: `-p onshi-origin` alone unifies fewer features and rebuilt sqlx and rustls.
         Command::new("cargo")
-            .args(["test", "-p", "onshi-origin", "--test", "it", "interop::"])
+            .args(["test", "--workspace", "--test", "it", "interop::"])
             .env("ONSHI_INTEROP_CORPUS", &corpus)
             .env(crate::postgres::URL_VARIABLE, postgres_url)
             .current_dir(project_root()),

@@ -54,10 +54,12 @@ fn main() -> ExitCode {
         }
     };
     let result = match task {
-        Task::Demo(args) => tools::ensure_all().and_then(|()| build::build_all()).and_then(|()| testing::demo(&args)),
+        Task::Demo(args) => tools::ensure_all()
+            .and_then(|()| build::build_all(build::Native::Programs))
+            .and_then(|()| testing::demo(&args)),
         Task::Test => testing::test_all(),
         Task::Tidy => tools::ensure_lint_tools().and_then(|()| tidy::run()),
-        Task::Build => tools::ensure_all().and_then(|()| build::build_all()),
+        Task::Build => tools::ensure_all().and_then(|()| build::build_all(build::Native::Programs)),
         Task::Bench { quick } => testing::bench(quick),
         Task::Iwa { edge_url } => iwa::run(edge_url.as_deref()).map(|_| ()),
     };

@@ -110,7 +110,7 @@ pub fn test_all() -> TaskResult {
     // The gate comes first: formatting, lints and the code map are checked before anything is built to test.
     eprintln!("\nxtask: ── suite tidy ──");
     let mut total = crate::tidy::run_checks();
-    build::build_all()?;
+    build::build_all(build::Native::WithTests)?;
     let root = project_root();
     // The origin's suite runs every storage test on SQLite and again on this throwaway PostgreSQL cluster.
     let postgres = postgres::TestCluster::start()?;
@@ -176,7 +176,7 @@ pub fn demo(args: &[String]) -> TaskResult {
 /// figures, and runs every benchmark program.
 pub fn bench(quick: bool) -> TaskResult {
     tools::ensure_all()?;
-    build::build_all()?;
+    build::build_all(build::Native::Programs)?;
     let postgres = postgres::TestCluster::start()?;
     let mut env = stack_env();
     env.push((postgres::URL_VARIABLE, postgres.url.clone()));

@@ -242,13 +242,15 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
         insurer_number: &InsurerNumber,
         insured: &InsuredNumber,
     ) -> Result<RateCounter, EdgeError> {
-        let subject = self.config.staff_sessions.subject_key(&[
-            insurer_number.as_str(),
-            insured.symbol.as_ref().map_or("", |symbol| symbol.as_str()),
-            insured.number.as_str(),
-            insured.branch.as_ref().map_or("", |branch| branch.as_str()),
-        ])?;
-        let tries = daily_counter(format!("tries:subject:{subject}"), request.now_unix);
+        let tries = self.subject_tries(
+            [
+                insurer_number.as_str(),
+                insured.symbol.as_ref().map_or("", |symbol| symbol.as_str()),
+                insured.number.as_str(),
+                insured.branch.as_ref().map_or("", |branch| branch.as_str()),
+            ],
+            request.now_unix,
+        )?;
         let misses = daily_counter(format!("misses:staff:{}", claims.staff), request.now_unix);
         let (counted, peeked) = self.staff_call(claims, request, vec![tries], vec![misses.clone()]).await?;
         if peeked.first().is_none_or(|&missed| missed >= BY_NUMBER_MISSES_PER_SESSION) {
@@ -258,6 +260,14 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
             return Err(EdgeError::RateLimited("by-number subject"));
         }
         Ok(misses)
+    }
+
+    /// The day's counter of checks of one insured person (保険者番号, 記号, 番号, 枝番; an absent part as ""),
+    /// whichever route asks: a by-number check counts one try, and so does each row of a bulk pre-check. Its name
+    /// is a keyed digest, so the store holds no insured number.
+    pub(crate) fn subject_tries(&self, person: [&str; 4], now_unix: i64) -> Result<RateCounter, EdgeError> {
+        let subject = self.config.staff_sessions.subject_key(&person)?;
+        Ok(daily_counter(format!("tries:subject:{subject}"), now_unix))
     }
 
     /// Records a by-number check that found no record on the session's miss counter from [`Self::admit_by_number`].

@@ -8,7 +8,9 @@
 //! ([`progress`], pure). The store keeps the request in memory only until the bridge acknowledges it, and the
 //! outcome only until staff read it once; a request not ended within [`BULK_WAIT_SECS`] is `no_answer` and is
 //! never sent again. Uploads are counted per facility ([`BULK_UPLOADS_PER_DAY`]), once the bridge is known to hold
-//! its link. Must not: keep or log any row or outcome (they are pass-through), or take the facility from the body.
+//! its link, and each row counts as a by-number try of its insured person, on the counter both by-number routes
+//! share, so a list is no birth-date oracle: a list names each person once ([`onshi_proto::bridge_bulk::repeated_rows`]),
+//! and an upload that would take anyone past [`BY_NUMBER_TRIES_PER_SUBJECT`] for the day is refused whole. Must not: keep or log any row or outcome (they are pass-through), or take the facility from the body.
 
 use onshi_proto::bridge_bulk::{AppointmentsError, BulkProgress, BulkTicket, BulkUpload};
 use onshi_proto::bridge_link::{LinkRequestId, TerminalAsk, TerminalOutcome, ToBridge};
@@ -16,7 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::api::{ApiRequest, EdgeApi, EdgePorts};
 use crate::audit::AuditAction;
-use crate::auth::staff_session::daily_counter;
+use crate::auth::staff_session::{BY_NUMBER_TRIES_PER_SUBJECT, daily_counter};
 use crate::error::EdgeError;
 use crate::http_policy::parse_json;
 
@@ -74,14 +76,25 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
             let body: BulkUpload = parse_json(request.body)?;
             let rows = body.appointments().map_err(|error| match error {
                 AppointmentsError::Empty | AppointmentsError::TooMany => EdgeError::TooManyRows,
+                // The console refuses such a list line by line before it sends anything.
+                AppointmentsError::Repeated { .. } => EdgeError::BadRequest,
             })?;
             if !self.ports.bridge_link_open(&claims.facility).await? {
                 return Err(EdgeError::BridgeNotConnected);
             }
-            let uploads = daily_counter(format!("bulk:facility:{}", claims.facility), request.now_unix);
-            let (counted, _) = self.staff_call(&claims, request, vec![uploads], Vec::new()).await?;
-            if counted.first().is_none_or(|&uploaded| uploaded > BULK_UPLOADS_PER_DAY) {
+            let mut counters = vec![daily_counter(format!("bulk:facility:{}", claims.facility), request.now_unix)];
+            for row in rows.rows() {
+                counters.push(self.subject_tries(row.insured_person(), request.now_unix)?);
+            }
+            let (counted, _) = self.staff_call(&claims, request, counters, Vec::new()).await?;
+            let mut counted = counted.into_iter();
+            if counted.next().is_none_or(|uploaded| uploaded > BULK_UPLOADS_PER_DAY) {
                 return Err(EdgeError::RateLimited("bulk uploads"));
+            }
+            // Each row is a try against its person, on the by-number checks' own counter: a list cannot try more
+            // birth dates against anyone than staff could by hand.
+            if counted.len() != rows.rows().len() || counted.any(|tried| tried > BY_NUMBER_TRIES_PER_SUBJECT) {
+                return Err(EdgeError::RateLimited("by-number subject"));
             }
             let id = LinkRequestId::parse(&hex::encode(self.random::<16>()?))
                 .map_err(|_| EdgeError::Runtime("a link request id does not check"))?;

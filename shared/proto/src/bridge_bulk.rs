@@ -10,6 +10,9 @@
 //! Must not: hold a rule of its own about a number or a date (each field is the validating type of its part), or
 //! carry anything the results table does not show (no name, no address).
 
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+
 use serde::{Deserialize, Serialize};
 
 use crate::IsoDate;
@@ -61,9 +64,49 @@ pub enum AppointmentsError {
     /// More than [`MAX_BULK_ROWS`].
     #[error("a bulk pre-check has at most {MAX_BULK_ROWS} rows")]
     TooMany,
+    /// Two rows name the same insured person ([`repeated_rows`]): the row at index `row` repeats the one
+    /// at `first` (indexes in the list, from 0).
+    #[error("row {row} names the insured person of row {first} again")]
+    Repeated {
+        /// The repeating row.
+        row: usize,
+        /// The row it repeats.
+        first: usize,
+    },
 }
 
-/// The rows of one upload: 1 to [`MAX_BULK_ROWS`], in the order the console will read the results in.
+impl Appointment {
+    /// The insured person the row names: 保険者番号, 記号, 番号 and 枝番 (an absent part as ""), whatever the birth
+    /// date. Rows and by-number checks with equal parts are tries against one person.
+    pub fn insured_person(&self) -> [&str; 4] {
+        [
+            self.insurer_number.as_str(),
+            self.symbol.as_ref().map_or("", |symbol| symbol.as_str()),
+            self.number.as_str(),
+            self.branch.as_ref().map_or("", |branch| branch.as_str()),
+        ]
+    }
+}
+
+/// Every row that names the insured person ([`Appointment::insured_person`]) of an earlier row, as (that row, the
+/// first row naming them), indexes from 0 in list order. A day's appointment list has each patient once; a list
+/// that names one person twice could only be trying birth dates against them, so it is refused.
+pub fn repeated_rows(rows: &[Appointment]) -> Vec<(usize, usize)> {
+    let mut first_of = HashMap::with_capacity(rows.len());
+    let mut repeats = Vec::new();
+    for (index, row) in rows.iter().enumerate() {
+        match first_of.entry(row.insured_person()) {
+            Entry::Occupied(first) => repeats.push((index, *first.get())),
+            Entry::Vacant(slot) => {
+                slot.insert(index);
+            }
+        }
+    }
+    repeats
+}
+
+/// The rows of one upload: 1 to [`MAX_BULK_ROWS`], each insured person once, in the order the console will read
+/// the results in.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(try_from = "Vec<Appointment>", into = "Vec<Appointment>")]
 pub struct Appointments(Vec<Appointment>);
@@ -82,7 +125,10 @@ impl TryFrom<Vec<Appointment>> for Appointments {
         match rows.len() {
             0 => Err(AppointmentsError::Empty),
             n if n > MAX_BULK_ROWS => Err(AppointmentsError::TooMany),
-            _ => Ok(Self(rows)),
+            _ => match repeated_rows(&rows).first() {
+                Some(&(row, first)) => Err(AppointmentsError::Repeated { row, first }),
+                None => Ok(Self(rows)),
+            },
         }
     }
 }
@@ -163,8 +209,13 @@ mod tests {
     const ROW: &str =
         r#"{"insurer_number":"06130017","symbol":"記号１","number":"00001","branch":"01","birth_date":"1980-01-15"}"#;
 
+    /// `rows` rows, each a person of its own (番号 00000, 00001, …).
+    fn distinct_rows(rows: usize) -> Vec<String> {
+        (0..rows).map(|i| ROW.replace("00001", &format!("{i:05}"))).collect()
+    }
+
     fn upload(rows: usize) -> String {
-        format!(r#"{{"rows":[{}]}}"#, vec![ROW; rows].join(","))
+        format!(r#"{{"rows":[{}]}}"#, distinct_rows(rows).join(","))
     }
 
     #[test]
@@ -180,11 +231,26 @@ mod tests {
 
     #[test]
     fn a_checked_list_refuses_too_many_rows_when_it_is_read() {
-        let list = format!("[{}]", vec![ROW; MAX_BULK_ROWS + 1].join(","));
+        let list = format!("[{}]", distinct_rows(MAX_BULK_ROWS + 1).join(","));
         assert!(serde_json::from_str::<Appointments>(&list).is_err());
         assert!(serde_json::from_str::<Appointments>("[]").is_err());
         let one: Appointments = serde_json::from_str(&format!("[{ROW}]")).unwrap();
         assert_eq!(serde_json::to_string(&one).unwrap(), format!("[{ROW}]"));
+    }
+
+    #[test]
+    fn a_list_naming_one_insured_person_twice_is_refused_whatever_the_birth_dates() {
+        let other_birth_date = ROW.replace("1980-01-15", "1981-03-09");
+        let family_member = ROW.replace(r#""01""#, r#""02""#);
+        let other_symbol = ROW.replace("記号１", "記号２");
+        let rows = [ROW, family_member.as_str(), other_symbol.as_str(), other_birth_date.as_str(), ROW];
+        let read: BulkUpload = serde_json::from_str(&format!(r#"{{"rows":[{}]}}"#, rows.join(","))).unwrap();
+        assert_eq!(repeated_rows(&read.rows), vec![(3, 0), (4, 0)]);
+        assert_eq!(read.appointments(), Err(AppointmentsError::Repeated { row: 3, first: 0 }));
+        let list = format!("[{ROW},{other_birth_date}]");
+        assert!(serde_json::from_str::<Appointments>(&list).is_err(), "nor can such a list be read as checked");
+        let distinct = format!("[{ROW},{family_member},{other_symbol}]");
+        assert_eq!(serde_json::from_str::<Appointments>(&distinct).unwrap().rows().len(), 3);
     }
 
     #[test]

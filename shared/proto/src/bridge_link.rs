@@ -329,15 +329,21 @@ mod tests {
 
     #[test]
     fn a_bulk_request_of_the_most_rows_and_its_answer_fit_one_message() {
-        let row = crate::bridge_bulk::Appointment {
-            insurer_number: InsurerNumber::parse("06130017").unwrap(),
-            // Every part at its longest, in characters of four bytes each.
-            symbol: Some(InsuredSymbol::parse(&"𠮷".repeat(crate::insured_number::MAX_SYMBOL_CHARS)).unwrap()),
-            number: InsuredNo::parse(&"𠮷".repeat(crate::insured_number::MAX_NUMBER_CHARS)).unwrap(),
-            branch: Some(BranchNumber::parse("01").unwrap()),
-            birth_date: IsoDate::parse("1980-01-15").unwrap(),
+        // Every part at its longest, in characters of four bytes each; each row a person of its own, its 番号
+        // ending in its index written in three characters of U+20000..U+2000F.
+        let four_byte_digit = |digit: usize| char::from_u32(0x2_0000 + u32::try_from(digit).unwrap()).unwrap();
+        let row = |index: usize| {
+            let mut number = "𠮷".repeat(crate::insured_number::MAX_NUMBER_CHARS - 3);
+            number.extend([index / 256, index / 16 % 16, index % 16].map(four_byte_digit));
+            crate::bridge_bulk::Appointment {
+                insurer_number: InsurerNumber::parse("06130017").unwrap(),
+                symbol: Some(InsuredSymbol::parse(&"𠮷".repeat(crate::insured_number::MAX_SYMBOL_CHARS)).unwrap()),
+                number: InsuredNo::parse(&number).unwrap(),
+                branch: Some(BranchNumber::parse("01").unwrap()),
+                birth_date: IsoDate::parse("1980-01-15").unwrap(),
+            }
         };
-        let rows = Appointments::try_from(vec![row; crate::bridge_bulk::MAX_BULK_ROWS]).unwrap();
+        let rows = Appointments::try_from((0..crate::bridge_bulk::MAX_BULK_ROWS).map(row).collect::<Vec<_>>()).unwrap();
         let upload = serde_json::to_string(&crate::bridge_bulk::BulkUpload { rows: rows.rows().to_vec() }).unwrap();
         assert!(upload.len() <= crate::bridge_bulk::MAX_BULK_UPLOAD_BYTES, "{}", upload.len());
         let request = ToBridge::Request { id: LinkRequestId::parse("b1").unwrap(), ask: TerminalAsk::Bulk { rows } };
