@@ -87,36 +87,8 @@ pub fn public_expense_lines(lang: Lang, expense: &PublicExpense) -> PublicExpens
 #[allow(clippy::unwrap_used, reason = "a test should stop at the first unexpected value")]
 mod tests {
     use super::*;
-    use onshi_proto::IsoDate;
-    use onshi_proto::facility::FacilityCode;
-    use onshi_proto::public_expense::{
-        IssueNumber, PayerNumber, RecipientNumber, SelfPayYen, TreatmentMonth, ValidityPeriod,
-    };
-    use onshi_proto::record_text::RecordText;
-
-    fn day(text: &str) -> IsoDate {
-        IsoDate::parse(text).unwrap()
-    }
-
-    fn assistance() -> PublicExpense {
-        PublicExpense {
-            kind: PublicExpenseKind::MedicalAssistance,
-            payer_number: PayerNumber::parse("12131017").unwrap(),
-            recipient_number: RecipientNumber::parse("1234566").unwrap(),
-            payer_name: RecordText::parse("新宿区福祉事務所").unwrap(),
-            validity: ValidityPeriod::new(day("2026-04-01"), None).unwrap(),
-            monthly_self_pay_yen: None,
-            tickets: vec![MedicalTicket {
-                kind: TicketKind::Medical,
-                validity: ValidityPeriod::new(day("2026-11-01"), Some(day("2026-11-30"))).unwrap(),
-                issue_number: IssueNumber::parse("2026110001").unwrap(),
-                treatment_month: TreatmentMonth::parse("2026-11").unwrap(),
-                designated_facility_code: FacilityCode::parse("1312345679").unwrap(),
-                designated_facility_name: RecordText::parse("しんじゅく内科").unwrap(),
-                self_pay_yen: SelfPayYen::try_from(1500).unwrap(),
-            }],
-        }
-    }
+    use onshi_proto::example::{day, medical_assistance as assistance};
+    use onshi_proto::public_expense::{PayerNumber, SelfPayYen, ValidityPeriod};
 
     #[test]
     fn medical_assistance_reads_with_its_law_code_numbers_and_the_days_ticket() {

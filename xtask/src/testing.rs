@@ -37,6 +37,7 @@ pub fn parse_line(line: &str) -> Tally {
 /// failed test counts as one failure, so a crash can never look green.
 fn run_suite(name: &str, command: &mut Command) -> Tally {
     eprintln!("\nxtask: ── suite {name} ──");
+    let started = std::time::Instant::now();
     command.stdout(Stdio::piped());
     let mut child = match command.spawn() {
         Ok(child) => child,
@@ -57,7 +58,9 @@ fn run_suite(name: &str, command: &mut Command) -> Tally {
         eprintln!("xtask: suite {name} exited with an error");
         tally.failed = 1;
     }
-    eprintln!("xtask: suite {name}: {} passed, {} failed", tally.passed, tally.failed);
+    // The time each suite took, so that a slow run shows where it was slow.
+    let seconds = started.elapsed().as_secs();
+    eprintln!("xtask: suite {name}: {} passed, {} failed, in {seconds} s", tally.passed, tally.failed);
     tally
 }
 
@@ -109,19 +112,26 @@ pub fn test_all() -> TaskResult {
     tools::ensure_lint_tools()?;
     // The gate comes first: formatting, lints and the code map are checked before anything is built to test.
     eprintln!("\nxtask: ── suite tidy ──");
+    let started = std::time::Instant::now();
     let mut total = crate::tidy::run_checks();
+    eprintln!("xtask: tidy took {} s", started.elapsed().as_secs());
+    let started = std::time::Instant::now();
     build::build_all(build::Native::WithTests)?;
+    eprintln!("xtask: the build took {} s", started.elapsed().as_secs());
     let root = project_root();
     // The origin's suite runs every storage test on SQLite and again on this throwaway PostgreSQL cluster.
     let postgres = postgres::TestCluster::start()?;
+    // The origin's interop test, part of this suite, writes every answer it checked for the interop suite to parse.
+    let corpus = crate::interop::fresh_corpus();
     total += run_suite(
         "native (SQLite and PostgreSQL)",
         Command::new("cargo")
             .args(["test", "--workspace"])
             .env(postgres::URL_VARIABLE, &postgres.url)
+            .env(crate::interop::CORPUS_VARIABLE, &corpus)
             .current_dir(&root),
     );
-    total += crate::interop::suite(&postgres.url, run_suite);
+    total += crate::interop::suite(&corpus, run_suite);
     total += windows_build(&root);
     total += node_suite("edge in workerd", &root.join("edge/test"), &postgres.url);
     total += node_suite("end-to-end in Chromium", &root.join("tests/e2e"), &postgres.url);

@@ -45,42 +45,19 @@ pub fn without_the_question(stored: Vec<PublicExpense>, today: IsoDate) -> Vec<P
 #[allow(clippy::unwrap_used, reason = "a test should stop at the first unexpected value")]
 mod tests {
     use super::*;
-    use onshi_proto::facility::FacilityCode;
-    use onshi_proto::public_expense::{
-        IssueNumber, MedicalTicket, PayerNumber, PublicExpenseKind, RecipientNumber, SelfPayYen, TicketKind,
-        TreatmentMonth, ValidityPeriod,
-    };
+    use onshi_proto::example::{day, medical_assistance, medical_ticket as ticket};
+    use onshi_proto::public_expense::{PayerNumber, PublicExpenseKind, SelfPayYen, ValidityPeriod};
     use onshi_proto::record_text::RecordText;
-
-    fn day(text: &str) -> IsoDate {
-        IsoDate::parse(text).unwrap()
-    }
 
     fn period(from: &str, until: Option<&str>) -> ValidityPeriod {
         ValidityPeriod::new(day(from), until.map(day)).unwrap()
     }
 
-    fn ticket(month: &str, from: &str, until: &str) -> MedicalTicket {
-        MedicalTicket {
-            kind: TicketKind::Medical,
-            validity: period(from, Some(until)),
-            issue_number: IssueNumber::parse("1").unwrap(),
-            treatment_month: TreatmentMonth::parse(month).unwrap(),
-            designated_facility_code: FacilityCode::parse("1312345679").unwrap(),
-            designated_facility_name: RecordText::parse("しんじゅく内科").unwrap(),
-            self_pay_yen: SelfPayYen::try_from(0).unwrap(),
-        }
-    }
-
+    /// The example 医療扶助 with the 医療券 of October and of November.
     fn assistance() -> PublicExpense {
         PublicExpense {
-            kind: PublicExpenseKind::MedicalAssistance,
-            payer_number: PayerNumber::parse("12131017").unwrap(),
-            recipient_number: RecipientNumber::parse("1234566").unwrap(),
-            payer_name: RecordText::parse("新宿区福祉事務所").unwrap(),
-            validity: period("2026-04-01", None),
-            monthly_self_pay_yen: None,
             tickets: vec![ticket("2026-10", "2026-10-01", "2026-10-31"), ticket("2026-11", "2026-11-01", "2026-11-30")],
+            ..medical_assistance()
         }
     }
 

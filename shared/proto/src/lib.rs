@@ -23,6 +23,8 @@ pub mod check_digit;
 pub mod date;
 pub mod edge_url;
 pub mod error;
+#[cfg(any(test, feature = "example"))]
+pub mod example;
 pub mod facility;
 pub mod identifier;
 pub mod insured_number;

@@ -422,29 +422,7 @@ impl PublicExpense {
 mod tests {
     use super::*;
 
-    fn day(text: &str) -> IsoDate {
-        IsoDate::parse(text).unwrap()
-    }
-
-    fn assistance() -> PublicExpense {
-        PublicExpense {
-            kind: PublicExpenseKind::MedicalAssistance,
-            payer_number: PayerNumber::parse("12131017").unwrap(),
-            recipient_number: RecipientNumber::parse("1234566").unwrap(),
-            payer_name: RecordText::parse("新宿区福祉事務所").unwrap(),
-            validity: ValidityPeriod::new(day("2026-04-01"), None).unwrap(),
-            monthly_self_pay_yen: None,
-            tickets: vec![MedicalTicket {
-                kind: TicketKind::Medical,
-                validity: ValidityPeriod::new(day("2026-12-01"), Some(day("2026-12-31"))).unwrap(),
-                issue_number: IssueNumber::parse("202612000123").unwrap(),
-                treatment_month: TreatmentMonth::parse("2026-12").unwrap(),
-                designated_facility_code: FacilityCode::parse("1312345679").unwrap(),
-                designated_facility_name: RecordText::parse("しんじゅく内科").unwrap(),
-                self_pay_yen: SelfPayYen::try_from(0).unwrap(),
-            }],
-        }
-    }
+    use crate::example::{day, medical_assistance as assistance};
 
     #[test]
     fn the_worked_payer_number_validates_and_a_wrong_check_digit_is_named() {
