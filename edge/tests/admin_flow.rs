@@ -15,7 +15,6 @@ mod support;
 use support::*;
 
 /// Another facility than [`FACILITY`], with a valid check digit.
-const OTHER_FACILITY: &str = "1312345679";
 const FACILITY_ADMINS: &str = "/api/v1/admin/facility-admins";
 const ENROLMENT_CODES: &str = "/api/v1/admin/enrolment-codes";
 const STAFF_CODES: &str = "/api/v1/admin/staff-codes";

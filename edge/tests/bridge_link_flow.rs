@@ -22,12 +22,6 @@ mod support;
 
 use support::*;
 
-const OTHER_FACILITY: &str = "1312345679";
-
-fn no_origin() -> OriginScript {
-    Box::new(|_, _| json(404, &()))
-}
-
 fn bridge_of<P: EdgePorts>(api: &EdgeApi<'_, P>, facility: &str, seed: u8) -> Kiosk {
     device_enrolled_with(api, seed, &serde_json::json!({ "facility_code": facility, "role": "bridge" }))
 }

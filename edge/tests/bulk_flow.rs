@@ -23,12 +23,6 @@ mod support;
 
 use support::*;
 
-const OTHER_FACILITY: &str = "1312345679";
-
-fn no_origin() -> OriginScript {
-    Box::new(|_, _| json(404, &()))
-}
-
 /// An upload of one row per (番号, 生年月日), under one insurer, 記号 and 枝番.
 fn upload_of(rows: &[(&str, &str)]) -> Vec<u8> {
     let rows: Vec<serde_json::Value> = rows

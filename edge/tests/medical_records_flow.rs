@@ -18,7 +18,6 @@ mod support;
 use support::*;
 
 /// Another facility, with its own staff.
-const OTHER_FACILITY: &str = "1312345679";
 /// The one check-in of [`FACILITY`] whose patient consented to 薬剤.
 const CONSENTED: &str = "checkin-consented";
 

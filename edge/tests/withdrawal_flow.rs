@@ -19,8 +19,6 @@ use support::*;
 /// The only check-in the scripted origin knows, a check-in of [`FACILITY`].
 const CHECKIN: &str = "checkin-1";
 /// Another facility, with a valid check digit.
-const OTHER_FACILITY: &str = "1312345679";
-
 /// An origin that knows every certificate as good, answers withdrawals as the real one does (a staff withdrawal
 /// finds [`CHECKIN`] only within [`FACILITY`]) and cancels registrations.
 fn origin() -> OriginScript {

@@ -48,6 +48,8 @@ pub const SESSION_KEY: &str = "session-key-for-edge-tests-0123456789";
 pub const NOW: i64 = 1_795_478_400;
 /// qualification-domain.md §2.3 worked example.
 pub const FACILITY: &str = "0110113719";
+/// Another facility, whose sessions, devices and links must reach nothing of [`FACILITY`]'s.
+pub const OTHER_FACILITY: &str = "1312345679";
 
 pub type OriginScript = Box<dyn Fn(&str, &[u8]) -> OriginOutcome>;
 /// A scripted origin that sees the whole request (its method and headers), for the insurer routes.
@@ -620,6 +622,11 @@ pub fn session_body(challenge: &ChallengeResponse, certificate: &[u8], signature
         signature: Base64Bytes(signature),
     })
     .unwrap()
+}
+
+/// An origin that knows no route: for flows the edge must answer without asking it.
+pub fn no_origin() -> OriginScript {
+    Box::new(|_, _| json(404, &()))
 }
 
 pub fn json(status: u16, value: &impl serde::Serialize) -> OriginOutcome {
