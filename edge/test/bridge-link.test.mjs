@@ -5,6 +5,7 @@
 // staff are told so and nothing is sent; a newer link replaces the older one; and a request the bridge did not
 // acknowledge before its link broke is handed to its next link, with the same id. A bulk pre-check goes the same
 // way without a waiting call: staff read 送信済, 端末処理中 and then the rows, once; another facility finds nothing.
+// A bridge that floods its link is cut off once it passes what the link may carry in a minute.
 // Run: node --test edge/test/bridge-link.test.mjs (after `cargo xtask build`).
 
 import assert from "node:assert/strict";
@@ -16,6 +17,8 @@ const LINK_PATH = "/api/v1/bridge/link";
 const TERMINAL_PATH = "/api/v1/staff/qualification/by-number/terminal";
 const OTHER_FACILITY = "1312345679";
 const QUERY = { insurer_number: "06130017", number: "00001", branch: "01", birth_date: "1980-01-15" };
+/** What a link may carry in a minute: an acknowledgement and an outcome for each staff call a facility may make. */
+const LINK_MESSAGES_PER_MINUTE = 1200;
 
 let origin;
 let edge;
@@ -228,5 +231,26 @@ describe("the bridge link", () => {
     assert.equal((await staff(STATUS, { id: request.id })).status, 404, "the rows are handed over once");
     assert.equal((await elsewhere(STATUS, { id: request.id })).status, 404, "another facility finds nothing");
     second.socket.close();
+  });
+
+  test("a bridge that sends more than its link may carry in a minute is cut off, after every message within it was read", async () => {
+    const ask = await staffOf(OTHER_FACILITY);
+    const bridge = await openLink(await bridgeOf(OTHER_FACILITY));
+    const asked = ask(QUERY);
+    const request = await bridge.next();
+    // Messages about nothing the store holds, then the answer as the last two messages the minute allows: each was
+    // read, since the answer reached staff.
+    for (let i = 0; i < LINK_MESSAGES_PER_MINUTE - 2; i += 1) bridge.send({ type: "ack", id: `noise-${i}` });
+    bridge.send({ type: "ack", id: request.id });
+    bridge.send({ type: "outcome", id: request.id, outcome: { state: "answered", answer: { validity: "valid" } } });
+    const answered = await asked;
+    assert.equal(answered.status, 200, JSON.stringify(answered.body));
+    assert.deepEqual(answered.body, { validity: "valid" });
+    bridge.send({ type: "ack", id: "one-too-many" });
+    // A bound, not a wait: a link left open fails here instead of hanging the suite.
+    let bound;
+    const stillOpen = new Promise((done) => (bound = setTimeout(() => done("still open after 10 s"), 10_000)));
+    assert.equal(await Promise.race([bridge.closed, stillOpen]), 1008, "closed as a policy violation");
+    clearTimeout(bound);
   });
 });

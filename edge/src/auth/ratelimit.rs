@@ -176,6 +176,37 @@ pub fn client_bucket_name(counter_name: &str) -> String {
     format!("clients-{:02}", first % CLIENT_BUCKETS)
 }
 
+/// Messages a bridge may send on its link per [`LINK_WINDOW_MS`]. A bridge speaks only to answer what the store
+/// handed it, an acknowledgement and an outcome per request, and the requests come from staff calls limited to
+/// [`DEFAULT_PER_FACILITY`] a window; a bridge that sends more is not answering requests. Its link is closed; a new
+/// one takes a fresh device proof, counted on the device's own limit.
+pub const LINK_MESSAGES_PER_WINDOW: u32 = 2 * DEFAULT_PER_FACILITY;
+/// The link's window is the staff calls' default window, so the two budgets compare.
+const _: () = assert!(LINK_WINDOW_MS == DEFAULT_WINDOW_SECS as i64 * 1000);
+/// The window a link's messages are counted in: a minute, in milliseconds.
+pub const LINK_WINDOW_MS: i64 = 60_000;
+
+/// What a facility's open link has sent in the current window. Kept in the store's memory: a store put to sleep
+/// forgets it, which only happens when the link is quiet.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LinkMessageBudget {
+    window_start_ms: i64,
+    sent: u32,
+}
+
+impl LinkMessageBudget {
+    /// Counts one message arriving at `now_ms` (Unix milliseconds); false once the window's budget is spent. A
+    /// clock that goes back starts a new window rather than stretching the old one.
+    pub fn admit(&mut self, now_ms: i64) -> bool {
+        let elapsed = now_ms.saturating_sub(self.window_start_ms);
+        if !(0..LINK_WINDOW_MS).contains(&elapsed) {
+            *self = Self { window_start_ms: now_ms, sent: 0 };
+        }
+        self.sent = self.sent.saturating_add(1);
+        self.sent <= LINK_MESSAGES_PER_WINDOW
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -245,5 +276,18 @@ mod tests {
             .collect();
         assert_eq!(buckets.len(), usize::from(CLIENT_BUCKETS));
         assert!(buckets.iter().all(|name| name.starts_with("clients-")));
+    }
+
+    #[test]
+    fn a_link_sends_its_budget_in_a_window_and_no_more_until_the_next() {
+        let mut budget = LinkMessageBudget::default();
+        let start = 1_795_478_400_000;
+        for i in 0..LINK_MESSAGES_PER_WINDOW {
+            assert!(budget.admit(start + i64::from(i)), "message {i}");
+        }
+        assert!(!budget.admit(start + LINK_WINDOW_MS - 1), "one more in the same minute");
+        assert!(!budget.admit(start + LINK_WINDOW_MS - 1));
+        assert!(budget.admit(start + LINK_WINDOW_MS), "the next minute starts afresh");
+        assert!(budget.admit(start), "a clock set back starts a new window too");
     }
 }

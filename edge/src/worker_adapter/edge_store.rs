@@ -47,7 +47,7 @@ use crate::api::bridge::TerminalReply;
 use crate::api::staff_terminal_bulk::BulkJob;
 use crate::auth::device::{DeviceCheck, DeviceId, DeviceRecord, ProofNonce, check_and_count};
 use crate::auth::enrolment_code::{DeviceTerms, StoredEnrolmentCode};
-use crate::auth::ratelimit::RateCounter;
+use crate::auth::ratelimit::{LinkMessageBudget, RateCounter};
 use crate::auth::staff_session::{StaffCall, StaffCallAnswer, StoredStaffSession, judge_staff_session};
 use crate::error::EdgeError;
 
@@ -299,6 +299,8 @@ pub struct EdgeStore {
     devices: RefCell<HashMap<DeviceId, LoadedDevice>>,
     /// True once this instance has made sure its tables exist.
     schema_ready: Cell<bool>,
+    /// What the open link has sent in the current minute ([`LinkMessageBudget`]).
+    link_budget: RefCell<LinkMessageBudget>,
     /// Requests handed to the bridge whose staff calls still wait, by link request id (memory only).
     waiting: RefCell<HashMap<String, Waiting>>,
     /// Bulk pre-checks handed to the bridge whose outcome staff have not read yet, by link request id (memory only).
@@ -584,10 +586,21 @@ impl DurableObject for EdgeStore {
             schema_ready: Cell::new(false),
             waiting: RefCell::default(),
             bulk: RefCell::default(),
+            link_budget: RefCell::default(),
         }
     }
 
-    async fn websocket_message(&self, _link: WebSocket, message: WebSocketIncomingMessage) -> Result<()> {
+    async fn websocket_message(&self, link: WebSocket, message: WebSocketIncomingMessage) -> Result<()> {
+        // Counted before it is read, whatever it holds: a flood costs the store a count, not a parse.
+        #[allow(clippy::cast_possible_truncation, reason = "Unix milliseconds fit an i64 for 292 million years")]
+        let now_ms = worker::js_sys::Date::now() as i64;
+        if !self.link_budget.borrow_mut().admit(now_ms) {
+            worker::console_warn!(
+                "onshi-edge: a bridge sent more messages than its link may carry; the link is closed"
+            );
+            let _ = link.close(Some(1008), Some("too many messages"));
+            return Ok(());
+        }
         let WebSocketIncomingMessage::String(text) = message else {
             return Ok(());
         };
