@@ -1,5 +1,6 @@
 // The edge's Durable Objects across restarts and over time, and the kiosk origins it lets call the API: rate
-// counters survive a restart of workerd on the same storage, old challenges are pruned by the ChallengeStore's
+// counters survive a restart of workerd on the same storage, a challenge issued before one opens exactly one
+// session after it (its store evicted mid-flow loses nothing and hands nothing out twice), old challenges are pruned by the ChallengeStore's
 // alarm without any further write, and an Isolated Web App origin configured in KIOSK_ORIGINS gets CORS answers
 // while every other origin is still refused.
 // Run: node --test edge/test/*.test.mjs   (after `worker-build --release` in edge/)
@@ -10,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import { after, before, describe, test } from "node:test";
-import { enrolDevice, startEdge, startFakeOrigin } from "./helpers.mjs";
+import { enrolDevice, startEdge, startFakeOrigin, testCard } from "./helpers.mjs";
 
 const KIOSK_APP = "isolated-app://amfcf7c4bmpbjbmq4h4yptcobves56hfdyr7tm3doxqt7enwpwva";
 
@@ -66,6 +67,51 @@ describe("rate limits across a restart", () => {
       // Another device of the same facility has its own count.
       const other = await enrolDevice(second.url);
       assert.equal((await challenge(second, other)).status, 200);
+    } finally {
+      await second.dispose();
+    }
+  });
+});
+
+describe("a store evicted mid-flow", () => {
+  test("a challenge issued before workerd restarts opens one session after it, and only one", async () => {
+    const directory = mkdtempSync(join(tmpdir(), "onshi-edge-persist-"));
+    scratch.push(directory);
+    const options = { originUrl: origin.url, persistDirectory: directory };
+    const first = await startEdge(options);
+    let device;
+    let issued;
+    try {
+      device = await enrolDevice(first.url);
+      issued = await challenge(first, device);
+      assert.equal(issued.status, 200, JSON.stringify(issued.body));
+    } finally {
+      // Every object of the edge goes away with the process, the challenge's store among them.
+      await first.dispose();
+    }
+    const second = await startEdge(options);
+    try {
+      const card = testCard(1);
+      const bytes = JSON.stringify({
+        challenge_id: issued.body.challenge_id,
+        certificate: card.certificate.toString("base64"),
+        signature: card.sign(Buffer.from(issued.body.challenge, "base64"), device.id).toString("base64"),
+      });
+      const open = async () => {
+        const path = "/api/v1/session";
+        const response = await fetch(`${second.url}${path}`, {
+          method: "POST",
+          headers: { "content-type": "application/json", ...(await device.headers("POST", path, bytes)) },
+          body: bytes,
+        });
+        return { status: response.status, body: await response.json() };
+      };
+      const session = await open();
+      assert.equal(session.status, 200, JSON.stringify(session.body));
+      assert.ok(session.body.session_token);
+      const again = await open();
+      assert.equal(again.status, 409, JSON.stringify(again.body));
+      assert.equal(again.body.error, "challenge_replayed", "the challenge was spent once, across the restart");
     } finally {
       await second.dispose();
     }
