@@ -106,7 +106,8 @@ function stopProcess(child) {
 
 /**
  * Starts origin + edge. Options: port (edge port, 0 = any free one), database (SQLite file; a temporary one by
- * default), originUrlOverride (point the edge at another origin, e.g. a stopped one for outage tests).
+ * default), databaseUrl (the origin's database as a URL, e.g. an empty PostgreSQL database, in place of the SQLite
+ * file), originUrlOverride (point the edge at another origin, e.g. a stopped one for outage tests).
  * Resolves with { url, originUrl, logs, issueEnrolmentCode(facilityCode?), issueStaffCode(facilityCode?),
  * revokeDevice(deviceId), postOrigin(path, value), postOriginAdmin(path, value), waitForLog(predicate),
  * stopOrigin(), restartOrigin(), stop() }. `logs` collects
@@ -114,7 +115,7 @@ function stopProcess(child) {
  * `predicate` accepts: a process's log reaches this process through a pipe, after the HTTP answer it goes with.
  * `issueEnrolmentCode` returns a fresh one-time code for enrolling a kiosk (named by `{ label }` when given).
  */
-export async function startStack({ port = 0, database, originUrlOverride, edgeEnv = {} } = {}) {
+export async function startStack({ port = 0, database, databaseUrl, originUrlOverride, edgeEnv = {} } = {}) {
   const logs = new LogLines();
   const scratch = mkdtempSync(join(tmpdir(), 'onshi-stack-'));
   const signingKey = randomBytes(32).toString('hex');
@@ -129,7 +130,7 @@ export async function startStack({ port = 0, database, originUrlOverride, edgeEn
   const siteDir = process.env.ONSHI_SITE_DIR ?? join(ROOT, 'dist/www');
 
   const startOrigin = (listen) => startProcess('origin', originBin, [
-    'serve', '--database', `sqlite://${dbFile}?mode=rwc`, '--listen', listen,
+    'serve', '--database', databaseUrl ?? `sqlite://${dbFile}?mode=rwc`, '--listen', listen,
     '--demo', '--seed-demo', join(ROOT, 'shared/vcard/data/demo-cards.json'),
   ], { ONSHI_ORIGIN_SIGNING_KEY: signingKey, ONSHI_ADMIN_TOKEN: originAdminToken, RUST_LOG: process.env.RUST_LOG ?? 'info' }, 'onshi-origin listening on', logs);
   let origin = await startOrigin('127.0.0.1:0');

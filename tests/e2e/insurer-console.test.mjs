@@ -7,15 +7,15 @@
 // out after 15 idle minutes. A 100,000-row CSV goes up with the progress bar moving, comes back refused with its
 // rows in error, which the clerk downloads to fix; a second one is cancelled before it finishes, and the fixed rows
 // go up as JSON Lines. Every screen is checked with axe-core in Japanese and English and saved as a screenshot under
-// tests/artifacts/screens/insurer-*.png.
+// tests/artifacts/screens/insurer-*.png. The walk from the seed to 有効 runs again with the origin on PostgreSQL.
 
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import { DEMO_FACILITY_CODE } from '../../xtask/stack.mjs';
-import { auditScreen, openStaff, screen, screenshot, useStack } from './support.mjs';
+import { auditScreen, openStaff, postgresDatabase, screen, screenshot, useStack } from './support.mjs';
 
 /** 保険者 A (the clerk's) and B (registered the same people earlier), as the origin's insurer tests name them. */
 const A = '33120015';
@@ -63,7 +63,8 @@ const SEED_BATCH = [
 
 const scratch = mkdtempSync(join(tmpdir(), 'onshi-insurer-e2e-'));
 const credentials = {};
-const audit = (page, name) => auditScreen(page, `insurer-${name}`, { rawKey: /\binsurer\.[a-z][a-z0-9_.]*/ });
+const auditInsurerScreen = (page, name) => auditScreen(page, `insurer-${name}`, { rawKey: /\binsurer\.[a-z][a-z0-9_.]*/ });
+const audit = auditInsurerScreen;
 
 async function originAdmin(stack, path, body) {
   const answer = await stack.postOriginAdmin(path, body);
@@ -122,142 +123,153 @@ async function byNumber(staff, number, birth) {
   return error ? `error: ${await error.textContent()}` : staff.textContent('#by-number-validity');
 }
 
+/** The insurers A and B, the 住基 stand-in's residents, and what B registered earlier, on a fresh stack. */
+async function setUpInsurers(stack) {
+  for (const number of [A, B]) {
+    credentials[number] = (await originAdmin(stack, '/admin/v1/insurers', { insurer_number: number, name: 'テスト保険者' })).token;
+  }
+  for (const [number, name, kana, birth, address] of RESIDENTS) {
+    await originAdmin(stack, '/admin/v1/residents', {
+      individual_number: number, name, name_kana: kana, birth_date: birth, sex: 'female', address,
+    });
+  }
+  // B registered ハナコ, 2222 and タロウ earlier, through its own system straight to the origin.
+  const earlier = [
+    acquire('9001', '111111111118', '資格　花子', 'ｼｶｸ ﾊﾅｺ', '1989-09-13', HANAKO_ADDRESS),
+    acquire('9002', '222222222225', '保険　一郎', 'ﾎｹﾝ ｲﾁﾛｳ', '1987-09-13', ADDRESS),
+    acquire('9003', '444444444440', '資格　太郎', 'ｼｶｸ ﾀﾛｳ', '2004-08-04', ADDRESS),
+  ];
+  const response = await fetch(`${stack.originUrl}/insurer/v1/batches`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${credentials[B]}`, 'content-type': 'application/x-ndjson' },
+    body: earlier.map((row) => `${JSON.stringify(row)}\n`).join(''),
+  });
+  assert.equal(response.status, 200, await response.text());
+}
+
+/**
+ * The seed's insurer side as a clerk walks it: enrol, sign in, upload the seed's scenarios, read every notice,
+ * lift the twin hold with a reason, and see the held patient's check-in turn 有効; another insurer sees none of it.
+ * Screens are audited (axe-core, screenshots) when `audited`.
+ */
+async function seedToValid(env, { audited }) {
+  const audit = audited ? auditInsurerScreen : async () => [];
+  const { page, context, requests } = await openConsole(env, { axe: true });
+  assert.deepEqual(await audit(page, '01-enrol'), []);
+  await page.fill('#enrol-code', 'WRONG-CODE');
+  await page.click('#enrol-submit');
+  await page.waitForSelector('#enrol-error');
+  assert.match(await page.textContent('#enrol-error'), /登録できませんでした/);
+  await enrol(env, page);
+  assert.deepEqual(await audit(page, '02-sign-in'), []);
+
+  // A wrong credential is said as such, and the clerk's name must be there.
+  await page.fill('#insurer-credential', 'not-the-credential');
+  await page.fill('#clerk-name', '審査係 鈴木');
+  await page.click('#sign-in-submit');
+  await page.waitForSelector('#sign-in-notice');
+  assert.match(await page.textContent('#sign-in-notice'), /認証情報が正しくありません/);
+  await page.fill('#insurer-credential', credentials[A]);
+  await page.fill('#clerk-name', '   ');
+  await page.click('#sign-in-submit');
+  await page.waitForSelector('#clerk-error');
+  await signIn(page, credentials[A], '審査係 鈴木');
+  assert.match(await page.textContent('#signed-in-as'), /審査係 鈴木.*33120015/);
+  assert.match(await page.textContent('#idle-rule'), /15分/);
+  assert.ok(requests.every((r) => !r.url.includes(credentials[A])), 'the credential is never in a URL');
+  await page.waitForSelector('#inbox-empty');
+  assert.equal(await page.getAttribute('#holds-open', 'data-open'), '0');
+
+  await upload(page, 'seed.csv', csv(SEED_BATCH));
+  await page.waitForSelector('#batch-report[data-outcome="applied"]', { timeout: 60_000 });
+  assert.equal(await page.textContent('#report-rows-total'), '4');
+  assert.equal(await page.textContent('#report-records-held'), '2');
+  assert.deepEqual(await audit(page, '03-upload-applied'), []);
+
+  // Before: the twin's record is held, so the facility cannot confirm ジロウ.
+  const staff = await openStaff(env.browser, env.stack);
+  assert.match(await byNumber(staff.page, '5004', '2004-08-04'), /^error: .*保険者が確認中/);
+
+  // Every notice of the seed's checks is in the inbox, newest first; two holds are open.
+  await page.click('#nav-inbox');
+  await screen(page, 'insurer-inbox');
+  await page.waitForSelector('#inbox tbody tr');
+  const kinds = await page.$$eval('#inbox tbody tr', (rows) => rows.map((row) => row.dataset.kind));
+  for (const kind of ['suspected_misregistration', 'suspected_twin', 'resident_registry_match', 'five_item_mismatch', 'record_held']) {
+    assert.ok(kinds.includes(kind), `${kind} in ${kinds}`);
+  }
+  assert.equal(await page.getAttribute('#holds-open', 'data-open'), '2');
+  await page.waitForSelector('#holds-oldest');
+  assert.deepEqual(await audit(page, '04-inbox'), []);
+  const aNotices = await page.$$eval('#inbox tbody tr', (rows) => rows.map((row) => row.dataset.id));
+
+  // Filtered to open twins, one notice; opened, the two records side by side, B's only by what differs.
+  await page.selectOption('#filter-kind', 'suspected_twin');
+  await page.selectOption('#filter-state', 'open');
+  await page.waitForFunction(() => [...document.querySelectorAll('#inbox tbody tr')].every((row) => row.dataset.kind === 'suspected_twin'));
+  assert.equal(await page.locator('#inbox tbody tr').count(), 1);
+  await page.click('#inbox tbody tr button.open-notice');
+  await screen(page, 'insurer-notice');
+  await page.waitForSelector('#comparison');
+  assert.equal(await page.getAttribute('#comparison', 'data-source'), 'other_record');
+  assert.equal(await page.getAttribute('#comparison tr[data-item="name_kana"]', 'data-comparison'), 'differs');
+  assert.match(await page.textContent('#comparison tr[data-item="name_kana"]'), /ｼｶｸ ｼﾞﾛｳ.*相違/);
+  const shown = await page.textContent('main');
+  for (const leaked of ['ﾀﾛｳ', '太郎', B]) assert.ok(!shown.includes(leaked), `${leaked} is not shown`);
+  assert.equal(await page.getAttribute('#hold-state', 'data-held'), 'true');
+  assert.deepEqual(await audit(page, '05-notice'), []);
+
+  // 理由付き疑いなし needs a reason: without one the clerk is told, and nothing is sent.
+  const resolutions = () => requests.filter((r) => r.url.includes('/resolution')).length;
+  await page.click('#resolution-submit');
+  await page.waitForSelector('#resolution-error');
+  assert.match(await page.textContent('#resolution-error'), /理由を1〜200文字/);
+  assert.equal(resolutions(), 0);
+  assert.deepEqual(await audit(page, '06-resolution-refused'), []);
+  await page.fill('#resolution-reason', '双子の弟。本人に電話で確認済み');
+  await page.click('#resolution-submit');
+  await page.waitForSelector('#resolution-outcome[data-outcome="released"]');
+  await page.waitForSelector('#hold-state[data-held="false"]');
+  assert.match(await page.textContent('#decisions'), /審査係 鈴木.*双子の弟/);
+  assert.equal(resolutions(), 1);
+  assert.deepEqual(await audit(page, '07-resolved'), []);
+
+  // After: the facility's next check of ジロウ answers 有効 at once.
+  assert.equal(await byNumber(staff.page, '5004', '2004-08-04'), '有効');
+  await screenshot(staff.page, 'screens/insurer-08-staff-by-number-valid');
+  await page.click('#notice-back');
+  await screen(page, 'insurer-inbox');
+  await page.waitForSelector('#holds-open[data-open="1"]');
+
+  // Another insurer's clerk, on another enrolled console, sees none of A's notices.
+  const other = await openConsole(env, { fakeClock: true });
+  await enrol(env, other.page);
+  await signIn(other.page, credentials[B], 'B 係');
+  await other.page.waitForSelector('#inbox tbody tr, #inbox-empty');
+  const bNotices = await other.page.$$eval('#inbox tbody tr', (rows) => rows.map((row) => row.dataset.id));
+  assert.deepEqual(bNotices.filter((id) => aNotices.includes(id)), []);
+  assert.ok(!(await other.page.textContent('main')).includes('ｼﾞﾛｳ'));
+
+  // B's clerk leaves the console alone for 15 minutes: it returns to sign-in and says why.
+  await other.page.clock.fastForward('14:00');
+  await other.page.waitForSelector('#idle-rule:has-text("残り約1分")');
+  await other.page.clock.fastForward('01:00');
+  await screen(other.page, 'insurer-sign-in');
+  assert.match(await other.page.textContent('#sign-in-notice'), /15分間操作がなかったため/);
+
+  // Signing out returns to sign-in with a sentence, and the session is gone.
+  await page.click('#sign-out');
+  await screen(page, 'insurer-sign-in');
+  assert.match(await page.textContent('#sign-in-notice'), /サインアウトしました/);
+  await Promise.all([context.close(), other.context.close(), staff.context.close()]);
+}
+
 describe('the insurer console', () => {
   // The 100,000-row batch goes through the edge to the origin, which reads and checks it as one; the debug build
   // takes longer for that than a kiosk's call may.
-  const env = useStack({ edgeEnv: { ORIGIN_TIMEOUT_MS: '30000' } }, async (stack) => {
-    for (const number of [A, B]) {
-      credentials[number] = (await originAdmin(stack, '/admin/v1/insurers', { insurer_number: number, name: 'テスト保険者' })).token;
-    }
-    for (const [number, name, kana, birth, address] of RESIDENTS) {
-      await originAdmin(stack, '/admin/v1/residents', {
-        individual_number: number, name, name_kana: kana, birth_date: birth, sex: 'female', address,
-      });
-    }
-    // B registered ハナコ, 2222 and タロウ earlier, through its own system straight to the origin.
-    const earlier = [
-      acquire('9001', '111111111118', '資格　花子', 'ｼｶｸ ﾊﾅｺ', '1989-09-13', HANAKO_ADDRESS),
-      acquire('9002', '222222222225', '保険　一郎', 'ﾎｹﾝ ｲﾁﾛｳ', '1987-09-13', ADDRESS),
-      acquire('9003', '444444444440', '資格　太郎', 'ｼｶｸ ﾀﾛｳ', '2004-08-04', ADDRESS),
-    ];
-    const response = await fetch(`${stack.originUrl}/insurer/v1/batches`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${credentials[B]}`, 'content-type': 'application/x-ndjson' },
-      body: earlier.map((row) => `${JSON.stringify(row)}\n`).join(''),
-    });
-    assert.equal(response.status, 200, await response.text());
-  });
+  const env = useStack({ edgeEnv: { ORIGIN_TIMEOUT_MS: '30000' } }, setUpInsurers);
 
-  test('a clerk enrols the PC, uploads the seed, finds every notice, lifts the twin hold with a reason; the patient turns 有効', async () => {
-    const { page, context, requests } = await openConsole(env, { axe: true });
-    assert.deepEqual(await audit(page, '01-enrol'), []);
-    await page.fill('#enrol-code', 'WRONG-CODE');
-    await page.click('#enrol-submit');
-    await page.waitForSelector('#enrol-error');
-    assert.match(await page.textContent('#enrol-error'), /登録できませんでした/);
-    await enrol(env, page);
-    assert.deepEqual(await audit(page, '02-sign-in'), []);
-
-    // A wrong credential is said as such, and the clerk's name must be there.
-    await page.fill('#insurer-credential', 'not-the-credential');
-    await page.fill('#clerk-name', '審査係 鈴木');
-    await page.click('#sign-in-submit');
-    await page.waitForSelector('#sign-in-notice');
-    assert.match(await page.textContent('#sign-in-notice'), /認証情報が正しくありません/);
-    await page.fill('#insurer-credential', credentials[A]);
-    await page.fill('#clerk-name', '   ');
-    await page.click('#sign-in-submit');
-    await page.waitForSelector('#clerk-error');
-    await signIn(page, credentials[A], '審査係 鈴木');
-    assert.match(await page.textContent('#signed-in-as'), /審査係 鈴木.*33120015/);
-    assert.match(await page.textContent('#idle-rule'), /15分/);
-    assert.ok(requests.every((r) => !r.url.includes(credentials[A])), 'the credential is never in a URL');
-    await page.waitForSelector('#inbox-empty');
-    assert.equal(await page.getAttribute('#holds-open', 'data-open'), '0');
-
-    await upload(page, 'seed.csv', csv(SEED_BATCH));
-    await page.waitForSelector('#batch-report[data-outcome="applied"]', { timeout: 60_000 });
-    assert.equal(await page.textContent('#report-rows-total'), '4');
-    assert.equal(await page.textContent('#report-records-held'), '2');
-    assert.deepEqual(await audit(page, '03-upload-applied'), []);
-
-    // Before: the twin's record is held, so the facility cannot confirm ジロウ.
-    const staff = await openStaff(env.browser, env.stack);
-    assert.match(await byNumber(staff.page, '5004', '2004-08-04'), /^error: .*保険者が確認中/);
-
-    // Every notice of the seed's checks is in the inbox, newest first; two holds are open.
-    await page.click('#nav-inbox');
-    await screen(page, 'insurer-inbox');
-    await page.waitForSelector('#inbox tbody tr');
-    const kinds = await page.$$eval('#inbox tbody tr', (rows) => rows.map((row) => row.dataset.kind));
-    for (const kind of ['suspected_misregistration', 'suspected_twin', 'resident_registry_match', 'five_item_mismatch', 'record_held']) {
-      assert.ok(kinds.includes(kind), `${kind} in ${kinds}`);
-    }
-    assert.equal(await page.getAttribute('#holds-open', 'data-open'), '2');
-    await page.waitForSelector('#holds-oldest');
-    assert.deepEqual(await audit(page, '04-inbox'), []);
-    const aNotices = await page.$$eval('#inbox tbody tr', (rows) => rows.map((row) => row.dataset.id));
-
-    // Filtered to open twins, one notice; opened, the two records side by side, B's only by what differs.
-    await page.selectOption('#filter-kind', 'suspected_twin');
-    await page.selectOption('#filter-state', 'open');
-    await page.waitForFunction(() => [...document.querySelectorAll('#inbox tbody tr')].every((row) => row.dataset.kind === 'suspected_twin'));
-    assert.equal(await page.locator('#inbox tbody tr').count(), 1);
-    await page.click('#inbox tbody tr button.open-notice');
-    await screen(page, 'insurer-notice');
-    await page.waitForSelector('#comparison');
-    assert.equal(await page.getAttribute('#comparison', 'data-source'), 'other_record');
-    assert.equal(await page.getAttribute('#comparison tr[data-item="name_kana"]', 'data-comparison'), 'differs');
-    assert.match(await page.textContent('#comparison tr[data-item="name_kana"]'), /ｼｶｸ ｼﾞﾛｳ.*相違/);
-    const shown = await page.textContent('main');
-    for (const leaked of ['ﾀﾛｳ', '太郎', B]) assert.ok(!shown.includes(leaked), `${leaked} is not shown`);
-    assert.equal(await page.getAttribute('#hold-state', 'data-held'), 'true');
-    assert.deepEqual(await audit(page, '05-notice'), []);
-
-    // 理由付き疑いなし needs a reason: without one the clerk is told, and nothing is sent.
-    const resolutions = () => requests.filter((r) => r.url.includes('/resolution')).length;
-    await page.click('#resolution-submit');
-    await page.waitForSelector('#resolution-error');
-    assert.match(await page.textContent('#resolution-error'), /理由を1〜200文字/);
-    assert.equal(resolutions(), 0);
-    assert.deepEqual(await audit(page, '06-resolution-refused'), []);
-    await page.fill('#resolution-reason', '双子の弟。本人に電話で確認済み');
-    await page.click('#resolution-submit');
-    await page.waitForSelector('#resolution-outcome[data-outcome="released"]');
-    await page.waitForSelector('#hold-state[data-held="false"]');
-    assert.match(await page.textContent('#decisions'), /審査係 鈴木.*双子の弟/);
-    assert.equal(resolutions(), 1);
-    assert.deepEqual(await audit(page, '07-resolved'), []);
-
-    // After: the facility's next check of ジロウ answers 有効 at once.
-    assert.equal(await byNumber(staff.page, '5004', '2004-08-04'), '有効');
-    await screenshot(staff.page, 'screens/insurer-08-staff-by-number-valid');
-    await page.click('#notice-back');
-    await screen(page, 'insurer-inbox');
-    await page.waitForSelector('#holds-open[data-open="1"]');
-
-    // Another insurer's clerk, on another enrolled console, sees none of A's notices.
-    const other = await openConsole(env, { fakeClock: true });
-    await enrol(env, other.page);
-    await signIn(other.page, credentials[B], 'B 係');
-    await other.page.waitForSelector('#inbox tbody tr, #inbox-empty');
-    const bNotices = await other.page.$$eval('#inbox tbody tr', (rows) => rows.map((row) => row.dataset.id));
-    assert.deepEqual(bNotices.filter((id) => aNotices.includes(id)), []);
-    assert.ok(!(await other.page.textContent('main')).includes('ｼﾞﾛｳ'));
-
-    // B's clerk leaves the console alone for 15 minutes: it returns to sign-in and says why.
-    await other.page.clock.fastForward('14:00');
-    await other.page.waitForSelector('#idle-rule:has-text("残り約1分")');
-    await other.page.clock.fastForward('01:00');
-    await screen(other.page, 'insurer-sign-in');
-    assert.match(await other.page.textContent('#sign-in-notice'), /15分間操作がなかったため/);
-
-    // Signing out returns to sign-in with a sentence, and the session is gone.
-    await page.click('#sign-out');
-    await screen(page, 'insurer-sign-in');
-    assert.match(await page.textContent('#sign-in-notice'), /サインアウトしました/);
-    await Promise.all([context.close(), other.context.close(), staff.context.close()]);
-  });
+  test('a clerk enrols the PC, uploads the seed, finds every notice, lifts the twin hold with a reason; the patient turns 有効', () => seedToValid(env, { audited: true }));
 
   test('a 100,000-row CSV goes up with a moving progress bar; its rows in error come back to download and go up again as JSON Lines; an upload can be cancelled', async () => {
     const { page, context } = await openConsole(env, { axe: true });
@@ -339,4 +351,13 @@ describe('the insurer console', () => {
     assert.equal(await page.textContent('#report-rows-total'), '2');
     await context.close();
   });
+});
+
+// The same walk with the origin on PostgreSQL, as a registry at scale runs it (its screens were audited above).
+const postgres = postgresDatabase();
+describe('the insurer console on PostgreSQL', { skip: postgres ? false : 'ONSHI_TEST_POSTGRES_URL is not set' }, () => {
+  const env = useStack({ databaseUrl: postgres?.url }, setUpInsurers);
+  after(() => postgres?.drop());
+
+  test(`${'a clerk enrols the PC, uploads the seed, finds every notice, lifts the twin hold with a reason; the patient turns 有効'} (PostgreSQL)`, () => seedToValid(env, { audited: false }));
 });

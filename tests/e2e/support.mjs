@@ -1,6 +1,7 @@
 // Shared pieces of the browser end-to-end tests: Chromium, the kiosk page with the virtual reader installed
 // through `navigator.usb`, and PIN entry through the on-screen keypad.
 
+import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -318,6 +319,24 @@ export async function smallTargets(page, min = 44) {
     .map((element) => ({ element, box: element.getBoundingClientRect() }))
     .filter(({ box }) => box.width < min || box.height < min)
     .map(({ element, box }) => `${element.id || element.textContent.trim()} ${box.width}×${box.height}`), min);
+}
+
+/**
+ * An empty PostgreSQL database of its own in the server `ONSHI_TEST_POSTGRES_URL` names (which `cargo xtask test`
+ * sets), made now with psql: `{ url, drop() }`, or `undefined` when no server is named.
+ */
+export function postgresDatabase() {
+  const server = process.env.ONSHI_TEST_POSTGRES_URL;
+  if (!server) return undefined;
+  const name = `onshi_e2e_${randomUUID().replaceAll('-', '')}`;
+  const psql = (sql) => {
+    const run = spawnSync('psql', [server, '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-c', sql], { encoding: 'utf8' });
+    if (run.status !== 0) throw new Error(`psql: ${run.stderr || run.error}`);
+  };
+  psql(`CREATE DATABASE ${name}`);
+  const url = new URL(server);
+  url.pathname = `/${name}`;
+  return { url: url.toString(), drop: () => psql(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
 }
 
 /**
