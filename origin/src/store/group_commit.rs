@@ -16,13 +16,16 @@
 //! without its audit row. When a grouped transaction fails, each request's writes are retried in a transaction of
 //! their own, so one bad row fails only its own request.
 
-use sqlx::AnyPool;
+use std::collections::HashSet;
+
+use sqlx::pool::PoolConnection;
+use sqlx::{Any, AnyConnection, AnyPool, Row as _};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::error::{OriginError, Result};
-use crate::store::nonces::{NonceClaim, claim_nonces};
+use crate::store::nonces::{ClaimGroup, NonceClaim, claim_nonces};
 use crate::store::rows::{AuditEvent, CheckInRow, RequestRows, VISIT_REVISION_WINDOW_SECONDS};
-use crate::store::sql::{Backend, Bound, Statement, multi_row_insert};
+use crate::store::sql::{Backend, Bound, Statement, multi_row_insert, sqlite_script};
 
 /// Most requests whose writes share one transaction.
 const MAX_REQUESTS_PER_COMMIT: usize = 256;
@@ -30,6 +33,8 @@ const MAX_REQUESTS_PER_COMMIT: usize = 256;
 const MAX_ROWS_PER_STATEMENT: usize = 64;
 /// Requests that may wait for the writer before new ones wait for room.
 const QUEUE_DEPTH: usize = 4_096;
+/// How long the writer keeps its connection while no request comes (see [`WriterConnection`]).
+const KEEP_IDLE_CONNECTION: std::time::Duration = std::time::Duration::from_millis(50);
 
 /// One request's write, waiting for the writer, with where its outcome goes.
 enum Job {
@@ -50,9 +55,11 @@ pub struct GroupCommit {
 
 impl GroupCommit {
     /// Starts the writer task on the current Tokio runtime. It stops once every handle is dropped.
-    pub(crate) fn start(pool: AnyPool, backend: Backend) -> Self {
+    /// `keep_connection`: whether the writer may keep one of the pool's connections between transactions (see
+    /// [`WriterConnection`]).
+    pub(crate) fn start(pool: AnyPool, backend: Backend, keep_connection: bool) -> Self {
         let (jobs, queue) = mpsc::channel(QUEUE_DEPTH);
-        tokio::spawn(run_writer(pool, backend, queue));
+        tokio::spawn(run_writer(pool, backend, keep_connection, queue));
         Self { jobs }
     }
 
@@ -85,15 +92,32 @@ fn writer_gone() -> OriginError {
     OriginError::AuditWriterStopped
 }
 
-async fn run_writer(pool: AnyPool, backend: Backend, mut queue: mpsc::Receiver<Job>) {
+async fn run_writer(pool: AnyPool, backend: Backend, keep_connection: bool, mut queue: mpsc::Receiver<Job>) {
+    let mut writer = WriterConnection { pool, keep: keep_connection, kept: None };
     let mut jobs = Vec::with_capacity(MAX_REQUESTS_PER_COMMIT);
-    while queue.recv_many(&mut jobs, MAX_REQUESTS_PER_COMMIT).await > 0 {
-        match write_in_one_transaction(&pool, backend, &jobs).await {
+    loop {
+        let received = if writer.kept.is_some() {
+            // `recv_many` loses nothing when the time-out drops it.
+            match tokio::time::timeout(KEEP_IDLE_CONNECTION, queue.recv_many(&mut jobs, MAX_REQUESTS_PER_COMMIT)).await
+            {
+                Ok(received) => received,
+                Err(_idle) => {
+                    writer.kept = None;
+                    queue.recv_many(&mut jobs, MAX_REQUESTS_PER_COMMIT).await
+                }
+            }
+        } else {
+            queue.recv_many(&mut jobs, MAX_REQUESTS_PER_COMMIT).await
+        };
+        if received == 0 {
+            break;
+        }
+        match writer.write(backend, &jobs).await {
             Ok(fresh) => answer(jobs.drain(..), fresh),
             Err(error) if jobs.len() > 1 => {
                 tracing::warn!(%error, requests = jobs.len(), "grouped commit failed; committing one by one");
                 for job in jobs.drain(..) {
-                    match write_in_one_transaction(&pool, backend, std::slice::from_ref(&job)).await {
+                    match writer.write(backend, std::slice::from_ref(&job)).await {
                         Ok(fresh) => answer(std::iter::once(job), fresh),
                         Err(error) => job.fail(error),
                     }
@@ -105,6 +129,31 @@ async fn run_writer(pool: AnyPool, backend: Backend, mut queue: mpsc::Receiver<J
                 }
             }
         }
+    }
+}
+
+/// The writer's connection. Between transactions it is kept rather than given back to the pool, which tests every
+/// connection given back with a round trip (to the connection's thread on SQLite, over the network on PostgreSQL):
+/// one more round trip per commit. It goes back after a failed transaction, once no request has come for
+/// [`KEEP_IDLE_CONNECTION`] (closing the pool waits for every connection to come back), and is never kept over an
+/// in-memory SQLite database, whose one connection everything else needs too.
+struct WriterConnection {
+    pool: AnyPool,
+    keep: bool,
+    kept: Option<PoolConnection<Any>>,
+}
+
+impl WriterConnection {
+    async fn write(&mut self, backend: Backend, jobs: &[Job]) -> Result<Vec<bool>> {
+        let mut connection = match self.kept.take() {
+            Some(connection) => connection,
+            None => self.pool.acquire().await?,
+        };
+        let written = write_in_one_transaction(&mut connection, backend, jobs).await;
+        if written.is_ok() && self.keep {
+            self.kept = Some(connection);
+        }
+        written
     }
 }
 
@@ -123,6 +172,14 @@ fn answer(jobs: impl Iterator<Item = Job>, fresh: Vec<bool>) {
 }
 
 impl Job {
+    /// The rows this job writes, if any (whether they are written depends on the claim of a `ClaimedRows`).
+    fn rows(&self) -> Option<&RequestRows> {
+        match self {
+            Job::Rows { rows, .. } | Job::ClaimedRows { rows, .. } => Some(rows),
+            Job::Nonce { .. } => None,
+        }
+    }
+
     /// The nonce this job claims, if any.
     fn claim(&self) -> Option<&NonceClaim> {
         match self {
@@ -141,8 +198,13 @@ impl Job {
 }
 
 /// Writes `jobs` in one transaction; answers the nonce claims' freshness in job order once it has committed.
-async fn write_in_one_transaction(pool: &AnyPool, backend: Backend, jobs: &[Job]) -> Result<Vec<bool>> {
-    let mut tx = pool.begin().await?;
+async fn write_in_one_transaction(connection: &mut AnyConnection, backend: Backend, jobs: &[Job]) -> Result<Vec<bool>> {
+    let revises =
+        jobs.iter().any(|job| job.rows().and_then(|rows| rows.checkin.as_ref()).is_some_and(|c| c.revises_visit));
+    if backend == Backend::Sqlite && !revises {
+        return write_as_sqlite_script(connection, jobs).await;
+    }
+    let mut tx = sqlx::Connection::begin(&mut *connection).await?;
     let claims: Vec<&NonceClaim> = jobs.iter().filter_map(Job::claim).collect();
     let fresh = if claims.is_empty() { Vec::new() } else { claim_nonces(&mut tx, backend, &claims).await? };
     let rows = rows_to_write(jobs, &fresh);
@@ -160,6 +222,40 @@ async fn write_in_one_transaction(pool: &AnyPool, backend: Backend, jobs: &[Job]
         statement.query().execute(&mut *tx).await?;
     }
     tx.commit().await?;
+    Ok(fresh)
+}
+
+/// SQLite: the same transaction as [`write_in_one_transaction`] in at most two commands to the connection's thread,
+/// `BEGIN` and the claims, then the rows and `COMMIT`, instead of one command per statement plus a `BEGIN` and a
+/// `COMMIT` that each wait for an acknowledgement. Each command is a hand-over between threads, and those
+/// hand-overs, not SQLite's work, were most of a lookup's cost. A transaction the script leaves open when a
+/// statement fails is rolled back before the connection goes back to the pool.
+async fn write_as_sqlite_script(connection: &mut AnyConnection, jobs: &[Job]) -> Result<Vec<bool>> {
+    let written = sqlite_script_commands(connection, jobs).await;
+    if written.is_err() {
+        // Fails harmlessly when the failed statement was `BEGIN` itself or `COMMIT` already ended the transaction.
+        let _no_transaction_is_fine = sqlx::query("ROLLBACK").execute(&mut *connection).await;
+    }
+    written
+}
+
+async fn sqlite_script_commands(connection: &mut AnyConnection, jobs: &[Job]) -> Result<Vec<bool>> {
+    let claims: Vec<&NonceClaim> = jobs.iter().filter_map(Job::claim).collect();
+    let (fresh, begin) = if claims.is_empty() {
+        (Vec::new(), "BEGIN")
+    } else {
+        let group = ClaimGroup::new(&claims);
+        let mut digests = HashSet::with_capacity(claims.len());
+        for row in sqlite_script("BEGIN", &group.statements(Backend::Sqlite), "").fetch_all(&mut *connection).await? {
+            digests.insert(row.try_get::<String, _>(0)?);
+        }
+        (group.answers(&digests), "")
+    };
+    let rows = rows_to_write(jobs, &fresh);
+    let checkins: Vec<&CheckInRow> = rows.iter().filter_map(|r| r.checkin.as_ref()).collect();
+    let mut statements = audit_statements(Backend::Sqlite, &rows);
+    statements.extend(checkin_statements(Backend::Sqlite, &checkins));
+    sqlite_script(begin, &statements, "COMMIT").execute(&mut *connection).await?;
     Ok(fresh)
 }
 

@@ -1,5 +1,6 @@
 //! The one builder of placeholder lists: the `(…), (…)` groups of a multi-row `INSERT` and the list of an `IN (…)`;
-//! and [`Statement`], a statement built with its values before it runs.
+//! and [`Statement`], a statement built with its values before it runs, so that a group of them can run one by one
+//! inside a transaction or, on SQLite, as one script.
 //!
 //! Layer: storage adapter. Only the count of placeholders is ever formatted into SQL; values are always bound.
 //! SQLite gets anonymous `?` placeholders, because it resolves every bound `$n` by a linear search of the
@@ -43,6 +44,18 @@ impl Statement<'_> {
     pub(crate) fn query(&self) -> AnyQuery<'static> {
         bind_all(sqlx::query(sqlx::AssertSqlSafe(self.sql.clone())), std::slice::from_ref(self))
     }
+}
+
+/// SQLite only: `statements` run as one script, between `before` and `after` (`BEGIN`, `COMMIT`), in one command to
+/// the connection's thread instead of one each. Every placeholder must be an anonymous `?`: SQLite numbers those
+/// across the whole script, where a `$n` would name the script's n-th value.
+pub(crate) fn sqlite_script(before: &str, statements: &[Statement<'_>], after: &str) -> AnyQuery<'static> {
+    let parts: Vec<&str> = std::iter::once(before)
+        .chain(statements.iter().map(|statement| statement.sql.as_str()))
+        .chain(std::iter::once(after))
+        .filter(|part| !part.is_empty())
+        .collect();
+    bind_all(sqlx::query(sqlx::AssertSqlSafe(parts.join(";\n"))), statements)
 }
 
 fn bind_all<'q>(mut query: AnyQuery<'q>, statements: &[Statement<'_>]) -> AnyQuery<'q> {
