@@ -17,10 +17,11 @@
 //! their own, so one bad row fails only its own request.
 
 use std::collections::HashSet;
+use std::sync::Arc;
 
 use sqlx::pool::PoolConnection;
 use sqlx::{Any, AnyConnection, AnyPool, Row as _};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{Mutex, mpsc, oneshot};
 
 use crate::error::{OriginError, Result};
 use crate::store::nonces::{ClaimGroup, NonceClaim, claim_nonces};
@@ -33,7 +34,10 @@ const MAX_REQUESTS_PER_COMMIT: usize = 256;
 const MAX_ROWS_PER_STATEMENT: usize = 64;
 /// Requests that may wait for the writer before new ones wait for room.
 const QUEUE_DEPTH: usize = 4_096;
-/// How long the writer keeps its connection while no request comes (see [`WriterConnection`]).
+/// Writers on PostgreSQL: a commit there waits for its WAL flush, and a second writer's transaction is built and
+/// sent meanwhile instead of waiting its turn (PostgreSQL flushes concurrent commits together).
+const POSTGRES_WRITERS: usize = 2;
+/// How long a writer keeps its connection while no request comes (see [`WriterConnection`]).
 const KEEP_IDLE_CONNECTION: std::time::Duration = std::time::Duration::from_millis(50);
 
 /// One request's write, waiting for the writer, with where its outcome goes.
@@ -54,12 +58,19 @@ pub struct GroupCommit {
 }
 
 impl GroupCommit {
-    /// Starts the writer task on the current Tokio runtime. It stops once every handle is dropped.
-    /// `keep_connection`: whether the writer may keep one of the pool's connections between transactions (see
-    /// [`WriterConnection`]).
+    /// Starts the writer tasks on the current Tokio runtime: one on SQLite, which lets one transaction write at a
+    /// time, and [`POSTGRES_WRITERS`] on PostgreSQL. They stop once every handle is dropped. `keep_connection`:
+    /// whether a writer may keep one of the pool's connections between transactions (see [`WriterConnection`]).
     pub(crate) fn start(pool: AnyPool, backend: Backend, keep_connection: bool) -> Self {
         let (jobs, queue) = mpsc::channel(QUEUE_DEPTH);
-        tokio::spawn(run_writer(pool, backend, keep_connection, queue));
+        let queue = Arc::new(tokio::sync::Mutex::new(queue));
+        let writers = match backend {
+            Backend::Sqlite => 1,
+            Backend::Postgres => POSTGRES_WRITERS,
+        };
+        for _ in 0..writers {
+            tokio::spawn(run_writer(pool.clone(), backend, keep_connection, Arc::clone(&queue)));
+        }
         Self { jobs }
     }
 
@@ -92,22 +103,23 @@ fn writer_gone() -> OriginError {
     OriginError::AuditWriterStopped
 }
 
-async fn run_writer(pool: AnyPool, backend: Backend, keep_connection: bool, mut queue: mpsc::Receiver<Job>) {
+async fn run_writer(pool: AnyPool, backend: Backend, keep_connection: bool, queue: Arc<Mutex<mpsc::Receiver<Job>>>) {
     let mut writer = WriterConnection { pool, keep: keep_connection, kept: None };
     let mut jobs = Vec::with_capacity(MAX_REQUESTS_PER_COMMIT);
     loop {
+        // One writer at a time waits on the queue and takes everything waiting; the others are committing.
+        let next = async { queue.lock().await.recv_many(&mut jobs, MAX_REQUESTS_PER_COMMIT).await };
         let received = if writer.kept.is_some() {
-            // `recv_many` loses nothing when the time-out drops it.
-            match tokio::time::timeout(KEEP_IDLE_CONNECTION, queue.recv_many(&mut jobs, MAX_REQUESTS_PER_COMMIT)).await
-            {
+            // Taking the lock and `recv_many` lose nothing when the time-out drops them.
+            match tokio::time::timeout(KEEP_IDLE_CONNECTION, next).await {
                 Ok(received) => received,
                 Err(_idle) => {
                     writer.kept = None;
-                    queue.recv_many(&mut jobs, MAX_REQUESTS_PER_COMMIT).await
+                    queue.lock().await.recv_many(&mut jobs, MAX_REQUESTS_PER_COMMIT).await
                 }
             }
         } else {
-            queue.recv_many(&mut jobs, MAX_REQUESTS_PER_COMMIT).await
+            next.await
         };
         if received == 0 {
             break;
