@@ -69,7 +69,7 @@ impl<T: DeserializeOwned> FromRequest<AppState> for SignedJson<T> {
 }
 
 /// A JSON body whose request carried a valid, fresh edge signature, with its nonce still to be claimed: the
-/// handler hands [`UnclaimedNonce`] in with the rows its answer leaves behind ([`UnclaimedNonce::commit_with`]), so
+/// handler hands [`UnclaimedNonce`] in with the rows its answer leaves behind (`UnclaimedNonce::commit_with`), so
 /// that the claim and the rows share one commit. For a lookup, whose read has no effect of its own: nothing is
 /// answered, and nothing stored, before the claim has committed.
 #[derive(Debug)]

@@ -1,8 +1,8 @@
 //! Group commit of the writes every signed request must make before it is answered: the claim of its nonce before
 //! it is served, and the rows an answered lookup leaves behind (its audit row and, for a facility, its check-in). A
-//! lookup may hand in its nonce claim together with its rows ([`GroupCommit::commit_claimed`]): the rows are then
+//! lookup may hand in its nonce claim together with its rows (`GroupCommit::commit_claimed`): the rows are then
 //! written only if the nonce is fresh, in the same transaction, so the lookup costs one commit instead of two. A
-//! writer task (two on PostgreSQL: see [`POSTGRES_WRITERS`]) gathers the writes of all requests waiting at that
+//! writer task (two on PostgreSQL: see `POSTGRES_WRITERS`) gathers the writes of all requests waiting at that
 //! moment and commits them in one transaction, with one multi-row statement per table.
 //!
 //! Layer: storage adapter of the origin. It must not decide what is written (callers build the rows and claims)
