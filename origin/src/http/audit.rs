@@ -154,7 +154,7 @@ pub(crate) async fn commit_lookup(
 }
 
 /// One audit row: who (`asker`), about whom, why (`purpose`), when (`now`) and with what result.
-fn audit_event(
+pub(crate) fn audit_event(
     now: i64,
     asker: &dyn Asker,
     subject_person_id: Option<String>,

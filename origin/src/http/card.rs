@@ -1,7 +1,8 @@
 //! The routes a card certificate asks: the qualification of its holder (`POST /v1/qualification/by-certificate`)
 //! and its J-LIS status (`POST /v1/certificate/status`).
 //!
-//! Layer: HTTP adapter, edge-signed. Must not answer before the lookup's audit row is committed.
+//! Layer: HTTP adapter, edge-signed. Must not answer before the lookup's audit row and its request's nonce are
+//! committed.
 
 use axum::Json;
 use axum::extract::State;
@@ -11,11 +12,12 @@ use onshi_proto::ErrorCode;
 use onshi_proto::origin::{AuthMethod, CardQualificationQuery, CertificateStatusAnswer, CertificateStatusQuery};
 
 use crate::clock::tokyo_date;
-use crate::http::audit::{audit, commit_lookup};
+use crate::http::audit::{audit_event, lookup_rows};
 use crate::http::render::{Asked, render_answer};
-use crate::http::signed::{Failure, SignedJson};
+use crate::http::signed::{Failure, SignedJson, SignedLookup};
 use crate::http::state::AppState;
 use crate::public_expense::select;
+use crate::store::rows::RequestRows;
 use crate::validity::{CardHolder, assess};
 
 /// The audit purpose recorded for a qualification lookup by card certificate.
@@ -25,15 +27,18 @@ pub const PURPOSE_QUALIFICATION_BY_CERTIFICATE: &str = "qualification_by_certifi
 pub(crate) async fn qualification_by_certificate(
     State(state): State<AppState>,
     headers: HeaderMap,
-    SignedJson(query): SignedJson<CardQualificationQuery>,
+    SignedLookup { body: query, nonce }: SignedLookup<CardQualificationQuery>,
 ) -> Result<Response, Failure> {
     let now = state.now();
     let today = tokyo_date(now)?;
+    // The read comes before the nonce's claim, which is committed with the lookup's audit row: a replay is refused
+    // there, before anything of the read is answered or stored.
     let found = state.store().card_holder(&query.certificate).await?;
     let (person_id, holder, has_public_expense) = match found {
         Some(found) if found.held => {
-            audit(&state, now, &query, Some(found.person_id), PURPOSE_QUALIFICATION_BY_CERTIFICATE, "record_held")
-                .await?;
+            let audit =
+                audit_event(now, &query, Some(found.person_id), PURPOSE_QUALIFICATION_BY_CERTIFICATE, "record_held")?;
+            nonce.commit_with(&state, RequestRows { audit, checkin: None }).await?;
             return Err(Failure(ErrorCode::RecordHeld));
         }
         Some(found) => (Some(found.person_id), CardHolder::Linked(found.records), found.has_public_expense),
@@ -47,10 +52,10 @@ pub(crate) async fn qualification_by_certificate(
         answer.public_expense = selection.shown;
         answer.certificates_on_offer = selection.certificates_on_offer;
     }
-    // The answer is released only once its read is on the audit trail; a facility's check-in is committed in the
-    // same transaction.
-    commit_lookup(&state, now, &query, person_id, PURPOSE_QUALIFICATION_BY_CERTIFICATE, &answer, AuthMethod::Pin)
-        .await?;
+    // The answer is released only once its read is on the audit trail; a facility's check-in and the request's
+    // nonce are committed in the same transaction.
+    let rows = lookup_rows(now, &query, person_id, PURPOSE_QUALIFICATION_BY_CERTIFICATE, &answer, AuthMethod::Pin)?;
+    nonce.commit_with(&state, rows).await?;
     tracing::info!(outcome = answer.validity.as_str(), records = answer.records.len(), "qualification answered");
     let asked = Asked {
         facility_code: query.facility_code.as_deref(),

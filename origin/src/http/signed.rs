@@ -18,6 +18,7 @@ use serde::de::DeserializeOwned;
 use crate::error::OriginError;
 use crate::http::state::AppState;
 use crate::replay::NonceRecord;
+use crate::store::rows::RequestRows;
 
 /// Timestamps beyond this many seconds from the epoch (the year 5138) are refused outright.
 const MAX_PLAUSIBLE_UNIX_TIME: i64 = 100_000_000_000;
@@ -58,42 +59,100 @@ impl<T: DeserializeOwned> FromRequest<AppState> for SignedJson<T> {
     type Rejection = Failure;
 
     async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
-        let headers = signature_headers(request.headers()).ok_or_else(|| {
-            tracing::warn!("signed route called without signature headers");
+        let (body, nonce) = verified_body(request, state).await?;
+        // After the signature, so unauthenticated callers cannot fill the table.
+        if !state.store().remember_nonce(&nonce.record, nonce.now).await? {
+            return Err(replay_refused());
+        }
+        parse_body(&body).map(SignedJson)
+    }
+}
+
+/// A JSON body whose request carried a valid, fresh edge signature, with its nonce still to be claimed: the
+/// handler hands [`UnclaimedNonce`] in with the rows its answer leaves behind (`UnclaimedNonce::commit_with`), so
+/// that the claim and the rows share one commit. For a lookup, whose read has no effect of its own: nothing is
+/// answered, and nothing stored, before the claim has committed.
+#[derive(Debug)]
+pub struct SignedLookup<T> {
+    /// The request body.
+    pub body: T,
+    /// The request's nonce, not yet claimed.
+    pub nonce: UnclaimedNonce,
+}
+
+/// The nonce of a verified request, to be claimed together with the rows of its answer. A request that ends
+/// without claiming it (a fault before its commit) has stored nothing and is answered with a fixed error code.
+#[derive(Debug)]
+#[must_use = "a signed request is answered only after its nonce is claimed"]
+pub struct UnclaimedNonce {
+    record: NonceRecord,
+    now: i64,
+}
+
+impl UnclaimedNonce {
+    /// Claims the nonce and commits `rows` in one transaction; refuses the request, storing nothing, when the nonce
+    /// was seen before (by this or any other replica sharing the database). Returns once both are durable.
+    pub(crate) async fn commit_with(self, state: &AppState, rows: RequestRows) -> Result<(), Failure> {
+        if state.store().commit_rows_of_fresh_request(self.record, self.now, rows).await? {
+            Ok(())
+        } else {
+            Err(replay_refused())
+        }
+    }
+}
+
+impl<T: DeserializeOwned> FromRequest<AppState> for SignedLookup<T> {
+    type Rejection = Failure;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let (body, nonce) = verified_body(request, state).await?;
+        Ok(SignedLookup { body: parse_body(&body)?, nonce })
+    }
+}
+
+/// The body of a request whose signature verifies, and its nonce (not yet claimed).
+async fn verified_body(request: Request, state: &AppState) -> Result<(Bytes, UnclaimedNonce), Failure> {
+    let headers = signature_headers(request.headers()).ok_or_else(|| {
+        tracing::warn!("signed route called without signature headers");
+        Failure(ErrorCode::Unauthorized)
+    })?;
+    let method = request.method().as_str().to_owned();
+    let path_and_query =
+        request.uri().path_and_query().map_or_else(|| request.uri().path().to_owned(), |pq| pq.as_str().to_owned());
+    let body = Bytes::from_request(request, state).await.map_err(|rejection| {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            Failure(ErrorCode::PayloadTooLarge)
+        } else {
+            Failure(ErrorCode::BadRequest)
+        }
+    })?;
+    let shared = state.shared();
+    let now = state.now();
+    if !is_plausible_timestamp(&headers.timestamp) {
+        tracing::warn!(path = %path_and_query, "signed request with a malformed or implausible timestamp refused");
+        return Err(Failure(ErrorCode::Unauthorized));
+    }
+    let timestamp =
+        signing::verify(shared.key.expose(), &method, &path_and_query, &headers, &body, now).map_err(|error| {
+            tracing::warn!(%error, path = %path_and_query, "signed request refused");
             Failure(ErrorCode::Unauthorized)
         })?;
-        let method = request.method().as_str().to_owned();
-        let path_and_query =
-            request.uri().path_and_query().map_or_else(|| request.uri().path().to_owned(), |pq| pq.as_str().to_owned());
-        let body = Bytes::from_request(request, state).await.map_err(|rejection| {
-            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                Failure(ErrorCode::PayloadTooLarge)
-            } else {
-                Failure(ErrorCode::BadRequest)
-            }
-        })?;
-        let shared = state.shared();
-        let now = state.now();
-        if !is_plausible_timestamp(&headers.timestamp) {
-            tracing::warn!(path = %path_and_query, "signed request with a malformed or implausible timestamp refused");
-            return Err(Failure(ErrorCode::Unauthorized));
-        }
-        let timestamp =
-            signing::verify(shared.key.expose(), &method, &path_and_query, &headers, &body, now).map_err(|error| {
-                tracing::warn!(%error, path = %path_and_query, "signed request refused");
-                Failure(ErrorCode::Unauthorized)
-            })?;
-        // After the signature, so unauthenticated callers cannot fill the table.
-        if !state.store().remember_nonce(&NonceRecord::of(&headers.nonce, timestamp), now).await? {
-            tracing::warn!(path = %path_and_query, "replayed request nonce refused");
-            return Err(Failure(ErrorCode::Unauthorized));
-        }
-        serde_json::from_slice(&body).map(SignedJson).map_err(|error| {
-            // The error names a line and column, never the body's content.
-            tracing::info!(line = error.line(), column = error.column(), "malformed JSON body");
-            Failure(ErrorCode::BadRequest)
-        })
-    }
+    Ok((body, UnclaimedNonce { record: NonceRecord::of(&headers.nonce, timestamp), now }))
+}
+
+/// The refusal of a request whose nonce was seen before.
+fn replay_refused() -> Failure {
+    tracing::warn!("replayed request nonce refused");
+    Failure(ErrorCode::Unauthorized)
+}
+
+/// The JSON body of a verified request.
+fn parse_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, Failure> {
+    serde_json::from_slice(body).map_err(|error| {
+        // The error names a line and column, never the body's content.
+        tracing::info!(line = error.line(), column = error.column(), "malformed JSON body");
+        Failure(ErrorCode::BadRequest)
+    })
 }
 
 /// `signing::verify` subtracts the timestamp from `now`; a timestamp near the ends of the i64 range would overflow

@@ -1,7 +1,9 @@
 //! Group commit of the writes every signed request must make before it is answered: the claim of its nonce before
-//! it is served, and the rows an answered lookup leaves behind (its audit row and, for a facility, its check-in). One
-//! writer task gathers the writes of all requests waiting at that moment and commits them in one transaction, with
-//! one multi-row statement per table.
+//! it is served, and the rows an answered lookup leaves behind (its audit row and, for a facility, its check-in). A
+//! lookup may hand in its nonce claim together with its rows (`GroupCommit::commit_claimed`): the rows are then
+//! written only if the nonce is fresh, in the same transaction, so the lookup costs one commit instead of two. A
+//! writer task (two on PostgreSQL: see `POSTGRES_WRITERS`) gathers the writes of all requests waiting at that
+//! moment and commits them in one transaction, with one multi-row statement per table.
 //!
 //! Layer: storage adapter of the origin. It must not decide what is written (callers build the rows and claims)
 //! and must not let a caller go on before its writes are durable: [`GroupCommit::commit`] and
@@ -14,13 +16,17 @@
 //! without its audit row. When a grouped transaction fails, each request's writes are retried in a transaction of
 //! their own, so one bad row fails only its own request.
 
-use sqlx::AnyPool;
-use tokio::sync::{mpsc, oneshot};
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use sqlx::pool::PoolConnection;
+use sqlx::{Any, AnyConnection, AnyPool, Row as _};
+use tokio::sync::{Mutex, mpsc, oneshot};
 
 use crate::error::{OriginError, Result};
-use crate::store::nonces::{NonceClaim, claim_nonces};
+use crate::store::nonces::{ClaimGroup, NonceClaim, claim_nonces};
 use crate::store::rows::{AuditEvent, CheckInRow, RequestRows, VISIT_REVISION_WINDOW_SECONDS};
-use crate::store::sql::{Backend, multi_row_insert};
+use crate::store::sql::{Backend, Bound, Statement, multi_row_insert, sqlite_script};
 
 /// Most requests whose writes share one transaction.
 const MAX_REQUESTS_PER_COMMIT: usize = 256;
@@ -28,6 +34,11 @@ const MAX_REQUESTS_PER_COMMIT: usize = 256;
 const MAX_ROWS_PER_STATEMENT: usize = 64;
 /// Requests that may wait for the writer before new ones wait for room.
 const QUEUE_DEPTH: usize = 4_096;
+/// Writers on PostgreSQL: a commit there waits for its WAL flush, and a second writer's transaction is built and
+/// sent meanwhile instead of waiting its turn (PostgreSQL flushes concurrent commits together).
+const POSTGRES_WRITERS: usize = 2;
+/// How long a writer keeps its connection while no request comes (see [`WriterConnection`]).
+const KEEP_IDLE_CONNECTION: std::time::Duration = std::time::Duration::from_millis(50);
 
 /// One request's write, waiting for the writer, with where its outcome goes.
 enum Job {
@@ -35,6 +46,9 @@ enum Job {
     Rows { rows: Box<RequestRows>, done: oneshot::Sender<Result<()>> },
     /// A signed request's nonce; the answer says whether it was fresh.
     Nonce { claim: NonceClaim, done: oneshot::Sender<Result<bool>> },
+    /// A signed request's nonce and the rows of its answer: the rows are written only when the nonce was fresh,
+    /// and the answer says whether it was.
+    ClaimedRows { claim: NonceClaim, rows: Box<RequestRows>, done: oneshot::Sender<Result<bool>> },
 }
 
 /// A handle to the writer task. Cheap to clone.
@@ -44,10 +58,19 @@ pub struct GroupCommit {
 }
 
 impl GroupCommit {
-    /// Starts the writer task on the current Tokio runtime. It stops once every handle is dropped.
-    pub(crate) fn start(pool: AnyPool, backend: Backend) -> Self {
+    /// Starts the writer tasks on the current Tokio runtime: one on SQLite, which lets one transaction write at a
+    /// time, and [`POSTGRES_WRITERS`] on PostgreSQL. They stop once every handle is dropped. `keep_connection`:
+    /// whether a writer may keep one of the pool's connections between transactions (see [`WriterConnection`]).
+    pub(crate) fn start(pool: AnyPool, backend: Backend, keep_connection: bool) -> Self {
         let (jobs, queue) = mpsc::channel(QUEUE_DEPTH);
-        tokio::spawn(run_writer(pool, backend, queue));
+        let queue = Arc::new(tokio::sync::Mutex::new(queue));
+        let writers = match backend {
+            Backend::Sqlite => 1,
+            Backend::Postgres => POSTGRES_WRITERS,
+        };
+        for _ in 0..writers {
+            tokio::spawn(run_writer(pool.clone(), backend, keep_connection, Arc::clone(&queue)));
+        }
         Self { jobs }
     }
 
@@ -65,21 +88,48 @@ impl GroupCommit {
         self.jobs.send(Job::Nonce { claim, done }).await.map_err(|_| writer_gone())?;
         claimed.await.map_err(|_| writer_gone())?
     }
+
+    /// Claims a nonce and, only when it was fresh, commits `rows` in the same transaction, together with whatever
+    /// other requests are waiting; answers once that transaction is durable: true when the nonce was fresh and the
+    /// rows are stored, false for a replay (nothing of it is stored).
+    pub(crate) async fn commit_claimed(&self, claim: NonceClaim, rows: RequestRows) -> Result<bool> {
+        let (done, committed) = oneshot::channel();
+        self.jobs.send(Job::ClaimedRows { claim, rows: Box::new(rows), done }).await.map_err(|_| writer_gone())?;
+        committed.await.map_err(|_| writer_gone())?
+    }
 }
 
 fn writer_gone() -> OriginError {
     OriginError::AuditWriterStopped
 }
 
-async fn run_writer(pool: AnyPool, backend: Backend, mut queue: mpsc::Receiver<Job>) {
+async fn run_writer(pool: AnyPool, backend: Backend, keep_connection: bool, queue: Arc<Mutex<mpsc::Receiver<Job>>>) {
+    let mut writer = WriterConnection { pool, keep: keep_connection, kept: None };
     let mut jobs = Vec::with_capacity(MAX_REQUESTS_PER_COMMIT);
-    while queue.recv_many(&mut jobs, MAX_REQUESTS_PER_COMMIT).await > 0 {
-        match write_in_one_transaction(&pool, backend, &jobs).await {
+    loop {
+        // One writer at a time waits on the queue and takes everything waiting; the others are committing.
+        let next = async { queue.lock().await.recv_many(&mut jobs, MAX_REQUESTS_PER_COMMIT).await };
+        let received = if writer.kept.is_some() {
+            // Taking the lock and `recv_many` lose nothing when the time-out drops them.
+            match tokio::time::timeout(KEEP_IDLE_CONNECTION, next).await {
+                Ok(received) => received,
+                Err(_idle) => {
+                    writer.kept = None;
+                    queue.lock().await.recv_many(&mut jobs, MAX_REQUESTS_PER_COMMIT).await
+                }
+            }
+        } else {
+            next.await
+        };
+        if received == 0 {
+            break;
+        }
+        match writer.write(backend, &jobs).await {
             Ok(fresh) => answer(jobs.drain(..), fresh),
             Err(error) if jobs.len() > 1 => {
                 tracing::warn!(%error, requests = jobs.len(), "grouped commit failed; committing one by one");
                 for job in jobs.drain(..) {
-                    match write_in_one_transaction(&pool, backend, std::slice::from_ref(&job)).await {
+                    match writer.write(backend, std::slice::from_ref(&job)).await {
                         Ok(fresh) => answer(std::iter::once(job), fresh),
                         Err(error) => job.fail(error),
                     }
@@ -94,6 +144,31 @@ async fn run_writer(pool: AnyPool, backend: Backend, mut queue: mpsc::Receiver<J
     }
 }
 
+/// The writer's connection. Between transactions it is kept rather than given back to the pool, which tests every
+/// connection given back with a round trip (to the connection's thread on SQLite, over the network on PostgreSQL):
+/// one more round trip per commit. It goes back after a failed transaction, once no request has come for
+/// [`KEEP_IDLE_CONNECTION`] (closing the pool waits for every connection to come back), and is never kept over an
+/// in-memory SQLite database, whose one connection everything else needs too.
+struct WriterConnection {
+    pool: AnyPool,
+    keep: bool,
+    kept: Option<PoolConnection<Any>>,
+}
+
+impl WriterConnection {
+    async fn write(&mut self, backend: Backend, jobs: &[Job]) -> Result<Vec<bool>> {
+        let mut connection = match self.kept.take() {
+            Some(connection) => connection,
+            None => self.pool.acquire().await?,
+        };
+        let written = write_in_one_transaction(&mut connection, backend, jobs).await;
+        if written.is_ok() && self.keep {
+            self.kept = Some(connection);
+        }
+        written
+    }
+}
+
 /// Tells each job of a committed transaction its outcome; `fresh` holds the nonce claims' answers in job order.
 fn answer(jobs: impl Iterator<Item = Job>, fresh: Vec<bool>) {
     let mut fresh = fresh.into_iter();
@@ -101,53 +176,52 @@ fn answer(jobs: impl Iterator<Item = Job>, fresh: Vec<bool>) {
         // A caller that has gone away needs no answer; its writes are committed all the same.
         match job {
             Job::Rows { done, .. } => drop(done.send(Ok(()))),
-            Job::Nonce { done, .. } => drop(done.send(fresh.next().ok_or(OriginError::AuditWriterStopped))),
+            Job::Nonce { done, .. } | Job::ClaimedRows { done, .. } => {
+                drop(done.send(fresh.next().ok_or(OriginError::AuditWriterStopped)))
+            }
         }
     }
 }
 
 impl Job {
+    /// The rows this job writes, if any (whether they are written depends on the claim of a `ClaimedRows`).
+    fn rows(&self) -> Option<&RequestRows> {
+        match self {
+            Job::Rows { rows, .. } | Job::ClaimedRows { rows, .. } => Some(rows),
+            Job::Nonce { .. } => None,
+        }
+    }
+
+    /// The nonce this job claims, if any.
+    fn claim(&self) -> Option<&NonceClaim> {
+        match self {
+            Job::Rows { .. } => None,
+            Job::Nonce { claim, .. } | Job::ClaimedRows { claim, .. } => Some(claim),
+        }
+    }
+
     fn fail(self, error: OriginError) {
         // As in `answer`, a caller that has gone away needs no answer.
         match self {
             Job::Rows { done, .. } => drop(done.send(Err(error))),
-            Job::Nonce { done, .. } => drop(done.send(Err(error))),
+            Job::Nonce { done, .. } | Job::ClaimedRows { done, .. } => drop(done.send(Err(error))),
         }
     }
 }
 
 /// Writes `jobs` in one transaction; answers the nonce claims' freshness in job order once it has committed.
-async fn write_in_one_transaction(pool: &AnyPool, backend: Backend, jobs: &[Job]) -> Result<Vec<bool>> {
-    let mut tx = pool.begin().await?;
-    let claims: Vec<&NonceClaim> =
-        jobs.iter().filter_map(|job| if let Job::Nonce { claim, .. } = job { Some(claim) } else { None }).collect();
+async fn write_in_one_transaction(connection: &mut AnyConnection, backend: Backend, jobs: &[Job]) -> Result<Vec<bool>> {
+    let revises =
+        jobs.iter().any(|job| job.rows().and_then(|rows| rows.checkin.as_ref()).is_some_and(|c| c.revises_visit));
+    if backend == Backend::Sqlite && !revises {
+        return write_as_sqlite_script(connection, jobs).await;
+    }
+    let mut tx = sqlx::Connection::begin(&mut *connection).await?;
+    let claims: Vec<&NonceClaim> = jobs.iter().filter_map(Job::claim).collect();
     let fresh = if claims.is_empty() { Vec::new() } else { claim_nonces(&mut tx, backend, &claims).await? };
-    let rows: Vec<&RequestRows> = jobs
-        .iter()
-        .filter_map(|job| if let Job::Rows { rows, .. } = job { Some(rows.as_ref()) } else { None })
-        .collect();
-    let audits: Vec<&AuditEvent> = rows.iter().map(|r| &r.audit).collect();
-    for chunk in audits.chunks(MAX_ROWS_PER_STATEMENT) {
-        let sql = multi_row_insert(
-            backend,
-            "INSERT INTO audit_events (id, occurred_at, actor_device_id, actor_facility_code, subject_person_id, \
-                                       purpose, outcome, arbitrary_identifier) VALUES ",
-            8,
-            chunk.len(),
-        );
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for event in chunk {
-            query = query
-                .bind(event.id.as_str())
-                .bind(event.occurred_at)
-                .bind(event.actor_device_id.as_deref())
-                .bind(event.actor_facility_code.as_deref())
-                .bind(event.subject_person_id.as_deref())
-                .bind(event.purpose.as_str())
-                .bind(event.outcome.as_str())
-                .bind(event.arbitrary_identifier.as_deref());
-        }
-        query.execute(&mut *tx).await?;
+    let rows = rows_to_write(jobs, &fresh);
+    for statement in audit_statements(backend, &rows) {
+        statement.query().execute(&mut *tx).await?;
     }
     let mut checkins: Vec<&CheckInRow> = Vec::new();
     for row in rows.iter().filter_map(|r| r.checkin.as_ref()) {
@@ -156,49 +230,141 @@ async fn write_in_one_transaction(pool: &AnyPool, backend: Backend, jobs: &[Job]
             checkins.push(row);
         }
     }
-    for chunk in checkins.chunks(MAX_ROWS_PER_STATEMENT) {
-        let sql = multi_row_insert(
-            backend,
-            "INSERT INTO checkins (id, facility_code, checkin_date, checked_in_at, device_id, person_id, method, \
-                                   validity, reason, guidance, name, name_kana, insurer_number, insurer_name, \
-                                   contribution_percent, device_label, disqualification_date, limit_category, \
-                                   specific_diseases, certificate_notice, certificate_expiry_date, \
-                                   patient_language, patient_aids, public_expense) VALUES ",
-            24,
-            chunk.len(),
-        );
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for row in chunk {
-            query = query
-                .bind(row.id.as_str())
-                .bind(row.facility_code.as_str())
-                .bind(row.checkin_date.as_str())
-                .bind(row.checked_in_at)
-                .bind(row.device_id.as_deref())
-                .bind(row.person_id.as_deref())
-                .bind(row.method.as_str())
-                .bind(row.validity.as_str())
-                .bind(row.reason.as_str())
-                .bind(row.guidance.as_deref())
-                .bind(row.name.as_deref())
-                .bind(row.name_kana.as_deref())
-                .bind(row.insurer_number.as_deref())
-                .bind(row.insurer_name.as_deref())
-                .bind(row.contribution_percent)
-                .bind(row.device_label.as_deref())
-                .bind(row.disqualification_date.as_deref())
-                .bind(row.limit_category.as_deref())
-                .bind(row.specific_diseases.as_deref())
-                .bind(row.certificate_notice.as_deref())
-                .bind(row.certificate_expiry_date.as_deref())
-                .bind(row.patient_language.as_deref())
-                .bind(row.patient_aids.as_deref())
-                .bind(row.public_expense.as_deref());
-        }
-        query.execute(&mut *tx).await?;
+    for statement in checkin_statements(backend, &checkins) {
+        statement.query().execute(&mut *tx).await?;
     }
     tx.commit().await?;
     Ok(fresh)
+}
+
+/// SQLite: the same transaction as [`write_in_one_transaction`] in at most two commands to the connection's thread,
+/// `BEGIN` and the claims, then the rows and `COMMIT`, instead of one command per statement plus a `BEGIN` and a
+/// `COMMIT` that each wait for an acknowledgement. Each command is a hand-over between threads, and those
+/// hand-overs, not SQLite's work, were most of a lookup's cost. A transaction the script leaves open when a
+/// statement fails is rolled back before the connection goes back to the pool.
+async fn write_as_sqlite_script(connection: &mut AnyConnection, jobs: &[Job]) -> Result<Vec<bool>> {
+    let written = sqlite_script_commands(connection, jobs).await;
+    if written.is_err() {
+        // Fails harmlessly when the failed statement was `BEGIN` itself or `COMMIT` already ended the transaction.
+        let _no_transaction_is_fine = sqlx::query("ROLLBACK").execute(&mut *connection).await;
+    }
+    written
+}
+
+async fn sqlite_script_commands(connection: &mut AnyConnection, jobs: &[Job]) -> Result<Vec<bool>> {
+    let claims: Vec<&NonceClaim> = jobs.iter().filter_map(Job::claim).collect();
+    let (fresh, begin) = if claims.is_empty() {
+        (Vec::new(), "BEGIN")
+    } else {
+        let group = ClaimGroup::new(&claims);
+        let mut digests = HashSet::with_capacity(claims.len());
+        for row in sqlite_script("BEGIN", &group.statements(Backend::Sqlite), "").fetch_all(&mut *connection).await? {
+            digests.insert(row.try_get::<String, _>(0)?);
+        }
+        (group.answers(&digests), "")
+    };
+    let rows = rows_to_write(jobs, &fresh);
+    let checkins: Vec<&CheckInRow> = rows.iter().filter_map(|r| r.checkin.as_ref()).collect();
+    let mut statements = audit_statements(Backend::Sqlite, &rows);
+    statements.extend(checkin_statements(Backend::Sqlite, &checkins));
+    sqlite_script(begin, &statements, "COMMIT").execute(&mut *connection).await?;
+    Ok(fresh)
+}
+
+/// The rows to write: every request's, but those of a request whose nonce was replayed (that request is refused,
+/// not answered). `fresh` holds the claims' answers in job order.
+fn rows_to_write<'a>(jobs: &'a [Job], fresh: &[bool]) -> Vec<&'a RequestRows> {
+    let mut claim_answers = fresh.iter();
+    jobs.iter()
+        .filter_map(|job| match job {
+            Job::Rows { rows, .. } => Some(rows.as_ref()),
+            Job::Nonce { .. } => {
+                claim_answers.next();
+                None
+            }
+            Job::ClaimedRows { rows, .. } => claim_answers.next().copied().unwrap_or(false).then_some(rows.as_ref()),
+        })
+        .collect()
+}
+
+/// The multi-row inserts of the audit rows of `rows`.
+fn audit_statements<'a>(backend: Backend, rows: &[&'a RequestRows]) -> Vec<Statement<'a>> {
+    let audits: Vec<&AuditEvent> = rows.iter().map(|r| &r.audit).collect();
+    audits
+        .chunks(MAX_ROWS_PER_STATEMENT)
+        .map(|chunk| {
+            let sql = multi_row_insert(
+                backend,
+                "INSERT INTO audit_events (id, occurred_at, actor_device_id, actor_facility_code, subject_person_id, \
+                                           purpose, outcome, arbitrary_identifier) VALUES ",
+                8,
+                chunk.len(),
+            );
+            let mut values = Vec::with_capacity(chunk.len() * 8);
+            for event in chunk {
+                values.extend([
+                    Bound::Text(Some(event.id.as_str())),
+                    Bound::Int(event.occurred_at),
+                    Bound::Text(event.actor_device_id.as_deref()),
+                    Bound::Text(event.actor_facility_code.as_deref()),
+                    Bound::Text(event.subject_person_id.as_deref()),
+                    Bound::Text(Some(event.purpose.as_str())),
+                    Bound::Text(Some(event.outcome.as_str())),
+                    Bound::Text(event.arbitrary_identifier.as_deref()),
+                ]);
+            }
+            Statement { sql, values }
+        })
+        .collect()
+}
+
+/// The multi-row inserts of `checkins`.
+fn checkin_statements<'a>(backend: Backend, checkins: &[&'a CheckInRow]) -> Vec<Statement<'a>> {
+    checkins
+        .chunks(MAX_ROWS_PER_STATEMENT)
+        .map(|chunk| {
+            let sql = multi_row_insert(
+                backend,
+                "INSERT INTO checkins (id, facility_code, checkin_date, checked_in_at, device_id, person_id, method, \
+                                       validity, reason, guidance, name, name_kana, insurer_number, insurer_name, \
+                                       contribution_percent, device_label, disqualification_date, limit_category, \
+                                       specific_diseases, certificate_notice, certificate_expiry_date, \
+                                       patient_language, patient_aids, public_expense) VALUES ",
+                24,
+                chunk.len(),
+            );
+            let mut values = Vec::with_capacity(chunk.len() * 24);
+            for row in chunk {
+                values.extend([
+                    Bound::Text(Some(row.id.as_str())),
+                    Bound::Text(Some(row.facility_code.as_str())),
+                    Bound::Text(Some(row.checkin_date.as_str())),
+                    Bound::Int(row.checked_in_at),
+                    Bound::Text(row.device_id.as_deref()),
+                    Bound::Text(row.person_id.as_deref()),
+                    Bound::Text(Some(row.method.as_str())),
+                    Bound::Text(Some(row.validity.as_str())),
+                    Bound::Text(Some(row.reason.as_str())),
+                    Bound::Text(row.guidance.as_deref()),
+                    Bound::Text(row.name.as_deref()),
+                    Bound::Text(row.name_kana.as_deref()),
+                    Bound::Text(row.insurer_number.as_deref()),
+                    Bound::Text(row.insurer_name.as_deref()),
+                    Bound::SmallInt(row.contribution_percent),
+                    Bound::Text(row.device_label.as_deref()),
+                    Bound::Text(row.disqualification_date.as_deref()),
+                    Bound::Text(row.limit_category.as_deref()),
+                    Bound::Text(row.specific_diseases.as_deref()),
+                    Bound::Text(row.certificate_notice.as_deref()),
+                    Bound::Text(row.certificate_expiry_date.as_deref()),
+                    Bound::Text(row.patient_language.as_deref()),
+                    Bound::Text(row.patient_aids.as_deref()),
+                    Bound::Text(row.public_expense.as_deref()),
+                ]);
+            }
+            Statement { sql, values }
+        })
+        .collect()
 }
 
 /// Rewrites the answer on the check-in of `row`'s visit: the asking device's latest check-in of the same person,
@@ -315,6 +481,31 @@ mod tests {
         assert_eq!(counts, expected.into_iter().collect());
         assert_eq!(store.count_rows("request_nonces").await.unwrap(), 21);
         assert_eq!(store.count_rows("audit_events").await.unwrap(), 20);
+    }
+
+    #[tokio::test]
+    async fn the_rows_of_a_replayed_request_are_not_stored() {
+        let store = Store::connect("sqlite::memory:").await.unwrap();
+        let now = 1_700_000_000;
+        let mut requests = tokio::task::JoinSet::new();
+        // Ten lookups presenting one nonce at once, each with rows of its own: one is answered and stored, the
+        // other nine are replays and leave nothing behind.
+        for index in 0..10 {
+            let store = store.clone();
+            requests.spawn(async move {
+                let rows = audit_row(&format!("lookup-{index}"));
+                store.commit_rows_of_fresh_request(NonceRecord::of("once", now), now, rows).await.unwrap()
+            });
+        }
+        let mut fresh = 0;
+        while let Some(outcome) = requests.join_next().await {
+            fresh += usize::from(outcome.unwrap());
+        }
+        assert_eq!(fresh, 1);
+        assert_eq!(store.count_rows("audit_events").await.unwrap(), 1);
+        assert_eq!(store.count_rows("request_nonces").await.unwrap(), 1);
+        // The nonce claimed with rows is refused when presented alone, too.
+        assert!(!store.remember_nonce(&NonceRecord::of("once", now), now).await.unwrap());
     }
 
     #[tokio::test]

@@ -189,7 +189,7 @@ impl Store {
             }
             _ => None,
         };
-        let group_commit = GroupCommit::start(pool.clone(), backend);
+        let group_commit = GroupCommit::start(pool.clone(), backend, !in_memory);
         Ok(Self { pool, backend, batch_lock: std::sync::Arc::default(), group_commit, readers })
     }
 

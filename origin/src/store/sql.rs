@@ -1,4 +1,6 @@
-//! The one builder of placeholder lists: the `(…), (…)` groups of a multi-row `INSERT` and the list of an `IN (…)`.
+//! The one builder of placeholder lists: the `(…), (…)` groups of a multi-row `INSERT` and the list of an `IN (…)`;
+//! and [`Statement`], a statement built with its values before it runs, so that a group of them can run one by one
+//! inside a transaction or, on SQLite, as one script.
 //!
 //! Layer: storage adapter. Only the count of placeholders is ever formatted into SQL; values are always bound.
 //! SQLite gets anonymous `?` placeholders, because it resolves every bound `$n` by a linear search of the
@@ -12,6 +14,59 @@ pub enum Backend {
     Sqlite,
     /// PostgreSQL.
     Postgres,
+}
+
+/// A query over the `Any` driver, values bound.
+pub(crate) type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>;
+
+/// One value bound to a [`Statement`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Bound<'a> {
+    /// Text, or NULL.
+    Text(Option<&'a str>),
+    /// A 64-bit integer (instants, Unix seconds).
+    Int(i64),
+    /// A 32-bit integer, or NULL (the `INTEGER` columns PostgreSQL keeps as `int4`).
+    SmallInt(Option<i32>),
+}
+
+/// A statement and the values of its placeholders, in order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Statement<'a> {
+    /// The SQL, with placeholders from [`multi_row_insert`] or of the backend's own form.
+    pub(crate) sql: String,
+    /// The values, in placeholder order.
+    pub(crate) values: Vec<Bound<'a>>,
+}
+
+impl Statement<'_> {
+    /// The statement as a query, ready to run.
+    pub(crate) fn query(&self) -> AnyQuery<'static> {
+        bind_all(sqlx::query(sqlx::AssertSqlSafe(self.sql.clone())), std::slice::from_ref(self))
+    }
+}
+
+/// SQLite only: `statements` run as one script, between `before` and `after` (`BEGIN`, `COMMIT`), in one command to
+/// the connection's thread instead of one each. Every placeholder must be an anonymous `?`: SQLite numbers those
+/// across the whole script, where a `$n` would name the script's n-th value.
+pub(crate) fn sqlite_script(before: &str, statements: &[Statement<'_>], after: &str) -> AnyQuery<'static> {
+    let parts: Vec<&str> = std::iter::once(before)
+        .chain(statements.iter().map(|statement| statement.sql.as_str()))
+        .chain(std::iter::once(after))
+        .filter(|part| !part.is_empty())
+        .collect();
+    bind_all(sqlx::query(sqlx::AssertSqlSafe(parts.join(";\n"))), statements)
+}
+
+fn bind_all<'q>(mut query: AnyQuery<'q>, statements: &[Statement<'_>]) -> AnyQuery<'q> {
+    for value in statements.iter().flat_map(|statement| &statement.values) {
+        query = match *value {
+            Bound::Text(text) => query.bind(text),
+            Bound::Int(number) => query.bind(number),
+            Bound::SmallInt(number) => query.bind(number),
+        };
+    }
+    query
 }
 
 /// `prefix` followed by `rows` groups of `columns` placeholders. SQLite gets anonymous `?` (it resolves each `$n`
