@@ -346,6 +346,9 @@ mod tests {
             consents: Vec::new(),
             consent_withdrawn_at: None,
             public_expense: Vec::new(),
+            birth_date: None,
+            sex: None,
+            reference_number: None,
         }
     }
 
