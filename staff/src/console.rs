@@ -34,6 +34,8 @@ use crate::medical::timeline::MedicalTimeline;
 use crate::outage::detection::{Observation, ServiceState, ServiceWatch};
 use crate::outage::panel::{OutagePanel, now_unix};
 use crate::public_expense_list::PublicExpenseList;
+use crate::reader_match::RowMatch;
+use crate::register_panel::{RegisterPanel, SharedRegister};
 use crate::terminal_answer::TerminalAnswerView;
 use crate::text::{
     STAFF, advice_key, by_number_found_nothing, date_text, dated_text, decision_notice_key, disease_category_text,
@@ -108,6 +110,40 @@ struct CheckInRowProps {
     on_open_medical: Callback<CheckIn>,
     /// Fired with the check-in's id when staff confirmed a consent withdrawal the patient asked for.
     on_withdraw: Callback<String>,
+    /// The clinic's patient register staff loaded (empty: none), which a national-reader row is matched against.
+    register: SharedRegister,
+    /// The patient staff chose for this row among its candidates, if they did.
+    chosen: Option<String>,
+    /// Fired with the check-in's id and the patient id staff chose among its candidates.
+    on_choose: Callback<(String, String)>,
+}
+
+/// Which of the clinic's patients a national-reader row is: the patient id (by 照会番号, by attributes, or as
+/// staff chose it), "候補 N 件" with a button per candidate, or "該当なし"; nothing without a register.
+fn patient_match_view(lang: Lang, checkin_id: &str, found: &RowMatch, on_choose: &Callback<(String, String)>) -> Html {
+    if *found == RowMatch::NotShown {
+        return Html::default();
+    }
+    let text = match found {
+        RowMatch::Candidates(ids) => STAFF.fill(lang, found.key(), &[("count", &ids.len().to_string())]),
+        other => STAFF.fill(lang, other.key(), &[("id", other.patient_id().unwrap_or_default())]),
+    };
+    html! {
+        <span class="patient-match" lang={lang.tag()} data-match={found.as_str()} data-patient-id={found.patient_id().map(str::to_owned)}>
+            <span class="patient-match-text">{ text }</span>
+            if let RowMatch::Candidates(ids) = found {
+                { for ids.iter().map(|id| {
+                    let (on_choose, pair) = (on_choose.clone(), (checkin_id.to_owned(), id.clone()));
+                    html! {
+                        <button type="button" class="choose-patient secondary" data-patient-id={id.clone()}
+                                onclick={Callback::from(move |_: MouseEvent| on_choose.emit(pair.clone()))}>
+                            { STAFF.fill(lang, "staff.match.choose", &[("id", id)]) }
+                        </button>
+                    }
+                }) }
+            }
+        </span>
+    }
 }
 
 /// The validity's shape (✓, ✕, !), drawn by the style sheet from the row's or answer's `data-validity`, so the
@@ -205,6 +241,8 @@ fn check_in_row(props: &CheckInRowProps) -> Html {
             </button>
         }
     };
+    let found = RowMatch::of(&props.register.0, c, props.chosen.as_deref());
+    let patient_match = patient_match_view(lang, &c.id, &found, &props.on_choose);
     html! {
         <tr class="checkin" data-validity={c.validity.as_str()} data-method={c.method.as_str()}
             data-prescription={c.prescription.map(PrescriptionFormat::as_str)}>
@@ -212,6 +250,7 @@ fn check_in_row(props: &CheckInRowProps) -> Html {
             <td class="validity" data-label={label("validity")}>{ validity_mark() }{ validity }</td>
             <td class="name" lang="ja" data-label={label("name")}>
                 { c.name.clone().unwrap_or_else(|| NO_VALUE.into()) }
+                { patient_match }
                 { patient_mode }
                 { medical }
                 <span class="consent-state" lang={lang.tag()}>{ consent }</span>
@@ -534,6 +573,26 @@ pub fn staff_console() -> Html {
     let birth_date_typed = use_state(String::new);
 
     let medical = use_state(|| None::<CheckIn>);
+    // The clinic's patient register and staff's choices among candidates (check-in id → patient id): the page's
+    // memory only, gone on reload like the token.
+    let register = use_state(SharedRegister::default);
+    let chosen = use_state(std::collections::HashMap::<String, String>::new);
+    let on_register = {
+        let (register, chosen) = (register.clone(), chosen.clone());
+        Callback::from(move |loaded: SharedRegister| {
+            // A new register's patient ids are not the old one's: earlier choices are forgotten with it.
+            chosen.set(std::collections::HashMap::new());
+            register.set(loaded);
+        })
+    };
+    let on_choose = {
+        let chosen = chosen.clone();
+        Callback::from(move |(checkin_id, patient_id): (String, String)| {
+            let mut choices = (*chosen).clone();
+            choices.insert(checkin_id, patient_id);
+            chosen.set(choices);
+        })
+    };
     let token = session.as_ref().map(|s| s.staff_token.clone());
     let lang_value = *lang;
     let on_open_medical = {
@@ -909,6 +968,7 @@ pub fn staff_console() -> Html {
                         </ul>
                     }
                 </section>
+                <RegisterPanel lang={lang_value} loaded={register.0.len()} on_load={on_register} />
                 <section aria-labelledby="checkins-heading" id="checkins">
                     <h2 id="checkins-heading">{ STAFF.fill(lang_value, "staff.checkins.heading", &[("date", &date)]) }</h2>
                     if let Some(key) = *withdrawal_error {
@@ -926,8 +986,9 @@ pub fn staff_console() -> Html {
                                     { for checkins.into_iter().map(|c| {
                                         let key = c.id.clone();
                                         html! {
-                                            <CheckInRow key={key} checkin={c} lang={lang_value}
-                                                on_open_medical={on_open_medical.clone()} on_withdraw={on_withdraw.clone()} />
+                                            <CheckInRow key={key} chosen={chosen.get(&c.id).cloned()} checkin={c} lang={lang_value}
+                                                on_open_medical={on_open_medical.clone()} on_withdraw={on_withdraw.clone()}
+                                                register={(*register).clone()} on_choose={on_choose.clone()} />
                                         }
                                     }) }
                                 </tbody>
