@@ -116,6 +116,32 @@ struct CheckInRowProps {
     chosen: Option<String>,
     /// Fired with the check-in's id and the patient id staff chose among its candidates.
     on_choose: Callback<(String, String)>,
+    /// How the 照会番号 registration this row asked for stands, if it asked for one.
+    registration: Option<Registration>,
+}
+
+/// How a background 照会番号 registration stands, as the row shows it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Registration {
+    /// Asked; no answer yet.
+    Asking,
+    /// The terminal registered it.
+    Registered,
+    /// It was not registered (no bridge, the terminal refused, the face file is gone).
+    Failed,
+    /// The terminal did not answer in time: it may have been registered, and it is never asked again.
+    Uncertain,
+}
+
+impl Registration {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Asking => "asking",
+            Self::Registered => "registered",
+            Self::Failed => "failed",
+            Self::Uncertain => "uncertain",
+        }
+    }
 }
 
 /// Which of the clinic's patients a national-reader row is: the patient id (by 照会番号, by attributes, or as
@@ -243,6 +269,13 @@ fn check_in_row(props: &CheckInRowProps) -> Html {
     };
     let found = RowMatch::of(&props.register.0, c, props.chosen.as_deref());
     let patient_match = patient_match_view(lang, &c.id, &found, &props.on_choose);
+    let registration = props.registration.map(|state| {
+        html! {
+            <span class="reference-registration" lang={lang.tag()} data-state={state.as_str()}>
+                { t(lang, &format!("staff.match.registration.{}", state.as_str())) }
+            </span>
+        }
+    });
     html! {
         <tr class="checkin" data-validity={c.validity.as_str()} data-method={c.method.as_str()}
             data-prescription={c.prescription.map(PrescriptionFormat::as_str)}>
@@ -251,6 +284,7 @@ fn check_in_row(props: &CheckInRowProps) -> Html {
             <td class="name" lang="ja" data-label={label("name")}>
                 { c.name.clone().unwrap_or_else(|| NO_VALUE.into()) }
                 { patient_match }
+                { for registration }
                 { patient_mode }
                 { medical }
                 <span class="consent-state" lang={lang.tag()}>{ consent }</span>
@@ -585,6 +619,43 @@ pub fn staff_console() -> Html {
             register.set(loaded);
         })
     };
+    // The 照会番号 registrations asked, by face file: each is asked once per page, whatever its outcome (an uncertain
+    // one may have been registered, and a refused one is for staff to look into), and its state is shown on its row.
+    let registrations = use_mut_ref(std::collections::HashMap::<String, Registration>::new);
+    let redraw = use_force_update();
+    {
+        let (registrations, redraw) = (registrations.clone(), redraw.clone());
+        let token = session.as_ref().map(|s| s.staff_token.clone());
+        let rows = list.as_ref().map(|list| list.checkins.clone()).unwrap_or_default();
+        use_effect_with(((*register).clone(), (*chosen).clone(), rows), move |(register, chosen, rows)| {
+            let Some(token) = token else { return };
+            let mut asked = false;
+            for checkin in rows {
+                let found = RowMatch::of(&register.0, checkin, chosen.get(&checkin.id).map(String::as_str));
+                let Some(ask) = found.registration(&register.0, checkin) else { continue };
+                let face_file = ask.face_file.as_str().to_owned();
+                if registrations.borrow().contains_key(&face_file) {
+                    continue;
+                }
+                registrations.borrow_mut().insert(face_file.clone(), Registration::Asking);
+                asked = true;
+                let (token, registrations, redraw) = (token.clone(), registrations.clone(), redraw.clone());
+                wasm_bindgen_futures::spawn_local(async move {
+                    let state = match client::register_reference(&token, &ask).await {
+                        Ok(_) => Registration::Registered,
+                        Err(ErrorCode::TerminalTimeout) => Registration::Uncertain,
+                        Err(_) => Registration::Failed,
+                    };
+                    registrations.borrow_mut().insert(face_file, state);
+                    redraw.force_update();
+                    mark("reference-registration-ended");
+                });
+            }
+            if asked {
+                redraw.force_update();
+            }
+        });
+    }
     let on_choose = {
         let chosen = chosen.clone();
         Callback::from(move |(checkin_id, patient_id): (String, String)| {
@@ -986,7 +1057,9 @@ pub fn staff_console() -> Html {
                                     { for checkins.into_iter().map(|c| {
                                         let key = c.id.clone();
                                         html! {
-                                            <CheckInRow key={key} chosen={chosen.get(&c.id).cloned()} checkin={c} lang={lang_value}
+                                            <CheckInRow key={key} chosen={chosen.get(&c.id).cloned()} lang={lang_value}
+                                                registration={c.face_file.as_ref().and_then(|f| registrations.borrow().get(f.as_str()).copied())}
+                                                checkin={c}
                                                 on_open_medical={on_open_medical.clone()} on_withdraw={on_withdraw.clone()}
                                                 register={(*register).clone()} on_choose={on_choose.clone()} />
                                         }

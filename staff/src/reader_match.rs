@@ -2,9 +2,15 @@
 //! patient register ([`crate::patient_register`]): the patient id found by 照会番号 or by the person's attributes,
 //! the candidates for staff to choose from, the one staff chose, or that nobody in the register is this person.
 //!
+//! A row matched by attributes (the only candidate, or the one staff chose) whose result carried no 照会番号 asks
+//! the facility's bridge to register the patient's 照会番号 for that person ([`RowMatch::registration`]), so that
+//! the next check of that person is found by it.
+//!
 //! Layer: pure, tested natively; the row's view is `console.rs`. Must not: pick one of several candidates (only
-//! staff do), or match a kiosk's check-in, which is the card holder's own.
+//! staff do), match a kiosk's check-in, which is the card holder's own, or ask a registration for a row found by its
+//! 照会番号 already.
 
+use onshi_proto::bridge_link::ReferenceRegistrationAsk;
 use onshi_proto::origin::{AuthMethod, CheckIn};
 use onshi_proto::patient_match::{PatientMatch, PatientRegister, Reading};
 
@@ -47,6 +53,19 @@ impl RowMatch {
             },
             PatientMatch::NoMatch => Self::NoMatch,
         }
+    }
+
+    /// The 照会番号 registration this row asks for: a patient found by attributes (alone, or chosen by staff) in a
+    /// result that carried no 照会番号, whose register row gives one or whose patient id can be one.
+    pub fn registration(&self, register: &PatientRegister, checkin: &CheckIn) -> Option<ReferenceRegistrationAsk> {
+        let (Self::ByAttributes(id) | Self::Chosen(id)) = self else { return None };
+        if checkin.reference_number.is_some() {
+            return None;
+        }
+        Some(ReferenceRegistrationAsk {
+            face_file: checkin.face_file.clone()?,
+            reference_number: register.patient(id)?.effective_reference_number()?,
+        })
     }
 
     /// The state's name, for the row's `data-match` (and tests).
@@ -126,6 +145,7 @@ mod tests {
             birth_date: Some(IsoDate::parse(birth).unwrap()),
             sex: Some(Sex::Female),
             reference_number: None,
+            face_file: Some(onshi_proto::reader_result::FaceFileName::parse("OQSsiquc01res_face_1.xml").unwrap()),
         }
     }
 
@@ -160,6 +180,25 @@ mod tests {
     }
 
     #[test]
+    fn only_a_row_matched_by_attributes_without_a_reference_number_asks_for_its_registration() {
+        let register = patient_register::read(REGISTER).unwrap();
+        let row = reader_row("ｼﾝﾘｮｳ ﾊﾅｺ", "1984-06-12");
+        let found = RowMatch::of(&register, &row, None);
+        let ask = found.registration(&register, &row).unwrap();
+        assert_eq!((ask.face_file.as_str(), ask.reference_number.as_str()), ("OQSsiquc01res_face_1.xml", "1001"));
+        let mut twin = reader_row("ﾌﾀｺﾞ ﾋｶﾙ", "2001-05-05");
+        twin.name = Some("双子　光".into());
+        assert_eq!(RowMatch::of(&register, &twin, None).registration(&register, &twin), None, "candidates wait");
+        let chosen = RowMatch::of(&register, &twin, Some("2002"));
+        assert_eq!(chosen.registration(&register, &twin).unwrap().reference_number.as_str(), "2002");
+        let carried = CheckIn { reference_number: Some(ReferenceNumber::parse("1001").unwrap()), ..row.clone() };
+        let by_reference = RowMatch::of(&register, &carried, None);
+        assert_eq!(by_reference.registration(&register, &carried), None, "already registered");
+        let no_file = CheckIn { face_file: None, ..row };
+        assert_eq!(found.registration(&register, &no_file), None);
+    }
+
+    #[test]
     fn a_kiosk_row_or_an_empty_register_shows_nothing() {
         let register = patient_register::read(REGISTER).unwrap();
         let kiosk = CheckIn { method: AuthMethod::Pin, ..reader_row("ｼﾝﾘｮｳ ﾊﾅｺ", "1984-06-12") };
@@ -179,6 +218,10 @@ mod tests {
         ];
         let keys = shown.iter().map(RowMatch::key).chain([
             "staff.match.choose",
+            "staff.match.registration.asking",
+            "staff.match.registration.registered",
+            "staff.match.registration.failed",
+            "staff.match.registration.uncertain",
             "staff.register.heading",
             "staff.register.intro",
             "staff.register.file_label",

@@ -349,6 +349,7 @@ mod tests {
             birth_date: None,
             sex: None,
             reference_number: None,
+            face_file: None,
         }
     }
 

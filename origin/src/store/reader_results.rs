@@ -8,7 +8,7 @@ use onshi_proto::IsoDate;
 use onshi_proto::identifier::ReferenceNumber;
 use onshi_proto::origin::{AuthMethod, CheckIn, PrescriptionFormat};
 use onshi_proto::qualification::{Sex, Validity};
-use onshi_proto::reader_result::{ReaderResult, guidance_for, reason_for};
+use onshi_proto::reader_result::{FaceFileName, ReaderResult, guidance_for, reason_for};
 
 use crate::error::{OriginError, Result};
 use crate::store::Store;
@@ -30,6 +30,7 @@ pub(crate) struct NewReaderResult<'a> {
 #[derive(sqlx::FromRow)]
 struct ReaderResultRow {
     id: String,
+    file_name: String,
     device_id: String,
     checked_at: i64,
     validity: String,
@@ -96,6 +97,10 @@ impl ReaderResultRow {
                         .map_err(|_| OriginError::CorruptRecord("reader result: reference number".into()))
                 })
                 .transpose()?,
+            face_file: Some(
+                FaceFileName::parse(&self.file_name)
+                    .map_err(|_| OriginError::CorruptRecord("reader result: face file name".into()))?,
+            ),
         })
     }
 }
@@ -139,7 +144,7 @@ impl Store {
     /// The reader results of `facility_code` on `day`, newest first, as check-ins.
     pub(crate) async fn reader_results_of_day(&self, facility_code: &str, day: IsoDate) -> Result<Vec<CheckIn>> {
         let rows: Vec<ReaderResultRow> = sqlx::query_as(
-            "SELECT id, device_id, checked_at, validity, name, name_kana, insurer_number, insurer_name, \
+            "SELECT id, file_name, device_id, checked_at, validity, name, name_kana, insurer_number, insurer_name, \
                     contribution_percent, disqualification_date, limit_category, prescription, birth_date, sex, \
                     reference_number \
              FROM reader_results WHERE facility_code = $1 AND result_date = $2 ORDER BY checked_at DESC, id",

@@ -113,6 +113,7 @@ impl CheckInListRow {
             birth_date: None,
             sex: None,
             reference_number: None,
+            face_file: None,
         })
     }
 }

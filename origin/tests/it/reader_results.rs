@@ -66,6 +66,7 @@ async fn a_reader_result_is_kept_once_and_listed_to_its_facility_only(db: Db) {
     assert_eq!(older.birth_date.map(|d| d.to_string()).as_deref(), Some("1985-04-01"));
     assert_eq!(older.sex, Some(onshi_proto::qualification::Sex::Female));
     assert_eq!(older.reference_number.as_deref(), Some("P-0042"));
+    assert_eq!(older.face_file.as_deref(), Some("OQSsiquc01res_face_1.xml"), "what a 照会番号 registration names");
     assert_eq!(
         (newest.validity, newest.reason, newest.guidance),
         (Validity::Invalid, Reason::Lost, Some(Guidance::ClaimForm))

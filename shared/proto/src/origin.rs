@@ -481,6 +481,10 @@ pub struct CheckIn {
     /// 照会番号 the national reader's result carried: the clinic's patient id registered for the person.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reference_number: Option<crate::identifier::ReferenceNumber>,
+    /// The face file a national reader's check was read from: what staff name when they ask the facility's bridge
+    /// to register the clinic's patient id for that person ([`crate::bridge_link::ReferenceRegistrationAsk`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub face_file: Option<crate::reader_result::FaceFileName>,
 }
 
 /// A visual check waiting for staff.
