@@ -56,6 +56,8 @@ const HANDLE_PREFIX: &str = "edge:";
 pub struct WsLink<L: Link> {
     inner: L,
     facility: String,
+    /// The terminal's `face` folder, where a registration's person is read from.
+    face_dir: Option<PathBuf>,
     incoming: Receiver<ToBridge>,
     outgoing: Sender<FromBridge>,
     delivered: Arc<Mutex<HashSet<String>>>,
@@ -84,7 +86,14 @@ impl<L: Link> WsLink<L> {
             .name("edge-link".into())
             .spawn(move || socket.run())
             .context(|| "start the edge link thread".to_owned())?;
-        Ok(Self { inner, facility, incoming, outgoing, delivered, stop })
+        Ok(Self { inner, facility, face_dir: None, incoming, outgoing, delivered, stop })
+    }
+
+    /// Reads the terminal's face files from `dir` when the edge asks for a 照会番号 registration of a person one of
+    /// them names; without it, every registration fails as not submitted.
+    pub fn reading_faces_from(mut self, dir: PathBuf) -> Self {
+        self.face_dir = Some(dir);
+        self
     }
 }
 
@@ -98,9 +107,18 @@ impl<L: Link> Link for WsLink<L> {
     fn requests(&mut self) -> Result<Vec<(NewRequest, String)>, BridgeError> {
         let mut requests = self.inner.requests()?;
         while let Ok(message) = self.incoming.try_recv() {
-            let request = relay::request_from(&message, &self.facility);
-            let handle = format!("{HANDLE_PREFIX}{}", request.id);
-            requests.push((request, handle));
+            let face_dir = self.face_dir.clone();
+            let face = move |file: &onshi_proto::reader_result::FaceFileName| {
+                crate::files::read_if_there(&face_dir?.join(file.as_str()))
+            };
+            match relay::request_from(&message, &self.facility, face) {
+                Ok(request) => {
+                    let handle = format!("{HANDLE_PREFIX}{}", request.id);
+                    requests.push((request, handle));
+                }
+                // Nothing was journalled or written: the edge is told at once, and a repeat is answered the same way.
+                Err(answer) => drop(self.outgoing.send(*answer)),
+            }
         }
         Ok(requests)
     }

@@ -167,7 +167,8 @@ fn main() -> ExitCode {
                         let own = device::load(&options.state)?
                             .ok_or_else(|| BridgeError::Usage("the enrolled device vanished".into()))?;
                         let sink = EdgeSink::open(&options.state, enrolled, Timing::default())?;
-                        let ws = WsLink::open(folder, &options.state.join("link"), own)?;
+                        let ws = WsLink::open(folder, &options.state.join("link"), own)?
+                            .reading_faces_from(options.root.join("face"));
                         run(options, EdgeLink::new(ws, sink))
                     }
                     Some(enrolled) => {

@@ -3,7 +3,8 @@
 //! the store hands over is acknowledged once journalled, written into `req` as Shift_JIS XML, and answered from the
 //! terminal's `res`; the same request handed again writes nothing; and the bridge binary killed before its
 //! acknowledgement or after submitting the request neither loses nor repeats it. A bulk pre-check goes the same
-//! way through both phases (a result not ready, then a ZIP) and comes back row by row. Each test synchronises on messages
+//! way through both phases (a result not ready, then a ZIP) and comes back row by row, and a 照会番号 registration
+//! is written as IF-003 for the person of the face file it names and answered from IF-004. Each test synchronises on messages
 //! and files, never on elapsed time.
 
 #![allow(clippy::unwrap_used, reason = "a test should stop at the first unexpected value")]
@@ -185,6 +186,74 @@ fn a_request_from_the_store_is_acknowledged_written_as_shift_jis_and_answered_fr
     assert_eq!(answered(receive(&mut socket), "t2").validity, Validity::NoQualification);
     assert_eq!(terminal.processed(), 2);
     assert_eq!(count(&site.journal(), "\"t\":\"Pending\""), 2);
+
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    running.join().unwrap();
+}
+
+/// A 照会番号 registration of `reference` for the person of the face file `face_file`.
+fn register(id: &str, face_file: &str, reference: &str) -> ToBridge {
+    ToBridge::Request {
+        id: LinkRequestId::parse(id).unwrap(),
+        ask: TerminalAsk::RegisterReference {
+            face_file: onshi_proto::reader_result::FaceFileName::parse(face_file).unwrap(),
+            reference_number: onshi_proto::identifier::ReferenceNumber::parse(reference).unwrap(),
+        },
+    }
+}
+
+#[test]
+fn a_reference_registration_is_written_as_if003_for_the_person_of_the_face_file_and_their_next_face_carries_it() {
+    let (site, store) = site_with_store();
+    let terminal = site.terminal(2);
+    let folder = FolderLink::new(&site.link()).unwrap();
+    let link = WsLink::open(folder, &site.link(), device::load(&site.state()).unwrap().unwrap())
+        .unwrap()
+        .reading_faces_from(site.root().join("face"));
+    let stop = Arc::new(AtomicBool::new(false));
+    let running = {
+        let (stop, options) = (stop.clone(), site.options());
+        std::thread::spawn(move || Bridge::open(options, link).unwrap().run(&stop, None).unwrap())
+    };
+    let mut socket = store.next_link();
+    let person = population(1).remove(0);
+    let first = terminal.reader_check(person.clone(), "000").unwrap();
+
+    // A face file the bridge does not have: answered at once, nothing journalled or written.
+    send(
+        &mut socket,
+        &register("r0", "OQSsiquc01res_face_0110113719_000_00000000000000099_20261204093012.xml", "P-1001"),
+    );
+    let not_there = FromBridge::Outcome {
+        id: LinkRequestId::parse("r0").unwrap(),
+        outcome: TerminalOutcome::Failed { code: onshi_proto::bridge_link::TerminalFailure::NotSubmitted },
+    };
+    assert_eq!(receive(&mut socket), Some(not_there));
+
+    send(&mut socket, &register("r1", &first, "P-1001"));
+    assert_eq!(receive(&mut socket), Some(ack("r1")), "acknowledged once journalled");
+    let requests = site.files("req");
+    assert_eq!(requests.len(), 1, "only the registration's: {requests:?}");
+    assert!(requests[0].starts_with("OQSsiimm01req_"), "{requests:?}");
+    let written = std::fs::read(site.root().join("req").join(&requests[0])).unwrap();
+    let read = document::read::<onshi_onsfile::messages::ReferenceRequest>(&written).unwrap().message;
+    let [registration] = read.body.0.unwrap().registrations.try_into().unwrap();
+    assert_eq!(registration.reference_number.as_deref(), Some("P-1001"));
+    assert_eq!(
+        (registration.insurer.unwrap().raw.trim(), registration.number.as_deref()),
+        (INSURER, person.number.as_deref())
+    );
+    assert!(!site.journal().contains("P-1001"), "the journal keeps no 照会番号");
+
+    assert_eq!(terminal.step().unwrap(), 1);
+    let registered =
+        FromBridge::Outcome { id: LinkRequestId::parse("r1").unwrap(), outcome: TerminalOutcome::Registered };
+    assert_eq!(receive(&mut socket), Some(registered));
+    // The person's next check on the national reader carries the clinic's id.
+    let next = terminal.reader_check(person, "000").unwrap();
+    let bytes = std::fs::read(site.root().join("face").join(&next)).unwrap();
+    let result = onshi_onsfile::reader_result::reader_result(&next, &bytes).unwrap();
+    assert_eq!(result.reference_number.as_deref(), Some("P-1001"));
 
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     running.join().unwrap();

@@ -80,6 +80,8 @@ pub enum AuditAction {
     StaffTerminalBulk,
     /// `POST /api/v1/staff/terminal/bulk/status`: staff asked how a bulk pre-check stands.
     StaffTerminalBulkStatus,
+    /// `POST /api/v1/staff/terminal/reference`: staff asked the national terminal to register a 照会番号.
+    StaffTerminalReference,
     /// `POST /api/v1/staff/medical-records`: staff read a page of a check-in's patient's medical information.
     StaffMedicalRecords,
     /// `POST /api/v1/consent/withdraw`: a card holder withdrew their consents at the kiosk.

@@ -11,7 +11,7 @@ use onshi_proto::api::{
 use onshi_proto::access_log::ACCESS_LOG_PATH;
 use onshi_proto::bridge_bulk::{MAX_BULK_UPLOAD_BYTES, STAFF_TERMINAL_BULK_PATH, STAFF_TERMINAL_BULK_STATUS_PATH};
 use onshi_proto::bridge_health::{BRIDGE_HEALTH_PATH, STAFF_BRIDGE_PATH};
-use onshi_proto::bridge_link::{BRIDGE_LINK_PATH, STAFF_TERMINAL_BY_NUMBER_PATH};
+use onshi_proto::bridge_link::{BRIDGE_LINK_PATH, STAFF_TERMINAL_BY_NUMBER_PATH, STAFF_TERMINAL_REFERENCE_PATH};
 use onshi_proto::insurer::{
     BatchUploadFormat, INSURER_BATCH_CSV_PATH, INSURER_BATCH_NDJSON_PATH, INSURER_HOLD_PREFIX, INSURER_HOLDS_PATH,
     INSURER_LOGIN_PATH, INSURER_LOGOUT_PATH, INSURER_NOTICE_PREFIX, INSURER_NOTICES_PATH, INSURER_RESOLUTION_SUFFIX,
@@ -110,6 +110,8 @@ pub enum UseCase {
     StaffTerminalBulk,
     /// `POST /api/v1/staff/terminal/bulk/status`.
     StaffTerminalBulkStatus,
+    /// `POST /api/v1/staff/terminal/reference`.
+    StaffTerminalReference,
 }
 
 impl UseCase {
@@ -164,6 +166,7 @@ const FIXED_ROUTES: &[(&str, &str, UseCase)] = &[
     ("POST", STAFF_TERMINAL_BY_NUMBER_PATH, UseCase::StaffTerminalByNumber),
     ("POST", STAFF_TERMINAL_BULK_PATH, UseCase::StaffTerminalBulk),
     ("POST", STAFF_TERMINAL_BULK_STATUS_PATH, UseCase::StaffTerminalBulkStatus),
+    ("POST", STAFF_TERMINAL_REFERENCE_PATH, UseCase::StaffTerminalReference),
 ];
 
 /// The one path segment after `prefix` and before `suffix`, when `path` has exactly that shape.

@@ -12,8 +12,8 @@ use onshi_edge::api::bridge::TerminalReply;
 use onshi_edge::api::{EdgeApi, EdgePorts};
 use onshi_proto::ErrorCode;
 use onshi_proto::bridge_link::{
-    BRIDGE_LINK_PATH, STAFF_TERMINAL_BY_NUMBER_PATH, TerminalAnswer, TerminalAsk, TerminalFailure, TerminalOutcome,
-    ToBridge,
+    BRIDGE_LINK_PATH, STAFF_TERMINAL_BY_NUMBER_PATH, STAFF_TERMINAL_REFERENCE_PATH, TerminalAnswer, TerminalAsk,
+    TerminalFailure, TerminalOutcome, ToBridge,
 };
 use onshi_proto::qualification::Validity;
 use onshi_proto::record_text::RecordText;
@@ -198,4 +198,65 @@ fn the_terminal_path_keeps_the_by_number_limits() {
     let refused =
         block_on(api.staff_terminal_by_number(&staff.request("POST", STAFF_TERMINAL_BY_NUMBER_PATH, bad, NOW)));
     assert_eq!(refused.unwrap_err(), EdgeError::BadRequest);
+}
+
+fn register_reference<P: EdgePorts>(
+    api: &EdgeApi<'_, P>,
+    staff: &StaffDesk,
+    body: &serde_json::Value,
+) -> Result<onshi_proto::bridge_link::ReferenceRegistered, EdgeError> {
+    let body = serde_json::to_vec(body).unwrap();
+    block_on(api.staff_terminal_reference(&staff.request("POST", STAFF_TERMINAL_REFERENCE_PATH, &body, NOW)))
+}
+
+#[test]
+fn a_reference_registration_goes_to_the_facilitys_bridge_naming_the_face_file_only_and_is_refused_otherwise() {
+    let config = config_with(&[]);
+    let ports = FakePorts::new(no_origin());
+    let api = EdgeApi::new(&config, &ports);
+    let staff = staff_desk(&api, FACILITY, 31);
+    let body = serde_json::json!({ "face_file": "OQSsiquc01res_face_7.xml", "reference_number": "P-1001" });
+
+    // Without the facility's link, nothing is asked or counted.
+    ports.bridge_links.borrow_mut().insert(OTHER_FACILITY.to_owned());
+    assert_eq!(register_reference(&api, &staff, &body).unwrap_err(), EdgeError::BridgeNotConnected);
+    assert!(ports.bridge_asked.borrow().is_empty());
+
+    ports.bridge_links.borrow_mut().insert(FACILITY.to_owned());
+    let outcome = std::rc::Rc::new(std::cell::RefCell::new(TerminalOutcome::Registered));
+    let scripted = outcome.clone();
+    *ports.bridge_script.borrow_mut() =
+        Some(Box::new(move |_: &ToBridge| TerminalReply::Outcome { outcome: scripted.borrow().clone() }));
+    assert!(register_reference(&api, &staff, &body).unwrap().registered);
+    let asked = ports.bridge_asked.borrow().clone();
+    let [(facility, ToBridge::Request { ask: TerminalAsk::RegisterReference { face_file, reference_number }, .. }, _)] =
+        asked.as_slice()
+    else {
+        panic!("one registration asked: {asked:?}")
+    };
+    assert_eq!(facility, FACILITY);
+    assert_eq!((face_file.as_str(), reference_number.as_str()), ("OQSsiquc01res_face_7.xml", "P-1001"));
+
+    // What the terminal says is what staff are told: an uncertain one is a timeout, never a guess.
+    for (said, refused) in [
+        (TerminalOutcome::Uncertain, EdgeError::TerminalTimeout),
+        (TerminalOutcome::Failed { code: TerminalFailure::NotSubmitted }, EdgeError::TerminalFailed),
+        (TerminalOutcome::Answered { answer: TerminalAnswer::new(None, Validity::Valid) }, EdgeError::TerminalFailed),
+    ] {
+        *outcome.borrow_mut() = said;
+        assert_eq!(register_reference(&api, &staff, &body).unwrap_err(), refused);
+    }
+    // A body that does not check, or says more, is refused before the bridge is asked.
+    let before = ports.bridge_asked.borrow().len();
+    for bad in [
+        serde_json::json!({ "face_file": "../x.xml", "reference_number": "P-1001" }),
+        serde_json::json!({ "face_file": "f.xml", "reference_number": "患者1001" }),
+        serde_json::json!({ "face_file": "f.xml", "reference_number": "P-1", "name": "診療" }),
+    ] {
+        assert_eq!(register_reference(&api, &staff, &bad).unwrap_err().code(), ErrorCode::BadRequest, "{bad}");
+    }
+    assert_eq!(ports.bridge_asked.borrow().len(), before);
+    let logged = format!("{:?}{:?}", ports.audit.borrow(), ports.warnings.borrow());
+    assert!(!logged.contains("P-1001") && !logged.contains("face_7"), "{logged}");
+    assert!(logged.contains("staff_terminal_reference"), "{logged}");
 }

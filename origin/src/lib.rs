@@ -5,7 +5,7 @@
 //! certificates to persons (保険証利用登録), certificate status, consents, and an audit trail of every read of
 //! personal data. Only the edge calls it, over HTTP signed with [`onshi_proto::signing`].
 //!
-//! Layout: pure cores ([`access_log`], [`individual_number`], [`normalize`], [`batch`], [`validity`], [`replay`], [`disclosure`],
+//! Layout: pure cores ([`access_log`], [`individual_number`], [`batch`], [`validity`], [`replay`], [`disclosure`],
 //! [`interop`], [`metrics`]) decide; thin adapters do the I/O: [`store`] holds all the SQL (SQLite or PostgreSQL,
 //! with the group commit of the audit rows of concurrent requests), [`http`] all of axum (one file per audience),
 //! and [`server`] the process. The 保険者番号 rule is [`onshi_proto::insurer_number`], shared with kiosk and edge. Time comes from a [`clock::Clock`] held in the application state, never from the system
@@ -30,7 +30,6 @@ pub mod interop;
 pub mod key;
 pub mod medical;
 pub mod metrics;
-pub mod normalize;
 pub mod population;
 pub mod public_expense;
 pub mod replay;

@@ -4,17 +4,17 @@
 //! accepts is one the edge and the terminal accept; the clinic's patient id stays here and is never sent (results
 //! come back in the order of the rows).
 //!
-//! Layer: pure, tested natively. The Shift_JIS decoder is handed in (the browser's `TextDecoder` in the console,
-//! the file interface crate's in tests). Must not: send anything, or accept a list with any row in error.
+//! Layer: pure, tested natively; the file is read by [`crate::csv_table`], shared with the patient register. The
+//! Shift_JIS decoder is handed in (the browser's `TextDecoder` in the console, the file interface crate's in
+//! tests). Must not: send anything, or accept a list with any row in error.
 
 use onshi_proto::bridge_bulk::{Appointment, MAX_BULK_ROWS, repeated_rows};
 use onshi_proto::insured_number::{BranchNumber, InsuredNo, InsuredSymbol};
 use onshi_proto::insurer_number::InsurerNumber;
 
+pub use crate::csv_table::{ListProblem, MAX_PATIENT_ID_CHARS, RowProblem, RowProblemKind, Table, decode};
+use crate::csv_table::{PATIENT_ID_HEADERS, column, patient_id, table};
 use crate::form::{FormProblem, NumberForm};
-
-/// Longest clinic patient id, in characters: a table cell, not a note.
-pub const MAX_PATIENT_ID_CHARS: usize = 32;
 
 /// One checked row: the clinic's patient id (kept in the console) and what is sent.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -25,75 +25,9 @@ pub struct PlannedRow {
     pub appointment: Appointment,
 }
 
-/// Why one row cannot be sent.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum RowProblemKind {
-    /// The row does not have as many cells as the header.
-    Cells,
-    /// The patient id is empty, too long, or not one line.
-    PatientId,
-    /// A part of the number or the birth date does not check.
-    Field(FormProblem),
-    /// The row names the insured person of the row on `first_line` again: the edge refuses such a list, since it
-    /// could only be trying birth dates against that person.
-    Repeated {
-        /// The line of the first row naming them.
-        first_line: usize,
-    },
-}
-
-impl RowProblemKind {
-    /// The resource key of the message (`staff/locales/`).
-    pub fn key(self) -> &'static str {
-        match self {
-            Self::Cells => "staff.bulk.row_cells",
-            Self::PatientId => "staff.bulk.row_patient_id",
-            Self::Repeated { .. } => "staff.bulk.row_repeated",
-            Self::Field(problem) => problem.key(),
-        }
-    }
-}
-
-/// A row in error, by its line in the file (the header is line 1).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct RowProblem {
-    /// The line in the file.
-    pub line: usize,
-    /// What is wrong.
-    pub kind: RowProblemKind,
-}
-
-/// Why the list cannot be sent.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum ListProblem {
-    /// The file is neither UTF-8 nor Shift_JIS text.
-    NotText,
-    /// No header row, or no row under it.
-    Empty,
-    /// The header lacks a column the check needs (its resource key's name: `patient_id`, `insurer_number`, …).
-    MissingColumn(&'static str),
-    /// More rows than one upload may hold.
-    TooManyRows(usize),
-    /// Rows in error, in file order (all of them, so staff correct the file once).
-    Rows(Vec<RowProblem>),
-}
-
-impl ListProblem {
-    /// The resource key of the message (`staff/locales/`).
-    pub fn key(&self) -> &'static str {
-        match self {
-            Self::NotText => "staff.bulk.not_text",
-            Self::Empty => "staff.bulk.empty",
-            Self::MissingColumn(_) => "staff.bulk.missing_column",
-            Self::TooManyRows(_) => "staff.bulk.too_many_rows",
-            Self::Rows(_) => "staff.bulk.rows_in_error",
-        }
-    }
-}
-
 /// The columns, each with the header names it is known by (Japanese as a レセコン writes them, and English).
 const COLUMNS: [(&str, &[&str]); 6] = [
-    ("patient_id", &["患者id", "患者番号", "カルテ番号", "patient_id"]),
+    ("patient_id", PATIENT_ID_HEADERS),
     ("insurer_number", &["保険者番号", "insurer_number"]),
     ("symbol", &["記号", "被保険者記号", "symbol"]),
     ("number", &["番号", "被保険者番号", "number"]),
@@ -101,32 +35,12 @@ const COLUMNS: [(&str, &[&str]); 6] = [
     ("birth_date", &["生年月日", "birth_date"]),
 ];
 
-/// The file's text: UTF-8 (a BOM is dropped) when it is valid UTF-8, else Shift_JIS through `shift_jis`, which
-/// answers `None` for bytes that are not Shift_JIS either.
-pub fn decode(bytes: &[u8], shift_jis: impl FnOnce(&[u8]) -> Option<String>) -> Result<String, ListProblem> {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    match std::str::from_utf8(bytes) {
-        Ok(text) => Ok(text.to_owned()),
-        Err(_) => shift_jis(bytes).ok_or(ListProblem::NotText),
-    }
-}
-
 /// Reads the list: every row checked, all or nothing.
 pub fn read(text: &str) -> Result<Vec<PlannedRow>, ListProblem> {
-    let mut records = records(text).into_iter();
-    let (_, header) = records.next().ok_or(ListProblem::Empty)?;
-    let header: Vec<String> = header.iter().map(|name| name.trim().to_lowercase()).collect();
+    let (header, rows) = table(text)?;
     let mut at = [0usize; 6];
     for (slot, (name, spellings)) in at.iter_mut().zip(COLUMNS) {
-        *slot = header
-            .iter()
-            .position(|cell| spellings.contains(&cell.as_str()))
-            .ok_or(ListProblem::MissingColumn(name))?;
-    }
-    let rows: Vec<(usize, Vec<String>)> =
-        records.filter(|(_, cells)| cells.iter().any(|cell| !cell.trim().is_empty())).collect();
-    if rows.is_empty() {
-        return Err(ListProblem::Empty);
+        *slot = column(&header, spellings).ok_or(ListProblem::MissingColumn(name))?;
     }
     if rows.len() > MAX_BULK_ROWS {
         return Err(ListProblem::TooManyRows(rows.len()));
@@ -159,11 +73,7 @@ fn row(cells: &[String], columns: usize, at: &[usize; 6]) -> Result<PlannedRow, 
         return Err(RowProblemKind::Cells);
     }
     let cell = |index: usize| cells.get(at[index]).map_or("", |text| text.as_str());
-    let patient_id = cell(0).trim();
-    let plain = patient_id.chars().all(|c| !c.is_control());
-    if patient_id.is_empty() || patient_id.chars().count() > MAX_PATIENT_ID_CHARS || !plain {
-        return Err(RowProblemKind::PatientId);
-    }
+    let patient_id = patient_id(cell(0))?;
     let form = NumberForm {
         insurer_number: cell(1).to_owned(),
         symbol: cell(2).to_owned(),
@@ -184,45 +94,6 @@ fn row(cells: &[String], columns: usize, at: &[usize; 6]) -> Result<PlannedRow, 
         birth_date: query.birth_date,
     };
     Ok(PlannedRow { patient_id: patient_id.to_owned(), appointment })
-}
-
-/// The file's records with the line each starts on: cells split on commas, a cell in double quotes may hold
-/// commas, line breaks and doubled quotes (RFC 4180), and a line may end in CRLF or LF.
-fn records(text: &str) -> Vec<(usize, Vec<String>)> {
-    let mut records = Vec::new();
-    let (mut cells, mut cell) = (Vec::new(), String::new());
-    let (mut line, mut starts_on) = (1, 1);
-    let (mut quoted, mut chars) = (false, text.chars().peekable());
-    while let Some(c) = chars.next() {
-        match (quoted, c) {
-            (true, '"') if chars.peek() == Some(&'"') => {
-                cell.push('"');
-                chars.next();
-            }
-            (true, '"') => quoted = false,
-            (true, other) => {
-                if other == '\n' {
-                    line += 1;
-                }
-                cell.push(other);
-            }
-            (false, '"') if cell.is_empty() => quoted = true,
-            (false, ',') => cells.push(std::mem::take(&mut cell)),
-            (false, '\r') if chars.peek() == Some(&'\n') => {}
-            (false, '\n') => {
-                cells.push(std::mem::take(&mut cell));
-                records.push((starts_on, std::mem::take(&mut cells)));
-                line += 1;
-                starts_on = line;
-            }
-            (false, other) => cell.push(other),
-        }
-    }
-    if !cell.is_empty() || !cells.is_empty() {
-        cells.push(cell);
-        records.push((starts_on, cells));
-    }
-    records
 }
 
 #[cfg(test)]
@@ -334,12 +205,21 @@ mod tests {
             RowProblemKind::Cells.key(),
             RowProblemKind::PatientId.key(),
             RowProblemKind::Repeated { first_line: 2 }.key(),
-            ListProblem::NotText.key(),
-            ListProblem::Empty.key(),
-            ListProblem::MissingColumn("x").key(),
-            ListProblem::TooManyRows(0).key(),
-            ListProblem::Rows(Vec::new()).key(),
+            RowProblemKind::KanaName.key(),
+            RowProblemKind::Name.key(),
+            RowProblemKind::Sex.key(),
+            RowProblemKind::ReferenceNumber.key(),
         ];
+        let problems = [
+            ListProblem::NotText,
+            ListProblem::Empty,
+            ListProblem::MissingColumn("x"),
+            ListProblem::TooManyRows(0),
+            ListProblem::Rows(Vec::new()),
+        ];
+        let keys = keys.into_iter().chain(
+            problems.iter().flat_map(|problem| [problem.key(Table::Appointments), problem.key(Table::Register)]),
+        );
         for key in keys {
             for lang in Lang::ALL {
                 assert_ne!(t(lang, key), key, "{key} in {lang:?}");

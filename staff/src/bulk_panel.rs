@@ -16,7 +16,7 @@ use onshi_web::i18n::Lang;
 use wasm_bindgen::JsCast as _;
 use yew::prelude::*;
 
-use crate::appointment_list::{self, ListProblem, PlannedRow, RowProblemKind};
+use crate::appointment_list::{self, ListProblem, PlannedRow, RowProblemKind, Table};
 use crate::client;
 use crate::text::{STAFF, error_key, ratio_text, t, validity_key};
 
@@ -52,7 +52,7 @@ enum Stage {
 }
 
 /// Decodes Shift_JIS strictly with the browser's `TextDecoder`.
-fn shift_jis(bytes: &[u8]) -> Option<String> {
+pub(crate) fn shift_jis(bytes: &[u8]) -> Option<String> {
     let options = web_sys::TextDecoderOptions::new();
     options.set_fatal(true);
     let decoder = web_sys::TextDecoder::new_with_label_and_options("shift_jis", &options).ok()?;
@@ -60,31 +60,50 @@ fn shift_jis(bytes: &[u8]) -> Option<String> {
 }
 
 /// Reads the chosen file whole.
-async fn file_bytes(file: web_sys::File) -> Option<Vec<u8>> {
+pub(crate) async fn file_bytes(file: web_sys::File) -> Option<Vec<u8>> {
     let buffer = wasm_bindgen_futures::JsFuture::from(file.array_buffer()).await.ok()?;
     Some(js_sys::Uint8Array::new(&buffer).to_vec())
 }
 
-/// The list's message, filled in.
-fn problem_text(lang: Lang, problem: &ListProblem) -> String {
+/// The message about a file of `table` that cannot be used, filled in (the patient register's panel says its own
+/// the same way).
+fn problem_text(lang: Lang, problem: &ListProblem, table: Table) -> String {
+    let key = problem.key(table);
     match problem {
         ListProblem::MissingColumn(column) => {
             let column = t(lang, &format!("staff.bulk.column.{column}"));
-            STAFF.fill(lang, problem.key(), &[("column", &column)])
+            STAFF.fill(lang, key, &[("column", &column)])
         }
-        ListProblem::TooManyRows(count) => STAFF.fill(lang, problem.key(), &[("count", &count.to_string())]),
-        ListProblem::Rows(rows) => STAFF.fill(lang, problem.key(), &[("count", &rows.len().to_string())]),
-        ListProblem::NotText | ListProblem::Empty => t(lang, problem.key()),
+        ListProblem::TooManyRows(count) => STAFF.fill(lang, key, &[("count", &count.to_string())]),
+        ListProblem::Rows(rows) => STAFF.fill(lang, key, &[("count", &rows.len().to_string())]),
+        ListProblem::NotText | ListProblem::Empty => t(lang, key),
+    }
+}
+
+/// Why a chosen file of `table` is not used, with every row in error by its line (`#{id}-problem`,
+/// `#{id}-row-problems`); the patient register's panel shows its own the same way.
+pub(crate) fn refusal(lang: Lang, problem: &ListProblem, table: Table, id: &str) -> Html {
+    html! {
+        <div id={format!("{id}-problem")} role="alert" class="warning">
+            <p>{ problem_text(lang, problem, table) }</p>
+            if let ListProblem::Rows(rows) = problem {
+                <ul id={format!("{id}-row-problems")}>
+                    { for rows.iter().map(|row| html! {
+                        <li data-line={row.line.to_string()}>{ STAFF.fill(lang, "staff.bulk.row_line",
+                            &[("line", &row.line.to_string()), ("problem", &row_problem_text(lang, row.kind))]) }</li>
+                    }) }
+                </ul>
+            }
+        </div>
     }
 }
 
 /// What is wrong with one row, in the staff's language.
 fn row_problem_text(lang: Lang, kind: RowProblemKind) -> String {
-    match kind {
-        RowProblemKind::Repeated { first_line } => {
-            STAFF.fill(lang, kind.key(), &[("first_line", &first_line.to_string())])
-        }
-        RowProblemKind::Cells | RowProblemKind::PatientId | RowProblemKind::Field(_) => t(lang, kind.key()),
+    if let RowProblemKind::Repeated { first_line } = kind {
+        STAFF.fill(lang, kind.key(), &[("first_line", &first_line.to_string())])
+    } else {
+        t(lang, kind.key())
     }
 }
 
@@ -215,19 +234,7 @@ pub fn bulk_panel(props: &BulkPanelProps) -> Html {
 
     let body = match &*stage {
         Stage::Empty => Html::default(),
-        Stage::Refused(problem) => html! {
-            <div id="bulk-problem" role="alert" class="warning">
-                <p>{ problem_text(lang, problem) }</p>
-                if let ListProblem::Rows(rows) = problem {
-                    <ul id="bulk-row-problems">
-                        { for rows.iter().map(|row| html! {
-                            <li data-line={row.line.to_string()}>{ STAFF.fill(lang, "staff.bulk.row_line",
-                                &[("line", &row.line.to_string()), ("problem", &row_problem_text(lang, row.kind))]) }</li>
-                        }) }
-                    </ul>
-                }
-            </div>
-        },
+        Stage::Refused(problem) => refusal(lang, problem, Table::Appointments, "bulk"),
         Stage::Ready(rows) => html! {
             <>
                 <p id="bulk-ready">{ STAFF.fill(lang, "staff.bulk.ready", &[("count", &rows.len().to_string())]) }</p>

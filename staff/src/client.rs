@@ -16,7 +16,10 @@ use onshi_proto::bridge_bulk::{
     Appointment, BulkProgress, BulkTicket, BulkUpload, STAFF_TERMINAL_BULK_PATH, STAFF_TERMINAL_BULK_STATUS_PATH,
 };
 use onshi_proto::bridge_health::{BridgeStatus, STAFF_BRIDGE_PATH};
-use onshi_proto::bridge_link::{STAFF_TERMINAL_BY_NUMBER_PATH, TerminalAnswer};
+use onshi_proto::bridge_link::{
+    ReferenceRegistered, ReferenceRegistrationAsk, STAFF_TERMINAL_BY_NUMBER_PATH, STAFF_TERMINAL_REFERENCE_PATH,
+    TerminalAnswer,
+};
 use onshi_proto::origin::{CheckInList, VisualCheckPerson, VisualCheckTicket};
 use onshi_proto::qualification::QualificationAnswer;
 use onshi_proto::withdrawal::{ConsentWithdrawn, STAFF_CONSENT_WITHDRAWAL_PATH, StaffConsentWithdrawal};
@@ -88,6 +91,13 @@ pub async fn by_number(token: &str, query: &StaffNumberQuery) -> CallResult<Qual
 /// the facility's bridge holds no link (nothing was counted or sent: ask [`by_number`] instead).
 pub async fn terminal_by_number(token: &str, query: &StaffNumberQuery) -> CallResult<TerminalAnswer> {
     post(STAFF_TERMINAL_BY_NUMBER_PATH, query, Some(token)).await
+}
+
+/// Asks the facility's 資格確認端末, through its bridge, to register the clinic's patient id as the 照会番号 of the
+/// person a national-reader check found; `terminal_timeout` means it may have been registered and is never asked
+/// again.
+pub async fn register_reference(token: &str, ask: &ReferenceRegistrationAsk) -> CallResult<ReferenceRegistered> {
+    post(STAFF_TERMINAL_REFERENCE_PATH, ask, Some(token)).await
 }
 
 /// Hands a bulk pre-check of `rows` to the facility's 資格確認端末 through its bridge; `bridge_not_connected` when

@@ -34,6 +34,8 @@ use crate::medical::timeline::MedicalTimeline;
 use crate::outage::detection::{Observation, ServiceState, ServiceWatch};
 use crate::outage::panel::{OutagePanel, now_unix};
 use crate::public_expense_list::PublicExpenseList;
+use crate::reader_match::RowMatch;
+use crate::register_panel::{RegisterPanel, SharedRegister};
 use crate::terminal_answer::TerminalAnswerView;
 use crate::text::{
     STAFF, advice_key, by_number_found_nothing, date_text, dated_text, decision_notice_key, disease_category_text,
@@ -108,6 +110,66 @@ struct CheckInRowProps {
     on_open_medical: Callback<CheckIn>,
     /// Fired with the check-in's id when staff confirmed a consent withdrawal the patient asked for.
     on_withdraw: Callback<String>,
+    /// The clinic's patient register staff loaded (empty: none), which a national-reader row is matched against.
+    register: SharedRegister,
+    /// The patient staff chose for this row among its candidates, if they did.
+    chosen: Option<String>,
+    /// Fired with the check-in's id and the patient id staff chose among its candidates.
+    on_choose: Callback<(String, String)>,
+    /// How the 照会番号 registration this row asked for stands, if it asked for one.
+    registration: Option<Registration>,
+}
+
+/// How a background 照会番号 registration stands, as the row shows it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Registration {
+    /// Asked; no answer yet.
+    Asking,
+    /// The terminal registered it.
+    Registered,
+    /// It was not registered (no bridge, the terminal refused, the face file is gone).
+    Failed,
+    /// The terminal did not answer in time: it may have been registered, and it is never asked again.
+    Uncertain,
+}
+
+impl Registration {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Asking => "asking",
+            Self::Registered => "registered",
+            Self::Failed => "failed",
+            Self::Uncertain => "uncertain",
+        }
+    }
+}
+
+/// Which of the clinic's patients a national-reader row is: the patient id (by 照会番号, by attributes, or as
+/// staff chose it), "候補 N 件" with a button per candidate, or "該当なし"; nothing without a register.
+fn patient_match_view(lang: Lang, checkin_id: &str, found: &RowMatch, on_choose: &Callback<(String, String)>) -> Html {
+    if *found == RowMatch::NotShown {
+        return Html::default();
+    }
+    let text = match found {
+        RowMatch::Candidates(ids) => STAFF.fill(lang, found.key(), &[("count", &ids.len().to_string())]),
+        other => STAFF.fill(lang, other.key(), &[("id", other.patient_id().unwrap_or_default())]),
+    };
+    html! {
+        <span class="patient-match" lang={lang.tag()} data-match={found.as_str()} data-patient-id={found.patient_id().map(str::to_owned)}>
+            <span class="patient-match-text">{ text }</span>
+            if let RowMatch::Candidates(ids) = found {
+                { for ids.iter().map(|id| {
+                    let (on_choose, pair) = (on_choose.clone(), (checkin_id.to_owned(), id.clone()));
+                    html! {
+                        <button type="button" class="choose-patient secondary" data-patient-id={id.clone()}
+                                onclick={Callback::from(move |_: MouseEvent| on_choose.emit(pair.clone()))}>
+                            { STAFF.fill(lang, "staff.match.choose", &[("id", id)]) }
+                        </button>
+                    }
+                }) }
+            }
+        </span>
+    }
 }
 
 /// The validity's shape (✓, ✕, !), drawn by the style sheet from the row's or answer's `data-validity`, so the
@@ -205,6 +267,15 @@ fn check_in_row(props: &CheckInRowProps) -> Html {
             </button>
         }
     };
+    let found = RowMatch::of(&props.register.0, c, props.chosen.as_deref());
+    let patient_match = patient_match_view(lang, &c.id, &found, &props.on_choose);
+    let registration = props.registration.map(|state| {
+        html! {
+            <span class="reference-registration" lang={lang.tag()} data-state={state.as_str()}>
+                { t(lang, &format!("staff.match.registration.{}", state.as_str())) }
+            </span>
+        }
+    });
     html! {
         <tr class="checkin" data-validity={c.validity.as_str()} data-method={c.method.as_str()}
             data-prescription={c.prescription.map(PrescriptionFormat::as_str)}>
@@ -212,6 +283,8 @@ fn check_in_row(props: &CheckInRowProps) -> Html {
             <td class="validity" data-label={label("validity")}>{ validity_mark() }{ validity }</td>
             <td class="name" lang="ja" data-label={label("name")}>
                 { c.name.clone().unwrap_or_else(|| NO_VALUE.into()) }
+                { patient_match }
+                { for registration }
                 { patient_mode }
                 { medical }
                 <span class="consent-state" lang={lang.tag()}>{ consent }</span>
@@ -534,6 +607,63 @@ pub fn staff_console() -> Html {
     let birth_date_typed = use_state(String::new);
 
     let medical = use_state(|| None::<CheckIn>);
+    // The clinic's patient register and staff's choices among candidates (check-in id → patient id): the page's
+    // memory only, gone on reload like the token.
+    let register = use_state(SharedRegister::default);
+    let chosen = use_state(std::collections::HashMap::<String, String>::new);
+    let on_register = {
+        let (register, chosen) = (register.clone(), chosen.clone());
+        Callback::from(move |loaded: SharedRegister| {
+            // A new register's patient ids are not the old one's: earlier choices are forgotten with it.
+            chosen.set(std::collections::HashMap::new());
+            register.set(loaded);
+        })
+    };
+    // The 照会番号 registrations asked, by face file: each is asked once per page, whatever its outcome (an uncertain
+    // one may have been registered, and a refused one is for staff to look into), and its state is shown on its row.
+    let registrations = use_mut_ref(std::collections::HashMap::<String, Registration>::new);
+    let redraw = use_force_update();
+    {
+        let (registrations, redraw) = (registrations.clone(), redraw.clone());
+        let token = session.as_ref().map(|s| s.staff_token.clone());
+        let rows = list.as_ref().map(|list| list.checkins.clone()).unwrap_or_default();
+        use_effect_with(((*register).clone(), (*chosen).clone(), rows), move |(register, chosen, rows)| {
+            let Some(token) = token else { return };
+            let mut asked = false;
+            for checkin in rows {
+                let found = RowMatch::of(&register.0, checkin, chosen.get(&checkin.id).map(String::as_str));
+                let Some(ask) = found.registration(&register.0, checkin) else { continue };
+                let face_file = ask.face_file.as_str().to_owned();
+                if registrations.borrow().contains_key(&face_file) {
+                    continue;
+                }
+                registrations.borrow_mut().insert(face_file.clone(), Registration::Asking);
+                asked = true;
+                let (token, registrations, redraw) = (token.clone(), registrations.clone(), redraw.clone());
+                wasm_bindgen_futures::spawn_local(async move {
+                    let state = match client::register_reference(&token, &ask).await {
+                        Ok(_) => Registration::Registered,
+                        Err(ErrorCode::TerminalTimeout) => Registration::Uncertain,
+                        Err(_) => Registration::Failed,
+                    };
+                    registrations.borrow_mut().insert(face_file, state);
+                    redraw.force_update();
+                    mark("reference-registration-ended");
+                });
+            }
+            if asked {
+                redraw.force_update();
+            }
+        });
+    }
+    let on_choose = {
+        let chosen = chosen.clone();
+        Callback::from(move |(checkin_id, patient_id): (String, String)| {
+            let mut choices = (*chosen).clone();
+            choices.insert(checkin_id, patient_id);
+            chosen.set(choices);
+        })
+    };
     let token = session.as_ref().map(|s| s.staff_token.clone());
     let lang_value = *lang;
     let on_open_medical = {
@@ -909,6 +1039,7 @@ pub fn staff_console() -> Html {
                         </ul>
                     }
                 </section>
+                <RegisterPanel lang={lang_value} loaded={register.0.len()} on_load={on_register} />
                 <section aria-labelledby="checkins-heading" id="checkins">
                     <h2 id="checkins-heading">{ STAFF.fill(lang_value, "staff.checkins.heading", &[("date", &date)]) }</h2>
                     if let Some(key) = *withdrawal_error {
@@ -926,8 +1057,11 @@ pub fn staff_console() -> Html {
                                     { for checkins.into_iter().map(|c| {
                                         let key = c.id.clone();
                                         html! {
-                                            <CheckInRow key={key} checkin={c} lang={lang_value}
-                                                on_open_medical={on_open_medical.clone()} on_withdraw={on_withdraw.clone()} />
+                                            <CheckInRow key={key} chosen={chosen.get(&c.id).cloned()} lang={lang_value}
+                                                registration={c.face_file.as_ref().and_then(|f| registrations.borrow().get(f.as_str()).copied())}
+                                                checkin={c}
+                                                on_open_medical={on_open_medical.clone()} on_withdraw={on_withdraw.clone()}
+                                                register={(*register).clone()} on_choose={on_choose.clone()} />
                                         }
                                     }) }
                                 </tbody>

@@ -10,21 +10,26 @@
 //! ([`consent_withdrawal`]), and runs the number-based check with the 保険者番号
 //! check digit validated before anything is sent ([`form`]): through the facility's 資格確認端末 when its bridge
 //! holds its link to the edge ([`terminal_answer`] shows that answer), and of onshi otherwise; and it sends the day's
-//! appointment list ([`appointment_list`], every row checked first) for a bulk pre-check through the same terminal. Its texts are its own resource files in the kiosk's
+//! appointment list ([`appointment_list`], every row checked first) for a bulk pre-check through the same terminal; and
+//! with the clinic's patient register loaded into the page ([`patient_register`]), each national-reader check on the
+//! day's list shows which of the clinic's patients it is, or the candidates staff choose between ([`reader_match`]). Its texts are its own resource files in the kiosk's
 //! five languages ([`text`], `staff/locales/`), read through the shared [`onshi_web::i18n::Catalog`].
 //!
 //! When the qualification service cannot answer, it takes the patient's 被保険者資格申立書 at the counter, keeps it
 //! sealed in this browser only, and re-checks it on its own once the service is back ([`outage`]).
 //!
-//! Must not: store the staff token or any answer beyond the page's memory; keep a 申立書 anywhere but the browser's
-//! store, sealed under its non-extractable key; send a number query that fails the check digit; talk to anything
-//! but the edge.
+//! Must not: store the staff token, any answer or the patient register beyond the page's memory, or send the
+//! register; keep a 申立書 anywhere but the browser's store, sealed under its non-extractable key; send a number
+//! query that fails the check digit; talk to anything but the edge.
 
 pub mod appointment_list;
+pub mod csv_table;
 pub mod form;
 pub mod medical;
 pub mod outage;
+pub mod patient_register;
 pub mod public_expense_text;
+pub mod reader_match;
 pub mod text;
 
 pub mod error;
@@ -43,5 +48,7 @@ pub mod console;
 mod device;
 #[cfg(target_arch = "wasm32")]
 mod public_expense_list;
+#[cfg(target_arch = "wasm32")]
+mod register_panel;
 #[cfg(target_arch = "wasm32")]
 mod terminal_answer;

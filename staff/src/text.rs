@@ -346,6 +346,10 @@ mod tests {
             consents: Vec::new(),
             consent_withdrawn_at: None,
             public_expense: Vec::new(),
+            birth_date: None,
+            sex: None,
+            reference_number: None,
+            face_file: None,
         }
     }
 

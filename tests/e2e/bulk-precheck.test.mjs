@@ -16,14 +16,14 @@ import { STAFF_RAW_KEY, auditScreen, openStaff, screenshot, useStack } from './s
 const HEADER = '患者ID,保険者番号,記号,番号,枝番,生年月日';
 
 /**
- * Two of the terminal's people (the stack's national-reader patients) first, then people it does not know. (The
- * simulated terminal answers a number search 有効 for anyone it knows, so its third patient, 無効 on the national
- * reader, would say nothing more here.)
+ * The terminal's three people (the stack's national-reader patients) first, then people it does not know. The third
+ * lost the qualification (a 資格喪失日 in the terminal's data), so the terminal answers 無効 for them.
  */
 function appointmentList(rows) {
   const known = [
     'K-1,06130017,1234,0056,00,1979-04-21', // 有効, 3割, 限度額 A03
     'K-2,06130017,1234,0071,00,S28.8.2', // 有効 under a 高齢受給者証: 2割 (和暦, as the certificate prints it)
+    'K-3,06130017,1234,0093,00,1991-12-09', // 無効: lost on 2026-10-31
   ];
   const unknown = Array.from({ length: rows - known.length }, (_, i) => `P-${i + known.length + 1},06130017,,${9000 + i},,1980-01-15`);
   return `${HEADER}\r\n${[...known, ...unknown].join('\r\n')}\r\n`;
@@ -106,7 +106,10 @@ describe('bulk pre-check through the terminal', () => {
     assert.equal(rows.length, 1000);
     assert.deepEqual(rows[0], { validity: 'valid', id: 'K-1', ratio: '3割', limit: 'A03' });
     assert.deepEqual(rows[1], { validity: 'valid', id: 'K-2', ratio: '2割', limit: '' });
-    assert.ok(rows.slice(2).every((row) => row.validity === 'no_qualification'), 'the others are 該当資格なし');
+    assert.equal(rows[2].validity, 'invalid', JSON.stringify(rows[2]));
+    assert.equal(rows[2].id, 'K-3');
+    assert.equal(await page.textContent('#bulk-results tbody tr:nth-child(3) .validity'), '無効');
+    assert.ok(rows.slice(3).every((row) => row.validity === 'no_qualification'), 'the others are 該当資格なし');
     assert.equal(rows[999].id, 'P-1000');
     assert.match(await page.textContent('#bulk-summary'), /有効 2件、有効以外 998件、照会できず 0件/);
 

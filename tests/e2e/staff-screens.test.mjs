@@ -177,12 +177,13 @@ describe('staff console screens, languages and accessibility', () => {
     await page.click('nav.langs button[lang="ja"]');
     await page.waitForSelector('main[lang="ja"]');
 
-    // Keyboard order: the pending request's button that opens it (the decision comes once the name is shown), then
-    // the form's fields in reading order, then the button. The patient who was found gave no consent, so their row
-    // offers no withdrawal.
+    // Keyboard order: the pending request's button that opens it (the decision comes once the name is shown), the
+    // patient register's file chooser above the day's list it is matched against, then the form's fields in reading
+    // order, then the button. The patient who was found gave no consent, so their row offers no withdrawal.
     await page.focus('#pending-heading');
     assert.deepEqual(await tabOrder(page, 'by-number-submit'), [
       'open primary',
+      'register-file',
       'insurer-number', 'symbol', 'number', 'branch', 'birth-date', 'by-number-submit',
     ]);
 

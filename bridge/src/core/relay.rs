@@ -1,23 +1,27 @@
 //! What the edge link's messages mean for the spool: a request the facility's store at the edge hands over becomes
-//! an IF-001 資格確認要求 (a bulk pre-check an IF-005 upload) for the spool (which keeps it once, journals it and writes it into `req` in the terminal's
+//! an IF-001 資格確認要求 (a bulk pre-check an IF-005 upload, a 照会番号 registration an IF-003 request naming the
+//! person of a face file the bridge read) for the spool (which keeps it once, journals it and writes it into `req` in the terminal's
 //! encoding), and a spool outcome becomes the link's answer ([`FromBridge`]), read from the terminal's `res` file.
 //!
 //! The spool's ids are shared by every caller, so an edge request's spool id is its link id under
 //! [`EDGE_ID_PREFIX`]: a folder caller cannot answer for it, and an outcome that is not the edge's is not sent there.
 //! Pure: no I/O, no clock.
 
+use onshi_onsfile::check::{Processing, Segment};
 use onshi_onsfile::document;
 use onshi_onsfile::messages::{
-    BulkResult, BulkUploadBody, BulkUploadRequest, QualificationRequest, QualificationRequestBody, RequestHeader,
-    SearchInfo,
+    BulkResult, BulkUploadBody, BulkUploadRequest, QualificationAnswer, QualificationRequest, QualificationRequestBody,
+    ReferenceRegistration, ReferenceRequest, ReferenceRequestBody, RequestHeader, SearchInfo, StatusAnswer,
 };
 use onshi_onsfile::name::{Operation, System};
 use onshi_onsfile::record::{Checked, One};
 use onshi_onsfile::{Charset, OnsfileError, Unanswered};
 use onshi_proto::IsoDate;
 use onshi_proto::bridge_link::{FromBridge, LinkRequestId, TerminalAsk, TerminalFailure, TerminalOutcome, ToBridge};
+use onshi_proto::identifier::ReferenceNumber;
 use onshi_proto::insured_number::{BranchNumber, InsuredNo, InsuredSymbol};
 use onshi_proto::insurer_number::InsurerNumber;
+use onshi_proto::reader_result::FaceFileName;
 
 use super::spool::{NewRequest, Outcome, State};
 
@@ -37,8 +41,16 @@ pub fn link_id(spool_id: &str) -> Option<LinkRequestId> {
 /// The spool request for a message from the edge, for the facility `facility` (its 医療機関コード, which the
 /// request carries; the edge never names it, the bridge is enrolled for one facility): a by-number check becomes an
 /// IF-001 資格確認要求, a bulk pre-check an IF-005 一括照会 upload whose rows are numbered from 1 in their
-/// `ArbitraryIdentifier` (the spool follows it with its phase-2 download).
-pub fn request_from(message: &ToBridge, facility: &str) -> NewRequest {
+/// `ArbitraryIdentifier` (the spool follows it with its phase-2 download), and a 照会番号 registration an IF-003
+/// request for the person of the face file `face` gives the bytes of.
+///
+/// Errors: a registration whose face file the bridge no longer has, or which does not name exactly one person
+/// with a number, is answered at once as failed ([`TerminalFailure::NotSubmitted`]: nothing was written).
+pub fn request_from(
+    message: &ToBridge,
+    facility: &str,
+    face: impl FnOnce(&FaceFileName) -> Option<Vec<u8>>,
+) -> Result<NewRequest, Box<FromBridge>> {
     let ToBridge::Request { id, ask } = message;
     let header = RequestHeader {
         facility: Some(Checked::new(facility)),
@@ -82,8 +94,49 @@ pub fn request_from(message: &ToBridge, facility: &str) -> NewRequest {
             };
             (Operation::BulkCheck, document::write(&message, Charset::Utf8).unwrap_or_default())
         }
+        TerminalAsk::RegisterReference { face_file, reference_number } => {
+            let registration = face(face_file).and_then(|bytes| registration_for(&bytes, reference_number));
+            let Some(registration) = registration else {
+                let outcome = TerminalOutcome::Failed { code: TerminalFailure::NotSubmitted };
+                return Err(Box::new(FromBridge::Outcome { id: id.clone(), outcome }));
+            };
+            let message = ReferenceRequest {
+                header: One(Some(header)),
+                body: One(Some(ReferenceRequestBody { registrations: vec![registration], unknown: Vec::new() })),
+                unknown: Vec::new(),
+            };
+            (Operation::SingleReference, document::write(&message, Charset::Utf8).unwrap_or_default())
+        }
     };
-    NewRequest { id: spool_id(id), system: System::Oqs, operation, phase: 1, body }
+    Ok(NewRequest { id: spool_id(id), system: System::Oqs, operation, phase: 1, body })
+}
+
+/// The IF-003 registration of `reference_number` for the one person a face file names: their 保険者番号 and
+/// 記号・番号・枝番 as the file gives them (padding kept). `None` when the file does not read, names several people
+/// or nobody, or has no number.
+fn registration_for(face: &[u8], reference_number: &ReferenceNumber) -> Option<ReferenceRegistration> {
+    let answer = document::read::<QualificationAnswer>(face).ok()?.message;
+    let results = answer.body.0?.results.0?.results;
+    let [record] = results.as_slice() else { return None };
+    Some(ReferenceRegistration {
+        reference_number: Some(reference_number.as_str().to_owned()),
+        insurer: Some(record.insurer.clone()?),
+        symbol: record.symbol.clone().filter(|symbol| !symbol.trim().is_empty()),
+        number: Some(record.number.clone()?),
+        branch: record.branch.clone(),
+        ..ReferenceRegistration::default()
+    })
+}
+
+/// Whether a stored answer is a completed, normal status answer (IF-004 照会番号登録結果): what a registration is
+/// answered with, and what no qualification answer is (one always says its validity).
+fn is_registered(bytes: &[u8]) -> bool {
+    document::read::<StatusAnswer>(bytes).is_ok_and(|read| {
+        let completed =
+            read.message.header.0.as_ref().and_then(|h| h.segment.as_ref()?.value) == Some(Segment::Completed);
+        let normal = read.message.body.0.as_ref().and_then(|b| b.status.as_ref()?.value) == Some(Processing::Normal);
+        completed && normal
+    })
 }
 
 /// One `QualificationConfirmSearchInfo`: the number on the card, the birth date and the row's own identifier.
@@ -129,6 +182,9 @@ pub fn message_for(outcome: &Outcome) -> Option<FromBridge> {
         }
         State::Answered => match onshi_onsfile::reader_result::terminal_answer(outcome.answer.as_deref()?) {
             Ok(answer) => TerminalOutcome::Answered { answer },
+            Err(OnsfileError::NoQualification(Unanswered::NoValidity)) if is_registered(outcome.answer.as_deref()?) => {
+                TerminalOutcome::Registered
+            }
             Err(OnsfileError::NoQualification(Unanswered::Error { .. })) => {
                 TerminalOutcome::Failed { code: TerminalFailure::TerminalError }
             }
@@ -143,9 +199,7 @@ pub fn message_for(outcome: &Outcome) -> Option<FromBridge> {
 #[cfg(test)]
 #[allow(clippy::unwrap_used, reason = "a test should stop at the first unexpected value")]
 mod tests {
-    use onshi_onsfile::messages::{
-        AnswerHeader, QualificationAnswer, QualificationAnswerBody, QualificationRecord, ResultList,
-    };
+    use onshi_onsfile::messages::{AnswerHeader, QualificationAnswerBody, QualificationRecord, ResultList, StatusBody};
     use onshi_proto::qualification::Validity;
 
     use super::*;
@@ -178,7 +232,7 @@ mod tests {
 
     #[test]
     fn a_by_number_request_becomes_an_if001_request_with_every_part_of_the_number() {
-        let request = request_from(&ask("a1"), "0110113719");
+        let request = request_from(&ask("a1"), "0110113719", |_| None).unwrap();
         assert_eq!(request.id, "edge-a1");
         assert_eq!((request.system, request.operation, request.phase), (System::Oqs, Operation::SingleCheck, 1));
         let read = document::read::<QualificationRequest>(&request.body).unwrap().message;
@@ -246,7 +300,7 @@ mod tests {
         };
         let rows = vec![row("00001"), row("00002")].try_into().unwrap();
         let message = ToBridge::Request { id: LinkRequestId::parse("b1").unwrap(), ask: TerminalAsk::Bulk { rows } };
-        let request = request_from(&message, "0110113719");
+        let request = request_from(&message, "0110113719", |_| None).unwrap();
         assert_eq!((request.id.as_str(), request.operation, request.phase), ("edge-b1", Operation::BulkCheck, 1));
         let read = document::read::<BulkUploadRequest>(&request.body).unwrap().message;
         let searches = read.body.0.unwrap().searches;
@@ -273,5 +327,78 @@ mod tests {
         let aborted = outcome(bulk_result("9", vec![unit("1")]));
         let failed = TerminalOutcome::Failed { code: TerminalFailure::TerminalError };
         assert_eq!(aborted, Some(FromBridge::Outcome { id: LinkRequestId::parse("b1").unwrap(), outcome: failed }));
+    }
+
+    #[test]
+    fn a_registration_becomes_an_if003_request_for_the_person_of_its_face_file_and_if004_says_registered() {
+        let face_file = FaceFileName::parse("OQSsiquc01res_face_1.xml").unwrap();
+        let message = ToBridge::Request {
+            id: LinkRequestId::parse("r1").unwrap(),
+            ask: TerminalAsk::RegisterReference {
+                face_file: face_file.clone(),
+                reference_number: ReferenceNumber::parse("P-1001").unwrap(),
+            },
+        };
+        let person = QualificationRecord {
+            insurer: Some(Checked::new("  138057")),
+            symbol: Some("１２".to_owned()),
+            number: Some("0045".to_owned()),
+            branch: Some(Checked::new("01")),
+            name: Some("診療　花子".to_owned()),
+            ..QualificationRecord::default()
+        };
+        let face = |records: Vec<QualificationRecord>| {
+            let body = QualificationAnswerBody {
+                status: Some(Checked::new("1")),
+                validity: Some(Checked::new("1")),
+                results: One(Some(ResultList { results: records, unknown: Vec::new() })),
+                ..QualificationAnswerBody::default()
+            };
+            let message = QualificationAnswer { header: One(None), body: One(Some(body)), unknown: Vec::new() };
+            document::write(&message, Charset::ShiftJis).unwrap()
+        };
+        let mut asked = None;
+        let request = request_from(&message, "0110113719", |file| {
+            asked = Some(file.clone());
+            Some(face(vec![person.clone()]))
+        })
+        .unwrap();
+        assert_eq!(asked, Some(face_file), "the bridge reads the file the edge named");
+        assert_eq!((request.id.as_str(), request.operation, request.phase), ("edge-r1", Operation::SingleReference, 1));
+        let read = document::read::<ReferenceRequest>(&request.body).unwrap().message;
+        assert_eq!(read.header.0.unwrap().facility.unwrap().raw, "0110113719");
+        let [registration] = read.body.0.unwrap().registrations.try_into().unwrap();
+        assert_eq!(registration.reference_number.as_deref(), Some("P-1001"));
+        assert_eq!(registration.insurer.unwrap().raw, "  138057");
+        assert_eq!((registration.symbol.as_deref(), registration.number.as_deref()), (Some("１２"), Some("0045")));
+        assert_eq!(registration.branch.unwrap().raw, "01");
+
+        // A face file that is gone, or that names several people, is answered at once: nothing is written.
+        let failed = Err(Box::new(FromBridge::Outcome {
+            id: LinkRequestId::parse("r1").unwrap(),
+            outcome: TerminalOutcome::Failed { code: TerminalFailure::NotSubmitted },
+        }));
+        assert_eq!(request_from(&message, "0110113719", |_| None), failed);
+        assert_eq!(request_from(&message, "0110113719", |_| Some(face(vec![person.clone(), person.clone()]))), failed);
+
+        let status = |segment: &str, processing: &str| {
+            let header = AnswerHeader { segment: Some(Checked::new(segment)), ..AnswerHeader::default() };
+            let body = StatusBody { status: Some(Checked::new(processing)), ..StatusBody::default() };
+            document::write(
+                &StatusAnswer { header: One(Some(header)), body: One(Some(body)), unknown: Vec::new() },
+                Charset::ShiftJis,
+            )
+            .unwrap()
+        };
+        let told = |answer: Vec<u8>| {
+            let Some(FromBridge::Outcome { outcome, .. }) =
+                message_for(&Outcome { id: "edge-r1".to_owned(), state: State::Answered, answer: Some(answer) })
+            else {
+                panic!("an answered registration is told")
+            };
+            outcome
+        };
+        assert_eq!(told(status("1", "1")), TerminalOutcome::Registered);
+        assert_eq!(told(status("9", "2")), TerminalOutcome::Failed { code: TerminalFailure::TerminalError });
     }
 }

@@ -1,7 +1,8 @@
 //! A simulated 資格確認端末 for tests and the demo: its 連携アプリ takes request files out of `req`, answers in
 //! `res` with the interface's encodings (bulk phase 2 as a ZIP), writes `face` files when told a reader check
 //! happened (in code, or by a trigger file: [`trigger`]), and injects faults: partial writes, late answers, error
-//! codes and a stalled 連携アプリ.
+//! codes and a stalled 連携アプリ. A 照会番号 registered through IF-003 is remembered for that person (保険者番号 and
+//! 番号), and their later face files carry it as `ReferenceNumber`, as the national system's do.
 //!
 //! An adapter over a folder; what it answers comes from a [`Population`]. Its delays imitate the terminal's
 //! timing and are never used to synchronise anything.
@@ -19,8 +20,8 @@ use std::time::{Duration, Instant};
 use onshi_onsfile::document;
 use onshi_onsfile::messages::{
     AnswerHeader, BulkDownloadRequest, BulkResult, BulkResultBody, BulkUploadRequest, QualificationAnswer,
-    QualificationAnswerBody, QualificationRecord, QualificationRequest, ResultList, SearchInfo, StatusAnswer,
-    StatusBody,
+    QualificationAnswerBody, QualificationRecord, QualificationRequest, ReferenceRequest, ResultList, SearchInfo,
+    StatusAnswer, StatusBody,
 };
 use onshi_onsfile::name::{ExchangeName, FaceName, FileName, Operation, System};
 use onshi_onsfile::record::{Check, Checked, One, Record};
@@ -77,6 +78,8 @@ pub struct Terminal {
     population: Box<dyn Population>,
     faults: Mutex<Faults>,
     uploads: Mutex<HashMap<String, Vec<SearchInfo>>>,
+    /// 照会番号 registered through IF-003, by the person's (保険者番号, 番号), padding trimmed.
+    references: Mutex<HashMap<(String, String), String>>,
     processed: AtomicUsize,
     face_counter: AtomicUsize,
     answer_times: Mutex<VecDeque<AnswerTime>>,
@@ -98,6 +101,7 @@ impl Terminal {
             population,
             faults: Mutex::new(Faults::default()),
             uploads: Mutex::new(HashMap::new()),
+            references: Mutex::new(HashMap::new()),
             processed: AtomicUsize::new(0),
             face_counter: AtomicUsize::new(0),
             answer_times: Mutex::new(VecDeque::new()),
@@ -222,7 +226,22 @@ impl Terminal {
                     None => (error_answer(header), false),
                 }
             }
-            (System::Oqs, Operation::SingleReference, 1) => (status_answer(header), false),
+            (System::Oqs, Operation::SingleReference, 1) => match document::read::<ReferenceRequest>(bytes) {
+                Ok(read) => {
+                    let registrations = read.message.body.0.map(|b| b.registrations).unwrap_or_default();
+                    if let Ok(mut references) = self.references.lock() {
+                        for registration in registrations {
+                            let insurer = registration.insurer.map(|i| i.raw.trim().to_owned()).unwrap_or_default();
+                            let number = registration.number.as_deref().map(str::trim).unwrap_or_default().to_owned();
+                            if let Some(reference) = registration.reference_number {
+                                references.insert((insurer, number), reference);
+                            }
+                        }
+                    }
+                    (status_answer(header), false)
+                }
+                Err(_) => (error_answer(header), false),
+            },
             _ => (error_answer(header), false),
         };
         let xml = document::write_tree(&tree, charset).map_err(|e| BridgeError::Usage(e.to_string()))?;
@@ -312,7 +331,10 @@ impl Terminal {
         };
         let header =
             AnswerHeader { reference_classification: Some("1".to_owned()), ..self.header(Charset::ShiftJis, None) };
-        let record = record.filter(|_| validity != Validity::NoQualification);
+        let record = record.filter(|_| validity != Validity::NoQualification).map(|mut record| {
+            record.reference_number = record.reference_number.take().or_else(|| self.reference_of(&record));
+            record
+        });
         let body = QualificationAnswerBody {
             status: checked("1"),
             validity: checked(&validity.code().to_string()),
@@ -324,6 +346,13 @@ impl Terminal {
         let bytes = document::write(&message, Charset::ShiftJis).map_err(|e| BridgeError::Usage(e.to_string()))?;
         files::write_atomic(&self.root.join("face"), &name.to_string(), &bytes)?;
         Ok(name.to_string())
+    }
+
+    /// The 照会番号 registered for the person of `record`, if one was.
+    pub fn reference_of(&self, record: &QualificationRecord) -> Option<String> {
+        let insurer = record.insurer.as_ref().map(|i| i.raw.trim().to_owned()).unwrap_or_default();
+        let number = record.number.as_deref().map(str::trim).unwrap_or_default().to_owned();
+        self.references.lock().ok()?.get(&(insurer, number)).cloned()
     }
 
     /// Takes reader-check triggers from `dir` ([`trigger`]) until `stop` is set: a pass on every change in `dir` and

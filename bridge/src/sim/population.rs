@@ -20,7 +20,9 @@ pub trait Population: Send + Sync {
     fn search(&self, search: &SearchInfo) -> Found;
 }
 
-/// A fixed list of qualifications, matched on 保険者番号 (padding ignored), 番号 and 生年月日.
+/// A fixed list of qualifications, matched on 保険者番号 (padding ignored), 番号 and 生年月日. One found is 有効,
+/// or 無効 when its record carries a 資格喪失日 (`DisqualificationDate`, which the answer then carries): a
+/// population names only losses that have happened, so the day is not compared with today.
 #[derive(Clone, Debug, Default)]
 pub struct FixedPopulation {
     records: Vec<QualificationRecord>,
@@ -50,11 +52,49 @@ impl Population for FixedPopulation {
             })
             .cloned()
             .collect();
-        let validity = match found.len() {
-            0 => Validity::NoQualification,
-            1 => Validity::Valid,
+        let validity = match found.as_slice() {
+            [] => Validity::NoQualification,
+            [only] if only.disqualified_on.is_some() => Validity::Invalid,
+            [_] => Validity::Valid,
             _ => Validity::MultipleMatches,
         };
         Found { validity, records: found }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, reason = "a test should stop at the first unexpected value")]
+mod tests {
+    use onshi_onsfile::record::Checked;
+
+    use super::*;
+
+    fn person(number: &str, lost_on: Option<&str>) -> QualificationRecord {
+        QualificationRecord {
+            insurer: Some(Checked::new("06130017")),
+            number: Some(number.to_owned()),
+            birthdate: Some(Checked::new("19911209")),
+            disqualified_on: lost_on.map(Checked::new),
+            ..QualificationRecord::default()
+        }
+    }
+
+    fn search(number: &str) -> SearchInfo {
+        SearchInfo {
+            insurer: Some(Checked::new("06130017")),
+            number: Some(number.to_owned()),
+            birthdate: Some(Checked::new("19911209")),
+            ..SearchInfo::default()
+        }
+    }
+
+    #[test]
+    fn a_person_whose_qualification_was_lost_is_answered_invalid_with_the_day() {
+        let population = FixedPopulation::new(vec![person("0056", None), person("0093", Some("20261031"))]);
+        assert_eq!(population.search(&search("0056")).validity, Validity::Valid);
+        let lost = population.search(&search("0093"));
+        assert_eq!(lost.validity, Validity::Invalid);
+        assert_eq!(lost.records[0].disqualified_on.as_ref().unwrap().raw, "20261031");
+        assert_eq!(population.search(&search("0001")).validity, Validity::NoQualification);
     }
 }

@@ -11,7 +11,7 @@ use std::path::Path;
 use onshi_onsfile::messages::{ElderlyRecipient, LimitCertificate, QualificationRecord};
 use onshi_onsfile::record::{Check, Checked, One};
 use onshi_proto::IsoDate;
-use onshi_proto::identifier::Identifier;
+use onshi_proto::identifier::{Identifier, ReferenceNumber};
 use onshi_proto::insured_number::BranchNumber;
 use onshi_proto::insurer_number::InsurerNumber;
 use onshi_proto::origin::PrescriptionFormat;
@@ -68,6 +68,9 @@ pub struct ReaderCheck {
     /// The prescription format the patient chose on the reader (`electronic` or `paper`), when they chose one.
     #[serde(default)]
     pub prescription: Option<PrescriptionFormat>,
+    /// 照会番号 registered for the person (the clinic's patient id), written as the record's `ReferenceNumber`.
+    #[serde(default)]
+    pub reference_number: Option<ReferenceNumber>,
 }
 
 fn checked<T: Check>(text: &str) -> Option<Checked<T>> {
@@ -96,11 +99,6 @@ impl ReaderCheck {
 
     /// The qualification as the terminal writes it in the file.
     pub fn record(&self) -> QualificationRecord {
-        let sex = match self.sex {
-            Sex::Male => "1",
-            Sex::Female => "2",
-            Sex::Unspecified => "3",
-        };
         QualificationRecord {
             insurer: checked(&format!("{:>8}", self.insurer_number.as_str())),
             symbol: self.symbol.as_ref().map(|s| s.as_str().to_owned()),
@@ -109,7 +107,7 @@ impl ReaderCheck {
             personal_family: Some("1".to_owned()),
             name: Some(self.name.as_str().to_owned()),
             name_kana: Some(self.name_kana.as_str().to_owned()),
-            sex: Some(sex.to_owned()),
+            sex: Some(self.sex.national_code().to_owned()),
             birthdate: checked(&self.birth_date.compact()),
             disqualified_on: self.disqualification_date.and_then(|d| checked(&d.compact())),
             ratio: Some(three_digits(self.ratio_percent)),
@@ -122,6 +120,7 @@ impl ReaderCheck {
                 category: Some(category.as_str().to_owned()),
                 ..LimitCertificate::default()
             })),
+            reference_number: self.reference_number.as_ref().map(|r| r.as_str().to_owned()),
             ..QualificationRecord::default()
         }
     }
@@ -167,7 +166,8 @@ mod tests {
         "name": "診療　花子", "name_kana": "ｼﾝﾘｮｳ ﾊﾅｺ", "birth_date": "1954-06-12", "sex": "female",
         "insurer_number": "138057", "insurer_name": "札幌市", "symbol": "１２", "number": "0045", "branch": "01",
         "ratio_percent": 30, "elderly_ratio_percent": 20, "validity": "invalid",
-        "disqualification_date": "2026-11-30", "limit_category": "A03", "processing_code": "600"
+        "disqualification_date": "2026-11-30", "limit_category": "A03", "processing_code": "600",
+        "reference_number": "P-0045"
     }"#;
 
     #[test]
@@ -181,6 +181,7 @@ mod tests {
         assert_eq!(record.disqualified_on.unwrap().raw, "20261130");
         assert_eq!(record.birthdate.unwrap().raw, "19540612");
         assert_eq!(record.sex.as_deref(), Some("2"));
+        assert_eq!(record.reference_number.as_deref(), Some("P-0045"));
         assert_eq!(record.limit.0.unwrap().category.as_deref(), Some("A03"));
     }
 
@@ -192,6 +193,7 @@ mod tests {
             ("\"600\"", "\"6000\""),
             ("\"female\"", "\"woman\""),
             ("\"branch\"", "\"branch_number\""),
+            ("\"P-0045\"", "\"患者45\""),
         ] {
             let text = EXAMPLE.replace(from, to);
             assert!(ReaderCheck::parse(text.as_bytes()).is_err(), "{from} → {to}");

@@ -26,6 +26,7 @@ pub mod registration;
 pub mod staff;
 pub mod staff_terminal;
 pub mod staff_terminal_bulk;
+pub mod staff_terminal_reference;
 pub mod visual_check;
 pub mod withdrawal;
 
@@ -451,6 +452,7 @@ impl<'a, P: EdgePorts> EdgeApi<'a, P> {
             UseCase::BridgeLink => Err(EdgeError::BadRequest),
             UseCase::StaffTerminalByNumber => json_body(self.staff_terminal_by_number(request).await),
             UseCase::StaffTerminalBulk => json_body(self.staff_terminal_bulk(request).await),
+            UseCase::StaffTerminalReference => json_body(self.staff_terminal_reference(request).await),
             UseCase::StaffTerminalBulkStatus => json_body(self.staff_terminal_bulk_status(request).await),
         }
     }

@@ -51,7 +51,10 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
                 TerminalReply::Outcome { outcome: TerminalOutcome::Answered { answer } } => answer,
                 // A bulk answer to a by-number request is not this request's answer.
                 TerminalReply::Outcome {
-                    outcome: TerminalOutcome::Failed { .. } | TerminalOutcome::BulkAnswered { .. },
+                    outcome:
+                        TerminalOutcome::Failed { .. }
+                        | TerminalOutcome::BulkAnswered { .. }
+                        | TerminalOutcome::Registered,
                 } => {
                     return Err(EdgeError::TerminalFailed);
                 }

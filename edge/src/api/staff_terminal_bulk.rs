@@ -62,9 +62,9 @@ pub fn progress(job: Option<BulkJob>, now_unix: i64) -> Result<BulkProgress, Edg
         BulkJob::Ended { outcome: TerminalOutcome::BulkAnswered { rows } } => BulkProgress::Done { rows },
         BulkJob::Ended { outcome: TerminalOutcome::Uncertain } => BulkProgress::NoAnswer,
         // A single answer to a bulk request is not its answer.
-        BulkJob::Ended { outcome: TerminalOutcome::Failed { .. } | TerminalOutcome::Answered { .. } } => {
-            BulkProgress::Failed
-        }
+        BulkJob::Ended {
+            outcome: TerminalOutcome::Failed { .. } | TerminalOutcome::Answered { .. } | TerminalOutcome::Registered,
+        } => BulkProgress::Failed,
     })
 }
 

@@ -8,7 +8,7 @@ use onshi_proto::IsoDate;
 use onshi_proto::insurer::{Comparison, Item};
 use onshi_proto::qualification::Sex;
 
-use crate::normalize::{NameComparison, address_key, compare_names, kana_key};
+use onshi_proto::normalize::{NameComparison, address_key, compare_names, kana_key};
 
 /// The 5 items identity matching compares (漢字氏名, カナ氏名, 生年月日, 性別, 住所).
 #[derive(Clone, Debug, PartialEq, Eq)]

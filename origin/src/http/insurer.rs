@@ -35,13 +35,13 @@ use crate::http::signed::{Failure, bearer};
 use crate::http::state::AppState;
 use crate::individual_number::IndividualNumber;
 use crate::key::token_sha256;
-use crate::normalize::{has_gaiji, kana_key};
 use crate::store::notices::{NoticeRecords, OtherRow, notice_key};
 use crate::store::{BatchReport, HoldOutcome, HoldResolution, Notification, NotificationKey};
 use onshi_proto::insurer::{
     Counterpart, CounterpartSource, DECIDED_BY_HEADER, FieldDifference, HoldDecision, HoldSummary, Item,
     MAX_DECIDED_BY_CHARS, MemberRecord, NoticeDetail, NoticeKind, NoticePage, NoticeState, Reason,
 };
+use onshi_proto::normalize::{has_gaiji, kana_key};
 
 /// Largest batch body accepted, in bytes.
 pub const MAX_BATCH_BYTES: usize = 256 * 1024 * 1024;

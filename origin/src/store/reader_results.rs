@@ -5,11 +5,12 @@
 //! `onshi_proto::reader_result`, the day from the HTTP layer's clock).
 
 use onshi_proto::IsoDate;
+use onshi_proto::identifier::ReferenceNumber;
 use onshi_proto::origin::{AuthMethod, CheckIn, PrescriptionFormat};
-use onshi_proto::qualification::Validity;
-use onshi_proto::reader_result::{ReaderResult, guidance_for, reason_for};
+use onshi_proto::qualification::{Sex, Validity};
+use onshi_proto::reader_result::{FaceFileName, ReaderResult, guidance_for, reason_for};
 
-use crate::error::Result;
+use crate::error::{OriginError, Result};
 use crate::store::Store;
 use crate::store::rows::{parse_date, parse_percent, parse_stored};
 
@@ -29,6 +30,7 @@ pub(crate) struct NewReaderResult<'a> {
 #[derive(sqlx::FromRow)]
 struct ReaderResultRow {
     id: String,
+    file_name: String,
     device_id: String,
     checked_at: i64,
     validity: String,
@@ -40,6 +42,9 @@ struct ReaderResultRow {
     disqualification_date: Option<String>,
     limit_category: Option<String>,
     prescription: Option<String>,
+    birth_date: Option<String>,
+    sex: Option<String>,
+    reference_number: Option<String>,
 }
 
 impl ReaderResultRow {
@@ -82,6 +87,20 @@ impl ReaderResultRow {
             consent_withdrawn_at: None,
             // A face file's 公費 are not read yet; the reader's own screen shows them.
             public_expense: Vec::new(),
+            birth_date: self.birth_date.as_deref().map(|text| parse_date("birth_date", text)).transpose()?,
+            sex: self.sex.as_deref().map(|text| parse_stored("sex", text)).transpose()?,
+            reference_number: self
+                .reference_number
+                .as_deref()
+                .map(|text| {
+                    ReferenceNumber::parse(text)
+                        .map_err(|_| OriginError::CorruptRecord("reader result: reference number".into()))
+                })
+                .transpose()?,
+            face_file: Some(
+                FaceFileName::parse(&self.file_name)
+                    .map_err(|_| OriginError::CorruptRecord("reader result: face file name".into()))?,
+            ),
         })
     }
 }
@@ -94,8 +113,8 @@ impl Store {
             "INSERT INTO reader_results (id, facility_code, file_name, device_id, checked_at, result_date, \
                                          received_at, validity, name, name_kana, insurer_number, insurer_name, \
                                          contribution_percent, disqualification_date, limit_category, \
-                                         prescription) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) \
+                                         prescription, birth_date, sex, reference_number) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) \
              ON CONFLICT (facility_code, file_name) DO NOTHING",
         )
         .bind(new.id)
@@ -114,6 +133,9 @@ impl Store {
         .bind(result.disqualification_date.map(|date| date.to_string()))
         .bind(result.limit_category.as_deref())
         .bind(result.prescription.map(PrescriptionFormat::as_str))
+        .bind(result.birth_date.map(|date| date.to_string()))
+        .bind(result.sex.map(Sex::as_str))
+        .bind(result.reference_number.as_deref())
         .execute(self.pool())
         .await?;
         Ok(inserted.rows_affected() == 1)
@@ -122,8 +144,9 @@ impl Store {
     /// The reader results of `facility_code` on `day`, newest first, as check-ins.
     pub(crate) async fn reader_results_of_day(&self, facility_code: &str, day: IsoDate) -> Result<Vec<CheckIn>> {
         let rows: Vec<ReaderResultRow> = sqlx::query_as(
-            "SELECT id, device_id, checked_at, validity, name, name_kana, insurer_number, insurer_name, \
-                    contribution_percent, disqualification_date, limit_category, prescription \
+            "SELECT id, file_name, device_id, checked_at, validity, name, name_kana, insurer_number, insurer_name, \
+                    contribution_percent, disqualification_date, limit_category, prescription, birth_date, sex, \
+                    reference_number \
              FROM reader_results WHERE facility_code = $1 AND result_date = $2 ORDER BY checked_at DESC, id",
         )
         .bind(facility_code)

@@ -108,6 +108,12 @@ impl CheckInListRow {
                 })
                 .transpose()?
                 .unwrap_or_default(),
+            // A kiosk's check-in is the card holder's own, found by the certificate: the console has no need to
+            // match it to the clinic's register by attributes, which only the national reader's rows need.
+            birth_date: None,
+            sex: None,
+            reference_number: None,
+            face_file: None,
         })
     }
 }

@@ -27,6 +27,9 @@ fn upload(facility: &str, file: &str, checked_at: Option<i64>, validity: &str) -
             "contribution_percent": 30,
             "limit_category": "A03",
             "prescription": "electronic",
+            "birth_date": "1985-04-01",
+            "sex": "female",
+            "reference_number": "P-0042",
         }
     })
 }
@@ -59,6 +62,11 @@ async fn a_reader_result_is_kept_once_and_listed_to_its_facility_only(db: Db) {
     assert_eq!(older.contribution_percent, Some(30));
     assert_eq!(older.limit_category.as_deref(), Some("A03"));
     assert_eq!(older.prescription, Some(onshi_proto::origin::PrescriptionFormat::Electronic));
+    // What the console matches the row to the clinic's own patients by comes back as the face file said it.
+    assert_eq!(older.birth_date.map(|d| d.to_string()).as_deref(), Some("1985-04-01"));
+    assert_eq!(older.sex, Some(onshi_proto::qualification::Sex::Female));
+    assert_eq!(older.reference_number.as_deref(), Some("P-0042"));
+    assert_eq!(older.face_file.as_deref(), Some("OQSsiquc01res_face_1.xml"), "what a 照会番号 registration names");
     assert_eq!(
         (newest.validity, newest.reason, newest.guidance),
         (Validity::Invalid, Reason::Lost, Some(Guidance::ClaimForm))

@@ -19,7 +19,7 @@
 use onshi_proto::IsoDate;
 use onshi_proto::bridge_bulk::{BulkRowOutcome, MAX_BULK_ROWS};
 use onshi_proto::bridge_link::TerminalAnswer;
-use onshi_proto::identifier::Identifier;
+use onshi_proto::identifier::{Identifier, ReferenceNumber};
 use onshi_proto::origin::PrescriptionFormat;
 use onshi_proto::reader_result::{FaceFileName, Percent, ReaderResult};
 use onshi_proto::record_text::RecordText;
@@ -45,8 +45,11 @@ pub fn reader_result(file_name: &str, bytes: &[u8]) -> Result<ReaderResult, Onsf
     let bad_name = || OnsfileError::FileName(file_name.to_owned());
     let Ok(FileName::Face(_)) = FileName::parse(file_name) else { return Err(bad_name()) };
     let file_name = FaceFileName::parse(file_name).map_err(|_| bad_name())?;
-    let answer = terminal_answer(bytes)?;
+    let (answer, person) = answer_and_person(bytes)?;
     let mut result = ReaderResult::new(file_name, answer.checked_at, answer.validity);
+    result.birth_date = person.birth_date;
+    result.sex = person.sex;
+    result.reference_number = person.reference_number;
     result.prescription = answer.prescription;
     result.name = answer.name;
     result.name_kana = answer.name_kana;
@@ -65,6 +68,33 @@ pub fn reader_result(file_name: &str, bytes: &[u8]) -> Result<ReaderResult, Onsf
 /// Errors: bytes that are not an XmlMsg document, or an answer that carries no qualification
 /// ([`OnsfileError::NoQualification`]).
 pub fn terminal_answer(bytes: &[u8]) -> Result<TerminalAnswer, OnsfileError> {
+    answer_and_person(bytes).map(|(answer, _)| answer)
+}
+
+/// What a face result carries beyond the link's answer, for the clinic to match it to its own patients: read from
+/// the one record like the other fields, so a 複数該当 carries none of them.
+#[derive(Default)]
+struct MatchingFields {
+    birth_date: Option<IsoDate>,
+    sex: Option<onshi_proto::qualification::Sex>,
+    reference_number: Option<ReferenceNumber>,
+}
+
+impl MatchingFields {
+    /// Assumed from the message definitions (`messages.rs`): `Birthdate` and `Sex1` in the record, and
+    /// `ReferenceNumber` in the record, else beside the results in the body (where a bulk unit carries it).
+    fn of(record: &QualificationRecord, body: Option<&QualificationAnswerBody>) -> Self {
+        let reference = record.reference_number.as_deref().or_else(|| body?.reference_number.as_deref());
+        Self {
+            birth_date: record.birthdate.as_ref().and_then(|date| date.value).and_then(iso_date),
+            sex: record.sex.as_deref().and_then(onshi_proto::qualification::Sex::from_national_code),
+            reference_number: reference.and_then(|text| ReferenceNumber::parse(text).ok()),
+        }
+    }
+}
+
+/// The answer with the matching fields of its one record.
+fn answer_and_person(bytes: &[u8]) -> Result<(TerminalAnswer, MatchingFields), OnsfileError> {
     let read = document::read::<QualificationAnswer>(bytes)?;
     let answer = &read.message;
     let (validity, record) = match answer.verdict() {
@@ -95,7 +125,9 @@ pub fn terminal_answer(bytes: &[u8]) -> Result<TerminalAnswer, OnsfileError> {
         .as_ref()
         .and_then(|body| body.prescription.as_deref())
         .and_then(PrescriptionFormat::from_national_code);
+    let mut person = MatchingFields::default();
     if let Some(record) = record {
+        person = MatchingFields::of(record, answer.body.0.as_ref());
         result.name = text(record.name.as_deref());
         result.name_kana = text(record.name_kana.as_deref());
         result.insurer_number = record.insurer.as_ref().and_then(|insurer| insurer.value.clone());
@@ -104,7 +136,7 @@ pub fn terminal_answer(bytes: &[u8]) -> Result<TerminalAnswer, OnsfileError> {
         result.disqualification_date = record.disqualified_on.as_ref().and_then(|date| date.value).and_then(iso_date);
         result.limit_category = limit_category(record);
     }
-    Ok(result)
+    Ok((result, person))
 }
 
 /// The 負担割合 of a record: the 高齢受給者 ratio when it carries one, else the insured's.
@@ -239,7 +271,7 @@ fn unix_seconds(stamp: Timestamp) -> Option<i64> {
 #[cfg(test)]
 #[allow(clippy::unwrap_used, reason = "a test should stop at the first unexpected value")]
 mod tests {
-    use onshi_proto::qualification::Validity;
+    use onshi_proto::qualification::{Sex, Validity};
 
     use super::*;
     use crate::Charset;
@@ -313,6 +345,30 @@ mod tests {
         assert_eq!(result.contribution_percent.map(Percent::get), Some(30));
         assert_eq!(result.disqualification_date, None);
         assert_eq!(result.limit_category, None);
+        assert_eq!(result.birth_date.map(|d| d.to_string()).as_deref(), Some("1980-01-15"));
+        assert_eq!((result.sex, result.reference_number), (None, None), "the file said neither");
+    }
+
+    #[test]
+    fn the_birth_date_sex_and_reference_number_are_read_for_matching_and_an_unreadable_one_is_left_out() {
+        let with = |sex: Option<&str>, in_record: Option<&str>, in_body: Option<&str>| {
+            let mut record = person();
+            record.sex = sex.map(str::to_owned);
+            record.reference_number = in_record.map(str::to_owned);
+            let mut message =
+                document::read::<QualificationAnswer>(&face("1", vec![record], Charset::Utf8)).unwrap().message;
+            if let Some(body) = message.body.0.as_mut() {
+                body.reference_number = in_body.map(str::to_owned);
+            }
+            let result = reader_result(NAME, &document::write(&message, Charset::ShiftJis).unwrap()).unwrap();
+            (result.sex, result.reference_number.map(|r| r.as_str().to_owned()))
+        };
+        assert_eq!(with(Some("2"), Some("P-0001"), None), (Some(Sex::Female), Some("P-0001".to_owned())));
+        assert_eq!(with(Some("1"), None, Some(" P-0002 ")), (Some(Sex::Male), Some("P-0002".to_owned())));
+        assert_eq!(with(Some("3"), Some("P-1"), Some("P-2")), (Some(Sex::Unspecified), Some("P-1".to_owned())));
+        assert_eq!(with(Some("男"), Some("患者一"), None), (None, None), "not a code, not a 照会番号");
+        let several = reader_result(NAME, &face("5", vec![person(), person()], Charset::Utf8)).unwrap();
+        assert_eq!((several.birth_date, several.sex), (None, None), "複数該当 names nobody");
     }
 
     #[test]

@@ -14,18 +14,21 @@
 //! shows and nothing more; the edge passes it through and keeps none of it.
 //!
 //! A bulk pre-check ([`TerminalAsk::Bulk`], rows of [`crate::bridge_bulk`]) goes the same way: acknowledged once
-//! journalled, answered with [`TerminalOutcome::BulkAnswered`] once the terminal's two phases are done.
+//! journalled, answered with [`TerminalOutcome::BulkAnswered`] once the terminal's two phases are done. So does a
+//! 照会番号 registration ([`TerminalAsk::RegisterReference`], IF-003): the clinic's patient id for the person of a
+//! face file the bridge read, answered [`TerminalOutcome::Registered`] once the terminal's IF-004 says so; the edge
+//! names only the face file and the id, and the bridge takes the person's number from its own copy of the file.
 
 use serde::{Deserialize, Serialize};
 
 use crate::IsoDate;
 use crate::bridge_bulk::{Appointments, BulkRowOutcome};
-use crate::identifier::Identifier;
+use crate::identifier::{Identifier, ReferenceNumber};
 use crate::insured_number::{BranchNumber, InsuredNo, InsuredSymbol};
 use crate::insurer_number::InsurerNumber;
 use crate::origin::PrescriptionFormat;
 use crate::qualification::Validity;
-use crate::reader_result::Percent;
+use crate::reader_result::{FaceFileName, Percent};
 use crate::record_text::RecordText;
 
 /// The id of one request on the link lives with the other bounded identifiers; the link's messages carry it.
@@ -69,6 +72,38 @@ pub enum TerminalAsk {
         /// The rows.
         rows: Appointments,
     },
+    /// Register the clinic's patient id as the 照会番号 of the person a national-reader check found (IF-003
+    /// 照会番号登録要求, answered by IF-004), so that the terminal's later results for that person carry it.
+    RegisterReference {
+        /// The face file the person was read from; the bridge takes their 保険者番号 and 記号・番号・枝番 from it.
+        face_file: FaceFileName,
+        /// The clinic's patient id.
+        reference_number: ReferenceNumber,
+    },
+}
+
+/// The staff route of a 照会番号 registration through the facility's bridge: body [`ReferenceRegistrationAsk`],
+/// answered with [`ReferenceRegistered`]; the same refusals as [`STAFF_TERMINAL_BY_NUMBER_PATH`]
+/// (`bridge_not_connected`, `terminal_timeout` — then never sent again —, `terminal_failed`).
+pub const STAFF_TERMINAL_REFERENCE_PATH: &str = "/api/v1/staff/terminal/reference";
+
+/// Body of `POST` [`STAFF_TERMINAL_REFERENCE_PATH`]: which national-reader check, and the patient id staff matched
+/// it to. Nothing else of the person: the bridge holds the rest.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReferenceRegistrationAsk {
+    /// The check's face file ([`crate::origin::CheckIn::face_file`]).
+    pub face_file: FaceFileName,
+    /// The clinic's patient id, to register as the person's 照会番号.
+    pub reference_number: ReferenceNumber,
+}
+
+/// Answer of `POST` [`STAFF_TERMINAL_REFERENCE_PATH`]: the terminal registered it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReferenceRegistered {
+    /// Always true: any other outcome is an error.
+    pub registered: bool,
 }
 
 /// A message from the edge to the bridge.
@@ -174,6 +209,8 @@ pub enum TerminalOutcome {
         /// The rows' outcomes.
         rows: Vec<BulkRowOutcome>,
     },
+    /// The terminal registered a 照会番号 (IF-004 処理結果 正常).
+    Registered,
 }
 
 /// A message from the bridge to the edge.
@@ -365,6 +402,39 @@ mod tests {
         assert_eq!(FromBridge::read(&text).unwrap(), outcome);
         let empty = r#"{"type":"request","id":"b1","ask":{"kind":"bulk","rows":[]}}"#;
         assert!(matches!(ToBridge::read(empty), Err(LinkMessageError::Malformed(_))), "a bulk request has rows");
+    }
+
+    #[test]
+    fn a_reference_registration_names_a_face_file_and_a_reference_number_only() {
+        let request = ToBridge::Request {
+            id: LinkRequestId::parse("r1").unwrap(),
+            ask: TerminalAsk::RegisterReference {
+                face_file: FaceFileName::parse("OQSsiquc01res_face_1.xml").unwrap(),
+                reference_number: ReferenceNumber::parse("P-0001").unwrap(),
+            },
+        };
+        let text = request.to_text();
+        assert_eq!(
+            text,
+            r#"{"type":"request","id":"r1","ask":{"kind":"register_reference","face_file":"OQSsiquc01res_face_1.xml","reference_number":"P-0001"}}"#
+        );
+        assert_eq!(ToBridge::read(&text).unwrap(), request);
+        for (from, to) in [("P-0001", "P 0001"), ("OQSsiquc01res_face_1.xml", "../face.xml")] {
+            assert!(ToBridge::read(&text.replace(from, to)).is_err(), "{to}");
+        }
+        let registered =
+            FromBridge::Outcome { id: LinkRequestId::parse("r1").unwrap(), outcome: TerminalOutcome::Registered };
+        assert_eq!(registered.to_text(), r#"{"type":"outcome","id":"r1","outcome":{"state":"registered"}}"#);
+        assert_eq!(FromBridge::read(&registered.to_text()).unwrap(), registered);
+        let ask: ReferenceRegistrationAsk =
+            serde_json::from_str(r#"{"face_file":"f.xml","reference_number":"1001"}"#).unwrap();
+        assert_eq!(ask.reference_number.as_str(), "1001");
+        assert!(
+            serde_json::from_str::<ReferenceRegistrationAsk>(
+                r#"{"face_file":"f.xml","reference_number":"1001","name":"x"}"#
+            )
+            .is_err()
+        );
     }
 
     #[test]

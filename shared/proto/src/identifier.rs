@@ -1,6 +1,7 @@
 //! Bounded identifiers the tiers pass along for the audit trail and for staff: device ids, a kiosk's name
 //! ([`DeviceLabel`]) and where it stands ([`DeviceLocation`]), 任意の識別子 (`ArbitraryIdentifier`), staff ids and
-//! 目視 request ids, and the ids of requests on a bridge's link ([`LinkRequestId`]). They are chosen by software, not checked against a
+//! 目視 request ids, the ids of requests on a bridge's link ([`LinkRequestId`]), and the 照会番号 a clinic registers nationally
+//! ([`ReferenceNumber`]). They are chosen by software, not checked against a
 //! registry, so the only rules are bounds that keep a log line and a table cell sane.
 
 use crate::text::{is_plain_line, validated_text};
@@ -141,9 +142,45 @@ impl LinkRequestId {
     }
 }
 
+/// Longest [`ReferenceNumber`], in characters (the file interface's `ReferenceNumber`, ≤ 50).
+pub const MAX_REFERENCE_NUMBER_CHARS: usize = 50;
+
+/// Why a 照会番号 was refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("a 照会番号 is 1 to {MAX_REFERENCE_NUMBER_CHARS} printable ASCII characters, no space")]
+pub struct ReferenceNumberError;
+
+validated_text! {
+    /// 照会番号 (`ReferenceNumber`): the clinic's own patient id, registered nationally for a person through the
+    /// terminal (IF-003), so that the terminal's later answers and face results for that person carry it. Assumed:
+    /// printable ASCII without spaces (半角英数記号), as a レセコン's patient numbers are; a clinic id in other
+    /// characters cannot be registered and is matched by the person's attributes instead.
+    pub struct ReferenceNumber, error = ReferenceNumberError;
+}
+
+impl ReferenceNumber {
+    /// Checks the length and the alphabet (leading and trailing spaces, as a fixed-width field pads, are dropped).
+    pub fn parse(text: &str) -> Result<Self, ReferenceNumberError> {
+        let text = text.trim_matches(|c: char| c == ' ' || c == '\u{3000}');
+        let well_formed =
+            !text.is_empty() && text.len() <= MAX_REFERENCE_NUMBER_CHARS && text.bytes().all(|b| b.is_ascii_graphic());
+        if well_formed { Ok(Self(text.to_owned())) } else { Err(ReferenceNumberError) }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_reference_number_is_up_to_50_printable_ascii_characters() {
+        assert_eq!(ReferenceNumber::parse(" P-0001 ").unwrap().as_str(), "P-0001", "padding is not part of it");
+        assert!(ReferenceNumber::parse(&"9".repeat(MAX_REFERENCE_NUMBER_CHARS)).is_ok());
+        let too_long = "9".repeat(MAX_REFERENCE_NUMBER_CHARS + 1);
+        for bad in ["", "  ", "P 1", "患者1", "Ｐ１", "a\tb", too_long.as_str()] {
+            assert_eq!(ReferenceNumber::parse(bad), Err(ReferenceNumberError), "{bad:?}");
+        }
+    }
 
     #[test]
     fn identifiers_are_bounded() {

@@ -125,6 +125,22 @@ pub enum Sex {
 
 crate::wire_enum::wire_text!(Sex);
 
+impl Sex {
+    /// The file interface's code (`Sex1`): 1 男, 2 女, 3 未設定.
+    pub fn national_code(self) -> &'static str {
+        match self {
+            Self::Male => "1",
+            Self::Female => "2",
+            Self::Unspecified => "3",
+        }
+    }
+
+    /// The sex a national code names; `None` for any other text.
+    pub fn from_national_code(code: &str) -> Option<Self> {
+        [Self::Male, Self::Female, Self::Unspecified].into_iter().find(|sex| sex.national_code() == code.trim())
+    }
+}
+
 /// 喪失事由 (`ReasonOfLoss`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

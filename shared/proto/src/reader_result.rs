@@ -10,10 +10,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::IsoDate;
 use crate::facility::FacilityCode;
-use crate::identifier::Identifier;
+use crate::identifier::{Identifier, ReferenceNumber};
 use crate::insurer_number::InsurerNumber;
 use crate::origin::PrescriptionFormat;
-use crate::qualification::{Guidance, Reason, Validity};
+use crate::qualification::{Guidance, Reason, Sex, Validity};
 use crate::record_text::RecordText;
 
 /// The edge route a bridge posts a reader result to (device-proven, bridge devices only).
@@ -87,6 +87,15 @@ pub struct ReaderResult {
     /// The prescription format the patient chose on the reader (`PrescriptionIssueSelect`), when they chose one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prescription: Option<PrescriptionFormat>,
+    /// 生年月日 (`Birthdate`), which the clinic matches the result to its own patients by.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub birth_date: Option<IsoDate>,
+    /// 性別 (`Sex1`), which narrows that match.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sex: Option<Sex>,
+    /// 照会番号 (`ReferenceNumber`): the clinic's own patient id, when the clinic registered one for this person.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference_number: Option<ReferenceNumber>,
 }
 
 impl ReaderResult {
@@ -104,6 +113,9 @@ impl ReaderResult {
             disqualification_date: None,
             limit_category: None,
             prescription: None,
+            birth_date: None,
+            sex: None,
+            reference_number: None,
         }
     }
 }

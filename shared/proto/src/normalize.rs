@@ -6,7 +6,9 @@
 //! encode) never equals a real character. Addresses: NFKC, whitespace removed, kanji numerals to digits, and
 //! 丁目・番地・番・号・の and every dash variant read as one separator, so 一丁目2番3号 and 1-2-3 agree.
 //!
-//! Pure: no I/O.
+//! Layer: pure, shared by the origin (an insurer batch's identity checks, the insurer console) and the staff console
+//! (matching a national-reader result to the clinic's patients, [`crate::patient_match`]), so both compare names
+//! the same way. Must not: do I/O, or decide a match (it only gives the forms values are compared in).
 
 use unicode_normalization::UnicodeNormalization as _;
 
