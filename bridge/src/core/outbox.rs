@@ -274,8 +274,8 @@ impl Outbox {
 #[cfg(test)]
 #[allow(clippy::unwrap_used, reason = "a test should stop at the first unexpected value")]
 mod tests {
+    use onshi_proto::identifier::FaceFileName;
     use onshi_proto::qualification::Validity;
-    use onshi_proto::reader_result::FaceFileName;
 
     use super::*;
 

@@ -18,10 +18,9 @@ use onshi_onsfile::record::{Checked, One};
 use onshi_onsfile::{Charset, OnsfileError, Unanswered};
 use onshi_proto::IsoDate;
 use onshi_proto::bridge_link::{FromBridge, LinkRequestId, TerminalAsk, TerminalFailure, TerminalOutcome, ToBridge};
-use onshi_proto::identifier::ReferenceNumber;
+use onshi_proto::identifier::{FaceFileName, ReferenceNumber};
 use onshi_proto::insured_number::{BranchNumber, InsuredNo, InsuredSymbol};
 use onshi_proto::insurer_number::InsurerNumber;
-use onshi_proto::reader_result::FaceFileName;
 
 use super::spool::{NewRequest, Outcome, State};
 

@@ -5,10 +5,10 @@
 //! `onshi_proto::reader_result`, the day from the HTTP layer's clock).
 
 use onshi_proto::IsoDate;
-use onshi_proto::identifier::ReferenceNumber;
+use onshi_proto::identifier::{FaceFileName, ReferenceNumber};
 use onshi_proto::origin::{AuthMethod, CheckIn, PrescriptionFormat};
 use onshi_proto::qualification::{Sex, Validity};
-use onshi_proto::reader_result::{FaceFileName, ReaderResult, guidance_for, reason_for};
+use onshi_proto::reader_result::{ReaderResult, guidance_for, reason_for};
 
 use crate::error::{OriginError, Result};
 use crate::store::Store;

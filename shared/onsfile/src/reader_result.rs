@@ -19,9 +19,9 @@
 use onshi_proto::IsoDate;
 use onshi_proto::bridge_bulk::{BulkRowOutcome, MAX_BULK_ROWS};
 use onshi_proto::bridge_link::TerminalAnswer;
-use onshi_proto::identifier::{Identifier, ReferenceNumber};
+use onshi_proto::identifier::{FaceFileName, Identifier, ReferenceNumber};
 use onshi_proto::origin::PrescriptionFormat;
-use onshi_proto::reader_result::{FaceFileName, Percent, ReaderResult};
+use onshi_proto::reader_result::{Percent, ReaderResult};
 use onshi_proto::record_text::RecordText;
 
 use crate::OnsfileError;

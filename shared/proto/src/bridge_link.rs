@@ -23,12 +23,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::IsoDate;
 use crate::bridge_bulk::{Appointments, BulkRowOutcome};
-use crate::identifier::{Identifier, ReferenceNumber};
+use crate::identifier::{FaceFileName, Identifier, ReferenceNumber};
 use crate::insured_number::{BranchNumber, InsuredNo, InsuredSymbol};
 use crate::insurer_number::InsurerNumber;
 use crate::origin::PrescriptionFormat;
 use crate::qualification::Validity;
-use crate::reader_result::{FaceFileName, Percent};
+use crate::reader_result::Percent;
 use crate::record_text::RecordText;
 
 /// The id of one request on the link lives with the other bounded identifiers; the link's messages carry it.

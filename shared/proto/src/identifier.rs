@@ -168,6 +168,34 @@ impl ReferenceNumber {
     }
 }
 
+/// Longest [`FaceFileName`], in bytes. The terminal's names are about 70.
+pub const MAX_FACE_FILE_NAME_LEN: usize = 128;
+
+/// Why a face file name was refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "a face file name is 1 to {MAX_FACE_FILE_NAME_LEN} ASCII letters, digits, '_', '-' or '.', not starting with '.'"
+)]
+pub struct FaceFileNameError;
+
+validated_text! {
+    /// The name of the `face` file a result came from (`OQSsiquc01res_face_…_20261204093012.xml`): the key under
+    /// which the origin keeps it, so a result sent twice is kept once. Only the characters a terminal writes, so it
+    /// is safe in a path, a table cell and a log line.
+    pub struct FaceFileName, error = FaceFileNameError;
+}
+
+impl FaceFileName {
+    /// Checks the length and the alphabet.
+    pub fn parse(text: &str) -> Result<Self, FaceFileNameError> {
+        let well_formed = !text.is_empty()
+            && text.len() <= MAX_FACE_FILE_NAME_LEN
+            && !text.starts_with('.')
+            && text.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'));
+        if well_formed { Ok(Self(text.to_owned())) } else { Err(FaceFileNameError) }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

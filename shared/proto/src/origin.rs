@@ -484,7 +484,7 @@ pub struct CheckIn {
     /// The face file a national reader's check was read from: what staff name when they ask the facility's bridge
     /// to register the clinic's patient id for that person ([`crate::bridge_link::ReferenceRegistrationAsk`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub face_file: Option<crate::reader_result::FaceFileName>,
+    pub face_file: Option<crate::identifier::FaceFileName>,
 }
 
 /// A visual check waiting for staff.

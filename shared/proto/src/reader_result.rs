@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::IsoDate;
 use crate::facility::FacilityCode;
-use crate::identifier::{Identifier, ReferenceNumber};
+use crate::identifier::{FaceFileName, Identifier, ReferenceNumber};
 use crate::insurer_number::InsurerNumber;
 use crate::origin::PrescriptionFormat;
 use crate::qualification::{Guidance, Reason, Sex, Validity};
@@ -20,34 +20,6 @@ use crate::record_text::RecordText;
 pub const BRIDGE_READER_RESULT_PATH: &str = "/api/v1/bridge/reader-results";
 /// The origin route the edge forwards it to.
 pub const READER_RESULT_PATH: &str = "/v1/reader-results";
-
-/// Longest [`FaceFileName`], in bytes. The terminal's names are about 70.
-pub const MAX_FACE_FILE_NAME_LEN: usize = 128;
-
-/// Why a face file name was refused.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "a face file name is 1 to {MAX_FACE_FILE_NAME_LEN} ASCII letters, digits, '_', '-' or '.', not starting with '.'"
-)]
-pub struct FaceFileNameError;
-
-crate::text::validated_text! {
-    /// The name of the `face` file a result came from (`OQSsiquc01res_face_…_20261204093012.xml`): the key under
-    /// which the origin keeps it, so a result sent twice is kept once. Only the characters a terminal writes, so it
-    /// is safe in a path, a table cell and a log line.
-    pub struct FaceFileName, error = FaceFileNameError;
-}
-
-impl FaceFileName {
-    /// Checks the length and the alphabet.
-    pub fn parse(text: &str) -> Result<Self, FaceFileNameError> {
-        let well_formed = !text.is_empty()
-            && text.len() <= MAX_FACE_FILE_NAME_LEN
-            && !text.starts_with('.')
-            && text.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'));
-        if well_formed { Ok(Self(text.to_owned())) } else { Err(FaceFileNameError) }
-    }
-}
 
 /// One national-reader check: body of `POST` [`BRIDGE_READER_RESULT_PATH`] (the bridge's device proof says which
 /// facility it is for).
@@ -198,6 +170,7 @@ pub struct ReaderResultReceipt {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::identifier::{FaceFileNameError, MAX_FACE_FILE_NAME_LEN};
 
     #[test]
     fn a_face_file_name_is_what_a_terminal_writes_and_nothing_a_path_could_misread() {
