@@ -1,6 +1,9 @@
 //! The bridge's file-system adapter: carries out the spool's effects on the terminal's folders, feeds it what the
-//! folders show (watcher plus periodic scan), and recovers after a crash. Thin: every decision is the spool's.
+//! folders show (watcher plus periodic scan), recovers after a crash, and rewrites the journals to their live
+//! records at start-up and whenever most of a journal is dead ([`journal::worth_compacting`]). Thin: every decision
+//! is the spool's (what is forgotten, what a compacted journal holds).
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -9,7 +12,7 @@ use onshi_onsfile::Charset;
 
 use crate::clock;
 use crate::core::journal::{self, Record};
-use crate::core::spool::{Config, Effect, Now, Outcome, Spool, State};
+use crate::core::spool::{Config, DEFAULT_RETENTION_MS, Effect, Now, Outcome, Spool, State};
 use crate::error::BridgeError;
 use crate::files;
 use crate::link::Link;
@@ -32,7 +35,7 @@ pub struct Options {
 
 impl Options {
     /// Defaults for a facility: Shift_JIS, 60 s answer timeout, 30 s stall limit, 30 min face silence, a bulk
-    /// result not ready asked for again after 60 s.
+    /// result not ready asked for again after 60 s, finished requests kept for [`DEFAULT_RETENTION_MS`].
     pub fn new(root: PathBuf, state: PathBuf, facility: String) -> Self {
         Self {
             root,
@@ -44,6 +47,7 @@ impl Options {
                 stall_after_ms: 30_000,
                 face_silence_ms: 30 * 60_000,
                 bulk_retry_ms: 60_000,
+                retention_ms: DEFAULT_RETENTION_MS,
             },
             scan_interval: Duration::from_millis(500),
             opening: None,
@@ -57,8 +61,12 @@ struct Folders {
     face: PathBuf,
     work: PathBuf,
     answers: PathBuf,
+    state: PathBuf,
     journal: PathBuf,
 }
+
+/// The spool's journal's name in the state folder.
+pub const JOURNAL: &str = "journal.log";
 
 /// The running bridge.
 pub struct Bridge<L: Link> {
@@ -67,6 +75,8 @@ pub struct Bridge<L: Link> {
     folders: Folders,
     options: Options,
     unreachable: bool,
+    /// Lines in `journal.log` (complete or not), for deciding when to rewrite it.
+    journal_lines: usize,
 }
 
 impl<L: Link> std::fmt::Debug for Bridge<L> {
@@ -77,7 +87,9 @@ impl<L: Link> std::fmt::Debug for Bridge<L> {
 
 impl<L: Link> Bridge<L> {
     /// Opens the folders and the journal, and finishes what a crash interrupted: a request journalled as Pending is
-    /// published if its file is still in the work folder, and otherwise known to be in `req` already.
+    /// published if its file is still in the work folder, and otherwise known to be in `req` already. Before any
+    /// outcome is handed on, requests past their retention are forgotten, answers no request owns are deleted, and
+    /// a journal holding any dead line is rewritten to its live ones (the edge journal too, through the link).
     pub fn open(options: Options, link: L) -> Result<Self, BridgeError> {
         let folders = Folders {
             req: options.root.join("req"),
@@ -85,7 +97,8 @@ impl<L: Link> Bridge<L> {
             face: options.root.join("face"),
             work: options.state.join("work"),
             answers: options.state.join("answers"),
-            journal: options.state.join("journal.log"),
+            state: options.state.clone(),
+            journal: options.state.join(JOURNAL),
         };
         files::ensure_dirs(&[&folders.req, &folders.res, &folders.face, &folders.work, &folders.answers])?;
         let text = match std::fs::read(&folders.journal) {
@@ -94,9 +107,37 @@ impl<L: Link> Bridge<L> {
             Err(e) => return Err(BridgeError::Io { what: format!("read {}", folders.journal.display()), source: e }),
         };
         let spool = Spool::recover(options.config.clone(), journal::parse(&text));
-        let mut bridge = Self { spool, link, folders, options, unreachable: false };
+        let journal_lines = text.split_inclusive('\n').count();
+        let mut bridge = Self { spool, link, folders, options, unreachable: false, journal_lines };
+        let now = bridge.now();
+        let forget = bridge.spool.retire(now);
+        bridge.execute(forget, now)?;
+        // Left by a crash between journalling a request as forgotten and deleting its answer.
+        for file in bridge.spool.unowned_answers(&files::list(&bridge.folders.answers)?) {
+            let _ = std::fs::remove_file(bridge.folders.answers.join(file));
+        }
+        let faces = files::list(&bridge.folders.face).ok().map(BTreeSet::from_iter);
+        bridge.compact(faces.as_ref(), true)?;
+        bridge.link.compact(faces.as_ref(), true)?;
         bridge.recover()?;
         Ok(bridge)
+    }
+
+    /// Rewrites `journal.log` to the records the spool says are live, if that drops any line: at start-up
+    /// whenever it does, otherwise only when most of the journal is dead. `faces`: the files in `face` now, if the
+    /// folder could be listed.
+    fn compact(&mut self, faces: Option<&BTreeSet<String>>, at_start: bool) -> Result<(), BridgeError> {
+        if !at_start && !journal::worth_compacting(self.journal_lines, self.spool.live_lines()) {
+            return Ok(());
+        }
+        let records = self.spool.compact(faces);
+        if records.len() >= self.journal_lines {
+            return Ok(());
+        }
+        let text: String = records.iter().map(Record::to_line).collect();
+        files::replace_journal(&self.folders.state, JOURNAL, &text)?;
+        self.journal_lines = records.len();
+        Ok(())
     }
 
     fn now(&self) -> Now {
@@ -166,13 +207,19 @@ impl<L: Link> Bridge<L> {
                 Effect::Deliver(outcome) => self.link.deliver(&outcome)?,
                 Effect::Face { file, bytes } => self.link.face(&file, &bytes)?,
                 Effect::Health(health) => self.link.health(&health)?,
+                Effect::ForgetAnswer { id } => {
+                    // The request is journalled as forgotten: a file a failed delete leaves is removed at the next
+                    // start-up, as one no request owns.
+                    let _ = std::fs::remove_file(self.folders.answers.join(format!("{id}.xml")));
+                }
             }
         }
         Ok(())
     }
 
-    fn journal(&self, record: &Record) -> Result<(), BridgeError> {
+    fn journal(&mut self, record: &Record) -> Result<(), BridgeError> {
         files::append_synced(&self.folders.journal, &record.to_line())?;
+        self.journal_lines += 1;
         if matches!(record, Record::Pending { .. }) && std::env::var_os(CRASH_AFTER_PENDING).is_some() {
             // The fault-injection point the crash tests use: the worst moment to die, after the journal says
             // Pending and before the rename.
@@ -215,12 +262,12 @@ impl<L: Link> Bridge<L> {
             let effects = self.spool.answer(&name, xml, now);
             self.execute(effects, now)?;
         }
-        for name in face {
-            if self.spool.face_seen(&name) {
+        for name in &face {
+            if self.spool.face_seen(name) {
                 continue;
             }
-            let Some(bytes) = files::read_if_there(&self.folders.face.join(&name)) else { continue };
-            let effects = self.spool.face(&name, bytes, now);
+            let Some(bytes) = files::read_if_there(&self.folders.face.join(name)) else { continue };
+            let effects = self.spool.face(name, bytes, now);
             self.execute(effects, now)?;
         }
         let ours: Vec<String> = req
@@ -228,7 +275,15 @@ impl<L: Link> Bridge<L> {
             .filter(|name| self.spool.entries().values().any(|e| &e.file == name && e.state == State::Submitted))
             .collect();
         let effects = self.spool.tick(now, &ours);
-        self.execute(effects, now)
+        self.execute(effects, now)?;
+        let faces = BTreeSet::from_iter(face);
+        self.compact(Some(&faces), false)?;
+        self.link.compact(Some(&faces), false)
+    }
+
+    /// Lines in `journal.log` now.
+    pub fn journal_lines(&self) -> usize {
+        self.journal_lines
     }
 
     /// Runs until `stop` is set: a pass whenever the watcher reports a change, and at least every scan interval.

@@ -45,6 +45,32 @@ pub fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), BridgeEr
     Ok(())
 }
 
+/// Environment variable that makes the bridge abort in the middle of rewriting a journal (crash tests):
+/// `before-rename` once the compacted journal is written and synced beside the old one, `after-rename` once it has
+/// replaced it.
+pub const CRASH_IN_COMPACTION: &str = "ONSHI_BRIDGE_CRASH_IN_COMPACTION";
+
+/// Replaces the journal `dir/name` with `text` (its live records) atomically: written to a hidden side file, synced,
+/// renamed over the journal, the folder synced. A crash leaves the old journal or the new one, never a mix; a side
+/// file left by a crash is hidden from [`list`] and overwritten by the next rewrite.
+pub fn replace_journal(dir: &Path, name: &str, text: &str) -> Result<(), BridgeError> {
+    let side = dir.join(format!(".{name}.compact"));
+    write_synced(&side, text.as_bytes())?;
+    fault_injection_point("before-rename");
+    let target = dir.join(name);
+    fs::rename(&side, &target).context(|| format!("rename over {}", target.display()))?;
+    sync_dir(dir);
+    fault_injection_point("after-rename");
+    Ok(())
+}
+
+/// The fault-injection point the compaction crash tests use: the worst moments to die.
+fn fault_injection_point(moment: &str) {
+    if std::env::var(CRASH_IN_COMPACTION).is_ok_and(|wanted| wanted == moment) {
+        std::process::abort();
+    }
+}
+
 /// Makes a rename in `dir` durable where the platform allows it (on Windows a rename is journalled by NTFS and a
 /// folder cannot be opened for syncing).
 pub fn sync_dir(dir: &Path) {

@@ -8,6 +8,7 @@
 //! onshi's edge ([`EdgeSink`]), adding how that stands to the health, and reports the health to the edge through
 //! the sink. Adapter code: no decisions.
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use onshi_onsfile::name::Prefix;
@@ -35,6 +36,13 @@ pub trait Link {
     fn face(&mut self, file: &str, bytes: &[u8]) -> Result<(), BridgeError>;
     /// The health changed.
     fn health(&mut self, health: &Health) -> Result<(), BridgeError>;
+    /// A chance to rewrite a journal the link keeps to its live records: at once if `now`, otherwise only when
+    /// most of it is dead. `faces` are the files in `face` (if the folder could be listed): a reader result whose
+    /// file is gone cannot be offered again. A link that keeps no journal does nothing.
+    fn compact(&mut self, faces: Option<&BTreeSet<String>>, now: bool) -> Result<(), BridgeError> {
+        let _ = (faces, now);
+        Ok(())
+    }
 }
 
 /// The folder link.
@@ -171,5 +179,10 @@ impl<L: Link> Link for EdgeLink<L> {
     fn health(&mut self, health: &Health) -> Result<(), BridgeError> {
         self.spool_health = health.clone();
         self.report(self.sink.health())
+    }
+
+    fn compact(&mut self, faces: Option<&BTreeSet<String>>, now: bool) -> Result<(), BridgeError> {
+        self.inner.compact(faces, now)?;
+        self.sink.compact(faces, now)
     }
 }

@@ -155,6 +155,10 @@ impl<L: Link> Link for WsLink<L> {
     fn health(&mut self, health: &Health) -> Result<(), BridgeError> {
         self.inner.health(health)
     }
+
+    fn compact(&mut self, faces: Option<&std::collections::BTreeSet<String>>, now: bool) -> Result<(), BridgeError> {
+        self.inner.compact(faces, now)
+    }
 }
 
 /// What the socket thread owns.

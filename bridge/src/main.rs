@@ -2,7 +2,7 @@
 //!
 //! `onshi-bridge enrol --edge <url> --code <code> --state <own folder>` enrols the bridge as a device of the edge,
 //! once. `onshi-bridge --root <OQS folder> --state <own folder> [--facility <医療機関コード>] [--edge <url>]
-//! [--opening 08:30-18:00] [--timeout-ms N] [--stall-ms N] [--utf8] [--edge-link]` runs it: requests come through
+//! [--opening 08:30-18:00] [--timeout-ms N] [--stall-ms N] [--retention-ms N] [--utf8] [--edge-link]` runs it: requests come through
 //! the folder link under `<state>/link`, and with `--edge-link` also through the WebSocket to the facility's store at
 //! the edge (staff's by-number checks); when the state folder holds an enrolled device every reader result also goes
 //! to its edge. Only argument parsing lives here.
@@ -43,7 +43,7 @@ fn parse() -> Result<Command, BridgeError> {
     use lexopt::prelude::*;
     let (mut root, mut state, mut facility, mut edge, mut code) = (None, None, None, None, None);
     let (mut opening, mut timeout, mut stall, mut utf8, mut enrol) = (None, None, None, false, false);
-    let mut edge_link = false;
+    let (mut edge_link, mut retention) = (false, None);
     let mut parser = lexopt::Parser::from_env();
     let mut first = true;
     while let Some(arg) = parser.next().map_err(usage)? {
@@ -61,6 +61,7 @@ fn parse() -> Result<Command, BridgeError> {
             }
             Long("timeout-ms") => timeout = Some(parser.value().map_err(usage)?.parse().map_err(usage)?),
             Long("stall-ms") => stall = Some(parser.value().map_err(usage)?.parse().map_err(usage)?),
+            Long("retention-ms") => retention = Some(parser.value().map_err(usage)?.parse().map_err(usage)?),
             Long("utf8") => utf8 = true,
             Long("edge-link") => edge_link = true,
             _ => return Err(usage(arg.unexpected())),
@@ -74,6 +75,7 @@ fn parse() -> Result<Command, BridgeError> {
             || opening.is_some()
             || timeout.is_some()
             || stall.is_some()
+            || retention.is_some()
             || utf8
             || edge_link
         {
@@ -96,6 +98,9 @@ fn parse() -> Result<Command, BridgeError> {
     }
     if let Some(ms) = stall {
         options.config.stall_after_ms = ms;
+    }
+    if let Some(ms) = retention {
+        options.config.retention_ms = ms;
     }
     if utf8 {
         options.config.charset = onshi_onsfile::Charset::Utf8;

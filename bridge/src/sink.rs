@@ -7,7 +7,9 @@
 //! and journals the outcome, so a slow or absent edge never holds up the terminal's requests. Health goes the same
 //! way on a thread of its own ([`EdgeSink::report`] only hands it the latest health; [`Reports`] decides when a
 //! report is due), so a health report waiting on the edge holds up neither requests nor reader results.
+//! [`EdgeSink::compact`] rewrites `edge.log` to the outbox's live records, at start-up and when most of it is dead.
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread::JoinHandle;
@@ -50,6 +52,8 @@ impl Default for Timing {
 struct State {
     outbox: Outbox,
     stop: bool,
+    /// Lines in `edge.log`, for deciding when to rewrite it.
+    journal_lines: usize,
 }
 
 /// The health reporter's side: the latest health the bridge handed over, and what was reported when.
@@ -65,7 +69,8 @@ struct Shared {
     report_wake: Condvar,
     /// The health reporter's clock: milliseconds since the sink opened, which never go back.
     opened: Instant,
-    journal: PathBuf,
+    /// The state folder, which holds `edge.log`.
+    dir: PathBuf,
     client: EdgeClient,
     enrolled: Enrolled,
 }
@@ -85,10 +90,13 @@ impl Shared {
     }
 
     /// Carries out the outbox's effects in order (the caller holds the lock, so journal lines never interleave).
-    fn carry_out(&self, effects: Vec<OutboxEffect>) -> Result<(), BridgeError> {
+    fn carry_out(&self, state: &mut State, effects: Vec<OutboxEffect>) -> Result<(), BridgeError> {
         for effect in effects {
             match effect {
-                OutboxEffect::Journal(record) => files::append_synced(&self.journal, &record.to_line())?,
+                OutboxEffect::Journal(record) => {
+                    files::append_synced(&self.dir.join(EDGE_JOURNAL), &record.to_line())?;
+                    state.journal_lines += 1;
+                }
                 OutboxEffect::Log(line) => eprintln!("onshi-bridge: {line}"),
             }
         }
@@ -121,14 +129,15 @@ impl EdgeSink {
             Err(e) => return Err(BridgeError::Io { what: format!("read {}", journal_path.display()), source: e }),
         };
         let outbox = Outbox::recover(timing.backoff, journal::parse::<EdgeRecord>(&text));
+        let journal_lines = text.split_inclusive('\n').count();
         let heartbeat_ms = u64::try_from(timing.heartbeat.as_millis()).unwrap_or(u64::MAX);
         let shared = Arc::new(Shared {
-            state: Mutex::new(State { outbox, stop: false }),
+            state: Mutex::new(State { outbox, stop: false, journal_lines }),
             wake: Condvar::new(),
             reporting: Mutex::new(Reporting { reports: Reports::new(heartbeat_ms), stop: false }),
             report_wake: Condvar::new(),
             opened: Instant::now(),
-            journal: journal_path,
+            dir: state.to_path_buf(),
             client: EdgeClient::new(&enrolled.device.edge),
             enrolled,
         });
@@ -151,9 +160,27 @@ impl EdgeSink {
         let converted = reader_result(file, bytes);
         let mut state = self.shared.lock();
         let effects = state.outbox.offer(file, converted, clock::now_ms());
-        self.shared.carry_out(effects)?;
+        self.shared.carry_out(&mut state, effects)?;
         drop(state);
         self.shared.wake.notify_all();
+        Ok(())
+    }
+
+    /// Rewrites `edge.log` to the outbox's live records if that drops any line: whenever it does if `now` (at
+    /// start-up), otherwise only when most of it is dead. `faces`: the files in `face`, if it could be listed. The
+    /// lock is held throughout, so no line is appended to the old journal meanwhile.
+    pub fn compact(&self, faces: Option<&BTreeSet<String>>, now: bool) -> Result<(), BridgeError> {
+        let mut state = self.shared.lock();
+        if !now && !journal::worth_compacting(state.journal_lines, state.outbox.live_lines()) {
+            return Ok(());
+        }
+        let records = state.outbox.compact(faces);
+        if records.len() >= state.journal_lines {
+            return Ok(());
+        }
+        let text: String = records.iter().map(EdgeRecord::to_line).collect();
+        files::replace_journal(&self.shared.dir, EDGE_JOURNAL, &text)?;
+        state.journal_lines = records.len();
         Ok(())
     }
 
@@ -234,7 +261,7 @@ fn send_loop(shared: &Shared) {
             let attempt = shared.client.send_reader_result(&shared.enrolled, &result);
             let mut state = shared.lock();
             let effects = state.outbox.attempted(result.file_name.as_str(), &attempt, clock::now_ms());
-            if let Err(e) = shared.carry_out(effects) {
+            if let Err(e) = shared.carry_out(&mut state, effects) {
                 // Unjournalled, an acknowledgement is only sent again after a restart, which the edge takes as a
                 // repeat of the same face file.
                 eprintln!("onshi-bridge: cannot journal a reader result's outcome: {e}");

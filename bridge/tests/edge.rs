@@ -410,6 +410,53 @@ fn a_result_not_acknowledged_before_a_restart_is_sent_after_it() {
 }
 
 #[test]
+fn the_edge_journal_is_rewritten_without_results_whose_face_files_are_gone_and_keeps_its_counts() {
+    let fake = FakeEdge::start(&[200, 400, 503]);
+    let site = Site::new();
+    let terminal = site.terminal(3);
+    enrol(&fake, &site.state());
+    let sink = sink(&site.state());
+    let faces: Vec<(String, Vec<u8>)> = (0..3).map(|i| face(&site, &terminal, i)).collect();
+    for (file, bytes) in &faces[..2] {
+        sink.offer(file, bytes).unwrap();
+        assert_eq!(fake.next().result().file_name.as_str(), file);
+    }
+    wait_for("the acknowledgement and the refusal", WAIT, || sink.health().unsent == 0);
+    // The third waits for its retry an hour away.
+    drop(sink);
+    let sink = EdgeSink::open(
+        &site.state(),
+        device::load(&site.state()).unwrap().unwrap(),
+        Timing { backoff: Backoff { first_ms: 3_600_000, max_ms: 3_600_000 }, ..Timing::default() },
+    )
+    .unwrap();
+    sink.offer(&faces[2].0, &faces[2].1).unwrap();
+    assert_eq!(fake.next().result().file_name.as_str(), faces[2].0);
+    wait_for("the failure to be noted", WAIT, || sink.health().last_failure.is_some());
+    let before = journal(&site.state());
+    assert_eq!(count(&before, "\n"), 5);
+
+    // The terminal has removed every face file: nothing settled can be offered again.
+    let nothing = std::collections::BTreeSet::new();
+    sink.compact(Some(&nothing), false).unwrap();
+    assert_eq!(journal(&site.state()), before, "five lines are not worth a rewrite but at start-up");
+    sink.compact(Some(&nothing), true).unwrap();
+    let after = journal(&site.state());
+    assert_eq!(count(&after, "\n"), 2, "{after}");
+    assert!(after.contains("\"t\":\"Tally\",\"refused\":1,\"unreadable\":0"), "{after}");
+    assert!(after.contains(&faces[2].0) && !after.contains(&faces[0].0) && !after.contains(&faces[1].0));
+    assert!(!site.state().join(".edge.log.compact").exists());
+    drop(sink);
+
+    // Started again, only the unsent result goes out, and the refusal is still counted.
+    let sink = self::sink(&site.state());
+    assert_eq!(fake.next().result().file_name.as_str(), faces[2].0);
+    wait_for("the acknowledgement", WAIT, || sink.health().unsent == 0);
+    assert_eq!(sink.health().refused, 1);
+    assert!(fake.unexpected().is_none());
+}
+
+#[test]
 fn a_refusal_is_counted_and_not_retried() {
     let fake = FakeEdge::start(&[400]);
     let site = Site::new();

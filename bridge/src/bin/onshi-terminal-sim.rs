@@ -1,7 +1,8 @@
 //! `onshi-terminal-sim --root <folder> --facility <医療機関コード> [--stalled] [--reader-checks <folder>]
 //! [--population <file>]`: a simulated 資格確認端末 for the demo, answering by-number requests (IF-001) from the
 //! people listed in the population file (a JSON array of reader-check objects, the trigger's shape; 無効 with its
-//! 資格喪失日 for one who has a `disqualification_date`), and 該当資格なし
+//! 資格喪失日 for one who has a `disqualification_date`, 無効（新しい資格あり） when the file also lists a qualification of
+//! that person which is not lost), and 該当資格なし
 //! for anyone else, or for everyone without a file; it is not wired to onshi's origin data. With `--reader-checks`, a JSON file dropped into that folder (written aside and renamed;
 //! shape in `bridge/README.md`) makes the national reader "check" someone: the face file is written and the trigger
 //! removed.

@@ -2,7 +2,8 @@
 //! The spool's [`Record`]s go to `journal.log`, the edge outbox's [`EdgeRecord`]s to `edge.log`.
 //!
 //! Pure codec: it turns records into lines and lines back into records. A torn last line (the process killed
-//! mid-write) is skipped, never fatal; the adapter owns the file.
+//! mid-write) is skipped, never fatal; the adapter owns the file. [`worth_compacting`] is the one rule for when a
+//! journal is rewritten to its live records (what those are is the spool's and the outbox's to say).
 
 use onshi_proto::reader_result::ReaderResult;
 use serde::de::DeserializeOwned;
@@ -64,6 +65,19 @@ pub enum Record {
         /// Its file name.
         file: String,
     },
+    /// These finished requests are past their retention: the spool forgets them and their stored answers go.
+    Forgotten {
+        /// The request ids (a whole bulk request with its phase-2 requests at once).
+        ids: Vec<String>,
+    },
+    /// The highest file sequence number used on a date, written by compaction so that the day's file names are
+    /// never used twice once the Pending lines that used them are gone.
+    Sequence {
+        /// `YYYYMMDD`.
+        date: String,
+        /// The highest sequence number used.
+        used: u16,
+    },
 }
 
 /// One change of one reader result on its way to the edge ([`super::outbox`]).
@@ -94,6 +108,14 @@ pub enum EdgeRecord {
         /// Why, as the file interface crate says it.
         reason: String,
     },
+    /// Written by compaction: refusals and unreadable files whose lines were dropped (their face files are gone
+    /// from `face`, so they can never be offered again), still counted since enrolment.
+    Tally {
+        /// Refused results no longer listed.
+        refused: usize,
+        /// Unreadable face files no longer listed.
+        unreadable: usize,
+    },
 }
 
 impl Record {
@@ -115,6 +137,18 @@ fn line(record: &impl Serialize) -> String {
     let mut line = serde_json::to_string(record).unwrap_or_default();
     line.push('\n');
     line
+}
+
+/// Journal lines below which a journal is never rewritten: about 150 KB, so a quiet bridge does not rewrite a
+/// small file every time one request leaves it.
+pub const COMPACTION_FLOOR_LINES: usize = 1000;
+
+/// Whether a journal of `lines` lines, of which `live` would survive a rewrite, is worth rewriting now: when the
+/// dead lines are at least three times the live ones (and the journal is past [`COMPACTION_FLOOR_LINES`]). A
+/// rewrite writes the live lines once, so at that ratio it costs at most one written line for every three appended
+/// since the last one, and the journal never grows past four times what it must hold.
+pub fn worth_compacting(lines: usize, live: usize) -> bool {
+    lines >= COMPACTION_FLOOR_LINES && lines.saturating_sub(live) >= live.saturating_mul(3)
 }
 
 /// Reads a journal's text: every complete, well-formed line, in order. A torn or garbled line is skipped.
@@ -145,5 +179,14 @@ mod tests {
         let mut text: String = records.iter().map(Record::to_line).collect();
         text.push_str("{\"t\":\"Answered\",\"id\":\"a\"");
         assert_eq!(parse::<Record>(&text), records);
+    }
+
+    #[test]
+    fn a_journal_is_rewritten_only_when_most_of_it_is_dead_and_it_is_not_small() {
+        assert!(!worth_compacting(COMPACTION_FLOOR_LINES - 1, 0), "a small journal is left alone");
+        assert!(worth_compacting(COMPACTION_FLOOR_LINES, 0));
+        assert!(worth_compacting(4000, 1000));
+        assert!(!worth_compacting(3999, 1000), "fewer dead lines than three times the live ones");
+        assert!(!worth_compacting(100_000, 100_000), "nothing is dead");
     }
 }

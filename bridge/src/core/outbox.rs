@@ -8,6 +8,11 @@
 //! unreadable and never sent. The edge and the origin key a result by its face file name, so a resend after a
 //! crash between the acknowledgement and its journal line adds nothing.
 //!
+//! Compaction ([`Outbox::compact`]): a result still queued keeps its line whatever happens to its face file; an
+//! acknowledged, refused or unreadable one keeps its line while its face file is still in `face` (it could be
+//! offered again), and is dropped once the file is gone, a refusal or an unreadable file then living on only in the
+//! counts since enrolment ([`EdgeRecord::Tally`]).
+//!
 //! No I/O, no clock: the time comes in as milliseconds, what to send and what to journal go out.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -113,8 +118,12 @@ pub struct Outbox {
     backoff: Backoff,
     queued: BTreeMap<String, Queued>,
     acknowledged: BTreeSet<String>,
-    refused: BTreeSet<String>,
-    unreadable: BTreeSet<String>,
+    /// Refused results by face file name, with the edge's status.
+    refused: BTreeMap<String, u16>,
+    /// Unreadable face files, with why.
+    unreadable: BTreeMap<String, String>,
+    /// Refusals and unreadable files counted since enrolment whose lines compaction dropped.
+    tally: (usize, usize),
     last_failure: Option<String>,
 }
 
@@ -125,8 +134,9 @@ impl Outbox {
             backoff,
             queued: BTreeMap::new(),
             acknowledged: BTreeSet::new(),
-            refused: BTreeSet::new(),
-            unreadable: BTreeSet::new(),
+            refused: BTreeMap::new(),
+            unreadable: BTreeMap::new(),
+            tally: (0, 0),
             last_failure: None,
         };
         for record in records {
@@ -147,12 +157,16 @@ impl Outbox {
                 self.queued.remove(file);
                 self.acknowledged.insert(file.clone());
             }
-            EdgeRecord::Refused { file, .. } => {
+            EdgeRecord::Refused { file, status } => {
                 self.queued.remove(file);
-                self.refused.insert(file.clone());
+                self.refused.insert(file.clone(), *status);
             }
-            EdgeRecord::Unreadable { file, .. } => {
-                self.unreadable.insert(file.clone());
+            EdgeRecord::Unreadable { file, reason } => {
+                self.unreadable.insert(file.clone(), reason.clone());
+            }
+            EdgeRecord::Tally { refused, unreadable } => {
+                self.tally.0 += refused;
+                self.tally.1 += unreadable;
             }
         }
     }
@@ -166,8 +180,43 @@ impl Outbox {
     pub fn is_known(&self, file: &str) -> bool {
         self.queued.contains_key(file)
             || self.acknowledged.contains(file)
-            || self.refused.contains(file)
-            || self.unreadable.contains(file)
+            || self.refused.contains_key(file)
+            || self.unreadable.contains_key(file)
+    }
+
+    /// Forgets the results settled for good whose face files are gone (`None`: `face` could not be listed, so
+    /// every one is kept) and returns the records that rebuild the outbox as it stands: the counts of those
+    /// forgotten, every result still queued, and the settled ones whose face files are still there.
+    pub fn compact(&mut self, faces_present: Option<&BTreeSet<String>>) -> Vec<EdgeRecord> {
+        if let Some(present) = faces_present {
+            self.acknowledged.retain(|file| present.contains(file));
+            let refused = self.refused.len();
+            self.refused.retain(|file, _| present.contains(file));
+            let unreadable = self.unreadable.len();
+            self.unreadable.retain(|file, _| present.contains(file));
+            self.tally.0 += refused - self.refused.len();
+            self.tally.1 += unreadable - self.unreadable.len();
+        }
+        let mut records = Vec::with_capacity(self.live_lines());
+        if self.tally != (0, 0) {
+            records.push(EdgeRecord::Tally { refused: self.tally.0, unreadable: self.tally.1 });
+        }
+        records.extend(self.queued.values().map(|q| EdgeRecord::Queued { result: q.result.clone() }));
+        records.extend(self.acknowledged.iter().map(|file| EdgeRecord::Acknowledged { file: file.clone() }));
+        records.extend(
+            self.refused.iter().map(|(file, status)| EdgeRecord::Refused { file: file.clone(), status: *status }),
+        );
+        records.extend(
+            self.unreadable
+                .iter()
+                .map(|(file, reason)| EdgeRecord::Unreadable { file: file.clone(), reason: reason.clone() }),
+        );
+        records
+    }
+
+    /// How many lines [`Outbox::compact`] would write now (counting every settled result as still in `face`).
+    pub fn live_lines(&self) -> usize {
+        1 + self.queued.len() + self.acknowledged.len() + self.refused.len() + self.unreadable.len()
     }
 
     /// A face file read: `converted` is its reader result, or why it carries none. A file offered before is
@@ -265,8 +314,8 @@ impl Outbox {
         EdgeHealth {
             unsent: self.queued.len(),
             last_failure: self.last_failure.clone(),
-            refused: self.refused.len(),
-            unreadable: self.unreadable.len(),
+            refused: self.refused.len() + self.tally.0,
+            unreadable: self.unreadable.len() + self.tally.1,
         }
     }
 }
@@ -389,5 +438,39 @@ mod tests {
         assert_eq!(again.due(0), [result("c.xml")]);
         assert!(again.is_known("a.xml") && again.is_known("b.xml"));
         assert_eq!((again.health().unsent, again.health().refused), (1, 1));
+    }
+
+    #[test]
+    fn a_compacted_edge_journal_keeps_what_is_unsent_and_what_could_be_offered_again() {
+        let mut outbox = Outbox::recover(Backoff::default(), []);
+        let mut records = Vec::new();
+        for file in ["a.xml", "b.xml", "c.xml", "d.xml", "e.xml"] {
+            records.extend(offered(&mut outbox, file, 0));
+        }
+        records.extend(journalled(&outbox.offer::<String>("u.xml", Err("no qualification".into()), 0)));
+        records.extend(journalled(&outbox.attempted("a.xml", &Attempt::status(200), 1)));
+        records.extend(journalled(&outbox.attempted("b.xml", &Attempt::status(200), 1)));
+        records.extend(journalled(&outbox.attempted("c.xml", &Attempt::status(404), 1)));
+        records.extend(journalled(&outbox.attempted("d.xml", &Attempt::status(503), 1)));
+        // a.xml, c.xml and u.xml are gone from face; b.xml is still there; d.xml and e.xml wait to be sent.
+        let present: BTreeSet<String> = ["b.xml", "d.xml", "e.xml"].iter().map(|f| (*f).to_owned()).collect();
+        let before = outbox.health();
+        let compacted = outbox.compact(Some(&present));
+        assert_eq!(compacted.len(), outbox.live_lines());
+        assert!(compacted.len() < records.len());
+
+        let again = Outbox::recover(Backoff::default(), compacted.clone());
+        assert_eq!(again.due(0), [result("d.xml"), result("e.xml")]);
+        assert!(again.is_known("b.xml"), "a file still in face stays acknowledged");
+        assert!(!again.is_known("a.xml") && !again.is_known("c.xml") && !again.is_known("u.xml"));
+        let health = again.health();
+        assert_eq!(
+            (health.unsent, health.refused, health.unreadable),
+            (before.unsent, before.refused, before.unreadable)
+        );
+        assert_eq!((health.refused, health.unreadable), (1, 1), "counted since enrolment");
+        // Compacting again keeps the counts and drops nothing more.
+        let mut again = again;
+        assert_eq!(again.compact(Some(&present)), compacted);
     }
 }

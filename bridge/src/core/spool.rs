@@ -5,9 +5,19 @@
 //! before the rename into `req`, so after a crash a Pending request is either still in the work folder (publish
 //! it) or already in `req` (it was published) — never ambiguous; a request that times out becomes Uncertain and is
 //! never sent again, though a late answer is still taken; a bulk phase-1 answer leads to its phase-2 request.
+//!
+//! Retention: a request answered or failed (a bulk request with all its phase-2 requests) is forgotten once its
+//! last change is older than [`Config::retention_ms`]: journalled as [`Record::Forgotten`], its stored answer
+//! deleted, and its lines left out of the next compaction ([`Spool::compact`]). Until then a repeated submit gets
+//! the known outcome; after it the id is new again, which is the caller's contract (ids are unique, so a repeat
+//! days later is a new question, and an IF-001 or IF-003 asked twice changes nothing at the terminal). An Uncertain
+//! request is never forgotten: it may have been processed, so a repeat of its id must be answered Uncertain and
+//! never sent; its lines hold no personal data (id, file name, reason), it has no stored answer unless a late one
+//! arrives (then it is Answered and ages like any other), and the health counts it for staff.
+//!
 //! No I/O, no clock: time comes in [`Now`], work goes out as [`Effect`]s.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use onshi_onsfile::check::{Processing, Segment, Ymd};
 use onshi_onsfile::document;
@@ -36,7 +46,15 @@ pub struct Config {
     pub face_silence_ms: u64,
     /// A bulk result answered 処理中 is asked for again after this long.
     pub bulk_retry_ms: u64,
+    /// A finished request is forgotten, and its stored answer (names, insurer numbers) deleted, this long after its
+    /// last change. Long enough for a caller to hand the same request again (the edge re-hands one a bridge never
+    /// acknowledged to its next link, and a folder caller retries after its own restart) and get the known outcome
+    /// instead of a second check; short enough that the bridge keeps no one's data longer than a few days.
+    pub retention_ms: u64,
 }
+
+/// The retention the bridge runs with unless told otherwise: three days, which covers a link down over a weekend.
+pub const DEFAULT_RETENTION_MS: u64 = 3 * 24 * 3600 * 1000;
 
 /// The time as the adapter read it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -153,6 +171,11 @@ pub enum Effect {
     },
     /// Health changed.
     Health(Health),
+    /// Delete the answer stored for `id` (the request is forgotten; a missing file is already gone).
+    ForgetAnswer {
+        /// Request id.
+        id: String,
+    },
 }
 
 /// The spool.
@@ -221,6 +244,15 @@ impl Spool {
             Record::Face { file } => {
                 self.faces.insert(file.clone());
             }
+            Record::Forgotten { ids } => {
+                for id in ids {
+                    self.entries.remove(id);
+                }
+            }
+            Record::Sequence { date, used } => {
+                let known = self.sequences.entry(date.clone()).or_default();
+                *known = (*known).max(*used);
+            }
         }
     }
 
@@ -241,6 +273,100 @@ impl Spool {
     /// Every request and its state.
     pub fn entries(&self) -> &BTreeMap<String, Entry> {
         &self.entries
+    }
+
+    /// The highest file sequence number used on `date`, so far as the spool remembers (the next file is one more).
+    pub fn sequence_used(&self, date: Ymd) -> u16 {
+        self.sequences.get(&date.compact()).copied().unwrap_or(0)
+    }
+
+    /// Forgets the reader results whose `face` files are gone (`None`: the folder could not be listed, so every
+    /// one is kept) and returns the records that rebuild the spool as it stands: the latest date's file sequence,
+    /// each request's last state in the fewest lines, and each reader result still in `face`. A `face` file no
+    /// longer there cannot be read again, so its line is dead; one still there must stay seen.
+    pub fn compact(&mut self, faces_present: Option<&BTreeSet<String>>) -> Vec<Record> {
+        if let Some(present) = faces_present {
+            self.faces.retain(|file| present.contains(file));
+        }
+        let mut records = Vec::with_capacity(self.live_lines());
+        if let Some((date, used)) = self.sequences.iter().next_back() {
+            records.push(Record::Sequence { date: date.clone(), used: *used });
+        }
+        for (id, entry) in &self.entries {
+            let at = entry.since_ms;
+            records.push(Record::Pending {
+                id: id.clone(),
+                file: entry.file.clone(),
+                parent: entry.parent.clone(),
+                reception: entry.reception.clone(),
+                at,
+            });
+            records.extend(match &entry.state {
+                State::Pending => None,
+                State::Submitted => Some(Record::Submitted { id: id.clone(), at }),
+                State::Answered => Some(Record::Answered {
+                    id: id.clone(),
+                    file: entry.answer_file.clone().unwrap_or_default(),
+                    in_progress: entry.in_progress,
+                    at,
+                }),
+                State::Failed(reason) => Some(Record::Failed { id: id.clone(), reason: reason.clone() }),
+                State::Uncertain(reason) => Some(Record::Uncertain { id: id.clone(), reason: reason.clone() }),
+            });
+        }
+        let mut faces: Vec<&String> = self.faces.iter().collect();
+        faces.sort();
+        records.extend(faces.into_iter().map(|file| Record::Face { file: file.clone() }));
+        records
+    }
+
+    /// How many lines [`Spool::compact`] would write now (counting every reader result seen as still in `face`).
+    pub fn live_lines(&self) -> usize {
+        let requests: usize = self.entries.values().map(|e| if e.state == State::Pending { 1 } else { 2 }).sum();
+        1 + requests + self.faces.len()
+    }
+
+    /// Of the files in the stored answers' folder, those no request the spool knows owns: left by a crash between
+    /// journalling a request as forgotten and deleting its answer. Each is `<id>.xml`.
+    pub fn unowned_answers(&self, files: &[String]) -> Vec<String> {
+        files
+            .iter()
+            .filter(|file| file.strip_suffix(".xml").is_none_or(|id| !self.entries.contains_key(id)))
+            .cloned()
+            .collect()
+    }
+
+    /// Finished requests past their retention are forgotten: journalled first, then their stored answers deleted,
+    /// so a crash in between leaves only files [`Spool::unowned_answers`] names. A bulk request goes with all its
+    /// phase-2 requests, once none is in flight or waiting to be asked again and the newest is past retention; a
+    /// request with an Uncertain part is kept (see the module's doc).
+    pub fn retire(&mut self, now: Now) -> Vec<Effect> {
+        let mut families: BTreeMap<&str, Vec<(&String, &Entry)>> = BTreeMap::new();
+        for (id, entry) in &self.entries {
+            families.entry(entry.parent.as_deref().unwrap_or(id)).or_default().push((id, entry));
+        }
+        let (mut ids, mut answers) = (Vec::new(), Vec::new());
+        for members in families.values() {
+            let settled = members.iter().all(|(_, e)| matches!(e.state, State::Answered | State::Failed(_)));
+            // A bulk result answered 処理中 is asked for again unless a later phase-2 request settled it.
+            let asked_again = members.iter().any(|(_, e)| e.in_progress)
+                && !members.iter().any(|(_, e)| e.parent.is_some() && !e.in_progress);
+            let last = members.iter().map(|(_, e)| e.since_ms).max().unwrap_or(0);
+            if settled && !asked_again && now.ms.saturating_sub(last) >= self.config.retention_ms {
+                for (id, entry) in members {
+                    ids.push((*id).clone());
+                    if entry.answer_file.is_some() {
+                        answers.push((*id).clone());
+                    }
+                }
+            }
+        }
+        let mut effects = Vec::new();
+        if !ids.is_empty() {
+            self.journal(Record::Forgotten { ids }, &mut effects);
+            effects.extend(answers.into_iter().map(|id| Effect::ForgetAnswer { id }));
+        }
+        effects
     }
 
     /// Requests journalled as Pending: after a restart the adapter publishes the ones still in the work folder and
@@ -444,9 +570,9 @@ impl Spool {
         self.faces.contains(file)
     }
 
-    /// Time passes: timeouts and health. `waiting` are the names of our files still in `req`.
+    /// Time passes: retention, timeouts and health. `waiting` are the names of our files still in `req`.
     pub fn tick(&mut self, now: Now, waiting: &[String]) -> Vec<Effect> {
-        let mut effects = Vec::new();
+        let mut effects = self.retire(now);
         let expired: Vec<(String, Option<String>)> = self
             .entries
             .iter()
@@ -596,6 +722,7 @@ mod tests {
             stall_after_ms: 1000,
             face_silence_ms: 1000,
             bulk_retry_ms: 1000,
+            retention_ms: 10_000,
         }
     }
 
@@ -709,5 +836,155 @@ mod tests {
         assert!(matches!(&journalled(&spool.tick(now(1000), &[]))[..], [Record::Uncertain { .. }]));
         assert!(journalled(&spool.tick(now(5000), &[])).is_empty());
         assert_eq!(spool.health().report.uncertain, 1);
+    }
+
+    const ANSWER: &[u8] =
+        b"<XmlMsg><MessageHeader><SegmentOfResult>1</SegmentOfResult></MessageHeader><MessageBody/></XmlMsg>";
+
+    /// Submits, publishes and answers `id` at `at`; returns every record journalled on the way.
+    fn answered(spool: &mut Spool, id: &str, at: u64) -> Vec<Record> {
+        let mut effects = spool.submit(request(id, Operation::SingleCheck), now(at));
+        let file = published_file(&effects).unwrap();
+        effects.extend(spool.published(id, now(at)));
+        effects.extend(spool.answer(&file.replace("req_", "res_"), Some(ANSWER.to_vec()), now(at)));
+        journalled(&effects)
+    }
+
+    fn forgotten_answers(effects: &[Effect]) -> Vec<String> {
+        effects
+            .iter()
+            .filter_map(|e| if let Effect::ForgetAnswer { id } = e { Some(id.clone()) } else { None })
+            .collect()
+    }
+
+    #[test]
+    fn an_answered_request_is_kept_for_its_retention_then_forgotten_and_its_id_is_new_again() {
+        let mut spool = Spool::recover(config(), []);
+        answered(&mut spool, "a", 0);
+        // Within retention a repeat gets the known outcome and writes nothing.
+        let repeat = spool.submit(request("a", Operation::SingleCheck), now(9_999));
+        assert!(matches!(&repeat[..], [Effect::Deliver(Outcome { state: State::Answered, .. })]), "{repeat:?}");
+        assert!(spool.tick(now(9_999), &[]).iter().all(|e| !matches!(e, Effect::Journal(_))));
+
+        let effects = spool.tick(now(10_000), &[]);
+        assert_eq!(journalled(&effects), [Record::Forgotten { ids: vec!["a".into()] }]);
+        assert_eq!(forgotten_answers(&effects), ["a"]);
+        let journal_first = effects.iter().position(|e| matches!(e, Effect::Journal(_)));
+        let delete_first = effects.iter().position(|e| matches!(e, Effect::ForgetAnswer { .. }));
+        assert!(journal_first < delete_first, "journalled before the answer is deleted");
+        assert!(spool.entries().is_empty());
+        assert!(spool.tick(now(20_000), &[]).is_empty(), "forgotten once");
+
+        // The caller's ids are unique: a repeat after retention is a new question, with a new file.
+        let effects = spool.submit(request("a", Operation::SingleCheck), now(20_000));
+        assert_eq!(published_file(&effects).unwrap(), "OQSsiquc01req_202609300002.xml");
+    }
+
+    #[test]
+    fn an_uncertain_request_is_never_forgotten_and_never_sent_again() {
+        let mut spool = Spool::recover(config(), []);
+        spool.submit(request("u", Operation::SingleCheck), now(0));
+        spool.published("u", now(0));
+        spool.tick(now(1000), &[]);
+        let effects = spool.tick(now(1_000_000_000), &[]);
+        assert!(journalled(&effects).is_empty(), "{effects:?}");
+        let repeat = spool.submit(request("u", Operation::SingleCheck), now(1_000_000_000));
+        assert!(matches!(&repeat[..], [Effect::Deliver(Outcome { state: State::Uncertain(_), .. })]), "{repeat:?}");
+        // It survives compaction too.
+        let again = Spool::recover(config(), spool.compact(None));
+        assert!(matches!(again.entries()["u"].state, State::Uncertain(_)));
+    }
+
+    #[test]
+    fn a_failed_request_is_forgotten_after_retention_without_an_answer_to_delete() {
+        let mut spool = Spool::recover(config(), []);
+        spool.submit(request("f", Operation::SingleCheck), now(0));
+        spool.publish_failed("f", "the share went away".into());
+        let effects = spool.tick(now(10_000), &[]);
+        assert_eq!(journalled(&effects), [Record::Forgotten { ids: vec!["f".into()] }]);
+        assert!(forgotten_answers(&effects).is_empty());
+    }
+
+    #[test]
+    fn a_bulk_request_is_forgotten_with_its_phase_two_requests_once_its_result_is_in() {
+        let mut spool = Spool::recover(config(), []);
+        let file = published_file(&spool.submit(request("b", Operation::BulkCheck), now(0))).unwrap();
+        spool.published("b", now(0));
+        let upload = b"<XmlMsg><MessageHeader><SegmentOfResult>1</SegmentOfResult>\
+            <ReceptionNumber>R1</ReceptionNumber></MessageHeader><MessageBody>\
+            <ProcessingResultStatus>1</ProcessingResultStatus></MessageBody></XmlMsg>";
+        let effects = spool.answer(&file.replace("req_", "res_"), Some(upload.to_vec()), now(0));
+        let child = published_file(&effects).unwrap();
+        spool.published("b#2", now(0));
+        // The phase-2 request is in flight: nothing of the bulk request goes, however old.
+        assert!(journalled(&spool.tick(now(999), &[])).is_empty());
+        let busy =
+            b"<XmlMsg><MessageHeader><SegmentOfResult>2</SegmentOfResult></MessageHeader><MessageBody/></XmlMsg>";
+        spool.answer(&child.replace("req_", "res_"), Some(busy.to_vec()), now(500));
+        // Answered 処理中: it is asked for again, not forgotten, even past retention.
+        let effects = spool.tick(now(20_000), &[]);
+        assert!(!journalled(&effects).iter().any(|r| matches!(r, Record::Forgotten { .. })), "{effects:?}");
+        let retry = published_file(&effects).unwrap();
+        spool.published("b#2.2", now(20_000));
+        spool.answer(&retry.replace("req_", "res_"), Some(ANSWER.to_vec()), now(20_000));
+        assert!(journalled(&spool.tick(now(29_999), &[])).is_empty());
+        let effects = spool.tick(now(30_000), &[]);
+        let ids = vec!["b".to_owned(), "b#2".to_owned(), "b#2.2".to_owned()];
+        assert_eq!(journalled(&effects), [Record::Forgotten { ids: ids.clone() }]);
+        assert_eq!(forgotten_answers(&effects), ids);
+    }
+
+    #[test]
+    fn a_compacted_journal_recovers_the_same_spool_as_the_full_one() {
+        let mut spool = Spool::recover(config(), []);
+        let mut full = Vec::new();
+        for (i, id) in ["a", "b", "c", "d"].iter().enumerate() {
+            full.extend(answered(&mut spool, id, u64::try_from(i).unwrap() * 4000));
+        }
+        let effects = spool.submit(request("p", Operation::SingleCheck), now(12_000));
+        full.extend(journalled(&effects));
+        let effects = spool.submit(request("s", Operation::SingleCheck), now(12_000));
+        full.extend(journalled(&effects));
+        full.extend(journalled(&spool.published("s", now(12_000))));
+        for file in ["f1.xml", "f2.xml"] {
+            full.extend(journalled(&spool.face(file, ANSWER.to_vec(), now(12_000))));
+        }
+        // a and b are past retention at 14 s; c, d, p and s are live.
+        full.extend(journalled(&spool.tick(now(14_000), &[])));
+        let present: BTreeSet<String> = ["f2.xml".to_owned()].into();
+        let compacted = spool.compact(Some(&present));
+
+        let from_full = Spool::recover(config(), full.clone());
+        let from_compacted = Spool::recover(config(), compacted.clone());
+        assert_eq!(from_compacted.entries(), from_full.entries());
+        assert_eq!(from_compacted.entries().keys().collect::<Vec<_>>(), ["c", "d", "p", "s"]);
+        let today = now(0).today;
+        assert_eq!(from_compacted.sequence_used(today), from_full.sequence_used(today));
+        assert!(from_compacted.face_seen("f2.xml") && !from_compacted.face_seen("f1.xml"));
+        assert!(compacted.len() < full.len());
+        assert_eq!(compacted.len(), spool.live_lines());
+        // Compacting what was compacted changes nothing.
+        assert_eq!(Spool::recover(config(), compacted.clone()).compact(Some(&present)), compacted);
+    }
+
+    #[test]
+    fn when_every_request_is_forgotten_the_days_file_names_still_go_on() {
+        let mut spool = Spool::recover(config(), []);
+        answered(&mut spool, "a", 0);
+        answered(&mut spool, "b", 0);
+        spool.tick(now(10_000), &[]);
+        let compacted = spool.compact(None);
+        assert_eq!(compacted, [Record::Sequence { date: "20260930".into(), used: 2 }]);
+        let mut again = Spool::recover(config(), compacted);
+        let effects = again.submit(request("c", Operation::SingleCheck), now(10_000));
+        assert_eq!(published_file(&effects).unwrap(), "OQSsiquc01req_202609300003.xml");
+    }
+
+    #[test]
+    fn answers_no_known_request_owns_are_named_for_deletion() {
+        let mut spool = Spool::recover(config(), []);
+        answered(&mut spool, "kept", 0);
+        let files = ["kept.xml".to_owned(), "gone.xml".to_owned(), "b#2.xml".to_owned()];
+        assert_eq!(spool.unowned_answers(&files), ["gone.xml", "b#2.xml"]);
     }
 }
