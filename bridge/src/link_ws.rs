@@ -108,7 +108,7 @@ impl<L: Link> Link for WsLink<L> {
         let mut requests = self.inner.requests()?;
         while let Ok(message) = self.incoming.try_recv() {
             let face_dir = self.face_dir.clone();
-            let face = move |file: &onshi_proto::reader_result::FaceFileName| {
+            let face = move |file: &onshi_proto::identifier::FaceFileName| {
                 crate::files::read_if_there(&face_dir?.join(file.as_str()))
             };
             match relay::request_from(&message, &self.facility, face) {

@@ -196,7 +196,7 @@ fn register(id: &str, face_file: &str, reference: &str) -> ToBridge {
     ToBridge::Request {
         id: LinkRequestId::parse(id).unwrap(),
         ask: TerminalAsk::RegisterReference {
-            face_file: onshi_proto::reader_result::FaceFileName::parse(face_file).unwrap(),
+            face_file: onshi_proto::identifier::FaceFileName::parse(face_file).unwrap(),
             reference_number: onshi_proto::identifier::ReferenceNumber::parse(reference).unwrap(),
         },
     }

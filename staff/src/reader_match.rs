@@ -145,7 +145,7 @@ mod tests {
             birth_date: Some(IsoDate::parse(birth).unwrap()),
             sex: Some(Sex::Female),
             reference_number: None,
-            face_file: Some(onshi_proto::reader_result::FaceFileName::parse("OQSsiquc01res_face_1.xml").unwrap()),
+            face_file: Some(onshi_proto::identifier::FaceFileName::parse("OQSsiquc01res_face_1.xml").unwrap()),
         }
     }
 
