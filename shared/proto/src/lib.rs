@@ -30,6 +30,8 @@ pub mod identifier;
 pub mod insured_number;
 pub mod insurer;
 pub mod insurer_number;
+#[cfg(test)]
+mod kana_variants;
 pub mod medical_record;
 pub mod normalize;
 pub mod origin;
