@@ -34,8 +34,8 @@ use crate::medical::timeline::MedicalTimeline;
 use crate::outage::detection::{Observation, ServiceState, ServiceWatch};
 use crate::outage::panel::{OutagePanel, now_unix};
 use crate::public_expense_list::PublicExpenseList;
-use crate::reader_match::RowMatch;
 use crate::register_panel::{RegisterPanel, SharedRegister};
+use crate::row_match::RowMatch;
 use crate::terminal_answer::TerminalAnswerView;
 use crate::text::{
     STAFF, advice_key, by_number_found_nothing, date_text, dated_text, decision_notice_key, disease_category_text,
@@ -110,7 +110,7 @@ struct CheckInRowProps {
     on_open_medical: Callback<CheckIn>,
     /// Fired with the check-in's id when staff confirmed a consent withdrawal the patient asked for.
     on_withdraw: Callback<String>,
-    /// The clinic's patient register staff loaded (empty: none), which a national-reader row is matched against.
+    /// The clinic's patient register staff loaded (empty: none), which every row is matched against.
     register: SharedRegister,
     /// The patient staff chose for this row among its candidates, if they did.
     chosen: Option<String>,
@@ -144,8 +144,9 @@ impl Registration {
     }
 }
 
-/// Which of the clinic's patients a national-reader row is: the patient id (by 照会番号, by attributes, or as
-/// staff chose it), "候補 N 件" with a button per candidate, or "該当なし"; nothing without a register.
+/// Which of the clinic's patients a row is (a kiosk's check-in or a national reader's): the patient id (by 照会番号,
+/// by attributes, or as staff chose it), "候補 N 件" with a button per candidate, or "該当なし"; nothing without a
+/// register or without a reading to match by.
 fn patient_match_view(lang: Lang, checkin_id: &str, found: &RowMatch, on_choose: &Callback<(String, String)>) -> Html {
     if *found == RowMatch::NotShown {
         return Html::default();

@@ -11,8 +11,9 @@
 //! check digit validated before anything is sent ([`form`]): through the facility's 資格確認端末 when its bridge
 //! holds its link to the edge ([`terminal_answer`] shows that answer), and of onshi otherwise; and it sends the day's
 //! appointment list ([`appointment_list`], every row checked first) for a bulk pre-check through the same terminal; and
-//! with the clinic's patient register loaded into the page ([`patient_register`]), each national-reader check on the
-//! day's list shows which of the clinic's patients it is, or the candidates staff choose between ([`reader_match`]). Its texts are its own resource files in the kiosk's
+//! with the clinic's patient register loaded into the page ([`patient_register`]), each check-in on the day's list
+//! (at the kiosk or on the national reader) shows which of the clinic's patients it is, or the candidates staff
+//! choose between ([`row_match`]). Its texts are its own resource files in the kiosk's
 //! five languages ([`text`], `staff/locales/`), read through the shared [`onshi_web::i18n::Catalog`].
 //!
 //! When the qualification service cannot answer, it takes the patient's 被保険者資格申立書 at the counter, keeps it
@@ -29,7 +30,7 @@ pub mod medical;
 pub mod outage;
 pub mod patient_register;
 pub mod public_expense_text;
-pub mod reader_match;
+pub mod row_match;
 pub mod text;
 
 pub mod error;

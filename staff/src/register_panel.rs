@@ -1,5 +1,6 @@
 //! The patient register panel: staff choose the clinic's patient register (CSV), see every row in error before it
-//! is used, and from then on each national-reader row of the day's list shows which patient it is.
+//! is used, and from then on each row of the day's list (a kiosk's check-in or a national reader's) shows which
+//! patient it is.
 //!
 //! Layer: user interface (one Yew component) over the pure [`crate::patient_register`]; the file is read and its
 //! Shift_JIS decoded as the bulk panel does. Must not: send the register anywhere or keep it beyond the page's

@@ -4,13 +4,16 @@
 // result carried or by birth date and kana, "候補 2 件" for two patients staff must choose between (neither is
 // picked), or "該当なし". A patient found by attributes is registered in the background as the person's 照会番号
 // (IF-003 through the edge and the bridge; the simulated terminal remembers it), so that the person's next check
-// is found by it. The register stays in the browser: no request carries more of it than that id.
+// is found by it. A patient who checks in at onshi's own kiosk with their card and PIN is matched the same way, by
+// the birth date and sex of the person their certificate led to, and no registration is asked for them (the
+// terminal never saw them). The register stays in the browser: no request carries more of it than that id.
 
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { STAFF_RAW_KEY, auditScreen, openStaff, screenshot, useStack } from './support.mjs';
+import { DEMO_CARDS } from '../../xtask/stack.mjs';
+import { STAFF_RAW_KEY, auditScreen, enterPin, openKiosk, openStaff, screen, screenshot, useStack } from './support.mjs';
 
 /** The clinic's register: 1001 by attributes, 2001 and 2002 share kana and birth date, 3001 is found by its 照会番号. */
 const REGISTER = [
@@ -117,6 +120,42 @@ describe('patient matching', () => {
     assert.deepEqual(problems, []);
     await screenshot(page, 'staff-patient-match');
     await bridge.stop();
+    await context.close();
+  });
+
+  test('a patient who checks in at the kiosk with card and PIN shows their clinic patient id once the register is loaded', async () => {
+    const holder = DEMO_CARDS.find((card) => card.scenario === 'valid');
+    // The clinic registered them under its own id, in full-width kana as a clinic's system writes it; a namesake
+    // born on another day is somebody else.
+    const birthYear = Number(holder.birth_date.slice(0, 4));
+    const register = [
+      '患者ID,カナ氏名,漢字氏名,生年月日,性別',
+      `5001,${holder.name_kana.normalize('NFKC')},${holder.name},${holder.birth_date},${holder.sex === 'male' ? '男' : '女'}`,
+      `5002,${holder.name_kana.normalize('NFKC')},${holder.name},${birthYear + 1}${holder.birth_date.slice(4)},`,
+    ].join('\r\n');
+    const { page, context, requests } = await openStaff(env.browser, env.stack);
+
+    const kiosk = await openKiosk(env.browser, env.stack, { cardIndex: holder.index });
+    await kiosk.page.click('#connect');
+    await enterPin(kiosk.page, holder.pin);
+    await screen(kiosk.page, 'result');
+    await kiosk.context.close();
+    const row = page.locator('tr.checkin[data-method="pin"]', { hasText: holder.name }).first();
+    await row.waitFor();
+    assert.equal(await row.locator('.patient-match').count(), 0, 'no register loaded: nothing to say');
+
+    await page.setInputFiles('#register-file', { name: 'patients.csv', mimeType: 'text/csv', buffer: Buffer.from(register) });
+    assert.equal(await page.getAttribute('#register-loaded', 'data-count'), '2');
+    const found = row.locator('.patient-match[data-match="by_attributes"]');
+    await found.waitFor();
+    assert.equal(await found.getAttribute('data-patient-id'), '5001');
+    assert.equal(await found.locator('.patient-match-text').textContent(), '患者ID 5001');
+    // A kiosk's check-in has no face file of the terminal's: no 照会番号 registration is asked for it.
+    assert.equal(await row.locator('.reference-registration').count(), 0);
+    assert.ok(!requests.some((r) => r.url.endsWith('/api/v1/staff/terminal/reference')), 'no registration asked');
+    const sent = requests.map((r) => `${r.url} ${r.body ?? ''}`).join('\n');
+    for (const kept of ['5001', '5002', holder.name_kana.normalize('NFKC')]) assert.ok(!sent.includes(kept), kept);
+    await screenshot(page, 'staff-patient-match-kiosk');
     await context.close();
   });
 

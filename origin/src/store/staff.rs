@@ -42,6 +42,9 @@ struct CheckInListRow {
     patient_aids: Option<String>,
     consent_withdrawn_at: Option<i64>,
     public_expense: Option<String>,
+    /// The birth date and sex of the person the check-in found, when it found one.
+    person_birth_date: Option<String>,
+    person_sex: Option<String>,
 }
 
 impl CheckInListRow {
@@ -108,10 +111,14 @@ impl CheckInListRow {
                 })
                 .transpose()?
                 .unwrap_or_default(),
-            // A kiosk's check-in is the card holder's own, found by the certificate: the console has no need to
-            // match it to the clinic's register by attributes, which only the national reader's rows need.
-            birth_date: None,
-            sex: None,
+            // The person the certificate led to: staff's console matches every row to the clinic's own register
+            // by them, a kiosk's check-in as much as the national reader's. A check-in that found nobody has none.
+            birth_date: self
+                .person_birth_date
+                .as_deref()
+                .map(|text| parse_date("person birth date", text))
+                .transpose()?,
+            sex: self.person_sex.as_deref().map(|text| parse_stored("person sex", text)).transpose()?,
             reference_number: None,
             face_file: None,
         })
@@ -213,17 +220,20 @@ pub(crate) struct NewVisualCheck<'a> {
 }
 
 impl Store {
-    /// The check-ins of `facility_code` on `day`, newest first.
+    /// The check-ins of `facility_code` on `day`, newest first, each with the birth date and sex of the person it
+    /// found (joined in the same statement, so the listing stays one query however many rows the day has).
     pub(crate) async fn checkins_of_day(&self, facility_code: &str, day: IsoDate) -> Result<Vec<CheckIn>> {
         let rows: Vec<CheckInListRow> = sqlx::query_as(
-            "SELECT id, checked_in_at, device_id, method, validity, reason, guidance, name, name_kana, insurer_number, \
-                    insurer_name, contribution_percent, prescription, device_label, disqualification_date, limit_category, \
-                    specific_diseases, checkin_date, certificate_notice, certificate_expiry_date, patient_language, \
-                    patient_aids, public_expense, \
+            "SELECT c.id, c.checked_in_at, c.device_id, c.method, c.validity, c.reason, c.guidance, c.name, \
+                    c.name_kana, c.insurer_number, c.insurer_name, c.contribution_percent, c.prescription, \
+                    c.device_label, c.disqualification_date, c.limit_category, c.specific_diseases, c.checkin_date, \
+                    c.certificate_notice, c.certificate_expiry_date, c.patient_language, c.patient_aids, \
+                    c.public_expense, p.birth_date AS person_birth_date, p.sex AS person_sex, \
                     (SELECT MAX(w.withdrawn_at) FROM consent_withdrawals w \
-                      WHERE w.person_id = checkins.person_id AND w.facility_code = checkins.facility_code \
-                        AND w.withdrawn_at >= checkins.checked_in_at) AS consent_withdrawn_at \
-             FROM checkins WHERE facility_code = $1 AND checkin_date = $2 ORDER BY checked_in_at DESC, id",
+                      WHERE w.person_id = c.person_id AND w.facility_code = c.facility_code \
+                        AND w.withdrawn_at >= c.checked_in_at) AS consent_withdrawn_at \
+             FROM checkins c LEFT JOIN persons p ON p.id = c.person_id \
+             WHERE c.facility_code = $1 AND c.checkin_date = $2 ORDER BY c.checked_in_at DESC, c.id",
         )
         .bind(facility_code)
         .bind(day.to_string())

@@ -141,6 +141,39 @@ async fn a_check_in_is_listed_for_its_facility_and_day_and_every_listing_is_audi
 }
 on_both_databases!(a_check_in_is_listed_for_its_facility_and_day_and_every_listing_is_audited);
 
+/// Every kiosk check-in whose certificate led to a person lists that person's birth date and sex, so staff's console
+/// can match it to the clinic's register as it does a national reader's row: a PIN check-in and a collected 目視
+/// alike; a check-in that found nobody lists neither.
+async fn a_kiosk_check_in_lists_the_birth_date_and_sex_of_the_person_it_found(db: Db) {
+    let origin = Origin::start(db).await;
+    let pin = check_in(&origin, serial::VALID, Some(FACILITY)).await;
+    check_in(&origin, serial::UNREGISTERED, Some(FACILITY)).await;
+    origin.clock.set(NOW + 60);
+    let ticket = request_visual_check(&origin, serial::ELDERLY).await;
+    decide(&origin, &ticket.request_id, true).await;
+    let visual = collect(&origin, &ticket.request_id).await.qualification.unwrap();
+
+    let listed = origin.staff_list(FACILITY).await.checkins;
+    assert_eq!(listed.len(), 3);
+    let row_of = |method: AuthMethod, name: &str| {
+        listed.iter().find(|c| c.method == method && c.name.as_deref() == Some(name)).unwrap()
+    };
+    let pin_row = row_of(AuthMethod::Pin, &pin.records[0].name);
+    assert_eq!((pin_row.birth_date, pin_row.sex), (Some(pin.records[0].birth_date), Some(pin.records[0].sex)));
+    let visual_row = row_of(AuthMethod::VisualCheck, &visual.records[0].name);
+    assert_eq!(
+        (visual_row.birth_date, visual_row.sex),
+        (Some(visual.records[0].birth_date), Some(visual.records[0].sex))
+    );
+    assert_ne!(pin_row.birth_date, visual_row.birth_date, "each row is joined to its own person");
+    let nobody = listed.iter().find(|c| c.name.is_none()).unwrap();
+    assert_eq!((nobody.birth_date, nobody.sex), (None, None));
+    // What only a national reader's result carries stays empty on a kiosk's row.
+    assert!(listed.iter().all(|c| c.reference_number.is_none() && c.face_file.is_none()));
+    origin.stop().await;
+}
+on_both_databases!(a_kiosk_check_in_lists_the_birth_date_and_sex_of_the_person_it_found);
+
 async fn consent(origin: &Origin, serial: &str, facility_code: &str, prescription: Option<PrescriptionFormat>) {
     let request = ConsentRequest {
         certificate: certificate(serial),

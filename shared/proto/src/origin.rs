@@ -471,11 +471,12 @@ pub struct CheckIn {
     /// agreed to use it), so staff see them beside 負担割合, 限度額 and 特定疾病; empty when there are none.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub public_expense: Vec<crate::public_expense::PublicExpense>,
-    /// 生年月日 of the person, for a national reader's check: staff's console matches the row to the clinic's own
-    /// patients by it ([`crate::patient_match`]).
+    /// 生年月日 of the person: for a kiosk's check-in, the person the certificate led to (none when it led to
+    /// nobody); for a national reader's check, as its result said. Staff's console matches every row to the
+    /// clinic's own patients by it ([`crate::patient_match`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub birth_date: Option<crate::IsoDate>,
-    /// 性別 of the person, for a national reader's check (the same match).
+    /// 性別 of the person, from the same source as [`CheckIn::birth_date`] (the same match).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sex: Option<crate::qualification::Sex>,
     /// 照会番号 the national reader's result carried: the clinic's patient id registered for the person.

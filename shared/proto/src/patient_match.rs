@@ -1,6 +1,6 @@
-//! Which of the clinic's own patients a national-reader result is: the clinic's patient register (its patient ids
-//! with each person's カナ氏名, 漢字氏名, 生年月日, 性別 and any 照会番号) against one reading from the national
-//! terminal.
+//! Which of the clinic's own patients a check-in is: the clinic's patient register (its patient ids with each
+//! person's カナ氏名, 漢字氏名, 生年月日, 性別 and any 照会番号) against one reading, from the national terminal's
+//! result or of the person a kiosk check-in's certificate led to.
 //!
 //! The order is fixed: the 照会番号 first (the clinic's id, registered nationally for that person, which the
 //! terminal's later results carry); otherwise the birth date and the normalised kana name must both agree
@@ -52,7 +52,8 @@ impl RegisteredPatient {
     }
 }
 
-/// What the national terminal said about the person checked, as far as matching needs it.
+/// What a check-in says about the person checked (the national terminal's result, or the person a kiosk's
+/// certificate led to), as far as matching needs it.
 #[derive(Clone, Copy, Default, PartialEq, Eq)]
 pub struct Reading<'a> {
     /// The 照会番号 the result carried, when one is registered for the person.

@@ -1,14 +1,18 @@
-//! What a national-reader row of the day's list says about the clinic's patient it is, once staff loaded the
-//! patient register ([`crate::patient_register`]): the patient id found by 照会番号 or by the person's attributes,
-//! the candidates for staff to choose from, the one staff chose, or that nobody in the register is this person.
+//! What a row of the day's list says about the clinic's patient it is, once staff loaded the patient register
+//! ([`crate::patient_register`]): the patient id found by 照会番号 or by the person's attributes, the candidates for
+//! staff to choose from, the one staff chose, or that nobody in the register is this person. Every row that carries
+//! a reading is matched, whichever reader the patient used: a national reader's check by what its result said, a
+//! kiosk's check-in (PIN or 目視) by the person its certificate led to, since the receptionist needs the clinic's
+//! patient id for every patient who checked in. A row with nothing to match by (no 照会番号, and not both a birth
+//! date and a kana name, such as a kiosk check-in whose certificate led to nobody) shows nothing.
 //!
-//! A row matched by attributes (the only candidate, or the one staff chose) whose result carried no 照会番号 asks
-//! the facility's bridge to register the patient's 照会番号 for that person ([`RowMatch::registration`]), so that
-//! the next check of that person is found by it.
+//! A national-reader row matched by attributes (the only candidate, or the one staff chose) whose result carried no
+//! 照会番号 asks the facility's bridge to register the patient's 照会番号 for that person
+//! ([`RowMatch::registration`]), so that the next check of that person is found by it.
 //!
 //! Layer: pure, tested natively; the row's view is `console.rs`. Must not: pick one of several candidates (only
-//! staff do), match a kiosk's check-in, which is the card holder's own, or ask a registration for a row found by its
-//! 照会番号 already.
+//! staff do); ask a registration for a row found by its 照会番号 already, or for any row but a national reader's
+//! (a registration names the face file the terminal wrote, which a kiosk's check-in has none of).
 
 use onshi_proto::bridge_link::ReferenceRegistrationAsk;
 use onshi_proto::origin::{AuthMethod, CheckIn};
@@ -17,7 +21,7 @@ use onshi_proto::patient_match::{PatientMatch, PatientRegister, Reading};
 /// What a row shows.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum RowMatch {
-    /// Not a national-reader row, or no register loaded: nothing is shown.
+    /// No register loaded, or a row with nothing to match by: nothing is shown.
     NotShown,
     /// The patient, found by the 照会番号 the result carried.
     ByReference(String),
@@ -31,19 +35,27 @@ pub enum RowMatch {
     NoMatch,
 }
 
+/// What `checkin` says of who the patient is, when it says enough to search the register by: a 照会番号, or both
+/// a birth date and a kana name (the register's key; a sex or kanji name alone only narrows).
+fn reading_of(checkin: &CheckIn) -> Option<Reading<'_>> {
+    let searchable =
+        checkin.reference_number.is_some() || (checkin.birth_date.is_some() && checkin.name_kana.is_some());
+    searchable.then_some(Reading {
+        reference_number: checkin.reference_number.as_ref(),
+        name_kana: checkin.name_kana.as_deref(),
+        name: checkin.name.as_deref(),
+        birth_date: checkin.birth_date,
+        sex: checkin.sex,
+    })
+}
+
 impl RowMatch {
     /// The row's match: `chosen` is the patient staff chose for this row, kept only while it is still a candidate.
     pub fn of(register: &PatientRegister, checkin: &CheckIn, chosen: Option<&str>) -> Self {
-        if register.is_empty() || checkin.method != AuthMethod::NationalReader {
+        if register.is_empty() {
             return Self::NotShown;
         }
-        let reading = Reading {
-            reference_number: checkin.reference_number.as_ref(),
-            name_kana: checkin.name_kana.as_deref(),
-            name: checkin.name.as_deref(),
-            birth_date: checkin.birth_date,
-            sex: checkin.sex,
-        };
+        let Some(reading) = reading_of(checkin) else { return Self::NotShown };
         match register.find(&reading) {
             PatientMatch::ByReference(id) => Self::ByReference(id),
             PatientMatch::Unique(id) => Self::ByAttributes(id),
@@ -55,11 +67,13 @@ impl RowMatch {
         }
     }
 
-    /// The 照会番号 registration this row asks for: a patient found by attributes (alone, or chosen by staff) in a
-    /// result that carried no 照会番号, whose register row gives one or whose patient id can be one.
+    /// The 照会番号 registration this row asks for: a national reader's row whose patient was found by attributes
+    /// (alone, or chosen by staff) in a result that carried no 照会番号, whose register row gives one or whose
+    /// patient id can be one. A kiosk's row asks none, however it matched: the terminal registers a 照会番号 for the
+    /// person of one of its face files, and the kiosk's check-in never went through the terminal.
     pub fn registration(&self, register: &PatientRegister, checkin: &CheckIn) -> Option<ReferenceRegistrationAsk> {
         let (Self::ByAttributes(id) | Self::Chosen(id)) = self else { return None };
-        if checkin.reference_number.is_some() {
+        if checkin.method != AuthMethod::NationalReader || checkin.reference_number.is_some() {
             return None;
         }
         Some(ReferenceRegistrationAsk {
@@ -198,13 +212,84 @@ mod tests {
         assert_eq!(found.registration(&register, &no_file), None);
     }
 
+    /// A kiosk's PIN check-in as the origin lists it: the name from the answer, the birth date and sex of the person
+    /// the certificate led to, and neither a 照会番号 nor a face file, which only the terminal writes.
+    fn kiosk_row(name: &str, kana: &str, birth: &str, sex: Sex) -> CheckIn {
+        CheckIn {
+            id: "k1".into(),
+            device_id: Some("kiosk-1".into()),
+            device_label: Some("受付1".into()),
+            method: AuthMethod::Pin,
+            name: Some(name.into()),
+            name_kana: Some(kana.into()),
+            birth_date: Some(IsoDate::parse(birth).unwrap()),
+            sex: Some(sex),
+            reference_number: None,
+            face_file: None,
+            ..reader_row(kana, birth)
+        }
+    }
+
     #[test]
-    fn a_kiosk_row_or_an_empty_register_shows_nothing() {
+    fn a_kiosk_row_shows_the_only_patient_whose_attributes_agree_and_asks_no_registration() {
         let register = patient_register::read(REGISTER).unwrap();
-        let kiosk = CheckIn { method: AuthMethod::Pin, ..reader_row("ｼﾝﾘｮｳ ﾊﾅｺ", "1984-06-12") };
-        assert_eq!(RowMatch::of(&register, &kiosk, None), RowMatch::NotShown);
+        let row = kiosk_row("診療　花子", "シンリョウ　ハナコ", "1984-06-12", Sex::Female);
+        let found = RowMatch::of(&register, &row, None);
+        assert_eq!(found, RowMatch::ByAttributes("1001".into()));
+        assert_eq!(found.patient_id(), Some("1001"));
+        assert_eq!(found.registration(&register, &row), None, "a kiosk's check-in has no face file to register");
+        // The rule is the reader, not an accident of the row: even a kiosk row naming a face file asks nothing.
+        let named =
+            CheckIn { face_file: reader_row("ｼﾝﾘｮｳ ﾊﾅｺ", "1984-06-12").face_file, ..row.clone() };
+        assert_eq!(RowMatch::of(&register, &named, None).registration(&register, &named), None);
+        // A different birth date is somebody else, whatever the name.
+        let other_day = kiosk_row("診療　花子", "シンリョウ　ハナコ", "1984-06-13", Sex::Female);
+        assert_eq!(RowMatch::of(&register, &other_day, None), RowMatch::NoMatch);
+    }
+
+    #[test]
+    fn a_kiosk_row_with_several_candidates_waits_for_staff_and_asks_no_registration_once_chosen() {
+        let register = patient_register::read(REGISTER).unwrap();
+        let twin = kiosk_row("双子　光", "フタゴ　ヒカル", "2001-05-05", Sex::Male);
+        let waiting = RowMatch::of(&register, &twin, None);
+        assert_eq!(waiting, RowMatch::Candidates(vec!["2001".into(), "2002".into()]));
+        assert_eq!((waiting.patient_id(), waiting.registration(&register, &twin)), (None, None), "nobody is picked");
+        let chosen = RowMatch::of(&register, &twin, Some("2001"));
+        assert_eq!(chosen, RowMatch::Chosen("2001".into()));
+        assert_eq!(chosen.patient_id(), Some("2001"));
+        assert_eq!(chosen.registration(&register, &twin), None);
+        assert_eq!(RowMatch::of(&register, &twin, Some("1001")), waiting, "not a candidate: not taken");
+    }
+
+    #[test]
+    fn a_kiosk_row_nobody_in_the_register_agrees_with_says_so() {
+        let register = patient_register::read(REGISTER).unwrap();
+        let stranger = kiosk_row("来院　初子", "ライイン　ハツコ", "1999-09-09", Sex::Female);
+        let found = RowMatch::of(&register, &stranger, None);
+        assert_eq!(found, RowMatch::NoMatch);
+        assert_eq!((found.patient_id(), found.registration(&register, &stranger)), (None, None));
+        assert_eq!(t(Lang::Ja, found.key()), "該当なし");
+    }
+
+    #[test]
+    fn a_row_with_nothing_to_match_by_or_an_empty_register_shows_nothing() {
+        let register = patient_register::read(REGISTER).unwrap();
+        // A kiosk check-in whose certificate led to nobody: no name, no birth date, no sex.
+        let nobody = CheckIn {
+            name: None,
+            name_kana: None,
+            birth_date: None,
+            sex: None,
+            ..kiosk_row("診療　花子", "シンリョウ　ハナコ", "1984-06-12", Sex::Female)
+        };
+        assert_eq!(RowMatch::of(&register, &nobody, None), RowMatch::NotShown);
+        // A birth date without a kana name cannot be searched for either, on any reader.
+        let no_kana = CheckIn { name_kana: None, ..reader_row("ｼﾝﾘｮｳ ﾊﾅｺ", "1984-06-12") };
+        assert_eq!(RowMatch::of(&register, &no_kana, None), RowMatch::NotShown);
         let row = reader_row("ｼﾝﾘｮｳ ﾊﾅｺ", "1984-06-12");
         assert_eq!(RowMatch::of(&PatientRegister::default(), &row, None), RowMatch::NotShown);
+        let kiosk = kiosk_row("診療　花子", "シンリョウ　ハナコ", "1984-06-12", Sex::Female);
+        assert_eq!(RowMatch::of(&PatientRegister::default(), &kiosk, None), RowMatch::NotShown);
     }
 
     #[test]
