@@ -41,6 +41,28 @@ const NATIONAL_READER_PATIENTS = [
   },
 ];
 
+/**
+ * A patient as the national reader finds them, in the simulated terminal's trigger shape (bridge/README.md):
+ * 診療 花子 under 協会けんぽ, 有効, unless `overrides` says otherwise. The e2e tests that drive the simulator start
+ * from her, so each names only what its case is about.
+ */
+export function readerPatient(overrides = {}) {
+  return {
+    name: '診療　花子',
+    name_kana: 'ｼﾝﾘｮｳ ﾊﾅｺ',
+    birth_date: '1984-06-12',
+    sex: 'female',
+    insurer_number: '06130017',
+    insurer_name: '全国健康保険協会東京支部',
+    symbol: '1234',
+    number: '0089',
+    branch: '00',
+    ratio_percent: 30,
+    validity: 'valid',
+    ...overrides,
+  };
+}
+
 function derToPem(path) {
   const b64 = readFileSync(path).toString('base64').replace(/.{1,64}/g, '$&\n');
   return `-----BEGIN CERTIFICATE-----\n${b64}-----END CERTIFICATE-----\n`;

@@ -7,6 +7,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { readerPatient } from '../../xtask/stack.mjs';
 import { openStaff, screenshot, useStack } from './support.mjs';
 
 /** A qualification request (IF-001) as a clinic's software writes it; the stalled terminal never reads it. */
@@ -19,22 +20,6 @@ const QUALIFICATION_REQUEST = `<?xml version="1.0" encoding="UTF-8"?>
 /** What the staff console shows in a cell with nothing to say. */
 const NO_VALUE = '—';
 
-/** A patient as the national reader finds them: the simulator's trigger (bridge/README.md). */
-const patient = (overrides) => ({
-  name: '診療　花子',
-  name_kana: 'ｼﾝﾘｮｳ ﾊﾅｺ',
-  birth_date: '1984-06-12',
-  sex: 'female',
-  insurer_number: '06130017',
-  insurer_name: '全国健康保険協会東京支部',
-  symbol: '1234',
-  number: '0089',
-  branch: '00',
-  ratio_percent: 30,
-  validity: 'valid',
-  ...overrides,
-});
-
 describe('national reader', () => {
   const env = useStack();
 
@@ -43,7 +28,7 @@ describe('national reader', () => {
     const bridge = await env.stack.startBridge();
     const readerRows = page.locator('tr.checkin[data-method="national_reader"]');
 
-    bridge.readerCheck(patient({ limit_category: 'A03', prescription: 'electronic' }));
+    bridge.readerCheck(readerPatient({ limit_category: 'A03', prescription: 'electronic' }));
     const first = readerRows.filter({ hasText: '診療　花子' });
     await first.waitFor();
     assert.equal(await first.getAttribute('data-validity'), 'valid');
@@ -58,7 +43,7 @@ describe('national reader', () => {
 
     // The bridge dies without warning; the next patient is checked on the national reader while it is down.
     await bridge.kill();
-    bridge.readerCheck(patient({
+    bridge.readerCheck(readerPatient({
       name: '喪失　一郎',
       name_kana: 'ｿｳｼﾂ ｲﾁﾛｳ',
       sex: 'male',

@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { DEMO_CARDS } from '../../xtask/stack.mjs';
+import { DEMO_CARDS, readerPatient } from '../../xtask/stack.mjs';
 import { STAFF_RAW_KEY, auditScreen, enterPin, openKiosk, openStaff, screen, screenshot, useStack } from './support.mjs';
 
 /** The clinic's register: 1001 by attributes, 2001 and 2002 share kana and birth date, 3001 is found by its 照会番号. */
@@ -31,20 +31,6 @@ function journal(bridge) {
   return readFileSync(path, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line));
 }
 
-/** A patient as the national reader finds them: the simulator's trigger (bridge/README.md). */
-const patient = (overrides) => ({
-  name: '診療　花子',
-  name_kana: 'ｼﾝﾘｮｳ ﾊﾅｺ',
-  birth_date: '1984-06-12',
-  sex: 'female',
-  insurer_number: '06130017',
-  insurer_name: '全国健康保険協会東京支部',
-  number: '0089',
-  ratio_percent: 30,
-  validity: 'valid',
-  ...overrides,
-});
-
 describe('patient matching', () => {
   const env = useStack();
 
@@ -56,7 +42,7 @@ describe('patient matching', () => {
     const row = (name) => page.locator('tr.checkin[data-method="national_reader"]').filter({ hasText: name });
 
     // Birth date and kana agree with one patient only (the reader writes half-width kana; the register full-width).
-    bridge.readerCheck(patient());
+    bridge.readerCheck(readerPatient());
     const hanako = row('診療　花子').locator('.patient-match');
     await hanako.waitFor();
     assert.equal(await hanako.getAttribute('data-match'), 'by_attributes');
@@ -70,7 +56,7 @@ describe('patient matching', () => {
     assert.equal(registrations.length, 1, 'one IF-003 request');
 
     // The 照会番号 the clinic registered comes first, though the name the terminal holds is not the register's.
-    bridge.readerCheck(patient({ name: '新姓　太郎', name_kana: 'ｼﾝｾｲ ﾀﾛｳ', birth_date: '1970-01-01', sex: 'male', number: '0202', reference_number: 'R-3001' }));
+    bridge.readerCheck(readerPatient({ name: '新姓　太郎', name_kana: 'ｼﾝｾｲ ﾀﾛｳ', birth_date: '1970-01-01', sex: 'male', number: '0202', reference_number: 'R-3001' }));
     const taro = row('新姓　太郎').locator('.patient-match');
     await taro.waitFor();
     assert.equal(await taro.getAttribute('data-match'), 'by_reference');
@@ -78,7 +64,7 @@ describe('patient matching', () => {
     assert.equal(await row('新姓　太郎').locator('.reference-registration').count(), 0, 'registered already');
 
     // Two patients agree: both are offered, neither is picked, until staff choose one.
-    bridge.readerCheck(patient({ name: '双子　光', name_kana: 'ﾌﾀｺﾞ ﾋｶﾙ', birth_date: '2001-05-05', sex: 'male', number: '0101' }));
+    bridge.readerCheck(readerPatient({ name: '双子　光', name_kana: 'ﾌﾀｺﾞ ﾋｶﾙ', birth_date: '2001-05-05', sex: 'male', number: '0101' }));
     const twin = row('双子　光').locator('.patient-match');
     await twin.waitFor();
     assert.equal(await twin.getAttribute('data-match'), 'candidates');
@@ -94,14 +80,14 @@ describe('patient matching', () => {
     await row('双子　光').locator('.reference-registration[data-state="registered"]').waitFor();
 
     // Somebody the register does not hold.
-    bridge.readerCheck(patient({ name: '来院　初子', name_kana: 'ﾗｲｲﾝ ﾊﾂｺ', birth_date: '1999-09-09', number: '0303' }));
+    bridge.readerCheck(readerPatient({ name: '来院　初子', name_kana: 'ﾗｲｲﾝ ﾊﾂｺ', birth_date: '1999-09-09', number: '0303' }));
     const stranger = row('来院　初子').locator('.patient-match');
     await stranger.waitFor();
     assert.equal(await stranger.getAttribute('data-match'), 'no_match');
     assert.equal(await stranger.locator('.patient-match-text').textContent(), '該当なし');
 
     // Her next check on the national reader carries 1001, and is found by it.
-    bridge.readerCheck(patient());
+    bridge.readerCheck(readerPatient());
     await page.locator('tr.checkin[data-method="national_reader"] .patient-match[data-match="by_reference"][data-patient-id="1001"]').waitFor();
     assert.equal(journal(bridge).filter((r) => r.t === 'Pending' && /^OQSsiimm01req_/.test(r.file)).length, 2, 'hers and the twin\'s, once each');
 
