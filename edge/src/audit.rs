@@ -106,6 +106,8 @@ pub enum AuditAction {
     InsurerHoldResolution,
     /// An insurer's clerk uploaded a batch.
     InsurerBatch,
+    /// An insurer console asked how far its running batch has got.
+    InsurerBatchProgress,
 }
 
 /// One audit event, serialised as a single JSON object.

@@ -13,9 +13,9 @@ use onshi_proto::bridge_bulk::{MAX_BULK_UPLOAD_BYTES, STAFF_TERMINAL_BULK_PATH, 
 use onshi_proto::bridge_health::{BRIDGE_HEALTH_PATH, STAFF_BRIDGE_PATH};
 use onshi_proto::bridge_link::{BRIDGE_LINK_PATH, STAFF_TERMINAL_BY_NUMBER_PATH, STAFF_TERMINAL_REFERENCE_PATH};
 use onshi_proto::insurer::{
-    BatchUploadFormat, INSURER_BATCH_CSV_PATH, INSURER_BATCH_NDJSON_PATH, INSURER_HOLD_PREFIX, INSURER_HOLDS_PATH,
-    INSURER_LOGIN_PATH, INSURER_LOGOUT_PATH, INSURER_NOTICE_PREFIX, INSURER_NOTICES_PATH, INSURER_RESOLUTION_SUFFIX,
-    MAX_EDGE_BATCH_BYTES,
+    BatchUploadFormat, INSURER_BATCH_CSV_PATH, INSURER_BATCH_NDJSON_PATH, INSURER_BATCH_PROGRESS_PATH,
+    INSURER_HOLD_PREFIX, INSURER_HOLDS_PATH, INSURER_LOGIN_PATH, INSURER_LOGOUT_PATH, INSURER_NOTICE_PREFIX,
+    INSURER_NOTICES_PATH, INSURER_RESOLUTION_SUFFIX, MAX_EDGE_BATCH_BYTES,
 };
 use onshi_proto::medical_record::STAFF_MEDICAL_RECORDS_PATH;
 use onshi_proto::reader_result::BRIDGE_READER_RESULT_PATH;
@@ -102,6 +102,8 @@ pub enum UseCase {
     InsurerHoldResolution(String),
     /// `POST /api/v1/insurer/batches/csv` and `/ndjson`.
     InsurerBatch(BatchUploadFormat),
+    /// `GET /api/v1/insurer/batch-progress`.
+    InsurerBatchProgress,
     /// `GET /api/v1/bridge/link`: a WebSocket upgrade, which the adapter hands to the facility's store.
     BridgeLink,
     /// `POST /api/v1/staff/qualification/by-number/terminal`.
@@ -162,6 +164,7 @@ const FIXED_ROUTES: &[(&str, &str, UseCase)] = &[
     ("POST", INSURER_NOTICES_PATH, UseCase::InsurerNotices),
     ("POST", INSURER_BATCH_CSV_PATH, UseCase::InsurerBatch(BatchUploadFormat::Csv)),
     ("POST", INSURER_BATCH_NDJSON_PATH, UseCase::InsurerBatch(BatchUploadFormat::Ndjson)),
+    ("GET", INSURER_BATCH_PROGRESS_PATH, UseCase::InsurerBatchProgress),
     ("GET", BRIDGE_LINK_PATH, UseCase::BridgeLink),
     ("POST", STAFF_TERMINAL_BY_NUMBER_PATH, UseCase::StaffTerminalByNumber),
     ("POST", STAFF_TERMINAL_BULK_PATH, UseCase::StaffTerminalBulk),

@@ -348,3 +348,67 @@ fn a_batch_goes_through_for_the_sessions_insurer_and_a_refused_file_keeps_its_ba
     assert_eq!(batch.body_limit(), onshi_proto::insurer::MAX_EDGE_BATCH_BYTES);
     assert_eq!(route("POST", "/api/v1/insurer/notices").unwrap().body_limit(), onshi_edge::http_policy::MAX_BODY_BYTES);
 }
+
+/// An origin whose batch of insurer A is applying, whose insurer B runs nothing, and whose answers for the
+/// clerk of a third insurer break the rule that no more rows are applied than there are; everything else as
+/// [`insurer_origin`].
+fn progress_origin(request: &OriginRequest) -> OriginOutcome {
+    if request.url != "https://origin.test/insurer/v1/batch-progress" {
+        return insurer_origin(request);
+    }
+    match request.header(INSURER_HEADER) {
+        Some(A) => json(200, &json!({"stage": "applying", "rows_applied": 40_000, "rows_total": 100_000})),
+        Some(B) => json(200, &json!({"stage": "none"})),
+        _ => refusal(401, "unauthorized"),
+    }
+}
+
+#[test]
+fn a_console_sees_how_far_its_own_insurers_batch_has_got() {
+    let config = config_with(&[]);
+    let mut ports = ports();
+    ports.request_origin = Some(Box::new(progress_origin));
+    let api = EdgeApi::new(&config, &ports);
+    let (device, b_device) = (console(&api, 50), console(&api, 51));
+    let token = login(&api, &device, CREDENTIAL_A, NOW).unwrap();
+    let b_token = login(&api, &b_device, CREDENTIAL_B, NOW).unwrap();
+    let path = onshi_proto::insurer::INSURER_BATCH_PROGRESS_PATH;
+    let progress = call(&api, &device, &token, "GET", path, b"", NOW).unwrap();
+    assert_eq!(progress, json!({"stage": "applying", "rows_applied": 40_000, "rows_total": 100_000}));
+    // The origin was asked for the session's insurer, signed, with no bearer credential.
+    let sent = ports.sent.borrow().last().unwrap().clone();
+    assert_eq!((sent.method, sent.header(INSURER_HEADER)), ("GET", Some(A)));
+    assert_eq!(sent.header("authorization"), None);
+    // B's session is answered for B alone.
+    assert_eq!(call(&api, &b_device, &b_token, "GET", path, b"", NOW).unwrap(), json!({"stage": "none"}));
+    // No session, or a session on another device, never reaches the origin.
+    let sent_before = ports.sent.borrow().len();
+    assert_eq!(call(&api, &device, "", "GET", path, b"", NOW).unwrap_err(), EdgeError::SessionInvalid);
+    assert_eq!(call(&api, &b_device, &token, "GET", path, b"", NOW).unwrap_err(), EdgeError::SessionInvalid);
+    assert_eq!(ports.sent.borrow().len(), sent_before);
+    assert!(route("POST", path).is_none());
+    // The request was audited under its own action.
+    let last: Value = serde_json::from_str(ports.audit.borrow().last().unwrap()).unwrap();
+    assert_eq!(
+        (last["action"].as_str(), last["outcome"].as_str()),
+        (Some("insurer_batch_progress"), Some("session_invalid"))
+    );
+}
+
+#[test]
+fn a_progress_answer_that_breaks_its_rule_is_a_fault_not_a_figure() {
+    let config = config_with(&[]);
+    let mut ports = ports();
+    ports.request_origin = Some(Box::new(|request: &OriginRequest| {
+        if request.url.ends_with("/insurer/v1/batch-progress") {
+            json(200, &json!({"stage": "applying", "rows_applied": 101, "rows_total": 100}))
+        } else {
+            insurer_origin(request)
+        }
+    }));
+    let api = EdgeApi::new(&config, &ports);
+    let device = console(&api, 52);
+    let token = login(&api, &device, CREDENTIAL_A, NOW).unwrap();
+    let path = onshi_proto::insurer::INSURER_BATCH_PROGRESS_PATH;
+    assert_eq!(call(&api, &device, &token, "GET", path, b"", NOW).unwrap_err(), EdgeError::OriginError { status: 200 });
+}

@@ -1,24 +1,28 @@
 //! The batch upload screen: a CSV or JSON Lines file sent with a progress bar of the bytes sent, which the clerk
-//! can cancel until the upload finishes; then the batch report: the counts of an applied batch, or the refused rows
+//! can cancel until the upload finishes; then, while the origin reads and applies it, a second bar of the rows read
+//! and refused, then of the rows applied of all (asked every [`POLL_MS`] until the upload's answer comes or the
+//! screen goes away); then the batch report: the counts of an applied batch, or the refused rows
 //! (line, field, a sentence) in a table, and a download of those rows (a Blob behind an object URL) to fix and send
 //! again.
 //!
 //! Must not: keep the file beyond the page's memory; offer to cancel once the edge has the whole file (the batch is
 //! then checked and applied as one).
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
+use gloo_timers::future::TimeoutFuture;
 use onshi_proto::ErrorCode;
 use onshi_proto::batch_report::{BatchRejection, BatchReport};
-use onshi_proto::insurer::{BatchUploadAnswer, BatchUploadFormat};
+use onshi_proto::insurer::{BatchProgress, BatchUploadAnswer, BatchUploadFormat};
 use onshi_web::i18n::Lang;
 use wasm_bindgen::JsCast as _;
 use wasm_bindgen_futures::JsFuture;
 use yew::prelude::*;
 
-use crate::client::Session;
+use crate::client::{self, Session};
 use crate::error_rows::{error_file_name, error_rows};
+use crate::progress::{POLL_MS, bar, figures_text, stage_text};
 use crate::text::{INSURER, ends_session, error_key, row_error_key, t};
 use crate::upload::{self, Upload, UploadEnd};
 
@@ -40,8 +44,8 @@ enum Phase {
     Idle,
     /// Bytes going out: `(sent, total)`.
     Sending(f64, f64),
-    /// The whole file is at the edge; the origin is checking and applying it.
-    Checking,
+    /// The whole file is at the edge; the origin is checking and applying it, as far as it last said.
+    Checking(BatchProgress),
     /// The batch's fate.
     Done(BatchUploadAnswer),
     /// The clerk cancelled.
@@ -59,6 +63,58 @@ struct Sent {
 
 fn mark(name: &str) {
     onshi_web::page::mark(onshi_web::page::INSURER_SCREEN, name);
+}
+
+/// Asks how far the batch has got every [`POLL_MS`] and shows it, for as long as `round` is still `mine` (a new
+/// upload, the upload's answer and leaving the screen each move it on). A failed ask keeps the last figures: the
+/// upload's own answer says what became of the batch.
+fn watch(session: Session, phase: UseStateHandle<Phase>, round: Rc<Cell<u32>>, mine: u32) {
+    wasm_bindgen_futures::spawn_local(async move {
+        loop {
+            TimeoutFuture::new(POLL_MS).await;
+            if round.get() != mine {
+                return;
+            }
+            let answer = client::batch_progress(&session).await;
+            if round.get() != mine {
+                return;
+            }
+            match answer {
+                Ok(progress) => phase.set(Phase::Checking(progress)),
+                Err(code) if ends_session(code) => return,
+                Err(_) => {}
+            }
+        }
+    });
+}
+
+/// The second bar: the stage said once to a screen reader, the counts shown beside the bar.
+fn checking_view(lang: Lang, progress: &BatchProgress) -> Html {
+    let stage = stage_text(lang, progress);
+    let figures = figures_text(lang, progress).unwrap_or_default();
+    let stage_name = match progress {
+        BatchProgress::None => "none",
+        BatchProgress::Reading(_) => "reading",
+        BatchProgress::Applying(_) => "applying",
+        BatchProgress::RunningElsewhere => "running_elsewhere",
+    };
+    html! {
+        <div class="progress" id="batch-progress-block" data-stage={stage_name}>
+            // Always there while the origin works, so that a screen reader hears each new stage when it comes.
+            <p id="batch-stage" aria-live="polite">{ stage.clone().unwrap_or_default() }</p>
+            if stage.is_some() {
+                <label for="batch-progress">{ t(lang, "insurer.progress.label") }</label>
+                { match bar(progress) {
+                    Some((value, max)) => html! {
+                        <progress id="batch-progress" aria-describedby="batch-figures"
+                            max={max.max(1).to_string()} value={value.to_string()}></progress>
+                    },
+                    None => html! { <progress id="batch-progress" aria-describedby="batch-figures"></progress> },
+                } }
+                <p id="batch-figures" aria-live="off">{ figures }</p>
+            }
+        </div>
+    }
 }
 
 /// Offers `text` as a file named `name` through a Blob and an object URL, revoked once the click has started.
@@ -146,6 +202,13 @@ pub fn batch_upload(props: &BatchUploadProps) -> Html {
     // A cancel that comes while the file is still being read and signed, before the request exists: the request is
     // then aborted as soon as it starts, so the clerk's cancel is never lost.
     let cancel_asked: Rc<RefCell<bool>> = use_mut_ref(|| false);
+    // Which upload the progress is asked for: each new upload, its answer and leaving the screen move it on, and
+    // a watcher of an earlier round stops.
+    let poll_round: Rc<Cell<u32>> = use_memo((), |()| Cell::new(0));
+    {
+        let poll_round = poll_round.clone();
+        use_effect_with((), move |()| move || poll_round.set(poll_round.get().wrapping_add(1)));
+    }
 
     let choose = |value: BatchUploadFormat| {
         let format = format.clone();
@@ -153,7 +216,7 @@ pub fn batch_upload(props: &BatchUploadProps) -> Html {
     };
     let onsubmit = {
         let (file, format, phase, upload, sent) = (file.clone(), *format, phase.clone(), upload.clone(), sent.clone());
-        let cancel_asked = cancel_asked.clone();
+        let (cancel_asked, poll_round) = (cancel_asked.clone(), poll_round.clone());
         let (session, lost) = (props.session.clone(), props.on_session_lost.clone());
         Callback::from(move |event: SubmitEvent| {
             event.prevent_default();
@@ -168,6 +231,9 @@ pub fn batch_upload(props: &BatchUploadProps) -> Html {
                 (phase.clone(), upload.clone(), sent.clone(), session.clone(), lost.clone());
             let cancel_asked = cancel_asked.clone();
             *cancel_asked.borrow_mut() = false;
+            let round = poll_round.get().wrapping_add(1);
+            poll_round.set(round);
+            let poll_round = poll_round.clone();
             phase.set(Phase::Sending(0.0, chosen.size()));
             wasm_bindgen_futures::spawn_local(async move {
                 let Ok(buffer) = JsFuture::from(chosen.array_buffer()).await else {
@@ -178,14 +244,25 @@ pub fn batch_upload(props: &BatchUploadProps) -> Html {
                 *sent.borrow_mut() =
                     Some(Sent { name: chosen.name(), format, text: String::from_utf8_lossy(&bytes).into_owned() });
                 let on_progress = {
-                    let phase = phase.clone();
+                    let (phase, session, poll_round) = (phase.clone(), session.clone(), poll_round.clone());
+                    // The bytes are all out once; the progress events after that change nothing.
+                    let watching = Cell::new(false);
                     Callback::from(move |(loaded, total): (f64, f64)| {
-                        phase.set(if loaded >= total { Phase::Checking } else { Phase::Sending(loaded, total) });
+                        if loaded < total {
+                            phase.set(Phase::Sending(loaded, total));
+                        } else if !watching.replace(true) && poll_round.get() == round {
+                            phase.set(Phase::Checking(BatchProgress::None));
+                            watch(session.clone(), phase.clone(), poll_round.clone(), round);
+                        }
                     })
                 };
                 let on_end = {
                     let (phase, upload) = (phase.clone(), upload.clone());
                     Callback::from(move |end: UploadEnd| {
+                        // The answer is in: the watcher of this upload stops.
+                        if poll_round.get() == round {
+                            poll_round.set(round.wrapping_add(1));
+                        }
                         upload.borrow_mut().take();
                         let next = match end {
                             UploadEnd::Answer(answer) => Phase::Done(answer),
@@ -247,10 +324,10 @@ pub fn batch_upload(props: &BatchUploadProps) -> Html {
     };
 
     let sending = matches!(*phase, Phase::Sending(..));
-    let busy = sending || *phase == Phase::Checking;
+    let busy = sending || matches!(*phase, Phase::Checking(_));
     let (sent_bytes, total_bytes) = match *phase {
         Phase::Sending(sent, total) => (sent, total),
-        Phase::Checking | Phase::Done(_) => (1.0, 1.0),
+        Phase::Checking(_) | Phase::Done(_) => (1.0, 1.0),
         _ => (0.0, 1.0),
     };
     html! {
@@ -292,12 +369,15 @@ pub fn batch_upload(props: &BatchUploadProps) -> Html {
                             Phase::Sending(sent, total) => INSURER.fill(lang, "insurer.upload.sent", &[
                                 ("sent", &format!("{sent:.0}")), ("total", &format!("{total:.0}")),
                             ]),
-                            Phase::Checking => t(lang, "insurer.upload.checking"),
+                            Phase::Checking(_) => t(lang, "insurer.upload.checking"),
                             Phase::Cancelled => t(lang, "insurer.upload.cancelled"),
                             _ => String::new(),
                         } }
                     </p>
                 </div>
+            }
+            if let Phase::Checking(progress) = &*phase {
+                { checking_view(lang, progress) }
             }
             if let Phase::Failed(key) = *phase {
                 <p id="upload-error" role="alert" class="warning">{ t(lang, key) }</p>

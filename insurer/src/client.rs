@@ -8,9 +8,9 @@ use gloo_net::http::Response;
 use onshi_proto::ErrorCode;
 use onshi_proto::identifier::Identifier;
 use onshi_proto::insurer::{
-    DecisionOutcome, HoldResolution, HoldSummary, INSURER_HOLD_PREFIX, INSURER_HOLDS_PATH, INSURER_LOGIN_PATH,
-    INSURER_LOGOUT_PATH, INSURER_NOTICE_PREFIX, INSURER_NOTICES_PATH, INSURER_RESOLUTION_SUFFIX, InboxFilter,
-    InsurerLoginRequest, InsurerSessionResponse, NoticeDetail, NoticePage,
+    BatchProgress, DecisionOutcome, HoldResolution, HoldSummary, INSURER_BATCH_PROGRESS_PATH, INSURER_HOLD_PREFIX,
+    INSURER_HOLDS_PATH, INSURER_LOGIN_PATH, INSURER_LOGOUT_PATH, INSURER_NOTICE_PREFIX, INSURER_NOTICES_PATH,
+    INSURER_RESOLUTION_SUFFIX, InboxFilter, InsurerLoginRequest, InsurerSessionResponse, NoticeDetail, NoticePage,
 };
 use onshi_web::device::Device;
 use serde::Deserialize;
@@ -71,6 +71,11 @@ pub async fn logout(session: &Session) -> CallResult<()> {
 /// The count and ages of the insurer's open holds.
 pub async fn holds(session: &Session) -> CallResult<HoldSummary> {
     decode(send(&session.device, "GET", INSURER_HOLDS_PATH, None, Some(&session.token)).await?).await
+}
+
+/// How far the insurer's running batch has got.
+pub async fn batch_progress(session: &Session) -> CallResult<BatchProgress> {
+    decode(send(&session.device, "GET", INSURER_BATCH_PROGRESS_PATH, None, Some(&session.token)).await?).await
 }
 
 /// One page of the inbox, newest first.

@@ -24,6 +24,7 @@ use onshi_origin::batch::{BatchFormat, parse_batch};
 use onshi_origin::key::token_sha256;
 use onshi_origin::population::load::populate;
 use onshi_origin::population::{Generator, PopulationConfig, SyntheticPerson, TEST_CA_ISSUER};
+use onshi_origin::store::batch_progress::ProgressCell;
 use onshi_origin::store::{NewInsurer, Store};
 use onshi_proto::facility::FacilityCodeError;
 use onshi_proto::identifier::IdentifierError;
@@ -737,7 +738,7 @@ async fn batch_child(args: &[String]) -> BenchResult {
     drop(body);
     let now = unix_now()?;
     let report = store
-        .apply_insurer_batch(&insurer, BatchFormat::Csv, &body_sha256, &rows, now)
+        .apply_insurer_batch(&insurer, BatchFormat::Csv, &body_sha256, &rows, now, &ProgressCell::default())
         .await
         .map_err(|e| format!("apply: {e}"))?
         .map_err(|errors| format!("{} rows conflicted, first {:?}", errors.len(), errors.first()))?;

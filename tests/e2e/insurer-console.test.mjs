@@ -6,7 +6,7 @@
 // facility's staff console turns from 保留 to 有効. Another insurer's console sees none of it, and signs its clerk
 // out after 15 idle minutes. A 100,000-row CSV goes up with the progress bar moving, comes back refused with its
 // rows in error, which the clerk downloads to fix; a second one is cancelled before it finishes, and the fixed rows
-// go up as JSON Lines. Every screen is checked with axe-core in Japanese and English and saved as a screenshot under
+// go up as JSON Lines; a valid one shows the origin's rows read or applied before its report. Every screen is checked with axe-core in Japanese and English and saved as a screenshot under
 // tests/artifacts/screens/insurer-*.png. The walk from the seed to 有効 runs again with the origin on PostgreSQL.
 
 import assert from 'node:assert/strict';
@@ -349,6 +349,43 @@ describe('the insurer console', () => {
     await page.click('#upload-submit');
     await page.waitForSelector('#batch-report[data-outcome="applied"]', { timeout: 60_000 });
     assert.equal(await page.textContent('#report-rows-total'), '2');
+
+    // 100,000 new members, all valid: once the bytes are sent, the second bar shows the origin's own figures
+    // (rows read, then rows applied of all) before the report. Every state of the bar is recorded as it changes.
+    await page.evaluate(() => {
+      window.batchSeen = [];
+      new MutationObserver(() => {
+        const block = document.querySelector('#batch-progress-block');
+        const bar = document.querySelector('#batch-progress');
+        if (block && !document.querySelector('#batch-report')) {
+          window.batchSeen.push({
+            stage: block.dataset.stage,
+            value: bar?.getAttribute('value') ?? null,
+            max: bar?.getAttribute('max') ?? null,
+            figures: document.querySelector('#batch-figures')?.textContent ?? '',
+          });
+        }
+      }).observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true });
+    });
+    const members = Array.from({ length: 100_000 }, (_, index) => acquire(
+      String(800_000 + index), withCheckDigit(`9${String(index).padStart(10, '0')}`), '資格　花子', 'ｼｶｸ ﾊﾅｺ',
+      '1990-01-01', HANAKO_ADDRESS,
+    ));
+    await upload(page, 'members-100k-valid.csv', csv(members));
+    await page.waitForSelector('#batch-progress-block[data-stage="reading"], #batch-progress-block[data-stage="applying"]', { timeout: 120_000 });
+    await page.waitForSelector('#batch-report[data-outcome="applied"]', { timeout: 120_000 });
+    assert.equal(await page.textContent('#report-rows-total'), '100000');
+    const figures = (await page.evaluate(() => window.batchSeen)).filter(({ stage }) => stage === 'reading' || stage === 'applying');
+    assert.ok(figures.length > 0, "the origin's figures showed before the report");
+    for (const { stage, value, max, figures: text } of figures) {
+      if (stage === 'applying') {
+        assert.ok(Number(value) <= Number(max) && Number(max) === 100_000, `${value} of ${max}`);
+        assert.match(text, /100000行中\d+行を登録中/);
+      } else {
+        assert.equal(value, null, 'reading has no end to show');
+        assert.match(text, /\d+行を読み込み（うち誤り0行）/);
+      }
+    }
     await context.close();
   });
 });

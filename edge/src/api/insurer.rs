@@ -1,6 +1,6 @@
 //! The insurer console's use cases: a clerk signs in with the insurer's credential on an enrolled insurer console
 //! device, reads the count and age of open holds, pages through the notices, opens one, and resolves a hold; then
-//! uploads a batch; then signs out, or leaves the session to idle out.
+//! uploads a batch and watches how far it has got; then signs out, or leaves the session to idle out.
 //!
 //! Layer: edge use cases over [`EdgePorts`], on the pure rule of [`crate::auth::insurer_session`]. Every call is made
 //! by a device an admin enrolled as [`DeviceRole::InsurerConsole`]: its proof is checked and counted first, and the
@@ -20,9 +20,9 @@
 use onshi_proto::api::DeviceRole;
 use onshi_proto::batch_report::BatchRejection;
 use onshi_proto::insurer::{
-    BatchUploadAnswer, BatchUploadFormat, HoldSummary, InboxFilter, InsurerLoginRequest, InsurerSessionResponse,
-    MAX_DECIDED_BY_CHARS, NoticeDetail, NoticePage, ORIGIN_BATCHES_PATH, ORIGIN_HOLDS_PATH, ORIGIN_NOTICES_PATH,
-    is_path_id,
+    BatchProgress, BatchUploadAnswer, BatchUploadFormat, HoldSummary, InboxFilter, InsurerLoginRequest,
+    InsurerSessionResponse, MAX_DECIDED_BY_CHARS, NoticeDetail, NoticePage, ORIGIN_BATCH_PROGRESS_PATH,
+    ORIGIN_BATCHES_PATH, ORIGIN_HOLDS_PATH, ORIGIN_NOTICES_PATH, is_path_id,
 };
 use onshi_proto::signing::Principal;
 use zeroize::Zeroizing;
@@ -306,6 +306,17 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
                 }
                 other => interpret_outcome(other),
             }
+        })
+        .await
+    }
+
+    /// `GET /api/v1/insurer/batch-progress`: how far the session's insurer's running batch has got, which the
+    /// console asks while its upload's answer has not come. The origin answers for the insurer the signature
+    /// names, so a session never sees another insurer's batch.
+    pub async fn insurer_batch_progress(&self, request: &ApiRequest<'_>) -> Result<BatchProgress, EdgeError> {
+        self.audited(AuditAction::InsurerBatchProgress, request.now_unix, async |context| {
+            let claims = self.insurer_session(request, context).await?;
+            self.call_origin_for_insurer(&claims, "GET", ORIGIN_BATCH_PROGRESS_PATH, None, request).await
         })
         .await
     }

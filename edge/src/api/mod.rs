@@ -447,6 +447,7 @@ impl<'a, P: EdgePorts> EdgeApi<'a, P> {
             UseCase::InsurerNotice(notice) => json_body(self.insurer_notice(request, notice).await),
             UseCase::InsurerHoldResolution(person) => json_body(self.insurer_resolve_hold(request, person).await),
             UseCase::InsurerBatch(format) => json_body(self.insurer_upload_batch(request, *format).await),
+            UseCase::InsurerBatchProgress => json_body(self.insurer_batch_progress(request).await),
             // The upgrade is answered by the facility's store, not with a body: the adapter runs
             // [`Self::open_bridge_link`] and hands the request on.
             UseCase::BridgeLink => Err(EdgeError::BadRequest),

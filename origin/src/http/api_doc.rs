@@ -42,15 +42,15 @@ use crate::http::admin::{
     NewInsurerAnswer, NewInsurerRequest, NewPayerAnswer, NewPayerRequest, ResidentRequest,
 };
 use crate::http::insurer::{
-    BATCH_PATH, BATCHES_PATH, HOLD_RESOLUTION_PATH, HOLDS_PATH, HoldResolutionAnswer, INBOX_PATH, NOTICE_PATH,
-    NOTIFICATIONS_PATH, NotificationPage,
+    BATCH_PATH, BATCH_PROGRESS_PATH, BATCHES_PATH, HOLD_RESOLUTION_PATH, HOLDS_PATH, HoldResolutionAnswer, INBOX_PATH,
+    NOTICE_PATH, NOTIFICATIONS_PATH, NotificationPage,
 };
 use crate::http::public_expense::{PAYER_BATCHES_PATH, PayerBatchRejection};
 use crate::http::render::{FHIR_MEDIA_TYPE, XML_MEDIA_TYPE};
 use crate::store::public_expense::PayerBatchReport;
 use crate::store::{BatchReport, HoldResolution};
 use onshi_proto::batch_report::BatchRejection;
-use onshi_proto::insurer::{HoldSummary, NoticeDetail, NoticePage};
+use onshi_proto::insurer::{BatchProgress, HoldSummary, NoticeDetail, NoticePage};
 
 /// Media type of every JSON body.
 pub const JSON: &str = "application/json";
@@ -276,7 +276,7 @@ const QUALIFICATION: Answer =
     ok(&[json::<QualificationAnswer>(), opaque(XML_MEDIA_TYPE, None), opaque(FHIR_MEDIA_TYPE, None)]);
 
 /// Every route the router serves.
-pub const ROUTES: [Route; 35] = [
+pub const ROUTES: [Route; 36] = [
     Route {
         method: "get",
         path: "/health",
@@ -549,6 +549,15 @@ pub const ROUTES: [Route; 35] = [
         summary: "How many of the insurer's records are held, and for how long",
         request: &[],
         success: ok(&[json::<HoldSummary>()]),
+        errors: &[UNAUTHORIZED, INTERNAL],
+    },
+    Route {
+        method: "get",
+        path: BATCH_PROGRESS_PATH,
+        auth: Auth::InsurerToken,
+        summary: "How far the insurer's running batch has got: `none`, `reading` (rows read and refused so far), `applying` (rows applied of all), or `running_elsewhere` (another replica runs it; no counts)",
+        request: &[],
+        success: ok(&[json::<BatchProgress>()]),
         errors: &[UNAUTHORIZED, INTERNAL],
     },
     Route {

@@ -4,7 +4,8 @@
 //! Batch upload first takes the insurer's batch lock (one batch per insurer at a time, on every replica), then
 //! reads and validates the file as it arrives (a bad file is refused with its first bad rows and a count of all, and
 //! changes nothing), then runs the checks and applies everything in one transaction, and answers only after the
-//! commit. Notifications are listed a page at a time.
+//! commit. While it runs, the insurer can ask how far it has got (`store/batch_progress.rs`). Notifications are
+//! listed a page at a time.
 //!
 //! The console reaches these routes through the edge, which signs each call for the insurer instead of holding its
 //! token (`insurer_signed.rs`); [`Insurer`] takes that insurer before any bearer token.
@@ -35,10 +36,11 @@ use crate::http::signed::{Failure, bearer};
 use crate::http::state::AppState;
 use crate::individual_number::IndividualNumber;
 use crate::key::token_sha256;
+use crate::store::batch_progress::ProgressCell;
 use crate::store::notices::{NoticeRecords, OtherRow, notice_key};
 use crate::store::{BatchReport, HoldOutcome, HoldResolution, Notification, NotificationKey};
 use onshi_proto::insurer::{
-    Counterpart, CounterpartSource, DECIDED_BY_HEADER, FieldDifference, HoldDecision, HoldSummary, Item,
+    BatchProgress, Counterpart, CounterpartSource, DECIDED_BY_HEADER, FieldDifference, HoldDecision, HoldSummary, Item,
     MAX_DECIDED_BY_CHARS, MemberRecord, NoticeDetail, NoticeKind, NoticePage, NoticeState, Reason,
 };
 use onshi_proto::normalize::{has_gaiji, kana_key};
@@ -66,6 +68,8 @@ pub const INBOX_PATH: &str = onshi_proto::insurer::ORIGIN_NOTICES_PATH;
 pub const NOTICE_PATH: &str = "/insurer/v1/notices/{notice_id}";
 /// The count and age of open holds.
 pub const HOLDS_PATH: &str = onshi_proto::insurer::ORIGIN_HOLDS_PATH;
+/// How far the insurer's running batch has got.
+pub const BATCH_PROGRESS_PATH: &str = onshi_proto::insurer::ORIGIN_BATCH_PROGRESS_PATH;
 /// The insurer a request's bearer token belongs to.
 #[derive(Debug)]
 pub struct Insurer(pub InsurerNumber);
@@ -139,9 +143,17 @@ pub(crate) async fn upload_batch(
         tracing::info!("batch upload refused: another batch of this insurer is running");
         return Err(Failure(ErrorCode::RateLimited));
     };
-    let outcome = read_and_apply(&state, &insurer, format, body).await;
+    let outcome = read_and_apply(&state, &insurer, format, body, lock.progress()).await;
     lock.release().await?;
     outcome
+}
+
+/// How far the insurer's own running batch has got; another insurer's is never looked at.
+pub(crate) async fn batch_progress(
+    State(state): State<AppState>,
+    Insurer(insurer): Insurer,
+) -> Result<Json<BatchProgress>, Failure> {
+    Ok(Json(state.store().insurer_batch_progress(insurer.as_str(), state.now()).await?))
 }
 
 /// Reads the upload as it arrives (never more than [`MAX_BATCH_BYTES`]), then applies it.
@@ -150,6 +162,7 @@ async fn read_and_apply(
     insurer: &InsurerNumber,
     format: BatchFormat,
     body: Body,
+    progress: &ProgressCell,
 ) -> Result<Response, Failure> {
     let metrics = &state.shared().metrics;
     let mut reader = BatchReader::new(format, insurer);
@@ -167,6 +180,7 @@ async fn read_and_apply(
         }
         digest.update(&chunk);
         reader.push(&chunk);
+        progress.reading(reader.rows_read());
     }
     let rows = match reader.finish() {
         Ok(rows) => rows,
@@ -177,7 +191,7 @@ async fn read_and_apply(
     };
     let digest = hex::encode(digest.finalize());
     let now = state.now();
-    match state.store().apply_insurer_batch(insurer, format, &digest, &rows, now).await? {
+    match state.store().apply_insurer_batch(insurer, format, &digest, &rows, now, progress).await? {
         Ok(report) => {
             metrics.batches_applied.fetch_add(1, Ordering::Relaxed);
             metrics.batch_records.fetch_add(u64::try_from(report.records_registered).unwrap_or(0), Ordering::Relaxed);

@@ -138,6 +138,7 @@ pub fn router_with(state: AppState, settings: RouterSettings) -> Router {
         .route(insurer::INBOX_PATH, get(insurer::inbox))
         .route(insurer::NOTICE_PATH, get(insurer::notice_detail))
         .route(insurer::HOLDS_PATH, get(insurer::hold_summary))
+        .route(insurer::BATCH_PROGRESS_PATH, get(insurer::batch_progress))
         .route(
             public_expense::PAYER_BATCHES_PATH,
             post(public_expense::upload_payer_batch)

@@ -17,6 +17,7 @@ use crate::batch::decide::{KnownRecord, NoticeKind, PersonItems, Placement, deci
 use crate::batch::read::BatchFormat;
 use crate::batch::validate::{Acquisition, BatchRow, Loss, RowError, RowErrorCode};
 use crate::error::Result;
+use crate::store::batch_progress::ProgressCell;
 use crate::store::rows::{
     BatchReport, HoldOutcome, HoldResolution, HoldStatus, NewInsurer, NewQualification, Notification, NotificationKey,
     stored_person_items,
@@ -52,8 +53,9 @@ impl Store {
         .await?)
     }
 
-    /// Applies a validated batch for `insurer` at `now`. Rows that turn out to conflict with the database
-    /// (duplicates, a 家族 without 本人, a loss of an unknown qualification) refuse the whole batch.
+    /// Applies a validated batch for `insurer` at `now`, telling `progress` how many rows are checked and written
+    /// as it goes. Rows that turn out to conflict with the database (duplicates, a 家族 without 本人, a loss of an
+    /// unknown qualification) refuse the whole batch.
     pub async fn apply_insurer_batch(
         &self,
         insurer: &InsurerNumber,
@@ -61,14 +63,16 @@ impl Store {
         body_sha256: &str,
         rows: &[BatchRow],
         now: i64,
+        progress: &ProgressCell,
     ) -> Result<std::result::Result<BatchReport, Vec<RowError>>> {
+        progress.applying(0, rows.len());
         let _one_batch_at_a_time = self.batch_lock().lock().await;
         let mut conn = self.pool().acquire().await?;
         // A batch touches index pages all over the large tables; with SQLite's default 2 MiB page cache its dirty
         // pages spill to the WAL again and again before the commit. The connection gets a larger cache for the
         // batch only, and its default back afterwards (also when the batch fails).
         self.set_sqlite_cache_kib(&mut conn, BATCH_SQLITE_CACHE_KIB).await?;
-        let outcome = self.apply_on(&mut conn, insurer, format, body_sha256, rows, now).await;
+        let outcome = self.apply_on(&mut conn, insurer, format, body_sha256, rows, now, progress).await;
         self.set_sqlite_cache_kib(&mut conn, DEFAULT_SQLITE_CACHE_KIB).await?;
         outcome
     }
@@ -81,6 +85,10 @@ impl Store {
         Ok(())
     }
 
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "the private body of apply_insurer_batch: its arguments and the connection"
+    )]
     async fn apply_on(
         &self,
         conn: &mut AnyConnection,
@@ -89,6 +97,7 @@ impl Store {
         body_sha256: &str,
         rows: &[BatchRow],
         now: i64,
+        progress: &ProgressCell,
     ) -> Result<std::result::Result<BatchReport, Vec<RowError>>> {
         let mut tx = sqlx::Connection::begin(conn).await?;
         let batch_id = random_id()?;
@@ -126,6 +135,9 @@ impl Store {
         // 家族 row finds a 本人 of this batch in `batch_insured` and only looks in the database for earlier ones, and
         // a 資格喪失 row (which may end a qualification acquired earlier in the same file) flushes first.
         let mut pending = PendingWrites::default();
+        // Rows taken up so far, told to `progress` at each write to the database (every `WRITE_CHUNK` acquisitions,
+        // every loss) and at the end of each window.
+        let mut taken_up = 0_usize;
         for window in rows.chunks(CHECK_WINDOW) {
             // What the database and the 住基 stand-in hold for every number of the window, read in a few large queries
             // instead of two per row; a window at a time, so these maps never hold the whole batch.
@@ -145,6 +157,7 @@ impl Store {
             let residents = residents(&mut tx, self.backend(), &numbers).await?;
             drop(numbers);
             for row in window {
+                taken_up += 1;
                 match row {
                     BatchRow::Acquire(row) => {
                         let number = row.individual_number.as_str();
@@ -229,6 +242,7 @@ impl Store {
                         }
                         if pending.qualifications.len() >= WRITE_CHUNK {
                             pending.flush(&mut tx, self.backend(), insurer, now, &mut errors).await?;
+                            progress.applying(taken_up, rows.len());
                         }
                     }
                     BatchRow::Lose(row) => {
@@ -242,9 +256,11 @@ impl Store {
                         } else {
                             lost += 1;
                         }
+                        progress.applying(taken_up, rows.len());
                     }
                 }
             }
+            progress.applying(taken_up, rows.len());
         }
         pending.flush(&mut tx, self.backend(), insurer, now, &mut errors).await?;
         if !errors.is_empty() {

@@ -28,6 +28,7 @@ pub use crate::store::sql::Backend;
 pub mod access_log;
 mod audit;
 pub mod batch_lock;
+pub mod batch_progress;
 mod consent;
 pub mod group_commit;
 mod insurer;
@@ -136,6 +137,8 @@ pub struct Store {
     /// Insurer batches read, decide and write inside one transaction; running them one at a time keeps two
     /// batches from deciding on the same snapshot (and keeps SQLite from refusing a lock upgrade).
     batch_lock: std::sync::Arc<tokio::sync::Mutex<()>>,
+    /// How far the batches whose locks this process holds have got (`batch_progress.rs`).
+    batch_progress: batch_progress::ProgressBoard,
     /// The one writer of audit and check-in rows: requests waiting at the same moment share a transaction.
     group_commit: GroupCommit,
     /// Connections reserved for lookups, over a SQLite file only (an in-memory database has one connection, and
@@ -190,7 +193,14 @@ impl Store {
             _ => None,
         };
         let group_commit = GroupCommit::start(pool.clone(), backend, !in_memory);
-        Ok(Self { pool, backend, batch_lock: std::sync::Arc::default(), group_commit, readers })
+        Ok(Self {
+            pool,
+            backend,
+            batch_lock: std::sync::Arc::default(),
+            batch_progress: batch_progress::ProgressBoard::default(),
+            group_commit,
+            readers,
+        })
     }
 
     /// Which database this store talks to.
@@ -206,6 +216,11 @@ impl Store {
     /// The lock insurer batches hold while they run.
     pub(crate) fn batch_lock(&self) -> &tokio::sync::Mutex<()> {
         &self.batch_lock
+    }
+
+    /// The board of the batches this process runs.
+    pub(crate) fn batch_progress(&self) -> &batch_progress::ProgressBoard {
+        &self.batch_progress
     }
 
     /// Closes every connection, waiting for those in use.

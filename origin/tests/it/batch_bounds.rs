@@ -13,7 +13,7 @@ use crate::fixture::{Db, NOW, Origin, expect_error};
 const INSURER: &str = "33120015";
 
 /// An acquisition whose 個人番号 is unknown to 住基 (so it raises notifications) with 番号 `number`.
-fn unknown_person(number: u32) -> Value {
+pub(crate) fn unknown_person(number: u32) -> Value {
     let base = format!("{:011}", 50_000_000_000_u64 + u64::from(number));
     let individual_number = format!("{base}{}", check_digit(&base).unwrap());
     json!({
@@ -55,7 +55,7 @@ on_both_databases!(a_large_body_of_malformed_lines_gets_a_bounded_answer);
 /// Opens a raw HTTP/1.1 upload of `length` bytes that asks to be told to go on (`Expect: 100-continue`), and returns
 /// the connection with what the origin first answered: `100 Continue` once the handler started reading the body,
 /// or its final answer.
-async fn start_upload(origin: &Origin, token: &str, length: usize) -> (TcpStream, String) {
+pub(crate) async fn start_upload(origin: &Origin, token: &str, length: usize) -> (TcpStream, String) {
     let address = origin.base.strip_prefix("http://").unwrap();
     let mut stream = TcpStream::connect(address).await.unwrap();
     let head = format!(
@@ -68,7 +68,7 @@ async fn start_upload(origin: &Origin, token: &str, length: usize) -> (TcpStream
 }
 
 /// Reads one response head (up to its blank line).
-async fn read_head(stream: &mut TcpStream) -> String {
+pub(crate) async fn read_head(stream: &mut TcpStream) -> String {
     let mut head = Vec::new();
     while !head.ends_with(b"\r\n\r\n") {
         let mut byte = [0_u8];

@@ -195,6 +195,9 @@ async fn every_route_answers_its_documented_success(db: Db) {
     let notice = inbox["notices"][0]["id"].as_str().unwrap();
     ok(origin.get_with(&format!("/insurer/v1/notices/{notice}"), &token).await, 200).await;
     ok(origin.get_with("/insurer/v1/holds", &token).await, 200).await;
+    let progress: Value =
+        ok(origin.get_with("/insurer/v1/batch-progress", &token).await, 200).await.json().await.unwrap();
+    assert_eq!(progress, json!({"stage": "none"}));
     let number = NumberQualificationQuery {
         insurer_number: INSURER.try_into().unwrap(),
         symbol: Some("10".try_into().unwrap()),

@@ -8,6 +8,7 @@ mod fixture;
 mod access_log;
 mod answer_signature;
 mod batch_bounds;
+mod batch_progress;
 mod batches;
 mod binary;
 mod certificate_status;

@@ -1,5 +1,5 @@
 //! The insurer's side of the wire (origin ⇄ edge ⇄ the insurer's console): what a notice is, the inbox page, one
-//! notice opened beside the record it concerns, and the count of open holds.
+//! notice opened beside the record it concerns, the count of open holds, and how far a running batch has got.
 //!
 //! A notice always concerns one of the insurer's own member records. The other record of a suspicion (a record
 //! another insurer registered under the same 個人番号, or the 住基 entry) is never named: it is described by which
@@ -354,6 +354,10 @@ pub const ORIGIN_BATCHES_PATH: &str = "/insurer/v1/batches";
 pub const ORIGIN_HOLDS_PATH: &str = "/insurer/v1/holds";
 /// Origin: the insurer's inbox (`GET`); one notice is `<this>/<notice id>`.
 pub const ORIGIN_NOTICES_PATH: &str = "/insurer/v1/notices";
+/// Origin: how the insurer's running batch is getting on ([`BatchProgress`], `GET`).
+pub const ORIGIN_BATCH_PROGRESS_PATH: &str = "/insurer/v1/batch-progress";
+/// Edge: how the session's insurer's running batch is getting on ([`BatchProgress`], `GET`).
+pub const INSURER_BATCH_PROGRESS_PATH: &str = "/api/v1/insurer/batch-progress";
 
 /// Edge: a batch upload in CSV (`POST`, `text/csv` as the body).
 pub const INSURER_BATCH_CSV_PATH: &str = "/api/v1/insurer/batches/csv";
@@ -393,6 +397,110 @@ pub enum BatchUploadAnswer {
     Applied(crate::batch_report::BatchReport),
     /// The batch was refused and nothing changed: the origin's rejection (the first rows, the count of all).
     Refused(crate::batch_report::BatchRejection),
+}
+
+/// How far a running batch has got, as [`ORIGIN_BATCH_PROGRESS_PATH`] and [`INSURER_BATCH_PROGRESS_PATH`] answer
+/// it: nothing running, reading and validating the file, applying its rows, or running on a replica of the origin
+/// other than the one asked, whose counts that one cannot see.
+///
+/// Applied rows are written inside the batch's one transaction: none of them is visible to anyone until the commit,
+/// and a batch refused while applying changes nothing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(tag = "stage", rename_all = "snake_case", deny_unknown_fields)]
+pub enum BatchProgress {
+    /// No batch of this insurer is running.
+    None,
+    /// The file is being read, each row validated as it is read.
+    Reading(RowsRead),
+    /// Every row was read and is valid; the rows are being checked and written.
+    Applying(RowsApplied),
+    /// A batch of this insurer is running, on another replica of the origin: no counts are known here.
+    RunningElsewhere,
+}
+
+/// The rows read so far of a file being read, and how many of them are refused: never more than were read. The
+/// default is none read.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(try_from = "RowsReadWire")]
+pub struct RowsRead {
+    rows_read: u64,
+    rows_refused: u64,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RowsReadWire {
+    rows_read: u64,
+    rows_refused: u64,
+}
+
+impl RowsRead {
+    /// `read` rows of which `refused` are refused; `None` when more are refused than were read.
+    pub fn new(read: u64, refused: u64) -> Option<Self> {
+        (refused <= read).then_some(Self { rows_read: read, rows_refused: refused })
+    }
+
+    /// Rows read so far (a line or record that is not a row, such as the CSV header or a blank line, is not one).
+    pub fn read(self) -> u64 {
+        self.rows_read
+    }
+
+    /// Rows read so far that are refused: one is enough for the whole file to be refused at its end.
+    pub fn refused(self) -> u64 {
+        self.rows_refused
+    }
+}
+
+impl TryFrom<RowsReadWire> for RowsRead {
+    type Error = &'static str;
+
+    fn try_from(wire: RowsReadWire) -> Result<Self, Self::Error> {
+        Self::new(wire.rows_read, wire.rows_refused).ok_or("more rows refused than read")
+    }
+}
+
+/// The rows of a batch checked and written so far, of all its rows: never more than all. The default is none of
+/// none.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(try_from = "RowsAppliedWire")]
+pub struct RowsApplied {
+    rows_applied: u64,
+    rows_total: u64,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RowsAppliedWire {
+    rows_applied: u64,
+    rows_total: u64,
+}
+
+impl RowsApplied {
+    /// `applied` rows of `total`; `None` when more are applied than there are.
+    pub fn new(applied: u64, total: u64) -> Option<Self> {
+        (applied <= total).then_some(Self { rows_applied: applied, rows_total: total })
+    }
+
+    /// Rows checked and written so far.
+    pub fn applied(self) -> u64 {
+        self.rows_applied
+    }
+
+    /// All the batch's rows.
+    pub fn total(self) -> u64 {
+        self.rows_total
+    }
+}
+
+impl TryFrom<RowsAppliedWire> for RowsApplied {
+    type Error = &'static str;
+
+    fn try_from(wire: RowsAppliedWire) -> Result<Self, Self::Error> {
+        Self::new(wire.rows_applied, wire.rows_total).ok_or("more rows applied than the batch holds")
+    }
 }
 
 /// Body of `POST` [`INSURER_LOGIN_PATH`]: the insurer's credential as the clerk typed it, and the clerk's name,
@@ -568,6 +676,37 @@ mod tests {
         };
         for text in [format!("{login:?}"), format!("{session:?}")] {
             assert!(!text.contains("secret"), "{text}");
+        }
+    }
+
+    #[test]
+    fn batch_progress_names_its_stage_and_never_counts_past_its_whole() {
+        let reading = BatchProgress::Reading(RowsRead::new(120, 3).unwrap());
+        assert_eq!(
+            serde_json::to_value(reading).unwrap(),
+            serde_json::json!({"stage": "reading", "rows_read": 120, "rows_refused": 3})
+        );
+        let applying = BatchProgress::Applying(RowsApplied::new(400, 1_000).unwrap());
+        assert_eq!(
+            serde_json::to_value(applying).unwrap(),
+            serde_json::json!({"stage": "applying", "rows_applied": 400, "rows_total": 1_000})
+        );
+        for (text, value) in [
+            (r#"{"stage":"none"}"#, BatchProgress::None),
+            (r#"{"stage":"running_elsewhere"}"#, BatchProgress::RunningElsewhere),
+            (r#"{"stage":"reading","rows_read":120,"rows_refused":3}"#, reading),
+            (r#"{"stage":"applying","rows_applied":400,"rows_total":1000}"#, applying),
+        ] {
+            assert_eq!(serde_json::from_str::<BatchProgress>(text).unwrap(), value, "{text}");
+        }
+        assert!(RowsRead::new(2, 3).is_none() && RowsApplied::new(11, 10).is_none());
+        for bad in [
+            r#"{"stage":"reading","rows_read":2,"rows_refused":3}"#,
+            r#"{"stage":"applying","rows_applied":11,"rows_total":10}"#,
+            r#"{"stage":"applying","rows_applied":1}"#,
+            r#"{"stage":"done"}"#,
+        ] {
+            assert!(serde_json::from_str::<BatchProgress>(bad).is_err(), "{bad}");
         }
     }
 
