@@ -127,17 +127,11 @@ impl<L: Link> Bridge<L> {
     /// whenever it does, otherwise only when most of the journal is dead. `faces`: the files in `face` now, if the
     /// folder could be listed.
     fn compact(&mut self, faces: Option<&BTreeSet<String>>, at_start: bool) -> Result<(), BridgeError> {
-        if !at_start && !journal::worth_compacting(self.journal_lines, self.spool.live_lines()) {
-            return Ok(());
-        }
-        let records = self.spool.compact(faces);
-        if records.len() >= self.journal_lines {
-            return Ok(());
-        }
-        let text: String = records.iter().map(Record::to_line).collect();
-        files::replace_journal(&self.folders.state, JOURNAL, &text)?;
-        self.journal_lines = records.len();
-        Ok(())
+        let live_lines = self.spool.live_lines();
+        let spool = &mut self.spool;
+        files::compact_journal(&self.folders.state, JOURNAL, &mut self.journal_lines, live_lines, at_start, || {
+            spool.compact(faces).iter().map(Record::to_line).collect()
+        })
     }
 
     fn now(&self) -> Now {

@@ -12,6 +12,7 @@ use std::time::Duration;
 use notify::event::{AccessKind, AccessMode};
 use notify::{Event, EventKind, RecursiveMode, Watcher};
 
+use crate::core::journal;
 use crate::error::{BridgeError, Context};
 
 /// Whether a watcher event may mean a folder's contents changed. Opening or reading a file, and listing the folder
@@ -53,7 +54,7 @@ pub const CRASH_IN_COMPACTION: &str = "ONSHI_BRIDGE_CRASH_IN_COMPACTION";
 /// Replaces the journal `dir/name` with `text` (its live records) atomically: written to a hidden side file, synced,
 /// renamed over the journal, the folder synced. A crash leaves the old journal or the new one, never a mix; a side
 /// file left by a crash is hidden from [`list`] and overwritten by the next rewrite.
-pub fn replace_journal(dir: &Path, name: &str, text: &str) -> Result<(), BridgeError> {
+fn replace_journal(dir: &Path, name: &str, text: &str) -> Result<(), BridgeError> {
     let side = dir.join(format!(".{name}.compact"));
     write_synced(&side, text.as_bytes())?;
     fault_injection_point("before-rename");
@@ -61,6 +62,31 @@ pub fn replace_journal(dir: &Path, name: &str, text: &str) -> Result<(), BridgeE
     fs::rename(&side, &target).context(|| format!("rename over {}", target.display()))?;
     sync_dir(dir);
     fault_injection_point("after-rename");
+    Ok(())
+}
+
+/// Rewrites the journal `dir/name`, which holds `*lines` lines, to its live records when that drops a line: at
+/// start-up (`at_start`) whenever it does, otherwise only when most of it is dead ([`journal::worth_compacting`],
+/// `live_lines` being how many lines a rewrite would keep). `live` gives those records as lines; it is called only
+/// when a rewrite is due, since it also prunes what the journal no longer needs. The spool's journal and the edge
+/// outbox's both go through here, so they follow one rule.
+pub fn compact_journal(
+    dir: &Path,
+    name: &str,
+    lines: &mut usize,
+    live_lines: usize,
+    at_start: bool,
+    live: impl FnOnce() -> Vec<String>,
+) -> Result<(), BridgeError> {
+    if !at_start && !journal::worth_compacting(*lines, live_lines) {
+        return Ok(());
+    }
+    let records = live();
+    if records.len() >= *lines {
+        return Ok(());
+    }
+    replace_journal(dir, name, &records.concat())?;
+    *lines = records.len();
     Ok(())
 }
 

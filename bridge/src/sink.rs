@@ -170,18 +170,13 @@ impl EdgeSink {
     /// start-up), otherwise only when most of it is dead. `faces`: the files in `face`, if it could be listed. The
     /// lock is held throughout, so no line is appended to the old journal meanwhile.
     pub fn compact(&self, faces: Option<&BTreeSet<String>>, now: bool) -> Result<(), BridgeError> {
-        let mut state = self.shared.lock();
-        if !now && !journal::worth_compacting(state.journal_lines, state.outbox.live_lines()) {
-            return Ok(());
-        }
-        let records = state.outbox.compact(faces);
-        if records.len() >= state.journal_lines {
-            return Ok(());
-        }
-        let text: String = records.iter().map(EdgeRecord::to_line).collect();
-        files::replace_journal(&self.shared.dir, EDGE_JOURNAL, &text)?;
-        state.journal_lines = records.len();
-        Ok(())
+        let mut guard = self.shared.lock();
+        let state = &mut *guard;
+        let live_lines = state.outbox.live_lines();
+        let outbox = &mut state.outbox;
+        files::compact_journal(&self.shared.dir, EDGE_JOURNAL, &mut state.journal_lines, live_lines, now, || {
+            outbox.compact(faces).iter().map(EdgeRecord::to_line).collect()
+        })
     }
 
     /// How handing results on stands.
