@@ -96,17 +96,20 @@ pub(crate) async fn attach_live_consents(
     now: i64,
     checkins: &mut [onshi_proto::origin::CheckIn],
 ) -> crate::error::Result<()> {
-    let subjects = state.store().checkin_subjects_of_day(facility_code, day).await?;
-    let mut asked: std::collections::BTreeMap<&str, Vec<onshi_proto::origin::ConsentKind>> = Default::default();
-    for (_, person_id) in &subjects {
+    // By check-in id, so that attaching costs one look-up a row: a busy day's list (or a flood of check-ins) must
+    // not cost the square of its length.
+    let subjects: std::collections::HashMap<String, String> =
+        state.store().checkin_subjects_of_day(facility_code, day).await?.into_iter().collect();
+    let mut asked: std::collections::HashMap<&str, Vec<onshi_proto::origin::ConsentKind>> = Default::default();
+    for person_id in subjects.values() {
         if !asked.contains_key(person_id.as_str()) {
             let live = state.store().live_consents(person_id, facility_code, now).await?;
             asked.insert(person_id, live.into_iter().map(|grant| grant.kind).collect());
         }
     }
     for checkin in checkins {
-        let person = subjects.iter().find(|(id, _)| *id == checkin.id).map(|(_, person_id)| person_id.as_str());
-        checkin.consents = person.and_then(|person_id| asked.get(person_id)).cloned().unwrap_or_default();
+        let person = subjects.get(&checkin.id);
+        checkin.consents = person.and_then(|person_id| asked.get(person_id.as_str())).cloned().unwrap_or_default();
     }
     Ok(())
 }
