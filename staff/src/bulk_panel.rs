@@ -2,8 +2,8 @@
 //! is sent, send it through the facility's bridge to its 資格確認端末, follow its progress (送信済, 端末処理中, 完了,
 //! 端末応答なし) and read one result per patient.
 //!
-//! Layer: user interface (one Yew component) over the pure [`crate::appointment_list`]; the file is read and its
-//! Shift_JIS decoded with the browser's own `File` and `TextDecoder`. Must not: send a list with a row in error,
+//! Layer: user interface (one Yew component) over the pure [`crate::appointment_list`]; the file is read and
+//! decoded by [`crate::csv_file`]. Must not: send a list with a row in error,
 //! send a list again on its own after an uncertain outcome (only a new choice of file sends again), or keep a
 //! result beyond the page's memory.
 
@@ -13,11 +13,11 @@ use onshi_proto::ErrorCode;
 use onshi_proto::bridge_bulk::{BulkProgress, BulkRowOutcome};
 use onshi_proto::qualification::Validity;
 use onshi_web::i18n::Lang;
-use wasm_bindgen::JsCast as _;
 use yew::prelude::*;
 
 use crate::appointment_list::{self, ListProblem, PlannedRow, RowProblemKind, Table};
 use crate::client;
+use crate::csv_file::read_chosen;
 use crate::text::{STAFF, error_key, ratio_text, t, validity_key};
 
 /// How soon the panel first asks how a sent list stands, in milliseconds; each later ask waits twice as long, up to
@@ -49,20 +49,6 @@ enum Stage {
     Sent(Rc<Vec<PlannedRow>>, BulkProgress),
     /// The edge refused or could not take it.
     Error(ErrorCode),
-}
-
-/// Decodes Shift_JIS strictly with the browser's `TextDecoder`.
-pub(crate) fn shift_jis(bytes: &[u8]) -> Option<String> {
-    let options = web_sys::TextDecoderOptions::new();
-    options.set_fatal(true);
-    let decoder = web_sys::TextDecoder::new_with_label_and_options("shift_jis", &options).ok()?;
-    decoder.decode_with_u8_array(bytes).ok()
-}
-
-/// Reads the chosen file whole.
-pub(crate) async fn file_bytes(file: web_sys::File) -> Option<Vec<u8>> {
-    let buffer = wasm_bindgen_futures::JsFuture::from(file.array_buffer()).await.ok()?;
-    Some(js_sys::Uint8Array::new(&buffer).to_vec())
 }
 
 /// The message about a file of `table` that cannot be used, filled in (the patient register's panel says its own
@@ -173,25 +159,16 @@ pub fn bulk_panel(props: &BulkPanelProps) -> Html {
     let on_file = {
         let (stage, round) = (stage.clone(), round.clone());
         Callback::from(move |event: Event| {
-            let Some(input) = event.target().and_then(|target| target.dyn_into::<web_sys::HtmlInputElement>().ok())
-            else {
-                return;
-            };
-            let Some(file) = input.files().and_then(|files| files.get(0)) else { return };
-            *round.borrow_mut() += 1;
             let stage = stage.clone();
-            wasm_bindgen_futures::spawn_local(async move {
-                let read = match file_bytes(file).await {
-                    Some(bytes) => {
-                        appointment_list::decode(&bytes, shift_jis).and_then(|text| appointment_list::read(&text))
-                    }
-                    None => Err(ListProblem::NotText),
-                };
+            let chosen = read_chosen(&event, appointment_list::read, move |read| {
                 stage.set(match read {
                     Ok(rows) => Stage::Ready(Rc::new(rows)),
                     Err(problem) => Stage::Refused(problem),
                 });
             });
+            if chosen {
+                *round.borrow_mut() += 1;
+            }
         })
     };
 

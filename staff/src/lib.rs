@@ -46,6 +46,8 @@ mod consent_withdrawal;
 #[cfg(target_arch = "wasm32")]
 pub mod console;
 #[cfg(target_arch = "wasm32")]
+mod csv_file;
+#[cfg(target_arch = "wasm32")]
 mod device;
 #[cfg(target_arch = "wasm32")]
 mod public_expense_list;

@@ -2,18 +2,18 @@
 //! is used, and from then on each row of the day's list (a kiosk's check-in or a national reader's) shows which
 //! patient it is.
 //!
-//! Layer: user interface (one Yew component) over the pure [`crate::patient_register`]; the file is read and its
-//! Shift_JIS decoded as the bulk panel does. Must not: send the register anywhere or keep it beyond the page's
+//! Layer: user interface (one Yew component) over the pure [`crate::patient_register`]; the file is read and
+//! decoded by [`crate::csv_file`]. Must not: send the register anywhere or keep it beyond the page's
 //! memory (a reload forgets it; staff load it again).
 
 use std::rc::Rc;
 
 use onshi_proto::patient_match::PatientRegister;
 use onshi_web::i18n::Lang;
-use wasm_bindgen::JsCast as _;
 use yew::prelude::*;
 
-use crate::bulk_panel::{file_bytes, refusal, shift_jis};
+use crate::bulk_panel::refusal;
+use crate::csv_file::read_chosen;
 use crate::csv_table::{ListProblem, Table};
 use crate::patient_register;
 use crate::text::{STAFF, t};
@@ -48,26 +48,13 @@ pub fn register_panel(props: &RegisterPanelProps) -> Html {
     let on_file = {
         let (problem, on_load) = (problem.clone(), props.on_load.clone());
         Callback::from(move |event: Event| {
-            let Some(input) = event.target().and_then(|target| target.dyn_into::<web_sys::HtmlInputElement>().ok())
-            else {
-                return;
-            };
-            let Some(file) = input.files().and_then(|files| files.get(0)) else { return };
             let (problem, on_load) = (problem.clone(), on_load.clone());
-            wasm_bindgen_futures::spawn_local(async move {
-                let read = match file_bytes(file).await {
-                    Some(bytes) => {
-                        crate::csv_table::decode(&bytes, shift_jis).and_then(|text| patient_register::read(&text))
-                    }
-                    None => Err(ListProblem::NotText),
-                };
-                match read {
-                    Ok(register) => {
-                        problem.set(None);
-                        on_load.emit(SharedRegister(Rc::new(register)));
-                    }
-                    Err(refused) => problem.set(Some(refused)),
+            read_chosen(&event, patient_register::read, move |read| match read {
+                Ok(register) => {
+                    problem.set(None);
+                    on_load.emit(SharedRegister(Rc::new(register)));
                 }
+                Err(refused) => problem.set(Some(refused)),
             });
         })
     };
