@@ -65,16 +65,12 @@ fn mark(name: &str) {
     onshi_web::page::mark(onshi_web::page::INSURER_SCREEN, name);
 }
 
-/// Asks how far the batch has got every [`POLL_MS`] and shows it, for as long as `round` is still `mine` (a new
-/// upload, the upload's answer and leaving the screen each move it on). A failed ask keeps the last figures: the
-/// upload's own answer says what became of the batch.
+/// Asks how far the batch has got at once and then every [`POLL_MS`], and shows it, for as long as `round` is still
+/// `mine` (a new upload, the upload's answer and leaving the screen each move it on). A failed ask keeps the last
+/// figures: the upload's own answer says what became of the batch.
 fn watch(session: Session, phase: UseStateHandle<Phase>, round: Rc<Cell<u32>>, mine: u32) {
     wasm_bindgen_futures::spawn_local(async move {
-        loop {
-            TimeoutFuture::new(POLL_MS).await;
-            if round.get() != mine {
-                return;
-            }
+        while round.get() == mine {
             let answer = client::batch_progress(&session).await;
             if round.get() != mine {
                 return;
@@ -84,6 +80,7 @@ fn watch(session: Session, phase: UseStateHandle<Phase>, round: Rc<Cell<u32>>, m
                 Err(code) if ends_session(code) => return,
                 Err(_) => {}
             }
+            TimeoutFuture::new(POLL_MS).await;
         }
     });
 }

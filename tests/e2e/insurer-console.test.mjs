@@ -377,9 +377,12 @@ describe('the insurer console', () => {
     assert.equal(await page.textContent('#report-rows-total'), '100000');
     const figures = (await page.evaluate(() => window.batchSeen)).filter(({ stage }) => stage === 'reading' || stage === 'applying');
     assert.ok(figures.length > 0, "the origin's figures showed before the report");
+    let appliedBefore = 0;
     for (const { stage, value, max, figures: text } of figures) {
       if (stage === 'applying') {
         assert.ok(Number(value) <= Number(max) && Number(max) === 100_000, `${value} of ${max}`);
+        assert.ok(Number(value) >= appliedBefore, `the rows applied went back from ${appliedBefore} to ${value}`);
+        appliedBefore = Number(value);
         assert.match(text, /100000行中\d+行を登録中/);
       } else {
         assert.equal(value, null, 'reading has no end to show');

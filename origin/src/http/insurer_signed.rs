@@ -5,7 +5,8 @@
 //! The edge learns the insurer once, at the console's sign-in, by showing the origin the insurer's own bearer
 //! token; after that it never holds the token and signs each call for the insurer instead, so the insurer a call
 //! names cannot be changed on the way and the origin's insurer routes serve that insurer only. This middleware checks
-//! such a request (signature, time window, a nonce never seen) and hands the insurer to the routes as an
+//! such a request (signature, time window, a nonce never seen: in the database every replica shares, or, for the
+//! batch progress this process alone can answer, in its memory) and hands the insurer to the routes as an
 //! [`EdgeInsurer`] extension, which [`crate::http::insurer::Insurer`] reads before any bearer token. A request
 //! without [`INSURER_HEADER`] passes untouched, so an insurer's own bearer calls (and a streamed batch upload)
 //! work as before.
@@ -16,11 +17,12 @@
 
 use axum::body::{Body, to_bytes};
 use axum::extract::{Request, State};
+use axum::http::Method;
 use axum::http::header::AUTHORIZATION;
 use axum::middleware::Next;
 use axum::response::{IntoResponse as _, Response};
 use onshi_proto::ErrorCode;
-use onshi_proto::insurer::{DECIDED_BY_HEADER, MAX_EDGE_BATCH_BYTES, ORIGIN_BATCHES_PATH};
+use onshi_proto::insurer::{DECIDED_BY_HEADER, MAX_EDGE_BATCH_BYTES, ORIGIN_BATCH_PROGRESS_PATH, ORIGIN_BATCHES_PATH};
 use onshi_proto::insurer_number::InsurerNumber;
 use onshi_proto::signing::{self, INSURER_HEADER, INSURER_SESSION_HEADER, Principal};
 
@@ -55,6 +57,15 @@ pub(crate) async fn speak_for_insurer(State(state): State<AppState>, request: Re
         Ok(request) => next.run(request).await,
         Err(failure) => failure.into_response(),
     }
+}
+
+/// Whether a request asks how far the insurer's batch has got. Its nonce is remembered in this process's memory,
+/// not the database: the console asks every few seconds while the batch runs, and on SQLite the batch holds the
+/// one write lock until it commits, so a nonce written to the database would wait for exactly the end the clerk is
+/// watching for. The answer itself comes from this process's memory (`store/batch_progress.rs`); a replay sent to
+/// another replica learns no counts, only that a batch runs.
+fn is_progress_poll(method: &Method, path: &str) -> bool {
+    method == Method::GET && path == ORIGIN_BATCH_PROGRESS_PATH
 }
 
 async fn verified(state: &AppState, request: Request) -> Result<Request, Failure> {
@@ -92,7 +103,13 @@ async fn verified(state: &AppState, request: Request) -> Result<Request, Failure
         signing::verify_for_insurer(key, parts.method.as_str(), &path_and_query, &headers, &body, now, &principal)
             .map_err(|_| unauthorized("the signature does not hold"))?;
     // After the signature, so unauthenticated callers cannot fill the table.
-    if !state.store().remember_nonce(&NonceRecord::of(&headers.nonce, timestamp), now).await? {
+    let nonce = NonceRecord::of(&headers.nonce, timestamp);
+    let fresh = if is_progress_poll(&parts.method, parts.uri.path()) {
+        state.remember_nonce_here(&nonce, now)
+    } else {
+        state.store().remember_nonce(&nonce, now).await?
+    };
+    if !fresh {
         return Err(unauthorized("a replayed nonce"));
     }
     parts.extensions.insert(EdgeInsurer { insurer, session: principal.session });

@@ -1,13 +1,14 @@
-//! The application state every handler shares: the store, the clock, the edge's signing key, the admin token and
-//! the metrics counters.
+//! The application state every handler shares: the store, the clock, the edge's signing key, the admin token, the
+//! metrics counters and the nonces of the requests this process answers from memory alone.
 //!
 //! Layer: HTTP adapter (data only). Must not hold anything per request.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::clock::Clock;
 use crate::key::{AdminToken, SigningKey};
 use crate::metrics::Metrics;
+use crate::replay::{NonceRecord, RecentNonces};
 use crate::store::Store;
 
 /// What every handler shares. Cheap to clone.
@@ -21,6 +22,8 @@ pub(crate) struct Shared {
     pub(crate) key: SigningKey,
     pub(crate) admin_token: Option<AdminToken>,
     pub(crate) metrics: Metrics,
+    /// The nonces of edge-signed requests answered from this process's memory (`insurer_signed.rs`).
+    pub(crate) recent_nonces: Mutex<RecentNonces>,
 }
 
 impl AppState {
@@ -37,7 +40,14 @@ impl AppState {
         key: SigningKey,
         admin_token: Option<AdminToken>,
     ) -> Self {
-        Self(Arc::new(Shared { store, clock, key, admin_token, metrics: Metrics::default() }))
+        Self(Arc::new(Shared {
+            store,
+            clock,
+            key,
+            admin_token,
+            metrics: Metrics::default(),
+            recent_nonces: Mutex::default(),
+        }))
     }
 
     pub(crate) fn shared(&self) -> &Shared {
@@ -52,5 +62,11 @@ impl AppState {
     /// The store.
     pub fn store(&self) -> &Store {
         &self.0.store
+    }
+
+    /// Records the nonce of a request answered from this process's memory: true when fresh, false for a replay.
+    pub(crate) fn remember_nonce_here(&self, nonce: &NonceRecord, now: i64) -> bool {
+        // A panic elsewhere while the lock was held leaves a set that is whole: each change is one map operation.
+        self.0.recent_nonces.lock().unwrap_or_else(PoisonError::into_inner).remember(nonce, now)
     }
 }

@@ -206,3 +206,68 @@ async fn a_batch_the_edge_signs_for_an_insurer_is_that_insurers_and_its_size_is_
     origin.stop().await;
 }
 on_both_databases!(a_batch_the_edge_signs_for_an_insurer_is_that_insurers_and_its_size_is_bounded);
+
+/// Holds the database's write lock the way a running batch does (on SQLite its transaction is the one writer; on
+/// PostgreSQL the nonce table is locked against writers), until `release` is sent.
+async fn hold_writers(
+    database_url: String,
+    held: tokio::sync::oneshot::Sender<()>,
+    release: tokio::sync::oneshot::Receiver<()>,
+) {
+    use sqlx::Connection as _;
+    if database_url.starts_with("sqlite") {
+        let mut connection = sqlx::SqliteConnection::connect(&database_url).await.unwrap();
+        sqlx::query("BEGIN IMMEDIATE").execute(&mut connection).await.unwrap();
+        held.send(()).unwrap();
+        release.await.unwrap();
+        sqlx::query("ROLLBACK").execute(&mut connection).await.unwrap();
+    } else {
+        let mut connection = sqlx::PgConnection::connect(&database_url).await.unwrap();
+        let mut transaction = connection.begin().await.unwrap();
+        sqlx::query("LOCK TABLE request_nonces IN EXCLUSIVE MODE").execute(&mut *transaction).await.unwrap();
+        held.send(()).unwrap();
+        release.await.unwrap();
+        transaction.rollback().await.unwrap();
+    }
+}
+
+async fn the_progress_of_a_batch_is_answered_while_a_writer_holds_the_database_and_is_not_replayed(db: Db) {
+    use onshi_proto::insurer::{BatchProgress, ORIGIN_BATCH_PROGRESS_PATH, RowsRead};
+    let origin = Origin::start(db).await;
+    origin.insurer_token(A).await;
+    // A batch of A's runs in this process: 500 rows read, 2 refused.
+    let now = origin.clock_now();
+    let lock = origin.store.try_lock_insurer_batch(A, now, now + 60).await.unwrap().unwrap();
+    lock.progress().reading(RowsRead::new(500, 2).unwrap());
+    // The batch's transaction holds the database: a poll that wrote its nonce there would wait for its commit.
+    let (held, release) = (tokio::sync::oneshot::channel(), tokio::sync::oneshot::channel());
+    let writer = tokio::spawn(hold_writers(origin.database_url.clone(), held.0, release.1));
+    held.1.await.unwrap();
+    let a_principal = principal(A);
+    let headers = sign_for(&origin, &a_principal, "GET", ORIGIN_BATCH_PROGRESS_PATH, b"");
+    let poll = send(&origin, "GET", ORIGIN_BATCH_PROGRESS_PATH, None, &a_principal, &headers);
+    // Bounded so that a poll stuck behind the writer fails the test instead of hanging it.
+    let Ok(answer) = tokio::time::timeout(std::time::Duration::from_secs(30), poll).await else {
+        panic!("the poll waited for the writer");
+    };
+    assert_eq!(answer.status().as_u16(), 200);
+    let progress: BatchProgress = answer.json().await.unwrap();
+    assert_eq!(progress, BatchProgress::Reading(RowsRead::new(500, 2).unwrap()));
+    // The same signed poll sent again is a replay, refused though its nonce was never written to the database.
+    let replay = send(&origin, "GET", ORIGIN_BATCH_PROGRESS_PATH, None, &a_principal, &headers).await;
+    expect_error(replay, 401, "unauthorized").await;
+    // B's session, polling at the same moment, sees no batch.
+    let b_principal = principal(B);
+    let b_headers = sign_for(&origin, &b_principal, "GET", ORIGIN_BATCH_PROGRESS_PATH, b"");
+    let b_answer = send(&origin, "GET", ORIGIN_BATCH_PROGRESS_PATH, None, &b_principal, &b_headers).await;
+    assert_eq!(b_answer.json::<BatchProgress>().await.unwrap(), BatchProgress::None);
+    release.0.send(()).unwrap();
+    writer.await.unwrap();
+    lock.release().await.unwrap();
+    assert_eq!(
+        get_for(&origin, A, ORIGIN_BATCH_PROGRESS_PATH).await,
+        serde_json::to_value(BatchProgress::None).unwrap()
+    );
+    origin.stop().await;
+}
+on_both_databases!(the_progress_of_a_batch_is_answered_while_a_writer_holds_the_database_and_is_not_replayed);
