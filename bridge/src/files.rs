@@ -31,9 +31,17 @@ pub fn is_change(event: &notify::Result<Event>) -> bool {
 
 /// Writes `bytes` to `path`, flushed and synced to disk.
 pub fn write_synced(path: &Path, bytes: &[u8]) -> Result<(), BridgeError> {
+    write_synced_at(path, bytes, None)
+}
+
+/// [`write_synced`], the modification time set to `written` (if given) before the sync, so it is durable too.
+fn write_synced_at(path: &Path, bytes: &[u8], written: Option<SystemTime>) -> Result<(), BridgeError> {
     let mut file = File::create(path).context(|| format!("create {}", path.display()))?;
     file.write_all(bytes).context(|| format!("write {}", path.display()))?;
     file.flush().context(|| format!("flush {}", path.display()))?;
+    if let Some(written) = written {
+        file.set_modified(written).context(|| format!("set the time of {}", path.display()))?;
+    }
     file.sync_all().context(|| format!("sync {}", path.display()))
 }
 
@@ -50,12 +58,7 @@ pub fn write_atomic_at(dir: &Path, name: &str, bytes: &[u8], written: SystemTime
 
 fn publish(dir: &Path, name: &str, bytes: &[u8], written: Option<SystemTime>) -> Result<(), BridgeError> {
     let temporary = dir.join(format!(".{name}.part"));
-    write_synced(&temporary, bytes)?;
-    if let Some(written) = written {
-        let file =
-            OpenOptions::new().write(true).open(&temporary).context(|| format!("open {}", temporary.display()))?;
-        file.set_modified(written).context(|| format!("set the time of {}", temporary.display()))?;
-    }
+    write_synced_at(&temporary, bytes, written)?;
     let target = dir.join(name);
     fs::rename(&temporary, &target).context(|| format!("rename into {}", target.display()))?;
     sync_dir(dir);
