@@ -899,6 +899,8 @@ mod tests {
         let journal_first = effects.iter().position(|e| matches!(e, Effect::Journal(_)));
         let delete_first = effects.iter().position(|e| matches!(e, Effect::ForgetAnswer { .. }));
         assert!(journal_first < delete_first, "journalled before the answer is deleted");
+        let copy_first = effects.iter().position(|e| matches!(e, Effect::ForgetOutcome { .. }));
+        assert!(journal_first < copy_first, "journalled before the caller's copy is dropped");
         assert!(spool.entries().is_empty());
         assert!(spool.tick(now(20_000), &[]).is_empty(), "forgotten once");
 
