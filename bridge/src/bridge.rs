@@ -1,7 +1,8 @@
 //! The bridge's file-system adapter: carries out the spool's effects on the terminal's folders, feeds it what the
-//! folders show (watcher plus periodic scan), recovers after a crash, and rewrites the journals to their live
-//! records at start-up and whenever most of a journal is dead ([`journal::worth_compacting`]). Thin: every decision
-//! is the spool's (what is forgotten, what a compacted journal holds).
+//! folders show (watcher plus periodic scan), recovers after a crash, rewrites the journals to their live records
+//! at start-up and whenever most of a journal is dead ([`journal::worth_compacting`]), and has the link drop the
+//! caller's copies past retention (at start-up, and on the loop's pass at most once a minute, [`prune::Sweeps`]).
+//! Thin: every decision is the core's (what is forgotten, what a compacted journal holds, which copies are old).
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -10,8 +11,9 @@ use std::time::Duration;
 
 use onshi_onsfile::Charset;
 
-use crate::clock;
+use crate::clock::{self, Clock};
 use crate::core::journal::{self, Record};
+use crate::core::prune;
 use crate::core::spool::{Config, DEFAULT_RETENTION_MS, Effect, Now, Outcome, Spool, State};
 use crate::error::BridgeError;
 use crate::files;
@@ -31,6 +33,9 @@ pub struct Options {
     pub scan_interval: Duration,
     /// Opening hours in Japan, minutes since midnight (start, end), for the `face` silence check.
     pub opening: Option<(u32, u32)>,
+    /// The time the loop runs on: the system's, or a test's fake one (give the folder link the same,
+    /// [`crate::link::FolderLink::with_clock`]).
+    pub clock: Clock,
 }
 
 impl Options {
@@ -51,6 +56,7 @@ impl Options {
             },
             scan_interval: Duration::from_millis(500),
             opening: None,
+            clock: Clock::system(),
         }
     }
 }
@@ -77,6 +83,8 @@ pub struct Bridge<L: Link> {
     unreachable: bool,
     /// Lines in `journal.log` (complete or not), for deciding when to rewrite it.
     journal_lines: usize,
+    /// When the link's copies were last looked over.
+    sweeps: prune::Sweeps,
 }
 
 impl<L: Link> std::fmt::Debug for Bridge<L> {
@@ -108,7 +116,8 @@ impl<L: Link> Bridge<L> {
         };
         let spool = Spool::recover(options.config.clone(), journal::parse(&text));
         let journal_lines = text.split_inclusive('\n').count();
-        let mut bridge = Self { spool, link, folders, options, unreachable: false, journal_lines };
+        let sweeps = prune::Sweeps::default();
+        let mut bridge = Self { spool, link, folders, options, unreachable: false, journal_lines, sweeps };
         let now = bridge.now();
         let forget = bridge.spool.retire(now);
         bridge.execute(forget, now)?;
@@ -116,6 +125,9 @@ impl<L: Link> Bridge<L> {
         for file in bridge.spool.unowned_answers(&files::list(&bridge.folders.answers)?) {
             let _ = std::fs::remove_file(bridge.folders.answers.join(file));
         }
+        // And the caller's copies such a crash, or an earlier run, left.
+        bridge.sweeps.due(now.ms);
+        bridge.prune(now)?;
         let faces = files::list(&bridge.folders.face).ok().map(BTreeSet::from_iter);
         bridge.compact(faces.as_ref(), true)?;
         bridge.link.compact(faces.as_ref(), true)?;
@@ -134,8 +146,15 @@ impl<L: Link> Bridge<L> {
         })
     }
 
+    /// Has the link drop what it holds past retention that no forgetting named: copies of requests the spool does
+    /// not know, aged by their file time.
+    fn prune(&mut self, now: Now) -> Result<(), BridgeError> {
+        let spool = &self.spool;
+        self.link.prune(now.ms, self.options.config.retention_ms, &|id| spool.knows(id))
+    }
+
     fn now(&self) -> Now {
-        let ms = clock::now_ms();
+        let ms = self.options.clock.now_ms();
         let minute = clock::japan_minute(ms);
         let open = self.options.opening.is_some_and(|(start, end)| (start..end).contains(&minute));
         Now { ms, today: clock::japan_date(ms), open }
@@ -206,6 +225,7 @@ impl<L: Link> Bridge<L> {
                     // start-up, as one no request owns.
                     let _ = std::fs::remove_file(self.folders.answers.join(format!("{id}.xml")));
                 }
+                Effect::ForgetOutcome { id } => self.link.forget(&id)?,
             }
         }
         Ok(())
@@ -270,6 +290,9 @@ impl<L: Link> Bridge<L> {
             .collect();
         let effects = self.spool.tick(now, &ours);
         self.execute(effects, now)?;
+        if self.sweeps.due(now.ms) {
+            self.prune(now)?;
+        }
         let faces = BTreeSet::from_iter(face);
         self.compact(Some(&faces), false)?;
         self.link.compact(Some(&faces), false)

@@ -1,7 +1,11 @@
 //! The bridge's clock, read in one place: milliseconds since the epoch (and whole seconds, for device proofs) and
 //! Japan's calendar date (UTC+9, no daylight saving), which names request files and bounds the per-day sequence.
+//! [`Clock`] is the time the bridge's loop runs on: the system's, or in tests one that moves only when told, so
+//! that days of retention pass without waiting for them.
 
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use onshi_onsfile::check::Ymd;
 
@@ -13,6 +17,47 @@ pub fn now_ms() -> u64 {
 /// Seconds since 1970 in UTC: a device proof's timestamp.
 pub fn now_unix_secs() -> i64 {
     i64::try_from(now_ms() / 1000).unwrap_or(i64::MAX)
+}
+
+/// The time the bridge's loop reads: the system's clock, or a fake one shared by its clones, which a test moves
+/// forward.
+#[derive(Clone, Debug, Default)]
+pub struct Clock {
+    fake: Option<Arc<AtomicU64>>,
+}
+
+impl Clock {
+    /// The system's clock ([`now_ms`]).
+    pub fn system() -> Self {
+        Self::default()
+    }
+
+    /// A clock standing at `start_ms` until [`Clock::advance`] moves it; its clones move with it.
+    pub fn fake(start_ms: u64) -> Self {
+        Self { fake: Some(Arc::new(AtomicU64::new(start_ms))) }
+    }
+
+    /// Moves a fake clock forward by `ms` (the system's clock moves by itself, so there it does nothing).
+    pub fn advance(&self, ms: u64) {
+        if let Some(fake) = &self.fake {
+            fake.fetch_add(ms, Ordering::SeqCst);
+        }
+    }
+
+    /// Milliseconds since 1970 in UTC, on this clock.
+    pub fn now_ms(&self) -> u64 {
+        self.fake.as_ref().map_or_else(now_ms, |fake| fake.load(Ordering::SeqCst))
+    }
+
+    /// This clock's time as a file time, for stamping a file with the time it was written on this clock.
+    pub fn now_system_time(&self) -> SystemTime {
+        UNIX_EPOCH + Duration::from_millis(self.now_ms())
+    }
+}
+
+/// A file time as milliseconds since 1970 (`None` before 1970, which no file the bridge wrote has).
+pub fn ms_of(time: SystemTime) -> Option<u64> {
+    time.duration_since(UNIX_EPOCH).ok().map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }
 
 const JST_OFFSET_MS: u64 = 9 * 3600 * 1000;

@@ -7,12 +7,13 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use notify::event::{AccessKind, AccessMode};
 use notify::{Event, EventKind, RecursiveMode, Watcher};
 
 use crate::core::journal;
+use crate::core::prune::Listed;
 use crate::error::{BridgeError, Context};
 
 /// Whether a watcher event may mean a folder's contents changed. Opening or reading a file, and listing the folder
@@ -30,16 +31,34 @@ pub fn is_change(event: &notify::Result<Event>) -> bool {
 
 /// Writes `bytes` to `path`, flushed and synced to disk.
 pub fn write_synced(path: &Path, bytes: &[u8]) -> Result<(), BridgeError> {
+    write_synced_at(path, bytes, None)
+}
+
+/// [`write_synced`], the modification time set to `written` (if given) before the sync, so it is durable too.
+fn write_synced_at(path: &Path, bytes: &[u8], written: Option<SystemTime>) -> Result<(), BridgeError> {
     let mut file = File::create(path).context(|| format!("create {}", path.display()))?;
     file.write_all(bytes).context(|| format!("write {}", path.display()))?;
     file.flush().context(|| format!("flush {}", path.display()))?;
+    if let Some(written) = written {
+        file.set_modified(written).context(|| format!("set the time of {}", path.display()))?;
+    }
     file.sync_all().context(|| format!("sync {}", path.display()))
 }
 
 /// Writes `bytes` under `dir/name` atomically: a hidden temporary file in the same folder, synced, then renamed.
 pub fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), BridgeError> {
+    publish(dir, name, bytes, None)
+}
+
+/// [`write_atomic`], the file's modification time set to `written`: the time on the clock its age will be measured
+/// on.
+pub fn write_atomic_at(dir: &Path, name: &str, bytes: &[u8], written: SystemTime) -> Result<(), BridgeError> {
+    publish(dir, name, bytes, Some(written))
+}
+
+fn publish(dir: &Path, name: &str, bytes: &[u8], written: Option<SystemTime>) -> Result<(), BridgeError> {
     let temporary = dir.join(format!(".{name}.part"));
-    write_synced(&temporary, bytes)?;
+    write_synced_at(&temporary, bytes, written)?;
     let target = dir.join(name);
     fs::rename(&temporary, &target).context(|| format!("rename into {}", target.display()))?;
     sync_dir(dir);
@@ -133,6 +152,27 @@ pub fn list(dir: &Path) -> Result<Vec<String>, BridgeError> {
     }
     names.sort();
     Ok(names)
+}
+
+/// The regular files in `dir` with the time each was last written, sorted by name; hidden and temporary files are
+/// left out, and so is anything that is not a regular file (a symbolic link is not followed, so what it points to
+/// is never listed as if it were in `dir`).
+pub fn list_written(dir: &Path) -> Result<Vec<Listed>, BridgeError> {
+    let mut listed = Vec::new();
+    for entry in fs::read_dir(dir).context(|| format!("list {}", dir.display()))? {
+        let entry = entry.context(|| format!("list {}", dir.display()))?;
+        if !entry.file_type().is_ok_and(|t| t.is_file()) {
+            continue;
+        }
+        if let Ok(name) = entry.file_name().into_string()
+            && !name.starts_with('.')
+        {
+            let written_ms = entry.metadata().ok().and_then(|m| m.modified().ok()).and_then(crate::clock::ms_of);
+            listed.push(Listed { name, written_ms });
+        }
+    }
+    listed.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(listed)
 }
 
 /// Reads a file, or `None` if it vanished or is locked (another program may be writing or moving it).

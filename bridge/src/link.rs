@@ -4,7 +4,9 @@
 //! The folder link is the local hand-off: a caller drops `<id>.<prefix>.xml` (for example
 //! `a1.OQSsiquc01req.xml`) into `link/in` (written under a temporary name and renamed), and finds
 //! `<id>.answered.xml`, `<id>.failed.txt` or `<id>.uncertain.txt` in `link/out`, reader results in `link/face` and
-//! the health in `link/health.json`. The edge link wraps another link and also hands every reader result on to
+//! the health in `link/health.json`. Its copies go once past retention: a forgotten request's outcome when the
+//! spool forgets it ([`Link::forget`]), and what no forgetting named on a sweep ([`Link::prune`], deciding by
+//! [`crate::core::prune`]). The edge link wraps another link and also hands every reader result on to
 //! onshi's edge ([`EdgeSink`]), adding how that stands to the health, and reports the health to the edge through
 //! the sink. Adapter code: no decisions.
 
@@ -13,14 +15,15 @@ use std::path::{Path, PathBuf};
 
 use onshi_onsfile::name::Prefix;
 
+use crate::clock::Clock;
 use crate::core::health::{EdgeHealth, Health};
-use crate::core::spool::{NewRequest, Outcome, State};
+use crate::core::prune;
+use crate::core::spool::{NewRequest, Outcome, State, valid_request_id};
 use crate::error::BridgeError;
 use crate::files;
 use crate::sink::EdgeSink;
 
-/// Longest request id, in bytes.
-pub const MAX_ID: usize = 64;
+pub use crate::core::spool::MAX_REQUEST_ID as MAX_ID;
 
 /// Where requests come from and results go.
 pub trait Link {
@@ -43,6 +46,13 @@ pub trait Link {
         let _ = (faces, now);
         Ok(())
     }
+    /// The spool forgot the caller's request `id` (its retention passed since its answer): the caller's copies of
+    /// its outcome go, and whatever the link kept to know it was delivered.
+    fn forget(&mut self, id: &str) -> Result<(), BridgeError>;
+    /// Drops what the link holds past retention that no [`Link::forget`] named (left by an earlier run or a crash):
+    /// `spool_knows` says which caller ids the spool still knows, whose copies are kept; the rest are aged as
+    /// [`crate::core::prune`] says, against `now_ms` and `retention_ms`.
+    fn prune(&mut self, now_ms: u64, retention_ms: u64, spool_knows: &dyn Fn(&str) -> bool) -> Result<(), BridgeError>;
 }
 
 /// The folder link.
@@ -52,20 +62,36 @@ pub struct FolderLink {
     outbox: PathBuf,
     faces: PathBuf,
     health: PathBuf,
+    clock: Clock,
 }
 
 impl FolderLink {
     /// The link under `dir` (its folders are created).
     pub fn new(dir: &Path) -> Result<Self, BridgeError> {
-        let link =
-            Self { inbox: dir.join("in"), outbox: dir.join("out"), faces: dir.join("face"), health: dir.to_owned() };
+        let link = Self {
+            inbox: dir.join("in"),
+            outbox: dir.join("out"),
+            faces: dir.join("face"),
+            health: dir.to_owned(),
+            clock: Clock::system(),
+        };
         files::ensure_dirs(&[&link.inbox, &link.outbox, &link.faces])?;
         Ok(link)
     }
-}
 
-fn valid_id(id: &str) -> bool {
-    !id.is_empty() && id.len() <= MAX_ID && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    /// The link stamping the copies it writes with `clock`'s time, which must be the clock the bridge runs on
+    /// ([`crate::bridge::Options::clock`]): a copy is aged by its file time when the spool no longer knows it, and
+    /// that age must be read on the clock retention is measured on.
+    pub fn with_clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Deletes `dir/name`, a name checked to be one the link writes there; a file already gone (the caller took it
+    /// away) is no error, and one that cannot be deleted now is tried again on the next sweep.
+    fn delete(dir: &Path, name: &str) {
+        let _ = std::fs::remove_file(dir.join(name));
+    }
 }
 
 impl Link for FolderLink {
@@ -75,7 +101,7 @@ impl Link for FolderLink {
             let parsed = name
                 .strip_suffix(".xml")
                 .and_then(|stem| stem.split_once('.'))
-                .filter(|(id, _)| valid_id(id))
+                .filter(|(id, _)| valid_request_id(id))
                 .and_then(|(id, prefix)| Some((id.to_owned(), Prefix::parse(prefix)?)));
             let Some((id, prefix)) = parsed else { continue };
             let Some(body) = files::read_if_there(&self.inbox.join(&name)) else { continue };
@@ -98,22 +124,47 @@ impl Link for FolderLink {
     }
 
     fn deliver(&mut self, outcome: &Outcome) -> Result<(), BridgeError> {
-        let (name, bytes) = match &outcome.state {
-            State::Answered => (format!("{}.answered.xml", outcome.id), outcome.answer.clone().unwrap_or_default()),
-            State::Failed(why) => (format!("{}.failed.txt", outcome.id), why.as_bytes().to_vec()),
-            State::Uncertain(why) => (format!("{}.uncertain.txt", outcome.id), why.as_bytes().to_vec()),
+        let (ending, bytes) = match &outcome.state {
+            State::Answered => ("answered.xml", outcome.answer.clone().unwrap_or_default()),
+            State::Failed(why) => ("failed.txt", why.as_bytes().to_vec()),
+            State::Uncertain(why) => ("uncertain.txt", why.as_bytes().to_vec()),
             State::Pending | State::Submitted => return Ok(()),
         };
-        files::write_atomic(&self.outbox, &name, &bytes)
+        let name = format!("{}.{ending}", outcome.id);
+        files::write_atomic_at(&self.outbox, &name, &bytes, self.clock.now_system_time())
     }
 
     fn face(&mut self, file: &str, bytes: &[u8]) -> Result<(), BridgeError> {
-        files::write_atomic(&self.faces, file, bytes)
+        files::write_atomic_at(&self.faces, file, bytes, self.clock.now_system_time())
     }
 
     fn health(&mut self, health: &Health) -> Result<(), BridgeError> {
         let json = serde_json::to_vec_pretty(health).unwrap_or_default();
         files::write_atomic(&self.health, "health.json", &json)
+    }
+
+    fn forget(&mut self, id: &str) -> Result<(), BridgeError> {
+        // Only an id the link takes names a file here; any other cannot have a copy, and must not be joined to a
+        // path.
+        if valid_request_id(id) {
+            // A request answered late after it was Uncertain has both copies; each goes.
+            for ending in prune::OUTCOME_ENDINGS {
+                Self::delete(&self.outbox, &format!("{id}.{ending}"));
+            }
+        }
+        Ok(())
+    }
+
+    fn prune(&mut self, now_ms: u64, retention_ms: u64, spool_knows: &dyn Fn(&str) -> bool) -> Result<(), BridgeError> {
+        let outcomes = files::list_written(&self.outbox)?;
+        for name in prune::outcomes_past_retention(&outcomes, spool_knows, now_ms, retention_ms) {
+            Self::delete(&self.outbox, &name);
+        }
+        let faces = files::list_written(&self.faces)?;
+        for name in prune::faces_past_retention(&faces, now_ms, retention_ms) {
+            Self::delete(&self.faces, &name);
+        }
+        Ok(())
     }
 }
 
@@ -184,5 +235,13 @@ impl<L: Link> Link for EdgeLink<L> {
     fn compact(&mut self, faces: Option<&BTreeSet<String>>, now: bool) -> Result<(), BridgeError> {
         self.inner.compact(faces, now)?;
         self.sink.compact(faces, now)
+    }
+
+    fn forget(&mut self, id: &str) -> Result<(), BridgeError> {
+        self.inner.forget(id)
+    }
+
+    fn prune(&mut self, now_ms: u64, retention_ms: u64, spool_knows: &dyn Fn(&str) -> bool) -> Result<(), BridgeError> {
+        self.inner.prune(now_ms, retention_ms, spool_knows)
     }
 }

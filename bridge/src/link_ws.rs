@@ -7,7 +7,11 @@
 //! calls after the spool journalled it, so a bridge killed before that is simply handed the request again, and the
 //! spool, which knows every id it journalled, never writes it twice. Outcomes go back as [`FromBridge::Outcome`];
 //! each one written to the socket is remembered in `edge-delivered.log` under the link folder, and after a restart
-//! the bridge re-delivers only the outcomes not listed there.
+//! the bridge re-delivers only the outcomes not listed there. That list is asked only about requests the spool still
+//! knows (the outcomes it would re-deliver), so an id is dropped from it once the spool forgets the request
+//! ([`Link::forget`], or at start-up for what an earlier run left, [`Link::prune`]), and the file is rewritten to
+//! the ids still listed by the journals' own rule ([`files::compact_journal`]): at start-up, and when most of it is
+//! dead.
 //!
 //! One thread owns the socket: it connects, reconnects after a failure on a doubling backoff, hands incoming
 //! messages to the bridge's loop through a channel and writes what the loop queued, keeping what a broken
@@ -19,7 +23,7 @@ use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, Sender, TryRecvError, channel};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use onshi_proto::bridge_link::{BRIDGE_LINK_PATH, FromBridge, ToBridge};
@@ -35,6 +39,7 @@ use crate::core::relay;
 use crate::core::spool::{NewRequest, Outcome};
 use crate::device::{self, Enrolled};
 use crate::error::{BridgeError, Context as _};
+use crate::files;
 use crate::link::Link;
 
 /// The file under the link folder listing the spool ids whose outcome was written to the edge's socket.
@@ -51,6 +56,15 @@ const RECONNECT: Backoff = Backoff { first_ms: 250, max_ms: 30_000 };
 /// Handles of the edge's requests start with this (a folder request's handle is a file name, which cannot).
 const HANDLE_PREFIX: &str = "edge:";
 
+/// The spool ids whose outcome was written to the socket, as `edge-delivered.log` lists them. Its lock is held
+/// while the file is appended to or rewritten, so a line is never appended to a file a rewrite is replacing.
+#[derive(Debug, Default)]
+struct Delivered {
+    ids: HashSet<String>,
+    /// Lines in the file (listed or dropped), for deciding when to rewrite it.
+    lines: usize,
+}
+
 /// The edge link beside `inner`.
 #[derive(Debug)]
 pub struct WsLink<L: Link> {
@@ -60,7 +74,9 @@ pub struct WsLink<L: Link> {
     face_dir: Option<PathBuf>,
     incoming: Receiver<ToBridge>,
     outgoing: Sender<FromBridge>,
-    delivered: Arc<Mutex<HashSet<String>>>,
+    /// The link folder, which holds [`DELIVERED_FILE`].
+    dir: PathBuf,
+    delivered: Arc<Mutex<Delivered>>,
     stop: Arc<AtomicBool>,
 }
 
@@ -70,9 +86,12 @@ impl<L: Link> WsLink<L> {
     pub fn open(inner: L, dir: &Path, enrolled: Enrolled) -> Result<Self, BridgeError> {
         crate::files::ensure_dirs(&[&dir.to_path_buf()])?;
         let log = dir.join(DELIVERED_FILE);
-        let delivered: HashSet<String> = match std::fs::read_to_string(&log) {
-            Ok(text) => text.lines().filter(|line| !line.is_empty()).map(str::to_owned).collect(),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => HashSet::new(),
+        let delivered = match std::fs::read_to_string(&log) {
+            Ok(text) => Delivered {
+                ids: text.lines().filter(|line| !line.is_empty()).map(str::to_owned).collect(),
+                lines: text.split_inclusive('\n').count(),
+            },
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Delivered::default(),
             Err(e) => return Err(BridgeError::Io { what: format!("read {}", log.display()), source: e }),
         };
         let delivered = Arc::new(Mutex::new(delivered));
@@ -86,7 +105,7 @@ impl<L: Link> WsLink<L> {
             .name("edge-link".into())
             .spawn(move || socket.run())
             .context(|| "start the edge link thread".to_owned())?;
-        Ok(Self { inner, facility, face_dir: None, incoming, outgoing, delivered, stop })
+        Ok(Self { inner, facility, face_dir: None, incoming, outgoing, dir: dir.to_owned(), delivered, stop })
     }
 
     /// Reads the terminal's face files from `dir` when the edge asks for a 照会番号 registration of a person one of
@@ -135,7 +154,7 @@ impl<L: Link> Link for WsLink<L> {
         if relay::link_id(id).is_none() {
             return self.inner.has_outcome(id);
         }
-        self.delivered.lock().is_ok_and(|delivered| delivered.contains(id))
+        lock(&self.delivered).ids.contains(id)
     }
 
     fn deliver(&mut self, outcome: &Outcome) -> Result<(), BridgeError> {
@@ -157,8 +176,36 @@ impl<L: Link> Link for WsLink<L> {
     }
 
     fn compact(&mut self, faces: Option<&std::collections::BTreeSet<String>>, now: bool) -> Result<(), BridgeError> {
-        self.inner.compact(faces, now)
+        self.inner.compact(faces, now)?;
+        let mut delivered = lock(&self.delivered);
+        let Delivered { ids, lines } = &mut *delivered;
+        files::compact_journal(&self.dir, DELIVERED_FILE, lines, ids.len(), now, || {
+            let mut listed: Vec<String> = ids.iter().map(|id| format!("{id}\n")).collect();
+            listed.sort();
+            listed
+        })
     }
+
+    fn forget(&mut self, id: &str) -> Result<(), BridgeError> {
+        if relay::link_id(id).is_none() {
+            return self.inner.forget(id);
+        }
+        // Its line is dead from now on; the next rewrite leaves it out.
+        lock(&self.delivered).ids.remove(id);
+        Ok(())
+    }
+
+    fn prune(&mut self, now_ms: u64, retention_ms: u64, spool_knows: &dyn Fn(&str) -> bool) -> Result<(), BridgeError> {
+        // An outcome the spool no longer knows is never re-delivered, so whether it was is no longer asked.
+        lock(&self.delivered).ids.retain(|id| spool_knows(id));
+        self.inner.prune(now_ms, retention_ms, spool_knows)
+    }
+}
+
+/// The delivered list, locked. A panic elsewhere leaves it as consistent as its last completed change: at worst an
+/// id listed in memory whose line was not appended, which only means its outcome is sent again after a restart.
+fn lock(delivered: &Mutex<Delivered>) -> MutexGuard<'_, Delivered> {
+    delivered.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// What the socket thread owns.
@@ -167,7 +214,7 @@ struct SocketThread {
     to_loop: Sender<ToBridge>,
     from_loop: Receiver<FromBridge>,
     log: PathBuf,
-    delivered: Arc<Mutex<HashSet<String>>>,
+    delivered: Arc<Mutex<Delivered>>,
     stop: Arc<AtomicBool>,
 }
 
@@ -305,8 +352,9 @@ impl SocketThread {
     /// Lists a spool id as delivered; a line lost to a crash only means the outcome is sent again, which the edge
     /// ignores once it has it.
     fn remember(&self, spool_id: &str) {
-        let newly = self.delivered.lock().is_ok_and(|mut delivered| delivered.insert(spool_id.to_owned()));
-        if !newly {
+        // Held until the line is appended, so a rewrite of the file waits for it.
+        let mut delivered = lock(&self.delivered);
+        if !delivered.ids.insert(spool_id.to_owned()) {
             return;
         }
         let line = format!("{spool_id}\n");
@@ -315,8 +363,9 @@ impl SocketThread {
             .append(true)
             .open(&self.log)
             .and_then(|mut file| file.write_all(line.as_bytes()));
-        if let Err(e) = appended {
-            eprintln!("onshi-bridge: {}: {e}", self.log.display());
+        match appended {
+            Ok(()) => delivered.lines += 1,
+            Err(e) => eprintln!("onshi-bridge: {}: {e}", self.log.display()),
         }
     }
 }

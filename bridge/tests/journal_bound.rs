@@ -8,7 +8,7 @@ mod common;
 
 use common::*;
 use onshi_bridge::bridge::Bridge;
-use onshi_bridge::clock::japan_date;
+use onshi_bridge::clock::{Clock, japan_date};
 use onshi_bridge::core::journal::{COMPACTION_FLOOR_LINES, Record, parse, worth_compacting};
 use onshi_bridge::core::spool::{Config, Effect, NewRequest, Now, Spool};
 use onshi_bridge::link::FolderLink;
@@ -122,11 +122,16 @@ fn the_running_bridge_forgets_answers_past_retention_and_keeps_its_journal_small
     let site = Site::new();
     let terminal = site.terminal(REQUESTS);
     let mut options = site.options();
-    // Nothing finished is kept: each answer is forgotten on the pass after it is delivered.
-    options.config.retention_ms = 0;
-    let mut bridge = Bridge::open(options, FolderLink::new(&site.link()).unwrap()).unwrap();
+    // One request a minute on a fake clock, each finished one kept for a minute: each answer is forgotten on the
+    // pass after it is delivered (with its copy in link/out, which the caller has read by then).
+    let clock = Clock::fake(START_MS);
+    options.clock = clock.clone();
+    options.config.retention_ms = MINUTE_MS;
+    let link = FolderLink::new(&site.link()).unwrap().with_clock(clock.clone());
+    let mut bridge = Bridge::open(options, link).unwrap();
     let mut most_lines = 0;
     for i in 0..REQUESTS {
+        clock.advance(MINUTE_MS);
         let id = format!("n{i}");
         site.submit(&id, "OQSsiquc01req", &check_request(&person_number(i)));
         bridge.step().unwrap();
@@ -137,12 +142,15 @@ fn the_running_bridge_forgets_answers_past_retention_and_keeps_its_journal_small
         assert_eq!(lines, bridge.journal_lines());
         most_lines = most_lines.max(lines);
     }
+    clock.advance(MINUTE_MS);
     bridge.step().unwrap();
     // 260 requests wrote over a thousand lines; the journal was rewritten when it reached the floor.
     assert!(most_lines <= COMPACTION_FLOOR_LINES + 4, "{most_lines}");
     assert!(count(&site.journal(), "\n") < 200, "{}", site.journal().len());
     let stored = std::fs::read_dir(site.state().join("answers")).unwrap().count();
     assert_eq!(stored, 0, "no answer is kept past retention");
+    let copies = std::fs::read_dir(site.link().join("out")).unwrap().count();
+    assert_eq!(copies, 0, "nor the caller's copy");
     // What is left after the rewrite is dead lines of the last requests, which recover to nothing.
     let recovered = Spool::recover(config(), parse::<Record>(&site.journal()));
     assert!(recovered.entries().is_empty() && bridge.spool().entries().is_empty());

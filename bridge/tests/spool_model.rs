@@ -97,6 +97,7 @@ impl World {
                 }
                 Effect::StoreAnswer { .. }
                 | Effect::ForgetAnswer { .. }
+                | Effect::ForgetOutcome { .. }
                 | Effect::Deliver(_)
                 | Effect::Face { .. }
                 | Effect::Health(_) => {}

@@ -6,5 +6,6 @@
 pub mod health;
 pub mod journal;
 pub mod outbox;
+pub mod prune;
 pub mod relay;
 pub mod spool;

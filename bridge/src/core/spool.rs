@@ -67,6 +67,17 @@ pub struct Now {
     pub open: bool,
 }
 
+/// Longest caller's request id, in bytes.
+pub const MAX_REQUEST_ID: usize = 64;
+
+/// Whether `id` is a caller's request id the folder link takes: `[A-Za-z0-9_-]{1,64}`, so that it is a plain part
+/// of a file name on every file system.
+pub fn valid_request_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= MAX_REQUEST_ID
+        && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
 /// A request handed to the bridge.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NewRequest {
@@ -174,6 +185,12 @@ pub enum Effect {
     /// Delete the answer stored for `id` (the request is forgotten; a missing file is already gone).
     ForgetAnswer {
         /// Request id.
+        id: String,
+    },
+    /// The caller's request `id` is forgotten: the link drops its copies of the outcome (a copy the caller already
+    /// took away is simply gone) and anything it keeps to know the outcome was handed over.
+    ForgetOutcome {
+        /// The caller's id (a bulk request's own, never one of its phase-2 requests').
         id: String,
     },
 }
@@ -336,8 +353,10 @@ impl Spool {
             .collect()
     }
 
-    /// Finished requests past their retention are forgotten: journalled first, then their stored answers deleted,
-    /// so a crash in between leaves only files [`Spool::unowned_answers`] names. A bulk request goes with all its
+    /// Finished requests past their retention are forgotten: journalled first, then their stored answers deleted
+    /// and the caller's copies of their outcomes dropped, so a crash in between leaves only files
+    /// [`Spool::unowned_answers`] names and copies no request owns (which the link's sweep ages by their file time,
+    /// [`super::prune`]). A bulk request goes with all its
     /// phase-2 requests, once none is in flight or waiting to be asked again and the newest is past retention; a
     /// request with an Uncertain part is kept (see the module's doc).
     pub fn retire(&mut self, now: Now) -> Vec<Effect> {
@@ -345,14 +364,15 @@ impl Spool {
         for (id, entry) in &self.entries {
             families.entry(entry.parent.as_deref().unwrap_or(id)).or_default().push((id, entry));
         }
-        let (mut ids, mut answers) = (Vec::new(), Vec::new());
-        for members in families.values() {
+        let (mut ids, mut answers, mut callers) = (Vec::new(), Vec::new(), Vec::new());
+        for (caller, members) in &families {
             let settled = members.iter().all(|(_, e)| matches!(e.state, State::Answered | State::Failed(_)));
             // A bulk result answered 処理中 is asked for again unless a later phase-2 request settled it.
             let asked_again = members.iter().any(|(_, e)| e.in_progress)
                 && !members.iter().any(|(_, e)| e.parent.is_some() && !e.in_progress);
             let last = members.iter().map(|(_, e)| e.since_ms).max().unwrap_or(0);
             if settled && !asked_again && now.ms.saturating_sub(last) >= self.config.retention_ms {
+                callers.push((*caller).to_owned());
                 for (id, entry) in members {
                     ids.push((*id).clone());
                     if entry.answer_file.is_some() {
@@ -365,8 +385,14 @@ impl Spool {
         if !ids.is_empty() {
             self.journal(Record::Forgotten { ids }, &mut effects);
             effects.extend(answers.into_iter().map(|id| Effect::ForgetAnswer { id }));
+            effects.extend(callers.into_iter().map(|id| Effect::ForgetOutcome { id }));
         }
         effects
+    }
+
+    /// Whether the spool still knows the caller's request `id` (in any state): its outcome must still be held.
+    pub fn knows(&self, id: &str) -> bool {
+        self.entries.contains_key(id)
     }
 
     /// Requests journalled as Pending: after a restart the adapter publishes the ones still in the work folder and
@@ -869,9 +895,12 @@ mod tests {
         let effects = spool.tick(now(10_000), &[]);
         assert_eq!(journalled(&effects), [Record::Forgotten { ids: vec!["a".into()] }]);
         assert_eq!(forgotten_answers(&effects), ["a"]);
+        assert!(effects.contains(&Effect::ForgetOutcome { id: "a".into() }), "the caller's copy goes too");
         let journal_first = effects.iter().position(|e| matches!(e, Effect::Journal(_)));
         let delete_first = effects.iter().position(|e| matches!(e, Effect::ForgetAnswer { .. }));
         assert!(journal_first < delete_first, "journalled before the answer is deleted");
+        let copy_first = effects.iter().position(|e| matches!(e, Effect::ForgetOutcome { .. }));
+        assert!(journal_first < copy_first, "journalled before the caller's copy is dropped");
         assert!(spool.entries().is_empty());
         assert!(spool.tick(now(20_000), &[]).is_empty(), "forgotten once");
 
@@ -932,6 +961,8 @@ mod tests {
         let ids = vec!["b".to_owned(), "b#2".to_owned(), "b#2.2".to_owned()];
         assert_eq!(journalled(&effects), [Record::Forgotten { ids: ids.clone() }]);
         assert_eq!(forgotten_answers(&effects), ids);
+        let outcomes: Vec<&Effect> = effects.iter().filter(|e| matches!(e, Effect::ForgetOutcome { .. })).collect();
+        assert_eq!(outcomes, [&Effect::ForgetOutcome { id: "b".into() }], "the caller knows the bulk request only");
     }
 
     #[test]
