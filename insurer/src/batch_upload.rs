@@ -22,7 +22,7 @@ use yew::prelude::*;
 
 use crate::client::{self, Session};
 use crate::error_rows::{error_file_name, error_rows};
-use crate::progress::{POLL_MS, bar, figures_text, stage_text};
+use crate::progress::{POLL_MS, bar, figures_text, stage_name, stage_text};
 use crate::text::{INSURER, ends_session, error_key, row_error_key, t};
 use crate::upload::{self, Upload, UploadEnd};
 
@@ -89,12 +89,7 @@ fn watch(session: Session, phase: UseStateHandle<Phase>, round: Rc<Cell<u32>>, m
 fn checking_view(lang: Lang, progress: &BatchProgress) -> Html {
     let stage = stage_text(lang, progress);
     let figures = figures_text(lang, progress).unwrap_or_default();
-    let stage_name = match progress {
-        BatchProgress::None => "none",
-        BatchProgress::Reading(_) => "reading",
-        BatchProgress::Applying(_) => "applying",
-        BatchProgress::RunningElsewhere => "running_elsewhere",
-    };
+    let stage_name = stage_name(progress);
     html! {
         <div class="progress" id="batch-progress-block" data-stage={stage_name}>
             // Always there while the origin works, so that a screen reader hears each new stage when it comes.

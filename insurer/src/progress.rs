@@ -21,7 +21,12 @@ pub const POLL_MS: u32 = 1_500;
 pub fn bar(progress: &BatchProgress) -> Option<(u64, u64)> {
     match progress {
         BatchProgress::Applying(rows) => Some((rows.applied(), rows.total())),
-        BatchProgress::None | BatchProgress::Reading(_) | BatchProgress::RunningElsewhere => None,
+        // Every row is written but the end is a commit, of no known length: a bar still at work, not a full one
+        // that looks stuck.
+        BatchProgress::None
+        | BatchProgress::Reading(_)
+        | BatchProgress::Finishing { .. }
+        | BatchProgress::RunningElsewhere => None,
     }
 }
 
@@ -31,6 +36,7 @@ pub fn stage_text(lang: Lang, progress: &BatchProgress) -> Option<String> {
         BatchProgress::None => return None,
         BatchProgress::Reading(_) => "insurer.progress.stage.reading",
         BatchProgress::Applying(_) => "insurer.progress.stage.applying",
+        BatchProgress::Finishing { .. } => "insurer.progress.stage.finishing",
         BatchProgress::RunningElsewhere => "insurer.progress.stage.elsewhere",
     };
     Some(t(lang, key))
@@ -49,7 +55,21 @@ pub fn figures_text(lang: Lang, progress: &BatchProgress) -> Option<String> {
             "insurer.progress.applying",
             &[("applied", &rows.applied().to_string()), ("total", &rows.total().to_string())],
         )),
+        BatchProgress::Finishing { rows_total } => {
+            Some(INSURER.fill(lang, "insurer.progress.finishing", &[("total", &rows_total.to_string())]))
+        }
         BatchProgress::None | BatchProgress::RunningElsewhere => None,
+    }
+}
+
+/// The stage's name, as the page marks it for tests and styles (`data-stage`).
+pub fn stage_name(progress: &BatchProgress) -> &'static str {
+    match progress {
+        BatchProgress::None => "none",
+        BatchProgress::Reading(_) => "reading",
+        BatchProgress::Applying(_) => "applying",
+        BatchProgress::Finishing { .. } => "finishing",
+        BatchProgress::RunningElsewhere => "running_elsewhere",
     }
 }
 
@@ -70,6 +90,12 @@ mod tests {
         assert_eq!(bar(&applying), Some((40_000, 100_000)));
         assert_eq!(figures_text(Lang::En, &applying).unwrap(), "Applying 40000 of 100000 rows");
         assert_eq!(figures_text(Lang::Ja, &applying).unwrap(), "100000行中40000行を登録中");
+        // After the last row: no full bar that looks stuck, and the count of all that is being saved.
+        let finishing = BatchProgress::Finishing { rows_total: 100_000 };
+        assert_eq!(bar(&finishing), None);
+        assert_eq!(figures_text(Lang::En, &finishing).unwrap(), "Saving all 100000 rows");
+        assert_eq!(figures_text(Lang::Ja, &finishing).unwrap(), "100000行の登録を確定中");
+        assert_eq!(stage_name(&finishing), "finishing");
     }
 
     #[test]
@@ -77,12 +103,14 @@ mod tests {
         let stages = [
             BatchProgress::Reading(RowsRead::new(1, 0).unwrap()),
             BatchProgress::Applying(RowsApplied::new(0, 1).unwrap()),
+            BatchProgress::Finishing { rows_total: 1 },
             BatchProgress::RunningElsewhere,
         ];
         for lang in [Lang::Ja, Lang::En] {
             let said: Vec<String> = stages.iter().map(|stage| stage_text(lang, stage).unwrap()).collect();
             assert!(said.iter().all(|text| !text.starts_with("insurer.")), "{said:?}");
-            assert!(said[0] != said[1] && said[1] != said[2] && said[0] != said[2], "{said:?}");
+            let distinct: std::collections::BTreeSet<&String> = said.iter().collect();
+            assert_eq!(distinct.len(), stages.len(), "{said:?}");
             // The stage's sentence holds no count, so a new count is not a new announcement.
             assert!(said.iter().all(|text| !text.chars().any(|c| c.is_ascii_digit())), "{said:?}");
             assert_eq!(stage_text(lang, &BatchProgress::None), None);

@@ -372,10 +372,10 @@ describe('the insurer console', () => {
       '1990-01-01', HANAKO_ADDRESS,
     ));
     await upload(page, 'members-100k-valid.csv', csv(members));
-    await page.waitForSelector('#batch-progress-block[data-stage="reading"], #batch-progress-block[data-stage="applying"]', { timeout: 120_000 });
+    await page.waitForSelector(['reading', 'applying', 'finishing'].map((stage) => `#batch-progress-block[data-stage="${stage}"]`).join(', '), { timeout: 120_000 });
     await page.waitForSelector('#batch-report[data-outcome="applied"]', { timeout: 120_000 });
     assert.equal(await page.textContent('#report-rows-total'), '100000');
-    const figures = (await page.evaluate(() => window.batchSeen)).filter(({ stage }) => stage === 'reading' || stage === 'applying');
+    const figures = (await page.evaluate(() => window.batchSeen)).filter(({ stage }) => ['reading', 'applying', 'finishing'].includes(stage));
     assert.ok(figures.length > 0, "the origin's figures showed before the report");
     let appliedBefore = 0;
     for (const { stage, value, max, figures: text } of figures) {
@@ -384,6 +384,9 @@ describe('the insurer console', () => {
         assert.ok(Number(value) >= appliedBefore, `the rows applied went back from ${appliedBefore} to ${value}`);
         appliedBefore = Number(value);
         assert.match(text, /100000行中\d+行を登録中/);
+      } else if (stage === 'finishing') {
+        assert.equal(value, null, 'the commit has no end to show');
+        assert.equal(text, '100000行の登録を確定中');
       } else {
         assert.equal(value, null, 'reading has no end to show');
         assert.match(text, /\d+行を読み込み（うち誤り0行）/);

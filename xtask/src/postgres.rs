@@ -51,7 +51,8 @@ fn as_cluster_owner(program: &Path) -> Command {
 impl TestCluster {
     /// Uses `ONSHI_TEST_POSTGRES_URL` when set, otherwise installs (as root) and starts a throwaway cluster.
     pub fn start() -> TaskResult<Self> {
-        if let Ok(url) = std::env::var(URL_VARIABLE) {
+        // Set but empty (`ONSHI_TEST_POSTGRES_URL= cargo xtask test`) is read as not set, not as a server at "".
+        if let Some(url) = std::env::var(URL_VARIABLE).ok().filter(|url| !url.trim().is_empty()) {
             return Ok(Self { url, data_dir: None, bin_dir: PathBuf::new() });
         }
         let bin_dir = match postgres_bin_dir() {

@@ -40,6 +40,11 @@ impl ProgressCell {
         self.set(BatchProgress::Applying(RowsApplied::new(applied.min(total), total).unwrap_or_default()));
     }
 
+    /// Every one of `total` rows is written; the notices and the commit remain.
+    pub fn finishing(&self, total: usize) {
+        self.set(BatchProgress::Finishing { rows_total: total as u64 });
+    }
+
     /// What the batch last reported.
     pub fn get(&self) -> BatchProgress {
         *self.0.lock().unwrap_or_else(PoisonError::into_inner)

@@ -269,6 +269,7 @@ impl Store {
             errors.sort_by_key(|error| error.line);
             return Ok(Err(errors));
         }
+        progress.finishing(rows.len());
         for chunk in notices.chunks(WRITE_CHUNK) {
             let sql = multi_row_insert(
                 self.backend(),
