@@ -189,8 +189,11 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
     pub async fn staff_checkins(&self, request: &ApiRequest<'_>) -> Result<CheckInList, EdgeError> {
         self.audited(AuditAction::StaffCheckIns, request.now_unix, async |context| {
             let (claims, _, _) = self.staff_session(request, context, vec![], vec![]).await?;
-            let query =
-                CheckInListQuery { facility_code: own(claims.facility.clone())?, staff_id: own(claims.staff.clone())? };
+            let query = CheckInListQuery {
+                facility_code: own(claims.facility.clone())?,
+                staff_id: own(claims.staff.clone())?,
+                before: None,
+            };
             self.call_origin(CHECKINS_PATH, &query, request.forwarded.clone(), request.now_unix).await
         })
         .await
