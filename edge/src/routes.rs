@@ -56,7 +56,7 @@ pub enum UseCase {
     IssueStaffCode,
     /// `POST /api/v1/staff/login`.
     StaffLogin,
-    /// `GET /api/v1/staff/checkins`.
+    /// `GET /api/v1/staff/checkins` (the newest page) and `POST` (the page after a cursor).
     StaffCheckIns,
     /// `POST /api/v1/staff/logout`.
     StaffLogout,
@@ -143,6 +143,7 @@ const FIXED_ROUTES: &[(&str, &str, UseCase)] = &[
     ("POST", ADMIN_STAFF_CODES_PATH, UseCase::IssueStaffCode),
     ("POST", STAFF_LOGIN_PATH, UseCase::StaffLogin),
     ("GET", STAFF_CHECKINS_PATH, UseCase::StaffCheckIns),
+    ("POST", STAFF_CHECKINS_PATH, UseCase::StaffCheckIns),
     ("POST", STAFF_LOGOUT_PATH, UseCase::StaffLogout),
     ("POST", STAFF_BY_NUMBER_PATH, UseCase::StaffByNumber),
     ("POST", STAFF_VISUAL_CHECK_DECISION_PATH, UseCase::StaffDecision),
@@ -206,8 +207,11 @@ mod tests {
     fn every_route_is_found_with_its_own_method_only() {
         for (method, path, use_case) in FIXED_ROUTES {
             assert_eq!(route(method, path).as_ref(), Some(use_case), "{method} {path}");
+            // A path answers another method only when it has a route of its own for that method.
             let other = if *method == "GET" { "POST" } else { "GET" };
-            for wrong in [other, "PUT", "PATCH", "DELETE"] {
+            let other_route = FIXED_ROUTES.iter().find(|(m, p, _)| *m == other && p == path).map(|(_, _, u)| u);
+            assert_eq!(route(other, path).as_ref(), other_route, "{other} {path}");
+            for wrong in ["PUT", "PATCH", "DELETE"] {
                 assert_eq!(route(wrong, path), None, "{wrong} {path}");
             }
         }

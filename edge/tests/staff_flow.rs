@@ -9,7 +9,8 @@ use onshi_edge::EdgeError;
 use onshi_edge::api::{ApiRequest, EdgeApi, EdgePorts};
 use onshi_edge::config::EdgeConfig;
 use onshi_proto::Base64Bytes;
-use onshi_proto::api::EnrolRequest;
+use onshi_proto::api::{EnrolRequest, STAFF_CHECKINS_PATH, StaffCheckInListRequest};
+use onshi_proto::checkin_page::CHECKIN_PAGE_ROWS;
 use onshi_proto::origin::{
     AuthMethod, CertificateRef, CertificateStatusQuery, CheckInListQuery, ConsentRequest, NumberQualificationQuery,
     PrescriptionFormat, VisualCheckCollect, VisualCheckCreate, VisualCheckDecision, VisualCheckOpen,
@@ -795,4 +796,73 @@ fn an_app_that_says_what_it_is_enrols_only_with_a_code_of_that_role() {
     let console = Kiosk { device_id: enrolled.device_id, key };
     let challenge = block_on(api.issue_challenge(&console.request("/api/v1/challenge", b"", NOW)));
     assert_eq!(challenge.unwrap_err(), EdgeError::DeviceRoleForbidden);
+}
+
+/// An origin whose staff listing answers `rows` check-ins, with a next page unless it was asked for one.
+fn paging_origin(rows: usize) -> OriginScript {
+    Box::new(move |path, body| match path {
+        "/v1/certificate-status" => json(200, &serde_json::json!({ "status": "good" })),
+        "/v1/staff/checkins" => {
+            let query: CheckInListQuery = serde_json::from_slice(body).unwrap();
+            let checkins: Vec<serde_json::Value> = (0..rows)
+                .map(|row| {
+                    serde_json::json!({
+                        "id": format!("row{row}"), "checked_in_at": NOW - 10, "device_id": null, "method": "pin",
+                        "validity": "valid", "reason": "current", "guidance": null, "name": null,
+                        "name_kana": null, "insurer_number": null, "insurer_name": null,
+                        "contribution_percent": null,
+                    })
+                })
+                .collect();
+            let next = query.before.is_none().then(|| format!("{}.row{}", NOW - 10, rows.saturating_sub(1)));
+            json(
+                200,
+                &serde_json::json!({
+                    "date": "2026-11-24", "checkins": checkins, "next": next, "total": 250, "pending": [],
+                }),
+            )
+        }
+        _ => json(404, &serde_json::json!({ "error": "not_found", "message": "x" })),
+    })
+}
+
+#[test]
+fn the_listing_passes_a_page_cursor_both_ways_and_refuses_a_tampered_one_or_an_unbounded_answer() {
+    let config = config();
+    let ports = FakePorts::new(paging_origin(2));
+    let api = EdgeApi::new(&config, &ports);
+    let console = enrolled_staff_console(&api, FACILITY, 41);
+    let token = login(&api, &console, &staff_code(&api)).unwrap();
+    let staff = StaffDesk { console, bearer: format!("Bearer {token}") };
+
+    // The newest page, by GET as older consoles ask: no cursor goes to the origin, and its cursor and total come back.
+    let first = block_on(api.staff_checkins(&staff.request("GET", STAFF_CHECKINS_PATH, b"", NOW))).unwrap();
+    assert_eq!((first.checkins.len(), first.total), (2, 250));
+    let next = first.next.clone().unwrap();
+    let sent: CheckInListQuery = serde_json::from_slice(&ports.sent_to("/v1/staff/checkins")[0]).unwrap();
+    assert_eq!(sent.before, None);
+
+    // The next page, by POST with the cursor: the origin is asked after exactly that cursor.
+    let body = serde_json::to_vec(&StaffCheckInListRequest { before: Some(next.clone()) }).unwrap();
+    let second = block_on(api.staff_checkins(&staff.request("POST", STAFF_CHECKINS_PATH, &body, NOW))).unwrap();
+    assert_eq!(second.next, None);
+    let sent: CheckInListQuery = serde_json::from_slice(&ports.sent_to("/v1/staff/checkins")[1]).unwrap();
+    assert_eq!(sent.before, Some(next));
+    assert_eq!(sent.facility_code.as_str(), FACILITY);
+
+    // A tampered cursor, or a body with more than a cursor, is refused before the origin is asked.
+    for body in [r#"{"before":"abc"}"#, r#"{"before":"-1.row"}"#, r#"{"before":"5.a b"}"#, r#"{"after":"5.a"}"#] {
+        let refused = block_on(api.staff_checkins(&staff.request("POST", STAFF_CHECKINS_PATH, body.as_bytes(), NOW)));
+        assert_eq!(refused.unwrap_err(), EdgeError::BadRequest, "{body}");
+    }
+    assert_eq!(ports.sent_to("/v1/staff/checkins").len(), 2);
+
+    // An origin that answered more than a page is not passed on.
+    let ports = FakePorts::new(paging_origin(CHECKIN_PAGE_ROWS + 1));
+    let api = EdgeApi::new(&config, &ports);
+    let console = enrolled_staff_console(&api, FACILITY, 42);
+    let token = login(&api, &console, &staff_code(&api)).unwrap();
+    let staff = StaffDesk { console, bearer: format!("Bearer {token}") };
+    let refused = block_on(api.staff_checkins(&staff.request("GET", STAFF_CHECKINS_PATH, b"", NOW)));
+    assert_eq!(refused.unwrap_err(), EdgeError::OriginError { status: 200 });
 }

@@ -9,8 +9,8 @@ use gloo_net::http::Response;
 use onshi_proto::ErrorCode;
 use onshi_proto::api::{
     STAFF_BY_NUMBER_PATH, STAFF_CHECKINS_PATH, STAFF_LOGIN_PATH, STAFF_LOGOUT_PATH, STAFF_VISUAL_CHECK_DECISION_PATH,
-    STAFF_VISUAL_CHECK_OPEN_PATH, StaffLoginRequest, StaffNumberQuery, StaffSessionResponse, StaffVisualCheckDecision,
-    StaffVisualCheckOpen,
+    STAFF_VISUAL_CHECK_OPEN_PATH, StaffCheckInListRequest, StaffLoginRequest, StaffNumberQuery, StaffSessionResponse,
+    StaffVisualCheckDecision, StaffVisualCheckOpen,
 };
 use onshi_proto::bridge_bulk::{
     Appointment, BulkProgress, BulkTicket, BulkUpload, STAFF_TERMINAL_BULK_PATH, STAFF_TERMINAL_BULK_STATUS_PATH,
@@ -20,6 +20,7 @@ use onshi_proto::bridge_link::{
     ReferenceRegistered, ReferenceRegistrationAsk, STAFF_TERMINAL_BY_NUMBER_PATH, STAFF_TERMINAL_REFERENCE_PATH,
     TerminalAnswer,
 };
+use onshi_proto::checkin_page::CheckInCursor;
 use onshi_proto::origin::{CheckInList, VisualCheckPerson, VisualCheckTicket};
 use onshi_proto::qualification::QualificationAnswer;
 use onshi_proto::withdrawal::{ConsentWithdrawn, STAFF_CONSENT_WITHDRAWAL_PATH, StaffConsentWithdrawal};
@@ -72,9 +73,14 @@ async fn get<T: DeserializeOwned>(path: &str, token: &str) -> CallResult<T> {
     decode(send("GET", path, None, Some(token)).await?).await
 }
 
-/// The facility's check-ins of the day and its pending visual checks.
+/// The newest page of the facility's check-ins of the day, the day's total and its pending visual checks.
 pub async fn checkins(token: &str) -> CallResult<CheckInList> {
     get(STAFF_CHECKINS_PATH, token).await
+}
+
+/// The page of the day's check-ins after `cursor` (a page's `next`), with the total and pending visual checks.
+pub async fn checkins_before(token: &str, cursor: CheckInCursor) -> CallResult<CheckInList> {
+    post(STAFF_CHECKINS_PATH, &StaffCheckInListRequest { before: Some(cursor) }, Some(token)).await
 }
 
 /// How the facility's bridge to its 資格確認端末 stands.

@@ -27,6 +27,7 @@ use yew::prelude::*;
 
 use crate::bridge_status::BridgeBanner;
 use crate::bulk_panel::BulkPanel;
+use crate::checkin_pages::LoadedCheckIns;
 use crate::client;
 use crate::consent_withdrawal::ConsentWithdrawal;
 use crate::form::{BirthDateReading, FIELD_IDS, FormProblem, NumberForm};
@@ -72,6 +73,37 @@ fn input_value(node: &NodeRef) -> String {
 
 fn mark(name: &str) {
     page::mark(STAFF_SCREEN, name);
+}
+
+/// The day's listing as the console holds it: nothing before the first read and after logout. A reducer, so a
+/// refresh and an older page that arrive close together both land on the latest list, never on a stale copy.
+#[derive(Default, PartialEq)]
+struct Listing(Option<LoadedCheckIns>);
+
+/// What changes the listing.
+enum ListingAction {
+    /// A fresh read of the newest page.
+    Refreshed(CheckInList),
+    /// The older page staff asked for.
+    Appended(CheckInList),
+    /// Logged out: nothing of the day stays on the page.
+    Cleared,
+}
+
+impl Reducible for Listing {
+    type Action = ListingAction;
+
+    fn reduce(self: std::rc::Rc<Self>, action: ListingAction) -> std::rc::Rc<Self> {
+        let current = self.0.clone();
+        std::rc::Rc::new(Listing(match action {
+            ListingAction::Refreshed(fresh) => Some(match current {
+                Some(loaded) => loaded.refreshed(fresh),
+                None => LoadedCheckIns::first(fresh),
+            }),
+            ListingAction::Appended(page) => current.map(|loaded| loaded.appended(page)),
+            ListingAction::Cleared => None,
+        }))
+    }
 }
 
 /// The check-in list's columns, in order; each names its header (`staff.col.<column>`) and its cells' label on a
@@ -590,7 +622,7 @@ pub fn staff_console() -> Html {
     let device = use_state(|| DeviceState::Loading);
     let session = use_state(|| None::<StaffSessionResponse>);
     let login_error = use_state(|| None::<&'static str>);
-    let list = use_state(|| None::<CheckInList>);
+    let list = use_reducer(Listing::default);
     let bridge = use_state(BridgeStatus::default);
     let list_error = use_state(|| None::<&'static str>);
     let decision_notice = use_state(|| None::<&'static str>);
@@ -627,7 +659,7 @@ pub fn staff_console() -> Html {
     {
         let (registrations, redraw) = (registrations.clone(), redraw.clone());
         let token = session.as_ref().map(|s| s.staff_token.clone());
-        let rows = list.as_ref().map(|list| list.checkins.clone()).unwrap_or_default();
+        let rows = list.0.as_ref().map(|list| list.rows().to_vec()).unwrap_or_default();
         use_effect_with(((*register).clone(), (*chosen).clone(), rows), move |(register, chosen, rows)| {
             let Some(token) = token else { return };
             let mut asked = false;
@@ -752,7 +784,7 @@ pub fn staff_console() -> Html {
                     service.set(service_watch.borrow_mut().observe(Observation::of(&fresh), now_unix()));
                     match fresh {
                         Ok(fresh) => {
-                            list.set(Some(fresh));
+                            list.dispatch(ListingAction::Refreshed(fresh));
                             list_error.set(None);
                             mark("list");
                         }
@@ -821,7 +853,7 @@ pub fn staff_console() -> Html {
         Callback::from(move |_: MouseEvent| {
             let Some(token) = token.clone() else { return };
             session.set(None);
-            list.set(None);
+            list.dispatch(ListingAction::Cleared);
             // What staff were reading goes with the session.
             medical.set(None);
             bridge.set(BridgeStatus::default());
@@ -848,7 +880,7 @@ pub fn staff_console() -> Html {
                 decision_notice.set(notice);
                 // Reload at once so the decided (or withdrawn) request leaves the list.
                 if let Ok(fresh) = client::checkins(&token).await {
-                    list.set(Some(fresh));
+                    list.dispatch(ListingAction::Refreshed(fresh));
                 }
                 mark(if notice.is_some() { "decision-not-made" } else { "decided" });
             });
@@ -868,7 +900,7 @@ pub fn staff_console() -> Html {
                 withdrawal_error.set(outcome.as_ref().err().map(|code| error_key(*code)));
                 // Reload at once so the row shows the withdrawal.
                 if let Ok(fresh) = client::checkins(&token).await {
-                    list.set(Some(fresh));
+                    list.dispatch(ListingAction::Refreshed(fresh));
                 }
                 mark(if outcome.is_ok() { "consent-withdrawn" } else { "consent-withdrawal-failed" });
             });
@@ -1004,9 +1036,28 @@ pub fn staff_console() -> Html {
         };
     };
 
-    let (checkins, pending, date) = match list.as_ref() {
-        Some(list) => (list.checkins.clone(), list.pending.clone(), date_text(list.date)),
+    let (checkins, pending, date) = match list.0.as_ref() {
+        Some(list) => (list.rows().to_vec(), list.pending().to_vec(), date_text(list.date())),
         None => (Vec::new(), Vec::new(), String::new()),
+    };
+    let total = list.0.as_ref().map_or(0, LoadedCheckIns::total);
+    let older = list.0.as_ref().and_then(|list| list.older().cloned());
+    // Staff ask for the page after the oldest row shown; it is appended below, and the refreshes keep it.
+    let on_older = {
+        let (token, list, list_error, older) = (token.clone(), list.clone(), list_error.clone(), older.clone());
+        Callback::from(move |_: MouseEvent| {
+            let (Some(token), Some(cursor)) = (token.clone(), older.clone()) else { return };
+            let (list, list_error) = (list.clone(), list_error.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                match client::checkins_before(&token, cursor).await {
+                    Ok(page) => {
+                        list.dispatch(ListingAction::Appended(page));
+                        mark("older-checkins");
+                    }
+                    Err(code) => list_error.set(Some(error_key(code))),
+                }
+            });
+        })
     };
     let error_field = by_number_error.as_ref().and_then(|e| e.field);
     html! {
@@ -1043,6 +1094,10 @@ pub fn staff_console() -> Html {
                 <RegisterPanel lang={lang_value} loaded={register.0.len()} on_load={on_register} />
                 <section aria-labelledby="checkins-heading" id="checkins">
                     <h2 id="checkins-heading">{ STAFF.fill(lang_value, "staff.checkins.heading", &[("date", &date)]) }</h2>
+                    if total > 0 {
+                        <p id="checkins-total">{ STAFF.fill(lang_value, "staff.checkins.total",
+                            &[("total", &total.to_string()), ("shown", &checkins.len().to_string())]) }</p>
+                    }
                     if let Some(key) = *withdrawal_error {
                         <p id="withdrawal-error" role="alert" class="warning">{ t(lang_value, key) }</p>
                     }
@@ -1067,6 +1122,11 @@ pub fn staff_console() -> Html {
                                     }) }
                                 </tbody>
                             </table>
+                    }
+                    if older.is_some() {
+                        <button id="checkins-older" class="secondary" type="button" onclick={on_older}>
+                            { t(lang_value, "staff.checkins.older") }
+                        </button>
                     }
                 </section>
                 if let (Some(open), Some(token)) = ((*medical).clone(), token.clone()) {

@@ -4,8 +4,8 @@
 //! (`www/staff.html` loads it), so the kiosk's bundle carries none of it. It enrols the browser once as the
 //! facility's staff console with a code the admin issued for one ([`device`]: a non-extractable key that signs every
 //! call, so a staff token is useless away from it), logs in with a one-time staff code,
-//! keeps the staff token in memory only (never in storage), lists the facility's check-ins of the day and the
-//! pending visual checks, tells staff when the facility's bridge to its 資格確認端末 needs attention
+//! keeps the staff token in memory only (never in storage), lists the facility's check-ins of the day a page at a
+//! time with the day's total, older pages appended on request ([`checkin_pages`]), and the pending visual checks, tells staff when the facility's bridge to its 資格確認端末 needs attention
 //! ([`bridge_status`]), lets staff approve or refuse visual checks and record a consent withdrawal the patient asks for
 //! ([`consent_withdrawal`]), and runs the number-based check with the 保険者番号
 //! check digit validated before anything is sent ([`form`]): through the facility's 資格確認端末 when its bridge
@@ -24,6 +24,7 @@
 //! query that fails the check digit; talk to anything but the edge.
 
 pub mod appointment_list;
+pub mod checkin_pages;
 pub mod csv_table;
 pub mod form;
 pub mod medical;

@@ -12,9 +12,10 @@
 //! token), or do I/O of its own (time and randomness come through [`EdgeApi`]'s ports).
 
 use onshi_proto::api::{
-    DeviceRole, StaffCodeRequest, StaffCodeResponse, StaffLoginRequest, StaffNumberQuery, StaffSessionResponse,
-    StaffVisualCheckDecision, StaffVisualCheckOpen,
+    DeviceRole, StaffCheckInListRequest, StaffCodeRequest, StaffCodeResponse, StaffLoginRequest, StaffNumberQuery,
+    StaffSessionResponse, StaffVisualCheckDecision, StaffVisualCheckOpen,
 };
+use onshi_proto::checkin_page::{CHECKIN_PAGE_ROWS, PENDING_VISUAL_CHECK_ROWS};
 use onshi_proto::identifier::RequestId;
 use onshi_proto::insured_number::InsuredNumber;
 use onshi_proto::insurer_number::InsurerNumber;
@@ -41,7 +42,7 @@ use crate::auth::staff_session::{
     StoredStaffSession, daily_counter,
 };
 use crate::error::EdgeError;
-use crate::http_policy::parse_json;
+use crate::http_policy::{parse_json, parse_json_or_default};
 
 /// Reads a staff number query before anything is forwarded: the 保険者番号 by the one shared validator
 /// ([`InsurerNumber`], check digit included), and 記号・番号・枝番 by [`InsuredNumber`], the one home of their
@@ -185,13 +186,25 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
         .await
     }
 
-    /// `GET /api/v1/staff/checkins`: the session's facility's check-ins of the day and pending visual checks.
+    /// `GET /api/v1/staff/checkins` (the newest page) and `POST` with a [`StaffCheckInListRequest`] (the page after
+    /// its cursor): one page of the session's facility's check-ins of the day, the day's total, and the pending
+    /// visual checks. The cursor is read by its wire type before anything is forwarded, and an answer larger than
+    /// the bounds the origin promises is refused rather than passed on.
     pub async fn staff_checkins(&self, request: &ApiRequest<'_>) -> Result<CheckInList, EdgeError> {
         self.audited(AuditAction::StaffCheckIns, request.now_unix, async |context| {
             let (claims, _, _) = self.staff_session(request, context, vec![], vec![]).await?;
-            let query =
-                CheckInListQuery { facility_code: own(claims.facility.clone())?, staff_id: own(claims.staff.clone())? };
-            self.call_origin(CHECKINS_PATH, &query, request.forwarded.clone(), request.now_unix).await
+            let body: StaffCheckInListRequest = parse_json_or_default(request.body)?;
+            let query = CheckInListQuery {
+                facility_code: own(claims.facility.clone())?,
+                staff_id: own(claims.staff.clone())?,
+                before: body.before,
+            };
+            let list: CheckInList =
+                self.call_origin(CHECKINS_PATH, &query, request.forwarded.clone(), request.now_unix).await?;
+            if list.checkins.len() > CHECKIN_PAGE_ROWS || list.pending.len() > PENDING_VISUAL_CHECK_ROWS {
+                return Err(EdgeError::OriginError { status: 200 });
+            }
+            Ok(list)
         })
         .await
     }

@@ -87,29 +87,27 @@ pub(crate) async fn medical_records(
     Ok(Json(MedicalRecordPage { page, next_page: more.then_some(page + 1), records }))
 }
 
-/// Gives each of the day's check-ins of a facility its patient's consents to that facility live at `now`, by the
-/// consent store's own rule, so staff see which rows open medical information. One question per patient.
+/// Gives each check-in of a listing's page its patient's consents to the facility live at `now`, by the consent
+/// store's own rule, so staff see which rows open medical information. One question per patient on the page, so
+/// the cost follows the page, never the day.
 pub(crate) async fn attach_live_consents(
     state: &AppState,
     facility_code: &str,
-    day: onshi_proto::IsoDate,
     now: i64,
-    checkins: &mut [onshi_proto::origin::CheckIn],
-) -> crate::error::Result<()> {
-    // By check-in id, so that attaching costs one look-up a row: a busy day's list (or a flood of check-ins) must
-    // not cost the square of its length.
-    let subjects: std::collections::HashMap<String, String> =
-        state.store().checkin_subjects_of_day(facility_code, day).await?.into_iter().collect();
-    let mut asked: std::collections::HashMap<&str, Vec<onshi_proto::origin::ConsentKind>> = Default::default();
-    for person_id in subjects.values() {
-        if !asked.contains_key(person_id.as_str()) {
-            let live = state.store().live_consents(person_id, facility_code, now).await?;
-            asked.insert(person_id, live.into_iter().map(|grant| grant.kind).collect());
+    page: Vec<crate::checkin_page::ListedCheckIn>,
+) -> crate::error::Result<Vec<onshi_proto::origin::CheckIn>> {
+    let mut asked: std::collections::HashMap<String, Vec<onshi_proto::origin::ConsentKind>> = Default::default();
+    let mut checkins = Vec::with_capacity(page.len());
+    for listed in page {
+        let mut checkin = listed.checkin;
+        if let Some(person_id) = listed.person_id {
+            if !asked.contains_key(&person_id) {
+                let live = state.store().live_consents(&person_id, facility_code, now).await?;
+                asked.insert(person_id.clone(), live.into_iter().map(|grant| grant.kind).collect());
+            }
+            checkin.consents = asked.get(&person_id).cloned().unwrap_or_default();
         }
+        checkins.push(checkin);
     }
-    for checkin in checkins {
-        let person = subjects.get(&checkin.id);
-        checkin.consents = person.and_then(|person_id| asked.get(person_id.as_str())).cloned().unwrap_or_default();
-    }
-    Ok(())
+    Ok(checkins)
 }

@@ -19,12 +19,14 @@ use axum::Json;
 use axum::extract::State;
 use onshi_proto::ErrorCode;
 use onshi_proto::IsoDate;
+use onshi_proto::checkin_page::CHECKIN_PAGE_ROWS;
 use onshi_proto::origin::{
     AuthMethod, CardScope, CertificateRef, CheckInList, CheckInListQuery, ExpiryNotice, VISUAL_CHECK_LIFETIME_SECONDS,
     VisualCheckCollect, VisualCheckCollected, VisualCheckCreate, VisualCheckDecision, VisualCheckOpen,
     VisualCheckPerson, VisualCheckState, VisualCheckTicket, VisualCheckWithdraw,
 };
 
+use crate::checkin_page::merge_page;
 use crate::clock::tokyo_date;
 use crate::disclosure::{Reader, disclose};
 use crate::error::Result;
@@ -101,24 +103,30 @@ fn state_at(row: &VisualCheckRow, now: i64) -> Result<VisualCheckState> {
     })
 }
 
-/// `POST /v1/staff/checkins`: the facility's check-ins of today (Asia/Tokyo), the national reader's among them,
-/// newest first, and its pending visual checks, oldest first. The listing is audited before it leaves.
+/// `POST /v1/staff/checkins`: one page of the facility's check-ins of today (Asia/Tokyo), the national reader's
+/// among them, newest first, after the query's cursor; the day's total; and its pending visual checks, oldest
+/// first. Each source is asked for a page and one row more after the same cursor, so the answer is bounded however
+/// many rows the day holds, and consents are asked for the page's patients only. The listing is audited before it
+/// leaves.
 pub(crate) async fn list_checkins(
     State(state): State<AppState>,
     SignedJson(query): SignedJson<CheckInListQuery>,
 ) -> std::result::Result<Json<CheckInList>, Failure> {
     let now = state.now();
     let day = IsoDate(tokyo_date(now)?);
-    let mut checkins = state.store().checkins_of_day(&query.facility_code, day).await?;
+    let (facility, before) = (query.facility_code.as_str(), query.before.as_ref());
+    let kiosks = state.store().checkins_page(facility, day, before, CHECKIN_PAGE_ROWS + 1).await?;
     // The national reader's checks stand in the same list, in the order they happened.
-    checkins.extend(state.store().reader_results_of_day(&query.facility_code, day).await?);
-    checkins.sort_by(|a, b| b.checked_in_at.cmp(&a.checked_in_at).then_with(|| a.id.cmp(&b.id)));
-    crate::http::medical_records::attach_live_consents(&state, &query.facility_code, day, now, &mut checkins).await?;
-    let pending = state.store().pending_visual_checks(&query.facility_code, now).await?;
+    let reader = state.store().reader_results_page(facility, day, before, CHECKIN_PAGE_ROWS + 1).await?;
+    let (page, next) = merge_page(vec![kiosks, reader], CHECKIN_PAGE_ROWS)?;
+    let total =
+        state.store().checkins_count(facility, day).await? + state.store().reader_results_count(facility, day).await?;
+    let checkins = crate::http::medical_records::attach_live_consents(&state, facility, now, page).await?;
+    let pending = state.store().pending_visual_checks(facility, now).await?;
     let actor = Actor::staff(&query.staff_id, query.facility_code.to_string());
     audit(&state, now, &actor, None, PURPOSE_STAFF_CHECKIN_LIST, "listed").await?;
-    tracing::info!(checkins = checkins.len(), pending = pending.len(), "staff listing answered");
-    Ok(Json(CheckInList { date: day, checkins, pending }))
+    tracing::info!(checkins = checkins.len(), total, pending = pending.len(), "staff listing answered");
+    Ok(Json(CheckInList { date: day, checkins, next, total, pending }))
 }
 
 /// `POST /v1/visual-checks`: records a pending visual check for a certificate the edge has verified.

@@ -4,7 +4,6 @@
 //! Layer: storage adapter. Must not decide whether a consent covers a read (the HTTP layer asks the consent store
 //! and [`onshi_proto::origin::ConsentKind::covers`]), nor judge a value or flag a duplicate (`medical/` does).
 
-use onshi_proto::IsoDate;
 use onshi_proto::medical_record::{CheckupResult, MedicalRecordKind, MedicationLine, ProcedureLine};
 
 use crate::error::{OriginError, Result};
@@ -55,18 +54,6 @@ impl Store {
         .fetch_optional(self.pool())
         .await?;
         row.map(|(person_id, hold)| Ok((person_id, HoldStatus::from_text(&hold)?))).transpose()
-    }
-
-    /// The person each check-in of `facility_code` on `day` was answered for, as (check-in id, person id).
-    pub async fn checkin_subjects_of_day(&self, facility_code: &str, day: IsoDate) -> Result<Vec<(String, String)>> {
-        Ok(sqlx::query_as(
-            "SELECT id, person_id FROM checkins \
-             WHERE facility_code = $1 AND checkin_date = $2 AND person_id IS NOT NULL",
-        )
-        .bind(facility_code)
-        .bind(day.to_string())
-        .fetch_all(self.pool())
-        .await?)
     }
 
     /// Every 薬剤 entry of a person, newest first, unflagged: the 重複投薬 rule reads them all before a page is cut.

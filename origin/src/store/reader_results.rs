@@ -10,9 +10,13 @@ use onshi_proto::origin::{AuthMethod, CheckIn, PrescriptionFormat};
 use onshi_proto::qualification::{Sex, Validity};
 use onshi_proto::reader_result::{ReaderResult, guidance_for, reason_for};
 
+use onshi_proto::checkin_page::CheckInCursor;
+
+use crate::checkin_page::ListedCheckIn;
 use crate::error::{OriginError, Result};
 use crate::store::Store;
 use crate::store::rows::{parse_date, parse_percent, parse_stored};
+use crate::store::staff::{keyset, limit};
 
 /// A reader result to keep.
 pub(crate) struct NewReaderResult<'a> {
@@ -141,18 +145,44 @@ impl Store {
         Ok(inserted.rows_affected() == 1)
     }
 
-    /// The reader results of `facility_code` on `day`, newest first, as check-ins.
-    pub(crate) async fn reader_results_of_day(&self, facility_code: &str, day: IsoDate) -> Result<Vec<CheckIn>> {
+    /// At most `rows` reader results of `facility_code` on `day` after `before` (all of the day's when none), as
+    /// check-ins in the listing's order, read through the index `reader_results_by_facility_day_page` as
+    /// [`Store::checkins_page`] reads the kiosks' rows.
+    pub(crate) async fn reader_results_page(
+        &self,
+        facility_code: &str,
+        day: IsoDate,
+        before: Option<&CheckInCursor>,
+        rows: usize,
+    ) -> Result<Vec<ListedCheckIn>> {
+        let (seconds, id) = keyset(before);
         let rows: Vec<ReaderResultRow> = sqlx::query_as(
             "SELECT id, file_name, device_id, checked_at, validity, name, name_kana, insurer_number, insurer_name, \
                     contribution_percent, disqualification_date, limit_category, prescription, birth_date, sex, \
                     reference_number \
-             FROM reader_results WHERE facility_code = $1 AND result_date = $2 ORDER BY checked_at DESC, id",
+             FROM reader_results WHERE facility_code = $1 AND result_date = $2 \
+               AND checked_at <= $3 AND (checked_at < $3 OR id > $4) \
+             ORDER BY checked_at DESC, id LIMIT $5",
         )
         .bind(facility_code)
         .bind(day.to_string())
+        .bind(seconds)
+        .bind(id)
+        .bind(limit(rows))
         .fetch_all(self.pool())
         .await?;
-        rows.into_iter().map(ReaderResultRow::into_wire).collect()
+        // The national reader's rows are never linked to a person here, so they open no consents.
+        rows.into_iter().map(|row| Ok(ListedCheckIn { checkin: row.into_wire()?, person_id: None })).collect()
+    }
+
+    /// How many reader results `facility_code` has on `day`, counted in the day index.
+    pub(crate) async fn reader_results_count(&self, facility_code: &str, day: IsoDate) -> Result<u64> {
+        let count: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM reader_results WHERE facility_code = $1 AND result_date = $2")
+                .bind(facility_code)
+                .bind(day.to_string())
+                .fetch_one(self.pool())
+                .await?;
+        u64::try_from(count).map_err(|_| OriginError::CorruptRecord("a negative count".into()))
     }
 }

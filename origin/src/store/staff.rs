@@ -11,6 +11,9 @@ use onshi_proto::patient_mode::PatientMode;
 use onshi_proto::public_expense::PublicExpense;
 use onshi_proto::qualification::{Sex, SpecificDiseaseCertificate};
 
+use onshi_proto::checkin_page::{CheckInCursor, PENDING_VISUAL_CHECK_ROWS};
+
+use crate::checkin_page::ListedCheckIn;
 use crate::error::{OriginError, Result};
 use crate::store::Store;
 use crate::store::rows::{parse_date, parse_percent, parse_stored};
@@ -45,6 +48,8 @@ struct CheckInListRow {
     /// The birth date and sex of the person the check-in found, when it found one.
     person_birth_date: Option<String>,
     person_sex: Option<String>,
+    /// That person, for the consents staff see on the row.
+    person_id: Option<String>,
 }
 
 impl CheckInListRow {
@@ -57,6 +62,11 @@ impl CheckInListRow {
         let expiry = IsoDate::parse(expiry).map_err(|_| corrupt())?;
         let day = IsoDate::parse(&self.checkin_date).map_err(|_| corrupt())?;
         ExpiryNotice::rebuild(kind, expiry, day).map(Some).map_err(|_| corrupt())
+    }
+
+    fn into_listed(self) -> Result<ListedCheckIn> {
+        let person_id = self.person_id.clone();
+        Ok(ListedCheckIn { checkin: self.into_wire()?, person_id })
     }
 
     fn into_wire(self) -> Result<CheckIn> {
@@ -220,39 +230,67 @@ pub(crate) struct NewVisualCheck<'a> {
 }
 
 impl Store {
-    /// The check-ins of `facility_code` on `day`, newest first, each with the birth date and sex of the person it
-    /// found (joined in the same statement, so the listing stays one query however many rows the day has).
-    pub(crate) async fn checkins_of_day(&self, facility_code: &str, day: IsoDate) -> Result<Vec<CheckIn>> {
+    /// At most `rows` check-ins of `facility_code` on `day` after `before` (all of the day's when none), newest
+    /// first and then by id, each with the birth date and sex of the person it found (joined in the same
+    /// statement). The keyset condition and the order are those of the index `checkins_by_facility_day_page`, so
+    /// the database reads only the page, however many rows the day holds; `checked_in_at <= $3` is the range the
+    /// index seeks to, and the `OR` only sorts out the rows of the cursor's own second.
+    pub(crate) async fn checkins_page(
+        &self,
+        facility_code: &str,
+        day: IsoDate,
+        before: Option<&CheckInCursor>,
+        rows: usize,
+    ) -> Result<Vec<ListedCheckIn>> {
+        let (seconds, id) = keyset(before);
         let rows: Vec<CheckInListRow> = sqlx::query_as(
             "SELECT c.id, c.checked_in_at, c.device_id, c.method, c.validity, c.reason, c.guidance, c.name, \
                     c.name_kana, c.insurer_number, c.insurer_name, c.contribution_percent, c.prescription, \
                     c.device_label, c.disqualification_date, c.limit_category, c.specific_diseases, c.checkin_date, \
                     c.certificate_notice, c.certificate_expiry_date, c.patient_language, c.patient_aids, \
-                    c.public_expense, p.birth_date AS person_birth_date, p.sex AS person_sex, \
+                    c.public_expense, c.person_id, p.birth_date AS person_birth_date, p.sex AS person_sex, \
                     (SELECT MAX(w.withdrawn_at) FROM consent_withdrawals w \
                       WHERE w.person_id = c.person_id AND w.facility_code = c.facility_code \
                         AND w.withdrawn_at >= c.checked_in_at) AS consent_withdrawn_at \
              FROM checkins c LEFT JOIN persons p ON p.id = c.person_id \
-             WHERE c.facility_code = $1 AND c.checkin_date = $2 ORDER BY c.checked_in_at DESC, c.id",
+             WHERE c.facility_code = $1 AND c.checkin_date = $2 \
+               AND c.checked_in_at <= $3 AND (c.checked_in_at < $3 OR c.id > $4) \
+             ORDER BY c.checked_in_at DESC, c.id LIMIT $5",
         )
         .bind(facility_code)
         .bind(day.to_string())
+        .bind(seconds)
+        .bind(id)
+        .bind(limit(rows))
         .fetch_all(self.pool())
         .await?;
-        rows.into_iter().map(CheckInListRow::into_wire).collect()
+        rows.into_iter().map(CheckInListRow::into_listed).collect()
     }
 
-    /// The visual checks of `facility_code` still pending at `now`, oldest first. Nothing of the person is listed:
-    /// staff open one request at a time ([`Store::visual_check_person`]).
+    /// How many check-ins `facility_code` has on `day`, counted in the day index without reading a row.
+    pub(crate) async fn checkins_count(&self, facility_code: &str, day: IsoDate) -> Result<u64> {
+        let count: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM checkins WHERE facility_code = $1 AND checkin_date = $2")
+                .bind(facility_code)
+                .bind(day.to_string())
+                .fetch_one(self.pool())
+                .await?;
+        u64::try_from(count).map_err(|_| OriginError::CorruptRecord("a negative count".into()))
+    }
+
+    /// The visual checks of `facility_code` still pending at `now`, oldest first, at most
+    /// [`PENDING_VISUAL_CHECK_ROWS`]. Nothing of the person is listed: staff open one request at a time
+    /// ([`Store::visual_check_person`]).
     pub(crate) async fn pending_visual_checks(&self, facility_code: &str, now: i64) -> Result<Vec<PendingVisualCheck>> {
         let rows: Vec<PendingRow> = sqlx::query_as(
             "SELECT id, requested_at, expires_at, device_id, device_label, device_location, reason, card_proven \
              FROM visual_checks \
              WHERE facility_code = $1 AND state = 'pending' AND expires_at >= $2 \
-             ORDER BY requested_at, id",
+             ORDER BY requested_at, id LIMIT $3",
         )
         .bind(facility_code)
         .bind(now)
+        .bind(limit(PENDING_VISUAL_CHECK_ROWS))
         .fetch_all(self.pool())
         .await?;
         rows.into_iter()
@@ -397,4 +435,15 @@ impl Store {
         .rows_affected();
         Ok(changed == 1)
     }
+}
+
+/// The keyset a page starts after, as the page queries bind it: the cursor's time and id, or for the newest page a
+/// time no row reaches and the id every id follows.
+pub(crate) fn keyset(before: Option<&CheckInCursor>) -> (i64, String) {
+    before.map_or((i64::MAX, String::new()), |cursor| (cursor.checked_in_at(), cursor.id().to_owned()))
+}
+
+/// A row count as SQL's `LIMIT` binds it.
+pub(crate) fn limit(rows: usize) -> i64 {
+    i64::try_from(rows).unwrap_or(i64::MAX)
 }

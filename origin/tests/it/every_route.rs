@@ -112,8 +112,11 @@ async fn every_route_answers_its_documented_success(db: Db) {
     // Staff and visual checks: one approved and collected, one withdrawn.
     let approved = visual_check(&origin).await;
     let withdrawn = visual_check(&origin).await;
-    let listing =
-        CheckInListQuery { facility_code: FACILITY.try_into().unwrap(), staff_id: "staff-a".try_into().unwrap() };
+    let listing = CheckInListQuery {
+        facility_code: FACILITY.try_into().unwrap(),
+        staff_id: "staff-a".try_into().unwrap(),
+        before: None,
+    };
     let list: CheckInList = ok(origin.post_signed(CHECKINS_PATH, &listing).await, 200).await.json().await.unwrap();
     let consented = list.checkins.iter().find(|checkin| !checkin.consents.is_empty()).unwrap();
     let read = MedicalRecordQuery {

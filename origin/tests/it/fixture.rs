@@ -289,6 +289,7 @@ impl Origin {
         let query = CheckInListQuery {
             facility_code: facility_code.try_into().unwrap(),
             staff_id: "staff-a".try_into().unwrap(),
+            before: None,
         };
         let response = self.post_signed(CHECKINS_PATH, &query).await;
         assert_eq!(response.status().as_u16(), 200);

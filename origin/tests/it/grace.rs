@@ -29,8 +29,11 @@ fn query(serial: &str, scope: CardScope, expiry_notice: Option<ExpiryNotice>) ->
 }
 
 async fn listed(origin: &Origin) -> CheckInList {
-    let query =
-        CheckInListQuery { facility_code: FACILITY.try_into().unwrap(), staff_id: "staff-a".try_into().unwrap() };
+    let query = CheckInListQuery {
+        facility_code: FACILITY.try_into().unwrap(),
+        staff_id: "staff-a".try_into().unwrap(),
+        before: None,
+    };
     origin.post_signed(CHECKINS_PATH, &query).await.json().await.unwrap()
 }
 

@@ -35,8 +35,11 @@ async fn consent(origin: &Origin, serial: &str, kinds: Vec<ConsentKind>) {
 
 /// The facility's check-ins of the day, as staff list them.
 async fn listing(origin: &Origin) -> Vec<CheckIn> {
-    let query =
-        CheckInListQuery { facility_code: FACILITY.try_into().unwrap(), staff_id: "staff-a".try_into().unwrap() };
+    let query = CheckInListQuery {
+        facility_code: FACILITY.try_into().unwrap(),
+        staff_id: "staff-a".try_into().unwrap(),
+        before: None,
+    };
     let list: CheckInList = origin.post_signed(CHECKINS_PATH, &query).await.json().await.unwrap();
     list.checkins
 }

@@ -4,6 +4,7 @@
 
 use onshi_proto::IsoDate;
 use onshi_proto::card_face::CardFaceHolder;
+use onshi_proto::checkin_page::{CHECKIN_PAGE_ROWS, CheckInCursor, PENDING_VISUAL_CHECK_ROWS};
 use onshi_proto::origin::{
     AuthMethod, BY_CERTIFICATE_PATH, BY_NUMBER_PATH, CHECKINS_PATH, CONSENT_PATH, CardQualificationQuery, CheckInList,
     CheckInListQuery, ConsentRequest, NumberQualificationQuery, PrescriptionFormat, VISUAL_CHECK_COLLECT_PATH,
@@ -12,6 +13,7 @@ use onshi_proto::origin::{
     VisualCheckOpen, VisualCheckPerson, VisualCheckReason, VisualCheckState, VisualCheckTicket,
 };
 use onshi_proto::qualification::{QualificationAnswer, Sex, Validity};
+use onshi_proto::reader_result::READER_RESULT_PATH;
 
 use crate::fixture::{Db, ISSUER, NOW, Origin, card_query, certificate, expect_error, serial, visual_check_ask};
 
@@ -461,6 +463,7 @@ async fn staff_routes_refuse_unsigned_and_malformed_requests(db: Db) {
     let body = serde_json::to_vec(&CheckInListQuery {
         facility_code: FACILITY.try_into().unwrap(),
         staff_id: "s".try_into().unwrap(),
+        before: None,
     })
     .unwrap();
     expect_error(origin.post_raw(CHECKINS_PATH, body, None).await, 401, "unauthorized").await;
@@ -660,3 +663,122 @@ async fn a_check_in_keeps_the_patients_language_and_aids_for_staff(db: Db) {
     origin.stop().await;
 }
 on_both_databases!(a_check_in_keeps_the_patients_language_and_aids_for_staff);
+
+/// The staff listing of `facility_code` as staff session `staff-a` reads the page after `before`.
+async fn staff_page(origin: &Origin, before: Option<&CheckInCursor>) -> CheckInList {
+    let query = CheckInListQuery {
+        facility_code: FACILITY.try_into().unwrap(),
+        staff_id: "staff-a".try_into().unwrap(),
+        before: before.cloned(),
+    };
+    let response = origin.post_signed(CHECKINS_PATH, &query).await;
+    assert_eq!(response.status().as_u16(), 200);
+    response.json().await.unwrap()
+}
+
+/// The facility's bridge hands on one national reader's check, done at `checked_at`.
+async fn reader_check(origin: &Origin, file: &str, checked_at: i64) {
+    let body = serde_json::json!({
+        "facility_code": FACILITY,
+        "device_id": format!("{FACILITY}.bridge"),
+        "result": { "file_name": file, "checked_at": checked_at, "validity": "valid", "name": "山田 花子" },
+    });
+    assert_eq!(origin.post_signed(READER_RESULT_PATH, &body).await.status().as_u16(), 200);
+}
+
+async fn a_busy_day_is_listed_page_by_page_with_every_row_once_in_order(db: Db) {
+    let origin = Origin::start(db).await;
+    // Two pages and some of one day, a third of them from the national reader, three to a second so that rows of
+    // both sources share seconds (and a page's edge falls inside one).
+    let day_rows = 2 * CHECKIN_PAGE_ROWS + 37;
+    let first_second = NOW - 3_600;
+    for row in 0..day_rows {
+        let second = first_second + i64::try_from(row / 3).unwrap();
+        if row % 3 == 0 {
+            reader_check(&origin, &format!("OQSsiquc01res_face_{row}.xml"), second).await;
+        } else {
+            origin.clock.set(second);
+            check_in(&origin, serial::VALID, Some(FACILITY)).await;
+        }
+    }
+    origin.clock.set(NOW);
+
+    let first = staff_page(&origin, None).await;
+    assert_eq!(first.checkins.len(), CHECKIN_PAGE_ROWS, "the answer is one page, not the day");
+    assert_eq!(first.total, u64::try_from(day_rows).unwrap());
+    // A patient checks in while staff read on: the newer row waits for the next refresh of the first page, and the
+    // pages already asked for neither repeat nor skip a row.
+    check_in(&origin, serial::VALID, Some(FACILITY)).await;
+    let mut listed = first.checkins;
+    let mut next = first.next;
+    let mut pages = 1;
+    while let Some(cursor) = next {
+        let page = staff_page(&origin, Some(&cursor)).await;
+        assert!(!page.checkins.is_empty() && page.checkins.len() <= CHECKIN_PAGE_ROWS);
+        assert_eq!(page.total, u64::try_from(day_rows + 1).unwrap());
+        listed.extend(page.checkins);
+        next = page.next;
+        pages += 1;
+        assert!(pages <= 3, "the pages end");
+    }
+    assert_eq!(pages, 3);
+    assert_eq!(listed.len(), day_rows);
+    let ids: std::collections::HashSet<&str> = listed.iter().map(|c| c.id.as_str()).collect();
+    assert_eq!(ids.len(), day_rows, "every row exactly once");
+    let readers = listed.iter().filter(|c| c.method == AuthMethod::NationalReader).count();
+    assert_eq!(readers, day_rows.div_ceil(3));
+    for (newer, older) in listed.iter().zip(listed.iter().skip(1)) {
+        let ordered = newer.checked_in_at > older.checked_in_at
+            || (newer.checked_in_at == older.checked_in_at && newer.id < older.id);
+        assert!(
+            ordered,
+            "newest first, then by id: {} {} / {} {}",
+            newer.checked_in_at, newer.id, older.checked_in_at, older.id
+        );
+    }
+    assert_eq!(listed.last().unwrap().checked_in_at, first_second);
+    // The refreshed first page starts with the newest check-in.
+    let refreshed = staff_page(&origin, None).await;
+    assert_eq!(refreshed.checkins[0].checked_in_at, NOW);
+    assert!(!ids.contains(refreshed.checkins[0].id.as_str()));
+    origin.stop().await;
+}
+on_both_databases!(a_busy_day_is_listed_page_by_page_with_every_row_once_in_order);
+
+async fn a_tampered_cursor_is_refused_and_not_audited_as_a_listing(db: Db) {
+    let origin = Origin::start(db).await;
+    check_in(&origin, serial::VALID, Some(FACILITY)).await;
+    for cursor in ["", "abc", "1795489200", "1795489200.", "-1.abc", "1795489200.a b", "1795489200.x' OR 1=1 --"] {
+        let body = serde_json::json!({ "facility_code": FACILITY, "staff_id": "staff-a", "before": cursor });
+        expect_error(origin.post_signed(CHECKINS_PATH, &body).await, 400, "bad_request").await;
+    }
+    let events = origin.store.audit_events().await.unwrap();
+    assert!(events.iter().all(|e| e.purpose != "staff_checkin_list"));
+    // A well-formed cursor after every row of the day lists nothing more, and says so.
+    let past_the_day = CheckInCursor::after(NOW - 86_400, "0").unwrap();
+    let empty = staff_page(&origin, Some(&past_the_day)).await;
+    assert!(empty.checkins.is_empty() && empty.next.is_none());
+    assert_eq!(empty.total, 1);
+    origin.stop().await;
+}
+on_both_databases!(a_tampered_cursor_is_refused_and_not_audited_as_a_listing);
+
+async fn a_flood_of_visual_check_requests_lists_only_the_longest_waiting(db: Db) {
+    let origin = Origin::start(db).await;
+    let mut asked = Vec::new();
+    for second in 0..PENDING_VISUAL_CHECK_ROWS + 5 {
+        origin.clock.set(NOW + i64::try_from(second).unwrap());
+        asked.push(request_visual_check(&origin, serial::VALID).await.request_id);
+    }
+    let listed = origin.staff_list(FACILITY).await;
+    let pending: Vec<&str> = listed.pending.iter().map(|p| p.request_id.as_str()).collect();
+    let longest_waiting: Vec<&str> = asked.iter().take(PENDING_VISUAL_CHECK_ROWS).map(String::as_str).collect();
+    assert_eq!(pending, longest_waiting);
+    // Deciding one lets the next in line onto the list.
+    assert_eq!(decide(&origin, &asked[0], false).await.state, VisualCheckState::Refused);
+    let listed = origin.staff_list(FACILITY).await;
+    assert_eq!(listed.pending.len(), PENDING_VISUAL_CHECK_ROWS);
+    assert_eq!(listed.pending.last().unwrap().request_id, asked[PENDING_VISUAL_CHECK_ROWS]);
+    origin.stop().await;
+}
+on_both_databases!(a_flood_of_visual_check_requests_lists_only_the_longest_waiting);

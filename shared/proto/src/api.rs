@@ -385,7 +385,8 @@ pub struct DeviceRevokeResponse {
 pub const ADMIN_STAFF_CODES_PATH: &str = "/api/v1/admin/staff-codes";
 /// Exchanges a staff login code for a staff session.
 pub const STAFF_LOGIN_PATH: &str = "/api/v1/staff/login";
-/// Staff: today's check-ins and pending visual checks of the session's facility (`GET`).
+/// Staff: one page of today's check-ins and the pending visual checks of the session's facility: `GET` for the
+/// newest page, `POST` with a [`StaffCheckInListRequest`] for the page after a cursor.
 pub const STAFF_CHECKINS_PATH: &str = "/api/v1/staff/checkins";
 /// Ends the staff session the `Authorization` header carries; answered `204 No Content`.
 pub const STAFF_LOGOUT_PATH: &str = "/api/v1/staff/logout";
@@ -477,6 +478,17 @@ pub struct StaffVisualCheckDecision {
     pub request_id: String,
     /// True when staff confirmed the patient against the card face.
     pub approve: bool,
+}
+
+/// Body of `POST` [`STAFF_CHECKINS_PATH`]; answered with [`crate::origin::CheckInList`]. An empty body, like a
+/// `GET`, asks for the newest page.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct StaffCheckInListRequest {
+    /// The [`crate::origin::CheckInList::next`] of the page before; none for the newest page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before: Option<crate::checkin_page::CheckInCursor>,
 }
 
 /// Body of `POST` [`STAFF_VISUAL_CHECK_OPEN_PATH`]; answered with [`crate::origin::VisualCheckPerson`].

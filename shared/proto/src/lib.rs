@@ -20,6 +20,7 @@ pub mod card_face;
 pub mod certificate;
 pub mod certificate_expiry;
 pub mod check_digit;
+pub mod checkin_page;
 pub mod date;
 pub mod edge_url;
 pub mod error;

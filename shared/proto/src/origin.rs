@@ -404,6 +404,10 @@ pub struct CheckInListQuery {
     pub facility_code: FacilityCode,
     /// The staff session's id, for the audit trail.
     pub staff_id: Identifier,
+    /// Where the page starts: the [`CheckInList::next`] of the page before. None asks for the newest page; an
+    /// older caller that never sends one still gets a bounded answer, the newest page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before: Option<crate::checkin_page::CheckInCursor>,
 }
 
 /// One check-in of the day, as the staff console shows it.
@@ -516,15 +520,23 @@ pub struct PendingVisualCheck {
     pub card_proven: bool,
 }
 
-/// Answer to `POST /v1/staff/checkins` (and, unchanged, to the edge's staff listing).
+/// Answer to `POST /v1/staff/checkins` (and, unchanged, to the edge's staff listing): one page of the day's
+/// check-ins.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CheckInList {
     /// The day listed (Asia/Tokyo).
     pub date: crate::IsoDate,
-    /// The day's check-ins, newest first.
+    /// One page of the day's check-ins, newest first (then by id): at most
+    /// [`crate::checkin_page::CHECKIN_PAGE_ROWS`], the kiosks' and the national reader's in one order.
     pub checkins: Vec<CheckIn>,
-    /// Visual checks waiting for staff, oldest first.
+    /// Where the next (older) page starts, to send back as [`CheckInListQuery::before`]; none on the day's last page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next: Option<crate::checkin_page::CheckInCursor>,
+    /// How many check-ins the day holds in all, the national reader's among them, when the page was read.
+    #[serde(default)]
+    pub total: u64,
+    /// Visual checks waiting for staff, oldest first: at most [`crate::checkin_page::PENDING_VISUAL_CHECK_ROWS`].
     pub pending: Vec<PendingVisualCheck>,
 }
 
