@@ -4,14 +4,13 @@
 //! with the clock) or write a check-in (the group commit does, with its audit row).
 
 use onshi_proto::IsoDate;
+use onshi_proto::checkin_page::{CheckInCursor, PENDING_VISUAL_CHECK_ROWS};
 use onshi_proto::origin::{
     CardScope, CertificateRef, CheckIn, ExpiryNotice, PendingVisualCheck, VisualCheckReason, VisualCheckState,
 };
 use onshi_proto::patient_mode::PatientMode;
 use onshi_proto::public_expense::PublicExpense;
 use onshi_proto::qualification::{Sex, SpecificDiseaseCertificate};
-
-use onshi_proto::checkin_page::{CheckInCursor, PENDING_VISUAL_CHECK_ROWS};
 
 use crate::checkin_page::ListedCheckIn;
 use crate::error::{OriginError, Result};
