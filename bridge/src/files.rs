@@ -138,18 +138,7 @@ pub fn append_synced(path: &Path, line: &str) -> Result<(), BridgeError> {
 
 /// The names of the regular files in `dir`, sorted; hidden and temporary files are left out.
 pub fn list(dir: &Path) -> Result<Vec<String>, BridgeError> {
-    let mut names = Vec::new();
-    for entry in fs::read_dir(dir).context(|| format!("list {}", dir.display()))? {
-        let entry = entry.context(|| format!("list {}", dir.display()))?;
-        if !entry.file_type().is_ok_and(|t| t.is_file()) {
-            continue;
-        }
-        if let Ok(name) = entry.file_name().into_string()
-            && !name.starts_with('.')
-        {
-            names.push(name);
-        }
-    }
+    let mut names: Vec<String> = regular_files(dir)?.into_iter().map(|(name, _)| name).collect();
     names.sort();
     Ok(names)
 }
@@ -158,7 +147,21 @@ pub fn list(dir: &Path) -> Result<Vec<String>, BridgeError> {
 /// left out, and so is anything that is not a regular file (a symbolic link is not followed, so what it points to
 /// is never listed as if it were in `dir`).
 pub fn list_written(dir: &Path) -> Result<Vec<Listed>, BridgeError> {
-    let mut listed = Vec::new();
+    let mut listed: Vec<Listed> = regular_files(dir)?
+        .into_iter()
+        .map(|(name, entry)| {
+            let written_ms = entry.metadata().ok().and_then(|m| m.modified().ok()).and_then(crate::clock::ms_of);
+            Listed { name, written_ms }
+        })
+        .collect();
+    listed.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(listed)
+}
+
+/// The regular files of `dir` that are not hidden, by name, with their entries; a symbolic link is not a regular
+/// file here (its entry's own type is read, not its target's).
+fn regular_files(dir: &Path) -> Result<Vec<(String, fs::DirEntry)>, BridgeError> {
+    let mut files = Vec::new();
     for entry in fs::read_dir(dir).context(|| format!("list {}", dir.display()))? {
         let entry = entry.context(|| format!("list {}", dir.display()))?;
         if !entry.file_type().is_ok_and(|t| t.is_file()) {
@@ -167,12 +170,10 @@ pub fn list_written(dir: &Path) -> Result<Vec<Listed>, BridgeError> {
         if let Ok(name) = entry.file_name().into_string()
             && !name.starts_with('.')
         {
-            let written_ms = entry.metadata().ok().and_then(|m| m.modified().ok()).and_then(crate::clock::ms_of);
-            listed.push(Listed { name, written_ms });
+            files.push((name, entry));
         }
     }
-    listed.sort_by(|a, b| a.name.cmp(&b.name));
-    Ok(listed)
+    Ok(files)
 }
 
 /// Reads a file, or `None` if it vanished or is locked (another program may be writing or moving it).

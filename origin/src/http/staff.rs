@@ -119,8 +119,7 @@ pub(crate) async fn list_checkins(
     // The national reader's checks stand in the same list, in the order they happened.
     let reader = state.store().reader_results_page(facility, day, before, CHECKIN_PAGE_ROWS + 1).await?;
     let (page, next) = merge_page(vec![kiosks, reader], CHECKIN_PAGE_ROWS)?;
-    let total =
-        state.store().checkins_count(facility, day).await? + state.store().reader_results_count(facility, day).await?;
+    let total = state.store().listing_total(facility, day).await?;
     let checkins = crate::http::medical_records::attach_live_consents(&state, facility, now, page).await?;
     let pending = state.store().pending_visual_checks(facility, now).await?;
     let actor = Actor::staff(&query.staff_id, query.facility_code.to_string());

@@ -5,12 +5,11 @@
 //! `onshi_proto::reader_result`, the day from the HTTP layer's clock).
 
 use onshi_proto::IsoDate;
+use onshi_proto::checkin_page::CheckInCursor;
 use onshi_proto::identifier::{FaceFileName, ReferenceNumber};
 use onshi_proto::origin::{AuthMethod, CheckIn, PrescriptionFormat};
 use onshi_proto::qualification::{Sex, Validity};
 use onshi_proto::reader_result::{ReaderResult, guidance_for, reason_for};
-
-use onshi_proto::checkin_page::CheckInCursor;
 
 use crate::checkin_page::ListedCheckIn;
 use crate::error::{OriginError, Result};
@@ -173,16 +172,5 @@ impl Store {
         .await?;
         // The national reader's rows are never linked to a person here, so they open no consents.
         rows.into_iter().map(|row| Ok(ListedCheckIn { checkin: row.into_wire()?, person_id: None })).collect()
-    }
-
-    /// How many reader results `facility_code` has on `day`, counted in the day index.
-    pub(crate) async fn reader_results_count(&self, facility_code: &str, day: IsoDate) -> Result<u64> {
-        let count: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM reader_results WHERE facility_code = $1 AND result_date = $2")
-                .bind(facility_code)
-                .bind(day.to_string())
-                .fetch_one(self.pool())
-                .await?;
-        u64::try_from(count).map_err(|_| OriginError::CorruptRecord("a negative count".into()))
     }
 }

@@ -266,14 +266,17 @@ impl Store {
         rows.into_iter().map(CheckInListRow::into_listed).collect()
     }
 
-    /// How many check-ins `facility_code` has on `day`, counted in the day index without reading a row.
-    pub(crate) async fn checkins_count(&self, facility_code: &str, day: IsoDate) -> Result<u64> {
-        let count: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM checkins WHERE facility_code = $1 AND checkin_date = $2")
-                .bind(facility_code)
-                .bind(day.to_string())
-                .fetch_one(self.pool())
-                .await?;
+    /// How many rows the listing of `facility_code`'s `day` holds in all: its kiosks' check-ins and the national
+    /// reader's results, each counted in its day index without reading a row, in one statement.
+    pub(crate) async fn listing_total(&self, facility_code: &str, day: IsoDate) -> Result<u64> {
+        let count: i64 = sqlx::query_scalar(
+            "SELECT (SELECT COUNT(*) FROM checkins WHERE facility_code = $1 AND checkin_date = $2) \
+                  + (SELECT COUNT(*) FROM reader_results WHERE facility_code = $1 AND result_date = $2)",
+        )
+        .bind(facility_code)
+        .bind(day.to_string())
+        .fetch_one(self.pool())
+        .await?;
         u64::try_from(count).map_err(|_| OriginError::CorruptRecord("a negative count".into()))
     }
 
