@@ -38,6 +38,13 @@ impl NonceRecord {
         }
     }
 
+    /// Whether a record that expires at `expires_at` still refuses its nonce at `now`: up to and including its
+    /// expiry. The one rule of both stores: the database's (`store/nonces.rs`) takes a record over, and prunes it,
+    /// exactly when this is false (`expires_at < now` in its SQL), and [`RecentNonces`] calls this.
+    pub fn guards_at(expires_at: i64, now: i64) -> bool {
+        expires_at >= now
+    }
+
     /// Whether this record may be pruned at `now`: one in about 256 requests (chosen by the nonce, which is random)
     /// prunes the expired ones, so the table stays about one window of requests long without a timer.
     pub fn prunes(&self) -> bool {
@@ -64,11 +71,11 @@ impl RecentNonces {
     /// since they last were, so it stays about one window of requests long without a timer.
     pub fn remember(&mut self, nonce: &NonceRecord, now: i64) -> bool {
         if self.expires_at.len() >= self.prune_at {
-            self.expires_at.retain(|_, expires_at| *expires_at >= now);
+            self.expires_at.retain(|_, expires_at| NonceRecord::guards_at(*expires_at, now));
             self.prune_at = (self.expires_at.len() * 2).max(Self::PRUNE_FLOOR);
         }
         match self.expires_at.get(&nonce.digest) {
-            Some(expires_at) if *expires_at >= now => false,
+            Some(expires_at) if NonceRecord::guards_at(*expires_at, now) => false,
             _ => {
                 self.expires_at.insert(nonce.digest.clone(), nonce.expires_at);
                 true

@@ -115,6 +115,7 @@ impl<'a> ClaimGroup<'a> {
                 Backend::Sqlite => "?".to_owned(),
                 Backend::Postgres => format!("${}", chunk.len() * 2 + 1),
             };
+            // A row is taken over exactly when it no longer guards its nonce (`NonceRecord::guards_at` is false).
             sql.push_str(&format!(
                 " ON CONFLICT (nonce_digest) DO UPDATE SET expires_at = excluded.expires_at \
                   WHERE request_nonces.expires_at < {now_parameter} RETURNING nonce_digest"
