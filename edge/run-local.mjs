@@ -13,6 +13,8 @@
 //   --origin-url / ORIGIN_URL                    origin base URL (required)
 //   --origin-signing-key / ORIGIN_SIGNING_KEY    origin request HMAC key (required; ONSHI_ORIGIN_SIGNING_KEY,
 //                                                the origin's own variable, is accepted too)
+//   ORIGIN_AUDIENCE                              the origin deployment requests are meant for (ONSHI_ORIGIN_AUDIENCE,
+//                                                the origin's own variable, is accepted too); default onshi
 //   --session-key / SESSION_KEY                  session key material; default: 32 fresh random bytes per run
 //   --ca-pem / JPKI_AUTH_CA_PEM_FILE             file with the trusted 利用者証明用 CA certificate(s), PEM or one DER
 //                                                certificate (required; the flag may be repeated; the variable
@@ -47,7 +49,7 @@ export const COMPATIBILITY_DATE = "2026-04-01";
 
 /**
  * Miniflare options for the edge worker, shared by the launcher and the tests so both run the same setup.
- * `config`: { host, port, scriptPath, assetsDirectory, originUrl, originSigningKey, sessionKey, caPem,
+ * `config`: { host, port, scriptPath, assetsDirectory, originUrl, originSigningKey, originAudience, sessionKey, caPem,
  * originTimeoutMs, adminToken, operatorId, rateLimitPerDevice, rateLimitPerFacility, rateLimitPerClient, rateLimitWindowSecs, kioskOrigins,
  * environment, revocationSoftFail, cardFaceIssuerKeys, persistDirectory, onLog, echoWorkerErrors }. `environment` defaults to "development": the launcher
  * and the tests run with the committed test CA, which the worker refuses in production. `onLog(message, level)`, when given,
@@ -62,6 +64,7 @@ export function edgeMiniflareOptions(config) {
     JPKI_AUTH_CA_PEM: config.caPem,
     ENVIRONMENT: config.environment ?? "development",
   };
+  if (config.originAudience) bindings.ORIGIN_AUDIENCE = config.originAudience;
   if (config.revocationSoftFail !== undefined) bindings.REVOCATION_SOFT_FAIL = String(config.revocationSoftFail);
   if (config.cardFaceIssuerKeys) bindings.CARD_FACE_ISSUER_KEYS = config.cardFaceIssuerKeys;
   if (config.originTimeoutMs !== undefined) bindings.ORIGIN_TIMEOUT_MS = String(config.originTimeoutMs);
@@ -150,6 +153,7 @@ function readConfig(argv, env) {
     assetsDirectory,
     originUrl,
     originSigningKey,
+    originAudience: env.ORIGIN_AUDIENCE ?? env.ONSHI_ORIGIN_AUDIENCE,
     sessionKey: values["session-key"] ?? env.SESSION_KEY ?? randomBytes(32).toString("hex"),
     caPem: caPaths.map(readCertificatesAsPem).join(""),
     originTimeoutMs: values["origin-timeout-ms"] ?? env.ORIGIN_TIMEOUT_MS,

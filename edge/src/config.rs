@@ -8,7 +8,8 @@
 //! | binding | kind | meaning |
 //! |---|---|---|
 //! | `ORIGIN_URL` | var | `https://host[:port]` of the origin (`http://` only for a loopback host) |
-//! | `ORIGIN_SIGNING_KEY` | secret | HMAC key for origin request signatures (its UTF-8 bytes), ≥ 16 bytes |
+//! | `ORIGIN_SIGNING_KEY` | secret | HMAC key for origin request signatures (its UTF-8 bytes), ≥ 32 bytes |
+//! | `ORIGIN_AUDIENCE` | var, optional | the origin deployment signed requests are meant for, as the origin's `ONSHI_ORIGIN_AUDIENCE` (default `onshi`) |
 //! | `SESSION_KEY` | secret | key material for the session tokens and audit hashes (its UTF-8 bytes; each key is derived from it by HKDF), ≥ 32 bytes |
 //! | `JPKI_AUTH_CA_PEM` | var | one or more PEM certificates of the 利用者証明用 CA(s) to trust |
 //! | `ORIGIN_TIMEOUT_MS` | var, optional | origin timeout, default 3000 |
@@ -38,6 +39,7 @@ use crate::error::EdgeError;
 use crate::http_policy::KioskOrigins;
 use crate::proxy::{OriginClient, parse_timeout_ms};
 use crate::secret::SecretBytes;
+use onshi_proto::signing::Audience;
 
 /// Binding name of the card-face issuer keys of the 目視 assist.
 pub const CARD_FACE_ISSUER_KEYS: &str = "CARD_FACE_ISSUER_KEYS";
@@ -45,6 +47,8 @@ pub const CARD_FACE_ISSUER_KEYS: &str = "CARD_FACE_ISSUER_KEYS";
 pub const ORIGIN_URL: &str = "ORIGIN_URL";
 /// Binding name of the origin request signing key.
 pub const ORIGIN_SIGNING_KEY: &str = "ORIGIN_SIGNING_KEY";
+/// Binding name of the origin deployment requests are meant for (`onshi_proto::signing::Audience`).
+pub const ORIGIN_AUDIENCE: &str = "ORIGIN_AUDIENCE";
 /// Binding name of the session token key.
 pub const SESSION_KEY: &str = "SESSION_KEY";
 /// Binding name of the trusted CA certificates.
@@ -145,6 +149,11 @@ impl EdgeConfig {
         let origin_key = required(ORIGIN_SIGNING_KEY, "ORIGIN_SIGNING_KEY is not set")?;
         let session_key = required(SESSION_KEY, "SESSION_KEY is not set")?;
         let anchors_pem = required(JPKI_AUTH_CA_PEM, "JPKI_AUTH_CA_PEM is not set")?;
+        let origin_audience = match lookup(ORIGIN_AUDIENCE).filter(|value| !value.trim().is_empty()) {
+            None => Audience::default(),
+            Some(text) => Audience::parse(text.trim())
+                .map_err(|_| EdgeError::Config("ORIGIN_AUDIENCE must be 1-64 characters of a-z, 0-9, '-', '.', '_'"))?,
+        };
         let environment = Environment::parse(lookup(ENVIRONMENT).as_deref())?;
         let trust_anchors = TrustAnchors::from_pem(&anchors_pem)?;
         if environment == Environment::Production && trust_anchors.include_committed_test_key() {
@@ -163,7 +172,7 @@ impl EdgeConfig {
             .filter(|value| !value.trim().is_empty())
             .map(|value| SecretBytes::new(value.into_bytes()));
         Ok(Self {
-            origin: OriginClient::new(&origin_url, SecretBytes::new(origin_key.into_bytes()))?,
+            origin: OriginClient::new(&origin_url, SecretBytes::new(origin_key.into_bytes()), &origin_audience)?,
             audit_hasher: CertificateHasher::derive(&session_key)?,
             staff_sessions: StaffSessions::derive(&session_key)?,
             insurer_sessions: InsurerSessions::derive(&session_key)?,

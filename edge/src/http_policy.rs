@@ -46,9 +46,12 @@ pub const PERMISSIONS_POLICY: &str =
 pub const KIOSK_CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'; \
     frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
-/// Headers added to every static file response.
+/// Headers added to every static file response. `cross-origin-opener-policy` puts a kiosk or console page in a
+/// browsing context group of its own: a page of another site that opened it (or that it opened) holds no handle to
+/// its window to navigate it or count its frames.
 pub const STATIC_RESPONSE_HEADERS: &[(&str, &str)] = &[
     ("content-security-policy", KIOSK_CSP),
+    ("cross-origin-opener-policy", "same-origin"),
     ("x-content-type-options", "nosniff"),
     ("referrer-policy", "no-referrer"),
     ("strict-transport-security", HSTS),
@@ -95,9 +98,14 @@ pub enum CorsVerdict {
 
 impl KioskOrigins {
     /// Parses the binding. Each entry must be a bare origin (`scheme://host[:port]`, no path, query or
-    /// credentials); `null` and wildcards are refused, because they would let any page drive a kiosk's key.
+    /// credentials); `null` and wildcards are refused, because they would let any page drive a kiosk's key. Only
+    /// `isolated-app://` and `https://` are taken, and `http://` for a loopback host alone: a kiosk page served
+    /// over plain HTTP across a network can be rewritten on the way, and the rewritten page would hold the kiosk's
+    /// device key and card sessions.
     pub fn parse(value: Option<&str>) -> Result<Self, EdgeError> {
-        let invalid = EdgeError::Config("KIOSK_ORIGINS must list origins like isolated-app://<id> or https://host");
+        let invalid = EdgeError::Config(
+            "KIOSK_ORIGINS must list origins like isolated-app://<id> or https://host (http:// only for localhost)",
+        );
         let mut allowed = Vec::new();
         for entry in
             value.unwrap_or_default().split(|c: char| c == ',' || c.is_whitespace()).filter(|entry| !entry.is_empty())
@@ -108,7 +116,12 @@ impl KioskOrigins {
                 && scheme.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'-' || b == b'.')
                 && !authority.is_empty()
                 && authority.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._:[]".contains(&b));
-            if !well_formed {
+            let scheme_allowed = match scheme {
+                "https" | "isolated-app" => true,
+                "http" => is_loopback_authority(authority),
+                _ => false,
+            };
+            if !well_formed || !scheme_allowed {
                 return Err(invalid);
             }
             allowed.push(entry);
@@ -128,6 +141,17 @@ impl KioskOrigins {
         let given = origin.trim().trim_end_matches('/').to_ascii_lowercase();
         if self.allowed.contains(&given) { Ok(CorsVerdict::Allowed(given)) } else { Err(EdgeError::CrossOrigin) }
     }
+}
+
+/// True when `authority` (`host[:port]`) names this machine: `localhost`, an IPv4 address in 127.0.0.0/8 or
+/// `[::1]`. Anything else, a name that merely resolves to a loopback address included, is not.
+pub fn is_loopback_authority(authority: &str) -> bool {
+    let host = match authority.strip_prefix('[') {
+        Some(bracketed) => bracketed.split_once(']').map_or("", |(host, _)| host),
+        None => authority.rsplit_once(':').map_or(authority, |(host, _)| host),
+    };
+    host.eq_ignore_ascii_case("localhost")
+        || host.parse::<std::net::IpAddr>().is_ok_and(|address| address.is_loopback())
 }
 
 /// The headers of an answer to an allowed kiosk origin; `preflight` adds what an `OPTIONS` answer carries.
@@ -257,9 +281,28 @@ mod tests {
     }
 
     #[test]
-    fn kiosk_origins_must_be_bare_origins() {
-        for bad in ["*", "null", "kiosk.example", "https://", "https://a.example/path", "https://u@a.example"] {
+    fn kiosk_origins_must_be_bare_origins_over_https_or_of_an_installed_app() {
+        for bad in [
+            "*",
+            "null",
+            "kiosk.example",
+            "https://",
+            "https://a.example/path",
+            "https://u@a.example",
+            "http://kiosk.example",
+            "http://192.168.1.20:8080",
+            "http://localhost.evil.example",
+            "ftp://kiosk.example",
+            "chrome-extension://abcdefghijklmnop",
+        ] {
             assert!(matches!(KioskOrigins::parse(Some(bad)), Err(EdgeError::Config(_))), "{bad}");
+        }
+        for loopback in ["http://localhost:8787", "http://127.0.0.1:8787", "http://[::1]:8787", "http://localhost"] {
+            let origins = KioskOrigins::parse(Some(loopback)).unwrap();
+            assert_eq!(
+                origins.judge(Some(loopback), "https://edge.example"),
+                Ok(CorsVerdict::Allowed(loopback.into()))
+            );
         }
         assert_eq!(KioskOrigins::parse(Some(" , ")).unwrap(), KioskOrigins::default());
         let headers = cors_headers("isolated-app://x", true);

@@ -7,12 +7,13 @@
 //! origin.
 
 use onshi_proto::answer_signing::verify_answer;
-use onshi_proto::signing;
+use onshi_proto::signing::{self, Audience};
 use onshi_proto::{ApiError, ErrorCode};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::error::EdgeError;
+use crate::http_policy::is_loopback_authority;
 use crate::secret::SecretBytes;
 
 /// Origin timeout when `ORIGIN_TIMEOUT_MS` is not set.
@@ -20,7 +21,7 @@ pub const DEFAULT_ORIGIN_TIMEOUT_MS: u32 = 3_000;
 /// Longest accepted `ORIGIN_TIMEOUT_MS`; a kiosk user should never wait longer than this.
 pub const MAX_ORIGIN_TIMEOUT_MS: u32 = 30_000;
 /// Shortest accepted `ORIGIN_SIGNING_KEY`, in bytes.
-pub const MIN_ORIGIN_KEY_LEN: usize = 16;
+pub const MIN_ORIGIN_KEY_LEN: usize = 32;
 /// Random bytes behind a request nonce.
 pub const NONCE_RANDOM_LEN: usize = 16;
 /// Request headers copied from the kiosk to the origin (lower case). Everything else is dropped.
@@ -89,6 +90,7 @@ pub enum OriginOutcome {
 #[derive(Debug)]
 pub struct OriginClient {
     base_url: String,
+    /// The request key for the origin's audience (`signing::request_key`), never the configured secret itself.
     signing_key: SecretBytes,
 }
 
@@ -97,7 +99,7 @@ impl OriginClient {
     /// origin sees, so a base path would break it. Plain `http://` is accepted only for a loopback host (an origin
     /// on the same machine, as in development and the tests): anywhere else a network attacker could read every
     /// answer and forge the certificate status.
-    pub fn new(base_url: &str, signing_key: SecretBytes) -> Result<Self, EdgeError> {
+    pub fn new(base_url: &str, signing_secret: SecretBytes, audience: &Audience) -> Result<Self, EdgeError> {
         let trimmed = base_url.trim().trim_end_matches('/');
         let (authority, encrypted) = match (trimmed.strip_prefix("https://"), trimmed.strip_prefix("http://")) {
             (Some(authority), _) => (authority, true),
@@ -110,9 +112,12 @@ impl OriginClient {
         if !encrypted && !is_loopback_authority(authority) {
             return Err(EdgeError::Config("ORIGIN_URL must use https:// unless the origin is on a loopback address"));
         }
-        if signing_key.len() < MIN_ORIGIN_KEY_LEN {
-            return Err(EdgeError::Config("ORIGIN_SIGNING_KEY is shorter than 16 bytes"));
+        if signing_secret.len() < MIN_ORIGIN_KEY_LEN {
+            return Err(EdgeError::Config("ORIGIN_SIGNING_KEY is shorter than 32 bytes"));
         }
+        let signing_key = signing::request_key(signing_secret.expose(), audience)
+            .map_err(|_| EdgeError::Config("no request key derives from ORIGIN_SIGNING_KEY"))?;
+        let signing_key = SecretBytes::new(signing_key.to_vec());
         Ok(Self { base_url: trimmed.to_owned(), signing_key })
     }
 
@@ -231,17 +236,6 @@ impl OriginClient {
     }
 }
 
-/// True when `authority` (`host[:port]`) names this machine: `localhost`, an IPv4 address in 127.0.0.0/8 or
-/// `[::1]`. Anything else, a name that merely resolves to a loopback address included, is not.
-fn is_loopback_authority(authority: &str) -> bool {
-    let host = match authority.strip_prefix('[') {
-        Some(bracketed) => bracketed.split_once(']').map_or("", |(host, _)| host),
-        None => authority.rsplit_once(':').map_or(authority, |(host, _)| host),
-    };
-    host.eq_ignore_ascii_case("localhost")
-        || host.parse::<std::net::IpAddr>().is_ok_and(|address| address.is_loopback())
-}
-
 /// Keeps only the allow-listed kiosk headers, with lower-case names and short, printable values.
 pub fn forwardable_headers(incoming: impl IntoIterator<Item = (String, String)>) -> Vec<(String, String)> {
     incoming
@@ -296,10 +290,10 @@ mod tests {
 
     use super::*;
 
-    const KEY: &[u8] = b"origin-signing-key-for-tests";
+    const KEY: &[u8] = b"origin-signing-key-for-the-proxy-tests";
 
     fn client() -> OriginClient {
-        OriginClient::new("http://127.0.0.1:8787/", SecretBytes::new(KEY.to_vec())).unwrap()
+        OriginClient::new("http://127.0.0.1:8787/", SecretBytes::new(KEY.to_vec()), &Audience::default()).unwrap()
     }
 
     #[test]
@@ -314,7 +308,15 @@ mod tests {
             nonce: request.header(signing::NONCE_HEADER).unwrap().to_owned(),
             signature: request.header(signing::SIGNATURE_HEADER).unwrap().to_owned(),
         };
-        assert_eq!(signing::verify(KEY, "POST", "/v1/certificate-status", &headers, &request.body, 1_010), Ok(1_000));
+        let verify_for =
+            |key: &[u8]| signing::verify(key, "POST", "/v1/certificate-status", &headers, &request.body, 1_010);
+        let default_key = signing::request_key(KEY, &Audience::default()).unwrap();
+        assert_eq!(verify_for(default_key.as_ref()), Ok(1_000));
+        // An origin of another deployment that shares the secret by mistake refuses it, and so would an origin
+        // that took the secret itself as its key.
+        let staging = signing::request_key(KEY, &Audience::parse("staging").unwrap()).unwrap();
+        assert_eq!(verify_for(staging.as_ref()), Err(signing::SignatureError::Mismatch));
+        assert_eq!(verify_for(KEY), Err(signing::SignatureError::Mismatch));
         assert!(!format!("{request:?}").contains(&headers.signature));
     }
 
@@ -337,12 +339,15 @@ mod tests {
     #[test]
     fn origin_urls_with_paths_or_other_schemes_and_short_keys_are_refused() {
         for url in ["ftp://host", "http://", "http://host/base", "http://host?x", "host:8787", "http://u@host"] {
-            let result = OriginClient::new(url, SecretBytes::new(KEY.to_vec()));
+            let result = OriginClient::new(url, SecretBytes::new(KEY.to_vec()), &Audience::default());
             assert!(matches!(result, Err(EdgeError::Config(_))), "{url}");
         }
-        assert!(OriginClient::new("https://origin.example:8443", SecretBytes::new(KEY.to_vec())).is_ok());
+        assert!(
+            OriginClient::new("https://origin.example:8443", SecretBytes::new(KEY.to_vec()), &Audience::default())
+                .is_ok()
+        );
         assert!(matches!(
-            OriginClient::new("http://127.0.0.1", SecretBytes::new(vec![1; 15])),
+            OriginClient::new("http://127.0.0.1", SecretBytes::new(vec![1; 31]), &Audience::default()),
             Err(EdgeError::Config(_))
         ));
     }
@@ -359,15 +364,18 @@ mod tests {
             "http://127.0.0.1.nip.io",
         ] {
             assert_eq!(
-                OriginClient::new(url, SecretBytes::new(KEY.to_vec())).map(|_| ()),
+                OriginClient::new(url, SecretBytes::new(KEY.to_vec()), &Audience::default()).map(|_| ()),
                 Err(EdgeError::Config("ORIGIN_URL must use https:// unless the origin is on a loopback address")),
                 "{url}"
             );
         }
         for url in ["http://127.0.0.1:8788", "http://127.1.2.3", "http://localhost:8788", "http://[::1]:8788"] {
-            assert!(OriginClient::new(url, SecretBytes::new(KEY.to_vec())).is_ok(), "{url}");
+            assert!(OriginClient::new(url, SecretBytes::new(KEY.to_vec()), &Audience::default()).is_ok(), "{url}");
         }
-        assert!(OriginClient::new("https://origin.example.jp", SecretBytes::new(KEY.to_vec())).is_ok());
+        assert!(
+            OriginClient::new("https://origin.example.jp", SecretBytes::new(KEY.to_vec()), &Audience::default())
+                .is_ok()
+        );
     }
 
     #[test]
@@ -422,7 +430,8 @@ mod tests {
         let revoked = r#"{"status":"revoked"}"#;
         let good = r#"{"status":"good"}"#;
         let sent_signature = sent.header(signing::SIGNATURE_HEADER).unwrap();
-        let genuine = signed_for(&sent, KEY, 200, revoked);
+        let key = signing::request_key(KEY, &Audience::default()).unwrap();
+        let genuine = signed_for(&sent, key.as_ref(), 200, revoked);
         assert_eq!(client.authenticate(sent_signature, genuine.clone()), genuine);
 
         // A network in between turns `revoked` into `good`, keeping the origin's signature.
@@ -430,7 +439,7 @@ mod tests {
         let rewritten = OriginOutcome::Answered { status: 200, body: good.as_bytes().to_vec(), signature };
         assert_eq!(client.authenticate(sent_signature, rewritten), OriginOutcome::Unverified { status: 200 });
         // It replays the origin's genuine `good` answer to an earlier request.
-        let replayed = signed_for(&earlier, KEY, 200, good);
+        let replayed = signed_for(&earlier, key.as_ref(), 200, good);
         assert_eq!(client.authenticate(sent_signature, replayed), OriginOutcome::Unverified { status: 200 });
         // It signs its own answer under a key it made up, or sends none.
         let made_up = signed_for(&sent, b"a-key-the-attacker-chose", 200, good);

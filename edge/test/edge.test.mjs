@@ -516,6 +516,7 @@ describe("static files", () => {
     assert.equal(response.headers.get("x-content-type-options"), "nosniff");
     assert.equal(response.headers.get("referrer-policy"), "no-referrer");
     assert.equal(response.headers.get("strict-transport-security"), HSTS);
+    assert.equal(response.headers.get("cross-origin-opener-policy"), "same-origin");
     // WebUSB (the reader) and the camera for this origin only; nothing else a script could reach for.
     const permissions = response.headers.get("permissions-policy") ?? "";
     assert.match(permissions, /(^|, )usb=\(self\)(,|$)/);

@@ -93,6 +93,31 @@ fn enrol_then_challenge_then_session_then_qualification() {
 }
 
 #[test]
+fn an_edge_signing_for_another_deployment_is_refused_by_an_origin_that_shares_its_secret() {
+    // The scripted origin is the default deployment. An edge that names it explicitly opens the session; an edge
+    // configured for staging with the same secret is refused, and nothing it sends is taken.
+    for (audience, opens) in [("onshi", true), ("staging", false)] {
+        let config = config_with(&[("ORIGIN_AUDIENCE", audience)]);
+        let ports = FakePorts::new(origin_with_revoked("none"));
+        let api = EdgeApi::new(&config, &ports);
+        let kiosk = enrolled_kiosk(&api, 7);
+        let challenge = kiosk.challenge(&api, NOW);
+        let body = session_body(&challenge, CARD0_CERT, sign(CARD0_KEY, &kiosk.device_id, &challenge));
+        let opened = block_on(api.open_session(&kiosk.request("/api/v1/session", &body, NOW + 5)));
+        assert_eq!(opened.is_ok(), opens, "{audience}: {opened:?}");
+        if !opens {
+            assert!(
+                matches!(
+                    opened,
+                    Err(EdgeError::OriginUnverified { status: 401 } | EdgeError::OriginError { status: 401 })
+                ),
+                "{opened:?}"
+            );
+        }
+    }
+}
+
+#[test]
 fn audit_events_record_every_decision_without_personal_data() {
     let config = config();
     let ports = FakePorts::new(origin_with_revoked(CARD0_SERIAL));
@@ -565,6 +590,9 @@ fn missing_or_unusable_bindings_are_configuration_errors() {
         ("ADMIN_TOKEN", Some("too-short".to_owned())),
         ("RATE_LIMIT_PER_DEVICE", Some("0".to_owned())),
         ("RATE_LIMIT_PER_FACILITY", Some("lots".to_owned())),
+        ("ORIGIN_SIGNING_KEY", Some("thirty-one-bytes-is-still-short".to_owned())),
+        ("ORIGIN_AUDIENCE", Some("Production Tokyo".to_owned())),
+        ("KIOSK_ORIGINS", Some("http://kiosk.example".to_owned())),
     ] {
         let lookup = |name: &str| {
             if name == broken { value.clone() } else { complete(name) }

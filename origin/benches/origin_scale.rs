@@ -40,6 +40,11 @@ type BenchResult<T = ()> = Result<T, String>;
 
 /// The request-signing key shared by the load generator and the origin under test.
 const KEY: &str = "benchmark-signing-key-of-at-least-32-bytes";
+
+/// The request key the origin started with [`KEY`] and no audience signs with.
+fn request_key() -> BenchResult<zeroize::Zeroizing<[u8; 32]>> {
+    signing::request_key(KEY.as_bytes(), &signing::Audience::default()).map_err(|e| e.to_string())
+}
 /// Every population here uses this seed.
 const SEED: u64 = 1;
 /// Measured runs per figure; the median is reported.
@@ -447,7 +452,7 @@ async fn signed_lookup(client: &reqwest::Client, endpoint: &str, serial: &str, n
         use_recipient_certificates: false,
     };
     let body = serde_json::to_vec(&query).map_err(|e| e.to_string())?;
-    let headers = signing::sign(KEY.as_bytes(), "POST", BY_CERTIFICATE_PATH, unix_now()?, nonce, &body)
+    let headers = signing::sign(request_key()?.as_ref(), "POST", BY_CERTIFICATE_PATH, unix_now()?, nonce, &body)
         .map_err(|e| e.to_string())?;
     let response = client
         .post(endpoint)

@@ -21,7 +21,8 @@ usage: onshi-origin serve --database <url> [--listen <addr>] [--ops-routes open|
   --seed-demo <path>   add the demo population for the cards in this file (idempotent); needs --demo
 
 environment:
-  ONSHI_ORIGIN_SIGNING_KEY  the edge-to-origin request signing key, its UTF-8 bytes (required, >= 16 bytes)
+  ONSHI_ORIGIN_SIGNING_KEY  the edge-to-origin request signing secret, its UTF-8 bytes (required, >= 32 bytes)
+  ONSHI_ORIGIN_AUDIENCE     the deployment requests must be meant for, as the edge's ORIGIN_AUDIENCE (default onshi)
   ONSHI_ADMIN_TOKEN         bearer token of the /admin/v1 routes (closed when unset; >= 16 bytes)
   ONSHI_OPERATOR_ID         who holds ONSHI_ADMIN_TOKEN, named in the audit row of every admin change (default operator)
   DATABASE_URL              the database when --database is not given

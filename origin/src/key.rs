@@ -1,5 +1,6 @@
 //! The edge↔origin request-signing key.
 
+use onshi_proto::signing::{Audience, request_key};
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
 use crate::error::{OriginError, Result};
@@ -8,44 +9,62 @@ use crate::error::{OriginError, Result};
 /// must be configured with the same value.
 pub const SIGNING_KEY_ENV: &str = "ONSHI_ORIGIN_SIGNING_KEY";
 
-/// Shortest key accepted, in bytes; the edge refuses shorter keys too.
-pub const MIN_KEY_LEN: usize = 16;
-/// Keys shorter than this are accepted for development but logged as weak; HMAC-SHA256 wants 32 bytes.
-pub const RECOMMENDED_KEY_LEN: usize = 32;
+/// The environment variable naming the deployment requests must be meant for ([`Audience`]); the edge's
+/// `ORIGIN_AUDIENCE` must name the same. Unset means [`Audience::DEFAULT`].
+pub const AUDIENCE_ENV: &str = "ONSHI_ORIGIN_AUDIENCE";
+
+/// Shortest signing key accepted, in bytes: HMAC-SHA256 is only as strong as its key, and a key shorter than the
+/// hash's 32 bytes is guessable long before the hash is. The edge refuses shorter keys too.
+pub const MIN_SIGNING_KEY_LEN: usize = 32;
+/// Shortest admin bearer token accepted, in bytes.
+pub const MIN_ADMIN_TOKEN_LEN: usize = 16;
 
 /// The shared HMAC key. Wiped from memory when dropped and never printed.
 #[derive(Clone, Zeroize, ZeroizeOnDrop)]
 pub struct SigningKey(Vec<u8>);
 
 impl SigningKey {
-    /// Wraps key bytes; an empty key or one shorter than [`MIN_KEY_LEN`] is refused.
+    /// Wraps key bytes; an empty key or one shorter than [`MIN_SIGNING_KEY_LEN`] is refused.
     pub fn new(bytes: Vec<u8>) -> Result<Self> {
         // Wrapping first means the bytes are wiped even when they are refused.
         let key = Self(bytes);
         if key.0.is_empty() {
             return Err(OriginError::MissingSigningKey { variable: SIGNING_KEY_ENV });
         }
-        if key.0.len() < MIN_KEY_LEN {
-            return Err(OriginError::SigningKeyTooShort { variable: SIGNING_KEY_ENV, min: MIN_KEY_LEN });
+        if key.0.len() < MIN_SIGNING_KEY_LEN {
+            return Err(OriginError::SigningKeyTooShort { variable: SIGNING_KEY_ENV, min: MIN_SIGNING_KEY_LEN });
         }
         Ok(key)
     }
 
-    /// Reads the key from [`SIGNING_KEY_ENV`].
+    /// The request key for `audience` ([`request_key`]), from the configured secret, which is checked first as
+    /// [`SigningKey::new`] checks a key.
+    pub fn derive(secret: Vec<u8>, audience: &Audience) -> Result<Self> {
+        let secret = Self::new(secret)?;
+        let key = request_key(secret.expose(), audience)
+            .map_err(|_| OriginError::Usage("no request key derives from the secret".into()))?;
+        Ok(Self(key.to_vec()))
+    }
+
+    /// The request key from the secret in [`SIGNING_KEY_ENV`] and the audience in [`AUDIENCE_ENV`].
     pub fn from_env() -> Result<Self> {
         let value =
             std::env::var_os(SIGNING_KEY_ENV).ok_or(OriginError::MissingSigningKey { variable: SIGNING_KEY_ENV })?;
-        Self::new(value.into_encoded_bytes())
+        let audience = match std::env::var(AUDIENCE_ENV) {
+            Err(std::env::VarError::NotPresent) => Audience::default(),
+            Ok(text) => {
+                Audience::parse(&text).map_err(|error| OriginError::Usage(format!("{AUDIENCE_ENV}: {error}")))?
+            }
+            Err(std::env::VarError::NotUnicode(_)) => {
+                return Err(OriginError::Usage(format!("{AUDIENCE_ENV} is not UTF-8")));
+            }
+        };
+        Self::derive(value.into_encoded_bytes(), &audience)
     }
 
     /// The key bytes, for the HMAC only.
     pub fn expose(&self) -> &[u8] {
         &self.0
-    }
-
-    /// True when the key is shorter than [`RECOMMENDED_KEY_LEN`].
-    pub fn is_weak(&self) -> bool {
-        self.0.len() < RECOMMENDED_KEY_LEN
     }
 }
 
@@ -75,11 +94,11 @@ pub struct AdminToken {
 }
 
 impl AdminToken {
-    /// Wraps a token held by [`DEFAULT_OPERATOR_ID`]; one shorter than [`MIN_KEY_LEN`] bytes is refused.
+    /// Wraps a token held by [`DEFAULT_OPERATOR_ID`]; one shorter than [`MIN_ADMIN_TOKEN_LEN`] bytes is refused.
     pub fn new(token: String) -> Result<Self> {
         let token = Self { token, actor: format!("{OPERATOR_ACTOR_PREFIX}{DEFAULT_OPERATOR_ID}") };
-        if token.token.len() < MIN_KEY_LEN {
-            return Err(OriginError::SigningKeyTooShort { variable: ADMIN_TOKEN_ENV, min: MIN_KEY_LEN });
+        if token.token.len() < MIN_ADMIN_TOKEN_LEN {
+            return Err(OriginError::SigningKeyTooShort { variable: ADMIN_TOKEN_ENV, min: MIN_ADMIN_TOKEN_LEN });
         }
         Ok(token)
     }
@@ -158,7 +177,7 @@ mod tests {
 
     #[test]
     fn the_key_never_prints_and_is_wiped_on_drop() {
-        let key = SigningKey::new(b"super-secret-origin-key".to_vec()).unwrap();
+        let key = SigningKey::new(b"super-secret-origin-key-of-32-bytes".to_vec()).unwrap();
         let printed = format!("{key:?} {:?}", Some(&key));
         assert!(!printed.contains("super-secret"), "{printed}");
         assert!(printed.contains("<redacted>"));
@@ -174,10 +193,11 @@ mod tests {
     }
 
     #[test]
-    fn empty_and_short_keys_are_refused_and_weak_keys_are_flagged() {
+    fn empty_keys_and_keys_shorter_than_the_hash_are_refused() {
         assert!(matches!(SigningKey::new(Vec::new()), Err(OriginError::MissingSigningKey { .. })));
-        assert!(matches!(SigningKey::new(vec![7; 15]), Err(OriginError::SigningKeyTooShort { min: 16, .. })));
-        assert!(SigningKey::new(vec![7; 16]).unwrap().is_weak());
-        assert!(!SigningKey::new(vec![7; 32]).unwrap().is_weak());
+        for short in [1, 16, 31] {
+            assert!(matches!(SigningKey::new(vec![7; short]), Err(OriginError::SigningKeyTooShort { min: 32, .. })));
+        }
+        assert!(SigningKey::new(vec![7; 32]).is_ok());
     }
 }

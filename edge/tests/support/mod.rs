@@ -360,6 +360,8 @@ impl EdgePorts for FakePorts {
             nonce: request.header(signing::NONCE_HEADER).unwrap_or_default().to_owned(),
             signature: request.header(signing::SIGNATURE_HEADER).unwrap_or_default().to_owned(),
         };
+        // The scripted origin derives its request key from the secret as the real one does.
+        let key = signing::request_key(ORIGIN_KEY.as_bytes(), &signing::Audience::default()).unwrap();
         let verified = match request.header(signing::INSURER_HEADER) {
             Some(insurer) => {
                 let session = request.header(signing::INSURER_SESSION_HEADER).unwrap_or_default();
@@ -370,7 +372,7 @@ impl EdgePorts for FakePorts {
                     clerk: clerk.to_owned(),
                 };
                 signing::verify_for_insurer(
-                    ORIGIN_KEY.as_bytes(),
+                    key.as_ref(),
                     request.method,
                     &path,
                     &headers,
@@ -382,7 +384,7 @@ impl EdgePorts for FakePorts {
             }
             // An insurer's own credential at sign-in: the scripted origin judges it.
             None if request.header("authorization").is_some() => true,
-            None => signing::verify(ORIGIN_KEY.as_bytes(), request.method, &path, &headers, &request.body, NOW).is_ok(),
+            None => signing::verify(key.as_ref(), request.method, &path, &headers, &request.body, NOW).is_ok(),
         };
         let outcome = if verified {
             match &self.request_origin {
@@ -395,7 +397,7 @@ impl EdgePorts for FakePorts {
         // The origin signs every answer to a request that presents a signature, as the real one does.
         let outcome = match (outcome, request.header(signing::SIGNATURE_HEADER)) {
             (OriginOutcome::Answered { status, body, .. }, Some(sent)) => {
-                let signature = answer_signing::sign_answer(ORIGIN_KEY.as_bytes(), sent, status, &body).ok();
+                let signature = answer_signing::sign_answer(key.as_ref(), sent, status, &body).ok();
                 OriginOutcome::Answered { status, body, signature }
             }
             (outcome, _) => outcome,

@@ -13,17 +13,26 @@ use crate::fixture::{Db, card_query, demo_cards_path, fresh_database_url, fresh_
 
 const BINARY: &str = env!("CARGO_BIN_EXE_onshi-origin");
 const KEY: &str = "binary-test-signing-key-of-32-bytes!";
+
+/// The request key the origin started with [`KEY`] and no audience signs with.
+fn request_key() -> zeroize::Zeroizing<[u8; 32]> {
+    signing::request_key(KEY.as_bytes(), &signing::Audience::default()).unwrap()
+}
 /// An upper bound for a step that should take milliseconds, so a broken build fails instead of hanging.
 const PATIENCE: Duration = Duration::from_secs(60);
 
-#[tokio::test]
-async fn the_binary_starts_prints_its_line_answers_and_stops_on_sigterm() {
-    let dir = tempfile::tempdir().unwrap();
+/// The binary serving the demo population on a free port with `environment` on top of [`KEY`]; its stdout after
+/// the first line, and the base URL that line names.
+async fn serve(
+    dir: &tempfile::TempDir,
+    environment: &[(&str, &str)],
+) -> (tokio::process::Child, BufReader<tokio::process::ChildStdout>, String) {
     let database = format!("sqlite://{}", dir.path().join("origin.db").display());
     let mut child = Command::new(BINARY)
         .args(["serve", "--database", &database, "--listen", "127.0.0.1:0", "--demo", "--seed-demo"])
         .arg(demo_cards_path())
         .env("ONSHI_ORIGIN_SIGNING_KEY", KEY)
+        .envs(environment.iter().copied())
         .env("RUST_LOG", "info")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -38,6 +47,30 @@ async fn the_binary_starts_prints_its_line_answers_and_stops_on_sigterm() {
         .and_then(|l| l.strip_prefix("onshi-origin listening on "))
         .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
         .to_owned();
+    (child, stdout, base)
+}
+
+/// A card lookup of the demo's valid card, signed with `key`.
+async fn look_up_valid_card(client: &reqwest::Client, base: &str, key: &[u8]) -> reqwest::Response {
+    let query = CardQualificationQuery { device_id: None, ..card_query(serial::VALID, None) };
+    let body = serde_json::to_vec(&query).unwrap();
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let headers = signing::sign(key, "POST", BY_CERTIFICATE_PATH, now, &fresh_nonce(), &body).unwrap();
+    client
+        .post(format!("{base}{BY_CERTIFICATE_PATH}"))
+        .header(signing::TIMESTAMP_HEADER, headers.timestamp)
+        .header(signing::NONCE_HEADER, headers.nonce)
+        .header(signing::SIGNATURE_HEADER, headers.signature)
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_binary_starts_prints_its_line_answers_and_stops_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut child, mut stdout, base) = serve(&dir, &[]).await;
     let port: u16 = base.strip_prefix("http://127.0.0.1:").unwrap().parse().unwrap();
     assert_ne!(port, 0);
 
@@ -46,19 +79,7 @@ async fn the_binary_starts_prints_its_line_answers_and_stops_on_sigterm() {
     assert_eq!(health, serde_json::json!({"status": "ok"}));
 
     // The seeded demo population answers a request signed with the key from the environment, on the real clock.
-    let query = CardQualificationQuery { device_id: None, ..card_query(serial::VALID, None) };
-    let body = serde_json::to_vec(&query).unwrap();
-    let now = time::OffsetDateTime::now_utc().unix_timestamp();
-    let headers = signing::sign(KEY.as_bytes(), "POST", BY_CERTIFICATE_PATH, now, &fresh_nonce(), &body).unwrap();
-    let response = client
-        .post(format!("{base}{BY_CERTIFICATE_PATH}"))
-        .header(signing::TIMESTAMP_HEADER, headers.timestamp)
-        .header(signing::NONCE_HEADER, headers.nonce)
-        .header(signing::SIGNATURE_HEADER, headers.signature)
-        .body(body)
-        .send()
-        .await
-        .unwrap();
+    let response = look_up_valid_card(&client, &base, request_key().as_ref()).await;
     assert_eq!(response.status().as_u16(), 200);
     assert_eq!(response.json::<QualificationAnswer>().await.unwrap().validity, Validity::Valid);
 
@@ -74,8 +95,24 @@ async fn the_binary_starts_prints_its_line_answers_and_stops_on_sigterm() {
 }
 
 #[tokio::test]
+async fn an_origin_named_for_one_deployment_refuses_requests_signed_for_another_with_the_same_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_child, _stdout, base) = serve(&dir, &[("ONSHI_ORIGIN_AUDIENCE", "staging")]).await;
+    let client = reqwest::Client::builder().no_proxy().build().unwrap();
+    let for_audience =
+        |audience: &str| signing::request_key(KEY.as_bytes(), &signing::Audience::parse(audience).unwrap()).unwrap();
+    // Signed for the default deployment, for production, and with the secret itself: each refused.
+    for wrong in [request_key().to_vec(), for_audience("production").to_vec(), KEY.as_bytes().to_vec()] {
+        let response = look_up_valid_card(&client, &base, &wrong).await;
+        assert_eq!(response.status().as_u16(), 401);
+    }
+    let response = look_up_valid_card(&client, &base, for_audience("staging").as_ref()).await;
+    assert_eq!(response.status().as_u16(), 200);
+}
+
+#[tokio::test]
 async fn the_binary_refuses_to_start_without_a_usable_signing_key() {
-    for key in [None, Some(""), Some("fifteen-bytes!!")] {
+    for key in [None, Some(""), Some("fifteen-bytes!!"), Some("thirty-one-bytes-is-still-short")] {
         let dir = tempfile::tempdir().unwrap();
         let database_path = dir.path().join("origin.db");
         let mut command = Command::new(BINARY);

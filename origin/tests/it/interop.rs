@@ -19,6 +19,11 @@ use crate::fixture::{Db, card_query, certificate, demo_cards_path, fresh_databas
 
 const BINARY: &str = env!("CARGO_BIN_EXE_onshi-origin");
 const KEY: &str = "interop-test-signing-key-of-32-bytes";
+
+/// The request key the origin started with [`KEY`] and no audience signs with.
+fn request_key() -> zeroize::Zeroizing<[u8; 32]> {
+    signing::request_key(KEY.as_bytes(), &signing::Audience::default()).unwrap()
+}
 const ADMIN_TOKEN: &str = "interop-test-admin-token-0123456789";
 const FACILITY: &str = "1312345679";
 /// An upper bound for a step that should take milliseconds, so a broken build fails instead of hanging.
@@ -78,7 +83,7 @@ impl Served {
     async fn ask(&self, path: &str, query: &impl serde::Serialize, accept: &str, name: &str) -> (u16, Vec<u8>) {
         let body = serde_json::to_vec(query).unwrap();
         let now = time::OffsetDateTime::now_utc().unix_timestamp();
-        let headers = signing::sign(KEY.as_bytes(), "POST", path, now, &fresh_nonce(), &body).unwrap();
+        let headers = signing::sign(request_key().as_ref(), "POST", path, now, &fresh_nonce(), &body).unwrap();
         let response = self
             .client
             .post(format!("{}{path}", self.base))

@@ -5,6 +5,10 @@
 //! The timestamp (unix seconds) must be within [`MAX_SKEW_SECS`] of the origin's clock and the nonce must not have
 //! been seen within that window; replay tracking is the origin's job (it owns the state). Both sides pass the
 //! clock in, so this module stays pure.
+//!
+//! `key` is never the configured secret itself: both sides sign with [`request_key`], derived from the secret and
+//! the [`Audience`], the origin deployment the request is for. Two deployments that share a secret by mistake
+//! (staging and production) then still refuse each other's requests, although each keeps its own nonce store.
 
 use hmac::{KeyInit, Mac};
 use key::SigningKeyBytes;
@@ -27,6 +31,56 @@ pub const INSURER_SESSION_HEADER: &str = "x-onshi-insurer-session";
 
 type HmacSha256 = hmac::Hmac<Sha256>;
 
+/// The origin deployment a signed request is meant for, as both the edge and the origin are configured: for
+/// example `production` or `staging-osaka`. 1 to [`MAX_AUDIENCE_LEN`] characters of lower-case ASCII letters,
+/// digits, `-`, `.` and `_`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Audience(String);
+
+/// Longest [`Audience`], in characters.
+pub const MAX_AUDIENCE_LEN: usize = 64;
+
+/// Why an audience was refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("an origin audience is 1 to {MAX_AUDIENCE_LEN} characters of a-z, 0-9, '-', '.' and '_'")]
+pub struct AudienceError;
+
+impl Audience {
+    /// The audience of a deployment that does not name one: the demo, the tests and a single installation.
+    pub const DEFAULT: &'static str = "onshi";
+
+    /// Checks `text` as an audience.
+    pub fn parse(text: &str) -> Result<Self, AudienceError> {
+        let well_formed = !text.is_empty()
+            && text.len() <= MAX_AUDIENCE_LEN
+            && text.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"-._".contains(&b));
+        if well_formed { Ok(Self(text.to_owned())) } else { Err(AudienceError) }
+    }
+
+    /// The audience as configured.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Default for Audience {
+    fn default() -> Self {
+        Self(Self::DEFAULT.to_owned())
+    }
+}
+
+/// The key requests for `audience` are signed and verified with (and the origin's answers to them): HKDF-SHA-256
+/// over the configured secret, with no salt and the info `onshi-origin-request-v1:` followed by the audience. The
+/// caller checks the secret's length; this only separates deployments.
+pub fn request_key(secret: &[u8], audience: &Audience) -> Result<zeroize::Zeroizing<[u8; 32]>, SignatureError> {
+    let mut key = zeroize::Zeroizing::new([0u8; 32]);
+    let info = format!("onshi-origin-request-v1:{}", audience.as_str());
+    hkdf::Hkdf::<Sha256>::new(None, secret)
+        .expand(info.as_bytes(), key.as_mut())
+        .map_err(|_| SignatureError::Underivable)?;
+    Ok(key)
+}
+
 /// Why a request signature was refused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum SignatureError {
@@ -45,6 +99,10 @@ pub enum SignatureError {
     /// The signing key is empty.
     #[error("request signing key is empty")]
     EmptyKey,
+    /// No request key could be derived from the secret (HKDF refuses only outputs far longer than the one asked for,
+    /// so this is not expected).
+    #[error("a request key cannot be derived from the secret")]
+    Underivable,
 }
 
 mod key {
@@ -224,6 +282,46 @@ mod tests {
     use super::*;
 
     const KEY: &[u8] = b"test-origin-signing-key";
+    /// The known answer for the JavaScript signer's default key (see the test that uses it).
+    const EXPECTED_DEFAULT_KEY_HEX: &str = "f6a4aa164a9a468aa630be7c9ec626a322cc927e4fc631b559e5536af88787e5";
+
+    #[test]
+    fn a_request_signed_for_one_audience_does_not_verify_for_another_under_the_same_secret() {
+        let secret = b"one-secret-shared-by-mistake-between-two-deployments";
+        let production = request_key(secret, &Audience::parse("production").unwrap()).unwrap();
+        let staging = request_key(secret, &Audience::parse("staging").unwrap()).unwrap();
+        let headers = sign(staging.as_ref(), "POST", "/v1/x", 1_000, "n1", b"{}").unwrap();
+        assert_eq!(verify(staging.as_ref(), "POST", "/v1/x", &headers, b"{}", 1_000), Ok(1_000));
+        assert_eq!(verify(production.as_ref(), "POST", "/v1/x", &headers, b"{}", 1_000), Err(SignatureError::Mismatch));
+        assert_eq!(
+            verify(secret, "POST", "/v1/x", &headers, b"{}", 1_000),
+            Err(SignatureError::Mismatch),
+            "the secret itself signs nothing"
+        );
+        assert_eq!(
+            request_key(secret, &Audience::default()).unwrap(),
+            request_key(secret, &Audience::parse("onshi").unwrap()).unwrap()
+        );
+    }
+
+    #[test]
+    fn the_request_key_is_hkdf_sha256_as_the_javascript_signer_derives_it() {
+        // The same derivation, computed once with Node's crypto.hkdfSync('sha256', secret, '', info, 32), so the
+        // launcher's and the tests' signer (xtask/origin-signature.mjs) and this one cannot drift apart.
+        let key = request_key(b"edge-test-origin-signing-key-0001", &Audience::default()).unwrap();
+        assert_eq!(hex::encode(key.as_ref()), EXPECTED_DEFAULT_KEY_HEX);
+    }
+
+    #[test]
+    fn audiences_are_short_lower_case_names() {
+        for good in ["onshi", "production", "staging-osaka", "prod.tokyo_1"] {
+            assert_eq!(Audience::parse(good).unwrap().as_str(), good);
+        }
+        let too_long = "a".repeat(MAX_AUDIENCE_LEN + 1);
+        for bad in ["", "Production", "prod tokyo", "prod/tokyo", "本番", too_long.as_str()] {
+            assert_eq!(Audience::parse(bad), Err(AudienceError), "{bad:?}");
+        }
+    }
 
     #[test]
     fn a_signed_request_verifies_and_any_change_breaks_it() {
