@@ -266,6 +266,17 @@ impl<L: Link> Bridge<L> {
             self.execute(effects, now)?;
             self.link.taken(&handle);
         }
+        for id in self.link.settlements() {
+            let result = match self.spool.settle(&id, now) {
+                Ok(effects) => self.execute(effects, now),
+                Err(reason) => {
+                    self.link.settle_answered(&id, Err(reason));
+                    continue;
+                }
+            };
+            result?;
+            self.link.settle_answered(&id, Ok(()));
+        }
         for name in res {
             if self.spool.owner_of_answer(&name).is_none() {
                 continue;
