@@ -263,6 +263,14 @@ pub enum TerminalOutcome {
     },
 }
 
+impl TerminalOutcome {
+    /// Whether this is the bridge's answer to a [`ToBridge::Settle`] (an edge waiting on a request's own outcome
+    /// hands it to the closing's wait instead).
+    pub fn answers_settle(&self) -> bool {
+        matches!(self, Self::Settled | Self::SettleRefused { .. })
+    }
+}
+
 /// A message from the bridge to the edge.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
