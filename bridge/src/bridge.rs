@@ -266,16 +266,15 @@ impl<L: Link> Bridge<L> {
             self.execute(effects, now)?;
             self.link.taken(&handle);
         }
+        // Staff's closings of Uncertain requests: each is answered only once the spool's records are journalled.
         for id in self.link.settlements() {
-            let result = match self.spool.settle(&id, now) {
-                Ok(effects) => self.execute(effects, now),
-                Err(reason) => {
-                    self.link.settle_answered(&id, Err(reason));
-                    continue;
+            match self.spool.settle(&id, now) {
+                Ok(effects) => {
+                    self.execute(effects, now)?;
+                    self.link.settle_answered(&id, Ok(()));
                 }
-            };
-            result?;
-            self.link.settle_answered(&id, Ok(()));
+                Err(reason) => self.link.settle_answered(&id, Err(reason)),
+            }
         }
         for name in res {
             if self.spool.owner_of_answer(&name).is_none() {
