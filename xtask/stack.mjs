@@ -303,9 +303,10 @@ export async function startStack({ port = 0, database, databaseUrl, originUrlOve
    * reader check someone (the simulator's trigger JSON, see bridge/README.md), `request` hands the bridge a request
    * through its folder link, `kill` ends the bridge with SIGKILL and `start` starts it again on the same state
    * folder. `stalled` starts the terminal with a 連携アプリ that never consumes `req`; `stallMs` is how long the
-   * bridge lets a request wait there before it calls the 連携アプリ stalled.
+   * bridge lets a request wait there before it calls the 連携アプリ stalled; `timeoutMs` how long it waits for an
+   * answer before the request is Uncertain.
    */
-  async function startBridge(facilityCode = DEMO_FACILITY_CODE, { stalled = false, stallMs } = {}) {
+  async function startBridge(facilityCode = DEMO_FACILITY_CODE, { stalled = false, stallMs, timeoutMs } = {}) {
     const dir = mkdtempSync(join(scratch, 'bridge-'));
     const [share, state, triggers] = ['oqs', 'state', 'reader-checks'].map((name) => join(dir, name));
     for (const folder of [share, triggers]) mkdirSync(folder, { recursive: true });
@@ -321,7 +322,11 @@ export async function startStack({ port = 0, database, databaseUrl, originUrlOve
     const terminal = await spawnLogged('terminal', simBin, [...terminalArgs, ...(stalled ? ['--stalled'] : [])], logs);
     // `--edge-link`: the bridge holds its WebSocket to the facility's store, through which staff's by-number checks
     // reach the terminal.
-    const bridgeArgs = ['--root', share, '--state', state, '--edge-link', ...(stallMs === undefined ? [] : ['--stall-ms', String(stallMs)])];
+    const bridgeArgs = [
+      '--root', share, '--state', state, '--edge-link',
+      ...(stallMs === undefined ? [] : ['--stall-ms', String(stallMs)]),
+      ...(timeoutMs === undefined ? [] : ['--timeout-ms', String(timeoutMs)]),
+    ];
     let bridge = null;
     let checks = 0;
     // How many times a bridge had opened its link to the edge when this one last started.

@@ -266,6 +266,16 @@ impl<L: Link> Bridge<L> {
             self.execute(effects, now)?;
             self.link.taken(&handle);
         }
+        // Staff's closings of Uncertain requests: each is answered only once the spool's records are journalled.
+        for id in self.link.settlements() {
+            match self.spool.settle(&id, now) {
+                Ok(effects) => {
+                    self.execute(effects, now)?;
+                    self.link.settle_answered(&id, Ok(()));
+                }
+                Err(reason) => self.link.settle_answered(&id, Err(reason)),
+            }
+        }
         for name in res {
             if self.spool.owner_of_answer(&name).is_none() {
                 continue;

@@ -3,7 +3,8 @@
 //!
 //! The folder link is the local hand-off: a caller drops `<id>.<prefix>.xml` (for example
 //! `a1.OQSsiquc01req.xml`) into `link/in` (written under a temporary name and renamed), and finds
-//! `<id>.answered.xml`, `<id>.failed.txt` or `<id>.uncertain.txt` in `link/out`, reader results in `link/face` and
+//! `<id>.answered.xml`, `<id>.failed.txt` or `<id>.uncertain.txt` in `link/out` (an uncertain request staff
+//! closed becomes `<id>.settled.txt`, its uncertain copy gone), reader results in `link/face` and
 //! the health in `link/health.json`. Its copies go once past retention: a forgotten request's outcome when the
 //! spool forgets it ([`Link::forget`]), and what no forgetting named on a sweep ([`Link::prune`], deciding by
 //! [`crate::core::prune`]). The edge link wraps another link and also hands every reader result on to
@@ -14,6 +15,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use onshi_onsfile::name::Prefix;
+use onshi_proto::bridge_link::{LinkRequestId, SettleRefusal};
 
 use crate::clock::Clock;
 use crate::core::health::{EdgeHealth, Health};
@@ -53,7 +55,21 @@ pub trait Link {
     /// `spool_knows` says which caller ids the spool still knows, whose copies are kept; the rest are aged as
     /// [`crate::core::prune`] says, against `now_ms` and `retention_ms`.
     fn prune(&mut self, now_ms: u64, retention_ms: u64, spool_knows: &dyn Fn(&str) -> bool) -> Result<(), BridgeError>;
+    /// Staff's closings of uncertain requests waiting to be carried out, each by the id the health report lists
+    /// ([`crate::core::spool::Spool::settle`]). A link staff cannot reach has none.
+    fn settlements(&mut self) -> Vec<LinkRequestId> {
+        Vec::new()
+    }
+    /// How staff's closing of `id` went: `Ok` when the request is now Settled (its outcome was also delivered to
+    /// its own caller), or why nothing changed.
+    fn settle_answered(&mut self, id: &LinkRequestId, result: Result<(), SettleRefusal>) {
+        let _ = (id, result);
+    }
 }
+
+/// What `<id>.settled.txt` says.
+pub const SETTLED_TEXT: &str =
+    "staff found the outcome of this uncertain request on the terminal and closed it; it is not sent again";
 
 /// The folder link.
 #[derive(Debug)]
@@ -118,9 +134,7 @@ impl Link for FolderLink {
     }
 
     fn has_outcome(&self, id: &str) -> bool {
-        ["answered.xml", "failed.txt", "uncertain.txt"]
-            .iter()
-            .any(|ext| self.outbox.join(format!("{id}.{ext}")).exists())
+        prune::OUTCOME_ENDINGS.iter().any(|ext| self.outbox.join(format!("{id}.{ext}")).exists())
     }
 
     fn deliver(&mut self, outcome: &Outcome) -> Result<(), BridgeError> {
@@ -128,10 +142,16 @@ impl Link for FolderLink {
             State::Answered => ("answered.xml", outcome.answer.clone().unwrap_or_default()),
             State::Failed(why) => ("failed.txt", why.as_bytes().to_vec()),
             State::Uncertain(why) => ("uncertain.txt", why.as_bytes().to_vec()),
+            State::Settled => ("settled.txt", SETTLED_TEXT.as_bytes().to_vec()),
             State::Pending | State::Submitted => return Ok(()),
         };
         let name = format!("{}.{ending}", outcome.id);
-        files::write_atomic_at(&self.outbox, &name, &bytes, self.clock.now_system_time())
+        files::write_atomic_at(&self.outbox, &name, &bytes, self.clock.now_system_time())?;
+        if outcome.state == State::Settled && valid_request_id(&outcome.id) {
+            // The final state replaces the uncertain one, so a caller reading the folder sees only how it ended.
+            Self::delete(&self.outbox, &format!("{}.uncertain.txt", outcome.id));
+        }
+        Ok(())
     }
 
     fn face(&mut self, file: &str, bytes: &[u8]) -> Result<(), BridgeError> {
@@ -243,5 +263,13 @@ impl<L: Link> Link for EdgeLink<L> {
 
     fn prune(&mut self, now_ms: u64, retention_ms: u64, spool_knows: &dyn Fn(&str) -> bool) -> Result<(), BridgeError> {
         self.inner.prune(now_ms, retention_ms, spool_knows)
+    }
+
+    fn settlements(&mut self) -> Vec<LinkRequestId> {
+        self.inner.settlements()
+    }
+
+    fn settle_answered(&mut self, id: &LinkRequestId, result: Result<(), SettleRefusal>) {
+        self.inner.settle_answered(id, result);
     }
 }

@@ -26,7 +26,7 @@ use std::sync::mpsc::{Receiver, Sender, TryRecvError, channel};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
-use onshi_proto::bridge_link::{BRIDGE_LINK_PATH, FromBridge, ToBridge};
+use onshi_proto::bridge_link::{BRIDGE_LINK_PATH, FromBridge, LinkRequestId, SettleRefusal, TerminalOutcome, ToBridge};
 use tungstenite::client::IntoClientRequest as _;
 use tungstenite::http::HeaderValue;
 use tungstenite::stream::MaybeTlsStream;
@@ -78,6 +78,8 @@ pub struct WsLink<L: Link> {
     dir: PathBuf,
     delivered: Arc<Mutex<Delivered>>,
     stop: Arc<AtomicBool>,
+    /// Staff's closings the edge sent, waiting for the bridge's loop.
+    settles: Vec<LinkRequestId>,
 }
 
 impl<L: Link> WsLink<L> {
@@ -105,7 +107,17 @@ impl<L: Link> WsLink<L> {
             .name("edge-link".into())
             .spawn(move || socket.run())
             .context(|| "start the edge link thread".to_owned())?;
-        Ok(Self { inner, facility, face_dir: None, incoming, outgoing, dir: dir.to_owned(), delivered, stop })
+        Ok(Self {
+            inner,
+            facility,
+            face_dir: None,
+            incoming,
+            outgoing,
+            dir: dir.to_owned(),
+            delivered,
+            stop,
+            settles: Vec::new(),
+        })
     }
 
     /// Reads the terminal's face files from `dir` when the edge asks for a 照会番号 registration of a person one of
@@ -126,11 +138,18 @@ impl<L: Link> Link for WsLink<L> {
     fn requests(&mut self) -> Result<Vec<(NewRequest, String)>, BridgeError> {
         let mut requests = self.inner.requests()?;
         while let Ok(message) = self.incoming.try_recv() {
+            let (id, ask) = match message {
+                ToBridge::Request { id, ask } => (id, ask),
+                ToBridge::Settle { id } => {
+                    self.settles.push(id);
+                    continue;
+                }
+            };
             let face_dir = self.face_dir.clone();
             let face = move |file: &onshi_proto::identifier::FaceFileName| {
                 crate::files::read_if_there(&face_dir?.join(file.as_str()))
             };
-            match relay::request_from(&message, &self.facility, face) {
+            match relay::request_from(&id, &ask, &self.facility, face) {
                 Ok(request) => {
                     let handle = format!("{HANDLE_PREFIX}{}", request.id);
                     requests.push((request, handle));
@@ -193,6 +212,22 @@ impl<L: Link> Link for WsLink<L> {
         // Its line is dead from now on; the next rewrite leaves it out.
         lock(&self.delivered).ids.remove(id);
         Ok(())
+    }
+
+    fn settlements(&mut self) -> Vec<LinkRequestId> {
+        let mut settles = std::mem::take(&mut self.settles);
+        settles.extend(self.inner.settlements());
+        settles
+    }
+
+    fn settle_answered(&mut self, id: &LinkRequestId, result: Result<(), SettleRefusal>) {
+        // The edge waits for this answer under the request's id. For its own request the Settled outcome was also
+        // delivered (the store takes the first and drops the second); a folder caller's request has only this one.
+        let outcome = match result {
+            Ok(()) => TerminalOutcome::Settled,
+            Err(reason) => TerminalOutcome::SettleRefused { reason },
+        };
+        drop(self.outgoing.send(FromBridge::Outcome { id: id.clone(), outcome }));
     }
 
     fn prune(&mut self, now_ms: u64, retention_ms: u64, spool_knows: &dyn Fn(&str) -> bool) -> Result<(), BridgeError> {
@@ -319,7 +354,11 @@ impl SocketThread {
                 if let Err(e) = socket.send(Message::text(message.to_text())) {
                     return Ended::Broken(e.to_string());
                 }
-                if let FromBridge::Outcome { id, .. } = message {
+                // A refused closing is no outcome of the request (which may still be in flight): a restart must still
+                // deliver the request's own.
+                if let FromBridge::Outcome { id, outcome } = message
+                    && !matches!(outcome, TerminalOutcome::SettleRefused { .. })
+                {
                     self.remember(&relay::spool_id(id));
                 }
                 queue.pop_front();

@@ -120,6 +120,7 @@ fn journal_shape(site: &Site) -> Vec<(String, String)> {
             Record::Answered { id, .. } => ("Answered".into(), id),
             Record::Failed { id, .. } => ("Failed".into(), id),
             Record::Uncertain { id, .. } => ("Uncertain".into(), id),
+            Record::SettledByStaff { id, .. } => ("SettledByStaff".into(), id),
             Record::Forgotten { ids } => ("Forgotten".into(), ids.join(",")),
             Record::Sequence { date: _, used } => ("Sequence".into(), used.to_string()),
             Record::Face { file } => ("Face".into(), file),

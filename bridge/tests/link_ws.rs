@@ -4,8 +4,11 @@
 //! terminal's `res`; the same request handed again writes nothing; and the bridge binary killed before its
 //! acknowledgement or after submitting the request neither loses nor repeats it. A bulk pre-check goes the same
 //! way through both phases (a result not ready, then a ZIP) and comes back row by row, and a 照会番号 registration
-//! is written as IF-003 for the person of the face file it names and answered from IF-004. Each test synchronises on messages
-//! and files, never on elapsed time.
+//! is written as IF-003 for the person of the face file it names and answered from IF-004. A request the terminal
+//! never answers becomes Uncertain and is listed in the health; staff's closing of it through the store makes it
+//! Settled (the count drops, a repeat is answered Settled, nothing is written again), and a closing of an unknown
+//! or not-uncertain id is refused with its reason. Each test synchronises on messages and files, never on elapsed
+//! time.
 
 #![allow(clippy::unwrap_used, reason = "a test should stop at the first unexpected value")]
 
@@ -186,6 +189,103 @@ fn a_request_from_the_store_is_acknowledged_written_as_shift_jis_and_answered_fr
     assert_eq!(answered(receive(&mut socket), "t2").validity, Validity::NoQualification);
     assert_eq!(terminal.processed(), 2);
     assert_eq!(count(&site.journal(), "\"t\":\"Pending\""), 2);
+
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    running.join().unwrap();
+}
+
+fn said(id: &str, outcome: TerminalOutcome) -> Option<FromBridge> {
+    Some(FromBridge::Outcome { id: LinkRequestId::parse(id).unwrap(), outcome })
+}
+
+fn settle(id: &str) -> ToBridge {
+    ToBridge::Settle { id: LinkRequestId::parse(id).unwrap() }
+}
+
+#[test]
+fn staff_close_an_uncertain_request_through_the_store_and_it_leaves_the_health_settled() {
+    let (site, store) = site_with_store();
+    let clock = onshi_bridge::clock::Clock::fake(1_790_000_000_000);
+    let folder = FolderLink::new(&site.link()).unwrap().with_clock(clock.clone());
+    let link = WsLink::open(folder, &site.link(), device::load(&site.state()).unwrap().unwrap()).unwrap();
+    let options = onshi_bridge::bridge::Options { clock: clock.clone(), ..site.options() };
+    let timeout = options.config.answer_timeout_ms;
+    let stop = Arc::new(AtomicBool::new(false));
+    let running = {
+        let stop = stop.clone();
+        std::thread::spawn(move || Bridge::open(options, link).unwrap().run(&stop, None).unwrap())
+    };
+    let mut socket = store.next_link();
+    let health = || std::fs::read_to_string(site.link().join("health.json")).unwrap_or_default();
+
+    // The 連携アプリ never answers: once the answer timeout passes the request is Uncertain, and listed.
+    send(&mut socket, &ask("u1", "00001"));
+    assert_eq!(receive(&mut socket), Some(ack("u1")));
+    let file = site.files("req").remove(0);
+    clock.advance(timeout);
+    assert_eq!(receive(&mut socket), said("u1", TerminalOutcome::Uncertain));
+    wait_for("the uncertain request listed", LIMIT, || health().contains(&file));
+    let listed = health();
+    assert!(listed.contains("\"uncertain\": 1"), "{listed}");
+    assert!(listed.contains("\"id\": \"u1\""), "{listed}");
+    assert!(listed.contains("\"written_at\": 1790000000"), "{listed}");
+
+    // Not uncertain, or unknown: refused, nothing changes.
+    send(&mut socket, &ask("a1", "00001"));
+    assert_eq!(receive(&mut socket), Some(ack("a1")));
+    send(&mut socket, &settle("a1"));
+    let not_uncertain = onshi_proto::bridge_link::SettleRefusal::NotUncertain;
+    assert_eq!(receive(&mut socket), said("a1", TerminalOutcome::SettleRefused { reason: not_uncertain }));
+    send(&mut socket, &settle("nobody"));
+    let unknown = onshi_proto::bridge_link::SettleRefusal::Unknown;
+    assert_eq!(receive(&mut socket), said("nobody", TerminalOutcome::SettleRefused { reason: unknown }));
+
+    // Staff looked on the terminal and close it.
+    send(&mut socket, &settle("u1"));
+    assert_eq!(receive(&mut socket), said("u1", TerminalOutcome::Settled));
+    assert!(site.journal().contains("\"t\":\"SettledByStaff\",\"id\":\"edge-u1\""), "{}", site.journal());
+    wait_for("the health without it", LIMIT, || !health().contains(&file));
+    assert!(health().contains("\"uncertain\": 0"), "{}", health());
+    // Both the delivery of its final outcome and the answer to the closing say Settled; the store takes the first.
+    assert_eq!(receive(&mut socket), said("u1", TerminalOutcome::Settled));
+
+    // Asked again: answered Settled from the journal, nothing written; closed again: refused.
+    send(&mut socket, &ask("u1", "00001"));
+    assert_eq!(receive(&mut socket), said("u1", TerminalOutcome::Settled));
+    assert_eq!(receive(&mut socket), Some(ack("u1")));
+    send(&mut socket, &settle("u1"));
+    assert_eq!(receive(&mut socket), said("u1", TerminalOutcome::SettleRefused { reason: not_uncertain }));
+    assert_eq!(count(&site.journal(), "\"t\":\"Pending\",\"id\":\"edge-u1\""), 1, "never sent again");
+
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    running.join().unwrap();
+}
+
+#[test]
+fn a_folder_callers_uncertain_request_closed_by_staff_leaves_a_settled_copy_in_its_out_folder() {
+    let (site, store) = site_with_store();
+    let clock = onshi_bridge::clock::Clock::fake(1_790_000_000_000);
+    let folder = FolderLink::new(&site.link()).unwrap().with_clock(clock.clone());
+    let link = WsLink::open(folder, &site.link(), device::load(&site.state()).unwrap().unwrap()).unwrap();
+    let options = onshi_bridge::bridge::Options { clock: clock.clone(), ..site.options() };
+    let timeout = options.config.answer_timeout_ms;
+    let stop = Arc::new(AtomicBool::new(false));
+    let running = {
+        let stop = stop.clone();
+        std::thread::spawn(move || Bridge::open(options, link).unwrap().run(&stop, None).unwrap())
+    };
+    let mut socket = store.next_link();
+    let out = site.link().join("out");
+
+    site.submit("f1", "OQSsiquc01req", &check_request("00001"));
+    wait_for("the request in req", LIMIT, || site.files("req").len() == 1);
+    clock.advance(timeout);
+    wait_for("the uncertain copy", LIMIT, || exists(&out.join("f1.uncertain.txt")));
+
+    send(&mut socket, &settle("f1"));
+    assert_eq!(receive(&mut socket), said("f1", TerminalOutcome::Settled), "the store hears the closing");
+    assert!(exists(&out.join("f1.settled.txt")));
+    assert!(!exists(&out.join("f1.uncertain.txt")), "the final state replaces the uncertain one");
 
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     running.join().unwrap();

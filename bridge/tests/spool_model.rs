@@ -1,7 +1,8 @@
 //! The spool against a model of the folders and the journal, with crashes cutting any step short and the journal
-//! compacted at any point: whatever the order of submits, repeats, answers, timeouts, retention, compactions and
-//! crashes, no request file reaches `req` twice, an id is sent again only after it was forgotten (never one that
-//! was Uncertain), no acknowledged request is lost, and a compacted journal recovers the spool the full one does.
+//! compacted at any point: whatever the order of submits, repeats, answers, timeouts, retention, staff settling
+//! Uncertain requests, compactions and crashes, no request file reaches `req` twice, an id is sent again only after
+//! it was forgotten (never one that was Uncertain and not yet settled and forgotten), only an Uncertain request is
+//! settled, no acknowledged request is lost, and a compacted journal recovers the spool the full one does.
 
 #![allow(clippy::unwrap_used, reason = "a test should stop at the first unexpected value")]
 
@@ -12,6 +13,7 @@ use onshi_bridge::core::spool::{Config, Effect, NewRequest, Now, Spool};
 use onshi_onsfile::Charset;
 use onshi_onsfile::check::Ymd;
 use onshi_onsfile::name::{Operation, System};
+use onshi_proto::bridge_link::LinkRequestId;
 use proptest::prelude::*;
 
 #[derive(Clone, Debug)]
@@ -21,6 +23,8 @@ enum Step {
     Tick(u16),
     /// The adapter rewrites the journal to the spool's live records.
     Compact,
+    /// Staff close request `r<n>` after looking on the terminal.
+    Settle(u8),
     /// Crash while carrying out the next step's effects, after this many of them.
     CrashDuring(u8, Box<Step>),
 }
@@ -30,7 +34,8 @@ fn step() -> impl Strategy<Value = Step> {
         (0u8..4).prop_map(Step::Submit),
         Just(Step::Answer),
         (0u16..3000).prop_map(Step::Tick),
-        Just(Step::Compact)
+        Just(Step::Compact),
+        (0u8..4).prop_map(Step::Settle)
     ];
     prop_oneof![3 => plain.clone(), 1 => (0u8..6, plain).prop_map(|(n, s)| Step::CrashDuring(n, Box::new(s)))]
 }
@@ -165,6 +170,13 @@ impl World {
                 assert!(compacted.len() <= self.journal.len() + 1);
                 self.journal = compacted;
             }
+            Step::Settle(n) => {
+                let before = spool.entries().clone();
+                match spool.settle(&LinkRequestId::parse(&format!("r{n}")).unwrap(), self.now()) {
+                    Ok(effects) => self.execute(spool, effects, budget)?,
+                    Err(_) => assert_eq!(spool.entries(), &before, "a refused settlement changes nothing"),
+                }
+            }
             Step::CrashDuring(..) => {}
         }
         Ok(())
@@ -202,6 +214,10 @@ proptest! {
                 // A late answer settles it: it was processed once, and ages like any answered request.
                 Record::Answered { id, .. } => {
                     uncertain.remove(id);
+                }
+                // Staff closed it: final, and it ages out like an answered request.
+                Record::SettledByStaff { id, .. } => {
+                    prop_assert!(uncertain.remove(id), "{id} settled while it was not Uncertain");
                 }
                 Record::Forgotten { ids } => {
                     for id in ids {

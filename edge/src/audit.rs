@@ -82,6 +82,8 @@ pub enum AuditAction {
     StaffTerminalBulkStatus,
     /// `POST /api/v1/staff/terminal/reference`: staff asked the national terminal to register a 照会番号.
     StaffTerminalReference,
+    /// `POST /api/v1/staff/bridge/settle`: staff closed an uncertain terminal request after looking on the terminal.
+    StaffBridgeSettle,
     /// `POST /api/v1/staff/medical-records`: staff read a page of a check-in's patient's medical information.
     StaffMedicalRecords,
     /// `POST /api/v1/consent/withdraw`: a card holder withdrew their consents at the kiosk.
@@ -133,6 +135,9 @@ pub struct AuditEvent {
     /// Who did it, on the admin routes: `operator:<id>` or `facility-admin:<facility>:<holder>`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub actor: Option<String>,
+    /// The link id of the terminal request the call was about, on routes that name one (nothing personal).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request: Option<String>,
 }
 
 impl AuditEvent {
@@ -150,6 +155,7 @@ impl AuditEvent {
             facility: None,
             certificate: None,
             actor: None,
+            request: None,
         }
     }
 

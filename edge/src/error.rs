@@ -127,6 +127,9 @@ pub enum EdgeError {
     /// The national terminal answered with an error, or the request never reached it.
     #[error("the national terminal could not answer")]
     TerminalFailed,
+    /// Staff closed a terminal request the bridge does not hold as uncertain (unknown, or not uncertain).
+    #[error("the bridge holds no uncertain request by this id")]
+    NotUncertain,
     /// A bulk pre-check with more rows than one upload may hold, or none.
     #[error("a bulk pre-check holds 1 to the most rows of one upload")]
     TooManyRows,
@@ -174,6 +177,7 @@ impl EdgeError {
             Self::TerminalTimeout => ErrorCode::TerminalTimeout,
             Self::TerminalFailed => ErrorCode::TerminalFailed,
             Self::TooManyRows => ErrorCode::TooManyRows,
+            Self::NotUncertain => ErrorCode::NotUncertain,
             Self::Config(_) | Self::Runtime(_) => ErrorCode::Internal,
         }
     }

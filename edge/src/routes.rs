@@ -10,7 +10,7 @@ use onshi_proto::api::{
 
 use onshi_proto::access_log::ACCESS_LOG_PATH;
 use onshi_proto::bridge_bulk::{MAX_BULK_UPLOAD_BYTES, STAFF_TERMINAL_BULK_PATH, STAFF_TERMINAL_BULK_STATUS_PATH};
-use onshi_proto::bridge_health::{BRIDGE_HEALTH_PATH, STAFF_BRIDGE_PATH};
+use onshi_proto::bridge_health::{BRIDGE_HEALTH_PATH, STAFF_BRIDGE_PATH, STAFF_BRIDGE_SETTLE_PATH};
 use onshi_proto::bridge_link::{BRIDGE_LINK_PATH, STAFF_TERMINAL_BY_NUMBER_PATH, STAFF_TERMINAL_REFERENCE_PATH};
 use onshi_proto::insurer::{
     BatchUploadFormat, INSURER_BATCH_CSV_PATH, INSURER_BATCH_NDJSON_PATH, INSURER_BATCH_PROGRESS_PATH,
@@ -114,6 +114,8 @@ pub enum UseCase {
     StaffTerminalBulkStatus,
     /// `POST /api/v1/staff/terminal/reference`.
     StaffTerminalReference,
+    /// `POST /api/v1/staff/bridge/settle`.
+    StaffBridgeSettle,
 }
 
 impl UseCase {
@@ -171,6 +173,7 @@ const FIXED_ROUTES: &[(&str, &str, UseCase)] = &[
     ("POST", STAFF_TERMINAL_BULK_PATH, UseCase::StaffTerminalBulk),
     ("POST", STAFF_TERMINAL_BULK_STATUS_PATH, UseCase::StaffTerminalBulkStatus),
     ("POST", STAFF_TERMINAL_REFERENCE_PATH, UseCase::StaffTerminalReference),
+    ("POST", STAFF_BRIDGE_SETTLE_PATH, UseCase::StaffBridgeSettle),
 ];
 
 /// The one path segment after `prefix` and before `suffix`, when `path` has exactly that shape.

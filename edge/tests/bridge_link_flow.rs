@@ -3,7 +3,8 @@
 //! console's, a replayed one are refused); a check asked while the facility's bridge holds its link goes to that
 //! facility's bridge and answers with what the terminal said, counted as any by-number check; without a link
 //! nothing is counted and staff are told to ask onshi; a terminal that does not answer is a timeout, never a guess;
-//! and the edge logs nothing of the person.
+//! and the edge logs nothing of the person. Staff close an uncertain request on their own facility's bridge only,
+//! from a staff console, audited by its id; and they read the uncertain requests their bridge listed.
 #![allow(clippy::unwrap_used, reason = "a test should stop at the first unexpected value")]
 
 use futures::executor::block_on;
@@ -11,9 +12,10 @@ use onshi_edge::EdgeError;
 use onshi_edge::api::bridge::TerminalReply;
 use onshi_edge::api::{EdgeApi, EdgePorts};
 use onshi_proto::ErrorCode;
+use onshi_proto::bridge_health::{BRIDGE_HEALTH_PATH, STAFF_BRIDGE_PATH, STAFF_BRIDGE_SETTLE_PATH};
 use onshi_proto::bridge_link::{
-    BRIDGE_LINK_PATH, STAFF_TERMINAL_BY_NUMBER_PATH, STAFF_TERMINAL_REFERENCE_PATH, TerminalAnswer, TerminalAsk,
-    TerminalFailure, TerminalOutcome, ToBridge,
+    BRIDGE_LINK_PATH, STAFF_TERMINAL_BY_NUMBER_PATH, STAFF_TERMINAL_REFERENCE_PATH, SettleRefusal, TerminalAnswer,
+    TerminalAsk, TerminalFailure, TerminalOutcome, ToBridge,
 };
 use onshi_proto::qualification::Validity;
 use onshi_proto::record_text::RecordText;
@@ -114,8 +116,8 @@ fn a_check_goes_to_the_facilitys_own_bridge_and_answers_with_what_the_terminal_s
 
     // Each request has its own id: the bridge keeps each once.
     terminal_check(&api, &staff, "00002").unwrap();
-    let ToBridge::Request { id: second, .. } = &ports.bridge_asked.borrow()[1].1;
-    assert_ne!(id, second);
+    let second = ports.bridge_asked.borrow()[1].1.id().clone();
+    assert_ne!(id, &second);
     assert!(ports.sent.borrow().is_empty(), "onshi's origin was not asked");
     let logged = format!("{:?}{:?}", ports.audit.borrow(), ports.warnings.borrow());
     for personal in ["診療", "06130017", "00001", "1980"] {
@@ -259,4 +261,91 @@ fn a_reference_registration_goes_to_the_facilitys_bridge_naming_the_face_file_on
     let logged = format!("{:?}{:?}", ports.audit.borrow(), ports.warnings.borrow());
     assert!(!logged.contains("P-1001") && !logged.contains("face_7"), "{logged}");
     assert!(logged.contains("staff_terminal_reference"), "{logged}");
+}
+
+fn settle<P: EdgePorts>(
+    api: &EdgeApi<'_, P>,
+    staff: &StaffDesk,
+    id: &str,
+) -> Result<onshi_proto::bridge_link::Settled, EdgeError> {
+    let body = serde_json::to_vec(&serde_json::json!({ "id": id })).unwrap();
+    block_on(api.staff_bridge_settle(&staff.request("POST", STAFF_BRIDGE_SETTLE_PATH, &body, NOW)))
+}
+
+#[test]
+fn staff_close_an_uncertain_request_on_their_own_facilitys_bridge_and_the_edge_says_what_the_bridge_said() {
+    let config = config_with(&[]);
+    let ports = FakePorts::new(no_origin());
+    let api = EdgeApi::new(&config, &ports);
+    let staff = staff_desk(&api, FACILITY, 41);
+    let outcome = std::rc::Rc::new(std::cell::RefCell::new(TerminalOutcome::Settled));
+    let scripted = outcome.clone();
+    *ports.bridge_script.borrow_mut() =
+        Some(Box::new(move |_: &ToBridge| TerminalReply::Outcome { outcome: scripted.borrow().clone() }));
+
+    // No bridge linked: said so, and nothing reaches any bridge.
+    assert_eq!(settle(&api, &staff, "3f9a").unwrap_err(), EdgeError::BridgeNotConnected);
+
+    // Another facility's staff reach only their own facility's store, whose bridge is not linked.
+    ports.bridge_links.borrow_mut().insert(FACILITY.to_owned());
+    let other = staff_desk(&api, OTHER_FACILITY, 42);
+    let before_other = ports.bridge_asked.borrow().len();
+    assert_eq!(settle(&api, &other, "3f9a").unwrap_err(), EdgeError::BridgeNotConnected);
+    let asked_by_other = ports.bridge_asked.borrow()[before_other..].to_vec();
+    assert!(asked_by_other.iter().all(|(facility, _, _)| facility == OTHER_FACILITY), "{asked_by_other:?}");
+
+    // A kiosk holding a staff token is not a staff console.
+    let kiosk = StaffDesk { console: enrolled_kiosk(&api, 43), bearer: staff.bearer.clone() };
+    assert_eq!(settle(&api, &kiosk, "3f9a").unwrap_err(), EdgeError::DeviceRoleForbidden);
+    let asked_before = ports.bridge_asked.borrow().len();
+
+    // The facility's own staff: the bridge is handed the closing of that id, and its answer is staff's.
+    assert!(settle(&api, &staff, "3f9a").unwrap().settled);
+    let asked = ports.bridge_asked.borrow()[asked_before..].to_vec();
+    let [(facility, ToBridge::Settle { id }, _)] = asked.as_slice() else { panic!("one closing asked: {asked:?}") };
+    assert_eq!((facility.as_str(), id.as_str()), (FACILITY, "3f9a"));
+    for (said, refused) in [
+        (TerminalOutcome::SettleRefused { reason: SettleRefusal::NotUncertain }, ErrorCode::NotUncertain),
+        (TerminalOutcome::SettleRefused { reason: SettleRefusal::Unknown }, ErrorCode::NotUncertain),
+    ] {
+        *outcome.borrow_mut() = said;
+        let error = settle(&api, &staff, "3f9a").unwrap_err();
+        assert_eq!((error.code(), error.http_status()), (refused, 409));
+    }
+    *ports.bridge_script.borrow_mut() = None;
+    assert_eq!(settle(&api, &staff, "3f9a").unwrap_err(), EdgeError::TerminalTimeout, "the bridge did not say");
+
+    // A body that does not check is refused before any bridge is asked.
+    let before = ports.bridge_asked.borrow().len();
+    for bad in ["../x", ""] {
+        assert_eq!(settle(&api, &staff, bad).unwrap_err().code(), ErrorCode::BadRequest, "{bad}");
+    }
+    assert_eq!(ports.bridge_asked.borrow().len(), before);
+
+    // Audited with the id and the staff actor.
+    let audit = ports.audit.borrow();
+    let closings: Vec<_> = audit.iter().filter(|event| event.contains("staff_bridge_settle")).collect();
+    assert!(
+        closings.iter().any(|event| event.contains("\"request\":\"3f9a\"") && event.contains("\"actor\":\"staff:"))
+    );
+}
+
+#[test]
+fn staff_read_the_uncertain_requests_their_bridge_listed() {
+    let config = config_with(&[]);
+    let ports = FakePorts::new(no_origin());
+    let api = EdgeApi::new(&config, &ports);
+    let staff = staff_desk(&api, FACILITY, 44);
+    let bridge = bridge_of(&api, FACILITY, 45);
+    let report = r#"{"uncertain":1,"uncertain_requests":[{"id":"3f9a","kind":"qualification","file":"OQSsiquc01req_202609300001.xml","written_at":1795478000,"reason":"no_answer_in_time"}]}"#;
+    block_on(api.report_bridge_health(&bridge.request(BRIDGE_HEALTH_PATH, report.as_bytes(), NOW))).unwrap();
+    let status = block_on(api.staff_bridge_status(&staff.request("GET", STAFF_BRIDGE_PATH, b"", NOW))).unwrap();
+    let listed = status.health.unwrap().uncertain_requests;
+    assert_eq!(listed.requests().len(), 1);
+    assert_eq!(listed.requests()[0].file.as_str(), "OQSsiquc01req_202609300001.xml");
+    assert_eq!(status.alerts, vec![onshi_proto::bridge_health::BridgeAlert::UncertainRequests]);
+    // A report listing something personal is refused whole.
+    let personal = report.replace(r#""reason""#, r#""name":"診療　太郎","reason""#);
+    let refused = block_on(api.report_bridge_health(&bridge.request(BRIDGE_HEALTH_PATH, personal.as_bytes(), NOW)));
+    assert_eq!(refused.unwrap_err(), EdgeError::BadRequest);
 }

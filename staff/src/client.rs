@@ -15,10 +15,10 @@ use onshi_proto::api::{
 use onshi_proto::bridge_bulk::{
     Appointment, BulkProgress, BulkTicket, BulkUpload, STAFF_TERMINAL_BULK_PATH, STAFF_TERMINAL_BULK_STATUS_PATH,
 };
-use onshi_proto::bridge_health::{BridgeStatus, STAFF_BRIDGE_PATH};
+use onshi_proto::bridge_health::{BridgeStatus, STAFF_BRIDGE_PATH, STAFF_BRIDGE_SETTLE_PATH};
 use onshi_proto::bridge_link::{
-    ReferenceRegistered, ReferenceRegistrationAsk, STAFF_TERMINAL_BY_NUMBER_PATH, STAFF_TERMINAL_REFERENCE_PATH,
-    TerminalAnswer,
+    LinkRequestId, ReferenceRegistered, ReferenceRegistrationAsk, STAFF_TERMINAL_BY_NUMBER_PATH,
+    STAFF_TERMINAL_REFERENCE_PATH, SettleAsk, Settled, TerminalAnswer,
 };
 use onshi_proto::checkin_page::CheckInCursor;
 use onshi_proto::origin::{CheckInList, VisualCheckPerson, VisualCheckTicket};
@@ -86,6 +86,12 @@ pub async fn checkins_before(token: &str, cursor: CheckInCursor) -> CallResult<C
 /// How the facility's bridge to its 資格確認端末 stands.
 pub async fn bridge_status(token: &str) -> CallResult<BridgeStatus> {
     get(STAFF_BRIDGE_PATH, token).await
+}
+
+/// Closes the uncertain terminal request `id` once staff found its outcome on the terminal; `not_uncertain` when
+/// the bridge holds no uncertain request by that id (nothing changed).
+pub async fn settle_uncertain(token: &str, id: LinkRequestId) -> CallResult<Settled> {
+    post(STAFF_BRIDGE_SETTLE_PATH, &SettleAsk { id }, Some(token)).await
 }
 
 /// A qualification by number; `query` has passed [`crate::form::NumberForm::validate`].

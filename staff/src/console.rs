@@ -1069,7 +1069,7 @@ pub fn staff_console() -> Html {
                 if let Some(key) = *list_error {
                     <p id="list-error" role="alert" class="warning">{ t(lang_value, key) }</p>
                 }
-                <BridgeBanner status={(*bridge).clone()} lang={lang_value} />
+                <BridgeBanner status={(*bridge).clone()} token={token.clone().unwrap_or_default()} lang={lang_value} />
                 <OutagePanel token={token.clone().unwrap_or_default()} lang={lang_value} service={*service}
                     recheck_round={*refresh_tick / RECHECK_EVERY_TICKS} now={now_unix()} />
                 <section aria-labelledby="pending-heading" id="pending">

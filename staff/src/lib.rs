@@ -6,7 +6,8 @@
 //! call, so a staff token is useless away from it), logs in with a one-time staff code,
 //! keeps the staff token in memory only (never in storage), lists the facility's check-ins of the day a page at a
 //! time with the day's total, older pages appended on request ([`checkin_pages`]), and the pending visual checks, tells staff when the facility's bridge to its 資格確認端末 needs attention
-//! ([`bridge_status`]), lets staff approve or refuse visual checks and record a consent withdrawal the patient asks for
+//! ([`bridge_status`], listing the requests whose outcome is uncertain for staff to close once they found it on the
+//! terminal, [`uncertain_requests`]), lets staff approve or refuse visual checks and record a consent withdrawal the patient asks for
 //! ([`consent_withdrawal`]), and runs the number-based check with the 保険者番号
 //! check digit validated before anything is sent ([`form`]): through the facility's 資格確認端末 when its bridge
 //! holds its link to the edge ([`terminal_answer`] shows that answer), and of onshi otherwise; and it sends the day's
@@ -33,6 +34,7 @@ pub mod patient_register;
 pub mod public_expense_text;
 pub mod row_match;
 pub mod text;
+pub mod uncertain_requests;
 
 pub mod error;
 

@@ -3,6 +3,7 @@
 //! patient kiosk never refers to it, so its bundle carries none of these texts.
 
 use onshi_proto::bridge_health::BridgeAlert;
+use onshi_proto::certificate_expiry::jst_date;
 use onshi_proto::origin::{AuthMethod, CheckIn, ExpiryNotice, PrescriptionFormat, VisualCheckState};
 use onshi_proto::patient_mode::{PatientLanguage, PatientMode};
 use onshi_proto::qualification::{Guidance, QualificationAnswer, Reason, SpecificDiseaseCertificate, Validity};
@@ -42,6 +43,14 @@ pub fn error_key(code: ErrorCode) -> &'static str {
         ErrorCode::BridgeNotConnected => "staff.bulk.no_bridge",
         _ => "staff.error.unavailable",
     }
+}
+
+/// A moment as the console prints it: the day as [`date_text`] does and the time of day in Japan (Asia/Tokyo has
+/// no daylight saving time: UTC+9 all year), `令和8年12月4日 (2026-12-04) 09:30`.
+pub fn moment_text(unix: i64) -> String {
+    let seconds = (unix + 9 * 3600).rem_euclid(86_400);
+    let day = jst_date(unix).map(|date| date_text(IsoDate(date))).unwrap_or_default();
+    format!("{day} {:02}:{:02}", seconds / 3600, (seconds % 3600) / 60)
 }
 
 /// A date as the console prints it: 和暦 with 西暦 beside it, `令和8年12月3日 (2026-12-03)`, the same in every
@@ -223,6 +232,7 @@ pub fn disease_details(lang: Lang, certificate: &SpecificDiseaseCertificate) -> 
 mod tests {
     use super::*;
     use onshi_proto::IsoDate;
+    use onshi_proto::bridge_health::{TerminalRequestKind, UncertainReason};
 
     #[test]
     fn every_staff_locale_parses_and_has_every_key_with_the_same_placeholders() {
@@ -278,6 +288,24 @@ mod tests {
             .map(validity_key),
         );
         keys.extend(BridgeAlert::ALL.iter().map(|&alert| bridge_alert_key(alert)));
+        let kinds: Vec<String> =
+            TerminalRequestKind::ALL.iter().map(|kind| format!("staff.bridge.kind.{}", kind.as_str())).collect();
+        let reasons: Vec<String> =
+            UncertainReason::ALL.iter().map(|reason| format!("staff.bridge.reason.{}", reason.as_str())).collect();
+        keys.extend(kinds.iter().chain(&reasons).map(String::as_str));
+        keys.extend([
+            "staff.bridge.uncertain_list",
+            "staff.bridge.column.kind",
+            "staff.bridge.column.file",
+            "staff.bridge.column.written",
+            "staff.bridge.column.reason",
+            "staff.bridge.settle",
+            "staff.bridge.settle_confirm",
+            "staff.bridge.settle_yes",
+            "staff.bridge.settle_no",
+            "staff.bridge.settle_sending",
+            "staff.bridge.settle_not_uncertain",
+        ]);
         for lang in Lang::ALL {
             for key in &keys {
                 assert_ne!(t(lang, key), *key, "{lang:?} has no text for {key}");

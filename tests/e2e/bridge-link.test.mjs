@@ -5,6 +5,8 @@
 // The person asked for is known to the terminal only (onshi's origin has no such record), so the answer can only
 // have come from res. Then the bridge is killed with SIGKILL while the terminal holds a request and started again:
 // the request was written into req once, and staff are told the terminal did not answer in time, never a guess.
+// A request the terminal never answers becomes uncertain: staff see it listed under the bridge's alert (kind, request
+// file name, time, reason), press 「端末で確認済み」, answer the question, and the request and the alert go away.
 
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
@@ -116,6 +118,45 @@ describe('by-number through the terminal', () => {
     assert.deepEqual(inReq(), [request.file], 'nothing was written into req again');
     assert.equal(edgeRequests().length, 1, 'journalled once');
     await screenshot(page, 'staff-by-number-terminal-timeout');
+    await bridge.stop();
+    await context.close();
+  });
+
+  test('staff see an uncertain request listed, close it after checking the terminal, and the alert goes away', async () => {
+    // A 連携アプリ that takes nothing, and a bridge that gives up on an answer after 3 s: the request is uncertain.
+    const bridge = await env.stack.startBridge(undefined, { stalled: true, timeoutMs: 3000 });
+    const { page, context, requests } = await openStaff(env.browser, env.stack);
+    await bridge.linkOpen();
+    await askByNumber(page, { ...HOLDER, number: '0072', birth: '1961-07-23' });
+    await until('the request to be uncertain', () => journal(bridge).some((r) => r.t === 'Uncertain' && r.id.startsWith('edge-')));
+    const request = journal(bridge).find((r) => r.t === 'Pending' && r.id.startsWith('edge-'));
+
+    // The console reads the bridge's status every few refreshes: the alert and the listed request appear.
+    const row = page.locator(`#uncertain-requests tr[data-request="${request.id.slice('edge-'.length)}"]`);
+    await row.waitFor({ timeout: 40_000 });
+    assert.equal(await page.locator('#bridge-status li[data-alert="uncertain_requests"]').count(), 1);
+    assert.equal(await row.locator('.kind').textContent(), '資格確認');
+    assert.equal(await row.locator('.file').textContent(), request.file);
+    assert.match(await row.locator('.written').textContent(), /\d{2}:\d{2}$/);
+    const panel = await page.textContent('#bridge-status');
+    for (const personal of [HOLDER.insurer, '0072', '1961', HOLDER.name]) {
+      assert.ok(!panel.includes(personal), `${personal} is not shown: ${panel}`);
+    }
+    await screenshot(page, 'staff-bridge-uncertain-listed');
+
+    // Pressing the button asks first; only a yes closes it.
+    await row.locator('button.settle').click();
+    assert.match(await row.locator('.settle-question').textContent(), /照会履歴/);
+    await row.locator('button.settle-no').click();
+    assert.equal(requests.filter((r) => r.url.endsWith('/api/v1/staff/bridge/settle')).length, 0, 'no closes nothing');
+    await row.locator('button.settle').click();
+    await row.locator('button.settle-yes').click();
+    await row.waitFor({ state: 'detached', timeout: 20_000 });
+    await page.locator('#bridge-status li[data-alert="uncertain_requests"]').waitFor({ state: 'detached', timeout: 20_000 });
+    assert.ok(journal(bridge).some((r) => r.t === 'SettledByStaff' && r.id === request.id), 'the bridge journalled it');
+    const inReq = readdirSync(join(bridge.share, 'req')).filter((name) => !name.startsWith('.'));
+    assert.deepEqual(inReq, [request.file], 'nothing was written into req again');
+    await screenshot(page, 'staff-bridge-uncertain-closed');
     await bridge.stop();
     await context.close();
   });

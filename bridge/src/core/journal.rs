@@ -60,6 +60,14 @@ pub enum Record {
         /// Why.
         reason: String,
     },
+    /// Staff found the outcome of this Uncertain request on the terminal and closed it: it is Settled, final and
+    /// never sent again, and ages out like an answered request from `at`.
+    SettledByStaff {
+        /// The request id (for a bulk request, each of its Uncertain parts).
+        id: String,
+        /// When.
+        at: u64,
+    },
     /// A reader result in `face` was passed on.
     Face {
         /// Its file name.

@@ -3,6 +3,7 @@
 //! Sans-I/O and clock-free (quinn-proto style): every input carries the time as the adapter read it, and every
 //! output is an [`spool::Effect`] the adapter carries out in order. Nothing here opens a file or a socket.
 
+pub mod caller;
 pub mod health;
 pub mod journal;
 pub mod outbox;

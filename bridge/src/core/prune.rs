@@ -17,7 +17,7 @@
 use super::spool::valid_request_id;
 
 /// The endings of the outcome copies the folder link writes as `<id>.<ending>`.
-pub const OUTCOME_ENDINGS: [&str; 3] = ["answered.xml", "failed.txt", "uncertain.txt"];
+pub const OUTCOME_ENDINGS: [&str; 4] = ["answered.xml", "failed.txt", "uncertain.txt", "settled.txt"];
 
 /// The folders are looked over at most this often (their copies are also dropped at once when the spool forgets
 /// a request): a minute late out of days of retention is nothing, and listing a few thousand files on every pass

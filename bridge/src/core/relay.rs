@@ -17,27 +17,16 @@ use onshi_onsfile::name::{Operation, System};
 use onshi_onsfile::record::{Checked, One};
 use onshi_onsfile::{Charset, OnsfileError, Unanswered};
 use onshi_proto::IsoDate;
-use onshi_proto::bridge_link::{FromBridge, LinkRequestId, TerminalAsk, TerminalFailure, TerminalOutcome, ToBridge};
+use onshi_proto::bridge_link::{FromBridge, LinkRequestId, TerminalAsk, TerminalFailure, TerminalOutcome};
 use onshi_proto::identifier::{FaceFileName, ReferenceNumber};
 use onshi_proto::insured_number::{BranchNumber, InsuredNo, InsuredSymbol};
 use onshi_proto::insurer_number::InsurerNumber;
 
 use super::spool::{NewRequest, Outcome, State};
 
-/// The spool id of an edge request is its link id under this prefix.
-pub const EDGE_ID_PREFIX: &str = "edge-";
+pub use super::caller::{EDGE_ID_PREFIX, link_id, spool_id};
 
-/// The spool id of the edge's request `id`.
-pub fn spool_id(id: &LinkRequestId) -> String {
-    format!("{EDGE_ID_PREFIX}{}", id.as_str())
-}
-
-/// The link id behind a spool id, when the request is the edge's.
-pub fn link_id(spool_id: &str) -> Option<LinkRequestId> {
-    LinkRequestId::parse(spool_id.strip_prefix(EDGE_ID_PREFIX)?).ok()
-}
-
-/// The spool request for a message from the edge, for the facility `facility` (its 医療機関コード, which the
+/// The spool request for the edge's request `id` asking `ask` ([`onshi_proto::bridge_link::ToBridge::Request`]), for the facility `facility` (its 医療機関コード, which the
 /// request carries; the edge never names it, the bridge is enrolled for one facility): a by-number check becomes an
 /// IF-001 資格確認要求, a bulk pre-check an IF-005 一括照会 upload whose rows are numbered from 1 in their
 /// `ArbitraryIdentifier` (the spool follows it with its phase-2 download), and a 照会番号 registration an IF-003
@@ -46,11 +35,11 @@ pub fn link_id(spool_id: &str) -> Option<LinkRequestId> {
 /// Errors: a registration whose face file the bridge no longer has, or which does not name exactly one person
 /// with a number, is answered at once as failed ([`TerminalFailure::NotSubmitted`]: nothing was written).
 pub fn request_from(
-    message: &ToBridge,
+    id: &LinkRequestId,
+    ask: &TerminalAsk,
     facility: &str,
     face: impl FnOnce(&FaceFileName) -> Option<Vec<u8>>,
 ) -> Result<NewRequest, Box<FromBridge>> {
-    let ToBridge::Request { id, ask } = message;
     let header = RequestHeader {
         facility: Some(Checked::new(facility)),
         file_identifier: Some(id.as_str().to_owned()),
@@ -191,6 +180,7 @@ pub fn message_for(outcome: &Outcome) -> Option<FromBridge> {
         },
         State::Failed(_) => TerminalOutcome::Failed { code: TerminalFailure::NotSubmitted },
         State::Uncertain(_) => TerminalOutcome::Uncertain,
+        State::Settled => TerminalOutcome::Settled,
     };
     Some(FromBridge::Outcome { id, outcome })
 }
@@ -199,9 +189,20 @@ pub fn message_for(outcome: &Outcome) -> Option<FromBridge> {
 #[allow(clippy::unwrap_used, reason = "a test should stop at the first unexpected value")]
 mod tests {
     use onshi_onsfile::messages::{AnswerHeader, QualificationAnswerBody, QualificationRecord, ResultList, StatusBody};
+    use onshi_proto::bridge_link::ToBridge;
     use onshi_proto::qualification::Validity;
 
     use super::*;
+
+    /// The spool request for a request message.
+    fn request_from(
+        message: &ToBridge,
+        facility: &str,
+        face: impl FnOnce(&FaceFileName) -> Option<Vec<u8>>,
+    ) -> Result<NewRequest, Box<FromBridge>> {
+        let ToBridge::Request { id, ask } = message else { panic!("not a request: {message:?}") };
+        super::request_from(id, ask, facility, face)
+    }
 
     fn ask(id: &str) -> ToBridge {
         ToBridge::Request {
@@ -243,6 +244,46 @@ mod tests {
         assert_eq!(search.number.as_deref(), Some("00001"));
         assert_eq!(search.branch.unwrap().raw, "01");
         assert_eq!(search.birthdate.unwrap().raw, "19800115");
+    }
+
+    #[test]
+    fn the_health_report_of_an_uncertain_by_number_request_holds_nothing_of_the_person() {
+        use crate::core::spool::{Config, Now, Spool};
+        use onshi_onsfile::check::Ymd;
+
+        let id = LinkRequestId::parse("staff-7f3a").unwrap();
+        let ask = TerminalAsk::ByNumber {
+            insurer_number: InsurerNumber::parse("06130017").unwrap(),
+            symbol: Some(InsuredSymbol::parse("ひまわり").unwrap()),
+            number: InsuredNo::parse("58273").unwrap(),
+            branch: Some(BranchNumber::parse("07").unwrap()),
+            birth_date: IsoDate::parse("1961-07-23").unwrap(),
+        };
+        let request = super::request_from(&id, &ask, "0110113719", |_| None).unwrap();
+        let config = Config {
+            facility: "0110113719".into(),
+            charset: Charset::ShiftJis,
+            answer_timeout_ms: 1000,
+            stall_after_ms: 1000,
+            face_silence_ms: 1000,
+            bulk_retry_ms: 1000,
+            retention_ms: 10_000,
+        };
+        let now = |ms| Now { ms, today: Ymd::new(2026, 9, 30).unwrap(), open: false };
+        let mut spool = Spool::recover(config, []);
+        let start = 1_790_000_000_000;
+        spool.submit(request, now(start));
+        spool.published("edge-staff-7f3a", now(start));
+        spool.tick(now(start + 1000), &[]);
+        let report = serde_json::to_string(&spool.health().report).unwrap();
+        assert!(
+            report.contains(r#""id":"staff-7f3a","kind":"qualification","file":"OQSsiquc01req_202609300001.xml""#),
+            "{report}"
+        );
+        assert!(report.contains(r#""written_at":1790000000"#), "{report}");
+        for personal in ["06130017", "ひまわり", "58273", "19610723", "1961-07-23", "0723"] {
+            assert!(!report.contains(personal), "{personal} in {report}");
+        }
     }
 
     #[test]

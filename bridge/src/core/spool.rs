@@ -1,4 +1,5 @@
-//! The spool: every request's life, Pending → Submitted → Answered / Failed / Uncertain, decided purely.
+//! The spool: every request's life, Pending → Submitted → Answered / Failed / Uncertain (→ Settled by staff),
+//! decided purely.
 //!
 //! Rules kept here: a request id is taken once (a repeated submit gets the known outcome, never a second file);
 //! the request file is complete in the work folder before the journal says Pending, and the journal says Pending
@@ -13,7 +14,10 @@
 //! days later is a new question, and an IF-001 or IF-003 asked twice changes nothing at the terminal). An Uncertain
 //! request is never forgotten: it may have been processed, so a repeat of its id must be answered Uncertain and
 //! never sent; its lines hold no personal data (id, file name, reason), it has no stored answer unless a late one
-//! arrives (then it is Answered and ages like any other), and the health counts it for staff.
+//! arrives (then it is Answered and ages like any other), and the health counts and lists it for staff
+//! ([`UncertainRequest`]: id, kind, file name, time, reason). Once staff found its outcome on the terminal they
+//! close it ([`Spool::settle`]): journalled as [`Record::SettledByStaff`], it is Settled, a final state that is
+//! still never sent again, answers a repeat of its id, and is forgotten by retention like an answered request.
 //!
 //! No I/O, no clock: time comes in [`Now`], work goes out as [`Effect`]s.
 
@@ -26,8 +30,12 @@ use onshi_onsfile::name::{Direction, ExchangeName, FileName, MAX_SEQUENCE, Opera
 use onshi_onsfile::record::{Checked, One};
 use onshi_onsfile::{Charset, tree};
 
-use onshi_proto::bridge_health::BridgeHealth;
+use onshi_proto::bridge_health::{
+    BridgeHealth, RequestFileName, TerminalRequestKind, UncertainList, UncertainReason, UncertainRequest,
+};
+use onshi_proto::bridge_link::{LinkRequestId, SettleRefusal};
 
+use super::caller;
 use super::health::{Health, wire_count};
 use super::journal::Record;
 
@@ -106,6 +114,8 @@ pub enum State {
     Failed(String),
     /// Maybe processed: never sent again.
     Uncertain(String),
+    /// Was Uncertain; staff found its outcome on the terminal and closed it. Final: never sent again.
+    Settled,
 }
 
 /// One request the spool knows.
@@ -258,6 +268,7 @@ impl Spool {
             }
             Record::Failed { id, reason } => self.set(id, State::Failed(reason.clone()), None),
             Record::Uncertain { id, reason } => self.set(id, State::Uncertain(reason.clone()), None),
+            Record::SettledByStaff { id, at } => self.set(id, State::Settled, Some(*at)),
             Record::Face { file } => {
                 self.faces.insert(file.clone());
             }
@@ -329,6 +340,7 @@ impl Spool {
                 }),
                 State::Failed(reason) => Some(Record::Failed { id: id.clone(), reason: reason.clone() }),
                 State::Uncertain(reason) => Some(Record::Uncertain { id: id.clone(), reason: reason.clone() }),
+                State::Settled => Some(Record::SettledByStaff { id: id.clone(), at }),
             });
         }
         let mut faces: Vec<&String> = self.faces.iter().collect();
@@ -366,7 +378,8 @@ impl Spool {
         }
         let (mut ids, mut answers, mut callers) = (Vec::new(), Vec::new(), Vec::new());
         for (caller, members) in &families {
-            let settled = members.iter().all(|(_, e)| matches!(e.state, State::Answered | State::Failed(_)));
+            let settled =
+                members.iter().all(|(_, e)| matches!(e.state, State::Answered | State::Failed(_) | State::Settled));
             // A bulk result answered 処理中 is asked for again unless a later phase-2 request settled it.
             let asked_again = members.iter().any(|(_, e)| e.in_progress)
                 && !members.iter().any(|(_, e)| e.parent.is_some() && !e.in_progress);
@@ -482,6 +495,54 @@ impl Spool {
         Some(Effect::Publish { id, file })
     }
 
+    /// Staff found the outcome of the Uncertain request they see listed as `id` on the terminal, and close it: each
+    /// Uncertain part of it (a bulk request's phase-2 request) is journalled Settled, and the caller is told the
+    /// final outcome. The listed id is the edge's request first, then a folder caller's ([`caller`]).
+    ///
+    /// Errors, with nothing changed: [`SettleRefusal::Unknown`] when no request is known by that id,
+    /// [`SettleRefusal::NotUncertain`] when none of its parts is Uncertain (in flight, answered, failed, or
+    /// settled already).
+    pub fn settle(&mut self, id: &LinkRequestId, now: Now) -> Result<Vec<Effect>, SettleRefusal> {
+        let known =
+            caller::spool_ids_listed_as(id).into_iter().filter(|candidate| self.entries.contains_key(candidate));
+        let callers: Vec<String> = known.collect();
+        let uncertain = |caller: &String| -> Vec<String> {
+            self.entries
+                .iter()
+                .filter(|(member, e)| {
+                    (*member == caller || e.parent.as_ref() == Some(caller)) && matches!(e.state, State::Uncertain(_))
+                })
+                .map(|(member, _)| member.clone())
+                .collect()
+        };
+        let Some((caller, parts)) =
+            callers.iter().map(|caller| (caller.clone(), uncertain(caller))).find(|(_, parts)| !parts.is_empty())
+        else {
+            return Err(if callers.is_empty() { SettleRefusal::Unknown } else { SettleRefusal::NotUncertain });
+        };
+        let mut effects = Vec::new();
+        for part in parts {
+            self.journal(Record::SettledByStaff { id: part, at: now.ms }, &mut effects);
+        }
+        effects.push(Effect::Deliver(Outcome { id: caller, state: State::Settled, answer: None }));
+        Ok(effects)
+    }
+
+    /// The Uncertain requests as staff see them, oldest first, at most as many as a report lists: one line per
+    /// caller's request (a bulk request by its own id, with its uncertain part's file).
+    fn uncertain_list(&self) -> UncertainList {
+        let mut parts: Vec<(&String, &Entry)> =
+            self.entries.iter().filter(|(_, e)| matches!(e.state, State::Uncertain(_))).collect();
+        parts.sort_by_key(|(id, e)| (e.since_ms, (*id).clone()));
+        let mut listed = BTreeSet::new();
+        let requests = parts.into_iter().filter_map(|(id, entry)| {
+            let caller = entry.parent.as_ref().unwrap_or(id);
+            let listed_id = caller::listed_id(caller)?;
+            listed.insert(caller.clone()).then(|| uncertain_request(listed_id, entry)).flatten()
+        });
+        UncertainList::first_of(requests.collect::<Vec<_>>())
+    }
+
     /// The adapter renamed the file into `req`.
     pub fn published(&mut self, id: &str, now: Now) -> Vec<Effect> {
         let mut effects = Vec::new();
@@ -519,8 +580,9 @@ impl Spool {
         let Some((id, entry)) = self.owner_of_answer(file) else { return effects };
         let (id, entry) = (id.to_owned(), entry.clone());
         match entry.state {
-            State::Answered | State::Failed(_) => {
-                // Stored and journalled before a crash kept us from removing it.
+            State::Answered | State::Failed(_) | State::Settled => {
+                // Stored and journalled before a crash kept us from removing it; or an answer to a request staff
+                // closed already, whose outcome they took from the terminal itself.
                 effects.push(Effect::RemoveAnswer { file: file.to_owned() });
                 return effects;
             }
@@ -631,6 +693,7 @@ impl Spool {
             waiting_in_req: wire_count(waiting.len()),
             face_silent_ms: (now.open && silent >= self.config.face_silence_ms).then_some(silent),
             uncertain: wire_count(uncertain),
+            uncertain_requests: self.uncertain_list(),
             terminal_unreachable: false,
             results_unsent: 0,
         };
@@ -687,6 +750,31 @@ impl Spool {
     pub fn health(&self) -> &Health {
         &self.health
     }
+}
+
+/// An Uncertain request as staff see it: what finds it in the terminal's history, nothing of its body. `None` for
+/// a file name the wire does not carry (the spool names every file it writes in the terminal's plain alphabet).
+fn uncertain_request(id: LinkRequestId, entry: &Entry) -> Option<UncertainRequest> {
+    let kind = match FileName::parse(&entry.file) {
+        Ok(FileName::Exchange(name)) => match name.prefix.operation {
+            Operation::SingleCheck => TerminalRequestKind::Qualification,
+            Operation::SingleReference => TerminalRequestKind::ReferenceRegistration,
+            Operation::BulkCheck
+            | Operation::BulkReference
+            | Operation::BulkOnline
+            | Operation::BulkHomeVisit
+            | Operation::BulkWelfare => TerminalRequestKind::Bulk,
+        },
+        _ => return None,
+    };
+    Some(UncertainRequest {
+        id,
+        kind,
+        file: RequestFileName::parse(&entry.file).ok()?,
+        written_at: i64::try_from(entry.since_ms / 1000).unwrap_or(i64::MAX),
+        // The spool makes a request Uncertain for one reason only: it reached `req` and no answer came in time.
+        reason: UncertainReason::NoAnswerInTime,
+    })
 }
 
 /// Re-encodes a caller's XmlMsg for the terminal: well-formed, rooted at `XmlMsg`, in the terminal's encoding.
@@ -1017,5 +1105,136 @@ mod tests {
         answered(&mut spool, "kept", 0);
         let files = ["kept.xml".to_owned(), "gone.xml".to_owned(), "b#2.xml".to_owned()];
         assert_eq!(spool.unowned_answers(&files), ["gone.xml", "b#2.xml"]);
+    }
+    /// A request `id` submitted and published at `at`, timed out into Uncertain; returns its records.
+    fn uncertain(spool: &mut Spool, id: &str, operation: Operation, at: u64) -> Vec<Record> {
+        let mut effects = spool.submit(request(id, operation), now(at));
+        effects.extend(spool.published(id, now(at)));
+        effects.extend(spool.tick(now(at + 1000), &[]));
+        journalled(&effects)
+    }
+
+    fn link(id: &str) -> LinkRequestId {
+        LinkRequestId::parse(id).unwrap()
+    }
+
+    #[test]
+    fn staff_settle_an_uncertain_request_which_stays_unsent_and_answers_repeats_settled() {
+        let mut spool = Spool::recover(config(), []);
+        uncertain(&mut spool, "edge-s1", Operation::SingleCheck, 0);
+        uncertain(&mut spool, "edge-s2", Operation::SingleCheck, 100);
+        let listed = &spool.health().report.uncertain_requests;
+        let ids: Vec<&str> = listed.requests().iter().map(|r| r.id.as_str()).collect();
+        assert_eq!(ids, ["s1", "s2"], "listed by link id, oldest first");
+
+        let effects = spool.settle(&link("s1"), now(5_000)).unwrap();
+        assert_eq!(journalled(&effects), [Record::SettledByStaff { id: "edge-s1".into(), at: 5_000 }]);
+        assert!(effects.contains(&Effect::Deliver(Outcome {
+            id: "edge-s1".into(),
+            state: State::Settled,
+            answer: None
+        })));
+        assert!(published_file(&effects).is_none(), "nothing is written into req");
+        spool.tick(now(5_000), &[]);
+        assert_eq!(spool.health().report.uncertain, 1, "the count drops");
+        let ids: Vec<&str> =
+            spool.health().report.uncertain_requests.requests().iter().map(|r| r.id.as_str()).collect();
+        assert_eq!(ids, ["s2"]);
+
+        let repeat = spool.submit(request("edge-s1", Operation::SingleCheck), now(6_000));
+        assert_eq!(repeat, [Effect::Deliver(Outcome { id: "edge-s1".into(), state: State::Settled, answer: None })]);
+        assert_eq!(spool.settle(&link("s1"), now(6_000)), Err(SettleRefusal::NotUncertain), "settled twice");
+        assert_eq!(spool.settle(&link("nobody"), now(6_000)), Err(SettleRefusal::Unknown));
+        // A late answer to a settled request changes nothing: staff took its outcome from the terminal.
+        let file = spool.entries()["edge-s1"].file.replace("req_", "res_");
+        let late = spool.answer(&file, Some(ANSWER.to_vec()), now(7_000));
+        assert_eq!(late, [Effect::RemoveAnswer { file }]);
+        assert_eq!(spool.entries()["edge-s1"].state, State::Settled);
+    }
+
+    #[test]
+    fn a_request_that_is_not_uncertain_is_refused_and_nothing_changes() {
+        let mut spool = Spool::recover(config(), []);
+        answered(&mut spool, "a", 0);
+        spool.submit(request("p", Operation::SingleCheck), now(0));
+        spool.published("p", now(0));
+        let before = spool.entries().clone();
+        assert_eq!(spool.settle(&link("a"), now(10)), Err(SettleRefusal::NotUncertain), "answered");
+        assert_eq!(spool.settle(&link("p"), now(10)), Err(SettleRefusal::NotUncertain), "in flight");
+        assert_eq!(spool.entries(), &before);
+        // A folder caller's Uncertain request is closed by its own id.
+        uncertain(&mut spool, "f1", Operation::SingleCheck, 0);
+        assert!(spool.settle(&link("f1"), now(2_000)).is_ok());
+        assert_eq!(spool.entries()["f1"].state, State::Settled);
+    }
+
+    #[test]
+    fn a_settled_request_survives_a_restart_and_compaction_and_is_forgotten_after_retention() {
+        let mut spool = Spool::recover(config(), []);
+        let mut full = uncertain(&mut spool, "edge-s", Operation::SingleCheck, 0);
+        full.extend(uncertain(&mut spool, "edge-u", Operation::SingleCheck, 0));
+        full.extend(journalled(&spool.settle(&link("s"), now(3_000)).unwrap()));
+
+        let mut restarted = Spool::recover(config(), full.clone());
+        assert_eq!(restarted.entries(), spool.entries());
+        assert_eq!(restarted.entries()["edge-s"].state, State::Settled);
+        let compacted = restarted.compact(None);
+        assert!(compacted.contains(&Record::SettledByStaff { id: "edge-s".into(), at: 3_000 }), "{compacted:?}");
+        assert_eq!(compacted.len(), restarted.live_lines());
+        let mut again = Spool::recover(config(), compacted);
+        assert_eq!(again.entries(), spool.entries());
+
+        // Retention counts from the closing, like an answer's time; the Uncertain one is kept.
+        assert!(journalled(&again.tick(now(12_999), &[])).is_empty());
+        let effects = again.tick(now(13_000), &[]);
+        assert_eq!(journalled(&effects), [Record::Forgotten { ids: vec!["edge-s".into()] }]);
+        assert!(effects.contains(&Effect::ForgetOutcome { id: "edge-s".into() }));
+        assert_eq!(again.entries().keys().collect::<Vec<_>>(), ["edge-u"]);
+    }
+
+    #[test]
+    fn an_uncertain_bulk_request_is_listed_once_by_its_own_id_and_settled_whole() {
+        let mut spool = Spool::recover(config(), []);
+        let file = published_file(&spool.submit(request("edge-b", Operation::BulkCheck), now(0))).unwrap();
+        spool.published("edge-b", now(0));
+        let upload = b"<XmlMsg><MessageHeader><SegmentOfResult>1</SegmentOfResult>\
+            <ReceptionNumber>R1</ReceptionNumber></MessageHeader><MessageBody>\
+            <ProcessingResultStatus>1</ProcessingResultStatus></MessageBody></XmlMsg>";
+        let effects = spool.answer(&file.replace("req_", "res_"), Some(upload.to_vec()), now(0));
+        let child = published_file(&effects).unwrap();
+        spool.published("edge-b#2", now(2_000));
+        spool.tick(now(3_000), &[]);
+        let listed = spool.health().report.uncertain_requests.requests().to_vec();
+        assert_eq!(listed.len(), 1);
+        assert_eq!(listed[0].id.as_str(), "b");
+        assert_eq!(listed[0].kind, TerminalRequestKind::Bulk);
+        assert_eq!(listed[0].file.as_str(), child, "the part the terminal may have processed");
+        assert_eq!(listed[0].written_at, 2, "seconds");
+        let effects = spool.settle(&link("b"), now(4_000)).unwrap();
+        assert_eq!(journalled(&effects), [Record::SettledByStaff { id: "edge-b#2".into(), at: 4_000 }]);
+        assert!(effects.contains(&Effect::Deliver(Outcome {
+            id: "edge-b".into(),
+            state: State::Settled,
+            answer: None
+        })));
+        let effects = spool.tick(now(14_000), &[]);
+        let forgotten = vec!["edge-b".to_owned(), "edge-b#2".to_owned()];
+        assert_eq!(journalled(&effects), [Record::Forgotten { ids: forgotten }]);
+    }
+
+    #[test]
+    fn at_most_twenty_uncertain_requests_are_listed_the_oldest_first_and_all_are_counted() {
+        let mut spool = Spool::recover(config(), []);
+        for i in 0..25u64 {
+            let operation = if i % 2 == 0 { Operation::SingleCheck } else { Operation::SingleReference };
+            uncertain(&mut spool, &format!("edge-r{:02}", 24 - i), operation, i * 1000);
+        }
+        let report = &spool.health().report;
+        assert_eq!(report.uncertain, 25);
+        let listed = report.uncertain_requests.requests();
+        assert_eq!(listed.len(), onshi_proto::bridge_health::MAX_LISTED_UNCERTAIN);
+        assert_eq!((listed[0].id.as_str(), listed[0].written_at), ("r24", 0));
+        assert_eq!(listed[1].kind, TerminalRequestKind::ReferenceRegistration);
+        assert!(listed.windows(2).all(|w| w[0].written_at <= w[1].written_at));
     }
 }

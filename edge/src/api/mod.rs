@@ -24,6 +24,7 @@ pub mod device;
 pub mod insurer;
 pub mod registration;
 pub mod staff;
+pub mod staff_bridge_settle;
 pub mod staff_terminal;
 pub mod staff_terminal_bulk;
 pub mod staff_terminal_reference;
@@ -224,6 +225,7 @@ pub(crate) struct AuditContext {
     pub(crate) facility: Option<String>,
     pub(crate) certificate: Option<String>,
     pub(crate) actor: Option<String>,
+    pub(crate) request: Option<String>,
 }
 
 impl AuditContext {
@@ -274,6 +276,7 @@ impl<'a, P: EdgePorts> EdgeApi<'a, P> {
         event.facility = context.facility;
         event.certificate = context.certificate;
         event.actor = context.actor;
+        event.request = context.request;
         self.ports.audit(&event);
         result
     }
@@ -454,6 +457,7 @@ impl<'a, P: EdgePorts> EdgeApi<'a, P> {
             UseCase::StaffTerminalByNumber => json_body(self.staff_terminal_by_number(request).await),
             UseCase::StaffTerminalBulk => json_body(self.staff_terminal_bulk(request).await),
             UseCase::StaffTerminalReference => json_body(self.staff_terminal_reference(request).await),
+            UseCase::StaffBridgeSettle => json_body(self.staff_bridge_settle(request).await),
             UseCase::StaffTerminalBulkStatus => json_body(self.staff_terminal_bulk_status(request).await),
         }
     }

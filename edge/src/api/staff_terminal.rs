@@ -54,7 +54,9 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
                     outcome:
                         TerminalOutcome::Failed { .. }
                         | TerminalOutcome::BulkAnswered { .. }
-                        | TerminalOutcome::Registered,
+                        | TerminalOutcome::Registered
+                        | TerminalOutcome::Settled
+                        | TerminalOutcome::SettleRefused { .. },
                 } => {
                     return Err(EdgeError::TerminalFailed);
                 }

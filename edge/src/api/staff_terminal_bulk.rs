@@ -60,10 +60,15 @@ pub fn progress(job: Option<BulkJob>, now_unix: i64) -> Result<BulkProgress, Edg
         BulkJob::Sent { .. } => BulkProgress::Sent,
         BulkJob::Acknowledged { .. } => BulkProgress::TerminalProcessing,
         BulkJob::Ended { outcome: TerminalOutcome::BulkAnswered { rows } } => BulkProgress::Done { rows },
-        BulkJob::Ended { outcome: TerminalOutcome::Uncertain } => BulkProgress::NoAnswer,
+        // Closed by staff after looking on the terminal: onshi never had the terminal's answer.
+        BulkJob::Ended { outcome: TerminalOutcome::Uncertain | TerminalOutcome::Settled } => BulkProgress::NoAnswer,
         // A single answer to a bulk request is not its answer.
         BulkJob::Ended {
-            outcome: TerminalOutcome::Failed { .. } | TerminalOutcome::Answered { .. } | TerminalOutcome::Registered,
+            outcome:
+                TerminalOutcome::Failed { .. }
+                | TerminalOutcome::Answered { .. }
+                | TerminalOutcome::Registered
+                | TerminalOutcome::SettleRefused { .. },
         } => BulkProgress::Failed,
     })
 }

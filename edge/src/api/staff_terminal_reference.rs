@@ -56,7 +56,9 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
                     outcome:
                         TerminalOutcome::Failed { .. }
                         | TerminalOutcome::Answered { .. }
-                        | TerminalOutcome::BulkAnswered { .. },
+                        | TerminalOutcome::BulkAnswered { .. }
+                        | TerminalOutcome::Settled
+                        | TerminalOutcome::SettleRefused { .. },
                 } => Err(EdgeError::TerminalFailed),
                 TerminalReply::Outcome { outcome: TerminalOutcome::Uncertain } | TerminalReply::TimedOut => {
                     Err(EdgeError::TerminalTimeout)

@@ -210,6 +210,9 @@ struct Waiting {
     unacknowledged: Option<String>,
     /// Where the outcome goes.
     answer: Option<oneshot::Sender<TerminalOutcome>>,
+    /// The message is staff's closing of a request ([`ToBridge::Settle`]): only the bridge's answer to a closing
+    /// is its outcome, not the request's own outcome delivered again under the same id.
+    settle: bool,
 }
 
 /// Body of a staff end call.
@@ -516,7 +519,7 @@ impl EdgeStore {
     /// Hands a bulk pre-check to the bridge and keeps it; false when no link is open (nothing is kept).
     fn start_bulk(&self, call: BulkStartCall) -> bool {
         let Some(link) = self.live_link() else { return false };
-        let ToBridge::Request { id, .. } = &call.request;
+        let id = call.request.id();
         let text = call.request.to_text();
         if link.send_with_str(&text).is_err() {
             return false;
@@ -556,13 +559,13 @@ impl EdgeStore {
         let Some(link) = self.live_link() else {
             return Ok(TerminalReply::NotConnected);
         };
-        let ToBridge::Request { id, .. } = &call.request;
-        let id = id.as_str().to_owned();
+        let id = call.request.id().as_str().to_owned();
+        let settle = matches!(call.request, ToBridge::Settle { .. });
         let text = call.request.to_text();
         let (sender, receiver) = oneshot::channel();
         self.waiting
             .borrow_mut()
-            .insert(id.clone(), Waiting { unacknowledged: Some(text.clone()), answer: Some(sender) });
+            .insert(id.clone(), Waiting { unacknowledged: Some(text.clone()), answer: Some(sender), settle });
         if link.send_with_str(&text).is_err() {
             self.waiting.borrow_mut().remove(&id);
             return Ok(TerminalReply::NotConnected);
@@ -613,7 +616,10 @@ impl DurableObject for EdgeStore {
                     waiting.unacknowledged = None;
                 }
             }
-            Ok(FromBridge::Outcome { id, outcome }) if self.bulk.borrow().contains_key(id.as_str()) => {
+            // The answer to staff's closing of a request goes to the closing's wait, even for a bulk pre-check's id.
+            Ok(FromBridge::Outcome { id, outcome })
+                if self.bulk.borrow().contains_key(id.as_str()) && !outcome.answers_settle() =>
+            {
                 if let Some(waiting) = self.bulk.borrow_mut().get_mut(id.as_str()) {
                     // An outcome comes once the request was journalled, whether or not its Ack was heard.
                     waiting.unacknowledged = None;
@@ -622,7 +628,12 @@ impl DurableObject for EdgeStore {
             }
             Ok(FromBridge::Outcome { id, outcome }) => {
                 // An outcome nobody waits for any more (the wait ended, or it was delivered before) is dropped.
-                let answer = self.waiting.borrow_mut().get_mut(id.as_str()).and_then(|waiting| waiting.answer.take());
+                let answer = self
+                    .waiting
+                    .borrow_mut()
+                    .get_mut(id.as_str())
+                    .filter(|waiting| waiting.settle == outcome.answers_settle())
+                    .and_then(|waiting| waiting.answer.take());
                 if let Some(answer) = answer {
                     let _ = answer.send(outcome);
                 }

@@ -298,7 +298,7 @@ impl EdgePorts for FakePorts {
         if !self.bridge_links.borrow().contains(facility) {
             return Ok(false);
         }
-        let onshi_proto::bridge_link::ToBridge::Request { id, .. } = request;
+        let id = request.id();
         let key = (facility.to_owned(), id.as_str().to_owned());
         self.bulk_jobs.borrow_mut().insert(key, BulkJob::Sent { since: now_unix });
         Ok(true)

@@ -18,6 +18,11 @@
 //! 照会番号 registration ([`TerminalAsk::RegisterReference`], IF-003): the clinic's patient id for the person of a
 //! face file the bridge read, answered [`TerminalOutcome::Registered`] once the terminal's IF-004 says so; the edge
 //! names only the face file and the id, and the bridge takes the person's number from its own copy of the file.
+//!
+//! Staff close an uncertain request once they found its outcome in the terminal's own history: the edge hands the
+//! bridge [`ToBridge::Settle`] naming the request's id, and the bridge answers [`TerminalOutcome::Settled`] (the
+//! request's final outcome: it stays never sent again, and its health count drops) or
+//! [`TerminalOutcome::SettleRefused`] when it holds no uncertain request by that id (nothing changed).
 
 use serde::{Deserialize, Serialize};
 
@@ -106,6 +111,23 @@ pub struct ReferenceRegistered {
     pub registered: bool,
 }
 
+/// Body of `POST` [`crate::bridge_health::STAFF_BRIDGE_SETTLE_PATH`]: the uncertain request staff found on the
+/// terminal, by the id the bridge's health report lists it under.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SettleAsk {
+    /// The request's id ([`crate::bridge_health::UncertainRequest::id`]).
+    pub id: LinkRequestId,
+}
+
+/// Answer of `POST` [`crate::bridge_health::STAFF_BRIDGE_SETTLE_PATH`]: the bridge closed the request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settled {
+    /// Always true: any other outcome is an error.
+    pub settled: bool,
+}
+
 /// A message from the edge to the bridge.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
@@ -117,7 +139,27 @@ pub enum ToBridge {
         /// What to ask.
         ask: TerminalAsk,
     },
+    /// Staff found the outcome of the uncertain request `id` on the terminal: close it. Answered with the request's
+    /// outcome, [`TerminalOutcome::Settled`] or [`TerminalOutcome::SettleRefused`].
+    Settle {
+        /// The uncertain request's id, as the health report lists it.
+        id: LinkRequestId,
+    },
 }
+
+/// Why the bridge did not close a request staff named.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[derive(strum::IntoStaticStr, strum::EnumString, strum::VariantArray)]
+#[strum(serialize_all = "snake_case")]
+pub enum SettleRefusal {
+    /// The bridge knows no request by that id (never, or forgotten after its retention).
+    Unknown,
+    /// The request is not uncertain: it is in flight, was answered (late, perhaps) or failed, or is closed already.
+    NotUncertain,
+}
+
+crate::wire_enum::wire_text!(SettleRefusal);
 
 /// What the terminal answered, as a staff row shows it: a national-reader result's fields without its file.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -211,6 +253,22 @@ pub enum TerminalOutcome {
     },
     /// The terminal registered a 照会番号 (IF-004 処理結果 正常).
     Registered,
+    /// The request was uncertain and staff closed it after finding its outcome on the terminal: final, never sent
+    /// again.
+    Settled,
+    /// The answer to a [`ToBridge::Settle`] the bridge did not carry out: nothing changed.
+    SettleRefused {
+        /// Why.
+        reason: SettleRefusal,
+    },
+}
+
+impl TerminalOutcome {
+    /// Whether this is the bridge's answer to a [`ToBridge::Settle`] (an edge waiting on a request's own outcome
+    /// hands it to the closing's wait instead).
+    pub fn answers_settle(&self) -> bool {
+        matches!(self, Self::Settled | Self::SettleRefused { .. })
+    }
 }
 
 /// A message from the bridge to the edge.
@@ -255,6 +313,13 @@ fn write(message: &impl Serialize) -> String {
 }
 
 impl ToBridge {
+    /// The request the message is about.
+    pub fn id(&self) -> &LinkRequestId {
+        match self {
+            Self::Request { id, .. } | Self::Settle { id } => id,
+        }
+    }
+
     /// Reads a message the edge sent.
     pub fn read(text: &str) -> Result<Self, LinkMessageError> {
         read(text)
@@ -435,6 +500,30 @@ mod tests {
             )
             .is_err()
         );
+    }
+
+    #[test]
+    fn a_settlement_names_only_the_request_and_is_answered_settled_or_refused_with_a_reason() {
+        let id = LinkRequestId::parse("staff-1a2b").unwrap();
+        let settle = ToBridge::Settle { id: id.clone() };
+        assert_eq!(settle.to_text(), r#"{"type":"settle","id":"staff-1a2b"}"#);
+        assert_eq!(ToBridge::read(&settle.to_text()).unwrap(), settle);
+        assert_eq!(settle.id(), &id);
+        assert!(ToBridge::read(r#"{"type":"settle","id":"../x"}"#).is_err());
+        assert!(ToBridge::read(r#"{"type":"settle","id":"a","reason":"x"}"#).is_err());
+        for outcome in [
+            TerminalOutcome::Settled,
+            TerminalOutcome::SettleRefused { reason: SettleRefusal::Unknown },
+            TerminalOutcome::SettleRefused { reason: SettleRefusal::NotUncertain },
+        ] {
+            let message = FromBridge::Outcome { id: id.clone(), outcome };
+            assert_eq!(FromBridge::read(&message.to_text()).unwrap(), message);
+        }
+        let refused = r#"{"type":"outcome","id":"a","outcome":{"state":"settle_refused","reason":"not_uncertain"}}"#;
+        assert!(FromBridge::read(refused).is_ok());
+        assert!(FromBridge::read(&refused.replace("not_uncertain", "tired")).is_err());
+        assert!(serde_json::from_str::<SettleAsk>(r#"{"id":"a","note":"x"}"#).is_err());
+        assert_eq!(serde_json::from_str::<SettleAsk>(r#"{"id":"a"}"#).unwrap().id.as_str(), "a");
     }
 
     #[test]

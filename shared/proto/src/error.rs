@@ -76,6 +76,9 @@ pub enum ErrorCode {
     TerminalFailed,
     /// A bulk pre-check has more rows than one upload may hold ([`crate::bridge_bulk::MAX_BULK_ROWS`]), or none.
     TooManyRows,
+    /// Staff closed an uncertain request the bridge does not hold as uncertain: it never was one, it was answered
+    /// late, or it was closed already. Nothing changed; the bridge's next report lists what is still uncertain.
+    NotUncertain,
     /// Anything else; details stay in the server's own log.
     Internal,
 }
@@ -102,7 +105,7 @@ impl ErrorCode {
                 409
             }
             Self::RecordHeld => 423,
-            Self::BridgeNotConnected | Self::CardFaceMismatch => 409,
+            Self::BridgeNotConnected | Self::CardFaceMismatch | Self::NotUncertain => 409,
             Self::TerminalFailed => 502,
             Self::TerminalTimeout => 504,
             Self::TooManyRows => 413,
@@ -151,6 +154,7 @@ impl ErrorCode {
             Self::TerminalTimeout => "The national terminal did not answer in time; the request is not sent again.",
             Self::TerminalFailed => "The national terminal could not answer this request.",
             Self::TooManyRows => "A bulk pre-check holds 1 to 1000 rows; split the list.",
+            Self::NotUncertain => "The bridge holds no uncertain request by this id; nothing was changed.",
             Self::Internal => "Internal error.",
         }
     }
