@@ -65,11 +65,6 @@ impl fmt::Debug for PinBuffer {
 }
 
 impl PinBuffer {
-    /// How many digits are typed.
-    pub fn entered(&self) -> usize {
-        self.len
-    }
-
     /// Adds one ASCII digit (anything else, or a digit past a complete PIN, is ignored); the count after it.
     pub fn push(&mut self, digit: char) -> usize {
         if let (Some(slot), true) = (self.digits.get_mut(self.len), digit.is_ascii_digit()) {
