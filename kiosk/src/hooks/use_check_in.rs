@@ -1,7 +1,8 @@
 //! The running check-in as the screens see it: the one owner of the channel to the check-in task and of the
 //! zeroizing [`PinBuffer`]. Every event that concerns the typed digits is handed to [`PinBuffer::follow`], which
 //! decides (and its native tests prove) which of them wipe the digits; every way a check-in is called off goes
-//! through [`CheckInHandle::cancel`]; the digits leave the buffer only moved into a [`Pin`](onshi_card::jpki::Pin) for the task.
+//! through [`CheckInHandle::cancel`]; the digits leave the buffer only moved into a
+//! [`Pin`](onshi_card::jpki::Pin) for the task.
 //!
 //! Must not: decide what a screen shows (the reducer in [`crate::state`] does, from the actions sent to it), copy,
 //! log or format the PIN.
@@ -197,8 +198,8 @@ impl CheckInHandle {
         self.dispatch.emit(Action::PinTyped { entered });
     }
 
-    /// Moves the typed digits into a [`Pin`](onshi_card::jpki::Pin) and hands it to the check-in task, showing `action`; the buffer is
-    /// zeroized as the digits leave it, and the `Pin` zeroizes itself after VERIFY.
+    /// Moves the typed digits into a [`Pin`](onshi_card::jpki::Pin) and hands it to the check-in task, showing
+    /// `action`; the buffer is zeroized as the digits leave it, and the `Pin` zeroizes itself after VERIFY.
     pub fn submit_pin(&self, action: Action) {
         let Some(pin) = self.pin.borrow_mut().take_pin() else {
             self.dispatch.emit(Action::PinTyped { entered: 0 });
