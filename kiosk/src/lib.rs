@@ -4,8 +4,9 @@
 //! WebUSB and talks only to the edge, with the wire types of `onshi-proto`.
 //!
 //! Must not: send, log or format the PIN (it lives in a zeroizing buffer until VERIFY); read the 個人番号; talk to
-//! the origin directly; keep personal data after a reset. The screen logic ([`state`]), the keys ([`keys`]), the texts
-//! ([`i18n`]) and the language choice ([`language`]) are pure and tested natively; the browser-only modules build for `wasm32` only: `app` composes the `hooks`
+//! the origin directly; keep personal data after a reset. The screen logic ([`state`]), the PIN buffer and the rule
+//! for what wipes it ([`pin_buffer`]), the keys ([`keys`]), the texts ([`i18n`]) and the language choice
+//! ([`language`]) are pure and tested natively; the browser-only modules build for `wasm32` only: `app` composes the `hooks`
 //! (device, idle clock, reader status, the check-in and its PIN buffer) and the `screens`; `checkin` is the
 //! check-in task; [`platform`] every browser API (WebUSB, WebCrypto and IndexedDB, `fetch`), whose failures are the
 //! one [`error::KioskError`].
@@ -15,6 +16,7 @@ pub mod error;
 pub mod i18n;
 pub mod keys;
 pub mod language;
+pub mod pin_buffer;
 pub mod state;
 pub mod voice;
 

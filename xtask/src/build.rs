@@ -19,7 +19,8 @@ pub fn target_dir() -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| project_root().join("target"))
 }
 
-/// Where the static site (kiosk + virtual reader) is assembled.
+/// Where the demo site (kiosk + virtual reader) is assembled; the production flavour is made from it
+/// ([`crate::production`]).
 pub fn site_dir() -> PathBuf {
     project_root().join("dist/www")
 }
@@ -56,7 +57,7 @@ fn io_error(what: &str, path: &Path) -> impl FnOnce(std::io::Error) -> TaskError
 }
 
 /// Every file below `dir`, sorted, as paths relative to `dir`; an absent directory has none.
-fn files_below(dir: &Path) -> TaskResult<Vec<PathBuf>> {
+pub fn files_below(dir: &Path) -> TaskResult<Vec<PathBuf>> {
     fn walk(dir: &Path, relative: &Path, out: &mut Vec<PathBuf>) -> TaskResult {
         for entry in std::fs::read_dir(dir).map_err(io_error("read", dir))? {
             let entry = entry.map_err(io_error("read", dir))?;

@@ -8,7 +8,9 @@ pub const USAGE: &str = "usage: cargo xtask <demo|test|tidy|build|bench|iwa> [op
   demo [--keep]   build everything and run origin + edge + kiosk on 127.0.0.1 (Ctrl-C stops)
   test            install what is missing, then run every test (tidy first); prints 'N passed, M failed'
   tidy            rustfmt check, clippy -D warnings (native and wasm32), ARCHITECTURE.md paths exist
-  build           build the wasm artifacts and binaries only
+  build [--production]
+                  build the wasm artifacts and binaries only; --production also assembles dist/www-production,
+                  the site without the virtual reader or any test key, for the production edge
   bench [--quick] run the benchmarks
   iwa [--edge-url <https://…>]
                   package the built kiosk as a signed Isolated Web App bundle (target/onshi-kiosk.swbn)";
@@ -22,8 +24,11 @@ pub enum Task {
     Test,
     /// `tidy`.
     Tidy,
-    /// `build`.
-    Build,
+    /// `build [--production]`.
+    Build {
+        /// Also assemble the production site (`dist/www-production`) from the demo site.
+        production: bool,
+    },
     /// `bench [--quick]`.
     Bench {
         /// Small sizes, as the test command runs them.
@@ -57,7 +62,7 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> TaskResult<Task> {
         }
         "test" => Task::Test,
         "tidy" => Task::Tidy,
-        "build" => Task::Build,
+        "build" => Task::Build { production: false },
         "bench" => Task::Bench { quick: false },
         "iwa" => Task::Iwa { edge_url: None },
         other => return Err(TaskError(format!("unknown task {other:?}"))),
@@ -66,6 +71,7 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> TaskResult<Task> {
     while let Some(arg) = parser.next().map_err(usage)? {
         match (&mut task, arg) {
             (Task::Bench { quick }, Long("quick")) => *quick = true,
+            (Task::Build { production }, Long("production")) => *production = true,
             (Task::Iwa { edge_url }, Long("edge-url")) => {
                 *edge_url = Some(parser.value().map_err(usage)?.string().map_err(usage)?);
             }
@@ -93,6 +99,9 @@ mod tests {
         assert!(read(&[]).is_err());
         assert!(read(&["tset"]).is_err());
         assert!(read(&["test", "--quick"]).is_err());
+        assert_eq!(read(&["build"]).unwrap(), Task::Build { production: false });
+        assert_eq!(read(&["build", "--production"]).unwrap(), Task::Build { production: true });
+        assert!(read(&["build", "--quick"]).is_err());
     }
 
     #[test]

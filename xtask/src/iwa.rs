@@ -15,6 +15,7 @@ use sha2::{Digest, Sha512};
 
 use crate::build::{site_dir, target_dir};
 use crate::installable::{BUNDLE_MAGIC, INTEGRITY_MAGIC};
+use crate::test_material::is_demo_only;
 use crate::{TaskError, TaskResult};
 
 /// The CBOR (RFC 8949) items the two containers use, written by `minicbor` in its deterministic form (shortest
@@ -198,7 +199,8 @@ fn content_type(path: &str) -> &'static str {
     }
 }
 
-/// The files below `site` as bundle resources, sorted by path, leaving out the demo-only virtual reader. The
+/// The files below `site` as bundle resources, sorted by path, leaving out what is demo-only (the virtual reader,
+/// by the rule the production site shares: [`is_demo_only`]). The
 /// start page is also served at `/`.
 pub fn collect_resources(site: &Path) -> TaskResult<Vec<Resource>> {
     fn walk(dir: &Path, prefix: &str, out: &mut Vec<Resource>) -> TaskResult {
@@ -207,7 +209,7 @@ pub fn collect_resources(site: &Path) -> TaskResult<Vec<Resource>> {
             let entry = entry.map_err(|e| TaskError(format!("read {}: {e}", dir.display())))?;
             let name = entry.file_name().to_string_lossy().into_owned();
             let path = format!("{prefix}/{name}");
-            if path == "/virtual-reader" {
+            if is_demo_only(Path::new(&path)) {
                 continue;
             }
             if entry.path().is_dir() {
@@ -483,6 +485,14 @@ mod installability_tests {
             edit(&mut json);
             manifest.body = serde_json::to_vec(&json).unwrap();
         }))
+    }
+
+    #[test]
+    fn the_bundle_leaves_out_the_virtual_reader_that_www_holds() {
+        assert!(www().join("virtual-reader/fake-usb.js").is_file(), "www/ holds the virtual reader this test expects");
+        let paths: Vec<String> = collect_resources(&www()).unwrap().into_iter().map(|r| r.path).collect();
+        assert!(paths.contains(&"/index.html".to_owned()), "{paths:?}");
+        assert!(paths.iter().all(|path| !path.contains("virtual-reader")), "{paths:?}");
     }
 
     #[test]

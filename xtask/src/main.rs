@@ -2,7 +2,8 @@
 //!
 //! Layer: developer tooling. `cargo xtask demo` builds everything and runs the stack locally; `cargo xtask test`
 //! installs what is missing and runs every test; `cargo xtask bench` prints the benchmark figures; `cargo xtask iwa`
-//! packages the kiosk as a signed Isolated Web App.
+//! packages the kiosk as a signed Isolated Web App; `cargo xtask build --production` also assembles the site without
+//! its demo-only parts for the production edge.
 //!
 //! Must not: be needed at run time by any tier, or download anything except from the package registries
 //! (crates.io, npm, Debian).
@@ -16,7 +17,9 @@ mod installable;
 mod interop;
 mod iwa;
 mod postgres;
+mod production;
 mod tally;
+mod test_material;
 mod testing;
 mod tidy;
 mod tools;
@@ -59,7 +62,9 @@ fn main() -> ExitCode {
             .and_then(|()| testing::demo(&args)),
         Task::Test => testing::test_all(),
         Task::Tidy => tools::ensure_lint_tools().and_then(|()| tidy::run()),
-        Task::Build => tools::ensure_all().and_then(|()| build::build_all(build::Native::Programs)),
+        Task::Build { production } => tools::ensure_all()
+            .and_then(|()| build::build_all(build::Native::Programs))
+            .and_then(|()| if production { production::build_production_site() } else { Ok(()) }),
         Task::Bench { quick } => testing::bench(quick),
         Task::Iwa { edge_url } => iwa::run(edge_url.as_deref()).map(|_| ()),
     };

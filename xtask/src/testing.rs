@@ -118,6 +118,9 @@ pub fn test_all() -> TaskResult {
     let started = std::time::Instant::now();
     build::build_all(build::Native::WithTests)?;
     eprintln!("xtask: the build took {} s", started.elapsed().as_secs());
+    // The production flavour is made from the site just built, and must carry nothing of the demo.
+    eprintln!("\nxtask: ── suite production site ──");
+    total += crate::production::check_built_sites();
     let root = project_root();
     // The origin's suite runs every storage test on SQLite and again on this throwaway PostgreSQL cluster.
     let postgres = postgres::TestCluster::start()?;

@@ -1,7 +1,8 @@
 //! The running check-in as the screens see it: the one owner of the channel to the check-in task and of the
-//! zeroizing PIN buffer. Every way the typed digits are forgotten goes through [`CheckInHandle::forget_pin`], and
-//! every way a check-in is called off through [`CheckInHandle::cancel`]; the digits leave the buffer only moved
-//! into a [`Pin`] for the task.
+//! zeroizing [`PinBuffer`]. Every event that concerns the typed digits is handed to [`PinBuffer::follow`], which
+//! decides (and its native tests prove) which of them wipe the digits; every way a check-in is called off goes
+//! through [`CheckInHandle::cancel`]; the digits leave the buffer only moved into a
+//! [`Pin`](onshi_card::jpki::Pin) for the task.
 //!
 //! Must not: decide what a screen shows (the reducer in [`crate::state`] does, from the actions sent to it), copy,
 //! log or format the PIN.
@@ -12,58 +13,18 @@ use std::rc::Rc;
 use futures::channel::mpsc::{UnboundedSender, unbounded};
 use futures::lock::Mutex;
 use gloo_timers::future::TimeoutFuture;
-use onshi_card::jpki::Pin;
 use yew::prelude::*;
-use zeroize::{Zeroize, ZeroizeOnDrop};
 
 use onshi_card::card_face::CardFace;
 
 use crate::checkin::task::{self, PatientModeSource, ShownFace, Start, UiCommand};
+use crate::pin_buffer::{PinBuffer, PinEvent};
 use crate::platform::device::Device;
 use crate::platform::webusb::{self, UsbListener};
-use crate::state::{Action, CARD_LEFT_BEHIND_SECS, Failure, PIN_LEN, Purpose, Screen};
-
-/// The PIN digits typed so far, in a fixed array with no spare capacity: every byte that ever held a digit is in
-/// view, so overwriting the array forgets them all. (A `String` keeps a digit taken back with `pop` in its spare
-/// capacity until the next wipe.) Zeroized when forgotten, submitted or dropped.
-#[derive(Default, Zeroize, ZeroizeOnDrop)]
-struct PinDigits {
-    digits: [u8; PIN_LEN],
-    len: usize,
-}
-
-impl PinDigits {
-    /// Adds one ASCII digit (anything else, or a digit past a complete PIN, is ignored); the count after it.
-    fn push(&mut self, digit: char) -> usize {
-        if let (Some(slot), true) = (self.digits.get_mut(self.len), digit.is_ascii_digit()) {
-            // An ASCII digit is one byte.
-            *slot = digit as u8;
-            self.len += 1;
-        }
-        self.len
-    }
-
-    /// Takes back the last digit, overwriting it; the count after it.
-    fn pop(&mut self) -> usize {
-        self.len = self.len.saturating_sub(1);
-        if let Some(slot) = self.digits.get_mut(self.len) {
-            slot.zeroize();
-        }
-        self.len
-    }
-
-    /// Moves the digits into a [`Pin`] (when they are a whole PIN) and forgets them here either way.
-    fn take_pin(&mut self) -> Option<Pin> {
-        let pin = std::str::from_utf8(self.digits.get(..self.len).unwrap_or_default())
-            .ok()
-            .and_then(|digits| Pin::new(digits).ok());
-        self.zeroize();
-        pin
-    }
-}
+use crate::state::{Action, CARD_LEFT_BEHIND_SECS, Failure, Purpose, Screen};
 
 /// The kiosk's one PIN buffer, shared by the handle's clones.
-type PinBuffer = Rc<RefCell<PinDigits>>;
+type SharedPin = Rc<RefCell<PinBuffer>>;
 
 /// The channel to the running check-in task, when one runs.
 type Commands = Rc<RefCell<Option<UnboundedSender<UiCommand>>>>;
@@ -71,7 +32,7 @@ type Commands = Rc<RefCell<Option<UnboundedSender<UiCommand>>>>;
 /// The check-in as the screens drive it. Clones share one buffer, one channel and one run counter.
 #[derive(Clone)]
 pub struct CheckInHandle {
-    pin: PinBuffer,
+    pin: SharedPin,
     commands: Commands,
     /// Each check-in task reports through a dispatch stamped with its run; starting over or starting again moves
     /// the run on, so a late message from a cancelled task (a chooser closed after 最初にもどる, say) is dropped,
@@ -104,14 +65,15 @@ impl std::fmt::Debug for CheckInHandle {
 }
 
 impl CheckInHandle {
-    /// Empties the PIN buffer, overwriting the digits: the one way the kiosk forgets a typed PIN.
-    pub fn forget_pin(&self) {
-        self.pin.borrow_mut().zeroize();
+    /// Hands `event` to the PIN buffer, which forgets the digits when it is a way out of the PIN pad; the count
+    /// after it.
+    fn pin_follows(&self, event: PinEvent) -> usize {
+        self.pin.borrow_mut().follow(event)
     }
 
     /// Calls off the running check-in, if any, and forgets the typed digits: the task releases the reader.
     pub fn cancel(&self) {
-        self.forget_pin();
+        self.pin_follows(PinEvent::Cancel);
         drop(self.shown_face.borrow_mut().take());
         self.waiting.set(false);
         if let Some(sender) = self.commands.borrow_mut().take() {
@@ -134,6 +96,7 @@ impl CheckInHandle {
     /// Starts over: calls off the check-in and shows the start screen.
     pub fn start_over(&self) {
         self.next_run();
+        self.pin_follows(PinEvent::StartOver);
         self.cancel();
         self.dispatch.emit(Action::Reset);
     }
@@ -225,18 +188,18 @@ impl CheckInHandle {
 
     /// Takes back the last digit, overwriting it.
     pub fn take_back_digit(&self) {
-        let entered = self.pin.borrow_mut().pop();
+        let entered = self.pin.borrow_mut().take_back();
         self.dispatch.emit(Action::PinTyped { entered });
     }
 
     /// Empties the PIN pad (also withdrawing a pending last-try confirmation: the state machine's rule).
     pub fn clear_pin(&self) {
-        self.forget_pin();
-        self.dispatch.emit(Action::PinTyped { entered: 0 });
+        let entered = self.pin_follows(PinEvent::Clear);
+        self.dispatch.emit(Action::PinTyped { entered });
     }
 
-    /// Moves the typed digits into a [`Pin`] and hands it to the check-in task, showing `action`; the buffer is
-    /// zeroized as the digits leave it, and the `Pin` zeroizes itself after VERIFY.
+    /// Moves the typed digits into a [`Pin`](onshi_card::jpki::Pin) and hands it to the check-in task, showing
+    /// `action`; the buffer is zeroized as the digits leave it, and the `Pin` zeroizes itself after VERIFY.
     pub fn submit_pin(&self, action: Action) {
         let Some(pin) = self.pin.borrow_mut().take_pin() else {
             self.dispatch.emit(Action::PinTyped { entered: 0 });
@@ -248,7 +211,7 @@ impl CheckInHandle {
     /// The staff's visual check instead of the PIN: the typed digits are dropped unsent, as the visual check never
     /// uses the PIN.
     pub fn choose_visual_check(&self) {
-        self.forget_pin();
+        self.pin_follows(PinEvent::VisualCheck);
         self.send(Action::ChooseVisualCheck, UiCommand::VisualCheck);
     }
 
@@ -296,7 +259,7 @@ impl CheckInHandle {
 /// the reader, the kiosk asks for it and raises the alert if it stays.
 #[hook]
 pub fn use_check_in(screen: &Screen, dispatch: Callback<Action>, patient_mode: PatientModeSource) -> CheckInHandle {
-    let pin: PinBuffer = use_mut_ref(PinDigits::default);
+    let pin: SharedPin = use_mut_ref(PinBuffer::default);
     let commands: Commands = use_mut_ref(|| None);
     let run = use_mut_ref(|| 0u32);
     let unplug = use_mut_ref(|| None);
@@ -306,10 +269,8 @@ pub fn use_check_in(screen: &Screen, dispatch: Callback<Action>, patient_mode: P
     let handle = CheckInHandle { pin, commands, run, unplug, waiting, reader_lock, dispatch, patient_mode, shown_face };
     {
         let handle = handle.clone();
-        use_effect_with(matches!(screen, Screen::PinEntry { .. }), move |on_pin_pad| {
-            if !*on_pin_pad {
-                handle.forget_pin();
-            }
+        use_effect_with(PinEvent::shown(screen), move |shown| {
+            handle.pin_follows(*shown);
         });
     }
     {
@@ -330,61 +291,4 @@ pub fn use_check_in(screen: &Screen, dispatch: Callback<Action>, patient_mode: P
         });
     }
     handle
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// A handle with no check-in task running and a dispatch that goes nowhere, over `pin`.
-    fn handle(pin: &PinBuffer) -> CheckInHandle {
-        CheckInHandle {
-            pin: pin.clone(),
-            commands: Rc::default(),
-            run: Rc::default(),
-            unplug: Rc::default(),
-            dispatch: Callback::from(|_: Action| ()),
-        }
-    }
-
-    /// A buffer holding a whole typed PIN.
-    fn typed(pin: &PinBuffer) -> CheckInHandle {
-        let handle = handle(pin);
-        "1234".chars().for_each(|digit| handle.type_digit(digit));
-        assert_eq!(&pin.borrow().digits, b"1234");
-        handle
-    }
-
-    #[test]
-    fn every_way_out_of_the_pin_pad_overwrites_every_digit() {
-        type Path = fn(&CheckInHandle);
-        let paths: [(&str, Path); 5] = [
-            ("cancel", CheckInHandle::cancel),
-            ("visual check", CheckInHandle::choose_visual_check),
-            ("idle reset and start over", CheckInHandle::start_over),
-            ("clear", CheckInHandle::clear_pin),
-            ("leaving the PIN pad", CheckInHandle::forget_pin),
-        ];
-        for (name, path) in paths {
-            let pin = PinBuffer::default();
-            path(&typed(&pin));
-            let buffer = pin.borrow();
-            assert_eq!((buffer.digits, buffer.len), ([0; PIN_LEN], 0), "{name}");
-        }
-    }
-
-    #[test]
-    fn a_digit_taken_back_is_overwritten_and_a_submitted_pin_leaves_nothing_behind() {
-        let pin = PinBuffer::default();
-        let handle = typed(&pin);
-        handle.take_back_digit();
-        assert_eq!((pin.borrow().digits, pin.borrow().len), (*b"123\0", 3));
-        handle.type_digit('9');
-        handle.type_digit('8');
-        assert_eq!(&pin.borrow().digits, b"1239", "a fifth digit is ignored");
-        handle.submit_pin(Action::PinTyped { entered: PIN_LEN });
-        assert_eq!((pin.borrow().digits, pin.borrow().len), ([0; PIN_LEN], 0));
-        handle.type_digit('x');
-        assert_eq!(pin.borrow().len, 0, "only digits are typed");
-    }
 }
