@@ -41,7 +41,7 @@ use crate::terminal_answer::TerminalAnswerView;
 use crate::text::{
     STAFF, advice_key, by_number_found_nothing, date_text, dated_text, decision_notice_key, disease_category_text,
     disease_details, disease_line, error_key, expiry_mark, guidance_key, method_key, patient_mode_parts,
-    prescription_key, ratio_text, read_in_japanese, t, validity_key,
+    prescription_key, ratio_text, read_in_japanese, t, time_of_day, validity_key,
 };
 use onshi_proto::medical_record::MedicalRecordKind;
 use onshi_web::enrolment_form::{EnrolmentForm, EnrolmentTexts};
@@ -60,12 +60,6 @@ const RECHECK_EVERY_TICKS: u32 = 20;
 
 /// Shown where a record has no value; the same in every language.
 const NO_VALUE: &str = "—";
-
-fn time_of_day(unix: i64) -> String {
-    // Asia/Tokyo has no daylight saving time: UTC+9 all year.
-    let seconds = (unix + 9 * 3600).rem_euclid(86_400);
-    format!("{:02}:{:02}", seconds / 3600, (seconds % 3600) / 60)
-}
 
 fn input_value(node: &NodeRef) -> String {
     node.cast::<web_sys::HtmlInputElement>().map(|input| input.value()).unwrap_or_default()

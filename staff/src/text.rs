@@ -45,12 +45,17 @@ pub fn error_key(code: ErrorCode) -> &'static str {
     }
 }
 
-/// A moment as the console prints it: the day as [`date_text`] does and the time of day in Japan (Asia/Tokyo has
-/// no daylight saving time: UTC+9 all year), `令和8年12月4日 (2026-12-04) 09:30`.
-pub fn moment_text(unix: i64) -> String {
+/// The time of day in Japan, `09:30`: Asia/Tokyo has no daylight saving time, UTC+9 all year.
+pub fn time_of_day(unix: i64) -> String {
     let seconds = (unix + 9 * 3600).rem_euclid(86_400);
+    format!("{:02}:{:02}", seconds / 3600, (seconds % 3600) / 60)
+}
+
+/// A moment as the console prints it: the day as [`date_text`] does and [`time_of_day`],
+/// `令和8年12月4日 (2026-12-04) 09:30`.
+pub fn moment_text(unix: i64) -> String {
     let day = jst_date(unix).map(|date| date_text(IsoDate(date))).unwrap_or_default();
-    format!("{day} {:02}:{:02}", seconds / 3600, (seconds % 3600) / 60)
+    format!("{day} {}", time_of_day(unix))
 }
 
 /// A date as the console prints it: 和暦 with 西暦 beside it, `令和8年12月3日 (2026-12-03)`, the same in every

@@ -6,13 +6,11 @@
 //! [`crate::outage::reconcile`] does), or touch the store (the console does when [`DeclarationListProps::on_done`]
 //! fires).
 
-use onshi_proto::IsoDate;
-use onshi_proto::certificate_expiry::jst_date;
 use onshi_web::i18n::Lang;
 use yew::prelude::*;
 
 use crate::outage::reconcile::{Entry, Figures, Recheck};
-use crate::text::{STAFF, date_text, t};
+use crate::text::{STAFF, date_text, moment_text, t};
 
 /// Properties of [`DeclarationList`].
 #[derive(Properties, PartialEq)]
@@ -25,18 +23,6 @@ pub struct DeclarationListProps {
     pub now: i64,
     /// Fired with an entry's id when staff mark it done.
     pub on_done: Callback<String>,
-}
-
-/// The time of day in Japan: Asia/Tokyo has no daylight saving time, UTC+9 all year.
-pub(crate) fn time_of_day(unix: i64) -> String {
-    let seconds = (unix + 9 * 3600).rem_euclid(86_400);
-    format!("{:02}:{:02}", seconds / 3600, (seconds % 3600) / 60)
-}
-
-/// A moment as the list prints it: the day in 和暦 with 西暦 beside, and the time in Japan.
-fn moment_text(unix: i64) -> String {
-    let day = jst_date(unix).map(|date| date_text(IsoDate(date))).unwrap_or_default();
-    format!("{day} {}", time_of_day(unix))
 }
 
 /// What staff are told of an entry's re-check.

@@ -14,10 +14,11 @@ use yew::prelude::*;
 use crate::client;
 use crate::outage::capture::Declaration;
 use crate::outage::declaration_form::DeclarationFormView;
-use crate::outage::declaration_list::{DeclarationList, time_of_day};
+use crate::outage::declaration_list::DeclarationList;
 use crate::outage::detection::{ServiceState, is_outage_code};
 use crate::outage::reconcile::Entry;
 use crate::outage::vault;
+use crate::text::time_of_day;
 use crate::text::{STAFF, t};
 
 /// Now, in Unix seconds, from the browser's clock.
