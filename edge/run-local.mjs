@@ -26,6 +26,7 @@
 //                                                (≥ 24 bytes); unset closes them to the operator
 //   OPERATOR_ID                                  who holds ADMIN_TOKEN, as audit events name them; default operator
 //   RATE_LIMIT_PER_DEVICE, RATE_LIMIT_PER_FACILITY  requests per window, defaults 60 and 600
+//   RATE_LIMIT_PER_STAFF_SESSION                 staff calls per session per window, default the per-device limit
 //   RATE_LIMIT_WINDOW_SECS                       rate limit window, default 60
 //   KIOSK_ORIGINS                                kiosk origins allowed besides the edge's own, e.g. the Isolated
 //                                                Web App's isolated-app://<bundle id> (comma separated)
@@ -72,6 +73,7 @@ export function edgeMiniflareOptions(config) {
   if (config.operatorId) bindings.OPERATOR_ID = config.operatorId;
   if (config.rateLimitPerDevice !== undefined) bindings.RATE_LIMIT_PER_DEVICE = String(config.rateLimitPerDevice);
   if (config.rateLimitPerFacility !== undefined) bindings.RATE_LIMIT_PER_FACILITY = String(config.rateLimitPerFacility);
+  if (config.rateLimitPerStaffSession !== undefined) bindings.RATE_LIMIT_PER_STAFF_SESSION = String(config.rateLimitPerStaffSession);
   if (config.rateLimitPerClient !== undefined) bindings.RATE_LIMIT_PER_CLIENT = String(config.rateLimitPerClient);
   if (config.rateLimitWindowSecs !== undefined) bindings.RATE_LIMIT_WINDOW_SECS = String(config.rateLimitWindowSecs);
   if (config.kioskOrigins) bindings.KIOSK_ORIGINS = config.kioskOrigins;
@@ -161,6 +163,7 @@ function readConfig(argv, env) {
     operatorId: env.OPERATOR_ID,
     rateLimitPerDevice: env.RATE_LIMIT_PER_DEVICE,
     rateLimitPerFacility: env.RATE_LIMIT_PER_FACILITY,
+    rateLimitPerStaffSession: env.RATE_LIMIT_PER_STAFF_SESSION,
     rateLimitWindowSecs: env.RATE_LIMIT_WINDOW_SECS,
     kioskOrigins: env.KIOSK_ORIGINS,
     environment: env.ENVIRONMENT,

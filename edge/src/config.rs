@@ -17,6 +17,7 @@
 //! | `OPERATOR_ID` | var, optional | who holds `ADMIN_TOKEN`, as audit events name them; default `operator` |
 //! | `RATE_LIMIT_PER_DEVICE` | var, optional | requests per device per minute, default 60 |
 //! | `RATE_LIMIT_PER_FACILITY` | var, optional | requests per facility per minute, default 600 |
+//! | `RATE_LIMIT_PER_STAFF_SESSION` | var, optional | calls per staff session per window, default the per-device limit; the session's own limit answers before its console's only when set below it |
 //! | `RATE_LIMIT_PER_CLIENT` | var, optional | unauthenticated attempts (enrolment, staff login, unknown device ids) per client address per window, default 30 |
 //! | `RATE_LIMIT_WINDOW_SECS` | var, optional | length of a counting window, default 60 (1–86400) |
 //! | `KIOSK_ORIGINS` | var, optional | kiosk origins allowed besides the edge's own (e.g. `isolated-app://<id>`) |
@@ -63,6 +64,8 @@ pub const OPERATOR_ID: &str = "OPERATOR_ID";
 pub const RATE_LIMIT_PER_DEVICE: &str = "RATE_LIMIT_PER_DEVICE";
 /// Binding name of the per-facility rate limit.
 pub const RATE_LIMIT_PER_FACILITY: &str = "RATE_LIMIT_PER_FACILITY";
+/// Binding name of the per-staff-session rate limit.
+pub const RATE_LIMIT_PER_STAFF_SESSION: &str = "RATE_LIMIT_PER_STAFF_SESSION";
 /// Binding name of the per-client limit of unauthenticated attempts.
 pub const RATE_LIMIT_PER_CLIENT: &str = "RATE_LIMIT_PER_CLIENT";
 /// Binding name of the kiosk origins allowed besides the edge's own.
@@ -171,6 +174,11 @@ impl EdgeConfig {
         let admin_token = lookup(ADMIN_TOKEN)
             .filter(|value| !value.trim().is_empty())
             .map(|value| SecretBytes::new(value.into_bytes()));
+        let per_device = parse_limit(
+            lookup(RATE_LIMIT_PER_DEVICE).as_deref(),
+            DEFAULT_PER_DEVICE,
+            "RATE_LIMIT_PER_DEVICE must be a whole number from 1 to 1000000",
+        )?;
         Ok(Self {
             origin: OriginClient::new(&origin_url, SecretBytes::new(origin_key.into_bytes()), &origin_audience)?,
             audit_hasher: CertificateHasher::derive(&session_key)?,
@@ -184,15 +192,17 @@ impl EdgeConfig {
                 &session_key,
             )?,
             rate_limits: RateLimits {
-                per_device: parse_limit(
-                    lookup(RATE_LIMIT_PER_DEVICE).as_deref(),
-                    DEFAULT_PER_DEVICE,
-                    "RATE_LIMIT_PER_DEVICE must be a whole number from 1 to 1000000",
-                )?,
+                per_device,
                 per_facility: parse_limit(
                     lookup(RATE_LIMIT_PER_FACILITY).as_deref(),
                     DEFAULT_PER_FACILITY,
                     "RATE_LIMIT_PER_FACILITY must be a whole number from 1 to 1000000",
+                )?,
+                // Unset, a session may make as many calls as its console: the device's limit as configured.
+                per_staff_session: parse_limit(
+                    lookup(RATE_LIMIT_PER_STAFF_SESSION).as_deref(),
+                    per_device,
+                    "RATE_LIMIT_PER_STAFF_SESSION must be a whole number from 1 to 1000000",
                 )?,
                 per_client: parse_limit(
                     lookup(RATE_LIMIT_PER_CLIENT).as_deref(),

@@ -582,6 +582,16 @@ fn missing_or_unusable_bindings_are_configuration_errors() {
     let config = EdgeConfig::from_lookup(complete).unwrap();
     assert_eq!(config.origin_timeout_ms, 3_000);
     assert_eq!(config.trust_anchors.len(), 1);
+    // A staff session may make as many calls as its console unless told otherwise, the console's limit as set.
+    assert_eq!(config.rate_limits.per_staff_session, config.rate_limits.per_device);
+    let device_set = |name: &str| if name == "RATE_LIMIT_PER_DEVICE" { Some("7".to_owned()) } else { complete(name) };
+    assert_eq!(EdgeConfig::from_lookup(device_set).unwrap().rate_limits.per_staff_session, 7);
+    let both_set = |name: &str| match name {
+        "RATE_LIMIT_PER_STAFF_SESSION" => Some("3".to_owned()),
+        other => device_set(other),
+    };
+    let both = EdgeConfig::from_lookup(both_set).unwrap().rate_limits;
+    assert_eq!((both.per_device, both.per_staff_session), (7, 3));
     for (broken, value) in [
         ("ORIGIN_URL", None),
         ("SESSION_KEY", Some("short".to_owned())),
@@ -590,6 +600,7 @@ fn missing_or_unusable_bindings_are_configuration_errors() {
         ("ADMIN_TOKEN", Some("too-short".to_owned())),
         ("RATE_LIMIT_PER_DEVICE", Some("0".to_owned())),
         ("RATE_LIMIT_PER_FACILITY", Some("lots".to_owned())),
+        ("RATE_LIMIT_PER_STAFF_SESSION", Some("0".to_owned())),
         ("ORIGIN_SIGNING_KEY", Some("thirty-one-bytes-is-still-short".to_owned())),
         ("ORIGIN_AUDIENCE", Some("Production Tokyo".to_owned())),
         ("KIOSK_ORIGINS", Some("http://kiosk.example".to_owned())),

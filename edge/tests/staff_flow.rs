@@ -644,6 +644,67 @@ fn a_staff_session_ends_at_logout_and_when_left_idle_and_its_calls_are_counted()
     assert_eq!(checkins(&busy, NOW), Err(EdgeError::RateLimited("device")));
 }
 
+/// What the facility's store has counted on the facility's limit, in every window and under every name it keeps.
+fn facility_count(ports: &FakePorts) -> u32 {
+    let name = format!("rate:facility:{FACILITY}");
+    ports.counters.borrow().iter().filter(|((counter, _), _)| counter.ends_with(&name)).map(|(_, count)| count).sum()
+}
+
+#[test]
+fn a_staff_session_is_refused_over_its_own_limit_while_its_console_and_facility_have_room() {
+    let config = config_with(&[
+        ("RATE_LIMIT_PER_DEVICE", "10"),
+        ("RATE_LIMIT_PER_FACILITY", "20"),
+        ("RATE_LIMIT_PER_STAFF_SESSION", "3"),
+    ]);
+    let ports = FakePorts::new(birth_date_origin());
+    let api = EdgeApi::new(&config, &ports);
+    let path = "/api/v1/staff/checkins";
+    let desk = staff_desk(&api, FACILITY, 31);
+    for call in 0..3 {
+        assert_eq!(list_checkins(&api, &desk.request("GET", path, b"", NOW)), Ok(()), "call {call}");
+    }
+    let asked = ports.sent.borrow().len();
+    let refused = list_checkins(&api, &desk.request("GET", path, b"", NOW));
+    assert_eq!(refused, Err(EdgeError::RateLimited("staff")));
+    assert_eq!(EdgeError::RateLimited("staff").http_status(), 429);
+    assert_eq!(ports.sent.borrow().len(), asked, "the refused call never reached the origin");
+    // The console (a login and four calls of its ten) and the facility (five of twenty) still have room: another
+    // session on the same console is served, and so is another console of the facility.
+    assert!(facility_count(&ports) < 20, "{} counted on the facility", facility_count(&ports));
+    let second = staff_login_on(&api, &desk.console, &issue_staff_code(&api, FACILITY)).unwrap();
+    let second_bearer = format!("Bearer {}", second.staff_token);
+    let mut again = desk.console.request_with("GET", path, b"", NOW);
+    again.authorization = Some(&second_bearer);
+    assert_eq!(list_checkins(&api, &again), Ok(()));
+    let other = staff_desk(&api, FACILITY, 32);
+    assert_eq!(list_checkins(&api, &other.request("GET", path, b"", NOW)), Ok(()));
+    // The first session stays refused for the rest of the window, and goes on in the next.
+    assert_eq!(list_checkins(&api, &desk.request("GET", path, b"", NOW)), Err(EdgeError::RateLimited("staff")));
+    assert_eq!(list_checkins(&api, &desk.request("GET", path, b"", NOW + 60)), Ok(()));
+}
+
+#[test]
+fn each_staff_call_counts_once_against_its_facility() {
+    let config = config_with(&[("RATE_LIMIT_PER_DEVICE", "100"), ("RATE_LIMIT_PER_FACILITY", "8")]);
+    let ports = FakePorts::new(birth_date_origin());
+    let api = EdgeApi::new(&config, &ports);
+    let path = "/api/v1/staff/checkins";
+    let desk = staff_desk(&api, FACILITY, 31);
+    // The staff login was the console's first counted request.
+    assert_eq!(facility_count(&ports), 1);
+    for call in 1..=5_u32 {
+        assert_eq!(list_checkins(&api, &desk.request("GET", path, b"", NOW)), Ok(()));
+        assert_eq!(facility_count(&ports), 1 + call, "after staff call {call}");
+    }
+    // A by-number check, which counts its subject and its session's misses besides, is one facility request too.
+    assert_eq!(by_number(&api, &desk, "100", "1980-02-17", NOW), Ok(Validity::Valid));
+    assert_eq!(facility_count(&ports), 7);
+    // So a facility allowed eight requests a window serves its login and seven staff calls, and refuses the ninth.
+    assert_eq!(list_checkins(&api, &desk.request("GET", path, b"", NOW)), Ok(()));
+    assert_eq!(list_checkins(&api, &desk.request("GET", path, b"", NOW)), Err(EdgeError::RateLimited("facility")));
+}
+
 /// The staff list as the console asks for it: `request` as built, the answer's success only.
 fn list_checkins<P: EdgePorts>(api: &EdgeApi<'_, P>, request: &ApiRequest<'_>) -> Result<(), EdgeError> {
     block_on(api.staff_checkins(request)).map(|_| ())

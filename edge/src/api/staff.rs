@@ -7,7 +7,7 @@
 //! staff session bound to that device ([`crate::auth::staff_session`]), recorded in the facility's store; with it, staff list the day's
 //! check-ins, read a consented patient's medical information, check a qualification by number and decide visual
 //! checks, until they log out or leave it idle. Every
-//! staff call is counted per session and per facility, and a by-number check per subject; a session that missed
+//! staff call is counted per session, and (by its console's device check, once) per device and per facility, and a by-number check per subject; a session that missed
 //! [`BY_NUMBER_MISSES_PER_SESSION`] times may check by number no more that day. Must not: take the facility from a body (it always comes from the staff
 //! token), or do I/O of its own (time and randomness come through [`EdgeApi`]'s ports).
 
@@ -95,7 +95,9 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
     }
 
     /// The record of a checked staff token in the facility's store (open, not idle), which counts the call on the
-    /// session's and the facility's limits and on `extra`; answers the counts of `extra` and of `peek`, in order.
+    /// session's limit and on `extra`; answers the counts of `extra` and of `peek`, in order. The facility's limit
+    /// is not counted here: the console's device check ([`Self::staff_token`]) counted this call on it already, in
+    /// the same store, and a second count would spend the facility's allowance twice as fast for staff calls.
     pub(crate) async fn staff_call(
         &self,
         claims: &StaffClaims,
@@ -104,10 +106,7 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
         peek: Vec<RateCounter>,
     ) -> Result<(Vec<u32>, Vec<u32>), EdgeError> {
         let limits = &self.config.rate_limits;
-        let mut count = vec![
-            limits.counter(RateScope::Staff, &claims.staff, request.now_unix),
-            limits.counter(RateScope::Facility, &claims.facility, request.now_unix),
-        ];
+        let mut count = vec![limits.counter(RateScope::Staff, &claims.staff, request.now_unix)];
         count.extend(extra);
         let call = StaffCall { staff: claims.staff.clone(), now: request.now_unix, count, peek };
         let (counted, peeked) = match self.ports.check_staff_call(&claims.facility, &call).await? {
@@ -117,7 +116,6 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
         };
         let mut counts = counted.into_iter();
         limits.judge(RateScope::Staff, counts.next().unwrap_or(u32::MAX))?;
-        limits.judge(RateScope::Facility, counts.next().unwrap_or(u32::MAX))?;
         Ok((counts.collect(), peeked))
     }
 

@@ -17,6 +17,9 @@ pub const MAX_WINDOW_SECS: u32 = 86_400;
 pub const DEFAULT_PER_DEVICE: u32 = 60;
 /// Requests all devices of one facility may make together per window, unless configured otherwise.
 pub const DEFAULT_PER_FACILITY: u32 = 600;
+/// Calls one staff session may make per window, unless configured otherwise: the device's limit, since the staff
+/// console refreshes its listing every 1.5 s (40 calls a minute) and a lower default would cut off staff at work.
+pub const DEFAULT_PER_STAFF_SESSION: u32 = DEFAULT_PER_DEVICE;
 /// Unauthenticated attempts (enrolment, staff login, unknown device ids) one client may make per window, unless
 /// configured otherwise.
 pub const DEFAULT_PER_CLIENT: u32 = 30;
@@ -34,7 +37,9 @@ pub enum RateScope {
     Facility,
     /// One client address, for requests that carry no credential yet.
     Client,
-    /// One staff session's calls (limited as a device is).
+    /// One staff session's calls. A staff call is a call of its console too, so it is also counted on
+    /// [`RateScope::Device`] and [`RateScope::Facility`] (once, by the device check); the session's own limit
+    /// answers first only when it is set below the device's.
     Staff,
 }
 
@@ -89,6 +94,8 @@ pub struct RateLimits {
     pub per_device: u32,
     /// Requests per facility per window.
     pub per_facility: u32,
+    /// Calls per staff session per window.
+    pub per_staff_session: u32,
     /// Unauthenticated attempts per client per window.
     pub per_client: u32,
     /// Window length in seconds, 1 to [`MAX_WINDOW_SECS`].
@@ -100,6 +107,7 @@ impl Default for RateLimits {
         Self {
             per_device: DEFAULT_PER_DEVICE,
             per_facility: DEFAULT_PER_FACILITY,
+            per_staff_session: DEFAULT_PER_STAFF_SESSION,
             per_client: DEFAULT_PER_CLIENT,
             window_secs: DEFAULT_WINDOW_SECS,
         }
@@ -144,7 +152,7 @@ impl RateLimits {
             RateScope::Device => self.per_device,
             RateScope::Facility => self.per_facility,
             RateScope::Client => self.per_client,
-            RateScope::Staff => self.per_device,
+            RateScope::Staff => self.per_staff_session,
         }
     }
 
@@ -242,13 +250,16 @@ mod tests {
 
     #[test]
     fn the_limit_itself_is_allowed_and_one_more_is_refused() {
-        let limits = RateLimits { per_device: 3, per_facility: 5, per_client: 2, window_secs: 60 };
+        let limits =
+            RateLimits { per_device: 3, per_facility: 5, per_staff_session: 2, per_client: 2, window_secs: 60 };
         assert_eq!(limits.judge(RateScope::Client, 2), Ok(()));
         assert_eq!(limits.judge(RateScope::Client, 3), Err(EdgeError::RateLimited("client")));
         assert_eq!(limits.judge(RateScope::Device, 3), Ok(()));
         assert_eq!(limits.judge(RateScope::Device, 4), Err(EdgeError::RateLimited("device")));
         assert_eq!(limits.judge(RateScope::Facility, 5), Ok(()));
         assert_eq!(limits.judge(RateScope::Facility, 6), Err(EdgeError::RateLimited("facility")));
+        assert_eq!(limits.judge(RateScope::Staff, 2), Ok(()));
+        assert_eq!(limits.judge(RateScope::Staff, 3), Err(EdgeError::RateLimited("staff")));
         assert_eq!(EdgeError::RateLimited("device").http_status(), 429);
     }
 

@@ -339,9 +339,12 @@ impl EdgePorts for FakePorts {
             check,
             async |pending| Ok(p256_verifies(pending)),
             |nonce| Ok(self.nonces.borrow_mut().insert((nonce.device_id.as_str().to_owned(), nonce.nonce.clone()))),
+            // The device's counters live in its facility's store, beside the staff calls' and the facility's
+            // other counts, so they are keyed as `check_staff_call` and `count_in_facility` key theirs.
             |counter| {
+                let facility = check.device_id.facility_code();
                 let mut counters = self.counters.borrow_mut();
-                let count = counters.entry((counter.name.clone(), counter.window_start)).or_insert(0);
+                let count = counters.entry((format!("{facility}/{}", counter.name), counter.window_start)).or_insert(0);
                 *count += 1;
                 Ok(*count)
             },

@@ -49,6 +49,7 @@ use crate::http::public_expense::{PAYER_BATCHES_PATH, PayerBatchRejection};
 use crate::http::render::{FHIR_MEDIA_TYPE, XML_MEDIA_TYPE};
 use crate::store::public_expense::PayerBatchReport;
 use crate::store::{BatchReport, HoldResolution};
+use onshi_proto::batch_page::BatchPage;
 use onshi_proto::batch_report::BatchRejection;
 use onshi_proto::insurer::{BatchProgress, HoldSummary, NoticeDetail, NoticePage};
 
@@ -489,10 +490,11 @@ pub const ROUTES: [Route; 36] = [
         method: "get",
         path: BATCHES_PATH,
         auth: Auth::InsurerToken,
-        summary: "The insurer's batch ids",
+        summary: "The insurer's batches, newest first, a page at a time (`?limit=` up to 1000, default 100; `?before=` the last page's `next`)",
         request: &[],
-        success: ok(&[json_inline(<Vec<String>>::schema)]),
-        errors: &[UNAUTHORIZED, INTERNAL],
+        success: ok(&[json::<BatchPage>()]),
+        // 400: a cursor this listing did not write, or a page size outside 1..=1000.
+        errors: &[BAD_REQUEST, UNAUTHORIZED, INTERNAL],
     },
     Route {
         method: "get",

@@ -4,8 +4,8 @@
 //! Batch upload first takes the insurer's batch lock (one batch per insurer at a time, on every replica), then
 //! reads and validates the file as it arrives (a bad file is refused with its first bad rows and a count of all, and
 //! changes nothing), then runs the checks and applies everything in one transaction, and answers only after the
-//! commit. While it runs, the insurer can ask how far it has got (`store/batch_progress.rs`). Notifications are
-//! listed a page at a time.
+//! commit. While it runs, the insurer can ask how far it has got (`store/batch_progress.rs`). Batches (newest
+//! first) and notifications are listed a page at a time.
 //!
 //! The console reaches these routes through the edge, which signs each call for the insurer instead of holding its
 //! token (`insurer_signed.rs`); [`Insurer`] takes that insurer before any bearer token.
@@ -23,6 +23,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use futures::StreamExt as _;
 use onshi_proto::ErrorCode;
+use onshi_proto::batch_page::{BatchCursor, BatchPage, BatchPageSize};
 use onshi_proto::insurer_number::InsurerNumber;
 use serde::{Deserialize, Serialize};
 use sha2::Digest as _;
@@ -215,11 +216,35 @@ async fn read_and_apply(
     }
 }
 
+/// The query of the batch listing: `?before=<cursor>&limit=<n>`.
+#[derive(Debug, Deserialize)]
+pub(crate) struct BatchListQuery {
+    before: Option<String>,
+    limit: Option<u32>,
+}
+
+/// `GET /insurer/v1/batches`: one page of the insurer's batches, newest first, after the query's cursor. The store
+/// is asked for one batch more than the page holds, which tells whether there is an older page.
 pub(crate) async fn list_batches(
     State(state): State<AppState>,
     Insurer(insurer): Insurer,
-) -> Result<Json<Vec<String>>, Failure> {
-    Ok(Json(state.store().batch_ids(insurer.as_str()).await?))
+    Query(query): Query<BatchListQuery>,
+) -> Result<Json<BatchPage>, Failure> {
+    let size = BatchPageSize::new(query.limit).map_err(|_| Failure(ErrorCode::BadRequest))?;
+    let before = match query.before.as_deref() {
+        Some(cursor) => Some(BatchCursor::parse(cursor).map_err(|_| Failure(ErrorCode::BadRequest))?),
+        None => None,
+    };
+    let mut batches = state.store().batch_page(insurer.as_str(), before.as_ref(), size.rows() + 1).await?;
+    let more = batches.len() > size.rows() as usize;
+    batches.truncate(size.rows() as usize);
+    let next = match batches.last() {
+        Some(last) if more => {
+            Some(BatchCursor::after(last.received_at, &last.id).map_err(|_| Failure(ErrorCode::Internal))?)
+        }
+        _ => None,
+    };
+    Ok(Json(BatchPage { batches, next }))
 }
 
 pub(crate) async fn batch_report(

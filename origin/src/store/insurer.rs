@@ -8,6 +8,7 @@
 
 use std::collections::{HashMap, HashSet};
 
+use onshi_proto::batch_page::{BatchCursor, ListedBatch};
 use onshi_proto::insurer::{DecisionOutcome, ResolutionKind};
 use onshi_proto::insurer_number::InsurerNumber;
 use onshi_proto::qualification::PersonalFamily;
@@ -342,12 +343,24 @@ impl Store {
         }))
     }
 
-    /// Every batch id of `insurer`, oldest first.
-    pub async fn batch_ids(&self, insurer: &str) -> Result<Vec<String>> {
-        Ok(sqlx::query_scalar("SELECT id FROM insurer_batches WHERE insurer_number = $1 ORDER BY received_at, id")
-            .bind(insurer)
-            .fetch_all(self.pool())
-            .await?)
+    /// At most `rows` of `insurer`'s batches after `before` (from the newest when none), newest first and then by
+    /// id. The keyset condition follows the index `insurer_batches_by_insurer` (insurer, receipt time), so the
+    /// database reads only the page however many batches the insurer has sent; `received_at <= $2` is the range
+    /// the index seeks to, and the `OR` only sorts out the batches of the cursor's own second.
+    pub async fn batch_page(&self, insurer: &str, before: Option<&BatchCursor>, rows: u32) -> Result<Vec<ListedBatch>> {
+        let (received_at, id) = before.map_or((i64::MAX, ""), |cursor| (cursor.received_at(), cursor.id()));
+        let page: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT id, received_at FROM insurer_batches \
+             WHERE insurer_number = $1 AND received_at <= $2 AND (received_at < $2 OR id > $3) \
+             ORDER BY received_at DESC, id LIMIT $4",
+        )
+        .bind(insurer)
+        .bind(received_at)
+        .bind(id)
+        .bind(i64::from(rows))
+        .fetch_all(self.pool())
+        .await?;
+        Ok(page.into_iter().map(|(id, received_at)| ListedBatch { id, received_at }).collect())
     }
 
     /// Up to `limit` of `insurer`'s notifications, oldest first, after the one `after` names (from the first when

@@ -1,6 +1,6 @@
 //! What one insurer can make the origin hold: a refusal of a huge bad file is small, one insurer runs one batch at
-//! a time on every replica (and a second upload is refused before its body is read), and notifications come a
-//! bounded page at a time. Every test runs on both databases.
+//! a time on every replica (and a second upload is refused before its body is read), and its batches and
+//! notifications come a bounded page at a time. Every test runs on both databases.
 
 use onshi_origin::individual_number::check_digit;
 use onshi_origin::store::Store;
@@ -167,3 +167,93 @@ async fn pagination_walks_every_notification_exactly_once(db: Db) {
     origin.stop().await;
 }
 on_both_databases!(pagination_walks_every_notification_exactly_once);
+
+/// Lists the insurer's batches at `path` and returns the page's batch ids and its `next`, checking the answer's
+/// status and that each listed batch says when it was applied.
+async fn batch_page(origin: &Origin, token: &str, path: &str) -> (Vec<String>, Option<String>) {
+    let response = origin.get_with(path, token).await;
+    assert_eq!(response.status().as_u16(), 200, "{path}");
+    let page: Value = response.json().await.unwrap();
+    let ids = page["batches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|batch| {
+            assert!(batch["received_at"].as_i64().is_some(), "{batch}");
+            batch["id"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    (ids, page.get("next").and_then(Value::as_str).map(str::to_owned))
+}
+
+async fn the_batch_listing_answers_the_newest_a_page_at_a_time_and_pages_back_through_the_rest(db: Db) {
+    let origin = Origin::start(db).await;
+    let token = origin.insurer_token(INSURER).await;
+    // More batches than a default page holds, three to a second so the cursor must also order within a second.
+    let mut sent: Vec<(i64, String)> = Vec::new();
+    for index in 0..103_u32 {
+        let received_at = NOW + i64::from(index / 3);
+        origin.clock.set(received_at);
+        let response =
+            origin.upload(&token, "application/x-ndjson", &format!("{}\n", unknown_person(9000 + index))).await;
+        assert_eq!(response.status().as_u16(), 200);
+        let report: Value = response.json().await.unwrap();
+        sent.push((received_at, report["batch_id"].as_str().unwrap().to_owned()));
+    }
+    sent.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+    let newest_first: Vec<String> = sent.iter().map(|(_, id)| id.clone()).collect();
+
+    // Without a limit the first page holds the default 100, the newest, and names where the older ones start.
+    let (first, next) = batch_page(&origin, &token, "/insurer/v1/batches").await;
+    assert_eq!(first, newest_first[..100]);
+    let (rest, last) = batch_page(&origin, &token, &format!("/insurer/v1/batches?before={}", next.unwrap())).await;
+    assert_eq!((rest.as_slice(), last), (&newest_first[100..], None));
+
+    // Pages of 7 walk every batch exactly once, newest first, even with a batch applied halfway through.
+    let (mut walked, mut before, mut pages) = (Vec::new(), None::<String>, 0);
+    loop {
+        let path = match &before {
+            Some(cursor) => format!("/insurer/v1/batches?limit=7&before={cursor}"),
+            None => "/insurer/v1/batches?limit=7".to_owned(),
+        };
+        let (ids, next) = batch_page(&origin, &token, &path).await;
+        assert!(ids.len() <= 7, "{} batches in a page of 7", ids.len());
+        walked.extend(ids);
+        pages += 1;
+        if pages == 2 {
+            origin.clock.set(NOW + 1_000);
+            let late = origin.upload(&token, "application/x-ndjson", &format!("{}\n", unknown_person(9900))).await;
+            assert_eq!(late.status().as_u16(), 200);
+        }
+        match next {
+            Some(next) => before = Some(next),
+            None => break,
+        }
+    }
+    assert_eq!(walked, newest_first);
+    assert_eq!(pages, newest_first.len().div_ceil(7));
+    // The batch applied while paging heads the next listing.
+    let (first, _) = batch_page(&origin, &token, "/insurer/v1/batches?limit=1").await;
+    assert!(!newest_first.contains(&first[0]), "{first:?}");
+
+    // Another insurer lists none of these.
+    let other = origin.insurer_token("01130012").await;
+    assert_eq!(batch_page(&origin, &other, "/insurer/v1/batches").await, (Vec::new(), None));
+
+    // A page size out of range or a cursor this listing did not write is refused, as a typed error.
+    for bad in [
+        "limit=0",
+        "limit=1001",
+        "limit=seven",
+        "before=",
+        "before=1.2.3",
+        "before=abc",
+        "before=05.x",
+        "before=5.a%27--",
+    ] {
+        let response = origin.get_with(&format!("/insurer/v1/batches?{bad}"), &token).await;
+        expect_error(response, 400, "bad_request").await;
+    }
+    origin.stop().await;
+}
+on_both_databases!(the_batch_listing_answers_the_newest_a_page_at_a_time_and_pages_back_through_the_rest);

@@ -350,3 +350,62 @@ async fn registered_rows_and_missing_insured_members_refuse_the_whole_batch_by_l
     origin.stop().await;
 }
 on_both_databases!(registered_rows_and_missing_insured_members_refuse_the_whole_batch_by_line);
+
+/// The long-vowel forms senders write (the domain notes §3.2 step 5: ー, ｰ, －, ‐, ―, ～ and U+2212), and the wave
+/// dash 〜 that Japanese input methods put where ～ was meant.
+const LONG_VOWEL_FORMS: [char; 8] = ['ー', 'ｰ', '－', '‐', '―', '～', '\u{2212}', '〜'];
+
+/// A valid 個人番号 for test person `index` of the long-vowel test.
+fn long_vowel_number(index: u64) -> String {
+    let base = format!("{:011}", 60_000_000_000_u64 + index);
+    format!("{base}{}", onshi_origin::individual_number::check_digit(&base).unwrap())
+}
+
+async fn a_kana_name_differing_only_by_its_long_vowel_form_raises_no_twin_hold(db: Db) {
+    let origin = Origin::start(db).await;
+    let other = origin.insurer_token(OTHER_INSURER).await;
+    let token = origin.insurer_token(INSURER).await;
+    let (name, birth, address) = ("資格　優子", "1990-05-05", "東京都港区芝公園4-2-8");
+    // One person per form, each known to 住基 and already registered with the other insurer as ﾕｰｺ, half-width
+    // as registries send kana.
+    let mut registered = Vec::new();
+    for (index, _) in LONG_VOWEL_FORMS.iter().enumerate() {
+        let number = long_vowel_number(index as u64);
+        origin.resident(&number, name, "ｼｶｸ ﾕｰｺ", birth, "female", address).await;
+        registered.push(acquire(&format!("{}", 7100 + index), &number, name, "ｼｶｸ ﾕｰｺ", birth, address));
+    }
+    let first = origin.upload(&other, "application/x-ndjson", &ndjson(&registered)).await;
+    let first: Value = first.json().await.unwrap();
+    assert_eq!((first["records_registered"].as_u64(), first["records_held"].as_u64()), (Some(8), Some(0)), "{first}");
+
+    // This insurer registers each of them again, the kana written with another long-vowel form.
+    let rows: Vec<Value> = LONG_VOWEL_FORMS
+        .iter()
+        .enumerate()
+        .map(|(index, form)| {
+            let kana = format!("シカク　ユ{form}コ");
+            acquire(&format!("{}", 5100 + index), &long_vowel_number(index as u64), name, &kana, birth, address)
+        })
+        .collect();
+    let report: Value = origin.upload(&token, "application/x-ndjson", &ndjson(&rows)).await.json().await.unwrap();
+    assert_eq!(
+        (report["records_registered"].as_u64(), report["records_held"].as_u64()),
+        (Some(8), Some(0)),
+        "{report}"
+    );
+    let raised = notices(&origin, &token).await;
+    assert!(raised.iter().all(|(_, kind)| kind != "suspected_twin" && kind != "record_held"), "{raised:?}");
+    for (index, form) in LONG_VOWEL_FORMS.iter().enumerate() {
+        let answer = by_number(&origin, INSURER, &format!("{}", 5100 + index), birth).await;
+        assert_eq!(answer.status().as_u16(), 200, "ユ{form}コ was held");
+    }
+
+    // A truly different kana under the same number and birth date is still a suspected twin, and held.
+    let twin = acquire("5199", &long_vowel_number(0), name, "シカク　ユキコ", birth, address);
+    let report: Value = origin.upload(&token, "application/x-ndjson", &ndjson(&[twin])).await.json().await.unwrap();
+    assert_eq!(report["records_held"].as_u64(), Some(1), "{report}");
+    assert!(notices(&origin, &token).await.contains(&(1, "suspected_twin".to_owned())));
+    expect_error(by_number(&origin, INSURER, "5199", birth).await, 423, "record_held").await;
+    origin.stop().await;
+}
+on_both_databases!(a_kana_name_differing_only_by_its_long_vowel_form_raises_no_twin_hold);

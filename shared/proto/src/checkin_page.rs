@@ -8,6 +8,7 @@
 use std::cmp::Ordering;
 
 use crate::text::validated_text;
+use crate::time_id_cursor::{newest_first, split_time_and_id};
 
 /// Most check-ins one listing answers. A clinic's whole day (hundreds of check-ins) fits in one or two pages, and a
 /// page of this size is read, serialised and drawn in well under a second even with its consents, while a flood of
@@ -41,15 +42,10 @@ validated_text! {
 impl CheckInCursor {
     /// Checks the shape: a non-negative decimal time without leading zeros, a dot, and a plain id.
     pub fn parse(text: &str) -> Result<Self, CheckInCursorError> {
-        let (seconds, id) = text.split_once('.').ok_or(CheckInCursorError)?;
-        let canonical_seconds = !seconds.is_empty()
-            && seconds.bytes().all(|b| b.is_ascii_digit())
-            && (seconds == "0" || !seconds.starts_with('0'))
-            && seconds.parse::<i64>().is_ok();
-        let plain_id = !id.is_empty()
-            && id.len() <= MAX_CURSOR_ID_LEN
-            && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-        if canonical_seconds && plain_id { Ok(Self(text.to_owned())) } else { Err(CheckInCursorError) }
+        match split_time_and_id(text, MAX_CURSOR_ID_LEN) {
+            Some(_) => Ok(Self(text.to_owned())),
+            None => Err(CheckInCursorError),
+        }
     }
 
     /// The cursor after the row listed last: its time and id.
@@ -78,7 +74,7 @@ impl CheckInCursor {
 /// The listing's order of two rows, each by its `(checked_in_at, id)`: newest first, then by id (as the stores'
 /// `ORDER BY checked_in_at DESC, id` reads it, the ids being ASCII).
 pub fn listing_order(a: (i64, &str), b: (i64, &str)) -> Ordering {
-    b.0.cmp(&a.0).then_with(|| a.1.cmp(b.1))
+    newest_first(a, b)
 }
 
 #[cfg(test)]

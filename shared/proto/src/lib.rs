@@ -11,6 +11,7 @@
 pub mod access_log;
 pub mod answer_signing;
 pub mod api;
+pub mod batch_page;
 pub mod batch_report;
 pub mod bridge_bulk;
 pub mod bridge_health;
@@ -44,6 +45,7 @@ pub mod reader_result;
 pub mod record_text;
 pub mod signing;
 mod text;
+mod time_id_cursor;
 pub use text::is_plain_char;
 pub mod wareki;
 mod wire_enum;
