@@ -33,8 +33,10 @@ pub const LONG_VOWEL_VARIANTS: [char; 13] =
     ['ー', 'ｰ', '－', '‐', '‑', '–', '—', '―', '～', '〜', '\u{2212}', '-', '~'];
 
 /// The step before NFKC: long-vowel variants become `ー`, and a spacing voiced or semi-voiced mark (`゛` `゜`)
-/// becomes its combining form so that NFKC joins it to the kana before it. Run after NFKC, the first would miss
-/// `～`, which NFKC turns into an ASCII `~`, and the second would leave a space and a loose mark (`カ゛` → `カ ゙`).
+/// becomes its combining form so that NFKC joins it to the kana before it. Done first, every later step sees one
+/// spelling. The pipeline would hold without the order, but only by the later steps' grace: the variant list also
+/// holds the ASCII `~` and `-` that NFKC makes of `～` and `－`, and the whitespace removal drops the space NFKC
+/// puts before a loose mark (`カ゛` → `カ ゙`) so that the last NFC can still join it.
 fn before_nfkc(c: char) -> char {
     match c {
         c if LONG_VOWEL_VARIANTS.contains(&c) => 'ー',
