@@ -94,22 +94,8 @@ mod tests {
 
     #[test]
     fn a_tampered_cursor_is_refused() {
-        for text in [
-            "",
-            ".",
-            "1780000000",
-            "1780000000.",
-            ".abc",
-            "-5.abc",
-            "+5.abc",
-            "05.abc",
-            "17x0.abc",
-            "99999999999999999999.abc",
-            "5.a b",
-            "5.a.b",
-            "5.a'--",
-            "5.ａ",
-        ] {
+        // The spellings refused are `time_id_cursor`'s to list; here, that this cursor reads by that rule.
+        for text in ["", "05.abc", "5.a'--"] {
             assert_eq!(CheckInCursor::parse(text), Err(CheckInCursorError), "{text:?}");
             assert!(serde_json::from_str::<CheckInCursor>(&format!("{text:?}")).is_err(), "{text:?}");
         }

@@ -26,3 +26,41 @@ pub(crate) fn split_time_and_id(text: &str, max_id_len: usize) -> Option<(i64, &
 pub(crate) fn newest_first(a: (i64, &str), b: (i64, &str)) -> std::cmp::Ordering {
     b.0.cmp(&a.0).then_with(|| a.1.cmp(b.1))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_canonical_spelling_of_a_time_and_an_id_is_read() {
+        assert_eq!(split_time_and_id("1780000000.0123abcd", 8), Some((1_780_000_000, "0123abcd")));
+        assert_eq!(split_time_and_id("0.a", 1), Some((0, "a")));
+        for tampered in [
+            "",
+            ".",
+            "1780000000",
+            "1780000000.",
+            ".abc",
+            "-5.abc",
+            "+5.abc",
+            "05.abc",
+            "17x0.abc",
+            "99999999999999999999.abc",
+            "5.a b",
+            "5.a.b",
+            "5.a'--",
+            "5.ａ",
+        ] {
+            assert_eq!(split_time_and_id(tampered, 64), None, "{tampered:?}");
+        }
+        assert_eq!(split_time_and_id("5.aaa", 2), None, "an id longer than the listing allows");
+    }
+
+    #[test]
+    fn rows_list_newest_first_then_by_id() {
+        use std::cmp::Ordering::{Greater, Less};
+        assert_eq!(newest_first((100, "z"), (99, "a")), Less);
+        assert_eq!(newest_first((100, "a"), (100, "b")), Less);
+        assert_eq!(newest_first((99, "a"), (100, "a")), Greater);
+    }
+}
