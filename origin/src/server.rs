@@ -5,13 +5,7 @@ use std::io::Write as _;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use std::time::Duration;
-
-use hyper_util::rt::{TokioIo, TokioTimer};
-use hyper_util::server::graceful::GracefulShutdown;
-use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
-use tokio::sync::Semaphore;
 
 use crate::cli::{Command, ServeArgs, USAGE, parse_args};
 use crate::clock::{Clock, SystemClock, tokyo_date};
@@ -22,26 +16,6 @@ use crate::key::SigningKey;
 use crate::seed::seed_demo_file;
 use crate::store::Store;
 
-/// How the listening socket's connections are bounded.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ConnectionLimits {
-    /// How long a client may take to send a request's headers, on a new connection or between requests on a
-    /// kept-alive one, before the connection is closed. The request's own time limit (`http::time_limit`) only
-    /// starts once its headers are in, so without this a client that sends a byte now and then would hold its
-    /// connection, and its task, for ever.
-    pub header_read_timeout: Duration,
-    /// Most connections served at once; the next waits in the kernel's accept queue until one closes.
-    pub max_connections: usize,
-}
-
-impl Default for ConnectionLimits {
-    fn default() -> Self {
-        // The edge sends its headers at once and gives up on the origin after 3 s: 10 s is generous for it and
-        // short for a slow client. 1,024 connections are far more than the edge keeps open.
-        Self { header_read_timeout: Duration::from_secs(10), max_connections: 1_024 }
-    }
-}
-
 /// Serves `state` on `listener` with the router built as `settings` says until `shutdown` completes, then lets
 /// requests in flight finish.
 pub async fn serve(
@@ -50,55 +24,7 @@ pub async fn serve(
     settings: RouterSettings,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<()> {
-    serve_router(listener, router_with(state, settings), ConnectionLimits::default(), shutdown).await
-}
-
-/// Serves `router` on `listener` over HTTP/1.1 within `limits` until `shutdown` completes, then stops accepting
-/// and waits for the connections' requests in flight.
-pub async fn serve_router(
-    listener: TcpListener,
-    router: axum::Router,
-    limits: ConnectionLimits,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> Result<()> {
-    let mut http = hyper::server::conn::http1::Builder::new();
-    http.timer(TokioTimer::new()).header_read_timeout(limits.header_read_timeout);
-    let connections = GracefulShutdown::new();
-    let slots = Arc::new(Semaphore::new(limits.max_connections));
-    let mut shutdown = std::pin::pin!(shutdown);
-    loop {
-        // The slots are never closed, so a slot is only ever waited for.
-        let slot = tokio::select! {
-            slot = slots.clone().acquire_owned() => match slot {
-                Ok(slot) => slot,
-                Err(_closed) => break,
-            },
-            () = &mut shutdown => break,
-        };
-        let stream = tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok((stream, _peer)) => stream,
-                Err(error) => {
-                    // Out of file descriptors and the like: the error is the machine's, not a client's; wait a
-                    // little so the loop does not spin, as axum's own loop does.
-                    tracing::warn!(%error, "accepting a connection failed");
-                    tokio::time::sleep(Duration::from_millis(100)).await;
-                    continue;
-                }
-            },
-            () = &mut shutdown => break,
-        };
-        let connection = http.serve_connection(TokioIo::new(stream), TowerToHyperService::new(router.clone()));
-        let connection = connections.watch(connection);
-        tokio::spawn(async move {
-            if let Err(error) = connection.await {
-                tracing::debug!(%error, "a connection ended with an error");
-            }
-            drop(slot);
-        });
-    }
-    drop(listener);
-    connections.shutdown().await;
+    axum::serve(listener, router_with(state, settings)).with_graceful_shutdown(shutdown).await?;
     Ok(())
 }
 
