@@ -89,7 +89,11 @@ mod tests {
 
     impl Scratch {
         fn new(name: &str) -> Scratch {
-            let dir = std::env::temp_dir().join(format!("onshi-production-{name}-{}", std::process::id()));
+            // Tests run in parallel threads of one process: each folder gets a number of its own, or two tests'
+            // fixtures of the same name would be one folder, each removing the other's files.
+            static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+            let number = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let dir = std::env::temp_dir().join(format!("onshi-production-{name}-{}-{number}", std::process::id()));
             let _ = std::fs::remove_dir_all(&dir);
             std::fs::create_dir_all(&dir).unwrap();
             Scratch(dir)
