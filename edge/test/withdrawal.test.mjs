@@ -1,8 +1,8 @@
 // The built edge worker in workerd against the REAL origin process (ONSHI_ORIGIN_BIN, seeded with the demo cards):
 // a consent withdrawn at the kiosk or by staff stops a consented read that worked a second before, staff of another
 // facility cannot withdraw for this facility's check-in, and a cancelled 健康保険証利用登録 makes the card's next
-// check-in answer 該当資格なし. Consented reads have no edge route yet, so they are asked of the origin directly,
-// signed as the edge signs.
+// check-in answer 該当資格なし. The consented reads here are asked of the origin directly, signed as the edge signs;
+// staff's read through the edge's own route is refused the same way in tests/e2e/withdrawal.test.mjs.
 // Run: ONSHI_ORIGIN_BIN=target/debug/onshi-origin node --test edge/test/withdrawal.test.mjs
 
 import assert from "node:assert/strict";

@@ -7,9 +7,9 @@
 // tests/artifacts/screens/, and on a phone-sized screen.
 
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { test } from 'node:test';
 import { DEMO_CARDS, DEMO_FACILITY_CODE } from '../../xtask/stack.mjs';
-import { auditScreen, answerConsent, enterPin, openKiosk, openStaff, screen, screenshot, useStack } from './support.mjs';
+import { answerConsent, describeOnEachDatabase, enterPin, openKiosk, openStaff, screen } from './support.mjs';
 
 /** The demo facility's name, as the demo's list of facilities names it (origin/src/seed.rs). */
 const DEMO_FACILITY_NAME = 'おんし内科クリニック';
@@ -35,9 +35,7 @@ const entriesOn = (page) => page.$$eval('tr.access-log-entry', (rows) => rows.ma
   kind: r.dataset.kind, facility: r.dataset.facility, text: r.textContent,
 })));
 
-describe("the patient's own access log at the kiosk", () => {
-  const env = useStack();
-
+describeOnEachDatabase("the patient's own access log at the kiosk", {}, (env, { auditScreen, screenshot }) => {
   test('a patient sees which facility read what after staff open their medicines, and another patient sees none of it', async () => {
     const holder = card('valid');
     const other = card('dependent');

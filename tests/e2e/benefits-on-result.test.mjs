@@ -3,9 +3,9 @@
 
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { describe, test } from 'node:test';
+import { test } from 'node:test';
 import { DEMO_CARDS } from '../../xtask/stack.mjs';
-import { LANGS, auditScreen, enterPin, openKiosk, screen, useStack } from './support.mjs';
+import { LANGS, describeOnEachDatabase, enterPin, openKiosk, screen } from './support.mjs';
 
 const card = (scenario) => {
   const found = DEMO_CARDS.find((c) => c.scenario === scenario);
@@ -21,9 +21,7 @@ const asShown = (text) => text.replace(/\[([^|\]]+)\|([^\]]+)\]/g, '$1$2');
 /** The text of the `<dt>` just before the element `#id`. */
 const termOf = (page, id) => page.evaluate((id) => document.getElementById(id).previousElementSibling.textContent, id);
 
-describe('the 限度額 and 高齢受給者 on the patient\'s result', () => {
-  const env = useStack();
-
+describeOnEachDatabase('the 限度額 and 高齢受給者 on the patient\'s result', {}, (env, { auditScreen }) => {
   test('the origin\'s 限度額適用区分 reaches the result by its name and code, labelled in every language', async () => {
     const holder = card('elderly');
     const { page, context } = await openKiosk(env.browser, env.stack, { cardIndex: holder.index, axe: true });

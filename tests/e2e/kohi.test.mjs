@@ -7,10 +7,10 @@
 // 390×844 as tests/artifacts/screens/kohi-staff-*.png.
 
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { test } from 'node:test';
 import { DEMO_CARDS } from '../../xtask/stack.mjs';
 import {
-  STAFF_RAW_KEY, answerConsent, auditScreen, enterPin, openKiosk, openStaff, screen, screenshot, useStack,
+  STAFF_RAW_KEY, answerConsent, describeOnEachDatabase, enterPin, openKiosk, openStaff, screen,
 } from './support.mjs';
 
 const card = (scenario) => {
@@ -29,9 +29,7 @@ function watchQualifications(page) {
   return calls;
 }
 
-describe('公費 at the kiosk', () => {
-  const env = useStack();
-
+describeOnEachDatabase('公費 at the kiosk', {}, (env, { auditScreen, screenshot }) => {
   test('a 受給者証 is offered first; yes asks again and the clinic gets it, counted but not named on screen', async () => {
     const holder = card('dependent');
     const { page, context } = await openKiosk(env.browser, env.stack, { cardIndex: holder.index, axe: true });

@@ -5,9 +5,11 @@
 // patient who declined has no timeline: the row offers none and the edge refuses the read with its typed code.
 
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { test } from 'node:test';
 import { DEMO_CARDS } from '../../xtask/stack.mjs';
-import { STAFF_RAW_KEY, auditScreen, answerConsent, enterPin, openKiosk, openStaff, screen, useStack } from './support.mjs';
+import {
+  STAFF_RAW_KEY, answerConsent, describeOnEachDatabase, enterPin, openKiosk, openStaff, screen,
+} from './support.mjs';
 
 const card = (scenario) => {
   const found = DEMO_CARDS.find((c) => c.scenario === scenario);
@@ -27,9 +29,7 @@ async function checkInAndAnswer(env, holder, kinds) {
   await context.close();
 }
 
-describe('medical information for staff under a live consent', () => {
-  const env = useStack();
-
+describeOnEachDatabase('medical information for staff under a live consent', {}, (env, { auditScreen }) => {
   test('staff open a consenting patient\'s medicines and checkups; a declining patient has no timeline', async () => {
     const consenting = card('valid');
     const declining = card('dependent');

@@ -1,5 +1,5 @@
 // End to end: the qualification service stops mid-morning and comes back, in headless Chromium against the real
-// edge (workerd) and origin (SQLite). A patient at the kiosk is told they will not be charged 10割 and sent to the
+// edge (workerd) and origin (on SQLite, then again on PostgreSQL). A patient at the kiosk is told they will not be charged 10割 and sent to the
 // counter; the staff console notices the outage on its own, staff take three 被保険者資格申立書 (one for a person of
 // the demo population, one for a name nobody holds, one for a person whose declared insurance has ended), which
 // rest in the browser sealed under a non-extractable key and nowhere else; the origin returns, the console
@@ -8,9 +8,9 @@
 // screen is checked in every language with axe-core and saved under tests/artifacts/screens/.
 
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { test } from 'node:test';
 import { DEMO_CARDS } from '../../xtask/stack.mjs';
-import { STAFF_RAW_KEY, auditScreen, enterPin, openKiosk, openStaff, screen, screenshot, useStack } from './support.mjs';
+import { STAFF_RAW_KEY, describeOnEachDatabase, enterPin, openKiosk, openStaff, screen } from './support.mjs';
 
 const card = (scenario) => {
   const found = DEMO_CARDS.find((c) => c.scenario === scenario);
@@ -58,9 +58,7 @@ async function fillDeclaration(page, person) {
   if (person.sex) await page.selectOption('#declaration-sex', person.sex);
 }
 
-describe('an origin outage mid-morning', () => {
-  const env = useStack();
-
+describeOnEachDatabase('an origin outage mid-morning', {}, (env, { auditScreen, screenshot }) => {
   test('no patient is charged 10割 and every 申立書 is confirmed or listed after the service returns', async () => {
     const holder = card('valid');
     const staff = await openStaff(env.browser, env.stack, { axe: true });
@@ -126,6 +124,8 @@ describe('an origin outage mid-morning', () => {
     await staff.page.waitForSelector('#declarations[data-pending="3"]');
     assert.equal(await staff.page.locator('li.declaration[data-recheck="pending"]').count(), 3);
     assert.match(await staff.page.textContent('#declaration-figures'), /3件/);
+    // The oldest was declared a moment ago: its age is there, in whole minutes.
+    assert.equal(await staff.page.getAttribute('#declarations', 'data-oldest-minutes'), '0');
 
     // Nothing personal left the page while capturing, and the store holds none of it in clear.
     const sentWhileCapturing = staff.requests.slice(sentBefore).map((r) => `${r.url} ${r.body ?? ''}`).join('\n');

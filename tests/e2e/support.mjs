@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
-import { after, before } from 'node:test';
+import { after, before, describe } from 'node:test';
 import { ROOT, startStack } from '../../xtask/stack.mjs';
 import { deviceProofMessage } from '../../xtask/device-proof.mjs';
 
@@ -356,4 +356,24 @@ export function useStack(stackOptions = {}, afterStart = async () => {}) {
     await env.stack?.stop();
   });
   return env;
+}
+
+/**
+ * Declares the suite `title` twice: on the stack's SQLite file, and again on an empty PostgreSQL database of its own
+ * when `ONSHI_TEST_POSTGRES_URL` names a server (skipped, and said to be, when it does not), so a walk whose origin
+ * part must hold on both databases is proven on both. `body(env, { auditScreen, screenshot })` declares the tests against the
+ * `useStack` env with the suite's own `auditScreen` and `screenshot`. The screens are audited (axe in every
+ * language) and photographed on SQLite only: what a screen shows does not depend on the database, and the
+ * PostgreSQL pass would only repeat the same pictures; there `auditScreen` answers no problems and neither takes a
+ * picture.
+ */
+export function describeOnEachDatabase(title, stackOptions, body, afterStart) {
+  describe(title, () => body(useStack(stackOptions, afterStart), { auditScreen, screenshot }));
+  const skip = process.env.ONSHI_TEST_POSTGRES_URL ? false : 'ONSHI_TEST_POSTGRES_URL is not set';
+  describe(`${title}, on PostgreSQL`, { skip }, () => {
+    const postgres = skip ? undefined : postgresDatabase();
+    const env = useStack({ ...stackOptions, databaseUrl: postgres?.url }, afterStart);
+    after(() => postgres?.drop());
+    body(env, { auditScreen: async () => [], screenshot: async () => {} });
+  });
 }

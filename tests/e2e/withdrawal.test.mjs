@@ -1,16 +1,16 @@
 // End to end: what a patient takes back, in headless Chromium against the real edge and origin with the virtual
 // card. A consent given at the kiosk is withdrawn at the kiosk (after reading what it means, and after changing
 // their mind once) or by staff from the patient's row at the patient's request, and a consented read that worked a
-// second before is refused at once (through the origin's own route, signed as the edge signs, the route this test
-// can reach). A 健康保険証利用登録 is cancelled at the registration point, after which the card's next check-in
+// second before is refused at once: staff's read of the medicines through the edge, and the origin's own route,
+// signed as the edge signs. A 健康保険証利用登録 is cancelled at the registration point, after which the card's next check-in
 // answers 該当資格なし with the 資格確認書 guidance; declining on the same screen keeps the registration. Every new
 // screen is checked in every language with axe-core and saved as a screenshot under tests/artifacts/screens/.
 
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { test } from 'node:test';
 import { DEMO_CARDS, DEMO_FACILITY_CODE } from '../../xtask/stack.mjs';
 import {
-  STAFF_RAW_KEY, answerConsent, auditScreen, enterPin, openKiosk, openStaff, screen, useStack,
+  STAFF_RAW_KEY, answerConsent, describeOnEachDatabase, enterPin, openKiosk, openStaff, screen,
 } from './support.mjs';
 
 const card = (scenario) => {
@@ -36,16 +36,25 @@ async function checkInAndAgree(page, holder, share) {
   await page.waitForSelector('#consent-recorded');
 }
 
+/** Staff's read of `holder`'s medicines through the edge, from the patient's newest check-in row: the status and code. */
+async function staffRead(staff, holder) {
+  const { checkins } = await (await staff.call('/api/v1/staff/checkins')).json();
+  const row = checkins.find((checkin) => checkin.name === holder.name);
+  assert.ok(row, `a check-in row for ${holder.name}`);
+  const read = await staff.call('/api/v1/staff/medical-records', { body: { checkin_id: row.id, kind: 'medication' } });
+  return { status: read.status, error: read.status === 200 ? undefined : (await read.json()).error };
+}
+
 const bodiesTo = (requests, path) => requests.filter((r) => new URL(r.url).pathname === path).map((r) => JSON.parse(r.body));
 
-describe('consent withdrawal, at the kiosk and by staff', () => {
-  const env = useStack();
-
+describeOnEachDatabase('consent withdrawal, at the kiosk and by staff', {}, (env, { auditScreen }) => {
   test('a patient who agreed withdraws at the kiosk, and a read that worked a second before is refused', async () => {
     const holder = card('valid');
     const { page, context, requests } = await openKiosk(env.browser, env.stack, { cardIndex: holder.index, axe: true });
     await checkInAndAgree(page, holder, 'all');
     assert.deepEqual(await medicalRead(env.stack, holder), { status: 200, error: undefined });
+    const staff = await env.stack.openStaffSession();
+    assert.deepEqual(await staffRead(staff, holder), { status: 200, error: undefined });
 
     // The entry sits under the answered question, in every language.
     await page.waitForSelector('#withdraw-consent');
@@ -69,7 +78,9 @@ describe('consent withdrawal, at the kiosk and by staff', () => {
     assert.deepEqual(bodiesTo(requests, '/api/v1/consent/withdraw'), [{ confirmed: true }]);
     assert.equal(await page.getAttribute('#withdrawn', 'data-withdrawn'), 'comprehensive');
     assert.deepEqual(await auditScreen(page, 'consent-withdrawn'), []);
-    // Every consented read stops at once, and nothing is live for this facility any more.
+    // Every consented read stops at once, staff's through the edge as well as the origin's own, and nothing is live
+    // for this facility any more.
+    assert.deepEqual(await staffRead(staff, holder), { status: 403, error: 'consent_required' });
     assert.deepEqual(await medicalRead(env.stack, holder), { status: 403, error: 'consent_required' });
     assert.deepEqual(await medicalRead(env.stack, holder, '/v1/medical-info/checkup'), { status: 403, error: 'consent_required' });
     const live = await env.stack.postOrigin('/v1/consent/query', { certificate: certificateOf(holder), facility_code: DEMO_FACILITY_CODE });
@@ -117,9 +128,7 @@ describe('consent withdrawal, at the kiosk and by staff', () => {
 });
 
 // Cancelling a registration changes the origin's records, so it runs against its own stack.
-describe('健康保険証利用登録の解除 at the registration point, on an origin of its own', () => {
-  const env = useStack();
-
+describeOnEachDatabase('健康保険証利用登録の解除 at the registration point, on an origin of its own', {}, (env, { auditScreen }) => {
   /** Opens the registration point with `holder`'s card, asks to cancel and proves the card with the PIN. */
   async function openCancelTerms(holder) {
     const kiosk = await openKiosk(env.browser, env.stack, { cardIndex: holder.index, axe: true });
