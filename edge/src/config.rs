@@ -30,6 +30,7 @@ use crate::auth::admin::AdminCredentials;
 use crate::auth::card_face::CardFaceIssuers;
 use crate::auth::cardauth::TrustAnchors;
 use crate::auth::device::DeviceIdTags;
+use crate::auth::enrolment_code::CodeLookupKeys;
 use crate::auth::insurer_session::InsurerSessions;
 use crate::auth::ratelimit::{
     DEFAULT_PER_CLIENT, DEFAULT_PER_DEVICE, DEFAULT_PER_FACILITY, RateLimits, parse_limit, parse_window,
@@ -133,6 +134,8 @@ pub struct EdgeConfig {
     pub device_ids: DeviceIdTags,
     /// Mints and checks staff sessions (a key derived from `SESSION_KEY`).
     pub staff_sessions: StaffSessions,
+    /// Makes the keys one-time codes are stored under (a key derived from `SESSION_KEY`).
+    pub code_lookup: CodeLookupKeys,
     /// Mints and checks insurer console sessions (a key derived from `SESSION_KEY`).
     pub insurer_sessions: InsurerSessions,
     /// Where the worker runs.
@@ -185,6 +188,7 @@ impl EdgeConfig {
             staff_sessions: StaffSessions::derive(&session_key)?,
             insurer_sessions: InsurerSessions::derive(&session_key)?,
             device_ids: DeviceIdTags::derive(&session_key)?,
+            code_lookup: CodeLookupKeys::derive(&session_key)?,
             sessions: SessionMinter::new(&session_key)?,
             admin: AdminCredentials::new(
                 admin_token,

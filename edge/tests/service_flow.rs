@@ -13,6 +13,7 @@ use futures::executor::block_on;
 use onshi_edge::EdgeError;
 use onshi_edge::api::{ApiRequest, EdgeApi};
 use onshi_edge::auth::device::{DeviceId, DeviceProofHeaders};
+use onshi_edge::auth::enrolment_code::{CodeKind, EnrolmentCode};
 use onshi_edge::config::EdgeConfig;
 use onshi_edge::proxy::OriginOutcome;
 use onshi_proto::api::{ChallengeResponse, EnrolRequest, SessionResponse};
@@ -234,6 +235,36 @@ fn an_enrolment_code_works_once_and_only_for_a_valid_key() {
     assert_eq!(enrol(&enrol_request("2345-6789-ABCD", &key)), Err(EdgeError::EnrolmentCodeInvalid("unknown")));
     assert_eq!(enrol(b"{"), Err(EdgeError::BadRequest));
     assert_eq!(EdgeError::EnrolmentCodeInvalid("unknown").http_status(), 401);
+}
+
+#[test]
+fn an_enrolment_code_is_stored_under_a_keyed_key_and_one_issued_before_still_redeems_once() {
+    let config = config();
+    let ports = FakePorts::new(origin_with_revoked("none"));
+    let api = EdgeApi::new(&config, &ports);
+    let key = p256::ecdsa::SigningKey::from_slice(&[6; 32]).unwrap();
+    let enrol =
+        |code: &str| block_on(api.enrol(&admin_request("/api/v1/devices/enrol", &enrol_request(code, &key), None)));
+
+    // The store holds the new code under its keyed key alone, never under the unkeyed one a reader could search.
+    let code = issue_code(&api, FACILITY);
+    let [keyed, unkeyed] =
+        config.code_lookup.redeem_under(CodeKind::Enrolment, &EnrolmentCode::parse(&code).unwrap()).unwrap();
+    assert_eq!(ports.codes.borrow().keys().collect::<Vec<_>>(), vec![&keyed]);
+    assert_ne!(keyed, unkeyed);
+
+    // A code the release before issued sits under the unkeyed key: the admin's note from yesterday still works, once.
+    let before = issue_code(&api, FACILITY);
+    let [keyed, unkeyed] =
+        config.code_lookup.redeem_under(CodeKind::Enrolment, &EnrolmentCode::parse(&before).unwrap()).unwrap();
+    let record = ports.codes.borrow_mut().remove(&keyed).unwrap();
+    ports.codes.borrow_mut().insert(unkeyed, record);
+    assert!(enrol(&before).is_ok());
+    assert_eq!(enrol(&before), Err(EdgeError::EnrolmentCodeInvalid("already used")));
+
+    // And the new one redeems once too.
+    assert!(enrol(&code).is_ok());
+    assert_eq!(enrol(&code), Err(EdgeError::EnrolmentCodeInvalid("already used")));
 }
 
 #[test]

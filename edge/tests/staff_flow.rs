@@ -7,6 +7,7 @@
 use futures::executor::block_on;
 use onshi_edge::EdgeError;
 use onshi_edge::api::{ApiRequest, EdgeApi, EdgePorts};
+use onshi_edge::auth::enrolment_code::{CodeKind, EnrolmentCode};
 use onshi_edge::config::EdgeConfig;
 use onshi_proto::Base64Bytes;
 use onshi_proto::api::{EnrolRequest, STAFF_CHECKINS_PATH, StaffCheckInListRequest};
@@ -40,6 +41,23 @@ fn staff_code<P: EdgePorts>(api: &EdgeApi<'_, P>) -> String {
 
 fn login<P: EdgePorts>(api: &EdgeApi<'_, P>, console: &Kiosk, code: &str) -> Result<String, EdgeError> {
     staff_login_on(api, console, code).map(|session| session.staff_token)
+}
+
+#[test]
+fn a_staff_code_issued_before_lookup_keys_were_keyed_still_logs_in_once() {
+    let config = config();
+    let ports = FakePorts::new(scripted_origin(false));
+    let api = EdgeApi::new(&config, &ports);
+    let console = enrolled_staff_console(&api, FACILITY, 32);
+    let code = staff_code(&api);
+    let [keyed, unkeyed] =
+        config.code_lookup.redeem_under(CodeKind::StaffLogin, &EnrolmentCode::parse(&code).unwrap()).unwrap();
+    assert!(keyed.starts_with("staff:") && unkeyed.starts_with("staff:"));
+    // Issued by the release before: the record sits under the unkeyed staff key.
+    let record = ports.codes.borrow_mut().remove(&keyed).unwrap();
+    ports.codes.borrow_mut().insert(unkeyed, record);
+    assert!(login(&api, &console, &code).is_ok());
+    assert_eq!(login(&api, &console, &code), Err(EdgeError::EnrolmentCodeInvalid("already used")));
 }
 
 /// An origin that answers every staff and visual-check route; `collect_approved` decides the collect answer.

@@ -32,9 +32,7 @@ use zeroize::Zeroize as _;
 use crate::api::own;
 use crate::api::{ApiRequest, AuditContext, EdgeApi, EdgePorts};
 use crate::audit::AuditAction;
-use crate::auth::enrolment_code::{
-    DeviceTerms, EnrolmentCode, STAFF_CODE_LIFETIME_SECS, judge_redemption, staff_code_lookup_key,
-};
+use crate::auth::enrolment_code::{CodeKind, DeviceTerms, EnrolmentCode, STAFF_CODE_LIFETIME_SECS, judge_redemption};
 use crate::auth::ratelimit::{RateCounter, RateScope};
 use crate::auth::session::bearer_token;
 use crate::auth::staff_session::{
@@ -143,7 +141,7 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
             let expires_at = request.now_unix.saturating_add(STAFF_CODE_LIFETIME_SECS);
             self.ports
                 .store_enrolment_code(
-                    &staff_code_lookup_key(&code),
+                    &self.config.code_lookup.stored_under(CodeKind::StaffLogin, &code)?,
                     &body.facility_code,
                     &DeviceTerms::default(),
                     expires_at,
@@ -168,7 +166,7 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
             // The typed code is a credential: only the parsed copy, which wipes itself, lives on.
             body.code.zeroize();
             let code = code?;
-            let stored = self.ports.redeem_enrolment_code(&staff_code_lookup_key(&code), request.now_unix).await?;
+            let stored = self.redeem_code(CodeKind::StaffLogin, &code, request.now_unix).await?;
             let facility_code = judge_redemption(stored, request.now_unix)?;
             if facility_code != device.facility_code {
                 return Err(EdgeError::EnrolmentCodeInvalid("another facility's"));
