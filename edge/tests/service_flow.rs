@@ -615,6 +615,8 @@ fn missing_or_unusable_bindings_are_configuration_errors() {
     assert_eq!(config.trust_anchors.len(), 1);
     // A staff session may make as many calls as its console unless told otherwise, the console's limit as set.
     assert_eq!(config.rate_limits.per_staff_session, config.rate_limits.per_device);
+    // Staff sessions idle out after fifteen minutes unless told otherwise.
+    assert_eq!(config.staff_idle.secs(), 15 * 60);
     let device_set = |name: &str| if name == "RATE_LIMIT_PER_DEVICE" { Some("7".to_owned()) } else { complete(name) };
     assert_eq!(EdgeConfig::from_lookup(device_set).unwrap().rate_limits.per_staff_session, 7);
     let both_set = |name: &str| match name {
@@ -632,6 +634,8 @@ fn missing_or_unusable_bindings_are_configuration_errors() {
         ("RATE_LIMIT_PER_DEVICE", Some("0".to_owned())),
         ("RATE_LIMIT_PER_FACILITY", Some("lots".to_owned())),
         ("RATE_LIMIT_PER_STAFF_SESSION", Some("0".to_owned())),
+        ("STAFF_IDLE_SECS", Some("0".to_owned())),
+        ("STAFF_IDLE_SECS", Some("3601".to_owned())),
         ("ORIGIN_SIGNING_KEY", Some("thirty-one-bytes-is-still-short".to_owned())),
         ("ORIGIN_AUDIENCE", Some("Production Tokyo".to_owned())),
         ("KIOSK_ORIGINS", Some("http://kiosk.example".to_owned())),

@@ -662,6 +662,23 @@ fn a_staff_session_ends_at_logout_and_when_left_idle_and_its_calls_are_counted()
     assert_eq!(checkins(&busy, NOW), Err(EdgeError::RateLimited("device")));
 }
 
+#[test]
+fn a_staff_session_ends_after_the_idle_limit_the_edge_is_configured_with() {
+    let config = config_with(&[("STAFF_IDLE_SECS", "120")]);
+    let ports = FakePorts::new(birth_date_origin());
+    let api = EdgeApi::new(&config, &ports);
+    // The bridge's status is read from the facility's store alone, so the call is the session's and nothing else's.
+    let staff_call = |staff: &StaffDesk, now: i64| {
+        block_on(api.staff_bridge_status(&staff.request("GET", "/api/v1/staff/bridge", b"", now))).map(|_| ())
+    };
+    let staff = staff_desk(&api, FACILITY, 34);
+    assert_eq!(staff_call(&staff, NOW), Ok(()));
+    // Each call marks the session seen: two minutes after the last call it is still open.
+    assert_eq!(staff_call(&staff, NOW + 120), Ok(()));
+    assert_eq!(staff_call(&staff, NOW + 240), Ok(()));
+    assert_eq!(staff_call(&staff, NOW + 361), Err(EdgeError::SessionExpired));
+}
+
 /// What the facility's store has counted on the facility's limit, in every window and under every name it keeps.
 fn facility_count(ports: &FakePorts) -> u32 {
     let name = format!("rate:facility:{FACILITY}");

@@ -106,7 +106,8 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
         let limits = &self.config.rate_limits;
         let mut count = vec![limits.counter(RateScope::Staff, &claims.staff, request.now_unix)];
         count.extend(extra);
-        let call = StaffCall { staff: claims.staff.clone(), now: request.now_unix, count, peek };
+        let call =
+            StaffCall { staff: claims.staff.clone(), now: request.now_unix, idle: self.config.staff_idle, count, peek };
         let (counted, peeked) = match self.ports.check_staff_call(&claims.facility, &call).await? {
             StaffCallAnswer::Open { counted, peeked } => (counted, peeked),
             StaffCallAnswer::Refused { expired: true } => return Err(EdgeError::SessionExpired),
