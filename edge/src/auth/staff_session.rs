@@ -1,7 +1,8 @@
 //! The staff session: a token the staff console holds after redeeming a staff login code on an enrolled staff
 //! console device, presented with that device's proof on every call and backed by a record
-//! in the facility's store that makes it revocable (logout deletes it), ends it after [`STAFF_IDLE_SECS`] without a
-//! call, and counts its calls and its by-number misses.
+//! in the facility's store that makes it revocable (logout deletes it), ends it after its [`IdleLimit`] without a
+//! call (the `STAFF_IDLE_SECS` binding, [`STAFF_IDLE_SECS`] by default), and counts its calls and its by-number
+//! misses.
 //!
 //! Layer: a pure auth rule over `auth::token`, a sibling of [`crate::auth::session`]. The token is
 //! `staff.` followed by the shared token format, MAC'd under a key derived from `SESSION_KEY` for this purpose only
