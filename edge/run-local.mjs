@@ -28,6 +28,7 @@
 //   RATE_LIMIT_PER_DEVICE, RATE_LIMIT_PER_FACILITY  requests per window, defaults 60 and 600
 //   RATE_LIMIT_PER_STAFF_SESSION                 staff calls per session per window, default the per-device limit
 //   RATE_LIMIT_WINDOW_SECS                       rate limit window, default 60
+//   STAFF_IDLE_SECS                              seconds a staff session may go without a call, default 900 (1-3600)
 //   KIOSK_ORIGINS                                kiosk origins allowed besides the edge's own, e.g. the Isolated
 //                                                Web App's isolated-app://<bundle id> (comma separated)
 //   ENVIRONMENT                                  the worker's ENVIRONMENT binding, default development: this launcher
@@ -51,7 +52,7 @@ export const COMPATIBILITY_DATE = "2026-04-01";
 /**
  * Miniflare options for the edge worker, shared by the launcher and the tests so both run the same setup.
  * `config`: { host, port, scriptPath, assetsDirectory, originUrl, originSigningKey, originAudience, sessionKey, caPem,
- * originTimeoutMs, adminToken, operatorId, rateLimitPerDevice, rateLimitPerFacility, rateLimitPerClient, rateLimitWindowSecs, kioskOrigins,
+ * originTimeoutMs, adminToken, operatorId, rateLimitPerDevice, rateLimitPerFacility, rateLimitPerClient, rateLimitWindowSecs, staffIdleSecs, kioskOrigins,
  * environment, revocationSoftFail, cardFaceIssuerKeys, persistDirectory, onLog, echoWorkerErrors }. `environment` defaults to "development": the launcher
  * and the tests run with the committed test CA, which the worker refuses in production. `onLog(message, level)`, when given,
  * sees every worker log line (the audit events among them) besides stderr, where errors and warnings are echoed
@@ -76,6 +77,7 @@ export function edgeMiniflareOptions(config) {
   if (config.rateLimitPerStaffSession !== undefined) bindings.RATE_LIMIT_PER_STAFF_SESSION = String(config.rateLimitPerStaffSession);
   if (config.rateLimitPerClient !== undefined) bindings.RATE_LIMIT_PER_CLIENT = String(config.rateLimitPerClient);
   if (config.rateLimitWindowSecs !== undefined) bindings.RATE_LIMIT_WINDOW_SECS = String(config.rateLimitWindowSecs);
+  if (config.staffIdleSecs !== undefined) bindings.STAFF_IDLE_SECS = String(config.staffIdleSecs);
   if (config.kioskOrigins) bindings.KIOSK_ORIGINS = config.kioskOrigins;
   const options = {
     host: config.host ?? "127.0.0.1",
@@ -165,6 +167,7 @@ function readConfig(argv, env) {
     rateLimitPerFacility: env.RATE_LIMIT_PER_FACILITY,
     rateLimitPerStaffSession: env.RATE_LIMIT_PER_STAFF_SESSION,
     rateLimitWindowSecs: env.RATE_LIMIT_WINDOW_SECS,
+    staffIdleSecs: env.STAFF_IDLE_SECS,
     kioskOrigins: env.KIOSK_ORIGINS,
     environment: env.ENVIRONMENT,
     revocationSoftFail: env.REVOCATION_SOFT_FAIL,

@@ -19,6 +19,7 @@
 //! | `RATE_LIMIT_PER_FACILITY` | var, optional | requests per facility per minute, default 600 |
 //! | `RATE_LIMIT_PER_STAFF_SESSION` | var, optional | calls per staff session per window, default the per-device limit; the session's own limit answers before its console's only when set below it |
 //! | `RATE_LIMIT_PER_CLIENT` | var, optional | unauthenticated attempts (enrolment, staff login, unknown device ids) per client address per window, default 30 |
+//! | `STAFF_IDLE_SECS` | var, optional | seconds a staff session may go without a call before it is over, default 900 (1–3600) |
 //! | `RATE_LIMIT_WINDOW_SECS` | var, optional | length of a counting window, default 60 (1–86400) |
 //! | `KIOSK_ORIGINS` | var, optional | kiosk origins allowed besides the edge's own (e.g. `isolated-app://<id>`) |
 //! | `ENVIRONMENT` | var, optional | `production` (the default when unset) or `development`; production refuses the committed test CAs |
@@ -30,12 +31,13 @@ use crate::auth::admin::AdminCredentials;
 use crate::auth::card_face::CardFaceIssuers;
 use crate::auth::cardauth::TrustAnchors;
 use crate::auth::device::DeviceIdTags;
+use crate::auth::enrolment_code::CodeLookupKeys;
 use crate::auth::insurer_session::InsurerSessions;
 use crate::auth::ratelimit::{
     DEFAULT_PER_CLIENT, DEFAULT_PER_DEVICE, DEFAULT_PER_FACILITY, RateLimits, parse_limit, parse_window,
 };
 use crate::auth::session::SessionMinter;
-use crate::auth::staff_session::StaffSessions;
+use crate::auth::staff_session::{IdleLimit, StaffSessions};
 use crate::error::EdgeError;
 use crate::http_policy::KioskOrigins;
 use crate::proxy::{OriginClient, parse_timeout_ms};
@@ -72,6 +74,8 @@ pub const RATE_LIMIT_PER_CLIENT: &str = "RATE_LIMIT_PER_CLIENT";
 pub const KIOSK_ORIGINS: &str = "KIOSK_ORIGINS";
 /// Binding name of the rate limit window.
 pub const RATE_LIMIT_WINDOW_SECS: &str = "RATE_LIMIT_WINDOW_SECS";
+/// Binding name of the staff sessions' idle limit.
+pub const STAFF_IDLE_SECS: &str = "STAFF_IDLE_SECS";
 /// Binding name of the deployment's environment.
 pub const ENVIRONMENT: &str = "ENVIRONMENT";
 /// Binding name of the revocation soft-fail switch.
@@ -133,6 +137,10 @@ pub struct EdgeConfig {
     pub device_ids: DeviceIdTags,
     /// Mints and checks staff sessions (a key derived from `SESSION_KEY`).
     pub staff_sessions: StaffSessions,
+    /// How long a staff session may go without a call.
+    pub staff_idle: IdleLimit,
+    /// Makes the keys one-time codes are stored under (a key derived from `SESSION_KEY`).
+    pub code_lookup: CodeLookupKeys,
     /// Mints and checks insurer console sessions (a key derived from `SESSION_KEY`).
     pub insurer_sessions: InsurerSessions,
     /// Where the worker runs.
@@ -185,6 +193,8 @@ impl EdgeConfig {
             staff_sessions: StaffSessions::derive(&session_key)?,
             insurer_sessions: InsurerSessions::derive(&session_key)?,
             device_ids: DeviceIdTags::derive(&session_key)?,
+            code_lookup: CodeLookupKeys::derive(&session_key)?,
+            staff_idle: IdleLimit::parse(lookup(STAFF_IDLE_SECS).as_deref())?,
             sessions: SessionMinter::new(&session_key)?,
             admin: AdminCredentials::new(
                 admin_token,

@@ -3,7 +3,7 @@
 //!
 //! Layer: a leaf under every module that holds key material. Every key the edge makes from `SESSION_KEY` comes from
 //! [`SecretBytes::derive`]: HKDF-SHA256 (RFC 5869) with a distinct `info` per [`KeyPurpose`], so a key made for one
-//! purpose (card sessions, staff sessions, audit hashes) is unrelated to the key of any other and to `SESSION_KEY`
+//! purpose (card sessions, staff sessions, audit hashes, one-time code lookup keys) is unrelated to the key of any other and to `SESSION_KEY`
 //! itself. Must not: print key bytes, or derive a key any other way.
 
 use hkdf::Hkdf;
@@ -34,6 +34,9 @@ pub enum KeyPurpose {
     FacilityAdmin,
     /// The MAC key of insurer console session tokens.
     InsurerSession,
+    /// The MAC key of the lookup keys one-time codes (enrolment and staff login) are stored under, so that reading
+    /// the store does not let anyone search the code space offline.
+    CodeLookup,
 }
 
 impl KeyPurpose {
@@ -48,6 +51,7 @@ impl KeyPurpose {
             Self::StaffSubject => b"onshi-edge staff-subject v1",
             Self::FacilityAdmin => b"onshi-edge facility-admin v1",
             Self::InsurerSession => b"onshi-edge insurer-session v1",
+            Self::CodeLookup => b"onshi-edge code-lookup v1",
         }
     }
 }
@@ -180,6 +184,9 @@ mod tests {
             (KeyPurpose::AuditCertificate, "ecaaf3fba02d1de871a87f40312c1cc20cb5c476081a40b9b74d92078e42b701"),
             (KeyPurpose::DeviceId, "c54ebcfd0acad57707d9a6b2f3533125a642e6d8888e1f7ec50b1de8a330b5b1"),
             (KeyPurpose::StaffSubject, "58bd0c41497f157e150c29b46c999e1704d3630f4ecac5a047dafa7a6ab8e93e"),
+            // Computed with Python's hmac and hashlib (HKDF written out: extract with 32 zero bytes as the salt,
+            // then one expand block), the same program reproducing the staff-subject key above.
+            (KeyPurpose::CodeLookup, "86a1e615a8986af9326357a5a8f226238b9d82b49233ad9a1fa69c4c3c7152e3"),
         ] {
             let derived = session_key.derive(purpose).unwrap();
             assert_eq!(hex::encode(derived.expose()), expected, "{purpose:?}");

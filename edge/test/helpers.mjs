@@ -286,6 +286,8 @@ export async function startEdge({
   rateLimitPerFacility,
   rateLimitPerClient,
   rateLimitWindowSecs,
+  // Seconds a staff session may go without a call (the worker's default when unset).
+  staffIdleSecs,
   kioskOrigins,
   // A directory keeps the Durable Objects' storage, so a second edge started on it sees the first one's state.
   persistDirectory,
@@ -318,6 +320,7 @@ export async function startEdge({
     rateLimitPerFacility,
     rateLimitPerClient,
     rateLimitWindowSecs,
+    staffIdleSecs,
     kioskOrigins,
     persistDirectory,
     onLog,

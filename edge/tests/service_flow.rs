@@ -13,6 +13,7 @@ use futures::executor::block_on;
 use onshi_edge::EdgeError;
 use onshi_edge::api::{ApiRequest, EdgeApi};
 use onshi_edge::auth::device::{DeviceId, DeviceProofHeaders};
+use onshi_edge::auth::enrolment_code::{CodeKind, EnrolmentCode};
 use onshi_edge::config::EdgeConfig;
 use onshi_edge::proxy::OriginOutcome;
 use onshi_proto::api::{ChallengeResponse, EnrolRequest, SessionResponse};
@@ -234,6 +235,36 @@ fn an_enrolment_code_works_once_and_only_for_a_valid_key() {
     assert_eq!(enrol(&enrol_request("2345-6789-ABCD", &key)), Err(EdgeError::EnrolmentCodeInvalid("unknown")));
     assert_eq!(enrol(b"{"), Err(EdgeError::BadRequest));
     assert_eq!(EdgeError::EnrolmentCodeInvalid("unknown").http_status(), 401);
+}
+
+#[test]
+fn an_enrolment_code_is_stored_under_a_keyed_key_and_one_issued_before_still_redeems_once() {
+    let config = config();
+    let ports = FakePorts::new(origin_with_revoked("none"));
+    let api = EdgeApi::new(&config, &ports);
+    let key = p256::ecdsa::SigningKey::from_slice(&[6; 32]).unwrap();
+    let enrol =
+        |code: &str| block_on(api.enrol(&admin_request("/api/v1/devices/enrol", &enrol_request(code, &key), None)));
+
+    // The store holds the new code under its keyed key alone, never under the unkeyed one a reader could search.
+    let code = issue_code(&api, FACILITY);
+    let [keyed, unkeyed] =
+        config.code_lookup.redeem_under(CodeKind::Enrolment, &EnrolmentCode::parse(&code).unwrap()).unwrap();
+    assert_eq!(ports.codes.borrow().keys().collect::<Vec<_>>(), vec![&keyed]);
+    assert_ne!(keyed, unkeyed);
+
+    // A code the release before issued sits under the unkeyed key: the admin's note from yesterday still works, once.
+    let before = issue_code(&api, FACILITY);
+    let [keyed, unkeyed] =
+        config.code_lookup.redeem_under(CodeKind::Enrolment, &EnrolmentCode::parse(&before).unwrap()).unwrap();
+    let record = ports.codes.borrow_mut().remove(&keyed).unwrap();
+    ports.codes.borrow_mut().insert(unkeyed, record);
+    assert!(enrol(&before).is_ok());
+    assert_eq!(enrol(&before), Err(EdgeError::EnrolmentCodeInvalid("already used")));
+
+    // And the new one redeems once too.
+    assert!(enrol(&code).is_ok());
+    assert_eq!(enrol(&code), Err(EdgeError::EnrolmentCodeInvalid("already used")));
 }
 
 #[test]
@@ -584,6 +615,8 @@ fn missing_or_unusable_bindings_are_configuration_errors() {
     assert_eq!(config.trust_anchors.len(), 1);
     // A staff session may make as many calls as its console unless told otherwise, the console's limit as set.
     assert_eq!(config.rate_limits.per_staff_session, config.rate_limits.per_device);
+    // Staff sessions idle out after fifteen minutes unless told otherwise.
+    assert_eq!(config.staff_idle.secs(), 15 * 60);
     let device_set = |name: &str| if name == "RATE_LIMIT_PER_DEVICE" { Some("7".to_owned()) } else { complete(name) };
     assert_eq!(EdgeConfig::from_lookup(device_set).unwrap().rate_limits.per_staff_session, 7);
     let both_set = |name: &str| match name {
@@ -601,6 +634,8 @@ fn missing_or_unusable_bindings_are_configuration_errors() {
         ("RATE_LIMIT_PER_DEVICE", Some("0".to_owned())),
         ("RATE_LIMIT_PER_FACILITY", Some("lots".to_owned())),
         ("RATE_LIMIT_PER_STAFF_SESSION", Some("0".to_owned())),
+        ("STAFF_IDLE_SECS", Some("0".to_owned())),
+        ("STAFF_IDLE_SECS", Some("3601".to_owned())),
         ("ORIGIN_SIGNING_KEY", Some("thirty-one-bytes-is-still-short".to_owned())),
         ("ORIGIN_AUDIENCE", Some("Production Tokyo".to_owned())),
         ("KIOSK_ORIGINS", Some("http://kiosk.example".to_owned())),

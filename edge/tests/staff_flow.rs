@@ -7,6 +7,7 @@
 use futures::executor::block_on;
 use onshi_edge::EdgeError;
 use onshi_edge::api::{ApiRequest, EdgeApi, EdgePorts};
+use onshi_edge::auth::enrolment_code::{CodeKind, EnrolmentCode};
 use onshi_edge::config::EdgeConfig;
 use onshi_proto::Base64Bytes;
 use onshi_proto::api::{EnrolRequest, STAFF_CHECKINS_PATH, StaffCheckInListRequest};
@@ -40,6 +41,23 @@ fn staff_code<P: EdgePorts>(api: &EdgeApi<'_, P>) -> String {
 
 fn login<P: EdgePorts>(api: &EdgeApi<'_, P>, console: &Kiosk, code: &str) -> Result<String, EdgeError> {
     staff_login_on(api, console, code).map(|session| session.staff_token)
+}
+
+#[test]
+fn a_staff_code_issued_before_lookup_keys_were_keyed_still_logs_in_once() {
+    let config = config();
+    let ports = FakePorts::new(scripted_origin(false));
+    let api = EdgeApi::new(&config, &ports);
+    let console = enrolled_staff_console(&api, FACILITY, 32);
+    let code = staff_code(&api);
+    let [keyed, unkeyed] =
+        config.code_lookup.redeem_under(CodeKind::StaffLogin, &EnrolmentCode::parse(&code).unwrap()).unwrap();
+    assert!(keyed.starts_with("staff:") && unkeyed.starts_with("staff:"));
+    // Issued by the release before: the record sits under the unkeyed staff key.
+    let record = ports.codes.borrow_mut().remove(&keyed).unwrap();
+    ports.codes.borrow_mut().insert(unkeyed, record);
+    assert!(login(&api, &console, &code).is_ok());
+    assert_eq!(login(&api, &console, &code), Err(EdgeError::EnrolmentCodeInvalid("already used")));
 }
 
 /// An origin that answers every staff and visual-check route; `collect_approved` decides the collect answer.
@@ -642,6 +660,23 @@ fn a_staff_session_ends_at_logout_and_when_left_idle_and_its_calls_are_counted()
         assert_eq!(checkins(&busy, NOW), Ok(()));
     }
     assert_eq!(checkins(&busy, NOW), Err(EdgeError::RateLimited("device")));
+}
+
+#[test]
+fn a_staff_session_ends_after_the_idle_limit_the_edge_is_configured_with() {
+    let config = config_with(&[("STAFF_IDLE_SECS", "120")]);
+    let ports = FakePorts::new(birth_date_origin());
+    let api = EdgeApi::new(&config, &ports);
+    // The bridge's status is read from the facility's store alone, so the call is the session's and nothing else's.
+    let staff_call = |staff: &StaffDesk, now: i64| {
+        block_on(api.staff_bridge_status(&staff.request("GET", "/api/v1/staff/bridge", b"", now))).map(|_| ())
+    };
+    let staff = staff_desk(&api, FACILITY, 34);
+    assert_eq!(staff_call(&staff, NOW), Ok(()));
+    // Each call marks the session seen: two minutes after the last call it is still open.
+    assert_eq!(staff_call(&staff, NOW + 120), Ok(()));
+    assert_eq!(staff_call(&staff, NOW + 240), Ok(()));
+    assert_eq!(staff_call(&staff, NOW + 361), Err(EdgeError::SessionExpired));
 }
 
 /// What the facility's store has counted on the facility's limit, in every window and under every name it keeps.

@@ -14,7 +14,9 @@ use zeroize::Zeroize as _;
 use crate::api::{ApiRequest, EdgeApi, EdgePorts};
 use crate::audit::AuditAction;
 use crate::auth::device::{DEVICE_ID_NONCE_RANDOM_LEN, DeviceId, DeviceRecord, check_public_key};
-use crate::auth::enrolment_code::{DeviceTerms, ENROLMENT_CODE_LIFETIME_SECS, EnrolmentCode, judge_redemption};
+use crate::auth::enrolment_code::{
+    CodeKind, DeviceTerms, ENROLMENT_CODE_LIFETIME_SECS, EnrolmentCode, judge_redemption,
+};
 use crate::error::EdgeError;
 use crate::http_policy::parse_json;
 
@@ -35,7 +37,7 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
             if !self.ports.p256_key_is_valid(body.public_key.as_slice()).await? {
                 return Err(EdgeError::BadRequest);
             }
-            let stored = self.ports.redeem_enrolment_code(&code.lookup_key(), request.now_unix).await?;
+            let stored = self.redeem_code(CodeKind::Enrolment, &code, request.now_unix).await?;
             let terms = stored.as_ref().map(|stored| stored.terms.clone()).unwrap_or_default();
             let facility_code = judge_redemption(stored, request.now_unix)?;
             context.facility = Some(facility_code.as_str().to_owned());
@@ -85,7 +87,7 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
             let expires_at = request.now_unix.saturating_add(ENROLMENT_CODE_LIFETIME_SECS);
             self.ports
                 .store_enrolment_code(
-                    &code.lookup_key(),
+                    &self.config.code_lookup.stored_under(CodeKind::Enrolment, &code)?,
                     &body.facility_code,
                     &DeviceTerms::requested(&body),
                     expires_at,

@@ -31,7 +31,7 @@ use crate::api::{ApiRequest, AuditContext, EdgeApi, EdgePorts, is_retryable};
 use crate::audit::AuditAction;
 use crate::auth::insurer_session::{INSURER_ID_RANDOM_LEN, InsurerClaims, SignIn};
 use crate::auth::session::bearer_token;
-use crate::auth::staff_session::{StaffCall, StaffCallAnswer, StoredStaffSession};
+use crate::auth::staff_session::{IdleLimit, StaffCall, StaffCallAnswer, StoredStaffSession};
 use crate::error::EdgeError;
 use crate::http_policy::parse_json;
 use crate::proxy::{MAX_ORIGIN_TIMEOUT_MS, NONCE_RANDOM_LEN, OriginOutcome, interpret_outcome};
@@ -79,7 +79,14 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
         if claims.facility != device.facility_code.as_str() {
             return Err(EdgeError::SessionInvalid);
         }
-        let call = StaffCall { staff: claims.store_key(), now: request.now_unix, count: vec![], peek: vec![] };
+        // The insurer console keeps the default idle limit: `STAFF_IDLE_SECS` is the staff console's binding.
+        let call = StaffCall {
+            staff: claims.store_key(),
+            now: request.now_unix,
+            idle: IdleLimit::default(),
+            count: vec![],
+            peek: vec![],
+        };
         match self.ports.check_staff_call(&claims.facility, &call).await? {
             StaffCallAnswer::Open { .. } => Ok(claims),
             StaffCallAnswer::Refused { expired: true } => Err(EdgeError::SessionExpired),

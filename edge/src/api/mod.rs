@@ -43,7 +43,7 @@ use crate::auth::challenge::{ChallengeId, IssuedChallenge, StoredChallenge};
 use crate::auth::device::{
     AuthenticatedDevice, DeviceCheck, DeviceCheckAnswer, DeviceId, DeviceProofHeaders, DeviceRecord, SignedRequest,
 };
-use crate::auth::enrolment_code::{DeviceTerms, StoredEnrolmentCode};
+use crate::auth::enrolment_code::{CodeKind, DeviceTerms, EnrolmentCode, StoredEnrolmentCode};
 use crate::auth::ratelimit::{RateCounter, RateScope, client_key};
 use crate::auth::session::{SessionClaims, bearer_token};
 use crate::auth::staff_session::{StaffCall, StaffCallAnswer, StoredStaffSession};
@@ -356,6 +356,22 @@ impl<'a, P: EdgePorts> EdgeApi<'a, P> {
             self.ports.warn(&format!("an origin answer (status {status}) without the origin's signature was refused"));
         }
         outcome
+    }
+
+    /// Counts one redemption attempt of a typed one-time code of `kind`, under each key it may be stored under in
+    /// turn ([`crate::auth::enrolment_code::CodeLookupKeys::redeem_under`]) until one finds it; `None` when none does.
+    pub(crate) async fn redeem_code(
+        &self,
+        kind: CodeKind,
+        code: &EnrolmentCode,
+        now_unix: i64,
+    ) -> Result<Option<StoredEnrolmentCode>, EdgeError> {
+        for lookup_key in self.config.code_lookup.redeem_under(kind, code)? {
+            if let Some(stored) = self.ports.redeem_enrolment_code(&lookup_key, now_unix).await? {
+                return Ok(Some(stored));
+            }
+        }
+        Ok(None)
     }
 
     /// Counts one attempt that carries no credential yet (an enrolment, a staff login, a device id this edge never

@@ -32,9 +32,7 @@ use zeroize::Zeroize as _;
 use crate::api::own;
 use crate::api::{ApiRequest, AuditContext, EdgeApi, EdgePorts};
 use crate::audit::AuditAction;
-use crate::auth::enrolment_code::{
-    DeviceTerms, EnrolmentCode, STAFF_CODE_LIFETIME_SECS, judge_redemption, staff_code_lookup_key,
-};
+use crate::auth::enrolment_code::{CodeKind, DeviceTerms, EnrolmentCode, STAFF_CODE_LIFETIME_SECS, judge_redemption};
 use crate::auth::ratelimit::{RateCounter, RateScope};
 use crate::auth::session::bearer_token;
 use crate::auth::staff_session::{
@@ -108,7 +106,8 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
         let limits = &self.config.rate_limits;
         let mut count = vec![limits.counter(RateScope::Staff, &claims.staff, request.now_unix)];
         count.extend(extra);
-        let call = StaffCall { staff: claims.staff.clone(), now: request.now_unix, count, peek };
+        let call =
+            StaffCall { staff: claims.staff.clone(), now: request.now_unix, idle: self.config.staff_idle, count, peek };
         let (counted, peeked) = match self.ports.check_staff_call(&claims.facility, &call).await? {
             StaffCallAnswer::Open { counted, peeked } => (counted, peeked),
             StaffCallAnswer::Refused { expired: true } => return Err(EdgeError::SessionExpired),
@@ -143,7 +142,7 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
             let expires_at = request.now_unix.saturating_add(STAFF_CODE_LIFETIME_SECS);
             self.ports
                 .store_enrolment_code(
-                    &staff_code_lookup_key(&code),
+                    &self.config.code_lookup.stored_under(CodeKind::StaffLogin, &code)?,
                     &body.facility_code,
                     &DeviceTerms::default(),
                     expires_at,
@@ -168,7 +167,7 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
             // The typed code is a credential: only the parsed copy, which wipes itself, lives on.
             body.code.zeroize();
             let code = code?;
-            let stored = self.ports.redeem_enrolment_code(&staff_code_lookup_key(&code), request.now_unix).await?;
+            let stored = self.redeem_code(CodeKind::StaffLogin, &code, request.now_unix).await?;
             let facility_code = judge_redemption(stored, request.now_unix)?;
             if facility_code != device.facility_code {
                 return Err(EdgeError::EnrolmentCodeInvalid("another facility's"));

@@ -27,7 +27,8 @@ use crate::secret::{KeyPurpose, SecretBytes, SessionToken};
 /// Lifetime of an insurer session, in seconds: a working morning; the clerk signs in again after it.
 pub const INSURER_SESSION_LIFETIME_SECS: i64 = 4 * 60 * 60;
 /// An insurer session with no call for this long is over, whatever its token says: the facility store judges it by
-/// the staff sessions' rule, so the two consoles idle out alike.
+/// the staff sessions' rule with the staff console's default limit; the `STAFF_IDLE_SECS` binding changes only the
+/// staff console's.
 pub const INSURER_IDLE_SECS: i64 = STAFF_IDLE_SECS;
 /// Random bytes behind an insurer session id.
 pub const INSURER_ID_RANDOM_LEN: usize = 16;

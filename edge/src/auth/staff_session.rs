@@ -1,7 +1,8 @@
 //! The staff session: a token the staff console holds after redeeming a staff login code on an enrolled staff
 //! console device, presented with that device's proof on every call and backed by a record
-//! in the facility's store that makes it revocable (logout deletes it), ends it after [`STAFF_IDLE_SECS`] without a
-//! call, and counts its calls and its by-number misses.
+//! in the facility's store that makes it revocable (logout deletes it), ends it after its [`IdleLimit`] without a
+//! call (the `STAFF_IDLE_SECS` binding, [`STAFF_IDLE_SECS`] by default), and counts its calls and its by-number
+//! misses.
 //!
 //! Layer: a pure auth rule over `auth::token`, a sibling of [`crate::auth::session`]. The token is
 //! `staff.` followed by the shared token format, MAC'd under a key derived from `SESSION_KEY` for this purpose only
@@ -22,7 +23,8 @@ use crate::secret::{KeyPurpose, SecretBytes, SessionToken};
 
 /// Lifetime of a staff session, in seconds; the console logs in again after it.
 pub const STAFF_SESSION_LIFETIME_SECS: i64 = 60 * 60;
-/// A staff session with no call for this long is over, whatever its token says.
+/// A staff session with no call for this long is over, whatever its token says: the default of the
+/// `STAFF_IDLE_SECS` binding ([`IdleLimit`]).
 pub const STAFF_IDLE_SECS: i64 = 15 * 60;
 /// By-number checks that found no record, per staff session per [`STAFF_MISS_WINDOW_SECS`], before the session may
 /// ask no more: enough for typing mistakes, far too few to search birth dates.
@@ -84,6 +86,53 @@ pub struct StoredStaffSession {
     pub last_seen: i64,
 }
 
+/// How long a session may go without a call before it is over, in seconds: at least one second (zero or less
+/// would end a session at its next call in a later second, which is no session at all) and at most the session's
+/// lifetime (a longer limit would never be reached). Checked wherever it is read, the binding and the store's call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "i64", into = "i64")]
+pub struct IdleLimit(i64);
+
+impl IdleLimit {
+    /// The limit in seconds.
+    pub fn secs(self) -> i64 {
+        self.0
+    }
+
+    /// Reads the `STAFF_IDLE_SECS` binding: unset or blank is [`STAFF_IDLE_SECS`].
+    pub fn parse(value: Option<&str>) -> Result<Self, EdgeError> {
+        const REFUSED: EdgeError = EdgeError::Config("STAFF_IDLE_SECS must be a whole number from 1 to 3600");
+        match value.map(str::trim).filter(|text| !text.is_empty()) {
+            None => Ok(Self::default()),
+            Some(text) => Self::try_from(text.parse::<i64>().map_err(|_| REFUSED)?).map_err(|_| REFUSED),
+        }
+    }
+}
+
+impl Default for IdleLimit {
+    fn default() -> Self {
+        Self(STAFF_IDLE_SECS)
+    }
+}
+
+impl TryFrom<i64> for IdleLimit {
+    type Error = EdgeError;
+
+    fn try_from(secs: i64) -> Result<Self, EdgeError> {
+        if (1..=STAFF_SESSION_LIFETIME_SECS).contains(&secs) {
+            Ok(Self(secs))
+        } else {
+            Err(EdgeError::Config("an idle limit must be from 1 s to the session's lifetime"))
+        }
+    }
+}
+
+impl From<IdleLimit> for i64 {
+    fn from(limit: IdleLimit) -> Self {
+        limit.0
+    }
+}
+
 /// A counter over one [`STAFF_MISS_WINDOW_SECS`] window, written through to storage from its first count (these
 /// counts are few, and a restart must not give a brute force its allowance back).
 pub fn daily_counter(name: String, now_unix: i64) -> RateCounter {
@@ -91,10 +140,14 @@ pub fn daily_counter(name: String, now_unix: i64) -> RateCounter {
 }
 
 /// Decides whether a staff session is still open: its record exists (logout and revocation delete it), it has not
-/// expired, and it has not been idle for longer than [`STAFF_IDLE_SECS`].
-pub fn judge_staff_session(record: Option<StoredStaffSession>, now_unix: i64) -> Result<(), EdgeError> {
+/// expired, and it has not been idle for longer than `idle`.
+pub fn judge_staff_session(
+    record: Option<StoredStaffSession>,
+    now_unix: i64,
+    idle: IdleLimit,
+) -> Result<(), EdgeError> {
     let record = record.ok_or(EdgeError::SessionInvalid)?;
-    if now_unix > record.expires_at || now_unix.saturating_sub(record.last_seen) > STAFF_IDLE_SECS {
+    if now_unix > record.expires_at || now_unix.saturating_sub(record.last_seen) > idle.secs() {
         return Err(EdgeError::SessionExpired);
     }
     Ok(())
@@ -109,6 +162,10 @@ pub struct StaffCall {
     pub staff: String,
     /// The clock, unix seconds.
     pub now: i64,
+    /// How long the session may have gone without a call. A call from a worker older than the limit's binding
+    /// carries none and gets the default.
+    #[serde(default)]
+    pub idle: IdleLimit,
     /// Counted once the session is found open, in order.
     pub count: Vec<RateCounter>,
     /// Reported without counting.
@@ -284,12 +341,31 @@ mod tests {
 
     #[test]
     fn a_staff_session_is_open_until_logged_out_expired_or_idle() {
+        let idle = IdleLimit::default();
         let record = StoredStaffSession { expires_at: NOW + 3600, last_seen: NOW };
-        assert_eq!(judge_staff_session(Some(record), NOW + STAFF_IDLE_SECS), Ok(()));
-        assert_eq!(judge_staff_session(Some(record), NOW + STAFF_IDLE_SECS + 1), Err(EdgeError::SessionExpired));
+        assert_eq!(judge_staff_session(Some(record), NOW + STAFF_IDLE_SECS, idle), Ok(()));
+        assert_eq!(judge_staff_session(Some(record), NOW + STAFF_IDLE_SECS + 1, idle), Err(EdgeError::SessionExpired));
         let recent = StoredStaffSession { last_seen: NOW + 3590, ..record };
-        assert_eq!(judge_staff_session(Some(recent), NOW + 3601), Err(EdgeError::SessionExpired));
-        assert_eq!(judge_staff_session(None, NOW), Err(EdgeError::SessionInvalid));
+        assert_eq!(judge_staff_session(Some(recent), NOW + 3601, idle), Err(EdgeError::SessionExpired));
+        assert_eq!(judge_staff_session(None, NOW, idle), Err(EdgeError::SessionInvalid));
+        let short = IdleLimit::parse(Some("30")).unwrap();
+        assert_eq!(judge_staff_session(Some(record), NOW + 30, short), Ok(()));
+        assert_eq!(judge_staff_session(Some(record), NOW + 31, short), Err(EdgeError::SessionExpired));
+    }
+
+    #[test]
+    fn the_idle_limit_defaults_to_fifteen_minutes_and_refuses_nonsense() {
+        assert_eq!(IdleLimit::parse(None).unwrap().secs(), 15 * 60);
+        assert_eq!(IdleLimit::parse(Some(" ")).unwrap().secs(), 15 * 60);
+        assert_eq!(IdleLimit::parse(Some(" 1 ")).unwrap().secs(), 1);
+        assert_eq!(IdleLimit::parse(Some("3600")).unwrap().secs(), STAFF_SESSION_LIFETIME_SECS);
+        for nonsense in ["0", "-5", "3601", "15m", "1.5", "99999999999999999999"] {
+            assert!(matches!(IdleLimit::parse(Some(nonsense)), Err(EdgeError::Config(_))), "{nonsense}");
+        }
+        // The store reads the limit with the call, and checks it again there.
+        let call: StaffCall = serde_json::from_str(r#"{"staff":"s","now":1,"count":[],"peek":[]}"#).unwrap();
+        assert_eq!(call.idle, IdleLimit::default());
+        assert!(serde_json::from_str::<StaffCall>(r#"{"staff":"s","now":1,"idle":0,"count":[],"peek":[]}"#).is_err());
     }
 
     #[test]

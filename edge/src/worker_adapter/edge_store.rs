@@ -402,7 +402,7 @@ impl EdgeStore {
             .into_iter()
             .next()
             .map(|row| StoredStaffSession { expires_at: row.expires_at, last_seen: row.last_seen });
-        if let Err(error) = judge_staff_session(record, call.now) {
+        if let Err(error) = judge_staff_session(record, call.now, call.idle) {
             return Ok(StaffCallAnswer::Refused { expired: error == EdgeError::SessionExpired });
         }
         sql.exec(

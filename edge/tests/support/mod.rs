@@ -239,7 +239,7 @@ impl EdgePorts for FakePorts {
     async fn check_staff_call(&self, facility: &str, call: &StaffCall) -> Result<StaffCallAnswer, EdgeError> {
         let key = (facility.to_owned(), call.staff.clone());
         let record = self.staff_sessions.borrow().get(&key).copied();
-        if let Err(error) = judge_staff_session(record, call.now) {
+        if let Err(error) = judge_staff_session(record, call.now, call.idle) {
             return Ok(StaffCallAnswer::Refused { expired: error == EdgeError::SessionExpired });
         }
         if let Some(record) = self.staff_sessions.borrow_mut().get_mut(&key) {
