@@ -22,6 +22,7 @@ pub mod batch;
 pub mod checkin_page;
 pub mod cli;
 pub mod clock;
+pub mod credential;
 pub mod demo_public_expense;
 pub mod disclosure;
 pub mod error;

@@ -4,7 +4,7 @@ use onshi_origin::http::api_doc::{Auth, ROUTES};
 use onshi_origin::http::{OpsRoutes, RouterSettings};
 use serde_json::Value;
 
-use crate::fixture::{Db, Origin, expect_error};
+use crate::fixture::{Db, NOW, Origin, expect_error};
 
 async fn the_openapi_document_parses_and_lists_every_route_the_router_serves(db: Db) {
     let origin = Origin::start(db).await;
@@ -20,7 +20,11 @@ async fn the_openapi_document_parses_and_lists_every_route_the_router_serves(db:
         assert!(paths[path][method].is_object(), "{method} {path} missing from the document");
         // The router serves it: an unauthenticated call is refused as unauthorized (or answered), never 404.
         let url = format!("{}{}", origin.base, path.replace("{batch_id}", "x").replace("{person_id}", "x"));
-        let request = if method == "get" { origin.client.get(url) } else { origin.client.post(url).body("{}") };
+        let request = match method {
+            "get" => origin.client.get(url),
+            "delete" => origin.client.delete(url),
+            _ => origin.client.post(url).body("{}"),
+        };
         let status = request.send().await.unwrap().status().as_u16();
         match auth {
             Auth::None => assert_eq!(status, 200, "{method} {path}"),
@@ -124,9 +128,9 @@ async fn admin_routes_need_the_admin_token_and_insurer_tokens_are_stored_hashed(
         origin.admin_post("/admin/v1/insurers", &serde_json::json!({"insurer_number": "33120016", "name": "x"})).await;
     expect_error(bad_number, 400, "bad_request").await;
     let token = origin.insurer_token("33120015").await;
-    assert_eq!(origin.store.insurer_for_token(&token).await.unwrap(), None);
+    assert_eq!(origin.store.insurer_for_token(&token, NOW).await.unwrap(), None);
     assert_eq!(
-        origin.store.insurer_for_token(&onshi_origin::key::token_sha256(&token)).await.unwrap().as_deref(),
+        origin.store.insurer_for_token(&onshi_origin::key::token_sha256(&token), NOW).await.unwrap().as_deref(),
         Some("33120015")
     );
     origin.stop().await;
