@@ -208,6 +208,10 @@ async fn read_and_apply(
             metrics.batches_applied.fetch_add(1, Ordering::Relaxed);
             metrics.batch_records.fetch_add(u64::try_from(report.records_registered).unwrap_or(0), Ordering::Relaxed);
             metrics.batch_records_held.fetch_add(u64::try_from(report.records_held).unwrap_or(0), Ordering::Relaxed);
+            // Beside the records registered, so the operator sees the share of a batch's numbers 住基 did not
+            // know or did not match: a batch of guessed 個人番号 is mostly misses (SECURITY.md).
+            let misses = state.store().registry_misses(insurer.as_str(), &report.batch_id, now).await?;
+            metrics.batch_registry_misses.fetch_add(u64::try_from(misses).unwrap_or(0), Ordering::Relaxed);
             tracing::info!(batch = %report.batch_id, rows = report.rows_total, held = report.records_held, "batch applied");
             Ok((StatusCode::OK, Json(report)).into_response())
         }

@@ -316,6 +316,22 @@ impl Store {
         }))
     }
 
+    /// How many of the notices of `insurer`'s batch `batch_id` (received at `received_at`) say that 住基 does not
+    /// know the number or that the 5 items do not match it: the answers an insurer probing guessed 個人番号 would
+    /// collect, counted into the operator's metrics.
+    pub async fn registry_misses(&self, insurer: &str, batch_id: &str, received_at: i64) -> Result<i64> {
+        Ok(sqlx::query_scalar(
+            "SELECT COUNT(*) FROM insurer_notifications \
+             WHERE insurer_number = $1 AND created_at = $2 AND batch_id = $3 \
+               AND kind IN ('resident_registry_not_found', 'resident_registry_mismatch', 'five_item_mismatch')",
+        )
+        .bind(insurer)
+        .bind(received_at)
+        .bind(batch_id)
+        .fetch_one(self.pool())
+        .await?)
+    }
+
     /// The report of one of `insurer`'s batches.
     pub async fn batch_report(&self, insurer: &str, batch_id: &str) -> Result<Option<BatchReport>> {
         type Row = (String, String, i64, i64, i64, i64, i64, i64);
