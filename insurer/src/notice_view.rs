@@ -133,6 +133,15 @@ pub fn notice_view(props: &NoticeViewProps) -> Html {
                             { t(lang, "insurer.notice.not_held") }
                         }
                     </p>
+                    if let (true, Some(proposal)) = (member.held, &detail.proposal) {
+                        <p id="hold-proposal" data-proposed-by={proposal.proposed_by.clone()}>
+                            { INSURER.fill(lang, "insurer.notice.proposal", &[
+                                ("at", &date_time_text(proposal.proposed_at)),
+                                ("by", &proposal.proposed_by),
+                                ("reason", &proposal.reason),
+                            ]) }
+                        </p>
+                    }
                     if let Some(decided) = *outcome {
                         <p id="resolution-outcome" role="status" data-outcome={decided.as_str()}>
                             { t(lang, &outcome_key(decided)) }

@@ -1,5 +1,6 @@
 //! The resolution of a held record: 理由付き疑いなし with a required reason, or the corrected 個人番号, which the
-//! origin checks against 住基 again as it checks a batch row. What the page can check is checked before sending (a
+//! origin checks against 住基 again as it checks a batch row. On a hold the 住基 comparison raised, the first
+//! clerk's 理由付き疑いなし is a proposal and a second clerk's confirms it; the same clerk again is told so. What the page can check is checked before sending (a
 //! reason of 1 to 200 characters, 12 digits); every refusal is said as a sentence and the typed text is kept.
 //!
 //! Must not: send a decision without a reason or a number; lose what the clerk typed on a refusal.
@@ -81,6 +82,10 @@ pub fn resolution(props: &ResolutionProps) -> Html {
                 match outcome {
                     Ok(outcome) => on_resolved.emit(outcome),
                     Err(code) if ends_session(code) => lost.emit(code),
+                    // On this route `forbidden` means the clerk tried to confirm their own proposal to release a
+                    // hold the 住基 comparison raised (the device and the session already hold, or the page would
+                    // not be here).
+                    Err(ErrorCode::Forbidden) => problem.set(Some(("insurer.resolution.same_clerk", None))),
                     Err(code) => problem.set(Some((error_key(code), None))),
                 }
             });

@@ -641,7 +641,11 @@ async fn hostile_batch_figures(scratch: &Path, quick: bool) -> BenchResult {
     let token = "hostile-batch-benchmark-token";
     let store = Store::connect(&url).await.map_err(|e| format!("connect: {e}"))?;
     let insurer = NewInsurer { number: batch_insurer()?, name: "ベンチ保険者".into() };
-    store.add_insurer_token(&insurer, &token_sha256(token), unix_now()?).await.map_err(|e| format!("token: {e}"))?;
+    let now = unix_now()?;
+    let expires_at =
+        onshi_origin::credential::CredentialLifetime::default().expiry(now, None).map_err(|e| e.to_string())?;
+    let issued = store.add_insurer_token(&insurer, &token_sha256(token), now, expires_at).await;
+    issued.map_err(|e| format!("token: {e}"))?;
     store.close().await;
     let origin = Origin::start(&url).await?;
     let address = origin.base.strip_prefix("http://").ok_or("origin base is not http")?.to_owned();

@@ -25,6 +25,9 @@ environment:
   ONSHI_ORIGIN_AUDIENCE     the deployment requests must be meant for, as the edge's ORIGIN_AUDIENCE (default onshi)
   ONSHI_ADMIN_TOKEN         bearer token of the /admin/v1 routes (closed when unset; >= 16 bytes)
   ONSHI_OPERATOR_ID         who holds ONSHI_ADMIN_TOKEN, named in the audit row of every admin change (default operator)
+  ONSHI_INSURER_CREDENTIAL_DAYS
+                            how long an insurer's or payer's credential lives, and the most an issue may ask
+                            for (default 365, at most 3650)
   DATABASE_URL              the database when --database is not given
   RUST_LOG                  log filter for stderr, default info
 ";

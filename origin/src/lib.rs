@@ -6,7 +6,7 @@
 //! personal data. Only the edge calls it, over HTTP signed with [`onshi_proto::signing`].
 //!
 //! Layout: pure cores ([`access_log`], [`individual_number`], [`batch`], [`validity`], [`replay`], [`disclosure`],
-//! [`interop`], [`metrics`], [`checkin_page`]) decide; thin adapters do the I/O: [`store`] holds all the SQL (SQLite or PostgreSQL,
+//! [`interop`], [`metrics`], [`checkin_page`], [`credential`]) decide; thin adapters do the I/O: [`store`] holds all the SQL (SQLite or PostgreSQL,
 //! with the group commit of the audit rows of concurrent requests), [`http`] all of axum (one file per audience),
 //! and [`server`] the process. The 保険者番号 rule is [`onshi_proto::insurer_number`], shared with kiosk and edge. Time comes from a [`clock::Clock`] held in the application state, never from the system
 //! directly.
@@ -22,6 +22,7 @@ pub mod batch;
 pub mod checkin_page;
 pub mod cli;
 pub mod clock;
+pub mod credential;
 pub mod demo_public_expense;
 pub mod disclosure;
 pub mod error;

@@ -25,6 +25,8 @@ pub struct Metrics {
     pub batch_records: AtomicU64,
     /// Of those, held.
     pub batch_records_held: AtomicU64,
+    /// Notices of applied batches saying 住基 does not know the number or the 5 items do not match it.
+    pub batch_registry_misses: AtomicU64,
 }
 
 impl Metrics {
@@ -73,6 +75,11 @@ impl Metrics {
             ("onshi_origin_batches_rejected_total", "Insurer batches refused.", &self.batches_rejected),
             ("onshi_origin_batch_records_total", "Member records registered by batches.", &self.batch_records),
             ("onshi_origin_batch_records_held_total", "Member records held by the checks.", &self.batch_records_held),
+            (
+                "onshi_origin_batch_registry_misses_total",
+                "Batch notices that the resident registry does not know the number or its 5 items differ.",
+                &self.batch_registry_misses,
+            ),
         ] {
             out.push_str(&format!(
                 "# HELP {name} {help}\n# TYPE {name} counter\n{name} {}\n",

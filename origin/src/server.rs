@@ -64,8 +64,17 @@ async fn run(args: ServeArgs) -> Result<()> {
     // The key is checked before anything else is touched, so a misconfigured launch leaves no database behind.
     let key = SigningKey::from_env()?;
     let admin_token = crate::key::AdminToken::from_env()?;
+    let credential_lifetime = crate::credential::CredentialLifetime::from_env()?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let store = Store::connect(&args.database).await?;
+    // Credentials issued before they expired get their end now, before any request is served (migration 0024).
+    let undated_expiry = credential_lifetime
+        .expiry(clock.now_unix(), None)
+        .map_err(|refused| crate::error::OriginError::Usage(refused.to_string()))?;
+    let dated = store.date_undated_credentials(undated_expiry).await?;
+    if dated > 0 {
+        tracing::info!(dated, undated_expiry, "credentials issued before expiry existed were given one");
+    }
     if let Some(path) = &args.seed_demo {
         let now = clock.now_unix();
         let summary = seed_demo_file(&store, path, tokyo_date(now)?, now).await?;
@@ -81,7 +90,7 @@ async fn run(args: ServeArgs) -> Result<()> {
     let shutdown = shutdown_signal()?;
     announce(&format!("onshi-origin listening on http://{address}"))?;
     tracing::info!(%address, "serving");
-    let state = AppState::with_admin_token(store.clone(), clock, key, admin_token);
+    let state = AppState::configured(store.clone(), clock, key, admin_token, credential_lifetime);
     let settings = RouterSettings { ops_routes: args.ops_routes, ..RouterSettings::default() };
     serve(listener, state, settings, shutdown).await?;
     store.close().await;

@@ -1,5 +1,5 @@
-//! The admin routes (`/admin/v1/…`): register an insurer and issue its token, and put entries into the 住基 and
-//! J-LIS stand-ins. They take the token from `ONSHI_ADMIN_TOKEN` and are closed when it is unset; every call that
+//! The admin routes (`/admin/v1/…`): register an insurer and issue its token (which expires; listing and revoking
+//! tokens is `admin_credentials.rs`), and put entries into the 住基 and J-LIS stand-ins. They take the token from `ONSHI_ADMIN_TOKEN` and are closed when it is unset; every call that
 //! changes something writes an audit row naming the operator (`operator:<ONSHI_OPERATOR_ID>`) and what was done,
 //! never the personal data it carried.
 //!
@@ -19,6 +19,7 @@ use onshi_proto::{ErrorCode, IsoDate};
 use serde::{Deserialize, Serialize};
 
 use crate::batch::decide::PersonItems;
+use crate::credential::CredentialName;
 use crate::http::audit::{Asker, audit};
 use crate::http::signed::{Failure, bearer};
 use crate::http::state::AppState;
@@ -40,6 +41,13 @@ pub const ADMIN_CERTIFICATES_PATH: &str = "/admin/v1/certificates";
 #[derive(Debug)]
 pub struct Admin {
     actor: String,
+}
+
+impl Admin {
+    /// Who holds the admin token: `operator:<id>`.
+    pub(crate) fn actor(&self) -> &str {
+        &self.actor
+    }
 }
 
 impl Asker for Admin {
@@ -83,6 +91,10 @@ pub struct NewInsurerRequest {
     pub insurer_number: String,
     /// 保険者名称.
     pub name: String,
+    /// How many days the token lives: at most the origin's configured lifetime (`ONSHI_INSURER_CREDENTIAL_DAYS`,
+    /// 365 unless set), which is also what an issue that does not ask gets. Asking for more is refused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lifetime_days: Option<u32>,
 }
 
 /// Answer of `POST /admin/v1/insurers`: the bearer token, shown this once and stored only as its SHA-256.
@@ -92,6 +104,10 @@ pub struct NewInsurerAnswer {
     pub insurer_number: String,
     /// Its new bearer token.
     pub token: String,
+    /// The token's public name, as the credential listing shows it.
+    pub credential: String,
+    /// When the token stops opening the insurer routes (Unix seconds).
+    pub expires_at: i64,
 }
 
 impl std::fmt::Debug for NewInsurerAnswer {
@@ -99,6 +115,8 @@ impl std::fmt::Debug for NewInsurerAnswer {
         f.debug_struct("NewInsurerAnswer")
             .field("insurer_number", &self.insurer_number)
             .field("token", &"<redacted>")
+            .field("credential", &self.credential)
+            .field("expires_at", &self.expires_at)
             .finish()
     }
 }
@@ -113,11 +131,25 @@ pub(crate) async fn add_insurer(
     if request.name.trim().is_empty() || request.name.chars().count() > 100 {
         return Err(Failure(ErrorCode::BadRequest));
     }
+    let now = state.now();
+    let expires_at = credential_expiry(&state, now, request.lifetime_days)?;
     let token = format!("{}{}", random_id()?, random_id()?);
     let insurer = NewInsurer { number, name: request.name };
-    state.store().add_insurer_token(&insurer, &token_sha256(&token), state.now()).await?;
-    audit(&state, state.now(), &admin, None, PURPOSE_ADMIN_INSURER, "ok").await?;
-    Ok(Json(NewInsurerAnswer { insurer_number: insurer.number.as_str().to_owned(), token }))
+    let sha256 = token_sha256(&token);
+    state.store().add_insurer_token(&insurer, &sha256, now, expires_at).await?;
+    audit(&state, now, &admin, None, PURPOSE_ADMIN_INSURER, "ok").await?;
+    let credential = CredentialName::of_sha256(&sha256).as_str().to_owned();
+    Ok(Json(NewInsurerAnswer { insurer_number: insurer.number.as_str().to_owned(), token, credential, expires_at }))
+}
+
+/// When a credential issued now expires: the configured lifetime, or the shorter one the request asks for. A
+/// longer one is refused as a malformed request, so the operator learns it rather than getting a shorter credential
+/// than asked without a word.
+fn credential_expiry(state: &AppState, now: i64, requested_days: Option<u32>) -> Result<i64, Failure> {
+    state.shared().credential_lifetime.expiry(now, requested_days).map_err(|refused| {
+        tracing::info!(%refused, "credential issue refused");
+        Failure(ErrorCode::BadRequest)
+    })
 }
 
 /// Body of `POST /admin/v1/public-expense-payers`.
@@ -130,6 +162,9 @@ pub struct NewPayerRequest {
     /// The welfare office's or the municipality's name, as answers show it (`WelfareOfficeName`).
     #[schema(value_type = String)]
     pub name: RecordText,
+    /// How many days the token lives, as for an insurer's (at most the configured lifetime).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lifetime_days: Option<u32>,
 }
 
 /// Answer of `POST /admin/v1/public-expense-payers`: the bearer token, shown this once and stored only as its
@@ -140,6 +175,10 @@ pub struct NewPayerAnswer {
     pub payer_number: String,
     /// Its new bearer token.
     pub token: String,
+    /// The token's public name, as the credential listing shows it.
+    pub credential: String,
+    /// When the token stops opening the payer routes (Unix seconds).
+    pub expires_at: i64,
 }
 
 impl std::fmt::Debug for NewPayerAnswer {
@@ -147,6 +186,8 @@ impl std::fmt::Debug for NewPayerAnswer {
         f.debug_struct("NewPayerAnswer")
             .field("payer_number", &self.payer_number)
             .field("token", &"<redacted>")
+            .field("credential", &self.credential)
+            .field("expires_at", &self.expires_at)
             .finish()
     }
 }
@@ -159,15 +200,18 @@ pub(crate) async fn add_payer(
     body: Bytes,
 ) -> Result<Json<NewPayerAnswer>, Failure> {
     let request: NewPayerRequest = serde_json::from_slice(&body).map_err(|_| Failure(ErrorCode::BadRequest))?;
+    let now = state.now();
+    let expires_at = credential_expiry(&state, now, request.lifetime_days)?;
     let token = format!("{}{}", random_id()?, random_id()?);
     let payer = Payer { number: request.payer_number, name: request.name };
-    let now = state.now();
-    if !state.store().add_payer_token(&payer, &token_sha256(&token), now).await? {
+    let sha256 = token_sha256(&token);
+    if !state.store().add_payer_token(&payer, &sha256, now, expires_at).await? {
         audit(&state, now, &admin, None, PURPOSE_ADMIN_PAYER, "insurer_number").await?;
         return Err(Failure(ErrorCode::BadRequest));
     }
     audit(&state, now, &admin, None, PURPOSE_ADMIN_PAYER, "ok").await?;
-    Ok(Json(NewPayerAnswer { payer_number: payer.number.as_str().to_owned(), token }))
+    let credential = CredentialName::of_sha256(&sha256).as_str().to_owned();
+    Ok(Json(NewPayerAnswer { payer_number: payer.number.as_str().to_owned(), token, credential, expires_at }))
 }
 
 /// Body of `POST /admin/v1/residents`: one 住基 stand-in entry.
@@ -251,7 +295,12 @@ mod tests {
 
     #[test]
     fn a_new_insurer_token_never_shows_in_debug_output() {
-        let answer = NewInsurerAnswer { insurer_number: "33120015".into(), token: "secret-token-value-0123".into() };
+        let answer = NewInsurerAnswer {
+            insurer_number: "33120015".into(),
+            token: "secret-token-value-0123".into(),
+            credential: "0123456789ab".into(),
+            expires_at: 0,
+        };
         let shown = format!("{answer:?}");
         assert!(shown.contains("33120015"));
         assert!(!shown.contains("secret-token-value"));

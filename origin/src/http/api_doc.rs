@@ -41,6 +41,10 @@ use crate::http::admin::{
     ADMIN_CERTIFICATES_PATH, ADMIN_INSURERS_PATH, ADMIN_PAYERS_PATH, ADMIN_RESIDENTS_PATH, CertificateRequest,
     NewInsurerAnswer, NewInsurerRequest, NewPayerAnswer, NewPayerRequest, ResidentRequest,
 };
+use crate::http::admin_credentials::{
+    ADMIN_INSURER_CREDENTIAL_PATH, ADMIN_INSURER_CREDENTIALS_PATH, ADMIN_PAYER_CREDENTIAL_PATH,
+    ADMIN_PAYER_CREDENTIALS_PATH, CredentialList, CredentialView,
+};
 use crate::http::insurer::{
     BATCH_PATH, BATCH_PROGRESS_PATH, BATCHES_PATH, HOLD_RESOLUTION_PATH, HOLDS_PATH, HoldResolutionAnswer, INBOX_PATH,
     NOTICE_PATH, NOTIFICATIONS_PATH, NotificationPage,
@@ -215,6 +219,10 @@ const QUALIFICATION_ONLY: Answer = error(
     "`qualification_only`: the card's certificate is in its grace period, which confirms the qualification only",
 );
 const NOT_FOUND: Answer = error(404, "`not_found`: no such record for the caller");
+const SAME_CLERK: Answer = error(
+    403,
+    "`forbidden`: the clerk who proposed releasing a hold the 住基 comparison raised tried to confirm it; another clerk must",
+);
 const WITHDRAWN: Answer = error(409, "`visual_check_withdrawn`: the kiosk withdrew the request");
 const FACE_MISMATCH: Answer = error(
     409,
@@ -277,7 +285,7 @@ const QUALIFICATION: Answer =
     ok(&[json::<QualificationAnswer>(), opaque(XML_MEDIA_TYPE, None), opaque(FHIR_MEDIA_TYPE, None)]);
 
 /// Every route the router serves.
-pub const ROUTES: [Route; 36] = [
+pub const ROUTES: [Route; 40] = [
     Route {
         method: "get",
         path: "/health",
@@ -520,10 +528,10 @@ pub const ROUTES: [Route; 36] = [
         method: "post",
         path: HOLD_RESOLUTION_PATH,
         auth: Auth::InsurerToken,
-        summary: "Correct or clear a held record",
+        summary: "Correct or clear a held record. 理由付き疑いなし on a hold the 住基 comparison raised (`five_item_mismatch`, `resident_registry_mismatch`, `resident_registry_not_found`) is a proposal (`awaiting_second_clerk`) until another clerk of the insurer sends it too",
         request: &[json::<HoldResolution>()],
         success: ok(&[json::<HoldResolutionAnswer>()]),
-        errors: &[BAD_REQUEST, UNAUTHORIZED, NOT_FOUND, TOO_LARGE, INTERNAL],
+        errors: &[BAD_REQUEST, UNAUTHORIZED, SAME_CLERK, NOT_FOUND, TOO_LARGE, INTERNAL],
     },
     Route {
         method: "get",
@@ -591,6 +599,44 @@ pub const ROUTES: [Route; 36] = [
         errors: &[BAD_REQUEST, UNAUTHORIZED, TOO_LARGE, INTERNAL],
     },
     Route {
+        method: "get",
+        path: ADMIN_INSURER_CREDENTIALS_PATH,
+        auth: Auth::AdminToken,
+        summary: "An insurer's credentials by public name (the first 12 hex digits of the token's SHA-256), with when each was issued, expires and was revoked; never a token",
+        request: &[],
+        success: ok(&[json::<CredentialList>()]),
+        // 400: a malformed 保険者番号; 404: no such insurer.
+        errors: &[BAD_REQUEST, UNAUTHORIZED, NOT_FOUND, INTERNAL],
+    },
+    Route {
+        method: "delete",
+        path: ADMIN_INSURER_CREDENTIAL_PATH,
+        auth: Auth::AdminToken,
+        summary: "Revoke one of an insurer's credentials: refused from the next request on, on every replica (revoking twice answers the first revocation)",
+        request: &[],
+        success: ok(&[json::<CredentialView>()]),
+        // 404: the insurer has no credential of that name.
+        errors: &[BAD_REQUEST, UNAUTHORIZED, NOT_FOUND, INTERNAL],
+    },
+    Route {
+        method: "get",
+        path: ADMIN_PAYER_CREDENTIALS_PATH,
+        auth: Auth::AdminToken,
+        summary: "A 公費負担者's credentials, as an insurer's are listed",
+        request: &[],
+        success: ok(&[json::<CredentialList>()]),
+        errors: &[BAD_REQUEST, UNAUTHORIZED, NOT_FOUND, INTERNAL],
+    },
+    Route {
+        method: "delete",
+        path: ADMIN_PAYER_CREDENTIAL_PATH,
+        auth: Auth::AdminToken,
+        summary: "Revoke one of a 公費負担者's credentials, as an insurer's is revoked",
+        request: &[],
+        success: ok(&[json::<CredentialView>()]),
+        errors: &[BAD_REQUEST, UNAUTHORIZED, NOT_FOUND, INTERNAL],
+    },
+    Route {
         method: "post",
         path: ADMIN_RESIDENTS_PATH,
         auth: Auth::AdminToken,
@@ -625,7 +671,11 @@ fn response(answer: &Answer) -> utoipa::openapi::Response {
 }
 
 fn method(name: &str) -> HttpMethod {
-    if name == "get" { HttpMethod::Get } else { HttpMethod::Post }
+    match name {
+        "get" => HttpMethod::Get,
+        "delete" => HttpMethod::Delete,
+        _ => HttpMethod::Post,
+    }
 }
 
 fn security(auth: Auth) -> Vec<SecurityRequirement> {

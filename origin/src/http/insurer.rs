@@ -30,6 +30,7 @@ use sha2::Digest as _;
 
 use crate::batch::decide::{PersonItems, compare_items};
 use crate::batch::{BatchFormat, BatchReader, ErrorTally};
+use crate::credential::CredentialName;
 use crate::error::OriginError;
 use crate::http::audit::{Asker, audit};
 use crate::http::insurer_signed::EdgeInsurer;
@@ -41,8 +42,8 @@ use crate::store::batch_progress::ProgressCell;
 use crate::store::notices::{NoticeRecords, OtherRow, notice_key};
 use crate::store::{BatchReport, HoldOutcome, HoldResolution, Notification, NotificationKey};
 use onshi_proto::insurer::{
-    BatchProgress, Counterpart, CounterpartSource, DECIDED_BY_HEADER, FieldDifference, HoldDecision, HoldSummary, Item,
-    MAX_DECIDED_BY_CHARS, MemberRecord, NoticeDetail, NoticeKind, NoticePage, NoticeState, Reason,
+    BatchProgress, Counterpart, CounterpartSource, DECIDED_BY_HEADER, FieldDifference, HoldDecision, HoldProposal,
+    HoldSummary, Item, MAX_DECIDED_BY_CHARS, MemberRecord, NoticeDetail, NoticeKind, NoticePage, NoticeState, Reason,
 };
 use onshi_proto::normalize::{has_gaiji, kana_key};
 
@@ -95,7 +96,7 @@ impl FromRequestParts<AppState> for InsurerCredential {
         }
         let Insurer(insurer) = Insurer::from_request_parts(parts, state).await?;
         let token = bearer(&parts.headers).ok_or(Failure(ErrorCode::Unauthorized))?;
-        let credential = token_sha256(token).chars().take(12).collect();
+        let credential = CredentialName::of_sha256(&token_sha256(token)).as_str().to_owned();
         Ok(Self { insurer, credential })
     }
 }
@@ -109,9 +110,10 @@ impl FromRequestParts<AppState> for Insurer {
             return Ok(Self(edge.insurer.clone()));
         }
         let token = bearer(&parts.headers).ok_or(Failure(ErrorCode::Unauthorized))?;
-        let number = state.store().insurer_for_token(&token_sha256(token)).await?;
+        let number = state.store().insurer_for_token(&token_sha256(token), state.now()).await?;
         let number = number.ok_or_else(|| {
-            tracing::warn!("insurer route called with an unknown token");
+            // An expired or revoked credential is refused as an unknown one is; see `http/admin_credentials.rs`.
+            tracing::warn!("insurer route called with an unknown, expired or revoked token");
             Failure(ErrorCode::Unauthorized)
         })?;
         Ok(Self(InsurerNumber::parse(&number).map_err(OriginError::from)?))
@@ -206,6 +208,10 @@ async fn read_and_apply(
             metrics.batches_applied.fetch_add(1, Ordering::Relaxed);
             metrics.batch_records.fetch_add(u64::try_from(report.records_registered).unwrap_or(0), Ordering::Relaxed);
             metrics.batch_records_held.fetch_add(u64::try_from(report.records_held).unwrap_or(0), Ordering::Relaxed);
+            // Beside the records registered, so the operator sees the share of a batch's numbers 住基 did not
+            // know or did not match: a batch of guessed 個人番号 is mostly misses (SECURITY.md).
+            let misses = state.store().registry_misses(insurer.as_str(), &report.batch_id, now).await?;
+            metrics.batch_registry_misses.fetch_add(u64::try_from(misses).unwrap_or(0), Ordering::Relaxed);
             tracing::info!(batch = %report.batch_id, rows = report.rows_total, held = report.records_held, "batch applied");
             Ok((StatusCode::OK, Json(report)).into_response())
         }
@@ -322,16 +328,26 @@ pub(crate) async fn resolve_hold(
     let decided_by = decided_by(&headers, &credential)?;
     let now = state.now();
     let outcome = state.store().resolve_hold(insurer.as_str(), &person_id, &resolution, &decided_by, now).await?;
-    if outcome == HoldOutcome::NotFound {
-        return Err(Failure(ErrorCode::NotFound));
-    }
+    let asker = insurer_asker(&insurer);
     let outcome_text = match outcome {
+        HoldOutcome::NotFound => return Err(Failure(ErrorCode::NotFound)),
+        HoldOutcome::SameClerk => {
+            // Audited too: a clerk trying to release a 住基 hold alone is what the rule is for.
+            audit(&state, now, &asker, Some(person_id), PURPOSE_HOLD_RESOLUTION, "same_clerk_refused").await?;
+            tracing::info!("a clerk tried to confirm their own proposal to release a hold");
+            return Err(Failure(ErrorCode::Forbidden));
+        }
         HoldOutcome::Released => "released",
-        HoldOutcome::StillHeld | HoldOutcome::NotFound => "still_held",
+        HoldOutcome::StillHeld => "still_held",
+        HoldOutcome::AwaitingSecondClerk => "awaiting_second_clerk",
     };
-    audit(&state, now, &insurer_asker(&insurer), Some(person_id), "insurer_hold_resolution", outcome_text).await?;
+    audit(&state, now, &asker, Some(person_id), PURPOSE_HOLD_RESOLUTION, outcome_text).await?;
     Ok(Json(HoldResolutionAnswer { outcome }))
 }
+
+/// Audit purpose of a hold resolution (a release, a still-held correction, a proposal awaiting a second clerk, or
+/// a clerk refused for confirming their own proposal).
+pub const PURPOSE_HOLD_RESOLUTION: &str = "insurer_hold_resolution";
 
 /// Who decides: the clerk the console names in [`DECIDED_BY_HEADER`] (1 to 64 characters of plain text), or else
 /// the credential that signed the request.
@@ -426,7 +442,7 @@ pub(crate) async fn notice_detail(
 /// The wire view of a notice's records. The other record is described by how each item compares; its values go
 /// along only when the same insurer registered it.
 fn notice_view(records: NoticeRecords) -> Result<NoticeDetail, Failure> {
-    let NoticeRecords { notice, member, other, decisions } = records;
+    let NoticeRecords { notice, member, other, decisions, proposal } = records;
     let counterpart = other.map(|other| {
         let (other_items, source) = match &other {
             OtherRow::Record { items, own: true } => (items, CounterpartSource::OwnRecord),
@@ -475,6 +491,7 @@ fn notice_view(records: NoticeRecords) -> Result<NoticeDetail, Failure> {
         },
         counterpart,
         decisions,
+        proposal: proposal.map(|(proposed_at, proposed_by, reason)| HoldProposal { proposed_at, proposed_by, reason }),
     })
 }
 

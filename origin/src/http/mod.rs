@@ -15,7 +15,7 @@ use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use axum::http::{HeaderValue, Method};
 use axum::middleware::Next;
 use axum::response::{IntoResponse as _, Response};
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use onshi_proto::ErrorCode;
 use onshi_proto::access_log::ORIGIN_ACCESS_LOG_PATH;
 use onshi_proto::medical_record::MEDICAL_RECORDS_PATH;
@@ -29,6 +29,7 @@ use onshi_proto::withdrawal::{ORIGIN_CONSENT_WITHDRAWAL_PATH, ORIGIN_REGISTRATIO
 
 pub mod access_log;
 pub mod admin;
+pub mod admin_credentials;
 pub mod answer_signed;
 pub mod api_doc;
 pub mod audit;
@@ -148,6 +149,10 @@ pub fn router_with(state: AppState, settings: RouterSettings) -> Router {
         .route(admin::ADMIN_INSURERS_PATH, post(admin::add_insurer))
         .route(admin::ADMIN_RESIDENTS_PATH, post(admin::put_resident))
         .route(admin::ADMIN_CERTIFICATES_PATH, post(admin::put_certificate))
+        .route(admin_credentials::ADMIN_INSURER_CREDENTIALS_PATH, get(admin_credentials::insurer_credentials))
+        .route(admin_credentials::ADMIN_INSURER_CREDENTIAL_PATH, delete(admin_credentials::revoke_insurer_credential))
+        .route(admin_credentials::ADMIN_PAYER_CREDENTIALS_PATH, get(admin_credentials::payer_credentials))
+        .route(admin_credentials::ADMIN_PAYER_CREDENTIAL_PATH, delete(admin_credentials::revoke_payer_credential))
         .fallback(signed::not_found)
         .method_not_allowed_fallback(signed::not_found)
         .layer(axum::middleware::from_fn_with_state(state.clone(), insurer_signed::speak_for_insurer))

@@ -47,7 +47,7 @@ impl FromRequestParts<AppState> for PayerCredential {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let token = bearer(&parts.headers).ok_or(Failure(ErrorCode::Unauthorized))?;
-        let payer = state.store().payer_for_token(&token_sha256(token)).await?;
+        let payer = state.store().payer_for_token(&token_sha256(token), state.now()).await?;
         payer.map(Self).ok_or_else(|| {
             tracing::warn!("public expense route called with a token that is no payer's");
             Failure(ErrorCode::Unauthorized)

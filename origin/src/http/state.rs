@@ -1,4 +1,5 @@
-//! The application state every handler shares: the store, the clock, the edge's signing key, the admin token, the
+//! The application state every handler shares: the store, the clock, the edge's signing key, the admin token and
+//! the lifetime of the credentials it issues, the
 //! metrics counters and the nonces of the requests this process answers from memory alone.
 //!
 //! Layer: HTTP adapter (data only). Must not hold anything per request.
@@ -6,6 +7,7 @@
 use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::clock::Clock;
+use crate::credential::CredentialLifetime;
 use crate::key::{AdminToken, SigningKey};
 use crate::metrics::Metrics;
 use crate::replay::{NonceRecord, RecentNonces};
@@ -21,6 +23,8 @@ pub(crate) struct Shared {
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) key: SigningKey,
     pub(crate) admin_token: Option<AdminToken>,
+    /// How long the insurer and payer credentials the admin routes issue live.
+    pub(crate) credential_lifetime: CredentialLifetime,
     pub(crate) metrics: Metrics,
     /// The nonces of edge-signed requests answered from this process's memory (`insurer_signed.rs`).
     pub(crate) recent_nonces: Mutex<RecentNonces>,
@@ -40,11 +44,23 @@ impl AppState {
         key: SigningKey,
         admin_token: Option<AdminToken>,
     ) -> Self {
+        Self::configured(store, clock, key, admin_token, CredentialLifetime::default())
+    }
+
+    /// State as [`AppState::with_admin_token`], issuing credentials that live `credential_lifetime`.
+    pub fn configured(
+        store: Store,
+        clock: Arc<dyn Clock>,
+        key: SigningKey,
+        admin_token: Option<AdminToken>,
+        credential_lifetime: CredentialLifetime,
+    ) -> Self {
         Self(Arc::new(Shared {
             store,
             clock,
             key,
             admin_token,
+            credential_lifetime,
             metrics: Metrics::default(),
             recent_nonces: Mutex::default(),
         }))

@@ -17,8 +17,9 @@ use sqlx::AnyConnection;
 use crate::batch::decide::{KnownRecord, NoticeKind, PersonItems, Placement, decide, other_record};
 use crate::batch::read::BatchFormat;
 use crate::batch::validate::{Acquisition, BatchRow, Loss, RowError, RowErrorCode};
-use crate::error::Result;
+use crate::error::{OriginError, Result};
 use crate::store::batch_progress::ProgressCell;
+use crate::store::credentials::{PrincipalKind, insert_credential};
 use crate::store::rows::{
     BatchReport, HoldOutcome, HoldResolution, HoldStatus, NewInsurer, NewQualification, Notification, NotificationKey,
     stored_person_items,
@@ -28,30 +29,26 @@ use crate::store::sql::{Backend, multi_row_insert};
 use crate::store::{Store, random_id};
 
 impl Store {
-    /// Adds an insurer (if new) and a bearer token for it, stored as its SHA-256 only.
-    pub async fn add_insurer_token(&self, insurer: &NewInsurer, token_sha256: &str, now: i64) -> Result<()> {
+    /// Adds an insurer (if new) and a bearer token for it expiring at `expires_at`, stored as its SHA-256 only.
+    pub async fn add_insurer_token(
+        &self,
+        insurer: &NewInsurer,
+        token_sha256: &str,
+        now: i64,
+        expires_at: i64,
+    ) -> Result<()> {
         let mut tx = self.pool.begin().await?;
         insert_insurer(&mut tx, insurer, now).await?;
-        sqlx::query("INSERT INTO insurer_tokens (token_sha256, insurer_number, created_at) VALUES ($1, $2, $3)")
-            .bind(token_sha256)
-            .bind(insurer.number.as_str())
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+        insert_credential(&mut tx, token_sha256, insurer.number.as_str(), now, expires_at).await?;
         tx.commit().await?;
         Ok(())
     }
 
-    /// The insurer a bearer token (given as its SHA-256) belongs to.
-    pub async fn insurer_for_token(&self, token_sha256: &str) -> Result<Option<String>> {
-        // A 公費負担者's token (`store/public_expense.rs`) shares this table and opens no insurer route.
-        Ok(sqlx::query_scalar(
-            "SELECT t.insurer_number FROM insurer_tokens t JOIN insurers i ON i.insurer_number = t.insurer_number \
-             WHERE t.token_sha256 = $1 AND i.principal_kind = 'insurer'",
-        )
-        .bind(token_sha256)
-        .fetch_optional(&self.pool)
-        .await?)
+    /// The insurer a live bearer token (given as its SHA-256) belongs to at `now`.
+    pub async fn insurer_for_token(&self, token_sha256: &str, now: i64) -> Result<Option<String>> {
+        // A 公費負担者's token (`store/public_expense.rs`) shares the table and opens no insurer route.
+        let holder = self.credential_holder(token_sha256, PrincipalKind::Insurer, now).await?;
+        Ok(holder.map(|(number, _name)| number))
     }
 
     /// Applies a validated batch for `insurer` at `now`, telling `progress` how many rows are checked and written
@@ -319,6 +316,22 @@ impl Store {
         }))
     }
 
+    /// How many of the notices of `insurer`'s batch `batch_id` (received at `received_at`) say that 住基 does not
+    /// know the number or that the 5 items do not match it: the answers an insurer probing guessed 個人番号 would
+    /// collect, counted into the operator's metrics.
+    pub async fn registry_misses(&self, insurer: &str, batch_id: &str, received_at: i64) -> Result<i64> {
+        Ok(sqlx::query_scalar(
+            "SELECT COUNT(*) FROM insurer_notifications \
+             WHERE insurer_number = $1 AND created_at = $2 AND batch_id = $3 \
+               AND kind IN ('resident_registry_not_found', 'resident_registry_mismatch', 'five_item_mismatch')",
+        )
+        .bind(insurer)
+        .bind(received_at)
+        .bind(batch_id)
+        .fetch_one(self.pool())
+        .await?)
+    }
+
     /// The report of one of `insurer`'s batches.
     pub async fn batch_report(&self, insurer: &str, batch_id: &str) -> Result<Option<BatchReport>> {
         type Row = (String, String, i64, i64, i64, i64, i64, i64);
@@ -393,9 +406,11 @@ impl Store {
     }
 
     /// Resolves a held record of `insurer` at `now`, as `decided_by` decided: 理由付き疑いなし releases it with its
-    /// reason; a corrected 個人番号 is checked again as a batch row would be (checks b–f against the records under
-    /// the new number and its 住基 entry) and releases it only when nothing holds it. The decision is kept with who
-    /// took it and why, in the same transaction as the change.
+    /// reason, except that a hold the 住基 comparison raised ([`NoticeKind::release_needs_second_clerk`]) is
+    /// released only by a second clerk: the first one's is kept as a proposal, and the same clerk again is refused.
+    /// A corrected 個人番号 is checked again as a batch row would be (checks b–f against the records under the new
+    /// number and its 住基 entry) and releases it only when nothing holds it. The decision is kept with who took it
+    /// and why, in the same transaction as the change.
     pub async fn resolve_hold(
         &self,
         insurer: &str,
@@ -406,17 +421,61 @@ impl Store {
     ) -> Result<HoldOutcome> {
         let _one_batch_at_a_time = self.batch_lock().lock().await;
         let mut tx = self.pool().begin().await?;
-        let found: Option<(String, String, String, String, String, Option<String>)> = sqlx::query_as(
-            "SELECT name, name_kana, birth_date, sex, hold_status, address FROM persons \
+        type HeldRow = (String, String, String, String, String, Option<String>, Option<String>);
+        let found: Option<HeldRow> = sqlx::query_as(
+            "SELECT name, name_kana, birth_date, sex, hold_status, address, hold_reason FROM persons \
              WHERE id = $1 AND registered_by = $2",
         )
         .bind(person_id)
         .bind(insurer)
         .fetch_optional(&mut *tx)
         .await?;
-        let Some((name, name_kana, birth_date, sex, hold, address)) = found else { return Ok(HoldOutcome::NotFound) };
+        let Some((name, name_kana, birth_date, sex, hold, address, hold_reason)) = found else {
+            return Ok(HoldOutcome::NotFound);
+        };
         if HoldStatus::from_text(&hold)? != HoldStatus::Held {
             return Ok(HoldOutcome::NotFound);
+        }
+        // A hold without a stored reason (hand-made rows) is treated as the strictest kind.
+        let needs_second_clerk = match hold_reason.as_deref() {
+            Some(reason) => reason
+                .parse::<NoticeKind>()
+                .map_err(|_| OriginError::CorruptRecord(format!("hold reason {reason:?}")))?
+                .release_needs_second_clerk(),
+            None => true,
+        };
+        if let HoldResolution::NoSuspicion { reason } = resolution
+            && needs_second_clerk
+        {
+            let proposal: Option<(String, String)> = sqlx::query_as(
+                "SELECT id, proposed_by FROM hold_proposals \
+                 WHERE person_id = $1 AND insurer_number = $2 AND settled_at IS NULL ORDER BY proposed_at, id",
+            )
+            .bind(person_id)
+            .bind(insurer)
+            .fetch_optional(&mut *tx)
+            .await?;
+            match proposal {
+                None => {
+                    sqlx::query(
+                        "INSERT INTO hold_proposals (id, insurer_number, person_id, proposed_at, proposed_by, reason) \
+                         VALUES ($1, $2, $3, $4, $5, $6)",
+                    )
+                    .bind(random_id()?)
+                    .bind(insurer)
+                    .bind(person_id)
+                    .bind(now)
+                    .bind(decided_by)
+                    .bind(reason)
+                    .execute(&mut *tx)
+                    .await?;
+                    tx.commit().await?;
+                    return Ok(HoldOutcome::AwaitingSecondClerk);
+                }
+                Some((_, proposed_by)) if proposed_by == decided_by => return Ok(HoldOutcome::SameClerk),
+                // Another clerk confirms: released below, as one clerk's 理由付き疑いなし releases other holds.
+                Some(_) => {}
+            }
         }
         let (outcome, kind, resolution_kind, reason) = match resolution {
             HoldResolution::NoSuspicion { reason } => {
@@ -462,6 +521,19 @@ impl Store {
         .bind(now)
         .execute(&mut *tx)
         .await?;
+        if outcome == HoldOutcome::Released {
+            // A proposal the hold waited on is settled by whatever released it.
+            sqlx::query(
+                "UPDATE hold_proposals SET settled_at = $1, settled_by = $2 \
+                 WHERE person_id = $3 AND insurer_number = $4 AND settled_at IS NULL",
+            )
+            .bind(now)
+            .bind(decided_by)
+            .bind(person_id)
+            .bind(insurer)
+            .execute(&mut *tx)
+            .await?;
+        }
         let decision_outcome =
             if outcome == HoldOutcome::Released { DecisionOutcome::Released } else { DecisionOutcome::StillHeld };
         sqlx::query(

@@ -30,6 +30,7 @@ mod audit;
 pub mod batch_lock;
 pub mod batch_progress;
 mod consent;
+pub mod credentials;
 pub mod group_commit;
 mod insurer;
 mod lookup;

@@ -70,6 +70,8 @@ pub struct NoticeRecords {
     pub other: Option<OtherRow>,
     /// `(decided_at, decided_by, resolution, reason, outcome)`, oldest first.
     pub decisions: Vec<(i64, String, String, Option<String>, String)>,
+    /// The 理由付き疑いなし waiting for a second clerk, as `(proposed_at, proposed_by, reason)`.
+    pub proposal: Option<(i64, String, String)>,
 }
 
 /// The open holds of an insurer, counted by age.
@@ -242,7 +244,15 @@ impl Store {
         .bind(insurer)
         .fetch_all(&mut *conn)
         .await?;
-        Ok(Some(NoticeRecords { notice, member, other, decisions }))
+        let proposal = sqlx::query_as(
+            "SELECT proposed_at, proposed_by, reason FROM hold_proposals \
+             WHERE person_id = $1 AND insurer_number = $2 AND settled_at IS NULL ORDER BY proposed_at, id",
+        )
+        .bind(&person_id)
+        .bind(insurer)
+        .fetch_optional(&mut *conn)
+        .await?;
+        Ok(Some(NoticeRecords { notice, member, other, decisions, proposal }))
     }
 
     /// `insurer`'s held records: how many, the oldest hold's start, and how many started after `recent_after` and

@@ -20,10 +20,11 @@ use sqlx::FromRow;
 
 use crate::error::{OriginError, Result};
 use crate::public_expense::{PayerRow, PayerRowError, PayerRowErrorCode};
+use crate::store::credentials::{PrincipalKind, insert_credential};
 use crate::store::{Store, random_id};
 
 /// `principal_kind` of a 公費負担者 in `insurers`.
-const PAYER_KIND: &str = "public_expense_payer";
+const PAYER_KIND: &str = PrincipalKind::PublicExpensePayer.as_text();
 
 /// A payer as its credential names it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -107,19 +108,14 @@ impl TicketRow {
 }
 
 impl Store {
-    /// Registers a 公費負担者 (if new) and a bearer token for it, stored as its SHA-256 only. False, with nothing
-    /// stored, when the number is already an insurer's.
-    pub async fn add_payer_token(&self, payer: &Payer, token_sha256: &str, now: i64) -> Result<bool> {
+    /// Registers a 公費負担者 (if new) and a bearer token for it expiring at `expires_at`, stored as its SHA-256
+    /// only. False, with nothing stored, when the number is already an insurer's.
+    pub async fn add_payer_token(&self, payer: &Payer, token_sha256: &str, now: i64, expires_at: i64) -> Result<bool> {
         let mut tx = self.pool.begin().await?;
         if !insert_payer(&mut tx, payer, now).await? {
             return Ok(false);
         }
-        sqlx::query("INSERT INTO insurer_tokens (token_sha256, insurer_number, created_at) VALUES ($1, $2, $3)")
-            .bind(token_sha256)
-            .bind(payer.number.as_str())
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+        insert_credential(&mut tx, token_sha256, payer.number.as_str(), now, expires_at).await?;
         tx.commit().await?;
         Ok(true)
     }
@@ -133,17 +129,10 @@ impl Store {
         Ok(registered)
     }
 
-    /// The payer a bearer token (given as its SHA-256) belongs to; `None` for an unknown token or an insurer's.
-    pub async fn payer_for_token(&self, token_sha256: &str) -> Result<Option<Payer>> {
-        let found: Option<(String, String)> = sqlx::query_as(
-            "SELECT i.insurer_number, i.name FROM insurer_tokens t \
-             JOIN insurers i ON i.insurer_number = t.insurer_number \
-             WHERE t.token_sha256 = $1 AND i.principal_kind = $2",
-        )
-        .bind(token_sha256)
-        .bind(PAYER_KIND)
-        .fetch_optional(&self.pool)
-        .await?;
+    /// The payer a live bearer token (given as its SHA-256) belongs to at `now`; `None` for an unknown, expired or
+    /// revoked token or an insurer's.
+    pub async fn payer_for_token(&self, token_sha256: &str, now: i64) -> Result<Option<Payer>> {
+        let found = self.credential_holder(token_sha256, PrincipalKind::PublicExpensePayer, now).await?;
         found
             .map(|(number, name)| {
                 Ok(Payer {

@@ -535,8 +535,14 @@ pub enum HoldOutcome {
     Released,
     /// The corrected number still does not match 住基 on 5 items: the record stays held.
     StillHeld,
+    /// 理由付き疑いなし on a hold the 住基 comparison raised, recorded as a proposal: the record stays held until
+    /// another clerk of the insurer confirms it.
+    AwaitingSecondClerk,
     /// No such held record of this insurer.
     NotFound,
+    /// The clerk who proposed the release tried to confirm it: refused, nothing changed (never sent as an outcome;
+    /// the route answers `forbidden`).
+    SameClerk,
 }
 
 #[cfg(test)]

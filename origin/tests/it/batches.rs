@@ -232,13 +232,25 @@ async fn check_f_a_hold_is_released_only_by_the_insurer(db: Db) {
         resolve(person(1), json!({"resolution": "corrected", "individual_number": HANAKO}), token.clone()).await;
     assert_eq!(fixed.json::<Value>().await.unwrap()["outcome"], "released");
     assert_eq!(by_number(&origin, INSURER, "5001", "1989-09-13").await.status().as_u16(), 200);
-    // …a wrong correction keeps it held, and 理由付き疑いなし releases it.
+    // …a wrong correction keeps it held, and 理由付き疑いなし releases it once a second clerk confirms it (the hold
+    // came from the 住基 comparison; the first call names no clerk, so its credential is the first clerk).
     let still =
         resolve(person(2), json!({"resolution": "corrected", "individual_number": NEWBORN}), token.clone()).await;
     assert_eq!(still.json::<Value>().await.unwrap()["outcome"], "still_held");
     expect_error(by_number(&origin, INSURER, "5002", "2021-03-01").await, 423, "record_held").await;
-    let cleared =
+    let proposed =
         resolve(person(2), json!({"resolution": "no_suspicion", "reason": "本人に確認済み"}), token.clone()).await;
+    assert_eq!(proposed.json::<Value>().await.unwrap()["outcome"], "awaiting_second_clerk");
+    expect_error(by_number(&origin, INSURER, "5002", "2021-03-01").await, 423, "record_held").await;
+    let cleared = origin
+        .client
+        .post(format!("{}/insurer/v1/holds/{}/resolution", origin.base, person(2)))
+        .bearer_auth(&token)
+        .header("x-onshi-decided-by", "second-clerk")
+        .json(&json!({"resolution": "no_suspicion", "reason": "記録を確認し同意"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(cleared.json::<Value>().await.unwrap()["outcome"], "released");
     assert_eq!(by_number(&origin, INSURER, "5002", "2021-03-01").await.status().as_u16(), 200);
     origin.stop().await;

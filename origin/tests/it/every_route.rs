@@ -20,7 +20,7 @@ use onshi_proto::withdrawal::{
 };
 use serde_json::{Value, json};
 
-use crate::fixture::{Db, Origin, card_query, certificate, serial, visual_check_ask};
+use crate::fixture::{ADMIN_TOKEN, Db, Origin, card_query, certificate, serial, visual_check_ask};
 
 const FACILITY: &str = "1312345679";
 const KIOSK: &str = "kiosk-1";
@@ -256,6 +256,19 @@ async fn every_route_answers_its_documented_success(db: Db) {
         scope: Default::default(),
     };
     ok(origin.post_signed(ORIGIN_REGISTRATION_CANCEL_PATH, &cancel).await, 200).await;
+
+    // The operator lists an insurer's and the payer's credentials and revokes one of each.
+    for (number, path) in [(INSURER, "insurers"), ("12131017", "public-expense-payers")] {
+        let credentials = format!("{}/admin/v1/{path}/{number}/credentials", origin.base);
+        let listed: Value = ok(origin.client.get(&credentials).bearer_auth(ADMIN_TOKEN).send().await.unwrap(), 200)
+            .await
+            .json()
+            .await
+            .unwrap();
+        let name = listed["credentials"][0]["credential"].as_str().unwrap().to_owned();
+        let revoke = origin.client.delete(format!("{credentials}/{name}")).bearer_auth(ADMIN_TOKEN).send().await;
+        ok(revoke.unwrap(), 200).await;
+    }
 
     let violations = origin.contract.violations();
     assert!(violations.is_empty(), "answers the OpenAPI document does not declare:\n{}", violations.join("\n"));

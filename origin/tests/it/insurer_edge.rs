@@ -15,7 +15,13 @@ use crate::fixture::{Db, KEY, NOW, Origin, expect_error, fresh_nonce};
 use crate::insurer_console::{A, B, by_number, notice_id, seed_scenarios};
 
 /// The edge's signature for `principal` over one request.
-fn sign_for(origin: &Origin, principal: &Principal, method: &str, path: &str, body: &[u8]) -> SignatureHeaders {
+pub(crate) fn sign_for(
+    origin: &Origin,
+    principal: &Principal,
+    method: &str,
+    path: &str,
+    body: &[u8],
+) -> SignatureHeaders {
     signing::sign_for_insurer(KEY, method, path, origin.clock_now(), &fresh_nonce(), body, principal).unwrap()
 }
 
@@ -28,7 +34,7 @@ fn principal(insurer: &str) -> Principal {
 
 /// Sends one edge-signed request naming `named` in its headers; `headers` may have been signed for someone else
 /// (an attack).
-async fn send(
+pub(crate) async fn send(
     origin: &Origin,
     method: &str,
     path: &str,

@@ -37,6 +37,16 @@ pub enum NoticeKind {
 
 crate::wire_enum::wire_text!(NoticeKind);
 
+impl NoticeKind {
+    /// Whether a record held for this reason is released by 理由付き疑いなし only when a second clerk confirms the
+    /// first one's: the holds the 住基 comparison raised (the 5 items do not match, or 住基 does not know the
+    /// number). Releasing one says the registry is wrong about a person, so one clerk's word is not enough. The
+    /// other holds (a 生年月日 or a カナ氏名 against another record) are still released by one clerk with a reason.
+    pub fn release_needs_second_clerk(self) -> bool {
+        matches!(self, Self::FiveItemMismatch | Self::ResidentRegistryMismatch | Self::ResidentRegistryNotFound)
+    }
+}
+
 /// Where a notice stands, from the hold of the record it concerns.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -218,9 +228,25 @@ pub enum DecisionOutcome {
     Released,
     /// The corrected number still fails the checks: the record stays held.
     StillHeld,
+    /// 理由付き疑いなし on a hold that needs a second clerk
+    /// ([`NoticeKind::release_needs_second_clerk`]): the record stays held until another clerk of the insurer
+    /// confirms it. Only a resolution's answer says this; the decisions kept are releases and still-helds.
+    AwaitingSecondClerk,
 }
 
 crate::wire_enum::wire_text!(DecisionOutcome);
+
+/// A first clerk's 理由付き疑いなし on a hold that needs a second clerk, waiting for another clerk to confirm it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct HoldProposal {
+    /// When (Unix seconds).
+    pub proposed_at: i64,
+    /// The clerk who proposed it: the confirmation must come from someone else.
+    pub proposed_by: String,
+    /// Their reason.
+    pub reason: String,
+}
 
 /// One decision on a held record, as the audit keeps it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -252,6 +278,9 @@ pub struct NoticeDetail {
     pub counterpart: Option<Counterpart>,
     /// Decisions on the member record's hold, oldest first.
     pub decisions: Vec<HoldDecision>,
+    /// The 理由付き疑いなし waiting for a second clerk, while there is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proposal: Option<HoldProposal>,
 }
 
 /// The insurer's open holds: how many, and how long they have waited.
