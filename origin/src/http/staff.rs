@@ -402,6 +402,7 @@ mod tests {
             scope: "full".into(),
             certificate_notice: None,
             certificate_expiry_date: None,
+            reason: "patient_chose".into(),
         }
     }
 

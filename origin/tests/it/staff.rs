@@ -796,7 +796,7 @@ async fn the_check_in_a_visual_check_becomes_keeps_why_the_kiosk_asked(db: Db) {
         decide(&origin, &ticket.request_id, true).await;
         let collected = collect(&origin, &ticket.request_id).await;
         assert_eq!(collected.state, VisualCheckState::Collected);
-        let answer = collected.qualification.expect("an approved request is answered");
+        let Some(answer) = collected.qualification else { panic!("an approved request is answered") };
         names.push(answer.records[0].name.clone());
     }
     // A PIN check-in of the same day has no reason to carry.
