@@ -324,6 +324,7 @@ fn check_in_row(props: &CheckInRowProps) -> Html {
             </td>
             <td class="method" data-label={label("method")}>
                 { t(lang, method_key(c.method)) }
+                { visual_check_reason_mark(lang, c.visual_check_reason) }
                 if let Some(notice) = c.expiry_notice {
                     <span class="certificate-expiry" data-kind={notice.kind()}
                         data-days-left={match notice { ExpiryNotice::ExpiringSoon { days_left, .. } => Some(days_left.to_string()), ExpiryNotice::InGrace { .. } => None }}>
@@ -358,6 +359,22 @@ fn reason_key(reason: VisualCheckReason) -> Option<&'static str> {
         VisualCheckReason::PatientChose => None,
         VisualCheckReason::PinLocked => Some("staff.pending.reason.pin_locked"),
         VisualCheckReason::PinNotSet => Some("staff.pending.reason.pin_not_set"),
+    }
+}
+
+/// On a check-in row a 目視 led to, why the kiosk asked, in the words the request showed in the queue and with a
+/// shape the style sheet draws from `data-reason` (hidden from screen readers, which read the words): once staff
+/// approved the request it left the queue, and the row is where staff still see that the card had no PIN, or a
+/// locked one, when the patient comes back.
+fn visual_check_reason_mark(lang: Lang, reason: Option<VisualCheckReason>) -> Html {
+    let Some((reason, key)) = reason.and_then(|reason| reason_key(reason).map(|key| (reason, key))) else {
+        return html! {};
+    };
+    html! {
+        <span class="visual-check-reason" data-reason={reason.as_str()}>
+            <span class="reason-mark" aria-hidden="true"></span>
+            { t(lang, key) }
+        </span>
     }
 }
 

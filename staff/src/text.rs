@@ -362,6 +362,7 @@ mod tests {
             device_id: None,
             device_label: Some("受付1".into()),
             method: AuthMethod::Pin,
+            visual_check_reason: None,
             validity,
             reason: Reason::Lost,
             guidance,

@@ -1,8 +1,8 @@
 // End to end: a 顔認証マイナンバーカード, which has no PIN at all, at a kiosk with no face authentication, in headless
 // Chromium against the real edge in workerd and the real origin. The kiosk learns that the card has no PIN from two
 // empty VERIFYs (which spend no try) and never shows the PIN pad; the patient reaches the visual check (目視) with
-// one tap on a screen that says why; staff see the request marked as a card without a PIN, approve it, and the
-// kiosk shows the answer. The new screen is checked with axe in every kiosk language, and the marked request in
+// one tap on a screen that says why; staff see the request marked as a card without a PIN, approve it, the kiosk
+// shows the answer, and the check-in row it becomes keeps the mark. The new screen is checked with axe in every kiosk language, and the marked request in
 // every staff language (tests/artifacts/screens/pinless-*.png).
 
 import assert from 'node:assert/strict';
@@ -65,6 +65,23 @@ describe('a card with no PIN', () => {
     await screen(page, 'result');
     assert.equal(await page.textContent('#validity'), '有効');
     assert.deepEqual(await verifiesSent(page), ['00200098', '00200098']);
+
+    // The request has left the queue; the check-in row it became still says why, in words and with a shape.
+    const row = staff.page.locator('tr.checkin[data-method="visual_check"]', { hasText: HOLDER.name }).first();
+    await row.waitFor();
+    const reason = row.locator('td.method .visual-check-reason');
+    assert.equal(await reason.getAttribute('data-reason'), 'pin_not_set');
+    assert.equal(await reason.textContent(), '顔認証マイナンバーカード（暗証番号なし）');
+    assert.deepEqual(await reason.locator('.reason-mark').evaluate((el) => ({
+      content: getComputedStyle(el, '::before').content, hidden: el.getAttribute('aria-hidden'),
+    })), { content: '"◎"', hidden: 'true' });
+    await staff.page.click('nav.langs button[lang="en"]');
+    await staff.page.waitForSelector('main[lang="en"]');
+    assert.equal(await reason.textContent(), 'Face-authentication card (no PIN)');
+    await staff.page.click('nav.langs button[lang="ja"]');
+    await staff.page.waitForSelector('main[lang="ja"]');
+    // Every staff language has the words, and the marked row passes axe.
+    assert.deepEqual(await auditScreen(staff.page, 'pinless-staff-row', { rawKey: STAFF_RAW_KEY }), []);
     await kiosk.context.close();
     await staff.context.close();
   });

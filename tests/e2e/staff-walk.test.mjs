@@ -38,6 +38,18 @@ async function auditBothSizes(page, name) {
   return problems;
 }
 
+/**
+ * The shape drawn beside a row's validity (`content` of its `::before`), whether screen readers skip it, and its
+ * colour when it is the green of 有効 (the other marks keep the text's colour, so theirs is left out).
+ */
+async function validityMarkOf(row) {
+  return row.locator('.validity-mark').evaluate((el) => {
+    const drawn = getComputedStyle(el, '::before');
+    const mark = { content: drawn.content, hidden: el.getAttribute('aria-hidden') };
+    return drawn.content === '"✓"' ? { ...mark, color: drawn.color } : mark;
+  });
+}
+
 describe('a receptionist\'s walk through the staff console', () => {
   const env = useStack();
 
@@ -72,6 +84,9 @@ describe('a receptionist\'s walk through the staff console', () => {
 
     const row = page.locator('tr.checkin[data-validity="invalid"]', { hasText: lost.name }).first();
     await row.waitFor();
+    // The row tells 無効 by shape and words as the by-number answer does: a cross beside the word, which screen
+    // readers skip.
+    assert.deepEqual(await validityMarkOf(row), { content: '"✕"', hidden: 'true' });
     const datePrinted = `${wareki(lostOn)} (${lostOn})`;
     assert.match(datePrinted, /^令和\d+年\d+月\d+日 \(\d{4}-\d{2}-\d{2}\)$/);
     assert.equal(await row.locator('.validity > span[lang="ja"]').first().textContent(), '無効');
@@ -111,6 +126,10 @@ describe('a receptionist\'s walk through the staff console', () => {
 
     const row = page.locator('tr.checkin', { hasText: elderly.name }).first();
     await row.waitFor();
+    // Her 有効 is told by colour, shape and words on the row: a green tick beside the word.
+    assert.equal(await row.getAttribute('data-validity'), 'valid');
+    assert.deepEqual(await validityMarkOf(row), { content: '"✓"', hidden: 'true', color: 'rgb(10, 92, 42)' });
+    assert.equal(await row.locator('.validity').textContent(), '有効');
     const disease = row.locator('.benefits .specific-disease');
     assert.equal(await disease.count(), 1);
     assert.equal(await disease.getAttribute('data-category'), '1');

@@ -221,17 +221,19 @@ export const STAFF_RAW_KEY = /\bstaff\.[a-z][a-z0-9_.]*/;
  * Opens the staff console at `/staff` (axe-core injected when `axe`) on a fresh browser profile, enrols it as a staff
  * console of the demo facility with a fresh code of that role unless `enrol` is false (then it stays on the
  * enrolment screen), and, unless `login` is false, logs in with a fresh one-time staff code. Every request the page
- * makes is recorded with its body.
+ * makes is recorded with its body, and every line it prints to its console in `consoleLines`.
  */
 export async function openStaff(browser, stack, { axe = false, enrol = true, login = true } = {}) {
   const context = await browser.newContext({ locale: 'ja-JP', viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
   const requests = [];
   page.on('request', (request) => requests.push({ url: request.url(), method: request.method(), body: request.postData() }));
+  const consoleLines = [];
+  page.on('console', (message) => consoleLines.push(message.text()));
   if (axe) await page.addInitScript({ content: AXE_SOURCE() });
   await page.goto(`${stack.url}/staff`);
   await page.waitForSelector('main[data-screen="staff-enrol"]');
-  if (!enrol) return { page, context, requests };
+  if (!enrol) return { page, context, requests, consoleLines };
   await enrolStaffConsole(page, stack);
   let code;
   if (login) {
@@ -240,7 +242,7 @@ export async function openStaff(browser, stack, { axe = false, enrol = true, log
     await page.click('#staff-login');
     await page.waitForSelector('main[data-screen="staff-dashboard"]');
   }
-  return { page, context, requests, code };
+  return { page, context, requests, consoleLines, code };
 }
 
 /**

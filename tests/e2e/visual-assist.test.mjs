@@ -3,7 +3,8 @@
 // hold; the kiosk reads the card's counter first, sends at most one VERIFY and none at three tries or fewer; on a
 // correct number it shows the chip's photo (decoded by the lazily loaded /pkg-photo/ module) and four items beside
 // the camera, and 確認 sends the 目視 request with the card's proof, which staff approve. A wrong number costs
-// exactly one try; the card taken out ends the assist; no photo or image byte reaches the edge. Each new screen is
+// exactly one try and shows no face; the card taken out ends the assist; no photo or image byte reaches the edge, nor
+// a line the edge, the origin, the kiosk's page or the staff console's page prints. Each new screen is
 // checked with axe in every kiosk language and photographed (tests/artifacts/screens/assist-*.png).
 
 import assert from 'node:assert/strict';
@@ -17,6 +18,32 @@ const CARD = 0;
 const HOLDER = DEMO_CARDS[CARD];
 const PHOTO = readFileSync(join(ROOT, 'shared/vcard/data/face/synthetic-face.jp2'));
 const NAME_IMAGE = readFileSync(join(ROOT, 'shared/vcard/data/face/name-placeholder.png'));
+
+/**
+ * Runs of the photo's and the name image's bytes, from their start and from the middle of each (the photo's middle
+ * is its compressed picture, which no other JPEG 2000 file shares), as a log line could spell them: base64 at each
+ * of the three alignments a longer buffer could give them (less the tail, which depends on what follows), hex in
+ * either case, and the decimal lists that Rust's `{:?}` and JavaScript's `String(Uint8Array)` print.
+ */
+function imageSpellings() {
+  const runs = [PHOTO, NAME_IMAGE].flatMap((image) => {
+    const middle = Math.floor(image.length / 2);
+    return [image.subarray(0, 96), image.subarray(middle, middle + 96)];
+  });
+  return runs.flatMap((run) => [
+    ...[0, 1, 2].map((skip) => run.subarray(skip).toString('base64').slice(0, -4)),
+    run.toString('hex'),
+    run.toString('hex').toUpperCase(),
+    [...run.subarray(0, 24)].join(', '),
+    [...run.subarray(0, 24)].join(','),
+  ]);
+}
+
+/** The lines among `lines` that carry a run of the photo's or the name image's bytes in any of those spellings. */
+function linesWithImageBytes(lines) {
+  const spellings = imageSpellings();
+  return lines.filter((line) => spellings.some((spelling) => line.includes(spelling)));
+}
 
 /** A camera for the page: a canvas's stream stands in for `getUserMedia`, as a kiosk's camera would answer. */
 function fakeCamera() {
@@ -131,6 +158,8 @@ describe('the 目視 assist at the kiosk', () => {
     await typeNumber(page, wrongCode(number));
     await page.waitForSelector('#assist[data-step="wrong"] #assist-wrong');
     assert.match(await page.textContent('#assist-wrong'), /違います。残り 9 回/);
+    assert.equal(await page.$('#assist-face'), null, 'a wrong number shows no face');
+    assert.equal(await page.$('#assist-photo'), null);
     assert.equal(await triesLeft(page), 9);
     assert.equal((await counterReads(page)).length, 1);
     assert.equal((await collationVerifies(page)).length, 1);
@@ -187,6 +216,20 @@ describe('the 目視 assist at the kiosk', () => {
         assert.ok(!sent.includes(slice.toString('hex')), `${request.url} carries image bytes (hex)`);
       }
     }
+    assert.deepEqual(linesWithImageBytes(kiosk.requests.map((request) => request.body ?? '')), []);
+
+    // Nor did any reach a log: the edge's and the origin's lines (every line both printed while the stack ran), or
+    // the console of the kiosk's page and of the staff console's. The reader's own record of its APDUs
+    // (`onshiVirtualUsb.log`) is the test's window onto the card, not a log of onshi's, and is not among them.
+    assert.ok(env.stack.logs.some((line) => line.startsWith('[edge] ')), 'the edge\'s lines were recorded');
+    assert.ok(env.stack.logs.some((line) => line.startsWith('[origin] ')), 'the origin\'s lines were recorded');
+    assert.deepEqual(linesWithImageBytes(env.stack.logs), [], 'no edge or origin log line carries image bytes');
+    assert.deepEqual(linesWithImageBytes(kiosk.consoleLines), [], 'no kiosk console line carries image bytes');
+    assert.deepEqual(linesWithImageBytes(staff.consoleLines), [], 'no staff console line carries image bytes');
+    // The scan finds what it looks for: a line that does spell the photo's middle in hex is caught.
+    const middle = PHOTO.subarray(PHOTO.length / 2 | 0, (PHOTO.length / 2 | 0) + 200);
+    assert.equal(linesWithImageBytes([`[edge] read ${middle.toString('hex')}`]).length, 1);
+    assert.equal(linesWithImageBytes([`photo=${middle.subarray(1).toString('base64')}`]).length, 1);
     await kiosk.context.close();
     await staff.context.close();
   });
@@ -203,6 +246,7 @@ describe('the 目視 assist at the kiosk', () => {
     assert.deepEqual(await collationVerifies(page), [], 'no VERIFY reached the card');
     assert.equal(await triesLeft(page), 3);
     assert.equal(await page.$('#assist-submit'), null, 'there is nothing more to submit');
+    assert.equal(await page.$('#assist-face'), null, 'a stopped assist shows no face');
     assert.deepEqual(await auditScreen(page, 'assist-stopped'), []);
     await kiosk.context.close();
 
@@ -212,6 +256,7 @@ describe('the 目視 assist at the kiosk', () => {
     await typeNumber(second.page, wrongCode(await printedNumber(second.page)));
     await second.page.waitForSelector('#assist[data-step="stopped"] #assist-stopped[data-tries-left="3"]');
     assert.match(await second.page.textContent('#assist-stopped'), /違います/);
+    assert.equal(await second.page.$('#assist-face'), null, 'a wrong number that stops the assist shows no face');
     assert.equal((await collationVerifies(second.page)).length, 1);
     assert.equal(await triesLeft(second.page), 3);
     await second.context.close();

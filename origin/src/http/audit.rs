@@ -4,7 +4,7 @@
 //! Layer: HTTP adapter. Must not let an answer leave before its audit row is committed: [`audit`] and
 //! [`commit_lookup`] return only once the store has committed the rows.
 
-use onshi_proto::origin::{AuthMethod, CardQualificationQuery, ExpiryNotice};
+use onshi_proto::origin::{AuthMethod, CardQualificationQuery, ExpiryNotice, VisualCheckReason};
 use onshi_proto::patient_mode::PatientMode;
 use onshi_proto::public_expense::PublicExpense;
 use onshi_proto::qualification::{QualificationAnswer, QualificationRecord};
@@ -42,6 +42,10 @@ pub(crate) trait Asker: Sync {
     /// True when this lookup revises the check-in of the same visit (see [`CheckInRow::revises_visit`]).
     fn revises_visit(&self) -> bool {
         false
+    }
+    /// For a visual check's answer, why the kiosk asked, kept on the check-in row so that staff still see it there.
+    fn visual_check_reason(&self) -> Option<VisualCheckReason> {
+        None
     }
 }
 
@@ -110,6 +114,7 @@ pub(crate) fn lookup_rows(
                 device_id: asker.device_id().map(str::to_owned),
                 person_id: subject_person_id.clone(),
                 method: method.as_str().to_owned(),
+                visual_check_reason: asker.visual_check_reason().map(|reason| reason.as_str().to_owned()),
                 validity: answer.validity.as_str().to_owned(),
                 reason: answer.reason.as_str().to_owned(),
                 guidance: answer.guidance.map(|guidance| guidance.as_str().to_owned()),

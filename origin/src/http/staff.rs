@@ -23,7 +23,7 @@ use onshi_proto::checkin_page::CHECKIN_PAGE_ROWS;
 use onshi_proto::origin::{
     AuthMethod, CardScope, CertificateRef, CheckInList, CheckInListQuery, ExpiryNotice, VISUAL_CHECK_LIFETIME_SECONDS,
     VisualCheckCollect, VisualCheckCollected, VisualCheckCreate, VisualCheckDecision, VisualCheckOpen,
-    VisualCheckPerson, VisualCheckState, VisualCheckTicket, VisualCheckWithdraw,
+    VisualCheckPerson, VisualCheckReason, VisualCheckState, VisualCheckTicket, VisualCheckWithdraw,
 };
 
 use crate::checkin_page::merge_page;
@@ -59,6 +59,8 @@ struct Actor {
     device_label: Option<String>,
     /// The card certificate's expiry notice, for the check-in a collected 目視 records.
     expiry_notice: Option<ExpiryNotice>,
+    /// Why the kiosk asked for the 目視, for the check-in a collected 目視 records; none for a staff session.
+    visual_check_reason: Option<VisualCheckReason>,
 }
 
 impl Actor {
@@ -69,6 +71,7 @@ impl Actor {
             facility_code,
             device_label: None,
             expiry_notice: None,
+            visual_check_reason: None,
         }
     }
 }
@@ -85,6 +88,9 @@ impl Asker for Actor {
     }
     fn expiry_notice(&self) -> Option<ExpiryNotice> {
         self.expiry_notice
+    }
+    fn visual_check_reason(&self) -> Option<VisualCheckReason> {
+        self.visual_check_reason
     }
 }
 
@@ -139,6 +145,7 @@ pub(crate) async fn create_visual_check(
         facility_code: request.facility_code.to_string(),
         device_label: None,
         expiry_notice: None,
+        visual_check_reason: None,
     };
     if let Some(face) = &request.card_face {
         // The face was proved present at the kiosk, but the certificate could have come from another card: a face
@@ -294,6 +301,7 @@ pub(crate) async fn collect_visual_check(
     let actor = Actor {
         device_id: collect.device_id.to_string(),
         facility_code: collect.facility_code.to_string(),
+        visual_check_reason: Some(row.reason()?),
         device_label: row.device_label,
         expiry_notice,
     };
@@ -365,6 +373,7 @@ pub(crate) async fn withdraw_visual_check(
             facility_code: withdraw.facility_code.to_string(),
             device_label: None,
             expiry_notice: None,
+            visual_check_reason: None,
         };
         audit(&state, now, &actor, None, PURPOSE_VISUAL_CHECK_WITHDRAWAL, current.as_str()).await?;
     }
@@ -393,6 +402,7 @@ mod tests {
             scope: "full".into(),
             certificate_notice: None,
             certificate_expiry_date: None,
+            reason: "patient_chose".into(),
         }
     }
 

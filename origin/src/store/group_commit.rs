@@ -30,7 +30,7 @@ use crate::store::sql::{Backend, Bound, Statement, multi_row_insert, sqlite_scri
 
 /// Most requests whose writes share one transaction.
 const MAX_REQUESTS_PER_COMMIT: usize = 256;
-/// Most rows in one multi-row `INSERT` (24 columns × 64 rows stays far below every parameter limit).
+/// Most rows in one multi-row `INSERT` (25 columns × 64 rows stays far below every parameter limit).
 const MAX_ROWS_PER_STATEMENT: usize = 64;
 /// Requests that may wait for the writer before new ones wait for room.
 const QUEUE_DEPTH: usize = 4_096;
@@ -329,11 +329,12 @@ fn checkin_statements<'a>(backend: Backend, checkins: &[&'a CheckInRow]) -> Vec<
                                        validity, reason, guidance, name, name_kana, insurer_number, insurer_name, \
                                        contribution_percent, device_label, disqualification_date, limit_category, \
                                        specific_diseases, certificate_notice, certificate_expiry_date, \
-                                       patient_language, patient_aids, public_expense) VALUES ",
-                24,
+                                       patient_language, patient_aids, public_expense, visual_check_reason) \
+                 VALUES ",
+                25,
                 chunk.len(),
             );
-            let mut values = Vec::with_capacity(chunk.len() * 24);
+            let mut values = Vec::with_capacity(chunk.len() * 25);
             for row in chunk {
                 values.extend([
                     Bound::Text(Some(row.id.as_str())),
@@ -360,6 +361,7 @@ fn checkin_statements<'a>(backend: Backend, checkins: &[&'a CheckInRow]) -> Vec<
                     Bound::Text(row.patient_language.as_deref()),
                     Bound::Text(row.patient_aids.as_deref()),
                     Bound::Text(row.public_expense.as_deref()),
+                    Bound::Text(row.visual_check_reason.as_deref()),
                 ]);
             }
             Statement { sql, values }
@@ -532,6 +534,7 @@ mod tests {
             device_id: Some("kiosk-1".into()),
             person_id: None,
             method: "pin".into(),
+            visual_check_reason: None,
             validity: "no_qualification".into(),
             reason: "not_registered".into(),
             guidance: None,

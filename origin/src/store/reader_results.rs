@@ -60,6 +60,7 @@ impl ReaderResultRow {
             device_id: Some(self.device_id),
             device_label: None,
             method: AuthMethod::NationalReader,
+            visual_check_reason: None,
             validity,
             reason: reason_for(validity),
             guidance: guidance_for(validity),

@@ -340,6 +340,9 @@ pub struct CheckInRow {
     pub person_id: Option<String>,
     /// How the patient was identified (`pin` or `visual_check`).
     pub method: String,
+    /// For a `visual_check`, why the kiosk asked for it, by its wire name
+    /// ([`onshi_proto::origin::VisualCheckReason`]); `None` for any other method.
+    pub visual_check_reason: Option<String>,
     /// The answer's validity, by its wire name.
     pub validity: String,
     /// The answer's reason, by its wire name.

@@ -24,6 +24,7 @@ struct CheckInListRow {
     checked_in_at: i64,
     device_id: Option<String>,
     method: String,
+    visual_check_reason: Option<String>,
     validity: String,
     reason: String,
     guidance: Option<String>,
@@ -80,6 +81,11 @@ impl CheckInListRow {
             checked_in_at: self.checked_in_at,
             device_id: self.device_id,
             method: parse_stored("method", &self.method)?,
+            visual_check_reason: self
+                .visual_check_reason
+                .as_deref()
+                .map(|text| parse_stored("visual check reason", text))
+                .transpose()?,
             validity: parse_stored("validity", &self.validity)?,
             reason: parse_stored("reason", &self.reason)?,
             guidance: self.guidance.as_deref().map(|text| parse_stored("guidance", text)).transpose()?,
@@ -191,12 +197,19 @@ pub(crate) struct VisualCheckRow {
     /// The certificate's expiry notice kind when the kiosk asked, and its expiry date.
     pub(crate) certificate_notice: Option<String>,
     pub(crate) certificate_expiry_date: Option<String>,
+    /// Why the kiosk asked, by its wire name.
+    pub(crate) reason: String,
 }
 
 impl VisualCheckRow {
     /// The scope of the session an approval opens.
     pub(crate) fn scope(&self) -> Result<CardScope> {
         parse_stored("scope", &self.scope)
+    }
+
+    /// Why the kiosk asked, which the check-in an approval leads to keeps.
+    pub(crate) fn reason(&self) -> Result<VisualCheckReason> {
+        parse_stored("visual check reason", &self.reason)
     }
 
     /// The certificate's expiry notice as of `today`, rebuilt by the one rule from what the row keeps. A notice that
@@ -247,7 +260,7 @@ impl Store {
                     c.name_kana, c.insurer_number, c.insurer_name, c.contribution_percent, c.prescription, \
                     c.device_label, c.disqualification_date, c.limit_category, c.specific_diseases, c.checkin_date, \
                     c.certificate_notice, c.certificate_expiry_date, c.patient_language, c.patient_aids, \
-                    c.public_expense, c.person_id, p.birth_date AS person_birth_date, p.sex AS person_sex, \
+                    c.public_expense, c.visual_check_reason, c.person_id, p.birth_date AS person_birth_date, p.sex AS person_sex, \
                     (SELECT MAX(w.withdrawn_at) FROM consent_withdrawals w \
                       WHERE w.person_id = c.person_id AND w.facility_code = c.facility_code \
                         AND w.withdrawn_at >= c.checked_in_at) AS consent_withdrawn_at \
@@ -386,7 +399,7 @@ impl Store {
     pub(crate) async fn visual_check(&self, request_id: &str) -> Result<Option<VisualCheckRow>> {
         Ok(sqlx::query_as(
             "SELECT facility_code, device_id, device_label, certificate_issuer, certificate_serial, state, expires_at, \
-                    decided_at, scope, certificate_notice, certificate_expiry_date \
+                    decided_at, scope, certificate_notice, certificate_expiry_date, reason \
              FROM visual_checks WHERE id = $1",
         )
         .bind(request_id)

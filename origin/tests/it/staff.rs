@@ -782,3 +782,42 @@ async fn a_flood_of_visual_check_requests_lists_only_the_longest_waiting(db: Db)
     origin.stop().await;
 }
 on_both_databases!(a_flood_of_visual_check_requests_lists_only_the_longest_waiting);
+
+async fn the_check_in_a_visual_check_becomes_keeps_why_the_kiosk_asked(db: Db) {
+    let origin = Origin::start(db).await;
+    let asked = [
+        (serial::VALID, VisualCheckReason::PinNotSet),
+        (serial::DEPENDENT, VisualCheckReason::PinLocked),
+        (serial::ELDERLY, VisualCheckReason::PatientChose),
+    ];
+    let mut names = Vec::new();
+    for (serial, reason) in asked {
+        let ticket = request_visual_check_because(&origin, serial, reason).await;
+        decide(&origin, &ticket.request_id, true).await;
+        let collected = collect(&origin, &ticket.request_id).await;
+        assert_eq!(collected.state, VisualCheckState::Collected);
+        let Some(answer) = collected.qualification else { panic!("an approved request is answered") };
+        names.push(answer.records[0].name.clone());
+    }
+    // A PIN check-in of the same day has no reason to carry.
+    let by_pin = check_in(&origin, serial::UNREGISTERED, Some(FACILITY)).await;
+    assert_eq!(by_pin.validity, Validity::NoQualification);
+
+    let listed = origin.staff_list(FACILITY).await;
+    assert!(listed.pending.is_empty(), "every request has left the queue");
+    assert_eq!(listed.checkins.len(), 4);
+    for ((_, reason), name) in asked.iter().zip(&names) {
+        let row = listed.checkins.iter().find(|c| c.name.as_deref() == Some(name.as_str())).unwrap();
+        assert_eq!(row.method, AuthMethod::VisualCheck);
+        assert_eq!(row.visual_check_reason, Some(*reason), "the row of {name}");
+    }
+    let pin_row = listed.checkins.iter().find(|c| c.method == AuthMethod::Pin).unwrap();
+    assert_eq!(pin_row.visual_check_reason, None);
+    // On the wire a row without a reason says nothing of one, as the rows written before the reason was kept.
+    let wire = serde_json::to_value(pin_row).unwrap();
+    assert!(wire.get("visual_check_reason").is_none());
+    let pin_not_set = listed.checkins.iter().find(|c| c.name.as_deref() == Some(names[0].as_str())).unwrap();
+    assert_eq!(serde_json::to_value(pin_not_set).unwrap()["visual_check_reason"], "pin_not_set");
+    origin.stop().await;
+}
+on_both_databases!(the_check_in_a_visual_check_becomes_keeps_why_the_kiosk_asked);

@@ -425,6 +425,11 @@ pub struct CheckIn {
     pub device_label: Option<String>,
     /// PIN or staff visual check.
     pub method: AuthMethod,
+    /// For a visual check (目視), why the kiosk asked, carried over from the request staff approved: staff still
+    /// see on the row, after the request has left their queue, that the card had no PIN or a locked one. None for a
+    /// PIN check-in, a national reader's check, and a 目視 recorded before the reason was kept on the check-in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub visual_check_reason: Option<VisualCheckReason>,
     /// The answer's validity.
     pub validity: crate::qualification::Validity,
     /// The answer's reason.
