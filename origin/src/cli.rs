@@ -5,10 +5,12 @@ use std::path::PathBuf;
 
 use crate::error::{OriginError, Result};
 use crate::http::OpsRoutes;
+use crate::net::ConnectionLimits;
 
 /// Printed for `--help` and after a usage error.
 pub const USAGE: &str = "\
 usage: onshi-origin serve --database <url> [--listen <addr>] [--ops-routes open|closed]
+                          [--head-timeout-ms <ms>] [--max-connections <n>]
                           [--demo --seed-demo <demo-cards.json>]
 
   --database <url>     sqlite://path/to/origin.db (created if missing), sqlite::memory: or
@@ -17,6 +19,12 @@ usage: onshi-origin serve --database <url> [--listen <addr>] [--ops-routes open|
   --ops-routes <open|closed>
                        serve /metrics and /openapi.json (open, the default) or not (closed: use in
                        production when others share the origin's network); /health is always served
+  --head-timeout-ms <ms>
+                       how long a client may take to send one request head, counted from its first
+                       byte (on a new connection, from the accept); default 10000. An idle kept-alive
+                       connection has no time limit.
+  --max-connections <n>
+                       most connections served at once; more wait to be accepted; default 1024
   --demo               this origin serves the demo (test cards, whose keys are public); required by --seed-demo
   --seed-demo <path>   add the demo population for the cards in this file (idempotent); needs --demo
 
@@ -52,6 +60,8 @@ pub struct ServeArgs {
     pub seed_demo: Option<PathBuf>,
     /// Whether `/metrics` and `/openapi.json` are served.
     pub ops_routes: OpsRoutes,
+    /// How long a request head may take and how many connections are served at once.
+    pub connection_limits: ConnectionLimits,
 }
 
 /// The default bind address: loopback, any free port.
@@ -76,6 +86,7 @@ pub fn parse_args<I: IntoIterator<Item = String>>(args: I) -> Result<Command> {
     }
     let (mut database, mut listen, mut seed_demo, mut demo) = (None, None, None, false);
     let mut ops_routes = OpsRoutes::Open;
+    let mut connection_limits = ConnectionLimits::default();
     while let Some(arg) = parser.next().map_err(usage)? {
         match arg {
             Short('h') | Long("help") => return Ok(Command::Help),
@@ -83,6 +94,14 @@ pub fn parse_args<I: IntoIterator<Item = String>>(args: I) -> Result<Command> {
             Long("listen") => listen = Some(parser.value().map_err(usage)?.parse::<SocketAddr>().map_err(usage)?),
             Long("seed-demo") => seed_demo = Some(PathBuf::from(parser.value().map_err(usage)?)),
             Long("demo") => demo = true,
+            Long("head-timeout-ms") => {
+                let millis = parser.value().map_err(usage)?.parse::<std::num::NonZeroU64>().map_err(usage)?;
+                connection_limits.head_timeout = std::time::Duration::from_millis(millis.get());
+            }
+            Long("max-connections") => {
+                connection_limits.max_connections =
+                    parser.value().map_err(usage)?.parse::<std::num::NonZeroUsize>().map_err(usage)?;
+            }
             Long("ops-routes") => {
                 ops_routes = match parser.value().map_err(usage)?.string().map_err(usage)?.as_str() {
                     "open" => OpsRoutes::Open,
@@ -106,7 +125,13 @@ pub fn parse_args<I: IntoIterator<Item = String>>(args: I) -> Result<Command> {
     let database = database
         .or_else(|| std::env::var("DATABASE_URL").ok().filter(|url| !url.is_empty()))
         .ok_or_else(|| OriginError::Usage("--database (or DATABASE_URL) is required".into()))?;
-    Ok(Command::Serve(ServeArgs { database, listen: listen.unwrap_or(DEFAULT_LISTEN), seed_demo, ops_routes }))
+    Ok(Command::Serve(ServeArgs {
+        database,
+        listen: listen.unwrap_or(DEFAULT_LISTEN),
+        seed_demo,
+        ops_routes,
+        connection_limits,
+    }))
 }
 
 #[cfg(test)]
@@ -138,8 +163,16 @@ mod tests {
                 listen: DEFAULT_LISTEN,
                 seed_demo: Some(PathBuf::from("d.json")),
                 ops_routes: OpsRoutes::Open,
+                connection_limits: ConnectionLimits::default(),
             })
         );
+        let Command::Serve(args) =
+            parse(&["serve", "--database", "x", "--head-timeout-ms", "300", "--max-connections=2"]).unwrap()
+        else {
+            panic!("not serve")
+        };
+        assert_eq!(args.connection_limits.head_timeout, std::time::Duration::from_millis(300));
+        assert_eq!(args.connection_limits.max_connections.get(), 2);
         let Command::Serve(args) = parse(&["serve", "--database", "x", "--ops-routes", "closed"]).unwrap() else {
             panic!("not serve")
         };
@@ -160,6 +193,11 @@ mod tests {
             &["serve", "--database", "x", "--listen", "localhost"],
             &["serve", "--database", "x", "--port", "1"],
             &["serve", "--database", "x", "--ops-routes", "shut"],
+            // A zero timeout would cut off every connection, and no connection at all would serve nothing.
+            &["serve", "--database", "x", "--head-timeout-ms", "0"],
+            &["serve", "--database", "x", "--head-timeout-ms", "1.5"],
+            &["serve", "--database", "x", "--max-connections", "0"],
+            &["serve", "--database", "x", "--max-connections", "-1"],
         ] {
             assert!(matches!(parse(bad), Err(OriginError::Usage(_))), "{bad:?}");
         }

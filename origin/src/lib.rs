@@ -8,7 +8,8 @@
 //! Layout: pure cores ([`access_log`], [`individual_number`], [`batch`], [`validity`], [`replay`], [`disclosure`],
 //! [`interop`], [`metrics`], [`checkin_page`], [`credential`]) decide; thin adapters do the I/O: [`store`] holds all the SQL (SQLite or PostgreSQL,
 //! with the group commit of the audit rows of concurrent requests), [`http`] all of axum (one file per audience),
-//! and [`server`] the process. The 保険者番号 rule is [`onshi_proto::insurer_number`], shared with kiosk and edge. Time comes from a [`clock::Clock`] held in the application state, never from the system
+//! [`net`] the connections under it (how many at once, how long a request head may take), and [`server`] the
+//! process. The 保険者番号 rule is [`onshi_proto::insurer_number`], shared with kiosk and edge. Time comes from a [`clock::Clock`] held in the application state, never from the system
 //! directly.
 //!
 //! Must not: answer without writing the audit row first; show a held record; show medication or checkup
@@ -32,6 +33,7 @@ pub mod interop;
 pub mod key;
 pub mod medical;
 pub mod metrics;
+pub mod net;
 pub mod population;
 pub mod public_expense;
 pub mod replay;

@@ -13,18 +13,20 @@ use crate::demo_public_expense::seed_demo_public_expense;
 use crate::error::{OriginError, Result};
 use crate::http::{AppState, RouterSettings, router_with};
 use crate::key::SigningKey;
+use crate::net::{ConnectionLimits, serve_connections};
 use crate::seed::seed_demo_file;
 use crate::store::Store;
 
-/// Serves `state` on `listener` with the router built as `settings` says until `shutdown` completes, then lets
-/// requests in flight finish.
+/// Serves `state` on `listener` with the router built as `settings` says, its connections within `limits`, until
+/// `shutdown` completes, then lets requests in flight finish.
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
     settings: RouterSettings,
+    limits: ConnectionLimits,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<()> {
-    axum::serve(listener, router_with(state, settings)).with_graceful_shutdown(shutdown).await?;
+    serve_connections(listener, router_with(state, settings), limits, shutdown).await?;
     Ok(())
 }
 
@@ -92,7 +94,7 @@ async fn run(args: ServeArgs) -> Result<()> {
     tracing::info!(%address, "serving");
     let state = AppState::configured(store.clone(), clock, key, admin_token, credential_lifetime);
     let settings = RouterSettings { ops_routes: args.ops_routes, ..RouterSettings::default() };
-    serve(listener, state, settings, shutdown).await?;
+    serve(listener, state, settings, args.connection_limits, shutdown).await?;
     store.close().await;
     tracing::info!("stopped");
     Ok(())

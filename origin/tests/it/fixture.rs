@@ -11,6 +11,7 @@ use onshi_origin::clock::FixedClock;
 use onshi_origin::http::AppState;
 use onshi_origin::http::{RouterSettings, router_with};
 use onshi_origin::key::SigningKey;
+use onshi_origin::net::{ConnectionLimits, serve_connections};
 use onshi_origin::seed::seed_demo_file;
 use onshi_origin::store::Store;
 use onshi_proto::origin::{
@@ -194,20 +195,33 @@ impl Origin {
 
     /// As [`Origin::start`], with the router built as `settings` says.
     pub async fn start_with(db: Db, settings: RouterSettings) -> Self {
+        Self::start_limited(db, settings, ConnectionLimits::default()).await
+    }
+
+    /// As [`Origin::start_with`], its connections within `limits`.
+    pub async fn start_limited(db: Db, settings: RouterSettings, limits: ConnectionLimits) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let database_url = fresh_database_url(db, dir.path()).await;
         let store = Store::connect(&database_url).await.unwrap();
         let summary = seed_demo_file(&store, &demo_cards_path(), TODAY, NOW).await.unwrap();
         assert!(summary.rows_inserted > 0);
-        Self::serve(store, database_url, dir, true, settings).await
+        Self::serve(store, database_url, dir, true, settings, limits).await
     }
 
     /// Another origin on this one's database, with its own connections, memory and port, as a second replica (or
     /// the same origin after a restart) would be. It leaves the database in place when it stops.
     pub async fn replica(&self) -> Self {
         let store = Store::connect(&self.database_url).await.unwrap();
-        Self::serve(store, self.database_url.clone(), tempfile::tempdir().unwrap(), false, RouterSettings::default())
-            .await
+        let dir = tempfile::tempdir().unwrap();
+        Self::serve(
+            store,
+            self.database_url.clone(),
+            dir,
+            false,
+            RouterSettings::default(),
+            ConnectionLimits::default(),
+        )
+        .await
     }
 
     async fn serve(
@@ -216,6 +230,7 @@ impl Origin {
         dir: TempDir,
         owns_database: bool,
         settings: RouterSettings,
+        limits: ConnectionLimits,
     ) -> Self {
         let clock = Arc::new(FixedClock::new(NOW));
         let admin = onshi_origin::key::AdminToken::new(ADMIN_TOKEN.to_owned()).unwrap();
@@ -229,16 +244,13 @@ impl Origin {
         let base = format!("http://{}", listener.local_addr().unwrap());
         let (shutdown, stopped) = oneshot::channel::<()>();
         let contract = Arc::new(Contract::default());
-        // The real router (as `server::serve` runs it), with the contract check around every route.
+        // The real router on the real connection loop (as `server::serve` runs them), with the contract check
+        // around every route.
         let app =
             router_with(state, settings).layer(axum::middleware::from_fn_with_state(contract.clone(), contract::check));
-        let server = tokio::spawn(async move {
-            axum::serve(listener, app)
-                .with_graceful_shutdown(async {
-                    let _ = stopped.await;
-                })
-                .await
-        });
+        let server = tokio::spawn(serve_connections(listener, app, limits, async move {
+            let _ = stopped.await;
+        }));
         let client = reqwest::Client::builder().no_proxy().build().unwrap();
         Self {
             base,

@@ -12,6 +12,7 @@ mod batch_progress;
 mod batches;
 mod binary;
 mod certificate_status;
+mod connections;
 mod contract;
 mod edge_routes;
 mod every_route;
