@@ -11,7 +11,9 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import WebSocket from "ws";
-import { ADMIN_TOKEN, FACILITY_CODE, enrolDevice, issueEnrolmentCode, startEdge, startFakeOrigin } from "./helpers.mjs";
+import {
+  ADMIN_TOKEN, FACILITY_CODE, callEdge, enrolDevice, issueEnrolmentCode, startEdge, startFakeOrigin,
+} from "./helpers.mjs";
 
 const LINK_PATH = "/api/v1/bridge/link";
 const TERMINAL_PATH = "/api/v1/staff/qualification/by-number/terminal";
@@ -23,16 +25,7 @@ const LINK_MESSAGES_PER_MINUTE = 1200;
 let origin;
 let edge;
 
-async function call(path, { body, headers = {}, signer, method = "POST" } = {}) {
-  const bytes = body === undefined ? "" : JSON.stringify(body);
-  const init = { method, headers: { "content-type": "application/json" } };
-  if (body !== undefined) init.body = bytes;
-  if (signer) Object.assign(init.headers, await signer.headers(method, path, bytes));
-  Object.assign(init.headers, headers);
-  const response = await fetch(`${edge.url}${path}`, init);
-  const text = await response.text();
-  return { status: response.status, body: text === "" ? null : JSON.parse(text) };
-}
+const call = (path, options) => callEdge(edge.url, path, options);
 
 /** A staff session of `facilityCode` on a staff console enrolled for it. */
 async function staffOf(facilityCode) {

@@ -267,6 +267,22 @@ export async function issueEnrolmentCode(
   return body.code;
 }
 
+
+/**
+ * Calls the edge at `edgeUrl` as a client does: `body` as JSON (none when undefined), signed by `signer` (an enrolled
+ * device, whose proof covers the method, path and body) when given, then `headers`. Resolves with
+ * `{ status, body }`, the body parsed as JSON (`null` when empty).
+ */
+export async function callEdge(edgeUrl, path, { body, headers = {}, signer, method = "POST" } = {}) {
+  const bytes = body === undefined ? "" : JSON.stringify(body);
+  const init = { method, headers: { "content-type": "application/json" } };
+  if (body !== undefined) init.body = bytes;
+  if (signer) Object.assign(init.headers, await signer.headers(method, path, bytes));
+  Object.assign(init.headers, headers);
+  const response = await fetch(`${edgeUrl}${path}`, init);
+  const text = await response.text();
+  return { status: response.status, body: text === "" ? null : JSON.parse(text) };
+}
 /**
  * Enrols a device as the kiosk does (or, with `role`, as the app of that role does, e.g. "staff_console"): a
  * non-extractable ECDSA P-256 key made with WebCrypto, its SPKI public key registered with a one-time code. Returns `{ id, facilityCode, headers(method, path, body, timestamp?, nonce?) }`, where

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { setTimeout as delay } from "node:timers/promises";
-import { ADMIN_TOKEN, FACILITY_CODE, enrolDevice, startEdge, startFakeOrigin } from "./helpers.mjs";
+import { ADMIN_TOKEN, FACILITY_CODE, callEdge, enrolDevice, startEdge, startFakeOrigin } from "./helpers.mjs";
 
 /** The shortest idle limit the edge accepts: a session is over once a call comes more than a second after the last. */
 const IDLE_SECS = 1;
@@ -28,16 +28,7 @@ after(async () => {
   await origin?.close();
 });
 
-async function call(path, { body, headers = {}, signer, method = "POST" } = {}) {
-  const bytes = body === undefined ? "" : JSON.stringify(body);
-  const init = { method, headers: { "content-type": "application/json" } };
-  if (body !== undefined) init.body = bytes;
-  if (signer) Object.assign(init.headers, await signer.headers(method, path, bytes));
-  Object.assign(init.headers, headers);
-  const response = await fetch(`${edge.url}${path}`, init);
-  const text = await response.text();
-  return { status: response.status, body: text === "" ? null : JSON.parse(text) };
-}
+const call = (path, options) => callEdge(edge.url, path, options);
 
 /** Signs a staff console in as staff do: enrolled for the facility, then a one-time staff code from the admin. */
 async function signIn() {

@@ -11,13 +11,7 @@ import { resolve } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { originSignatureHeaders } from "../../xtask/origin-signature.mjs";
 import {
-  ADMIN_TOKEN,
-  FIXTURES,
-  ORIGIN_SIGNING_KEY,
-  enrolDevice,
-  startEdge,
-  startRealOrigin,
-  testCard,
+  ADMIN_TOKEN, FIXTURES, ORIGIN_SIGNING_KEY, callEdge, enrolDevice, startEdge, startRealOrigin, testCard,
 } from "./helpers.mjs";
 
 const DEMO_CARDS = JSON.parse(readFileSync(resolve(FIXTURES, "demo-cards.json"), "utf8"));
@@ -27,16 +21,8 @@ let origin;
 let edge;
 let device;
 
-async function call(path, { body, headers = {}, signer = device, method = "POST" } = {}) {
-  const bytes = body === undefined ? "" : JSON.stringify(body);
-  const init = { method, headers: { "content-type": "application/json" } };
-  if (body !== undefined) init.body = bytes;
-  if (signer) Object.assign(init.headers, await signer.headers(method, path, bytes));
-  Object.assign(init.headers, headers);
-  const response = await fetch(`${edge.url}${path}`, init);
-  const text = await response.text();
-  return { status: response.status, body: text === "" ? null : JSON.parse(text) };
-}
+/** Calls the edge as this file's kiosk, unless another `signer` is given (see `callEdge`). */
+const call = (path, { signer = device, ...options } = {}) => callEdge(edge.url, path, { signer, ...options });
 
 /** A consented read of card `index`'s 薬剤情報 for the device's facility, asked of the origin as the edge asks. */
 async function medicationRead(index, facilityCode = device.facilityCode) {
