@@ -147,11 +147,16 @@ export async function screenshot(page, name) {
   await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
 }
 
-/** Every string value anywhere in a JSON document. */
-export function jsonStrings(value, out = []) {
-  if (typeof value === 'string') out.push(value);
+/**
+ * The field names and the string values anywhere in a JSON document, apart: `{ keys, values }`. They are checked
+ * apart because a value may be base64 or hex, in which any short word turns up by chance, while a name never is.
+ */
+export function jsonStrings(value, out = { keys: [], values: [] }) {
+  if (typeof value === 'string') out.values.push(value);
   else if (Array.isArray(value)) value.forEach((v) => jsonStrings(v, out));
-  else if (value && typeof value === 'object') Object.entries(value).forEach(([k, v]) => { out.push(k); jsonStrings(v, out); });
+  else if (value && typeof value === 'object') {
+    Object.entries(value).forEach(([k, v]) => { out.keys.push(k); jsonStrings(v, out); });
+  }
   return out;
 }
 
