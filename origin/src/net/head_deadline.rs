@@ -125,9 +125,10 @@ impl HeadDeadline {
                         self.phase = Phase::InRequest(ResponseScan::default());
                     }
                 }
-                // The body, or a pipelined request the server has not reached: the request's own time limit
-                // bounds both, and the pipelined one is a head again once this request is answered.
-                Phase::InRequest(_) => {}
+                // The rest is the body, or a pipelined request the server has not reached: the request's own time
+                // limit bounds both, and the pipelined one is a head again once this request is answered. Nothing
+                // read now can change the phase, so the rest of the bytes (a large upload, say) are not walked.
+                Phase::InRequest(_) => return,
             }
         }
     }
