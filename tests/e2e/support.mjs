@@ -3,7 +3,8 @@
 
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { after, before, describe } from 'node:test';
@@ -174,11 +175,15 @@ export async function addAxe(page) {
 /** The kiosk's languages, as the `lang` attribute of their switcher buttons. */
 export const LANGS = ['ja', 'ja-x-easy', 'en', 'zh-Hans', 'ko', 'vi', 'pt-BR', 'fil', 'ne', 'id'];
 
-/** Runs axe-core (WCAG 2.0/2.1/2.2 A and AA rules) on the page and returns its violations, summarised. */
-export async function axeViolations(page) {
-  const result = await page.evaluate(() => window.axe.run(document, {
-    runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'] },
-  }));
+/**
+ * Runs axe-core on the page and returns its violations, summarised: every WCAG 2.0/2.1/2.2 A and AA rule and axe's
+ * best practices, or only `rules` when they are given.
+ */
+export async function axeViolations(page, { rules } = {}) {
+  const runOnly = rules
+    ? { type: 'rule', values: rules }
+    : { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'] };
+  const result = await page.evaluate((options) => window.axe.run(document, options), { runOnly });
   return result.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target.join(' ')) }));
 }
 
@@ -186,19 +191,47 @@ export async function axeViolations(page) {
 const RAW_KEY = /\b(app|welcome|reader|card|pin|no_pin|progress|result|blocked|error|action|lang|visual|validity|idle|enrol|consent|register|aid|voice|expiry|withdraw|cancel)\.[a-z_]+\b/;
 
 /**
+ * The kiosk's patient aids: the button that turns each on, the mode's name in screenshots and problems, and the class
+ * it puts on `<html>`.
+ */
+const AIDS = [['aid-large', 'large', 'large-text'], ['aid-contrast', 'contrast', 'high-contrast']];
+
+/**
+ * The axe rules whose outcome an aid's stylesheet can change: it changes colours and sizes and nothing else (no
+ * element appears, disappears or changes its role, name or language), so the other rules give every mode the answer
+ * they gave with no aid on. Both aids on at once need no run of their own: large text only relaxes the contrast a
+ * text needs and enlarges targets, so what passes with high contrast alone passes with both.
+ */
+const AID_RULES = ['color-contrast', 'link-in-text-block', 'target-size', 'scrollable-region-focusable'];
+
+/**
+ * The kiosk screens (their `data-screen`) this run has checked with each aid in every language, one per line. The
+ * test runner starts each file in a process of its own, one after another, so the ledger is a file named for the
+ * runner's process: a new run starts a new one.
+ */
+const AIDS_LEDGER = join(tmpdir(), `onshi-e2e-aids-${process.ppid}.txt`);
+const auditedWithAids = (kind) => existsSync(AIDS_LEDGER) && readFileSync(AIDS_LEDGER, 'utf8').split('\n').includes(kind);
+
+/**
  * Checks the current screen in every language its switcher offers (the kiosk's ten with やさしい日本語, the staff
  * console's five): switches language, waits for the `lang` attributes, looks for raw resource keys (`rawKey`, the
- * kiosk's by default), runs axe, and saves a screenshot `screens/<name>.<lang>.png`. On the kiosk it then does the
- * same, in Japanese, with large text and with high contrast on (`screens/<name>.large.png`, `.contrast.png`), and
- * turns them off again. Ends back in Japanese.
+ * kiosk's by default), runs axe, and saves a screenshot `screens/<name>.<lang>.png`. On the kiosk it then turns on
+ * each patient aid in turn (large text, high contrast): in Japanese it runs every axe rule and saves
+ * `screens/<name>.large.png` / `.contrast.png`, and, the first time the run audits a screen of its kind, in every
+ * other language it runs the rules the aid can change ([`AID_RULES`]); then it turns the aid off again. Ends back in
+ * Japanese.
  * Returns the problems found (empty when all is well), so the test's assertion shows them all at once.
  */
 export async function auditScreen(page, name, { rawKey = RAW_KEY } = {}) {
   const problems = [];
   const offered = await page.$$eval('nav.langs button[lang]', (buttons) => buttons.map((b) => b.lang));
-  for (const lang of [...offered.filter((l) => l !== 'ja'), 'ja']) {
+  const languages = [...offered.filter((l) => l !== 'ja'), 'ja'];
+  const switchTo = async (lang) => {
     await page.click(`nav.langs button[lang="${lang}"]`);
     await page.waitForSelector(`main[lang="${lang}"]`);
+  };
+  for (const lang of languages) {
+    await switchTo(lang);
     const htmlLang = await page.evaluate(() => document.documentElement.lang);
     if (htmlLang !== lang) problems.push(`${name}/${lang}: <html lang="${htmlLang}">`);
     const text = await page.evaluate(() => document.body.innerText);
@@ -207,12 +240,26 @@ export async function auditScreen(page, name, { rawKey = RAW_KEY } = {}) {
     for (const violation of await axeViolations(page)) problems.push(`${name}/${lang}: axe ${JSON.stringify(violation)}`);
     await screenshot(page, `screens/${name}.${lang}`);
   }
-  for (const [aid, mode, htmlClass] of [['aid-large', 'large', 'large-text'], ['aid-contrast', 'contrast', 'high-contrast']]) {
+  // A screen is checked with each aid in every language the first time the run audits it; the variants of it that
+  // follow (the same screen with other content) are checked with each aid in Japanese.
+  const kind = await page.$eval('main', (main) => main.dataset.screen ?? '').catch(() => '');
+  const everyLanguage = !auditedWithAids(kind);
+  if (everyLanguage && await page.$(`#${AIDS[0][0]}`)) appendFileSync(AIDS_LEDGER, `${kind}\n`);
+  for (const [aid, mode, htmlClass] of AIDS) {
     if (!await page.$(`#${aid}`)) continue;
     await page.click(`#${aid}`);
     await page.waitForSelector(`html.${htmlClass}`);
     for (const violation of await axeViolations(page)) problems.push(`${name}/${mode}: axe ${JSON.stringify(violation)}`);
     await screenshot(page, `screens/${name}.${mode}`);
+    for (const lang of languages) {
+      if (lang === 'ja' || !everyLanguage) continue;
+      await switchTo(lang);
+      if (!await page.$(`html.${htmlClass}`)) problems.push(`${name}/${lang}: the ${mode} aid went off with the language`);
+      for (const violation of await axeViolations(page, { rules: AID_RULES })) {
+        problems.push(`${name}/${lang}/${mode}: axe ${JSON.stringify(violation)}`);
+      }
+    }
+    await switchTo('ja');
     await page.click(`#${aid}`);
     await page.waitForSelector(`html:not(.${htmlClass})`);
   }
