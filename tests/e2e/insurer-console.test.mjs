@@ -15,7 +15,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { DEMO_FACILITY_CODE } from '../../xtask/stack.mjs';
-import { auditScreen, openStaff, postgresDatabase, screen, screenshot, useStack } from './support.mjs';
+import {
+  auditScreen, openStaff, postgresDatabase, screen, screenshot, useStack, withCheckDigit,
+} from './support.mjs';
 
 /** 保険者 A (the clerk's) and B (registered the same people earlier), as the origin's insurer tests name them. */
 const A = '33120015';
@@ -44,14 +46,6 @@ function acquire(number, individualNumber, name, kana, birthDate, address) {
 /** A CSV cell, quoted when it must be (RFC 4180). */
 const cell = (value) => (/[",\n]/.test(String(value)) ? `"${String(value).replaceAll('"', '""')}"` : String(value));
 const csv = (rows) => `${FIELDS.join(',')}\n${rows.map((row) => FIELDS.map((f) => cell(row[f])).join(',')).join('\n')}\n`;
-
-/** The 個人番号 check digit (番号法施行令 8条): weights 2–7, 2–6 from the right, 11 minus the remainder mod 11. */
-function withCheckDigit(eleven) {
-  const digits = [...eleven].map(Number).reverse();
-  const sum = digits.reduce((total, digit, index) => total + digit * (index < 6 ? index + 2 : index - 4), 0);
-  const remainder = sum % 11;
-  return `${eleven}${remainder <= 1 ? 0 : 11 - remainder}`;
-}
 
 /** A's batch from the seed: ハナコ again (a match), 2222 with another birth date, a newborn, ジロウ under 4444. */
 const SEED_BATCH = [

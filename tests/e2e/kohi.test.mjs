@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { DEMO_CARDS } from '../../xtask/stack.mjs';
 import {
-  STAFF_RAW_KEY, answerConsent, describeOnEachDatabase, enterPin, openKiosk, openStaff, screen,
+  STAFF_RAW_KEY, answerConsent, demoIndividualNumber, describeOnEachDatabase, enterPin, openKiosk, openStaff, screen,
 } from './support.mjs';
 
 const card = (scenario) => {
@@ -250,6 +250,52 @@ describeOnEachDatabase('公費 at the kiosk', {}, (env, { auditScreen, screensho
     assert.match(await page.textContent('#by-number-result'), new RegExp(certificateHolder.name));
     assert.equal(await page.textContent('#by-number-result .public-expense-answer dd'), 'なし');
     assert.doesNotMatch(await page.textContent('#by-number-result'), /難病|54131016/);
+    await context.close();
+  });
+  // Last in the file: it gives 高橋 ハナ a 受給者証 the tests above do not expect.
+  test('a city registers a 受給者証 through its own batch: a faulty file changes nothing, and the next check-in asks', async () => {
+    const holder = card('elderly');
+    // 重度心身障害者医療費 is a city's own 助成: its payer number carries no national 法別番号.
+    const city = { payer_number: '80131014', name: '模擬市 重度心身障害者医療' };
+    const issued = await env.stack.postOriginAdmin('/admin/v1/public-expense-payers', city);
+    assert.equal(issued.status, 200, JSON.stringify(issued.body));
+    const upload = async (rows) => {
+      const response = await fetch(`${env.stack.originUrl}/public-expense/v1/batches`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${issued.body.token}`, 'content-type': 'application/x-ndjson' },
+        body: rows.map((row) => JSON.stringify(row)).join('\n'),
+      });
+      return { status: response.status, body: await response.json() };
+    };
+    const certificate = (recipient) => ({
+      individual_number: demoIndividualNumber(holder), kind: 'severe_disability', recipient_number: recipient,
+      validity: { valid_from: '2026-04-01' }, monthly_self_pay_yen: 0,
+    });
+
+    // The first file holds a good row and one whose 受給者番号 fails its check digit: refused whole, the fault named.
+    const refused = await upload([certificate('3012341'), certificate('2345677')]);
+    assert.equal(refused.status, 400);
+    assert.equal(refused.body.error, 'bad_request');
+    assert.equal(refused.body.total_errors, 1);
+    assert.deepEqual(refused.body.rows.map((row) => [row.line, row.field, row.code]), [[2, 'recipient_number', 'invalid']]);
+
+    // The fixed file goes in.
+    const applied = await upload([certificate('2345676')]);
+    assert.equal(applied.status, 200, JSON.stringify(applied.body));
+    assert.equal(applied.body.rows_total, 1);
+
+    // At the kiosk she is asked whether to use it; yes carries it, the good row of the refused file never arrived.
+    const { page, context } = await openKiosk(env.browser, env.stack, { cardIndex: holder.index });
+    const calls = watchQualifications(page);
+    await page.click('#connect');
+    await enterPin(page, holder.pin);
+    await screen(page, 'result');
+    await page.click('#certificates-yes');
+    await page.waitForSelector('#public-expense[data-count="1"]');
+    const carried = calls.at(-1).answer.public_expense;
+    assert.deepEqual(carried.map((expense) => [expense.kind, expense.payer_number, expense.recipient_number]),
+      [['severe_disability', city.payer_number, '2345676']]);
+    assert.doesNotMatch(await page.textContent('main'), /重度|障害/);
     await context.close();
   });
 });

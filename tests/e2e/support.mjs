@@ -2,7 +2,7 @@
 // through `navigator.usb`, and PIN entry through the on-screen keypad.
 
 import { spawnSync } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -170,6 +170,26 @@ function AXE_SOURCE() {
 /** Injects axe-core into every page `page` loads from now on (for a page not opened with `openKiosk`). */
 export async function addAxe(page) {
   await page.addInitScript({ content: AXE_SOURCE() });
+}
+
+/** The 個人番号 check digit (番号法施行令 8条): weights 2–7, 2–6 from the right, 11 minus the remainder mod 11. */
+export function withCheckDigit(eleven) {
+  const digits = [...eleven].map(Number).reverse();
+  const sum = digits.reduce((total, digit, index) => total + digit * (index < 6 ? index + 2 : index - 4), 0);
+  const remainder = sum % 11;
+  return `${eleven}${remainder <= 1 ? 0 : 11 - remainder}`;
+}
+
+/**
+ * The 個人番号 the demo gives a demo card's holder, as `derived_individual_number` in origin/src/seed.rs makes it
+ * from the card's certificate: a 9, ten digits from a hash of its issuer and serial, and the check digit. A welfare
+ * office or a city knows a resident's 個人番号; a test that plays one finds it this way.
+ */
+export function demoIndividualNumber(card) {
+  const digest = createHash('sha256')
+    .update(`onshi demo individual number\n${card.certificate_issuer}\n${card.certificate_serial}`)
+    .digest();
+  return withCheckDigit(`9${[...digest.subarray(0, 10)].map((byte) => byte % 10).join('')}`);
 }
 
 /** The kiosk's languages, as the `lang` attribute of their switcher buttons. */
