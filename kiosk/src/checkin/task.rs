@@ -30,6 +30,7 @@ use onshi_proto::card_face::CardFacePresence;
 use onshi_proto::origin::{ConsentKind, PrescriptionFormat, RegistrationOutcome, VisualCheckReason, VisualCheckState};
 use onshi_proto::patient_mode::PatientMode;
 use onshi_proto::{Base64Bytes, ErrorCode};
+use onshi_web::WebError;
 use yew::Callback;
 
 use gloo_timers::future::TimeoutFuture;
@@ -490,12 +491,16 @@ impl EarlyChallenge {
     }
 
     /// The challenge for the card to sign: the early one when it came and is young enough
-    /// ([`early_challenge::still_usable`]), else a fresh one, asked for now as if there had been no early ask.
+    /// ([`early_challenge::still_usable`]), else a fresh one, asked for now as if there had been no early ask. An
+    /// edge's refusal of the early ask (a revoked kiosk, a limit) is the answer: asked again, it would refuse alike
+    /// and count the kiosk twice. Only an early ask that could not reach the edge is asked again.
     async fn take(self, device: &Device) -> Result<ChallengeResponse, KioskError> {
-        if early_challenge::still_usable(self.asked_at_ms, js_sys::Date::now())
-            && let Ok(Ok(challenge)) = self.answer.await
-        {
-            return Ok(challenge);
+        if early_challenge::still_usable(self.asked_at_ms, js_sys::Date::now()) {
+            match self.answer.await {
+                Ok(Ok(challenge)) => return Ok(challenge),
+                Ok(Err(refused)) if !matches!(refused, KioskError::Edge(WebError::Unreachable)) => return Err(refused),
+                Ok(Err(_)) | Err(_) => {}
+            }
         }
         api::challenge(device).await
     }
