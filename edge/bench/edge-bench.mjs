@@ -7,7 +7,10 @@
 //
 // Prints one line per figure, exactly `bench: <name> = <value> <unit> (n <sample>) (target <op> <value>)`. Each
 // round sends the same qualification three ways, back to back from the same client: straight to the origin, through
-// the floor (a trivial worker in the same workerd that only passes the request on) and through the edge. Figures
+// the floor (a trivial worker in the same workerd that only passes the request on) and through the edge, both
+// workers reached on a socket of their own: Miniflare's entry worker (and the asset router of a worker with assets),
+// which only the edge's main URL passes through, is Miniflare's plumbing, paid by neither the floor nor the edge's
+// own code. Figures
 // are percentiles of the per-round differences, never differences of percentiles:
 //   edge.added_p50_ms / edge.added_p99_ms  edge − origin: all the edge adds (device proof, rate counters, session
 //                                          check, signed proxy, and workerd's own cost)
@@ -118,7 +121,7 @@ async function addedLatency() {
     const viaEdge = async () => {
       // The device signature is made before the clock starts: it is the kiosk's cost, not the edge's.
       const headers = { ...(await sign(edgePath, edgeBody)), authorization: `Bearer ${session.session_token}` };
-      return timed(`${edge.url}${edgePath}`, { method: "POST", headers, body: edgeBody });
+      return timed(`${edge.edgeDirectUrl}${edgePath}`, { method: "POST", headers, body: edgeBody });
     };
     // The origin's own signature is made before the clock starts too, for both ways that carry it.
     const toOrigin = (base) => {

@@ -12,6 +12,7 @@
 //! one [`error::KioskError`].
 
 pub mod assist;
+pub mod early_challenge;
 pub mod error;
 pub mod i18n;
 pub mod keys;

@@ -12,6 +12,7 @@ use std::rc::Rc;
 
 use futures::StreamExt;
 use futures::channel::mpsc::UnboundedReceiver;
+use futures::channel::oneshot;
 use futures::future::{Either, select};
 use onshi_card::CardError;
 use onshi_card::card_face::{CardFace, SignedFaceDigests};
@@ -24,16 +25,18 @@ use onshi_card::surface::{CollationOutcome, SurfaceAp};
 use onshi_card::transport::TransportError;
 use onshi_proto::access_log::{AccessLogCursor, AccessLogSubmission};
 use onshi_proto::api::{ChallengePurpose, ChallengeRequestPurpose, SessionRequest, card_challenge_message};
-use onshi_proto::api::{ConsentSubmission, SessionResponse};
+use onshi_proto::api::{ChallengeResponse, ConsentSubmission, SessionResponse};
 use onshi_proto::card_face::CardFacePresence;
 use onshi_proto::origin::{ConsentKind, PrescriptionFormat, RegistrationOutcome, VisualCheckReason, VisualCheckState};
 use onshi_proto::patient_mode::PatientMode;
 use onshi_proto::{Base64Bytes, ErrorCode};
+use onshi_web::WebError;
 use yew::Callback;
 
 use gloo_timers::future::TimeoutFuture;
 
 use crate::checkin::visual_check;
+use crate::early_challenge;
 use crate::error::KioskError;
 use crate::platform::api;
 use crate::platform::assist_media;
@@ -468,6 +471,41 @@ async fn read_access_log(
     }
 }
 
+/// A card-session challenge asked for when the PIN pad shows, its answer arriving while the patient types.
+struct EarlyChallenge {
+    /// When it was asked for, in milliseconds of the kiosk's clock.
+    asked_at_ms: f64,
+    /// Its answer, once the edge gave it (an ask still under way when the check-in ends finishes unread).
+    answer: oneshot::Receiver<Result<ChallengeResponse, KioskError>>,
+}
+
+impl EarlyChallenge {
+    /// Asks the edge for a challenge in the background.
+    fn ask(device: &Device) -> Self {
+        let device = device.clone();
+        let (sender, answer) = oneshot::channel();
+        wasm_bindgen_futures::spawn_local(async move {
+            let _ = sender.send(api::challenge(&device).await);
+        });
+        Self { asked_at_ms: js_sys::Date::now(), answer }
+    }
+
+    /// The challenge for the card to sign: the early one when it came and is young enough
+    /// ([`early_challenge::still_usable`]), else a fresh one, asked for now as if there had been no early ask. An
+    /// edge's refusal of the early ask (a revoked kiosk, a limit) is the answer: asked again, it would refuse alike
+    /// and count the kiosk twice. Only an early ask that could not reach the edge is asked again.
+    async fn take(self, device: &Device) -> Result<ChallengeResponse, KioskError> {
+        if early_challenge::still_usable(self.asked_at_ms, js_sys::Date::now()) {
+            match self.answer.await {
+                Ok(Ok(challenge)) => return Ok(challenge),
+                Ok(Err(refused)) if !matches!(refused, KioskError::Edge(WebError::Unreachable)) => return Err(refused),
+                Ok(Err(_)) | Err(_) => {}
+            }
+        }
+        api::challenge(device).await
+    }
+}
+
 /// How a check-in that did not fail ended.
 enum Finished {
     /// The answer is on screen and the card is still in the reader; the card session (when the edge gave one)
@@ -817,6 +855,10 @@ async fn drive(
         // rather than skip the PIN the patient must prove now.
         PinStatus::AlreadyVerified => return Err(Failure::Reader),
     }
+    // The edge's round trip for the challenge overlaps the patient's typing, so that the card signs as soon as
+    // VERIFY passes. The challenge is bound to this kiosk and to opening a session either way; asking early only
+    // moves when it is issued.
+    let early_challenge = EarlyChallenge::ask(device);
     loop {
         // While the PIN pad waits, a card taken out ends the check-in at once, before a PIN typed for it could
         // reach another card. (A "present" notice is not trusted to mean a swap: readers may repeat the state they
@@ -870,7 +912,7 @@ async fn drive(
         }
     }
     dispatch.emit(Action::PinAccepted);
-    let challenge = api::challenge(device).await.map_err(|e| Failure::from_code(e.code()))?;
+    let challenge = early_challenge.take(device).await.map_err(|e| Failure::from_code(e.code()))?;
     // The card signs the challenge bound to this kiosk and to opening a session, never the bare bytes.
     let message = card_challenge_message(ChallengePurpose::CardSession, device.id(), challenge.challenge.as_slice());
     let signature = checkin.sign_challenge(&message).await.map_err(|e| failure_from_card(&e))?;
