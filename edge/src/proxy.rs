@@ -182,6 +182,7 @@ impl OriginClient {
             (signing::INSURER_HEADER.to_owned(), principal.insurer.clone()),
             (signing::INSURER_SESSION_HEADER.to_owned(), principal.session.clone()),
             (onshi_proto::insurer::DECIDED_BY_HEADER.to_owned(), principal.clerk.clone()),
+            (signing::INSURER_CREDENTIAL_HEADER.to_owned(), principal.credential.clone()),
             (signing::TIMESTAMP_HEADER.to_owned(), signature.timestamp.clone()),
             (signing::NONCE_HEADER.to_owned(), signature.nonce.clone()),
             (signing::SIGNATURE_HEADER.to_owned(), signature.signature.clone()),

@@ -12,7 +12,7 @@ use onshi_edge::proxy::{OriginOutcome, OriginRequest};
 use onshi_edge::routes::route;
 use onshi_proto::ErrorCode;
 use onshi_proto::batch_report::{BatchRejection, BatchReport, RejectedRow, RowErrorCode};
-use onshi_proto::signing::{INSURER_HEADER, INSURER_SESSION_HEADER};
+use onshi_proto::signing::{INSURER_CREDENTIAL_HEADER, INSURER_HEADER, INSURER_SESSION_HEADER};
 use serde_json::{Value, json};
 
 mod support;
@@ -24,6 +24,9 @@ const A: &str = "33120015";
 const B: &str = "01130012";
 const CREDENTIAL_A: &str = "insurer-credential-a";
 const CREDENTIAL_B: &str = "insurer-credential-b";
+/// The public names the scripted origin gives A's and B's credentials.
+const NAME_A: &str = "aaaaaaaaaaaa";
+const NAME_B: &str = "bbbbbbbbbbbb";
 
 fn refusal(status: u16, code: &str) -> OriginOutcome {
     json(status, &json!({ "error": code, "message": "x" }))
@@ -50,20 +53,27 @@ fn notice_detail(notice: &str) -> Value {
 /// answered for the insurer its signature names, never another.
 fn insurer_origin(request: &OriginRequest) -> OriginOutcome {
     let path = request.url.strip_prefix("https://origin.test").unwrap_or_default();
-    let insurer = match (request.header("authorization"), request.header(INSURER_HEADER)) {
+    // A bearer call (the sign-in) learns which credential answered; a session's call must name its insurer's.
+    let (insurer, credential) = match (request.header("authorization"), request.header(INSURER_HEADER)) {
         (Some(bearer), None) => match bearer.strip_prefix("Bearer ") {
-            Some(CREDENTIAL_A) => A,
-            Some(CREDENTIAL_B) => B,
+            Some(CREDENTIAL_A) => (A, Some(NAME_A)),
+            Some(CREDENTIAL_B) => (B, Some(NAME_B)),
             _ => return refusal(401, "unauthorized"),
         },
-        (None, Some(insurer)) => insurer,
+        (None, Some(insurer)) => {
+            let named = request.header(INSURER_CREDENTIAL_HEADER);
+            if !matches!((insurer, named), (A, Some(NAME_A)) | (B, Some(NAME_B))) {
+                return refusal(401, "unauthorized");
+            }
+            (insurer, None)
+        }
         _ => return refusal(401, "unauthorized"),
     };
     match (request.method, path.split('?').next().unwrap_or_default()) {
         ("GET", "/insurer/v1/holds") => json(
             200,
             &json!({"insurer_number": insurer, "open": 1, "oldest_since": NOW - 90_000, "under_one_day": 0,
-                    "one_to_seven_days": 1, "over_seven_days": 0}),
+                    "one_to_seven_days": 1, "over_seven_days": 0, "credential": credential}),
         ),
         ("GET", "/insurer/v1/notices") => json(
             200,
@@ -239,6 +249,62 @@ fn signing_out_or_leaving_the_console_idle_ends_the_session() {
     let token = login(&api, &device, CREDENTIAL_A, NOW).unwrap();
     let idle = call(&api, &device, &token, "GET", "/api/v1/insurer/holds", b"", NOW + INSURER_IDLE_SECS + 1);
     assert_eq!(idle.unwrap_err(), EdgeError::SessionExpired);
+}
+
+#[test]
+fn a_session_whose_credential_the_origin_no_longer_accepts_ends_and_the_console_signs_in_again() {
+    let config = config_with(&[]);
+    let revoked = std::rc::Rc::new(std::cell::Cell::new(false));
+    let mut ports = ports();
+    let revoked_in_origin = revoked.clone();
+    // The origin as it is once the operator revoked A's credential: its bearer calls and its sessions' calls are
+    // refused as `unauthorized`.
+    ports.request_origin = Some(Box::new(move |request: &OriginRequest| {
+        let names_a = request.header(INSURER_CREDENTIAL_HEADER) == Some(NAME_A)
+            || request.header("authorization") == Some(&format!("Bearer {CREDENTIAL_A}"));
+        if revoked_in_origin.get() && names_a { refusal(401, "unauthorized") } else { insurer_origin(request) }
+    }));
+    let api = EdgeApi::new(&config, &ports);
+    let device = console(&api, 49);
+    let token = login(&api, &device, CREDENTIAL_A, NOW).unwrap();
+    call(&api, &device, &token, "GET", "/api/v1/insurer/holds", b"", NOW).unwrap();
+    let sent = ports.sent.borrow().last().unwrap().clone();
+    assert_eq!(sent.header(INSURER_CREDENTIAL_HEADER), Some(NAME_A), "every call names the session's credential");
+    assert!(!token.contains(CREDENTIAL_A));
+    let b_device = console(&api, 50);
+    let b_token = login(&api, &b_device, CREDENTIAL_B, NOW).unwrap();
+    revoked.set(true);
+    // The session's next call is `session_invalid`, the answer that sends the console back to its sign-in.
+    let filter = br#"{"kind":"suspected_twin","state":"open","limit":20}"#;
+    let refused = call(&api, &device, &token, "POST", "/api/v1/insurer/notices", filter, NOW + 1).unwrap_err();
+    assert_eq!((refused.clone(), refused.code()), (EdgeError::SessionInvalid, ErrorCode::SessionInvalid));
+    // The edge ended the session too: its next call stops at the edge, the origin is not asked.
+    let asked = ports.sent.borrow().len();
+    let again = call(&api, &device, &token, "GET", "/api/v1/insurer/holds", b"", NOW + 2);
+    assert_eq!(again.unwrap_err(), EdgeError::SessionInvalid);
+    assert_eq!(ports.sent.borrow().len(), asked);
+    // Signing in again with the revoked credential is refused; B's session, on its own credential, goes on.
+    assert_eq!(login(&api, &device, CREDENTIAL_A, NOW + 3).unwrap_err(), EdgeError::InsurerCredentialInvalid);
+    let b_holds = call(&api, &b_device, &b_token, "GET", "/api/v1/insurer/holds", b"", NOW + 3).unwrap();
+    assert_eq!(b_holds["insurer_number"], B);
+}
+
+#[test]
+fn a_sign_in_answer_that_names_no_credential_opens_no_session() {
+    let config = config_with(&[]);
+    let mut ports = ports();
+    // An origin that does not say which credential answered: a session it opened could not be ended by revoking it.
+    ports.request_origin = Some(Box::new(|request: &OriginRequest| match insurer_origin(request) {
+        OriginOutcome::Answered { status: 200, body, signature } => {
+            let mut answer: Value = serde_json::from_slice(&body).unwrap();
+            answer.as_object_mut().unwrap().remove("credential");
+            OriginOutcome::Answered { status: 200, body: serde_json::to_vec(&answer).unwrap(), signature }
+        }
+        other => other,
+    }));
+    let api = EdgeApi::new(&config, &ports);
+    let device = console(&api, 51);
+    assert_eq!(login(&api, &device, CREDENTIAL_A, NOW).unwrap_err(), EdgeError::OriginError { status: 200 });
 }
 
 #[test]

@@ -77,32 +77,8 @@ impl CredentialLifetime {
     }
 }
 
-/// How many hex digits of a credential's SHA-256 name it.
-pub const CREDENTIAL_NAME_LEN: usize = 12;
-
-/// A credential's public name: the first [`CREDENTIAL_NAME_LEN`] hex digits of its token's SHA-256. It says which
-/// credential acted (in decisions and audit rows) and which one the operator lists or revokes, and it is useless
-/// to anyone who wants the token.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct CredentialName(String);
-
-impl CredentialName {
-    /// The name of the credential whose token has `token_sha256` (lowercase hex) as its SHA-256.
-    pub fn of_sha256(token_sha256: &str) -> Self {
-        Self(token_sha256.chars().take(CREDENTIAL_NAME_LEN).collect())
-    }
-
-    /// Reads a name as the operator types it: exactly [`CREDENTIAL_NAME_LEN`] hex digits, either case.
-    pub fn parse(text: &str) -> Option<Self> {
-        let well_formed = text.len() == CREDENTIAL_NAME_LEN && text.bytes().all(|b| b.is_ascii_hexdigit());
-        well_formed.then(|| Self(text.to_ascii_lowercase()))
-    }
-
-    /// The name.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
+/// A credential's public name, a wire type since the edge binds its console sessions to it.
+pub use onshi_proto::credential_name::{CREDENTIAL_NAME_LEN, CredentialName};
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used, reason = "a test should stop at the first unexpected value")]
@@ -127,15 +103,5 @@ mod tests {
         assert!(CredentialLifetime::new(0).is_err());
         assert!(CredentialLifetime::new(MAX_CONFIGURABLE_CREDENTIAL_DAYS + 1).is_err());
         assert_eq!(CredentialLifetime::new(1).unwrap().max_days(), 1);
-    }
-
-    #[test]
-    fn a_public_name_is_twelve_hex_digits_of_the_hash() {
-        let hash = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
-        assert_eq!(CredentialName::of_sha256(hash).as_str(), "0123456789ab");
-        assert_eq!(CredentialName::parse("0123456789AB"), Some(CredentialName::of_sha256(hash)));
-        for bad in ["0123456789a", "0123456789abc", "0123456789ag", ""] {
-            assert_eq!(CredentialName::parse(bad), None, "{bad}");
-        }
     }
 }

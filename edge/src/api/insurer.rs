@@ -14,7 +14,13 @@
 //! never stores or replays an insurer's bearer token (a leaked edge store or log would otherwise hand out every
 //! insurer's credential), the insurer named in a request cannot be changed on the way (it is signed), and a session
 //! can be ended at the edge at once (logout, idle, revocation of the device), which a bearer token held by a
-//! browser could not. Must not: take the insurer from a body or a path (it always comes from the session token),
+//! browser could not.
+//!
+//! The session is bound to the credential it was opened with: the sign-in's answer names it by its public name
+//! ([`HoldSummary::credential`]), the session token keeps that name, and every call signs it in. When the operator
+//! revokes that credential, or it expires, the origin refuses the session's next call as `unauthorized`; the edge
+//! then ends the session's record and answers `session_invalid`, which sends the console back to its sign-in, where
+//! the revoked credential is refused. Must not: take the insurer from a body or a path (it always comes from the session token),
 //! or keep the typed credential beyond the sign-in.
 
 use onshi_proto::api::DeviceRole;
@@ -124,6 +130,7 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
             insurer: claims.insurer.clone(),
             session: claims.session.clone(),
             clerk: percent_encode(&claims.clerk),
+            credential: claims.credential.as_str().to_owned(),
         };
         let attempts = if method == "GET" { 2 } else { 1 };
         let mut outcome = OriginOutcome::Unreachable;
@@ -150,6 +157,13 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
             if !is_retryable(&outcome) {
                 break;
             }
+        }
+        // The origin, having checked the edge's signature, refuses a session's call only when the session may no
+        // longer speak for the insurer: the credential it was opened with is revoked or expired. The session is over
+        // then, here too, so its later calls stop at the edge and the console signs in again.
+        if matches!(outcome, OriginOutcome::Answered { status: 401, .. }) {
+            self.ports.end_staff_session(&claims.facility, &claims.store_key()).await?;
+            return Err(EdgeError::SessionInvalid);
         }
         Ok(outcome)
     }
@@ -183,7 +197,11 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
                 OriginOutcome::Answered { status: 401, .. } => return Err(EdgeError::InsurerCredentialInvalid),
                 other => interpret_outcome(other)?,
             };
+            // The origin names the credential that answered; a session is never opened without it, since it could
+            // not be refused when that credential is revoked.
+            let credential_name = summary.credential.as_ref().ok_or(EdgeError::OriginError { status: 200 })?;
             let sign_in = SignIn {
+                credential: credential_name,
                 insurer: &summary.insurer_number,
                 clerk: body.clerk.as_str(),
                 device: device.device_id.as_str(),

@@ -6,7 +6,9 @@
 //! followed by the shared token format, MAC'd under a key derived from `SESSION_KEY` for this purpose only
 //! ([`KeyPurpose::InsurerSession`]), so neither a card nor a staff token is ever accepted as an insurer token, nor
 //! the other way round. It names the insurer (its 保険者番号, checked again on every use), the clerk who signed in,
-//! the device it is bound to and a random session id; nothing about any member.
+//! the device it is bound to, a random session id, and the public name of the insurer credential the clerk signed
+//! in with, which the edge signs into every call for the session so that the origin can refuse the session once that
+//! credential is revoked or expired; nothing about any member, and never the credential itself.
 //!
 //! The record lives beside the staff sessions in the device's facility store, under an id of its own shape
 //! ([`InsurerClaims::store_key`]: `insurer-` and 22 characters, where a staff session id is 22 characters), so the
@@ -15,6 +17,7 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use onshi_proto::credential_name::CredentialName;
 use onshi_proto::facility::FacilityCode;
 use onshi_proto::insurer_number::InsurerNumber;
 use serde::{Deserialize, Serialize};
@@ -53,6 +56,9 @@ pub struct InsurerClaims {
     pub facility: String,
     /// The session's random id.
     pub session: String,
+    /// The public name of the credential the session was opened with, as the origin named it at sign-in. A token
+    /// minted before sessions carried it does not parse, so its clerk signs in again.
+    pub credential: CredentialName,
     /// Unix seconds at which it was issued.
     pub iat: i64,
     /// Unix seconds after which it is refused.
@@ -96,6 +102,8 @@ pub struct SignIn<'a> {
     pub device: &'a str,
     /// The device's facility.
     pub facility: &'a FacilityCode,
+    /// The credential the clerk signed in with, as the origin named it.
+    pub credential: &'a CredentialName,
 }
 
 /// Issues and checks insurer tokens.
@@ -126,6 +134,7 @@ impl InsurerSessions {
             device: sign_in.device.to_owned(),
             facility: sign_in.facility.as_str().to_owned(),
             session: URL_SAFE_NO_PAD.encode(session_random),
+            credential: sign_in.credential.clone(),
             iat: now_unix,
             exp: now_unix.saturating_add(INSURER_SESSION_LIFETIME_SECS),
         };
@@ -164,7 +173,14 @@ mod tests {
     fn mint(sessions: &InsurerSessions, now: i64) -> (SessionToken, InsurerClaims) {
         let insurer = insurer();
         let facility = facility();
-        let sign_in = SignIn { insurer: &insurer, clerk: "審査係 鈴木", device: "device-1", facility: &facility };
+        let credential = CredentialName::parse("0123456789ab").unwrap();
+        let sign_in = SignIn {
+            insurer: &insurer,
+            clerk: "審査係 鈴木",
+            device: "device-1",
+            facility: &facility,
+            credential: &credential,
+        };
         sessions.mint(&sign_in, now, [5; INSURER_ID_RANDOM_LEN]).unwrap()
     }
 
@@ -178,6 +194,7 @@ mod tests {
         assert_eq!(sessions.verify(token.expose(), claims.exp), Err(EdgeError::SessionExpired));
         assert!(claims.store_key().starts_with("insurer-"));
         assert!(!claims.actor().contains("鈴木"));
+        assert_eq!(claims.credential.as_str(), "0123456789ab");
     }
 
     #[test]
@@ -189,10 +206,16 @@ mod tests {
         assert_eq!(other.verify(text, NOW), Err(EdgeError::SessionInvalid));
         // Claims swapped for another insurer's, MAC kept: refused.
         let (_, tag) = text.strip_prefix(INSURER_TOKEN_PREFIX).unwrap().split_once('.').unwrap();
-        let forged_claims = InsurerClaims { insurer: "06139996".into(), ..claims };
+        let forged_claims = InsurerClaims { insurer: "06139996".into(), ..claims.clone() };
         let forged_payload = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&forged_claims).unwrap());
         let forged = format!("{INSURER_TOKEN_PREFIX}{forged_payload}.{tag}");
         assert_eq!(sessions.verify(&forged, NOW), Err(EdgeError::SessionInvalid));
+        // Nor can a session be moved onto another credential of the same insurer.
+        let moved_claims =
+            InsurerClaims { credential: CredentialName::parse("ba9876543210").unwrap(), ..claims.clone() };
+        let moved_payload = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&moved_claims).unwrap());
+        let moved = format!("{INSURER_TOKEN_PREFIX}{moved_payload}.{tag}");
+        assert_eq!(sessions.verify(&moved, NOW), Err(EdgeError::SessionInvalid));
         // A staff token under the same SESSION_KEY is not an insurer token, and the other way round.
         let staff = StaffSessions::derive(&session_key()).unwrap();
         let (staff_token, _) = staff.mint(&facility(), "device-1", NOW, [7; STAFF_ID_RANDOM_LEN]).unwrap();

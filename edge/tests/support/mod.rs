@@ -373,6 +373,7 @@ impl EdgePorts for FakePorts {
                     insurer: insurer.to_owned(),
                     session: session.to_owned(),
                     clerk: clerk.to_owned(),
+                    credential: request.header(signing::INSURER_CREDENTIAL_HEADER).unwrap_or_default().to_owned(),
                 };
                 signing::verify_for_insurer(
                     key.as_ref(),

@@ -508,10 +508,16 @@ fn item_value(items: &PersonItems, item: Item) -> String {
 /// Seconds in a day, for the ages of holds.
 const DAY_SECS: i64 = 24 * 60 * 60;
 
+/// The count and age of the insurer's open holds. Asked with the insurer's own bearer token (as the edge's console
+/// sign-in asks), the answer also names that credential, so the edge can bind the session to it; asked for a
+/// session, it names none (the session already does).
 pub(crate) async fn hold_summary(
     State(state): State<AppState>,
     Insurer(insurer): Insurer,
+    headers: HeaderMap,
 ) -> Result<Json<HoldSummary>, Failure> {
+    // The edge's signed calls carry no bearer token (`insurer_signed.rs` refuses one beside its signature).
+    let credential = bearer(&headers).map(|token| CredentialName::of_sha256(&token_sha256(token)));
     let now = state.now();
     let counts = state.store().hold_counts(insurer.as_str(), now - DAY_SECS, now - 7 * DAY_SECS).await?;
     let count = |n: i64| u64::try_from(n).unwrap_or(0);
@@ -522,5 +528,6 @@ pub(crate) async fn hold_summary(
         under_one_day: count(counts.recent),
         one_to_seven_days: count(counts.middle),
         over_seven_days: count(counts.open - counts.recent - counts.middle),
+        credential,
     }))
 }

@@ -1,19 +1,26 @@
 //! The edge speaking for an insurer's console session: a request to an insurer route (`/insurer/v1/…`) signed by
-//! the edge with [`onshi_proto::signing::sign_for_insurer`], naming the insurer, the edge's session and the clerk
-//! in [`INSURER_HEADER`], [`INSURER_SESSION_HEADER`] and [`DECIDED_BY_HEADER`], all three under the signature.
+//! the edge with [`onshi_proto::signing::sign_for_insurer`], naming the insurer, the edge's session, the clerk and
+//! the credential the session was opened with in [`INSURER_HEADER`], [`INSURER_SESSION_HEADER`],
+//! [`DECIDED_BY_HEADER`] and [`INSURER_CREDENTIAL_HEADER`], all four under the signature.
 //!
 //! The edge learns the insurer once, at the console's sign-in, by showing the origin the insurer's own bearer
 //! token; after that it never holds the token and signs each call for the insurer instead, so the insurer a call
 //! names cannot be changed on the way and the origin's insurer routes serve that insurer only. This middleware checks
-//! such a request (signature, time window, a nonce never seen: in the database every replica shares, or, for the
-//! batch progress this process alone can answer, in its memory) and hands the insurer to the routes as an
+//! such a request (signature, time window, that the session's credential is still the insurer's and live, a nonce
+//! never seen: in the database every replica shares, or, for the batch progress this process alone can answer, in
+//! its memory) and hands the insurer to the routes as an
 //! [`EdgeInsurer`] extension, which [`crate::http::insurer::Insurer`] reads before any bearer token. A request
 //! without [`INSURER_HEADER`] passes untouched, so an insurer's own bearer calls (and a streamed batch upload)
 //! work as before.
 //!
-//! Layer: HTTP adapter. Must not: let a request name an insurer without the edge's signature over it, accept both a
-//! bearer token and an edge signature on one request (whose insurer would it be?), or read more of a body than the
-//! edge ever sends ([`MAX_EDGE_INSURER_BODY_BYTES`], or a batch's [`MAX_EDGE_BATCH_BYTES`]).
+//! The credential check is what ends a console session when the operator revokes the credential it was opened with,
+//! or that credential expires: the next call of the session is refused as a revoked bearer token is (`unauthorized`,
+//! nothing more), from every replica at once, at the cost of one indexed read and no write.
+//!
+//! Layer: HTTP adapter. Must not: let a request name an insurer without the edge's signature over it, serve a
+//! session whose credential is not the insurer's live one, accept both a bearer token and an edge signature on one
+//! request (whose insurer would it be?), or read more of a body than the edge ever sends
+//! ([`MAX_EDGE_INSURER_BODY_BYTES`], or a batch's [`MAX_EDGE_BATCH_BYTES`]).
 
 use axum::body::{Body, to_bytes};
 use axum::extract::{Request, State};
@@ -24,11 +31,14 @@ use axum::response::{IntoResponse as _, Response};
 use onshi_proto::ErrorCode;
 use onshi_proto::insurer::{DECIDED_BY_HEADER, MAX_EDGE_BATCH_BYTES, ORIGIN_BATCH_PROGRESS_PATH, ORIGIN_BATCHES_PATH};
 use onshi_proto::insurer_number::InsurerNumber;
-use onshi_proto::signing::{self, INSURER_HEADER, INSURER_SESSION_HEADER, Principal};
+use onshi_proto::signing::{self, INSURER_CREDENTIAL_HEADER, INSURER_HEADER, INSURER_SESSION_HEADER, Principal};
+
+use crate::credential::CredentialName;
 
 use crate::http::signed::{Failure, is_plausible_timestamp, signature_headers};
 use crate::http::state::AppState;
 use crate::replay::NonceRecord;
+use crate::store::credentials::PrincipalKind;
 
 /// Largest body an edge-signed insurer request may carry but a batch: the edge refuses any other request body over
 /// 16 KiB, so anything larger did not come from it.
@@ -45,6 +55,8 @@ pub struct EdgeInsurer {
     pub insurer: InsurerNumber,
     /// The edge's insurer console session.
     pub session: String,
+    /// The credential the session was opened with, live when the request came.
+    pub credential: CredentialName,
 }
 
 /// Checks an edge-signed insurer request and passes its insurer on; see the module doc.
@@ -83,11 +95,14 @@ async fn verified(state: &AppState, request: Request) -> Result<Request, Failure
         session: text(INSURER_SESSION_HEADER).unwrap_or_default(),
         // Read as sent: the route decodes it, after the signature has shown it is the name the edge signed.
         clerk: text(DECIDED_BY_HEADER).unwrap_or_default(),
+        credential: text(INSURER_CREDENTIAL_HEADER).unwrap_or_default(),
     };
     let session_ok = (1..=MAX_SESSION_LEN).contains(&principal.session.len())
         && principal.session.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
     let insurer = InsurerNumber::parse(&principal.insurer).ok().filter(|_| session_ok);
     let Some(insurer) = insurer else { return Err(unauthorized("a malformed insurer or session")) };
+    let credential =
+        CredentialName::parse(&principal.credential).ok_or_else(|| unauthorized("a malformed credential name"))?;
     let headers = signature_headers(&parts.headers).ok_or_else(|| unauthorized("no signature"))?;
     if !is_plausible_timestamp(&headers.timestamp) {
         return Err(unauthorized("an implausible timestamp"));
@@ -102,6 +117,12 @@ async fn verified(state: &AppState, request: Request) -> Result<Request, Failure
     let timestamp =
         signing::verify_for_insurer(key, parts.method.as_str(), &path_and_query, &headers, &body, now, &principal)
             .map_err(|_| unauthorized("the signature does not hold"))?;
+    // After the signature (so unauthenticated callers cannot make the origin read) and before the nonce is claimed
+    // (so a refused session writes nothing): the credential a session was opened with must still be this
+    // insurer's and live. Revoked, expired and another insurer's are refused alike, as a revoked bearer token is.
+    if !state.store().credential_is_live(insurer.as_str(), PrincipalKind::Insurer, &credential, now).await? {
+        return Err(unauthorized("the session's credential is revoked, expired or not the insurer's"));
+    }
     // After the signature, so unauthenticated callers cannot fill the table.
     let nonce = NonceRecord::of(&headers.nonce, timestamp);
     let fresh = if is_progress_poll(&parts.method, parts.uri.path()) {
@@ -112,6 +133,6 @@ async fn verified(state: &AppState, request: Request) -> Result<Request, Failure
     if !fresh {
         return Err(unauthorized("a replayed nonce"));
     }
-    parts.extensions.insert(EdgeInsurer { insurer, session: principal.session });
+    parts.extensions.insert(EdgeInsurer { insurer, session: principal.session, credential });
     Ok(Request::from_parts(parts, Body::from(body)))
 }

@@ -1,6 +1,7 @@
 //! Insurers' and 公費負担者' bearer credentials in the store (`insurer_tokens`, kept as the SHA-256 of the token):
-//! issuing one with its expiry, finding whose a live one is, listing and revoking them. Both kinds of principal go
-//! through these same statements, so a credential of either expires and is revoked by one rule.
+//! issuing one with its expiry, finding whose a live one is, whether a console session's one still is, listing and
+//! revoking them. Both kinds of principal go through these same statements, so a credential of either expires and
+//! is revoked by one rule.
 //!
 //! Layer: storage adapter. Must not decide a lifetime (the caller passes the expiry, `credential.rs` computes it)
 //! or ever see a token: only its SHA-256 comes here.
@@ -99,6 +100,32 @@ impl Store {
         .bind(now)
         .fetch_optional(&self.pool)
         .await?)
+    }
+
+    /// Whether the principal `number` of `kind` holds a live credential named `name` at `now`: neither revoked nor
+    /// past its expiry. An edge console session names the credential it was opened with on every call, and this is
+    /// the one read that call costs: the index on the insurer's credentials finds its few rows, and nothing is
+    /// written. Two credentials of one principal sharing a name are revoked together (`revoke_credential`), so a
+    /// live one of that name is the session's own.
+    pub async fn credential_is_live(
+        &self,
+        number: &str,
+        kind: PrincipalKind,
+        name: &CredentialName,
+        now: i64,
+    ) -> Result<bool> {
+        let found: Option<String> = sqlx::query_scalar(
+            "SELECT t.insurer_number FROM insurer_tokens t JOIN insurers i ON i.insurer_number = t.insurer_number \
+             WHERE t.insurer_number = $1 AND i.principal_kind = $2 AND SUBSTR(t.token_sha256, 1, 12) = $3 \
+             AND t.revoked_at IS NULL AND t.expires_at > $4 LIMIT 1",
+        )
+        .bind(number)
+        .bind(kind.as_text())
+        .bind(name.as_str())
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(found.is_some())
     }
 
     /// Every credential of the principal `number` of `kind`, oldest first; `None` when there is no such principal.

@@ -2,13 +2,16 @@
 //! lifetime (the configured one, or a shorter one the issue asked for) and is then refused like an unknown one;
 //! the operator lists an insurer's credentials by public name and revokes one, which every replica refuses from
 //! the next request on, while a second credential issued for rotation keeps working; and a credential issued before
-//! credentials expired is dated at the first start. The clock is the fixture's fake one. Every test runs on both
-//! databases.
+//! credentials expired is dated at the first start. A console session the edge opened with a credential ends when
+//! that credential is revoked or expires. The clock is the fixture's fake one. Every test runs on both databases.
 
 use onshi_origin::key::token_sha256;
 use serde_json::{Value, json};
 
+use onshi_proto::signing::Principal;
+
 use crate::fixture::{ADMIN_TOKEN, Db, NOW, Origin, expect_error};
+use crate::insurer_edge::{principal, send, sign_for};
 
 const INSURER: &str = "33120015";
 const OTHER_INSURER: &str = "01130012";
@@ -216,3 +219,53 @@ async fn a_credential_issued_before_expiry_existed_is_dated_at_the_first_start(d
     origin.stop().await;
 }
 on_both_databases!(a_credential_issued_before_expiry_existed_is_dated_at_the_first_start);
+
+/// The answer to one call the edge signs for a console session named by `session`, on the holds route.
+async fn session_call(origin: &Origin, session: &Principal) -> reqwest::Response {
+    let path = "/insurer/v1/holds";
+    let headers = sign_for(origin, session, "GET", path, b"");
+    send(origin, "GET", path, None, session, &headers).await
+}
+
+async fn a_console_session_ends_when_the_credential_it_was_opened_with_is_revoked_or_expires(db: Db) {
+    let origin = Origin::start(db).await;
+    let replica = origin.replica().await;
+    let insurers = "/admin/v1/insurers";
+    let to_revoke = origin.insurer_token(INSURER).await;
+    let rotated_in = origin.insurer_token(INSURER).await;
+    let daily =
+        issued(&origin, insurers, json!({"insurer_number": INSURER, "name": "保険者", "lifetime_days": 1})).await;
+    let daily = daily["token"].as_str().unwrap().to_owned();
+    let other = origin.insurer_token(OTHER_INSURER).await;
+    // Sessions opened with each of the insurer's live credentials are served.
+    for token in [&to_revoke, &rotated_in, &daily] {
+        assert_eq!(session_call(&origin, &principal(INSURER, token)).await.status().as_u16(), 200);
+    }
+    // The operator revokes one: its session is refused from the next call on, on every replica, with the code a
+    // revoked bearer token gets, while a session on the rotated-in credential goes on.
+    origin.clock.set(NOW + 60);
+    replica.clock.set(NOW + 60);
+    let revoked = admin_delete(&origin, &format!("{insurers}/{INSURER}/credentials/{}", name_of(&to_revoke))).await;
+    assert_eq!(revoked.status().as_u16(), 200);
+    for serving in [&origin, &replica] {
+        expect_error(session_call(serving, &principal(INSURER, &to_revoke)).await, 401, "unauthorized").await;
+        expect_error(serving.get_with("/insurer/v1/holds", &to_revoke).await, 401, "unauthorized").await;
+        assert_eq!(session_call(serving, &principal(INSURER, &rotated_in)).await.status().as_u16(), 200);
+    }
+    // A session naming another insurer's credential, a name no credential has, or no name at all is refused, though
+    // the edge signed it: a credential opens its own insurer's sessions only.
+    let foreign = principal(INSURER, &other);
+    let unknown = Principal { credential: "000000000000".into(), ..principal(INSURER, &rotated_in) };
+    let unnamed = Principal { credential: String::new(), ..principal(INSURER, &rotated_in) };
+    for refused in [foreign, unknown, unnamed] {
+        expect_error(session_call(&origin, &refused).await, 401, "unauthorized").await;
+    }
+    assert_eq!(session_call(&origin, &principal(OTHER_INSURER, &other)).await.status().as_u16(), 200);
+    // A day on, the one-day credential has expired and its session with it; the rotated-in one still serves.
+    origin.clock.set(NOW + DAY);
+    expect_error(session_call(&origin, &principal(INSURER, &daily)).await, 401, "unauthorized").await;
+    assert_eq!(session_call(&origin, &principal(INSURER, &rotated_in)).await.status().as_u16(), 200);
+    replica.stop().await;
+    origin.stop().await;
+}
+on_both_databases!(a_console_session_ends_when_the_credential_it_was_opened_with_is_revoked_or_expires);

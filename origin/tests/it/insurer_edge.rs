@@ -4,10 +4,12 @@
 //! another's, nor can the clerk a decision is recorded under be changed on the way. Every test runs on both
 //! databases.
 
+use onshi_origin::key::token_sha256;
+use onshi_proto::credential_name::CredentialName;
 use onshi_proto::insurer::DECIDED_BY_HEADER;
 use onshi_proto::signing::{
-    self, INSURER_HEADER, INSURER_SESSION_HEADER, NONCE_HEADER, Principal, SIGNATURE_HEADER, SignatureHeaders,
-    TIMESTAMP_HEADER,
+    self, INSURER_CREDENTIAL_HEADER, INSURER_HEADER, INSURER_SESSION_HEADER, NONCE_HEADER, Principal, SIGNATURE_HEADER,
+    SignatureHeaders, TIMESTAMP_HEADER,
 };
 use serde_json::{Value, json};
 
@@ -28,8 +30,19 @@ pub(crate) fn sign_for(
 /// 鈴木, percent-encoded as the edge sends a clerk's name.
 const SUZUKI: &str = "%E9%88%B4%E6%9C%A8";
 
-fn principal(insurer: &str) -> Principal {
-    Principal { insurer: insurer.to_owned(), session: "edge-session-1".to_owned(), clerk: SUZUKI.to_owned() }
+/// The public name of `token`, as the origin names it in the answer the edge's sign-in reads.
+pub(crate) fn credential_of(token: &str) -> String {
+    CredentialName::of_sha256(&token_sha256(token)).as_str().to_owned()
+}
+
+/// A console session of `insurer` opened with its credential `token`, as the edge names it.
+pub(crate) fn principal(insurer: &str, token: &str) -> Principal {
+    Principal {
+        insurer: insurer.to_owned(),
+        session: "edge-session-1".to_owned(),
+        clerk: SUZUKI.to_owned(),
+        credential: credential_of(token),
+    }
 }
 
 /// Sends one edge-signed request naming `named` in its headers; `headers` may have been signed for someone else
@@ -51,6 +64,7 @@ pub(crate) async fn send(
         .header(INSURER_HEADER, &named.insurer)
         .header(INSURER_SESSION_HEADER, &named.session)
         .header(DECIDED_BY_HEADER, &named.clerk)
+        .header(INSURER_CREDENTIAL_HEADER, &named.credential)
         .header(TIMESTAMP_HEADER, &headers.timestamp)
         .header(NONCE_HEADER, &headers.nonce)
         .header(SIGNATURE_HEADER, &headers.signature)
@@ -59,8 +73,8 @@ pub(crate) async fn send(
         .unwrap()
 }
 
-async fn get_for(origin: &Origin, insurer: &str, path: &str) -> Value {
-    let principal = principal(insurer);
+async fn get_for(origin: &Origin, insurer: &str, token: &str, path: &str) -> Value {
+    let principal = principal(insurer, token);
     let headers = sign_for(origin, &principal, "GET", path, b"");
     let response = send(origin, "GET", path, None, &principal, &headers).await;
     assert_eq!(response.status().as_u16(), 200, "{path}");
@@ -69,25 +83,30 @@ async fn get_for(origin: &Origin, insurer: &str, path: &str) -> Value {
 
 async fn the_edge_speaks_for_one_insurer_and_its_clerk_resolves_a_hold(db: Db) {
     let origin = Origin::start(db).await;
-    let (_a, _b) = seed_scenarios(&origin).await;
-    // The summary names the insurer it is of: how the edge's sign-in learns whose credential was typed.
-    let holds = get_for(&origin, A, "/insurer/v1/holds").await;
+    let (a, b) = seed_scenarios(&origin).await;
+    // The summary names the insurer it is of: how the edge's sign-in learns whose credential was typed. Asked with
+    // the credential itself, it names that credential too, which the session is bound to; asked for a session, no
+    // credential.
+    let signing_in: Value = origin.get_with("/insurer/v1/holds", &a).await.json().await.unwrap();
+    assert_eq!(signing_in["credential"].as_str(), Some(credential_of(&a).as_str()), "{signing_in}");
+    let holds = get_for(&origin, A, &a, "/insurer/v1/holds").await;
     assert_eq!((holds["insurer_number"].as_str(), holds["open"].as_u64()), (Some(A), Some(2)));
-    let page = get_for(&origin, A, "/insurer/v1/notices?kind=suspected_twin").await;
+    assert!(holds.get("credential").is_none(), "{holds}");
+    let page = get_for(&origin, A, &a, "/insurer/v1/notices?kind=suspected_twin").await;
     let twin = notice_id(&page, 4, "suspected_twin");
-    let detail = get_for(&origin, A, &format!("/insurer/v1/notices/{twin}")).await;
+    let detail = get_for(&origin, A, &a, &format!("/insurer/v1/notices/{twin}")).await;
     let person = detail["member"]["person_id"].as_str().unwrap().to_owned();
     // B's session sees none of it: not the notice, not the hold, not a notice in its inbox about A's rows.
-    let b_principal = principal(B);
+    let b_principal = principal(B, &b);
     let path = format!("/insurer/v1/notices/{twin}");
     let headers = sign_for(&origin, &b_principal, "GET", &path, b"");
     expect_error(send(&origin, "GET", &path, None, &b_principal, &headers).await, 404, "not_found").await;
-    let b_page = get_for(&origin, B, "/insurer/v1/notices").await;
+    let b_page = get_for(&origin, B, &b, "/insurer/v1/notices").await;
     assert!(!b_page.to_string().contains(&twin), "{b_page}");
-    assert_eq!(get_for(&origin, B, "/insurer/v1/holds").await["open"], 0);
+    assert_eq!(get_for(&origin, B, &b, "/insurer/v1/holds").await["open"], 0);
     // The clerk resolves the twin hold with a reason; the decision is recorded under the clerk's name.
     assert_eq!(by_number(&origin, A, "5004", "2004-08-04").await, 423);
-    let a_principal = principal(A);
+    let a_principal = principal(A, &a);
     let path = format!("/insurer/v1/holds/{person}/resolution");
     let body = json!({"resolution": "no_suspicion", "reason": "双子の弟。本人に電話で確認済み"});
     let bytes = serde_json::to_vec(&body).unwrap();
@@ -105,6 +124,7 @@ async fn the_edge_speaks_for_one_insurer_and_its_clerk_resolves_a_hold(db: Db) {
         .header(DECIDED_BY_HEADER, SUZUKI)
         .header(INSURER_HEADER, &a_principal.insurer)
         .header(INSURER_SESSION_HEADER, &a_principal.session)
+        .header(INSURER_CREDENTIAL_HEADER, &a_principal.credential)
         .header(TIMESTAMP_HEADER, &headers.timestamp)
         .header(NONCE_HEADER, &headers.nonce)
         .header(SIGNATURE_HEADER, &headers.signature)
@@ -117,7 +137,7 @@ async fn the_edge_speaks_for_one_insurer_and_its_clerk_resolves_a_hold(db: Db) {
         .unwrap();
     assert_eq!(answer["outcome"], "released");
     assert_eq!(by_number(&origin, A, "5004", "2004-08-04").await, 200);
-    let detail = get_for(&origin, A, &format!("/insurer/v1/notices/{twin}")).await;
+    let detail = get_for(&origin, A, &a, &format!("/insurer/v1/notices/{twin}")).await;
     assert_eq!(detail["decisions"][0]["decided_by"], "鈴木");
     origin.stop().await;
 }
@@ -125,12 +145,12 @@ on_both_databases!(the_edge_speaks_for_one_insurer_and_its_clerk_resolves_a_hold
 
 async fn a_swapped_insurer_a_replay_a_stray_bearer_or_a_bad_signature_is_refused(db: Db) {
     let origin = Origin::start(db).await;
-    let (a, _b) = seed_scenarios(&origin).await;
+    let (a, b) = seed_scenarios(&origin).await;
     let path = "/insurer/v1/holds";
-    let a_principal = principal(A);
+    let a_principal = principal(A, &a);
     // Signed for A, sent naming B: the signature no longer holds.
     let headers = sign_for(&origin, &a_principal, "GET", path, b"");
-    expect_error(send(&origin, "GET", path, None, &principal(B), &headers).await, 401, "unauthorized").await;
+    expect_error(send(&origin, "GET", path, None, &principal(B, &b), &headers).await, 401, "unauthorized").await;
     // Another session under the same insurer: refused too, the session is signed.
     let other_session = Principal { session: "edge-session-2".into(), ..a_principal.clone() };
     let headers = sign_for(&origin, &a_principal, "GET", path, b"");
@@ -147,7 +167,7 @@ async fn a_swapped_insurer_a_replay_a_stray_bearer_or_a_bad_signature_is_refused
     let plain = origin.sign("GET", path, b"");
     expect_error(send(&origin, "GET", path, None, &a_principal, &plain).await, 401, "unauthorized").await;
     // An insurer's bearer token beside an edge signature: refused, whose insurer would it be?
-    let headers = sign_for(&origin, &principal(B), "GET", path, b"");
+    let headers = sign_for(&origin, &principal(B, &b), "GET", path, b"");
     let response = origin
         .client
         .get(format!("{}{path}", origin.base))
@@ -178,7 +198,7 @@ on_both_databases!(a_swapped_insurer_a_replay_a_stray_bearer_or_a_bad_signature_
 async fn a_batch_the_edge_signs_for_an_insurer_is_that_insurers_and_its_size_is_bounded(db: Db) {
     let origin = Origin::start(db).await;
     let (a, b) = seed_scenarios(&origin).await;
-    let a_principal = principal(A);
+    let a_principal = principal(A, &a);
     let row = crate::fixture::acquire("5100", "555555555557", "資格　次郎", "ｼｶｸ ｼﾞﾛｳ", "2004-08-04", "大阪府");
     let body = crate::fixture::ndjson(&[row]);
     let path = "/insurer/v1/batches";
@@ -191,6 +211,7 @@ async fn a_batch_the_edge_signs_for_an_insurer_is_that_insurers_and_its_size_is_
             .header(INSURER_HEADER, principal.insurer)
             .header(INSURER_SESSION_HEADER, principal.session)
             .header(DECIDED_BY_HEADER, principal.clerk)
+            .header(INSURER_CREDENTIAL_HEADER, principal.credential)
             .header(TIMESTAMP_HEADER, headers.timestamp)
             .header(NONCE_HEADER, headers.nonce)
             .header(SIGNATURE_HEADER, headers.signature)
@@ -240,7 +261,8 @@ async fn hold_writers(
 async fn the_progress_of_a_batch_is_answered_while_a_writer_holds_the_database_and_is_not_replayed(db: Db) {
     use onshi_proto::insurer::{BatchProgress, ORIGIN_BATCH_PROGRESS_PATH, RowsRead};
     let origin = Origin::start(db).await;
-    origin.insurer_token(A).await;
+    let a = origin.insurer_token(A).await;
+    let b = origin.insurer_token(B).await;
     // A batch of A's runs in this process: 500 rows read, 2 refused.
     let now = origin.clock_now();
     let lock = origin.store.try_lock_insurer_batch(A, now, now + 60).await.unwrap().unwrap();
@@ -249,7 +271,7 @@ async fn the_progress_of_a_batch_is_answered_while_a_writer_holds_the_database_a
     let (held, release) = (tokio::sync::oneshot::channel(), tokio::sync::oneshot::channel());
     let writer = tokio::spawn(hold_writers(origin.database_url.clone(), held.0, release.1));
     held.1.await.unwrap();
-    let a_principal = principal(A);
+    let a_principal = principal(A, &a);
     let headers = sign_for(&origin, &a_principal, "GET", ORIGIN_BATCH_PROGRESS_PATH, b"");
     let poll = send(&origin, "GET", ORIGIN_BATCH_PROGRESS_PATH, None, &a_principal, &headers);
     // Bounded so that a poll stuck behind the writer fails the test instead of hanging it.
@@ -263,7 +285,7 @@ async fn the_progress_of_a_batch_is_answered_while_a_writer_holds_the_database_a
     let replay = send(&origin, "GET", ORIGIN_BATCH_PROGRESS_PATH, None, &a_principal, &headers).await;
     expect_error(replay, 401, "unauthorized").await;
     // B's session, polling at the same moment, sees no batch.
-    let b_principal = principal(B);
+    let b_principal = principal(B, &b);
     let b_headers = sign_for(&origin, &b_principal, "GET", ORIGIN_BATCH_PROGRESS_PATH, b"");
     let b_answer = send(&origin, "GET", ORIGIN_BATCH_PROGRESS_PATH, None, &b_principal, &b_headers).await;
     assert_eq!(b_answer.json::<BatchProgress>().await.unwrap(), BatchProgress::None);
@@ -271,7 +293,7 @@ async fn the_progress_of_a_batch_is_answered_while_a_writer_holds_the_database_a
     writer.await.unwrap();
     lock.release().await.unwrap();
     assert_eq!(
-        get_for(&origin, A, ORIGIN_BATCH_PROGRESS_PATH).await,
+        get_for(&origin, A, &a, ORIGIN_BATCH_PROGRESS_PATH).await,
         serde_json::to_value(BatchProgress::None).unwrap()
     );
     origin.stop().await;

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use crate::fixture::{Db, NOW, Origin, acquire, expect_error, ndjson};
 use crate::insurer_console::{A, by_number};
-use crate::insurer_edge::{send, sign_for};
+use crate::insurer_edge::{principal, send, sign_for};
 use onshi_proto::signing::Principal;
 
 /// A 個人番号 住基 knows as 資格 花子.
@@ -123,8 +123,14 @@ async fn a_corrected_number_still_releases_a_registry_hold_at_once_and_settles_i
 on_both_databases!(a_corrected_number_still_releases_a_registry_hold_at_once_and_settles_its_proposal);
 
 /// The edge resolving a hold for a console session of A, signed for `clerk` (percent-encoded).
-async fn resolve_through_the_edge(origin: &Origin, person: &str, clerk: &str, body: Value) -> reqwest::Response {
-    let principal = Principal { insurer: A.to_owned(), session: "edge-session-2".to_owned(), clerk: clerk.to_owned() };
+async fn resolve_through_the_edge(
+    origin: &Origin,
+    token: &str,
+    person: &str,
+    clerk: &str,
+    body: Value,
+) -> reqwest::Response {
+    let principal = Principal { session: "edge-session-2".to_owned(), clerk: clerk.to_owned(), ..principal(A, token) };
     let path = format!("/insurer/v1/holds/{person}/resolution");
     let headers = sign_for(origin, &principal, "POST", &path, &serde_json::to_vec(&body).unwrap());
     send(origin, "POST", &path, Some(body), &principal, &headers).await
@@ -132,14 +138,14 @@ async fn resolve_through_the_edge(origin: &Origin, person: &str, clerk: &str, bo
 
 async fn through_the_edge_the_second_clerk_is_the_one_the_edge_signs_for(db: Db) {
     let origin = Origin::start(db).await;
-    let (_token, person) = held_by_the_registry(&origin).await;
+    let (token, person) = held_by_the_registry(&origin).await;
     let body = json!({"resolution": "no_suspicion", "reason": "本人確認済み"});
-    let proposed = resolve_through_the_edge(&origin, &person, SATO, body.clone()).await;
+    let proposed = resolve_through_the_edge(&origin, &token, &person, SATO, body.clone()).await;
     assert_eq!(proposed.json::<Value>().await.unwrap()["outcome"], "awaiting_second_clerk");
     // The same signed clerk, from another console session, is still the same clerk.
-    expect_error(resolve_through_the_edge(&origin, &person, SATO, body.clone()).await, 403, "forbidden").await;
+    expect_error(resolve_through_the_edge(&origin, &token, &person, SATO, body.clone()).await, 403, "forbidden").await;
     assert_eq!(by_number(&origin, A, "5001", "1989-09-13").await, 423);
-    let confirmed = resolve_through_the_edge(&origin, &person, SUZUKI, body).await;
+    let confirmed = resolve_through_the_edge(&origin, &token, &person, SUZUKI, body).await;
     assert_eq!(confirmed.json::<Value>().await.unwrap()["outcome"], "released");
     assert_eq!(by_number(&origin, A, "5001", "1989-09-13").await, 200);
     origin.stop().await;

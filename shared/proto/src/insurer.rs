@@ -300,6 +300,10 @@ pub struct HoldSummary {
     pub one_to_seven_days: u64,
     /// Held for more than seven days: patients may have been turned away.
     pub over_seven_days: u64,
+    /// The credential that asked, by its public name, when an insurer's own bearer token asked: the console's
+    /// sign-in binds its session to it. Absent when the edge asks for a session, which already names it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credential: Option<crate::credential_name::CredentialName>,
 }
 
 /// Longest reason of a 理由付き疑いなし, in characters.

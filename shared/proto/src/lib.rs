@@ -22,6 +22,7 @@ pub mod certificate;
 pub mod certificate_expiry;
 pub mod check_digit;
 pub mod checkin_page;
+pub mod credential_name;
 pub mod date;
 pub mod edge_url;
 pub mod error;

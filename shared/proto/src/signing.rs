@@ -28,6 +28,10 @@ pub const MAX_NONCE_LEN: usize = 64;
 pub const INSURER_HEADER: &str = "x-onshi-insurer";
 /// Header naming the edge's insurer console session, for the origin's audit trail; the signature covers it.
 pub const INSURER_SESSION_HEADER: &str = "x-onshi-insurer-session";
+/// Header naming the credential the console session was opened with, by its public name
+/// ([`crate::credential_name::CredentialName`]): the origin refuses the call once that credential is revoked or
+/// expired. The signature covers it.
+pub const INSURER_CREDENTIAL_HEADER: &str = "x-onshi-insurer-credential";
 
 type HmacSha256 = hmac::Hmac<Sha256>;
 
@@ -152,12 +156,13 @@ fn mac(
         mac.update(part.as_bytes());
     }
     if let Some(principal) = speaking_for {
-        // Three more lines, each starting with a fixed tag: the body hash before them is fixed-length hex, so no
+        // Four more lines, each starting with a fixed tag: the body hash before them is fixed-length hex, so no
         // plain signature can be read as one that names an insurer, or the other way round.
         let lines = [
             ("insurer:", principal.insurer.as_str()),
             ("session:", principal.session.as_str()),
             ("clerk:", principal.clerk.as_str()),
+            ("credential:", principal.credential.as_str()),
         ];
         for (tag, value) in lines {
             mac.update(b"\n");
@@ -169,9 +174,11 @@ fn mac(
 }
 
 /// Whom a signed request speaks for, when the edge calls the origin on behalf of an insurer's console session:
-/// the insurer (its 保険者番号 as text), the edge's session id and the clerk who signed in, sent in
-/// [`INSURER_HEADER`], [`INSURER_SESSION_HEADER`] and [`crate::insurer::DECIDED_BY_HEADER`] and covered by the
-/// signature, so that the name a hold decision is recorded under cannot be changed between edge and origin.
+/// the insurer (its 保険者番号 as text), the edge's session id, the clerk who signed in and the credential the
+/// session was opened with, sent in [`INSURER_HEADER`], [`INSURER_SESSION_HEADER`],
+/// [`crate::insurer::DECIDED_BY_HEADER`] and [`INSURER_CREDENTIAL_HEADER`] and covered by the signature, so that
+/// the name a hold decision is recorded under cannot be changed between edge and origin, and a session cannot be
+/// moved onto another credential than the one it was opened with.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Principal {
     /// The insurer.
@@ -180,6 +187,8 @@ pub struct Principal {
     pub session: String,
     /// The clerk's name as the header carries it (UTF-8, percent-encoded).
     pub clerk: String,
+    /// The public name of the credential the session was opened with, as the header carries it.
+    pub credential: String,
 }
 
 /// Signs one request that speaks for `principal` ([`Principal`]); verified by [`verify_for_insurer`] only.
@@ -337,15 +346,20 @@ mod tests {
     }
 
     #[test]
-    fn a_signature_for_an_insurer_binds_the_insurer_session_and_clerk() {
-        let principal =
-            Principal { insurer: "06139996".into(), session: "s1".into(), clerk: "%E9%88%B4%E6%9C%A8".into() };
+    fn a_signature_for_an_insurer_binds_the_insurer_session_clerk_and_credential() {
+        let principal = Principal {
+            insurer: "06139996".into(),
+            session: "s1".into(),
+            clerk: "%E9%88%B4%E6%9C%A8".into(),
+            credential: "0123456789ab".into(),
+        };
         let headers = sign_for_insurer(KEY, "GET", "/insurer/v1/holds", 1_000, "n1", b"", &principal).unwrap();
         assert_eq!(verify_for_insurer(KEY, "GET", "/insurer/v1/holds", &headers, b"", 1_000, &principal), Ok(1_000));
         let other_insurer = Principal { insurer: "06139997".into(), ..principal.clone() };
         let other_session = Principal { session: "s2".into(), ..principal.clone() };
         let other_clerk = Principal { clerk: "%E4%BD%90%E8%97%A4".into(), ..principal.clone() };
-        for wrong in [other_insurer, other_session, other_clerk] {
+        let other_credential = Principal { credential: "ba9876543210".into(), ..principal.clone() };
+        for wrong in [other_insurer, other_session, other_clerk, other_credential] {
             assert_eq!(
                 verify_for_insurer(KEY, "GET", "/insurer/v1/holds", &headers, b"", 1_000, &wrong),
                 Err(SignatureError::Mismatch)
