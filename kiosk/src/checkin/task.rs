@@ -33,6 +33,7 @@ use yew::Callback;
 
 use gloo_timers::future::TimeoutFuture;
 
+use crate::checkin::petition::{self, ShownItems};
 use crate::checkin::visual_check;
 use crate::error::KioskError;
 use crate::platform::api;
@@ -80,6 +81,9 @@ pub enum UiCommand {
     /// Staff confirmed that the card face and the person match: the card signs an edge challenge, and the 目視
     /// request goes out with that proof.
     AssistConfirm,
+    /// The patient answered the 申立書 capture's question on screen (in an outage): whether to fill it from the
+    /// card, then whether to send what was read.
+    PetitionAnswer(bool),
     /// Stop and release the reader.
     Cancel,
 }
@@ -131,6 +135,7 @@ pub async fn run(
     start: Start,
     patient_mode: PatientModeSource,
     shown_face: ShownFace,
+    shown_items: ShownItems,
 ) {
     let (mut purpose, waiting) = match start {
         Start::Pressed(purpose) => (purpose, false),
@@ -218,6 +223,11 @@ pub async fn run(
                     Ok(false) => {}
                     Err(failure) => dispatch.emit(Action::Fail(failure)),
                 }
+            }
+            // In an outage the card stays in use for the 申立書 capture, if the patient wants it.
+            Err(Failure::ServiceUnavailable) => {
+                dispatch.emit(Action::Fail(Failure::ServiceUnavailable));
+                petition::offer(&mut reader, &mut commands, &dispatch, &identity, &shown_items).await;
             }
             Err(failure) => dispatch.emit(Action::Fail(failure)),
         }
@@ -628,7 +638,8 @@ impl CardWatch<'_> {
                     | UiCommand::AssistCollation(_)
                     | UiCommand::AssistBackToWaiting
                     | UiCommand::AssistMismatch
-                    | UiCommand::AssistConfirm,
+                    | UiCommand::AssistConfirm
+                    | UiCommand::PetitionAnswer(_),
                 )) => {}
             }
         }
@@ -854,7 +865,8 @@ async fn drive(
                 | UiCommand::AssistCollation(_)
                 | UiCommand::AssistBackToWaiting
                 | UiCommand::AssistMismatch
-                | UiCommand::AssistConfirm,
+                | UiCommand::AssistConfirm
+                | UiCommand::PetitionAnswer(_),
             ) => continue,
         };
         match checkin.verify(pin).await.map_err(|e| failure_from_card(&e))? {
