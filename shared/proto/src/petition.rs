@@ -287,6 +287,17 @@ pub struct PetitionReceipt {
     pub capture_id: CaptureId,
 }
 
+/// Whether a facility's queue holding `queued` live captures takes one more.
+pub fn queue_admits(queued: usize) -> bool {
+    queued < MAX_QUEUED_PER_FACILITY
+}
+
+/// Captures received before this moment (Unix seconds) have waited their [`QUEUE_LIFETIME_SECS`] at `now` and
+/// are forgotten unread.
+pub fn expired_before(now: i64) -> i64 {
+    now.saturating_sub(QUEUE_LIFETIME_SECS)
+}
+
 /// The card's 4 items as the 申立書 asks them, read from the 券面事項入力補助AP under the patient's agreement: the
 /// plaintext of a [`SealedPetition`]. Wiped on drop; `Debug` shows nothing of it.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -440,6 +451,18 @@ mod tests {
         let items = PetitionItems::from_card(&name, &address, "19800217", "1", i64::MAX).unwrap();
         let plaintext = serde_json::to_vec(&items).unwrap();
         assert!(plaintext.len() + TAG_LEN <= MAX_CIPHERTEXT_BYTES, "{}", plaintext.len());
+    }
+
+    #[test]
+    fn the_queue_takes_captures_up_to_its_bound_and_forgets_them_after_their_lifetime() {
+        assert!(queue_admits(0) && queue_admits(MAX_QUEUED_PER_FACILITY - 1));
+        assert!(!queue_admits(MAX_QUEUED_PER_FACILITY) && !queue_admits(MAX_QUEUED_PER_FACILITY + 1));
+        let now = 1_800_000_000;
+        assert_eq!(expired_before(now), now - QUEUE_LIFETIME_SECS);
+        let received = now - QUEUE_LIFETIME_SECS;
+        assert!(received >= expired_before(now), "a capture is kept for its whole lifetime");
+        assert!(received < expired_before(now + 1), "and not a second longer");
+        assert_eq!(expired_before(i64::MIN), i64::MIN);
     }
 
     #[test]
