@@ -101,6 +101,11 @@ fn entry_view(lang: Lang, entry: &Entry, printing: bool, confirming: bool, actio
                 { t(lang, "staff.declaration.heading") }{ " — " }<span lang="ja">{ d.name.clone() }</span>
             </h3>
             <p class="recheck" role="status">{ recheck_text(lang, entry) }</p>
+            if let Some(reference) = &d.from_kiosk {
+                <p class="from-kiosk" data-reference={reference.clone()}>
+                    { STAFF.fill(lang, "staff.declarations.from_kiosk", &[("reference", reference)]) }
+                </p>
+            }
             <dl class="declaration-summary">
                 <dt>{ t(lang, "staff.declaration.declared_at") }</dt><dd class="declared-at">{ moment_text(d.declared_at) }</dd>
                 <dt>{ t(lang, "staff.declaration.name") }</dt><dd class="name" lang="ja">{ d.name.clone() }</dd>

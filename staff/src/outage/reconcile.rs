@@ -177,6 +177,7 @@ mod tests {
                 ..DeclaredInsurer::default()
             },
             declared_at: 0,
+            from_kiosk: None,
         }
     }
 
