@@ -572,6 +572,11 @@ impl Screen {
                 Screen::Petition(PetitionStep::Offered.apply(event))
             }
             (Screen::Petition(step), Action::Petition(event)) => Screen::Petition(step.apply(event)),
+            // The capture's PIN pad shares the check-in's buffer, which reports its digit count as for the
+            // check-in's own pad.
+            (Screen::Petition(step), Action::PinTyped { entered }) => {
+                Screen::Petition(step.apply(PetitionEvent::PinTyped { entered }))
+            }
             (Screen::Blocked { card_taken }, Action::PinBlocked) => Screen::Blocked { card_taken },
             (_, Action::PinBlocked) => Screen::Blocked { card_taken: false },
             (Screen::Blocked { .. }, Action::CardTaken) => Screen::Blocked { card_taken: true },
@@ -875,6 +880,7 @@ impl Screen {
                 | Screen::Verifying
                 | Screen::Authenticating
                 | Screen::Assist { step: AssistStep::Checking | AssistStep::Opened, .. }
+                | Screen::Petition(PetitionStep::Opening | PetitionStep::Reading)
         )
     }
 }
@@ -1732,5 +1738,20 @@ mod tests {
             Screen::Petition(PetitionStep::Review)
         );
         assert_eq!(reading.apply(Action::Reset), Screen::Welcome);
+    }
+
+    #[test]
+    fn the_petition_pin_pad_counts_the_digits_the_shared_buffer_reports() {
+        use crate::petition::{PetitionEvent, PetitionStep};
+        let pad = Screen::Petition(PetitionStep::PinEntry { tries_left: 3, entered: 0, last_was_wrong: false });
+        let typed = pad.apply(Action::PinTyped { entered: 4 });
+        assert_eq!(
+            typed,
+            Screen::Petition(PetitionStep::PinEntry { tries_left: 3, entered: 4, last_was_wrong: false })
+        );
+        // With 4 digits the submit goes through to the read; the buffer emptied by it is counted too.
+        let reading = typed.apply(Action::Petition(PetitionEvent::PinSubmitted));
+        assert_eq!(reading, Screen::Petition(PetitionStep::Reading));
+        assert_eq!(reading.clone().apply(Action::PinTyped { entered: 0 }), reading);
     }
 }
