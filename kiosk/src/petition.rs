@@ -22,6 +22,8 @@ pub enum PetitionFailure {
     NotSent,
     /// The facility's queue is full until a staff console takes what waits.
     QueueFull,
+    /// The card left the reader before the items were sent: nothing was sent, and what was read is gone.
+    CardTaken,
 }
 
 impl PetitionFailure {
@@ -29,7 +31,10 @@ impl PetitionFailure {
     pub fn message_key(self) -> &'static str {
         match self {
             PetitionFailure::PinBlocked => "petition.pin_blocked",
-            PetitionFailure::Card | PetitionFailure::NotSent | PetitionFailure::QueueFull => "petition.failed",
+            PetitionFailure::Card
+            | PetitionFailure::NotSent
+            | PetitionFailure::QueueFull
+            | PetitionFailure::CardTaken => "petition.failed",
         }
     }
 }
@@ -203,10 +208,30 @@ mod tests {
     }
 
     #[test]
+    fn the_card_taken_at_the_pin_pad_or_the_review_ends_the_capture_and_takes_the_items_off_the_screen() {
+        let mut at_review = typed_pin();
+        at_review.extend([E::PinSubmitted, E::Read]);
+        assert!(run(at_review.clone()).shows_items());
+        for mut events in [typed_pin(), at_review] {
+            events.push(E::Failed(PetitionFailure::CardTaken));
+            let step = run(events.clone());
+            assert_eq!(step, S::Failed(PetitionFailure::CardTaken));
+            assert!(!step.shows_items() && step.is_finished());
+            // A late send from the screen it left brings nothing back.
+            events.push(E::Answered(true));
+            assert_eq!(run(events), S::Failed(PetitionFailure::CardTaken));
+        }
+    }
+
+    #[test]
     fn each_failure_ends_the_capture_with_the_paper_form() {
-        for failure in
-            [PetitionFailure::PinBlocked, PetitionFailure::Card, PetitionFailure::NotSent, PetitionFailure::QueueFull]
-        {
+        for failure in [
+            PetitionFailure::PinBlocked,
+            PetitionFailure::Card,
+            PetitionFailure::NotSent,
+            PetitionFailure::QueueFull,
+            PetitionFailure::CardTaken,
+        ] {
             let mut events = typed_pin();
             events.extend([E::PinSubmitted, E::Failed(failure)]);
             let step = run(events);

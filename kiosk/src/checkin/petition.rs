@@ -9,8 +9,9 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use futures::StreamExt;
 use futures::channel::mpsc::UnboundedReceiver;
+use futures::future::{Either, select};
+use futures::{Stream, StreamExt};
 use onshi_card::jpki::{PinStatus, VerifyOutcome};
 use onshi_card::text::TextAp;
 use onshi_card::transport::Transport;
@@ -20,7 +21,7 @@ use onshi_proto::petition::{
 };
 use yew::Callback;
 
-use crate::checkin::task::UiCommand;
+use crate::checkin::command::UiCommand;
 use crate::petition::{PetitionEvent, PetitionFailure};
 use crate::platform::api;
 use crate::platform::device::Device;
@@ -34,36 +35,71 @@ fn emit(dispatch: &Callback<Action>, event: PetitionEvent) {
     dispatch.emit(Action::Petition(event));
 }
 
-/// Waits for the patient's answer to the question on screen; `None` when they started over.
-async fn answer(commands: &mut UnboundedReceiver<UiCommand>) -> Option<bool> {
+/// What the kiosk heard while it waited on the patient.
+enum Heard<T> {
+    /// What it waited for.
+    Said(T),
+    /// The card left the reader (or the reader stopped answering): whatever was on screen for it goes.
+    CardTaken,
+    /// The patient started over (or the UI went away).
+    Stopped,
+}
+
+/// Waits for the command `pick` takes, or for the card to leave; a cancel stops the wait.
+async fn heard<T>(
+    commands: &mut UnboundedReceiver<UiCommand>,
+    card_gone: &mut (impl Stream<Item = ()> + Unpin),
+    mut pick: impl FnMut(UiCommand) -> Option<T>,
+) -> Heard<T> {
     loop {
-        match commands.next().await {
-            Some(UiCommand::PetitionAnswer(yes)) => return Some(yes),
-            Some(UiCommand::Cancel) | None => return None,
-            Some(_) => {}
+        match select(commands.next(), card_gone.next()).await {
+            Either::Left((Some(UiCommand::Cancel) | None, _)) => return Heard::Stopped,
+            Either::Left((Some(command), _)) => {
+                if let Some(said) = pick(command) {
+                    return Heard::Said(said);
+                }
+            }
+            Either::Right(_) => return Heard::CardTaken,
         }
     }
 }
 
+/// The patient's yes or no to the question on screen.
+fn yes_or_no(command: UiCommand) -> Option<bool> {
+    match command {
+        UiCommand::PetitionAnswer(yes) => Some(yes),
+        _ => None,
+    }
+}
+
 /// Offers the capture on the outage screen and, if the patient agrees, runs it on `reader`.
+///
+/// `card_gone` yields when the card leaves the reader: from then on nothing typed reaches a card (a PIN typed for
+/// this card must not go to the next one placed) and the items leave the screen at once.
 pub async fn offer<T: Transport>(
     reader: &mut T,
     commands: &mut UnboundedReceiver<UiCommand>,
+    card_gone: &mut (impl Stream<Item = ()> + Unpin),
     dispatch: &Callback<Action>,
     identity: &Device,
     shown: &ShownItems,
 ) {
-    if answer(commands).await != Some(true) {
-        return;
+    // The card is not read before the patient agrees, so its leaving changes nothing here: a yes then finds no
+    // card and ends in the paper form.
+    match heard(commands, &mut futures::stream::pending(), yes_or_no).await {
+        Heard::Said(true) => {}
+        Heard::Said(false) | Heard::CardTaken | Heard::Stopped => return,
     }
-    let Some(items) = read_items(reader, commands, dispatch).await else { return };
+    let Some(items) = read_items(reader, commands, card_gone, dispatch).await else { return };
     *shown.borrow_mut() = Some(items.clone());
     emit(dispatch, PetitionEvent::Read);
-    let agreed = answer(commands).await;
+    let agreed = heard(commands, card_gone, yes_or_no).await;
     // Whatever the answer, the screen's copy goes now; the capture's own goes when this returns.
     shown.borrow_mut().take();
-    if agreed != Some(true) {
-        return;
+    match agreed {
+        Heard::Said(true) => {}
+        Heard::CardTaken => return emit(dispatch, PetitionEvent::Failed(PetitionFailure::CardTaken)),
+        Heard::Said(false) | Heard::Stopped => return,
     }
     match send(identity, &items).await {
         Ok(reference) => emit(dispatch, PetitionEvent::Sent(reference)),
@@ -75,6 +111,7 @@ pub async fn offer<T: Transport>(
 async fn read_items<T: Transport>(
     reader: &mut T,
     commands: &mut UnboundedReceiver<UiCommand>,
+    card_gone: &mut (impl Stream<Item = ()> + Unpin),
     dispatch: &Callback<Action>,
 ) -> Option<PetitionItems> {
     let mut text = TextAp::new(reader);
@@ -91,12 +128,14 @@ async fn read_items<T: Transport>(
         Ok(PinStatus::NotSet | PinStatus::AlreadyVerified) | Err(_) => return failed(PetitionFailure::Card),
     }
     loop {
-        let pin = loop {
-            match commands.next().await {
-                Some(UiCommand::SubmitPin(pin)) => break pin,
-                Some(UiCommand::Cancel) | None => return None,
-                Some(_) => {}
-            }
+        let submitted = heard(commands, card_gone, |command| match command {
+            UiCommand::SubmitPin(pin) => Some(pin),
+            _ => None,
+        });
+        let pin = match submitted.await {
+            Heard::Said(pin) => pin,
+            Heard::CardTaken => return failed(PetitionFailure::CardTaken),
+            Heard::Stopped => return None,
         };
         match text.verify_pin(pin).await {
             Ok(VerifyOutcome::Verified) => break,
