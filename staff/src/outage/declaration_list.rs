@@ -28,8 +28,7 @@ pub struct DeclarationListProps {
 /// What staff are told of an entry's re-check.
 fn recheck_text(lang: Lang, entry: &Entry) -> String {
     match &entry.recheck {
-        Recheck::Pending if entry.declaration.lookup().is_none() => t(lang, "staff.recheck.unlookable"),
-        Recheck::Pending => t(lang, "staff.recheck.pending"),
+        Recheck::Pending => t(lang, entry.pending_key()),
         Recheck::Confirmed => t(lang, "staff.recheck.confirmed"),
         Recheck::Changed { insurer_name, insurer_number, lost_on: None } => {
             STAFF.fill(lang, "staff.recheck.changed", &[("insurer", insurer_name), ("number", insurer_number)])

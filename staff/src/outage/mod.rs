@@ -49,12 +49,12 @@ mod tests {
         .collect();
         keys.extend(Sex::ALL.iter().map(|sex| format!("staff.declaration.sex.{}", sex.as_str())));
         keys.extend(
-            ["pending", "unlookable", "confirmed", "changed", "lost", "not_found"]
+            ["pending", "unlookable", "from_kiosk", "confirmed", "changed", "lost", "not_found"]
                 .map(|s| format!("staff.recheck.{s}")),
         );
         keys.push(crate::error::StaffError::Unreadable.key().to_owned());
         keys.extend(
-            ["done", "done_confirm", "done_yes", "done_no", "print", "figures", "none", "from_kiosk"]
+            ["done", "done_confirm", "done_yes", "done_no", "print", "figures", "none", "from_kiosk", "kiosk_unopened"]
                 .map(|s| format!("staff.declarations.{s}")),
         );
         for lang in Lang::ALL {

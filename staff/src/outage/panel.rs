@@ -158,7 +158,7 @@ pub fn outage_panel(props: &OutagePanelProps) -> Html {
             }
             if let Some(count) = *kiosk_problem {
                 <p id="kiosk-capture-problem" role="alert" class="warning" data-count={count.to_string()}>
-                    { t(lang, "staff.declaration.store_failed") }
+                    { STAFF.fill(lang, "staff.declarations.kiosk_unopened", &[("count", &count.to_string())]) }
                 </p>
             }
             if let Some(key) = *store_error {
