@@ -110,6 +110,14 @@ pub enum AuditAction {
     InsurerBatch,
     /// An insurer console asked how far its running batch has got.
     InsurerBatchProgress,
+    /// `POST /api/v1/petitions/key`: a kiosk read its staff console's key for a 申立書 capture.
+    PetitionKeyRead,
+    /// `POST /api/v1/petitions`: a kiosk handed a sealed 申立書 capture (the audit names its id only).
+    PetitionQueued,
+    /// `POST /api/v1/staff/petitions/key`: a staff console published its key for 申立書 captures.
+    PetitionKeyPublished,
+    /// `POST /api/v1/staff/petitions`: a staff console took its facility's sealed 申立書 captures.
+    PetitionsTaken,
 }
 
 /// One audit event, serialised as a single JSON object.

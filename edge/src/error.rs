@@ -130,6 +130,13 @@ pub enum EdgeError {
     /// Staff closed a terminal request the bridge does not hold as uncertain (unknown, or not uncertain).
     #[error("the bridge holds no uncertain request by this id")]
     NotUncertain,
+    /// No staff console of the facility published a key for 申立書 captures (or the capture was sealed to an older
+    /// one).
+    #[error("no staff console key for 申立書 captures")]
+    PetitionKeyMissing,
+    /// The facility's 申立書 queue holds its bound.
+    #[error("the facility's 申立書 queue is full")]
+    PetitionQueueFull,
     /// A bulk pre-check with more rows than one upload may hold, or none.
     #[error("a bulk pre-check holds 1 to the most rows of one upload")]
     TooManyRows,
@@ -178,6 +185,8 @@ impl EdgeError {
             Self::TerminalFailed => ErrorCode::TerminalFailed,
             Self::TooManyRows => ErrorCode::TooManyRows,
             Self::NotUncertain => ErrorCode::NotUncertain,
+            Self::PetitionKeyMissing => ErrorCode::PetitionKeyMissing,
+            Self::PetitionQueueFull => ErrorCode::PetitionQueueFull,
             Self::Config(_) | Self::Runtime(_) => ErrorCode::Internal,
         }
     }

@@ -18,6 +18,7 @@ use onshi_proto::insurer::{
     INSURER_NOTICES_PATH, INSURER_RESOLUTION_SUFFIX, MAX_EDGE_BATCH_BYTES,
 };
 use onshi_proto::medical_record::STAFF_MEDICAL_RECORDS_PATH;
+use onshi_proto::petition::{PETITION_KEY_PATH, PETITION_PATH, STAFF_PETITION_KEY_PATH, STAFF_PETITIONS_PATH};
 use onshi_proto::reader_result::BRIDGE_READER_RESULT_PATH;
 use onshi_proto::withdrawal::{CONSENT_WITHDRAWAL_PATH, REGISTRATION_CANCEL_PATH, STAFF_CONSENT_WITHDRAWAL_PATH};
 
@@ -116,6 +117,14 @@ pub enum UseCase {
     StaffTerminalReference,
     /// `POST /api/v1/staff/bridge/settle`.
     StaffBridgeSettle,
+    /// `POST /api/v1/petitions/key`.
+    PetitionKey,
+    /// `POST /api/v1/petitions`.
+    Petition,
+    /// `POST /api/v1/staff/petitions/key`.
+    StaffPetitionKey,
+    /// `POST /api/v1/staff/petitions`.
+    StaffPetitions,
 }
 
 impl UseCase {
@@ -174,6 +183,10 @@ const FIXED_ROUTES: &[(&str, &str, UseCase)] = &[
     ("POST", STAFF_TERMINAL_BULK_STATUS_PATH, UseCase::StaffTerminalBulkStatus),
     ("POST", STAFF_TERMINAL_REFERENCE_PATH, UseCase::StaffTerminalReference),
     ("POST", STAFF_BRIDGE_SETTLE_PATH, UseCase::StaffBridgeSettle),
+    ("POST", PETITION_KEY_PATH, UseCase::PetitionKey),
+    ("POST", PETITION_PATH, UseCase::Petition),
+    ("POST", STAFF_PETITION_KEY_PATH, UseCase::StaffPetitionKey),
+    ("POST", STAFF_PETITIONS_PATH, UseCase::StaffPetitions),
 ];
 
 /// The one path segment after `prefix` and before `suffix`, when `path` has exactly that shape.

@@ -26,8 +26,8 @@ use crate::screens::header::{AidToggle, Aids};
 use crate::screens::pin_pad::PinPadState;
 use crate::screens::{
     access_log, access_log_offer, blocked, cancel_terms, cancelled, consent, enrol, failed, header, idle_warning,
-    insert_card, no_pin, pin_pad, progress, registered, registration_offer, registration_terms, result, visual_assist,
-    visual_check, welcome, withdrawal_confirm, withdrawal_offer, withdrawn,
+    insert_card, no_pin, petition, pin_pad, progress, registered, registration_offer, registration_terms, result,
+    visual_assist, visual_check, welcome, withdrawal_confirm, withdrawal_offer, withdrawn,
 };
 use crate::state::{AccessLogView, Action, ConsentStep, Failure, IdlePhase, Screen};
 
@@ -264,7 +264,8 @@ pub fn app() -> Html {
             Screen::Assist { step, back } => {
                 visual_assist::visual_assist(lang_value, *step, **back == Screen::VisualCheck, &check_in)
             }
-            Screen::Failed(failure) => failed::failed(lang_value, *failure),
+            Screen::Failed(failure) => failed::failed(lang_value, *failure, &check_in),
+            Screen::Petition(step) => petition::petition(lang_value, step, &check_in),
         },
     };
 
@@ -318,5 +319,6 @@ fn screen_name(screen: &Screen) -> &'static str {
         Screen::NoPin { .. } => "no-pin",
         Screen::Assist { .. } => "assist",
         Screen::Failed(_) => "failed",
+        Screen::Petition(_) => "petition",
     }
 }

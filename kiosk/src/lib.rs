@@ -17,6 +17,7 @@ pub mod error;
 pub mod i18n;
 pub mod keys;
 pub mod language;
+pub mod petition;
 pub mod pin_buffer;
 pub mod state;
 pub mod voice;

@@ -37,7 +37,12 @@ impl PinEvent {
     /// The kiosk now shows `screen`. Leaving the PIN pad for any reason (the card taken out, the reader failing,
     /// the PIN accepted) is a way out of it.
     pub fn shown(screen: &Screen) -> PinEvent {
-        PinEvent::Shown { pin_pad: matches!(screen, Screen::PinEntry { .. }) }
+        PinEvent::Shown {
+            pin_pad: matches!(
+                screen,
+                Screen::PinEntry { .. } | Screen::Petition(crate::petition::PetitionStep::PinEntry { .. })
+            ),
+        }
     }
 
     /// Whether the typed digits must be forgotten when this happens: on every event but showing the PIN pad.

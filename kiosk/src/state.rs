@@ -12,6 +12,7 @@ use onshi_proto::qualification::{QualificationAnswer, Reason, Validity};
 use onshi_proto::withdrawal::RegistrationCancelOutcome;
 
 use crate::assist::{AssistStep, FormProblem};
+use crate::petition::{PetitionEvent, PetitionStep};
 
 /// Length of the 利用者証明用 PIN.
 pub const PIN_LEN: usize = 4;
@@ -383,8 +384,11 @@ pub enum Screen {
         /// The screen staff opened it from, to return to when they go back.
         back: Box<Screen>,
     },
-    /// The check-in stopped; the failure says why and what next.
+    /// The check-in stopped; the failure says why and what next. In an outage
+    /// ([`Failure::ServiceUnavailable`]) the screen also offers to fill the 申立書 from the card.
     Failed(Failure),
+    /// The 申立書 capture of an outage (`crate::petition`), after the patient answered its offer.
+    Petition(PetitionStep),
 }
 
 /// Where the patient is in their access log: the start of each page they went through, newest first, and the page
@@ -534,6 +538,8 @@ pub enum Action {
     AssistMismatch,
     /// Staff left the assist, back to the screen they opened it from.
     AssistClosed,
+    /// Something happened to the 申立書 capture of an outage (`crate::petition`).
+    Petition(PetitionEvent),
     /// Back to the start screen, clearing everything.
     Reset,
 }
@@ -561,6 +567,16 @@ impl Screen {
             // hide the answer. A kiosk that is no longer enrolled cannot go on at all, so that failure does.
             (screen @ Screen::Result { .. }, Action::Fail(failure)) if failure != Failure::DeviceNotEnrolled => screen,
             (_, Action::Fail(failure)) => Screen::Failed(failure),
+            // The outage screen's offer: the answer starts the capture (or ends it, having read nothing).
+            (Screen::Failed(Failure::ServiceUnavailable), Action::Petition(event @ PetitionEvent::Answered(_))) => {
+                Screen::Petition(PetitionStep::Offered.apply(event))
+            }
+            (Screen::Petition(step), Action::Petition(event)) => Screen::Petition(step.apply(event)),
+            // The capture's PIN pad shares the check-in's buffer, which reports its digit count as for the
+            // check-in's own pad.
+            (Screen::Petition(step), Action::PinTyped { entered }) => {
+                Screen::Petition(step.apply(PetitionEvent::PinTyped { entered }))
+            }
             (Screen::Blocked { card_taken }, Action::PinBlocked) => Screen::Blocked { card_taken },
             (_, Action::PinBlocked) => Screen::Blocked { card_taken: false },
             (Screen::Blocked { .. }, Action::CardTaken) => Screen::Blocked { card_taken: true },
@@ -853,7 +869,7 @@ impl Screen {
                 | Screen::WithdrawingConsent
                 | Screen::AccessLog { view: AccessLogView { page: None, .. }, .. }
                 | Screen::Assist { step: AssistStep::Checking, .. }
-        )
+        ) || matches!(self, Screen::Petition(step) if step.is_busy())
     }
 
     /// True while the card is being used; the UI warns against removing it.
@@ -864,6 +880,7 @@ impl Screen {
                 | Screen::Verifying
                 | Screen::Authenticating
                 | Screen::Assist { step: AssistStep::Checking | AssistStep::Opened, .. }
+                | Screen::Petition(PetitionStep::Opening | PetitionStep::Reading)
         )
     }
 }
@@ -1695,5 +1712,46 @@ mod tests {
         assert_eq!(step(&unverified), AssistStep::Unverified);
         assert_eq!(unverified.clone().apply(Action::AssistConfirmed), unverified);
         assert_eq!(unverified.apply(Action::AssistClosed), Screen::VisualCheck);
+    }
+
+    #[test]
+    fn only_the_outage_screen_offers_the_petition_and_its_answer_starts_it() {
+        use crate::petition::{PetitionEvent, PetitionStep};
+        let outage = Screen::Failed(Failure::ServiceUnavailable);
+        assert_eq!(
+            outage.clone().apply(Action::Petition(PetitionEvent::Answered(true))),
+            Screen::Petition(PetitionStep::Opening)
+        );
+        assert_eq!(
+            outage.clone().apply(Action::Petition(PetitionEvent::Answered(false))),
+            Screen::Petition(PetitionStep::Declined)
+        );
+        // Another failure offers nothing, and no other event starts a capture.
+        let reader = Screen::Failed(Failure::Reader);
+        assert_eq!(reader.clone().apply(Action::Petition(PetitionEvent::Answered(true))), reader);
+        assert_eq!(outage.clone().apply(Action::Petition(PetitionEvent::Read)), outage);
+        // The capture's own steps follow, and the PIN pad's busy and card rules see them.
+        let reading = Screen::Petition(PetitionStep::Reading);
+        assert!(reading.is_busy());
+        assert_eq!(
+            reading.clone().apply(Action::Petition(PetitionEvent::Read)),
+            Screen::Petition(PetitionStep::Review)
+        );
+        assert_eq!(reading.apply(Action::Reset), Screen::Welcome);
+    }
+
+    #[test]
+    fn the_petition_pin_pad_counts_the_digits_the_shared_buffer_reports() {
+        use crate::petition::{PetitionEvent, PetitionStep};
+        let pad = Screen::Petition(PetitionStep::PinEntry { tries_left: 3, entered: 0, last_was_wrong: false });
+        let typed = pad.apply(Action::PinTyped { entered: 4 });
+        assert_eq!(
+            typed,
+            Screen::Petition(PetitionStep::PinEntry { tries_left: 3, entered: 4, last_was_wrong: false })
+        );
+        // With 4 digits the submit goes through to the read; the buffer emptied by it is counted too.
+        let reading = typed.apply(Action::Petition(PetitionEvent::PinSubmitted));
+        assert_eq!(reading, Screen::Petition(PetitionStep::Reading));
+        assert_eq!(reading.clone().apply(Action::PinTyped { entered: 0 }), reading);
     }
 }

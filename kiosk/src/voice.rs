@@ -8,7 +8,8 @@ use crate::i18n::{cancelled_key, registered_key, validity_key, withdrawn_key};
 use onshi_proto::origin::ExpiryNotice;
 
 use crate::assist::AssistStep;
-use crate::state::{AccessLogView, CardReminder, ConsentStage, Screen};
+use crate::petition::PetitionStep;
+use crate::state::{AccessLogView, CardReminder, ConsentStage, Failure, Screen};
 
 /// One sentence to speak.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -138,8 +139,35 @@ pub fn screen_lines(screen: &Screen, reader_ready: bool) -> Vec<Line> {
         Screen::Failed(failure) => {
             let mut lines = vec![Text("error.heading"), Text(failure.message_key())];
             lines.extend(failure.next_step_key().map(Text));
+            if *failure == Failure::ServiceUnavailable {
+                lines.push(Text("petition.offer"));
+            }
             lines
         }
+        Screen::Petition(step) => petition_lines(step),
+    }
+}
+
+/// What the 申立書 capture says at each step. The review says only what to do: the items themselves are never
+/// spoken, as the kiosk stands where others hear it.
+fn petition_lines(step: &PetitionStep) -> Vec<Line> {
+    use Line::{Count, Text};
+    match step {
+        PetitionStep::Offered => vec![Text("petition.offer")],
+        PetitionStep::Opening | PetitionStep::Reading => vec![Text("petition.reading")],
+        PetitionStep::PinEntry { tries_left, last_was_wrong, .. } => {
+            let mut lines = Vec::new();
+            if *last_was_wrong {
+                lines.push(Text("pin.wrong"));
+            }
+            lines.extend([Text("petition.pin_heading"), Count("pin.tries_left", u32::from(*tries_left))]);
+            lines
+        }
+        PetitionStep::Review => vec![Text("petition.review_heading"), Text("petition.review_hint")],
+        PetitionStep::Sending => vec![Text("petition.sending")],
+        PetitionStep::Sent { .. } => vec![Text("petition.sent_heading"), Text("petition.sent")],
+        PetitionStep::Declined => vec![Text("petition.declined")],
+        PetitionStep::Failed(failure) => vec![Text(failure.message_key())],
     }
 }
 
@@ -216,6 +244,25 @@ mod tests {
         .collect()
     }
 
+    fn petition_screens() -> Vec<Screen> {
+        use crate::petition::{PetitionFailure, PetitionStep};
+        [
+            PetitionStep::Offered,
+            PetitionStep::Opening,
+            PetitionStep::PinEntry { tries_left: 3, entered: 0, last_was_wrong: true },
+            PetitionStep::Reading,
+            PetitionStep::Review,
+            PetitionStep::Sending,
+            PetitionStep::Sent { reference: "ABC123".into() },
+            PetitionStep::Declined,
+            PetitionStep::Failed(PetitionFailure::PinBlocked),
+            PetitionStep::Failed(PetitionFailure::QueueFull),
+        ]
+        .into_iter()
+        .map(Screen::Petition)
+        .collect()
+    }
+
     #[test]
     fn every_screen_says_its_main_sentence_with_keys_every_language_has() {
         let kiosk = every_set_loaded();
@@ -241,6 +288,7 @@ mod tests {
         ]
         .into_iter()
         .chain(assist_screens())
+        .chain(petition_screens())
         .collect::<Vec<_>>();
         for screen in &screens {
             for ready in [false, true] {

@@ -94,6 +94,11 @@ pub async fn settle_uncertain(token: &str, id: LinkRequestId) -> CallResult<Sett
     post(STAFF_BRIDGE_SETTLE_PATH, &SettleAsk { id }, Some(token)).await
 }
 
+/// A staff call of the 申立書 relay (`crate::outage::kiosk_inbox`): `body` posted to `path` under the session.
+pub async fn staff_call<B: Serialize, T: DeserializeOwned>(token: &str, path: &str, body: &B) -> CallResult<T> {
+    post(path, body, Some(token)).await
+}
+
 /// A qualification by number; `query` has passed [`crate::form::NumberForm::validate`].
 pub async fn by_number(token: &str, query: &StaffNumberQuery) -> CallResult<QualificationAnswer> {
     post(STAFF_BY_NUMBER_PATH, query, Some(token)).await

@@ -1082,7 +1082,8 @@ pub fn staff_console() -> Html {
                 }
                 <BridgeBanner status={(*bridge).clone()} token={token.clone().unwrap_or_default()} lang={lang_value} />
                 <OutagePanel token={token.clone().unwrap_or_default()} lang={lang_value} service={*service}
-                    recheck_round={*refresh_tick / RECHECK_EVERY_TICKS} now={now_unix()} />
+                    recheck_round={*refresh_tick / RECHECK_EVERY_TICKS} now={now_unix()}
+                    facility={opened.facility_code.clone()} />
                 <section aria-labelledby="pending-heading" id="pending">
                     <h2 id="pending-heading" tabindex="-1">{ t(lang_value, "staff.pending.heading") }</h2>
                     if let Some(key) = *decision_notice {

@@ -22,6 +22,7 @@ pub mod card;
 pub mod consent;
 pub mod device;
 pub mod insurer;
+pub mod outage_relay;
 pub mod registration;
 pub mod staff;
 pub mod staff_bridge_settle;
@@ -37,6 +38,7 @@ use onshi_proto::facility::FacilityCode;
 use onshi_proto::origin::{
     CERTIFICATE_STATUS_PATH, CertificateRef, CertificateStatus, CertificateStatusAnswer, CertificateStatusQuery,
 };
+use onshi_proto::petition::{P256PublicKey, QueuedPetition, SealedPetition};
 
 use crate::audit::{AuditAction, AuditEvent};
 use crate::auth::challenge::{ChallengeId, IssuedChallenge, StoredChallenge};
@@ -189,6 +191,26 @@ pub trait EdgePorts {
 
     /// Sends a request to the origin, giving up after `timeout_ms`.
     async fn send_to_origin(&self, request: OriginRequest, timeout_ms: u32) -> OriginOutcome;
+
+    /// Keeps the facility's staff console key for 申立書 captures in the facility's store, in place of the one
+    /// before.
+    async fn store_petition_key(&self, facility: &str, key: &P256PublicKey) -> Result<(), EdgeError>;
+
+    /// The facility's staff console key for 申立書 captures; `None` when no console published one.
+    async fn petition_key(&self, facility: &str) -> Result<Option<P256PublicKey>, EdgeError>;
+
+    /// Queues a sealed 申立書 capture in the facility's store, forgetting the expired ones first
+    /// ([`onshi_proto::petition::expired_before`]) and keeping it only while the queue admits one more
+    /// ([`onshi_proto::petition::queue_admits`]); a capture id already queued is kept once.
+    async fn queue_petition(
+        &self,
+        facility: &str,
+        sealed: &SealedPetition,
+        now_unix: i64,
+    ) -> Result<outage_relay::Queued, EdgeError>;
+
+    /// Hands over every live capture queued for the facility, oldest first, forgetting them as it does.
+    async fn take_petitions(&self, facility: &str, now_unix: i64) -> Result<Vec<QueuedPetition>, EdgeError>;
 }
 
 /// One API request, as the adapter read it.
@@ -475,6 +497,10 @@ impl<'a, P: EdgePorts> EdgeApi<'a, P> {
             UseCase::StaffTerminalReference => json_body(self.staff_terminal_reference(request).await),
             UseCase::StaffBridgeSettle => json_body(self.staff_bridge_settle(request).await),
             UseCase::StaffTerminalBulkStatus => json_body(self.staff_terminal_bulk_status(request).await),
+            UseCase::PetitionKey => json_body(self.petition_recipient(request).await),
+            UseCase::Petition => json_body(self.queue_petition(request).await),
+            UseCase::StaffPetitionKey => json_body(self.publish_petition_key(request).await),
+            UseCase::StaffPetitions => json_body(self.take_petitions(request).await),
         }
     }
 }

@@ -42,7 +42,7 @@ use worker::{
     WebSocketIncomingMessage, WebSocketPair, durable_object,
 };
 
-use super::webcrypto;
+use super::{petition_store, webcrypto};
 use crate::api::bridge::TerminalReply;
 use crate::api::staff_terminal_bulk::BulkJob;
 use crate::auth::device::{DeviceCheck, DeviceId, DeviceRecord, ProofNonce, check_and_count};
@@ -340,7 +340,7 @@ impl EdgeStore {
     fn sql(&self) -> Result<SqlStorage> {
         let sql = self.state.storage().sql();
         if !self.schema_ready.get() {
-            for statement in SCHEMA {
+            for statement in SCHEMA.iter().chain(petition_store::SCHEMA) {
                 sql.exec(statement, None)?;
             }
             self.schema_ready.set(true);
@@ -791,6 +791,7 @@ impl DurableObject for EdgeStore {
                 self.devices.borrow_mut().remove(&call.id);
                 Response::from_json(&!rows.is_empty())
             }
+            path if petition_store::serves(path) => petition_store::answer(&sql, path, &mut request).await,
             _ => Response::error("no such call", 404),
         }
     }

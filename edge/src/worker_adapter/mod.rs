@@ -5,6 +5,7 @@
 
 mod challenge_store;
 mod edge_store;
+mod petition_store;
 mod ports;
 mod webcrypto;
 

@@ -20,9 +20,13 @@ use super::edge_store::{
     CodeRedeemCall, CodeStoreCall, CountCall, DEVICE_CHECK_PATH, DEVICE_REVOKE_PATH, DEVICE_STORE_PATH, DeviceCall,
     STAFF_CHECK_PATH, STAFF_END_PATH, STAFF_OPEN_PATH, StaffEndCall, StaffOpenCall,
 };
+use super::petition_store::{
+    PETITION_KEY_READ_PATH, PETITION_KEY_STORE_PATH, PETITION_QUEUE_PATH, PETITION_TAKE_PATH, QueueCall, TakeCall,
+};
 use super::webcrypto;
 use crate::api::EdgePorts;
 use crate::api::bridge::TerminalReply;
+use crate::api::outage_relay::Queued;
 use crate::api::staff_terminal_bulk::BulkJob;
 use crate::audit::AuditEvent;
 use crate::auth::challenge::{ChallengeId, IssuedChallenge, StoredChallenge};
@@ -36,6 +40,7 @@ use onshi_proto::answer_signing::ANSWER_SIGNATURE_HEADER;
 use onshi_proto::bridge_health::BridgeHealth;
 use onshi_proto::bridge_link::{LinkRequestId, ToBridge};
 use onshi_proto::facility::FacilityCode;
+use onshi_proto::petition::{P256PublicKey, QueuedPetition, SealedPetition};
 
 /// Binding name of the `ChallengeStore` Durable Object namespace.
 const CHALLENGES_BINDING: &str = "CHALLENGES";
@@ -205,6 +210,26 @@ impl EdgePorts for WorkerPorts<'_> {
         let stored: Option<BridgeHealthCall> =
             self.call_object(EDGE_STORE_BINDING, &facility_store_name(facility), BRIDGE_HEALTH_READ_PATH, &()).await?;
         Ok(stored.map(|call| (call.health, call.reported_at)))
+    }
+
+    async fn store_petition_key(&self, facility: &str, key: &P256PublicKey) -> Result<(), EdgeError> {
+        let _: bool =
+            self.call_object(EDGE_STORE_BINDING, &facility_store_name(facility), PETITION_KEY_STORE_PATH, key).await?;
+        Ok(())
+    }
+
+    async fn petition_key(&self, facility: &str) -> Result<Option<P256PublicKey>, EdgeError> {
+        self.call_object(EDGE_STORE_BINDING, &facility_store_name(facility), PETITION_KEY_READ_PATH, &()).await
+    }
+
+    async fn queue_petition(&self, facility: &str, sealed: &SealedPetition, now: i64) -> Result<Queued, EdgeError> {
+        let call = QueueCall { sealed: sealed.clone(), now };
+        self.call_object(EDGE_STORE_BINDING, &facility_store_name(facility), PETITION_QUEUE_PATH, &call).await
+    }
+
+    async fn take_petitions(&self, facility: &str, now: i64) -> Result<Vec<QueuedPetition>, EdgeError> {
+        let call = TakeCall { now };
+        self.call_object(EDGE_STORE_BINDING, &facility_store_name(facility), PETITION_TAKE_PATH, &call).await
     }
 
     async fn bridge_link_open(&self, facility: &str) -> Result<bool, EdgeError> {

@@ -9,6 +9,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use futures::executor::block_on;
 use onshi_edge::EdgeError;
+use onshi_edge::api::outage_relay::Queued;
 use onshi_edge::api::{ApiRequest, EdgeApi, EdgePorts};
 use onshi_edge::audit::AuditEvent;
 use onshi_edge::auth::challenge::{ChallengeId, IssuedChallenge, StoredChallenge};
@@ -26,6 +27,7 @@ use onshi_proto::api::{
 };
 use onshi_proto::bridge_health::BridgeHealth;
 use onshi_proto::facility::FacilityCode;
+use onshi_proto::petition::{self, P256PublicKey, QueuedPetition, SealedPetition};
 use onshi_proto::qualification::{QualificationAnswer, Reason, Validity};
 use onshi_proto::{Base64Bytes, answer_signing, signing};
 use p256::pkcs8::{DecodePublicKey as _, EncodePublicKey as _};
@@ -71,6 +73,10 @@ pub struct FakePorts {
     pub staff_sessions: RefCell<HashMap<(String, String), StoredStaffSession>>,
     /// Each facility's bridge's latest health report and when it came.
     pub bridge_health: RefCell<HashMap<String, (BridgeHealth, i64)>>,
+    /// Each facility's staff console key for 申立書 captures.
+    pub petition_keys: RefCell<HashMap<String, P256PublicKey>>,
+    /// Each facility's queue of sealed captures, as the facility's store keeps it.
+    pub petitions: RefCell<HashMap<String, Vec<QueuedPetition>>>,
     /// Facilities whose bridge holds its link open.
     pub bridge_links: RefCell<std::collections::HashSet<String>>,
     /// What the bridge does with a request handed to it: its reply to the waiting staff call.
@@ -103,6 +109,8 @@ impl FakePorts {
             device_checks: Cell::default(),
             staff_sessions: RefCell::default(),
             bridge_health: RefCell::default(),
+            petition_keys: RefCell::default(),
+            petitions: RefCell::default(),
             bridge_links: RefCell::default(),
             bridge_script: RefCell::default(),
             bridge_asked: RefCell::default(),
@@ -254,6 +262,34 @@ impl EdgePorts for FakePorts {
         let counted = call.count.iter().map(|counter| count(counter, 1)).collect();
         let peeked = call.peek.iter().map(|counter| count(counter, 0)).collect();
         Ok(StaffCallAnswer::Open { counted, peeked })
+    }
+
+    async fn store_petition_key(&self, facility: &str, key: &P256PublicKey) -> Result<(), EdgeError> {
+        self.petition_keys.borrow_mut().insert(facility.to_owned(), key.clone());
+        Ok(())
+    }
+
+    async fn petition_key(&self, facility: &str) -> Result<Option<P256PublicKey>, EdgeError> {
+        Ok(self.petition_keys.borrow().get(facility).cloned())
+    }
+
+    async fn queue_petition(&self, facility: &str, sealed: &SealedPetition, now: i64) -> Result<Queued, EdgeError> {
+        let mut queues = self.petitions.borrow_mut();
+        let queue = queues.entry(facility.to_owned()).or_default();
+        queue.retain(|queued| queued.received_at >= petition::expired_before(now));
+        if !petition::queue_admits(queue.len()) {
+            return Ok(Queued::Full);
+        }
+        if !queue.iter().any(|queued| queued.sealed.capture_id == sealed.capture_id) {
+            queue.push(QueuedPetition { sealed: sealed.clone(), received_at: now });
+        }
+        Ok(Queued::Kept)
+    }
+
+    async fn take_petitions(&self, facility: &str, now: i64) -> Result<Vec<QueuedPetition>, EdgeError> {
+        let mut taken = self.petitions.borrow_mut().remove(facility).unwrap_or_default();
+        taken.retain(|queued| queued.received_at >= petition::expired_before(now));
+        Ok(taken)
     }
 
     async fn end_staff_session(&self, facility: &str, staff: &str) -> Result<bool, EdgeError> {

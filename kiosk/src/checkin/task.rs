@@ -19,7 +19,7 @@ use onshi_card::card_face::{CardFace, SignedFaceDigests};
 use onshi_card::ccid::parse_notify_slot_change;
 use onshi_card::collation::CollationNumberB;
 use onshi_card::flow::CheckIn;
-use onshi_card::jpki::{Pin, PinStatus, VerifyOutcome};
+use onshi_card::jpki::{PinStatus, VerifyOutcome};
 use onshi_card::reader::AnyReader;
 use onshi_card::surface::{CollationOutcome, SurfaceAp};
 use onshi_card::transport::TransportError;
@@ -35,6 +35,8 @@ use yew::Callback;
 
 use gloo_timers::future::TimeoutFuture;
 
+pub use crate::checkin::command::UiCommand;
+use crate::checkin::petition::{self, ShownItems};
 use crate::checkin::visual_check;
 use crate::early_challenge;
 use crate::error::KioskError;
@@ -43,49 +45,6 @@ use crate::platform::assist_media;
 use crate::platform::device::Device;
 use crate::platform::webusb::{self, ReaderProtocol, SlotInterrupt, WebUsbBulk};
 use crate::state::{Action, CertificateTerms, Failure, Purpose};
-
-/// What the UI can tell the running check-in.
-pub enum UiCommand {
-    /// The PIN the person typed and confirmed. It is moved into the card flow and zeroized there after VERIFY.
-    SubmitPin(Pin),
-    /// The person chose the staff's visual check (目視) instead of the PIN.
-    VisualCheck,
-    /// The consents the person chose under the answer (empty: declined), with the prescription format.
-    Consent {
-        /// The kinds agreed to.
-        kinds: Vec<ConsentKind>,
-        /// 電子処方箋 or 紙.
-        prescription: PrescriptionFormat,
-    },
-    /// The card holder accepted the registration terms (at a registration point, or from an answer that found no
-    /// insurance linked to the card).
-    AcceptTerms,
-    /// The person pressed start while the kiosk was waiting, on the start screen, for a card to be placed: the
-    /// check-in begins now, for this purpose, and asks for the card.
-    Begin(Purpose),
-    /// The patient confirmed, from the answer, that they withdraw their consents to this facility.
-    WithdrawConsent,
-    /// The card holder confirmed the cancellation of their 健康保険証利用登録.
-    ConfirmCancel,
-    /// The patient said yes to 「医療費助成の受給者証を利用しますか」: ask for the qualification again with them.
-    UseRecipientCertificates,
-    /// The patient asked, from the answer, for a page of their access log, starting there (`None`: the newest).
-    ReadAccessLog(Option<AccessLogCursor>),
-    /// Staff opened the 目視 assist at the kiosk: a request already waiting for staff is withdrawn (the assist
-    /// sends its own once staff confirm), and the card stays ready for 照合番号B.
-    OpenAssist,
-    /// 照合番号B as staff typed it: the card's counter is read, and one VERIFY sent when the counter allows.
-    AssistCollation(CollationNumberB),
-    /// Staff went back from the assist to the 目視 waiting screen: the request is asked for again.
-    AssistBackToWaiting,
-    /// Staff found that the card face and the person do not match: nothing is sent.
-    AssistMismatch,
-    /// Staff confirmed that the card face and the person match: the card signs an edge challenge, and the 目視
-    /// request goes out with that proof.
-    AssistConfirm,
-    /// Stop and release the reader.
-    Cancel,
-}
 
 /// The card face the 目視 assist opened, handed from the task to the face screen, which takes it, shows it and
 /// drops it (wiped) when it ends. Empty at every other moment.
@@ -134,6 +93,7 @@ pub async fn run(
     start: Start,
     patient_mode: PatientModeSource,
     shown_face: ShownFace,
+    shown_items: ShownItems,
 ) {
     let (mut purpose, waiting) = match start {
         Start::Pressed(purpose) => (purpose, false),
@@ -221,6 +181,23 @@ pub async fn run(
                     Ok(false) => {}
                     Err(failure) => dispatch.emit(Action::Fail(failure)),
                 }
+            }
+            // In an outage the card stays in use for the 申立書 capture, if the patient wants it.
+            Err(Failure::ServiceUnavailable) => {
+                dispatch.emit(Action::Fail(Failure::ServiceUnavailable));
+                // The reader's slot news, as the capture hears them: the card left (or the reader stopped
+                // answering). A reader without an interrupt endpoint says nothing here; its card's absence then
+                // shows as a failed read.
+                let card_gone = futures::stream::unfold(&mut slot_watch, |watch| async move {
+                    loop {
+                        match watch.next_news().await {
+                            Ok(SlotNews::Present) => {}
+                            Ok(SlotNews::Absent) | Err(_) => return Some(((), watch)),
+                        }
+                    }
+                });
+                let mut card_gone = std::pin::pin!(card_gone);
+                petition::offer(&mut reader, &mut commands, &mut card_gone, &dispatch, &identity, &shown_items).await;
             }
             Err(failure) => dispatch.emit(Action::Fail(failure)),
         }
@@ -666,7 +643,8 @@ impl CardWatch<'_> {
                     | UiCommand::AssistCollation(_)
                     | UiCommand::AssistBackToWaiting
                     | UiCommand::AssistMismatch
-                    | UiCommand::AssistConfirm,
+                    | UiCommand::AssistConfirm
+                    | UiCommand::PetitionAnswer(_),
                 )) => {}
             }
         }
@@ -896,7 +874,8 @@ async fn drive(
                 | UiCommand::AssistCollation(_)
                 | UiCommand::AssistBackToWaiting
                 | UiCommand::AssistMismatch
-                | UiCommand::AssistConfirm,
+                | UiCommand::AssistConfirm
+                | UiCommand::PetitionAnswer(_),
             ) => continue,
         };
         match checkin.verify(pin).await.map_err(|e| failure_from_card(&e))? {

@@ -16,8 +16,11 @@ use gloo_timers::future::TimeoutFuture;
 use yew::prelude::*;
 
 use onshi_card::card_face::CardFace;
+use onshi_proto::petition::PetitionItems;
 
+use crate::checkin::petition::ShownItems;
 use crate::checkin::task::{self, PatientModeSource, ShownFace, Start, UiCommand};
+use crate::petition::PetitionEvent;
 use crate::pin_buffer::{PinBuffer, PinEvent};
 use crate::platform::device::Device;
 use crate::platform::webusb::{self, UsbListener};
@@ -50,6 +53,8 @@ pub struct CheckInHandle {
     patient_mode: PatientModeSource,
     /// The card face the 目視 assist opened, until its screen takes it.
     shown_face: ShownFace,
+    /// The 申立書 capture's 4 items while its review shows; emptied the moment the review leaves the screen.
+    shown_items: ShownItems,
 }
 
 impl PartialEq for CheckInHandle {
@@ -75,6 +80,7 @@ impl CheckInHandle {
     pub fn cancel(&self) {
         self.pin_follows(PinEvent::Cancel);
         drop(self.shown_face.borrow_mut().take());
+        drop(self.shown_items.borrow_mut().take());
         self.waiting.set(false);
         if let Some(sender) = self.commands.borrow_mut().take() {
             let _ = sender.unbounded_send(UiCommand::Cancel);
@@ -168,7 +174,8 @@ impl CheckInHandle {
                 }
             };
             *this.unplug.borrow_mut() = webusb::on_unplug(on_unplug);
-            task::run(dispatch, receiver, device, start, this.patient_mode.clone(), this.shown_face.clone()).await;
+            let (mode, face, items) = (this.patient_mode.clone(), this.shown_face.clone(), this.shown_items.clone());
+            task::run(dispatch, receiver, device, start, mode, face, items).await;
         });
     }
 
@@ -248,6 +255,18 @@ impl CheckInHandle {
         self.send(Action::AssistConfirmed, UiCommand::AssistConfirm);
     }
 
+    /// The patient answered the 申立書 capture's question on screen: fill it from the card (then: send what was
+    /// read), or not.
+    pub fn answer_petition(&self, yes: bool) {
+        self.send(Action::Petition(PetitionEvent::Answered(yes)), UiCommand::PetitionAnswer(yes));
+    }
+
+    /// The 申立書 capture's 4 items, for its review screen to show while it is on screen (a copy; the cell keeps
+    /// its own until the review leaves).
+    pub fn petition_items(&self) -> Option<PetitionItems> {
+        self.shown_items.borrow().clone()
+    }
+
     /// The card face the assist opened, for its screen to show and then drop (wiped); `None` once taken.
     pub fn take_face(&self) -> Option<CardFace> {
         self.shown_face.borrow_mut().take()
@@ -266,7 +285,28 @@ pub fn use_check_in(screen: &Screen, dispatch: Callback<Action>, patient_mode: P
     let waiting = (*use_memo((), |_| Rc::new(Cell::new(false)))).clone();
     let reader_lock = (*use_memo((), |_| Rc::new(Mutex::new(())))).clone();
     let shown_face: ShownFace = use_mut_ref(|| None);
-    let handle = CheckInHandle { pin, commands, run, unplug, waiting, reader_lock, dispatch, patient_mode, shown_face };
+    let shown_items: ShownItems = use_mut_ref(|| None);
+    let handle = CheckInHandle {
+        pin,
+        commands,
+        run,
+        unplug,
+        waiting,
+        reader_lock,
+        dispatch,
+        patient_mode,
+        shown_face,
+        shown_items,
+    };
+    {
+        // The items are on a shared screen only while the review shows: leaving it for any reason wipes them.
+        let shown_items = handle.shown_items.clone();
+        use_effect_with(matches!(screen, Screen::Petition(step) if step.shows_items()), move |shows| {
+            if !*shows {
+                drop(shown_items.borrow_mut().take());
+            }
+        });
+    }
     {
         let handle = handle.clone();
         use_effect_with(PinEvent::shown(screen), move |shown| {

@@ -20,6 +20,7 @@ pub mod header;
 pub mod idle_warning;
 pub mod insert_card;
 pub mod no_pin;
+pub mod petition;
 pub mod pin_pad;
 pub mod progress;
 pub mod registered;

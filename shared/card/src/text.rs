@@ -1,8 +1,9 @@
 //! The 券面事項入力補助AP (card-face text input support application): its 4-digit PIN (EF 0011), the 基本4情報
 //! (EF 0002: name, address, birth date, sex, BER-TLV, UTF-8) and the 個人番号 (EF 0001).
 //!
-//! For registration and insurer-side tools only. The check-in flow never selects this application: the
-//! qualification check needs no 個人番号, and the law restricts who may collect it.
+//! For registration and insurer-side tools, and for one step of the kiosk: in an outage, and only once the patient
+//! agreed, the kiosk reads the 基本4情報 for the 被保険者資格申立書 (`kiosk/src/checkin/petition.rs`). Nothing in
+//! the check-in reads the 個人番号: the qualification check needs none, and the law restricts who may collect it.
 
 use std::fmt;
 

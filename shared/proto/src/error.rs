@@ -79,6 +79,10 @@ pub enum ErrorCode {
     /// Staff closed an uncertain request the bridge does not hold as uncertain: it never was one, it was answered
     /// late, or it was closed already. Nothing changed; the bridge's next report lists what is still uncertain.
     NotUncertain,
+    /// No staff console of the facility has published a key to seal a 申立書 capture to.
+    PetitionKeyMissing,
+    /// The facility's queue of 申立書 captures is full until a staff console takes them.
+    PetitionQueueFull,
     /// Anything else; details stay in the server's own log.
     Internal,
 }
@@ -105,7 +109,8 @@ impl ErrorCode {
                 409
             }
             Self::RecordHeld => 423,
-            Self::BridgeNotConnected | Self::CardFaceMismatch | Self::NotUncertain => 409,
+            Self::BridgeNotConnected | Self::CardFaceMismatch | Self::NotUncertain | Self::PetitionKeyMissing => 409,
+            Self::PetitionQueueFull => 507,
             Self::TerminalFailed => 502,
             Self::TerminalTimeout => 504,
             Self::TooManyRows => 413,
@@ -155,6 +160,8 @@ impl ErrorCode {
             Self::TerminalFailed => "The national terminal could not answer this request.",
             Self::TooManyRows => "A bulk pre-check holds 1 to 1000 rows; split the list.",
             Self::NotUncertain => "The bridge holds no uncertain request by this id; nothing was changed.",
+            Self::PetitionKeyMissing => "No staff console of this facility takes 申立書 captures; use the paper form.",
+            Self::PetitionQueueFull => "The facility's 申立書 queue is full until a staff console takes it.",
             Self::Internal => "Internal error.",
         }
     }

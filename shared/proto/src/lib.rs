@@ -40,6 +40,7 @@ pub mod normalize;
 pub mod origin;
 pub mod patient_match;
 pub mod patient_mode;
+pub mod petition;
 pub mod public_expense;
 pub mod qualification;
 pub mod reader_result;

@@ -3,7 +3,8 @@
 //! Layer: user interface support, below the apps. [`i18n`] is the language and resource-file catalog (pure, tested
 //! natively); the browser-only modules are the edge's JSON answers ([`client`]), the enrolled device identity that
 //! signs a kiosk's or an insurer console's calls ([`device`]), the WebCrypto and IndexedDB calls both it and the staff
-//! console's sealed 申立書 store make ([`browser_store`]), the enrolment form of the two consoles
+//! console's sealed 申立書 store make ([`browser_store`]), the sealing of a kiosk's 申立書 capture to its
+//! facility's staff console ([`petition_seal`]), the enrolment form of the two consoles
 //! ([`enrolment_form`], its texts passed in) and the page helpers the apps
 //! use on every screen change ([`page`]: keyboard focus, performance marks).
 //!
@@ -22,6 +23,8 @@ pub mod device;
 pub mod enrolment_form;
 #[cfg(target_arch = "wasm32")]
 pub mod page;
+#[cfg(target_arch = "wasm32")]
+pub mod petition_seal;
 
 /// Why an edge call failed, as the apps tell it: the edge's typed refusal, no readable answer at all, or the browser
 /// itself failing the device identity's step.

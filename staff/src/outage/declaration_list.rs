@@ -28,8 +28,7 @@ pub struct DeclarationListProps {
 /// What staff are told of an entry's re-check.
 fn recheck_text(lang: Lang, entry: &Entry) -> String {
     match &entry.recheck {
-        Recheck::Pending if entry.declaration.lookup().is_none() => t(lang, "staff.recheck.unlookable"),
-        Recheck::Pending => t(lang, "staff.recheck.pending"),
+        Recheck::Pending => t(lang, entry.pending_key()),
         Recheck::Confirmed => t(lang, "staff.recheck.confirmed"),
         Recheck::Changed { insurer_name, insurer_number, lost_on: None } => {
             STAFF.fill(lang, "staff.recheck.changed", &[("insurer", insurer_name), ("number", insurer_number)])
@@ -101,6 +100,11 @@ fn entry_view(lang: Lang, entry: &Entry, printing: bool, confirming: bool, actio
                 { t(lang, "staff.declaration.heading") }{ " — " }<span lang="ja">{ d.name.clone() }</span>
             </h3>
             <p class="recheck" role="status">{ recheck_text(lang, entry) }</p>
+            if let Some(reference) = &d.from_kiosk {
+                <p class="from-kiosk" data-reference={reference.clone()}>
+                    { STAFF.fill(lang, "staff.declarations.from_kiosk", &[("reference", reference)]) }
+                </p>
+            }
             <dl class="declaration-summary">
                 <dt>{ t(lang, "staff.declaration.declared_at") }</dt><dd class="declared-at">{ moment_text(d.declared_at) }</dd>
                 <dt>{ t(lang, "staff.declaration.name") }</dt><dd class="name" lang="ja">{ d.name.clone() }</dd>

@@ -5,7 +5,8 @@
 //! Pure rooms, tested natively: [`detection`] (when the console counts the service as down, and back), [`capture`]
 //! (what the 申立書 asks, read strictly from the form), [`reconcile`] (how a capture compares with the
 //! qualification found later, and the figures staff see). The browser's storage, encrypted under a non-extractable
-//! key, is the adapter `vault.rs`; the screens are `declaration_form.rs` (the form) and `declaration_list.rs` (the
+//! key, is the adapter `vault.rs`; the captures a kiosk read from a patient's card and sealed to this console reach
+//! it through `kiosk_inbox.rs`, which files them in the vault; the screens are `declaration_form.rs` (the form) and `declaration_list.rs` (the
 //! list, its figures and each one's printable summary), composed with the re-checks by `panel.rs`.
 
 pub mod capture;
@@ -16,6 +17,8 @@ pub mod reconcile;
 pub(crate) mod declaration_form;
 #[cfg(target_arch = "wasm32")]
 pub(crate) mod declaration_list;
+#[cfg(target_arch = "wasm32")]
+pub(crate) mod kiosk_inbox;
 #[cfg(target_arch = "wasm32")]
 pub(crate) mod panel;
 #[cfg(target_arch = "wasm32")]
@@ -46,12 +49,12 @@ mod tests {
         .collect();
         keys.extend(Sex::ALL.iter().map(|sex| format!("staff.declaration.sex.{}", sex.as_str())));
         keys.extend(
-            ["pending", "unlookable", "confirmed", "changed", "lost", "not_found"]
+            ["pending", "unlookable", "from_kiosk", "confirmed", "changed", "lost", "not_found"]
                 .map(|s| format!("staff.recheck.{s}")),
         );
         keys.push(crate::error::StaffError::Unreadable.key().to_owned());
         keys.extend(
-            ["done", "done_confirm", "done_yes", "done_no", "print", "figures", "none"]
+            ["done", "done_confirm", "done_yes", "done_no", "print", "figures", "none", "from_kiosk", "kiosk_unopened"]
                 .map(|s| format!("staff.declarations.{s}")),
         );
         for lang in Lang::ALL {

@@ -5,8 +5,10 @@
 //! Layer: user interface with its I/O (one Yew component, the store through [`crate::outage::vault`], the edge
 //! through [`crate::client`]). Must not: decide what counts as an outage (the console follows
 //! [`crate::outage::detection`]) or how a declaration compares ([`crate::outage::reconcile`]); send a declaration
-//! anywhere but the by-number check of its own lookup, and that only once the service answers.
+//! anywhere but the by-number check of its own lookup, and that only once the service answers. A kiosk's capture
+//! reaches it sealed, through [`crate::outage::kiosk_inbox`], and is filed like a typed one.
 
+use onshi_proto::facility::FacilityCode;
 use onshi_web::i18n::Lang;
 use onshi_web::page;
 use yew::prelude::*;
@@ -16,6 +18,7 @@ use crate::outage::capture::Declaration;
 use crate::outage::declaration_form::DeclarationFormView;
 use crate::outage::declaration_list::DeclarationList;
 use crate::outage::detection::{ServiceState, is_outage_code};
+use crate::outage::kiosk_inbox;
 use crate::outage::reconcile::Entry;
 use crate::outage::vault;
 use crate::text::time_of_day;
@@ -40,6 +43,8 @@ pub struct OutagePanelProps {
     pub recheck_round: u32,
     /// Now (Unix seconds), for the figures.
     pub now: i64,
+    /// The console's facility, which a kiosk's capture is sealed for.
+    pub facility: FacilityCode,
 }
 
 /// Re-checks every stored declaration that needs it, one by one, and stores each answer as it comes. Stops at the
@@ -64,15 +69,27 @@ pub fn outage_panel(props: &OutagePanelProps) -> Html {
     let lang = props.lang;
     let entries = use_state(Vec::<Entry>::new);
     let store_error = use_state(|| None::<&'static str>);
+    // How many kiosk captures could not be opened in the last collection: those patients fill the paper form.
+    let kiosk_problem = use_state(|| None::<usize>);
     let up = props.service == ServiceState::Up;
 
     {
         // On opening, on every return of the service and on every round while it answers: read the store, and
         // re-check what is pending when the service answers.
         let (entries, store_error, token) = (entries.clone(), store_error.clone(), props.token.clone());
+        let (facility, kiosk_problem) = (props.facility.clone(), kiosk_problem.clone());
         use_effect_with((up, props.recheck_round), move |(up, _)| {
             let up = *up;
             wasm_bindgen_futures::spawn_local(async move {
+                // The kiosks' captures first, so that this round lists and re-checks them too. The edge answers
+                // in an outage as well (only the origin is down); a refusal leaves them queued for the next round.
+                match kiosk_inbox::collect(&token, &facility).await {
+                    Ok(collected) if collected.wrong_key + collected.tampered > 0 => {
+                        kiosk_problem.set(Some(collected.wrong_key + collected.tampered));
+                    }
+                    Ok(collected) if collected.filed > 0 => page::mark(page::STAFF_SCREEN, "kiosk-captures-filed"),
+                    Ok(_) | Err(_) => {}
+                }
                 let outcome = if up { recheck_all(&token).await } else { vault::all().await };
                 match outcome {
                     Ok(fresh) => {
@@ -138,6 +155,11 @@ pub fn outage_panel(props: &OutagePanelProps) -> Html {
                     <p class="warning" role="alert">{ STAFF.fill(lang, "staff.outage.body", &[("time", &time_of_day(since))]) }</p>
                     <DeclarationFormView lang={lang} on_declare={on_declare} />
                 </section>
+            }
+            if let Some(count) = *kiosk_problem {
+                <p id="kiosk-capture-problem" role="alert" class="warning" data-count={count.to_string()}>
+                    { STAFF.fill(lang, "staff.declarations.kiosk_unopened", &[("count", &count.to_string())]) }
+                </p>
             }
             if let Some(key) = *store_error {
                 <p id="declaration-store-error" role="alert" class="warning">{ t(lang, key) }</p>

@@ -81,6 +81,20 @@ impl std::fmt::Debug for Entry {
 }
 
 impl Entry {
+    /// The resource key of what staff are told of this declaration while its re-check is pending: a capture read
+    /// from the card at a kiosk carries no insurer numbers and is followed up by hand (the list must not promise a
+    /// re-check that will not come); a typed one without a number cannot be looked up either; the others are
+    /// re-checked once the service answers.
+    pub fn pending_key(&self) -> &'static str {
+        if self.declaration.from_kiosk.is_some() {
+            "staff.recheck.from_kiosk"
+        } else if self.declaration.lookup().is_none() {
+            "staff.recheck.unlookable"
+        } else {
+            "staff.recheck.pending"
+        }
+    }
+
     /// True when the console should look this declaration up now, the service answering: it is not settled, the
     /// patient gave a number to look it up by, and it has not been answered yet, or was answered without settling
     /// (複数該当, a record its insurer holds, the session's allowance spent) at least [`RETRY_AFTER_SECS`] ago. A
@@ -177,6 +191,7 @@ mod tests {
                 ..DeclaredInsurer::default()
             },
             declared_at: 0,
+            from_kiosk: None,
         }
     }
 
@@ -270,5 +285,20 @@ mod tests {
     fn figures_count_what_is_left_and_age_the_oldest() {
         assert_eq!(Figures::of([], 1_000), Figures { pending: 0, oldest_minutes: None });
         assert_eq!(Figures::of([4_000, 1_000, 2_500], 4_600), Figures { pending: 3, oldest_minutes: Some(60) });
+    }
+
+    #[test]
+    fn a_pending_kiosk_capture_is_said_to_be_followed_up_by_hand_not_rechecked() {
+        let entry = |declaration| Entry { id: "a".into(), declaration, recheck: Recheck::Pending, checked_at: None };
+        let typed = declaration("01130012");
+        let mut without_number = typed.clone();
+        without_number.insurer = DeclaredInsurer::default();
+        let mut from_kiosk = without_number.clone();
+        from_kiosk.from_kiosk = Some("3C3C3C".into());
+        assert_eq!(entry(typed).pending_key(), "staff.recheck.pending");
+        assert_eq!(entry(without_number).pending_key(), "staff.recheck.unlookable");
+        assert_eq!(entry(from_kiosk.clone()).pending_key(), "staff.recheck.from_kiosk");
+        // Nor is it looked up when the service returns.
+        assert!(!entry(from_kiosk).needs_recheck(1_000));
     }
 }

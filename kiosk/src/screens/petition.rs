@@ -1,0 +1,152 @@
+//! The 申立書 capture of an outage: the offer under the outage message, the 券面事項入力補助AP's PIN pad, the 4 items
+//! for the patient to check (shown only while that step lasts), and the end: the counter has them, with the
+//! reference to say there, or the paper form at the counter. Every end says the patient pays their usual share.
+
+use onshi_proto::petition::PetitionItems;
+use yew::prelude::*;
+
+use crate::hooks::use_check_in::CheckInHandle;
+use crate::i18n::{Lang, marked_n, text, text_n};
+use crate::petition::{PetitionEvent, PetitionStep};
+use crate::screens::ruby;
+use crate::state::{Action, PIN_LEN};
+
+/// The offer, under the outage message: fill the 申立書 from the card, or write it at the counter.
+pub fn petition_offer(lang: Lang, check_in: &CheckInHandle) -> Html {
+    let h = |key: &str| ruby::shown(lang, key);
+    let answer = |yes: bool| {
+        let check_in = check_in.clone();
+        Callback::from(move |_: MouseEvent| check_in.answer_petition(yes))
+    };
+    html! {
+        <section class="consent offer" id="petition-offer" aria-labelledby="petition-offer-text">
+            <p id="petition-offer-text">{ h("petition.offer") }</p>
+            <button id="petition-agree" class="primary" onclick={answer(true)}>{ h("petition.agree") }</button>
+            <button id="petition-decline" class="secondary" onclick={answer(false)}>{ h("petition.decline") }</button>
+        </section>
+    }
+}
+
+/// The capture's screen at `step`.
+pub fn petition(lang: Lang, step: &PetitionStep, check_in: &CheckInHandle) -> Html {
+    let h = |key: &str| ruby::shown(lang, key);
+    let body = match step {
+        PetitionStep::Offered => petition_offer(lang, check_in),
+        PetitionStep::Opening | PetitionStep::Reading => html! { <p role="status">{ h("petition.reading") }</p> },
+        &PetitionStep::PinEntry { tries_left, entered, last_was_wrong } => {
+            pin_entry(lang, tries_left, entered, last_was_wrong, check_in)
+        }
+        PetitionStep::Review => match check_in.petition_items() {
+            Some(items) => review(lang, &items, check_in),
+            None => html! { <p role="status">{ h("petition.reading") }</p> },
+        },
+        PetitionStep::Sending => html! { <p role="status">{ h("petition.sending") }</p> },
+        PetitionStep::Sent { reference } => html! {
+            <>
+                <p>{ h("petition.sent") }</p>
+                <p class="reference">
+                    { h("petition.reference") }{ " " }
+                    <strong id="petition-reference">{ reference.clone() }</strong>
+                </p>
+            </>
+        },
+        PetitionStep::Declined => html! { <p id="petition-declined">{ h("petition.declined") }</p> },
+        PetitionStep::Failed(failure) => {
+            html! { <p role="alert" id="petition-failed">{ h(failure.message_key()) }</p> }
+        }
+    };
+    let heading = match step {
+        PetitionStep::Sent { .. } => "petition.sent_heading",
+        PetitionStep::Review => "petition.review_heading",
+        PetitionStep::PinEntry { .. } => "petition.pin_heading",
+        _ => "error.heading",
+    };
+    html! {
+        <section aria-labelledby="heading" class="petition" id="petition" data-step={step_name(step)}>
+            <h2 id="heading" tabindex="-1">{ h(heading) }</h2>
+            { body }
+        </section>
+    }
+}
+
+/// The step's name, for the page's `data-step` (tests wait on it).
+fn step_name(step: &PetitionStep) -> &'static str {
+    match step {
+        PetitionStep::Offered => "offered",
+        PetitionStep::Opening => "opening",
+        PetitionStep::PinEntry { .. } => "pin",
+        PetitionStep::Reading => "reading",
+        PetitionStep::Review => "review",
+        PetitionStep::Sending => "sending",
+        PetitionStep::Sent { .. } => "sent",
+        PetitionStep::Declined => "declined",
+        PetitionStep::Failed(_) => "failed",
+    }
+}
+
+/// The 4 items, to check, and the choice to send them or not.
+fn review(lang: Lang, items: &PetitionItems, check_in: &CheckInHandle) -> Html {
+    let h = |key: &str| ruby::shown(lang, key);
+    let answer = |yes: bool| {
+        let check_in = check_in.clone();
+        Callback::from(move |_: MouseEvent| check_in.answer_petition(yes))
+    };
+    let row = |id: &str, key: &str, value: String| {
+        html! { <><dt>{ h(key) }</dt><dd id={id.to_owned()}>{ value }</dd></> }
+    };
+    html! {
+        <>
+            <p class="hint">{ h("petition.review_hint") }</p>
+            <dl class="petition-items">
+                { row("petition-name", "petition.name", items.name.clone()) }
+                { row("petition-birth-date", "petition.birth_date", items.birth_date.to_string()) }
+                { row("petition-sex", "petition.sex", text(lang, &format!("petition.sex.{}", items.sex.as_str()))) }
+                { row("petition-address", "petition.address", items.address.clone()) }
+            </dl>
+            <button id="petition-send" class="primary" onclick={answer(true)}>{ h("petition.send") }</button>
+            <button id="petition-dont-send" class="secondary" onclick={answer(false)}>{ h("petition.dont_send") }</button>
+        </>
+    }
+}
+
+/// The 券面事項入力補助AP's PIN pad: the digits go straight to the check-in's buffer, as on the check-in's pad.
+fn pin_entry(lang: Lang, tries_left: u8, entered: usize, last_was_wrong: bool, check_in: &CheckInHandle) -> Html {
+    let h = |key: &str| ruby::shown(lang, key);
+    let digit = |digit: char| {
+        let check_in = check_in.clone();
+        Callback::from(move |_: MouseEvent| check_in.type_digit(digit))
+    };
+    let on_back = {
+        let check_in = check_in.clone();
+        Callback::from(move |_: MouseEvent| check_in.take_back_digit())
+    };
+    let on_submit = {
+        let check_in = check_in.clone();
+        Callback::from(move |_: MouseEvent| check_in.submit_pin(Action::Petition(PetitionEvent::PinSubmitted)))
+    };
+    html! {
+        <>
+            if last_was_wrong {
+                <p class="warning" role="alert">{ h("pin.wrong") }</p>
+            }
+            <p id="petition-tries-left" class={classes!("tries", (tries_left <= 1).then_some("danger"))}>
+                { ruby::rich(&marked_n(lang, "pin.tries_left", tries_left)) }
+            </p>
+            <div class="pin-dots" role="status" aria-label={text_n(lang, "pin.entered", entered)}>
+                { for (0..PIN_LEN).map(|i| html! {
+                    <span class={classes!("dot", (i < entered).then_some("filled"))}></span>
+                }) }
+            </div>
+            <div class="keypad" role="group" aria-label={text(lang, "pin.keypad")}>
+                { for ['1', '2', '3', '4', '5', '6', '7', '8', '9'].map(|k| html! {
+                    <button class="key" data-digit={k.to_string()} onclick={digit(k)}>{ k }</button>
+                }) }
+                <button class="key" data-digit="0" onclick={digit('0')}>{ "0" }</button>
+                <button class="key" id="pin-back" onclick={on_back}>{ h("pin.back") }</button>
+            </div>
+            <button id="petition-pin-submit" class="primary" disabled={entered != PIN_LEN} onclick={on_submit}>
+                { h("petition.pin_submit") }
+            </button>
+        </>
+    }
+}

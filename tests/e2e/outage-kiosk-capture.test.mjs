@@ -1,0 +1,260 @@
+// End to end: in an outage the kiosk fills the 被保険者資格申立書 from the patient's card and hands it to the
+// counter, in headless Chromium against the real edge (workerd) and origin. The staff console is open and signed in
+// (so its capture key is published); the origin stops; a patient checks in, is told they will not pay 10割, agrees
+// to fill the 申立書 from the card, types the card's 券面事項入力補助AP PIN, checks the four items and sends them; the
+// kiosk gives them the short reference to say at the counter, and the staff console's outage list shows the capture
+// (marked as read at the kiosk, with the same reference). The edge never sees plain text: neither the requests'
+// bodies nor the stack's logs hold the name or the address, and nothing personal is left in the kiosk's storage or
+// on its screen. A patient who declines sends nothing; one who agrees and then takes the card out, or walks away
+// and lets the idle reset fire, leaves nothing behind. Every new screen is checked in every language with axe-core
+// and saved under tests/artifacts/screens/.
+
+import assert from 'node:assert/strict';
+import { before, describe, test } from 'node:test';
+import { DEMO_CARDS } from '../../xtask/stack.mjs';
+import { STAFF_RAW_KEY, auditScreen, enterPin, openKiosk, openStaff, screen, screenshot, useStack } from './support.mjs';
+
+const PETITION_PATH = '/api/v1/petitions';
+const STAFF_PETITIONS_PATH = '/api/v1/staff/petitions';
+const STAFF_PETITION_KEY_PATH = '/api/v1/staff/petitions/key';
+
+/** The kiosk's resource keys, with the capture's own (`petition.`): one on screen means a text is missing. */
+const KIOSK_RAW_KEY = /\b(app|welcome|reader|card|pin|no_pin|progress|result|blocked|error|action|lang|visual|validity|idle|enrol|consent|register|aid|voice|expiry|withdraw|cancel|petition)\.[a-z_]+\b/;
+
+const card = (scenario) => {
+  const found = DEMO_CARDS.find((c) => c.scenario === scenario);
+  assert.ok(found, `demo card for ${scenario}`);
+  return found;
+};
+
+/** What of a card's holder must never be seen in clear outside the kiosk's review and the staff console. */
+function personalOf(holder) {
+  const [family, given] = holder.name.split('　');
+  return [holder.name, family, given, holder.address, holder.address.slice(0, 6), holder.birth_date,
+    holder.birth_date.replaceAll('-', '')];
+}
+
+/** Every value in the kiosk's local storage, session storage and IndexedDB databases, as text. */
+async function kioskStorage(page) {
+  return page.evaluate(async () => {
+    const parts = [JSON.stringify({ ...localStorage }), JSON.stringify({ ...sessionStorage })];
+    for (const { name } of await indexedDB.databases()) {
+      const database = await new Promise((resolve, reject) => {
+        const request = indexedDB.open(name);
+        request.onsuccess = () => resolve(request.result);
+        request.onerror = () => reject(request.error);
+      });
+      for (const store of database.objectStoreNames) {
+        const records = await new Promise((resolve, reject) => {
+          const request = database.transaction(store, 'readonly').objectStore(store).getAll();
+          request.onsuccess = () => resolve(request.result);
+          request.onerror = () => reject(request.error);
+        });
+        const decoder = new TextDecoder('utf-8', { fatal: false });
+        parts.push(JSON.stringify(records, (_, v) => (v instanceof ArrayBuffer || ArrayBuffer.isView(v)
+          ? decoder.decode(v) : v)));
+      }
+      database.close();
+    }
+    return parts.join('\n');
+  });
+}
+
+/**
+ * The kiosk's whole document as markup, without the demo build's card picker (which lists the demo cards' labels
+ * on the start screen whoever is at the kiosk).
+ */
+async function kioskPage(page) {
+  return page.evaluate(() => {
+    const copy = document.documentElement.cloneNode(true);
+    copy.querySelectorAll('.virtual').forEach((picker) => picker.remove());
+    return copy.outerHTML;
+  });
+}
+
+/** The patient's check-in up to the outage screen, which offers to fill the 申立書 from the card. */
+async function checkInDuringOutage(page, holder) {
+  await page.click('#connect');
+  await enterPin(page, holder.pin);
+  await screen(page, 'failed');
+  assert.equal(await page.getAttribute('#failed', 'data-failure'), 'ServiceUnavailable');
+  assert.match(await page.textContent('#failed-next-step'), /10割/);
+  await page.waitForSelector('#petition-offer');
+}
+
+/** Waits until the capture's screen is at `step` (its `data-step`). */
+async function petitionStep(page, step, timeout = 20_000) {
+  await page.waitForSelector(`main[data-screen="petition"] #petition[data-step="${step}"]`, { timeout });
+}
+
+/** Types the 券面事項入力補助AP's PIN on the capture's keypad and confirms it. */
+async function enterTextPin(page, pin) {
+  await petitionStep(page, 'pin');
+  for (const digit of pin) await page.click(`button.key[data-digit="${digit}"]`);
+  await page.click('#petition-pin-submit');
+}
+
+/** Resolves once the staff console has taken the queued captures `rounds` more times than it had by now. */
+async function staffCollects(staff, rounds = 1, timeout = 60_000) {
+  const taken = () => staff.requests.filter((r) => r.url.endsWith(STAFF_PETITIONS_PATH)).length;
+  const target = taken() + rounds;
+  const deadline = Date.now() + timeout;
+  while (taken() < target) {
+    assert.ok(Date.now() < deadline, `the staff console took no captures within ${timeout} ms`);
+    await staff.page.waitForEvent('requestfinished', {
+      predicate: (r) => r.url().endsWith(STAFF_PETITIONS_PATH), timeout: Math.max(1, deadline - Date.now()),
+    });
+  }
+}
+
+describe('an outage: the kiosk fills the 申立書 from the card and hands it to the counter', () => {
+  const env = useStack();
+  let staff;
+
+  before(async () => {
+    // The staff console is open and signed in, which publishes its capture key; then the origin stops.
+    staff = await openStaff(env.browser, env.stack, { axe: true });
+    await staff.page.waitForSelector('#checkins');
+    await staff.page.waitForEvent('requestfinished', {
+      predicate: (r) => r.url().endsWith(STAFF_PETITION_KEY_PATH), timeout: 30_000,
+    }).catch(() => {});
+    assert.ok(staff.requests.some((r) => r.url.endsWith(STAFF_PETITION_KEY_PATH)), 'the console published its key');
+    await env.stack.stopOrigin();
+    await staff.page.waitForSelector('#outage', { timeout: 30_000 });
+  });
+
+  test('a patient agrees, checks the four items and sends them: the counter has them, with the same reference', async () => {
+    const holder = card('valid');
+    const secrets = personalOf(holder);
+    const kiosk = await openKiosk(env.browser, env.stack, { cardIndex: holder.index, axe: true });
+    await screen(kiosk.page, 'welcome');
+    const logsBefore = env.stack.logs.length;
+
+    await checkInDuringOutage(kiosk.page, holder);
+    assert.deepEqual(await auditScreen(kiosk.page, 'petition-offer', { rawKey: KIOSK_RAW_KEY }), []);
+    await kiosk.page.click('#petition-agree');
+    await petitionStep(kiosk.page, 'pin');
+    assert.match(await kiosk.page.textContent('#petition-tries-left'), /3/);
+    assert.deepEqual(await auditScreen(kiosk.page, 'petition-pin', { rawKey: KIOSK_RAW_KEY }), []);
+
+    // The 券面事項入力補助AP's PIN (the demo cards use the same 4 digits as for the check-in).
+    await enterTextPin(kiosk.page, holder.pin);
+    await petitionStep(kiosk.page, 'review');
+    assert.equal(await kiosk.page.textContent('#petition-name'), holder.name);
+    assert.equal(await kiosk.page.textContent('#petition-birth-date'), holder.birth_date);
+    assert.equal(await kiosk.page.textContent('#petition-sex'), '男');
+    assert.equal(await kiosk.page.textContent('#petition-address'), holder.address);
+    assert.deepEqual(await auditScreen(kiosk.page, 'petition-review', { rawKey: KIOSK_RAW_KEY }), []);
+
+    await kiosk.page.click('#petition-send');
+    await petitionStep(kiosk.page, 'sent');
+    const reference = (await kiosk.page.textContent('#petition-reference')).trim();
+    assert.match(reference, /^[0-9A-F]{6}$/);
+    assert.match(await kiosk.page.textContent('#petition'), /10割/);
+    // The items left the screen (and the page) with the review.
+    const dom = await kioskPage(kiosk.page);
+    for (const secret of secrets) assert.ok(!dom.includes(secret), `${secret} is still in the kiosk's page`);
+    assert.deepEqual(await auditScreen(kiosk.page, 'petition-sent', { rawKey: KIOSK_RAW_KEY }), []);
+
+    // The edge got ciphertext only: no request of the kiosk carries the items, and the sealed capture went once.
+    const posted = kiosk.requests.filter((r) => r.method === 'POST' && r.url.endsWith(PETITION_PATH));
+    assert.equal(posted.length, 1);
+    assert.ok(JSON.parse(posted[0].body).ciphertext, 'the capture went sealed');
+    const sent = kiosk.requests.map((r) => `${r.url} ${r.body ?? ''}`).join('\n');
+    for (const secret of secrets) assert.ok(!sent.includes(secret), `${secret} was sent by the kiosk in clear`);
+    // Nothing personal stays in the kiosk's storage.
+    const stored = await kioskStorage(kiosk.page);
+    for (const secret of secrets) assert.ok(!stored.includes(secret), `${secret} is in the kiosk's storage`);
+
+    // The staff console collects it on its own, lists it as read at the kiosk, with the same reference, and says
+    // plainly that it is not re-checked automatically.
+    const capture = staff.page.locator('li.declaration', { has: staff.page.locator(`.from-kiosk[data-reference="${reference}"]`) });
+    await capture.waitFor({ timeout: 60_000 });
+    assert.equal(await capture.locator('dd.name').textContent(), holder.name);
+    assert.match(await capture.locator('dd.birth-date').textContent(), new RegExp(holder.birth_date));
+    assert.equal(await capture.locator('dd.sex').textContent(), '男');
+    assert.equal(await capture.locator('dd.address').textContent(), holder.address);
+    assert.match(await capture.locator('.from-kiosk').textContent(), new RegExp(`キオスク.*${reference}`));
+    assert.equal(await capture.getAttribute('data-recheck'), 'pending');
+    assert.doesNotMatch(await capture.locator('.recheck').textContent(), /自動で確認します/);
+    assert.match(await capture.locator('.recheck').textContent(), /キオスク.*自動では確認しません/);
+    assert.deepEqual(await auditScreen(staff.page, 'outage-staff-kiosk-capture', { rawKey: STAFF_RAW_KEY }), []);
+
+    // Nor did the staff console's calls carry the items (it opened them in the page), nor did any process of the
+    // stack (edge, origin) log them.
+    const staffSent = staff.requests.map((r) => `${r.url} ${r.body ?? ''}`).join('\n');
+    for (const secret of secrets) assert.ok(!staffSent.includes(secret), `${secret} was sent by the staff console`);
+    const logged = env.stack.logs.slice(logsBefore).join('\n');
+    for (const secret of secrets) assert.ok(!logged.includes(secret), `${secret} is in the stack's logs`);
+    await kiosk.context.close();
+  });
+
+  test('a patient who declines, at the offer or after seeing the items, sends nothing', async () => {
+    const before = await staff.page.locator('li.declaration').count();
+    const holder = card('dependent');
+    const kiosk = await openKiosk(env.browser, env.stack, { cardIndex: holder.index, axe: true });
+    await checkInDuringOutage(kiosk.page, holder);
+    await kiosk.page.click('#petition-decline');
+    await petitionStep(kiosk.page, 'declined');
+    assert.match(await kiosk.page.textContent('#petition-declined'), /受付で申立書にご記入ください/);
+    assert.deepEqual(await auditScreen(kiosk.page, 'petition-declined', { rawKey: KIOSK_RAW_KEY }), []);
+    await kiosk.context.close();
+
+    // Another agrees, reads the items, and then would rather write the form at the counter.
+    const second = await openKiosk(env.browser, env.stack, { cardIndex: holder.index, axe: false });
+    await checkInDuringOutage(second.page, holder);
+    await second.page.click('#petition-agree');
+    await enterTextPin(second.page, holder.pin);
+    await petitionStep(second.page, 'review');
+    await second.page.click('#petition-dont-send');
+    await petitionStep(second.page, 'declined');
+    const dom = await kioskPage(second.page);
+    for (const secret of personalOf(holder)) assert.ok(!dom.includes(secret), `${secret} is still in the page`);
+
+    for (const { requests } of [kiosk, second]) {
+      assert.equal(requests.filter((r) => r.url.includes(PETITION_PATH)).length, 0, 'the kiosk called the relay');
+    }
+    // A full collection round later, the console has nothing new.
+    await staffCollects(staff, 1);
+    assert.equal(await staff.page.locator('li.declaration').count(), before);
+    assert.equal(await staff.page.locator('li.declaration', { hasText: holder.name }).count(), 0);
+    await second.context.close();
+  });
+
+  test('a patient who agrees and then takes the card out leaves nothing behind', async () => {
+    const holder = card('dependent');
+    const kiosk = await openKiosk(env.browser, env.stack, { cardIndex: holder.index, axe: true });
+    await checkInDuringOutage(kiosk.page, holder);
+    await kiosk.page.click('#petition-agree');
+    await enterTextPin(kiosk.page, holder.pin);
+    await petitionStep(kiosk.page, 'review');
+    // The card leaves the reader while the items are on screen: they go at once, and nothing is sent.
+    await kiosk.page.evaluate(() => window.onshiVirtualUsb.removeCard());
+    await kiosk.page.waitForSelector('#petition-name', { state: 'detached' });
+    const dom = await kioskPage(kiosk.page);
+    for (const secret of personalOf(holder)) assert.ok(!dom.includes(secret), `${secret} is still in the page`);
+    await screenshot(kiosk.page, 'screens/petition-card-taken.ja');
+    assert.deepEqual(await auditScreen(kiosk.page, 'petition-card-taken', { rawKey: KIOSK_RAW_KEY }), []);
+    assert.equal(kiosk.requests.filter((r) => r.url.includes(PETITION_PATH)).length, 0);
+    const stored = await kioskStorage(kiosk.page);
+    for (const secret of personalOf(holder)) assert.ok(!stored.includes(secret), `${secret} is in the kiosk's storage`);
+    await kiosk.context.close();
+  });
+
+  test('a patient who walks away from the review leaves nothing once the idle reset fires', async () => {
+    const holder = card('dependent');
+    const kiosk = await openKiosk(env.browser, env.stack, { cardIndex: holder.index, fakeClock: true });
+    await checkInDuringOutage(kiosk.page, holder);
+    await kiosk.page.click('#petition-agree');
+    await enterTextPin(kiosk.page, holder.pin);
+    await petitionStep(kiosk.page, 'review');
+    await kiosk.page.clock.fastForward(61_000);
+    await kiosk.page.waitForSelector('#idle-warning');
+    await kiosk.page.clock.fastForward(31_000);
+    await screen(kiosk.page, 'welcome');
+    const dom = await kioskPage(kiosk.page);
+    for (const secret of personalOf(holder)) assert.ok(!dom.includes(secret), `${secret} is still in the page`);
+    assert.equal(kiosk.requests.filter((r) => r.url.includes(PETITION_PATH)).length, 0);
+    await kiosk.context.close();
+  });
+});
