@@ -13,6 +13,7 @@ import { after, before, describe, test } from "node:test";
 import WebSocket from "ws";
 import {
   ADMIN_TOKEN, FACILITY_CODE, callEdge, enrolDevice, issueEnrolmentCode, startEdge, startFakeOrigin,
+  staffSessionOf,
 } from "./helpers.mjs";
 
 const LINK_PATH = "/api/v1/bridge/link";
@@ -27,17 +28,10 @@ let edge;
 
 const call = (path, options) => callEdge(edge.url, path, options);
 
-/** A staff session of `facilityCode` on a staff console enrolled for it. */
+/** A staff session of `facilityCode` on a staff console enrolled for it, asking its terminal. */
 async function staffOf(facilityCode) {
-  const signer = await enrolDevice(edge.url, { facilityCode, role: "staff_console" });
-  const code = await call("/api/v1/admin/staff-codes", {
-    headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
-    body: { facility_code: facilityCode },
-  });
-  assert.equal(code.status, 200, JSON.stringify(code.body));
-  const login = await call("/api/v1/staff/login", { signer, body: { code: code.body.code } });
-  assert.equal(login.status, 200, JSON.stringify(login.body));
-  return (body) => call(TERMINAL_PATH, { signer, body, headers: { authorization: `Bearer ${login.body.staff_token}` } });
+  const { signer, headers } = await staffSessionOf(edge.url, facilityCode);
+  return (body) => call(TERMINAL_PATH, { signer, body, headers });
 }
 
 async function bridgeOf(facilityCode) {

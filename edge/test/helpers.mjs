@@ -294,6 +294,23 @@ export async function enrolDevice(edgeUrl, { code, facilityCode = FACILITY_CODE,
   return enrolWithCode(edgeUrl, code ?? (await issueEnrolmentCode(edgeUrl, facilityCode, ADMIN_TOKEN, terms)), role);
 }
 
+/**
+ * A staff session of `facilityCode` on a staff console enrolled for it, as the facility's admin issues its code and
+ * a clerk signs in: `{ signer, headers }`, the console's proof and the staff token, which every staff call carries
+ * together.
+ */
+export async function staffSessionOf(edgeUrl, facilityCode) {
+  const signer = await enrolDevice(edgeUrl, { facilityCode, role: "staff_console" });
+  const code = await callEdge(edgeUrl, "/api/v1/admin/staff-codes", {
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    body: { facility_code: facilityCode },
+  });
+  if (code.status !== 200) throw new Error(`staff code: ${code.status} ${JSON.stringify(code.body)}`);
+  const login = await callEdge(edgeUrl, "/api/v1/staff/login", { signer, body: { code: code.body.code } });
+  if (login.status !== 200) throw new Error(`staff login: ${login.status} ${JSON.stringify(login.body)}`);
+  return { signer, headers: { authorization: `Bearer ${login.body.staff_token}` } };
+}
+
 /** Starts the built worker in workerd; returns `{ url, mf, dispose }` (`mf` reaches the Durable Objects). */
 export async function startEdge({
   originUrl,

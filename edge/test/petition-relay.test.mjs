@@ -10,7 +10,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import {
-  ADMIN_TOKEN, FACILITY_CODE, callEdge, enrolDevice, startEdge, startFakeOrigin,
+  FACILITY_CODE, callEdge, enrolDevice, startEdge, startFakeOrigin,
+  staffSessionOf,
 } from "./helpers.mjs";
 
 const subtle = globalThis.crypto.subtle;
@@ -25,16 +26,10 @@ const logs = [];
 
 const call = (path, options) => callEdge(edge.url, path, options);
 
+/** A staff session of `facilityCode` on a staff console enrolled for it: calls `path` with `body` as it. */
 async function staffOf(facilityCode) {
-  const signer = await enrolDevice(edge.url, { facilityCode, role: "staff_console" });
-  const code = await call("/api/v1/admin/staff-codes", {
-    headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
-    body: { facility_code: facilityCode },
-  });
-  assert.equal(code.status, 200, JSON.stringify(code.body));
-  const login = await call("/api/v1/staff/login", { signer, body: { code: code.body.code } });
-  assert.equal(login.status, 200, JSON.stringify(login.body));
-  return (path, body) => call(path, { signer, body, headers: { authorization: `Bearer ${login.body.staff_token}` } });
+  const { signer, headers } = await staffSessionOf(edge.url, facilityCode);
+  return (path, body) => call(path, { signer, body, headers });
 }
 
 function associatedData(facility, captureId) {

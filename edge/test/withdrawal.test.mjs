@@ -11,7 +11,8 @@ import { resolve } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { originSignatureHeaders } from "../../xtask/origin-signature.mjs";
 import {
-  ADMIN_TOKEN, FIXTURES, ORIGIN_SIGNING_KEY, callEdge, enrolDevice, startEdge, startRealOrigin, testCard,
+  FIXTURES, ORIGIN_SIGNING_KEY, callEdge, enrolDevice, startEdge, startRealOrigin, testCard,
+  staffSessionOf,
 } from "./helpers.mjs";
 
 const DEMO_CARDS = JSON.parse(readFileSync(resolve(FIXTURES, "demo-cards.json"), "utf8"));
@@ -58,22 +59,8 @@ async function pinSession(index, signer = device) {
   return { authorization: `Bearer ${session.body.session_token}` };
 }
 
-/**
- * A staff session of `facilityCode` on a staff console enrolled for it: `{ signer, headers }`, the console's proof
- * and the token, which every staff call carries together.
- */
-async function staffOf(facilityCode) {
-  const signer = await enrolDevice(edge.url, { facilityCode, role: "staff_console" });
-  const code = await call("/api/v1/admin/staff-codes", {
-    signer: null,
-    headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
-    body: { facility_code: facilityCode },
-  });
-  assert.equal(code.status, 200, JSON.stringify(code.body));
-  const login = await call("/api/v1/staff/login", { signer, body: { code: code.body.code } });
-  assert.equal(login.status, 200, JSON.stringify(login.body));
-  return { signer, headers: { authorization: `Bearer ${login.body.staff_token}` } };
-}
+/** A staff session of `facilityCode`: `{ signer, headers }`. */
+const staffOf = (facilityCode) => staffSessionOf(edge.url, facilityCode);
 
 before(async () => {
   origin = await startRealOrigin();

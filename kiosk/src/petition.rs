@@ -8,7 +8,7 @@
 //! cell while [`PetitionStep::Review`] shows, the digits in the PIN buffer. Must not: read the card unless the
 //! patient agreed.
 
-use crate::state::PIN_LEN;
+use onshi_card::jpki::PIN_DIGITS as PIN_LEN;
 
 /// Why a capture did not reach the counter; in every case the patient fills the paper form at the counter, and
 /// pays their usual share.

@@ -14,8 +14,8 @@ use onshi_proto::withdrawal::RegistrationCancelOutcome;
 use crate::assist::{AssistStep, FormProblem};
 use crate::petition::{PetitionEvent, PetitionStep};
 
-/// Length of the 利用者証明用 PIN.
-pub const PIN_LEN: usize = 4;
+/// Length of the 利用者証明用 PIN, as the card layer knows it.
+pub const PIN_LEN: usize = onshi_card::jpki::PIN_DIGITS;
 
 /// Why a check-in stopped, as the patient must be told.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

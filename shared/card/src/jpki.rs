@@ -65,14 +65,18 @@ impl EfId {
     }
 }
 
+/// How many digits a 4-digit card PIN has: the 利用者証明用 PIN's, and the 券面事項入力補助AP's, which [`Pin`] also
+/// carries.
+pub const PIN_DIGITS: usize = 4;
+
 /// The 4-digit 利用者証明用 PIN. Validated on construction, zeroized on drop, never printed: `Debug` shows
 /// `Pin(<redacted>)` and there is no `Display`.
-pub struct Pin(Zeroizing<[u8; 4]>);
+pub struct Pin(Zeroizing<[u8; PIN_DIGITS]>);
 
 impl Pin {
-    /// Accepts exactly four ASCII digits.
+    /// Accepts exactly [`PIN_DIGITS`] ASCII digits.
     pub fn new(digits: &str) -> Result<Self> {
-        let mut pin = Zeroizing::new([0u8; 4]);
+        let mut pin = Zeroizing::new([0u8; PIN_DIGITS]);
         let bytes = digits.as_bytes();
         if bytes.len() != pin.len() || !bytes.iter().all(u8::is_ascii_digit) {
             return Err(CardError::InvalidPin);
@@ -82,7 +86,7 @@ impl Pin {
     }
 
     /// The ASCII bytes VERIFY carries.
-    pub(crate) fn ascii(&self) -> &[u8; 4] {
+    pub(crate) fn ascii(&self) -> &[u8; PIN_DIGITS] {
         &self.0
     }
 }
