@@ -208,7 +208,7 @@ export async function axeViolations(page, { rules } = {}) {
 }
 
 /** Resource keys look like `pin.heading`; one on screen means a text is missing from a resource file. */
-const RAW_KEY = /\b(app|welcome|reader|card|pin|no_pin|progress|result|blocked|error|action|lang|visual|validity|idle|enrol|consent|register|aid|voice|expiry|withdraw|cancel)\.[a-z_]+\b/;
+const RAW_KEY = /\b(app|welcome|reader|card|pin|no_pin|progress|result|blocked|error|action|lang|visual|validity|idle|enrol|consent|register|aid|voice|expiry|withdraw|cancel|petition)\.[a-z_]+\b/;
 
 /**
  * The kiosk's patient aids: the button that turns each on, the mode's name in screenshots and problems, and the class
