@@ -2,6 +2,7 @@
 //! device's requests are checked and counted by its facility's `EdgeStore`), the audit log (one JSON line per event
 //! on the worker's log), WebCrypto for enrolling keys and `fetch` to the origin with a timeout.
 
+use std::cell::Cell;
 use std::time::Duration;
 
 use base64::Engine as _;
@@ -36,6 +37,7 @@ use crate::auth::ratelimit::{RateCounter, client_bucket_name};
 use crate::auth::staff_session::{StaffCall, StaffCallAnswer, StoredStaffSession};
 use crate::error::EdgeError;
 use crate::proxy::{OriginOutcome, OriginRequest};
+use crate::server_timing::ServerTiming;
 use onshi_proto::answer_signing::ANSWER_SIGNATURE_HEADER;
 use onshi_proto::bridge_health::BridgeHealth;
 use onshi_proto::bridge_link::{LinkRequestId, ToBridge};
@@ -52,11 +54,29 @@ const STORE_URL: &str = "https://challenge-store.internal";
 /// The runtime's ports, borrowed for one request.
 pub struct WorkerPorts<'a> {
     env: &'a Env,
+    /// The time this request has waited on Durable Objects and on the origin so far (see [`ServerTiming`]).
+    timing: Cell<ServerTiming>,
 }
 
 impl<'a> WorkerPorts<'a> {
     pub fn new(env: &'a Env) -> Self {
-        Self { env }
+        Self { env, timing: Cell::new(ServerTiming::default()) }
+    }
+
+    /// What this request waited on so far; the caller fills in the whole request's time.
+    pub fn timing(&self) -> ServerTiming {
+        self.timing.get()
+    }
+
+    /// Runs `call` and counts its time as a wait on a store (`store`) or on the origin.
+    async fn timed<T>(&self, store: bool, call: impl Future<Output = T>) -> T {
+        let started = js_sys::Date::now();
+        let result = call.await;
+        let mut timing = self.timing.get();
+        let waited = if store { &mut timing.store } else { &mut timing.origin };
+        waited.add(js_sys::Date::now() - started);
+        self.timing.set(timing);
+        result
     }
 
     async fn call_store<B: Serialize, A: DeserializeOwned>(
@@ -87,11 +107,14 @@ impl<'a> WorkerPorts<'a> {
         let mut init = RequestInit::new();
         init.with_method(Method::Post).with_body(Some(body.into()));
         let request = Request::new_with_init(&format!("{STORE_URL}{path}"), &init).map_err(failed)?;
-        let mut response = stub.fetch_with_request(request).await.map_err(failed)?;
-        if response.status_code() != 200 {
-            return Err(EdgeError::Runtime("a durable object refused a call"));
-        }
-        response.json().await.map_err(failed)
+        self.timed(true, async {
+            let mut response = stub.fetch_with_request(request).await.map_err(failed)?;
+            if response.status_code() != 200 {
+                return Err(EdgeError::Runtime("a durable object refused a call"));
+            }
+            response.json().await.map_err(failed)
+        })
+        .await
     }
 
     /// Hands a bridge's authenticated WebSocket upgrade to its facility's store, which accepts it: the store's
@@ -311,7 +334,7 @@ impl EdgePorts for WorkerPorts<'_> {
         };
         futures::pin_mut!(exchange);
         let deadline = Delay::from(Duration::from_millis(u64::from(timeout_ms)));
-        match select(exchange, deadline).await {
+        match self.timed(false, select(exchange, deadline)).await {
             Either::Left((Ok(outcome), _)) => outcome,
             Either::Left((Err(()), _)) => OriginOutcome::Unreachable,
             Either::Right(((), _)) => {
