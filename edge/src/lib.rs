@@ -14,7 +14,7 @@
 //! authentication, challenges, devices, one-time codes, card and staff sessions, the admin credential, rate
 //! limits), [`api`] the use cases over [`api::EdgePorts`], one file per audience, and beside them [`routes`],
 //! [`config`], [`proxy`], [`audit`], [`http_policy`], [`server_timing`], [`error`] and [`secret`]. The adapter (`#[event(fetch)]`, the
-//! API handler, the `ChallengeStore` and `EdgeStore` Durable Objects, the audit log and the origin `fetch`) exists
+//! API handler, the `EdgeStore` Durable Object, the audit log and the origin `fetch`) exists
 //! only in the `wasm32` build.
 #![forbid(unsafe_code)]
 

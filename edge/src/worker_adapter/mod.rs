@@ -1,7 +1,7 @@
 //! The workers-rs adapter: request and response plumbing (one API handler over [`crate::routes`], CORS for the
-//! configured kiosk origins), static files, the `ChallengeStore` and `EdgeStore` Durable Objects and the origin
-//! `fetch`. Everything here is thin; decisions are made in the
-//! pure modules.
+//! configured kiosk origins), static files, the `EdgeStore` Durable Object (with its parts `challenge_store.rs`
+//! and `petition_store.rs`), the origin `fetch`, and a development edge's `Server-Timing`
+//! ([`crate::server_timing`]). Everything here is thin; decisions are made in the pure modules.
 
 mod challenge_store;
 mod edge_store;

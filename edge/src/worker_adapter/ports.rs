@@ -1,5 +1,5 @@
-//! [`EdgePorts`] for workerd: WebCrypto randomness, the `ChallengeStore` and `EdgeStore` Durable Objects (a
-//! device's requests are checked and counted by its facility's `EdgeStore`), the audit log (one JSON line per event
+//! [`EdgePorts`] for workerd: WebCrypto randomness, the `EdgeStore` Durable Objects (a device's requests are checked
+//! and counted, and its card challenges kept, by its facility's `EdgeStore`), the audit log (one JSON line per event
 //! on the worker's log), WebCrypto for enrolling keys and `fetch` to the origin with a timeout.
 
 use std::cell::Cell;
@@ -13,7 +13,8 @@ use serde::de::DeserializeOwned;
 use worker::js_sys;
 use worker::{AbortController, Delay, Env, Fetch, Headers, Method, Request, RequestInit, RequestRedirect, Response};
 
-use super::challenge_store::{STORE_PATH, StoreCall, USE_PATH, UseCall};
+use super::challenge_store::{CHALLENGE_STORE_PATH, CHALLENGE_USE_PATH, StoreCall, UseCall};
+use super::challenge_store::{CHECK_WITH_CHALLENGE_PATH, CheckWithChallengeAnswer, CheckWithChallengeCall};
 use super::edge_store::{BRIDGE_ASK_PATH, BRIDGE_LINK_ACCEPT_PATH, BRIDGE_LINK_OPEN_PATH, BridgeAskCall};
 use super::edge_store::{BRIDGE_BULK_START_PATH, BRIDGE_BULK_STATUS_PATH, BulkStartCall, BulkStatusCall};
 use super::edge_store::{
@@ -44,8 +45,6 @@ use onshi_proto::bridge_link::{LinkRequestId, ToBridge};
 use onshi_proto::facility::FacilityCode;
 use onshi_proto::petition::{P256PublicKey, QueuedPetition, SealedPetition};
 
-/// Binding name of the `ChallengeStore` Durable Object namespace.
-const CHALLENGES_BINDING: &str = "CHALLENGES";
 /// Binding name of the `EdgeStore` Durable Object namespace.
 const EDGE_STORE_BINDING: &str = "EDGE_STORE";
 /// Base URL of calls to the store; the host is never resolved, the stub routes by path only.
@@ -79,13 +78,15 @@ impl<'a> WorkerPorts<'a> {
         result
     }
 
-    async fn call_store<B: Serialize, A: DeserializeOwned>(
+    /// Calls the facility store of the device `device` (a device id as this edge issued it).
+    async fn call_device_store<B: Serialize, A: DeserializeOwned>(
         &self,
-        id: &ChallengeId,
+        device: &str,
         path: &str,
         body: &B,
     ) -> Result<A, EdgeError> {
-        self.call_object(CHALLENGES_BINDING, &id.shard_name(), path, body).await
+        let device = DeviceId::parse(device).map_err(|_| EdgeError::Runtime("a challenge names no device id"))?;
+        self.call_object(EDGE_STORE_BINDING, &device.store_name(), path, body).await
     }
 
     async fn call_object<B: Serialize, A: DeserializeOwned>(
@@ -302,7 +303,7 @@ impl EdgePorts for WorkerPorts<'_> {
             device: challenge.device.clone(),
             purpose: challenge.purpose.as_str().to_owned(),
         };
-        let _: serde_json::Value = self.call_store(&challenge.id, STORE_PATH, &call).await?;
+        let _: bool = self.call_device_store(&challenge.device, CHALLENGE_STORE_PATH, &call).await?;
         Ok(())
     }
 
@@ -313,7 +314,19 @@ impl EdgePorts for WorkerPorts<'_> {
         _now_unix: i64,
     ) -> Result<Option<StoredChallenge>, EdgeError> {
         let call = UseCall { id: id.as_str().to_owned(), device: device.to_owned() };
-        self.call_store(id, USE_PATH, &call).await
+        self.call_device_store(device, CHALLENGE_USE_PATH, &call).await
+    }
+
+    async fn check_device_using_challenge(
+        &self,
+        check: &DeviceCheck,
+        id: &ChallengeId,
+    ) -> Result<(DeviceCheckAnswer, Option<StoredChallenge>), EdgeError> {
+        let call = CheckWithChallengeCall { check: check.clone(), challenge_id: id.as_str().to_owned() };
+        let answer: CheckWithChallengeAnswer = self
+            .call_object(EDGE_STORE_BINDING, &check.device_id.store_name(), CHECK_WITH_CHALLENGE_PATH, &call)
+            .await?;
+        Ok((answer.device, answer.challenge))
     }
 
     async fn send_to_origin(&self, request: OriginRequest, timeout_ms: u32) -> OriginOutcome {
