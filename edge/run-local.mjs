@@ -91,7 +91,6 @@ export function edgeMiniflareOptions(config) {
     logRequests: false,
     bindings,
     durableObjects: {
-      CHALLENGES: { className: "ChallengeStore", useSQLite: true },
       EDGE_STORE: { className: "EdgeStore", useSQLite: true },
     },
     // Devices, enrolment codes, rate counters and challenges survive a restart only when given a directory.

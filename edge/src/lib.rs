@@ -13,8 +13,8 @@
 //! Layout: the pure modules know nothing of the runtime and are tested natively: [`auth`] holds the rules (card
 //! authentication, challenges, devices, one-time codes, card and staff sessions, the admin credential, rate
 //! limits), [`api`] the use cases over [`api::EdgePorts`], one file per audience, and beside them [`routes`],
-//! [`config`], [`proxy`], [`audit`], [`http_policy`], [`error`] and [`secret`]. The adapter (`#[event(fetch)]`, the
-//! API handler, the `ChallengeStore` and `EdgeStore` Durable Objects, the audit log and the origin `fetch`) exists
+//! [`config`], [`proxy`], [`audit`], [`http_policy`], [`server_timing`], [`error`] and [`secret`]. The adapter (`#[event(fetch)]`, the
+//! API handler, the `EdgeStore` Durable Object, the audit log and the origin `fetch`) exists
 //! only in the `wasm32` build.
 #![forbid(unsafe_code)]
 
@@ -27,6 +27,7 @@ pub mod http_policy;
 pub mod proxy;
 pub mod routes;
 pub mod secret;
+pub mod server_timing;
 
 #[cfg(target_arch = "wasm32")]
 mod worker_adapter;

@@ -1,7 +1,7 @@
 // The edge's Durable Objects across restarts and over time, and the kiosk origins it lets call the API: rate
 // counters survive a restart of workerd on the same storage, a challenge issued before one opens exactly one
-// session after it (its store evicted mid-flow loses nothing and hands nothing out twice), old challenges are pruned by the ChallengeStore's
-// alarm without any further write, and an Isolated Web App origin configured in KIOSK_ORIGINS gets CORS answers
+// session after it (its store evicted mid-flow loses nothing and hands nothing out twice), old challenges are pruned by the
+// alarm of the facility's EdgeStore, where they live, without any further write, and an Isolated Web App origin configured in KIOSK_ORIGINS gets CORS answers
 // while every other origin is still refused.
 // Run: node --test edge/test/*.test.mjs   (after `worker-build --release` in edge/)
 
@@ -125,9 +125,9 @@ describe("challenge pruning", () => {
   });
   after(async () => edge?.dispose());
 
-  /** Calls the ChallengeStore instance `name` directly, as the worker does. */
+  /** Calls the EdgeStore instance `name` (a facility's, where its devices' challenges live) directly, as the worker does. */
   async function store(name, path, body) {
-    const namespace = await edge.mf.getDurableObjectNamespace("CHALLENGES");
+    const namespace = await edge.mf.getDurableObjectNamespace("EDGE_STORE");
     const stub = namespace.get(namespace.idFromName(name));
     const response = await stub.fetch(`https://challenge-store.internal${path}`, {
       method: "POST",
@@ -141,23 +141,23 @@ describe("challenge pruning", () => {
     const now = Math.floor(Date.now() / 1000);
     const later = now + 3600;
     const bound = { device: "0110113719.AAAAAAAAAAAAAAAAAAAAAA", purpose: "card-session" };
-    await store("pruning-test", "/store", { id: "kept", challenge: "AAAA", expires_at: later, forget_after: later, ...bound });
-    assert.deepEqual(await store("pruning-test", "/stats"), { challenges: 1, alarm_at_ms: (later + 1) * 1000 });
+    await store("facility:0110113719", "/challenge/store", { id: "kept", challenge: "AAAA", expires_at: later, forget_after: later, ...bound });
+    assert.deepEqual(await store("facility:0110113719", "/challenge/stats"), { challenges: 1, alarm_at_ms: (later + 1) * 1000 });
     // A challenge already past its forget-after time moves the alarm to now; nothing else is written afterwards.
-    await store("pruning-test", "/store", { id: "old", challenge: "AAAA", expires_at: now - 20, forget_after: now - 10, ...bound });
+    await store("facility:0110113719", "/challenge/store", { id: "old", challenge: "AAAA", expires_at: now - 20, forget_after: now - 10, ...bound });
     // The alarm runs on its own; wait (bounded) until its effect is visible.
     let stats;
     for (let attempt = 0; attempt < 250; attempt += 1) {
-      stats = await store("pruning-test", "/stats");
+      stats = await store("facility:0110113719", "/challenge/stats");
       if (stats.challenges === 1) break;
       await delay(20);
     }
     assert.deepEqual(stats, { challenges: 1, alarm_at_ms: (later + 1) * 1000 });
     // The pruned one is unknown, the kept one is still there.
-    assert.equal(await store("pruning-test", "/use", { id: "old", device: bound.device }), null);
+    assert.equal(await store("facility:0110113719", "/challenge/use", { id: "old", device: bound.device }), null);
     // Another device cannot count a use of it; its own device can.
-    assert.equal(await store("pruning-test", "/use", { id: "kept", device: "0110113719.BBBBBBBBBBBBBBBBBBBBBB" }), null);
-    assert.equal((await store("pruning-test", "/use", { id: "kept", device: bound.device })).uses, 1);
+    assert.equal(await store("facility:0110113719", "/challenge/use", { id: "kept", device: "0110113719.BBBBBBBBBBBBBBBBBBBBBB" }), null);
+    assert.equal((await store("facility:0110113719", "/challenge/use", { id: "kept", device: bound.device })).uses, 1);
   });
 });
 

@@ -489,6 +489,33 @@ fn a_challenge_is_answered_only_on_the_device_that_asked_for_it() {
 }
 
 #[test]
+fn a_session_checks_its_device_and_uses_its_challenge_in_one_store_call_and_a_forged_proof_uses_none() {
+    let config = config();
+    let ports = FakePorts::new(origin_with_revoked("none"));
+    let api = EdgeApi::new(&config, &ports);
+    let kiosk = enrolled_kiosk(&api, 7);
+    let body = kiosk.answered_challenge(&api, CARD0_CERT, CARD0_KEY, NOW);
+
+    // The kiosk's id with another key's proof: refused by the store, and the challenge is still unused.
+    let impostor =
+        Kiosk { device_id: kiosk.device_id.clone(), key: p256::ecdsa::SigningKey::from_slice(&[9; 32]).unwrap() };
+    assert!(matches!(impostor.session(&api, &body, NOW), Err(EdgeError::DeviceProofInvalid(_))));
+    // A body that does not read is refused after the device was checked, as before the fold, and uses nothing.
+    let checks_before = ports.device_checks.get();
+    assert_eq!(kiosk.session(&api, b"{", NOW), Err(EdgeError::BadRequest));
+    assert_eq!(ports.device_checks.get(), checks_before + 1, "the device is checked before the body is judged");
+
+    let (checks_before, uses_before) = (ports.device_checks.get(), ports.challenge_use_calls.get());
+    assert!(
+        kiosk.session(&api, &body, NOW).is_ok(),
+        "the forged and the unreadable requests left the challenge unused"
+    );
+    assert_eq!(ports.device_checks.get(), checks_before + 1);
+    assert_eq!(ports.challenge_use_calls.get(), uses_before, "the challenge was used in the device check's store call");
+    assert_eq!(kiosk.session(&api, &body, NOW), Err(EdgeError::ChallengeReplayed));
+}
+
+#[test]
 fn a_card_signature_over_the_bare_challenge_opens_no_session() {
     let config = config();
     let ports = FakePorts::new(origin_with_revoked("none"));

@@ -56,10 +56,18 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
     /// was issued to can consume it, and the card must have signed it for this device and purpose.
     pub async fn open_session(&self, request: &ApiRequest<'_>) -> Result<SessionResponse, EdgeError> {
         self.audited(AuditAction::Session, request.now_unix, async |context| {
-            let device = self.authenticate_device(request, context).await?;
-            let body: SessionRequest = parse_json(request.body)?;
-            let id = ChallengeId::parse(&body.challenge_id)?;
-            let record = self.ports.count_challenge_use(&id, device.device_id.as_str(), request.now_unix).await?;
+            // The device is checked before the body is judged, as on every device route: a body that does not
+            // read (or names no challenge this edge could have issued) is refused after the device check counted it.
+            let read = parse_json::<SessionRequest>(request.body)
+                .and_then(|body| Ok((ChallengeId::parse(&body.challenge_id)?, body)));
+            let (id, body) = match read {
+                Ok(read) => read,
+                Err(refusal) => {
+                    self.authenticate_device(request, context).await?;
+                    return Err(refusal);
+                }
+            };
+            let (device, record) = self.authenticate_device_using_challenge(request, context, &id).await?;
             let purpose = ChallengePurpose::CardSession;
             let challenge = judge_consumption(record, device.device_id.as_str(), purpose, request.now_unix)?;
             let message = card_challenge_message(purpose, device.device_id.as_str(), &challenge);

@@ -188,6 +188,14 @@ pub trait EdgePorts {
     /// Checks one device request in its facility's store and, when the proof holds, counts it on the device's and
     /// the facility's counters: [`crate::auth::device::check_and_count`], run where the records are, in one call.
     async fn check_device(&self, check: &DeviceCheck) -> Result<DeviceCheckAnswer, EdgeError>;
+    /// [`Self::check_device`] for a request that answers the challenge `id`, and in the same call to the facility's
+    /// store, only when the request was counted, [`Self::count_challenge_use`] of it by the request's device: one
+    /// store round trip for the session's device check and its challenge (both live in the facility's store).
+    async fn check_device_using_challenge(
+        &self,
+        check: &DeviceCheck,
+        id: &ChallengeId,
+    ) -> Result<(DeviceCheckAnswer, Option<StoredChallenge>), EdgeError>;
 
     /// Sends a request to the origin, giving up after `timeout_ms`.
     async fn send_to_origin(&self, request: OriginRequest, timeout_ms: u32) -> OriginOutcome;
@@ -425,6 +433,34 @@ impl<'a, P: EdgePorts> EdgeApi<'a, P> {
         context: &mut AuditContext,
         role: Option<DeviceRole>,
     ) -> Result<AuthenticatedDevice, EdgeError> {
+        let check = self.device_check(request, context).await?;
+        let answer = self.ports.check_device(&check).await?;
+        self.judge_device_check(answer, context, role)
+    }
+
+    /// [`Self::authenticate_device`] for a request that answers the challenge `id` (a kiosk opening a card session):
+    /// the device check and the challenge's use in one call to the facility's store. The challenge is counted only
+    /// when the store counted the request (its proof held), never for a forged one; a request the limits then
+    /// refuse has used its challenge up, and the kiosk asks for a new one. Answers the challenge's record after
+    /// counting, for [`crate::auth::challenge::judge_consumption`].
+    pub(crate) async fn authenticate_device_using_challenge(
+        &self,
+        request: &ApiRequest<'_>,
+        context: &mut AuditContext,
+        id: &ChallengeId,
+    ) -> Result<(AuthenticatedDevice, Option<StoredChallenge>), EdgeError> {
+        let check = self.device_check(request, context).await?;
+        let (answer, challenge) = self.ports.check_device_using_challenge(&check, id).await?;
+        Ok((self.judge_device_check(answer, context, Some(DeviceRole::Kiosk))?, challenge))
+    }
+
+    /// The facility store's check of a request's device proof. A device id this edge never issued is refused before
+    /// any store is named after it, and counted against the client's limit instead.
+    async fn device_check(
+        &self,
+        request: &ApiRequest<'_>,
+        context: &mut AuditContext,
+    ) -> Result<DeviceCheck, EdgeError> {
         let id_text = request.device_proof.device_id.as_deref().ok_or(EdgeError::DeviceProofInvalid("no device id"))?;
         let issued = DeviceId::parse(id_text).ok().filter(|id| self.config.device_ids.issued(id));
         let Some(id) = issued else {
@@ -432,9 +468,19 @@ impl<'a, P: EdgePorts> EdgeApi<'a, P> {
             return Err(EdgeError::DeviceUnknown);
         };
         context.device = Some(id.as_str().to_owned());
+        Ok(DeviceCheck::new(id, &request.device_proof, request.signed(), request.now_unix, &self.config.rate_limits))
+    }
+
+    /// What the facility's store answered of a device check, judged: a refused proof, a device or facility over its
+    /// limit and a device of another role than `role` are refused.
+    fn judge_device_check(
+        &self,
+        answer: DeviceCheckAnswer,
+        context: &mut AuditContext,
+        role: Option<DeviceRole>,
+    ) -> Result<AuthenticatedDevice, EdgeError> {
         let limits = &self.config.rate_limits;
-        let check = DeviceCheck::new(id, &request.device_proof, request.signed(), request.now_unix, limits);
-        let counted = match self.ports.check_device(&check).await? {
+        let counted = match answer {
             DeviceCheckAnswer::Counted(counted) => counted,
             DeviceCheckAnswer::Refused(refusal) => return Err(refusal.into()),
         };

@@ -4,8 +4,9 @@
 //! both are in the message the card signs ([`onshi_proto::api::card_challenge_message`]), so a challenge is
 //! consumed only by its own device, for its own purpose.
 //!
-//! Pure: the random bytes and the clock are passed in. Storage lives in the `ChallengeStore` Durable Object,
-//! which only counts uses atomically and hands the record to [`judge_consumption`].
+//! Pure: the random bytes and the clock are passed in. Storage lives in the `EdgeStore` Durable Object of the
+//! facility of the device it was issued to, which only counts uses atomically (in the same call as the device
+//! check of the request that answers it) and hands the record to [`judge_consumption`].
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -21,8 +22,6 @@ pub const CHALLENGE_LIFETIME_SECS: i64 = 120;
 pub const CHALLENGE_RETENTION_SECS: i64 = 600;
 /// Random bytes behind a challenge id.
 pub const CHALLENGE_ID_RANDOM_LEN: usize = 16;
-/// Number of `ChallengeStore` instances challenges are spread over, so no single object becomes a hot spot.
-pub const CHALLENGE_SHARDS: u8 = 16;
 
 /// The random input of one challenge, drawn by the caller from a cryptographic source.
 #[derive(Clone)]
@@ -62,12 +61,6 @@ impl ChallengeId {
     /// The id text.
     pub fn as_str(&self) -> &str {
         &self.0
-    }
-
-    /// The name of the `ChallengeStore` instance that holds this challenge.
-    pub fn shard_name(&self) -> String {
-        let first = URL_SAFE_NO_PAD.decode(&self.0).ok().and_then(|bytes| bytes.first().copied()).unwrap_or(0);
-        format!("challenges-{:02}", first % CHALLENGE_SHARDS)
     }
 }
 
@@ -174,13 +167,10 @@ mod tests {
     }
 
     #[test]
-    fn different_randomness_gives_different_ids_and_shards_stay_in_range() {
+    fn different_randomness_gives_different_ids() {
         let first = IssuedChallenge::issue(&randomness(1), DEVICE, ChallengePurpose::CardSession, 0).id;
         let second = IssuedChallenge::issue(&randomness(2), DEVICE, ChallengePurpose::CardSession, 0).id;
         assert_ne!(first, second);
-        assert_eq!(first.shard_name(), "challenges-01");
-        let high = IssuedChallenge::issue(&randomness(0xff), DEVICE, ChallengePurpose::CardSession, 0).id;
-        assert_eq!(high.shard_name(), "challenges-15");
     }
 
     #[test]

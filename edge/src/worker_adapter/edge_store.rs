@@ -5,10 +5,12 @@
 //! counters of unauthenticated attempts over another (`clients-NN`, by the client's address), so a flood of guessed
 //! codes or forged device ids creates no instance beyond those. One instance per facility
 //! (`facility:<医療機関コード>`, named only after a device id this edge issued) holds
-//! the facility's devices, each device's rate counter and the facility's. A device request is therefore checked
+//! the facility's devices, each device's rate counter and the facility's, and the one-time card challenges issued
+//! to its devices (`challenge_store.rs`, pruned by this object's alarm). A device request is therefore checked
 //! and counted in a single call ([`crate::auth::device::check_and_count`]: load the device, verify its proof with
-//! WebCrypto, count), and every counting step runs in one single-threaded object, so two concurrent requests can
-//! never both redeem one code or slip past a limit. Decisions are made by the pure modules, not here.
+//! WebCrypto, count), a session's request with its challenge's use in the same call, and every counting step runs
+//! in one single-threaded object, so two concurrent requests can never both redeem one code or slip past a limit.
+//! Decisions are made by the pure modules, not here.
 //!
 //! The facility's bridge holds a WebSocket link to its facility's instance, accepted with the hibernation API (an
 //! idle link costs the instance nothing): a newer link replaces the one before, and staff's by-number checks for
@@ -42,10 +44,11 @@ use worker::{
     WebSocketIncomingMessage, WebSocketPair, durable_object,
 };
 
+use super::challenge_store::{self, CheckWithChallengeAnswer, CheckWithChallengeCall, UseCall};
 use super::{petition_store, webcrypto};
 use crate::api::bridge::TerminalReply;
 use crate::api::staff_terminal_bulk::BulkJob;
-use crate::auth::device::{DeviceCheck, DeviceId, DeviceRecord, ProofNonce, check_and_count};
+use crate::auth::device::{DeviceCheck, DeviceCheckAnswer, DeviceId, DeviceRecord, ProofNonce, check_and_count};
 use crate::auth::enrolment_code::{DeviceTerms, StoredEnrolmentCode};
 use crate::auth::ratelimit::{LinkMessageBudget, RateCounter};
 use crate::auth::staff_session::{StaffCall, StaffCallAnswer, StoredStaffSession, judge_staff_session};
@@ -340,7 +343,7 @@ impl EdgeStore {
     fn sql(&self) -> Result<SqlStorage> {
         let sql = self.state.storage().sql();
         if !self.schema_ready.get() {
-            for statement in SCHEMA.iter().chain(petition_store::SCHEMA) {
+            for statement in SCHEMA.iter().chain(petition_store::SCHEMA).chain(challenge_store::SCHEMA) {
                 sql.exec(statement, None)?;
             }
             self.schema_ready.set(true);
@@ -466,8 +469,35 @@ impl EdgeStore {
 
     /// One device request: the shared store step over this instance's records, WebCrypto and counters.
     async fn check_device(&self, check: &DeviceCheck) -> Result<Response> {
-        let record = self.load_device(&check.device_id)?;
-        let answer = check_and_count(
+        match self.device_answer(check).await {
+            Ok(answer) => Response::from_json(&answer),
+            Err(error) => Response::error(error.to_string(), 500),
+        }
+    }
+
+    /// One device request that answers a challenge: the device check and, only when it counted the request, one
+    /// use of the challenge by that device. Both in this one event, so the session's check-in pays one store call.
+    async fn check_with_challenge(&self, call: CheckWithChallengeCall) -> Result<Response> {
+        let device = match self.device_answer(&call.check).await {
+            Ok(answer) => answer,
+            Err(error) => return Response::error(error.to_string(), 500),
+        };
+        let challenge = match &device {
+            DeviceCheckAnswer::Counted(_) => challenge_store::count_use(
+                &self.sql()?,
+                UseCall { id: call.challenge_id, device: call.check.device_id.as_str().to_owned() },
+            )?,
+            DeviceCheckAnswer::Refused(_) => None,
+        };
+        Response::from_json(&CheckWithChallengeAnswer { device, challenge })
+    }
+
+    /// The device check's answer ([`check_and_count`]) over this instance's records. Its last step (the nonce and
+    /// the counts) runs after its last await, and so does the challenge use that may follow it in the same event.
+    async fn device_answer(&self, check: &DeviceCheck) -> std::result::Result<DeviceCheckAnswer, EdgeError> {
+        let record =
+            self.load_device(&check.device_id).map_err(|_| EdgeError::Runtime("a device could not be read"))?;
+        check_and_count(
             record,
             check,
             async |pending| {
@@ -484,11 +514,7 @@ impl EdgeStore {
                 self.count(counter, check.now).map_err(|_| EdgeError::Runtime("a rate counter could not be written"))
             },
         )
-        .await;
-        match answer {
-            Ok(answer) => Response::from_json(&answer),
-            Err(error) => Response::error(error.to_string(), 500),
-        }
+        .await
     }
 }
 
@@ -644,6 +670,12 @@ impl DurableObject for EdgeStore {
         Ok(())
     }
 
+    /// The alarm rings only for challenges to forget ([`challenge_store::prune`]).
+    async fn alarm(&self) -> Result<Response> {
+        challenge_store::prune(&self.sql()?, &self.state.storage(), super::now_unix()).await?;
+        Response::ok("pruned")
+    }
+
     async fn websocket_close(&self, link: WebSocket, _code: usize, _reason: String, _was_clean: bool) -> Result<()> {
         let _ = link.close(Some(1000), Some("closed"));
         Ok(())
@@ -674,6 +706,10 @@ impl DurableObject for EdgeStore {
         if request.path() == DEVICE_CHECK_PATH {
             let check: DeviceCheck = request.json().await?;
             return self.check_device(&check).await;
+        }
+        if request.path() == challenge_store::CHECK_WITH_CHALLENGE_PATH {
+            let call: CheckWithChallengeCall = request.json().await?;
+            return self.check_with_challenge(call).await;
         }
         if request.path() == COUNT_PATH {
             let call: CountCall = request.json().await?;
@@ -792,6 +828,16 @@ impl DurableObject for EdgeStore {
                 Response::from_json(&!rows.is_empty())
             }
             path if petition_store::serves(path) => petition_store::answer(&sql, path, &mut request).await,
+            challenge_store::CHALLENGE_STORE_PATH => {
+                challenge_store::store(&sql, &self.state.storage(), request.json().await?).await?;
+                Response::from_json(&true)
+            }
+            challenge_store::CHALLENGE_USE_PATH => {
+                Response::from_json(&challenge_store::count_use(&sql, request.json().await?)?)
+            }
+            challenge_store::CHALLENGE_STATS_PATH => {
+                Response::from_json(&challenge_store::stats(&sql, &self.state.storage()).await?)
+            }
             _ => Response::error("no such call", 404),
         }
     }

@@ -1,7 +1,7 @@
 //! The workers-rs adapter: request and response plumbing (one API handler over [`crate::routes`], CORS for the
-//! configured kiosk origins), static files, the `ChallengeStore` and `EdgeStore` Durable Objects and the origin
-//! `fetch`. Everything here is thin; decisions are made in the
-//! pure modules.
+//! configured kiosk origins), static files, the `EdgeStore` Durable Object (with its parts `challenge_store.rs`
+//! and `petition_store.rs`), the origin `fetch`, and a development edge's `Server-Timing`
+//! ([`crate::server_timing`]). Everything here is thin; decisions are made in the pure modules.
 
 mod challenge_store;
 mod edge_store;
@@ -22,6 +22,7 @@ use crate::http_policy::{
 };
 use crate::proxy::forwardable_headers;
 use crate::routes::{UseCase, route};
+use crate::server_timing::{SERVER_TIMING_HEADER, ServerTiming};
 use onshi_proto::api::{DEVICE_ID_HEADER, DEVICE_NONCE_HEADER, DEVICE_SIGNATURE_HEADER, DEVICE_TIME_HEADER};
 
 use ports::WorkerPorts;
@@ -137,6 +138,8 @@ pub async fn handle_api(mut request: Request, env: &Env) -> worker::Result<Respo
             Err(error) => respond(Err(error), &cors),
         };
     }
+    let started_ms = js_sys::Date::now();
+    let ports = WorkerPorts::new(env);
     let result = async {
         let body = read_body(&mut request, use_case.body_limit()).await?;
         let authorization = header(&request, "authorization");
@@ -157,11 +160,16 @@ pub async fn handle_api(mut request: Request, env: &Env) -> worker::Result<Respo
             client: client.as_deref(),
             now_unix: now_unix(),
         };
-        let ports = WorkerPorts::new(env);
         EdgeApi::new(&config, &ports).handle(&use_case, &api_request).await
     }
     .await;
-    respond(result, &cors)
+    let mut response = respond(result, &cors)?;
+    if ServerTiming::shown_in(config.environment) {
+        let mut timing = ports.timing();
+        timing.total_ms = js_sys::Date::now() - started_ms;
+        response.headers_mut().set(SERVER_TIMING_HEADER, &timing.header_value())?;
+    }
+    Ok(response)
 }
 
 /// A bridge's WebSocket upgrade: a real upgrade request, its device proof checked by the use case (which writes the

@@ -1,7 +1,8 @@
-//! [`EdgePorts`] for workerd: WebCrypto randomness, the `ChallengeStore` and `EdgeStore` Durable Objects (a
-//! device's requests are checked and counted by its facility's `EdgeStore`), the audit log (one JSON line per event
+//! [`EdgePorts`] for workerd: WebCrypto randomness, the `EdgeStore` Durable Objects (a device's requests are checked
+//! and counted, and its card challenges kept, by its facility's `EdgeStore`), the audit log (one JSON line per event
 //! on the worker's log), WebCrypto for enrolling keys and `fetch` to the origin with a timeout.
 
+use std::cell::Cell;
 use std::time::Duration;
 
 use base64::Engine as _;
@@ -12,7 +13,8 @@ use serde::de::DeserializeOwned;
 use worker::js_sys;
 use worker::{AbortController, Delay, Env, Fetch, Headers, Method, Request, RequestInit, RequestRedirect, Response};
 
-use super::challenge_store::{STORE_PATH, StoreCall, USE_PATH, UseCall};
+use super::challenge_store::{CHALLENGE_STORE_PATH, CHALLENGE_USE_PATH, StoreCall, UseCall};
+use super::challenge_store::{CHECK_WITH_CHALLENGE_PATH, CheckWithChallengeAnswer, CheckWithChallengeCall};
 use super::edge_store::{BRIDGE_ASK_PATH, BRIDGE_LINK_ACCEPT_PATH, BRIDGE_LINK_OPEN_PATH, BridgeAskCall};
 use super::edge_store::{BRIDGE_BULK_START_PATH, BRIDGE_BULK_STATUS_PATH, BulkStartCall, BulkStatusCall};
 use super::edge_store::{
@@ -36,14 +38,13 @@ use crate::auth::ratelimit::{RateCounter, client_bucket_name};
 use crate::auth::staff_session::{StaffCall, StaffCallAnswer, StoredStaffSession};
 use crate::error::EdgeError;
 use crate::proxy::{OriginOutcome, OriginRequest};
+use crate::server_timing::ServerTiming;
 use onshi_proto::answer_signing::ANSWER_SIGNATURE_HEADER;
 use onshi_proto::bridge_health::BridgeHealth;
 use onshi_proto::bridge_link::{LinkRequestId, ToBridge};
 use onshi_proto::facility::FacilityCode;
 use onshi_proto::petition::{P256PublicKey, QueuedPetition, SealedPetition};
 
-/// Binding name of the `ChallengeStore` Durable Object namespace.
-const CHALLENGES_BINDING: &str = "CHALLENGES";
 /// Binding name of the `EdgeStore` Durable Object namespace.
 const EDGE_STORE_BINDING: &str = "EDGE_STORE";
 /// Base URL of calls to the store; the host is never resolved, the stub routes by path only.
@@ -52,20 +53,40 @@ const STORE_URL: &str = "https://challenge-store.internal";
 /// The runtime's ports, borrowed for one request.
 pub struct WorkerPorts<'a> {
     env: &'a Env,
+    /// The time this request has waited on Durable Objects and on the origin so far (see [`ServerTiming`]).
+    timing: Cell<ServerTiming>,
 }
 
 impl<'a> WorkerPorts<'a> {
     pub fn new(env: &'a Env) -> Self {
-        Self { env }
+        Self { env, timing: Cell::new(ServerTiming::default()) }
     }
 
-    async fn call_store<B: Serialize, A: DeserializeOwned>(
+    /// What this request waited on so far; the caller fills in the whole request's time.
+    pub fn timing(&self) -> ServerTiming {
+        self.timing.get()
+    }
+
+    /// Runs `call` and counts its time as a wait on a store (`store`) or on the origin.
+    async fn timed<T>(&self, store: bool, call: impl Future<Output = T>) -> T {
+        let started = js_sys::Date::now();
+        let result = call.await;
+        let mut timing = self.timing.get();
+        let waited = if store { &mut timing.store } else { &mut timing.origin };
+        waited.add(js_sys::Date::now() - started);
+        self.timing.set(timing);
+        result
+    }
+
+    /// Calls the facility store of the device `device` (a device id as this edge issued it).
+    async fn call_device_store<B: Serialize, A: DeserializeOwned>(
         &self,
-        id: &ChallengeId,
+        device: &str,
         path: &str,
         body: &B,
     ) -> Result<A, EdgeError> {
-        self.call_object(CHALLENGES_BINDING, &id.shard_name(), path, body).await
+        let device = DeviceId::parse(device).map_err(|_| EdgeError::Runtime("a challenge names no device id"))?;
+        self.call_object(EDGE_STORE_BINDING, &device.store_name(), path, body).await
     }
 
     async fn call_object<B: Serialize, A: DeserializeOwned>(
@@ -87,11 +108,14 @@ impl<'a> WorkerPorts<'a> {
         let mut init = RequestInit::new();
         init.with_method(Method::Post).with_body(Some(body.into()));
         let request = Request::new_with_init(&format!("{STORE_URL}{path}"), &init).map_err(failed)?;
-        let mut response = stub.fetch_with_request(request).await.map_err(failed)?;
-        if response.status_code() != 200 {
-            return Err(EdgeError::Runtime("a durable object refused a call"));
-        }
-        response.json().await.map_err(failed)
+        self.timed(true, async {
+            let mut response = stub.fetch_with_request(request).await.map_err(failed)?;
+            if response.status_code() != 200 {
+                return Err(EdgeError::Runtime("a durable object refused a call"));
+            }
+            response.json().await.map_err(failed)
+        })
+        .await
     }
 
     /// Hands a bridge's authenticated WebSocket upgrade to its facility's store, which accepts it: the store's
@@ -279,7 +303,7 @@ impl EdgePorts for WorkerPorts<'_> {
             device: challenge.device.clone(),
             purpose: challenge.purpose.as_str().to_owned(),
         };
-        let _: serde_json::Value = self.call_store(&challenge.id, STORE_PATH, &call).await?;
+        let _: bool = self.call_device_store(&challenge.device, CHALLENGE_STORE_PATH, &call).await?;
         Ok(())
     }
 
@@ -290,7 +314,19 @@ impl EdgePorts for WorkerPorts<'_> {
         _now_unix: i64,
     ) -> Result<Option<StoredChallenge>, EdgeError> {
         let call = UseCall { id: id.as_str().to_owned(), device: device.to_owned() };
-        self.call_store(id, USE_PATH, &call).await
+        self.call_device_store(device, CHALLENGE_USE_PATH, &call).await
+    }
+
+    async fn check_device_using_challenge(
+        &self,
+        check: &DeviceCheck,
+        id: &ChallengeId,
+    ) -> Result<(DeviceCheckAnswer, Option<StoredChallenge>), EdgeError> {
+        let call = CheckWithChallengeCall { check: check.clone(), challenge_id: id.as_str().to_owned() };
+        let answer: CheckWithChallengeAnswer = self
+            .call_object(EDGE_STORE_BINDING, &check.device_id.store_name(), CHECK_WITH_CHALLENGE_PATH, &call)
+            .await?;
+        Ok((answer.device, answer.challenge))
     }
 
     async fn send_to_origin(&self, request: OriginRequest, timeout_ms: u32) -> OriginOutcome {
@@ -311,7 +347,7 @@ impl EdgePorts for WorkerPorts<'_> {
         };
         futures::pin_mut!(exchange);
         let deadline = Delay::from(Duration::from_millis(u64::from(timeout_ms)));
-        match select(exchange, deadline).await {
+        match self.timed(false, select(exchange, deadline)).await {
             Either::Left((Ok(outcome), _)) => outcome,
             Either::Left((Err(()), _)) => OriginOutcome::Unreachable,
             Either::Right(((), _)) => {

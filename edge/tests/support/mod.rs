@@ -87,6 +87,8 @@ pub struct FakePorts {
     pub bulk_jobs: RefCell<HashMap<(String, String), onshi_edge::api::staff_terminal_bulk::BulkJob>>,
     /// Device checks that reached the store.
     pub device_checks: Cell<u32>,
+    /// Calls of `count_challenge_use` on its own (not folded into a device check).
+    pub challenge_use_calls: Cell<u32>,
     pub audit: RefCell<Vec<String>>,
     pub warnings: RefCell<Vec<String>>,
     pub origin: OriginScript,
@@ -107,6 +109,7 @@ impl FakePorts {
             counters: RefCell::default(),
             nonces: RefCell::default(),
             device_checks: Cell::default(),
+            challenge_use_calls: Cell::default(),
             staff_sessions: RefCell::default(),
             bridge_health: RefCell::default(),
             petition_keys: RefCell::default(),
@@ -122,6 +125,15 @@ impl FakePorts {
             sent: RefCell::default(),
             in_between: RefCell::default(),
         }
+    }
+
+    /// Counts one use of a challenge by the device it was issued to, as the facility's store does.
+    fn use_challenge(&self, id: &ChallengeId, device: &str) -> Option<StoredChallenge> {
+        let mut challenges = self.challenges.borrow_mut();
+        challenges.get_mut(id.as_str()).filter(|record| record.device == device).map(|record| {
+            record.uses += 1;
+            record.clone()
+        })
     }
 
     /// The bodies sent to one origin path, in order.
@@ -186,11 +198,8 @@ impl EdgePorts for FakePorts {
         device: &str,
         _now: i64,
     ) -> Result<Option<StoredChallenge>, EdgeError> {
-        let mut challenges = self.challenges.borrow_mut();
-        Ok(challenges.get_mut(id.as_str()).filter(|record| record.device == device).map(|record| {
-            record.uses += 1;
-            record.clone()
-        }))
+        self.challenge_use_calls.set(self.challenge_use_calls.get() + 1);
+        Ok(self.use_challenge(id, device))
     }
 
     async fn store_enrolment_code(
@@ -386,6 +395,20 @@ impl EdgePorts for FakePorts {
             },
         )
         .await
+    }
+
+    async fn check_device_using_challenge(
+        &self,
+        check: &DeviceCheck,
+        id: &ChallengeId,
+    ) -> Result<(DeviceCheckAnswer, Option<StoredChallenge>), EdgeError> {
+        // One store call, as in the facility's store: the challenge is counted only for a request that was counted.
+        let answer = self.check_device(check).await?;
+        let challenge = match answer {
+            DeviceCheckAnswer::Counted(_) => self.use_challenge(id, check.device_id.as_str()),
+            DeviceCheckAnswer::Refused(_) => None,
+        };
+        Ok((answer, challenge))
     }
 
     async fn revoke_device(&self, id: &DeviceId) -> Result<bool, EdgeError> {

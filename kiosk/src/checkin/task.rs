@@ -46,6 +46,16 @@ use crate::platform::device::Device;
 use crate::platform::webusb::{self, ReaderProtocol, SlotInterrupt, WebUsbBulk};
 use crate::state::{Action, CertificateTerms, Failure, Purpose};
 
+/// The prefix of the check-in's step marks on the page's performance timeline (`onshi:step:<name>`), beside the
+/// screen marks: the benchmarks split the time from the PIN sent to the answer shown by them. A mark names a step
+/// only, never anything the patient typed or the card holds.
+pub const STEP_MARK: &str = "onshi:step:";
+
+/// Marks the end of one check-in step ([`STEP_MARK`]).
+fn step_done(name: &str) {
+    onshi_web::page::mark(STEP_MARK, name);
+}
+
 /// The card face the 目視 assist opened, handed from the task to the face screen, which takes it, shows it and
 /// drops it (wiped) when it ends. Empty at every other moment.
 pub type ShownFace = Rc<RefCell<Option<CardFace>>>;
@@ -878,8 +888,12 @@ async fn drive(
                 | UiCommand::PetitionAnswer(_),
             ) => continue,
         };
+        step_done("pin-sent");
         match checkin.verify(pin).await.map_err(|e| failure_from_card(&e))? {
-            VerifyOutcome::Verified => break,
+            VerifyOutcome::Verified => {
+                step_done("verified");
+                break;
+            }
             VerifyOutcome::Wrong { tries_left: 0 } | VerifyOutcome::Blocked => {
                 dispatch.emit(Action::PinBlocked);
                 return Ok(Finished::Blocked {
@@ -892,9 +906,11 @@ async fn drive(
     }
     dispatch.emit(Action::PinAccepted);
     let challenge = early_challenge.take(device).await.map_err(|e| Failure::from_code(e.code()))?;
+    step_done("challenge");
     // The card signs the challenge bound to this kiosk and to opening a session, never the bare bytes.
     let message = card_challenge_message(ChallengePurpose::CardSession, device.id(), challenge.challenge.as_slice());
     let signature = checkin.sign_challenge(&message).await.map_err(|e| failure_from_card(&e))?;
+    step_done("signed");
     let session = api::session(
         device,
         &SessionRequest {
@@ -905,6 +921,7 @@ async fn drive(
     )
     .await
     .map_err(|e| Failure::from_code(e.code()))?;
+    step_done("session");
     let terms = CertificateTerms { scope: session.scope, notice: session.expiry_notice };
     if purpose == Purpose::CancelRegistration {
         // Cancelling only takes the card's use away, so a certificate in its grace period may cancel too.
@@ -941,6 +958,7 @@ async fn drive(
     dispatch.emit(Action::SessionReady);
     let mode = patient_mode.borrow().clone();
     let answer = api::qualification(device, &session, mode, false).await.map_err(|e| Failure::from_code(e.code()))?;
+    step_done("answer");
     dispatch.emit(Action::CardAnswer(answer, terms));
     Ok(Finished::Answered(Some(session)))
 }
