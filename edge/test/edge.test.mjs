@@ -134,6 +134,45 @@ describe("check-in flow", () => {
     assert.deepEqual(origin.signatureFailures, [], "every origin call carried a valid signature");
   });
 
+  test("challenge → card signature → session and its qualification in one request", async () => {
+    const card = testCard(0);
+    const challenge = await newChallenge();
+    origin.received.length = 0;
+    const body = {
+      ...sessionBody(challenge, card.certificate, card.sign(challenge.bytes, challenge.deviceId)),
+      qualification: { arbitrary_identifier: "visit-0002" },
+    };
+    const opened = await api("/api/v1/session", { body });
+    assert.equal(opened.status, 200, JSON.stringify(opened.body));
+    assert.deepEqual(opened.body.qualification, QUALIFICATION_ANSWER);
+    assert.equal(typeof opened.body.session_token, "string");
+
+    // The revocation check reached the origin before the query, both for the card the signature proved.
+    assert.deepEqual(origin.received.map((r) => r.path), ["/v1/certificate-status", "/v1/qualification/by-certificate"]);
+    const query = origin.received[1].query;
+    assert.equal(query.certificate.serial, card.serial);
+    assert.equal(query.arbitrary_identifier, "visit-0002");
+    assert.equal(query.device_id, kiosk.id);
+    assert.deepEqual(origin.signatureFailures, [], "every origin call carried a valid signature");
+
+    // The session it handed out serves the later calls, and the challenge is spent.
+    const again = await api("/api/v1/qualification", {
+      body: {}, headers: { authorization: `Bearer ${opened.body.session_token}` },
+    });
+    assert.equal(again.status, 200, JSON.stringify(again.body));
+    expectError(await api("/api/v1/session", { body }), 409, "challenge_replayed");
+
+    // A revoked card is refused before any query, with the ask in the body or not.
+    origin.behaviour.revoked.add(card.serial);
+    origin.received.length = 0;
+    const next = await newChallenge();
+    const refused = await api("/api/v1/session", {
+      body: { ...sessionBody(next, card.certificate, card.sign(next.bytes, next.deviceId)), qualification: {} },
+    });
+    expectError(refused, 401, "certificate_revoked");
+    assert.deepEqual(origin.received.map((r) => r.path), ["/v1/certificate-status"]);
+  });
+
   test("a challenge is single-use", async () => {
     const card = testCard(0);
     const challenge = await newChallenge();

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { DEMO_CARDS } from '../../xtask/stack.mjs';
-import { LANGS, describeOnEachDatabase, enterPin, openKiosk, screen } from './support.mjs';
+import { LANGS, describeOnEachDatabase, enterPin, openKiosk, routeAnswers, screen, waitForAnswer } from './support.mjs';
 
 const card = (scenario) => {
   const found = DEMO_CARDS.find((c) => c.scenario === scenario);
@@ -25,11 +25,11 @@ describeOnEachDatabase('the 限度額 and 高齢受給者 on the patient\'s resu
   test('the origin\'s 限度額適用区分 reaches the result by its name and code, labelled in every language', async () => {
     const holder = card('elderly');
     const { page, context } = await openKiosk(env.browser, env.stack, { cardIndex: holder.index, axe: true });
-    const response = page.waitForResponse((r) => new URL(r.url()).pathname === '/api/v1/qualification');
+    const answered = waitForAnswer(page);
     await page.click('#connect');
     await enterPin(page, holder.pin);
     await screen(page, 'result');
-    const answer = await (await response).json();
+    const answer = await answered;
     assert.equal(answer.records[0].limit_category, 'B05', 'the demo 後期高齢者 holds a 低所得Ⅱ certificate');
     assert.equal(await page.textContent('#limit-category'), '低所得Ⅱ（B05）');
     // A 後期高齢者 has no 高齢受給者証: nothing is invented.
@@ -49,12 +49,9 @@ describeOnEachDatabase('the 限度額 and 高齢受給者 on the patient\'s resu
       const { page, context } = await openKiosk(env.browser, env.stack, { cardIndex: holder.index, axe: shown });
       // The answer comes from the real origin; a 高齢受給者証 is added to its record on the way, as the insurer of a
       // 70–74-year-old would have recorded it (一部負担金割合 3割, 高齢受給者 2割).
-      await page.route('**/api/v1/qualification', async (route) => {
-        const response = await route.fetch();
-        const answer = await response.json();
+      await routeAnswers(page, (answer) => {
         assert.equal(answer.records[0].partial_contribution_percent, 30);
         answer.records[0].elderly_recipient = { contribution_ratio_percent: 20, valid_from: '2024-07-01', valid_until: until };
-        await route.fulfill({ response, json: answer });
       });
       await page.click('#connect');
       await enterPin(page, holder.pin);

@@ -10,7 +10,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { DEMO_CARDS } from '../../xtask/stack.mjs';
 import {
-  STAFF_RAW_KEY, answerConsent, demoIndividualNumber, describeOnEachDatabase, enterPin, openKiosk, openStaff, screen,
+  STAFF_RAW_KEY, answerConsent, answerOf, askedOf, demoIndividualNumber, describeOnEachDatabase, enterPin,
+  isAnswerRequest, openKiosk, openStaff, screen,
 } from './support.mjs';
 
 const card = (scenario) => {
@@ -19,12 +20,17 @@ const card = (scenario) => {
   return found;
 };
 
-/** Every `/api/v1/qualification` call the page makes, with its body and the answer's JSON. */
+/**
+ * Every qualification the page asks (the first with the session, later ones on their own), with what it asked and
+ * the answer.
+ */
 function watchQualifications(page) {
   const calls = [];
   page.on('response', async (response) => {
-    if (new URL(response.url()).pathname !== '/api/v1/qualification') return;
-    calls.push({ body: JSON.parse(response.request().postData() ?? '{}'), answer: await response.json() });
+    const [url, body] = [response.url(), response.request().postData()];
+    if (!isAnswerRequest(url, body)) return;
+    const json = await response.json();
+    calls.push({ body: askedOf(url, body), answer: answerOf(url, json) });
   });
   return calls;
 }

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { DEMO_CARDS } from '../../xtask/stack.mjs';
-import { auditScreen, enterPin, openKiosk, screen, useStack } from './support.mjs';
+import { auditScreen, enterPin, openKiosk, routeAnswers, screen, useStack, waitForAnswer } from './support.mjs';
 
 const card = (scenario) => {
   const found = DEMO_CARDS.find((c) => c.scenario === scenario);
@@ -91,15 +91,12 @@ describe('the prescription format and the 特定疾病 on the result', () => {
     // The answer comes from the real origin; one certificate is added to its record on the way, as an insurer
     // with a dialysis patient would have recorded it (category "1", ¥10,000 a month).
     let answered = null;
-    await page.route('**/api/v1/qualification', async (route) => {
-      const response = await route.fetch();
-      const answer = await response.json();
+    await routeAnswers(page, (answer) => {
       assert.equal(answer.records.length, 1);
       answer.records[0].specific_diseases = [
         { disease_category: '1', valid_from: '2026-04-01', valid_until: '2027-03-31', monthly_self_pay_yen: 10000 },
       ];
       answered = answer;
-      await route.fulfill({ response, json: answer });
     });
     await page.click('#connect');
     await enterPin(page, holder.pin);
@@ -141,11 +138,11 @@ describe('the prescription format and the 特定疾病 on the result', () => {
     for (const scenario of ['elderly', 'dependent']) {
       const holder = card(scenario);
       const { page, context } = await openKiosk(env.browser, env.stack, { cardIndex: holder.index });
-      const response = page.waitForResponse((r) => new URL(r.url()).pathname === '/api/v1/qualification');
+      const answered = waitForAnswer(page);
       await page.click('#connect');
       await enterPin(page, holder.pin);
       await screen(page, 'result');
-      const answer = await (await response).json();
+      const answer = await answered;
       const expected = answer.records.reduce((n, record) => n + (record.specific_diseases?.length ?? 0), 0);
       assert.equal(await page.locator('.specific-disease').count(), expected, scenario);
       if (expected === 0) assert.doesNotMatch(await page.textContent('#result'), /特定疾病/, scenario);

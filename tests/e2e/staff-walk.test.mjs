@@ -12,7 +12,10 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { DEMO_CARDS } from '../../xtask/stack.mjs';
-import { STAFF_RAW_KEY, auditScreen, enterPin, openKiosk, openPendingOf, openStaff, screen, useStack } from './support.mjs';
+import {
+  STAFF_RAW_KEY, askedOf, auditScreen, enterPin, isAnswerRequest, openKiosk, openPendingOf, openStaff, screen, useStack,
+  waitForAnswer,
+} from './support.mjs';
 
 const card = (scenario) => {
   const found = DEMO_CARDS.find((c) => c.scenario === scenario);
@@ -65,11 +68,11 @@ describe('a receptionist\'s walk through the staff console', () => {
 
   /** The patient checks in with the PIN; resolves with the qualification the kiosk was answered. */
   async function checkIn(kiosk, holder) {
-    const answered = kiosk.page.waitForResponse((r) => new URL(r.url()).pathname === '/api/v1/qualification');
+    const answered = waitForAnswer(kiosk.page);
     await kiosk.page.click('#connect');
     await enterPin(kiosk.page, holder.pin);
     await screen(kiosk.page, 'result');
-    return (await answered).json();
+    return answered;
   }
 
   test('a 無効 patient\'s row shows the 資格喪失日 in 和暦 and 西暦, no 負担割合, its own guidance and the kiosk', async () => {
@@ -267,8 +270,8 @@ describe('a receptionist\'s walk through the staff console', () => {
     await kiosk.page.click('nav.langs button[lang="vi"]');
     await kiosk.page.click('#aid-voice');
     await checkIn(kiosk, holder);
-    const asked = kiosk.requests.find((r) => new URL(r.url).pathname === '/api/v1/qualification');
-    assert.deepEqual(JSON.parse(asked.body).patient_mode, { language: 'vi', aids: ['voice'] });
+    const asked = kiosk.requests.find((r) => isAnswerRequest(r.url, r.body));
+    assert.deepEqual(askedOf(asked.url, asked.body).patient_mode, { language: 'vi', aids: ['voice'] });
     await kiosk.context.close();
 
     const row = page.locator('tr.checkin', { has: page.locator('td.device', { hasText: '受付3' }) }).first();
@@ -284,8 +287,8 @@ describe('a receptionist\'s walk through the staff console', () => {
     // Another patient, in Japanese with no aid: the desk is told nothing more for them.
     const next = await namedKiosk(card('elderly'), '受付4');
     await checkIn(next, card('elderly'));
-    const asked2 = next.requests.find((r) => new URL(r.url).pathname === '/api/v1/qualification');
-    assert.deepEqual(JSON.parse(asked2.body).patient_mode, { language: 'ja' });
+    const asked2 = next.requests.find((r) => isAnswerRequest(r.url, r.body));
+    assert.deepEqual(askedOf(asked2.url, asked2.body).patient_mode, { language: 'ja' });
     await next.context.close();
     const plain = page.locator('tr.checkin', { has: page.locator('td.device', { hasText: '受付4' }) }).first();
     await plain.waitFor();

@@ -144,6 +144,44 @@ export async function enterPin(page, pin) {
   await page.click('#pin-submit');
 }
 
+/**
+ * The qualification answers a kiosk receives: a check-in asks its first with the session (`POST /api/v1/session`
+ * with `qualification`, answered in the session's `qualification`) and any later one (a 受給者証 yes, a registration
+ * then a new answer) on its own (`POST /api/v1/qualification`). `isAnswerRequest` tells such a request;
+ * `askedOf(request)` is what it asked (its `QualificationRequest`), `answerOf(path, json)` what it was answered.
+ */
+const ANSWER_PATHS = ['/api/v1/session', '/api/v1/qualification'];
+const pathOf = (url) => new URL(url).pathname;
+export const isAnswerRequest = (url, body) => pathOf(url) === '/api/v1/qualification'
+  || (pathOf(url) === '/api/v1/session' && JSON.parse(body ?? '{}').qualification !== undefined);
+export const askedOf = (url, body) => {
+  const json = JSON.parse(body ?? '{}');
+  return pathOf(url) === '/api/v1/session' ? json.qualification : json;
+};
+export const answerOf = (url, json) => (pathOf(url) === '/api/v1/session' ? json.qualification : json);
+
+/** Resolves with the next qualification answer `page` receives, by either request. */
+export async function waitForAnswer(page) {
+  const response = await page.waitForResponse((r) => isAnswerRequest(r.url(), r.request().postData()));
+  return answerOf(response.url(), await response.json());
+}
+
+/**
+ * Every qualification answer on its way to `page` passes through `edit(answer)` (which may change it in place), as
+ * a test does to add what the demo origin never answers; the request itself reaches the real stack.
+ */
+export async function routeAnswers(page, edit) {
+  for (const path of ANSWER_PATHS) {
+    await page.route(`**${path}`, async (route) => {
+      const response = await route.fetch();
+      const json = await response.json();
+      const answer = answerOf(route.request().url(), json);
+      if (answer) await edit(answer);
+      await route.fulfill({ response, json });
+    });
+  }
+}
+
 export async function screenshot(page, name) {
   await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
 }

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { DEMO_CARDS } from '../../xtask/stack.mjs';
-import { answerConsent, auditScreen, enterPin, openKiosk, screen, screenshot, useStack } from './support.mjs';
+import { answerConsent, auditScreen, enterPin, openKiosk, screen, screenshot, useStack, waitForAnswer } from './support.mjs';
 
 const card = (scenario) => {
   const found = DEMO_CARDS.find((c) => c.scenario === scenario);
@@ -160,9 +160,9 @@ describe('a patient walks through the check-in', () => {
     // Before: 無効 showed 負担割合 3割, no 資格喪失日 and the 該当資格なし guidance.
     const holder = card('lost');
     const { page, context, requests } = await openKiosk(env.browser, env.stack, { cardIndex: holder.index, axe: true });
-    const answered = page.waitForResponse((r) => new URL(r.url()).pathname === '/api/v1/qualification');
+    const answered = waitForAnswer(page);
     await checkIn(page, holder);
-    const answer = await (await answered).json();
+    const answer = await answered;
     const lostOn = answer.records[0].disqualification_date;
     assert.ok(lostOn, 'the origin answered a 資格喪失日');
     assert.equal(await page.textContent('#validity'), '無効');

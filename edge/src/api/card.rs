@@ -1,5 +1,5 @@
 //! The kiosk's check-in: a one-time challenge, the card session opened by the card's signature over it, and the
-//! qualification of the session's card holder.
+//! qualification of the session's card holder, asked on its own or in the same request that opens the session.
 //!
 //! Layer: edge use cases over [`EdgePorts`]. The card comes from the verified certificate and then from the session
 //! token only, never from a body; the facility from the device proof. Must not: mint a session before the challenge
@@ -19,7 +19,8 @@ use crate::api::{ApiRequest, EdgeApi, EdgePorts};
 use crate::audit::AuditAction;
 use crate::auth::cardauth::authenticate_card;
 use crate::auth::challenge::{ChallengeId, ChallengeRandomness, IssuedChallenge, judge_consumption};
-use crate::auth::session::TOKEN_ID_RANDOM_LEN;
+use crate::auth::device::AuthenticatedDevice;
+use crate::auth::session::{SessionClaims, TOKEN_ID_RANDOM_LEN};
 use crate::error::EdgeError;
 use crate::http_policy::{parse_json, parse_json_or_default};
 
@@ -54,7 +55,33 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
     ///
     /// The challenge is consumed before the card is checked, so a failed attempt burns it too; only the device it
     /// was issued to can consume it, and the card must have signed it for this device and purpose.
+    ///
+    /// A body that also asks the qualification ([`SessionRequest::qualification`]) has it asked once the session
+    /// is minted, with that session, exactly as [`Self::qualification`] would (its own audit event, the origin's
+    /// audit row before its answer), and gets both in one answer: one round trip, one device proof and one store
+    /// call fewer for the kiosk. When that qualification fails, the request answers its error, as the separate
+    /// call would have; the session it opened is then not handed out, and a kiosk that retries starts again.
     pub async fn open_session(&self, request: &ApiRequest<'_>) -> Result<SessionResponse, EdgeError> {
+        let (mut opened, asked) = self.open_card_session(request).await?;
+        if let Some((device, claims, body)) = asked {
+            let answer = self
+                .audited(AuditAction::Qualification, request.now_unix, async |context| {
+                    context.know_device(&device);
+                    context.certificate = Some(self.config.audit_hasher.hash(&claims.certificate()));
+                    self.ask_qualification(&device, &claims, body, request).await
+                })
+                .await?;
+            opened.qualification = Some(answer);
+        }
+        Ok(opened)
+    }
+
+    /// The session part of [`Self::open_session`], audited as the session; answers the session and, when the body
+    /// asked the qualification too, what asking it needs: the device, the new session's claims and the body.
+    async fn open_card_session(
+        &self,
+        request: &ApiRequest<'_>,
+    ) -> Result<(SessionResponse, Option<(AuthenticatedDevice, SessionClaims, QualificationRequest)>), EdgeError> {
         self.audited(AuditAction::Session, request.now_unix, async |context| {
             // The device is checked before the body is judged, as on every device route: a body that does not
             // read (or names no challenge this edge could have issued) is refused after the device check counted it.
@@ -89,12 +116,14 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
                 request.now_unix,
                 self.random::<TOKEN_ID_RANDOM_LEN>()?,
             )?;
-            Ok(SessionResponse {
+            let opened = SessionResponse {
                 session_token: token.expose().to_owned(),
                 expires_at: claims.exp,
                 scope: claims.scope,
                 expiry_notice: card.expiry_notice,
-            })
+                qualification: None,
+            };
+            Ok((opened, body.qualification.map(|asked| (device, claims, asked))))
         })
         .await
     }
@@ -104,34 +133,45 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
     pub async fn qualification(&self, request: &ApiRequest<'_>) -> Result<QualificationAnswer, EdgeError> {
         self.audited(AuditAction::Qualification, request.now_unix, async |context| {
             let (device, claims) = self.card_session(request, context).await?;
-            // A visual-check session got its qualification when staff approved it, and the origin recorded that
-            // check-in as 目視; asking again here would record a PIN check-in that never happened.
-            claims.require_pin()?;
-            let certificate = claims.certificate();
             let body: QualificationRequest = parse_json_or_default(request.body)?;
-            if body.arbitrary_identifier.as_ref().is_some_and(|id| id.chars().count() > MAX_ARBITRARY_IDENTIFIER_LEN) {
-                return Err(EdgeError::BadRequest);
-            }
-            let query = CardQualificationQuery {
-                certificate,
-                facility_code: Some(own(device.facility_code.as_str())?),
-                device_id: Some(own(device.device_id.as_str())?),
-                device_label: Some(own(device.label.clone())?),
-                arbitrary_identifier: body
-                    .arbitrary_identifier
-                    .map(Identifier::try_from)
-                    .transpose()
-                    .map_err(|_| EdgeError::BadRequest)?,
-                scope: claims.scope,
-                expiry_notice: claims.expiry_notice,
-                // Passed through as the kiosk said it: a language and aids name nobody.
-                patient_mode: body.patient_mode,
-                // The patient's own yes to 「医療費助成の受給者証を利用しますか」, as the kiosk asked it; the card is still
-                // the session's, so a yes opens only that card holder's 受給者証.
-                use_recipient_certificates: body.use_recipient_certificates,
-            };
-            self.call_origin(BY_CERTIFICATE_PATH, &query, request.forwarded.clone(), request.now_unix).await
+            self.ask_qualification(&device, &claims, body, request).await
         })
         .await
+    }
+
+    /// Asks the origin the qualification of the card holder of `claims`, a session of `device`, as `body` says:
+    /// the one rule for both ways of asking ([`Self::qualification`] and [`Self::open_session`]).
+    async fn ask_qualification(
+        &self,
+        device: &AuthenticatedDevice,
+        claims: &SessionClaims,
+        body: QualificationRequest,
+        request: &ApiRequest<'_>,
+    ) -> Result<QualificationAnswer, EdgeError> {
+        // A visual-check session got its qualification when staff approved it, and the origin recorded that
+        // check-in as 目視; asking again here would record a PIN check-in that never happened.
+        claims.require_pin()?;
+        if body.arbitrary_identifier.as_ref().is_some_and(|id| id.chars().count() > MAX_ARBITRARY_IDENTIFIER_LEN) {
+            return Err(EdgeError::BadRequest);
+        }
+        let query = CardQualificationQuery {
+            certificate: claims.certificate(),
+            facility_code: Some(own(device.facility_code.as_str())?),
+            device_id: Some(own(device.device_id.as_str())?),
+            device_label: Some(own(device.label.clone())?),
+            arbitrary_identifier: body
+                .arbitrary_identifier
+                .map(Identifier::try_from)
+                .transpose()
+                .map_err(|_| EdgeError::BadRequest)?,
+            scope: claims.scope,
+            expiry_notice: claims.expiry_notice,
+            // Passed through as the kiosk said it: a language and aids name nobody.
+            patient_mode: body.patient_mode,
+            // The patient's own yes to 「医療費助成の受給者証を利用しますか」, as the kiosk asked it; the card is still
+            // the session's, so a yes opens only that card holder's 受給者証.
+            use_recipient_certificates: body.use_recipient_certificates,
+        };
+        self.call_origin(BY_CERTIFICATE_PATH, &query, request.forwarded.clone(), request.now_unix).await
     }
 }

@@ -163,6 +163,8 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
                     expires_at: claims.exp,
                     scope: claims.scope,
                     expiry_notice: claims.expiry_notice,
+                    // The approval's answer travels beside the session, in the status answer's own field.
+                    qualification: None,
                 }),
                 qualification: Some(qualification),
             })

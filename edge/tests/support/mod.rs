@@ -685,6 +685,7 @@ pub fn session_body(challenge: &ChallengeResponse, certificate: &[u8], signature
         challenge_id: challenge.challenge_id.clone(),
         certificate: Base64Bytes(certificate.to_vec()),
         signature: Base64Bytes(signature),
+        qualification: None,
     })
     .unwrap()
 }

@@ -911,17 +911,23 @@ async fn drive(
     let message = card_challenge_message(ChallengePurpose::CardSession, device.id(), challenge.challenge.as_slice());
     let signature = checkin.sign_challenge(&message).await.map_err(|e| failure_from_card(&e))?;
     step_done("signed");
-    let session = api::session(
+    // A check-in asks its qualification in the same request that opens the session, saving a round trip; the
+    // registration and its cancellation ask none, since they show their terms first.
+    let asked = (purpose == Purpose::CheckIn).then(|| api::qualification_body(patient_mode.borrow().clone(), false));
+    let mut session = api::session(
         device,
         &SessionRequest {
             challenge_id: challenge.challenge_id,
             certificate: Base64Bytes(card.certificate_der),
             signature: Base64Bytes(signature),
+            qualification: asked,
         },
     )
     .await
     .map_err(|e| Failure::from_code(e.code()))?;
     step_done("session");
+    // The answer is taken out, so the session kept for the later calls carries none.
+    let answered_with_session = session.qualification.take();
     let terms = CertificateTerms { scope: session.scope, notice: session.expiry_notice };
     if purpose == Purpose::CancelRegistration {
         // Cancelling only takes the card's use away, so a certificate in its grace period may cancel too.
@@ -956,8 +962,14 @@ async fn drive(
         return Ok(Finished::Stopped);
     }
     dispatch.emit(Action::SessionReady);
-    let mode = patient_mode.borrow().clone();
-    let answer = api::qualification(device, &session, mode, false).await.map_err(|e| Failure::from_code(e.code()))?;
+    let answer = match answered_with_session {
+        Some(answer) => answer,
+        // An edge that did not answer with the session is asked on its own, as before the two were one request.
+        None => {
+            let mode = patient_mode.borrow().clone();
+            api::qualification(device, &session, mode, false).await.map_err(|e| Failure::from_code(e.code()))?
+        }
+    };
     step_done("answer");
     dispatch.emit(Action::CardAnswer(answer, terms));
     Ok(Finished::Answered(Some(session)))

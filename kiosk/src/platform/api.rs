@@ -91,7 +91,8 @@ pub async fn challenge_for(device: &Device, purpose: ChallengeRequestPurpose) ->
     decode(post(device, CHALLENGE_PATH, Some(&ChallengeRequest { purpose }), None).await?).await
 }
 
-/// Exchanges the card's signature over the challenge for a session.
+/// Exchanges the card's signature over the challenge for a session, and the qualification with it when the request
+/// asks one.
 pub async fn session(device: &Device, request: &SessionRequest) -> Result<SessionResponse, KioskError> {
     decode(post(device, SESSION_PATH, Some(request), None).await?).await
 }
@@ -104,8 +105,14 @@ pub async fn qualification(
     patient_mode: PatientMode,
     use_recipient_certificates: bool,
 ) -> Result<QualificationAnswer, KioskError> {
-    let body = QualificationRequest { patient_mode, use_recipient_certificates, ..QualificationRequest::default() };
+    let body = qualification_body(patient_mode, use_recipient_certificates);
     decode(post(device, QUALIFICATION_PATH, Some(&body), Some(&session.session_token)).await?).await
+}
+
+/// What the kiosk says when it asks a qualification, on its own ([`qualification`]) or with the session
+/// ([`SessionRequest::qualification`]): how the patient uses the kiosk, and whether they said yes to their 公費受給者証.
+pub fn qualification_body(patient_mode: PatientMode, use_recipient_certificates: bool) -> QualificationRequest {
+    QualificationRequest { patient_mode, use_recipient_certificates, ..QualificationRequest::default() }
 }
 
 /// Records the session holder's consents for this kiosk's facility; answers the consents live now.

@@ -102,6 +102,12 @@ pub struct SessionRequest {
     /// The card's RSA PKCS#1 v1.5 signature over DigestInfo(SHA-256([`card_challenge_message`])) for
     /// [`ChallengePurpose::CardSession`], the requesting device and the challenge.
     pub signature: Base64Bytes,
+    /// The qualification the kiosk asks for as soon as the session is open, asked in the same request to save a
+    /// round trip: the edge opens the session, then asks exactly as `POST /api/v1/qualification` with this body and
+    /// the new session would, and answers both in [`SessionResponse::qualification`]. Absent (as older kiosks and
+    /// the 健康保険証利用登録 and its cancellation send it), the session is only opened.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub qualification: Option<QualificationRequest>,
 }
 
 /// Answer to `POST /api/v1/session`.
@@ -119,9 +125,14 @@ pub struct SessionResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::certificate_expiry::ExpiryNoticeShape>))]
     pub expiry_notice: Option<crate::certificate_expiry::ExpiryNotice>,
+    /// The qualification asked in [`SessionRequest::qualification`], as the origin answered it for this session's
+    /// card holder; absent when the request asked none. It is never part of a session kept for later calls.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub qualification: Option<crate::qualification::QualificationAnswer>,
 }
 
-/// Body of `POST /api/v1/qualification`. The card holder comes from the session, never from the body.
+/// Body of `POST /api/v1/qualification`, and of a qualification asked with the session
+/// ([`SessionRequest::qualification`]). The card holder comes from the session, never from the body.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
