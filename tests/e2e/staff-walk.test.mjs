@@ -348,28 +348,61 @@ describe('a receptionist\'s walk through the staff console', () => {
     await context.close();
   });
 
-  test('a by-number answer shows the 負担割合 in force: a 高齢受給者証 that has ended no longer lowers it', async () => {
-    const holder = card('valid');
-    for (const [until, ratio] of [['2099-07-31', '2割'], ['2025-07-31', '3割']]) {
-      const { page, context } = await openStaff(env.browser, env.stack);
-      // The answer comes from the real origin; a 高齢受給者証 is added to its record on the way, as the insurer of a
-      // 70–74-year-old would have recorded it (一部負担金割合 3割, 高齢受給者 2割).
-      await page.route('**/api/v1/staff/qualification/by-number', async (route) => {
-        const response = await route.fetch();
-        const answer = await response.json();
-        assert.equal(answer.records[0].partial_contribution_percent, 30);
-        answer.records[0].elderly_recipient = { contribution_ratio_percent: 20, valid_from: '2024-07-01', valid_until: until };
-        await route.fulfill({ response, json: answer });
-      });
-      await page.fill('#insurer-number', '01130012');
-      await page.fill('#symbol', '2100');
-      await page.fill('#number', '100');
-      await page.fill('#branch', '00');
-      await page.fill('#birth-date', holder.birth_date);
-      await page.click('#by-number-submit');
-      await page.waitForSelector('#by-number-result[data-validity="valid"]');
-      assert.equal(await page.textContent('#by-number-result .ratio'), ratio, until);
-      await context.close();
-    }
+  test('the demo senior\'s row and by-number answer show the 2割 of their 高齢受給者証; one that has ended no longer lowers it', async () => {
+    const senior = card('senior');
+    // The senior's 3割 insurance and 2割 certificate are the origin's demo records (a 協会けんぽ 被保険者, 記号 and
+    // 番号 derived from the card index as the demo seeds them); the test only checks that today is in their 70s.
+    const today = new Date(Date.now() + 9 * 3_600_000).toISOString().slice(0, 10);
+    const [year, month, day] = senior.birth_date.split('-').map(Number);
+    const reachesSeventy = new Date(Date.UTC(year + 70, month - 1, day - 1));
+    const from = new Date(Date.UTC(reachesSeventy.getUTCFullYear(), reachesSeventy.getUTCMonth() + 1, 1)).toISOString().slice(0, 10);
+    const until = new Date(Date.UTC(year + 75, month - 1, day - 1)).toISOString().slice(0, 10);
+    assert.ok(from <= today && today <= until, `the demo senior is a 高齢受給者 from ${from} to ${until}, not on ${today}`);
+
+    const { page, context } = await openStaff(env.browser, env.stack, { axe: true });
+    const kiosk = await namedKiosk(senior, '受付2');
+    const checkedIn = await checkIn(kiosk, senior);
+    await kiosk.context.close();
+    assert.equal(checkedIn.records[0].partial_contribution_percent, 30);
+    assert.equal(checkedIn.records[0].elderly_recipient.contribution_ratio_percent, 20);
+    const row = page.locator('tr.checkin', { hasText: senior.name }).first();
+    await row.waitFor();
+    assert.equal(await row.getAttribute('data-validity'), 'valid');
+    assert.equal(await row.locator('.ratio').textContent(), '2割');
+    assert.equal(await row.locator('.device').textContent(), '受付2');
+    assert.deepEqual(await auditBothSizes(page, 'senior-row'), []);
+
+    const byNumber = async (staffPage) => {
+      const answered = staffPage.waitForResponse((r) => new URL(r.url()).pathname === '/api/v1/staff/qualification/by-number');
+      await staffPage.fill('#insurer-number', checkedIn.records[0].insurer_number);
+      await staffPage.fill('#symbol', checkedIn.records[0].symbol);
+      await staffPage.fill('#number', checkedIn.records[0].number);
+      await staffPage.fill('#branch', checkedIn.records[0].branch);
+      await staffPage.fill('#birth-date', senior.birth_date);
+      await staffPage.click('#by-number-submit');
+      await staffPage.waitForSelector('#by-number-result[data-validity="valid"]');
+      return (await answered).json();
+    };
+    const answer = await byNumber(page);
+    assert.equal(answer.records[0].partial_contribution_percent, 30);
+    assert.deepEqual(answer.records[0].elderly_recipient, checkedIn.records[0].elderly_recipient);
+    assert.equal(await page.textContent('#by-number-result .ratio'), '2割');
+    await context.close();
+
+    // An ended certificate. The only injection left: one 資格 record carries one 高齢受給者証, and the demo senior's
+    // is the one in force, so a certificate that ended the day before it began stands in for last year's.
+    const ended = await openStaff(env.browser, env.stack);
+    await ended.page.route('**/api/v1/staff/qualification/by-number', async (route) => {
+      const real = await route.fetch();
+      const json = await real.json();
+      const { valid_from: start } = json.records[0].elderly_recipient;
+      const dayBefore = new Date(Date.parse(`${start}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
+      const yearBefore = new Date(Date.parse(`${dayBefore}T00:00:00Z`) - 364 * 86_400_000).toISOString().slice(0, 10);
+      json.records[0].elderly_recipient = { contribution_ratio_percent: 20, valid_from: yearBefore, valid_until: dayBefore };
+      await route.fulfill({ response: real, json });
+    });
+    await byNumber(ended.page);
+    assert.equal(await ended.page.textContent('#by-number-result .ratio'), '3割');
+    await ended.context.close();
   });
 });
