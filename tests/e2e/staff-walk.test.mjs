@@ -2,7 +2,8 @@
 // real edge in workerd and the real origin on SQLite. Patients check in at kiosks the admin named (受付1, 受付2);
 // the receptionist reads their rows at a glance: a 無効 patient's 資格喪失日 in 和暦 beside 西暦, no 負担割合 and
 // the guidance of a lost qualification (read in Japanese whatever the console's language, the translation beside);
-// the elderly patient's 特定疾病 with its monthly limit; the kiosk's name. A patient who asked for 目視 and then
+// the elderly patient's 特定疾病 with its monthly limit (「同意なし」 until she consents, its category after); the
+// kiosk's name. A patient who asked for 目視 and then
 // pressed 最初にもどる disappears from the requests, and a receptionist who approves such a request in the moment
 // it was withdrawn is told so. A by-number check that finds nobody asks first to check what was typed.
 //
@@ -12,7 +13,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { DEMO_CARDS } from '../../xtask/stack.mjs';
-import { STAFF_RAW_KEY, auditScreen, enterPin, openKiosk, openPendingOf, openStaff, screen, useStack } from './support.mjs';
+import {
+  STAFF_RAW_KEY, answerConsent, auditScreen, enterPin, openKiosk, openPendingOf, openStaff, screen, useStack,
+} from './support.mjs';
 
 const card = (scenario) => {
   const found = DEMO_CARDS.find((c) => c.scenario === scenario);
@@ -116,12 +119,15 @@ describe('a receptionist\'s walk through the staff console', () => {
     await context.close();
   });
 
-  test('the elderly patient\'s row shows her 特定疾病 and its monthly limit, and a 限度額適用区分 when there is one', async () => {
+  test('the elderly patient\'s row shows her 特定疾病 with its monthly limit, its category only after she consents, and a 限度額適用区分', async () => {
     const { page, context } = await openStaff(env.browser, env.stack, { axe: true });
     const elderly = card('elderly');
+    // She holds a 特定疾病療養受療証 and answers no to its consent question (yes to 包括同意).
     const kiosk = await namedKiosk(elderly, '2F 待合');
     const answer = await checkIn(kiosk, elderly);
     assert.equal(answer.records[0].specific_diseases?.[0]?.monthly_self_pay_yen, 10000);
+    await answerConsent(kiosk.page, 'all', 'paper', { specificDisease: false });
+    await kiosk.page.waitForSelector('#consent-recorded');
     await kiosk.context.close();
 
     const row = page.locator('tr.checkin', { hasText: elderly.name }).first();
@@ -130,16 +136,18 @@ describe('a receptionist\'s walk through the staff console', () => {
     assert.equal(await row.getAttribute('data-validity'), 'valid');
     assert.deepEqual(await validityMarkOf(row), { content: '"✓"', hidden: 'true', color: 'rgb(10, 92, 42)' });
     assert.equal(await row.locator('.validity').textContent(), '有効');
+    // Without her 特定疾病 consent the row says so at a glance, with the limit the counter charges by.
     const disease = row.locator('.benefits .specific-disease');
     assert.equal(await disease.count(), 1);
-    assert.equal(await disease.getAttribute('data-category'), '1');
-    assert.equal(await disease.textContent(), '特定疾病 人工透析を要する慢性腎不全 自己負担限度額 月10,000円');
+    assert.equal(await disease.getAttribute('data-consent'), 'none');
+    assert.equal(await disease.getAttribute('data-category'), '');
+    assert.equal(await disease.textContent(), '特定疾病: 同意なし 自己負担限度額 月10,000円');
     assert.equal(await row.locator('.ratio').textContent(), '1割');
     assert.equal(await row.locator('.device').textContent(), '2F 待合');
     await page.click('nav.langs button[lang="en"]');
     await page.waitForSelector('main[lang="en"]');
-    assert.equal(await disease.textContent(), '特定疾病 人工透析を要する慢性腎不全 自己負担限度額 月10,000円 '
-      + '(Specified disease: Chronic renal failure requiring dialysis monthly limit ¥10,000)');
+    assert.equal(await disease.textContent(), '特定疾病: 同意なし 自己負担限度額 月10,000円 '
+      + '(Specified disease: no consent monthly limit ¥10,000)');
     await page.click('nav.langs button[lang="ja"]');
     await page.waitForSelector('main[lang="ja"]');
 
@@ -148,6 +156,25 @@ describe('a receptionist\'s walk through the staff console', () => {
     await limit.waitFor();
     assert.equal(await limit.textContent(), '限度額適用区分 B05');
     assert.deepEqual(await auditBothSizes(page, 'specific-disease-row'), []);
+
+    // At her next check-in she says yes: from the next refresh staff read the category.
+    const again = await namedKiosk(elderly, '2F 待合');
+    await checkIn(again, elderly);
+    await answerConsent(again.page, 'all', 'paper', { specificDisease: true });
+    await again.page.waitForSelector('#consent-recorded');
+    await again.context.close();
+    const consented = page.locator('tr.checkin', { hasText: elderly.name }).first()
+      .locator('.benefits .specific-disease[data-consent="given"]');
+    await consented.waitFor();
+    assert.equal(await consented.getAttribute('data-category'), '1');
+    assert.equal(await consented.textContent(), '特定疾病: 人工透析を要する慢性腎不全 自己負担限度額 月10,000円');
+    await page.click('nav.langs button[lang="en"]');
+    await page.waitForSelector('main[lang="en"]');
+    assert.equal(await consented.textContent(), '特定疾病: 人工透析を要する慢性腎不全 自己負担限度額 月10,000円 '
+      + '(Specified disease: Chronic renal failure requiring dialysis monthly limit ¥10,000)');
+    await page.click('nav.langs button[lang="ja"]');
+    await page.waitForSelector('main[lang="ja"]');
+    assert.deepEqual(await auditBothSizes(page, 'specific-disease-row-consented'), []);
     await context.close();
   });
 
