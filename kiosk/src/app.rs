@@ -161,6 +161,7 @@ pub fn app() -> Html {
                 KeyCommand::Sharing(choice) => dispatch.emit(Action::SharingAnswered(choice)),
                 KeyCommand::ToggleKind(kind) => dispatch.emit(Action::ToggleConsent(kind)),
                 KeyCommand::KindsChosen => dispatch.emit(Action::KindsChosen),
+                KeyCommand::SpecificDisease(agreed) => dispatch.emit(Action::SpecificDiseaseAnswered(agreed)),
                 KeyCommand::ConsentBack => dispatch.emit(Action::ConsentBack),
                 KeyCommand::Prescription(format) => {
                     if let Screen::Result { consent: ConsentStep::Asking { chosen, .. }, .. } = &screen {

@@ -8,7 +8,8 @@
 use onshi_proto::origin::{ConsentKind, PrescriptionFormat};
 
 use crate::state::{
-    ConsentStage, ConsentStep, PIN_LEN, PRESCRIPTION_ORDER, SINGLE_CONSENT_KINDS, Screen, SharingChoice,
+    ConsentStage, ConsentStep, PIN_LEN, PRESCRIPTION_ORDER, SINGLE_CONSENT_KINDS, SPECIFIC_DISEASE_ORDER, Screen,
+    SharingChoice,
 };
 
 /// What a key asks the kiosk to do.
@@ -38,6 +39,8 @@ pub enum KeyCommand {
     ToggleKind(ConsentKind),
     /// Go on with the kinds ticked.
     KindsChosen,
+    /// Answer the 特定疾病 question: 1 yes, 2 no.
+    SpecificDisease(bool),
     /// Back to the first consent question.
     ConsentBack,
     /// Choose the prescription format, which sends the answer (keys 1–2).
@@ -84,7 +87,12 @@ fn consent_key(stage: ConsentStage, key: &str, on_control: bool) -> Option<KeyCo
         (ConsentStage::Certificates, "2") => Some(KeyCommand::Certificates(false)),
         (ConsentStage::Certificates, _) => None,
         (ConsentStage::Sharing, key) => SharingChoice::ORDER.get(numbered(key)?).copied().map(KeyCommand::Sharing),
-        (ConsentStage::Choosing | ConsentStage::Prescription, "Backspace") => Some(KeyCommand::ConsentBack),
+        (ConsentStage::Choosing | ConsentStage::SpecificDisease | ConsentStage::Prescription, "Backspace") => {
+            Some(KeyCommand::ConsentBack)
+        }
+        (ConsentStage::SpecificDisease, key) => {
+            SPECIFIC_DISEASE_ORDER.get(numbered(key)?).copied().map(KeyCommand::SpecificDisease)
+        }
         (ConsentStage::Choosing, "Enter") if !on_control => Some(KeyCommand::KindsChosen),
         (ConsentStage::Choosing, key) => SINGLE_CONSENT_KINDS.get(numbered(key)?).copied().map(KeyCommand::ToggleKind),
         (ConsentStage::Prescription, key) => {
@@ -165,6 +173,8 @@ mod tests {
                 records: vec![],
                 public_expense: Vec::new(),
                 certificates_on_offer: false,
+                specific_disease_consent: Default::default(),
+                specific_disease_question_due: false,
             },
             card: crate::state::CardReminder::InReader,
             consent: ConsentStep::Asking { stage, chosen: vec![] },
@@ -191,6 +201,11 @@ mod tests {
         assert_eq!(key_command(&choosing, "2", true, true), None);
         assert_eq!(key_command(&choosing, "Enter", true, false), None);
         assert_eq!(key_command(&choosing, "Backspace", false, false), Some(KeyCommand::ConsentBack));
+        let specific_disease = at(ConsentStage::SpecificDisease);
+        assert_eq!(key_command(&specific_disease, "1", false, false), Some(KeyCommand::SpecificDisease(true)));
+        assert_eq!(key_command(&specific_disease, "2", false, false), Some(KeyCommand::SpecificDisease(false)));
+        assert_eq!(key_command(&specific_disease, "3", false, false), None);
+        assert_eq!(key_command(&specific_disease, "Backspace", false, false), Some(KeyCommand::ConsentBack));
         let format = at(ConsentStage::Prescription);
         assert_eq!(
             key_command(&format, "1", false, false),

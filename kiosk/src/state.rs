@@ -179,6 +179,10 @@ pub enum ConsentStage {
     Sharing,
     /// The patient ticks single kinds and goes on.
     Choosing,
+    /// 「特定疾病療養受療証の情報の提供に同意しますか」: yes or no, asked after the sharing question and only when the
+    /// answer says the question is due (the patient holds a 受療証; which disease is never said to the kiosk).
+    /// 包括同意 does not cover it, so it is asked whatever the first answer was.
+    SpecificDisease,
     /// 「処方箋の受け取り方法」: electronic or paper; the tap sends the answer.
     Prescription,
 }
@@ -206,10 +210,20 @@ pub const SINGLE_CONSENT_KINDS: [ConsentKind; 4] =
 /// The prescription formats in the order the question lists them; a numbered key picks by this order (1, 2).
 pub const PRESCRIPTION_ORDER: [PrescriptionFormat; 2] = [PrescriptionFormat::Electronic, PrescriptionFormat::Paper];
 
+/// The 特定疾病 question's answers in the order it lists them; a numbered key picks by this order (1 yes, 2 no).
+pub const SPECIFIC_DISEASE_ORDER: [bool; 2] = [true, false];
+
 impl ConsentStep {
-    /// What to send for a choice: 包括同意 covers every kind, so it is sent alone.
+    /// What to send for a choice: a kind another chosen kind covers is left out (包括同意 is sent alone, with the
+    /// 特定疾病 consent beside it when given), by the proto's one rule.
     pub fn to_send(chosen: &[ConsentKind]) -> Vec<ConsentKind> {
-        if chosen.contains(&ConsentKind::Comprehensive) { vec![ConsentKind::Comprehensive] } else { chosen.to_vec() }
+        ConsentKind::to_record(chosen)
+    }
+
+    /// The question after the sharing answer `chosen`: the 特定疾病 one when it is due, else the prescription.
+    fn after_sharing(chosen: Vec<ConsentKind>, specific_disease_due: bool) -> Self {
+        let stage = if specific_disease_due { ConsentStage::SpecificDisease } else { ConsentStage::Prescription };
+        ConsentStep::Asking { stage, chosen }
     }
 
     /// A fresh question: the first one, nothing chosen.
@@ -247,10 +261,7 @@ impl ConsentStep {
     /// the patient is told so rather than led to think this answer gave them.
     pub fn live_from_before(&self) -> Vec<ConsentGrant> {
         let ConsentStep::Recorded { agreed, live, .. } = self else { return Vec::new() };
-        if agreed.contains(&ConsentKind::Comprehensive) {
-            return Vec::new();
-        }
-        live.iter().filter(|grant| !agreed.contains(&grant.kind)).cloned().collect()
+        live.iter().filter(|grant| !agreed.iter().any(|kind| kind.covers(grant.kind))).cloned().collect()
     }
 }
 
@@ -498,6 +509,8 @@ pub enum Action {
     CertificatesAnswered(bool),
     /// The patient answered the first consent question: all, single kinds, or none.
     SharingAnswered(SharingChoice),
+    /// The patient answered the 特定疾病 question: yes adds its consent to what is sent.
+    SpecificDiseaseAnswered(bool),
     /// The patient ticked or unticked a single kind of consent.
     ToggleConsent(ConsentKind),
     /// The patient went on with the single kinds ticked (at least one).
@@ -722,12 +735,15 @@ impl Screen {
                         ConsentStep::Asking { stage: ConsentStage::Sharing, .. },
                         Action::SharingAnswered(choice),
                     ) => {
-                        let (stage, chosen) = match choice {
-                            SharingChoice::All => (ConsentStage::Prescription, vec![ConsentKind::Comprehensive]),
-                            SharingChoice::Choose => (ConsentStage::Choosing, Vec::new()),
-                            SharingChoice::None => (ConsentStage::Prescription, Vec::new()),
+                        let due = answer.specific_disease_question_due;
+                        let consent = match choice {
+                            SharingChoice::All => ConsentStep::after_sharing(vec![ConsentKind::Comprehensive], due),
+                            SharingChoice::Choose => {
+                                ConsentStep::Asking { stage: ConsentStage::Choosing, chosen: Vec::new() }
+                            }
+                            SharingChoice::None => ConsentStep::after_sharing(Vec::new(), due),
                         };
-                        (card, ConsentStep::Asking { stage, chosen })
+                        (card, consent)
                     }
                     (
                         card,
@@ -747,11 +763,24 @@ impl Screen {
                     (card, ConsentStep::Asking { stage: ConsentStage::Choosing, chosen }, Action::KindsChosen)
                         if !chosen.is_empty() =>
                     {
+                        (card, ConsentStep::after_sharing(chosen, answer.specific_disease_question_due))
+                    }
+                    (
+                        card,
+                        ConsentStep::Asking { stage: ConsentStage::SpecificDisease, mut chosen },
+                        Action::SpecificDiseaseAnswered(agreed),
+                    ) => {
+                        if agreed {
+                            chosen.push(ConsentKind::SpecificDisease);
+                        }
                         (card, ConsentStep::Asking { stage: ConsentStage::Prescription, chosen })
                     }
                     (
                         card,
-                        ConsentStep::Asking { stage: ConsentStage::Choosing | ConsentStage::Prescription, .. },
+                        ConsentStep::Asking {
+                            stage: ConsentStage::Choosing | ConsentStage::SpecificDisease | ConsentStage::Prescription,
+                            ..
+                        },
                         Action::ConsentBack,
                     ) => (card, ConsentStep::new()),
                     (
@@ -932,6 +961,8 @@ mod tests {
             records: vec![],
             public_expense: Vec::new(),
             certificates_on_offer: false,
+            specific_disease_consent: Default::default(),
+            specific_disease_question_due: false,
         }
     }
 
@@ -1107,6 +1138,66 @@ mod tests {
             pin_verified: true,
             certificate: CertificateTerms::default(),
         }
+    }
+
+    /// The answer screen of a patient who holds a 特定疾病療養受療証: the answer says only that its question is due.
+    fn holder_screen() -> Screen {
+        let answer = QualificationAnswer { specific_disease_question_due: true, ..answer() };
+        Screen::answered(answer, CertificateTerms::default(), true)
+    }
+
+    #[test]
+    fn the_specific_disease_question_comes_after_the_sharing_question_for_a_holder_only() {
+        // 包括同意, then the 特定疾病 question (包括同意 does not cover it), then the prescription.
+        let asked = holder_screen().apply(Action::SharingAnswered(SharingChoice::All));
+        assert_eq!(asked.consent_stage(), Some(ConsentStage::SpecificDisease));
+        // Nothing is sent from it: the prescription tap still sends the whole answer.
+        assert_eq!(asked.clone().apply(Action::ConsentSubmitted(PrescriptionFormat::Paper)), asked);
+        let yes = asked.clone().apply(Action::SpecificDiseaseAnswered(true));
+        assert_eq!(yes.consent_stage(), Some(ConsentStage::Prescription));
+        let Screen::Result { consent: sent, .. } = yes.apply(Action::ConsentSubmitted(PrescriptionFormat::Paper))
+        else {
+            panic!("the answer screen stays")
+        };
+        let agreed = vec![ConsentKind::Comprehensive, ConsentKind::SpecificDisease];
+        assert_eq!(sent, ConsentStep::Sending { agreed, prescription: PrescriptionFormat::Paper });
+        // No: the other answer goes alone.
+        let Screen::Result { consent: sent, .. } = asked
+            .clone()
+            .apply(Action::SpecificDiseaseAnswered(false))
+            .apply(Action::ConsentSubmitted(PrescriptionFormat::Electronic))
+        else {
+            panic!("the answer screen stays")
+        };
+        let agreed = vec![ConsentKind::Comprehensive];
+        assert_eq!(sent, ConsentStep::Sending { agreed, prescription: PrescriptionFormat::Electronic });
+        // Declining everything, or single kinds, still asks it; back returns to the first question.
+        let declined = holder_screen().apply(Action::SharingAnswered(SharingChoice::None));
+        assert_eq!(declined.consent_stage(), Some(ConsentStage::SpecificDisease));
+        let single = holder_screen()
+            .apply(Action::SharingAnswered(SharingChoice::Choose))
+            .apply(Action::ToggleConsent(ConsentKind::Medication))
+            .apply(Action::KindsChosen);
+        assert_eq!(single.consent_stage(), Some(ConsentStage::SpecificDisease));
+        assert_eq!(asked.apply(Action::ConsentBack).consent_stage(), Some(ConsentStage::Sharing));
+        // A patient without a 受療証 never sees it, and its answer does nothing elsewhere.
+        let plain = result_screen(CardReminder::InReader).apply(Action::SharingAnswered(SharingChoice::All));
+        assert_eq!(plain.consent_stage(), Some(ConsentStage::Prescription));
+        assert_eq!(plain.clone().apply(Action::SpecificDiseaseAnswered(true)), plain);
+        // Not in a grace period, where nothing is consented to.
+        let grace = CertificateTerms { scope: CardScope::QualificationOnly, notice: None };
+        let answer = QualificationAnswer { specific_disease_question_due: true, ..answer() };
+        assert_eq!(Screen::answered(answer, grace, true).consent_stage(), None);
+    }
+
+    #[test]
+    fn a_live_specific_disease_consent_from_before_is_named_as_such_beside_a_comprehensive_answer() {
+        let recorded = ConsentStep::Recorded {
+            agreed: vec![ConsentKind::Comprehensive],
+            live: vec![grant(ConsentKind::Comprehensive, 200), grant(ConsentKind::SpecificDisease, 100)],
+            prescription: PrescriptionFormat::Paper,
+        };
+        assert_eq!(recorded.live_from_before(), vec![grant(ConsentKind::SpecificDisease, 100)]);
     }
 
     #[test]

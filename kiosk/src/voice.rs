@@ -102,6 +102,13 @@ pub fn screen_lines(screen: &Screen, reader_ready: bool) -> Vec<Line> {
                     Text("voice.consent_next"),
                 ]),
                 Some(ConsentStage::Choosing) => lines.extend([Text("consent.legend"), Text("voice.consent_kinds")]),
+                Some(ConsentStage::SpecificDisease) => lines.extend([
+                    Text("consent.specific_disease_question"),
+                    Count("voice.key", 1),
+                    Text("consent.specific_disease_yes"),
+                    Count("voice.key", 2),
+                    Text("consent.specific_disease_no"),
+                ]),
                 Some(ConsentStage::Prescription) => lines.extend([
                     Text("consent.prescription_legend"),
                     Count("voice.key", 1),
@@ -320,6 +327,8 @@ mod tests {
             records: vec![],
             public_expense: Vec::new(),
             certificates_on_offer: false,
+            specific_disease_consent: Default::default(),
+            specific_disease_question_due: false,
         };
         let result = Box::new(Screen::Result {
             answer,
@@ -342,6 +351,42 @@ mod tests {
                 assert_ne!(text(lang, key), key, "{lang:?} has no text for {key}");
             }
         }
+    }
+
+    #[test]
+    fn the_specific_disease_question_is_said_with_its_two_answers_and_their_keys_in_every_language() {
+        every_set_loaded();
+        use crate::state::{CardReminder, CertificateTerms, ConsentStage, ConsentStep};
+        use onshi_proto::qualification::{QualificationAnswer, Reason, Validity};
+
+        let answer = QualificationAnswer {
+            validity: Validity::Valid,
+            reason: Reason::Current,
+            guidance: None,
+            confirmation_date: onshi_proto::IsoDate::parse("2026-12-05").unwrap(),
+            records: vec![],
+            public_expense: Vec::new(),
+            certificates_on_offer: false,
+            specific_disease_consent: Default::default(),
+            specific_disease_question_due: true,
+        };
+        let asked = Screen::Result {
+            answer,
+            card: CardReminder::InReader,
+            consent: ConsentStep::Asking { stage: ConsentStage::SpecificDisease, chosen: Vec::new() },
+            pin_verified: true,
+            certificate: CertificateTerms::default(),
+        };
+        let said = keys(&screen_lines(&asked, true));
+        let question =
+            ["consent.specific_disease_question", "consent.specific_disease_yes", "consent.specific_disease_no"];
+        for key in question {
+            assert!(said.contains(&key), "{key} is not said: {said:?}");
+            for lang in Lang::PATIENT {
+                assert_ne!(text(lang, key), key, "{lang:?} has no text for {key}");
+            }
+        }
+        assert!(said.iter().position(|k| *k == question[1]) < said.iter().position(|k| *k == question[2]));
     }
 
     #[test]

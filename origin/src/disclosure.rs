@@ -1,32 +1,142 @@
-//! Who may see a 特定疾病療養受療証's disease category, and when: the one rule, applied to every answer that leaves
-//! the origin.
+//! Who may see a 特定疾病療養受療証's disease category, and when: the one rule, applied to every answer and every
+//! check-in row that leaves the origin.
 //!
 //! The 疾病区分 (OQSCD013) names a disease: "1" 人工透析を要する慢性腎不全, "2" 先天性血液凝固因子障害, "3"
-//! 血液凝固因子製剤起因HIV. It is 要配慮個人情報. The facility needs it to bill, so its staff (the by-number lookup and
-//! the check-in list) and its レセコン (the XmlMsg and FHIR renderings) get it whole. A kiosk's screen is seen by
-//! others in the waiting room and needs only that a certificate applies, with its period and monthly limit: the
-//! answers a kiosk shows (the card check-in's JSON and a collected 目視) carry each certificate with the category
-//! withheld, as an empty string.
+//! 血液凝固因子製剤起因HIV. It is 要配慮個人情報, and the national reader still asks the patient's consent before it
+//! passes it on (`SpecificDiseasesCertificateRelatedConsFlg`), although the 2024-10 change dropped the 限度額
+//! question. onshi asks the same consent at the kiosk ([`ConsentKind::SpecificDisease`], never covered by 包括同意)
+//! and keeps it like the others: per facility, for 24 hours, withdrawable.
 //!
-//! Pure: no I/O, no clock.
+//! So the category reaches the facility's staff and its レセコン only while that consent to the facility is live.
+//! Without it they still get the certificate itself, its period and its monthly limit: the counter needs them to
+//! charge the right 自己負担 and the レセプト to bill (the 特定疾病 limit applies whichever disease it is), and they
+//! say only that one of three diseases applies. A 記号・番号 answer never carries the category: no card was read, so
+//! no consent could be asked, and its flag says 0. A kiosk's screen is seen by others in the waiting room: the
+//! answers a kiosk shows (the card check-in's JSON and a collected 目視) never carry the category, whatever the
+//! consent.
+//!
+//! Pure: no I/O, no clock. Whether a consent is live is read by the caller, at the moment of the read.
 
-use onshi_proto::qualification::QualificationAnswer;
+use onshi_proto::origin::{CheckIn, ConsentKind};
+use onshi_proto::qualification::{QualificationAnswer, SpecificDiseaseCertificate, SpecificDiseaseConsent};
 
 /// Who an answer is addressed to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Reader {
     /// The patient's kiosk screen, in a waiting room.
     KioskScreen,
-    /// The facility's staff or its レセコン.
-    Facility,
+    /// The facility's staff or its レセコン, about the holder of a card: the category under a live consent, which
+    /// the answer's `specific_disease_consent` states.
+    FacilityByCard,
+    /// The facility's staff or its レセコン, about a person found by 記号・番号: no card, so no consent.
+    FacilityByNumber,
 }
 
 /// `answer` as `reader` may see it.
 pub fn disclose(mut answer: QualificationAnswer, reader: Reader) -> QualificationAnswer {
-    if reader == Reader::KioskScreen {
-        for certificate in answer.records.iter_mut().flat_map(|record| record.specific_diseases.iter_mut()) {
-            certificate.disease_category.clear();
-        }
+    if reader == Reader::FacilityByNumber {
+        answer.specific_disease_consent = SpecificDiseaseConsent::NotGiven;
+        answer.specific_disease_question_due = false;
+    }
+    let category_shown =
+        reader == Reader::FacilityByCard && answer.specific_disease_consent == SpecificDiseaseConsent::Given;
+    if !category_shown {
+        withhold(answer.records.iter_mut().flat_map(|record| record.specific_diseases.iter_mut()));
     }
     answer
+}
+
+/// A check-in row as staff see it: the category only when `checkin.consents`, the patient's consents to the
+/// facility live as the list is read, hold the 特定疾病 one. A withdrawal or a lapse shows on the next read.
+pub fn disclose_checkin(mut checkin: CheckIn) -> CheckIn {
+    let consented = checkin.consents.iter().any(|kind| kind.covers(ConsentKind::SpecificDisease));
+    if !consented {
+        withhold(checkin.specific_diseases.iter_mut());
+    }
+    checkin
+}
+
+/// The flag an answer states, from the patient's latest 特定疾病 consent to the facility: whether it is live at
+/// the read, and whether it was withdrawn.
+pub fn consent_flag(latest: Option<LatestConsent>) -> SpecificDiseaseConsent {
+    match latest {
+        None | Some(LatestConsent::Withdrawn) => SpecificDiseaseConsent::NotGiven,
+        Some(LatestConsent::Live) => SpecificDiseaseConsent::Given,
+        Some(LatestConsent::Lapsed) => SpecificDiseaseConsent::Lapsed,
+    }
+}
+
+/// Where the latest 特定疾病 consent of a patient to a facility stands at a read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LatestConsent {
+    /// Given and still within its window.
+    Live,
+    /// Its window has passed.
+    Lapsed,
+    /// The patient took it back: as if never given.
+    Withdrawn,
+}
+
+fn withhold<'a>(certificates: impl Iterator<Item = &'a mut SpecificDiseaseCertificate>) {
+    for certificate in certificates {
+        certificate.disease_category.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use onshi_proto::IsoDate;
+    use onshi_proto::qualification::{Reason, Validity};
+
+    fn answer(consent: SpecificDiseaseConsent) -> QualificationAnswer {
+        let certificate = SpecificDiseaseCertificate {
+            disease_category: "3".into(),
+            valid_from: None,
+            valid_until: None,
+            monthly_self_pay_yen: Some(10_000),
+        };
+        let mut record = crate::interop::xml_msg::tests::record();
+        record.specific_diseases = vec![certificate];
+        QualificationAnswer {
+            validity: Validity::Valid,
+            reason: Reason::Current,
+            guidance: None,
+            confirmation_date: IsoDate(time::macros::date!(2026 - 12 - 01)),
+            records: vec![record],
+            public_expense: Vec::new(),
+            certificates_on_offer: false,
+            specific_disease_consent: consent,
+            specific_disease_question_due: true,
+        }
+    }
+
+    fn category(answer: &QualificationAnswer) -> &str {
+        answer.records.first().and_then(|r| r.specific_diseases.first()).map_or("?", |c| c.disease_category.as_str())
+    }
+
+    #[test]
+    fn the_category_reaches_the_facility_only_under_a_live_consent_and_never_by_number_or_on_a_kiosk() {
+        use SpecificDiseaseConsent::{Given, Lapsed, NotGiven};
+        assert_eq!(category(&disclose(answer(Given), Reader::FacilityByCard)), "3");
+        for flag in [NotGiven, Lapsed] {
+            assert_eq!(category(&disclose(answer(flag), Reader::FacilityByCard)), "", "{flag:?}");
+        }
+        for flag in [NotGiven, Given, Lapsed] {
+            assert_eq!(category(&disclose(answer(flag), Reader::KioskScreen)), "", "{flag:?}");
+            let by_number = disclose(answer(flag), Reader::FacilityByNumber);
+            assert_eq!((category(&by_number), by_number.specific_disease_consent), ("", NotGiven), "{flag:?}");
+        }
+        // The limit billing needs stays in every form.
+        let withheld = disclose(answer(NotGiven), Reader::FacilityByCard);
+        assert_eq!(withheld.records[0].specific_diseases[0].monthly_self_pay_yen, Some(10_000));
+    }
+
+    #[test]
+    fn a_withdrawn_consent_flags_as_none_and_a_lapsed_one_as_lapsed() {
+        assert_eq!(consent_flag(None), SpecificDiseaseConsent::NotGiven);
+        assert_eq!(consent_flag(Some(LatestConsent::Withdrawn)), SpecificDiseaseConsent::NotGiven);
+        assert_eq!(consent_flag(Some(LatestConsent::Live)), SpecificDiseaseConsent::Given);
+        assert_eq!(consent_flag(Some(LatestConsent::Lapsed)), SpecificDiseaseConsent::Lapsed);
+    }
 }

@@ -2,7 +2,8 @@
 //!
 //! Each card in the file carries a scenario; this module turns it into the records that make the origin answer
 //! that scenario: `valid` (協会けんぽ 本人, 3割), `dependent` (家族 of a synthetic 被保険者, 3割), `lost` (a 資格喪失日
-//! 30 days ago), `unregistered` (insured but the card not linked) and `elderly` (後期高齢者医療広域連合, 1割).
+//! 30 days ago), `unregistered` (insured but the card not linked), `elderly` (後期高齢者医療広域連合, 1割) and `senior`
+//! (協会けんぽ 本人 aged 70–74: 一部負担金割合 3割 with a 高齢受給者証 of 2割 for the 適用年度 that holds `today`).
 //! Identifiers are derived from the certificate, and rows that exist are left alone, so seeding is idempotent.
 //!
 //! The file also holds each card's demo PIN. The origin never needs it: it is not deserialised, and the raw file
@@ -12,7 +13,7 @@ use std::path::Path;
 
 use onshi_proto::IsoDate;
 use onshi_proto::origin::{CertificateRef, CertificateStatus};
-use onshi_proto::qualification::{PersonalFamily, Sex, SpecificDiseaseCertificate};
+use onshi_proto::qualification::{ElderlyRecipient, PersonalFamily, Sex, SpecificDiseaseCertificate};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use time::{Date, Month};
@@ -48,6 +49,8 @@ pub enum Scenario {
     Unregistered,
     /// 有効: 後期高齢者医療 (法別番号 39), 1割.
     Elderly,
+    /// 有効: 本人 aged 70–74 under a 協会けんぽ-style insurer, 3割, with a 高齢受給者証 of 2割.
+    Senior,
 }
 
 /// One card of `demo-cards.json`. The file's `pin` field is deliberately not read.
@@ -210,6 +213,13 @@ pub fn demo_batch(cards: &[DemoCard], today: Date) -> Result<RecordBatch> {
                 });
                 batch.links.push(link);
             }
+            Scenario::Senior => {
+                batch.qualifications.push(NewQualification {
+                    elderly_recipient: senior_certificate(card.birth_date.0, today),
+                    ..own_cover(&kyokai, three_years_ago)
+                });
+                batch.links.push(link);
+            }
             Scenario::Dependent => {
                 let insured = synthetic_insured(card, &certificate)?;
                 let insured_cover = NewQualification {
@@ -356,6 +366,35 @@ fn synthetic_insured(card: &DemoCard, certificate: &CertificateRef) -> Result<Ne
     })
 }
 
+/// The demo 高齢受給者証 (2割) of a person born on `birth`, as their insurer issues it for the 適用年度 that holds
+/// `today`: from 1 August to 31 July (the 負担割合 is judged again every August on the year's income), cut to the
+/// months the person is a 高齢受給者. `None` when `today` is outside those months, so a demo database seeded before
+/// the 70th birthday or after the 75th holds no certificate rather than an invented one.
+fn senior_certificate(birth: Date, today: Date) -> Option<ElderlyRecipient> {
+    let (eligible_from, eligible_until) = elderly_recipient_months(birth)?;
+    if today < eligible_from || eligible_until < today {
+        return None;
+    }
+    let year_start = if u8::from(today.month()) >= 8 { today.year() } else { today.year() - 1 };
+    let august_first = Date::from_calendar_date(year_start, Month::August, 1).ok()?;
+    let july_last = Date::from_calendar_date(year_start + 1, Month::July, 31).ok()?;
+    Some(ElderlyRecipient {
+        contribution_ratio_percent: 20,
+        valid_from: IsoDate(august_first.max(eligible_from)),
+        valid_until: Some(IsoDate(july_last.min(eligible_until))),
+    })
+}
+
+/// The first and last day a person born on `birth` is a 高齢受給者: from the first of the month after the one in
+/// which they reach 70 (on the day before the 70th birthday, 年齢計算ニ関スル法律, so someone born on the first of a
+/// month starts in the birthday's own month) to the day before the 75th birthday, when 後期高齢者医療 takes over.
+fn elderly_recipient_months(birth: Date) -> Option<(Date, Date)> {
+    let reaches_seventy = birthday_in(birth, birth.year() + 70)?.previous_day()?;
+    let from = reaches_seventy.replace_day(1).ok()?.checked_add(time::Duration::days(31))?.replace_day(1).ok()?;
+    let until = birthday_in(birth, birth.year() + 75)?.previous_day()?;
+    Some((from, until))
+}
+
 fn april_first(year: i32) -> Result<Date> {
     Date::from_calendar_date(year, Month::April, 1).map_err(|_| OriginError::DemoCards(format!("year {year}")))
 }
@@ -434,6 +473,70 @@ mod tests {
         let mut cards = parse_demo_cards(FIXTURE.as_bytes()).unwrap();
         cards[0].certificate_serial = "not hex".into();
         assert!(matches!(demo_batch(&cards, TODAY), Err(OriginError::DemoCards(_))));
+    }
+
+    /// The fixture's first card as the 70–74-year-old `senior` of the demo, born on `birth`.
+    fn senior_card(birth: Date) -> DemoCard {
+        let mut card = parse_demo_cards(FIXTURE.as_bytes()).unwrap().remove(0);
+        card.scenario = Scenario::Senior;
+        card.birth_date = IsoDate(birth);
+        card
+    }
+
+    #[test]
+    fn a_senior_holds_a_two_tenths_certificate_for_the_year_that_holds_today() {
+        let card = senior_card(date!(1955 - 01 - 01));
+        let batch = demo_batch(std::slice::from_ref(&card), TODAY).unwrap();
+        assert_eq!(batch.qualifications.len(), 1);
+        assert_eq!(batch.links.len(), 1);
+        let cover = &batch.qualifications[0];
+        assert_eq!(cover.partial_contribution_percent, 30, "the 一部負担金割合 stays the insured's own");
+        assert!(!cover.insurer_number.is_late_elderly());
+        assert_eq!(
+            cover.elderly_recipient,
+            Some(ElderlyRecipient {
+                contribution_ratio_percent: 20,
+                valid_from: IsoDate(date!(2026 - 08 - 01)),
+                valid_until: Some(IsoDate(date!(2027 - 07 - 31))),
+            })
+        );
+    }
+
+    #[test]
+    fn a_senior_certificate_keeps_to_the_months_between_seventy_and_seventy_five() {
+        let certificate = |birth, today| senior_certificate(birth, today).map(|c| (c.valid_from.0, c.valid_until));
+        // Born on the first of a month: 70 is reached the day before, so the certificate starts that month.
+        let first = date!(1955 - 01 - 01);
+        assert_eq!(certificate(first, date!(2024 - 12 - 31)), None);
+        assert_eq!(
+            certificate(first, date!(2025 - 01 - 01)),
+            Some((date!(2025 - 01 - 01), Some(IsoDate(date!(2025 - 07 - 31)))))
+        );
+        assert_eq!(
+            certificate(first, date!(2029 - 12 - 31)),
+            Some((date!(2029 - 08 - 01), Some(IsoDate(date!(2029 - 12 - 31)))))
+        );
+        assert_eq!(certificate(first, date!(2030 - 01 - 01)), None, "後期高齢者医療 from the 75th birthday");
+        // Born mid-month: from the first of the next month, to the day before the 75th birthday.
+        let mid = date!(1956 - 06 - 15);
+        assert_eq!(certificate(mid, date!(2026 - 06 - 30)), None);
+        assert_eq!(
+            certificate(mid, date!(2026 - 07 - 01)),
+            Some((date!(2026 - 07 - 01), Some(IsoDate(date!(2026 - 07 - 31)))))
+        );
+        assert_eq!(
+            certificate(mid, date!(2031 - 06 - 14)),
+            Some((date!(2030 - 08 - 01), Some(IsoDate(date!(2031 - 06 - 14)))))
+        );
+        assert_eq!(certificate(mid, date!(2031 - 06 - 15)), None);
+        // Every day of 2025–2029 falls inside the certificate seeded for it.
+        let mut day = date!(2025 - 01 - 01);
+        while day <= date!(2029 - 12 - 31) {
+            let seeded = senior_certificate(first, day).unwrap();
+            assert!(seeded.in_force_on(IsoDate(day)), "{day}");
+            assert_eq!(seeded.contribution_ratio_percent, 20);
+            day = day.next_day().unwrap();
+        }
     }
 
     #[test]

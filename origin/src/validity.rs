@@ -51,6 +51,8 @@ pub fn assess(holder: CardHolder, today: Date) -> QualificationAnswer {
         records,
         public_expense: Vec::new(),
         certificates_on_offer: false,
+        specific_disease_consent: Default::default(),
+        specific_disease_question_due: false,
     };
     let mut records = match holder {
         CardHolder::NotLinked => {
@@ -257,6 +259,8 @@ pub(crate) mod tests {
             records,
             public_expense: Vec::new(),
             certificates_on_offer: false,
+            specific_disease_consent: Default::default(),
+            specific_disease_question_due: false,
         }
     }
 

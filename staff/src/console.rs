@@ -267,7 +267,8 @@ fn check_in_row(props: &CheckInRowProps) -> Html {
         html! {
             <>
                 { for c.specific_diseases.iter().map(|d| html! {
-                    <span class="specific-disease" data-category={d.disease_category.clone()}>
+                    <span class="specific-disease" data-category={d.disease_category.clone()}
+                        data-consent={if d.disease_category.is_empty() { "none" } else { "given" }}>
                         { japanese_first(lang, |l| disease_line(l, d)) }
                     </span>
                 }) }
@@ -489,7 +490,8 @@ fn record_view(lang: Lang, r: &QualificationRecord, day: IsoDate) -> Html {
                 } else {
                     <ul>
                         { for r.specific_diseases.iter().map(|d| html! {
-                            <li class="specific-disease" data-category={d.disease_category.clone()}>
+                            <li class="specific-disease" data-category={d.disease_category.clone()}
+                                data-consent={if d.disease_category.is_empty() { "none" } else { "given" }}>
                                 <span class="category">{ disease_category_text(lang, &d.disease_category) }</span>
                                 { for disease_details(lang, d).into_iter().map(|detail| html! { <span class="detail">{ detail }</span> }) }
                             </li>

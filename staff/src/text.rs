@@ -207,9 +207,11 @@ pub fn ratio_text(lang: Lang, percent: u8) -> String {
 }
 
 /// The 特定疾病 category (`SpecificDiseasesDiseaseCategory`, code list OQSCD013) in words; a code outside the list
-/// is shown as the code, never dropped.
+/// is shown as the code, never dropped. The origin leaves it empty without the patient's live 特定疾病 consent to
+/// the facility (and in every 記号・番号 answer), which staff read as 「同意なし」.
 pub fn disease_category_text(lang: Lang, code: &str) -> String {
     match code.trim() {
+        "" => t(lang, "staff.disease.no_consent"),
         "1" => t(lang, "staff.disease.1"),
         "2" => t(lang, "staff.disease.2"),
         "3" => t(lang, "staff.disease.3"),
@@ -489,8 +491,12 @@ mod tests {
             valid_until: None,
             monthly_self_pay_yen: Some(10_000),
         };
-        assert_eq!(disease_line(Lang::Ja, &dialysis), "特定疾病 人工透析を要する慢性腎不全 自己負担限度額 月10,000円");
+        assert_eq!(disease_line(Lang::Ja, &dialysis), "特定疾病: 人工透析を要する慢性腎不全 自己負担限度額 月10,000円");
         assert!(disease_line(Lang::En, &dialysis).contains("¥10,000"));
+        // Without the patient's 特定疾病 consent the origin withholds the category: staff read that, and the limit.
+        let withheld = SpecificDiseaseCertificate { disease_category: String::new(), ..dialysis };
+        assert_eq!(disease_line(Lang::Ja, &withheld), "特定疾病: 同意なし 自己負担限度額 月10,000円");
+        assert_eq!(disease_line(Lang::En, &withheld), "Specified disease: no consent monthly limit ¥10,000");
     }
 
     #[test]
@@ -503,6 +509,8 @@ mod tests {
             records: vec![],
             public_expense: Vec::new(),
             certificates_on_offer: false,
+            specific_disease_consent: Default::default(),
+            specific_disease_question_due: false,
         };
         assert!(by_number_found_nothing(&answer(Validity::NoQualification, Reason::NotFound)));
         assert!(!by_number_found_nothing(&answer(Validity::NoQualification, Reason::NotRegistered)));

@@ -1,6 +1,7 @@
 // End to end: what the counter needs beside the qualification — the prescription format the patient chose on the
 // consent screen (電子処方箋 or 紙, a required choice sent with the consent), and the 特定疾病療養受療証 of the
-// answer — in headless Chromium against the real edge and origin, in every language under axe-core.
+// answer with its own consent question (its category reaches staff only after yes) — in headless Chromium against
+// the real edge and origin, in every language under axe-core.
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
@@ -36,6 +37,8 @@ describe('the prescription format and the 特定疾病 on the result', () => {
       assert.ok(Math.min(box.width, box.height) >= 44, `${id}: ${JSON.stringify(box)}`);
     }
     assert.equal(consentCalls.length, 0, 'nothing is sent before the format is chosen');
+    // This patient holds no 特定疾病療養受療証: the format follows the sharing question, with no question between.
+    assert.equal(await page.locator('#specific-disease-question').count(), 0);
     assert.deepEqual(await auditScreen(page, 'result-prescription'), []);
 
     const sent = page.waitForRequest((r) => new URL(r.url()).pathname === '/api/v1/consent');
@@ -132,6 +135,62 @@ describe('the prescription format and the 特定疾病 on the result', () => {
     assert.doesNotMatch(await page.textContent('main'), /人工透析|慢性腎不全/);
     assert.match(await shown.textContent(), /月10,000円/);
     await context.close();
+  });
+
+  test('a 特定疾病 holder is asked its own consent after the sharing question, by keypad too, and staff see the category only after yes', async () => {
+    const holder = card('elderly');
+    const staff = await env.stack.openStaffSession();
+    const staffRow = async () => {
+      const list = await staff.call('/api/v1/staff/checkins');
+      assert.equal(list.status, 200);
+      return (await list.json()).checkins.find((checkin) => checkin.name === holder.name);
+    };
+    const visit = async (answerYes) => {
+      const { page, context } = await openKiosk(env.browser, env.stack, { cardIndex: holder.index, axe: answerYes });
+      const answered = waitForAnswer(page);
+      await page.click('#connect');
+      await enterPin(page, holder.pin);
+      await screen(page, 'result');
+      const answer = await answered;
+      // The kiosk is told only that the question is due: the certificate's category never reaches it.
+      assert.equal(answer.specific_disease_question_due, true);
+      assert.equal(answer.records[0].specific_diseases[0].disease_category, '');
+      // 1: 包括同意. The 特定疾病 question follows as its own step, named by its group, with the key numbers.
+      await page.keyboard.press('1');
+      await page.waitForSelector('#specific-disease-question');
+      assert.equal(await page.getByRole('group', { name: /特定疾病療養受療証/ }).count(), 1);
+      assert.equal(await page.getByRole('button', { name: '同意する', exact: true }).count(), 1);
+      assert.equal(await page.getByRole('button', { name: '同意しない', exact: true }).count(), 1);
+      assert.doesNotMatch(await page.textContent('main'), /人工透析|慢性腎不全|血液凝固|HIV/);
+      if (answerYes) assert.deepEqual(await auditScreen(page, 'result-specific-disease-question'), []);
+      // Backspace goes back to the first question; 1 again, then the answer by its number, then 2: paper, which sends.
+      await page.keyboard.press('Backspace');
+      await page.waitForSelector('#consent-decline');
+      await page.keyboard.press('1');
+      await page.waitForSelector('#specific-disease-yes');
+      await page.keyboard.press(answerYes ? '1' : '2');
+      await page.waitForSelector('#prescription-paper');
+      const sent = page.waitForRequest((r) => new URL(r.url()).pathname === '/api/v1/consent');
+      const recorded = page.waitForResponse((r) => new URL(r.url()).pathname === '/api/v1/consent');
+      await page.keyboard.press('2');
+      const kinds = answerYes ? ['comprehensive', 'specific_disease'] : ['comprehensive'];
+      assert.deepEqual(JSON.parse((await sent).postData()), { kinds, prescription: 'paper' });
+      assert.equal((await recorded).status(), 200);
+      await page.waitForSelector('#consent-recorded');
+      await context.close();
+    };
+
+    // No first: staff see the certificate and its limit, and that there is no consent; never the category.
+    await visit(false);
+    const refused = await staffRow();
+    assert.equal(refused.specific_diseases[0].disease_category, '');
+    assert.equal(refused.specific_diseases[0].monthly_self_pay_yen, 10000);
+    assert.ok(!refused.consents.includes('specific_disease'));
+    // Yes at the next visit: the category reaches staff.
+    await visit(true);
+    const consented = await staffRow();
+    assert.equal(consented.specific_diseases[0].disease_category, '1');
+    assert.ok(consented.consents.includes('specific_disease'));
   });
 
   test('every demo card shows exactly the 特定疾病療養受療証 the origin answered, and none when there is none', async () => {

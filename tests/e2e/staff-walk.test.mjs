@@ -2,7 +2,8 @@
 // real edge in workerd and the real origin on SQLite. Patients check in at kiosks the admin named (受付1, 受付2);
 // the receptionist reads their rows at a glance: a 無効 patient's 資格喪失日 in 和暦 beside 西暦, no 負担割合 and
 // the guidance of a lost qualification (read in Japanese whatever the console's language, the translation beside);
-// the elderly patient's 特定疾病 with its monthly limit; the kiosk's name. A patient who asked for 目視 and then
+// the elderly patient's 特定疾病 with its monthly limit (「同意なし」 until she consents, its category after); the
+// kiosk's name. A patient who asked for 目視 and then
 // pressed 最初にもどる disappears from the requests, and a receptionist who approves such a request in the moment
 // it was withdrawn is told so. A by-number check that finds nobody asks first to check what was typed.
 //
@@ -13,8 +14,8 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { DEMO_CARDS } from '../../xtask/stack.mjs';
 import {
-  STAFF_RAW_KEY, askedOf, auditScreen, enterPin, isAnswerRequest, openKiosk, openPendingOf, openStaff, screen, useStack,
-  waitForAnswer,
+  STAFF_RAW_KEY, answerConsent, askedOf, auditScreen, enterPin, isAnswerRequest, openKiosk, openPendingOf, openStaff,
+  screen, useStack, waitForAnswer,
 } from './support.mjs';
 
 const card = (scenario) => {
@@ -119,12 +120,15 @@ describe('a receptionist\'s walk through the staff console', () => {
     await context.close();
   });
 
-  test('the elderly patient\'s row shows her 特定疾病 and its monthly limit, and a 限度額適用区分 when there is one', async () => {
+  test('the elderly patient\'s row shows her 特定疾病 with its monthly limit, its category only after she consents, and a 限度額適用区分', async () => {
     const { page, context } = await openStaff(env.browser, env.stack, { axe: true });
     const elderly = card('elderly');
+    // She holds a 特定疾病療養受療証 and answers no to its consent question (yes to 包括同意).
     const kiosk = await namedKiosk(elderly, '2F 待合');
     const answer = await checkIn(kiosk, elderly);
     assert.equal(answer.records[0].specific_diseases?.[0]?.monthly_self_pay_yen, 10000);
+    await answerConsent(kiosk.page, 'all', 'paper', { specificDisease: false });
+    await kiosk.page.waitForSelector('#consent-recorded');
     await kiosk.context.close();
 
     const row = page.locator('tr.checkin', { hasText: elderly.name }).first();
@@ -133,16 +137,18 @@ describe('a receptionist\'s walk through the staff console', () => {
     assert.equal(await row.getAttribute('data-validity'), 'valid');
     assert.deepEqual(await validityMarkOf(row), { content: '"✓"', hidden: 'true', color: 'rgb(10, 92, 42)' });
     assert.equal(await row.locator('.validity').textContent(), '有効');
+    // Without her 特定疾病 consent the row says so at a glance, with the limit the counter charges by.
     const disease = row.locator('.benefits .specific-disease');
     assert.equal(await disease.count(), 1);
-    assert.equal(await disease.getAttribute('data-category'), '1');
-    assert.equal(await disease.textContent(), '特定疾病 人工透析を要する慢性腎不全 自己負担限度額 月10,000円');
+    assert.equal(await disease.getAttribute('data-consent'), 'none');
+    assert.equal(await disease.getAttribute('data-category'), '');
+    assert.equal(await disease.textContent(), '特定疾病: 同意なし 自己負担限度額 月10,000円');
     assert.equal(await row.locator('.ratio').textContent(), '1割');
     assert.equal(await row.locator('.device').textContent(), '2F 待合');
     await page.click('nav.langs button[lang="en"]');
     await page.waitForSelector('main[lang="en"]');
-    assert.equal(await disease.textContent(), '特定疾病 人工透析を要する慢性腎不全 自己負担限度額 月10,000円 '
-      + '(Specified disease: Chronic renal failure requiring dialysis monthly limit ¥10,000)');
+    assert.equal(await disease.textContent(), '特定疾病: 同意なし 自己負担限度額 月10,000円 '
+      + '(Specified disease: no consent monthly limit ¥10,000)');
     await page.click('nav.langs button[lang="ja"]');
     await page.waitForSelector('main[lang="ja"]');
 
@@ -151,6 +157,25 @@ describe('a receptionist\'s walk through the staff console', () => {
     await limit.waitFor();
     assert.equal(await limit.textContent(), '限度額適用区分 B05');
     assert.deepEqual(await auditBothSizes(page, 'specific-disease-row'), []);
+
+    // At her next check-in she says yes: from the next refresh staff read the category.
+    const again = await namedKiosk(elderly, '2F 待合');
+    await checkIn(again, elderly);
+    await answerConsent(again.page, 'all', 'paper', { specificDisease: true });
+    await again.page.waitForSelector('#consent-recorded');
+    await again.context.close();
+    const consented = page.locator('tr.checkin', { hasText: elderly.name }).first()
+      .locator('.benefits .specific-disease[data-consent="given"]');
+    await consented.waitFor();
+    assert.equal(await consented.getAttribute('data-category'), '1');
+    assert.equal(await consented.textContent(), '特定疾病: 人工透析を要する慢性腎不全 自己負担限度額 月10,000円');
+    await page.click('nav.langs button[lang="en"]');
+    await page.waitForSelector('main[lang="en"]');
+    assert.equal(await consented.textContent(), '特定疾病: 人工透析を要する慢性腎不全 自己負担限度額 月10,000円 '
+      + '(Specified disease: Chronic renal failure requiring dialysis monthly limit ¥10,000)');
+    await page.click('nav.langs button[lang="ja"]');
+    await page.waitForSelector('main[lang="ja"]');
+    assert.deepEqual(await auditBothSizes(page, 'specific-disease-row-consented'), []);
     await context.close();
   });
 
@@ -351,28 +376,61 @@ describe('a receptionist\'s walk through the staff console', () => {
     await context.close();
   });
 
-  test('a by-number answer shows the 負担割合 in force: a 高齢受給者証 that has ended no longer lowers it', async () => {
-    const holder = card('valid');
-    for (const [until, ratio] of [['2099-07-31', '2割'], ['2025-07-31', '3割']]) {
-      const { page, context } = await openStaff(env.browser, env.stack);
-      // The answer comes from the real origin; a 高齢受給者証 is added to its record on the way, as the insurer of a
-      // 70–74-year-old would have recorded it (一部負担金割合 3割, 高齢受給者 2割).
-      await page.route('**/api/v1/staff/qualification/by-number', async (route) => {
-        const response = await route.fetch();
-        const answer = await response.json();
-        assert.equal(answer.records[0].partial_contribution_percent, 30);
-        answer.records[0].elderly_recipient = { contribution_ratio_percent: 20, valid_from: '2024-07-01', valid_until: until };
-        await route.fulfill({ response, json: answer });
-      });
-      await page.fill('#insurer-number', '01130012');
-      await page.fill('#symbol', '2100');
-      await page.fill('#number', '100');
-      await page.fill('#branch', '00');
-      await page.fill('#birth-date', holder.birth_date);
-      await page.click('#by-number-submit');
-      await page.waitForSelector('#by-number-result[data-validity="valid"]');
-      assert.equal(await page.textContent('#by-number-result .ratio'), ratio, until);
-      await context.close();
-    }
+  test('the demo senior\'s row and by-number answer show the 2割 of their 高齢受給者証; one that has ended no longer lowers it', async () => {
+    const senior = card('senior');
+    // The senior's 3割 insurance and 2割 certificate are the origin's demo records (a 協会けんぽ 被保険者, 記号 and
+    // 番号 derived from the card index as the demo seeds them); the test only checks that today is in their 70s.
+    const today = new Date(Date.now() + 9 * 3_600_000).toISOString().slice(0, 10);
+    const [year, month, day] = senior.birth_date.split('-').map(Number);
+    const reachesSeventy = new Date(Date.UTC(year + 70, month - 1, day - 1));
+    const from = new Date(Date.UTC(reachesSeventy.getUTCFullYear(), reachesSeventy.getUTCMonth() + 1, 1)).toISOString().slice(0, 10);
+    const until = new Date(Date.UTC(year + 75, month - 1, day - 1)).toISOString().slice(0, 10);
+    assert.ok(from <= today && today <= until, `the demo senior is a 高齢受給者 from ${from} to ${until}, not on ${today}`);
+
+    const { page, context } = await openStaff(env.browser, env.stack, { axe: true });
+    const kiosk = await namedKiosk(senior, '受付2');
+    const checkedIn = await checkIn(kiosk, senior);
+    await kiosk.context.close();
+    assert.equal(checkedIn.records[0].partial_contribution_percent, 30);
+    assert.equal(checkedIn.records[0].elderly_recipient.contribution_ratio_percent, 20);
+    const row = page.locator('tr.checkin', { hasText: senior.name }).first();
+    await row.waitFor();
+    assert.equal(await row.getAttribute('data-validity'), 'valid');
+    assert.equal(await row.locator('.ratio').textContent(), '2割');
+    assert.equal(await row.locator('.device').textContent(), '受付2');
+    assert.deepEqual(await auditBothSizes(page, 'senior-row'), []);
+
+    const byNumber = async (staffPage) => {
+      const answered = staffPage.waitForResponse((r) => new URL(r.url()).pathname === '/api/v1/staff/qualification/by-number');
+      await staffPage.fill('#insurer-number', checkedIn.records[0].insurer_number);
+      await staffPage.fill('#symbol', checkedIn.records[0].symbol);
+      await staffPage.fill('#number', checkedIn.records[0].number);
+      await staffPage.fill('#branch', checkedIn.records[0].branch);
+      await staffPage.fill('#birth-date', senior.birth_date);
+      await staffPage.click('#by-number-submit');
+      await staffPage.waitForSelector('#by-number-result[data-validity="valid"]');
+      return (await answered).json();
+    };
+    const answer = await byNumber(page);
+    assert.equal(answer.records[0].partial_contribution_percent, 30);
+    assert.deepEqual(answer.records[0].elderly_recipient, checkedIn.records[0].elderly_recipient);
+    assert.equal(await page.textContent('#by-number-result .ratio'), '2割');
+    await context.close();
+
+    // An ended certificate. The only injection left: one 資格 record carries one 高齢受給者証, and the demo senior's
+    // is the one in force, so a certificate that ended the day before it began stands in for last year's.
+    const ended = await openStaff(env.browser, env.stack);
+    await ended.page.route('**/api/v1/staff/qualification/by-number', async (route) => {
+      const real = await route.fetch();
+      const json = await real.json();
+      const { valid_from: start } = json.records[0].elderly_recipient;
+      const dayBefore = new Date(Date.parse(`${start}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
+      const yearBefore = new Date(Date.parse(`${dayBefore}T00:00:00Z`) - 364 * 86_400_000).toISOString().slice(0, 10);
+      json.records[0].elderly_recipient = { contribution_ratio_percent: 20, valid_from: yearBefore, valid_until: dayBefore };
+      await route.fulfill({ response: real, json });
+    });
+    await byNumber(ended.page);
+    assert.equal(await ended.page.textContent('#by-number-result .ratio'), '3割');
+    await ended.context.close();
   });
 });

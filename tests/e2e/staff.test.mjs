@@ -149,7 +149,7 @@ describe('staff console', () => {
     await context.close();
   });
 
-  test('the number-based check lists the 特定疾病療養受療証 the insurer recorded, in words', async () => {
+  test('the number-based check lists the 特定疾病療養受療証 the insurer recorded, without its category', async () => {
     // The demo 後期高齢者 holds one for 人工透析 (OQSCD013 category 1) with a 10,000 yen monthly limit. Her
     // 保険者番号 is 3913001 and her 番号 1000004, each followed by its 検証番号; she has no 記号 or 枝番.
     const { page, context } = await openStaff();
@@ -161,10 +161,13 @@ describe('staff console', () => {
     await page.waitForSelector('#by-number-result');
     assert.equal(await page.textContent('#by-number-validity'), '有効');
     assert.match(await page.textContent('#by-number-result .ratio'), /1割/);
+    // A 記号・番号 check reads no card, so no 特定疾病 consent can stand behind it: the certificate and its limit,
+    // and 同意なし where the category would be.
     const disease = page.locator('#by-number-result li.specific-disease');
     assert.equal(await disease.count(), 1);
-    assert.equal(await disease.getAttribute('data-category'), '1');
-    assert.equal(await disease.locator('.category').textContent(), '人工透析を要する慢性腎不全');
+    assert.equal(await disease.getAttribute('data-category'), '');
+    assert.equal(await disease.locator('.category').textContent(), '同意なし');
+    assert.doesNotMatch(await page.textContent('#by-number-result'), /人工透析|慢性腎不全/);
     const details = await disease.locator('.detail').allTextContents();
     assert.match(details[0], /^\d{4}-\d{2}-\d{2}から$/);
     assert.equal(details.at(-1), '自己負担限度額 月10,000円');

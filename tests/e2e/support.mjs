@@ -119,9 +119,10 @@ export async function screen(page, name, timeout = 20_000) {
  * 'none', or a list of single kinds ('diagnosis', 'medication', 'operation', 'health-checkup') ticked after choosing
  * to pick them; then the prescription format ('electronic' or 'paper'), whose tap sends the answer. A patient with a
  * 公費受給者証 on record is asked first whether to use it; `certificates` is their answer (the demo's 山田 花子 is
- * asked; the others are not).
+ * asked; the others are not). A holder of a 特定疾病療養受療証 is asked its own consent after the sharing question;
+ * `specificDisease` is their answer.
  */
-export async function answerConsent(page, share, prescription, { certificates = false } = {}) {
+export async function answerConsent(page, share, prescription, { certificates = false, specificDisease = false } = {}) {
   await page.waitForSelector('#certificates-yes, #consent-comprehensive');
   if (await page.$('#certificates-yes')) {
     await page.click(certificates ? '#certificates-yes' : '#certificates-no');
@@ -133,6 +134,11 @@ export async function answerConsent(page, share, prescription, { certificates = 
     await page.click('#consent-choose');
     for (const kind of share) await page.check(`#consent-${kind}`);
     await page.click('#consent-agree');
+  }
+  // A holder of a 特定疾病療養受療証 (the demo's elderly card) is asked its own consent next; nobody else is.
+  await page.waitForSelector(`#specific-disease-yes, #prescription-${prescription}`);
+  if (await page.$('#specific-disease-yes')) {
+    await page.click(specificDisease ? '#specific-disease-yes' : '#specific-disease-no');
   }
   await page.click(`#prescription-${prescription}`);
 }

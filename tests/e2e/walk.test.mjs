@@ -117,6 +117,13 @@ describe('a patient walks through the check-in', () => {
       }
       await page.click('#consent-back');
       await page.click('#consent-comprehensive');
+      if (scenario === 'elderly') {
+        // She holds a 特定疾病療養受療証, so its own consent question comes next, in the same place.
+        for (const selector of ['#specific-disease-yes', '#specific-disease-no', '#consent-back']) {
+          assert.ok(await onScreen(page, selector), `${scenario}: ${selector} at ${JSON.stringify(await box(page, selector))}`);
+        }
+        await page.click('#specific-disease-no');
+      }
       for (const selector of ['#prescription-electronic', '#prescription-paper', '#consent-back']) {
         assert.ok(await onScreen(page, selector), `${scenario}: ${selector} at ${JSON.stringify(await box(page, selector))}`);
       }

@@ -47,6 +47,10 @@ const WASM_FEATURES: [&str; 6] = [
 /// Generated directories of the site, which the copy of `www/` leaves alone.
 const GENERATED_SITE_DIRS: [&str; 5] = ["pkg", "pkg-staff", "pkg-insurer", "virtual-reader/pkg", "locales"];
 
+/// The cargo profile of the browser consoles' wasm (kiosk, staff, insurer), defined in the root Cargo.toml: the
+/// release profile built for size.
+const UI_WASM_PROFILE: &str = "wasm-ui";
+
 /// Where the site serves the kiosk's resource files, which its bundle carries only the Japanese of (the kiosk's
 /// `i18n::locale_path` names the same place).
 const KIOSK_LOCALES_DIR: &str = "locales/kiosk";
@@ -209,25 +213,21 @@ pub fn build_site() -> TaskResult {
     sync_site(&root.join("www"), &site)?;
     // The kiosk fetches the texts of a language when a patient first chooses it; they are files of the site.
     sync_site(&root.join("kiosk/locales"), &site.join(KIOSK_LOCALES_DIR))?;
+    // The consoles are built for size (the root Cargo.toml's `wasm-ui` profile): every client downloads them
+    // before its first screen. The decoder and the virtual card compute, so they keep the release profile.
+    run(Command::new("cargo")
+        .args(["build", "--profile", UI_WASM_PROFILE, "--target", "wasm32-unknown-unknown"])
+        .args(["-p", "onshi-kiosk", "-p", "onshi-staff-console", "-p", "onshi-insurer-console"])
+        .current_dir(&root))?;
     run(Command::new("cargo")
         .args(["build", "--release", "--target", "wasm32-unknown-unknown"])
-        .args([
-            "-p",
-            "onshi-kiosk",
-            "-p",
-            "onshi-staff-console",
-            "-p",
-            "onshi-insurer-console",
-            "-p",
-            "onshi-vcard-wasm",
-            "-p",
-            "onshi-photo-wasm",
-        ])
+        .args(["-p", "onshi-vcard-wasm", "-p", "onshi-photo-wasm"])
         .current_dir(&root))?;
+    let ui_dir = target_dir().join("wasm32-unknown-unknown").join(UI_WASM_PROFILE);
     let wasm_dir = target_dir().join("wasm32-unknown-unknown/release");
-    bindgen(&wasm_dir.join("onshi_staff_console.wasm"), &site.join("pkg-staff"), "onshi_staff", true)?;
-    bindgen(&wasm_dir.join("onshi_insurer_console.wasm"), &site.join("pkg-insurer"), "onshi_insurer", true)?;
-    bindgen(&wasm_dir.join("onshi_kiosk.wasm"), &site.join("pkg"), "onshi_kiosk", true)?;
+    bindgen(&ui_dir.join("onshi_staff_console.wasm"), &site.join("pkg-staff"), "onshi_staff", true)?;
+    bindgen(&ui_dir.join("onshi_insurer_console.wasm"), &site.join("pkg-insurer"), "onshi_insurer", true)?;
+    bindgen(&ui_dir.join("onshi_kiosk.wasm"), &site.join("pkg"), "onshi_kiosk", true)?;
     // The 目視 assist's photo decoder, its own module so that the patient bundle carries none of it.
     bindgen(&wasm_dir.join("onshi_photo_wasm.wasm"), &site.join("pkg-photo"), "onshi_photo", true)?;
     bindgen(&wasm_dir.join("onshi_vcard_wasm.wasm"), &site.join("virtual-reader/pkg"), "onshi_vcard_wasm", false)

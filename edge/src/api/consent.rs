@@ -14,15 +14,12 @@ use crate::audit::AuditAction;
 use crate::error::EdgeError;
 use crate::http_policy::parse_json;
 
-/// More kinds than exist means a malformed body.
-const MAX_CONSENT_KINDS: usize = 5;
-
-/// Checks the submitted kinds: at most one of each, and none beyond the known kinds.
+/// Checks the submitted kinds: at most one of each, so never more than the kinds there are.
 pub fn check_kinds(kinds: &[ConsentKind]) -> Result<Vec<ConsentKind>, EdgeError> {
     let mut unique = kinds.to_vec();
     unique.sort();
     unique.dedup();
-    if kinds.len() > MAX_CONSENT_KINDS || unique.len() != kinds.len() {
+    if kinds.len() > ConsentKind::ALL.len() || unique.len() != kinds.len() {
         return Err(EdgeError::BadRequest);
     }
     Ok(unique)

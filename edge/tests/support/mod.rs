@@ -735,5 +735,7 @@ pub fn answer() -> QualificationAnswer {
         records: vec![],
         public_expense: Vec::new(),
         certificates_on_offer: false,
+        specific_disease_consent: Default::default(),
+        specific_disease_question_due: false,
     }
 }

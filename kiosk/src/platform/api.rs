@@ -31,6 +31,9 @@ async fn decode<T: DeserializeOwned>(response: Response) -> Result<T, KioskError
 
 /// Sends `POST path` with the device proof, an optional bearer session and an optional JSON body. The body is
 /// serialized once, so that the proof covers exactly the bytes sent.
+///
+/// Only the serialization is generic; the signing and sending are [`post_bytes`], one copy in the bundle for every
+/// body type rather than one per type.
 async fn post<B: Serialize>(
     device: &Device,
     path: &str,
@@ -38,9 +41,21 @@ async fn post<B: Serialize>(
     session_token: Option<&str>,
 ) -> Result<Response, KioskError> {
     let bytes = match body {
-        Some(body) => serde_json::to_string(body).map_err(|_| KioskError::EDGE_UNREACHABLE)?,
-        None => String::new(),
+        Some(body) => Some(serde_json::to_string(body).map_err(|_| KioskError::EDGE_UNREACHABLE)?),
+        None => None,
     };
+    post_bytes(device, path, bytes, session_token).await
+}
+
+/// Sends `POST path` with the device proof over `body` (JSON already serialized; none for an empty body).
+async fn post_bytes(
+    device: &Device,
+    path: &str,
+    body: Option<String>,
+    session_token: Option<&str>,
+) -> Result<Response, KioskError> {
+    let has_body = body.is_some();
+    let bytes = body.unwrap_or_default();
     let proof = device.proof_headers("POST", path, bytes.as_bytes()).await.map_err(|_| KioskError::DeviceProof)?;
     let mut request = Request::post(&crate::platform::config::edge_url(path));
     for (name, value) in &proof {
@@ -50,7 +65,7 @@ async fn post<B: Serialize>(
         request = request.header("Authorization", &format!("Bearer {token}"));
     }
     let request =
-        if body.is_some() { request.header("Content-Type", "application/json").body(bytes) } else { request.build() };
+        if has_body { request.header("Content-Type", "application/json").body(bytes) } else { request.build() };
     request.map_err(|_| KioskError::EDGE_UNREACHABLE)?.send().await.map_err(|_| KioskError::EDGE_UNREACHABLE)
 }
 

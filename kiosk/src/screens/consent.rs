@@ -1,6 +1,7 @@
 //! The consent question under the answer, asked as the national reader asks it: first whether the facility may see
-//! the patient's information (all of it with one tap, single kinds, or none), then how they want the prescription
-//! (電子処方箋 or 紙), whose tap sends the answer. Each button carries the number of the key that presses it, for a
+//! the patient's information (all of it with one tap, single kinds, or none), then, for a holder of a
+//! 特定疾病療養受療証 only, whether it may see that certificate's information (its own consent, which 包括同意 does not
+//! cover), then how they want the prescription (電子処方箋 or 紙), whose tap sends the answer. Each button carries the number of the key that presses it, for a
 //! numeric keypad. What was recorded, and what an earlier visit agreed to that is still live, is said once the
 //! answer is in.
 //!
@@ -13,7 +14,9 @@ use crate::checkin::task::UiCommand;
 use crate::hooks::use_check_in::CheckInHandle;
 use crate::i18n::{Lang, jst_date_time, text, text_with};
 use crate::screens::ruby;
-use crate::state::{Action, ConsentStage, ConsentStep, PRESCRIPTION_ORDER, SINGLE_CONSENT_KINDS, SharingChoice};
+use crate::state::{
+    Action, ConsentStage, ConsentStep, PRESCRIPTION_ORDER, SINGLE_CONSENT_KINDS, SPECIFIC_DISEASE_ORDER, SharingChoice,
+};
 
 /// The resource key and element id of each kind.
 fn consent_key(kind: ConsentKind) -> (&'static str, &'static str) {
@@ -23,6 +26,7 @@ fn consent_key(kind: ConsentKind) -> (&'static str, &'static str) {
         ConsentKind::Medication => ("consent.medication", "consent-medication"),
         ConsentKind::Operation => ("consent.operation", "consent-operation"),
         ConsentKind::HealthCheckup => ("consent.health_checkup", "consent-health-checkup"),
+        ConsentKind::SpecificDisease => ("consent.specific_disease", "consent-specific-disease"),
     }
 }
 
@@ -129,6 +133,26 @@ pub fn consent(lang: Lang, step: &ConsentStep, dispatch: &Callback<Action>, chec
                 <div class="answer-buttons">
                     <button id="consent-agree" class="primary" disabled={chosen.is_empty()}
                         onclick={dispatch.reform(|_: MouseEvent| Action::KindsChosen)}>{ h("consent.agree") }</button>
+                </div>
+                { back }
+            </>
+        },
+        // Its own question, after the sharing one: 包括同意 does not cover it. It names no disease: the screen is
+        // seen by the waiting room, and the kiosk's answer never carries one.
+        ConsentStep::Asking { stage: ConsentStage::SpecificDisease, .. } => html! {
+            <>
+                <p class="consent-body" id="specific-disease-question">{ h("consent.specific_disease_question") }</p>
+                <p id="specific-disease-hint" class="hint">{ h("consent.specific_disease_hint") }</p>
+                <div class="answer-buttons" role="group" aria-labelledby="specific-disease-question"
+                    aria-describedby="specific-disease-hint">
+                    { for SPECIFIC_DISEASE_ORDER.iter().enumerate().map(|(index, &agreed)| {
+                        let (key, id, class) = if agreed {
+                            ("consent.specific_disease_yes", "specific-disease-yes", "primary")
+                        } else {
+                            ("consent.specific_disease_no", "specific-disease-no", "secondary")
+                        };
+                        numbered_button(index + 1, id, class, h(key), dispatch.reform(move |_| Action::SpecificDiseaseAnswered(agreed)))
+                    }) }
                 </div>
                 { back }
             </>

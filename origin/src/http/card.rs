@@ -9,9 +9,13 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
 use onshi_proto::ErrorCode;
-use onshi_proto::origin::{AuthMethod, CardQualificationQuery, CertificateStatusAnswer, CertificateStatusQuery};
+use onshi_proto::origin::{
+    AuthMethod, CardQualificationQuery, CertificateStatusAnswer, CertificateStatusQuery, ConsentKind,
+};
+use onshi_proto::qualification::QualificationAnswer;
 
 use crate::clock::tokyo_date;
+use crate::disclosure::consent_flag;
 use crate::http::audit::{audit_event, lookup_rows};
 use crate::http::render::{Asked, render_answer};
 use crate::http::signed::{Failure, SignedJson, SignedLookup};
@@ -52,6 +56,9 @@ pub(crate) async fn qualification_by_certificate(
         answer.public_expense = selection.shown;
         answer.certificates_on_offer = selection.certificates_on_offer;
     }
+    if let (Some(person_id), Some(facility)) = (&person_id, &query.facility_code) {
+        state_specific_disease_consent(&state, person_id, facility.as_str(), now, &mut answer).await?;
+    }
     // The answer is released only once its read is on the audit trail; a facility's check-in and the request's
     // nonce are committed in the same transaction.
     let rows = lookup_rows(now, &query, person_id, PURPOSE_QUALIFICATION_BY_CERTIFICATE, &answer, AuthMethod::Pin)?;
@@ -63,6 +70,25 @@ pub(crate) async fn qualification_by_certificate(
         search: None,
     };
     render_answer(&headers, &answer, asked, now)
+}
+
+/// States on a card holder's answer their 特定疾病 consent to `facility_code` and, when they hold a 受療証, that the
+/// kiosk's 特定疾病 question is due. The consent is read only for a holder: nobody else is ever asked it, so the
+/// flag of everyone else is 0 without a read on the check-in path.
+pub(crate) async fn state_specific_disease_consent(
+    state: &AppState,
+    person_id: &str,
+    facility_code: &str,
+    now: i64,
+    answer: &mut QualificationAnswer,
+) -> crate::error::Result<()> {
+    if answer.records.iter().all(|record| record.specific_diseases.is_empty()) {
+        return Ok(());
+    }
+    let latest = state.store().latest_consent(person_id, facility_code, ConsentKind::SpecificDisease, now).await?;
+    answer.specific_disease_consent = consent_flag(latest);
+    answer.specific_disease_question_due = true;
+    Ok(())
 }
 
 /// `POST /v1/certificate/status`.

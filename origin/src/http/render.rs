@@ -61,6 +61,9 @@ pub(crate) fn render_answer(
     now: i64,
 ) -> Result<Response, Failure> {
     let by_card = asked.search.is_none();
+    // The XmlMsg and the FHIR forms are the facility's (its レセコン); see `disclosure.rs` for what each reader gets.
+    let facility_copy =
+        || disclose(answer.clone(), if by_card { Reader::FacilityByCard } else { Reader::FacilityByNumber });
     if accepts(headers, XML_MEDIA_TYPE) {
         let instant = time::OffsetDateTime::from_unix_timestamp(now)
             .map_err(|_| OriginError::Clock(now))?
@@ -76,14 +79,17 @@ pub(crate) fn render_answer(
             encoding,
         };
         let media_type = format!("{XML_MEDIA_TYPE}; charset={}", encoding.label());
-        return Ok(([(CONTENT_TYPE, media_type)], to_xml_msg(answer, &header)).into_response());
+        return Ok(([(CONTENT_TYPE, media_type)], to_xml_msg(&facility_copy(), &header)).into_response());
     }
     if accepts(headers, FHIR_MEDIA_TYPE) {
-        return Ok(([(CONTENT_TYPE, FHIR_MEDIA_TYPE)], Json(to_fhir_bundle(answer))).into_response());
+        return Ok(([(CONTENT_TYPE, FHIR_MEDIA_TYPE)], Json(to_fhir_bundle(&facility_copy()))).into_response());
     }
-    // JSON is what a kiosk reads for its screen; a card check-in's JSON answer is addressed to one.
-    let reader = if by_card { Reader::KioskScreen } else { Reader::Facility };
-    Ok(Json(disclose(answer.clone(), reader)).into_response())
+    // JSON is what a kiosk reads for its screen; a card check-in's JSON answer is addressed to one, a 記号・番号
+    // one to the staff console.
+    if by_card {
+        return Ok(Json(disclose(answer.clone(), Reader::KioskScreen)).into_response());
+    }
+    Ok(Json(facility_copy()).into_response())
 }
 
 /// Middleware of the qualification routes: a caller that asked for FHIR gets a refusal as an `OperationOutcome`

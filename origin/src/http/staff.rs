@@ -28,7 +28,7 @@ use onshi_proto::origin::{
 
 use crate::checkin_page::merge_page;
 use crate::clock::tokyo_date;
-use crate::disclosure::{Reader, disclose};
+use crate::disclosure::{Reader, disclose, disclose_checkin};
 use crate::error::Result;
 use crate::http::audit::{Asker, STAFF_ACTOR_PREFIX, audit, commit_lookup};
 use crate::http::signed::{Failure, SignedJson};
@@ -127,6 +127,8 @@ pub(crate) async fn list_checkins(
     let (page, next) = merge_page(vec![kiosks, reader], CHECKIN_PAGE_ROWS)?;
     let total = state.store().listing_total(facility, day).await?;
     let checkins = crate::http::medical_records::attach_live_consents(&state, facility, now, page).await?;
+    // The 特定疾病 category only under the consent live as the list is read.
+    let checkins = checkins.into_iter().map(disclose_checkin).collect::<Vec<_>>();
     let pending = state.store().pending_visual_checks(facility, now).await?;
     let actor = Actor::staff(&query.staff_id, query.facility_code.to_string());
     audit(&state, now, &actor, None, PURPOSE_STAFF_CHECKIN_LIST, "listed").await?;
@@ -320,6 +322,11 @@ pub(crate) async fn collect_visual_check(
         // 目視 session at the kiosk is not asked.
         let stored = state.store().public_expenses_of(person_id).await?;
         answer.public_expense = without_the_question(stored, answer.confirmation_date);
+    }
+    if let Some(person_id) = &person_id {
+        // The patient answers the consent questions after a 目視 as after a PIN, the 特定疾病 one included.
+        let facility = collect.facility_code.as_str();
+        crate::http::card::state_specific_disease_consent(&state, person_id, facility, now, &mut answer).await?;
     }
     commit_lookup(
         &state,

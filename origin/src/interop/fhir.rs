@@ -238,7 +238,11 @@ fn coverage(record: &QualificationRecord, index: usize, answer: &QualificationAn
         extension.push(json!({ "url": ONSHI_LIMIT_CATEGORY_EXTENSION, "valueCode": category.as_str() }));
     }
     for disease in &record.specific_diseases {
-        let mut parts = vec![json!({ "url": "diseaseCategory", "valueCode": disease.disease_category })];
+        // A category withheld by `disclosure.rs` is left out: FHIR has no empty code.
+        let mut parts = Vec::new();
+        if !disease.disease_category.is_empty() {
+            parts.push(json!({ "url": "diseaseCategory", "valueCode": disease.disease_category }));
+        }
         if let Some(from) = disease.valid_from {
             parts.push(json!({ "url": "validStart", "valueDate": from.to_string() }));
         }
@@ -375,6 +379,8 @@ mod tests {
             records,
             public_expense: Vec::new(),
             certificates_on_offer: false,
+            specific_disease_consent: Default::default(),
+            specific_disease_question_due: false,
         }
     }
 
@@ -473,9 +479,8 @@ mod tests {
         assert_eq!(refusal["issue"][0]["details"]["coding"][0]["code"], "record_held");
     }
 
-    #[test]
-    fn a_specific_disease_certificate_is_an_onshi_extension_on_the_coverage() {
-        let with_disease = QualificationRecord {
+    fn with_disease_record() -> QualificationRecord {
+        QualificationRecord {
             specific_diseases: vec![SpecificDiseaseCertificate {
                 disease_category: "2".into(),
                 valid_from: Some(IsoDate::parse("2025-04-01").unwrap()),
@@ -483,7 +488,12 @@ mod tests {
                 monthly_self_pay_yen: Some(10_000),
             }],
             ..record()
-        };
+        }
+    }
+
+    #[test]
+    fn a_specific_disease_certificate_is_an_onshi_extension_on_the_coverage() {
+        let with_disease = with_disease_record();
         let bundle = to_fhir_bundle(&answer_of(vec![with_disease]));
         let extensions = only_coverage(&bundle)["extension"].as_array().unwrap();
         let disease: Vec<&Value> = extensions.iter().filter(|e| e["url"] == ONSHI_SPECIFIC_DISEASE_EXTENSION).collect();
@@ -497,6 +507,13 @@ mod tests {
                 { "url": "monthlySelfPay", "valueMoney": { "value": 10000, "currency": "JPY" } },
             ])
         );
+        // Withheld (no live 特定疾病 consent): the certificate and its limit, and no empty code.
+        let mut withheld = answer_of(vec![with_disease_record()]);
+        withheld.records[0].specific_diseases[0].disease_category.clear();
+        let bundle = to_fhir_bundle(&withheld);
+        let text = serde_json::to_string(&bundle).unwrap();
+        assert!(!text.contains("diseaseCategory"), "{text}");
+        assert!(text.contains("monthlySelfPay"), "{text}");
     }
 
     #[test]

@@ -8,7 +8,9 @@
 //! Pure: the processing time and the facility come in as arguments; the output is bytes (written with quick-xml).
 
 use onshi_proto::public_expense::PublicExpense;
-use onshi_proto::qualification::{PersonalFamily, QualificationAnswer, QualificationRecord, Sex, Validity};
+use onshi_proto::qualification::{
+    PersonalFamily, QualificationAnswer, QualificationRecord, Sex, SpecificDiseaseConsent, Validity,
+};
 use onshi_proto::{IsoDate, is_plain_char};
 use quick_xml::Writer;
 use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
@@ -170,7 +172,8 @@ pub fn to_xml_msg(answer: &QualificationAnswer, header: &XmlHeader) -> Vec<u8> {
     }
     out.open("ResultList");
     for record in &answer.records {
-        result_of_qualification_confirmation(&mut out, record, header.arbitrary_identifier.as_deref());
+        let consent = answer.specific_disease_consent;
+        result_of_qualification_confirmation(&mut out, record, consent, header.arbitrary_identifier.as_deref());
     }
     for expense in &answer.public_expense {
         public_expense_confirmation(&mut out, expense, answer.records.first(), header.arbitrary_identifier.as_deref());
@@ -182,7 +185,12 @@ pub fn to_xml_msg(answer: &QualificationAnswer, header: &XmlHeader) -> Vec<u8> {
 }
 
 /// One `ResultOfQualificationConfirmation`, its elements in the order of §1.5.
-fn result_of_qualification_confirmation(out: &mut XmlOut, record: &QualificationRecord, arbitrary: Option<&str>) {
+fn result_of_qualification_confirmation(
+    out: &mut XmlOut,
+    record: &QualificationRecord,
+    consent: SpecificDiseaseConsent,
+    arbitrary: Option<&str>,
+) {
     out.open("ResultOfQualificationConfirmation");
     out.element("InsuredCardClassification", &record.card_classification);
     out.element("InsurerNumber", &xml_insurer_number(&record.insurer_number));
@@ -234,11 +242,15 @@ fn result_of_qualification_confirmation(out: &mut XmlOut, record: &Qualification
         out.element("LimitApplicationCertificateClassificationFlag", category.as_str());
         out.close("LimitApplicationCertificateRelatedInfo");
     }
+    // The flag in every result, as the national answer carries it; the category only where `disclosure.rs` left it.
+    out.element("SpecificDiseasesCertificateRelatedConsFlg", consent.national_code());
     if !record.specific_diseases.is_empty() {
         out.open("SpecificDiseasesCertificateList");
         for disease in &record.specific_diseases {
             out.open("SpecificDiseasesCertificateInfo");
-            out.element("SpecificDiseasesDiseaseCategory", &disease.disease_category);
+            if !disease.disease_category.is_empty() {
+                out.element("SpecificDiseasesDiseaseCategory", &disease.disease_category);
+            }
             if let Some(from) = disease.valid_from {
                 out.element("SpecificDiseasesValidStartDate", &compact(from));
             }
@@ -361,6 +373,8 @@ pub(crate) mod tests {
             records: vec![record()],
             public_expense: Vec::new(),
             certificates_on_offer: false,
+            specific_disease_consent: Default::default(),
+            specific_disease_question_due: false,
         }
     }
 
@@ -465,6 +479,8 @@ pub(crate) mod tests {
             records: vec![],
             public_expense: Vec::new(),
             certificates_on_offer: false,
+            specific_disease_consent: Default::default(),
+            specific_disease_question_due: false,
         };
         let search = SearchEcho {
             insurer_number: "131011".into(),
@@ -504,9 +520,14 @@ pub(crate) mod tests {
     fn a_specific_disease_certificate_shows_in_the_xml_msg_with_the_national_names() {
         let header = header(XmlEncoding::Utf8);
         let answer_without = answer();
-        let answer = QualificationAnswer { records: vec![record_with_specific_disease()], ..answer() };
+        let answer = QualificationAnswer {
+            records: vec![record_with_specific_disease()],
+            specific_disease_consent: SpecificDiseaseConsent::Given,
+            ..answer()
+        };
         let xml = utf8(&answer, &header);
-        let expected = "        <SpecificDiseasesCertificateList>\n\
+        let expected = "        <SpecificDiseasesCertificateRelatedConsFlg>1</SpecificDiseasesCertificateRelatedConsFlg>\n\
+                        \x20       <SpecificDiseasesCertificateList>\n\
                         \x20         <SpecificDiseasesCertificateInfo>\n\
                         \x20           <SpecificDiseasesDiseaseCategory>2</SpecificDiseasesDiseaseCategory>\n\
                         \x20           <SpecificDiseasesValidStartDate>20250401</SpecificDiseasesValidStartDate>\n\
@@ -515,8 +536,25 @@ pub(crate) mod tests {
                         \x20         </SpecificDiseasesCertificateInfo>\n\
                         \x20       </SpecificDiseasesCertificateList>\n";
         assert!(xml.contains(expected), "missing the list in\n{xml}");
-        // Without a certificate the list is absent rather than empty.
-        assert!(!utf8(&answer_without, &header).contains("SpecificDiseases"));
+        // Without a certificate the list is absent rather than empty, and the flag still says 0.
+        let without = utf8(&answer_without, &header);
+        assert!(!without.contains("SpecificDiseasesCertificateList"), "{without}");
+        assert!(without.contains("<SpecificDiseasesCertificateRelatedConsFlg>0</"), "{without}");
+    }
+
+    #[test]
+    fn a_withheld_category_leaves_no_empty_element_and_the_flag_says_why() {
+        let mut record = record_with_specific_disease();
+        record.specific_diseases[0].disease_category.clear();
+        let answer = QualificationAnswer {
+            records: vec![record],
+            specific_disease_consent: SpecificDiseaseConsent::Lapsed,
+            ..answer()
+        };
+        let xml = utf8(&answer, &header(XmlEncoding::Utf8));
+        assert!(!xml.contains("SpecificDiseasesDiseaseCategory"), "{xml}");
+        assert!(xml.contains("<SpecificDiseasesSelfPay>10000</SpecificDiseasesSelfPay>"), "{xml}");
+        assert!(xml.contains("<SpecificDiseasesCertificateRelatedConsFlg>2</"), "{xml}");
     }
 
     /// 医療扶助 with a 医療券 and a 調剤券, and a 子ども医療費 受給者証, as a payer registers them.

@@ -5,6 +5,7 @@
 
 use onshi_proto::IsoDate;
 
+use crate::disclosure::LatestConsent;
 use crate::error::{OriginError, Result};
 use crate::store::rows::{parse_date, parse_stored};
 use crate::store::{Store, random_id};
@@ -92,6 +93,33 @@ impl Store {
         }
         live.sort_by_key(|grant| grant.kind);
         Ok(live)
+    }
+
+    /// Where the latest consent of `kind` that `person_id` gave `facility_code` stands at `now`: live, lapsed or
+    /// withdrawn; `None` when none was given before `now`.
+    pub async fn latest_consent(
+        &self,
+        person_id: &str,
+        facility_code: &str,
+        kind: onshi_proto::origin::ConsentKind,
+        now: i64,
+    ) -> Result<Option<LatestConsent>> {
+        let latest: Option<(i64, Option<i64>)> = sqlx::query_as(
+            "SELECT expires_at, withdrawn_at FROM consents \
+             WHERE person_id = $1 AND facility_code = $2 AND kind = $3 AND granted_at <= $4 \
+             ORDER BY granted_at DESC, id DESC LIMIT 1",
+        )
+        .bind(person_id)
+        .bind(facility_code)
+        .bind(kind.as_str())
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(latest.map(|(expires_at, withdrawn_at)| match withdrawn_at {
+            Some(_) => LatestConsent::Withdrawn,
+            None if expires_at > now => LatestConsent::Live,
+            None => LatestConsent::Lapsed,
+        }))
     }
 
     /// 薬剤情報 of a person, newest first.

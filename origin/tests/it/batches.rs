@@ -293,10 +293,11 @@ async fn a_specific_disease_certificate_travels_from_the_batch_to_every_answer(d
     assert_eq!(origin.upload(&token, "text/csv", csv).await.status().as_u16(), 200);
     let answer: QualificationAnswer = by_number(&origin, INSURER, "5001", "1989-09-13").await.json().await.unwrap();
     let [record] = answer.records.as_slice() else { panic!("{answer:?}") };
+    // A 記号・番号 answer carries the certificate and its limit, never its category: no card, so no consent.
     assert_eq!(
         record.specific_diseases,
         vec![SpecificDiseaseCertificate {
-            disease_category: "1".into(),
+            disease_category: String::new(),
             valid_from: Some(onshi_proto::IsoDate::parse("2026-04-01").unwrap()),
             valid_until: Some(onshi_proto::IsoDate::parse("2027-03-31").unwrap()),
             monthly_self_pay_yen: Some(20_000),

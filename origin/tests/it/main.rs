@@ -30,5 +30,6 @@ mod refusals;
 mod requests;
 mod seeding;
 mod service_routes;
+mod specific_disease;
 mod staff;
 mod withdrawal;

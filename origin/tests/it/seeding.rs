@@ -3,7 +3,7 @@
 use onshi_origin::seed::seed_demo_file;
 use onshi_origin::store::Store;
 
-use crate::fixture::{NOW, TODAY, demo_cards_path};
+use crate::fixture::{Db, NOW, TODAY, demo_cards_path};
 
 async fn row_counts(url: &str) -> Vec<(String, i64)> {
     let pool = sqlx::SqlitePool::connect(url).await.unwrap();
@@ -139,3 +139,41 @@ async fn a_postgres_url_may_require_tls() {
         }
     }
 }
+
+/// A demo file of one card, the 70–74-year-old `senior` of the virtual card's population (invented, like every
+/// demo person): born on 1 January 1955, so a 高齢受給者 from 2025-01-01 to 2029-12-31.
+const SENIOR_DEMO_FILE: &str = r#"[{"index":5,"label":"中村 和夫","pin":"3146","certificate_serial":"5E410005",
+"certificate_issuer":"CN=onshi Test JPKI User Authentication CA,O=onshi test,C=JP","name":"中村　和夫",
+"name_kana":"ﾅｶﾑﾗ ｶｽﾞｵ","birth_date":"1955-01-01","sex":"male","address":"愛知県名古屋市中区仮想町10番11号",
+"scenario":"senior"}]"#;
+
+async fn a_senior_demo_card_holder_is_answered_with_their_elderly_recipient_certificate(db: Db) {
+    let dir = tempfile::tempdir().unwrap();
+    let url = crate::fixture::fresh_database_url(db, dir.path()).await;
+    let store = Store::connect(&url).await.unwrap();
+    let file = dir.path().join("senior.json");
+    std::fs::write(&file, SENIOR_DEMO_FILE).unwrap();
+    seed_demo_file(&store, &file, TODAY, NOW).await.unwrap();
+
+    // Read back through the same lookup a kiosk's check-in makes: the database keeps the certificate's ratio and
+    // both its dates beside the insured's own 3割.
+    let holder = store.card_holder(&crate::fixture::certificate("5E410005")).await.unwrap().unwrap();
+    assert_eq!(holder.records.len(), 1);
+    let record = &holder.records[0];
+    assert_eq!(record.partial_contribution_percent, 30);
+    assert_eq!(
+        record.elderly_recipient,
+        Some(onshi_proto::qualification::ElderlyRecipient {
+            contribution_ratio_percent: 20,
+            valid_from: onshi_proto::IsoDate::parse("2026-08-01").unwrap(),
+            valid_until: Some(onshi_proto::IsoDate::parse("2027-07-31").unwrap()),
+        })
+    );
+    assert_eq!(record.contribution_percent_on(onshi_proto::IsoDate(TODAY)), 20);
+    // Seeding again changes nothing, the certificate included.
+    assert_eq!(seed_demo_file(&store, &file, TODAY, NOW).await.unwrap().rows_inserted, 0);
+    store.close().await;
+    crate::fixture::drop_if_postgres(&url).await;
+}
+
+on_both_databases!(a_senior_demo_card_holder_is_answered_with_their_elderly_recipient_certificate);

@@ -239,7 +239,8 @@ crate::record! {
         limit_consent_time: Option<String> = ["LimitApplicationCertificateRelatedConsTime"],
         /// `LimitApplicationCertificateRelatedInfo`.
         limit: One<LimitCertificate> = ["LimitApplicationCertificateRelatedInfo"],
-        /// `SpecificDiseasesCertificateRelatedConsFlg`.
+        /// `SpecificDiseasesCertificateRelatedConsFlg` (0 なし, 1 あり, 2 同意有効期限切れ); onshi's own answers write
+        /// it from `onshi_proto::qualification::SpecificDiseaseConsent`, which also reads this code.
         disease_consent: Option<String> = ["SpecificDiseasesCertificateRelatedConsFlg"],
         /// `SpecificDiseasesCertificateRelatedConsTime`.
         disease_consent_time: Option<String> = ["SpecificDiseasesCertificateRelatedConsTime"],

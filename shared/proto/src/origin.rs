@@ -195,6 +195,10 @@ pub enum ConsentKind {
     HealthCheckup,
     /// 包括同意: one consent covering every kind above.
     Comprehensive,
+    /// 特定疾病療養受療証情報: the certificate's 疾病区分, which names a disease (要配慮個人情報). Asked on its own, as
+    /// the national reader still asks it after the 2024-10 change, and never covered by 包括同意: a patient who
+    /// agreed to show their records has not thereby agreed to name their disease.
+    SpecificDisease,
 }
 
 crate::wire_enum::wire_text!(ConsentKind);
@@ -231,9 +235,23 @@ impl PrescriptionFormat {
 }
 
 impl ConsentKind {
-    /// True when a consent of kind `self` lets the facility see information of kind `wanted`.
+    /// True when a consent of kind `self` lets the facility see information of kind `wanted`. 包括同意 covers
+    /// every kind but the 特定疾病 one, which only its own consent opens.
     pub fn covers(self, wanted: ConsentKind) -> bool {
-        self == wanted || self == ConsentKind::Comprehensive
+        self == wanted || (self == ConsentKind::Comprehensive && wanted != ConsentKind::SpecificDisease)
+    }
+
+    /// What to record of a patient's choice: each kind once, sorted, without the kinds another chosen kind already
+    /// covers (包括同意 is kept alone with the 特定疾病 consent beside it).
+    pub fn to_record(chosen: &[ConsentKind]) -> Vec<ConsentKind> {
+        let mut kept: Vec<ConsentKind> = chosen
+            .iter()
+            .copied()
+            .filter(|kind| !chosen.iter().any(|other| other != kind && other.covers(*kind)))
+            .collect();
+        kept.sort();
+        kept.dedup();
+        kept
     }
 }
 
@@ -720,5 +738,26 @@ mod tests {
         assert!(ConsentKind::Medication.covers(ConsentKind::Medication));
         assert!(!ConsentKind::Medication.covers(ConsentKind::HealthCheckup));
         assert_eq!(serde_json::to_string(&ConsentKind::HealthCheckup).unwrap_or_default(), "\"health_checkup\"");
+    }
+
+    #[test]
+    fn only_its_own_consent_opens_the_specific_disease_category() {
+        assert!(!ConsentKind::Comprehensive.covers(ConsentKind::SpecificDisease));
+        assert!(ConsentKind::SpecificDisease.covers(ConsentKind::SpecificDisease));
+        assert!(!ConsentKind::SpecificDisease.covers(ConsentKind::Medication));
+        // The stored spelling is the one the schema's CHECK has always listed.
+        assert_eq!(ConsentKind::SpecificDisease.as_str(), "specific_disease");
+        assert_eq!(
+            ConsentKind::to_record(&[
+                ConsentKind::SpecificDisease,
+                ConsentKind::Medication,
+                ConsentKind::Comprehensive
+            ]),
+            vec![ConsentKind::Comprehensive, ConsentKind::SpecificDisease]
+        );
+        assert_eq!(
+            ConsentKind::to_record(&[ConsentKind::Operation, ConsentKind::Diagnosis, ConsentKind::Operation]),
+            vec![ConsentKind::Diagnosis, ConsentKind::Operation]
+        );
     }
 }

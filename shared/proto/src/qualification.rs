@@ -351,6 +351,49 @@ pub struct QualificationAnswer {
     /// yet: the kiosk then asks. It says that one exists, never which.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub certificates_on_offer: bool,
+    /// `SpecificDiseasesCertificateRelatedConsFlg`: the patient's 特定疾病 consent to the asking facility, which
+    /// decided whether the certificates' 疾病区分 is in this answer. In every answer.
+    #[serde(default)]
+    pub specific_disease_consent: SpecificDiseaseConsent,
+    /// True when the card holder holds a 特定疾病療養受療証 and the kiosk should ask the 特定疾病 consent question.
+    /// It says that the question is due, never which disease (a kiosk's answer never carries the 疾病区分).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub specific_disease_question_due: bool,
+}
+
+/// The state of a patient's 特定疾病 consent to one facility, as the national answer flags it
+/// (`SpecificDiseasesCertificateRelatedConsFlg`: 0 なし, 1 あり, 2 同意有効期限切れ).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+#[derive(strum::IntoStaticStr, strum::EnumString, strum::VariantArray)]
+#[strum(serialize_all = "snake_case")]
+pub enum SpecificDiseaseConsent {
+    /// 0: no consent to this facility (never given, withdrawn, or no card to give it with: a 記号番号 answer).
+    #[default]
+    NotGiven,
+    /// 1: a live consent; the 疾病区分 reaches the facility.
+    Given,
+    /// 2: the latest consent to this facility has lapsed; the facility asks again at the next card check-in.
+    Lapsed,
+}
+
+crate::wire_enum::wire_text!(SpecificDiseaseConsent);
+
+impl SpecificDiseaseConsent {
+    /// The national code of the flag.
+    pub fn national_code(self) -> &'static str {
+        match self {
+            Self::NotGiven => "0",
+            Self::Given => "1",
+            Self::Lapsed => "2",
+        }
+    }
+
+    /// The flag a national code names; `None` for any other text.
+    pub fn from_national_code(code: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|flag| flag.national_code() == code.trim())
+    }
 }
 
 impl QualificationAnswer {
@@ -442,7 +485,18 @@ mod tests {
             records: vec![],
             public_expense: Vec::new(),
             certificates_on_offer: false,
+            specific_disease_consent: SpecificDiseaseConsent::NotGiven,
+            specific_disease_question_due: false,
         };
         assert!(!answer.is_clean());
+    }
+
+    #[test]
+    fn the_specific_disease_flag_reads_back_from_its_national_code() {
+        for flag in SpecificDiseaseConsent::ALL {
+            assert_eq!(SpecificDiseaseConsent::from_national_code(flag.national_code()), Some(*flag));
+        }
+        assert_eq!(SpecificDiseaseConsent::Lapsed.national_code(), "2");
+        assert_eq!(SpecificDiseaseConsent::from_national_code("3"), None);
     }
 }

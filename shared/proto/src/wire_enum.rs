@@ -69,6 +69,10 @@ mod tests {
         one_spelling(VisualCheckReason::ALL, VisualCheckReason::as_str);
         one_spelling(ErrorCode::ALL, ErrorCode::as_str);
         one_spelling(FeeSchedule::ALL, FeeSchedule::as_str);
+        one_spelling(
+            crate::qualification::SpecificDiseaseConsent::ALL,
+            crate::qualification::SpecificDiseaseConsent::as_str,
+        );
         one_spelling(crate::access_log::AccessKind::ALL, crate::access_log::AccessKind::as_str);
         one_spelling(crate::public_expense::PublicExpenseKind::ALL, crate::public_expense::PublicExpenseKind::as_str);
         one_spelling(crate::public_expense::TicketKind::ALL, crate::public_expense::TicketKind::as_str);

@@ -232,8 +232,8 @@ impl VirtualReader {
         Ok(card_facts(index)?.1.to_owned())
     }
 
-    /// The demo scenario of card `index` (`valid`, `dependent`, `lost`, `unregistered`, `elderly`, then the dated
-    /// `expiring_soon`, `expired_in_grace`, `expired_beyond_grace`, `pin_locked`).
+    /// The demo scenario of card `index` (`valid`, `dependent`, `lost`, `unregistered`, `elderly`, `senior`, then the
+    /// dated `expiring_soon`, `expired_in_grace`, `expired_beyond_grace`, `pin_locked`, `pin_not_set`).
     pub fn card_scenario(index: u32) -> Result<String, JsError> {
         Ok(card_facts(index)?.2.to_owned())
     }

@@ -1,4 +1,4 @@
-//! The demo population: five synthetic card holders, each with a committed virtual card.
+//! The demo population: six synthetic card holders, each with a committed virtual card.
 //!
 //! Every person here is invented; any resemblance to a real person is accidental. The PINs are printed by the
 //! demo on purpose: they protect test keys only.
@@ -28,12 +28,12 @@ pub struct DemoPerson {
     pub address: &'static str,
     /// What the origin's synthetic population does with this person: `valid` (insured, registered),
     /// `dependent` (a 被扶養者), `lost` (card reported lost, certificate revoked), `unregistered` (no
-    /// 保険証利用登録 yet) or `elderly` (後期高齢者医療).
+    /// 保険証利用登録 yet), `elderly` (後期高齢者医療) or `senior` (a 70–74-year-old 被保険者 with a 高齢受給者証).
     pub scenario: &'static str,
 }
 
 /// The demo population, in card-index order.
-pub const DEMO_PERSONS: [DemoPerson; 5] = [
+pub const DEMO_PERSONS: [DemoPerson; 6] = [
     DemoPerson {
         label: "山田 太郎",
         pin: "1234",
@@ -84,6 +84,19 @@ pub const DEMO_PERSONS: [DemoPerson; 5] = [
         address: "北海道札幌市中央区模擬町8条9丁目",
         scenario: "elderly",
     },
+    // Born on the first of a month, so 70 is reached (年齢計算ニ関スル法律) on the last day of the month before: the
+    // 高齢受給者証 applies from 2025-01-01, and 後期高齢者医療 starts on the 75th birthday, 2030-01-01. The holder is
+    // 70–74 on every day of 2025–2029, the years the demo cards' certificates cover.
+    DemoPerson {
+        label: "中村 和夫",
+        pin: "3146",
+        name: "中村　和夫",
+        name_kana: "ﾅｶﾑﾗ ｶｽﾞｵ",
+        birth_date: "1955-01-01",
+        sex: "male",
+        address: "愛知県名古屋市中区仮想町10番11号",
+        scenario: "senior",
+    },
 ];
 
 /// Number of demo cards.
@@ -130,6 +143,7 @@ pub(crate) const DEMO_CERTIFICATES_DER: [&[u8]; DEMO_CARD_COUNT] = [
     include_bytes!("../data/test-pki/card-02.cert.der"),
     include_bytes!("../data/test-pki/card-03.cert.der"),
     include_bytes!("../data/test-pki/card-04.cert.der"),
+    include_bytes!("../data/test-pki/card-05.cert.der"),
 ];
 
 /// The committed private keys of the demo cards (PKCS#8 DER), in card-index order. Test keys only.
@@ -139,6 +153,7 @@ pub(crate) const DEMO_PRIVATE_KEYS_PKCS8: [&[u8]; DEMO_CARD_COUNT] = [
     include_bytes!("../data/test-pki/card-02.key.pk8"),
     include_bytes!("../data/test-pki/card-03.key.pk8"),
     include_bytes!("../data/test-pki/card-04.key.pk8"),
+    include_bytes!("../data/test-pki/card-05.key.pk8"),
 ];
 
 /// The committed test root CA (DER), above the auth CA (cross certificate) and the sign CA.
@@ -161,6 +176,7 @@ pub(crate) const DEMO_SIGN_CERTIFICATES_DER: [&[u8]; DEMO_CARD_COUNT] = [
     include_bytes!("../data/test-pki/card-02.sign.cert.der"),
     include_bytes!("../data/test-pki/card-03.sign.cert.der"),
     include_bytes!("../data/test-pki/card-04.sign.cert.der"),
+    include_bytes!("../data/test-pki/card-05.sign.cert.der"),
 ];
 
 /// The committed 署名用 private keys of the demo cards (PKCS#8 DER). Test keys only.
@@ -170,6 +186,7 @@ pub(crate) const DEMO_SIGN_PRIVATE_KEYS_PKCS8: [&[u8]; DEMO_CARD_COUNT] = [
     include_bytes!("../data/test-pki/card-02.sign.key.pk8"),
     include_bytes!("../data/test-pki/card-03.sign.key.pk8"),
     include_bytes!("../data/test-pki/card-04.sign.key.pk8"),
+    include_bytes!("../data/test-pki/card-05.sign.key.pk8"),
 ];
 
 /// The committed certificate of demo card `index`, if there is such a card.
@@ -195,6 +212,7 @@ pub(crate) const DEMO_SURFACE_KEYS_PKCS8: [&[u8]; DEMO_CARD_COUNT] = [
     include_bytes!("../data/test-pki/card-02.surface.key.pk8"),
     include_bytes!("../data/test-pki/card-03.surface.key.pk8"),
     include_bytes!("../data/test-pki/card-04.surface.key.pk8"),
+    include_bytes!("../data/test-pki/card-05.surface.key.pk8"),
 ];
 
 /// The synthetic chip photo of every demo card (JPEG 2000, greyscale; see `data/face/README.md`).

@@ -46,7 +46,7 @@ fn verifies_under_ca(certificate: &Certificate, ca: &Certificate) -> bool {
 #[test]
 fn demo_cards_json_describes_the_committed_certificates() {
     let records: Vec<DemoCardRecord> = serde_json::from_str(DEMO_CARDS_JSON).unwrap();
-    assert_eq!(records.len(), 5);
+    assert_eq!(records.len(), DEMO_PERSONS.len());
     let ca = Certificate::from_der(TEST_CA_CERTIFICATE_DER).unwrap();
     assert_eq!(ca.tbs_certificate().subject().to_string(), TEST_CA_SUBJECT);
     assert!(verifies_under_ca(&ca, &ca), "the CA is self-signed");
@@ -70,10 +70,10 @@ fn demo_cards_json_describes_the_committed_certificates() {
         serials.insert(record.certificate_serial.clone());
         scenarios.insert(record.scenario.clone());
     }
-    assert_eq!(pins.len(), 5, "PINs are distinct");
-    assert_eq!(serials.len(), 5, "serials are distinct");
+    assert_eq!(pins.len(), DEMO_PERSONS.len(), "PINs are distinct");
+    assert_eq!(serials.len(), DEMO_PERSONS.len(), "serials are distinct");
     let expected: HashSet<String> =
-        ["valid", "dependent", "lost", "unregistered", "elderly"].iter().map(|s| (*s).to_owned()).collect();
+        ["valid", "dependent", "lost", "unregistered", "elderly", "senior"].iter().map(|s| (*s).to_owned()).collect();
     assert_eq!(scenarios, expected);
 }
 

@@ -10,9 +10,18 @@ use serde::de::DeserializeOwned;
 use crate::WebError;
 
 /// The body of a successful answer as `T`, or why the call failed.
+///
+/// Only the parse is generic: the waiting (for the body, or for the refusal) is [`success_body`], one function for
+/// every wire type instead of a copy of the whole async read per answer type in each browser bundle.
 pub async fn decode<T: DeserializeOwned>(response: Response) -> Result<T, WebError> {
+    let body = success_body(response).await?;
+    serde_json::from_str(&body).map_err(|_| WebError::Unreachable)
+}
+
+/// The text of a successful answer, or why the call failed.
+async fn success_body(response: Response) -> Result<String, WebError> {
     if response.ok() {
-        return response.json::<T>().await.map_err(|_| WebError::Unreachable);
+        return response.text().await.map_err(|_| WebError::Unreachable);
     }
     Err(refusal(response).await)
 }

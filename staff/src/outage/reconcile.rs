@@ -214,6 +214,8 @@ mod tests {
             records,
             public_expense: Vec::new(),
             certificates_on_offer: false,
+            specific_disease_consent: Default::default(),
+            specific_disease_question_due: false,
         }
     }
 
