@@ -150,6 +150,8 @@ export const QUALIFICATION_ANSWER = {
   guidance: null,
   confirmation_date: "2026-11-24",
   records: [],
+  // The origin flags the 特定疾病 consent in every answer (SpecificDiseasesCertificateRelatedConsFlg 0).
+  specific_disease_consent: "not_given",
 };
 
 /**
