@@ -165,17 +165,7 @@ mod tests {
     #[test]
     fn each_consent_question_is_answered_by_the_numbers_on_its_buttons() {
         let at = |stage| Screen::Result {
-            answer: onshi_proto::qualification::QualificationAnswer {
-                validity: onshi_proto::qualification::Validity::Valid,
-                reason: onshi_proto::qualification::Reason::Current,
-                guidance: None,
-                confirmation_date: onshi_proto::IsoDate::parse("2026-12-05").unwrap(),
-                records: vec![],
-                public_expense: Vec::new(),
-                certificates_on_offer: false,
-                specific_disease_consent: Default::default(),
-                specific_disease_question_due: false,
-            },
+            answer: crate::state::tests::answer(),
             card: crate::state::CardReminder::InReader,
             consent: ConsentStep::Asking { stage, chosen: vec![] },
             pin_verified: true,

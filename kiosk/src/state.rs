@@ -947,12 +947,13 @@ pub fn idle_phase(idle_secs: u32) -> IdlePhase {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use onshi_proto::IsoDate;
     use onshi_proto::qualification::{Reason, Validity};
 
-    fn answer_of(validity: Validity, reason: Reason) -> QualificationAnswer {
+    /// An answer of `validity` for `reason` with no records; the other tests' answers start from it.
+    pub(crate) fn answer_of(validity: Validity, reason: Reason) -> QualificationAnswer {
         QualificationAnswer {
             validity,
             reason,
@@ -967,7 +968,7 @@ mod tests {
     }
 
     /// A current qualification: the consent question is asked under it.
-    fn answer() -> QualificationAnswer {
+    pub(crate) fn answer() -> QualificationAnswer {
         answer_of(Validity::Valid, Reason::Current)
     }
 

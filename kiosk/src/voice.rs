@@ -317,19 +317,8 @@ mod tests {
         every_set_loaded();
         use crate::state::{AccessLogView, CardReminder, CertificateTerms, ConsentStep};
         use onshi_proto::access_log::AccessLogPage;
-        use onshi_proto::qualification::{QualificationAnswer, Reason, Validity};
 
-        let answer = QualificationAnswer {
-            validity: Validity::Valid,
-            reason: Reason::Current,
-            guidance: None,
-            confirmation_date: onshi_proto::IsoDate::parse("2026-12-05").unwrap(),
-            records: vec![],
-            public_expense: Vec::new(),
-            certificates_on_offer: false,
-            specific_disease_consent: Default::default(),
-            specific_disease_question_due: false,
-        };
+        let answer = crate::state::tests::answer();
         let result = Box::new(Screen::Result {
             answer,
             card: CardReminder::InReader,
@@ -357,19 +346,9 @@ mod tests {
     fn the_specific_disease_question_is_said_with_its_two_answers_and_their_keys_in_every_language() {
         every_set_loaded();
         use crate::state::{CardReminder, CertificateTerms, ConsentStage, ConsentStep};
-        use onshi_proto::qualification::{QualificationAnswer, Reason, Validity};
+        use onshi_proto::qualification::QualificationAnswer;
 
-        let answer = QualificationAnswer {
-            validity: Validity::Valid,
-            reason: Reason::Current,
-            guidance: None,
-            confirmation_date: onshi_proto::IsoDate::parse("2026-12-05").unwrap(),
-            records: vec![],
-            public_expense: Vec::new(),
-            certificates_on_offer: false,
-            specific_disease_consent: Default::default(),
-            specific_disease_question_due: true,
-        };
+        let answer = QualificationAnswer { specific_disease_question_due: true, ..crate::state::tests::answer() };
         let asked = Screen::Result {
             answer,
             card: CardReminder::InReader,
