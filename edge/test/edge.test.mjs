@@ -12,6 +12,7 @@ import {
   closedPortUrl,
   enrolDevice,
   issueEnrolmentCode,
+  realAuthCaPem,
   realExpiredCard,
   startEdge,
   startFakeOrigin,
@@ -444,6 +445,22 @@ describe("card authentication", () => {
     // The same edge with its origin on a loopback address runs (every other test here does).
     const health = await fetch(`${edge.url}/api/v1/health`);
     assert.equal(health.status, 200);
+  });
+
+  test("only a development edge tells a caller its own timings; a production edge sends no Server-Timing", async () => {
+    // The header says how long the origin and the Durable Objects took: a help to the bench, a gift to an attacker.
+    const development = await fetch(`${edge.url}/api/v1/challenge`, { method: "POST" });
+    assert.equal(development.status, 401);
+    assert.match(development.headers.get("server-timing") ?? "", /edge;dur=/);
+    const productionEdge = await startEdge({ originUrl: origin.url, environment: "production", caPem: realAuthCaPem() });
+    try {
+      assert.equal((await fetch(`${productionEdge.url}/api/v1/health`)).status, 200, "the production edge runs");
+      const production = await fetch(`${productionEdge.url}/api/v1/challenge`, { method: "POST" });
+      assert.equal(production.status, 401);
+      assert.equal(production.headers.get("server-timing"), null);
+    } finally {
+      await productionEdge.dispose();
+    }
   });
 
   test("an edge configured as production will not run with the committed test CA", async () => {

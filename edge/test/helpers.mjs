@@ -33,10 +33,12 @@ export function testCaPem() {
 
 /** The trusted CAs: the virtual card's test CA plus the real 2015 J-LIS auth root (for the expired real card). */
 export function trustedCaPem() {
-  return (
-    readFileSync(resolve(FIXTURES, "test-pki/auth-ca.pem"), "utf8") +
-    readFileSync(resolve(EDGE, "tests/data/jpki-myna-ta/auth_ca_2015.pem"), "utf8")
-  );
+  return readFileSync(resolve(FIXTURES, "test-pki/auth-ca.pem"), "utf8") + realAuthCaPem();
+}
+
+/** The real J-LIS 利用者証明用 CA alone: what a production edge may trust (it refuses the committed test CA). */
+export function realAuthCaPem() {
+  return readFileSync(resolve(EDGE, "tests/data/jpki-myna-ta/auth_ca_2015.pem"), "utf8");
 }
 
 /** A test card: its certificate (DER), a signer for challenges and its canonical serial. */
