@@ -416,7 +416,7 @@ mod tests {
     #[test]
     fn the_fixture_parses_and_the_pin_is_not_kept() {
         let cards = parse_demo_cards(FIXTURE.as_bytes()).unwrap();
-        assert_eq!(cards.len(), 5);
+        assert_eq!(cards.len(), 6);
         assert!(FIXTURE.contains("\"pin\""));
         assert!(!format!("{cards:?}").contains("pin"));
     }
@@ -425,25 +425,27 @@ mod tests {
     fn every_scenario_gets_its_records() {
         let cards = parse_demo_cards(FIXTURE.as_bytes()).unwrap();
         let batch = demo_batch(&cards, TODAY).unwrap();
-        // Five card holders plus the synthetic 被保険者 of the dependent.
-        assert_eq!(batch.persons.len(), 6);
-        assert_eq!(batch.qualifications.len(), 6);
+        // Six card holders (one a scenario each) plus the synthetic 被保険者 of the dependent.
+        assert_eq!(batch.persons.len(), 7);
+        assert_eq!(batch.qualifications.len(), 7);
         // Everyone but the unregistered card is linked; every card has a status.
-        assert_eq!(batch.links.len(), 4);
-        assert_eq!(batch.certificate_statuses.len(), 5);
+        assert_eq!(batch.links.len(), 5);
+        assert_eq!(batch.certificate_statuses.len(), 6);
         // Every card is known to J-LIS under a valid 個人番号 that 住基 knows too.
-        assert_eq!(batch.jlis_certificates.len(), 5);
+        assert_eq!(batch.jlis_certificates.len(), 6);
         for entry in &batch.jlis_certificates {
             let number = entry.individual_number.clone().unwrap();
             assert!(crate::individual_number::IndividualNumber::parse(&number).is_ok());
             assert!(batch.residents.iter().any(|r| r.individual_number == number));
         }
-        assert_eq!(batch.individual_numbers.len(), 5);
+        assert_eq!(batch.individual_numbers.len(), 6);
         // The valid card holder carries the synthetic medical history.
         assert!(batch.medications.len() > 30 && batch.checkups.len() == 60 && !batch.procedures.is_empty());
         for insurer in &batch.insurers {
             assert!(InsurerNumber::parse(insurer.number.as_str()).is_ok());
         }
+        let senior = batch.qualifications.iter().find(|q| q.elderly_recipient.is_some()).unwrap();
+        assert_eq!(senior.elderly_recipient.as_ref().unwrap().contribution_ratio_percent, 20);
         let elderly = batch.qualifications.iter().find(|q| q.partial_contribution_percent == 10).unwrap();
         assert!(elderly.insurer_number.is_late_elderly());
         assert!(

@@ -6,6 +6,7 @@
 //! Pure: the records and "today" are passed in.
 
 use onshi_proto::IsoDate;
+use onshi_proto::origin::ElderlyShare;
 use onshi_proto::qualification::{Guidance, QualificationAnswer, QualificationRecord, Reason, Validity};
 use time::Date;
 
@@ -98,8 +99,19 @@ pub fn assess(holder: CardHolder, today: Date) -> QualificationAnswer {
 /// several matching records none is known to apply, so printing a ratio there would tell the counter to charge what
 /// no insurer confirmed; such rows show the guidance instead.
 pub fn shown_contribution_percent(answer: &QualificationAnswer) -> Option<u8> {
+    shown_record(answer).map(|record| record.contribution_percent_on(answer.confirmation_date))
+}
+
+/// The 高齢受給者証 behind [`shown_contribution_percent`], with the insurance's own share: by the same rule, only for
+/// a 有効 answer, and only while the certificate is in force on the confirmation date.
+pub fn shown_elderly_share(answer: &QualificationAnswer) -> Option<ElderlyShare> {
+    shown_record(answer).and_then(|record| ElderlyShare::in_force(record, answer.confirmation_date))
+}
+
+/// The one record whose share a check-in row may show: that of a 有効 answer with exactly one record.
+fn shown_record(answer: &QualificationAnswer) -> Option<&QualificationRecord> {
     match (answer.validity, answer.records.as_slice()) {
-        (Validity::Valid, [record]) => Some(record.contribution_percent_on(answer.confirmation_date)),
+        (Validity::Valid, [record]) => Some(record),
         _ => None,
     }
 }

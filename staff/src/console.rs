@@ -18,8 +18,8 @@ use onshi_proto::api::StaffSessionResponse;
 use onshi_proto::bridge_health::BridgeStatus;
 use onshi_proto::bridge_link::TerminalAnswer;
 use onshi_proto::origin::{
-    AuthMethod, CheckIn, CheckInList, ExpiryNotice, PendingVisualCheck, PrescriptionFormat, VisualCheckPerson,
-    VisualCheckReason,
+    AuthMethod, CheckIn, CheckInList, ElderlyShare, ExpiryNotice, PendingVisualCheck, PrescriptionFormat,
+    VisualCheckPerson, VisualCheckReason,
 };
 use onshi_proto::qualification::{QualificationAnswer, QualificationRecord};
 use onshi_proto::{ErrorCode, IsoDate};
@@ -40,8 +40,8 @@ use crate::row_match::RowMatch;
 use crate::terminal_answer::TerminalAnswerView;
 use crate::text::{
     STAFF, advice_key, by_number_found_nothing, date_text, dated_text, decision_notice_key, disease_category_text,
-    disease_details, disease_line, error_key, expiry_mark, guidance_key, method_key, patient_mode_parts,
-    prescription_key, ratio_text, read_in_japanese, t, time_of_day, validity_key,
+    disease_details, disease_line, elderly_share_text, error_key, expiry_mark, guidance_key, method_key,
+    patient_mode_parts, prescription_key, ratio_text, read_in_japanese, t, time_of_day, validity_key,
 };
 use onshi_proto::medical_record::MedicalRecordKind;
 use onshi_web::enrolment_form::{EnrolmentForm, EnrolmentTexts};
@@ -322,6 +322,13 @@ fn check_in_row(props: &CheckInRowProps) -> Html {
             </td>
             <td class="ratio" data-label={label("ratio")}>
                 { c.contribution_percent.map(|p| ratio_text(lang, p)).unwrap_or_else(|| NO_VALUE.into()) }
+                if let Some(share) = &c.elderly_recipient {
+                    <span class="elderly-share" lang={lang.tag()}
+                        data-until={share.certificate.valid_until.map(|until| until.to_string())}
+                        data-insured-percent={share.insured_percent.to_string()}>
+                        { format!("{}: {}", t(lang, "staff.answer.elderly"), elderly_share_text(lang, share)) }
+                    </span>
+                }
             </td>
             <td class="method" data-label={label("method")}>
                 { t(lang, method_key(c.method)) }
@@ -477,6 +484,12 @@ fn record_view(lang: Lang, r: &QualificationRecord, day: IsoDate) -> Html {
             <dt>{ t(lang, "staff.answer.insurer") }</dt>
             <dd class="insurer">{ STAFF.fill(lang, "staff.answer.insurer_value", &[("name", &r.insurer_name), ("number", &r.insurer_number)]) }</dd>
             <dt>{ t(lang, "staff.answer.ratio") }</dt><dd class="ratio">{ ratio_text(lang, ratio) }</dd>
+            if let Some(share) = ElderlyShare::in_force(r, day) {
+                <><dt>{ t(lang, "staff.answer.elderly") }</dt>
+                <dd class="elderly-share" data-until={share.certificate.valid_until.map(|until| until.to_string())}>
+                    { elderly_share_text(lang, &share) }
+                </dd></>
+            }
             if let Some(lost_on) = r.disqualification_date {
                 <><dt>{ t(lang, "staff.answer.lost_on") }</dt><dd class="lost-on">{ date_text(lost_on) }</dd></>
             }

@@ -148,6 +148,7 @@ mod tests {
             insurer_number: None,
             insurer_name: None,
             contribution_percent: None,
+            elderly_recipient: None,
             disqualification_date: None,
             limit_category: None,
             specific_diseases: Vec::new(),

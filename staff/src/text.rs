@@ -4,7 +4,7 @@
 
 use onshi_proto::bridge_health::BridgeAlert;
 use onshi_proto::certificate_expiry::jst_date;
-use onshi_proto::origin::{AuthMethod, CheckIn, ExpiryNotice, PrescriptionFormat, VisualCheckState};
+use onshi_proto::origin::{AuthMethod, CheckIn, ElderlyShare, ExpiryNotice, PrescriptionFormat, VisualCheckState};
 use onshi_proto::patient_mode::{PatientLanguage, PatientMode};
 use onshi_proto::qualification::{Guidance, QualificationAnswer, Reason, SpecificDiseaseCertificate, Validity};
 use onshi_proto::{ErrorCode, IsoDate, wareki};
@@ -206,6 +206,16 @@ pub fn ratio_text(lang: Lang, percent: u8) -> String {
     STAFF.fill(lang, "staff.ratio", &[("n", &(percent / 10).to_string())])
 }
 
+/// The 高齢受給者証 behind a share, as staff read it beside that share: until when the lower share runs, and the
+/// insurance's own share, which the patient pays again once it ends.
+pub fn elderly_share_text(lang: Lang, share: &ElderlyShare) -> String {
+    let insured = ratio_text(lang, share.insured_percent);
+    match share.certificate.valid_until {
+        Some(until) => STAFF.fill(lang, "staff.elderly.until", &[("until", &date_text(until)), ("insured", &insured)]),
+        None => STAFF.fill(lang, "staff.elderly.open", &[("insured", &insured)]),
+    }
+}
+
 /// The 特定疾病 category (`SpecificDiseasesDiseaseCategory`, code list OQSCD013) in words; a code outside the list
 /// is shown as the code, never dropped. The origin leaves it empty without the patient's live 特定疾病 consent to
 /// the facility (and in every 記号・番号 answer), which staff read as 「同意なし」.
@@ -349,6 +359,23 @@ mod tests {
     }
 
     #[test]
+    fn an_elderly_certificate_reads_as_its_end_and_the_insurance_share_after_it() {
+        use onshi_proto::qualification::ElderlyRecipient;
+        let mut share = ElderlyShare {
+            certificate: ElderlyRecipient {
+                contribution_ratio_percent: 20,
+                valid_from: IsoDate::parse("2026-08-01").unwrap(),
+                valid_until: Some(IsoDate::parse("2027-07-31").unwrap()),
+            },
+            insured_percent: 30,
+        };
+        assert_eq!(elderly_share_text(Lang::Ja, &share), "令和9年7月31日 (2027-07-31)まで（保険は3割）");
+        assert_eq!(elderly_share_text(Lang::En, &share), "until 令和9年7月31日 (2027-07-31) (insurance share 30%)");
+        share.certificate.valid_until = None;
+        assert_eq!(elderly_share_text(Lang::Ja, &share), "終了日なし（保険は3割）");
+    }
+
+    #[test]
     fn disease_categories_follow_oqscd013_and_unknown_codes_are_shown() {
         assert_eq!(disease_category_text(Lang::Ja, "1"), "人工透析を要する慢性腎不全");
         assert_eq!(disease_category_text(Lang::Ja, "2"), "先天性血液凝固因子障害");
@@ -373,6 +400,7 @@ mod tests {
             insurer_number: None,
             insurer_name: None,
             contribution_percent: None,
+            elderly_recipient: None,
             prescription: None,
             disqualification_date: lost_on.map(|d| IsoDate::parse(d).unwrap()),
             limit_category: None,

@@ -396,7 +396,13 @@ describe('a receptionist\'s walk through the staff console', () => {
     const row = page.locator('tr.checkin', { hasText: senior.name }).first();
     await row.waitFor();
     assert.equal(await row.getAttribute('data-validity'), 'valid');
-    assert.equal(await row.locator('.ratio').textContent(), '2割');
+    // The share he pays, then how long his 高齢受給者証 runs and his insurance's own share, which he pays after it.
+    const certificate = checkedIn.records[0].elderly_recipient;
+    assert.match(await row.locator('.ratio').textContent(), /^2割高齢受給者証: /);
+    const share = row.locator('.ratio .elderly-share');
+    assert.equal(await share.getAttribute('data-until'), certificate.valid_until);
+    assert.equal(await share.getAttribute('data-insured-percent'), '30');
+    assert.match(await share.textContent(), new RegExp(`^高齢受給者証: 令和\\d+年\\d+月\\d+日 \\(${certificate.valid_until}\\)まで（保険は3割）$`));
     assert.equal(await row.locator('.device').textContent(), '受付2');
     assert.deepEqual(await auditBothSizes(page, 'senior-row'), []);
 
@@ -415,6 +421,8 @@ describe('a receptionist\'s walk through the staff console', () => {
     assert.equal(answer.records[0].partial_contribution_percent, 30);
     assert.deepEqual(answer.records[0].elderly_recipient, checkedIn.records[0].elderly_recipient);
     assert.equal(await page.textContent('#by-number-result .ratio'), '2割');
+    assert.equal(await page.getAttribute('#by-number-result .elderly-share', 'data-until'), certificate.valid_until);
+    assert.match(await page.textContent('#by-number-result .elderly-share'), /まで（保険は3割）$/);
     await context.close();
 
     // An ended certificate. The only injection left: one 資格 record carries one 高齢受給者証, and the demo senior's
@@ -431,6 +439,7 @@ describe('a receptionist\'s walk through the staff console', () => {
     });
     await byNumber(ended.page);
     assert.equal(await ended.page.textContent('#by-number-result .ratio'), '3割');
+    assert.equal(await ended.page.locator('#by-number-result .elderly-share').count(), 0, 'an ended certificate is not shown as in force');
     await ended.context.close();
   });
 });

@@ -15,7 +15,7 @@ use crate::http::signed::Failure;
 use crate::http::state::AppState;
 use crate::store::random_id;
 use crate::store::rows::{AuditEvent, CheckInRow, RequestRows};
-use crate::validity::shown_contribution_percent;
+use crate::validity::{shown_contribution_percent, shown_elderly_share};
 
 /// Prefix of the audit trail's actor for a staff session (defined once with the edge's wire types).
 pub use onshi_proto::origin::STAFF_ACTOR_PREFIX;
@@ -123,6 +123,7 @@ pub(crate) fn lookup_rows(
                 insurer_number: first.map(|r| r.insurer_number.clone()),
                 insurer_name: first.map(|r| r.insurer_name.clone()),
                 contribution_percent: shown_contribution_percent(answer).map(i32::from),
+                elderly_recipient: elderly_share_text(answer)?,
                 device_label: asker.device_label().map(str::to_owned),
                 disqualification_date: first.and_then(|r| r.disqualification_date).map(|date| date.to_string()),
                 limit_category: first.and_then(|r| r.limit_category.clone()).map(String::from),
@@ -199,6 +200,14 @@ pub(crate) fn specific_diseases_text(record: Option<&QualificationRecord>) -> Re
             .map_err(|_| OriginError::CorruptRecord("a 特定疾病 list that does not serialise".into())),
         _ => Ok(None),
     }
+}
+
+/// The 高齢受給者証 a check-in row shows beside its share, as the JSON object it keeps; `None` when none is in force.
+pub(crate) fn elderly_share_text(answer: &QualificationAnswer) -> Result<Option<String>> {
+    shown_elderly_share(answer)
+        .map(|share| serde_json::to_string(&share))
+        .transpose()
+        .map_err(|_| OriginError::CorruptRecord("a 高齢受給者証 that does not serialise".into()))
 }
 
 /// The 公費 of an answer, as the JSON array a check-in row keeps; `None` when there are none.

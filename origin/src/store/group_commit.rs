@@ -329,12 +329,13 @@ fn checkin_statements<'a>(backend: Backend, checkins: &[&'a CheckInRow]) -> Vec<
                                        validity, reason, guidance, name, name_kana, insurer_number, insurer_name, \
                                        contribution_percent, device_label, disqualification_date, limit_category, \
                                        specific_diseases, certificate_notice, certificate_expiry_date, \
-                                       patient_language, patient_aids, public_expense, visual_check_reason) \
+                                       patient_language, patient_aids, public_expense, visual_check_reason, \
+                                       elderly_recipient) \
                  VALUES ",
-                25,
+                26,
                 chunk.len(),
             );
-            let mut values = Vec::with_capacity(chunk.len() * 25);
+            let mut values = Vec::with_capacity(chunk.len() * 26);
             for row in chunk {
                 values.extend([
                     Bound::Text(Some(row.id.as_str())),
@@ -362,6 +363,7 @@ fn checkin_statements<'a>(backend: Backend, checkins: &[&'a CheckInRow]) -> Vec<
                     Bound::Text(row.patient_aids.as_deref()),
                     Bound::Text(row.public_expense.as_deref()),
                     Bound::Text(row.visual_check_reason.as_deref()),
+                    Bound::Text(row.elderly_recipient.as_deref()),
                 ]);
             }
             Statement { sql, values }
@@ -380,11 +382,11 @@ async fn revise_visit(tx: &mut sqlx::Transaction<'_, sqlx::Any>, row: &CheckInRo
         "UPDATE checkins SET validity = $1, reason = $2, guidance = $3, name = $4, name_kana = $5, \
                              insurer_number = $6, insurer_name = $7, contribution_percent = $8, \
                              disqualification_date = $9, limit_category = $10, specific_diseases = $11, \
-                             public_expense = $12 \
+                             public_expense = $12, elderly_recipient = $13 \
          WHERE id = ( \
              SELECT id FROM checkins \
-             WHERE facility_code = $13 AND device_id = $14 AND person_id = $15 AND checkin_date = $16 \
-               AND method = $17 AND checked_in_at >= $18 \
+             WHERE facility_code = $14 AND device_id = $15 AND person_id = $16 AND checkin_date = $17 \
+               AND method = $18 AND checked_in_at >= $19 \
              ORDER BY checked_in_at DESC, id DESC LIMIT 1)",
     )
     .bind(row.validity.as_str())
@@ -399,6 +401,7 @@ async fn revise_visit(tx: &mut sqlx::Transaction<'_, sqlx::Any>, row: &CheckInRo
     .bind(row.limit_category.as_deref())
     .bind(row.specific_diseases.as_deref())
     .bind(row.public_expense.as_deref())
+    .bind(row.elderly_recipient.as_deref())
     .bind(row.facility_code.as_str())
     .bind(device_id)
     .bind(person_id)
@@ -543,6 +546,7 @@ mod tests {
             insurer_number: None,
             insurer_name: None,
             contribution_percent: None,
+            elderly_recipient: None,
             device_label: Some("受付1".into()),
             disqualification_date: None,
             limit_category: None,

@@ -75,6 +75,8 @@ impl ReaderResultRow {
                 .filter(|_| validity == Validity::Valid)
                 .map(|p| parse_percent("contribution_percent", p))
                 .transpose()?,
+            // A face file's share is the one in force; the file's 高齢受給者証 dates are not read yet.
+            elderly_recipient: None,
             disqualification_date: self
                 .disqualification_date
                 .as_deref()

@@ -359,6 +359,9 @@ pub struct CheckInRow {
     pub insurer_name: Option<String>,
     /// 負担割合 of the first record, for a 有効 answer only ([`crate::validity::shown_contribution_percent`]).
     pub contribution_percent: Option<i32>,
+    /// The 高齢受給者証 behind that share with the insurance's own share, as the JSON object of
+    /// [`onshi_proto::origin::ElderlyShare`] ([`crate::validity::shown_elderly_share`]); `None` when none was in force.
+    pub elderly_recipient: Option<String>,
     /// The kiosk's name as the edge gave it.
     pub device_label: Option<String>,
     /// 資格喪失日 of the first record, `YYYY-MM-DD`.

@@ -6,7 +6,8 @@
 use onshi_proto::IsoDate;
 use onshi_proto::checkin_page::{CheckInCursor, PENDING_VISUAL_CHECK_ROWS};
 use onshi_proto::origin::{
-    CardScope, CertificateRef, CheckIn, ExpiryNotice, PendingVisualCheck, VisualCheckReason, VisualCheckState,
+    CardScope, CertificateRef, CheckIn, ElderlyShare, ExpiryNotice, PendingVisualCheck, VisualCheckReason,
+    VisualCheckState,
 };
 use onshi_proto::patient_mode::PatientMode;
 use onshi_proto::public_expense::PublicExpense;
@@ -33,6 +34,7 @@ struct CheckInListRow {
     insurer_number: Option<String>,
     insurer_name: Option<String>,
     contribution_percent: Option<i32>,
+    elderly_recipient: Option<String>,
     prescription: Option<String>,
     device_label: Option<String>,
     disqualification_date: Option<String>,
@@ -96,6 +98,15 @@ impl CheckInListRow {
             contribution_percent: self
                 .contribution_percent
                 .map(|p| parse_percent("contribution_percent", p))
+                .transpose()?,
+            // Read back through the wire type, as the 公費 are: a row that breaks its rules is reported, never shown.
+            elderly_recipient: self
+                .elderly_recipient
+                .as_deref()
+                .map(|text| {
+                    serde_json::from_str::<ElderlyShare>(text)
+                        .map_err(|_| OriginError::CorruptRecord("elderly recipient".into()))
+                })
                 .transpose()?,
             prescription: self.prescription.as_deref().map(|text| parse_stored("prescription", text)).transpose()?,
             device_label: self.device_label,
@@ -260,7 +271,7 @@ impl Store {
                     c.name_kana, c.insurer_number, c.insurer_name, c.contribution_percent, c.prescription, \
                     c.device_label, c.disqualification_date, c.limit_category, c.specific_diseases, c.checkin_date, \
                     c.certificate_notice, c.certificate_expiry_date, c.patient_language, c.patient_aids, \
-                    c.public_expense, c.visual_check_reason, c.person_id, p.birth_date AS person_birth_date, p.sex AS person_sex, \
+                    c.public_expense, c.visual_check_reason, c.elderly_recipient, c.person_id, p.birth_date AS person_birth_date, p.sex AS person_sex, \
                     (SELECT MAX(w.withdrawn_at) FROM consent_withdrawals w \
                       WHERE w.person_id = c.person_id AND w.facility_code = c.facility_code \
                         AND w.withdrawn_at >= c.checked_in_at) AS consent_withdrawn_at \

@@ -88,6 +88,8 @@ pub mod serial {
     pub const LOST: &str = "0A1B2C3F";
     pub const UNREGISTERED: &str = "F1E2D3C4";
     pub const ELDERLY: &str = "7F000001";
+    /// Born 1 January 1955: a 高齢受給者 (2割 beside a 3割 協会けんぽ cover) from 2025-01-01 to 2029-12-31.
+    pub const SENIOR: &str = "5E410005";
 }
 
 /// The environment variable naming the throwaway PostgreSQL server (`postgres://user@host:port/db`).

@@ -164,7 +164,7 @@ async fn every_read_writes_one_audit_row_without_secrets(db: Db) {
         serde_json::from_slice(&std::fs::read(crate::fixture::demo_cards_path()).unwrap()).unwrap();
     let pins: Vec<String> =
         cards.as_array().unwrap().iter().map(|card| card["pin"].as_str().unwrap().to_owned()).collect();
-    assert_eq!(pins.len(), 5);
+    assert_eq!(pins.len(), 6);
 
     let scenarios = [
         (serial::VALID, "valid"),
@@ -172,6 +172,7 @@ async fn every_read_writes_one_audit_row_without_secrets(db: Db) {
         (serial::LOST, "invalid"),
         (serial::UNREGISTERED, "no_qualification"),
         (serial::ELDERLY, "valid"),
+        (serial::SENIOR, "valid"),
         (serial::VALID, "valid"),
     ];
     // One second apart, so the trail's time order is the order of the reads.

@@ -30,19 +30,20 @@ async fn seeding_twice_changes_nothing() {
     assert_eq!(
         after_first,
         [
-            ("persons".to_owned(), 6),
+            ("persons".to_owned(), 7),
             ("insurers".to_owned(), 3),
-            ("qualifications".to_owned(), 6),
-            ("certificate_links".to_owned(), 4),
-            ("jlis_certificates".to_owned(), 5),
-            ("resident_registry".to_owned(), 5),
+            ("qualifications".to_owned(), 7),
+            ("certificate_links".to_owned(), 5),
+            ("jlis_certificates".to_owned(), 6),
+            ("resident_registry".to_owned(), 6),
         ]
     );
-    // 24 records of the first version, plus 5 住基 entries, 5 個人番号 and the valid card holder's synthetic medical
+    // 28 records of the first version (the senior's 協会けんぽ is an insurer already seeded), plus 6 住基 entries,
+    // 6 個人番号 and the valid card holder's synthetic medical
     // history (its size does not depend on whose it is).
     let history = onshi_origin::medical::synthetic::history("anyone", TODAY).unwrap();
     let medical_rows = history.medications.len() + history.checkups.len() + history.procedures.len();
-    assert_eq!(first.rows_inserted, 34 + u64::try_from(medical_rows).unwrap());
+    assert_eq!(first.rows_inserted, 40 + u64::try_from(medical_rows).unwrap());
     // Again, even on a later day: nothing new.
     let second = seed_demo_file(&store, &demo_cards_path(), TODAY.next_day().unwrap(), NOW + 86_400).await.unwrap();
     assert_eq!(second.rows_inserted, 0);
@@ -93,7 +94,7 @@ async fn an_in_memory_database_works_too() {
     let summary = seed_demo_file(&store, &demo_cards_path(), TODAY, NOW).await.unwrap();
     let history = onshi_origin::medical::synthetic::history("anyone", TODAY).unwrap();
     let medical_rows = history.medications.len() + history.checkups.len() + history.procedures.len();
-    assert_eq!(summary.rows_inserted, 34 + u64::try_from(medical_rows).unwrap());
+    assert_eq!(summary.rows_inserted, 40 + u64::try_from(medical_rows).unwrap());
     let linked = onshi_proto::origin::CertificateRef {
         issuer: crate::fixture::ISSUER.try_into().unwrap(),
         serial: crate::fixture::serial::VALID.try_into().unwrap(),
@@ -140,24 +141,18 @@ async fn a_postgres_url_may_require_tls() {
     }
 }
 
-/// A demo file of one card, the 70–74-year-old `senior` of the virtual card's population (invented, like every
-/// demo person): born on 1 January 1955, so a 高齢受給者 from 2025-01-01 to 2029-12-31.
-const SENIOR_DEMO_FILE: &str = r#"[{"index":5,"label":"中村 和夫","pin":"3146","certificate_serial":"5E410005",
-"certificate_issuer":"CN=onshi Test JPKI User Authentication CA,O=onshi test,C=JP","name":"中村　和夫",
-"name_kana":"ﾅｶﾑﾗ ｶｽﾞｵ","birth_date":"1955-01-01","sex":"male","address":"愛知県名古屋市中区仮想町10番11号",
-"scenario":"senior"}]"#;
-
+/// The fixture's 70–74-year-old `senior` is seeded with the 高齢受給者証 of the 適用年度 that holds [`TODAY`].
 async fn a_senior_demo_card_holder_is_answered_with_their_elderly_recipient_certificate(db: Db) {
     let dir = tempfile::tempdir().unwrap();
     let url = crate::fixture::fresh_database_url(db, dir.path()).await;
     let store = Store::connect(&url).await.unwrap();
-    let file = dir.path().join("senior.json");
-    std::fs::write(&file, SENIOR_DEMO_FILE).unwrap();
+    let file = demo_cards_path();
     seed_demo_file(&store, &file, TODAY, NOW).await.unwrap();
 
     // Read back through the same lookup a kiosk's check-in makes: the database keeps the certificate's ratio and
     // both its dates beside the insured's own 3割.
-    let holder = store.card_holder(&crate::fixture::certificate("5E410005")).await.unwrap().unwrap();
+    let holder =
+        store.card_holder(&crate::fixture::certificate(crate::fixture::serial::SENIOR)).await.unwrap().unwrap();
     assert_eq!(holder.records.len(), 1);
     let record = &holder.records[0];
     assert_eq!(record.partial_contribution_percent, 30);

@@ -120,11 +120,22 @@ async fn a_check_in_is_listed_for_its_facility_and_day_and_every_listing_is_audi
                 .map_or(elderly.records[0].partial_contribution_percent, |e| e.contribution_ratio_percent)
         )
     );
+    // A 後期高齢者 pays their insurance's own 1割: no 高齢受給者証 stands behind it.
+    assert_eq!(shown.elderly_recipient, None);
+
+    // The senior's row shows his 高齢受給者証's 2割, and beside it how long it runs and his insurance's own 3割.
+    let senior = check_in(&origin, serial::SENIOR, Some(FACILITY)).await;
+    let record = &senior.records[0];
+    let certificate = record.elderly_recipient.clone().expect("the fixture senior holds a 高齢受給者証 today");
+    let listed = origin.staff_list(FACILITY).await;
+    let shown = listed.checkins.iter().find(|c| c.name.as_deref() == Some(record.name.as_str())).unwrap();
+    assert_eq!(shown.contribution_percent, Some(20));
+    assert_eq!(shown.elderly_recipient, Some(onshi_proto::origin::ElderlyShare { certificate, insured_percent: 30 }));
 
     // Each check-in has its audited read behind it, and each listing its own audit row naming the staff session.
     let events = origin.store.audit_events().await.unwrap();
     let listings: Vec<_> = events.iter().filter(|e| e.purpose == "staff_checkin_list").collect();
-    assert_eq!(listings.len(), 4);
+    assert_eq!(listings.len(), 5);
     assert!(listings.iter().all(|e| e.actor_device_id.as_deref() == Some("staff:staff-a")));
     assert_eq!(
         events
@@ -133,7 +144,7 @@ async fn a_check_in_is_listed_for_its_facility_and_day_and_every_listing_is_audi
                 |e| e.purpose == "qualification_by_certificate" && e.actor_facility_code.as_deref() == Some(FACILITY)
             )
             .count(),
-        3
+        4
     );
 
     // The next Tokyo day starts an empty list.

@@ -466,6 +466,11 @@ pub struct CheckIn {
     /// the ratio of a qualification that has ended (or not begun, or is one of several) is not what the patient
     /// pays today.
     pub contribution_percent: Option<u8>,
+    /// The 高齢受給者証 behind [`CheckIn::contribution_percent`], when one was in force on the answer's day (a 有効
+    /// answer only): staff see how long it runs and what the insurance's own share is beside it, which the patient
+    /// pays again once it ends.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub elderly_recipient: Option<ElderlyShare>,
     /// 資格喪失日 of the first record, when it has one: for a 無効 answer, the day the qualification ended.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub disqualification_date: Option<crate::IsoDate>,
@@ -513,6 +518,26 @@ pub struct CheckIn {
     /// to register the clinic's patient id for that person ([`crate::bridge_link::ReferenceRegistrationAsk`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub face_file: Option<crate::identifier::FaceFileName>,
+}
+
+/// A 高齢受給者証 in force on a check-in's day, with the 一部負担金割合 it lowers: what a staff row shows beside the
+/// share the patient pays.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ElderlyShare {
+    /// The certificate: its ratio (the share in force) and its period.
+    pub certificate: crate::qualification::ElderlyRecipient,
+    /// `InsuredPartialContributionRatio`, the insurance's own share in percent.
+    pub insured_percent: u8,
+}
+
+impl ElderlyShare {
+    /// The certificate of `record` with the record's own share, when the certificate is in force on `day`; none
+    /// otherwise, because a certificate that has ended (or not begun) lowers nothing that day.
+    pub fn in_force(record: &crate::qualification::QualificationRecord, day: crate::IsoDate) -> Option<Self> {
+        let certificate = record.elderly_recipient.as_ref().filter(|elderly| elderly.in_force_on(day))?;
+        Some(Self { certificate: certificate.clone(), insured_percent: record.partial_contribution_percent })
+    }
 }
 
 /// A visual check waiting for staff.
