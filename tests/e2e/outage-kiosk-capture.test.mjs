@@ -5,14 +5,17 @@
 // kiosk gives them the short reference to say at the counter, and the staff console's outage list shows the capture
 // (marked as read at the kiosk, with the same reference). The edge never sees plain text: neither the requests'
 // bodies nor the stack's logs hold the name or the address, and nothing personal is left in the kiosk's storage or
-// on its screen. A patient who declines sends nothing; one who agrees and then takes the card out, or walks away
-// and lets the idle reset fire, leaves nothing behind. Every new screen is checked in every language with axe-core
-// and saved under tests/artifacts/screens/.
+// on its screen. With voice guidance on, the reference is said one character at a time. A patient who declines
+// sends nothing; one who agrees and then takes the card out, or walks away and lets the idle reset fire, leaves
+// nothing behind. Every new screen is checked in every language with axe-core and saved under
+// tests/artifacts/screens/.
 
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import { DEMO_CARDS } from '../../xtask/stack.mjs';
-import { STAFF_RAW_KEY, auditScreen, enterPin, openKiosk, openStaff, screen, screenshot, useStack } from './support.mjs';
+import {
+  STAFF_RAW_KEY, auditScreen, enterPin, instrumentSpeech, openKiosk, openStaff, screen, screenshot, useStack,
+} from './support.mjs';
 
 const PETITION_PATH = '/api/v1/petitions';
 const STAFF_PETITIONS_PATH = '/api/v1/staff/petitions';
@@ -123,7 +126,9 @@ describe('an outage: the kiosk fills the 申立書 from the card and hands it to
   test('a patient agrees, checks the four items and sends them: the counter has them, with the same reference', async () => {
     const holder = card('valid');
     const secrets = personalOf(holder);
-    const kiosk = await openKiosk(env.browser, env.stack, { cardIndex: holder.index, axe: true });
+    const kiosk = await openKiosk(env.browser, env.stack, {
+      cardIndex: holder.index, axe: true, initScripts: [instrumentSpeech],
+    });
     await screen(kiosk.page, 'welcome');
     const logsBefore = env.stack.logs.length;
 
@@ -143,10 +148,17 @@ describe('an outage: the kiosk fills the 申立書 from the card and hands it to
     assert.equal(await kiosk.page.textContent('#petition-address'), holder.address);
     assert.deepEqual(await auditScreen(kiosk.page, 'petition-review'), []);
 
+    // The patient turns the voice guidance on before sending: the kiosk says the reference one character at a
+    // time, so a patient who cannot see the screen can repeat it at the counter.
+    await kiosk.page.click('#aid-voice');
     await kiosk.page.click('#petition-send');
     await petitionStep(kiosk.page, 'sent');
     const reference = (await kiosk.page.textContent('#petition-reference')).trim();
     assert.match(reference, /^[0-9A-F]{6}$/);
+    const spokenReference = `受付でお伝えいただく番号は、${reference.split('').join(', ')}、です。`;
+    await kiosk.page.waitForFunction((sentence) => window.__spoken.some((u) => u.text === sentence), spokenReference);
+    const spoken = await kiosk.page.evaluate(() => window.__spoken.map((u) => u.text).join('\n'));
+    for (const secret of secrets) assert.ok(!spoken.includes(secret), `${secret} was said aloud`);
     assert.match(await kiosk.page.textContent('#petition'), /10割/);
     // The items left the screen (and the page) with the review.
     const dom = await kioskPage(kiosk.page);
