@@ -10,7 +10,7 @@ use crate::i18n::{Lang, cancelled_key, registered_key, text, text_n, text_with, 
 use onshi_proto::origin::ExpiryNotice;
 
 use crate::assist::AssistStep;
-use crate::petition::PetitionStep;
+use crate::petition::{PetitionFailure, PetitionStep};
 use crate::state::{AccessLogView, CardReminder, ConsentStage, Failure, Screen};
 
 /// One sentence to speak.
@@ -176,14 +176,24 @@ pub fn screen_lines(screen: &Screen, reader_ready: bool) -> Vec<Line> {
             }
             lines
         }
-        Screen::Petition(step) => petition_lines(step),
+        Screen::Petition { step, .. } => petition_lines(step),
     }
 }
 
 /// What the 申立書 capture says at each step. The review says only what to do: the items themselves are never
 /// spoken, as the kiosk stands where others hear it. The reference is: the patient needs it at the counter, and it
-/// names nobody.
+/// names nobody. Each end asks for the card (unless it ended because the card was taken), whose leaving clears the
+/// screen; the lines do not change when it leaves, so the end is not said twice.
 fn petition_lines(step: &PetitionStep) -> Vec<Line> {
+    let mut lines = petition_step_lines(step);
+    if step.is_finished() && *step != PetitionStep::Failed(PetitionFailure::CardTaken) {
+        lines.push(Line::Text("result.remove_card"));
+    }
+    lines
+}
+
+/// The sentences of the capture's step itself.
+fn petition_step_lines(step: &PetitionStep) -> Vec<Line> {
     use Line::{Count, Text};
     match step {
         PetitionStep::Offered => vec![Text("petition.offer")],
@@ -296,7 +306,7 @@ mod tests {
             PetitionStep::Failed(PetitionFailure::QueueFull),
         ]
         .into_iter()
-        .map(Screen::Petition)
+        .map(Screen::petition)
         .collect()
     }
 
@@ -445,7 +455,7 @@ mod tests {
     fn the_sent_capture_spells_its_reference_one_character_at_a_time_in_every_language() {
         every_set_loaded();
         assert_eq!(spelled("3A09FE"), "3, A, 0, 9, F, E");
-        let sent = Screen::Petition(PetitionStep::Sent { reference: "3A09FE".into() });
+        let sent = Screen::petition(PetitionStep::Sent { reference: "3A09FE".into() });
         for lang in Lang::PATIENT {
             let said = sentences(lang, &screen_lines(&sent, true));
             let spelled_out = said.iter().filter(|sentence| sentence.contains("3, A, 0, 9, F, E")).count();
@@ -459,6 +469,26 @@ mod tests {
             said.iter().any(|sentence| sentence == "受付でお伝えいただく番号は、3, A, 0, 9, F, E、です。"),
             "{said:?}"
         );
+    }
+
+    #[test]
+    fn each_end_of_the_capture_asks_for_the_card_unless_the_card_ended_it() {
+        use crate::petition::PetitionFailure;
+        for end in [
+            PetitionStep::Sent { reference: "3A09FE".into() },
+            PetitionStep::Declined,
+            PetitionStep::Failed(PetitionFailure::PinBlocked),
+        ] {
+            let said = keys(&screen_lines(&Screen::petition(end), true));
+            assert_eq!(said.last(), Some(&"result.remove_card"), "{said:?}");
+        }
+        let taken = Screen::petition(PetitionStep::Failed(PetitionFailure::CardTaken));
+        assert!(!keys(&screen_lines(&taken, true)).contains(&"result.remove_card"));
+        // Before the end nobody is asked for the card.
+        assert!(!keys(&screen_lines(&Screen::petition(PetitionStep::Review), true)).contains(&"result.remove_card"));
+        // The card leaving changes nothing said, so the end is not said again.
+        let sent = Screen::petition(PetitionStep::Sent { reference: "3A09FE".into() });
+        assert_eq!(screen_lines(&sent, true), screen_lines(&sent.clone().apply(Action::CardTaken), true));
     }
 
     #[test]

@@ -5,10 +5,11 @@
 // kiosk gives them the short reference to say at the counter, and the staff console's outage list shows the capture
 // (marked as read at the kiosk, with the same reference). The edge never sees plain text: neither the requests'
 // bodies nor the stack's logs hold the name or the address, and nothing personal is left in the kiosk's storage or
-// on its screen. With voice guidance on, the reference is said one character at a time. A patient who declines
-// sends nothing; one who agrees and then takes the card out, or walks away and lets the idle reset fire, leaves
-// nothing behind. Every new screen is checked in every language with axe-core and saved under
-// tests/artifacts/screens/.
+// on its screen. With voice guidance on, the reference is said one character at a time. The patient presses
+// 「終了」 (or Enter) and the kiosk is back at the start with nothing of the capture left; a card taken out clears
+// the end by itself soon after. A patient who declines sends nothing; one who agrees and then takes the card out,
+// or walks away and lets the idle reset fire, leaves nothing behind. Every new screen is checked in every language
+// with axe-core and saved under tests/artifacts/screens/.
 
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
@@ -195,6 +196,19 @@ describe('an outage: the kiosk fills the 申立書 from the card and hands it to
     for (const secret of secrets) assert.ok(!staffSent.includes(secret), `${secret} was sent by the staff console`);
     const logged = env.stack.logs.slice(logsBefore).join('\n');
     for (const secret of secrets) assert.ok(!logged.includes(secret), `${secret} is in the stack's logs`);
+
+    // The patient is done and presses 「終了」 (the card still in the reader): the kiosk is back at the start for
+    // the next patient, with nothing of the capture left, not even the reference.
+    assert.match(await kiosk.page.textContent('#petition .remove'), /カードをお取りください/);
+    assert.equal((await kiosk.page.textContent('#petition-finish')).trim(), '終了');
+    await kiosk.page.click('#petition-finish');
+    await screen(kiosk.page, 'welcome');
+    assert.equal(await kiosk.page.$('#petition'), null);
+    assert.ok(!(await kiosk.page.textContent('main')).includes(reference), 'the reference is still on screen');
+    const left = await kioskPage(kiosk.page);
+    for (const secret of secrets) assert.ok(!left.includes(secret), `${secret} is still in the kiosk's page`);
+    const storedAfter = await kioskStorage(kiosk.page);
+    for (const kept of [reference, ...secrets]) assert.ok(!storedAfter.includes(kept), `${kept} is in the kiosk's storage`);
     await kiosk.context.close();
   });
 
@@ -207,6 +221,11 @@ describe('an outage: the kiosk fills the 申立書 from the card and hands it to
     await petitionStep(kiosk.page, 'declined');
     assert.match(await kiosk.page.textContent('#petition-declined'), /受付で申立書にご記入ください/);
     assert.deepEqual(await auditScreen(kiosk.page, 'petition-declined'), []);
+    // A keyboard user finishes with Enter, which presses 「終了」 (the audit left the focus on the language switcher;
+    // the keyboard user's starts on the screen's heading, as on every new screen).
+    await kiosk.page.focus('#heading');
+    await kiosk.page.keyboard.press('Enter');
+    await screen(kiosk.page, 'welcome');
     await kiosk.context.close();
 
     // Another agrees, reads the items, and then would rather write the form at the counter.
@@ -247,6 +266,9 @@ describe('an outage: the kiosk fills the 申立書 from the card and hands it to
     assert.equal(kiosk.requests.filter((r) => r.url.includes(PETITION_PATH)).length, 0);
     const stored = await kioskStorage(kiosk.page);
     for (const secret of personalOf(holder)) assert.ok(!stored.includes(secret), `${secret} is in the kiosk's storage`);
+    // The card is gone and nothing is left to do: the screen clears by itself soon after, as the answer's does.
+    assert.equal(await kiosk.page.getAttribute('#petition', 'data-card-taken'), 'true');
+    await screen(kiosk.page, 'welcome', 30_000);
     await kiosk.context.close();
   });
 
