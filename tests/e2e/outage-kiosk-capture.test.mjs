@@ -7,9 +7,10 @@
 // bodies nor the stack's logs hold the name or the address, and nothing personal is left in the kiosk's storage or
 // on its screen. With voice guidance on, the reference is said one character at a time. The patient presses
 // 「終了」 (or Enter) and the kiosk is back at the start with nothing of the capture left; a card taken out clears
-// the end by itself soon after. A patient who declines sends nothing; one who agrees and then takes the card out,
-// or walks away and lets the idle reset fire, leaves nothing behind. Every new screen is checked in every language
-// with axe-core and saved under tests/artifacts/screens/.
+// the end by itself soon after. A patient who declines sends nothing; a wrong 券面事項入力補助AP PIN says the tries
+// left and can be typed again, and one typed wrong until it locks ends in the paper form with nothing sent; one who
+// agrees and then takes the card out, or walks away and lets the idle reset fire, leaves nothing behind. Every new
+// screen is checked in every language with axe-core and saved under tests/artifacts/screens/.
 
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
@@ -21,6 +22,9 @@ import {
 const PETITION_PATH = '/api/v1/petitions';
 const STAFF_PETITIONS_PATH = '/api/v1/staff/petitions';
 const STAFF_PETITION_KEY_PATH = '/api/v1/staff/petitions/key';
+
+/** A PIN of the same length that is not `pin`: every digit one higher. */
+const wrongPin = (pin) => pin.split('').map((d) => String((Number(d) + 1) % 10)).join('');
 
 const card = (scenario) => {
   const found = DEMO_CARDS.find((c) => c.scenario === scenario);
@@ -247,6 +251,49 @@ describe('an outage: the kiosk fills the 申立書 from the card and hands it to
     assert.equal(await staff.page.locator('li.declaration').count(), before);
     assert.equal(await staff.page.locator('li.declaration', { hasText: holder.name }).count(), 0);
     await second.context.close();
+  });
+
+  test('a wrong 券面事項入力補助AP PIN says the tries left and lets the patient try again; the right one reads the card', async () => {
+    const holder = card('dependent');
+    const kiosk = await openKiosk(env.browser, env.stack, { cardIndex: holder.index, axe: true });
+    await checkInDuringOutage(kiosk.page, holder);
+    await kiosk.page.click('#petition-agree');
+    await petitionStep(kiosk.page, 'pin');
+    assert.match(await kiosk.page.textContent('#petition-tries-left'), /3/);
+    await enterTextPin(kiosk.page, wrongPin(holder.pin));
+    // Back on the pad, empty, with the card's own count of what is left.
+    await kiosk.page.waitForSelector('#petition-tries-left:has-text("2")');
+    await petitionStep(kiosk.page, 'pin');
+    assert.match(await kiosk.page.textContent('#petition [role="alert"]'), /暗証番号がちがいます/);
+    assert.equal(await kiosk.page.locator('.pin-dots .dot.filled').count(), 0);
+    assert.deepEqual(await auditScreen(kiosk.page, 'petition-pin-wrong'), []);
+    await enterTextPin(kiosk.page, holder.pin);
+    await petitionStep(kiosk.page, 'review');
+    assert.equal(await kiosk.page.textContent('#petition-name'), holder.name);
+    await kiosk.page.click('#petition-dont-send');
+    await petitionStep(kiosk.page, 'declined');
+    assert.equal(kiosk.requests.filter((r) => r.url.includes(PETITION_PATH)).length, 0);
+    await kiosk.context.close();
+  });
+
+  test('a 券面事項入力補助AP PIN typed wrong until it locks ends in the paper form, and nothing is sent', async () => {
+    const holder = card('dependent');
+    const kiosk = await openKiosk(env.browser, env.stack, { cardIndex: holder.index, axe: true });
+    await checkInDuringOutage(kiosk.page, holder);
+    await kiosk.page.click('#petition-agree');
+    for (const left of ['2', '1']) {
+      await enterTextPin(kiosk.page, wrongPin(holder.pin));
+      await kiosk.page.waitForSelector(`#petition-tries-left:has-text("${left}")`);
+    }
+    // The third wrong PIN locks the card's 券面事項入力補助AP (it allows three tries).
+    await enterTextPin(kiosk.page, wrongPin(holder.pin));
+    await petitionStep(kiosk.page, 'failed');
+    assert.match(await kiosk.page.textContent('#petition-failed'), /券面事項入力補助用の暗証番号がロックされています/);
+    assert.match(await kiosk.page.textContent('#petition-failed'), /受付で申立書にご記入ください/);
+    assert.equal(await kiosk.page.$('#petition-name'), null);
+    assert.deepEqual(await auditScreen(kiosk.page, 'petition-pin-blocked'), []);
+    assert.equal(kiosk.requests.filter((r) => r.url.includes(PETITION_PATH)).length, 0, 'the kiosk called the relay');
+    await kiosk.context.close();
   });
 
   test('a patient who agrees and then takes the card out leaves nothing behind', async () => {
