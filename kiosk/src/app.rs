@@ -266,7 +266,9 @@ pub fn app() -> Html {
                 visual_assist::visual_assist(lang_value, *step, **back == Screen::VisualCheck, &check_in)
             }
             Screen::Failed(failure) => failed::failed(lang_value, *failure, &check_in),
-            Screen::Petition(step) => petition::petition(lang_value, step, &check_in),
+            Screen::Petition { step, card_taken } => {
+                petition::petition(lang_value, step, *card_taken, &check_in, &start_over)
+            }
         },
     };
 
@@ -320,6 +322,6 @@ fn screen_name(screen: &Screen) -> &'static str {
         Screen::NoPin { .. } => "no-pin",
         Screen::Assist { .. } => "assist",
         Screen::Failed(_) => "failed",
-        Screen::Petition(_) => "petition",
+        Screen::Petition { .. } => "petition",
     }
 }

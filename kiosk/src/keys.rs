@@ -27,7 +27,7 @@ pub enum KeyCommand {
     ConfirmLastTry,
     /// Begin the check-in from the start screen.
     Start,
-    /// 取消: call the check-in off and go back to the start screen.
+    /// 取消: call the check-in off and go back to the start screen (also the 「終了」 of a finished 申立書 capture).
     StartOver,
     /// Turn voice guidance on or off (the `*` key of a numeric keypad).
     Voice,
@@ -59,6 +59,8 @@ pub fn key_command(screen: &Screen, key: &str, on_control: bool, on_field: bool)
         (Screen::Welcome, "Enter") if !on_control => Some(KeyCommand::Start),
         (Screen::Welcome, _) => None,
         (_, "Escape") => Some(KeyCommand::StartOver),
+        // A finished 申立書 capture has one thing left to press, its 「終了」, which Enter presses.
+        (Screen::Petition { step, .. }, "Enter") if step.is_finished() && !on_control => Some(KeyCommand::StartOver),
         (Screen::PinEntry { confirming_last_try: true, .. }, "Enter") if !on_control => {
             Some(KeyCommand::ConfirmLastTry)
         }
@@ -160,6 +162,25 @@ mod tests {
         // The voice key works everywhere, even where no other key does.
         assert_eq!(key_command(&Screen::Welcome, "*", false, false), Some(KeyCommand::Voice));
         assert_eq!(key_command(&Screen::Querying, "*", true, false), Some(KeyCommand::Voice));
+    }
+
+    #[test]
+    fn enter_finishes_a_finished_petition_capture_and_nothing_before_it() {
+        use crate::petition::{PetitionFailure, PetitionStep};
+        for step in [
+            PetitionStep::Sent { reference: "3A09FE".into() },
+            PetitionStep::Declined,
+            PetitionStep::Failed(PetitionFailure::PinBlocked),
+            PetitionStep::Failed(PetitionFailure::CardTaken),
+        ] {
+            let screen = Screen::petition(step);
+            assert_eq!(key_command(&screen, "Enter", false, false), Some(KeyCommand::StartOver), "{screen:?}");
+            // With the 「終了」 button focused, Enter presses the button itself.
+            assert_eq!(key_command(&screen, "Enter", true, false), None);
+        }
+        for step in [PetitionStep::Offered, PetitionStep::Review, PetitionStep::Sending] {
+            assert_eq!(key_command(&Screen::petition(step), "Enter", false, false), None);
+        }
     }
 
     #[test]

@@ -139,7 +139,8 @@ impl PetitionStep {
         matches!(self, PetitionStep::Opening | PetitionStep::Reading | PetitionStep::Sending)
     }
 
-    /// True once nothing is left to do: the screen clears after the usual pause.
+    /// True once nothing is left to do but take the card: the screen offers 「終了」, and clears soon after the card
+    /// has left the reader (`crate::state::Screen::clears_soon`).
     pub fn is_finished(&self) -> bool {
         matches!(self, PetitionStep::Sent { .. } | PetitionStep::Declined | PetitionStep::Failed(_))
     }

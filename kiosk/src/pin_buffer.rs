@@ -40,7 +40,7 @@ impl PinEvent {
         PinEvent::Shown {
             pin_pad: matches!(
                 screen,
-                Screen::PinEntry { .. } | Screen::Petition(crate::petition::PetitionStep::PinEntry { .. })
+                Screen::PinEntry { .. } | Screen::Petition { step: crate::petition::PetitionStep::PinEntry { .. }, .. }
             ),
         }
     }

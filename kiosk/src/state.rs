@@ -12,7 +12,7 @@ use onshi_proto::qualification::{QualificationAnswer, Reason, Validity};
 use onshi_proto::withdrawal::RegistrationCancelOutcome;
 
 use crate::assist::{AssistStep, FormProblem};
-use crate::petition::{PetitionEvent, PetitionStep};
+use crate::petition::{PetitionEvent, PetitionFailure, PetitionStep};
 
 /// Length of the 利用者証明用 PIN, as the card layer knows it.
 pub const PIN_LEN: usize = onshi_card::jpki::PIN_DIGITS;
@@ -399,7 +399,12 @@ pub enum Screen {
     /// ([`Failure::ServiceUnavailable`]) the screen also offers to fill the 申立書 from the card.
     Failed(Failure),
     /// The 申立書 capture of an outage (`crate::petition`), after the patient answered its offer.
-    Petition(PetitionStep),
+    Petition {
+        /// Where the capture stands.
+        step: PetitionStep,
+        /// The card has left the reader: once the capture is finished, the screen clears soon, as the answer does.
+        card_taken: bool,
+    },
 }
 
 /// Where the patient is in their access log: the start of each page they went through, newest first, and the page
@@ -571,6 +576,17 @@ impl Screen {
         Screen::Result { consent, answer, card: CardReminder::InReader, pin_verified, certificate }
     }
 
+    /// The 申立書 capture at `step`, with the card in the reader.
+    pub fn petition(step: PetitionStep) -> Screen {
+        Screen::Petition { step, card_taken: false }
+    }
+
+    /// The capture at `step`, the card taken if it was before or the capture just ended because it was.
+    fn petition_after(step: PetitionStep, card_taken: bool) -> Screen {
+        let card_taken = card_taken || step == PetitionStep::Failed(PetitionFailure::CardTaken);
+        Screen::Petition { step, card_taken }
+    }
+
     /// The next screen. Actions that make no sense on the current screen leave it unchanged, so a late message
     /// from a cancelled check-in cannot resurrect it.
     pub fn apply(self, action: Action) -> Screen {
@@ -582,14 +598,17 @@ impl Screen {
             (_, Action::Fail(failure)) => Screen::Failed(failure),
             // The outage screen's offer: the answer starts the capture (or ends it, having read nothing).
             (Screen::Failed(Failure::ServiceUnavailable), Action::Petition(event @ PetitionEvent::Answered(_))) => {
-                Screen::Petition(PetitionStep::Offered.apply(event))
+                Screen::petition(PetitionStep::Offered.apply(event))
             }
-            (Screen::Petition(step), Action::Petition(event)) => Screen::Petition(step.apply(event)),
+            (Screen::Petition { step, card_taken }, Action::Petition(event)) => {
+                Screen::petition_after(step.apply(event), card_taken)
+            }
             // The capture's PIN pad shares the check-in's buffer, which reports its digit count as for the
             // check-in's own pad.
-            (Screen::Petition(step), Action::PinTyped { entered }) => {
-                Screen::Petition(step.apply(PetitionEvent::PinTyped { entered }))
+            (Screen::Petition { step, card_taken }, Action::PinTyped { entered }) => {
+                Screen::petition_after(step.apply(PetitionEvent::PinTyped { entered }), card_taken)
             }
+            (Screen::Petition { step, .. }, Action::CardTaken) => Screen::Petition { step, card_taken: true },
             (Screen::Blocked { card_taken }, Action::PinBlocked) => Screen::Blocked { card_taken },
             (_, Action::PinBlocked) => Screen::Blocked { card_taken: false },
             (Screen::Blocked { .. }, Action::CardTaken) => Screen::Blocked { card_taken: true },
@@ -871,6 +890,7 @@ impl Screen {
         match self {
             Screen::Result { card: CardReminder::Taken, consent, .. } => !consent.is_open(),
             Screen::Blocked { card_taken } | Screen::NoPin { card_taken } => *card_taken,
+            Screen::Petition { step, card_taken } => *card_taken && step.is_finished(),
             _ => false,
         }
     }
@@ -898,7 +918,7 @@ impl Screen {
                 | Screen::WithdrawingConsent
                 | Screen::AccessLog { view: AccessLogView { page: None, .. }, .. }
                 | Screen::Assist { step: AssistStep::Checking, .. }
-        ) || matches!(self, Screen::Petition(step) if step.is_busy())
+        ) || matches!(self, Screen::Petition { step, .. } if step.is_busy())
     }
 
     /// True while the card is being used; the UI warns against removing it.
@@ -909,7 +929,7 @@ impl Screen {
                 | Screen::Verifying
                 | Screen::Authenticating
                 | Screen::Assist { step: AssistStep::Checking | AssistStep::Opened, .. }
-                | Screen::Petition(PetitionStep::Opening | PetitionStep::Reading)
+                | Screen::Petition { step: PetitionStep::Opening | PetitionStep::Reading, .. }
         )
     }
 }
@@ -1812,38 +1832,71 @@ pub(crate) mod tests {
         let outage = Screen::Failed(Failure::ServiceUnavailable);
         assert_eq!(
             outage.clone().apply(Action::Petition(PetitionEvent::Answered(true))),
-            Screen::Petition(PetitionStep::Opening)
+            Screen::petition(PetitionStep::Opening)
         );
         assert_eq!(
             outage.clone().apply(Action::Petition(PetitionEvent::Answered(false))),
-            Screen::Petition(PetitionStep::Declined)
+            Screen::petition(PetitionStep::Declined)
         );
         // Another failure offers nothing, and no other event starts a capture.
         let reader = Screen::Failed(Failure::Reader);
         assert_eq!(reader.clone().apply(Action::Petition(PetitionEvent::Answered(true))), reader);
         assert_eq!(outage.clone().apply(Action::Petition(PetitionEvent::Read)), outage);
         // The capture's own steps follow, and the PIN pad's busy and card rules see them.
-        let reading = Screen::Petition(PetitionStep::Reading);
+        let reading = Screen::petition(PetitionStep::Reading);
         assert!(reading.is_busy());
         assert_eq!(
             reading.clone().apply(Action::Petition(PetitionEvent::Read)),
-            Screen::Petition(PetitionStep::Review)
+            Screen::petition(PetitionStep::Review)
         );
         assert_eq!(reading.apply(Action::Reset), Screen::Welcome);
     }
 
     #[test]
+    fn a_finished_petition_clears_soon_once_the_card_is_taken_as_the_answer_does() {
+        use crate::petition::{PetitionEvent, PetitionFailure, PetitionStep};
+        let sent =
+            Screen::petition(PetitionStep::Sending).apply(Action::Petition(PetitionEvent::Sent("3A09FE".into())));
+        assert!(!sent.clears_soon(), "the card is still in the reader: the reference stays until it is taken");
+        let taken = sent.apply(Action::CardTaken);
+        assert_eq!(
+            taken,
+            Screen::Petition { step: PetitionStep::Sent { reference: "3A09FE".into() }, card_taken: true }
+        );
+        assert!(taken.clears_soon());
+        assert_eq!(taken.apply(Action::Reset), Screen::Welcome);
+        for end in [
+            PetitionStep::Declined,
+            PetitionStep::Failed(PetitionFailure::PinBlocked),
+            PetitionStep::Failed(PetitionFailure::NotSent),
+        ] {
+            let screen = Screen::petition(end);
+            assert!(!screen.clears_soon(), "{screen:?}");
+            assert!(screen.apply(Action::CardTaken).clears_soon());
+        }
+        // The card taken mid-capture ends it, and that end clears soon with no further news of the card.
+        let review = Screen::petition(PetitionStep::Review);
+        assert!(
+            review.clone().apply(Action::Petition(PetitionEvent::Failed(PetitionFailure::CardTaken))).clears_soon()
+        );
+        // Before the end nothing clears soon, card or no card; an end reached after the card left does.
+        let left_early = review.apply(Action::CardTaken);
+        assert!(!left_early.clears_soon());
+        assert!(left_early.apply(Action::Petition(PetitionEvent::Answered(false))).clears_soon());
+    }
+
+    #[test]
     fn the_petition_pin_pad_counts_the_digits_the_shared_buffer_reports() {
         use crate::petition::{PetitionEvent, PetitionStep};
-        let pad = Screen::Petition(PetitionStep::PinEntry { tries_left: 3, entered: 0, last_was_wrong: false });
+        let pad = Screen::petition(PetitionStep::PinEntry { tries_left: 3, entered: 0, last_was_wrong: false });
         let typed = pad.apply(Action::PinTyped { entered: 4 });
         assert_eq!(
             typed,
-            Screen::Petition(PetitionStep::PinEntry { tries_left: 3, entered: 4, last_was_wrong: false })
+            Screen::petition(PetitionStep::PinEntry { tries_left: 3, entered: 4, last_was_wrong: false })
         );
         // With 4 digits the submit goes through to the read; the buffer emptied by it is counted too.
         let reading = typed.apply(Action::Petition(PetitionEvent::PinSubmitted));
-        assert_eq!(reading, Screen::Petition(PetitionStep::Reading));
+        assert_eq!(reading, Screen::petition(PetitionStep::Reading));
         assert_eq!(reading.clone().apply(Action::PinTyped { entered: 0 }), reading);
     }
 }

@@ -1,23 +1,48 @@
 //! What the voice guidance says: for each screen its main sentence and the next step, as resource keys; for the PIN
-//! pad how many digits are entered (never which: the screen machine does not know them); the idle warning.
+//! pad how many digits are entered (never which: the screen machine does not know them); the idle warning; and the
+//! sentences those lines make in the patient's language, a reference to say at the counter spelled out one
+//! character at a time ([`spelled`]).
 //!
 //! Pure and tested natively. Must not: speak (the `use_voice` hook does, through `platform::speech`), or hold
 //! anything that could name a digit of the PIN.
 
-use crate::i18n::{cancelled_key, registered_key, validity_key, withdrawn_key};
+use crate::i18n::{Lang, cancelled_key, registered_key, text, text_n, text_with, validity_key, withdrawn_key};
 use onshi_proto::origin::ExpiryNotice;
 
 use crate::assist::AssistStep;
-use crate::petition::PetitionStep;
+use crate::petition::{PetitionFailure, PetitionStep};
 use crate::state::{AccessLogView, CardReminder, ConsentStage, Failure, Screen};
 
 /// One sentence to speak.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Line {
     /// The text of a resource key.
     Text(&'static str),
     /// The text of a resource key with `{n}` filled: a count (digits entered, tries left, seconds left).
     Count(&'static str, u32),
+    /// The text of a resource key with `{characters}` filled by a code the patient repeats to someone (the
+    /// 申立書's reference), said one character at a time.
+    Spelled(&'static str, String),
+}
+
+/// `code` as the voice says it: one character at a time, each followed by a pause. A speech synthesiser reads
+/// `3A9` as a number and a word; split by commas it names `3`, `A` and `9` in the voice's own language, which is
+/// what a patient who cannot see the screen repeats at the counter. The references are upper-case hexadecimal
+/// (`onshi_proto::petition::CaptureId::reference`), so no two of their characters sound alike in one language.
+pub fn spelled(code: &str) -> String {
+    code.chars().map(String::from).collect::<Vec<_>>().join(", ")
+}
+
+/// The sentences `lines` make in `lang`, as the voice says them.
+pub fn sentences(lang: Lang, lines: &[Line]) -> Vec<String> {
+    lines
+        .iter()
+        .map(|line| match line {
+            Line::Text(key) => text(lang, key),
+            Line::Count(key, n) => text_n(lang, key, n),
+            Line::Spelled(key, code) => text_with(lang, key, &[("characters", &spelled(code))]),
+        })
+        .collect()
 }
 
 /// The main sentence and next step of `screen`. `reader_ready` tells whether the start screen listens for a card.
@@ -151,13 +176,24 @@ pub fn screen_lines(screen: &Screen, reader_ready: bool) -> Vec<Line> {
             }
             lines
         }
-        Screen::Petition(step) => petition_lines(step),
+        Screen::Petition { step, .. } => petition_lines(step),
     }
 }
 
 /// What the 申立書 capture says at each step. The review says only what to do: the items themselves are never
-/// spoken, as the kiosk stands where others hear it.
+/// spoken, as the kiosk stands where others hear it. The reference is: the patient needs it at the counter, and it
+/// names nobody. Each end asks for the card (unless it ended because the card was taken), whose leaving clears the
+/// screen; the lines do not change when it leaves, so the end is not said twice.
 fn petition_lines(step: &PetitionStep) -> Vec<Line> {
+    let mut lines = petition_step_lines(step);
+    if step.is_finished() && *step != PetitionStep::Failed(PetitionFailure::CardTaken) {
+        lines.push(Line::Text("result.remove_card"));
+    }
+    lines
+}
+
+/// The sentences of the capture's step itself.
+fn petition_step_lines(step: &PetitionStep) -> Vec<Line> {
     use Line::{Count, Text};
     match step {
         PetitionStep::Offered => vec![Text("petition.offer")],
@@ -172,7 +208,11 @@ fn petition_lines(step: &PetitionStep) -> Vec<Line> {
         }
         PetitionStep::Review => vec![Text("petition.review_heading"), Text("petition.review_hint")],
         PetitionStep::Sending => vec![Text("petition.sending")],
-        PetitionStep::Sent { .. } => vec![Text("petition.sent_heading"), Text("petition.sent")],
+        PetitionStep::Sent { reference } => vec![
+            Text("petition.sent_heading"),
+            Text("petition.sent"),
+            Line::Spelled("petition.reference_spoken", reference.clone()),
+        ],
         PetitionStep::Declined => vec![Text("petition.declined")],
         PetitionStep::Failed(failure) => vec![Text(failure.message_key())],
     }
@@ -223,7 +263,7 @@ mod tests {
         lines
             .iter()
             .map(|line| match line {
-                Line::Text(key) | Line::Count(key, _) => *key,
+                Line::Text(key) | Line::Count(key, _) | Line::Spelled(key, _) => *key,
             })
             .collect()
     }
@@ -266,7 +306,7 @@ mod tests {
             PetitionStep::Failed(PetitionFailure::QueueFull),
         ]
         .into_iter()
-        .map(Screen::Petition)
+        .map(Screen::petition)
         .collect()
     }
 
@@ -409,6 +449,46 @@ mod tests {
             ),
             "平成2年4月1日：020401 を入力しました"
         );
+    }
+
+    #[test]
+    fn the_sent_capture_spells_its_reference_one_character_at_a_time_in_every_language() {
+        every_set_loaded();
+        assert_eq!(spelled("3A09FE"), "3, A, 0, 9, F, E");
+        let sent = Screen::petition(PetitionStep::Sent { reference: "3A09FE".into() });
+        for lang in Lang::PATIENT {
+            let said = sentences(lang, &screen_lines(&sent, true));
+            let spelled_out = said.iter().filter(|sentence| sentence.contains("3, A, 0, 9, F, E")).count();
+            assert_eq!(spelled_out, 1, "{lang:?} does not spell it once: {said:?}");
+            assert!(said.iter().all(|sentence| !sentence.contains("{characters}")), "{lang:?}: {said:?}");
+            // Said as one word, a synthesiser reads digits as a number: the code is never said whole.
+            assert!(said.iter().all(|sentence| !sentence.contains("3A09FE")), "{lang:?}: {said:?}");
+        }
+        let said = sentences(Lang::Ja, &screen_lines(&sent, true));
+        assert!(
+            said.iter().any(|sentence| sentence == "受付でお伝えいただく番号は、3, A, 0, 9, F, E、です。"),
+            "{said:?}"
+        );
+    }
+
+    #[test]
+    fn each_end_of_the_capture_asks_for_the_card_unless_the_card_ended_it() {
+        use crate::petition::PetitionFailure;
+        for end in [
+            PetitionStep::Sent { reference: "3A09FE".into() },
+            PetitionStep::Declined,
+            PetitionStep::Failed(PetitionFailure::PinBlocked),
+        ] {
+            let said = keys(&screen_lines(&Screen::petition(end), true));
+            assert_eq!(said.last(), Some(&"result.remove_card"), "{said:?}");
+        }
+        let taken = Screen::petition(PetitionStep::Failed(PetitionFailure::CardTaken));
+        assert!(!keys(&screen_lines(&taken, true)).contains(&"result.remove_card"));
+        // Before the end nobody is asked for the card.
+        assert!(!keys(&screen_lines(&Screen::petition(PetitionStep::Review), true)).contains(&"result.remove_card"));
+        // The card leaving changes nothing said, so the end is not said again.
+        let sent = Screen::petition(PetitionStep::Sent { reference: "3A09FE".into() });
+        assert_eq!(screen_lines(&sent, true), screen_lines(&sent.clone().apply(Action::CardTaken), true));
     }
 
     #[test]

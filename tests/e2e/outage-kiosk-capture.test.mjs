@@ -5,18 +5,26 @@
 // kiosk gives them the short reference to say at the counter, and the staff console's outage list shows the capture
 // (marked as read at the kiosk, with the same reference). The edge never sees plain text: neither the requests'
 // bodies nor the stack's logs hold the name or the address, and nothing personal is left in the kiosk's storage or
-// on its screen. A patient who declines sends nothing; one who agrees and then takes the card out, or walks away
-// and lets the idle reset fire, leaves nothing behind. Every new screen is checked in every language with axe-core
-// and saved under tests/artifacts/screens/.
+// on its screen. With voice guidance on, the reference is said one character at a time. The patient presses
+// 「終了」 (or Enter) and the kiosk is back at the start with nothing of the capture left; a card taken out clears
+// the end by itself soon after. A patient who declines sends nothing; a wrong 券面事項入力補助AP PIN says the tries
+// left and can be typed again, and one typed wrong until it locks ends in the paper form with nothing sent; one who
+// agrees and then takes the card out, or walks away and lets the idle reset fire, leaves nothing behind. Every new
+// screen is checked in every language with axe-core and saved under tests/artifacts/screens/.
 
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import { DEMO_CARDS } from '../../xtask/stack.mjs';
-import { STAFF_RAW_KEY, auditScreen, enterPin, openKiosk, openStaff, screen, screenshot, useStack } from './support.mjs';
+import {
+  STAFF_RAW_KEY, auditScreen, enterPin, instrumentSpeech, openKiosk, openStaff, screen, screenshot, useStack,
+} from './support.mjs';
 
 const PETITION_PATH = '/api/v1/petitions';
 const STAFF_PETITIONS_PATH = '/api/v1/staff/petitions';
 const STAFF_PETITION_KEY_PATH = '/api/v1/staff/petitions/key';
+
+/** A PIN of the same length that is not `pin`: every digit one higher. */
+const wrongPin = (pin) => pin.split('').map((d) => String((Number(d) + 1) % 10)).join('');
 
 const card = (scenario) => {
   const found = DEMO_CARDS.find((c) => c.scenario === scenario);
@@ -123,7 +131,9 @@ describe('an outage: the kiosk fills the 申立書 from the card and hands it to
   test('a patient agrees, checks the four items and sends them: the counter has them, with the same reference', async () => {
     const holder = card('valid');
     const secrets = personalOf(holder);
-    const kiosk = await openKiosk(env.browser, env.stack, { cardIndex: holder.index, axe: true });
+    const kiosk = await openKiosk(env.browser, env.stack, {
+      cardIndex: holder.index, axe: true, initScripts: [instrumentSpeech],
+    });
     await screen(kiosk.page, 'welcome');
     const logsBefore = env.stack.logs.length;
 
@@ -143,10 +153,17 @@ describe('an outage: the kiosk fills the 申立書 from the card and hands it to
     assert.equal(await kiosk.page.textContent('#petition-address'), holder.address);
     assert.deepEqual(await auditScreen(kiosk.page, 'petition-review'), []);
 
+    // The patient turns the voice guidance on before sending: the kiosk says the reference one character at a
+    // time, so a patient who cannot see the screen can repeat it at the counter.
+    await kiosk.page.click('#aid-voice');
     await kiosk.page.click('#petition-send');
     await petitionStep(kiosk.page, 'sent');
     const reference = (await kiosk.page.textContent('#petition-reference')).trim();
     assert.match(reference, /^[0-9A-F]{6}$/);
+    const spokenReference = `受付でお伝えいただく番号は、${reference.split('').join(', ')}、です。`;
+    await kiosk.page.waitForFunction((sentence) => window.__spoken.some((u) => u.text === sentence), spokenReference);
+    const spoken = await kiosk.page.evaluate(() => window.__spoken.map((u) => u.text).join('\n'));
+    for (const secret of secrets) assert.ok(!spoken.includes(secret), `${secret} was said aloud`);
     assert.match(await kiosk.page.textContent('#petition'), /10割/);
     // The items left the screen (and the page) with the review.
     const dom = await kioskPage(kiosk.page);
@@ -183,6 +200,19 @@ describe('an outage: the kiosk fills the 申立書 from the card and hands it to
     for (const secret of secrets) assert.ok(!staffSent.includes(secret), `${secret} was sent by the staff console`);
     const logged = env.stack.logs.slice(logsBefore).join('\n');
     for (const secret of secrets) assert.ok(!logged.includes(secret), `${secret} is in the stack's logs`);
+
+    // The patient is done and presses 「終了」 (the card still in the reader): the kiosk is back at the start for
+    // the next patient, with nothing of the capture left, not even the reference.
+    assert.match(await kiosk.page.textContent('#petition .remove'), /カードをお取りください/);
+    assert.equal((await kiosk.page.textContent('#petition-finish')).trim(), '終了');
+    await kiosk.page.click('#petition-finish');
+    await screen(kiosk.page, 'welcome');
+    assert.equal(await kiosk.page.$('#petition'), null);
+    assert.ok(!(await kiosk.page.textContent('main')).includes(reference), 'the reference is still on screen');
+    const left = await kioskPage(kiosk.page);
+    for (const secret of secrets) assert.ok(!left.includes(secret), `${secret} is still in the kiosk's page`);
+    const storedAfter = await kioskStorage(kiosk.page);
+    for (const kept of [reference, ...secrets]) assert.ok(!storedAfter.includes(kept), `${kept} is in the kiosk's storage`);
     await kiosk.context.close();
   });
 
@@ -195,6 +225,11 @@ describe('an outage: the kiosk fills the 申立書 from the card and hands it to
     await petitionStep(kiosk.page, 'declined');
     assert.match(await kiosk.page.textContent('#petition-declined'), /受付で申立書にご記入ください/);
     assert.deepEqual(await auditScreen(kiosk.page, 'petition-declined'), []);
+    // A keyboard user finishes with Enter, which presses 「終了」 (the audit left the focus on the language switcher;
+    // the keyboard user's starts on the screen's heading, as on every new screen).
+    await kiosk.page.focus('#heading');
+    await kiosk.page.keyboard.press('Enter');
+    await screen(kiosk.page, 'welcome');
     await kiosk.context.close();
 
     // Another agrees, reads the items, and then would rather write the form at the counter.
@@ -218,6 +253,49 @@ describe('an outage: the kiosk fills the 申立書 from the card and hands it to
     await second.context.close();
   });
 
+  test('a wrong 券面事項入力補助AP PIN says the tries left and lets the patient try again; the right one reads the card', async () => {
+    const holder = card('dependent');
+    const kiosk = await openKiosk(env.browser, env.stack, { cardIndex: holder.index, axe: true });
+    await checkInDuringOutage(kiosk.page, holder);
+    await kiosk.page.click('#petition-agree');
+    await petitionStep(kiosk.page, 'pin');
+    assert.match(await kiosk.page.textContent('#petition-tries-left'), /3/);
+    await enterTextPin(kiosk.page, wrongPin(holder.pin));
+    // Back on the pad, empty, with the card's own count of what is left.
+    await kiosk.page.waitForSelector('#petition-tries-left:has-text("2")');
+    await petitionStep(kiosk.page, 'pin');
+    assert.match(await kiosk.page.textContent('#petition [role="alert"]'), /暗証番号がちがいます/);
+    assert.equal(await kiosk.page.locator('.pin-dots .dot.filled').count(), 0);
+    assert.deepEqual(await auditScreen(kiosk.page, 'petition-pin-wrong'), []);
+    await enterTextPin(kiosk.page, holder.pin);
+    await petitionStep(kiosk.page, 'review');
+    assert.equal(await kiosk.page.textContent('#petition-name'), holder.name);
+    await kiosk.page.click('#petition-dont-send');
+    await petitionStep(kiosk.page, 'declined');
+    assert.equal(kiosk.requests.filter((r) => r.url.includes(PETITION_PATH)).length, 0);
+    await kiosk.context.close();
+  });
+
+  test('a 券面事項入力補助AP PIN typed wrong until it locks ends in the paper form, and nothing is sent', async () => {
+    const holder = card('dependent');
+    const kiosk = await openKiosk(env.browser, env.stack, { cardIndex: holder.index, axe: true });
+    await checkInDuringOutage(kiosk.page, holder);
+    await kiosk.page.click('#petition-agree');
+    for (const left of ['2', '1']) {
+      await enterTextPin(kiosk.page, wrongPin(holder.pin));
+      await kiosk.page.waitForSelector(`#petition-tries-left:has-text("${left}")`);
+    }
+    // The third wrong PIN locks the card's 券面事項入力補助AP (it allows three tries).
+    await enterTextPin(kiosk.page, wrongPin(holder.pin));
+    await petitionStep(kiosk.page, 'failed');
+    assert.match(await kiosk.page.textContent('#petition-failed'), /券面事項入力補助用の暗証番号がロックされています/);
+    assert.match(await kiosk.page.textContent('#petition-failed'), /受付で申立書にご記入ください/);
+    assert.equal(await kiosk.page.$('#petition-name'), null);
+    assert.deepEqual(await auditScreen(kiosk.page, 'petition-pin-blocked'), []);
+    assert.equal(kiosk.requests.filter((r) => r.url.includes(PETITION_PATH)).length, 0, 'the kiosk called the relay');
+    await kiosk.context.close();
+  });
+
   test('a patient who agrees and then takes the card out leaves nothing behind', async () => {
     const holder = card('dependent');
     const kiosk = await openKiosk(env.browser, env.stack, { cardIndex: holder.index, axe: true });
@@ -228,6 +306,9 @@ describe('an outage: the kiosk fills the 申立書 from the card and hands it to
     // The card leaves the reader while the items are on screen: they go at once, and nothing is sent.
     await kiosk.page.evaluate(() => window.onshiVirtualUsb.removeCard());
     await kiosk.page.waitForSelector('#petition-name', { state: 'detached' });
+    // The card is gone and nothing is left to do: the screen will clear by itself soon, as the answer's does (the
+    // audit's taps below give it the full time again each time).
+    assert.equal(await kiosk.page.getAttribute('#petition', 'data-card-taken'), 'true');
     const dom = await kioskPage(kiosk.page);
     for (const secret of personalOf(holder)) assert.ok(!dom.includes(secret), `${secret} is still in the page`);
     await screenshot(kiosk.page, 'screens/petition-card-taken.ja');
@@ -235,6 +316,7 @@ describe('an outage: the kiosk fills the 申立書 from the card and hands it to
     assert.equal(kiosk.requests.filter((r) => r.url.includes(PETITION_PATH)).length, 0);
     const stored = await kioskStorage(kiosk.page);
     for (const secret of personalOf(holder)) assert.ok(!stored.includes(secret), `${secret} is in the kiosk's storage`);
+    await screen(kiosk.page, 'welcome', 30_000);
     await kiosk.context.close();
   });
 

@@ -64,6 +64,18 @@ async fn heard<T>(
     }
 }
 
+/// Where the card stands when the capture is over, for the check-in task to go on watching it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CaptureEnd {
+    /// The capture ended on a screen of its own with the card, as far as the kiosk knows, still in the reader: the
+    /// task tells the UI when it leaves, so that the screen clears soon.
+    CardInReader,
+    /// The card left the reader during the capture (the screen already says so).
+    CardTaken,
+    /// The patient started over (or the UI went away).
+    Stopped,
+}
+
 /// The patient's yes or no to the question on screen.
 fn yes_or_no(command: UiCommand) -> Option<bool> {
     match command {
@@ -72,7 +84,8 @@ fn yes_or_no(command: UiCommand) -> Option<bool> {
     }
 }
 
-/// Offers the capture on the outage screen and, if the patient agrees, runs it on `reader`.
+/// Offers the capture on the outage screen and, if the patient agrees, runs it on `reader`; says where the card
+/// stands once it is over.
 ///
 /// `card_gone` yields when the card leaves the reader: from then on nothing typed reaches a card (a PIN typed for
 /// this card must not go to the next one placed) and the items leave the screen at once.
@@ -83,14 +96,18 @@ pub async fn offer<T: Transport>(
     dispatch: &Callback<Action>,
     identity: &Device,
     shown: &ShownItems,
-) {
+) -> CaptureEnd {
     // The card is not read before the patient agrees, so its leaving changes nothing here: a yes then finds no
     // card and ends in the paper form.
     match heard(commands, &mut futures::stream::pending(), yes_or_no).await {
         Heard::Said(true) => {}
-        Heard::Said(false) | Heard::CardTaken | Heard::Stopped => return,
+        Heard::Said(false) => return CaptureEnd::CardInReader,
+        Heard::CardTaken | Heard::Stopped => return CaptureEnd::Stopped,
     }
-    let Some(items) = read_items(reader, commands, card_gone, dispatch).await else { return };
+    let items = match read_items(reader, commands, card_gone, dispatch).await {
+        Ok(items) => items,
+        Err(end) => return end,
+    };
     *shown.borrow_mut() = Some(items.clone());
     emit(dispatch, PetitionEvent::Read);
     let agreed = heard(commands, card_gone, yes_or_no).await;
@@ -98,26 +115,32 @@ pub async fn offer<T: Transport>(
     shown.borrow_mut().take();
     match agreed {
         Heard::Said(true) => {}
-        Heard::CardTaken => return emit(dispatch, PetitionEvent::Failed(PetitionFailure::CardTaken)),
-        Heard::Said(false) | Heard::Stopped => return,
+        Heard::CardTaken => {
+            emit(dispatch, PetitionEvent::Failed(PetitionFailure::CardTaken));
+            return CaptureEnd::CardTaken;
+        }
+        Heard::Said(false) => return CaptureEnd::CardInReader,
+        Heard::Stopped => return CaptureEnd::Stopped,
     }
     match send(identity, &items).await {
         Ok(reference) => emit(dispatch, PetitionEvent::Sent(reference)),
         Err(failure) => emit(dispatch, PetitionEvent::Failed(failure)),
     }
+    CaptureEnd::CardInReader
 }
 
-/// The 券面事項入力補助AP's PIN, asked for until the card accepts one or locks, then the 4 items.
+/// The 券面事項入力補助AP's PIN, asked for until the card accepts one or locks, then the 4 items; or where the card
+/// stands when the capture ended without them.
 async fn read_items<T: Transport>(
     reader: &mut T,
     commands: &mut UnboundedReceiver<UiCommand>,
     card_gone: &mut (impl Stream<Item = ()> + Unpin),
     dispatch: &Callback<Action>,
-) -> Option<PetitionItems> {
+) -> Result<PetitionItems, CaptureEnd> {
     let mut text = TextAp::new(reader);
     let failed = |failure| {
         emit(dispatch, PetitionEvent::Failed(failure));
-        None
+        Err(if failure == PetitionFailure::CardTaken { CaptureEnd::CardTaken } else { CaptureEnd::CardInReader })
     };
     if text.select().await.is_err() {
         return failed(PetitionFailure::Card);
@@ -135,7 +158,7 @@ async fn read_items<T: Transport>(
         let pin = match submitted.await {
             Heard::Said(pin) => pin,
             Heard::CardTaken => return failed(PetitionFailure::CardTaken),
-            Heard::Stopped => return None,
+            Heard::Stopped => return Err(CaptureEnd::Stopped),
         };
         match text.verify_pin(pin).await {
             Ok(VerifyOutcome::Verified) => break,
@@ -152,7 +175,7 @@ async fn read_items<T: Transport>(
             PetitionItems::from_card(&card.name, &card.address, &card.birth_date, &card.sex, now).ok()
         });
     match items {
-        Some(items) => Some(items),
+        Some(items) => Ok(items),
         None => failed(PetitionFailure::Card),
     }
 }

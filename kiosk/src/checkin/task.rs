@@ -36,7 +36,7 @@ use yew::Callback;
 use gloo_timers::future::TimeoutFuture;
 
 pub use crate::checkin::command::UiCommand;
-use crate::checkin::petition::{self, ShownItems};
+use crate::checkin::petition::{self, CaptureEnd, ShownItems};
 use crate::checkin::visual_check;
 use crate::early_challenge;
 use crate::error::KioskError;
@@ -195,19 +195,27 @@ pub async fn run(
             // In an outage the card stays in use for the 申立書 capture, if the patient wants it.
             Err(Failure::ServiceUnavailable) => {
                 dispatch.emit(Action::Fail(Failure::ServiceUnavailable));
-                // The reader's slot news, as the capture hears them: the card left (or the reader stopped
-                // answering). A reader without an interrupt endpoint says nothing here; its card's absence then
-                // shows as a failed read.
-                let card_gone = futures::stream::unfold(&mut slot_watch, |watch| async move {
-                    loop {
-                        match watch.next_news().await {
-                            Ok(SlotNews::Present) => {}
-                            Ok(SlotNews::Absent) | Err(_) => return Some(((), watch)),
+                let end = {
+                    // The reader's slot news, as the capture hears them: the card left (or the reader stopped
+                    // answering). A reader without an interrupt endpoint says nothing here; its card's absence then
+                    // shows as a failed read.
+                    let card_gone = futures::stream::unfold(&mut slot_watch, |watch| async move {
+                        loop {
+                            match watch.next_news().await {
+                                Ok(SlotNews::Present) => {}
+                                Ok(SlotNews::Absent) | Err(_) => return Some(((), watch)),
+                            }
                         }
-                    }
-                });
-                let mut card_gone = std::pin::pin!(card_gone);
-                petition::offer(&mut reader, &mut commands, &mut card_gone, &dispatch, &identity, &shown_items).await;
+                    });
+                    let mut card_gone = std::pin::pin!(card_gone);
+                    petition::offer(&mut reader, &mut commands, &mut card_gone, &dispatch, &identity, &shown_items)
+                        .await
+                };
+                // The capture's end clears soon once the card has left, as the answer does.
+                if end == CaptureEnd::CardInReader {
+                    let mut watch = CardWatch { reader: &mut reader, slot_watch: &mut slot_watch, taken: false };
+                    watch.until_the_card_is_taken(&dispatch, &mut commands).await;
+                }
             }
             Err(failure) => dispatch.emit(Action::Fail(failure)),
         }
@@ -656,6 +664,23 @@ impl CardWatch<'_> {
                     | UiCommand::AssistConfirm
                     | UiCommand::PetitionAnswer(_),
                 )) => {}
+            }
+        }
+    }
+
+    /// After an end with nothing left to answer (the 申立書 capture's): tells the UI when the card leaves the reader,
+    /// so that the screen clears soon. A reader that stops answering ends the watch; the screen then waits for the
+    /// patient's 「終了」 or the idle reset, as the answer does.
+    async fn until_the_card_is_taken(
+        &mut self,
+        dispatch: &Callback<Action>,
+        commands: &mut UnboundedReceiver<UiCommand>,
+    ) {
+        loop {
+            match self.next(commands).await {
+                Waited::CardGone => return dispatch.emit(Action::CardTaken),
+                Waited::ReaderFailed(_) | Waited::Command(Some(UiCommand::Cancel) | None) => return,
+                Waited::CardStill | Waited::Command(Some(_)) => {}
             }
         }
     }

@@ -301,7 +301,7 @@ pub fn use_check_in(screen: &Screen, dispatch: Callback<Action>, patient_mode: P
     {
         // The items are on a shared screen only while the review shows: leaving it for any reason wipes them.
         let shown_items = handle.shown_items.clone();
-        use_effect_with(matches!(screen, Screen::Petition(step) if step.shows_items()), move |shows| {
+        use_effect_with(matches!(screen, Screen::Petition { step, .. } if step.shows_items()), move |shows| {
             if !*shows {
                 drop(shown_items.borrow_mut().take());
             }

@@ -5,20 +5,10 @@
 
 use yew::prelude::*;
 
-use crate::i18n::{Lang, text, text_n};
+use crate::i18n::Lang;
 use crate::platform::speech::{self, Spoken};
 use crate::state::{IdlePhase, Screen};
-use crate::voice::{self, Line};
-
-fn sentences(lang: Lang, lines: &[Line]) -> Vec<String> {
-    lines
-        .iter()
-        .map(|line| match *line {
-            Line::Text(key) => text(lang, key),
-            Line::Count(key, n) => text_n(lang, key, n),
-        })
-        .collect()
-}
+use crate::voice::{self, sentences};
 
 /// Speaks for the kiosk while `on`; answers whether the last request found a voice for the language.
 #[hook]

@@ -1,6 +1,8 @@
 //! The 申立書 capture of an outage: the offer under the outage message, the 券面事項入力補助AP's PIN pad, the 4 items
 //! for the patient to check (shown only while that step lasts), and the end: the counter has them, with the
-//! reference to say there, or the paper form at the counter. Every end says the patient pays their usual share.
+//! reference to say there, or the paper form at the counter. Every end says the patient pays their usual share,
+//! asks for the card while it is in the reader, and has a 「終了」 button that starts over at once (the screen also
+//! clears by itself soon after the card is taken, as the answer's does: `crate::state::Screen::clears_soon`).
 
 use onshi_proto::petition::PetitionItems;
 use yew::prelude::*;
@@ -27,8 +29,15 @@ pub fn petition_offer(lang: Lang, check_in: &CheckInHandle) -> Html {
     }
 }
 
-/// The capture's screen at `step`.
-pub fn petition(lang: Lang, step: &PetitionStep, check_in: &CheckInHandle) -> Html {
+/// The capture's screen at `step`; `card_taken` once the card has left the reader, `on_finish` the 「終了」 button's
+/// start over.
+pub fn petition(
+    lang: Lang,
+    step: &PetitionStep,
+    card_taken: bool,
+    check_in: &CheckInHandle,
+    on_finish: &Callback<()>,
+) -> Html {
     let h = |key: &str| ruby::shown(lang, key);
     let body = match step {
         PetitionStep::Offered => petition_offer(lang, check_in),
@@ -61,10 +70,26 @@ pub fn petition(lang: Lang, step: &PetitionStep, check_in: &CheckInHandle) -> Ht
         PetitionStep::PinEntry { .. } => "petition.pin_heading",
         _ => "error.heading",
     };
+    // The end leaves nothing to do here but take the card and go: the button lets the patient clear the screen
+    // (their reference with it) before the next patient steps up.
+    let end = step.is_finished().then(|| {
+        html! {
+            <>
+                if !card_taken {
+                    <p class="remove">{ h("result.remove_card") }</p>
+                }
+                <button id="petition-finish" class="primary" onclick={on_finish.reform(|_: MouseEvent| ())}>
+                    { h("petition.finish") }
+                </button>
+            </>
+        }
+    });
     html! {
-        <section aria-labelledby="heading" class="petition" id="petition" data-step={step_name(step)}>
+        <section aria-labelledby="heading" class="petition" id="petition" data-step={step_name(step)}
+            data-card-taken={card_taken.to_string()}>
             <h2 id="heading" tabindex="-1">{ h(heading) }</h2>
             { body }
+            { for end }
         </section>
     }
 }
