@@ -394,6 +394,15 @@ impl SpecificDiseaseConsent {
     pub fn from_national_code(code: &str) -> Option<Self> {
         Self::ALL.iter().copied().find(|flag| flag.national_code() == code.trim())
     }
+
+    /// The national code list's label of the flag.
+    pub fn label_ja(self) -> &'static str {
+        match self {
+            Self::NotGiven => "なし",
+            Self::Given => "あり",
+            Self::Lapsed => "同意有効期限切れ",
+        }
+    }
 }
 
 impl QualificationAnswer {
