@@ -92,10 +92,29 @@ pub fn consent_flag(latest: Option<LatestConsent>) -> SpecificDiseaseConsent {
 pub enum LatestConsent {
     /// Given and still within its window.
     Live,
-    /// Its window has passed.
+    /// Its window has passed, and the patient has not withdrawn since.
     Lapsed,
-    /// The patient took it back: as if never given.
+    /// The patient took it back, while it was live or after it lapsed: as if never given.
     Withdrawn,
+}
+
+impl LatestConsent {
+    /// The standing at `now` of a consent whose window ends at `expires_at`, marked `withdrawn_at` when a withdrawal
+    /// stopped it while it was live, given the patient's latest withdrawal of their consents to the facility up to
+    /// `now` (`last_withdrawal`; a withdrawal is recorded even when nothing was live).
+    ///
+    /// A withdrawal after the consent lapsed counts as a withdrawal: the patient's last word to the facility is no,
+    /// and the national flag 2 (同意有効期限切れ) tells the facility to ask again at the next card check-in, which
+    /// the patient just said they do not want. So it flags 0, as a withdrawn live consent does. A later grant is a
+    /// newer consent and stands on its own.
+    pub fn at(expires_at: i64, withdrawn_at: Option<i64>, last_withdrawal: Option<i64>, now: i64) -> Self {
+        match withdrawn_at {
+            Some(_) => Self::Withdrawn,
+            None if expires_at > now => Self::Live,
+            None if last_withdrawal.is_some_and(|at| at >= expires_at) => Self::Withdrawn,
+            None => Self::Lapsed,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -163,6 +182,18 @@ mod tests {
             let kept = result(flag);
             assert_eq!((kept.disease_category.as_str(), kept.monthly_self_pay_yen), ("", Some(10_000)), "{flag:?}");
         }
+    }
+
+    #[test]
+    fn a_consent_withdrawn_after_it_lapsed_stands_as_withdrawn() {
+        let (granted_until, now) = (1_000, 5_000);
+        assert_eq!(LatestConsent::at(granted_until, None, None, 999), LatestConsent::Live);
+        assert_eq!(LatestConsent::at(granted_until, None, None, now), LatestConsent::Lapsed);
+        assert_eq!(LatestConsent::at(granted_until, Some(500), Some(500), now), LatestConsent::Withdrawn);
+        // Withdrawn once it had lapsed: no, not "ask again".
+        assert_eq!(LatestConsent::at(granted_until, None, Some(2_000), now), LatestConsent::Withdrawn);
+        // A withdrawal before this consent was given (which marked an older one) leaves this one lapsed.
+        assert_eq!(LatestConsent::at(granted_until, None, Some(10), now), LatestConsent::Lapsed);
     }
 
     #[test]
