@@ -21,13 +21,17 @@ export const DEMO_FACILITY_CODE = '0110113719';
 
 /**
  * Patients the demo's national reader checks in, in turn (the simulated terminal's trigger, bridge/README.md): one
- * with a 限度額 agreed on the reader, one under a 高齢受給者証, and one whose qualification was lost last month.
+ * with a 限度額 agreed on the reader and a 特定疾病療養受療証 whose category she did not consent to, one under a
+ * 高齢受給者証, and one whose qualification was lost last month.
  */
 const NATIONAL_READER_PATIENTS = [
   {
     name: '受付　陽子', name_kana: 'ｳｹﾂｹ ﾖｳｺ', birth_date: '1979-04-21', sex: 'female', insurer_number: '06130017',
     insurer_name: '全国健康保険協会東京支部', symbol: '1234', number: '0056', branch: '00', ratio_percent: 30,
     validity: 'valid', limit_category: 'A03', prescription: 'electronic',
+    // A 特定疾病療養受療証 without the patient's 特定疾病 consent: the terminal writes flag 0 and no category.
+    specific_diseases: [{ disease_category: '', valid_from: '2025-04-01', monthly_self_pay_yen: 10000 }],
+    specific_disease_consent: 'not_given',
   },
   {
     name: '長寿　茂', name_kana: 'ﾁｮｳｼﾞｭ ｼｹﾞﾙ', birth_date: '1953-08-02', sex: 'male', insurer_number: '06130017',

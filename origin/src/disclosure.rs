@@ -15,10 +15,16 @@
 //! answers a kiosk shows (the card check-in's JSON and a collected 目視) never carry the category, whatever the
 //! consent.
 //!
+//! A check done on the facility's national reader asked the national reader's own consent, and its file states the
+//! flag: the bridge hands the category on only under 1, and the origin keeps it only so
+//! ([`disclose_reader_result`]), by the same rule, which lives in `onshi_proto::qualification`
+//! (`withhold_category_without_consent`).
+//!
 //! Pure: no I/O, no clock. Whether a consent is live is read by the caller, at the moment of the read.
 
-use onshi_proto::origin::{CheckIn, ConsentKind};
-use onshi_proto::qualification::{QualificationAnswer, SpecificDiseaseCertificate, SpecificDiseaseConsent};
+use onshi_proto::origin::{AuthMethod, CheckIn, ConsentKind};
+use onshi_proto::qualification::{QualificationAnswer, SpecificDiseaseConsent, withhold_category_without_consent};
+use onshi_proto::reader_result::ReaderResult;
 
 /// Who an answer is addressed to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -38,22 +44,37 @@ pub fn disclose(mut answer: QualificationAnswer, reader: Reader) -> Qualificatio
         answer.specific_disease_consent = SpecificDiseaseConsent::NotGiven;
         answer.specific_disease_question_due = false;
     }
-    let category_shown =
-        reader == Reader::FacilityByCard && answer.specific_disease_consent == SpecificDiseaseConsent::Given;
-    if !category_shown {
-        withhold(answer.records.iter_mut().flat_map(|record| record.specific_diseases.iter_mut()));
+    // A kiosk's screen never shows the category, whatever the flag the answer states.
+    let opening = match reader {
+        Reader::KioskScreen => None,
+        Reader::FacilityByCard | Reader::FacilityByNumber => Some(answer.specific_disease_consent),
+    };
+    for record in &mut answer.records {
+        withhold_category_without_consent(opening, &mut record.specific_diseases);
     }
     answer
 }
 
 /// A check-in row as staff see it: the category only when `checkin.consents`, the patient's consents to the
-/// facility live as the list is read, hold the 特定疾病 one. A withdrawal or a lapse shows on the next read.
+/// facility live as the list is read, hold the 特定疾病 one. A withdrawal or a lapse shows on the next read. A
+/// national reader's row is left as it was kept: its category was kept only under the national reader's own
+/// consent flag ([`disclose_reader_result`]), which the national service keeps, not onshi.
 pub fn disclose_checkin(mut checkin: CheckIn) -> CheckIn {
-    let consented = checkin.consents.iter().any(|kind| kind.covers(ConsentKind::SpecificDisease));
-    if !consented {
-        withhold(checkin.specific_diseases.iter_mut());
+    if checkin.method == AuthMethod::NationalReader {
+        return checkin;
     }
+    let consented = checkin.consents.iter().any(|kind| kind.covers(ConsentKind::SpecificDisease));
+    let flag = if consented { SpecificDiseaseConsent::Given } else { SpecificDiseaseConsent::NotGiven };
+    withhold_category_without_consent(Some(flag), &mut checkin.specific_diseases);
     checkin
+}
+
+/// A national reader's result as the origin keeps it: the category only under the flag the terminal stated, the
+/// rule the bridge applied already (`onshi_onsfile::reader_result`), applied again here since a bridge is a
+/// program on a facility's LAN that onshi does not update.
+pub fn disclose_reader_result(mut result: ReaderResult) -> ReaderResult {
+    withhold_category_without_consent(result.specific_disease_consent, &mut result.specific_diseases);
+    result
 }
 
 /// The flag an answer states, from the patient's latest 特定疾病 consent to the facility: whether it is live at
@@ -71,15 +92,28 @@ pub fn consent_flag(latest: Option<LatestConsent>) -> SpecificDiseaseConsent {
 pub enum LatestConsent {
     /// Given and still within its window.
     Live,
-    /// Its window has passed.
+    /// Its window has passed, and the patient has not withdrawn since.
     Lapsed,
-    /// The patient took it back: as if never given.
+    /// The patient took it back, while it was live or after it lapsed: as if never given.
     Withdrawn,
 }
 
-fn withhold<'a>(certificates: impl Iterator<Item = &'a mut SpecificDiseaseCertificate>) {
-    for certificate in certificates {
-        certificate.disease_category.clear();
+impl LatestConsent {
+    /// The standing at `now` of a consent whose window ends at `expires_at`, marked `withdrawn_at` when a withdrawal
+    /// stopped it while it was live, given the patient's latest withdrawal of their consents to the facility up to
+    /// `now` (`last_withdrawal`; a withdrawal is recorded even when nothing was live).
+    ///
+    /// A withdrawal after the consent lapsed counts as a withdrawal: the patient's last word to the facility is no,
+    /// and the national flag 2 (同意有効期限切れ) tells the facility to ask again at the next card check-in, which
+    /// the patient just said they do not want. So it flags 0, as a withdrawn live consent does. A later grant is a
+    /// newer consent and stands on its own.
+    pub fn at(expires_at: i64, withdrawn_at: Option<i64>, last_withdrawal: Option<i64>, now: i64) -> Self {
+        match withdrawn_at {
+            Some(_) => Self::Withdrawn,
+            None if expires_at > now => Self::Live,
+            None if last_withdrawal.is_some_and(|at| at >= expires_at) => Self::Withdrawn,
+            None => Self::Lapsed,
+        }
     }
 }
 
@@ -87,7 +121,7 @@ fn withhold<'a>(certificates: impl Iterator<Item = &'a mut SpecificDiseaseCertif
 mod tests {
     use super::*;
     use onshi_proto::IsoDate;
-    use onshi_proto::qualification::{Reason, Validity};
+    use onshi_proto::qualification::{Reason, SpecificDiseaseCertificate, Validity};
 
     fn answer(consent: SpecificDiseaseConsent) -> QualificationAnswer {
         let certificate = SpecificDiseaseCertificate {
@@ -130,6 +164,36 @@ mod tests {
         // The limit billing needs stays in every form.
         let withheld = disclose(answer(NotGiven), Reader::FacilityByCard);
         assert_eq!(withheld.records[0].specific_diseases[0].monthly_self_pay_yen, Some(10_000));
+    }
+
+    #[test]
+    fn a_national_readers_result_keeps_the_category_only_under_its_own_flag_one() {
+        use SpecificDiseaseConsent::{Given, Lapsed, NotGiven};
+        use onshi_proto::identifier::FaceFileName;
+        let result = |flag: Option<SpecificDiseaseConsent>| {
+            let file = FaceFileName::parse("OQSsiquc01res_face_1.xml").unwrap();
+            let mut result = ReaderResult::new(file, None, Validity::Valid);
+            result.specific_diseases = answer(Given).records[0].specific_diseases.clone();
+            result.specific_disease_consent = flag;
+            disclose_reader_result(result).specific_diseases[0].clone()
+        };
+        assert_eq!(result(Some(Given)).disease_category, "3");
+        for flag in [Some(NotGiven), Some(Lapsed), None] {
+            let kept = result(flag);
+            assert_eq!((kept.disease_category.as_str(), kept.monthly_self_pay_yen), ("", Some(10_000)), "{flag:?}");
+        }
+    }
+
+    #[test]
+    fn a_consent_withdrawn_after_it_lapsed_stands_as_withdrawn() {
+        let (granted_until, now) = (1_000, 5_000);
+        assert_eq!(LatestConsent::at(granted_until, None, None, 999), LatestConsent::Live);
+        assert_eq!(LatestConsent::at(granted_until, None, None, now), LatestConsent::Lapsed);
+        assert_eq!(LatestConsent::at(granted_until, Some(500), Some(500), now), LatestConsent::Withdrawn);
+        // Withdrawn once it had lapsed: no, not "ask again".
+        assert_eq!(LatestConsent::at(granted_until, None, Some(2_000), now), LatestConsent::Withdrawn);
+        // A withdrawal before this consent was given (which marked an older one) leaves this one lapsed.
+        assert_eq!(LatestConsent::at(granted_until, None, Some(10), now), LatestConsent::Lapsed);
     }
 
     #[test]

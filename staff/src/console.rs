@@ -37,11 +37,12 @@ use crate::outage::panel::{OutagePanel, now_unix};
 use crate::public_expense_list::PublicExpenseList;
 use crate::register_panel::{RegisterPanel, SharedRegister};
 use crate::row_match::RowMatch;
+use crate::specific_disease_list::SpecificDiseaseList;
 use crate::terminal_answer::TerminalAnswerView;
 use crate::text::{
-    STAFF, advice_key, by_number_found_nothing, date_text, dated_text, decision_notice_key, disease_category_text,
-    disease_details, disease_line, elderly_share_text, error_key, expiry_mark, guidance_key, method_key,
-    patient_mode_parts, prescription_key, ratio_text, read_in_japanese, t, time_of_day, validity_key,
+    STAFF, advice_key, by_number_found_nothing, date_text, dated_text, decision_notice_key, disease_line,
+    elderly_share_text, error_key, expiry_mark, guidance_key, method_key, patient_mode_parts, prescription_key,
+    ratio_text, read_in_japanese, t, time_of_day, validity_key,
 };
 use onshi_proto::medical_record::MedicalRecordKind;
 use onshi_web::enrolment_form::{EnrolmentForm, EnrolmentTexts};
@@ -501,15 +502,7 @@ fn record_view(lang: Lang, r: &QualificationRecord, day: IsoDate) -> Html {
                 if r.specific_diseases.is_empty() {
                     { t(lang, "staff.answer.no_specific_disease") }
                 } else {
-                    <ul>
-                        { for r.specific_diseases.iter().map(|d| html! {
-                            <li class="specific-disease" data-category={d.disease_category.clone()}
-                                data-consent={if d.disease_category.is_empty() { "none" } else { "given" }}>
-                                <span class="category">{ disease_category_text(lang, &d.disease_category) }</span>
-                                { for disease_details(lang, d).into_iter().map(|detail| html! { <span class="detail">{ detail }</span> }) }
-                            </li>
-                        }) }
-                    </ul>
+                    <SpecificDiseaseList certificates={r.specific_diseases.clone()} lang={lang} />
                 }
             </dd>
         </dl>

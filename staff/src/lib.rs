@@ -57,4 +57,6 @@ mod public_expense_list;
 #[cfg(target_arch = "wasm32")]
 mod register_panel;
 #[cfg(target_arch = "wasm32")]
+mod specific_disease_list;
+#[cfg(target_arch = "wasm32")]
 mod terminal_answer;

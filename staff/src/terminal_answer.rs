@@ -1,6 +1,7 @@
 //! The answer of a by-number check that went through the facility's 資格確認端末 (via its bridge): said to be the
 //! terminal's, so staff know which path answered, with the validity told by colour, shape and words as every answer
-//! is, and what the terminal said of the person.
+//! is, and what the terminal said of the person: its 特定疾病療養受療証 too, in the words onshi's own answer uses, the
+//! category only when the patient consented on the reader (the bridge dropped it otherwise).
 //!
 //! Must not: keep the answer beyond the page's memory; guess a field the terminal did not give.
 
@@ -8,6 +9,7 @@ use onshi_proto::bridge_link::TerminalAnswer;
 use onshi_web::i18n::Lang;
 use yew::prelude::*;
 
+use crate::specific_disease_list::SpecificDiseaseList;
 use crate::text::{STAFF, date_text, ratio_text, t, validity_key};
 
 /// What the view shows.
@@ -63,6 +65,13 @@ pub fn terminal_answer_view(props: &TerminalAnswerProps) -> Html {
                 if let Some(category) = &answer.limit_category {
                     <dt>{ t(lang, "staff.answer.limit_category") }</dt>
                     <dd class="limit-category">{ category.as_str() }</dd>
+                }
+                // Only when the terminal named a certificate: an answer that says none is no answer that there is none.
+                if !answer.specific_diseases.is_empty() {
+                    <dt>{ t(lang, "staff.answer.specific_diseases") }</dt>
+                    <dd class="specific-diseases" data-count={answer.specific_diseases.len().to_string()}>
+                        <SpecificDiseaseList certificates={answer.specific_diseases.clone()} lang={lang} />
+                    </dd>
                 }
             </dl>
         </div>

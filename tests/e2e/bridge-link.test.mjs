@@ -7,6 +7,7 @@
 // the request was written into req once, and staff are told the terminal did not answer in time, never a guess.
 // A request the terminal never answers becomes uncertain: staff see it listed under the bridge's alert (kind, request
 // file name, time, reason), press 「端末で確認済み」, answer the question, and the request and the alert go away.
+// The terminal's answer carries the holder's 特定疾病療養受療証 with its limit, and no category without her consent.
 
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
@@ -74,6 +75,13 @@ describe('by-number through the terminal', () => {
     assert.match(await page.textContent('#by-number-result .name'), new RegExp(HOLDER.name));
     assert.match(await page.textContent('#by-number-result .ratio'), /3割/);
     assert.match(await page.textContent('#by-number-result .insurer'), /全国健康保険協会東京支部/);
+    // Her 特定疾病療養受療証 reached staff through the terminal with its limit, and, as she did not consent to it,
+    // without its category: the words staff read under onshi's own answer.
+    const disease = page.locator('#by-number-result .specific-disease');
+    assert.equal(await disease.count(), 1);
+    assert.equal(await disease.getAttribute('data-consent'), 'none');
+    assert.equal(await disease.locator('.category').textContent(), '同意なし');
+    assert.match(await disease.textContent(), /自己負担限度額 月10,000円/);
     const asked = (path) => requests.filter((r) => r.url.endsWith(path)).length;
     assert.equal(asked('/api/v1/staff/qualification/by-number/terminal'), 1);
     assert.equal(asked('/api/v1/staff/qualification/by-number'), 0, 'onshi was not asked');

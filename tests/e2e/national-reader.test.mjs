@@ -2,8 +2,9 @@
 // national reader; the simulated 資格確認端末 writes the result into its face folder; the bridge, enrolled to the
 // facility as a bridge device, hands it on through the real edge in workerd to the real origin; and the staff
 // console in Chromium lists it with the day's kiosk check-ins. The bridge is killed with SIGKILL while a patient
-// is checked, and after its restart that patient appears once, and nobody twice. A terminal whose 連携アプリ stops
-// taking requests is shown to staff.
+// is checked, and after its restart that patient appears once, and nobody twice. A 特定疾病 category reaches staff
+// only when the patient consented on the reader, even from a terminal that writes it without. A terminal whose
+// 連携アプリ stops taking requests is shown to staff.
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
@@ -28,7 +29,13 @@ describe('national reader', () => {
     const bridge = await env.stack.startBridge();
     const readerRows = page.locator('tr.checkin[data-method="national_reader"]');
 
-    bridge.readerCheck(readerPatient({ limit_category: 'A03', prescription: 'electronic' }));
+    // She consented on the reader to her 特定疾病 being passed on: staff see which disease, with its limit.
+    bridge.readerCheck(readerPatient({
+      limit_category: 'A03',
+      prescription: 'electronic',
+      specific_diseases: [{ disease_category: '1', valid_from: '2025-04-01', monthly_self_pay_yen: 10000 }],
+      specific_disease_consent: 'given',
+    }));
     const first = readerRows.filter({ hasText: '診療　花子' });
     await first.waitFor();
     assert.equal(await first.getAttribute('data-validity'), 'valid');
@@ -37,6 +44,9 @@ describe('national reader', () => {
     assert.match(await first.locator('.insurer').textContent(), /全国健康保険協会/);
     assert.equal(await first.locator('.method').textContent(), '顔認証付きカードリーダー');
     assert.match(await first.locator('.benefits').textContent(), /A03/);
+    const firstDisease = first.locator('.specific-disease');
+    assert.equal(await firstDisease.getAttribute('data-category'), '1');
+    assert.equal(await firstDisease.textContent(), '特定疾病: 人工透析を要する慢性腎不全 自己負担限度額 月10,000円');
     // The prescription format the patient chose on the national reader, as for a kiosk check-in.
     assert.equal(await first.getAttribute('data-prescription'), 'electronic');
     await screenshot(page, 'staff-national-reader-row');
@@ -51,6 +61,9 @@ describe('national reader', () => {
       validity: 'invalid',
       disqualification_date: '2026-11-30',
       elderly_ratio_percent: 20,
+      // A terminal that writes the category although the patient did not consent: the bridge drops it.
+      specific_diseases: [{ disease_category: '3', monthly_self_pay_yen: 10000 }],
+      specific_disease_consent: 'not_given',
     }));
     await bridge.start();
     const second = readerRows.filter({ hasText: '喪失　一郎' });
@@ -59,6 +72,9 @@ describe('national reader', () => {
     assert.match(await second.locator('.validity').textContent(), /^無効資格喪失日 令和8年11月30日/);
     // A lost qualification's share is not what the patient pays today, so none is shown.
     assert.equal(await second.locator('.ratio').textContent(), NO_VALUE);
+    const secondDisease = second.locator('.specific-disease');
+    assert.equal(await secondDisease.getAttribute('data-category'), '');
+    assert.equal(await secondDisease.textContent(), '特定疾病: 同意なし 自己負担限度額 月10,000円');
     assert.equal(await readerRows.count(), 2, 'each national-reader check is listed once');
     await screenshot(page, 'staff-national-reader-after-restart');
     await bridge.stop();

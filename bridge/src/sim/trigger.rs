@@ -8,14 +8,16 @@
 
 use std::path::Path;
 
-use onshi_onsfile::messages::{ElderlyRecipient, LimitCertificate, QualificationRecord};
+use onshi_onsfile::messages::{
+    ElderlyRecipient, LimitCertificate, QualificationRecord, SpecificDisease, SpecificDiseaseList,
+};
 use onshi_onsfile::record::{Check, Checked, One};
 use onshi_proto::IsoDate;
 use onshi_proto::identifier::{Identifier, ReferenceNumber};
 use onshi_proto::insured_number::BranchNumber;
 use onshi_proto::insurer_number::InsurerNumber;
 use onshi_proto::origin::PrescriptionFormat;
-use onshi_proto::qualification::{Sex, Validity};
+use onshi_proto::qualification::{Sex, SpecificDiseaseCertificate, SpecificDiseaseConsent, Validity};
 use onshi_proto::reader_result::Percent;
 use onshi_proto::record_text::RecordText;
 use serde::Deserialize;
@@ -71,6 +73,13 @@ pub struct ReaderCheck {
     /// 照会番号 registered for the person (the clinic's patient id), written as the record's `ReferenceNumber`.
     #[serde(default)]
     pub reference_number: Option<ReferenceNumber>,
+    /// 特定疾病療養受療証, each written as given (an empty category is left out of the file): a test can make a
+    /// terminal that writes a category under a flag that should have kept it back.
+    #[serde(default)]
+    pub specific_diseases: Vec<SpecificDiseaseCertificate>,
+    /// The patient's 特定疾病 consent on the reader, written as `SpecificDiseasesCertificateRelatedConsFlg`.
+    #[serde(default)]
+    pub specific_disease_consent: Option<SpecificDiseaseConsent>,
 }
 
 fn checked<T: Check>(text: &str) -> Option<Checked<T>> {
@@ -121,8 +130,24 @@ impl ReaderCheck {
                 ..LimitCertificate::default()
             })),
             reference_number: self.reference_number.as_ref().map(|r| r.as_str().to_owned()),
+            disease_consent: self.specific_disease_consent.map(|flag| flag.national_code().to_owned()),
+            diseases: One((!self.specific_diseases.is_empty()).then(|| SpecificDiseaseList {
+                certificates: self.specific_diseases.iter().map(written_certificate).collect(),
+                unknown: Vec::new(),
+            })),
             ..QualificationRecord::default()
         }
+    }
+}
+
+/// One 特定疾病療養受療証 as the terminal writes it.
+fn written_certificate(certificate: &SpecificDiseaseCertificate) -> SpecificDisease {
+    SpecificDisease {
+        category: Some(certificate.disease_category.clone()).filter(|category| !category.is_empty()),
+        valid_from: certificate.valid_from.and_then(|day| checked(&day.compact())),
+        valid_to: certificate.valid_until.and_then(|day| checked(&day.compact())),
+        self_pay: certificate.monthly_self_pay_yen.map(|yen| yen.to_string()),
+        ..SpecificDisease::default()
     }
 }
 
@@ -167,7 +192,9 @@ mod tests {
         "insurer_number": "138057", "insurer_name": "札幌市", "symbol": "１２", "number": "0045", "branch": "01",
         "ratio_percent": 30, "elderly_ratio_percent": 20, "validity": "invalid",
         "disqualification_date": "2026-11-30", "limit_category": "A03", "processing_code": "600",
-        "reference_number": "P-0045"
+        "reference_number": "P-0045",
+        "specific_diseases": [{"disease_category": "1", "valid_from": "2025-04-01", "monthly_self_pay_yen": 10000}],
+        "specific_disease_consent": "lapsed"
     }"#;
 
     #[test]
@@ -183,6 +210,12 @@ mod tests {
         assert_eq!(record.sex.as_deref(), Some("2"));
         assert_eq!(record.reference_number.as_deref(), Some("P-0045"));
         assert_eq!(record.limit.0.unwrap().category.as_deref(), Some("A03"));
+        // Written as given, even a category under a flag that should have kept it back.
+        assert_eq!(record.disease_consent.as_deref(), Some("2"));
+        let [certificate] = record.diseases.0.unwrap().certificates.try_into().unwrap();
+        assert_eq!(certificate.category.as_deref(), Some("1"));
+        assert_eq!(certificate.valid_from.unwrap().raw, "20250401");
+        assert_eq!((certificate.valid_to, certificate.self_pay.as_deref()), (None, Some("10000")));
     }
 
     #[test]
@@ -194,6 +227,7 @@ mod tests {
             ("\"female\"", "\"woman\""),
             ("\"branch\"", "\"branch_number\""),
             ("\"P-0045\"", "\"患者45\""),
+            ("\"lapsed\"", "\"expired\""),
         ] {
             let text = EXAMPLE.replace(from, to);
             assert!(ReaderCheck::parse(text.as_bytes()).is_err(), "{from} → {to}");

@@ -11,6 +11,7 @@ use onshi_proto::IsoDate;
 use onshi_proto::reader_result::{ReaderResultReceipt, ReaderResultUpload};
 
 use crate::clock::tokyo_date;
+use crate::disclosure::disclose_reader_result;
 use crate::http::audit::{Who, audit};
 use crate::http::signed::{Failure, SignedJson};
 use crate::http::state::AppState;
@@ -28,7 +29,9 @@ pub(crate) async fn receive_reader_result(
     SignedJson(upload): SignedJson<ReaderResultUpload>,
 ) -> std::result::Result<Json<ReaderResultReceipt>, Failure> {
     let now = state.now();
-    let checked_at = upload.result.checked_at.unwrap_or(now);
+    // The 特定疾病 category is kept only under the reader's own consent flag, whatever the bridge sent.
+    let result = disclose_reader_result(upload.result);
+    let checked_at = result.checked_at.unwrap_or(now);
     let id = random_id()?;
     let new = state
         .store()
@@ -39,7 +42,7 @@ pub(crate) async fn receive_reader_result(
             checked_at,
             result_date: IsoDate(tokyo_date(checked_at)?),
             received_at: now,
-            result: &upload.result,
+            result: &result,
         })
         .await?;
     let who = Who {

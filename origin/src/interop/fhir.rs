@@ -25,9 +25,14 @@ const NAME_REPRESENTATION: &str = "http://hl7.org/fhir/StructureDefinition/iso21
 const JP_RELATIONSHIP_SYSTEM: &str = "urn:oid:1.2.392.100495.20.2.62";
 /// The onshi extension carrying one 特定疾病療養受療証 on a `Coverage`. JP Core defines no element for it, so this
 /// is onshi's own complex extension: sub-extensions `diseaseCategory` (`valueCode`, OQSCD013 1–3), `validStart` and
-/// `validEnd` (`valueDate`), and `monthlySelfPay` (`valueMoney` in JPY), each present when the record has it.
+/// `validEnd` (`valueDate`), and `monthlySelfPay` (`valueMoney` in JPY), each present when the record has it; and
+/// always `consent` (`valueCoding` in [`SPECIFIC_DISEASE_CONSENT_SYSTEM`]), the patient's 特定疾病 consent that
+/// decided whether `diseaseCategory` is there.
 pub const ONSHI_SPECIFIC_DISEASE_EXTENSION: &str =
     "urn:onshi:fhir:StructureDefinition:coverage-specific-disease-certificate";
+/// `SpecificDiseasesCertificateRelatedConsFlg` as a code system: 0 なし, 1 あり, 2 同意有効期限切れ. A certificate
+/// without `diseaseCategory` says by this code why: 0 or 2, the category was withheld.
+pub const SPECIFIC_DISEASE_CONSENT_SYSTEM: &str = "urn:onshi:fhir:CodeSystem:specific-disease-consent";
 /// The onshi extension carrying the 限度額適用認定証区分 (`valueCode`, OQSCD012 A01–A06, B01–B10).
 pub const ONSHI_LIMIT_CATEGORY_EXTENSION: &str = "urn:onshi:fhir:StructureDefinition:coverage-limit-category";
 /// `QualificationValidity` (OQSCD006) as a code system: 1 有効 … 5 複数該当.
@@ -252,6 +257,12 @@ fn coverage(record: &QualificationRecord, index: usize, answer: &QualificationAn
         if let Some(yen) = disease.monthly_self_pay_yen {
             parts.push(json!({ "url": "monthlySelfPay", "valueMoney": { "value": yen, "currency": "JPY" } }));
         }
+        // The flag, so that a reader can tell a category withheld for want of consent (0) or for a lapsed one (2)
+        // from a certificate shown under a live one (1), as the XmlMsg's flag does.
+        let consent = answer.specific_disease_consent;
+        parts.push(json!({ "url": "consent", "valueCoding": {
+            "system": SPECIFIC_DISEASE_CONSENT_SYSTEM, "code": consent.national_code(), "display": consent.label_ja()
+        }}));
         extension.push(json!({ "url": ONSHI_SPECIFIC_DISEASE_EXTENSION, "extension": parts }));
     }
     let gender = match record.sex {
@@ -368,7 +379,7 @@ fn human_name(name: &str, representation: &str) -> Value {
 mod tests {
     use super::*;
     use crate::interop::xml_msg::tests::record;
-    use onshi_proto::qualification::{Guidance, Reason, SpecificDiseaseCertificate};
+    use onshi_proto::qualification::{Guidance, Reason, SpecificDiseaseCertificate, SpecificDiseaseConsent};
 
     fn answer_of(records: Vec<QualificationRecord>) -> QualificationAnswer {
         QualificationAnswer {
@@ -491,20 +502,31 @@ mod tests {
         }
     }
 
-    #[test]
-    fn a_specific_disease_certificate_is_an_onshi_extension_on_the_coverage() {
-        let with_disease = with_disease_record();
-        let bundle = to_fhir_bundle(&answer_of(vec![with_disease]));
+    /// The sub-extensions of the one 特定疾病 extension of the one `Coverage` of `answer`'s bundle.
+    fn disease_parts(answer: &QualificationAnswer) -> Value {
+        let bundle = to_fhir_bundle(answer);
         let extensions = only_coverage(&bundle)["extension"].as_array().unwrap();
         let disease: Vec<&Value> = extensions.iter().filter(|e| e["url"] == ONSHI_SPECIFIC_DISEASE_EXTENSION).collect();
         let [disease] = disease.as_slice() else { panic!("{extensions:?}") };
+        disease["extension"].clone()
+    }
+
+    #[test]
+    fn a_specific_disease_certificate_is_an_onshi_extension_on_the_coverage() {
+        let shown = QualificationAnswer {
+            specific_disease_consent: SpecificDiseaseConsent::Given,
+            ..answer_of(vec![with_disease_record()])
+        };
         assert_eq!(
-            disease["extension"],
+            disease_parts(&shown),
             json!([
                 { "url": "diseaseCategory", "valueCode": "2" },
                 { "url": "validStart", "valueDate": "2025-04-01" },
                 { "url": "validEnd", "valueDate": "2027-03-31" },
                 { "url": "monthlySelfPay", "valueMoney": { "value": 10000, "currency": "JPY" } },
+                { "url": "consent", "valueCoding": {
+                    "system": SPECIFIC_DISEASE_CONSENT_SYSTEM, "code": "1", "display": "あり"
+                }},
             ])
         );
         // Withheld (no live 特定疾病 consent): the certificate and its limit, and no empty code.
@@ -514,6 +536,36 @@ mod tests {
         let text = serde_json::to_string(&bundle).unwrap();
         assert!(!text.contains("diseaseCategory"), "{text}");
         assert!(text.contains("monthlySelfPay"), "{text}");
+    }
+
+    #[test]
+    fn each_certificate_says_the_consent_flag_that_decided_its_category() {
+        use SpecificDiseaseConsent::{Given, Lapsed, NotGiven};
+        for (flag, code, display, category_shown) in
+            [(NotGiven, "0", "なし", false), (Given, "1", "あり", true), (Lapsed, "2", "同意有効期限切れ", false)]
+        {
+            // As `disclosure.rs` hands the answer on: the category only under a live consent.
+            let mut answer =
+                QualificationAnswer { specific_disease_consent: flag, ..answer_of(vec![with_disease_record()]) };
+            if !category_shown {
+                answer.records[0].specific_diseases[0].disease_category.clear();
+            }
+            let parts = disease_parts(&answer);
+            let part = |name: &str| parts.as_array().unwrap().iter().find(|p| p["url"] == name).cloned();
+            assert_eq!(
+                part("consent"),
+                Some(json!({ "url": "consent", "valueCoding": {
+                    "system": SPECIFIC_DISEASE_CONSENT_SYSTEM, "code": code, "display": display
+                }})),
+                "{flag:?}"
+            );
+            assert_eq!(part("diseaseCategory").is_some(), category_shown, "{flag:?}");
+            assert_eq!(part("monthlySelfPay").unwrap()["valueMoney"]["value"], 10000, "{flag:?}");
+        }
+        // No certificate, no flag: the flag belongs to the certificate it explains.
+        let bundle =
+            to_fhir_bundle(&QualificationAnswer { specific_disease_consent: Given, ..answer_of(vec![record()]) });
+        assert!(!serde_json::to_string(&bundle).unwrap().contains(SPECIFIC_DISEASE_CONSENT_SYSTEM));
     }
 
     #[test]

@@ -96,7 +96,8 @@ impl Store {
     }
 
     /// Where the latest consent of `kind` that `person_id` gave `facility_code` stands at `now`: live, lapsed or
-    /// withdrawn; `None` when none was given before `now`.
+    /// withdrawn, also when the withdrawal came after it lapsed ([`LatestConsent::at`]); `None` when none was given
+    /// before `now`.
     pub async fn latest_consent(
         &self,
         person_id: &str,
@@ -104,10 +105,14 @@ impl Store {
         kind: onshi_proto::origin::ConsentKind,
         now: i64,
     ) -> Result<Option<LatestConsent>> {
-        let latest: Option<(i64, Option<i64>)> = sqlx::query_as(
-            "SELECT expires_at, withdrawn_at FROM consents \
-             WHERE person_id = $1 AND facility_code = $2 AND kind = $3 AND granted_at <= $4 \
-             ORDER BY granted_at DESC, id DESC LIMIT 1",
+        let latest: Option<(i64, Option<i64>, Option<i64>)> = sqlx::query_as(
+            "SELECT c.expires_at, c.withdrawn_at, \
+                    (SELECT MAX(w.withdrawn_at) FROM consent_withdrawals w \
+                     WHERE w.person_id = c.person_id AND w.facility_code = c.facility_code \
+                       AND w.withdrawn_at <= $4) \
+             FROM consents c \
+             WHERE c.person_id = $1 AND c.facility_code = $2 AND c.kind = $3 AND c.granted_at <= $4 \
+             ORDER BY c.granted_at DESC, c.id DESC LIMIT 1",
         )
         .bind(person_id)
         .bind(facility_code)
@@ -115,10 +120,8 @@ impl Store {
         .bind(now)
         .fetch_optional(&self.pool)
         .await?;
-        Ok(latest.map(|(expires_at, withdrawn_at)| match withdrawn_at {
-            Some(_) => LatestConsent::Withdrawn,
-            None if expires_at > now => LatestConsent::Live,
-            None => LatestConsent::Lapsed,
+        Ok(latest.map(|(expires_at, withdrawn_at, last_withdrawal)| {
+            LatestConsent::at(expires_at, withdrawn_at, last_withdrawal, now)
         }))
     }
 

@@ -8,7 +8,7 @@ use onshi_proto::IsoDate;
 use onshi_proto::checkin_page::CheckInCursor;
 use onshi_proto::identifier::{FaceFileName, ReferenceNumber};
 use onshi_proto::origin::{AuthMethod, CheckIn, PrescriptionFormat};
-use onshi_proto::qualification::{Sex, Validity};
+use onshi_proto::qualification::{Sex, SpecificDiseaseCertificate, SpecificDiseaseConsent, Validity};
 use onshi_proto::reader_result::{ReaderResult, guidance_for, reason_for};
 
 use crate::checkin_page::ListedCheckIn;
@@ -48,6 +48,7 @@ struct ReaderResultRow {
     birth_date: Option<String>,
     sex: Option<String>,
     reference_number: Option<String>,
+    specific_diseases: Option<String>,
 }
 
 impl ReaderResultRow {
@@ -83,7 +84,16 @@ impl ReaderResultRow {
                 .map(|text| parse_date("disqualification_date", text))
                 .transpose()?,
             limit_category: self.limit_category,
-            specific_diseases: Vec::new(),
+            // Kept with the category only under the reader's own consent flag (`disclosure::disclose_reader_result`).
+            specific_diseases: self
+                .specific_diseases
+                .as_deref()
+                .map(|text| {
+                    serde_json::from_str::<Vec<SpecificDiseaseCertificate>>(text)
+                        .map_err(|_| OriginError::CorruptRecord("reader result: specific diseases".into()))
+                })
+                .transpose()?
+                .unwrap_or_default(),
             // The national reader's consents are the reader's own, not this system's.
             consents: Vec::new(),
             prescription: self.prescription.as_deref().map(|text| parse_stored("prescription", text)).transpose()?,
@@ -115,12 +125,21 @@ impl Store {
     /// Keeps a reader result; false when this facility's face file of that name was kept before (nothing changes).
     pub(crate) async fn insert_reader_result(&self, new: &NewReaderResult<'_>) -> Result<bool> {
         let result = new.result;
+        let specific_diseases = match result.specific_diseases.as_slice() {
+            [] => None,
+            certificates => Some(
+                serde_json::to_string(certificates)
+                    .map_err(|_| OriginError::CorruptRecord("reader result: specific diseases".into()))?,
+            ),
+        };
         let inserted = sqlx::query(
             "INSERT INTO reader_results (id, facility_code, file_name, device_id, checked_at, result_date, \
                                          received_at, validity, name, name_kana, insurer_number, insurer_name, \
                                          contribution_percent, disqualification_date, limit_category, \
-                                         prescription, birth_date, sex, reference_number) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) \
+                                         prescription, birth_date, sex, reference_number, specific_diseases, \
+                                         specific_disease_consent) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, \
+                     $21) \
              ON CONFLICT (facility_code, file_name) DO NOTHING",
         )
         .bind(new.id)
@@ -142,6 +161,8 @@ impl Store {
         .bind(result.birth_date.map(|date| date.to_string()))
         .bind(result.sex.map(Sex::as_str))
         .bind(result.reference_number.as_deref())
+        .bind(specific_diseases)
+        .bind(result.specific_disease_consent.map(SpecificDiseaseConsent::as_str))
         .execute(self.pool())
         .await?;
         Ok(inserted.rows_affected() == 1)
@@ -161,7 +182,7 @@ impl Store {
         let rows: Vec<ReaderResultRow> = sqlx::query_as(
             "SELECT id, file_name, device_id, checked_at, validity, name, name_kana, insurer_number, insurer_name, \
                     contribution_percent, disqualification_date, limit_category, prescription, birth_date, sex, \
-                    reference_number \
+                    reference_number, specific_diseases \
              FROM reader_results WHERE facility_code = $1 AND result_date = $2 \
                AND checked_at <= $3 AND (checked_at < $3 OR id > $4) \
              ORDER BY checked_at DESC, id LIMIT $5",

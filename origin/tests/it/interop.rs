@@ -304,6 +304,21 @@ async fn every_interop_answer_of_a_varied_population_says_what_it_must(db: Db) {
     assert_eq!(element(&sjis("black-circle"), "Name"), Some("鈴木　●子"));
     // 特定疾病.
     assert_eq!(element(&utf8("specific-disease"), "SpecificDiseasesSelfPay"), Some("10000"));
+    // By number no consent could be asked: the FHIR certificate keeps its limit, leaves the category out and says
+    // why with the flag 0, as the XmlMsg does.
+    let disease = fhir("specific-disease");
+    let certificate = coverage(&disease)["extension"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|extension| extension["url"] == onshi_origin::interop::ONSHI_SPECIFIC_DISEASE_EXTENSION)
+        .unwrap()["extension"]
+        .clone();
+    let part = |name: &str| certificate.as_array().unwrap().iter().find(|part| part["url"] == name).cloned();
+    assert_eq!(part("consent").unwrap()["valueCoding"]["code"], "0", "{certificate}");
+    assert_eq!(part("monthlySelfPay").unwrap()["valueMoney"]["value"], 10000, "{certificate}");
+    assert!(part("diseaseCategory").is_none(), "{certificate}");
+    assert_eq!(element(&utf8("specific-disease"), "SpecificDiseasesCertificateRelatedConsFlg"), Some("0"));
     // Lost: 無効 with its 喪失事由, and a cancelled Coverage.
     let xml = utf8("lost");
     assert_eq!(element(&xml, "QualificationValidity"), Some("2"));

@@ -106,3 +106,37 @@ async fn a_malformed_or_unsigned_reader_result_is_refused_and_keeps_nothing(db: 
     origin.stop().await;
 }
 on_both_databases!(a_malformed_or_unsigned_reader_result_is_refused_and_keeps_nothing);
+
+async fn a_reader_results_specific_disease_category_is_listed_only_under_the_readers_consent_flag_one(db: Db) {
+    let origin = Origin::start(db).await;
+    let with_certificate = |file: &str, flag: Option<&str>| {
+        let mut body = upload(FACILITY, file, Some(NOW - 60), "valid");
+        body["result"]["specific_diseases"] = serde_json::json!([
+            {"disease_category": "3", "valid_from": "2025-04-01", "monthly_self_pay_yen": 10000}
+        ]);
+        if let Some(flag) = flag {
+            body["result"]["specific_disease_consent"] = flag.into();
+        }
+        body
+    };
+    // The patient consented on the reader: staff see the category, though onshi holds no consent of its own.
+    hand_on(&origin, &with_certificate("OQSsiquc01res_face_1.xml", Some("given"))).await;
+    // A bridge that passed a category on under a lapsed flag, or under none: the origin keeps it without.
+    hand_on(&origin, &with_certificate("OQSsiquc01res_face_2.xml", Some("lapsed"))).await;
+    hand_on(&origin, &with_certificate("OQSsiquc01res_face_3.xml", None)).await;
+    // A result from a bridge that reads no certificate at all lists none.
+    hand_on(&origin, &upload(FACILITY, "OQSsiquc01res_face_4.xml", Some(NOW - 60), "valid")).await;
+
+    let listed = origin.staff_list(FACILITY).await;
+    let row = |file: &str| {
+        let found = listed.checkins.iter().find(|c| c.face_file.as_deref() == Some(file));
+        let Some(row) = found else { panic!("{file} is not listed") };
+        row.specific_diseases.iter().map(|d| (d.disease_category.clone(), d.monthly_self_pay_yen)).collect::<Vec<_>>()
+    };
+    assert_eq!(row("OQSsiquc01res_face_1.xml"), vec![("3".to_owned(), Some(10_000))]);
+    assert_eq!(row("OQSsiquc01res_face_2.xml"), vec![(String::new(), Some(10_000))]);
+    assert_eq!(row("OQSsiquc01res_face_3.xml"), vec![(String::new(), Some(10_000))]);
+    assert_eq!(row("OQSsiquc01res_face_4.xml"), Vec::new());
+    origin.stop().await;
+}
+on_both_databases!(a_reader_results_specific_disease_category_is_listed_only_under_the_readers_consent_flag_one);

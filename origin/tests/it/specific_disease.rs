@@ -1,7 +1,7 @@
 //! The 特定疾病 consent: a patient holding a 特定疾病療養受療証 is asked at the kiosk whether the facility may see its
 //! disease category, and the category reaches the facility's staff and レセコン only while that consent is live;
-//! the kiosk screen and 記号・番号 answers never carry it, and every answer carries the national flag (0/1/2). Every
-//! test runs on both databases.
+//! the kiosk screen and 記号・番号 answers never carry it, and every answer carries the national flag (0/1/2; a
+//! withdrawal, even of a consent that had lapsed, is 0). Every test runs on both databases.
 
 use onshi_proto::origin::{
     BY_CERTIFICATE_PATH, BY_NUMBER_PATH, CONSENT_PATH, CONSENT_WINDOW_SECONDS, CheckIn, ConsentAnswer, ConsentKind,
@@ -181,6 +181,40 @@ async fn a_withdrawal_withholds_the_category_from_the_next_read_and_a_lapse_flag
     origin.stop().await;
 }
 on_both_databases!(a_withdrawal_withholds_the_category_from_the_next_read_and_a_lapse_flags_two);
+
+async fn a_withdrawal_after_the_consent_lapsed_flags_none_until_a_new_consent(db: Db) {
+    let origin = Origin::start(db).await;
+    check_in(&origin, serial::ELDERLY).await;
+    answer_consent(&origin, FACILITY, vec![ConsentKind::SpecificDisease]).await;
+    let now = origin.clock_now();
+    origin.clock.set(now + CONSENT_WINDOW_SECONDS);
+    assert_eq!(element(&card_xml(&origin).await, "SpecificDiseasesCertificateRelatedConsFlg"), Some("2"));
+
+    // The consent has lapsed; the patient withdraws anyway. Nothing was live, and the withdrawal is taken.
+    origin.clock.set(now + CONSENT_WINDOW_SECONDS + 1);
+    let withdrawal = ConsentWithdrawal {
+        facility_code: FACILITY.try_into().unwrap(),
+        by: WithdrawalBy::Card { certificate: certificate(serial::ELDERLY), device_id: "kiosk-1".try_into().unwrap() },
+    };
+    let response = origin.post_signed(ORIGIN_CONSENT_WITHDRAWAL_PATH, &withdrawal).await;
+    assert_eq!(response.status().as_u16(), 200);
+    let withdrawn: ConsentWithdrawn = response.json().await.unwrap();
+    assert_eq!(withdrawn.withdrawn, Vec::<ConsentKind>::new(), "nothing was live");
+    // Their last word is no: 0, as for a live consent withdrawn, not 2 ("ask again").
+    let xml = card_xml(&origin).await;
+    assert_eq!(element(&xml, "SpecificDiseasesCertificateRelatedConsFlg"), Some("0"), "{xml}");
+    assert_eq!(element(&xml, "SpecificDiseasesDiseaseCategory"), None, "{xml}");
+    assert_eq!(check_in(&origin, serial::ELDERLY).await.specific_disease_consent, SpecificDiseaseConsent::NotGiven);
+
+    // A consent given after the withdrawal stands on its own.
+    origin.clock.set(now + CONSENT_WINDOW_SECONDS + 2);
+    answer_consent(&origin, FACILITY, vec![ConsentKind::SpecificDisease]).await;
+    let xml = card_xml(&origin).await;
+    assert_eq!(element(&xml, "SpecificDiseasesCertificateRelatedConsFlg"), Some("1"), "{xml}");
+    assert_eq!(element(&xml, "SpecificDiseasesDiseaseCategory"), Some(DIALYSIS), "{xml}");
+    origin.stop().await;
+}
+on_both_databases!(a_withdrawal_after_the_consent_lapsed_flags_none_until_a_new_consent);
 
 async fn a_number_lookup_never_carries_the_category_even_under_a_live_consent(db: Db) {
     let origin = Origin::start(db).await;

@@ -12,6 +12,11 @@
 //! is still made, because the validity alone is what staff act on. The person's fields are taken only when exactly
 //! one qualification came back; for 複数該当 none is, since the fields would name one of several people.
 //!
+//! The 特定疾病療養受療証 are carried with their period and monthly limit, and their 疾病区分 (要配慮個人情報) only
+//! when the record's `SpecificDiseasesCertificateRelatedConsFlg` reads 1: the patient consented on the reader. Under
+//! 0, 2 or no flag the category is dropped even if the file holds one, by the rule onshi's own answers follow
+//! (`onshi_proto::qualification::withhold_category_without_consent`).
+//!
 //! A bulk pre-check's result (IF-008, taken out of its ZIP by the bridge) reads as the link's
 //! [`BulkRowOutcome`]s ([`bulk_rows`]): one per requested row, matched on the `ArbitraryIdentifier` the bridge
 //! numbered the rows with, by the same verdict and the same field rules; a row no unit answers is failed.
@@ -21,6 +26,9 @@ use onshi_proto::bridge_bulk::{BulkRowOutcome, MAX_BULK_ROWS};
 use onshi_proto::bridge_link::TerminalAnswer;
 use onshi_proto::identifier::{FaceFileName, Identifier, ReferenceNumber};
 use onshi_proto::origin::PrescriptionFormat;
+use onshi_proto::qualification::{
+    SpecificDiseaseCertificate, SpecificDiseaseConsent, withhold_category_without_consent,
+};
 use onshi_proto::reader_result::{Percent, ReaderResult};
 use onshi_proto::record_text::RecordText;
 
@@ -58,6 +66,8 @@ pub fn reader_result(file_name: &str, bytes: &[u8]) -> Result<ReaderResult, Onsf
     result.contribution_percent = answer.contribution_percent;
     result.disqualification_date = answer.disqualification_date;
     result.limit_category = answer.limit_category;
+    result.specific_diseases = answer.specific_diseases;
+    result.specific_disease_consent = answer.specific_disease_consent;
     Ok(result)
 }
 
@@ -135,8 +145,57 @@ fn answer_and_person(bytes: &[u8]) -> Result<(TerminalAnswer, MatchingFields), O
         result.contribution_percent = contribution(record);
         result.disqualification_date = record.disqualified_on.as_ref().and_then(|date| date.value).and_then(iso_date);
         result.limit_category = limit_category(record);
+        let consent = record.disease_consent.as_deref().and_then(SpecificDiseaseConsent::from_national_code);
+        result.specific_diseases = specific_diseases(record, consent);
+        result.specific_disease_consent = consent;
     }
     Ok((result, person))
+}
+
+/// The 特定疾病療養受療証 of a record, with their period and monthly limit, and their 疾病区分 only under the flag
+/// `consent` the record states (the rule of [`withhold_category_without_consent`]: a terminal that wrote a category
+/// under 0, 2 or no flag does not pass it on). A category that is not a code of one or two digits is left out, like
+/// any field that does not fit.
+fn specific_diseases(
+    record: &QualificationRecord,
+    consent: Option<SpecificDiseaseConsent>,
+) -> Vec<SpecificDiseaseCertificate> {
+    let listed = record.diseases.0.as_ref().map_or(&[][..], |list| list.certificates.as_slice());
+    let mut certificates: Vec<SpecificDiseaseCertificate> = listed
+        .iter()
+        .map(|certificate| {
+            let category = certificate.category.as_deref().map(str::trim).unwrap_or_default();
+            let is_code = (1..=2).contains(&category.len()) && category.bytes().all(|b| b.is_ascii_digit());
+            SpecificDiseaseCertificate {
+                disease_category: if is_code { category.to_owned() } else { String::new() },
+                valid_from: certificate.valid_from.as_ref().and_then(|date| date.value).and_then(iso_date),
+                valid_until: certificate.valid_to.as_ref().and_then(|date| date.value).and_then(iso_date),
+                monthly_self_pay_yen: certificate.self_pay.as_deref().and_then(yen),
+            }
+        })
+        .collect();
+    withhold_category_without_consent(consent, &mut certificates);
+    certificates
+}
+
+/// A yen amount as the files write it: ASCII or full-width digits, padding spaces allowed; anything else is `None`.
+fn yen(raw: &str) -> Option<u32> {
+    let digits = half_width_digits(raw);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse().ok()
+}
+
+/// `raw` without padding spaces (ASCII or ideographic), its full-width digits made ASCII.
+fn half_width_digits(raw: &str) -> String {
+    raw.trim_matches(|c: char| c == ' ' || c == '\u{3000}')
+        .chars()
+        .map(|c| match c {
+            '０'..='９' => char::from_u32(u32::from(c) - u32::from('０') + u32::from('0')).unwrap_or(c),
+            other => other,
+        })
+        .collect()
 }
 
 /// The 負担割合 of a record: the 高齢受給者 ratio when it carries one, else the insured's.
@@ -238,14 +297,7 @@ fn text(raw: Option<&str>) -> Option<RecordText> {
 /// the same without leading zeros (`30`), or one digit of 割 (`3`, as some third-party exporters write it).
 /// Full-width digits and padding spaces are accepted; anything else, or more than 100 percent, is `None`.
 fn percent(raw: &str) -> Option<Percent> {
-    let digits: String = raw
-        .trim_matches(|c: char| c == ' ' || c == '\u{3000}')
-        .chars()
-        .map(|c| match c {
-            '０'..='９' => char::from_u32(u32::from(c) - u32::from('０') + u32::from('0')).unwrap_or(c),
-            other => other,
-        })
-        .collect();
+    let digits = half_width_digits(raw);
     if digits.is_empty() || digits.len() > 3 || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
@@ -276,7 +328,8 @@ mod tests {
     use super::*;
     use crate::Charset;
     use crate::messages::{
-        AnswerHeader, ElderlyRecipient, LimitCertificate, QualificationAnswerBody, ResultList, StatusAnswer, StatusBody,
+        AnswerHeader, ElderlyRecipient, LimitCertificate, QualificationAnswerBody, ResultList, SpecificDisease,
+        SpecificDiseaseList, StatusAnswer, StatusBody,
     };
     use crate::record::{Check, Checked, One};
 
@@ -398,6 +451,73 @@ mod tests {
         assert_eq!(result.disqualification_date.unwrap().to_string(), "2026-11-30");
         assert_eq!(result.limit_category.unwrap().as_str(), "A03");
         assert_eq!(result.name.unwrap().as_str(), "診療　花子");
+    }
+
+    /// The fixture's person holding a 受療証 of `category` (dialysis when "1"), under the flag `flag`.
+    fn holder(flag: Option<&str>, category: Option<&str>) -> QualificationRecord {
+        let certificate = SpecificDisease {
+            category: category.map(str::to_owned),
+            valid_from: checked("20250401"),
+            valid_to: checked("20270331"),
+            self_pay: Some("10000".to_owned()),
+            ..SpecificDisease::default()
+        };
+        QualificationRecord {
+            disease_consent: flag.map(str::to_owned),
+            diseases: One(Some(SpecificDiseaseList { certificates: vec![certificate], unknown: Vec::new() })),
+            ..person()
+        }
+    }
+
+    #[test]
+    fn a_specific_disease_category_is_carried_only_under_the_readers_consent_flag_one() {
+        let day = |text: &str| IsoDate::parse(text).ok();
+        let read = |record: QualificationRecord| {
+            let bytes = face("1", vec![record], Charset::ShiftJis);
+            let terminal = terminal_answer(&bytes).unwrap();
+            let face = reader_result(NAME, &bytes).unwrap();
+            assert_eq!(
+                (&terminal.specific_diseases, terminal.specific_disease_consent),
+                (&face.specific_diseases, face.specific_disease_consent),
+                "a face file and a by-number answer follow the same rule"
+            );
+            (face.specific_diseases, face.specific_disease_consent)
+        };
+        let certificate = |category: &str| SpecificDiseaseCertificate {
+            disease_category: category.to_owned(),
+            valid_from: day("2025-04-01"),
+            valid_until: day("2027-03-31"),
+            monthly_self_pay_yen: Some(10_000),
+        };
+        // Consented on the reader: the category, with the period and the limit.
+        assert_eq!(read(holder(Some("1"), Some("3"))), (vec![certificate("3")], Some(SpecificDiseaseConsent::Given)));
+        // A terminal that wrote the category under 0, 2 or no flag: dropped, the certificate and its limit kept.
+        assert_eq!(read(holder(Some("0"), Some("3"))), (vec![certificate("")], Some(SpecificDiseaseConsent::NotGiven)));
+        assert_eq!(read(holder(Some("2"), Some("1"))), (vec![certificate("")], Some(SpecificDiseaseConsent::Lapsed)));
+        assert_eq!(read(holder(None, Some("1"))), (vec![certificate("")], None));
+        assert_eq!(read(holder(Some("9"), Some("1"))), (vec![certificate("")], None), "an unknown flag opens nothing");
+        // The category the terminal leaves out under 0, as the national reader does.
+        assert_eq!(read(holder(Some("0"), None)), (vec![certificate("")], Some(SpecificDiseaseConsent::NotGiven)));
+        // A category that is no code is left out even under 1.
+        assert_eq!(read(holder(Some("1"), Some("透析"))).0, vec![certificate("")]);
+        // No certificate: none, and the flag as stated.
+        assert_eq!(read(QualificationRecord { disease_consent: Some("0".to_owned()), ..person() }).0, Vec::new());
+        // 複数該当 names nobody, so carries nobody's certificate.
+        let several = reader_result(NAME, &face("5", vec![holder(Some("1"), Some("1")), person()], Charset::Utf8));
+        assert_eq!(several.unwrap().specific_diseases, Vec::new());
+    }
+
+    #[test]
+    fn a_monthly_limit_reads_in_ascii_or_full_width_digits_and_nothing_else() {
+        for (raw, want) in [
+            ("10000", Some(10_000)),
+            (" 20000 ", Some(20_000)),
+            ("１００００", Some(10_000)),
+            ("1万", None),
+            ("", None),
+        ] {
+            assert_eq!(yen(raw), want, "{raw:?}");
+        }
     }
 
     #[test]

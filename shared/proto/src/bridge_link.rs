@@ -32,7 +32,7 @@ use crate::identifier::{FaceFileName, Identifier, ReferenceNumber};
 use crate::insured_number::{BranchNumber, InsuredNo, InsuredSymbol};
 use crate::insurer_number::InsurerNumber;
 use crate::origin::PrescriptionFormat;
-use crate::qualification::Validity;
+use crate::qualification::{SpecificDiseaseCertificate, SpecificDiseaseConsent, Validity};
 use crate::reader_result::Percent;
 use crate::record_text::RecordText;
 
@@ -194,6 +194,15 @@ pub struct TerminalAnswer {
     /// The prescription format chosen on the reader, when the answer carries one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prescription: Option<PrescriptionFormat>,
+    /// 特定疾病療養受療証 of the one record (`SpecificDiseasesCertificateList`), with their period and monthly limit;
+    /// the 疾病区分 only when `specific_disease_consent` is 1
+    /// ([`crate::qualification::withhold_category_without_consent`]). Empty when there is none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub specific_diseases: Vec<SpecificDiseaseCertificate>,
+    /// The patient's 特定疾病 consent as the terminal stated it (`SpecificDiseasesCertificateRelatedConsFlg`); none
+    /// when it did not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub specific_disease_consent: Option<SpecificDiseaseConsent>,
 }
 
 impl TerminalAnswer {
@@ -210,6 +219,8 @@ impl TerminalAnswer {
             disqualification_date: None,
             limit_category: None,
             prescription: None,
+            specific_diseases: Vec::new(),
+            specific_disease_consent: None,
         }
     }
 }
@@ -388,6 +399,13 @@ mod tests {
         assert_eq!(ToBridge::read(&text).unwrap(), request);
         let mut answer = TerminalAnswer::new(Some(1_796_344_212), Validity::Valid);
         answer.contribution_percent = Some(Percent::try_from(30).unwrap());
+        answer.specific_diseases = vec![SpecificDiseaseCertificate {
+            disease_category: String::new(),
+            valid_from: Some(IsoDate::parse("2025-04-01").unwrap()),
+            valid_until: None,
+            monthly_self_pay_yen: Some(10_000),
+        }];
+        answer.specific_disease_consent = Some(SpecificDiseaseConsent::Lapsed);
         let id = LinkRequestId::parse("staff-1a2b").unwrap();
         for message in [
             FromBridge::Ack { id: id.clone() },
@@ -402,6 +420,14 @@ mod tests {
             assert_eq!(read.id(), &id);
             assert_eq!(read, message);
         }
+        // A bridge from before the 特定疾病 fields still speaks the link: its answer reads as one without them.
+        let older = r#"{"type":"outcome","id":"x","outcome":{"state":"answered","answer":{"validity":"valid"}}}"#;
+        let FromBridge::Outcome { outcome: TerminalOutcome::Answered { answer }, .. } =
+            FromBridge::read(older).unwrap()
+        else {
+            panic!("{older}")
+        };
+        assert_eq!(answer, TerminalAnswer::new(None, Validity::Valid));
         assert_eq!(
             FromBridge::read(r#"{"type":"outcome","id":"x","outcome":{"state":"uncertain"}}"#).unwrap(),
             FromBridge::Outcome { id: LinkRequestId::parse("x").unwrap(), outcome: TerminalOutcome::Uncertain }

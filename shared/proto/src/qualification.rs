@@ -394,6 +394,32 @@ impl SpecificDiseaseConsent {
     pub fn from_national_code(code: &str) -> Option<Self> {
         Self::ALL.iter().copied().find(|flag| flag.national_code() == code.trim())
     }
+
+    /// The national code list's label of the flag.
+    pub fn label_ja(self) -> &'static str {
+        match self {
+            Self::NotGiven => "なし",
+            Self::Given => "あり",
+            Self::Lapsed => "同意有効期限切れ",
+        }
+    }
+}
+
+/// The one rule of the 疾病区分, 要配慮個人情報 (3 is HIV from blood products): it reaches a facility only under the
+/// patient's live 特定疾病 consent to it, flag 1, as the national reader passes it on. Under 0 (none, withdrawn),
+/// 2 (lapsed) or no flag at all (`None`, a file that did not say) each certificate's category is cleared; the
+/// certificate keeps its period and monthly limit, which the counter charges and the レセプト bills by whichever
+/// disease it is. onshi's own answers apply it to the flag they state (`origin/src/disclosure.rs`); a national
+/// terminal's answers, as the bridge reads them, to the flag the terminal stated.
+pub fn withhold_category_without_consent(
+    consent: Option<SpecificDiseaseConsent>,
+    certificates: &mut [SpecificDiseaseCertificate],
+) {
+    if consent != Some(SpecificDiseaseConsent::Given) {
+        for certificate in certificates {
+            certificate.disease_category.clear();
+        }
+    }
 }
 
 impl QualificationAnswer {
@@ -489,6 +515,29 @@ mod tests {
             specific_disease_question_due: false,
         };
         assert!(!answer.is_clean());
+    }
+
+    #[test]
+    fn the_category_stays_only_under_a_given_consent_and_the_limit_always() {
+        let certificate = SpecificDiseaseCertificate {
+            disease_category: "3".into(),
+            valid_from: IsoDate::parse("2025-04-01").ok(),
+            valid_until: None,
+            monthly_self_pay_yen: Some(10_000),
+        };
+        for (consent, kept) in [
+            (Some(SpecificDiseaseConsent::Given), "3"),
+            (Some(SpecificDiseaseConsent::NotGiven), ""),
+            (Some(SpecificDiseaseConsent::Lapsed), ""),
+            (None, ""),
+        ] {
+            let mut certificates = vec![certificate.clone(), certificate.clone()];
+            withhold_category_without_consent(consent, &mut certificates);
+            for shown in &certificates {
+                assert_eq!(shown.disease_category, kept, "{consent:?}");
+                assert_eq!((shown.valid_from, shown.monthly_self_pay_yen), (certificate.valid_from, Some(10_000)));
+            }
+        }
     }
 
     #[test]

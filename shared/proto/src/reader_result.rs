@@ -13,7 +13,7 @@ use crate::facility::FacilityCode;
 use crate::identifier::{FaceFileName, Identifier, ReferenceNumber};
 use crate::insurer_number::InsurerNumber;
 use crate::origin::PrescriptionFormat;
-use crate::qualification::{Guidance, Reason, Sex, Validity};
+use crate::qualification::{Guidance, Reason, Sex, SpecificDiseaseCertificate, SpecificDiseaseConsent, Validity};
 use crate::record_text::RecordText;
 
 /// The edge route a bridge posts a reader result to (device-proven, bridge devices only).
@@ -68,6 +68,15 @@ pub struct ReaderResult {
     /// 照会番号 (`ReferenceNumber`): the clinic's own patient id, when the clinic registered one for this person.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reference_number: Option<ReferenceNumber>,
+    /// 特定疾病療養受療証 of the one record (`SpecificDiseasesCertificateList`), with their period and monthly limit;
+    /// the 疾病区分 only when `specific_disease_consent` is 1
+    /// ([`crate::qualification::withhold_category_without_consent`]). Empty when there is none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub specific_diseases: Vec<SpecificDiseaseCertificate>,
+    /// The patient's 特定疾病 consent as the terminal stated it (`SpecificDiseasesCertificateRelatedConsFlg`); none
+    /// when it did not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub specific_disease_consent: Option<SpecificDiseaseConsent>,
 }
 
 impl ReaderResult {
@@ -88,6 +97,8 @@ impl ReaderResult {
             birth_date: None,
             sex: None,
             reference_number: None,
+            specific_diseases: Vec::new(),
+            specific_disease_consent: None,
         }
     }
 }
