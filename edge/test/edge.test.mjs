@@ -148,9 +148,9 @@ describe("check-in flow", () => {
     assert.deepEqual(opened.body.qualification, QUALIFICATION_ANSWER);
     assert.equal(typeof opened.body.session_token, "string");
 
-    // The revocation check reached the origin before the query, both for the card the signature proved.
-    assert.deepEqual(origin.received.map((r) => r.path), ["/v1/certificate-status", "/v1/qualification/by-certificate"]);
-    const query = origin.received[1].query;
+    // One origin call asked the status and the query together, for the card the signature proved.
+    assert.deepEqual(origin.received.map((r) => r.path), ["/v1/qualification/by-certificate/with-status"]);
+    const query = origin.received[0].query;
     assert.equal(query.certificate.serial, card.serial);
     assert.equal(query.arbitrary_identifier, "visit-0002");
     assert.equal(query.device_id, kiosk.id);
@@ -163,7 +163,8 @@ describe("check-in flow", () => {
     assert.equal(again.status, 200, JSON.stringify(again.body));
     expectError(await api("/api/v1/session", { body }), 409, "challenge_replayed");
 
-    // A revoked card is refused before any query, with the ask in the body or not.
+    // A revoked card is refused, with the ask in the body (the one combined call, which the origin answers with
+    // the status alone) or without it (the status-only call).
     origin.behaviour.revoked.add(card.serial);
     origin.received.length = 0;
     const next = await newChallenge();
@@ -171,6 +172,13 @@ describe("check-in flow", () => {
       body: { ...sessionBody(next, card.certificate, card.sign(next.bytes, next.deviceId)), qualification: {} },
     });
     expectError(refused, 401, "certificate_revoked");
+    assert.deepEqual(origin.received.map((r) => r.path), ["/v1/qualification/by-certificate/with-status"]);
+    origin.received.length = 0;
+    const plain = await newChallenge();
+    const alsoRefused = await api("/api/v1/session", {
+      body: sessionBody(plain, card.certificate, card.sign(plain.bytes, plain.deviceId)),
+    });
+    expectError(alsoRefused, 401, "certificate_revoked");
     assert.deepEqual(origin.received.map((r) => r.path), ["/v1/certificate-status"]);
   });
 

@@ -158,7 +158,7 @@ export const QUALIFICATION_ANSWER = {
 
 /**
  * A fake origin on 127.0.0.1. `behaviour` is changed by tests: `revoked` (serials), and `mode`:
- * "normal", "hang" (never answers), "error500", "garbage", "held" (qualification → 423 record_held),
+ * "normal", "hang" (never answers), "error500", "garbage", "held" (qualification of a good card → 423 record_held),
  * "impostor" (something in the origin's place answers every certificate `good`, signed under a key of its own). It also
  * records consents and registrations, and approves every visual check at once.
  */
@@ -200,16 +200,22 @@ export async function startFakeOrigin() {
         response.writeHead(200, { "content-type": "text/html" });
         return response.end("<html>surprise</html>");
       }
+      const statusOf = (certificate) =>
+        revoked.has(certificate.serial) ? "revoked" : unknown.has(certificate.serial) ? "unknown" : "good";
+      const held = () => json(response, 423, { error: "record_held", message: "The record is held for review." });
       if (request.url === "/v1/certificate-status") {
-        const serial = query.certificate.serial;
-        const status = revoked.has(serial) ? "revoked" : unknown.has(serial) ? "unknown" : "good";
-        return json(response, 200, { status });
+        return json(response, 200, { status: statusOf(query.certificate) });
       }
       if (request.url === "/v1/qualification/by-certificate") {
-        if (mode === "held") {
-          return json(response, 423, { error: "record_held", message: "The record is held for review." });
-        }
+        if (mode === "held") return held();
         return json(response, 200, QUALIFICATION_ANSWER);
+      }
+      // As the real origin: the status first, and the qualification (or the held record's refusal) only for good.
+      if (request.url === "/v1/qualification/by-certificate/with-status") {
+        const status = statusOf(query.certificate);
+        if (status !== "good") return json(response, 200, { status });
+        if (mode === "held") return held();
+        return json(response, 200, { status, qualification: QUALIFICATION_ANSWER });
       }
       if (request.url === "/v1/consent") return json(response, 200, { live: [] });
       if (request.url === "/v1/registration") return json(response, 200, { outcome: "registered" });

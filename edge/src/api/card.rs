@@ -6,18 +6,22 @@
 //! is consumed and the certificate verified and found unrevoked, or ask the origin for a PIN check-in on a session
 //! opened without the PIN.
 
+use onshi_proto::ErrorCode;
 use onshi_proto::api::{
     ChallengePurpose, ChallengeRequest, ChallengeResponse, QualificationRequest, SessionRequest, SessionResponse,
     card_challenge_message,
 };
 use onshi_proto::identifier::Identifier;
-use onshi_proto::origin::{AuthMethod, BY_CERTIFICATE_PATH, CardQualificationQuery};
+use onshi_proto::origin::{
+    AuthMethod, BY_CERTIFICATE_PATH, CardQualificationQuery, CardScope, CertificateRef, CertificateStatus,
+    ExpiryNotice, STATUS_AND_QUALIFICATION_PATH, StatusAndQualificationAnswer,
+};
 use onshi_proto::qualification::QualificationAnswer;
 
 use crate::api::own;
 use crate::api::{ApiRequest, EdgeApi, EdgePorts};
 use crate::audit::AuditAction;
-use crate::auth::cardauth::authenticate_card;
+use crate::auth::cardauth::{AuthenticatedCard, authenticate_card};
 use crate::auth::challenge::{ChallengeId, ChallengeRandomness, IssuedChallenge, judge_consumption};
 use crate::auth::device::AuthenticatedDevice;
 use crate::auth::session::{SessionClaims, TOKEN_ID_RANDOM_LEN};
@@ -56,19 +60,30 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
     /// The challenge is consumed before the card is checked, so a failed attempt burns it too; only the device it
     /// was issued to can consume it, and the card must have signed it for this device and purpose.
     ///
-    /// A body that also asks the qualification ([`SessionRequest::qualification`]) has it asked once the session
-    /// is minted, with that session, exactly as [`Self::qualification`] would (its own audit event, the origin's
-    /// audit row before its answer), and gets both in one answer: one round trip, one device proof and one store
-    /// call fewer for the kiosk. When that qualification fails, the request answers its error, as the separate
-    /// call would have; the session it opened is then not handed out, and a kiosk that retries starts again.
+    /// A body that also asks the qualification ([`SessionRequest::qualification`]) gets both in one answer: one
+    /// round trip, one device proof and one store call fewer for the kiosk, and one origin call fewer for the edge,
+    /// which asks the certificate's status and the qualification together
+    /// ([`onshi_proto::origin::STATUS_AND_QUALIFICATION_PATH`]; the origin answers the qualification only for a
+    /// `good` status). The session is minted only once that status has passed, and the qualification has its own
+    /// audit event after the session's, as a separate call would. When the combined call fails, the session fails
+    /// with it (its status may never have been decided); when the origin refuses a good certificate's holder (a
+    /// held record), the session's event is `ok` and the qualification's carries the refusal, as with the separate
+    /// call. Either way the request answers the error, the session is not handed out, and a kiosk that retries
+    /// starts again.
     pub async fn open_session(&self, request: &ApiRequest<'_>) -> Result<SessionResponse, EdgeError> {
         let (mut opened, asked) = self.open_card_session(request).await?;
-        if let Some((device, claims, body)) = asked {
+        if let Some((device, claims, asked)) = asked {
             let answer = self
                 .audited(AuditAction::Qualification, request.now_unix, async |context| {
                     context.know_device(&device);
                     context.certificate = Some(self.config.audit_hasher.hash(&claims.certificate()));
-                    self.ask_qualification(&device, &claims, body, request).await
+                    match asked {
+                        AskedWithSession::Answered(answer) => Ok(answer),
+                        AskedWithSession::Refused(refusal) => Err(refusal),
+                        AskedWithSession::StillToAsk(body) => {
+                            self.ask_qualification(&device, &claims, body, request).await
+                        }
+                    }
                 })
                 .await?;
             opened.qualification = Some(answer);
@@ -77,11 +92,12 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
     }
 
     /// The session part of [`Self::open_session`], audited as the session; answers the session and, when the body
-    /// asked the qualification too, what asking it needs: the device, the new session's claims and the body.
+    /// asked the qualification too, what the qualification part needs: the device, the new session's claims and
+    /// what became of the ask.
     async fn open_card_session(
         &self,
         request: &ApiRequest<'_>,
-    ) -> Result<(SessionResponse, Option<(AuthenticatedDevice, SessionClaims, QualificationRequest)>), EdgeError> {
+    ) -> Result<(SessionResponse, Option<(AuthenticatedDevice, SessionClaims, AskedWithSession)>), EdgeError> {
         self.audited(AuditAction::Session, request.now_unix, async |context| {
             // The device is checked before the body is judged, as on every device route: a body that does not
             // read (or names no challenge this edge could have issued) is refused after the device check counted it.
@@ -107,7 +123,13 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
             )?;
             context.certificate = Some(self.config.audit_hasher.hash(&card.certificate));
             // An expired certificate in its grace period is still checked for revocation.
-            self.refuse_if_revoked(&card.certificate, request).await?;
+            let asked = match body.qualification {
+                None => {
+                    self.refuse_if_revoked(&card.certificate, request).await?;
+                    None
+                }
+                Some(asked) => Some(self.check_status_and_ask(&device, &card, asked, request).await?),
+            };
             let (token, claims) = self.config.sessions.mint_scoped(
                 &card.certificate,
                 device.device_id.as_str(),
@@ -123,9 +145,51 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
                 expiry_notice: card.expiry_notice,
                 qualification: None,
             };
-            Ok((opened, body.qualification.map(|asked| (device, claims, asked))))
+            Ok((opened, asked.map(|asked| (device, claims, asked))))
         })
         .await
+    }
+
+    /// The revocation check of a session whose body asked the qualification, and that qualification, in one origin
+    /// call: the status passes or is refused by [`Self::let_status_pass`], exactly as the status-only call's would.
+    /// An `unknown` status let through by `REVOCATION_SOFT_FAIL` comes without a qualification (the origin answers
+    /// one only for `good`), so that rare operator path asks it with the plain call after the session is minted.
+    async fn check_status_and_ask(
+        &self,
+        device: &AuthenticatedDevice,
+        card: &AuthenticatedCard,
+        asked: QualificationRequest,
+        request: &ApiRequest<'_>,
+    ) -> Result<AskedWithSession, EdgeError> {
+        let query = match qualification_query(device, card.certificate.clone(), card.scope, card.expiry_notice, &asked)
+        {
+            Ok(query) => query,
+            Err(refusal) => {
+                // An ask the qualification route would refuse is refused as the qualification's, without asking
+                // the origin; the session's own check is still made, on its own, as for a body without the ask.
+                self.refuse_if_revoked(&card.certificate, request).await?;
+                return Ok(AskedWithSession::Refused(refusal));
+            }
+        };
+        let checked: Result<StatusAndQualificationAnswer, EdgeError> =
+            self.call_origin(STATUS_AND_QUALIFICATION_PATH, &query, request.forwarded.clone(), request.now_unix).await;
+        let answer = match checked {
+            Ok(answer) => answer,
+            // A held record is refused only once the status has passed (a card whose status is not good is
+            // answered its status), so that refusal is the qualification's, as it was when asked separately. Any
+            // other failure may have come before the status was decided, so the session fails with it.
+            Err(EdgeError::OriginRefused(ErrorCode::RecordHeld)) => {
+                return Ok(AskedWithSession::Refused(EdgeError::OriginRefused(ErrorCode::RecordHeld)));
+            }
+            Err(failure) => return Err(failure),
+        };
+        self.let_status_pass(answer.status)?;
+        match (answer.status, answer.qualification) {
+            (CertificateStatus::Good, Some(qualification)) => Ok(AskedWithSession::Answered(qualification)),
+            // The origin broke its own contract: a good status always comes with its qualification.
+            (CertificateStatus::Good, None) => Err(EdgeError::OriginError { status: 200 }),
+            (_, _) => Ok(AskedWithSession::StillToAsk(asked)),
+        }
     }
 
     /// `POST /api/v1/qualification`: the qualification of the session's card holder, asked from the device the
@@ -140,7 +204,7 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
     }
 
     /// Asks the origin the qualification of the card holder of `claims`, a session of `device`, as `body` says:
-    /// the one rule for both ways of asking ([`Self::qualification`] and [`Self::open_session`]).
+    /// [`Self::qualification`]'s call, and [`Self::open_session`]'s when the status came without one.
     async fn ask_qualification(
         &self,
         device: &AuthenticatedDevice,
@@ -151,27 +215,50 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
         // A visual-check session got its qualification when staff approved it, and the origin recorded that
         // check-in as 目視; asking again here would record a PIN check-in that never happened.
         claims.require_pin()?;
-        if body.arbitrary_identifier.as_ref().is_some_and(|id| id.chars().count() > MAX_ARBITRARY_IDENTIFIER_LEN) {
-            return Err(EdgeError::BadRequest);
-        }
-        let query = CardQualificationQuery {
-            certificate: claims.certificate(),
-            facility_code: Some(own(device.facility_code.as_str())?),
-            device_id: Some(own(device.device_id.as_str())?),
-            device_label: Some(own(device.label.clone())?),
-            arbitrary_identifier: body
-                .arbitrary_identifier
-                .map(Identifier::try_from)
-                .transpose()
-                .map_err(|_| EdgeError::BadRequest)?,
-            scope: claims.scope,
-            expiry_notice: claims.expiry_notice,
-            // Passed through as the kiosk said it: a language and aids name nobody.
-            patient_mode: body.patient_mode,
-            // The patient's own yes to 「医療費助成の受給者証を利用しますか」, as the kiosk asked it; the card is still
-            // the session's, so a yes opens only that card holder's 受給者証.
-            use_recipient_certificates: body.use_recipient_certificates,
-        };
+        let query = qualification_query(device, claims.certificate(), claims.scope, claims.expiry_notice, &body)?;
         self.call_origin(BY_CERTIFICATE_PATH, &query, request.forwarded.clone(), request.now_unix).await
     }
+}
+
+/// What the session part of a check-in that asked its qualification hands the qualification part.
+enum AskedWithSession {
+    /// The origin answered it with the certificate's status.
+    Answered(QualificationAnswer),
+    /// Refused: an ask the qualification route refuses, or the origin's refusal of a good certificate's holder.
+    Refused(EdgeError),
+    /// Still to ask with the plain call: the status was `unknown`, let through by `REVOCATION_SOFT_FAIL`.
+    StillToAsk(QualificationRequest),
+}
+
+/// The origin's query for the qualification of `certificate`'s holder, asked from `device` as `body` says, for a
+/// session of `scope` with `expiry_notice`: the one rule for every way a kiosk asks it.
+fn qualification_query(
+    device: &AuthenticatedDevice,
+    certificate: CertificateRef,
+    scope: CardScope,
+    expiry_notice: Option<ExpiryNotice>,
+    body: &QualificationRequest,
+) -> Result<CardQualificationQuery, EdgeError> {
+    if body.arbitrary_identifier.as_ref().is_some_and(|id| id.chars().count() > MAX_ARBITRARY_IDENTIFIER_LEN) {
+        return Err(EdgeError::BadRequest);
+    }
+    Ok(CardQualificationQuery {
+        certificate,
+        facility_code: Some(own(device.facility_code.as_str())?),
+        device_id: Some(own(device.device_id.as_str())?),
+        device_label: Some(own(device.label.clone())?),
+        arbitrary_identifier: body
+            .arbitrary_identifier
+            .clone()
+            .map(Identifier::try_from)
+            .transpose()
+            .map_err(|_| EdgeError::BadRequest)?,
+        scope,
+        expiry_notice,
+        // Passed through as the kiosk said it: a language and aids name nobody.
+        patient_mode: body.patient_mode.clone(),
+        // The patient's own yes to 「医療費助成の受給者証を利用しますか」, as the kiosk asked it; the card is still
+        // the session's, so a yes opens only that card holder's 受給者証.
+        use_recipient_certificates: body.use_recipient_certificates,
+    })
 }

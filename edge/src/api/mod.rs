@@ -325,10 +325,10 @@ impl<'a, P: EdgePorts> EdgeApi<'a, P> {
         Ok((device, claims))
     }
 
-    /// Asks the origin (the J-LIS stand-in) for the certificate's revocation status and lets only `good` pass:
-    /// `revoked` is refused, and so is `unknown` (RFC 6960 treats it as not good; a card whose certificate the
-    /// status service has never heard of must not open a session or reach the 目視 queue). With
-    /// `REVOCATION_SOFT_FAIL=true` an operator lets `unknown` pass, and each such pass writes a warning.
+    /// Asks the origin (the J-LIS stand-in) for the certificate's revocation status and lets it pass as
+    /// [`Self::let_status_pass`] says. A check-in that asks its qualification with the session asks the status
+    /// together with it instead, in one call ([`onshi_proto::origin::STATUS_AND_QUALIFICATION_PATH`]), judged by the
+    /// same rule.
     pub(crate) async fn refuse_if_revoked(
         &self,
         certificate: &CertificateRef,
@@ -342,7 +342,15 @@ impl<'a, P: EdgePorts> EdgeApi<'a, P> {
                 request.now_unix,
             )
             .await?;
-        match status.status {
+        self.let_status_pass(status.status)
+    }
+
+    /// The one rule for a card certificate's revocation status: only `good` passes. `revoked` is refused, and so is
+    /// `unknown` (RFC 6960 treats it as not good; a card whose certificate the status service has never heard of
+    /// must not open a session or reach the 目視 queue). With `REVOCATION_SOFT_FAIL=true` an operator lets `unknown`
+    /// pass, and each such pass writes a warning.
+    pub(crate) fn let_status_pass(&self, status: CertificateStatus) -> Result<(), EdgeError> {
+        match status {
             CertificateStatus::Good => Ok(()),
             CertificateStatus::Revoked => Err(EdgeError::CertificateRevoked),
             CertificateStatus::Unknown if self.config.revocation_soft_fail => {
@@ -354,9 +362,12 @@ impl<'a, P: EdgePorts> EdgeApi<'a, P> {
         }
     }
 
-    /// Calls the origin. Both origin calls the edge makes are reads, so one that could not connect, or that the
-    /// origin answered with 503, is tried once more with a fresh signature; a timeout is not retried, because the
-    /// kiosk user has already waited the whole timeout.
+    /// Calls the origin. A call that could not connect, or that the origin answered with 503, is tried once more
+    /// with a fresh signature; a timeout is not retried, because the kiosk user has already waited the whole
+    /// timeout. That is safe for the reads, and for the calls that write a check-in (a card's qualification, alone
+    /// or with its status) too: nothing reached the origin when it could not connect, and the origin never answers
+    /// 503 itself (its faults are 500s), so a 503 comes from in front of it, a balancer with no replica to hand the
+    /// request to.
     pub(crate) async fn call_origin<T: serde::Serialize, A: serde::de::DeserializeOwned>(
         &self,
         path: &str,

@@ -14,9 +14,10 @@ use onshi_proto::origin::{
     CONSENT_QUERY_PATH, CardQualificationQuery, CertificateStatusAnswer, CertificateStatusQuery, CheckInList,
     CheckInListQuery, CheckupAnswer, ConsentAnswer, ConsentQuery, ConsentRequest, MEDICATION_PATH, MedicalInfoQuery,
     MedicationAnswer, NumberQualificationQuery, REGISTRATION_PATH, RegistrationAnswer, RegistrationRequest,
-    VISUAL_CHECK_COLLECT_PATH, VISUAL_CHECK_CREATE_PATH, VISUAL_CHECK_DECIDE_PATH, VISUAL_CHECK_OPEN_PATH,
-    VISUAL_CHECK_WITHDRAW_PATH, VisualCheckCollect, VisualCheckCollected, VisualCheckCreate, VisualCheckDecision,
-    VisualCheckOpen, VisualCheckPerson, VisualCheckTicket, VisualCheckWithdraw,
+    STATUS_AND_QUALIFICATION_PATH, StatusAndQualificationAnswer, VISUAL_CHECK_COLLECT_PATH, VISUAL_CHECK_CREATE_PATH,
+    VISUAL_CHECK_DECIDE_PATH, VISUAL_CHECK_OPEN_PATH, VISUAL_CHECK_WITHDRAW_PATH, VisualCheckCollect,
+    VisualCheckCollected, VisualCheckCreate, VisualCheckDecision, VisualCheckOpen, VisualCheckPerson,
+    VisualCheckTicket, VisualCheckWithdraw,
 };
 use onshi_proto::qualification::QualificationAnswer;
 use onshi_proto::reader_result::{READER_RESULT_PATH, ReaderResultReceipt, ReaderResultUpload};
@@ -285,7 +286,7 @@ const QUALIFICATION: Answer =
     ok(&[json::<QualificationAnswer>(), opaque(XML_MEDIA_TYPE, None), opaque(FHIR_MEDIA_TYPE, None)]);
 
 /// Every route the router serves.
-pub const ROUTES: [Route; 40] = [
+pub const ROUTES: [Route; 41] = [
     Route {
         method: "get",
         path: "/health",
@@ -339,6 +340,15 @@ pub const ROUTES: [Route; 40] = [
         request: &[json::<CertificateStatusQuery>()],
         success: ok(&[json::<CertificateStatusAnswer>()]),
         errors: &SIGNED,
+    },
+    Route {
+        method: "post",
+        path: STATUS_AND_QUALIFICATION_PATH,
+        auth: Auth::EdgeSignature,
+        summary: "A kiosk check-in: the certificate status and, only when it is good, its holder's qualification",
+        request: &[json::<CardQualificationQuery>()],
+        success: ok(&[json::<StatusAndQualificationAnswer>()]),
+        errors: &signed_and(RECORD_HELD),
     },
     Route {
         method: "post",

@@ -1,5 +1,6 @@
-//! The routes a card certificate asks: the qualification of its holder (`POST /v1/qualification/by-certificate`)
-//! and its J-LIS status (`POST /v1/certificate/status`).
+//! The routes a card certificate asks: the qualification of its holder (`POST /v1/qualification/by-certificate`),
+//! its J-LIS status (`POST /v1/certificate-status`), and both in one call for a kiosk check-in
+//! (`POST /v1/qualification/by-certificate/with-status`), which answers the qualification only for a `good` status.
 //!
 //! Layer: HTTP adapter, edge-signed. Must not answer before the lookup's audit row and its request's nonce are
 //! committed.
@@ -10,15 +11,16 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use onshi_proto::ErrorCode;
 use onshi_proto::origin::{
-    AuthMethod, CardQualificationQuery, CertificateStatusAnswer, CertificateStatusQuery, ConsentKind,
+    AuthMethod, CardQualificationQuery, CertificateRef, CertificateStatus, CertificateStatusAnswer,
+    CertificateStatusQuery, ConsentKind, StatusAndQualificationAnswer,
 };
 use onshi_proto::qualification::QualificationAnswer;
 
 use crate::clock::tokyo_date;
 use crate::disclosure::consent_flag;
 use crate::http::audit::{audit_event, lookup_rows};
-use crate::http::render::{Asked, render_answer};
-use crate::http::signed::{Failure, SignedJson, SignedLookup};
+use crate::http::render::{Asked, kiosk_screen_copy, render_answer};
+use crate::http::signed::{Failure, SignedJson, SignedLookup, UnclaimedNonce};
 use crate::http::state::AppState;
 use crate::public_expense::select;
 use crate::store::rows::RequestRows;
@@ -34,6 +36,41 @@ pub(crate) async fn qualification_by_certificate(
     SignedLookup { body: query, nonce }: SignedLookup<CardQualificationQuery>,
 ) -> Result<Response, Failure> {
     let now = state.now();
+    let answer = answer_card_holder(&state, &query, nonce, now).await?;
+    let asked = Asked {
+        facility_code: query.facility_code.as_deref(),
+        arbitrary_identifier: query.arbitrary_identifier.as_deref(),
+        search: None,
+    };
+    render_answer(&headers, &answer, asked, now)
+}
+
+/// `POST /v1/qualification/by-certificate/with-status`: a kiosk check-in in one call. The status is decided first,
+/// as the certificate-status route decides it; only a `good` certificate's holder is then looked up, exactly as the
+/// by-certificate route does it (audit row and check-in committed with the nonce before the answer). A `revoked`
+/// or `unknown` one is answered its status alone, with the nonce claimed and nothing else written: no check-in,
+/// no audit row, as its status call would have left.
+pub(crate) async fn status_and_qualification(
+    State(state): State<AppState>,
+    SignedLookup { body: query, nonce }: SignedLookup<CardQualificationQuery>,
+) -> Result<Json<StatusAndQualificationAnswer>, Failure> {
+    let status = status_of(&state, &query.certificate).await?;
+    if status != CertificateStatus::Good {
+        nonce.claim_alone(&state).await?;
+        return Ok(Json(StatusAndQualificationAnswer { status, qualification: None }));
+    }
+    let answer = answer_card_holder(&state, &query, nonce, state.now()).await?;
+    Ok(Json(StatusAndQualificationAnswer { status, qualification: Some(kiosk_screen_copy(answer)) }))
+}
+
+/// The qualification of a card certificate's holder as of `now`, with its audit row and (when a facility asked)
+/// its check-in committed together with the request's nonce: the one lookup of both card routes.
+async fn answer_card_holder(
+    state: &AppState,
+    query: &CardQualificationQuery,
+    nonce: UnclaimedNonce,
+    now: i64,
+) -> Result<QualificationAnswer, Failure> {
     let today = tokyo_date(now)?;
     // The read comes before the nonce's claim, which is committed with the lookup's audit row: a replay is refused
     // there, before anything of the read is answered or stored.
@@ -41,8 +78,8 @@ pub(crate) async fn qualification_by_certificate(
     let (person_id, holder, has_public_expense) = match found {
         Some(found) if found.held => {
             let audit =
-                audit_event(now, &query, Some(found.person_id), PURPOSE_QUALIFICATION_BY_CERTIFICATE, "record_held")?;
-            nonce.commit_with(&state, RequestRows { audit, checkin: None }).await?;
+                audit_event(now, query, Some(found.person_id), PURPOSE_QUALIFICATION_BY_CERTIFICATE, "record_held")?;
+            nonce.commit_with(state, RequestRows { audit, checkin: None }).await?;
             return Err(Failure(ErrorCode::RecordHeld));
         }
         Some(found) => (Some(found.person_id), CardHolder::Linked(found.records), found.has_public_expense),
@@ -57,19 +94,14 @@ pub(crate) async fn qualification_by_certificate(
         answer.certificates_on_offer = selection.certificates_on_offer;
     }
     if let (Some(person_id), Some(facility)) = (&person_id, &query.facility_code) {
-        state_specific_disease_consent(&state, person_id, facility.as_str(), now, &mut answer).await?;
+        state_specific_disease_consent(state, person_id, facility.as_str(), now, &mut answer).await?;
     }
     // The answer is released only once its read is on the audit trail; a facility's check-in and the request's
     // nonce are committed in the same transaction.
-    let rows = lookup_rows(now, &query, person_id, PURPOSE_QUALIFICATION_BY_CERTIFICATE, &answer, AuthMethod::Pin)?;
-    nonce.commit_with(&state, rows).await?;
+    let rows = lookup_rows(now, query, person_id, PURPOSE_QUALIFICATION_BY_CERTIFICATE, &answer, AuthMethod::Pin)?;
+    nonce.commit_with(state, rows).await?;
     tracing::info!(outcome = answer.validity.as_str(), records = answer.records.len(), "qualification answered");
-    let asked = Asked {
-        facility_code: query.facility_code.as_deref(),
-        arbitrary_identifier: query.arbitrary_identifier.as_deref(),
-        search: None,
-    };
-    render_answer(&headers, &answer, asked, now)
+    Ok(answer)
 }
 
 /// States on a card holder's answer their 特定疾病 consent to `facility_code` and, when they hold a 受療証, that the
@@ -91,13 +123,17 @@ pub(crate) async fn state_specific_disease_consent(
     Ok(())
 }
 
-/// `POST /v1/certificate/status`.
+/// `POST /v1/certificate-status`.
 pub(crate) async fn certificate_status(
     State(state): State<AppState>,
     SignedJson(query): SignedJson<CertificateStatusQuery>,
 ) -> Result<Json<CertificateStatusAnswer>, Failure> {
-    let status = state.store().certificate_status(&query.certificate).await?;
-    Ok(Json(CertificateStatusAnswer { status }))
+    Ok(Json(CertificateStatusAnswer { status: status_of(&state, &query.certificate).await? }))
+}
+
+/// A card certificate's status, as the J-LIS stand-in holds it: the one decision of both routes that answer it.
+async fn status_of(state: &AppState, certificate: &CertificateRef) -> Result<CertificateStatus, Failure> {
+    Ok(state.store().certificate_status(certificate).await?)
 }
 
 #[cfg(test)]

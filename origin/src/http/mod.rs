@@ -21,8 +21,8 @@ use onshi_proto::access_log::ORIGIN_ACCESS_LOG_PATH;
 use onshi_proto::medical_record::MEDICAL_RECORDS_PATH;
 use onshi_proto::origin::{
     BY_CERTIFICATE_PATH, BY_NUMBER_PATH, CERTIFICATE_STATUS_PATH, CHECKINS_PATH, CHECKUP_PATH, CONSENT_PATH,
-    CONSENT_QUERY_PATH, MEDICATION_PATH, REGISTRATION_PATH, VISUAL_CHECK_COLLECT_PATH, VISUAL_CHECK_CREATE_PATH,
-    VISUAL_CHECK_DECIDE_PATH, VISUAL_CHECK_OPEN_PATH, VISUAL_CHECK_WITHDRAW_PATH,
+    CONSENT_QUERY_PATH, MEDICATION_PATH, REGISTRATION_PATH, STATUS_AND_QUALIFICATION_PATH, VISUAL_CHECK_COLLECT_PATH,
+    VISUAL_CHECK_CREATE_PATH, VISUAL_CHECK_DECIDE_PATH, VISUAL_CHECK_OPEN_PATH, VISUAL_CHECK_WITHDRAW_PATH,
 };
 use onshi_proto::reader_result::READER_RESULT_PATH;
 use onshi_proto::withdrawal::{ORIGIN_CONSENT_WITHDRAWAL_PATH, ORIGIN_REGISTRATION_CANCEL_PATH};
@@ -107,6 +107,7 @@ pub fn router_with(state: AppState, settings: RouterSettings) -> Router {
             post(card::qualification_by_certificate).layer(axum::middleware::from_fn(render::fhir_refusals)),
         )
         .route(CERTIFICATE_STATUS_PATH, post(card::certificate_status))
+        .route(STATUS_AND_QUALIFICATION_PATH, post(card::status_and_qualification))
         .route(
             BY_NUMBER_PATH,
             post(number::qualification_by_number).layer(axum::middleware::from_fn(render::fhir_refusals)),

@@ -87,9 +87,14 @@ pub(crate) fn render_answer(
     // JSON is what a kiosk reads for its screen; a card check-in's JSON answer is addressed to one, a 記号・番号
     // one to the staff console.
     if by_card {
-        return Ok(Json(disclose(answer.clone(), Reader::KioskScreen)).into_response());
+        return Ok(Json(kiosk_screen_copy(answer.clone())).into_response());
     }
     Ok(Json(facility_copy()).into_response())
+}
+
+/// What of a card check-in's answer the kiosk's screen may show: its JSON answer, on whichever card route it is asked.
+pub(crate) fn kiosk_screen_copy(answer: QualificationAnswer) -> QualificationAnswer {
+    disclose(answer, Reader::KioskScreen)
 }
 
 /// Middleware of the qualification routes: a caller that asked for FHIR gets a refusal as an `OperationOutcome`

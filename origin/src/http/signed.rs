@@ -61,9 +61,7 @@ impl<T: DeserializeOwned> FromRequest<AppState> for SignedJson<T> {
     async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
         let (body, nonce) = verified_body(request, state).await?;
         // After the signature, so unauthenticated callers cannot fill the table.
-        if !state.store().remember_nonce(&nonce.record, nonce.now).await? {
-            return Err(replay_refused());
-        }
+        nonce.claim_alone(state).await?;
         parse_body(&body).map(SignedJson)
     }
 }
@@ -98,6 +96,12 @@ impl UnclaimedNonce {
         } else {
             Err(replay_refused())
         }
+    }
+
+    /// Claims the nonce with no rows beside it, for a request that leaves nothing else behind; refuses the request
+    /// when the nonce was seen before. Returns once the claim is durable.
+    pub(crate) async fn claim_alone(self, state: &AppState) -> Result<(), Failure> {
+        if state.store().remember_nonce(&self.record, self.now).await? { Ok(()) } else { Err(replay_refused()) }
     }
 }
 

@@ -10,9 +10,9 @@ use onshi_proto::origin::{
     BY_CERTIFICATE_PATH, BY_NUMBER_PATH, CERTIFICATE_STATUS_PATH, CHECKINS_PATH, CHECKUP_PATH, CONSENT_PATH,
     CONSENT_QUERY_PATH, CertificateStatusQuery, CheckInListQuery, ConsentKind, ConsentQuery, ConsentRequest,
     MEDICATION_PATH, MedicalInfoQuery, NumberQualificationQuery, REGISTRATION_PATH, RegistrationRequest,
-    VISUAL_CHECK_COLLECT_PATH, VISUAL_CHECK_CREATE_PATH, VISUAL_CHECK_DECIDE_PATH, VISUAL_CHECK_OPEN_PATH,
-    VISUAL_CHECK_WITHDRAW_PATH, VisualCheckCollect, VisualCheckCreate, VisualCheckDecision, VisualCheckOpen,
-    VisualCheckTicket,
+    STATUS_AND_QUALIFICATION_PATH, VISUAL_CHECK_COLLECT_PATH, VISUAL_CHECK_CREATE_PATH, VISUAL_CHECK_DECIDE_PATH,
+    VISUAL_CHECK_OPEN_PATH, VISUAL_CHECK_WITHDRAW_PATH, VisualCheckCollect, VisualCheckCreate, VisualCheckDecision,
+    VisualCheckOpen, VisualCheckTicket,
 };
 use onshi_proto::withdrawal::{
     ConsentWithdrawal, ORIGIN_CONSENT_WITHDRAWAL_PATH, ORIGIN_REGISTRATION_CANCEL_PATH, RegistrationCancelRequest,
@@ -80,6 +80,7 @@ async fn every_route_answers_its_documented_success(db: Db) {
     }
     let status = CertificateStatusQuery { certificate: certificate(serial::VALID) };
     ok(origin.post_signed(CERTIFICATE_STATUS_PATH, &status).await, 200).await;
+    ok(origin.post_signed(STATUS_AND_QUALIFICATION_PATH, &card).await, 200).await;
     let registration = RegistrationRequest {
         certificate: certificate(serial::VALID),
         facility_code: Some(FACILITY.try_into().unwrap()),

@@ -32,4 +32,5 @@ mod seeding;
 mod service_routes;
 mod specific_disease;
 mod staff;
+mod status_and_qualification;
 mod withdrawal;

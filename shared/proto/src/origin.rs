@@ -12,6 +12,9 @@ use crate::insurer_number::InsurerNumber;
 pub const BY_CERTIFICATE_PATH: &str = "/v1/qualification/by-certificate";
 /// Validity and revocation status of a card certificate (the stand-in for J-LIS).
 pub const CERTIFICATE_STATUS_PATH: &str = "/v1/certificate-status";
+/// A kiosk check-in in one call: the card certificate's status and, only when it is `good`, the qualification of
+/// its holder. Asked with a [`CardQualificationQuery`], answered with a [`StatusAndQualificationAnswer`].
+pub const STATUS_AND_QUALIFICATION_PATH: &str = "/v1/qualification/by-certificate/with-status";
 
 pub use crate::certificate::{CertificateRef, canonical_serial};
 pub use crate::certificate_expiry::{CardScope, ExpiryNotice};
@@ -87,6 +90,20 @@ crate::wire_enum::wire_text!(CertificateStatus);
 pub struct CertificateStatusAnswer {
     /// The status.
     pub status: CertificateStatus,
+}
+
+/// Answer to `POST /v1/qualification/by-certificate/with-status`: the status the certificate-status route would have
+/// answered and, only when it is `good`, the qualification the by-certificate route would have answered to a kiosk
+/// (its audit row and check-in committed before this answer). A `revoked` or `unknown` certificate gets its status
+/// and no qualification, and leaves no audit row or check-in behind.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct StatusAndQualificationAnswer {
+    /// The certificate's status, decided before anything else.
+    pub status: CertificateStatus,
+    /// The card holder's qualification; present exactly when `status` is `good`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub qualification: Option<crate::qualification::QualificationAnswer>,
 }
 
 /// 健康保険証利用登録: link the card holder's certificate to the insured record registered under their 個人番号.
