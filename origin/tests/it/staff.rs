@@ -126,7 +126,9 @@ async fn a_check_in_is_listed_for_its_facility_and_day_and_every_listing_is_audi
     // The senior's row shows his 高齢受給者証's 2割, and beside it how long it runs and his insurance's own 3割.
     let senior = check_in(&origin, serial::SENIOR, Some(FACILITY)).await;
     let record = &senior.records[0];
-    let certificate = record.elderly_recipient.clone().expect("the fixture senior holds a 高齢受給者証 today");
+    let Some(certificate) = record.elderly_recipient.clone() else {
+        panic!("the fixture senior holds no 高齢受給者証")
+    };
     let listed = origin.staff_list(FACILITY).await;
     let shown = listed.checkins.iter().find(|c| c.name.as_deref() == Some(record.name.as_str())).unwrap();
     assert_eq!(shown.contribution_percent, Some(20));
