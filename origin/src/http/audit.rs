@@ -10,11 +10,11 @@ use onshi_proto::public_expense::PublicExpense;
 use onshi_proto::qualification::{QualificationAnswer, QualificationRecord};
 
 use crate::clock::tokyo_date;
-use crate::error::{OriginError, Result};
+use crate::error::Result;
 use crate::http::signed::Failure;
 use crate::http::state::AppState;
 use crate::store::random_id;
-use crate::store::rows::{AuditEvent, CheckInRow, RequestRows};
+use crate::store::rows::{AuditEvent, CheckInRow, RequestRows, json_column, json_list_column};
 use crate::validity::{shown_contribution_percent, shown_elderly_share};
 
 /// Prefix of the audit trail's actor for a staff session (defined once with the edge's wire types).
@@ -194,30 +194,17 @@ pub(crate) async fn audit(
 
 /// The 特定疾病療養受療証 of a check-in's first record, as the JSON array its row keeps; `None` when there is none.
 pub(crate) fn specific_diseases_text(record: Option<&QualificationRecord>) -> Result<Option<String>> {
-    match record {
-        Some(record) if !record.specific_diseases.is_empty() => serde_json::to_string(&record.specific_diseases)
-            .map(Some)
-            .map_err(|_| OriginError::CorruptRecord("a 特定疾病 list that does not serialise".into())),
-        _ => Ok(None),
-    }
+    record.map_or(Ok(None), |record| json_list_column("a 特定疾病 list", &record.specific_diseases))
 }
 
 /// The 高齢受給者証 a check-in row shows beside its share, as the JSON object it keeps; `None` when none is in force.
 pub(crate) fn elderly_share_text(answer: &QualificationAnswer) -> Result<Option<String>> {
-    shown_elderly_share(answer)
-        .map(|share| serde_json::to_string(&share))
-        .transpose()
-        .map_err(|_| OriginError::CorruptRecord("a 高齢受給者証 that does not serialise".into()))
+    shown_elderly_share(answer).map(|share| json_column("a 高齢受給者証", &share)).transpose()
 }
 
 /// The 公費 of an answer, as the JSON array a check-in row keeps; `None` when there are none.
 pub(crate) fn public_expense_text(expenses: &[PublicExpense]) -> Result<Option<String>> {
-    if expenses.is_empty() {
-        return Ok(None);
-    }
-    serde_json::to_string(expenses)
-        .map(Some)
-        .map_err(|_| OriginError::CorruptRecord("a 公費 list that does not serialise".into()))
+    json_list_column("a 公費 list", expenses)
 }
 
 #[cfg(test)]

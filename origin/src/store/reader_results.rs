@@ -14,7 +14,7 @@ use onshi_proto::reader_result::{ReaderResult, guidance_for, reason_for};
 use crate::checkin_page::ListedCheckIn;
 use crate::error::{OriginError, Result};
 use crate::store::Store;
-use crate::store::rows::{parse_date, parse_percent, parse_stored};
+use crate::store::rows::{json_list_column, parse_date, parse_json_column, parse_percent, parse_stored};
 use crate::store::staff::{keyset, limit};
 
 /// A reader result to keep.
@@ -85,15 +85,11 @@ impl ReaderResultRow {
                 .transpose()?,
             limit_category: self.limit_category,
             // Kept with the category only under the reader's own consent flag (`disclosure::disclose_reader_result`).
-            specific_diseases: self
-                .specific_diseases
-                .as_deref()
-                .map(|text| {
-                    serde_json::from_str::<Vec<SpecificDiseaseCertificate>>(text)
-                        .map_err(|_| OriginError::CorruptRecord("reader result: specific diseases".into()))
-                })
-                .transpose()?
-                .unwrap_or_default(),
+            specific_diseases: parse_json_column::<Vec<SpecificDiseaseCertificate>>(
+                "reader result: specific diseases",
+                self.specific_diseases.as_deref(),
+            )?
+            .unwrap_or_default(),
             // The national reader's consents are the reader's own, not this system's.
             consents: Vec::new(),
             prescription: self.prescription.as_deref().map(|text| parse_stored("prescription", text)).transpose()?,
@@ -125,13 +121,7 @@ impl Store {
     /// Keeps a reader result; false when this facility's face file of that name was kept before (nothing changes).
     pub(crate) async fn insert_reader_result(&self, new: &NewReaderResult<'_>) -> Result<bool> {
         let result = new.result;
-        let specific_diseases = match result.specific_diseases.as_slice() {
-            [] => None,
-            certificates => Some(
-                serde_json::to_string(certificates)
-                    .map_err(|_| OriginError::CorruptRecord("reader result: specific diseases".into()))?,
-            ),
-        };
+        let specific_diseases = json_list_column("reader result: specific diseases", &result.specific_diseases)?;
         let inserted = sqlx::query(
             "INSERT INTO reader_results (id, facility_code, file_name, device_id, checked_at, result_date, \
                                          received_at, validity, name, name_kana, insurer_number, insurer_name, \

@@ -460,6 +460,28 @@ pub(crate) fn parse_stored<T: FromStr>(column: &str, text: &str) -> Result<T> {
     text.parse().map_err(|_| OriginError::CorruptRecord(format!("{column}: unknown stored code {text:?}")))
 }
 
+/// A column that keeps a wire value as JSON (a check-in's 公費, 特定疾病 or 高齢受給者証), read back through the wire
+/// type, so that a row breaking the type's rules is reported as a corrupt record and never shown.
+pub(crate) fn parse_json_column<T: serde::de::DeserializeOwned>(column: &str, text: Option<&str>) -> Result<Option<T>> {
+    text.map(|text| {
+        serde_json::from_str(text).map_err(|_| OriginError::CorruptRecord(format!("{column}: not a stored {column}")))
+    })
+    .transpose()
+}
+
+/// The JSON a column keeps for a wire value ([`parse_json_column`] reads it back).
+pub(crate) fn json_column<T: Serialize + ?Sized>(column: &str, value: &T) -> Result<String> {
+    serde_json::to_string(value).map_err(|_| OriginError::CorruptRecord(format!("{column} that does not serialise")))
+}
+
+/// The JSON a column keeps for a list, or no value for an empty one (a check-in without 公費 keeps NULL).
+pub(crate) fn json_list_column<T: Serialize>(column: &str, items: &[T]) -> Result<Option<String>> {
+    if items.is_empty() {
+        return Ok(None);
+    }
+    json_column(column, items).map(Some)
+}
+
 /// What an applied batch did: the wire type of the insurer API.
 pub use onshi_proto::batch_report::BatchReport;
 
@@ -556,6 +578,19 @@ pub enum HoldOutcome {
 mod tests {
     use super::*;
     use onshi_proto::origin::AuthMethod;
+
+    #[test]
+    fn a_json_column_reads_back_through_its_wire_type_and_reports_what_breaks_it() {
+        let expenses: Vec<onshi_proto::public_expense::PublicExpense> = Vec::new();
+        assert_eq!(json_list_column("public expense", &expenses).unwrap(), None, "an empty list keeps NULL");
+        let shares = vec![20_u8, 30];
+        let text = json_list_column("shares", &shares).unwrap().unwrap();
+        assert_eq!(parse_json_column::<Vec<u8>>("shares", Some(&text)).unwrap(), Some(shares));
+        assert_eq!(parse_json_column::<Vec<u8>>("shares", None).unwrap(), None);
+        // A value the type refuses (a share past 255) is a corrupt record naming the column, not a default.
+        let error = parse_json_column::<Vec<u8>>("shares", Some("[20, 300]")).unwrap_err();
+        assert!(matches!(&error, OriginError::CorruptRecord(what) if what.contains("shares")), "{error:?}");
+    }
 
     #[test]
     fn a_jlis_entry_never_prints_its_individual_number() {

@@ -16,7 +16,7 @@ use onshi_proto::qualification::{Sex, SpecificDiseaseCertificate};
 use crate::checkin_page::ListedCheckIn;
 use crate::error::{OriginError, Result};
 use crate::store::Store;
-use crate::store::rows::{parse_date, parse_percent, parse_stored};
+use crate::store::rows::{parse_date, parse_json_column, parse_percent, parse_stored};
 
 /// A check-in as the staff listing reads it back (the row written is [`CheckInRow`](crate::store::CheckInRow)).
 #[derive(sqlx::FromRow)]
@@ -100,14 +100,10 @@ impl CheckInListRow {
                 .map(|p| parse_percent("contribution_percent", p))
                 .transpose()?,
             // Read back through the wire type, as the 公費 are: a row that breaks its rules is reported, never shown.
-            elderly_recipient: self
-                .elderly_recipient
-                .as_deref()
-                .map(|text| {
-                    serde_json::from_str::<ElderlyShare>(text)
-                        .map_err(|_| OriginError::CorruptRecord("elderly recipient".into()))
-                })
-                .transpose()?,
+            elderly_recipient: parse_json_column::<ElderlyShare>(
+                "elderly recipient",
+                self.elderly_recipient.as_deref(),
+            )?,
             prescription: self.prescription.as_deref().map(|text| parse_stored("prescription", text)).transpose()?,
             device_label: self.device_label,
             disqualification_date: self
@@ -116,26 +112,15 @@ impl CheckInListRow {
                 .map(|text| parse_date("disqualification_date", text))
                 .transpose()?,
             limit_category: self.limit_category,
-            specific_diseases: self
-                .specific_diseases
-                .as_deref()
-                .map(|text| {
-                    serde_json::from_str::<Vec<SpecificDiseaseCertificate>>(text)
-                        .map_err(|_| OriginError::CorruptRecord("specific diseases".into()))
-                })
-                .transpose()?
-                .unwrap_or_default(),
+            specific_diseases: parse_json_column::<Vec<SpecificDiseaseCertificate>>(
+                "specific diseases",
+                self.specific_diseases.as_deref(),
+            )?
+            .unwrap_or_default(),
             // Filled by the listing, which asks the consent store for each patient.
             consents: Vec::new(),
             // Read back through the wire type, so a row that breaks a 公費 rule is reported, never shown.
-            public_expense: self
-                .public_expense
-                .as_deref()
-                .map(|text| {
-                    serde_json::from_str::<Vec<PublicExpense>>(text)
-                        .map_err(|_| OriginError::CorruptRecord("public expense".into()))
-                })
-                .transpose()?
+            public_expense: parse_json_column::<Vec<PublicExpense>>("public expense", self.public_expense.as_deref())?
                 .unwrap_or_default(),
             // The person the certificate led to: staff's console matches every row to the clinic's own register
             // by them, a kiosk's check-in as much as the national reader's. A check-in that found nobody has none.
