@@ -4,13 +4,17 @@
 //! Each benchmark program prints its figures as lines `bench: <name> = <value> <unit> (n <N>) (target <op> <value>)`
 //! (or `(target report)` for a figure without a target), where `N` is the sample the value was computed from (the
 //! requests timed, the runs whose median it is, 1 for a single measurement). This module runs them in the release
-//! profile, passes their output through, notes the machine's 1-minute load average when each figure arrives (the
+//! profile (`--quick`: as the test build made them, see below), passes their output through, notes the machine's 1-minute load average when each figure arrives (the
 //! same figure means something else on a busy machine), collects the lines, prints them again as one table at the
 //! end, and writes them as `{"<name>": {"value": …, "unit": "…", "n": …, "load_average": …, "target": "…"}}`.
 //! `--quick` runs the same code at small sizes, so the test command can run it once and the benchmarks never rot.
+//! Its figures are not judged, so it runs the programs the test build already compiled ([`crate::build::TEST_BUILD`])
+//! instead of compiling the tree again for speed.
 //! PostgreSQL figures are measured only when `ONSHI_TEST_POSTGRES_URL` is set; the programs say when they skip.
 
+use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
 use crate::{TaskError, TaskResult, project_root};
@@ -58,38 +62,104 @@ const PROGRAMS: [Program; 10] = [
 ];
 
 impl Program {
-    fn command(self, quick: bool) -> Command {
-        let mut command = match self {
-            Program::CargoBench { package, bench } => {
+    /// The command that runs the program: in the release profile, or with `quick` the test build's executable.
+    fn command(self, quick: Option<&TestExecutables>) -> TaskResult<Command> {
+        let mut command = match (self, quick) {
+            (Program::CargoBench { bench: name, .. } | Program::CargoBin { bin: name, .. }, Some(executables)) => {
+                let path = executables
+                    .0
+                    .get(name)
+                    .ok_or_else(|| TaskError(format!("the test build made no executable for benchmark {self:?}")))?;
+                Command::new(path)
+            }
+            (Program::CargoBench { package, bench }, None) => {
                 let mut command = Command::new("cargo");
                 command.args(["bench", "--package", package, "--bench", bench, "--"]);
                 command
             }
-            Program::CargoBin { package, bin } => {
+            (Program::CargoBin { package, bin }, None) => {
                 let mut command = Command::new("cargo");
                 command.args(["run", "--quiet", "--release", "--package", package, "--bin", bin, "--"]);
                 command
             }
-            Program::Node { script } => {
+            (Program::Node { script }, _) => {
                 let mut command = Command::new("node");
                 command.arg(script);
                 command
             }
         };
-        if quick {
+        if quick.is_some() {
             command.arg("--quick");
         }
         command.current_dir(project_root());
-        command
+        Ok(command)
+    }
+}
+
+/// The benchmark programs of the test build, by target name.
+struct TestExecutables(HashMap<String, PathBuf>);
+
+impl TestExecutables {
+    /// Asks cargo where the test build put each benchmark and program; a build that is up to date compiles
+    /// nothing.
+    fn of_test_build() -> TaskResult<Self> {
+        let output = Command::new("cargo")
+            .args(crate::build::TEST_BUILD)
+            .arg("--message-format=json")
+            .current_dir(project_root())
+            .stderr(Stdio::inherit())
+            .output()
+            .map_err(|e| TaskError(format!("cannot run cargo: {e}")))?;
+        if !output.status.success() {
+            return Err(TaskError(format!("the test build failed with {}", output.status)));
+        }
+        Ok(Self::from_messages(&String::from_utf8_lossy(&output.stdout)))
+    }
+
+    /// Reads cargo's JSON messages: each benchmark target's executable, and each binary's own executable (not the
+    /// unit-test harness built from the same file).
+    fn from_messages(messages: &str) -> Self {
+        #[derive(serde::Deserialize)]
+        struct Artifact {
+            reason: String,
+            target: Option<Target>,
+            profile: Option<ArtifactProfile>,
+            executable: Option<PathBuf>,
+        }
+        #[derive(serde::Deserialize)]
+        struct Target {
+            name: String,
+            kind: Vec<String>,
+        }
+        #[derive(serde::Deserialize)]
+        struct ArtifactProfile {
+            test: bool,
+        }
+        let mut executables = HashMap::new();
+        for artifact in messages.lines().filter_map(|line| serde_json::from_str::<Artifact>(line).ok()) {
+            let (Some(target), Some(profile), Some(executable)) =
+                (artifact.target, artifact.profile, artifact.executable)
+            else {
+                continue;
+            };
+            let wanted = artifact.reason == "compiler-artifact"
+                && (target.kind.iter().any(|kind| kind == "bench")
+                    || (target.kind.iter().any(|kind| kind == "bin") && !profile.test));
+            if wanted {
+                executables.insert(target.name, executable);
+            }
+        }
+        Self(executables)
     }
 }
 
 /// Runs every benchmark program and writes `target/bench.json`. `env` is passed to every program (paths to the
 /// built stack, and `ONSHI_TEST_POSTGRES_URL` for the PostgreSQL figures).
 pub fn run(quick: bool, env: &[(&str, String)]) -> TaskResult {
+    let executables = if quick { Some(TestExecutables::of_test_build()?) } else { None };
     let mut figures = Vec::new();
     for program in PROGRAMS {
-        let mut command = program.command(quick);
+        let mut command = program.command(executables.as_ref())?;
         command.envs(env.iter().map(|(k, v)| (*k, v.as_str())));
         figures.extend(run_program(program, command)?);
     }
@@ -300,5 +370,22 @@ mod tests {
         assert_eq!(lines[2][3..5], ["?", "?"]);
         assert_eq!(parse_load_average("0.52 0.58 0.59 1/467 12345\n"), Some(0.52));
         assert_eq!(parse_load_average(""), None);
+    }
+
+    #[test]
+    fn quick_runs_each_benchmark_and_program_but_not_a_binary_s_unit_tests() {
+        let messages = [
+            r#"{"reason":"compiler-artifact","target":{"name":"origin_scale","kind":["bench"]},"profile":{"test":true},"executable":"/t/debug/deps/origin_scale-1"}"#,
+            r#"{"reason":"compiler-artifact","target":{"name":"card-bench","kind":["bin"]},"profile":{"test":false},"executable":"/t/debug/card-bench"}"#,
+            r#"{"reason":"compiler-artifact","target":{"name":"card-bench","kind":["bin"]},"profile":{"test":true},"executable":"/t/debug/deps/card_bench-2"}"#,
+            r#"{"reason":"compiler-artifact","target":{"name":"onshi_proto","kind":["lib"]},"profile":{"test":false},"executable":null}"#,
+            r#"{"reason":"build-finished","success":true}"#,
+            "not json",
+        ]
+        .join("\n");
+        let executables = TestExecutables::from_messages(&messages).0;
+        assert_eq!(executables.len(), 2, "{executables:?}");
+        assert_eq!(executables["origin_scale"], PathBuf::from("/t/debug/deps/origin_scale-1"));
+        assert_eq!(executables["card-bench"], PathBuf::from("/t/debug/card-bench"));
     }
 }

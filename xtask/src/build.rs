@@ -270,6 +270,12 @@ pub enum Native {
     WithTests,
 }
 
+/// The test build of the whole workspace: every test, the programs, and the benchmarks in the test profile, which
+/// `cargo xtask test` runs at small sizes. Benchmarks built here share the tests' feature selection; building one
+/// apart (`cargo bench -p …`) selects features for that package alone and compiles most of the tree again, and the
+/// release profile (fat LTO, one codegen unit) compiles all of it a third time, which a cold machine pays in full.
+pub const TEST_BUILD: [&str; 4] = ["test", "--workspace", "--no-run", "--all-targets"];
+
 /// Builds the origin, the bridge and the simulated terminal (and with [`Native::WithTests`] every test).
 pub fn build_native(native: Native) -> TaskResult {
     let mut command = Command::new("cargo");
@@ -278,7 +284,7 @@ pub fn build_native(native: Native) -> TaskResult {
         Native::Programs => {
             command.args(["build", "-p", "onshi-origin", "--bin", "onshi-origin", "-p", "onshi-bridge", "--bins"])
         }
-        Native::WithTests => command.args(["test", "--workspace", "--no-run"]),
+        Native::WithTests => command.args(TEST_BUILD),
     };
     run(command.current_dir(project_root()))
 }

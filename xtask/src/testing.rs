@@ -186,10 +186,10 @@ pub fn demo(args: &[String]) -> TaskResult {
 }
 
 /// `cargo xtask bench [--quick]`: builds the stack, starts a throwaway PostgreSQL cluster for the PostgreSQL
-/// figures, and runs every benchmark program.
+/// figures, and runs every benchmark program. `--quick` runs them from the test build, as `cargo xtask test` does.
 pub fn bench(quick: bool) -> TaskResult {
     tools::ensure_all()?;
-    build::build_all(build::Native::Programs)?;
+    build::build_all(if quick { build::Native::WithTests } else { build::Native::Programs })?;
     let postgres = postgres::TestCluster::start()?;
     let mut env = stack_env();
     env.push((postgres::URL_VARIABLE, postgres.url.clone()));
