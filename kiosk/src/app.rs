@@ -148,9 +148,16 @@ pub fn app() -> Html {
                 KeyCommand::Digit(digit) => check_in.type_digit(digit),
                 KeyCommand::TakeBack => check_in.take_back_digit(),
                 KeyCommand::Clear => check_in.clear_pin(),
-                KeyCommand::Submit if screen.submit_needs_confirmation() => dispatch.emit(Action::PinSubmitted),
-                KeyCommand::Submit => check_in.submit_pin(Action::PinSubmitted),
-                KeyCommand::ConfirmLastTry => check_in.submit_pin(Action::LastTryConfirmed),
+                KeyCommand::Submit => {
+                    if let Some(submit) = screen.pin_submit() {
+                        check_in.press_pin_ok(submit);
+                    }
+                }
+                KeyCommand::ConfirmLastTry => {
+                    if let Some(action) = screen.last_try_confirmation() {
+                        check_in.submit_pin(action);
+                    }
+                }
                 KeyCommand::Start => on_start.emit((None, welcome::default_purpose())),
                 KeyCommand::StartOver => start_over.emit(()),
                 KeyCommand::Voice => on_aid.emit(AidToggle::Voice),

@@ -7,6 +7,7 @@
 
 use onshi_proto::origin::{ConsentKind, PrescriptionFormat};
 
+use crate::petition::PetitionStep;
 use crate::state::{
     ConsentStage, ConsentStep, PIN_LEN, PRESCRIPTION_ORDER, SINGLE_CONSENT_KINDS, SPECIFIC_DISEASE_ORDER, Screen,
     SharingChoice,
@@ -61,22 +62,32 @@ pub fn key_command(screen: &Screen, key: &str, on_control: bool, on_field: bool)
         (_, "Escape") => Some(KeyCommand::StartOver),
         // A finished 申立書 capture has one thing left to press, its 「終了」, which Enter presses.
         (Screen::Petition { step, .. }, "Enter") if step.is_finished() && !on_control => Some(KeyCommand::StartOver),
-        (Screen::PinEntry { confirming_last_try: true, .. }, "Enter") if !on_control => {
-            Some(KeyCommand::ConfirmLastTry)
+        (&Screen::PinEntry { entered, confirming_last_try, .. }, key) => {
+            pin_pad_key(entered, confirming_last_try, key, on_control)
         }
-        (Screen::PinEntry { confirming_last_try: true, .. }, "Backspace" | "Delete" | "Clear") => {
-            Some(KeyCommand::Clear)
+        // The 申立書 capture's pad (the 券面事項入力補助AP's own PIN) takes the same keys as the check-in's.
+        (&Screen::Petition { step: PetitionStep::PinEntry { entered, confirming_last_try, .. }, .. }, key) => {
+            pin_pad_key(entered, confirming_last_try, key, on_control)
         }
-        (Screen::PinEntry { confirming_last_try: false, entered, .. }, key) => match key {
-            "Backspace" => Some(KeyCommand::TakeBack),
-            "Delete" | "Clear" => Some(KeyCommand::Clear),
-            "Enter" if !on_control && *entered == PIN_LEN => Some(KeyCommand::Submit),
-            _ => pin_digit(key).map(KeyCommand::Digit),
-        },
         (Screen::Result { consent: ConsentStep::Asking { stage, .. }, .. }, key) => {
             consent_key(*stage, key, on_control)
         }
         _ => None,
+    }
+}
+
+/// A PIN pad's keys, with `entered` digits typed: digits, Backspace to take one back, Delete (or a keypad's Clear)
+/// to empty the pad, Enter once 4 are typed (unless a button has the focus). While the last-try confirmation shows,
+/// Enter confirms and Backspace, Delete or Clear withdraw it by emptying the pad.
+fn pin_pad_key(entered: usize, confirming_last_try: bool, key: &str, on_control: bool) -> Option<KeyCommand> {
+    match (confirming_last_try, key) {
+        (true, "Enter") if !on_control => Some(KeyCommand::ConfirmLastTry),
+        (true, "Backspace" | "Delete" | "Clear") => Some(KeyCommand::Clear),
+        (true, _) => None,
+        (false, "Backspace") => Some(KeyCommand::TakeBack),
+        (false, "Delete" | "Clear") => Some(KeyCommand::Clear),
+        (false, "Enter") if !on_control && entered == PIN_LEN => Some(KeyCommand::Submit),
+        (false, key) => pin_digit(key).map(KeyCommand::Digit),
     }
 }
 
@@ -115,7 +126,7 @@ fn pin_digit(key: &str) -> Option<char> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::state::Action;
+    use crate::state::{Action, PinSubmit};
 
     fn pad(entered: usize) -> Screen {
         Screen::Welcome
@@ -150,6 +161,40 @@ mod tests {
         assert_eq!(key_command(&confirming, "Backspace", false, false), Some(KeyCommand::Clear));
         // No digit is added behind the confirmation.
         assert_eq!(key_command(&confirming, "5", false, false), None);
+    }
+
+    #[test]
+    fn the_petition_pad_takes_the_same_keys_and_its_ok_asks_first_at_one_try_left() {
+        use crate::petition::{PetitionEvent, PetitionStep};
+        let capture = |tries_left, entered, confirming_last_try| {
+            Screen::petition(PetitionStep::PinEntry { tries_left, entered, last_was_wrong: false, confirming_last_try })
+        };
+        assert_eq!(key_command(&capture(3, 0, false), "7", false, false), Some(KeyCommand::Digit('7')));
+        assert_eq!(key_command(&capture(3, 2, false), "Backspace", false, false), Some(KeyCommand::TakeBack));
+        assert_eq!(key_command(&capture(3, 3, false), "Enter", false, false), None);
+        assert_eq!(key_command(&capture(3, 4, false), "Enter", false, false), Some(KeyCommand::Submit));
+        assert_eq!(key_command(&capture(1, 4, true), "Enter", false, false), Some(KeyCommand::ConfirmLastTry));
+        assert_eq!(key_command(&capture(1, 4, true), "Backspace", false, false), Some(KeyCommand::Clear));
+        assert_eq!(key_command(&capture(1, 4, true), "5", false, false), None);
+        // What Enter then does is the screen's one rule: read the card, or at one try left ask first.
+        assert_eq!(
+            capture(3, 4, false).pin_submit(),
+            Some(PinSubmit::Send(Action::Petition(PetitionEvent::PinSubmitted)))
+        );
+        assert_eq!(
+            capture(1, 4, false).pin_submit(),
+            Some(PinSubmit::AskFirst(Action::Petition(PetitionEvent::PinSubmitted)))
+        );
+        assert_eq!(
+            capture(1, 4, true).last_try_confirmation(),
+            Some(Action::Petition(PetitionEvent::LastTryConfirmed))
+        );
+        assert_eq!(capture(3, 4, false).last_try_confirmation(), None);
+        // The check-in's pad keeps its own actions; a screen without a pad has none.
+        assert_eq!(pad(4).pin_submit(), Some(PinSubmit::Send(Action::PinSubmitted)));
+        assert_eq!(Screen::Welcome.pin_submit(), None);
+        // Anywhere else in the capture, digits type nothing.
+        assert_eq!(key_command(&Screen::petition(PetitionStep::Review), "4", false, false), None);
     }
 
     #[test]

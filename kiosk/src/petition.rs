@@ -54,6 +54,9 @@ pub enum PetitionStep {
         entered: usize,
         /// The last PIN was wrong.
         last_was_wrong: bool,
+        /// One try is left and the patient pressed OK: the pad asks first, because a wrong PIN now locks the
+        /// 券面事項入力補助AP until the municipal office resets it.
+        confirming_last_try: bool,
     },
     /// VERIFY and the read in flight.
     Reading,
@@ -87,8 +90,11 @@ pub enum PetitionEvent {
         /// Digits now in the buffer.
         entered: usize,
     },
-    /// The patient pressed OK with 4 digits.
+    /// The patient pressed OK with 4 digits (at one try left this only asks first: see
+    /// [`PetitionStep::submit_needs_confirmation`]).
     PinSubmitted,
+    /// At one try left, the patient confirmed that the PIN on the pad is the one to send.
+    LastTryConfirmed,
     /// The card refused the PIN.
     PinWrong {
         /// Tries left.
@@ -110,15 +116,33 @@ impl PetitionStep {
         use PetitionStep as S;
         match (self, event) {
             (S::Offered, E::Answered(true)) => S::Opening,
-            (S::Offered | S::Review, E::Answered(false)) => S::Declined,
+            // A no at the PIN pad (the patient does not know this PIN) is a no: nothing has been read.
+            (S::Offered | S::PinEntry { .. } | S::Review, E::Answered(false)) => S::Declined,
             (S::Opening, E::PinRequired { tries_left }) => {
-                S::PinEntry { tries_left, entered: 0, last_was_wrong: false }
+                S::PinEntry { tries_left, entered: 0, last_was_wrong: false, confirming_last_try: false }
             }
-            (S::PinEntry { tries_left, last_was_wrong, .. }, E::PinTyped { entered }) => {
-                S::PinEntry { tries_left, entered: entered.min(PIN_LEN), last_was_wrong }
+            (S::PinEntry { tries_left, last_was_wrong, confirming_last_try, .. }, E::PinTyped { entered }) => {
+                // Changing the digits withdraws a pending confirmation: the patient confirms the PIN they send.
+                let confirming_last_try = confirming_last_try && entered == PIN_LEN;
+                S::PinEntry { tries_left, entered: entered.min(PIN_LEN), last_was_wrong, confirming_last_try }
             }
-            (S::PinEntry { entered, .. }, E::PinSubmitted) if entered == PIN_LEN => S::Reading,
-            (S::Reading, E::PinWrong { tries_left }) => S::PinEntry { tries_left, entered: 0, last_was_wrong: true },
+            (step @ S::PinEntry { .. }, E::PinSubmitted) if step.submit_needs_confirmation() => match step {
+                S::PinEntry { tries_left, entered, last_was_wrong, .. } => {
+                    S::PinEntry { tries_left, entered, last_was_wrong, confirming_last_try: true }
+                }
+                other => other,
+            },
+            (S::PinEntry { entered, tries_left, confirming_last_try: false, .. }, E::PinSubmitted)
+                if entered == PIN_LEN && tries_left > 1 =>
+            {
+                S::Reading
+            }
+            (S::PinEntry { entered, confirming_last_try: true, .. }, E::LastTryConfirmed) if entered == PIN_LEN => {
+                S::Reading
+            }
+            (S::Reading, E::PinWrong { tries_left }) => {
+                S::PinEntry { tries_left, entered: 0, last_was_wrong: true, confirming_last_try: false }
+            }
             (S::Reading, E::Read) => S::Review,
             (S::Review, E::Answered(true)) => S::Sending,
             (S::Sending, E::Sent(reference)) => S::Sent { reference },
@@ -126,6 +150,14 @@ impl PetitionStep {
             (_, E::Failed(failure)) => S::Failed(failure),
             (step, _) => step,
         }
+    }
+
+    /// True when OK on the pad must first ask the patient to confirm: one try is left, so a wrong PIN would lock
+    /// the 券面事項入力補助AP. The screen then only dispatches [`PetitionEvent::PinSubmitted`] and keeps the digits;
+    /// they leave for the card with [`PetitionEvent::LastTryConfirmed`].
+    pub fn submit_needs_confirmation(&self) -> bool {
+        matches!(self, PetitionStep::PinEntry { tries_left, entered, confirming_last_try: false, .. }
+            if *tries_left <= 1 && *entered == PIN_LEN)
     }
 
     /// True while the 4 items may be on screen. Every other step shows none of them, so the hook wipes its copy
@@ -164,7 +196,10 @@ mod tests {
     #[test]
     fn an_agreeing_patient_types_the_pin_checks_the_items_and_gets_a_reference() {
         let mut events = typed_pin();
-        assert_eq!(run(events.clone()), S::PinEntry { tries_left: 3, entered: 4, last_was_wrong: false });
+        assert_eq!(
+            run(events.clone()),
+            S::PinEntry { tries_left: 3, entered: 4, last_was_wrong: false, confirming_last_try: false }
+        );
         events.extend([E::PinSubmitted, E::Read]);
         let review = run(events.clone());
         assert_eq!(review, S::Review);
@@ -205,7 +240,42 @@ mod tests {
         assert_eq!(short.clone().apply(E::PinSubmitted), short);
         let mut events = typed_pin();
         events.extend([E::PinSubmitted, E::PinWrong { tries_left: 2 }]);
-        assert_eq!(run(events), S::PinEntry { tries_left: 2, entered: 0, last_was_wrong: true });
+        assert_eq!(
+            run(events),
+            S::PinEntry { tries_left: 2, entered: 0, last_was_wrong: true, confirming_last_try: false }
+        );
+    }
+
+    #[test]
+    fn at_one_try_left_ok_asks_first_and_only_the_confirmation_reads_the_card() {
+        let last_try =
+            |entered| S::PinEntry { tries_left: 1, entered, last_was_wrong: true, confirming_last_try: false };
+        let typed = last_try(4);
+        assert!(typed.submit_needs_confirmation());
+        let asking = typed.clone().apply(E::PinSubmitted);
+        assert_eq!(asking, S::PinEntry { tries_left: 1, entered: 4, last_was_wrong: true, confirming_last_try: true });
+        assert!(!asking.submit_needs_confirmation(), "asked once, the next step is the confirmation");
+        // Pressing OK again is not a confirmation; only the confirmation reads the card.
+        assert_eq!(asking.clone().apply(E::PinSubmitted), asking);
+        assert_eq!(asking.clone().apply(E::LastTryConfirmed), S::Reading);
+        // Changing the digits withdraws the question: the patient confirms the PIN they will send.
+        let retyping = asking.clone().apply(E::PinTyped { entered: 0 });
+        assert_eq!(retyping, last_try(0));
+        assert_eq!(retyping.clone().apply(E::LastTryConfirmed), retyping);
+        // With tries to spare, or fewer than 4 digits, nothing asks and a stray confirmation does nothing.
+        let spare = S::PinEntry { tries_left: 2, entered: 4, last_was_wrong: false, confirming_last_try: false };
+        assert!(!spare.submit_needs_confirmation() && !last_try(3).submit_needs_confirmation());
+        assert_eq!(spare.clone().apply(E::LastTryConfirmed), spare);
+        assert_eq!(spare.apply(E::PinSubmitted), S::Reading);
+    }
+
+    #[test]
+    fn a_patient_who_does_not_know_this_pin_says_no_at_the_pad_and_nothing_is_read() {
+        for pad in [typed_pin(), vec![E::Answered(true), E::PinRequired { tries_left: 1 }]] {
+            let declined = run(pad.into_iter().chain([E::Answered(false)]));
+            assert_eq!(declined, S::Declined);
+            assert_eq!(declined.apply(E::LastTryConfirmed), S::Declined);
+        }
     }
 
     #[test]

@@ -562,6 +562,15 @@ pub enum Action {
     Reset,
 }
 
+/// What OK on a PIN pad does ([`Screen::pin_submit`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PinSubmit {
+    /// One try is left: show the confirmation, keeping the digits; nothing goes to the card.
+    AskFirst(Action),
+    /// Send the PIN to the card, showing the action's step.
+    Send(Action),
+}
+
 impl Screen {
     /// The answer screen of a card session, PIN or 目視 alike: a certificate in its grace period confirms the
     /// qualification only, so there is nothing to consent to.
@@ -900,6 +909,36 @@ impl Screen {
     pub fn submit_needs_confirmation(&self) -> bool {
         matches!(self, Screen::PinEntry { tries_left, entered, confirming_last_try: false, .. }
             if *tries_left <= 1 && *entered == PIN_LEN)
+    }
+
+    /// What OK (or Enter) on this screen's PIN pad does, the check-in's or the 申立書 capture's: at one try left it
+    /// only asks first (the action is dispatched, the digits stay in the buffer); otherwise the PIN goes to the card
+    /// with the action. `None` on a screen without a pad.
+    pub fn pin_submit(&self) -> Option<PinSubmit> {
+        match self {
+            Screen::PinEntry { .. } if self.submit_needs_confirmation() => {
+                Some(PinSubmit::AskFirst(Action::PinSubmitted))
+            }
+            Screen::PinEntry { .. } => Some(PinSubmit::Send(Action::PinSubmitted)),
+            Screen::Petition { step, .. } if step.submit_needs_confirmation() => {
+                Some(PinSubmit::AskFirst(Action::Petition(PetitionEvent::PinSubmitted)))
+            }
+            Screen::Petition { step: PetitionStep::PinEntry { .. }, .. } => {
+                Some(PinSubmit::Send(Action::Petition(PetitionEvent::PinSubmitted)))
+            }
+            _ => None,
+        }
+    }
+
+    /// The action that sends the PIN once the person confirmed it at one try left, on the pad that asked.
+    pub fn last_try_confirmation(&self) -> Option<Action> {
+        match self {
+            Screen::PinEntry { confirming_last_try: true, .. } => Some(Action::LastTryConfirmed),
+            Screen::Petition { step: PetitionStep::PinEntry { confirming_last_try: true, .. }, .. } => {
+                Some(Action::Petition(PetitionEvent::LastTryConfirmed))
+            }
+            _ => None,
+        }
     }
 
     /// True while a request or a card command is in flight: the idle timer does not run, because the person is
@@ -1888,11 +1927,21 @@ pub(crate) mod tests {
     #[test]
     fn the_petition_pin_pad_counts_the_digits_the_shared_buffer_reports() {
         use crate::petition::{PetitionEvent, PetitionStep};
-        let pad = Screen::petition(PetitionStep::PinEntry { tries_left: 3, entered: 0, last_was_wrong: false });
+        let pad = Screen::petition(PetitionStep::PinEntry {
+            tries_left: 3,
+            entered: 0,
+            last_was_wrong: false,
+            confirming_last_try: false,
+        });
         let typed = pad.apply(Action::PinTyped { entered: 4 });
         assert_eq!(
             typed,
-            Screen::petition(PetitionStep::PinEntry { tries_left: 3, entered: 4, last_was_wrong: false })
+            Screen::petition(PetitionStep::PinEntry {
+                tries_left: 3,
+                entered: 4,
+                last_was_wrong: false,
+                confirming_last_try: false
+            })
         );
         // With 4 digits the submit goes through to the read; the buffer emptied by it is counted too.
         let reading = typed.apply(Action::Petition(PetitionEvent::PinSubmitted));

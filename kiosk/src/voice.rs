@@ -198,12 +198,19 @@ fn petition_step_lines(step: &PetitionStep) -> Vec<Line> {
     match step {
         PetitionStep::Offered => vec![Text("petition.offer")],
         PetitionStep::Opening | PetitionStep::Reading => vec![Text("petition.reading")],
+        PetitionStep::PinEntry { confirming_last_try: true, .. } => {
+            vec![Text("pin.confirm_heading"), Text("petition.confirm_body"), Text("voice.confirm_next")]
+        }
         PetitionStep::PinEntry { tries_left, last_was_wrong, .. } => {
             let mut lines = Vec::new();
             if *last_was_wrong {
                 lines.push(Text("pin.wrong"));
             }
-            lines.extend([Text("petition.pin_heading"), Count("pin.tries_left", u32::from(*tries_left))]);
+            lines.extend([
+                Text("petition.pin_heading"),
+                Count("pin.tries_left", u32::from(*tries_left)),
+                Text("voice.pin_next"),
+            ]);
             lines
         }
         PetitionStep::Review => vec![Text("petition.review_heading"), Text("petition.review_hint")],
@@ -296,7 +303,8 @@ mod tests {
         [
             PetitionStep::Offered,
             PetitionStep::Opening,
-            PetitionStep::PinEntry { tries_left: 3, entered: 0, last_was_wrong: true },
+            PetitionStep::PinEntry { tries_left: 3, entered: 0, last_was_wrong: true, confirming_last_try: false },
+            PetitionStep::PinEntry { tries_left: 1, entered: 4, last_was_wrong: true, confirming_last_try: true },
             PetitionStep::Reading,
             PetitionStep::Review,
             PetitionStep::Sending,

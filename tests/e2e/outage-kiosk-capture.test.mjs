@@ -8,9 +8,10 @@
 // on its screen. With voice guidance on, the reference is said one character at a time. The patient presses
 // 「終了」 (or Enter) and the kiosk is back at the start with nothing of the capture left; a card taken out clears
 // the end by itself soon after. A patient who declines sends nothing; a wrong 券面事項入力補助AP PIN says the tries
-// left and can be typed again, and one typed wrong until it locks ends in the paper form with nothing sent; one who
-// agrees and then takes the card out, or walks away and lets the idle reset fire, leaves nothing behind. Every new
-// screen is checked in every language with axe-core and saved under tests/artifacts/screens/.
+// left and can be typed again, and one typed wrong until it locks (the last try asked first) ends in the paper form
+// with nothing sent; the pad works by keys alone, and a patient who does not know this PIN chooses the counter from
+// it; one who agrees and then takes the card out, or walks away and lets the idle reset fire, leaves nothing
+// behind. Every new screen is checked in every language with axe-core and saved under tests/artifacts/screens/.
 
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
@@ -285,14 +286,75 @@ describe('an outage: the kiosk fills the 申立書 from the card and hands it to
       await enterTextPin(kiosk.page, wrongPin(holder.pin));
       await kiosk.page.waitForSelector(`#petition-tries-left:has-text("${left}")`);
     }
-    // The third wrong PIN locks the card's 券面事項入力補助AP (it allows three tries).
+    // At one try left the pad warns, and OK asks first: a wrong PIN now locks the 券面事項入力補助AP.
+    assert.match(await kiosk.page.textContent('#petition-last-try'), /ロックされます/);
     await enterTextPin(kiosk.page, wrongPin(holder.pin));
+    await kiosk.page.waitForSelector('#petition-last-try-confirm');
+    assert.match(await kiosk.page.textContent('#petition-confirm-body'), /健康保険の確認に使った暗証番号はそのまま使えます/);
+    assert.deepEqual(await auditScreen(kiosk.page, 'petition-pin-last-try'), []);
+    // The third wrong PIN, confirmed, locks the card's 券面事項入力補助AP (it allows three tries).
+    await kiosk.page.click('#petition-confirm-send');
     await petitionStep(kiosk.page, 'failed');
     assert.match(await kiosk.page.textContent('#petition-failed'), /券面事項入力補助用の暗証番号がロックされています/);
     assert.match(await kiosk.page.textContent('#petition-failed'), /受付で申立書にご記入ください/);
     assert.equal(await kiosk.page.$('#petition-name'), null);
     assert.deepEqual(await auditScreen(kiosk.page, 'petition-pin-blocked'), []);
     assert.equal(kiosk.requests.filter((r) => r.url.includes(PETITION_PATH)).length, 0, 'the kiosk called the relay');
+    await kiosk.context.close();
+  });
+
+  test('the pad by keys alone: at one try left Enter asks first, Backspace withdraws it, Enter confirms the right PIN', async () => {
+    const holder = card('dependent');
+    const kiosk = await openKiosk(env.browser, env.stack, { cardIndex: holder.index });
+    const page = kiosk.page;
+    await checkInDuringOutage(page, holder);
+    await page.click('#petition-agree');
+    await petitionStep(page, 'pin');
+    assert.match(await page.textContent('#petition-pin-keys'), /Enter/);
+    const typeByKeys = async (pin) => {
+      for (const digit of pin) await page.keyboard.press(digit);
+      await page.waitForSelector('.pin-dots[aria-label="4 けた入力済み"]');
+    };
+    for (const left of ['2', '1']) {
+      await typeByKeys(wrongPin(holder.pin));
+      await page.keyboard.press('Enter');
+      await page.waitForSelector(`#petition-tries-left:has-text("${left}")`);
+    }
+    // The right PIN at one try left: Enter only asks; nothing reaches the card, so the count stays at 1.
+    await typeByKeys(holder.pin);
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('#petition-last-try-confirm');
+    assert.equal(await page.getAttribute('#petition', 'data-step'), 'pin');
+    assert.match(await page.textContent('#petition-tries-left'), /1/);
+    // Backspace withdraws the question and empties the pad, as 「入力しなおす」 does.
+    await page.keyboard.press('Backspace');
+    await page.waitForSelector('#petition-last-try-confirm', { state: 'detached' });
+    assert.equal(await page.locator('.pin-dots .dot.filled').count(), 0);
+    await typeByKeys(holder.pin);
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('#petition-last-try-confirm');
+    await page.keyboard.press('Enter');
+    await petitionStep(page, 'review');
+    assert.equal(await page.textContent('#petition-name'), holder.name);
+    await page.click('#petition-dont-send');
+    await petitionStep(page, 'declined');
+    assert.equal(kiosk.requests.filter((r) => r.url.includes(PETITION_PATH)).length, 0);
+    await kiosk.context.close();
+  });
+
+  test('a patient who does not know this PIN chooses the counter at the pad: nothing is read or sent', async () => {
+    const holder = card('dependent');
+    const kiosk = await openKiosk(env.browser, env.stack, { cardIndex: holder.index });
+    await checkInDuringOutage(kiosk.page, holder);
+    await kiosk.page.click('#petition-agree');
+    await petitionStep(kiosk.page, 'pin');
+    await kiosk.page.click('#petition-pin-paper');
+    await petitionStep(kiosk.page, 'declined');
+    assert.match(await kiosk.page.textContent('#petition-declined'), /カードからは何も読み取っていません/);
+    assert.equal(await kiosk.page.$('#petition-name'), null);
+    assert.equal(kiosk.requests.filter((r) => r.url.includes(PETITION_PATH)).length, 0);
+    // Nothing was read, so the kiosk asks for the card and offers 「終了」 as every end does.
+    await kiosk.page.waitForSelector('#petition-finish');
     await kiosk.context.close();
   });
 

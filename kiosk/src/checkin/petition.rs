@@ -151,12 +151,15 @@ async fn read_items<T: Transport>(
         Ok(PinStatus::NotSet | PinStatus::AlreadyVerified) | Err(_) => return failed(PetitionFailure::Card),
     }
     loop {
+        // A no at the pad (the patient does not know this PIN) ends the capture with nothing read.
         let submitted = heard(commands, card_gone, |command| match command {
-            UiCommand::SubmitPin(pin) => Some(pin),
+            UiCommand::SubmitPin(pin) => Some(Some(pin)),
+            UiCommand::PetitionAnswer(false) => Some(None),
             _ => None,
         });
         let pin = match submitted.await {
-            Heard::Said(pin) => pin,
+            Heard::Said(Some(pin)) => pin,
+            Heard::Said(None) => return Err(CaptureEnd::CardInReader),
             Heard::CardTaken => return failed(PetitionFailure::CardTaken),
             Heard::Stopped => return Err(CaptureEnd::Stopped),
         };

@@ -24,7 +24,7 @@ use crate::petition::PetitionEvent;
 use crate::pin_buffer::{PinBuffer, PinEvent};
 use crate::platform::device::Device;
 use crate::platform::webusb::{self, UsbListener};
-use crate::state::{Action, CARD_LEFT_BEHIND_SECS, Failure, Purpose, Screen};
+use crate::state::{Action, CARD_LEFT_BEHIND_SECS, Failure, PinSubmit, Purpose, Screen};
 
 /// The kiosk's one PIN buffer, shared by the handle's clones.
 type SharedPin = Rc<RefCell<PinBuffer>>;
@@ -213,6 +213,15 @@ impl CheckInHandle {
             return;
         };
         self.send(action, UiCommand::SubmitPin(pin));
+    }
+
+    /// OK on a PIN pad, as the screen decided ([`Screen::pin_submit`](crate::state::Screen::pin_submit)): at one
+    /// try left only the confirmation shows (the digits stay in the buffer); otherwise the PIN goes to the card.
+    pub fn press_pin_ok(&self, submit: PinSubmit) {
+        match submit {
+            PinSubmit::AskFirst(action) => self.dispatch.emit(action),
+            PinSubmit::Send(action) => self.submit_pin(action),
+        }
     }
 
     /// The staff's visual check instead of the PIN: the typed digits are dropped unsent, as the visual check never

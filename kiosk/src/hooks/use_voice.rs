@@ -6,6 +6,7 @@
 use yew::prelude::*;
 
 use crate::i18n::Lang;
+use crate::petition::PetitionStep;
 use crate::platform::speech::{self, Spoken};
 use crate::state::{IdlePhase, Screen};
 use crate::voice::{self, sentences};
@@ -31,7 +32,10 @@ pub fn use_voice(on: bool, lang: Lang, screen: &Screen, reader_ready: bool, idle
     }
     // The PIN pad says the count after every key that changed it; the first showing of the pad says its sentence.
     let entered = match screen {
-        Screen::PinEntry { entered, confirming_last_try: false, .. } => Some(*entered),
+        Screen::PinEntry { entered, confirming_last_try: false, .. }
+        | Screen::Petition { step: PetitionStep::PinEntry { entered, confirming_last_try: false, .. }, .. } => {
+            Some(*entered)
+        }
         _ => None,
     };
     let last_entered = use_mut_ref(|| None::<usize>);

@@ -9,9 +9,9 @@ use yew::prelude::*;
 
 use crate::hooks::use_check_in::CheckInHandle;
 use crate::i18n::{Lang, marked_n, text, text_n};
-use crate::petition::{PetitionEvent, PetitionStep};
+use crate::petition::PetitionStep;
 use crate::screens::ruby;
-use crate::state::{Action, PIN_LEN};
+use crate::state::{PIN_LEN, Screen};
 
 /// The offer, under the outage message: fill the 申立書 from the card, or write it at the counter.
 pub fn petition_offer(lang: Lang, check_in: &CheckInHandle) -> Html {
@@ -42,9 +42,7 @@ pub fn petition(
     let body = match step {
         PetitionStep::Offered => petition_offer(lang, check_in),
         PetitionStep::Opening | PetitionStep::Reading => html! { <p role="status">{ h("petition.reading") }</p> },
-        &PetitionStep::PinEntry { tries_left, entered, last_was_wrong } => {
-            pin_entry(lang, tries_left, entered, last_was_wrong, check_in)
-        }
+        PetitionStep::PinEntry { .. } => pin_entry(lang, step, check_in),
         PetitionStep::Review => match check_in.petition_items() {
             Some(items) => review(lang, &items, check_in),
             None => html! { <p role="status">{ h("petition.reading") }</p> },
@@ -134,8 +132,14 @@ fn review(lang: Lang, items: &PetitionItems, check_in: &CheckInHandle) -> Html {
     }
 }
 
-/// The 券面事項入力補助AP's PIN pad: the digits go straight to the check-in's buffer, as on the check-in's pad.
-fn pin_entry(lang: Lang, tries_left: u8, entered: usize, last_was_wrong: bool, check_in: &CheckInHandle) -> Html {
+/// The 券面事項入力補助AP's PIN pad: the digits go straight to the check-in's buffer, as on the check-in's pad, and
+/// the same keys work (`crate::keys`). At one try left OK asks first, as the check-in's pad does: a wrong PIN then
+/// locks this AP until the municipal office resets it. A patient who does not know this PIN writes the form at the
+/// counter instead, without taking the card out.
+fn pin_entry(lang: Lang, step: &PetitionStep, check_in: &CheckInHandle) -> Html {
+    let &PetitionStep::PinEntry { tries_left, entered, last_was_wrong, confirming_last_try } = step else {
+        return Html::default();
+    };
     let h = |key: &str| ruby::shown(lang, key);
     let digit = |digit: char| {
         let check_in = check_in.clone();
@@ -145,33 +149,78 @@ fn pin_entry(lang: Lang, tries_left: u8, entered: usize, last_was_wrong: bool, c
         let check_in = check_in.clone();
         Callback::from(move |_: MouseEvent| check_in.take_back_digit())
     };
+    let on_clear = {
+        let check_in = check_in.clone();
+        Callback::from(move |_: MouseEvent| check_in.clear_pin())
+    };
+    // The one rule of what OK does lives with the screens' state (`Screen::pin_submit`).
+    let ok = Screen::petition(step.clone()).pin_submit();
     let on_submit = {
         let check_in = check_in.clone();
-        Callback::from(move |_: MouseEvent| check_in.submit_pin(Action::Petition(PetitionEvent::PinSubmitted)))
+        Callback::from(move |_: MouseEvent| {
+            if let Some(submit) = ok.clone() {
+                check_in.press_pin_ok(submit);
+            }
+        })
+    };
+    let on_confirm = {
+        let (check_in, confirmation) = (check_in.clone(), Screen::petition(step.clone()).last_try_confirmation());
+        Callback::from(move |_: MouseEvent| {
+            if let Some(action) = confirmation.clone() {
+                check_in.submit_pin(action);
+            }
+        })
+    };
+    let on_paper = {
+        let check_in = check_in.clone();
+        Callback::from(move |_: MouseEvent| check_in.answer_petition(false))
     };
     html! {
         <>
+            <p class="hint" id="petition-pin-keys">{ h("pin.keys_hint") }</p>
             if last_was_wrong {
                 <p class="warning" role="alert">{ h("pin.wrong") }</p>
             }
             <p id="petition-tries-left" class={classes!("tries", (tries_left <= 1).then_some("danger"))}>
                 { ruby::rich(&marked_n(lang, "pin.tries_left", tries_left)) }
             </p>
-            <div class="pin-dots" role="status" aria-label={text_n(lang, "pin.entered", entered)}>
-                { for (0..PIN_LEN).map(|i| html! {
-                    <span class={classes!("dot", (i < entered).then_some("filled"))}></span>
-                }) }
-            </div>
-            <div class="keypad" role="group" aria-label={text(lang, "pin.keypad")}>
-                { for ['1', '2', '3', '4', '5', '6', '7', '8', '9'].map(|k| html! {
-                    <button class="key" data-digit={k.to_string()} onclick={digit(k)}>{ k }</button>
-                }) }
-                <button class="key" data-digit="0" onclick={digit('0')}>{ "0" }</button>
-                <button class="key" id="pin-back" onclick={on_back}>{ h("pin.back") }</button>
-            </div>
-            <button id="petition-pin-submit" class="primary" disabled={entered != PIN_LEN} onclick={on_submit}>
-                { h("petition.pin_submit") }
-            </button>
+            if tries_left == 1 && !confirming_last_try {
+                <p class="warning" role="alert" id="petition-last-try">{ h("petition.last_try") }</p>
+            }
+            if confirming_last_try {
+                <div id="petition-last-try-confirm" class="confirm" role="alertdialog" aria-modal="false"
+                    aria-labelledby="petition-confirm-heading" aria-describedby="petition-confirm-body">
+                    <h3 id="petition-confirm-heading">{ h("pin.confirm_heading") }</h3>
+                    <p id="petition-confirm-body">{ h("petition.confirm_body") }</p>
+                    <button id="petition-confirm-send" class="primary" onclick={on_confirm}>
+                        { h("petition.confirm_send") }
+                    </button>
+                    <button id="petition-reenter" class="secondary" onclick={on_clear}>{ h("pin.reenter") }</button>
+                    <button id="petition-pin-paper" class="secondary" onclick={on_paper.clone()}>
+                        { h("petition.pin_paper") }
+                    </button>
+                </div>
+            } else {
+                <div class="pin-dots" role="status" aria-label={text_n(lang, "pin.entered", entered)}>
+                    { for (0..PIN_LEN).map(|i| html! {
+                        <span class={classes!("dot", (i < entered).then_some("filled"))}></span>
+                    }) }
+                </div>
+                <div class="keypad" role="group" aria-label={text(lang, "pin.keypad")}>
+                    { for ['1', '2', '3', '4', '5', '6', '7', '8', '9'].map(|k| html! {
+                        <button class="key" data-digit={k.to_string()} onclick={digit(k)}>{ k }</button>
+                    }) }
+                    <button class="key" id="pin-clear" onclick={on_clear}>{ h("pin.clear") }</button>
+                    <button class="key" data-digit="0" onclick={digit('0')}>{ "0" }</button>
+                    <button class="key" id="pin-back" onclick={on_back}>{ h("pin.back") }</button>
+                </div>
+                <button id="petition-pin-submit" class="primary" disabled={entered != PIN_LEN} onclick={on_submit}>
+                    { h("petition.pin_submit") }
+                </button>
+                <button id="petition-pin-paper" class="secondary" onclick={on_paper}>
+                    { h("petition.pin_paper") }
+                </button>
+            }
         </>
     }
 }
