@@ -24,6 +24,16 @@ export const DEMO_FACILITY_CODE = '0110113719';
  * with a 限度額 agreed on the reader and a 特定疾病療養受療証 whose category she did not consent to, one under a
  * 高齢受給者証, and one whose qualification was lost last month.
  */
+/**
+ * The 適用年度 of a 高齢受給者証 that holds `now` in Japan: 1 August to the next 31 July, as the trigger's
+ * `elderly_valid_from` and `elderly_valid_until`.
+ */
+export function elderlyYear(now) {
+  const tokyo = new Date(now.getTime() + 9 * 3600 * 1000);
+  const first = tokyo.getUTCMonth() >= 7 ? tokyo.getUTCFullYear() : tokyo.getUTCFullYear() - 1;
+  return { elderly_valid_from: `${first}-08-01`, elderly_valid_until: `${first + 1}-07-31` };
+}
+
 const NATIONAL_READER_PATIENTS = [
   {
     name: '受付　陽子', name_kana: 'ｳｹﾂｹ ﾖｳｺ', birth_date: '1979-04-21', sex: 'female', insurer_number: '06130017',
@@ -36,7 +46,7 @@ const NATIONAL_READER_PATIENTS = [
   {
     name: '長寿　茂', name_kana: 'ﾁｮｳｼﾞｭ ｼｹﾞﾙ', birth_date: '1953-08-02', sex: 'male', insurer_number: '06130017',
     insurer_name: '全国健康保険協会東京支部', symbol: '1234', number: '0071', branch: '00', ratio_percent: 30,
-    elderly_ratio_percent: 20, validity: 'valid',
+    elderly_ratio_percent: 20, ...elderlyYear(new Date()), validity: 'valid',
   },
   {
     name: '転職　光', name_kana: 'ﾃﾝｼｮｸ ﾋｶﾙ', birth_date: '1991-12-09', sex: 'unspecified', insurer_number: '06130017',

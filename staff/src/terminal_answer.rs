@@ -6,11 +6,12 @@
 //! Must not: keep the answer beyond the page's memory; guess a field the terminal did not give.
 
 use onshi_proto::bridge_link::TerminalAnswer;
+use onshi_proto::qualification::Validity;
 use onshi_web::i18n::Lang;
 use yew::prelude::*;
 
 use crate::specific_disease_list::SpecificDiseaseList;
-use crate::text::{STAFF, date_text, ratio_text, t, validity_key};
+use crate::text::{STAFF, date_text, elderly_share_text, ratio_text, t, validity_key};
 
 /// What the view shows.
 #[derive(Properties, PartialEq)]
@@ -58,6 +59,13 @@ pub fn terminal_answer_view(props: &TerminalAnswerProps) -> Html {
                 }
                 if let Some(percent) = answer.contribution_percent {
                     <dt>{ t(lang, "staff.answer.ratio") }</dt><dd class="ratio">{ ratio_text(lang, percent.get()) }</dd>
+                }
+                // The 高齢受給者証 behind the share, as a by-number answer from onshi's own registry shows it.
+                if let Some(share) = answer.elderly_share.as_ref().filter(|_| answer.validity == Validity::Valid) {
+                    <dt>{ t(lang, "staff.answer.elderly") }</dt>
+                    <dd class="elderly-share" data-until={share.certificate.valid_until.map(|until| until.to_string())}>
+                        { elderly_share_text(lang, share) }
+                    </dd>
                 }
                 if let Some(lost_on) = answer.disqualification_date {
                     <dt>{ t(lang, "staff.answer.lost_on") }</dt><dd class="lost-on">{ date_text(lost_on) }</dd>

@@ -8,7 +8,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { readerPatient } from '../../xtask/stack.mjs';
+import { elderlyYear, readerPatient } from '../../xtask/stack.mjs';
 import { openStaff, screenshot, useStack } from './support.mjs';
 
 /** A qualification request (IF-001) as a clinic's software writes it; the stalled terminal never reads it. */
@@ -61,6 +61,7 @@ describe('national reader', () => {
       validity: 'invalid',
       disqualification_date: '2026-11-30',
       elderly_ratio_percent: 20,
+      ...elderlyYear(new Date()),
       // A terminal that writes the category although the patient did not consent: the bridge drops it.
       specific_diseases: [{ disease_category: '3', monthly_self_pay_yen: 10000 }],
       specific_disease_consent: 'not_given',
@@ -75,7 +76,23 @@ describe('national reader', () => {
     const secondDisease = second.locator('.specific-disease');
     assert.equal(await secondDisease.getAttribute('data-category'), '');
     assert.equal(await secondDisease.textContent(), '特定疾病: 同意なし 自己負担限度額 月10,000円');
-    assert.equal(await readerRows.count(), 2, 'each national-reader check is listed once');
+    // An invalid qualification shows no 高齢受給者証 either, though the file carried one.
+    assert.equal(await second.locator('.elderly-share').count(), 0);
+
+    // A patient aged 70–74 with a 高齢受給者証 in force: staff see 2割, until when, and the 3割 after it.
+    const year = elderlyYear(new Date());
+    bridge.readerCheck(readerPatient({
+      name: '長寿　茂', name_kana: 'ﾁｮｳｼﾞｭ ｼｹﾞﾙ', sex: 'male', birth_date: '1953-08-02', number: '0071',
+      elderly_ratio_percent: 20, ...year,
+    }));
+    const senior = readerRows.filter({ hasText: '長寿　茂' });
+    await senior.waitFor();
+    assert.match(await senior.locator('.ratio').textContent(), /^2割高齢受給者証: /);
+    const share = senior.locator('.ratio .elderly-share');
+    assert.equal(await share.getAttribute('data-until'), year.elderly_valid_until);
+    assert.equal(await share.getAttribute('data-insured-percent'), '30');
+    assert.match(await share.textContent(), new RegExp(`^高齢受給者証: 令和\\d+年7月31日 \\(${year.elderly_valid_until}\\)まで（保険は3割）$`));
+    assert.equal(await readerRows.count(), 3, 'each national-reader check is listed once');
     await screenshot(page, 'staff-national-reader-after-restart');
     await bridge.stop();
     await context.close();

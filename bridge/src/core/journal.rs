@@ -94,8 +94,9 @@ pub enum Record {
 pub enum EdgeRecord {
     /// The result is to be sent (it holds the result, so a restart sends it without the `face` file).
     Queued {
-        /// The result, its face file name its key.
-        result: ReaderResult,
+        /// The result, its face file name its key (boxed: it is by far the largest record, and the journal's
+        /// lines read the same either way).
+        result: Box<ReaderResult>,
     },
     /// The edge acknowledged it (2xx): it is never sent again.
     Acknowledged {

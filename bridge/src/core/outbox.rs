@@ -107,7 +107,7 @@ pub enum OutboxEffect {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 struct Queued {
-    result: ReaderResult,
+    result: Box<ReaderResult>,
     failures: u32,
     next_ms: u64,
 }
@@ -233,7 +233,7 @@ impl Outbox {
         }
         match converted {
             Ok(result) if result.file_name.as_str() == file => {
-                self.journal(EdgeRecord::Queued { result }, &mut effects);
+                self.journal(EdgeRecord::Queued { result: Box::new(result) }, &mut effects);
                 if let Some(queued) = self.queued.get_mut(file) {
                     queued.next_ms = now_ms;
                 }
@@ -256,7 +256,7 @@ impl Outbox {
     pub fn due(&self, now_ms: u64) -> Vec<ReaderResult> {
         let mut due: Vec<&Queued> = self.queued.values().filter(|q| q.next_ms <= now_ms).collect();
         due.sort_by_key(|q| q.next_ms);
-        due.into_iter().map(|q| q.result.clone()).collect()
+        due.into_iter().map(|q| ReaderResult::clone(&q.result)).collect()
     }
 
     /// When the next result falls due, if any waits.
@@ -375,7 +375,7 @@ mod tests {
     #[test]
     fn a_result_is_sent_until_acknowledged_and_never_after() {
         let mut outbox = Outbox::recover(Backoff { first_ms: 100, max_ms: 1000 }, []);
-        assert_eq!(offered(&mut outbox, "a.xml", 0), [EdgeRecord::Queued { result: result("a.xml") }]);
+        assert_eq!(offered(&mut outbox, "a.xml", 0), [EdgeRecord::Queued { result: Box::new(result("a.xml")) }]);
         assert_eq!(outbox.due(0), [result("a.xml")]);
         let effects = outbox.attempted("a.xml", &Attempt::status(503), 10);
         assert!(journalled(&effects).is_empty(), "a retry is not journalled");

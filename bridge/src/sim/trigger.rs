@@ -55,6 +55,12 @@ pub struct ReaderCheck {
     /// The 高齢受給者証's ratio in percent, for a person 70 to 74.
     #[serde(default)]
     pub elderly_ratio_percent: Option<Percent>,
+    /// The 高齢受給者証's first day (`YYYY-MM-DD`; its 適用年度 begins on 1 August), when it has a ratio.
+    #[serde(default)]
+    pub elderly_valid_from: Option<IsoDate>,
+    /// The 高齢受給者証's last day (`YYYY-MM-DD`, the 31 July that ends its 適用年度).
+    #[serde(default)]
+    pub elderly_valid_until: Option<IsoDate>,
     /// `QualificationValidity`: `valid`, `invalid`, `invalid_newer_exists`, `no_qualification` or
     /// `multiple_matches` (for `no_qualification` the file carries no person).
     pub validity: Validity,
@@ -121,9 +127,12 @@ impl ReaderCheck {
             disqualified_on: self.disqualification_date.and_then(|d| checked(&d.compact())),
             ratio: Some(three_digits(self.ratio_percent)),
             insurer_name: Some(self.insurer_name.as_str().to_owned()),
-            elderly: One(self
-                .elderly_ratio_percent
-                .map(|ratio| ElderlyRecipient { ratio: Some(three_digits(ratio)), ..ElderlyRecipient::default() })),
+            elderly: One(self.elderly_ratio_percent.map(|ratio| ElderlyRecipient {
+                ratio: Some(three_digits(ratio)),
+                valid_from: self.elderly_valid_from.and_then(|d| checked(&d.compact())),
+                valid_to: self.elderly_valid_until.and_then(|d| checked(&d.compact())),
+                ..ElderlyRecipient::default()
+            })),
             limit_consent: self.limit_category.as_ref().map(|_| "1".to_owned()),
             limit: One(self.limit_category.as_ref().map(|category| LimitCertificate {
                 category: Some(category.as_str().to_owned()),
@@ -190,7 +199,8 @@ mod tests {
     const EXAMPLE: &str = r#"{
         "name": "診療　花子", "name_kana": "ｼﾝﾘｮｳ ﾊﾅｺ", "birth_date": "1954-06-12", "sex": "female",
         "insurer_number": "138057", "insurer_name": "札幌市", "symbol": "１２", "number": "0045", "branch": "01",
-        "ratio_percent": 30, "elderly_ratio_percent": 20, "validity": "invalid",
+        "ratio_percent": 30, "elderly_ratio_percent": 20, "elderly_valid_from": "2026-08-01",
+        "elderly_valid_until": "2027-07-31", "validity": "invalid",
         "disqualification_date": "2026-11-30", "limit_category": "A03", "processing_code": "600",
         "reference_number": "P-0045",
         "specific_diseases": [{"disease_category": "1", "valid_from": "2025-04-01", "monthly_self_pay_yen": 10000}],
@@ -204,7 +214,10 @@ mod tests {
         let record = check.record();
         assert_eq!(record.insurer.unwrap().raw, "  138057");
         assert_eq!(record.ratio.as_deref(), Some("030"));
-        assert_eq!(record.elderly.0.unwrap().ratio.as_deref(), Some("020"));
+        let elderly = record.elderly.0.unwrap();
+        assert_eq!(elderly.ratio.as_deref(), Some("020"));
+        assert_eq!(elderly.valid_from.unwrap().raw, "20260801");
+        assert_eq!(elderly.valid_to.unwrap().raw, "20270731");
         assert_eq!(record.disqualified_on.unwrap().raw, "20261130");
         assert_eq!(record.birthdate.unwrap().raw, "19540612");
         assert_eq!(record.sex.as_deref(), Some("2"));

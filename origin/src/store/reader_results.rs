@@ -7,14 +7,14 @@
 use onshi_proto::IsoDate;
 use onshi_proto::checkin_page::CheckInCursor;
 use onshi_proto::identifier::{FaceFileName, ReferenceNumber};
-use onshi_proto::origin::{AuthMethod, CheckIn, PrescriptionFormat};
+use onshi_proto::origin::{AuthMethod, CheckIn, ElderlyShare, PrescriptionFormat};
 use onshi_proto::qualification::{Sex, SpecificDiseaseCertificate, SpecificDiseaseConsent, Validity};
 use onshi_proto::reader_result::{ReaderResult, guidance_for, reason_for};
 
 use crate::checkin_page::ListedCheckIn;
 use crate::error::{OriginError, Result};
 use crate::store::Store;
-use crate::store::rows::{json_list_column, parse_date, parse_json_column, parse_percent, parse_stored};
+use crate::store::rows::{json_column, json_list_column, parse_date, parse_json_column, parse_percent, parse_stored};
 use crate::store::staff::{keyset, limit};
 
 /// A reader result to keep.
@@ -49,6 +49,7 @@ struct ReaderResultRow {
     sex: Option<String>,
     reference_number: Option<String>,
     specific_diseases: Option<String>,
+    elderly_recipient: Option<String>,
 }
 
 impl ReaderResultRow {
@@ -76,8 +77,12 @@ impl ReaderResultRow {
                 .filter(|_| validity == Validity::Valid)
                 .map(|p| parse_percent("contribution_percent", p))
                 .transpose()?,
-            // A face file's share is the one in force; the file's 高齢受給者証 dates are not read yet.
-            elderly_recipient: None,
+            // The 高齢受給者証 behind the share, with its period, under the same rule as the share itself.
+            elderly_recipient: parse_json_column::<ElderlyShare>(
+                "reader result: elderly recipient",
+                self.elderly_recipient.as_deref(),
+            )?
+            .filter(|_| validity == Validity::Valid),
             disqualification_date: self
                 .disqualification_date
                 .as_deref()
@@ -122,14 +127,19 @@ impl Store {
     pub(crate) async fn insert_reader_result(&self, new: &NewReaderResult<'_>) -> Result<bool> {
         let result = new.result;
         let specific_diseases = json_list_column("reader result: specific diseases", &result.specific_diseases)?;
+        let elderly_recipient = result
+            .elderly_share
+            .as_ref()
+            .map(|share| json_column("reader result: elderly recipient", share))
+            .transpose()?;
         let inserted = sqlx::query(
             "INSERT INTO reader_results (id, facility_code, file_name, device_id, checked_at, result_date, \
                                          received_at, validity, name, name_kana, insurer_number, insurer_name, \
                                          contribution_percent, disqualification_date, limit_category, \
                                          prescription, birth_date, sex, reference_number, specific_diseases, \
-                                         specific_disease_consent) \
+                                         specific_disease_consent, elderly_recipient) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, \
-                     $21) \
+                     $21, $22) \
              ON CONFLICT (facility_code, file_name) DO NOTHING",
         )
         .bind(new.id)
@@ -153,6 +163,7 @@ impl Store {
         .bind(result.reference_number.as_deref())
         .bind(specific_diseases)
         .bind(result.specific_disease_consent.map(SpecificDiseaseConsent::as_str))
+        .bind(elderly_recipient)
         .execute(self.pool())
         .await?;
         Ok(inserted.rows_affected() == 1)
@@ -172,7 +183,7 @@ impl Store {
         let rows: Vec<ReaderResultRow> = sqlx::query_as(
             "SELECT id, file_name, device_id, checked_at, validity, name, name_kana, insurer_number, insurer_name, \
                     contribution_percent, disqualification_date, limit_category, prescription, birth_date, sex, \
-                    reference_number, specific_diseases \
+                    reference_number, specific_diseases, elderly_recipient \
              FROM reader_results WHERE facility_code = $1 AND result_date = $2 \
                AND checked_at <= $3 AND (checked_at < $3 OR id > $4) \
              ORDER BY checked_at DESC, id LIMIT $5",

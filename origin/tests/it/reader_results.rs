@@ -140,3 +140,40 @@ async fn a_reader_results_specific_disease_category_is_listed_only_under_the_rea
     origin.stop().await;
 }
 on_both_databases!(a_reader_results_specific_disease_category_is_listed_only_under_the_readers_consent_flag_one);
+
+async fn a_reader_results_elderly_certificate_is_listed_with_its_period_for_a_valid_qualification_only(db: Db) {
+    let origin = Origin::start(db).await;
+    let with_certificate = |file: &str, validity: &str| {
+        let mut body = upload(FACILITY, file, Some(NOW - 60), validity);
+        body["result"]["contribution_percent"] = 20.into();
+        body["result"]["elderly_share"] = serde_json::json!({
+            "certificate": {"contribution_ratio_percent": 20, "valid_from": "2026-08-01", "valid_until": "2027-07-31"},
+            "insured_percent": 30,
+        });
+        body
+    };
+    hand_on(&origin, &with_certificate("OQSsiquc01res_face_1.xml", "valid")).await;
+    // A lost qualification's share is not what anyone pays today; neither is its certificate's.
+    hand_on(&origin, &with_certificate("OQSsiquc01res_face_2.xml", "invalid")).await;
+    hand_on(&origin, &upload(FACILITY, "OQSsiquc01res_face_3.xml", Some(NOW - 60), "valid")).await;
+    // A ratio that does not fit its wire type is refused at the boundary, and nothing is kept.
+    let mut wrong = with_certificate("OQSsiquc01res_face_4.xml", "valid");
+    wrong["result"]["elderly_share"]["certificate"]["contribution_ratio_percent"] = 300.into();
+    assert_eq!(origin.post_signed(READER_RESULT_PATH, &wrong).await.status().as_u16(), 400);
+
+    let listed = origin.staff_list(FACILITY).await;
+    assert_eq!(listed.checkins.len(), 3);
+    let row = |file: &str| {
+        let found = listed.checkins.iter().find(|c| c.face_file.as_deref() == Some(file));
+        let Some(row) = found else { panic!("{file} is not listed") };
+        row.elderly_recipient.clone()
+    };
+    let Some(share) = row("OQSsiquc01res_face_1.xml") else { panic!("the valid result lists no certificate") };
+    assert_eq!(share.certificate.contribution_ratio_percent, 20);
+    assert_eq!(share.certificate.valid_until.map(|d| d.to_string()).as_deref(), Some("2027-07-31"));
+    assert_eq!(share.insured_percent, 30);
+    assert_eq!(row("OQSsiquc01res_face_2.xml"), None);
+    assert_eq!(row("OQSsiquc01res_face_3.xml"), None);
+    origin.stop().await;
+}
+on_both_databases!(a_reader_results_elderly_certificate_is_listed_with_its_period_for_a_valid_qualification_only);

@@ -25,9 +25,9 @@ use onshi_proto::IsoDate;
 use onshi_proto::bridge_bulk::{BulkRowOutcome, MAX_BULK_ROWS};
 use onshi_proto::bridge_link::TerminalAnswer;
 use onshi_proto::identifier::{FaceFileName, Identifier, ReferenceNumber};
-use onshi_proto::origin::PrescriptionFormat;
+use onshi_proto::origin::{ElderlyShare, PrescriptionFormat};
 use onshi_proto::qualification::{
-    SpecificDiseaseCertificate, SpecificDiseaseConsent, withhold_category_without_consent,
+    ElderlyRecipient, SpecificDiseaseCertificate, SpecificDiseaseConsent, withhold_category_without_consent,
 };
 use onshi_proto::reader_result::{Percent, ReaderResult};
 use onshi_proto::record_text::RecordText;
@@ -64,6 +64,7 @@ pub fn reader_result(file_name: &str, bytes: &[u8]) -> Result<ReaderResult, Onsf
     result.insurer_number = answer.insurer_number;
     result.insurer_name = answer.insurer_name;
     result.contribution_percent = answer.contribution_percent;
+    result.elderly_share = answer.elderly_share;
     result.disqualification_date = answer.disqualification_date;
     result.limit_category = answer.limit_category;
     result.specific_diseases = answer.specific_diseases;
@@ -121,13 +122,8 @@ fn answer_and_person(bytes: &[u8]) -> Result<(TerminalAnswer, MatchingFields), O
             return Err(OnsfileError::NoQualification(Unanswered::Error { code, message }));
         }
     };
-    let checked_at = answer
-        .header
-        .0
-        .as_ref()
-        .and_then(|header| header.executed_at.as_ref())
-        .and_then(|executed| executed.value)
-        .and_then(unix_seconds);
+    let executed = answer.header.0.as_ref().and_then(|header| header.executed_at.as_ref()).and_then(|e| e.value);
+    let checked_at = executed.and_then(unix_seconds);
     let mut result = TerminalAnswer::new(checked_at, validity);
     result.prescription = answer
         .body
@@ -143,6 +139,7 @@ fn answer_and_person(bytes: &[u8]) -> Result<(TerminalAnswer, MatchingFields), O
         result.insurer_number = record.insurer.as_ref().and_then(|insurer| insurer.value.clone());
         result.insurer_name = text(record.insurer_name.as_deref());
         result.contribution_percent = contribution(record);
+        result.elderly_share = elderly_share(record, executed.and_then(|stamp| iso_date(stamp.date)));
         result.disqualification_date = record.disqualified_on.as_ref().and_then(|date| date.value).and_then(iso_date);
         result.limit_category = limit_category(record);
         let consent = record.disease_consent.as_deref().and_then(SpecificDiseaseConsent::from_national_code);
@@ -202,6 +199,20 @@ fn half_width_digits(raw: &str) -> String {
 fn contribution(record: &QualificationRecord) -> Option<Percent> {
     let elderly = record.elderly.0.as_ref().and_then(|elderly| percent(elderly.ratio.as_deref()?));
     elderly.or_else(|| percent(record.ratio.as_deref()?))
+}
+
+/// The 高齢受給者証 of a record with the record's own 一部負担金割合 beside it, when the certificate's ratio and start
+/// date read and, if the file says which day the terminal checked (`day`, Japan's date), it is in force that day:
+/// the rule a kiosk check-in's row follows ([`ElderlyShare::in_force`]).
+fn elderly_share(record: &QualificationRecord, day: Option<IsoDate>) -> Option<ElderlyShare> {
+    let elderly = record.elderly.0.as_ref()?;
+    let certificate = ElderlyRecipient {
+        contribution_ratio_percent: percent(elderly.ratio.as_deref()?)?.get(),
+        valid_from: elderly.valid_from.as_ref().and_then(|date| date.value).and_then(iso_date)?,
+        valid_until: elderly.valid_to.as_ref().and_then(|date| date.value).and_then(iso_date),
+    };
+    let insured_percent = percent(record.ratio.as_deref()?)?.get();
+    day.is_none_or(|day| certificate.in_force_on(day)).then_some(ElderlyShare { certificate, insured_percent })
 }
 
 /// The 限度額適用区分 of a record, when it carries one.
@@ -537,6 +548,38 @@ mod tests {
         assert_eq!(share(elderly("10")), Some(10));
         // An elderly ratio that does not read leaves the insured ratio.
         assert_eq!(share(elderly("x")), Some(30));
+    }
+
+    #[test]
+    fn a_certificate_in_force_on_the_check_day_is_carried_with_its_period_and_the_insured_share() {
+        // The face file checked on 2026-12-04; a 適用年度 runs from 1 August to 31 July.
+        let certificate = |from: &str, to: Option<&str>| QualificationRecord {
+            elderly: One(Some(ElderlyRecipient {
+                ratio: Some("020".to_owned()),
+                valid_from: checked(from),
+                valid_to: to.and_then(checked),
+                ..ElderlyRecipient::default()
+            })),
+            ..person()
+        };
+        let carried = |record| reader_result(NAME, &face("1", vec![record], Charset::ShiftJis)).unwrap().elderly_share;
+        let date = |text: &str| IsoDate::parse(text).unwrap();
+        let share = carried(certificate("20260801", Some("20270731"))).unwrap();
+        assert_eq!(share.certificate.contribution_ratio_percent, 20);
+        assert_eq!(share.certificate.valid_from, date("2026-08-01"));
+        assert_eq!(share.certificate.valid_until, Some(date("2027-07-31")));
+        assert_eq!(share.insured_percent, 30, "what the patient pays once the certificate ends");
+        // Open-ended, it is in force; ended before the check day, or not begun, it lowers nothing that day.
+        assert!(carried(certificate("20260801", None)).is_some());
+        assert_eq!(carried(certificate("20250801", Some("20260731"))), None);
+        assert_eq!(carried(certificate("20270101", None)), None);
+        // Without a start date that reads there is no period to show; the share itself still comes from the ratio.
+        let undated = certificate("2026-08-01", None);
+        assert_eq!(carried(undated.clone()), None);
+        assert_eq!(
+            reader_result(NAME, &face("1", vec![undated], Charset::ShiftJis)).unwrap().contribution_percent,
+            Some(Percent::try_from(20).unwrap())
+        );
     }
 
     #[test]

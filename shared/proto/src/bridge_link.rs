@@ -31,7 +31,7 @@ use crate::bridge_bulk::{Appointments, BulkRowOutcome};
 use crate::identifier::{FaceFileName, Identifier, ReferenceNumber};
 use crate::insured_number::{BranchNumber, InsuredNo, InsuredSymbol};
 use crate::insurer_number::InsurerNumber;
-use crate::origin::PrescriptionFormat;
+use crate::origin::{ElderlyShare, PrescriptionFormat};
 use crate::qualification::{SpecificDiseaseCertificate, SpecificDiseaseConsent, Validity};
 use crate::reader_result::Percent;
 use crate::record_text::RecordText;
@@ -185,6 +185,10 @@ pub struct TerminalAnswer {
     /// 負担割合 in percent (the 高齢受給者 ratio when the answer carries one).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contribution_percent: Option<Percent>,
+    /// The 高齢受給者証 the 負担割合 came from, with its period, and the insurance's own share beside it (what the
+    /// patient pays once it ends), when the record carries one in force on the check's day.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub elderly_share: Option<ElderlyShare>,
     /// 資格喪失日, when the qualification has one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub disqualification_date: Option<IsoDate>,
@@ -216,6 +220,7 @@ impl TerminalAnswer {
             insurer_number: None,
             insurer_name: None,
             contribution_percent: None,
+            elderly_share: None,
             disqualification_date: None,
             limit_category: None,
             prescription: None,

@@ -12,7 +12,7 @@ use crate::IsoDate;
 use crate::facility::FacilityCode;
 use crate::identifier::{FaceFileName, Identifier, ReferenceNumber};
 use crate::insurer_number::InsurerNumber;
-use crate::origin::PrescriptionFormat;
+use crate::origin::{ElderlyShare, PrescriptionFormat};
 use crate::qualification::{Guidance, Reason, Sex, SpecificDiseaseCertificate, SpecificDiseaseConsent, Validity};
 use crate::record_text::RecordText;
 
@@ -50,6 +50,10 @@ pub struct ReaderResult {
     /// 負担割合 in percent (the 高齢受給者 ratio when the file carries one): 0 to 100.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contribution_percent: Option<Percent>,
+    /// The 高齢受給者証 the 負担割合 came from, with its period, and the insurance's own share beside it (what the
+    /// patient pays once it ends), when the record carries one in force on the check's day.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub elderly_share: Option<ElderlyShare>,
     /// 資格喪失日, when the qualification has one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub disqualification_date: Option<IsoDate>,
@@ -91,6 +95,7 @@ impl ReaderResult {
             insurer_number: None,
             insurer_name: None,
             contribution_percent: None,
+            elderly_share: None,
             disqualification_date: None,
             limit_category: None,
             prescription: None,
