@@ -225,10 +225,9 @@ pub fn app() -> Html {
             Screen::InsertCard => insert_card::insert_card(lang_value),
             Screen::ReadingCard => progress("card.reading"),
             &Screen::PinEntry { tries_left, entered, last_was_wrong, confirming_last_try } => {
-                let needs_confirmation = screen.0.submit_needs_confirmation();
-                let state =
-                    PinPadState { tries_left, entered, last_was_wrong, confirming_last_try, needs_confirmation };
-                pin_pad::pin_pad(lang_value, &state, &dispatch, &check_in)
+                let ok = screen.0.pin_submit();
+                let state = PinPadState { tries_left, entered, last_was_wrong, confirming_last_try, ok };
+                pin_pad::pin_pad(lang_value, &state, &check_in)
             }
             Screen::VisualCheck => visual_check::visual_check(lang_value, &check_in),
             Screen::RegistrationTerms => registration_terms::registration_terms(lang_value, &check_in),

@@ -8,8 +8,9 @@ use onshi_proto::petition::PetitionItems;
 use yew::prelude::*;
 
 use crate::hooks::use_check_in::CheckInHandle;
-use crate::i18n::{Lang, marked_n, text, text_n};
+use crate::i18n::{Lang, marked_n, text};
 use crate::petition::PetitionStep;
+use crate::screens::pin_pad::pin_keys;
 use crate::screens::ruby;
 use crate::state::{PIN_LEN, Screen};
 
@@ -141,15 +142,7 @@ fn pin_entry(lang: Lang, step: &PetitionStep, check_in: &CheckInHandle) -> Html 
         return Html::default();
     };
     let h = |key: &str| ruby::shown(lang, key);
-    let digit = |digit: char| {
-        let check_in = check_in.clone();
-        Callback::from(move |_: MouseEvent| check_in.type_digit(digit))
-    };
-    let on_back = {
-        let check_in = check_in.clone();
-        Callback::from(move |_: MouseEvent| check_in.take_back_digit())
-    };
-    let on_clear = {
+    let on_reenter = {
         let check_in = check_in.clone();
         Callback::from(move |_: MouseEvent| check_in.clear_pin())
     };
@@ -195,25 +188,13 @@ fn pin_entry(lang: Lang, step: &PetitionStep, check_in: &CheckInHandle) -> Html 
                     <button id="petition-confirm-send" class="primary" onclick={on_confirm}>
                         { h("petition.confirm_send") }
                     </button>
-                    <button id="petition-reenter" class="secondary" onclick={on_clear}>{ h("pin.reenter") }</button>
+                    <button id="petition-reenter" class="secondary" onclick={on_reenter}>{ h("pin.reenter") }</button>
                     <button id="petition-pin-paper" class="secondary" onclick={on_paper.clone()}>
                         { h("petition.pin_paper") }
                     </button>
                 </div>
             } else {
-                <div class="pin-dots" role="status" aria-label={text_n(lang, "pin.entered", entered)}>
-                    { for (0..PIN_LEN).map(|i| html! {
-                        <span class={classes!("dot", (i < entered).then_some("filled"))}></span>
-                    }) }
-                </div>
-                <div class="keypad" role="group" aria-label={text(lang, "pin.keypad")}>
-                    { for ['1', '2', '3', '4', '5', '6', '7', '8', '9'].map(|k| html! {
-                        <button class="key" data-digit={k.to_string()} onclick={digit(k)}>{ k }</button>
-                    }) }
-                    <button class="key" id="pin-clear" onclick={on_clear}>{ h("pin.clear") }</button>
-                    <button class="key" data-digit="0" onclick={digit('0')}>{ "0" }</button>
-                    <button class="key" id="pin-back" onclick={on_back}>{ h("pin.back") }</button>
-                </div>
+                { pin_keys(lang, entered, check_in) }
                 <button id="petition-pin-submit" class="primary" disabled={entered != PIN_LEN} onclick={on_submit}>
                     { h("petition.pin_submit") }
                 </button>

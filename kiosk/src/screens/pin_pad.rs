@@ -7,7 +7,7 @@ use yew::prelude::*;
 use crate::hooks::use_check_in::CheckInHandle;
 use crate::i18n::{Lang, marked_n, text, text_n};
 use crate::screens::ruby;
-use crate::state::{Action, PIN_LEN};
+use crate::state::{Action, PIN_LEN, PinSubmit};
 
 /// The PIN screen's state, from [`crate::state::Screen::PinEntry`].
 #[derive(Debug)]
@@ -20,37 +20,26 @@ pub struct PinPadState {
     pub last_was_wrong: bool,
     /// The last-try confirmation is showing.
     pub confirming_last_try: bool,
-    /// Submitting asks first: one try is left ([`crate::state::Screen::submit_needs_confirmation`]).
-    pub needs_confirmation: bool,
+    /// What OK does: ask first at one try left, or send the PIN ([`crate::state::Screen::pin_submit`]).
+    pub ok: Option<PinSubmit>,
 }
 
 /// The pad, the dots and the buttons. Two columns on a landscape kiosk (what to know beside what to press), one on
 /// a phone: the OK button stays on screen after a wrong PIN, whatever the warnings above it say.
-pub fn pin_pad(lang: Lang, props: &PinPadState, dispatch: &Callback<Action>, check_in: &CheckInHandle) -> Html {
-    let t = |key: &str| text(lang, key);
+pub fn pin_pad(lang: Lang, props: &PinPadState, check_in: &CheckInHandle) -> Html {
     let h = |key: &str| ruby::shown(lang, key);
-    let on_digit = {
-        let check_in = check_in.clone();
-        Callback::from(move |digit: char| check_in.type_digit(digit))
-    };
-    let on_back = {
-        let check_in = check_in.clone();
-        Callback::from(move |_: MouseEvent| check_in.take_back_digit())
-    };
-    // 「クリア」 empties the pad; 「入力しなおす」 does the same, which also withdraws the pending last-try
-    // confirmation (the state machine's rule).
-    let on_clear = {
+    // 「入力しなおす」 empties the pad as 「消去」 does, which also withdraws the pending last-try confirmation (the
+    // state machine's rule).
+    let on_reenter = {
         let check_in = check_in.clone();
         Callback::from(move |_: MouseEvent| check_in.clear_pin())
     };
+    // At one try left OK asks first, keeping the digits, and offers the visual check.
     let on_submit = {
-        let (check_in, dispatch, needs_confirmation) = (check_in.clone(), dispatch.clone(), props.needs_confirmation);
+        let (check_in, ok) = (check_in.clone(), props.ok.clone());
         Callback::from(move |_: MouseEvent| {
-            if needs_confirmation {
-                // One try left: ask first, keeping the digits, and offer the visual check.
-                dispatch.emit(Action::PinSubmitted);
-            } else {
-                check_in.submit_pin(Action::PinSubmitted);
+            if let Some(submit) = ok.clone() {
+                check_in.press_pin_ok(submit);
             }
         })
     };
@@ -62,7 +51,6 @@ pub fn pin_pad(lang: Lang, props: &PinPadState, dispatch: &Callback<Action>, che
         let check_in = check_in.clone();
         Callback::from(move |_: MouseEvent| check_in.choose_visual_check())
     };
-    let keys = ['1', '2', '3', '4', '5', '6', '7', '8', '9'];
     let (tries_left, entered) = (props.tries_left, props.entered);
     html! {
         <section aria-labelledby="heading" class="pin">
@@ -89,7 +77,7 @@ pub fn pin_pad(lang: Lang, props: &PinPadState, dispatch: &Callback<Action>, che
                         <button id="last-try-send" class="primary" onclick={on_confirm_last_try}>
                             { h("pin.confirm_send") }
                         </button>
-                        <button id="last-try-reenter" class="secondary" onclick={on_clear.clone()}>
+                        <button id="last-try-reenter" class="secondary" onclick={on_reenter}>
                             { h("pin.reenter") }
                         </button>
                         <button id="visual-check" class="secondary" onclick={on_visual_check.clone()}>
@@ -97,17 +85,7 @@ pub fn pin_pad(lang: Lang, props: &PinPadState, dispatch: &Callback<Action>, che
                         </button>
                     </div>
                 } else {
-                    <div class="pin-dots" role="status" aria-label={text_n(lang, "pin.entered", entered)}>
-                        { for (0..PIN_LEN).map(|i| html! {
-                            <span class={classes!("dot", (i < entered).then_some("filled"))}></span>
-                        }) }
-                    </div>
-                    <div class="keypad" role="group" aria-label={t("pin.keypad")}>
-                        { for keys.iter().map(|&k| key_button(k, on_digit.clone())) }
-                        <button class="key" id="pin-clear" onclick={on_clear}>{ h("pin.clear") }</button>
-                        { key_button('0', on_digit.clone()) }
-                        <button class="key" id="pin-back" onclick={on_back}>{ h("pin.back") }</button>
-                    </div>
+                    { pin_keys(lang, entered, check_in) }
                     <button id="pin-submit" class="primary" disabled={entered != PIN_LEN} onclick={on_submit}>
                         { h("pin.submit") }
                     </button>
@@ -120,10 +98,39 @@ pub fn pin_pad(lang: Lang, props: &PinPadState, dispatch: &Callback<Action>, che
     }
 }
 
-fn key_button(digit: char, on_digit: Callback<char>) -> Html {
+/// The dots that count the digits typed, and the keypad (1–9, 「消去」, 0, 「1字消す」), as both PIN pads show them:
+/// the check-in's and the 申立書 capture's. Each key goes straight to the check-in's buffer.
+pub fn pin_keys(lang: Lang, entered: usize, check_in: &CheckInHandle) -> Html {
+    let h = |key: &str| ruby::shown(lang, key);
+    let key_button = |digit: char| {
+        let check_in = check_in.clone();
+        html! {
+            <button class="key" data-digit={digit.to_string()} onclick={move |_: MouseEvent| check_in.type_digit(digit)}>
+                { digit }
+            </button>
+        }
+    };
+    let on_back = {
+        let check_in = check_in.clone();
+        Callback::from(move |_: MouseEvent| check_in.take_back_digit())
+    };
+    let on_clear = {
+        let check_in = check_in.clone();
+        Callback::from(move |_: MouseEvent| check_in.clear_pin())
+    };
     html! {
-        <button class="key" data-digit={digit.to_string()} onclick={Callback::from(move |_| on_digit.emit(digit))}>
-            { digit }
-        </button>
+        <>
+            <div class="pin-dots" role="status" aria-label={text_n(lang, "pin.entered", entered)}>
+                { for (0..PIN_LEN).map(|i| html! {
+                    <span class={classes!("dot", (i < entered).then_some("filled"))}></span>
+                }) }
+            </div>
+            <div class="keypad" role="group" aria-label={text(lang, "pin.keypad")}>
+                { for ['1', '2', '3', '4', '5', '6', '7', '8', '9'].map(key_button) }
+                <button class="key" id="pin-clear" onclick={on_clear}>{ h("pin.clear") }</button>
+                { key_button('0') }
+                <button class="key" id="pin-back" onclick={on_back}>{ h("pin.back") }</button>
+            </div>
+        </>
     }
 }
