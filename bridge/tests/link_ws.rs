@@ -40,8 +40,8 @@ use onshi_proto::bridge_link::{BRIDGE_LINK_PATH, FromBridge, LinkRequestId, Term
 use onshi_proto::facility::FacilityCode;
 use onshi_proto::insured_number::InsuredNo;
 use onshi_proto::insurer_number::InsurerNumber;
+use onshi_proto::qualification::Percent;
 use onshi_proto::qualification::Validity;
-use onshi_proto::reader_result::Percent;
 use p256::ecdsa::signature::Verifier as _;
 use p256::ecdsa::{Signature, VerifyingKey};
 use p256::pkcs8::DecodePublicKey as _;
@@ -417,7 +417,7 @@ fn a_bulk_pre_check_from_the_store_runs_both_phases_through_a_not_ready_answer_a
     match receive(&mut socket) {
         Some(FromBridge::Outcome { id, outcome: TerminalOutcome::BulkAnswered { rows } }) => {
             assert_eq!(id.as_str(), "b1");
-            let share = Some(Percent::try_from(30).unwrap());
+            let share = Some(Percent::literal(30));
             let valid = BulkRowOutcome::Answered {
                 validity: Validity::Valid,
                 contribution_percent: share,

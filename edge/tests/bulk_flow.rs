@@ -16,8 +16,8 @@ use onshi_proto::bridge_bulk::{
     BulkProgress, BulkRowOutcome, BulkTicket, MAX_BULK_ROWS, STAFF_TERMINAL_BULK_PATH, STAFF_TERMINAL_BULK_STATUS_PATH,
 };
 use onshi_proto::bridge_link::{TerminalAsk, TerminalOutcome, ToBridge};
+use onshi_proto::qualification::Percent;
 use onshi_proto::qualification::Validity;
-use onshi_proto::reader_result::Percent;
 
 mod support;
 
@@ -87,7 +87,7 @@ fn rows_go_to_the_facilitys_own_bridge_and_staff_read_sent_processing_and_the_ro
     assert_eq!(status(&api, &staff, &ticket, NOW + 2), Ok(BulkProgress::TerminalProcessing));
     let valid = BulkRowOutcome::Answered {
         validity: Validity::Valid,
-        contribution_percent: Some(Percent::try_from(30).unwrap()),
+        contribution_percent: Some(Percent::literal(30)),
         limit_category: None,
     };
     let rows = vec![valid.clone(), BulkRowOutcome::Failed, valid];

@@ -726,7 +726,7 @@ fn write_batch_file(path: &Path, registry: PopulationConfig, rows: u64) -> Bench
             row % 100_000 + 1,
             registry.reference_date,
             // A person on 医療扶助 alone joins this insurer as anyone of working age would: 3割.
-            person.qualification.as_ref().map_or(30, |q| q.partial_contribution_percent),
+            person.qualification.as_ref().map_or(30, |q| q.partial_contribution_percent.get()),
         )
         .map_err(write_error)?;
     }

@@ -18,7 +18,7 @@
 use onshi_proto::IsoDate;
 use onshi_proto::certificate::{CertificateSerial, IssuerName};
 use onshi_proto::origin::CertificateRef;
-use onshi_proto::qualification::{PersonalFamily, Sex};
+use onshi_proto::qualification::{Percent, PersonalFamily, Sex};
 use time::{Date, Duration};
 
 use crate::error::{OriginError, Result};
@@ -282,12 +282,12 @@ impl Generator {
             .get(slot)
             .and_then(|set| set.get(kind.slot()))
             .ok_or_else(|| OriginError::CorruptRecord("insurer table is incomplete".into()))?;
-        let partial_contribution_percent = match age {
+        let partial_contribution_percent = Percent::literal(match age {
             0..6 | 70..75 => 20,
             75.. if rng.below(10) == 0 => 30,
             75.. => 10,
             _ => 30,
-        };
+        });
         let covered_for_days = rng.below(20 * 365);
         let qualification_date = self
             .config

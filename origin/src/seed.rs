@@ -13,7 +13,7 @@ use std::path::Path;
 
 use onshi_proto::IsoDate;
 use onshi_proto::origin::{CertificateRef, CertificateStatus};
-use onshi_proto::qualification::{ElderlyRecipient, PersonalFamily, Sex, SpecificDiseaseCertificate};
+use onshi_proto::qualification::{ElderlyRecipient, Percent, PersonalFamily, Sex, SpecificDiseaseCertificate};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use time::{Date, Month};
@@ -163,7 +163,7 @@ pub fn demo_batch(cards: &[DemoCard], today: Date) -> Result<RecordBatch> {
             qualification_date: IsoDate(from),
             disqualification_date: None,
             loss_reason: None,
-            partial_contribution_percent: 30,
+            partial_contribution_percent: Percent::literal(30),
             elderly_recipient: None,
             limit_category: None,
             specific_disease: None,
@@ -198,7 +198,7 @@ pub fn demo_batch(cards: &[DemoCard], today: Date) -> Result<RecordBatch> {
                     symbol: None,
                     number: with_check_digit(&format!("{:07}", 1_000_000 + card.index))?,
                     branch: None,
-                    partial_contribution_percent: 10,
+                    partial_contribution_percent: Percent::literal(10),
                     // 低所得Ⅱ: a 限度額適用・標準負担額減額認定証, which every answer carries without a consent.
                     limit_category: Some("B05".into()),
                     // A 特定疾病療養受療証 for 人工透析 (category 1, 10,000 yen a month), so the kiosk and the staff
@@ -379,7 +379,7 @@ fn senior_certificate(birth: Date, today: Date) -> Option<ElderlyRecipient> {
     let august_first = Date::from_calendar_date(year_start, Month::August, 1).ok()?;
     let july_last = Date::from_calendar_date(year_start + 1, Month::July, 31).ok()?;
     Some(ElderlyRecipient {
-        contribution_ratio_percent: 20,
+        contribution_ratio_percent: Percent::literal(20),
         valid_from: IsoDate(august_first.max(eligible_from)),
         valid_until: Some(IsoDate(july_last.min(eligible_until))),
     })
@@ -445,8 +445,8 @@ mod tests {
             assert!(InsurerNumber::parse(insurer.number.as_str()).is_ok());
         }
         let senior = batch.qualifications.iter().find(|q| q.elderly_recipient.is_some()).unwrap();
-        assert_eq!(senior.elderly_recipient.as_ref().unwrap().contribution_ratio_percent, 20);
-        let elderly = batch.qualifications.iter().find(|q| q.partial_contribution_percent == 10).unwrap();
+        assert_eq!(senior.elderly_recipient.as_ref().unwrap().contribution_ratio_percent.get(), 20);
+        let elderly = batch.qualifications.iter().find(|q| q.partial_contribution_percent.get() == 10).unwrap();
         assert!(elderly.insurer_number.is_late_elderly());
         assert!(
             onshi_proto::insurer_number::check_digit(&elderly.number[..7])
@@ -492,12 +492,12 @@ mod tests {
         assert_eq!(batch.qualifications.len(), 1);
         assert_eq!(batch.links.len(), 1);
         let cover = &batch.qualifications[0];
-        assert_eq!(cover.partial_contribution_percent, 30, "the 一部負担金割合 stays the insured's own");
+        assert_eq!(cover.partial_contribution_percent.get(), 30, "the 一部負担金割合 stays the insured's own");
         assert!(!cover.insurer_number.is_late_elderly());
         assert_eq!(
             cover.elderly_recipient,
             Some(ElderlyRecipient {
-                contribution_ratio_percent: 20,
+                contribution_ratio_percent: Percent::literal(20),
                 valid_from: IsoDate(date!(2026 - 08 - 01)),
                 valid_until: Some(IsoDate(date!(2027 - 07 - 31))),
             })
@@ -536,7 +536,7 @@ mod tests {
         while day <= date!(2029 - 12 - 31) {
             let seeded = senior_certificate(first, day).unwrap();
             assert!(seeded.in_force_on(IsoDate(day)), "{day}");
-            assert_eq!(seeded.contribution_ratio_percent, 20);
+            assert_eq!(seeded.contribution_ratio_percent.get(), 20);
             day = day.next_day().unwrap();
         }
     }

@@ -7,7 +7,7 @@
 
 use onshi_proto::IsoDate;
 use onshi_proto::origin::ElderlyShare;
-use onshi_proto::qualification::{Guidance, QualificationAnswer, QualificationRecord, Reason, Validity};
+use onshi_proto::qualification::{Guidance, Percent, QualificationAnswer, QualificationRecord, Reason, Validity};
 use time::Date;
 
 /// What the store found for a card certificate.
@@ -98,7 +98,7 @@ pub fn assess(holder: CardHolder, today: Date) -> QualificationAnswer {
 /// `QualificationRecord::contribution_percent_on`): only for a 有効 answer. A 無効 qualification has ended (or not begun), and of
 /// several matching records none is known to apply, so printing a ratio there would tell the counter to charge what
 /// no insurer confirmed; such rows show the guidance instead.
-pub fn shown_contribution_percent(answer: &QualificationAnswer) -> Option<u8> {
+pub fn shown_contribution_percent(answer: &QualificationAnswer) -> Option<Percent> {
     shown_record(answer).map(|record| record.contribution_percent_on(answer.confirmation_date))
 }
 
@@ -142,7 +142,7 @@ pub(crate) mod tests {
             qualification_date: IsoDate(from),
             disqualification_date: lost_on.map(IsoDate),
             loss_reason: None,
-            partial_contribution_percent: 30,
+            partial_contribution_percent: Percent::literal(30),
             elderly_recipient: None,
             limit_category: None,
             specific_diseases: Vec::new(),
@@ -294,7 +294,7 @@ pub(crate) mod tests {
             qualification_date: IsoDate::parse("2020-04-01").unwrap(),
             disqualification_date: lost_on.map(|d| IsoDate::parse(d).unwrap()),
             loss_reason: None,
-            partial_contribution_percent: percent,
+            partial_contribution_percent: Percent::literal(percent),
             elderly_recipient: None,
             limit_category: None,
             specific_diseases: Vec::new(),
@@ -303,7 +303,10 @@ pub(crate) mod tests {
 
     #[test]
     fn only_a_clean_valid_answer_shows_a_contribution_ratio() {
-        assert_eq!(shown_contribution_percent(&answer_of(Validity::Valid, vec![shown_record(30, None)])), Some(30));
+        assert_eq!(
+            shown_contribution_percent(&answer_of(Validity::Valid, vec![shown_record(30, None)])),
+            Some(Percent::literal(30))
+        );
         // 無効: the qualification ended; its old ratio is not what the patient pays today.
         let lost = answer_of(Validity::Invalid, vec![shown_record(30, Some("2026-11-30"))]);
         assert_eq!(shown_contribution_percent(&lost), None);
@@ -325,13 +328,19 @@ pub(crate) mod tests {
     fn a_valid_answer_shows_the_elderly_ratio_only_while_its_certificate_is_in_force() {
         let elderly = |until: &str| QualificationRecord {
             elderly_recipient: Some(onshi_proto::qualification::ElderlyRecipient {
-                contribution_ratio_percent: 20,
+                contribution_ratio_percent: Percent::literal(20),
                 valid_from: IsoDate::parse("2024-07-01").unwrap(),
                 valid_until: Some(IsoDate::parse(until).unwrap()),
             }),
             ..shown_record(30, None)
         };
-        assert_eq!(shown_contribution_percent(&answer_of(Validity::Valid, vec![elderly("2027-07-31")])), Some(20));
-        assert_eq!(shown_contribution_percent(&answer_of(Validity::Valid, vec![elderly("2026-07-31")])), Some(30));
+        assert_eq!(
+            shown_contribution_percent(&answer_of(Validity::Valid, vec![elderly("2027-07-31")])),
+            Some(Percent::literal(20))
+        );
+        assert_eq!(
+            shown_contribution_percent(&answer_of(Validity::Valid, vec![elderly("2026-07-31")])),
+            Some(Percent::literal(30))
+        );
     }
 }

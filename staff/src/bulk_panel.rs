@@ -101,7 +101,7 @@ fn result_row(lang: Lang, index: usize, row: &PlannedRow, outcome: &BulkRowOutco
                 <td>{ index + 1 }</td>
                 <td class="patient-id">{ row.patient_id.clone() }</td>
                 <td class="validity"><span class="validity-mark" aria-hidden="true"></span>{ t(lang, validity_key(*validity)) }</td>
-                <td class="ratio">{ contribution_percent.map(|p| ratio_text(lang, p.get())).unwrap_or_default() }</td>
+                <td class="ratio">{ contribution_percent.map(|p| ratio_text(lang, p)).unwrap_or_default() }</td>
                 <td class="limit">{ limit_category.as_ref().map(|l| l.as_str().to_owned()).unwrap_or_default() }</td>
             </tr>
         },

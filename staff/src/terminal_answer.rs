@@ -58,7 +58,7 @@ pub fn terminal_answer_view(props: &TerminalAnswerProps) -> Html {
                     <dt>{ t(lang, "staff.answer.insurer") }</dt><dd class="insurer">{ insurer }</dd>
                 }
                 if let Some(percent) = answer.contribution_percent {
-                    <dt>{ t(lang, "staff.answer.ratio") }</dt><dd class="ratio">{ ratio_text(lang, percent.get()) }</dd>
+                    <dt>{ t(lang, "staff.answer.ratio") }</dt><dd class="ratio">{ ratio_text(lang, percent) }</dd>
                 }
                 // The 高齢受給者証 behind the share, as a by-number answer from onshi's own registry shows it.
                 if let Some(share) = answer.elderly_share.as_ref().filter(|_| answer.validity == Validity::Valid) {

@@ -6,7 +6,9 @@ use onshi_proto::bridge_health::BridgeAlert;
 use onshi_proto::certificate_expiry::jst_date;
 use onshi_proto::origin::{AuthMethod, CheckIn, ElderlyShare, ExpiryNotice, PrescriptionFormat, VisualCheckState};
 use onshi_proto::patient_mode::{PatientLanguage, PatientMode};
-use onshi_proto::qualification::{Guidance, QualificationAnswer, Reason, SpecificDiseaseCertificate, Validity};
+use onshi_proto::qualification::{
+    Guidance, Percent, QualificationAnswer, Reason, SpecificDiseaseCertificate, Validity,
+};
 use onshi_proto::{ErrorCode, IsoDate, wareki};
 
 use onshi_web::i18n::{Catalog, Lang, yen};
@@ -202,8 +204,8 @@ pub fn prescription_key(prescription: Option<PrescriptionFormat>) -> &'static st
 }
 
 /// 負担割合 as the console prints it: 30 → `3割` in Japanese, `30%` in English.
-pub fn ratio_text(lang: Lang, percent: u8) -> String {
-    STAFF.fill(lang, "staff.ratio", &[("n", &(percent / 10).to_string())])
+pub fn ratio_text(lang: Lang, percent: Percent) -> String {
+    STAFF.fill(lang, "staff.ratio", &[("n", &percent.tenths().to_string())])
 }
 
 /// The 高齢受給者証 behind a share, as staff read it beside that share: until when the lower share runs, and the
@@ -353,9 +355,9 @@ mod tests {
 
     #[test]
     fn ratios_print_in_wari_or_percent() {
-        assert_eq!(ratio_text(Lang::Ja, 30), "3割");
-        assert_eq!(ratio_text(Lang::Ja, 10), "1割");
-        assert_eq!(ratio_text(Lang::En, 20), "20%");
+        assert_eq!(ratio_text(Lang::Ja, Percent::literal(30)), "3割");
+        assert_eq!(ratio_text(Lang::Ja, Percent::literal(10)), "1割");
+        assert_eq!(ratio_text(Lang::En, Percent::literal(20)), "20%");
     }
 
     #[test]
@@ -363,11 +365,11 @@ mod tests {
         use onshi_proto::qualification::ElderlyRecipient;
         let mut share = ElderlyShare {
             certificate: ElderlyRecipient {
-                contribution_ratio_percent: 20,
+                contribution_ratio_percent: Percent::literal(20),
                 valid_from: IsoDate::parse("2026-08-01").unwrap(),
                 valid_until: Some(IsoDate::parse("2027-07-31").unwrap()),
             },
-            insured_percent: 30,
+            insured_percent: Percent::literal(30),
         };
         assert_eq!(elderly_share_text(Lang::Ja, &share), "令和9年7月31日 (2027-07-31)まで（保険は3割）");
         assert_eq!(elderly_share_text(Lang::En, &share), "until 令和9年7月31日 (2027-07-31) (insurance share 30%)");

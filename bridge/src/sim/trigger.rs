@@ -17,8 +17,8 @@ use onshi_proto::identifier::{Identifier, ReferenceNumber};
 use onshi_proto::insured_number::BranchNumber;
 use onshi_proto::insurer_number::InsurerNumber;
 use onshi_proto::origin::PrescriptionFormat;
+use onshi_proto::qualification::Percent;
 use onshi_proto::qualification::{Sex, SpecificDiseaseCertificate, SpecificDiseaseConsent, Validity};
-use onshi_proto::reader_result::Percent;
 use onshi_proto::record_text::RecordText;
 use serde::Deserialize;
 

@@ -59,7 +59,7 @@ pub fn result_view(
                         }
                     } else {
                         <dt>{ h("result.ratio") }</dt>
-                        <dd id="ratio">{ text_n(lang, "result.ratio_value", record.contribution_percent_on(answer.confirmation_date) / 10) }</dd>
+                        <dd id="ratio">{ text_n(lang, "result.ratio_value", record.contribution_percent_on(answer.confirmation_date).tenths()) }</dd>
                         { benefits_view(lang, record, answer.confirmation_date) }
                     }
                     { for record.specific_diseases.iter().map(|certificate| specific_disease_view(lang, certificate)) }
@@ -104,7 +104,7 @@ fn benefits_view(lang: Lang, record: &QualificationRecord, day: IsoDate) -> Html
             if let Some(elderly) = elderly {
                 <dt>{ h("result.elderly_recipient") }</dt>
                 <dd id="elderly-recipient">
-                    { text_n(lang, "result.ratio_value", elderly.contribution_ratio_percent / 10) }
+                    { text_n(lang, "result.ratio_value", elderly.contribution_ratio_percent.tenths()) }
                     if let Some(until) = elderly.valid_until {
                         { " ・ " }{ text_n(lang, "result.valid_until", date_with_era(until)) }
                     }

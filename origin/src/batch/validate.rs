@@ -5,7 +5,9 @@
 use onshi_proto::IsoDate;
 use onshi_proto::insurer_number::InsurerNumber;
 use onshi_proto::is_plain_char;
-use onshi_proto::qualification::{ElderlyRecipient, LimitCategory, PersonalFamily, Sex, SpecificDiseaseCertificate};
+use onshi_proto::qualification::{
+    ElderlyRecipient, LimitCategory, Percent, PersonalFamily, Sex, SpecificDiseaseCertificate,
+};
 use onshi_proto::record_text::{RecordText, RecordTextError};
 
 use crate::batch::decide::PersonItems;
@@ -47,7 +49,7 @@ pub struct Acquisition {
     /// 資格取得日.
     pub qualification_date: IsoDate,
     /// 一部負担金割合 (%).
-    pub partial_contribution_percent: u8,
+    pub partial_contribution_percent: Percent,
     /// 高齢受給者証.
     pub elderly_recipient: Option<ElderlyRecipient>,
     /// 限度額適用区分.
@@ -222,9 +224,10 @@ pub(crate) fn validate_row(line: u64, fields: &[(&str, &str)], insurer: &Insurer
                 "dependent" | "2" => PersonalFamily::Dependent,
                 _ => return Err(error(Some("personal_family"), RowErrorCode::InvalidValue)),
             };
-            let percent = |name: &'static str, value: &str| -> Result<u8, RowError> {
+            // A registered share is one of the three a counter charges: 1割, 2割 or 3割.
+            let percent = |name: &'static str, value: &str| -> Result<Percent, RowError> {
                 match value.parse::<u8>() {
-                    Ok(p @ (10 | 20 | 30)) => Ok(p),
+                    Ok(p @ (10 | 20 | 30)) => Ok(Percent::literal(p)),
                     _ => Err(error(Some(name), RowErrorCode::InvalidValue)),
                 }
             };

@@ -333,7 +333,7 @@ pub fn xml_is_clean(answer: &QualificationAnswer) -> bool {
 pub(crate) mod tests {
     use super::*;
     use onshi_proto::qualification::{
-        ElderlyRecipient, Guidance, LimitCategory, LossReason, Reason, SpecificDiseaseCertificate,
+        ElderlyRecipient, Guidance, LimitCategory, LossReason, Percent, Reason, SpecificDiseaseCertificate,
     };
 
     pub(crate) fn record() -> QualificationRecord {
@@ -353,9 +353,9 @@ pub(crate) mod tests {
             qualification_date: IsoDate::parse("2020-04-01").unwrap(),
             disqualification_date: Some(IsoDate::parse("2026-12-01").unwrap()),
             loss_reason: None,
-            partial_contribution_percent: 30,
+            partial_contribution_percent: Percent::literal(30),
             elderly_recipient: Some(ElderlyRecipient {
-                contribution_ratio_percent: 20,
+                contribution_ratio_percent: Percent::literal(20),
                 valid_from: IsoDate::parse("2024-04-01").unwrap(),
                 valid_until: None,
             }),

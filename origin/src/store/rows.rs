@@ -8,7 +8,7 @@ use onshi_proto::IsoDate;
 use onshi_proto::insurer_number::InsurerNumber;
 use onshi_proto::origin::{CertificateRef, CertificateStatus};
 use onshi_proto::qualification::{
-    ElderlyRecipient, PersonalFamily, QualificationRecord, Sex, SpecificDiseaseCertificate,
+    ElderlyRecipient, Percent, PersonalFamily, QualificationRecord, Sex, SpecificDiseaseCertificate,
 };
 use serde::Serialize;
 use sqlx::FromRow;
@@ -70,7 +70,7 @@ pub struct NewQualification {
     /// 喪失事由 code (01 死亡, 02 生活保護受給開始, 03 医療保険等の資格取得, 99 その他).
     pub loss_reason: Option<String>,
     /// 一部負担金割合 in percent.
-    pub partial_contribution_percent: u8,
+    pub partial_contribution_percent: Percent,
     /// 高齢受給者証, for ages 70–74.
     pub elderly_recipient: Option<ElderlyRecipient>,
     /// 限度額適用認定証区分 (A01–A06, B01–B10).
@@ -428,8 +428,11 @@ pub enum RegistrationResult {
 }
 
 /// A percentage as its integer column stores it.
-pub(crate) fn parse_percent(column: &str, value: i32) -> Result<u8> {
-    u8::try_from(value).map_err(|_| OriginError::CorruptRecord(format!("{column} is out of range")))
+pub(crate) fn parse_percent(column: &str, value: i32) -> Result<Percent> {
+    u8::try_from(value)
+        .ok()
+        .and_then(|value| Percent::try_from(value).ok())
+        .ok_or_else(|| OriginError::CorruptRecord(format!("{column} is out of range")))
 }
 
 pub(crate) fn parse_date(column: &str, text: &str) -> Result<IsoDate> {

@@ -39,7 +39,7 @@ async fn a_valid_card_holder_is_valid_at_thirty_percent(db: Db) {
     assert_eq!(record.sex, Sex::Male);
     assert_eq!(record.birth_date.to_string(), "1980-02-17");
     assert_eq!(record.personal_family, PersonalFamily::Insured);
-    assert_eq!(record.partial_contribution_percent, 30);
+    assert_eq!(record.partial_contribution_percent.get(), 30);
     assert_eq!(record.insurer_number, "01130012");
     assert_eq!(InsurerNumber::parse(&record.insurer_number).unwrap().law_code(), Some("01"));
     assert_eq!(record.branch.as_deref(), Some("00"));
@@ -55,7 +55,7 @@ async fn a_dependent_is_valid_as_family_of_another_insured(db: Db) {
     assert_eq!((answer.validity, answer.reason), (Validity::Valid, Reason::Current));
     let record = &answer.records[0];
     assert_eq!(record.personal_family, PersonalFamily::Dependent);
-    assert_eq!(record.partial_contribution_percent, 30);
+    assert_eq!(record.partial_contribution_percent.get(), 30);
     assert_eq!(record.name, "山田　花子");
     assert_eq!(record.branch.as_deref(), Some("01"));
     origin.stop().await;
@@ -92,7 +92,7 @@ async fn an_elderly_card_holder_is_valid_at_ten_percent_under_a_late_elderly_ins
     let answer = ask(&origin, serial::ELDERLY).await;
     assert_eq!((answer.validity, answer.reason), (Validity::Valid, Reason::Current));
     let record = &answer.records[0];
-    assert_eq!(record.partial_contribution_percent, 10);
+    assert_eq!(record.partial_contribution_percent.get(), 10);
     assert!(InsurerNumber::parse(&record.insurer_number).unwrap().is_late_elderly());
     assert_eq!(record.symbol, None);
     // The 後期高齢者 被保険者番号 carries its own 検証番号.
@@ -129,7 +129,7 @@ async fn two_current_qualifications_are_multiple_matches_for_staff_review(db: Db
         qualification_date: IsoDate(time::macros::date!(2026 - 04 - 01)),
         disqualification_date: None,
         loss_reason: None,
-        partial_contribution_percent: 30,
+        partial_contribution_percent: onshi_proto::qualification::Percent::literal(30),
         elderly_recipient: None,
         limit_category: None,
         specific_disease: None,

@@ -59,7 +59,7 @@ async fn a_reader_result_is_kept_once_and_listed_to_its_facility_only(db: Db) {
     assert!(listed.checkins.iter().all(|c| c.device_id.as_deref() == Some(BRIDGE)));
     assert_eq!((older.validity, older.reason, older.guidance), (Validity::Valid, Reason::Current, None));
     assert_eq!(older.name.as_deref(), Some("山田 花子"));
-    assert_eq!(older.contribution_percent, Some(30));
+    assert_eq!(older.contribution_percent.map(u8::from), Some(30));
     assert_eq!(older.limit_category.as_deref(), Some("A03"));
     assert_eq!(older.prescription, Some(onshi_proto::origin::PrescriptionFormat::Electronic));
     // What the console matches the row to the clinic's own patients by comes back as the face file said it.
@@ -156,10 +156,21 @@ async fn a_reader_results_elderly_certificate_is_listed_with_its_period_for_a_va
     // A lost qualification's share is not what anyone pays today; neither is its certificate's.
     hand_on(&origin, &with_certificate("OQSsiquc01res_face_2.xml", "invalid")).await;
     hand_on(&origin, &upload(FACILITY, "OQSsiquc01res_face_3.xml", Some(NOW - 60), "valid")).await;
-    // A ratio that does not fit its wire type is refused at the boundary, and nothing is kept.
-    let mut wrong = with_certificate("OQSsiquc01res_face_4.xml", "valid");
-    wrong["result"]["elderly_share"]["certificate"]["contribution_ratio_percent"] = 300.into();
-    assert_eq!(origin.post_signed(READER_RESULT_PATH, &wrong).await.status().as_u16(), 400);
+    // A share over 100 percent (in the certificate or the insurance's own) is refused at the boundary, and
+    // nothing is kept.
+    for (field, value) in [("certificate", 150), ("insured_percent", 101), ("certificate", 300)] {
+        let mut wrong = with_certificate("OQSsiquc01res_face_4.xml", "valid");
+        match field {
+            "certificate" => {
+                wrong["result"]["elderly_share"]["certificate"]["contribution_ratio_percent"] = value.into()
+            }
+            _ => wrong["result"]["elderly_share"]["insured_percent"] = value.into(),
+        }
+        let refused = origin.post_signed(READER_RESULT_PATH, &wrong).await;
+        assert_eq!(refused.status().as_u16(), 400, "{field} {value}");
+        let body: serde_json::Value = refused.json().await.unwrap();
+        assert_eq!(body["error"], "bad_request", "{field} {value}: {body}");
+    }
 
     let listed = origin.staff_list(FACILITY).await;
     assert_eq!(listed.checkins.len(), 3);
@@ -169,9 +180,9 @@ async fn a_reader_results_elderly_certificate_is_listed_with_its_period_for_a_va
         row.elderly_recipient.clone()
     };
     let Some(share) = row("OQSsiquc01res_face_1.xml") else { panic!("the valid result lists no certificate") };
-    assert_eq!(share.certificate.contribution_ratio_percent, 20);
+    assert_eq!(share.certificate.contribution_ratio_percent.get(), 20);
     assert_eq!(share.certificate.valid_until.map(|d| d.to_string()).as_deref(), Some("2027-07-31"));
-    assert_eq!(share.insured_percent, 30);
+    assert_eq!(share.insured_percent.get(), 30);
     assert_eq!(row("OQSsiquc01res_face_2.xml"), None);
     assert_eq!(row("OQSsiquc01res_face_3.xml"), None);
     origin.stop().await;

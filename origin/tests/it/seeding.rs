@@ -155,16 +155,16 @@ async fn a_senior_demo_card_holder_is_answered_with_their_elderly_recipient_cert
         store.card_holder(&crate::fixture::certificate(crate::fixture::serial::SENIOR)).await.unwrap().unwrap();
     assert_eq!(holder.records.len(), 1);
     let record = &holder.records[0];
-    assert_eq!(record.partial_contribution_percent, 30);
+    assert_eq!(record.partial_contribution_percent.get(), 30);
     assert_eq!(
         record.elderly_recipient,
         Some(onshi_proto::qualification::ElderlyRecipient {
-            contribution_ratio_percent: 20,
+            contribution_ratio_percent: onshi_proto::qualification::Percent::literal(20),
             valid_from: onshi_proto::IsoDate::parse("2026-08-01").unwrap(),
             valid_until: Some(onshi_proto::IsoDate::parse("2027-07-31").unwrap()),
         })
     );
-    assert_eq!(record.contribution_percent_on(onshi_proto::IsoDate(TODAY)), 20);
+    assert_eq!(record.contribution_percent_on(onshi_proto::IsoDate(TODAY)).get(), 20);
     // Seeding again changes nothing, the certificate included.
     assert_eq!(seed_demo_file(&store, &file, TODAY, NOW).await.unwrap().rows_inserted, 0);
     store.close().await;

@@ -131,8 +131,14 @@ async fn a_check_in_is_listed_for_its_facility_and_day_and_every_listing_is_audi
     };
     let listed = origin.staff_list(FACILITY).await;
     let shown = listed.checkins.iter().find(|c| c.name.as_deref() == Some(record.name.as_str())).unwrap();
-    assert_eq!(shown.contribution_percent, Some(20));
-    assert_eq!(shown.elderly_recipient, Some(onshi_proto::origin::ElderlyShare { certificate, insured_percent: 30 }));
+    assert_eq!(shown.contribution_percent.map(u8::from), Some(20));
+    assert_eq!(
+        shown.elderly_recipient,
+        Some(onshi_proto::origin::ElderlyShare {
+            certificate,
+            insured_percent: onshi_proto::qualification::Percent::literal(30)
+        })
+    );
 
     // Each check-in has its audited read behind it, and each listing its own audit row naming the staff session.
     let events = origin.store.audit_events().await.unwrap();

@@ -26,10 +26,11 @@ use onshi_proto::bridge_bulk::{BulkRowOutcome, MAX_BULK_ROWS};
 use onshi_proto::bridge_link::TerminalAnswer;
 use onshi_proto::identifier::{FaceFileName, Identifier, ReferenceNumber};
 use onshi_proto::origin::{ElderlyShare, PrescriptionFormat};
+use onshi_proto::qualification::Percent;
 use onshi_proto::qualification::{
     ElderlyRecipient, SpecificDiseaseCertificate, SpecificDiseaseConsent, withhold_category_without_consent,
 };
-use onshi_proto::reader_result::{Percent, ReaderResult};
+use onshi_proto::reader_result::ReaderResult;
 use onshi_proto::record_text::RecordText;
 
 use crate::OnsfileError;
@@ -207,11 +208,11 @@ fn contribution(record: &QualificationRecord) -> Option<Percent> {
 fn elderly_share(record: &QualificationRecord, day: Option<IsoDate>) -> Option<ElderlyShare> {
     let elderly = record.elderly.0.as_ref()?;
     let certificate = ElderlyRecipient {
-        contribution_ratio_percent: percent(elderly.ratio.as_deref()?)?.get(),
+        contribution_ratio_percent: percent(elderly.ratio.as_deref()?)?,
         valid_from: elderly.valid_from.as_ref().and_then(|date| date.value).and_then(iso_date)?,
         valid_until: elderly.valid_to.as_ref().and_then(|date| date.value).and_then(iso_date),
     };
-    let insured_percent = percent(record.ratio.as_deref()?)?.get();
+    let insured_percent = percent(record.ratio.as_deref()?)?;
     day.is_none_or(|day| certificate.in_force_on(day)).then_some(ElderlyShare { certificate, insured_percent })
 }
 
@@ -565,10 +566,10 @@ mod tests {
         let carried = |record| reader_result(NAME, &face("1", vec![record], Charset::ShiftJis)).unwrap().elderly_share;
         let date = |text: &str| IsoDate::parse(text).unwrap();
         let share = carried(certificate("20260801", Some("20270731"))).unwrap();
-        assert_eq!(share.certificate.contribution_ratio_percent, 20);
+        assert_eq!(share.certificate.contribution_ratio_percent.get(), 20);
         assert_eq!(share.certificate.valid_from, date("2026-08-01"));
         assert_eq!(share.certificate.valid_until, Some(date("2027-07-31")));
-        assert_eq!(share.insured_percent, 30, "what the patient pays once the certificate ends");
+        assert_eq!(share.insured_percent.get(), 30, "what the patient pays once the certificate ends");
         // Open-ended, it is in force; ended before the check day, or not begun, it lowers nothing that day.
         assert!(carried(certificate("20260801", None)).is_some());
         assert_eq!(carried(certificate("20250801", Some("20260731"))), None);
@@ -578,7 +579,7 @@ mod tests {
         assert_eq!(carried(undated.clone()), None);
         assert_eq!(
             reader_result(NAME, &face("1", vec![undated], Charset::ShiftJis)).unwrap().contribution_percent,
-            Some(Percent::try_from(20).unwrap())
+            Some(Percent::literal(20))
         );
     }
 

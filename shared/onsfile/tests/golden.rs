@@ -10,8 +10,8 @@ use onshi_onsfile::reader_result::reader_result;
 use onshi_onsfile::record::Record;
 use onshi_onsfile::verdict::{Verdict, unit_verdict};
 use onshi_onsfile::{Charset, IssueKind, OnsfileError, Unanswered};
+use onshi_proto::qualification::Percent;
 use onshi_proto::qualification::Validity;
-use onshi_proto::reader_result::Percent;
 
 fn golden(name: &str) -> Vec<u8> {
     std::fs::read(format!("{}/tests/data/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()

@@ -19,8 +19,8 @@ use crate::IsoDate;
 use crate::identifier::Identifier;
 use crate::insured_number::{BranchNumber, InsuredNo, InsuredSymbol};
 use crate::insurer_number::InsurerNumber;
+use crate::qualification::Percent;
 use crate::qualification::Validity;
-use crate::reader_result::Percent;
 
 /// The staff route that hands a bulk pre-check to the facility's bridge: body [`BulkUpload`], answered with
 /// [`BulkTicket`]; `bridge_not_connected` when the bridge holds no link, `too_many_rows` over [`MAX_BULK_ROWS`].
@@ -274,7 +274,7 @@ mod tests {
             rows: vec![
                 BulkRowOutcome::Answered {
                     validity: Validity::Valid,
-                    contribution_percent: Some(Percent::try_from(30).unwrap()),
+                    contribution_percent: Some(Percent::literal(30)),
                     limit_category: Some(Identifier::parse("ア").unwrap()),
                 },
                 BulkRowOutcome::Failed,

@@ -32,8 +32,8 @@ use crate::identifier::{FaceFileName, Identifier, ReferenceNumber};
 use crate::insured_number::{BranchNumber, InsuredNo, InsuredSymbol};
 use crate::insurer_number::InsurerNumber;
 use crate::origin::{ElderlyShare, PrescriptionFormat};
+use crate::qualification::Percent;
 use crate::qualification::{SpecificDiseaseCertificate, SpecificDiseaseConsent, Validity};
-use crate::reader_result::Percent;
 use crate::record_text::RecordText;
 
 /// The id of one request on the link lives with the other bounded identifiers; the link's messages carry it.
@@ -403,7 +403,7 @@ mod tests {
         assert!(text.starts_with(r#"{"type":"request","id":"staff-1a2b","ask":{"kind":"by_number""#), "{text}");
         assert_eq!(ToBridge::read(&text).unwrap(), request);
         let mut answer = TerminalAnswer::new(Some(1_796_344_212), Validity::Valid);
-        answer.contribution_percent = Some(Percent::try_from(30).unwrap());
+        answer.contribution_percent = Some(Percent::literal(30));
         answer.specific_diseases = vec![SpecificDiseaseCertificate {
             disease_category: String::new(),
             valid_from: Some(IsoDate::parse("2025-04-01").unwrap()),
@@ -486,7 +486,7 @@ mod tests {
         assert_eq!(ToBridge::read(&text).unwrap(), request);
         let answered = BulkRowOutcome::Answered {
             validity: Validity::InvalidNewerExists,
-            contribution_percent: Some(Percent::try_from(100).unwrap()),
+            contribution_percent: Some(Percent::literal(100)),
             limit_category: Some(Identifier::parse(&"区".repeat(16)).unwrap()),
         };
         let outcome = FromBridge::Outcome {

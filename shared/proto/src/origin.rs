@@ -7,6 +7,7 @@ use crate::facility::FacilityCode;
 use crate::identifier::{DeviceLabel, DeviceLocation, Identifier, RequestId};
 use crate::insured_number::{BranchNumber, InsuredNo, InsuredSymbol};
 use crate::insurer_number::InsurerNumber;
+use crate::qualification::Percent;
 
 /// Qualification of the holder of a card certificate.
 pub const BY_CERTIFICATE_PATH: &str = "/v1/qualification/by-certificate";
@@ -482,7 +483,7 @@ pub struct CheckIn {
     /// 負担割合 in percent: the 高齢受給者 ratio when there is one, else the 一部負担金割合. Only for a 有効 answer:
     /// the ratio of a qualification that has ended (or not begun, or is one of several) is not what the patient
     /// pays today.
-    pub contribution_percent: Option<u8>,
+    pub contribution_percent: Option<Percent>,
     /// The 高齢受給者証 behind [`CheckIn::contribution_percent`], when one was in force on the answer's day (a 有効
     /// answer only): staff see how long it runs and what the insurance's own share is beside it, which the patient
     /// pays again once it ends.
@@ -545,7 +546,7 @@ pub struct ElderlyShare {
     /// The certificate: its ratio (the share in force) and its period.
     pub certificate: crate::qualification::ElderlyRecipient,
     /// `InsuredPartialContributionRatio`, the insurance's own share in percent.
-    pub insured_percent: u8,
+    pub insured_percent: Percent,
 }
 
 impl ElderlyShare {

@@ -234,12 +234,72 @@ impl LimitCategory {
     }
 }
 
+/// A share in percent, 0 to 100.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(try_from = "u8", into = "u8")]
+pub struct Percent(u8);
+
+/// A share above 100 percent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("a percentage is 0 to 100")]
+pub struct PercentError;
+
+impl Percent {
+    /// A share written in the code (a seed, a test): checked when it is built, and in a `const` at compile time.
+    ///
+    /// # Panics
+    /// When `value` is above 100.
+    pub const fn literal(value: u8) -> Self {
+        assert!(value <= 100, "a percentage is 0 to 100");
+        Self(value)
+    }
+
+    /// The value, 0 to 100.
+    pub const fn get(self) -> u8 {
+        self.0
+    }
+
+    /// The share in 割 (tenths), as a counter says it: 30 percent is 3割.
+    pub const fn tenths(self) -> u8 {
+        self.0 / 10
+    }
+}
+
+impl TryFrom<u8> for Percent {
+    type Error = PercentError;
+
+    fn try_from(value: u8) -> Result<Self, PercentError> {
+        if value <= 100 { Ok(Self(value)) } else { Err(PercentError) }
+    }
+}
+
+impl From<Percent> for u8 {
+    fn from(value: Percent) -> Self {
+        value.0
+    }
+}
+
+/// What a database column holds.
+impl From<Percent> for i32 {
+    fn from(value: Percent) -> Self {
+        Self::from(value.0)
+    }
+}
+
+/// The number alone (`30`), so that a national element's `{:03}` writes `030`.
+impl std::fmt::Display for Percent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
 /// 高齢受給者証 (`ElderlyRecipientCertificateInfo`), for insured persons aged 70–74.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ElderlyRecipient {
     /// `ElderlyRecipientContributionRatio`, in percent.
-    pub contribution_ratio_percent: u8,
+    pub contribution_ratio_percent: Percent,
     /// `ElderlyRecipientValidStartDate`.
     pub valid_from: IsoDate,
     /// `ElderlyRecipientValidEndDate`.
@@ -290,7 +350,7 @@ pub struct QualificationRecord {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub loss_reason: Option<LossReason>,
     /// `InsuredPartialContributionRatio`, 一部負担金割合 in percent (10, 20, 30).
-    pub partial_contribution_percent: u8,
+    pub partial_contribution_percent: Percent,
     /// `ElderlyRecipientCertificateInfo`.
     pub elderly_recipient: Option<ElderlyRecipient>,
     /// `LimitApplicationCertificateClassificationFlag` (A01–A06, B01–B10).
@@ -303,7 +363,7 @@ pub struct QualificationRecord {
 impl QualificationRecord {
     /// 負担割合 in force on `day`, in percent: the 高齢受給者証's ratio while it applies, otherwise the
     /// 一部負担金割合. This is what the patient pays at the counter.
-    pub fn contribution_percent_on(&self, day: IsoDate) -> u8 {
+    pub fn contribution_percent_on(&self, day: IsoDate) -> Percent {
         match &self.elderly_recipient {
             Some(elderly) if elderly.in_force_on(day) => elderly.contribution_ratio_percent,
             _ => self.partial_contribution_percent,
@@ -468,6 +528,23 @@ mod tests {
     }
 
     #[test]
+    fn a_share_is_0_to_100_percent_wherever_it_is_read() {
+        let certificate = |ratio: u16| format!(r#"{{"contribution_ratio_percent":{ratio},"valid_from":"2026-08-01"}}"#);
+        let read: ElderlyRecipient = serde_json::from_str(&certificate(20)).unwrap();
+        assert_eq!(read.contribution_ratio_percent.tenths(), 2);
+        assert_eq!(
+            serde_json::to_string(&read).unwrap(),
+            r#"{"contribution_ratio_percent":20,"valid_from":"2026-08-01","valid_until":null}"#
+        );
+        for over in [101, 150, 255, 300] {
+            assert!(serde_json::from_str::<ElderlyRecipient>(&certificate(over)).is_err(), "{over}");
+        }
+        assert_eq!(Percent::try_from(100).map(Percent::get), Ok(100));
+        assert_eq!(Percent::try_from(101), Err(PercentError));
+        assert_eq!(format!("{:03}", Percent::literal(20)), "020", "a national element's three digits");
+    }
+
+    #[test]
     fn the_elderly_ratio_counts_only_while_its_certificate_is_in_force() {
         let day = |text: &str| IsoDate::parse(text).unwrap();
         let record = QualificationRecord {
@@ -486,19 +563,19 @@ mod tests {
             qualification_date: day("2020-04-01"),
             disqualification_date: None,
             loss_reason: None,
-            partial_contribution_percent: 30,
+            partial_contribution_percent: Percent::literal(30),
             elderly_recipient: Some(ElderlyRecipient {
-                contribution_ratio_percent: 20,
+                contribution_ratio_percent: Percent::literal(20),
                 valid_from: day("2024-07-01"),
                 valid_until: Some(day("2026-07-31")),
             }),
             limit_category: None,
             specific_diseases: Vec::new(),
         };
-        assert_eq!(record.contribution_percent_on(day("2024-06-30")), 30);
-        assert_eq!(record.contribution_percent_on(day("2024-07-01")), 20);
-        assert_eq!(record.contribution_percent_on(day("2026-07-31")), 20);
-        assert_eq!(record.contribution_percent_on(day("2026-08-01")), 30);
+        assert_eq!(record.contribution_percent_on(day("2024-06-30")).get(), 30);
+        assert_eq!(record.contribution_percent_on(day("2024-07-01")).get(), 20);
+        assert_eq!(record.contribution_percent_on(day("2026-07-31")).get(), 20);
+        assert_eq!(record.contribution_percent_on(day("2026-08-01")).get(), 30);
     }
 
     #[test]

@@ -13,7 +13,9 @@ use crate::facility::FacilityCode;
 use crate::identifier::{FaceFileName, Identifier, ReferenceNumber};
 use crate::insurer_number::InsurerNumber;
 use crate::origin::{ElderlyShare, PrescriptionFormat};
-use crate::qualification::{Guidance, Reason, Sex, SpecificDiseaseCertificate, SpecificDiseaseConsent, Validity};
+use crate::qualification::{
+    Guidance, Percent, Reason, Sex, SpecificDiseaseCertificate, SpecificDiseaseConsent, Validity,
+};
 use crate::record_text::RecordText;
 
 /// The edge route a bridge posts a reader result to (device-proven, bridge devices only).
@@ -105,38 +107,6 @@ impl ReaderResult {
             specific_diseases: Vec::new(),
             specific_disease_consent: None,
         }
-    }
-}
-
-/// A share in percent, 0 to 100.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(try_from = "u8", into = "u8")]
-pub struct Percent(u8);
-
-/// A share above 100 percent.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("a percentage is 0 to 100")]
-pub struct PercentError;
-
-impl Percent {
-    /// The value, 0 to 100.
-    pub fn get(self) -> u8 {
-        self.0
-    }
-}
-
-impl TryFrom<u8> for Percent {
-    type Error = PercentError;
-
-    fn try_from(value: u8) -> Result<Self, PercentError> {
-        if value <= 100 { Ok(Self(value)) } else { Err(PercentError) }
-    }
-}
-
-impl From<Percent> for u8 {
-    fn from(value: Percent) -> Self {
-        value.0
     }
 }
 
