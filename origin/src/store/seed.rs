@@ -14,7 +14,10 @@ use crate::store::rows::{
 };
 
 impl Store {
-    /// Inserts `batch` in one transaction at `now` (Unix seconds). Existing rows are kept unchanged.
+    /// Inserts `batch` in one transaction at `now` (Unix seconds). Existing rows are kept unchanged, but for one
+    /// thing an insurer does every August: a qualification's 高齢受給者証 that ended before the batch's certificate
+    /// for it begins is replaced by that one (the next 適用年度's), so a demo database seeded last year still
+    /// answers this year's share.
     pub async fn apply(&self, batch: &RecordBatch, now: i64) -> Result<BatchSummary> {
         let mut tx = self.pool.begin().await?;
         let mut rows_inserted = 0;
@@ -25,7 +28,11 @@ impl Store {
             rows_inserted += insert_person(&mut tx, person, now).await?;
         }
         for qualification in &batch.qualifications {
-            rows_inserted += insert_qualification(&mut tx, qualification, now).await?;
+            let inserted = insert_qualification(&mut tx, qualification, now).await?;
+            rows_inserted += inserted;
+            if inserted == 0 {
+                rows_inserted += renew_elderly_certificate(&mut tx, qualification).await?;
+            }
         }
         for link in &batch.links {
             rows_inserted += insert_link(&mut tx, link, now).await?;
@@ -136,6 +143,25 @@ pub(crate) async fn insert_qualification(conn: &mut AnyConnection, q: &NewQualif
     .bind(disease.and_then(|d| d.valid_until).map(|d| d.to_string()))
     // Batches accept only 10,000 or 20,000; anything that does not fit is refused by the column's CHECK.
     .bind(disease.and_then(|d| d.monthly_self_pay_yen).map(|yen| i32::try_from(yen).unwrap_or(i32::MAX)))
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+/// Puts `q`'s 高齢受給者証 on its stored row when the stored one ended before it begins; a certificate still in
+/// force, or one the batch does not follow, is left as it is. Dates are stored as `YYYY-MM-DD`, which compare as
+/// text.
+async fn renew_elderly_certificate(conn: &mut AnyConnection, q: &NewQualification) -> Result<u64> {
+    let Some(elderly) = &q.elderly_recipient else { return Ok(0) };
+    let done = sqlx::query(
+        "UPDATE qualifications SET elderly_contribution_percent = $1, elderly_valid_from = $2, \
+                                   elderly_valid_until = $3 \
+         WHERE id = $4 AND elderly_valid_until IS NOT NULL AND elderly_valid_until < $2",
+    )
+    .bind(i32::from(elderly.contribution_ratio_percent))
+    .bind(elderly.valid_from.to_string())
+    .bind(elderly.valid_until.map(|d| d.to_string()))
+    .bind(&q.id)
     .execute(conn)
     .await?;
     Ok(done.rows_affected())

@@ -165,8 +165,21 @@ async fn a_senior_demo_card_holder_is_answered_with_their_elderly_recipient_cert
         })
     );
     assert_eq!(record.contribution_percent_on(onshi_proto::IsoDate(TODAY)).get(), 20);
-    // Seeding again changes nothing, the certificate included.
+    // Seeding again changes nothing, the certificate included, up to the certificate's last day.
     assert_eq!(seed_demo_file(&store, &file, TODAY, NOW).await.unwrap().rows_inserted, 0);
+    let last_day = time::macros::date!(2027 - 07 - 31);
+    assert_eq!(seed_demo_file(&store, &file, last_day, NOW).await.unwrap().rows_inserted, 0);
+    // From 1 August the demo restarted on a database seeded last year answers the next 適用年度's certificate, as
+    // the insurer's renewal would have it, and the patient still pays 2割.
+    let next_year = time::macros::date!(2027 - 08 - 02);
+    assert_eq!(seed_demo_file(&store, &file, next_year, NOW).await.unwrap().rows_inserted, 1);
+    let renewed =
+        store.card_holder(&crate::fixture::certificate(crate::fixture::serial::SENIOR)).await.unwrap().unwrap();
+    let certificate = renewed.records[0].elderly_recipient.clone().unwrap();
+    assert_eq!(certificate.valid_from.to_string(), "2027-08-01");
+    assert_eq!(certificate.valid_until.map(|d| d.to_string()).as_deref(), Some("2028-07-31"));
+    assert_eq!(renewed.records[0].contribution_percent_on(onshi_proto::IsoDate(next_year)).get(), 20);
+    assert_eq!(seed_demo_file(&store, &file, next_year, NOW).await.unwrap().rows_inserted, 0, "renewed once");
     store.close().await;
     crate::fixture::drop_if_postgres(&url).await;
 }
