@@ -23,7 +23,7 @@ use crate::http::render::{Asked, kiosk_screen_copy, render_answer};
 use crate::http::signed::{Failure, SignedJson, SignedLookup, UnclaimedNonce};
 use crate::http::state::AppState;
 use crate::public_expense::select;
-use crate::store::rows::RequestRows;
+use crate::store::rows::{CardHolderRecord, RequestRows};
 use crate::validity::{CardHolder, assess};
 
 /// The audit purpose recorded for a qualification lookup by card certificate.
@@ -36,7 +36,8 @@ pub(crate) async fn qualification_by_certificate(
     SignedLookup { body: query, nonce }: SignedLookup<CardQualificationQuery>,
 ) -> Result<Response, Failure> {
     let now = state.now();
-    let answer = answer_card_holder(&state, &query, nonce, now).await?;
+    let found = state.store().card_holder(&query.certificate).await?;
+    let answer = answer_card_holder(&state, &query, found, nonce, now).await?;
     let asked = Asked {
         facility_code: query.facility_code.as_deref(),
         arbitrary_identifier: query.arbitrary_identifier.as_deref(),
@@ -54,27 +55,28 @@ pub(crate) async fn status_and_qualification(
     State(state): State<AppState>,
     SignedLookup { body: query, nonce }: SignedLookup<CardQualificationQuery>,
 ) -> Result<Json<StatusAndQualificationAnswer>, Failure> {
-    let status = status_of(&state, &query.certificate).await?;
+    // The status and the holder are one read: the holder's rows come only with a `good` status.
+    let (status, found) = state.store().status_and_card_holder(&query.certificate).await?;
     if status != CertificateStatus::Good {
         nonce.claim_alone(&state).await?;
         return Ok(Json(StatusAndQualificationAnswer { status, qualification: None }));
     }
-    let answer = answer_card_holder(&state, &query, nonce, state.now()).await?;
+    let answer = answer_card_holder(&state, &query, found, nonce, state.now()).await?;
     Ok(Json(StatusAndQualificationAnswer { status, qualification: Some(kiosk_screen_copy(answer)) }))
 }
 
-/// The qualification of a card certificate's holder as of `now`, with its audit row and (when a facility asked)
-/// its check-in committed together with the request's nonce: the one lookup of both card routes.
+/// The answer for a card certificate's holder `found` (the caller's read) as of `now`, with its audit row and
+/// (when a facility asked) its check-in committed together with the request's nonce: the one answer of both card
+/// routes. The read comes before the nonce's claim, which is committed with the lookup's audit row: a replay is
+/// refused there, before anything of the read is answered or stored.
 async fn answer_card_holder(
     state: &AppState,
     query: &CardQualificationQuery,
+    found: Option<CardHolderRecord>,
     nonce: UnclaimedNonce,
     now: i64,
 ) -> Result<QualificationAnswer, Failure> {
     let today = tokyo_date(now)?;
-    // The read comes before the nonce's claim, which is committed with the lookup's audit row: a replay is refused
-    // there, before anything of the read is answered or stored.
-    let found = state.store().card_holder(&query.certificate).await?;
     let (person_id, holder, has_public_expense) = match found {
         Some(found) if found.held => {
             let audit =

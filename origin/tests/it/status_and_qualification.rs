@@ -69,6 +69,24 @@ async fn a_good_certificate_gets_the_answer_the_by_certificate_route_gives_a_kio
 }
 on_both_databases!(a_good_certificate_gets_the_answer_the_by_certificate_route_gives_a_kiosk);
 
+/// The status and the holder are one read on this route: every kind of holder the demo has (本人, 家族, lost,
+/// never linked, 後期高齢者, 高齢受給者) is answered exactly as the by-certificate route answers it.
+async fn every_kind_of_holder_is_answered_as_the_by_certificate_route_answers_it(db: Db) {
+    let origin = Origin::start(db).await;
+    for card in [serial::VALID, serial::DEPENDENT, serial::LOST, serial::UNREGISTERED, serial::ELDERLY, serial::SENIOR]
+    {
+        let query = card_query(card, Some(FACILITY));
+        let alone: QualificationAnswer = origin.post_signed(BY_CERTIFICATE_PATH, &query).await.json().await.unwrap();
+        let combined = check_in(&origin, &query).await;
+        assert_eq!(combined.status, CertificateStatus::Good, "{card}");
+        assert_eq!(combined.qualification.as_ref(), Some(&alone), "{card}");
+        let expected = if card == serial::UNREGISTERED { 0 } else { 1 };
+        assert_eq!(alone.records.len(), expected, "{card}: {alone:?}");
+    }
+    origin.stop().await;
+}
+on_both_databases!(every_kind_of_holder_is_answered_as_the_by_certificate_route_answers_it);
+
 async fn a_refused_certificates_request_is_still_served_only_once(db: Db) {
     let origin = Origin::start(db).await;
     origin.store.set_certificate_status(&certificate(serial::VALID), CertificateStatus::Revoked, NOW).await.unwrap();
