@@ -12,9 +12,11 @@ use std::rc::Rc;
 use futures::channel::mpsc::UnboundedReceiver;
 use futures::future::{Either, select};
 use futures::{Stream, StreamExt};
+use gloo_timers::future::TimeoutFuture;
 use onshi_card::jpki::{PinStatus, VerifyOutcome};
+use onshi_card::reader::AnyReader;
 use onshi_card::text::TextAp;
-use onshi_card::transport::Transport;
+use onshi_card::transport::UsbBulk;
 use onshi_proto::ErrorCode;
 use onshi_proto::petition::{
     CAPTURE_ID_LEN, CaptureId, PETITION_KEY_PATH, PETITION_PATH, PetitionItems, PetitionReceipt, PetitionRecipient,
@@ -48,7 +50,7 @@ enum Heard<T> {
 /// Waits for the command `pick` takes, or for the card to leave; a cancel stops the wait.
 async fn heard<T>(
     commands: &mut UnboundedReceiver<UiCommand>,
-    card_gone: &mut (impl Stream<Item = ()> + Unpin),
+    card_gone: &mut (dyn Stream<Item = ()> + Unpin),
     mut pick: impl FnMut(UiCommand) -> Option<T>,
 ) -> Heard<T> {
     loop {
@@ -84,19 +86,35 @@ fn yes_or_no(command: UiCommand) -> Option<bool> {
     }
 }
 
+/// How the capture learns that the card left the reader.
+pub enum CardNews<'a, S> {
+    /// The reader announces it (CCID NotifySlotChange): `S` yields when the card leaves.
+    Announced(&'a mut S),
+    /// The reader says nothing unasked (the RC-S380, a CCID reader without an interrupt endpoint): the capture asks
+    /// it once a second while the items are on screen, the one wait where a card taken out must be noticed at once.
+    /// While the PIN pad waits, the next VERIFY finds the card gone instead.
+    Asked,
+}
+
 /// Offers the capture on the outage screen and, if the patient agrees, runs it on `reader`; says where the card
 /// stands once it is over.
 ///
-/// `card_gone` yields when the card leaves the reader: from then on nothing typed reaches a card (a PIN typed for
-/// this card must not go to the next one placed) and the items leave the screen at once.
-pub async fn offer<T: Transport>(
-    reader: &mut T,
+/// When the card leaves the reader (`news`), nothing typed afterwards reaches a card (a PIN typed for this card
+/// must not go to the next one placed) and the items leave the screen at once.
+pub async fn offer<B: UsbBulk, S: Stream<Item = ()> + Unpin>(
+    reader: &mut AnyReader<B>,
     commands: &mut UnboundedReceiver<UiCommand>,
-    card_gone: &mut (impl Stream<Item = ()> + Unpin),
+    news: CardNews<'_, S>,
     dispatch: &Callback<Action>,
     identity: &Device,
     shown: &ShownItems,
 ) -> CaptureEnd {
+    let asked = matches!(news, CardNews::Asked);
+    let mut never = futures::stream::pending();
+    let card_gone: &mut (dyn Stream<Item = ()> + Unpin) = match news {
+        CardNews::Announced(stream) => stream,
+        CardNews::Asked => &mut never,
+    };
     // The card is not read before the patient agrees, so its leaving changes nothing here: a yes then finds no
     // card and ends in the paper form.
     match heard(commands, &mut futures::stream::pending(), yes_or_no).await {
@@ -110,7 +128,12 @@ pub async fn offer<T: Transport>(
     };
     *shown.borrow_mut() = Some(items.clone());
     emit(dispatch, PetitionEvent::Read);
-    let agreed = heard(commands, card_gone, yes_or_no).await;
+    let agreed = if asked {
+        let mut gone = futures::stream::select(&mut *card_gone, asked_once_a_second(reader));
+        heard(commands, &mut gone, yes_or_no).await
+    } else {
+        heard(commands, card_gone, yes_or_no).await
+    };
     // Whatever the answer, the screen's copy goes now; the capture's own goes when this returns.
     shown.borrow_mut().take();
     match agreed {
@@ -129,12 +152,25 @@ pub async fn offer<T: Transport>(
     CaptureEnd::CardInReader
 }
 
+/// Yields once the card has left `reader` (or the reader stopped answering), asking it once a second with a status
+/// command (GetSlotStatus, or the RC-S380's presence check), never with an APDU.
+fn asked_once_a_second<B: UsbBulk>(reader: &mut AnyReader<B>) -> impl Stream<Item = ()> + Unpin + '_ {
+    Box::pin(futures::stream::once(async move {
+        loop {
+            TimeoutFuture::new(1_000).await;
+            if !matches!(reader.card_present().await, Ok(true)) {
+                return;
+            }
+        }
+    }))
+}
+
 /// The 券面事項入力補助AP's PIN, asked for until the card accepts one or locks, then the 4 items; or where the card
 /// stands when the capture ended without them.
-async fn read_items<T: Transport>(
-    reader: &mut T,
+async fn read_items<B: UsbBulk>(
+    reader: &mut AnyReader<B>,
     commands: &mut UnboundedReceiver<UiCommand>,
-    card_gone: &mut (impl Stream<Item = ()> + Unpin),
+    card_gone: &mut (dyn Stream<Item = ()> + Unpin),
     dispatch: &Callback<Action>,
 ) -> Result<PetitionItems, CaptureEnd> {
     let mut text = TextAp::new(reader);

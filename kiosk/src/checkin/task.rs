@@ -36,7 +36,7 @@ use yew::Callback;
 use gloo_timers::future::TimeoutFuture;
 
 pub use crate::checkin::command::UiCommand;
-use crate::checkin::petition::{self, CaptureEnd, ShownItems};
+use crate::checkin::petition::{self, CaptureEnd, CardNews, ShownItems};
 use crate::checkin::visual_check;
 use crate::early_challenge;
 use crate::error::KioskError;
@@ -195,10 +195,10 @@ pub async fn run(
             // In an outage the card stays in use for the 申立書 capture, if the patient wants it.
             Err(Failure::ServiceUnavailable) => {
                 dispatch.emit(Action::Fail(Failure::ServiceUnavailable));
+                let polling = matches!(slot_watch, SlotWatch::Polling);
                 let end = {
                     // The reader's slot news, as the capture hears them: the card left (or the reader stopped
-                    // answering). A reader without an interrupt endpoint says nothing here; its card's absence then
-                    // shows as a failed read.
+                    // answering). A reader without an interrupt endpoint says nothing unasked: the capture asks it.
                     let card_gone = futures::stream::unfold(&mut slot_watch, |watch| async move {
                         loop {
                             match watch.next_news().await {
@@ -208,8 +208,8 @@ pub async fn run(
                         }
                     });
                     let mut card_gone = std::pin::pin!(card_gone);
-                    petition::offer(&mut reader, &mut commands, &mut card_gone, &dispatch, &identity, &shown_items)
-                        .await
+                    let news = if polling { CardNews::Asked } else { CardNews::Announced(&mut card_gone) };
+                    petition::offer(&mut reader, &mut commands, news, &dispatch, &identity, &shown_items).await
                 };
                 // The capture's end clears soon once the card has left, as the answer does.
                 if end == CaptureEnd::CardInReader {
