@@ -88,6 +88,7 @@ test('the demo card controls take the card out and place another, beside the kio
   await page.click('nav.langs button[lang="en"]');
   await page.waitForSelector('#demo-card-controls[lang="en"]');
   assert.equal(await page.textContent('#demo-card-remove'), 'Take the card out');
+  assert.match(await page.textContent('label[for="demo-card-text-pin-blocked"]'), /PIN .*locked/);
   assert.deepEqual(await auditScreen(page, 'pin-with-demo-card-controls'), []);
   await screenshot(page, '00-demo-card-controls');
 
@@ -102,6 +103,8 @@ test('the demo card controls take the card out and place another, beside the kio
   await page.click('#connect');
   await screen(page, 'insert-card');
   await page.selectOption('#demo-card-pick', String(unregistered.index));
+  // Placed with its 券面事項入力補助AP PIN locked: the insurance PIN, another PIN, works as before.
+  await page.check('#demo-card-text-pin-blocked');
   await page.click('#demo-card-insert');
   await enterPin(page, unregistered.pin);
   await screen(page, 'result');

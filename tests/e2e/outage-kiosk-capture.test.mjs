@@ -88,6 +88,15 @@ async function checkInDuringOutage(page, holder) {
   await page.waitForSelector('#petition-offer');
 }
 
+/**
+ * How many VERIFY commands carrying a PIN the reader has passed on so far (the virtual reader's transfer log; a
+ * VERIFY is `00 20 00 80 04 …` inside the reader's framing).
+ */
+async function pinVerifies(page) {
+  return page.evaluate(() => window.onshiVirtualUsb.log
+    .filter((entry) => entry.dir === 'out' && entry.hex.includes('0020008004')).length);
+}
+
 /** Waits until the capture's screen is at `step` (its `data-step`). */
 async function petitionStep(page, step, timeout = 20_000) {
   await page.waitForSelector(`main[data-screen="petition"] #petition[data-step="${step}"]`, { timeout });
@@ -300,6 +309,22 @@ describe('an outage: the kiosk fills the 申立書 from the card and hands it to
     assert.equal(await kiosk.page.$('#petition-name'), null);
     assert.deepEqual(await auditScreen(kiosk.page, 'petition-pin-blocked'), []);
     assert.equal(kiosk.requests.filter((r) => r.url.includes(PETITION_PATH)).length, 0, 'the kiosk called the relay');
+    await kiosk.context.close();
+  });
+
+  test('a card whose 券面事項入力補助AP PIN is locked already goes to the paper form at once, with no PIN asked', async () => {
+    const holder = card('dependent');
+    const kiosk = await openKiosk(env.browser, env.stack, { cardIndex: holder.index, textPinBlocked: true });
+    // The insurance PIN is another PIN: the check-in itself goes as for anyone, up to the outage.
+    await checkInDuringOutage(kiosk.page, holder);
+    const verifiesBefore = await pinVerifies(kiosk.page);
+    await kiosk.page.click('#petition-agree');
+    await petitionStep(kiosk.page, 'failed');
+    assert.match(await kiosk.page.textContent('#petition-failed'), /券面事項入力補助用の暗証番号がロックされています/);
+    assert.match(await kiosk.page.textContent('#petition-failed'), /受付で申立書にご記入ください/);
+    assert.equal(await kiosk.page.$('#petition-pin-submit'), null, 'no PIN pad was shown');
+    assert.equal(await pinVerifies(kiosk.page), verifiesBefore, 'no PIN went to the locked AP');
+    assert.equal(kiosk.requests.filter((r) => r.url.includes(PETITION_PATH)).length, 0);
     await kiosk.context.close();
   });
 

@@ -27,12 +27,13 @@ export function launchChromium() {
  * the demo facility when `target` is the stack. `cardIndex` picks the
  * demo card on the virtual reader; `refuseProtectedClass` makes claimInterface fail as Chrome does on plain pages;
  * `readerKind` picks the virtual reader ('ccid-apdu', 'ccid-extended', 'ccid-tpdu' or 'rcs380'); `preAuthorised`
- * makes it a reader the kiosk was allowed to use before (listed by `navigator.usb.getDevices()`); `initScripts` are
+ * makes it a reader the kiosk was allowed to use before (listed by `navigator.usb.getDevices()`); `textPinBlocked`
+ * puts the card on the reader with its 券面事項入力補助AP PIN locked; `initScripts` are
  * more functions to run before any page script (e.g. `instrumentSpeech`); `beforeLoad(context)` runs before the
  * page loads (e.g. to make a file of the site fail with `context.route`).
  * Every request the page makes is recorded with its body.
  */
-export async function openKiosk(browser, target, { cardIndex = 0, refuseProtectedClass = false, axe = false, fakeClock = false, readerKind = 'ccid-apdu', preAuthorised = false, initScripts = [], beforeLoad = async () => {} } = {}) {
+export async function openKiosk(browser, target, { cardIndex = 0, refuseProtectedClass = false, axe = false, fakeClock = false, readerKind = 'ccid-apdu', preAuthorised = false, textPinBlocked = false, initScripts = [], beforeLoad = async () => {} } = {}) {
   // `target` is the stack (then a fresh kiosk is enrolled with a one-time code) or a bare URL (then the caller
   // handles the enrolment screen).
   const url = typeof target === 'string' ? target : target.url;
@@ -47,10 +48,10 @@ export async function openKiosk(browser, target, { cardIndex = 0, refuseProtecte
   if (axe) await page.addInitScript({ content: AXE_SOURCE() });
   if (fakeClock) await page.clock.install();
   for (const script of initScripts) await page.addInitScript(script);
-  await page.addInitScript(({ cardIndex, refuseProtectedClass, readerKind, preAuthorised }) => {
+  await page.addInitScript(({ cardIndex, refuseProtectedClass, readerKind, preAuthorised, textPinBlocked }) => {
     const ready = import('/virtual-reader/fake-usb.js')
       .then((m) => m.installVirtualUsb({
-        cardIndex, refuseProtectedClass, readerKind, preAuthorised, demoControls: false,
+        cardIndex, refuseProtectedClass, readerKind, preAuthorised, textPinBlocked, demoControls: false,
       }));
     window.__onshiFakeUsb = ready;
     // The fake loads asynchronously; until it replaces this stand-in, every call waits for it, so the kiosk never
@@ -63,7 +64,7 @@ export async function openKiosk(browser, target, { cardIndex = 0, refuseProtecte
       },
       configurable: true,
     });
-  }, { cardIndex, refuseProtectedClass, readerKind, preAuthorised });
+  }, { cardIndex, refuseProtectedClass, readerKind, preAuthorised, textPinBlocked });
   await beforeLoad(context);
   await page.goto(url);
   await page.evaluate(() => window.__onshiFakeUsb);

@@ -16,6 +16,7 @@ const TEXTS = {
     pick: '置くカード',
     remove: 'カードを取り出す',
     insert: 'カードを置く',
+    textPinBlocked: '券面事項入力補助用の暗証番号がロックされたカードとして置く',
   },
   en: {
     heading: 'Demo: the virtual card',
@@ -24,6 +25,7 @@ const TEXTS = {
     pick: 'Card to place',
     remove: 'Take the card out',
     insert: 'Place the card',
+    textPinBlocked: 'Place it with its 券面事項入力補助 PIN (the one the 申立書 form reads with) locked',
   },
   'zh-Hans': {
     heading: '演示用虚拟卡',
@@ -32,6 +34,7 @@ const TEXTS = {
     pick: '要放置的卡',
     remove: '取出卡',
     insert: '放置卡',
+    textPinBlocked: '作为券面事项输入辅助用密码已锁定的卡放置',
   },
   ko: {
     heading: '데모용 가상 카드',
@@ -40,6 +43,7 @@ const TEXTS = {
     pick: '올려놓을 카드',
     remove: '카드 꺼내기',
     insert: '카드 올려놓기',
+    textPinBlocked: '권면사항 입력보조용 비밀번호가 잠긴 카드로 올려놓기',
   },
   vi: {
     heading: 'Thẻ ảo dùng cho bản demo',
@@ -48,6 +52,7 @@ const TEXTS = {
     pick: 'Thẻ sẽ đặt',
     remove: 'Lấy thẻ ra',
     insert: 'Đặt thẻ',
+    textPinBlocked: 'Đặt thẻ như thẻ đã bị khóa mã PIN hỗ trợ nhập thông tin mặt thẻ',
   },
 };
 
@@ -86,6 +91,9 @@ export function showDemoCardControls(control, labels) {
     labels.map((label, index) => element('option', { value: String(index), lang: 'ja', text: label })));
   const remove = element('button', { type: 'button', id: 'demo-card-remove' });
   const insert = element('button', { type: 'button', id: 'demo-card-insert' });
+  // The 申立書 capture's paper-form path without three wrong PINs first: the card comes with that PIN locked.
+  const textPinBlocked = element('input', { type: 'checkbox', id: 'demo-card-text-pin-blocked' });
+  const textPinBlockedLabel = element('label', { for: 'demo-card-text-pin-blocked' });
   const attributes = { id: 'demo-card-controls', class: 'demo-card', 'aria-labelledby': 'demo-card-heading' };
   const panel = element('aside', attributes, [
     heading,
@@ -95,6 +103,7 @@ export function showDemoCardControls(control, labels) {
       element('div', { class: 'demo-card-pick' }, [pickLabel, pick]),
       insert,
     ]),
+    element('div', { class: 'demo-card-option' }, [textPinBlocked, textPinBlockedLabel]),
   ]);
 
   const render = () => {
@@ -107,6 +116,7 @@ export function showDemoCardControls(control, labels) {
     pickLabel.textContent = texts.pick;
     remove.textContent = texts.remove;
     insert.textContent = texts.insert;
+    textPinBlockedLabel.textContent = texts.textPinBlocked;
     remove.disabled = index === null;
     insert.disabled = index !== null;
     if (index !== null) pick.value = String(index);
@@ -117,7 +127,7 @@ export function showDemoCardControls(control, labels) {
     insert.focus();
   });
   insert.addEventListener('click', () => {
-    control.insertCard(Number(pick.value));
+    control.insertCard(Number(pick.value), { textPinBlocked: textPinBlocked.checked });
     remove.focus();
   });
   control.oncardchange = render;

@@ -36,8 +36,10 @@ export const READER_KINDS = ['ccid-apdu', 'ccid-extended', 'ccid-tpdu', 'rcs380'
  * 'rcs380' Sony RC-S380 on a vendor-class interface), preAuthorised (the reader was chosen on an earlier day, or
  * granted by policy: `getDevices()` lists it before any chooser; otherwise it is listed once `requestDevice()`
  * has returned it), demoControls (show the demo's card controls under the kiosk, `demo-controls.js`: on by default, as
- * the kiosk's own 「仮想カードリーダーで試す（デモ）」 installs it; tests that move the card themselves turn it off).
- * Returns a control object, also exposed as `window.onshiVirtualUsb`, for tests: insertCard(i), removeCard(),
+ * the kiosk's own 「仮想カードリーダーで試す（デモ）」 installs it; tests that move the card themselves turn it off),
+ * textPinBlocked (the card on the reader has its 券面事項入力補助AP PIN locked, as after three wrong tries).
+ * Returns a control object, also exposed as `window.onshiVirtualUsb`, for tests: insertCard(i, { textPinBlocked }),
+ * removeCard(),
  * cardIndex (the card on the reader, null when empty), oncardchange (called after insertCard and removeCard),
  * unplug(), plug() (the same reader comes back as a new USBDevice, announced by a `connect` event), `device` (the
  * current USBDevice), `slotListening` (the kiosk waits on the interrupt endpoint now), `requestDeviceCalls` (how
@@ -46,11 +48,13 @@ export const READER_KINDS = ['ccid-apdu', 'ccid-extended', 'ccid-tpdu', 'rcs380'
  */
 export async function installVirtualUsb({
   cardIndex = 0, refuseProtectedClass = false, readerKind = 'ccid-apdu', preAuthorised = false, demoControls = true,
+  textPinBlocked = false,
 } = {}) {
   await load();
   if (!READER_KINDS.includes(readerKind)) throw new Error(`unknown reader kind ${readerKind}`);
   const isRcs380 = readerKind === 'rcs380';
   const reader = VirtualReader.of_kind(readerKind, cardIndex === null ? undefined : cardIndex);
+  if (textPinBlocked && cardIndex !== null) reader.insert_card_with_text_pin_blocked(cardIndex);
   const configurationDescriptor = VirtualReader.configuration_descriptor_of(readerKind);
   const log = [];
   const hex = (bytes) => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
@@ -205,8 +209,10 @@ export async function installVirtualUsb({
     get cardIndex() { return cardInReader; },
     /** True while the kiosk waits on the CCID interrupt endpoint (it hears a card placed without asking). */
     get slotListening() { return current.state.interruptWaiters.length > 0; },
-    insertCard: (index) => {
-      reader.insert_card(index);
+    /** Places demo card `index`; `textPinBlocked` places it with its 券面事項入力補助AP PIN locked. */
+    insertCard: (index, { textPinBlocked = false } = {}) => {
+      if (textPinBlocked) reader.insert_card_with_text_pin_blocked(index);
+      else reader.insert_card(index);
       cardInReader = index;
       notifySlotChange(true);
       control.oncardchange?.();

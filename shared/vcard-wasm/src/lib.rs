@@ -151,6 +151,17 @@ impl VirtualReader {
         Ok(())
     }
 
+    /// Puts demo card `index` in the slot with its 券面事項入力補助AP PIN blocked, as after three wrong tries at
+    /// another counter (the demo's control for the 申立書 capture's paper-form path, and its tests).
+    pub fn insert_card_with_text_pin_blocked(&mut self, index: u32) -> Result<(), JsError> {
+        let card = demo_card(index)?.with_blocked_text_pin();
+        match &mut self.reader {
+            AnyVirtualReader::Ccid(reader) => reader.insert(card),
+            AnyVirtualReader::Rcs380(reader) => reader.insert(card),
+        }
+        Ok(())
+    }
+
     /// Tries left on 照合番号B of the card in the slot (`undefined`: no card, or a card without the AP).
     pub fn collation_b_tries_left(&self) -> Option<u8> {
         match &self.reader {

@@ -338,6 +338,16 @@ impl VirtualCard {
         self
     }
 
+    /// The 券面事項入力補助AP's PIN starts blocked (counter 0), as after three wrong tries at another counter: the
+    /// kiosk's 申立書 capture must then end in the paper form without a VERIFY. The JPKI auth PIN is unaffected.
+    #[must_use]
+    pub fn with_blocked_text_pin(mut self) -> Self {
+        if let Some(secret) = self.secret_mut(Application::Text, TEXT_PIN_EF) {
+            secret.tries_left = 0;
+        }
+        self
+    }
+
     /// A 顔認証 (face-authentication-only) card: no auth PIN was set, so every VERIFY of it is refused with
     /// `6985` (conditions of use not satisfied; the exact status of real cards is not public) and the auth key
     /// never signs. The certificate still reads.
@@ -728,6 +738,20 @@ mod tests {
         assert_eq!(sw(&mut card, "00 20 00 80"), "6984");
         card.reset();
         assert_eq!(card.tries_left(), 0, "a reset does not unblock");
+    }
+
+    #[test]
+    fn a_blocked_text_pin_is_blocked_from_the_start_and_leaves_the_auth_pin_alone() {
+        let mut card = VirtualCard::demo(0).unwrap().with_blocked_text_pin();
+        assert_eq!(sw(&mut card, "00 A4 04 0C 0A D3 92 10 00 31 00 01 01 04 08"), "9000");
+        assert_eq!(sw(&mut card, "00 A4 02 0C 02 00 11"), "9000");
+        assert_eq!(sw(&mut card, "00 20 00 80"), "6984", "the status says it is blocked");
+        assert_eq!(sw(&mut card, "00 20 00 80 04 31 32 33 34"), "6984", "the right PIN does not open it");
+        assert_eq!(sw(&mut card, "00 A4 02 0C 02 00 02"), "9000");
+        assert_eq!(sw(&mut card, "00 B0 00 00 00"), "6982", "nothing of the 4 items is read");
+        assert_eq!(sw(&mut card, "00 A4 04 0C 0A D3 92 F0 00 26 01 00 00 00 01"), "9000");
+        assert_eq!(sw(&mut card, "00 A4 02 0C 02 00 18"), "9000");
+        assert_eq!(sw(&mut card, "00 20 00 80 04 31 32 33 34"), "9000", "the insurance PIN still works");
     }
 
     #[test]
