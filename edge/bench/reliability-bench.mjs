@@ -14,6 +14,8 @@
 //                again on the same address and database while the edge keeps running.
 // Figures, printed as `bench: <name> = <value> <unit> (n <sample>) (target <op> <value>)`:
 //   reliability.soak_5xx                 answers of 500 and above during the soak                  (target = 0)
+//   reliability.soak_no_answer           checks that got no answer at all during the soak: the connection failed
+//                                        (reset, refused, closed early); their error codes are printed (target = 0)
 //   reliability.soak_rss_growth_pct      the origin's RSS growth from the end of the soak's first fifth (its
 //                                        warm-up) to its end                                      (target <= 10)
 //   reliability.soak_rss_growth_from_cold_pct   the same from the soak's start                     (report)
@@ -23,7 +25,7 @@
 // Filling a bounded cache is not a leak, so the target is judged once the caches are warm, and the growth from cold
 // is still printed.
 //   reliability.down_untyped             answers while the origin was down that were not the typed
-//                                        origin_unavailable / origin_timeout                      (target = 0)
+//                                        origin_unavailable / origin_timeout, or no answer at all (target = 0)
 //   reliability.down_answer_p99_ms       how long the edge took to say so                          (target <= the
 //                                        edge's origin timeout, 3000 ms)
 //   reliability.recovery_ms              from the origin listening again to the first answered check (report)
@@ -100,12 +102,23 @@ async function kiosk(edgeUrl) {
   await openSession();
   return {
     facilityCode: device.facilityCode,
-    /** `{ status, code, ms }` of one check; a session that ran out is opened again and the check sent again. */
+    /**
+     * `{ status, code, ms }` of one check; a session that ran out is opened again and the check sent again. A check
+     * that got no answer at all (the connection failed: reset, refused, closed early) is status 0 with the
+     * connection's error code, counted apart rather than ending the run, so that such failures are measured.
+     */
     async check() {
       for (;;) {
         const started = process.hrtime.bigint();
-        const response = await post("/api/v1/qualification", "{}", { authorization: `Bearer ${token}` });
-        const text = await response.text();
+        let response;
+        let text;
+        try {
+          response = await post("/api/v1/qualification", "{}", { authorization: `Bearer ${token}` });
+          text = await response.text();
+        } catch (error) {
+          const ms = Number(process.hrtime.bigint() - started) / 1e6;
+          return { status: 0, code: error.cause?.code ?? error.code ?? error.name, ms };
+        }
         const ms = Number(process.hrtime.bigint() - started) / 1e6;
         let code = null;
         try {
@@ -212,6 +225,14 @@ try {
   const rssAfter = rssKib(origin.pid);
   process.stdout.write(`reliability: origin RSS before the soak ${partsBefore}; after ${rssParts(origin.pid)}\n`);
   figure("reliability.soak_5xx", soak.filter((r) => r.status >= 500).length, "answers", soak.length, "= 0");
+  const unanswered = soak.filter((r) => r.status === 0);
+  figure("reliability.soak_no_answer", unanswered.length, "checks", soak.length, "= 0");
+  if (unanswered.length) {
+    const byCode = new Map();
+    for (const { code } of unanswered) byCode.set(code, (byCode.get(code) ?? 0) + 1);
+    const codes = [...byCode].map(([code, count]) => `${code} ×${count}`);
+    process.stdout.write(`reliability: checks the edge never answered (the connection failed): ${codes.join(", ")}\n`);
+  }
   const growthPct = (from) => (((rssAfter - from) / from) * 100).toFixed(1);
   const rssWarm = rssSamples[Math.floor(rssSamples.length / 5) - 1] ?? rssBefore;
   figure("reliability.soak_rss_growth_pct", growthPct(rssWarm), "%", soak.length, "<= 10");
