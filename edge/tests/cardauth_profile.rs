@@ -31,6 +31,8 @@ const CARD_KEY: &[u8] = include_bytes!("../../shared/vcard/data/test-pki/card-00
 const SIGN_CA: &[u8] = include_bytes!("../../shared/vcard/data/test-pki/sign-ca.der");
 const SIGN_CARD: &[u8] = include_bytes!("../../shared/vcard/data/test-pki/card-00.sign.cert.der");
 const SIGN_CARD_KEY: &[u8] = include_bytes!("../../shared/vcard/data/test-pki/card-00.sign.key.pk8");
+const SMALL_CARD_KEY: &[u8] = include_bytes!("data/key-sizes/card-1024.key.pk8");
+const LARGE_CARD_KEY: &[u8] = include_bytes!("data/key-sizes/card-4608.key.pk8");
 
 const CA_SUBJECT: &str = "CN=profile test CA,O=onshi test,C=JP";
 const CARD_SUBJECT: &str = "CN=PROFILETEST00000000000001,C=JP";
@@ -142,13 +144,17 @@ fn anchors(defects: Defects) -> Result<TrustAnchors, EdgeError> {
 }
 
 fn card(defects: Defects) -> Vec<u8> {
+    card_with_key(defects, CARD_KEY)
+}
+
+fn card_with_key(defects: Defects, card_key: &[u8]) -> Vec<u8> {
     let profile = Profile {
         subject: Name::from_str(CARD_SUBJECT).unwrap(),
         issuer: Name::from_str(CA_SUBJECT).unwrap(),
         ca: false,
         defects,
     };
-    issue(profile, CARD_KEY, Validity::new(utc(2025), utc(2031)), 0x0123_4567)
+    issue(profile, card_key, Validity::new(utc(2025), utc(2031)), 0x0123_4567)
 }
 
 fn card_signature(pkcs8: &[u8], message: &[u8]) -> Vec<u8> {
@@ -221,4 +227,23 @@ fn an_anchor_outside_its_validity_vouches_for_no_card() {
     let not_yet = anchor_der(Defects::default(), Validity::new(utc(2028), utc(2040)));
     let anchors = TrustAnchors::from_der_certificates([not_yet]).unwrap();
     assert_eq!(authenticate(&card(Defects::default()), &anchors), Err(EdgeError::CertificateExpired));
+}
+
+#[test]
+fn a_card_key_smaller_or_larger_than_the_profile_allows_is_refused_before_any_signature_is_checked() {
+    let anchors = anchors(Defects::default()).unwrap();
+    for (key, bits) in [(SMALL_CARD_KEY, 1024), (LARGE_CARD_KEY, 4608)] {
+        let certificate = card_with_key(Defects::default(), key);
+        let signature = card_signature(key, MESSAGE);
+        // The card's signature is right for its key: only the key's size is wrong.
+        let refused = verify_card_authentication(&certificate, &signature, MESSAGE, &anchors, NOW);
+        assert!(
+            matches!(refused, Err(EdgeError::CertificateInvalid("the card key's size is outside the profile"))),
+            "{bits} bits: {refused:?}"
+        );
+        // Without a signature (目視) the certificate is refused the same way.
+        assert!(verify_card_certificate(&certificate, &anchors, NOW).is_err(), "{bits} bits");
+    }
+    // The committed card key, 2,048 bits as J-LIS issues them, passes the same rule.
+    assert!(authenticate(&card(Defects::default()), &anchors).is_ok());
 }

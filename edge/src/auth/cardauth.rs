@@ -18,6 +18,7 @@ use onshi_proto::certificate_expiry::{CardScope, CertificateStanding, ExpiryNoti
 use rsa::pkcs1v15::{Signature, VerifyingKey};
 use rsa::sha2::Sha256;
 use rsa::signature::Verifier;
+use rsa::traits::PublicKeyParts;
 use spki::{AlgorithmIdentifierRef, ObjectIdentifier};
 use x509_cert::Certificate;
 use x509_cert::ext::pkix::{BasicConstraints, ExtendedKeyUsage, KeyUsage};
@@ -192,6 +193,20 @@ fn rsa_key_of(certificate: &Certificate) -> Result<VerifyingKey<Sha256>, EdgeErr
     Ok(VerifyingKey::new(key))
 }
 
+/// The modulus sizes a card key may have, in bits. J-LIS issues 2,048-bit 利用者証明用 keys; up to 4,096 leaves room
+/// for a later generation of cards, while a weaker key, or a huge one that costs every verification more, is refused
+/// before anything is computed with it.
+const CARD_KEY_BITS: std::ops::RangeInclusive<usize> = 2048..=4096;
+
+/// The size of a certificate's RSA modulus, in bits (to the octet, as RFC 8017's `k` counts it).
+fn rsa_modulus_bits(certificate: &Certificate) -> Result<usize, EdgeError> {
+    let spki_der = spki_of(certificate)?;
+    let spki = spki::SubjectPublicKeyInfoRef::from_der(&spki_der)
+        .map_err(|_| EdgeError::CertificateInvalid("public key cannot be parsed"))?;
+    let key = rsa::PublicKey::try_from(spki).map_err(|_| EdgeError::CertificateInvalid("not an RSA public key"))?;
+    Ok(key.size() * 8)
+}
+
 fn unix_seconds(time: Time) -> i64 {
     i64::try_from(time.to_unix_duration().as_secs()).unwrap_or(i64::MAX)
 }
@@ -316,6 +331,9 @@ fn checked_card_certificate(
     }
     if !critical_extensions_understood(&certificate) {
         return Err(EdgeError::CertificateInvalid("a critical extension is not understood"));
+    }
+    if !CARD_KEY_BITS.contains(&rsa_modulus_bits(&certificate)?) {
+        return Err(EdgeError::CertificateInvalid("the card key's size is outside the profile"));
     }
 
     // A self-issued certificate would "verify" under its own key; it is trusted only when configured as an
