@@ -181,16 +181,16 @@ fn spki_of(certificate: &Certificate) -> Result<Vec<u8>, EdgeError> {
         .map_err(|_| EdgeError::CertificateInvalid("public key cannot be encoded"))
 }
 
-fn rsa_key_of(certificate: &Certificate) -> Result<VerifyingKey<Sha256>, EdgeError> {
-    let spki_der = certificate
-        .tbs_certificate()
-        .subject_public_key_info()
-        .to_der()
-        .map_err(|_| EdgeError::CertificateInvalid("public key cannot be encoded"))?;
+/// The certificate's RSA public key.
+fn rsa_public_key_of(certificate: &Certificate) -> Result<rsa::PublicKey, EdgeError> {
+    let spki_der = spki_of(certificate)?;
     let spki = spki::SubjectPublicKeyInfoRef::from_der(&spki_der)
         .map_err(|_| EdgeError::CertificateInvalid("public key cannot be parsed"))?;
-    let key = rsa::PublicKey::try_from(spki).map_err(|_| EdgeError::CertificateInvalid("not an RSA public key"))?;
-    Ok(VerifyingKey::new(key))
+    rsa::PublicKey::try_from(spki).map_err(|_| EdgeError::CertificateInvalid("not an RSA public key"))
+}
+
+fn rsa_key_of(certificate: &Certificate) -> Result<VerifyingKey<Sha256>, EdgeError> {
+    Ok(VerifyingKey::new(rsa_public_key_of(certificate)?))
 }
 
 /// The modulus sizes a card key may have, in bits. J-LIS issues 2,048-bit 利用者証明用 keys; up to 4,096 leaves room
@@ -200,11 +200,7 @@ const CARD_KEY_BITS: std::ops::RangeInclusive<usize> = 2048..=4096;
 
 /// The size of a certificate's RSA modulus, in bits (to the octet, as RFC 8017's `k` counts it).
 fn rsa_modulus_bits(certificate: &Certificate) -> Result<usize, EdgeError> {
-    let spki_der = spki_of(certificate)?;
-    let spki = spki::SubjectPublicKeyInfoRef::from_der(&spki_der)
-        .map_err(|_| EdgeError::CertificateInvalid("public key cannot be parsed"))?;
-    let key = rsa::PublicKey::try_from(spki).map_err(|_| EdgeError::CertificateInvalid("not an RSA public key"))?;
-    Ok(key.size() * 8)
+    Ok(rsa_public_key_of(certificate)?.size() * 8)
 }
 
 fn unix_seconds(time: Time) -> i64 {
