@@ -20,6 +20,11 @@ use onshi_origin::{OriginError, Result};
 use time::Date;
 use time::macros::format_description;
 
+/// The service's allocator (see the dependency's note in `Cargo.toml`): a load allocates and frees every value it
+/// writes.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const USAGE: &str = "\
 usage: onshi-populate --database <url> --persons <N> --seed <S> [--today <YYYY-MM-DD>]
 

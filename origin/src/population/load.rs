@@ -12,7 +12,7 @@
 use super::{Generator, PopulationConfig};
 use crate::error::{OriginError, Result};
 use crate::store::Store;
-pub use crate::store::population::{LoadSummary, PERSONS_PER_TRANSACTION};
+pub use crate::store::population::{LoadSummary, PERSONS_PER_CHUNK};
 
 /// Creates (or migrates) the database at `url` and loads the population `config` describes into it. `progress`
 /// is called after each committed chunk with the number of persons done so far.
@@ -24,7 +24,7 @@ pub async fn populate(url: &str, config: PopulationConfig, progress: impl FnMut(
     // The service's own code creates the database and applies the migrations, so the schema is exactly the one
     // it expects.
     let store = Store::connect(url).await?;
-    let result = store.load_population(&generator, progress).await;
+    let result = store.load_population(url, &generator, progress).await;
     store.close().await;
     result
 }
@@ -83,15 +83,60 @@ mod tests {
         n
     }
 
+    /// Every index of the database, by name: SQLite's own for a `sqlite:` URL, else PostgreSQL's.
+    async fn index_names(url: &str) -> Vec<String> {
+        let store = Store::connect(url).await.unwrap();
+        let sql = if url.starts_with("sqlite:") {
+            "SELECT name FROM sqlite_master WHERE type = 'index' ORDER BY name"
+        } else {
+            "SELECT CAST(indexname AS TEXT) FROM pg_indexes WHERE schemaname = current_schema() ORDER BY indexname"
+        };
+        let names = sqlx::query_scalar(sql).fetch_all(store.pool()).await.unwrap();
+        store.close().await;
+        names
+    }
+
+    #[tokio::test]
+    async fn a_load_builds_again_every_index_it_dropped_and_one_that_fails_commits_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let (loaded, failed) = (sqlite_url(&dir, "loaded.sqlite"), sqlite_url(&dir, "failed.sqlite"));
+        let persons = (PERSONS_PER_CHUNK + 700) as u64;
+        let migrated = index_names(&loaded).await;
+        assert!(migrated.iter().any(|name| name == "persons_by_individual_number"), "{migrated:?}");
+        populate(&loaded, config(5, persons), |_| {}).await.unwrap();
+        assert_eq!(index_names(&loaded).await, migrated);
+
+        // A qualification in the second chunk is refused, after the first chunk was written and the indexes dropped.
+        let late = (PERSONS_PER_CHUNK as u64..persons)
+            .find_map(|index| generator_of(5, persons).person(index).unwrap().qualification)
+            .unwrap();
+        let store = Store::connect(&failed).await.unwrap();
+        sqlx::raw_sql(AssertSqlSafe(format!(
+            "CREATE TRIGGER refuse_late BEFORE INSERT ON qualifications WHEN NEW.id = '{}' \
+             BEGIN SELECT RAISE(ABORT, 'refused'); END",
+            late.id
+        )))
+        .execute(store.pool())
+        .await
+        .unwrap();
+        store.close().await;
+        let mut reported = Vec::new();
+        assert!(populate(&failed, config(5, persons), |done| reported.push(done)).await.is_err());
+        assert_eq!(reported, vec![PERSONS_PER_CHUNK as u64], "the first chunk was written before the refusal");
+        assert_eq!(count(&failed, "persons").await, 0);
+        assert_eq!(count(&failed, "insurers").await, 0);
+        assert_eq!(index_names(&failed).await, migrated);
+    }
+
     #[tokio::test]
     async fn the_same_seed_loads_the_same_rows_and_a_second_load_adds_nothing() {
         let dir = tempfile::tempdir().unwrap();
         let (first, second, other) =
             (sqlite_url(&dir, "a.sqlite"), sqlite_url(&dir, "b.sqlite"), sqlite_url(&dir, "c.sqlite"));
-        let persons = (PERSONS_PER_TRANSACTION + 700) as u64;
+        let persons = (PERSONS_PER_CHUNK + 700) as u64;
         let mut reported = Vec::new();
         let summary = populate(&first, config(5, persons), |done| reported.push(done)).await.unwrap();
-        assert_eq!(reported, vec![PERSONS_PER_TRANSACTION as u64, persons]);
+        assert_eq!(reported, vec![PERSONS_PER_CHUNK as u64, persons]);
         assert_eq!(summary.persons, persons);
         populate(&second, config(5, persons), |_| {}).await.unwrap();
         populate(&other, config(6, persons), |_| {}).await.unwrap();
@@ -222,7 +267,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let sqlite = sqlite_url(&dir, "same.sqlite");
         let persons = 2_500;
+        let migrated = index_names(&url).await;
+        assert!(migrated.iter().any(|name| name == "persons_by_individual_number"), "{migrated:?}");
         let on_postgres = populate(&url, config(4, persons), |_| {}).await.unwrap();
+        assert_eq!(index_names(&url).await, migrated);
         let on_sqlite = populate(&sqlite, config(4, persons), |_| {}).await.unwrap();
         assert_eq!(on_postgres, on_sqlite);
         assert_eq!(populate(&url, config(4, persons), |_| {}).await.unwrap().rows_inserted, 0);

@@ -1,18 +1,26 @@
-//! The population loader's writes: a generated population streamed into the schema with multi-row
-//! `INSERT … ON CONFLICT DO NOTHING` statements of a fixed width, so each statement shape is prepared once per
-//! connection and reused, inside one transaction per chunk of persons. Memory stays bounded by the chunk size
-//! whatever the population size. Running the same load twice adds nothing.
+//! The population loader's writes: a generated population streamed into the schema chunk by chunk, all in one
+//! transaction, through each engine's bulk path. The loaded tables' non-unique indexes are dropped at the start and
+//! built again from their own definitions before the commit, so each is one sort instead of a b-tree insertion per
+//! row; a load that fails commits nothing, indexes included. Memory stays bounded by the chunk size whatever the
+//! population size, and running the same load twice adds nothing.
 //!
-//! For the load only, a SQLite connection sets `synchronous = OFF` (a crash mid-load can corrupt the file; the load
-//! is simply redone), a large page cache, and no foreign-key checks (every row refers to rows the generator
-//! produced in the same or an earlier chunk; the tests check the result with `PRAGMA foreign_key_check`). The file
-//! stays in WAL mode, `synchronous` and foreign keys are restored, and the WAL is checkpointed before returning, so
-//! the service opens it as it would any other database. A PostgreSQL session turns `synchronous_commit` off for
-//! the load.
+//! - SQLite: multi-row `INSERT … ON CONFLICT DO NOTHING` statements of a fixed width, so each statement shape is
+//!   prepared once per connection and reused. For the load only, the connection sets `synchronous = OFF` (a crash
+//!   mid-load can corrupt the file; the load is simply redone), a large page cache, and no foreign-key checks (every
+//!   row refers to rows the generator produced in the same or an earlier chunk; the tests check the result with
+//!   `PRAGMA foreign_key_check`). The file stays in WAL mode, `synchronous` and foreign keys are restored, and the
+//!   WAL is checkpointed before returning, so the service opens it as it would any other database.
+//! - PostgreSQL: `COPY … FROM STDIN` of each table's rows into a temporary table of the same shape, then one
+//!   `INSERT … SELECT … ON CONFLICT DO NOTHING` from it, on a connection of the load's own with `synchronous_commit`
+//!   off. COPY alone cannot skip a row that is already there, and a parameterised insert makes the server parse and
+//!   plan thousands of parameters per statement.
+//!
+//! Both are fed the same rows ([`Value`]), built once per table from the generated persons.
 //!
 //! Layer: storage adapter. Must not generate anyone (`population.rs` does, from the seed alone).
 
 use sqlx::any::AnyArguments;
+use sqlx::postgres::PgConnection;
 use sqlx::query::Query;
 use sqlx::{Any, AnyConnection, AssertSqlSafe, Connection as _};
 
@@ -21,11 +29,11 @@ use crate::population::{Generator, SyntheticPerson};
 use crate::store::Store;
 use crate::store::sql::{Backend, multi_row_insert};
 
-/// Persons generated and committed together: about 30 MB of rows in memory at a time.
-pub const PERSONS_PER_TRANSACTION: usize = 20_000;
+/// Persons generated and written together: about 30 MB of rows in memory at a time.
+pub const PERSONS_PER_CHUNK: usize = 20_000;
 
-/// Rows per multi-row INSERT statement. At most 9 columns × 400 rows = 3 600 parameters, far below SQLite's limit
-/// of 32 766 and PostgreSQL's 65 535.
+/// Rows per multi-row INSERT statement on SQLite. At most 12 columns × 400 rows = 4 800 parameters, far below
+/// SQLite's limit of 32 766.
 const ROWS_PER_STATEMENT: usize = 400;
 
 /// Page cache for a SQLite load, in KiB (SQLite reads a negative `cache_size` as KiB).
@@ -45,74 +53,28 @@ pub struct LoadSummary {
 }
 
 impl Store {
-    /// Writes the population `generator` describes, a chunk of persons per transaction; `progress` is called after
-    /// each committed chunk with the number of persons done so far.
+    /// Writes the population `generator` describes in one transaction, with the tables' secondary indexes dropped
+    /// first and built again from their own definitions once every row is in; `progress` is called after each
+    /// chunk of persons with the number done so far. Nothing is committed unless all of it is, so a load that
+    /// fails leaves the database as it was. `url` is the store's own database: a PostgreSQL load opens a
+    /// connection of its own there, since COPY is PostgreSQL's alone. A load is meant for a database the service
+    /// is not using meanwhile: on PostgreSQL the dropped indexes lock their tables until the commit.
     pub(crate) async fn load_population(
         &self,
+        url: &str,
         generator: &Generator,
-        mut progress: impl FnMut(u64),
+        progress: impl FnMut(u64),
     ) -> Result<LoadSummary> {
-        let config = *generator.config();
-        let backend = self.backend();
-        let mut conn = self.pool().acquire().await?;
-        match backend {
+        match self.backend() {
             Backend::Sqlite => {
+                let mut conn = self.pool().acquire().await?;
                 let pragmas = format!(
                     "PRAGMA foreign_keys = OFF; PRAGMA synchronous = OFF; PRAGMA cache_size = {}; \
                      PRAGMA temp_store = MEMORY;",
                     -LOAD_CACHE_KIB
                 );
                 sqlx::raw_sql(AssertSqlSafe(pragmas)).execute(&mut *conn).await?;
-            }
-            Backend::Postgres => {
-                sqlx::raw_sql("SET synchronous_commit = off").execute(&mut *conn).await?;
-            }
-        }
-
-        let mut summary = LoadSummary::default();
-        let insurers = generator.insurers();
-        let mut tx = conn.begin().await?;
-        summary.rows_inserted += insert_rows(&mut tx, backend, INSURERS, &insurers, |query, insurer| {
-            query.bind(insurer.number.as_str().to_owned()).bind(insurer.name.clone()).bind(config.created_at)
-        })
-        .await?;
-        // The 公費負担者 beside the insurers, each with the one batch its population rows are said to come from.
-        let payers = generator.payers();
-        summary.rows_inserted += insert_rows(&mut tx, backend, PAYERS, &payers, |query, payer| {
-            query
-                .bind(payer.number.as_str().to_owned())
-                .bind(payer.name.clone())
-                .bind(config.created_at)
-                .bind("public_expense_payer")
-        })
-        .await?;
-        summary.rows_inserted += insert_rows(&mut tx, backend, PAYER_BATCHES, &payers, |query, payer| {
-            query
-                .bind(population_batch_id(payer.number.as_str()))
-                .bind(payer.number.as_str().to_owned())
-                .bind(config.created_at)
-                .bind(POPULATION_BATCH_DIGEST)
-                .bind(0i64)
-        })
-        .await?;
-        tx.commit().await?;
-
-        let mut next = 0u64;
-        while next < config.persons {
-            let end = config.persons.min(next + PERSONS_PER_TRANSACTION as u64);
-            let chunk = (next..end).map(|index| generator.person(index)).collect::<Result<Vec<_>>>()?;
-            summary.persons += chunk.len() as u64;
-            summary.card_holders += chunk.iter().filter(|p| p.card.is_some()).count() as u64;
-            summary.registered += chunk.iter().filter(|p| p.card.as_ref().is_some_and(|c| c.registered)).count() as u64;
-            let mut tx = conn.begin().await?;
-            summary.rows_inserted += insert_chunk(&mut tx, backend, &chunk, config.created_at).await?;
-            tx.commit().await?;
-            next = end;
-            progress(next);
-        }
-
-        match backend {
-            Backend::Sqlite => {
+                let summary = load(Writer::Sqlite(conn.begin().await?), generator, progress).await;
                 // Back to the service's settings: enforced keys, durable commits, and a checkpointed, compact WAL.
                 sqlx::raw_sql(
                     "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -2000; \
@@ -120,53 +82,174 @@ impl Store {
                 )
                 .execute(&mut *conn)
                 .await?;
+                summary
             }
             Backend::Postgres => {
-                sqlx::raw_sql("SET synchronous_commit = on; ANALYZE").execute(&mut *conn).await?;
+                let mut conn = PgConnection::connect(url).await?;
+                // As on SQLite, references are not checked row by row: the generator made every row referred to.
+                // Turning the checks off takes a superuser; without one they stay on and the load is slower.
+                sqlx::raw_sql("SET synchronous_commit = off").execute(&mut conn).await?;
+                let _checks_stay_on_without_superuser =
+                    sqlx::raw_sql("SET session_replication_role = replica").execute(&mut conn).await;
+                let summary = load(Writer::Postgres(conn.begin().await?), generator, progress).await?;
+                sqlx::raw_sql("ANALYZE").execute(&mut conn).await?;
+                conn.close().await?;
+                Ok(summary)
             }
         }
-        Ok(summary)
     }
 }
 
-/// One table's multi-row insert: the statement head up to `VALUES` and its number of columns.
-#[derive(Clone, Copy)]
-struct Table {
-    head: &'static str,
-    columns: usize,
+/// The load itself, in `writer`'s transaction.
+async fn load(mut writer: Writer<'_>, generator: &Generator, mut progress: impl FnMut(u64)) -> Result<LoadSummary> {
+    let config = *generator.config();
+    let indexes = writer.secondary_indexes().await?;
+    for index in &indexes {
+        writer.execute(&format!("DROP INDEX {}", index.name)).await?;
+    }
+    let mut summary = LoadSummary::default();
+    summary.rows_inserted += writer.write(payer_and_insurer_rows(generator, config.created_at)).await?;
+    let mut next = 0u64;
+    while next < config.persons {
+        let end = config.persons.min(next + PERSONS_PER_CHUNK as u64);
+        let chunk = (next..end).map(|index| generator.person(index)).collect::<Result<Vec<_>>>()?;
+        summary.persons += chunk.len() as u64;
+        summary.card_holders += chunk.iter().filter(|p| p.card.is_some()).count() as u64;
+        summary.registered += chunk.iter().filter(|p| p.card.as_ref().is_some_and(|c| c.registered)).count() as u64;
+        summary.rows_inserted += writer.write(chunk_rows(&chunk, config.created_at)).await?;
+        next = end;
+        progress(next);
+    }
+    // Built once over every row, an index is one sort instead of a b-tree insertion per row.
+    for index in &indexes {
+        writer.execute(&index.definition).await?;
+    }
+    writer.commit().await?;
+    Ok(summary)
 }
 
-const INSURERS: Table = Table { head: "INSERT INTO insurers (insurer_number, name, created_at) VALUES ", columns: 3 };
+/// A non-unique index on a table the load writes, as its database defines it. Unique ones stay: the load's
+/// `ON CONFLICT DO NOTHING` needs them.
+#[derive(Debug, sqlx::FromRow)]
+struct SecondaryIndex {
+    name: String,
+    definition: String,
+}
+
+/// One value of a row to load, typed as its column is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Value {
+    Text(Option<String>),
+    Int(Option<i64>),
+}
+
+impl From<String> for Value {
+    fn from(text: String) -> Self {
+        Self::Text(Some(text))
+    }
+}
+
+impl From<&str> for Value {
+    fn from(text: &str) -> Self {
+        Self::Text(Some(text.to_owned()))
+    }
+}
+
+impl From<Option<String>> for Value {
+    fn from(text: Option<String>) -> Self {
+        Self::Text(text)
+    }
+}
+
+impl From<i64> for Value {
+    fn from(number: i64) -> Self {
+        Self::Int(Some(number))
+    }
+}
+
+impl From<Option<i64>> for Value {
+    fn from(number: Option<i64>) -> Self {
+        Self::Int(number)
+    }
+}
+
+type Row = Vec<Value>;
+
+/// A table a load writes, with the columns it fills, in the order of each [`Row`]'s values.
+#[derive(Clone, Copy)]
+struct Table {
+    name: &'static str,
+    columns: &'static [&'static str],
+}
+
+/// Rows for one table.
+struct TableRows {
+    table: Table,
+    rows: Vec<Row>,
+}
+
+const INSURERS: Table = Table { name: "insurers", columns: &["insurer_number", "name", "created_at"] };
+const PAYERS: Table = Table { name: "insurers", columns: &["insurer_number", "name", "created_at", "principal_kind"] };
+const PAYER_BATCHES: Table = Table {
+    name: "public_expense_batches",
+    columns: &["id", "payer_number", "received_at", "body_sha256", "rows_total"],
+};
 const PERSONS: Table = Table {
-    head: "INSERT INTO persons (id, name, name_kana, birth_date, sex, address, created_at, individual_number, \
-           registered_by) VALUES ",
-    columns: 9,
+    name: "persons",
+    columns: &[
+        "id",
+        "name",
+        "name_kana",
+        "birth_date",
+        "sex",
+        "address",
+        "created_at",
+        "individual_number",
+        "registered_by",
+    ],
 };
 const RESIDENTS: Table = Table {
-    head: "INSERT INTO resident_registry (individual_number, name, name_kana, birth_date, sex, address, updated_at) \
-           VALUES ",
-    columns: 7,
+    name: "resident_registry",
+    columns: &["individual_number", "name", "name_kana", "birth_date", "sex", "address", "updated_at"],
 };
 const QUALIFICATIONS: Table = Table {
-    head: "INSERT INTO qualifications (id, person_id, insured_person_id, insurer_number, card_classification, symbol, \
-           number, branch, personal_family, qualification_date, partial_contribution_percent, created_at) VALUES ",
-    columns: 12,
-};
-const CERTIFICATES: Table = Table {
-    head: "INSERT INTO jlis_certificates (certificate_issuer, certificate_serial, individual_number, status, \
-           updated_at) VALUES ",
-    columns: 5,
-};
-const PAYERS: Table =
-    Table { head: "INSERT INTO insurers (insurer_number, name, created_at, principal_kind) VALUES ", columns: 4 };
-const PAYER_BATCHES: Table = Table {
-    head: "INSERT INTO public_expense_batches (id, payer_number, received_at, body_sha256, rows_total) VALUES ",
-    columns: 5,
+    name: "qualifications",
+    columns: &[
+        "id",
+        "person_id",
+        "insured_person_id",
+        "insurer_number",
+        "card_classification",
+        "symbol",
+        "number",
+        "branch",
+        "personal_family",
+        "qualification_date",
+        "partial_contribution_percent",
+        "created_at",
+    ],
 };
 const PUBLIC_EXPENSES: Table = Table {
-    head: "INSERT INTO public_expenses (id, individual_number, payer_number, kind, recipient_number, valid_from, \
-           valid_until, monthly_self_pay_yen, batch_id) VALUES ",
-    columns: 9,
+    name: "public_expenses",
+    columns: &[
+        "id",
+        "individual_number",
+        "payer_number",
+        "kind",
+        "recipient_number",
+        "valid_from",
+        "valid_until",
+        "monthly_self_pay_yen",
+        "batch_id",
+    ],
+};
+const CERTIFICATES: Table = Table {
+    name: "jlis_certificates",
+    columns: &["certificate_issuer", "certificate_serial", "individual_number", "status", "updated_at"],
+};
+const LINKS: Table = Table {
+    name: "certificate_links",
+    columns: &["certificate_issuer", "certificate_serial", "person_id", "linked_at"],
 };
 
 /// What a population batch row keeps where a payer's upload keeps the SHA-256 of its body: there was no body.
@@ -177,123 +260,153 @@ fn population_batch_id(payer_number: &str) -> String {
     format!("population-{payer_number}")
 }
 
-const LINKS: Table = Table {
-    head: "INSERT INTO certificate_links (certificate_issuer, certificate_serial, person_id, linked_at) VALUES ",
-    columns: 4,
-};
-
-/// `head (…), (…) ON CONFLICT DO NOTHING` for `rows` rows.
-fn statement(backend: Backend, table: Table, rows: usize) -> String {
-    let mut sql = multi_row_insert(backend, table.head, table.columns, rows);
-    sql.push_str(" ON CONFLICT DO NOTHING");
-    sql
+/// The insurers, and the 公費負担者 beside them, each payer with the one batch its population rows are said to come
+/// from.
+fn payer_and_insurer_rows(generator: &Generator, created_at: i64) -> Vec<TableRows> {
+    let insurers = generator.insurers();
+    let payers = generator.payers();
+    vec![
+        TableRows {
+            table: INSURERS,
+            rows: insurers
+                .iter()
+                .map(|insurer| vec![insurer.number.as_str().into(), insurer.name.clone().into(), created_at.into()])
+                .collect(),
+        },
+        TableRows {
+            table: PAYERS,
+            rows: payers
+                .iter()
+                .map(|payer| {
+                    vec![
+                        payer.number.as_str().into(),
+                        payer.name.clone().into(),
+                        created_at.into(),
+                        "public_expense_payer".into(),
+                    ]
+                })
+                .collect(),
+        },
+        TableRows {
+            table: PAYER_BATCHES,
+            rows: payers
+                .iter()
+                .map(|payer| {
+                    vec![
+                        population_batch_id(payer.number.as_str()).into(),
+                        payer.number.as_str().into(),
+                        created_at.into(),
+                        POPULATION_BATCH_DIGEST.into(),
+                        0i64.into(),
+                    ]
+                })
+                .collect(),
+        },
+    ]
 }
 
-type AnyQuery<'q> = Query<'q, Any, AnyArguments>;
-
-/// Inserts `rows` in statements of [`ROWS_PER_STATEMENT`] rows, binding each row with `bind`.
-async fn insert_rows<T>(
-    conn: &mut AnyConnection,
-    backend: Backend,
-    table: Table,
-    rows: &[T],
-    bind: impl for<'q> Fn(AnyQuery<'q>, &T) -> AnyQuery<'q>,
-) -> Result<u64> {
-    let full = statement(backend, table, ROWS_PER_STATEMENT);
-    let mut inserted = 0;
-    for group in rows.chunks(ROWS_PER_STATEMENT) {
-        let sql = if group.len() == ROWS_PER_STATEMENT { full.clone() } else { statement(backend, table, group.len()) };
-        let mut query = sqlx::query(AssertSqlSafe(sql));
-        for row in group {
-            query = bind(query, row);
-        }
-        inserted += query.execute(&mut *conn).await?.rows_affected();
-    }
-    Ok(inserted)
-}
-
-async fn insert_chunk(
-    conn: &mut AnyConnection,
-    backend: Backend,
-    chunk: &[SyntheticPerson],
-    created_at: i64,
-) -> Result<u64> {
-    let mut inserted = insert_rows(conn, backend, PERSONS, chunk, |query, p| {
-        query
-            .bind(p.person.id.clone())
-            .bind(p.person.name.clone())
-            .bind(p.person.name_kana.clone())
-            .bind(p.person.birth_date.to_string())
-            .bind(p.person.sex.as_str())
-            .bind(p.person.address.clone())
-            .bind(created_at)
-            .bind(p.individual_number.clone())
-            .bind(registrar(p))
-    })
-    .await?;
-    inserted += insert_rows(conn, backend, RESIDENTS, chunk, |query, p| {
-        query
-            .bind(p.individual_number.clone())
-            .bind(p.person.name.clone())
-            .bind(p.person.name_kana.clone())
-            .bind(p.person.birth_date.to_string())
-            .bind(p.person.sex.as_str())
-            .bind(p.person.address.clone().unwrap_or_default())
-            .bind(created_at)
-    })
-    .await?;
-    let qualified: Vec<_> = chunk.iter().filter_map(|p| p.qualification.as_ref()).collect();
-    inserted += insert_rows(conn, backend, QUALIFICATIONS, &qualified, |query, q| {
-        query
-            .bind(q.id.clone())
-            .bind(q.person_id.clone())
-            .bind(q.insured_person_id.clone())
-            .bind(q.insurer_number.as_str().to_owned())
-            .bind(q.card_classification.clone())
-            .bind(q.symbol.clone().unwrap_or_default())
-            .bind(q.number.clone())
-            .bind(q.branch.clone().unwrap_or_default())
-            .bind(q.personal_family.as_str())
-            .bind(q.qualification_date.to_string())
-            .bind(i32::from(q.partial_contribution_percent))
-            .bind(created_at)
-    })
-    .await?;
-    let expenses: Vec<_> =
-        chunk.iter().flat_map(|p| p.public_expenses.iter().map(move |expense| (p, expense))).collect();
-    inserted += insert_rows(conn, backend, PUBLIC_EXPENSES, &expenses, |query, (p, expense)| {
-        query
-            .bind(expense.id.clone())
-            .bind(p.individual_number.clone())
-            .bind(expense.payer_number.as_str().to_owned())
-            .bind(expense.kind.as_str())
-            .bind(expense.recipient_number.as_str().to_owned())
-            .bind(expense.valid_from.to_string())
-            .bind(expense.valid_until.map(|date| date.to_string()))
-            .bind(expense.monthly_self_pay_yen.map(i64::from))
-            .bind(population_batch_id(expense.payer_number.as_str()))
-    })
-    .await?;
+/// Every row a chunk of persons adds, table by table in the order their references need.
+fn chunk_rows(chunk: &[SyntheticPerson], created_at: i64) -> Vec<TableRows> {
+    let persons = chunk
+        .iter()
+        .map(|p| {
+            vec![
+                p.person.id.clone().into(),
+                p.person.name.clone().into(),
+                p.person.name_kana.clone().into(),
+                p.person.birth_date.to_string().into(),
+                p.person.sex.as_str().into(),
+                p.person.address.clone().into(),
+                created_at.into(),
+                p.individual_number.clone().into(),
+                registrar(p).into(),
+            ]
+        })
+        .collect();
+    let residents = chunk
+        .iter()
+        .map(|p| {
+            vec![
+                p.individual_number.clone().into(),
+                p.person.name.clone().into(),
+                p.person.name_kana.clone().into(),
+                p.person.birth_date.to_string().into(),
+                p.person.sex.as_str().into(),
+                p.person.address.clone().unwrap_or_default().into(),
+                created_at.into(),
+            ]
+        })
+        .collect();
+    let qualifications = chunk
+        .iter()
+        .filter_map(|p| p.qualification.as_ref())
+        .map(|q| {
+            vec![
+                q.id.clone().into(),
+                q.person_id.clone().into(),
+                q.insured_person_id.clone().into(),
+                q.insurer_number.as_str().into(),
+                q.card_classification.clone().into(),
+                q.symbol.clone().unwrap_or_default().into(),
+                q.number.clone().into(),
+                q.branch.clone().unwrap_or_default().into(),
+                q.personal_family.as_str().into(),
+                q.qualification_date.to_string().into(),
+                i64::from(i32::from(q.partial_contribution_percent)).into(),
+                created_at.into(),
+            ]
+        })
+        .collect();
+    let public_expenses = chunk
+        .iter()
+        .flat_map(|p| p.public_expenses.iter().map(move |expense| (p, expense)))
+        .map(|(p, expense)| {
+            vec![
+                expense.id.clone().into(),
+                p.individual_number.clone().into(),
+                expense.payer_number.as_str().into(),
+                expense.kind.as_str().into(),
+                expense.recipient_number.as_str().into(),
+                expense.valid_from.to_string().into(),
+                expense.valid_until.map(|date| date.to_string()).into(),
+                expense.monthly_self_pay_yen.map(i64::from).into(),
+                population_batch_id(expense.payer_number.as_str()).into(),
+            ]
+        })
+        .collect();
     let holders: Vec<_> = chunk.iter().filter_map(|p| p.card.as_ref().map(|card| (p, card))).collect();
-    inserted += insert_rows(conn, backend, CERTIFICATES, &holders, |query, (p, card)| {
-        query
-            .bind(card.certificate.issuer.to_string())
-            .bind(card.certificate.serial.to_string())
-            .bind(p.individual_number.clone())
-            .bind("good")
-            .bind(created_at)
-    })
-    .await?;
-    let registered: Vec<_> = holders.iter().filter(|(_, card)| card.registered).collect();
-    inserted += insert_rows(conn, backend, LINKS, &registered, |query, (p, card)| {
-        query
-            .bind(card.certificate.issuer.to_string())
-            .bind(card.certificate.serial.to_string())
-            .bind(p.person.id.clone())
-            .bind(created_at)
-    })
-    .await?;
-    Ok(inserted)
+    let certificates = holders
+        .iter()
+        .map(|(p, card)| {
+            vec![
+                card.certificate.issuer.to_string().into(),
+                card.certificate.serial.to_string().into(),
+                p.individual_number.clone().into(),
+                "good".into(),
+                created_at.into(),
+            ]
+        })
+        .collect();
+    let links = holders
+        .iter()
+        .filter(|(_, card)| card.registered)
+        .map(|(p, card)| {
+            vec![
+                card.certificate.issuer.to_string().into(),
+                card.certificate.serial.to_string().into(),
+                p.person.id.clone().into(),
+                created_at.into(),
+            ]
+        })
+        .collect();
+    vec![
+        TableRows { table: PERSONS, rows: persons },
+        TableRows { table: RESIDENTS, rows: residents },
+        TableRows { table: QUALIFICATIONS, rows: qualifications },
+        TableRows { table: PUBLIC_EXPENSES, rows: public_expenses },
+        TableRows { table: CERTIFICATES, rows: certificates },
+        TableRows { table: LINKS, rows: links },
+    ]
 }
 
 /// Who registered a person: their insurer, or for a person on 医療扶助 with no insurer, the welfare office.
@@ -308,20 +421,182 @@ fn registrar(person: &SyntheticPerson) -> Option<String> {
     }
 }
 
+/// The tables a load writes, for finding their indexes.
+const LOADED_TABLES: &str = "'insurers', 'public_expense_batches', 'persons', 'resident_registry', 'qualifications', \
+                             'public_expenses', 'jlis_certificates', 'certificate_links'";
+
+/// Where a load writes: its transaction on a pooled SQLite connection, or on a PostgreSQL connection of its own.
+enum Writer<'c> {
+    Sqlite(sqlx::Transaction<'c, Any>),
+    Postgres(sqlx::Transaction<'c, sqlx::Postgres>),
+}
+
+impl Writer<'_> {
+    /// Writes every table's rows; returns the rows actually inserted.
+    async fn write(&mut self, tables: Vec<TableRows>) -> Result<u64> {
+        let mut inserted = 0;
+        for rows in tables {
+            inserted += match self {
+                Self::Sqlite(tx) => insert_rows(tx, rows).await?,
+                Self::Postgres(tx) => copy_rows(tx, rows).await?,
+            };
+        }
+        Ok(inserted)
+    }
+
+    /// The non-unique indexes of the loaded tables, from the database's own catalogue.
+    async fn secondary_indexes(&mut self) -> Result<Vec<SecondaryIndex>> {
+        Ok(match self {
+            Self::Sqlite(tx) => {
+                sqlx::query_as(AssertSqlSafe(format!(
+                    "SELECT name, sql AS definition FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL \
+                     AND sql NOT LIKE 'CREATE UNIQUE%' AND tbl_name IN ({LOADED_TABLES}) ORDER BY name"
+                )))
+                .fetch_all(&mut **tx)
+                .await?
+            }
+            Self::Postgres(tx) => {
+                sqlx::query_as(AssertSqlSafe(format!(
+                    "SELECT indexname AS name, indexdef AS definition FROM pg_indexes \
+                     WHERE schemaname = current_schema() AND indexdef NOT LIKE 'CREATE UNIQUE%' \
+                     AND tablename IN ({LOADED_TABLES}) ORDER BY indexname"
+                )))
+                .fetch_all(&mut **tx)
+                .await?
+            }
+        })
+    }
+
+    /// Runs one statement of the load's own (an index dropped or built).
+    async fn execute(&mut self, sql: &str) -> Result<()> {
+        // Only index names and definitions read from the catalogue come here, never input.
+        let sql = AssertSqlSafe(sql.to_owned());
+        match self {
+            Self::Sqlite(tx) => sqlx::raw_sql(sql).execute(&mut **tx).await.map(drop)?,
+            Self::Postgres(tx) => sqlx::raw_sql(sql).execute(&mut **tx).await.map(drop)?,
+        }
+        Ok(())
+    }
+
+    async fn commit(self) -> Result<()> {
+        match self {
+            Self::Sqlite(tx) => tx.commit().await?,
+            Self::Postgres(tx) => tx.commit().await?,
+        }
+        Ok(())
+    }
+}
+
+/// `INSERT INTO table (columns) VALUES (…), (…) ON CONFLICT DO NOTHING` for `rows` rows, with SQLite's parameters.
+fn statement(table: Table, rows: usize) -> String {
+    let head = format!("INSERT INTO {} ({}) VALUES ", table.name, table.columns.join(", "));
+    let mut sql = multi_row_insert(Backend::Sqlite, &head, table.columns.len(), rows);
+    sql.push_str(" ON CONFLICT DO NOTHING");
+    sql
+}
+
+type AnyQuery<'q> = Query<'q, Any, AnyArguments>;
+
+/// Inserts a table's rows in statements of [`ROWS_PER_STATEMENT`] rows.
+async fn insert_rows(conn: &mut AnyConnection, TableRows { table, rows }: TableRows) -> Result<u64> {
+    let full = statement(table, ROWS_PER_STATEMENT);
+    let mut inserted = 0;
+    let mut rows = rows.into_iter();
+    loop {
+        let group: Vec<Row> = rows.by_ref().take(ROWS_PER_STATEMENT).collect();
+        if group.is_empty() {
+            break;
+        }
+        let sql = if group.len() == ROWS_PER_STATEMENT { full.clone() } else { statement(table, group.len()) };
+        let mut query: AnyQuery<'_> = sqlx::query(AssertSqlSafe(sql));
+        for value in group.into_iter().flatten() {
+            query = match value {
+                Value::Text(text) => query.bind(text),
+                Value::Int(number) => query.bind(number),
+            };
+        }
+        inserted += query.execute(&mut *conn).await?.rows_affected();
+    }
+    Ok(inserted)
+}
+
+/// COPYs a table's rows into a temporary table of its shape, then inserts those not there yet.
+async fn copy_rows(conn: &mut PgConnection, TableRows { table, rows }: TableRows) -> Result<u64> {
+    if rows.is_empty() {
+        return Ok(0);
+    }
+    let staging = format!("population_load_{}", table.name);
+    let columns = table.columns.join(", ");
+    // Names and columns are the constants above, never input.
+    sqlx::raw_sql(AssertSqlSafe(format!(
+        "CREATE TEMPORARY TABLE IF NOT EXISTS {staging} (LIKE {} INCLUDING DEFAULTS)",
+        table.name
+    )))
+    .execute(&mut *conn)
+    .await?;
+    let mut copy = conn.copy_in_raw(&format!("COPY {staging} ({columns}) FROM STDIN")).await?;
+    copy.send(copy_text(&rows).into_bytes()).await?;
+    copy.finish().await?;
+    let inserted = sqlx::query(AssertSqlSafe(format!(
+        "INSERT INTO {} ({columns}) SELECT {columns} FROM {staging} ON CONFLICT DO NOTHING",
+        table.name
+    )))
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    sqlx::raw_sql(AssertSqlSafe(format!("TRUNCATE {staging}"))).execute(&mut *conn).await?;
+    Ok(inserted)
+}
+
+/// Rows in COPY's text format: one line per row, values separated by tabs, `\N` for NULL, and a backslash, tab,
+/// newline or carriage return inside a value escaped with a backslash.
+fn copy_text(rows: &[Row]) -> String {
+    use std::fmt::Write as _;
+    let mut text = String::new();
+    for row in rows {
+        for (column, value) in row.iter().enumerate() {
+            if column > 0 {
+                text.push('\t');
+            }
+            match value {
+                Value::Text(None) | Value::Int(None) => text.push_str("\\N"),
+                Value::Int(Some(number)) => {
+                    let _ = write!(text, "{number}");
+                }
+                Value::Text(Some(value)) => {
+                    for character in value.chars() {
+                        match character {
+                            '\\' => text.push_str("\\\\"),
+                            '\t' => text.push_str("\\t"),
+                            '\n' => text.push_str("\\n"),
+                            '\r' => text.push_str("\\r"),
+                            other => text.push(other),
+                        }
+                    }
+                }
+            }
+        }
+        text.push('\n');
+    }
+    text
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn statements_number_their_parameters_row_by_row() {
-        let table = Table { head: "INSERT INTO t (a, b) VALUES ", columns: 2 };
-        assert_eq!(
-            statement(Backend::Postgres, table, 2),
-            "INSERT INTO t (a, b) VALUES ($1,$2),($3,$4) ON CONFLICT DO NOTHING"
-        );
-        assert_eq!(
-            statement(Backend::Sqlite, table, 2),
-            "INSERT INTO t (a, b) VALUES (?,?),(?,?) ON CONFLICT DO NOTHING"
-        );
+        let table = Table { name: "t", columns: &["a", "b"] };
+        assert_eq!(statement(table, 2), "INSERT INTO t (a, b) VALUES (?,?),(?,?) ON CONFLICT DO NOTHING");
+    }
+
+    #[test]
+    fn copy_text_escapes_what_would_end_a_value_or_a_row_and_writes_null_apart_from_empty() {
+        let rows = vec![
+            vec![Value::from("a\tb\\c"), Value::from(Some(7_i64)), Value::Text(None)],
+            vec![Value::from("line\nbreak\r"), Value::Int(None), Value::from("")],
+        ];
+        assert_eq!(copy_text(&rows), "a\\tb\\\\c\t7\t\\N\nline\\nbreak\\r\t\\N\t\n");
     }
 }
