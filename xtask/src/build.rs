@@ -25,14 +25,37 @@ pub fn site_dir() -> PathBuf {
     project_root().join("dist/www")
 }
 
+/// Which build the stack's native programs (the origin, the bridge, the simulated terminal) are run from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProgramBuild {
+    /// The unoptimised build the demo and the tests run (`Native`).
+    Debug,
+    /// The release profile, as the programs are deployed: the full benchmarks measure the stack with it, since the
+    /// unoptimised origin's own time and its spread would show in every figure taken through it.
+    Release,
+}
+
+impl ProgramBuild {
+    fn directory(self) -> &'static str {
+        match self {
+            Self::Debug => "debug",
+            Self::Release => "release",
+        }
+    }
+}
+
 /// The origin binary.
-pub fn origin_binary() -> PathBuf {
-    target_dir().join("debug/onshi-origin")
+pub fn origin_binary(build: ProgramBuild) -> PathBuf {
+    program_binary(build, "onshi-origin")
 }
 
 /// A binary of the bridge crate (`onshi-bridge`, `onshi-terminal-sim`), built for this machine.
-pub fn bridge_binary(name: &str) -> PathBuf {
-    target_dir().join("debug").join(format!("{name}{}", std::env::consts::EXE_SUFFIX))
+pub fn bridge_binary(build: ProgramBuild, name: &str) -> PathBuf {
+    program_binary(build, name)
+}
+
+fn program_binary(build: ProgramBuild, name: &str) -> PathBuf {
+    target_dir().join(build.directory()).join(format!("{name}{}", std::env::consts::EXE_SUFFIX))
 }
 
 const WASM_FEATURES: [&str; 6] = [
@@ -276,17 +299,23 @@ pub enum Native {
 /// release profile (fat LTO, one codegen unit) compiles all of it a third time, which a cold machine pays in full.
 pub const TEST_BUILD: [&str; 4] = ["test", "--workspace", "--no-run", "--all-targets"];
 
+/// The stack's native programs: the origin, and the bridge and the simulated terminal, which run beside the stack
+/// in the demo and the end-to-end tests.
+const PROGRAMS: [&str; 7] = ["-p", "onshi-origin", "--bin", "onshi-origin", "-p", "onshi-bridge", "--bins"];
+
 /// Builds the origin, the bridge and the simulated terminal (and with [`Native::WithTests`] every test).
 pub fn build_native(native: Native) -> TaskResult {
     let mut command = Command::new("cargo");
     match native {
-        // The bridge and the simulated terminal run beside the stack in the demo and the end-to-end tests.
-        Native::Programs => {
-            command.args(["build", "-p", "onshi-origin", "--bin", "onshi-origin", "-p", "onshi-bridge", "--bins"])
-        }
+        Native::Programs => command.arg("build").args(PROGRAMS),
         Native::WithTests => command.args(TEST_BUILD),
     };
     run(command.current_dir(project_root()))
+}
+
+/// Builds the stack's native programs in the release profile ([`ProgramBuild::Release`]).
+pub fn build_release_programs() -> TaskResult {
+    run(Command::new("cargo").args(["build", "--release"]).args(PROGRAMS).current_dir(project_root()))
 }
 
 /// Everything the demo and the end-to-end tests run.

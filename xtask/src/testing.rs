@@ -4,7 +4,7 @@ use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use crate::build::{bridge_binary, origin_binary, site_dir};
+use crate::build::{ProgramBuild, bridge_binary, origin_binary, site_dir};
 pub use crate::tally::Tally;
 use crate::tools::CHROMIUM;
 use crate::{TaskError, TaskResult, build, postgres, project_root, tools};
@@ -94,12 +94,17 @@ fn node_suite(name: &str, dir: &Path, postgres_url: &str) -> Tally {
     run_suite(name, &mut command)
 }
 
-/// Paths the JavaScript launcher and tests need.
+/// Paths the JavaScript launcher and tests need, with the native programs of the demo's and the tests' build.
 pub fn stack_env() -> Vec<(&'static str, String)> {
+    stack_env_of(ProgramBuild::Debug)
+}
+
+/// Paths the JavaScript launcher, tests and benchmarks need, with the native programs of `build`.
+fn stack_env_of(build: ProgramBuild) -> Vec<(&'static str, String)> {
     vec![
-        ("ONSHI_ORIGIN_BIN", origin_binary().to_string_lossy().into_owned()),
-        ("ONSHI_BRIDGE_BIN", bridge_binary("onshi-bridge").to_string_lossy().into_owned()),
-        ("ONSHI_TERMINAL_SIM_BIN", bridge_binary("onshi-terminal-sim").to_string_lossy().into_owned()),
+        ("ONSHI_ORIGIN_BIN", origin_binary(build).to_string_lossy().into_owned()),
+        ("ONSHI_BRIDGE_BIN", bridge_binary(build, "onshi-bridge").to_string_lossy().into_owned()),
+        ("ONSHI_TERMINAL_SIM_BIN", bridge_binary(build, "onshi-terminal-sim").to_string_lossy().into_owned()),
         ("ONSHI_SITE_DIR", site_dir().to_string_lossy().into_owned()),
         ("ONSHI_CHROMIUM", CHROMIUM.to_owned()),
         ("WRANGLER_SEND_METRICS", "false".to_owned()),
@@ -186,12 +191,18 @@ pub fn demo(args: &[String]) -> TaskResult {
 }
 
 /// `cargo xtask bench [--quick]`: builds the stack, starts a throwaway PostgreSQL cluster for the PostgreSQL
-/// figures, and runs every benchmark program. `--quick` runs them from the test build, as `cargo xtask test` does.
+/// figures, and runs every benchmark program against the origin and bridge of the release profile, as the edge
+/// and the kiosk are already built. `--quick` runs them from the test build, as `cargo xtask test` does: its
+/// figures are not judged.
 pub fn bench(quick: bool) -> TaskResult {
     tools::ensure_all()?;
     build::build_all(if quick { build::Native::WithTests } else { build::Native::Programs })?;
+    let programs = if quick { ProgramBuild::Debug } else { ProgramBuild::Release };
+    if programs == ProgramBuild::Release {
+        build::build_release_programs()?;
+    }
     let postgres = postgres::TestCluster::start()?;
-    let mut env = stack_env();
+    let mut env = stack_env_of(programs);
     env.push((postgres::URL_VARIABLE, postgres.url.clone()));
     crate::bench::run(quick, &env)
 }
