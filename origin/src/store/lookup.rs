@@ -198,10 +198,8 @@ impl Store {
         certificate: &CertificateRef,
     ) -> Result<(CertificateStatus, Option<CardHolderRecord>)> {
         let rows = self.read_card_holder_rows(&STATUS_AND_CARD_HOLDER, certificate).await?;
-        let Some(status) = rows.first().and_then(|row| row.certificate_status.as_deref()) else {
-            return Ok((CertificateStatus::Unknown, None));
-        };
-        let status = JlisStatus::from_text(status)?.wire_status();
+        let stored = rows.first().and_then(|row| row.certificate_status.as_deref()).map(JlisStatus::from_text);
+        let status = JlisStatus::wire_status_of(stored.transpose()?);
         if status != CertificateStatus::Good {
             return Ok((status, None));
         }

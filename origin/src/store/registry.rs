@@ -13,10 +13,8 @@ impl Store {
     /// The revocation status of a certificate; `Unknown` when it has never been recorded. An expired certificate
     /// is reported as revoked: either way the edge must refuse it, and it knows no other refusal.
     pub async fn certificate_status(&self, certificate: &CertificateRef) -> Result<CertificateStatus> {
-        Ok(match self.jlis_certificate(certificate).await? {
-            None => CertificateStatus::Unknown,
-            Some(entry) => entry.status.wire_status(),
-        })
+        let stored = self.jlis_certificate(certificate).await?.map(|entry| entry.status);
+        Ok(JlisStatus::wire_status_of(stored))
     }
 
     /// The J-LIS stand-in's entry for a certificate.

@@ -162,6 +162,12 @@ impl JlisStatus {
             Self::Revoked | Self::Expired => CertificateStatus::Revoked,
         }
     }
+
+    /// The status as the edge sees it of a certificate whose stored status is `stored`: a certificate J-LIS has no
+    /// entry for is `Unknown`, a status no row holds.
+    pub fn wire_status_of(stored: Option<Self>) -> CertificateStatus {
+        stored.map_or(CertificateStatus::Unknown, Self::wire_status)
+    }
 }
 
 /// A J-LIS stand-in entry to record.
