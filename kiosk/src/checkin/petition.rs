@@ -128,9 +128,9 @@ pub async fn offer<B: UsbBulk, S: Stream<Item = ()> + Unpin>(
     };
     *shown.borrow_mut() = Some(items.clone());
     emit(dispatch, PetitionEvent::Read);
+    // A reader that is asked has announced nothing, so asking it is the only way to learn the card left.
     let agreed = if asked {
-        let mut gone = futures::stream::select(&mut *card_gone, asked_once_a_second(reader));
-        heard(commands, &mut gone, yes_or_no).await
+        heard(commands, &mut asked_once_a_second(reader), yes_or_no).await
     } else {
         heard(commands, card_gone, yes_or_no).await
     };
