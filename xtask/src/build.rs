@@ -28,7 +28,7 @@ pub fn site_dir() -> PathBuf {
 /// Which build the stack's native programs (the origin, the bridge, the simulated terminal) are run from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ProgramBuild {
-    /// The unoptimised build the demo and the tests run (`Native`).
+    /// The unoptimised build the demo and the tests run ([`Native::Programs`], [`Native::WithTests`]).
     Debug,
     /// The release profile, as the programs are deployed: the full benchmarks measure the stack with it, since the
     /// unoptimised origin's own time and its spread would show in every figure taken through it.
@@ -44,17 +44,9 @@ impl ProgramBuild {
     }
 }
 
-/// The origin binary.
-pub fn origin_binary(build: ProgramBuild) -> PathBuf {
-    program_binary(build, "onshi-origin")
-}
-
-/// A binary of the bridge crate (`onshi-bridge`, `onshi-terminal-sim`), built for this machine.
-pub fn bridge_binary(build: ProgramBuild, name: &str) -> PathBuf {
-    program_binary(build, name)
-}
-
-fn program_binary(build: ProgramBuild, name: &str) -> PathBuf {
+/// A program the stack runs (`onshi-origin`, and the bridge crate's `onshi-bridge` and `onshi-terminal-sim`), as
+/// `build` made it for this machine.
+pub fn program_binary(build: ProgramBuild, name: &str) -> PathBuf {
     target_dir().join(build.directory()).join(format!("{name}{}", std::env::consts::EXE_SUFFIX))
 }
 
@@ -291,6 +283,18 @@ pub enum Native {
     /// with dev-dependencies in a test build and without them in a plain one, so building the programs apart
     /// would compile tokio, hyper, sqlx and most of the tree twice.
     WithTests,
+    /// The programs only, in the release profile (the full benchmarks, [`ProgramBuild::Release`]).
+    ReleasePrograms,
+}
+
+impl Native {
+    /// Where the programs this build makes are found.
+    pub fn program_build(self) -> ProgramBuild {
+        match self {
+            Self::Programs | Self::WithTests => ProgramBuild::Debug,
+            Self::ReleasePrograms => ProgramBuild::Release,
+        }
+    }
 }
 
 /// The test build of the whole workspace: every test, the programs, and the benchmarks in the test profile, which
@@ -303,19 +307,16 @@ pub const TEST_BUILD: [&str; 4] = ["test", "--workspace", "--no-run", "--all-tar
 /// in the demo and the end-to-end tests.
 const PROGRAMS: [&str; 7] = ["-p", "onshi-origin", "--bin", "onshi-origin", "-p", "onshi-bridge", "--bins"];
 
-/// Builds the origin, the bridge and the simulated terminal (and with [`Native::WithTests`] every test).
+/// Builds the origin, the bridge and the simulated terminal (and with [`Native::WithTests`] every test), in the
+/// profile `native` names.
 pub fn build_native(native: Native) -> TaskResult {
     let mut command = Command::new("cargo");
     match native {
         Native::Programs => command.arg("build").args(PROGRAMS),
         Native::WithTests => command.args(TEST_BUILD),
+        Native::ReleasePrograms => command.args(["build", "--release"]).args(PROGRAMS),
     };
     run(command.current_dir(project_root()))
-}
-
-/// Builds the stack's native programs in the release profile ([`ProgramBuild::Release`]).
-pub fn build_release_programs() -> TaskResult {
-    run(Command::new("cargo").args(["build", "--release"]).args(PROGRAMS).current_dir(project_root()))
 }
 
 /// Everything the demo and the end-to-end tests run.

@@ -4,7 +4,7 @@ use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use crate::build::{ProgramBuild, bridge_binary, origin_binary, site_dir};
+use crate::build::{ProgramBuild, program_binary, site_dir};
 pub use crate::tally::Tally;
 use crate::tools::CHROMIUM;
 use crate::{TaskError, TaskResult, build, postgres, project_root, tools};
@@ -102,9 +102,9 @@ pub fn stack_env() -> Vec<(&'static str, String)> {
 /// Paths the JavaScript launcher, tests and benchmarks need, with the native programs of `build`.
 fn stack_env_of(build: ProgramBuild) -> Vec<(&'static str, String)> {
     vec![
-        ("ONSHI_ORIGIN_BIN", origin_binary(build).to_string_lossy().into_owned()),
-        ("ONSHI_BRIDGE_BIN", bridge_binary(build, "onshi-bridge").to_string_lossy().into_owned()),
-        ("ONSHI_TERMINAL_SIM_BIN", bridge_binary(build, "onshi-terminal-sim").to_string_lossy().into_owned()),
+        ("ONSHI_ORIGIN_BIN", program_binary(build, "onshi-origin").to_string_lossy().into_owned()),
+        ("ONSHI_BRIDGE_BIN", program_binary(build, "onshi-bridge").to_string_lossy().into_owned()),
+        ("ONSHI_TERMINAL_SIM_BIN", program_binary(build, "onshi-terminal-sim").to_string_lossy().into_owned()),
         ("ONSHI_SITE_DIR", site_dir().to_string_lossy().into_owned()),
         ("ONSHI_CHROMIUM", CHROMIUM.to_owned()),
         ("WRANGLER_SEND_METRICS", "false".to_owned()),
@@ -196,13 +196,10 @@ pub fn demo(args: &[String]) -> TaskResult {
 /// figures are not judged.
 pub fn bench(quick: bool) -> TaskResult {
     tools::ensure_all()?;
-    build::build_all(if quick { build::Native::WithTests } else { build::Native::Programs })?;
-    let programs = if quick { ProgramBuild::Debug } else { ProgramBuild::Release };
-    if programs == ProgramBuild::Release {
-        build::build_release_programs()?;
-    }
+    let native = if quick { build::Native::WithTests } else { build::Native::ReleasePrograms };
+    build::build_all(native)?;
     let postgres = postgres::TestCluster::start()?;
-    let mut env = stack_env_of(programs);
+    let mut env = stack_env_of(native.program_build());
     env.push((postgres::URL_VARIABLE, postgres.url.clone()));
     crate::bench::run(quick, &env)
 }
