@@ -22,7 +22,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use onshi_origin::batch::{BatchFormat, parse_batch};
 use onshi_origin::key::token_sha256;
-use onshi_origin::population::load::populate;
+use onshi_origin::population::load::{LoadSummary, populate};
 use onshi_origin::population::{Generator, PopulationConfig, SyntheticPerson, TEST_CA_ISSUER};
 use onshi_origin::store::batch_progress::ProgressCell;
 use onshi_origin::store::{NewInsurer, Store};
@@ -216,21 +216,9 @@ async fn lookup_group(scratch: &Path, sizes: Sizes) -> BenchResult {
     remove_sqlite_files(&sqlite_path);
     let sqlite_url = format!("sqlite://{}", sqlite_path.display());
     let config = today_config(sizes.lookup_persons)?;
-    let started = Instant::now();
-    let loaded = populate(&sqlite_url, config, |_| {}).await.map_err(|e| format!("populate: {e}"))?;
-    let load_seconds = started.elapsed().as_secs_f64();
-    note(&format!(
-        "loaded {} persons ({} card holders, {} registered) into SQLite in {load_seconds:.1} s",
-        loaded.persons, loaded.card_holders, loaded.registered
-    ));
-    let persons = usize::try_from(loaded.persons).unwrap_or(usize::MAX);
-    report(
-        "origin.populate_persons_per_s.sqlite",
-        loaded.persons as f64 / load_seconds,
-        "persons/s",
-        persons,
-        "report",
-    );
+    let (loaded, load_seconds) = timed_load("sqlite", &sqlite_url, config).await?;
+    note(&format!("{} card holders, {} registered", loaded.card_holders, loaded.registered));
+    report_population_rate("sqlite", loaded.persons, load_seconds);
     let serials = Arc::new(registered_serials(config)?);
     let figures = lookup_figures(&sqlite_url, &serials, sizes).await?;
     report_lookups("sqlite", &figures, &LookupTargets { rate: ">= 10000", p99: "<= 10", floor_ratio: ">= 0.5" });
@@ -240,17 +228,8 @@ async fn lookup_group(scratch: &Path, sizes: Sizes) -> BenchResult {
     match std::env::var("ONSHI_TEST_POSTGRES_URL") {
         Ok(base_url) => {
             let url = fresh_postgres_database(&base_url).await?;
-            let started = Instant::now();
-            let loaded = populate(&url, config, |_| {}).await.map_err(|e| format!("populate postgres: {e}"))?;
-            let load_seconds = started.elapsed().as_secs_f64();
-            note(&format!("loaded {} persons into PostgreSQL in {load_seconds:.1} s", loaded.persons));
-            report(
-                "origin.populate_persons_per_s.postgres",
-                loaded.persons as f64 / load_seconds,
-                "persons/s",
-                persons,
-                "report",
-            );
+            let (loaded, load_seconds) = timed_load("postgres", &url, config).await?;
+            report_population_rate("postgres", loaded.persons, load_seconds);
             let figures = lookup_figures(&url, &serials, sizes).await?;
             let targets = LookupTargets { rate: "report", p99: "report", floor_ratio: ">= 0.35" };
             report_lookups("postgres", &figures, &targets);
@@ -285,11 +264,17 @@ fn registered_serials(config: PopulationConfig) -> BenchResult<Vec<String>> {
     Ok(serials)
 }
 
-/// Runs `sql` on the PostgreSQL server of `base_url`, over a connection to `base_url`'s own database.
-async fn on_postgres_server(base_url: &str, sql: String) -> BenchResult {
+/// A connection to the PostgreSQL server of `base_url`, on `base_url`'s own database.
+async fn postgres_server(base_url: &str) -> BenchResult<sqlx::AnyConnection> {
     use sqlx::Connection as _;
     sqlx::any::install_default_drivers();
-    let mut conn = sqlx::AnyConnection::connect(base_url).await.map_err(|e| format!("connect postgres: {e}"))?;
+    sqlx::AnyConnection::connect(base_url).await.map_err(|e| format!("connect postgres: {e}"))
+}
+
+/// Runs `sql` on the PostgreSQL server of `base_url`.
+async fn on_postgres_server(base_url: &str, sql: String) -> BenchResult {
+    use sqlx::Connection as _;
+    let mut conn = postgres_server(base_url).await?;
     // Only database names this benchmark makes come here.
     let result = sqlx::raw_sql(sqlx::AssertSqlSafe(sql.clone())).execute(&mut conn).await;
     conn.close().await.map_err(|e| e.to_string())?;
@@ -299,8 +284,7 @@ async fn on_postgres_server(base_url: &str, sql: String) -> BenchResult {
 /// The names of the databases on the server of `base_url` that start with `prefix`.
 async fn postgres_databases(base_url: &str, prefix: &str) -> BenchResult<Vec<String>> {
     use sqlx::Connection as _;
-    sqlx::any::install_default_drivers();
-    let mut conn = sqlx::AnyConnection::connect(base_url).await.map_err(|e| format!("connect postgres: {e}"))?;
+    let mut conn = postgres_server(base_url).await?;
     let names: Vec<String> =
         sqlx::query_scalar("SELECT CAST(datname AS TEXT) FROM pg_database WHERE starts_with(datname, $1)")
             .bind(prefix)
@@ -615,8 +599,9 @@ async fn batch_figures(scratch: &Path, sizes: Sizes) -> BenchResult {
     let body_path = scratch.join(format!("batch-{}-of-{}.csv", sizes.batch_rows, sizes.registry_persons));
     write_batch_file(&body_path, config, sizes.batch_rows)?;
 
-    let registry = Registry::Sqlite(sqlite_registry(scratch, config).await?);
-    let (mut seconds, mut peaks) = batch_runs(&registry, scratch, &body_path, sizes).await?;
+    let registry = sqlite_registry(scratch, config).await?;
+    let registry = Registry::Sqlite { registry, copy: scratch.join("registry-under-batch.sqlite") };
+    let (mut seconds, mut peaks) = batch_runs(&registry, &body_path, sizes).await?;
     // Quick mode reports under the same names at its small sizes, so the figures' code path never rots.
     let runs = seconds.len();
     report("origin.batch_1m_vs_10m_s.sqlite", median(&mut seconds), "s", runs, "<= 30");
@@ -625,7 +610,7 @@ async fn batch_figures(scratch: &Path, sizes: Sizes) -> BenchResult {
     match std::env::var("ONSHI_TEST_POSTGRES_URL") {
         Ok(base_url) => {
             let registry = postgres_registry(&base_url, config).await?;
-            let (mut seconds, mut peaks) = batch_runs(&registry, scratch, &body_path, sizes).await?;
+            let (mut seconds, mut peaks) = batch_runs(&registry, &body_path, sizes).await?;
             let runs = seconds.len();
             report("origin.batch_1m_vs_10m_s.postgres", median(&mut seconds), "s", runs, "<= 60");
             report("origin.batch_peak_rss_mb.postgres", median(&mut peaks), "MiB", runs, "report");
@@ -637,8 +622,8 @@ async fn batch_figures(scratch: &Path, sizes: Sizes) -> BenchResult {
 
 /// A loaded registry that each batch run gets a fresh copy of.
 enum Registry {
-    /// A SQLite file, copied.
-    Sqlite(PathBuf),
+    /// A SQLite file, copied to `copy` for each run.
+    Sqlite { registry: PathBuf, copy: PathBuf },
     /// A PostgreSQL database, copied as the template of a new one.
     Postgres { base_url: String, template: String },
 }
@@ -648,12 +633,11 @@ const BATCH_RUN_DATABASE: &str = "onshi_origin_scale_batch_run";
 
 impl Registry {
     /// A fresh copy of the registry for one run; returns its URL.
-    async fn fresh_copy(&self, scratch: &Path) -> BenchResult<String> {
+    async fn fresh_copy(&self) -> BenchResult<String> {
         match self {
-            Self::Sqlite(path) => {
-                let copy = scratch.join("registry-under-batch.sqlite");
-                remove_sqlite_files(&copy);
-                std::fs::copy(path, &copy).map_err(|e| format!("copy registry: {e}"))?;
+            Self::Sqlite { registry, copy } => {
+                remove_sqlite_files(copy);
+                std::fs::copy(registry, copy).map_err(|e| format!("copy registry: {e}"))?;
                 Ok(format!("sqlite://{}", copy.display()))
             }
             Self::Postgres { base_url, template } => {
@@ -665,10 +649,10 @@ impl Registry {
         }
     }
 
-    async fn remove_copy(&self, scratch: &Path) -> BenchResult {
+    async fn remove_copy(&self) -> BenchResult {
         match self {
-            Self::Sqlite(_) => {
-                remove_sqlite_files(&scratch.join("registry-under-batch.sqlite"));
+            Self::Sqlite { copy, .. } => {
+                remove_sqlite_files(copy);
                 Ok(())
             }
             Self::Postgres { base_url, .. } => {
@@ -716,38 +700,46 @@ async fn postgres_registry(base_url: &str, config: PopulationConfig) -> BenchRes
     Ok(Registry::Postgres { base_url: base_url.to_owned(), template: name })
 }
 
-/// Loads `config`'s population into `url` and reports how long it took (`database`: `sqlite` or `postgres`).
-async fn load_registry(database: &str, url: &str, config: PopulationConfig) -> BenchResult {
+/// Loads `config`'s population into `url` (of `database`: `sqlite` or `postgres`), noting its progress every 15 s;
+/// returns what it loaded and how many seconds that took.
+async fn timed_load(database: &str, url: &str, config: PopulationConfig) -> BenchResult<(LoadSummary, f64)> {
     let started = Instant::now();
     let total = config.persons;
     let mut last = Instant::now();
     let loaded = populate(url, config, |done| {
         if last.elapsed() >= Duration::from_secs(15) {
             last = Instant::now();
-            note(&format!("{database} registry: {done} / {total} persons"));
+            note(&format!("{database}: {done} / {total} persons loaded"));
         }
     })
     .await
-    .map_err(|e| format!("populate {database} registry: {e}"))?;
+    .map_err(|e| format!("populate {database}: {e}"))?;
     let seconds = started.elapsed().as_secs_f64();
-    note(&format!("{database} registry of {} persons loaded in {seconds:.1} s", loaded.persons));
+    note(&format!("{database}: {} persons loaded in {seconds:.1} s", loaded.persons));
+    Ok((loaded, seconds))
+}
+
+/// Reports a load's rate, persons per second (`database`: `sqlite` or `postgres`).
+fn report_population_rate(database: &str, persons: u64, seconds: f64) {
+    let n = usize::try_from(persons).unwrap_or(usize::MAX);
+    report(&format!("origin.populate_persons_per_s.{database}"), persons as f64 / seconds, "persons/s", n, "report");
+}
+
+/// Loads a registry of `config`'s population into `url` and reports how long it took.
+async fn load_registry(database: &str, url: &str, config: PopulationConfig) -> BenchResult {
+    let (_, seconds) = timed_load(database, url, config).await?;
     report(&format!("origin.populate_registry_s.{database}"), seconds, "s", 1, "<= 180");
     Ok(())
 }
 
 /// Runs the batch against fresh copies of `registry`, in a child process each; returns the measured runs'
 /// seconds and peak resident memory.
-async fn batch_runs(
-    registry: &Registry,
-    scratch: &Path,
-    body_path: &Path,
-    sizes: Sizes,
-) -> BenchResult<(Vec<f64>, Vec<f64>)> {
+async fn batch_runs(registry: &Registry, body_path: &Path, sizes: Sizes) -> BenchResult<(Vec<f64>, Vec<f64>)> {
     let (mut seconds, mut peaks) = (Vec::new(), Vec::new());
     // The first run only warms the page cache when several runs are made.
     let warm_up = usize::from(sizes.batch_runs > 1);
     for run in 0..sizes.batch_runs + warm_up {
-        let url = registry.fresh_copy(scratch).await?;
+        let url = registry.fresh_copy().await?;
         let output = Command::new(std::env::current_exe().map_err(|e| e.to_string())?)
             .arg("--batch-child")
             .arg(&url)
@@ -755,7 +747,7 @@ async fn batch_runs(
             .output()
             .await
             .map_err(|e| format!("start batch child: {e}"))?;
-        registry.remove_copy(scratch).await?;
+        registry.remove_copy().await?;
         let stdout = String::from_utf8_lossy(&output.stdout);
         if !output.status.success() {
             return Err(format!("batch child failed: {}{}", stdout, String::from_utf8_lossy(&output.stderr)));
