@@ -423,9 +423,17 @@ fn registrar(person: &SyntheticPerson) -> Option<String> {
     }
 }
 
-/// The tables a load writes, for finding their indexes.
-const LOADED_TABLES: &str = "'insurers', 'public_expense_batches', 'persons', 'resident_registry', 'qualifications', \
-                             'public_expenses', 'jlis_certificates', 'certificate_links'";
+/// Every table a load writes (`insurers` twice, with and without its principal's kind).
+const LOADED: [Table; 9] =
+    [INSURERS, PAYERS, PAYER_BATCHES, PERSONS, RESIDENTS, QUALIFICATIONS, PUBLIC_EXPENSES, CERTIFICATES, LINKS];
+
+/// The names of the tables a load writes, as an SQL list for `IN (…)`.
+fn loaded_table_names() -> String {
+    let mut names: Vec<&str> = LOADED.iter().map(|table| table.name).collect();
+    names.sort_unstable();
+    names.dedup();
+    names.iter().map(|name| format!("'{name}'")).collect::<Vec<_>>().join(", ")
+}
 
 /// Where a load writes: its transaction on a pooled SQLite connection, or on a PostgreSQL connection of its own.
 enum Writer<'c> {
@@ -455,11 +463,12 @@ impl Writer<'_> {
 
     /// The non-unique indexes of the loaded tables, from the database's own catalogue.
     async fn secondary_indexes(&mut self) -> Result<Vec<SecondaryIndex>> {
+        let tables = loaded_table_names();
         Ok(match self {
             Self::Sqlite(tx) => {
                 sqlx::query_as(AssertSqlSafe(format!(
                     "SELECT name, sql AS definition FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL \
-                     AND sql NOT LIKE 'CREATE UNIQUE%' AND tbl_name IN ({LOADED_TABLES}) ORDER BY name"
+                     AND sql NOT LIKE 'CREATE UNIQUE%' AND tbl_name IN ({tables}) ORDER BY name"
                 )))
                 .fetch_all(&mut **tx)
                 .await?
@@ -468,7 +477,7 @@ impl Writer<'_> {
                 sqlx::query_as(AssertSqlSafe(format!(
                     "SELECT indexname AS name, indexdef AS definition FROM pg_indexes \
                      WHERE schemaname = current_schema() AND indexdef NOT LIKE 'CREATE UNIQUE%' \
-                     AND tablename IN ({LOADED_TABLES}) ORDER BY indexname"
+                     AND tablename IN ({tables}) ORDER BY indexname"
                 )))
                 .fetch_all(&mut **tx)
                 .await?
@@ -598,6 +607,15 @@ mod tests {
     fn statements_number_their_parameters_row_by_row() {
         let table = Table { name: "t", columns: &["a", "b"] };
         assert_eq!(statement(table, 2), "INSERT INTO t (a, b) VALUES (?,?),(?,?) ON CONFLICT DO NOTHING");
+    }
+
+    #[test]
+    fn the_index_lookup_names_each_loaded_table_once() {
+        assert_eq!(
+            loaded_table_names(),
+            "'certificate_links', 'insurers', 'jlis_certificates', 'persons', 'public_expense_batches', \
+             'public_expenses', 'qualifications', 'resident_registry'"
+        );
     }
 
     #[test]
