@@ -120,7 +120,9 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
                 &message,
                 &self.config.trust_anchors,
                 request.now_unix,
-            )?;
+                self.ports,
+            )
+            .await?;
             context.certificate = Some(self.config.audit_hasher.hash(&card.certificate));
             // An expired certificate in its grace period is still checked for revocation.
             let asked = match body.qualification {

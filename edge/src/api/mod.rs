@@ -47,6 +47,7 @@ use crate::auth::device::{
 };
 use crate::auth::enrolment_code::{CodeKind, DeviceTerms, EnrolmentCode, StoredEnrolmentCode};
 use crate::auth::ratelimit::{RateCounter, RateScope, client_key};
+use crate::auth::rsa_signature::RsaSha256Check;
 use crate::auth::session::{SessionClaims, bearer_token};
 use crate::auth::staff_session::{StaffCall, StaffCallAnswer, StoredStaffSession};
 use crate::config::EdgeConfig;
@@ -73,9 +74,9 @@ fn json_body<T: serde::Serialize>(result: Result<T, EdgeError>) -> Result<Vec<u8
     serde_json::to_vec(&result?).map_err(|_| EdgeError::Runtime("an answer does not serialise"))
 }
 
-/// The outside world, as the use cases need it.
+/// The outside world, as the use cases need it; a card's signatures are checked through it too.
 #[allow(async_fn_in_trait)] // The worker runs on one thread; its futures are not `Send` and need not be.
-pub trait EdgePorts {
+pub trait EdgePorts: RsaSha256Check {
     /// Fills `buffer` from a cryptographically secure random source.
     fn fill_random(&self, buffer: &mut [u8]) -> Result<(), EdgeError>;
 

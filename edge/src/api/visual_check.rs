@@ -63,8 +63,9 @@ impl<P: EdgePorts> EdgeApi<'_, P> {
                 return Err(EdgeError::RateLimited("visual checks"));
             }
             let body: VisualCheckRequest = parse_json(request.body)?;
+            let anchors = &self.config.trust_anchors;
             let card =
-                verify_card_certificate(body.certificate.as_slice(), &self.config.trust_anchors, request.now_unix)?;
+                verify_card_certificate(body.certificate.as_slice(), anchors, request.now_unix, self.ports).await?;
             context.certificate = Some(self.config.audit_hasher.hash(&card.certificate));
             let card_face = match &body.card_face {
                 Some(proof) => Some(self.check_card_face_presence(proof, device.device_id.as_str(), request).await?),

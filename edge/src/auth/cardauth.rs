@@ -1,7 +1,7 @@
 //! Card authentication: is this certificate a current 利用者証明用 certificate from a trusted JPKI CA, and did
 //! its private key (inside the card) sign our challenge?
 //!
-//! Pure: the trust anchors and the clock are passed in. The chain is one level deep, as in JPKI: the card
+//! Pure: the trust anchors, the clock and the RSA signature check ([`super::rsa_signature`]) are passed in. The chain is one level deep, as in JPKI: the card
 //! certificate is issued directly by the 利用者証明用 CA, whose self-signed certificate is configured as a trust
 //! anchor. A self-signed certificate is accepted only in that anchor role, never as the card's certificate.
 //!
@@ -15,16 +15,14 @@ use der::asn1::{AnyRef, BitStringRef};
 use der::{Decode, Encode, Sequence};
 use onshi_proto::certificate::{CertificateRef, CertificateSerial, IssuerName};
 use onshi_proto::certificate_expiry::{CardScope, CertificateStanding, ExpiryNotice};
-use rsa::pkcs1v15::{Signature, VerifyingKey};
-use rsa::sha2::Sha256;
-use rsa::signature::Verifier;
-use rsa::traits::PublicKeyParts;
+use rsa::pkcs1::RsaPublicKeyRef;
 use spki::{AlgorithmIdentifierRef, ObjectIdentifier};
 use x509_cert::Certificate;
 use x509_cert::ext::pkix::{BasicConstraints, ExtendedKeyUsage, KeyUsage};
 use x509_cert::name::Name;
 use x509_cert::time::Time;
 
+use super::rsa_signature::RsaSha256Check;
 use crate::error::EdgeError;
 
 /// `sha256WithRSAEncryption` (RFC 4055), the only certificate signature algorithm JPKI uses.
@@ -71,13 +69,12 @@ const COMMITTED_TEST_CAS: [&[u8]; 3] = [
     include_bytes!("../../../shared/vcard/data/test-pki/sign-ca.der"),
 ];
 
-/// One configured CA: its certificate, its public key (the `SubjectPublicKeyInfo` DER) and its RSA key.
+/// One configured CA: its certificate and its RSA public key (the `SubjectPublicKeyInfo` DER).
 #[derive(Clone)]
 struct TrustAnchor {
     der: Vec<u8>,
     subject: Name,
     spki: Vec<u8>,
-    key: VerifyingKey<Sha256>,
     not_before: i64,
     not_after: i64,
 }
@@ -133,13 +130,14 @@ impl TrustAnchors {
             if !critical_extensions_understood(&certificate) {
                 return Err(EdgeError::Config("a trust anchor has a critical extension the edge does not understand"));
             }
-            let key = rsa_key_of(&certificate).map_err(|_| EdgeError::Config("a trust anchor has no RSA key"))?;
+            // The key is read in full once here, so that an anchor whose key no check could use is refused at
+            // start-up rather than by every card it should have vouched for.
+            rsa_public_key_of(&certificate).map_err(|_| EdgeError::Config("a trust anchor has no RSA key"))?;
             let spki = spki_of(&certificate).map_err(|_| EdgeError::Config("a trust anchor has no RSA key"))?;
             let validity = tbs.validity();
             anchors.push(TrustAnchor {
                 subject: tbs.subject().clone(),
                 spki,
-                key,
                 der,
                 not_before: unix_seconds(validity.not_before),
                 not_after: unix_seconds(validity.not_after),
@@ -189,18 +187,22 @@ fn rsa_public_key_of(certificate: &Certificate) -> Result<rsa::PublicKey, EdgeEr
     rsa::PublicKey::try_from(spki).map_err(|_| EdgeError::CertificateInvalid("not an RSA public key"))
 }
 
-fn rsa_key_of(certificate: &Certificate) -> Result<VerifyingKey<Sha256>, EdgeError> {
-    Ok(VerifyingKey::new(rsa_public_key_of(certificate)?))
-}
-
 /// The modulus sizes a card key may have, in bits. J-LIS issues 2,048-bit 利用者証明用 keys; up to 4,096 leaves room
 /// for a later generation of cards, while a weaker key, or a huge one that costs every verification more, is refused
 /// before anything is computed with it.
 const CARD_KEY_BITS: std::ops::RangeInclusive<usize> = 2048..=4096;
 
-/// The size of a certificate's RSA modulus, in bits (to the octet, as RFC 8017's `k` counts it).
+/// The size of a certificate's RSA modulus, in bits (to the octet, as RFC 8017's `k` counts it). Read from the
+/// key's encoding alone: building the `rsa` crate's key would also compute its Montgomery parameters, which only a
+/// check made here would use.
 fn rsa_modulus_bits(certificate: &Certificate) -> Result<usize, EdgeError> {
-    Ok(rsa_public_key_of(certificate)?.size() * 8)
+    let not_rsa = EdgeError::CertificateInvalid("not an RSA public key");
+    let spki = certificate.tbs_certificate().subject_public_key_info();
+    if spki.algorithm.oid != rsa::pkcs1::ALGORITHM_OID {
+        return Err(not_rsa);
+    }
+    let key = spki.subject_public_key.as_bytes().and_then(|bytes| RsaPublicKeyRef::try_from(bytes).ok());
+    Ok(key.ok_or(not_rsa)?.modulus.as_bytes().len() * 8)
 }
 
 fn unix_seconds(time: Time) -> i64 {
@@ -226,18 +228,19 @@ pub struct AuthenticatedCard {
 /// Verifies a card's answer to a challenge, admitting a certificate in its grace period
 /// ([`onshi_proto::certificate_expiry`]): the checks of [`verify_card_authentication`], except that a certificate
 /// expired by less than its grace confirms the qualification only. Past the grace it is refused as expired.
-pub fn authenticate_card(
+pub async fn authenticate_card(
     certificate_der: &[u8],
     signature: &[u8],
     challenge: &[u8],
     anchors: &TrustAnchors,
     now_unix: i64,
+    rsa: &impl RsaSha256Check,
 ) -> Result<AuthenticatedCard, EdgeError> {
-    let (certificate, standing) = checked_card_certificate(certificate_der, anchors, now_unix)?;
+    let (certificate, standing) = checked_card_certificate(certificate_der, anchors, now_unix, rsa).await?;
     let card = admitted(&certificate, standing)?;
-    let card_key = rsa_key_of(&certificate)?;
-    let card_signature = Signature::try_from(signature).map_err(|_| EdgeError::SignatureInvalid)?;
-    card_key.verify(challenge, &card_signature).map_err(|_| EdgeError::SignatureInvalid)?;
+    if !rsa.rsa_sha256_verifies(&spki_of(&certificate)?, challenge, signature).await? {
+        return Err(EdgeError::SignatureInvalid);
+    }
     Ok(card)
 }
 
@@ -253,14 +256,15 @@ fn admitted(certificate: &Certificate, standing: CertificateStanding) -> Result<
 /// `digitalSignature`, extended key usage `clientAuth`, no critical extension it does not understand); one of
 /// `anchors` signed it (sha256WithRSAEncryption); `now_unix` lies within its validity and the anchor's; and
 /// `signature` is the card's RSA PKCS#1 v1.5 SHA-256 signature over `challenge`.
-pub fn verify_card_authentication(
+pub async fn verify_card_authentication(
     certificate_der: &[u8],
     signature: &[u8],
     challenge: &[u8],
     anchors: &TrustAnchors,
     now_unix: i64,
+    rsa: &impl RsaSha256Check,
 ) -> Result<CertificateRef, EdgeError> {
-    let card = authenticate_card(certificate_der, signature, challenge, anchors, now_unix)?;
+    let card = authenticate_card(certificate_der, signature, challenge, anchors, now_unix, rsa).await?;
     if !card.scope.is_full() {
         return Err(EdgeError::CertificateExpired);
     }
@@ -272,12 +276,13 @@ pub fn verify_card_authentication(
 /// A staff visual check (目視) uses it, because the certificate (EF 000A) is read without a PIN and the card signs
 /// nothing; staff confirm the person. The scope and notice travel with the request to the origin and come back
 /// with the approval, so the session staff open confirms no more than a PIN session with the same card would.
-pub fn verify_card_certificate(
+pub async fn verify_card_certificate(
     certificate_der: &[u8],
     anchors: &TrustAnchors,
     now_unix: i64,
+    rsa: &impl RsaSha256Check,
 ) -> Result<AuthenticatedCard, EdgeError> {
-    let (certificate, standing) = checked_card_certificate(certificate_der, anchors, now_unix)?;
+    let (certificate, standing) = checked_card_certificate(certificate_der, anchors, now_unix, rsa).await?;
     admitted(&certificate, standing)
 }
 
@@ -294,10 +299,11 @@ fn identity_of(certificate: &Certificate) -> Result<CertificateRef, EdgeError> {
 
 /// The parsed certificate, once it is known to be a card certificate a trust anchor issued, begun by `now_unix`,
 /// with where it stands then (valid, expiring soon, in its grace, or lapsed).
-fn checked_card_certificate(
+async fn checked_card_certificate(
     certificate_der: &[u8],
     anchors: &TrustAnchors,
     now_unix: i64,
+    rsa: &impl RsaSha256Check,
 ) -> Result<(Certificate, CertificateStanding), EdgeError> {
     let parts =
         SignedParts::from_der(certificate_der).map_err(|_| EdgeError::CertificateInvalid("not a DER certificate"))?;
@@ -338,17 +344,17 @@ fn checked_card_certificate(
         return Err(EdgeError::CertificateUntrusted);
     }
     let tbs_der = parts.tbs_certificate.to_der().map_err(|_| EdgeError::CertificateInvalid("unencodable body"))?;
-    let ca_signature = parts
-        .signature
-        .as_bytes()
-        .and_then(|bytes| Signature::try_from(bytes).ok())
-        .ok_or(EdgeError::CertificateInvalid("malformed certificate signature"))?;
-    let issuer = anchors
-        .anchors
-        .iter()
-        .filter(|anchor| &anchor.subject == tbs.issuer())
-        .find(|anchor| anchor.key.verify(&tbs_der, &ca_signature).is_ok())
-        .ok_or(EdgeError::CertificateUntrusted)?;
+    let ca_signature =
+        parts.signature.as_bytes().ok_or(EdgeError::CertificateInvalid("malformed certificate signature"))?;
+    // Two generations of a CA may share one name, so the issuer is the named anchor whose key signed it.
+    let mut issuer = None;
+    for anchor in anchors.anchors.iter().filter(|anchor| &anchor.subject == tbs.issuer()) {
+        if rsa.rsa_sha256_verifies(&anchor.spki, &tbs_der, ca_signature).await? {
+            issuer = Some(anchor);
+            break;
+        }
+    }
+    let issuer = issuer.ok_or(EdgeError::CertificateUntrusted)?;
 
     let validity = tbs.validity();
     if now_unix < unix_seconds(validity.not_before) {

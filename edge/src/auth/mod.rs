@@ -1,7 +1,8 @@
 //! The pure auth rules: who may call, with what proof, how often, and what the edge's own tokens say.
 //!
 //! Layer: below the use cases of [`crate::api`] and above [`crate::secret`] and [`crate::error`]. Card
-//! authentication ([`cardauth`]: chain, dates, key usage, the card's signature over a [`challenge`]), the 目視
+//! authentication ([`cardauth`]: chain, dates, key usage, the card's signature over a [`challenge`], each signature
+//! checked through the [`rsa_signature`] port), the 目視
 //! assist's card-presence proof ([`card_face`]: the issuer's signature over the card face, the card's over a challenge), enrolled
 //! devices and their request proofs ([`device`]), one-time codes ([`enrolment_code`]), the two bearer tokens
 //! ([`session`] for card sessions, [`staff_session`] for the staff console, [`insurer_session`] for an insurer's
@@ -17,6 +18,7 @@ pub mod device;
 pub mod enrolment_code;
 pub mod insurer_session;
 pub mod ratelimit;
+pub mod rsa_signature;
 pub mod session;
 pub mod staff_session;
 pub(crate) mod token;

@@ -35,6 +35,7 @@ use crate::auth::challenge::{ChallengeId, IssuedChallenge, StoredChallenge};
 use crate::auth::device::{DeviceCheck, DeviceCheckAnswer, DeviceId, DeviceRecord, facility_store_name};
 use crate::auth::enrolment_code::{DeviceTerms, ENROLMENT_CODE_LIFETIME_SECS, StoredEnrolmentCode, code_store_name};
 use crate::auth::ratelimit::{RateCounter, client_bucket_name};
+use crate::auth::rsa_signature::RsaSha256Check;
 use crate::auth::staff_session::{StaffCall, StaffCallAnswer, StoredStaffSession};
 use crate::error::EdgeError;
 use crate::proxy::{OriginOutcome, OriginRequest};
@@ -140,6 +141,12 @@ impl<'a> WorkerPorts<'a> {
             return Err(EdgeError::Runtime("the facility's store did not accept the link"));
         }
         Ok(response)
+    }
+}
+
+impl RsaSha256Check for WorkerPorts<'_> {
+    async fn rsa_sha256_verifies(&self, spki_der: &[u8], message: &[u8], signature: &[u8]) -> Result<bool, EdgeError> {
+        webcrypto::rsa_sha256_verifies(spki_der, message, signature).await
     }
 }
 

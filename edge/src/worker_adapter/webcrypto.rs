@@ -1,6 +1,7 @@
-//! WebCrypto for ECDSA P-256 device keys: importing a SubjectPublicKeyInfo and verifying a signature. workerd's
-//! WebCrypto does the arithmetic natively, many times faster than the same arithmetic compiled to wasm. Used by the
-//! worker (is an enrolling key on the curve) and by the facility store (does a device proof verify).
+//! WebCrypto for ECDSA P-256 device keys (importing a SubjectPublicKeyInfo, verifying a signature) and for a card's
+//! RSA PKCS#1 v1.5 signatures. workerd's WebCrypto does the arithmetic natively, many times faster than the same
+//! arithmetic compiled to wasm. Used by the worker (is an enrolling key on the curve; do a card certificate and a
+//! card's answer verify) and by the facility store (does a device proof verify).
 
 use worker::js_sys;
 use worker::wasm_bindgen::{JsCast as _, JsValue};
@@ -38,6 +39,26 @@ async fn import_p256_key(spki_der: &[u8]) -> Result<JsValue, JsValue> {
     arguments.push(&JsValue::FALSE);
     arguments.push(&usages);
     subtle_call("importKey", &arguments).await
+}
+
+/// Whether `signature` is the RSASSA-PKCS1-v1_5 / SHA-256 signature over `message` of the RSA key `spki_der`
+/// ([`crate::auth::rsa_signature::RsaSha256Check`]); a key WebCrypto does not import answers `false`.
+pub async fn rsa_sha256_verifies(spki_der: &[u8], message: &[u8], signature: &[u8]) -> Result<bool, EdgeError> {
+    let built = |_| EdgeError::Runtime("WebCrypto arguments cannot be built");
+    let algorithm = js_object(&[("name", "RSASSA-PKCS1-v1_5".into()), ("hash", "SHA-256".into())]).map_err(built)?;
+    let arguments = js_sys::Array::new();
+    arguments.push(&JsValue::from_str("spki"));
+    arguments.push(&js_sys::Uint8Array::from(spki_der));
+    arguments.push(&algorithm);
+    arguments.push(&JsValue::FALSE);
+    arguments.push(&js_sys::Array::of1(&JsValue::from_str("verify")));
+    let Ok(key) = subtle_call("importKey", &arguments).await else {
+        return Ok(false);
+    };
+    let arguments =
+        js_sys::Array::of4(&algorithm, &key, &js_sys::Uint8Array::from(signature), &js_sys::Uint8Array::from(message));
+    let verdict = subtle_call("verify", &arguments).await.map_err(|_| EdgeError::Runtime("WebCrypto verify failed"))?;
+    Ok(verdict.as_bool() == Some(true))
 }
 
 /// True when `spki_der` imports as an ECDSA P-256 public key.

@@ -18,6 +18,7 @@ use onshi_edge::auth::device::{
 };
 use onshi_edge::auth::enrolment_code::{DeviceTerms, StoredEnrolmentCode};
 use onshi_edge::auth::ratelimit::RateCounter;
+use onshi_edge::auth::rsa_signature::{RsaSha256Check, RustCryptoRsa};
 use onshi_edge::auth::staff_session::{StaffCall, StaffCallAnswer, StoredStaffSession, judge_staff_session};
 use onshi_edge::config::EdgeConfig;
 use onshi_edge::proxy::{OriginOutcome, OriginRequest};
@@ -157,6 +158,13 @@ fn p256_verifies(pending: &PendingProof) -> bool {
         return false;
     };
     key.verify(&pending.message, &signature).is_ok()
+}
+
+/// The `rsa` crate's check where the worker has WebCrypto's.
+impl RsaSha256Check for FakePorts {
+    async fn rsa_sha256_verifies(&self, spki_der: &[u8], message: &[u8], signature: &[u8]) -> Result<bool, EdgeError> {
+        RustCryptoRsa.rsa_sha256_verifies(spki_der, message, signature).await
+    }
 }
 
 impl EdgePorts for FakePorts {
