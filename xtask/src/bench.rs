@@ -1,4 +1,4 @@
-//! `cargo xtask bench [--quick]`: runs the benchmark programs, echoes their figures and writes
+//! `cargo xtask bench [--quick] [--registry-persons N] [--batch-rows N]`: runs the benchmark programs, echoes their figures and writes
 //! `target/bench.json`.
 //!
 //! Each benchmark program prints its figures as lines `bench: <name> = <value> <unit> (n <N>) (target <op> <value>)`
@@ -17,6 +17,7 @@ use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
+use crate::flags::BatchScale;
 use crate::{TaskError, TaskResult, project_root};
 
 /// One figure as a benchmark program printed it.
@@ -58,12 +59,16 @@ const PROGRAMS: [Program; 10] = [
     Program::Node { script: "tests/bench/kiosk-bench.mjs" },
     Program::Node { script: "tests/bench/person-bench.mjs" },
     Program::Node { script: "tests/bench/national-reader-bench.mjs" },
-    Program::CargoBench { package: "onshi-origin", bench: "origin_scale" },
+    Program::CargoBench { package: "onshi-origin", bench: ORIGIN_SCALE },
 ];
 
+/// The origin's scale benchmark, the one that takes the insurer batch's sizes.
+const ORIGIN_SCALE: &str = "origin_scale";
+
 impl Program {
-    /// The command that runs the program: in the release profile, or with `quick` the test build's executable.
-    fn command(self, quick: Option<&TestExecutables>) -> TaskResult<Command> {
+    /// The command that runs the program: in the release profile, or with `quick` the test build's executable;
+    /// the origin's scale benchmark is given the batch's `scale`.
+    fn command(self, quick: Option<&TestExecutables>, scale: BatchScale) -> TaskResult<Command> {
         let mut command = match (self, quick) {
             (Program::CargoBench { bench: name, .. } | Program::CargoBin { bin: name, .. }, Some(executables)) => {
                 let path = executables
@@ -90,6 +95,9 @@ impl Program {
         };
         if quick.is_some() {
             command.arg("--quick");
+        }
+        if let Program::CargoBench { bench: ORIGIN_SCALE, .. } = self {
+            command.args(scale.arguments());
         }
         command.current_dir(project_root());
         Ok(command)
@@ -154,12 +162,12 @@ impl TestExecutables {
 }
 
 /// Runs every benchmark program and writes `target/bench.json`. `env` is passed to every program (paths to the
-/// built stack, and `ONSHI_TEST_POSTGRES_URL` for the PostgreSQL figures).
-pub fn run(quick: bool, env: &[(&str, String)]) -> TaskResult {
+/// built stack, and `ONSHI_TEST_POSTGRES_URL` for the PostgreSQL figures); `scale` to the origin's scale benchmark.
+pub fn run(quick: bool, scale: BatchScale, env: &[(&str, String)]) -> TaskResult {
     let executables = if quick { Some(TestExecutables::of_test_build()?) } else { None };
     let mut figures = Vec::new();
     for program in PROGRAMS {
-        let mut command = program.command(executables.as_ref())?;
+        let mut command = program.command(executables.as_ref(), scale)?;
         command.envs(env.iter().map(|(k, v)| (*k, v.as_str())));
         figures.extend(run_program(program, command)?);
     }

@@ -29,16 +29,42 @@ pub enum Task {
         /// Also assemble the production site (`dist/www-production`) from the demo site.
         production: bool,
     },
-    /// `bench [--quick]`.
+    /// `bench [--quick] [--registry-persons N] [--batch-rows N]`.
     Bench {
         /// Small sizes, as the test command runs them.
         quick: bool,
+        /// The insurer batch's scale, when not the full one.
+        scale: BatchScale,
     },
     /// `iwa [--edge-url <url>]`.
     Iwa {
         /// The edge origin to bake into the bundle's start page.
         edge_url: Option<String>,
     },
+}
+
+/// The insurer batch benchmark's registry and batch sizes, when the machine cannot hold the full ones (the 10M
+/// registry is about 7 GB on SQLite, and each run copies it). The benchmark prints the sizes with its figures.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct BatchScale {
+    /// `--registry-persons N`: persons in the registry the batch runs against.
+    pub registry_persons: Option<u64>,
+    /// `--batch-rows N`: rows in the batch.
+    pub batch_rows: Option<u64>,
+}
+
+impl BatchScale {
+    /// The options as the origin's scale benchmark reads them.
+    pub fn arguments(self) -> Vec<String> {
+        let mut arguments = Vec::new();
+        if let Some(persons) = self.registry_persons {
+            arguments.extend(["--registry-persons".to_owned(), persons.to_string()]);
+        }
+        if let Some(rows) = self.batch_rows {
+            arguments.extend(["--batch-rows".to_owned(), rows.to_string()]);
+        }
+        arguments
+    }
 }
 
 fn usage(error: lexopt::Error) -> TaskError {
@@ -63,14 +89,18 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> TaskResult<Task> {
         "test" => Task::Test,
         "tidy" => Task::Tidy,
         "build" => Task::Build { production: false },
-        "bench" => Task::Bench { quick: false },
+        "bench" => Task::Bench { quick: false, scale: BatchScale::default() },
         "iwa" => Task::Iwa { edge_url: None },
         other => return Err(TaskError(format!("unknown task {other:?}"))),
     };
     let mut task = task;
     while let Some(arg) = parser.next().map_err(usage)? {
         match (&mut task, arg) {
-            (Task::Bench { quick }, Long("quick")) => *quick = true,
+            (Task::Bench { quick, .. }, Long("quick")) => *quick = true,
+            (Task::Bench { scale, .. }, Long("registry-persons")) => {
+                scale.registry_persons = Some(positive(&mut parser)?);
+            }
+            (Task::Bench { scale, .. }, Long("batch-rows")) => scale.batch_rows = Some(positive(&mut parser)?),
             (Task::Build { production }, Long("production")) => *production = true,
             (Task::Iwa { edge_url }, Long("edge-url")) => {
                 *edge_url = Some(parser.value().map_err(usage)?.string().map_err(usage)?);
@@ -79,6 +109,15 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> TaskResult<Task> {
         }
     }
     Ok(task)
+}
+
+/// The value of the option just read, a whole number above zero.
+fn positive(parser: &mut lexopt::Parser) -> TaskResult<u64> {
+    let value = parser.value().map_err(usage)?.to_string_lossy().into_owned();
+    match value.parse::<u64>() {
+        Ok(number) if number > 0 => Ok(number),
+        _ => Err(TaskError(format!("{value:?} is not a whole number above zero"))),
+    }
 }
 
 #[cfg(test)]
@@ -93,8 +132,9 @@ mod tests {
     #[test]
     fn every_task_and_its_options_parse() {
         assert_eq!(read(&["test"]).unwrap(), Task::Test);
-        assert_eq!(read(&["bench"]).unwrap(), Task::Bench { quick: false });
-        assert_eq!(read(&["bench", "--quick"]).unwrap(), Task::Bench { quick: true });
+        let full = BatchScale::default();
+        assert_eq!(read(&["bench"]).unwrap(), Task::Bench { quick: false, scale: full });
+        assert_eq!(read(&["bench", "--quick"]).unwrap(), Task::Bench { quick: true, scale: full });
         assert_eq!(read(&["demo", "--keep"]).unwrap(), Task::Demo(vec!["--keep".to_owned()]));
         assert!(read(&[]).is_err());
         assert!(read(&["tset"]).is_err());
@@ -102,6 +142,19 @@ mod tests {
         assert_eq!(read(&["build"]).unwrap(), Task::Build { production: false });
         assert_eq!(read(&["build", "--production"]).unwrap(), Task::Build { production: true });
         assert!(read(&["build", "--quick"]).is_err());
+    }
+
+    #[test]
+    fn the_bench_takes_a_smaller_batch_scale_and_passes_it_on() {
+        let scale = BatchScale { registry_persons: Some(1_000_000), batch_rows: Some(100_000) };
+        let read_scale = read(&["bench", "--registry-persons", "1000000", "--batch-rows=100000"]).unwrap();
+        assert_eq!(read_scale, Task::Bench { quick: false, scale });
+        assert_eq!(scale.arguments(), ["--registry-persons", "1000000", "--batch-rows", "100000"]);
+        assert!(BatchScale::default().arguments().is_empty());
+        for bad in ["0", "-5", "1e6", "ten"] {
+            assert!(read(&["bench", "--batch-rows", bad]).is_err(), "{bad}");
+        }
+        assert!(read(&["bench", "--registry-persons"]).is_err());
     }
 
     #[test]

@@ -65,7 +65,7 @@ fn main() -> ExitCode {
         Task::Build { production } => tools::ensure_all()
             .and_then(|()| build::build_all(build::Native::Programs))
             .and_then(|()| if production { production::build_production_site() } else { Ok(()) }),
-        Task::Bench { quick } => testing::bench(quick),
+        Task::Bench { quick, scale } => testing::bench(quick, scale),
         Task::Iwa { edge_url } => iwa::run(edge_url.as_deref()).map(|_| ()),
     };
     match result {

@@ -147,7 +147,7 @@ pub fn test_all() -> TaskResult {
     eprintln!("\nxtask: ── benchmarks (--quick) ──");
     let mut bench_env = stack_env();
     bench_env.push((postgres::URL_VARIABLE, postgres.url.clone()));
-    match crate::bench::run(true, &bench_env) {
+    match crate::bench::run(true, crate::flags::BatchScale::default(), &bench_env) {
         Ok(()) => total.passed += 1,
         Err(error) => {
             eprintln!("xtask: benchmarks failed: {error}");
@@ -190,18 +190,19 @@ pub fn demo(args: &[String]) -> TaskResult {
     )
 }
 
-/// `cargo xtask bench [--quick]`: builds the stack, starts a throwaway PostgreSQL cluster for the PostgreSQL
-/// figures, and runs every benchmark program against the origin and bridge of the release profile, as the edge
-/// and the kiosk are already built. `--quick` runs them from the test build, as `cargo xtask test` does: its
-/// figures are not judged.
-pub fn bench(quick: bool) -> TaskResult {
+/// `cargo xtask bench [--quick] [--registry-persons N] [--batch-rows N]`: builds the stack, starts a throwaway
+/// PostgreSQL cluster for the PostgreSQL figures, and runs every benchmark program against the origin and bridge of
+/// the release profile, as the edge and the kiosk are already built. `--quick` runs them from the test build, as
+/// `cargo xtask test` does: its figures are not judged. `scale` sets the insurer batch's sizes when they are not
+/// the full ones.
+pub fn bench(quick: bool, scale: crate::flags::BatchScale) -> TaskResult {
     tools::ensure_all()?;
     let native = if quick { build::Native::WithTests } else { build::Native::ReleasePrograms };
     build::build_all(native)?;
     let postgres = postgres::TestCluster::start()?;
     let mut env = stack_env_of(native.program_build());
     env.push((postgres::URL_VARIABLE, postgres.url.clone()));
-    crate::bench::run(quick, &env)
+    crate::bench::run(quick, scale, &env)
 }
 
 #[cfg(test)]
