@@ -109,6 +109,7 @@ async fn load(mut writer: Writer<'_>, generator: &Generator, mut progress: impl 
     for index in &indexes {
         writer.execute(&format!("DROP INDEX {}", index.name)).await?;
     }
+    writer.stage().await?;
     let mut summary = LoadSummary::default();
     summary.rows_inserted += writer.write(payer_and_insurer_rows(generator, config.created_at)).await?;
     let mut next = 0u64;
@@ -427,12 +428,22 @@ fn registrar(person: &SyntheticPerson) -> Option<String> {
 const LOADED: [Table; 9] =
     [INSURERS, PAYERS, PAYER_BATCHES, PERSONS, RESIDENTS, QUALIFICATIONS, PUBLIC_EXPENSES, CERTIFICATES, LINKS];
 
-/// The names of the tables a load writes, as an SQL list for `IN (…)`.
-fn loaded_table_names() -> String {
+/// The names of the tables a load writes, each once, in order.
+fn loaded_tables() -> Vec<&'static str> {
     let mut names: Vec<&str> = LOADED.iter().map(|table| table.name).collect();
     names.sort_unstable();
     names.dedup();
-    names.iter().map(|name| format!("'{name}'")).collect::<Vec<_>>().join(", ")
+    names
+}
+
+/// The names of the tables a load writes, as an SQL list for `IN (…)`.
+fn loaded_table_names() -> String {
+    loaded_tables().iter().map(|name| format!("'{name}'")).collect::<Vec<_>>().join(", ")
+}
+
+/// The temporary table a PostgreSQL load COPYs a table's rows into before inserting them.
+fn staging_table(table_name: &str) -> String {
+    format!("population_load_{table_name}")
 }
 
 /// Where a load writes: its transaction on a pooled SQLite connection, or on a PostgreSQL connection of its own.
@@ -459,6 +470,24 @@ impl Writer<'_> {
             };
         }
         Ok(inserted)
+    }
+
+    /// On PostgreSQL, creates the staging table of every loaded table ([`copy_rows`]) once for the whole load; they
+    /// go with the load's transaction. SQLite inserts directly and stages nothing.
+    async fn stage(&mut self) -> Result<()> {
+        let Self::Postgres(tx) = self else {
+            return Ok(());
+        };
+        for name in loaded_tables() {
+            // Names are the constants above, never input.
+            let staging = staging_table(name);
+            sqlx::raw_sql(AssertSqlSafe(format!(
+                "CREATE TEMPORARY TABLE {staging} (LIKE {name} INCLUDING DEFAULTS) ON COMMIT DROP"
+            )))
+            .execute(&mut **tx)
+            .await?;
+        }
+        Ok(())
     }
 
     /// The non-unique indexes of the loaded tables, from the database's own catalogue.
@@ -543,15 +572,9 @@ async fn copy_rows(conn: &mut PgConnection, TableRows { table, rows }: TableRows
     if rows.is_empty() {
         return Ok(0);
     }
-    let staging = format!("population_load_{}", table.name);
+    // Names and columns are the constants above, never input; the staging table is the load's ([`Writer::stage`]).
+    let staging = staging_table(table.name);
     let columns = table.columns.join(", ");
-    // Names and columns are the constants above, never input.
-    sqlx::raw_sql(AssertSqlSafe(format!(
-        "CREATE TEMPORARY TABLE IF NOT EXISTS {staging} (LIKE {} INCLUDING DEFAULTS)",
-        table.name
-    )))
-    .execute(&mut *conn)
-    .await?;
     let mut copy = conn.copy_in_raw(&format!("COPY {staging} ({columns}) FROM STDIN")).await?;
     copy.send(copy_text(&rows).into_bytes()).await?;
     copy.finish().await?;
