@@ -6,15 +6,15 @@
 // Test helpers unwrap: a panic is how a test reports a broken fixture.
 #![allow(clippy::unwrap_used)]
 
+mod card_checks;
+
 use std::str::FromStr;
 
+use card_checks::{verify_card_authentication, verify_card_certificate};
 use der::asn1::OctetString;
 use der::{DateTime, Encode};
-use futures::executor::block_on;
 use onshi_edge::EdgeError;
-use onshi_edge::auth::cardauth::{self, AuthenticatedCard, TrustAnchors};
-use onshi_edge::auth::rsa_signature::RustCryptoRsa;
-use onshi_proto::certificate::CertificateRef;
+use onshi_edge::auth::cardauth::TrustAnchors;
 use rsa::pkcs1v15::{Signature, SigningKey};
 use rsa::pkcs8::DecodePrivateKey;
 use rsa::sha2::Sha256;
@@ -112,33 +112,6 @@ impl BuilderProfile for Profile {
         }
         Ok(extensions)
     }
-}
-
-/// [`cardauth::verify_card_authentication`] with the `rsa` crate's signature check, run to its end.
-fn verify_card_authentication(
-    certificate_der: &[u8],
-    signature: &[u8],
-    challenge: &[u8],
-    anchors: &TrustAnchors,
-    now_unix: i64,
-) -> Result<CertificateRef, EdgeError> {
-    block_on(cardauth::verify_card_authentication(
-        certificate_der,
-        signature,
-        challenge,
-        anchors,
-        now_unix,
-        &RustCryptoRsa,
-    ))
-}
-
-/// [`cardauth::verify_card_certificate`] with the `rsa` crate's signature check, run to its end.
-fn verify_card_certificate(
-    certificate_der: &[u8],
-    anchors: &TrustAnchors,
-    now_unix: i64,
-) -> Result<AuthenticatedCard, EdgeError> {
-    block_on(cardauth::verify_card_certificate(certificate_der, anchors, now_unix, &RustCryptoRsa))
 }
 
 fn utc(year: u16) -> Time {

@@ -3,11 +3,11 @@
 // Test helpers unwrap: a panic is how a test reports a broken fixture.
 #![allow(clippy::unwrap_used)]
 
-use futures::executor::block_on;
+mod card_checks;
+
+use card_checks::verify_card_authentication;
 use onshi_edge::EdgeError;
-use onshi_edge::auth::cardauth::{self, TrustAnchors};
-use onshi_edge::auth::rsa_signature::RustCryptoRsa;
-use onshi_proto::certificate::CertificateRef;
+use onshi_edge::auth::cardauth::TrustAnchors;
 
 const CARD_CERT: &[u8] = include_bytes!("data/my-number-myna-test-vector/auth-cert-myna.cer");
 const CARD_SIGNATURE: &[u8] = include_bytes!("data/my-number-myna-test-vector/auth-message1-sha256rsapkcs.sig");
@@ -23,24 +23,6 @@ const FEB_2020: i64 = 1_580_515_200;
 const NOV_2026: i64 = 1_795_478_400;
 /// 2019-07-01T00:00:00Z, before it.
 const JUL_2019: i64 = 1_561_939_200;
-
-/// [`cardauth::verify_card_authentication`] with the `rsa` crate's signature check, run to its end.
-fn verify_card_authentication(
-    certificate_der: &[u8],
-    signature: &[u8],
-    challenge: &[u8],
-    anchors: &TrustAnchors,
-    now_unix: i64,
-) -> Result<CertificateRef, EdgeError> {
-    block_on(cardauth::verify_card_authentication(
-        certificate_der,
-        signature,
-        challenge,
-        anchors,
-        now_unix,
-        &RustCryptoRsa,
-    ))
-}
 
 fn anchors(pems: &[&str]) -> TrustAnchors {
     TrustAnchors::from_pem(&pems.concat()).unwrap()
