@@ -1,5 +1,6 @@
-//! `cargo xtask bench [--quick] [--registry-persons N] [--batch-rows N]`: runs the benchmark programs, echoes their figures and writes
-//! `target/bench.json`.
+//! `cargo xtask bench [--quick] [--registry-persons N] [--batch-rows N]`: runs the benchmark programs, echoes their
+//! figures and writes `target/bench.json`. The last two options set the insurer batch's sizes
+//! ([`crate::flags::BatchScale`]).
 //!
 //! Each benchmark program prints its figures as lines `bench: <name> = <value> <unit> (n <N>) (target <op> <value>)`
 //! (or `(target report)` for a figure without a target), where `N` is the sample the value was computed from (the

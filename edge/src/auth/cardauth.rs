@@ -1,9 +1,10 @@
 //! Card authentication: is this certificate a current 利用者証明用 certificate from a trusted JPKI CA, and did
 //! its private key (inside the card) sign our challenge?
 //!
-//! Pure: the trust anchors, the clock and the RSA signature check ([`super::rsa_signature`]) are passed in. The chain is one level deep, as in JPKI: the card
-//! certificate is issued directly by the 利用者証明用 CA, whose self-signed certificate is configured as a trust
-//! anchor. A self-signed certificate is accepted only in that anchor role, never as the card's certificate.
+//! Pure: the trust anchors, the clock and the RSA signature check ([`super::rsa_signature`]) are passed in. The
+//! chain is one level deep, as in JPKI: the card certificate is issued directly by the 利用者証明用 CA, whose
+//! self-signed certificate is configured as a trust anchor. A self-signed certificate is accepted only in that
+//! anchor role, never as the card's certificate.
 //!
 //! The profile is the one J-LIS issues, checked strictly: an anchor must say it is a CA (basicConstraints
 //! `cA=TRUE`) allowed to sign certificates (keyUsage `keyCertSign`) and be valid when a card is checked; a card
