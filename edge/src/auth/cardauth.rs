@@ -23,7 +23,7 @@ use x509_cert::ext::pkix::{BasicConstraints, ExtendedKeyUsage, KeyUsage};
 use x509_cert::name::Name;
 use x509_cert::time::Time;
 
-use super::rsa_signature::RsaSha256Check;
+use super::rsa_signature::{RsaSha256Check, rsa_public_key};
 use crate::error::EdgeError;
 
 /// `sha256WithRSAEncryption` (RFC 4055), the only certificate signature algorithm JPKI uses.
@@ -133,8 +133,10 @@ impl TrustAnchors {
             }
             // The key is read in full once here, so that an anchor whose key no check could use is refused at
             // start-up rather than by every card it should have vouched for.
-            rsa_public_key_of(&certificate).map_err(|_| EdgeError::Config("a trust anchor has no RSA key"))?;
-            let spki = spki_of(&certificate).map_err(|_| EdgeError::Config("a trust anchor has no RSA key"))?;
+            let spki = spki_of(&certificate)
+                .ok()
+                .filter(|spki| rsa_public_key(spki).is_some())
+                .ok_or(EdgeError::Config("a trust anchor has no RSA key"))?;
             let validity = tbs.validity();
             anchors.push(TrustAnchor {
                 subject: tbs.subject().clone(),
@@ -178,14 +180,6 @@ fn spki_of(certificate: &Certificate) -> Result<Vec<u8>, EdgeError> {
         .subject_public_key_info()
         .to_der()
         .map_err(|_| EdgeError::CertificateInvalid("public key cannot be encoded"))
-}
-
-/// The certificate's RSA public key.
-fn rsa_public_key_of(certificate: &Certificate) -> Result<rsa::PublicKey, EdgeError> {
-    let spki_der = spki_of(certificate)?;
-    let spki = spki::SubjectPublicKeyInfoRef::from_der(&spki_der)
-        .map_err(|_| EdgeError::CertificateInvalid("public key cannot be parsed"))?;
-    rsa::PublicKey::try_from(spki).map_err(|_| EdgeError::CertificateInvalid("not an RSA public key"))
 }
 
 /// The modulus sizes a card key may have, in bits. J-LIS issues 2,048-bit 利用者証明用 keys; up to 4,096 leaves room

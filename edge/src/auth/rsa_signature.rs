@@ -32,13 +32,17 @@ pub struct RustCryptoRsa;
 
 impl RsaSha256Check for RustCryptoRsa {
     async fn rsa_sha256_verifies(&self, spki_der: &[u8], message: &[u8], signature: &[u8]) -> Result<bool, EdgeError> {
-        let key =
-            spki::SubjectPublicKeyInfoRef::from_der(spki_der).ok().and_then(|spki| rsa::PublicKey::try_from(spki).ok());
-        let (Some(key), Ok(signature)) = (key, Signature::try_from(signature)) else {
+        let (Some(key), Ok(signature)) = (rsa_public_key(spki_der), Signature::try_from(signature)) else {
             return Ok(false);
         };
         Ok(VerifyingKey::<Sha256>::new(key).verify(message, &signature).is_ok())
     }
+}
+
+/// The `rsa` crate's key from a `SubjectPublicKeyInfo` DER; `None` when it is not a usable RSA key.
+pub(crate) fn rsa_public_key(spki_der: &[u8]) -> Option<rsa::PublicKey> {
+    let spki = spki::SubjectPublicKeyInfoRef::from_der(spki_der).ok()?;
+    rsa::PublicKey::try_from(spki).ok()
 }
 
 #[cfg(test)]
