@@ -27,38 +27,44 @@ async fn subtle_call(method: &str, arguments: &js_sys::Array) -> Result<JsValue,
     JsFuture::from(promise).await
 }
 
-/// Imports a SubjectPublicKeyInfo as a WebCrypto ECDSA P-256 verification key; fails when the point is not on the
-/// curve.
-async fn import_p256_key(spki_der: &[u8]) -> Result<JsValue, JsValue> {
-    let algorithm = js_object(&[("name", "ECDSA".into()), ("namedCurve", "P-256".into())])?;
-    let usages = js_sys::Array::of1(&JsValue::from_str("verify"));
+/// `importKey("spki", …)` of a public key for verifying under `algorithm`; fails when WebCrypto refuses the key (an
+/// ECDSA point off its curve, an encoding that is not the algorithm's).
+async fn import_verification_key(spki_der: &[u8], algorithm: &js_sys::Object) -> Result<JsValue, JsValue> {
     let arguments = js_sys::Array::new();
     arguments.push(&JsValue::from_str("spki"));
     arguments.push(&js_sys::Uint8Array::from(spki_der));
-    arguments.push(&algorithm);
+    arguments.push(algorithm);
     arguments.push(&JsValue::FALSE);
-    arguments.push(&usages);
+    arguments.push(&js_sys::Array::of1(&JsValue::from_str("verify")));
     subtle_call("importKey", &arguments).await
+}
+
+/// Whether `signature` verifies over `message` under the imported `key` and `algorithm`.
+async fn verifies(
+    algorithm: &js_sys::Object,
+    key: &JsValue,
+    message: &[u8],
+    signature: &[u8],
+) -> Result<bool, EdgeError> {
+    let arguments =
+        js_sys::Array::of4(algorithm, key, &js_sys::Uint8Array::from(signature), &js_sys::Uint8Array::from(message));
+    let verdict = subtle_call("verify", &arguments).await.map_err(|_| EdgeError::Runtime("WebCrypto verify failed"))?;
+    Ok(verdict.as_bool() == Some(true))
+}
+
+/// The algorithm object named by `properties`; building a plain object fails only when the runtime is broken.
+fn algorithm(properties: &[(&str, JsValue)]) -> Result<js_sys::Object, EdgeError> {
+    js_object(properties).map_err(|_| EdgeError::Runtime("WebCrypto arguments cannot be built"))
 }
 
 /// Whether `signature` is the RSASSA-PKCS1-v1_5 / SHA-256 signature over `message` of the RSA key `spki_der`
 /// ([`crate::auth::rsa_signature::RsaSha256Check`]); a key WebCrypto does not import answers `false`.
 pub async fn rsa_sha256_verifies(spki_der: &[u8], message: &[u8], signature: &[u8]) -> Result<bool, EdgeError> {
-    let built = |_| EdgeError::Runtime("WebCrypto arguments cannot be built");
-    let algorithm = js_object(&[("name", "RSASSA-PKCS1-v1_5".into()), ("hash", "SHA-256".into())]).map_err(built)?;
-    let arguments = js_sys::Array::new();
-    arguments.push(&JsValue::from_str("spki"));
-    arguments.push(&js_sys::Uint8Array::from(spki_der));
-    arguments.push(&algorithm);
-    arguments.push(&JsValue::FALSE);
-    arguments.push(&js_sys::Array::of1(&JsValue::from_str("verify")));
-    let Ok(key) = subtle_call("importKey", &arguments).await else {
+    let rsa = algorithm(&[("name", "RSASSA-PKCS1-v1_5".into()), ("hash", "SHA-256".into())])?;
+    let Ok(key) = import_verification_key(spki_der, &rsa).await else {
         return Ok(false);
     };
-    let arguments =
-        js_sys::Array::of4(&algorithm, &key, &js_sys::Uint8Array::from(signature), &js_sys::Uint8Array::from(message));
-    let verdict = subtle_call("verify", &arguments).await.map_err(|_| EdgeError::Runtime("WebCrypto verify failed"))?;
-    Ok(verdict.as_bool() == Some(true))
+    verifies(&rsa, &key, message, signature).await
 }
 
 /// True when `spki_der` imports as an ECDSA P-256 public key.
@@ -73,21 +79,14 @@ pub struct P256Key(JsValue);
 impl P256Key {
     /// Imports a SubjectPublicKeyInfo; fails when it is not a P-256 point on the curve.
     pub async fn import(spki_der: &[u8]) -> Result<Self, EdgeError> {
-        import_p256_key(spki_der).await.map(Self).map_err(|_| EdgeError::Runtime("a device key does not import"))
+        let p256 = algorithm(&[("name", "ECDSA".into()), ("namedCurve", "P-256".into())])?;
+        let key = import_verification_key(spki_der, &p256).await;
+        key.map(Self).map_err(|_| EdgeError::Runtime("a device key does not import"))
     }
 
     /// True when `signature` (IEEE P1363 `r || s`) is a valid ECDSA P-256 / SHA-256 signature over `message`.
     pub async fn verify(&self, message: &[u8], signature: &[u8]) -> Result<bool, EdgeError> {
-        let algorithm = js_object(&[("name", "ECDSA".into()), ("hash", "SHA-256".into())])
-            .map_err(|_| EdgeError::Runtime("WebCrypto arguments cannot be built"))?;
-        let arguments = js_sys::Array::of4(
-            &algorithm,
-            &self.0,
-            &js_sys::Uint8Array::from(signature),
-            &js_sys::Uint8Array::from(message),
-        );
-        let verdict =
-            subtle_call("verify", &arguments).await.map_err(|_| EdgeError::Runtime("WebCrypto verify failed"))?;
-        Ok(verdict.as_bool() == Some(true))
+        let ecdsa = algorithm(&[("name", "ECDSA".into()), ("hash", "SHA-256".into())])?;
+        verifies(&ecdsa, &self.0, message, signature).await
     }
 }
