@@ -6,18 +6,11 @@ use yew::prelude::*;
 
 use crate::hooks::use_check_in::CheckInHandle;
 use crate::i18n::Lang;
-use crate::screens::{assist_entry, ruby};
+use crate::screens::{ruby, visual_check_offer};
 
 /// The blocked PIN, with the visual-check offer; `card_taken` once the card has left the reader.
 pub fn blocked(lang: Lang, card_taken: bool, check_in: &CheckInHandle) -> Html {
     let h = |key: &str| ruby::shown(lang, key);
-    let staff_entry = if card_taken {
-        html! {}
-    } else {
-        assist_entry::assist_entry(lang, check_in)
-    };
-    let check_in = check_in.clone();
-    let on_visual_check = Callback::from(move |_: MouseEvent| check_in.choose_visual_check());
     html! {
         <section aria-labelledby="heading" class="blocked" id="blocked" data-card-taken={card_taken.to_string()}>
             <h2 id="heading" tabindex="-1">{ h("blocked.heading") }</h2>
@@ -28,16 +21,7 @@ pub fn blocked(lang: Lang, card_taken: bool, check_in: &CheckInHandle) -> Html {
             </ul>
             // How to check in today: the visual check, whose button follows, or else the 資格確認書 at the desk.
             <p id="blocked-today">{ h("blocked.visual_check_offer") }</p>
-            <button id="visual-check" class="primary" onclick={on_visual_check}>
-                { h("blocked.visual_check") }
-            </button>
-            <p id="blocked-certificate">{ h("blocked.today") }</p>
-            if card_taken {
-                <p class="done" id="card-taken" role="status">{ h("blocked.card_taken") }</p>
-            } else {
-                <p class="remove" id="remove-card">{ h("blocked.remove_card") }</p>
-            }
-            { staff_entry }
+            { visual_check_offer::visual_check_offer(lang, "blocked", card_taken, check_in) }
         </section>
     }
 }

@@ -30,6 +30,7 @@ pub mod result;
 pub mod ruby;
 pub mod visual_assist;
 pub mod visual_check;
+pub mod visual_check_offer;
 pub mod welcome;
 pub mod withdrawal_confirm;
 pub mod withdrawal_offer;
