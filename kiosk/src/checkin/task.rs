@@ -264,6 +264,18 @@ async fn card_present(reader: &mut AnyReader<WebUsbBulk>) -> Result<bool, Failur
     reader.card_present().await.map_err(|error| failure_from_card(&CardError::Transport(error)))
 }
 
+/// Waits for the answer to a screen that asks to confirm: `true` on the command `is_yes` picks out, `false` when the
+/// person cancels or the screen's sender has gone; any other command (a key pressed on the way) is passed over.
+async fn confirmed(commands: &mut UnboundedReceiver<UiCommand>, is_yes: impl Fn(&UiCommand) -> bool) -> bool {
+    loop {
+        match commands.next().await {
+            Some(UiCommand::Cancel) | None => return false,
+            Some(command) if is_yes(&command) => return true,
+            Some(_) => {}
+        }
+    }
+}
+
 /// True when the person pressed start while the task waited for a card: a reader the waiting task cannot use must
 /// then be reported, as after any press of start.
 fn begun(commands: &mut UnboundedReceiver<UiCommand>) -> bool {
@@ -957,13 +969,9 @@ async fn drive(
     if purpose == Purpose::CancelRegistration {
         // Cancelling only takes the card's use away, so a certificate in its grace period may cancel too.
         dispatch.emit(Action::ShowCancelTerms);
-        loop {
-            match commands.next().await {
-                Some(UiCommand::ConfirmCancel) => break,
-                // Declining is starting over: nothing was sent, and the registration stays.
-                Some(UiCommand::Cancel) | None => return Ok(Finished::Stopped),
-                Some(_) => {}
-            }
+        // Declining is starting over: nothing was sent, and the registration stays.
+        if !confirmed(commands, |command| matches!(command, UiCommand::ConfirmCancel)).await {
+            return Ok(Finished::Stopped);
         }
         let answer = api::cancel_registration(device, &session).await.map_err(|e| Failure::from_code(e.code()))?;
         dispatch.emit(Action::RegistrationCancelled(answer.outcome));
@@ -975,12 +983,8 @@ async fn drive(
             return Err(Failure::QualificationOnly);
         }
         dispatch.emit(Action::ShowRegistrationTerms);
-        loop {
-            match commands.next().await {
-                Some(UiCommand::AcceptTerms) => break,
-                Some(UiCommand::Cancel) | None => return Ok(Finished::Stopped),
-                Some(_) => {}
-            }
+        if !confirmed(commands, |command| matches!(command, UiCommand::AcceptTerms)).await {
+            return Ok(Finished::Stopped);
         }
         let answer = api::register(device, &session).await.map_err(|e| Failure::from_code(e.code()))?;
         dispatch.emit(Action::RegistrationDone(answer.outcome));
