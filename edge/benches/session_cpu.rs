@@ -4,8 +4,8 @@
 //! Prints `bench: edge.session_cpu_ms = …` (verifying one card session: chain to the CA, validity, the card's RSA
 //! signature over the challenge; the two RSA checks by the `rsa` crate, where a worker has workerd's WebCrypto make
 //! them natively, so this is an upper bound for a worker) and, as extra figures, the device proof check (ECDSA
-//! P-256) and minting plus checking a session token. Each figure is the median of several runs of a fixed number of iterations after a
-//! warm-up; the inputs are the virtual card's test PKI copied into `test/fixtures`.
+//! P-256) and minting plus checking a session token. Each figure is the median of several runs of a fixed number of
+//! iterations after a warm-up; the inputs are the virtual card's test PKI copied into `test/fixtures`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // A benchmark stops at a broken fixture.
 

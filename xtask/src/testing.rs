@@ -77,9 +77,9 @@ fn node_test_files(dir: &Path) -> Vec<String> {
     files
 }
 
-/// Test files of a suite run at once. The Chromium suite spends a third of a serial run waiting with both cores idle
-/// (vmstat: about 35 % idle, no I/O wait), mostly between a page's action and its answer; two files at once fill that
-/// time (the whole suite: 1,324 s serially in the last check, 1,045 s two at a time). Each file starts its own stack
+/// Test files of a suite run at once. A serial run of the Chromium suite leaves the two cores idle about a third of
+/// the time (vmstat during kiosk.test.mjs: 27–56 % idle, no I/O wait); two files at once fill that time (the whole
+/// suite: 1,324 s serially in the last check, 1,045 s two at a time). Each file starts its own stack
 /// on ports its servers choose, so files never share a server. The workerd suite takes about a minute serially and
 /// stays one file at a time.
 #[derive(Clone, Copy)]
