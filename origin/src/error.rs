@@ -53,6 +53,10 @@ pub enum OriginError {
     /// The task that commits audit rows has stopped, so nothing can be answered that needs an audit row.
     #[error("the audit writer has stopped")]
     AuditWriterStopped,
+    /// A part of an insurer batch that runs beside its checks (the read-ahead, the writer) stopped before
+    /// answering them.
+    #[error("a part of the insurer batch stopped before answering")]
+    BatchTaskStopped,
 }
 
 /// Shorthand for results in this crate.

@@ -13,12 +13,17 @@ use onshi_proto::insurer::{DecisionOutcome, ResolutionKind};
 use onshi_proto::insurer_number::InsurerNumber;
 use onshi_proto::qualification::PersonalFamily;
 use sqlx::AnyConnection;
+use tokio::sync::mpsc;
 
-use crate::batch::decide::{KnownRecord, NoticeKind, PersonItems, Placement, decide, other_record};
+use crate::batch::decide::{KnownRecord, NoticeKind, Placement, decide, other_record};
 use crate::batch::read::BatchFormat;
-use crate::batch::validate::{Acquisition, BatchRow, Loss, RowError, RowErrorCode};
+use crate::batch::validate::{BatchRow, RowError, RowErrorCode};
 use crate::error::{OriginError, Result};
 use crate::store::batch_progress::ProgressCell;
+use crate::store::batch_reads::{CHECK_WINDOW, ReadAhead, WindowFacts, known_records, residents};
+use crate::store::batch_writes::{
+    BatchStatement, BatchWriter, PendingWrites, STATEMENTS_IN_FLIGHT, WRITE_CHUNK, ask_writer, hand_over,
+};
 use crate::store::credentials::{PrincipalKind, insert_credential};
 use crate::store::rows::{
     BatchReport, HoldOutcome, HoldResolution, HoldStatus, NewInsurer, NewQualification, Notification, NotificationKey,
@@ -99,14 +104,6 @@ impl Store {
     ) -> Result<std::result::Result<BatchReport, Vec<RowError>>> {
         let mut tx = sqlx::Connection::begin(conn).await?;
         let batch_id = random_id()?;
-        let mut errors = Vec::new();
-        // Each notice with the line, the member record and the other record that raised it (checks b and c).
-        let mut notices: Vec<(u64, Option<String>, NoticeKind, Option<String>)> = Vec::new();
-        let (mut registered, mut held, mut lost) = (0i64, 0i64, 0i64);
-        // Records created earlier in this batch, by 個人番号, so twins in one file are caught too.
-        let mut batch_known: HashMap<String, Vec<KnownRecord>> = HashMap::new();
-        // 本人 person ids by 記号・番号 created in this batch, for 家族 rows.
-        let mut batch_insured: HashMap<(&str, &str), String> = HashMap::new();
         // The batch row goes in first so notifications can refer to it; its counts are filled in at the end.
         sqlx::query(
             "INSERT INTO insurer_batches (id, insurer_number, format, received_at, body_sha256, rows_total, \
@@ -121,152 +118,30 @@ impl Store {
         .bind(rows.len() as i64)
         .execute(&mut *tx)
         .await?;
-        // Person records this batch created: the database reads of later windows leave them out, since
-        // `batch_known` already holds them.
-        let mut batch_persons: HashSet<String> = HashSet::new();
-        // Qualification ids of one batch share a random prefix and count up, so the new rows land together at one
-        // place of the primary-key index instead of dirtying pages all over a large table.
-        let id_prefix: String = random_id()?.chars().take(16).collect();
-        let mut next_qualification = 0u64;
-        // New persons and qualifications are written in multi-row statements of `WRITE_CHUNK` rows. Nothing read
-        // later in the loop depends on them before a flush: the checks read `stored_known` and `batch_known`, a
-        // 家族 row finds a 本人 of this batch in `batch_insured` and only looks in the database for earlier ones, and
-        // a 資格喪失 row (which may end a qualification acquired earlier in the same file) flushes first.
-        let mut pending = PendingWrites::default();
-        // Rows taken up so far, told to `progress` at each write to the database (every `WRITE_CHUNK` acquisitions,
-        // every loss) and at the end of each window.
-        let mut taken_up = 0_usize;
-        for window in rows.chunks(CHECK_WINDOW) {
-            // What the database and the 住基 stand-in hold for every number of the window, read in a few large queries
-            // instead of two per row; a window at a time, so these maps never hold the whole batch.
-            let numbers: Vec<&str> = window
-                .iter()
-                .filter_map(|row| match row {
-                    BatchRow::Acquire(row) => Some(row.individual_number.as_str()),
-                    BatchRow::Lose(_) => None,
-                })
-                .collect::<std::collections::BTreeSet<_>>()
-                .into_iter()
-                .collect();
-            let mut stored_known = known_records(&mut tx, self.backend(), &numbers).await?;
-            for records in stored_known.values_mut() {
-                records.retain(|record| !batch_persons.contains(&record.person_id));
-            }
-            let residents = residents(&mut tx, self.backend(), &numbers).await?;
-            drop(numbers);
-            for row in window {
-                taken_up += 1;
-                match row {
-                    BatchRow::Acquire(row) => {
-                        let number = row.individual_number.as_str();
-                        let stored = stored_known.get(number).map_or(&[][..], Vec::as_slice);
-                        let combined: Vec<KnownRecord>;
-                        let known = match batch_known.get(number) {
-                            None => stored,
-                            Some(earlier) => {
-                                combined = stored.iter().chain(earlier).cloned().collect();
-                                combined.as_slice()
-                            }
-                        };
-                        let decision = decide(&row.items, known, residents.get(number));
-                        let others: Vec<Option<String>> = decision
-                            .notices
-                            .iter()
-                            .map(|kind| other_record(*kind, &row.items, known).map(|k| k.person_id.clone()))
-                            .collect();
-                        let person_id = match &decision.placement {
-                            Placement::Existing(person_id) => person_id.clone(),
-                            Placement::New => {
-                                let person_id = random_id()?;
-                                pending.persons.push((person_id.clone(), row, decision.hold));
-                                batch_persons.insert(person_id.clone());
-                                batch_known.entry(number.to_owned()).or_default().push(KnownRecord {
-                                    person_id: person_id.clone(),
-                                    items: row.items.clone(),
-                                    held: decision.hold.is_some(),
-                                });
-                                person_id
-                            }
-                        };
-                        let insured_person_id = match row.personal_family {
-                            PersonalFamily::Insured => {
-                                batch_insured.insert((row.symbol.as_str(), row.number.as_str()), person_id.clone());
-                                Some(person_id.clone())
-                            }
-                            PersonalFamily::Dependent => {
-                                match batch_insured.get(&(row.symbol.as_str(), row.number.as_str())) {
-                                    Some(id) => Some(id.clone()),
-                                    None => insured_member(&mut tx, insurer, &row.symbol, &row.number).await?,
-                                }
-                            }
-                        };
-                        let Some(insured_person_id) = insured_person_id else {
-                            errors.push(RowError {
-                                line: row.line,
-                                field: None,
-                                code: RowErrorCode::InsuredMemberNotFound,
-                            });
-                            continue;
-                        };
-                        pending.qualifications.push((
-                            row.line,
-                            NewQualification {
-                                id: format!("{id_prefix}{next_qualification:016x}"),
-                                person_id: person_id.clone(),
-                                insured_person_id,
-                                insurer_number: insurer.clone(),
-                                card_classification: row.card_classification.clone(),
-                                symbol: Some(row.symbol.clone()).filter(|s| !s.is_empty()),
-                                number: row.number.clone(),
-                                branch: Some(row.branch.clone()).filter(|s| !s.is_empty()),
-                                personal_family: row.personal_family,
-                                qualification_date: row.qualification_date,
-                                disqualification_date: None,
-                                loss_reason: None,
-                                partial_contribution_percent: row.partial_contribution_percent,
-                                elderly_recipient: row.elderly_recipient.clone(),
-                                limit_category: row.limit_category.clone(),
-                                specific_disease: row.specific_disease.clone(),
-                            },
-                        ));
-                        next_qualification += 1;
-                        // Counted now; a row that turns out to be a duplicate refuses the whole batch, counts and all.
-                        registered += 1;
-                        if decision.hold.is_some() {
-                            held += 1;
-                        }
-                        for (kind, other) in decision.notices.into_iter().zip(others) {
-                            notices.push((row.line, Some(person_id.clone()), kind, other));
-                        }
-                        if pending.qualifications.len() >= WRITE_CHUNK {
-                            pending.flush(&mut tx, self.backend(), insurer, now, &mut errors).await?;
-                            progress.applying(taken_up, rows.len());
-                        }
-                    }
-                    BatchRow::Lose(row) => {
-                        pending.flush(&mut tx, self.backend(), insurer, now, &mut errors).await?;
-                        if apply_loss(&mut tx, insurer, row).await? == 0 {
-                            errors.push(RowError {
-                                line: row.line,
-                                field: None,
-                                code: RowErrorCode::QualificationNotFound,
-                            });
-                        } else {
-                            lost += 1;
-                        }
-                        progress.applying(taken_up, rows.len());
-                    }
-                }
-            }
-            progress.applying(taken_up, rows.len());
-        }
-        pending.flush(&mut tx, self.backend(), insurer, now, &mut errors).await?;
+        // Each window's reads are asked one window ahead on a connection of their own, so they go on while the
+        // window before is checked and written. A database of one connection (SQLite in memory) has none to spare:
+        // it reads each window on the batch's own connection, between its writes.
+        let reads = if self.pool().options().get_max_connections() > 1 {
+            let persons = self.pool().acquire().await?.detach();
+            let registry = self.pool().acquire().await?.detach();
+            WindowReads::Ahead(ReadAhead::start(persons, registry, self.backend()).await?)
+        } else {
+            WindowReads::OnBatchConnection
+        };
+        let (statements, queue) = mpsc::channel(STATEMENTS_IN_FLIGHT);
+        let writer = BatchWriter { backend: self.backend(), insurer, now, progress, rows_total: rows.len() };
+        let (written, checked) =
+            tokio::try_join!(writer.carry_out(&mut tx, queue), check_rows(insurer, rows, reads, statements))?;
+        let mut errors = checked.errors;
+        errors.extend(written.errors);
         if !errors.is_empty() {
             // Dropping the transaction rolls it back: a refused batch changes nothing.
             tx.rollback().await?;
             errors.sort_by_key(|error| error.line);
             return Ok(Err(errors));
         }
+        let Checked { notices, registered, held, .. } = checked;
+        let lost = written.lost;
         progress.finishing(rows.len());
         for chunk in notices.chunks(WRITE_CHUNK) {
             let sql = multi_row_insert(
@@ -555,99 +430,180 @@ impl Store {
     }
 }
 
-/// How many numbers one `IN (…)` query carries; well under the bind limits of SQLite (32 766) and PostgreSQL
-/// (65 535).
-const LOOKUP_CHUNK: usize = 500;
-
-#[derive(sqlx::FromRow)]
-struct KnownRow {
-    id: String,
-    individual_number: String,
-    name: String,
-    name_kana: String,
-    birth_date: String,
-    sex: String,
-    address: Option<String>,
-    hold_status: String,
+/// What checking a batch's rows came to, besides the records handed to the writer.
+struct Checked {
+    /// Each notice with its line, the member record and the other record that raised it (checks b and c).
+    notices: Vec<(u64, Option<String>, NoticeKind, Option<String>)>,
+    /// Member records registered, and those of them held.
+    registered: i64,
+    held: i64,
+    /// 家族 rows whose 本人 is found nowhere.
+    errors: Vec<RowError>,
 }
 
-/// Hands `each` every row `select_in` finds for `numbers`: `select_in` is a query whose `WHERE` ends in `IN` and
-/// `tail` what follows the list; the numbers are asked [`LOOKUP_CHUNK`] at a time, and each chunk's rows are handed
-/// over before the next chunk is read.
-async fn each_row_for_numbers<R>(
-    conn: &mut AnyConnection,
-    backend: Backend,
-    select_in: &str,
-    tail: &str,
-    numbers: &[&str],
-    mut each: impl FnMut(R) -> Result<()>,
-) -> Result<()>
-where
-    R: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
-{
-    for chunk in numbers.chunks(LOOKUP_CHUNK) {
-        // Only the count of placeholders is formatted in; the numbers themselves are bound.
-        let mut sql = multi_row_insert(backend, select_in, chunk.len(), 1);
-        sql.push_str(tail);
-        let mut query = sqlx::query_as::<_, R>(sqlx::AssertSqlSafe(sql));
-        for number in chunk {
-            query = query.bind(*number);
+/// Where the checks get what the database holds for a window's numbers.
+enum WindowReads {
+    /// From a task reading a window ahead on a connection of its own.
+    Ahead(ReadAhead),
+    /// From the batch's own connection, through the writer's queue.
+    OnBatchConnection,
+}
+
+/// Checks every row of `rows` for `insurer` (checks a–f of `batch::decide`, window by window), handing the records
+/// to write to the writer through `statements` as they are decided.
+///
+/// New persons and qualifications go to the writer in chunks of [`WRITE_CHUNK`] rows. Nothing read later here
+/// depends on them having been written: the checks read the window's facts and `batch_known`, a 家族 row finds a
+/// 本人 of this batch in `batch_insured` and asks the database only for earlier ones, and a 資格喪失 row (which may
+/// end a qualification acquired earlier in the same file) is handed over after the records before it.
+async fn check_rows<'r>(
+    insurer: &InsurerNumber,
+    rows: &'r [BatchRow],
+    mut reads: WindowReads,
+    statements: mpsc::Sender<BatchStatement<'r>>,
+) -> Result<Checked> {
+    let mut checked = Checked { notices: Vec::new(), registered: 0, held: 0, errors: Vec::new() };
+    // Records created earlier in this batch, by 個人番号, so twins in one file are caught too.
+    let mut batch_known: HashMap<String, Vec<KnownRecord>> = HashMap::new();
+    // 本人 person ids by 記号・番号 created in this batch, for 家族 rows.
+    let mut batch_insured: HashMap<(&str, &str), String> = HashMap::new();
+    // Person records this batch created: a read on the batch's own connection sees them, and leaves them out,
+    // since `batch_known` already holds them.
+    let mut batch_persons: HashSet<String> = HashSet::new();
+    // Qualification ids of one batch share a random prefix and count up, so the new rows land together at one
+    // place of the primary-key index instead of dirtying pages all over a large table.
+    let id_prefix: String = random_id()?.chars().take(16).collect();
+    let mut next_qualification = 0u64;
+    let mut pending = PendingWrites::default();
+    // Rows taken up so far, told to the progress with each statement.
+    let mut taken_up = 0_usize;
+    let windows: Vec<&[BatchRow]> = rows.chunks(CHECK_WINDOW).collect();
+    if let (WindowReads::Ahead(ahead), Some(first)) = (&reads, windows.first()) {
+        ahead.ask(owned(&window_numbers(first))).await?;
+    }
+    for (index, window) in windows.iter().copied().enumerate() {
+        let facts = match &mut reads {
+            WindowReads::Ahead(ahead) => {
+                if let Some(next) = windows.get(index + 1) {
+                    ahead.ask(owned(&window_numbers(next))).await?;
+                }
+                ahead.next().await?
+            }
+            WindowReads::OnBatchConnection => {
+                let numbers = window_numbers(window);
+                ask_writer(&statements, |reply| BatchStatement::ReadWindow { numbers, reply }).await?
+            }
+        };
+        let WindowFacts { known: mut stored_known, residents } = facts;
+        for records in stored_known.values_mut() {
+            records.retain(|record| !batch_persons.contains(&record.person_id));
         }
-        for row in query.fetch_all(&mut *conn).await? {
-            each(row)?;
+        for row in window {
+            taken_up += 1;
+            // The writer runs in this task: letting it take up a finished statement every few rows keeps the
+            // database thread busy while the checks go on.
+            if taken_up.is_multiple_of(YIELD_EVERY_ROWS) {
+                tokio::task::yield_now().await;
+            }
+            let row = match row {
+                BatchRow::Acquire(row) => row,
+                BatchRow::Lose(row) => {
+                    let writes = std::mem::take(&mut pending);
+                    hand_over(&statements, BatchStatement::Insert { writes, taken_up: taken_up - 1 }).await?;
+                    hand_over(&statements, BatchStatement::Lose { row, taken_up }).await?;
+                    continue;
+                }
+            };
+            let number = row.individual_number.as_str();
+            let stored = stored_known.get(number).map_or(&[][..], Vec::as_slice);
+            let combined: Vec<KnownRecord>;
+            let known = match batch_known.get(number) {
+                None => stored,
+                Some(earlier) => {
+                    combined = stored.iter().chain(earlier).cloned().collect();
+                    combined.as_slice()
+                }
+            };
+            let decision = decide(&row.items, known, residents.get(number));
+            let others: Vec<Option<String>> = decision
+                .notices
+                .iter()
+                .map(|kind| other_record(*kind, &row.items, known).map(|k| k.person_id.clone()))
+                .collect();
+            let person_id = match &decision.placement {
+                Placement::Existing(person_id) => person_id.clone(),
+                Placement::New => {
+                    let person_id = random_id()?;
+                    pending.persons.push((person_id.clone(), row, decision.hold));
+                    batch_persons.insert(person_id.clone());
+                    batch_known.entry(number.to_owned()).or_default().push(KnownRecord {
+                        person_id: person_id.clone(),
+                        items: row.items.clone(),
+                        held: decision.hold.is_some(),
+                    });
+                    person_id
+                }
+            };
+            let insured_person_id = match row.personal_family {
+                PersonalFamily::Insured => {
+                    batch_insured.insert((row.symbol.as_str(), row.number.as_str()), person_id.clone());
+                    Some(person_id.clone())
+                }
+                PersonalFamily::Dependent => match batch_insured.get(&(row.symbol.as_str(), row.number.as_str())) {
+                    Some(id) => Some(id.clone()),
+                    None => {
+                        let (symbol, number) = (row.symbol.as_str(), row.number.as_str());
+                        ask_writer(&statements, |reply| BatchStatement::InsuredMember { symbol, number, reply }).await?
+                    }
+                },
+            };
+            let Some(insured_person_id) = insured_person_id else {
+                checked.errors.push(RowError {
+                    line: row.line,
+                    field: None,
+                    code: RowErrorCode::InsuredMemberNotFound,
+                });
+                continue;
+            };
+            pending.qualifications.push((
+                row.line,
+                NewQualification {
+                    id: format!("{id_prefix}{next_qualification:016x}"),
+                    person_id: person_id.clone(),
+                    insured_person_id,
+                    insurer_number: insurer.clone(),
+                    card_classification: row.card_classification.clone(),
+                    symbol: Some(row.symbol.clone()).filter(|s| !s.is_empty()),
+                    number: row.number.clone(),
+                    branch: Some(row.branch.clone()).filter(|s| !s.is_empty()),
+                    personal_family: row.personal_family,
+                    qualification_date: row.qualification_date,
+                    disqualification_date: None,
+                    loss_reason: None,
+                    partial_contribution_percent: row.partial_contribution_percent,
+                    elderly_recipient: row.elderly_recipient.clone(),
+                    limit_category: row.limit_category.clone(),
+                    specific_disease: row.specific_disease.clone(),
+                },
+            ));
+            next_qualification += 1;
+            // Counted now; a row that turns out to be a duplicate refuses the whole batch, counts and all.
+            checked.registered += 1;
+            if decision.hold.is_some() {
+                checked.held += 1;
+            }
+            for (kind, other) in decision.notices.into_iter().zip(others) {
+                checked.notices.push((row.line, Some(person_id.clone()), kind, other));
+            }
+            if pending.qualifications.len() >= WRITE_CHUNK {
+                let writes = std::mem::take(&mut pending);
+                hand_over(&statements, BatchStatement::Insert { writes, taken_up }).await?;
+            }
         }
     }
-    Ok(())
-}
-
-/// The person records already carrying each of `numbers`, by number.
-pub(crate) async fn known_records(
-    conn: &mut AnyConnection,
-    backend: Backend,
-    numbers: &[&str],
-) -> Result<HashMap<String, Vec<KnownRecord>>> {
-    let mut known: HashMap<String, Vec<KnownRecord>> = HashMap::new();
-    let select_in = "SELECT id, individual_number, name, name_kana, birth_date, sex, address, hold_status \
-                     FROM persons WHERE individual_number IN ";
-    each_row_for_numbers(conn, backend, select_in, " ORDER BY id", numbers, |row: KnownRow| {
-        let record = KnownRecord {
-            person_id: row.id,
-            items: stored_person_items(row.name, row.name_kana, &row.birth_date, &row.sex, row.address)?,
-            held: HoldStatus::from_text(&row.hold_status)? == HoldStatus::Held,
-        };
-        known.entry(row.individual_number).or_default().push(record);
-        Ok(())
-    })
-    .await?;
-    Ok(known)
-}
-
-#[derive(sqlx::FromRow)]
-struct ResidentRow {
-    individual_number: String,
-    name: String,
-    name_kana: String,
-    birth_date: String,
-    sex: String,
-    address: String,
-}
-
-/// The 住基 stand-in's entries for `numbers`, by number.
-pub(crate) async fn residents(
-    conn: &mut AnyConnection,
-    backend: Backend,
-    numbers: &[&str],
-) -> Result<HashMap<String, PersonItems>> {
-    let mut found = HashMap::new();
-    let select_in = "SELECT individual_number, name, name_kana, birth_date, sex, address FROM resident_registry \
-                     WHERE individual_number IN ";
-    each_row_for_numbers(conn, backend, select_in, "", numbers, |row: ResidentRow| {
-        let items = stored_person_items(row.name, row.name_kana, &row.birth_date, &row.sex, Some(row.address))?;
-        found.insert(row.individual_number, items);
-        Ok(())
-    })
-    .await?;
-    Ok(found)
+    let writes = std::mem::take(&mut pending);
+    hand_over(&statements, BatchStatement::Insert { writes, taken_up }).await?;
+    Ok(checked)
 }
 
 /// SQLite page cache of the connection applying a batch, in KiB (the peak resident size of a 1M-row batch stays
@@ -656,172 +612,24 @@ const BATCH_SQLITE_CACHE_KIB: u32 = 512 * 1024;
 /// SQLite's default page cache, in KiB.
 const DEFAULT_SQLITE_CACHE_KIB: u32 = 2_000;
 
-/// Rows whose checks read the database together: large enough for few queries, small enough that what is read
-/// for them stays a small part of the batch's memory.
-const CHECK_WINDOW: usize = 100_000;
+/// Rows checked between two chances for the writer, which shares the checks' task, to go on: a few hundred
+/// microseconds of checks.
+const YIELD_EVERY_ROWS: usize = 16;
 
-/// Rows in one multi-row `INSERT` of a batch: 22 columns × 200 rows stays far below the parameter limits of SQLite
-/// (32 766) and PostgreSQL (65 535).
-const WRITE_CHUNK: usize = 200;
-
-/// New persons and qualifications decided but not yet written, each qualification with its batch line.
-#[derive(Default)]
-struct PendingWrites<'r> {
-    persons: Vec<(String, &'r Acquisition, Option<NoticeKind>)>,
-    qualifications: Vec<(u64, NewQualification)>,
+/// The distinct 個人番号 of a window's 資格取得 rows, in order (so each `IN` list reads neighbouring index pages).
+fn window_numbers(window: &[BatchRow]) -> Vec<&str> {
+    window
+        .iter()
+        .filter_map(|row| match row {
+            BatchRow::Acquire(row) => Some(row.individual_number.as_str()),
+            BatchRow::Lose(_) => None,
+        })
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect()
 }
 
-impl PendingWrites<'_> {
-    /// Writes the pending persons, then their qualifications (the foreign keys point that way). A qualification
-    /// already registered (the same 保険者・記号・番号・枝番・資格取得日) is skipped by `ON CONFLICT DO NOTHING`; when a
-    /// statement inserts fewer rows than it carries, the rows that are missing are found by id and reported as
-    /// `duplicate`.
-    async fn flush(
-        &mut self,
-        conn: &mut AnyConnection,
-        backend: Backend,
-        insurer: &InsurerNumber,
-        now: i64,
-        errors: &mut Vec<RowError>,
-    ) -> Result<()> {
-        for chunk in self.persons.chunks(WRITE_CHUNK) {
-            let sql = multi_row_insert(
-                backend,
-                "INSERT INTO persons (id, name, name_kana, birth_date, sex, address, created_at, individual_number, \
-                                      registered_by, hold_status, hold_reason) VALUES ",
-                11,
-                chunk.len(),
-            );
-            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-            for (person_id, row, hold) in chunk {
-                let status = if hold.is_some() { HoldStatus::Held } else { HoldStatus::None };
-                query = query
-                    .bind(person_id.as_str())
-                    .bind(row.items.name.as_str())
-                    .bind(row.items.name_kana.as_str())
-                    .bind(row.items.birth_date.to_string())
-                    .bind(row.items.sex.as_str())
-                    .bind(row.items.address.as_str())
-                    .bind(now)
-                    .bind(row.individual_number.as_str())
-                    .bind(insurer.as_str())
-                    .bind(status.as_text())
-                    .bind(hold.map(NoticeKind::as_str));
-            }
-            query.execute(&mut *conn).await?;
-        }
-        self.persons.clear();
-        for chunk in self.qualifications.chunks(WRITE_CHUNK) {
-            let inserted = insert_qualifications(conn, backend, chunk, now).await?;
-            if inserted < chunk.len() as u64 {
-                let present = present_qualification_ids(conn, backend, chunk).await?;
-                errors.extend(chunk.iter().filter(|(_, q)| !present.contains(&q.id)).map(|(line, _)| RowError {
-                    line: *line,
-                    field: None,
-                    code: RowErrorCode::Duplicate,
-                }));
-            }
-        }
-        self.qualifications.clear();
-        Ok(())
-    }
-}
-
-/// One multi-row `INSERT … ON CONFLICT DO NOTHING` of qualifications; the number of rows inserted.
-async fn insert_qualifications(
-    conn: &mut AnyConnection,
-    backend: Backend,
-    chunk: &[(u64, NewQualification)],
-    now: i64,
-) -> Result<u64> {
-    let mut sql = multi_row_insert(
-        backend,
-        "INSERT INTO qualifications (id, person_id, insured_person_id, insurer_number, card_classification, symbol, \
-                                     number, branch, personal_family, qualification_date, disqualification_date, \
-                                     loss_reason, partial_contribution_percent, elderly_contribution_percent, \
-                                     elderly_valid_from, elderly_valid_until, limit_category, created_at, \
-                                     specific_disease_category, specific_disease_valid_from, \
-                                     specific_disease_valid_until, specific_disease_self_pay_yen) VALUES ",
-        22,
-        chunk.len(),
-    );
-    sql.push_str(" ON CONFLICT DO NOTHING");
-    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-    for (_, q) in chunk {
-        let elderly = q.elderly_recipient.as_ref();
-        let disease = q.specific_disease.as_ref();
-        query = query
-            .bind(q.id.as_str())
-            .bind(q.person_id.as_str())
-            .bind(q.insured_person_id.as_str())
-            .bind(q.insurer_number.as_str())
-            .bind(q.card_classification.as_str())
-            .bind(q.symbol.clone().unwrap_or_default())
-            .bind(q.number.as_str())
-            .bind(q.branch.clone().unwrap_or_default())
-            .bind(q.personal_family.as_str())
-            .bind(q.qualification_date.to_string())
-            .bind(q.disqualification_date.map(|d| d.to_string()))
-            .bind(q.loss_reason.as_deref())
-            .bind(i32::from(q.partial_contribution_percent))
-            .bind(elderly.map(|e| i32::from(e.contribution_ratio_percent)))
-            .bind(elderly.map(|e| e.valid_from.to_string()))
-            .bind(elderly.and_then(|e| e.valid_until).map(|d| d.to_string()))
-            .bind(q.limit_category.as_deref())
-            .bind(now)
-            .bind(disease.map(|d| d.disease_category.as_str()))
-            .bind(disease.and_then(|d| d.valid_from).map(|d| d.to_string()))
-            .bind(disease.and_then(|d| d.valid_until).map(|d| d.to_string()))
-            .bind(disease.and_then(|d| d.monthly_self_pay_yen).map(|yen| i32::try_from(yen).unwrap_or(i32::MAX)));
-    }
-    Ok(query.execute(&mut *conn).await?.rows_affected())
-}
-
-/// Which of the chunk's qualification ids are in the table.
-async fn present_qualification_ids(
-    conn: &mut AnyConnection,
-    backend: Backend,
-    chunk: &[(u64, NewQualification)],
-) -> Result<std::collections::HashSet<String>> {
-    let sql = multi_row_insert(backend, "SELECT id FROM qualifications WHERE id IN ", chunk.len(), 1);
-    let mut query = sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(sql));
-    for (_, q) in chunk {
-        query = query.bind(q.id.as_str());
-    }
-    Ok(query.fetch_all(&mut *conn).await?.into_iter().collect())
-}
-
-async fn insured_member(
-    conn: &mut AnyConnection,
-    insurer: &InsurerNumber,
-    symbol: &str,
-    number: &str,
-) -> Result<Option<String>> {
-    Ok(sqlx::query_scalar(
-        "SELECT person_id FROM qualifications \
-         WHERE insurer_number = $1 AND symbol = $2 AND number = $3 AND personal_family = 'insured' \
-         ORDER BY qualification_date DESC, id LIMIT 1",
-    )
-    .bind(insurer.as_str())
-    .bind(symbol)
-    .bind(number)
-    .fetch_optional(&mut *conn)
-    .await?)
-}
-
-async fn apply_loss(conn: &mut AnyConnection, insurer: &InsurerNumber, row: &Loss) -> Result<u64> {
-    let done = sqlx::query(
-        "UPDATE qualifications SET disqualification_date = $1, loss_reason = $2 \
-         WHERE insurer_number = $3 AND symbol = $4 AND number = $5 AND branch = $6 \
-           AND disqualification_date IS NULL AND qualification_date < $1",
-    )
-    .bind(row.disqualification_date.to_string())
-    .bind(&row.loss_reason)
-    .bind(insurer.as_str())
-    .bind(&row.symbol)
-    .bind(&row.number)
-    .bind(&row.branch)
-    .execute(&mut *conn)
-    .await?;
-    Ok(done.rows_affected())
+/// The numbers as owned text, for the reading task.
+fn owned(numbers: &[&str]) -> Vec<String> {
+    numbers.iter().map(|number| (*number).to_owned()).collect()
 }

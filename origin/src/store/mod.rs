@@ -29,6 +29,8 @@ pub mod access_log;
 mod audit;
 pub mod batch_lock;
 pub mod batch_progress;
+mod batch_reads;
+mod batch_writes;
 mod consent;
 pub mod credentials;
 pub mod group_commit;

@@ -10,7 +10,7 @@ use onshi_proto::insurer::{NoticeKind, NoticeState, NoticeSummary};
 use crate::batch::decide::PersonItems;
 use crate::error::Result;
 use crate::store::Store;
-use crate::store::insurer::residents;
+use crate::store::batch_reads::residents;
 use crate::store::rows::{HoldStatus, parse_stored, stored_person_items};
 
 /// The notification kinds that record a decision rather than raise a suspicion: never in the inbox.

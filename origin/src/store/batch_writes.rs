@@ -1,0 +1,285 @@
+//! The writing half of an insurer batch: the batch's transaction, and the statements the checks hand over to it
+//! (new persons and qualifications in multi-row inserts, 資格喪失, and the reads that must see the batch's own rows),
+//! carried out in the order they were handed over while the checks go on with the rows after them.
+//!
+//! The checks and the writer run as two futures of one task, joined by a short queue: while the database thread
+//! writes one chunk of records, the task decides the next. Nothing a check reads depends on a write not yet
+//! carried out: the checks keep the batch's own persons and 本人 in memory, and a read that must see the database
+//! as the batch left it goes through the same queue, after every write handed over before it.
+//!
+//! Layer: storage adapter. Must not decide: it writes what `batch::decide` decided, and reports which rows the
+//! database refused (a duplicate qualification, a loss of none).
+
+use onshi_proto::insurer_number::InsurerNumber;
+use sqlx::AnyConnection;
+use tokio::sync::{mpsc, oneshot};
+
+use crate::batch::decide::NoticeKind;
+use crate::batch::validate::{Acquisition, Loss, RowError, RowErrorCode};
+use crate::error::{OriginError, Result};
+use crate::store::batch_progress::ProgressCell;
+use crate::store::batch_reads::{WindowFacts, read_window};
+use crate::store::rows::{HoldStatus, NewQualification};
+use crate::store::sql::{Backend, multi_row_insert};
+
+/// Statements handed to the writer and not yet carried out: enough that the checks seldom wait for the writer,
+/// few enough that the records they carry stay a small part of the batch's memory.
+pub(crate) const STATEMENTS_IN_FLIGHT: usize = 4;
+
+/// What the checks hand the writer, carried out in order.
+pub(crate) enum BatchStatement<'r> {
+    /// New persons, then their qualifications; once written, `taken_up` rows of the batch are done.
+    Insert { writes: PendingWrites<'r>, taken_up: usize },
+    /// A 資格喪失, which may end a qualification written by an `Insert` before it.
+    Lose { row: &'r Loss, taken_up: usize },
+    /// What the database holds for a window's numbers, read on the batch's own connection (a database with no
+    /// second connection to read ahead on).
+    ReadWindow { numbers: Vec<&'r str>, reply: oneshot::Sender<Result<WindowFacts>> },
+    /// The 本人 of a 記号・番号 registered by an earlier batch, for a 家族 row.
+    InsuredMember { symbol: &'r str, number: &'r str, reply: oneshot::Sender<Result<Option<String>>> },
+}
+
+/// What the writer found: the rows the database refused, and how many losses it applied.
+#[derive(Debug, Default)]
+pub(crate) struct Written {
+    /// Duplicate qualifications and losses of no qualification, by line.
+    pub errors: Vec<RowError>,
+    /// 資格喪失 rows applied.
+    pub lost: i64,
+}
+
+/// The writer of one batch.
+pub(crate) struct BatchWriter<'a> {
+    pub backend: Backend,
+    pub insurer: &'a InsurerNumber,
+    pub now: i64,
+    pub progress: &'a ProgressCell,
+    pub rows_total: usize,
+}
+
+impl BatchWriter<'_> {
+    /// Carries out every statement of `statements` on `conn` (the batch's transaction), until the checks drop
+    /// their end of the queue.
+    pub(crate) async fn carry_out(
+        &self,
+        conn: &mut AnyConnection,
+        mut statements: mpsc::Receiver<BatchStatement<'_>>,
+    ) -> Result<Written> {
+        let mut written = Written::default();
+        while let Some(statement) = statements.recv().await {
+            match statement {
+                BatchStatement::Insert { mut writes, taken_up } => {
+                    writes.flush(conn, self.backend, self.insurer, self.now, &mut written.errors).await?;
+                    self.progress.applying(taken_up, self.rows_total);
+                }
+                BatchStatement::Lose { row, taken_up } => {
+                    if apply_loss(conn, self.insurer, row).await? == 0 {
+                        let code = RowErrorCode::QualificationNotFound;
+                        written.errors.push(RowError { line: row.line, field: None, code });
+                    } else {
+                        written.lost += 1;
+                    }
+                    self.progress.applying(taken_up, self.rows_total);
+                }
+                // A read's failure is the checks' to report: they wait for the answer and stop at an error. When
+                // they no longer wait, they have stopped already and the batch is ending.
+                BatchStatement::ReadWindow { numbers, reply } => {
+                    let _checks_may_have_stopped = reply.send(read_window(conn, self.backend, &numbers).await);
+                }
+                BatchStatement::InsuredMember { symbol, number, reply } => {
+                    let found = insured_member(conn, self.insurer, symbol, number).await;
+                    let _checks_may_have_stopped = reply.send(found);
+                }
+            }
+        }
+        Ok(written)
+    }
+}
+
+/// Hands `statement` to the writer, then lets it take up what it was handed (both run in one task).
+pub(crate) async fn hand_over<'r>(
+    statements: &mpsc::Sender<BatchStatement<'r>>,
+    statement: BatchStatement<'r>,
+) -> Result<()> {
+    statements.send(statement).await.map_err(|_| OriginError::BatchTaskStopped)?;
+    tokio::task::yield_now().await;
+    Ok(())
+}
+
+/// Asks the writer a read and waits for its answer: `ask` builds the statement around the reply's sender.
+pub(crate) async fn ask_writer<'r, T>(
+    statements: &mpsc::Sender<BatchStatement<'r>>,
+    ask: impl FnOnce(oneshot::Sender<Result<T>>) -> BatchStatement<'r>,
+) -> Result<T> {
+    let (reply, answer) = oneshot::channel();
+    statements.send(ask(reply)).await.map_err(|_| OriginError::BatchTaskStopped)?;
+    answer.await.map_err(|_| OriginError::BatchTaskStopped)?
+}
+
+/// Rows in one multi-row `INSERT` of a batch: 22 columns × 200 rows stays far below the parameter limits of SQLite
+/// (32 766) and PostgreSQL (65 535).
+pub(crate) const WRITE_CHUNK: usize = 200;
+
+/// New persons and qualifications decided but not yet written, each qualification with its batch line.
+#[derive(Default)]
+pub(crate) struct PendingWrites<'r> {
+    /// New person records: the id, the row with their 5 items, and why they are held (when they are).
+    pub persons: Vec<(String, &'r Acquisition, Option<NoticeKind>)>,
+    /// New qualifications, each with its batch line.
+    pub qualifications: Vec<(u64, NewQualification)>,
+}
+
+impl PendingWrites<'_> {
+    /// Writes the pending persons, then their qualifications (the foreign keys point that way). A qualification
+    /// already registered (the same 保険者・記号・番号・枝番・資格取得日) is skipped by `ON CONFLICT DO NOTHING`; when a
+    /// statement inserts fewer rows than it carries, the rows that are missing are found by id and reported as
+    /// `duplicate`.
+    async fn flush(
+        &mut self,
+        conn: &mut AnyConnection,
+        backend: Backend,
+        insurer: &InsurerNumber,
+        now: i64,
+        errors: &mut Vec<RowError>,
+    ) -> Result<()> {
+        for chunk in self.persons.chunks(WRITE_CHUNK) {
+            let sql = multi_row_insert(
+                backend,
+                "INSERT INTO persons (id, name, name_kana, birth_date, sex, address, created_at, individual_number, \
+                                      registered_by, hold_status, hold_reason) VALUES ",
+                11,
+                chunk.len(),
+            );
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for (person_id, row, hold) in chunk {
+                let status = if hold.is_some() { HoldStatus::Held } else { HoldStatus::None };
+                query = query
+                    .bind(person_id.as_str())
+                    .bind(row.items.name.as_str())
+                    .bind(row.items.name_kana.as_str())
+                    .bind(row.items.birth_date.to_string())
+                    .bind(row.items.sex.as_str())
+                    .bind(row.items.address.as_str())
+                    .bind(now)
+                    .bind(row.individual_number.as_str())
+                    .bind(insurer.as_str())
+                    .bind(status.as_text())
+                    .bind(hold.map(NoticeKind::as_str));
+            }
+            query.execute(&mut *conn).await?;
+        }
+        self.persons.clear();
+        for chunk in self.qualifications.chunks(WRITE_CHUNK) {
+            let inserted = insert_qualifications(conn, backend, chunk, now).await?;
+            if inserted < chunk.len() as u64 {
+                let present = present_qualification_ids(conn, backend, chunk).await?;
+                errors.extend(chunk.iter().filter(|(_, q)| !present.contains(&q.id)).map(|(line, _)| RowError {
+                    line: *line,
+                    field: None,
+                    code: RowErrorCode::Duplicate,
+                }));
+            }
+        }
+        self.qualifications.clear();
+        Ok(())
+    }
+}
+
+/// One multi-row `INSERT … ON CONFLICT DO NOTHING` of qualifications; the number of rows inserted.
+async fn insert_qualifications(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    chunk: &[(u64, NewQualification)],
+    now: i64,
+) -> Result<u64> {
+    let mut sql = multi_row_insert(
+        backend,
+        "INSERT INTO qualifications (id, person_id, insured_person_id, insurer_number, card_classification, symbol, \
+                                     number, branch, personal_family, qualification_date, disqualification_date, \
+                                     loss_reason, partial_contribution_percent, elderly_contribution_percent, \
+                                     elderly_valid_from, elderly_valid_until, limit_category, created_at, \
+                                     specific_disease_category, specific_disease_valid_from, \
+                                     specific_disease_valid_until, specific_disease_self_pay_yen) VALUES ",
+        22,
+        chunk.len(),
+    );
+    sql.push_str(" ON CONFLICT DO NOTHING");
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for (_, q) in chunk {
+        let elderly = q.elderly_recipient.as_ref();
+        let disease = q.specific_disease.as_ref();
+        query = query
+            .bind(q.id.as_str())
+            .bind(q.person_id.as_str())
+            .bind(q.insured_person_id.as_str())
+            .bind(q.insurer_number.as_str())
+            .bind(q.card_classification.as_str())
+            .bind(q.symbol.clone().unwrap_or_default())
+            .bind(q.number.as_str())
+            .bind(q.branch.clone().unwrap_or_default())
+            .bind(q.personal_family.as_str())
+            .bind(q.qualification_date.to_string())
+            .bind(q.disqualification_date.map(|d| d.to_string()))
+            .bind(q.loss_reason.as_deref())
+            .bind(i32::from(q.partial_contribution_percent))
+            .bind(elderly.map(|e| i32::from(e.contribution_ratio_percent)))
+            .bind(elderly.map(|e| e.valid_from.to_string()))
+            .bind(elderly.and_then(|e| e.valid_until).map(|d| d.to_string()))
+            .bind(q.limit_category.as_deref())
+            .bind(now)
+            .bind(disease.map(|d| d.disease_category.as_str()))
+            .bind(disease.and_then(|d| d.valid_from).map(|d| d.to_string()))
+            .bind(disease.and_then(|d| d.valid_until).map(|d| d.to_string()))
+            .bind(disease.and_then(|d| d.monthly_self_pay_yen).map(|yen| i32::try_from(yen).unwrap_or(i32::MAX)));
+    }
+    Ok(query.execute(&mut *conn).await?.rows_affected())
+}
+
+/// Which of the chunk's qualification ids are in the table.
+async fn present_qualification_ids(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    chunk: &[(u64, NewQualification)],
+) -> Result<std::collections::HashSet<String>> {
+    let sql = multi_row_insert(backend, "SELECT id FROM qualifications WHERE id IN ", chunk.len(), 1);
+    let mut query = sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(sql));
+    for (_, q) in chunk {
+        query = query.bind(q.id.as_str());
+    }
+    Ok(query.fetch_all(&mut *conn).await?.into_iter().collect())
+}
+
+async fn insured_member(
+    conn: &mut AnyConnection,
+    insurer: &InsurerNumber,
+    symbol: &str,
+    number: &str,
+) -> Result<Option<String>> {
+    Ok(sqlx::query_scalar(
+        "SELECT person_id FROM qualifications \
+         WHERE insurer_number = $1 AND symbol = $2 AND number = $3 AND personal_family = 'insured' \
+         ORDER BY qualification_date DESC, id LIMIT 1",
+    )
+    .bind(insurer.as_str())
+    .bind(symbol)
+    .bind(number)
+    .fetch_optional(&mut *conn)
+    .await?)
+}
+
+async fn apply_loss(conn: &mut AnyConnection, insurer: &InsurerNumber, row: &Loss) -> Result<u64> {
+    let done = sqlx::query(
+        "UPDATE qualifications SET disqualification_date = $1, loss_reason = $2 \
+         WHERE insurer_number = $3 AND symbol = $4 AND number = $5 AND branch = $6 \
+           AND disqualification_date IS NULL AND qualification_date < $1",
+    )
+    .bind(row.disqualification_date.to_string())
+    .bind(&row.loss_reason)
+    .bind(insurer.as_str())
+    .bind(&row.symbol)
+    .bind(&row.number)
+    .bind(&row.branch)
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected())
+}
