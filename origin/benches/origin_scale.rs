@@ -20,7 +20,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use onshi_origin::batch::{BatchFormat, parse_batch};
+use onshi_origin::batch::{BatchFormat, BatchReader};
 use onshi_origin::key::token_sha256;
 use onshi_origin::population::load::{LoadSummary, populate};
 use onshi_origin::population::{Generator, PopulationConfig, SyntheticPerson, TEST_CA_ISSUER};
@@ -879,11 +879,21 @@ async fn batch_child(args: &[String]) -> BenchResult {
     let store = Store::connect(url).await.map_err(|e| format!("connect: {e}"))?;
     let insurer = batch_insurer()?;
     let started = Instant::now();
-    let body = std::fs::read(body_path).map_err(|e| format!("read {body_path}: {e}"))?;
-    let body_sha256 = hex::encode(Sha256::digest(&body));
-    let rows = parse_batch(BatchFormat::Csv, &body, &insurer)
+    // The file is read as the origin reads an upload: a piece at a time, hashed and parsed as it goes, never held
+    // whole.
+    let mut file = std::fs::File::open(body_path).map_err(|e| format!("open {body_path}: {e}"))?;
+    let (mut reader, mut digest) = (BatchReader::new(BatchFormat::Csv, &insurer), Sha256::new());
+    let mut piece = vec![0_u8; 64 * 1024];
+    loop {
+        let read = std::io::Read::read(&mut file, &mut piece).map_err(|e| format!("read {body_path}: {e}"))?;
+        let Some(bytes) = piece.get(..read).filter(|bytes| !bytes.is_empty()) else { break };
+        digest.update(bytes);
+        reader.push(bytes);
+    }
+    let body_sha256 = hex::encode(digest.finalize());
+    let rows = reader
+        .finish()
         .map_err(|errors| format!("{} rows refused, first {:?}", errors.total(), errors.first().first()))?;
-    drop(body);
     let now = unix_now()?;
     let report = store
         .apply_insurer_batch(&insurer, BatchFormat::Csv, &body_sha256, &rows, now, &ProgressCell::default())

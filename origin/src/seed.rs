@@ -252,11 +252,11 @@ pub fn demo_batch(cards: &[DemoCard], today: Date) -> Result<RecordBatch> {
         batch.residents.push(NewResident {
             individual_number: individual_number.clone(),
             items: PersonItems {
-                name: card.name.clone(),
-                name_kana: card.name_kana.clone(),
+                name: card.name.as_str().into(),
+                name_kana: card.name_kana.as_str().into(),
                 birth_date: card.birth_date,
                 sex: card.sex,
-                address: card.address.clone().unwrap_or_default(),
+                address: card.address.as_deref().unwrap_or_default().into(),
             },
         });
         batch.individual_numbers.push((person_id.clone(), individual_number));

@@ -4,25 +4,27 @@
 //!
 //! Pure: no I/O, no clock.
 
+use compact_str::CompactString;
 use onshi_proto::IsoDate;
 use onshi_proto::insurer::{Comparison, Item};
 use onshi_proto::qualification::Sex;
 
 use onshi_proto::normalize::{NameComparison, address_key, compare_names, kana_key};
 
-/// The 5 items identity matching compares (漢字氏名, カナ氏名, 生年月日, 性別, 住所).
+/// The 5 items identity matching compares (漢字氏名, カナ氏名, 生年月日, 性別, 住所). The texts are held inline
+/// when short, as most names are: an insurer batch keeps a million of these in memory.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PersonItems {
     /// 漢字氏名, possibly with ● for 外字.
-    pub name: String,
+    pub name: CompactString,
     /// カナ氏名.
-    pub name_kana: String,
+    pub name_kana: CompactString,
     /// 生年月日.
     pub birth_date: IsoDate,
     /// 性別.
     pub sex: Sex,
     /// 住所.
-    pub address: String,
+    pub address: CompactString,
 }
 
 /// A record already carrying the same 個人番号: in the database (registered by any insurer) or earlier in this

@@ -2,6 +2,7 @@
 //!
 //! Pure: no I/O, no clock.
 
+use compact_str::CompactString;
 use onshi_proto::IsoDate;
 use onshi_proto::insurer_number::InsurerNumber;
 use onshi_proto::is_plain_char;
@@ -37,13 +38,13 @@ pub struct Acquisition {
     /// The 5 items.
     pub items: PersonItems,
     /// 証区分.
-    pub card_classification: String,
+    pub card_classification: CompactString,
     /// 記号 ('' when none).
-    pub symbol: String,
+    pub symbol: CompactString,
     /// 番号.
-    pub number: String,
+    pub number: CompactString,
     /// 枝番 ('' when none).
-    pub branch: String,
+    pub branch: CompactString,
     /// 本人・家族.
     pub personal_family: PersonalFamily,
     /// 資格取得日.
@@ -259,17 +260,17 @@ pub(crate) fn validate_row(line: u64, fields: &[(&str, &str)], insurer: &Insurer
                     RecordTextError::ForbiddenCharacter => error(Some(name), RowErrorCode::ForbiddenCharacter),
                 })
             };
-            let name = record_text("name")?;
-            let name_kana = record_text("name_kana")?;
-            let address = record_text("address")?;
+            let name = record_text("name")?.into();
+            let name_kana = record_text("name_kana")?.into();
+            let address = record_text("address")?.into();
             Ok(BatchRow::Acquire(Acquisition {
                 line,
                 individual_number,
                 items: PersonItems { name, name_kana, birth_date: date("birth_date")?, sex, address },
-                card_classification,
-                symbol,
-                number,
-                branch,
+                card_classification: card_classification.into(),
+                symbol: symbol.into(),
+                number: number.into(),
+                branch: branch.into(),
                 personal_family,
                 qualification_date: date("qualification_date")?,
                 partial_contribution_percent: partial,

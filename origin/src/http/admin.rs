@@ -242,11 +242,11 @@ pub(crate) async fn put_resident(
     let resident = NewResident {
         individual_number: number.as_str().to_owned(),
         items: PersonItems {
-            name: request.name,
-            name_kana: request.name_kana,
+            name: request.name.into(),
+            name_kana: request.name_kana.into(),
             birth_date: request.birth_date,
             sex: request.sex,
-            address: request.address,
+            address: request.address.into(),
         },
     };
     state.store().put_resident(&resident, state.now()).await?;

@@ -479,13 +479,13 @@ fn notice_view(records: NoticeRecords) -> Result<NoticeDetail, Failure> {
         member: MemberRecord {
             person_id: member.person_id.clone(),
             individual_number: member.individual_number.clone(),
-            name: items.name.clone(),
+            name: items.name.to_string(),
             name_has_gaiji: has_gaiji(&items.name),
-            name_kana: items.name_kana.clone(),
+            name_kana: items.name_kana.to_string(),
             name_kana_normalized: kana_key(&items.name_kana),
             birth_date: items.birth_date,
             sex: items.sex,
-            address: items.address.clone(),
+            address: items.address.to_string(),
             held: member.held,
             held_since: member.held.then_some(member.created_at),
         },
@@ -497,11 +497,11 @@ fn notice_view(records: NoticeRecords) -> Result<NoticeDetail, Failure> {
 
 fn item_value(items: &PersonItems, item: Item) -> String {
     match item {
-        Item::Name => items.name.clone(),
-        Item::NameKana => items.name_kana.clone(),
+        Item::Name => items.name.to_string(),
+        Item::NameKana => items.name_kana.to_string(),
         Item::BirthDate => items.birth_date.to_string(),
         Item::Sex => items.sex.as_str().to_owned(),
-        Item::Address => items.address.clone(),
+        Item::Address => items.address.to_string(),
     }
 }
 

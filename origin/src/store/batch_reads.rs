@@ -137,9 +137,10 @@ pub(crate) async fn read_window(conn: &mut AnyConnection, backend: Backend, numb
     Ok(WindowFacts { known, residents })
 }
 
-/// SQLite page cache of the reading connection, in KiB: enough for the upper levels of the two `individual_number`
-/// indexes and the tables' pages a window touches, so that few of its reads reach the file.
-const READ_AHEAD_SQLITE_CACHE_KIB: u32 = 128 * 1024;
+/// SQLite page cache of each reading connection, in KiB: enough for the upper levels of its `individual_number`
+/// index, so that a number's lookup reads little more than its leaf and its row from the file (which the operating
+/// system caches).
+const READ_AHEAD_SQLITE_CACHE_KIB: u32 = 32 * 1024;
 
 /// Windows asked for and not yet handed over: the one being checked, and the next one being read.
 const WINDOWS_IN_FLIGHT: usize = 2;
@@ -252,7 +253,7 @@ mod tests {
                 name_kana: "ﾏﾄﾞｸﾞﾁ ﾀﾛｳ".into(),
                 birth_date: IsoDate(time::macros::date!(1980 - 01 - 01)),
                 sex: Sex::Male,
-                address: format!("東京都千代田区1-{index}"),
+                address: format!("東京都千代田区1-{index}").into(),
             };
             let resident = NewResident { individual_number: individual_number(index), items };
             store.put_resident(&resident, 1_780_000_000).await.unwrap();

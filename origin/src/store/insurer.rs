@@ -572,10 +572,10 @@ async fn check_rows<'r>(
                     person_id: person_id.clone(),
                     insured_person_id,
                     insurer_number: insurer.clone(),
-                    card_classification: row.card_classification.clone(),
-                    symbol: Some(row.symbol.clone()).filter(|s| !s.is_empty()),
-                    number: row.number.clone(),
-                    branch: Some(row.branch.clone()).filter(|s| !s.is_empty()),
+                    card_classification: row.card_classification.to_string(),
+                    symbol: Some(row.symbol.to_string()).filter(|s| !s.is_empty()),
+                    number: row.number.to_string(),
+                    branch: Some(row.branch.to_string()).filter(|s| !s.is_empty()),
                     personal_family: row.personal_family,
                     qualification_date: row.qualification_date,
                     disqualification_date: None,
@@ -606,9 +606,10 @@ async fn check_rows<'r>(
     Ok(checked)
 }
 
-/// SQLite page cache of the connection applying a batch, in KiB (the peak resident size of a 1M-row batch stays
-/// under its 2 GiB target with it).
-const BATCH_SQLITE_CACHE_KIB: u32 = 512 * 1024;
+/// SQLite page cache of the connection applying a batch, in KiB. With the two reading connections' caches and the
+/// rows themselves, a 1M-row batch against the 10M registry peaked at 928 MiB (target 1 GiB); with 256 MiB here and
+/// 64 MiB for each reader it peaked at 1,141 MiB and was no faster (`origin/benches/README.md`).
+const BATCH_SQLITE_CACHE_KIB: u32 = 128 * 1024;
 /// SQLite's default page cache, in KiB.
 const DEFAULT_SQLITE_CACHE_KIB: u32 = 2_000;
 

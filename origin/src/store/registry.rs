@@ -134,11 +134,11 @@ pub(super) async fn upsert_resident(
          VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (individual_number) {on_conflict}"
     )))
     .bind(&resident.individual_number)
-    .bind(&resident.items.name)
-    .bind(&resident.items.name_kana)
+    .bind(resident.items.name.as_str())
+    .bind(resident.items.name_kana.as_str())
     .bind(resident.items.birth_date.to_string())
     .bind(resident.items.sex.as_str())
-    .bind(&resident.items.address)
+    .bind(resident.items.address.as_str())
     .bind(now)
     .execute(conn)
     .await?;

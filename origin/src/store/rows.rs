@@ -455,11 +455,11 @@ pub(crate) fn stored_person_items(
     address: Option<String>,
 ) -> Result<PersonItems> {
     Ok(PersonItems {
-        name,
-        name_kana,
+        name: name.into(),
+        name_kana: name_kana.into(),
         birth_date: parse_date("birth_date", birth_date)?,
         sex: parse_stored("sex", sex)?,
-        address: address.unwrap_or_default(),
+        address: address.unwrap_or_default().into(),
     })
 }
 
