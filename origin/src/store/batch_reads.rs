@@ -1,9 +1,9 @@
 //! What an insurer batch's checks read: the person records and the 住基 stand-in's entries carrying each 個人番号
 //! of a window of rows, in a few large queries instead of two per row, and [`ReadAhead`], which reads them a
-//! window ahead of the checks on a connection of its own.
+//! window ahead of the checks on two connections of its own.
 //!
-//! Reading ahead is what lets a batch use both database threads: while the batch's connection writes one window's
-//! records, the reading connection reads the next window's. That connection sees only what is committed, so never
+//! Reading ahead is what lets a batch's reads and writes go on at once: while the batch's connection writes one
+//! window's records, the reading connections read the next window's. They see only what is committed, so never
 //! the batch's own rows, which the batch keeps in memory and checks against itself; and what it reads is what the
 //! batch's transaction would read, since on SQLite the batch holds the one write lock from its first statement,
 //! and on PostgreSQL the batch's transaction (read committed) sees others' commits just as a second connection
@@ -137,6 +137,15 @@ pub(crate) async fn read_window(conn: &mut AnyConnection, backend: Backend, numb
     Ok(WindowFacts { known, residents })
 }
 
+/// Sets a SQLite connection's page cache to `kib` KiB, for the connections a batch reads and writes on; PostgreSQL
+/// has no per-connection page cache to set.
+pub(crate) async fn set_sqlite_cache_kib(conn: &mut AnyConnection, backend: Backend, kib: u32) -> Result<()> {
+    if backend == Backend::Sqlite {
+        sqlx::query(sqlx::AssertSqlSafe(format!("PRAGMA cache_size = -{kib}"))).execute(conn).await?;
+    }
+    Ok(())
+}
+
 /// SQLite page cache of each reading connection, in KiB: enough for the upper levels of its `individual_number`
 /// index, so that a number's lookup reads little more than its leaf and its row from the file (which the operating
 /// system caches).
@@ -145,7 +154,7 @@ const READ_AHEAD_SQLITE_CACHE_KIB: u32 = 32 * 1024;
 /// Windows asked for and not yet handed over: the one being checked, and the next one being read.
 const WINDOWS_IN_FLIGHT: usize = 2;
 
-/// A task reading [`WindowFacts`] on a connection of its own, one window ahead of the checks: each window's numbers
+/// A task reading [`WindowFacts`] on two connections of its own, one window ahead of the checks: each window's numbers
 /// are asked with [`ReadAhead::ask`] and its facts taken, in the same order, with [`ReadAhead::next`].
 ///
 /// Its connection is taken out of the pool and closed at the end, so the larger page cache it gets never serves
@@ -163,11 +172,8 @@ impl ReadAhead {
         mut registry: AnyConnection,
         backend: Backend,
     ) -> Result<Self> {
-        if backend == Backend::Sqlite {
-            let pragma = format!("PRAGMA cache_size = -{READ_AHEAD_SQLITE_CACHE_KIB}");
-            for conn in [&mut persons, &mut registry] {
-                sqlx::query(sqlx::AssertSqlSafe(pragma.as_str())).execute(conn).await?;
-            }
+        for conn in [&mut persons, &mut registry] {
+            set_sqlite_cache_kib(conn, backend, READ_AHEAD_SQLITE_CACHE_KIB).await?;
         }
         let (asks, mut asked) = mpsc::channel::<Vec<String>>(WINDOWS_IN_FLIGHT);
         let (facts_sender, facts) = mpsc::channel(WINDOWS_IN_FLIGHT);

@@ -19,7 +19,7 @@ use crate::batch::validate::{Acquisition, Loss, RowError, RowErrorCode};
 use crate::error::{OriginError, Result};
 use crate::store::batch_progress::ProgressCell;
 use crate::store::batch_reads::{WindowFacts, read_window};
-use crate::store::rows::{HoldStatus, NewQualification};
+use crate::store::rows::{HoldStatus, NewQualification, bind_person_items};
 use crate::store::sql::{Backend, multi_row_insert};
 
 /// Statements handed to the writer and not yet carried out: enough that the checks seldom wait for the writer,
@@ -153,13 +153,7 @@ impl PendingWrites<'_> {
             let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
             for (person_id, row, hold) in chunk {
                 let status = if hold.is_some() { HoldStatus::Held } else { HoldStatus::None };
-                query = query
-                    .bind(person_id.as_str())
-                    .bind(row.items.name.as_str())
-                    .bind(row.items.name_kana.as_str())
-                    .bind(row.items.birth_date.to_string())
-                    .bind(row.items.sex.as_str())
-                    .bind(row.items.address.as_str())
+                query = bind_person_items(query.bind(person_id.as_str()), &row.items)
                     .bind(now)
                     .bind(row.individual_number.as_str())
                     .bind(insurer.as_str())

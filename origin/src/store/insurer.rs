@@ -20,7 +20,7 @@ use crate::batch::read::BatchFormat;
 use crate::batch::validate::{BatchRow, RowError, RowErrorCode};
 use crate::error::{OriginError, Result};
 use crate::store::batch_progress::ProgressCell;
-use crate::store::batch_reads::{CHECK_WINDOW, ReadAhead, WindowFacts, known_records, residents};
+use crate::store::batch_reads::{CHECK_WINDOW, ReadAhead, WindowFacts, known_records, residents, set_sqlite_cache_kib};
 use crate::store::batch_writes::{
     BatchStatement, BatchWriter, PendingWrites, STATEMENTS_IN_FLIGHT, WRITE_CHUNK, ask_writer, hand_over,
 };
@@ -30,7 +30,7 @@ use crate::store::rows::{
     stored_person_items,
 };
 use crate::store::seed::insert_insurer;
-use crate::store::sql::{Backend, multi_row_insert};
+use crate::store::sql::multi_row_insert;
 use crate::store::{Store, random_id};
 
 impl Store {
@@ -74,18 +74,10 @@ impl Store {
         // A batch touches index pages all over the large tables; with SQLite's default 2 MiB page cache its dirty
         // pages spill to the WAL again and again before the commit. The connection gets a larger cache for the
         // batch only, and its default back afterwards (also when the batch fails).
-        self.set_sqlite_cache_kib(&mut conn, BATCH_SQLITE_CACHE_KIB).await?;
+        set_sqlite_cache_kib(&mut conn, self.backend(), BATCH_SQLITE_CACHE_KIB).await?;
         let outcome = self.apply_on(&mut conn, insurer, format, body_sha256, rows, now, progress).await;
-        self.set_sqlite_cache_kib(&mut conn, DEFAULT_SQLITE_CACHE_KIB).await?;
+        set_sqlite_cache_kib(&mut conn, self.backend(), DEFAULT_SQLITE_CACHE_KIB).await?;
         outcome
-    }
-
-    /// Sets a SQLite connection's page cache to `kib` KiB; PostgreSQL has no per-connection page cache to set.
-    async fn set_sqlite_cache_kib(&self, conn: &mut AnyConnection, kib: u32) -> Result<()> {
-        if self.backend() == Backend::Sqlite {
-            sqlx::query(sqlx::AssertSqlSafe(format!("PRAGMA cache_size = -{kib}"))).execute(conn).await?;
-        }
-        Ok(())
     }
 
     #[allow(
@@ -118,7 +110,7 @@ impl Store {
         .bind(rows.len() as i64)
         .execute(&mut *tx)
         .await?;
-        // Each window's reads are asked one window ahead on a connection of their own, so they go on while the
+        // Each window's reads are asked one window ahead on two connections of their own, so they go on while the
         // window before is checked and written. A database of one connection (SQLite in memory) has none to spare:
         // it reads each window on the batch's own connection, between its writes.
         let reads = if self.pool().options().get_max_connections() > 1 {
@@ -443,7 +435,7 @@ struct Checked {
 
 /// Where the checks get what the database holds for a window's numbers.
 enum WindowReads {
-    /// From a task reading a window ahead on a connection of its own.
+    /// From a task reading a window ahead on two connections of its own.
     Ahead(ReadAhead),
     /// From the batch's own connection, through the writer's queue.
     OnBatchConnection,
@@ -467,8 +459,7 @@ async fn check_rows<'r>(
     let mut batch_known: HashMap<String, Vec<KnownRecord>> = HashMap::new();
     // 本人 person ids by 記号・番号 created in this batch, for 家族 rows.
     let mut batch_insured: HashMap<(&str, &str), String> = HashMap::new();
-    // Person records this batch created: a read on the batch's own connection sees them, and leaves them out,
-    // since `batch_known` already holds them.
+    // Person records this batch created, which a read on the batch's own connection leaves out.
     let mut batch_persons: HashSet<String> = HashSet::new();
     // Qualification ids of one batch share a random prefix and count up, so the new rows land together at one
     // place of the primary-key index instead of dirtying pages all over a large table.
@@ -491,13 +482,15 @@ async fn check_rows<'r>(
             }
             WindowReads::OnBatchConnection => {
                 let numbers = window_numbers(window);
-                ask_writer(&statements, |reply| BatchStatement::ReadWindow { numbers, reply }).await?
+                let mut facts = ask_writer(&statements, |reply| BatchStatement::ReadWindow { numbers, reply }).await?;
+                // This read sees the persons the batch has written; `batch_known` holds those already.
+                for records in facts.known.values_mut() {
+                    records.retain(|record| !batch_persons.contains(&record.person_id));
+                }
+                facts
             }
         };
-        let WindowFacts { known: mut stored_known, residents } = facts;
-        for records in stored_known.values_mut() {
-            records.retain(|record| !batch_persons.contains(&record.person_id));
-        }
+        let WindowFacts { known: stored_known, residents } = facts;
         for row in window {
             taken_up += 1;
             // The writer runs in this task: letting it take up a finished statement every few rows keeps the

@@ -7,7 +7,7 @@ use sqlx::AnyConnection;
 
 use crate::error::Result;
 use crate::store::Store;
-use crate::store::rows::{JlisEntry, JlisStatus, NewJlisCertificate, NewResident};
+use crate::store::rows::{JlisEntry, JlisStatus, NewJlisCertificate, NewResident, bind_person_items};
 
 impl Store {
     /// The revocation status of a certificate; `Unknown` when it has never been recorded. An expired certificate
@@ -129,18 +129,11 @@ pub(super) async fn upsert_resident(
     } else {
         "DO NOTHING"
     };
-    let done = sqlx::query(sqlx::AssertSqlSafe(format!(
+    let query = sqlx::query(sqlx::AssertSqlSafe(format!(
         "INSERT INTO resident_registry (individual_number, name, name_kana, birth_date, sex, address, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (individual_number) {on_conflict}"
     )))
-    .bind(&resident.individual_number)
-    .bind(resident.items.name.as_str())
-    .bind(resident.items.name_kana.as_str())
-    .bind(resident.items.birth_date.to_string())
-    .bind(resident.items.sex.as_str())
-    .bind(resident.items.address.as_str())
-    .bind(now)
-    .execute(conn)
-    .await?;
+    .bind(&resident.individual_number);
+    let done = bind_person_items(query, &resident.items).bind(now).execute(conn).await?;
     Ok(done.rows_affected())
 }

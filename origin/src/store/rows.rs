@@ -15,6 +15,7 @@ use sqlx::FromRow;
 
 use crate::batch::decide::PersonItems;
 use crate::error::{OriginError, Result};
+use crate::store::sql::AnyQuery;
 
 /// A person to insert (see the `persons` table).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -447,6 +448,17 @@ pub(crate) fn parse_date(column: &str, text: &str) -> Result<IsoDate> {
 
 /// The five items of a person as their columns store them (birth date and sex as text, an address that may be
 /// absent), read back; a date or a sex code that does not parse is a corrupt record.
+/// Binds `items` to `query` in the order every table keeping them stores them: name, カナ, birth date (as
+/// `YYYY-MM-DD`), sex, address. The reverse of [`stored_person_items`].
+pub(crate) fn bind_person_items<'q>(query: AnyQuery<'q>, items: &'q PersonItems) -> AnyQuery<'q> {
+    query
+        .bind(items.name.as_str())
+        .bind(items.name_kana.as_str())
+        .bind(items.birth_date.to_string())
+        .bind(items.sex.as_str())
+        .bind(items.address.as_str())
+}
+
 pub(crate) fn stored_person_items(
     name: String,
     name_kana: String,
