@@ -4,7 +4,7 @@
 //!
 //! Reading ahead is what lets a batch's reads and writes go on at once: while the batch's connection writes one
 //! window's records, the reading connections read the next window's. They see only what is committed, so never
-//! the batch's own rows, which the batch keeps in memory and checks against itself; and what it reads is what the
+//! the batch's own rows, which the batch keeps in memory and checks against itself; and what they read is what the
 //! batch's transaction would read, since on SQLite the batch holds the one write lock from its first statement,
 //! and on PostgreSQL the batch's transaction (read committed) sees others' commits just as a second connection
 //! does.
@@ -154,11 +154,11 @@ const READ_AHEAD_SQLITE_CACHE_KIB: u32 = 32 * 1024;
 /// Windows asked for and not yet handed over: the one being checked, and the next one being read.
 const WINDOWS_IN_FLIGHT: usize = 2;
 
-/// A task reading [`WindowFacts`] on two connections of its own, one window ahead of the checks: each window's numbers
-/// are asked with [`ReadAhead::ask`] and its facts taken, in the same order, with [`ReadAhead::next`].
+/// A task reading [`WindowFacts`] on two connections of its own, one window ahead of the checks: each window's
+/// numbers are asked with [`ReadAhead::ask`] and its facts taken, in the same order, with [`ReadAhead::next`].
 ///
-/// Its connection is taken out of the pool and closed at the end, so the larger page cache it gets never serves
-/// anyone else; dropping a `ReadAhead` (a batch refused or failed part way) ends the task and closes it too.
+/// Its connections are taken out of the pool and closed at the end, so the larger page cache they get never serves
+/// anyone else; dropping a `ReadAhead` (a batch refused or failed part way) ends the task and closes them too.
 pub(crate) struct ReadAhead {
     asks: mpsc::Sender<Vec<String>>,
     facts: mpsc::Receiver<Result<WindowFacts>>,

@@ -446,8 +446,6 @@ pub(crate) fn parse_date(column: &str, text: &str) -> Result<IsoDate> {
     IsoDate::parse(text).map_err(|_| OriginError::CorruptRecord(format!("{column} is not a YYYY-MM-DD date")))
 }
 
-/// The five items of a person as their columns store them (birth date and sex as text, an address that may be
-/// absent), read back; a date or a sex code that does not parse is a corrupt record.
 /// Binds `items` to `query` in the order every table keeping them stores them: name, カナ, birth date (as
 /// `YYYY-MM-DD`), sex, address. The reverse of [`stored_person_items`].
 pub(crate) fn bind_person_items<'q>(query: AnyQuery<'q>, items: &'q PersonItems) -> AnyQuery<'q> {
@@ -459,6 +457,8 @@ pub(crate) fn bind_person_items<'q>(query: AnyQuery<'q>, items: &'q PersonItems)
         .bind(items.address.as_str())
 }
 
+/// The five items of a person as their columns store them (birth date and sex as text, an address that may be
+/// absent), read back; a date or a sex code that does not parse is a corrupt record.
 pub(crate) fn stored_person_items(
     name: String,
     name_kana: String,
