@@ -57,6 +57,9 @@ pub enum OriginError {
     /// answering them.
     #[error("a part of the insurer batch stopped before answering")]
     BatchTaskStopped,
+    /// The thread generating a population load's persons stopped before the last of them.
+    #[error("the population generator stopped before the last person")]
+    PopulationGeneratorStopped,
 }
 
 /// Shorthand for results in this crate.

@@ -11,7 +11,7 @@
 
 use super::{Generator, PopulationConfig};
 use crate::error::{OriginError, Result};
-use crate::store::Store;
+use crate::store::population::load_population;
 pub use crate::store::population::{LoadSummary, PERSONS_PER_CHUNK};
 
 /// Creates (or migrates) the database at `url` and loads the population `config` describes into it. `progress`
@@ -21,18 +21,15 @@ pub async fn populate(url: &str, config: PopulationConfig, progress: impl FnMut(
     if url.contains(":memory:") || url.contains("mode=memory") {
         return Err(OriginError::Usage("an in-memory database would vanish when the load ends".into()));
     }
-    // The service's own code creates the database and applies the migrations, so the schema is exactly the one
-    // it expects.
-    let store = Store::connect(url).await?;
-    let result = store.load_population(url, &generator, progress).await;
-    store.close().await;
-    result
+    // The load applies the service's own migrations first, so the schema is exactly the one the service expects.
+    load_population(url, &generator, progress).await
 }
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used, reason = "a test should stop at the first unexpected value")]
 mod tests {
     use super::*;
+    use crate::store::Store;
     use sqlx::AssertSqlSafe;
     use time::macros::date;
 
@@ -277,6 +274,19 @@ mod tests {
         let rows = dump(&url).await;
         assert_eq!(rows, dump(&sqlite).await);
         sqlx::Any::drop_database(&url).await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_load_into_a_file_the_service_has_open_still_loads_it_in_wal() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = sqlite_url(&dir, "open.sqlite");
+        let service = Store::connect(&url).await.unwrap();
+        let summary = populate(&url, config(3, 500), |_| {}).await.unwrap();
+        assert_eq!(summary.persons, 500);
+        assert_eq!(service.count_rows("persons").await.unwrap(), 500);
+        let journal: String = sqlx::query_scalar("PRAGMA journal_mode").fetch_one(service.pool()).await.unwrap();
+        assert_eq!(journal, "wal");
+        service.close().await;
     }
 
     #[tokio::test]

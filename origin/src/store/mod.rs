@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::migrate::Migrator;
-use sqlx::{AnyConnection, AnyPool, ConnectOptions as _, Executor as _};
+use sqlx::{AnyConnection, AnyPool, ConnectOptions as _, Connection as _, Executor as _};
 
 use crate::error::{OriginError, Result};
 use crate::store::group_commit::GroupCommit;
@@ -79,9 +79,9 @@ fn sqlite_pragmas() -> String {
 /// trip to the connection's own thread (two thread switches) after every read, which cost as much as the read
 /// itself under load. These connections only ever run single read statements in autocommit mode; a read whose
 /// request is cancelled is finished or reset by the connection's thread before it runs the next command, so a
-/// connection is never left inside a transaction and needs no test between uses.
+/// connection is never left inside a transaction and needs no test between uses. A closed one is `None`.
 struct ReadConnections {
-    connections: Vec<tokio::sync::Mutex<AnyConnection>>,
+    connections: Vec<tokio::sync::Mutex<Option<AnyConnection>>>,
     /// Where the next request waits when every connection is busy, so waiters spread over the connections.
     next: std::sync::atomic::AtomicUsize,
 }
@@ -98,19 +98,32 @@ impl ReadConnections {
         for _ in 0..count {
             let mut connection = options.connect().await?;
             connection.execute(sqlx::AssertSqlSafe(sqlite_pragmas())).await?;
-            connections.push(tokio::sync::Mutex::new(connection));
+            connections.push(tokio::sync::Mutex::new(Some(connection)));
         }
         Ok(Self { connections, next: std::sync::atomic::AtomicUsize::new(0) })
     }
 
-    /// A free connection, or the turn of the next one to come free.
-    async fn acquire(&self) -> Option<tokio::sync::MutexGuard<'_, AnyConnection>> {
-        if let Some(free) = self.connections.iter().find_map(|connection| connection.try_lock().ok()) {
-            return Some(free);
+    /// A free connection, or the turn of the next one to come free; `None` once they are closed.
+    async fn acquire(&self) -> Option<tokio::sync::MappedMutexGuard<'_, AnyConnection>> {
+        let guard = match self.connections.iter().find_map(|connection| connection.try_lock().ok()) {
+            Some(free) => free,
+            None => {
+                let count = self.connections.len();
+                let turn = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed).checked_rem(count)?;
+                self.connections.get(turn)?.lock().await
+            }
+        };
+        tokio::sync::MutexGuard::try_map(guard, Option::as_mut).ok()
+    }
+
+    /// Closes every connection, waiting for those in use.
+    async fn close(&self) {
+        for connection in &self.connections {
+            if let Some(open) = connection.lock().await.take() {
+                // A connection that only ever read has nothing to lose; one that fails to close cleanly is gone.
+                let _closed_either_way = open.close().await;
+            }
         }
-        let count = self.connections.len();
-        let turn = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed).checked_rem(count)?;
-        Some(self.connections.get(turn)?.lock().await)
     }
 }
 
@@ -154,15 +167,10 @@ impl Store {
     /// `sqlite:path`, `sqlite::memory:` and `postgres://…` (or `postgresql://…`) are understood.
     pub async fn connect(url: &str) -> Result<Self> {
         sqlx::any::install_default_drivers();
-        let (backend, url) = if url.starts_with("sqlite:") {
-            (Backend::Sqlite, sqlite_url_creating_file(url))
-        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            (Backend::Postgres, url.to_owned())
-        } else {
-            return Err(OriginError::Usage(format!(
-                "unsupported database URL scheme in {:?}: use sqlite: or postgres:// URLs",
-                url.split(':').next().unwrap_or_default()
-            )));
+        let backend = Backend::of_url(url)?;
+        let url = match backend {
+            Backend::Sqlite => sqlite_url_creating_file(url),
+            Backend::Postgres => url.to_owned(),
         };
         let options =
             AnyConnectOptions::from_url(&url.parse().map_err(|_| OriginError::Usage("bad database URL".into()))?)?
@@ -229,6 +237,9 @@ impl Store {
     /// Closes every connection, waiting for those in use.
     pub async fn close(&self) {
         self.pool.close().await;
+        if let Some(readers) = &self.readers {
+            readers.close().await;
+        }
     }
 
     /// Counts rows of a table; for tests and metrics. Only the fixed table names of this schema are accepted.

@@ -7,6 +7,8 @@
 //! statement's parameter names, which makes a statement with thousands of parameters quadratic (it took 85% of a
 //! population load's time); PostgreSQL gets `$1…$n`.
 
+use crate::error::{OriginError, Result};
+
 /// Which database a [`Store`](crate::store::Store) talks to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {
@@ -14,6 +16,22 @@ pub enum Backend {
     Sqlite,
     /// PostgreSQL.
     Postgres,
+}
+
+impl Backend {
+    /// The engine a database URL names: `sqlite:…` or `postgres://…` (`postgresql://…`).
+    pub(crate) fn of_url(url: &str) -> Result<Self> {
+        if url.starts_with("sqlite:") {
+            Ok(Self::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Self::Postgres)
+        } else {
+            Err(OriginError::Usage(format!(
+                "unsupported database URL scheme in {:?}: use sqlite: or postgres:// URLs",
+                url.split(':').next().unwrap_or_default()
+            )))
+        }
+    }
 }
 
 /// A query over the `Any` driver, values bound.
