@@ -659,23 +659,22 @@ async fn copy_rows(conn: &mut PgConnection, TableRows { table, rows }: TableRows
     }
     // Names and columns are the constants above, never input; the staging table is the load's ([`Writer::stage`]).
     let columns = table.columns.join(", ");
-    if into_empty {
-        let mut copy = conn.copy_in_raw(&format!("COPY {} ({columns}) FROM STDIN", table.name)).await?;
-        copy.send(copy_text(&rows).into_bytes()).await?;
-        return Ok(copy.finish().await?);
-    }
-    let staging = staging_table(table.name);
-    let mut copy = conn.copy_in_raw(&format!("COPY {staging} ({columns}) FROM STDIN")).await?;
+    // The table itself, or its staging table.
+    let target = if into_empty { table.name.to_owned() } else { staging_table(table.name) };
+    let mut copy = conn.copy_in_raw(&format!("COPY {target} ({columns}) FROM STDIN")).await?;
     copy.send(copy_text(&rows).into_bytes()).await?;
-    copy.finish().await?;
+    let copied = copy.finish().await?;
+    if into_empty {
+        return Ok(copied);
+    }
     let inserted = sqlx::query(AssertSqlSafe(format!(
-        "INSERT INTO {} ({columns}) SELECT {columns} FROM {staging} ON CONFLICT DO NOTHING",
+        "INSERT INTO {} ({columns}) SELECT {columns} FROM {target} ON CONFLICT DO NOTHING",
         table.name
     )))
     .execute(&mut *conn)
     .await?
     .rows_affected();
-    sqlx::raw_sql(AssertSqlSafe(format!("TRUNCATE {staging}"))).execute(&mut *conn).await?;
+    sqlx::raw_sql(AssertSqlSafe(format!("TRUNCATE {target}"))).execute(&mut *conn).await?;
     Ok(inserted)
 }
 
