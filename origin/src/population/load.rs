@@ -14,15 +14,27 @@ use crate::error::{OriginError, Result};
 use crate::store::population::load_population;
 pub use crate::store::population::{LoadSummary, PERSONS_PER_CHUNK};
 
-/// Creates (or migrates) the database at `url` and loads the population `config` describes into it. `progress`
-/// is called after each committed chunk with the number of persons done so far.
+/// Creates (or migrates) the database at `url` and loads the population `config` describes into it,
+/// [`PERSONS_PER_CHUNK`] persons at a time. `progress` is called after each chunk with the number of persons done
+/// so far.
 pub async fn populate(url: &str, config: PopulationConfig, progress: impl FnMut(u64)) -> Result<LoadSummary> {
+    populate_in_chunks(url, config, PERSONS_PER_CHUNK, progress).await
+}
+
+/// [`populate`], `persons_per_chunk` persons at a time: the tests load a few chunks without a population of
+/// hundreds of thousands.
+async fn populate_in_chunks(
+    url: &str,
+    config: PopulationConfig,
+    persons_per_chunk: usize,
+    progress: impl FnMut(u64),
+) -> Result<LoadSummary> {
     let generator = Generator::new(config)?;
     if url.contains(":memory:") || url.contains("mode=memory") {
         return Err(OriginError::Usage("an in-memory database would vanish when the load ends".into()));
     }
     // The load applies the service's own migrations first, so the schema is exactly the one the service expects.
-    load_population(url, &generator, progress).await
+    load_population(url, &generator, persons_per_chunk, progress).await
 }
 
 #[cfg(test)]
@@ -32,6 +44,10 @@ mod tests {
     use crate::store::Store;
     use sqlx::AssertSqlSafe;
     use time::macros::date;
+
+    /// Persons a chunk in the tests that load more than one chunk: the load's own size would make them load
+    /// hundreds of thousands.
+    const TEST_CHUNK: usize = 20_000;
 
     fn config(seed: u64, persons: u64) -> PopulationConfig {
         PopulationConfig { seed, persons, reference_date: date!(2026 - 11 - 24), created_at: 1_795_000_000 }
@@ -97,14 +113,14 @@ mod tests {
     async fn a_load_builds_again_every_index_it_dropped_and_one_that_fails_commits_nothing() {
         let dir = tempfile::tempdir().unwrap();
         let (loaded, failed) = (sqlite_url(&dir, "loaded.sqlite"), sqlite_url(&dir, "failed.sqlite"));
-        let persons = (PERSONS_PER_CHUNK + 700) as u64;
+        let persons = (TEST_CHUNK + 700) as u64;
         let migrated = index_names(&loaded).await;
         assert!(migrated.iter().any(|name| name == "persons_by_individual_number"), "{migrated:?}");
-        populate(&loaded, config(5, persons), |_| {}).await.unwrap();
+        populate_in_chunks(&loaded, config(5, persons), TEST_CHUNK, |_| {}).await.unwrap();
         assert_eq!(index_names(&loaded).await, migrated);
 
         // A qualification in the second chunk is refused, after the first chunk was written and the indexes dropped.
-        let late = (PERSONS_PER_CHUNK as u64..persons)
+        let late = (TEST_CHUNK as u64..persons)
             .find_map(|index| generator_of(5, persons).person(index).unwrap().qualification)
             .unwrap();
         let store = Store::connect(&failed).await.unwrap();
@@ -118,8 +134,8 @@ mod tests {
         .unwrap();
         store.close().await;
         let mut reported = Vec::new();
-        assert!(populate(&failed, config(5, persons), |done| reported.push(done)).await.is_err());
-        assert_eq!(reported, vec![PERSONS_PER_CHUNK as u64], "the first chunk was written before the refusal");
+        assert!(populate_in_chunks(&failed, config(5, persons), TEST_CHUNK, |done| reported.push(done)).await.is_err());
+        assert_eq!(reported, vec![TEST_CHUNK as u64], "the first chunk was written before the refusal");
         assert_eq!(count(&failed, "persons").await, 0);
         assert_eq!(count(&failed, "insurers").await, 0);
         assert_eq!(index_names(&failed).await, migrated);
@@ -130,18 +146,19 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let (first, second, other) =
             (sqlite_url(&dir, "a.sqlite"), sqlite_url(&dir, "b.sqlite"), sqlite_url(&dir, "c.sqlite"));
-        let persons = (PERSONS_PER_CHUNK + 700) as u64;
+        let persons = (TEST_CHUNK + 700) as u64;
         let mut reported = Vec::new();
-        let summary = populate(&first, config(5, persons), |done| reported.push(done)).await.unwrap();
-        assert_eq!(reported, vec![PERSONS_PER_CHUNK as u64, persons]);
+        let summary =
+            populate_in_chunks(&first, config(5, persons), TEST_CHUNK, |done| reported.push(done)).await.unwrap();
+        assert_eq!(reported, vec![TEST_CHUNK as u64, persons]);
         assert_eq!(summary.persons, persons);
-        populate(&second, config(5, persons), |_| {}).await.unwrap();
-        populate(&other, config(6, persons), |_| {}).await.unwrap();
+        populate_in_chunks(&second, config(5, persons), TEST_CHUNK, |_| {}).await.unwrap();
+        populate_in_chunks(&other, config(6, persons), TEST_CHUNK, |_| {}).await.unwrap();
         let rows = dump(&first).await;
         assert_eq!(rows, dump(&second).await);
         assert_ne!(rows, dump(&other).await);
 
-        let again = populate(&first, config(5, persons), |_| {}).await.unwrap();
+        let again = populate_in_chunks(&first, config(5, persons), TEST_CHUNK, |_| {}).await.unwrap();
         assert_eq!(again.rows_inserted, 0);
         assert_eq!(again.card_holders, summary.card_holders);
 
