@@ -87,6 +87,9 @@ pub const BRIDGE_BULK_START_PATH: &str = "/bridge/bulk/start";
 /// Read how a bulk pre-check stands.
 pub const BRIDGE_BULK_STATUS_PATH: &str = "/bridge/bulk/status";
 
+/// How often remembering a device proof nonce also forgets the nonces past their time.
+const NONCE_PRUNING_EVERY_SECS: i64 = 10;
+
 const SCHEMA: &[&str] = &[
     "CREATE TABLE IF NOT EXISTS enrolment_codes (
         lookup_key TEXT PRIMARY KEY,
@@ -305,6 +308,8 @@ pub struct EdgeStore {
     devices: RefCell<HashMap<DeviceId, LoadedDevice>>,
     /// True once this instance has made sure its tables exist.
     schema_ready: Cell<bool>,
+    /// When the next nonce may forget the nonces past their time (unix seconds; zero: at the first one).
+    next_nonce_pruning: Cell<i64>,
     /// What the open link has sent in the current minute ([`LinkMessageBudget`]).
     link_budget: RefCell<LinkMessageBudget>,
     /// Requests handed to the bridge whose staff calls still wait, by link request id (memory only).
@@ -418,10 +423,15 @@ impl EdgeStore {
     }
 
     /// Remembers a device proof nonce; false when it was already remembered (a replay). Nonces past their time are
-    /// forgotten first, so the table holds at most the nonces of the last two minutes.
+    /// forgotten first, at most once every [`NONCE_PRUNING_EVERY_SECS`]: finding them reads the whole table, which
+    /// holds every nonce of the last two minutes, and doing so on every request made the request's time grow with
+    /// the facility's traffic. A nonce kept a little past its time is harmless, as its proof's timestamp is refused.
     fn remember_nonce(&self, nonce: &ProofNonce, now: i64) -> Result<bool> {
         let sql = self.sql()?;
-        sql.exec("DELETE FROM proof_nonces WHERE forget_after < ?", vec![integer(now)?])?;
+        if now >= self.next_nonce_pruning.get() {
+            sql.exec("DELETE FROM proof_nonces WHERE forget_after < ?", vec![integer(now)?])?;
+            self.next_nonce_pruning.set(now.saturating_add(NONCE_PRUNING_EVERY_SECS));
+        }
         let inserted: Vec<serde_json::Value> = sql
             .exec(
                 "INSERT INTO proof_nonces (device, nonce, forget_after) VALUES (?, ?, ?) \
@@ -613,6 +623,7 @@ impl DurableObject for EdgeStore {
             counters: RefCell::default(),
             devices: RefCell::default(),
             schema_ready: Cell::new(false),
+            next_nonce_pruning: Cell::new(0),
             waiting: RefCell::default(),
             bulk: RefCell::default(),
             link_budget: RefCell::default(),
