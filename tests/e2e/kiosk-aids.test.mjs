@@ -1,7 +1,8 @@
 // End to end: the patient's aids. やさしい日本語 with ふりがな, large text and high contrast stay on for this patient
 // and are gone for the next one; voice guidance (the browser's speech synthesis, instrumented here so the test hears
 // what is said) speaks each screen's main sentence and next step, the number of PIN digits and never a digit, the
-// idle warning and the card-left-behind alert, and says on screen when it has no voice for the language.
+// idle warning and the card-left-behind alert, and says on screen when it has no voice for the language. A wait's
+// spinner shows only once the wait has lasted half a second, and stays still when the patient asked for less motion.
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
@@ -136,6 +137,41 @@ describe('the patient aids: plain Japanese, large text, high contrast, voice', (
     await page.click('#start-over');
     await screen(page, 'welcome');
     assert.equal(await page.getAttribute('#aid-voice', 'aria-pressed'), 'false');
+    await context.close();
+  });
+
+  test('a wait shows its spinner only once it has lasted half a second, turning, or still when motion is reduced', async () => {
+    const { page, context } = await openKiosk(env.browser, env.stack);
+    // The spinner of the kiosk's progress screens, under the kiosk's own stylesheet; its CSS animations are moved
+    // to a given moment of the wait rather than waited for.
+    const spinnerAt = (ms) => page.evaluate((ms) => {
+      let spinner = document.querySelector('#spinner-probe');
+      if (!spinner) {
+        spinner = Object.assign(document.createElement('div'), { id: 'spinner-probe', className: 'spinner' });
+        document.body.append(spinner);
+      }
+      const animations = spinner.getAnimations();
+      for (const animation of animations) {
+        animation.pause();
+        animation.currentTime = ms;
+      }
+      const style = getComputedStyle(spinner);
+      return { names: animations.map((a) => a.animationName).sort(), opacity: style.opacity, transform: style.transform };
+    }, ms);
+    const shown = await spinnerAt(0);
+    assert.deepEqual(shown.names, ['appear', 'spin']);
+    assert.equal(shown.opacity, '0', 'nothing flashes while an answer is still quick');
+    assert.equal((await spinnerAt(499)).opacity, '0');
+    const later = await spinnerAt(750);
+    assert.equal(later.opacity, '1');
+    assert.notEqual(later.transform, 'none', 'it turns once shown');
+
+    await page.emulateMedia({ reducedMotion: 'reduce' });
+    await page.evaluate(() => document.querySelector('#spinner-probe').remove());
+    const still = await spinnerAt(750);
+    assert.deepEqual(still.names, ['appear']);
+    assert.equal(still.opacity, '1', 'a patient who asked for less motion still sees that the kiosk is working');
+    assert.equal(still.transform, 'none');
     await context.close();
   });
 });
