@@ -86,6 +86,15 @@ mod tests {
         lines
     }
 
+    /// The side files of SQLite loads ([`crate::store::population`]) left in `dir`.
+    fn side_files(dir: &tempfile::TempDir) -> Vec<String> {
+        let names = std::fs::read_dir(dir.path()).unwrap().map(|entry| entry.unwrap().file_name());
+        names
+            .map(|name| name.to_string_lossy().into_owned())
+            .filter(|name| name.ends_with(".population-load"))
+            .collect()
+    }
+
     async fn count(url: &str, table: &str) -> i64 {
         let store = Store::connect(url).await.unwrap();
         let n: i64 = sqlx::query_scalar(AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}")))
@@ -112,33 +121,43 @@ mod tests {
     #[tokio::test]
     async fn a_load_builds_again_every_index_it_dropped_and_one_that_fails_commits_nothing() {
         let dir = tempfile::tempdir().unwrap();
-        let (loaded, failed) = (sqlite_url(&dir, "loaded.sqlite"), sqlite_url(&dir, "failed.sqlite"));
+        let loaded = sqlite_url(&dir, "loaded.sqlite");
         let persons = (TEST_CHUNK + 700) as u64;
         let migrated = index_names(&loaded).await;
         assert!(migrated.iter().any(|name| name == "persons_by_individual_number"), "{migrated:?}");
         populate_in_chunks(&loaded, config(5, persons), TEST_CHUNK, |_| {}).await.unwrap();
         assert_eq!(index_names(&loaded).await, migrated);
 
-        // A qualification in the second chunk is refused, after the first chunk was written and the indexes dropped.
-        let late = (TEST_CHUNK as u64..persons)
-            .find_map(|index| generator_of(5, persons).person(index).unwrap().qualification)
+        // A person in the second chunk is refused as it is written into the database, after the first chunk was
+        // written and the indexes dropped; a qualification in the second chunk, as it is copied from the side file
+        // (SQLite writes qualifications there), once every chunk was written. Neither load commits anything.
+        let generator = generator_of(5, persons);
+        let late =
+            (TEST_CHUNK as u64..persons).find_map(|index| generator.person(index).unwrap().qualification).unwrap();
+        for (table, refused, reported_before) in [
+            ("persons", late.person_id.clone(), vec![TEST_CHUNK as u64]),
+            ("qualifications", late.id.clone(), vec![TEST_CHUNK as u64, persons]),
+        ] {
+            let failed = sqlite_url(&dir, &format!("failed-{table}.sqlite"));
+            let store = Store::connect(&failed).await.unwrap();
+            sqlx::raw_sql(AssertSqlSafe(format!(
+                "CREATE TRIGGER refuse_late BEFORE INSERT ON {table} WHEN NEW.id = '{refused}' \
+                 BEGIN SELECT RAISE(ABORT, 'refused'); END"
+            )))
+            .execute(store.pool())
+            .await
             .unwrap();
-        let store = Store::connect(&failed).await.unwrap();
-        sqlx::raw_sql(AssertSqlSafe(format!(
-            "CREATE TRIGGER refuse_late BEFORE INSERT ON qualifications WHEN NEW.id = '{}' \
-             BEGIN SELECT RAISE(ABORT, 'refused'); END",
-            late.id
-        )))
-        .execute(store.pool())
-        .await
-        .unwrap();
-        store.close().await;
-        let mut reported = Vec::new();
-        assert!(populate_in_chunks(&failed, config(5, persons), TEST_CHUNK, |done| reported.push(done)).await.is_err());
-        assert_eq!(reported, vec![TEST_CHUNK as u64], "the first chunk was written before the refusal");
-        assert_eq!(count(&failed, "persons").await, 0);
-        assert_eq!(count(&failed, "insurers").await, 0);
-        assert_eq!(index_names(&failed).await, migrated);
+            store.close().await;
+            let mut reported = Vec::new();
+            let load = populate_in_chunks(&failed, config(5, persons), TEST_CHUNK, |done| reported.push(done)).await;
+            assert!(load.is_err(), "{table}");
+            assert_eq!(reported, reported_before, "{table}");
+            for loaded in ["persons", "insurers", "qualifications", "jlis_certificates"] {
+                assert_eq!(count(&failed, loaded).await, 0, "{table}: {loaded}");
+            }
+            assert_eq!(index_names(&failed).await, migrated, "{table}");
+            assert_eq!(side_files(&dir), Vec::<String>::new(), "a load removes its side file, failed or not");
+        }
     }
 
     #[tokio::test]
@@ -152,7 +171,10 @@ mod tests {
             populate_in_chunks(&first, config(5, persons), TEST_CHUNK, |done| reported.push(done)).await.unwrap();
         assert_eq!(reported, vec![TEST_CHUNK as u64, persons]);
         assert_eq!(summary.persons, persons);
+        // A crashed load's side file is in the way of the second: it is replaced.
+        std::fs::write(dir.path().join("b.sqlite.population-load"), b"not a database").unwrap();
         populate_in_chunks(&second, config(5, persons), TEST_CHUNK, |_| {}).await.unwrap();
+        assert_eq!(side_files(&dir), Vec::<String>::new());
         populate_in_chunks(&other, config(6, persons), TEST_CHUNK, |_| {}).await.unwrap();
         let rows = dump(&first).await;
         assert_eq!(rows, dump(&second).await);

@@ -8,7 +8,9 @@
 //!
 //! - SQLite: multi-row `INSERT … ON CONFLICT DO NOTHING` statements of a fixed width, so each statement shape is
 //!   prepared once per connection and reused, on a connection of the load's own that moves the file out of WAL
-//!   for the load ([`load_sqlite`] says why) and back into it after.
+//!   for the load ([`load_sqlite`] says why) and back into it after. A file has one writer at a time, so some
+//!   tables are written into a side file of the load's own by a second connection meanwhile, and copied into the
+//!   database before the commit ([`SIDE_TABLES`]).
 //! - PostgreSQL: `COPY … FROM STDIN` of each table's rows, on a connection of the load's own with
 //!   `synchronous_commit` off: straight into a table that had no row when the load began, else into a temporary
 //!   table of the same shape and then one `INSERT … SELECT … ON CONFLICT DO NOTHING` from it. COPY alone cannot
@@ -99,6 +101,9 @@ struct Chunked<'a> {
 /// The connection also sets, for the load only, `synchronous = OFF` (a crash mid-load can corrupt the file; the
 /// load is simply redone), a large page cache, and no foreign-key checks (every row refers to rows the generator
 /// produced in the same or an earlier chunk; the tests check the result with `PRAGMA foreign_key_check`).
+///
+/// The tables of [`SIDE_TABLES`] are written by a second connection into a side file ([`SideFile`]) at the same
+/// time, and copied into this one's transaction at the end, so a failed load still commits nothing.
 async fn load_sqlite(url: &str, chunked: Chunked<'_>, progress: impl FnMut(u64)) -> Result<LoadSummary> {
     let options = SqliteConnectOptions::from_str(url)?.create_if_missing(true);
     let mut conn = SqliteConnection::connect_with(&options).await?;
@@ -107,16 +112,108 @@ async fn load_sqlite(url: &str, chunked: Chunked<'_>, progress: impl FnMut(u64))
     // in WAL, as the doc comment says.
     let _rollback_journal_unless_in_use: std::result::Result<String, _> =
         sqlx::query_scalar("PRAGMA journal_mode = DELETE").fetch_one(&mut conn).await;
-    let pragmas = format!(
-        "PRAGMA foreign_keys = OFF; PRAGMA synchronous = OFF; PRAGMA cache_size = {}; PRAGMA temp_store = MEMORY;",
-        -LOAD_CACHE_KIB
-    );
-    sqlx::raw_sql(AssertSqlSafe(pragmas)).execute(&mut conn).await?;
-    let summary = load(Writer::Sqlite(conn.begin().await?), chunked, progress).await;
+    sqlx::raw_sql(AssertSqlSafe(load_pragmas())).execute(&mut conn).await?;
+    let side = SideFile::create(&mut conn, options.get_filename()).await?;
+    let summary = load_with_side(&mut conn, &side, chunked, progress).await;
+    let removed = side.remove(&mut conn).await;
     // Back to what the service expects of the file: WAL (the service's connections set the rest themselves).
     sqlx::raw_sql("PRAGMA journal_mode = WAL; PRAGMA optimize;").execute(&mut conn).await?;
     conn.close().await?;
+    // A failed load's own error comes first.
+    let summary = summary?;
+    removed?;
+    Ok(summary)
+}
+
+/// The connection settings of a SQLite load, on both of its files: no foreign-key checks, no `fsync`, a large page
+/// cache and temporary structures in memory ([`load_sqlite`] says why).
+fn load_pragmas() -> String {
+    format!(
+        "PRAGMA foreign_keys = OFF; PRAGMA synchronous = OFF; PRAGMA cache_size = {}; PRAGMA temp_store = MEMORY;",
+        -LOAD_CACHE_KIB
+    )
+}
+
+/// The load itself on SQLite, once the side file is ready: the main file's transaction and the side file's.
+async fn load_with_side(
+    conn: &mut SqliteConnection,
+    side: &SideFile,
+    chunked: Chunked<'_>,
+    progress: impl FnMut(u64),
+) -> Result<LoadSummary> {
+    let mut side_conn = side.connect().await?;
+    let writer = Writer::Sqlite { main: conn.begin().await?, side: side_conn.begin().await? };
+    let summary = load(writer, chunked, progress).await;
+    side_conn.close().await?;
     summary
+}
+
+/// The tables a SQLite load writes into its side file, on a connection (and so a thread) of their own, while the
+/// main file's connection writes the others; they are copied into the main file at the end. A database file has one
+/// writer at a time, so a second file is the only way to a second writer. These three take about as long to write
+/// as the persons, the 住基 entries and the 公費 together (at 10M, by each table's time in one run: 101 s against
+/// 102 s), and the persons' two large indexes are built where they stay. Copying them took 31 s at 10M; with the
+/// persons and the 住基 entries on the side instead, the copy took 43 s (one run each).
+const SIDE_TABLES: [&str; 3] = ["certificate_links", "jlis_certificates", "qualifications"];
+
+/// The schema name the main file's connection attaches the side file under.
+const SIDE_SCHEMA: &str = "population_load_side";
+
+/// A SQLite load's side file ([`SIDE_TABLES`]): beside the database, named after it, with empty copies of the
+/// side tables made from the main file's own definitions, and attached to the main file's connection.
+struct SideFile {
+    path: std::path::PathBuf,
+}
+
+impl SideFile {
+    /// Creates the side file of the database at `main` anew (a crashed load's is replaced), with the side tables
+    /// as `conn` defines them, and attaches it to `conn`. The tables exist before the attachment, so that `conn`
+    /// reads them with the file's schema.
+    async fn create(conn: &mut SqliteConnection, main: &std::path::Path) -> Result<Self> {
+        let mut name = main.as_os_str().to_owned();
+        name.push(".population-load");
+        let side = Self { path: name.into() };
+        side.remove_file()?;
+        let names = SIDE_TABLES.iter().map(|name| format!("'{name}'")).collect::<Vec<_>>().join(", ");
+        // Names are the constants above, never input.
+        let definitions: Vec<String> = sqlx::query_scalar(AssertSqlSafe(format!(
+            "SELECT sql FROM sqlite_master WHERE type = 'table' AND name IN ({names}) ORDER BY name"
+        )))
+        .fetch_all(&mut *conn)
+        .await?;
+        let mut side_conn = side.connect().await?;
+        sqlx::raw_sql(AssertSqlSafe(definitions.join(";\n"))).execute(&mut side_conn).await?;
+        side_conn.close().await?;
+        sqlx::query(AssertSqlSafe(format!("ATTACH DATABASE ? AS {SIDE_SCHEMA}")))
+            .bind(side.path.to_string_lossy().into_owned())
+            .execute(&mut *conn)
+            .await?;
+        Ok(side)
+    }
+
+    /// A connection of its own to the side file. Its rollback journal is kept in memory: the file is thrown away
+    /// whatever happens, and a file made for the load has no page a rollback would need back.
+    async fn connect(&self) -> Result<SqliteConnection> {
+        let options = SqliteConnectOptions::new().filename(&self.path).create_if_missing(true);
+        let mut conn = SqliteConnection::connect_with(&options).await?;
+        sqlx::raw_sql(AssertSqlSafe(format!("PRAGMA journal_mode = MEMORY; {}", load_pragmas())))
+            .execute(&mut conn)
+            .await?;
+        Ok(conn)
+    }
+
+    /// Detaches the side file from `conn` and deletes it.
+    async fn remove(self, conn: &mut SqliteConnection) -> Result<()> {
+        sqlx::raw_sql(AssertSqlSafe(format!("DETACH DATABASE {SIDE_SCHEMA}"))).execute(&mut *conn).await?;
+        self.remove_file()
+    }
+
+    fn remove_file(&self) -> Result<()> {
+        match std::fs::remove_file(&self.path) {
+            Err(error) if error.kind() != std::io::ErrorKind::NotFound => Err(error.into()),
+            _ => Ok(()),
+        }
+    }
 }
 
 /// A PostgreSQL load, on a connection of its own: rows are COPYed ([`copy_rows`]).
@@ -142,7 +239,7 @@ async fn load(mut writer: Writer<'_>, chunked: Chunked<'_>, mut progress: impl F
     let config = *generator.config();
     let indexes = writer.secondary_indexes().await?;
     for index in &indexes {
-        writer.execute(&format!("DROP INDEX {}", index.name)).await?;
+        writer.drop_index(index).await?;
     }
     writer.stage().await?;
     let mut summary = LoadSummary::default();
@@ -160,11 +257,7 @@ async fn load(mut writer: Writer<'_>, chunked: Chunked<'_>, mut progress: impl F
     if summary.persons != config.persons {
         return Err(OriginError::PopulationGeneratorStopped);
     }
-    // Built once over every row, an index is one sort instead of a b-tree insertion per row.
-    for index in &indexes {
-        writer.execute(&index.definition).await?;
-    }
-    writer.commit().await?;
+    summary.rows_inserted += writer.finish(&indexes).await?;
     Ok(summary)
 }
 
@@ -219,6 +312,8 @@ fn generate_chunks(
 struct SecondaryIndex {
     name: String,
     definition: String,
+    /// The table it indexes.
+    table_name: String,
 }
 
 /// One value of a row to load, typed as its column is.
@@ -530,12 +625,10 @@ fn staging_table(table_name: &str) -> String {
 
 /// Where a load writes: its transaction on a connection of its own, to SQLite or to PostgreSQL.
 enum Writer<'c> {
-    Sqlite(sqlx::Transaction<'c, Sqlite>),
+    /// The main file's transaction, and the side file's ([`SIDE_TABLES`]).
+    Sqlite { main: sqlx::Transaction<'c, Sqlite>, side: sqlx::Transaction<'c, Sqlite> },
     /// With the loaded tables that had no row when the load began ([`Writer::stage`]).
-    Postgres {
-        tx: sqlx::Transaction<'c, sqlx::Postgres>,
-        empty_at_start: Vec<&'static str>,
-    },
+    Postgres { tx: sqlx::Transaction<'c, sqlx::Postgres>, empty_at_start: Vec<&'static str> },
 }
 
 impl Writer<'_> {
@@ -544,22 +637,29 @@ impl Writer<'_> {
     /// of a million persons each way: 33.2 and 32.7 s sorted, 34.2 and 37.0 s not; PostgreSQL's COPY path gained
     /// nothing (48.0 against 45.8 s), so its rows are not sorted.
     fn wants_sorted_rows(&self) -> bool {
-        matches!(self, Self::Sqlite(_))
+        matches!(self, Self::Sqlite { .. })
     }
 
-    /// Writes every table's rows; returns the rows actually inserted.
+    /// Writes every table's rows; returns the rows actually inserted. On SQLite the side tables' rows go to the side
+    /// file at the same time as the others go to the main file, and are counted when [`Writer::finish`] copies them.
     async fn write(&mut self, tables: Vec<TableRows>) -> Result<u64> {
-        let mut inserted = 0;
-        for rows in tables {
-            inserted += match self {
-                Self::Sqlite(tx) => insert_rows(tx, rows).await?,
-                Self::Postgres { tx, empty_at_start } => {
+        match self {
+            Self::Sqlite { main, side } => {
+                let (on_side, on_main): (Vec<_>, Vec<_>) =
+                    tables.into_iter().partition(|rows| SIDE_TABLES.contains(&rows.table.name));
+                let (inserted, on_side) = tokio::join!(insert_tables(main, on_main), insert_tables(side, on_side));
+                on_side?;
+                inserted
+            }
+            Self::Postgres { tx, empty_at_start } => {
+                let mut inserted = 0;
+                for rows in tables {
                     let into_empty = empty_at_start.contains(&rows.table.name);
-                    copy_rows(tx, rows, into_empty).await?
+                    inserted += copy_rows(tx, rows, into_empty).await?;
                 }
-            };
+                Ok(inserted)
+            }
         }
-        Ok(inserted)
     }
 
     /// On PostgreSQL, notes the loaded tables that have no row yet, and creates the staging table of every other
@@ -592,17 +692,18 @@ impl Writer<'_> {
     async fn secondary_indexes(&mut self) -> Result<Vec<SecondaryIndex>> {
         let tables = loaded_table_names();
         Ok(match self {
-            Self::Sqlite(tx) => {
+            Self::Sqlite { main, .. } => {
                 sqlx::query_as(AssertSqlSafe(format!(
-                    "SELECT name, sql AS definition FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL \
-                     AND sql NOT LIKE 'CREATE UNIQUE%' AND tbl_name IN ({tables}) ORDER BY name"
+                    "SELECT name, sql AS definition, tbl_name AS table_name FROM sqlite_master WHERE type = 'index' \
+                     AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%' AND tbl_name IN ({tables}) ORDER BY name"
                 )))
-                .fetch_all(&mut **tx)
+                .fetch_all(&mut **main)
                 .await?
             }
             Self::Postgres { tx, .. } => {
                 sqlx::query_as(AssertSqlSafe(format!(
-                    "SELECT indexname AS name, indexdef AS definition FROM pg_indexes \
+                    "SELECT indexname AS name, indexdef AS definition, CAST(tablename AS TEXT) AS table_name \
+                     FROM pg_indexes \
                      WHERE schemaname = current_schema() AND indexdef NOT LIKE 'CREATE UNIQUE%' \
                      AND tablename IN ({tables}) ORDER BY indexname"
                 )))
@@ -612,24 +713,81 @@ impl Writer<'_> {
         })
     }
 
-    /// Runs one statement of the load's own (an index dropped or built).
-    async fn execute(&mut self, sql: &str) -> Result<()> {
-        // Only index names and definitions read from the catalogue come here, never input.
-        let sql = AssertSqlSafe(sql.to_owned());
+    /// Drops an index of the main file (before the rows: it is built again by [`Writer::finish`]).
+    async fn drop_index(&mut self, index: &SecondaryIndex) -> Result<()> {
+        let sql = format!("DROP INDEX {}", index.name);
         match self {
-            Self::Sqlite(tx) => sqlx::raw_sql(sql).execute(&mut **tx).await.map(drop)?,
-            Self::Postgres { tx, .. } => sqlx::raw_sql(sql).execute(&mut **tx).await.map(drop)?,
+            Self::Sqlite { main, .. } => run_statements(main, vec![sql]).await,
+            Self::Postgres { tx, .. } => {
+                // Only index names read from the catalogue come here, never input.
+                sqlx::raw_sql(AssertSqlSafe(sql)).execute(&mut **tx).await?;
+                Ok(())
+            }
         }
-        Ok(())
     }
 
-    async fn commit(self) -> Result<()> {
+    /// Builds `indexes` again, each once over every row (one sort instead of a b-tree insertion per row), and
+    /// commits; returns the rows the side file's copy added. On SQLite each file's connection builds its own
+    /// tables' indexes, at the same time; the side file is committed, and its tables are copied into the main file
+    /// with the indexes built there (SQLite copies a table into an empty one with the same indexes b-tree by b-tree,
+    /// in order, and row by row into one that has rows, skipping those already there).
+    async fn finish(self, indexes: &[SecondaryIndex]) -> Result<u64> {
+        let (on_side, on_main): (Vec<_>, Vec<_>) =
+            indexes.iter().partition(|index| SIDE_TABLES.contains(&index.table_name.as_str()));
+        let definitions =
+            |indexes: &[&SecondaryIndex]| indexes.iter().map(|i| i.definition.clone()).collect::<Vec<_>>();
         match self {
-            Self::Sqlite(tx) => tx.commit().await?,
-            Self::Postgres { tx, .. } => tx.commit().await?,
+            Self::Sqlite { mut main, mut side } => {
+                let (on_main, built_on_side) = tokio::join!(
+                    run_statements(&mut main, definitions(&on_main)),
+                    run_statements(&mut side, definitions(&on_side))
+                );
+                on_main?;
+                built_on_side?;
+                side.commit().await?;
+                run_statements(&mut main, definitions(&on_side)).await?;
+                let mut copied = 0;
+                for table in SIDE_TABLES {
+                    // Names are the constants above, never input.
+                    copied += sqlx::query(AssertSqlSafe(format!(
+                        "INSERT OR IGNORE INTO main.{table} SELECT * FROM {SIDE_SCHEMA}.{table}"
+                    )))
+                    .execute(&mut *main)
+                    .await?
+                    .rows_affected();
+                }
+                main.commit().await?;
+                Ok(copied)
+            }
+            Self::Postgres { mut tx, .. } => {
+                for index in indexes {
+                    // Only index definitions read from the catalogue come here, never input.
+                    sqlx::raw_sql(AssertSqlSafe(index.definition.clone())).execute(&mut *tx).await?;
+                }
+                tx.commit().await?;
+                Ok(0)
+            }
         }
-        Ok(())
     }
+}
+
+/// Runs statements of the load's own (indexes dropped or built, from the catalogue's names and definitions) on a
+/// SQLite connection, one after another.
+async fn run_statements(conn: &mut SqliteConnection, statements: Vec<String>) -> Result<()> {
+    for sql in statements {
+        // Only index names and definitions read from the catalogue come here, never input.
+        sqlx::raw_sql(AssertSqlSafe(sql)).execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// Inserts each table's rows in turn ([`insert_rows`]); the rows actually inserted.
+async fn insert_tables(conn: &mut SqliteConnection, tables: Vec<TableRows>) -> Result<u64> {
+    let mut inserted = 0;
+    for rows in tables {
+        inserted += insert_rows(conn, rows).await?;
+    }
+    Ok(inserted)
 }
 
 /// `INSERT INTO table (columns) VALUES (…), (…) ON CONFLICT DO NOTHING` for `rows` rows, with SQLite's parameters.
