@@ -86,13 +86,10 @@ mod tests {
         lines
     }
 
-    /// The side files of SQLite loads ([`crate::store::population`]) left in `dir`.
+    /// The side files of SQLite loads ([`crate::store::population`]) left in `dir`, and any journal of theirs.
     fn side_files(dir: &tempfile::TempDir) -> Vec<String> {
         let names = std::fs::read_dir(dir.path()).unwrap().map(|entry| entry.unwrap().file_name());
-        names
-            .map(|name| name.to_string_lossy().into_owned())
-            .filter(|name| name.ends_with(".population-load"))
-            .collect()
+        names.map(|name| name.to_string_lossy().into_owned()).filter(|name| name.contains(".population-load")).collect()
     }
 
     async fn count(url: &str, table: &str) -> i64 {

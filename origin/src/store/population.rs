@@ -144,8 +144,11 @@ async fn load_with_side(
     let mut side_conn = side.connect().await?;
     let writer = Writer::Sqlite { main: conn.begin().await?, side: side_conn.begin().await? };
     let summary = load(writer, chunked, progress).await;
-    side_conn.close().await?;
-    summary
+    let closed = side_conn.close().await;
+    // A failed load's own error comes first.
+    let summary = summary?;
+    closed?;
+    Ok(summary)
 }
 
 /// The tables a SQLite load writes into its side file, on a connection (and so a thread) of their own, while the
