@@ -177,10 +177,9 @@ impl SideFile {
         name.push(".population-load");
         let side = Self { path: name.into() };
         side.remove_file()?;
-        let names = SIDE_TABLES.iter().map(|name| format!("'{name}'")).collect::<Vec<_>>().join(", ");
-        // Names are the constants above, never input.
         let definitions: Vec<String> = sqlx::query_scalar(AssertSqlSafe(format!(
-            "SELECT sql FROM sqlite_master WHERE type = 'table' AND name IN ({names}) ORDER BY name"
+            "SELECT sql FROM sqlite_master WHERE type = 'table' AND name IN ({}) ORDER BY name",
+            name_list(&SIDE_TABLES)
         )))
         .fetch_all(&mut *conn)
         .await?;
@@ -618,7 +617,12 @@ fn loaded_tables() -> Vec<&'static str> {
 
 /// The names of the tables a load writes, as an SQL list for `IN (…)`.
 fn loaded_table_names() -> String {
-    loaded_tables().iter().map(|name| format!("'{name}'")).collect::<Vec<_>>().join(", ")
+    name_list(&loaded_tables())
+}
+
+/// Table names (the constants above, never input) as an SQL list for `IN (…)`.
+fn name_list(names: &[&str]) -> String {
+    names.iter().map(|name| format!("'{name}'")).collect::<Vec<_>>().join(", ")
 }
 
 /// The temporary table a PostgreSQL load COPYs a table's rows into before inserting them.
@@ -718,14 +722,10 @@ impl Writer<'_> {
 
     /// Drops an index of the main file (before the rows: it is built again by [`Writer::finish`]).
     async fn drop_index(&mut self, index: &SecondaryIndex) -> Result<()> {
-        let sql = format!("DROP INDEX {}", index.name);
+        let sql = vec![format!("DROP INDEX {}", index.name)];
         match self {
-            Self::Sqlite { main, .. } => run_statements(main, vec![sql]).await,
-            Self::Postgres { tx, .. } => {
-                // Only index names read from the catalogue come here, never input.
-                sqlx::raw_sql(AssertSqlSafe(sql)).execute(&mut **tx).await?;
-                Ok(())
-            }
+            Self::Sqlite { main, .. } => run_statements(&mut **main, sql).await,
+            Self::Postgres { tx, .. } => run_statements(&mut **tx, sql).await,
         }
     }
 
@@ -742,13 +742,13 @@ impl Writer<'_> {
         match self {
             Self::Sqlite { mut main, mut side } => {
                 let (on_main, built_on_side) = tokio::join!(
-                    run_statements(&mut main, definitions(&on_main)),
-                    run_statements(&mut side, definitions(&on_side))
+                    run_statements(&mut *main, definitions(&on_main)),
+                    run_statements(&mut *side, definitions(&on_side))
                 );
                 on_main?;
                 built_on_side?;
                 side.commit().await?;
-                run_statements(&mut main, definitions(&on_side)).await?;
+                run_statements(&mut *main, definitions(&on_side)).await?;
                 let mut copied = 0;
                 for table in SIDE_TABLES {
                     // Names are the constants above, never input.
@@ -763,10 +763,7 @@ impl Writer<'_> {
                 Ok(copied)
             }
             Self::Postgres { mut tx, .. } => {
-                for index in indexes {
-                    // Only index definitions read from the catalogue come here, never input.
-                    sqlx::raw_sql(AssertSqlSafe(index.definition.clone())).execute(&mut *tx).await?;
-                }
+                run_statements(&mut *tx, indexes.iter().map(|index| index.definition.clone()).collect()).await?;
                 tx.commit().await?;
                 Ok(0)
             }
@@ -775,8 +772,11 @@ impl Writer<'_> {
 }
 
 /// Runs statements of the load's own (indexes dropped or built, from the catalogue's names and definitions) on a
-/// SQLite connection, one after another.
-async fn run_statements(conn: &mut SqliteConnection, statements: Vec<String>) -> Result<()> {
+/// connection of either engine, one after another.
+async fn run_statements<C>(conn: &mut C, statements: Vec<String>) -> Result<()>
+where
+    for<'c> &'c mut C: sqlx::Executor<'c>,
+{
     for sql in statements {
         // Only index names and definitions read from the catalogue come here, never input.
         sqlx::raw_sql(AssertSqlSafe(sql)).execute(&mut *conn).await?;
