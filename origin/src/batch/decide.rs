@@ -9,7 +9,7 @@ use onshi_proto::IsoDate;
 use onshi_proto::insurer::{Comparison, Item};
 use onshi_proto::qualification::Sex;
 
-use onshi_proto::normalize::{NameComparison, address_key, compare_names, kana_key};
+use onshi_proto::normalize::{NameComparison, address_key, compare_name_keys, kana_key, name_key};
 
 /// The 5 items identity matching compares (漢字氏名, カナ氏名, 生年月日, 性別, 住所). The texts are held inline
 /// when short, as most names are: an insurer batch keeps a million of these in memory.
@@ -66,61 +66,100 @@ pub struct Decision {
 /// A 外字 placeholder in the kanji name never counts as equal, but it does not break the match when the other
 /// four items (and so the number's owner) agree.
 pub fn five_items_match(left: &PersonItems, right: &PersonItems) -> bool {
-    let name_ok = compare_names(&left.name, &right.name) != NameComparison::Different;
-    name_ok
-        && kana_key(&left.name_kana) == kana_key(&right.name_kana)
-        && left.birth_date == right.birth_date
-        && left.sex == right.sex
-        && address_key(&left.address) == address_key(&right.address)
+    ComparedItems::of(left).five_items_match(&ComparedItems::of(right))
+}
+
+/// A record's 5 items with the texts in their comparison forms ([`onshi_proto::normalize`]), made once: [`decide`]
+/// compares a row with its 住基 entry and with every record of its number, and an insurer batch decides a million
+/// rows.
+struct ComparedItems<'i> {
+    items: &'i PersonItems,
+    name: Vec<char>,
+    kana: String,
+    address: String,
+}
+
+impl<'i> ComparedItems<'i> {
+    fn of(items: &'i PersonItems) -> Self {
+        Self {
+            items,
+            name: name_key(&items.name),
+            kana: kana_key(&items.name_kana),
+            address: address_key(&items.address),
+        }
+    }
+
+    /// [`five_items_match`], the cheapest comparisons first.
+    fn five_items_match(&self, other: &Self) -> bool {
+        self.items.birth_date == other.items.birth_date
+            && self.items.sex == other.items.sex
+            && self.kana == other.kana
+            && self.address == other.address
+            && compare_name_keys(&self.name, &other.name) != NameComparison::Different
+    }
+
+    /// Check b: the same number with another 生年月日.
+    fn born_otherwise(&self, other: &Self) -> bool {
+        self.items.birth_date != other.items.birth_date
+    }
+
+    /// Check c: the same number and 生年月日 with another カナ氏名.
+    fn twin_of(&self, other: &Self) -> bool {
+        self.items.birth_date == other.items.birth_date && self.kana != other.kana
+    }
 }
 
 /// The known record that raises a notice of `kind` about `row`: for check b the first with another 生年月日, for
 /// check c the first with the same 生年月日 and another カナ氏名. The other kinds compare with 住基, not with a
 /// record, and have none.
 pub fn other_record<'k>(kind: NoticeKind, row: &PersonItems, known: &'k [KnownRecord]) -> Option<&'k KnownRecord> {
-    match kind {
-        NoticeKind::SuspectedMisregistration => known.iter().find(|k| k.items.birth_date != row.birth_date),
-        NoticeKind::SuspectedTwin => known
-            .iter()
-            .find(|k| k.items.birth_date == row.birth_date && kana_key(&k.items.name_kana) != kana_key(&row.name_kana)),
-        _ => None,
+    if !matches!(kind, NoticeKind::SuspectedMisregistration | NoticeKind::SuspectedTwin) {
+        return None;
     }
+    let row = ComparedItems::of(row);
+    known.iter().find(|k| {
+        let other = ComparedItems::of(&k.items);
+        if kind == NoticeKind::SuspectedTwin { row.twin_of(&other) } else { row.born_otherwise(&other) }
+    })
 }
 
 /// Each of the 5 items of `member` beside `other`'s, compared in the forms [`five_items_match`] uses.
 pub fn compare_items(member: &PersonItems, other: &PersonItems) -> Vec<(Item, Comparison)> {
+    let (member, other) = (ComparedItems::of(member), ComparedItems::of(other));
     let same = |equal: bool| if equal { Comparison::Same } else { Comparison::Differs };
-    let name = match compare_names(&member.name, &other.name) {
+    let name = match compare_name_keys(&member.name, &other.name) {
         NameComparison::Equal => Comparison::Same,
         NameComparison::CompatibleExceptGaiji => Comparison::SameExceptGaiji,
         NameComparison::Different => Comparison::Differs,
     };
     vec![
         (Item::Name, name),
-        (Item::NameKana, same(kana_key(&member.name_kana) == kana_key(&other.name_kana))),
-        (Item::BirthDate, same(member.birth_date == other.birth_date)),
-        (Item::Sex, same(member.sex == other.sex)),
-        (Item::Address, same(address_key(&member.address) == address_key(&other.address))),
+        (Item::NameKana, same(member.kana == other.kana)),
+        (Item::BirthDate, same(member.items.birth_date == other.items.birth_date)),
+        (Item::Sex, same(member.items.sex == other.items.sex)),
+        (Item::Address, same(member.address == other.address)),
     ]
 }
 
 /// Runs checks b–f for one row. `known` holds the records that already carry the row's 個人番号; `resident` is
 /// the 住基 stand-in's entry for it.
 pub fn decide(row: &PersonItems, known: &[KnownRecord], resident: Option<&PersonItems>) -> Decision {
+    let compared = ComparedItems::of(row);
+    let known_compared: Vec<ComparedItems<'_>> = known.iter().map(|k| ComparedItems::of(&k.items)).collect();
     let mut notices = Vec::new();
     let mut hold = None;
     // b: the same number with another birth date.
-    if other_record(NoticeKind::SuspectedMisregistration, row, known).is_some() {
+    if known_compared.iter().any(|k| compared.born_otherwise(k)) {
         notices.push(NoticeKind::SuspectedMisregistration);
         hold.get_or_insert(NoticeKind::SuspectedMisregistration);
     }
     // c: the same number and birth date with another kana name: twins.
-    if other_record(NoticeKind::SuspectedTwin, row, known).is_some() {
+    if known_compared.iter().any(|k| compared.twin_of(k)) {
         notices.push(NoticeKind::SuspectedTwin);
         hold.get_or_insert(NoticeKind::SuspectedTwin);
     }
     // d: no history → the 住基 query, whose result the insurer is told.
-    let resident_matches = resident.is_some_and(|r| five_items_match(row, r));
+    let resident_matches = resident.is_some_and(|r| compared.five_items_match(&ComparedItems::of(r)));
     if known.is_empty() {
         notices.push(match (resident, resident_matches) {
             (None, _) => NoticeKind::ResidentRegistryNotFound,
@@ -147,8 +186,9 @@ pub fn decide(row: &PersonItems, known: &[KnownRecord], resident: Option<&Person
     // Linked only on a full 5-item match with a record that is not held.
     let placement = known
         .iter()
-        .find(|k| !k.held && five_items_match(row, &k.items))
-        .map_or(Placement::New, |k| Placement::Existing(k.person_id.clone()));
+        .zip(&known_compared)
+        .find(|(k, k_compared)| !k.held && compared.five_items_match(k_compared))
+        .map_or(Placement::New, |(k, _)| Placement::Existing(k.person_id.clone()));
     Decision { placement, hold: None, notices }
 }
 
