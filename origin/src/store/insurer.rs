@@ -23,6 +23,7 @@ use crate::store::batch_progress::ProgressCell;
 use crate::store::batch_reads::{CHECK_WINDOW, ReadAhead, WindowFacts, known_records, residents, set_sqlite_cache_kib};
 use crate::store::batch_writes::{
     BatchStatement, BatchWriter, PendingWrites, STATEMENTS_IN_FLIGHT, WRITE_CHUNK, ask_writer, hand_over,
+    set_sqlite_statement_journals_in_memory,
 };
 use crate::store::credentials::{PrincipalKind, insert_credential};
 use crate::store::rows::{
@@ -75,7 +76,9 @@ impl Store {
         // pages spill to the WAL again and again before the commit. The connection gets a larger cache for the
         // batch only, and its default back afterwards (also when the batch fails).
         set_sqlite_cache_kib(&mut conn, self.backend(), BATCH_SQLITE_CACHE_KIB).await?;
+        set_sqlite_statement_journals_in_memory(&mut conn, self.backend(), true).await?;
         let outcome = self.apply_on(&mut conn, insurer, format, body_sha256, rows, now, progress).await;
+        set_sqlite_statement_journals_in_memory(&mut conn, self.backend(), false).await?;
         set_sqlite_cache_kib(&mut conn, self.backend(), DEFAULT_SQLITE_CACHE_KIB).await?;
         outcome
     }
