@@ -40,7 +40,7 @@ impl ProgressCell {
         self.set(BatchProgress::Applying(RowsApplied::new(applied.min(total), total).unwrap_or_default()));
     }
 
-    /// Every one of `total` rows is written; the notices and the commit remain.
+    /// Every one of `total` rows is written, with its notices; the commit remains.
     pub fn finishing(&self, total: usize) {
         self.set(BatchProgress::Finishing { rows_total: total as u64 });
     }

@@ -1,6 +1,6 @@
 //! The writing half of an insurer batch: the batch's transaction, and the statements the checks hand over to it
-//! (new persons and qualifications in multi-row inserts, 資格喪失, and the reads that must see the batch's own rows),
-//! carried out in the order they were handed over while the checks go on with the rows after them.
+//! (new persons, qualifications and notices in multi-row inserts, 資格喪失, and the reads that must see the batch's
+//! own rows), carried out in the order they were handed over while the checks go on with the rows after them.
 //!
 //! The checks and the writer run as two futures of one task, joined by a short queue: while the database thread
 //! writes one chunk of records, the task decides the next. Nothing a check reads depends on a write not yet
@@ -19,6 +19,7 @@ use crate::batch::validate::{Acquisition, Loss, RowError, RowErrorCode};
 use crate::error::{OriginError, Result};
 use crate::store::batch_progress::ProgressCell;
 use crate::store::batch_reads::{WindowFacts, read_window};
+use crate::store::random_id;
 use crate::store::rows::{HoldStatus, NewQualification, bind_person_items};
 use crate::store::sql::{Backend, multi_row_insert};
 
@@ -52,6 +53,8 @@ pub(crate) struct Written {
 pub(crate) struct BatchWriter<'a> {
     pub backend: Backend,
     pub insurer: &'a InsurerNumber,
+    /// The batch's row in `insurer_batches`, which its notices name.
+    pub batch_id: &'a str,
     pub now: i64,
     pub progress: &'a ProgressCell,
     pub rows_total: usize,
@@ -69,7 +72,7 @@ impl BatchWriter<'_> {
         while let Some(statement) = statements.recv().await {
             match statement {
                 BatchStatement::Insert { mut writes, taken_up } => {
-                    writes.flush(conn, self.backend, self.insurer, self.now, &mut written.errors).await?;
+                    writes.flush(conn, self, &mut written.errors).await?;
                     self.progress.applying(taken_up, self.rows_total);
                 }
                 BatchStatement::Lose { row, taken_up } => {
@@ -137,28 +140,66 @@ pub(crate) async fn ask_writer<'r, T>(
 /// (32 766) and PostgreSQL (65 535).
 pub(crate) const WRITE_CHUNK: usize = 200;
 
-/// New persons and qualifications decided but not yet written, each qualification with its batch line.
+/// The ids of the rows one batch creates: a random prefix of the batch's own, then a count, so that a batch's new
+/// rows land together at one place of each primary-key index instead of dirtying pages all over a large table. The
+/// prefix keeps one batch's ids apart from another's; reading a notice or a qualification needs the insurer's own
+/// credential whatever its id.
+#[derive(Debug)]
+pub(crate) struct BatchIds {
+    prefix: String,
+    next: u64,
+}
+
+impl BatchIds {
+    /// A new batch's ids.
+    pub(crate) fn new() -> Result<Self> {
+        Ok(Self { prefix: random_id()?.chars().take(16).collect(), next: 0 })
+    }
+
+    /// The next id, as long as [`random_id`]'s.
+    pub(crate) fn next(&mut self) -> String {
+        let id = format!("{}{:016x}", self.prefix, self.next);
+        self.next += 1;
+        id
+    }
+}
+
+/// A notice to the insurer about one row.
+#[derive(Debug)]
+pub(crate) struct NewNotice {
+    pub id: String,
+    /// The row's line in the batch.
+    pub line: u64,
+    /// The member record.
+    pub person_id: Option<String>,
+    pub kind: NoticeKind,
+    /// The other record that raised it (checks b and c).
+    pub counterpart: Option<String>,
+}
+
+/// New persons, qualifications and notices decided but not yet written, each qualification with its batch line.
 #[derive(Default)]
 pub(crate) struct PendingWrites<'r> {
     /// New person records: the id, the row with their 5 items, and why they are held (when they are).
     pub persons: Vec<(String, &'r Acquisition, Option<NoticeKind>)>,
     /// New qualifications, each with its batch line.
     pub qualifications: Vec<(u64, NewQualification)>,
+    /// Notices about the rows decided so far.
+    pub notices: Vec<NewNotice>,
 }
 
 impl PendingWrites<'_> {
-    /// Writes the pending persons, then their qualifications (the foreign keys point that way). A qualification
-    /// already registered (the same 保険者・記号・番号・枝番・資格取得日) is skipped by `ON CONFLICT DO NOTHING`; when a
-    /// statement inserts fewer rows than it carries, the rows that are missing are found by id and reported as
-    /// `duplicate`.
+    /// Writes the pending persons, then their qualifications and the notices (the foreign keys point that way). A
+    /// qualification already registered (the same 保険者・記号・番号・枝番・資格取得日) is skipped by `ON CONFLICT DO
+    /// NOTHING`; when a statement inserts fewer rows than it carries, the rows that are missing are found by id and
+    /// reported as `duplicate`.
     async fn flush(
         &mut self,
         conn: &mut AnyConnection,
-        backend: Backend,
-        insurer: &InsurerNumber,
-        now: i64,
+        writer: &BatchWriter<'_>,
         errors: &mut Vec<RowError>,
     ) -> Result<()> {
+        let BatchWriter { backend, insurer, now, .. } = *writer;
         for chunk in self.persons.chunks(WRITE_CHUNK) {
             let sql = multi_row_insert(
                 backend,
@@ -192,8 +233,38 @@ impl PendingWrites<'_> {
             }
         }
         self.qualifications.clear();
+        for chunk in self.notices.chunks(WRITE_CHUNK) {
+            insert_notices(conn, writer, chunk).await?;
+        }
+        self.notices.clear();
         Ok(())
     }
+}
+
+/// One multi-row `INSERT` of notices of the writer's batch.
+async fn insert_notices(conn: &mut AnyConnection, writer: &BatchWriter<'_>, chunk: &[NewNotice]) -> Result<()> {
+    let sql = multi_row_insert(
+        writer.backend,
+        "INSERT INTO insurer_notifications (id, insurer_number, batch_id, line, person_id, kind, detail, created_at, \
+                                            counterpart_person_id) VALUES ",
+        9,
+        chunk.len(),
+    );
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for notice in chunk {
+        query = query
+            .bind(notice.id.as_str())
+            .bind(writer.insurer.as_str())
+            .bind(writer.batch_id)
+            .bind(i64::try_from(notice.line).unwrap_or(i64::MAX))
+            .bind(notice.person_id.as_deref())
+            .bind(notice.kind.as_str())
+            .bind("")
+            .bind(writer.now)
+            .bind(notice.counterpart.as_deref());
+    }
+    query.execute(&mut *conn).await?;
+    Ok(())
 }
 
 /// One multi-row `INSERT … ON CONFLICT DO NOTHING` of qualifications; the number of rows inserted.

@@ -22,8 +22,8 @@ use crate::error::{OriginError, Result};
 use crate::store::batch_progress::ProgressCell;
 use crate::store::batch_reads::{CHECK_WINDOW, ReadAhead, WindowFacts, known_records, residents, set_sqlite_cache_kib};
 use crate::store::batch_writes::{
-    BatchStatement, BatchWriter, PendingWrites, STATEMENTS_IN_FLIGHT, WRITE_CHUNK, ask_writer, hand_over,
-    set_sqlite_statement_journals_in_memory,
+    BatchIds, BatchStatement, BatchWriter, NewNotice, PendingWrites, STATEMENTS_IN_FLIGHT, WRITE_CHUNK, ask_writer,
+    hand_over, set_sqlite_statement_journals_in_memory,
 };
 use crate::store::credentials::{PrincipalKind, insert_credential};
 use crate::store::rows::{
@@ -31,7 +31,6 @@ use crate::store::rows::{
     stored_person_items,
 };
 use crate::store::seed::insert_insurer;
-use crate::store::sql::multi_row_insert;
 use crate::store::{Store, random_id};
 
 impl Store {
@@ -124,7 +123,14 @@ impl Store {
             WindowReads::OnBatchConnection
         };
         let (statements, queue) = mpsc::channel(STATEMENTS_IN_FLIGHT);
-        let writer = BatchWriter { backend: self.backend(), insurer, now, progress, rows_total: rows.len() };
+        let writer = BatchWriter {
+            backend: self.backend(),
+            insurer,
+            batch_id: &batch_id,
+            now,
+            progress,
+            rows_total: rows.len(),
+        };
         let (written, checked) =
             tokio::try_join!(writer.carry_out(&mut tx, queue), check_rows(insurer, rows, reads, statements))?;
         let mut errors = checked.errors;
@@ -135,33 +141,9 @@ impl Store {
             errors.sort_by_key(|error| error.line);
             return Ok(Err(errors));
         }
-        let Checked { notices, registered, held, .. } = checked;
+        let Checked { raised, registered, held, .. } = checked;
         let lost = written.lost;
         progress.finishing(rows.len());
-        for chunk in notices.chunks(WRITE_CHUNK) {
-            let sql = multi_row_insert(
-                self.backend(),
-                "INSERT INTO insurer_notifications (id, insurer_number, batch_id, line, person_id, kind, detail, \
-                                                    created_at, counterpart_person_id) VALUES ",
-                9,
-                chunk.len(),
-            );
-            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-            for (line, person_id, kind, other) in chunk {
-                query = query
-                    .bind(random_id()?)
-                    .bind(insurer.as_str())
-                    .bind(&batch_id)
-                    .bind(i64::try_from(*line).unwrap_or(i64::MAX))
-                    .bind(person_id.as_deref())
-                    .bind(kind.as_str())
-                    .bind("")
-                    .bind(now)
-                    .bind(other.as_deref());
-            }
-            query.execute(&mut *tx).await?;
-        }
-        let raised = notices.len() as i64;
         sqlx::query(
             "UPDATE insurer_batches SET records_registered = $1, records_held = $2, qualifications_lost = $3, \
                                         notifications_raised = $4 WHERE id = $5",
@@ -427,8 +409,8 @@ impl Store {
 
 /// What checking a batch's rows came to, besides the records handed to the writer.
 struct Checked {
-    /// Each notice with its line, the member record and the other record that raised it (checks b and c).
-    notices: Vec<(u64, Option<String>, NoticeKind, Option<String>)>,
+    /// Notices raised, each handed to the writer.
+    raised: i64,
     /// Member records registered, and those of them held.
     registered: i64,
     held: i64,
@@ -457,17 +439,17 @@ async fn check_rows<'r>(
     mut reads: WindowReads,
     statements: mpsc::Sender<BatchStatement<'r>>,
 ) -> Result<Checked> {
-    let mut checked = Checked { notices: Vec::new(), registered: 0, held: 0, errors: Vec::new() };
+    let mut checked = Checked { raised: 0, registered: 0, held: 0, errors: Vec::new() };
     // Records created earlier in this batch, by 個人番号, so twins in one file are caught too.
     let mut batch_known: HashMap<String, Vec<KnownRecord>> = HashMap::new();
     // 本人 person ids by 記号・番号 created in this batch, for 家族 rows.
     let mut batch_insured: HashMap<(&str, &str), String> = HashMap::new();
     // Person records this batch created, which a read on the batch's own connection leaves out.
     let mut batch_persons: HashSet<String> = HashSet::new();
-    // Qualification ids of one batch share a random prefix and count up, so the new rows land together at one
-    // place of the primary-key index instead of dirtying pages all over a large table.
-    let id_prefix: String = random_id()?.chars().take(16).collect();
-    let mut next_qualification = 0u64;
+    let mut ids = BatchIds::new()?;
+    // Notices decided and not yet handed over: they go to the writer WRITE_CHUNK at a time, so that its
+    // statements come in few shapes.
+    let mut notices: Vec<NewNotice> = Vec::new();
     let mut pending = PendingWrites::default();
     // Rows taken up so far, told to the progress with each statement.
     let mut taken_up = 0_usize;
@@ -564,7 +546,7 @@ async fn check_rows<'r>(
             pending.qualifications.push((
                 row.line,
                 NewQualification {
-                    id: format!("{id_prefix}{next_qualification:016x}"),
+                    id: ids.next(),
                     person_id: person_id.clone(),
                     insured_person_id,
                     insurer_number: insurer.clone(),
@@ -582,14 +564,18 @@ async fn check_rows<'r>(
                     specific_disease: row.specific_disease.clone(),
                 },
             ));
-            next_qualification += 1;
             // Counted now; a row that turns out to be a duplicate refuses the whole batch, counts and all.
             checked.registered += 1;
             if decision.hold.is_some() {
                 checked.held += 1;
             }
-            for (kind, other) in decision.notices.into_iter().zip(others) {
-                checked.notices.push((row.line, Some(person_id.clone()), kind, other));
+            for (kind, counterpart) in decision.notices.into_iter().zip(others) {
+                let person_id = Some(person_id.clone());
+                notices.push(NewNotice { id: ids.next(), line: row.line, person_id, kind, counterpart });
+                checked.raised += 1;
+            }
+            if notices.len() >= WRITE_CHUNK {
+                pending.notices.extend(notices.drain(..WRITE_CHUNK));
             }
             if pending.qualifications.len() >= WRITE_CHUNK {
                 let writes = std::mem::take(&mut pending);
@@ -597,6 +583,7 @@ async fn check_rows<'r>(
             }
         }
     }
+    pending.notices.append(&mut notices);
     let writes = std::mem::take(&mut pending);
     hand_over(&statements, BatchStatement::Insert { writes, taken_up }).await?;
     Ok(checked)

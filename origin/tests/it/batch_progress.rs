@@ -124,7 +124,7 @@ async fn a_batch_reports_its_finish_once_every_row_is_written(db: Db) {
     let report =
         origin.store.apply_insurer_batch(&insurer, BatchFormat::Ndjson, "sha", &rows, NOW, &progress).await.unwrap();
     assert_eq!(report.unwrap().rows_total, 450);
-    // Every row written, the last thing it reported is the stage after the rows: the notices and the commit.
+    // Every row written, the last thing it reported is the stage after the rows: the commit.
     assert_eq!(progress.get(), BatchProgress::Finishing { rows_total: 450 });
     origin.stop().await;
 }

@@ -433,9 +433,8 @@ pub enum BatchUploadAnswer {
 }
 
 /// How far a running batch has got, as [`ORIGIN_BATCH_PROGRESS_PATH`] and [`INSURER_BATCH_PROGRESS_PATH`] answer
-/// it: nothing running, reading and validating the file, applying its rows, finishing (the notices and the commit,
-/// after the last row), or running on a replica of the origin other than the one asked, whose counts that one
-/// cannot see.
+/// it: nothing running, reading and validating the file, applying its rows, finishing (the commit, after the last
+/// row), or running on a replica of the origin other than the one asked, whose counts that one cannot see.
 ///
 /// Applied rows are written inside the batch's one transaction: none of them is visible to anyone until the commit,
 /// and a batch refused while applying changes nothing.
@@ -449,8 +448,8 @@ pub enum BatchProgress {
     Reading(RowsRead),
     /// Every row was read and is valid; the rows are being checked and written.
     Applying(RowsApplied),
-    /// Every row is checked and written; the notices the checks raised are being written and the batch committed,
-    /// which for a large batch takes a while of its own.
+    /// Every row is checked and written, with the notices the checks raised; the batch is being committed, which for
+    /// a large batch takes a while of its own.
     Finishing {
         /// All the batch's rows.
         rows_total: u64,
