@@ -36,6 +36,11 @@ use sha2::{Digest, Sha256};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
+/// The allocator the origin's binaries ship with (`src/main.rs`, `src/bin/onshi-populate.rs`): the registry load and
+/// the batch child run the origin's own code in this process, so their figures are those of that allocator.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 type BenchResult<T = ()> = Result<T, String>;
 
 /// The request-signing key shared by the load generator and the origin under test.
