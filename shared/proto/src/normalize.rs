@@ -140,7 +140,7 @@ pub fn address_key(text: &str) -> String {
     while let Some(rest) = chars.get(index..) {
         let Some(&c) = rest.first() else { break };
         if let Some((value, used)) = kanji_number(rest) {
-            push_decimal(&mut out, value);
+            out.push_str(&value.to_string());
             index += used;
             continue;
         }
@@ -166,22 +166,6 @@ pub fn address_key(text: &str) -> String {
         out.pop();
     }
     out
-}
-
-/// Appends `value` in ASCII digits.
-fn push_decimal(out: &mut String, value: u32) {
-    let mut digits = [0_u8; 10];
-    let (mut rest, mut count) = (value, 0);
-    for slot in &mut digits {
-        // The remainder of a division by 10 is a single digit.
-        *slot = b'0' + (rest % 10) as u8;
-        count += 1;
-        rest /= 10;
-        if rest == 0 {
-            break;
-        }
-    }
-    out.extend(digits.iter().take(count).rev().map(|&d| char::from(d)));
 }
 
 fn push_separator(out: &mut String) {
