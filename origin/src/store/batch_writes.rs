@@ -18,7 +18,7 @@ use crate::batch::decide::NoticeKind;
 use crate::batch::validate::{Acquisition, Loss, RowError, RowErrorCode};
 use crate::error::{OriginError, Result};
 use crate::store::batch_progress::ProgressCell;
-use crate::store::batch_reads::{WindowFacts, read_window};
+use crate::store::batch_reads::{WindowFacts, read_window, set_sqlite_cache_kib};
 use crate::store::random_id;
 use crate::store::rows::{HoldStatus, NewQualification, bind_person_items};
 use crate::store::sql::{Backend, multi_row_insert};
@@ -99,20 +99,37 @@ impl BatchWriter<'_> {
     }
 }
 
-/// Keeps a SQLite connection's statement journals in memory (`in_memory`), or puts back the default. Each of a
-/// batch's multi-row statements journals the pages it changes, so that a statement that fails part way can be undone
-/// inside the batch's transaction; past 64 KiB SQLite writes that journal to a temporary file. A 100,000-row batch
-/// against the 1M registry wrote 433 MB to the disk with it there and 78 MB with it in memory. A journal holds only the
-/// pages one statement of [`WRITE_CHUNK`] rows changes: a 1M-row batch against the 10M registry peaked at 927–928 MiB
-/// either way. PostgreSQL has no such setting.
-pub(crate) async fn set_sqlite_statement_journals_in_memory(
+/// SQLite page cache of the connection applying a batch, in KiB. A batch touches index pages all over the large
+/// tables; with SQLite's default 2 MiB cache its dirty pages spill to the WAL again and again before the commit. With
+/// the two reading connections' caches and the rows themselves, a 1M-row batch against the 10M registry peaked at
+/// 928 MiB (target 1 GiB); with 256 MiB here and 64 MiB for each reader it peaked at 1,141 MiB and was no faster
+/// (`origin/benches/README.md`).
+const BATCH_SQLITE_CACHE_KIB: u32 = 128 * 1024;
+/// SQLite's default page cache, in KiB.
+const DEFAULT_SQLITE_CACHE_KIB: u32 = 2_000;
+
+/// Gives a SQLite connection the settings of a batch's writer (`applying`), or puts SQLite's defaults back:
+/// - its page cache, [`BATCH_SQLITE_CACHE_KIB`];
+/// - its statement journals kept in memory. Each of a batch's multi-row statements journals the pages it changes, so
+///   that a statement that fails part way can be undone inside the batch's transaction; past 64 KiB SQLite writes
+///   that journal to a temporary file. A 100,000-row batch against the 1M registry wrote 433 MB to the disk with it
+///   there and 78 MB with it in memory. A journal holds only the pages one statement of [`WRITE_CHUNK`] rows
+///   changes: a 1M-row batch against the 10M registry peaked at 927–928 MiB either way.
+///
+/// PostgreSQL has neither setting per connection.
+pub(crate) async fn set_sqlite_batch_settings(
     conn: &mut AnyConnection,
     backend: Backend,
-    in_memory: bool,
+    applying: bool,
 ) -> Result<()> {
+    let (cache_kib, temp_store) = if applying {
+        (BATCH_SQLITE_CACHE_KIB, "PRAGMA temp_store = MEMORY")
+    } else {
+        (DEFAULT_SQLITE_CACHE_KIB, "PRAGMA temp_store = DEFAULT")
+    };
+    set_sqlite_cache_kib(conn, backend, cache_kib).await?;
     if backend == Backend::Sqlite {
-        let sql = if in_memory { "PRAGMA temp_store = MEMORY" } else { "PRAGMA temp_store = DEFAULT" };
-        sqlx::query(sql).execute(conn).await?;
+        sqlx::query(temp_store).execute(conn).await?;
     }
     Ok(())
 }

@@ -20,10 +20,10 @@ use crate::batch::read::BatchFormat;
 use crate::batch::validate::{BatchRow, RowError, RowErrorCode};
 use crate::error::{OriginError, Result};
 use crate::store::batch_progress::ProgressCell;
-use crate::store::batch_reads::{CHECK_WINDOW, ReadAhead, WindowFacts, known_records, residents, set_sqlite_cache_kib};
+use crate::store::batch_reads::{CHECK_WINDOW, ReadAhead, WindowFacts, known_records, residents};
 use crate::store::batch_writes::{
     BatchIds, BatchStatement, BatchWriter, NewNotice, PendingWrites, STATEMENTS_IN_FLIGHT, WRITE_CHUNK, ask_writer,
-    hand_over, set_sqlite_statement_journals_in_memory,
+    hand_over, set_sqlite_batch_settings,
 };
 use crate::store::credentials::{PrincipalKind, insert_credential};
 use crate::store::rows::{
@@ -71,14 +71,11 @@ impl Store {
         progress.applying(0, rows.len());
         let _one_batch_at_a_time = self.batch_lock().lock().await;
         let mut conn = self.pool().acquire().await?;
-        // A batch touches index pages all over the large tables; with SQLite's default 2 MiB page cache its dirty
-        // pages spill to the WAL again and again before the commit. The connection gets a larger cache for the
-        // batch only, and its default back afterwards (also when the batch fails).
-        set_sqlite_cache_kib(&mut conn, self.backend(), BATCH_SQLITE_CACHE_KIB).await?;
-        set_sqlite_statement_journals_in_memory(&mut conn, self.backend(), true).await?;
+        // The connection gets settings of its own for the batch only, and its defaults back afterwards (also when
+        // the batch fails).
+        set_sqlite_batch_settings(&mut conn, self.backend(), true).await?;
         let outcome = self.apply_on(&mut conn, insurer, format, body_sha256, rows, now, progress).await;
-        set_sqlite_statement_journals_in_memory(&mut conn, self.backend(), false).await?;
-        set_sqlite_cache_kib(&mut conn, self.backend(), DEFAULT_SQLITE_CACHE_KIB).await?;
+        set_sqlite_batch_settings(&mut conn, self.backend(), false).await?;
         outcome
     }
 
@@ -588,13 +585,6 @@ async fn check_rows<'r>(
     hand_over(&statements, BatchStatement::Insert { writes, taken_up }).await?;
     Ok(checked)
 }
-
-/// SQLite page cache of the connection applying a batch, in KiB. With the two reading connections' caches and the
-/// rows themselves, a 1M-row batch against the 10M registry peaked at 928 MiB (target 1 GiB); with 256 MiB here and
-/// 64 MiB for each reader it peaked at 1,141 MiB and was no faster (`origin/benches/README.md`).
-const BATCH_SQLITE_CACHE_KIB: u32 = 128 * 1024;
-/// SQLite's default page cache, in KiB.
-const DEFAULT_SQLITE_CACHE_KIB: u32 = 2_000;
 
 /// Rows checked between two chances for the writer, which shares the checks' task, to go on: a few hundred
 /// microseconds of checks.
