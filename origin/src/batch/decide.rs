@@ -51,6 +51,23 @@ pub enum Placement {
     New,
 }
 
+/// One thing the insurer is told about a row.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Notice {
+    /// What it says.
+    pub kind: NoticeKind,
+    /// The known record that raised it, for checks b and c (the first record that fails the check); the other kinds
+    /// compare the row with 住基, not with a record, and have none.
+    pub counterpart: Option<String>,
+}
+
+impl Notice {
+    /// A notice that names no other record.
+    fn about_the_row(kind: NoticeKind) -> Self {
+        Self { kind, counterpart: None }
+    }
+}
+
 /// The outcome of the checks for one 資格取得 row.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Decision {
@@ -58,8 +75,8 @@ pub struct Decision {
     pub placement: Placement,
     /// Why it is held, when it is ([`NoticeKind`] of the first failed check).
     pub hold: Option<NoticeKind>,
-    /// What the insurer is told.
-    pub notices: Vec<NoticeKind>,
+    /// What the insurer is told, in the order of the checks.
+    pub notices: Vec<Notice>,
 }
 
 /// The 5-item match of the 2023-04 rule: 漢字氏名, カナ氏名, 生年月日, 性別 and 住所, each in its comparison form.
@@ -109,20 +126,6 @@ impl<'i> ComparedItems<'i> {
     }
 }
 
-/// The known record that raises a notice of `kind` about `row`: for check b the first with another 生年月日, for
-/// check c the first with the same 生年月日 and another カナ氏名. The other kinds compare with 住基, not with a
-/// record, and have none.
-pub fn other_record<'k>(kind: NoticeKind, row: &PersonItems, known: &'k [KnownRecord]) -> Option<&'k KnownRecord> {
-    if !matches!(kind, NoticeKind::SuspectedMisregistration | NoticeKind::SuspectedTwin) {
-        return None;
-    }
-    let row = ComparedItems::of(row);
-    known.iter().find(|k| {
-        let other = ComparedItems::of(&k.items);
-        if kind == NoticeKind::SuspectedTwin { row.twin_of(&other) } else { row.born_otherwise(&other) }
-    })
-}
-
 /// Each of the 5 items of `member` beside `other`'s, compared in the forms [`five_items_match`] uses.
 pub fn compare_items(member: &PersonItems, other: &PersonItems) -> Vec<(Item, Comparison)> {
     let (member, other) = (ComparedItems::of(member), ComparedItems::of(other));
@@ -148,24 +151,29 @@ pub fn decide(row: &PersonItems, known: &[KnownRecord], resident: Option<&Person
     let known_compared: Vec<ComparedItems<'_>> = known.iter().map(|k| ComparedItems::of(&k.items)).collect();
     let mut notices = Vec::new();
     let mut hold = None;
+    // Checks b and c compare the row with each known record; their notices name the first record that raised them,
+    // which the insurer's console shows beside the row.
+    let first_failing = |fails: &dyn Fn(&ComparedItems<'_>) -> bool| {
+        known.iter().zip(&known_compared).find(|(_, k)| fails(k)).map(|(record, _)| record.person_id.clone())
+    };
     // b: the same number with another birth date.
-    if known_compared.iter().any(|k| compared.born_otherwise(k)) {
-        notices.push(NoticeKind::SuspectedMisregistration);
+    if let Some(counterpart) = first_failing(&|k| compared.born_otherwise(k)) {
+        notices.push(Notice { kind: NoticeKind::SuspectedMisregistration, counterpart: Some(counterpart) });
         hold.get_or_insert(NoticeKind::SuspectedMisregistration);
     }
     // c: the same number and birth date with another kana name: twins.
-    if known_compared.iter().any(|k| compared.twin_of(k)) {
-        notices.push(NoticeKind::SuspectedTwin);
+    if let Some(counterpart) = first_failing(&|k| compared.twin_of(k)) {
+        notices.push(Notice { kind: NoticeKind::SuspectedTwin, counterpart: Some(counterpart) });
         hold.get_or_insert(NoticeKind::SuspectedTwin);
     }
     // d: no history → the 住基 query, whose result the insurer is told.
     let resident_matches = resident.is_some_and(|r| compared.five_items_match(&ComparedItems::of(r)));
     if known.is_empty() {
-        notices.push(match (resident, resident_matches) {
+        notices.push(Notice::about_the_row(match (resident, resident_matches) {
             (None, _) => NoticeKind::ResidentRegistryNotFound,
             (Some(_), true) => NoticeKind::ResidentRegistryMatch,
             (Some(_), false) => NoticeKind::ResidentRegistryMismatch,
-        });
+        }));
     }
     // e/f: every record is checked against 住基 on 5 items; a mismatch (or an unknown number) holds it.
     if !resident_matches {
@@ -175,12 +183,12 @@ pub fn decide(row: &PersonItems, known: &[KnownRecord], resident: Option<&Person
                 Some(_) => NoticeKind::ResidentRegistryMismatch,
             });
         } else {
-            notices.push(NoticeKind::FiveItemMismatch);
+            notices.push(Notice::about_the_row(NoticeKind::FiveItemMismatch));
             hold.get_or_insert(NoticeKind::FiveItemMismatch);
         }
     }
     if hold.is_some() {
-        notices.push(NoticeKind::RecordHeld);
+        notices.push(Notice::about_the_row(NoticeKind::RecordHeld));
         return Decision { placement: Placement::New, hold, notices };
     }
     // Linked only on a full 5-item match with a record that is not held.
@@ -212,6 +220,10 @@ mod tests {
         KnownRecord { person_id: id.into(), items, held: false }
     }
 
+    fn kinds(decision: &Decision) -> Vec<NoticeKind> {
+        decision.notices.iter().map(|notice| notice.kind).collect()
+    }
+
     const HANAKO_ADDRESS: &str = "東京都千代田区霞が関一丁目2番3号";
 
     #[test]
@@ -221,7 +233,11 @@ mod tests {
         let decision = decide(&row, std::slice::from_ref(&registered), Some(&registered.items));
         assert_eq!(decision.hold, Some(NoticeKind::SuspectedMisregistration));
         assert_eq!(decision.placement, Placement::New);
-        assert!(decision.notices.contains(&NoticeKind::RecordHeld));
+        assert_eq!(
+            kinds(&decision),
+            [NoticeKind::SuspectedMisregistration, NoticeKind::FiveItemMismatch, NoticeKind::RecordHeld]
+        );
+        assert_eq!(decision.notices[0].counterpart.as_deref(), Some("p1"));
     }
 
     #[test]
@@ -230,8 +246,29 @@ mod tests {
         let jiro = items("資格　次郎", "ｼｶｸ ｼﾞﾛｳ", date!(2004 - 08 - 04), "大阪市1-1");
         let decision = decide(&jiro, std::slice::from_ref(&taro), Some(&taro.items));
         assert_eq!(decision.hold, Some(NoticeKind::SuspectedTwin));
-        assert_eq!(other_record(NoticeKind::SuspectedTwin, &jiro, std::slice::from_ref(&taro)), Some(&taro));
-        assert_eq!(other_record(NoticeKind::SuspectedMisregistration, &jiro, std::slice::from_ref(&taro)), None);
+        // The twin notice names the record it was raised by; the others name none.
+        let counterparts: Vec<_> = decision.notices.iter().map(|n| (n.kind, n.counterpart.as_deref())).collect();
+        assert_eq!(
+            counterparts,
+            [
+                (NoticeKind::SuspectedTwin, Some("p1")),
+                (NoticeKind::FiveItemMismatch, None),
+                (NoticeKind::RecordHeld, None)
+            ]
+        );
+    }
+
+    #[test]
+    fn a_notice_names_the_first_record_that_fails_its_check() {
+        let hanako = items("資格　花子", "ｼｶｸ ﾊﾅｺ", date!(1989 - 09 - 13), HANAKO_ADDRESS);
+        let same_birth = known("p1", hanako.clone());
+        let other_birth = known("p2", items("資格　花子", "ｼｶｸ ﾊﾅｺ", date!(1990 - 01 - 01), HANAKO_ADDRESS));
+        let third_birth = known("p3", items("資格　花子", "ｼｶｸ ﾊﾅｺ", date!(1991 - 01 - 01), HANAKO_ADDRESS));
+        let decision = decide(&hanako, &[same_birth, other_birth, third_birth], Some(&hanako));
+        assert_eq!(
+            decision.notices[0],
+            Notice { kind: NoticeKind::SuspectedMisregistration, counterpart: Some("p2".into()) }
+        );
     }
 
     #[test]
@@ -254,7 +291,8 @@ mod tests {
     fn check_d_a_number_without_history_reports_the_registry_answer() {
         let newborn = items("資格　芽衣", "ｼｶｸ ﾒｲ", date!(2021 - 03 - 01), "福岡市天神2-3-4");
         let matched = decide(&newborn, &[], Some(&newborn));
-        assert_eq!((matched.hold, matched.notices), (None, vec![NoticeKind::ResidentRegistryMatch]));
+        assert_eq!((matched.hold, kinds(&matched)), (None, vec![NoticeKind::ResidentRegistryMatch]));
+        assert_eq!(matched.notices[0].counterpart, None);
         let missing = decide(&newborn, &[], None);
         assert_eq!(missing.hold, Some(NoticeKind::ResidentRegistryNotFound));
         let other = items("資格　花子", "ｼｶｸ ﾊﾅｺ", date!(2021 - 03 - 01), "福岡市天神2-3-4");
@@ -281,6 +319,6 @@ mod tests {
         let moved = items("資格　花子", "ｼｶｸ ﾊﾅｺ", date!(1989 - 09 - 13), "北海道札幌市1-1");
         let decision = decide(&moved, std::slice::from_ref(&registered), Some(&registered.items));
         assert_eq!(decision.hold, Some(NoticeKind::FiveItemMismatch));
-        assert_eq!(decision.notices, vec![NoticeKind::FiveItemMismatch, NoticeKind::RecordHeld]);
+        assert_eq!(kinds(&decision), [NoticeKind::FiveItemMismatch, NoticeKind::RecordHeld]);
     }
 }

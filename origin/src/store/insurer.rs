@@ -15,7 +15,7 @@ use onshi_proto::qualification::PersonalFamily;
 use sqlx::AnyConnection;
 use tokio::sync::mpsc;
 
-use crate::batch::decide::{KnownRecord, NoticeKind, Placement, decide, other_record};
+use crate::batch::decide::{KnownRecord, Notice, NoticeKind, Placement, decide};
 use crate::batch::read::BatchFormat;
 use crate::batch::validate::{BatchRow, RowError, RowErrorCode};
 use crate::error::{OriginError, Result};
@@ -500,11 +500,6 @@ async fn check_rows<'r>(
                 }
             };
             let decision = decide(&row.items, known, residents.get(number));
-            let others: Vec<Option<String>> = decision
-                .notices
-                .iter()
-                .map(|kind| other_record(*kind, &row.items, known).map(|k| k.person_id.clone()))
-                .collect();
             let person_id = match &decision.placement {
                 Placement::Existing(person_id) => person_id.clone(),
                 Placement::New => {
@@ -566,7 +561,7 @@ async fn check_rows<'r>(
             if decision.hold.is_some() {
                 checked.held += 1;
             }
-            for (kind, counterpart) in decision.notices.into_iter().zip(others) {
+            for Notice { kind, counterpart } in decision.notices {
                 let person_id = Some(person_id.clone());
                 notices.push(NewNotice { id: ids.next(), line: row.line, person_id, kind, counterpart });
                 checked.raised += 1;
