@@ -187,6 +187,9 @@ function readCertificatesAsPem(path) {
   }
 }
 
+/** How long a stopping launcher waits for its last handles to close before it exits all the same. */
+const STOP_GRACE_MS = 5_000;
+
 async function main() {
   const config = readConfig(process.argv.slice(2), process.env);
   const mf = new Miniflare(edgeMiniflareOptions(config));
@@ -195,10 +198,14 @@ async function main() {
     if (stopping) return;
     stopping = true;
     await mf.dispose();
-    process.exit(0);
+    // `dispose` starts removing Miniflare's temporary folder and does not wait for it, so an exit here would leave
+    // the folder behind. The process ends by itself once nothing is pending; the timer, which does not keep it
+    // alive, only bounds a handle that would not close.
+    process.exitCode = 0;
+    setTimeout(() => process.exit(0), STOP_GRACE_MS).unref();
   };
-  // Miniflare's own signal hook kills workerd and exits at once with 128+signal; this launcher replaces it with
-  // an orderly dispose and exit code 0. Its "exit" hook stays and removes Miniflare's temporary directory.
+  // Miniflare's own signal hook kills workerd and exits at once with 128+signal, leaving its temporary folder
+  // behind; this launcher replaces it with an orderly dispose and exit code 0.
   process.removeAllListeners("SIGTERM");
   process.removeAllListeners("SIGINT");
   process.on("SIGTERM", stop);
