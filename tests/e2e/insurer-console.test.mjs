@@ -10,7 +10,7 @@
 // tests/artifacts/screens/insurer-*.png. The walk from the seed to 有効 runs again with the origin on PostgreSQL.
 
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -56,6 +56,8 @@ const SEED_BATCH = [
 ];
 
 const scratch = mkdtempSync(join(tmpdir(), 'onshi-insurer-e2e-'));
+// The batch files the clerk uploads (a 100,000-row one among them) go when the file's tests are done.
+after(() => rmSync(scratch, { recursive: true, force: true }));
 const credentials = {};
 const auditInsurerScreen = (page, name) => auditScreen(page, `insurer-${name}`, { rawKey: /\binsurer\.[a-z][a-z0-9_.]*/ });
 const audit = auditInsurerScreen;

@@ -271,11 +271,12 @@ const AID_RULES = ['color-contrast', 'link-in-text-block', 'target-size', 'scrol
 
 /**
  * The kiosk screens (their `data-screen`) this run has checked with each aid in every language, one per line. The
- * test runner starts each file in a process of its own (two at a time in `cargo xtask test`), so the ledger is a file
- * named for the runner's process: a new run starts a new one. Two files that reach a screen of the same kind at the
- * same moment may both check it in every language, which costs time and nothing else.
+ * test runner starts each file in a process of its own (two at a time in `cargo xtask test`), so the ledger is a file:
+ * the one `cargo xtask test` names in `ONSHI_E2E_AIDS_LEDGER` and removes after the suite, or, for a runner started
+ * by hand, one named for the runner's process, so that a new run starts a new one. Two files that reach a screen of
+ * the same kind at the same moment may both check it in every language, which costs time and nothing else.
  */
-const AIDS_LEDGER = join(tmpdir(), `onshi-e2e-aids-${process.ppid}.txt`);
+const AIDS_LEDGER = process.env.ONSHI_E2E_AIDS_LEDGER || join(tmpdir(), `onshi-e2e-aids-${process.ppid}.txt`);
 const auditedWithAids = (kind) => existsSync(AIDS_LEDGER) && readFileSync(AIDS_LEDGER, 'utf8').split('\n').includes(kind);
 
 /**
